@@ -1,0 +1,57 @@
+"""Host adapters: the typed interfaces a host implements, and how one is found.
+
+A host adapter is registered under the entry-point group ``oro_invoices.hosts``;
+the entry point names a class or factory that builds a fresh adapter::
+
+    [project.entry-points."oro_invoices.hosts"]
+    myshop = "myshop.invoices:MyShopHost"
+"""
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any, Callable
+
+from ..errors import ConfigurationError
+from .base import CAPABILITIES, PARTS, HostAdapter
+from .commerce import (CustomerRef, Customers, CustomerUserRef, InvoiceRole, OrderLine, Orders,
+                       OrderSnapshot, walk_descendants)
+from .config_store import ConfigStore, SettingField, SettingsGroup, StoredSetting
+from .identity import ANONYMOUS, PERMISSIONS, CurrentUser, Users
+from .ui import (EmailTemplate, EmailTemplates, Layout, Menu, MenuEntry, OrderTab, OrderView,
+                 PayHook, Storefront, Urls)
+
+ENTRY_POINT_GROUP = "oro_invoices.hosts"
+
+__all__ = [
+    "ANONYMOUS", "CAPABILITIES", "ENTRY_POINT_GROUP", "PARTS", "PERMISSIONS", "ConfigStore",
+    "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "EmailTemplate",
+    "EmailTemplates", "HostAdapter", "InvoiceRole", "Layout", "Menu", "MenuEntry", "OrderLine",
+    "OrderSnapshot", "OrderTab", "OrderView", "Orders", "PayHook", "SettingField",
+    "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "available_hosts",
+    "host_factory", "load_host", "walk_descendants",
+]
+
+
+def available_hosts() -> list[str]:
+    """The names of every installed host adapter, sorted."""
+    return sorted({ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
+
+
+def host_factory(name: str) -> Callable[..., HostAdapter]:
+    """The class or factory registered as host adapter ``name``."""
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == name]
+    if not matches:
+        known = ", ".join(available_hosts()) or "none installed"
+        raise ConfigurationError(
+            f"No host adapter named {name!r} in entry-point group {ENTRY_POINT_GROUP!r}. "
+            f"Available: {known}. Is the package providing it installed?")
+    try:
+        return matches[0].load()
+    except Exception as exc:  # an adapter that fails to import must say which one
+        raise ConfigurationError(
+            f"Host adapter {name!r} ({matches[0].value}) failed to load: {exc}") from exc
+
+
+def load_host(name: str, **options: Any) -> HostAdapter:
+    """A fresh host adapter built by the entry point ``name`` (``options`` go to its factory)."""
+    return host_factory(name)(**options)

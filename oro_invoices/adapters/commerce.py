@@ -1,0 +1,109 @@
+"""The host's orders, customers and customer users, read as frozen snapshots."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from ..domain import Address
+
+
+class InvoiceRole(str, enum.Enum):
+    """Which invoices a customer user sees in the storefront."""
+
+    NONE = "none"
+    OWN = "own"                # their own invoices
+    DEPARTMENT = "department"  # every invoice of their customer
+    CORPORATE = "corporate"    # their customer's and its sub-customers'
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One ordered item; amounts are Decimal, ``tax_rate`` a fraction ("0.19")."""
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    tax_rate: Decimal = Decimal("0")
+    sku: str = ""
+    unit: str = ""
+
+
+@dataclass(frozen=True)
+class OrderSnapshot:
+    """An order as the add-on needs it to invoice it and to link back to it."""
+
+    id: int
+    identifier: str
+    organization_id: int
+    currency: str
+    customer_id: int | None = None
+    customer_user_id: int | None = None
+    website_id: int | None = None
+    lines: tuple[OrderLine, ...] = ()
+    bill_to: Address | None = None
+    ship_to: Address | None = None
+    created_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class CustomerRef:
+    """A customer (a company); ``parent_id`` places it in the customer hierarchy."""
+
+    id: int
+    name: str
+    parent_id: int | None = None
+    group_id: int | None = None
+    organization_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CustomerUserRef:
+    """A person buying for a customer, with their storefront role on invoices."""
+
+    id: int
+    email: str
+    name: str
+    customer_id: int
+    invoice_role: InvoiceRole = InvoiceRole.OWN
+
+
+@runtime_checkable
+class Orders(Protocol):
+    """The host's orders."""
+
+    def get(self, order_id: int) -> OrderSnapshot | None:
+        """The order with ``order_id``, or None when there is none."""
+
+
+@runtime_checkable
+class Customers(Protocol):
+    """The host's customers, their hierarchy and their users."""
+
+    def get_customer(self, customer_id: int) -> CustomerRef | None:
+        """The customer with ``customer_id``, or None."""
+
+    def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
+        """The customer user with ``customer_user_id``, or None."""
+
+    def children(self, customer_id: int) -> list[CustomerRef]:
+        """The direct sub-customers of ``customer_id``."""
+
+    def descendants(self, customer_id: int) -> list[CustomerRef]:
+        """Every sub-customer below ``customer_id`` at any depth (not the customer itself)."""
+
+
+def walk_descendants(customers: Customers, customer_id: int) -> list[CustomerRef]:
+    """Breadth-first descendants built from ``children`` (for adapters without a faster query)."""
+    found: list[CustomerRef] = []
+    seen = {customer_id}
+    queue = [customer_id]
+    while queue:
+        for child in customers.children(queue.pop(0)):
+            if child.id not in seen:  # tolerate cycles in bad host data
+                seen.add(child.id)
+                found.append(child)
+                queue.append(child.id)
+    return found

@@ -1,0 +1,78 @@
+"""The ``oro-invoices`` command: migrate, verify, demo."""
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from .errors import InvoiceError
+
+
+def _cmd_migrate(args) -> int:
+    from .db.engine import Database
+    from .db.migrate import current_revision, upgrade
+    db = Database(args.db)
+    before = current_revision(db)
+    after = upgrade(db, args.revision)
+    print(f"schema at revision {after}" + (f" (was {before})" if before != after else " (already current)"))
+    return 0
+
+
+def _cmd_verify(args) -> int:
+    from .db.engine import Database
+    from .verify import verify
+    storage = None
+    if args.storage:
+        from .documents.storage import storage_from_url
+        storage = storage_from_url(args.storage)
+    report = verify(Database(args.db), storage)
+    for problem in report.problems:
+        print(f"FAIL {problem}")
+    status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    pdfs = f", {report.checked_pdfs} PDF(s)" if storage is not None else ""
+    print(f"{status}: checked {report.checked_invoices} posted invoice(s){pdfs}")
+    return 0 if report.ok else 1
+
+
+def _cmd_demo(args) -> int:
+    from .host.demo import run_demo
+    return run_demo(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="oro-invoices", description="Invoice management add-on.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("migrate", help="create or upgrade the add-on's database schema")
+    p.add_argument("--db", required=True, help="database URL, e.g. sqlite:///invoices.db or postgresql://…")
+    p.add_argument("--revision", default="head", help="target revision (default: newest)")
+    p.set_defaults(func=_cmd_migrate)
+
+    p = sub.add_parser("verify", help="check the posted invoices' hash chain and stored PDFs")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--storage", help="PDF storage URL, e.g. file:///var/lib/oro-invoices/pdf")
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument("--data-dir", default="./oro-invoices-demo")
+    p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
+    p.add_argument("--no-seed", action="store_true", help="do not add demo data")
+    p.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InvoiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

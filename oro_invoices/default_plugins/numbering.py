@@ -1,0 +1,14 @@
+"""The default invoice number: prefix, year, month and the monthly counter (INV-2026-11-00001)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from ..domain import InvoiceDocument
+from ..hookspecs import hookimpl
+
+
+@hookimpl(trylast=True)
+def invoice_number(invoice: InvoiceDocument, prefix: str, posted_at: dt.datetime,
+                   sequence: int) -> str:
+    """``{prefix}{YYYY}-{MM}-{sequence:05d}``; wider sequences are kept whole."""
+    return f"{prefix}{posted_at:%Y}-{posted_at:%m}-{sequence:05d}"

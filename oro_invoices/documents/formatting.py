@@ -1,0 +1,79 @@
+"""Locale-aware formatting of money, quantities, rates and dates (Babel), for templates."""
+from __future__ import annotations
+
+import copy
+import functools
+import datetime as dt
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date, format_datetime
+from babel.numbers import NumberPattern, format_decimal, format_percent
+
+from ..errors import ConfigurationError
+from ..money import minor_units, round_money
+
+
+def check_locale(locale: str) -> str:
+    """Return ``locale`` if Babel knows it ("en_US", "de-DE"), else raise ConfigurationError."""
+    try:
+        return str(Locale.parse(str(locale).replace("-", "_")))
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise ConfigurationError(
+            f"Unknown locale {locale!r} for invoice PDFs; use a code such as 'en_US' or 'de_DE'.") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _currency_pattern(locale: str, min_digits: int, max_digits: int) -> NumberPattern:
+    """The locale's currency pattern showing ``min_digits`` to ``max_digits`` decimals."""
+    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern.frac_prec = (min_digits, max(max_digits, min_digits))
+    return pattern
+
+
+class Formatter:
+    """Formats values for one locale; its methods are the template's filters."""
+
+    def __init__(self, locale: str = "en_US"):
+        self.locale = check_locale(locale)
+        self._locale = Locale.parse(self.locale)
+
+    def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
+        pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
+        return pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+
+    def money(self, amount: Decimal, currency: str) -> str:
+        """An amount with the currency's minor units: EUR, de_DE → ``1.234,50 €``."""
+        return self._currency(round_money(Decimal(amount), currency), currency, 0)
+
+    def unit_price(self, amount: Decimal, currency: str) -> str:
+        """A unit price: the currency's minor units, more when the price has more."""
+        amount = Decimal(amount)
+        return self._currency(amount, currency, -min(0, amount.normalize().as_tuple().exponent))
+
+    def quantity(self, value: Decimal) -> str:
+        """A quantity without needless trailing zeros ("3", "2.5", "1,000")."""
+        return format_decimal(Decimal(value), format="#,##0.######", locale=self.locale)
+
+    def percent(self, rate: Decimal) -> str:
+        """A rate given as a fraction (``0.19``) as "19 %" in the locale's style."""
+        return format_percent(Decimal(rate), locale=self.locale, decimal_quantization=False)
+
+    def date(self, value: dt.date | None) -> str:
+        """A date in the locale's medium style ("Mar 5, 2025", "05.03.2025")."""
+        if value is None:
+            return ""
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        return format_date(value, format="medium", locale=self.locale)
+
+    def datetime(self, value: dt.datetime | None) -> str:
+        """A date and time in the locale's medium style, in the value's own time zone."""
+        if value is None:
+            return ""
+        return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self.locale)
+
+    def filters(self) -> dict:
+        """The Jinja2 filters: money, unit_price, quantity, percent, date, datetime."""
+        return {"money": self.money, "unit_price": self.unit_price, "quantity": self.quantity,
+                "percent": self.percent, "date": self.date, "datetime": self.datetime}

@@ -1,0 +1,240 @@
+"""Invoice PDFs: a Jinja2 template (autoescaped) laid out by WeasyPrint.
+
+Per process there is one ``FontConfiguration`` and one parsed stylesheet per
+(stylesheet text, page size): building them per render is slow and leaks
+memory. Nothing is fetched from outside while rendering (see ``fetcher``).
+The same invoice renders to the same bytes: the PDF dates come from the
+invoice (``posted_at``, else ``updated_at``), never from the clock.
+"""
+from __future__ import annotations
+
+import atexit
+import concurrent.futures
+import datetime as dt
+import gc
+import hashlib
+import os
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Mapping, Sequence
+
+import jinja2
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+
+from ..domain import InvoiceDocument
+from ..errors import ConfigurationError
+from .assets import check_payment_url, logo_data_uri, qr_data_uri
+from .fetcher import DataOnlyURLFetcher
+from .formatting import Formatter
+
+TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+TEMPLATE_NAME = "invoice.html"
+STYLESHEET_NAME = "invoice.css"
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
+
+_lock = threading.RLock()  # WeasyPrint with a shared font configuration is not thread-safe
+_font_config: FontConfiguration | None = None
+_stylesheets: dict[tuple[str, str], list[CSS]] = {}
+_gc_pauses = 0
+_gc_was_enabled = True
+
+
+def _reset_after_fork() -> None:
+    global _lock, _gc_pauses
+    _lock, _gc_pauses = threading.RLock(), 0  # a lock held by another parent thread stays held
+
+
+def release_caches() -> None:
+    """Drop the cached stylesheets and font configuration (also done at exit).
+
+    Left to interpreter teardown, Pango objects cached by the font configuration
+    can be freed after their font map and crash the process on exit.
+    """
+    global _font_config
+    with _lock:
+        _stylesheets.clear()
+        _font_config = None
+    gc.collect()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+atexit.register(release_caches)
+
+
+def check_page_size(page_size: str) -> str:
+    """The CSS page size for a configured one ("A4", "Letter"), or ConfigurationError."""
+    try:
+        return PAGE_SIZES[str(page_size).strip().lower()]
+    except KeyError:
+        raise ConfigurationError(
+            f"Unknown PDF page size {page_size!r}; use 'A4' or 'Letter'.") from None
+
+
+def font_config() -> FontConfiguration:
+    """This process's single font configuration."""
+    global _font_config
+    with _lock:
+        if _font_config is None:
+            _font_config = FontConfiguration()
+        return _font_config
+
+
+def stylesheets(css_text: str, page_size: str) -> list[CSS]:
+    """The parsed stylesheets for ``css_text`` on ``page_size`` paper, parsed once per process."""
+    size = check_page_size(page_size)
+    key = (hashlib.sha256(css_text.encode()).hexdigest(), size)
+    with _lock:
+        cached = _stylesheets.get(key)
+        if cached is None:
+            fetcher, fonts = DataOnlyURLFetcher(), font_config()
+            cached = [CSS(string=css_text, url_fetcher=fetcher, font_config=fonts),
+                      CSS(string=f"@page {{ size: {size}; }}", url_fetcher=fetcher, font_config=fonts)]
+            _stylesheets[key] = cached
+        return cached
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector (nested and threads safe), then restore its state."""
+    global _gc_pauses, _gc_was_enabled
+    with _lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
+def document_date(invoice: InvoiceDocument) -> str:
+    """The PDF's creation date (W3C format, UTC): when the invoice was posted, else last updated."""
+    moment = invoice.posted_at or invoice.updated_at
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+class PdfRenderer:
+    """Renders invoices to PDF bytes.
+
+    ``template_dirs`` are searched in order before the package's own templates
+    (host overrides first, then plugin templates); ``invoice.html`` and
+    ``invoice.css`` may each be overridden, and the package defaults stay
+    reachable as ``oro_invoices/invoice.html`` for ``{% extends %}``.
+    """
+
+    def __init__(self, template_dirs: Sequence[str] = (), page_size: str = "A4",
+                 locale: str = "en_US"):
+        self.template_dirs = tuple(os.fspath(d) for d in template_dirs)
+        self.page_size = check_page_size(page_size)
+        self.formatter = Formatter(locale)
+        self.locale = self.formatter.locale
+        defaults = jinja2.FileSystemLoader(TEMPLATES_DIR)
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader([
+                jinja2.FileSystemLoader(list(self.template_dirs)),
+                defaults,
+                jinja2.PrefixLoader({"oro_invoices": defaults}),
+            ]),
+            autoescape=True, undefined=jinja2.StrictUndefined,
+            trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+        self.env.filters.update(self.formatter.filters())
+        self._css_text: str | None = None
+
+    def __repr__(self) -> str:
+        return (f"PdfRenderer(template_dirs={list(self.template_dirs)!r}, "
+                f"page_size={self.page_size!r}, locale={self.locale!r})")
+
+    @property
+    def css_text(self) -> str:
+        """The stylesheet source, found along the same lookup order as the template."""
+        if self._css_text is None:
+            self._css_text = self.env.loader.get_source(self.env, STYLESHEET_NAME)[0]
+        return self._css_text
+
+    def warm(self) -> None:
+        """Build the font configuration and stylesheets and load the fonts once."""
+        sheets = stylesheets(self.css_text, self.page_size)
+        with _lock:
+            HTML(string="<p>0</p>", url_fetcher=DataOnlyURLFetcher()).write_pdf(
+                stylesheets=sheets, font_config=font_config())
+
+    def html(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
+             logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> str:
+        """The invoice as HTML, exactly as it is given to WeasyPrint."""
+        payment_url = check_payment_url(payment_url or invoice.external_payment_url)
+        extra = dict(extra_context or {})
+        context: dict[str, Any] = {
+            **extra,
+            "extra": extra,
+            "invoice": invoice,
+            "seller": invoice.seller,
+            "number": invoice.display_number,
+            "posted": invoice.is_posted,
+            "payment_url": payment_url,
+            "qr_uri": qr_data_uri(payment_url) if payment_url else None,
+            "logo_uri": logo_data_uri(logo),
+            "page_size": self.page_size,
+            "locale": self.locale,
+            "lang": self.locale.replace("_", "-"),
+            "document_date": document_date(invoice),
+        }
+        return self.env.get_template(TEMPLATE_NAME).render(context)
+
+    def render(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
+               logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The invoice as PDF bytes (deterministic for the same invoice and arguments)."""
+        sheets = stylesheets(self.css_text, self.page_size)
+        fetcher = DataOnlyURLFetcher()
+        with _lock, gc_paused():
+            source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
+            document = HTML(string=source, url_fetcher=fetcher)
+            return document.write_pdf(stylesheets=sheets, font_config=font_config())
+
+    def render_batch(self, invoices: Sequence[InvoiceDocument], *, workers: int = 2,
+                     payment_urls: Sequence[str | None] | None = None,
+                     mp_context: Any = None, **kwargs: Any) -> list[bytes]:
+        """Render many invoices in ``workers`` processes; results keep the input order.
+
+        ``payment_urls`` gives each invoice its own link; ``kwargs`` (``logo``,
+        ``extra_context``) apply to all of them and must be picklable.
+        """
+        invoices = list(invoices)
+        urls = list(payment_urls) if payment_urls is not None else [None] * len(invoices)
+        if len(urls) != len(invoices):
+            raise ValueError("payment_urls must give one entry per invoice.")
+        jobs = [(invoice, url, kwargs) for invoice, url in zip(invoices, urls)]
+        if workers <= 1 or len(jobs) <= 1:
+            return [self.render(inv, payment_url=url, **kw) for inv, url, kw in jobs]
+        chunk = max(1, min(16, len(jobs) // (workers * 4)))
+        with concurrent.futures.ProcessPoolExecutor(
+                max_workers=workers, mp_context=mp_context, initializer=_init_worker,
+                initargs=(self.template_dirs, self.page_size, self.locale)) as pool:
+            return list(pool.map(_render_job, jobs, chunksize=chunk))
+
+
+def render_batch(invoices: Sequence[InvoiceDocument], *, workers: int = 2,
+                 template_dirs: Sequence[str] = (), page_size: str = "A4",
+                 locale: str = "en_US", **kwargs: Any) -> list[bytes]:
+    """Render many invoices in parallel processes (see ``PdfRenderer.render_batch``)."""
+    renderer = PdfRenderer(template_dirs, page_size=page_size, locale=locale)
+    return renderer.render_batch(invoices, workers=workers, **kwargs)
+
+
+_worker: PdfRenderer | None = None
+
+
+def _init_worker(template_dirs: Sequence[str], page_size: str, locale: str) -> None:
+    global _worker
+    _worker = PdfRenderer(template_dirs, page_size=page_size, locale=locale)
+    _worker.warm()
+
+
+def _render_job(job: tuple[InvoiceDocument, str | None, dict[str, Any]]) -> bytes:
+    invoice, url, kwargs = job
+    assert _worker is not None, "worker not initialised"
+    return _worker.render(invoice, payment_url=url, **kwargs)

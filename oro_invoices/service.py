@@ -1,0 +1,584 @@
+"""The service API: create, update, get, list, delete, post, notes, payments, PDFs.
+
+Every write runs in one transaction: bad input raises ``ValidationError``
+before anything is written, and a failure rolls everything back.
+
+    db = Database("sqlite:///invoices.db")
+    service = InvoiceService(db)
+    invoice = service.create({...}, actor="import")
+    invoice = service.post(invoice.id, actor="admin")
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from typing import Any, Callable, Iterator, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from . import activity, chain, numbering, payment_status as pstatus
+from .db.engine import Database
+from .db.models import (Activity, Invoice, InvoiceDocumentRow, InvoiceLineRow, Note, PaymentState,
+                        PaymentTransaction, utcnow)
+from .db.triggers import FROZEN_MARKER
+from .domain import InvoiceDocument, LineInput, PaymentStatus, PdfInfo, SellerInfo, compute_lines
+from .errors import (Conflict, InvoiceError, InvoiceIsPosted, InvoiceNotPosted, NotFound,
+                     StorageError, ValidationError)
+from .money import from_minor, to_minor
+from .queries import InvoiceFilter, Page, list_rows
+from .schemas import NoteInputSchema, PaymentInputSchema, load_input
+from . import views
+
+DOCUMENT_FIELDS = frozenset({
+    "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
+    "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
+    "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
+})
+
+SETTING_DEFAULTS = {
+    "oro_invoices.number_prefix": "INV-",
+    "oro_invoices.generate_pdf_on_post": True,
+    "oro_invoices.pdf.page_size": "A4",
+    "oro_invoices.locale": "en_US",
+}
+SELLER_KEYS = ("company_name", "business_address", "phone", "contact_email", "website_url", "tax_id")
+
+
+class InvoiceService:
+    """The add-on's Python API over one database.
+
+    :param db: the database.
+    :param plugins: a pluggy plugin manager (``oro_invoices.plugins.get_plugin_manager()``).
+    :param settings: resolves configuration values (``oro_invoices.config.Settings``).
+    :param storage: where PDFs are stored (``oro_invoices.documents.storage``).
+    :param renderer: renders PDFs (``oro_invoices.documents.render.PdfRenderer``).
+    :param payment_url: builds the guest payment link of an invoice, or None.
+    :param host: the host adapter, used to check customers and fill in names.
+    :param clock: returns the current UTC time (tests use it to cross months).
+    """
+
+    def __init__(self, db: Database, *, plugins=None, settings=None, storage=None, renderer=None,
+                 payment_url: Callable[[InvoiceDocument], str | None] | None = None, host=None,
+                 clock: Callable[[], dt.datetime] = utcnow):
+        self.db = db
+        self.plugins = plugins
+        self.settings = settings
+        self.storage = storage
+        self.renderer = renderer
+        self.payment_url = payment_url or (lambda invoice: None)
+        self.host = host
+        self.clock = clock
+
+    # ---- configuration and hooks ------------------------------------------------
+
+    def setting(self, key: str, *, organization_id: int | None = None, website_id: int | None = None,
+                customer_id: int | None = None) -> Any:
+        """The effective value of a setting for the given scope."""
+        if self.settings is None:
+            return SETTING_DEFAULTS.get(key)
+        from .config import ScopeContext
+        ctx = ScopeContext(organization_id=organization_id, website_id=website_id, customer_id=customer_id)
+        return self.settings.value(key, ctx)
+
+    def _invoice_setting(self, key: str, inv: Invoice | InvoiceDocument) -> Any:
+        return self.setting(key, organization_id=inv.organization_id, website_id=inv.website_id)
+
+    def _seller(self, inv: Invoice) -> dict[str, str]:
+        values = {k: self._invoice_setting(f"oro_invoices.seller.{k}", inv) or "" for k in SELLER_KEYS}
+        return SellerInfo.from_mapping(values).as_dict()
+
+    def _hook(self, name: str, **kwargs) -> Any:
+        if self.plugins is None:
+            return None
+        return getattr(self.plugins.hook, name)(**kwargs)
+
+    # ---- reading ----------------------------------------------------------------
+
+    def _load(self, session: Session, invoice_id: int, *, lock: bool = False) -> Invoice:
+        stmt = select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
+        if lock:
+            stmt = stmt.with_for_update(of=Invoice)
+        inv = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+        if inv is None:
+            raise NotFound(f"Invoice {invoice_id} does not exist.")
+        return inv
+
+    def _document(self, session: Session, inv: Invoice) -> InvoiceDocument:
+        state = session.get(PaymentState, inv.id, populate_existing=True)
+        pdf = session.get(InvoiceDocumentRow, inv.id)
+        return views.document(inv, state, pdf)
+
+    def get(self, invoice_id: int) -> InvoiceDocument:
+        """The invoice with its lines, totals, payment state and PDF record."""
+        with self.db.session() as s:
+            return self._document(s, self._load(s, invoice_id))
+
+    def find_id(self, *, external_id: str | None = None, invoice_number: str | None = None,
+                payment_token: str | None = None, organization_id: int | None = None) -> int:
+        """The id of the invoice with this external id, number or payment token.
+
+        Numbers and external ids are unique within an organization: give ``organization_id``
+        when several organizations share the database.
+        """
+        with self.db.session() as s:
+            stmt = select(Invoice.id).limit(2)
+            if organization_id is not None:
+                stmt = stmt.where(Invoice.organization_id == organization_id)
+            if external_id is not None:
+                stmt = stmt.where(Invoice.external_id == external_id)
+            elif invoice_number is not None:
+                stmt = stmt.where(Invoice.invoice_number == invoice_number)
+            elif payment_token is not None:
+                stmt = stmt.where(Invoice.payment_token == payment_token)
+            else:
+                raise ValueError("give external_id, invoice_number or payment_token")
+            found = s.execute(stmt).scalars().all()
+        if not found:
+            raise NotFound("No invoice matches that reference.")
+        if len(found) > 1:
+            raise Conflict("Several organizations have an invoice with that reference; give organization_id.")
+        return found[0]
+
+    def list(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+             sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
+             with_total: bool = False) -> Page[views.InvoiceSummary]:
+        """One page of invoice summaries; pass ``next_cursor`` back for the next page."""
+        if filters is None:
+            filters = InvoiceFilter()
+        elif isinstance(filters, Mapping):
+            filters = InvoiceFilter(**filters)
+        with self.db.session() as s:
+            rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
+                                                 with_total=with_total)
+            items = [views.summary(inv, state) for inv, state in rows]
+        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
+
+    def notes(self, invoice_id: int) -> list[views.NoteView]:
+        with self.db.session() as s:
+            rows = s.execute(select(Note).where(Note.invoice_id == invoice_id)
+                             .order_by(Note.id.desc())).scalars()
+            return [views.note(r) for r in rows]
+
+    def activities(self, invoice_id: int) -> list[views.ActivityView]:
+        with self.db.session() as s:
+            rows = s.execute(select(Activity).where(Activity.invoice_id == invoice_id)
+                             .order_by(Activity.id.desc())).scalars()
+            return [views.activity(r) for r in rows]
+
+    def transactions(self, invoice_id: int) -> list[views.TransactionView]:
+        with self.db.session() as s:
+            rows = s.execute(select(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id)
+                             .order_by(PaymentTransaction.id)).scalars()
+            return [views.transaction(r) for r in rows]
+
+    # ---- writing ----------------------------------------------------------------
+
+    def _write(self) -> Iterator[Session]:
+        return self.db.transaction()
+
+    def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
+        computed, totals = compute_lines((LineInput(**l) for l in lines), currency)
+        if totals.total_amount < 0:
+            raise ValidationError([("lines", "The invoice total must not be negative.")])
+        inv.lines = [InvoiceLineRow(
+            position=l.position, description=l.description, sku=l.sku, unit=l.unit,
+            quantity=l.quantity, unit_price=l.unit_price, tax_rate=l.tax_rate,
+            row_total=to_minor(l.row_total, currency), row_tax=to_minor(l.row_tax, currency),
+        ) for l in computed]
+        inv.subtotal = to_minor(totals.subtotal, currency)
+        inv.tax_amount = to_minor(totals.tax_amount, currency)
+        inv.total_amount = to_minor(totals.total_amount, currency)
+
+    def _check_parties(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Check the customer user belongs to the customer; fill names from the host."""
+        filled: dict[str, Any] = {}
+        if self.host is None:
+            return filled
+        customers = self.host.customers
+        cid, uid = data.get("customer_id"), data.get("customer_user_id")
+        if cid is not None:
+            customer = customers.get_customer(cid)
+            if customer is None:
+                raise ValidationError([("customer_id", f"Customer {cid} does not exist.")])
+            if not data.get("customer_name"):
+                filled["customer_name"] = customer.name
+        if uid is not None:
+            user = customers.get_customer_user(uid)
+            if user is None:
+                raise ValidationError([("customer_user_id", f"Customer user {uid} does not exist.")])
+            if cid is not None and user.customer_id != cid:
+                raise ValidationError([("customer_user_id",
+                                        f"Customer user {uid} does not belong to customer {cid}.")])
+            if not data.get("customer_user_email"):
+                filled["customer_user_email"] = user.email
+        return filled
+
+    def create(self, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
+        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload."""
+        data = load_input(payload)
+        data.update(self._check_parties(data))
+        lines = data.pop("lines")
+        want_status = data.pop("status", "draft")
+        forced = data.pop("payment_status", None)
+        now = self.clock()
+        inv = Invoice(status="draft", payment_token=secrets.token_urlsafe(24), created_by=actor,
+                      created_at=now, updated_at=now)
+        for key, value in data.items():
+            setattr(inv, key, value)
+        self._apply_lines(inv, lines, data["currency"])
+        with self._translate_errors():
+            with self._write() as s:
+                s.add(inv)
+                s.flush()
+                s.add(PaymentState(invoice_id=inv.id, payment_status=(forced or "pending"),
+                                   forced=forced is not None, updated_at=now))
+                activity.record(s, inv.id, "created", actor,
+                                f"Created with {len(lines)} line(s), total {from_minor(inv.total_amount, inv.currency)} {inv.currency}",
+                                {"external_id": inv.external_id})
+                if want_status == "posted":
+                    self._post_locked(s, inv, actor)
+                s.flush()
+                doc = self._document(s, inv)
+        self._hook("invoice_created", invoice=doc, actor=actor)
+        if doc.is_posted:
+            self._hook("invoice_posted", invoice=doc, actor=actor)
+            doc = self._after_post(doc)
+        return doc
+
+    def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
+        """Change a draft. On a posted invoice only ``payment_status`` may be given."""
+        data = load_input(payload, partial=True)
+        if "status" in data:
+            raise ValidationError([("status", "Use post() (POST /invoices/{id}/post) to post an invoice.")])
+        forced = data.pop("payment_status", None) if "payment_status" in data else ...
+        with self._translate_errors():
+            with self._write() as s:
+                inv = self._load(s, invoice_id, lock=True)
+                doc_fields = sorted(set(data) & DOCUMENT_FIELDS)
+                if inv.status == "posted" and doc_fields:
+                    raise InvoiceIsPosted(
+                        f"Invoice {inv.invoice_number} is posted and can no longer be modified "
+                        f"(tried to change: {', '.join(doc_fields)}). Only its payment status, "
+                        "payments and notes may change.")
+                merged = {"currency": inv.currency, **data}
+                if doc_fields:
+                    merged_parties = {k: data.get(k, getattr(inv, k)) for k in
+                                      ("customer_id", "customer_user_id", "customer_name", "customer_user_email")}
+                    data.update(self._check_parties(merged_parties))
+                    inv_date = data.get("invoice_date", inv.invoice_date)
+                    due = data.get("due_date", inv.due_date)
+                    if due is not None and due < inv_date:
+                        raise ValidationError([("due_date", "Must not be before the invoice date.")])
+                    for key, value in data.items():
+                        if key != "lines":
+                            setattr(inv, key, value)
+                    if "lines" in data or "currency" in data:
+                        lines = data.get("lines") or [
+                            dict(description=l.description, sku=l.sku, unit=l.unit, quantity=l.quantity,
+                                 unit_price=l.unit_price, tax_rate=l.tax_rate) for l in inv.lines]
+                        inv.lines.clear()
+                        s.flush()
+                        self._apply_lines(inv, lines, merged["currency"])
+                    inv.updated_at = self.clock()
+                    activity.record(s, inv.id, "updated", actor, f"Changed {', '.join(doc_fields)}",
+                                    {"fields": doc_fields})
+                status_change = None
+                if forced is not ...:
+                    status_change = self._force_status(s, inv, forced, actor)
+                s.flush()
+                doc = self._document(s, inv)
+        if doc_fields:
+            self._hook("invoice_updated", invoice=doc, actor=actor)
+        self._status_hooks(doc, status_change, actor)
+        return doc
+
+    def delete(self, invoice_id: int, *, actor: str = "system") -> None:
+        """Delete a draft. A posted invoice is a document issued to the customer: refused."""
+        with self._translate_errors():
+            with self._write() as s:
+                inv = self._load(s, invoice_id, lock=True)
+                if inv.status == "posted":
+                    raise InvoiceIsPosted(
+                        f"Invoice {inv.invoice_number} is posted and cannot be deleted: it has been "
+                        "issued and is kept as a legal record. Record a refund or issue a credit instead.")
+                doc = self._document(s, inv)
+                activity.record(s, inv.id, "deleted", actor, f"Deleted draft {doc.display_number}",
+                                {"external_id": inv.external_id, "total_amount": str(doc.total_amount)})
+                s.delete(inv)
+        self._hook("invoice_deleted", invoice=doc, actor=actor)
+
+    # ---- posting ----------------------------------------------------------------
+
+    def post(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
+        """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
+
+        Idempotent: posting a posted invoice returns it unchanged.
+        """
+        with self._translate_errors():
+            with self._write() as s:
+                inv = self._load(s, invoice_id, lock=True)
+                was_posted = inv.status == "posted"
+                if not was_posted:
+                    self._post_locked(s, inv, actor)
+                    s.flush()
+                doc = self._document(s, inv)
+        if not was_posted:
+            self._hook("invoice_posted", invoice=doc, actor=actor)
+        return self._after_post(doc)
+
+    def _post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
+        if not inv.lines:
+            raise ValidationError([("lines", "An invoice without lines cannot be posted.")])
+        now = self.clock()
+        period = numbering.period_of(now)
+        seq = numbering.lock_sequence(s, inv.organization_id, period)
+        if inv.invoice_number is None:
+            seq.last_number += 1
+            prefix = self._invoice_setting("oro_invoices.number_prefix", inv) or ""
+            draft_doc = self._document(s, inv)
+            number = self._hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
+                                sequence=seq.last_number)
+            inv.invoice_number = number or numbering.format_default(prefix, now, seq.last_number)
+        if not inv.seller:
+            inv.seller = self._seller(inv)
+        inv.status = "posted"
+        inv.posted_at = now
+        inv.updated_at = now
+        seq.chain_length += 1
+        inv.chain_key = chain.chain_key(inv.organization_id, period)
+        inv.chain_seq = seq.chain_length
+        inv.prev_hash = seq.head_hash or chain.GENESIS
+        inv.content_hash = chain.link_hash(inv, inv.prev_hash)
+        seq.head_hash = inv.content_hash
+        activity.record(s, inv.id, "posted", actor, f"Posted as {inv.invoice_number}",
+                        {"invoice_number": inv.invoice_number})
+
+    def _after_post(self, doc: InvoiceDocument) -> InvoiceDocument:
+        if doc.pdf is None and self.storage is not None and self.renderer is not None \
+                and self._invoice_setting("oro_invoices.generate_pdf_on_post", doc):
+            return self.ensure_pdf(doc.id)
+        return doc
+
+    # ---- documents --------------------------------------------------------------
+
+    def ensure_pdf(self, invoice_id: int) -> InvoiceDocument:
+        """The invoice with its PDF, rendering and storing it once if it has none yet.
+
+        Two processes racing here produce one PDF: the database keeps the first
+        record; the loser returns the winner's document.
+        """
+        doc = self.get(invoice_id)
+        if doc.pdf is not None:
+            return doc
+        if not doc.is_posted:
+            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+        if not self._invoice_setting("oro_invoices.generate_pdf_on_post", doc):
+            return doc
+        if self.storage is None or self.renderer is None:
+            raise StorageError("No PDF storage or renderer is configured.")
+        extra: dict[str, Any] = {}
+        for part in (self._hook("invoice_pdf_context", invoice=doc) or []):
+            extra.update(part or {})
+        data = self.renderer.render(doc, payment_url=self.payment_url(doc), extra_context=extra)
+        return self._store_pdf(doc, data, "generated", "system")
+
+    def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
+        """Store a PDF supplied by the external system (when generation at posting is off)."""
+        if not data.startswith(b"%PDF-"):
+            raise ValidationError([("pdf", "The file is not a PDF (it does not start with %PDF-).")])
+        doc = self.get(invoice_id)
+        if not doc.is_posted:
+            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: post it before attaching its PDF.")
+        if doc.pdf is not None:
+            raise Conflict(f"Invoice {doc.display_number} already has its PDF; a stored PDF is never replaced.")
+        if self.storage is None:
+            raise StorageError("No PDF storage is configured.")
+        return self._store_pdf(doc, data, "uploaded", actor)
+
+    def _store_pdf(self, doc: InvoiceDocument, data: bytes, source: str, actor: str) -> InvoiceDocument:
+        stored = self.storage.put(data)
+        try:
+            with self._write() as s:
+                s.add(InvoiceDocumentRow(invoice_id=doc.id, sha256=stored.sha256, size=stored.size,
+                                         source=source, created_at=stored.created_at))
+                activity.record(s, doc.id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
+                                {"sha256": stored.sha256})
+        except IntegrityError:
+            pass  # another process stored it first: use theirs
+        except DBAPIError as exc:
+            if FROZEN_MARKER not in str(exc.orig) and "UNIQUE" not in str(exc.orig).upper():
+                raise
+        return self.get(doc.id)
+
+    def open_pdf(self, invoice_id: int):
+        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one."""
+        doc = self.get(invoice_id)
+        if doc.pdf is None:
+            if not doc.is_posted:
+                raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+            doc = self.ensure_pdf(invoice_id)
+            if doc.pdf is None:
+                raise NotFound(f"Invoice {doc.display_number} has no PDF yet: it is supplied by the external system.")
+        return doc.pdf, self.storage.open(doc.pdf.sha256)
+
+    # ---- notes, payments ---------------------------------------------------------
+
+    def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
+        """Add a note (allowed on posted invoices too)."""
+        errors = NoteInputSchema().validate({"body": body})
+        if errors or not str(body).strip():
+            raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])
+        with self._write() as s:
+            self._load(s, invoice_id)
+            note = Note(invoice_id=invoice_id, body=body.strip(), author=actor, created_at=self.clock())
+            s.add(note)
+            s.flush()
+            activity.record(s, invoice_id, "note", actor, body.strip()[:200], {"note_id": note.id})
+            return views.note(note)
+
+    def record_payment(self, invoice_id: int, payload: Mapping[str, Any], *,
+                       actor: str = "system") -> views.TransactionView:
+        """Record a payment transaction and recalculate the payment status.
+
+        A transaction with the same method, action and provider reference is
+        recorded once: a redelivered webhook returns the existing one.
+        """
+        from marshmallow import ValidationError as MmValidationError
+        try:
+            data = PaymentInputSchema().load(payload)
+        except MmValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        with self._translate_errors():
+            with self._write() as s:
+                inv = self._load(s, invoice_id)
+                if inv.status != "posted":
+                    raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
+                if data.get("provider_reference"):
+                    existing = s.execute(select(PaymentTransaction).where(
+                        PaymentTransaction.method == data["method"],
+                        PaymentTransaction.action == data["action"],
+                        PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
+                    if existing is not None:
+                        if existing.invoice_id != invoice_id:
+                            raise Conflict("That provider reference belongs to another invoice.")
+                        return views.transaction(existing)
+                if data["amount"] <= 0:
+                    raise ValidationError([("amount", "Must be greater than 0.")])
+                try:
+                    amount = to_minor(data["amount"], inv.currency)
+                except ValidationError:
+                    raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
+                state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
+                facts = self._facts(s, inv.id)
+                summary = pstatus.summarize(facts)
+                if data["successful"]:
+                    if data["action"] in pstatus.PAID_ACTIONS and data["action"] == "charge" \
+                            and summary.net_paid + amount > inv.total_amount:
+                        raise ValidationError([("amount", "Exceeds the amount due.")])
+                    if data["action"] == "refund" and amount > summary.net_paid:
+                        raise ValidationError([("amount", f"Cannot refund more than was paid.")])
+                tx = PaymentTransaction(
+                    invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
+                    currency=inv.currency, successful=data["successful"],
+                    provider_reference=data.get("provider_reference"), parent_id=data.get("parent_id"),
+                    notes=data.get("notes") or "", actor=actor, data=data.get("data"), created_at=self.clock())
+                s.add(tx)
+                s.flush()
+                activity.record(s, inv.id, "payment", actor,
+                                f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
+                                f"{'successful' if data['successful'] else 'failed'}",
+                                {"transaction_id": tx.id})
+                state.payment_method = data["method"]
+                change = self._recalculate(s, inv, state, actor)
+                view = views.transaction(tx)
+                doc = self._document(s, inv)
+        self._status_hooks(doc, change, actor)
+        return view
+
+    def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
+                             actor: str = "system") -> InvoiceDocument:
+        """Set the payment status from outside; it is then kept. ``None`` resumes recalculation."""
+        with self._write() as s:
+            inv = self._load(s, invoice_id)
+            change = self._force_status(s, inv, status, actor)
+            doc = self._document(s, inv)
+        self._status_hooks(doc, change, actor)
+        return doc
+
+    def _force_status(self, s: Session, inv: Invoice, status, actor: str):
+        state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
+        if status is None:
+            state.forced = False
+            return self._recalculate(s, inv, state, actor)
+        try:
+            new = PaymentStatus(status)
+        except ValueError:
+            raise ValidationError([("payment_status", f"Unknown payment status {status!r}.")]) from None
+        old = PaymentStatus(state.payment_status)
+        state.forced = True
+        state.payment_status = new.value
+        state.updated_at = self.clock()
+        if old is not new:
+            activity.record(s, inv.id, "payment_status", actor,
+                            f"Payment status set to {new.label}", {"old": old.value, "new": new.value, "forced": True})
+            return old, new
+        return None
+
+    def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
+        rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
+                                PaymentTransaction.successful)
+                         .where(PaymentTransaction.invoice_id == invoice_id)).all()
+        return [pstatus.TransactionFacts(a, m, ok) for a, m, ok in rows]
+
+    def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str):
+        facts = self._facts(s, inv.id)
+        state.amount_paid = pstatus.summarize(facts).net_paid
+        state.updated_at = self.clock()
+        if state.forced:
+            return None
+        old = PaymentStatus(state.payment_status)
+        new = pstatus.calculate(inv.total_amount, facts)
+        if old is new:
+            return None
+        state.payment_status = new.value
+        activity.record(s, inv.id, "payment_status", actor, f"Payment status: {new.label}",
+                        {"old": old.value, "new": new.value, "forced": False})
+        return old, new
+
+    def _status_hooks(self, doc: InvoiceDocument, change, actor: str) -> None:
+        if not change:
+            return
+        old, new = change
+        self._hook("invoice_payment_status_changed", invoice=doc, old_status=old, new_status=new, actor=actor)
+        if new is PaymentStatus.PAID_IN_FULL:
+            self._hook("invoice_paid", invoice=doc, actor=actor)
+
+    # ---- errors -----------------------------------------------------------------
+
+    def _translate_errors(self):
+        return _translate_db_errors()
+
+
+class _translate_db_errors:
+    """Turn database refusals into the add-on's errors with messages a user can act on."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc is None or isinstance(exc, InvoiceError) or not isinstance(exc, DBAPIError):
+            return False
+        text = str(exc.orig)
+        if FROZEN_MARKER in text:
+            raise InvoiceIsPosted(text.split(FROZEN_MARKER + ": ", 1)[-1].split("\n")[0].capitalize() + ".") from None
+        if isinstance(exc, IntegrityError):
+            lowered = text.lower()
+            if "invoice_number" in lowered:
+                raise Conflict("That invoice number is already used by another invoice.") from None
+            if "external_id" in lowered:
+                raise Conflict("An invoice with that external_id already exists.") from None
+            if "provider_event" in lowered or "provider_reference" in lowered:
+                raise Conflict("That payment transaction was already recorded.") from None
+        return False

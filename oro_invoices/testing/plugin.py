@@ -1,0 +1,57 @@
+"""The conformance kit's pytest plugin (registered through the ``pytest11`` entry point).
+
+Inert unless used: it adds the ``--oro-host`` option and fixtures that only
+the kit's suite classes request.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("oro_invoices", "oro-invoices host adapter conformance kit")
+    group.addoption("--oro-host", action="store", default=None, metavar="NAME",
+                    help="run the oro_invoices.testing suite against the host adapter "
+                         "registered as NAME in the 'oro_invoices.hosts' entry points")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "oro_requires(*capabilities): skip the test unless the "
+                                       "host under test supports every capability")
+
+
+@pytest.fixture(scope="session")
+def oro_host_factory(request: pytest.FixtureRequest) -> Callable[[], Any]:
+    """Builds a fresh host adapter; override this fixture to test a host without an entry point."""
+    name = request.config.getoption("--oro-host")
+    if not name:
+        pytest.fail("The oro-invoices conformance suite needs a host: pass --oro-host NAME "
+                    "or define an 'oro_host_factory' fixture", pytrace=False)
+    from oro_invoices.adapters import host_factory
+    return host_factory(name)
+
+
+@pytest.fixture
+def oro_host(oro_host_factory: Callable[[], Any]) -> Iterator[Any]:
+    """A fresh host adapter per test (closed afterwards if it has ``close()``)."""
+    host = oro_host_factory()
+    yield host
+    close = getattr(host, "close", None)
+    if callable(close):
+        close()
+
+
+@pytest.fixture
+def oro_seeder(oro_host: Any) -> Any:
+    """The host's test-data helper (``host.seeder()``), or None when it has none."""
+    make = getattr(oro_host, "seeder", None)
+    return make() if callable(make) else None
+
+
+@pytest.fixture
+def oro_requirements(oro_host: Any, oro_seeder: Any) -> Any:
+    """Capability flags of the host under test; override with a ``Requirements`` subclass."""
+    from oro_invoices.testing.requirements import Requirements
+    return Requirements(oro_host, oro_seeder)

@@ -1,0 +1,41 @@
+"""How the kit puts test data into a host (the adapter's interfaces are read-only)."""
+from __future__ import annotations
+
+from typing import Iterable, Protocol, runtime_checkable
+
+from ..adapters.commerce import CustomerRef, CustomerUserRef, InvoiceRole, OrderLine, OrderSnapshot
+from ..adapters.identity import CurrentUser
+from ..adapters.ui import EmailTemplate
+from ..domain import Address
+
+
+@runtime_checkable
+class Seeder(Protocol):
+    """Test-data helper a host offers as ``host.seeder()`` (or through the ``oro_seeder`` fixture)."""
+
+    def add_customer(self, name: str, *, parent_id: int | None = None,
+                     group_id: int | None = None) -> CustomerRef:
+        """Create a customer (optionally under a parent and in a group)."""
+
+    def add_customer_user(self, customer_id: int, email: str, name: str = "",
+                          invoice_role: InvoiceRole = InvoiceRole.OWN) -> CustomerUserRef:
+        """Create a customer user of ``customer_id`` with a storefront invoice role."""
+
+    def add_order(self, *, identifier: str = "", currency: str = "USD",
+                  organization_id: int = 1, customer_id: int | None = None,
+                  customer_user_id: int | None = None, website_id: int | None = None,
+                  lines: Iterable[OrderLine] = (), bill_to: Address | None = None,
+                  ship_to: Address | None = None) -> OrderSnapshot:
+        """Create an order."""
+
+    def login_admin(self, permissions: Iterable[str] = ...) -> CurrentUser:
+        """Make the current user a back-office user holding exactly ``permissions``."""
+
+    def login_customer_user(self, customer_user_id: int) -> CurrentUser:
+        """Make the current user this customer user (storefront)."""
+
+    def logout(self) -> None:
+        """Make the current user anonymous."""
+
+    def customise_template(self, name: str, **changes: str) -> EmailTemplate:
+        """Edit an email template as an admin would (subject, html, text)."""

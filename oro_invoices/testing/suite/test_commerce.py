@@ -1,0 +1,69 @@
+"""Orders and customers come back as the snapshots the add-on expects."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot
+from oro_invoices.domain import Address
+
+from .base import HostSuite
+
+
+class TestOrders(HostSuite):
+    __requires__ = ("seeding",)
+
+    def test_unknown_order_is_none(self):
+        assert self.host.orders.get(987654321) is None
+
+    def test_order_snapshot(self):
+        customer = self.seeder.add_customer("ACME Corp")
+        buyer = self.seeder.add_customer_user(customer.id, "buyer@acme.test", "Bea Buyer")
+        bill_to = Address(name="Bea Buyer", street="Main St 1", city="Berlin", country="DE")
+        created = self.seeder.add_order(
+            identifier="SO-1001", currency="EUR", customer_id=customer.id,
+            customer_user_id=buyer.id, website_id=1, bill_to=bill_to,
+            lines=[OrderLine("Widget", Decimal("2"), Decimal("19.99"), Decimal("0.19"), "W-1",
+                             "item")])
+        order = self.host.orders.get(created.id)
+        assert isinstance(order, OrderSnapshot)
+        assert (order.identifier, order.currency, order.customer_id, order.customer_user_id,
+                order.website_id) == ("SO-1001", "EUR", customer.id, buyer.id, 1)
+        assert order.bill_to == bill_to
+        assert [(l.sku, l.quantity, l.unit_price, l.tax_rate) for l in order.lines] \
+            == [("W-1", Decimal("2"), Decimal("19.99"), Decimal("0.19"))]
+
+
+class TestCustomers(HostSuite):
+    __requires__ = ("seeding",)
+
+    def test_unknown_ids_are_none(self):
+        assert self.host.customers.get_customer(987654321) is None
+        assert self.host.customers.get_customer_user(987654321) is None
+
+    def test_customer_user_with_role(self):
+        customer = self.seeder.add_customer("ACME Corp")
+        user = self.seeder.add_customer_user(customer.id, "amy@acme.test", "Amy",
+                                             InvoiceRole.CORPORATE)
+        found = self.host.customers.get_customer_user(user.id)
+        assert (found.email, found.customer_id, found.invoice_role) \
+            == ("amy@acme.test", customer.id, InvoiceRole.CORPORATE)
+        assert self.host.customers.get_customer(customer.id).name == "ACME Corp"
+
+    @pytest.mark.oro_requires("customer_groups")
+    def test_customer_group(self):
+        customer = self.seeder.add_customer("Grouped", group_id=5)
+        assert self.host.customers.get_customer(customer.id).group_id == 5
+
+    @pytest.mark.oro_requires("customer_hierarchy")
+    def test_hierarchy(self):
+        root = self.seeder.add_customer("Holding")
+        child = self.seeder.add_customer("Subsidiary", parent_id=root.id)
+        grandchild = self.seeder.add_customer("Branch", parent_id=child.id)
+        self.seeder.add_customer("Unrelated")
+        assert [c.id for c in self.host.customers.children(root.id)] == [child.id]
+        assert {c.id for c in self.host.customers.descendants(root.id)} \
+            == {child.id, grandchild.id}
+        assert self.host.customers.get_customer(grandchild.id).parent_id == child.id
+        assert self.host.customers.descendants(grandchild.id) == []

@@ -1,0 +1,94 @@
+"""The config store keeps values apart per scope; the add-on resolves them."""
+from __future__ import annotations
+
+import pytest
+
+from oro_invoices.adapters import SettingField, SettingsGroup
+from oro_invoices.config import ScopeContext, Settings
+from oro_invoices.errors import ConfigurationError
+
+from .base import HostSuite
+
+KEY = "oro_invoices.number_prefix"
+
+
+class TestConfigStore(HostSuite):
+    def test_missing_value_loads_as_none(self):
+        assert self.host.config.load(KEY, "global", None) is None
+
+    def test_save_then_load(self):
+        self.host.config.save(KEY, "ACME-", "global", None)
+        assert self.host.config.load(KEY, "global", None) == "ACME-"
+
+    def test_save_replaces(self):
+        self.host.config.save(KEY, "A-", "organization", 1)
+        self.host.config.save(KEY, "B-", "organization", 1)
+        assert self.host.config.load(KEY, "organization", 1) == "B-"
+
+    def test_scopes_and_ids_are_kept_apart(self):
+        config = self.host.config
+        config.save(KEY, "G-", "global", None)
+        config.save(KEY, "O1-", "organization", 1)
+        config.save(KEY, "O2-", "organization", 2)
+        assert [config.load(KEY, "global", None), config.load(KEY, "organization", 1),
+                config.load(KEY, "organization", 2), config.load(KEY, "website", 1)] \
+            == ["G-", "O1-", "O2-", None]
+
+    def test_delete_forgets_one_scope_only(self):
+        config = self.host.config
+        config.save(KEY, "G-", "global", None)
+        config.save(KEY, "O1-", "organization", 1)
+        config.delete(KEY, "organization", 1)
+        assert config.load(KEY, "organization", 1) is None
+        assert config.load(KEY, "global", None) == "G-"
+
+    def test_deleting_a_missing_value_is_not_an_error(self):
+        self.host.config.delete(KEY, "website", 99)
+
+    def test_stored_lists_values_by_prefix(self):
+        self.host.config.save(KEY, "X-", "website", 3)
+        self.host.config.save("oro_invoices.locale", "de_DE", "global", None)
+        found = {(s.key, s.scope, s.scope_id, s.value)
+                 for s in self.host.config.stored("oro_invoices.number")}
+        assert found == {(KEY, "website", 3, "X-")}
+
+    def test_declared_settings_group_round_trip(self):
+        group = SettingsGroup("kit_group", "Kit", ("Commerce", "Kit"),
+                              (SettingField("kit.flag", "bool", False, "Flag", "General",
+                                            ("global",)),))
+        self.host.config.declare_settings(group)
+        self.host.config.declare_settings(group)
+        assert [g for g in self.host.config.declared_settings() if g.key == "kit_group"] == [group]
+        self.host.config.remove_settings("kit_group")
+        self.host.config.remove_settings("kit_group")
+        assert all(g.key != "kit_group" for g in self.host.config.declared_settings())
+
+
+class TestSettingsOverStore(HostSuite):
+    """Typed values survive the host's storage, and resolution works over it."""
+
+    @pytest.mark.parametrize("key,value", [
+        ("oro_invoices.enabled", True), ("oro_invoices.enabled", False),
+        ("oro_invoices.payment_link_ttl_days", 30), ("oro_invoices.number_prefix", ""),
+        ("oro_invoices.seller.business_address", "Main St 1\n10115 Berlin"),
+    ])
+    def test_values_round_trip(self, key, value):
+        settings = Settings(self.host.config)
+        settings.set(key, value, "global")
+        assert settings.stored(key, "global") == value
+
+    def test_most_specific_scope_wins(self):
+        settings = Settings(self.host.config)
+        settings.set("oro_invoices.payment_link_ttl_days", 30, "organization", 1)
+        settings.set("oro_invoices.payment_link_ttl_days", 7, "website", 2)
+        assert settings.value("oro_invoices.payment_link_ttl_days",
+                              ScopeContext(organization_id=1, website_id=2)) == 7
+        assert settings.value("oro_invoices.payment_link_ttl_days",
+                              ScopeContext(organization_id=1, website_id=3)) == 30
+        assert settings.value("oro_invoices.payment_link_ttl_days") == 90
+
+    def test_invalid_value_is_refused_before_storing(self):
+        settings = Settings(self.host.config)
+        with pytest.raises(ConfigurationError, match="oro_invoices.payment_method"):
+            settings.set("oro_invoices.payment_method", "paypal", "global")
+        assert self.host.config.load("oro_invoices.payment_method", "global", None) is None

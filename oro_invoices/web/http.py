@@ -1,0 +1,68 @@
+"""Framework-neutral requests and responses for the add-on's pages and JSON API.
+
+A host adapter turns its framework's request into a ``Request``, calls a
+handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+
+@dataclass(frozen=True)
+class Request:
+    """One HTTP request as the add-on's handlers see it.
+
+    ``headers`` keys are lower-case. ``query`` and ``form`` map a name to its
+    first value; ``query_lists``/``form_lists`` keep every value.
+    ``user`` is whatever the host's identity adapter says is logged in.
+    """
+
+    method: str
+    path: str
+    query: Mapping[str, str] = field(default_factory=dict)
+    form: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    user: Any = None
+    query_lists: Mapping[str, list[str]] = field(default_factory=dict)
+    form_lists: Mapping[str, list[str]] = field(default_factory=dict)
+    files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass
+class Response:
+    """What a handler returns. ``body`` may be an iterable of chunks (streamed downloads)."""
+
+    status: int = 200
+    body: bytes | Iterable[bytes] = b""
+    content_type: str = "text/html; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+    flashes: list[tuple[str, str]] = field(default_factory=list)  # (category, message)
+    # A page fragment the host wraps in its layout (title, html); None for raw bodies.
+    page_title: str | None = None
+
+    @classmethod
+    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> "Response":
+        body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
+        return cls(status=status, body=body, content_type="application/json", headers=dict(headers or {}))
+
+    @classmethod
+    def html(cls, html: str, status: int = 200, title: str | None = None) -> "Response":
+        return cls(status=status, body=html.encode(), page_title=title)
+
+    @classmethod
+    def redirect(cls, location: str, status: int = 303,
+                 flashes: list[tuple[str, str]] | None = None) -> "Response":
+        return cls(status=status, headers={"Location": location}, flashes=list(flashes or []))
+
+    def text(self) -> str:
+        """The body as text (for tests; not for streamed bodies)."""
+        if isinstance(self.body, (bytes, bytearray)):
+            return bytes(self.body).decode()
+        return b"".join(self.body).decode()

@@ -1,0 +1,111 @@
+"""Shared fixtures: real databases (SQLite file and a throwaway PostgreSQL database)."""
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from oro_invoices.db.engine import Database
+from oro_invoices.db.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
+from oro_invoices.db.migrate import upgrade
+from oro_invoices.service import InvoiceService
+
+PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file, copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_database_url():
+    """A throwaway PostgreSQL database for this test run, migrated once, dropped at the end."""
+    name = f"oro_invoices_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    db = Database(url)
+    upgrade(db)
+    db.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(db: Database) -> None:
+    tables = [t.name for t in metadata.sorted_tables
+              if t.name.startswith(TABLE_PREFIX) and t.name != VERSION_TABLE]
+    with db.engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+
+
+def make_database(kind: str, request, tmp_path) -> Database:
+    if kind == "sqlite":
+        path = tmp_path / "invoices.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        return Database(f"sqlite:///{path}")
+    db = Database(request.getfixturevalue("pg_database_url"))
+    _truncate_pg(db)
+    return db
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request, tmp_path):
+    """A migrated, empty database: each test using it runs on SQLite and on PostgreSQL."""
+    database = make_database(request.param, request, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def sqlite_db(request, tmp_path):
+    """A migrated, empty SQLite database (for tests that need only one backend)."""
+    database = make_database("sqlite", request, tmp_path)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def service(db):
+    """The service API over ``db``, with the default plugins."""
+    from oro_invoices.plugins import get_plugin_manager
+    return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
+
+
+def invoice_payload(**overrides):
+    """A valid create payload: two lines at two tax rates."""
+    payload = {
+        "invoice_date": "2026-11-02",
+        "due_date": "2026-12-02",
+        "currency": "USD",
+        "organization_id": 1,
+        "customer_id": 10,
+        "customer_user_id": 100,
+        "customer_name": "Acme Corp",
+        "customer_user_email": "buyer@acme.test",
+        "order_id": 5,
+        "order_identifier": "SO-0005",
+        "bill_to": {"name": "Acme Corp", "street": "1 Main St", "city": "Springfield",
+                    "postal_code": "12345", "country": "US"},
+        "lines": [
+            {"description": "Widget", "sku": "W-1", "unit": "item", "quantity": "3",
+             "unit_price": "19.99", "tax_rate": "0.19"},
+            {"description": "Installation", "sku": "SVC", "unit": "hour", "quantity": "1.5",
+             "unit_price": "100.00", "tax_rate": "0.07"},
+        ],
+    }
+    payload.update(overrides)
+    return payload
