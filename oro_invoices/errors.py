@@ -58,6 +58,10 @@ class InvoiceNotPosted(Conflict):
     """The operation needs a posted invoice (downloading its PDF, say)."""
 
 
+class ConfirmationRequired(Conflict):
+    """The action has a consequence the user must confirm first (posting before Send to Customer)."""
+
+
 class PermissionDenied(InvoiceError):
     """The current user may not do this."""
 

@@ -16,6 +16,7 @@ from .errors import ValidationError
 from .money import KNOWN_CURRENCIES, minor_units
 
 MAX_LINES = 10_000
+MAX_INVOICE_TOTAL = Decimal(10) ** 15
 
 
 class DecimalString(fields.Field):
@@ -142,6 +143,11 @@ class InvoiceInputSchema(Schema):
                 if price is not None and -price.as_tuple().exponent > max(places, 4):
                     errors.setdefault("lines", {})[i] = {
                         "unit_price": [f"At most {max(places, 4)} decimal places for {currency}."]}
+        # Totals are stored as integer minor units (64-bit): bound the gross total.
+        gross = sum((abs(l["quantity"] * l["unit_price"]) * (1 + l.get("tax_rate", 0))
+                     for l in data.get("lines") or [] if "quantity" in l and "unit_price" in l), Decimal(0))
+        if gross >= MAX_INVOICE_TOTAL and "lines" not in errors:
+            errors["lines"] = [f"The invoice total must be less than {MAX_INVOICE_TOTAL:,.0f}."]
         if errors:
             raise MmValidationError(errors)
 
@@ -150,8 +156,10 @@ def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
+    # ``partial`` covers the top-level fields only: a line given in an update is complete.
+    schema = InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields) if partial else False)
     try:
-        return InvoiceInputSchema(partial=partial).load(data)
+        return schema.load(data)
     except MmValidationError as exc:
         raise ValidationError(exc.messages) from None
 

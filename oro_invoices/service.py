@@ -319,30 +319,37 @@ class InvoiceService:
         with self._translate_errors():
             with self._write() as s:
                 inv = self._load(s, invoice_id, lock=True)
+                state = s.get(PaymentState, inv.id)
                 was_posted = inv.status == "posted"
                 if not was_posted:
                     self._post_locked(s, inv, actor)
-                    s.flush()
-                doc = self._document(s, inv)
+            pdf = None
+            if was_posted:
+                with self.db.session() as s:
+                    pdf = s.get(InvoiceDocumentRow, inv.id)
+            doc = views.document(inv, state, pdf)
         if not was_posted:
             self._hook("invoice_posted", invoice=doc, actor=actor)
         return self._after_post(doc)
 
     def _post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
+        """Post ``inv`` (row-locked by the caller). The counter row is locked last and briefly."""
         if not inv.lines:
             raise ValidationError([("lines", "An invoice without lines cannot be posted.")])
         now = self.clock()
         period = numbering.period_of(now)
-        seq = numbering.lock_sequence(s, inv.organization_id, period)
-        if inv.invoice_number is None:
-            seq.last_number += 1
+        needs_number = inv.invoice_number is None
+        if needs_number:
             prefix = self._invoice_setting("oro_invoices.number_prefix", inv) or ""
             draft_doc = self._document(s, inv)
+        if not inv.seller:
+            inv.seller = self._seller(inv)
+        seq = numbering.lock_sequence(s, inv.organization_id, period)
+        if needs_number:
+            seq.last_number += 1
             number = self._hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
                                 sequence=seq.last_number)
             inv.invoice_number = number or numbering.format_default(prefix, now, seq.last_number)
-        if not inv.seller:
-            inv.seller = self._seller(inv)
         inv.status = "posted"
         inv.posted_at = now
         inv.updated_at = now
@@ -354,6 +361,7 @@ class InvoiceService:
         seq.head_hash = inv.content_hash
         activity.record(s, inv.id, "posted", actor, f"Posted as {inv.invoice_number}",
                         {"invoice_number": inv.invoice_number})
+        s.flush()
 
     def _after_post(self, doc: InvoiceDocument) -> InvoiceDocument:
         if doc.pdf is None and self.storage is not None and self.renderer is not None \

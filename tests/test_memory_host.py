@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -155,7 +156,7 @@ def test_menu_orders_entries_by_parent_and_position(host):
 
 
 def test_minimal_adapter_example_in_the_docs_passes_the_interfaces():
-    source = (profile.Path(__file__).resolve().parents[1] / "docs" / "adapters.md").read_text()
+    source = (Path(__file__).resolve().parents[1] / "docs" / "adapters.md").read_text()
     block = source.split("```python\n# myshop/invoices_host.py\n", 1)[1].split("```", 1)[0]
     namespace: dict = {}
     exec(compile(textwrap.dedent(block), "adapters.md", "exec"), namespace)

@@ -358,3 +358,5 @@ def test_pdftoppm_is_available():
 def test_decimal_quantities_are_shown_without_noise(renderer):
     text = pdf_text(renderer.render(make_invoice_document([("Cable", "2.500", "1.99", "0.19", "CBL", "m")])))
     assert "1 Cable CBL 2.5 m €1.99 19% €4.98" in text
+    text = pdf_text(renderer.render(make_invoice_document([("Screw", "1000", "0.0125", "0.19")])))
+    assert "1 Screw 1,000 €0.0125 19% €12.50" in text

@@ -30,7 +30,7 @@ class SmtpConfig:
     """Where and how to deliver: ``security`` is "none", "starttls" or "ssl" (implicit TLS).
 
     With "starttls" and "ssl" the server's certificate is verified against the
-    system's trust store unless ``verify`` is False.
+    system's trust store (or ``cafile``, for a private CA) unless ``verify`` is False.
     """
 
     host: str
@@ -40,6 +40,7 @@ class SmtpConfig:
     password: str = field(default="", repr=False)
     timeout: float = 30.0
     verify: bool = True
+    cafile: str | None = None
     local_hostname: str | None = None
 
     def __post_init__(self):
@@ -55,7 +56,7 @@ class SmtpConfig:
 
     @classmethod
     def from_url(cls, url: str) -> "SmtpConfig":
-        """``smtp://[user[:password]@]host[:port][?security=none|starttls&timeout=30&verify=0]``.
+        """``smtp://[user[:password]@]host[:port][?security=none|starttls&timeout=30&verify=0&cafile=…]``.
 
         ``smtps://`` means implicit TLS (security "ssl", port 465 by default).
         User name and password are percent-decoded.
@@ -69,7 +70,7 @@ class SmtpConfig:
             raise ConfigurationError(
                 f"Invalid SMTP URL scheme {parts.scheme!r}: use smtp:// or smtps://.")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - {"security", "timeout", "verify", "local_hostname"}
+        unknown = set(query) - {"security", "timeout", "verify", "cafile", "local_hostname"}
         if unknown:
             raise ConfigurationError(f"Unknown SMTP URL option(s): {', '.join(sorted(unknown))}.")
         security = "ssl" if parts.scheme == "smtps" else query.get("security", "none")
@@ -83,10 +84,10 @@ class SmtpConfig:
                    security=security, username=unquote(parts.username or ""),
                    password=unquote(parts.password or ""), timeout=timeout,
                    verify=query.get("verify", "1").lower() not in ("0", "false", "no", "off"),
-                   local_hostname=query.get("local_hostname"))
+                   cafile=query.get("cafile"), local_hostname=query.get("local_hostname"))
 
     def ssl_context(self) -> ssl.SSLContext:
-        ctx = ssl.create_default_context()
+        ctx = ssl.create_default_context(cafile=self.cafile)
         if not self.verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE

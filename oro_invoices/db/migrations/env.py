@@ -5,6 +5,7 @@ from alembic import context
 
 from oro_invoices.db.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
 import oro_invoices.db.models  # noqa: F401  (registers tables)
+import oro_invoices.mail.outbox  # noqa: F401  (registers the email outbox)
 from oro_invoices.db.engine import Database
 
 

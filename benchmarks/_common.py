@@ -1,0 +1,62 @@
+"""Helpers shared by the benchmarks: timing, memory, bulk data."""
+from __future__ import annotations
+
+import datetime as dt
+import random
+import secrets
+import statistics
+import time
+from typing import Callable
+
+from sqlalchemy import insert
+
+from oro_invoices.db.models import Invoice, PaymentState
+
+STATUSES = ["pending", "paid_in_full", "paid_partially", "pending", "pending", "declined"]
+
+
+def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - start) * 1000)
+    return statistics.median(samples)
+
+
+def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 2, batch: int = 20_000,
+                  seed: int = 7) -> None:
+    """Insert ``count`` invoices with core inserts (no lines: listing does not read them)."""
+    rng = random.Random(seed)
+    start = dt.date(2020, 1, 1)
+    now = dt.datetime.now(dt.timezone.utc)
+    next_id = 1
+    with db.engine.begin() as conn:
+        while next_id <= count:
+            rows, states = [], []
+            for i in range(next_id, min(next_id + batch, count + 1)):
+                posted = rng.random() < 0.8
+                org = 1 + i % organizations
+                rows.append(dict(
+                    id=i, status="posted" if posted else "draft",
+                    invoice_number=f"INV-{i:09d}" if posted else None, external_id=f"ext-{i}",
+                    organization_id=org, website_id=org, customer_id=1 + rng.randrange(customers),
+                    customer_user_id=None, customer_name=f"Customer {i % customers}",
+                    customer_user_email="", order_id=i, order_identifier=f"SO-{i}",
+                    invoice_date=start + dt.timedelta(days=rng.randrange(2400)), due_date=None,
+                    currency="USD", bill_to=None, ship_to=None, seller=None,
+                    subtotal=10_000, tax_amount=1_900, total_amount=rng.randrange(1000, 10_000_000),
+                    external_payment_url=None, payment_token=secrets.token_hex(12), created_by="bench",
+                    created_at=now, updated_at=now, posted_at=now if posted else None,
+                    chain_key=f"bench:{i}" if posted else None, chain_seq=1 if posted else None,
+                    prev_hash=None, content_hash=None))
+                states.append(dict(invoice_id=i, payment_status=rng.choice(STATUSES), forced=False,
+                                   amount_paid=0, payment_method="", updated_at=now))
+            conn.execute(insert(Invoice), rows)
+            conn.execute(insert(PaymentState), states)
+            next_id += batch
+    if db.dialect == "sqlite":
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")

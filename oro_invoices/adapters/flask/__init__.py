@@ -1,0 +1,184 @@
+"""The Flask adapter: mount the add-on's pages in a Flask application.
+
+    invoices = OroInvoices()               # at import time, no app yet
+    invoices.init_app(app, host=my_host)   # in the application factory
+
+or in one step ``OroInvoices(app, host=my_host)``. The state lives on
+``app.extensions["oro_invoices"]`` (the extension object itself); initialising
+the same app twice raises ``RuntimeError``. The JSON API is a separate
+blueprint (``oro_invoices.adapters.flask.api.make_api_blueprint``).
+"""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+import flask
+
+from ...config import Settings
+from ...web.context import WebContext
+from ...web.http import Request, Response
+from ...web.pages import DEFAULT_PREFIXES, InvoicePages
+from .pages import SessionCsrf, make_pages_blueprint
+
+EXTENSION_KEY = "oro_invoices"
+
+__all__ = ["EXTENSION_KEY", "OroInvoices"]
+
+
+class OroInvoices:
+    """Flask extension for oro-invoices' back-office and storefront pages.
+
+    :param host: the host adapter, or a callable ``host(app)`` building it.
+    :param service: an ``InvoiceService``; built from the settings below when omitted.
+    :param mail: a ``MailService``; built when omitted (outbox, plus SMTP if configured).
+    :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
+    :param website_name: ``website_name(id) -> str`` for the grid's Website column.
+    :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter.
+
+    Settings read from ``app.config``:
+
+    ``SECRET_KEY``
+        required: the session carries the CSRF token.
+    ``ORO_INVOICES_DATABASE_URL``
+        the add-on's database (``sqlite:///…`` or ``postgresql://…``); required unless
+        ``service`` is given.
+    ``ORO_INVOICES_STORAGE_URL``
+        where PDFs are stored (default ``file://<instance_path>/oro-invoices-pdf``).
+    ``ORO_INVOICES_MIGRATE``
+        run the schema migrations at start-up (default False).
+    ``ORO_INVOICES_SMTP_URL``
+        ``smtp://host:port``; without it emails stay in the outbox until delivered elsewhere.
+    ``ORO_INVOICES_BACKOFFICE_PREFIX`` / ``ORO_INVOICES_STOREFRONT_PREFIX`` / ``ORO_INVOICES_PAY_PREFIX``
+        where the pages are mounted (``/admin/invoices``, ``/customer/invoices``, ``/invoices/pay``).
+    ``ORO_INVOICES_ORDER_ENDPOINT`` / ``ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT``
+        the host's order pages (endpoints taking ``order_id``), linked from invoices.
+    ``ORO_INVOICES_LOGIN_ENDPOINT`` / ``ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT``
+        where anonymous visitors are sent (with ``next``); a 401 page without them.
+    ``ORO_INVOICES_PAGE_SIZE``
+        rows per grid page (default 25).
+    ``ORO_INVOICES_LOCALE``
+        how the pages format amounts and dates (default ``en_US``).
+    ``ORO_INVOICES_TEMPLATE_DIRS``
+        directories searched before the package's page templates (overrides).
+    """
+
+    def __init__(self, app: flask.Flask | None = None, *, host: Any = None, service: Any = None,
+                 mail: Any = None, plugins: Any = None,
+                 website_name: Callable[[int], str] | None = None,
+                 customer_choices: Callable[..., list[tuple[int, str]]] | None = None):
+        self.host = host
+        self.service = service
+        self.mail = mail
+        self.plugins = plugins
+        self.website_name = website_name
+        self.customer_choices = customer_choices
+        self.app: flask.Flask | None = None
+        if app is not None:
+            self.init_app(app)
+
+    # -- set-up ---------------------------------------------------------------------
+    def init_app(self, app: flask.Flask, *, host: Any = None) -> "OroInvoices":
+        """Build the services and register the pages on ``app``."""
+        if EXTENSION_KEY in app.extensions:
+            raise RuntimeError("OroInvoices is already initialised on this Flask app; create "
+                               "one OroInvoices per app and call init_app once.")
+        if self.app is not None:
+            raise RuntimeError("This OroInvoices object is already bound to another app; "
+                               "create one OroInvoices per app.")
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError("oro-invoices needs app.config['SECRET_KEY'] (forms carry "
+                               "CSRF tokens kept in the session).")
+        host = host if host is not None else self.host
+        if host is None:
+            raise RuntimeError("OroInvoices needs the host adapter: OroInvoices(app, host=...)")
+        self.host = host(app) if callable(host) and not hasattr(host, "config") else host
+        self.app = app
+        cfg = app.config
+        self.settings = Settings(self.host.config)
+        if self.service is None:
+            self.service = self._build_service(app)
+        if self.mail is None:
+            self.mail = self._build_mail(cfg.get("ORO_INVOICES_SMTP_URL"))
+        self.prefixes = {
+            "backoffice": cfg.get("ORO_INVOICES_BACKOFFICE_PREFIX", DEFAULT_PREFIXES["backoffice"]),
+            "storefront": cfg.get("ORO_INVOICES_STOREFRONT_PREFIX", DEFAULT_PREFIXES["storefront"]),
+            "guest": cfg.get("ORO_INVOICES_PAY_PREFIX", DEFAULT_PREFIXES["guest"]),
+        }
+        self.ctx = WebContext(
+            service=self.service, host=self.host, csrf=SessionCsrf(), mail=self.mail,
+            order_url=self._endpoint_url(cfg.get("ORO_INVOICES_ORDER_ENDPOINT")),
+            storefront_order_url=self._endpoint_url(cfg.get("ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT")),
+            website_name=self.website_name or (lambda website_id: f"Website #{website_id}"),
+            customer_choices=self.customer_choices,
+            static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
+            locale=cfg.get("ORO_INVOICES_LOCALE", "en_US"),
+            page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
+            template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())))
+        self.pages = InvoicePages(self.ctx)
+        app.register_blueprint(make_pages_blueprint(self, self.pages, self.prefixes))
+        app.extensions[EXTENSION_KEY] = self
+        return self
+
+    def _build_service(self, app: flask.Flask):
+        from ...db.engine import Database
+        from ...db.migrate import upgrade
+        from ...documents import storage_from_url
+        from ...documents.render import PdfRenderer
+        from ...plugins import get_plugin_manager
+        from ...service import InvoiceService
+        url = app.config.get("ORO_INVOICES_DATABASE_URL")
+        if not url:
+            raise RuntimeError("Set app.config['ORO_INVOICES_DATABASE_URL'] (or pass service=).")
+        self.db = Database(url)
+        if app.config.get("ORO_INVOICES_MIGRATE"):
+            upgrade(self.db)
+        storage_url = app.config.get("ORO_INVOICES_STORAGE_URL") or \
+            "file://" + os.path.join(app.instance_path, "oro-invoices-pdf")
+        if self.plugins is None:
+            self.plugins = get_plugin_manager()
+        page_size = self.settings.value("oro_invoices.pdf.page_size")
+        locale = self.settings.value("oro_invoices.locale")
+        return InvoiceService(self.db, plugins=self.plugins, settings=self.settings,
+                              storage=storage_from_url(storage_url),
+                              renderer=PdfRenderer(page_size=page_size, locale=locale),
+                              payment_url=self.payment_url, host=self.host)
+
+    def _build_mail(self, smtp_url: str | None):
+        from ...mail.service import MailService
+        db = getattr(self.service, "db", None)
+        if db is None:
+            return None
+        return MailService(db, self.service, templates=self.host.email_templates,
+                           plugins=self.plugins, smtp=smtp_url,
+                           sender=self.settings.value("oro_invoices.mail.sender"),
+                           sender_name=self.settings.value("oro_invoices.mail.sender_name") or "")
+
+    # -- helpers for the host -------------------------------------------------------
+    def payment_url(self, invoice: Any) -> str | None:
+        """The guest payment link of a posted invoice (absolute)."""
+        if not getattr(invoice, "payment_token", None):
+            return None
+        return self.host.urls.url_for("oro_invoices.storefront.pay", token=invoice.payment_token,
+                                      external=True)
+
+    def _endpoint_url(self, endpoint: str | None) -> Callable[[int], str | None]:
+        if not endpoint:
+            return lambda order_id: None
+        return lambda order_id: flask.url_for(endpoint, order_id=order_id)
+
+    def login_url(self, area: str) -> str | None:
+        key = "ORO_INVOICES_LOGIN_ENDPOINT" if area == "backoffice" \
+            else "ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT"
+        endpoint = self.app.config.get(key) if self.app is not None else None
+        return flask.url_for(endpoint) if endpoint else None
+
+    def fragment(self, endpoint: str, **path_params: Any) -> Response:
+        """Run a page handler for the current user and return its unwrapped ``Response``.
+
+        Hosts use it to embed the order view's Invoices tab in their own page.
+        """
+        from .pages import to_request
+        req = to_request(flask.request, self.host.users.current(), path_params)
+        req = Request(**{**req.__dict__, "method": "GET"})
+        return self.pages.dispatch(endpoint, req)

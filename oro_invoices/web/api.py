@@ -1,0 +1,436 @@
+"""The JSON API: framework-neutral handlers for external systems (ERP, import jobs).
+
+    api = InvoiceApi(service, authenticate=lookup_token, settings=settings)
+    response = api.handle(request)          # oro_invoices.web.http.Request → Response
+
+Every request but ``GET /openapi.json`` needs ``Authorization: Bearer <token>``;
+``authenticate(token)`` returns the ``ApiClient`` or None. A client sees and
+changes only its own organization's invoices; when invoices are switched off
+for that organization every endpoint answers 404. Amounts are decimal strings.
+Errors are ``{"errors": [{"field": ..., "message": ...}]}``; bad input is
+never answered with a 500. ``docs/api.md`` describes every endpoint.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Iterator, Mapping
+
+from marshmallow import ValidationError as MmValidationError
+
+from .. import features
+from ..config import ScopeContext
+from ..domain import InvoiceDocument
+from ..errors import InvoiceError, NotFound, PermissionDenied, StorageError, ValidationError
+from ..queries import MAX_LIMIT, InvoiceFilter, decode_cursor, parse_sort
+from ..schemas import NoteInputSchema, dump_invoice
+from . import openapi
+from .http import Request, Response
+
+log = logging.getLogger(__name__)
+
+READ = "invoices:read"
+WRITE = "invoices:write"
+MAX_JSON_BYTES = 8 * 1024 * 1024
+MAX_PDF_BYTES = 64 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_ID = 2**63 - 1
+CHUNK = 64 * 1024
+_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+
+@dataclass(frozen=True)
+class ApiClient:
+    """Who is calling: a name (recorded as the actor), its organization and its scopes."""
+
+    name: str
+    organization_id: int
+    scopes: frozenset[str] = frozenset({READ, WRITE})
+
+
+class HttpError(InvoiceError):
+    """An error of the HTTP exchange itself (bad body, no token, wrong method)."""
+
+    def __init__(self, status: int, message: str, *, field: str = "",
+                 headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.http_status = status
+        self.field = field
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str          # relative to base_path, OpenAPI style: "/invoices/{id}"
+    handler: str
+    scope: str | None  # None: no authentication (the OpenAPI document)
+
+    @property
+    def pattern(self) -> re.Pattern:
+        regex = re.escape(self.path).replace(r"\{id\}", "(?P<id>[^/]+)")
+        regex = regex.replace(r"\{external_id\}", "(?P<external_id>.+)")
+        return re.compile(regex + "$")
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/openapi.json", "openapi", None),
+    Route("GET", "/invoices", "list_invoices", READ),
+    Route("POST", "/invoices", "create_invoice", WRITE),
+    Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ),
+    Route("GET", "/invoices/{id}", "get_invoice", READ),
+    Route("PATCH", "/invoices/{id}", "update_invoice", WRITE),
+    Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE),
+    Route("POST", "/invoices/{id}/post", "post_invoice", WRITE),
+    Route("GET", "/invoices/{id}/pdf", "download_pdf", READ),
+    Route("PUT", "/invoices/{id}/pdf", "upload_pdf", WRITE),
+    Route("GET", "/invoices/{id}/payments", "list_payments", READ),
+    Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
+    Route("GET", "/invoices/{id}/notes", "list_notes", READ),
+    Route("POST", "/invoices/{id}/notes", "add_note", WRITE),
+)
+_PATTERNS = [(route, route.pattern) for route in ROUTES]
+
+LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
+                         "invoice_number", "date_from", "date_to", "sort", "limit", "cursor"})
+
+
+def error_body(errors: list[dict[str, str]]) -> dict:
+    return {"errors": errors}
+
+
+def error_response(exc: InvoiceError) -> Response:
+    """The JSON error response for one of the add-on's errors."""
+    if isinstance(exc, ValidationError):
+        items = exc.as_list() or [{"field": "", "message": exc.message}]
+    else:
+        items = [{"field": getattr(exc, "field", ""), "message": exc.message}]
+    return Response.json(error_body(items), status=exc.http_status, headers=getattr(exc, "headers", None))
+
+
+class InvoiceApi:
+    """Routes ``Request`` objects to the invoice service.
+
+    :param service: the ``InvoiceService``.
+    :param authenticate: token → ``ApiClient`` (or None for an unknown token).
+    :param settings: ``oro_invoices.config.Settings``; None treats invoices as enabled.
+    :param base_path: where the API is mounted; request paths start with it.
+    """
+
+    def __init__(self, service, *, authenticate: Callable[[str], ApiClient | None], settings=None,
+                 base_path: str = "/api"):
+        self.service = service
+        self.authenticate = authenticate
+        self.settings = settings
+        self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
+        self._spec: bytes | None = None
+
+    # ---- dispatch -------------------------------------------------------------------
+
+    def handle(self, request: Request) -> Response:
+        """Answer one request; never raises."""
+        try:
+            return self._dispatch(request)
+        except InvoiceError as exc:
+            if exc.http_status >= 500:
+                log.error("API %s %s failed: %s", request.method, request.path, exc.message)
+            return error_response(exc)
+        except Exception:
+            log.exception("API %s %s failed", request.method, request.path)
+            return Response.json(error_body([{"field": "", "message": "Internal error; it has been logged."}]),
+                                 status=500)
+
+    def _dispatch(self, request: Request) -> Response:
+        path = request.path
+        if not (path == self.base_path or path.startswith(self.base_path + "/")):
+            raise NotFound(f"{path} is not part of the invoice API.")
+        rel = path[len(self.base_path):].rstrip("/") or "/"
+        method = "GET" if request.method.upper() == "HEAD" else request.method.upper()
+        matched = [(route, m) for route, pat in _PATTERNS if (m := pat.match(rel))]
+        if matched and matched[0][0].scope is None and method == "GET":
+            return self.openapi(request)
+        client = self._client(request)
+        if self.settings is not None:
+            features.require(self.settings, features.INVOICES,
+                             ScopeContext(organization_id=client.organization_id))
+        if not matched:
+            raise NotFound(f"There is no API endpoint at {path}.")
+        for route, m in matched:
+            if route.method == method:
+                if route.scope not in client.scopes:
+                    raise PermissionDenied(f"The API client {client.name!r} lacks the {route.scope!r} scope.")
+                return getattr(self, route.handler)(request, client, **m.groupdict())
+        allowed = sorted({r.method for r, _ in matched})
+        raise HttpError(405, f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                        headers={"Allow": ", ".join(allowed)})
+
+    def _client(self, request: Request) -> ApiClient:
+        header = (request.header("authorization") or "").strip()
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        realm = 'Bearer realm="oro-invoices"'
+        if scheme.lower() != "bearer" or not token:
+            raise HttpError(401, "Authenticate with the header 'Authorization: Bearer <token>'.",
+                            headers={"WWW-Authenticate": realm})
+        client = self.authenticate(token)
+        if client is None:
+            raise HttpError(401, "The bearer token is unknown or has been revoked.",
+                            headers={"WWW-Authenticate": realm + ', error="invalid_token"'})
+        return client
+
+    # ---- helpers ------------------------------------------------------------------
+
+    def _url(self, invoice_id: int, suffix: str = "") -> str:
+        return f"{self.base_path}/invoices/{invoice_id}{suffix}"
+
+    def _invoice_json(self, doc: InvoiceDocument) -> dict:
+        data = dump_invoice(doc)
+        data["links"] = {"self": self._url(doc.id), "pdf": self._url(doc.id, "/pdf") if doc.is_posted else None}
+        return data
+
+    def _load(self, client: ApiClient, raw_id: str) -> InvoiceDocument:
+        """The invoice with this id, if the client's organization owns it."""
+        if not re.fullmatch(r"[0-9]{1,19}", raw_id, re.ASCII) or not 0 < int(raw_id) <= MAX_ID:
+            raise NotFound(f"Invoice {raw_id[:40]!r} does not exist: invoice ids are positive integers.")
+        doc = self.service.get(int(raw_id))
+        if doc.organization_id != client.organization_id:
+            raise PermissionDenied(f"Invoice {doc.id} belongs to another organization than the API client's.")
+        return doc
+
+    def _actor(self, client: ApiClient) -> str:
+        return f"api:{client.name}"[:255]
+
+    def _check_organization(self, client: ApiClient, payload: dict) -> None:
+        org = payload.get("organization_id")
+        if isinstance(org, int) and not isinstance(org, bool) and org != client.organization_id:
+            raise PermissionDenied(f"The API client may only write invoices of organization "
+                                   f"{client.organization_id}, not {org}.")
+
+    # ---- handlers -----------------------------------------------------------------
+
+    def openapi(self, request: Request) -> Response:
+        if self._spec is None:
+            self._spec = json.dumps(openapi.build_spec(self.base_path or "/"), ensure_ascii=False).encode()
+        return Response(status=200, body=self._spec, content_type="application/json")
+
+    def list_invoices(self, request: Request, client: ApiClient) -> Response:
+        filters, sort, limit, cursor = _list_query(request)
+        page = self.service.list(InvoiceFilter(organization_id=client.organization_id, **filters),
+                                 sort=sort, limit=limit, cursor=cursor)
+        rows = []
+        for item in page.items:
+            row = openapi.InvoiceSummaryOut().dump(item)
+            row["links"] = {"self": self._url(item.id),
+                            "pdf": self._url(item.id, "/pdf") if item.status.value == "posted" else None}
+            rows.append(row)
+        return Response.json({"data": rows, "next_cursor": page.next_cursor})
+
+    def create_invoice(self, request: Request, client: ApiClient) -> Response:
+        payload = json_object(request)
+        self._check_organization(client, payload)
+        payload.setdefault("organization_id", client.organization_id)
+        doc = self.service.create(payload, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
+
+    def get_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
+        if not _BAD_CHARS.search(external_id) and len(external_id) <= 128:
+            page = self.service.list(InvoiceFilter(organization_id=client.organization_id,
+                                                   external_id=external_id), limit=1)
+            if page.items:
+                return Response.json(self._invoice_json(self.service.get(page.items[0].id)))
+        raise NotFound(f"No invoice of this organization has the external id {external_id[:128]!r}.")
+
+    def get_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        return Response.json(self._invoice_json(self._load(client, id)))
+
+    def update_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        payload = json_object(request)
+        doc = self._load(client, id)
+        self._check_organization(client, payload)
+        doc = self.service.update(doc.id, payload, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc))
+
+    def delete_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        self.service.delete(doc.id, actor=self._actor(client))
+        return Response(status=204, body=b"", content_type="application/json")
+
+    def post_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
+
+    def download_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        if doc.pdf is not None and _etag_matches(request.header("if-none-match"), doc.pdf.sha256):
+            return Response(status=304, body=b"", content_type="application/pdf",
+                            headers={"ETag": f'"{doc.pdf.sha256}"', "Cache-Control": "private, no-cache"})
+        if doc.is_posted and self.service.storage is None:
+            raise StorageError("No PDF storage is configured.")
+        info, stream = self.service.open_pdf(doc.id)
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", doc.invoice_number or f"invoice-{doc.id}")
+        headers = {"ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
+                   "Content-Disposition": f'attachment; filename="{name}.pdf"',
+                   "Cache-Control": "private, no-cache"}
+        return Response(status=200, body=_chunks(stream), content_type="application/pdf", headers=headers)
+
+    def upload_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
+        if _media_type(request) != "application/pdf":
+            raise HttpError(400, "Send the PDF's bytes with 'Content-Type: application/pdf'.",
+                            field="content-type")
+        if len(request.body) > MAX_PDF_BYTES:
+            raise HttpError(413, f"The PDF is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
+        doc = self._load(client, id)
+        doc = self.service.attach_pdf(doc.id, bytes(request.body), actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id, "/pdf")})
+
+    def list_payments(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        rows = openapi.TransactionOut(many=True).dump(self.service.transactions(doc.id))
+        return Response.json({"data": rows})
+
+    def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
+        payload = json_object(request)
+        doc = self._load(client, id)
+        before = {t.id for t in self.service.transactions(doc.id)}
+        tx = self.service.record_payment(doc.id, payload, actor=self._actor(client))
+        data = openapi.TransactionOut().dump(tx)
+        data["invoice"] = self._invoice_json(self.service.get(doc.id))
+        return Response.json(data, status=200 if tx.id in before else 201)
+
+    def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        return Response.json({"data": openapi.NoteOut(many=True).dump(self.service.notes(doc.id))})
+
+    def add_note(self, request: Request, client: ApiClient, id: str) -> Response:
+        payload = json_object(request)
+        try:
+            body = NoteInputSchema().load(payload)["body"]
+        except MmValidationError as exc:
+            raise ValidationError(exc.messages) from None
+        doc = self._load(client, id)
+        note = self.service.add_note(doc.id, body, actor=self._actor(client))
+        return Response.json(openapi.NoteOut().dump(note), status=201)
+
+
+# ---- request parsing ----------------------------------------------------------------
+
+def _media_type(request: Request) -> str:
+    return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def json_object(request: Request) -> dict[str, Any]:
+    """The body as a JSON object, or an HttpError (400/413) or ValidationError (422)."""
+    media = _media_type(request)
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise HttpError(400, "Send a JSON object with 'Content-Type: application/json'.", field="content-type")
+    if len(request.body) > MAX_JSON_BYTES:
+        raise HttpError(413, f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
+    try:
+        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant)
+    except RecursionError:
+        raise HttpError(400, "The JSON body is nested too deeply.") from None
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise HttpError(400, f"The body is not valid JSON ({str(exc)[:200]}).") from None
+    if not isinstance(data, dict):
+        raise HttpError(400, f"Expected a JSON object, got a JSON {_json_type(data)}.")
+    _check_values(data)
+    return data
+
+
+def _json_type(value: Any) -> str:
+    return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
+        type(value), "number")
+
+
+def _check_values(data: dict) -> None:
+    """Refuse what no database column can hold: NUL, lone surrogates, ids beyond 64 bits, deep nesting."""
+    stack: list[tuple[str, Any, int]] = [("", data, 0)]
+    while stack:
+        path, value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise HttpError(400, f"The JSON body is nested more than {MAX_DEPTH} levels deep.", field=path)
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if _BAD_CHARS.search(key):
+                    raise ValidationError([(path, "Names must not contain NUL or unpaired surrogate characters.")])
+                stack.append((f"{path}.{key}" if path else key, item, depth + 1))
+        elif isinstance(value, list):
+            stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
+        elif isinstance(value, str) and _BAD_CHARS.search(value):
+            raise ValidationError([(path, "Must not contain NUL or unpaired surrogate characters.")])
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
+            raise ValidationError([(path, "Number out of range.")])
+
+
+def _int_param(name: str, raw: str) -> int:
+    if not re.fullmatch(r"[0-9]{1,19}", raw, re.ASCII) or not 0 < int(raw) <= MAX_ID:
+        raise ValidationError([(name, "Must be a positive integer.")])
+    return int(raw)
+
+
+def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]:
+    """Filters, sort, limit and cursor from the query string."""
+    errors = [(name, f"Unknown query parameter; use one of {', '.join(sorted(LIST_PARAMS))}.")
+              for name in request.query if name not in LIST_PARAMS]
+    errors += [(name, "Give this parameter once.")
+               for name, values in request.query_lists.items() if len(values) > 1]
+    errors += [(name, "Must not contain NUL or unpaired surrogate characters.")
+               for name, value in request.query.items() if _BAD_CHARS.search(value)]
+    if errors:
+        raise ValidationError(errors)
+    q = {k: v for k, v in request.query.items() if v != ""}
+    filters: dict[str, Any] = {}
+    for name in ("status", "payment_status", "external_id", "invoice_number"):
+        if name in q:
+            filters[name] = q[name]
+    for name in ("customer_id", "order_id"):
+        if name in q:
+            filters[name] = _int_param(name, q[name])
+    for name in ("date_from", "date_to"):
+        if name in q:
+            try:
+                filters[name] = dt.date.fromisoformat(q[name])
+            except ValueError:
+                raise ValidationError([(name, "Must be a date such as 2026-11-02.")]) from None
+    sort = q.get("sort", "-invoice_date")
+    parse_sort(sort)
+    limit = openapi.DEFAULT_LIMIT
+    if "limit" in q:
+        if not re.fullmatch(r"[0-9]{1,4}", q["limit"], re.ASCII) or not 1 <= int(q["limit"]) <= MAX_LIMIT:
+            raise ValidationError([("limit", f"Must be an integer from 1 to {MAX_LIMIT}.")])
+        limit = int(q["limit"])
+    cursor = q.get("cursor")
+    if cursor is not None:
+        _check_cursor(cursor, sort)
+    return filters, sort, limit, cursor
+
+
+def _check_cursor(cursor: str, sort: str) -> None:
+    """Refuse a forged cursor whose values no query could use (they would fail in the database)."""
+    value, last_id = decode_cursor(cursor, sort)
+    bad_int = isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID
+    bad_str = isinstance(value, str) and (_BAD_CHARS.search(value) or len(value) > 255)
+    if bad_int or bad_str or isinstance(last_id, bool) or not 0 <= last_id <= MAX_ID:
+        raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")])
+
+
+def _etag_matches(header: str | None, sha256: str) -> bool:
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/").strip('"') == sha256 for t in tags)
+
+
+def _chunks(stream) -> Iterator[bytes]:
+    try:
+        while chunk := stream.read(CHUNK):
+            yield chunk
+    finally:
+        stream.close()

@@ -1,0 +1,142 @@
+"""Back-office pages: Sales > Invoices grid, the invoice view page and the order tab.
+
+The actions on the view page (notes, delete, Send to Customer, email,
+download) are in ``backoffice_actions``. Every handler runs ``guard.check``
+first: the invoices feature for the admin's organization, an admin login, and
+the ``oro_invoices.view`` permission.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .. import features
+from ..domain import PAYMENT_STATUS_LABELS, InvoiceDocument
+from ..errors import NotFound
+from ..queries import InvoiceFilter
+from . import guard, listing
+from .context import WebContext
+from .http import Request, Response
+
+GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
+              "payment_status")
+GRID_FILTERS = ("number", "date", "customer", "payment_status", "status")
+ENDPOINT_VIEW = "oro_invoices.admin.view"
+
+
+class BackOffice:
+    """Read-only back-office pages."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+
+    # -- helpers shared with the actions ----------------------------------------------
+    def check(self, req: Request, permission: str = "oro_invoices.view") -> None:
+        guard.check(self.ctx, req, feature=features.INVOICES, scope=self.ctx.backoffice_scope(req),
+                    user_kind="admin", permission=permission)
+
+    def base_filter(self, req: Request) -> InvoiceFilter:
+        """Admins see the invoices of their organization (all, when they have none)."""
+        return InvoiceFilter(organization_id=getattr(req.user, "organization_id", None))
+
+    def load(self, req: Request, invoice_id: Any) -> InvoiceDocument:
+        """The invoice, or NotFound when it is not in the admin's organization."""
+        try:
+            doc = self.ctx.service.get(int(invoice_id))
+        except (TypeError, ValueError):
+            raise NotFound("That invoice does not exist.") from None
+        org = getattr(req.user, "organization_id", None)
+        if org is not None and doc.organization_id != org:
+            raise NotFound(f"Invoice {invoice_id} does not exist.")
+        return doc
+
+    def names(self) -> "_Names":
+        return _Names(self.ctx)
+
+    # -- pages ------------------------------------------------------------------------
+    def index(self, req: Request) -> Response:
+        """Sales > Invoices: filters, sortable headers, keyset Next/Previous."""
+        self.check(req)
+        page = listing.load_page(self.ctx.service, self.base_filter(req), req.query,
+                                 allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
+                                 default_sort="-invoice_date", limit=self.ctx.page_size)
+        show_method = req.query.get("show_payment_method") == "1"
+        if show_method:
+            page.query["show_payment_method"] = "1"
+        scope = self.ctx.backoffice_scope(req)
+        html = self.ctx.render(
+            "admin/grid.html", req, page=page, names=self.names(), show_method=show_method,
+            statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
+            can_delete=self.ctx.host.users.can("oro_invoices.delete"))
+        return Response.html(html, title="Invoices")
+
+    def _customer_choices(self, req: Request, scope) -> list[tuple[int, str]] | None:
+        choices = getattr(self.ctx, "customer_choices", None)
+        return choices(scope) if callable(choices) else None
+
+    def view(self, req: Request) -> Response:
+        """The invoice view page; ``?dialog=`` opens one of its dialogs over it."""
+        self.check(req)
+        doc = self.load(req, req.path_params.get("invoice_id"))
+        return Response.html(self.render_view(req, doc, dialog=req.query.get("dialog", "")),
+                             title=f"Invoice {doc.display_number}")
+
+    def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
+                    email: dict | None = None, form_error: str = "") -> str:
+        ctx, users = self.ctx, self.ctx.host.users
+        mail = ctx.mail
+        emails = mail.emails(doc.id) if mail is not None else []
+        dialog_data: dict[str, Any] = {}
+        if dialog == "email" and mail is not None:
+            from .backoffice_actions import email_form
+            dialog_data = email or email_form(ctx, doc, req.query)
+        elif dialog not in ("send-to-customer", "delete"):
+            dialog = ""
+        if dialog == "send-to-customer" and doc.is_posted:
+            dialog = ""
+        return ctx.render(
+            "admin/view.html", req, invoice=doc, names=self.names(),
+            notes=ctx.service.notes(doc.id), activities=ctx.service.activities(doc.id),
+            transactions=ctx.service.transactions(doc.id), emails=emails,
+            payment_url=ctx.service.payment_url(doc) if doc.is_posted else None,
+            order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
+            dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
+            can_send=users.can("oro_invoices.send"), can_delete=users.can("oro_invoices.delete"))
+
+    def order_invoices(self, req: Request) -> Response:
+        """The order view page's Invoices tab: this order's invoices."""
+        self.check(req)
+        try:
+            order_id = int(req.path_params.get("order_id"))
+        except (TypeError, ValueError):
+            raise NotFound("That order does not exist.") from None
+        flt = InvoiceFilter(order_id=order_id,
+                            organization_id=getattr(req.user, "organization_id", None))
+        page = self.ctx.service.list(flt, sort="-invoice_date", limit=100)
+        html = self.ctx.render("admin/order_tab.html", req, items=page.items,
+                               more=page.next_cursor is not None, order_id=order_id,
+                               names=self.names())
+        return Response.html(html, title="Invoices")
+
+
+class _Names:
+    """Display names from the host, looked up once per page."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+        self._users: dict[int, Any] = {}
+        self._websites: dict[int, str] = {}
+
+    def customer_user(self, user_id: int | None, fallback: str = "") -> str:
+        if user_id is None:
+            return fallback
+        if user_id not in self._users:
+            self._users[user_id] = self.ctx.host.customers.get_customer_user(user_id)
+        ref = self._users[user_id]
+        return ref.name if ref is not None and ref.name else (fallback or f"#{user_id}")
+
+    def website(self, website_id: int | None) -> str:
+        if website_id is None:
+            return ""
+        if website_id not in self._websites:
+            self._websites[website_id] = self.ctx.website_name(website_id)
+        return self._websites[website_id]

@@ -1,0 +1,176 @@
+"""Back-office actions on one invoice: Add note, Delete, Send to Customer, Send email, Download.
+
+Each answers a POST with a redirect carrying a flash message (success or
+what went wrong), so reloading the page never repeats the action.
+"""
+from __future__ import annotations
+
+import html as html_lib
+from typing import Any, Mapping
+
+from ..domain import InvoiceDocument
+from ..errors import ConfirmationRequired, InvoiceError, InvoiceIsPosted, ValidationError
+from . import guard
+from .backoffice import ENDPOINT_VIEW, BackOffice
+from .http import Request, Response
+
+NOTIFICATION_TEMPLATE = "invoice_notification_template"
+ENDPOINT_INDEX = "oro_invoices.admin.index"
+
+
+def actor_of(req: Request) -> str:
+    user = req.user
+    return getattr(user, "name", "") or getattr(user, "email", "") or f"admin #{getattr(user, 'id', '?')}"
+
+
+def email_form(ctx, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
+    """The email dialog's fields, pre-filled from the chosen template."""
+    templates = ctx.mail.templates_available()
+    name = query.get("template") or NOTIFICATION_TEMPLATE
+    if name not in templates:
+        name = NOTIFICATION_TEMPLATE if NOTIFICATION_TEMPLATE in templates else templates[0]
+    draft = ctx.mail.prepare(doc.id, name)
+    return {"templates": templates, "template": name, "to": ", ".join(draft.to),
+            "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
+            "to_customer": query.get("to_customer") == "1"}
+
+
+def text_to_html(text: str) -> str:
+    """A typed message as simple HTML: escaped, paragraphs and line breaks kept."""
+    paragraphs = [p for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join("<p>" + html_lib.escape(p).replace("\n", "<br>\n") + "</p>\n" for p in paragraphs)
+
+
+class BackOfficeActions:
+    """The state-changing back-office handlers."""
+
+    def __init__(self, pages: BackOffice):
+        self.pages = pages
+        self.ctx = pages.ctx
+
+    def _view_url(self, doc_id: int, **params: Any) -> str:
+        return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id, **params)
+
+    def add_note(self, req: Request) -> Response:
+        self.pages.check(req)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        try:
+            self.ctx.service.add_note(doc.id, req.form.get("body", ""), actor=actor_of(req))
+        except ValidationError:
+            return Response.redirect(self._view_url(doc.id) + "#notes",
+                                     flashes=[("error", "The note is empty. Write the note's text, "
+                                                        "then click Add note.")])
+        return Response.redirect(self._view_url(doc.id) + "#notes",
+                                 flashes=[("success", "Note added.")])
+
+    def delete_confirm(self, req: Request) -> Response:
+        """The delete confirmation (for a draft)."""
+        self.pages.check(req, "oro_invoices.delete")
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        if doc.is_posted:
+            raise InvoiceIsPosted(f"Invoice {doc.display_number} is posted and cannot be deleted.")
+        html = self.ctx.render("admin/delete_confirm.html", req, invoice=doc)
+        return Response.html(html, title=f"Delete {doc.display_number}?")
+
+    def delete(self, req: Request) -> Response:
+        self.pages.check(req, "oro_invoices.delete")
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        try:
+            self.ctx.service.delete(doc.id, actor=actor_of(req))
+        except InvoiceError as exc:
+            return Response.redirect(self._view_url(doc.id),
+                                     flashes=[("error", guard.friendly(exc)[1])])
+        return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX),
+                                 flashes=[("success", f"Invoice {doc.display_number} was deleted.")])
+
+    def send_to_customer(self, req: Request) -> Response:
+        """Proceed: post the draft (kept even if no email follows), then open the email dialog."""
+        self.pages.check(req, "oro_invoices.send")
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        flashes = []
+        try:
+            if self.ctx.mail is not None:
+                self.ctx.mail.send_to_customer(doc.id, confirm_post=req.form.get("confirm") == "1",
+                                               actor=actor_of(req))
+            elif req.form.get("confirm") == "1":
+                self.ctx.service.post(doc.id, actor=actor_of(req))
+            else:
+                raise ConfirmationRequired("Confirm posting the invoice first.")
+        except ConfirmationRequired:
+            return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
+        except InvoiceError as exc:
+            posted = self.ctx.service.get(doc.id)
+            if not posted.is_posted:
+                return Response.redirect(self._view_url(doc.id),
+                                         flashes=[("error", guard.friendly(exc)[1])])
+            flashes.append(("error", guard.friendly(exc)[1]))
+        posted = self.ctx.service.get(doc.id)
+        if not doc.is_posted:
+            flashes.insert(0, ("success", f"Invoice {posted.display_number} has been posted."))
+        if self.ctx.mail is None:
+            return Response.redirect(self._view_url(doc.id), flashes=flashes)
+        return Response.redirect(self._view_url(doc.id, dialog="email", template=NOTIFICATION_TEMPLATE,
+                                                to_customer="1"), flashes=flashes)
+
+    def send_email(self, req: Request) -> Response:
+        """Queue the email from the dialog; on bad input show the dialog again with the message."""
+        self.pages.check(req, "oro_invoices.send")
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        if self.ctx.mail is None:
+            raise InvoiceError("Email is not configured for invoices.")
+        form = req.form
+        template = form.get("template") or None
+        body = form.get("body", "")
+        html_body = text_to_html(body)
+        if template:  # unchanged template text keeps the template's HTML version
+            try:
+                draft = self.ctx.mail.prepare(doc.id, template)
+                if _same(draft.text or "", body):
+                    html_body = draft.html
+            except InvoiceError:
+                pass
+        attach = form.get("attach_pdf") == "1" and doc.pdf is not None
+        try:
+            sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), subject=form.get("subject", ""),
+                                      html=html_body, text=body, attach_pdf=attach,
+                                      actor=actor_of(req), template=template)
+        except InvoiceError as exc:
+            status, message = guard.friendly(exc)
+            fields = {"templates": self.ctx.mail.templates_available(), "template": template or "",
+                      "to": form.get("to", ""), "subject": form.get("subject", ""), "body": body,
+                      "attachments": (), "to_customer": form.get("to_customer") == "1",
+                      "attach_pdf": attach}
+            page = self.pages.render_view(req, doc, dialog="email", email=fields, form_error=message)
+            return Response.html(page, status=status, title=f"Invoice {doc.display_number}")
+        what = "queued for delivery" if sent.status == "queued" else sent.status
+        return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[
+            ("success", f"The email to {', '.join(sent.to)} was {what}.")])
+
+    def download(self, req: Request) -> Response:
+        """Stream the stored PDF; never render a new one."""
+        self.pages.check(req)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        return pdf_response(self.ctx.service, doc)
+
+
+def _same(a: str, b: str) -> bool:
+    return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+
+
+def pdf_response(service, doc: InvoiceDocument) -> Response:
+    """The stored PDF as an attachment download; 404 for an invoice without one."""
+    from ..errors import NotFound
+    if doc.pdf is None:
+        raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
+    info, stream = service.open_pdf(doc.id)
+
+    def chunks():
+        with stream:
+            for chunk in iter(lambda: stream.read(64 * 1024), b""):
+                yield chunk
+
+    filename = "".join(c if c.isalnum() or c in "-_." else "-" for c in doc.display_number) + ".pdf"
+    return Response(body=chunks(), content_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Content-Length": str(info.size), "X-Content-SHA256": info.sha256,
+        "Cache-Control": "private, no-store"})

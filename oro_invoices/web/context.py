@@ -1,0 +1,112 @@
+"""What the page handlers need from their surroundings, and how they render.
+
+``WebContext`` is built once per application by a framework adapter (see
+``oro_invoices.adapters.flask``) and shared by every handler. Nothing here
+imports a web framework: the adapter supplies the CSRF provider and URLs.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol
+
+import jinja2
+from babel.numbers import format_decimal
+from decimal import Decimal
+
+from ..config import ScopeContext, Settings
+from ..domain import PAYMENT_STATUS_LABELS, PaymentStatus
+from ..documents.formatting import Formatter
+from ..money import minor_units
+from .http import Request
+
+TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+
+
+class CsrfProvider(Protocol):
+    """Per-session CSRF tokens (the framework adapter implements it over its session)."""
+
+    def token(self, request: Request) -> str:
+        """The token forms of this session must carry as ``csrf_token``."""
+
+    def check(self, request: Request) -> bool:
+        """Whether the submitted ``csrf_token`` belongs to this session."""
+
+
+@dataclass
+class WebContext:
+    """Everything the pages use.
+
+    :param service: the ``InvoiceService``.
+    :param host: the host adapter (users, customers, URLs).
+    :param csrf: the CSRF provider.
+    :param mail: the ``MailService`` (None: the email actions are not offered).
+    :param order_url: the host's back-office order page for an order id, or None.
+    :param storefront_order_url: the storefront order page for an order id, or None.
+    :param website_name: a website's display name for its id.
+    :param customer_choices: the customers offered by the grid's Customer filter.
+    :param static_url: the URL of one of the add-on's static files (its stylesheet).
+    :param locale: formatting locale of the pages.
+    :param page_size: rows per grid page.
+    """
+
+    service: Any
+    host: Any
+    csrf: CsrfProvider
+    mail: Any = None
+    order_url: Callable[[int], str | None] = lambda order_id: None
+    storefront_order_url: Callable[[int], str | None] = lambda order_id: None
+    website_name: Callable[[int], str] = lambda website_id: f"Website #{website_id}"
+    customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None
+    static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
+    locale: str = "en_US"
+    page_size: int = 25
+    template_dirs: tuple[str, ...] = ()
+    env: jinja2.Environment = field(init=False)
+    settings: Settings = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.settings = self.service.settings or Settings(self.host.config)
+        fmt = Formatter(self.locale)
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(self.template_dirs)),
+                                        jinja2.FileSystemLoader(TEMPLATES_DIR)]),
+            autoescape=True, trim_blocks=True, lstrip_blocks=True,
+            undefined=jinja2.StrictUndefined)
+        self.env.filters.update(fmt.filters())
+        self.env.filters["payment_status"] = payment_status_label
+        self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
+        self.env.filters["amount"] = lambda value, currency: amount(value, currency, fmt.locale)
+        self.env.globals["url_for"] = self.url_for
+        self.env.globals["static_url"] = self.static_url
+
+    def url_for(self, endpoint: str, **params: Any) -> str:
+        """A URL of one of the add-on's (or the host's) endpoints."""
+        return self.host.urls.url_for(endpoint, **params)
+
+    def render(self, template: str, request: Request, **values: Any) -> str:
+        """Render one of the add-on's templates with the request's CSRF token."""
+        return self.env.get_template(template).render(
+            request=request, csrf_token=self.csrf.token(request), **values)
+
+    def backoffice_scope(self, request: Request) -> ScopeContext:
+        """Where back-office settings are looked up: the admin's organization."""
+        return ScopeContext(organization_id=getattr(request.user, "organization_id", None))
+
+    def now(self) -> dt.datetime:
+        return dt.datetime.now(dt.timezone.utc)
+
+
+def amount(value: Any, currency: str, locale: str = "en_US") -> str:
+    """An amount with the currency's decimals and no symbol ("1,234.50", JPY "1,235")."""
+    digits = minor_units(currency)
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(Decimal(value), format=pattern, locale=locale, decimal_quantization=True)
+
+
+def payment_status_label(value: Any) -> str:
+    try:
+        return PAYMENT_STATUS_LABELS[PaymentStatus(value)]
+    except ValueError:
+        return str(value)

@@ -1,0 +1,95 @@
+"""The checks every handler runs first, and how errors become pages a user can read.
+
+Order of the checks: feature toggle (off → 404, as if the page did not exist),
+login (→ 401, which the framework adapter turns into a redirect to the host's
+login page), permission (→ 403), CSRF token on state-changing requests (→ 400).
+"""
+from __future__ import annotations
+
+import logging
+
+from .. import errors, features
+from ..config import ScopeContext
+from .context import WebContext
+from .http import Request, Response
+
+log = logging.getLogger("oro_invoices.web")
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class LoginRequired(errors.InvoiceError):
+    """Nobody (of the right kind) is logged in."""
+
+    http_status = 401
+
+
+class CsrfRejected(errors.InvoiceError):
+    """A form came without this session's CSRF token (expired, or from another site)."""
+
+    http_status = 400
+
+
+def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
+          user_kind: str, permission: str | None) -> None:
+    """Run the checks in order; raise the first failure."""
+    features.require(ctx.settings, feature, scope)
+    user = req.user
+    if user is None or getattr(user, "kind", "anonymous") != user_kind:
+        raise LoginRequired("Please log in to continue.")
+    if permission is not None and not ctx.host.users.can(permission):
+        raise errors.PermissionDenied("You do not have permission to do this. Ask an "
+                                      "administrator to grant you access to invoices.")
+    if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):
+        raise CsrfRejected("The form has expired or did not come from this site. "
+                           "Reload the page and try again.")
+
+
+# -- errors → what the user reads -------------------------------------------------------
+
+TITLES = {400: "Request not accepted", 401: "Please log in", 403: "Access denied",
+          404: "Page not found", 409: "Not possible", 422: "Please check your input",
+          500: "Something went wrong"}
+
+
+def friendly(exc: BaseException) -> tuple[int, str]:
+    """The HTTP status and the message to show for ``exc``; never internals."""
+    if isinstance(exc, errors.FeatureDisabled):
+        return 404, "The page you asked for does not exist."
+    if isinstance(exc, errors.ValidationError):
+        parts = [f"{_field_label(f)}: {m}" if f else m for f, m in exc.errors]
+        return 422, " ".join(parts) or exc.message
+    if isinstance(exc, errors.NotFound):
+        return 404, exc.message or "The invoice does not exist or is not visible to you."
+    if isinstance(exc, errors.StorageError):
+        log.error("storage problem: %s", exc.message)
+        return 500, ("The invoice document could not be read from storage. "
+                     "Please try again later or contact support.")
+    if isinstance(exc, errors.InvoiceError):
+        return exc.http_status, exc.message
+    log.exception("unexpected error in an invoice page", exc_info=exc)
+    return 500, ("An unexpected error occurred. It has been logged; "
+                 "please try again or contact support.")
+
+
+_FIELD_LABELS = {"body": "Note", "to": "To", "subject": "Subject", "html": "Body",
+                 "text": "Body", "date_from": "Date from", "date_to": "Date to",
+                 "cursor": "Page", "invoice_date": "Invoice date"}
+
+
+def _field_label(field: str) -> str:
+    return _FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+
+
+def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
+                   area: str = "backoffice") -> Response:
+    """A page fragment explaining ``exc`` with the right status."""
+    status, message = friendly(exc)
+    title = TITLES.get(status, "Error")
+    try:
+        html = ctx.env.get_template("error.html").render(title=title, message=message,
+                                                          area=area, status=status)
+    except Exception:  # never fail while reporting a failure
+        log.exception("error page failed")
+        html = "<h1>Something went wrong</h1>"
+    return Response.html(html, status=status, title=title)

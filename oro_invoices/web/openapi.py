@@ -1,0 +1,298 @@
+"""The JSON API's OpenAPI 3 document, built with apispec from the marshmallow schemas.
+
+Also holds the API's own output schemas (list rows, payment transactions,
+notes, errors); ``oro_invoices.web.api`` dumps with them, so what the document
+says is what the API sends. Paths are relative to the server URL (the API's
+``base_path``), exactly as ``api.ROUTES`` spells them.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from marshmallow import Schema, fields, validate
+
+from .. import __version__
+from ..domain import PaymentStatus
+from ..queries import MAX_LIMIT, SORT_KEYS
+from ..schemas import (AddressOut, AddressSchema, DecimalString, InvoiceInputSchema, InvoiceOutputSchema,
+                       LineOut, LineSchema, NoteInputSchema, PaymentInputSchema, PdfOut, TaxOut)
+
+PAYMENT_STATUSES = [s.value for s in PaymentStatus]
+DEFAULT_LIMIT = 25
+
+
+# ---- the API's own output schemas ---------------------------------------------
+
+class LinksOut(Schema):
+    self = fields.String(metadata={"description": "This invoice's URL."})
+    pdf = fields.String(allow_none=True, metadata={"description": "Its PDF (posted invoices only)."})
+
+
+class InvoiceOut(InvoiceOutputSchema):
+    """The invoice as the API shows it (the computed fields typed for the document)."""
+
+    status = fields.String(validate=validate.OneOf(["draft", "posted"]))
+    bill_to = fields.Nested(AddressOut, allow_none=True)
+    ship_to = fields.Nested(AddressOut, allow_none=True)
+    seller = fields.Dict(keys=fields.String(), values=fields.String())
+    payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
+    payment_status_label = fields.String()
+    links = fields.Nested(LinksOut)
+
+
+class InvoiceSummaryOut(Schema):
+    """One row of ``GET /invoices``: no lines."""
+
+    id = fields.Integer()
+    status = fields.Function(lambda s: s.status.value,
+                             metadata={"type": "string", "enum": ["draft", "posted"]})
+    invoice_number = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date(allow_none=True)
+    currency = fields.String()
+    organization_id = fields.Integer()
+    website_id = fields.Integer(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    customer_user_id = fields.Integer(allow_none=True)
+    customer_name = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    total_amount = DecimalString()
+    amount_paid = DecimalString()
+    amount_due = DecimalString()
+    payment_status = fields.Function(lambda s: s.payment_status.value,
+                                     metadata={"type": "string", "enum": PAYMENT_STATUSES})
+    payment_method = fields.String()
+    external_payment_url = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    links = fields.Nested(LinksOut)
+
+
+class InvoicePageOut(Schema):
+    data = fields.List(fields.Nested(InvoiceSummaryOut))
+    next_cursor = fields.String(allow_none=True, metadata={
+        "description": "Pass as `cursor` for the next page; null on the last page."})
+
+
+class TransactionOut(Schema):
+    """A recorded payment transaction; ``invoice`` is the invoice after it."""
+
+    id = fields.Integer()
+    invoice_id = fields.Integer()
+    method = fields.String()
+    action = fields.String()
+    amount = DecimalString()
+    currency = fields.String()
+    successful = fields.Boolean()
+    provider_reference = fields.String(allow_none=True)
+    parent_id = fields.Integer(allow_none=True)
+    notes = fields.String()
+    actor = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class PaymentResultOut(TransactionOut):
+    invoice = fields.Nested(InvoiceOut)
+
+
+class TransactionListOut(Schema):
+    data = fields.List(fields.Nested(TransactionOut))
+
+
+class NoteOut(Schema):
+    id = fields.Integer()
+    invoice_id = fields.Integer()
+    body = fields.String()
+    author = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class NoteListOut(Schema):
+    data = fields.List(fields.Nested(NoteOut))
+
+
+class ErrorItem(Schema):
+    field = fields.String(metadata={"description": 'Path of the offending field ("lines[0].quantity"); '
+                                                   '"" for the request as a whole.'})
+    message = fields.String()
+
+
+class ErrorOut(Schema):
+    errors = fields.List(fields.Nested(ErrorItem))
+
+
+# ---- the document ---------------------------------------------------------------
+
+def _json(ref: str) -> dict:
+    return {"application/json": {"schema": ref}}
+
+
+def _ok(description: str, ref: str | None = None, headers: dict | None = None) -> dict:
+    out: dict[str, Any] = {"description": description}
+    if ref:
+        out["content"] = _json(ref)
+    if headers:
+        out["headers"] = headers
+    return out
+
+
+_ERRORS = {
+    "400": "Malformed request: the body is not a JSON object, or the Content-Type is wrong.",
+    "401": "No or an unknown bearer token.",
+    "403": "The client lacks the scope, or the invoice belongs to another organization.",
+    "404": "No such invoice, or invoices are switched off for the client's organization.",
+    "409": "The invoice's state does not allow this (posted, not posted, duplicate).",
+    "413": "The body is too large.",
+    "422": "Invalid data; every error names its field.",
+}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: {"$ref": f"#/components/responses/Error{code}"} for code in ("401", "404", *codes)}
+
+
+_ID = {"in": "path", "name": "id", "required": True,
+       "schema": {"type": "integer", "format": "int64", "minimum": 1}}
+_EXT = {"in": "path", "name": "external_id", "required": True, "schema": {"type": "string"},
+        "description": "The importing system's own id of the invoice."}
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    return {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
+
+
+_LIST_PARAMS = [
+    _query("status", {"type": "string", "enum": ["draft", "posted"]}, "Internal status."),
+    _query("payment_status", {"type": "string", "enum": PAYMENT_STATUSES}, "Payment status."),
+    _query("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
+    _query("order_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host order id."),
+    _query("external_id", {"type": "string"}, "Exact external id."),
+    _query("invoice_number", {"type": "string"}, "Exact invoice number."),
+    _query("date_from", {"type": "string", "format": "date"}, "Invoice date on or after."),
+    _query("date_to", {"type": "string", "format": "date"}, "Invoice date on or before."),
+    _query("sort", {"type": "string", "default": "-invoice_date",
+                    "enum": [p + k for k in SORT_KEYS for p in ("", "-")]},
+           "Sort key; a leading '-' sorts descending. Ties are broken by id."),
+    _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+           "Page size."),
+    _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),
+]
+
+_PDF_HEADERS = {
+    "ETag": {"description": "The PDF's SHA-256, quoted.", "schema": {"type": "string"}},
+    "Content-Disposition": {"description": 'attachment; filename="<number>.pdf"',
+                            "schema": {"type": "string"}},
+}
+_LOCATION = {"Location": {"description": "The invoice's URL.", "schema": {"type": "string"}}}
+
+#: Every operation: (path, method) → the operation object.
+OPERATIONS: dict[tuple[str, str], dict] = {
+    ("/invoices", "get"): {
+        "summary": "List the client's organization's invoices (cursor paging)",
+        "parameters": _LIST_PARAMS,
+        "responses": {"200": _ok("One page of invoices.", "InvoicePage"), **_errors("422")}},
+    ("/invoices", "post"): {
+        "summary": "Create an invoice (a draft, or posted at once with status=posted)",
+        "requestBody": {"required": True, "content": _json("InvoiceCreate")},
+        "responses": {"201": _ok("The invoice.", "Invoice", _LOCATION),
+                      **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/by-external-id/{external_id}", "get"): {
+        "summary": "Get an invoice by the importing system's external id",
+        "parameters": [_EXT], "responses": {"200": _ok("The invoice.", "Invoice"), **_errors()}},
+    ("/invoices/{id}", "get"): {
+        "summary": "Get an invoice", "parameters": [_ID],
+        "responses": {"200": _ok("The invoice.", "Invoice"), **_errors("403")}},
+    ("/invoices/{id}", "patch"): {
+        "summary": "Change a draft; on a posted invoice only payment_status may be set",
+        "parameters": [_ID], "requestBody": {"required": True, "content": _json("InvoiceUpdate")},
+        "responses": {"200": _ok("The invoice.", "Invoice"),
+                      **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}", "delete"): {
+        "summary": "Delete a draft (a posted invoice is kept: 409)", "parameters": [_ID],
+        "responses": {"204": _ok("Deleted."), **_errors("403", "409")}},
+    ("/invoices/{id}/post", "post"): {
+        "summary": "Post the invoice: number it, freeze it, make its PDF (idempotent)",
+        "parameters": [_ID],
+        "responses": {"200": _ok("The posted invoice.", "Invoice"), **_errors("403", "409", "422")}},
+    ("/invoices/{id}/pdf", "get"): {
+        "summary": "Download the stored PDF", "parameters": [_ID, {
+            "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The PDF.", "headers": _PDF_HEADERS,
+                              "content": {"application/pdf": {"schema": {"type": "string",
+                                                                         "format": "binary"}}}},
+                      "304": {"description": "Not modified: the ETag matched."},
+                      **_errors("403", "409")}},
+    ("/invoices/{id}/pdf", "put"): {
+        "summary": "Upload the PDF of a posted invoice (when generation at posting is off)",
+        "parameters": [_ID],
+        "requestBody": {"required": True, "content": {"application/pdf": {
+            "schema": {"type": "string", "format": "binary"}}}},
+        "responses": {"201": _ok("The invoice with its PDF.", "Invoice"),
+                      **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}/payments", "get"): {
+        "summary": "List the invoice's payment transactions", "parameters": [_ID],
+        "responses": {"200": _ok("The transactions, oldest first.", "TransactionList"),
+                      **_errors("403")}},
+    ("/invoices/{id}/payments", "post"): {
+        "summary": "Record a payment transaction (a repeated provider_reference is recorded once)",
+        "parameters": [_ID], "requestBody": {"required": True, "content": _json("PaymentCreate")},
+        "responses": {"201": _ok("Recorded.", "PaymentResult"),
+                      "200": _ok("Already recorded: the earlier transaction.", "PaymentResult"),
+                      **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}/notes", "get"): {
+        "summary": "List the invoice's notes", "parameters": [_ID],
+        "responses": {"200": _ok("The notes, newest first.", "NoteList"), **_errors("403")}},
+    ("/invoices/{id}/notes", "post"): {
+        "summary": "Add a note (posted invoices too)", "parameters": [_ID],
+        "requestBody": {"required": True, "content": _json("NoteCreate")},
+        "responses": {"201": _ok("The note.", "Note"), **_errors("400", "403", "413", "422")}},
+    ("/openapi.json", "get"): {
+        "summary": "This document (no authentication)", "security": [],
+        "responses": {"200": {"description": "The OpenAPI document.",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}}},
+}
+
+_COMPONENTS = [
+    ("Address", AddressSchema), ("Line", LineSchema), ("Links", LinksOut),
+    ("AddressOut", AddressOut), ("LineOut", LineOut), ("TaxOut", TaxOut), ("PdfOut", PdfOut),
+    ("InvoiceCreate", InvoiceInputSchema()),
+    ("InvoiceUpdate", InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields))),
+    ("Invoice", InvoiceOut), ("InvoiceSummary", InvoiceSummaryOut), ("InvoicePage", InvoicePageOut),
+    ("PaymentCreate", PaymentInputSchema), ("Transaction", TransactionOut),
+    ("PaymentResult", PaymentResultOut), ("TransactionList", TransactionListOut),
+    ("NoteCreate", NoteInputSchema), ("Note", NoteOut), ("NoteList", NoteListOut),
+    ("ErrorItem", ErrorItem), ("Error", ErrorOut),
+]
+
+DESCRIPTION = """\
+Create, change, post and read invoices from an external system (ERP, import jobs).
+Authenticate with `Authorization: Bearer <token>`; a client sees only its own
+organization's invoices. Amounts are decimal strings ("19.99"), never numbers.
+Errors are `{"errors": [{"field": ..., "message": ...}]}`."""
+
+
+def _resolver(schema: Any) -> str | None:
+    """Nested schemas not registered by name are inlined."""
+    return None
+
+
+def build_spec(base_path: str = "/api") -> dict:
+    """The OpenAPI 3 document as a dict."""
+    plugin = MarshmallowPlugin(schema_name_resolver=_resolver)
+    spec = APISpec(title="oro-invoices API", version=__version__, openapi_version="3.0.3",
+                   plugins=[plugin], info={"description": DESCRIPTION},
+                   servers=[{"url": base_path or "/"}], security=[{"bearerAuth": []}])
+    plugin.map_to_openapi_type(DecimalString, "string", "decimal")
+    spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for name, schema in _COMPONENTS:
+        spec.components.schema(name, schema=schema)
+    for code, text in _ERRORS.items():
+        spec.components.response(f"Error{code}", {"description": text, "content": _json("Error")})
+    paths: dict[str, dict] = {}
+    for (path, method), operation in OPERATIONS.items():
+        paths.setdefault(path, {})[method] = operation
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

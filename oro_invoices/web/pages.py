@@ -1,0 +1,93 @@
+"""The page routes and one dispatcher over them; framework adapters mount these.
+
+Rules use the ``<int:name>`` / ``<name>`` syntax Flask, Werkzeug and Django
+all understand, relative to each area's prefix. Endpoint names are the ones the
+profile registers (``oro_invoices.admin.index`` …), so the host's ``url_for``
+finds them.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from .backoffice import BackOffice
+from .backoffice_actions import BackOfficeActions
+from .context import WebContext
+from .guard import error_response
+from .http import Request, Response
+from .storefront import StorefrontPages
+
+#: Where each area is mounted unless the adapter is told otherwise.
+DEFAULT_PREFIXES = {"backoffice": "/admin/invoices", "storefront": "/customer/invoices",
+                    "guest": "/invoices/pay"}
+#: The layout each area's pages are wrapped in.
+LAYOUT_AREA = {"backoffice": "backoffice", "storefront": "storefront", "guest": "storefront"}
+
+
+@dataclass(frozen=True)
+class Route:
+    """One page: its endpoint name, URL rule (relative to the area prefix) and handler."""
+
+    endpoint: str
+    rule: str
+    methods: tuple[str, ...]
+    handler: str  # "backoffice.index": attribute path on ``InvoicePages``
+    area: str
+
+    @property
+    def name(self) -> str:
+        """The endpoint's last part (``index`` of ``oro_invoices.admin.index``)."""
+        return self.endpoint.rsplit(".", 1)[-1]
+
+
+def _r(endpoint: str, rule: str, handler: str, area: str, *methods: str) -> Route:
+    return Route(endpoint, rule, tuple(methods or ("GET",)), handler, area)
+
+
+ROUTES: tuple[Route, ...] = (
+    _r("oro_invoices.admin.index", "", "backoffice.index", "backoffice"),
+    _r("oro_invoices.admin.view", "/<int:invoice_id>", "backoffice.view", "backoffice"),
+    _r("oro_invoices.admin.add_note", "/<int:invoice_id>/notes", "actions.add_note", "backoffice",
+       "POST"),
+    _r("oro_invoices.admin.delete_confirm", "/<int:invoice_id>/delete", "actions.delete_confirm",
+       "backoffice"),
+    _r("oro_invoices.admin.delete", "/<int:invoice_id>/delete", "actions.delete", "backoffice",
+       "POST"),
+    _r("oro_invoices.admin.send_to_customer", "/<int:invoice_id>/send-to-customer",
+       "actions.send_to_customer", "backoffice", "POST"),
+    _r("oro_invoices.admin.send_email", "/<int:invoice_id>/email", "actions.send_email",
+       "backoffice", "POST"),
+    _r("oro_invoices.admin.download", "/<int:invoice_id>/download", "actions.download",
+       "backoffice"),
+    _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "backoffice.order_invoices",
+       "backoffice"),
+    _r("oro_invoices.storefront.index", "", "storefront.index", "storefront"),
+    _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
+    _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
+       "storefront"),
+    _r("oro_invoices.storefront.pay", "/<token>", "storefront.pay", "guest"),
+)
+
+
+class InvoicePages:
+    """Every page handler, reachable by endpoint name."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+        self.backoffice = BackOffice(ctx)
+        self.actions = BackOfficeActions(self.backoffice)
+        self.storefront = StorefrontPages(ctx)
+        self.routes = {r.endpoint: r for r in ROUTES}
+
+    def handler(self, endpoint: str) -> Callable[[Request], Response]:
+        route = self.routes[endpoint]
+        owner, method = route.handler.split(".")
+        return getattr(getattr(self, owner), method)
+
+    def dispatch(self, endpoint: str, req: Request) -> Response:
+        """Run the endpoint's handler; any error becomes a page saying what to do."""
+        route = self.routes[endpoint]
+        try:
+            return self.handler(endpoint)(req)
+        except Exception as exc:  # errors.* are mapped; anything else is a generic 500
+            return error_response(self.ctx, req, exc, area=LAYOUT_AREA[route.area])
