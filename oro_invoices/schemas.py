@@ -9,7 +9,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError as MmValidationError, fields, \
-    validate, validates_schema
+    post_load, validate, validates_schema
 
 from .domain import InvoiceDocument, PaymentStatus
 from .errors import ValidationError
@@ -115,10 +115,10 @@ class InvoiceInputSchema(Schema):
     website_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_user_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    customer_name = fields.String(validate=validate.Length(max=255))
+    customer_name = fields.String(allow_none=True, validate=validate.Length(max=255))
     customer_user_email = fields.Email(allow_none=True)
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    order_identifier = fields.String(validate=validate.Length(max=128))
+    order_identifier = fields.String(allow_none=True, validate=validate.Length(max=128))
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     lines = fields.List(fields.Nested(LineSchema), required=True,
@@ -151,6 +151,14 @@ class InvoiceInputSchema(Schema):
         if errors:
             raise MmValidationError(errors)
 
+    @post_load
+    def _blank_texts(self, data, **kwargs):
+        # These columns are NOT NULL: null clears the text.
+        for key in ("customer_name", "customer_user_email", "order_identifier"):
+            if key in data and data[key] is None:
+                data[key] = ""
+        return data
+
 
 def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
@@ -180,7 +188,7 @@ class PaymentInputSchema(Schema):
     amount = DecimalString(required=True)
     successful = fields.Boolean(load_default=True)
     provider_reference = fields.String(allow_none=True, validate=validate.Length(max=255))
-    parent_id = fields.Integer(allow_none=True)
+    parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
     notes = fields.String(load_default="", validate=validate.Length(max=10_000))
     data = fields.Dict(allow_none=True)
 

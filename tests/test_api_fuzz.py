@@ -30,9 +30,9 @@ TOP_FIELDS = ["external_id", "invoice_number", "invoice_date", "due_date", "curr
 LINE_FIELDS = ["description", "sku", "unit", "quantity", "unit_price", "tax_rate"]
 
 
-def check(resp) -> None:
+def check(resp, head: bool = False) -> None:
     assert resp.status_code < 500, (resp.status_code, resp.get_data()[:500])
-    if resp.status_code >= 400:
+    if resp.status_code >= 400 and not head:
         assert_error_shape(resp)
 
 
@@ -112,7 +112,7 @@ BAD_PATHS = ["/api/invoices/abc", "/api/invoices/99999999999999999999", "/api/in
 @pytest.mark.parametrize("method", ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"])
 def test_bad_paths_never_500(api, method):
     for path in BAD_PATHS:
-        check(api.request(method, path, json_body={}))
+        check(api.request(method, path, json_body={}), head=method == "HEAD")
 
 
 BAD_QUERY_VALUES = ["", "abc", "-1", "0", "1e3", "99999999999999999999", "\x00", "%00", "💶",

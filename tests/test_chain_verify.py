@@ -15,9 +15,16 @@ def _post_many(service, n, **kw):
     return [service.post(service.create(invoice_payload(**kw)).id) for _ in range(n)]
 
 
-def _drop_guards(db):
+@pytest.fixture
+def drop_guards(db):
+    """Remove the freeze triggers (as an attacker with database access could), restore them after."""
+    def drop():
+        with db.engine.begin() as conn:
+            for stmt in triggers.drop_statements(db.dialect):
+                conn.exec_driver_sql(stmt)
+    yield drop
     with db.engine.begin() as conn:
-        for stmt in triggers.drop_statements(db.dialect):
+        for stmt in triggers.drop_statements(db.dialect) + triggers.create_statements(db.dialect):
             conn.exec_driver_sql(stmt)
 
 
@@ -45,9 +52,9 @@ def test_each_link_covers_the_previous_hash(service, db):
     assert [r.chain_seq for r in rows] == [1, 2]
 
 
-def test_verify_names_an_altered_invoice(db, service):
+def test_verify_names_an_altered_invoice(db, service, drop_guards):
     first, second, third = _post_many(service, 3)
-    _drop_guards(db)  # what an attacker with database access could do
+    drop_guards()
     with db.engine.begin() as conn:
         conn.execute(text("UPDATE oro_invoice_line SET unit_price = '0.01' WHERE invoice_id = :id"),
                      {"id": second.id})
@@ -57,9 +64,9 @@ def test_verify_names_an_altered_invoice(db, service):
     assert first.invoice_number not in result.stdout
 
 
-def test_verify_notices_a_removed_invoice(db, service):
+def test_verify_notices_a_removed_invoice(db, service, drop_guards):
     first, second, third = _post_many(service, 3)
-    _drop_guards(db)
+    drop_guards()
     with db.engine.begin() as conn:
         conn.execute(text("DELETE FROM oro_invoice_line WHERE invoice_id = :id"), {"id": second.id})
         conn.execute(text("DELETE FROM oro_invoice_payment_state WHERE invoice_id = :id"), {"id": second.id})
@@ -70,9 +77,9 @@ def test_verify_notices_a_removed_invoice(db, service):
     assert any(third.invoice_number in p and "missing from the chain" in p for p in report.problems)
 
 
-def test_verify_notices_the_last_invoice_removed(db, service):
+def test_verify_notices_the_last_invoice_removed(db, service, drop_guards):
     first, last = _post_many(service, 2)
-    _drop_guards(db)
+    drop_guards()
     with db.engine.begin() as conn:
         for table, col in (("oro_invoice_line", "invoice_id"), ("oro_invoice_payment_state", "invoice_id"),
                            ("oro_invoice_invoice", "id")):

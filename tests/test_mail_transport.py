@@ -92,7 +92,7 @@ def server_context(certificate) -> ssl.SSLContext:
 
 def check_login(server, session, envelope, mechanism, auth_data):
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (b"mailer", b"s3cret")
-    return AuthResult(success=ok)
+    return AuthResult(success=ok, handled=False)
 
 
 @pytest.fixture
@@ -146,7 +146,7 @@ def test_wrong_password_and_untrusted_certificate_are_retried_with_the_reason(sq
     report = mail.deliver_pending(now=dt.datetime.now(dt.timezone.utc))
     assert report.retrying == 1
     errors = {v.subject: v.last_error for v in mail.emails(invoice.id)}
-    assert "certificate verify failed" in errors["untrusted"]
+    assert "CERTIFICATE_VERIFY_FAILED" in errors["untrusted"]
     assert handler.received == []
 
 

@@ -5,10 +5,11 @@ import datetime as dt
 
 from ..domain import InvoiceDocument
 from ..hookspecs import hookimpl
+from ..numbering import format_default
 
 
 @hookimpl(trylast=True)
 def invoice_number(invoice: InvoiceDocument, prefix: str, posted_at: dt.datetime,
                    sequence: int) -> str:
     """``{prefix}{YYYY}-{MM}-{sequence:05d}``; wider sequences are kept whole."""
-    return f"{prefix}{posted_at:%Y}-{posted_at:%m}-{sequence:05d}"
+    return format_default(prefix, posted_at, sequence)

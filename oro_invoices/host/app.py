@@ -29,7 +29,7 @@ HOST_MENU = (
               position=10),
     MenuEntry(key="host.customers", label="Customers", endpoint="host_admin.customers",
               parent="customers", position=10),
-    MenuEntry(key="host.configuration", label="Configuration", endpoint="host_admin.config",
+    MenuEntry(key="host.configuration", label="Configuration", endpoint="host_config.config",
               parent="system", position=10),
 )
 HOST_ACCOUNT_MENU = (

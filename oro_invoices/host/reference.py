@@ -12,6 +12,7 @@ import tempfile
 from typing import Any, Iterable
 
 import jinja2
+from markupsafe import Markup
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
@@ -74,7 +75,7 @@ class ReferenceLayout:
         user = self.host.users.current()
         flashes = flask.get_flashed_messages(with_categories=True) if in_request else []
         ctx = self.host.scope_for(user)
-        context = dict(content=jinja2.utils.markupsafe.Markup(fragment), title=title, user=user,
+        context = dict(content=Markup(fragment), title=title, user=user,
                        flashes=flashes, shop_name=self.host.shop_name, url=self._url,
                        csrf_token=self._csrf() if in_request else "",
                        active_path=flask.request.path if in_request else "")
