@@ -107,17 +107,25 @@ def bench_leak(renderer: PdfRenderer, count: int) -> dict:
             "plain_growth": plain_growth}
 
 
-def bench_batch(renderer: PdfRenderer, count: int) -> dict:
-    """(c) a batch on 2 worker processes vs the same batch in this process."""
+def bench_batch(renderer: PdfRenderer, count: int, rounds: int = 2) -> dict:
+    """(c) a batch on 2 worker processes vs the same batch in this process.
+
+    Serial and parallel halves alternate (``rounds`` times), so that load from
+    other processes drifting over the run hits both alike.
+    """
     invoices = [ten_line_invoice(n) for n in range(1, count + 1)]
     urls = [f"{PAY_URL}-{n}" for n in range(1, count + 1)]
-    start = time.perf_counter()
-    serial = [renderer.render(i, payment_url=u) for i, u in zip(invoices, urls)]
-    serial_s = time.perf_counter() - start
-    start = time.perf_counter()
-    parallel = renderer.render_batch(invoices, workers=2, payment_urls=urls)
-    parallel_s = time.perf_counter() - start
-    assert parallel == serial, "batch output differs from single renders"
+    size = -(-count // rounds)
+    serial_s = parallel_s = 0.0
+    for first in range(0, count, size):
+        part, part_urls = invoices[first:first + size], urls[first:first + size]
+        start = time.perf_counter()
+        serial = [renderer.render(i, payment_url=u) for i, u in zip(part, part_urls)]
+        serial_s += time.perf_counter() - start
+        start = time.perf_counter()
+        parallel = renderer.render_batch(part, workers=2, payment_urls=part_urls)
+        parallel_s += time.perf_counter() - start
+        assert parallel == serial, "batch output differs from single renders"
     return {"invoices": count, "serial_s": serial_s, "parallel_s": parallel_s,
             "serial_per_s": count / serial_s, "parallel_per_s": count / parallel_s,
             "speedup": serial_s / parallel_s, "cpus": os.cpu_count()}

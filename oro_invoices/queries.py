@@ -12,13 +12,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Generic, Sequence, TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select, tuple_
+from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
 from .db.models import Invoice, PaymentState
 from .domain import PaymentStatus
 from .errors import ValidationError
-from .money import from_minor
 
 T = TypeVar("T")
 

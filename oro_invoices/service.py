@@ -15,21 +15,20 @@ import secrets
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from . import activity, chain, numbering, payment_status as pstatus
+from . import activity, chain, numbering, views
 from .db.engine import Database
+from .db.errors import translate_db_errors
 from .db.models import (Activity, Invoice, InvoiceDocumentRow, InvoiceLineRow, Note, PaymentState,
                         PaymentTransaction, utcnow)
-from .db.triggers import FROZEN_MARKER
-from .domain import InvoiceDocument, LineInput, PaymentStatus, PdfInfo, SellerInfo, compute_lines
-from .errors import (Conflict, InvoiceError, InvoiceIsPosted, InvoiceNotPosted, NotFound,
-                     StorageError, ValidationError)
+from .domain import InvoiceDocument, LineInput, SellerInfo, compute_lines
+from .errors import Conflict, InvoiceIsPosted, NotFound, ValidationError
 from .money import from_minor, to_minor
 from .queries import InvoiceFilter, Page, list_rows
-from .schemas import NoteInputSchema, PaymentInputSchema, load_input
-from . import views
+from .schemas import NoteInputSchema, load_input
+from .service_documents import DocumentOperations
+from .service_payments import PaymentOperations
 
 DOCUMENT_FIELDS = frozenset({
     "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
@@ -46,7 +45,7 @@ SETTING_DEFAULTS = {
 SELLER_KEYS = ("company_name", "business_address", "phone", "contact_email", "website_url", "tax_id")
 
 
-class InvoiceService:
+class InvoiceService(DocumentOperations, PaymentOperations):
     """The add-on's Python API over one database.
 
     :param db: the database.
@@ -369,69 +368,7 @@ class InvoiceService:
             return self.ensure_pdf(doc.id)
         return doc
 
-    # ---- documents --------------------------------------------------------------
-
-    def ensure_pdf(self, invoice_id: int) -> InvoiceDocument:
-        """The invoice with its PDF, rendering and storing it once if it has none yet.
-
-        Two processes racing here produce one PDF: the database keeps the first
-        record; the loser returns the winner's document.
-        """
-        doc = self.get(invoice_id)
-        if doc.pdf is not None:
-            return doc
-        if not doc.is_posted:
-            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
-        if not self._invoice_setting("oro_invoices.generate_pdf_on_post", doc):
-            return doc
-        if self.storage is None or self.renderer is None:
-            raise StorageError("No PDF storage or renderer is configured.")
-        extra: dict[str, Any] = {}
-        for part in (self._hook("invoice_pdf_context", invoice=doc) or []):
-            extra.update(part or {})
-        data = self.renderer.render(doc, payment_url=self.payment_url(doc), extra_context=extra)
-        return self._store_pdf(doc, data, "generated", "system")
-
-    def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
-        """Store a PDF supplied by the external system (when generation at posting is off)."""
-        if not data.startswith(b"%PDF-"):
-            raise ValidationError([("pdf", "The file is not a PDF (it does not start with %PDF-).")])
-        doc = self.get(invoice_id)
-        if not doc.is_posted:
-            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: post it before attaching its PDF.")
-        if doc.pdf is not None:
-            raise Conflict(f"Invoice {doc.display_number} already has its PDF; a stored PDF is never replaced.")
-        if self.storage is None:
-            raise StorageError("No PDF storage is configured.")
-        return self._store_pdf(doc, data, "uploaded", actor)
-
-    def _store_pdf(self, doc: InvoiceDocument, data: bytes, source: str, actor: str) -> InvoiceDocument:
-        stored = self.storage.put(data)
-        try:
-            with self._write() as s:
-                s.add(InvoiceDocumentRow(invoice_id=doc.id, sha256=stored.sha256, size=stored.size,
-                                         source=source, created_at=stored.created_at))
-                activity.record(s, doc.id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
-                                {"sha256": stored.sha256})
-        except IntegrityError:
-            pass  # another process stored it first: use theirs
-        except DBAPIError as exc:
-            if FROZEN_MARKER not in str(exc.orig) and "UNIQUE" not in str(exc.orig).upper():
-                raise
-        return self.get(doc.id)
-
-    def open_pdf(self, invoice_id: int):
-        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one."""
-        doc = self.get(invoice_id)
-        if doc.pdf is None:
-            if not doc.is_posted:
-                raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
-            doc = self.ensure_pdf(invoice_id)
-            if doc.pdf is None:
-                raise NotFound(f"Invoice {doc.display_number} has no PDF yet: it is supplied by the external system.")
-        return doc.pdf, self.storage.open(doc.pdf.sha256)
-
-    # ---- notes, payments ---------------------------------------------------------
+    # ---- notes -------------------------------------------------------------------
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
         """Add a note (allowed on posted invoices too)."""
@@ -446,147 +383,7 @@ class InvoiceService:
             activity.record(s, invoice_id, "note", actor, body.strip()[:200], {"note_id": note.id})
             return views.note(note)
 
-    def record_payment(self, invoice_id: int, payload: Mapping[str, Any], *,
-                       actor: str = "system") -> views.TransactionView:
-        """Record a payment transaction and recalculate the payment status.
-
-        A transaction with the same method, action and provider reference is
-        recorded once: a redelivered webhook returns the existing one.
-        """
-        from marshmallow import ValidationError as MmValidationError
-        try:
-            data = PaymentInputSchema().load(payload)
-        except MmValidationError as exc:
-            raise ValidationError(exc.messages) from None
-        with self._translate_errors():
-            with self._write() as s:
-                inv = self._load(s, invoice_id)
-                if inv.status != "posted":
-                    raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
-                if data.get("provider_reference"):
-                    existing = s.execute(select(PaymentTransaction).where(
-                        PaymentTransaction.method == data["method"],
-                        PaymentTransaction.action == data["action"],
-                        PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
-                    if existing is not None:
-                        if existing.invoice_id != invoice_id:
-                            raise Conflict("That provider reference belongs to another invoice.")
-                        return views.transaction(existing)
-                if data["amount"] <= 0:
-                    raise ValidationError([("amount", "Must be greater than 0.")])
-                try:
-                    amount = to_minor(data["amount"], inv.currency)
-                except ValidationError:
-                    raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
-                state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
-                facts = self._facts(s, inv.id)
-                summary = pstatus.summarize(facts)
-                if data["successful"]:
-                    if data["action"] in pstatus.PAID_ACTIONS and data["action"] == "charge" \
-                            and summary.net_paid + amount > inv.total_amount:
-                        raise ValidationError([("amount", "Exceeds the amount due.")])
-                    if data["action"] == "refund" and amount > summary.net_paid:
-                        raise ValidationError([("amount", f"Cannot refund more than was paid.")])
-                tx = PaymentTransaction(
-                    invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
-                    currency=inv.currency, successful=data["successful"],
-                    provider_reference=data.get("provider_reference"), parent_id=data.get("parent_id"),
-                    notes=data.get("notes") or "", actor=actor, data=data.get("data"), created_at=self.clock())
-                s.add(tx)
-                s.flush()
-                activity.record(s, inv.id, "payment", actor,
-                                f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
-                                f"{'successful' if data['successful'] else 'failed'}",
-                                {"transaction_id": tx.id})
-                state.payment_method = data["method"]
-                change = self._recalculate(s, inv, state, actor)
-                view = views.transaction(tx)
-                doc = self._document(s, inv)
-        self._status_hooks(doc, change, actor)
-        return view
-
-    def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
-                             actor: str = "system") -> InvoiceDocument:
-        """Set the payment status from outside; it is then kept. ``None`` resumes recalculation."""
-        with self._write() as s:
-            inv = self._load(s, invoice_id)
-            change = self._force_status(s, inv, status, actor)
-            doc = self._document(s, inv)
-        self._status_hooks(doc, change, actor)
-        return doc
-
-    def _force_status(self, s: Session, inv: Invoice, status, actor: str):
-        state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
-        if status is None:
-            state.forced = False
-            return self._recalculate(s, inv, state, actor)
-        try:
-            new = PaymentStatus(status)
-        except ValueError:
-            raise ValidationError([("payment_status", f"Unknown payment status {status!r}.")]) from None
-        old = PaymentStatus(state.payment_status)
-        state.forced = True
-        state.payment_status = new.value
-        state.updated_at = self.clock()
-        if old is not new:
-            activity.record(s, inv.id, "payment_status", actor,
-                            f"Payment status set to {new.label}", {"old": old.value, "new": new.value, "forced": True})
-            return old, new
-        return None
-
-    def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
-        rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
-                                PaymentTransaction.successful)
-                         .where(PaymentTransaction.invoice_id == invoice_id)).all()
-        return [pstatus.TransactionFacts(a, m, ok) for a, m, ok in rows]
-
-    def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str):
-        facts = self._facts(s, inv.id)
-        state.amount_paid = pstatus.summarize(facts).net_paid
-        state.updated_at = self.clock()
-        if state.forced:
-            return None
-        old = PaymentStatus(state.payment_status)
-        new = pstatus.calculate(inv.total_amount, facts)
-        if old is new:
-            return None
-        state.payment_status = new.value
-        activity.record(s, inv.id, "payment_status", actor, f"Payment status: {new.label}",
-                        {"old": old.value, "new": new.value, "forced": False})
-        return old, new
-
-    def _status_hooks(self, doc: InvoiceDocument, change, actor: str) -> None:
-        if not change:
-            return
-        old, new = change
-        self._hook("invoice_payment_status_changed", invoice=doc, old_status=old, new_status=new, actor=actor)
-        if new is PaymentStatus.PAID_IN_FULL:
-            self._hook("invoice_paid", invoice=doc, actor=actor)
-
     # ---- errors -----------------------------------------------------------------
 
     def _translate_errors(self):
-        return _translate_db_errors()
-
-
-class _translate_db_errors:
-    """Turn database refusals into the add-on's errors with messages a user can act on."""
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, exc_type, exc, tb):
-        if exc is None or isinstance(exc, InvoiceError) or not isinstance(exc, DBAPIError):
-            return False
-        text = str(exc.orig)
-        if FROZEN_MARKER in text:
-            raise InvoiceIsPosted(text.split(FROZEN_MARKER + ": ", 1)[-1].split("\n")[0].capitalize() + ".") from None
-        if isinstance(exc, IntegrityError):
-            lowered = text.lower()
-            if "invoice_number" in lowered:
-                raise Conflict("That invoice number is already used by another invoice.") from None
-            if "external_id" in lowered:
-                raise Conflict("An invoice with that external_id already exists.") from None
-            if "provider_event" in lowered or "provider_reference" in lowered:
-                raise Conflict("That payment transaction was already recorded.") from None
-        return False
+        return translate_db_errors()

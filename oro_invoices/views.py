@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from .db.models import Activity, Invoice, InvoiceDocumentRow, Note, PaymentState, PaymentTransaction
-from .domain import (Address, InternalStatus, InvoiceDocument, InvoiceLine, LineInput, PaymentStatus,
+from .domain import (Address, InternalStatus, InvoiceDocument, LineInput, PaymentStatus,
                      PdfInfo, SellerInfo, compute_lines)
 from .money import from_minor
 

@@ -9,7 +9,7 @@ from oro_invoices.errors import (ConfigurationError, ConfirmationRequired, Confl
                                  ValidationError)
 from oro_invoices.mail import EmailTemplateError, MailService
 from oro_invoices.plugins import hookimpl
-from test_mail_support import *  # noqa: F401,F403  (fixtures: app, smtp_server …)
+from test_mail_support import app  # noqa: F401  (fixture)
 from test_mail_support import SENDER, make_app, make_mail, sha256
 
 TEMPLATE = "invoice_notification_template"

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import smtplib
 import threading
 
 import pytest
@@ -10,8 +9,8 @@ import pytest
 from oro_invoices.db.engine import Database
 from oro_invoices.mail import MailService, SmtpConfig
 from oro_invoices.service import InvoiceService
-from test_mail_support import *  # noqa: F401,F403  (fixtures: app, smtp_server …)
-from test_mail_support import SENDER, free_port, make_app, make_mail, parse, sha256
+from test_mail_support import app, smtp_server  # noqa: F401  (fixtures)
+from test_mail_support import SENDER, free_port, make_mail, parse, sha256
 
 MINUTE = dt.timedelta(minutes=1)
 

@@ -1,7 +1,6 @@
 """Shared fixtures of the mail tests: a real SMTP server (aiosmtpd), a host, services.
 
-No tests live here; ``test_mail_*.py`` import the fixtures with
-``from test_mail_support import *``.
+No tests live here; ``test_mail_*.py`` import the fixtures they use by name.
 """
 from __future__ import annotations
 
@@ -24,9 +23,6 @@ from oro_invoices.mail import MailService, SmtpConfig
 from oro_invoices.plugins import get_plugin_manager
 from oro_invoices.profile import notification_template
 from oro_invoices.service import InvoiceService
-
-__all__ = ["Received", "RecordingHandler", "app", "free_port", "make_app", "make_mail",
-           "smtp_server", "parse", "sha256"]
 
 SENDER = "billing@acme.example"
 SELLER = {"company_name": "Acme Supplies GmbH", "business_address": "Hauptstraße 1, 10115 Berlin",

@@ -14,8 +14,7 @@ from oro_invoices.db.engine import Database
 from oro_invoices.db.migrate import downgrade, upgrade
 from oro_invoices.errors import ConfigurationError
 from oro_invoices.mail import SmtpConfig
-from test_mail_support import *  # noqa: F401,F403  (fixtures: app, smtp_server …)
-from test_mail_support import RecordingHandler, free_port, make_mail, parse
+from test_mail_support import RecordingHandler, free_port, make_app, make_mail, parse
 
 
 # -- SmtpConfig.from_url ---------------------------------------------------------------
@@ -117,7 +116,6 @@ def queue(app, mail, subject):
 
 
 def test_starttls_with_login_and_implicit_tls_deliver(sqlite_db, tmp_path, tls_servers, certificate):
-    from test_mail_support import make_app
     handler, starttls, implicit = tls_servers
     app = make_app(sqlite_db, tmp_path)
     cafile = certificate[0]
@@ -132,7 +130,6 @@ def test_starttls_with_login_and_implicit_tls_deliver(sqlite_db, tmp_path, tls_s
 
 def test_wrong_password_and_untrusted_certificate_are_retried_with_the_reason(sqlite_db, tmp_path, tls_servers,
                                                                            certificate):
-    from test_mail_support import make_app
     handler, starttls, implicit = tls_servers
     app = make_app(sqlite_db, tmp_path)
     mail = make_mail(app, smtp=SmtpConfig(host="127.0.0.1", port=starttls.port, security="starttls",

@@ -47,6 +47,8 @@ def run_demo(args) -> int:
     from .seed import is_seeded, seed
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("weasyprint", "fontTools", "alembic"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{data / 'shop.db'}"

@@ -28,9 +28,9 @@ PRODUCTS = {
     "USD": [("Shop vacuum 12 gal", "VAC-12", "item", "129.00", "0.0725"),
             ("Work light LED 5000 lm", "LGT-5K", "item", "59.50", "0.0725"),
             ("Freight", "FREIGHT", "shipment", "45.00", "0")],
-    "JPY": [("精密ドライバーセット Precision screwdriver set", "PSD-24", "set", "3800", "0.10"),
-            ("お茶 Green tea, 1 kg", "TEA-1KG", "bag", "2400", "0.08"),
-            ("配送 Delivery", "DELIV", "shipment", "1100", "0.10")],
+    "JPY": [("Precision screwdriver set", "PSD-24", "set", "3800", "0.10"),
+            ("Sencha green tea, 1 kg", "TEA-1KG", "bag", "2400", "0.08"),
+            ("Delivery", "DELIV", "shipment", "1100", "0.10")],
 }
 
 
@@ -108,7 +108,7 @@ def seed(app, today: dt.date | None = None) -> dict[str, Any]:
         acme_berlin: _address("Dieter Berg", "Acme Industries – Berlin Branch", "Friedrichstraße 100", "Berlin", "10117", "DE"),
         globex: _address("Gina Park", "Globex Corporation", "500 Market Street", "San Francisco", "94105", "US"),
         initech: _address("Peter Gibbons", "Initech GmbH", "Bürostraße 9", "Munich", "80331", "DE"),
-        tanaka: _address("田中 弘 Hiro Tanaka", "Tanaka Seisakusho", "4-5-6 Umeda, Kita-ku", "Osaka", "530-0001", "JP"),
+        tanaka: _address("Hiro Tanaka", "Tanaka Seisakusho", "4-5-6 Umeda, Kita-ku", "Osaka", "530-0001", "JP"),
     }
 
     # (customer, buyer email, website, currency, product indexes with quantities, days ago, plan)

@@ -1,0 +1,77 @@
+"""Service operations on an invoice's stored PDF: made once, stored write-once, streamed."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+from . import activity
+from .db.models import InvoiceDocumentRow
+from .db.triggers import FROZEN_MARKER
+from .domain import InvoiceDocument
+from .errors import Conflict, InvoiceNotPosted, NotFound, StorageError, ValidationError
+
+
+class DocumentOperations:
+    """Mixed into ``InvoiceService``: ``ensure_pdf``, ``attach_pdf``, ``open_pdf``."""
+
+    def ensure_pdf(self, invoice_id: int) -> InvoiceDocument:
+        """The invoice with its PDF, rendering and storing it once if it has none yet.
+
+        Two processes racing here produce one PDF: the database keeps the first
+        record; the loser returns the winner's document.
+        """
+        doc = self.get(invoice_id)
+        if doc.pdf is not None:
+            return doc
+        if not doc.is_posted:
+            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+        if not self._invoice_setting("oro_invoices.generate_pdf_on_post", doc):
+            return doc
+        if self.storage is None or self.renderer is None:
+            raise StorageError("No PDF storage or renderer is configured.")
+        extra: dict[str, Any] = {}
+        for part in (self._hook("invoice_pdf_context", invoice=doc) or []):
+            extra.update(part or {})
+        data = self.renderer.render(doc, payment_url=self.payment_url(doc), extra_context=extra)
+        return self._store_pdf(doc, data, "generated", "system")
+
+    def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
+        """Store a PDF supplied by the external system (when generation at posting is off)."""
+        if not data.startswith(b"%PDF-"):
+            raise ValidationError([("pdf", "The file is not a PDF (it does not start with %PDF-).")])
+        doc = self.get(invoice_id)
+        if not doc.is_posted:
+            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: post it before attaching its PDF.")
+        if doc.pdf is not None:
+            raise Conflict(f"Invoice {doc.display_number} already has its PDF; a stored PDF is never replaced.")
+        if self.storage is None:
+            raise StorageError("No PDF storage is configured.")
+        return self._store_pdf(doc, data, "uploaded", actor)
+
+    def _store_pdf(self, doc: InvoiceDocument, data: bytes, source: str, actor: str) -> InvoiceDocument:
+        stored = self.storage.put(data)
+        try:
+            with self._write() as s:
+                s.add(InvoiceDocumentRow(invoice_id=doc.id, sha256=stored.sha256, size=stored.size,
+                                         source=source, created_at=stored.created_at))
+                activity.record(s, doc.id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
+                                {"sha256": stored.sha256})
+        except IntegrityError:
+            pass  # another process stored it first: use theirs
+        except DBAPIError as exc:
+            if FROZEN_MARKER not in str(exc.orig) and "UNIQUE" not in str(exc.orig).upper():
+                raise
+        return self.get(doc.id)
+
+    def open_pdf(self, invoice_id: int):
+        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one."""
+        doc = self.get(invoice_id)
+        if doc.pdf is None:
+            if not doc.is_posted:
+                raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+            doc = self.ensure_pdf(invoice_id)
+            if doc.pdf is None:
+                raise NotFound(f"Invoice {doc.display_number} has no PDF yet: it is supplied by the external system.")
+        return doc.pdf, self.storage.open(doc.pdf.sha256)
+
