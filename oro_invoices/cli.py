@@ -1,4 +1,4 @@
-"""The ``oro-invoices`` command: migrate, verify, demo."""
+"""The ``oro-invoices`` command: migrate, verify, import, demo."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,33 @@ def _cmd_verify(args) -> int:
     return 0 if report.ok else 1
 
 
+def _cmd_import(args) -> int:
+    from pathlib import Path
+
+    from .db.engine import Database
+    from .errors import ValidationError
+    from .importer import import_files
+    from .plugins import get_plugin_manager
+    from .service import InvoiceService
+    storage = renderer = None
+    if args.storage:
+        from .documents.render import PdfRenderer
+        from .documents.storage import storage_from_url
+        storage, renderer = storage_from_url(args.storage), PdfRenderer()
+    service = InvoiceService(Database(args.db), plugins=get_plugin_manager(), storage=storage,
+                             renderer=renderer)
+    try:
+        report = import_files(service, [Path(p) for p in args.files],
+                              organization_id=args.organization, actor=args.actor)
+    except ValidationError as exc:
+        for where, message in exc.errors:
+            print(f"{where}: {message}", file=sys.stderr)
+        print(f"error: nothing imported ({len(exc.errors)} problem(s))", file=sys.stderr)
+        return 1
+    print(f"imported: {report.summary()}")
+    return 0
+
+
 def _cmd_demo(args) -> int:
     from .host.demo import run_demo
     return run_demo(args)
@@ -52,6 +79,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", help="PDF storage URL, e.g. file:///var/lib/oro-invoices/pdf")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files (all or nothing)")
+    p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv)")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--storage", help="PDF storage URL (needed for pdf_file columns and generated PDFs)")
+    p.add_argument("--organization", type=int, default=1, help="organization the invoices belong to")
+    p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
+    p.set_defaults(func=_cmd_import)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
     p.add_argument("--host", default="127.0.0.1")

@@ -10,8 +10,11 @@ before anything is written, and a failure rolls everything back.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import secrets
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy import select
@@ -42,6 +45,26 @@ SETTING_DEFAULTS = {
     "oro_invoices.pdf.page_size": "A4",
     "oro_invoices.locale": "en_US",
 }
+EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
+                         "invoice_paid", "invoice_payment_status_changed"})
+
+
+@dataclass
+class Batch:
+    """Writes grouped by ``InvoiceService.atomic()``: one transaction, events after the commit."""
+
+    session: Session
+    events: list[tuple[str, dict]] = field(default_factory=list)
+    posted: list[int] = field(default_factory=list)
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the batch has committed (before PDFs are generated)."""
+        self.callbacks.append(callback)
+
+
+_current_batch: ContextVar[Batch | None] = ContextVar("oro_invoices_batch", default=None)
+
 SELLER_KEYS = ("company_name", "business_address", "phone", "contact_email", "website_url", "tax_id")
 
 
@@ -91,7 +114,34 @@ class InvoiceService(DocumentOperations, PaymentOperations):
     def _hook(self, name: str, **kwargs) -> Any:
         if self.plugins is None:
             return None
+        batch = _current_batch.get()
+        if batch is not None and name in EVENT_HOOKS:
+            batch.events.append((name, kwargs))  # announced only once the batch commits
+            return None
         return getattr(self.plugins.hook, name)(**kwargs)
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Batch]:
+        """Run several writes as one transaction: all of them or none.
+
+        Inside, each operation runs in a savepoint of the one transaction. Lifecycle
+        hooks fire and posted invoices get their PDFs only after the commit.
+        """
+        if _current_batch.get() is not None:
+            raise RuntimeError("InvoiceService.atomic() cannot be nested")
+        with self.db.transaction() as session:
+            batch = Batch(session=session)
+            token = _current_batch.set(batch)
+            try:
+                yield batch
+            finally:
+                _current_batch.reset(token)
+        for name, kwargs in batch.events:
+            self._hook(name, **kwargs)
+        for callback in batch.callbacks:
+            callback()
+        for invoice_id in batch.posted:
+            self._after_post(self.get(invoice_id))
 
     # ---- reading ----------------------------------------------------------------
 
@@ -174,8 +224,9 @@ class InvoiceService(DocumentOperations, PaymentOperations):
 
     # ---- writing ----------------------------------------------------------------
 
-    def _write(self) -> Iterator[Session]:
-        return self.db.transaction()
+    def _write(self) -> contextlib.AbstractContextManager[Session]:
+        batch = _current_batch.get()
+        return self.db.transaction() if batch is None else _savepoint(batch.session)
 
     def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
         computed, totals = compute_lines((LineInput(**l) for l in lines), currency)
@@ -363,6 +414,10 @@ class InvoiceService(DocumentOperations, PaymentOperations):
         s.flush()
 
     def _after_post(self, doc: InvoiceDocument) -> InvoiceDocument:
+        batch = _current_batch.get()
+        if batch is not None:
+            batch.posted.append(doc.id)
+            return doc
         if doc.pdf is None and self.storage is not None and self.renderer is not None \
                 and self._invoice_setting("oro_invoices.generate_pdf_on_post", doc):
             return self.ensure_pdf(doc.id)
@@ -387,3 +442,9 @@ class InvoiceService(DocumentOperations, PaymentOperations):
 
     def _translate_errors(self):
         return translate_db_errors()
+
+
+@contextlib.contextmanager
+def _savepoint(session: Session) -> Iterator[Session]:
+    with session.begin_nested():
+        yield session

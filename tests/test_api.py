@@ -225,6 +225,7 @@ def test_pdf_download_etag_and_304(pdf_api):
     posted = pdf_api.post(f"/api/invoices/{created['id']}/post").get_json()
     resp = pdf_api.get(f"/api/invoices/{created['id']}/pdf")
     assert resp.status_code == 200 and resp.mimetype == "application/pdf"
+    assert resp.is_streamed  # the blueprint streams the stored file
     data = resp.get_data()
     assert data.startswith(b"%PDF-")
     digest = hashlib.sha256(data).hexdigest()
@@ -394,3 +395,22 @@ def test_amounts_are_never_json_numbers(api):
                 stack.extend(value)
             else:
                 assert not isinstance(value, Decimal), path
+
+
+def test_the_blueprint_follows_the_api_base_path(db):
+    import flask
+
+    from oro_invoices.adapters.flask.api import make_api_blueprint
+    from oro_invoices.service import InvoiceService
+    from oro_invoices.web.api import InvoiceApi
+    from test_api_support import CLIENTS
+
+    api = InvoiceApi(InvoiceService(db), authenticate=CLIENTS.get, base_path="/erp/v1")
+    with pytest.raises(ValueError, match="base_path"):
+        make_api_blueprint(api)
+    app = flask.Flask(__name__)
+    app.register_blueprint(make_api_blueprint(api, url_prefix="/erp/v1"))
+    client = app.test_client()
+    resp = client.post("/erp/v1/invoices", json=api_payload(), headers={"Authorization": "Bearer tok-erp"})
+    assert resp.status_code == 201 and resp.headers["Location"] == f"/erp/v1/invoices/{resp.get_json()['id']}"
+    assert client.get("/api/invoices", headers={"Authorization": "Bearer tok-erp"}).status_code == 404
