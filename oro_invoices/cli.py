@@ -1,4 +1,4 @@
-"""The ``oro-invoices`` command: migrate, verify, import, demo."""
+"""The ``oro-invoices`` command: migrate, verify, import, deliver-mail, demo."""
 from __future__ import annotations
 
 import argparse
@@ -61,6 +61,25 @@ def _cmd_import(args) -> int:
     return 0
 
 
+def _cmd_deliver_mail(args) -> int:
+    import time
+
+    from .db.engine import Database
+    from .documents.storage import storage_from_url
+    from .mail.service import MailService
+    from .service import InvoiceService
+    invoices = InvoiceService(Database(args.db), storage=storage_from_url(args.storage))
+    mail = MailService(invoices.db, invoices, smtp=args.smtp_url, sender=args.sender)
+    while True:
+        report = mail.deliver_pending(limit=args.limit)
+        if report.claimed or not args.every:
+            print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
+                  f"{report.failed} failed, {report.unknown} unknown", flush=True)
+        if not args.every:
+            return 0 if not (report.failed or report.unknown) else 1
+        time.sleep(args.every)
+
+
 def _cmd_demo(args) -> int:
     from .host.demo import run_demo
     return run_demo(args)
@@ -87,6 +106,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organization", type=int, default=1, help="organization the invoices belong to")
     p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--storage", required=True, help="PDF storage URL (attachments are read from it)")
+    p.add_argument("--smtp-url", required=True,
+                   help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
+    p.add_argument("--sender", default="invoices@example.com", help="the From address")
+    p.add_argument("--limit", type=int, default=100, help="messages per run")
+    p.add_argument("--every", type=float, default=0,
+                   help="keep running, delivering every N seconds (default: one run)")
+    p.set_defaults(func=_cmd_deliver_mail)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
     p.add_argument("--host", default="127.0.0.1")
