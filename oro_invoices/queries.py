@@ -88,17 +88,21 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         cur_sort, value, last_id = json.loads(raw)
         key, _ = parse_sort(sort)
         codec = _SORTS[key][1]
-        if cur_sort != sort or not isinstance(last_id, int):
+        if cur_sort != sort or not _is_int64(last_id):
             raise ValueError
         if codec == "date":
             value = dt.date.fromisoformat(value)
-        elif codec == "int" and not isinstance(value, int):
+        elif codec == "int" and not _is_int64(value):
             raise ValueError
-        elif codec == "str" and not isinstance(value, str):
+        elif codec == "str" and (not isinstance(value, str) or "\x00" in value):
             raise ValueError
         return value, last_id
     except (ValueError, TypeError, json.JSONDecodeError):
         raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")]) from None
+
+
+def _is_int64(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
 
 
 def apply_filter(stmt: Select, f: InvoiceFilter) -> Select:

@@ -5,6 +5,7 @@ message saying so. Every error names its field path (``lines[0].quantity``).
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 from typing import Any, Mapping
 
@@ -160,10 +161,33 @@ class InvoiceInputSchema(Schema):
         return data
 
 
+UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
+MAX_INT = 2**63 - 1
+
+
+def check_storable(data: Any, path: str = "") -> None:
+    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and UNSTORABLE_CHARS.search(key):
+                    raise ValidationError([(where, "Names must not contain NUL or unpaired surrogate characters.")])
+                stack.append((f"{where}.{key}" if where else str(key), item))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str) and UNSTORABLE_CHARS.search(value):
+            raise ValidationError([(where, "Must not contain NUL or unpaired surrogate characters.")])
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ValidationError([(where, "Number out of range.")])
+
+
 def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
+    check_storable(data)
     # ``partial`` covers the top-level fields only: a line given in an update is complete.
     schema = InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields) if partial else False)
     try:

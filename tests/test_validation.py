@@ -77,3 +77,15 @@ def test_update_validates_too_and_keeps_the_draft(service):
         service.update(inv.id, {"lines": [{"description": "x", "quantity": "-1", "unit_price": "1"}]})
     assert "lines[0].quantity" in dict(err.value.errors)
     assert service.get(inv.id) == inv
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"customer_name": "Acme\x00Corp"}, "customer_name"),
+    ({"external_id": "bad\ud800"}, "external_id"),
+    ({"customer_id": 2**70}, "customer_id"),
+])
+def test_values_no_database_can_hold_are_refused(service, change, field):
+    with pytest.raises(ValidationError) as err:
+        service.create(invoice_payload(**change))
+    assert err.value.errors[0][0] == field
+    assert service.list(with_total=True).total == 0

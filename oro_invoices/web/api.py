@@ -26,7 +26,7 @@ from ..config import ScopeContext
 from ..domain import InvoiceDocument
 from ..errors import InvoiceError, NotFound, PermissionDenied, StorageError, ValidationError
 from ..queries import MAX_LIMIT, InvoiceFilter, decode_cursor, parse_sort
-from ..schemas import NoteInputSchema, dump_invoice
+from ..schemas import NoteInputSchema, check_storable, dump_invoice
 from . import openapi
 from .http import Request, Response
 
@@ -350,23 +350,17 @@ def _json_type(value: Any) -> str:
 
 
 def _check_values(data: dict) -> None:
-    """Refuse what no database column can hold: NUL, lone surrogates, ids beyond 64 bits, deep nesting."""
+    """Refuse bodies nested too deeply, then anything no database column can hold."""
     stack: list[tuple[str, Any, int]] = [("", data, 0)]
     while stack:
         path, value, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise HttpError(400, f"The JSON body is nested more than {MAX_DEPTH} levels deep.", field=path)
         if isinstance(value, dict):
-            for key, item in value.items():
-                if _BAD_CHARS.search(key):
-                    raise ValidationError([(path, "Names must not contain NUL or unpaired surrogate characters.")])
-                stack.append((f"{path}.{key}" if path else key, item, depth + 1))
+            stack.extend((f"{path}.{k}" if path else str(k), v, depth + 1) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
-        elif isinstance(value, str) and _BAD_CHARS.search(value):
-            raise ValidationError([(path, "Must not contain NUL or unpaired surrogate characters.")])
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID:
-            raise ValidationError([(path, "Number out of range.")])
+    check_storable(data)
 
 
 def _int_param(name: str, raw: str) -> int:

@@ -49,6 +49,8 @@ class WebContext:
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
     :param locale: formatting locale of the pages.
     :param page_size: rows per grid page.
+    :param template_dirs: directories searched before the package's page templates.
+    :param url_builder: builds the URLs of the add-on's pages (default: the host's ``Urls``).
     """
 
     service: Any
@@ -63,6 +65,7 @@ class WebContext:
     locale: str = "en_US"
     page_size: int = 25
     template_dirs: tuple[str, ...] = ()
+    url_builder: Callable[..., str] | None = None
     env: jinja2.Environment = field(init=False)
     settings: Settings = field(init=False)
 
@@ -82,7 +85,9 @@ class WebContext:
         self.env.globals["static_url"] = self.static_url
 
     def url_for(self, endpoint: str, **params: Any) -> str:
-        """A URL of one of the add-on's (or the host's) endpoints."""
+        """A URL of one of the add-on's pages (the adapter's router, else the host's URLs)."""
+        if self.url_builder is not None:
+            return self.url_builder(endpoint, **params)
         return self.host.urls.url_for(endpoint, **params)
 
     def render(self, template: str, request: Request, **values: Any) -> str:

@@ -112,6 +112,7 @@ class OroInvoices:
             website_name=self.website_name or (lambda website_id: f"Website #{website_id}"),
             customer_choices=self.customer_choices,
             static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
+            url_builder=flask.url_for,
             locale=cfg.get("ORO_INVOICES_LOCALE", "en_US"),
             page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
             template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())))
