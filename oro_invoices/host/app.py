@@ -75,6 +75,7 @@ def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str |
         ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT="host_store.order",
         ORO_INVOICES_LOGIN_ENDPOINT="host_admin.login",
         ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT="host_store.login",
+        ORO_INVOICES_RENDER_FLASHES=False,  # the host's layouts show flashed messages
         ORO_REFERENCE_DATA_DIR=str(data), ORO_REFERENCE_STORAGE_URL=storage_url)
     host = ReferenceHost(sqlite_engine(database_url), base_url=base_url)
     host.urls.app = app

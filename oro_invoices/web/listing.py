@@ -19,6 +19,8 @@ from ..queries import InvoiceFilter, encode_cursor, parse_sort
 from ..views import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
+MERGEABLE_SORTS = frozenset({"invoice_date", "due_date", "total_amount", "id", "created_at"})
+MERGE_MAX_CUSTOMERS = 25
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status"})
 
 
@@ -162,19 +164,45 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         page_number = 1
     before, after = query.get("before"), query.get("after")
     if before:
-        page = service.list(flt, sort=reverse_sort(sort), limit=limit, cursor=before)
-        items = list(reversed(page.items))
-        has_prev, has_next = page.next_cursor is not None, bool(items)
+        rows, more = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=before)
+        items = list(reversed(rows))
+        has_prev, has_next = more, bool(items)
     else:
-        page = service.list(flt, sort=sort, limit=limit, cursor=after or None)
-        items = page.items
-        has_prev, has_next = bool(after) and bool(items), page.next_cursor is not None
+        items, more = fetch(service, flt, sort=sort, limit=limit, cursor=after or None)
+        has_prev, has_next = bool(after) and bool(items), more
     if not has_prev:
         page_number = 1
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
+
+
+def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int,
+          cursor: str | None) -> tuple[list[InvoiceSummary], bool]:
+    """One page of rows and whether more follow.
+
+    A visibility over a few customers (the corporate role) is read as one
+    keyset query per customer, each served by the (customer, date, id) index,
+    merged here: an ``IN`` over the customers would make the database sort every
+    visible invoice for every page. Only for date and amount sorts, whose order
+    Python and every database agree on (text collations may differ).
+    """
+    ids = flt.customer_ids
+    key = parse_sort(sort)[0]
+    if ids is None or not 1 < len(ids) <= MERGE_MAX_CUSTOMERS or flt.customer_id is not None \
+            or key not in MERGEABLE_SORTS:
+        page = service.list(flt, sort=sort, limit=limit, cursor=cursor)
+        return page.items, page.next_cursor is not None
+    rows: list[InvoiceSummary] = []
+    more = False
+    for cid in dict.fromkeys(ids):
+        page = service.list(replace(flt, customer_ids=None, customer_id=cid), sort=sort,
+                            limit=limit, cursor=cursor)
+        rows += page.items
+        more = more or page.next_cursor is not None
+    rows.sort(key=lambda r: (sort_value(key, r), r.id), reverse=sort.startswith("-"))
+    return rows[:limit], more or len(rows) > limit
 
 
 def query_string(params: Mapping[str, Any]) -> str:

@@ -55,6 +55,9 @@ class OroInvoices:
         the host's order pages (endpoints taking ``order_id``), linked from invoices.
     ``ORO_INVOICES_LOGIN_ENDPOINT`` / ``ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT``
         where anonymous visitors are sent (with ``next``); a 401 page without them.
+    ``ORO_INVOICES_RENDER_FLASHES``
+        show flashed messages at the top of the add-on's pages (default True); set False
+        when the host's layout already shows Flask's flashed messages.
     ``ORO_INVOICES_PAGE_SIZE``
         rows per grid page (default 25).
     ``ORO_INVOICES_LOCALE``
@@ -96,6 +99,7 @@ class OroInvoices:
         self.app = app
         cfg = app.config
         self.settings = Settings(self.host.config)
+        self.render_flashes = bool(cfg.get("ORO_INVOICES_RENDER_FLASHES", True))
         if self.service is None:
             self.service = self._build_service(app)
         if self.mail is None:

@@ -73,7 +73,12 @@ def to_flask_response(state: "OroInvoices", resp: Response, area: str) -> flask.
         out = flask.redirect(resp.headers.get("Location", "/"), code=resp.status)
         return out
     if resp.page_title is not None:
-        fragment = _flash_html(state, resp.flashes) + resp.text()
+        if state.render_flashes:
+            fragment = _flash_html(state, resp.flashes) + resp.text()
+        else:  # the host's layout shows flashed messages itself
+            for category, message in resp.flashes:
+                flask.flash(message, category)
+            fragment = resp.text()
         html = state.host.layout.wrap(fragment, title=resp.page_title, area=area)
         out = flask.Response(html, status=resp.status, content_type=resp.content_type)
     else:

@@ -1,0 +1,131 @@
+"""What an admin and customer users do in a real browser.
+
+Run with ``python -m pytest tests/browser -m browser``; screenshots of the grid
+and the view page go to /tmp/oro-invoices-*.png.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+pytestmark = pytest.mark.browser
+
+
+def admin_login(page: Page, base_url: str, username: str = "admin", password: str = "admin1234"):
+    page.goto(base_url + "/admin/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", level=1, name="Dashboard")).to_be_visible()
+
+
+def customer_login(page: Page, base_url: str, email: str, password: str = "demo1234"):
+    page.goto(base_url + "/customer/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1, name="My Profile")).to_be_visible()
+
+
+def test_admin_sends_a_draft_to_the_customer_and_downloads_it(page: Page, live_shop):
+    base_url, app, info = live_shop
+    service = app.extensions["oro_invoices"].service
+    draft_id = service.find_id(external_id="ERP-SO-1004-4")
+    admin_login(page, base_url)
+
+    page.locator("#h-main-menu").get_by_role("link", name="Invoices").click()
+    expect(page.get_by_role("heading", level=1, name="Invoices")).to_be_visible()
+    expect(page.locator("table[aria-label=Invoices] tbody tr")).to_have_count(11)
+    page.screenshot(path="/tmp/oro-invoices-grid.png", full_page=True)
+
+    page.get_by_role("link", name=f"Draft #{draft_id}", exact=True).click()
+    expect(page.get_by_role("heading", level=1, name=f"Invoice Draft #{draft_id}")).to_be_visible()
+    expect(page.get_by_role("link", name="Download")).to_have_count(0)
+
+    page.get_by_label("Add a note").fill("Checked the quantities with the warehouse.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_text("Note added.")).to_be_visible()
+    expect(page.locator(".oi-note")).to_contain_text("Checked the quantities with the warehouse.")
+
+    page.get_by_role("link", name="Send to Customer").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Once posted, the invoice can no longer be modified.")
+    dialog.get_by_role("button", name="Proceed").click()
+
+    doc = service.get(draft_id)
+    assert doc.is_posted and doc.pdf is not None
+    expect(page.get_by_text(f"Invoice {doc.invoice_number} has been posted.")).to_be_visible()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("To")).to_have_value("carla.nguyen@acme.example")
+    expect(dialog.get_by_label("Subject")).to_have_value(re.compile(doc.invoice_number))
+    expect(dialog.get_by_label("Body")).to_have_value(re.compile(doc.invoice_number))
+    expect(dialog.locator("#oi-email-attachment")).to_contain_text(f"invoice-{doc.invoice_number}.pdf")
+    dialog.get_by_role("button", name="Send").click()
+    expect(page.get_by_text("The email to carla.nguyen@acme.example was queued for delivery.")).to_be_visible()
+    expect(page.locator("#emails")).to_contain_text("Queued")
+    page.screenshot(path="/tmp/oro-invoices-view.png", full_page=True)
+
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Download").click()
+    data = open(download_info.value.path(), "rb").read()
+    assert data.startswith(b"%PDF")
+    assert data == service.storage.read(doc.pdf.sha256)
+
+    page.get_by_role("link", name="SO-1004").click()
+    page.get_by_role("link", name="Invoices", exact=True).last.click()
+    expect(page.locator("#oi-order-invoices")).to_contain_text(doc.invoice_number)
+
+
+@pytest.mark.parametrize("email,count", [
+    ("amanda.cole@acme.example", 4),   # corporate: Acme and its Berlin branch
+    ("ben.ortiz@acme.example", 3),     # department: Acme
+    ("carla.nguyen@acme.example", 1),  # own
+])
+def test_customer_sees_what_the_role_allows(page: Page, live_shop, email, count):
+    base_url, app, info = live_shop
+    customer_login(page, base_url, email)
+    page.locator("#h-account-menu").get_by_role("link", name="Invoices").click()
+    rows = page.locator("table[aria-label=Invoices] tbody tr")
+    expect(rows).to_have_count(count)
+    expect(rows.filter(has_text="Draft")).to_have_count(0)
+    rows.first.get_by_role("link", name="View").click()
+    expect(page.get_by_role("heading", name=re.compile(r"Invoice INV-"))).to_be_visible()
+    expect(page.get_by_role("link", name="Download")).to_be_visible()
+
+
+def test_customer_without_invoice_role_has_no_invoices(page: Page, live_shop):
+    base_url, _, _ = live_shop
+    customer_login(page, base_url, "no.access@acme.example")
+    expect(page.locator("#h-account-menu").get_by_role("link", name="Invoices")).to_have_count(0)
+    page.goto(base_url + "/customer/invoices")
+    expect(page.get_by_role("heading", level=1, name="Access denied")).to_be_visible()
+
+
+def test_switching_invoices_off_in_configuration(page: Page, live_shop, browser):
+    base_url, app, info = live_shop
+    order_id = info["orders"][0]["id"]
+    admin_login(page, base_url)
+    menu = page.locator("#h-main-menu")
+    expect(menu.get_by_role("link", name="Invoices")).to_be_visible()
+
+    menu.get_by_role("link", name="Configuration").click()
+    row = page.locator('tr[data-setting="oro_invoices.enabled"]')
+    row.get_by_role("combobox").select_option("0")
+    row.get_by_label("Use default").uncheck()
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_text("Configuration saved.")).to_be_visible()
+
+    expect(menu.get_by_role("link", name="Invoices")).to_have_count(0)
+    page.goto(f"{base_url}/admin/orders/{order_id}")
+    expect(page.locator("#h-order-tabs")).not_to_contain_text("Invoices")
+    assert page.goto(base_url + "/admin/invoices").status == 404
+
+    shopper = browser.new_page()
+    try:
+        customer_login(shopper, base_url, "ben.ortiz@acme.example")
+        expect(shopper.locator("#h-account-menu").get_by_role("link", name="Invoices")).to_have_count(0)
+        assert shopper.goto(base_url + "/customer/invoices").status == 404
+    finally:
+        shopper.close()
