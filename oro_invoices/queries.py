@@ -15,7 +15,7 @@ from typing import Any, Generic, Sequence, TypeVar
 from sqlalchemy import Select, and_, func, select, tuple_
 from sqlalchemy.orm import Session
 
-from .db.models import Invoice, PaymentState
+from .db.models import SORT_DUE_DATE, SORT_INVOICE_NUMBER, Invoice, PaymentState
 from .domain import PaymentStatus
 from .errors import ValidationError
 
@@ -24,8 +24,8 @@ T = TypeVar("T")
 # Sort keys a caller may use, mapped to (column, value codec). Nullable columns are coalesced.
 _SORTS: dict[str, Any] = {
     "invoice_date": (Invoice.invoice_date, "date"),
-    "due_date": (func.coalesce(Invoice.due_date, dt.date(9999, 12, 31)), "date"),
-    "invoice_number": (func.coalesce(Invoice.invoice_number, ""), "str"),
+    "due_date": (SORT_DUE_DATE, "date"),
+    "invoice_number": (SORT_INVOICE_NUMBER, "str"),
     "total_amount": (Invoice.total_amount, "int"),
     "created_at": (Invoice.id, "int"),  # ids grow with creation time
     "id": (Invoice.id, "int"),

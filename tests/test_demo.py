@@ -29,13 +29,13 @@ def free_port() -> int:
 class Demo:
     """One run of the demo command."""
 
-    def __init__(self, data_dir: Path, port: int):
+    def __init__(self, data_dir: Path, port: int, *extra: str):
         self.data_dir, self.port = data_dir, port
         (data_dir / "demo.json").unlink(missing_ok=True)
         self.log = open(data_dir.parent / f"demo-{port}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir),
-             "--port", str(port)], stdout=self.log, stderr=subprocess.STDOUT,
+             "--port", str(port), *extra], stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait(self) -> dict:
@@ -162,3 +162,49 @@ def test_demo_serves_seeded_shop_and_keeps_data_across_restarts(data_dir):
             len(api_before["items"] if "items" in api_before else api_before["data"])
     finally:
         assert again.stop() == 0, again.output()
+
+
+class Inbox:
+    """An SMTP server (aiosmtpd) keeping what it receives."""
+
+    def __init__(self):
+        self.messages: list = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(envelope)
+        return "250 Message accepted for delivery"
+
+
+def test_demo_delivers_mail_with_smtp_url(data_dir):
+    from aiosmtpd.controller import Controller
+    inbox = Inbox()
+    smtp_port = free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    demo = Demo(data_dir, free_port(), "--smtp-url", f"smtp://127.0.0.1:{smtp_port}")
+    try:
+        info = demo.wait()
+        admin = Browser()
+        admin.submit(info["base_url"] + "/admin/login", {
+            "username": info["admin"]["username"], "password": info["admin"]["password"]})
+        view = info["base_url"] + "/admin/invoices/1"
+        status, _, page = admin.submit(view + "?dialog=email", {
+            "to": "ap@acme.example", "subject": "Your invoice", "body": "Please find it attached.",
+            "template": "", "attach_pdf": "1"}, view + "/email")
+        assert status == 200 and "queued for delivery" in page
+        deadline = time.monotonic() + 30
+        while not inbox.messages and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert [m.rcpt_tos for m in inbox.messages] == [["ap@acme.example"]]
+        raw = inbox.messages[0].content.decode(errors="replace")
+        assert "Subject: Your invoice" in raw and "application/pdf" in raw
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            emails = admin.get(view)[2].split('id="emails"')[1].split('id="activity"')[0]
+            if ">Sent<" in emails:
+                break
+            time.sleep(0.5)
+        assert ">Sent<" in emails
+    finally:
+        assert demo.stop() == 0, demo.output()
+        controller.stop()

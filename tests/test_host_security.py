@@ -104,3 +104,11 @@ def test_static_stylesheet_is_served(shop):
     resp = ShopClient(shop[0]).get("/oro-invoices/static/oro_invoices.css")
     assert resp.status_code == 200 and b".oi-table" in resp.data
     resp.close()
+
+
+def test_a_user_set_outside_requests_never_leaks_into_requests(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.login_admin()                      # the conformance kit's seeder, same thread
+    assert host.users.current().kind == "admin"
+    resp = ShopClient(shop[0]).get("/admin/invoices")
+    assert resp.status_code == 302 and resp.headers["Location"].startswith("/admin/login")

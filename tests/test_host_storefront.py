@@ -163,3 +163,23 @@ def test_guest_payment_page_of_paid_invoice_and_of_a_draft(shop):
     assert "Nothing is due on this invoice: Paid in full." in text
     draft = client.service.get(client.service.find_id(external_id="ERP-SO-1004-4"))
     assert client.get(f"/invoices/pay/{draft.payment_token}").status_code == 404
+
+
+def test_corporate_list_pages_forward_and_back_in_date_order(shop):
+    shop[0].extensions["oro_invoices"].ctx.page_size = 1
+    client = customer(shop, "amanda.cole@acme.example")
+    expected = [client.service.get(client.service.find_id(external_id=e))
+                for e in ACME + ACME_BERLIN]
+    expected = [d.invoice_number for d in sorted(expected, key=lambda d: (d.invoice_date, d.id),
+                                                 reverse=True)]
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    pages = [re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html)]
+    links = []
+    while (nxt := re.search(r'rel="next" href="(\?[^"]*)"', html)):
+        links.append(nxt.group(1).replace("&amp;", "&"))
+        html = client.get("/customer/invoices" + links[-1]).get_data(as_text=True)
+        pages.append(re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html))
+    assert [n for p in pages for n in p] == expected
+    back = re.search(r'rel="prev" href="(\?[^"]*)"', html).group(1).replace("&amp;", "&")
+    html = client.get("/customer/invoices" + back).get_data(as_text=True)
+    assert re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html) == [expected[-2]]

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index,
-                        Integer, String, Text, UniqueConstraint)
+                        Integer, String, Text, UniqueConstraint, func, literal_column)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from .metadata import metadata
@@ -84,6 +84,17 @@ class Invoice(Base):
     payment_state: Mapped["PaymentState"] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, uselist=False)
     document: Mapped["InvoiceDocumentRow | None"] = relationship(uselist=False, viewonly=True)
+
+
+# Sort expressions for nullable columns; the indexes below are built on exactly these.
+SORT_INVOICE_NUMBER = func.coalesce(Invoice.invoice_number, literal_column("''"))
+SORT_DUE_DATE = func.coalesce(Invoice.due_date, literal_column("'9999-12-31'"))
+
+# Grid sorts within an organization (the back-office and the API list one organization).
+Index("ix_oro_invoice_invoice_org_total_id", Invoice.organization_id, Invoice.total_amount, Invoice.id)
+Index("ix_oro_invoice_invoice_org_name_id", Invoice.organization_id, Invoice.customer_name, Invoice.id)
+Index("ix_oro_invoice_invoice_org_number_id", Invoice.organization_id, SORT_INVOICE_NUMBER, Invoice.id)
+Index("ix_oro_invoice_invoice_org_due_id", Invoice.organization_id, SORT_DUE_DATE, Invoice.id)
 
 
 class InvoiceLineRow(Base):

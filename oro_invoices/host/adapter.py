@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -23,7 +23,10 @@ from ..config import ScopeContext, Settings
 from ..domain import Address
 from ..features import entry_visible
 from . import models as m
-from .records import decimal_text, to_decimal
+from .records import to_decimal
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .reference import ReferenceHost
 
 GLOBAL_ID = 0  # scope_id stored for the global scope (primary keys cannot be NULL)
 
@@ -44,10 +47,11 @@ class ReferenceConfigStore:
     def save(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
         if value is None:
             raise ValueError("the config store never stores None; delete the value instead")
-        self.delete(key, scope, scope_id)
-        with self.engine.begin() as c:
-            c.execute(insert(m.config_values).values(key=key, scope=scope,
-                                                      scope_id=scope_id or GLOBAL_ID, value=value))
+        t = m.config_values
+        sid = scope_id or GLOBAL_ID
+        with self.engine.begin() as c:  # replace in one transaction
+            c.execute(delete(t).where(t.c.key == key, t.c.scope == scope, t.c.scope_id == sid))
+            c.execute(insert(t).values(key=key, scope=scope, scope_id=sid, value=value))
 
     def delete(self, key: str, scope: str, scope_id: int | None) -> None:
         t = m.config_values
@@ -284,7 +288,12 @@ class ReferenceCustomers:
 
 
 class ReferenceUsers:
-    """Who is logged in: read from the session by ``resolver`` inside a request."""
+    """Who is logged in: read from the session by ``resolver`` inside a request.
+
+    ``resolver`` returns None outside requests only; then the user set by
+    ``force`` (the seeder's ``login_*``) applies. Inside a request nobody
+    logged in is anonymous, whatever was forced.
+    """
 
     def __init__(self, resolver: Callable[[], tuple[CurrentUser, frozenset[str]] | None]):
         self.resolver = resolver
@@ -309,4 +318,4 @@ class ReferenceUsers:
 
 __all__ = ["ReferenceConfigStore", "ReferenceCustomers", "ReferenceEmailTemplates",
            "ReferenceMenu", "ReferenceOrderView", "ReferenceOrders", "ReferenceStorefront",
-           "ReferenceUsers", "decimal_text"]
+           "ReferenceUsers"]

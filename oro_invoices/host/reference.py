@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from ..adapters.commerce import CustomerRef, CustomerUserRef, InvoiceRole, OrderLine, OrderSnapshot
-from ..adapters.identity import PERMISSIONS, CurrentUser
+from ..adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
 from ..adapters.ui import EmailTemplate
 from ..config import ScopeContext
 from ..domain import Address
@@ -131,14 +131,17 @@ class ReferenceHost:
 
     # -- who is logged in -----------------------------------------------------------
     def _session_user(self) -> tuple[CurrentUser, frozenset[str]] | None:
-        """The user of the current request: admin under /admin, else the customer user."""
+        """The user of the current request (admin under /admin, else the customer user).
+
+        None outside a request; anonymous inside one when nobody is logged in.
+        """
         import flask
         if not flask.has_request_context():
             return None
         if "oro_host_user" in flask.g:
             return flask.g.oro_host_user
         from .auth import session_user
-        found = session_user(self, flask.request.path, flask.session)
+        found = session_user(self, flask.request.path, flask.session) or (ANONYMOUS, frozenset())
         flask.g.oro_host_user = found
         return found
 
@@ -209,7 +212,6 @@ class ReferenceHost:
         return user
 
     def logout(self) -> None:
-        from ..adapters.identity import ANONYMOUS
         self.users.force(ANONYMOUS, ())
 
     def customise_template(self, name: str, **changes: str) -> EmailTemplate:

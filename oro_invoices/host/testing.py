@@ -5,6 +5,7 @@ into a template directory that each ``make_shop`` copies.
 """
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ def _seeded_template() -> tuple[Path, dict[str, Any]]:
     with _lock:
         if not _template:
             path = Path(tempfile.mkdtemp(prefix="oro-shop-template-"))
+            atexit.register(shutil.rmtree, path, True)
             db = Database(f"sqlite:///{path / 'shop.db'}")
             upgrade(db)
             db.dispose()

@@ -1,0 +1,31 @@
+"""Indexes for the grid's sorts within an organization (amount, customer, number, due date).
+
+Revision ID: 0003
+Revises: 0002
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+
+revision = "0003"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+_INDEXES = {
+    "ix_oro_invoice_invoice_org_total_id": ["organization_id", "total_amount", "id"],
+    "ix_oro_invoice_invoice_org_name_id": ["organization_id", "customer_name", "id"],
+    "ix_oro_invoice_invoice_org_number_id": ["organization_id", sa.text("coalesce(invoice_number, '')"), "id"],
+    "ix_oro_invoice_invoice_org_due_id": ["organization_id", sa.text("coalesce(due_date, '9999-12-31')"), "id"],
+}
+
+
+def upgrade() -> None:
+    for name, columns in _INDEXES.items():
+        op.create_index(name, "oro_invoice_invoice", columns)
+
+
+def downgrade() -> None:
+    for name in _INDEXES:
+        op.drop_index(name, table_name="oro_invoice_invoice")
