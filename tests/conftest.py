@@ -83,29 +83,3 @@ def service(db):
     """The service API over ``db``, with the default plugins."""
     from oro_invoices.plugins import get_plugin_manager
     return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
-
-
-def invoice_payload(**overrides):
-    """A valid create payload: two lines at two tax rates."""
-    payload = {
-        "invoice_date": "2026-11-02",
-        "due_date": "2026-12-02",
-        "currency": "USD",
-        "organization_id": 1,
-        "customer_id": 10,
-        "customer_user_id": 100,
-        "customer_name": "Acme Corp",
-        "customer_user_email": "buyer@acme.test",
-        "order_id": 5,
-        "order_identifier": "SO-0005",
-        "bill_to": {"name": "Acme Corp", "street": "1 Main St", "city": "Springfield",
-                    "postal_code": "12345", "country": "US"},
-        "lines": [
-            {"description": "Widget", "sku": "W-1", "unit": "item", "quantity": "3",
-             "unit_price": "19.99", "tax_rate": "0.19"},
-            {"description": "Installation", "sku": "SVC", "unit": "hour", "quantity": "1.5",
-             "unit_price": "100.00", "tax_rate": "0.07"},
-        ],
-    }
-    payload.update(overrides)
-    return payload

@@ -13,7 +13,7 @@ from typing import Any
 import flask
 import pytest
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.adapters.memory import MemoryConfigStore
 from oro_invoices.config import Settings

@@ -8,7 +8,7 @@ from sqlalchemy import text
 from oro_invoices.db import triggers
 from oro_invoices.verify import verify
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 
 def _post_many(service, n, **kw):

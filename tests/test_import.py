@@ -13,7 +13,7 @@ from oro_invoices.importer import import_files, read_records
 from oro_invoices.plugins import get_plugin_manager, hookimpl
 from oro_invoices.service import InvoiceService
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 CSV = """external_id,invoice_number,invoice_date,due_date,currency,customer_id,status,payment_status,bill_to_name,bill_to_city,line_description,line_quantity,line_unit_price,line_tax_rate,pdf_file
 H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,posted,paid_in_full,Acme,Berlin,Consulting,2,500.00,0.19,h1.pdf

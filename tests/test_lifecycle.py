@@ -8,7 +8,7 @@ from sqlalchemy.exc import DBAPIError
 from oro_invoices.domain import InternalStatus, PaymentStatus
 from oro_invoices.errors import InvoiceIsPosted, NotFound, ValidationError
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 
 def test_create_computes_totals_and_ignores_nothing(service):

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import pytest
 from aiosmtpd.controller import Controller
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 from oro_invoices.adapters.memory import MemoryHost
 from oro_invoices.config import Settings
 from oro_invoices.documents.render import PdfRenderer

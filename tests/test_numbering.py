@@ -11,7 +11,7 @@ from oro_invoices.errors import Conflict
 from oro_invoices.plugins import get_plugin_manager, hookimpl
 from oro_invoices.service import InvoiceService
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 
 def _clock(year, month, day=15):

@@ -7,7 +7,7 @@ from oro_invoices.domain import PaymentStatus as S
 from oro_invoices.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.payment_status import TransactionFacts as T, calculate, is_payable
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 TOTAL = 10000
 

@@ -150,7 +150,7 @@ def test_purge_calls_the_callback(host):
 @pytest.fixture
 def posted_invoice_db(sqlite_db):
     """The migrated SQLite database holding one posted (trigger-protected) invoice."""
-    from conftest import invoice_payload
+    from payloads import invoice_payload
     from oro_invoices.plugins import get_plugin_manager
     from oro_invoices.service import InvoiceService
     service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))

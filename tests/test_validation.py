@@ -3,7 +3,7 @@ import pytest
 
 from oro_invoices.errors import ValidationError
 
-from conftest import invoice_payload
+from payloads import invoice_payload
 
 
 def errors_of(service, payload):
