@@ -157,9 +157,11 @@ def invoice_email_context(invoice: InvoiceDocument) -> dict[str, Any] | None:
 
 @hookspec
 def register_payment_methods() -> list[Any] | None:
-    """Payment methods this plugin provides (Stripe and OroPay are built-in plugins).
+    """Payment methods this plugin provides, each with a ``code`` and a ``label``.
 
     Settings pick exactly one of them by its ``code`` (``oro_invoices.payment_method``).
+    No provider ships with the add-on yet: Stripe and OroPay are to be contributed through
+    this hook; until one is registered, the storefront offers no online payment.
 
     :return: a list of payment method objects, or None.
     """

@@ -6,6 +6,7 @@ application is assembled and keep the manager on it.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any, Iterable, Mapping
 
 import pluggy
@@ -15,8 +16,9 @@ from .default_plugins import DEFAULT_PLUGINS
 from .hookspecs import PROJECT, hookimpl
 
 ENTRY_POINT_GROUP = PROJECT
+logger = logging.getLogger("oro_invoices.plugins")
 
-__all__ = ["ENTRY_POINT_GROUP", "flatten", "get_plugin_manager", "hookimpl", "merge_dicts"]
+__all__ = ["ENTRY_POINT_GROUP", "flatten", "get_plugin_manager", "hookimpl", "merge_dicts", "notify"]
 
 
 def get_plugin_manager(load_entrypoints: bool = True, plugins: Iterable[object] = (),
@@ -41,6 +43,22 @@ def get_plugin_manager(load_entrypoints: bool = True, plugins: Iterable[object] 
         pm.register(plugin)
     pm.check_pending()
     return pm
+
+
+def notify(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> None:
+    """Call every implementation of the event hook ``name``; one that fails is logged, not raised.
+
+    Events are announced after the change is committed: a failing listener must
+    neither undo it nor keep the other listeners from hearing about it.
+    """
+    hook = getattr(pm.hook, name)
+    for impl in reversed(hook.get_hookimpls()):  # pluggy's call order: newest first
+        if impl.hookwrapper or impl.wrapper:
+            continue
+        try:
+            impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+        except Exception:  # noqa: BLE001 - a listener's failure must not reach the caller
+            logger.exception("plugin %s failed in %s", impl.plugin_name, name)
 
 
 def merge_dicts(results: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from .db.models import (Activity, Invoice, InvoiceDocumentRow, InvoiceLineRow, N
 from .domain import InvoiceDocument, LineInput, SellerInfo, compute_lines
 from .errors import Conflict, InvoiceIsPosted, NotFound, ValidationError
 from .money import from_minor, to_minor
+from .plugins import notify
 from .queries import InvoiceFilter, Page, list_rows
 from .schemas import NoteInputSchema, load_input
 from .service_documents import DocumentOperations
@@ -114,9 +115,12 @@ class InvoiceService(DocumentOperations, PaymentOperations):
     def _hook(self, name: str, **kwargs) -> Any:
         if self.plugins is None:
             return None
-        batch = _current_batch.get()
-        if batch is not None and name in EVENT_HOOKS:
-            batch.events.append((name, kwargs))  # announced only once the batch commits
+        if name in EVENT_HOOKS:
+            batch = _current_batch.get()
+            if batch is not None:
+                batch.events.append((name, kwargs))  # announced only once the batch commits
+            else:
+                notify(self.plugins, name, **kwargs)
             return None
         return getattr(self.plugins.hook, name)(**kwargs)
 

@@ -1,8 +1,6 @@
 """Service operations on an invoice's stored PDF: made once, stored write-once, streamed."""
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import activity
@@ -10,6 +8,7 @@ from .db.models import InvoiceDocumentRow
 from .db.triggers import FROZEN_MARKER
 from .domain import InvoiceDocument
 from .errors import Conflict, InvoiceNotPosted, NotFound, StorageError, ValidationError
+from .plugins import flatten, merge_dicts
 
 
 class DocumentOperations:
@@ -30,11 +29,18 @@ class DocumentOperations:
             return doc
         if self.storage is None or self.renderer is None:
             raise StorageError("No PDF storage or renderer is configured.")
-        extra: dict[str, Any] = {}
-        for part in (self._hook("invoice_pdf_context", invoice=doc) or []):
-            extra.update(part or {})
-        data = self.renderer.render(doc, payment_url=self.payment_url(doc), extra_context=extra)
+        extra = merge_dicts(self._hook("invoice_pdf_context", invoice=doc) or [])
+        data = self._renderer_for(doc).render(doc, payment_url=self.payment_url(doc), extra_context=extra)
         return self._store_pdf(doc, data, "generated", "system")
+
+    def _renderer_for(self, doc: InvoiceDocument):
+        """The renderer for this invoice's page size and locale, with plugins' template dirs."""
+        variant = getattr(self.renderer, "variant", None)
+        if variant is None:
+            return self.renderer
+        return variant(page_size=self._invoice_setting("oro_invoices.pdf.page_size", doc),
+                       locale=self._invoice_setting("oro_invoices.locale", doc),
+                       extra_template_dirs=flatten(self._hook("invoice_template_dirs") or []))
 
     def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
         """Store a PDF supplied by the external system (when generation at posting is off)."""

@@ -65,7 +65,9 @@ def test_choices():
 def test_repository_root_links_to_the_packaged_schema():
     root_file = ROOT / "config_schema.yaml"
     assert root_file.is_symlink()
-    assert root_file.resolve() == SCHEMA_PATH.resolve()
+    assert root_file.resolve() == (ROOT / "oro_invoices" / "config_schema.yaml").resolve()
+    # ... and the package (installed or not) ships the same schema.
+    assert root_file.read_text() == SCHEMA_PATH.read_text()
 
 
 def test_schema_is_loaded_once():

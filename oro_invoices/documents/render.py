@@ -156,6 +156,19 @@ class PdfRenderer:
             self._css_text = self.env.loader.get_source(self.env, STYLESHEET_NAME)[0]
         return self._css_text
 
+    def variant(self, *, page_size: str | None = None, locale: str | None = None,
+                extra_template_dirs: Sequence[str] = ()) -> "PdfRenderer":
+        """A renderer like this one for another page size or locale, with plugin template
+        directories searched after this one's (host overrides first). Variants are cached."""
+        key = (page_size or self.page_size, locale or self.locale,
+               tuple(os.fspath(d) for d in extra_template_dirs))
+        if key == (self.page_size, self.locale, ()):
+            return self
+        variants = self.__dict__.setdefault("_variants", {})
+        if key not in variants:
+            variants[key] = type(self)(self.template_dirs + key[2], page_size=key[0], locale=key[1])
+        return variants[key]
+
     def warm(self) -> None:
         """Build the font configuration and stylesheets and load the fonts once."""
         sheets = stylesheets(self.css_text, self.page_size)

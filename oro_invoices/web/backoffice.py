@@ -100,6 +100,7 @@ class BackOffice:
             payment_url=ctx.service.payment_url(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
+            sections=ctx.view_sections(doc, "backoffice"),
             can_send=users.can("oro_invoices.send"), can_delete=users.can("oro_invoices.delete"))
 
     def order_invoices(self, req: Request) -> Response:

@@ -19,6 +19,7 @@ from ..config import ScopeContext, Settings
 from ..domain import PAYMENT_STATUS_LABELS, PaymentStatus
 from ..documents.formatting import Formatter
 from ..money import minor_units
+from ..plugins import flatten
 from .http import Request
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
@@ -94,6 +95,14 @@ class WebContext:
         """Render one of the add-on's templates with the request's CSRF token."""
         return self.env.get_template(template).render(
             request=request, csrf_token=self.csrf.token(request), **values)
+
+    def view_sections(self, invoice: Any, area: str) -> list:
+        """Sections plugins add to an invoice's view page (``invoice_view_sections``), by position."""
+        plugins = getattr(self.service, "plugins", None)
+        if plugins is None:
+            return []
+        results = plugins.hook.invoice_view_sections(invoice=invoice, area=area)
+        return sorted(flatten(results), key=lambda section: section.position)
 
     def backoffice_scope(self, request: Request) -> ScopeContext:
         """Where back-office settings are looked up: the admin's organization."""

@@ -116,7 +116,8 @@ class StorefrontPages:
         html = self.ctx.render(
             "storefront/view.html", req, invoice=doc, download=download,
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
-            payment_url=self.ctx.service.payment_url(doc), can_pay=can_pay(doc))
+            payment_url=self.ctx.service.payment_url(doc), can_pay=can_pay(doc),
+            sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=f"Invoice {doc.display_number}")
 
     def _scope(self, viewer: Viewer, doc: InvoiceDocument) -> ScopeContext:
