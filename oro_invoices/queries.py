@@ -143,13 +143,15 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         raise ValidationError([("limit", f"Must be between 1 and {MAX_LIMIT}.")])
     key, desc = parse_sort(sort)
     col = _SORTS[key][0]
+    # Break ties by id, taken from the table the sort column lives in so one index serves both.
+    tie = PaymentState.invoice_id if key == "payment_status" else Invoice.id
     base = apply_filter(select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id), f)
     stmt = base
     if cursor:
         value, last_id = decode_cursor(cursor, sort)
-        pair, ref = tuple_(col, Invoice.id), tuple_(value, last_id)
+        pair, ref = tuple_(col, tie), tuple_(value, last_id)
         stmt = stmt.where(pair < ref if desc else pair > ref)
-    order = (col.desc(), Invoice.id.desc()) if desc else (col.asc(), Invoice.id.asc())
+    order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
     rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]

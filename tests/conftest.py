@@ -83,3 +83,23 @@ def service(db):
     """The service API over ``db``, with the default plugins."""
     from oro_invoices.plugins import get_plugin_manager
     return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
+
+
+
+@pytest.fixture
+def shop(tmp_path):
+    """The seeded reference shop: ``(flask app, seed info)``."""
+    from oro_invoices.host.testing import make_shop
+    app, info = make_shop(tmp_path / "shop")
+    yield app, info
+    app.extensions["oro_reference_host"].engine.dispose()
+    app.extensions["oro_invoices"].service.db.dispose()
+
+
+@pytest.fixture
+def admin(shop):
+    """A client of the shop, logged in to the back-office as Northwind's admin."""
+    from oro_invoices.host.testing import ShopClient
+    client = ShopClient(shop[0])
+    client.login_admin()
+    return client

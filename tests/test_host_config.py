@@ -3,27 +3,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
 from oro_invoices.config import ScopeContext, Settings
-from oro_invoices.host.testing import ShopClient, form_token, make_shop, text_of
+from oro_invoices.host.testing import ShopClient, form_token, text_of
 
 CONFIG = "/admin/config/oro_invoices"
-
-
-@pytest.fixture
-def shop(tmp_path):
-    app, info = make_shop(tmp_path / "shop")
-    yield app, info
-    app.extensions["oro_reference_host"].engine.dispose()
-    app.extensions["oro_invoices"].service.db.dispose()
-
-
-@pytest.fixture
-def admin(shop):
-    client = ShopClient(shop[0])
-    client.login_admin()
-    return client
 
 
 def settings(shop) -> Settings:

@@ -5,22 +5,7 @@ import flask
 import pytest
 
 from oro_invoices.adapters.flask import OroInvoices
-from oro_invoices.host.testing import ShopClient, make_shop, text_of
-
-
-@pytest.fixture
-def shop(tmp_path):
-    app, info = make_shop(tmp_path / "shop")
-    yield app, info
-    app.extensions["oro_reference_host"].engine.dispose()
-    app.extensions["oro_invoices"].service.db.dispose()
-
-
-@pytest.fixture
-def admin(shop):
-    client = ShopClient(shop[0])
-    client.login_admin()
-    return client
+from oro_invoices.host.testing import ShopClient, text_of
 
 
 @pytest.mark.parametrize("token", [None, "forged-token"])

@@ -6,15 +6,7 @@ import re
 import pytest
 
 from oro_invoices.config import Settings
-from oro_invoices.host.testing import ShopClient, make_shop, text_of
-
-
-@pytest.fixture
-def shop(tmp_path):
-    app, info = make_shop(tmp_path / "shop")
-    yield app, info
-    app.extensions["oro_reference_host"].engine.dispose()
-    app.extensions["oro_invoices"].service.db.dispose()
+from oro_invoices.host.testing import ShopClient, text_of
 
 
 def customer(shop, email: str) -> ShopClient:

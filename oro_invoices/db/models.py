@@ -137,6 +137,7 @@ class PaymentState(Base):
     """What may change after posting: the payment status and the amount paid."""
 
     __tablename__ = "oro_invoice_payment_state"
+    __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),)
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)

@@ -36,6 +36,8 @@ PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS pag
 _lock = threading.RLock()  # WeasyPrint with a shared font configuration is not thread-safe
 _font_config: FontConfiguration | None = None
 _stylesheets: dict[tuple[str, str], list[CSS]] = {}
+_user_agent: CSS | None = None
+USER_AGENT_STYLESHEET = os.path.join(TEMPLATES_DIR, "user_agent.css")
 _gc_pauses = 0
 _gc_was_enabled = True
 
@@ -51,10 +53,10 @@ def release_caches() -> None:
     Left to interpreter teardown, Pango objects cached by the font configuration
     can be freed after their font map and crash the process on exit.
     """
-    global _font_config
+    global _font_config, _user_agent
     with _lock:
         _stylesheets.clear()
-        _font_config = None
+        _font_config = _user_agent = None
     gc.collect()
 
 
@@ -78,6 +80,23 @@ def font_config() -> FontConfiguration:
         if _font_config is None:
             _font_config = FontConfiguration()
         return _font_config
+
+
+def user_agent_stylesheet() -> CSS:
+    """The lean user-agent stylesheet of invoice documents, parsed once per process."""
+    global _user_agent
+    with _lock:
+        if _user_agent is None:
+            _user_agent = CSS(filename=USER_AGENT_STYLESHEET, url_fetcher=DataOnlyURLFetcher(),
+                              font_config=font_config())
+        return _user_agent
+
+
+class InvoiceHTML(HTML):
+    """An HTML document styled with ``user_agent.css`` instead of WeasyPrint's full HTML5 one."""
+
+    def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
+        return [user_agent_stylesheet()]
 
 
 def stylesheets(css_text: str, page_size: str) -> list[CSS]:
@@ -173,7 +192,7 @@ class PdfRenderer:
         """Build the font configuration and stylesheets and load the fonts once."""
         sheets = stylesheets(self.css_text, self.page_size)
         with _lock:
-            HTML(string="<p>0</p>", url_fetcher=DataOnlyURLFetcher()).write_pdf(
+            InvoiceHTML(string="<p>0</p>", url_fetcher=DataOnlyURLFetcher()).write_pdf(
                 stylesheets=sheets, font_config=font_config())
 
     def html(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
@@ -205,7 +224,7 @@ class PdfRenderer:
         fetcher = DataOnlyURLFetcher()
         with _lock, gc_paused():
             source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
-            document = HTML(string=source, url_fetcher=fetcher)
+            document = InvoiceHTML(string=source, url_fetcher=fetcher)
             return document.write_pdf(stylesheets=sheets, font_config=font_config())
 
     def render_batch(self, invoices: Sequence[InvoiceDocument], *, workers: int = 2,

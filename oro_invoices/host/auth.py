@@ -97,3 +97,23 @@ def log_in(key: str, user_id: int) -> None:
 def log_out(key: str) -> None:
     flask.session.pop(key, None)
     flask.g.pop("oro_host_user", None)
+
+
+def login_form(key: str, *, field: str, check: Callable[[str, str], Any], template: str, title: str,
+               area: str, wrong: str, landing: str):
+    """The login page of one area: checks the form, logs the user in, shows the form again on error."""
+    host = host_of()
+    error = ""
+    form = flask.request.form
+    if flask.request.method == "POST":
+        if not csrf_ok():
+            error = "The form has expired. Please try again."
+        else:
+            row = check(form.get(field, ""), form.get("password", ""))
+            if row is not None:
+                log_in(key, row.id)
+                return flask.redirect(safe_next(flask.request.args.get("next"), flask.url_for(landing)))
+            error = wrong
+    fragment = flask.render_template(template, error=error, csrf_token=csrf_token(),
+                                     **{field: form.get(field, "")})
+    return host.layout.wrap(fragment, title=title, area=area), 401 if error else 200

@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from ..config import ScopeContext
 from . import models as m
-from .auth import (ADMIN_KEY, admin_required, csrf_ok, csrf_token, host_of, log_in, log_out,
-                   safe_next)
+from .auth import ADMIN_KEY, admin_required, csrf_token, host_of, log_out, login_form
 
 bp = flask.Blueprint("host_admin", __name__, url_prefix="/admin")
 
@@ -20,22 +19,9 @@ def page(template: str, title: str, **values) -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
-    host = host_of()
-    error = ""
-    if flask.request.method == "POST":
-        if not csrf_ok():
-            error = "The form has expired. Please try again."
-        else:
-            row = host.records.check_admin(flask.request.form.get("username", ""),
-                                           flask.request.form.get("password", ""))
-            if row is not None:
-                log_in(ADMIN_KEY, row.id)
-                return flask.redirect(safe_next(flask.request.args.get("next"),
-                                                flask.url_for("host_admin.dashboard")))
-            error = "Invalid user name or password."
-    fragment = flask.render_template("admin_login.html", error=error, csrf_token=csrf_token(),
-                                     username=flask.request.form.get("username", ""))
-    return host.layout.wrap(fragment, title="Log in", area="backoffice"), 401 if error else 200
+    return login_form(ADMIN_KEY, field="username", check=host_of().records.check_admin,
+                      template="admin_login.html", title="Log in", area="backoffice",
+                      wrong="Invalid user name or password.", landing="host_admin.dashboard")
 
 
 @bp.route("/logout", methods=["POST"])

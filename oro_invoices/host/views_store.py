@@ -4,8 +4,7 @@ from __future__ import annotations
 import flask
 
 from . import models as m
-from .auth import (CUSTOMER_KEY, csrf_ok, csrf_token, customer_required, host_of, log_in, log_out,
-                   safe_next)
+from .auth import CUSTOMER_KEY, csrf_token, customer_required, host_of, log_out, login_form
 
 bp = flask.Blueprint("host_store", __name__)
 
@@ -22,22 +21,9 @@ def home():
 
 @bp.route("/customer/login", methods=["GET", "POST"])
 def login():
-    host = host_of()
-    error = ""
-    if flask.request.method == "POST":
-        if not csrf_ok():
-            error = "The form has expired. Please try again."
-        else:
-            row = host.records.check_customer_user(flask.request.form.get("email", ""),
-                                                   flask.request.form.get("password", ""))
-            if row is not None:
-                log_in(CUSTOMER_KEY, row.id)
-                return flask.redirect(safe_next(flask.request.args.get("next"),
-                                                flask.url_for("host_store.account")))
-            error = "Invalid email or password."
-    fragment = flask.render_template("store_login.html", error=error, csrf_token=csrf_token(),
-                                     email=flask.request.form.get("email", ""))
-    return host.layout.wrap(fragment, title="Sign in", area="storefront"), 401 if error else 200
+    return login_form(CUSTOMER_KEY, field="email", check=host_of().records.check_customer_user,
+                      template="store_login.html", title="Sign in", area="storefront",
+                      wrong="Invalid email or password.", landing="host_store.account")
 
 
 @bp.route("/customer/logout", methods=["POST"])

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import flask
 
 from ...web.http import Request, Response
+from .api import to_flask_response as raw_response
 from ...web.pages import LAYOUT_AREA, ROUTES, InvoicePages
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -81,13 +82,10 @@ def to_flask_response(state: "OroInvoices", resp: Response, area: str) -> flask.
             fragment = resp.text()
         html = state.host.layout.wrap(fragment, title=resp.page_title, area=area)
         out = flask.Response(html, status=resp.status, content_type=resp.content_type)
-    else:
-        streamed = not isinstance(resp.body, (bytes, bytearray))
-        out = flask.Response(resp.body, status=resp.status, content_type=resp.content_type,
-                             direct_passthrough=streamed)
-    for name, value in resp.headers.items():
-        out.headers[name] = value
-    return out
+        for name, value in resp.headers.items():
+            out.headers[name] = value
+        return out
+    return raw_response(resp)
 
 
 def make_pages_blueprint(state: "OroInvoices", pages: InvoicePages,

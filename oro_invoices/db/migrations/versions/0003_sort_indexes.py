@@ -1,4 +1,4 @@
-"""Indexes for the grid's sorts within an organization (amount, customer, number, due date).
+"""Indexes for the grid's sorts: amount, customer, number and due date within an organization; payment status.
 
 Revision ID: 0003
 Revises: 0002
@@ -24,8 +24,11 @@ _INDEXES = {
 def upgrade() -> None:
     for name, columns in _INDEXES.items():
         op.create_index(name, "oro_invoice_invoice", columns)
+    op.create_index("ix_oro_invoice_payment_state_status_invoice", "oro_invoice_payment_state",
+                    ["payment_status", "invoice_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_oro_invoice_payment_state_status_invoice", table_name="oro_invoice_payment_state")
     for name in _INDEXES:
         op.drop_index(name, table_name="oro_invoice_invoice")
