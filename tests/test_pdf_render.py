@@ -360,3 +360,12 @@ def test_decimal_quantities_are_shown_without_noise(renderer):
     assert "1 Cable CBL 2.5 m €1.99 19% €4.98" in text
     text = pdf_text(renderer.render(make_invoice_document([("Screw", "1000", "0.0125", "0.19")])))
     assert "1 Screw 1,000 €0.0125 19% €12.50" in text
+
+
+def test_japanese_yen_invoice_prints_every_glyph(caplog):
+    """ja_JP formats yen with a full-width sign the fonts lack; the PDF shows the ordinary ¥."""
+    doc = make_invoice_document(currency="JPY", lines=[("Green tea", "3", "1200", "0.08")])
+    with caplog.at_level(logging.WARNING, logger="weasyprint"):
+        text = pdf_text(PdfRenderer(locale="ja_JP").render(doc))
+    assert "¥3,888" in text  # 3 × 1,200 + 8 % tax
+    assert not [r for r in caplog.records if "notdef" in r.getMessage()]

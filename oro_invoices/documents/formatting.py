@@ -14,6 +14,12 @@ from ..errors import ConfigurationError
 from ..money import minor_units, round_money
 
 
+# CJK locales use full-width currency signs (ja_JP: "￥"), which the document fonts lack;
+# their ordinary forms read the same.
+_HALFWIDTH_SYMBOLS = str.maketrans({"\uffe5": "\u00a5", "\uffe6": "\u20a9", "\uff04": "$",
+                                    "\uffe1": "\u00a3", "\uffe0": "\u00a2"})
+
+
 def check_locale(locale: str) -> str:
     """Return ``locale`` if Babel knows it ("en_US", "de-DE"), else raise ConfigurationError."""
     try:
@@ -40,7 +46,8 @@ class Formatter:
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
-        return pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+        text = pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+        return text.translate(_HALFWIDTH_SYMBOLS)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount with the currency's minor units: EUR, de_DE → ``1.234,50 €``."""
