@@ -1,6 +1,7 @@
 """Storefront invoices: visibility by invoice role, drafts hidden, downloads, the guest payment page."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
@@ -175,3 +176,18 @@ def test_corporate_list_pages_forward_and_back_in_date_order(shop):
     back = re.search(r'rel="prev" href="(\?[^"]*)"', html).group(1).replace("&amp;", "&")
     html = client.get("/customer/invoices" + back).get_data(as_text=True)
     assert re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html) == [expected[-2]]
+
+
+def test_guest_payment_link_expires_after_the_configured_days(shop):
+    app = shop[0]
+    client = ShopClient(app)
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2"))
+    Settings(app.extensions["oro_reference_host"].config).set(
+        "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
+    ctx = app.extensions["oro_invoices"].ctx
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    assert client.get(f"/invoices/pay/{doc.payment_token}").status_code == 200
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    expired = client.get(f"/invoices/pay/{doc.payment_token}")
+    assert expired.status_code == 404
+    assert "This payment link has expired" in text_of(expired.get_data(as_text=True))

@@ -7,6 +7,8 @@ any other invoice answers 404, exactly like one that does not exist.
 """
 from __future__ import annotations
 
+import datetime as dt
+
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -143,6 +145,10 @@ class StorefrontPages:
         scope = ScopeContext(organization_id=doc.organization_id, website_id=doc.website_id,
                              customer_id=doc.customer_id)
         features.require(self.ctx.settings, features.STOREFRONT, scope)
+        days = self.ctx.settings.value("oro_invoices.payment_link_ttl_days", scope)
+        if days and doc.posted_at and self.ctx.now() > doc.posted_at + dt.timedelta(days=int(days)):
+            raise NotFound("This payment link has expired. Please contact the seller, who can "
+                           "send you the invoice again.")
         return doc
 
     def pay(self, req: Request) -> Response:
