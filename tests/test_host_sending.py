@@ -4,8 +4,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
-
 from oro_invoices.host.testing import ShopClient, text_of
+from oro_invoices.mail.smtp import SmtpConfig, SmtpTransport
+
+from test_mail_support import smtp_server  # noqa: F401  (fixture)
 
 
 def field(html: str, name: str) -> str:
@@ -123,3 +125,35 @@ def test_actions_need_their_permissions(shop):
                          {"confirm": "1"})
     assert resp.status_code == 403
     assert not client.service.get(inv).is_posted
+
+
+def test_a_refused_email_is_shown_and_can_be_sent_again(shop, admin, smtp_server):
+    mail = shop[0].extensions["oro_invoices"].mail
+    invoice_id = admin.service.find_id(external_id="ERP-SO-1003-3")
+    queued = mail.send(invoice_id, to="carla.nguyen@acme.example", subject="Your invoice",
+                       text="Please find your invoice attached.", actor="Alex Admin")
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    smtp_server.handler.refuse.append("554 5.7.1 Message rejected by policy")
+    assert mail.deliver_pending().failed == 1
+
+    view = f"/admin/invoices/{invoice_id}"
+    page = admin.get(view).get_data(as_text=True)
+    assert "Message rejected by policy" in text_of(page) and ">Send again</button>" in page
+    resp = admin.submit(view, f"{view}/emails/{queued.id}", {"decision": "requeue"})
+    assert resp.status_code == 303
+    after = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "The email to carla.nguyen@acme.example will be sent again." in after
+
+    assert mail.deliver_pending().sent == 1
+    assert [e.status for e in mail.emails(invoice_id)] == ["sent"]
+    assert len(smtp_server.handler.received) == 1
+
+
+def test_an_email_of_another_invoice_cannot_be_decided_here(shop, admin):
+    mail = shop[0].extensions["oro_invoices"].mail
+    a = admin.service.find_id(external_id="ERP-SO-1003-3")
+    b = admin.service.find_id(external_id="ERP-SO-1002-2")
+    queued = mail.send(a, to="carla.nguyen@acme.example", subject="Hi", text="Hi", actor="test")
+    resp = admin.submit(f"/admin/invoices/{b}", f"/admin/invoices/{b}/emails/{queued.id}",
+                        {"decision": "requeue"})
+    assert resp.status_code == 404

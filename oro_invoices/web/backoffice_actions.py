@@ -9,7 +9,7 @@ import html as html_lib
 from typing import Any, Mapping
 
 from ..domain import InvoiceDocument
-from ..errors import ConfirmationRequired, InvoiceError, InvoiceIsPosted, ValidationError
+from ..errors import ConfirmationRequired, InvoiceError, InvoiceIsPosted, NotFound, ValidationError
 from . import guard
 from .backoffice import ENDPOINT_VIEW, BackOffice
 from .http import Request, Response
@@ -145,6 +145,27 @@ class BackOfficeActions:
         what = "queued for delivery" if sent.status == "queued" else sent.status
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[
             ("success", f"The email to {', '.join(sent.to)} was {what}.")])
+
+    def email_decision(self, req: Request) -> Response:
+        """An admin's decision on an undelivered email: send it again, or record it as delivered."""
+        self.pages.check(req, "oro_invoices.send")
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        mail = self.ctx.mail
+        if mail is None:
+            raise InvoiceError("Email is not configured for invoices.")
+        email = mail.email(int(req.path_params.get("email_id")))
+        if email.invoice_id != doc.id:
+            raise NotFound("That email does not belong to this invoice.")
+        decision = req.form.get("decision")
+        if decision == "requeue":
+            mail.requeue(email.id, actor=actor_of(req))
+            message = f"The email to {', '.join(email.to)} will be sent again."
+        elif decision == "mark_sent":
+            mail.mark_sent(email.id, actor=actor_of(req))
+            message = f"The email to {', '.join(email.to)} is recorded as delivered; it will not be sent again."
+        else:
+            raise InvoiceError("Choose Send again or Mark as delivered.")
+        return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", message)])
 
     def download(self, req: Request) -> Response:
         """Stream the stored PDF; never render a new one."""

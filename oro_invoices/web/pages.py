@@ -57,6 +57,8 @@ ROUTES: tuple[Route, ...] = (
        "actions.send_to_customer", "backoffice", "POST"),
     _r("oro_invoices.admin.send_email", "/<int:invoice_id>/email", "actions.send_email",
        "backoffice", "POST"),
+    _r("oro_invoices.admin.email_decision", "/<int:invoice_id>/emails/<int:email_id>",
+       "actions.email_decision", "backoffice", "POST"),
     _r("oro_invoices.admin.download", "/<int:invoice_id>/download", "actions.download",
        "backoffice"),
     _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "backoffice.order_invoices",
