@@ -36,7 +36,6 @@ ENDPOINT_ADMIN_INDEX = "oro_invoices.admin.index"
 ENDPOINT_ORDER_TAB = "oro_invoices.admin.order_invoices"
 ENDPOINT_STOREFRONT_INDEX = "oro_invoices.storefront.index"
 ENDPOINT_STOREFRONT_PAY = "oro_invoices.storefront.pay"
-ENDPOINT_PAYMENT_WEBHOOK = "oro_invoices.payments.webhook"
 
 NOTIFICATION_TEMPLATE = "invoice_notification_template"
 TEMPLATE_DIR = Path(__file__).parent / "mail" / "templates"
@@ -101,7 +100,6 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(),),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
-                           webhook_endpoint=ENDPOINT_PAYMENT_WEBHOOK,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label="Invoices",
                                    endpoint=ENDPOINT_STOREFRONT_INDEX, parent="account",
