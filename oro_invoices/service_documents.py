@@ -1,11 +1,10 @@
 """Service operations on an invoice's stored PDF: made once, stored write-once, streamed."""
 from __future__ import annotations
 
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from . import activity
 from .db.models import InvoiceDocumentRow
-from .db.triggers import FROZEN_MARKER
 from .domain import InvoiceDocument
 from .errors import Conflict, InvoiceNotPosted, NotFound, StorageError, ValidationError
 from .plugins import flatten, merge_dicts
@@ -64,10 +63,14 @@ class DocumentOperations:
                 activity.record(s, doc.id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
                                 {"sha256": stored.sha256})
         except IntegrityError:
-            pass  # another process stored it first: use theirs
-        except DBAPIError as exc:
-            if FROZEN_MARKER not in str(exc.orig) and "UNIQUE" not in str(exc.orig).upper():
+            # Another process stored this invoice's PDF first: theirs is the PDF.
+            winner = self.get(doc.id)
+            if winner.pdf is None:
                 raise
+            if source == "uploaded" and winner.pdf.sha256 != stored.sha256:
+                raise Conflict(f"Invoice {doc.display_number} already has its PDF; "
+                               "a stored PDF is never replaced.") from None
+            return winner
         return self.get(doc.id)
 
     def open_pdf(self, invoice_id: int):
