@@ -10,7 +10,7 @@ from typing import Callable
 
 from sqlalchemy import insert
 
-from oro_invoices.db.models import Invoice, PaymentState
+from oro_invoices.persistence.models import Invoice, PaymentState
 
 STATUSES = ["pending", "paid_in_full", "paid_partially", "pending", "pending", "declined"]
 

@@ -18,11 +18,11 @@ from sqlalchemy import select
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import bulk_invoices, median_ms  # noqa: E402
 
-from oro_invoices.db.engine import Database  # noqa: E402
-from oro_invoices.db.migrate import upgrade  # noqa: E402
-from oro_invoices.db.models import Invoice, PaymentState  # noqa: E402
-from oro_invoices.queries import InvoiceFilter, apply_filter, encode_cursor  # noqa: E402
-from oro_invoices.service import InvoiceService  # noqa: E402
+from oro_invoices.persistence.engine import Database  # noqa: E402
+from oro_invoices.persistence.migrate import upgrade  # noqa: E402
+from oro_invoices.persistence.models import Invoice, PaymentState  # noqa: E402
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter, encode_cursor  # noqa: E402
+from oro_invoices.services.facade import InvoiceService  # noqa: E402
 
 TARGET_MS = 5.0
 PAGE = 25

@@ -21,10 +21,10 @@ from collections import defaultdict
 
 from sqlalchemy import create_engine, text
 
-from oro_invoices.db.engine import Database
-from oro_invoices.db.migrate import upgrade
-from oro_invoices.plugins import get_plugin_manager
-from oro_invoices.service import InvoiceService
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.services.facade import InvoiceService
 
 LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "quantity": str(n), "unit_price": "9.99",
           "tax_rate": "0.19" if n % 2 else "0.07"} for n in range(1, 11)]

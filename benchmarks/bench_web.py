@@ -29,20 +29,20 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import logging  # noqa: E402
+
 from sqlalchemy import insert, select  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from oro_invoices.adapters.commerce import InvoiceRole  # noqa: E402
-from oro_invoices.config import Settings  # noqa: E402
-from oro_invoices.db.models import Invoice, PaymentState  # noqa: E402
-from oro_invoices.domain import PAYMENT_STATUS_LABELS  # noqa: E402
-from oro_invoices.host.testing import make_shop  # noqa: E402
-from oro_invoices.queries import InvoiceFilter, apply_filter, encode_cursor  # noqa: E402
-from oro_invoices.views import summary  # noqa: E402
+from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS  # noqa: E402
+from oro_invoices.hosts.reference.testing import make_shop  # noqa: E402
+from oro_invoices.integration.config import Settings  # noqa: E402
+from oro_invoices.persistence.models import Invoice, PaymentState  # noqa: E402
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter, encode_cursor  # noqa: E402
+from oro_invoices.persistence.read_models import summary  # noqa: E402
 from oro_invoices.web import listing  # noqa: E402
 from oro_invoices.web.http import Request  # noqa: E402
-
-import logging  # noqa: E402
 
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 TARGET_MS = 50.0
@@ -133,6 +133,7 @@ def add_offset_routes(app):
 
     def storefront():
         import flask
+
         from oro_invoices.web.storefront import Viewer, can_pay
         user = ext.host.users.current()
         req = Request(method="GET", path=flask.request.path, user=user)

@@ -5,12 +5,12 @@ import argparse
 import sys
 from typing import Sequence
 
-from .errors import InvoiceError
+from oro_invoices.domain.errors import InvoiceError
 
 
 def _cmd_migrate(args) -> int:
-    from .db.engine import Database
-    from .db.migrate import current_revision, upgrade
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.persistence.migrate import current_revision, upgrade
     db = Database(args.db)
     before = current_revision(db)
     after = upgrade(db, args.revision)
@@ -19,11 +19,11 @@ def _cmd_migrate(args) -> int:
 
 
 def _cmd_verify(args) -> int:
-    from .db.engine import Database
-    from .verify import verify
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.services.verification import verify
     storage = None
     if args.storage:
-        from .documents.storage import storage_from_url
+        from oro_invoices.documents.storage import storage_from_url
         storage = storage_from_url(args.storage)
     report = verify(Database(args.db), storage)
     for problem in report.problems:
@@ -37,15 +37,15 @@ def _cmd_verify(args) -> int:
 def _cmd_import(args) -> int:
     from pathlib import Path
 
-    from .db.engine import Database
-    from .errors import ValidationError
-    from .importer import import_files
-    from .plugins import get_plugin_manager
-    from .service import InvoiceService
+    from oro_invoices.domain.errors import ValidationError
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.services.importing import import_files
     storage = renderer = None
     if args.storage:
-        from .documents.render import PdfRenderer
-        from .documents.storage import storage_from_url
+        from oro_invoices.documents.render import PdfRenderer
+        from oro_invoices.documents.storage import storage_from_url
         storage, renderer = storage_from_url(args.storage), PdfRenderer()
     service = InvoiceService(Database(args.db), plugins=get_plugin_manager(), storage=storage,
                              renderer=renderer)
@@ -64,10 +64,10 @@ def _cmd_import(args) -> int:
 def _cmd_deliver_mail(args) -> int:
     import time
 
-    from .db.engine import Database
-    from .documents.storage import storage_from_url
-    from .mail.service import MailService
-    from .service import InvoiceService
+    from oro_invoices.documents.storage import storage_from_url
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.services.mail.service import MailService
     invoices = InvoiceService(Database(args.db), storage=storage_from_url(args.storage))
     mail = MailService(invoices.db, invoices, smtp=args.smtp_url, sender=args.sender)
     while True:
@@ -81,7 +81,7 @@ def _cmd_deliver_mail(args) -> int:
 
 
 def _cmd_demo(args) -> int:
-    from .host.demo import run_demo
+    from oro_invoices.hosts.reference.demo import run_demo
     return run_demo(args)
 
 

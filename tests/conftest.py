@@ -8,10 +8,12 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from oro_invoices.db.engine import Database
-from oro_invoices.db.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
-from oro_invoices.db.migrate import upgrade
-from oro_invoices.service import InvoiceService
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
+from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.services.facade import InvoiceService
+
+pytest_plugins = ["support.api", "support.mail"]
 
 PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -81,7 +83,7 @@ def sqlite_db(request, tmp_path):
 @pytest.fixture
 def service(db):
     """The service API over ``db``, with the default plugins."""
-    from oro_invoices.plugins import get_plugin_manager
+    from oro_invoices.integration.plugins import get_plugin_manager
     return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
 
 
@@ -89,7 +91,7 @@ def service(db):
 @pytest.fixture
 def shop(tmp_path):
     """The seeded reference shop: ``(flask app, seed info)``."""
-    from oro_invoices.host.testing import make_shop
+    from oro_invoices.hosts.reference.testing import make_shop
     app, info = make_shop(tmp_path / "shop")
     yield app, info
     app.extensions["oro_reference_host"].engine.dispose()
@@ -99,7 +101,7 @@ def shop(tmp_path):
 @pytest.fixture
 def admin(shop):
     """A client of the shop, logged in to the back-office as Northwind's admin."""
-    from oro_invoices.host.testing import ShopClient
+    from oro_invoices.hosts.reference.testing import ShopClient
     client = ShopClient(shop[0])
     client.login_admin()
     return client

@@ -11,14 +11,37 @@ from __future__ import annotations
 from importlib.metadata import entry_points
 from typing import Any, Callable
 
-from ..errors import ConfigurationError
-from .base import CAPABILITIES, PARTS, HostAdapter
-from .commerce import (CustomerRef, Customers, CustomerUserRef, InvoiceRole, OrderLine, Orders,
-                       OrderSnapshot, walk_descendants)
-from .config_store import ConfigStore, SettingField, SettingsGroup, StoredSetting
-from .identity import ANONYMOUS, PERMISSIONS, CurrentUser, Users
-from .ui import (EmailTemplate, EmailTemplates, Layout, Menu, MenuEntry, OrderTab, OrderView,
-                 PayHook, Storefront, Urls)
+from oro_invoices.adapters.base import CAPABILITIES, PARTS, HostAdapter
+from oro_invoices.adapters.commerce import (
+    CustomerRef,
+    Customers,
+    CustomerUserRef,
+    InvoiceRole,
+    OrderLine,
+    Orders,
+    OrderSnapshot,
+    walk_descendants,
+)
+from oro_invoices.adapters.config_store import (
+    ConfigStore,
+    SettingField,
+    SettingsGroup,
+    StoredSetting,
+)
+from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser, Users
+from oro_invoices.adapters.ui import (
+    EmailTemplate,
+    EmailTemplates,
+    Layout,
+    Menu,
+    MenuEntry,
+    OrderTab,
+    OrderView,
+    PayHook,
+    Storefront,
+    Urls,
+)
+from oro_invoices.domain.errors import ConfigurationError
 
 ENTRY_POINT_GROUP = "oro_invoices.hosts"
 

@@ -3,10 +3,17 @@ from __future__ import annotations
 
 from typing import Protocol, runtime_checkable
 
-from .commerce import Customers, Orders
-from .config_store import ConfigStore
-from .identity import Users
-from .ui import EmailTemplates, Layout, Menu, OrderView, Storefront, Urls
+from oro_invoices.adapters.commerce import Customers, Orders
+from oro_invoices.adapters.config_store import ConfigStore
+from oro_invoices.adapters.identity import Users
+from oro_invoices.adapters.ui import (
+    EmailTemplates,
+    Layout,
+    Menu,
+    OrderView,
+    Storefront,
+    Urls,
+)
 
 #: Optional abilities a host may declare in ``HostAdapter.capabilities``.
 CAPABILITIES = (

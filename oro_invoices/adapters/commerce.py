@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from ..domain import Address
+from oro_invoices.domain.invoice import Address
 
 
 class InvoiceRole(str, enum.Enum):

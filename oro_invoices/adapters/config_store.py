@@ -1,13 +1,27 @@
 """The host's system configuration store: it stores values by scope, nothing more.
 
-Validation and scope resolution are the add-on's (``oro_invoices.config``).
+Validation and scope resolution are the add-on's (``oro_invoices.integration.config``).
 The host also shows the declared settings group in its configuration UI and
-must save what an admin enters through ``oro_invoices.config.Settings.set``.
+must save what an admin enters through ``oro_invoices.integration.config.Settings.set``.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol, runtime_checkable
+
+
+@dataclass(frozen=True)
+class ScopeContext:
+    """Where a value is wanted: any of the ids may be unknown (``None``)."""
+
+    organization_id: int | None = None
+    website_id: int | None = None
+    customer_group_id: int | None = None
+    customer_id: int | None = None
+
+    def scope_id(self, scope: str) -> int | None:
+        """The id this context has for ``scope`` (``None`` for global or unknown)."""
+        return None if scope == "global" else getattr(self, f"{scope}_id")
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 Every registry is keyed: registering a key again replaces the entry (so
 install is idempotent) and removing a missing key is not an error (so
 uninstall is). Entries carrying a ``feature`` are shown only while
-``oro_invoices.features.entry_visible`` says so, and only to users who have
+``oro_invoices.integration.features.entry_visible`` says so, and only to users who have
 ``permission`` (``Users.can``).
 """
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..config import ScopeContext
+    from oro_invoices.adapters.config_store import ScopeContext
 
 
 @dataclass(frozen=True)

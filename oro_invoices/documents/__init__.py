@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .storage import LocalStorage, Storage, StoredObject, sha256_hex, storage_from_url
+from oro_invoices.documents.storage import (
+    LocalStorage,
+    Storage,
+    StoredObject,
+    sha256_hex,
+    storage_from_url,
+)
 
 __all__ = ["LocalStorage", "PdfRenderer", "Storage", "StoredObject", "render_batch",
            "sha256_hex", "storage_from_url"]
@@ -16,6 +22,6 @@ __all__ = ["LocalStorage", "PdfRenderer", "Storage", "StoredObject", "render_bat
 
 def __getattr__(name: str) -> Any:
     if name in ("PdfRenderer", "render_batch"):
-        from . import render
+        from oro_invoices.documents import render
         return getattr(render, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

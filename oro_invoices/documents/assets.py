@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import segno
 
-from ..errors import ConfigurationError, ValidationError
+from oro_invoices.domain.errors import ConfigurationError, ValidationError
 
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),

@@ -2,17 +2,16 @@
 from __future__ import annotations
 
 import copy
-import functools
 import datetime as dt
+import functools
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 from babel.numbers import NumberPattern, format_decimal, format_percent
 
-from ..errors import ConfigurationError
-from ..money import minor_units, round_money
-
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.money import minor_units, round_money
 
 # CJK locales use full-width currency signs (ja_JP: "￥"), which the document fonts lack;
 # their ordinary forms read the same.

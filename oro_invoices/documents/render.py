@@ -22,11 +22,11 @@ import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
-from ..domain import InvoiceDocument
-from ..errors import ConfigurationError
-from .assets import check_payment_url, logo_data_uri, qr_data_uri
-from .fetcher import DataOnlyURLFetcher
-from .formatting import Formatter
+from oro_invoices.documents.assets import check_payment_url, logo_data_uri, qr_data_uri
+from oro_invoices.documents.fetcher import DataOnlyURLFetcher
+from oro_invoices.documents.formatting import Formatter
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.invoice import InvoiceDocument
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"

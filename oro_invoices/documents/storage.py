@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ConfigurationError, StorageError
+from oro_invoices.domain.errors import ConfigurationError, StorageError
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 TEMP_PREFIX = ".tmp-"

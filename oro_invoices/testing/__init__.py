@@ -22,9 +22,9 @@ def __getattr__(name: str) -> Any:
     # Lazy, so that loading the pytest plugin imports nothing of the add-on
     # (coverage of the add-on's own test runs starts before its modules load).
     if name == "Requirements":
-        from .requirements import Requirements
+        from oro_invoices.testing.requirements import Requirements
         return Requirements
     if name == "Seeder":
-        from .seeder import Seeder
+        from oro_invoices.testing.seeder import Seeder
         return Seeder
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,10 +3,16 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol, runtime_checkable
 
-from ..adapters.commerce import CustomerRef, CustomerUserRef, InvoiceRole, OrderLine, OrderSnapshot
-from ..adapters.identity import CurrentUser
-from ..adapters.ui import EmailTemplate
-from ..domain import Address
+from oro_invoices.adapters.commerce import (
+    CustomerRef,
+    CustomerUserRef,
+    InvoiceRole,
+    OrderLine,
+    OrderSnapshot,
+)
+from oro_invoices.adapters.identity import CurrentUser
+from oro_invoices.adapters.ui import EmailTemplate
+from oro_invoices.domain.invoice import Address
 
 
 @runtime_checkable

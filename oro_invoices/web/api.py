@@ -21,14 +21,25 @@ from typing import Any, Callable, Iterator, Mapping
 
 from marshmallow import ValidationError as MmValidationError
 
-from .. import features
-from ..config import ScopeContext
-from ..domain import InvoiceDocument
-from ..errors import InvoiceError, NotFound, PermissionDenied, StorageError, ValidationError
-from ..queries import MAX_LIMIT, InvoiceFilter, decode_cursor, parse_sort
-from ..schemas import NoteInputSchema, check_storable, dump_invoice
-from . import openapi
-from .http import Request, Response
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.errors import (
+    InvoiceError,
+    NotFound,
+    PermissionDenied,
+    StorageError,
+    ValidationError,
+)
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.integration import features
+from oro_invoices.persistence.queries import (
+    MAX_LIMIT,
+    InvoiceFilter,
+    decode_cursor,
+    parse_sort,
+)
+from oro_invoices.services.schemas import NoteInputSchema, check_storable, dump_invoice
+from oro_invoices.web import openapi
+from oro_invoices.web.http import Request, Response
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +127,7 @@ class InvoiceApi:
 
     :param service: the ``InvoiceService``.
     :param authenticate: token → ``ApiClient`` (or None for an unknown token).
-    :param settings: ``oro_invoices.config.Settings``; None treats invoices as enabled.
+    :param settings: ``oro_invoices.integration.config.Settings``; None treats invoices as enabled.
     :param base_path: where the API is mounted; request paths start with it.
     """
 

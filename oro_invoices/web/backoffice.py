@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import features
-from ..domain import PAYMENT_STATUS_LABELS, InvoiceDocument
-from ..errors import NotFound
-from ..queries import InvoiceFilter
-from . import guard, listing
-from .context import WebContext
-from .http import Request, Response
+from oro_invoices.domain.errors import NotFound
+from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
+from oro_invoices.integration import features
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.web import guard, listing
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.http import Request, Response
 
 GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
               "payment_status")
@@ -87,7 +87,7 @@ class BackOffice:
         emails = mail.emails(doc.id) if mail is not None else []
         dialog_data: dict[str, Any] = {}
         if dialog == "email" and mail is not None:
-            from .backoffice_actions import email_form
+            from oro_invoices.web.backoffice_actions import email_form
             dialog_data = email or email_form(ctx, doc, req.query)
         elif dialog not in ("send-to-customer", "delete"):
             dialog = ""

@@ -8,11 +8,17 @@ from __future__ import annotations
 import html as html_lib
 from typing import Any, Mapping
 
-from ..domain import InvoiceDocument
-from ..errors import ConfirmationRequired, InvoiceError, InvoiceIsPosted, NotFound, ValidationError
-from . import guard
-from .backoffice import ENDPOINT_VIEW, BackOffice
-from .http import Request, Response
+from oro_invoices.domain.errors import (
+    ConfirmationRequired,
+    InvoiceError,
+    InvoiceIsPosted,
+    NotFound,
+    ValidationError,
+)
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
+from oro_invoices.web.http import Request, Response
 
 NOTIFICATION_TEMPLATE = "invoice_notification_template"
 ENDPOINT_INDEX = "oro_invoices.admin.index"
@@ -180,7 +186,7 @@ def _same(a: str, b: str) -> bool:
 
 def pdf_response(service, doc: InvoiceDocument) -> Response:
     """The stored PDF as an attachment download; 404 for an invoice without one."""
-    from ..errors import NotFound
+    from oro_invoices.domain.errors import NotFound
     if doc.pdf is None:
         raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
     info, stream = service.open_pdf(doc.id)

@@ -9,18 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable, Protocol
 
 import jinja2
 from babel.numbers import format_decimal
-from decimal import Decimal
 
-from ..config import ScopeContext, Settings
-from ..domain import PAYMENT_STATUS_LABELS, PaymentStatus
-from ..documents.formatting import Formatter
-from ..money import minor_units
-from ..plugins import flatten
-from .http import Request
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.documents.formatting import Formatter
+from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, PaymentStatus
+from oro_invoices.domain.money import minor_units
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.plugins import flatten
+from oro_invoices.web.http import Request
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 
-from .. import errors, features
-from ..config import ScopeContext
-from .context import WebContext
-from .http import Request, Response
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain import errors
+from oro_invoices.integration import features
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.http import Request, Response
 
 log = logging.getLogger("oro_invoices.web")
 

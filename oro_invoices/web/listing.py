@@ -12,11 +12,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping, Sequence
 from urllib.parse import urlencode
 
-from ..domain import PaymentStatus
-from ..errors import ValidationError
-from ..money import to_minor
-from ..queries import InvoiceFilter, encode_cursor, parse_sort
-from ..views import InvoiceSummary
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.money import to_minor
+from oro_invoices.persistence.queries import InvoiceFilter, encode_cursor, parse_sort
+from oro_invoices.persistence.read_models import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 MERGEABLE_SORTS = frozenset({"invoice_date", "due_date", "total_amount", "id", "created_at"})

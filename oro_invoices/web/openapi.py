@@ -13,11 +13,22 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
-from .. import __version__
-from ..domain import PaymentStatus
-from ..queries import MAX_LIMIT, SORT_KEYS
-from ..schemas import (AddressOut, AddressSchema, DecimalString, InvoiceInputSchema, InvoiceOutputSchema,
-                       LineOut, LineSchema, NoteInputSchema, PaymentInputSchema, PdfOut, TaxOut)
+from oro_invoices import __version__
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
+from oro_invoices.services.schemas import (
+    AddressOut,
+    AddressSchema,
+    DecimalString,
+    InvoiceInputSchema,
+    InvoiceOutputSchema,
+    LineOut,
+    LineSchema,
+    NoteInputSchema,
+    PaymentInputSchema,
+    PdfOut,
+    TaxOut,
+)
 
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
 DEFAULT_LIMIT = 25

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable
 
-from .backoffice import BackOffice
-from .backoffice_actions import BackOfficeActions
-from .context import WebContext
-from .guard import error_response
-from .http import Request, Response
-from .storefront import StorefrontPages
+from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import BackOfficeActions
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.guard import error_response
+from oro_invoices.web.http import Request, Response
+from oro_invoices.web.storefront import StorefrontPages
 
 #: Where each area is mounted unless the adapter is told otherwise.
 DEFAULT_PREFIXES = {"backoffice": "/admin/invoices", "storefront": "/customer/invoices",

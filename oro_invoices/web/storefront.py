@@ -8,21 +8,24 @@ any other invoice answers 404, exactly like one that does not exist.
 from __future__ import annotations
 
 import datetime as dt
-
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from .. import features
-from ..adapters.commerce import InvoiceRole
-from ..config import ScopeContext
-from ..domain import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
-from ..errors import NotFound, PermissionDenied
-from ..queries import InvoiceFilter
-from . import guard, listing
-from .backoffice_actions import pdf_response
-from .context import WebContext
-from .http import Request, Response
+from oro_invoices.adapters.commerce import InvoiceRole
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.errors import NotFound, PermissionDenied
+from oro_invoices.domain.invoice import (
+    PAYMENT_STATUS_LABELS,
+    InvoiceDocument,
+    PaymentStatus,
+)
+from oro_invoices.integration import features
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.web import guard, listing
+from oro_invoices.web.backoffice_actions import pdf_response
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.http import Request, Response
 
 LIST_SORTS = ("invoice_number", "invoice_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "date", "payment_status")

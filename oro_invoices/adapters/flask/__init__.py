@@ -15,11 +15,11 @@ from typing import Any, Callable
 
 import flask
 
-from ...config import Settings
-from ...web.context import WebContext
-from ...web.http import Request, Response
-from ...web.pages import DEFAULT_PREFIXES, InvoicePages
-from .pages import SessionCsrf, make_pages_blueprint
+from oro_invoices.adapters.flask.pages import SessionCsrf, make_pages_blueprint
+from oro_invoices.integration.config import Settings
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.http import Request, Response
+from oro_invoices.web.pages import DEFAULT_PREFIXES, InvoicePages
 
 EXTENSION_KEY = "oro_invoices"
 
@@ -126,12 +126,12 @@ class OroInvoices:
         return self
 
     def _build_service(self, app: flask.Flask):
-        from ...db.engine import Database
-        from ...db.migrate import upgrade
-        from ...documents import storage_from_url
-        from ...documents.render import PdfRenderer
-        from ...plugins import get_plugin_manager
-        from ...service import InvoiceService
+        from oro_invoices.documents import storage_from_url
+        from oro_invoices.documents.render import PdfRenderer
+        from oro_invoices.integration.plugins import get_plugin_manager
+        from oro_invoices.persistence.engine import Database
+        from oro_invoices.persistence.migrate import upgrade
+        from oro_invoices.services.facade import InvoiceService
         url = app.config.get("ORO_INVOICES_DATABASE_URL")
         if not url:
             raise RuntimeError("Set app.config['ORO_INVOICES_DATABASE_URL'] (or pass service=).")
@@ -150,7 +150,7 @@ class OroInvoices:
                               payment_url=self.payment_url, host=self.host)
 
     def _build_mail(self, smtp_url: str | None):
-        from ...mail.service import MailService
+        from oro_invoices.services.mail.service import MailService
         db = getattr(self.service, "db", None)
         if db is None:
             return None
@@ -183,7 +183,7 @@ class OroInvoices:
 
         Hosts use it to embed the order view's Invoices tab in their own page.
         """
-        from .pages import to_request
+        from oro_invoices.adapters.flask.pages import to_request
         req = to_request(flask.request, self.host.users.current(), path_params)
         req = Request(**{**req.__dict__, "method": "GET"})
         return self.pages.dispatch(endpoint, req)

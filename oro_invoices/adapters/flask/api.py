@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import flask
 
-from ...web.api import InvoiceApi
-from ...web.http import Request, Response
+from oro_invoices.web.api import InvoiceApi
+from oro_invoices.web.http import Request, Response
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import flask
 
-from ...web.http import Request, Response
-from .api import to_flask_response as raw_response
-from ...web.pages import LAYOUT_AREA, ROUTES, InvoicePages
+from oro_invoices.adapters.flask.api import to_flask_response as raw_response
+from oro_invoices.web.http import Request, Response
+from oro_invoices.web.pages import LAYOUT_AREA, ROUTES, InvoicePages
 
 if TYPE_CHECKING:  # pragma: no cover
-    from . import OroInvoices
+    from oro_invoices.adapters.flask import OroInvoices
 
 log = logging.getLogger("oro_invoices.flask")
 CSRF_SESSION_KEY = "_oro_invoices_csrf"

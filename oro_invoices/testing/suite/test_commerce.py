@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot
-from oro_invoices.domain import Address
-
-from .base import HostSuite
+from oro_invoices.domain.invoice import Address
+from oro_invoices.testing.suite.base import HostSuite
 
 
 class TestOrders(HostSuite):

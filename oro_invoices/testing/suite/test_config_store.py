@@ -4,10 +4,10 @@ from __future__ import annotations
 import pytest
 
 from oro_invoices.adapters import SettingField, SettingsGroup
-from oro_invoices.config import ScopeContext, Settings
-from oro_invoices.errors import ConfigurationError
-
-from .base import HostSuite
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.integration.config import Settings
+from oro_invoices.testing.suite.base import HostSuite
 
 KEY = "oro_invoices.number_prefix"
 

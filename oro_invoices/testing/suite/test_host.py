@@ -1,10 +1,20 @@
 """The adapter has every part, each implementing its interface."""
 from __future__ import annotations
 
-from oro_invoices.adapters import (CAPABILITIES, ConfigStore, Customers, EmailTemplates, Layout,
-                                   Menu, Orders, OrderView, Storefront, Urls, Users)
-
-from .base import HostSuite
+from oro_invoices.adapters import (
+    CAPABILITIES,
+    ConfigStore,
+    Customers,
+    EmailTemplates,
+    Layout,
+    Menu,
+    Orders,
+    OrderView,
+    Storefront,
+    Urls,
+    Users,
+)
+from oro_invoices.testing.suite.base import HostSuite
 
 INTERFACES = {"config": ConfigStore, "menu": Menu, "order_view": OrderView,
               "email_templates": EmailTemplates, "orders": Orders, "customers": Customers,

@@ -2,8 +2,7 @@
 from __future__ import annotations
 
 from oro_invoices.adapters import CurrentUser, InvoiceRole
-
-from .base import HostSuite
+from oro_invoices.testing.suite.base import HostSuite
 
 
 class TestUsers(HostSuite):

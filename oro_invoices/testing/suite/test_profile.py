@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from oro_invoices import profile
-from oro_invoices.config import ScopeContext, Settings
-
-from .base import HostSuite
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.integration import profile
+from oro_invoices.integration.config import Settings
+from oro_invoices.testing.suite.base import HostSuite
 
 
 def contributions(host) -> dict:

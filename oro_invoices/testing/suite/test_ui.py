@@ -4,9 +4,8 @@ from __future__ import annotations
 import pytest
 
 from oro_invoices.adapters import EmailTemplate, MenuEntry, OrderTab, PayHook
-from oro_invoices.config import ScopeContext
-
-from .base import HostSuite
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.testing.suite.base import HostSuite
 
 ENTRY = MenuEntry(key="kit.entry", label="Kit Entry", endpoint="kit.index")
 TAB = OrderTab(key="kit.tab", label="Kit Tab", endpoint="kit.tab")

@@ -1,9 +1,0 @@
-"""Built-in behaviour written as plugins, so that others can override or block it.
-
-``DEFAULT_PLUGINS`` lists module names; ``plugins.get_plugin_manager`` registers
-each under its module name (block one with ``blocked=[name]``).
-"""
-
-DEFAULT_PLUGINS: tuple[str, ...] = (
-    "oro_invoices.default_plugins.numbering",
-)

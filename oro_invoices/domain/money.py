@@ -1,0 +1,80 @@
+"""Exact money: ``Decimal`` amounts rounded by each currency's own minor units.
+
+Amounts are never floats. In storage they are integer minor units (cents,
+fils, yen), which SQLite and PostgreSQL both keep exactly.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from oro_invoices.domain.errors import ValidationError
+
+# ISO 4217 minor units for currencies that differ from the default of 2.
+_MINOR_UNITS = {
+    "BIF": 0, "CLP": 0, "DJF": 0, "GNF": 0, "ISK": 0, "JPY": 0, "KMF": 0, "KRW": 0,
+    "PYG": 0, "RWF": 0, "UGX": 0, "UYI": 0, "VND": 0, "VUV": 0, "XAF": 0, "XOF": 0,
+    "XPF": 0,
+    "BHD": 3, "IQD": 3, "JOD": 3, "KWD": 3, "LYD": 3, "OMR": 3, "TND": 3,
+    "CLF": 4, "UYW": 4,
+}
+# Currencies accepted by the add-on: ISO 4217 active codes (a representative, extendable set).
+KNOWN_CURRENCIES = frozenset({
+    "AED", "ARS", "AUD", "BGN", "BHD", "BRL", "CAD", "CHF", "CLP", "CNY", "COP", "CZK",
+    "DKK", "EGP", "EUR", "GBP", "HKD", "HUF", "IDR", "ILS", "INR", "IQD", "ISK", "JOD",
+    "JPY", "KRW", "KWD", "LYD", "MAD", "MXN", "MYR", "NGN", "NOK", "NZD", "OMR", "PEN",
+    "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SEK", "SGD", "THB", "TND",
+    "TRY", "TWD", "UAH", "USD", "UYU", "VND", "XAF", "XOF", "ZAR",
+})
+
+
+def check_currency(code: str) -> str:
+    """Return ``code`` if it is a known ISO 4217 currency, else raise ValidationError."""
+    if not isinstance(code, str) or code.upper() != code or code not in KNOWN_CURRENCIES:
+        raise ValidationError([("currency", f"Unknown currency code {code!r}; use an ISO 4217 code such as 'USD'.")])
+    return code
+
+
+def minor_units(currency: str) -> int:
+    """Number of decimal places of ``currency`` (JPY 0, USD 2, BHD 3)."""
+    return _MINOR_UNITS.get(currency, 2)
+
+
+def quantum(currency: str) -> Decimal:
+    """The smallest amount of ``currency`` as a Decimal exponent (``Decimal('0.01')``)."""
+    return Decimal(1).scaleb(-minor_units(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Round half-up to the currency's minor unit."""
+    return amount.quantize(quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """``Decimal('19.99')``, USD → ``1999``. The amount must already be rounded."""
+    rounded = round_money(amount, currency)
+    if rounded != amount:
+        raise ValidationError([("amount", f"{amount} has more decimals than {currency} allows ({minor_units(currency)}).")])
+    return int(rounded.scaleb(minor_units(currency)))
+
+
+def from_minor(value: int, currency: str) -> Decimal:
+    """``1999``, USD → ``Decimal('19.99')``."""
+    return Decimal(int(value)).scaleb(-minor_units(currency)).quantize(quantum(currency))
+
+
+def parse_decimal(value: object, field: str) -> Decimal:
+    """Parse a decimal string or int (never a float) or raise a field error."""
+    if isinstance(value, bool) or isinstance(value, float):
+        raise ValidationError([(field, "Give amounts as decimal strings such as \"19.99\", not floats.")])
+    try:
+        result = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        raise ValidationError([(field, f"{value!r} is not a decimal number.")]) from None
+    if not result.is_finite():
+        raise ValidationError([(field, "Must be a finite number.")])
+    return result
+
+
+def format_plain(amount: Decimal, currency: str) -> str:
+    """The amount as a decimal string with the currency's minor units ("19.90")."""
+    return str(round_money(amount, currency))

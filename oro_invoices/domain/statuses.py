@@ -1,0 +1,102 @@
+"""Payment status recalculated from transactions, with the reference precedence.
+
+Only successful transactions count, except that a set of attempts which all
+failed means "declined". Precedence, first match wins:
+
+1. refunded in full / 2. refunded partially
+3. canceled in full / 4. canceled partially
+5. paid in full / 6. paid partially
+7. invoiced
+8. authorized in full / 9. authorized partially
+10. declined (there were attempts and none succeeded)
+11. pending payment
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from oro_invoices.domain.invoice import PaymentStatus
+
+PAID_ACTIONS = frozenset({"charge", "capture"})
+ACTIONS = frozenset({"charge", "authorize", "capture", "refund", "cancel", "invoice"})
+# Pay is not offered in these statuses.
+NOT_PAYABLE = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.REFUNDED,
+                         PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED})
+
+
+@dataclass(frozen=True)
+class TransactionFacts:
+    """The part of a transaction the calculation needs (amounts in minor units)."""
+
+    action: str
+    amount: int
+    successful: bool
+
+
+@dataclass(frozen=True)
+class PaymentSummary:
+    """Amounts derived from the transactions, in minor units."""
+
+    paid: int
+    refunded: int
+    authorized: int
+    canceled: int
+    invoiced: int
+    attempts: int
+    failures: int
+
+    @property
+    def net_paid(self) -> int:
+        return max(self.paid - self.refunded, 0)
+
+
+def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
+    sums = dict.fromkeys(("paid", "refunded", "authorized", "canceled", "invoiced"), 0)
+    attempts = failures = 0
+    for t in transactions:
+        attempts += 1
+        if not t.successful:
+            failures += 1
+            continue
+        if t.action in PAID_ACTIONS:
+            sums["paid"] += t.amount
+        elif t.action == "refund":
+            sums["refunded"] += t.amount
+        elif t.action == "authorize":
+            sums["authorized"] += t.amount
+        elif t.action == "cancel":
+            sums["canceled"] += t.amount
+        elif t.action == "invoice":
+            sums["invoiced"] += t.amount
+    return PaymentSummary(attempts=attempts, failures=failures, **sums)
+
+
+def calculate(total: int, transactions: Iterable[TransactionFacts]) -> PaymentStatus:
+    """The payment status of an invoice of ``total`` minor units given its transactions."""
+    s = summarize(transactions)
+    # Captures settle earlier authorizations; what stays open is the uncaptured part.
+    open_auth = max(s.authorized - s.paid - s.canceled, 0)
+    if s.refunded > 0:
+        return PaymentStatus.REFUNDED if s.refunded >= s.paid else PaymentStatus.REFUNDED_PARTIALLY
+    if s.canceled > 0 and s.paid < total:
+        fully = s.paid == 0 and s.canceled >= (s.authorized or total)
+        return PaymentStatus.CANCELED if fully else PaymentStatus.CANCELED_PARTIALLY
+    if total > 0 and s.paid >= total:
+        return PaymentStatus.PAID_IN_FULL
+    if total == 0 and s.attempts == 0:
+        return PaymentStatus.PENDING
+    if s.paid > 0:
+        return PaymentStatus.PAID_PARTIALLY
+    if s.invoiced > 0:
+        return PaymentStatus.INVOICED
+    if open_auth > 0:
+        return PaymentStatus.AUTHORIZED if open_auth >= total else PaymentStatus.AUTHORIZED_PARTIALLY
+    if s.attempts and s.failures == s.attempts:
+        return PaymentStatus.DECLINED
+    return PaymentStatus.PENDING
+
+
+def is_payable(status: PaymentStatus, amount_due: int) -> bool:
+    """Whether the storefront may offer Pay."""
+    return amount_due > 0 and status not in NOT_PAYABLE

@@ -1,0 +1,332 @@
+"""The reference host's adapter: every interface of ``oro_invoices.adapters`` over its tables.
+
+Registries (menu, tabs, templates, settings groups, pay hooks, account menu)
+are stored as JSON rows keyed by the entry's key, so they survive restarts and
+registering a key again replaces it. The current user comes from the Flask
+session (``host.auth``) inside a request, or from ``login_*`` outside one
+(the conformance kit's seeder).
+"""
+from __future__ import annotations
+
+import dataclasses
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import Engine
+
+from oro_invoices.adapters.commerce import (
+    CustomerRef,
+    CustomerUserRef,
+    InvoiceRole,
+    OrderLine,
+    OrderSnapshot,
+)
+from oro_invoices.adapters.config_store import (
+    ScopeContext,
+    SettingField,
+    SettingsGroup,
+    StoredSetting,
+)
+from oro_invoices.adapters.identity import ANONYMOUS, CurrentUser
+from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
+from oro_invoices.domain.invoice import Address
+from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.records import to_decimal
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.features import entry_visible
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.hosts.reference.reference import ReferenceHost
+
+GLOBAL_ID = 0  # scope_id stored for the global scope (primary keys cannot be NULL)
+
+
+class ReferenceConfigStore:
+    """Setting values in ``host_config``; declared groups in ``host_config_group``."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
+        t = m.config_values
+        with self.engine.connect() as c:
+            return c.execute(select(t.c.value).where(
+                t.c.key == key, t.c.scope == scope,
+                t.c.scope_id == (scope_id or GLOBAL_ID))).scalar_one_or_none()
+
+    def save(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
+        if value is None:
+            raise ValueError("the config store never stores None; delete the value instead")
+        t = m.config_values
+        sid = scope_id or GLOBAL_ID
+        with self.engine.begin() as c:  # replace in one transaction
+            c.execute(delete(t).where(t.c.key == key, t.c.scope == scope, t.c.scope_id == sid))
+            c.execute(insert(t).values(key=key, scope=scope, scope_id=sid, value=value))
+
+    def delete(self, key: str, scope: str, scope_id: int | None) -> None:
+        t = m.config_values
+        with self.engine.begin() as c:
+            c.execute(delete(t).where(t.c.key == key, t.c.scope == scope,
+                                      t.c.scope_id == (scope_id or GLOBAL_ID)))
+
+    def stored(self, prefix: str) -> Iterable[StoredSetting]:
+        t = m.config_values
+        with self.engine.connect() as c:
+            rows = c.execute(select(t).where(t.c.key.startswith(prefix, autoescape=True))).all()
+        return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
+                for r in rows]
+
+    def declare_settings(self, group: SettingsGroup) -> None:
+        _Registry(self.engine, m.settings_groups).put(group.key, dataclasses.asdict(group))
+
+    def remove_settings(self, group_key: str) -> None:
+        _Registry(self.engine, m.settings_groups).remove(group_key)
+
+    def declared_settings(self) -> list[SettingsGroup]:
+        return [_group(d) for d in _Registry(self.engine, m.settings_groups).all()]
+
+
+def _group(d: dict) -> SettingsGroup:
+    fields = tuple(SettingField(**{**f, "scopes": tuple(f["scopes"]), "choices": tuple(f["choices"])})
+                   for f in d["fields"])
+    return SettingsGroup(key=d["key"], label=d["label"], path=tuple(d["path"]), fields=fields)
+
+
+class _Registry:
+    """Keyed JSON rows: ``put`` replaces, ``remove`` of a missing key is fine."""
+
+    def __init__(self, engine: Engine, table):
+        self.engine, self.table = engine, table
+
+    def put(self, key: str, data: dict) -> None:
+        with self.engine.begin() as c:
+            c.execute(delete(self.table).where(self.table.c.key == key))
+            c.execute(insert(self.table).values(key=key, data=data))
+
+    def remove(self, key: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(delete(self.table).where(self.table.c.key == key))
+
+    def all(self) -> list[dict]:
+        with self.engine.connect() as c:
+            return [r.data for r in c.execute(select(self.table).order_by(self.table.c.key))]
+
+
+class _Gate:
+    """Entries are shown while their feature is on and the user holds their permission."""
+
+    def __init__(self, host: "ReferenceHost"):
+        self.host = host
+
+    def shows(self, item: Any, ctx: ScopeContext) -> bool:
+        return (entry_visible(Settings(self.host.config), item.feature, ctx)
+                and (item.permission is None or self.host.users.can(item.permission)))
+
+
+class ReferenceMenu(_Gate):
+    def __init__(self, host: "ReferenceHost"):
+        super().__init__(host)
+        self.registry = _Registry(host.engine, m.menu_entries)
+
+    def register(self, entry: MenuEntry) -> None:
+        self.registry.put(entry.key, dataclasses.asdict(entry))
+
+    def remove(self, key: str) -> None:
+        self.registry.remove(key)
+
+    def entries(self) -> list[MenuEntry]:
+        items = [MenuEntry(**d) for d in self.registry.all()]
+        return sorted(items, key=lambda e: (e.parent, e.position, e.key))
+
+    def visible(self, ctx: ScopeContext) -> list[MenuEntry]:
+        return [e for e in self.entries() if self.shows(e, ctx)]
+
+
+class ReferenceOrderView(_Gate):
+    def __init__(self, host: "ReferenceHost"):
+        super().__init__(host)
+        self.registry = _Registry(host.engine, m.order_tabs)
+
+    def register_tab(self, tab: OrderTab) -> None:
+        self.registry.put(tab.key, dataclasses.asdict(tab))
+
+    def remove_tab(self, key: str) -> None:
+        self.registry.remove(key)
+
+    def tabs(self) -> list[OrderTab]:
+        return sorted((OrderTab(**d) for d in self.registry.all()), key=lambda t: (t.position, t.key))
+
+    def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
+        return [t for t in self.tabs() if self.shows(t, ctx)]
+
+
+def _template(d: dict) -> EmailTemplate:
+    return EmailTemplate(**{**d, "variables": tuple(d.get("variables") or ())})
+
+
+class ReferenceEmailTemplates:
+    """Registered defaults and an admin's customisation side by side in one row."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def register(self, template: EmailTemplate) -> None:
+        t = m.email_templates
+        data = dataclasses.asdict(template)
+        with self.engine.begin() as c:
+            found = c.execute(select(t.c.name).where(t.c.name == template.name)).first()
+            if found:
+                c.execute(update(t).where(t.c.name == template.name).values(data=data))
+            else:
+                c.execute(insert(t).values(name=template.name, data=data, customised=None))
+
+    def remove(self, name: str) -> None:
+        with self.engine.begin() as c:
+            c.execute(delete(m.email_templates).where(m.email_templates.c.name == name))
+
+    def load(self, name: str) -> EmailTemplate | None:
+        t = m.email_templates
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.name == name)).first()
+        if row is None:
+            return None
+        return _template(row.customised or row.data)
+
+    def names(self) -> list[str]:
+        with self.engine.connect() as c:
+            return list(c.execute(select(m.email_templates.c.name).order_by("name")).scalars())
+
+    def customise(self, name: str, **changes: str) -> EmailTemplate:
+        """Store an admin's edit of subject, html or text; ``reset`` by passing none."""
+        current = self.load(name)
+        if current is None:
+            raise KeyError(f"no email template {name!r}")
+        edited = dataclasses.replace(current, **changes)
+        with self.engine.begin() as c:
+            c.execute(update(m.email_templates).where(m.email_templates.c.name == name)
+                      .values(customised=dataclasses.asdict(edited)))
+        return edited
+
+
+class ReferenceStorefront(_Gate):
+    def __init__(self, host: "ReferenceHost"):
+        super().__init__(host)
+        self.hooks = _Registry(host.engine, m.pay_hooks)
+        self.account = _Registry(host.engine, m.account_entries)
+
+    def register_pay_hook(self, hook: PayHook) -> None:
+        self.hooks.put(hook.key, dataclasses.asdict(hook))
+
+    def remove_pay_hook(self, key: str) -> None:
+        self.hooks.remove(key)
+
+    def pay_hooks(self) -> list[PayHook]:
+        return [PayHook(**d) for d in self.hooks.all()]
+
+    def register_account_entry(self, entry: MenuEntry) -> None:
+        self.account.put(entry.key, dataclasses.asdict(entry))
+
+    def remove_account_entry(self, key: str) -> None:
+        self.account.remove(key)
+
+    def account_entries(self) -> list[MenuEntry]:
+        return sorted((MenuEntry(**d) for d in self.account.all()), key=lambda e: (e.position, e.key))
+
+    def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
+        return [e for e in self.account_entries() if self.shows(e, ctx)]
+
+
+class ReferenceOrders:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def get(self, order_id: int) -> OrderSnapshot | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(m.orders).where(m.orders.c.id == order_id)).first()
+            if row is None:
+                return None
+            lines = c.execute(select(m.order_lines).where(m.order_lines.c.order_id == order_id)
+                              .order_by(m.order_lines.c.position)).all()
+        return OrderSnapshot(
+            id=row.id, identifier=row.identifier, organization_id=row.organization_id,
+            currency=row.currency, customer_id=row.customer_id,
+            customer_user_id=row.customer_user_id, website_id=row.website_id,
+            lines=tuple(OrderLine(l.description, to_decimal(l.quantity), to_decimal(l.unit_price),
+                                  to_decimal(l.tax_rate), l.sku, l.unit) for l in lines),
+            bill_to=Address.from_mapping(row.bill_to), ship_to=Address.from_mapping(row.ship_to),
+            created_at=row.created_at)
+
+
+def _customer(row) -> CustomerRef:
+    return CustomerRef(row.id, row.name, row.parent_id, row.group_id, row.organization_id)
+
+
+class ReferenceCustomers:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def get_customer(self, customer_id: int) -> CustomerRef | None:
+        with self.engine.connect() as c:
+            row = c.execute(select(m.customers).where(m.customers.c.id == customer_id)).first()
+        return None if row is None else _customer(row)
+
+    def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
+        t = m.customer_users
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.id == customer_user_id)).first()
+        if row is None:
+            return None
+        return CustomerUserRef(row.id, row.email, row.name, row.customer_id,
+                               InvoiceRole(row.invoice_role))
+
+    def children(self, customer_id: int) -> list[CustomerRef]:
+        t = m.customers
+        with self.engine.connect() as c:
+            rows = c.execute(select(t).where(t.c.parent_id == customer_id).order_by(t.c.id)).all()
+        return [_customer(r) for r in rows]
+
+    def descendants(self, customer_id: int) -> list[CustomerRef]:
+        found, seen, level = [], {customer_id}, [customer_id]
+        t = m.customers
+        with self.engine.connect() as c:
+            while level:  # one query per level of the hierarchy
+                rows = c.execute(select(t).where(t.c.parent_id.in_(level)).order_by(t.c.id)).all()
+                level = [r.id for r in rows if r.id not in seen]
+                seen.update(level)
+                found += [_customer(r) for r in rows if r.id in level]
+        return found
+
+
+class ReferenceUsers:
+    """Who is logged in: read from the session by ``resolver`` inside a request.
+
+    ``resolver`` returns None outside requests only; then the user set by
+    ``force`` (the seeder's ``login_*``) applies. Inside a request nobody
+    logged in is anonymous, whatever was forced.
+    """
+
+    def __init__(self, resolver: Callable[[], tuple[CurrentUser, frozenset[str]] | None]):
+        self.resolver = resolver
+        self._local = threading.local()
+
+    def force(self, user: CurrentUser, granted: Iterable[str]) -> None:
+        """Use this user outside requests (tests and the conformance kit's seeder)."""
+        self._local.forced = (user, frozenset(granted))
+
+    def _who(self) -> tuple[CurrentUser, frozenset[str]]:
+        found = self.resolver()
+        if found is not None:
+            return found
+        return getattr(self._local, "forced", None) or (ANONYMOUS, frozenset())
+
+    def current(self) -> CurrentUser:
+        return self._who()[0]
+
+    def can(self, permission: str) -> bool:
+        return permission in self._who()[1]
+
+
+__all__ = ["ReferenceConfigStore", "ReferenceCustomers", "ReferenceEmailTemplates",
+           "ReferenceMenu", "ReferenceOrderView", "ReferenceOrders", "ReferenceStorefront",
+           "ReferenceUsers"]

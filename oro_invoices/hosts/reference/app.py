@@ -1,0 +1,142 @@
+"""The reference host's Flask application factory.
+
+    app = create_app(data_dir="./demo")      # SQLite + local PDF storage under data_dir
+
+The add-on is installed into the host only through ``oro_invoices.integration.profile.install``
+(menu entry, order tab, email template, settings group, storefront entries);
+its pages are mounted by the Flask adapter and its API under ``/api``.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import flask
+
+from oro_invoices.adapters.flask import OroInvoices
+from oro_invoices.adapters.flask.api import make_api_blueprint
+from oro_invoices.adapters.ui import MenuEntry
+from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.reference import (
+    TEMPLATES,
+    ReferenceHost,
+    sqlite_engine,
+)
+from oro_invoices.integration import profile
+from oro_invoices.web.api import ApiClient, InvoiceApi
+
+HOST_MENU = (
+    MenuEntry(key="host.dashboard", label="Dashboard", endpoint="host_admin.dashboard",
+              parent="dashboard", position=10),
+    MenuEntry(key="host.orders", label="Orders", endpoint="host_admin.orders", parent="sales",
+              position=10),
+    MenuEntry(key="host.customers", label="Customers", endpoint="host_admin.customers",
+              parent="customers", position=10),
+    MenuEntry(key="host.configuration", label="Configuration", endpoint="host_config.config",
+              parent="system", position=10),
+)
+HOST_ACCOUNT_MENU = (
+    MenuEntry(key="host.account", label="My Profile", endpoint="host_store.account",
+              parent="account", position=10),
+    MenuEntry(key="host.account_orders", label="Order History", endpoint="host_store.orders",
+              parent="account", position=20),
+)
+
+
+def _secret_key(data_dir: Path) -> str:
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str | None = None,
+               storage_url: str | None = None, base_url: str = "http://127.0.0.1:8765",
+               smtp_url: str | None = None, secret_key: str | None = None,
+               install: bool = True, migrate: bool = True, testing: bool = False) -> flask.Flask:
+    """The reference shop with oro-invoices installed.
+
+    :param data_dir: where the SQLite file, PDFs and the session secret live.
+    :param database_url: one SQLite URL for the host's and the add-on's tables
+        (default ``sqlite:///DATA_DIR/shop.db``).
+    :param install: run ``profile.install`` (the conformance kit builds hosts without it).
+    :param migrate: create or upgrade the add-on's tables.
+    """
+    data = Path(data_dir or "./oro-invoices-demo").resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    database_url = database_url or f"sqlite:///{data / 'shop.db'}"
+    storage_url = storage_url or (data / "pdf").as_uri()
+    app = flask.Flask("oro_invoices.hosts.reference", template_folder=TEMPLATES,
+                      instance_path=str(data), instance_relative_config=False)
+    app.config.update(
+        SECRET_KEY=secret_key or _secret_key(data), TESTING=testing,
+        SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        ORO_INVOICES_DATABASE_URL=database_url, ORO_INVOICES_STORAGE_URL=storage_url,
+        ORO_INVOICES_MIGRATE=migrate, ORO_INVOICES_SMTP_URL=smtp_url,
+        ORO_INVOICES_ORDER_ENDPOINT="host_admin.order",
+        ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT="host_store.order",
+        ORO_INVOICES_LOGIN_ENDPOINT="host_admin.login",
+        ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT="host_store.login",
+        ORO_INVOICES_RENDER_FLASHES=False,  # the host's layouts show flashed messages
+        ORO_REFERENCE_DATA_DIR=str(data), ORO_REFERENCE_STORAGE_URL=storage_url)
+    host = ReferenceHost(sqlite_engine(database_url), base_url=base_url)
+    host.urls.app = app
+    app.extensions["oro_reference_host"] = host
+    for entry in HOST_MENU:
+        host.menu.register(entry)
+    for entry in HOST_ACCOUNT_MENU:
+        host.storefront.register_account_entry(entry)
+    if install:
+        profile.install(host)
+
+    from oro_invoices.hosts.reference.config_page import bp as config_bp
+    from oro_invoices.hosts.reference.views_admin import bp as admin_bp
+    from oro_invoices.hosts.reference.views_store import bp as store_bp
+    app.register_blueprint(admin_bp)
+    app.register_blueprint(config_bp)
+    app.register_blueprint(store_bp)
+
+    invoices = OroInvoices(app, host=host, website_name=lambda wid: host.records.name_of(
+        m.websites, wid, f"Website #{wid}"), customer_choices=lambda scope: _customers(host, scope))
+    api = InvoiceApi(invoices.service, authenticate=lambda token: _api_client(host, token),
+                     settings=invoices.settings, base_path="/api")
+    app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))
+    app.extensions["oro_reference_api"] = api
+
+    @app.errorhandler(500)
+    def _server_error(exc):
+        body = ("<h1>Something went wrong</h1><p>An unexpected error occurred. It has been "
+                "logged; please try again.</p>")
+        return flask.Response(host.layout.wrap(body, title="Error"), status=500)
+
+    @app.errorhandler(404)
+    def _not_found(exc):
+        area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
+        body = "<h1>Page not found</h1><p>The page you asked for does not exist.</p>"
+        return flask.Response(host.layout.wrap(body, title="Page not found", area=area), status=404)
+
+    @app.errorhandler(400)
+    def _bad_request(exc):
+        area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
+        message = getattr(exc, "description", "") or "The request was not accepted."
+        body = flask.render_template_string(
+            "<h1>Request not accepted</h1><p>{{ message }}</p>", message=message)
+        return flask.Response(host.layout.wrap(body, title="Request not accepted", area=area),
+                              status=400)
+    return app
+
+
+def _customers(host: ReferenceHost, scope) -> list[tuple[int, str]]:
+    rows = host.records.rows(m.customers, *(
+        [m.customers.c.organization_id == scope.organization_id]
+        if scope.organization_id is not None else []), order_by=m.customers.c.name)
+    return [(r.id, r.name) for r in rows]
+
+
+def _api_client(host: ReferenceHost, token: str) -> ApiClient | None:
+    admin = host.records.admin_for_token(token)
+    if admin is None or admin.organization_id is None:
+        return None
+    return ApiClient(name=admin.username, organization_id=admin.organization_id)

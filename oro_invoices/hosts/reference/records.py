@@ -1,0 +1,164 @@
+"""Writing and looking up the reference host's own records (what its admin screens would do)."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Iterable
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.engine import Engine
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
+from oro_invoices.adapters.identity import PERMISSIONS
+from oro_invoices.domain.invoice import Address
+from oro_invoices.hosts.reference import models as m
+
+#: What a customer user may do in the storefront, unless their invoice role is "none".
+STOREFRONT_PERMISSIONS = frozenset({"oro_invoices.view", "oro_invoices.pay"})
+
+
+def decimal_text(value: Decimal | str | int) -> str:
+    """A decimal as exact text for storage."""
+    return format(Decimal(str(value)), "f")
+
+
+def to_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"not a decimal: {text!r}") from None
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _address(a: Address | dict | None) -> dict | None:
+    if a is None:
+        return None
+    return a.as_dict() if isinstance(a, Address) else dict(a)
+
+
+class Records:
+    """Create and find organizations, customers, users, orders and API tokens."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def _insert(self, table, **values) -> int:
+        with self.engine.begin() as c:
+            return c.execute(insert(table).values(**values)).inserted_primary_key[0]
+
+    def count(self, table) -> int:
+        with self.engine.connect() as c:
+            return c.execute(select(func.count()).select_from(table)).scalar_one()
+
+    def ensure_organization(self, organization_id: int, name: str = "") -> int:
+        with self.engine.connect() as c:
+            found = c.execute(select(m.organizations.c.id)
+                              .where(m.organizations.c.id == organization_id)).first()
+        if found is None:
+            self._insert(m.organizations, id=organization_id,
+                         name=name or f"Organization {organization_id}")
+        return organization_id
+
+    def add_organization(self, name: str) -> int:
+        return self._insert(m.organizations, name=name)
+
+    def add_website(self, organization_id: int, name: str) -> int:
+        return self._insert(m.websites, organization_id=organization_id, name=name)
+
+    def add_customer_group(self, name: str) -> int:
+        return self._insert(m.customer_groups, name=name)
+
+    def add_customer(self, name: str, *, parent_id: int | None = None, group_id: int | None = None,
+                     organization_id: int | None = 1) -> int:
+        return self._insert(m.customers, name=name, parent_id=parent_id, group_id=group_id,
+                            organization_id=organization_id)
+
+    def add_customer_user(self, customer_id: int, email: str, name: str = "", *,
+                          password: str | None = None,
+                          invoice_role: InvoiceRole | str = InvoiceRole.OWN) -> int:
+        return self._insert(m.customer_users, customer_id=customer_id, email=email.lower(),
+                            name=name or email, invoice_role=InvoiceRole(invoice_role).value,
+                            password_hash=generate_password_hash(password) if password else "")
+
+    def add_admin(self, username: str, password: str | None = None, *, name: str = "",
+                  email: str = "", organization_id: int | None = 1,
+                  permissions: Iterable[str] = PERMISSIONS) -> int:
+        return self._insert(m.admin_users, username=username, name=name or username,
+                            email=email, organization_id=organization_id,
+                            permissions=sorted(set(permissions)),
+                            password_hash=generate_password_hash(password) if password else "")
+
+    def add_order(self, *, identifier: str = "", currency: str = "USD", organization_id: int = 1,
+                  customer_id: int | None = None, customer_user_id: int | None = None,
+                  website_id: int | None = None, lines: Iterable[OrderLine] = (),
+                  bill_to: Address | dict | None = None, ship_to: Address | dict | None = None,
+                  created_at: dt.datetime | None = None) -> int:
+        lines = list(lines)
+        with self.engine.begin() as c:
+            order_id = c.execute(insert(m.orders).values(
+                identifier=identifier or f"tmp-{secrets.token_hex(8)}",
+                organization_id=organization_id, website_id=website_id, customer_id=customer_id,
+                customer_user_id=customer_user_id, currency=currency, bill_to=_address(bill_to),
+                ship_to=_address(ship_to),
+                created_at=created_at or dt.datetime.now(dt.timezone.utc))).inserted_primary_key[0]
+            if not identifier:
+                c.execute(m.orders.update().where(m.orders.c.id == order_id)
+                          .values(identifier=f"SO-{order_id:05d}"))
+            for position, line in enumerate(lines, start=1):
+                c.execute(insert(m.order_lines).values(
+                    order_id=order_id, position=position, description=line.description,
+                    sku=line.sku, unit=line.unit, quantity=decimal_text(line.quantity),
+                    unit_price=decimal_text(line.unit_price), tax_rate=decimal_text(line.tax_rate)))
+        return order_id
+
+    def add_api_token(self, admin_user_id: int, name: str = "demo",
+                      token: str | None = None) -> str:
+        """A new API token for an admin user; only its hash is stored."""
+        token = token or secrets.token_urlsafe(32)
+        self._insert(m.api_tokens, token_hash=token_hash(token), name=name,
+                     admin_user_id=admin_user_id, created_at=dt.datetime.now(dt.timezone.utc))
+        return token
+
+    # -- lookups ---------------------------------------------------------------------
+    def row(self, table, row_id: int | None):
+        if row_id is None:
+            return None
+        with self.engine.connect() as c:
+            return c.execute(select(table).where(table.c.id == row_id)).first()
+
+    def rows(self, table, *where, order_by=None) -> list:
+        with self.engine.connect() as c:
+            stmt = select(table).where(*where).order_by(order_by if order_by is not None
+                                                        else table.c.id)
+            return list(c.execute(stmt))
+
+    def check_admin(self, username: str, password: str):
+        """The admin row when the password matches, else None."""
+        rows = self.rows(m.admin_users, m.admin_users.c.username == username.strip())
+        if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
+            return rows[0]
+        return None
+
+    def check_customer_user(self, email: str, password: str):
+        rows = self.rows(m.customer_users, m.customer_users.c.email == email.strip().lower())
+        if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
+            return rows[0]
+        return None
+
+    def admin_for_token(self, token: str):
+        """The admin row owning an API token, or None."""
+        t = m.api_tokens
+        with self.engine.connect() as c:
+            found = c.execute(select(t.c.admin_user_id)
+                              .where(t.c.token_hash == token_hash(token))).first()
+        return None if found is None else self.row(m.admin_users, found[0])
+
+    def name_of(self, table, row_id: int | None, fallback: str = "") -> str:
+        row = self.row(table, row_id)
+        return row.name if row is not None else fallback

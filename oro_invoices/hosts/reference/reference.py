@@ -1,0 +1,246 @@
+"""``ReferenceHost``: the reference commerce host's adapter object, URLs, layout and seeder.
+
+``oro_invoices.hosts`` entry point ``reference`` names ``make_test_host``: a
+fresh host on a temporary SQLite file, with its Flask application built (so
+its URLs are real routes), closed and deleted by ``close()``.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from typing import Any, Iterable
+
+import jinja2
+from markupsafe import Markup
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+
+from oro_invoices.adapters.commerce import (
+    CustomerRef,
+    CustomerUserRef,
+    InvoiceRole,
+    OrderLine,
+    OrderSnapshot,
+)
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
+from oro_invoices.adapters.ui import EmailTemplate
+from oro_invoices.domain.invoice import Address
+from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.adapter import (
+    ReferenceConfigStore,
+    ReferenceCustomers,
+    ReferenceEmailTemplates,
+    ReferenceMenu,
+    ReferenceOrders,
+    ReferenceOrderView,
+    ReferenceStorefront,
+    ReferenceUsers,
+)
+from oro_invoices.hosts.reference.records import STOREFRONT_PERMISSIONS, Records
+
+TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
+MENU_GROUPS = (("dashboard", "Dashboard"), ("sales", "Sales"), ("customers", "Customers"),
+               ("system", "System"))
+
+
+def sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(conn, _record):
+        cur = conn.cursor()
+        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.close()
+    return engine
+
+
+class ReferenceUrls:
+    """URLs from the Flask app's routes: ``flask.url_for`` in a request, the bound map outside."""
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self.app: Any = None
+
+    def url_for(self, endpoint: str, *, external: bool = False, **params: Any) -> str:
+        import flask
+        if self.app is None:
+            raise RuntimeError("The reference host's URLs need its Flask app (create_app).")
+        if flask.has_request_context() and flask.current_app._get_current_object() is self.app:
+            return flask.url_for(endpoint, _external=external, **params)
+        scheme, _, netloc = self.base_url.partition("://")
+        adapter = self.app.url_map.bind(netloc, url_scheme=scheme or "http")
+        return adapter.build(endpoint, params, force_external=external)
+
+
+class ReferenceLayout:
+    """The host's two layouts (back-office, storefront), with menus built from the registries."""
+
+    def __init__(self, host: "ReferenceHost"):
+        self.host = host
+        self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+
+    def wrap(self, fragment: str, *, title: str, area: str = "backoffice") -> str:
+        import flask
+        in_request = flask.has_request_context()
+        user = self.host.users.current()
+        flashes = flask.get_flashed_messages(with_categories=True) if in_request else []
+        ctx = self.host.scope_for(user)
+        context = dict(content=Markup(fragment), title=title, user=user,
+                       flashes=flashes, shop_name=self.host.shop_name, url=self._url,
+                       csrf_token=self._csrf() if in_request else "",
+                       active_path=flask.request.path if in_request else "")
+        if area == "storefront":
+            entries = self.host.storefront.visible_account_entries(ctx) \
+                if user.kind == "customer_user" else []
+            return self.env.get_template("store_layout.html").render(account_entries=entries,
+                                                                     **context)
+        groups = []
+        if user.kind == "admin":
+            visible = self.host.menu.visible(ctx)
+            for key, label in MENU_GROUPS:
+                items = [e for e in visible if e.parent == key]
+                if items:
+                    groups.append((label, items))
+        return self.env.get_template("admin_layout.html").render(menu=groups, **context)
+
+    def _url(self, endpoint: str, **params: Any) -> str:
+        try:
+            return self.host.urls.url_for(endpoint, **params)
+        except Exception:
+            return "#"
+
+    def _csrf(self) -> str:
+        from oro_invoices.adapters.flask.pages import SessionCsrf
+        return SessionCsrf().token()
+
+
+class ReferenceHost:
+    """The reference host adapter (entry point ``reference``)."""
+
+    name = "reference"
+    capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
+                              "email_customisation"})
+
+    def __init__(self, engine: Engine, *, base_url: str = "http://127.0.0.1:8765",
+                 shop_name: str = "Reference Commerce"):
+        self.engine = engine
+        self.shop_name = shop_name
+        m.metadata.create_all(engine)
+        self.records = Records(engine)
+        self.config = ReferenceConfigStore(engine)
+        self.menu = ReferenceMenu(self)
+        self.order_view = ReferenceOrderView(self)
+        self.email_templates = ReferenceEmailTemplates(engine)
+        self.storefront = ReferenceStorefront(self)
+        self.orders = ReferenceOrders(engine)
+        self.customers = ReferenceCustomers(engine)
+        self.users = ReferenceUsers(self._session_user)
+        self.urls = ReferenceUrls(base_url)
+        self.layout = ReferenceLayout(self)
+        self._cleanup: list[str] = []
+
+    # -- who is logged in -----------------------------------------------------------
+    def _session_user(self) -> tuple[CurrentUser, frozenset[str]] | None:
+        """The user of the current request (admin under /admin, else the customer user).
+
+        None outside a request; anonymous inside one when nobody is logged in.
+        """
+        import flask
+        if not flask.has_request_context():
+            return None
+        if "oro_host_user" in flask.g:
+            return flask.g.oro_host_user
+        from oro_invoices.hosts.reference.auth import session_user
+        found = session_user(self, flask.request.path, flask.session) or (ANONYMOUS, frozenset())
+        flask.g.oro_host_user = found
+        return found
+
+    def admin_user(self, row) -> tuple[CurrentUser, frozenset[str]]:
+        user = CurrentUser(id=row.id, kind="admin", name=row.name or row.username,
+                           email=row.email, organization_id=row.organization_id)
+        return user, frozenset(row.permissions or ())
+
+    def customer_user(self, row) -> tuple[CurrentUser, frozenset[str]]:
+        customer = self.records.row(m.customers, row.customer_id)
+        user = CurrentUser(id=row.id, kind="customer_user", name=row.name, email=row.email,
+                           organization_id=customer.organization_id if customer else None,
+                           customer_user_id=row.id)
+        granted = frozenset() if row.invoice_role == "none" else STOREFRONT_PERMISSIONS
+        return user, granted
+
+    def scope_for(self, user: CurrentUser) -> ScopeContext:
+        """Where the user's menu entries are decided (organization; customer and group)."""
+        if user.kind == "customer_user" and user.customer_user_id is not None:
+            ref = self.customers.get_customer_user(user.customer_user_id)
+            customer = self.customers.get_customer(ref.customer_id) if ref else None
+            if customer is not None:
+                return ScopeContext(organization_id=customer.organization_id,
+                                    customer_group_id=customer.group_id, customer_id=customer.id)
+        return ScopeContext(organization_id=user.organization_id)
+
+    # -- the conformance kit's seeder -------------------------------------------------
+    def seeder(self) -> "ReferenceHost":
+        return self
+
+    def add_customer(self, name: str, *, parent_id: int | None = None,
+                     group_id: int | None = None, organization_id: int | None = 1) -> CustomerRef:
+        if group_id is not None and self.records.row(m.customer_groups, group_id) is None:
+            self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}")
+        cid = self.records.add_customer(name, parent_id=parent_id, group_id=group_id,
+                                        organization_id=organization_id)
+        return self.customers.get_customer(cid)
+
+    def add_customer_user(self, customer_id: int, email: str, name: str = "",
+                          invoice_role: InvoiceRole = InvoiceRole.OWN, *,
+                          password: str | None = None) -> CustomerUserRef:
+        uid = self.records.add_customer_user(customer_id, email, name, password=password,
+                                             invoice_role=invoice_role)
+        return self.customers.get_customer_user(uid)
+
+    def add_order(self, *, identifier: str = "", currency: str = "USD", organization_id: int = 1,
+                  customer_id: int | None = None, customer_user_id: int | None = None,
+                  website_id: int | None = None, lines: Iterable[OrderLine] = (),
+                  bill_to: Address | None = None, ship_to: Address | None = None) -> OrderSnapshot:
+        oid = self.records.add_order(identifier=identifier, currency=currency,
+                                     organization_id=organization_id, customer_id=customer_id,
+                                     customer_user_id=customer_user_id, website_id=website_id,
+                                     lines=lines, bill_to=bill_to, ship_to=ship_to)
+        return self.orders.get(oid)
+
+    def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *, name: str = "Admin",
+                    organization_id: int = 1) -> CurrentUser:
+        """Outside requests: act as a back-office user holding exactly ``permissions``."""
+        user = CurrentUser(id=0, kind="admin", name=name, email="admin@reference.test",
+                           organization_id=organization_id)
+        self.users.force(user, permissions)
+        return user
+
+    def login_customer_user(self, customer_user_id: int) -> CurrentUser:
+        row = self.records.row(m.customer_users, customer_user_id)
+        user, granted = self.customer_user(row)
+        self.users.force(user, granted)
+        return user
+
+    def logout(self) -> None:
+        self.users.force(ANONYMOUS, ())
+
+    def customise_template(self, name: str, **changes: str) -> EmailTemplate:
+        return self.email_templates.customise(name, **changes)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        for path in self._cleanup:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def make_test_host() -> ReferenceHost:
+    """A fresh reference host on a temporary SQLite file (for the conformance kit)."""
+    from oro_invoices.hosts.reference.app import create_app
+    tmp = tempfile.mkdtemp(prefix="oro-reference-host-")
+    app = create_app(data_dir=tmp, install=False, migrate=False)
+    host = app.extensions["oro_reference_host"]
+    host._cleanup.append(tmp)
+    return host

@@ -1,0 +1,200 @@
+"""Demo data for the reference host: two organizations, customers, users of every role, invoices.
+
+``seed(app)`` fills an empty shop and returns what ``demo.json`` lists (logins,
+ids, the API token). Invoices are made through the add-on's service, as an
+importing ERP would, some posted (with their PDFs), some paid.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
+from oro_invoices.domain.invoice import Address
+from oro_invoices.hosts.reference import models as m
+from oro_invoices.integration.config import Settings
+
+DEMO_PASSWORD = "demo1234"
+ADMIN = {"username": "admin", "password": "admin1234"}
+ADMIN_JP = {"username": "admin.jp", "password": "admin1234"}
+
+PRODUCTS = {
+    "EUR": [("Cordless drill 18 V", "DRL-18V", "item", "149.90", "0.19"),
+            ("Safety gloves, size L (pair)", "GLV-L", "pair", "4.75", "0.19"),
+            ("Technical handbook, 3rd edition", "BOOK-TH3", "item", "39.00", "0.07"),
+            ("Hex bolt M8x40, box of 100", "BLT-M8-40", "box", "12.60", "0.19"),
+            ("On-site installation", "SVC-INST", "hour", "85.00", "0.19")],
+    "USD": [("Shop vacuum 12 gal", "VAC-12", "item", "129.00", "0.0725"),
+            ("Work light LED 5000 lm", "LGT-5K", "item", "59.50", "0.0725"),
+            ("Freight", "FREIGHT", "shipment", "45.00", "0")],
+    "JPY": [("Precision screwdriver set", "PSD-24", "set", "3800", "0.10"),
+            ("Sencha green tea, 1 kg", "TEA-1KG", "bag", "2400", "0.08"),
+            ("Delivery", "DELIV", "shipment", "1100", "0.10")],
+}
+
+
+def _address(name: str, company: str, street: str, city: str, postal: str, country: str) -> Address:
+    return Address(name=name, organization=company, street=street, city=city,
+                   postal_code=postal, country=country)
+
+
+def seed(app, today: dt.date | None = None) -> dict[str, Any]:
+    """Fill the reference shop with demo data; returns the logins and ids for ``demo.json``."""
+    host = app.extensions["oro_reference_host"]
+    ext = app.extensions["oro_invoices"]
+    rec = host.records
+    service = ext.service
+    today = today or dt.date.today()
+
+    org1 = rec.add_organization("Northwind Supply GmbH")
+    org2 = rec.add_organization("Sakura Trading K.K.")
+    web_eu = rec.add_website(org1, "Northwind EU Store")
+    web_us = rec.add_website(org1, "Northwind US Store")
+    web_jp = rec.add_website(org2, "Sakura Online")
+    wholesale = rec.add_customer_group("Wholesale")
+    retail = rec.add_customer_group("Retail")
+
+    acme = rec.add_customer("Acme Industries AG", group_id=wholesale, organization_id=org1)
+    acme_berlin = rec.add_customer("Acme Industries – Berlin Branch", parent_id=acme,
+                                   group_id=wholesale, organization_id=org1)
+    globex = rec.add_customer("Globex Corporation", group_id=retail, organization_id=org1)
+    initech = rec.add_customer("Initech GmbH", group_id=retail, organization_id=org1)
+    tanaka = rec.add_customer("Tanaka Seisakusho", group_id=wholesale, organization_id=org2)
+    customers = [(acme, "Acme Industries AG", None), (acme_berlin, "Acme Industries – Berlin Branch", acme),
+                 (globex, "Globex Corporation", None), (initech, "Initech GmbH", None),
+                 (tanaka, "Tanaka Seisakusho", None)]
+
+    users_spec = [
+        (acme, "amanda.cole@acme.example", "Amanda Cole", InvoiceRole.CORPORATE),
+        (acme, "ben.ortiz@acme.example", "Ben Ortiz", InvoiceRole.DEPARTMENT),
+        (acme, "carla.nguyen@acme.example", "Carla Nguyen", InvoiceRole.OWN),
+        (acme, "no.access@acme.example", "Nate Noaccess", InvoiceRole.NONE),
+        (acme_berlin, "dieter.berg@acme.example", "Dieter Berg", InvoiceRole.OWN),
+        (globex, "gina.park@globex.example", "Gina Park", InvoiceRole.DEPARTMENT),
+        (initech, "peter.gibbons@initech.example", "Peter Gibbons", InvoiceRole.OWN),
+        (tanaka, "hiro.tanaka@tanaka.example", "Hiro Tanaka", InvoiceRole.DEPARTMENT),
+    ]
+    users = []
+    for cid, email, name, role in users_spec:
+        uid = rec.add_customer_user(cid, email, name, password=DEMO_PASSWORD, invoice_role=role)
+        users.append({"id": uid, "email": email, "password": DEMO_PASSWORD, "customer_id": cid,
+                      "role": role.value, "name": name})
+    by_email = {u["email"]: u for u in users}
+
+    admin_id = rec.add_admin(ADMIN["username"], ADMIN["password"], name="Alex Admin",
+                             email="alex.admin@northwind.example", organization_id=org1)
+    rec.add_admin(ADMIN_JP["username"], ADMIN_JP["password"], name="Yuki Sato",
+                  email="yuki.sato@sakura.example", organization_id=org2)
+    token = rec.add_api_token(admin_id, name="demo ERP")
+
+    settings = Settings(host.config)
+    settings.set("oro_invoices.enabled", True)
+    for key, value in {"company_name": "Northwind Supply GmbH",
+                       "business_address": "Hafenstraße 12\n20457 Hamburg\nGermany",
+                       "phone": "+49 40 555 0100", "contact_email": "billing@northwind.example",
+                       "website_url": "https://northwind.example", "tax_id": "DE811234567"}.items():
+        settings.set(f"oro_invoices.seller.{key}", value, "organization", org1)
+    for key, value in {"company_name": "Sakura Trading K.K.",
+                       "business_address": "1-2-3 Marunouchi, Chiyoda-ku\nTokyo 100-0005\nJapan",
+                       "phone": "+81 3 5555 0100", "contact_email": "seikyu@sakura.example",
+                       "website_url": "https://sakura.example", "tax_id": "T1234567890123"}.items():
+        settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
+    settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
+    settings.set("oro_invoices.locale", "ja_JP", "organization", org2)
+
+    addresses = {
+        acme: _address("Accounts Payable", "Acme Industries AG", "Industriestraße 5", "Stuttgart", "70565", "DE"),
+        acme_berlin: _address("Dieter Berg", "Acme Industries – Berlin Branch", "Friedrichstraße 100", "Berlin", "10117", "DE"),
+        globex: _address("Gina Park", "Globex Corporation", "500 Market Street", "San Francisco", "94105", "US"),
+        initech: _address("Peter Gibbons", "Initech GmbH", "Bürostraße 9", "Munich", "80331", "DE"),
+        tanaka: _address("Hiro Tanaka", "Tanaka Seisakusho", "4-5-6 Umeda, Kita-ku", "Osaka", "530-0001", "JP"),
+    }
+
+    # (customer, buyer email, website, currency, product indexes with quantities, days ago, plan)
+    plan = [
+        (acme, "amanda.cole@acme.example", web_eu, "EUR", [(0, "2"), (2, "5"), (4, "3.5")], 40, "paid"),
+        (acme, "ben.ortiz@acme.example", web_eu, "EUR", [(1, "40"), (3, "6")], 33, "partial"),
+        (acme, "carla.nguyen@acme.example", web_eu, "EUR", [(0, "1"), (2, "2")], 26, "posted"),
+        (acme, "carla.nguyen@acme.example", web_eu, "EUR", [(3, "12"), (1, "10")], 5, "draft"),
+        (acme_berlin, "dieter.berg@acme.example", web_eu, "EUR", [(0, "3"), (4, "8")], 21, "posted"),
+        (acme_berlin, "dieter.berg@acme.example", web_eu, "EUR", [(2, "1")], 2, "draft"),
+        (globex, "gina.park@globex.example", web_us, "USD", [(0, "2"), (1, "4"), (2, "1")], 30, "external"),
+        (globex, "gina.park@globex.example", web_us, "USD", [(1, "10"), (2, "1")], 12, "posted"),
+        (globex, "gina.park@globex.example", web_us, "USD", [(0, "1")], 1, "draft"),
+        (initech, "peter.gibbons@initech.example", web_eu, "EUR", [(4, "16"), (2, "4")], 18, "forced"),
+        (tanaka, "hiro.tanaka@tanaka.example", web_jp, "JPY", [(0, "3"), (1, "5"), (2, "1")], 15, "posted"),
+        (tanaka, "hiro.tanaka@tanaka.example", web_jp, "JPY", [(1, "2"), (2, "1")], 3, "draft"),
+    ]
+    orders = []
+    for n, (cid, email, website, currency, items, days, state) in enumerate(plan, start=1):
+        org = org2 if cid == tanaka else org1
+        buyer = by_email[email]
+        lines = [OrderLine(*_line(currency, i, qty)) for i, qty in items]
+        created = dt.datetime.combine(today - dt.timedelta(days=days + 2), dt.time(9, 30),
+                                      tzinfo=dt.timezone.utc)
+        order_id = rec.add_order(identifier=f"SO-{1000 + n}", currency=currency,
+                                 organization_id=org, customer_id=cid, customer_user_id=buyer["id"],
+                                 website_id=website, lines=lines, bill_to=addresses[cid],
+                                 ship_to=addresses[cid], created_at=created)
+        orders.append({"id": order_id, "customer_id": cid, "customer_user_id": buyer["id"],
+                       "identifier": f"SO-{1000 + n}"})
+        _invoice(service, order_id, host, today - dt.timedelta(days=days), state, n)
+
+    # A second invoice for one order (a partial delivery), to show several on the order's tab.
+    _invoice(service, orders[0]["id"], host, today - dt.timedelta(days=8), "draft", 99)
+
+    return {
+        "admin": dict(ADMIN), "admins": [dict(ADMIN), dict(ADMIN_JP)], "api_token": token,
+        "customer_users": [{k: u[k] for k in ("id", "email", "password", "customer_id", "role")}
+                           for u in users],
+        "customers": [{"id": cid, "name": name, "parent_id": parent} for cid, name, parent in customers],
+        "orders": orders,
+        "organizations": [{"id": org1, "name": "Northwind Supply GmbH"},
+                          {"id": org2, "name": "Sakura Trading K.K."}],
+    }
+
+
+def _line(currency: str, index: int, quantity: str) -> tuple:
+    description, sku, unit, price, rate = PRODUCTS[currency][index]
+    return (description, Decimal(quantity), Decimal(price), Decimal(rate), sku, unit)
+
+
+def _invoice(service, order_id: int, host, invoice_date: dt.date, state: str, n: int) -> None:
+    order = host.orders.get(order_id)
+    payload = {
+        "external_id": f"ERP-{order.identifier}-{n}",
+        "invoice_date": invoice_date.isoformat(),
+        "due_date": (invoice_date + dt.timedelta(days=30)).isoformat(),
+        "currency": order.currency, "organization_id": order.organization_id,
+        "website_id": order.website_id, "customer_id": order.customer_id,
+        "customer_user_id": order.customer_user_id, "order_id": order.id,
+        "order_identifier": order.identifier,
+        "bill_to": order.bill_to.as_dict() if order.bill_to else None,
+        "ship_to": order.ship_to.as_dict() if order.ship_to else None,
+        "lines": [{"description": l.description, "sku": l.sku, "unit": l.unit,
+                   "quantity": str(l.quantity), "unit_price": str(l.unit_price),
+                   "tax_rate": str(l.tax_rate)} for l in order.lines],
+    }
+    if state == "external":
+        payload["external_payment_url"] = "https://pay.example.com/checkout/" + order.identifier
+    doc = service.create(payload, actor="ERP import")
+    if state == "draft":
+        return
+    doc = service.post(doc.id, actor="ERP import")
+    if state == "paid":
+        service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge",
+                                        "amount": str(doc.total_amount),
+                                        "provider_reference": f"BANK-{doc.id}",
+                                        "notes": "Received by bank transfer"}, actor="Accounting")
+    elif state == "partial":
+        half = (doc.total_amount / 2).quantize(Decimal("0.01"))
+        service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge",
+                                        "amount": str(half), "provider_reference": f"BANK-{doc.id}",
+                                        "notes": "First instalment"}, actor="Accounting")
+    elif state == "forced":
+        service.force_payment_status(doc.id, "invoiced", actor="ERP import")
+
+
+def is_seeded(app) -> bool:
+    return app.extensions["oro_reference_host"].records.count(m.organizations) > 0

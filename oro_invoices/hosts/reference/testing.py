@@ -1,0 +1,103 @@
+"""Test helpers for the reference shop: a seeded shop per test, and a browser-like client.
+
+Seeding (password hashes, PDFs) takes seconds, so it is done once per process
+into a template directory that each ``make_shop`` copies.
+"""
+from __future__ import annotations
+
+import atexit
+import re
+import shutil
+import tempfile
+import threading
+from html import unescape
+from pathlib import Path
+from typing import Any
+
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import upgrade
+
+_template: dict[str, Any] = {}
+_lock = threading.Lock()
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def _seeded_template() -> tuple[Path, dict[str, Any]]:
+    from oro_invoices.hosts.reference.app import create_app
+    from oro_invoices.hosts.reference.seed import seed
+    with _lock:
+        if not _template:
+            path = Path(tempfile.mkdtemp(prefix="oro-shop-template-"))
+            atexit.register(shutil.rmtree, path, True)
+            db = Database(f"sqlite:///{path / 'shop.db'}")
+            upgrade(db)
+            db.dispose()
+            app = create_app(path, migrate=False, testing=True)
+            info = seed(app)
+            app.extensions["oro_reference_host"].engine.dispose()
+            app.extensions["oro_invoices"].service.db.dispose()
+            _template.update(path=path, info=info)
+        return _template["path"], _template["info"]
+
+
+def make_shop(target: str | Path, *, seeded: bool = True, **options: Any):
+    """A reference shop in ``target`` (a copy of the seeded template); returns (app, info)."""
+    from oro_invoices.hosts.reference.app import create_app
+    target = Path(target)
+    info: dict[str, Any] = {}
+    if seeded:
+        source, info = _seeded_template()
+        shutil.copytree(source, target, dirs_exist_ok=True)
+    else:
+        target.mkdir(parents=True, exist_ok=True)
+        db = Database(f"sqlite:///{target / 'shop.db'}")
+        upgrade(db)
+        db.dispose()
+    app = create_app(target, migrate=False, testing=True, **options)
+    return app, info
+
+
+def form_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    found = _TOKEN.search(html)
+    if not found:
+        raise AssertionError("the page has no form with a csrf_token")
+    return found.group(1)
+
+
+def text_of(html: str) -> str:
+    """A page's visible text, tags removed and whitespace collapsed (what a user reads)."""
+    html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S | re.I)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", html))).strip()
+
+
+class ShopClient:
+    """A Flask test client that logs in through the forms and submits forms with their token."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+
+    def get(self, url: str, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def submit(self, page_url: str, action: str, data: dict[str, Any], **kwargs):
+        """Open ``page_url``, take its form's CSRF token, POST ``data`` to ``action``."""
+        token = form_token(self.client.get(page_url).get_data(as_text=True))
+        return self.client.post(action, data={**data, "csrf_token": token}, **kwargs)
+
+    def login_admin(self, username: str = "admin", password: str = "admin1234"):
+        resp = self.submit("/admin/login", "/admin/login",
+                           {"username": username, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return resp
+
+    def login_customer(self, email: str, password: str = "demo1234"):
+        resp = self.submit("/customer/login", "/customer/login",
+                           {"email": email, "password": password})
+        assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
+        return resp
+
+    @property
+    def service(self):
+        return self.app.extensions["oro_invoices"].service

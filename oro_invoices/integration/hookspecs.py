@@ -1,0 +1,179 @@
+"""Hook specifications: every way a plugin can extend oro-invoices.
+
+Plugins implement these with ``@oro_invoices.integration.plugins.hookimpl`` and are found
+through the entry-point group ``oro_invoices``. The add-on always calls hooks
+with keyword arguments, so an implementation may accept any subset of the
+arguments, and new arguments may be added without breaking it.
+
+Sections: lifecycle, numbering, documents, mail, payments, UI.
+Each hook is documented in ``docs/hooks.md`` under a heading that is its signature.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+
+PROJECT = "oro_invoices"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@dataclass(frozen=True)
+class ViewSection:
+    """A block a plugin adds to an invoice view page; ``html`` must already be escaped."""
+
+    key: str
+    title: str
+    html: str
+    position: int = 100
+
+
+# -- lifecycle ------------------------------------------------------------------------
+# Past-tense events, called after the change is committed. Return values are ignored.
+# An exception raised here is logged and does not undo the change.
+
+@hookspec
+def invoice_created(invoice: InvoiceDocument, actor: str) -> None:
+    """An invoice was created (by the API, an import or from an order).
+
+    :param invoice: the new invoice as stored (a draft unless imported as posted).
+    :param actor: who did it: a user name, "api:<client>" or "system".
+    """
+
+
+@hookspec
+def invoice_updated(invoice: InvoiceDocument, actor: str) -> None:
+    """A draft invoice's document fields or lines changed.
+
+    :param invoice: the invoice after the change.
+    :param actor: who did it.
+    """
+
+
+@hookspec
+def invoice_posted(invoice: InvoiceDocument, actor: str) -> None:
+    """An invoice was posted: it now has its number (and PDF) and is frozen.
+
+    :param invoice: the posted invoice, with ``invoice_number`` and ``posted_at`` set.
+    :param actor: who did it.
+    """
+
+
+@hookspec
+def invoice_deleted(invoice: InvoiceDocument, actor: str) -> None:
+    """A draft invoice was deleted.
+
+    :param invoice: the invoice as it was just before deletion.
+    :param actor: who did it.
+    """
+
+
+@hookspec
+def invoice_paid(invoice: InvoiceDocument, actor: str) -> None:
+    """An invoice became paid in full.
+
+    :param invoice: the invoice with its new payment status.
+    :param actor: who or what recorded the payment ("stripe-webhook", a user name …).
+    """
+
+
+@hookspec
+def invoice_payment_status_changed(invoice: InvoiceDocument, old_status: PaymentStatus,
+                                   new_status: PaymentStatus, actor: str) -> None:
+    """An invoice's payment status changed (recalculated or forced).
+
+    :param invoice: the invoice with its new payment status.
+    :param old_status: the status before the change.
+    :param new_status: the status now (equal to ``invoice.payment_status``).
+    :param actor: who or what changed it.
+    """
+
+
+# -- numbering ------------------------------------------------------------------------
+
+@hookspec(firstresult=True)
+def invoice_number(invoice: InvoiceDocument, prefix: str, posted_at: dt.datetime,
+                   sequence: int) -> str | None:
+    """The number of an invoice being posted. Stops at the first non-None result.
+
+    The default plugin returns ``INV-2026-11-00001`` (prefix, year, month, sequence).
+
+    :param invoice: the invoice being posted (still without a number).
+    :param prefix: the configured ``oro_invoices.number_prefix`` for its organization.
+    :param posted_at: the posting time (timezone-aware).
+    :param sequence: the next value of the gapless counter of the invoice's organization and
+        month, allocated under a row lock; a generator that ignores it must ensure uniqueness
+        itself.
+    :return: the number, or None to leave the choice to the next plugin.
+    """
+
+
+# -- documents ------------------------------------------------------------------------
+
+@hookspec
+def invoice_pdf_context(invoice: InvoiceDocument) -> dict[str, Any] | None:
+    """Extra variables for the invoice PDF template.
+
+    Results are merged (``plugins.merge_dicts``); when two plugins give the same key, the
+    plugin registered last wins, so any plugin overrides a default plugin.
+
+    :param invoice: the invoice being rendered (at posting).
+    :return: a dict of template variables, or None.
+    """
+
+
+@hookspec
+def invoice_template_dirs() -> list[str] | None:
+    """Directories of Jinja2 templates that override the package's defaults.
+
+    Lookup order: host overrides, then these directories (in call order), then the
+    package's templates.
+
+    :return: a list of directory paths, or None.
+    """
+
+
+# -- mail -----------------------------------------------------------------------------
+
+@hookspec
+def invoice_email_context(invoice: InvoiceDocument) -> dict[str, Any] | None:
+    """Extra variables for the ``invoice_notification_template`` email.
+
+    Results are merged like ``invoice_pdf_context``'s; the built-in variables
+    (``invoice``, ``payment_url``, ``seller``) cannot be replaced.
+
+    :param invoice: the invoice being sent.
+    :return: a dict of template variables, or None.
+    """
+
+
+# -- payments -------------------------------------------------------------------------
+
+@hookspec
+def register_payment_methods() -> list[Any] | None:
+    """Payment methods this plugin provides, each with a ``code`` and a ``label``.
+
+    Settings pick exactly one of them by its ``code`` (``oro_invoices.payment_method``).
+    No provider ships with the add-on yet: Stripe and OroPay are to be contributed through
+    this hook; until one is registered, the storefront offers no online payment.
+
+    :return: a list of payment method objects, or None.
+    """
+
+
+# -- UI -------------------------------------------------------------------------------
+
+@hookspec
+def invoice_view_sections(invoice: InvoiceDocument, area: str) -> list[ViewSection] | None:
+    """Extra sections on an invoice's view page, ordered by ``position``.
+
+    :param invoice: the invoice shown.
+    :param area: "backoffice" or "storefront".
+    :return: a list of ``ViewSection``, or None.
+    """

@@ -1,0 +1,230 @@
+"""The add-on's tables. No foreign keys into host tables: host ids plus snapshots.
+
+A posted invoice row and its lines are frozen (see ``triggers.py``); what may
+still change lives in its own tables: payment state and transactions, notes,
+activity, and the stored PDF record (insert-once).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    literal_column,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from oro_invoices.persistence.metadata import metadata
+from oro_invoices.persistence.types import ExactDecimal, UTCDateTime
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT elsewhere.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    metadata = metadata
+
+
+class Invoice(Base):
+    """The invoice document. Amounts are integer minor units of ``currency``."""
+
+    __tablename__ = "oro_invoice_invoice"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'posted')", name="status"),
+        CheckConstraint("status = 'draft' OR invoice_number IS NOT NULL", name="posted_has_number"),
+        # Each organization is its own issuer: numbers and external ids are unique within it.
+        UniqueConstraint("organization_id", "invoice_number", name="uq_oro_invoice_invoice_org_number"),
+        UniqueConstraint("organization_id", "external_id", name="uq_oro_invoice_invoice_org_external_id"),
+        Index("ix_oro_invoice_invoice_date_id", "invoice_date", "id"),
+        Index("ix_oro_invoice_invoice_org_date_id", "organization_id", "invoice_date", "id"),
+        Index("ix_oro_invoice_invoice_customer_date_id", "customer_id", "invoice_date", "id"),
+        Index("ix_oro_invoice_invoice_order", "order_id"),
+        Index("ix_oro_invoice_invoice_chain", "chain_key", "chain_seq", unique=True),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    status: Mapped[str] = mapped_column(String(16), default="draft")
+    invoice_number: Mapped[str | None] = mapped_column(String(64))
+    external_id: Mapped[str | None] = mapped_column(String(128))
+    organization_id: Mapped[int] = mapped_column(BigInteger)
+    website_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_user_id: Mapped[int | None] = mapped_column(BigInteger)
+    customer_name: Mapped[str] = mapped_column(String(255), default="")
+    customer_user_email: Mapped[str] = mapped_column(String(255), default="")
+    order_id: Mapped[int | None] = mapped_column(BigInteger)
+    order_identifier: Mapped[str] = mapped_column(String(128), default="")
+    invoice_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    bill_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    ship_to: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    seller: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    subtotal: Mapped[int] = mapped_column(BigInteger, default=0)
+    tax_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    total_amount: Mapped[int] = mapped_column(BigInteger, default=0)
+    external_payment_url: Mapped[str | None] = mapped_column(String(2048))
+    payment_token: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    posted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    chain_key: Mapped[str | None] = mapped_column(String(64))
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+    lines: Mapped[list["InvoiceLineRow"]] = relationship(
+        back_populates="invoice", order_by="InvoiceLineRow.position",
+        cascade="all, delete-orphan", passive_deletes=True)
+    payment_state: Mapped["PaymentState"] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, uselist=False)
+    document: Mapped["InvoiceDocumentRow | None"] = relationship(uselist=False, viewonly=True)
+
+
+# Sort expressions for nullable columns; the indexes below are built on exactly these.
+SORT_INVOICE_NUMBER = func.coalesce(Invoice.invoice_number, literal_column("''"))
+SORT_DUE_DATE = func.coalesce(Invoice.due_date, literal_column("'9999-12-31'"))
+
+# Grid sorts within an organization (the back-office and the API list one organization).
+Index("ix_oro_invoice_invoice_org_total_id", Invoice.organization_id, Invoice.total_amount, Invoice.id)
+Index("ix_oro_invoice_invoice_org_name_id", Invoice.organization_id, Invoice.customer_name, Invoice.id)
+Index("ix_oro_invoice_invoice_org_number_id", Invoice.organization_id, SORT_INVOICE_NUMBER, Invoice.id)
+Index("ix_oro_invoice_invoice_org_due_id", Invoice.organization_id, SORT_DUE_DATE, Invoice.id)
+
+
+class InvoiceLineRow(Base):
+    """One line item; ``row_total`` and ``row_tax`` are minor units, computed."""
+
+    __tablename__ = "oro_invoice_line"
+    __table_args__ = (UniqueConstraint("invoice_id", "position", name="uq_oro_invoice_line_position"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(Text)
+    sku: Mapped[str] = mapped_column(String(128), default="")
+    unit: Mapped[str] = mapped_column(String(32), default="")
+    quantity: Mapped[Decimal] = mapped_column(ExactDecimal)
+    unit_price: Mapped[Decimal] = mapped_column(ExactDecimal)
+    tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal)
+    row_total: Mapped[int] = mapped_column(BigInteger)
+    row_tax: Mapped[int] = mapped_column(BigInteger)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+
+
+class NumberSequence(Base):
+    """Per organization and month: the last number issued and the head of the hash chain.
+
+    Posting locks only this row, so other organizations and months never wait.
+    """
+
+    __tablename__ = "oro_invoice_sequence"
+
+    organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    last_number: Mapped[int] = mapped_column(Integer, default=0)
+    chain_length: Mapped[int] = mapped_column(Integer, default=0)
+    head_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PaymentState(Base):
+    """What may change after posting: the payment status and the amount paid."""
+
+    __tablename__ = "oro_invoice_payment_state"
+    __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),)
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
+    payment_status: Mapped[str] = mapped_column(String(32), default="pending")
+    forced: Mapped[bool] = mapped_column(Boolean, default=False)
+    amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    payment_method: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaymentTransaction(Base):
+    """One payment operation against a provider (or recorded by hand)."""
+
+    __tablename__ = "oro_invoice_payment_transaction"
+    __table_args__ = (
+        CheckConstraint("action IN ('charge', 'authorize', 'capture', 'refund', 'cancel', 'invoice')",
+                        name="action"),
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        UniqueConstraint("method", "action", "provider_reference",
+                         name="uq_oro_invoice_payment_transaction_provider_event"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), index=True)
+    method: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    successful: Mapped[bool] = mapped_column(Boolean)
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    parent_id: Mapped[int | None] = mapped_column(BigInteger)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(255), default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Note(Base):
+    """A note an admin added to the invoice."""
+
+    __tablename__ = "oro_invoice_note"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), index=True)
+    body: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Activity(Base):
+    """What happened to an invoice, by whom and when. Kept after a draft is deleted."""
+
+    __tablename__ = "oro_invoice_activity"
+    __table_args__ = (Index("ix_oro_invoice_activity_invoice", "invoice_id", "id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(255))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    data: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InvoiceDocumentRow(Base):
+    """The stored PDF of a posted invoice: inserted once, never updated or deleted."""
+
+    __tablename__ = "oro_invoice_document"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    source: Mapped[str] = mapped_column(String(16), default="generated")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,128 @@
+"""The email outbox table ``oro_invoice_email`` and its read-only view.
+
+A message is written here in the same transaction as the invoice's activity
+record; the sender (``oro_invoices.services.mail.delivery``) delivers it later. The
+attachment is referenced by the SHA-256 of the stored PDF, never copied.
+
+Statuses::
+
+    queued ──claim──▶ sending ──250──▶ sent
+      ▲                 │  └──4xx / network──▶ retry ──(due)──▶ sending …
+      │                 │  └──5xx, or retries used up──▶ failed
+      │                 └──lease expired (crash?)──▶ unknown   (admin decides)
+      └──────── requeue (admin) ◀── failed / unknown
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from oro_invoices.persistence.models import Base, BigId, utcnow
+from oro_invoices.persistence.types import UTCDateTime
+
+QUEUED, SENDING, RETRY, SENT, FAILED, UNKNOWN = "queued", "sending", "retry", "sent", "failed", "unknown"
+STATUSES = (QUEUED, SENDING, RETRY, SENT, FAILED, UNKNOWN)
+DUE_STATUSES = (QUEUED, RETRY)
+
+TABLE = "oro_invoice_email"
+
+
+class OutboxEmail(Base):
+    """One message to send (or sent): envelope, rendered bodies and delivery state."""
+
+    __tablename__ = TABLE
+    __table_args__ = (
+        CheckConstraint("status IN ('queued', 'sending', 'retry', 'sent', 'failed', 'unknown')",
+                        name="status"),
+        Index("ix_oro_invoice_email_invoice", "invoice_id", "id"),
+        Index("ix_oro_invoice_email_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    invoice_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    template: Mapped[str | None] = mapped_column(String(128))
+    actor: Mapped[str] = mapped_column(String(255), default="")
+    sender: Mapped[str] = mapped_column(String(320))
+    sender_name: Mapped[str] = mapped_column(String(255), default="")
+    to_addrs: Mapped[list[str]] = mapped_column(JSON)
+    cc_addrs: Mapped[list[str]] = mapped_column(JSON)
+    bcc_addrs: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    attachments: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default=QUEUED)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    lease_token: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    smtp_response: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file attached to a message, referenced by the SHA-256 of the stored bytes."""
+
+    filename: str
+    sha256: str
+    size: int
+    content_type: str = "application/pdf"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"filename": self.filename, "sha256": self.sha256, "size": self.size,
+                "content_type": self.content_type}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Attachment":
+        return cls(filename=data["filename"], sha256=data["sha256"], size=int(data["size"]),
+                   content_type=data.get("content_type") or "application/pdf")
+
+
+@dataclass(frozen=True)
+class OutboxView:
+    """A message as the invoice view page lists it."""
+
+    id: int
+    invoice_id: int
+    message_id: str
+    template: str | None
+    actor: str
+    sender: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str
+    attachments: tuple[Attachment, ...]
+    status: str
+    attempts: int
+    last_error: str
+    smtp_response: str
+    created_at: dt.datetime
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Failed for good, or in doubt after a crash: an admin should look at it."""
+        return self.status in (FAILED, UNKNOWN)
+
+
+def view(row: OutboxEmail) -> OutboxView:
+    """The view of one outbox row."""
+    return OutboxView(
+        id=row.id, invoice_id=row.invoice_id, message_id=row.message_id, template=row.template,
+        actor=row.actor, sender=row.sender, to=tuple(row.to_addrs or ()),
+        cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()), subject=row.subject,
+        attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
+        status=row.status, attempts=row.attempts, last_error=row.last_error or "",
+        smtp_response=row.smtp_response or "", created_at=row.created_at,
+        next_attempt_at=row.next_attempt_at, sent_at=row.sent_at)

@@ -1,0 +1,8 @@
+"""The services: the add-on's operations, each one transaction, composed behind ``InvoiceService``.
+
+``lifecycle`` creates, changes, posts and deletes invoices; ``documents`` makes and serves the PDF;
+``payments`` records transactions and the payment status; ``mail`` composes, queues and delivers
+email; ``importing`` loads invoices from files; ``verification`` checks the chain and stored PDFs;
+``schemas`` validates payloads. Services use the domain, persistence and integration layers and
+never the web layer, a framework adapter or a host.
+"""

@@ -1,0 +1,112 @@
+"""What an email dialog works with: the draft, recipient checks, header safety, Message-IDs."""
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from email.utils import getaddresses, parseaddr
+from typing import Iterable
+
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.persistence.outbox import Attachment
+
+# A pragmatic address check: one @, no spaces or control characters, a dotted domain.
+_ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                      r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_SUBJECT = 500
+MAX_RECIPIENTS = 50
+
+
+@dataclass(frozen=True)
+class EmailDraft:
+    """A message ready for the email dialog: recipients, rendered subject and bodies, attachments."""
+
+    invoice_id: int
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str
+    html: str
+    text: str
+    attachments: tuple[Attachment, ...]
+    template: str | None
+
+
+def has_line_break(value: str) -> bool:
+    """Whether ``value`` would break out of a header line (CR, LF or NUL)."""
+    return bool(_UNSAFE_HEADER.search(value or ""))
+
+
+def is_address(addr: str) -> bool:
+    return bool(_ADDRESS.fullmatch(addr or "")) and len(addr) <= 254
+
+
+def recipients(field: str, value: str | Iterable[str] | None,
+               errors: list[tuple[str, str]]) -> tuple[str, ...]:
+    """Parse ``value`` (a comma-separated string or a list) into normalised recipients.
+
+    ``"Jane <jane@example.com>"`` and ``"jane@example.com"`` are accepted;
+    problems are appended to ``errors`` as ``(field, message)``.
+    """
+    if value is None:
+        return ()
+    items = [value] if isinstance(value, str) else list(value)
+    result: list[str] = []
+    for item in items:
+        if not isinstance(item, str):
+            errors.append((field, f"{item!r} is not an email address."))
+            continue
+        if has_line_break(item):
+            errors.append((field, "Recipients must not contain line breaks."))
+            continue
+        if not item.strip():
+            continue
+        parsed = getaddresses([item])
+        if not parsed or any(not addr for _, addr in parsed):
+            errors.append((field, f"{item.strip()!r} is not a valid email address."))
+            continue
+        for name, addr in parsed:
+            if not is_address(addr):
+                errors.append((field, f"{addr!r} is not a valid email address."))
+                continue
+            entry = _entry(name, addr)
+            if entry not in result:
+                result.append(entry)
+    if len(result) > MAX_RECIPIENTS:
+        errors.append((field, f"At most {MAX_RECIPIENTS} recipients per field."))
+    return tuple(result)
+
+
+def _entry(name: str, addr: str) -> str:
+    if not name:
+        return addr
+    if re.search(r'[()<>@,;:\\".\[\]]', name):
+        name = '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return f"{name} <{addr}>"
+
+
+def address_of(entry: str) -> str:
+    """The bare address of a normalised recipient entry."""
+    return parseaddr(entry)[1]
+
+
+def check_sender(sender: str, sender_name: str) -> None:
+    """Refuse a From address or name that is invalid or would inject headers."""
+    if has_line_break(sender) or has_line_break(sender_name):
+        raise ConfigurationError("The sender address and name must not contain line breaks.")
+    if not is_address(sender):
+        raise ConfigurationError(f"The sender address {sender!r} is not a valid email address.")
+
+
+def pdf_filename(number: str) -> str:
+    """``invoice-<number>.pdf`` with anything unusual in the number replaced by "-"."""
+    safe = _FILENAME_UNSAFE.sub("-", number).strip("-.") or "invoice"
+    return f"invoice-{safe}.pdf"
+
+
+def new_message_id(invoice_id: int, sender: str) -> str:
+    """A globally unique Message-ID, fixed when the message is queued."""
+    domain = sender.rpartition("@")[2] or "localhost"
+    return f"<{uuid.uuid4().hex}.invoice-{invoice_id}@{domain}>"

@@ -1,0 +1,266 @@
+"""The sender: claims due outbox messages, delivers them, records the outcome.
+
+Guarantee (see docs/email.md): a message is handed to the SMTP server at most
+once by this code. Before sending, a message is claimed with a row update
+(status ``sending``, a fresh lease token, ``lease_until``) in its own committed
+transaction — on PostgreSQL the candidate row is selected ``FOR UPDATE SKIP
+LOCKED``, on SQLite write transactions are serialised — so two senders never
+take the same message. The outcome is written only if the lease token still
+matches. If a sender dies after the server accepted the message but before
+the outcome was written, the message stays ``sending`` until its lease
+expires; it is then *not* re-sent blindly: an optional ``reconcile`` callback
+may tell by Message-ID whether the server has it; otherwise it becomes
+``unknown`` and waits for an admin (or, with ``expired_lease="resend"``, it is
+queued again: at-least-once instead of at-most-once).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from dataclasses import dataclass
+from email.utils import parseaddr
+from typing import Callable, Sequence
+
+import emails
+from sqlalchemy import or_, select, update
+
+from oro_invoices.persistence import activity
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.outbox import (
+    DUE_STATUSES,
+    FAILED,
+    RETRY,
+    SENDING,
+    SENT,
+    UNKNOWN,
+    Attachment,
+    OutboxEmail,
+)
+from oro_invoices.services.mail.smtp import Transport, describe_error
+
+RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
+    dt.timedelta(minutes=1), dt.timedelta(minutes=5), dt.timedelta(minutes=30),
+    dt.timedelta(hours=2), dt.timedelta(hours=12))
+EXPIRED_LEASE_POLICIES = ("unknown", "resend")
+ACTOR = "mailer"
+
+
+@dataclass(frozen=True)
+class DeliveryReport:
+    """What one ``deliver_pending`` run did."""
+
+    claimed: int = 0
+    sent: int = 0
+    retrying: int = 0
+    failed: int = 0
+    unknown: int = 0
+    requeued: int = 0
+    transport_configured: bool = True
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    invoice_id: int
+    message_id: str
+    sender: str
+    sender_name: str
+    to: tuple[str, ...]
+    cc: tuple[str, ...]
+    bcc: tuple[str, ...]
+    subject: str
+    html: str | None
+    text: str | None
+    attachments: tuple[Attachment, ...]
+    attempts: int
+    token: str
+
+
+def _pairs(entries: Sequence[str]) -> list[tuple[str | None, str]]:
+    return [(name or None, addr) for name, addr in (parseaddr(e) for e in entries)]
+
+
+class Deliverer:
+    """Delivers the outbox of one database through one transport."""
+
+    def __init__(self, db: Database, transport: Transport | None, *,
+                 read_attachment: Callable[[str], bytes], clock: Callable[[], dt.datetime],
+                 lease: dt.timedelta = dt.timedelta(minutes=5),
+                 retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
+                 expired_lease: str = "unknown",
+                 reconcile: Callable[[str], bool | None] | None = None):
+        if expired_lease not in EXPIRED_LEASE_POLICIES:
+            raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
+        self.db = db
+        self.transport = transport
+        self.read_attachment = read_attachment
+        self.clock = clock
+        self.lease = lease
+        self.retry_schedule = tuple(retry_schedule)
+        self.expired_lease = expired_lease
+        self.reconcile = reconcile
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.retry_schedule) + 1
+
+    def run(self, *, limit: int = 100, now: dt.datetime | None = None) -> DeliveryReport:
+        """Recover expired leases, then claim and deliver up to ``limit`` due messages."""
+        now = now or self.clock()
+        counts = dict(claimed=0, sent=0, retrying=0, failed=0, unknown=0, requeued=0)
+        for outcome in self._recover_expired(now):
+            counts[outcome] += 1
+        if self.transport is None:
+            return DeliveryReport(**counts, transport_configured=False)
+        try:
+            for _ in range(limit):
+                claimed = self._claim_one(now)
+                if claimed is None:
+                    break
+                counts["claimed"] += 1
+                counts[self._deliver(claimed, now)] += 1
+        finally:
+            self.transport.close()
+        return DeliveryReport(**counts)
+
+    # -- claiming ------------------------------------------------------------------
+
+    def _claim_one(self, now: dt.datetime) -> _Claimed | None:
+        while True:
+            with self.db.transaction() as s:
+                row = s.execute(
+                    select(OutboxEmail)
+                    .where(OutboxEmail.status.in_(DUE_STATUSES),
+                           or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now))
+                    .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
+                    .limit(1).with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if row is None:
+                    return None
+                token = uuid.uuid4().hex
+                taken = s.execute(
+                    update(OutboxEmail)
+                    .where(OutboxEmail.id == row.id, OutboxEmail.status.in_(DUE_STATUSES))
+                    .values(status=SENDING, lease_token=token, lease_until=now + self.lease,
+                            attempts=OutboxEmail.attempts + 1, updated_at=self.clock())
+                    .execution_options(synchronize_session=False)).rowcount
+                if taken == 1:
+                    return _Claimed(
+                        id=row.id, invoice_id=row.invoice_id, message_id=row.message_id,
+                        sender=row.sender, sender_name=row.sender_name, to=tuple(row.to_addrs),
+                        cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()),
+                        subject=row.subject, html=row.html, text=row.text,
+                        attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
+                        attempts=row.attempts + 1, token=token)
+            # someone else took it between our read and our update: look again
+
+    # -- sending -------------------------------------------------------------------
+
+    def build(self, claimed: _Claimed) -> emails.Message:
+        """The MIME message, with the stored attachments checked against their SHA-256."""
+        message = emails.Message(
+            subject=claimed.subject, mail_from=(claimed.sender_name or None, claimed.sender),
+            mail_to=_pairs(claimed.to), cc=_pairs(claimed.cc), bcc=_pairs(claimed.bcc),
+            html=claimed.html or None, text=claimed.text or None, message_id=claimed.message_id)
+        for att in claimed.attachments:
+            data = self.read_attachment(att.sha256)
+            if hashlib.sha256(data).hexdigest() != att.sha256:
+                raise RuntimeError(f"The stored file {att.filename} does not match its SHA-256 "
+                                   f"{att.sha256}; it was not sent.")
+            message.attach(data=data, filename=att.filename, mime_type=att.content_type)
+        return message
+
+    def _deliver(self, claimed: _Claimed, now: dt.datetime) -> str:
+        try:
+            message = self.build(claimed)
+            reply = self.transport.send(message)
+        except Exception as exc:  # every failure is recorded on the message
+            return self._mark_failed(claimed, exc, now)
+        self._mark_sent(claimed, reply or "")
+        return "sent"
+
+    def _mark_sent(self, claimed: _Claimed, reply: str) -> None:
+        sent_at = self.clock()
+        with self.db.transaction() as s:
+            s.execute(update(OutboxEmail)
+                      .where(OutboxEmail.id == claimed.id, OutboxEmail.lease_token == claimed.token,
+                             OutboxEmail.status != SENT)
+                      .values(status=SENT, sent_at=sent_at, smtp_response=reply[:2000],
+                              last_error="", lease_until=None, next_attempt_at=None,
+                              updated_at=sent_at)
+                      .execution_options(synchronize_session=False))
+            activity.record(s, claimed.invoice_id, "email", ACTOR,
+                            f"Email sent to {', '.join(claimed.to)}: {claimed.subject}",
+                            {"email_id": claimed.id, "message_id": claimed.message_id,
+                             "to": list(claimed.to), "subject": claimed.subject, "status": SENT,
+                             "smtp_response": reply[:500]})
+
+    def _mark_failed(self, claimed: _Claimed, exc: BaseException, now: dt.datetime) -> str:
+        error, permanent = describe_error(exc)
+        give_up = permanent or claimed.attempts >= self.max_attempts
+        status = FAILED if give_up else RETRY
+        next_at = None if give_up else now + self.retry_schedule[claimed.attempts - 1]
+        if permanent:
+            summary = f"Email to {', '.join(claimed.to)} refused: {error}. Not retried."
+        elif give_up:
+            summary = (f"Email to {', '.join(claimed.to)} failed after {claimed.attempts} "
+                       f"attempts: {error}. Given up.")
+        else:
+            summary = (f"Email to {', '.join(claimed.to)} failed (attempt {claimed.attempts} of "
+                       f"{self.max_attempts}): {error}. Next attempt at {next_at:%Y-%m-%d %H:%M} UTC.")
+        with self.db.transaction() as s:
+            s.execute(update(OutboxEmail)
+                      .where(OutboxEmail.id == claimed.id, OutboxEmail.lease_token == claimed.token,
+                             OutboxEmail.status.in_((SENDING, UNKNOWN)))
+                      .values(status=status, last_error=error[:2000], next_attempt_at=next_at,
+                              lease_until=None, updated_at=self.clock())
+                      .execution_options(synchronize_session=False))
+            activity.record(s, claimed.invoice_id, "email", ACTOR, summary,
+                            {"email_id": claimed.id, "message_id": claimed.message_id,
+                             "to": list(claimed.to), "subject": claimed.subject, "status": status,
+                             "error": error[:500], "attempts": claimed.attempts})
+        return "failed" if give_up else "retrying"
+
+    # -- recovering after a crash ------------------------------------------------------
+
+    def _recover_expired(self, now: dt.datetime) -> list[str]:
+        """Messages left in ``sending`` past their lease: reconcile, mark unknown, or requeue."""
+        with self.db.session() as s:
+            stale = s.execute(select(OutboxEmail.id, OutboxEmail.message_id, OutboxEmail.lease_token)
+                              .where(OutboxEmail.status == SENDING, OutboxEmail.lease_until < now)
+                              .order_by(OutboxEmail.id)).all()
+        outcomes = []
+        for email_id, message_id, token in stale:
+            accepted = self.reconcile(message_id) if self.reconcile else None
+            if accepted is True:
+                values, outcome = dict(status=SENT, sent_at=now,
+                                       smtp_response="Accepted (confirmed by reconciliation)"), "sent"
+                summary = "Email confirmed delivered after an interrupted send"
+            elif accepted is False or self.expired_lease == "resend":
+                values, outcome = dict(status=RETRY, next_attempt_at=now), "requeued"
+                summary = ("Email queued again after an interrupted send "
+                           + ("(the server does not have it)" if accepted is False
+                              else "(configured to resend; the recipient may get it twice)"))
+            else:
+                values, outcome = dict(status=UNKNOWN), "unknown"
+                summary = ("Email delivery unknown: the sender stopped while sending. It may or "
+                           "may not have arrived; check, then mark it sent or send it again")
+            with self.db.transaction() as s:
+                row = s.execute(select(OutboxEmail).where(
+                    OutboxEmail.id == email_id, OutboxEmail.status == SENDING,
+                    OutboxEmail.lease_token == token).with_for_update(skip_locked=True)
+                ).scalar_one_or_none()
+                if row is None:
+                    continue
+                for key, value in {**values, "lease_until": None, "updated_at": self.clock()}.items():
+                    setattr(row, key, value)
+                if outcome == "unknown":
+                    row.last_error = "Interrupted while sending (lease expired); delivery unknown."
+                activity.record(s, row.invoice_id, "email", ACTOR,
+                                f"{summary}: {', '.join(row.to_addrs)}: {row.subject}",
+                                {"email_id": row.id, "message_id": row.message_id,
+                                 "to": list(row.to_addrs), "subject": row.subject,
+                                 "status": row.status})
+            outcomes.append(outcome)
+        return outcomes

@@ -1,0 +1,113 @@
+"""Email templates as data, rendered in a Jinja2 sandbox.
+
+A template is three strings: ``subject``, ``html`` and ``text``. The package
+defaults live in ``mail/templates/<name>.{subject,html,txt}``; the host's
+email-template store may return an admin-edited version instead. Every
+template, default or edited, is rendered in an ``ImmutableSandboxedEnvironment``:
+the HTML body with autoescape on, the subject and text body without HTML
+escaping (but still sandboxed). Unsafe attribute access (``__class__``,
+``__mro__`` …) raises ``EmailTemplateError`` instead of rendering.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+from oro_invoices.domain.errors import InvoiceError
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+NOTIFICATION_TEMPLATE = "invoice_notification_template"
+BUILTIN_VARIABLES = ("invoice", "payment_url", "seller")
+_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+
+
+class EmailTemplateError(InvoiceError):
+    """An email template does not exist, does not compile, or tried something unsafe."""
+
+    http_status = 422
+
+
+@dataclass(frozen=True)
+class TemplateSource:
+    """An email template as data."""
+
+    name: str
+    subject: str
+    html: str
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    html: str
+    text: str
+
+
+def default_names() -> list[str]:
+    """Names of the templates shipped with the package."""
+    return sorted(p.stem for p in TEMPLATE_DIR.glob("*.subject"))
+
+
+def load_default(name: str) -> TemplateSource | None:
+    """The package's own version of template ``name``, or None."""
+    if not _NAME.fullmatch(name or ""):
+        return None
+    paths = {part: TEMPLATE_DIR / f"{name}.{ext}"
+             for part, ext in (("subject", "subject"), ("html", "html"), ("text", "txt"))}
+    if not paths["subject"].is_file():
+        return None
+    read = {part: (p.read_text(encoding="utf-8") if p.is_file() else "") for part, p in paths.items()}
+    return TemplateSource(name=name, **read)
+
+
+def as_source(name: str, template: Any) -> TemplateSource:
+    """Accept any object with ``subject``, ``html`` and ``text`` (the host's EmailTemplate)."""
+    return TemplateSource(name=name, subject=getattr(template, "subject", "") or "",
+                          html=getattr(template, "html", "") or "",
+                          text=getattr(template, "text", "") or "")
+
+
+class TemplateRenderer:
+    """Renders template sources with the locale's money and date filters."""
+
+    def __init__(self, filters: Mapping[str, Any] | None = None):
+        common = dict(undefined=jinja2.Undefined, trim_blocks=False, keep_trailing_newline=True)
+        self.html_env = ImmutableSandboxedEnvironment(autoescape=True, **common)
+        self.text_env = ImmutableSandboxedEnvironment(autoescape=False, **common)
+        for env in (self.html_env, self.text_env):
+            env.filters.update(filters or {})
+
+    def render(self, source: TemplateSource, context: Mapping[str, Any]) -> RenderedEmail:
+        """Subject (one line, whitespace collapsed), HTML body and text body."""
+        subject = self._render(self.text_env, source.name, "subject", source.subject, context)
+        return RenderedEmail(
+            subject=" ".join(subject.split()),
+            html=self._render(self.html_env, source.name, "html", source.html, context),
+            text=self._render(self.text_env, source.name, "text", source.text, context))
+
+    @staticmethod
+    def _render(env: jinja2.Environment, name: str, part: str, source: str,
+                context: Mapping[str, Any]) -> str:
+        if not source:
+            return ""
+        try:
+            return env.from_string(source).render(dict(context))
+        except SecurityError as exc:
+            raise EmailTemplateError(
+                f"Email template {name!r} ({part}) tried something that is not allowed: {exc}. "
+                "Templates may only read the invoice's fields, payment_url and seller.") from None
+        except jinja2.TemplateSyntaxError as exc:
+            raise EmailTemplateError(
+                f"Email template {name!r} ({part}) has a syntax error on line {exc.lineno}: "
+                f"{exc.message}.") from None
+        except jinja2.TemplateError as exc:
+            raise EmailTemplateError(f"Email template {name!r} ({part}) failed: {exc}.") from None
+        except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
+            raise EmailTemplateError(
+                f"Email template {name!r} ({part}) failed: {type(exc).__name__}: {exc}.") from None

@@ -1,0 +1,324 @@
+"""Invoice email: compose from templates, Send to Customer, the outbox, delivery.
+
+    mail = MailService(db, invoices, templates=host.email_templates,
+                       sender="billing@shop.example", smtp="smtp://mail.shop.example:587?security=starttls")
+    draft = mail.send_to_customer(invoice_id, confirm_post=True, actor="admin")
+    mail.send(invoice_id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+              actor="admin")
+    mail.deliver_pending()          # run by a worker, cron or the CLI
+
+Sending only queues: the message is written to the outbox in the same
+transaction as the invoice's activity record; ``deliver_pending`` delivers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any, Callable, Iterable, Sequence
+
+from sqlalchemy import select
+
+from oro_invoices.domain.errors import (
+    ConfirmationRequired,
+    Conflict,
+    NotFound,
+    StorageError,
+    ValidationError,
+)
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.integration.plugins import merge_dicts
+from oro_invoices.persistence import activity, outbox
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.outbox import (
+    FAILED,
+    QUEUED,
+    RETRY,
+    SENT,
+    UNKNOWN,
+    Attachment,
+    OutboxEmail,
+    OutboxView,
+)
+from oro_invoices.services.mail.compose import (
+    MAX_SUBJECT,
+    EmailDraft,
+    check_sender,
+    has_line_break,
+    is_address,
+    new_message_id,
+    pdf_filename,
+    recipients,
+)
+from oro_invoices.services.mail.delivery import (
+    RETRY_SCHEDULE,
+    Deliverer,
+    DeliveryReport,
+)
+from oro_invoices.services.mail.render import (
+    BUILTIN_VARIABLES,
+    NOTIFICATION_TEMPLATE,
+    TemplateRenderer,
+    as_source,
+    default_names,
+    load_default,
+)
+from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
+
+SELLER_KEYS = tuple(SellerInfo.__dataclass_fields__)
+
+
+class MailService:
+    """Email for invoices over one database.
+
+    :param db: the database (the outbox table lives there).
+    :param invoices: the ``InvoiceService`` (invoices, posting, the stored PDF).
+    :param templates: the host's email-template store (``load(name)`` returns an
+        object with ``subject``, ``html``, ``text``, or None); package defaults otherwise.
+    :param plugins: a pluggy manager for ``invoice_email_context``; defaults to the invoices'.
+    :param sender: the From address; ``sender_name`` its display name.
+    :param payment_url: builds an invoice's guest payment link; defaults to the invoices'.
+    :param transport: delivers messages; built from ``smtp`` (an ``SmtpConfig`` or an
+        ``smtp://`` URL) when not given. With neither, messages stay queued.
+    :param expired_lease: "unknown" (default: an interrupted send waits for an admin)
+        or "resend" (queue it again; the recipient may get it twice).
+    :param reconcile: ``reconcile(message_id) -> True/False/None``: whether the server
+        has the message, asked before deciding about an interrupted send.
+    """
+
+    def __init__(self, db: Database, invoices, *, templates=None, plugins=None,
+                 sender: str = "invoices@example.com", sender_name: str = "",
+                 payment_url: Callable[[InvoiceDocument], str | None] | None = None,
+                 transport: Transport | None = None, smtp: SmtpConfig | str | None = None,
+                 clock: Callable[[], dt.datetime] | None = None,
+                 lease: dt.timedelta = dt.timedelta(minutes=5),
+                 retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
+                 expired_lease: str = "unknown",
+                 reconcile: Callable[[str], bool | None] | None = None):
+        check_sender(sender, sender_name)
+        self.db = db
+        self.invoices = invoices
+        self.templates = templates
+        self.plugins = plugins if plugins is not None else getattr(invoices, "plugins", None)
+        self.sender = sender
+        self.sender_name = sender_name
+        self.payment_url = payment_url or invoices.payment_url
+        self.clock = clock or invoices.clock
+        if transport is None and smtp is not None:
+            transport = SmtpTransport(SmtpConfig.from_url(smtp) if isinstance(smtp, str) else smtp)
+        self.transport = transport
+        self.deliverer = Deliverer(db, transport, read_attachment=self._read_attachment,
+                                   clock=self.clock, lease=lease, retry_schedule=retry_schedule,
+                                   expired_lease=expired_lease, reconcile=reconcile)
+        self._renderers: dict[str, TemplateRenderer] = {}
+
+    # ---- templates ------------------------------------------------------------------
+
+    def templates_available(self) -> list[str]:
+        """Names of the templates the email dialog may offer."""
+        names = set(default_names())
+        if self.templates is not None and hasattr(self.templates, "names"):
+            names.update(self.templates.names())
+        return sorted(names)
+
+    def _source(self, name: str):
+        if self.templates is not None:
+            found = self.templates.load(name)
+            if found is not None:
+                return as_source(name, found)
+        default = load_default(name)
+        if default is None:
+            raise NotFound(f"There is no email template named {name!r}.")
+        return default
+
+    def _renderer(self, invoice: InvoiceDocument) -> TemplateRenderer:
+        locale = self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
+                                       website_id=invoice.website_id) or "en_US"
+        if locale not in self._renderers:
+            from oro_invoices.documents.formatting import Formatter
+            self._renderers[locale] = TemplateRenderer(Formatter(locale).filters())
+        return self._renderers[locale]
+
+    def _seller(self, invoice: InvoiceDocument) -> SellerInfo:
+        """The seller snapshot taken at posting; the current settings for a draft."""
+        if any(invoice.seller.as_dict().values()):
+            return invoice.seller
+        return SellerInfo.from_mapping({
+            k: self.invoices.setting(f"oro_invoices.seller.{k}", organization_id=invoice.organization_id,
+                                     website_id=invoice.website_id) or "" for k in SELLER_KEYS})
+
+    def context(self, invoice: InvoiceDocument) -> dict[str, Any]:
+        """The template variables: plugin extras, then ``invoice``, ``payment_url``, ``seller``."""
+        extra: dict[str, Any] = {}
+        if self.plugins is not None:
+            results = self.plugins.hook.invoice_email_context(invoice=invoice)
+            extra = merge_dicts(r for r in results if isinstance(r, dict))
+        builtins = dict(zip(BUILTIN_VARIABLES, (
+            invoice, self.payment_url(invoice) or invoice.external_payment_url, self._seller(invoice))))
+        return {**extra, **builtins}
+
+    # ---- composing ---------------------------------------------------------------------
+
+    def _stored_pdf(self, invoice: InvoiceDocument) -> Attachment:
+        """The stored PDF (the bytes Download serves), checked against its recorded SHA-256."""
+        info, stream = self.invoices.open_pdf(invoice.id)
+        with stream:
+            digest, size = hashlib.sha256(), 0
+            for chunk in iter(lambda: stream.read(1 << 20), b""):
+                digest.update(chunk)
+                size += len(chunk)
+        if digest.hexdigest() != info.sha256 or size != info.size:
+            raise StorageError(f"The stored PDF of invoice {invoice.display_number} does not match "
+                               "its recorded SHA-256; restore it from a backup before sending.")
+        return Attachment(filename=pdf_filename(invoice.display_number), sha256=info.sha256,
+                          size=info.size, content_type="application/pdf")
+
+    def prepare(self, invoice_id: int, template: str = NOTIFICATION_TEMPLATE, *,
+                to: str | Iterable[str] | None = None) -> EmailDraft:
+        """A draft rendered from ``template`` with the stored PDF attached (when there is one).
+
+        Without ``to`` the invoice's customer user is the recipient.
+        """
+        invoice = self.invoices.get(invoice_id)
+        rendered = self._renderer(invoice).render(self._source(template), self.context(invoice))
+        if to is None:
+            email = invoice.customer_user_email or self._customer_user_email(invoice)
+            to_list = (email,) if is_address(email) else ()
+        else:
+            errors: list[tuple[str, str]] = []
+            to_list = recipients("to", to, errors)
+            if errors:
+                raise ValidationError(errors)
+        attachments: tuple[Attachment, ...] = ()
+        if invoice.is_posted:
+            try:
+                attachments = (self._stored_pdf(invoice),)
+            except NotFound:
+                attachments = ()  # supplied later by the external system
+        return EmailDraft(invoice_id=invoice.id, to=to_list, cc=(), bcc=(), subject=rendered.subject,
+                          html=rendered.html, text=rendered.text, attachments=attachments,
+                          template=template)
+
+    def _customer_user_email(self, invoice: InvoiceDocument) -> str:
+        host = getattr(self.invoices, "host", None)
+        if host is None or invoice.customer_user_id is None:
+            return ""
+        user = host.customers.get_customer_user(invoice.customer_user_id)
+        return user.email if user is not None else ""
+
+    def send_to_customer(self, invoice_id: int, *, confirm_post: bool, actor: str) -> EmailDraft:
+        """Post the invoice if needed (only when confirmed), then the customer email draft.
+
+        :raises ConfirmationRequired: the invoice is a draft and ``confirm_post`` is False.
+        """
+        invoice = self.invoices.get(invoice_id)
+        if not invoice.is_posted:
+            if not confirm_post:
+                raise ConfirmationRequired(
+                    f"Invoice {invoice.display_number} is not posted yet. Sending it to the customer "
+                    "posts it first, and once posted the invoice can no longer be modified. "
+                    "Proceed?")
+            self.invoices.post(invoice_id, actor=actor)
+        return self.prepare(invoice_id, NOTIFICATION_TEMPLATE)
+
+    # ---- queueing ---------------------------------------------------------------------
+
+    def send(self, invoice_id: int, *, to: str | Iterable[str], subject: str,
+             html: str | None = None, text: str | None = None, cc: str | Iterable[str] = (),
+             bcc: str | Iterable[str] = (), attach_pdf: bool = True, actor: str,
+             template: str | None = None) -> OutboxView:
+        """Check the message and queue it in the outbox, recorded on the invoice's activity.
+
+        :raises ValidationError: with one ``(field, message)`` per problem.
+        """
+        errors: list[tuple[str, str]] = []
+        to_list = recipients("to", to, errors)
+        if not to_list and not any(f == "to" for f, _ in errors):
+            errors.append(("to", "Enter at least one recipient."))
+        cc_list = recipients("cc", cc, errors)
+        bcc_list = recipients("bcc", bcc, errors)
+        if not isinstance(subject, str) or not subject.strip():
+            errors.append(("subject", "Enter a subject."))
+        elif has_line_break(subject):
+            errors.append(("subject", "The subject must not contain line breaks."))
+        elif len(subject) > MAX_SUBJECT:
+            errors.append(("subject", f"The subject must be at most {MAX_SUBJECT} characters."))
+        if not (html or "").strip() and not (text or "").strip():
+            errors.append(("text", "Write the message (as HTML, text or both)."))
+        if errors:
+            raise ValidationError(errors)
+        invoice = self.invoices.get(invoice_id)
+        attachments = (self._stored_pdf(invoice),) if attach_pdf else ()
+        now = self.clock()
+        subject = subject.strip()
+        with self.db.transaction() as s:
+            row = OutboxEmail(
+                invoice_id=invoice.id, message_id=new_message_id(invoice.id, self.sender),
+                template=template, actor=actor or "system", sender=self.sender,
+                sender_name=self.sender_name, to_addrs=list(to_list), cc_addrs=list(cc_list),
+                bcc_addrs=list(bcc_list), subject=subject, html=html or None, text=text or None,
+                attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
+                next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)
+            s.add(row)
+            s.flush()
+            activity.record(s, invoice.id, "email", actor, f"Email to {', '.join(to_list)} queued: {subject}",
+                            {"email_id": row.id, "message_id": row.message_id, "to": list(to_list),
+                             "subject": subject, "status": QUEUED,
+                             "attachments": [a.sha256 for a in attachments]})
+            return outbox.view(row)
+
+    # ---- reading and admin decisions ---------------------------------------------------
+
+    def emails(self, invoice_id: int) -> list[OutboxView]:
+        """The invoice's messages, newest first, with their delivery state."""
+        with self.db.session() as s:
+            rows = s.execute(select(OutboxEmail).where(OutboxEmail.invoice_id == invoice_id)
+                             .order_by(OutboxEmail.id.desc())).scalars()
+            return [outbox.view(r) for r in rows]
+
+    def email(self, email_id: int) -> OutboxView:
+        with self.db.session() as s:
+            row = s.get(OutboxEmail, email_id)
+            if row is None:
+                raise NotFound(f"Email {email_id} does not exist.")
+            return outbox.view(row)
+
+    def requeue(self, email_id: int, *, actor: str) -> OutboxView:
+        """Send a failed (or unknown) message again, with a fresh series of retries."""
+        return self._decide(email_id, (FAILED, UNKNOWN), actor, "queued again",
+                            dict(status=RETRY, attempts=0, next_attempt_at=self.clock(), last_error=""))
+
+    def mark_sent(self, email_id: int, *, actor: str) -> OutboxView:
+        """Record that a message of unknown fate did arrive (so it is never re-sent)."""
+        now = self.clock()
+        return self._decide(email_id, (UNKNOWN,), actor, "marked as delivered",
+                            dict(status=SENT, sent_at=now, smtp_response=f"Marked as delivered by {actor}"))
+
+    def _decide(self, email_id: int, allowed: tuple[str, ...], actor: str, what: str,
+                values: dict[str, Any]) -> OutboxView:
+        with self.db.transaction() as s:
+            row = s.execute(select(OutboxEmail).where(OutboxEmail.id == email_id)
+                            .with_for_update()).scalar_one_or_none()
+            if row is None:
+                raise NotFound(f"Email {email_id} does not exist.")
+            if row.status not in allowed:
+                raise Conflict(f"The email is {row.status}; only {' or '.join(allowed)} emails can be {what}.")
+            for key, value in {**values, "updated_at": self.clock()}.items():
+                setattr(row, key, value)
+            activity.record(s, row.invoice_id, "email", actor,
+                            f"Email to {', '.join(row.to_addrs)} {what}: {row.subject}",
+                            {"email_id": row.id, "message_id": row.message_id, "to": list(row.to_addrs),
+                             "subject": row.subject, "status": row.status})
+            s.flush()
+            return outbox.view(row)
+
+    # ---- delivery ---------------------------------------------------------------------
+
+    def deliver_pending(self, *, limit: int = 100, now: dt.datetime | None = None) -> DeliveryReport:
+        """Deliver due messages (see ``oro_invoices.services.mail.delivery`` for the guarantee)."""
+        return self.deliverer.run(limit=limit, now=now)
+
+    def _read_attachment(self, sha256: str) -> bytes:
+        storage = getattr(self.invoices, "storage", None)
+        if storage is None:
+            raise StorageError("No PDF storage is configured; the attachment cannot be read.")
+        return storage.read(sha256)

@@ -1,0 +1,303 @@
+"""marshmallow schemas: create/update payloads (API, import, service) and output.
+
+Amounts travel as decimal strings ("19.99"); a float is refused with a
+message saying so. Every error names its field path (``lines[0].quantity``).
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any, Mapping
+
+from marshmallow import (
+    EXCLUDE,
+    RAISE,
+    Schema,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+from marshmallow import ValidationError as MmValidationError
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+from oro_invoices.domain.money import KNOWN_CURRENCIES, minor_units
+
+MAX_LINES = 10_000
+MAX_INVOICE_TOTAL = Decimal(10) ** 15
+
+
+class DecimalString(fields.Field):
+    """A decimal given as a string (or an int); floats are refused, output is a string."""
+
+    default_error_messages = {
+        "float": "Give this number as a decimal string such as \"19.99\", not a float.",
+        "invalid": "Not a valid decimal number.",
+        "places": "At most {places} decimal places are allowed.",
+        "range": "Must be between -{limit} and {limit}.",
+    }
+    LIMIT = Decimal(10) ** 12
+
+    def __init__(self, *, places: int | None = None, **kwargs):
+        self.places = places
+        super().__init__(**kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, (float, bool)):
+            raise self.make_error("float")
+        if not isinstance(value, (str, int)):
+            raise self.make_error("invalid")
+        try:
+            result = Decimal(str(value).strip())
+        except (InvalidOperation, ValueError):
+            raise self.make_error("invalid") from None
+        if not result.is_finite():
+            raise self.make_error("invalid")
+        if abs(result) >= self.LIMIT:
+            raise self.make_error("range", limit=f"{self.LIMIT:,.0f}")
+        if self.places is not None and -result.as_tuple().exponent > self.places:
+            raise self.make_error("places", places=self.places)
+        return result
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return None if value is None else format(value, "f")
+
+
+class AddressSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    name = fields.String(load_default="", validate=validate.Length(max=255))
+    organization = fields.String(load_default="", validate=validate.Length(max=255))
+    street = fields.String(load_default="", validate=validate.Length(max=255))
+    street2 = fields.String(load_default="", validate=validate.Length(max=255))
+    city = fields.String(load_default="", validate=validate.Length(max=128))
+    region = fields.String(load_default="", validate=validate.Length(max=128))
+    postal_code = fields.String(load_default="", validate=validate.Length(max=32))
+    country = fields.String(load_default="", validate=validate.Length(max=64))
+    phone = fields.String(load_default="", validate=validate.Length(max=64))
+
+
+class LineSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
+    sku = fields.String(load_default="", validate=validate.Length(max=128))
+    unit = fields.String(load_default="", validate=validate.Length(max=32))
+    quantity = DecimalString(required=True, places=6)
+    unit_price = DecimalString(required=True, places=6)
+    tax_rate = DecimalString(load_default=Decimal("0"), places=6)
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = {}
+        if "quantity" in data and data["quantity"] <= 0:
+            errors["quantity"] = ["Must be greater than 0."]
+        rate = data.get("tax_rate")
+        if rate is not None and not (Decimal(0) <= rate < Decimal(1)):
+            errors["tax_rate"] = ["Must be a fraction from 0 up to but not including 1 (\"0.19\" is 19 %)."]
+        if errors:
+            raise MmValidationError(errors)
+
+
+_STATUSES = [s.value for s in PaymentStatus]
+
+
+class InvoiceInputSchema(Schema):
+    """Create payload. ``partial=True`` makes it the update payload."""
+
+    class Meta:
+        unknown = RAISE
+
+    external_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
+    invoice_number = fields.String(allow_none=True, validate=[
+        validate.Length(min=1, max=64),
+        validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
+                        error="Use letters, digits and . _ / - only, starting with a letter or digit.")])
+    invoice_date = fields.Date(required=True)
+    due_date = fields.Date(allow_none=True)
+    currency = fields.String(required=True, validate=validate.OneOf(
+        sorted(KNOWN_CURRENCIES), error="Unknown currency code; use an ISO 4217 code such as \"USD\"."))
+    organization_id = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
+    website_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
+    customer_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
+    customer_user_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
+    customer_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    customer_user_email = fields.Email(allow_none=True)
+    order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
+    order_identifier = fields.String(allow_none=True, validate=validate.Length(max=128))
+    bill_to = fields.Nested(AddressSchema, allow_none=True)
+    ship_to = fields.Nested(AddressSchema, allow_none=True)
+    lines = fields.List(fields.Nested(LineSchema), required=True,
+                        validate=validate.Length(min=1, max=MAX_LINES,
+                                                 error="Give between {min} and {max} lines."))
+    status = fields.String(validate=validate.OneOf(["draft", "posted"]))
+    payment_status = fields.String(allow_none=True, validate=validate.OneOf(_STATUSES))
+    external_payment_url = fields.Url(allow_none=True, schemes={"http", "https"},
+                                      validate=validate.Length(max=2048))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        errors = {}
+        inv, due = data.get("invoice_date"), data.get("due_date")
+        if inv and due and due < inv:
+            errors["due_date"] = ["Must not be before the invoice date."]
+        currency = data.get("currency")
+        if currency in KNOWN_CURRENCIES:
+            places = minor_units(currency)
+            for i, line in enumerate(data.get("lines") or []):
+                price = line.get("unit_price")
+                if price is not None and -price.as_tuple().exponent > max(places, 4):
+                    errors.setdefault("lines", {})[i] = {
+                        "unit_price": [f"At most {max(places, 4)} decimal places for {currency}."]}
+        # Totals are stored as integer minor units (64-bit): bound the gross total.
+        gross = sum((abs(l["quantity"] * l["unit_price"]) * (1 + l.get("tax_rate", 0))
+                     for l in data.get("lines") or [] if "quantity" in l and "unit_price" in l), Decimal(0))
+        if gross >= MAX_INVOICE_TOTAL and "lines" not in errors:
+            errors["lines"] = [f"The invoice total must be less than {MAX_INVOICE_TOTAL:,.0f}."]
+        if errors:
+            raise MmValidationError(errors)
+
+    @post_load
+    def _blank_texts(self, data, **kwargs):
+        # These columns are NOT NULL: null clears the text.
+        for key in ("customer_name", "customer_user_email", "order_identifier"):
+            if key in data and data[key] is None:
+                data[key] = ""
+        return data
+
+
+UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
+MAX_INT = 2**63 - 1
+
+
+def check_storable(data: Any, path: str = "") -> None:
+    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
+    stack: list[tuple[str, Any]] = [(path, data)]
+    while stack:
+        where, value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if isinstance(key, str) and UNSTORABLE_CHARS.search(key):
+                    raise ValidationError([(where, "Names must not contain NUL or unpaired surrogate characters.")])
+                stack.append((f"{where}.{key}" if where else str(key), item))
+        elif isinstance(value, (list, tuple)):
+            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, str) and UNSTORABLE_CHARS.search(value):
+            raise ValidationError([(where, "Must not contain NUL or unpaired surrogate characters.")])
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+            raise ValidationError([(where, "Number out of range.")])
+
+
+def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
+    """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
+    if not isinstance(data, Mapping):
+        raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
+    check_storable(data)
+    # ``partial`` covers the top-level fields only: a line given in an update is complete.
+    schema = InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields) if partial else False)
+    try:
+        return schema.load(data)
+    except MmValidationError as exc:
+        raise ValidationError(exc.messages) from None
+
+
+class NoteInputSchema(Schema):
+    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+
+
+class PaymentInputSchema(Schema):
+    """A payment transaction recorded through the service."""
+
+    class Meta:
+        unknown = RAISE
+
+    method = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    action = fields.String(required=True, validate=validate.OneOf(
+        ["charge", "authorize", "capture", "refund", "cancel", "invoice"]))
+    amount = DecimalString(required=True)
+    successful = fields.Boolean(load_default=True)
+    provider_reference = fields.String(allow_none=True, validate=validate.Length(max=255))
+    parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
+    data = fields.Dict(allow_none=True)
+
+
+# ---- output ---------------------------------------------------------------
+
+class AddressOut(Schema):
+    class Meta:
+        unknown = EXCLUDE
+    name = fields.String(); organization = fields.String(); street = fields.String()
+    street2 = fields.String(); city = fields.String(); region = fields.String()
+    postal_code = fields.String(); country = fields.String(); phone = fields.String()
+
+
+class LineOut(Schema):
+    position = fields.Integer()
+    description = fields.String()
+    sku = fields.String()
+    unit = fields.String()
+    quantity = DecimalString()
+    unit_price = DecimalString()
+    tax_rate = DecimalString()
+    row_total = DecimalString()
+    row_tax = DecimalString()
+    row_total_with_tax = DecimalString()
+
+
+class TaxOut(Schema):
+    rate = DecimalString()
+    base = DecimalString()
+    amount = DecimalString()
+
+
+class PdfOut(Schema):
+    sha256 = fields.String()
+    size = fields.Integer()
+    created_at = fields.AwareDateTime()
+    source = fields.String()
+
+
+class InvoiceOutputSchema(Schema):
+    """An invoice as the API and exports show it; amounts are decimal strings."""
+
+    id = fields.Integer()
+    status = fields.Function(lambda inv: inv.status.value)
+    invoice_number = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    invoice_date = fields.Date()
+    due_date = fields.Date(allow_none=True)
+    currency = fields.String()
+    organization_id = fields.Integer()
+    website_id = fields.Integer(allow_none=True)
+    customer_id = fields.Integer(allow_none=True)
+    customer_user_id = fields.Integer(allow_none=True)
+    customer_name = fields.String()
+    customer_user_email = fields.String()
+    order_id = fields.Integer(allow_none=True)
+    order_identifier = fields.String()
+    bill_to = fields.Function(lambda inv: inv.bill_to.as_dict() if inv.bill_to else None)
+    ship_to = fields.Function(lambda inv: inv.ship_to.as_dict() if inv.ship_to else None)
+    seller = fields.Function(lambda inv: inv.seller.as_dict())
+    lines = fields.List(fields.Nested(LineOut))
+    taxes = fields.List(fields.Nested(TaxOut))
+    subtotal = DecimalString()
+    tax_amount = DecimalString()
+    total_amount = DecimalString()
+    amount_paid = DecimalString()
+    amount_due = DecimalString()
+    payment_status = fields.Function(lambda inv: inv.payment_status.value)
+    payment_status_label = fields.Function(lambda inv: inv.payment_status.label)
+    payment_status_forced = fields.Boolean()
+    external_payment_url = fields.String(allow_none=True)
+    created_at = fields.AwareDateTime()
+    updated_at = fields.AwareDateTime()
+    posted_at = fields.AwareDateTime(allow_none=True)
+    pdf = fields.Nested(PdfOut, allow_none=True)
+
+
+def dump_invoice(invoice: InvoiceDocument) -> dict[str, Any]:
+    return InvoiceOutputSchema().dump(invoice)

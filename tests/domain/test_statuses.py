@@ -1,0 +1,118 @@
+"""Payment status: recalculated from transactions with the reference precedence; forced is kept."""
+from decimal import Decimal
+
+import pytest
+from support.payloads import invoice_payload
+
+from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
+from oro_invoices.domain.invoice import PaymentStatus as S
+from oro_invoices.domain.statuses import TransactionFacts as T
+from oro_invoices.domain.statuses import calculate, is_payable
+
+TOTAL = 10000
+
+
+@pytest.mark.parametrize("transactions,expected", [
+    ([], S.PENDING),
+    ([T("charge", 10000, True)], S.PAID_IN_FULL),
+    ([T("charge", 4000, True)], S.PAID_PARTIALLY),
+    ([T("authorize", 10000, True)], S.AUTHORIZED),
+    ([T("authorize", 3000, True)], S.AUTHORIZED_PARTIALLY),
+    ([T("authorize", 10000, True), T("capture", 10000, True)], S.PAID_IN_FULL),
+    ([T("authorize", 10000, True), T("cancel", 10000, True)], S.CANCELED),
+    ([T("authorize", 10000, True), T("capture", 6000, True), T("cancel", 4000, True)], S.CANCELED_PARTIALLY),
+    ([T("charge", 10000, False)], S.DECLINED),
+    ([T("charge", 10000, False), T("charge", 10000, False)], S.DECLINED),
+    ([T("charge", 10000, False), T("charge", 10000, True)], S.PAID_IN_FULL),
+    ([T("invoice", 10000, True)], S.INVOICED),
+    ([T("charge", 10000, True), T("refund", 10000, True)], S.REFUNDED),
+    ([T("charge", 10000, True), T("refund", 2500, True)], S.REFUNDED_PARTIALLY),
+    ([T("charge", 10000, True), T("refund", 2500, False)], S.PAID_IN_FULL),
+    # precedence: a refund outranks "paid", a payment outranks "invoiced" and "authorized"
+    ([T("invoice", 10000, True), T("charge", 5000, True)], S.PAID_PARTIALLY),
+    ([T("authorize", 10000, True), T("charge", 2000, True)], S.PAID_PARTIALLY),
+])
+def test_status_from_transactions(transactions, expected):
+    assert calculate(TOTAL, transactions) is expected
+
+
+def test_all_eleven_statuses_are_reachable():
+    assert len(S) == 11
+    assert S.PENDING.label == "Pending payment" and S.CANCELED_PARTIALLY.label == "Canceled partially"
+
+
+def test_pay_is_hidden_once_paid_authorized_or_refunded():
+    assert is_payable(S.PENDING, 100) and is_payable(S.PAID_PARTIALLY, 100) and is_payable(S.DECLINED, 100)
+    for status in (S.PAID_IN_FULL, S.AUTHORIZED, S.REFUNDED):
+        assert not is_payable(status, 100)
+    assert not is_payable(S.PENDING, 0)
+
+
+def pay(service, invoice_id, amount, action="charge", ok=True, ref=None):
+    return service.record_payment(invoice_id, {"method": "stripe", "action": action, "amount": amount,
+                                               "successful": ok, "provider_reference": ref}, actor="webhook")
+
+
+def test_recorded_payments_drive_status_and_amounts(service):
+    inv = service.post(service.create(invoice_payload()).id)  # total 231.86
+    pay(service, inv.id, "100.00", ref="pi_1")
+    got = service.get(inv.id)
+    assert (got.payment_status, got.amount_paid, got.amount_due) == (
+        S.PAID_PARTIALLY, Decimal("100.00"), Decimal("131.86"))
+    pay(service, inv.id, "131.86", ref="pi_2")
+    assert service.get(inv.id).payment_status is S.PAID_IN_FULL
+    pay(service, inv.id, "31.86", action="refund", ref="re_1")
+    got = service.get(inv.id)
+    assert (got.payment_status, got.amount_paid) == (S.REFUNDED_PARTIALLY, Decimal("200.00"))
+    kinds = [a.kind for a in service.activities(inv.id)]
+    assert kinds.count("payment") == 3 and kinds.count("payment_status") == 3
+
+
+def test_a_redelivered_provider_event_is_recorded_once(service):
+    inv = service.post(service.create(invoice_payload()).id)
+    first = pay(service, inv.id, "50.00", ref="evt_same")
+    again = pay(service, inv.id, "50.00", ref="evt_same")
+    assert first.id == again.id
+    assert len(service.transactions(inv.id)) == 1
+    assert service.get(inv.id).amount_paid == Decimal("50.00")
+
+
+def test_provider_reference_of_another_invoice_is_a_conflict(service):
+    a = service.post(service.create(invoice_payload()).id)
+    b = service.post(service.create(invoice_payload()).id)
+    pay(service, a.id, "1.00", ref="shared")
+    with pytest.raises(Conflict, match="another invoice"):
+        pay(service, b.id, "1.00", ref="shared")
+
+
+def test_forced_status_is_kept_until_released(service):
+    inv = service.post(service.create(invoice_payload()).id)
+    service.force_payment_status(inv.id, "paid_in_full", actor="erp")
+    pay(service, inv.id, "10.00", ref="p1")
+    got = service.get(inv.id)
+    assert got.payment_status is S.PAID_IN_FULL and got.payment_status_forced
+    assert got.amount_paid == Decimal("10.00")
+    released = service.force_payment_status(inv.id, None, actor="erp")
+    assert released.payment_status is S.PAID_PARTIALLY and not released.payment_status_forced
+
+
+def test_invalid_payments_are_refused_and_write_nothing(service):
+    draft = service.create(invoice_payload())
+    with pytest.raises(InvoiceNotPosted):
+        pay(service, draft.id, "1.00")
+    inv = service.post(service.create(invoice_payload()).id)
+    with pytest.raises(ValidationError, match="Exceeds the amount due"):
+        pay(service, inv.id, "231.87")
+    with pytest.raises(ValidationError, match="Cannot refund more than was paid"):
+        pay(service, inv.id, "1.00", action="refund")
+    with pytest.raises(ValidationError, match="amount"):
+        pay(service, inv.id, "0.001")
+    with pytest.raises(ValidationError, match="action"):
+        pay(service, inv.id, "1.00", action="steal")
+    assert service.transactions(inv.id) == []
+    assert service.get(inv.id).payment_status is S.PENDING
+
+
+def test_imported_invoice_may_arrive_with_a_forced_status(service):
+    inv = service.create(invoice_payload(status="posted", payment_status="paid_in_full"))
+    assert inv.is_posted and inv.payment_status is S.PAID_IN_FULL and inv.payment_status_forced

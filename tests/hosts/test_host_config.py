@@ -1,0 +1,152 @@
+"""System > Configuration > Commerce > Sales > Invoices: scopes, "Use default", validation, the toggle."""
+from __future__ import annotations
+
+import re
+
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
+
+CONFIG = "/admin/config/oro_invoices"
+
+
+def settings(shop) -> Settings:
+    return Settings(shop[0].extensions["oro_reference_host"].config)
+
+
+def form_values(html: str) -> dict[str, str]:
+    """What the config form would submit as it is shown."""
+    form = html.split('id="h-config-form"')[1]
+    values: dict[str, str] = {}
+    for name, body in re.findall(r'<select id="[^"]+" name="([^"]+)">(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        values[name] = chosen.group(1) if chosen else re.search(r'<option value="([^"]*)"', body).group(1)
+    for name, value in re.findall(r'<input type="(?:text|number)" id="[^"]+" name="([^"]+)" value="([^"]*)"', form):
+        values[name] = value
+    for name, value in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
+        values[name] = value
+    for name in re.findall(r'name="([^"]+\.use_default)" value="1" checked', form):
+        values[name] = "1"
+    return values
+
+
+def save(admin: ShopClient, url: str, changes: dict[str, str | None]):
+    html = admin.get(url).get_data(as_text=True)
+    data = form_values(html)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    data["csrf_token"] = form_token(html.split('id="h-config-form"')[1])
+    return admin.client.post(url, data=data)
+
+
+def test_page_lists_the_schema_settings_by_section(admin):
+    html = admin.get(CONFIG).get_data(as_text=True)
+    text = text_of(html)
+    assert "System / Configuration / Commerce / Sales / Invoices" in text
+    for label in ("Enable Invoices", "Invoice Number Prefix", "Show Invoices in the Storefront",
+                  "Generate PDF When Invoice Becomes Posted",
+                  "Enable Invoice PDF Download in the Storefront", "Enable Invoice Payments",
+                  "Payment Method", "Company Name", "Tax ID"):
+        assert label in text
+    assert 'data-menu-key="host.configuration"' in html
+
+
+def test_scopes_offer_only_their_settings(admin):
+    website = text_of(admin.get(CONFIG + "?scope=website").get_data(as_text=True))
+    assert "Show Invoices in the Storefront" in website and "Enable Invoices" not in website
+    customer = admin.get(CONFIG + "?scope=customer").get_data(as_text=True)
+    assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled"]
+    assert "Acme Industries AG" in customer  # the scope object selector
+    assert "Tanaka" not in customer          # another organization's customer
+
+
+def test_set_at_organization_scope_and_use_default(shop, admin):
+    url = CONFIG + "?scope=organization&scope_id=1"
+    resp = save(admin, url, {"oro_invoices.number_prefix": "NW-",
+                             "oro_invoices.number_prefix.use_default": None})
+    assert resp.status_code == 302
+    page = admin.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Configuration saved." in text_of(page)
+    assert 'name="oro_invoices.number_prefix" value="NW-"' in page
+    assert settings(shop).value("oro_invoices.number_prefix", ScopeContext(organization_id=1)) == "NW-"
+    assert settings(shop).value("oro_invoices.number_prefix") == "INV-"  # global untouched
+    # "Use default" falls back to the parent (global) value again
+    save(admin, url, {"oro_invoices.number_prefix.use_default": "1"})
+    assert settings(shop).stored("oro_invoices.number_prefix", "organization", 1) is None
+    page = admin.get(url).get_data(as_text=True)
+    assert re.search(r'name="oro_invoices.number_prefix.use_default" value="1" checked', page)
+
+
+def test_customer_scope_overrides_and_inherits(shop, admin):
+    acme = next(c for c in shop[1]["customers"] if c["name"] == "Acme Industries AG")
+    url = CONFIG + f"?scope=customer&scope_id={acme['id']}"
+    save(admin, url, {"oro_invoices.storefront_enabled": "0",
+                      "oro_invoices.storefront_enabled.use_default": None})
+    ctx = ScopeContext(organization_id=1, customer_id=acme["id"])
+    assert settings(shop).value("oro_invoices.storefront_enabled", ctx) is False
+    page = text_of(admin.get(url).get_data(as_text=True))
+    assert "Use default" in page
+
+
+def test_invalid_values_are_refused_and_nothing_is_saved(shop, admin):
+    url = CONFIG + "?scope=global"
+    resp = save(admin, url, {"oro_invoices.payment_link_ttl_days": "-5",
+                             "oro_invoices.payment_link_ttl_days.use_default": None,
+                             "oro_invoices.number_prefix": "OK-",
+                             "oro_invoices.number_prefix.use_default": None})
+    assert resp.status_code == 422
+    text = text_of(resp.get_data(as_text=True))
+    assert "The configuration was not saved" in text
+    assert "greater than or equal to 1" in text
+    assert settings(shop).stored("oro_invoices.number_prefix") is None
+
+
+def test_switching_invoices_off_removes_everything(shop, admin):
+    order = shop[1]["orders"][0]
+    inv = admin.service.find_id(external_id="ERP-SO-1002-2")
+    token = shop[1]["api_token"]
+    buyer = ShopClient(shop[0])
+    buyer.login_customer("ben.ortiz@acme.example")
+    doc = admin.service.get(inv)
+
+    def present():
+        return {
+            "menu": 'data-menu-key="oro_invoices.invoices"' in admin.get("/admin/").get_data(as_text=True),
+            "tab": 'data-tab-key="oro_invoices.order_invoices"' in
+                   admin.get(f"/admin/orders/{order['id']}").get_data(as_text=True),
+            "grid": admin.get("/admin/invoices").status_code,
+            "view": admin.get(f"/admin/invoices/{inv}").status_code,
+            "tab_page": admin.get(f"/admin/invoices/orders/{order['id']}").status_code,
+            "account": 'data-menu-key="oro_invoices.account_invoices"' in
+                       buyer.get("/customer/account").get_data(as_text=True),
+            "store_list": buyer.get("/customer/invoices").status_code,
+            "store_view": buyer.get(f"/customer/invoices/{inv}").status_code,
+            "pay": buyer.get(f"/invoices/pay/{doc.payment_token}").status_code,
+            "api": admin.client.get("/api/invoices",
+                                    headers={"Authorization": f"Bearer {token}"}).status_code,
+        }
+
+    on = present()
+    assert on == {"menu": True, "tab": True, "grid": 200, "view": 200, "tab_page": 200,
+                  "account": True, "store_list": 200, "store_view": 200, "pay": 200, "api": 200}
+    resp = save(admin, CONFIG + "?scope=global", {"oro_invoices.enabled": "0",
+                                                  "oro_invoices.enabled.use_default": None})
+    assert resp.status_code == 302
+    assert present() == {"menu": False, "tab": False, "grid": 404, "view": 404, "tab_page": 404,
+                         "account": False, "store_list": 404, "store_view": 404, "pay": 404,
+                         "api": 404}
+    # the configuration page itself stays reachable, so invoices can be switched on again
+    save(admin, CONFIG + "?scope=global", {"oro_invoices.enabled": "1"})
+    assert present() == on
+
+
+def test_organization_can_switch_invoices_off_for_itself(shop, admin):
+    save(admin, CONFIG + "?scope=organization&scope_id=1",
+         {"oro_invoices.enabled": "0", "oro_invoices.enabled.use_default": None})
+    assert admin.get("/admin/invoices").status_code == 404
+    other = ShopClient(shop[0])
+    other.login_admin("admin.jp", "admin1234")             # Sakura keeps its invoices
+    assert other.get("/admin/invoices").status_code == 200

@@ -1,0 +1,157 @@
+"""Send to Customer (confirm, Proceed, pre-filled email with the PDF, Send), Send email, Download."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
+
+
+def field(html: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return unescape(m.group(1)) if m else ""
+
+
+def textarea(html: str, element_id: str) -> str:
+    return unescape(re.search(rf'<textarea id="{element_id}"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+
+def test_send_to_customer_posts_after_confirmation_then_sends(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1004-4")  # Carla's draft
+    view = f"/admin/invoices/{inv}"
+    page = admin.get(view).get_data(as_text=True)
+    assert "Download" not in text_of(page)                       # a draft has no PDF
+    assert admin.get(f"{view}/download").status_code == 404
+    assert f'href="{view}?dialog=send-to-customer"' in page
+    dialog = admin.get(f"{view}?dialog=send-to-customer").get_data(as_text=True)
+    assert "Once posted, the invoice can no longer be modified." in text_of(dialog)
+    assert "Proceed" in text_of(dialog)
+    assert not admin.service.get(inv).is_posted                  # showing the dialog posts nothing
+
+    # Posting without the confirmation field is refused: back to the dialog
+    unconfirmed = admin.submit(view, f"{view}/send-to-customer", {})
+    assert unconfirmed.headers["Location"].endswith("?dialog=send-to-customer")
+    assert not admin.service.get(inv).is_posted
+
+    proceed = admin.submit(f"{view}?dialog=send-to-customer", f"{view}/send-to-customer",
+                           {"confirm": "1"})
+    assert proceed.status_code == 303
+    doc = admin.service.get(inv)
+    assert doc.is_posted and doc.pdf is not None
+    email_page = admin.get(proceed.headers["Location"]).get_data(as_text=True)
+    text = text_of(email_page)
+    assert f"Invoice {doc.invoice_number} has been posted." in text
+    assert field(email_page, "to") == "carla.nguyen@acme.example"
+    assert doc.invoice_number in field(email_page, "subject")
+    assert doc.invoice_number in textarea(email_page, "oi-email-body")
+    assert f"invoice-{doc.invoice_number}.pdf" in text          # the stored PDF is attached
+    assert 'name="attach_pdf" value="1" checked' in email_page
+
+    sent = admin.submit(proceed.headers["Location"], f"{view}/email", {
+        "to": field(email_page, "to"), "subject": field(email_page, "subject"),
+        "body": textarea(email_page, "oi-email-body"), "template": "invoice_notification_template",
+        "attach_pdf": "1", "to_customer": "1"})
+    assert sent.status_code == 303
+    after = admin.get(view).get_data(as_text=True)
+    assert "The email to carla.nguyen@acme.example was queued for delivery." in text_of(after)
+    emails = text_of(after.split('id="emails"')[1].split('id="activity"')[0])
+    assert "carla.nguyen@acme.example" in emails and "Queued" in emails
+    assert f"invoice-{doc.invoice_number}.pdf" in emails
+    outbox = shop[0].extensions["oro_invoices"].mail.emails(inv)
+    assert len(outbox) == 1 and outbox[0].attachments[0].sha256 == doc.pdf.sha256
+    assert "Download" in text_of(after)
+
+
+def test_send_email_with_a_bad_recipient_shows_the_dialog_again(admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    resp = admin.submit(f"{view}?dialog=email", f"{view}/email", {
+        "to": "not an address", "subject": "Hello", "body": "Hi", "template": ""})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert 'id="oi-email-dialog"' in html
+    assert "To:" in text_of(html) and "not an address" in html
+    assert shop_emails(admin, inv) == []
+
+
+def shop_emails(admin, inv):
+    return admin.app.extensions["oro_invoices"].mail.emails(inv)
+
+
+def test_send_email_dialog_applies_another_template(shop, admin):
+    host = shop[0].extensions["oro_reference_host"]
+    host.customise_template("invoice_notification_template", subject="Your invoice {{ invoice.display_number }} (custom)")
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    html = admin.get(f"/admin/invoices/{inv}?dialog=email&template=invoice_notification_template").get_data(as_text=True)
+    assert field(html, "subject").endswith("(custom)")
+    assert '<option value="invoice_notification_template" selected>' in html
+
+
+def test_edited_body_is_sent_as_typed(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    admin.submit(f"{view}?dialog=email", f"{view}/email", {
+        "to": "ap@acme.example", "subject": "Reminder", "body": "Dear team,\n\nplease pay <soon>.",
+        "template": "invoice_notification_template"})
+    email = shop_emails(admin, inv)[0]
+    assert email.subject == "Reminder" and email.to == ("ap@acme.example",)
+    assert email.attachments == ()                                # attach_pdf unchecked
+
+
+def test_download_streams_the_stored_pdf(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    resp = admin.get(f"/admin/invoices/{inv}/download")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Type"] == "application/pdf"
+    doc = admin.service.get(inv)
+    assert f'filename="{doc.invoice_number}.pdf"' in resp.headers["Content-Disposition"]
+    storage = admin.service.storage
+    assert resp.data.startswith(b"%PDF") and resp.data == storage.read(doc.pdf.sha256)
+
+
+def test_actions_need_their_permissions(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", organization_id=1,
+                           permissions=["oro_invoices.view"])
+    client = ShopClient(shop[0])
+    client.login_admin("viewer", "viewer1234")
+    inv = client.service.find_id(external_id="ERP-SO-1004-4")
+    page = client.get(f"/admin/invoices/{inv}").get_data(as_text=True)
+    assert "Send to Customer" not in text_of(page) and "Delete" not in text_of(page)
+    resp = client.submit(f"/admin/invoices/{inv}", f"/admin/invoices/{inv}/send-to-customer",
+                         {"confirm": "1"})
+    assert resp.status_code == 403
+    assert not client.service.get(inv).is_posted
+
+
+def test_a_refused_email_is_shown_and_can_be_sent_again(shop, admin, smtp_server):
+    mail = shop[0].extensions["oro_invoices"].mail
+    invoice_id = admin.service.find_id(external_id="ERP-SO-1003-3")
+    queued = mail.send(invoice_id, to="carla.nguyen@acme.example", subject="Your invoice",
+                       text="Please find your invoice attached.", actor="Alex Admin")
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    smtp_server.handler.refuse.append("554 5.7.1 Message rejected by policy")
+    assert mail.deliver_pending().failed == 1
+
+    view = f"/admin/invoices/{invoice_id}"
+    page = admin.get(view).get_data(as_text=True)
+    assert "Message rejected by policy" in text_of(page) and ">Send again</button>" in page
+    resp = admin.submit(view, f"{view}/emails/{queued.id}", {"decision": "requeue"})
+    assert resp.status_code == 303
+    after = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "The email to carla.nguyen@acme.example will be sent again." in after
+
+    assert mail.deliver_pending().sent == 1
+    assert [e.status for e in mail.emails(invoice_id)] == ["sent"]
+    assert len(smtp_server.handler.received) == 1
+
+
+def test_an_email_of_another_invoice_cannot_be_decided_here(shop, admin):
+    mail = shop[0].extensions["oro_invoices"].mail
+    a = admin.service.find_id(external_id="ERP-SO-1003-3")
+    b = admin.service.find_id(external_id="ERP-SO-1002-2")
+    queued = mail.send(a, to="carla.nguyen@acme.example", subject="Hi", text="Hi", actor="test")
+    resp = admin.submit(f"/admin/invoices/{b}", f"/admin/invoices/{b}/emails/{queued.id}",
+                        {"decision": "requeue"})
+    assert resp.status_code == 404

@@ -1,0 +1,193 @@
+"""Storefront invoices: visibility by invoice role, drafts hidden, downloads, the guest payment page."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.integration.config import Settings
+
+
+def customer(shop, email: str) -> ShopClient:
+    client = ShopClient(shop[0])
+    client.login_customer(email)
+    return client
+
+
+def listed(client: ShopClient, query: str = "") -> list[str]:
+    html = client.get("/customer/invoices" + query).get_data(as_text=True)
+    return re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html)
+
+
+def numbers(client: ShopClient, *external_ids: str) -> set[str]:
+    return {client.service.get(client.service.find_id(external_id=e)).invoice_number
+            for e in external_ids}
+
+
+# external ids of the seeded posted invoices, by customer
+ACME = ("ERP-SO-1001-1", "ERP-SO-1002-2", "ERP-SO-1003-3")
+ACME_BERLIN = ("ERP-SO-1005-5",)
+CARLA_OWN = ("ERP-SO-1003-3",)
+
+
+@pytest.mark.parametrize("email,expected", [
+    ("amanda.cole@acme.example", ACME + ACME_BERLIN),          # corporate: customer + sub-customer
+    ("ben.ortiz@acme.example", ACME),                           # department: the customer
+    ("carla.nguyen@acme.example", CARLA_OWN),                   # own: only hers
+    ("dieter.berg@acme.example", ACME_BERLIN),                  # own, at the sub-customer
+    ("gina.park@globex.example", ("ERP-SO-1007-7", "ERP-SO-1008-8")),
+])
+def test_each_role_sees_exactly_its_invoices(shop, email, expected):
+    client = customer(shop, email)
+    assert set(listed(client)) == numbers(client, *expected)
+    assert len(listed(client)) == len(expected)
+
+
+def test_role_none_sees_nothing(shop):
+    client = customer(shop, "no.access@acme.example")
+    resp = client.get("/customer/invoices")
+    assert resp.status_code == 403
+    assert "Access denied" in text_of(resp.get_data(as_text=True))
+    account = client.get("/customer/account").get_data(as_text=True)
+    assert 'data-menu-key="oro_invoices.account_invoices"' not in account
+
+
+def test_account_menu_has_invoices(shop):
+    account = customer(shop, "ben.ortiz@acme.example").get("/customer/account").get_data(as_text=True)
+    assert re.search(r'data-menu-key="oro_invoices.account_invoices"[^>]*>Invoices</a>', account)
+
+
+def test_drafts_are_invisible(shop):
+    client = customer(shop, "carla.nguyen@acme.example")
+    draft = client.service.find_id(external_id="ERP-SO-1004-4")  # Carla's own draft
+    assert not any(n.startswith("Draft") for n in listed(client))
+    assert client.get(f"/customer/invoices/{draft}").status_code == 404
+
+
+def test_another_customers_invoice_is_not_found(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    globex = client.service.find_id(external_id="ERP-SO-1007-7")
+    berlin = client.service.find_id(external_id="ERP-SO-1005-5")  # sub-customer: not department's
+    for inv in (globex, berlin):
+        resp = client.get(f"/customer/invoices/{inv}")
+        assert resp.status_code == 404
+        assert "Page not found" in text_of(resp.get_data(as_text=True))
+        assert client.get(f"/customer/invoices/{inv}/download").status_code == 404
+    carla = customer(shop, "carla.nguyen@acme.example")
+    bens = carla.service.find_id(external_id="ERP-SO-1002-2")    # own: a colleague's invoice
+    assert carla.get(f"/customer/invoices/{bens}").status_code == 404
+
+
+def test_filters(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    assert listed(client, "?payment_status=paid_in_full") == sorted(numbers(client, "ERP-SO-1001-1"))
+    assert listed(client, "?payment_status=paid_partially") == sorted(numbers(client, "ERP-SO-1002-2"))
+    one = sorted(numbers(client, "ERP-SO-1005-5"))[0]
+    assert listed(client, "?number=" + one[-5:]) == [one]
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1003-3"))
+    day = doc.invoice_date.isoformat()
+    assert listed(client, f"?date_from={day}&date_to={day}") == [doc.invoice_number]
+
+
+def test_view_page_links_the_order_and_offers_download(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    inv = client.service.find_id(external_id="ERP-SO-1002-2")
+    html = client.get(f"/customer/invoices/{inv}").get_data(as_text=True)
+    text = text_of(html)
+    doc = client.service.get(inv)
+    assert f"Invoice {doc.invoice_number}" in text and "Paid partially" in text
+    assert re.search(r'href="/customer/orders/\d+">SO-1002</a>', html)
+    assert "Download" in text and "Pay" in text
+    pdf = client.get(f"/customer/invoices/{inv}/download")
+    assert pdf.status_code == 200 and pdf.data == client.service.storage.read(doc.pdf.sha256)
+
+
+def test_download_follows_its_setting(shop):
+    Settings(shop[0].extensions["oro_reference_host"].config).set(
+        "oro_invoices.storefront_pdf_download", False)
+    client = customer(shop, "ben.ortiz@acme.example")
+    inv = client.service.find_id(external_id="ERP-SO-1002-2")
+    assert "Download" not in text_of(client.get(f"/customer/invoices/{inv}").get_data(as_text=True))
+    assert client.get(f"/customer/invoices/{inv}/download").status_code == 404
+
+
+def test_storefront_switched_off_for_one_customer(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    acme = next(c for c in shop[1]["customers"] if c["name"] == "Acme Industries AG")
+    Settings(host.config).set("oro_invoices.storefront_enabled", False, "customer", acme["id"])
+    assert customer(shop, "ben.ortiz@acme.example").get("/customer/invoices").status_code == 404
+    assert customer(shop, "gina.park@globex.example").get("/customer/invoices").status_code == 200
+
+
+def test_anonymous_is_sent_to_sign_in(shop):
+    resp = ShopClient(shop[0]).get("/customer/invoices")
+    assert resp.status_code == 302
+    assert resp.headers["Location"].startswith("/customer/login?next=/customer/invoices")
+
+
+def test_guest_payment_page(shop):
+    client = ShopClient(shop[0])                                  # nobody logged in
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2"))
+    html = client.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
+    text = text_of(html)
+    assert f"Invoice {doc.invoice_number}" in text
+    assert f"Amount due €{doc.amount_due:,.2f}" in text
+    assert "Online payment is not configured for this invoice." in text
+    assert "billing@northwind.example" in text
+    assert client.get("/invoices/pay/not-a-real-token-at-all").status_code == 404
+
+
+def test_guest_payment_page_with_external_url_asks_first(shop):
+    client = ShopClient(shop[0])
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1007-7"))
+    page = client.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
+    assert doc.external_payment_url not in page                   # not before confirming
+    confirm = client.get(f"/invoices/pay/{doc.payment_token}?confirm=1").get_data(as_text=True)
+    assert "You are leaving this site to pay at pay.example.com" in text_of(confirm)
+    assert f'href="{doc.external_payment_url}"' in confirm
+
+
+def test_guest_payment_page_of_paid_invoice_and_of_a_draft(shop):
+    client = ShopClient(shop[0])
+    paid = client.service.get(client.service.find_id(external_id="ERP-SO-1001-1"))
+    text = text_of(client.get(f"/invoices/pay/{paid.payment_token}").get_data(as_text=True))
+    assert "Nothing is due on this invoice: Paid in full." in text
+    draft = client.service.get(client.service.find_id(external_id="ERP-SO-1004-4"))
+    assert client.get(f"/invoices/pay/{draft.payment_token}").status_code == 404
+
+
+def test_corporate_list_pages_forward_and_back_in_date_order(shop):
+    shop[0].extensions["oro_invoices"].ctx.page_size = 1
+    client = customer(shop, "amanda.cole@acme.example")
+    expected = [client.service.get(client.service.find_id(external_id=e))
+                for e in ACME + ACME_BERLIN]
+    expected = [d.invoice_number for d in sorted(expected, key=lambda d: (d.invoice_date, d.id),
+                                                 reverse=True)]
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    pages = [re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html)]
+    links = []
+    while (nxt := re.search(r'rel="next" href="(\?[^"]*)"', html)):
+        links.append(nxt.group(1).replace("&amp;", "&"))
+        html = client.get("/customer/invoices" + links[-1]).get_data(as_text=True)
+        pages.append(re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html))
+    assert [n for p in pages for n in p] == expected
+    back = re.search(r'rel="prev" href="(\?[^"]*)"', html).group(1).replace("&amp;", "&")
+    html = client.get("/customer/invoices" + back).get_data(as_text=True)
+    assert re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html) == [expected[-2]]
+
+
+def test_guest_payment_link_expires_after_the_configured_days(shop):
+    app = shop[0]
+    client = ShopClient(app)
+    doc = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2"))
+    Settings(app.extensions["oro_reference_host"].config).set(
+        "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
+    ctx = app.extensions["oro_invoices"].ctx
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    assert client.get(f"/invoices/pay/{doc.payment_token}").status_code == 200
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    expired = client.get(f"/invoices/pay/{doc.payment_token}")
+    assert expired.status_code == 404
+    assert "This payment link has expired" in text_of(expired.get_data(as_text=True))

@@ -1,0 +1,289 @@
+"""Hook specs: documented, tested, loaded by the factory, defaults overridable."""
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import re
+import sys
+import textwrap
+from pathlib import Path
+
+import pluggy
+import pytest
+from support.snapshots import NOW, make_invoice
+
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+from oro_invoices.integration import hookspecs, plugins
+from oro_invoices.integration.hookspecs import ViewSection
+from oro_invoices.integration.plugins import (
+    flatten,
+    get_plugin_manager,
+    hookimpl,
+    merge_dicts,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+TESTED: set[str] = set()
+
+
+def covers(*hooks: str):
+    """Record that the decorated test exercises ``hooks`` (checked by test_every_hook_is_tested)."""
+    TESTED.update(hooks)
+    return lambda fn: fn
+
+
+def specs() -> dict[str, list[str]]:
+    return {name: list(inspect.signature(fn).parameters)
+            for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
+            if hasattr(fn, "oro_invoices_spec")}
+
+
+@pytest.fixture
+def invoice() -> InvoiceDocument:
+    return make_invoice()
+
+
+class Recorder:
+    """A plugin implementing every event hook, recording the calls."""
+
+    def __init__(self):
+        self.calls: list[tuple] = []
+
+    @hookimpl
+    def invoice_created(self, invoice, actor):
+        self.calls.append(("created", invoice.id, actor))
+
+    @hookimpl
+    def invoice_updated(self, invoice, actor):
+        self.calls.append(("updated", invoice.id, actor))
+
+    @hookimpl
+    def invoice_posted(self, invoice, actor):
+        self.calls.append(("posted", invoice.id, actor))
+
+    @hookimpl
+    def invoice_deleted(self, invoice, actor):
+        self.calls.append(("deleted", invoice.id, actor))
+
+    @hookimpl
+    def invoice_paid(self, invoice, actor):
+        self.calls.append(("paid", invoice.id, actor))
+
+    @hookimpl
+    def invoice_payment_status_changed(self, invoice, old_status, new_status, actor):
+        self.calls.append(("status", invoice.id, old_status, new_status, actor))
+
+
+# -- documentation ---------------------------------------------------------------------
+
+def documented() -> dict[str, list[str]]:
+    text = (ROOT / "docs" / "hooks.md").read_text(encoding="utf-8")
+    found = re.findall(r"^#{2,4} (\w+)\(([^)]*)\)\s*$", text, re.MULTILINE)
+    return {name: [a.strip() for a in args.split(",") if a.strip()] for name, args in found}
+
+
+def test_every_hook_is_documented_under_its_signature():
+    assert len(specs()) == 12
+    assert documented() == specs()
+
+
+def test_every_spec_docstring_describes_each_argument():
+    problems = []
+    for name, args in specs().items():
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        problems += [f"{name}: {a}" for a in args if f":param {a}:" not in doc]
+        if getattr(hookspecs, name).oro_invoices_spec.get("firstresult") \
+                and "Stops at the first non-None result" not in doc:
+            problems.append(f"{name}: firstresult not stated")
+    assert problems == []
+
+
+def test_every_hook_is_tested():
+    assert sorted(set(specs()) - TESTED) == []
+
+
+# -- the factory -----------------------------------------------------------------------
+
+def test_importing_creates_no_plugin_manager():
+    assert not [n for n, v in vars(plugins).items() if isinstance(v, pluggy.PluginManager)]
+    assert get_plugin_manager(False) is not get_plugin_manager(False)
+
+
+def test_misspelt_hook_fails_at_startup():
+    class Typo:
+        @hookimpl
+        def invoice_postd(self, invoice):
+            pass
+
+    with pytest.raises(pluggy.PluginValidationError, match="invoice_postd"):
+        get_plugin_manager(load_entrypoints=False, plugins=[Typo()])
+
+
+def test_unknown_argument_fails_at_registration():
+    class Wrong:
+        @hookimpl
+        def invoice_posted(self, invoice, user):
+            pass
+
+    with pytest.raises(pluggy.PluginValidationError, match="user"):
+        get_plugin_manager(load_entrypoints=False, plugins=[Wrong()])
+
+
+@covers("invoice_number")
+def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch, invoice):
+    (tmp_path / "short_numbers.py").write_text(textwrap.dedent("""
+        from oro_invoices.integration.plugins import hookimpl
+
+        @hookimpl
+        def invoice_number(prefix, sequence):
+            return f"{prefix}{sequence}"
+    """))
+    dist = tmp_path / "short_numbers-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: short-numbers\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[oro_invoices]\nshort = short_numbers\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "short_numbers", raising=False)
+    call = dict(invoice=invoice, prefix="INV-", posted_at=NOW, sequence=42)
+    assert get_plugin_manager().hook.invoice_number(**call) == "INV-42"
+    assert get_plugin_manager(load_entrypoints=False).hook.invoice_number(**call) \
+        == "INV-2026-11-00042"
+    assert get_plugin_manager(blocked=["short"]).hook.invoice_number(**call) \
+        == "INV-2026-11-00042"
+
+
+# -- numbering -------------------------------------------------------------------------
+
+@covers("invoice_number")
+@pytest.mark.parametrize("prefix,posted_at,sequence,expected", [
+    ("INV-", NOW, 1, "INV-2026-11-00001"),
+    ("ACME/", dt.datetime(2027, 1, 31, 23, 59, tzinfo=dt.timezone.utc), 321, "ACME/2027-01-00321"),
+    ("", NOW, 123456, "2026-11-123456"),
+])
+def test_default_number(invoice, prefix, posted_at, sequence, expected):
+    pm = get_plugin_manager(load_entrypoints=False)
+    assert pm.hook.invoice_number(invoice=invoice, prefix=prefix, posted_at=posted_at,
+                                  sequence=sequence) == expected
+
+
+@covers("invoice_number")
+def test_a_plugin_overrides_or_defers_to_the_default(invoice):
+    class ByCustomer:
+        @hookimpl
+        def invoice_number(self, invoice, sequence):
+            return f"C{invoice.customer_id}-{sequence}" if invoice.customer_id == 2 else None
+
+    pm = get_plugin_manager(load_entrypoints=False, plugins=[ByCustomer()])
+    call = dict(prefix="INV-", posted_at=NOW, sequence=5)
+    assert pm.hook.invoice_number(invoice=invoice, **call) == "C2-5"
+    other = InvoiceDocument(**{**invoice.__dict__, "customer_id": 9})
+    assert pm.hook.invoice_number(invoice=other, **call) == "INV-2026-11-00005"
+
+
+@covers("invoice_number")
+def test_blocking_the_default_number_plugin(invoice):
+    pm = get_plugin_manager(load_entrypoints=False,
+                            blocked=["oro_invoices.integration.default_plugins.numbering"])
+    assert pm.hook.invoice_number(invoice=invoice, prefix="INV-", posted_at=NOW,
+                                  sequence=1) is None
+
+
+# -- lifecycle -------------------------------------------------------------------------
+
+@covers("invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
+        "invoice_paid", "invoice_payment_status_changed")
+def test_lifecycle_events_reach_plugins(invoice):
+    recorder = Recorder()
+    hook = get_plugin_manager(load_entrypoints=False, plugins=[recorder]).hook
+    for event in ("created", "updated", "posted", "deleted", "paid"):
+        getattr(hook, f"invoice_{event}")(invoice=invoice, actor="alice")
+    hook.invoice_payment_status_changed(invoice=invoice, old_status=PaymentStatus.PENDING,
+                                        new_status=PaymentStatus.PAID_IN_FULL, actor="stripe")
+    assert recorder.calls == [
+        ("created", 7, "alice"), ("updated", 7, "alice"), ("posted", 7, "alice"),
+        ("deleted", 7, "alice"), ("paid", 7, "alice"),
+        ("status", 7, PaymentStatus.PENDING, PaymentStatus.PAID_IN_FULL, "stripe")]
+
+
+@covers("invoice_posted")
+def test_an_implementation_may_take_fewer_arguments(invoice):
+    seen = []
+
+    class OnlyInvoice:
+        @hookimpl
+        def invoice_posted(self, invoice):
+            seen.append(invoice.external_id)
+
+    hook = get_plugin_manager(load_entrypoints=False, plugins=[OnlyInvoice()]).hook
+    hook.invoice_posted(invoice=invoice, actor="system")
+    assert seen == ["ERP-7"]
+
+
+# -- documents, mail, payments, UI -----------------------------------------------------
+
+class Extras:
+    def __init__(self, tag: str):
+        self.tag = tag
+
+    @hookimpl
+    def invoice_pdf_context(self, invoice):
+        return {"stamp": self.tag, f"only_{self.tag}": invoice.id}
+
+    @hookimpl
+    def invoice_email_context(self, invoice):
+        return {"greeting": f"{self.tag}: {invoice.customer_name}"}
+
+    @hookimpl
+    def invoice_template_dirs(self):
+        return [f"/templates/{self.tag}"]
+
+    @hookimpl
+    def register_payment_methods(self):
+        return [f"method-{self.tag}"]
+
+    @hookimpl
+    def invoice_view_sections(self, invoice, area):
+        if area == "backoffice":
+            return [ViewSection(key=self.tag, title=self.tag.title(), html="<p>x</p>")]
+        return None
+
+
+@pytest.fixture
+def hook():
+    return get_plugin_manager(load_entrypoints=False, plugins=[Extras("first"),
+                                                               Extras("second")]).hook
+
+
+@covers("invoice_pdf_context")
+def test_pdf_context_is_merged_last_registered_wins(hook, invoice):
+    assert merge_dicts(hook.invoice_pdf_context(invoice=invoice)) \
+        == {"stamp": "second", "only_first": 7, "only_second": 7}
+
+
+@covers("invoice_email_context")
+def test_email_context(hook, invoice):
+    assert merge_dicts(hook.invoice_email_context(invoice=invoice)) \
+        == {"greeting": "second: ACME Corp"}
+
+
+@covers("invoice_template_dirs")
+def test_template_dirs_newest_plugin_first(hook):
+    assert flatten(hook.invoice_template_dirs()) == ["/templates/second", "/templates/first"]
+
+
+@covers("register_payment_methods")
+def test_payment_methods_are_collected(hook):
+    assert sorted(flatten(hook.register_payment_methods())) == ["method-first", "method-second"]
+
+
+@covers("invoice_view_sections")
+def test_view_sections_depend_on_the_area(hook, invoice):
+    backoffice = flatten(hook.invoice_view_sections(invoice=invoice, area="backoffice"))
+    assert sorted(s.key for s in backoffice) == ["first", "second"]
+    assert flatten(hook.invoice_view_sections(invoice=invoice, area="storefront")) == []
+
+
+def test_no_plugins_no_results(invoice):
+    hook = get_plugin_manager(load_entrypoints=False).hook
+    assert merge_dicts(hook.invoice_pdf_context(invoice=invoice)) == {}
+    assert flatten(hook.register_payment_methods()) == []

@@ -1,0 +1,132 @@
+"""The conformance kit, run the way an adapter author runs it: pytest in a subprocess."""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import textwrap
+from importlib.metadata import entry_points
+
+import pytest
+
+pytestmark = pytest.mark.skipif(
+    "memory" not in {ep.name for ep in entry_points(group="oro_invoices.hosts")},
+    reason="oro-invoices is not pip-installed, so its entry points are missing "
+           "(pip install -e .)")
+
+
+def run_pytest(cwd, *args: str) -> tuple[int, str, dict[str, int]]:
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
+                             "-q", "-rfs", *args], cwd=cwd, capture_output=True, text=True,
+                            timeout=300)
+    output = result.stdout + result.stderr
+    counts = {word: int(n) for n, word in re.findall(
+        r"(\d+) (passed|failed|skipped|errors?)", output.splitlines()[-1] if output else "")}
+    return result.returncode, output, counts
+
+
+def write(path, text: str) -> None:
+    path.write_text(textwrap.dedent(text))
+
+
+def test_suite_passes_against_the_memory_host(tmp_path):
+    code, output, counts = run_pytest(tmp_path, "--pyargs", "oro_invoices.testing.suite",
+                                      "--oro-host", "memory")
+    assert code == 0, output
+    assert counts.get("passed", 0) >= 50 and "failed" not in counts and "skipped" not in counts
+
+
+def test_suite_without_a_host_says_how_to_give_one(tmp_path):
+    code, output, _ = run_pytest(tmp_path, "--pyargs", "oro_invoices.testing.suite",
+                                 "-x", "-k", "TestHostShape")
+    assert code != 0
+    assert "needs a host: pass --oro-host NAME or define an 'oro_host_factory' fixture" in output
+
+
+def test_unknown_host_lists_available_ones(tmp_path):
+    code, output, _ = run_pytest(tmp_path, "--pyargs", "oro_invoices.testing.suite",
+                                 "--oro-host", "nope", "-x", "-k", "TestHostShape")
+    assert code != 0
+    assert "No host adapter named 'nope'" in output and "memory" in output
+
+
+def test_author_can_limit_capabilities_and_override_tests(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost
+
+        class NoStorefrontHost(MemoryHost):
+            name = "nostore"
+            capabilities = frozenset({"customer_hierarchy", "email_customisation"})
+
+            def __init__(self):
+                super().__init__()
+                self.storefront = None
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            return NoStorefrontHost
+    """)
+    write(tmp_path / "test_conformance.py", """
+        import pytest
+        from oro_invoices.testing.suite import *  # noqa: F401,F403
+        from oro_invoices.testing.suite import TestLayout as _TestLayout
+
+        class TestLayout(_TestLayout):
+            @pytest.mark.skip(reason="layout rendered by the front-end")
+            def test_title_is_escaped(self):
+                pass
+    """)
+    code, output, counts = run_pytest(tmp_path)
+    assert code == 0, output
+    # 2 storefront tests, 1 gated account-entry test, 1 customer-group test, 1 override
+    assert counts["skipped"] == 5, output
+    assert "does not support storefront" in output
+    assert "does not support customer_groups" in output
+    assert "layout rendered by the front-end" in output
+
+
+def test_kit_catches_a_faulty_adapter(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost, MemoryMenu
+
+        class AppendingMenu(MemoryMenu):
+            def __init__(self, host):
+                super().__init__(host)
+                self.extra = []
+
+            def register(self, entry):  # forgets that a key may only appear once
+                self.extra.append(entry)
+
+            def entries(self):
+                return list(self.extra)
+
+        class FaultyHost(MemoryHost):
+            def __init__(self):
+                super().__init__()
+                self.menu = AppendingMenu(self)
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            return FaultyHost
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestInstall, TestMenu  # noqa: F401
+    """)
+    code, output, counts = run_pytest(tmp_path)
+    assert code != 0
+    assert "FAILED test_conformance.py::TestMenu::test_register_is_idempotent" in output
+    assert counts["failed"] >= 3, output
+
+
+def test_plugin_is_inert_in_other_test_runs(tmp_path):
+    write(tmp_path / "test_plain.py", """
+        def test_plain():
+            assert 1 + 1 == 2
+    """)
+    code, output, counts = run_pytest(tmp_path)
+    assert code == 0 and counts == {"passed": 1}, output
+    help_text = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=tmp_path,
+                               capture_output=True, text=True, timeout=120).stdout
+    assert "--oro-host=NAME" in help_text

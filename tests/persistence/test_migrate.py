@@ -1,0 +1,61 @@
+"""``oro-invoices migrate``: creates or upgrades the schema; migrations match the models."""
+import subprocess
+import sys
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+import oro_invoices.persistence.models  # noqa: F401
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
+from oro_invoices.persistence.migrate import downgrade, head_revision
+
+
+def _migrate(url):
+    return subprocess.run([sys.executable, "-m", "oro_invoices", "migrate", "--db", url],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_creates_then_reports_current(tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    first = _migrate(url)
+    assert first.returncode == 0, first.stderr
+    assert f"schema at revision {head_revision()} (was None)" in first.stdout
+    second = _migrate(url)
+    assert "(already current)" in second.stdout
+    tables = set(inspect(Database(url).engine).get_table_names())
+    assert VERSION_TABLE in tables
+    assert all(t.startswith(TABLE_PREFIX) for t in tables)
+    assert {"oro_invoice_invoice", "oro_invoice_line", "oro_invoice_sequence"} <= tables
+
+
+def test_migrations_match_the_models(db):
+    with db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+        diff = [d for d in compare_metadata(ctx, metadata)
+                if not (isinstance(d, tuple) and d[0] == "remove_table")]
+    assert diff == []
+
+
+def test_host_tables_are_left_alone(tmp_path):
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    db = Database(url)
+    with db.engine.begin() as conn:
+        conn.execute(text("CREATE TABLE host_order (id INTEGER PRIMARY KEY, ref TEXT)"))
+        conn.execute(text("INSERT INTO host_order (ref) VALUES ('SO-1')"))
+    assert _migrate(url).returncode == 0
+    downgrade(db, "base")
+    with db.engine.connect() as conn:
+        assert conn.execute(text("SELECT ref FROM host_order")).scalar_one() == "SO-1"
+    assert set(inspect(db.engine).get_table_names()) == {"host_order", VERSION_TABLE}
+
+
+def test_migrate_on_postgresql(pg_database_url):
+    assert _migrate(pg_database_url).returncode == 0
+    assert "(already current)" in _migrate(pg_database_url).stdout
+
+
+def test_bad_url_is_one_clear_line():
+    result = _migrate("nonsense://")
+    assert result.returncode == 2 and result.stderr.startswith("error: ")

@@ -1,0 +1,151 @@
+"""Bulk import: JSON, JSON Lines and CSV; all or nothing; historical invoices kept as they were."""
+import json
+import subprocess
+import sys
+from decimal import Decimal
+
+import pytest
+from support.payloads import invoice_payload
+
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.domain.errors import Conflict, ValidationError
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.importing import import_files, read_records
+
+CSV = """external_id,invoice_number,invoice_date,due_date,currency,customer_id,status,payment_status,bill_to_name,bill_to_city,line_description,line_quantity,line_unit_price,line_tax_rate,pdf_file
+H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,posted,paid_in_full,Acme,Berlin,Consulting,2,500.00,0.19,h1.pdf
+H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,posted,paid_in_full,Acme,Berlin,Travel,1,120.50,0.07,h1.pdf
+H-2,,2026-11-01,,USD,11,,,Beta,Boston,Widget,3,19.99,0,
+"""
+
+
+def write(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalStorage(tmp_path / "pdf")
+
+
+@pytest.fixture
+def importing(db, storage):
+    return InvoiceService(db, plugins=get_plugin_manager(False), storage=storage)
+
+
+def test_csv_rows_become_invoices_with_their_history(importing, tmp_path, storage):
+    (tmp_path / "h1.pdf").write_bytes(b"%PDF-1.4 historical invoice\n%%EOF")
+    report = import_files(importing, [write(tmp_path, "legacy.csv", CSV)])
+    assert report.summary() == "2 created, 0 updated, 0 unchanged, 1 PDF(s) attached"
+    old = importing.get(importing.find_id(external_id="H-1"))
+    assert old.invoice_number == "OLD-2019-001" and str(old.invoice_date) == "2019-03-01"
+    assert old.is_posted and old.payment_status is PaymentStatus.PAID_IN_FULL
+    assert [l.description for l in old.lines] == ["Consulting", "Travel"]
+    assert old.total_amount == Decimal("1318.94")  # 1000 + 190 + 120.50 + 8.44
+    assert old.bill_to.city == "Berlin"
+    assert storage.read(old.pdf.sha256) == b"%PDF-1.4 historical invoice\n%%EOF"
+    assert old.pdf.source == "uploaded"
+    new = importing.get(importing.find_id(external_id="H-2"))
+    assert not new.is_posted and new.total_amount == Decimal("59.97")
+
+
+def test_json_and_jsonl(importing, tmp_path):
+    a = invoice_payload(external_id="J-1")
+    b = invoice_payload(external_id="J-2", status="posted")
+    import_files(importing, [write(tmp_path, "a.json", json.dumps([a])),
+                             write(tmp_path, "b.jsonl", json.dumps(b) + "\n\n")])
+    assert importing.get(importing.find_id(external_id="J-2")).is_posted
+
+
+def test_one_bad_record_means_nothing_is_imported(importing, tmp_path):
+    good = invoice_payload(external_id="G-1")
+    bad = invoice_payload(external_id="G-2")
+    bad["lines"][1]["quantity"] = "-3"
+    path = write(tmp_path, "mixed.jsonl", json.dumps(good) + "\n" + json.dumps(bad) + "\n")
+    with pytest.raises(ValidationError) as err:
+        import_files(importing, [path])
+    assert (f"{path}:2.lines[1].quantity", "Must be greater than 0.") in err.value.errors
+    assert importing.list(with_total=True).total == 0
+
+
+def test_a_conflict_while_writing_rolls_back_the_whole_file(importing, tmp_path):
+    importing.create(invoice_payload(external_id="X-0", invoice_number="TAKEN-1"))
+    records = [invoice_payload(external_id="X-1", status="posted"),
+               invoice_payload(external_id="X-2", invoice_number="TAKEN-1")]
+    path = write(tmp_path, "clash.json", json.dumps(records))
+    with pytest.raises(Conflict, match=r"clash.json\[1\]: That invoice number is already used"):
+        import_files(importing, [path])
+    assert [i.external_id for i in importing.list().items] == ["X-0"]
+
+
+def test_lifecycle_events_are_announced_only_after_the_commit(db, tmp_path):
+    seen = []
+
+    class Listener:
+        @hookimpl
+        def invoice_created(self, invoice, actor):
+            seen.append(invoice.external_id)
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Listener()]))
+    bad = [invoice_payload(external_id="E-1"), invoice_payload(external_id="E-2", invoice_number="N"),
+           invoice_payload(external_id="E-3", invoice_number="N")]
+    with pytest.raises(Conflict):
+        import_files(svc, [write(tmp_path, "bad.json", json.dumps(bad))])
+    assert seen == []
+    import_files(svc, [write(tmp_path, "good.json", json.dumps(bad[:2]))])
+    assert seen == ["E-1", "E-2"]
+
+
+def test_reimporting_updates_drafts_and_leaves_posted_invoices_alone(importing, tmp_path):
+    first = [invoice_payload(external_id="R-1"), invoice_payload(external_id="R-2", status="posted")]
+    import_files(importing, [write(tmp_path, "one.json", json.dumps(first))])
+    second = [invoice_payload(external_id="R-1", customer_name="Renamed", status="posted"),
+              invoice_payload(external_id="R-2", customer_name="Ignored", status="posted")]
+    report = import_files(importing, [write(tmp_path, "two.json", json.dumps(second))])
+    assert (report.updated, report.unchanged) == (["R-1"], ["R-2"])
+    r1 = importing.get(importing.find_id(external_id="R-1"))
+    assert r1.customer_name == "Renamed" and r1.is_posted
+    assert importing.get(importing.find_id(external_id="R-2")).customer_name == "Acme Corp"
+
+
+@pytest.mark.parametrize("name,text,where,message", [
+    ("x.txt", "", "x.txt", "Unknown file type"),
+    ("x.json", "{", "x.json:1", "Not valid JSON"),
+    ("x.json", "{}", "x.json", "Expected a JSON array"),
+    ("x.jsonl", "[1]\n", "x.jsonl:1", "Expected an invoice object"),
+    ("x.csv", "currency\nEUR\n", "x.csv", "external_id column"),
+    ("x.csv", "external_id,currency\nA,EUR\nA,USD\n", "x.csv:3.currency", "Differs from the first row"),
+])
+def test_unreadable_files_say_where(tmp_path, name, text, where, message):
+    with pytest.raises(ValidationError) as err:
+        read_records(write(tmp_path, name, text))
+    field, msg = err.value.errors[0]
+    assert field.endswith(where) and message in msg
+
+
+def test_missing_pdf_and_duplicates_are_reported_together(importing, tmp_path):
+    a = dict(invoice_payload(external_id="D-1", status="posted"), pdf_file="nope.pdf")
+    b = invoice_payload(external_id="D-1")
+    path = write(tmp_path, "d.json", json.dumps([a, b]))
+    with pytest.raises(ValidationError) as err:
+        import_files(importing, [path])
+    fields = dict(err.value.errors)
+    assert "cannot be read" in fields[f"{path}[0].pdf_file"]
+    assert "Repeats the invoice of" in fields[f"{path}[1].external_id"]
+
+
+def test_import_command(sqlite_db, tmp_path):
+    path = write(tmp_path, "cli.csv", CSV.replace("h1.pdf", ""))
+    ok = subprocess.run([sys.executable, "-m", "oro_invoices", "import", "--db", sqlite_db.url, str(path)],
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.strip() == "imported: 2 created, 0 updated, 0 unchanged, 0 PDF(s) attached"
+    bad = write(tmp_path, "bad.csv", CSV.replace("2019-03-31", "2019-02-30").replace("h1.pdf", ""))
+    fail = subprocess.run([sys.executable, "-m", "oro_invoices", "import", "--db", sqlite_db.url, str(bad)],
+                          capture_output=True, text=True, timeout=120)
+    assert fail.returncode == 1
+    assert f"{bad}:2.due_date: Not a valid date." in fail.stderr
+    assert "error: nothing imported (1 problem(s))" in fail.stderr

@@ -1,0 +1,139 @@
+"""The PDF of a posted invoice: made once at posting, downloaded byte for byte, verified."""
+import multiprocessing
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import func, select
+from support.payloads import invoice_payload
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, NotFound
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.models import InvoiceDocumentRow
+from oro_invoices.services.facade import InvoiceService
+
+
+class CountingRenderer(PdfRenderer):
+    renders = 0
+
+    def render(self, *args, **kwargs):
+        CountingRenderer.renders += 1
+        return super().render(*args, **kwargs)
+
+
+class GenerationOff:
+    def value(self, key, ctx=None):
+        return {"oro_invoices.generate_pdf_on_post": False, "oro_invoices.number_prefix": "INV-"}.get(key, "")
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalStorage(tmp_path / "pdf")
+
+
+@pytest.fixture
+def svc(db, storage):
+    CountingRenderer.renders = 0
+    return InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, renderer=CountingRenderer())
+
+
+def download(service, invoice_id) -> bytes:
+    info, stream = service.open_pdf(invoice_id)
+    with stream:
+        return stream.read()
+
+
+def test_posting_makes_the_pdf_once_and_later_changes_never_remake_it(svc):
+    draft = svc.create(invoice_payload())
+    with pytest.raises(InvoiceNotPosted, match="only posted invoices have a PDF"):
+        svc.open_pdf(draft.id)
+    posted = svc.post(draft.id)
+    assert posted.pdf is not None and posted.pdf.source == "generated" and CountingRenderer.renders == 1
+    first = download(svc, posted.id)
+    assert first.startswith(b"%PDF-") and len(first) == posted.pdf.size
+    svc.add_note(posted.id, "Customer asked for a copy")
+    svc.record_payment(posted.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+    svc.force_payment_status(posted.id, "invoiced")
+    svc.post(posted.id)
+    assert download(svc, posted.id) == first
+    assert svc.get(posted.id).pdf == posted.pdf
+    assert CountingRenderer.renders == 1
+
+
+def test_stored_file_is_read_only(svc, storage):
+    posted = svc.post(svc.create(invoice_payload()).id)
+    mode = os.stat(storage.path_for(posted.pdf.sha256)).st_mode
+    assert not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def test_without_generation_the_external_system_supplies_the_pdf(db, storage):
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=GenerationOff(),
+                         storage=storage, renderer=CountingRenderer())
+    posted = svc.post(svc.create(invoice_payload()).id)
+    assert posted.pdf is None
+    with pytest.raises(NotFound, match="supplied by the external system"):
+        svc.open_pdf(posted.id)
+    supplied = b"%PDF-1.7 from the ERP\n%%EOF"
+    attached = svc.attach_pdf(posted.id, supplied, actor="erp")
+    assert attached.pdf.source == "uploaded" and download(svc, posted.id) == supplied
+    with pytest.raises(Conflict, match="never replaced"):
+        svc.attach_pdf(posted.id, b"%PDF-1.7 another one")
+    assert download(svc, posted.id) == supplied
+    assert [a.kind for a in svc.activities(posted.id)][0] == "pdf"
+
+
+def _ensure(url, root, invoice_id, start, queue):
+    start.wait(30)
+    svc = InvoiceService(Database(url), plugins=get_plugin_manager(False), storage=LocalStorage(root),
+                         renderer=PdfRenderer())
+    doc = svc.ensure_pdf(invoice_id)
+    queue.put(doc.pdf.sha256)
+
+
+def test_two_processes_making_the_same_pdf_end_with_one(db, storage, tmp_path):
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=None, storage=storage)
+    posted = svc.post(svc.create(invoice_payload()).id)  # no renderer here: no PDF yet
+    assert posted.pdf is None
+    ctx = multiprocessing.get_context("spawn")
+    start, queue = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_ensure, args=(db.url, storage.root, posted.id, start, queue))
+             for _ in range(2)]
+    for p in procs:
+        p.start()
+    start.set()
+    hashes = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(30)
+    assert hashes[0] == hashes[1] == svc.get(posted.id).pdf.sha256
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(InvoiceDocumentRow)).scalar_one() == 1
+
+
+def _verify(db, storage):
+    return subprocess.run([sys.executable, "-m", "oro_invoices", "verify", "--db", db.url,
+                           "--storage", storage.root.as_uri()], capture_output=True, text=True, timeout=120)
+
+
+def test_verify_catches_a_flipped_byte_and_a_deleted_file(db, svc, storage):
+    a = svc.post(svc.create(invoice_payload(external_id="a")).id)
+    b = svc.post(svc.create(invoice_payload(external_id="b", customer_name="Other")).id)
+    ok = _verify(db, storage)
+    assert ok.returncode == 0 and "checked 2 posted invoice(s), 2 PDF(s)" in ok.stdout
+
+    path_a = storage.path_for(a.pdf.sha256)
+    os.chmod(path_a, 0o644)
+    data = bytearray(path_a.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path_a.write_bytes(bytes(data))
+    os.remove(storage.path_for(b.pdf.sha256))
+
+    bad = _verify(db, storage)
+    assert bad.returncode == 1
+    assert f"FAIL invoice {a.invoice_number} (id {a.id}): PDF" in bad.stdout
+    assert "content does not match its SHA-256" in bad.stdout
+    assert f"FAIL invoice {b.invoice_number} (id {b.id}): PDF" in bad.stdout and "missing" in bad.stdout

@@ -1,0 +1,90 @@
+"""Bad input: a message per field saying what is wrong, and nothing written."""
+import pytest
+from support.payloads import invoice_payload
+
+from oro_invoices.domain.errors import ValidationError
+
+
+def errors_of(service, payload):
+    with pytest.raises(ValidationError) as err:
+        service.create(payload)
+    return dict(err.value.errors)
+
+
+def test_field_paths_name_the_bad_line(service):
+    payload = invoice_payload()
+    payload["lines"][1]["quantity"] = 2.5
+    payload["lines"][0]["unit_price"] = "abc"
+    errs = errors_of(service, payload)
+    assert errs["lines[1].quantity"].startswith("Give this number as a decimal string")
+    assert errs["lines[0].unit_price"] == "Not a valid decimal number."
+
+
+@pytest.mark.parametrize("change,field,message", [
+    ({"currency": "XYZ"}, "currency", "Unknown currency code"),
+    ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date."),
+    ({"due_date": "2026-01-01"}, "due_date", "Must not be before the invoice date."),
+    ({"lines": []}, "lines", "Give between 1 and"),
+    ({"customer_user_email": "not-an-email"}, "customer_user_email", "Not a valid email address."),
+    ({"external_payment_url": "javascript:alert(1)"}, "external_payment_url", "Not a valid URL."),
+    ({"customer_id": "10"}, "customer_id", "Not a valid integer."),
+    ({"surprise": 1}, "surprise", "Unknown field."),
+    ({"invoice_number": "bad number!"}, "invoice_number", "Use letters, digits"),
+])
+def test_each_bad_field_gets_a_clear_message(service, change, field, message):
+    errs = errors_of(service, invoice_payload(**change))
+    assert message in errs[field]
+
+
+@pytest.mark.parametrize("line_change,field,message", [
+    ({"quantity": "0"}, "quantity", "Must be greater than 0."),
+    ({"tax_rate": "1"}, "tax_rate", "from 0 up to but not including 1"),
+    ({"tax_rate": "-0.1"}, "tax_rate", "from 0 up to but not including 1"),
+    ({"description": ""}, "description", "Length must be between"),
+    ({"quantity": "1e999999"}, "quantity", "Must be between"),
+    ({"unit_price": "1e-999999"}, "unit_price", "At most 6 decimal places"),
+])
+def test_bad_lines(service, line_change, field, message):
+    payload = invoice_payload()
+    payload["lines"][0].update(line_change)
+    errs = errors_of(service, payload)
+    assert any(message in m for f, m in errs.items() if f == f"lines[0].{field}"), errs
+
+
+def test_more_price_decimals_than_currency_allows(service):
+    payload = invoice_payload(currency="JPY")
+    payload["lines"][0]["unit_price"] = "19.99999"
+    assert "At most 4 decimal places for JPY." in errors_of(service, payload)["lines[0].unit_price"]
+
+
+def test_negative_total_is_refused(service):
+    payload = invoice_payload()
+    payload["lines"] = [{"description": "Credit", "quantity": "1", "unit_price": "-5.00"}]
+    assert "must not be negative" in errors_of(service, payload)["lines"]
+
+
+def test_nothing_is_written_on_bad_input(service):
+    for bad in (invoice_payload(currency="XYZ"), invoice_payload(lines=[]), "not an object", [1, 2]):
+        with pytest.raises(ValidationError):
+            service.create(bad)
+    assert service.list(with_total=True).total == 0
+
+
+def test_update_validates_too_and_keeps_the_draft(service):
+    inv = service.create(invoice_payload())
+    with pytest.raises(ValidationError) as err:
+        service.update(inv.id, {"lines": [{"description": "x", "quantity": "-1", "unit_price": "1"}]})
+    assert "lines[0].quantity" in dict(err.value.errors)
+    assert service.get(inv.id) == inv
+
+
+@pytest.mark.parametrize("change,field", [
+    ({"customer_name": "Acme\x00Corp"}, "customer_name"),
+    ({"external_id": "bad\ud800"}, "external_id"),
+    ({"customer_id": 2**70}, "customer_id"),
+])
+def test_values_no_database_can_hold_are_refused(service, change, field):
+    with pytest.raises(ValidationError) as err:
+        service.create(invoice_payload(**change))
+    assert err.value.errors[0][0] == field
+    assert service.list(with_total=True).total == 0

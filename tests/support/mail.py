@@ -1,0 +1,146 @@
+"""Shared fixtures of the mail tests: a real SMTP server (aiosmtpd), a host, services.
+
+No tests live here; ``test_mail_*.py`` import the fixtures they use by name.
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import socket
+import threading
+from dataclasses import dataclass
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.integration.profile import notification_template
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.mail import MailService, SmtpConfig
+from support.payloads import invoice_payload
+
+SENDER = "billing@acme.example"
+SELLER = {"company_name": "Acme Supplies GmbH", "business_address": "Hauptstraße 1, 10115 Berlin",
+          "phone": "+49 30 1234567", "contact_email": "billing@acme.example",
+          "website_url": "https://acme.example", "tax_id": "DE123456789"}
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class Received:
+    """One message the SMTP server accepted."""
+
+    mail_from: str
+    rcpt_tos: tuple[str, ...]
+    content: bytes
+
+    @property
+    def message(self) -> email.message.EmailMessage:
+        return parse(self.content)
+
+
+def parse(content: bytes) -> email.message.EmailMessage:
+    return email.message_from_bytes(content, policy=email.policy.default)
+
+
+class RecordingHandler:
+    """Accepts every message, except that it first answers with each of ``refuse``."""
+
+    def __init__(self):
+        self.received: list[Received] = []
+        self.refuse: list[str] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.lock:
+            if self.refuse:
+                return self.refuse.pop(0)
+            self.received.append(Received(envelope.mail_from, tuple(envelope.rcpt_tos),
+                                          bytes(envelope.original_content or envelope.content)))
+        return "250 2.0.0 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 (``.handler.received``, ``.port``)."""
+    handler = RecordingHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    controller.port = port
+    yield controller
+    controller.stop()
+
+
+class CountingRenderer(PdfRenderer):
+    """The real renderer, counting renders (a posted invoice is rendered exactly once)."""
+
+    renders = 0
+
+    def render(self, *args, **kwargs):
+        type(self).renders += 1
+        return super().render(*args, **kwargs)
+
+
+@dataclass
+class App:
+    """What a host assembles: host adapter, settings, invoices, storage."""
+
+    host: MemoryHost
+    settings: Settings
+    invoices: InvoiceService
+    storage: LocalStorage
+    renderer: CountingRenderer
+    customer_user_email: str
+    payload: dict
+
+    def create(self, **overrides):
+        return self.invoices.create({**self.payload, **overrides}, actor="import")
+
+
+def make_app(db, tmp_path, *, generate_pdf: bool = True, plugins=()) -> App:
+    host = MemoryHost()
+    settings = Settings(host.config)
+    for key, value in SELLER.items():
+        settings.set(f"oro_invoices.seller.{key}", value)
+    settings.set("oro_invoices.generate_pdf_on_post", generate_pdf)
+    host.email_templates.register(notification_template())
+    customer = host.add_customer("Acme Corp")
+    user = host.add_customer_user(customer.id, "buyer@acme.test", "Bea Buyer")
+    storage = LocalStorage(tmp_path / "pdfs")
+    renderer = type("Renderer", (CountingRenderer,), {"renders": 0})()
+    invoices = InvoiceService(
+        db, plugins=get_plugin_manager(load_entrypoints=False, plugins=plugins), settings=settings,
+        storage=storage, renderer=renderer, host=host,
+        payment_url=lambda inv: f"https://shop.test/invoices/pay/{inv.payment_token}")
+    payload = invoice_payload(customer_id=customer.id, customer_user_id=user.id)
+    payload.pop("customer_user_email")
+    return App(host, settings, invoices, storage, renderer, user.email, payload)
+
+
+def make_mail(app: App, server=None, **kwargs) -> MailService:
+    if server is not None:
+        kwargs.setdefault("smtp", SmtpConfig(host="127.0.0.1", port=server.port, timeout=5))
+    kwargs.setdefault("sender_name", "Acme Billing")
+    return MailService(app.invoices.db, app.invoices, templates=app.host.email_templates,
+                       sender=SENDER, **kwargs)
+
+
+@pytest.fixture
+def app(db, tmp_path) -> App:
+    """Host, settings and invoice service over ``db`` (SQLite and PostgreSQL), PDFs generated."""
+    return make_app(db, tmp_path)
