@@ -6,7 +6,7 @@ import random
 import secrets
 import statistics
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import insert
 
@@ -31,7 +31,7 @@ def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 
     """Insert ``count`` invoices with core inserts (no lines: listing does not read them)."""
     rng = random.Random(seed)
     start = dt.date(2020, 1, 1)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     next_id = 1
     with db.engine.begin() as conn:
         while next_id <= count:

@@ -16,13 +16,13 @@ import time
 from sqlalchemy import select
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _common import bulk_invoices, median_ms  # noqa: E402
+from _common import bulk_invoices, median_ms
 
-from oro_invoices.persistence.engine import Database  # noqa: E402
-from oro_invoices.persistence.migrate import upgrade  # noqa: E402
-from oro_invoices.persistence.models import Invoice, PaymentState  # noqa: E402
-from oro_invoices.persistence.queries import InvoiceFilter, apply_filter, encode_cursor  # noqa: E402
-from oro_invoices.services.facade import InvoiceService  # noqa: E402
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.persistence.models import Invoice, PaymentState
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter, encode_cursor
+from oro_invoices.services.facade import InvoiceService
 
 TARGET_MS = 5.0
 PAGE = 25

@@ -70,7 +70,7 @@ def build_shop(data_dir: Path, count: int):
     rng = random.Random(7)
     corporate = [big] + subs
     start = dt.date(2023, 1, 1)
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     db = app.extensions["oro_invoices"].service.db
     t0 = time.perf_counter()
     with db.engine.begin() as conn:

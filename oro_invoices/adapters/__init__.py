@@ -8,8 +8,9 @@ the entry point names a class or factory that builds a fresh adapter::
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import entry_points
-from typing import Any, Callable
+from typing import Any
 
 from oro_invoices.adapters.base import CAPABILITIES, PARTS, HostAdapter
 from oro_invoices.adapters.commerce import (

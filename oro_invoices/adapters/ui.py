@@ -76,7 +76,7 @@ class Menu(Protocol):
     def entries(self) -> list[MenuEntry]:
         """Every registered entry, shown or not."""
 
-    def visible(self, ctx: "ScopeContext") -> list[MenuEntry]:
+    def visible(self, ctx: ScopeContext) -> list[MenuEntry]:
         """The entries the current user sees in ``ctx`` (feature on, permission granted)."""
 
 
@@ -93,7 +93,7 @@ class OrderView(Protocol):
     def tabs(self) -> list[OrderTab]:
         """Every registered tab, shown or not."""
 
-    def visible_tabs(self, ctx: "ScopeContext") -> list[OrderTab]:
+    def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
         """The tabs the current user sees in ``ctx`` (feature on, permission granted)."""
 
 
@@ -136,7 +136,7 @@ class Storefront(Protocol):
     def account_entries(self) -> list[MenuEntry]:
         """Every registered Account menu entry."""
 
-    def visible_account_entries(self, ctx: "ScopeContext") -> list[MenuEntry]:
+    def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
         """The Account menu entries the current customer user sees in ``ctx``."""
 
 

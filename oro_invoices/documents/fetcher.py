@@ -23,7 +23,7 @@ class DataOnlyURLFetcher(URLFetcher):
     def __init__(self) -> None:
         super().__init__(timeout=1, allowed_protocols=("data",), allow_redirects=False)
 
-    def fetch(self, url, headers=None):  # noqa: D102 - WeasyPrint's signature
+    def fetch(self, url, headers=None):
         scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
         if scheme != "data":
             logger.warning("Refused to fetch %s while rendering an invoice PDF "

@@ -15,8 +15,9 @@ import gc
 import hashlib
 import os
 import threading
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 import jinja2
 from weasyprint import CSS, HTML
@@ -134,7 +135,7 @@ def gc_paused() -> Iterator[None]:
 def document_date(invoice: InvoiceDocument) -> str:
     """The PDF's creation date (W3C format, UTC): when the invoice was posted, else last updated."""
     moment = invoice.posted_at or invoice.updated_at
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
 class PdfRenderer:
@@ -176,7 +177,7 @@ class PdfRenderer:
         return self._css_text
 
     def variant(self, *, page_size: str | None = None, locale: str | None = None,
-                extra_template_dirs: Sequence[str] = ()) -> "PdfRenderer":
+                extra_template_dirs: Sequence[str] = ()) -> PdfRenderer:
         """A renderer like this one for another page size or locale, with plugin template
         directories searched after this one's (host overrides first). Variants are cached."""
         key = (page_size or self.page_size, locale or self.locale,

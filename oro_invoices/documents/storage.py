@@ -70,7 +70,7 @@ def _validate(sha256: str) -> str:
 
 
 def _utc_mtime(path: Path) -> dt.datetime:
-    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -168,7 +168,7 @@ class LocalStorage:
         except FileNotFoundError:
             raise StorageError(f"Stored object {sha256} is missing from {self.root}.") from None
         return StoredObject(sha256, st.st_size,
-                            dt.datetime.fromtimestamp(st.st_mtime, tz=dt.timezone.utc))
+                            dt.datetime.fromtimestamp(st.st_mtime, tz=dt.UTC))
 
     def check(self, sha256: str, size: int | None = None) -> str | None:
         """None when present and intact; otherwise "missing", a size mismatch or a hash mismatch."""

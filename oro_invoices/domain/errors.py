@@ -5,7 +5,8 @@ HTTP statuses (``http_status``), the CLI to a non-zero exit with one line.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 
 class InvoiceError(Exception):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 from oro_invoices.domain.money import round_money
 
@@ -72,7 +72,7 @@ class Address:
     phone: str = ""
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, str] | None) -> "Address | None":
+    def from_mapping(cls, data: Mapping[str, str] | None) -> Address | None:
         if not data:
             return None
         return cls(**{k: (data.get(k) or "") for k in cls.__dataclass_fields__})
@@ -100,7 +100,7 @@ class SellerInfo:
     tax_id: str = ""
 
     @classmethod
-    def from_mapping(cls, data: Mapping[str, str] | None) -> "SellerInfo":
+    def from_mapping(cls, data: Mapping[str, str] | None) -> SellerInfo:
         data = data or {}
         return cls(**{k: (data.get(k) or "") for k in cls.__dataclass_fields__})
 

@@ -64,7 +64,7 @@ def from_minor(value: int, currency: str) -> Decimal:
 
 def parse_decimal(value: object, field: str) -> Decimal:
     """Parse a decimal string or int (never a float) or raise a field error."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, (bool, float)):
         raise ValidationError([(field, "Give amounts as decimal strings such as \"19.99\", not floats.")])
     try:
         result = Decimal(str(value))

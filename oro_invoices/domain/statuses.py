@@ -13,8 +13,8 @@ failed means "declined". Precedence, first match wins:
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from oro_invoices.domain.invoice import PaymentStatus
 

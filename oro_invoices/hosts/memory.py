@@ -9,7 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from oro_invoices.adapters.commerce import (
@@ -67,7 +68,7 @@ class MemoryConfigStore:
 class _Gate:
     """Shared visibility rule: feature on for the context and permission granted."""
 
-    def __init__(self, host: "MemoryHost"):
+    def __init__(self, host: MemoryHost):
         self.host = host
 
     def shows(self, item: Any, ctx: ScopeContext) -> bool:
@@ -77,7 +78,7 @@ class _Gate:
 
 
 class MemoryMenu(_Gate):
-    def __init__(self, host: "MemoryHost"):
+    def __init__(self, host: MemoryHost):
         super().__init__(host)
         self.items: dict[str, MenuEntry] = {}
 
@@ -95,7 +96,7 @@ class MemoryMenu(_Gate):
 
 
 class MemoryOrderView(_Gate):
-    def __init__(self, host: "MemoryHost"):
+    def __init__(self, host: MemoryHost):
         super().__init__(host)
         self.items: dict[str, OrderTab] = {}
 
@@ -143,7 +144,7 @@ class MemoryEmailTemplates:
 
 
 class MemoryStorefront(_Gate):
-    def __init__(self, host: "MemoryHost"):
+    def __init__(self, host: MemoryHost):
         super().__init__(host)
         self.hooks: dict[str, PayHook] = {}
         self.account: dict[str, MenuEntry] = {}
@@ -257,7 +258,7 @@ class MemoryHost:
         self._ids = itertools.count(1)
 
     # -- the conformance kit's seeder -------------------------------------------------
-    def seeder(self) -> "MemoryHost":
+    def seeder(self) -> MemoryHost:
         """The object the conformance kit uses to put test data in this host."""
         return self
 
@@ -282,7 +283,7 @@ class MemoryHost:
         order_id = next(self._ids)
         order = OrderSnapshot(order_id, identifier or f"SO-{order_id:04d}", organization_id,
                               currency, customer_id, customer_user_id, website_id, tuple(lines),
-                              bill_to, ship_to, dt.datetime.now(dt.timezone.utc))
+                              bill_to, ship_to, dt.datetime.now(dt.UTC))
         self.orders.items[order.id] = order
         return order
 

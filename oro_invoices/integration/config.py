@@ -8,9 +8,10 @@ customer → customer group → website → organization → global → schema d
 from __future__ import annotations
 
 import functools
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from marshmallow import ValidationError as MarshmallowError
@@ -90,7 +91,7 @@ def parse_schema(data: Mapping[str, Any]) -> ConfigSchema:
     """Build a schema from the YAML document's data, rejecting malformed declarations."""
     specs: dict[str, SettingSpec] = {}
     for key, raw in (data.get("settings") or {}).items():
-        def bad(what: str) -> ConfigurationError:
+        def bad(what: str, key: str = key) -> ConfigurationError:
             return ConfigurationError(f"config_schema.yaml: setting {key!r} {what}")
         if raw.get("type") not in TYPES:
             raise bad(f"has type {raw.get('type')!r}; expected one of {', '.join(TYPES)}")
@@ -143,7 +144,7 @@ class ResolvedValue:
 class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
-    def __init__(self, store: "ConfigStore", schema: ConfigSchema | None = None):
+    def __init__(self, store: ConfigStore, schema: ConfigSchema | None = None):
         self.store = store
         self.schema = schema or load_schema()
 

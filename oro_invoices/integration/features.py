@@ -7,7 +7,7 @@ its ``feature`` is enabled (``entry_visible``); pages and the API call
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import FeatureDisabled

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import pluggy
 
@@ -57,7 +58,7 @@ def notify(pm: pluggy.PluginManager, name: str, **kwargs: Any) -> None:
             continue
         try:
             impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
-        except Exception:  # noqa: BLE001 - a listener's failure must not reach the caller
+        except Exception:
             logger.exception("plugin %s failed in %s", impl.plugin_name, name)
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from oro_invoices.adapters.config_store import SettingField, SettingsGroup
 from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
@@ -61,7 +62,7 @@ class UpgradeStep:
     source: int
     target: int
     title: str
-    run: Callable[["HostAdapter"], None]
+    run: Callable[[HostAdapter], None]
 
 
 #: Upgrade steps, in order. Contributions are re-applied after the steps, so a step
@@ -108,13 +109,13 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
     )
 
 
-def installed_version(host: "HostAdapter") -> int | None:
+def installed_version(host: HostAdapter) -> int | None:
     """The profile version installed in ``host``, or None when the add-on is not installed."""
     raw = host.config.load(VERSION_KEY, "global", None)
     return None if raw is None else int(raw)
 
 
-def _apply(host: "HostAdapter", profile: Profile) -> None:
+def _apply(host: HostAdapter, profile: Profile) -> None:
     host.config.declare_settings(profile.settings)
     for entry in profile.menu_entries:
         host.menu.register(entry)
@@ -129,7 +130,7 @@ def _apply(host: "HostAdapter", profile: Profile) -> None:
             host.storefront.register_account_entry(entry)
 
 
-def install(host: "HostAdapter", profile: Profile | None = None) -> int:
+def install(host: HostAdapter, profile: Profile | None = None) -> int:
     """Add every contribution to ``host`` (again, if some went missing); returns the version.
 
     An older install is upgraded first; a newer one is refused.
@@ -144,7 +145,7 @@ def install(host: "HostAdapter", profile: Profile | None = None) -> int:
     return profile.version
 
 
-def uninstall(host: "HostAdapter", purge: bool = False, *, engine: Any = None,
+def uninstall(host: HostAdapter, purge: bool = False, *, engine: Any = None,
               purge_data: Callable[[], None] | None = None,
               profile: Profile | None = None) -> None:
     """Remove every contribution from ``host``; with ``purge`` also drop invoice data.
@@ -179,7 +180,7 @@ def uninstall(host: "HostAdapter", purge: bool = False, *, engine: Any = None,
             host.config.delete(stored.key, stored.scope, stored.scope_id)
 
 
-def upgrade(host: "HostAdapter", *, profile: Profile | None = None,
+def upgrade(host: HostAdapter, *, profile: Profile | None = None,
             steps: Sequence[UpgradeStep] = UPGRADE_STEPS) -> list[UpgradeStep]:
     """Run the steps from the installed version to the current one; returns the steps run."""
     profile = profile or build_profile()

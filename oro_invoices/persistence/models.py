@@ -35,7 +35,7 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 class Base(DeclarativeBase):
@@ -91,12 +91,12 @@ class Invoice(Base):
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
-    lines: Mapped[list["InvoiceLineRow"]] = relationship(
+    lines: Mapped[list[InvoiceLineRow]] = relationship(
         back_populates="invoice", order_by="InvoiceLineRow.position",
         cascade="all, delete-orphan", passive_deletes=True)
-    payment_state: Mapped["PaymentState"] = relationship(
+    payment_state: Mapped[PaymentState] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, uselist=False)
-    document: Mapped["InvoiceDocumentRow | None"] = relationship(uselist=False, viewonly=True)
+    document: Mapped[InvoiceDocumentRow | None] = relationship(uselist=False, viewonly=True)
 
 
 # Sort expressions for nullable columns; the indexes below are built on exactly these.

@@ -17,7 +17,7 @@ from oro_invoices.persistence.models import NumberSequence
 
 def period_of(moment: dt.datetime) -> str:
     """The numbering period ("YYYY-MM") of a UTC moment."""
-    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m")
+    return moment.astimezone(dt.UTC).strftime("%Y-%m")
 
 
 def format_default(prefix: str, posted_at: dt.datetime, sequence: int) -> str:

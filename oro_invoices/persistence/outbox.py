@@ -82,7 +82,7 @@ class Attachment:
                 "content_type": self.content_type}
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Attachment":
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
         return cls(filename=data["filename"], sha256=data["sha256"], size=int(data["size"]),
                    content_type=data.get("content_type") or "application/pdf")
 

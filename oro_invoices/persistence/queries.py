@@ -9,8 +9,9 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Select, and_, func, literal_column, select, tuple_
 from sqlalchemy.orm import Session
@@ -97,9 +98,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError
         if codec == "date":
             value = dt.date.fromisoformat(value)
-        elif codec == "int" and not _is_int64(value):
-            raise ValueError
-        elif codec == "str" and (not isinstance(value, str) or "\x00" in value):
+        elif codec == "int" and not _is_int64(value) or codec == "str" and (not isinstance(value, str) or "\x00" in value):
             raise ValueError
         return value, last_id
     except (ValueError, TypeError, json.JSONDecodeError):

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.services.schemas import load_input

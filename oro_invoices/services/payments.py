@@ -1,7 +1,8 @@
 """Service operations on payments: transactions, the recalculated or forced status."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import select

@@ -6,8 +6,9 @@ message saying so. Every error names its field path (``lines[0].quantity``).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
-from typing import Any, Mapping
+from typing import Any
 
 from marshmallow import (
     EXCLUDE,

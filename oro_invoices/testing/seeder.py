@@ -1,7 +1,8 @@
 """How the kit puts test data into a host (the adapter's interfaces are read-only)."""
 from __future__ import annotations
 
-from typing import Iterable, Protocol, runtime_checkable
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
 
 from oro_invoices.adapters.commerce import (
     CustomerRef,

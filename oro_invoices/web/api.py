@@ -16,8 +16,9 @@ import datetime as dt
 import json
 import logging
 import re
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
 

@@ -49,7 +49,7 @@ class BackOffice:
             raise NotFound(f"Invoice {invoice_id} does not exist.")
         return doc
 
-    def names(self) -> "_Names":
+    def names(self) -> _Names:
         return _Names(self.ctx)
 
     # -- pages ------------------------------------------------------------------------

@@ -6,7 +6,8 @@ what went wrong), so reloading the page never repeats the action.
 from __future__ import annotations
 
 import html as html_lib
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
@@ -193,8 +194,7 @@ def pdf_response(service, doc: InvoiceDocument) -> Response:
 
     def chunks():
         with stream:
-            for chunk in iter(lambda: stream.read(64 * 1024), b""):
-                yield chunk
+            yield from iter(lambda: stream.read(64 * 1024), b"")
 
     filename = "".join(c if c.isalnum() or c in "-_." else "-" for c in doc.display_number) + ".pdf"
     return Response(body=chunks(), content_type="application/pdf", headers={

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import jinja2
 from babel.numbers import format_decimal
@@ -110,7 +111,7 @@ class WebContext:
         return ScopeContext(organization_id=getattr(request.user, "organization_id", None))
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.timezone.utc)
+        return dt.datetime.now(dt.UTC)
 
 
 def amount(value: Any, currency: str, locale: str = "en_US") -> str:

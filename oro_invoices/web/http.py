@@ -6,8 +6,9 @@ handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -48,17 +49,17 @@ class Response:
     page_title: str | None = None
 
     @classmethod
-    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> "Response":
+    def json(cls, data: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
         body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=str).encode()
         return cls(status=status, body=body, content_type="application/json", headers=dict(headers or {}))
 
     @classmethod
-    def html(cls, html: str, status: int = 200, title: str | None = None) -> "Response":
+    def html(cls, html: str, status: int = 200, title: str | None = None) -> Response:
         return cls(status=status, body=html.encode(), page_title=title)
 
     @classmethod
     def redirect(cls, location: str, status: int = 303,
-                 flashes: list[tuple[str, str]] | None = None) -> "Response":
+                 flashes: list[tuple[str, str]] | None = None) -> Response:
         return cls(status=status, headers={"Location": location}, flashes=list(flashes or []))
 
     def text(self) -> str:

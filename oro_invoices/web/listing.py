@@ -8,8 +8,9 @@ ever used, so page 2,000 costs what page 1 costs.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError

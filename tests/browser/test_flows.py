@@ -6,6 +6,7 @@ and the view page go to /tmp/oro-invoices-*.png.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -69,7 +70,7 @@ def test_admin_sends_a_draft_to_the_customer_and_downloads_it(page: Page, live_s
 
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download").click()
-    data = open(download_info.value.path(), "rb").read()
+    data = Path(download_info.value.path()).read_bytes()
     assert data.startswith(b"%PDF")
     assert data == service.storage.read(doc.pdf.sha256)
 

@@ -215,7 +215,7 @@ def http_hits():
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             body = b"p { color: red }" if self.path.endswith(".css") else b"x"
             self.send_response(200)

@@ -48,7 +48,7 @@ def test_put_stores_bytes_under_their_sha256_in_sharded_read_only_file(store: Lo
     digest = hashlib.sha256(PDF).hexdigest()
     assert obj == StoredObject(sha256=digest, size=len(PDF), created_at=obj.created_at)
     assert obj.created_at.tzinfo is not None and obj.created_at.utcoffset() == dt.timedelta(0)
-    assert abs(dt.datetime.now(dt.timezone.utc) - obj.created_at) < dt.timedelta(minutes=1)
+    assert abs(dt.datetime.now(dt.UTC) - obj.created_at) < dt.timedelta(minutes=1)
     path = store.root / digest[:2] / digest[2:4] / digest
     assert all_files(store.root) == [path]
     assert stat.S_IMODE(path.stat().st_mode) == 0o444

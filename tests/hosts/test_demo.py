@@ -32,7 +32,8 @@ class Demo:
     def __init__(self, data_dir: Path, port: int, *extra: str):
         self.data_dir, self.port = data_dir, port
         (data_dir / "demo.json").unlink(missing_ok=True)
-        self.log = open(data_dir.parent / f"demo-{port}-{time.time_ns()}.log", "w")
+        self.log = open(  # noqa: SIM115  (closed when the run stops)
+            data_dir.parent / f"demo-{port}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir),
              "--port", str(port), *extra], stdout=self.log, stderr=subprocess.STDOUT,

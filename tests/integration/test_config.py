@@ -169,7 +169,7 @@ def test_most_specific_scope_wins_and_unset_falls_back(settings):
     for scope, scope_id, value in chain:
         settings.set(key, value, scope, scope_id)
     seen = []
-    for scope, scope_id, value in reversed(chain):
+    for scope, scope_id, _value in reversed(chain):
         resolved = settings.resolve(key, ctx)
         seen.append((resolved.scope, resolved.value))
         settings.unset(key, scope, scope_id)

@@ -157,7 +157,7 @@ def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch, invoice):
 @covers("invoice_number")
 @pytest.mark.parametrize("prefix,posted_at,sequence,expected", [
     ("INV-", NOW, 1, "INV-2026-11-00001"),
-    ("ACME/", dt.datetime(2027, 1, 31, 23, 59, tzinfo=dt.timezone.utc), 321, "ACME/2027-01-00321"),
+    ("ACME/", dt.datetime(2027, 1, 31, 23, 59, tzinfo=dt.UTC), 321, "ACME/2027-01-00321"),
     ("", NOW, 123456, "2026-11-123456"),
 ])
 def test_default_number(invoice, prefix, posted_at, sequence, expected):

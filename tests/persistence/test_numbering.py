@@ -14,7 +14,7 @@ from oro_invoices.services.facade import InvoiceService
 
 
 def _clock(year, month, day=15):
-    return lambda: dt.datetime(year, month, day, 12, 0, tzinfo=dt.timezone.utc)
+    return lambda: dt.datetime(year, month, day, 12, 0, tzinfo=dt.UTC)
 
 
 def test_default_number_is_prefix_year_month_counter(db):

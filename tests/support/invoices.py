@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from oro_invoices.domain.invoice import (
     Address,
@@ -16,7 +17,7 @@ from oro_invoices.domain.invoice import (
     compute_lines,
 )
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 DEFAULT_SELLER = SellerInfo(
     company_name="Acme Supplies GmbH",

@@ -11,7 +11,7 @@ from oro_invoices.domain.invoice import (
     SellerInfo,
 )
 
-NOW = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC)
 
 
 def make_invoice(**overrides) -> InvoiceDocument:

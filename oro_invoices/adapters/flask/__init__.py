@@ -11,7 +11,8 @@ blueprint (``oro_invoices.adapters.flask.api.make_api_blueprint``).
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import flask
 
@@ -81,7 +82,7 @@ class OroInvoices:
             self.init_app(app)
 
     # -- set-up ---------------------------------------------------------------------
-    def init_app(self, app: flask.Flask, *, host: Any = None) -> "OroInvoices":
+    def init_app(self, app: flask.Flask, *, host: Any = None) -> OroInvoices:
         """Build the services and register the pages on ``app``."""
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("OroInvoices is already initialised on this Flask app; create "

@@ -53,14 +53,14 @@ def to_request(req: flask.Request, user: Any, path_params: dict) -> Request:
         path_params=dict(path_params), user=user, files=files)
 
 
-def _flash_html(state: "OroInvoices", extra: list[tuple[str, str]]) -> str:
+def _flash_html(state: OroInvoices, extra: list[tuple[str, str]]) -> str:
     pending = list(flask.get_flashed_messages(with_categories=True)) + list(extra)
     if not pending:
         return ""
     return state.ctx.env.get_template("_flashes.html").render(flashes=pending)
 
 
-def to_flask_response(state: "OroInvoices", resp: Response, area: str) -> flask.Response:
+def to_flask_response(state: OroInvoices, resp: Response, area: str) -> flask.Response:
     """Redirects carry flashes; page fragments are wrapped in the host's layout."""
     if resp.status == 401:
         login = state.login_url(area)
@@ -88,7 +88,7 @@ def to_flask_response(state: "OroInvoices", resp: Response, area: str) -> flask.
     return raw_response(resp)
 
 
-def make_pages_blueprint(state: "OroInvoices", pages: InvoicePages,
+def make_pages_blueprint(state: OroInvoices, pages: InvoicePages,
                          prefixes: dict[str, str]) -> flask.Blueprint:
     """The ``oro_invoices`` blueprint with ``admin`` and ``storefront`` children."""
     root = flask.Blueprint("oro_invoices", __name__, static_folder=STATIC_DIR,
@@ -121,7 +121,7 @@ def make_pages_blueprint(state: "OroInvoices", pages: InvoicePages,
     return root
 
 
-def _view(state: "OroInvoices", pages: InvoicePages, endpoint: str, area: str):
+def _view(state: OroInvoices, pages: InvoicePages, endpoint: str, area: str):
     def view(**path_params):
         user = state.host.users.current()
         req = to_request(flask.request, user, path_params)

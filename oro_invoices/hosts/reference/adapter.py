@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Engine
@@ -116,7 +117,7 @@ class _Registry:
 class _Gate:
     """Entries are shown while their feature is on and the user holds their permission."""
 
-    def __init__(self, host: "ReferenceHost"):
+    def __init__(self, host: ReferenceHost):
         self.host = host
 
     def shows(self, item: Any, ctx: ScopeContext) -> bool:
@@ -125,7 +126,7 @@ class _Gate:
 
 
 class ReferenceMenu(_Gate):
-    def __init__(self, host: "ReferenceHost"):
+    def __init__(self, host: ReferenceHost):
         super().__init__(host)
         self.registry = _Registry(host.engine, m.menu_entries)
 
@@ -144,7 +145,7 @@ class ReferenceMenu(_Gate):
 
 
 class ReferenceOrderView(_Gate):
-    def __init__(self, host: "ReferenceHost"):
+    def __init__(self, host: ReferenceHost):
         super().__init__(host)
         self.registry = _Registry(host.engine, m.order_tabs)
 
@@ -210,7 +211,7 @@ class ReferenceEmailTemplates:
 
 
 class ReferenceStorefront(_Gate):
-    def __init__(self, host: "ReferenceHost"):
+    def __init__(self, host: ReferenceHost):
         super().__init__(host)
         self.hooks = _Registry(host.engine, m.pay_hooks)
         self.account = _Registry(host.engine, m.account_entries)

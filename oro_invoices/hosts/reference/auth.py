@@ -6,7 +6,8 @@ current user depends on the area of the request (``/admin…`` or not).
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import flask
@@ -23,7 +24,7 @@ CUSTOMER_KEY = "host_customer_user_id"
 ADMIN_AREA = "/admin"
 
 
-def session_user(host: "ReferenceHost", path: str, session: Any):
+def session_user(host: ReferenceHost, path: str, session: Any):
     """(CurrentUser, permissions) of the logged-in user of this area, or None."""
     if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/"):
         row = host.records.row(m.admin_users, session.get(ADMIN_KEY))
@@ -32,7 +33,7 @@ def session_user(host: "ReferenceHost", path: str, session: Any):
     return host.customer_user(row) if row is not None else None
 
 
-def host_of() -> "ReferenceHost":
+def host_of() -> ReferenceHost:
     return flask.current_app.extensions["oro_reference_host"]
 
 

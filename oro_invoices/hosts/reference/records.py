@@ -4,8 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
-from typing import Iterable
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.engine import Engine
@@ -106,7 +106,7 @@ class Records:
                 organization_id=organization_id, website_id=website_id, customer_id=customer_id,
                 customer_user_id=customer_user_id, currency=currency, bill_to=_address(bill_to),
                 ship_to=_address(ship_to),
-                created_at=created_at or dt.datetime.now(dt.timezone.utc))).inserted_primary_key[0]
+                created_at=created_at or dt.datetime.now(dt.UTC))).inserted_primary_key[0]
             if not identifier:
                 c.execute(m.orders.update().where(m.orders.c.id == order_id)
                           .values(identifier=f"SO-{order_id:05d}"))
@@ -122,7 +122,7 @@ class Records:
         """A new API token for an admin user; only its hash is stored."""
         token = token or secrets.token_urlsafe(32)
         self._insert(m.api_tokens, token_hash=token_hash(token), name=name,
-                     admin_user_id=admin_user_id, created_at=dt.datetime.now(dt.timezone.utc))
+                     admin_user_id=admin_user_id, created_at=dt.datetime.now(dt.UTC))
         return token
 
     # -- lookups ---------------------------------------------------------------------

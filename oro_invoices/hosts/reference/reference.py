@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import jinja2
 from markupsafe import Markup
@@ -78,7 +79,7 @@ class ReferenceUrls:
 class ReferenceLayout:
     """The host's two layouts (back-office, storefront), with menus built from the registries."""
 
-    def __init__(self, host: "ReferenceHost"):
+    def __init__(self, host: ReferenceHost):
         self.host = host
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
@@ -182,7 +183,7 @@ class ReferenceHost:
         return ScopeContext(organization_id=user.organization_id)
 
     # -- the conformance kit's seeder -------------------------------------------------
-    def seeder(self) -> "ReferenceHost":
+    def seeder(self) -> ReferenceHost:
         return self
 
     def add_customer(self, name: str, *, parent_id: int | None = None,

@@ -132,7 +132,7 @@ def seed(app, today: dt.date | None = None) -> dict[str, Any]:
         buyer = by_email[email]
         lines = [OrderLine(*_line(currency, i, qty)) for i, qty in items]
         created = dt.datetime.combine(today - dt.timedelta(days=days + 2), dt.time(9, 30),
-                                      tzinfo=dt.timezone.utc)
+                                      tzinfo=dt.UTC)
         order_id = rec.add_order(identifier=f"SO-{1000 + n}", currency=currency,
                                  organization_id=org, customer_id=cid, customer_user_id=buyer["id"],
                                  website_id=website, lines=lines, bill_to=addresses[cid],

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from alembic import context
 
-import oro_invoices.persistence.models  # noqa: F401  (registers tables)
+import oro_invoices.persistence.models
 import oro_invoices.persistence.outbox  # noqa: F401  (registers the email outbox)
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata

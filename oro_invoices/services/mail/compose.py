@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
-from typing import Iterable
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.persistence.outbox import Attachment

@@ -18,9 +18,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.utils import parseaddr
-from typing import Callable, Sequence
 
 import emails
 from sqlalchemy import or_, select, update

@@ -58,7 +58,7 @@ class SmtpConfig:
             raise ConfigurationError("The SMTP timeout must be greater than 0 seconds.")
 
     @classmethod
-    def from_url(cls, url: str) -> "SmtpConfig":
+    def from_url(cls, url: str) -> SmtpConfig:
         """``smtp://[user[:password]@]host[:port][?security=none|starttls&timeout=30&verify=0&cafile=…]``.
 
         ``smtps://`` means implicit TLS (security "ssl", port 465 by default).

@@ -24,6 +24,6 @@ def test_deliver_mail_sends_the_queued_message_with_its_pdf(app, smtp_server, tm
     message = parse(received.content)
     assert received.rcpt_tos == (app.customer_user_email,)
     assert message["Subject"] == draft.subject
-    [attachment] = [p for p in message.iter_attachments()]
+    [attachment] = list(message.iter_attachments())
     assert sha256(attachment.get_content()) == app.invoices.get(invoice.id).pdf.sha256
     assert [e.status for e in mail.emails(invoice.id)] == ["sent"]

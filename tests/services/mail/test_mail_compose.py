@@ -204,7 +204,7 @@ def test_send_queues_the_message_with_a_stable_message_id_and_activity(app):
 def test_header_injection_is_refused_and_nothing_is_queued(app, field, kwargs):
     invoice = posted(app)
     mail = make_mail(app)
-    args = dict(to="buyer@acme.test", subject="Invoice", text="Hello", actor="admin", **{})
+    args = dict(to="buyer@acme.test", subject="Invoice", text="Hello", actor="admin")
     args.update(kwargs)
     with pytest.raises(ValidationError) as err:
         mail.send(invoice.id, **args)

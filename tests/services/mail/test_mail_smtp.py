@@ -15,7 +15,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 
 def utcnow():
-    return dt.datetime.now(dt.timezone.utc)
+    return dt.datetime.now(dt.UTC)
 
 
 def stored_pdf_bytes(app, invoice_id) -> bytes:

@@ -66,7 +66,7 @@ def certificate(tmp_path_factory):
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=2))
@@ -139,7 +139,7 @@ def test_wrong_password_and_untrusted_certificate_are_retried_with_the_reason(sq
 
     mail = make_mail(app, smtp=SmtpConfig(host="127.0.0.1", port=implicit.port, security="ssl"))
     invoice, _ = queue(app, mail, "untrusted")
-    report = mail.deliver_pending(now=dt.datetime.now(dt.timezone.utc))
+    report = mail.deliver_pending(now=dt.datetime.now(dt.UTC))
     assert report.retrying == 1
     errors = {v.subject: v.last_error for v in mail.emails(invoice.id)}
     assert "CERTIFICATE_VERIFY_FAILED" in errors["untrusted"]
