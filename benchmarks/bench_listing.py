@@ -74,7 +74,7 @@ def main() -> int:
                 with db.session() as s:
                     d, i = s.execute(ordered.offset(depth - 1).limit(1)).one()
                 cursor = encode_cursor(sort, d, i)
-            keyset = median_ms(lambda: service.list(flt, sort=sort, limit=PAGE, cursor=cursor))
+            keyset = median_ms(lambda: service.list_invoices(flt, sort=sort, limit=PAGE, cursor=cursor))
 
             def offset_page():
                 with db.session() as s:

@@ -1,86 +1,113 @@
-"""The ``oro-invoices`` command: migrate, verify, import, deliver-mail, demo."""
+"""The ``oro-invoices`` command: migrate, verify, import, deliver-mail, demo.
+
+Every command builds the add-on through the composition root
+(``oro_invoices.composition.build_addon``); this module only parses arguments and turns
+errors into one line and an exit code.
+
+``import`` checks customers and customer users with a host adapter and reads its settings
+(``--host NAME``, an ``oro_invoices.hosts`` entry point). The default is the environment
+variable ``ORO_INVOICES_HOST``, else ``none``: no host, so settings are the defaults of
+``config_schema.yaml`` and customer ids are taken as the files give them (a database that
+serves no shop, or a host whose adapter is not installed where the command runs).
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import InvoiceError
 
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.composition import Addon
 
-def _cmd_migrate(args) -> int:
-    from oro_invoices.persistence.engine import Database
+NO_HOST = "none"
+HOST_ENV = "ORO_INVOICES_HOST"
+#: What ``demo`` serves with: the reference shop, PDFs and their QR codes, the OpenAPI document.
+DEMO_MODULES = ("flask", "weasyprint", "segno", "apispec")
+
+
+def _addon(args: argparse.Namespace, *, host_object: Any = None, **options: Any) -> Addon:
+    """The add-on for a command: its ``--db`` plus ``options`` (``AddonConfig`` fields)."""
+    from oro_invoices.composition import AddonConfig, build_addon
+    return build_addon(AddonConfig(database_url=args.db, **options), host=host_object)
+
+
+def _host_name(args: argparse.Namespace) -> str | None:
+    name = (args.host or NO_HOST).strip()
+    return None if name.lower() == NO_HOST else name
+
+
+def _cmd_migrate(args: argparse.Namespace) -> int:
     from oro_invoices.persistence.migrate import current_revision, upgrade
-    db = Database(args.db)
-    before = current_revision(db)
-    after = upgrade(db, args.revision)
+    with _addon(args, pdf=False) as addon:
+        before = current_revision(addon.db)
+        after = upgrade(addon.db, args.revision)
     print(f"schema at revision {after}" + (f" (was {before})" if before != after else " (already current)"))
     return 0
 
 
-def _cmd_verify(args) -> int:
-    from oro_invoices.persistence.engine import Database
+def _cmd_verify(args: argparse.Namespace) -> int:
     from oro_invoices.services.verification import verify
-    storage = None
-    if args.storage:
-        from oro_invoices.documents.storage import storage_from_url
-        storage = storage_from_url(args.storage)
-    report = verify(Database(args.db), storage)
+    with _addon(args, storage_url=args.storage, pdf=False) as addon:
+        report = verify(addon.db, addon.storage)
     for problem in report.problems:
         print(f"FAIL {problem}")
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
-    pdfs = f", {report.checked_pdfs} PDF(s)" if storage is not None else ""
+    pdfs = f", {report.checked_pdfs} PDF(s)" if addon.storage is not None else ""
     print(f"{status}: checked {report.checked_invoices} posted invoice(s){pdfs}")
     return 0 if report.ok else 1
 
 
-def _cmd_import(args) -> int:
+def _cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from oro_invoices.domain.errors import ValidationError
-    from oro_invoices.integration.plugins import get_plugin_manager
-    from oro_invoices.persistence.engine import Database
-    from oro_invoices.services.facade import InvoiceService
     from oro_invoices.services.importing import import_files
-    storage = renderer = None
-    if args.storage:
-        from oro_invoices.documents.render import PdfRenderer
-        from oro_invoices.documents.storage import storage_from_url
-        storage, renderer = storage_from_url(args.storage), PdfRenderer()
-    service = InvoiceService(Database(args.db), plugins=get_plugin_manager(), storage=storage,
-                             renderer=renderer)
-    try:
-        report = import_files(service, [Path(p) for p in args.files],
-                              organization_id=args.organization, actor=args.actor)
-    except ValidationError as exc:
-        for where, message in exc.errors:
-            print(f"{where}: {message}", file=sys.stderr)
-        print(f"error: nothing imported ({len(exc.errors)} problem(s))", file=sys.stderr)
-        return 1
+    with _addon(args, host_object=args.host_object, storage_url=args.storage,
+                host=_host_name(args)) as addon:
+        try:
+            report = import_files(addon.invoices, [Path(p) for p in args.files],
+                                  organization_id=args.organization, actor=args.actor)
+        except ValidationError as exc:
+            for where, message in exc.errors:
+                print(f"{where}: {message}", file=sys.stderr)
+            print(f"error: nothing imported ({len(exc.errors)} problem(s))", file=sys.stderr)
+            return 1
     print(f"imported: {report.summary()}")
     return 0
 
 
-def _cmd_deliver_mail(args) -> int:
+def _cmd_deliver_mail(args: argparse.Namespace) -> int:
     import time
-
-    from oro_invoices.documents.storage import storage_from_url
-    from oro_invoices.persistence.engine import Database
-    from oro_invoices.services.facade import InvoiceService
-    from oro_invoices.services.mail.service import MailService
-    invoices = InvoiceService(Database(args.db), storage=storage_from_url(args.storage))
-    mail = MailService(invoices.db, invoices, smtp=args.smtp_url, sender=args.sender)
-    while True:
-        report = mail.deliver_pending(limit=args.limit)
-        if report.claimed or not args.every:
-            print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
-                  f"{report.failed} failed, {report.unknown} unknown", flush=True)
-        if not args.every:
-            return 0 if not (report.failed or report.unknown) else 1
-        time.sleep(args.every)
+    with _addon(args, storage_url=args.storage, smtp=args.smtp_url, mail_sender=args.sender,
+                pdf=False) as addon:
+        while True:
+            report = addon.mail.deliver_pending(limit=args.limit)
+            if report.claimed or not args.every:
+                print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
+                      f"{report.failed} failed, {report.unknown} unknown", flush=True)
+            if not args.every:
+                return 0 if not (report.failed or report.unknown) else 1
+            time.sleep(args.every)
 
 
-def _cmd_demo(args) -> int:
+def _installed(module: str) -> bool:
+    import importlib.util
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:
+        return False
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    missing = [name for name in DEMO_MODULES if not _installed(name)]
+    if missing:
+        print(f"error: the demo needs the demo extra (missing: {', '.join(missing)}); "
+              "install it with: pip install 'oro-invoices[demo]'", file=sys.stderr)
+        return 2
     from oro_invoices.hosts.reference.demo import run_demo
     return run_demo(args)
 
@@ -103,6 +130,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv)")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", help="PDF storage URL (needed for pdf_file columns and generated PDFs)")
+    p.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
+                   help="host adapter (an oro_invoices.hosts entry point) whose settings apply and "
+                        f"which checks customers and customer users; default: ${HOST_ENV}, else "
+                        f"'{NO_HOST}' (settings at their defaults, customer ids taken as given)")
     p.add_argument("--organization", type=int, default=1, help="organization the invoices belong to")
     p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_import)
@@ -112,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", required=True, help="PDF storage URL (attachments are read from it)")
     p.add_argument("--smtp-url", required=True,
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
-    p.add_argument("--sender", default="invoices@example.com", help="the From address")
+    p.add_argument("--sender", default=None,
+                   help="the From address (default: the oro_invoices.mail.sender setting)")
     p.add_argument("--limit", type=int, default=100, help="messages per run")
     p.add_argument("--every", type=float, default=0,
                    help="keep running, delivering every N seconds (default: one run)")
@@ -128,10 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, host: Any = None) -> int:
+    """Run one command; returns its exit code.
+
+    :param host: a host adapter object for the commands that use one (``import``), instead of
+        loading ``--host`` by name: a platform's own command line can run these commands
+        against the host it has already built.
+    """
     args = build_parser().parse_args(argv)
+    args.host_object = host
     try:
-        return args.func(args)
+        return int(args.func(args))
     except InvoiceError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

@@ -1,0 +1,263 @@
+"""The composition root: the whole add-on built from one configuration object.
+
+    from oro_invoices.composition import AddonConfig, build_addon
+
+    addon = build_addon(AddonConfig(
+        database_url="postgresql://shop@db/shop",
+        storage_url="file:///var/lib/shop/invoice-pdf",
+        smtp="smtp://mail.shop.example:587?security=starttls",
+        host="myshop",                       # an ``oro_invoices.hosts`` entry point
+        migrate=True))
+    addon.invoices.post(invoice_id, actor="admin")
+    addon.mail.deliver_pending()
+    addon.close()
+
+Every entry point builds the add-on here: the Flask adapter (``OroInvoices.init_app``), each
+``oro-invoices`` command and the reference host's ``create_app``. A host object may be given
+instead of a name (``build_addon(config, host=my_host)``); without a host the add-on runs
+standalone: settings at their ``config_schema.yaml`` defaults and no customer checks.
+
+Nothing here imports a web framework or WeasyPrint at import time: the PDF renderer is built
+only when the ``pdf`` extra is installed (``pip install 'oro-invoices[pdf]'``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+from oro_invoices.adapters import load_host
+from oro_invoices.adapters.base import HostAdapter
+from oro_invoices.adapters.config_store import SettingsGroup, StoredSetting
+from oro_invoices.documents.storage import Storage, storage_from_url
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.persistence.models import utcnow
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.mail.service import MailService
+from oro_invoices.services.mail.smtp import SmtpConfig
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.documents.render import PdfRenderer
+
+__all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_mail",
+           "build_renderer", "build_settings", "payment_link_builder"]
+
+log = logging.getLogger("oro_invoices.composition")
+
+#: Top-level modules of the ``pdf`` extra: when one is missing, there is no renderer.
+PDF_EXTRA_MODULES = frozenset({"weasyprint", "segno"})
+
+PaymentLink = Callable[[InvoiceDocument], str | None]
+
+
+@dataclass(frozen=True)
+class AddonConfig:
+    """Everything needed to build the add-on; defaults of settings live in ``config_schema.yaml``.
+
+    :param database_url: the add-on's database (``sqlite:///…`` or ``postgresql://…``).
+    :param storage_url: where PDFs are stored (``file:///absolute/path`` or a directory);
+        None: no storage (no PDFs are made or attached).
+    :param smtp: an ``smtp://``/``smtps://`` URL or an ``SmtpConfig``; None: mail stays in the
+        outbox until something with SMTP delivers it.
+    :param mail_sender: the From address; None: the ``oro_invoices.mail.sender`` setting.
+    :param mail_sender_name: its display name; None: the ``oro_invoices.mail.sender_name`` setting.
+    :param migrate: create or upgrade the add-on's tables while building.
+    :param load_entrypoints: load the plugins installed under the ``oro_invoices`` entry points.
+    :param plugins: extra plugin objects or modules, registered last.
+    :param blocked_plugins: plugin names not to register (see ``get_plugin_manager``).
+    :param host: the host adapter: an ``oro_invoices.hosts`` entry-point name, a host object,
+        or None for none.
+    :param host_options: keyword arguments for the entry point's factory (with a name only).
+    :param pdf: build the PDF renderer: None when the ``pdf`` extra is installed, True always
+        (an error without the extra), False never.
+    :param pdf_template_dirs: directories searched before the package's PDF templates.
+    :param clock: returns the current UTC time (tests use it to cross months).
+    """
+
+    database_url: str
+    storage_url: str | None = None
+    smtp: str | SmtpConfig | None = None
+    mail_sender: str | None = None
+    mail_sender_name: str | None = None
+    migrate: bool = False
+    load_entrypoints: bool = True
+    plugins: tuple[object, ...] = ()
+    blocked_plugins: tuple[str, ...] = ()
+    host: str | HostAdapter | None = None
+    host_options: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    pdf: bool | None = None
+    pdf_template_dirs: tuple[str, ...] = ()
+    clock: Callable[[], dt.datetime] | None = None
+
+
+@dataclass
+class Addon:
+    """The built add-on: its parts, wired together. ``close()`` releases what it opened."""
+
+    config: AddonConfig
+    db: Database
+    settings: Settings
+    plugins: pluggy.PluginManager
+    storage: Storage | None
+    renderer: PdfRenderer | None
+    invoices: InvoiceService
+    mail: MailService
+    host: HostAdapter | None
+    payment_link: PaymentLink | None
+    owns_host: bool = False
+
+    def close(self) -> None:
+        """Dispose of the database's connections; close the host if it was loaded by name."""
+        self.db.dispose()
+        if self.owns_host:
+            _close_host(self.host)
+
+    dispose = close
+
+    def __enter__(self) -> Addon:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+class DefaultsOnlyConfigStore:
+    """The config store of an add-on without a host: stores nothing, so every setting is its default."""
+
+    def load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
+        return None
+
+    def save(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
+        raise ConfigurationError(f"Cannot store setting {key!r}: the add-on runs without a host, "
+                                 "so settings are the defaults of config_schema.yaml.")
+
+    def delete(self, key: str, scope: str, scope_id: int | None) -> None:
+        return None
+
+    def stored(self, prefix: str) -> Iterable[StoredSetting]:
+        return []
+
+    def declare_settings(self, group: SettingsGroup) -> None:
+        return None
+
+    def remove_settings(self, group_key: str) -> None:
+        return None
+
+    def declared_settings(self) -> list[SettingsGroup]:
+        return []
+
+
+def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
+                plugins: pluggy.PluginManager | None = None) -> Addon:
+    """Build the add-on described by ``config``.
+
+    :param host: a host object; it wins over ``config.host``. A host loaded here by name is
+        closed by ``Addon.close()``; a host given as an object is left to its owner.
+    :param plugins: an existing plugin manager to use instead of building one from ``config``.
+    """
+    owns_host = False
+    if host is None:
+        host, owns_host = resolve_host(config)
+    db: Database | None = None
+    try:
+        db = Database(config.database_url)
+        if config.migrate:
+            upgrade(db)
+        settings = build_settings(host)
+        if plugins is None:
+            plugins = get_plugin_manager(config.load_entrypoints, plugins=config.plugins,
+                                         blocked=config.blocked_plugins)
+        storage = storage_from_url(config.storage_url) if config.storage_url else None
+        renderer = build_renderer(settings, enabled=config.pdf, template_dirs=config.pdf_template_dirs)
+        payment_link = payment_link_builder(host)
+        invoices = InvoiceService(db, plugins=plugins, settings=settings, storage=storage,
+                                  renderer=renderer, payment_url=payment_link, host=host,
+                                  clock=config.clock or utcnow)
+        mail = build_mail(invoices, settings=settings, host=host, plugins=plugins, smtp=config.smtp,
+                          sender=config.mail_sender, sender_name=config.mail_sender_name)
+    except BaseException:
+        if db is not None:
+            db.dispose()
+        if owns_host:
+            _close_host(host)
+        raise
+    return Addon(config=config, db=db, settings=settings, plugins=plugins, storage=storage,
+                 renderer=renderer, invoices=invoices, mail=mail, host=host,
+                 payment_link=payment_link, owns_host=owns_host)
+
+
+def resolve_host(config: AddonConfig) -> tuple[HostAdapter | None, bool]:
+    """The host ``config`` names (loaded through the entry points) or holds; and whether it was loaded."""
+    if config.host is None:
+        return None, False
+    if isinstance(config.host, str):
+        return load_host(config.host, **dict(config.host_options)), True
+    return config.host, False
+
+
+def build_settings(host: HostAdapter | None) -> Settings:
+    """Settings over the host's config store (schema defaults only when there is no host)."""
+    store = host.config if host is not None else DefaultsOnlyConfigStore()
+    return Settings(store)
+
+
+def build_renderer(settings: Settings, *, enabled: bool | None = None,
+                   template_dirs: Iterable[str] = ()) -> PdfRenderer | None:
+    """The PDF renderer at the global page size and locale, or None (see ``AddonConfig.pdf``)."""
+    if enabled is False:
+        return None
+    try:
+        from oro_invoices.documents.render import PdfRenderer
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").partition(".")[0] not in PDF_EXTRA_MODULES:
+            raise
+        if enabled:
+            raise ConfigurationError("Rendering invoice PDFs needs the pdf extra: "
+                                     "pip install 'oro-invoices[pdf]'.") from exc
+        log.info("No PDF renderer: the pdf extra is not installed (%s).", exc)
+        return None
+    return PdfRenderer(template_dirs=tuple(template_dirs),
+                       page_size=settings.value("oro_invoices.pdf.page_size"),
+                       locale=settings.value("oro_invoices.locale"))
+
+
+def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapter | None = None,
+               plugins: pluggy.PluginManager | None = None, smtp: str | SmtpConfig | None = None,
+               sender: str | None = None, sender_name: str | None = None) -> MailService:
+    """The mail service over the invoices' database: the host's templates, the sender settings."""
+    return MailService(
+        invoices.db, invoices, templates=getattr(host, "email_templates", None), plugins=plugins,
+        smtp=smtp, sender=sender or settings.value("oro_invoices.mail.sender"),
+        sender_name=sender_name if sender_name is not None
+        else settings.value("oro_invoices.mail.sender_name") or "")
+
+
+def payment_link_builder(host: HostAdapter | None) -> PaymentLink | None:
+    """Builds a posted invoice's absolute guest payment link with the host's URLs (None: no host)."""
+    urls = getattr(host, "urls", None)
+    if urls is None:
+        return None
+
+    def payment_link(invoice: InvoiceDocument) -> str | None:
+        token = getattr(invoice, "payment_token", None)
+        if not token:
+            return None
+        return str(urls.url_for(ENDPOINT_STOREFRONT_PAY, token=token, external=True))
+    return payment_link
+
+
+def _close_host(host: object) -> None:
+    close = getattr(host, "close", None)
+    if callable(close):
+        close()

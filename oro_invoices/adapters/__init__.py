@@ -70,10 +70,11 @@ def host_factory(name: str) -> Callable[..., HostAdapter]:
             f"No host adapter named {name!r} in entry-point group {ENTRY_POINT_GROUP!r}. "
             f"Available: {known}. Is the package providing it installed?")
     try:
-        return matches[0].load()
+        factory: Callable[..., HostAdapter] = matches[0].load()
     except Exception as exc:  # an adapter that fails to import must say which one
         raise ConfigurationError(
             f"Host adapter {name!r} ({matches[0].value}) failed to load: {exc}") from exc
+    return factory
 
 
 def load_host(name: str, **options: Any) -> HostAdapter:

@@ -1,6 +1,7 @@
 """The host adapter: one object giving the add-on everything only the host knows."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
 from oro_invoices.adapters.commerce import Customers, Orders
@@ -26,21 +27,72 @@ CAPABILITIES = (
 
 @runtime_checkable
 class HostAdapter(Protocol):
-    """Aggregates the host's interfaces; found through the ``oro_invoices.hosts`` entry points."""
+    """Aggregates the host's interfaces; found through the ``oro_invoices.hosts`` entry points.
 
-    name: str
-    capabilities: frozenset[str]
-    config: ConfigStore
-    menu: Menu
-    order_view: OrderView
-    email_templates: EmailTemplates
-    storefront: Storefront | None
-    orders: Orders
-    customers: Customers
-    users: Users
-    urls: Urls
-    layout: Layout
+    Every member is read-only for the add-on, so a host may provide it as a plain
+    attribute, a class attribute or a property, typed as its own implementation
+    (``MemoryMenu`` for ``Menu`` …).
+    """
+
+    @property
+    def name(self) -> str:
+        """The adapter's name (matches its entry point)."""
+
+    @property
+    def capabilities(self) -> frozenset[str]:
+        """The optional abilities of ``CAPABILITIES`` this host has."""
+
+    @property
+    def config(self) -> ConfigStore:
+        """The system configuration store."""
+
+    @property
+    def menu(self) -> Menu:
+        """The back-office menu."""
+
+    @property
+    def order_view(self) -> OrderView:
+        """The order view page's tabs."""
+
+    @property
+    def email_templates(self) -> EmailTemplates:
+        """Email templates an admin may customise."""
+
+    @property
+    def storefront(self) -> Storefront | None:
+        """The Pay hook and the Account menu; None for a host without a storefront."""
+
+    @property
+    def orders(self) -> Orders:
+        """The host's orders."""
+
+    @property
+    def customers(self) -> Customers:
+        """The host's customers, their hierarchy and their users."""
+
+    @property
+    def users(self) -> Users:
+        """The current user and their permissions."""
+
+    @property
+    def urls(self) -> Urls:
+        """URL building."""
+
+    @property
+    def layout(self) -> Layout:
+        """The page layout the add-on's pages are wrapped in."""
 
 
-PARTS = ("config", "menu", "order_view", "email_templates", "storefront", "orders",
-         "customers", "users", "urls", "layout")
+#: The interface of each of ``HostAdapter``'s parts (``storefront`` may also be None).
+PARTS: Mapping[str, type] = {
+    "config": ConfigStore,
+    "menu": Menu,
+    "order_view": OrderView,
+    "email_templates": EmailTemplates,
+    "storefront": Storefront,
+    "orders": Orders,
+    "customers": Customers,
+    "users": Users,
+    "urls": Urls,
+    "layout": Layout,
+}

@@ -4,10 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
-from oro_invoices.domain.invoice import Address
+from oro_invoices.domain.invoice import Address, LineInput
 
 
 class InvoiceRole(str, enum.Enum):
@@ -19,16 +18,9 @@ class InvoiceRole(str, enum.Enum):
     CORPORATE = "corporate"    # their customer's and its sub-customers'
 
 
-@dataclass(frozen=True)
-class OrderLine:
-    """One ordered item; amounts are Decimal, ``tax_rate`` a fraction ("0.19")."""
-
-    description: str
-    quantity: Decimal
-    unit_price: Decimal
-    tax_rate: Decimal = Decimal("0")
-    sku: str = ""
-    unit: str = ""
+#: One ordered item: the same fields as an invoice line as given (amounts Decimal,
+#: ``tax_rate`` a fraction such as "0.19"), so an order's lines become an invoice's as they are.
+OrderLine = LineInput
 
 
 @dataclass(frozen=True)

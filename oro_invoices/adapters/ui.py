@@ -8,6 +8,7 @@ uninstall is). Entries carrying a ``feature`` are shown only while
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -51,15 +52,21 @@ class EmailTemplate:
     variables: tuple[str, ...] = ()
     entity: str = "invoice"
 
+    def edited(self, *, subject: str | None = None, html: str | None = None,
+               text: str | None = None) -> EmailTemplate:
+        """This template with an admin's changes to its subject, html or text."""
+        return dataclasses.replace(self, subject=self.subject if subject is None else subject,
+                                   html=self.html if html is None else html,
+                                   text=self.text if text is None else text)
+
 
 @dataclass(frozen=True)
 class PayHook:
-    """The storefront's Pay action: where Pay sends the customer, and where providers call back."""
+    """The storefront's Pay action: ``endpoint`` is where Pay sends the customer."""
 
     key: str
     label: str
     endpoint: str
-    webhook_endpoint: str | None = None
     feature: str | None = None
 
 

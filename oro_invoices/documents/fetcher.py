@@ -7,6 +7,8 @@ refusal is logged (logger ``oro_invoices.documents``) so that it can be seen.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import Any
 
 from weasyprint.urls import URLFetcher
 
@@ -17,13 +19,13 @@ class FetchRefused(ValueError):
     """A URL other than ``data:`` was asked for while rendering."""
 
 
-class DataOnlyURLFetcher(URLFetcher):
+class DataOnlyURLFetcher(URLFetcher):  # type: ignore[misc]  # weasyprint has no type hints
     """A WeasyPrint URL fetcher that serves ``data:`` URLs and refuses all others."""
 
     def __init__(self) -> None:
         super().__init__(timeout=1, allowed_protocols=("data",), allow_redirects=False)
 
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: Mapping[str, str] | None = None) -> Any:
         scheme = url.split(":", 1)[0].strip().lower() if ":" in url else ""
         if scheme != "data":
             logger.warning("Refused to fetch %s while rendering an invoice PDF "

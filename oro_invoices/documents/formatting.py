@@ -4,6 +4,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
+from collections.abc import Callable
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
@@ -31,7 +32,7 @@ def check_locale(locale: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _currency_pattern(locale: str, min_digits: int, max_digits: int) -> NumberPattern:
     """The locale's currency pattern showing ``min_digits`` to ``max_digits`` decimals."""
-    pattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
+    pattern: NumberPattern = copy.copy(Locale.parse(locale).currency_formats["standard"])
     pattern.frac_prec = (min_digits, max(max_digits, min_digits))
     return pattern
 
@@ -45,7 +46,7 @@ class Formatter:
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
-        text = pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
+        text: str = pattern.apply(amount, self._locale, currency=currency, currency_digits=False)
         return text.translate(_HALFWIDTH_SYMBOLS)
 
     def money(self, amount: Decimal, currency: str) -> str:
@@ -55,7 +56,9 @@ class Formatter:
     def unit_price(self, amount: Decimal, currency: str) -> str:
         """A unit price: the currency's minor units, more when the price has more."""
         amount = Decimal(amount)
-        return self._currency(amount, currency, -min(0, amount.normalize().as_tuple().exponent))
+        exponent = amount.normalize().as_tuple().exponent  # a letter for NaN and infinity
+        decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+        return self._currency(amount, currency, decimals)
 
     def quantity(self, value: Decimal) -> str:
         """A quantity without needless trailing zeros ("3", "2.5", "1,000")."""
@@ -79,7 +82,7 @@ class Formatter:
             return ""
         return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self.locale)
 
-    def filters(self) -> dict:
+    def filters(self) -> dict[str, Callable[..., str]]:
         """The Jinja2 filters: money, unit_price, quantity, percent, date, datetime."""
         return {"money": self.money, "unit_price": self.unit_price, "quantity": self.quantity,
                 "percent": self.percent, "date": self.date, "datetime": self.datetime}

@@ -93,7 +93,7 @@ def user_agent_stylesheet() -> CSS:
         return _user_agent
 
 
-class InvoiceHTML(HTML):
+class InvoiceHTML(HTML):  # type: ignore[misc]  # weasyprint has no type hints
     """An HTML document styled with ``user_agent.css`` instead of WeasyPrint's full HTML5 one."""
 
     def _ua_stylesheets(self, forms: bool = False) -> list[CSS]:
@@ -154,16 +154,17 @@ class PdfRenderer:
         self.formatter = Formatter(locale)
         self.locale = self.formatter.locale
         defaults = jinja2.FileSystemLoader(TEMPLATES_DIR)
+        self.loader = jinja2.ChoiceLoader([
+            jinja2.FileSystemLoader(list(self.template_dirs)),
+            defaults,
+            jinja2.PrefixLoader({"oro_invoices": defaults}),
+        ])
         self.env = jinja2.Environment(
-            loader=jinja2.ChoiceLoader([
-                jinja2.FileSystemLoader(list(self.template_dirs)),
-                defaults,
-                jinja2.PrefixLoader({"oro_invoices": defaults}),
-            ]),
-            autoescape=True, undefined=jinja2.StrictUndefined,
+            loader=self.loader, autoescape=True, undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.filters.update(self.formatter.filters())
         self._css_text: str | None = None
+        self._variants: dict[tuple[str, str, tuple[str, ...]], PdfRenderer] = {}
 
     def __repr__(self) -> str:
         return (f"PdfRenderer(template_dirs={list(self.template_dirs)!r}, "
@@ -173,7 +174,7 @@ class PdfRenderer:
     def css_text(self) -> str:
         """The stylesheet source, found along the same lookup order as the template."""
         if self._css_text is None:
-            self._css_text = self.env.loader.get_source(self.env, STYLESHEET_NAME)[0]
+            self._css_text = self.loader.get_source(self.env, STYLESHEET_NAME)[0]
         return self._css_text
 
     def variant(self, *, page_size: str | None = None, locale: str | None = None,
@@ -184,10 +185,10 @@ class PdfRenderer:
                tuple(os.fspath(d) for d in extra_template_dirs))
         if key == (self.page_size, self.locale, ()):
             return self
-        variants = self.__dict__.setdefault("_variants", {})
-        if key not in variants:
-            variants[key] = type(self)(self.template_dirs + key[2], page_size=key[0], locale=key[1])
-        return variants[key]
+        if key not in self._variants:
+            self._variants[key] = type(self)(self.template_dirs + key[2], page_size=key[0],
+                                             locale=key[1])
+        return self._variants[key]
 
     def warm(self) -> None:
         """Build the font configuration and stylesheets and load the fonts once."""
@@ -226,7 +227,8 @@ class PdfRenderer:
         with _lock, gc_paused():
             source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
             document = InvoiceHTML(string=source, url_fetcher=fetcher)
-            return document.write_pdf(stylesheets=sheets, font_config=font_config())
+            pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config())
+            return pdf
 
     def render_batch(self, invoices: Sequence[InvoiceDocument], *, workers: int = 2,
                      payment_urls: Sequence[str | None] | None = None,

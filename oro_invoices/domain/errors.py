@@ -1,30 +1,35 @@
 """The add-on's exception hierarchy.
 
-Every error carries a message a user can act on. The web layer maps them to
-HTTP statuses (``http_status``), the CLI to a non-zero exit with one line.
+Every error carries a message a user can act on; each class has a default one.
+The errors know nothing of transports: the web layer maps them to HTTP statuses
+(``oro_invoices.web.errors``), the CLI to a non-zero exit with one line.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, ClassVar, Self
 
 
 class InvoiceError(Exception):
     """Base class of every error the add-on raises on purpose."""
 
-    http_status = 400
+    default_message: ClassVar[str] = "The invoice operation could not be completed."
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str | None = None):
+        self.message: str = message or self.default_message
+        super().__init__(self.message)
+
+    def at(self, where: str) -> Self:
+        """A new error like this one, its message prefixed with ``where`` (a file and record, say)."""
+        return type(self)(f"{where}: {self.message}")
 
 
 class ValidationError(InvoiceError):
     """Input is invalid; ``errors`` lists each field path and what is wrong with it."""
 
-    http_status = 422
+    default_message = "Invalid input."
 
-    def __init__(self, errors: Iterable[tuple[str, str]] | Mapping[str, Any] | str,
+    def __init__(self, errors: Iterable[tuple[str, str]] | Mapping[str, Any] | str = (),
                  message: str | None = None):
         if isinstance(errors, str):
             errors = [("", errors)]
@@ -32,7 +37,11 @@ class ValidationError(InvoiceError):
             errors = list(flatten_messages(errors))
         self.errors: list[tuple[str, str]] = list(errors)
         summary = "; ".join(f"{f}: {m}" if f else m for f, m in self.errors)
-        super().__init__(message or f"Invalid input: {summary}")
+        super().__init__(message or (f"Invalid input: {summary}" if summary else None))
+
+    def at(self, where: str) -> Self:
+        """A new error like this one, each field path prefixed with ``where``."""
+        return type(self)([(f"{where}.{f}" if f else where, m) for f, m in self.errors])
 
     def as_list(self) -> list[dict[str, str]]:
         """The errors as ``[{"field": ..., "message": ...}]``."""
@@ -42,50 +51,65 @@ class ValidationError(InvoiceError):
 class NotFound(InvoiceError):
     """The invoice (or another object) does not exist or is not visible."""
 
-    http_status = 404
+    default_message = "The invoice does not exist or is not visible to you."
 
 
 class Conflict(InvoiceError):
     """The request clashes with the current state (a duplicate number, say)."""
 
-    http_status = 409
+    default_message = "This is not possible in the invoice's current state."
 
 
 class InvoiceIsPosted(Conflict):
     """A posted invoice is frozen: its document fields and lines cannot change."""
 
+    default_message = ("The invoice is posted and can no longer be changed; only its payment "
+                       "status, payments and notes may change.")
+
 
 class InvoiceNotPosted(Conflict):
     """The operation needs a posted invoice (downloading its PDF, say)."""
+
+    default_message = "The invoice is not posted yet: post it first."
 
 
 class ConfirmationRequired(Conflict):
     """The action has a consequence the user must confirm first (posting before Send to Customer)."""
 
+    default_message = "Confirm this action first: it cannot be undone."
+
 
 class PermissionDenied(InvoiceError):
     """The current user may not do this."""
 
-    http_status = 403
+    default_message = "You do not have permission to do this."
 
 
 class FeatureDisabled(InvoiceError):
     """Invoices (or the needed sub-feature) are switched off in configuration."""
 
-    http_status = 404
+    default_message = "Invoices are switched off here."
 
 
 class ConfigurationError(InvoiceError):
     """A setting is unknown, has the wrong type, or is set at a scope it does not allow."""
 
+    default_message = "The invoice configuration is invalid."
+
 
 class StorageError(InvoiceError):
     """A stored document is missing, or does not match its recorded hash."""
 
-    http_status = 500
+    default_message = "A stored invoice document is missing or does not match its recorded hash."
 
 
-def flatten_messages(messages: Mapping[str, Any], prefix: str = "") -> Iterable[tuple[str, str]]:
+class UsageError(InvoiceError):
+    """The add-on's Python API was called the wrong way (a missing argument, a nested batch)."""
+
+    default_message = "The invoice service was called the wrong way."
+
+
+def flatten_messages(messages: Mapping[Any, Any], prefix: str = "") -> Iterable[tuple[str, str]]:
     """Flatten marshmallow's nested error dict into ``("lines[0].quantity", "msg")`` pairs."""
     for key, value in messages.items():
         if isinstance(key, int):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from oro_invoices.domain.money import round_money
@@ -231,7 +231,6 @@ class InvoiceDocument:
     updated_at: dt.datetime
     posted_at: dt.datetime | None
     pdf: PdfInfo | None = None
-    extra: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def is_posted(self) -> bool:

@@ -27,13 +27,6 @@ KNOWN_CURRENCIES = frozenset({
 })
 
 
-def check_currency(code: str) -> str:
-    """Return ``code`` if it is a known ISO 4217 currency, else raise ValidationError."""
-    if not isinstance(code, str) or code.upper() != code or code not in KNOWN_CURRENCIES:
-        raise ValidationError([("currency", f"Unknown currency code {code!r}; use an ISO 4217 code such as 'USD'.")])
-    return code
-
-
 def minor_units(currency: str) -> int:
     """Number of decimal places of ``currency`` (JPY 0, USD 2, BHD 3)."""
     return _MINOR_UNITS.get(currency, 2)
@@ -73,8 +66,3 @@ def parse_decimal(value: object, field: str) -> Decimal:
     if not result.is_finite():
         raise ValidationError([(field, "Must be a finite number.")])
     return result
-
-
-def format_plain(amount: Decimal, currency: str) -> str:
-    """The amount as a decimal string with the currency's minor units ("19.90")."""
-    return str(round_money(amount, currency))

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from oro_invoices.domain.invoice import PaymentStatus
 
 PAID_ACTIONS = frozenset({"charge", "capture"})
-ACTIONS = frozenset({"charge", "authorize", "capture", "refund", "cancel", "invoice"})
 # Pay is not offered in these statuses.
 NOT_PAYABLE = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.REFUNDED,
                          PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED})

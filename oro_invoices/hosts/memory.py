@@ -138,7 +138,7 @@ class MemoryEmailTemplates:
         current = self.load(name)
         if current is None:
             raise KeyError(f"no email template {name!r}")
-        edited = EmailTemplate(**{**current.__dict__, **changes})
+        edited = current.edited(**changes)
         self.customised[name] = edited
         return edited
 

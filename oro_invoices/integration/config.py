@@ -8,7 +8,7 @@ customer → customer group → website → organization → global → schema d
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -49,7 +49,7 @@ class SettingSpec:
     max: int | None = None
     max_length: int | None = None
 
-    def field(self) -> fields.Field:
+    def field(self) -> fields.Field[Any]:
         """The marshmallow field that checks and normalises a value of this setting."""
         if self.type == "bool":
             return fields.Boolean(required=True)
@@ -83,7 +83,7 @@ class ConfigSchema:
     def __contains__(self, key: object) -> bool:
         return key in self.settings
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[SettingSpec]:
         return iter(self.settings.values())
 
 

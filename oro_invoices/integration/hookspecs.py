@@ -5,8 +5,9 @@ through the entry-point group ``oro_invoices``. The add-on always calls hooks
 with keyword arguments, so an implementation may accept any subset of the
 arguments, and new arguments may be added without breaking it.
 
-Sections: lifecycle, numbering, documents, mail, payments, UI.
-Each hook is documented in ``docs/hooks.md`` under a heading that is its signature.
+Sections: lifecycle, numbering, documents, mail, UI.
+Each hook is documented in ``docs/hooks.md`` under a heading that is its signature, and
+called somewhere in the package (``tests/integration/test_hooks.py`` checks both).
 """
 from __future__ import annotations
 
@@ -150,20 +151,6 @@ def invoice_email_context(invoice: InvoiceDocument) -> dict[str, Any] | None:
 
     :param invoice: the invoice being sent.
     :return: a dict of template variables, or None.
-    """
-
-
-# -- payments -------------------------------------------------------------------------
-
-@hookspec
-def register_payment_methods() -> list[Any] | None:
-    """Payment methods this plugin provides, each with a ``code`` and a ``label``.
-
-    Settings pick exactly one of them by its ``code`` (``oro_invoices.payment_method``).
-    No provider ships with the add-on yet: Stripe and OroPay are to be contributed through
-    this hook; until one is registered, the storefront offers no online payment.
-
-    :return: a list of payment method objects, or None.
     """
 
 

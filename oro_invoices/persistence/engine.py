@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from oro_invoices.domain.errors import ConfigurationError
 
-DEFAULT_URL = "sqlite:///oro_invoices.persistence"
+DEFAULT_URL = "sqlite:///oro_invoices.db"
 
 
 def normalize_url(url: str) -> str:
@@ -31,7 +32,7 @@ def _sqlite_setup(engine: Engine) -> None:
     """Own the transaction start so writers can take the lock up front (BEGIN IMMEDIATE)."""
 
     @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn, _record):
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
@@ -42,7 +43,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _begin(conn):
+    def _begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
 
@@ -50,18 +51,17 @@ def _sqlite_setup(engine: Engine) -> None:
 class Database:
     """An engine plus session factories; ``transaction()`` is the one way to write."""
 
-    def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False, **engine_kwargs):
+    def __init__(self, url: str = DEFAULT_URL, *, echo: bool = False, **engine_kwargs: Any):
         self.url = normalize_url(url)
         kwargs = dict(engine_kwargs)
         if self.url.startswith("postgresql"):
             kwargs.setdefault("pool_pre_ping", True)
         self.engine = create_engine(self.url, echo=echo, **kwargs)
         self.dialect = self.engine.dialect.name
+        write_engine: Engine = self.engine
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine)
             write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        else:
-            write_engine = self.engine
         self._read = sessionmaker(self.engine, expire_on_commit=False)
         self._write = sessionmaker(write_engine, expire_on_commit=False)
 

@@ -92,11 +92,7 @@ class Invoice(Base):
     content_hash: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
-        back_populates="invoice", order_by="InvoiceLineRow.position",
-        cascade="all, delete-orphan", passive_deletes=True)
-    payment_state: Mapped[PaymentState] = relationship(
-        cascade="all, delete-orphan", passive_deletes=True, uselist=False)
-    document: Mapped[InvoiceDocumentRow | None] = relationship(uselist=False, viewonly=True)
+        order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)
 
 
 # Sort expressions for nullable columns; the indexes below are built on exactly these.
@@ -127,8 +123,6 @@ class InvoiceLineRow(Base):
     tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal)
     row_total: Mapped[int] = mapped_column(BigInteger)
     row_tax: Mapped[int] = mapped_column(BigInteger)
-
-    invoice: Mapped[Invoice] = relationship(back_populates="lines")
 
 
 class NumberSequence(Base):

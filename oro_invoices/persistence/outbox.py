@@ -97,6 +97,7 @@ class OutboxView:
     template: str | None
     actor: str
     sender: str
+    sender_name: str
     to: tuple[str, ...]
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
@@ -120,7 +121,8 @@ def view(row: OutboxEmail) -> OutboxView:
     """The view of one outbox row."""
     return OutboxView(
         id=row.id, invoice_id=row.invoice_id, message_id=row.message_id, template=row.template,
-        actor=row.actor, sender=row.sender, to=tuple(row.to_addrs or ()),
+        actor=row.actor, sender=row.sender, sender_name=row.sender_name or "",
+        to=tuple(row.to_addrs or ()),
         cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()), subject=row.subject,
         attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
         status=row.status, attempts=row.attempts, last_error=row.last_error or "",

@@ -10,11 +10,11 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, and_, func, literal_column, select, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, select, tuple_
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
@@ -26,6 +26,7 @@ from oro_invoices.persistence.models import (
 )
 
 T = TypeVar("T")
+SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
 
 # Sort keys a caller may use, mapped to (column, value codec). Nullable columns are coalesced.
 _SORTS: dict[str, Any] = {
@@ -69,7 +70,6 @@ class Page(Generic[T]):
     next_cursor: str | None
     total: int | None = None
     sort: str = "-invoice_date"
-    extra: dict = field(default_factory=dict)
 
 
 def parse_sort(sort: str) -> tuple[str, bool]:
@@ -105,7 +105,7 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")]) from None
 
 
-def unindexed(column):
+def unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     """``+column``: the same value, but no index on the column can serve the comparison."""
     return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
@@ -114,11 +114,11 @@ def _is_int64(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
 
 
-def apply_filter(stmt: Select, f: InvoiceFilter, *, index_organization: bool = True) -> Select:
+def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True) -> SelectT:
     """``stmt`` restricted to ``f``. ``index_organization=False`` keeps the planner from
     choosing an index for the (unselective) organization filter, so that an index
     matching the sort can drive the query instead."""
-    conds = []
+    conds: list[ColumnElement[bool]] = []
     if f.status:
         if f.status not in ("draft", "posted"):
             raise ValidationError([("status", "Use 'draft' or 'posted'.")])
@@ -152,7 +152,8 @@ def apply_filter(stmt: Select, f: InvoiceFilter, *, index_organization: bool = T
 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
-              cursor: str | None = None, with_total: bool = False):
+              cursor: str | None = None, with_total: bool = False,
+              ) -> tuple[Sequence[Row[Invoice, PaymentState]], str | None, int | None]:
     """One page of (Invoice, PaymentState) rows and the cursor of the next page."""
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", f"Must be between 1 and {MAX_LIMIT}.")])

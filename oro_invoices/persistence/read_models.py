@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from oro_invoices.domain.invoice import (
     Address,
@@ -72,7 +73,7 @@ class ActivityView:
     kind: str
     actor: str
     summary: str
-    data: dict
+    data: dict[str, Any]
     created_at: dt.datetime
 
 

@@ -5,16 +5,17 @@ import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import DateTime, String
+from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """A timezone-aware datetime stored as UTC; naive values are refused."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -22,7 +23,7 @@ class UTCDateTime(TypeDecorator):
         value = value.astimezone(dt.UTC)
         return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
@@ -30,18 +31,18 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.UTC)
 
 
-class ExactDecimal(TypeDecorator):
+class ExactDecimal(TypeDecorator[Decimal]):
     """A Decimal kept as its canonical string (SQLite's NUMERIC is a float)."""
 
     impl = String(40)
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: Decimal | str | int | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
         if isinstance(value, float):
             raise ValueError("float given for an exact decimal column")
         return format(Decimal(value), "f")
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)

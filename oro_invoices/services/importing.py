@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
+from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.schemas import load_input
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
@@ -89,11 +90,11 @@ def read_records(path: Path) -> list[Record]:
     return records
 
 
-def _csv_invoices(path: Path, text: str) -> Iterator[tuple[str, dict]]:
+def _csv_invoices(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
     reader = csv.DictReader(text.splitlines())
     if not reader.fieldnames or "external_id" not in reader.fieldnames:
         raise ValidationError([(str(path), "The CSV needs a header row with an external_id column.")])
-    invoices: dict[str, tuple[str, dict]] = {}
+    invoices: dict[str, tuple[str, dict[str, Any]]] = {}
     for number, row in enumerate(reader, start=2):
         location = f"{path}:{number}"
         key = (row.get("external_id") or "").strip()
@@ -164,7 +165,7 @@ def validate(records: list[Record], organization_id: int) -> None:
         raise ValidationError(problems)
 
 
-def import_records(service, records: list[Record], *, organization_id: int = 1,
+def import_records(service: InvoiceService, records: list[Record], *, organization_id: int = 1,
                    actor: str = "import") -> ImportReport:
     """Create or update every record in one transaction (all or nothing), then attach PDFs."""
     validate(records, organization_id)
@@ -176,12 +177,9 @@ def import_records(service, records: list[Record], *, organization_id: int = 1,
             try:
                 invoice_id, outcome = _upsert(service, payload, organization_id, actor)
             except ValidationError as exc:
-                raise ValidationError([(f"{record.location}.{f}" if f else record.location, m)
-                                       for f, m in exc.errors]) from None
+                raise exc.at(record.location) from None
             except InvoiceError as exc:
-                exc.message = f"{record.location}: {exc.message}"
-                exc.args = (exc.message,)
-                raise
+                raise exc.at(record.location) from exc
             getattr(report, outcome).append(str(payload["external_id"]))
             if record.pdf_path is not None and outcome != "unchanged":
                 pdfs.append((invoice_id, record.pdf_path))
@@ -194,7 +192,8 @@ def import_records(service, records: list[Record], *, organization_id: int = 1,
     return report
 
 
-def _upsert(service, payload: dict, organization_id: int, actor: str) -> tuple[int, str]:
+def _upsert(service: InvoiceService, payload: dict[str, Any], organization_id: int,
+            actor: str) -> tuple[int, str]:
     try:
         invoice_id = service.find_id(external_id=payload["external_id"], organization_id=organization_id)
     except NotFound:
@@ -213,7 +212,8 @@ def _upsert(service, payload: dict, organization_id: int, actor: str) -> tuple[i
     return invoice_id, "updated"
 
 
-def import_files(service, paths: list[Path], **kwargs) -> ImportReport:
+def import_files(service: InvoiceService, paths: list[Path], *, organization_id: int = 1,
+                 actor: str = "import") -> ImportReport:
     """Read and import several files as one batch."""
     records = [record for path in paths for record in read_records(Path(path))]
-    return import_records(service, records, **kwargs)
+    return import_records(service, records, organization_id=organization_id, actor=actor)

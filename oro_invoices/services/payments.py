@@ -1,4 +1,4 @@
-"""Service operations on payments: transactions, the recalculated or forced status."""
+"""Payments: transactions, the recalculated or forced payment status, and its hooks."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -15,11 +15,18 @@ from oro_invoices.domain.money import to_minor
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
-from oro_invoices.services.schemas import PaymentInputSchema
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.schemas import PaymentInputSchema, validation_error
+
+#: A payment status change: ``(old, new)``, or None when the status stayed.
+StatusChange = tuple[PaymentStatus, PaymentStatus] | None
 
 
-class PaymentOperations:
-    """Mixed into ``InvoiceService``: ``record_payment``, ``force_payment_status``."""
+class Payments:
+    """``record_payment`` and ``force_payment_status``; ``force_status`` serves updates too."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
 
     def record_payment(self, invoice_id: int, payload: Mapping[str, Any], *,
                        actor: str = "system") -> views.TransactionView:
@@ -29,68 +36,68 @@ class PaymentOperations:
         recorded once: a redelivered webhook returns the existing one.
         """
         try:
-            data = PaymentInputSchema().load(payload)
+            data: dict[str, Any] = PaymentInputSchema().load(payload)
         except MmValidationError as exc:
-            raise ValidationError(exc.messages) from None
-        with self._translate_errors():
-            with self._write() as s:
-                inv = self._load(s, invoice_id)
-                if inv.status != "posted":
-                    raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
-                if data.get("provider_reference"):
-                    existing = s.execute(select(PaymentTransaction).where(
-                        PaymentTransaction.method == data["method"],
-                        PaymentTransaction.action == data["action"],
-                        PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
-                    if existing is not None:
-                        if existing.invoice_id != invoice_id:
-                            raise Conflict("That provider reference belongs to another invoice.")
-                        return views.transaction(existing)
-                if data["amount"] <= 0:
-                    raise ValidationError([("amount", "Must be greater than 0.")])
-                try:
-                    amount = to_minor(data["amount"], inv.currency)
-                except ValidationError:
-                    raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
-                state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
-                facts = self._facts(s, inv.id)
-                summary = pstatus.summarize(facts)
-                if data["successful"]:
-                    if data["action"] in pstatus.PAID_ACTIONS and data["action"] == "charge" \
-                            and summary.net_paid + amount > inv.total_amount:
-                        raise ValidationError([("amount", "Exceeds the amount due.")])
-                    if data["action"] == "refund" and amount > summary.net_paid:
-                        raise ValidationError([("amount", "Cannot refund more than was paid.")])
-                tx = PaymentTransaction(
-                    invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
-                    currency=inv.currency, successful=data["successful"],
-                    provider_reference=data.get("provider_reference"), parent_id=data.get("parent_id"),
-                    notes=data.get("notes") or "", actor=actor, data=data.get("data"), created_at=self.clock())
-                s.add(tx)
-                s.flush()
-                activity.record(s, inv.id, "payment", actor,
-                                f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
-                                f"{'successful' if data['successful'] else 'failed'}",
-                                {"transaction_id": tx.id})
-                state.payment_method = data["method"]
-                change = self._recalculate(s, inv, state, actor)
-                view = views.transaction(tx)
-                doc = self._document(s, inv)
-        self._status_hooks(doc, change, actor)
+            raise validation_error(exc) from None
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            inv = self.ctx.load(s, invoice_id)
+            if inv.status != "posted":
+                raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
+            if data.get("provider_reference"):
+                existing = s.execute(select(PaymentTransaction).where(
+                    PaymentTransaction.method == data["method"],
+                    PaymentTransaction.action == data["action"],
+                    PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
+                if existing is not None:
+                    if existing.invoice_id != invoice_id:
+                        raise Conflict("That provider reference belongs to another invoice.")
+                    return views.transaction(existing)
+            if data["amount"] <= 0:
+                raise ValidationError([("amount", "Must be greater than 0.")])
+            try:
+                amount = to_minor(data["amount"], inv.currency)
+            except ValidationError:
+                raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
+            state = self.ctx.payment_state(s, inv.id, lock=True)
+            summary = pstatus.summarize(self._facts(s, inv.id))
+            if data["successful"]:
+                if data["action"] in pstatus.PAID_ACTIONS and data["action"] == "charge" \
+                        and summary.net_paid + amount > inv.total_amount:
+                    raise ValidationError([("amount", "Exceeds the amount due.")])
+                if data["action"] == "refund" and amount > summary.net_paid:
+                    raise ValidationError([("amount", "Cannot refund more than was paid.")])
+            tx = PaymentTransaction(
+                invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
+                currency=inv.currency, successful=data["successful"],
+                provider_reference=data.get("provider_reference"), parent_id=data.get("parent_id"),
+                notes=data.get("notes") or "", actor=actor, data=data.get("data"), created_at=self.ctx.clock())
+            s.add(tx)
+            s.flush()
+            activity.record(s, inv.id, "payment", actor,
+                            f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
+                            f"{'successful' if data['successful'] else 'failed'}",
+                            {"transaction_id": tx.id})
+            state.payment_method = data["method"]
+            change = self._recalculate(s, inv, state, actor)
+            view = views.transaction(tx)
+            doc = self.ctx.document(s, inv)
+        self.status_hooks(doc, change, actor)
         return view
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
                              actor: str = "system") -> InvoiceDocument:
         """Set the payment status from outside; it is then kept. ``None`` resumes recalculation."""
-        with self._write() as s:
-            inv = self._load(s, invoice_id)
-            change = self._force_status(s, inv, status, actor)
-            doc = self._document(s, inv)
-        self._status_hooks(doc, change, actor)
+        with self.ctx.write() as s:
+            inv = self.ctx.load(s, invoice_id)
+            change = self.force_status(s, inv, status, actor)
+            doc = self.ctx.document(s, inv)
+        self.status_hooks(doc, change, actor)
         return doc
 
-    def _force_status(self, s: Session, inv: Invoice, status, actor: str):
-        state = s.get(PaymentState, inv.id, with_for_update=True, populate_existing=True)
+    def force_status(self, s: Session, inv: Invoice, status: str | PaymentStatus | None,
+                     actor: str) -> StatusChange:
+        """Force (or, with None, release) the status of ``inv`` inside the caller's transaction."""
+        state = self.ctx.payment_state(s, inv.id, lock=True)
         if status is None:
             state.forced = False
             return self._recalculate(s, inv, state, actor)
@@ -101,12 +108,21 @@ class PaymentOperations:
         old = PaymentStatus(state.payment_status)
         state.forced = True
         state.payment_status = new.value
-        state.updated_at = self.clock()
+        state.updated_at = self.ctx.clock()
         if old is not new:
             activity.record(s, inv.id, "payment_status", actor,
                             f"Payment status set to {new.label}", {"old": old.value, "new": new.value, "forced": True})
             return old, new
         return None
+
+    def status_hooks(self, doc: InvoiceDocument, change: StatusChange, actor: str) -> None:
+        """Announce a status change (and, when it became paid in full, the payment)."""
+        if change is None:
+            return
+        old, new = change
+        self.ctx.hook("invoice_payment_status_changed", invoice=doc, old_status=old, new_status=new, actor=actor)
+        if new is PaymentStatus.PAID_IN_FULL:
+            self.ctx.hook("invoice_paid", invoice=doc, actor=actor)
 
     def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
         rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
@@ -114,10 +130,10 @@ class PaymentOperations:
                          .where(PaymentTransaction.invoice_id == invoice_id)).all()
         return [pstatus.TransactionFacts(a, m, ok) for a, m, ok in rows]
 
-    def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str):
+    def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         facts = self._facts(s, inv.id)
         state.amount_paid = pstatus.summarize(facts).net_paid
-        state.updated_at = self.clock()
+        state.updated_at = self.ctx.clock()
         if state.forced:
             return None
         old = PaymentStatus(state.payment_status)
@@ -128,12 +144,3 @@ class PaymentOperations:
         activity.record(s, inv.id, "payment_status", actor, f"Payment status: {new.label}",
                         {"old": old.value, "new": new.value, "forced": False})
         return old, new
-
-    def _status_hooks(self, doc: InvoiceDocument, change, actor: str) -> None:
-        if not change:
-            return
-        old, new = change
-        self._hook("invoice_payment_status_changed", invoice=doc, old_status=old, new_status=new, actor=actor)
-        if new is PaymentStatus.PAID_IN_FULL:
-            self._hook("invoice_paid", invoice=doc, actor=actor)
-

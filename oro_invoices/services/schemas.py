@@ -20,6 +20,7 @@ from marshmallow import (
     validates_schema,
 )
 from marshmallow import ValidationError as MmValidationError
+from marshmallow.exceptions import SCHEMA
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
@@ -29,7 +30,7 @@ MAX_LINES = 10_000
 MAX_INVOICE_TOTAL = Decimal(10) ** 15
 
 
-class DecimalString(fields.Field):
+class DecimalString(fields.Field[Decimal]):
     """A decimal given as a string (or an int); floats are refused, output is a string."""
 
     default_error_messages = {
@@ -40,11 +41,12 @@ class DecimalString(fields.Field):
     }
     LIMIT = Decimal(10) ** 12
 
-    def __init__(self, *, places: int | None = None, **kwargs):
+    def __init__(self, *, places: int | None = None, **kwargs: Any):
         self.places = places
         super().__init__(**kwargs)
 
-    def _deserialize(self, value, attr, data, **kwargs):
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
+                     **kwargs: Any) -> Decimal:
         if isinstance(value, (float, bool)):
             raise self.make_error("float")
         if not isinstance(value, (str, int)):
@@ -57,12 +59,18 @@ class DecimalString(fields.Field):
             raise self.make_error("invalid")
         if abs(result) >= self.LIMIT:
             raise self.make_error("range", limit=f"{self.LIMIT:,.0f}")
-        if self.places is not None and -result.as_tuple().exponent > self.places:
+        if self.places is not None and decimal_places(result) > self.places:
             raise self.make_error("places", places=self.places)
         return result
 
-    def _serialize(self, value, attr, obj, **kwargs):
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(value, "f")
+
+
+def decimal_places(value: Decimal) -> int:
+    """How many digits ``value`` has after the decimal point (0 for a whole number)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 class AddressSchema(Schema):
@@ -92,8 +100,8 @@ class LineSchema(Schema):
     tax_rate = DecimalString(load_default=Decimal("0"), places=6)
 
     @validates_schema
-    def _check(self, data, **kwargs):
-        errors = {}
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
         if "quantity" in data and data["quantity"] <= 0:
             errors["quantity"] = ["Must be greater than 0."]
         rate = data.get("tax_rate")
@@ -140,8 +148,8 @@ class InvoiceInputSchema(Schema):
                                       validate=validate.Length(max=2048))
 
     @validates_schema
-    def _check(self, data, **kwargs):
-        errors = {}
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        errors: dict[str, Any] = {}
         inv, due = data.get("invoice_date"), data.get("due_date")
         if inv and due and due < inv:
             errors["due_date"] = ["Must not be before the invoice date."]
@@ -150,7 +158,7 @@ class InvoiceInputSchema(Schema):
             places = minor_units(currency)
             for i, line in enumerate(data.get("lines") or []):
                 price = line.get("unit_price")
-                if price is not None and -price.as_tuple().exponent > max(places, 4):
+                if price is not None and decimal_places(price) > max(places, 4):
                     errors.setdefault("lines", {})[i] = {
                         "unit_price": [f"At most {max(places, 4)} decimal places for {currency}."]}
         # Totals are stored as integer minor units (64-bit): bound the gross total.
@@ -162,7 +170,7 @@ class InvoiceInputSchema(Schema):
             raise MmValidationError(errors)
 
     @post_load
-    def _blank_texts(self, data, **kwargs):
+    def _blank_texts(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         # These columns are NOT NULL: null clears the text.
         for key in ("customer_name", "customer_user_email", "order_identifier"):
             if key in data and data[key] is None:
@@ -200,9 +208,19 @@ def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     # ``partial`` covers the top-level fields only: a line given in an update is complete.
     schema = InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields) if partial else False)
     try:
-        return schema.load(data)
+        loaded: dict[str, Any] = schema.load(data)
     except MmValidationError as exc:
-        raise ValidationError(exc.messages) from None
+        raise validation_error(exc) from None
+    return loaded
+
+
+def validation_error(exc: MmValidationError) -> ValidationError:
+    """The add-on's ``ValidationError`` for marshmallow's, with each field path."""
+    messages = exc.messages
+    if isinstance(messages, Mapping):
+        return ValidationError(messages)
+    field = "" if exc.field_name == SCHEMA else exc.field_name
+    return ValidationError([(field, str(m)) for m in messages])
 
 
 class NoteInputSchema(Schema):
@@ -301,4 +319,6 @@ class InvoiceOutputSchema(Schema):
 
 
 def dump_invoice(invoice: InvoiceDocument) -> dict[str, Any]:
-    return InvoiceOutputSchema().dump(invoice)
+    """The invoice as the API's JSON object."""
+    dumped: dict[str, Any] = InvoiceOutputSchema().dump(invoice)
+    return dumped

@@ -7,6 +7,7 @@ from itertools import groupby
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from oro_invoices.documents.storage import Storage
 from oro_invoices.persistence import chain
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, NumberSequence
@@ -27,7 +28,7 @@ def _label(inv: Invoice) -> str:
     return f"invoice {inv.invoice_number or inv.id} (id {inv.id})"
 
 
-def verify(db: Database, storage=None, *, batch: int = 1000) -> VerifyReport:
+def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000) -> VerifyReport:
     """Check every posted invoice's chain link and, with ``storage``, every stored PDF."""
     report = VerifyReport()
     with db.session() as s:
@@ -40,7 +41,8 @@ def verify(db: Database, storage=None, *, batch: int = 1000) -> VerifyReport:
         seen_keys = set()
         for key, group in groupby(s.execute(stmt).scalars(), key=lambda inv: inv.chain_key):
             seen_keys.add(key)
-            expected_prev, expected_seq = chain.GENESIS, 1
+            expected_prev: str | None = chain.GENESIS
+            expected_seq = 1
             for inv in group:
                 report.checked_invoices += 1
                 if inv.chain_seq != expected_seq:

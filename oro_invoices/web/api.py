@@ -16,9 +16,9 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 from marshmallow import ValidationError as MmValidationError
 
@@ -31,16 +31,30 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import is_int64, is_storable_text, parse_id
 from oro_invoices.integration import features
+from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import (
     MAX_LIMIT,
     InvoiceFilter,
     decode_cursor,
     parse_sort,
 )
-from oro_invoices.services.schemas import NoteInputSchema, check_storable, dump_invoice
+from oro_invoices.services.schemas import NoteInputSchema, check_storable, dump_invoice, validation_error
 from oro_invoices.web import openapi
+from oro_invoices.web.errors import (
+    AuthenticationRequired,
+    BadRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RequestError,
+    headers_for,
+    status_for,
+)
 from oro_invoices.web.http import Request, Response
+
+if TYPE_CHECKING:
+    from oro_invoices.services.facade import InvoiceService
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +63,7 @@ WRITE = "invoices:write"
 MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 16
-MAX_ID = 2**63 - 1
 CHUNK = 64 * 1024
-_BAD_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -63,17 +75,6 @@ class ApiClient:
     scopes: frozenset[str] = frozenset({READ, WRITE})
 
 
-class HttpError(InvoiceError):
-    """An error of the HTTP exchange itself (bad body, no token, wrong method)."""
-
-    def __init__(self, status: int, message: str, *, field: str = "",
-                 headers: Mapping[str, str] | None = None):
-        super().__init__(message)
-        self.http_status = status
-        self.field = field
-        self.headers = dict(headers or {})
-
-
 @dataclass(frozen=True)
 class Route:
     method: str
@@ -82,7 +83,7 @@ class Route:
     scope: str | None  # None: no authentication (the OpenAPI document)
 
     @property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         regex = re.escape(self.path).replace(r"\{id\}", "(?P<id>[^/]+)")
         regex = regex.replace(r"\{external_id\}", "(?P<external_id>.+)")
         return re.compile(regex + "$")
@@ -110,17 +111,18 @@ LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", 
                          "invoice_number", "date_from", "date_to", "sort", "limit", "cursor"})
 
 
-def error_body(errors: list[dict[str, str]]) -> dict:
+def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
     return {"errors": errors}
 
 
 def error_response(exc: InvoiceError) -> Response:
-    """The JSON error response for one of the add-on's errors."""
+    """The JSON error response for one of the add-on's errors (status from ``web.errors``)."""
     if isinstance(exc, ValidationError):
         items = exc.as_list() or [{"field": "", "message": exc.message}]
     else:
-        items = [{"field": getattr(exc, "field", ""), "message": exc.message}]
-    return Response.json(error_body(items), status=exc.http_status, headers=getattr(exc, "headers", None))
+        field = exc.field if isinstance(exc, RequestError) else ""
+        items = [{"field": field, "message": exc.message}]
+    return Response.json(error_body(items), status=status_for(exc), headers=headers_for(exc))
 
 
 class InvoiceApi:
@@ -132,8 +134,8 @@ class InvoiceApi:
     :param base_path: where the API is mounted; request paths start with it.
     """
 
-    def __init__(self, service, *, authenticate: Callable[[str], ApiClient | None], settings=None,
-                 base_path: str = "/api"):
+    def __init__(self, service: InvoiceService, *, authenticate: Callable[[str], ApiClient | None],
+                 settings: Settings | None = None, base_path: str = "/api"):
         self.service = service
         self.authenticate = authenticate
         self.settings = settings
@@ -147,7 +149,7 @@ class InvoiceApi:
         try:
             return self._dispatch(request)
         except InvoiceError as exc:
-            if exc.http_status >= 500:
+            if status_for(exc) >= 500:
                 log.error("API %s %s failed: %s", request.method, request.path, exc.message)
             return error_response(exc)
         except Exception:
@@ -174,23 +176,21 @@ class InvoiceApi:
             if route.method == method:
                 if route.scope not in client.scopes:
                     raise PermissionDenied(f"The API client {client.name!r} lacks the {route.scope!r} scope.")
-                return getattr(self, route.handler)(request, client, **m.groupdict())
+                handler: Callable[..., Response] = getattr(self, route.handler)
+                return handler(request, client, **m.groupdict())
         allowed = sorted({r.method for r, _ in matched})
-        raise HttpError(405, f"{request.method} is not allowed here; use {', '.join(allowed)}.",
-                        headers={"Allow": ", ".join(allowed)})
+        raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}.",
+                               allowed=allowed)
 
     def _client(self, request: Request) -> ApiClient:
         header = (request.header("authorization") or "").strip()
         scheme, _, token = header.partition(" ")
         token = token.strip()
-        realm = 'Bearer realm="oro-invoices"'
         if scheme.lower() != "bearer" or not token:
-            raise HttpError(401, "Authenticate with the header 'Authorization: Bearer <token>'.",
-                            headers={"WWW-Authenticate": realm})
+            raise AuthenticationRequired("Authenticate with the header 'Authorization: Bearer <token>'.")
         client = self.authenticate(token)
         if client is None:
-            raise HttpError(401, "The bearer token is unknown or has been revoked.",
-                            headers={"WWW-Authenticate": realm + ', error="invalid_token"'})
+            raise AuthenticationRequired("The bearer token is unknown or has been revoked.", invalid_token=True)
         return client
 
     # ---- helpers ------------------------------------------------------------------
@@ -198,16 +198,17 @@ class InvoiceApi:
     def _url(self, invoice_id: int, suffix: str = "") -> str:
         return f"{self.base_path}/invoices/{invoice_id}{suffix}"
 
-    def _invoice_json(self, doc: InvoiceDocument) -> dict:
+    def _invoice_json(self, doc: InvoiceDocument) -> dict[str, Any]:
         data = dump_invoice(doc)
         data["links"] = {"self": self._url(doc.id), "pdf": self._url(doc.id, "/pdf") if doc.is_posted else None}
         return data
 
     def _load(self, client: ApiClient, raw_id: str) -> InvoiceDocument:
         """The invoice with this id, if the client's organization owns it."""
-        if not re.fullmatch(r"[0-9]{1,19}", raw_id, re.ASCII) or not 0 < int(raw_id) <= MAX_ID:
+        invoice_id = parse_id(raw_id)
+        if invoice_id is None:
             raise NotFound(f"Invoice {raw_id[:40]!r} does not exist: invoice ids are positive integers.")
-        doc = self.service.get(int(raw_id))
+        doc = self.service.get(invoice_id)
         if doc.organization_id != client.organization_id:
             raise PermissionDenied(f"Invoice {doc.id} belongs to another organization than the API client's.")
         return doc
@@ -215,7 +216,7 @@ class InvoiceApi:
     def _actor(self, client: ApiClient) -> str:
         return f"api:{client.name}"[:255]
 
-    def _check_organization(self, client: ApiClient, payload: dict) -> None:
+    def _check_organization(self, client: ApiClient, payload: dict[str, Any]) -> None:
         org = payload.get("organization_id")
         if isinstance(org, int) and not isinstance(org, bool) and org != client.organization_id:
             raise PermissionDenied(f"The API client may only write invoices of organization "
@@ -230,8 +231,8 @@ class InvoiceApi:
 
     def list_invoices(self, request: Request, client: ApiClient) -> Response:
         filters, sort, limit, cursor = _list_query(request)
-        page = self.service.list(InvoiceFilter(organization_id=client.organization_id, **filters),
-                                 sort=sort, limit=limit, cursor=cursor)
+        page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id, **filters),
+                                          sort=sort, limit=limit, cursor=cursor)
         rows = []
         for item in page.items:
             row = openapi.InvoiceSummaryOut().dump(item)
@@ -248,9 +249,9 @@ class InvoiceApi:
         return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
 
     def get_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
-        if not _BAD_CHARS.search(external_id) and len(external_id) <= 128:
-            page = self.service.list(InvoiceFilter(organization_id=client.organization_id,
-                                                   external_id=external_id), limit=1)
+        if is_storable_text(external_id) and len(external_id) <= 128:
+            page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id,
+                                                            external_id=external_id), limit=1)
             if page.items:
                 return Response.json(self._invoice_json(self.service.get(page.items[0].id)))
         raise NotFound(f"No invoice of this organization has the external id {external_id[:128]!r}.")
@@ -290,10 +291,9 @@ class InvoiceApi:
 
     def upload_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         if _media_type(request) != "application/pdf":
-            raise HttpError(400, "Send the PDF's bytes with 'Content-Type: application/pdf'.",
-                            field="content-type")
+            raise BadRequest("Send the PDF's bytes with 'Content-Type: application/pdf'.", field="content-type")
         if len(request.body) > MAX_PDF_BYTES:
-            raise HttpError(413, f"The PDF is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
+            raise PayloadTooLarge(f"The PDF is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
         doc = self._load(client, id)
         doc = self.service.attach_pdf(doc.id, bytes(request.body), actor=self._actor(client))
         return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id, "/pdf")})
@@ -321,7 +321,7 @@ class InvoiceApi:
         try:
             body = NoteInputSchema().load(payload)["body"]
         except MmValidationError as exc:
-            raise ValidationError(exc.messages) from None
+            raise validation_error(exc) from None
         doc = self._load(client, id)
         note = self.service.add_note(doc.id, body, actor=self._actor(client))
         return Response.json(openapi.NoteOut().dump(note), status=201)
@@ -333,25 +333,25 @@ def _media_type(request: Request) -> str:
     return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
 
 
-def _reject_constant(name: str):
+def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
 def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or an HttpError (400/413) or ValidationError (422)."""
+    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``."""
     media = _media_type(request)
     if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
-        raise HttpError(400, "Send a JSON object with 'Content-Type: application/json'.", field="content-type")
+        raise BadRequest("Send a JSON object with 'Content-Type: application/json'.", field="content-type")
     if len(request.body) > MAX_JSON_BYTES:
-        raise HttpError(413, f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
+        raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
     try:
         data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant)
     except RecursionError:
-        raise HttpError(400, "The JSON body is nested too deeply.") from None
+        raise BadRequest("The JSON body is nested too deeply.") from None
     except (UnicodeDecodeError, ValueError) as exc:
-        raise HttpError(400, f"The body is not valid JSON ({str(exc)[:200]}).") from None
+        raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
     if not isinstance(data, dict):
-        raise HttpError(400, f"Expected a JSON object, got a JSON {_json_type(data)}.")
+        raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.")
     _check_values(data)
     return data
 
@@ -361,13 +361,13 @@ def _json_type(value: Any) -> str:
         type(value), "number")
 
 
-def _check_values(data: dict) -> None:
+def _check_values(data: dict[str, Any]) -> None:
     """Refuse bodies nested too deeply, then anything no database column can hold."""
     stack: list[tuple[str, Any, int]] = [("", data, 0)]
     while stack:
         path, value, depth = stack.pop()
         if depth > MAX_DEPTH:
-            raise HttpError(400, f"The JSON body is nested more than {MAX_DEPTH} levels deep.", field=path)
+            raise BadRequest(f"The JSON body is nested more than {MAX_DEPTH} levels deep.", field=path)
         if isinstance(value, dict):
             stack.extend((f"{path}.{k}" if path else str(k), v, depth + 1) for k, v in value.items())
         elif isinstance(value, list):
@@ -376,9 +376,10 @@ def _check_values(data: dict) -> None:
 
 
 def _int_param(name: str, raw: str) -> int:
-    if not re.fullmatch(r"[0-9]{1,19}", raw, re.ASCII) or not 0 < int(raw) <= MAX_ID:
+    value = parse_id(raw)
+    if value is None:
         raise ValidationError([(name, "Must be a positive integer.")])
-    return int(raw)
+    return value
 
 
 def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]:
@@ -388,7 +389,7 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
     errors += [(name, "Give this parameter once.")
                for name, values in request.query_lists.items() if len(values) > 1]
     errors += [(name, "Must not contain NUL or unpaired surrogate characters.")
-               for name, value in request.query.items() if _BAD_CHARS.search(value)]
+               for name, value in request.query.items() if not is_storable_text(value)]
     if errors:
         raise ValidationError(errors)
     q = {k: v for k, v in request.query.items() if v != ""}
@@ -421,9 +422,9 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
 def _check_cursor(cursor: str, sort: str) -> None:
     """Refuse a forged cursor whose values no query could use (they would fail in the database)."""
     value, last_id = decode_cursor(cursor, sort)
-    bad_int = isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_ID
-    bad_str = isinstance(value, str) and (_BAD_CHARS.search(value) or len(value) > 255)
-    if bad_int or bad_str or isinstance(last_id, bool) or not 0 <= last_id <= MAX_ID:
+    bad_int = isinstance(value, int) and not is_int64(value)
+    bad_str = isinstance(value, str) and (not is_storable_text(value) or len(value) > 255)
+    if bad_int or bad_str or not is_int64(last_id) or last_id < 0:
         raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")])
 
 
@@ -434,7 +435,7 @@ def _etag_matches(header: str | None, sha256: str) -> bool:
     return "*" in tags or any(t.removeprefix("W/").strip('"') == sha256 for t in tags)
 
 
-def _chunks(stream) -> Iterator[bytes]:
+def _chunks(stream: BinaryIO) -> Iterator[bytes]:
     try:
         while chunk := stream.read(CHUNK):
             yield chunk

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing
@@ -40,10 +42,10 @@ class BackOffice:
 
     def load(self, req: Request, invoice_id: Any) -> InvoiceDocument:
         """The invoice, or NotFound when it is not in the admin's organization."""
-        try:
-            doc = self.ctx.service.get(int(invoice_id))
-        except (TypeError, ValueError):
-            raise NotFound("That invoice does not exist.") from None
+        number = parse_id(invoice_id)
+        if number is None:
+            raise NotFound("That invoice does not exist.")
+        doc = self.ctx.service.get(number)
         org = getattr(req.user, "organization_id", None)
         if org is not None and doc.organization_id != org:
             raise NotFound(f"Invoice {invoice_id} does not exist.")
@@ -69,7 +71,7 @@ class BackOffice:
             can_delete=self.ctx.host.users.can("oro_invoices.delete"))
         return Response.html(html, title="Invoices")
 
-    def _customer_choices(self, req: Request, scope) -> list[tuple[int, str]] | None:
+    def _customer_choices(self, req: Request, scope: ScopeContext) -> list[tuple[int, str]] | None:
         choices = getattr(self.ctx, "customer_choices", None)
         return choices(scope) if callable(choices) else None
 
@@ -81,7 +83,7 @@ class BackOffice:
                              title=f"Invoice {doc.display_number}")
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
-                    email: dict | None = None, form_error: str = "") -> str:
+                    email: dict[str, Any] | None = None, form_error: str = "") -> str:
         ctx, users = self.ctx, self.ctx.host.users
         mail = ctx.mail
         emails = mail.emails(doc.id) if mail is not None else []
@@ -106,13 +108,12 @@ class BackOffice:
     def order_invoices(self, req: Request) -> Response:
         """The order view page's Invoices tab: this order's invoices."""
         self.check(req)
-        try:
-            order_id = int(req.path_params.get("order_id"))
-        except (TypeError, ValueError):
-            raise NotFound("That order does not exist.") from None
+        order_id = parse_id(req.path_params.get("order_id"))
+        if order_id is None:
+            raise NotFound("That order does not exist.")
         flt = InvoiceFilter(order_id=order_id,
                             organization_id=getattr(req.user, "organization_id", None))
-        page = self.ctx.service.list(flt, sort="-invoice_date", limit=100)
+        page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         html = self.ctx.render("admin/order_tab.html", req, items=page.items,
                                more=page.next_cursor is not None, order_id=order_id,
                                names=self.names())

@@ -6,8 +6,8 @@ what went wrong), so reloading the page never repeats the action.
 from __future__ import annotations
 
 import html as html_lib
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
@@ -17,11 +17,16 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
+from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
-NOTIFICATION_TEMPLATE = "invoice_notification_template"
+if TYPE_CHECKING:
+    from oro_invoices.services.facade import InvoiceService
+
 ENDPOINT_INDEX = "oro_invoices.admin.index"
 
 
@@ -30,8 +35,10 @@ def actor_of(req: Request) -> str:
     return getattr(user, "name", "") or getattr(user, "email", "") or f"admin #{getattr(user, 'id', '?')}"
 
 
-def email_form(ctx, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
+def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
     """The email dialog's fields, pre-filled from the chosen template."""
+    if ctx.mail is None:
+        raise InvoiceError("Email is not configured for invoices.")
     templates = ctx.mail.templates_available()
     name = query.get("template") or NOTIFICATION_TEMPLATE
     if name not in templates:
@@ -160,7 +167,10 @@ class BackOfficeActions:
         mail = self.ctx.mail
         if mail is None:
             raise InvoiceError("Email is not configured for invoices.")
-        email = mail.email(int(req.path_params.get("email_id")))
+        email_id = parse_id(req.path_params.get("email_id"))
+        if email_id is None:
+            raise NotFound("That email does not exist.")
+        email = mail.email(email_id)
         if email.invoice_id != doc.id:
             raise NotFound("That email does not belong to this invoice.")
         decision = req.form.get("decision")
@@ -185,14 +195,14 @@ def _same(a: str, b: str) -> bool:
     return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
-def pdf_response(service, doc: InvoiceDocument) -> Response:
+def pdf_response(service: InvoiceService, doc: InvoiceDocument) -> Response:
     """The stored PDF as an attachment download; 404 for an invoice without one."""
     from oro_invoices.domain.errors import NotFound
     if doc.pdf is None:
         raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
     info, stream = service.open_pdf(doc.id)
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         with stream:
             yield from iter(lambda: stream.read(64 * 1024), b"")
 

@@ -11,7 +11,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
 from babel.numbers import format_decimal
@@ -23,6 +23,11 @@ from oro_invoices.domain.money import minor_units
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.web.http import Request
+
+if TYPE_CHECKING:
+    from oro_invoices.adapters.base import HostAdapter
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.services.mail.service import MailService
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 
@@ -56,10 +61,10 @@ class WebContext:
     :param url_builder: builds the URLs of the add-on's pages (default: the host's ``Urls``).
     """
 
-    service: Any
-    host: Any
+    service: InvoiceService
+    host: HostAdapter
     csrf: CsrfProvider
-    mail: Any = None
+    mail: MailService | None = None
     order_url: Callable[[int], str | None] = lambda order_id: None
     storefront_order_url: Callable[[int], str | None] = lambda order_id: None
     website_name: Callable[[int], str] = lambda website_id: f"Website #{website_id}"
@@ -91,14 +96,14 @@ class WebContext:
         """A URL of one of the add-on's pages (the adapter's router, else the host's URLs)."""
         if self.url_builder is not None:
             return self.url_builder(endpoint, **params)
-        return self.host.urls.url_for(endpoint, **params)
+        return str(self.host.urls.url_for(endpoint, **params))
 
     def render(self, template: str, request: Request, **values: Any) -> str:
         """Render one of the add-on's templates with the request's CSRF token."""
         return self.env.get_template(template).render(
             request=request, csrf_token=self.csrf.token(request), **values)
 
-    def view_sections(self, invoice: Any, area: str) -> list:
+    def view_sections(self, invoice: Any, area: str) -> list[Any]:
         """Sections plugins add to an invoice's view page (``invoice_view_sections``), by position."""
         plugins = getattr(self.service, "plugins", None)
         if plugins is None:

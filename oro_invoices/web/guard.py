@@ -12,23 +12,12 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain import errors
 from oro_invoices.integration import features
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.errors import CsrfRejected, LoginRequired, status_for
 from oro_invoices.web.http import Request, Response
 
 log = logging.getLogger("oro_invoices.web")
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-
-class LoginRequired(errors.InvoiceError):
-    """Nobody (of the right kind) is logged in."""
-
-    http_status = 401
-
-
-class CsrfRejected(errors.InvoiceError):
-    """A form came without this session's CSRF token (expired, or from another site)."""
-
-    http_status = 400
 
 
 def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
@@ -37,13 +26,12 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
     features.require(ctx.settings, feature, scope)
     user = req.user
     if user is None or getattr(user, "kind", "anonymous") != user_kind:
-        raise LoginRequired("Please log in to continue.")
+        raise LoginRequired()
     if permission is not None and not ctx.host.users.can(permission):
         raise errors.PermissionDenied("You do not have permission to do this. Ask an "
                                       "administrator to grant you access to invoices.")
     if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):
-        raise CsrfRejected("The form has expired or did not come from this site. "
-                           "Reload the page and try again.")
+        raise CsrfRejected()
 
 
 # -- errors → what the user reads -------------------------------------------------------
@@ -54,23 +42,22 @@ TITLES = {400: "Request not accepted", 401: "Please log in", 403: "Access denied
 
 
 def friendly(exc: BaseException) -> tuple[int, str]:
-    """The HTTP status and the message to show for ``exc``; never internals."""
+    """The HTTP status (``web.errors.status_for``) and the message to show for ``exc``; never internals."""
+    status = status_for(exc)
     if isinstance(exc, errors.FeatureDisabled):
-        return 404, "The page you asked for does not exist."
+        return status, "The page you asked for does not exist."
     if isinstance(exc, errors.ValidationError):
         parts = [f"{_field_label(f)}: {m}" if f else m for f, m in exc.errors]
-        return 422, " ".join(parts) or exc.message
-    if isinstance(exc, errors.NotFound):
-        return 404, exc.message or "The invoice does not exist or is not visible to you."
+        return status, " ".join(parts) or exc.message
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)
-        return 500, ("The invoice document could not be read from storage. "
-                     "Please try again later or contact support.")
-    if isinstance(exc, errors.InvoiceError):
-        return exc.http_status, exc.message
+        return status, ("The invoice document could not be read from storage. "
+                        "Please try again later or contact support.")
+    if isinstance(exc, errors.InvoiceError) and status < 500:
+        return status, exc.message
     log.exception("unexpected error in an invoice page", exc_info=exc)
-    return 500, ("An unexpected error occurred. It has been logged; "
-                 "please try again or contact support.")
+    return status, ("An unexpected error occurred. It has been logged; "
+                    "please try again or contact support.")
 
 
 _FIELD_LABELS = {"body": "Note", "to": "To", "subject": "Subject", "html": "Body",

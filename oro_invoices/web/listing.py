@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.money import to_minor
 from oro_invoices.persistence.queries import InvoiceFilter, encode_cursor, parse_sort
 from oro_invoices.persistence.read_models import InvoiceSummary
@@ -100,7 +101,7 @@ class GridPage:
         return "ascending" if self.sort == key else "descending" if self.sort == "-" + key else "none"
 
 
-def _date(query: Mapping[str, str], name: str, errors: list) -> dt.date | None:
+def _date(query: Mapping[str, str], name: str, errors: list[tuple[str, str]]) -> dt.date | None:
     raw = (query.get(name) or "").strip()
     if not raw:
         return None
@@ -111,7 +112,7 @@ def _date(query: Mapping[str, str], name: str, errors: list) -> dt.date | None:
         return None
 
 
-def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dict, dict[str, str]]:
+def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
     """Turn grid query parameters into ``InvoiceFilter`` arguments (and the echoed values)."""
     errors: list[tuple[str, str]] = []
     args: dict[str, Any] = {}
@@ -138,8 +139,9 @@ def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dic
             errors.append(("status", "Use Draft or Posted."))
     if "customer" in allowed and (query.get("customer") or "").strip():
         raw = query["customer"].strip()
-        if raw.isdigit():
-            args["customer_id"] = int(raw)
+        customer_id = parse_id(raw)
+        if customer_id is not None:
+            args["customer_id"] = customer_id
             echo["customer"] = raw
         else:
             errors.append(("customer", "Choose a customer from the list."))
@@ -193,13 +195,13 @@ def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int,
     key = parse_sort(sort)[0]
     if ids is None or not 1 < len(ids) <= MERGE_MAX_CUSTOMERS or flt.customer_id is not None \
             or key not in MERGEABLE_SORTS:
-        page = service.list(flt, sort=sort, limit=limit, cursor=cursor)
+        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
         return page.items, page.next_cursor is not None
     rows: list[InvoiceSummary] = []
     more = False
     for cid in dict.fromkeys(ids):
-        page = service.list(replace(flt, customer_ids=None, customer_id=cid), sort=sort,
-                            limit=limit, cursor=cursor)
+        page = service.list_invoices(replace(flt, customer_ids=None, customer_id=cid), sort=sort,
+                                     limit=limit, cursor=cursor)
         rows += page.items
         more = more or page.next_cursor is not None
     rows.sort(key=lambda r: (sort_value(key, r), r.id), reverse=sort.startswith("-"))

@@ -1,5 +1,7 @@
 """The JSON API's OpenAPI 3 document, built with apispec from the marshmallow schemas.
 
+apispec (the ``api`` extra) is imported only when the document is built.
+
 Also holds the API's own output schemas (list rows, payment transactions,
 notes, errors); ``oro_invoices.web.api`` dumps with them, so what the document
 says is what the API sends. Paths are relative to the server URL (the API's
@@ -9,8 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from apispec import APISpec
-from apispec.ext.marshmallow import MarshmallowPlugin
 from marshmallow import Schema, fields, validate
 
 from oro_invoices import __version__
@@ -44,12 +44,12 @@ class LinksOut(Schema):
 class InvoiceOut(InvoiceOutputSchema):
     """The invoice as the API shows it (the computed fields typed for the document)."""
 
-    status = fields.String(validate=validate.OneOf(["draft", "posted"]))
-    bill_to = fields.Nested(AddressOut, allow_none=True)
-    ship_to = fields.Nested(AddressOut, allow_none=True)
-    seller = fields.Dict(keys=fields.String(), values=fields.String())
-    payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))
-    payment_status_label = fields.String()
+    status = fields.String(validate=validate.OneOf(["draft", "posted"]))  # type: ignore[assignment]  # typed for the document
+    bill_to = fields.Nested(AddressOut, allow_none=True)  # type: ignore[assignment]  # typed for the document
+    ship_to = fields.Nested(AddressOut, allow_none=True)  # type: ignore[assignment]  # typed for the document
+    seller = fields.Dict(keys=fields.String(), values=fields.String())  # type: ignore[assignment]  # typed for the document
+    payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))  # type: ignore[assignment]  # typed for the document
+    payment_status_label = fields.String()  # type: ignore[assignment]  # typed for the document
     links = fields.Nested(LinksOut)
 
 
@@ -136,11 +136,11 @@ class ErrorOut(Schema):
 
 # ---- the document ---------------------------------------------------------------
 
-def _json(ref: str) -> dict:
+def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": ref}}
 
 
-def _ok(description: str, ref: str | None = None, headers: dict | None = None) -> dict:
+def _ok(description: str, ref: str | None = None, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"description": description}
     if ref:
         out["content"] = _json(ref)
@@ -160,7 +160,7 @@ _ERRORS = {
 }
 
 
-def _errors(*codes: str) -> dict:
+def _errors(*codes: str) -> dict[str, Any]:
     return {code: {"$ref": f"#/components/responses/Error{code}"} for code in ("401", "404", *codes)}
 
 
@@ -170,7 +170,7 @@ _EXT = {"in": "path", "name": "external_id", "required": True, "schema": {"type"
         "description": "The importing system's own id of the invoice."}
 
 
-def _query(name: str, schema: dict, description: str) -> dict:
+def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"in": "query", "name": name, "required": False, "schema": schema, "description": description}
 
 
@@ -199,7 +199,7 @@ _PDF_HEADERS = {
 _LOCATION = {"Location": {"description": "The invoice's URL.", "schema": {"type": "string"}}}
 
 #: Every operation: (path, method) → the operation object.
-OPERATIONS: dict[tuple[str, str], dict] = {
+OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/invoices", "get"): {
         "summary": "List the client's organization's invoices (cursor paging)",
         "parameters": _LIST_PARAMS,
@@ -284,24 +284,26 @@ organization's invoices. Amounts are decimal strings ("19.99"), never numbers.
 Errors are `{"errors": [{"field": ..., "message": ...}]}`."""
 
 
-def _resolver(schema: Any) -> str | None:
-    """Nested schemas not registered by name are inlined."""
-    return None
+def _resolver(schema: Any) -> str:
+    """Nested schemas not registered by name are inlined (apispec reads a falsy name so)."""
+    return ""
 
 
-def build_spec(base_path: str = "/api") -> dict:
-    """The OpenAPI 3 document as a dict."""
+def build_spec(base_path: str = "/api") -> dict[str, Any]:
+    """The OpenAPI 3 document as a dict (needs the ``api`` extra: apispec)."""
+    from apispec import APISpec  # here, so the rest of the API works without the api extra
+    from apispec.ext.marshmallow import MarshmallowPlugin
     plugin = MarshmallowPlugin(schema_name_resolver=_resolver)
     spec = APISpec(title="oro-invoices API", version=__version__, openapi_version="3.0.3",
                    plugins=[plugin], info={"description": DESCRIPTION},
                    servers=[{"url": base_path or "/"}], security=[{"bearerAuth": []}])
-    plugin.map_to_openapi_type(DecimalString, "string", "decimal")
+    plugin.map_to_openapi_type(DecimalString, "string", "decimal")  # type: ignore[no-untyped-call]  # untyped in apispec
     spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
     for name, schema in _COMPONENTS:
         spec.components.schema(name, schema=schema)
     for code, text in _ERRORS.items():
         spec.components.response(f"Error{code}", {"description": text, "content": _json("Error")})
-    paths: dict[str, dict] = {}
+    paths: dict[str, dict[str, Any]] = {}
     for (path, method), operation in OPERATIONS.items():
         paths.setdefault(path, {})[method] = operation
     for path, operations in paths.items():

@@ -84,7 +84,8 @@ class InvoicePages:
     def handler(self, endpoint: str) -> Callable[[Request], Response]:
         route = self.routes[endpoint]
         owner, method = route.handler.split(".")
-        return getattr(getattr(self, owner), method)
+        handler: Callable[[Request], Response] = getattr(getattr(self, owner), method)
+        return handler
 
     def dispatch(self, endpoint: str, req: Request) -> Response:
         """Run the endpoint's handler; any error becomes a page saying what to do."""

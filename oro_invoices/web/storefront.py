@@ -20,11 +20,13 @@ from oro_invoices.domain.invoice import (
     InvoiceDocument,
     PaymentStatus,
 )
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing
 from oro_invoices.web.backoffice_actions import pdf_response
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 
 LIST_SORTS = ("invoice_number", "invoice_date", "total_amount", "payment_status")
@@ -49,10 +51,10 @@ class Viewer:
         if user is None or getattr(user, "kind", "") != "customer_user":
             # check the feature at global scope first, so a switched-off storefront is a 404
             features.require(ctx.settings, features.STOREFRONT, ScopeContext())
-            raise guard.LoginRequired("Please log in to see your invoices.")
+            raise LoginRequired("Please log in to see your invoices.")
         ref = ctx.host.customers.get_customer_user(user.customer_user_id or user.id)
         if ref is None:
-            raise guard.LoginRequired("Please log in to see your invoices.")
+            raise LoginRequired("Please log in to see your invoices.")
         self.ref = ref
         self.customer = ctx.host.customers.get_customer(ref.customer_id)
         c = self.customer
@@ -94,10 +96,11 @@ class StorefrontPages:
         self.ctx = ctx
 
     def _load(self, viewer: Viewer, invoice_id: Any) -> InvoiceDocument:
+        number = parse_id(invoice_id)
+        if number is None:
+            raise NotFound("That invoice does not exist.")
         try:
-            doc = self.ctx.service.get(int(invoice_id))
-        except (TypeError, ValueError):
-            raise NotFound("That invoice does not exist.") from None
+            doc = self.ctx.service.get(number)
         except NotFound:
             raise NotFound("That invoice does not exist.") from None
         if not viewer.may_see(doc):

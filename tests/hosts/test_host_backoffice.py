@@ -53,7 +53,7 @@ def test_grid_filters(admin):
     assert len(paid) == 1
     number = paid[0]
     assert rows("number=" + number[-5:]) == [number]
-    items = admin.service.list({}, limit=100).items
+    items = admin.service.list_invoices({}, limit=100).items
     globex_id = next(i.customer_id for i in items if i.customer_name == "Globex Corporation")
     globex_rows = rows(f"customer={globex_id}")
     assert len(globex_rows) == 3
@@ -62,7 +62,7 @@ def test_grid_filters(admin):
 
 
 def test_grid_date_range_and_bad_dates(admin):
-    items = admin.service.list({"organization_id": 1}, limit=100).items
+    items = admin.service.list_invoices({"organization_id": 1}, limit=100).items
     day = sorted(i.invoice_date for i in items)[3]
     html = admin.get(f"/admin/invoices?date_from={day}&date_to={day}").get_data(as_text=True)
     expected = sorted(i.display_number for i in items if i.invoice_date == day)
@@ -175,7 +175,7 @@ def test_order_view_has_invoices_tab(shop, admin):
     assert re.search(r'data-tab-key="oro_invoices.order_invoices"[^>]*>Invoices</a>', page)
     tab = admin.get(f"/admin/orders/{order['id']}?tab=oro_invoices.order_invoices").get_data(as_text=True)
     numbers = re.findall(r'<tr data-invoice-id="\d+"><td><a [^>]*>([^<]+)</a>', tab)
-    expected = [i.display_number for i in admin.service.list({"order_id": order["id"]}).items]
+    expected = [i.display_number for i in admin.service.list_invoices({"order_id": order["id"]}).items]
     assert sorted(numbers) == sorted(expected) and len(numbers) == 2
     other = shop[1]["orders"][6]
     tab = admin.get(f"/admin/orders/{other['id']}?tab=oro_invoices.order_invoices").get_data(as_text=True)

@@ -18,6 +18,7 @@ from oro_invoices.integration.config import (
     parse_schema,
     schema_markdown,
 )
+from oro_invoices.web.errors import status_for
 
 ROOT = Path(__file__).resolve().parents[2]
 G, O, W, CG, C = "global", "organization", "website", "customer_group", "customer"
@@ -243,7 +244,7 @@ def test_payments_need_a_method(settings):
 def test_require_raises_feature_disabled_with_a_helpful_message(settings):
     with pytest.raises(FeatureDisabled, match="Invoices are switched off") as err:
         features.require(settings, "invoices")
-    assert err.value.http_status == 404
+    assert status_for(err.value) == 404
     settings.set("oro_invoices.enabled", True)
     features.require(settings, "invoices")
 

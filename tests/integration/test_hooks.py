@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
-from support.snapshots import NOW, make_invoice
+from support.invoices import make_invoice_document
 
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.integration import hookspecs, plugins
@@ -32,6 +32,9 @@ def covers(*hooks: str):
     return lambda fn: fn
 
 
+NOW = dt.datetime(2026, 11, 3, 9, 30, tzinfo=dt.UTC)
+
+
 def specs() -> dict[str, list[str]]:
     return {name: list(inspect.signature(fn).parameters)
             for name, fn in inspect.getmembers(hookspecs, inspect.isfunction)
@@ -40,7 +43,9 @@ def specs() -> dict[str, list[str]]:
 
 @pytest.fixture
 def invoice() -> InvoiceDocument:
-    return make_invoice()
+    return make_invoice_document(id=7, posted=False, invoice_number=None, external_id="ERP-7",
+                                 customer_id=2, customer_user_id=3, customer_name="ACME Corp",
+                                 customer_user_email="bea@acme.test")
 
 
 class Recorder:
@@ -83,7 +88,7 @@ def documented() -> dict[str, list[str]]:
 
 
 def test_every_hook_is_documented_under_its_signature():
-    assert len(specs()) == 12
+    assert len(specs()) == 11
     assert documented() == specs()
 
 
@@ -100,6 +105,56 @@ def test_every_spec_docstring_describes_each_argument():
 
 def test_every_hook_is_tested():
     assert sorted(set(specs()) - TESTED) == []
+
+
+# -- callers: a hookspec nothing calls is dead ---------------------------------------------
+
+PACKAGE = ROOT / "oro_invoices"
+# The ways the package calls a hook: the plugin manager's relay (``pm.hook.<name>(``), the
+# services' helper taking the name (``_hook("<name>"``, ``ctx.hook("<name>"``; events go on
+# to ``notify`` from there) and ``plugins.notify(pm, "<name>"`` itself.
+CALL_FORMS = (
+    re.compile(r"\.hook\.(\w+)\("),
+    re.compile(r"\b_?hook\(\s*[\"'](\w+)[\"']"),
+    re.compile(r"\bnotify\(\s*[^,()]+,\s*[\"'](\w+)[\"']"),
+)
+
+
+def called_hooks(source: str) -> set[str]:
+    """The hook names ``source`` calls in one of ``CALL_FORMS``."""
+    return {name for form in CALL_FORMS for name in form.findall(source)}
+
+
+def package_callers() -> dict[str, list[str]]:
+    """For each hook name called in the package, the modules calling it."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for name in called_hooks(path.read_text(encoding="utf-8")):
+            found.setdefault(name, []).append(str(path.relative_to(ROOT)))
+    return found
+
+
+@pytest.mark.parametrize("source,expected", [
+    ("results = self.plugins.hook.invoice_email_context(invoice=invoice)", {"invoice_email_context"}),
+    ('self._hook("invoice_paid", invoice=doc, actor=actor)', {"invoice_paid"}),
+    ('self.ctx.hook("invoice_pdf_context", invoice=doc)', {"invoice_pdf_context"}),
+    ("number = self._hook(\n    'invoice_number', invoice=doc)", {"invoice_number"}),
+    ('notify(self.plugins, "invoice_posted", invoice=doc)', {"invoice_posted"}),
+    ("notify(pm, name, **kwargs)", set()),
+    ('pm.hook.invoice_posted  # not a call', set()),
+    ('host.storefront.register_pay_hook(hook)', set()),
+])
+def test_call_forms_are_recognised(source, expected):
+    assert called_hooks(source) == expected
+
+
+def test_every_hook_has_a_caller_in_the_package():
+    callers = package_callers()
+    assert sorted(set(specs()) - set(callers)) == []
+
+
+def test_every_called_hook_has_a_spec():
+    assert sorted(set(package_callers()) - set(specs())) == []
 
 
 # -- the factory -----------------------------------------------------------------------
@@ -219,7 +274,7 @@ def test_an_implementation_may_take_fewer_arguments(invoice):
     assert seen == ["ERP-7"]
 
 
-# -- documents, mail, payments, UI -----------------------------------------------------
+# -- documents, mail, UI -----------------------------------------------------------
 
 class Extras:
     def __init__(self, tag: str):
@@ -236,10 +291,6 @@ class Extras:
     @hookimpl
     def invoice_template_dirs(self):
         return [f"/templates/{self.tag}"]
-
-    @hookimpl
-    def register_payment_methods(self):
-        return [f"method-{self.tag}"]
 
     @hookimpl
     def invoice_view_sections(self, invoice, area):
@@ -271,11 +322,6 @@ def test_template_dirs_newest_plugin_first(hook):
     assert flatten(hook.invoice_template_dirs()) == ["/templates/second", "/templates/first"]
 
 
-@covers("register_payment_methods")
-def test_payment_methods_are_collected(hook):
-    assert sorted(flatten(hook.register_payment_methods())) == ["method-first", "method-second"]
-
-
 @covers("invoice_view_sections")
 def test_view_sections_depend_on_the_area(hook, invoice):
     backoffice = flatten(hook.invoice_view_sections(invoice=invoice, area="backoffice"))
@@ -286,4 +332,4 @@ def test_view_sections_depend_on_the_area(hook, invoice):
 def test_no_plugins_no_results(invoice):
     hook = get_plugin_manager(load_entrypoints=False).hook
     assert merge_dicts(hook.invoice_pdf_context(invoice=invoice)) == {}
-    assert flatten(hook.register_payment_methods()) == []
+    assert flatten(hook.invoice_template_dirs()) == []

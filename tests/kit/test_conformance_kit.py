@@ -130,3 +130,34 @@ def test_plugin_is_inert_in_other_test_runs(tmp_path):
     help_text = subprocess.run([sys.executable, "-m", "pytest", "--help"], cwd=tmp_path,
                                capture_output=True, text=True, timeout=120).stdout
     assert "--oro-host=NAME" in help_text
+
+
+def test_kit_catches_a_wrong_signature(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost, MemoryOrders
+
+        class RenamingOrders(MemoryOrders):
+            def get(self, id, include_lines):  # the add-on calls get(order_id)
+                return super().get(id)
+
+        class WrongSignatureHost(MemoryHost):
+            def __init__(self):
+                super().__init__()
+                self.orders = RenamingOrders()
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            return WrongSignatureHost
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestHostShape  # noqa: F401
+    """)
+    code, output, counts = run_pytest(tmp_path)
+    assert code != 0
+    assert counts == {"passed": 6, "failed": 1}, output
+    assert "FAILED test_conformance.py::TestHostShape::test_every_method_has_its_interface_signature" \
+        in output
+    assert ("orders.get: expected (order_id), got (id, include_lines): missing parameter "
+            "'order_id'; extra required parameter 'id'; extra required parameter 'include_lines'") \
+        in output

@@ -24,7 +24,7 @@ def thirty(service):
 def walk(service, **kw):
     seen, cursor, pages = [], None, 0
     while True:
-        page = service.list(cursor=cursor, **kw)
+        page = service.list_invoices(cursor=cursor, **kw)
         seen += page.items
         pages += 1
         cursor = page.next_cursor
@@ -37,29 +37,29 @@ def walk(service, **kw):
 def test_cursor_walk_visits_every_row_once_in_order(service, thirty, sort):
     seen, pages = walk(service, sort=sort, limit=7)
     assert sorted(i.id for i in seen) == sorted(thirty) and pages == 5
-    everything = service.list(sort=sort, limit=100).items
+    everything = service.list_invoices(sort=sort, limit=100).items
     assert [i.id for i in seen] == [i.id for i in everything]
 
 
 def test_default_order_is_newest_first(service, thirty):
-    items = service.list(limit=100).items
+    items = service.list_invoices(limit=100).items
     keys = [(i.invoice_date, i.id) for i in items]
     assert keys == sorted(keys, reverse=True)
 
 
 def test_filters(service, thirty):
-    assert {i.customer_id for i in service.list({"customer_id": 11}, limit=100).items} == {11}
-    posted = service.list({"status": "posted"}, limit=100, with_total=True)
+    assert {i.customer_id for i in service.list_invoices({"customer_id": 11}, limit=100).items} == {11}
+    posted = service.list_invoices({"status": "posted"}, limit=100, with_total=True)
     assert posted.total == 15 and all(i.invoice_number for i in posted.items)
-    ranged = service.list({"date_from": dt.date(2026, 1, 3), "date_to": dt.date(2026, 1, 4)}, limit=100)
+    ranged = service.list_invoices({"date_from": dt.date(2026, 1, 3), "date_to": dt.date(2026, 1, 4)}, limit=100)
     assert {i.invoice_date.day for i in ranged.items} == {3, 4} and len(ranged.items) == 6
-    assert [i.external_id for i in service.list({"external_id": "ext-4"}).items] == ["ext-4"]
-    pending = service.list({"payment_status": "pending", "status": "posted"}, limit=100)
+    assert [i.external_id for i in service.list_invoices({"external_id": "ext-4"}).items] == ["ext-4"]
+    pending = service.list_invoices({"payment_status": "pending", "status": "posted"}, limit=100)
     assert len(pending.items) == 15
     number = posted.items[0].invoice_number
-    assert [i.invoice_number for i in service.list({"number_contains": number[-5:]}).items] == [number]
-    assert service.list({"customer_ids": [10, 12], "status": "posted"}, limit=100).items
-    assert service.list({"number_contains": "%"}).items == []
+    assert [i.invoice_number for i in service.list_invoices({"number_contains": number[-5:]}).items] == [number]
+    assert service.list_invoices({"customer_ids": [10, 12], "status": "posted"}, limit=100).items
+    assert service.list_invoices({"number_contains": "%"}).items == []
 
 
 def test_filtered_walk(service, thirty):
@@ -74,11 +74,11 @@ def test_filtered_walk(service, thirty):
 ])
 def test_bad_listing_arguments(service, kwargs, field):
     with pytest.raises(ValidationError) as err:
-        service.list(**kwargs)
+        service.list_invoices(**kwargs)
     assert err.value.errors[0][0] == field
 
 
 def test_cursor_of_another_sort_is_refused(service, thirty):
-    cursor = service.list(sort="-invoice_date", limit=5).next_cursor
+    cursor = service.list_invoices(sort="-invoice_date", limit=5).next_cursor
     with pytest.raises(ValidationError, match="Invalid or expired cursor"):
-        service.list(sort="total_amount", cursor=cursor)
+        service.list_invoices(sort="total_amount", cursor=cursor)

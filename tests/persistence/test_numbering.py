@@ -55,7 +55,7 @@ def test_a_number_clash_is_a_clear_error_and_writes_nothing(service):
     service.create(invoice_payload(invoice_number="X-1", external_id="a"))
     with pytest.raises(Conflict, match="invoice number is already used"):
         service.create(invoice_payload(invoice_number="X-1", external_id="b"))
-    assert [i.external_id for i in service.list().items] == ["a"]
+    assert [i.external_id for i in service.list_invoices().items] == ["a"]
 
 
 def test_external_id_clash_is_a_clear_error(service):
@@ -129,5 +129,5 @@ def test_concurrent_posting_gives_unique_gapless_numbers(db, service):
         for t in threads:
             t.join()
     _assert_gapless(numbers, workers * per_worker)
-    stored = [i.invoice_number for i in service.list({"status": "posted"}, limit=500).items]
+    stored = [i.invoice_number for i in service.list_invoices({"status": "posted"}, limit=500).items]
     assert sorted(stored) == sorted(numbers)

@@ -69,7 +69,7 @@ def test_one_bad_record_means_nothing_is_imported(importing, tmp_path):
     with pytest.raises(ValidationError) as err:
         import_files(importing, [path])
     assert (f"{path}:2.lines[1].quantity", "Must be greater than 0.") in err.value.errors
-    assert importing.list(with_total=True).total == 0
+    assert importing.list_invoices(with_total=True).total == 0
 
 
 def test_a_conflict_while_writing_rolls_back_the_whole_file(importing, tmp_path):
@@ -79,7 +79,7 @@ def test_a_conflict_while_writing_rolls_back_the_whole_file(importing, tmp_path)
     path = write(tmp_path, "clash.json", json.dumps(records))
     with pytest.raises(Conflict, match=r"clash.json\[1\]: That invoice number is already used"):
         import_files(importing, [path])
-    assert [i.external_id for i in importing.list().items] == ["X-0"]
+    assert [i.external_id for i in importing.list_invoices().items] == ["X-0"]
 
 
 def test_lifecycle_events_are_announced_only_after_the_commit(db, tmp_path):

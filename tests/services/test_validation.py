@@ -67,7 +67,7 @@ def test_nothing_is_written_on_bad_input(service):
     for bad in (invoice_payload(currency="XYZ"), invoice_payload(lines=[]), "not an object", [1, 2]):
         with pytest.raises(ValidationError):
             service.create(bad)
-    assert service.list(with_total=True).total == 0
+    assert service.list_invoices(with_total=True).total == 0
 
 
 def test_update_validates_too_and_keeps_the_draft(service):
@@ -87,4 +87,4 @@ def test_values_no_database_can_hold_are_refused(service, change, field):
     with pytest.raises(ValidationError) as err:
         service.create(invoice_payload(**change))
     assert err.value.errors[0][0] == field
-    assert service.list(with_total=True).total == 0
+    assert service.list_invoices(with_total=True).total == 0

@@ -58,12 +58,22 @@ def parse(content: bytes) -> email.message.EmailMessage:
 
 
 class RecordingHandler:
-    """Accepts every message, except that it first answers with each of ``refuse``."""
+    """Accepts every message, except that it first answers with each of ``refuse``.
+
+    ``refuse_recipients`` maps an address to the reply its RCPT TO gets instead of 250.
+    """
 
     def __init__(self):
         self.received: list[Received] = []
         self.refuse: list[str] = []
+        self.refuse_recipients: dict[str, str] = {}
         self.lock = threading.Lock()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse_recipients:
+            return self.refuse_recipients[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         with self.lock:

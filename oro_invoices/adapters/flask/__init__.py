@@ -5,8 +5,10 @@
 
 or in one step ``OroInvoices(app, host=my_host)``. The state lives on
 ``app.extensions["oro_invoices"]`` (the extension object itself); initialising
-the same app twice raises ``RuntimeError``. The JSON API is a separate
-blueprint (``oro_invoices.adapters.flask.api.make_api_blueprint``).
+the same app twice raises ``RuntimeError``. The services come from the composition
+root (``oro_invoices.composition.build_addon``): pass a built ``addon=``, or let
+``init_app`` build one from ``app.config`` (``addon_config``). The JSON API is a
+separate blueprint (``oro_invoices.adapters.flask.api.make_api_blueprint``).
 """
 from __future__ import annotations
 
@@ -17,22 +19,45 @@ from typing import Any
 import flask
 
 from oro_invoices.adapters.flask.pages import SessionCsrf, make_pages_blueprint
-from oro_invoices.integration.config import Settings
+from oro_invoices.composition import (
+    Addon,
+    AddonConfig,
+    build_addon,
+    build_mail,
+    build_settings,
+    payment_link_builder,
+)
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.pages import DEFAULT_PREFIXES, InvoicePages
 
 EXTENSION_KEY = "oro_invoices"
 
-__all__ = ["EXTENSION_KEY", "OroInvoices"]
+__all__ = ["EXTENSION_KEY", "OroInvoices", "addon_config"]
+
+
+def addon_config(app: flask.Flask) -> AddonConfig:
+    """The add-on's configuration from ``app.config`` (the ``ORO_INVOICES_*`` keys below)."""
+    cfg = app.config
+    url = cfg.get("ORO_INVOICES_DATABASE_URL")
+    if not url:
+        raise RuntimeError("Set app.config['ORO_INVOICES_DATABASE_URL'] (or pass service=).")
+    storage_url = cfg.get("ORO_INVOICES_STORAGE_URL") or \
+        "file://" + os.path.join(app.instance_path, "oro-invoices-pdf")
+    return AddonConfig(database_url=url, storage_url=storage_url,
+                       smtp=cfg.get("ORO_INVOICES_SMTP_URL"),
+                       migrate=bool(cfg.get("ORO_INVOICES_MIGRATE", False)))
 
 
 class OroInvoices:
     """Flask extension for oro-invoices' back-office and storefront pages.
 
-    :param host: the host adapter, or a callable ``host(app)`` building it.
-    :param service: an ``InvoiceService``; built from the settings below when omitted.
-    :param mail: a ``MailService``; built when omitted (outbox, plus SMTP if configured).
+    :param host: the host adapter, or a callable ``host(app)`` building it (default: the
+        ``addon``'s host).
+    :param addon: the add-on built by ``oro_invoices.composition.build_addon``; when omitted
+        (and no ``service`` is given) it is built from the settings below.
+    :param service: an ``InvoiceService`` to use instead of building the add-on.
+    :param mail: a ``MailService``; the add-on's when omitted (outbox, plus SMTP if configured).
     :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
     :param website_name: ``website_name(id) -> str`` for the grid's Website column.
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter.
@@ -43,7 +68,7 @@ class OroInvoices:
         required: the session carries the CSRF token.
     ``ORO_INVOICES_DATABASE_URL``
         the add-on's database (``sqlite:///…`` or ``postgresql://…``); required unless
-        ``service`` is given.
+        ``addon`` or ``service`` is given.
     ``ORO_INVOICES_STORAGE_URL``
         where PDFs are stored (default ``file://<instance_path>/oro-invoices-pdf``).
     ``ORO_INVOICES_MIGRATE``
@@ -62,19 +87,21 @@ class OroInvoices:
     ``ORO_INVOICES_PAGE_SIZE``
         rows per grid page (default 25).
     ``ORO_INVOICES_LOCALE``
-        how the pages format amounts and dates (default ``en_US``).
+        how the pages format amounts and dates (default: the global ``oro_invoices.locale``
+        setting).
     ``ORO_INVOICES_TEMPLATE_DIRS``
         directories searched before the package's page templates (overrides).
     """
 
     def __init__(self, app: flask.Flask | None = None, *, host: Any = None, service: Any = None,
-                 mail: Any = None, plugins: Any = None,
+                 mail: Any = None, plugins: Any = None, addon: Addon | None = None,
                  website_name: Callable[[int], str] | None = None,
                  customer_choices: Callable[..., list[tuple[int, str]]] | None = None):
         self.host = host
         self.service = service
         self.mail = mail
         self.plugins = plugins
+        self.addon = addon
         self.website_name = website_name
         self.customer_choices = customer_choices
         self.app: flask.Flask | None = None
@@ -83,7 +110,7 @@ class OroInvoices:
 
     # -- set-up ---------------------------------------------------------------------
     def init_app(self, app: flask.Flask, *, host: Any = None) -> OroInvoices:
-        """Build the services and register the pages on ``app``."""
+        """Build the services (through ``build_addon``) and register the pages on ``app``."""
         if EXTENSION_KEY in app.extensions:
             raise RuntimeError("OroInvoices is already initialised on this Flask app; create "
                                "one OroInvoices per app and call init_app once.")
@@ -94,17 +121,15 @@ class OroInvoices:
             raise RuntimeError("oro-invoices needs app.config['SECRET_KEY'] (forms carry "
                                "CSRF tokens kept in the session).")
         host = host if host is not None else self.host
+        if host is None and self.addon is not None:
+            host = self.addon.host
         if host is None:
             raise RuntimeError("OroInvoices needs the host adapter: OroInvoices(app, host=...)")
         self.host = host(app) if callable(host) and not hasattr(host, "config") else host
         self.app = app
         cfg = app.config
-        self.settings = Settings(self.host.config)
         self.render_flashes = bool(cfg.get("ORO_INVOICES_RENDER_FLASHES", True))
-        if self.service is None:
-            self.service = self._build_service(app)
-        if self.mail is None:
-            self.mail = self._build_mail(cfg.get("ORO_INVOICES_SMTP_URL"))
+        self._compose(app)
         self.prefixes = {
             "backoffice": cfg.get("ORO_INVOICES_BACKOFFICE_PREFIX", DEFAULT_PREFIXES["backoffice"]),
             "storefront": cfg.get("ORO_INVOICES_STOREFRONT_PREFIX", DEFAULT_PREFIXES["storefront"]),
@@ -118,7 +143,7 @@ class OroInvoices:
             customer_choices=self.customer_choices,
             static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
             url_builder=flask.url_for,
-            locale=cfg.get("ORO_INVOICES_LOCALE", "en_US"),
+            locale=cfg.get("ORO_INVOICES_LOCALE") or self.settings.value("oro_invoices.locale"),
             page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
             template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())))
         self.pages = InvoicePages(self.ctx)
@@ -126,47 +151,28 @@ class OroInvoices:
         app.extensions[EXTENSION_KEY] = self
         return self
 
-    def _build_service(self, app: flask.Flask):
-        from oro_invoices.documents import storage_from_url
-        from oro_invoices.documents.render import PdfRenderer
-        from oro_invoices.integration.plugins import get_plugin_manager
-        from oro_invoices.persistence.engine import Database
-        from oro_invoices.persistence.migrate import upgrade
-        from oro_invoices.services.facade import InvoiceService
-        url = app.config.get("ORO_INVOICES_DATABASE_URL")
-        if not url:
-            raise RuntimeError("Set app.config['ORO_INVOICES_DATABASE_URL'] (or pass service=).")
-        self.db = Database(url)
-        if app.config.get("ORO_INVOICES_MIGRATE"):
-            upgrade(self.db)
-        storage_url = app.config.get("ORO_INVOICES_STORAGE_URL") or \
-            "file://" + os.path.join(app.instance_path, "oro-invoices-pdf")
-        if self.plugins is None:
-            self.plugins = get_plugin_manager()
-        page_size = self.settings.value("oro_invoices.pdf.page_size")
-        locale = self.settings.value("oro_invoices.locale")
-        return InvoiceService(self.db, plugins=self.plugins, settings=self.settings,
-                              storage=storage_from_url(storage_url),
-                              renderer=PdfRenderer(page_size=page_size, locale=locale),
-                              payment_url=self.payment_url, host=self.host)
-
-    def _build_mail(self, smtp_url: str | None):
-        from oro_invoices.services.mail.service import MailService
-        db = getattr(self.service, "db", None)
-        if db is None:
-            return None
-        return MailService(db, self.service, templates=self.host.email_templates,
-                           plugins=self.plugins, smtp=smtp_url,
-                           sender=self.settings.value("oro_invoices.mail.sender"),
-                           sender_name=self.settings.value("oro_invoices.mail.sender_name") or "")
+    def _compose(self, app: flask.Flask) -> None:
+        """The services: the given ``addon``, the given ``service``, or built from ``app.config``."""
+        if self.addon is None and self.service is None:
+            self.addon = build_addon(addon_config(app), host=self.host, plugins=self.plugins)
+        if self.addon is not None:
+            self.service = self.addon.invoices
+            self.settings = self.addon.settings
+            self.plugins = self.addon.plugins
+            self.db = self.addon.db
+            if self.mail is None:
+                self.mail = self.addon.mail
+            return
+        self.settings = build_settings(self.host)
+        if self.mail is None and getattr(self.service, "db", None) is not None:
+            self.mail = build_mail(self.service, settings=self.settings, host=self.host,
+                                   plugins=self.plugins, smtp=app.config.get("ORO_INVOICES_SMTP_URL"))
 
     # -- helpers for the host -------------------------------------------------------
     def payment_url(self, invoice: Any) -> str | None:
         """The guest payment link of a posted invoice (absolute)."""
-        if not getattr(invoice, "payment_token", None):
-            return None
-        return self.host.urls.url_for("oro_invoices.storefront.pay", token=invoice.payment_token,
-                                      external=True)
+        build = payment_link_builder(self.host)
+        return build(invoice) if build is not None else None
 
     def _endpoint_url(self, endpoint: str | None) -> Callable[[int], str | None]:
         if not endpoint:

@@ -9,9 +9,11 @@ import hmac
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import flask
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from oro_invoices.adapters.flask.api import to_flask_response as raw_response
 from oro_invoices.web.http import Request, Response
@@ -40,7 +42,7 @@ class SessionCsrf:
         return bool(expected) and hmac.compare_digest(str(expected), str(sent))
 
 
-def to_request(req: flask.Request, user: Any, path_params: dict) -> Request:
+def to_request(req: flask.Request, user: Any, path_params: dict[str, Any]) -> Request:
     """The framework-neutral request for a Flask request (with form fields and files)."""
     files = {}
     for name, storage in req.files.items():
@@ -60,7 +62,7 @@ def _flash_html(state: OroInvoices, extra: list[tuple[str, str]]) -> str:
     return state.ctx.env.get_template("_flashes.html").render(flashes=pending)
 
 
-def to_flask_response(state: OroInvoices, resp: Response, area: str) -> flask.Response:
+def to_flask_response(state: OroInvoices, resp: Response, area: str) -> WerkzeugResponse:
     """Redirects carry flashes; page fragments are wrapped in the host's layout."""
     if resp.status == 401:
         login = state.login_url(area)
@@ -105,7 +107,7 @@ def make_pages_blueprint(state: OroInvoices, pages: InvoicePages,
         root.register_blueprint(child)
 
     @root.errorhandler(Exception)
-    def _unexpected(exc):  # a last resort: never a stack trace
+    def _unexpected(exc: Exception) -> Any:  # a last resort: never a stack trace
         from werkzeug.exceptions import HTTPException
         if isinstance(exc, HTTPException):
             return exc
@@ -121,8 +123,9 @@ def make_pages_blueprint(state: OroInvoices, pages: InvoicePages,
     return root
 
 
-def _view(state: OroInvoices, pages: InvoicePages, endpoint: str, area: str):
-    def view(**path_params):
+def _view(state: OroInvoices, pages: InvoicePages, endpoint: str,
+          area: str) -> Callable[..., WerkzeugResponse]:
+    def view(**path_params: Any) -> WerkzeugResponse:
         user = state.host.users.current()
         req = to_request(flask.request, user, path_params)
         return to_flask_response(state, pages.dispatch(endpoint, req), area)

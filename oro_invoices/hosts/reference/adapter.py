@@ -13,8 +13,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
     CustomerRef,
@@ -41,6 +41,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
 
 GLOBAL_ID = 0  # scope_id stored for the global scope (primary keys cannot be NULL)
+
+#: A logged-in user and the permissions they hold.
+Login = tuple[CurrentUser, frozenset[str]]
 
 
 class ReferenceConfigStore:
@@ -88,7 +91,7 @@ class ReferenceConfigStore:
         return [_group(d) for d in _Registry(self.engine, m.settings_groups).all()]
 
 
-def _group(d: dict) -> SettingsGroup:
+def _group(d: dict[str, Any]) -> SettingsGroup:
     fields = tuple(SettingField(**{**f, "scopes": tuple(f["scopes"]), "choices": tuple(f["choices"])})
                    for f in d["fields"])
     return SettingsGroup(key=d["key"], label=d["label"], path=tuple(d["path"]), fields=fields)
@@ -97,10 +100,10 @@ def _group(d: dict) -> SettingsGroup:
 class _Registry:
     """Keyed JSON rows: ``put`` replaces, ``remove`` of a missing key is fine."""
 
-    def __init__(self, engine: Engine, table):
+    def __init__(self, engine: Engine, table: Table):
         self.engine, self.table = engine, table
 
-    def put(self, key: str, data: dict) -> None:
+    def put(self, key: str, data: dict[str, Any]) -> None:
         with self.engine.begin() as c:
             c.execute(delete(self.table).where(self.table.c.key == key))
             c.execute(insert(self.table).values(key=key, data=data))
@@ -109,7 +112,7 @@ class _Registry:
         with self.engine.begin() as c:
             c.execute(delete(self.table).where(self.table.c.key == key))
 
-    def all(self) -> list[dict]:
+    def all(self) -> list[dict[str, Any]]:
         with self.engine.connect() as c:
             return [r.data for r in c.execute(select(self.table).order_by(self.table.c.key))]
 
@@ -162,7 +165,7 @@ class ReferenceOrderView(_Gate):
         return [t for t in self.tabs() if self.shows(t, ctx)]
 
 
-def _template(d: dict) -> EmailTemplate:
+def _template(d: dict[str, Any]) -> EmailTemplate:
     return EmailTemplate(**{**d, "variables": tuple(d.get("variables") or ())})
 
 
@@ -203,7 +206,7 @@ class ReferenceEmailTemplates:
         current = self.load(name)
         if current is None:
             raise KeyError(f"no email template {name!r}")
-        edited = dataclasses.replace(current, **changes)
+        edited = current.edited(**changes)
         with self.engine.begin() as c:
             c.execute(update(m.email_templates).where(m.email_templates.c.name == name)
                       .values(customised=dataclasses.asdict(edited)))
@@ -223,7 +226,7 @@ class ReferenceStorefront(_Gate):
         self.hooks.remove(key)
 
     def pay_hooks(self) -> list[PayHook]:
-        return [PayHook(**d) for d in self.hooks.all()]
+        return [_pay_hook(d) for d in self.hooks.all()]
 
     def register_account_entry(self, entry: MenuEntry) -> None:
         self.account.put(entry.key, dataclasses.asdict(entry))
@@ -236,6 +239,12 @@ class ReferenceStorefront(_Gate):
 
     def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
         return [e for e in self.account_entries() if self.shows(e, ctx)]
+
+
+def _pay_hook(d: dict[str, Any]) -> PayHook:
+    # Rows stored by earlier releases may carry fields PayHook no longer has.
+    known = {f.name for f in dataclasses.fields(PayHook)}
+    return PayHook(**{k: v for k, v in d.items() if k in known})
 
 
 class ReferenceOrders:
@@ -259,7 +268,7 @@ class ReferenceOrders:
             created_at=row.created_at)
 
 
-def _customer(row) -> CustomerRef:
+def _customer(row: Row[Any]) -> CustomerRef:
     return CustomerRef(row.id, row.name, row.parent_id, row.group_id, row.organization_id)
 
 
@@ -307,7 +316,7 @@ class ReferenceUsers:
     logged in is anonymous, whatever was forced.
     """
 
-    def __init__(self, resolver: Callable[[], tuple[CurrentUser, frozenset[str]] | None]):
+    def __init__(self, resolver: Callable[[], Login | None]):
         self.resolver = resolver
         self._local = threading.local()
 
@@ -315,7 +324,7 @@ class ReferenceUsers:
         """Use this user outside requests (tests and the conformance kit's seeder)."""
         self._local.forced = (user, frozenset(granted))
 
-    def _who(self) -> tuple[CurrentUser, frozenset[str]]:
+    def _who(self) -> Login:
         found = self.resolver()
         if found is not None:
             return found

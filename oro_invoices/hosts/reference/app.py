@@ -3,8 +3,10 @@
     app = create_app(data_dir="./demo")      # SQLite + local PDF storage under data_dir
 
 The add-on is installed into the host only through ``oro_invoices.integration.profile.install``
-(menu entry, order tab, email template, settings group, storefront entries);
-its pages are mounted by the Flask adapter and its API under ``/api``.
+(menu entry, order tab, email template, settings group, storefront entries); it is built by
+the composition root (``oro_invoices.composition.build_addon``) over the host, its pages are
+mounted by the Flask adapter and its API under ``/api``. The built add-on is
+``app.extensions["oro_invoices"].addon``.
 """
 from __future__ import annotations
 
@@ -14,9 +16,11 @@ from pathlib import Path
 
 import flask
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.flask import OroInvoices
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.adapters.ui import MenuEntry
+from oro_invoices.composition import AddonConfig, build_addon
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.reference import (
     TEMPLATES,
@@ -52,7 +56,7 @@ def _secret_key(data_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str | None = None,
+def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None,
                storage_url: str | None = None, base_url: str = "http://127.0.0.1:8765",
                smtp_url: str | None = None, secret_key: str | None = None,
                install: bool = True, migrate: bool = True, testing: bool = False) -> flask.Flask:
@@ -61,6 +65,8 @@ def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str |
     :param data_dir: where the SQLite file, PDFs and the session secret live.
     :param database_url: one SQLite URL for the host's and the add-on's tables
         (default ``sqlite:///DATA_DIR/shop.db``).
+    :param storage_url: where PDFs are stored (default ``DATA_DIR/pdf``).
+    :param smtp_url: ``smtp://HOST:PORT``; without it mail stays in the outbox.
     :param install: run ``profile.install`` (the conformance kit builds hosts without it).
     :param migrate: create or upgrade the add-on's tables.
     """
@@ -73,8 +79,6 @@ def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str |
     app.config.update(
         SECRET_KEY=secret_key or _secret_key(data), TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-        ORO_INVOICES_DATABASE_URL=database_url, ORO_INVOICES_STORAGE_URL=storage_url,
-        ORO_INVOICES_MIGRATE=migrate, ORO_INVOICES_SMTP_URL=smtp_url,
         ORO_INVOICES_ORDER_ENDPOINT="host_admin.order",
         ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT="host_store.order",
         ORO_INVOICES_LOGIN_ENDPOINT="host_admin.login",
@@ -98,27 +102,29 @@ def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str |
     app.register_blueprint(config_bp)
     app.register_blueprint(store_bp)
 
-    invoices = OroInvoices(app, host=host, website_name=lambda wid: host.records.name_of(
+    addon = build_addon(AddonConfig(database_url=database_url, storage_url=storage_url,
+                                    smtp=smtp_url, migrate=migrate), host=host)
+    OroInvoices(app, addon=addon, website_name=lambda wid: host.records.name_of(
         m.websites, wid, f"Website #{wid}"), customer_choices=lambda scope: _customers(host, scope))
-    api = InvoiceApi(invoices.service, authenticate=lambda token: _api_client(host, token),
-                     settings=invoices.settings, base_path="/api")
+    api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),
+                     settings=addon.settings, base_path="/api")
     app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))
     app.extensions["oro_reference_api"] = api
 
     @app.errorhandler(500)
-    def _server_error(exc):
+    def _server_error(exc: Exception) -> flask.Response:
         body = ("<h1>Something went wrong</h1><p>An unexpected error occurred. It has been "
                 "logged; please try again.</p>")
         return flask.Response(host.layout.wrap(body, title="Error"), status=500)
 
     @app.errorhandler(404)
-    def _not_found(exc):
+    def _not_found(exc: Exception) -> flask.Response:
         area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
         body = "<h1>Page not found</h1><p>The page you asked for does not exist.</p>"
         return flask.Response(host.layout.wrap(body, title="Page not found", area=area), status=404)
 
     @app.errorhandler(400)
-    def _bad_request(exc):
+    def _bad_request(exc: Exception) -> flask.Response:
         area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
         message = getattr(exc, "description", "") or "The request was not accepted."
         body = flask.render_template_string(
@@ -128,7 +134,7 @@ def create_app(data_dir: str | os.PathLike | None = None, *, database_url: str |
     return app
 
 
-def _customers(host: ReferenceHost, scope) -> list[tuple[int, str]]:
+def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]]:
     rows = host.records.rows(m.customers, *(
         [m.customers.c.organization_id == scope.organization_id]
         if scope.organization_id is not None else []), order_by=m.customers.c.name)

@@ -11,20 +11,24 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import flask
+from flask.typing import ResponseReturnValue
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.web.http import Request
 
 if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.hosts.reference.adapter import Login
     from oro_invoices.hosts.reference.reference import ReferenceHost
+
+View = Callable[..., ResponseReturnValue]
 
 ADMIN_KEY = "host_admin_id"
 CUSTOMER_KEY = "host_customer_user_id"
 ADMIN_AREA = "/admin"
 
 
-def session_user(host: ReferenceHost, path: str, session: Any):
+def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
     """(CurrentUser, permissions) of the logged-in user of this area, or None."""
     if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/"):
         row = host.records.row(m.admin_users, session.get(ADMIN_KEY))
@@ -34,7 +38,8 @@ def session_user(host: ReferenceHost, path: str, session: Any):
 
 
 def host_of() -> ReferenceHost:
-    return flask.current_app.extensions["oro_reference_host"]
+    host: ReferenceHost = flask.current_app.extensions["oro_reference_host"]
+    return host
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -64,9 +69,9 @@ def require_csrf() -> None:
                          "and try again.")
 
 
-def admin_required(view: Callable) -> Callable:
+def admin_required(view: View) -> View:
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if host_of().users.current().kind != "admin":
             flask.flash("Please log in to continue.", "info")
             return flask.redirect(flask.url_for("host_admin.login", next=flask.request.full_path))
@@ -75,9 +80,9 @@ def admin_required(view: Callable) -> Callable:
     return wrapper
 
 
-def customer_required(view: Callable) -> Callable:
+def customer_required(view: View) -> View:
     @functools.wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if host_of().users.current().kind != "customer_user":
             flask.flash("Please log in to continue.", "info")
             return flask.redirect(flask.url_for("host_store.login", next=flask.request.full_path))
@@ -101,7 +106,7 @@ def log_out(key: str) -> None:
 
 
 def login_form(key: str, *, field: str, check: Callable[[str, str], Any], template: str, title: str,
-               area: str, wrong: str, landing: str):
+               area: str, wrong: str, landing: str) -> ResponseReturnValue:
     """The login page of one area: checks the form, logs the user in, shows the form again on error."""
     host = host_of()
     error = ""

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import flask
+from flask.typing import ResponseReturnValue
 
-from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.config_store import ScopeContext, SettingField
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import admin_required, csrf_token, host_of
@@ -34,7 +35,7 @@ class FieldRow:
     label: str
     type: str
     help: str
-    choices: tuple
+    choices: tuple[str, ...]
     value: Any
     use_default: bool
     inherited: Any
@@ -80,7 +81,7 @@ def _parse(field_type: str, raw: str | None) -> Any:
 @bp.route("/", methods=["GET", "POST"])
 @bp.route("/<group_key>", methods=["GET", "POST"])
 @admin_required
-def config(group_key: str | None = None):
+def config(group_key: str | None = None) -> ResponseReturnValue:
     host = host_of()
     admin = host.users.current()
     groups = host.config.declared_settings()
@@ -126,8 +127,8 @@ def config(group_key: str | None = None):
     return host.layout.wrap(fragment, title=title, area="backoffice"), status
 
 
-def _row(settings: Settings, field, scope: str, scope_id: int | None, ctx: ScopeContext,
-         **override) -> FieldRow:
+def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | None,
+         ctx: ScopeContext, **override: Any) -> FieldRow:
     stored = settings.store.load(field.key, scope, scope_id)
     inherited = settings.resolve(field.key, _parent(ctx, scope)).value if scope != "global" \
         else field.default
@@ -140,11 +141,13 @@ def _row(settings: Settings, field, scope: str, scope_id: int | None, ctx: Scope
     return row
 
 
-def _save(settings: Settings, fields, scope: str, scope_id: int | None,
+def _save(settings: Settings, fields: list[SettingField], scope: str, scope_id: int | None,
           ctx: ScopeContext) -> tuple[list[FieldRow], bool]:
     """Validate every field first; store only when all are valid."""
     form = flask.request.form
-    plan, rows, ok = [], [], True
+    plan: list[tuple[str, Any]] = []
+    rows: list[FieldRow] = []
+    ok = True
     for field in fields:
         use_default = form.get(f"{field.key}.use_default") == "1"
         raw = _parse(field.type, form.get(field.key))

@@ -4,21 +4,25 @@ Everything lives in the data directory: ``shop.db`` (SQLite, host and add-on
 tables), ``pdf/`` (stored invoice PDFs), ``secret_key``, ``seed.json`` (the demo
 logins, kept so a restart shows the same ones) and ``demo.json`` (written once
 the server is listening). Running it again on the same directory keeps the data.
+The add-on is built by ``create_app`` through the composition root, which also
+creates or upgrades its tables.
 """
 from __future__ import annotations
 
+import argparse
 import json
 import logging
 import os
 import signal
 import threading
 from pathlib import Path
-from typing import Any
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from werkzeug.serving import make_server
 
-from oro_invoices.persistence.engine import Database
-from oro_invoices.persistence.migrate import upgrade
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.services.mail.service import MailService
 
 log = logging.getLogger("oro_invoices.demo")
 DELIVERY_INTERVAL = 3.0  # seconds between outbox deliveries when --smtp-url is given
@@ -31,7 +35,7 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def _deliver_loop(mail, stop: threading.Event) -> None:
+def _deliver_loop(mail: MailService, stop: threading.Event) -> None:
     while not stop.wait(DELIVERY_INTERVAL):
         try:
             report = mail.deliver_pending()
@@ -41,7 +45,7 @@ def _deliver_loop(mail, stop: threading.Event) -> None:
             log.exception("mail delivery failed")
 
 
-def run_demo(args) -> int:
+def run_demo(args: argparse.Namespace) -> int:
     """Start the demo shop; returns the exit code once stopped (Ctrl-C)."""
     from oro_invoices.hosts.reference.app import create_app
     from oro_invoices.hosts.reference.seed import is_seeded, seed
@@ -56,11 +60,8 @@ def run_demo(args) -> int:
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     base_url = f"http://{shown_host}:{args.port}"
 
-    db = Database(database_url)
-    upgrade(db)
-    db.dispose()
     app = create_app(data, database_url=database_url, storage_url=storage_url, base_url=base_url,
-                     smtp_url=args.smtp_url, migrate=False)
+                     smtp_url=args.smtp_url, migrate=True)
     seed_file = data / "seed.json"
     seeded: dict[str, Any] = {}
     if not args.no_seed and not is_seeded(app):
@@ -76,7 +77,8 @@ def run_demo(args) -> int:
     app.extensions["oro_reference_host"].urls.base_url = base_url
 
     stop = threading.Event()
-    mail = app.extensions["oro_invoices"].mail
+    addon = app.extensions["oro_invoices"].addon
+    mail = addon.mail
     if args.smtp_url and mail is not None:
         threading.Thread(target=_deliver_loop, args=(mail, stop), name="mail-delivery",
                          daemon=True).start()
@@ -92,7 +94,7 @@ def run_demo(args) -> int:
     _write_private(data / "demo.json", info)
     _print_banner(info, seeded, args.smtp_url)
 
-    def _stop(signum, frame):
+    def _stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, _stop)
     try:
@@ -102,6 +104,7 @@ def run_demo(args) -> int:
     finally:
         stop.set()
         server.server_close()
+        addon.close()
         app.extensions["oro_reference_host"].engine.dispose()
     return 0
 

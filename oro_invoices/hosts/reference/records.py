@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import ColumnElement, Table, func, insert, select
+from sqlalchemy.engine import CursorResult, Engine, Row
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
@@ -36,10 +37,18 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _address(a: Address | dict | None) -> dict | None:
+def _address(a: Address | Mapping[str, str] | None) -> dict[str, str] | None:
     if a is None:
         return None
     return a.as_dict() if isinstance(a, Address) else dict(a)
+
+
+def new_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an INSERT just made."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the INSERT returned no primary key")
+    return int(key[0])
 
 
 class Records:
@@ -48,22 +57,13 @@ class Records:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def _insert(self, table, **values) -> int:
+    def _insert(self, table: Table, **values: Any) -> int:
         with self.engine.begin() as c:
-            return c.execute(insert(table).values(**values)).inserted_primary_key[0]
+            return new_id(c.execute(insert(table).values(**values)))
 
-    def count(self, table) -> int:
+    def count(self, table: Table) -> int:
         with self.engine.connect() as c:
             return c.execute(select(func.count()).select_from(table)).scalar_one()
-
-    def ensure_organization(self, organization_id: int, name: str = "") -> int:
-        with self.engine.connect() as c:
-            found = c.execute(select(m.organizations.c.id)
-                              .where(m.organizations.c.id == organization_id)).first()
-        if found is None:
-            self._insert(m.organizations, id=organization_id,
-                         name=name or f"Organization {organization_id}")
-        return organization_id
 
     def add_organization(self, name: str) -> int:
         return self._insert(m.organizations, name=name)
@@ -97,16 +97,17 @@ class Records:
     def add_order(self, *, identifier: str = "", currency: str = "USD", organization_id: int = 1,
                   customer_id: int | None = None, customer_user_id: int | None = None,
                   website_id: int | None = None, lines: Iterable[OrderLine] = (),
-                  bill_to: Address | dict | None = None, ship_to: Address | dict | None = None,
+                  bill_to: Address | Mapping[str, str] | None = None,
+                  ship_to: Address | Mapping[str, str] | None = None,
                   created_at: dt.datetime | None = None) -> int:
         lines = list(lines)
         with self.engine.begin() as c:
-            order_id = c.execute(insert(m.orders).values(
+            order_id = new_id(c.execute(insert(m.orders).values(
                 identifier=identifier or f"tmp-{secrets.token_hex(8)}",
                 organization_id=organization_id, website_id=website_id, customer_id=customer_id,
                 customer_user_id=customer_user_id, currency=currency, bill_to=_address(bill_to),
                 ship_to=_address(ship_to),
-                created_at=created_at or dt.datetime.now(dt.UTC))).inserted_primary_key[0]
+                created_at=created_at or dt.datetime.now(dt.UTC))))
             if not identifier:
                 c.execute(m.orders.update().where(m.orders.c.id == order_id)
                           .values(identifier=f"SO-{order_id:05d}"))
@@ -126,32 +127,33 @@ class Records:
         return token
 
     # -- lookups ---------------------------------------------------------------------
-    def row(self, table, row_id: int | None):
+    def row(self, table: Table, row_id: int | None) -> Row[Any] | None:
         if row_id is None:
             return None
         with self.engine.connect() as c:
             return c.execute(select(table).where(table.c.id == row_id)).first()
 
-    def rows(self, table, *where, order_by=None) -> list:
+    def rows(self, table: Table, *where: ColumnElement[bool],
+             order_by: ColumnElement[Any] | None = None) -> list[Row[Any]]:
         with self.engine.connect() as c:
             stmt = select(table).where(*where).order_by(order_by if order_by is not None
                                                         else table.c.id)
             return list(c.execute(stmt))
 
-    def check_admin(self, username: str, password: str):
+    def check_admin(self, username: str, password: str) -> Row[Any] | None:
         """The admin row when the password matches, else None."""
         rows = self.rows(m.admin_users, m.admin_users.c.username == username.strip())
         if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
             return rows[0]
         return None
 
-    def check_customer_user(self, email: str, password: str):
+    def check_customer_user(self, email: str, password: str) -> Row[Any] | None:
         rows = self.rows(m.customer_users, m.customer_users.c.email == email.strip().lower())
         if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
             return rows[0]
         return None
 
-    def admin_for_token(self, token: str):
+    def admin_for_token(self, token: str) -> Row[Any] | None:
         """The admin row owning an API token, or None."""
         t = m.api_tokens
         with self.engine.connect() as c:
@@ -159,6 +161,6 @@ class Records:
                               .where(t.c.token_hash == token_hash(token))).first()
         return None if found is None else self.row(m.admin_users, found[0])
 
-    def name_of(self, table, row_id: int | None, fallback: str = "") -> str:
+    def name_of(self, table: Table, row_id: int | None, fallback: str = "") -> str:
         row = self.row(table, row_id)
-        return row.name if row is not None else fallback
+        return str(row.name) if row is not None else fallback

@@ -10,12 +10,12 @@ import os
 import shutil
 import tempfile
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
     CustomerRef,
@@ -30,6 +30,7 @@ from oro_invoices.adapters.ui import EmailTemplate
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.adapter import (
+    Login,
     ReferenceConfigStore,
     ReferenceCustomers,
     ReferenceEmailTemplates,
@@ -41,6 +42,11 @@ from oro_invoices.hosts.reference.adapter import (
 )
 from oro_invoices.hosts.reference.records import STOREFRONT_PERMISSIONS, Records
 
+if TYPE_CHECKING:  # pragma: no cover
+    import flask
+
+T = TypeVar("T")
+
 TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
 MENU_GROUPS = (("dashboard", "Dashboard"), ("sales", "Sales"), ("customers", "Customers"),
                ("system", "System"))
@@ -50,7 +56,7 @@ def sqlite_engine(url: str) -> Engine:
     engine = create_engine(url, connect_args={"check_same_thread": False})
 
     @event.listens_for(engine, "connect")
-    def _pragmas(conn, _record):
+    def _pragmas(conn: Any, _record: Any) -> None:
         cur = conn.cursor()
         cur.execute("PRAGMA busy_timeout = 30000")
         cur.execute("PRAGMA foreign_keys = ON")
@@ -63,13 +69,14 @@ class ReferenceUrls:
 
     def __init__(self, base_url: str):
         self.base_url = base_url.rstrip("/")
-        self.app: Any = None
+        self.app: flask.Flask | None = None
 
     def url_for(self, endpoint: str, *, external: bool = False, **params: Any) -> str:
         import flask
         if self.app is None:
             raise RuntimeError("The reference host's URLs need its Flask app (create_app).")
-        if flask.has_request_context() and flask.current_app._get_current_object() is self.app:
+        # Inside a request of this very app (its own routing table), Flask builds the URL.
+        if flask.has_request_context() and flask.current_app.url_map is self.app.url_map:
             return flask.url_for(endpoint, _external=external, **params)
         scheme, _, netloc = self.base_url.partition("://")
         adapter = self.app.url_map.bind(netloc, url_scheme=scheme or "http")
@@ -144,7 +151,7 @@ class ReferenceHost:
         self._cleanup: list[str] = []
 
     # -- who is logged in -----------------------------------------------------------
-    def _session_user(self) -> tuple[CurrentUser, frozenset[str]] | None:
+    def _session_user(self) -> Login | None:
         """The user of the current request (admin under /admin, else the customer user).
 
         None outside a request; anonymous inside one when nobody is logged in.
@@ -153,23 +160,26 @@ class ReferenceHost:
         if not flask.has_request_context():
             return None
         if "oro_host_user" in flask.g:
-            return flask.g.oro_host_user
+            cached: Login = flask.g.oro_host_user
+            return cached
         from oro_invoices.hosts.reference.auth import session_user
-        found = session_user(self, flask.request.path, flask.session) or (ANONYMOUS, frozenset())
+        found: Login = session_user(self, flask.request.path, flask.session) \
+            or (ANONYMOUS, frozenset())
         flask.g.oro_host_user = found
         return found
 
-    def admin_user(self, row) -> tuple[CurrentUser, frozenset[str]]:
+    def admin_user(self, row: Row[Any]) -> Login:
         user = CurrentUser(id=row.id, kind="admin", name=row.name or row.username,
                            email=row.email, organization_id=row.organization_id)
         return user, frozenset(row.permissions or ())
 
-    def customer_user(self, row) -> tuple[CurrentUser, frozenset[str]]:
+    def customer_user(self, row: Row[Any]) -> Login:
         customer = self.records.row(m.customers, row.customer_id)
         user = CurrentUser(id=row.id, kind="customer_user", name=row.name, email=row.email,
                            organization_id=customer.organization_id if customer else None,
                            customer_user_id=row.id)
-        granted = frozenset() if row.invoice_role == "none" else STOREFRONT_PERMISSIONS
+        granted: frozenset[str] = frozenset() if row.invoice_role == "none" \
+            else STOREFRONT_PERMISSIONS
         return user, granted
 
     def scope_for(self, user: CurrentUser) -> ScopeContext:
@@ -192,14 +202,14 @@ class ReferenceHost:
             self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}")
         cid = self.records.add_customer(name, parent_id=parent_id, group_id=group_id,
                                         organization_id=organization_id)
-        return self.customers.get_customer(cid)
+        return _added(self.customers.get_customer(cid), "customer", cid)
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "",
                           invoice_role: InvoiceRole = InvoiceRole.OWN, *,
                           password: str | None = None) -> CustomerUserRef:
         uid = self.records.add_customer_user(customer_id, email, name, password=password,
                                              invoice_role=invoice_role)
-        return self.customers.get_customer_user(uid)
+        return _added(self.customers.get_customer_user(uid), "customer user", uid)
 
     def add_order(self, *, identifier: str = "", currency: str = "USD", organization_id: int = 1,
                   customer_id: int | None = None, customer_user_id: int | None = None,
@@ -209,7 +219,7 @@ class ReferenceHost:
                                      organization_id=organization_id, customer_id=customer_id,
                                      customer_user_id=customer_user_id, website_id=website_id,
                                      lines=lines, bill_to=bill_to, ship_to=ship_to)
-        return self.orders.get(oid)
+        return _added(self.orders.get(oid), "order", oid)
 
     def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *, name: str = "Admin",
                     organization_id: int = 1) -> CurrentUser:
@@ -221,6 +231,8 @@ class ReferenceHost:
 
     def login_customer_user(self, customer_user_id: int) -> CurrentUser:
         row = self.records.row(m.customer_users, customer_user_id)
+        if row is None:
+            raise KeyError(f"no customer user {customer_user_id}")
         user, granted = self.customer_user(row)
         self.users.force(user, granted)
         return user
@@ -242,6 +254,13 @@ def make_test_host() -> ReferenceHost:
     from oro_invoices.hosts.reference.app import create_app
     tmp = tempfile.mkdtemp(prefix="oro-reference-host-")
     app = create_app(data_dir=tmp, install=False, migrate=False)
-    host = app.extensions["oro_reference_host"]
+    host: ReferenceHost = app.extensions["oro_reference_host"]
     host._cleanup.append(tmp)
     return host
+
+
+def _added(found: T | None, what: str, row_id: int) -> T:
+    """What the seeder just inserted, read back through the adapter."""
+    if found is None:
+        raise LookupError(f"the {what} {row_id} just added cannot be read back")
+    return found

@@ -8,12 +8,18 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.integration.config import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import flask
+
+    from oro_invoices.hosts.reference.reference import ReferenceHost
+    from oro_invoices.services.facade import InvoiceService
 
 DEMO_PASSWORD = "demo1234"
 ADMIN = {"username": "admin", "password": "admin1234"}
@@ -39,12 +45,11 @@ def _address(name: str, company: str, street: str, city: str, postal: str, count
                    postal_code=postal, country=country)
 
 
-def seed(app, today: dt.date | None = None) -> dict[str, Any]:
+def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
     """Fill the reference shop with demo data; returns the logins and ids for ``demo.json``."""
-    host = app.extensions["oro_reference_host"]
-    ext = app.extensions["oro_invoices"]
+    host: ReferenceHost = app.extensions["oro_reference_host"]
+    service: InvoiceService = app.extensions["oro_invoices"].service
     rec = host.records
-    service = ext.service
     today = today or dt.date.today()
 
     org1 = rec.add_organization("Northwind Supply GmbH")
@@ -75,7 +80,7 @@ def seed(app, today: dt.date | None = None) -> dict[str, Any]:
         (initech, "peter.gibbons@initech.example", "Peter Gibbons", InvoiceRole.OWN),
         (tanaka, "hiro.tanaka@tanaka.example", "Hiro Tanaka", InvoiceRole.DEPARTMENT),
     ]
-    users = []
+    users: list[dict[str, Any]] = []
     for cid, email, name, role in users_spec:
         uid = rec.add_customer_user(cid, email, name, password=DEMO_PASSWORD, invoice_role=role)
         users.append({"id": uid, "email": email, "password": DEMO_PASSWORD, "customer_id": cid,
@@ -130,7 +135,7 @@ def seed(app, today: dt.date | None = None) -> dict[str, Any]:
     for n, (cid, email, website, currency, items, days, state) in enumerate(plan, start=1):
         org = org2 if cid == tanaka else org1
         buyer = by_email[email]
-        lines = [OrderLine(*_line(currency, i, qty)) for i, qty in items]
+        lines = [_line(currency, i, qty) for i, qty in items]
         created = dt.datetime.combine(today - dt.timedelta(days=days + 2), dt.time(9, 30),
                                       tzinfo=dt.UTC)
         order_id = rec.add_order(identifier=f"SO-{1000 + n}", currency=currency,
@@ -155,14 +160,17 @@ def seed(app, today: dt.date | None = None) -> dict[str, Any]:
     }
 
 
-def _line(currency: str, index: int, quantity: str) -> tuple:
+def _line(currency: str, index: int, quantity: str) -> OrderLine:
     description, sku, unit, price, rate = PRODUCTS[currency][index]
-    return (description, Decimal(quantity), Decimal(price), Decimal(rate), sku, unit)
+    return OrderLine(description, Decimal(quantity), Decimal(price), Decimal(rate), sku, unit)
 
 
-def _invoice(service, order_id: int, host, invoice_date: dt.date, state: str, n: int) -> None:
+def _invoice(service: InvoiceService, order_id: int, host: ReferenceHost, invoice_date: dt.date,
+             state: str, n: int) -> None:
     order = host.orders.get(order_id)
-    payload = {
+    if order is None:
+        raise LookupError(f"order {order_id} was just added but cannot be read back")
+    payload: dict[str, Any] = {
         "external_id": f"ERP-{order.identifier}-{n}",
         "invoice_date": invoice_date.isoformat(),
         "due_date": (invoice_date + dt.timedelta(days=30)).isoformat(),
@@ -196,5 +204,6 @@ def _invoice(service, order_id: int, host, invoice_date: dt.date, state: str, n:
         service.force_payment_status(doc.id, "invoiced", actor="ERP import")
 
 
-def is_seeded(app) -> bool:
-    return app.extensions["oro_reference_host"].records.count(m.organizations) > 0
+def is_seeded(app: flask.Flask) -> bool:
+    host: ReferenceHost = app.extensions["oro_reference_host"]
+    return host.records.count(m.organizations) > 0

@@ -1,7 +1,8 @@
 """Test helpers for the reference shop: a seeded shop per test, and a browser-like client.
 
 Seeding (password hashes, PDFs) takes seconds, so it is done once per process
-into a template directory that each ``make_shop`` copies.
+into a template directory that each ``make_shop`` copies. The add-on is built by
+``create_app`` through the composition root.
 """
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ import tempfile
 import threading
 from html import unescape
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from oro_invoices.persistence.engine import Database
-from oro_invoices.persistence.migrate import upgrade
+if TYPE_CHECKING:  # pragma: no cover
+    import flask
+    from werkzeug.test import TestResponse
+
+    from oro_invoices.services.facade import InvoiceService
 
 _template: dict[str, Any] = {}
 _lock = threading.Lock()
@@ -29,18 +33,16 @@ def _seeded_template() -> tuple[Path, dict[str, Any]]:
         if not _template:
             path = Path(tempfile.mkdtemp(prefix="oro-shop-template-"))
             atexit.register(shutil.rmtree, path, True)
-            db = Database(f"sqlite:///{path / 'shop.db'}")
-            upgrade(db)
-            db.dispose()
-            app = create_app(path, migrate=False, testing=True)
+            app = create_app(path, migrate=True, testing=True)
             info = seed(app)
             app.extensions["oro_reference_host"].engine.dispose()
-            app.extensions["oro_invoices"].service.db.dispose()
+            app.extensions["oro_invoices"].addon.close()
             _template.update(path=path, info=info)
         return _template["path"], _template["info"]
 
 
-def make_shop(target: str | Path, *, seeded: bool = True, **options: Any):
+def make_shop(target: str | Path, *, seeded: bool = True,
+              **options: Any) -> tuple[flask.Flask, dict[str, Any]]:
     """A reference shop in ``target`` (a copy of the seeded template); returns (app, info)."""
     from oro_invoices.hosts.reference.app import create_app
     target = Path(target)
@@ -48,12 +50,8 @@ def make_shop(target: str | Path, *, seeded: bool = True, **options: Any):
     if seeded:
         source, info = _seeded_template()
         shutil.copytree(source, target, dirs_exist_ok=True)
-    else:
-        target.mkdir(parents=True, exist_ok=True)
-        db = Database(f"sqlite:///{target / 'shop.db'}")
-        upgrade(db)
-        db.dispose()
-    app = create_app(target, migrate=False, testing=True, **options)
+    options.setdefault("migrate", not seeded)  # the template is migrated already
+    app = create_app(target, testing=True, **options)
     return app, info
 
 
@@ -74,30 +72,31 @@ def text_of(html: str) -> str:
 class ShopClient:
     """A Flask test client that logs in through the forms and submits forms with their token."""
 
-    def __init__(self, app):
+    def __init__(self, app: flask.Flask):
         self.app = app
         self.client = app.test_client()
 
-    def get(self, url: str, **kwargs):
+    def get(self, url: str, **kwargs: Any) -> TestResponse:
         return self.client.get(url, **kwargs)
 
-    def submit(self, page_url: str, action: str, data: dict[str, Any], **kwargs):
+    def submit(self, page_url: str, action: str, data: dict[str, Any], **kwargs: Any) -> TestResponse:
         """Open ``page_url``, take its form's CSRF token, POST ``data`` to ``action``."""
         token = form_token(self.client.get(page_url).get_data(as_text=True))
         return self.client.post(action, data={**data, "csrf_token": token}, **kwargs)
 
-    def login_admin(self, username: str = "admin", password: str = "admin1234"):
+    def login_admin(self, username: str = "admin", password: str = "admin1234") -> TestResponse:
         resp = self.submit("/admin/login", "/admin/login",
                            {"username": username, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return resp
 
-    def login_customer(self, email: str, password: str = "demo1234"):
+    def login_customer(self, email: str, password: str = "demo1234") -> TestResponse:
         resp = self.submit("/customer/login", "/customer/login",
                            {"email": email, "password": password})
         assert resp.status_code == 302, resp.get_data(as_text=True)[:500]
         return resp
 
     @property
-    def service(self):
-        return self.app.extensions["oro_invoices"].service
+    def service(self) -> InvoiceService:
+        service: InvoiceService = self.app.extensions["oro_invoices"].service
+        return service

@@ -1,7 +1,10 @@
 """The reference host's back-office: login, dashboard, orders (with tabs), customers."""
 from __future__ import annotations
 
+from typing import Any
+
 import flask
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from sqlalchemy import func, select
 
@@ -19,13 +22,13 @@ from oro_invoices.hosts.reference.auth import (
 bp = flask.Blueprint("host_admin", __name__, url_prefix="/admin")
 
 
-def page(template: str, title: str, **values) -> str:
+def page(template: str, title: str, **values: Any) -> str:
     fragment = flask.render_template(template, csrf_token=csrf_token(), **values)
     return host_of().layout.wrap(fragment, title=title, area="backoffice")
 
 
 @bp.route("/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     return login_form(ADMIN_KEY, field="username", check=host_of().records.check_admin,
                       template="admin_login.html", title="Log in", area="backoffice",
                       wrong="Invalid user name or password.", landing="host_admin.dashboard")
@@ -33,7 +36,7 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 @admin_required
-def logout():
+def logout() -> ResponseReturnValue:
     log_out(ADMIN_KEY)
     flask.flash("You have been logged out.", "info")
     return flask.redirect(flask.url_for("host_admin.login"))
@@ -41,7 +44,7 @@ def logout():
 
 @bp.route("/")
 @admin_required
-def dashboard():
+def dashboard() -> ResponseReturnValue:
     host = host_of()
     user = host.users.current()
     org = user.organization_id
@@ -58,7 +61,7 @@ def dashboard():
 
 @bp.route("/orders")
 @admin_required
-def orders():
+def orders() -> ResponseReturnValue:
     host = host_of()
     org = host.users.current().organization_id
     rows = host.records.rows(m.orders, m.orders.c.organization_id == org,
@@ -69,7 +72,7 @@ def orders():
 
 @bp.route("/orders/<int:order_id>")
 @admin_required
-def order(order_id: int):
+def order(order_id: int) -> ResponseReturnValue:
     host = host_of()
     user = host.users.current()
     snapshot = host.orders.get(order_id)
@@ -92,7 +95,7 @@ def order(order_id: int):
                 website=host.records.name_of(m.websites, snapshot.website_id, ""))
 
 
-def _tab_content(endpoint: str, order_id: int):
+def _tab_content(endpoint: str, order_id: int) -> Markup:
     """A registered tab's content: the add-on's page handler, unwrapped."""
     ext = flask.current_app.extensions.get("oro_invoices")
     if ext is None or endpoint not in ext.pages.routes:
@@ -105,7 +108,7 @@ def _tab_content(endpoint: str, order_id: int):
 
 @bp.route("/customers")
 @admin_required
-def customers():
+def customers() -> ResponseReturnValue:
     host = host_of()
     org = host.users.current().organization_id
     rows = host.records.rows(m.customers, m.customers.c.organization_id == org,

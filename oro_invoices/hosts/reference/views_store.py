@@ -1,8 +1,12 @@
 """The reference host's storefront: home, customer login, My Profile, order history."""
 from __future__ import annotations
 
-import flask
+from typing import Any
 
+import flask
+from flask.typing import ResponseReturnValue
+
+from oro_invoices.adapters.commerce import CustomerUserRef
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import (
     CUSTOMER_KEY,
@@ -16,18 +20,28 @@ from oro_invoices.hosts.reference.auth import (
 bp = flask.Blueprint("host_store", __name__)
 
 
-def page(template: str, title: str, **values) -> str:
+def page(template: str, title: str, **values: Any) -> str:
     fragment = flask.render_template(template, csrf_token=csrf_token(), **values)
     return host_of().layout.wrap(fragment, title=title, area="storefront")
 
 
+def logged_in_customer_user() -> CustomerUserRef:
+    """The customer user of the request (behind ``customer_required``); 404 if it is gone."""
+    host = host_of()
+    user_id = host.users.current().customer_user_id
+    ref = host.customers.get_customer_user(user_id) if user_id is not None else None
+    if ref is None:
+        flask.abort(404)
+    return ref
+
+
 @bp.route("/")
-def home():
+def home() -> ResponseReturnValue:
     return page("store_home.html", "Welcome", user=host_of().users.current())
 
 
 @bp.route("/customer/login", methods=["GET", "POST"])
-def login():
+def login() -> ResponseReturnValue:
     return login_form(CUSTOMER_KEY, field="email", check=host_of().records.check_customer_user,
                       template="store_login.html", title="Sign in", area="storefront",
                       wrong="Invalid email or password.", landing="host_store.account")
@@ -35,7 +49,7 @@ def login():
 
 @bp.route("/customer/logout", methods=["POST"])
 @customer_required
-def logout():
+def logout() -> ResponseReturnValue:
     log_out(CUSTOMER_KEY)
     flask.flash("You have been signed out.", "info")
     return flask.redirect(flask.url_for("host_store.home"))
@@ -43,19 +57,18 @@ def logout():
 
 @bp.route("/customer/account")
 @customer_required
-def account():
+def account() -> ResponseReturnValue:
     host = host_of()
-    user = host.users.current()
-    ref = host.customers.get_customer_user(user.customer_user_id)
+    ref = logged_in_customer_user()
     customer = host.customers.get_customer(ref.customer_id)
     return page("store_account.html", "My Profile", ref=ref, customer=customer)
 
 
 @bp.route("/customer/orders")
 @customer_required
-def orders():
+def orders() -> ResponseReturnValue:
     host = host_of()
-    ref = host.customers.get_customer_user(host.users.current().customer_user_id)
+    ref = logged_in_customer_user()
     rows = host.records.rows(m.orders, m.orders.c.customer_user_id == ref.id,
                              order_by=m.orders.c.id.desc())
     return page("store_orders.html", "Order History", orders=rows)
@@ -63,9 +76,9 @@ def orders():
 
 @bp.route("/customer/orders/<int:order_id>")
 @customer_required
-def order(order_id: int):
+def order(order_id: int) -> ResponseReturnValue:
     host = host_of()
-    ref = host.customers.get_customer_user(host.users.current().customer_user_id)
+    ref = logged_in_customer_user()
     snapshot = host.orders.get(order_id)
     if snapshot is None or snapshot.customer_id != ref.customer_id:
         flask.abort(404)

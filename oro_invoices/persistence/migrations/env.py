@@ -1,7 +1,10 @@
 """Alembic environment for the add-on's own tables (own version table)."""
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
+from sqlalchemy.engine import Connection
 
 import oro_invoices.persistence.models
 import oro_invoices.persistence.outbox  # noqa: F401  (registers the email outbox)
@@ -9,17 +12,20 @@ from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
 
 
-def _include_object(obj, name, type_, reflected, compare_to):
+def _include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
     # The host's tables share the database; never touch them.
     if type_ == "table":
-        return bool(name) and name.startswith(TABLE_PREFIX) and name != VERSION_TABLE
+        return name is not None and name.startswith(TABLE_PREFIX) and name != VERSION_TABLE
     return True
 
 
 def run_migrations_online() -> None:
     connection = context.config.attributes.get("connection")
     if connection is None:
-        db = Database(context.config.get_main_option("sqlalchemy.url"))
+        url = context.config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("Alembic was given neither a connection nor sqlalchemy.url")
+        db = Database(url)
         with db.engine.connect() as connection:
             _run(connection)
         db.dispose()
@@ -27,7 +33,7 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
-def _run(connection) -> None:
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -5,10 +5,11 @@ see docs/email.md.
 """
 from __future__ import annotations
 
+from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
 from oro_invoices.services.mail.compose import EmailDraft
 from oro_invoices.services.mail.delivery import RETRY_SCHEDULE, DeliveryReport
-from oro_invoices.services.mail.render import NOTIFICATION_TEMPLATE, EmailTemplateError
+from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
 

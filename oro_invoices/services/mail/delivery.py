@@ -18,14 +18,15 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from email.utils import parseaddr
+from dataclasses import dataclass, replace
+from email.message import EmailMessage
+from typing import Any, cast
 
-import emails
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 
-from oro_invoices.persistence import activity
+from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
     DUE_STATUSES,
@@ -36,7 +37,10 @@ from oro_invoices.persistence.outbox import (
     UNKNOWN,
     Attachment,
     OutboxEmail,
+    OutboxView,
 )
+from oro_invoices.services.mail import history
+from oro_invoices.services.mail.mime import build_message
 from oro_invoices.services.mail.smtp import Transport, describe_error
 
 RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
@@ -44,6 +48,7 @@ RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
     dt.timedelta(hours=2), dt.timedelta(hours=12))
 EXPIRED_LEASE_POLICIES = ("unknown", "resend")
 ACTOR = "mailer"
+INTERRUPTED = "Interrupted while sending (lease expired); delivery unknown."
 
 
 @dataclass(frozen=True)
@@ -58,27 +63,21 @@ class DeliveryReport:
     requeued: int = 0
     transport_configured: bool = True
 
+    @classmethod
+    def of(cls, counts: Counter[str], *, transport_configured: bool = True) -> DeliveryReport:
+        return cls(claimed=counts["claimed"], sent=counts["sent"], retrying=counts["retrying"],
+                   failed=counts["failed"], unknown=counts["unknown"], requeued=counts["requeued"],
+                   transport_configured=transport_configured)
+
 
 @dataclass(frozen=True)
 class _Claimed:
-    id: int
-    invoice_id: int
-    message_id: str
-    sender: str
-    sender_name: str
-    to: tuple[str, ...]
-    cc: tuple[str, ...]
-    bcc: tuple[str, ...]
-    subject: str
+    """A message this sender holds the lease on: as claimed (``sending``, this attempt counted)."""
+
+    email: OutboxView
     html: str | None
     text: str | None
-    attachments: tuple[Attachment, ...]
-    attempts: int
     token: str
-
-
-def _pairs(entries: Sequence[str]) -> list[tuple[str | None, str]]:
-    return [(name or None, addr) for name, addr in (parseaddr(e) for e in entries)]
 
 
 class Deliverer:
@@ -89,7 +88,7 @@ class Deliverer:
                  lease: dt.timedelta = dt.timedelta(minutes=5),
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
-                 reconcile: Callable[[str], bool | None] | None = None):
+                 reconcile: Callable[[str], bool | None] | None = None) -> None:
         if expired_lease not in EXPIRED_LEASE_POLICIES:
             raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
         self.db = db
@@ -108,21 +107,20 @@ class Deliverer:
     def run(self, *, limit: int = 100, now: dt.datetime | None = None) -> DeliveryReport:
         """Recover expired leases, then claim and deliver up to ``limit`` due messages."""
         now = now or self.clock()
-        counts = dict(claimed=0, sent=0, retrying=0, failed=0, unknown=0, requeued=0)
-        for outcome in self._recover_expired(now):
-            counts[outcome] += 1
-        if self.transport is None:
-            return DeliveryReport(**counts, transport_configured=False)
+        counts = Counter(self._recover_expired(now))
+        transport = self.transport
+        if transport is None:
+            return DeliveryReport.of(counts, transport_configured=False)
         try:
             for _ in range(limit):
                 claimed = self._claim_one(now)
                 if claimed is None:
                     break
                 counts["claimed"] += 1
-                counts[self._deliver(claimed, now)] += 1
+                counts[self._deliver(transport, claimed, now)] += 1
         finally:
-            self.transport.close()
-        return DeliveryReport(**counts)
+            transport.close()
+        return DeliveryReport.of(counts)
 
     # -- claiming ------------------------------------------------------------------
 
@@ -139,42 +137,34 @@ class Deliverer:
                 if row is None:
                     return None
                 token = uuid.uuid4().hex
-                taken = s.execute(
+                result = s.execute(
                     update(OutboxEmail)
                     .where(OutboxEmail.id == row.id, OutboxEmail.status.in_(DUE_STATUSES))
                     .values(status=SENDING, lease_token=token, lease_until=now + self.lease,
                             attempts=OutboxEmail.attempts + 1, updated_at=self.clock())
-                    .execution_options(synchronize_session=False)).rowcount
-                if taken == 1:
-                    return _Claimed(
-                        id=row.id, invoice_id=row.invoice_id, message_id=row.message_id,
-                        sender=row.sender, sender_name=row.sender_name, to=tuple(row.to_addrs),
-                        cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()),
-                        subject=row.subject, html=row.html, text=row.text,
-                        attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
-                        attempts=row.attempts + 1, token=token)
+                    .execution_options(synchronize_session=False))
+                if cast("CursorResult[Any]", result).rowcount == 1:
+                    email = replace(outbox.view(row), status=SENDING, attempts=row.attempts + 1)
+                    return _Claimed(email=email, html=row.html, text=row.text, token=token)
             # someone else took it between our read and our update: look again
 
     # -- sending -------------------------------------------------------------------
 
-    def build(self, claimed: _Claimed) -> emails.Message:
+    def build(self, claimed: _Claimed) -> EmailMessage:
         """The MIME message, with the stored attachments checked against their SHA-256."""
-        message = emails.Message(
-            subject=claimed.subject, mail_from=(claimed.sender_name or None, claimed.sender),
-            mail_to=_pairs(claimed.to), cc=_pairs(claimed.cc), bcc=_pairs(claimed.bcc),
-            html=claimed.html or None, text=claimed.text or None, message_id=claimed.message_id)
-        for att in claimed.attachments:
+        files: list[tuple[Attachment, bytes]] = []
+        for att in claimed.email.attachments:
             data = self.read_attachment(att.sha256)
             if hashlib.sha256(data).hexdigest() != att.sha256:
                 raise RuntimeError(f"The stored file {att.filename} does not match its SHA-256 "
                                    f"{att.sha256}; it was not sent.")
-            message.attach(data=data, filename=att.filename, mime_type=att.content_type)
-        return message
+            files.append((att, data))
+        return build_message(claimed.email, html=claimed.html, text=claimed.text, files=files,
+                             date=self.clock())
 
-    def _deliver(self, claimed: _Claimed, now: dt.datetime) -> str:
+    def _deliver(self, transport: Transport, claimed: _Claimed, now: dt.datetime) -> str:
         try:
-            message = self.build(claimed)
-            reply = self.transport.send(message)
+            reply = transport.send(self.build(claimed))
         except Exception as exc:  # every failure is recorded on the message
             return self._mark_failed(claimed, exc, now)
         self._mark_sent(claimed, reply or "")
@@ -182,44 +172,39 @@ class Deliverer:
 
     def _mark_sent(self, claimed: _Claimed, reply: str) -> None:
         sent_at = self.clock()
+        email = claimed.email
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
-                      .where(OutboxEmail.id == claimed.id, OutboxEmail.lease_token == claimed.token,
+                      .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token,
                              OutboxEmail.status != SENT)
                       .values(status=SENT, sent_at=sent_at, smtp_response=reply[:2000],
                               last_error="", lease_until=None, next_attempt_at=None,
                               updated_at=sent_at)
                       .execution_options(synchronize_session=False))
-            activity.record(s, claimed.invoice_id, "email", ACTOR,
-                            f"Email sent to {', '.join(claimed.to)}: {claimed.subject}",
-                            {"email_id": claimed.id, "message_id": claimed.message_id,
-                             "to": list(claimed.to), "subject": claimed.subject, "status": SENT,
-                             "smtp_response": reply[:500]})
+            history.record(s, replace(email, status=SENT), ACTOR, f"sent: {email.subject}",
+                           smtp_response=reply[:500])
 
     def _mark_failed(self, claimed: _Claimed, exc: BaseException, now: dt.datetime) -> str:
         error, permanent = describe_error(exc)
-        give_up = permanent or claimed.attempts >= self.max_attempts
+        email = claimed.email
+        give_up = permanent or email.attempts >= self.max_attempts
         status = FAILED if give_up else RETRY
-        next_at = None if give_up else now + self.retry_schedule[claimed.attempts - 1]
-        if permanent:
-            summary = f"Email to {', '.join(claimed.to)} refused: {error}. Not retried."
-        elif give_up:
-            summary = (f"Email to {', '.join(claimed.to)} failed after {claimed.attempts} "
-                       f"attempts: {error}. Given up.")
+        next_at = None if give_up else now + self.retry_schedule[email.attempts - 1]
+        if next_at is None:
+            event = (f"refused: {error}. Not retried." if permanent else
+                     f"failed after {email.attempts} attempts: {error}. Given up.")
         else:
-            summary = (f"Email to {', '.join(claimed.to)} failed (attempt {claimed.attempts} of "
-                       f"{self.max_attempts}): {error}. Next attempt at {next_at:%Y-%m-%d %H:%M} UTC.")
+            event = (f"failed (attempt {email.attempts} of {self.max_attempts}): {error}. "
+                     f"Next attempt at {next_at:%Y-%m-%d %H:%M} UTC.")
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
-                      .where(OutboxEmail.id == claimed.id, OutboxEmail.lease_token == claimed.token,
+                      .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token,
                              OutboxEmail.status.in_((SENDING, UNKNOWN)))
                       .values(status=status, last_error=error[:2000], next_attempt_at=next_at,
                               lease_until=None, updated_at=self.clock())
                       .execution_options(synchronize_session=False))
-            activity.record(s, claimed.invoice_id, "email", ACTOR, summary,
-                            {"email_id": claimed.id, "message_id": claimed.message_id,
-                             "to": list(claimed.to), "subject": claimed.subject, "status": status,
-                             "error": error[:500], "attempts": claimed.attempts})
+            history.record(s, replace(email, status=status), ACTOR, event,
+                           error=error[:500], attempts=email.attempts)
         return "failed" if give_up else "retrying"
 
     # -- recovering after a crash ------------------------------------------------------
@@ -233,19 +218,20 @@ class Deliverer:
         outcomes = []
         for email_id, message_id, token in stale:
             accepted = self.reconcile(message_id) if self.reconcile else None
+            values: dict[str, Any]
             if accepted is True:
                 values, outcome = dict(status=SENT, sent_at=now,
                                        smtp_response="Accepted (confirmed by reconciliation)"), "sent"
-                summary = "Email confirmed delivered after an interrupted send"
+                event = "confirmed delivered after an interrupted send"
             elif accepted is False or self.expired_lease == "resend":
                 values, outcome = dict(status=RETRY, next_attempt_at=now), "requeued"
-                summary = ("Email queued again after an interrupted send "
-                           + ("(the server does not have it)" if accepted is False
-                              else "(configured to resend; the recipient may get it twice)"))
+                event = ("queued again after an interrupted send "
+                         + ("(the server does not have it)" if accepted is False
+                            else "(configured to resend; the recipient may get it twice)"))
             else:
-                values, outcome = dict(status=UNKNOWN), "unknown"
-                summary = ("Email delivery unknown: the sender stopped while sending. It may or "
-                           "may not have arrived; check, then mark it sent or send it again")
+                values, outcome = dict(status=UNKNOWN, last_error=INTERRUPTED), "unknown"
+                event = ("interrupted while sending, delivery unknown (it may or may not have "
+                         "arrived; check, then mark it sent or send it again)")
             with self.db.transaction() as s:
                 row = s.execute(select(OutboxEmail).where(
                     OutboxEmail.id == email_id, OutboxEmail.status == SENDING,
@@ -255,12 +241,6 @@ class Deliverer:
                     continue
                 for key, value in {**values, "lease_until": None, "updated_at": self.clock()}.items():
                     setattr(row, key, value)
-                if outcome == "unknown":
-                    row.last_error = "Interrupted while sending (lease expired); delivery unknown."
-                activity.record(s, row.invoice_id, "email", ACTOR,
-                                f"{summary}: {', '.join(row.to_addrs)}: {row.subject}",
-                                {"email_id": row.id, "message_id": row.message_id,
-                                 "to": list(row.to_addrs), "subject": row.subject,
-                                 "status": row.status})
+                history.record(s, outbox.view(row), ACTOR, f"{event}: {row.subject}")
             outcomes.append(outcome)
         return outcomes

@@ -17,20 +17,18 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from oro_invoices.domain.errors import InvoiceError
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
-NOTIFICATION_TEMPLATE = "invoice_notification_template"
 BUILTIN_VARIABLES = ("invoice", "payment_url", "seller")
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
 class EmailTemplateError(InvoiceError):
     """An email template does not exist, does not compile, or tried something unsafe."""
-
-    http_status = 422
 
 
 @dataclass(frozen=True)
@@ -77,7 +75,7 @@ def as_source(name: str, template: Any) -> TemplateSource:
 class TemplateRenderer:
     """Renders template sources with the locale's money and date filters."""
 
-    def __init__(self, filters: Mapping[str, Any] | None = None):
+    def __init__(self, filters: Mapping[str, Any] | None = None) -> None:
         common = dict(undefined=jinja2.Undefined, trim_blocks=False, keep_trailing_newline=True)
         self.html_env = ImmutableSandboxedEnvironment(autoescape=True, **common)
         self.text_env = ImmutableSandboxedEnvironment(autoescape=False, **common)

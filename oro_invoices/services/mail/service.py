@@ -15,10 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import IO, Any, Protocol
 
+from pluggy import PluginManager
 from sqlalchemy import select
 
+from oro_invoices.adapters.ui import EmailTemplates
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
     Conflict,
@@ -26,9 +28,10 @@ from oro_invoices.domain.errors import (
     StorageError,
     ValidationError,
 )
-from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
 from oro_invoices.integration.plugins import merge_dicts
-from oro_invoices.persistence import activity, outbox
+from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
+from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
     FAILED,
@@ -40,6 +43,7 @@ from oro_invoices.persistence.outbox import (
     OutboxEmail,
     OutboxView,
 )
+from oro_invoices.services.mail import history
 from oro_invoices.services.mail.compose import (
     MAX_SUBJECT,
     EmailDraft,
@@ -57,8 +61,8 @@ from oro_invoices.services.mail.delivery import (
 )
 from oro_invoices.services.mail.render import (
     BUILTIN_VARIABLES,
-    NOTIFICATION_TEMPLATE,
     TemplateRenderer,
+    TemplateSource,
     as_source,
     default_names,
     load_default,
@@ -66,6 +70,25 @@ from oro_invoices.services.mail.render import (
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
 
 SELLER_KEYS = tuple(SellerInfo.__dataclass_fields__)
+
+
+class Invoices(Protocol):
+    """What mail needs of the invoices (the ``InvoiceService``)."""
+
+    @property
+    def clock(self) -> Callable[[], dt.datetime]: ...
+
+    @property
+    def payment_url(self) -> Callable[[InvoiceDocument], str | None]: ...
+
+    def get(self, invoice_id: int) -> InvoiceDocument: ...
+
+    def post(self, invoice_id: int, *, actor: str = ...) -> InvoiceDocument: ...
+
+    def setting(self, key: str, *, organization_id: int | None = ...,
+                website_id: int | None = ...) -> Any: ...
+
+    def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
 
 class MailService:
@@ -86,7 +109,8 @@ class MailService:
         has the message, asked before deciding about an interrupted send.
     """
 
-    def __init__(self, db: Database, invoices, *, templates=None, plugins=None,
+    def __init__(self, db: Database, invoices: Invoices, *, templates: EmailTemplates | None = None,
+                 plugins: PluginManager | None = None,
                  sender: str = "invoices@example.com", sender_name: str = "",
                  payment_url: Callable[[InvoiceDocument], str | None] | None = None,
                  transport: Transport | None = None, smtp: SmtpConfig | str | None = None,
@@ -94,7 +118,7 @@ class MailService:
                  lease: dt.timedelta = dt.timedelta(minutes=5),
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
-                 reconcile: Callable[[str], bool | None] | None = None):
+                 reconcile: Callable[[str], bool | None] | None = None) -> None:
         check_sender(sender, sender_name)
         self.db = db
         self.invoices = invoices
@@ -121,7 +145,7 @@ class MailService:
             names.update(self.templates.names())
         return sorted(names)
 
-    def _source(self, name: str):
+    def _source(self, name: str) -> TemplateSource:
         if self.templates is not None:
             found = self.templates.load(name)
             if found is not None:
@@ -183,7 +207,7 @@ class MailService:
         rendered = self._renderer(invoice).render(self._source(template), self.context(invoice))
         if to is None:
             email = invoice.customer_user_email or self._customer_user_email(invoice)
-            to_list = (email,) if is_address(email) else ()
+            to_list: tuple[str, ...] = (email,) if is_address(email) else ()
         else:
             errors: list[tuple[str, str]] = []
             to_list = recipients("to", to, errors)
@@ -261,11 +285,10 @@ class MailService:
                 next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)
             s.add(row)
             s.flush()
-            activity.record(s, invoice.id, "email", actor, f"Email to {', '.join(to_list)} queued: {subject}",
-                            {"email_id": row.id, "message_id": row.message_id, "to": list(to_list),
-                             "subject": subject, "status": QUEUED,
-                             "attachments": [a.sha256 for a in attachments]})
-            return outbox.view(row)
+            view = outbox.view(row)
+            history.record(s, view, actor, f"queued: {subject}",
+                           attachments=[a.sha256 for a in attachments])
+            return view
 
     # ---- reading and admin decisions ---------------------------------------------------
 
@@ -305,12 +328,10 @@ class MailService:
                 raise Conflict(f"The email is {row.status}; only {' or '.join(allowed)} emails can be {what}.")
             for key, value in {**values, "updated_at": self.clock()}.items():
                 setattr(row, key, value)
-            activity.record(s, row.invoice_id, "email", actor,
-                            f"Email to {', '.join(row.to_addrs)} {what}: {row.subject}",
-                            {"email_id": row.id, "message_id": row.message_id, "to": list(row.to_addrs),
-                             "subject": row.subject, "status": row.status})
             s.flush()
-            return outbox.view(row)
+            view = outbox.view(row)
+            history.record(s, view, actor, f"{what}: {row.subject}")
+            return view
 
     # ---- delivery ---------------------------------------------------------------------
 
@@ -322,4 +343,5 @@ class MailService:
         storage = getattr(self.invoices, "storage", None)
         if storage is None:
             raise StorageError("No PDF storage is configured; the attachment cannot be read.")
-        return storage.read(sha256)
+        data: bytes = storage.read(sha256)
+        return data

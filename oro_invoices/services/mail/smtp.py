@@ -1,31 +1,30 @@
-"""SMTP settings and the SMTP transport (the ``emails`` library), plus error classification.
+"""SMTP settings, the ``Transport`` protocol, the ``smtplib`` transport and error classification.
 
     config = SmtpConfig.from_url("smtp://user:secret@mail.example.com:587?security=starttls")
     transport = SmtpTransport(config)
+    reply = transport.send(message)          # an email.message.EmailMessage
+    transport.close()
 
 A transport is any object with ``send(message) -> str`` (the server's reply)
 and ``close()``; tests and hosts may inject their own.
 """
 from __future__ import annotations
 
+import copy
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from smtplib import SMTP_SSL
-from typing import Any, Protocol
+from email.message import EmailMessage
+from email.policy import EmailPolicy
+from email.utils import getaddresses
+from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
-
-import emails
-from emails.backend.smtp.backend import SMTPBackend
-from emails.backend.smtp.client import (
-    SMTPClientWithResponse,
-    SMTPClientWithResponse_SSL,
-)
 
 from oro_invoices.domain.errors import ConfigurationError
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+URL_OPTIONS = ("security", "timeout", "verify", "cafile", "local_hostname")
 
 
 @dataclass(frozen=True)
@@ -46,7 +45,7 @@ class SmtpConfig:
     cafile: str | None = None
     local_hostname: str | None = None
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.security not in SECURITY:
             raise ConfigurationError(
                 f"Unknown SMTP security {self.security!r}: use one of {', '.join(SECURITY)}.")
@@ -73,7 +72,7 @@ class SmtpConfig:
             raise ConfigurationError(
                 f"Invalid SMTP URL scheme {parts.scheme!r}: use smtp:// or smtps://.")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-        unknown = set(query) - {"security", "timeout", "verify", "cafile", "local_hostname"}
+        unknown = set(query) - set(URL_OPTIONS)
         if unknown:
             raise ConfigurationError(f"Unknown SMTP URL option(s): {', '.join(sorted(unknown))}.")
         security = "ssl" if parts.scheme == "smtps" else query.get("security", "none")
@@ -90,103 +89,149 @@ class SmtpConfig:
                    cafile=query.get("cafile"), local_hostname=query.get("local_hostname"))
 
     def ssl_context(self) -> ssl.SSLContext:
+        """The default context (hostname and certificate checked), or an unchecked one if not ``verify``."""
         ctx = ssl.create_default_context(cafile=self.cafile)
         if not self.verify:
             ctx.check_hostname = False
             ctx.verify_mode = ssl.CERT_NONE
         return ctx
 
-    def backend_options(self) -> dict[str, Any]:
-        """The ``smtp=`` dict ``emails.Message.send`` understands (host, port, tls/ssl, user …)."""
-        options: dict[str, Any] = {"host": self.host, "port": int(self.port),
-                                   "timeout": float(self.timeout)}
-        if self.security == "starttls":
-            options["tls"] = True
-        elif self.security == "ssl":
-            options["ssl"] = True
-        if self.username:
-            options["user"], options["password"] = self.username, self.password
-        if self.local_hostname:
-            options["local_hostname"] = self.local_hostname
-        return options
-
 
 class Transport(Protocol):
-    """Delivers built messages."""
+    """Delivers built messages.
 
-    def send(self, message: emails.Message) -> str:
+    ``message`` carries To, Cc and Bcc headers: deliver to all of them, and never
+    transmit the Bcc header (``smtplib.SMTP.send_message`` does both).
+    """
+
+    def send(self, message: EmailMessage) -> str:
         """Deliver ``message`` to all its recipients; return the server's reply, raise on failure."""
 
     def close(self) -> None:
         """Release connections (called after each delivery run)."""
 
 
-# -- the emails library, with certificate checks and without its blind resend --------
-
-class _Client(SMTPClientWithResponse):
-    def starttls(self, *args, **kwargs):
-        kwargs.setdefault("context", self.parent.ssl_context)
-        return super().starttls(*args, **kwargs)
-
-
-class _SslClient(SMTPClientWithResponse_SSL):
-    def __init__(self, **kw):
-        # Set the verifying context first; the connection is opened once, below.
-        SMTP_SSL.__init__(self, context=kw["parent"].ssl_context, timeout=kw.get("timeout", 30))
-        SMTPClientWithResponse.__init__(self, **kw)
-
-
-class _Backend(SMTPBackend):
-    connection_cls = _Client
-    connection_ssl_cls = _SslClient
-
-    def __init__(self, ssl_context: ssl.SSLContext, **kwargs):
-        self.ssl_context = ssl_context
-        super().__init__(fail_silently=False, **kwargs)
-
-    def retry_on_disconnect(self, func):
-        # The library resends once when the server disconnects; a disconnect after
-        # the final dot could then deliver the message twice. We let the outbox decide.
-        return func
-
-
 class SmtpTransport:
-    """Sends over SMTP with the ``emails`` library; one connection per delivery run."""
+    """Sends over SMTP with ``smtplib``: one connection per delivery run, each message sent once.
 
-    def __init__(self, config: SmtpConfig):
+    - TLS: "starttls" upgrades with ``SMTP.starttls``, "ssl" connects with ``SMTP_SSL``;
+      both use ``SmtpConfig.ssl_context()``, which verifies the certificate and that
+      it names ``host``. A TLS failure is an error, never a fallback to plain text.
+    - No resend: every error closes the connection and propagates; nothing here
+      tries again, so a message the server may have accepted is never sent twice
+      by the transport. The outbox decides what happens next.
+    - The reply: ``send`` returns the server's answer to DATA (``"250 2.0.0 Ok: queued
+      as …"``), plus the recipients it refused, if only some were.
+    """
+
+    def __init__(self, config: SmtpConfig) -> None:
         self.config = config
-        self._backend: _Backend | None = None
+        self._client: smtplib.SMTP | None = None
 
-    def send(self, message: emails.Message) -> str:
-        if self._backend is None:
-            self._backend = _Backend(self.config.ssl_context(), **self.config.backend_options())
+    def send(self, message: EmailMessage) -> str:
+        sender, recipients, international = _envelope(message)
+        payload = _wire_bytes(message, international)
         try:
-            response = message.send(smtp=self._backend)
+            if self._client is None:
+                self._client = self._connect()
+            return _transmit(self._client, sender, recipients, payload, international)
         except BaseException:
             self.close()  # start the next message on a fresh connection
             raise
-        if response is None:
-            raise smtplib.SMTPRecipientsRefused({})
-        reply = f"{response.status_code} {_text(response.status_text)}".strip()
-        if response.refused_recipients:
-            refused = "; ".join(f"{addr}: {code} {_text(text)}"
-                                for addr, (code, text) in response.refused_recipients.items())
-            reply += f" (refused: {refused})"
-        return reply
 
     def close(self) -> None:
-        if self._backend is not None:
-            backend, self._backend = self._backend, None
-            try:
-                backend.close()
-            except Exception:  # the connection may already be gone
-                pass
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.quit()
+        except (smtplib.SMTPException, OSError):  # the connection may already be gone
+            client.close()
+
+    def _connect(self) -> smtplib.SMTP:
+        config = self.config
+        context = config.ssl_context()
+        client: smtplib.SMTP
+        if config.security == "ssl":
+            client = smtplib.SMTP_SSL(config.host, int(config.port), config.local_hostname,
+                                      timeout=float(config.timeout), context=context)
+        else:
+            client = smtplib.SMTP(config.host, int(config.port), config.local_hostname,
+                                  timeout=float(config.timeout))
+        try:
+            if config.security == "starttls":
+                client.ehlo()
+                client.starttls(context=context)
+                client.ehlo()
+            if config.username:
+                client.login(config.username, config.password)
+        except BaseException:
+            client.close()
+            raise
+        return client
 
 
-def _text(value: Any) -> str:
+def _envelope(message: EmailMessage) -> tuple[str, list[str], bool]:
+    """``(MAIL FROM, RCPT TOs from To/Cc/Bcc, needs SMTPUTF8?)``."""
+    sender = getaddresses(message.get_all("From", []))
+    recipients = [addr for _, addr in getaddresses(
+        [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]) if addr]
+    mail_from = sender[0][1] if sender else ""
+    if not recipients:
+        raise smtplib.SMTPRecipientsRefused({})
+    international = not all(a.isascii() for a in (mail_from, *recipients))
+    return mail_from, recipients, international
+
+
+def _wire_bytes(message: EmailMessage, international: bool) -> bytes:
+    """The message as transmitted: CRLF line ends, without its Bcc header (as ``send_message``)."""
+    visible = copy.copy(message)
+    del visible["Bcc"]  # rebinds the copy's header list; ``message`` keeps its Bcc
+    policy = message.policy.clone(linesep="\r\n")
+    if international and isinstance(policy, EmailPolicy):
+        policy = policy.clone(utf8=True)
+    return visible.as_bytes(policy=policy)
+
+
+def _transmit(client: smtplib.SMTP, sender: str, recipients: list[str], payload: bytes,
+              international: bool) -> str:
+    """MAIL, RCPT, DATA once each; the DATA reply, or the SMTP exception of the refusal."""
+    client.ehlo_or_helo_if_needed()
+    options: list[str] = []
+    if international:
+        if not client.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError(
+                "An address is not ASCII and the server does not support SMTPUTF8.")
+        options += ["SMTPUTF8", "BODY=8BITMIME"]
+    if client.does_esmtp and client.has_extn("size"):
+        options.append(f"SIZE={len(payload)}")
+    code, text = client.mail(sender, options)
+    if code != 250:
+        raise smtplib.SMTPSenderRefused(code, text, sender)
+    refused: dict[str, tuple[int, bytes]] = {}
+    for recipient in recipients:
+        code, text = client.rcpt(recipient)
+        if code not in (250, 251):
+            refused[recipient] = (code, text)
+    if len(refused) == len(recipients):
+        raise smtplib.SMTPRecipientsRefused(refused)
+    code, text = client.data(payload)
+    if code != 250:
+        raise smtplib.SMTPDataError(code, text)
+    reply = f"{code} {_text(text)}".strip()
+    if refused:
+        reply += f" (refused: {_refusals(refused)})"
+    return reply
+
+
+def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     return "" if value is None else str(value)
+
+
+def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{addr}: {code} {_text(text)}" for addr, (code, text) in refused.items())
 
 
 def describe_error(exc: BaseException) -> tuple[str, bool]:
@@ -198,9 +243,8 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         if not exc.recipients:
             return "No recipient was accepted.", True
-        parts = [f"{addr}: {code} {_text(text)}" for addr, (code, text) in exc.recipients.items()]
         permanent = all(code >= 500 for code, _ in exc.recipients.values())
-        return "Recipients refused: " + "; ".join(parts), permanent
+        return "Recipients refused: " + _refusals(exc.recipients), permanent
     if isinstance(exc, smtplib.SMTPResponseException):
         text = f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
         permanent = isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
@@ -209,6 +253,8 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
         return text, permanent
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return f"The SMTP server closed the connection: {exc}", False
+    if isinstance(exc, smtplib.SMTPException):  # e.g. STARTTLS or SMTPUTF8 not offered
+        return f"SMTP error: {exc}", False
     if isinstance(exc, ssl.SSLError):
         return f"TLS error talking to the SMTP server: {exc}", False
     if isinstance(exc, OSError):

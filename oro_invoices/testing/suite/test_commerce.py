@@ -13,10 +13,10 @@ from oro_invoices.testing.suite.base import HostSuite
 class TestOrders(HostSuite):
     __requires__ = ("seeding",)
 
-    def test_unknown_order_is_none(self):
+    def test_unknown_order_is_none(self) -> None:
         assert self.host.orders.get(987654321) is None
 
-    def test_order_snapshot(self):
+    def test_order_snapshot(self) -> None:
         customer = self.seeder.add_customer("ACME Corp")
         buyer = self.seeder.add_customer_user(customer.id, "buyer@acme.test", "Bea Buyer")
         bill_to = Address(name="Bea Buyer", street="Main St 1", city="Berlin", country="DE")
@@ -37,11 +37,11 @@ class TestOrders(HostSuite):
 class TestCustomers(HostSuite):
     __requires__ = ("seeding",)
 
-    def test_unknown_ids_are_none(self):
+    def test_unknown_ids_are_none(self) -> None:
         assert self.host.customers.get_customer(987654321) is None
         assert self.host.customers.get_customer_user(987654321) is None
 
-    def test_customer_user_with_role(self):
+    def test_customer_user_with_role(self) -> None:
         customer = self.seeder.add_customer("ACME Corp")
         user = self.seeder.add_customer_user(customer.id, "amy@acme.test", "Amy",
                                              InvoiceRole.CORPORATE)
@@ -51,12 +51,12 @@ class TestCustomers(HostSuite):
         assert self.host.customers.get_customer(customer.id).name == "ACME Corp"
 
     @pytest.mark.oro_requires("customer_groups")
-    def test_customer_group(self):
+    def test_customer_group(self) -> None:
         customer = self.seeder.add_customer("Grouped", group_id=5)
         assert self.host.customers.get_customer(customer.id).group_id == 5
 
     @pytest.mark.oro_requires("customer_hierarchy")
-    def test_hierarchy(self):
+    def test_hierarchy(self) -> None:
         root = self.seeder.add_customer("Holding")
         child = self.seeder.add_customer("Subsidiary", parent_id=root.id)
         grandchild = self.seeder.add_customer("Branch", parent_id=child.id)

@@ -13,19 +13,19 @@ KEY = "oro_invoices.number_prefix"
 
 
 class TestConfigStore(HostSuite):
-    def test_missing_value_loads_as_none(self):
+    def test_missing_value_loads_as_none(self) -> None:
         assert self.host.config.load(KEY, "global", None) is None
 
-    def test_save_then_load(self):
+    def test_save_then_load(self) -> None:
         self.host.config.save(KEY, "ACME-", "global", None)
         assert self.host.config.load(KEY, "global", None) == "ACME-"
 
-    def test_save_replaces(self):
+    def test_save_replaces(self) -> None:
         self.host.config.save(KEY, "A-", "organization", 1)
         self.host.config.save(KEY, "B-", "organization", 1)
         assert self.host.config.load(KEY, "organization", 1) == "B-"
 
-    def test_scopes_and_ids_are_kept_apart(self):
+    def test_scopes_and_ids_are_kept_apart(self) -> None:
         config = self.host.config
         config.save(KEY, "G-", "global", None)
         config.save(KEY, "O1-", "organization", 1)
@@ -34,7 +34,7 @@ class TestConfigStore(HostSuite):
                 config.load(KEY, "organization", 2), config.load(KEY, "website", 1)] \
             == ["G-", "O1-", "O2-", None]
 
-    def test_delete_forgets_one_scope_only(self):
+    def test_delete_forgets_one_scope_only(self) -> None:
         config = self.host.config
         config.save(KEY, "G-", "global", None)
         config.save(KEY, "O1-", "organization", 1)
@@ -42,17 +42,17 @@ class TestConfigStore(HostSuite):
         assert config.load(KEY, "organization", 1) is None
         assert config.load(KEY, "global", None) == "G-"
 
-    def test_deleting_a_missing_value_is_not_an_error(self):
+    def test_deleting_a_missing_value_is_not_an_error(self) -> None:
         self.host.config.delete(KEY, "website", 99)
 
-    def test_stored_lists_values_by_prefix(self):
+    def test_stored_lists_values_by_prefix(self) -> None:
         self.host.config.save(KEY, "X-", "website", 3)
         self.host.config.save("oro_invoices.locale", "de_DE", "global", None)
         found = {(s.key, s.scope, s.scope_id, s.value)
                  for s in self.host.config.stored("oro_invoices.number")}
         assert found == {(KEY, "website", 3, "X-")}
 
-    def test_declared_settings_group_round_trip(self):
+    def test_declared_settings_group_round_trip(self) -> None:
         group = SettingsGroup("kit_group", "Kit", ("Commerce", "Kit"),
                               (SettingField("kit.flag", "bool", False, "Flag", "General",
                                             ("global",)),))
@@ -72,12 +72,12 @@ class TestSettingsOverStore(HostSuite):
         ("oro_invoices.payment_link_ttl_days", 30), ("oro_invoices.number_prefix", ""),
         ("oro_invoices.seller.business_address", "Main St 1\n10115 Berlin"),
     ])
-    def test_values_round_trip(self, key, value):
+    def test_values_round_trip(self, key: str, value: object) -> None:
         settings = Settings(self.host.config)
         settings.set(key, value, "global")
         assert settings.stored(key, "global") == value
 
-    def test_most_specific_scope_wins(self):
+    def test_most_specific_scope_wins(self) -> None:
         settings = Settings(self.host.config)
         settings.set("oro_invoices.payment_link_ttl_days", 30, "organization", 1)
         settings.set("oro_invoices.payment_link_ttl_days", 7, "website", 2)
@@ -87,7 +87,7 @@ class TestSettingsOverStore(HostSuite):
                               ScopeContext(organization_id=1, website_id=3)) == 30
         assert settings.value("oro_invoices.payment_link_ttl_days") == 90
 
-    def test_invalid_value_is_refused_before_storing(self):
+    def test_invalid_value_is_refused_before_storing(self) -> None:
         settings = Settings(self.host.config)
         with pytest.raises(ConfigurationError, match="oro_invoices.payment_method"):
             settings.set("oro_invoices.payment_method", "paypal", "global")

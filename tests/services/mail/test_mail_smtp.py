@@ -137,23 +137,45 @@ def test_unreachable_server_backs_off_1m_5m_30m_2h_12h_then_fails(app):
     assert "failed after 6 attempts" in email_activities(app, invoice.id)[0].summary
 
 
+def test_refused_recipients_are_kept_in_the_reply_or_fail_the_message(app, smtp_server):
+    smtp_server.handler.refuse_recipients["gone@acme.test"] = "550 5.1.1 No such user"
+    mail = make_mail(app, smtp_server)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    mail.send(invoice.id, to=["buyer@acme.test", "gone@acme.test"], subject="Some", text="x", actor="admin")
+    assert mail.deliver_pending().sent == 1
+    (received,) = smtp_server.handler.received
+    assert received.rcpt_tos == ("buyer@acme.test",)
+    (sent,) = mail.emails(invoice.id)
+    assert sent.smtp_response.startswith("250 ")
+    assert sent.smtp_response.endswith("(refused: gone@acme.test: 550 5.1.1 No such user)")
+
+    mail.send(invoice.id, to="gone@acme.test", subject="None", text="x", actor="admin")
+    assert mail.deliver_pending().failed == 1
+    failed = mail.emails(invoice.id)[0]
+    assert failed.status == "failed"
+    assert failed.last_error == "Recipients refused: gone@acme.test: 550 5.1.1 No such user"
+    assert len(smtp_server.handler.received) == 1
+
+
 class Crash(BaseException):
     """The process dies (kill -9, power loss) right after the SMTP server said 250."""
 
 
-def crash_after_send(mail):
+def send_then_crash(mail) -> dt.datetime:
+    """Deliver, the process dying right after the server accepted; returns when that ran."""
     def mark_sent(*args, **kwargs):
         raise Crash()
     mail.deliverer._mark_sent = mark_sent
+    now = utcnow()
+    with pytest.raises(Crash):
+        mail.deliver_pending(now=now)
+    return now
 
 
 def test_crash_between_send_and_mark_never_sends_twice(app, smtp_server):
     mail = make_mail(app, smtp_server)
     invoice, _, view = queue_customer_email(app, mail)
-    crash_after_send(mail)
-    now = utcnow()
-    with pytest.raises(Crash):
-        mail.deliver_pending(now=now)
+    now = send_then_crash(mail)
     assert len(smtp_server.handler.received) == 1
     assert mail.emails(invoice.id)[0].status == "sending"
 
@@ -179,10 +201,7 @@ def test_interrupted_send_with_reconcile_or_resend_policy(app, smtp_server):
     asked = []
     mail = make_mail(app, smtp_server)
     first, _, first_view = queue_customer_email(app, mail)
-    crash_after_send(mail)
-    now = utcnow()
-    with pytest.raises(Crash):
-        mail.deliver_pending(now=now)
+    now = send_then_crash(mail)
 
     def server_has(message_id):
         asked.append(message_id)
@@ -196,9 +215,7 @@ def test_interrupted_send_with_reconcile_or_resend_policy(app, smtp_server):
 
     # Configured for at-least-once: an interrupted send is sent again (with the same Message-ID).
     second, _, second_view = queue_customer_email(app, mail)
-    now = utcnow()
-    with pytest.raises(Crash):
-        mail.deliver_pending(now=now)
+    now = send_then_crash(mail)
     resending = make_mail(app, smtp_server, expired_lease="resend")
     report = resending.deliver_pending(now=now + 6 * MINUTE)
     assert (report.requeued, report.sent) == (1, 1)
@@ -215,7 +232,7 @@ class SlowTransport:
     def send(self, message):
         threading.Event().wait(0.02)
         with self.lock:
-            self.sent.append(message.message_id)
+            self.sent.append(message["Message-ID"])
         return "250 OK"
 
     def close(self):

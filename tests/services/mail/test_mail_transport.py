@@ -24,8 +24,6 @@ def test_smtp_url_with_credentials_and_starttls():
     assert config == SmtpConfig(host="mail.example.com", port=2525, security="starttls",
                                 username="mailer@shop", password="p@ss:word", timeout=12.5)
     assert "p@ss" not in repr(config)
-    assert config.backend_options() == {"host": "mail.example.com", "port": 2525, "timeout": 12.5,
-                                        "tls": True, "user": "mailer@shop", "password": "p@ss:word"}
 
 
 @pytest.mark.parametrize("url, security, port", [

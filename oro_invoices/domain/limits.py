@@ -1,0 +1,39 @@
+"""What a stored value may be: 64-bit integers and text without NUL or lone surrogates.
+
+Every id in a route, a filter, a cursor or a payload is checked against these limits, so that
+nothing a user or a client sends can reach the database as a value it cannot hold.
+"""
+from __future__ import annotations
+
+import re
+
+#: The largest value of a 64-bit signed column (every id and every amount in minor units).
+MAX_INT64 = 2**63 - 1
+MIN_INT64 = -(2**63)
+
+#: Characters no database text column can hold: NUL and unpaired UTF-16 surrogates.
+UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
+
+_ID_SYNTAX = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+
+def is_int64(value: object) -> bool:
+    """Whether ``value`` is an ``int`` (not a bool) that fits a 64-bit signed column."""
+    return isinstance(value, int) and not isinstance(value, bool) and MIN_INT64 <= value <= MAX_INT64
+
+
+def is_storable_text(value: str) -> bool:
+    """Whether ``value`` has no character a database text column refuses."""
+    return UNSTORABLE_CHARS.search(value) is None
+
+
+def parse_id(raw: object) -> int | None:
+    """The positive 64-bit id written in ``raw`` (ASCII digits only), or None when it is not one."""
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw if 0 < raw <= MAX_INT64 else None
+    if not isinstance(raw, str) or not _ID_SYNTAX.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if 0 < value <= MAX_INT64 else None

@@ -1,0 +1,205 @@
+"""What every service shares: the database and collaborators, settings, hooks, the unit of work.
+
+One ``ServiceContext`` is built per ``InvoiceService`` and handed to each of the
+composed services (``Reads``, ``Notes``, ``Documents``, ``Payments``, ``Lifecycle``).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from pluggy import PluginManager
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from oro_invoices.adapters.base import HostAdapter
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.documents.storage import Storage
+from oro_invoices.domain.errors import NotFound, UsageError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.integration.config import Settings, load_schema
+from oro_invoices.integration.plugins import notify
+from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.error_translation import translate_db_errors
+from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
+
+#: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
+EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
+                         "invoice_paid", "invoice_payment_status_changed"})
+
+PaymentUrl = Callable[[InvoiceDocument], str | None]
+Clock = Callable[[], dt.datetime]
+
+
+class SettingsSource(Protocol):
+    """Where setting values come from: ``Settings``, or ``SchemaDefaults`` when none are configured."""
+
+    def value(self, key: str, ctx: ScopeContext = ...) -> Any:
+        """The effective value of ``key`` for the scope ``ctx``."""
+
+
+class SchemaDefaults:
+    """The settings when none are configured: each value is its default in ``config_schema.yaml``."""
+
+    def value(self, key: str, ctx: ScopeContext | None = None) -> Any:
+        """The schema default of ``key``; an unknown key raises ``ConfigurationError``."""
+        return load_schema()[key].default
+
+
+class Renderer(Protocol):
+    """Renders an invoice to PDF bytes (``oro_invoices.documents.render.PdfRenderer``)."""
+
+    def render(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
+               extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The invoice as PDF bytes."""
+
+
+@runtime_checkable
+class RendererVariants(Protocol):
+    """A renderer that can make variants of itself for another page size, locale or templates."""
+
+    def variant(self, *, page_size: str | None = None, locale: str | None = None,
+                extra_template_dirs: Sequence[str] = ()) -> Renderer:
+        """A renderer like this one with the given page size, locale and extra template dirs."""
+
+
+@dataclass
+class Batch:
+    """Writes grouped by ``InvoiceService.atomic()``: one transaction, events after the commit."""
+
+    session: Session
+    events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    posted: list[int] = field(default_factory=list)
+    callbacks: list[Callable[[], None]] = field(default_factory=list)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the batch has committed (before PDFs are generated)."""
+        self.callbacks.append(callback)
+
+
+_current_batch: ContextVar[Batch | None] = ContextVar("oro_invoices_batch", default=None)
+
+
+def current_batch() -> Batch | None:
+    """The batch the calling code runs in, or None outside ``atomic()``."""
+    return _current_batch.get()
+
+
+class ServiceContext:
+    """The database, collaborators and shared helpers of the composed services.
+
+    :param db: the database.
+    :param plugins: a pluggy plugin manager, or None (no hooks are called).
+    :param settings: resolves configuration values; None uses the schema defaults.
+    :param storage: where PDFs are stored, or None.
+    :param renderer: renders PDFs, or None.
+    :param payment_url: builds the guest payment link of an invoice; None gives none.
+    :param host: the host adapter, used to check customers and fill in names; or None.
+    :param clock: returns the current UTC time.
+    """
+
+    def __init__(self, db: Database, *, plugins: PluginManager | None = None,
+                 settings: Settings | None = None, storage: Storage | None = None,
+                 renderer: Renderer | None = None, payment_url: PaymentUrl | None = None,
+                 host: HostAdapter | None = None, clock: Clock = utcnow):
+        self.db = db
+        self.plugins = plugins
+        self.settings = settings
+        self.storage = storage
+        self.renderer = renderer
+        self.payment_url: PaymentUrl = payment_url or _no_payment_url
+        self.host = host
+        self.clock = clock
+        self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
+
+    # ---- configuration and hooks ------------------------------------------------------
+
+    def setting(self, key: str, *, organization_id: int | None = None, website_id: int | None = None,
+                customer_id: int | None = None) -> Any:
+        """The effective value of a setting for the given scope."""
+        scope = ScopeContext(organization_id=organization_id, website_id=website_id, customer_id=customer_id)
+        return self._values.value(key, scope)
+
+    def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument) -> Any:
+        """The effective value of a setting for the invoice's organization and website."""
+        return self.setting(key, organization_id=invoice.organization_id, website_id=invoice.website_id)
+
+    def hook(self, name: str, **kwargs: Any) -> Any:
+        """Call a hook. Events are announced after the commit (of the batch, inside ``atomic()``)."""
+        if self.plugins is None:
+            return None
+        if name in EVENT_HOOKS:
+            batch = current_batch()
+            if batch is not None:
+                batch.events.append((name, kwargs))
+            else:
+                notify(self.plugins, name, **kwargs)
+            return None
+        return getattr(self.plugins.hook, name)(**kwargs)
+
+    # ---- the unit of work ---------------------------------------------------------------
+
+    def write(self) -> contextlib.AbstractContextManager[Session]:
+        """A write transaction, or a savepoint of the batch's transaction inside ``atomic()``."""
+        batch = current_batch()
+        return self.db.transaction() if batch is None else _savepoint(batch.session)
+
+    def translate_errors(self) -> contextlib.AbstractContextManager[None]:
+        """Turn the database's refusals into the add-on's errors."""
+        return translate_db_errors()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[Batch]:
+        """One transaction for several writes; events and on-commit callbacks run after the commit."""
+        if current_batch() is not None:
+            raise UsageError("InvoiceService.atomic() cannot be nested.")
+        with self.db.transaction() as session:
+            batch = Batch(session=session)
+            token = _current_batch.set(batch)
+            try:
+                yield batch
+            finally:
+                _current_batch.reset(token)
+        for name, kwargs in batch.events:
+            self.hook(name, **kwargs)
+        for callback in batch.callbacks:
+            callback()
+
+    # ---- loading ------------------------------------------------------------------------
+
+    def load(self, session: Session, invoice_id: int, *, lock: bool = False) -> Invoice:
+        """The invoice row with its lines (row-locked with ``lock``); ``NotFound`` if there is none."""
+        stmt = select(Invoice).where(Invoice.id == invoice_id).options(selectinload(Invoice.lines))
+        if lock:
+            stmt = stmt.with_for_update(of=Invoice)
+        invoice = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+        if invoice is None:
+            raise NotFound(f"Invoice {invoice_id} does not exist.")
+        return invoice
+
+    def payment_state(self, session: Session, invoice_id: int, *, lock: bool = False) -> PaymentState:
+        """The invoice's payment state row (row-locked with ``lock``)."""
+        state = session.get(PaymentState, invoice_id, with_for_update=lock or None, populate_existing=True)
+        if state is None:  # deleted by another transaction meanwhile
+            raise NotFound(f"Invoice {invoice_id} does not exist.")
+        return state
+
+    def document(self, session: Session, invoice: Invoice) -> InvoiceDocument:
+        """The invoice value with its current payment state and PDF record."""
+        pdf = session.get(InvoiceDocumentRow, invoice.id)
+        return views.document(invoice, self.payment_state(session, invoice.id), pdf)
+
+
+def _no_payment_url(invoice: InvoiceDocument) -> str | None:
+    return None
+
+
+@contextlib.contextmanager
+def _savepoint(session: Session) -> Iterator[Session]:
+    with session.begin_nested():
+        yield session

@@ -1,0 +1,255 @@
+"""An invoice's life: create a draft, change it, post it (number, chain link, PDF), delete a draft.
+
+Every write runs in one transaction: bad input raises ``ValidationError`` before
+anything is written, and a failure rolls everything back. ``atomic()`` groups
+several writes into one transaction.
+"""
+from __future__ import annotations
+
+import contextlib
+import secrets
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument, LineInput, SellerInfo, compute_lines
+from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.persistence import activity, chain, numbering
+from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.models import (
+    Invoice,
+    InvoiceDocumentRow,
+    InvoiceLineRow,
+    PaymentState,
+)
+from oro_invoices.services.context import Batch, ServiceContext
+from oro_invoices.services.documents import Documents
+from oro_invoices.services.payments import Payments, StatusChange
+from oro_invoices.services.reads import Reads
+from oro_invoices.services.schemas import load_input
+
+#: The fields of the issued document: frozen once the invoice is posted.
+DOCUMENT_FIELDS = frozenset({
+    "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
+    "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
+    "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
+})
+PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email")
+SELLER_KEYS = tuple(SellerInfo.__dataclass_fields__)
+
+
+class Lifecycle:
+    """``create``, ``update``, ``post``, ``delete`` and ``atomic``."""
+
+    def __init__(self, ctx: ServiceContext, reads: Reads, documents: Documents, payments: Payments):
+        self.ctx = ctx
+        self.reads = reads
+        self.documents = documents
+        self.payments = payments
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[Batch]:
+        """Run several writes as one transaction: all of them or none.
+
+        Inside, each operation runs in a savepoint of the one transaction. Lifecycle
+        hooks fire, on-commit callbacks run and then posted invoices get their PDFs,
+        all only after the commit.
+        """
+        with self.ctx.batch() as batch:
+            yield batch
+        for invoice_id in batch.posted:
+            self.documents.after_posting(self.reads.get(invoice_id))
+
+    def create(self, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
+        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload."""
+        data = load_input(payload)
+        data.update(self._check_parties(data))
+        lines = data.pop("lines")
+        want_status = data.pop("status", "draft")
+        forced = data.pop("payment_status", None)
+        now = self.ctx.clock()
+        inv = Invoice(status="draft", payment_token=secrets.token_urlsafe(24), created_by=actor,
+                      created_at=now, updated_at=now)
+        for key, value in data.items():
+            setattr(inv, key, value)
+        self._apply_lines(inv, lines, data["currency"])
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            s.add(inv)
+            s.flush()
+            s.add(PaymentState(invoice_id=inv.id, payment_status=(forced or "pending"),
+                               forced=forced is not None, updated_at=now))
+            activity.record(s, inv.id, "created", actor,
+                            f"Created with {len(lines)} line(s), total "
+                            f"{from_minor(inv.total_amount, inv.currency)} {inv.currency}",
+                            {"external_id": inv.external_id})
+            if want_status == "posted":
+                self._post_locked(s, inv, actor)
+            s.flush()
+            doc = self.ctx.document(s, inv)
+        self.ctx.hook("invoice_created", invoice=doc, actor=actor)
+        if doc.is_posted:
+            self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
+            doc = self.documents.after_posting(doc)
+        return doc
+
+    def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
+        """Change a draft. On a posted invoice only ``payment_status`` may be given."""
+        data = load_input(payload, partial=True)
+        if "status" in data:
+            raise ValidationError([("status", "Use post() (POST /invoices/{id}/post) to post an invoice.")])
+        force_status = "payment_status" in data
+        forced = data.pop("payment_status", None)
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            inv = self.ctx.load(s, invoice_id, lock=True)
+            doc_fields = sorted(set(data) & DOCUMENT_FIELDS)
+            if inv.status == "posted" and doc_fields:
+                raise InvoiceIsPosted(
+                    f"Invoice {inv.invoice_number} is posted and can no longer be modified "
+                    f"(tried to change: {', '.join(doc_fields)}). Only its payment status, "
+                    "payments and notes may change.")
+            if doc_fields:
+                self._change_document(s, inv, data, doc_fields, actor)
+            status_change: StatusChange = None
+            if force_status:
+                status_change = self.payments.force_status(s, inv, forced, actor)
+            s.flush()
+            doc = self.ctx.document(s, inv)
+        if doc_fields:
+            self.ctx.hook("invoice_updated", invoice=doc, actor=actor)
+        self.payments.status_hooks(doc, status_change, actor)
+        return doc
+
+    def delete(self, invoice_id: int, *, actor: str = "system") -> None:
+        """Delete a draft. A posted invoice is a document issued to the customer: refused."""
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            inv = self.ctx.load(s, invoice_id, lock=True)
+            if inv.status == "posted":
+                raise InvoiceIsPosted(
+                    f"Invoice {inv.invoice_number} is posted and cannot be deleted: it has been "
+                    "issued and is kept as a legal record. Record a refund or issue a credit instead.")
+            doc = self.ctx.document(s, inv)
+            activity.record(s, inv.id, "deleted", actor, f"Deleted draft {doc.display_number}",
+                            {"external_id": inv.external_id, "total_amount": str(doc.total_amount)})
+            s.delete(inv)
+        self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
+
+    def post(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
+        """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
+
+        Idempotent: posting a posted invoice returns it unchanged.
+        """
+        with self.ctx.translate_errors():
+            with self.ctx.write() as s:
+                inv = self.ctx.load(s, invoice_id, lock=True)
+                state = self.ctx.payment_state(s, inv.id)
+                was_posted = inv.status == "posted"
+                if not was_posted:
+                    self._post_locked(s, inv, actor)
+            pdf = None
+            if was_posted:
+                with self.ctx.db.session() as s:
+                    pdf = s.get(InvoiceDocumentRow, inv.id)
+            doc = views.document(inv, state, pdf)
+        if not was_posted:
+            self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
+        return self.documents.after_posting(doc)
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _change_document(self, s: Session, inv: Invoice, data: dict[str, Any], doc_fields: list[str],
+                         actor: str) -> None:
+        """Apply the document fields of an update to the draft ``inv``."""
+        merged_parties = {k: data.get(k, getattr(inv, k)) for k in PARTY_FIELDS}
+        data.update(self._check_parties(merged_parties))
+        inv_date = data.get("invoice_date", inv.invoice_date)
+        due = data.get("due_date", inv.due_date)
+        if due is not None and due < inv_date:
+            raise ValidationError([("due_date", "Must not be before the invoice date.")])
+        currency = data.get("currency", inv.currency)
+        for key, value in data.items():
+            if key != "lines":
+                setattr(inv, key, value)
+        if "lines" in data or "currency" in data:
+            lines = data.get("lines") or [
+                dict(description=line.description, sku=line.sku, unit=line.unit, quantity=line.quantity,
+                     unit_price=line.unit_price, tax_rate=line.tax_rate) for line in inv.lines]
+            inv.lines.clear()
+            s.flush()
+            self._apply_lines(inv, lines, currency)
+        inv.updated_at = self.ctx.clock()
+        activity.record(s, inv.id, "updated", actor, f"Changed {', '.join(doc_fields)}",
+                        {"fields": doc_fields})
+
+    def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
+        computed, totals = compute_lines((LineInput(**line) for line in lines), currency)
+        if totals.total_amount < 0:
+            raise ValidationError([("lines", "The invoice total must not be negative.")])
+        inv.lines = [InvoiceLineRow(
+            position=line.position, description=line.description, sku=line.sku, unit=line.unit,
+            quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+            row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
+        ) for line in computed]
+        inv.subtotal = to_minor(totals.subtotal, currency)
+        inv.tax_amount = to_minor(totals.tax_amount, currency)
+        inv.total_amount = to_minor(totals.total_amount, currency)
+
+    def _check_parties(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """Check the customer user belongs to the customer; fill names from the host."""
+        filled: dict[str, Any] = {}
+        if self.ctx.host is None:
+            return filled
+        customers = self.ctx.host.customers
+        cid, uid = data.get("customer_id"), data.get("customer_user_id")
+        if cid is not None:
+            customer = customers.get_customer(cid)
+            if customer is None:
+                raise ValidationError([("customer_id", f"Customer {cid} does not exist.")])
+            if not data.get("customer_name"):
+                filled["customer_name"] = customer.name
+        if uid is not None:
+            user = customers.get_customer_user(uid)
+            if user is None:
+                raise ValidationError([("customer_user_id", f"Customer user {uid} does not exist.")])
+            if cid is not None and user.customer_id != cid:
+                raise ValidationError([("customer_user_id",
+                                        f"Customer user {uid} does not belong to customer {cid}.")])
+            if not data.get("customer_user_email"):
+                filled["customer_user_email"] = user.email
+        return filled
+
+    def _seller(self, inv: Invoice) -> dict[str, str]:
+        values = {k: self.ctx.invoice_setting(f"oro_invoices.seller.{k}", inv) or "" for k in SELLER_KEYS}
+        return SellerInfo.from_mapping(values).as_dict()
+
+    def _post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
+        """Post ``inv`` (row-locked by the caller). The counter row is locked last and briefly."""
+        if not inv.lines:
+            raise ValidationError([("lines", "An invoice without lines cannot be posted.")])
+        now = self.ctx.clock()
+        period = numbering.period_of(now)
+        needs_number = inv.invoice_number is None
+        if needs_number:
+            prefix = self.ctx.invoice_setting("oro_invoices.number_prefix", inv) or ""
+            draft_doc = self.ctx.document(s, inv)
+        if not inv.seller:
+            inv.seller = self._seller(inv)
+        seq = numbering.lock_sequence(s, inv.organization_id, period)
+        if needs_number:
+            seq.last_number += 1
+            number = self.ctx.hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
+                                   sequence=seq.last_number)
+            inv.invoice_number = number or numbering.format_default(prefix, now, seq.last_number)
+        inv.status = "posted"
+        inv.posted_at = now
+        inv.updated_at = now
+        seq.chain_length += 1
+        inv.chain_key = chain.chain_key(inv.organization_id, period)
+        inv.chain_seq = seq.chain_length
+        inv.prev_hash = seq.head_hash or chain.GENESIS
+        inv.content_hash = chain.link_hash(inv, inv.prev_hash)
+        seq.head_hash = inv.content_hash
+        activity.record(s, inv.id, "posted", actor, f"Posted as {inv.invoice_number}",
+                        {"invoice_number": inv.invoice_number})
+        s.flush()

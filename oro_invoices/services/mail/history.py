@@ -1,0 +1,22 @@
+"""The invoice activity entry of an email: the one shape every queued, sent or failed message records."""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from oro_invoices.persistence import activity
+from oro_invoices.persistence.outbox import OutboxView
+
+KIND = "email"
+
+
+def record(session: Session, email: OutboxView, actor: str, event: str, **extra: Any) -> None:
+    """Add ``Email to <recipients> <event>`` to the invoice's activity, in the caller's transaction.
+
+    The entry's data names the message (``email_id``, ``message_id``), its ``to``,
+    ``subject`` and ``status``, plus ``extra`` (the error, the SMTP reply …).
+    """
+    activity.record(session, email.invoice_id, KIND, actor, f"Email to {', '.join(email.to)} {event}",
+                    {"email_id": email.id, "message_id": email.message_id, "to": list(email.to),
+                     "subject": email.subject, "status": email.status, **extra})

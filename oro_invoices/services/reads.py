@@ -1,0 +1,80 @@
+"""Reading invoices: one invoice, a reference lookup, a page of summaries, activity, transactions."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from oro_invoices.domain.errors import Conflict, NotFound, UsageError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.models import Activity, Invoice, PaymentTransaction
+from oro_invoices.persistence.queries import InvoiceFilter, Page, list_rows
+from oro_invoices.services.context import ServiceContext
+
+
+class Reads:
+    """Read-only queries; each runs in its own read session."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    def get(self, invoice_id: int) -> InvoiceDocument:
+        """The invoice with its lines, totals, payment state and PDF record."""
+        with self.ctx.db.session() as s:
+            return self.ctx.document(s, self.ctx.load(s, invoice_id))
+
+    def find_id(self, *, external_id: str | None = None, invoice_number: str | None = None,
+                payment_token: str | None = None, organization_id: int | None = None) -> int:
+        """The id of the invoice with this external id, number or payment token.
+
+        Numbers and external ids are unique within an organization: give ``organization_id``
+        when several organizations share the database.
+        """
+        stmt = select(Invoice.id).limit(2)
+        if organization_id is not None:
+            stmt = stmt.where(Invoice.organization_id == organization_id)
+        if external_id is not None:
+            stmt = stmt.where(Invoice.external_id == external_id)
+        elif invoice_number is not None:
+            stmt = stmt.where(Invoice.invoice_number == invoice_number)
+        elif payment_token is not None:
+            stmt = stmt.where(Invoice.payment_token == payment_token)
+        else:
+            raise UsageError("find_id() needs external_id, invoice_number or payment_token.")
+        with self.ctx.db.session() as s:
+            found = s.execute(stmt).scalars().all()
+        if not found:
+            raise NotFound("No invoice matches that reference.")
+        if len(found) > 1:
+            raise Conflict("Several organizations have an invoice with that reference; give organization_id.")
+        return found[0]
+
+    def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                      sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
+                      with_total: bool = False) -> Page[views.InvoiceSummary]:
+        """One page of invoice summaries; pass ``next_cursor`` back for the next page."""
+        if filters is None:
+            filters = InvoiceFilter()
+        elif isinstance(filters, Mapping):
+            filters = InvoiceFilter(**filters)
+        with self.ctx.db.session() as s:
+            rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
+                                                 with_total=with_total)
+            items = [views.summary(inv, state) for inv, state in rows]
+        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
+
+    def activities(self, invoice_id: int) -> list[views.ActivityView]:
+        """The invoice's activity, newest first."""
+        with self.ctx.db.session() as s:
+            rows = s.execute(select(Activity).where(Activity.invoice_id == invoice_id)
+                             .order_by(Activity.id.desc())).scalars()
+            return [views.activity(r) for r in rows]
+
+    def transactions(self, invoice_id: int) -> list[views.TransactionView]:
+        """The invoice's payment transactions, oldest first."""
+        with self.ctx.db.session() as s:
+            rows = s.execute(select(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id)
+                             .order_by(PaymentTransaction.id)).scalars()
+            return [views.transaction(r) for r in rows]

@@ -1,0 +1,110 @@
+"""The web layer's own errors, and the one place where an error becomes an HTTP status.
+
+The add-on's errors carry no transport detail: ``status_for`` maps each class to
+its status (a subclass inherits its nearest ancestor's), ``headers_for`` adds the
+headers some statuses need.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from oro_invoices.domain import errors
+from oro_invoices.services.mail.render import EmailTemplateError
+
+#: The realm the JSON API names in ``WWW-Authenticate``.
+API_REALM = "oro-invoices"
+
+
+class LoginRequired(errors.InvoiceError):
+    """Nobody (of the right kind) is logged in."""
+
+    default_message = "Please log in to continue."
+
+
+class CsrfRejected(errors.InvoiceError):
+    """A form came without this session's CSRF token (expired, or from another site)."""
+
+    default_message = ("The form has expired or did not come from this site. "
+                       "Reload the page and try again.")
+
+
+class RequestError(errors.InvoiceError):
+    """The HTTP exchange itself is wrong (bad body, no token, wrong method); ``field`` names the part."""
+
+    default_message = "The request is not acceptable."
+
+    def __init__(self, message: str | None = None, *, field: str = ""):
+        super().__init__(message)
+        self.field = field
+
+
+class BadRequest(RequestError):
+    """The body or a header cannot be used (not JSON, wrong content type, nested too deeply)."""
+
+    default_message = "The request body cannot be read."
+
+
+class PayloadTooLarge(RequestError):
+    """The body is larger than the API accepts."""
+
+    default_message = "The request body is too large."
+
+
+class AuthenticationRequired(RequestError):
+    """No bearer token was sent, or it is unknown (``invalid_token``)."""
+
+    default_message = "Authenticate with the header 'Authorization: Bearer <token>'."
+
+    def __init__(self, message: str | None = None, *, invalid_token: bool = False):
+        super().__init__(message)
+        self.invalid_token = invalid_token
+
+
+class MethodNotAllowed(RequestError):
+    """The path exists but not for this method; ``allowed`` lists the methods it has."""
+
+    default_message = "This method is not allowed here."
+
+    def __init__(self, message: str | None = None, *, allowed: Iterable[str] = ()):
+        super().__init__(message)
+        self.allowed = tuple(allowed)
+
+
+#: Status by error class; the first class found along an error's MRO wins.
+STATUSES: dict[type[BaseException], int] = {
+    errors.ValidationError: 422,
+    errors.NotFound: 404,
+    errors.FeatureDisabled: 404,
+    errors.Conflict: 409,
+    errors.PermissionDenied: 403,
+    errors.StorageError: 500,
+    errors.UsageError: 500,
+    errors.ConfigurationError: 400,
+    EmailTemplateError: 422,
+    LoginRequired: 401,
+    CsrfRejected: 400,
+    BadRequest: 400,
+    PayloadTooLarge: 413,
+    AuthenticationRequired: 401,
+    MethodNotAllowed: 405,
+    errors.InvoiceError: 400,
+}
+UNEXPECTED = 500
+
+
+def status_for(exc: BaseException) -> int:
+    """The HTTP status for ``exc``: by its class, 500 for anything not the add-on's."""
+    for cls in type(exc).__mro__:
+        if cls in STATUSES:
+            return STATUSES[cls]
+    return UNEXPECTED
+
+
+def headers_for(exc: BaseException) -> dict[str, str]:
+    """The headers a response for ``exc`` must carry (``WWW-Authenticate``, ``Allow``)."""
+    if isinstance(exc, AuthenticationRequired):
+        challenge = f'Bearer realm="{API_REALM}"'
+        return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
+    if isinstance(exc, MethodNotAllowed):
+        return {"Allow": ", ".join(exc.allowed)}
+    return {}
