@@ -1,4 +1,4 @@
-"""The ``oro-invoices`` command: migrate, verify, import, deliver-mail, demo.
+"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, deliver-mail, deliver-events, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -15,9 +15,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import InvoiceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -49,16 +50,52 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _expects_pdf(addon: Addon) -> Callable[[int, int | None], bool]:
+    """Whether PDF generation at posting is on for an organization and website (the settings)."""
+    def expects(organization_id: int, website_id: int | None) -> bool:
+        return bool(addon.invoices.setting("oro_invoices.generate_pdf_on_post",
+                                           organization_id=organization_id, website_id=website_id))
+    return expects
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from oro_invoices.services.verification import verify
-    with _addon(args, storage_url=args.storage, pdf=False) as addon:
-        report = verify(addon.db, addon.storage)
+    with _addon(args, host_object=args.host_object, storage_url=args.storage, pdf=False,
+                host=_host_name(args)) as addon:
+        report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon))
+    for note in report.notes:
+        print(f"NOTE {note}")
     for problem in report.problems:
         print(f"FAIL {problem}")
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     pdfs = f", {report.checked_pdfs} PDF(s)" if addon.storage is not None else ""
     print(f"{status}: checked {report.checked_invoices} posted invoice(s){pdfs}")
     return 0 if report.ok else 1
+
+
+def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
+    from oro_invoices.services.verification import STRAY_AFTER, posted_without_pdf
+    with _addon(args, host_object=args.host_object, storage_url=args.storage,
+                host=_host_name(args)) as addon:
+        if addon.storage is None or addon.renderer is None:
+            print("error: complete-pdfs needs --storage and the pdf extra "
+                  "(pip install 'oro-invoices[pdf]')", file=sys.stderr)
+            return 2
+        failed = 0
+        for invoice_id in posted_without_pdf(addon.db, _expects_pdf(addon)):
+            try:
+                doc = addon.invoices.ensure_pdf(invoice_id, actor=args.actor)
+            except InvoiceError as exc:
+                failed += 1
+                print(f"FAIL invoice id {invoice_id}: {exc.message}")
+                continue
+            if doc.pdf is not None:
+                print(f"made the PDF of invoice {doc.display_number} (id {doc.id}): {doc.pdf.sha256}")
+        removed = 0
+        if isinstance(addon.storage, LocalStorage):
+            removed = addon.storage.remove_stale_temp_files(older_than=STRAY_AFTER)
+    print(f"{removed} stray temporary file(s) removed" + (f"; {failed} PDF(s) could not be made" if failed else ""))
+    return 1 if failed else 0
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
@@ -94,6 +131,40 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
             time.sleep(args.every)
 
 
+def _cmd_deliver_events(args: argparse.Namespace) -> int:
+    import time
+
+    from oro_invoices.domain.errors import ConfigurationError
+    with _addon(args, host_object=args.host_object, host=_host_name(args), pdf=False,
+                webhook_timeout=args.timeout) as addon:
+        if addon.host is None:
+            raise ConfigurationError(
+                "deliver-events needs the host whose settings list the webhook endpoints and "
+                f"their secrets: give --host NAME or set ${HOST_ENV}.")
+        while True:
+            report = addon.events.deliver_pending(limit=args.limit)
+            if report.claimed or not args.every:
+                print(report.summary(), flush=True)
+            if not args.every:
+                return 1 if report.failed else 0
+            time.sleep(args.every)
+
+
+def _number(kind: type[int] | type[float], *, minimum: float, inclusive: bool) -> Any:
+    """An argparse type: a number of ``kind`` at least (or above) ``minimum``."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a {'whole ' if kind is int else ''}"
+                                             "number") from None
+        if value < minimum or (not inclusive and value == minimum):
+            raise argparse.ArgumentTypeError(
+                f"{text} is too small: must be {'at least' if inclusive else 'more than'} {minimum:g}")
+        return value
+    return parse
+
+
 def _installed(module: str) -> bool:
     import importlib.util
     try:
@@ -112,6 +183,12 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _host_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
+                        help=f"host adapter (an oro_invoices.hosts entry point) {what}; default: "
+                             f"${HOST_ENV}, else '{NO_HOST}' (settings at their defaults)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="oro-invoices", description="Invoice management add-on.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -121,10 +198,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--revision", default="head", help="target revision (default: newest)")
     p.set_defaults(func=_cmd_migrate)
 
-    p = sub.add_parser("verify", help="check the posted invoices' hash chain and stored PDFs")
+    p = sub.add_parser("verify", help="check the posted invoices' hash chain, numbers and stored PDFs")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--storage", help="PDF storage URL, e.g. file:///var/lib/oro-invoices/pdf")
+    p.add_argument("--storage", help="PDF storage URL, e.g. file:///var/lib/oro-invoices/pdf; "
+                                     "with it the stored PDFs are checked too")
+    _host_argument(p, "whose settings say where PDF generation is on")
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("complete-pdfs", help="make the missing PDFs of posted invoices (PDF generation on) "
+                                             "and remove stray temporary files from storage")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--storage", required=True, help="PDF storage URL")
+    _host_argument(p, "whose settings apply (generation, locale, page size, seller)")
+    p.add_argument("--actor", default="complete-pdfs", help="name recorded in the invoices' activity")
+    p.set_defaults(func=_cmd_complete_pdfs)
 
     p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files (all or nothing)")
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv)")
@@ -150,12 +237,46 @@ def build_parser() -> argparse.ArgumentParser:
                    help="keep running, delivering every N seconds (default: one run)")
     p.set_defaults(func=_cmd_deliver_mail)
 
+    p = sub.add_parser("deliver-events",
+                       help="send due outgoing events to the webhook endpoints (signed, with retries)")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
+                   help="host adapter (an oro_invoices.hosts entry point) whose settings list the "
+                        f"endpoints and their secrets; default: ${HOST_ENV}")
+    p.add_argument("--limit", type=_number(int, minimum=1, inclusive=True), default=100,
+                   help="events per run (default: 100)")
+    p.add_argument("--every", type=_number(float, minimum=0, inclusive=True), default=0,
+                   help="keep running, delivering every N seconds (default: one run)")
+    p.add_argument("--timeout", type=_number(float, minimum=0, inclusive=False), default=10.0,
+                   help="seconds to wait for an endpoint, to connect and for each read (default: 10)")
+    p.set_defaults(func=_cmd_deliver_events)
+
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8765)
     p.add_argument("--data-dir", default="./oro-invoices-demo")
     p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
+    p.add_argument("--secure-cookies", action="store_true",
+                   help="send the session cookie over HTTPS only (behind an HTTPS proxy)")
+    p.add_argument("--hosted-page-url", default=None, metavar="URL",
+                   help="take payments through OroPay's hosted payment page at URL (or a stand-in); "
+                        "demo.json lists its response URL and shared secret under hosted_page")
+    p.add_argument("--hosted-page-api-url", default=None, metavar="URL",
+                   help="the hosted page's XML API for refunds (default: /epage-remote.cgi next to it)")
+    p.add_argument("--stripe-api-base", default=None, metavar="URL",
+                   help="take payments with Stripe through the Stripe API at URL (https://api.stripe.com, "
+                        "or a local stand-in); demo.json lists the webhook URL and secret under stripe")
+    p.add_argument("--stripe-js-url", default=None, metavar="URL",
+                   help="where the browser loads Stripe.js (default: Stripe's own for Stripe's API, "
+                        "else URL/js.stripe.com/v3/ of the --stripe-api-base)")
+    p.add_argument("--stripe-secret-key", default=None, metavar="KEY",
+                   help="Stripe secret key (default: sk_test_oro_invoices_demo, which local stand-ins accept)")
+    p.add_argument("--stripe-publishable-key", default=None, metavar="KEY",
+                   help="Stripe publishable key (default: pk_test_oro_invoices_demo)")
+    p.add_argument("--stripe-webhook-secret", default=None, metavar="SECRET",
+                   help="the signing secret of the webhook endpoint registered at Stripe "
+                        "(default: whsec_oro_invoices_demo)")
     p.set_defaults(func=_cmd_demo)
     return parser
 

@@ -10,6 +10,7 @@
         migrate=True))
     addon.invoices.post(invoice_id, actor="admin")
     addon.mail.deliver_pending()
+    addon.events.deliver_pending()      # webhooks: docs/events.md
     addon.close()
 
 Every entry point builds the add-on here: the Flask adapter (``OroInvoices.init_app``), each
@@ -24,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -33,16 +34,19 @@ import pluggy
 
 from oro_invoices.adapters import load_host
 from oro_invoices.adapters.base import HostAdapter
-from oro_invoices.adapters.config_store import SettingsGroup, StoredSetting
+from oro_invoices.adapters.config_store import ScopeContext, SettingsGroup, StoredSetting
 from oro_invoices.documents.storage import Storage, storage_from_url
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.integration.config import Settings
+from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.persistence.models import utcnow
+from oro_invoices.services.event_delivery import DEFAULT_TIMEOUT, EventDelivery
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
@@ -83,6 +87,8 @@ class AddonConfig:
         (an error without the extra), False never.
     :param pdf_template_dirs: directories searched before the package's PDF templates.
     :param clock: returns the current UTC time (tests use it to cross months).
+    :param webhook_timeout: seconds ``Addon.events`` waits for a webhook endpoint (to connect,
+        and for each read).
     """
 
     database_url: str
@@ -99,6 +105,7 @@ class AddonConfig:
     pdf: bool | None = None
     pdf_template_dirs: tuple[str, ...] = ()
     clock: Callable[[], dt.datetime] | None = None
+    webhook_timeout: float = DEFAULT_TIMEOUT
 
 
 @dataclass
@@ -113,6 +120,7 @@ class Addon:
     renderer: PdfRenderer | None
     invoices: InvoiceService
     mail: MailService
+    events: EventDelivery
     host: HostAdapter | None
     payment_link: PaymentLink | None
     owns_host: bool = False
@@ -174,18 +182,19 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
         db = Database(config.database_url)
         if config.migrate:
             upgrade(db)
-        settings = build_settings(host)
         if plugins is None:
             plugins = get_plugin_manager(config.load_entrypoints, plugins=config.plugins,
                                          blocked=config.blocked_plugins)
+        settings = build_settings(host, payment_methods=PaymentMethods.from_plugins(plugins).names())
         storage = storage_from_url(config.storage_url) if config.storage_url else None
         renderer = build_renderer(settings, enabled=config.pdf, template_dirs=config.pdf_template_dirs)
-        payment_link = payment_link_builder(host)
+        payment_link = payment_link_builder(host, settings)
         invoices = InvoiceService(db, plugins=plugins, settings=settings, storage=storage,
                                   renderer=renderer, payment_url=payment_link, host=host,
                                   clock=config.clock or utcnow)
         mail = build_mail(invoices, settings=settings, host=host, plugins=plugins, smtp=config.smtp,
                           sender=config.mail_sender, sender_name=config.mail_sender_name)
+        events = EventDelivery(invoices.context, timeout=config.webhook_timeout)
     except BaseException:
         if db is not None:
             db.dispose()
@@ -193,7 +202,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
             _close_host(host)
         raise
     return Addon(config=config, db=db, settings=settings, plugins=plugins, storage=storage,
-                 renderer=renderer, invoices=invoices, mail=mail, host=host,
+                 renderer=renderer, invoices=invoices, mail=mail, events=events, host=host,
                  payment_link=payment_link, owns_host=owns_host)
 
 
@@ -206,10 +215,14 @@ def resolve_host(config: AddonConfig) -> tuple[HostAdapter | None, bool]:
     return config.host, False
 
 
-def build_settings(host: HostAdapter | None) -> Settings:
-    """Settings over the host's config store (schema defaults only when there is no host)."""
+def build_settings(host: HostAdapter | None, *,
+                   payment_methods: Sequence[str] | None = None) -> Settings:
+    """Settings over the host's config store (schema defaults only when there is no host).
+
+    :param payment_methods: the registered payment methods (the Payment Method choices).
+    """
     store = host.config if host is not None else DefaultsOnlyConfigStore()
-    return Settings(store)
+    return Settings(store, payment_methods=payment_methods)
 
 
 def build_renderer(settings: Settings, *, enabled: bool | None = None,
@@ -235,25 +248,49 @@ def build_renderer(settings: Settings, *, enabled: bool | None = None,
 def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapter | None = None,
                plugins: pluggy.PluginManager | None = None, smtp: str | SmtpConfig | None = None,
                sender: str | None = None, sender_name: str | None = None) -> MailService:
-    """The mail service over the invoices' database: the host's templates, the sender settings."""
+    """The mail service over the invoices' database: the host's templates, the sender settings.
+
+    Without a fixed ``sender`` each invoice's email is sent from the ``oro_invoices.mail.sender``
+    and ``oro_invoices.mail.sender_name`` of its website, else organization, else global scope.
+    """
+    def sender_for(invoice: InvoiceDocument) -> tuple[str, str]:
+        scope = ScopeContext(organization_id=invoice.organization_id, website_id=invoice.website_id)
+        name = sender_name if sender_name is not None \
+            else settings.value("oro_invoices.mail.sender_name", scope) or ""
+        return str(settings.value("oro_invoices.mail.sender", scope)), str(name)
+
     return MailService(
         invoices.db, invoices, templates=getattr(host, "email_templates", None), plugins=plugins,
         smtp=smtp, sender=sender or settings.value("oro_invoices.mail.sender"),
         sender_name=sender_name if sender_name is not None
-        else settings.value("oro_invoices.mail.sender_name") or "")
+        else settings.value("oro_invoices.mail.sender_name") or "",
+        sender_for=None if sender else sender_for)
 
 
-def payment_link_builder(host: HostAdapter | None) -> PaymentLink | None:
-    """Builds a posted invoice's absolute guest payment link with the host's URLs (None: no host)."""
+def payment_link_builder(host: HostAdapter | None,
+                         settings: Settings | None = None) -> PaymentLink | None:
+    """Builds a posted invoice's absolute guest payment link (None: no host).
+
+    The link is the host's site-relative URL of the pay page under the
+    ``oro_invoices.storefront_base_url`` configured for the invoice's website (or
+    organization, or globally); never a request's Host header. Without a configured base
+    URL an invoice gets no link, so PDFs and emails carry none.
+    """
     urls = getattr(host, "urls", None)
     if urls is None:
         return None
+    values = settings if settings is not None else build_settings(host)
 
     def payment_link(invoice: InvoiceDocument) -> str | None:
         token = getattr(invoice, "payment_token", None)
         if not token:
             return None
-        return str(urls.url_for(ENDPOINT_STOREFRONT_PAY, token=token, external=True))
+        scope = ScopeContext(organization_id=getattr(invoice, "organization_id", None),
+                             website_id=getattr(invoice, "website_id", None))
+        base_url = values.value(STOREFRONT_BASE_URL, scope)
+        if not base_url:
+            return None
+        return absolute_link(base_url, str(urls.url_for(ENDPOINT_STOREFRONT_PAY, token=token)))
     return payment_link
 
 

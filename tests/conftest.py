@@ -13,7 +13,7 @@ from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metad
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.services.facade import InvoiceService
 
-pytest_plugins = ["support.api", "support.mail"]
+pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze"]
 
 PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -51,6 +51,9 @@ def _truncate_pg(db: Database) -> None:
     tables = [t.name for t in metadata.sorted_tables
               if t.name.startswith(TABLE_PREFIX) and t.name != VERSION_TABLE]
     with db.engine.begin() as conn:
+        # The freeze refuses TRUNCATE of posted invoices; a superuser resetting a test
+        # database switches the guards off for this transaction only.
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
 
 

@@ -21,6 +21,8 @@ from oro_invoices.adapters.commerce import (
     OrderLine,
     Orders,
     OrderSnapshot,
+    WebsiteRef,
+    Websites,
     walk_descendants,
 )
 from oro_invoices.adapters.config_store import (
@@ -51,8 +53,8 @@ __all__ = [
     "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "EmailTemplate",
     "EmailTemplates", "HostAdapter", "InvoiceRole", "Layout", "Menu", "MenuEntry", "OrderLine",
     "OrderSnapshot", "OrderTab", "OrderView", "Orders", "PayHook", "SettingField",
-    "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "available_hosts",
-    "host_factory", "load_host", "walk_descendants",
+    "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "WebsiteRef", "Websites",
+    "available_hosts", "host_factory", "load_host", "walk_descendants",
 ]
 
 

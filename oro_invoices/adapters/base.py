@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Protocol, runtime_checkable
 
-from oro_invoices.adapters.commerce import Customers, Orders
+from oro_invoices.adapters.commerce import Customers, Orders, Websites
 from oro_invoices.adapters.config_store import ConfigStore
 from oro_invoices.adapters.identity import Users
 from oro_invoices.adapters.ui import (
@@ -71,6 +71,10 @@ class HostAdapter(Protocol):
         """The host's customers, their hierarchy and their users."""
 
     @property
+    def websites(self) -> Websites:
+        """The host's websites and the organization each belongs to."""
+
+    @property
     def users(self) -> Users:
         """The current user and their permissions."""
 
@@ -92,6 +96,7 @@ PARTS: Mapping[str, type] = {
     "storefront": Storefront,
     "orders": Orders,
     "customers": Customers,
+    "websites": Websites,
     "users": Users,
     "urls": Urls,
     "layout": Layout,

@@ -1,4 +1,4 @@
-"""The host's orders, customers and customer users, read as frozen snapshots."""
+"""The host's orders, customers, customer users and websites, read as frozen snapshots."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,13 +42,27 @@ class OrderSnapshot:
 
 @dataclass(frozen=True)
 class CustomerRef:
-    """A customer (a company); ``parent_id`` places it in the customer hierarchy."""
+    """A customer (a company); ``parent_id`` places it in the customer hierarchy.
+
+    ``organization_id`` is the organization the customer belongs to. The add-on
+    invoices a customer only within that organization, so a customer without
+    one cannot be invoiced (nor see invoices in the storefront).
+    """
 
     id: int
     name: str
     parent_id: int | None = None
     group_id: int | None = None
     organization_id: int | None = None
+
+
+@dataclass(frozen=True)
+class WebsiteRef:
+    """A storefront website and the organization it belongs to."""
+
+    id: int
+    name: str
+    organization_id: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,14 @@ class Customers(Protocol):
 
     def descendants(self, customer_id: int) -> list[CustomerRef]:
         """Every sub-customer below ``customer_id`` at any depth (not the customer itself)."""
+
+
+@runtime_checkable
+class Websites(Protocol):
+    """The host's websites (storefronts), each belonging to one organization."""
+
+    def get_website(self, website_id: int) -> WebsiteRef | None:
+        """The website with ``website_id``, or None when there is none."""
 
 
 def walk_descendants(customers: Customers, customer_id: int) -> list[CustomerRef]:

@@ -48,6 +48,13 @@ class SettingsGroup:
     path: tuple[str, ...]
     fields: tuple[SettingField, ...]
 
+    def sections(self) -> list[tuple[str, tuple[SettingField, ...]]]:
+        """The page's sections in the order their first field is declared, each with its fields in order."""
+        found: dict[str, list[SettingField]] = {}
+        for item in self.fields:
+            found.setdefault(item.section, []).append(item)
+        return [(section, tuple(items)) for section, items in found.items()]
+
 
 @dataclass(frozen=True)
 class StoredSetting:

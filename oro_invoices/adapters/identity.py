@@ -4,16 +4,33 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-#: Permissions the add-on asks the host about (``Users.can``).
+#: Permissions the add-on asks the host about (``Users.can``). Who holds which is in
+#: docs/adapters.md ("Permissions"): back-office users by their role, customer users by their
+#: invoice role (``storefront_permissions``).
 PERMISSIONS = (
-    "oro_invoices.view",        # back-office: see invoices
+    "oro_invoices.view",        # back-office: see invoices; storefront: see one's invoices (role not none)
     "oro_invoices.delete",      # back-office: delete a draft invoice
     "oro_invoices.send",        # back-office: post and send to the customer
     "oro_invoices.manage_payments",  # back-office: refund, cancel, re-authorise
     "oro_invoices.import",      # API: create and update invoices
-    "oro_invoices.configure",   # change invoice settings
-    "oro_invoices.pay",         # storefront: pay an invoice the user may see
+    "oro_invoices.configure",   # change invoice settings of the user's own organization(s)
+    "oro_invoices.configure_global",  # also change them at global scope (every organization)
+    "oro_invoices.pay",         # storefront: pay an invoice the user may see (role not none)
 )
+
+#: What a customer user holds when their invoice role lets them see invoices.
+STOREFRONT_PERMISSIONS = frozenset({"oro_invoices.view", "oro_invoices.pay"})
+#: The invoice roles (``InvoiceRole`` values) that see invoices in the storefront.
+STOREFRONT_ROLES = ("own", "department", "corporate")
+
+
+def storefront_permissions(invoice_role: str) -> frozenset[str]:
+    """The permissions a customer user with ``invoice_role`` holds: none for ``"none"``.
+
+    Deriving a customer user's grants from their invoice role keeps the Account menu entry,
+    the pages and the role in agreement: a user of role ``none`` has no entry and no access.
+    """
+    return STOREFRONT_PERMISSIONS if invoice_role in STOREFRONT_ROLES else frozenset()
 
 
 @dataclass(frozen=True)

@@ -199,8 +199,12 @@ class PdfRenderer:
 
     def html(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
              logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> str:
-        """The invoice as HTML, exactly as it is given to WeasyPrint."""
-        payment_url = check_payment_url(payment_url or invoice.external_payment_url)
+        """The invoice as HTML, exactly as it is given to WeasyPrint.
+
+        ``payment_url`` is printed with its QR code; None prints none (the caller decides
+        whether the invoice can be paid, see ``services.checkout``).
+        """
+        payment_url = check_payment_url(payment_url)
         extra = dict(extra_context or {})
         context: dict[str, Any] = {
             **extra,

@@ -190,6 +190,20 @@ class LocalStorage:
             return MISMATCH
         return None
 
+    def temp_files(self, older_than: float = 0.0) -> list[Path]:
+        """Temporary files left in storage (by a writer that died), older than ``older_than`` seconds."""
+        if not self.root.is_dir():
+            return []
+        cutoff = time.time() - older_than
+        found = []
+        for path in sorted(self.root.glob(f"*/*/{TEMP_PREFIX}*")):
+            try:
+                if path.stat().st_mtime <= cutoff:
+                    found.append(path)
+            except FileNotFoundError:
+                continue
+        return found
+
     def remove_stale_temp_files(self, older_than: float = 3600.0) -> int:
         """Delete temporary files left by writers that died; return how many were removed."""
         removed = 0

@@ -103,6 +103,12 @@ class StorageError(InvoiceError):
     default_message = "A stored invoice document is missing or does not match its recorded hash."
 
 
+class PdfFailed(InvoiceError):
+    """The invoice PDF could not be rendered or stored, so what needed it (posting) did not happen."""
+
+    default_message = "The invoice PDF could not be made; nothing was changed."
+
+
 class UsageError(InvoiceError):
     """The add-on's Python API was called the wrong way (a missing argument, a nested batch)."""
 

@@ -6,6 +6,7 @@ nothing a user or a client sends can reach the database as a value it cannot hol
 from __future__ import annotations
 
 import re
+import unicodedata
 
 #: The largest value of a 64-bit signed column (every id and every amount in minor units).
 MAX_INT64 = 2**63 - 1
@@ -15,6 +16,9 @@ MIN_INT64 = -(2**63)
 UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 _ID_SYNTAX = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+#: Unicode categories no number or external id may contain: controls, formatting, line breaks.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def is_int64(value: object) -> bool:
@@ -37,3 +41,17 @@ def parse_id(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_INT64 else None
+
+
+def identifier_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a number or an external id, or None when it can.
+
+    Such values are compared exactly, so ``"INV-1\\n"`` or ``" INV-1"`` would be another
+    number that looks the same: no leading or trailing whitespace, and no control or
+    invisible formatting characters (line breaks, tabs, zero-width or bidirectional marks).
+    """
+    if value != value.strip():
+        return "Must not start or end with spaces or line breaks."
+    if any(unicodedata.category(ch) in _INVISIBLE for ch in value):
+        return "Must not contain control characters, line breaks or invisible formatting characters."
+    return None

@@ -5,7 +5,8 @@ fils, yen), which SQLite and PostgreSQL both keep exactly.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from oro_invoices.domain.errors import ValidationError
 
@@ -25,6 +26,12 @@ KNOWN_CURRENCIES = frozenset({
     "PHP", "PKR", "PLN", "QAR", "RON", "RSD", "RUB", "SAR", "SEK", "SGD", "THB", "TND",
     "TRY", "TWD", "UAH", "USD", "UYU", "VND", "XAF", "XOF", "ZAR",
 })
+
+
+_DECIMAL_SYNTAX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
+#: How a decimal must be written, for error messages.
+DECIMAL_SYNTAX_HINT = ('write it like "19.99": ASCII digits with an optional leading minus and '
+                       "decimal point, no spaces, digit separators or exponent.")
 
 
 def minor_units(currency: str) -> int:
@@ -55,14 +62,18 @@ def from_minor(value: int, currency: str) -> Decimal:
     return Decimal(int(value)).scaleb(-minor_units(currency)).quantize(quantum(currency))
 
 
+def is_decimal_text(text: str) -> bool:
+    """Whether ``text`` is written ``-?[0-9]+(.[0-9]+)?`` in ASCII: no spaces, signs other
+    than a leading minus, digit separators, exponents or non-ASCII digits."""
+    return _DECIMAL_SYNTAX.fullmatch(text) is not None
+
+
 def parse_decimal(value: object, field: str) -> Decimal:
     """Parse a decimal string or int (never a float) or raise a field error."""
     if isinstance(value, (bool, float)):
         raise ValidationError([(field, "Give amounts as decimal strings such as \"19.99\", not floats.")])
-    try:
-        result = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        raise ValidationError([(field, f"{value!r} is not a decimal number.")]) from None
-    if not result.is_finite():
-        raise ValidationError([(field, "Must be a finite number.")])
-    return result
+    if isinstance(value, int):
+        return Decimal(value)
+    if not isinstance(value, str) or not is_decimal_text(value):
+        raise ValidationError([(field, f"{str(value)[:40]!r} is not a decimal number: {DECIMAL_SYNTAX_HINT}")])
+    return Decimal(value)

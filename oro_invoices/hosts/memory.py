@@ -10,7 +10,7 @@ import datetime as dt
 import html
 import itertools
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from oro_invoices.adapters.commerce import (
@@ -19,6 +19,7 @@ from oro_invoices.adapters.commerce import (
     InvoiceRole,
     OrderLine,
     OrderSnapshot,
+    WebsiteRef,
     walk_descendants,
 )
 from oro_invoices.adapters.config_store import (
@@ -26,11 +27,14 @@ from oro_invoices.adapters.config_store import (
     SettingsGroup,
     StoredSetting,
 )
-from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
+from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser, storefront_permissions
 from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
 from oro_invoices.domain.invoice import Address
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.features import entry_visible
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.hosts.memory_pages import MemoryPageClient
 
 
 class MemoryConfigStore:
@@ -197,7 +201,12 @@ class MemoryCustomers:
         return walk_descendants(self, customer_id)
 
 
-STOREFRONT_PERMISSIONS = frozenset({"oro_invoices.view", "oro_invoices.pay"})
+class MemoryWebsites:
+    def __init__(self) -> None:
+        self.items: dict[int, WebsiteRef] = {}
+
+    def get_website(self, website_id: int) -> WebsiteRef | None:
+        return self.items.get(website_id)
 
 
 class MemoryUsers:
@@ -252,6 +261,7 @@ class MemoryHost:
         self.storefront = MemoryStorefront(self)
         self.orders = MemoryOrders()
         self.customers = MemoryCustomers()
+        self.websites = MemoryWebsites()
         self.users = MemoryUsers()
         self.urls = MemoryUrls(base_url)
         self.layout = MemoryLayout()
@@ -267,6 +277,11 @@ class MemoryHost:
         customer = CustomerRef(next(self._ids), name, parent_id, group_id, organization_id)
         self.customers.customers[customer.id] = customer
         return customer
+
+    def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:
+        website = WebsiteRef(next(self._ids), name, organization_id)
+        self.websites.items[website.id] = website
+        return website
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "",
                           invoice_role: InvoiceRole = InvoiceRole.OWN) -> CustomerUserRef:
@@ -298,8 +313,7 @@ class MemoryHost:
         ref = self.customers.users[customer_user_id]
         self.users.user = CurrentUser(ref.id, "customer_user", ref.name, ref.email,
                                       customer_user_id=ref.id)
-        none = ref.invoice_role is InvoiceRole.NONE
-        self.users.granted = frozenset() if none else STOREFRONT_PERMISSIONS
+        self.users.granted = storefront_permissions(ref.invoice_role)
         return self.users.user
 
     def logout(self) -> None:
@@ -307,3 +321,9 @@ class MemoryHost:
 
     def customise_template(self, name: str, **changes: str) -> EmailTemplate:
         return self.email_templates.customise(name, **changes)
+
+    # -- the conformance kit's page client ----------------------------------------------
+    def page_client(self) -> MemoryPageClient:
+        """A client of the add-on's pages mounted on this host without a framework (``memory_pages``)."""
+        from oro_invoices.hosts.memory_pages import page_client
+        return page_client(self)

@@ -8,7 +8,9 @@ customer → customer group → website → organization → global → schema d
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator, Mapping
+import logging
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +22,8 @@ from marshmallow import fields, validate
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
+from oro_invoices.integration import setting_formats, webhook_endpoints
+from oro_invoices.integration.links import base_url_problem
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.config_store import ConfigStore
@@ -28,9 +32,27 @@ SCHEMA_PATH = Path(__file__).parent.parent / "config_schema.yaml"
 
 #: Scope names, most general first.
 SCOPES = ("global", "organization", "website", "customer_group", "customer")
-TYPES = ("bool", "str", "int", "email", "choice")
-SELLER_FIELDS = ("company_name", "business_address", "phone", "contact_email",
-                 "website_url", "tax_id")
+TYPES = ("bool", "str", "int", "email", "choice", "url", webhook_endpoints.TYPE, "decimal", "secret")
+#: Types whose values hold secrets: never shown back, in a form or in an error message.
+WRITE_ONLY_TYPES = frozenset({webhook_endpoints.TYPE, "secret"})
+#: Where a ``choice`` setting with ``choices_from`` takes its choices at run time.
+CHOICE_SOURCES = ("payment_methods",)
+SELLER_FIELDS = tuple(SellerInfo.__dataclass_fields__)
+
+log = logging.getLogger("oro_invoices.config")
+
+
+class FormattedString(fields.String):
+    """A string cleaned by one of ``setting_formats.FORMATS`` (no line breaks by default)."""
+
+    def __init__(self, format_name: str, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.format_name = format_name
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None,
+                     **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        return setting_formats.clean(self.format_name, text)
 
 
 @dataclass(frozen=True)
@@ -48,19 +70,37 @@ class SettingSpec:
     min: int | None = None
     max: int | None = None
     max_length: int | None = None
+    format: str = ""
+    choices_from: str = ""
 
-    def field(self) -> fields.Field[Any]:
-        """The marshmallow field that checks and normalises a value of this setting."""
+    def field(self, choices: tuple[str, ...] | None = None) -> fields.Field[Any]:
+        """The marshmallow field that checks and normalises a value of this setting.
+
+        :param choices: the choices of a ``choice`` setting, when they come from elsewhere
+            than the schema (``choices_from``).
+        """
         if self.type == "bool":
             return fields.Boolean(required=True)
         if self.type == "int":
             return fields.Integer(required=True, strict=False,
                                   validate=validate.Range(min=self.min, max=self.max))
         if self.type == "email":
-            return fields.Email(required=True)
+            return FormattedString("line", required=True, validate=validate.Email())
         if self.type == "choice":
-            return fields.String(required=True, validate=validate.OneOf(self.choices))
-        return fields.String(required=True, validate=validate.Length(max=self.max_length))
+            return fields.String(required=True, validate=validate.OneOf(
+                self.choices if choices is None else choices))
+        if self.type == "decimal":
+            return fields.String(required=True, validate=_check_decimal)
+        if self.type == "secret":
+            return fields.String(required=True, validate=[validate.Length(max=self.max_length),
+                                                          _check_secret])
+        if self.type == webhook_endpoints.TYPE:
+            return webhook_endpoints.WebhookEndpointsField(required=True)
+        if self.type == "url":
+            return fields.String(required=True, validate=[validate.Length(max=self.max_length),
+                                                          _check_base_url])
+        return FormattedString(self.format or setting_formats.DEFAULT_FORMAT, required=True,
+                               validate=validate.Length(max=self.max_length))
 
 
 @dataclass(frozen=True)
@@ -101,10 +141,19 @@ def parse_schema(data: Mapping[str, Any]) -> ConfigSchema:
         for needed in ("default", "label", "section"):
             if needed not in raw:
                 raise bad(f"has no {needed}")
+        text_format = raw.get("format", "")
+        if text_format and (raw["type"] != "str" or text_format not in setting_formats.FORMATS):
+            raise bad(f"has format {text_format!r}; a str setting may have one of "
+                      f"{', '.join(setting_formats.FORMATS)}")
+        choices_from = raw.get("choices_from", "")
+        if choices_from and (raw["type"] != "choice" or choices_from not in CHOICE_SOURCES):
+            raise bad(f"has choices_from {choices_from!r}; a choice setting may take its "
+                      f"choices from {', '.join(CHOICE_SOURCES)}")
         spec = SettingSpec(key=key, type=raw["type"], default=raw["default"], label=raw["label"],
                            section=raw["section"], scopes=scopes, help=raw.get("help", ""),
                            choices=tuple(raw.get("choices") or ()), min=raw.get("min"),
-                           max=raw.get("max"), max_length=raw.get("max_length"))
+                           max=raw.get("max"), max_length=raw.get("max_length"),
+                           format=text_format, choices_from=choices_from)
         try:
             spec.field().deserialize(spec.default)
         except MarshmallowError as exc:
@@ -125,11 +174,56 @@ def load_schema(path: str | Path | None = None) -> ConfigSchema:
         return parse_schema(yaml.safe_load(fh) or {})
 
 
+def _check_base_url(value: str) -> None:
+    """An empty value or an absolute http(s) URL (``integration.links``)."""
+    problem = base_url_problem(value)
+    if problem is not None:
+        raise MarshmallowError(problem)
+
+
+def _check_decimal(value: str) -> None:
+    """A non-negative decimal number written with digits and at most one point ("12.50")."""
+    if not re.fullmatch(r"\d{1,15}(\.\d{1,4})?", value.strip()):
+        raise MarshmallowError("Must be a number such as 10 or 12.50 (at most 4 decimals, not negative).")
+
+
+def _check_secret(value: str) -> None:
+    """Printable characters on one line (the message never repeats the value)."""
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise MarshmallowError("Must be on one line, without control characters.")
+
+
 def _message(exc: MarshmallowError) -> str:
     messages = exc.messages
     if isinstance(messages, list):
         return " ".join(str(m) for m in messages)
     return str(messages)
+
+
+class InvalidSetting(ConfigurationError):
+    """A value refused for one setting: ``key`` and ``problem`` say which and why."""
+
+    def __init__(self, key: str, problem: str, message: str):
+        super().__init__(message)
+        self.key = key
+        self.problem = problem
+
+
+class InvalidSettings(ConfigurationError):
+    """Values refused by ``Settings.apply``: ``problems`` maps each key to what is wrong."""
+
+    def __init__(self, problems: Mapping[str, str], where: str):
+        self.problems = dict(problems)
+        super().__init__(f"Nothing was saved at {where}: " + "; ".join(
+            f"{key!r}: {problem}" for key, problem in self.problems.items()))
+
+
+#: Invalid stored values already reported in the log (key, scope, id, value), so each is logged once.
+_REPORTED: set[tuple[str, str, int | None, str]] = set()
+
+
+def _where(scope: str, scope_id: int | None) -> str:
+    return f"{scope} scope" + ("" if scope_id is None else f" (id {scope_id})")
 
 
 @dataclass(frozen=True)
@@ -144,15 +238,42 @@ class ResolvedValue:
 class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
-    def __init__(self, store: ConfigStore, schema: ConfigSchema | None = None):
+    def __init__(self, store: ConfigStore, schema: ConfigSchema | None = None, *,
+                 payment_methods: Sequence[str] | None = None):
+        """:param payment_methods: the registered payment methods' names, the choices of
+        ``oro_invoices.payment_method`` (None: the schema's own list)."""
         self.store = store
         self.schema = schema or load_schema()
+        self.payment_methods = None if payment_methods is None else tuple(payment_methods)
+
+    def choices(self, key: str) -> tuple[str, ...]:
+        """The choices of a ``choice`` setting now: "" (none) plus the registered payment
+        methods for ``choices_from: payment_methods``, else the schema's."""
+        spec = self.schema[key]
+        if spec.choices_from == "payment_methods" and self.payment_methods is not None:
+            return ("", *(name for name in self.payment_methods if name))
+        return spec.choices
 
     def validate(self, key: str, value: Any, scope: str = "global",
                  scope_id: int | None = None) -> Any:
         """Return ``value`` normalised for ``key``, or raise ConfigurationError saying what is wrong."""
         spec = self.schema[key]
-        where = f"{scope} scope" + ("" if scope_id is None else f" (id {scope_id})")
+        self._check_scope(spec, scope, scope_id)
+        where = _where(scope, scope_id)
+        if value is None:
+            raise ConfigurationError(f"Setting {key!r} at {where}: a value is required "
+                                     "(use unset() to fall back to the parent scope)")
+        try:
+            return spec.field(self.choices(key) if spec.choices_from else None).deserialize(value)
+        except MarshmallowError as exc:
+            problem = _message(exc)
+            shown = "(not shown: it holds secrets)" if spec.type in WRITE_ONLY_TYPES else repr(value)
+            raise InvalidSetting(key, problem, f"Setting {key!r} at {where}: invalid value "
+                                               f"{shown}: {problem}") from None
+
+    @staticmethod
+    def _check_scope(spec: SettingSpec, scope: str, scope_id: int | None) -> None:
+        key = spec.key
         if scope not in SCOPES:
             raise ConfigurationError(f"Setting {key!r}: {scope!r} is not a scope; "
                                      f"use one of {', '.join(SCOPES)}")
@@ -163,14 +284,6 @@ class Settings:
             need = "no id" if scope == "global" else "an id"
             raise ConfigurationError(f"Setting {key!r} at {scope} scope needs {need}, "
                                      f"got {scope_id!r}")
-        if value is None:
-            raise ConfigurationError(f"Setting {key!r} at {where}: a value is required "
-                                     "(use unset() to fall back to the parent scope)")
-        try:
-            return spec.field().deserialize(value)
-        except MarshmallowError as exc:
-            raise ConfigurationError(f"Setting {key!r} at {where}: invalid value "
-                                     f"{value!r}: {_message(exc)}") from None
 
     def set(self, key: str, value: Any, scope: str = "global", scope_id: int | None = None) -> Any:
         """Validate and store ``value`` for ``key`` at one scope; return the stored value."""
@@ -180,8 +293,45 @@ class Settings:
 
     def unset(self, key: str, scope: str = "global", scope_id: int | None = None) -> None:
         """"Use default": forget the value at this scope so the parent scope's applies."""
-        self.schema[key]
+        self._check_scope(self.schema[key], scope, scope_id)
         self.store.delete(key, scope, scope_id)
+
+    def apply(self, changes: Mapping[str, Any], scope: str = "global",
+              scope_id: int | None = None) -> dict[str, Any]:
+        """Store several values at one scope, all or nothing; ``None`` means "Use default".
+
+        Every value is validated first; ``InvalidSettings`` lists each refused one and
+        nothing is stored. Should the store fail half-way, the values stored before are
+        put back. Returns the stored (normalised) values.
+        """
+        clean: dict[str, Any] = {}
+        problems: dict[str, str] = {}
+        for key, value in changes.items():
+            if value is None:
+                self._check_scope(self.schema[key], scope, scope_id)
+                clean[key] = None
+                continue
+            try:
+                clean[key] = self.validate(key, value, scope, scope_id)
+            except InvalidSetting as exc:
+                problems[key] = exc.problem
+        if problems:
+            raise InvalidSettings(problems, _where(scope, scope_id))
+        before = {key: self.store.load(key, scope, scope_id) for key in clean}
+        try:
+            for key, value in clean.items():
+                self._put(key, value, scope, scope_id)
+        except Exception:
+            for key, value in before.items():
+                self._put(key, value, scope, scope_id)
+            raise
+        return clean
+
+    def _put(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
+        if value is None:
+            self.store.delete(key, scope, scope_id)
+        else:
+            self.store.save(key, value, scope, scope_id)
 
     def stored(self, key: str, scope: str = "global", scope_id: int | None = None) -> Any | None:
         """The value set exactly at this scope, or None if it uses the parent's."""
@@ -198,9 +348,26 @@ class Settings:
             if scope != "global" and scope_id is None:
                 continue
             raw = self.store.load(key, scope, scope_id)
-            if raw is not None:
+            if raw is None:
+                continue
+            try:
                 return ResolvedValue(self.validate(key, raw, scope, scope_id), scope, scope_id)
+            except InvalidSetting as exc:
+                # Stored before it was checked (or behind the add-on's back): reading it
+                # must not stop posting, mail or start-up, so the parent scope applies.
+                self._report(exc, scope, scope_id, raw)
         return ResolvedValue(spec.default, "default")
+
+    @staticmethod
+    def _report(exc: InvalidSetting, scope: str, scope_id: int | None, raw: Any) -> None:
+        seen = (exc.key, scope, scope_id, repr(raw))
+        if seen in _REPORTED:
+            return
+        if len(_REPORTED) > 1000:
+            _REPORTED.clear()
+        _REPORTED.add(seen)
+        log.warning("%s Ignored: the parent scope's value applies until an administrator "
+                    "corrects it.", exc.message)
 
     def value(self, key: str, ctx: ScopeContext = ScopeContext()) -> Any:
         """The effective value of ``key`` for ``ctx``."""
@@ -208,8 +375,12 @@ class Settings:
 
     def seller_info(self, ctx: ScopeContext = ScopeContext()) -> SellerInfo:
         """The seller as configured for ``ctx`` (printed on invoices and in emails)."""
-        return SellerInfo(**{name: self.value(f"oro_invoices.seller.{name}", ctx)
-                             for name in SELLER_FIELDS})
+        return resolve_seller(lambda key: self.value(key, ctx))
+
+
+def resolve_seller(value: Callable[[str], Any]) -> SellerInfo:
+    """The seller from a lookup of settings: ``oro_invoices.seller.<field>`` for each field."""
+    return SellerInfo.from_mapping({name: value(f"oro_invoices.seller.{name}") for name in SELLER_FIELDS})
 
 
 def schema_markdown(schema: ConfigSchema | None = None) -> str:
@@ -222,7 +393,16 @@ def schema_markdown(schema: ConfigSchema | None = None) -> str:
            "customer group → website → organization → global → the default below. "
            '"Use default" (`Settings.unset`) falls back to the parent scope.', "",
            "Invoices are off by default; switching them off also switches the storefront and "
-           "payments off.", ""]
+           "payments off.", "",
+           "Every value is validated when it is saved (`Settings.set`, `Settings.apply`); a "
+           "save of several values stores all of them or none. Text values lose surrounding "
+           "whitespace. A stored value that is not valid (saved behind the add-on's back or "
+           "by an older release) is ignored with a warning in the log, so the parent scope's "
+           "value applies until an administrator corrects it.", "",
+           "Changing settings needs the permission `oro_invoices.configure`, and only at the "
+           "scopes of the admin's own organization (the organization, its websites, customer "
+           "groups and customers); the global scope, which applies to every organization, also "
+           "needs `oro_invoices.configure_global` (see adapters.md).", ""]
     sections: dict[str, list[SettingSpec]] = {}
     for spec in schema:
         sections.setdefault(spec.section, []).append(spec)
@@ -231,10 +411,35 @@ def schema_markdown(schema: ConfigSchema | None = None) -> str:
         for spec in specs:
             kind = spec.type + (f" ({' | '.join(repr(c) for c in spec.choices)})"
                                 if spec.choices else "")
+            if spec.choices_from == "payment_methods":
+                kind = "choice (`''` for none, or the name of a registered payment method: " \
+                       "built in `'oropay'`)"
             out += [f"### `{spec.key}`", "", f"**{spec.label}** — {spec.help}", "",
-                    f"- type: {kind}", f"- default: `{spec.default!r}`",
+                    f"- type: {kind}", *_accepts(spec), f"- default: `{spec.default!r}`",
                     f"- scopes: {', '.join(spec.scopes)}", ""]
     return "\n".join(out)
+
+
+def _accepts(spec: SettingSpec) -> list[str]:
+    """The "accepts" line of a text setting's entry in the settings reference."""
+    if spec.type == "email":
+        what = "one email address, on one line"
+    elif spec.type == "url":
+        what = "empty or an absolute `http://` or `https://` URL"
+    elif spec.type == "str":
+        what = setting_formats.FORMATS[spec.format or setting_formats.DEFAULT_FORMAT][1]
+    elif spec.type == "decimal":
+        what = "a number such as `10` or `12.50`, not negative, at most 4 decimals"
+    elif spec.type == "secret":
+        what = "one line; write-only (never shown back; saving an empty field keeps it)"
+    elif spec.type == webhook_endpoints.TYPE:
+        what = ("a list of `{\"url\": …, \"secret\": …}`, or text with one endpoint per line "
+                "(the URL, a space, the secret); the secret is write-only")
+    else:
+        return []
+    if spec.max_length:
+        what += f"; at most {spec.max_length} characters"
+    return [f"- accepts: {what}"]
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -5,7 +5,7 @@ through the entry-point group ``oro_invoices``. The add-on always calls hooks
 with keyword arguments, so an implementation may accept any subset of the
 arguments, and new arguments may be added without breaking it.
 
-Sections: lifecycle, numbering, documents, mail, UI.
+Sections: lifecycle, numbering, documents, mail, UI, payments.
 Each hook is documented in ``docs/hooks.md`` under a heading that is its signature, and
 called somewhere in the package (``tests/integration/test_hooks.py`` checks both).
 """
@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from oro_invoices.domain.events import PaymentStatusUpdated
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.integration.payment_methods import PaymentMethod
 
 PROJECT = "oro_invoices"
 
@@ -96,6 +100,19 @@ def invoice_payment_status_changed(invoice: InvoiceDocument, old_status: Payment
     """
 
 
+@hookspec
+def invoice_payment_status_updated(event: PaymentStatusUpdated) -> None:
+    """The outgoing ``invoice.payment_status_updated`` event of a committed status change.
+
+    Called once per transaction that changed an invoice's payment status, with the event
+    that the configured webhook endpoints receive (the same ``event.id``).
+
+    :param event: a frozen ``oro_invoices.domain.events.PaymentStatusUpdated``: id, type,
+        occurred_at, invoice id and number, organization id, status and previous status,
+        amount paid, amount due and currency; ``event.as_json()`` is the webhook payload.
+    """
+
+
 # -- numbering ------------------------------------------------------------------------
 
 @hookspec(firstresult=True)
@@ -110,7 +127,8 @@ def invoice_number(invoice: InvoiceDocument, prefix: str, posted_at: dt.datetime
     :param posted_at: the posting time (timezone-aware).
     :param sequence: the next value of the gapless counter of the invoice's organization and
         month, allocated under a row lock; a generator that ignores it must ensure uniqueness
-        itself.
+        itself. When the number returned is already taken, the hook is called again with the
+        next value (the skip is recorded).
     :return: the number, or None to leave the choice to the next plugin.
     """
 
@@ -163,4 +181,20 @@ def invoice_view_sections(invoice: InvoiceDocument, area: str) -> list[ViewSecti
     :param invoice: the invoice shown.
     :param area: "backoffice" or "storefront".
     :return: a list of ``ViewSection``, or None.
+    """
+
+
+# -- payments -------------------------------------------------------------------------
+
+@hookspec
+def register_payment_methods() -> list[PaymentMethod] | None:
+    """Payment methods this plugin provides (``integration.payment_methods.PaymentMethod``).
+
+    Called when the add-on is built (possibly more than once: return fresh or stateless
+    objects). Of two methods with the same name the one of the plugin registered last wins,
+    so a plugin replaces a built-in method by returning its own under that name; blocking the
+    built-in method's default plugin removes it. The registered names are the choices of the
+    ``oro_invoices.payment_method`` setting.
+
+    :return: a list of payment methods, or None.
     """

@@ -1,8 +1,18 @@
-"""Tamper evidence: a SHA-256 chain over posted invoices.
+"""Tamper evidence: a SHA-256 chain over posted invoices and their stored PDFs.
 
 Each organization and month (the numbering scope) has its own chain, so
 posting in one never waits for another. A link's hash covers the frozen
-invoice content (canonical JSON) and the previous link's hash.
+content and the previous link's hash. Two kinds of link:
+
+- an invoice, at posting: its canonical content, including the SHA-256 of the PDF
+  stored in the same transaction (``pdf_sha256``) and the counter value the automatic
+  numbering gave it (``number_sequence``);
+- a PDF stored after posting (uploaded by the external system, or completed later):
+  the invoice it belongs to and the file's SHA-256 and size, appended to the chain the
+  invoice was posted in.
+
+Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) enter the hashed
+content only when set, so links made before it still verify.
 """
 from __future__ import annotations
 
@@ -13,15 +23,23 @@ from typing import Any
 from oro_invoices.persistence.models import Invoice
 
 GENESIS = "0" * 64
+#: Content keys that are hashed only when they have a value (added by revision 0004).
+OPTIONAL_KEYS = ("pdf_sha256", "number_sequence")
 
 
 def chain_key(organization_id: int, period: str) -> str:
     return f"{organization_id}:{period}"
 
 
+def parse_chain_key(key: str) -> tuple[int, str]:
+    """``(organization_id, period)`` of a chain key made by ``chain_key``."""
+    organization, _, period = key.partition(":")
+    return int(organization), period
+
+
 def canonical_content(invoice: Invoice) -> dict[str, Any]:
     """Everything that makes up the posted document, as plain strings and numbers."""
-    return {
+    content: dict[str, Any] = {
         "id": invoice.id,
         "invoice_number": invoice.invoice_number,
         "external_id": invoice.external_id,
@@ -51,10 +69,30 @@ def canonical_content(invoice: Invoice) -> dict[str, Any]:
             for l in sorted(invoice.lines, key=lambda l: l.position)
         ],
     }
+    for key in OPTIONAL_KEYS:
+        value = getattr(invoice, key)
+        if value is not None:
+            content[key] = value
+    return content
+
+
+def _hash(prev_hash: str, content: dict[str, Any]) -> str:
+    payload = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
 
 
 def link_hash(invoice: Invoice, prev_hash: str) -> str:
     """SHA-256 over the previous hash and the invoice's canonical content."""
-    payload = json.dumps(canonical_content(invoice), sort_keys=True, separators=(",", ":"),
-                         ensure_ascii=False)
-    return hashlib.sha256(f"{prev_hash}\n{payload}".encode()).hexdigest()
+    return _hash(prev_hash, canonical_content(invoice))
+
+
+def pdf_content(*, invoice_id: int, invoice_number: str | None, sha256: str, size: int,
+                source: str) -> dict[str, Any]:
+    """The hashed content of a PDF link: which invoice, which file."""
+    return {"kind": "pdf", "invoice_id": invoice_id, "invoice_number": invoice_number,
+            "sha256": sha256, "size": size, "source": source}
+
+
+def pdf_link_hash(content: dict[str, Any], prev_hash: str) -> str:
+    """SHA-256 over the previous hash and a PDF link's content (``pdf_content``)."""
+    return _hash(prev_hash, content)

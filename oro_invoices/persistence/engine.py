@@ -36,6 +36,8 @@ def _sqlite_setup(engine: Engine) -> None:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
+        # REPLACE conflict resolution then fires DELETE triggers (the freeze guards).
+        cur.execute("PRAGMA recursive_triggers = ON")
         cur.execute("PRAGMA busy_timeout = 30000")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")

@@ -1,10 +1,14 @@
 """Create or upgrade the add-on's schema with Alembic (``oro-invoices migrate``)."""
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import VERSION_TABLE
@@ -20,7 +24,7 @@ def alembic_config(db: Database) -> Config:
 def upgrade(db: Database, revision: str = "head") -> str | None:
     """Bring the schema to ``revision`` (default: the newest). Returns the revision reached."""
     cfg = alembic_config(db)
-    with db.engine.begin() as connection:
+    with _migration_transaction(db) as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
     return current_revision(db)
@@ -28,9 +32,33 @@ def upgrade(db: Database, revision: str = "head") -> str | None:
 
 def downgrade(db: Database, revision: str) -> None:
     cfg = alembic_config(db)
-    with db.engine.begin() as connection:
+    with _migration_transaction(db) as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
+
+
+@contextlib.contextmanager
+def _migration_transaction(db: Database) -> Iterator[Connection]:
+    """One transaction for the migration run.
+
+    On SQLite, foreign keys are switched off around it: a table rebuild (Alembic batch
+    mode) drops and re-creates a table, which with them on would cascade into the rows
+    that refer to it. The references are checked before the commit instead.
+    """
+    with db.engine.connect() as connection:
+        raw = connection.connection.driver_connection if db.dialect == "sqlite" else None
+        if raw is not None:
+            raw.execute("PRAGMA foreign_keys = OFF")  # outside any transaction, or it is ignored
+        try:
+            with connection.begin():
+                yield connection
+                if raw is not None:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration left {len(broken)} broken reference(s): {broken[:5]}")
+        finally:
+            if raw is not None:
+                raw.execute("PRAGMA foreign_keys = ON")
 
 
 def current_revision(db: Database) -> str | None:

@@ -32,6 +32,9 @@ from oro_invoices.persistence.types import ExactDecimal, UTCDateTime
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; BIGINT elsewhere.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
+#: Table option for surrogate ids: on SQLite, AUTOINCREMENT, so an id is never reused
+#: (a deleted draft's id, whose activity is kept, never names another invoice).
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 def utcnow() -> dt.datetime:
@@ -57,6 +60,7 @@ class Invoice(Base):
         Index("ix_oro_invoice_invoice_customer_date_id", "customer_id", "invoice_date", "id"),
         Index("ix_oro_invoice_invoice_order", "order_id"),
         Index("ix_oro_invoice_invoice_chain", "chain_key", "chain_seq", unique=True),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -90,6 +94,10 @@ class Invoice(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The SHA-256 of the PDF stored in the posting transaction (covered by the chain link).
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    #: The counter value the automatic numbering gave this invoice (None: it brought its number).
+    number_sequence: Mapped[int | None] = mapped_column(Integer)
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)
@@ -110,7 +118,8 @@ class InvoiceLineRow(Base):
     """One line item; ``row_total`` and ``row_tax`` are minor units, computed."""
 
     __tablename__ = "oro_invoice_line"
-    __table_args__ = (UniqueConstraint("invoice_id", "position", name="uq_oro_invoice_line_position"),)
+    __table_args__ = (UniqueConstraint("invoice_id", "position", name="uq_oro_invoice_line_position"),
+                      NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int] = mapped_column(ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"))
@@ -138,6 +147,26 @@ class NumberSequence(Base):
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str | None] = mapped_column(String(64))
+    #: The first counter value whose use ``verify`` can account for (values before it were
+    #: issued before skipped numbers were recorded).
+    tracked_from: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class NumberSkip(Base):
+    """A counter value the automatic numbering skipped because its number was already taken.
+
+    Insert-only (see ``triggers.py``); ``verify`` explains each gap in a series by one of these.
+    """
+
+    __tablename__ = "oro_invoice_number_skip"
+
+    organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invoice_number: Mapped[str] = mapped_column(String(64))
+    held_by_invoice_id: Mapped[int] = mapped_column(BigInteger)
+    skipped_for_invoice_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class PaymentState(Base):
@@ -165,6 +194,7 @@ class PaymentTransaction(Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         UniqueConstraint("method", "action", "provider_reference",
                          name="uq_oro_invoice_payment_transaction_provider_event"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -187,6 +217,7 @@ class Note(Base):
     """A note an admin added to the invoice."""
 
     __tablename__ = "oro_invoice_note"
+    __table_args__ = (NEVER_REUSE_IDS,)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int] = mapped_column(
@@ -200,7 +231,7 @@ class Activity(Base):
     """What happened to an invoice, by whom and when. Kept after a draft is deleted."""
 
     __tablename__ = "oro_invoice_activity"
-    __table_args__ = (Index("ix_oro_invoice_activity_invoice", "invoice_id", "id"),)
+    __table_args__ = (Index("ix_oro_invoice_activity_invoice", "invoice_id", "id"), NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     invoice_id: Mapped[int] = mapped_column(BigInteger)
@@ -212,9 +243,15 @@ class Activity(Base):
 
 
 class InvoiceDocumentRow(Base):
-    """The stored PDF of a posted invoice: inserted once, never updated or deleted."""
+    """The stored PDF of a posted invoice: inserted once, never updated or deleted.
+
+    A PDF stored in the posting transaction is covered by the invoice's own chain link
+    (``Invoice.pdf_sha256``); one stored later (uploaded by the external system, or
+    completed after a crash) gets a link of its own in the invoice's chain (``chain_*``).
+    """
 
     __tablename__ = "oro_invoice_document"
+    __table_args__ = (Index("ix_oro_invoice_document_chain", "chain_key", "chain_seq", unique=True),)
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id"), primary_key=True)
@@ -222,3 +259,81 @@ class InvoiceDocumentRow(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     source: Mapped[str] = mapped_column(String(16), default="generated")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    chain_key: Mapped[str | None] = mapped_column(String(64))
+    chain_seq: Mapped[int | None] = mapped_column(Integer)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class PaymentAttempt(Base):
+    """One payment, refund or cancellation the add-on asked a payment provider for.
+
+    ``public_id`` is the attempt's reference at the provider (its order id or idempotency
+    key) and in the result page's URL; ``request_key`` makes a resubmitted payment form
+    return the attempt it started instead of starting another.
+    """
+
+    __tablename__ = "oro_invoice_payment_attempt"
+    __table_args__ = (
+        CheckConstraint("kind IN ('payment', 'refund', 'cancel')", name="kind"),
+        CheckConstraint("status IN ('started', 'succeeded', 'failed')", name="status"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("public_id", name="uq_oro_invoice_payment_attempt_public_id"),
+        UniqueConstraint("invoice_id", "request_key", name="uq_oro_invoice_payment_attempt_request"),
+        Index("ix_oro_invoice_payment_attempt_invoice", "invoice_id", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    public_id: Mapped[str] = mapped_column(String(40))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(64))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(16), default="started")
+    origin: Mapped[str] = mapped_column(String(16), default="")
+    request_key: Mapped[str | None] = mapped_column(String(64))
+    parent_transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    message: Mapped[str] = mapped_column(Text, default="")
+    actor: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class PaymentEvent(Base):
+    """An outcome a payment provider reported, kept once per method and event id.
+
+    ``outcome``: applied (recorded as ``transaction_id``), deferred (it acts on a
+    payment not recorded yet: applied when that arrives) or refused (``reason`` says why).
+    """
+
+    __tablename__ = "oro_invoice_payment_event"
+    __table_args__ = (
+        UniqueConstraint("method", "event_id", name="uq_oro_invoice_payment_event_method_event"),
+        CheckConstraint("outcome IN ('applied', 'deferred', 'refused')", name="outcome"),
+        Index("ix_oro_invoice_payment_event_outcome", "outcome", "method", "id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    method: Mapped[str] = mapped_column(String(64))
+    event_id: Mapped[str] = mapped_column(String(255))
+    invoice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), index=True)
+    attempt_id: Mapped[int | None] = mapped_column(BigInteger)
+    action: Mapped[str] = mapped_column(String(16))
+    successful: Mapped[bool] = mapped_column(Boolean)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    provider_reference: Mapped[str | None] = mapped_column(String(255))
+    parent_reference: Mapped[str | None] = mapped_column(String(255))
+    outcome: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    deliveries: Mapped[int] = mapped_column(Integer, default=1)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    applied_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -1,18 +1,38 @@
-"""Invoice numbers: a gapless counter per organization and month, under a row lock.
+"""Invoice numbers: a counter per organization and month, under a row lock.
 
 Only the counter row of that organization and month is locked, so postings
 for other organizations or months never wait. The counter is advanced in the
 posting transaction: if posting fails, the number is not consumed (no gap).
+
+A number the series would give that is already taken (an imported invoice brought
+it, say) is skipped rather than blocking every later posting: the counter moves on,
+and the skip is recorded in ``oro_invoice_number_skip`` so ``verify`` can explain the
+gap. No number is ever given twice.
 """
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from oro_invoices.persistence.models import NumberSequence
+from oro_invoices.domain.errors import Conflict
+from oro_invoices.persistence.models import Invoice, NumberSequence, NumberSkip
+
+#: How many taken numbers in a row one posting skips before it gives up.
+MAX_SKIPS = 1000
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A counter value passed over: the number it gave and the invoice that already has it."""
+
+    sequence: int
+    invoice_number: str
+    held_by_invoice_id: int
 
 
 def period_of(moment: dt.datetime) -> str:
@@ -27,7 +47,8 @@ def format_default(prefix: str, posted_at: dt.datetime, sequence: int) -> str:
 
 def lock_sequence(session: Session, organization_id: int, period: str) -> NumberSequence:
     """The counter row for (organization, period), created if missing and locked FOR UPDATE."""
-    values = dict(organization_id=organization_id, period=period, last_number=0, chain_length=0)
+    values = dict(organization_id=organization_id, period=period, last_number=0, chain_length=0,
+                  tracked_from=1)
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
     session.execute(insert(NumberSequence).values(**values).on_conflict_do_nothing())
     stmt = (select(NumberSequence)
@@ -35,3 +56,29 @@ def lock_sequence(session: Session, organization_id: int, period: str) -> Number
             .with_for_update()
             .execution_options(populate_existing=True))
     return session.execute(stmt).scalar_one()
+
+
+def next_free_number(session: Session, seq: NumberSequence, invoice_id: int,
+                     propose: Callable[[int], str], now: dt.datetime) -> tuple[str, int, list[Skipped]]:
+    """Advance the locked counter ``seq`` to the first value whose number is free.
+
+    ``propose(value)`` gives the number for a counter value. Returns the number, its
+    counter value and the values skipped on the way (each recorded as a ``NumberSkip``).
+    """
+    skipped: list[Skipped] = []
+    for _ in range(MAX_SKIPS + 1):
+        seq.last_number += 1
+        number = propose(seq.last_number)
+        holder = session.execute(select(Invoice.id).where(
+            Invoice.organization_id == seq.organization_id, Invoice.invoice_number == number,
+            Invoice.id != invoice_id)).scalar_one_or_none()
+        if holder is None:
+            return number, seq.last_number, skipped
+        session.add(NumberSkip(organization_id=seq.organization_id, period=seq.period,
+                               sequence=seq.last_number, invoice_number=number,
+                               held_by_invoice_id=holder, skipped_for_invoice_id=invoice_id,
+                               created_at=now))
+        skipped.append(Skipped(seq.last_number, number, holder))
+    raise Conflict(f"The next {MAX_SKIPS + 1} invoice numbers of organization {seq.organization_id} "
+                   f"for {seq.period} are all taken already (last tried: {skipped[-1].invoice_number}); "
+                   "check the invoice_number hook or the imported numbers.")

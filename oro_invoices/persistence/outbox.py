@@ -40,6 +40,7 @@ class OutboxEmail(Base):
                         name="status"),
         Index("ix_oro_invoice_email_invoice", "invoice_id", "id"),
         Index("ix_oro_invoice_email_due", "status", "next_attempt_at"),
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)

@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, or_, select, tuple_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.limits import is_int64, is_storable_text
 from oro_invoices.persistence.models import (
     SORT_DUE_DATE,
     SORT_INVOICE_NUMBER,
@@ -54,6 +55,10 @@ class InvoiceFilter:
     website_id: int | None = None
     customer_id: int | None = None
     customer_ids: Sequence[int] | None = None
+    #: only these websites (storefront settings per website); None: any
+    website_ids: Sequence[int] | None = None
+    #: not these websites; invoices without a website stay in
+    exclude_website_ids: Sequence[int] | None = None
     customer_user_id: int | None = None
     order_id: int | None = None
     external_id: str | None = None
@@ -88,17 +93,23 @@ def encode_cursor(sort: str, value: Any, last_id: int) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
+#: The longest text a cursor may carry (the longest sortable text column).
+MAX_CURSOR_TEXT = 255
+
+
 def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
+    """The sort value and id a cursor resumes after; ``ValidationError`` for anything forged."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         cur_sort, value, last_id = json.loads(raw)
         key, _ = parse_sort(sort)
         codec = _SORTS[key][1]
-        if cur_sort != sort or not _is_int64(last_id):
+        if cur_sort != sort or not is_int64(last_id) or last_id < 0:
             raise ValueError
         if codec == "date":
             value = dt.date.fromisoformat(value)
-        elif codec == "int" and not _is_int64(value) or codec == "str" and (not isinstance(value, str) or "\x00" in value):
+        elif codec == "int" and not is_int64(value) or codec == "str" and (not isinstance(value, str) or not is_storable_text(value)
+                                 or len(value) > MAX_CURSOR_TEXT):
             raise ValueError
         return value, last_id
     except (ValueError, TypeError, json.JSONDecodeError):
@@ -109,9 +120,6 @@ def unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
     """``+column``: the same value, but no index on the column can serve the comparison."""
     return literal_column(f"+{column.table.name}.{column.name}", type_=column.type)
 
-
-def _is_int64(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and -2**63 <= value < 2**63
 
 
 def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True) -> SelectT:
@@ -139,6 +147,11 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
             conds.append(column == value)
     if f.customer_ids is not None:
         conds.append(Invoice.customer_id.in_(list(f.customer_ids)))
+    if f.website_ids is not None:
+        conds.append(Invoice.website_id.in_(list(f.website_ids)))
+    if f.exclude_website_ids:
+        conds.append(or_(Invoice.website_id.is_(None),
+                         Invoice.website_id.not_in(list(f.exclude_website_ids))))
     if f.number_contains:
         escaped = f.number_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conds.append(Invoice.invoice_number.like(f"%{escaped}%", escape="\\"))

@@ -20,8 +20,8 @@ from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
-from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.integration.config import Settings, load_schema
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.integration.config import Settings, load_schema, resolve_seller
 from oro_invoices.integration.plugins import notify
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
@@ -30,10 +30,13 @@ from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, Payment
 
 #: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
 EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
-                         "invoice_paid", "invoice_payment_status_changed"})
+                         "invoice_paid", "invoice_payment_status_changed",
+                         "invoice_payment_status_updated"})
 
 PaymentUrl = Callable[[InvoiceDocument], str | None]
 Clock = Callable[[], dt.datetime]
+#: Runs in a write transaction just before it commits; returns what to run after the commit.
+CommitStep = Callable[[Session], Sequence[Callable[[], None]]]
 
 
 class SettingsSource(Protocol):
@@ -74,11 +77,10 @@ class Batch:
 
     session: Session
     events: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
-    posted: list[int] = field(default_factory=list)
     callbacks: list[Callable[[], None]] = field(default_factory=list)
 
     def on_commit(self, callback: Callable[[], None]) -> None:
-        """Run ``callback`` once the batch has committed (before PDFs are generated)."""
+        """Run ``callback`` once the batch has committed."""
         self.callbacks.append(callback)
 
 
@@ -113,9 +115,12 @@ class ServiceContext:
         self.storage = storage
         self.renderer = renderer
         self.payment_url: PaymentUrl = payment_url or _no_payment_url
+        #: Whether an invoice can be paid now (``services.checkout``; set by ``InvoiceService``).
+        self.can_pay: Callable[[InvoiceDocument], bool] = _cannot_pay
         self.host = host
         self.clock = clock
         self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
+        self._commit_steps: list[CommitStep] = []
 
     # ---- configuration and hooks ------------------------------------------------------
 
@@ -128,6 +133,17 @@ class ServiceContext:
     def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument) -> Any:
         """The effective value of a setting for the invoice's organization and website."""
         return self.setting(key, organization_id=invoice.organization_id, website_id=invoice.website_id)
+
+    def pay_link(self, invoice: InvoiceDocument) -> str | None:
+        """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment
+        link, else the external payment URL; None while the invoice cannot be paid."""
+        if not self.can_pay(invoice):
+            return None
+        return self.payment_url(invoice) or invoice.external_payment_url
+
+    def seller(self, invoice: Invoice | InvoiceDocument) -> SellerInfo:
+        """The seller as configured for the invoice's organization and website."""
+        return resolve_seller(lambda key: self.invoice_setting(key, invoice))
 
     def hook(self, name: str, **kwargs: Any) -> Any:
         """Call a hook. Events are announced after the commit (of the batch, inside ``atomic()``)."""
@@ -147,7 +163,26 @@ class ServiceContext:
     def write(self) -> contextlib.AbstractContextManager[Session]:
         """A write transaction, or a savepoint of the batch's transaction inside ``atomic()``."""
         batch = current_batch()
-        return self.db.transaction() if batch is None else _savepoint(batch.session)
+        return self._transaction() if batch is None else _savepoint(batch.session)
+
+    def before_every_commit(self, step: CommitStep) -> None:
+        """Run ``step`` in every write transaction (or batch) just before it commits.
+
+        What it writes commits with the transaction, and an error it raises rolls the whole
+        transaction back; the callables it returns run after the commit.
+        """
+        self._commit_steps.append(step)
+
+    def _before_commit(self, session: Session) -> list[Callable[[], None]]:
+        return [after for step in self._commit_steps for after in step(session)]
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Session]:
+        with self.db.transaction() as session:
+            yield session
+            after_commit = self._before_commit(session)
+        for callback in after_commit:
+            callback()
 
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         """Turn the database's refusals into the add-on's errors."""
@@ -163,10 +198,13 @@ class ServiceContext:
             token = _current_batch.set(batch)
             try:
                 yield batch
+                after_commit = self._before_commit(session)
             finally:
                 _current_batch.reset(token)
         for name, kwargs in batch.events:
             self.hook(name, **kwargs)
+        for callback in after_commit:
+            callback()
         for callback in batch.callbacks:
             callback()
 
@@ -197,6 +235,10 @@ class ServiceContext:
 
 def _no_payment_url(invoice: InvoiceDocument) -> str | None:
     return None
+
+
+def _cannot_pay(invoice: InvoiceDocument) -> bool:
+    return False
 
 
 @contextlib.contextmanager

@@ -15,19 +15,21 @@ before anything is written, and a failure rolls everything back.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
 from pluggy import PluginManager
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.documents.storage import Storage
-from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, PdfInfo
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, PdfInfo, SellerInfo
 from oro_invoices.integration.config import Settings
+from oro_invoices.integration.payment_methods import PaymentMethods, ProviderCallback
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
+from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
 from oro_invoices.services.context import (
     Batch,
     Clock,
@@ -38,8 +40,12 @@ from oro_invoices.services.context import (
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.lifecycle import Lifecycle
 from oro_invoices.services.notes import Notes
-from oro_invoices.services.payments import Payments
+from oro_invoices.services.payment_events import CallbackOutcome, PaymentEvents
+from oro_invoices.services.payment_records import AttemptView
+from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import Reads
+from oro_invoices.services.refunds import ProviderOutcome, Refunds, TransactionActions
+from oro_invoices.services.status_events import PaymentStatusEvents
 
 
 class InvoiceService:
@@ -67,6 +73,11 @@ class InvoiceService:
         self.documents = Documents(self.context, self.reads)
         self.payments = Payments(self.context)
         self.lifecycle = Lifecycle(self.context, self.reads, self.documents, self.payments)
+        self.status_events = PaymentStatusEvents(self.context)
+        self.checkout = Checkout(self.context, self.reads)
+        self.payment_events = PaymentEvents(self.context, self.payments, self.checkout)
+        self.refunds = Refunds(self.context, self.checkout, self.payment_events)
+        self.context.can_pay = self.checkout.can_pay
 
     # ---- what the service was built with ------------------------------------------------
 
@@ -108,8 +119,12 @@ class InvoiceService:
         return self.context.setting(key, organization_id=organization_id, website_id=website_id,
                                     customer_id=customer_id)
 
+    def seller(self, invoice: InvoiceDocument) -> SellerInfo:
+        """The seller as configured now for the invoice's organization and website."""
+        return self.context.seller(invoice)
+
     def atomic(self) -> contextlib.AbstractContextManager[Batch]:
-        """Run several writes as one transaction; hooks and PDFs follow the commit."""
+        """Run several writes as one transaction; hooks follow the commit."""
         return self.lifecycle.atomic()
 
     # ---- reading ------------------------------------------------------------------------
@@ -144,9 +159,13 @@ class InvoiceService:
 
     # ---- writing ------------------------------------------------------------------------
 
-    def create(self, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
-        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload."""
-        return self.lifecycle.create(payload, actor=actor)
+    def create(self, payload: Mapping[str, Any], *, actor: str = "system",
+               pdf: bytes | None = None) -> InvoiceDocument:
+        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
+
+        ``pdf``: a posted invoice's own PDF (an imported invoice), stored at posting.
+        """
+        return self.lifecycle.create(payload, actor=actor, pdf=pdf)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""
@@ -156,9 +175,12 @@ class InvoiceService:
         """Delete a draft; a posted invoice is refused."""
         self.lifecycle.delete(invoice_id, actor=actor)
 
-    def post(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
-        """Post a draft (idempotent): number, freeze, chain link, PDF."""
-        return self.lifecycle.post(invoice_id, actor=actor)
+    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None) -> InvoiceDocument:
+        """Post a draft (idempotent, all or nothing): number, freeze, chain link, PDF.
+
+        ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
+        """
+        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf)
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
         """Add a note (allowed on posted invoices too)."""
@@ -171,16 +193,75 @@ class InvoiceService:
         """Record a payment transaction and recalculate the payment status."""
         return self.payments.record_payment(invoice_id, payload, actor=actor)
 
+    def record_payment_once(self, invoice_id: int, payload: Mapping[str, Any], *,
+                            actor: str = "system") -> RecordedPayment:
+        """``record_payment``, saying whether this call recorded it (False: a redelivery)."""
+        return self.payments.record(invoice_id, payload, actor=actor)
+
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
                              actor: str = "system") -> InvoiceDocument:
         """Set the payment status from outside; ``None`` resumes recalculation."""
         return self.payments.force_payment_status(invoice_id, status, actor=actor)
 
+    # ---- paying online (services.checkout, payment_events, refunds) ----------------------
+
+    @property
+    def payment_methods(self) -> PaymentMethods:
+        """The registered payment methods."""
+        return self.checkout.methods
+
+    def payment_availability(self, invoice: PayableInvoice) -> Availability:
+        """Whether the invoice can be paid now, how and which amounts (the one rule)."""
+        return self.checkout.availability(invoice)
+
+    def payment_availabilities(self, invoices: Iterable[PayableInvoice]) -> dict[int, Availability]:
+        """``payment_availability`` of several invoices, by id."""
+        return self.checkout.availabilities(invoices)
+
+    def can_pay(self, invoice: PayableInvoice) -> bool:
+        """Whether anything may offer to pay the invoice (Pay, links, QR codes)."""
+        return self.checkout.can_pay(invoice)
+
+    def pay_link(self, invoice: InvoiceDocument) -> str | None:
+        """The link that leaves the request to pay the invoice, None while it cannot be paid."""
+        return self.context.pay_link(invoice)
+
+    def start_payment(self, invoice_id: int, *, amount: object = None, actor: str, origin: str,
+                      return_path: str, cancel_path: str,
+                      request_key: str | None = None) -> StartedPayment:
+        """Record a payment attempt and get what the payment page shows (``Checkout.start_payment``)."""
+        return self.checkout.start_payment(invoice_id, amount=amount, actor=actor, origin=origin,
+                                           return_path=return_path, cancel_path=cancel_path,
+                                           request_key=request_key)
+
+    def payment_attempt(self, public_id: str) -> AttemptView:
+        """A payment attempt by its public id."""
+        return self.checkout.attempt(public_id)
+
+    def handle_payment_callback(self, method: str, callback: ProviderCallback, *,
+                                actor: str | None = None) -> CallbackOutcome:
+        """Verify a provider callback and apply each event it reports once."""
+        return self.payment_events.handle_callback(method, callback, actor=actor)
+
+    def transaction_actions(self, invoice_id: int) -> dict[int, TransactionActions]:
+        """What remains to refund or cancel of each of the invoice's provider transactions."""
+        return self.refunds.actions(invoice_id)
+
+    def refund_payment(self, transaction_id: int, amount: object = None, *, notes: str = "",
+                       actor: str) -> ProviderOutcome:
+        """Refund (part of) a charge through its provider, never more than remains."""
+        return self.refunds.refund(transaction_id, amount, notes=notes, actor=actor)
+
+    def cancel_authorization(self, transaction_id: int, *, notes: str = "",
+                             actor: str) -> ProviderOutcome:
+        """Cancel what remains of an authorization through its provider."""
+        return self.refunds.cancel(transaction_id, notes=notes, actor=actor)
+
     # ---- the stored PDF -----------------------------------------------------------------
 
-    def ensure_pdf(self, invoice_id: int) -> InvoiceDocument:
+    def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
         """The invoice with its PDF, rendering and storing it once if it has none yet."""
-        return self.documents.ensure_pdf(invoice_id)
+        return self.documents.ensure_pdf(invoice_id, actor=actor)
 
     def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
         """Store a PDF supplied by the external system."""

@@ -12,6 +12,10 @@ Formats
                       invoice; columns are the payload's fields, ``bill_to_<part>`` and
                       ``ship_to_<part>`` for addresses, ``line_<field>`` for the line
 Any record may carry ``pdf_file``: a path (relative to the file) of the invoice's PDF.
+A posted invoice's PDF is stored when it is posted, in the import's transaction; for an
+invoice that was already posted without one, it is attached after the commit.
+Posted invoices must meet the posting requirements (``domain.posting``): historical
+invoices keep their own dates, but those must lie within the configured years.
 """
 from __future__ import annotations
 
@@ -23,7 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
+from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
@@ -130,16 +136,25 @@ def _csv_invoices(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]
     yield from invoices.values()
 
 
-def validate(records: list[Record], organization_id: int) -> None:
-    """Check every record before anything is written; raise one error listing all problems."""
+def validate(records: list[Record], organization_id: int, years: YearRange | None = None, *,
+             names_from_host: bool = False) -> None:
+    """Check every record before anything is written; raise one error listing all problems.
+
+    With ``years``, records to be posted are checked against the posting requirements too
+    (with ``names_from_host``, a missing customer name is left to the host to fill in).
+    """
     problems: list[tuple[str, str]] = []
     seen: dict[str, str] = {}
     for record in records:
         payload = {"organization_id": organization_id, **record.payload}
         try:
-            load_input(payload)
+            loaded = load_input(payload)
         except ValidationError as exc:
             problems += [(f"{record.location}.{f}" if f else record.location, m) for f, m in exc.errors]
+        else:
+            if years is not None and loaded.get("status") == "posted":
+                problems += [(f"{record.location}.{f}", m)
+                             for f, m in _posting_problems(loaded, years, names_from_host)]
         if payload.get("organization_id") != organization_id:
             problems.append((f"{record.location}.organization_id",
                              f"This import is for organization {organization_id}."))
@@ -165,23 +180,40 @@ def validate(records: list[Record], organization_id: int) -> None:
         raise ValidationError(problems)
 
 
+def _posting_problems(loaded: dict[str, Any], years: YearRange, names_from_host: bool) -> list[tuple[str, str]]:
+    problems = posting_problems(customer_name=loaded.get("customer_name"), bill_to=loaded.get("bill_to"),
+                                invoice_date=loaded.get("invoice_date"), due_date=loaded.get("due_date"),
+                                years=years)
+    if names_from_host and loaded.get("customer_id") is not None:
+        problems = [p for p in problems if p[0] != "customer_name"]
+    return problems
+
+
 def import_records(service: InvoiceService, records: list[Record], *, organization_id: int = 1,
                    actor: str = "import") -> ImportReport:
-    """Create or update every record in one transaction (all or nothing), then attach PDFs."""
-    validate(records, organization_id)
+    """Create or update every record in one transaction (all or nothing).
+
+    A posted invoice's PDF is stored as it is posted; the PDF of an invoice posted
+    earlier without one is attached after the commit.
+    """
+    validate(records, organization_id, year_range(lambda key: service.setting(key, organization_id=organization_id)),
+             names_from_host=service.host is not None)
     report = ImportReport()
     pdfs: list[tuple[int, Path]] = []
     with service.atomic() as batch:
         for record in records:
             payload = {"organization_id": organization_id, **record.payload}
+            pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
             try:
-                invoice_id, outcome = _upsert(service, payload, organization_id, actor)
+                invoice_id, outcome, stored = _upsert(service, payload, organization_id, actor, pdf)
             except ValidationError as exc:
                 raise exc.at(record.location) from None
             except InvoiceError as exc:
                 raise exc.at(record.location) from exc
             getattr(report, outcome).append(str(payload["external_id"]))
-            if record.pdf_path is not None and outcome != "unchanged":
+            if stored:
+                report.pdfs += 1
+            elif record.pdf_path is not None and outcome != "unchanged":
                 pdfs.append((invoice_id, record.pdf_path))
 
         def attach() -> None:
@@ -193,23 +225,26 @@ def import_records(service: InvoiceService, records: list[Record], *, organizati
 
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], organization_id: int,
-            actor: str) -> tuple[int, str]:
+            actor: str, pdf: bytes | None) -> tuple[int, str, bool]:
+    """``(invoice id, outcome, whether pdf was stored at posting)``."""
+    posting = payload.get("status") == "posted"
     try:
         invoice_id = service.find_id(external_id=payload["external_id"], organization_id=organization_id)
     except NotFound:
-        return service.create(payload, actor=actor).id, "created"
+        created = service.create(payload, actor=actor, pdf=pdf if posting else None)
+        return created.id, "created", posting and pdf is not None
     current = service.get(invoice_id)
     if current.is_posted:
         status = payload.get("payment_status")
         if status and (status != current.payment_status.value or not current.payment_status_forced):
             service.update(invoice_id, {"payment_status": status}, actor=actor)
-            return invoice_id, "updated"
-        return invoice_id, "unchanged"
+            return invoice_id, "updated", False
+        return invoice_id, "unchanged", False
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}
     service.update(invoice_id, changes, actor=actor)
-    if payload.get("status") == "posted":
-        service.post(invoice_id, actor=actor)
-    return invoice_id, "updated"
+    if posting:
+        service.post(invoice_id, actor=actor, pdf=pdf)
+    return invoice_id, "updated", posting and pdf is not None
 
 
 def import_files(service: InvoiceService, paths: list[Path], *, organization_id: int = 1,

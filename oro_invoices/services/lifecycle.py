@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument, LineInput, SellerInfo, compute_lines
+from oro_invoices.domain.invoice import InvoiceDocument, LineInput, compute_lines
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence import read_models as views
@@ -27,8 +27,10 @@ from oro_invoices.persistence.models import (
 from oro_invoices.services.context import Batch, ServiceContext
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.payments import Payments, StatusChange
+from oro_invoices.services.posting import check_postable
 from oro_invoices.services.reads import Reads
 from oro_invoices.services.schemas import load_input
+from oro_invoices.services.tenancy import TENANCY_FIELDS, check_parties
 
 #: The fields of the issued document: frozen once the invoice is posted.
 DOCUMENT_FIELDS = frozenset({
@@ -36,8 +38,8 @@ DOCUMENT_FIELDS = frozenset({
     "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
 })
-PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email")
-SELLER_KEYS = tuple(SellerInfo.__dataclass_fields__)
+PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email",
+                *TENANCY_FIELDS)
 
 
 class Lifecycle:
@@ -53,18 +55,22 @@ class Lifecycle:
     def atomic(self) -> Iterator[Batch]:
         """Run several writes as one transaction: all of them or none.
 
-        Inside, each operation runs in a savepoint of the one transaction. Lifecycle
-        hooks fire, on-commit callbacks run and then posted invoices get their PDFs,
-        all only after the commit.
+        Inside, each operation runs in a savepoint of the one transaction (an invoice
+        posted inside gets its PDF in it, like any posting). Lifecycle hooks fire and
+        on-commit callbacks run only after the commit.
         """
         with self.ctx.batch() as batch:
             yield batch
-        for invoice_id in batch.posted:
-            self.documents.after_posting(self.reads.get(invoice_id))
 
-    def create(self, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
-        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload."""
+    def create(self, payload: Mapping[str, Any], *, actor: str = "system",
+               pdf: bytes | None = None) -> InvoiceDocument:
+        """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
+
+        ``pdf``: the posted invoice's own PDF (an imported invoice), stored at posting.
+        """
         data = load_input(payload)
+        if pdf is not None and data.get("status") != "posted":
+            raise ValidationError([("pdf", "Only a posted invoice can have a PDF.")])
         data.update(self._check_parties(data))
         lines = data.pop("lines")
         want_status = data.pop("status", "draft")
@@ -85,13 +91,12 @@ class Lifecycle:
                             f"{from_minor(inv.total_amount, inv.currency)} {inv.currency}",
                             {"external_id": inv.external_id})
             if want_status == "posted":
-                self._post_locked(s, inv, actor)
+                self._post_locked(s, inv, actor, pdf=pdf)
             s.flush()
             doc = self.ctx.document(s, inv)
         self.ctx.hook("invoice_created", invoice=doc, actor=actor)
         if doc.is_posted:
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
-            doc = self.documents.after_posting(doc)
         return doc
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
@@ -135,9 +140,12 @@ class Lifecycle:
             s.delete(inv)
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
 
-    def post(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
+    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None) -> InvoiceDocument:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
+        All or nothing: the number, the chain link and the PDF record are written in one
+        transaction; when any of them fails, the invoice stays a draft and nothing changes.
+        ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         Idempotent: posting a posted invoice returns it unchanged.
         """
         with self.ctx.translate_errors():
@@ -146,15 +154,12 @@ class Lifecycle:
                 state = self.ctx.payment_state(s, inv.id)
                 was_posted = inv.status == "posted"
                 if not was_posted:
-                    self._post_locked(s, inv, actor)
-            pdf = None
-            if was_posted:
-                with self.ctx.db.session() as s:
-                    pdf = s.get(InvoiceDocumentRow, inv.id)
-            doc = views.document(inv, state, pdf)
+                    self._check_parties({k: getattr(inv, k) for k in TENANCY_FIELDS})
+                    self._post_locked(s, inv, actor, pdf=pdf)
+                doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id))
         if not was_posted:
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
-        return self.documents.after_posting(doc)
+        return doc
 
     # ---- helpers ------------------------------------------------------------------------
 
@@ -196,39 +201,35 @@ class Lifecycle:
         inv.total_amount = to_minor(totals.total_amount, currency)
 
     def _check_parties(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        """Check the customer user belongs to the customer; fill names from the host."""
+        """Check the parties against the host (``tenancy``); fill names from it.
+
+        Without a host nothing can be checked or filled.
+        """
         filled: dict[str, Any] = {}
         if self.ctx.host is None:
             return filled
-        customers = self.ctx.host.customers
-        cid, uid = data.get("customer_id"), data.get("customer_user_id")
-        if cid is not None:
-            customer = customers.get_customer(cid)
-            if customer is None:
-                raise ValidationError([("customer_id", f"Customer {cid} does not exist.")])
-            if not data.get("customer_name"):
-                filled["customer_name"] = customer.name
-        if uid is not None:
-            user = customers.get_customer_user(uid)
-            if user is None:
-                raise ValidationError([("customer_user_id", f"Customer user {uid} does not exist.")])
-            if cid is not None and user.customer_id != cid:
-                raise ValidationError([("customer_user_id",
-                                        f"Customer user {uid} does not belong to customer {cid}.")])
-            if not data.get("customer_user_email"):
-                filled["customer_user_email"] = user.email
+        parties = check_parties(self.ctx.host, data)
+        if parties.customer is not None and not data.get("customer_name"):
+            filled["customer_name"] = parties.customer.name
+        if parties.customer_user is not None and not data.get("customer_user_email"):
+            filled["customer_user_email"] = parties.customer_user.email
         return filled
 
     def _seller(self, inv: Invoice) -> dict[str, str]:
-        values = {k: self.ctx.invoice_setting(f"oro_invoices.seller.{k}", inv) or "" for k in SELLER_KEYS}
-        return SellerInfo.from_mapping(values).as_dict()
+        return self.ctx.seller(inv).as_dict()
 
-    def _post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
-        """Post ``inv`` (row-locked by the caller). The counter row is locked last and briefly."""
-        if not inv.lines:
-            raise ValidationError([("lines", "An invoice without lines cannot be posted.")])
+    def _post_locked(self, s: Session, inv: Invoice, actor: str, *, pdf: bytes | None = None) -> None:
+        """Post ``inv`` (row-locked by the caller), all in the caller's transaction.
+
+        Checks the posting requirements, assigns the number (skipping numbers already
+        taken), snapshots the seller, stores the PDF made from the would-be-posted invoice
+        (or ``pdf``), then writes the frozen row with its chain link, the PDF record and the
+        activity. The counter row is locked last; it stays locked while the PDF is made.
+        """
+        check_postable(self.ctx, inv)
         now = self.ctx.clock()
         period = numbering.period_of(now)
+        state = self.ctx.payment_state(s, inv.id)
         needs_number = inv.invoice_number is None
         if needs_number:
             prefix = self.ctx.invoice_setting("oro_invoices.number_prefix", inv) or ""
@@ -236,20 +237,39 @@ class Lifecycle:
         if not inv.seller:
             inv.seller = self._seller(inv)
         seq = numbering.lock_sequence(s, inv.organization_id, period)
+        skipped: list[numbering.Skipped] = []
         if needs_number:
-            seq.last_number += 1
-            number = self.ctx.hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
-                                   sequence=seq.last_number)
-            inv.invoice_number = number or numbering.format_default(prefix, now, seq.last_number)
+            def propose(counter: int) -> str:
+                number = self.ctx.hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
+                                       sequence=counter)
+                return str(number or numbering.format_default(prefix, now, counter))
+            inv.invoice_number, inv.number_sequence, skipped = numbering.next_free_number(
+                s, seq, inv.id, propose, now)
         inv.status = "posted"
         inv.posted_at = now
         inv.updated_at = now
+        # Nothing is flushed from here until the row is complete: a posted row is frozen.
+        stored = self.documents.pdf_for_posting(views.document(inv, state, None), pdf)
+        inv.pdf_sha256 = stored.stored.sha256 if stored is not None else None
         seq.chain_length += 1
         inv.chain_key = chain.chain_key(inv.organization_id, period)
         inv.chain_seq = seq.chain_length
         inv.prev_hash = seq.head_hash or chain.GENESIS
         inv.content_hash = chain.link_hash(inv, inv.prev_hash)
         seq.head_hash = inv.content_hash
-        activity.record(s, inv.id, "posted", actor, f"Posted as {inv.invoice_number}",
-                        {"invoice_number": inv.invoice_number})
+        activity.record(s, inv.id, "posted", actor, _posted_summary(inv.invoice_number, skipped),
+                        {"invoice_number": inv.invoice_number, "skipped": [
+                            {"invoice_number": k.invoice_number, "sequence": k.sequence,
+                             "held_by_invoice_id": k.held_by_invoice_id} for k in skipped]})
         s.flush()
+        if stored is not None:
+            self.documents.record_posting_pdf(s, inv.id, stored, actor)
+            s.flush()
+
+
+def _posted_summary(number: str | None, skipped: list[numbering.Skipped]) -> str:
+    summary = f"Posted as {number}"
+    if skipped:
+        taken = ", ".join(f"{k.invoice_number} (held by invoice id {k.held_by_invoice_id})" for k in skipped)
+        summary += f"; skipped {taken}: already taken"
+    return summary

@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.money import to_minor
+from oro_invoices.domain.payment_limits import over_limit
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
@@ -20,6 +23,14 @@ from oro_invoices.services.schemas import PaymentInputSchema, validation_error
 
 #: A payment status change: ``(old, new)``, or None when the status stayed.
 StatusChange = tuple[PaymentStatus, PaymentStatus] | None
+
+
+@dataclass(frozen=True)
+class RecordedPayment:
+    """A recorded transaction; ``created`` is False when it was recorded earlier (a redelivery)."""
+
+    transaction: views.TransactionView
+    created: bool
 
 
 class Payments:
@@ -35,6 +46,16 @@ class Payments:
         A transaction with the same method, action and provider reference is
         recorded once: a redelivered webhook returns the existing one.
         """
+        return self.record(invoice_id, payload, actor=actor).transaction
+
+    def record(self, invoice_id: int, payload: Mapping[str, Any], *,
+               actor: str = "system") -> RecordedPayment:
+        """``record_payment``, saying whether this call recorded the transaction.
+
+        Amounts are bounded by what remains for the action (``domain.payment_limits``).
+        Redeliveries are idempotent on every database, also when they arrive at once: the
+        unique provider event decides, and the loser returns the winner's transaction.
+        """
         try:
             data: dict[str, Any] = PaymentInputSchema().load(payload)
         except MmValidationError as exc:
@@ -43,36 +64,37 @@ class Payments:
             inv = self.ctx.load(s, invoice_id)
             if inv.status != "posted":
                 raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
-            if data.get("provider_reference"):
-                existing = s.execute(select(PaymentTransaction).where(
-                    PaymentTransaction.method == data["method"],
-                    PaymentTransaction.action == data["action"],
-                    PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
-                if existing is not None:
-                    if existing.invoice_id != invoice_id:
-                        raise Conflict("That provider reference belongs to another invoice.")
-                    return views.transaction(existing)
+            # Locked first: payments of one invoice wait for each other, so each sees the last one.
+            state = self.ctx.payment_state(s, inv.id, lock=True)
+            existing = self._recorded(s, invoice_id, data)
+            if existing is not None:
+                return RecordedPayment(existing, created=False)
             if data["amount"] <= 0:
                 raise ValidationError([("amount", "Must be greater than 0.")])
             try:
                 amount = to_minor(data["amount"], inv.currency)
             except ValidationError:
                 raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
-            state = self.ctx.payment_state(s, inv.id, lock=True)
             summary = pstatus.summarize(self._facts(s, inv.id))
-            if data["successful"]:
-                if data["action"] in pstatus.PAID_ACTIONS and data["action"] == "charge" \
-                        and summary.net_paid + amount > inv.total_amount:
-                    raise ValidationError([("amount", "Exceeds the amount due.")])
-                if data["action"] == "refund" and amount > summary.net_paid:
-                    raise ValidationError([("amount", "Cannot refund more than was paid.")])
+            too_much = over_limit(data["action"], amount, successful=data["successful"],
+                                  total=inv.total_amount, summary=summary, currency=inv.currency)
+            if too_much is not None:
+                raise ValidationError([("amount", too_much)])
             tx = PaymentTransaction(
                 invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
                 currency=inv.currency, successful=data["successful"],
                 provider_reference=data.get("provider_reference"), parent_id=data.get("parent_id"),
                 notes=data.get("notes") or "", actor=actor, data=data.get("data"), created_at=self.ctx.clock())
-            s.add(tx)
-            s.flush()
+            try:
+                with s.begin_nested():
+                    s.add(tx)
+                    s.flush()
+            except IntegrityError:
+                # The same provider event, recorded meanwhile by a concurrent request.
+                existing = self._recorded(s, invoice_id, data)
+                if existing is None:
+                    raise
+                return RecordedPayment(existing, created=False)
             activity.record(s, inv.id, "payment", actor,
                             f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
                             f"{'successful' if data['successful'] else 'failed'}",
@@ -82,7 +104,25 @@ class Payments:
             view = views.transaction(tx)
             doc = self.ctx.document(s, inv)
         self.status_hooks(doc, change, actor)
-        return view
+        return RecordedPayment(view, created=True)
+
+    def _recorded(self, s: Session, invoice_id: int,
+                  data: Mapping[str, Any]) -> views.TransactionView | None:
+        """The transaction already recorded for this provider event, if any.
+
+        ``Conflict`` when the event was recorded for another invoice.
+        """
+        if not data.get("provider_reference"):
+            return None
+        existing = s.execute(select(PaymentTransaction).where(
+            PaymentTransaction.method == data["method"],
+            PaymentTransaction.action == data["action"],
+            PaymentTransaction.provider_reference == data["provider_reference"])).scalar_one_or_none()
+        if existing is None:
+            return None
+        if existing.invoice_id != invoice_id:
+            raise Conflict("That provider reference belongs to another invoice.")
+        return views.transaction(existing)
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
                              actor: str = "system") -> InvoiceDocument:

@@ -5,9 +5,8 @@ message saying so. Every error names its field path (``lines[0].quantity``).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import (
@@ -24,7 +23,13 @@ from marshmallow.exceptions import SCHEMA
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
-from oro_invoices.domain.money import KNOWN_CURRENCIES, minor_units
+from oro_invoices.domain.limits import MAX_INT64, identifier_problem, is_int64, is_storable_text
+from oro_invoices.domain.money import (
+    DECIMAL_SYNTAX_HINT,
+    KNOWN_CURRENCIES,
+    is_decimal_text,
+    minor_units,
+)
 
 MAX_LINES = 10_000
 MAX_INVOICE_TOTAL = Decimal(10) ** 15
@@ -36,6 +41,7 @@ class DecimalString(fields.Field[Decimal]):
     default_error_messages = {
         "float": "Give this number as a decimal string such as \"19.99\", not a float.",
         "invalid": "Not a valid decimal number.",
+        "syntax": "Not a valid decimal number: " + DECIMAL_SYNTAX_HINT,
         "places": "At most {places} decimal places are allowed.",
         "range": "Must be between -{limit} and {limit}.",
     }
@@ -51,12 +57,9 @@ class DecimalString(fields.Field[Decimal]):
             raise self.make_error("float")
         if not isinstance(value, (str, int)):
             raise self.make_error("invalid")
-        try:
-            result = Decimal(str(value).strip())
-        except (InvalidOperation, ValueError):
-            raise self.make_error("invalid") from None
-        if not result.is_finite():
-            raise self.make_error("invalid")
+        if isinstance(value, str) and not is_decimal_text(value):
+            raise self.make_error("syntax")
+        result = Decimal(value)
         if abs(result) >= self.LIMIT:
             raise self.make_error("range", limit=f"{self.LIMIT:,.0f}")
         if self.places is not None and decimal_places(result) > self.places:
@@ -65,6 +68,14 @@ class DecimalString(fields.Field[Decimal]):
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else format(value, "f")
+
+
+def strict_identifier(value: str) -> None:
+    """A marshmallow validator: numbers and external ids are compared exactly, so they may
+    not start or end with whitespace nor contain control or invisible characters."""
+    problem = identifier_problem(value)
+    if problem is not None:
+        raise MmValidationError(problem)
 
 
 def decimal_places(value: Decimal) -> int:
@@ -120,9 +131,10 @@ class InvoiceInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    external_id = fields.String(allow_none=True, validate=validate.Length(min=1, max=128))
+    external_id = fields.String(allow_none=True, validate=[validate.Length(min=1, max=128),
+                                                           strict_identifier])
     invoice_number = fields.String(allow_none=True, validate=[
-        validate.Length(min=1, max=64),
+        validate.Length(min=1, max=64), strict_identifier,
         validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
                         error="Use letters, digits and . _ / - only, starting with a letter or digit.")])
     invoice_date = fields.Date(required=True)
@@ -178,10 +190,6 @@ class InvoiceInputSchema(Schema):
         return data
 
 
-UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
-MAX_INT = 2**63 - 1
-
-
 def check_storable(data: Any, path: str = "") -> None:
     """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
     stack: list[tuple[str, Any]] = [(path, data)]
@@ -189,14 +197,14 @@ def check_storable(data: Any, path: str = "") -> None:
         where, value = stack.pop()
         if isinstance(value, Mapping):
             for key, item in value.items():
-                if isinstance(key, str) and UNSTORABLE_CHARS.search(key):
+                if isinstance(key, str) and not is_storable_text(key):
                     raise ValidationError([(where, "Names must not contain NUL or unpaired surrogate characters.")])
                 stack.append((f"{where}.{key}" if where else str(key), item))
         elif isinstance(value, (list, tuple)):
             stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
-        elif isinstance(value, str) and UNSTORABLE_CHARS.search(value):
+        elif isinstance(value, str) and not is_storable_text(value):
             raise ValidationError([(where, "Must not contain NUL or unpaired surrogate characters.")])
-        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
+        elif isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
             raise ValidationError([(where, "Number out of range.")])
 
 
@@ -233,13 +241,14 @@ class PaymentInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    method = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    method = fields.String(required=True, validate=[validate.Length(min=1, max=64), strict_identifier])
     action = fields.String(required=True, validate=validate.OneOf(
         ["charge", "authorize", "capture", "refund", "cancel", "invoice"]))
     amount = DecimalString(required=True)
     successful = fields.Boolean(load_default=True)
-    provider_reference = fields.String(allow_none=True, validate=validate.Length(max=255))
-    parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=2**63 - 1))
+    provider_reference = fields.String(allow_none=True, validate=[validate.Length(max=255),
+                                                                  strict_identifier])
+    parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_INT64))
     notes = fields.String(load_default="", validate=validate.Length(max=10_000))
     data = fields.Dict(allow_none=True)
 

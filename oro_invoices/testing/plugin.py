@@ -15,7 +15,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oro_invoices", "oro-invoices host adapter conformance kit")
     group.addoption("--oro-host", action="store", default=None, metavar="NAME",
                     help="run the oro_invoices.testing suite against the host adapter "
-                         "registered as NAME in the 'oro_invoices.hosts' entry points")
+                         "registered as NAME in the 'oro_invoices.hosts' entry points, or "
+                         "built by FILE.py:FACTORY or MODULE:FACTORY")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -30,8 +31,39 @@ def oro_host_factory(request: pytest.FixtureRequest) -> Callable[[], Any]:
     if not name:
         pytest.fail("The oro-invoices conformance suite needs a host: pass --oro-host NAME "
                     "or define an 'oro_host_factory' fixture", pytrace=False)
+    if ":" in name:
+        return factory_at(name)
     from oro_invoices.adapters import host_factory
     return host_factory(name)
+
+
+def factory_at(spec: str) -> Callable[[], Any]:
+    """The factory named by ``path/to/file.py:factory`` or ``package.module:factory``."""
+    import importlib
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    where, _, attr = spec.rpartition(":")
+    if where.endswith(".py"):
+        path = Path(where).resolve()
+        if not path.is_file():
+            raise pytest.UsageError(f"--oro-host {spec}: there is no file {path}")
+        module_spec = importlib.util.spec_from_file_location(f"oro_kit_host_{path.stem}", path)
+        if module_spec is None or module_spec.loader is None:
+            raise pytest.UsageError(f"--oro-host {spec}: {path} cannot be imported")
+        module = importlib.util.module_from_spec(module_spec)
+        sys.modules[module_spec.name] = module  # dataclasses and pickling look modules up there
+        module_spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(where)
+        except ImportError as exc:
+            raise pytest.UsageError(f"--oro-host {spec}: cannot import {where!r} ({exc})") from None
+    factory = getattr(module, attr, None)
+    if not callable(factory):
+        raise pytest.UsageError(f"--oro-host {spec}: {where} has no callable {attr!r}")
+    return factory  # type: ignore[no-any-return]
 
 
 @pytest.fixture
@@ -49,6 +81,21 @@ def oro_seeder(oro_host: Any) -> Any:
     """The host's test-data helper (``host.seeder()``), or None when it has none."""
     make = getattr(oro_host, "seeder", None)
     return make() if callable(make) else None
+
+
+@pytest.fixture
+def oro_page_client(oro_host: Any) -> Iterator[Any]:
+    """A client of the add-on's pages mounted in the host (``host.page_client()``), or None.
+
+    Override it to hand the kit's page part your own client (see ``oro_invoices.testing.pages``);
+    its ``close()`` is called afterwards if it has one.
+    """
+    make = getattr(oro_host, "page_client", None)
+    client = make() if callable(make) else None
+    yield client
+    close = getattr(client, "close", None)
+    if callable(close):
+        close()
 
 
 @pytest.fixture

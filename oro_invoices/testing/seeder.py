@@ -10,6 +10,7 @@ from oro_invoices.adapters.commerce import (
     InvoiceRole,
     OrderLine,
     OrderSnapshot,
+    WebsiteRef,
 )
 from oro_invoices.adapters.identity import CurrentUser
 from oro_invoices.adapters.ui import EmailTemplate
@@ -21,8 +22,11 @@ class Seeder(Protocol):
     """Test-data helper a host offers as ``host.seeder()`` (or through the ``oro_seeder`` fixture)."""
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
-                     group_id: int | None = None) -> CustomerRef:
-        """Create a customer (optionally under a parent and in a group)."""
+                     group_id: int | None = None, organization_id: int = 1) -> CustomerRef:
+        """Create a customer of an organization (optionally under a parent and in a group)."""
+
+    def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:
+        """Create a website of an organization."""
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "",
                           invoice_role: InvoiceRole = InvoiceRole.OWN) -> CustomerUserRef:

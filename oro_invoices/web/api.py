@@ -16,9 +16,9 @@ import datetime as dt
 import json
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from marshmallow import ValidationError as MmValidationError
 
@@ -31,7 +31,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import is_int64, is_storable_text, parse_id
+from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import (
@@ -42,6 +42,7 @@ from oro_invoices.persistence.queries import (
 )
 from oro_invoices.services.schemas import NoteInputSchema, check_storable, dump_invoice, validation_error
 from oro_invoices.web import openapi
+from oro_invoices.web.downloads import not_modified, pdf_download
 from oro_invoices.web.errors import (
     AuthenticationRequired,
     BadRequest,
@@ -63,7 +64,6 @@ WRITE = "invoices:write"
 MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 16
-CHUNK = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -277,17 +277,12 @@ class InvoiceApi:
 
     def download_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
-        if doc.pdf is not None and _etag_matches(request.header("if-none-match"), doc.pdf.sha256):
-            return Response(status=304, body=b"", content_type="application/pdf",
-                            headers={"ETag": f'"{doc.pdf.sha256}"', "Cache-Control": "private, no-cache"})
+        if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
+            return cached
         if doc.is_posted and self.service.storage is None:
             raise StorageError("No PDF storage is configured.")
         info, stream = self.service.open_pdf(doc.id)
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", doc.invoice_number or f"invoice-{doc.id}")
-        headers = {"ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
-                   "Content-Disposition": f'attachment; filename="{name}.pdf"',
-                   "Cache-Control": "private, no-cache"}
-        return Response(status=200, body=_chunks(stream), content_type="application/pdf", headers=headers)
+        return pdf_download(info, stream, doc.invoice_number or f"invoice-{doc.id}")
 
     def upload_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         if _media_type(request) != "application/pdf":
@@ -306,11 +301,10 @@ class InvoiceApi:
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
         payload = json_object(request)
         doc = self._load(client, id)
-        before = {t.id for t in self.service.transactions(doc.id)}
-        tx = self.service.record_payment(doc.id, payload, actor=self._actor(client))
-        data = openapi.TransactionOut().dump(tx)
+        recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client))
+        data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
-        return Response.json(data, status=200 if tx.id in before else 201)
+        return Response.json(data, status=201 if recorded.created else 200)
 
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
@@ -415,29 +409,5 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
         limit = int(q["limit"])
     cursor = q.get("cursor")
     if cursor is not None:
-        _check_cursor(cursor, sort)
+        decode_cursor(cursor, sort)
     return filters, sort, limit, cursor
-
-
-def _check_cursor(cursor: str, sort: str) -> None:
-    """Refuse a forged cursor whose values no query could use (they would fail in the database)."""
-    value, last_id = decode_cursor(cursor, sort)
-    bad_int = isinstance(value, int) and not is_int64(value)
-    bad_str = isinstance(value, str) and (not is_storable_text(value) or len(value) > 255)
-    if bad_int or bad_str or not is_int64(last_id) or last_id < 0:
-        raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")])
-
-
-def _etag_matches(header: str | None, sha256: str) -> bool:
-    if not header:
-        return False
-    tags = [t.strip() for t in header.split(",")]
-    return "*" in tags or any(t.removeprefix("W/").strip('"') == sha256 for t in tags)
-
-
-def _chunks(stream: BinaryIO) -> Iterator[bytes]:
-    try:
-        while chunk := stream.read(CHUNK):
-            yield chunk
-    finally:
-        stream.close()

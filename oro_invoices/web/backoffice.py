@@ -68,7 +68,7 @@ class BackOffice:
         html = self.ctx.render(
             "admin/grid.html", req, page=page, names=self.names(), show_method=show_method,
             statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
-            can_delete=self.ctx.host.users.can("oro_invoices.delete"))
+            can_delete=req.can("oro_invoices.delete"))
         return Response.html(html, title="Invoices")
 
     def _customer_choices(self, req: Request, scope: ScopeContext) -> list[tuple[int, str]] | None:
@@ -83,15 +83,23 @@ class BackOffice:
                              title=f"Invoice {doc.display_number}")
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
-                    email: dict[str, Any] | None = None, form_error: str = "") -> str:
-        ctx, users = self.ctx, self.ctx.host.users
+                    email: dict[str, Any] | None = None, form_error: str = "",
+                    payment_fields: dict[str, str] | None = None) -> str:
+        from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
+        from oro_invoices.web.backoffice_payments import payments_section
+        ctx = self.ctx
         mail = ctx.mail
         emails = mail.emails(doc.id) if mail is not None else []
         dialog_data: dict[str, Any] = {}
+        if dialog == "email" and not doc.is_posted:  # only a posted invoice is emailed: post it first
+            dialog = "send-to-customer"
         if dialog == "email" and mail is not None:
             from oro_invoices.web.backoffice_actions import email_form
             dialog_data = email or email_form(ctx, doc, req.query)
-        elif dialog not in ("send-to-customer", "delete"):
+        elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
+            dialog = ""
+        payments = payments_section(self, req, doc, dialog, payment_fields)
+        if dialog in PAYMENT_DIALOGS and payments["payment_dialog"] is None:
             dialog = ""
         if dialog == "send-to-customer" and doc.is_posted:
             dialog = ""
@@ -99,20 +107,26 @@ class BackOffice:
             "admin/view.html", req, invoice=doc, names=self.names(),
             notes=ctx.service.notes(doc.id), activities=ctx.service.activities(doc.id),
             transactions=ctx.service.transactions(doc.id), emails=emails,
-            payment_url=ctx.service.payment_url(doc) if doc.is_posted else None,
+            payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
             sections=ctx.view_sections(doc, "backoffice"),
-            can_send=users.can("oro_invoices.send"), can_delete=users.can("oro_invoices.delete"))
+            can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
+            **payments)
 
     def order_invoices(self, req: Request) -> Response:
-        """The order view page's Invoices tab: this order's invoices."""
+        """The order view page's Invoices tab: this order's invoices.
+
+        The order must be one of the admin's organization; only invoices of the
+        order's organization are listed.
+        """
         self.check(req)
         order_id = parse_id(req.path_params.get("order_id"))
-        if order_id is None:
+        org = getattr(req.user, "organization_id", None)
+        order = self.ctx.host.orders.get(order_id) if order_id is not None else None
+        if order is None or (org is not None and order.organization_id != org):
             raise NotFound("That order does not exist.")
-        flt = InvoiceFilter(order_id=order_id,
-                            organization_id=getattr(req.user, "organization_id", None))
+        flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         html = self.ctx.render("admin/order_tab.html", req, items=page.items,
                                more=page.next_cursor is not None, order_id=order_id,

@@ -6,7 +6,7 @@ what went wrong), so reloading the page never repeats the action.
 from __future__ import annotations
 
 import html as html_lib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import (
@@ -22,6 +22,7 @@ from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.downloads import not_modified, pdf_download
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -132,6 +133,10 @@ class BackOfficeActions:
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         if self.ctx.mail is None:
             raise InvoiceError("Email is not configured for invoices.")
+        if not doc.is_posted:
+            return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"), flashes=[
+                ("error", f"Invoice {doc.display_number} is a draft: only a posted invoice is emailed. "
+                          "Send to Customer posts it first.")])
         form = req.form
         template = form.get("template") or None
         body = form.get("body", "")
@@ -188,26 +193,19 @@ class BackOfficeActions:
         """Stream the stored PDF; never render a new one."""
         self.pages.check(req)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
-        return pdf_response(self.ctx.service, doc)
+        return pdf_response(self.ctx.service, req, doc)
 
 
 def _same(a: str, b: str) -> bool:
     return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
-def pdf_response(service: InvoiceService, doc: InvoiceDocument) -> Response:
-    """The stored PDF as an attachment download; 404 for an invoice without one."""
-    from oro_invoices.domain.errors import NotFound
+def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) -> Response:
+    """The stored PDF as an attachment download (304 when unchanged); 404 for an invoice without one."""
     if doc.pdf is None:
         raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
+    cached = not_modified(req, doc.pdf)
+    if cached is not None:
+        return cached
     info, stream = service.open_pdf(doc.id)
-
-    def chunks() -> Iterator[bytes]:
-        with stream:
-            yield from iter(lambda: stream.read(64 * 1024), b"")
-
-    filename = "".join(c if c.isalnum() or c in "-_." else "-" for c in doc.display_number) + ".pdf"
-    return Response(body=chunks(), content_type="application/pdf", headers={
-        "Content-Disposition": f'attachment; filename="{filename}"',
-        "Content-Length": str(info.size), "X-Content-SHA256": info.sha256,
-        "Cache-Control": "private, no-store"})
+    return pdf_download(info, stream, doc.display_number)

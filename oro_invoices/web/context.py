@@ -18,10 +18,11 @@ from babel.numbers import format_decimal
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.formatting import Formatter
-from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, PaymentStatus
+from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
 from oro_invoices.domain.money import minor_units
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
+from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
 from oro_invoices.web.http import Request
 
 if TYPE_CHECKING:
@@ -54,6 +55,8 @@ class WebContext:
     :param storefront_order_url: the storefront order page for an order id, or None.
     :param website_name: a website's display name for its id.
     :param customer_choices: the customers offered by the grid's Customer filter.
+    :param storefront_website: the website a storefront request is on (None: the host does
+        not say); storefront settings set per website are resolved with it.
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
     :param locale: formatting locale of the pages.
     :param page_size: rows per grid page.
@@ -69,6 +72,7 @@ class WebContext:
     storefront_order_url: Callable[[int], str | None] = lambda order_id: None
     website_name: Callable[[int], str] = lambda website_id: f"Website #{website_id}"
     customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None
+    storefront_website: Callable[[Request], int | None] = lambda request: None
     static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
     locale: str = "en_US"
     page_size: int = 25
@@ -97,6 +101,17 @@ class WebContext:
         if self.url_builder is not None:
             return self.url_builder(endpoint, **params)
         return str(self.host.urls.url_for(endpoint, **params))
+
+    def payment_link(self, invoice: InvoiceDocument) -> str | None:
+        """The guest payment link a page shows: the configured absolute link, else a site-relative one.
+
+        Pages may link relatively; what leaves the request (PDFs, emails) gets only the
+        absolute link built from the configured storefront base URL.
+        """
+        link = self.service.payment_url(invoice)
+        if link is None and invoice.payment_token:
+            link = self.url_for(ENDPOINT_STOREFRONT_PAY, token=invoice.payment_token)
+        return link
 
     def render(self, template: str, request: Request, **values: Any) -> str:
         """Render one of the add-on's templates with the request's CSRF token."""

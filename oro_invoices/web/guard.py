@@ -3,6 +3,9 @@
 Order of the checks: feature toggle (off → 404, as if the page did not exist),
 login (→ 401, which the framework adapter turns into a redirect to the host's
 login page), permission (→ 403), CSRF token on state-changing requests (→ 400).
+Login and permission are both read from the request (``Request.user`` and
+``Request.permissions``), which the mounting code fills from the host's ``Users``
+once per request.
 """
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
     user = req.user
     if user is None or getattr(user, "kind", "anonymous") != user_kind:
         raise LoginRequired()
-    if permission is not None and not ctx.host.users.can(permission):
+    if permission is not None and not req.can(permission):
         raise errors.PermissionDenied("You do not have permission to do this. Ask an "
                                       "administrator to grant you access to invoices.")
     if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):

@@ -6,7 +6,7 @@ handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +16,15 @@ class Request:
     """One HTTP request as the add-on's handlers see it.
 
     ``headers`` keys are lower-case. ``query`` and ``form`` map a name to its
-    first value; ``query_lists``/``form_lists`` keep every value.
-    ``user`` is whatever the host's identity adapter says is logged in.
+    first value; ``query_lists``/``form_lists`` keep every value; ``files`` maps a
+    field to ``(filename, bytes)``.
+
+    ``user`` and ``permissions`` are who is logged in and what they may do, both taken
+    once per request from the host's ``Users`` by the mounting code
+    (``oro_invoices.web.mounting``); the pages read nothing else, so the two always agree.
+    ``session`` is the host's session mapping (CSRF tokens and flash messages live
+    there), ``native`` the framework's own request object, and ``root_path`` where
+    the application is mounted (WSGI ``SCRIPT_NAME``, ASGI ``root_path``).
     """
 
     method: str
@@ -31,9 +38,17 @@ class Request:
     query_lists: Mapping[str, list[str]] = field(default_factory=dict)
     form_lists: Mapping[str, list[str]] = field(default_factory=dict)
     files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
+    permissions: frozenset[str] = frozenset()
+    session: MutableMapping[str, Any] | None = field(default=None, compare=False)
+    native: Any = field(default=None, compare=False)
+    root_path: str = ""
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
+
+    def can(self, permission: str) -> bool:
+        """Whether the request's user holds ``permission`` (see ``permissions``)."""
+        return permission in self.permissions
 
 
 @dataclass

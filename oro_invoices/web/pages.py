@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
+from oro_invoices.web.backoffice_payments import PaymentActions
+from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
@@ -67,7 +69,23 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),
-    _r("oro_invoices.storefront.pay", "/<token>", "storefront.pay", "guest"),
+    _r("oro_invoices.admin.refund", "/<int:invoice_id>/transactions/<int:transaction_id>/refund",
+       "payments.refund", "backoffice", "POST"),
+    _r("oro_invoices.admin.cancel_authorization",
+       "/<int:invoice_id>/transactions/<int:transaction_id>/cancel", "payments.cancel", "backoffice",
+       "POST"),
+    _r("oro_invoices.storefront.payment", "/<int:invoice_id>/payment", "checkout.payment", "storefront"),
+    _r("oro_invoices.storefront.start_payment", "/<int:invoice_id>/payment", "checkout.start",
+       "storefront", "POST"),
+    _r("oro_invoices.storefront.payment_result", "/<int:invoice_id>/payment/<attempt>",
+       "checkout.result", "storefront"),
+    _r("oro_invoices.storefront.pay", "/<token>", "checkout.guest", "guest"),
+    _r("oro_invoices.storefront.guest_start_payment", "/<token>", "checkout.guest_start", "guest",
+       "POST"),
+    _r("oro_invoices.storefront.guest_payment_result", "/<token>/result/<attempt>",
+       "checkout.guest_result", "guest"),
+    _r("oro_invoices.storefront.payment_notify", "/notify/<method>", "checkout.notify", "guest",
+       "GET", "POST"),
 )
 
 
@@ -79,6 +97,8 @@ class InvoicePages:
         self.backoffice = BackOffice(ctx)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)
+        self.checkout = CheckoutPages(ctx, self.storefront)
+        self.payments = PaymentActions(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
 
     def handler(self, endpoint: str) -> Callable[[Request], Response]:

@@ -74,7 +74,7 @@ def test_import_defaults_to_no_host(built, sqlite_db, tmp_path):
 def test_import_with_the_memory_host_checks_customers(built, sqlite_db, tmp_path, capsys):
     file = write_json(tmp_path, "one.json", [invoice_payload(external_id="M-1")])
     assert main(["import", "--db", sqlite_db.url, "--host", "memory", file]) == 1
-    assert "customer_id: Customer 10 does not exist." in capsys.readouterr().err
+    assert "customer_id: Customer 10 does not exist in organization 1." in capsys.readouterr().err
     assert built[0][0].host == "memory" and isinstance(built[0][1].host, MemoryHost)
     assert invoice_count(sqlite_db) == 0
 
@@ -91,7 +91,7 @@ def test_import_refuses_a_customer_user_of_another_customer(sqlite_db, tmp_path,
     err = capsys.readouterr().err
     assert f"Customer user {stranger.id} does not belong to customer {acme.id}." in err
     good = invoice_payload(external_id="G-1", customer_id=acme.id, customer_user_id=buyer.id,
-                           status="posted")
+                           order_id=None, status="posted")
     del good["customer_name"], good["customer_user_email"]
     assert main(["import", "--db", sqlite_db.url, write_json(tmp_path, "good.json", [good])],
                 host=host) == 0
@@ -159,7 +159,8 @@ def test_import_finds_the_host_by_entry_point_name(seeded_host_path, sqlite_db, 
     assert result.returncode == 1
     assert "Customer user 4 does not belong to customer 1." in result.stderr
 
-    good = invoice_payload(external_id="E-2", customer_id=1, customer_user_id=3, status="posted")
+    good = invoice_payload(external_id="E-2", customer_id=1, customer_user_id=3, order_id=None,
+                           status="posted")
     result = run_cli(seeded_host_path, "import", "--db", sqlite_db.url,
                      write_json(tmp_path, "good.json", [good]), host_env="seeded")
     assert result.returncode == 0, result.stderr

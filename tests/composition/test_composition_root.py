@@ -42,8 +42,10 @@ def test_a_host_object_is_wired_into_every_part(sqlite_db, tmp_path):
         assert addon.mail.templates is host.email_templates
         assert addon.mail.sender == "billing@acme.test"
         token = SimpleNamespace(payment_token="t0k")
+        assert addon.invoices.payment_url(token) is addon.payment_link(token) is None  # no base URL
+        addon.settings.set("oro_invoices.storefront_base_url", "https://shop.example/eu/")
         assert addon.invoices.payment_url(token) == addon.payment_link(token) == \
-            "http://shop.test/oro_invoices/storefront/pay?token=t0k"
+            "https://shop.example/eu/oro_invoices/storefront/pay?token=t0k"
 
 
 def test_the_host_checks_customers(sqlite_db, tmp_path):
@@ -67,13 +69,21 @@ def test_the_renderer_follows_the_global_settings(sqlite_db, tmp_path):
         assert addon.renderer is None and addon.invoices.renderer is None
 
 
-def test_the_guest_payment_link_comes_from_the_host_urls(sqlite_db, tmp_path):
-    host = MemoryHost(base_url="https://shop.example")
+def test_the_guest_payment_link_is_the_host_path_under_the_configured_base_url(sqlite_db, tmp_path):
+    host = MemoryHost(base_url="http://host-header.example")
+    website = host.add_website("EU Store")
+    settings = Settings(host.config)
+    settings.set("oro_invoices.storefront_base_url", "https://shop.example")
+    settings.set("oro_invoices.storefront_base_url", "https://eu.shop.example", "website", website.id)
     with build_addon(config(sqlite_db, tmp_path, pdf=False), host=host) as addon:
         posted = addon.invoices.post(addon.invoices.create(invoice_payload(
-            customer_id=None, customer_user_id=None)).id)
-        link = addon.payment_link(posted)
-        assert link.startswith("https://shop.example/") and posted.payment_token in link
+            customer_id=None, customer_user_id=None, order_id=None)).id)
+        eu = addon.invoices.post(addon.invoices.create(invoice_payload(
+            customer_id=None, customer_user_id=None, order_id=None, website_id=website.id)).id)
+        assert addon.payment_link(posted) == \
+            f"https://shop.example/oro_invoices/storefront/pay?token={posted.payment_token}"
+        assert addon.payment_link(eu) == \
+            f"https://eu.shop.example/oro_invoices/storefront/pay?token={eu.payment_token}"
         assert addon.payment_link(SimpleNamespace(payment_token=None)) is None
 
 

@@ -25,11 +25,14 @@ BUILD = '''
     config = AddonConfig(database_url=database_url, storage_url=storage_url, host="memory",
                          migrate=True, load_entrypoints=False)
     with build_addon(config) as addon:
+        addon.settings.set("oro_invoices.storefront_base_url", "https://shop.example")
         customer = addon.host.add_customer("Acme Corp")
         user = addon.host.add_customer_user(customer.id, "buyer@acme.test", "Bea Buyer")
         draft = addon.invoices.create({
-            "invoice_date": "2026-11-02", "currency": "EUR", "customer_id": customer.id,
-            "customer_user_id": user.id,
+            "invoice_date": "2026-11-02", "due_date": "2026-12-02", "currency": "EUR",
+            "customer_id": customer.id, "customer_user_id": user.id,
+            "bill_to": {"name": "Acme Corp", "street": "1 Main St", "city": "Springfield",
+                        "postal_code": "12345", "country": "US"},
             "lines": [{"description": "Widget", "quantity": "2", "unit_price": "10.00"}],
         }, actor="test")
         posted = addon.invoices.post(draft.id, actor="test")
@@ -70,7 +73,7 @@ def test_core_builds_an_addon_without_flask_weasyprint_segno_or_apispec(tmp_path
     assert out["host"] == "memory"
     assert out["number"].startswith("INV-")              # the schema's default prefix
     assert out["customer_name"] == "Acme Corp"            # filled in by the host's customers
-    assert out["payment_link"].startswith("http://shop.test/")
+    assert out["payment_link"].startswith("https://shop.example/")  # the configured base URL
     assert out["sender"] == "invoices@example.com"        # the schema's default sender
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 import flask
 import pytest
 
-import oro_invoices.adapters.flask as flask_adapter
 import oro_invoices.hosts.reference.app as reference_app
+import oro_invoices.web.mounting as mounting
 from oro_invoices.adapters.flask import OroInvoices, addon_config
 from oro_invoices.composition import AddonConfig, build_addon
 from oro_invoices.hosts.memory import MemoryHost
@@ -31,7 +31,7 @@ def flask_app(tmp_path, **config) -> flask.Flask:
 
 
 def test_init_app_builds_the_addon_from_app_config(monkeypatch, sqlite_db, tmp_path):
-    calls = spy_on(monkeypatch, flask_adapter)
+    calls = spy_on(monkeypatch, mounting)
     app = flask_app(tmp_path, ORO_INVOICES_DATABASE_URL=sqlite_db.url,
                     ORO_INVOICES_SMTP_URL="smtp://127.0.0.1:2525")
     host = MemoryHost()
@@ -51,7 +51,7 @@ def test_addon_config_needs_the_database_url(tmp_path):
 
 
 def test_a_built_addon_is_used_as_given(monkeypatch, sqlite_db, tmp_path):
-    calls = spy_on(monkeypatch, flask_adapter)
+    calls = spy_on(monkeypatch, mounting)
     host = MemoryHost()
     addon = build_addon(AddonConfig(database_url=sqlite_db.url, load_entrypoints=False, pdf=False),
                         host=host)

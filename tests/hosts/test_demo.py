@@ -136,6 +136,19 @@ def test_demo_serves_seeded_shop_and_keeps_data_across_restarts(data_dir):
                                      headers={"Authorization": f"Bearer {info['api_token']}"})
         with urllib.request.urlopen(req, timeout=30) as resp:
             api_before = json.loads(resp.read())
+        # one entry per organization: its admin, API token, customers, websites and orders
+        orgs = info["organizations"]
+        assert [o["admin"]["username"] for o in orgs] == ["admin", "admin.jp"]
+        for org in orgs:
+            assert org["customers"] and org["websites"] and org["orders"]
+            req = urllib.request.Request(info["api_url"] + "/invoices?limit=100",
+                                         headers={"Authorization": f"Bearer {org['api_token']}"})
+            with urllib.request.urlopen(req, timeout=30) as resp:
+                rows = json.loads(resp.read())["data"]
+            assert rows and {r["organization_id"] for r in rows} == {org["id"]}
+            status, landed, _ = Browser().submit(info["base_url"] + "/admin/login", {
+                "username": org["admin"]["username"], "password": org["admin"]["password"]})
+            assert status == 200 and landed.endswith("/admin/")
         # a change made while running must survive the restart
         status, _, page = admin.submit(info["base_url"] + "/admin/invoices/1",
                                        {"body": "kept across restarts"},

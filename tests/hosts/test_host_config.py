@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import re
 
+from support.config_form import save
+
 from oro_invoices.adapters.config_store import ScopeContext
-from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 
 CONFIG = "/admin/config/oro_invoices"
@@ -12,34 +14,6 @@ CONFIG = "/admin/config/oro_invoices"
 
 def settings(shop) -> Settings:
     return Settings(shop[0].extensions["oro_reference_host"].config)
-
-
-def form_values(html: str) -> dict[str, str]:
-    """What the config form would submit as it is shown."""
-    form = html.split('id="h-config-form"')[1]
-    values: dict[str, str] = {}
-    for name, body in re.findall(r'<select id="[^"]+" name="([^"]+)">(.*?)</select>', form, re.S):
-        chosen = re.search(r'<option value="([^"]*)" selected>', body)
-        values[name] = chosen.group(1) if chosen else re.search(r'<option value="([^"]*)"', body).group(1)
-    for name, value in re.findall(r'<input type="(?:text|number)" id="[^"]+" name="([^"]+)" value="([^"]*)"', form):
-        values[name] = value
-    for name, value in re.findall(r'<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>', form, re.S):
-        values[name] = value
-    for name in re.findall(r'name="([^"]+\.use_default)" value="1" checked', form):
-        values[name] = "1"
-    return values
-
-
-def save(admin: ShopClient, url: str, changes: dict[str, str | None]):
-    html = admin.get(url).get_data(as_text=True)
-    data = form_values(html)
-    for key, value in changes.items():
-        if value is None:
-            data.pop(key, None)
-        else:
-            data[key] = value
-    data["csrf_token"] = form_token(html.split('id="h-config-form"')[1])
-    return admin.client.post(url, data=data)
 
 
 def test_page_lists_the_schema_settings_by_section(admin):

@@ -108,6 +108,10 @@ def test_download_streams_the_stored_pdf(shop, admin):
     assert f'filename="{doc.invoice_number}.pdf"' in resp.headers["Content-Disposition"]
     storage = admin.service.storage
     assert resp.data.startswith(b"%PDF") and resp.data == storage.read(doc.pdf.sha256)
+    assert resp.headers["ETag"] == f'"{doc.pdf.sha256}"'
+    assert resp.headers["Cache-Control"] == "private, no-cache"
+    again = admin.get(f"/admin/invoices/{inv}/download", headers={"If-None-Match": resp.headers["ETag"]})
+    assert again.status_code == 304 and again.data == b""
 
 
 def test_actions_need_their_permissions(shop):

@@ -12,6 +12,8 @@ from oro_invoices.hosts.memory import MemoryConfigStore
 from oro_invoices.integration import features
 from oro_invoices.integration.config import (
     SCHEMA_PATH,
+    InvalidSettings,
+    ResolvedValue,
     ScopeContext,
     Settings,
     load_schema,
@@ -27,6 +29,8 @@ GOW = (G, O, W)
 EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add-on read
     "oro_invoices.enabled": ("bool", False, (G, O)),
     "oro_invoices.number_prefix": ("str", "INV-", (G, O)),
+    "oro_invoices.posting.earliest_year": ("int", 2000, (G, O)),
+    "oro_invoices.posting.latest_year": ("int", 2100, (G, O)),
     "oro_invoices.storefront_enabled": ("bool", True, (G, O, W, CG, C)),
     "oro_invoices.generate_pdf_on_post": ("bool", True, GOW),
     "oro_invoices.storefront_pdf_download": ("bool", True, GOW),
@@ -36,13 +40,29 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.seller.business_address": ("str", "", GOW),
     "oro_invoices.seller.phone": ("str", "", GOW),
     "oro_invoices.seller.contact_email": ("str", "", GOW),
-    "oro_invoices.seller.website_url": ("str", "", GOW),
+    "oro_invoices.seller.website_url": ("url", "", GOW),
     "oro_invoices.seller.tax_id": ("str", "", GOW),
     "oro_invoices.pdf.page_size": ("choice", "A4", GOW),
     "oro_invoices.locale": ("str", "en_US", GOW),
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),
     "oro_invoices.payment_link_ttl_days": ("int", 90, GOW),
+    "oro_invoices.webhooks.endpoints": ("webhook_endpoints", [], (G, O)),
+    "oro_invoices.storefront_base_url": ("url", "", GOW),
+    "oro_invoices.partial_payments_enabled": ("bool", False, GOW),
+    "oro_invoices.partial_payment_minimum": ("decimal", "0", GOW),
+    "oro_invoices.oropay.merchant_id": ("str", "", GOW),
+    "oro_invoices.oropay.account": ("str", "internet", GOW),
+    "oro_invoices.oropay.shared_secret": ("secret", "", GOW),
+    "oro_invoices.oropay.hpp_url": ("url", "https://pay.realexpayments.com/pay", GOW),
+    "oro_invoices.oropay.api_url": ("url", "https://api.realexpayments.com/epage-remote.cgi", GOW),
+    "oro_invoices.oropay.rebate_password": ("secret", "", GOW),
+    "oro_invoices.stripe.secret_key": ("secret", "", GOW),
+    "oro_invoices.stripe.publishable_key": ("str", "", GOW),
+    "oro_invoices.stripe.webhook_secret": ("secret", "", GOW),
+    "oro_invoices.stripe.js_url": ("url", "https://js.stripe.com/v3/", GOW),
+    "oro_invoices.stripe.api_base": ("url", "https://api.stripe.com", GOW),
+    "oro_invoices.stripe.payment_action": ("choice", "charge", GOW),
 }
 
 
@@ -148,11 +168,134 @@ def test_form_strings_are_normalised(settings):
     assert settings.store.values[("oro_invoices.enabled", "global", None)] is True
 
 
-def test_garbage_in_the_host_store_is_reported(settings):
+def test_garbage_in_the_host_store_is_ignored_and_reported(settings, caplog):
+    """A stored value that is not valid must not stop posting, mail or start-up."""
+    settings.store.save("oro_invoices.payment_link_ttl_days", 30, "organization", 3)
     settings.store.save("oro_invoices.payment_link_ttl_days", "many", "website", 4)
-    with pytest.raises(ConfigurationError, match="'oro_invoices.payment_link_ttl_days' at "
-                                                 "website scope \\(id 4\\): invalid value"):
-        settings.value("oro_invoices.payment_link_ttl_days", ScopeContext(website_id=4))
+    ctx = ScopeContext(organization_id=3, website_id=4)
+    with caplog.at_level("WARNING", logger="oro_invoices.config"):
+        assert settings.resolve("oro_invoices.payment_link_ttl_days", ctx) == \
+            ResolvedValue(30, "organization", 3)
+        settings.value("oro_invoices.payment_link_ttl_days", ctx)
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1  # once per stored value, not on every read
+    assert warnings[0].startswith("Setting 'oro_invoices.payment_link_ttl_days' at website scope "
+                                  "(id 4): invalid value 'many'")
+    assert "parent scope's value applies" in warnings[0]
+    with pytest.raises(ConfigurationError, match="invalid value 'many'"):
+        settings.stored("oro_invoices.payment_link_ttl_days", "website", 4)
+
+
+def test_a_stored_sender_name_with_a_line_break_cannot_stop_mail(settings):
+    settings.set("oro_invoices.mail.sender_name", "Northwind Billing")
+    settings.store.save("oro_invoices.mail.sender_name", "Evil\r\nBcc: x@evil.test",
+                        "organization", 1)
+    assert settings.value("oro_invoices.mail.sender_name",
+                          ScopeContext(organization_id=1)) == "Northwind Billing"
+
+
+# -- formats of text settings ------------------------------------------------------------
+
+@pytest.mark.parametrize("key,value,problem", [
+    ("oro_invoices.mail.sender_name", "Acme\nBcc: victim@evil.test", "Must be one line"),
+    ("oro_invoices.mail.sender_name", "Acme\rBilling", "Must be one line"),
+    ("oro_invoices.mail.sender_name", "Acme\u2028Billing", "Must be one line"),
+    ("oro_invoices.seller.company_name", "Acme\x00", "cannot be stored"),
+    ("oro_invoices.seller.phone", "+49\t30", "Must be one line"),
+    ("oro_invoices.seller.business_address", "Main St 1\x0b10115", "other than line breaks"),
+    ("oro_invoices.mail.sender", "a@example.com\r\nBcc: b@evil.test", "Must be one line"),
+    ("oro_invoices.locale", "xx_YY", "Unknown locale 'xx_YY'"),
+    ("oro_invoices.locale", "", "is not a locale code"),
+    ("oro_invoices.locale", "C", "is not a locale code"),
+    ("oro_invoices.locale", "de_DE\n", "Must be one line"),
+    ("oro_invoices.seller.website_url", "www.acme.example", "http:// or https://"),
+    ("oro_invoices.seller.website_url", "/about", "http:// or https://"),
+    ("oro_invoices.seller.website_url", "https://", "Must name a host"),
+    ("oro_invoices.seller.contact_email", "billing", "Not a valid email address."),
+    ("oro_invoices.number_prefix", "INV 1", "Use letters, digits and . _ / - only"),
+    ("oro_invoices.number_prefix", "-INV", "starting with a letter or digit"),
+    ("oro_invoices.number_prefix", "ÄÖÜ-", "Use letters, digits"),
+])
+def test_text_values_that_would_break_posting_mail_or_start_up_are_refused(settings, key, value,
+                                                                           problem):
+    with pytest.raises(ConfigurationError) as err:
+        settings.set(key, value, "organization", 1)
+    assert err.value.message.startswith(f"Setting {key!r} at organization scope (id 1): invalid value")
+    assert problem in err.value.problem
+    assert settings.store.values == {}
+
+
+@pytest.mark.parametrize("key,value,stored", [
+    ("oro_invoices.locale", "de_DE", "de_DE"),
+    ("oro_invoices.locale", "de-de", "de_DE"),
+    ("oro_invoices.locale", "ja", "ja"),
+    ("oro_invoices.mail.sender_name", "  Acme Billing ", "Acme Billing"),
+    ("oro_invoices.seller.business_address", "Main St 1  \r\n10115 Berlin\r\n", "Main St 1\n10115 Berlin"),
+    ("oro_invoices.seller.website_url", "https://acme.example/shop", "https://acme.example/shop"),
+    ("oro_invoices.seller.contact_email", "", ""),
+    ("oro_invoices.number_prefix", "", ""),
+    ("oro_invoices.number_prefix", "ACME/2026.", "ACME/2026."),
+])
+def test_text_values_are_stored_normalised(settings, key, value, stored):
+    assert settings.set(key, value, "organization", 1) == stored
+
+
+def test_every_stored_locale_can_format_an_invoice(settings):
+    from oro_invoices.documents.formatting import Formatter
+    for value in ("de-DE", "ja_JP", "pt_BR", "fr"):
+        Formatter(settings.set("oro_invoices.locale", value))
+
+
+def test_a_schema_format_must_be_known():
+    declaration = {"type": "str", "format": "poem", "default": "", "label": "x", "section": "s",
+                   "scopes": ["global"]}
+    with pytest.raises(ConfigurationError, match="has format 'poem'; a str setting may have one of"):
+        parse_schema({"settings": {"x.y": declaration}})
+    declaration = {**declaration, "type": "int", "format": "locale", "default": 1}
+    with pytest.raises(ConfigurationError, match="has format 'locale'"):
+        parse_schema({"settings": {"x.y": declaration}})
+
+
+# -- saving several values: all or nothing ----------------------------------------------------
+
+def test_apply_stores_all_values_or_none(settings):
+    settings.set("oro_invoices.number_prefix", "OLD-", "organization", 1)
+    with pytest.raises(InvalidSettings) as err:
+        settings.apply({"oro_invoices.number_prefix": "NEW-", "oro_invoices.locale": "xx",
+                        "oro_invoices.mail.sender_name": "A\nB"}, "organization", 1)
+    assert set(err.value.problems) == {"oro_invoices.locale", "oro_invoices.mail.sender_name"}
+    assert "Must be one line" in err.value.problems["oro_invoices.mail.sender_name"]
+    assert err.value.message.startswith("Nothing was saved at organization scope (id 1): ")
+    assert settings.store.values == {("oro_invoices.number_prefix", "organization", 1): "OLD-"}
+    stored = settings.apply({"oro_invoices.number_prefix": None, "oro_invoices.locale": "de-DE"},
+                            "organization", 1)
+    assert stored == {"oro_invoices.number_prefix": None, "oro_invoices.locale": "de_DE"}
+    assert settings.store.values == {("oro_invoices.locale", "organization", 1): "de_DE"}
+
+
+def test_apply_puts_the_earlier_values_back_when_the_store_fails_half_way(settings):
+    settings.set("oro_invoices.number_prefix", "OLD-", "organization", 1)
+    store = settings.store
+    real_save = store.save
+
+    def failing_save(key, value, scope, scope_id):
+        if key == "oro_invoices.locale":
+            raise OSError("disk full")
+        real_save(key, value, scope, scope_id)
+
+    store.save = failing_save
+    with pytest.raises(OSError):
+        settings.apply({"oro_invoices.number_prefix": "NEW-", "oro_invoices.locale": "de_DE"},
+                       "organization", 1)
+    store.save = real_save
+    assert store.values == {("oro_invoices.number_prefix", "organization", 1): "OLD-"}
+
+
+def test_apply_checks_the_scope_of_use_default_too(settings):
+    with pytest.raises(ConfigurationError, match="cannot be set at website scope"):
+        settings.apply({"oro_invoices.enabled": None}, "website", 1)
+    with pytest.raises(ConfigurationError, match="cannot be set at customer scope"):
+        settings.unset("oro_invoices.locale", "customer", 1)
 
 
 # -- resolution ------------------------------------------------------------------------
@@ -271,3 +414,50 @@ def test_configuration_doc_lists_every_key():
 def test_root_symlink_content_is_yaml_with_every_key():
     data = yaml.safe_load((ROOT / "config_schema.yaml").read_text(encoding="utf-8"))
     assert set(data["settings"]) == set(EXPECTED)
+
+
+# -- payment settings -----------------------------------------------------------------------
+
+def test_the_payment_method_choices_are_the_registered_methods():
+    plain = Settings(MemoryConfigStore())
+    assert plain.choices("oro_invoices.payment_method") == ("", "stripe", "oropay")  # the schema's list
+    registered = Settings(MemoryConfigStore(), payment_methods=("oropay", "acmepay"))
+    assert registered.choices("oro_invoices.payment_method") == ("", "oropay", "acmepay")
+    assert registered.set("oro_invoices.payment_method", "acmepay") == "acmepay"
+    with pytest.raises(ConfigurationError, match="Must be one of: , oropay, acmepay"):
+        registered.set("oro_invoices.payment_method", "stripe")
+    # a method whose plugin went away: the stored name is ignored, payments stay off
+    gone = Settings(registered.store, payment_methods=("oropay",))
+    assert gone.value("oro_invoices.payment_method") == ""
+
+
+def test_the_composition_root_offers_the_registered_methods(sqlite_db):
+    from oro_invoices.composition import AddonConfig, build_addon
+    from oro_invoices.hosts.memory import MemoryHost
+    with build_addon(AddonConfig(database_url=sqlite_db.url, load_entrypoints=False, pdf=False),
+                     host=MemoryHost()) as addon:
+        assert addon.settings.choices("oro_invoices.payment_method") == ("", "oropay", "stripe")
+    blocked = AddonConfig(database_url=sqlite_db.url, load_entrypoints=False, pdf=False,
+                          blocked_plugins=("oro_invoices.integration.default_plugins.oropay",
+                                           "oro_invoices.integration.default_plugins.stripe_payments"))
+    with build_addon(blocked, host=MemoryHost()) as addon:
+        assert addon.settings.choices("oro_invoices.payment_method") == ("",)
+
+
+@pytest.mark.parametrize("value,ok", [("0", True), ("10", True), ("12.50", True), ("0.0001", True),
+                                      ("-1", False), ("1e3", False), ("12.345678", False), ("", False),
+                                      ("ten", False)])
+def test_the_partial_payment_minimum_is_a_decimal(settings, value, ok):
+    if ok:
+        assert settings.set("oro_invoices.partial_payment_minimum", value) == value
+    else:
+        with pytest.raises(ConfigurationError, match="Must be a number such as 10 or 12.50"):
+            settings.set("oro_invoices.partial_payment_minimum", value)
+
+
+def test_secrets_never_appear_in_error_messages(settings):
+    settings.set("oro_invoices.oropay.shared_secret", "s3cr3t-value")
+    with pytest.raises(ConfigurationError) as err:
+        settings.set("oro_invoices.oropay.shared_secret", "line\nbreak-s3cr3t")
+    assert "s3cr3t" not in err.value.message and "not shown" in err.value.message
+    assert settings.value("oro_invoices.oropay.shared_secret") == "s3cr3t-value"

@@ -6,12 +6,14 @@ import inspect
 import re
 import sys
 import textwrap
+from decimal import Decimal
 from pathlib import Path
 
 import pluggy
 import pytest
 from support.invoices import make_invoice_document
 
+from oro_invoices.domain.events import PaymentStatusUpdated
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.integration import hookspecs, plugins
 from oro_invoices.integration.hookspecs import ViewSection
@@ -88,7 +90,7 @@ def documented() -> dict[str, list[str]]:
 
 
 def test_every_hook_is_documented_under_its_signature():
-    assert len(specs()) == 11
+    assert len(specs()) == 13
     assert documented() == specs()
 
 
@@ -260,6 +262,31 @@ def test_lifecycle_events_reach_plugins(invoice):
         ("status", 7, PaymentStatus.PENDING, PaymentStatus.PAID_IN_FULL, "stripe")]
 
 
+@covers("invoice_payment_status_updated")
+def test_the_outgoing_event_reaches_plugins():
+    event = PaymentStatusUpdated(
+        id="6f1c0d5e-0000-4000-8000-000000000001", occurred_at=NOW, invoice_id=7,
+        invoice_number="INV-2026-11-00007", organization_id=1, status=PaymentStatus.PAID_PARTIALLY,
+        previous_status=PaymentStatus.PENDING, amount_paid=Decimal("40.00"),
+        amount_due=Decimal("60.00"), currency="USD")
+    seen = []
+
+    class Listener:
+        @hookimpl
+        def invoice_payment_status_updated(self, event):
+            seen.append(event.as_json())
+
+    hook = get_plugin_manager(load_entrypoints=False, plugins=[Listener()]).hook
+    hook.invoice_payment_status_updated(event=event)
+    assert seen == [{
+        "id": "6f1c0d5e-0000-4000-8000-000000000001", "type": "invoice.payment_status_updated",
+        "occurred_at": "2026-11-03T09:30:00+00:00",
+        "data": {"invoice_id": 7, "invoice_number": "INV-2026-11-00007", "organization_id": 1,
+                 "status": {"value": "paid_partially", "label": "Paid partially"},
+                 "previous_status": {"value": "pending", "label": "Pending payment"},
+                 "amount_paid": "40.00", "amount_due": "60.00", "currency": "USD"}}]
+
+
 @covers("invoice_posted")
 def test_an_implementation_may_take_fewer_arguments(invoice):
     seen = []
@@ -333,3 +360,27 @@ def test_no_plugins_no_results(invoice):
     hook = get_plugin_manager(load_entrypoints=False).hook
     assert merge_dicts(hook.invoice_pdf_context(invoice=invoice)) == {}
     assert flatten(hook.invoice_template_dirs()) == []
+
+
+# -- payments ---------------------------------------------------------------------------
+
+@covers("register_payment_methods")
+def test_payment_methods_come_from_plugins_and_the_last_registered_wins_a_name():
+    from oro_invoices.integration.hosted_page.method import OroPayMethod
+    from oro_invoices.integration.payment_methods import PaymentMethods
+
+    class MyOroPay(OroPayMethod):
+        label = "My OroPay"
+
+    class Replacing:
+        @hookimpl
+        def register_payment_methods(self):
+            return [MyOroPay()]
+
+    built_in = PaymentMethods.from_plugins(get_plugin_manager(load_entrypoints=False))
+    assert built_in.get("oropay").label == "OroPay"
+    replaced = PaymentMethods.from_plugins(get_plugin_manager(load_entrypoints=False, plugins=[Replacing()]))
+    assert replaced.get("oropay").label == "My OroPay" and len(replaced) == len(built_in)
+    blocked = get_plugin_manager(load_entrypoints=False,
+                                 blocked=["oro_invoices.integration.default_plugins.oropay"])
+    assert "oropay" not in PaymentMethods.from_plugins(blocked)

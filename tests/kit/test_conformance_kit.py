@@ -79,8 +79,9 @@ def test_author_can_limit_capabilities_and_override_tests(tmp_path):
     """)
     code, output, counts = run_pytest(tmp_path)
     assert code == 0, output
-    # 2 storefront tests, 1 gated account-entry test, 1 customer-group test, 1 override
-    assert counts["skipped"] == 5, output
+    # 2 storefront tests, 1 gated account-entry test, 1 customer-group test, 1 override,
+    # 7 storefront tests of the page part
+    assert counts["skipped"] == 12, output
     assert "does not support storefront" in output
     assert "does not support customer_groups" in output
     assert "layout rendered by the front-end" in output
@@ -161,3 +162,58 @@ def test_kit_catches_a_wrong_signature(tmp_path):
     assert ("orders.get: expected (order_id), got (id, include_lines): missing parameter "
             "'order_id'; extra required parameter 'id'; extra required parameter 'include_lines'") \
         in output
+
+
+def test_kit_catches_a_host_that_mixes_up_organizations(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import dataclasses
+
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost, MemoryWebsites
+
+        class OneOrganizationWebsites(MemoryWebsites):
+            def get_website(self, website_id):  # forgets which organization a website has
+                found = super().get_website(website_id)
+                return found and dataclasses.replace(found, organization_id=1)
+
+        class MixedUpHost(MemoryHost):
+            def __init__(self):
+                super().__init__()
+                self.websites = OneOrganizationWebsites()
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            return MixedUpHost
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestOrganizations, TestWebsites  # noqa: F401
+    """)
+    code, output, counts = run_pytest(tmp_path)
+    assert code != 0
+    assert ("FAILED test_conformance.py::TestOrganizations::test_each_record_answers_its_organization"
+            in output)
+    assert counts == {"passed": 3, "failed": 1}, output
+
+
+def test_kit_requires_the_websites_part(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost
+
+        class NoWebsitesHost(MemoryHost):
+            def __init__(self):
+                super().__init__()
+                del self.websites
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            return NoWebsitesHost
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestHostShape  # noqa: F401
+    """)
+    code, output, _ = run_pytest(tmp_path)
+    assert code != 0
+    assert "FAILED test_conformance.py::TestHostShape::test_every_part_implements_its_interface" \
+        in output
+    assert "['websites']" in output

@@ -73,19 +73,18 @@ def test_a_plugin_can_supply_the_number(db):
     assert svc.post(svc.create(invoice_payload()).id).invoice_number == "1/2026/1"
 
 
-def test_a_generated_number_that_clashes_consumes_no_counter_value(db):
+def test_a_generated_number_already_taken_is_skipped_and_recorded(db):
     class Fixed:
         @hookimpl
         def invoice_number(self, invoice, prefix, posted_at, sequence):
             return "SAME" if sequence < 3 else None
     svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Fixed()]), clock=_clock(2026, 5))
-    svc.post(svc.create(invoice_payload()).id)            # SAME, counter 1
-    second = svc.create(invoice_payload())
-    with pytest.raises(Conflict, match="already used"):
-        svc.post(second.id)                               # counter 2 rolled back
-    assert svc.get(second.id).invoice_number is None
-    plain = InvoiceService(db, plugins=get_plugin_manager(False), clock=_clock(2026, 5))
-    assert plain.post(second.id).invoice_number == "INV-2026-05-00002"
+    first = svc.post(svc.create(invoice_payload()).id)     # SAME, counter 1
+    second = svc.post(svc.create(invoice_payload()).id)    # counter 2 would be SAME again: skipped
+    assert (first.invoice_number, second.invoice_number) == ("SAME", "INV-2026-05-00003")
+    posted = svc.activities(second.id)[0]
+    assert "skipped SAME (held by invoice id" in posted.summary
+    assert posted.data["skipped"] == [{"invoice_number": "SAME", "sequence": 2, "held_by_invoice_id": first.id}]
 
 
 def _post_all(url, ids, results):

@@ -2,29 +2,14 @@
 import subprocess
 import sys
 
-import pytest
 from sqlalchemy import text
 from support.payloads import invoice_payload
 
-from oro_invoices.persistence import triggers
 from oro_invoices.services.verification import verify
 
 
 def _post_many(service, n, **kw):
     return [service.post(service.create(invoice_payload(**kw)).id) for _ in range(n)]
-
-
-@pytest.fixture
-def drop_guards(db):
-    """Remove the freeze triggers (as an attacker with database access could), restore them after."""
-    def drop():
-        with db.engine.begin() as conn:
-            for stmt in triggers.drop_statements(db.dialect):
-                conn.exec_driver_sql(stmt)
-    yield drop
-    with db.engine.begin() as conn:
-        for stmt in triggers.drop_statements(db.dialect) + triggers.create_statements(db.dialect):
-            conn.exec_driver_sql(stmt)
 
 
 def _run_verify(db):

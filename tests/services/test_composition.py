@@ -80,15 +80,14 @@ def test_atomic_announces_after_the_commit_and_nothing_on_a_rollback(db):
     assert [i.external_id for i in svc.list_invoices().items] == ["A"]
 
 
-def test_atomic_makes_pdfs_after_the_on_commit_callbacks(db, tmp_path):
+def test_atomic_posts_with_the_pdf_inside_the_transaction(db, tmp_path):
     renderer = FakeRenderer()
     svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"),
                          renderer=renderer)
     seen_by_callback = []
     with svc.atomic() as batch:
         posted = svc.create(invoice_payload(status="posted"))
-        assert posted.pdf is None
+        assert posted.pdf is not None and posted.pdf.source == "generated"   # made as it was posted
         batch.on_commit(lambda: seen_by_callback.append(svc.get(posted.id).pdf))
-    assert seen_by_callback == [None]
+    assert seen_by_callback == [posted.pdf]
     assert renderer.rendered == [posted.id]
-    assert svc.get(posted.id).pdf.source == "generated"

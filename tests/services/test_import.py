@@ -14,10 +14,10 @@ from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import import_files, read_records
 
-CSV = """external_id,invoice_number,invoice_date,due_date,currency,customer_id,status,payment_status,bill_to_name,bill_to_city,line_description,line_quantity,line_unit_price,line_tax_rate,pdf_file
-H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,posted,paid_in_full,Acme,Berlin,Consulting,2,500.00,0.19,h1.pdf
-H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,posted,paid_in_full,Acme,Berlin,Travel,1,120.50,0.07,h1.pdf
-H-2,,2026-11-01,,USD,11,,,Beta,Boston,Widget,3,19.99,0,
+CSV = """external_id,invoice_number,invoice_date,due_date,currency,customer_id,customer_name,status,payment_status,bill_to_name,bill_to_street,bill_to_city,bill_to_country,line_description,line_quantity,line_unit_price,line_tax_rate,pdf_file
+H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,Acme AG,posted,paid_in_full,Acme,Unter den Linden 1,Berlin,DE,Consulting,2,500.00,0.19,h1.pdf
+H-1,OLD-2019-001,2019-03-01,2019-03-31,EUR,10,Acme AG,posted,paid_in_full,Acme,Unter den Linden 1,Berlin,DE,Travel,1,120.50,0.07,h1.pdf
+H-2,,2026-11-01,,USD,11,,,,Beta,,Boston,,Widget,3,19.99,0,
 """
 
 
@@ -48,7 +48,7 @@ def test_csv_rows_become_invoices_with_their_history(importing, tmp_path, storag
     assert old.total_amount == Decimal("1318.94")  # 1000 + 190 + 120.50 + 8.44
     assert old.bill_to.city == "Berlin"
     assert storage.read(old.pdf.sha256) == b"%PDF-1.4 historical invoice\n%%EOF"
-    assert old.pdf.source == "uploaded"
+    assert old.pdf.source == "imported"                      # stored as it was posted
     new = importing.get(importing.find_id(external_id="H-2"))
     assert not new.is_posted and new.total_amount == Decimal("59.97")
 

@@ -17,7 +17,7 @@ def test_field_paths_name_the_bad_line(service):
     payload["lines"][0]["unit_price"] = "abc"
     errs = errors_of(service, payload)
     assert errs["lines[1].quantity"].startswith("Give this number as a decimal string")
-    assert errs["lines[0].unit_price"] == "Not a valid decimal number."
+    assert errs["lines[0].unit_price"].startswith("Not a valid decimal number: write it like \"19.99\"")
 
 
 @pytest.mark.parametrize("change,field,message", [
@@ -41,8 +41,10 @@ def test_each_bad_field_gets_a_clear_message(service, change, field, message):
     ({"tax_rate": "1"}, "tax_rate", "from 0 up to but not including 1"),
     ({"tax_rate": "-0.1"}, "tax_rate", "from 0 up to but not including 1"),
     ({"description": ""}, "description", "Length must be between"),
-    ({"quantity": "1e999999"}, "quantity", "Must be between"),
-    ({"unit_price": "1e-999999"}, "unit_price", "At most 6 decimal places"),
+    ({"quantity": "1e999999"}, "quantity", "Not a valid decimal number"),
+    ({"unit_price": "1e-999999"}, "unit_price", "Not a valid decimal number"),
+    ({"quantity": "1" + "0" * 12}, "quantity", "Must be between"),
+    ({"unit_price": "0.0000001"}, "unit_price", "At most 6 decimal places"),
 ])
 def test_bad_lines(service, line_change, field, message):
     payload = invoice_payload()

@@ -128,6 +128,13 @@ def make_app(db, tmp_path, *, generate_pdf: bool = True, plugins=()) -> App:
     for key, value in SELLER.items():
         settings.set(f"oro_invoices.seller.{key}", value)
     settings.set("oro_invoices.generate_pdf_on_post", generate_pdf)
+    # payments on, so that invoices can be paid and emails carry the payment link
+    for key, value in {"oro_invoices.enabled": True, "oro_invoices.payments_enabled": True,
+                       "oro_invoices.payment_method": "oropay",
+                       "oro_invoices.storefront_base_url": "https://shop.test",
+                       "oro_invoices.oropay.merchant_id": "AcmeTest",
+                       "oro_invoices.oropay.shared_secret": "hpp-secret"}.items():
+        settings.set(key, value)
     host.email_templates.register(notification_template())
     customer = host.add_customer("Acme Corp")
     user = host.add_customer_user(customer.id, "buyer@acme.test", "Bea Buyer")
@@ -137,7 +144,9 @@ def make_app(db, tmp_path, *, generate_pdf: bool = True, plugins=()) -> App:
         db, plugins=get_plugin_manager(load_entrypoints=False, plugins=plugins), settings=settings,
         storage=storage, renderer=renderer, host=host,
         payment_url=lambda inv: f"https://shop.test/invoices/pay/{inv.payment_token}")
-    payload = invoice_payload(customer_id=customer.id, customer_user_id=user.id)
+    order = host.add_order(identifier="SO-0005", currency="USD", customer_id=customer.id,
+                           customer_user_id=user.id)
+    payload = invoice_payload(customer_id=customer.id, customer_user_id=user.id, order_id=order.id)
     payload.pop("customer_user_email")
     return App(host, settings, invoices, storage, renderer, user.email, payload)
 

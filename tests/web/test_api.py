@@ -121,7 +121,7 @@ def test_cursor_walk_over_60_invoices_with_filters(api):
 
 def test_list_filters(api):
     a = api.create(external_id="f-a", invoice_date="2026-03-01", due_date=None, order_id=71)
-    b = api.create(external_id="f-b", invoice_date="2026-03-15", due_date=None, customer_id=12,
+    b = api.create(external_id="f-b", invoice_date="2026-03-15", due_date="2026-04-14", customer_id=12,
                    customer_user_id=None)
     posted = api.post(f"/api/invoices/{b['id']}/post").get_json()
 

@@ -18,18 +18,11 @@ from typing import Any
 
 import flask
 
-from oro_invoices.adapters.flask.pages import SessionCsrf, make_pages_blueprint
-from oro_invoices.composition import (
-    Addon,
-    AddonConfig,
-    build_addon,
-    build_mail,
-    build_settings,
-    payment_link_builder,
-)
-from oro_invoices.web.context import WebContext
+from oro_invoices.adapters.flask.pages import SessionCsrf, make_pages_blueprint, to_request
+from oro_invoices.composition import Addon, AddonConfig, payment_link_builder
+from oro_invoices.web import mounting
 from oro_invoices.web.http import Request, Response
-from oro_invoices.web.pages import DEFAULT_PREFIXES, InvoicePages
+from oro_invoices.web.pages import DEFAULT_PREFIXES
 
 EXTENSION_KEY = "oro_invoices"
 
@@ -61,6 +54,8 @@ class OroInvoices:
     :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
     :param website_name: ``website_name(id) -> str`` for the grid's Website column.
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter.
+    :param storefront_website: ``storefront_website(request) -> website id | None``: the
+        website a storefront request is on, for settings set per website.
 
     Settings read from ``app.config``:
 
@@ -96,7 +91,8 @@ class OroInvoices:
     def __init__(self, app: flask.Flask | None = None, *, host: Any = None, service: Any = None,
                  mail: Any = None, plugins: Any = None, addon: Addon | None = None,
                  website_name: Callable[[int], str] | None = None,
-                 customer_choices: Callable[..., list[tuple[int, str]]] | None = None):
+                 customer_choices: Callable[..., list[tuple[int, str]]] | None = None,
+                 storefront_website: Callable[[Request], int | None] | None = None):
         self.host = host
         self.service = service
         self.mail = mail
@@ -104,6 +100,7 @@ class OroInvoices:
         self.addon = addon
         self.website_name = website_name
         self.customer_choices = customer_choices
+        self.storefront_website = storefront_website
         self.app: flask.Flask | None = None
         if app is not None:
             self.init_app(app)
@@ -130,48 +127,45 @@ class OroInvoices:
         cfg = app.config
         self.render_flashes = bool(cfg.get("ORO_INVOICES_RENDER_FLASHES", True))
         self._compose(app)
-        self.prefixes = {
+        self.prefixes = mounting.check_prefixes({
             "backoffice": cfg.get("ORO_INVOICES_BACKOFFICE_PREFIX", DEFAULT_PREFIXES["backoffice"]),
             "storefront": cfg.get("ORO_INVOICES_STOREFRONT_PREFIX", DEFAULT_PREFIXES["storefront"]),
             "guest": cfg.get("ORO_INVOICES_PAY_PREFIX", DEFAULT_PREFIXES["guest"]),
-        }
-        self.ctx = WebContext(
-            service=self.service, host=self.host, csrf=SessionCsrf(), mail=self.mail,
+        })
+        self.ctx = mounting.build_context(
+            self.services, self.host, csrf=SessionCsrf(),
             order_url=self._endpoint_url(cfg.get("ORO_INVOICES_ORDER_ENDPOINT")),
             storefront_order_url=self._endpoint_url(cfg.get("ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT")),
-            website_name=self.website_name or (lambda website_id: f"Website #{website_id}"),
-            customer_choices=self.customer_choices,
+            website_name=self.website_name, customer_choices=self.customer_choices,
+            storefront_website=self.storefront_website,
             static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
-            url_builder=flask.url_for,
-            locale=cfg.get("ORO_INVOICES_LOCALE") or self.settings.value("oro_invoices.locale"),
+            url_builder=flask.url_for, locale=cfg.get("ORO_INVOICES_LOCALE"),
             page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
             template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())))
-        self.pages = InvoicePages(self.ctx)
-        app.register_blueprint(make_pages_blueprint(self, self.pages, self.prefixes))
+        self.mount = mounting.PageMount(self.ctx, prefixes=self.prefixes,
+                                        login_url=lambda area, request: self.login_url(area),
+                                        render_flashes=self.render_flashes)
+        self.pages = self.mount.pages
+        app.register_blueprint(make_pages_blueprint(self.mount))
         app.extensions[EXTENSION_KEY] = self
         return self
 
     def _compose(self, app: flask.Flask) -> None:
         """The services: the given ``addon``, the given ``service``, or built from ``app.config``."""
-        if self.addon is None and self.service is None:
-            self.addon = build_addon(addon_config(app), host=self.host, plugins=self.plugins)
-        if self.addon is not None:
-            self.service = self.addon.invoices
-            self.settings = self.addon.settings
-            self.plugins = self.addon.plugins
-            self.db = self.addon.db
-            if self.mail is None:
-                self.mail = self.addon.mail
-            return
-        self.settings = build_settings(self.host)
-        if self.mail is None and getattr(self.service, "db", None) is not None:
-            self.mail = build_mail(self.service, settings=self.settings, host=self.host,
-                                   plugins=self.plugins, smtp=app.config.get("ORO_INVOICES_SMTP_URL"))
+        self.services = mounting.compose(
+            self.host, addon=self.addon, service=self.service, mail=self.mail, plugins=self.plugins,
+            config=lambda: addon_config(app), smtp=app.config.get("ORO_INVOICES_SMTP_URL"))
+        self.addon = self.services.addon
+        self.service = self.services.invoices
+        self.settings = self.services.settings
+        self.plugins = self.services.plugins
+        self.mail = self.services.mail
+        self.db = self.services.db
 
     # -- helpers for the host -------------------------------------------------------
     def payment_url(self, invoice: Any) -> str | None:
         """The guest payment link of a posted invoice (absolute)."""
-        build = payment_link_builder(self.host)
+        build = payment_link_builder(self.host, self.settings)
         return build(invoice) if build is not None else None
 
     def _endpoint_url(self, endpoint: str | None) -> Callable[[int], str | None]:
@@ -190,7 +184,4 @@ class OroInvoices:
 
         Hosts use it to embed the order view's Invoices tab in their own page.
         """
-        from oro_invoices.adapters.flask.pages import to_request
-        req = to_request(flask.request, self.host.users.current(), path_params)
-        req = Request(**{**req.__dict__, "method": "GET"})
-        return self.pages.dispatch(endpoint, req)
+        return self.mount.fragment(endpoint, to_request(flask.request, {}), **path_params)

@@ -13,6 +13,7 @@ import flask
 
 from oro_invoices.web.api import InvoiceApi
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.mounting import Outcome, answer_api
 
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
@@ -26,11 +27,12 @@ def to_request(req: flask.Request) -> Request:
         query_lists=req.args.to_dict(flat=False),
         headers={name.lower(): value for name, value in req.headers.items()},
         body=req.get_data(cache=False),
+        native=req, root_path=req.script_root,
     )
 
 
-def to_flask_response(resp: Response) -> flask.Response:
-    """The Flask response for a handler's ``Response``; iterable bodies are streamed."""
+def to_flask_response(resp: Response | Outcome) -> flask.Response:
+    """The Flask response for a handler's ``Response`` or a decided ``Outcome``; iterable bodies stream."""
     streamed = not isinstance(resp.body, (bytes, bytearray))
     out = flask.Response(resp.body, status=resp.status, content_type=resp.content_type,
                          direct_passthrough=streamed)
@@ -49,7 +51,7 @@ def make_api_blueprint(api: InvoiceApi, url_prefix: str = "/api",
     bp = flask.Blueprint(name, __name__, url_prefix=prefix or None)
 
     def dispatch(rest: str = "") -> flask.Response:
-        return to_flask_response(api.handle(to_request(flask.request)))
+        return to_flask_response(answer_api(api, to_request(flask.request)))
 
     bp.add_url_rule("/", "root", dispatch, methods=METHODS, strict_slashes=False)
     bp.add_url_rule("/<path:rest>", "dispatch", dispatch, methods=METHODS)

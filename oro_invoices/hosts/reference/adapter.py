@@ -22,6 +22,7 @@ from oro_invoices.adapters.commerce import (
     InvoiceRole,
     OrderLine,
     OrderSnapshot,
+    WebsiteRef,
 )
 from oro_invoices.adapters.config_store import (
     ScopeContext,
@@ -308,6 +309,17 @@ class ReferenceCustomers:
         return found
 
 
+class ReferenceWebsites:
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def get_website(self, website_id: int) -> WebsiteRef | None:
+        t = m.websites
+        with self.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.id == website_id)).first()
+        return None if row is None else WebsiteRef(row.id, row.name, row.organization_id)
+
+
 class ReferenceUsers:
     """Who is logged in: read from the session by ``resolver`` inside a request.
 
@@ -339,4 +351,4 @@ class ReferenceUsers:
 
 __all__ = ["ReferenceConfigStore", "ReferenceCustomers", "ReferenceEmailTemplates",
            "ReferenceMenu", "ReferenceOrderView", "ReferenceOrders", "ReferenceStorefront",
-           "ReferenceUsers"]
+           "ReferenceUsers", "ReferenceWebsites"]

@@ -22,6 +22,7 @@ from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.adapters.ui import MenuEntry
 from oro_invoices.composition import AddonConfig, build_addon
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.headers import install_security_headers
 from oro_invoices.hosts.reference.reference import (
     TEMPLATES,
     ReferenceHost,
@@ -38,7 +39,7 @@ HOST_MENU = (
     MenuEntry(key="host.customers", label="Customers", endpoint="host_admin.customers",
               parent="customers", position=10),
     MenuEntry(key="host.configuration", label="Configuration", endpoint="host_config.config",
-              parent="system", position=10),
+              parent="system", position=10, permission="oro_invoices.configure"),
 )
 HOST_ACCOUNT_MENU = (
     MenuEntry(key="host.account", label="My Profile", endpoint="host_store.account",
@@ -59,14 +60,19 @@ def _secret_key(data_dir: Path) -> str:
 def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: str | None = None,
                storage_url: str | None = None, base_url: str = "http://127.0.0.1:8765",
                smtp_url: str | None = None, secret_key: str | None = None,
-               install: bool = True, migrate: bool = True, testing: bool = False) -> flask.Flask:
+               install: bool = True, migrate: bool = True, testing: bool = False,
+               secure_cookies: bool = False) -> flask.Flask:
     """The reference shop with oro-invoices installed.
 
     :param data_dir: where the SQLite file, PDFs and the session secret live.
     :param database_url: one SQLite URL for the host's and the add-on's tables
         (default ``sqlite:///DATA_DIR/shop.db``).
     :param storage_url: where PDFs are stored (default ``DATA_DIR/pdf``).
+    :param base_url: where the shop is reached; absolute URLs start with it unless
+        ``oro_invoices.storefront_base_url`` is configured globally.
     :param smtp_url: ``smtp://HOST:PORT``; without it mail stays in the outbox.
+    :param secure_cookies: send the session cookie over HTTPS only (``Secure``); use it
+        whenever the shop is served over HTTPS.
     :param install: run ``profile.install`` (the conformance kit builds hosts without it).
     :param migrate: create or upgrade the add-on's tables.
     """
@@ -79,6 +85,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     app.config.update(
         SECRET_KEY=secret_key or _secret_key(data), TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=secure_cookies,
         ORO_INVOICES_ORDER_ENDPOINT="host_admin.order",
         ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT="host_store.order",
         ORO_INVOICES_LOGIN_ENDPOINT="host_admin.login",
@@ -88,6 +95,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     host = ReferenceHost(sqlite_engine(database_url), base_url=base_url)
     host.urls.app = app
     app.extensions["oro_reference_host"] = host
+    install_security_headers(app)
     for entry in HOST_MENU:
         host.menu.register(entry)
     for entry in HOST_ACCOUNT_MENU:
@@ -96,16 +104,20 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         profile.install(host)
 
     from oro_invoices.hosts.reference.config_page import bp as config_bp
+    from oro_invoices.hosts.reference.storefront_website import bp as website_bp
+    from oro_invoices.hosts.reference.storefront_website import request_website
     from oro_invoices.hosts.reference.views_admin import bp as admin_bp
     from oro_invoices.hosts.reference.views_store import bp as store_bp
     app.register_blueprint(admin_bp)
     app.register_blueprint(config_bp)
     app.register_blueprint(store_bp)
+    app.register_blueprint(website_bp)
 
     addon = build_addon(AddonConfig(database_url=database_url, storage_url=storage_url,
                                     smtp=smtp_url, migrate=migrate), host=host)
     OroInvoices(app, addon=addon, website_name=lambda wid: host.records.name_of(
-        m.websites, wid, f"Website #{wid}"), customer_choices=lambda scope: _customers(host, scope))
+        m.websites, wid, f"Website #{wid}"), customer_choices=lambda scope: _customers(host, scope),
+        storefront_website=request_website)
     api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),
                      settings=addon.settings, base_path="/api")
     app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))

@@ -1,12 +1,16 @@
 """Logins of the reference host: admins under /admin, customer users in the storefront.
 
 Both logins may live in one browser session side by side; which one is the
-current user depends on the area of the request (``/admin…`` or not).
+current user depends on the area of the request (``/admin…`` or not). A login is
+a server-side session (``login_sessions``) whose token the session cookie carries:
+logging out ends it for every copy of the cookie. Failed logins are throttled per
+account and per client address (``login_throttle``).
 """
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -15,6 +19,7 @@ from flask.typing import ResponseReturnValue
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.login_throttle import account_key, address_key
 from oro_invoices.web.http import Request
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -28,12 +33,33 @@ CUSTOMER_KEY = "host_customer_user_id"
 ADMIN_AREA = "/admin"
 
 
+@dataclass(frozen=True)
+class Area:
+    """One of the two logins: its name and the session keys of its user id and session token."""
+
+    name: str
+    user_key: str
+    token_key: str
+
+
+ADMIN = Area("admin", ADMIN_KEY, "host_admin_session")
+CUSTOMER = Area("customer", CUSTOMER_KEY, "host_customer_session")
+AREAS = {ADMIN_KEY: ADMIN, CUSTOMER_KEY: CUSTOMER}
+
+
 def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
-    """(CurrentUser, permissions) of the logged-in user of this area, or None."""
-    if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/"):
-        row = host.records.row(m.admin_users, session.get(ADMIN_KEY))
+    """(CurrentUser, permissions) of the logged-in user of this area, or None.
+
+    The session cookie counts only while its login session is live on the server.
+    """
+    area = ADMIN if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/") else CUSTOMER
+    user_id = session.get(area.user_key)
+    if not host.logins.is_valid(area.name, user_id, session.get(area.token_key)):
+        return None
+    if area is ADMIN:
+        row = host.records.row(m.admin_users, user_id)
         return host.admin_user(row) if row is not None else None
-    row = host.records.row(m.customer_users, session.get(CUSTOMER_KEY))
+    row = host.records.row(m.customer_users, user_id)
     return host.customer_user(row) if row is not None else None
 
 
@@ -92,34 +118,56 @@ def customer_required(view: View) -> View:
 
 
 def log_in(key: str, user_id: int) -> None:
-    """Start a fresh session for the user (a new CSRF token; other logins are kept)."""
-    keep = {k: v for k, v in flask.session.items() if k in (ADMIN_KEY, CUSTOMER_KEY) and k != key}
+    """Start a fresh session for the user (a new login session and CSRF token; the other
+    area's login is kept)."""
+    area, logins = AREAS[key], host_of().logins
+    logins.end(flask.session.get(area.token_key))  # a login replaces this browser's earlier one
+    others = [a for a in AREAS.values() if a is not area]
+    keep = {k: v for k, v in flask.session.items()
+            if any(k in (a.user_key, a.token_key) for a in others)}
     flask.session.clear()
     flask.session.update(keep)
-    flask.session[key] = user_id
+    flask.session[area.user_key] = user_id
+    flask.session[area.token_key] = logins.start(area.name, user_id)
     flask.g.pop("oro_host_user", None)
 
 
 def log_out(key: str) -> None:
-    flask.session.pop(key, None)
+    """End the login session on the server, so that no copy of the cookie works any more."""
+    area = AREAS[key]
+    host_of().logins.end(flask.session.pop(area.token_key, None))
+    flask.session.pop(area.user_key, None)
     flask.g.pop("oro_host_user", None)
 
 
 def login_form(key: str, *, field: str, check: Callable[[str, str], Any], template: str, title: str,
                area: str, wrong: str, landing: str) -> ResponseReturnValue:
-    """The login page of one area: checks the form, logs the user in, shows the form again on error."""
+    """The login page of one area: checks the form, logs the user in, shows the form again on error.
+
+    Too many failures for the account or the client address answer 429 with how long to wait.
+    """
     host = host_of()
-    error = ""
+    error, status, headers = "", 200, {}
     form = flask.request.form
     if flask.request.method == "POST":
-        if not csrf_ok():
-            error = "The form has expired. Please try again."
-        else:
-            row = check(form.get(field, ""), form.get("password", ""))
+        login = form.get(field, "")
+        account = account_key(AREAS[key].name, login)
+        keys = (account, address_key(flask.request.remote_addr))
+        wait = host.throttle.wait(keys)
+        if not wait and not csrf_ok():
+            error, status = "The form has expired. Please try again.", 401
+        elif not wait:
+            row = check(login, form.get("password", ""))
             if row is not None:
+                host.throttle.succeeded(account)
                 log_in(key, row.id)
                 return flask.redirect(safe_next(flask.request.args.get("next"), flask.url_for(landing)))
-            error = wrong
+            host.throttle.failed(keys)
+            wait = host.throttle.wait(keys)
+            error, status = wrong, 401
+        if wait:
+            error, status = f"Too many attempts; try again in {wait} seconds.", 429
+            headers = {"Retry-After": str(wait)}
     fragment = flask.render_template(template, error=error, csrf_token=csrf_token(),
                                      **{field: form.get(field, "")})
-    return host.layout.wrap(fragment, title=title, area=area), 401 if error else 200
+    return host.layout.wrap(fragment, title=title, area=area), status, headers

@@ -1,9 +1,17 @@
 """System > Configuration: the settings groups declared through the config adapter.
 
-A scope selector (global, organization, website, customer group, customer)
-picks where values are stored; each field shows the effective value and a
-"Use default" checkbox that falls back to the parent scope. Values are
-validated against the add-on's schema (``Settings.set``) before anything is saved.
+A scope selector (global, organization, website, customer group, customer) picks
+where values are stored; each field shows the effective value and a "Use default"
+checkbox that falls back to the parent scope. Only the scopes the admin may
+configure are offered (``config_scopes``); any other answers 403 (the global scope
+without its permission, or no permission at all) or 404 (another organization's).
+
+A save is all or nothing: every value is validated (``Settings.apply``) and an error is
+shown next to each refused field. A field is disabled while its "Use default" is ticked.
+A value submitted all the same with "Use default" ticked is not dropped silently when it
+is an edit (neither the inherited value nor the one stored at this scope): nothing is
+saved, the field comes back unticked with the new value and a message, and saving again
+keeps it.
 """
 from __future__ import annotations
 
@@ -12,19 +20,29 @@ from typing import Any
 
 import flask
 from flask.typing import ResponseReturnValue
+from markupsafe import escape
 
-from oro_invoices.adapters.config_store import ScopeContext, SettingField
-from oro_invoices.domain.errors import ConfigurationError
-from oro_invoices.hosts.reference import models as m
+from oro_invoices.adapters.config_store import ScopeContext, SettingField, SettingsGroup
 from oro_invoices.hosts.reference.auth import admin_required, csrf_token, host_of
-from oro_invoices.integration.config import SCOPES, Settings
+from oro_invoices.hosts.reference.config_scopes import (
+    CONFIGURE,
+    CONFIGURE_GLOBAL,
+    ScopeAccess,
+)
+from oro_invoices.integration import webhook_endpoints
+from oro_invoices.integration.config import SCOPES, InvalidSetting, InvalidSettings, Settings
 
 bp = flask.Blueprint("host_config", __name__, url_prefix="/admin/config")
 
+#: Setting types whose values are write-only in the form (``secret``: keys, passwords).
+WRITE_ONLY_SECRETS = frozenset({"secret"})
+
 SCOPE_LABELS = {"global": "Global", "organization": "Organization", "website": "Website",
                 "customer_group": "Customer Group", "customer": "Customer"}
-_SCOPE_TABLES = {"organization": m.organizations, "website": m.websites,
-                 "customer_group": m.customer_groups, "customer": m.customers}
+
+USE_DEFAULT_CONFLICT = ('"Use default" was ticked, so this change was not saved. "Use default" '
+                        "is now unticked: save again to keep the new value, or tick it to keep "
+                        "the inherited one.")
 
 
 @dataclass
@@ -40,22 +58,17 @@ class FieldRow:
     use_default: bool
     inherited: Any
     error: str = ""
+    #: a write-only setting (``secret``): whether a value applies here (never the value itself)
+    secret_set: bool = False
 
 
-def scope_context(scope: str, scope_id: int | None) -> ScopeContext:
-    """The context of a scope object with its parents (a website's organization …)."""
-    host = host_of()
-    row = host.records.row(_SCOPE_TABLES[scope], scope_id) if scope != "global" else None
-    if scope == "organization":
-        return ScopeContext(organization_id=scope_id)
-    if scope == "website":
-        return ScopeContext(organization_id=row.organization_id if row else None, website_id=scope_id)
-    if scope == "customer_group":
-        return ScopeContext(customer_group_id=scope_id)
-    if scope == "customer":
-        return ScopeContext(organization_id=row.organization_id if row else None,
-                            customer_group_id=row.group_id if row else None, customer_id=scope_id)
-    return ScopeContext()
+class Denied(Exception):
+    """The admin may not open this page or scope: ``status`` 403 or 404."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def _parent(ctx: ScopeContext, scope: str) -> ScopeContext:
@@ -64,18 +77,34 @@ def _parent(ctx: ScopeContext, scope: str) -> ScopeContext:
     return ScopeContext(**{**ctx.__dict__, f"{scope}_id": None})
 
 
-def _choices(scope: str, organization_id: int | None) -> list[tuple[int, str]]:
-    table = _SCOPE_TABLES[scope]
-    where = []
-    if organization_id is not None and "organization_id" in table.c:
-        where.append(table.c.organization_id == organization_id)
-    return [(r.id, r.name) for r in host_of().records.rows(table, *where, order_by=table.c.name)]
-
-
 def _parse(field_type: str, raw: str | None) -> Any:
     if field_type == "bool":
         return {"1": True, "0": False}.get(raw or "", raw)
     return raw if raw is not None else ""
+
+
+def _choose_scope(access: ScopeAccess, args: Any) -> tuple[str, int | None, list[tuple[int, str]]]:
+    """The scope and scope object asked for, when the admin may configure it."""
+    if not access.may_configure:
+        raise Denied(403, f"You do not have permission to change the invoice settings. Ask an "
+                          f"administrator to grant you {CONFIGURE}.")
+    offered = access.scopes(SCOPES)
+    scope = args.get("scope") or (offered[0] if offered else "organization")
+    if scope not in SCOPES:
+        raise Denied(404, "There is no such configuration scope.")
+    if scope == "global":
+        if not access.may_configure_global:
+            raise Denied(403, "Changing the settings of every organization (global scope) needs "
+                              f"the permission {CONFIGURE_GLOBAL}. Choose your organization's "
+                              "scope instead.")
+        return scope, None, []
+    choices = access.choices(scope)
+    raw_id = args.get("scope_id") or (str(choices[0][0]) if choices else "")
+    scope_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19 else None
+    if not access.owns(scope, scope_id):
+        raise Denied(404, f"There is no such {SCOPE_LABELS[scope].lower()} among those of your "
+                          "organization.")
+    return scope, scope_id, choices
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -83,48 +112,55 @@ def _parse(field_type: str, raw: str | None) -> Any:
 @admin_required
 def config(group_key: str | None = None) -> ResponseReturnValue:
     host = host_of()
-    admin = host.users.current()
+    access = ScopeAccess(host)
+    request = flask.request
+    where = request.form if request.method == "POST" and "scope" in request.form else request.args
+    try:
+        scope, scope_id, choices = _choose_scope(access, where)
+    except Denied as exc:
+        title = "Access denied" if exc.status == 403 else "Page not found"
+        body = f"<h1>{title}</h1><p>{escape(exc.message)}</p>"
+        return host.layout.wrap(body, title=title), exc.status
     groups = host.config.declared_settings()
     group = next((g for g in groups if g.key == group_key), groups[0] if groups else None)
-    args = flask.request.values
-    scope = args.get("scope", "global")
-    if scope not in SCOPES:
-        scope = "global"
-    choices = _choices(scope, admin.organization_id) if scope != "global" else []
-    scope_id = None
-    if scope != "global":
-        try:
-            scope_id = int(args.get("scope_id") or (choices[0][0] if choices else 0))
-        except ValueError:
-            scope_id = None
-        if scope_id not in {c[0] for c in choices}:
-            flask.abort(404)
-    settings = Settings(host.config)
-    ctx = scope_context(scope, scope_id)
-    rows: list[FieldRow] = []
+    settings = _settings(host)
+    ctx = access.context(scope, scope_id)
+    fields = [f for f in group.fields if scope in f.scopes] if group else []
     status = 200
-    if group is not None:
-        fields = [f for f in group.fields if scope in f.scopes]
-        if flask.request.method == "POST":
-            rows, ok = _save(settings, fields, scope, scope_id, ctx)
-            if ok:
-                flask.flash("Configuration saved.", "success")
-                return flask.redirect(flask.url_for("host_config.config", group_key=group.key,
-                                                    scope=scope, scope_id=scope_id))
-            flask.flash("The configuration was not saved: please correct the highlighted values.",
-                        "error")
-            status = 422
-        else:
-            rows = [_row(settings, f, scope, scope_id, ctx) for f in fields]
+    if flask.request.method == "POST" and group is not None:
+        rows, ok = _save(settings, fields, scope, scope_id, ctx)
+        if ok:
+            flask.flash("Configuration saved.", "success")
+            return flask.redirect(flask.url_for("host_config.config", group_key=group.key,
+                                                scope=scope, scope_id=scope_id))
+        flask.flash("The configuration was not saved: please correct the highlighted values.",
+                    "error")
+        status = 422
+    else:
+        rows = [_row(settings, f, scope, scope_id, ctx) for f in fields]
+    return _page(group, groups, access, scope, scope_id, choices, fields, rows), status
+
+
+def _page(group: SettingsGroup | None, groups: list[SettingsGroup], access: ScopeAccess,
+          scope: str, scope_id: int | None, choices: list[tuple[int, str]],
+          fields: list[SettingField], rows: list[FieldRow]) -> str:
     sections: dict[str, list[FieldRow]] = {}
-    for field, row in zip([f for f in group.fields if scope in f.scopes] if group else [], rows):
+    for field, row in zip(fields, rows):
         sections.setdefault(field.section, []).append(row)
     fragment = flask.render_template(
         "admin_config.html", groups=groups, group=group, scope=scope, scope_id=scope_id,
-        scopes=[(s, SCOPE_LABELS[s]) for s in SCOPES], scope_choices=choices, sections=sections,
+        scopes=[(s, SCOPE_LABELS[s]) for s in access.scopes(SCOPES) or [scope]],
+        scope_label=SCOPE_LABELS[scope], scope_choices=choices, sections=sections,
         csrf_token=csrf_token())
     title = "Configuration" + (f" – {group.label}" if group else "")
-    return host.layout.wrap(fragment, title=title, area="backoffice"), status
+    return host_of().layout.wrap(fragment, title=title, area="backoffice")
+
+
+def _settings(host: Any) -> Settings:
+    """The add-on's settings (they know the registered payment methods), else the host's store."""
+    extension = flask.current_app.extensions.get("oro_invoices")
+    settings = getattr(extension, "settings", None)
+    return settings if isinstance(settings, Settings) else Settings(host.config)
 
 
 def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | None,
@@ -132,42 +168,89 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
     stored = settings.store.load(field.key, scope, scope_id)
     inherited = settings.resolve(field.key, _parent(ctx, scope)).value if scope != "global" \
         else field.default
-    value = stored if stored is not None else inherited
+    choices = settings.choices(field.key) if field.type == "choice" else tuple(field.choices)
     row = FieldRow(key=field.key, label=field.label, type=field.type, help=field.help,
-                   choices=tuple(field.choices), value=value, use_default=stored is None,
-                   inherited=inherited)
+                   choices=choices, value=stored if stored is not None else inherited,
+                   use_default=stored is None, inherited=inherited)
+    if stored is not None and not override:
+        try:
+            settings.validate(field.key, stored, scope, scope_id)
+        except InvalidSetting as exc:
+            row.error = (f"The stored value is not valid ({exc.problem}) and is ignored: the "
+                         "inherited value applies until you correct it.")
     for k, v in override.items():
         setattr(row, k, v)
+    if field.type == webhook_endpoints.TYPE:  # secrets are write-only: never shown back
+        row.value = webhook_endpoints.form_text(row.value, stored if stored is not None else inherited)
+        row.inherited = webhook_endpoints.form_text(inherited)
+    if field.type in WRITE_ONLY_SECRETS:  # write-only: the form never shows the value back
+        row.secret_set = bool(stored if stored is not None else inherited)
+        row.value = ""
+        row.inherited = "a stored secret" if inherited else ""
     return row
+
+
+def _edited(settings: Settings, key: str, raw: Any, unchanged: list[Any], scope: str,
+            scope_id: int | None) -> bool:
+    """Whether ``raw``, submitted with "Use default" ticked, is an edit: a value other than
+    those the field showed (the inherited value, or the one stored at this scope)."""
+    if raw in unchanged:  # as shown (also a masked secret's empty field)
+        return False
+    try:
+        clean = settings.validate(key, raw, scope, scope_id)
+    except InvalidSetting:
+        return True
+    for value in unchanged:
+        try:
+            value = settings.validate(key, value, scope, scope_id)
+        except InvalidSetting:
+            pass
+        if clean == value:
+            return False
+    return True
 
 
 def _save(settings: Settings, fields: list[SettingField], scope: str, scope_id: int | None,
           ctx: ScopeContext) -> tuple[list[FieldRow], bool]:
-    """Validate every field first; store only when all are valid."""
+    """Validate every field, then store all of them or none."""
     form = flask.request.form
-    plan: list[tuple[str, Any]] = []
-    rows: list[FieldRow] = []
-    ok = True
+    changes: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    rows: dict[str, FieldRow] = {}
     for field in fields:
-        use_default = form.get(f"{field.key}.use_default") == "1"
-        raw = _parse(field.type, form.get(field.key))
-        if use_default:
-            plan.append((field.key, None))
-            rows.append(_row(settings, field, scope, scope_id, ctx, use_default=True))
+        submitted = form.get(field.key)
+        raw = _parse(field.type, submitted)
+        if field.type in WRITE_ONLY_SECRETS and form.get(f"{field.key}.use_default") != "1" \
+                and not (submitted or "").strip():
+            # an empty secret field keeps what is stored: the form never had the value
+            rows[field.key] = _row(settings, field, scope, scope_id, ctx)
             continue
+        if field.type == webhook_endpoints.TYPE:  # a line still showing the mask keeps its secret
+            raw = webhook_endpoints.restore_secrets(raw, settings.resolve(field.key, ctx).value)
+        current = _row(settings, field, scope, scope_id, ctx)
+        if form.get(f"{field.key}.use_default") == "1":
+            shown = [current.value, current.inherited]
+            if submitted is not None and _edited(settings, field.key, raw, shown, scope, scope_id):
+                problems[field.key] = USE_DEFAULT_CONFLICT
+                rows[field.key] = _row(settings, field, scope, scope_id, ctx, value=raw,
+                                       use_default=False)
+                continue
+            changes[field.key] = None
+            rows[field.key] = _row(settings, field, scope, scope_id, ctx, use_default=True)
+            continue
+        changes[field.key] = raw
+        rows[field.key] = _row(settings, field, scope, scope_id, ctx, value=raw, use_default=False)
+    for key, value in changes.items():
+        if value is not None and key not in problems:
+            try:
+                changes[key] = settings.validate(key, value, scope, scope_id)
+            except InvalidSetting as exc:
+                problems[key] = exc.problem
+    if not problems:
         try:
-            clean = settings.validate(field.key, raw, scope, scope_id)
-            plan.append((field.key, clean))
-            rows.append(_row(settings, field, scope, scope_id, ctx, value=clean, use_default=False))
-        except ConfigurationError as exc:
-            ok = False
-            message = exc.message.split(": ")[-1] if ": " in exc.message else exc.message
-            rows.append(_row(settings, field, scope, scope_id, ctx, value=raw, use_default=False,
-                             error=message))
-    if ok:
-        for key, value in plan:
-            if value is None:
-                settings.unset(key, scope, scope_id)
-            else:
-                settings.set(key, value, scope, scope_id)
-    return rows, ok
+            settings.apply(changes, scope, scope_id)
+        except InvalidSettings as exc:
+            problems.update(exc.problems)
+    for key, problem in problems.items():
+        rows[key].error = problem
+    return [rows[f.key] for f in fields], not problems

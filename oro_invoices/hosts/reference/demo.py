@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
@@ -22,6 +23,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from werkzeug.serving import make_server
 
 if TYPE_CHECKING:  # pragma: no cover
+    import flask
+
     from oro_invoices.services.mail.service import MailService
 
 log = logging.getLogger("oro_invoices.demo")
@@ -33,6 +36,28 @@ def _write_private(path: Path, data: dict[str, Any]) -> None:
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False))
     os.chmod(tmp, 0o600)
     tmp.replace(path)
+
+
+def _previous_base_url(demo_file: Path) -> str | None:
+    """The base URL the last run on this data directory listened on (from ``demo.json``)."""
+    try:
+        value = json.loads(demo_file.read_text()).get("base_url")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def configure_base_url(app: flask.Flask, base_url: str, *, replacing: str | None = None) -> None:
+    """Set the global ``oro_invoices.storefront_base_url`` to ``base_url``.
+
+    Only when it is not set, or still holds ``replacing`` (what an earlier run set): a value
+    an admin configured is kept.
+    """
+    from oro_invoices.integration.config import Settings
+    from oro_invoices.integration.links import STOREFRONT_BASE_URL
+    settings = Settings(app.extensions["oro_reference_host"].config)
+    if settings.stored(STOREFRONT_BASE_URL) in (None, replacing):
+        settings.set(STOREFRONT_BASE_URL, base_url)
 
 
 def _deliver_loop(mail: MailService, stop: threading.Event) -> None:
@@ -53,6 +78,31 @@ def run_demo(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("weasyprint", "fontTools", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    hosted_page_url = getattr(args, "hosted_page_url", None)
+    hosted_page_api_url = getattr(args, "hosted_page_api_url", None)
+    if hosted_page_url is not None or hosted_page_api_url is not None:
+        from oro_invoices.hosts.reference.demo_payments import check_url
+        try:
+            check_url(hosted_page_url or "", "--hosted-page-url")
+            if hosted_page_api_url is not None:
+                check_url(hosted_page_api_url, "--hosted-page-api-url")
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    stripe_demo = None
+    if getattr(args, "stripe_api_base", None) is not None or getattr(args, "stripe_js_url", None) is not None:
+        from oro_invoices.hosts.reference import demo_stripe
+        try:
+            if hosted_page_url is not None:
+                raise ValueError("--stripe-api-base and --hosted-page-url each choose the payment method; "
+                                 "give one of them.")
+            keys = {name: getattr(args, f"stripe_{name}", None)
+                    for name in ("secret_key", "publishable_key", "webhook_secret")}
+            stripe_demo = demo_stripe.stripe_demo(args.stripe_api_base or "", js_url=args.stripe_js_url,
+                                                  **{name: value for name, value in keys.items() if value is not None})
+        except ValueError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     database_url = f"sqlite:///{data / 'shop.db'}"
@@ -61,7 +111,10 @@ def run_demo(args: argparse.Namespace) -> int:
     base_url = f"http://{shown_host}:{args.port}"
 
     app = create_app(data, database_url=database_url, storage_url=storage_url, base_url=base_url,
-                     smtp_url=args.smtp_url, migrate=True)
+                     smtp_url=args.smtp_url, migrate=True,
+                     secure_cookies=getattr(args, "secure_cookies", False))
+    previous_base_url = _previous_base_url(data / "demo.json")
+    configure_base_url(app, base_url, replacing=previous_base_url)  # before seeding: PDFs link to it
     seed_file = data / "seed.json"
     seeded: dict[str, Any] = {}
     if not args.no_seed and not is_seeded(app):
@@ -73,7 +126,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     server = make_server(args.host, args.port, app, threaded=True)
     port = server.server_port
-    base_url = f"http://{shown_host}:{port}"
+    if port != args.port:
+        listening = f"http://{shown_host}:{port}"
+        configure_base_url(app, listening, replacing=base_url)
+        base_url = listening
     app.extensions["oro_reference_host"].urls.base_url = base_url
 
     stop = threading.Event()
@@ -89,10 +145,28 @@ def run_demo(args: argparse.Namespace) -> int:
         "api_token": seeded.get("api_token"), "admin": seeded.get("admin"),
         "customer_users": seeded.get("customer_users", []),
         "customers": seeded.get("customers", []), "orders": seeded.get("orders", []),
+        "organizations": seeded.get("organizations", []),
         "database_url": database_url, "storage_url": storage_url,
     }
+    if hosted_page_url:
+        from oro_invoices.hosts.reference.demo_payments import configure_hosted_page
+        info["hosted_page"] = configure_hosted_page(
+            app, page_url=hosted_page_url, api_url=hosted_page_api_url, base_url=base_url,
+            data_dir=data, organization_ids=[int(o["id"]) for o in info["organizations"]
+                                             if isinstance(o, dict) and "id" in o])
+    if stripe_demo is not None:
+        from oro_invoices.hosts.reference.demo_stripe import configure_stripe
+        info["stripe"] = configure_stripe(
+            app, stripe_demo, base_url=base_url,
+            organization_ids=[int(o["id"]) for o in info["organizations"] if isinstance(o, dict) and "id" in o])
     _write_private(data / "demo.json", info)
     _print_banner(info, seeded, args.smtp_url)
+    if "stripe" in info:
+        print(f"  Payments: Stripe at {info['stripe']['api_base']}; its webhooks go to "
+              f"{info['stripe']['webhook_url']} (signing secret in demo.json)\n", flush=True)
+    if "hosted_page" in info:
+        print(f"  Payments: OroPay through the hosted page at {info['hosted_page']['url']}; it answers to "
+              f"{info['hosted_page']['response_url']} (secrets in demo.json)\n", flush=True)
 
     def _stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
@@ -116,8 +190,13 @@ def _print_banner(info: dict[str, Any], seeded: dict[str, Any], smtp_url: str | 
         f"  Storefront:   {info['storefront_url']}",
         f"  API:          {info['api_url']}  (Authorization: Bearer {info['api_token']})", "",
     ]
-    for admin in seeded.get("admins", [info["admin"]] if info.get("admin") else []):
-        lines.append(f"  Admin login:  {admin['username']} / {admin['password']}")
+    organizations = [o for o in info.get("organizations", []) if isinstance(o.get("admin"), dict)]
+    for org in organizations:
+        lines.append(f"  Admin login:  {org['admin']['username']} / {org['admin']['password']}  "
+                     f"({org['name']}; API token {org.get('api_token')})")
+    if not organizations:
+        for admin in seeded.get("admins", [info["admin"]] if info.get("admin") else []):
+            lines.append(f"  Admin login:  {admin['username']} / {admin['password']}")
     for user in info["customer_users"]:
         lines.append(f"  Customer:     {user['email']} / {user['password']}  (invoice role: {user['role']})")
     lines += ["", "  Mail: " + (f"delivered through {smtp_url}" if smtp_url

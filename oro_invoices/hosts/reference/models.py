@@ -19,7 +19,9 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
 )
+from sqlalchemy.engine import Engine
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -45,6 +47,8 @@ customer_groups = Table(
     "host_customer_group", metadata,
     Column("id", Integer, primary_key=True),
     Column("name", String(255), nullable=False),
+    # the organization whose admins configure the group; None: shared by every organization
+    Column("organization_id", Integer),
 )
 
 customers = Table(
@@ -141,4 +145,32 @@ email_templates = Table(
     Column("name", String(255), primary_key=True),
     Column("data", JSON, nullable=False),          # the registered default
     Column("customised", JSON),                    # an admin's edit, kept across refreshes
+)
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the host's tables, and add the nullable columns a later release declared.
+
+    The host has no migrations of its own: a data directory made by an earlier release
+    gets its new (nullable) columns here, with no value.
+    """
+    metadata.create_all(engine)
+    found = inspect(engine)
+    with engine.begin() as conn:
+        quote = conn.dialect.identifier_preparer.quote
+        for table in metadata.sorted_tables:
+            have = {c["name"] for c in found.get_columns(table.name)}
+            for column in table.columns:
+                if column.name not in have and column.nullable:
+                    kind = column.type.compile(dialect=conn.dialect)
+                    conn.exec_driver_sql(f"ALTER TABLE {quote(table.name)} "
+                                         f"ADD COLUMN {quote(column.name)} {kind}")
+
+# -- logins ---------------------------------------------------------------------------
+login_sessions = Table(
+    "host_login_session", metadata,
+    Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's session token
+    Column("area", String(16), nullable=False),          # "admin" or "customer"
+    Column("user_id", Integer, nullable=False),
+    Column("expires_at", Integer, nullable=False),       # Unix time
 )

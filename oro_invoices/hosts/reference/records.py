@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Mapping
@@ -16,9 +17,6 @@ from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
-
-#: What a customer user may do in the storefront, unless their invoice role is "none".
-STOREFRONT_PERMISSIONS = frozenset({"oro_invoices.view", "oro_invoices.pay"})
 
 
 def decimal_text(value: Decimal | str | int) -> str:
@@ -51,11 +49,25 @@ def new_id(result: CursorResult[Any]) -> int:
     return int(key[0])
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash made like real ones, checked when there is no user, so both answers take as long."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
+def _matching(row: Row[Any] | None, password: str) -> Row[Any] | None:
+    """``row`` when ``password`` matches its hash; always spends one hash check."""
+    stored = row.password_hash if row is not None and row.password_hash else _dummy_hash()
+    matches = check_password_hash(stored, password)
+    return row if matches and row is not None and row.password_hash else None
+
+
 class Records:
     """Create and find organizations, customers, users, orders and API tokens."""
 
     def __init__(self, engine: Engine):
         self.engine = engine
+        _dummy_hash()  # made now, so that the first unknown login takes no longer than others
 
     def _insert(self, table: Table, **values: Any) -> int:
         with self.engine.begin() as c:
@@ -71,8 +83,9 @@ class Records:
     def add_website(self, organization_id: int, name: str) -> int:
         return self._insert(m.websites, organization_id=organization_id, name=name)
 
-    def add_customer_group(self, name: str) -> int:
-        return self._insert(m.customer_groups, name=name)
+    def add_customer_group(self, name: str, *, organization_id: int | None = None) -> int:
+        """A customer group of one organization (None: shared by every organization)."""
+        return self._insert(m.customer_groups, name=name, organization_id=organization_id)
 
     def add_customer(self, name: str, *, parent_id: int | None = None, group_id: int | None = None,
                      organization_id: int | None = 1) -> int:
@@ -143,15 +156,12 @@ class Records:
     def check_admin(self, username: str, password: str) -> Row[Any] | None:
         """The admin row when the password matches, else None."""
         rows = self.rows(m.admin_users, m.admin_users.c.username == username.strip())
-        if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
-            return rows[0]
-        return None
+        return _matching(rows[0] if rows else None, password)
 
     def check_customer_user(self, email: str, password: str) -> Row[Any] | None:
+        """The customer user row when the password matches, else None."""
         rows = self.rows(m.customer_users, m.customer_users.c.email == email.strip().lower())
-        if rows and rows[0].password_hash and check_password_hash(rows[0].password_hash, password):
-            return rows[0]
-        return None
+        return _matching(rows[0] if rows else None, password)
 
     def admin_for_token(self, token: str) -> Row[Any] | None:
         """The admin row owning an API token, or None."""

@@ -9,7 +9,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
@@ -23,9 +24,10 @@ from oro_invoices.adapters.commerce import (
     InvoiceRole,
     OrderLine,
     OrderSnapshot,
+    WebsiteRef,
 )
 from oro_invoices.adapters.config_store import ScopeContext
-from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
+from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser, storefront_permissions
 from oro_invoices.adapters.ui import EmailTemplate
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
@@ -39,11 +41,18 @@ from oro_invoices.hosts.reference.adapter import (
     ReferenceOrderView,
     ReferenceStorefront,
     ReferenceUsers,
+    ReferenceWebsites,
 )
-from oro_invoices.hosts.reference.records import STOREFRONT_PERMISSIONS, Records
+from oro_invoices.hosts.reference.login_sessions import LoginSessions
+from oro_invoices.hosts.reference.login_throttle import LoginThrottle
+from oro_invoices.hosts.reference.records import Records
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 
 if TYPE_CHECKING:  # pragma: no cover
     import flask
+
+    from oro_invoices.hosts.reference.testing import ReferencePageClient
 
 T = TypeVar("T")
 
@@ -65,11 +74,21 @@ def sqlite_engine(url: str) -> Engine:
 
 
 class ReferenceUrls:
-    """URLs from the Flask app's routes: ``flask.url_for`` in a request, the bound map outside."""
+    """URLs from the Flask app's routes: ``flask.url_for`` in a request, the bound map outside.
 
-    def __init__(self, base_url: str):
+    Absolute URLs (``external=True``) start with the configured address: the global
+    ``oro_invoices.storefront_base_url`` when ``configured`` returns one, else ``base_url``.
+    They never come from a request's Host header.
+    """
+
+    def __init__(self, base_url: str, configured: Callable[[], str | None] | None = None):
         self.base_url = base_url.rstrip("/")
+        self.configured = configured
         self.app: flask.Flask | None = None
+
+    def external_base(self) -> str:
+        """Where absolute URLs start: the configured storefront base URL, else ``base_url``."""
+        return (self.configured() if self.configured is not None else None) or self.base_url
 
     def url_for(self, endpoint: str, *, external: bool = False, **params: Any) -> str:
         import flask
@@ -77,10 +96,11 @@ class ReferenceUrls:
             raise RuntimeError("The reference host's URLs need its Flask app (create_app).")
         # Inside a request of this very app (its own routing table), Flask builds the URL.
         if flask.has_request_context() and flask.current_app.url_map is self.app.url_map:
-            return flask.url_for(endpoint, _external=external, **params)
-        scheme, _, netloc = self.base_url.partition("://")
-        adapter = self.app.url_map.bind(netloc, url_scheme=scheme or "http")
-        return adapter.build(endpoint, params, force_external=external)
+            path = flask.url_for(endpoint, **params)
+        else:
+            scheme, _, netloc = self.base_url.partition("://")
+            path = self.app.url_map.bind(netloc, url_scheme=scheme or "http").build(endpoint, params)
+        return absolute_link(self.external_base(), path) if external else path
 
 
 class ReferenceLayout:
@@ -101,10 +121,17 @@ class ReferenceLayout:
                        csrf_token=self._csrf() if in_request else "",
                        active_path=flask.request.path if in_request else "")
         if area == "storefront":
+            from oro_invoices.hosts.reference.storefront_website import (
+                current_website,
+                website_choices,
+            )
+            website_id = current_website(self.host)
+            ctx = replace(ctx, website_id=website_id)
             entries = self.host.storefront.visible_account_entries(ctx) \
                 if user.kind == "customer_user" else []
-            return self.env.get_template("store_layout.html").render(account_entries=entries,
-                                                                     **context)
+            return self.env.get_template("store_layout.html").render(
+                account_entries=entries, website_id=website_id,
+                websites=website_choices(self.host) if in_request else [], **context)
         groups = []
         if user.kind == "admin":
             visible = self.host.menu.visible(ctx)
@@ -136,7 +163,7 @@ class ReferenceHost:
                  shop_name: str = "Reference Commerce"):
         self.engine = engine
         self.shop_name = shop_name
-        m.metadata.create_all(engine)
+        m.create_tables(engine)
         self.records = Records(engine)
         self.config = ReferenceConfigStore(engine)
         self.menu = ReferenceMenu(self)
@@ -145,10 +172,17 @@ class ReferenceHost:
         self.storefront = ReferenceStorefront(self)
         self.orders = ReferenceOrders(engine)
         self.customers = ReferenceCustomers(engine)
+        self.websites = ReferenceWebsites(engine)
         self.users = ReferenceUsers(self._session_user)
-        self.urls = ReferenceUrls(base_url)
+        self.urls = ReferenceUrls(base_url, self._configured_base_url)
+        self.logins = LoginSessions(engine)
+        self.throttle = LoginThrottle()
         self.layout = ReferenceLayout(self)
         self._cleanup: list[str] = []
+
+    def _configured_base_url(self) -> str | None:
+        value: str | None = Settings(self.config).value(STOREFRONT_BASE_URL) or None
+        return value
 
     # -- who is logged in -----------------------------------------------------------
     def _session_user(self) -> Login | None:
@@ -178,9 +212,7 @@ class ReferenceHost:
         user = CurrentUser(id=row.id, kind="customer_user", name=row.name, email=row.email,
                            organization_id=customer.organization_id if customer else None,
                            customer_user_id=row.id)
-        granted: frozenset[str] = frozenset() if row.invoice_role == "none" \
-            else STOREFRONT_PERMISSIONS
-        return user, granted
+        return user, storefront_permissions(row.invoice_role)
 
     def scope_for(self, user: CurrentUser) -> ScopeContext:
         """Where the user's menu entries are decided (organization; customer and group)."""
@@ -199,10 +231,18 @@ class ReferenceHost:
     def add_customer(self, name: str, *, parent_id: int | None = None,
                      group_id: int | None = None, organization_id: int | None = 1) -> CustomerRef:
         if group_id is not None and self.records.row(m.customer_groups, group_id) is None:
-            self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}")
+            self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}",
+                                 organization_id=organization_id)
         cid = self.records.add_customer(name, parent_id=parent_id, group_id=group_id,
                                         organization_id=organization_id)
         return _added(self.customers.get_customer(cid), "customer", cid)
+
+    def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:
+        if self.records.row(m.organizations, organization_id) is None:
+            self.records._insert(m.organizations, id=organization_id,
+                                 name=f"Organization {organization_id}")
+        wid = self.records.add_website(organization_id, name)
+        return _added(self.websites.get_website(wid), "website", wid)
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "",
                           invoice_role: InvoiceRole = InvoiceRole.OWN, *,
@@ -242,6 +282,13 @@ class ReferenceHost:
 
     def customise_template(self, name: str, **changes: str) -> EmailTemplate:
         return self.email_templates.customise(name, **changes)
+
+    def page_client(self) -> ReferencePageClient:
+        """The conformance kit's client of the add-on's pages in this host's application."""
+        from oro_invoices.hosts.reference.testing import ReferencePageClient
+        if self.urls.app is None:
+            raise RuntimeError("the reference host's pages need its Flask app (create_app)")
+        return ReferencePageClient(self.urls.app)
 
     def close(self) -> None:
         self.engine.dispose()

@@ -1,7 +1,8 @@
 """Demo data for the reference host: two organizations, customers, users of every role, invoices.
 
 ``seed(app)`` fills an empty shop and returns what ``demo.json`` lists (logins,
-ids, the API token). Invoices are made through the add-on's service, as an
+ids, the API tokens; and, per organization, its admin, API token, customers,
+websites and orders, so a script can act as each organization). Invoices are made through the add-on's service, as an
 importing ERP would, some posted (with their PDFs), some paid.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
+from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.integration.config import Settings
@@ -57,18 +59,21 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
     web_eu = rec.add_website(org1, "Northwind EU Store")
     web_us = rec.add_website(org1, "Northwind US Store")
     web_jp = rec.add_website(org2, "Sakura Online")
-    wholesale = rec.add_customer_group("Wholesale")
-    retail = rec.add_customer_group("Retail")
+    wholesale = rec.add_customer_group("Wholesale", organization_id=org1)
+    retail = rec.add_customer_group("Retail", organization_id=org1)
+    wholesale_jp = rec.add_customer_group("Wholesale", organization_id=org2)
 
     acme = rec.add_customer("Acme Industries AG", group_id=wholesale, organization_id=org1)
     acme_berlin = rec.add_customer("Acme Industries – Berlin Branch", parent_id=acme,
                                    group_id=wholesale, organization_id=org1)
     globex = rec.add_customer("Globex Corporation", group_id=retail, organization_id=org1)
     initech = rec.add_customer("Initech GmbH", group_id=retail, organization_id=org1)
-    tanaka = rec.add_customer("Tanaka Seisakusho", group_id=wholesale, organization_id=org2)
-    customers = [(acme, "Acme Industries AG", None), (acme_berlin, "Acme Industries – Berlin Branch", acme),
-                 (globex, "Globex Corporation", None), (initech, "Initech GmbH", None),
-                 (tanaka, "Tanaka Seisakusho", None)]
+    tanaka = rec.add_customer("Tanaka Seisakusho", group_id=wholesale_jp, organization_id=org2)
+    # (id, name, parent, organization)
+    customers = [(acme, "Acme Industries AG", None, org1),
+                 (acme_berlin, "Acme Industries – Berlin Branch", acme, org1),
+                 (globex, "Globex Corporation", None, org1), (initech, "Initech GmbH", None, org1),
+                 (tanaka, "Tanaka Seisakusho", None, org2)]
 
     users_spec = [
         (acme, "amanda.cole@acme.example", "Amanda Cole", InvoiceRole.CORPORATE),
@@ -89,9 +94,12 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
 
     admin_id = rec.add_admin(ADMIN["username"], ADMIN["password"], name="Alex Admin",
                              email="alex.admin@northwind.example", organization_id=org1)
-    rec.add_admin(ADMIN_JP["username"], ADMIN_JP["password"], name="Yuki Sato",
-                  email="yuki.sato@sakura.example", organization_id=org2)
+    # Sakura's admin configures Sakura only; the global scope is Northwind's admin's
+    admin_jp_id = rec.add_admin(ADMIN_JP["username"], ADMIN_JP["password"], name="Yuki Sato",
+                                email="yuki.sato@sakura.example", organization_id=org2,
+                                permissions=set(PERMISSIONS) - {"oro_invoices.configure_global"})
     token = rec.add_api_token(admin_id, name="demo ERP")
+    token_jp = rec.add_api_token(admin_jp_id, name="demo ERP (Sakura)")
 
     settings = Settings(host.config)
     settings.set("oro_invoices.enabled", True)
@@ -143,7 +151,7 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
                                  website_id=website, lines=lines, bill_to=addresses[cid],
                                  ship_to=addresses[cid], created_at=created)
         orders.append({"id": order_id, "customer_id": cid, "customer_user_id": buyer["id"],
-                       "identifier": f"SO-{1000 + n}"})
+                       "identifier": f"SO-{1000 + n}", "organization_id": org})
         _invoice(service, order_id, host, today - dt.timedelta(days=days), state, n)
 
     # A second invoice for one order (a partial delivery), to show several on the order's tab.
@@ -153,11 +161,26 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
         "admin": dict(ADMIN), "admins": [dict(ADMIN), dict(ADMIN_JP)], "api_token": token,
         "customer_users": [{k: u[k] for k in ("id", "email", "password", "customer_id", "role")}
                            for u in users],
-        "customers": [{"id": cid, "name": name, "parent_id": parent} for cid, name, parent in customers],
+        "customers": [{"id": cid, "name": name, "parent_id": parent, "organization_id": org}
+                      for cid, name, parent, org in customers],
         "orders": orders,
-        "organizations": [{"id": org1, "name": "Northwind Supply GmbH"},
-                          {"id": org2, "name": "Sakura Trading K.K."}],
+        "organizations": [
+            _organization(org1, "Northwind Supply GmbH", ADMIN, token, customers, orders,
+                          [web_eu, web_us]),
+            _organization(org2, "Sakura Trading K.K.", ADMIN_JP, token_jp, customers, orders,
+                          [web_jp]),
+        ],
     }
+
+
+def _organization(org: int, name: str, admin: dict[str, str], api_token: str,
+                  customers: list[tuple[int, str, int | None, int]], orders: list[dict[str, Any]],
+                  websites: list[int]) -> dict[str, Any]:
+    """One organization as ``demo.json`` lists it: what a script needs to act as it."""
+    return {"id": org, "name": name, "admin": dict(admin), "api_token": api_token,
+            "customers": [cid for cid, _, _, owner in customers if owner == org],
+            "websites": websites,
+            "orders": [o["id"] for o in orders if o["organization_id"] == org]}
 
 
 def _line(currency: str, index: int, quantity: str) -> OrderLine:

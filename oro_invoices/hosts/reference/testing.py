@@ -11,9 +11,13 @@ import re
 import shutil
 import tempfile
 import threading
+from collections.abc import Iterable, Mapping
 from html import unescape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from oro_invoices.adapters.identity import PERMISSIONS
+from oro_invoices.web.http import Response
 
 if TYPE_CHECKING:  # pragma: no cover
     import flask
@@ -100,3 +104,57 @@ class ShopClient:
     def service(self) -> InvoiceService:
         service: InvoiceService = self.app.extensions["oro_invoices"].service
         return service
+
+
+class ReferencePageClient:
+    """The conformance kit's page client for the reference shop (``ReferenceHost.page_client``).
+
+    Flask's test client on the shop's application; users are made in the shop's tables and
+    logged in through its login forms, so sessions work as in a browser.
+    """
+
+    PASSWORD = "kit-password-1234"
+
+    def __init__(self, app: flask.Flask):
+        from oro_invoices.persistence.migrate import upgrade
+        self.app = app
+        self.host = app.extensions["oro_reference_host"]
+        self.addon = app.extensions["oro_invoices"].addon
+        upgrade(self.addon.db)  # the kit's hosts are built without the add-on's tables
+        self.client = ShopClient(app)
+        self._count = 0
+
+    def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
+                headers: Mapping[str, str] | None = None) -> Response:
+        resp = self.client.client.open(url, method=method, data=dict(data or {}),
+                                       headers=dict(headers or {}))
+        return Response(status=resp.status_code, body=resp.get_data(),
+                        content_type=resp.content_type or "", headers=dict(resp.headers))
+
+    def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *,
+                    organization_id: int = 1) -> None:
+        from oro_invoices.hosts.reference import models as m
+        records = self.host.records
+        if records.row(m.organizations, organization_id) is None:
+            records._insert(m.organizations, id=organization_id, name=f"Organization {organization_id}")
+        self._count += 1
+        username = f"kit-admin-{self._count}"
+        records.add_admin(username, self.PASSWORD, organization_id=organization_id,
+                          permissions=permissions)
+        self.client.login_admin(username, self.PASSWORD)
+
+    def login_customer_user(self, customer_user_id: int) -> None:
+        from sqlalchemy import update
+        from werkzeug.security import generate_password_hash
+
+        from oro_invoices.hosts.reference import models as m
+        t = m.customer_users
+        with self.host.engine.begin() as c:
+            c.execute(update(t).where(t.c.id == customer_user_id)
+                      .values(password_hash=generate_password_hash(self.PASSWORD)))
+        row = self.host.records.row(t, customer_user_id)
+        self.client.login_customer(row.email, self.PASSWORD)
+
+    def logout(self) -> None:
+        self.client.client.delete_cookie("session")
+        self.client = ShopClient(self.app)

@@ -6,4 +6,6 @@ each under its module name (block one with ``blocked=[name]``).
 
 DEFAULT_PLUGINS: tuple[str, ...] = (
     "oro_invoices.integration.default_plugins.numbering",
+    "oro_invoices.integration.default_plugins.oropay",
+    "oro_invoices.integration.default_plugins.stripe_payments",
 )

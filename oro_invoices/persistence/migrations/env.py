@@ -7,7 +7,8 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import oro_invoices.persistence.models
-import oro_invoices.persistence.outbox  # noqa: F401  (registers the email outbox)
+import oro_invoices.persistence.outbox  # (registers the email outbox)
+import oro_invoices.persistence.outgoing_events  # noqa: F401  (registers the event outbox)
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
 

@@ -24,6 +24,7 @@ from oro_invoices.adapters.ui import EmailTemplates
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
     Conflict,
+    InvoiceNotPosted,
     NotFound,
     StorageError,
     ValidationError,
@@ -69,8 +70,6 @@ from oro_invoices.services.mail.render import (
 )
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
 
-SELLER_KEYS = tuple(SellerInfo.__dataclass_fields__)
-
 
 class Invoices(Protocol):
     """What mail needs of the invoices (the ``InvoiceService``)."""
@@ -90,6 +89,10 @@ class Invoices(Protocol):
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
+    def seller(self, invoice: InvoiceDocument) -> SellerInfo: ...
+
+    def can_pay(self, invoice: InvoiceDocument) -> bool: ...
+
 
 class MailService:
     """Email for invoices over one database.
@@ -100,6 +103,8 @@ class MailService:
         object with ``subject``, ``html``, ``text``, or None); package defaults otherwise.
     :param plugins: a pluggy manager for ``invoice_email_context``; defaults to the invoices'.
     :param sender: the From address; ``sender_name`` its display name.
+    :param sender_for: ``sender_for(invoice) -> (address, name)``: the From of one invoice's
+        email (per organization or website); ``sender``/``sender_name`` when not given.
     :param payment_url: builds an invoice's guest payment link; defaults to the invoices'.
     :param transport: delivers messages; built from ``smtp`` (an ``SmtpConfig`` or an
         ``smtp://`` URL) when not given. With neither, messages stay queued.
@@ -118,7 +123,8 @@ class MailService:
                  lease: dt.timedelta = dt.timedelta(minutes=5),
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
-                 reconcile: Callable[[str], bool | None] | None = None) -> None:
+                 reconcile: Callable[[str], bool | None] | None = None,
+                 sender_for: Callable[[InvoiceDocument], tuple[str, str]] | None = None) -> None:
         check_sender(sender, sender_name)
         self.db = db
         self.invoices = invoices
@@ -126,6 +132,7 @@ class MailService:
         self.plugins = plugins if plugins is not None else getattr(invoices, "plugins", None)
         self.sender = sender
         self.sender_name = sender_name
+        self.sender_for = sender_for
         self.payment_url = payment_url or invoices.payment_url
         self.clock = clock or invoices.clock
         if transport is None and smtp is not None:
@@ -167,9 +174,21 @@ class MailService:
         """The seller snapshot taken at posting; the current settings for a draft."""
         if any(invoice.seller.as_dict().values()):
             return invoice.seller
-        return SellerInfo.from_mapping({
-            k: self.invoices.setting(f"oro_invoices.seller.{k}", organization_id=invoice.organization_id,
-                                     website_id=invoice.website_id) or "" for k in SELLER_KEYS})
+        return self.invoices.seller(invoice)
+
+    def _pay_link(self, invoice: InvoiceDocument) -> str | None:
+        """The payment link of the email: none while the invoice cannot be paid (``can_pay``)."""
+        if not self.invoices.can_pay(invoice):
+            return None
+        return self.payment_url(invoice) or invoice.external_payment_url
+
+    def sender_of(self, invoice: InvoiceDocument) -> tuple[str, str]:
+        """The From address and name of ``invoice``'s email (``sender_for``, else the fixed sender)."""
+        if self.sender_for is None:
+            return self.sender, self.sender_name
+        sender, sender_name = self.sender_for(invoice)
+        check_sender(sender, sender_name)
+        return sender, sender_name
 
     def context(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """The template variables: plugin extras, then ``invoice``, ``payment_url``, ``seller``."""
@@ -178,7 +197,7 @@ class MailService:
             results = self.plugins.hook.invoice_email_context(invoice=invoice)
             extra = merge_dicts(r for r in results if isinstance(r, dict))
         builtins = dict(zip(BUILTIN_VARIABLES, (
-            invoice, self.payment_url(invoice) or invoice.external_payment_url, self._seller(invoice))))
+            invoice, self._pay_link(invoice), self._seller(invoice))))
         return {**extra, **builtins}
 
     # ---- composing ---------------------------------------------------------------------
@@ -253,7 +272,11 @@ class MailService:
              template: str | None = None) -> OutboxView:
         """Check the message and queue it in the outbox, recorded on the invoice's activity.
 
+        Only a posted invoice is sent (a draft is not an invoice the customer can be given
+        yet: Send to Customer posts it first).
+
         :raises ValidationError: with one ``(field, message)`` per problem.
+        :raises InvoiceNotPosted: the invoice is a draft.
         """
         errors: list[tuple[str, str]] = []
         to_list = recipients("to", to, errors)
@@ -272,14 +295,18 @@ class MailService:
         if errors:
             raise ValidationError(errors)
         invoice = self.invoices.get(invoice_id)
+        if not invoice.is_posted:
+            raise InvoiceNotPosted(f"Invoice {invoice.display_number} is a draft: only a posted invoice is "
+                                   "emailed. Use Send to Customer, which posts it first.")
         attachments = (self._stored_pdf(invoice),) if attach_pdf else ()
+        sender, sender_name = self.sender_of(invoice)
         now = self.clock()
         subject = subject.strip()
         with self.db.transaction() as s:
             row = OutboxEmail(
-                invoice_id=invoice.id, message_id=new_message_id(invoice.id, self.sender),
-                template=template, actor=actor or "system", sender=self.sender,
-                sender_name=self.sender_name, to_addrs=list(to_list), cc_addrs=list(cc_list),
+                invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender),
+                template=template, actor=actor or "system", sender=sender,
+                sender_name=sender_name, to_addrs=list(to_list), cc_addrs=list(cc_list),
                 bcc_addrs=list(bcc_list), subject=subject, html=html or None, text=text or None,
                 attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
                 next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)

@@ -1,11 +1,25 @@
 """The suite classes; ``from oro_invoices.testing.suite import *`` collects them all."""
-from oro_invoices.testing.suite.test_commerce import TestCustomers, TestOrders
+from oro_invoices.testing.suite.test_commerce import (
+    TestCustomers,
+    TestOrders,
+    TestOrganizations,
+    TestWebsites,
+)
 from oro_invoices.testing.suite.test_config_store import (
     TestConfigStore,
     TestSettingsOverStore,
 )
 from oro_invoices.testing.suite.test_host import TestHostShape
 from oro_invoices.testing.suite.test_identity import TestUsers
+from oro_invoices.testing.suite.test_pages import (
+    TestPageAccess,
+    TestPageDownloads,
+    TestPageForms,
+    TestPageHead,
+    TestPageLogin,
+    TestPageOrderTab,
+    TestPageToggle,
+)
 from oro_invoices.testing.suite.test_profile import TestFeatureGating, TestInstall
 from oro_invoices.testing.suite.test_ui import (
     TestEmailTemplates,
@@ -19,5 +33,8 @@ from oro_invoices.testing.suite.test_ui import (
 __all__ = [
     "TestConfigStore", "TestCustomers", "TestEmailTemplates", "TestFeatureGating",
     "TestHostShape", "TestInstall", "TestLayout", "TestMenu", "TestOrderView", "TestOrders",
-    "TestSettingsOverStore", "TestStorefront", "TestUrls", "TestUsers",
+    "TestOrganizations", "TestSettingsOverStore", "TestStorefront", "TestUrls", "TestUsers",
+    "TestWebsites",
+    "TestPageAccess", "TestPageDownloads", "TestPageForms", "TestPageHead", "TestPageLogin",
+    "TestPageOrderTab", "TestPageToggle",
 ]

@@ -1,11 +1,11 @@
-"""Orders and customers come back as the snapshots the add-on expects."""
+"""Orders, customers and websites come back as the snapshots the add-on expects."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
 
-from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot
+from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot, WebsiteRef
 from oro_invoices.domain.invoice import Address
 from oro_invoices.testing.suite.base import HostSuite
 
@@ -66,3 +66,59 @@ class TestCustomers(HostSuite):
             == {child.id, grandchild.id}
         assert self.host.customers.get_customer(grandchild.id).parent_id == child.id
         assert self.host.customers.descendants(grandchild.id) == []
+
+
+class TestWebsites(HostSuite):
+    __requires__ = ("seeding",)
+
+    def test_unknown_website_is_none(self) -> None:
+        assert self.host.websites.get_website(987654321) is None
+
+    def test_website_with_its_organization(self) -> None:
+        created = self.seeder.add_website("EU Store", organization_id=1)
+        found = self.host.websites.get_website(created.id)
+        assert isinstance(found, WebsiteRef)
+        assert (found.id, found.name, found.organization_id) == (created.id, "EU Store", 1)
+
+
+class TestOrganizations(HostSuite):
+    """Two organizations: every customer, customer user, website and order answers its own.
+
+    The add-on invoices a customer only within its organization and checks an
+    invoice's parties with these answers, so a wrong one lets one organization
+    invoice another's customers.
+    """
+
+    __requires__ = ("seeding",)
+
+    def test_each_record_answers_its_organization(self) -> None:
+        seeder, host = self.seeder, self.host
+        north = seeder.add_customer("Northwind customer", organization_id=1)
+        sakura = seeder.add_customer("Sakura customer", organization_id=2)
+        north_site = seeder.add_website("Northwind store", organization_id=1)
+        sakura_site = seeder.add_website("Sakura store", organization_id=2)
+        north_buyer = seeder.add_customer_user(north.id, "buyer@north.test", "North Buyer")
+        sakura_buyer = seeder.add_customer_user(sakura.id, "buyer@sakura.test", "Sakura Buyer")
+        north_order = seeder.add_order(organization_id=1, currency="EUR", customer_id=north.id,
+                                       customer_user_id=north_buyer.id, website_id=north_site.id)
+        sakura_order = seeder.add_order(organization_id=2, currency="JPY", customer_id=sakura.id,
+                                        customer_user_id=sakura_buyer.id,
+                                        website_id=sakura_site.id)
+
+        assert [host.customers.get_customer(c.id).organization_id for c in (north, sakura)] \
+            == [1, 2]
+        # a customer user belongs to its customer, and so to its customer's organization
+        assert [host.customers.get_customer_user(u.id).customer_id
+                for u in (north_buyer, sakura_buyer)] == [north.id, sakura.id]
+        assert [host.websites.get_website(w.id).organization_id
+                for w in (north_site, sakura_site)] == [1, 2]
+        assert [(o.organization_id, o.customer_id, o.website_id, o.currency)
+                for o in (host.orders.get(north_order.id), host.orders.get(sakura_order.id))] \
+            == [(1, north.id, north_site.id, "EUR"), (2, sakura.id, sakura_site.id, "JPY")]
+
+    @pytest.mark.oro_requires("customer_hierarchy")
+    def test_sub_customers_keep_their_organization(self) -> None:
+        root = self.seeder.add_customer("Sakura holding", organization_id=2)
+        child = self.seeder.add_customer("Sakura branch", parent_id=root.id, organization_id=2)
+        assert [c.organization_id for c in self.host.customers.descendants(root.id)] == [2]
+        assert self.host.customers.get_customer(child.id).organization_id == 2

@@ -64,6 +64,20 @@ class TestConfigStore(HostSuite):
         assert all(g.key != "kit_group" for g in self.host.config.declared_settings())
 
 
+    def test_declared_fields_keep_their_order(self) -> None:
+        def field(key: str, section: str) -> SettingField:
+            return SettingField(key, "str", "", key.title(), section, ("global",))
+        group = SettingsGroup("kit_order", "Kit", ("Commerce", "Kit"), (
+            field("kit.b", "General"), field("kit.a", "Storefront"), field("kit.c", "General"),
+            field("kit.e", "Documents"), field("kit.d", "Storefront")))
+        self.host.config.declare_settings(group)
+        [stored] = [g for g in self.host.config.declared_settings() if g.key == "kit_order"]
+        assert [f.key for f in stored.fields] == ["kit.b", "kit.a", "kit.c", "kit.e", "kit.d"]
+        assert [(s, [f.key for f in fs]) for s, fs in stored.sections()] == [
+            ("General", ["kit.b", "kit.c"]), ("Storefront", ["kit.a", "kit.d"]),
+            ("Documents", ["kit.e"])]
+
+
 class TestSettingsOverStore(HostSuite):
     """Typed values survive the host's storage, and resolution works over it."""
 

@@ -1,7 +1,10 @@
 """The current user and their permissions."""
 from __future__ import annotations
 
+import pytest
+
 from oro_invoices.adapters import CurrentUser, InvoiceRole
+from oro_invoices.adapters.identity import STOREFRONT_PERMISSIONS
 from oro_invoices.testing.suite.base import HostSuite
 
 
@@ -26,3 +29,18 @@ class TestUsers(HostSuite):
         user = self.seeder.login_customer_user(ref.id)
         assert (user.kind, user.customer_user_id) == ("customer_user", ref.id)
         assert self.host.users.current().customer_user_id == ref.id
+
+    @pytest.mark.parametrize("role", [InvoiceRole.OWN, InvoiceRole.DEPARTMENT, InvoiceRole.CORPORATE])
+    def test_customer_user_with_an_invoice_role_may_view_and_pay(self, role: InvoiceRole) -> None:
+        customer = self.seeder.add_customer("ACME Corp")
+        ref = self.seeder.add_customer_user(customer.id, f"{role.value}@acme.test", "C", role)
+        self.seeder.login_customer_user(ref.id)
+        assert {p for p in STOREFRONT_PERMISSIONS if self.host.users.can(p)} == STOREFRONT_PERMISSIONS
+        assert not self.host.users.can("oro_invoices.delete")
+
+    def test_customer_user_of_role_none_may_do_nothing(self) -> None:
+        customer = self.seeder.add_customer("ACME Corp")
+        ref = self.seeder.add_customer_user(customer.id, "none@acme.test", "N", InvoiceRole.NONE)
+        self.seeder.login_customer_user(ref.id)
+        assert self.host.users.current().kind == "customer_user"
+        assert not any(self.host.users.can(p) for p in STOREFRONT_PERMISSIONS)

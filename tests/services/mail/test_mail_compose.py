@@ -251,3 +251,15 @@ def test_admin_decisions_only_apply_to_failed_or_unknown_messages(app):
         mail.mark_sent(view.id, actor="admin")
     with pytest.raises(NotFound):
         mail.requeue(12345, actor="admin")
+
+
+def test_no_payment_link_while_the_invoice_cannot_be_paid(app):
+    invoice = posted(app)
+    app.settings.set("oro_invoices.payments_enabled", False)
+    draft = make_mail(app).prepare(invoice.id)
+    assert "/invoices/pay/" not in draft.text and "/invoices/pay/" not in draft.html
+    app.settings.set("oro_invoices.payments_enabled", True)
+    app.invoices.record_payment(invoice.id, {"method": "bank_transfer", "action": "charge",
+                                             "amount": str(invoice.total_amount)})
+    paid = make_mail(app).prepare(invoice.id)
+    assert "/invoices/pay/" not in paid.text and "/invoices/pay/" not in paid.html

@@ -157,11 +157,11 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_oro_invoice_payment_transaction_invoice_id'), ['invoice_id'], unique=False)
 
 
-    for statement in triggers.create_statements(op.get_bind().dialect.name):
+    for statement in triggers.create_statements(op.get_bind().dialect.name, version=1):
         op.execute(statement)
 
 def downgrade() -> None:
-    for statement in triggers.drop_statements(op.get_bind().dialect.name):
+    for statement in triggers.drop_statements(op.get_bind().dialect.name, version=1):
         op.execute(statement)
     with op.batch_alter_table('oro_invoice_payment_transaction', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_oro_invoice_payment_transaction_invoice_id'))

@@ -1,0 +1,77 @@
+"""Outgoing events: what the add-on tells other systems, as frozen values with one JSON form.
+
+``PaymentStatusUpdated`` is the ``invoice.payment_status_updated`` event: an invoice's payment
+status changed. Its JSON form (``as_json``, ``body``) is what webhook endpoints receive;
+amounts are decimal strings, never floats (see docs/events.md).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from oro_invoices.domain.invoice import PaymentStatus
+
+PAYMENT_STATUS_UPDATED = "invoice.payment_status_updated"
+
+
+def _status(status: PaymentStatus) -> dict[str, str]:
+    return {"value": status.value, "label": status.label}
+
+
+@dataclass(frozen=True)
+class PaymentStatusUpdated:
+    """An invoice's payment status changed (recalculated from its transactions or forced).
+
+    :param id: the event's id: the same on every delivery, so receivers can drop repeats.
+    :param occurred_at: when the change was committed (timezone-aware, UTC).
+    :param invoice_id: the invoice's id.
+    :param invoice_number: its number; None while it is a draft.
+    :param organization_id: the organization that issued it.
+    :param status: the payment status now.
+    :param previous_status: the payment status before the change.
+    :param amount_paid: what has been paid, net of refunds, in ``currency``.
+    :param amount_due: what is still to pay (never below zero), in ``currency``.
+    :param currency: ISO 4217 code of the amounts.
+    """
+
+    type: ClassVar[str] = PAYMENT_STATUS_UPDATED
+
+    id: str
+    occurred_at: dt.datetime
+    invoice_id: int
+    invoice_number: str | None
+    organization_id: int
+    status: PaymentStatus
+    previous_status: PaymentStatus
+    amount_paid: Decimal
+    amount_due: Decimal
+    currency: str
+
+    def __post_init__(self) -> None:
+        if self.occurred_at.tzinfo is None:
+            raise ValueError("occurred_at must be timezone-aware")
+
+    def as_json(self) -> dict[str, Any]:
+        """The event as its JSON object (amounts as decimal strings, the time in ISO 8601 UTC)."""
+        return {
+            "id": self.id,
+            "type": self.type,
+            "occurred_at": self.occurred_at.astimezone(dt.UTC).isoformat(),
+            "data": {
+                "invoice_id": self.invoice_id,
+                "invoice_number": self.invoice_number,
+                "organization_id": self.organization_id,
+                "status": _status(self.status),
+                "previous_status": _status(self.previous_status),
+                "amount_paid": format(self.amount_paid, "f"),
+                "amount_due": format(self.amount_due, "f"),
+                "currency": self.currency,
+            },
+        }
+
+    def body(self) -> str:
+        """The JSON text endpoints receive: compact, ASCII only, keys in a fixed order."""
+        return json.dumps(self.as_json(), separators=(",", ":"))

@@ -1,0 +1,64 @@
+"""How much a payment transaction may move: what remains for its action, never more.
+
+Amounts are minor units; ``summary`` sums the invoice's transactions so far.
+
+- charge, invoice: at most the amount due;
+- authorize: at most the amount due that is not authorized yet;
+- capture: at most what is authorized and neither captured nor canceled (and due);
+- refund: at most what was paid and not refunded;
+- cancel: at most what is authorized and neither captured nor canceled.
+
+A failed transaction moves no money, but its amount is still at most the invoice's total.
+"""
+from __future__ import annotations
+
+from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.statuses import PaymentSummary
+
+
+def open_authorization(summary: PaymentSummary) -> int:
+    """What is authorized and neither captured (or otherwise paid) nor canceled."""
+    return max(summary.authorized - summary.paid - summary.canceled, 0)
+
+
+def remaining(action: str, total: int, summary: PaymentSummary) -> int:
+    """The most a successful ``action`` may move now, in minor units."""
+    due = max(total - summary.net_paid, 0)
+    if action in ("charge", "invoice"):
+        return due
+    if action == "authorize":
+        return max(due - open_authorization(summary), 0)
+    if action == "capture":
+        return min(open_authorization(summary), due)
+    if action == "refund":
+        return summary.net_paid
+    if action == "cancel":
+        return open_authorization(summary)
+    raise ValueError(f"unknown payment action {action!r}")
+
+
+_TOO_MUCH = {
+    "charge": "Exceeds the amount due ({limit}).",
+    "invoice": "Exceeds the amount due ({limit}).",
+    "authorize": "Exceeds the amount due that is not authorized yet ({limit}).",
+    "capture": "Exceeds what is authorized and not yet captured or canceled ({limit}).",
+    "refund": "Cannot refund more than was paid ({limit}).",
+    "cancel": "Cannot cancel more than is authorized and not yet captured or canceled ({limit}).",
+}
+
+
+def over_limit(action: str, amount: int, *, successful: bool, total: int,
+               summary: PaymentSummary, currency: str) -> str | None:
+    """Why ``amount`` is too much for ``action`` on this invoice, or None when it is not."""
+    if not successful:
+        if amount <= total:
+            return None
+        return f"A failed attempt cannot exceed the invoice total ({_money(total, currency)})."
+    limit = remaining(action, total, summary)
+    if amount <= limit:
+        return None
+    return _TOO_MUCH[action].format(limit=_money(limit, currency))
+
+
+def _money(minor: int, currency: str) -> str:
+    return f"{from_minor(minor, currency)} {currency}"

@@ -1,0 +1,54 @@
+"""What a posted invoice must carry. Checked whenever an invoice is posted, by any path.
+
+A posted invoice is a legal document that can never be corrected, so it must name
+its buyer and their billing address, say when it is due, and carry plausible dates.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: The parts of the billing address a posted invoice must have.
+REQUIRED_ADDRESS_PARTS = {"street": "a street", "city": "a city", "country": "a country"}
+
+
+@dataclass(frozen=True)
+class YearRange:
+    """The calendar years a posted invoice's dates may fall in (both included)."""
+
+    earliest: int
+    latest: int
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.earliest <= day.year <= self.latest
+
+    def describe(self) -> str:
+        return f"between {self.earliest:04d}-01-01 and {self.latest:04d}-12-31"
+
+
+def posting_problems(*, customer_name: str | None, bill_to: Mapping[str, Any] | None,
+                     invoice_date: dt.date | None, due_date: dt.date | None,
+                     years: YearRange) -> list[tuple[str, str]]:
+    """``(field, message)`` for each requirement of a posted invoice that is not met."""
+    problems: list[tuple[str, str]] = []
+    if not (customer_name or "").strip():
+        problems.append(("customer_name", "A posted invoice needs the buyer's name."))
+    if not bill_to or not any(str(v or "").strip() for v in bill_to.values()):
+        problems.append(("bill_to", "A posted invoice needs the buyer's billing address "
+                                    "(at least street, city and country)."))
+    else:
+        for part, what in REQUIRED_ADDRESS_PARTS.items():
+            if not str(bill_to.get(part) or "").strip():
+                problems.append((f"bill_to.{part}", f"A posted invoice's billing address needs {what}."))
+    if due_date is None:
+        problems.append(("due_date", "A posted invoice needs a due date."))
+    elif invoice_date is not None and due_date < invoice_date:
+        problems.append(("due_date", "Must not be before the invoice date."))
+    for field, day in (("invoice_date", invoice_date), ("due_date", due_date)):
+        if day is not None and day not in years:
+            problems.append((field, f"{day.isoformat()} is not a plausible date for an invoice: it must be "
+                                    f"{years.describe()} (settings oro_invoices.posting.earliest_year "
+                                    "and oro_invoices.posting.latest_year)."))
+    return problems

@@ -1,0 +1,93 @@
+"""Which configuration scopes an admin may see and change (System > Configuration).
+
+- Every scope needs ``oro_invoices.configure``; the global scope, whose values apply to
+  every organization, also needs ``oro_invoices.configure_global``.
+- Organization: the admin's own. Website and customer: those of the admin's organization.
+- Customer group: the groups of the admin's organization. A group without an organization
+  is shared by every organization, so only an admin holding ``configure_global`` may
+  configure it.
+
+Anything else is treated as if it did not exist.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import ColumnElement, Table, or_
+
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.hosts.reference import models as m
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sqlalchemy.engine import Row
+
+    from oro_invoices.hosts.reference.reference import ReferenceHost
+
+CONFIGURE = "oro_invoices.configure"
+CONFIGURE_GLOBAL = "oro_invoices.configure_global"
+
+TABLES: dict[str, Table] = {"organization": m.organizations, "website": m.websites,
+                            "customer_group": m.customer_groups, "customer": m.customers}
+
+
+class ScopeAccess:
+    """The scopes the current admin may configure, and the context of each."""
+
+    def __init__(self, host: ReferenceHost):
+        self.host = host
+        self.organization_id = host.users.current().organization_id
+        self.may_configure = host.users.can(CONFIGURE)
+        self.may_configure_global = self.may_configure and host.users.can(CONFIGURE_GLOBAL)
+
+    def _owned(self, scope: str, row: Row[Any]) -> bool:
+        if scope == "organization":
+            return self.organization_id is not None and row.id == self.organization_id
+        owner: int | None = row.organization_id
+        if owner is None:
+            return scope == "customer_group" and self.may_configure_global
+        return owner == self.organization_id
+
+    def choices(self, scope: str) -> list[tuple[int, str]]:
+        """The objects of ``scope`` the admin may configure, as (id, name), by name."""
+        if not self.may_configure or scope not in TABLES:
+            return []
+        table = TABLES[scope]
+        owners: list[ColumnElement[bool]] = []
+        if self.organization_id is not None:
+            column = table.c.id if scope == "organization" else table.c.organization_id
+            owners.append(column == self.organization_id)
+        if scope == "customer_group" and self.may_configure_global:
+            owners.append(table.c.organization_id.is_(None))
+        if not owners:
+            return []
+        rows = self.host.records.rows(table, or_(*owners), order_by=table.c.name)
+        return [(r.id, r.name) for r in rows]
+
+    def scopes(self, candidates: tuple[str, ...]) -> list[str]:
+        """Those of ``candidates`` the admin may configure something at."""
+        return [s for s in candidates
+                if (self.may_configure_global if s == "global" else bool(self.choices(s)))]
+
+    def owns(self, scope: str, scope_id: int | None) -> bool:
+        """Whether the admin may see and change the values of this scope object."""
+        if scope == "global":
+            return scope_id is None and self.may_configure_global
+        if not self.may_configure or scope not in TABLES or scope_id is None:
+            return False
+        row = self.host.records.row(TABLES[scope], scope_id)
+        return row is not None and self._owned(scope, row)
+
+    def context(self, scope: str, scope_id: int | None) -> ScopeContext:
+        """The context of a scope object with its parents (a website's organization …)."""
+        if scope == "global" or scope_id is None:
+            return ScopeContext()
+        if scope == "organization":
+            return ScopeContext(organization_id=scope_id)
+        row = self.host.records.row(TABLES[scope], scope_id)
+        org = row.organization_id if row is not None else None
+        if scope == "website":
+            return ScopeContext(organization_id=org, website_id=scope_id)
+        if scope == "customer_group":
+            return ScopeContext(organization_id=org, customer_group_id=scope_id)
+        return ScopeContext(organization_id=org, customer_id=scope_id,
+                            customer_group_id=row.group_id if row is not None else None)

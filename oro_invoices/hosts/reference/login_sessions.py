@@ -1,0 +1,75 @@
+"""Server-side login sessions of the reference host: a cookie alone never keeps a user logged in.
+
+Each login gets a random token, kept in the signed session cookie; only its SHA-256 is stored,
+with the user and an expiry. Every request checks that the stored session still exists, so
+logging out (which deletes it) ends the session for every copy of the cookie, and a new login
+always starts a new session.
+"""
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from collections.abc import Callable
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import Engine
+
+from oro_invoices.hosts.reference import models as m
+
+#: How long a login lasts at most, whatever the browser keeps.
+DEFAULT_LIFETIME = 12 * 3600
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class LoginSessions:
+    """Start, check and end login sessions stored in ``host_login_session``.
+
+    :param lifetime: seconds a session lasts after its login.
+    :param clock: returns the current Unix time (tests move it forward).
+    """
+
+    def __init__(self, engine: Engine, *, lifetime: int = DEFAULT_LIFETIME,
+                 clock: Callable[[], float] = time.time):
+        self.engine = engine
+        self.lifetime = lifetime
+        self.clock = clock
+
+    def start(self, area: str, user_id: int) -> str:
+        """A new session for the user in ``area``; returns the token for the session cookie."""
+        token = secrets.token_urlsafe(32)
+        now = int(self.clock())
+        t = m.login_sessions
+        with self.engine.begin() as c:
+            c.execute(delete(t).where(t.c.expires_at <= now))  # forget expired sessions
+            c.execute(insert(t).values(token_hash=_digest(token), area=area, user_id=user_id,
+                                       expires_at=now + self.lifetime))
+        return token
+
+    def is_valid(self, area: str, user_id: object, token: object) -> bool:
+        """Whether ``token`` is a live session of this user in ``area``."""
+        if not isinstance(token, str) or not token or isinstance(user_id, bool) \
+                or not isinstance(user_id, int):
+            return False
+        t = m.login_sessions
+        with self.engine.connect() as c:
+            row = c.execute(select(t.c.area, t.c.user_id, t.c.expires_at)
+                            .where(t.c.token_hash == _digest(token))).first()
+        return row is not None and row.area == area and row.user_id == user_id \
+            and row.expires_at > self.clock()
+
+    def end(self, token: object) -> None:
+        """End the session of ``token`` (nothing happens for an unknown one)."""
+        if isinstance(token, str) and token:
+            t = m.login_sessions
+            with self.engine.begin() as c:
+                c.execute(delete(t).where(t.c.token_hash == _digest(token)))
+
+    def end_all(self, area: str, user_id: int) -> None:
+        """End every session of the user in ``area`` (log out everywhere)."""
+        t = m.login_sessions
+        with self.engine.begin() as c:
+            c.execute(delete(t).where(t.c.area == area, t.c.user_id == user_id))

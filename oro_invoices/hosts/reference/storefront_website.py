@@ -1,0 +1,66 @@
+"""The website a storefront visitor is on.
+
+The reference shop serves every website from one address, so the visitor picks the
+website in the storefront's header; the choice is kept in a cookie (a preference, not a
+login: it grants nothing). Until one is picked the request has no website, and settings
+set per website do not apply to the Account menu and the invoice list (an invoice's own
+pages always use the invoice's website).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import flask
+from flask.typing import ResponseReturnValue
+
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.auth import host_of, require_csrf, safe_next
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.hosts.reference.reference import ReferenceHost
+
+COOKIE = "host_website"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+bp = flask.Blueprint("host_website", __name__)
+
+
+def current_website(host: ReferenceHost) -> int | None:
+    """The id of the website the visitor picked, or None (none picked, or it no longer exists)."""
+    if not flask.has_request_context():
+        return None
+    website_id = parse_id(flask.request.cookies.get(COOKIE))
+    if website_id is None or host.records.row(m.websites, website_id) is None:
+        return None
+    return website_id
+
+
+def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
+    """Every website, as (id, name), by name."""
+    return [(r.id, r.name) for r in host.records.rows(m.websites, order_by=m.websites.c.name)]
+
+
+@bp.route("/website", methods=["POST"])
+def choose() -> ResponseReturnValue:
+    """Remember the website picked in the header (an empty choice forgets it)."""
+    require_csrf()
+    host = host_of()
+    raw = flask.request.form.get("website_id", "")
+    website_id = parse_id(raw)
+    if raw and (website_id is None or host.records.row(m.websites, website_id) is None):
+        flask.abort(400, "There is no such website. Pick one from the list.")
+    response = flask.redirect(safe_next(flask.request.form.get("next"),
+                                        flask.url_for("host_store.home")))
+    if website_id is None:
+        response.delete_cookie(COOKIE)
+    else:
+        response.set_cookie(COOKIE, str(website_id), max_age=COOKIE_MAX_AGE, httponly=True,
+                            samesite="Lax", secure=bool(flask.current_app.config.get(
+                                "SESSION_COOKIE_SECURE")))
+    return response
+
+
+def request_website(_request: Any) -> int | None:
+    """``WebContext.storefront_website`` for the add-on's pages."""
+    return current_website(host_of())

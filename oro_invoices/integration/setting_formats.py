@@ -1,0 +1,106 @@
+"""What a text setting may contain: the ``format`` of a ``str`` setting in ``config_schema.yaml``.
+
+Each format cleans a value (surrounding whitespace removed, a locale spelled the way
+Babel spells it, line endings made ``\\n``) or refuses it with a message saying what is
+wrong. They keep out what would break the add-on later: a line break in a mail header,
+a locale Babel cannot format with, an invoice number prefix the numbering cannot use.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+
+from babel import Locale, UnknownLocaleError
+from marshmallow import ValidationError
+from marshmallow.validate import Email
+
+from oro_invoices.domain.limits import is_storable_text
+
+#: The format a ``str`` setting has when its declaration names none.
+DEFAULT_FORMAT = "line"
+
+_LOCALE_SYNTAX = re.compile(r"[A-Za-z]{2,3}(?:[_-][A-Za-z0-9]{2,8}){0,3}", re.ASCII)
+#: Invoice numbers (imported or generated) are letters, digits and ``. _ / -``.
+_PREFIX_SYNTAX = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]*", re.ASCII)
+PREFIX_MAX_LENGTH = 20
+
+
+def _control_characters(value: str, *, allow_newline: bool) -> bool:
+    for char in value:
+        if allow_newline and char == "\n":
+            continue
+        # Cc: C0/C1 controls (tab, CR, LF, DEL …); Zl/Zp: the Unicode line and paragraph breaks
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return True
+    return False
+
+
+def _text(value: str, *, allow_newline: bool) -> str:
+    if not is_storable_text(value):
+        raise ValidationError("Contains characters that cannot be stored.")
+    if allow_newline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    if _control_characters(value, allow_newline=allow_newline):
+        raise ValidationError("Must be one line without line breaks or control characters."
+                              if not allow_newline else
+                              "Must not contain control characters other than line breaks.")
+    return value.strip()
+
+
+def line(value: str) -> str:
+    """One line of text: no line break, tab or other control character."""
+    return _text(value, allow_newline=False)
+
+
+def multiline(value: str) -> str:
+    """Text with line breaks (kept, as ``\\n``) but no other control character."""
+    return "\n".join(part.rstrip() for part in _text(value, allow_newline=True).split("\n"))
+
+
+def locale(value: str) -> str:
+    """A locale Babel knows (``de_DE``, ``de-DE``, ``ja``), spelled as Babel spells it."""
+    value = line(value)
+    if not _LOCALE_SYNTAX.fullmatch(value):
+        raise ValidationError(f"{value!r} is not a locale code; use one such as 'en_US' or 'de_DE'.")
+    try:
+        return str(Locale.parse(value.replace("-", "_")))
+    except (UnknownLocaleError, ValueError):
+        raise ValidationError(f"Unknown locale {value!r}; use one such as 'en_US' or "
+                              "'de_DE'.") from None
+
+
+def optional_email(value: str) -> str:
+    """Empty, or one email address (no display name, no line breaks)."""
+    value = line(value)
+    if not value:
+        return value
+    Email(error="Not a valid email address.")(value)
+    return value
+
+
+def number_prefix(value: str) -> str:
+    """Empty, or letters, digits and ``. _ / -`` starting with a letter or digit (20 at most)."""
+    value = line(value)
+    if len(value) > PREFIX_MAX_LENGTH:
+        raise ValidationError(f"Longer than maximum length {PREFIX_MAX_LENGTH}.")
+    if value and not _PREFIX_SYNTAX.fullmatch(value):
+        raise ValidationError("Use letters, digits and . _ / - only, starting with a letter or "
+                              "digit.")
+    return value
+
+
+#: The formats a ``str`` setting may declare, and what each accepts (for the docs).
+FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
+    "line": (line, "one line of text, no line breaks or control characters"),
+    "multiline": (multiline, "text with line breaks, no other control characters"),
+    "locale": (locale, "a locale Babel knows, such as `en_US` or `de_DE`"),
+    "email": (optional_email, "empty or one email address"),
+    "number_prefix": (number_prefix, "empty or letters, digits and `. _ / -`, starting with "
+                                     "a letter or digit"),
+}
+
+
+def clean(format_name: str, value: str) -> str:
+    """``value`` cleaned by the format ``format_name``; marshmallow's ``ValidationError`` if refused."""
+    return FORMATS[format_name][0](value)

@@ -1,0 +1,55 @@
+"""The official SDK's client for one scope's settings, and Stripe's errors in the add-on's words.
+
+``stripe`` is imported here, on first use, so that the add-on works without the ``stripe`` extra.
+"""
+from __future__ import annotations
+
+import importlib.util
+from typing import TYPE_CHECKING
+
+from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.integration.stripe_method.settings import StripeSettings
+
+if TYPE_CHECKING:  # pragma: no cover
+    import stripe
+
+#: Network retries of one request; the SDK sends an idempotency key with each, so a retry never
+#: does anything twice.
+MAX_NETWORK_RETRIES = 2
+INSTALL_HINT = "install it with: pip install 'oro-invoices[stripe]'"
+
+
+def sdk_installed() -> bool:
+    """Whether the ``stripe`` package can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec("stripe") is not None
+    except (ImportError, ValueError):
+        return False
+
+
+def make_client(settings: StripeSettings) -> stripe.StripeClient:
+    """A ``StripeClient`` with the scope's secret key, talking to its API base URL."""
+    if not settings.secret_key:
+        raise ProviderError("Stripe's secret key is not configured (System > Configuration > Invoices > "
+                            "Stripe), so Stripe cannot be asked.")
+    try:
+        import stripe
+    except ImportError:
+        raise ProviderError(f"The Stripe payment method needs the stripe package; {INSTALL_HINT}.") from None
+    return stripe.StripeClient(settings.secret_key, base_addresses={"api": settings.api_base},
+                               max_network_retries=MAX_NETWORK_RETRIES)
+
+
+def provider_error(exc: stripe.StripeError, doing: str) -> ProviderError:
+    """A ``ProviderError`` saying what Stripe answered while ``doing`` ("creating the payment" …)."""
+    import stripe
+    said = (exc.user_message or str(exc) or type(exc).__name__).strip()
+    if isinstance(exc, stripe.APIConnectionError):
+        return ProviderError(f"Stripe could not be reached while {doing} ({said}). Nothing was changed "
+                             "there as far as the add-on knows; please try again later.")
+    if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
+        return ProviderError(f"Stripe refused the configured secret key while {doing}: {said}")
+    if isinstance(exc, stripe.RateLimitError):
+        return ProviderError(f"Stripe is receiving too many requests; {doing} was not done. "
+                             "Please try again in a moment.")
+    return ProviderError(f"Stripe refused {doing}: {said}")

@@ -1,0 +1,241 @@
+"""Stripe as a ``PaymentMethod``: a PaymentIntent per attempt, the card collected by Stripe.js.
+
+Starting a payment finds or creates the Stripe customer and creates a PaymentIntent for the
+amount (idempotency key from the invoice and the attempt, so a double click or a retry makes one
+PaymentIntent); the payment page then mounts Stripe's Payment Element and confirms it in the
+browser (``web/static/oro_invoices_stripe.js``), 3-D Secure included. Stripe sends the customer
+back to the callback route with ``payment_intent``, ``payment_intent_client_secret`` and
+``redirect_status``; the server retrieves that PaymentIntent itself and reports its outcome.
+Webhooks (POSTs to the same route) are verified with the signing secret. Refunds and
+cancellations go through the API with the attempt's idempotency key.
+"""
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from oro_invoices.integration.payment_methods import (
+    CLIENT_FORM,
+    REPLY_ACK,
+    REPLY_REDIRECT,
+    AmountLimits,
+    AttemptRecord,
+    CallbackRejected,
+    CallbackResult,
+    CancelRequest,
+    MethodConfig,
+    PaymentPage,
+    PaymentRequest,
+    ProviderCallback,
+    ProviderError,
+    ProviderEvent,
+    RefundRequest,
+)
+from oro_invoices.integration.stripe_method import reports, webhooks
+from oro_invoices.integration.stripe_method.amounts import charge_limits
+from oro_invoices.integration.stripe_method.client import make_client, provider_error, sdk_installed
+from oro_invoices.integration.stripe_method.customers import customer_for
+from oro_invoices.integration.stripe_method.settings import (
+    SETTING_KEYS,
+    STRIPE_JS_URL,
+    StripeSettings,
+    read,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    import stripe
+    from stripe.params import PaymentIntentCreateParams, RefundCreateParams, RefundListParams
+
+log = logging.getLogger("oro_invoices.payments.stripe")
+
+#: The add-on's static script that mounts the Payment Element and confirms the payment.
+BROWSER_SCRIPT = "oro_invoices_stripe.js"
+#: Further origins Stripe.js uses when it is Stripe's own (docs.stripe.com/security/guide#content-security-policy).
+STRIPE_JS_ORIGINS = ("https://*.js.stripe.com", "https://hooks.stripe.com")
+PAYMENT_INTENT_ID = re.compile(r"^pi_[A-Za-z0-9]{1,250}$")
+CHARGE_ID = re.compile(r"^(ch|py)_[A-Za-z0-9]{1,250}$")
+#: Stripe keeps metadata values to 500 characters.
+METADATA_VALUE = 500
+
+ClientFactory = Callable[[StripeSettings], "stripe.StripeClient"]
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def with_query(url: str, **params: str) -> str:
+    """``url`` with ``params`` added to its query string."""
+    parts = urlsplit(url)
+    query = "&".join(q for q in (parts.query, urlencode(params)) if q)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+
+
+class StripeMethod:
+    """The Stripe method (``stripe``)."""
+
+    name = "stripe"
+    label = "Stripe"
+    setting_keys = SETTING_KEYS
+
+    def __init__(self, client_factory: ClientFactory = make_client):
+        self.client_factory = client_factory
+
+    # ---- which payments -----------------------------------------------------------------
+
+    def limits(self, currency: str, config: MethodConfig) -> AmountLimits | None:
+        """Stripe's minimum and largest charge in ``currency``; None without both keys, without
+        the stripe package, or for a currency not in Stripe's minimum table."""
+        if not read(config).configured or not sdk_installed():
+            return None
+        return charge_limits(currency)
+
+    # ---- paying -------------------------------------------------------------------------
+
+    def start(self, request: PaymentRequest) -> PaymentPage:
+        settings = read(request.config)
+        client = self.client_factory(settings)
+        invoice = request.invoice
+        params: PaymentIntentCreateParams = {
+            "amount": request.amount,
+            "currency": request.currency.lower(),
+            # the payment methods enabled in the Stripe Dashboard that suit the amount and currency
+            "automatic_payment_methods": {"enabled": True},
+            "capture_method": settings.capture_method,
+            "description": request.description[:1000],
+            "metadata": {reports.ATTEMPT_KEY: request.attempt_id, reports.INVOICE_ID_KEY: str(invoice.id),
+                         reports.INVOICE_NUMBER_KEY: invoice.display_number[:METADATA_VALUE]},
+        }
+        import stripe
+        try:
+            customer = customer_for(client, invoice)
+            if customer:
+                params["customer"] = customer
+            intent = client.v1.payment_intents.create(
+                params, {"idempotency_key": f"oro-invoices-payment-{invoice.id}-{request.attempt_id}"})
+        except stripe.StripeError as exc:
+            raise provider_error(exc, "creating the payment") from None
+        if reports.intent_attempt(intent) != request.attempt_id or intent.amount != request.amount:
+            raise ProviderError("Stripe answered with a payment other than the one asked for; nothing was "
+                                "charged. Please start the payment again.")
+        if not intent.client_secret:
+            raise ProviderError("Stripe's answer has no client secret for the payment form.")
+        return PaymentPage(
+            kind=CLIENT_FORM, script_url=settings.js_url, local_script=BROWSER_SCRIPT,
+            fields={"publishable_key": settings.publishable_key, "client_secret": intent.client_secret,
+                    "return_url": with_query(request.return_url, attempt=request.attempt_id)},
+            provider_reference=intent.id, origins=self._origins(settings))
+
+    @staticmethod
+    def _origins(settings: StripeSettings) -> tuple[str, ...]:
+        found = [origin(settings.js_url), origin(settings.api_base)]
+        if origin(settings.js_url) == origin(STRIPE_JS_URL):
+            found.extend(STRIPE_JS_ORIGINS)
+        return tuple(dict.fromkeys(o for o in found if o))
+
+    # ---- what comes back ----------------------------------------------------------------
+
+    def callback_attempt(self, callback: ProviderCallback) -> str | None:
+        if webhooks.is_webhook(callback):
+            return webhooks.claimed_attempt(callback)
+        return callback.query.get("attempt") or None
+
+    def handle_callback(self, callback: ProviderCallback, attempt: AttemptRecord | None,
+                        config: MethodConfig) -> CallbackResult:
+        settings = read(config)
+        if webhooks.is_webhook(callback):
+            return self._webhook(callback, attempt, settings)
+        return self._return(callback, attempt, settings)
+
+    def _return(self, callback: ProviderCallback, attempt: AttemptRecord | None,
+                settings: StripeSettings) -> CallbackResult:
+        """The customer's browser back from Stripe.js: the PaymentIntent's outcome, read from Stripe."""
+        if attempt is None or attempt.kind != "payment":
+            raise CallbackRejected("The return from Stripe names no payment that was started here.")
+        pi = callback.query.get("payment_intent", "")
+        if not PAYMENT_INTENT_ID.match(pi):
+            raise CallbackRejected("The return from Stripe names no PaymentIntent.", attempt_id=attempt.attempt_id)
+        if attempt.provider_reference and pi != attempt.provider_reference:
+            raise CallbackRejected(f"The return from Stripe is about PaymentIntent {pi}, not this payment's.",
+                                   attempt_id=attempt.attempt_id)
+        import stripe
+        try:
+            intent = self.client_factory(settings).v1.payment_intents.retrieve(pi)
+        except stripe.InvalidRequestError as exc:
+            raise CallbackRejected(f"Stripe does not know PaymentIntent {pi}: {exc.user_message or exc}",
+                                   attempt_id=attempt.attempt_id) from None
+        except stripe.StripeError as exc:
+            raise provider_error(exc, "reading the payment's outcome") from None
+        if intent.id != pi or reports.intent_attempt(intent) != attempt.attempt_id:
+            raise CallbackRejected(f"PaymentIntent {pi} was not made for this payment.",
+                                   attempt_id=attempt.attempt_id)
+        return CallbackResult(events=tuple(reports.intent_events(intent)), attempt_id=attempt.attempt_id,
+                              reply=REPLY_REDIRECT)
+
+    def _webhook(self, callback: ProviderCallback, attempt: AttemptRecord | None,
+                 settings: StripeSettings) -> CallbackResult:
+        """A webhook delivery: verified, then read (an answer to Stripe, no page)."""
+        event = webhooks.verify(callback, settings.webhook_secret)
+        claimed = webhooks.claimed_attempt(callback)
+        if claimed and attempt is None:
+            # Made by another installation sharing the Stripe account: not ours to record.
+            log.info("Stripe event %s (%s) is about attempt %s, unknown here; ignored.", event.id, event.type,
+                     claimed)
+            return CallbackResult(reply=REPLY_ACK)
+
+        def list_refunds(charge: str) -> list[stripe.Refund]:
+            import stripe
+            params: RefundListParams = {"charge": charge, "limit": 100}
+            try:
+                return list(self.client_factory(settings).v1.refunds.list(params).auto_paging_iter())
+            except stripe.StripeError as exc:
+                raise provider_error(exc, "listing the refunds of a charge") from None
+
+        return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds)), reply=REPLY_ACK)
+
+    # ---- refunds and cancellations --------------------------------------------------------
+
+    def refund(self, request: RefundRequest) -> ProviderEvent:
+        parent = request.transaction
+        params: RefundCreateParams = {
+            "amount": request.amount,
+            "metadata": {reports.ATTEMPT_KEY: request.attempt_id, "payment_attempt_id": parent.attempt_id,
+                         **({"notes": request.notes[:METADATA_VALUE]} if request.notes else {})},
+        }
+        intent = str(parent.data.get("payment_intent") or "")
+        if CHARGE_ID.match(parent.provider_reference):
+            params["charge"] = parent.provider_reference
+        elif PAYMENT_INTENT_ID.match(intent):
+            params["payment_intent"] = intent
+        else:
+            raise ProviderError("This payment has no Stripe charge to refund.")
+        import stripe
+        try:
+            refund = self.client_factory(read(request.config)).v1.refunds.create(
+                params, {"idempotency_key": f"oro-invoices-refund-{request.attempt_id}"})
+        except stripe.StripeError as exc:
+            raise provider_error(exc, "the refund") from None
+        event = reports.refund_event(refund)
+        if event is None:
+            raise ProviderError(f"Stripe waits for the customer before refunding ({refund.status}); the refund "
+                                "is recorded when Stripe reports it.")
+        if event.currency != request.currency or event.amount != request.amount:
+            raise ProviderError(f"Stripe refunded {event.amount} {event.currency} instead of {request.amount} "
+                                f"{request.currency}; check the Stripe Dashboard.")
+        return event
+
+    def cancel(self, request: CancelRequest) -> ProviderEvent:
+        intent_id = str(request.transaction.data.get("payment_intent") or "")
+        if not PAYMENT_INTENT_ID.match(intent_id):
+            raise ProviderError("This authorization has no Stripe PaymentIntent to cancel.")
+        import stripe
+        try:
+            intent = self.client_factory(read(request.config)).v1.payment_intents.cancel(
+                intent_id, None, {"idempotency_key": f"oro-invoices-cancel-{request.attempt_id}"})
+        except stripe.StripeError as exc:
+            raise provider_error(exc, "canceling the authorization") from None
+        return reports.cancel_event(intent, request.attempt_id)

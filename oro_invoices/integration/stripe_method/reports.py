@@ -1,0 +1,150 @@
+"""What a PaymentIntent or a refund says, as provider events.
+
+Event ids name the outcome, not the message that reported it: the customer's return and every
+webhook about the same outcome carry the same id, so the service applies it once however often
+and in whatever order they come (``<pi>/succeeded``, ``<pi>/authorized``, ``<pi>/captured``,
+``<pi>/canceled``, ``<pi>/failed/<charge, payment method or code>``, ``<re>/succeeded``,
+``<re>/failed``). Charges, authorizations and captures carry the attempt id from the
+PaymentIntent's metadata. A transaction's provider reference is its Stripe charge (``ch_…``;
+a try that failed before any charge is ``<pi>/<payment method or code>``), which refunds, captures
+and cancellations name as their parent; the PaymentIntent's id is in the event's data.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from oro_invoices.integration.payment_methods import ProviderEvent
+
+if TYPE_CHECKING:  # pragma: no cover
+    import stripe
+
+#: The metadata keys the add-on puts on its PaymentIntents and refunds.
+ATTEMPT_KEY, INVOICE_ID_KEY, INVOICE_NUMBER_KEY = "attempt_id", "invoice_id", "invoice_number"
+
+
+def field(obj: Any, name: str) -> Any:
+    """A field of a Stripe object, or None when the object has no such field."""
+    return getattr(obj, name, None)
+
+
+def object_id(value: Any) -> str:
+    """The id of an expandable field (an id, or the expanded object), or ""."""
+    if isinstance(value, str):
+        return value
+    found = field(value, "id")
+    return found if isinstance(found, str) else ""
+
+
+def metadata(obj: Any) -> dict[str, str]:
+    """A Stripe object's metadata as a plain dict (empty when it has none)."""
+    data = field(obj, "metadata")
+    if data is None:
+        return {}
+    plain = data.to_dict() if hasattr(data, "to_dict") else dict(data)
+    return {str(key): str(value) for key, value in plain.items()}
+
+
+def intent_attempt(intent: Any) -> str | None:
+    """The attempt id a PaymentIntent's metadata names, if any."""
+    return metadata(intent).get(ATTEMPT_KEY) or None
+
+
+@dataclass(frozen=True)
+class _Intent:
+    """What every event about one PaymentIntent shares."""
+
+    pi: str
+    attempt: str | None
+    currency: str
+    amount: int
+    charge: str
+    data: dict[str, str]
+
+    def event(self, suffix: str, action: str, successful: bool, message: str, *, reference: str = "",
+              amount: int | None = None, parent: bool = False, with_attempt: bool = True,
+              extra: dict[str, str] | None = None) -> ProviderEvent:
+        return ProviderEvent(
+            event_id=f"{self.pi}/{suffix}", action=action, successful=successful,
+            amount=self.amount if amount is None else amount, currency=self.currency,
+            attempt_id=self.attempt if with_attempt else None,
+            provider_reference=reference or self.charge or self.pi,
+            parent_reference=(self.charge or self.pi) if parent else None, message=message,
+            data={**self.data, **(extra or {})})
+
+
+def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
+    """The outcomes a PaymentIntent has reached (none while it is still on its way)."""
+    manual = field(intent, "capture_method") == "manual"
+    charge_id = object_id(field(intent, "latest_charge"))
+    facts = _Intent(pi=intent.id, attempt=intent_attempt(intent), currency=str(intent.currency).upper(),
+                    amount=int(intent.amount), charge=charge_id,
+                    data={"payment_intent": intent.id, "status": str(intent.status),
+                          **({"charge": charge_id} if charge_id else {})})
+    first_action = "authorize" if manual else "charge"
+    authorized = facts.event("authorized", "authorize", True, "Authorized by Stripe.")
+    status = intent.status
+    if status == "succeeded" and not manual:
+        return [facts.event("succeeded", "charge", True, "Paid with Stripe.")]
+    if status == "succeeded":
+        received = field(intent, "amount_received")
+        captured = received if isinstance(received, int) and received > 0 else facts.amount
+        return [authorized, facts.event("captured", "capture", True, "Captured in Stripe.", amount=captured,
+                                        parent=True)]
+    if status == "requires_capture":
+        return [authorized]
+    if status == "canceled":
+        reason = {"reason": str(field(intent, "cancellation_reason") or "")}
+        if manual and charge_id:
+            return [authorized, facts.event("canceled", "cancel", True, "The authorization was canceled.",
+                                            parent=True, with_attempt=False, extra=reason)]
+        return [facts.event("canceled", first_action, False, "The payment was canceled at Stripe.",
+                            reference=f"{intent.id}/canceled", extra=reason)]
+    error = field(intent, "last_payment_error")
+    if status != "requires_payment_method" or error is None:
+        return []
+    code = str(field(error, "code") or "")
+    decline = str(field(error, "decline_code") or "")
+    failed_charge = object_id(field(error, "charge"))
+    which = failed_charge or object_id(field(error, "payment_method")) or code or "error"
+    # each failed try is a transaction of its own: the charge that failed, else the try's card
+    return [facts.event(f"failed/{which}", first_action, False,
+                        str(field(error, "message") or "The payment was declined."),
+                        reference=failed_charge or f"{intent.id}/{which}",
+                        extra={k: v for k, v in (("charge", failed_charge), ("code", code),
+                                                 ("decline_code", decline)) if v})]
+
+
+def refund_event(refund: stripe.Refund) -> ProviderEvent | None:
+    """A refund's outcome (None while it waits for the customer's bank details); its parent is
+    the charge it refunds."""
+    status = str(field(refund, "status") or "")
+    if status in ("succeeded", "pending"):
+        successful, suffix = True, "succeeded"
+    elif status in ("failed", "canceled"):
+        successful, suffix = False, "failed"
+    else:
+        return None
+    reason = str(field(refund, "failure_reason") or "")
+    return ProviderEvent(
+        event_id=f"{refund.id}/{suffix}", action="refund", successful=successful, amount=int(refund.amount),
+        currency=str(refund.currency).upper(), attempt_id=metadata(refund).get(ATTEMPT_KEY) or None,
+        provider_reference=refund.id,
+        parent_reference=object_id(field(refund, "charge")) or None,
+        message="Refunded through Stripe." if successful else f"Stripe could not refund: {reason or status}.",
+        data={"refund": refund.id, "status": status, "payment_intent": object_id(field(refund, "payment_intent")),
+              **({"failure_reason": reason} if reason else {})})
+
+
+def cancel_event(intent: stripe.PaymentIntent, attempt_id: str) -> ProviderEvent:
+    """The cancellation of an authorized PaymentIntent asked for by the add-on's ``attempt_id``
+    (the same event id as the ``payment_intent.canceled`` webhook about it)."""
+    canceled = intent.status == "canceled"
+    charge = object_id(field(intent, "latest_charge")) or intent.id
+    return ProviderEvent(
+        event_id=f"{intent.id}/canceled", action="cancel", successful=canceled, amount=int(intent.amount),
+        currency=str(intent.currency).upper(), attempt_id=attempt_id, provider_reference=charge,
+        parent_reference=charge,
+        message="The authorization was canceled." if canceled
+        else f"Stripe did not cancel the authorization (status {intent.status}).",
+        data={"payment_intent": intent.id, "charge": charge, "status": str(intent.status)})

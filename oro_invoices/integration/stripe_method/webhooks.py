@@ -1,0 +1,89 @@
+"""Stripe's webhook events: the attempt one claims to be about, its signature, and its outcomes.
+
+Stripe signs each delivery with the endpoint's signing secret (``Stripe-Signature: t=…,v1=…``,
+HMAC-SHA256 over ``"{t}.{body}"``); ``stripe.Webhook.construct_event`` checks it and the
+timestamp's age before anything is read. The events used:
+
+- ``payment_intent.succeeded``, ``payment_intent.payment_failed``, ``payment_intent.canceled``,
+  ``payment_intent.amount_capturable_updated``: the PaymentIntent's outcome (``reports.intent_events``);
+- ``refund.created``, ``refund.updated``, ``refund.failed``, ``charge.refund.updated``: the refund's
+  outcome; ``charge.refunded``: the outcomes of every refund of the charge, listed from Stripe (the
+  charge's own ``refunds`` list is not sent to recent API versions).
+
+Other event types are acknowledged and ignored.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from oro_invoices.integration.payment_methods import CallbackRejected, ProviderCallback, ProviderEvent
+from oro_invoices.integration.stripe_method import reports
+
+if TYPE_CHECKING:  # pragma: no cover
+    import stripe
+
+log = logging.getLogger("oro_invoices.payments.stripe")
+
+SIGNATURE_HEADER = "stripe-signature"
+INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
+                 "payment_intent.amount_capturable_updated")
+REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
+CHARGE_REFUNDED = "charge.refunded"
+HANDLED_EVENTS = (*INTENT_EVENTS, *REFUND_EVENTS, CHARGE_REFUNDED)
+
+#: Lists the refunds of a charge.
+RefundLister = Callable[[str], list["stripe.Refund"]]
+
+
+def is_webhook(callback: ProviderCallback) -> bool:
+    """A server-to-server delivery (a POST), as opposed to the customer's browser coming back."""
+    return callback.http_method.upper() == "POST"
+
+
+def claimed_attempt(callback: ProviderCallback) -> str | None:
+    """The attempt id in the event object's metadata, read without verifying anything."""
+    try:
+        payload = json.loads(callback.body)
+        value = payload["data"]["object"]["metadata"][reports.ATTEMPT_KEY]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return value if isinstance(value, str) and value else None
+
+
+def verify(callback: ProviderCallback, secret: str) -> stripe.Event:
+    """The event, once its signature checks out with ``secret``; else ``CallbackRejected``."""
+    import stripe
+    signature = callback.headers.get(SIGNATURE_HEADER, "")
+    if not signature:
+        raise CallbackRejected("The Stripe webhook has no Stripe-Signature header.", ends_attempt=False)
+    if not secret:
+        raise CallbackRejected("No webhook signing secret is configured for Stripe (System > Configuration > "
+                               "Invoices > Stripe), so the webhook cannot be verified.", ends_attempt=False)
+    try:
+        event: stripe.Event = stripe.Webhook.construct_event(callback.body, signature, secret)
+    except stripe.SignatureVerificationError as exc:
+        raise CallbackRejected(f"The Stripe webhook's signature does not match the signing secret: "
+                               f"{exc.user_message or exc}", ends_attempt=False) from None
+    except ValueError as exc:
+        raise CallbackRejected(f"The Stripe webhook is not a JSON event ({exc}).", ends_attempt=False) from None
+    return event
+
+
+def event_outcomes(event: stripe.Event, list_refunds: RefundLister) -> list[ProviderEvent]:
+    """The outcomes a verified event reports (none for the event types not used)."""
+    import stripe
+    obj: Any = event.data.object
+    if event.type in INTENT_EVENTS and isinstance(obj, stripe.PaymentIntent):
+        return reports.intent_events(obj)
+    if event.type in REFUND_EVENTS and isinstance(obj, stripe.Refund):
+        found = reports.refund_event(obj)
+        return [found] if found is not None else []
+    if event.type == CHARGE_REFUNDED and isinstance(obj, stripe.Charge):
+        return [found for refund in list_refunds(obj.id) if (found := reports.refund_event(refund)) is not None]
+    if event.type in HANDLED_EVENTS:
+        log.warning("Stripe event %s (%s) carries no %s object; ignored.", event.id, event.type,
+                    event.type.split(".")[0])
+    return []

@@ -1,0 +1,359 @@
+"""Paying invoices online: the one rule deciding whether an invoice can be paid, and starting a payment.
+
+``Checkout.availability`` is that rule. The storefront's Pay button, the payment pages, the
+guest payment link, the link and QR code in emails and in the PDF made at posting all ask it,
+so nothing offers a payment that cannot be made. An invoice can be paid when it is posted, its
+scope has payments on (invoices enabled, Enable Invoice Payments, a Payment Method chosen),
+money is due and its payment status does not settle it, and either it carries an external
+payment URL (Pay goes there) or the configured method takes the amount due in its currency and
+the storefront base URL is configured (the provider must be able to come back).
+
+``start_payment`` records an attempt and asks the method what the payment page shows; the
+events the provider reports are applied by ``payment_events.PaymentEvents``.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.invoice import InternalStatus, InvoiceDocument, PaymentStatus
+from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, round_money, to_minor
+from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.integration.payment_methods import (
+    AmountLimits,
+    MethodConfig,
+    PaymentMethod,
+    PaymentMethods,
+    PaymentPage,
+    PaymentRequest,
+    ProviderError,
+)
+from oro_invoices.persistence import activity
+from oro_invoices.persistence.models import PaymentAttempt
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import (
+    AttemptView,
+    attempt_view,
+    check_request_key,
+    find_attempt,
+    new_public_id,
+)
+from oro_invoices.services.reads import Reads
+
+log = logging.getLogger("oro_invoices.payments")
+
+# Why an invoice can or cannot be paid (``Availability.reason``).
+PAYABLE = "payable"                # the configured method takes it
+EXTERNAL = "external"              # Pay sends the customer to the invoice's external payment URL
+NOT_POSTED = "not_posted"
+PAYMENTS_OFF = "payments_off"
+NOTHING_DUE = "nothing_due"        # nothing due, or a status that settles it (paid, authorized, refunded)
+NO_METHOD = "no_method"            # the method does not take this amount or currency, or is not set up
+ORIGINS = ("storefront", "guest")
+
+
+class PayableInvoice(Protocol):
+    """What the rule reads of an invoice (``InvoiceDocument`` and ``InvoiceSummary`` have it)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def status(self) -> InternalStatus: ...
+    @property
+    def payment_status(self) -> PaymentStatus: ...
+    @property
+    def amount_due(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def organization_id(self) -> int: ...
+    @property
+    def website_id(self) -> int | None: ...
+    @property
+    def external_payment_url(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class PaymentPolicy:
+    """The payment settings of one organization and website."""
+
+    enabled: bool
+    method_name: str
+    method: PaymentMethod | None
+    config: MethodConfig
+    partial: bool
+    partial_minimum: Decimal
+    base_url: str
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Whether (and how, and which amounts) an invoice can be paid; true when it can."""
+
+    reason: str
+    method: PaymentMethod | None = None
+    external_url: str | None = None
+    currency: str = ""
+    amount_due: int = 0
+    minimum: int = 0
+    maximum: int = 0
+    partial: bool = False
+
+    def __bool__(self) -> bool:
+        return self.reason in (PAYABLE, EXTERNAL)
+
+    @property
+    def online(self) -> bool:
+        """Paid here, through the configured method (not at an external URL)."""
+        return self.reason == PAYABLE
+
+    @property
+    def amounts(self) -> tuple[Decimal, Decimal, Decimal]:
+        """``(minimum, maximum, amount due)`` as decimals of the currency."""
+        return (from_minor(self.minimum, self.currency), from_minor(self.maximum, self.currency),
+                from_minor(self.amount_due, self.currency))
+
+
+@dataclass(frozen=True)
+class StartedPayment:
+    """A started payment: its attempt, and what the payment page shows (None once it ended)."""
+
+    attempt: AttemptView
+    page: PaymentPage | None
+    method_label: str = ""
+
+
+@dataclass
+class _PolicyCache:
+    values: dict[tuple[int, int | None], PaymentPolicy] = field(default_factory=dict)
+
+
+class Checkout:
+    """The payability rule, the payment methods, and starting payments."""
+
+    def __init__(self, ctx: ServiceContext, reads: Reads):
+        self.ctx = ctx
+        self.reads = reads
+        self._methods: PaymentMethods | None = None
+
+    # ---- the methods and the settings ---------------------------------------------------
+
+    @property
+    def methods(self) -> PaymentMethods:
+        """The registered payment methods (asked of the plugins once)."""
+        if self._methods is None:
+            self._methods = PaymentMethods.from_plugins(self.ctx.plugins)
+        return self._methods
+
+    def policy(self, organization_id: int, website_id: int | None) -> PaymentPolicy:
+        """The payment settings of an organization and website."""
+        def value(key: str) -> Any:
+            return self.ctx.setting(key, organization_id=organization_id, website_id=website_id)
+        name = str(value("oro_invoices.payment_method") or "")
+        enabled = bool(value("oro_invoices.enabled") and value("oro_invoices.payments_enabled") and name)
+        method = self.methods.get(name) if enabled else None
+        config = {key: value(key) for key in method.setting_keys} if method is not None else {}
+        return PaymentPolicy(
+            enabled=enabled, method_name=name, method=method, config=config,
+            partial=bool(value("oro_invoices.partial_payments_enabled")),
+            partial_minimum=Decimal(str(value("oro_invoices.partial_payment_minimum") or "0")),
+            base_url=str(value(STOREFRONT_BASE_URL) or "") if enabled else "")
+
+    def method_config(self, method: PaymentMethod, organization_id: int | None,
+                      website_id: int | None) -> MethodConfig:
+        """``method``'s settings for a scope (global when ``organization_id`` is None)."""
+        return {key: self.ctx.setting(key, organization_id=organization_id, website_id=website_id)
+                for key in method.setting_keys}
+
+    # ---- the rule -----------------------------------------------------------------------
+
+    def availability(self, invoice: PayableInvoice, *, policy: PaymentPolicy | None = None) -> Availability:
+        """Whether ``invoice`` can be paid now, how, and which amounts (the one rule)."""
+        if invoice.status is not InternalStatus.POSTED:
+            return Availability(NOT_POSTED, currency=invoice.currency)
+        currency = invoice.currency
+        due = to_minor(invoice.amount_due, currency)
+        if not pstatus.is_payable(invoice.payment_status, due):
+            return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0))
+        policy = policy or self.policy(invoice.organization_id, invoice.website_id)
+        if not policy.enabled:
+            return Availability(PAYMENTS_OFF, currency=currency)
+        if invoice.external_payment_url:
+            return Availability(EXTERNAL, external_url=invoice.external_payment_url,
+                                currency=currency, amount_due=due, minimum=due, maximum=due)
+        method = policy.method
+        limits = method.limits(currency, policy.config) if method is not None else None
+        if method is None or limits is None or not policy.base_url or due < limits.minimum \
+                or (due > limits.maximum and not policy.partial):
+            return Availability(NO_METHOD, method=method, currency=currency, amount_due=due)
+        low, high = self._bounds(policy, limits, due, currency)
+        return Availability(PAYABLE, method=method, currency=currency, amount_due=due,
+                            minimum=low, maximum=high, partial=policy.partial and low < high)
+
+    @staticmethod
+    def _bounds(policy: PaymentPolicy, limits: AmountLimits, due: int, currency: str) -> tuple[int, int]:
+        high = min(due, limits.maximum)
+        if not policy.partial:
+            return high, high
+        floor = to_minor(round_money(policy.partial_minimum, currency), currency)
+        low = max(limits.minimum, floor, 1)
+        return min(low, high), high
+
+    def availabilities(self, invoices: Iterable[PayableInvoice]) -> dict[int, Availability]:
+        """``availability`` of each invoice by id, reading each scope's settings once."""
+        cache = _PolicyCache()
+        result: dict[int, Availability] = {}
+        for invoice in invoices:
+            if invoice.status is not InternalStatus.POSTED:
+                result[invoice.id] = Availability(NOT_POSTED, currency=invoice.currency)
+                continue
+            key = (invoice.organization_id, invoice.website_id)
+            if key not in cache.values:
+                cache.values[key] = self.policy(*key)
+            result[invoice.id] = self.availability(invoice, policy=cache.values[key])
+        return result
+
+    def can_pay(self, invoice: PayableInvoice) -> bool:
+        """Whether anything may offer to pay ``invoice`` (the Pay button, links, QR codes)."""
+        return bool(self.availability(invoice))
+
+    def pay_link(self, invoice: InvoiceDocument) -> str | None:
+        """The guest payment link of ``invoice`` while it can be paid, else None."""
+        if not self.can_pay(invoice):
+            return None
+        return self.ctx.payment_url(invoice)
+
+    # ---- starting a payment -------------------------------------------------------------
+
+    def start_payment(self, invoice_id: int, *, amount: object = None, actor: str,
+                      origin: str, return_path: str, cancel_path: str,
+                      request_key: str | None = None) -> StartedPayment:
+        """Record a payment attempt and ask the method what the payment page shows.
+
+        :param amount: what the customer chose to pay (a decimal string); None pays the amount
+            due. Another amount is accepted only when partial payments are allowed, between
+            the minimum and the amount due.
+        :param origin: "storefront" (a customer user) or "guest" (the guest payment link).
+        :param return_path: the site-relative URL of the method's callback route; made
+            absolute under the storefront base URL.
+        :param cancel_path: the site-relative URL of the payment page.
+        :param request_key: the payment form's key: submitting the same form again returns
+            the attempt it started (ended ones come back with ``page`` None).
+        """
+        if origin not in ORIGINS:
+            raise ValidationError([("origin", f"Must be one of {', '.join(ORIGINS)}.")])
+        key = check_request_key(request_key)
+        doc = self.reads.get(invoice_id)
+        policy = self.policy(doc.organization_id, doc.website_id)
+        available = self.availability(doc, policy=policy)
+        if not available.online or available.method is None:
+            raise Conflict(unavailable_message(doc, available))
+        method = available.method
+        minor = self._amount(available, amount)
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            self.ctx.load(s, doc.id, lock=True)
+            row = None
+            if key is not None:
+                row = s.execute(select(PaymentAttempt).where(
+                    PaymentAttempt.invoice_id == doc.id, PaymentAttempt.request_key == key)).scalar_one_or_none()
+            if row is not None:
+                if row.amount != minor or row.method != method.name:
+                    raise Conflict("This payment form was already sent with another amount. "
+                                   "Reload the payment page and try again.")
+            else:
+                row = PaymentAttempt(
+                    public_id=new_public_id(), invoice_id=doc.id, kind="payment", method=method.name,
+                    amount=minor, currency=doc.currency, status="started", origin=origin,
+                    request_key=key, message="", actor=actor, created_at=self.ctx.clock(),
+                    updated_at=self.ctx.clock())
+                s.add(row)
+                s.flush()
+                activity.record(s, doc.id, "payment", actor,
+                                f"Payment of {from_minor(minor, doc.currency)} {doc.currency} started "
+                                f"via {method.label}", {"attempt": row.public_id, "origin": origin})
+            view = attempt_view(row)
+        if view.finished:
+            return StartedPayment(view, None, method.label)
+        request = PaymentRequest(
+            attempt_id=view.public_id, invoice=doc, amount=minor, currency=doc.currency,
+            description=f"Invoice {doc.display_number}",
+            return_url=absolute_link(policy.base_url, return_path),
+            cancel_url=absolute_link(policy.base_url, cancel_path),
+            customer_email=doc.customer_user_email, timestamp=self.ctx.clock(), config=policy.config)
+        try:
+            page = method.start(request)
+        except ProviderError as exc:
+            self.finish_attempt(view.public_id, succeeded=False, message=exc.message, actor=actor)
+            raise
+        if page.provider_reference:
+            with self.ctx.write() as s:
+                row = find_attempt(s, view.public_id, lock=True)
+                if row is not None and not row.provider_reference:
+                    row.provider_reference = page.provider_reference[:255]
+        return StartedPayment(view, page, method.label)
+
+    def _amount(self, available: Availability, amount: object) -> int:
+        """The amount to pay in minor units, checked against the invoice's bounds."""
+        currency = available.currency
+        if amount is None or (isinstance(amount, str) and not amount.strip()):
+            if available.maximum != available.amount_due:
+                raise ValidationError([("amount", f"Enter the amount to pay (at most "
+                                                  f"{from_minor(available.maximum, currency)} {currency}).")])
+            return available.amount_due
+        value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
+        try:
+            minor = to_minor(value, currency)
+        except ValidationError:
+            raise ValidationError([("amount", f"{currency} amounts have at most "
+                                              f"{minor_units(currency)} decimals.")]) from None
+        low, high, _ = available.amounts
+        if not available.minimum <= minor <= available.maximum:
+            if available.minimum == available.maximum:
+                raise ValidationError([("amount", f"Must be {high} {currency}: partial payments "
+                                                  "are not accepted for this invoice.")])
+            raise ValidationError([("amount", f"Must be between {low} and {high} {currency}.")])
+        return minor
+
+    def finish_attempt(self, public_id: str, *, succeeded: bool, message: str, actor: str) -> None:
+        """Mark a started attempt as ended (a failure never overrides a success)."""
+        with self.ctx.write() as s:
+            row = find_attempt(s, public_id, lock=True)
+            if row is None or row.status == "succeeded":
+                return
+            row.status = "succeeded" if succeeded else "failed"
+            row.message = message[:2000]
+            row.updated_at = self.ctx.clock()
+            if not succeeded:
+                activity.record(s, row.invoice_id, "payment", actor,
+                                f"{row.kind.capitalize()} via {row.method} did not go through: {message}",
+                                {"attempt": row.public_id})
+
+    def attempt(self, public_id: str) -> AttemptView:
+        """The attempt with this public id; ``NotFound`` when there is none."""
+        with self.ctx.db.session() as s:
+            row = find_attempt(s, public_id)
+            if row is None:
+                raise NotFound("That payment does not exist.")
+            return attempt_view(row)
+
+
+def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:
+    """Why ``doc`` cannot be paid online now, in the customer's words."""
+    number = doc.display_number
+    if available.reason == NOT_POSTED:
+        return f"Invoice {number} is not issued yet, so it cannot be paid."
+    if available.reason == PAYMENTS_OFF:
+        return f"Invoice {number} cannot be paid online."
+    if available.reason == NOTHING_DUE:
+        return f"Invoice {number} cannot be paid: nothing is due ({doc.payment_status.label})."
+    if available.reason == EXTERNAL:
+        return f"Invoice {number} is paid on the seller's payment page."
+    return "No payment methods are available, please contact us to proceed."
+

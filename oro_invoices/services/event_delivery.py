@@ -1,0 +1,279 @@
+"""The webhook sender: claims due outgoing events, POSTs them signed, records the outcome.
+
+Guarantee (docs/events.md): at least once. A row is claimed with an update in its own
+committed transaction (status ``sending``, a fresh lease token, ``lease_until``; on
+PostgreSQL the candidate is selected ``FOR UPDATE SKIP LOCKED``, on SQLite writers are
+serialised), so two senders never post the same row at once. The outcome is written only
+while the lease token still matches. A sender that dies mid-request leaves the row
+``sending``; once its lease has expired the row is due again and is posted again with the same
+event id, which receivers use to drop repeats.
+
+Outcomes: 2xx delivered; 4xx other than 408 and 429 failed for good (the endpoint refuses it);
+anything else (a network error, a timeout, 3xx, 408, 429, 5xx) is retried with exponential
+backoff until ``max_attempts`` are used up.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import urllib.error
+import urllib.request
+import uuid
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol, cast
+
+from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+
+from oro_invoices import __version__
+from oro_invoices.domain.errors import UsageError
+from oro_invoices.integration.events import (
+    EVENT_ID_HEADER,
+    EVENT_TYPE_HEADER,
+    SIGNATURE_HEADER,
+    signature_header,
+)
+from oro_invoices.integration.webhook_endpoints import parse_endpoints
+from oro_invoices.persistence.outgoing_events import (
+    DELIVERED,
+    DUE_STATUSES,
+    FAILED,
+    RETRY,
+    SENDING,
+    OutgoingEvent,
+)
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.status_events import ENDPOINTS_SETTING
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MAX_ATTEMPTS = 12
+FIRST_RETRY = dt.timedelta(minutes=1)
+MAX_RETRY_DELAY = dt.timedelta(hours=6)
+LEASE = dt.timedelta(minutes=5)
+#: 4xx answers that mean "later", not "never".
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 429})
+_ERROR_EXCERPT = 300
+
+
+@dataclass(frozen=True)
+class EventDeliveryReport:
+    """What one ``deliver_pending`` run did."""
+
+    claimed: int = 0
+    delivered: int = 0
+    retrying: int = 0
+    failed: int = 0
+
+    def summary(self) -> str:
+        return (f"claimed {self.claimed}: {self.delivered} delivered, {self.retrying} to retry, "
+                f"{self.failed} failed")
+
+
+@dataclass(frozen=True)
+class HttpAnswer:
+    """An endpoint's answer: the status code and the start of the body."""
+
+    status: int
+    excerpt: str = ""
+
+
+class Poster(Protocol):
+    """Sends one POST; returns the answer, or raises ``OSError`` (or ``HTTPException``) when none came."""
+
+    def __call__(self, url: str, body: bytes, headers: Mapping[str, str],
+                 timeout: float) -> HttpAnswer: ...
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A signed POST is never followed elsewhere: a redirect is an answer like any other."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _excerpt(data: bytes) -> str:
+    return data[:_ERROR_EXCERPT].decode("utf-8", "replace")
+
+
+def urllib_post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> HttpAnswer:
+    """POST with ``urllib.request`` (no redirects followed; ``timeout`` per connect and read)."""
+    opener = urllib.request.build_opener(_NoRedirects())
+    request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
+    try:
+        with opener.open(request, timeout=timeout) as response:
+            return HttpAnswer(int(response.status), _excerpt(response.read(_ERROR_EXCERPT)))
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return HttpAnswer(int(exc.code), _excerpt(exc.read(_ERROR_EXCERPT)))
+
+
+def outcome(status: int) -> str:
+    """``"delivered"``, ``"failed"`` (for good) or ``"retry"`` for an HTTP status code."""
+    if 200 <= status < 300:
+        return "delivered"
+    if 400 <= status < 500 and status not in RETRYABLE_CLIENT_ERRORS:
+        return "failed"
+    return "retry"
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    id: int
+    event_id: str
+    event_type: str
+    organization_id: int
+    endpoint_url: str
+    body: str
+    attempts: int
+    token: str
+
+
+class EventDelivery:
+    """Delivers the outgoing events of one database to the endpoints configured for them.
+
+    :param ctx: the services' context: the database, the settings (endpoints and their
+        secrets, looked up by URL when a request is signed) and the clock.
+    :param timeout: seconds to wait for an endpoint (to connect, and for each read).
+    :param max_attempts: attempts before an event is given up on for an endpoint.
+    :param first_retry: the wait after the first failed attempt; it doubles after each
+        further one, up to ``max_retry_delay``.
+    :param lease: how long a claimed event is held before another sender may take it; by
+        default five minutes, or three timeouts when that is longer.
+    :param post: sends one request (``urllib_post`` by default).
+    """
+
+    def __init__(self, ctx: ServiceContext, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, first_retry: dt.timedelta = FIRST_RETRY,
+                 max_retry_delay: dt.timedelta = MAX_RETRY_DELAY, lease: dt.timedelta | None = None,
+                 post: Poster = urllib_post):
+        if not timeout > 0:
+            raise UsageError(f"The webhook timeout must be more than 0 seconds, not {timeout}.")
+        if lease is None:
+            lease = max(LEASE, dt.timedelta(seconds=3 * timeout))
+        if lease.total_seconds() <= timeout:
+            raise UsageError(f"The lease ({lease.total_seconds():g} s) must be longer than the "
+                             f"webhook timeout ({timeout:g} s).")
+        if max_attempts < 1:
+            raise UsageError(f"max_attempts must be at least 1, not {max_attempts}.")
+        self.ctx = ctx
+        self.timeout = timeout
+        self.max_attempts = max_attempts
+        self.first_retry = first_retry
+        self.max_retry_delay = max_retry_delay
+        self.lease = lease
+        self.post = post
+
+    def retry_delay(self, attempts: int) -> dt.timedelta:
+        """The wait after the ``attempts``-th failed attempt: doubling, capped."""
+        return min(self.first_retry * (1 << min(attempts - 1, 32)), self.max_retry_delay)
+
+    def deliver_pending(self, *, limit: int = 100, now: dt.datetime | None = None) -> EventDeliveryReport:
+        """Claim and deliver up to ``limit`` due events, one after the other.
+
+        :param now: the time to run at (tests); by default the clock, read again for each event
+            so leases and retry times stay right during a long run.
+        """
+        if limit < 1:
+            raise UsageError(f"The limit must be at least 1, not {limit}.")
+        counts: Counter[str] = Counter()
+        for _ in range(limit):
+            at = now or self.ctx.clock()
+            claimed = self._claim_one(at)
+            if claimed is None:
+                break
+            counts["claimed"] += 1
+            counts[self._deliver(claimed, at)] += 1
+        return EventDeliveryReport(claimed=counts["claimed"], delivered=counts["delivered"],
+                                   retrying=counts["retrying"], failed=counts["failed"])
+
+    # -- claiming ------------------------------------------------------------------
+
+    @staticmethod
+    def _due(now: dt.datetime) -> ColumnElement[bool]:
+        e = OutgoingEvent
+        return or_(and_(e.status.in_(DUE_STATUSES),
+                        or_(e.next_attempt_at.is_(None), e.next_attempt_at <= now)),
+                   and_(e.status == SENDING, e.lease_until < now))
+
+    def _claim_one(self, now: dt.datetime) -> _Claimed | None:
+        while True:
+            with self.ctx.db.transaction() as s:
+                row = s.execute(
+                    select(OutgoingEvent).where(self._due(now))
+                    .order_by(OutgoingEvent.next_attempt_at, OutgoingEvent.id)
+                    .limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
+                if row is None:
+                    return None
+                token = uuid.uuid4().hex
+                result = s.execute(
+                    update(OutgoingEvent)
+                    .where(OutgoingEvent.id == row.id, self._due(now))
+                    .values(status=SENDING, lease_token=token, lease_until=now + self.lease,
+                            attempts=OutgoingEvent.attempts + 1, updated_at=self.ctx.clock())
+                    .execution_options(synchronize_session=False))
+                if cast("CursorResult[Any]", result).rowcount == 1:
+                    return _Claimed(id=row.id, event_id=row.event_id, event_type=row.event_type,
+                                    organization_id=row.organization_id,
+                                    endpoint_url=row.endpoint_url, body=row.body,
+                                    attempts=row.attempts + 1, token=token)
+            # another sender took it between our read and our update: look again
+
+    # -- sending -------------------------------------------------------------------
+
+    def _secret(self, claimed: _Claimed) -> str | None:
+        value = self.ctx.setting(ENDPOINTS_SETTING, organization_id=claimed.organization_id)
+        return next((e.secret for e in parse_endpoints(value) if e.url == claimed.endpoint_url), None)
+
+    def _deliver(self, claimed: _Claimed, now: dt.datetime) -> str:
+        secret = self._secret(claimed)
+        if secret is None:
+            return self._record(claimed, now, FAILED, None,
+                                f"The endpoint is no longer configured for organization "
+                                f"{claimed.organization_id}; the event was not sent.")
+        body = claimed.body.encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": f"oro-invoices/{__version__}",
+            SIGNATURE_HEADER: signature_header(secret, body),  # the real time: receivers check it
+            EVENT_ID_HEADER: claimed.event_id,
+            EVENT_TYPE_HEADER: claimed.event_type,
+        }
+        try:
+            answer = self.post(claimed.endpoint_url, body, headers, self.timeout)
+        except (OSError, http.client.HTTPException, ValueError) as exc:
+            return self._record(claimed, now, RETRY, None, _describe(exc))
+        verdict = outcome(answer.status)
+        if verdict == "delivered":
+            return self._record(claimed, now, DELIVERED, answer.status, "")
+        error = f"HTTP {answer.status}" + (f": {answer.excerpt}" if answer.excerpt else "")
+        return self._record(claimed, now, FAILED if verdict == "failed" else RETRY,
+                            answer.status, error)
+
+    def _record(self, claimed: _Claimed, now: dt.datetime, status: str, response_status: int | None,
+                error: str) -> str:
+        """Write the outcome (if the lease is still ours); returns the report's counter name."""
+        next_at = None
+        if status == RETRY:
+            if claimed.attempts >= self.max_attempts:
+                status = FAILED
+                error = f"Gave up after {claimed.attempts} attempts. Last error: {error}"
+            else:
+                next_at = now + self.retry_delay(claimed.attempts)
+        at = self.ctx.clock()
+        with self.ctx.db.transaction() as s:
+            s.execute(update(OutgoingEvent)
+                      .where(OutgoingEvent.id == claimed.id, OutgoingEvent.lease_token == claimed.token,
+                             OutgoingEvent.status == SENDING)
+                      .values(status=status, response_status=response_status,
+                              last_error=error[:2000], next_attempt_at=next_at, lease_until=None,
+                              updated_at=at, delivered_at=at if status == DELIVERED else None)
+                      .execution_options(synchronize_session=False))
+        return {DELIVERED: "delivered", RETRY: "retrying"}.get(status, "failed")
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, urllib.error.URLError):
+        exc = exc.reason if isinstance(exc.reason, BaseException) else exc
+    text = str(exc) or type(exc).__name__
+    return f"No answer: {text}"

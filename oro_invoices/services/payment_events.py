@@ -1,0 +1,302 @@
+"""Provider events, each applied once, in any order: the replay-safe side of payments.
+
+Every event a method reports is stored under its method and event id (unique in the
+database) in the same transaction that records its payment transaction, so a redelivery, a
+retry racing the first delivery, or a customer reloading the response page finds the event
+and changes nothing. What an event says is checked against the add-on's own record before
+anything is recorded:
+
+- a charge or authorization must be for exactly the amount its attempt was started with
+  (a provider's amount is never trusted over the attempt: a different one is refused and logged);
+- a refund, capture or cancel acting on a payment that has not arrived yet is *deferred* and
+  applied as soon as that payment is recorded (events arrive late and out of order);
+- a refund, capture or cancel may never move more than remains of the payment it acts on.
+
+Recorded transactions go through ``Payments.record_payment``, which recalculates the payment
+status and announces the change (``invoice_payment_status_changed``) after the commit.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.domain.money import from_minor
+from oro_invoices.integration.payment_methods import (
+    REPLY_PAGE,
+    AttemptRecord,
+    CallbackRejected,
+    CallbackResult,
+    MethodConfig,
+    ProviderCallback,
+    ProviderEvent,
+)
+from oro_invoices.persistence import activity
+from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentTransaction
+from oro_invoices.services.checkout import Checkout
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import (
+    AttemptView,
+    attempt_record,
+    find_attempt,
+    refunded_from,
+)
+from oro_invoices.services.payments import Payments
+
+log = logging.getLogger("oro_invoices.payments")
+
+APPLIED, DEFERRED, REFUSED, DUPLICATE = "applied", "deferred", "refused", "duplicate"
+#: What a refund, capture or cancel may act on.
+PARENT_ACTIONS = {"refund": ("charge", "capture"), "capture": ("authorize",), "cancel": ("authorize",)}
+#: How many passes over deferred events one applied event may trigger.
+MAX_RETRY_PASSES = 20
+
+
+@dataclass(frozen=True)
+class EventOutcome:
+    """What became of one provider event (``outcome``: applied, deferred, refused, duplicate)."""
+
+    event_id: str
+    outcome: str
+    reason: str = ""
+    transaction_id: int | None = None
+
+
+@dataclass(frozen=True)
+class CallbackOutcome:
+    """What a provider callback did, and whose result page the customer sees next.
+
+    ``rejected`` holds why the callback could not be trusted (nothing was recorded).
+    """
+
+    attempt: AttemptView | None
+    reply: str
+    outcomes: tuple[EventOutcome, ...] = ()
+    rejected: str = ""
+
+
+class PaymentEvents:
+    """Applies provider events once; handles provider callbacks."""
+
+    def __init__(self, ctx: ServiceContext, payments: Payments, checkout: Checkout):
+        self.ctx = ctx
+        self.payments = payments
+        self.checkout = checkout
+
+    # ---- callbacks ----------------------------------------------------------------------
+
+    def handle_callback(self, method_name: str, callback: ProviderCallback, *,
+                        actor: str | None = None) -> CallbackOutcome:
+        """Verify a provider callback through its method and apply what it reports.
+
+        A callback that cannot be verified records nothing; when it names a known attempt,
+        that attempt ends as failed (a later genuine answer still succeeds it) and the
+        outcome carries ``rejected``; otherwise, or when the refusal says it must not end the
+        attempt (``CallbackRejected.ends_attempt``: a forged webhook), ``CallbackRejected`` is raised.
+        """
+        method = self.checkout.methods.get(method_name)
+        if method is None:
+            raise NotFound(f"There is no payment method {method_name!r}.")
+        actor = actor or f"{method.label} notification"
+        try:
+            claimed = method.callback_attempt(callback)
+        except CallbackRejected:
+            raise
+        except Exception as exc:  # a method's parser must not turn garbage into a 500
+            raise CallbackRejected(f"The notification could not be read ({type(exc).__name__}).") from None
+        with self.ctx.db.session() as s:
+            row = find_attempt(s, claimed)
+            record = attempt_record(row) if row is not None else None
+            invoice = s.get(Invoice, row.invoice_id) if row is not None else None
+            scope = (invoice.organization_id, invoice.website_id) if invoice is not None else (None, None)
+        config = self.checkout.method_config(method, *scope)
+        try:
+            result = self._verify(method_name, method.handle_callback, callback, record, config)
+        except CallbackRejected as exc:
+            log.warning("Refused a %s notification: %s", method_name, exc.message)
+            public_id = record.attempt_id if record is not None else None
+            if public_id is None or not exc.ends_attempt:
+                raise
+            self.checkout.finish_attempt(
+                public_id, succeeded=False, actor=actor,
+                message=f"The payment provider's answer could not be verified: {exc.message}")
+            return CallbackOutcome(self.checkout.attempt(public_id), REPLY_PAGE, rejected=exc.message)
+        outcomes = self.apply(method_name, result.events, actor=actor)
+        attempt = None
+        if result.attempt_id:
+            try:
+                attempt = self.checkout.attempt(result.attempt_id)
+            except NotFound:
+                attempt = None
+        return CallbackOutcome(attempt, result.reply, tuple(outcomes))
+
+    @staticmethod
+    def _verify(method_name: str, handle: Callable[[ProviderCallback, AttemptRecord | None, MethodConfig],
+                                                   CallbackResult],
+                callback: ProviderCallback, record: AttemptRecord | None, config: MethodConfig) -> CallbackResult:
+        """The method's reading of a callback; anything it chokes on counts as unverifiable."""
+        try:
+            return handle(callback, record, config)
+        except InvoiceError:
+            raise
+        except Exception as exc:
+            log.exception("The %s method failed to read a notification", method_name)
+            raise CallbackRejected(f"The notification could not be read ({type(exc).__name__}).") from None
+
+    # ---- events -------------------------------------------------------------------------
+
+    def apply(self, method_name: str, events: Iterable[ProviderEvent], *, actor: str,
+              notes: str = "") -> list[EventOutcome]:
+        """Apply each event at most once (each in its own transaction)."""
+        return [self._apply_one(method_name, event, actor, notes) for event in events]
+
+    def _apply_one(self, method_name: str, event: ProviderEvent, actor: str, notes: str) -> EventOutcome:
+        try:
+            with self.ctx.batch() as batch:
+                s = batch.session
+                row = s.execute(select(PaymentEvent).where(
+                    PaymentEvent.method == method_name, PaymentEvent.event_id == event.event_id)
+                    .with_for_update()).scalar_one_or_none()
+                if row is not None:
+                    row.deliveries += 1
+                    return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
+                row = PaymentEvent(
+                    method=method_name, event_id=event.event_id, action=event.action,
+                    successful=event.successful, amount=event.amount, currency=event.currency,
+                    provider_reference=_cut(event.provider_reference),
+                    parent_reference=_cut(event.parent_reference), outcome=DEFERRED, reason="",
+                    payload=_payload(event, notes), deliveries=1, received_at=self.ctx.clock())
+                s.add(row)
+                s.flush()
+                outcome = self._settle(s, method_name, row, actor)
+                if outcome.outcome == APPLIED:
+                    self._retry_deferred(s, method_name, row.invoice_id, actor)
+                return outcome
+        except IntegrityError:
+            # The same event, stored meanwhile by a concurrent delivery: that one applies it.
+            return EventOutcome(event.event_id, DUPLICATE)
+
+    def _retry_deferred(self, s: Session, method_name: str, invoice_id: int | None, actor: str) -> None:
+        """Apply the deferred events that the event just applied may have unblocked."""
+        for _ in range(MAX_RETRY_PASSES):
+            progressed = False
+            rows = s.execute(select(PaymentEvent).where(
+                PaymentEvent.method == method_name, PaymentEvent.outcome == DEFERRED,
+                or_(PaymentEvent.invoice_id == invoice_id, PaymentEvent.invoice_id.is_(None)))
+                .order_by(PaymentEvent.id)).scalars().all()
+            for row in rows:
+                if self._settle(s, method_name, row, actor).outcome != DEFERRED:
+                    progressed = True
+            if not progressed:
+                return
+
+    def _settle(self, s: Session, method_name: str, row: PaymentEvent, actor: str) -> EventOutcome:
+        """Check ``row`` against the records and record its transaction, defer it, or refuse it."""
+        payload: Mapping[str, Any] = row.payload or {}
+        claimed = payload.get("attempt_id")
+        attempt = find_attempt(s, claimed, lock=True) if claimed else None
+        if claimed and attempt is None:
+            return self._refuse(s, row, f"No payment was started with the reference {claimed!r}.", actor)
+        if attempt is not None and attempt.method != method_name:
+            return self._refuse(s, row, "The reference belongs to a payment of another method.", actor)
+        parent = None
+        if row.action in PARENT_ACTIONS:
+            parent = self._parent(s, method_name, row, attempt)
+            if parent is None:
+                row.invoice_id = attempt.invoice_id if attempt is not None else row.invoice_id
+                row.reason = "Waits for the payment it acts on to be recorded."
+                return EventOutcome(row.event_id, DEFERRED, row.reason)
+        invoice_id = attempt.invoice_id if attempt is not None else parent.invoice_id if parent is not None else None
+        if invoice_id is None:
+            return self._refuse(s, row, "The event names neither a started payment nor a recorded one.", actor)
+        row.invoice_id = invoice_id
+        expected_currency = attempt.currency if attempt is not None else parent.currency if parent else row.currency
+        if row.currency != expected_currency:
+            return self._refuse(s, row, f"The provider reports {row.currency}, but the payment is in "
+                                        f"{expected_currency}: not recorded.", actor, attempt)
+        if attempt is not None and attempt.kind == "payment" and row.amount != attempt.amount:
+            reported, started = from_minor(row.amount, row.currency), from_minor(attempt.amount, attempt.currency)
+            log.warning("Refused %s event %s: amount %s %s differs from the %s %s the payment was started with.",
+                        method_name, row.event_id, reported, row.currency, started, attempt.currency)
+            return self._refuse(s, row, f"The provider reports {reported} {row.currency}, but the payment was "
+                                        f"started for {started} {attempt.currency}: not recorded.", actor, attempt)
+        if parent is not None and row.successful:
+            left = parent.amount - refunded_from(s, parent, row.action)
+            if row.amount > left:
+                return self._refuse(s, row, f"{row.action.capitalize()} of {from_minor(row.amount, row.currency)} "
+                                            f"exceeds what remains of the payment "
+                                            f"({from_minor(left, row.currency)}).", actor, attempt)
+        message = str(payload.get("message") or "")
+        record = {
+            "method": method_name, "action": row.action,
+            "amount": str(from_minor(row.amount, row.currency)), "successful": row.successful,
+            "provider_reference": row.provider_reference,
+            "parent_id": parent.id if parent is not None else None,
+            "notes": str(payload.get("notes") or message)[:10_000],
+            "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
+                     **({"attempt": attempt.public_id} if attempt is not None else {})},
+        }
+        try:
+            tx = self.payments.record_payment(invoice_id, record, actor=actor)
+        except InvoiceError as exc:
+            log.warning("Refused %s event %s: %s", method_name, row.event_id, exc.message)
+            return self._refuse(s, row, f"Not recorded: {exc.message}", actor, attempt)
+        row.outcome, row.reason, row.transaction_id = APPLIED, "", tx.id
+        row.applied_at = self.ctx.clock()
+        if attempt is not None:
+            _finish(attempt, row, tx.id, message, self.ctx.clock())
+        return EventOutcome(row.event_id, APPLIED, "", tx.id)
+
+    def _parent(self, s: Session, method_name: str, row: PaymentEvent,
+                attempt: PaymentAttempt | None) -> PaymentTransaction | None:
+        """The recorded payment a refund, capture or cancel acts on, or None (not arrived yet)."""
+        actions = PARENT_ACTIONS[row.action]
+        if attempt is not None and attempt.parent_transaction_id is not None:
+            parent = s.get(PaymentTransaction, attempt.parent_transaction_id)
+            return parent if parent is not None and parent.action in actions else None
+        if not row.parent_reference:
+            return None
+        return s.execute(select(PaymentTransaction).where(
+            PaymentTransaction.method == method_name,
+            PaymentTransaction.provider_reference == row.parent_reference,
+            PaymentTransaction.action.in_(actions), PaymentTransaction.successful.is_(True))
+            .order_by(PaymentTransaction.id).limit(1)).scalar_one_or_none()
+
+    def _refuse(self, s: Session, row: PaymentEvent, reason: str, actor: str,
+                attempt: PaymentAttempt | None = None) -> EventOutcome:
+        row.outcome, row.reason = REFUSED, reason[:2000]
+        if attempt is not None and attempt.status == "started":
+            attempt.status, attempt.message, attempt.updated_at = "failed", reason[:2000], self.ctx.clock()
+        if row.invoice_id is not None:
+            activity.record(s, row.invoice_id, "payment", actor,
+                            f"A {row.action} notification from {row.method} was refused: {reason}",
+                            {"event_id": row.event_id})
+        return EventOutcome(row.event_id, REFUSED, row.reason)
+
+
+def _finish(attempt: PaymentAttempt, row: PaymentEvent, transaction_id: int, message: str, now: Any) -> None:
+    """An applied event ends its attempt: a success wins over any failure, never the reverse."""
+    if row.successful:
+        attempt.status, attempt.transaction_id = "succeeded", transaction_id
+    elif attempt.status != "succeeded":
+        attempt.status = "failed"
+    attempt.message = message[:2000]
+    if row.provider_reference and not attempt.provider_reference:
+        attempt.provider_reference = row.provider_reference
+    attempt.updated_at = now
+
+
+def _cut(value: str | None) -> str | None:
+    return value[:255] if value else None
+
+
+def _payload(event: ProviderEvent, notes: str) -> dict[str, Any]:
+    return {"attempt_id": event.attempt_id, "message": event.message[:2000],
+            "data": {str(k)[:64]: str(v)[:500] for k, v in dict(event.data).items()},
+            "notes": notes[:10_000]}

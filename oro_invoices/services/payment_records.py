@@ -1,0 +1,97 @@
+"""Payment attempts as the services read them: the view, the public id, lookups."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.money import from_minor
+from oro_invoices.integration.payment_methods import AttemptRecord
+from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
+
+#: A payment form's request key: what makes a resubmitted form return the attempt it started.
+REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
+#: A refund or cancellation still waiting for its provider's answer holds its amount this long.
+PENDING_HOLD = dt.timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """A payment (or refund, or cancellation) the add-on asked a provider for."""
+
+    public_id: str
+    invoice_id: int
+    kind: str
+    method: str
+    amount: Decimal
+    currency: str
+    status: str  # started, succeeded, failed
+    origin: str  # storefront, guest, backoffice
+    message: str
+    transaction_id: int | None
+    created_at: dt.datetime
+
+    @property
+    def finished(self) -> bool:
+        return self.status != "started"
+
+
+def attempt_view(row: PaymentAttempt) -> AttemptView:
+    return AttemptView(public_id=row.public_id, invoice_id=row.invoice_id, kind=row.kind,
+                       method=row.method, amount=from_minor(row.amount, row.currency),
+                       currency=row.currency, status=row.status, origin=row.origin,
+                       message=row.message, transaction_id=row.transaction_id,
+                       created_at=row.created_at)
+
+
+def attempt_record(row: PaymentAttempt) -> AttemptRecord:
+    return AttemptRecord(attempt_id=row.public_id, invoice_id=row.invoice_id, kind=row.kind,
+                         amount=row.amount, currency=row.currency,
+                         provider_reference=row.provider_reference or "")
+
+
+def new_public_id() -> str:
+    """A fresh, unguessable attempt reference (24 characters of ``[A-Za-z0-9_-]``)."""
+    return secrets.token_urlsafe(18)
+
+
+def check_request_key(key: str | None) -> str | None:
+    if key is None or key == "":
+        return None
+    if not REQUEST_KEY.match(key):
+        raise ValidationError([("request_key", "The payment form is damaged; reload the payment page.")])
+    return key
+
+
+def find_attempt(s: Session, public_id: str | None, *, lock: bool = False) -> PaymentAttempt | None:
+    """The attempt with this public id, or None (also for ids that cannot be one)."""
+    if not public_id or not PUBLIC_ID.match(public_id):
+        return None
+    stmt = select(PaymentAttempt).where(PaymentAttempt.public_id == public_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return s.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def refunded_from(s: Session, transaction: PaymentTransaction, action: str) -> int:
+    """What successful ``action`` transactions (refunds, captures, cancels) took from ``transaction``."""
+    rows = s.execute(select(PaymentTransaction.amount).where(
+        PaymentTransaction.parent_id == transaction.id, PaymentTransaction.action == action,
+        PaymentTransaction.successful.is_(True))).scalars().all()
+    return int(sum(rows))
+
+
+def pending_against(s: Session, transaction: PaymentTransaction, kind: str, now: dt.datetime) -> int:
+    """What recent ``kind`` attempts against ``transaction`` still wait for their provider's answer."""
+    rows = s.execute(select(PaymentAttempt.amount).where(
+        PaymentAttempt.parent_transaction_id == transaction.id, PaymentAttempt.kind == kind,
+        PaymentAttempt.status == "started",
+        PaymentAttempt.created_at > now - PENDING_HOLD)).scalars().all()
+    return int(sum(rows))

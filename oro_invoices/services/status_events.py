@@ -1,0 +1,68 @@
+"""Every payment status change, published as an ``invoice.payment_status_updated`` event.
+
+Whatever changes the status (a payment recorded, a provider's notification, a status forced
+over the API or by an import) does so in a write transaction of the ``ServiceContext``. Just
+before that transaction commits, this one place compares the statuses it touched with what
+they were (``persistence.status_changes``) and, for each invoice whose status really changed,
+makes one event and writes one outbox row per configured webhook endpoint, in the same
+transaction: the event exists exactly when the change was committed. After the commit the
+``invoice_payment_status_updated`` hook announces the same event (the same id) to plugins.
+"""
+from __future__ import annotations
+
+import functools
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.events import PaymentStatusUpdated
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.webhook_endpoints import parse_endpoints
+from oro_invoices.persistence import outgoing_events as outbox
+from oro_invoices.persistence.status_changes import take_changes
+from oro_invoices.services.context import ServiceContext
+
+#: The setting that lists the webhook endpoints of an organization.
+ENDPOINTS_SETTING = "oro_invoices.webhooks.endpoints"
+
+
+class PaymentStatusEvents:
+    """Turns the status changes of each committed write into events: outbox rows, then the hook."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+        ctx.before_every_commit(self.before_commit)
+
+    def before_commit(self, session: Session) -> list[Callable[[], None]]:
+        """Write the events of this transaction's status changes; return their announcements."""
+        events = []
+        for invoice_id, (before, _now) in take_changes(session).items():
+            event = self._event(session, invoice_id, PaymentStatus(before))
+            self._queue(session, event)
+            events.append(event)
+        return [functools.partial(self.announce, event) for event in events]
+
+    def announce(self, event: PaymentStatusUpdated) -> None:
+        """Tell the plugins (after the commit; a failing plugin is logged)."""
+        self.ctx.hook("invoice_payment_status_updated", event=event)
+
+    def _event(self, session: Session, invoice_id: int, before: PaymentStatus) -> PaymentStatusUpdated:
+        doc = self.ctx.document(session, self.ctx.load(session, invoice_id))
+        return PaymentStatusUpdated(
+            id=str(uuid.uuid4()), occurred_at=self.ctx.clock(), invoice_id=doc.id,
+            invoice_number=doc.invoice_number, organization_id=doc.organization_id,
+            status=doc.payment_status, previous_status=before, amount_paid=doc.amount_paid,
+            amount_due=doc.amount_due, currency=doc.currency)
+
+    def _queue(self, session: Session, event: PaymentStatusUpdated) -> None:
+        endpoints = parse_endpoints(self.ctx.setting(ENDPOINTS_SETTING,
+                                                     organization_id=event.organization_id))
+        body = event.body()
+        for endpoint in endpoints:
+            session.add(outbox.OutgoingEvent(
+                event_id=event.id, event_type=event.type, invoice_id=event.invoice_id,
+                organization_id=event.organization_id, endpoint_url=endpoint.url, body=body,
+                status=outbox.PENDING, attempts=0, next_attempt_at=event.occurred_at,
+                last_error="", created_at=event.occurred_at, updated_at=event.occurred_at))
+        session.flush()

@@ -1,0 +1,299 @@
+"""The add-on's pages as mounted in the host, driven through the host's own HTTP stack.
+
+What every host must get right around the pages: anonymous visitors are sent to the login
+page; 403 and 404 follow the user's permissions, organization and invoice role (role
+``none``: no entry and no access); forms without this session's CSRF token are refused;
+an action's flash message is shown once after its redirect; the order tab; HEAD; the PDF
+download's headers; switching invoices off removes every page. Needs the host's page client
+(``host.page_client()`` or the ``oro_page_client`` fixture, see ``oro_invoices.testing.pages``).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.identity import PERMISSIONS
+from oro_invoices.integration import profile
+from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, location, next_of
+from oro_invoices.testing.suite.base import HostSuite
+
+VIEW_ONLY = ("oro_invoices.view",)
+ADMIN_INDEX = "oro_invoices.admin.index"
+ADMIN_VIEW = "oro_invoices.admin.view"
+ADMIN_DOWNLOAD = "oro_invoices.admin.download"
+ADD_NOTE = "oro_invoices.admin.add_note"
+DELETE = "oro_invoices.admin.delete"
+DELETE_CONFIRM = "oro_invoices.admin.delete_confirm"
+ORDER_TAB = "oro_invoices.admin.order_invoices"
+STORE_INDEX = "oro_invoices.storefront.index"
+STORE_VIEW = "oro_invoices.storefront.view"
+STORE_DOWNLOAD = "oro_invoices.storefront.download"
+PAY = "oro_invoices.storefront.pay"
+
+
+class PageSuite(HostSuite):
+    """Installs the add-on, seeds ``KitShop`` and gives ``self.browser`` and ``self.shop``."""
+
+    __requires__ = ("seeding",)
+
+    client: Any
+    browser: Browser
+    shop: KitShop
+
+    @pytest.fixture(autouse=True)
+    def _oro_pages(self, _oro_setup: None, oro_page_client: Any) -> None:
+        if oro_page_client is None:
+            pytest.skip(f"host {getattr(self.host, 'name', self.host)!r} offers no page client "
+                        "(host.page_client() or an oro_page_client fixture)")
+        profile.install(self.host)
+        self.client = oro_page_client
+        self.browser = Browser(oro_page_client)
+        self.shop = KitShop.build(self.seeder, oro_page_client.addon, oro_page_client.addon.settings)
+
+    def url(self, endpoint: str, **params: Any) -> str:
+        return str(self.host.urls.url_for(endpoint, **params))
+
+    def view_url(self, invoice: Any) -> str:
+        return self.url(ADMIN_VIEW, invoice_id=invoice.id)
+
+    def store_url(self, invoice: Any) -> str:
+        return self.url(STORE_VIEW, invoice_id=invoice.id)
+
+    def as_customer(self, who: str) -> None:
+        self.client.login_customer_user(self.shop.users[who].id)
+
+
+class TestPageLogin(PageSuite):
+    """Anonymous visitors of a page that needs a login are sent to the host's login page."""
+
+    @pytest.mark.parametrize("endpoint", [ADMIN_INDEX, STORE_INDEX])
+    def test_anonymous_visitor_is_redirected_with_next(self, endpoint: str) -> None:
+        target = self.url(endpoint)
+        resp = self.browser.get(target)
+        assert resp.status in (302, 303), f"{target} answered {resp.status}, not a login redirect"
+        assert (next_of(resp) or "").endswith(target), location(resp)
+        assert not location(resp).split("?")[0].endswith(target)
+
+    def test_redirect_keeps_the_query(self) -> None:
+        target = self.url(ADMIN_INDEX, status="posted")
+        resp = self.browser.get(target)
+        assert (next_of(resp) or "").endswith(target), location(resp)
+
+    def test_customer_user_is_no_admin(self) -> None:
+        self.as_customer("own")
+        resp = self.browser.get(self.url(ADMIN_INDEX))
+        assert resp.status in (302, 303) and next_of(resp) is not None
+
+    def test_guest_payment_page_needs_no_login(self) -> None:
+        resp = self.browser.get(self.url(PAY, token=self.shop.posted.payment_token))
+        assert resp.status == 200
+        assert self.shop.posted.display_number in resp.text()
+
+
+class TestPageAccess(PageSuite):
+    """403 for a missing permission or invoice role; 404 for what the user may not know of."""
+
+    def test_admin_without_view_permission_gets_403(self) -> None:
+        self.client.login_admin([p for p in PERMISSIONS if p != "oro_invoices.view"])
+        assert self.browser.get(self.url(ADMIN_INDEX)).status == 403
+        assert self.browser.get(self.view_url(self.shop.posted)).status == 403
+
+    def test_admin_with_view_sees_the_grid_and_the_invoice(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        grid = self.browser.get(self.url(ADMIN_INDEX))
+        assert grid.status == 200 and self.shop.posted.display_number in grid.text()
+        view = self.browser.get(self.view_url(self.shop.posted))
+        assert view.status == 200 and self.shop.posted.display_number in view.text()
+
+    def test_delete_needs_its_permission(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        draft = self.shop.draft
+        assert self.browser.get(self.url(DELETE_CONFIRM, invoice_id=draft.id)).status == 403
+        resp = self.browser.submit(self.view_url(draft), self.url(DELETE, invoice_id=draft.id), {})
+        assert resp.status == 403
+        assert self.client.addon.invoices.get(draft.id).id == draft.id
+
+    def test_admin_of_another_organization_gets_404(self) -> None:
+        self.client.login_admin(PERMISSIONS, organization_id=2)
+        assert self.browser.get(self.view_url(self.shop.posted)).status == 404
+        assert self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id)).status == 404
+        grid = self.browser.get(self.url(ADMIN_INDEX))
+        assert grid.status == 200 and self.shop.posted.display_number not in grid.text()
+
+    @pytest.mark.oro_requires("storefront")
+    def test_role_none_has_no_access(self) -> None:
+        self.as_customer("nobody")
+        assert self.browser.get(self.url(STORE_INDEX)).status == 403
+        assert self.browser.get(self.store_url(self.shop.posted)).status in (403, 404)
+        assert self.browser.get(self.url(STORE_DOWNLOAD, invoice_id=self.shop.posted.id)).status \
+            in (403, 404)
+
+    @pytest.mark.oro_requires("storefront")
+    def test_role_none_has_no_account_entry(self) -> None:
+        scope = ScopeContext(organization_id=1)
+        self.seeder.login_customer_user(self.shop.users["nobody"].id)
+        keys = {e.key for e in self.host.storefront.visible_account_entries(scope)}
+        assert "oro_invoices.account_invoices" not in keys
+        self.seeder.login_customer_user(self.shop.users["own"].id)
+        keys = {e.key for e in self.host.storefront.visible_account_entries(scope)}
+        assert "oro_invoices.account_invoices" in keys
+
+    @pytest.mark.oro_requires("storefront")
+    def test_own_role_sees_only_their_posted_invoices(self) -> None:
+        self.as_customer("own")
+        listing = self.browser.get(self.url(STORE_INDEX))
+        assert listing.status == 200 and self.shop.posted.display_number in listing.text()
+        assert self.shop.colleague_invoice.display_number not in listing.text()
+        assert self.browser.get(self.store_url(self.shop.posted)).status == 200
+        for hidden in (self.shop.colleague_invoice, self.shop.draft, self.shop.foreign):
+            assert self.browser.get(self.store_url(hidden)).status == 404, hidden.display_number
+
+    @pytest.mark.oro_requires("storefront")
+    def test_department_role_sees_the_customers_invoices(self) -> None:
+        self.as_customer("department")
+        assert self.browser.get(self.store_url(self.shop.colleague_invoice)).status == 200
+        assert self.browser.get(self.store_url(self.shop.foreign)).status == 404
+
+
+class TestPageForms(PageSuite):
+    """CSRF refusals, and the flash message of an action shown once after its redirect."""
+
+    def note_url(self) -> str:
+        return self.url(ADD_NOTE, invoice_id=self.shop.posted.id)
+
+    def notes(self) -> list[Any]:
+        return list(self.client.addon.invoices.notes(self.shop.posted.id))
+
+    def test_post_without_token_is_refused(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        resp = self.browser.post(self.note_url(), {"body": "no token"})
+        assert resp.status == 400 and self.notes() == []
+
+    def test_post_with_a_foreign_token_is_refused(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        self.browser.token(self.view_url(self.shop.posted))  # this session has a token now
+        resp = self.browser.post(self.note_url(), {"body": "forged", "csrf_token": "x" * 43})
+        assert resp.status == 400 and self.notes() == []
+
+    def test_action_redirects_and_its_flash_is_shown_once(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        resp = self.browser.submit(self.view_url(self.shop.posted), self.note_url(),
+                                   {"body": "Called the buyer"})
+        assert resp.status in (302, 303)
+        first = self.browser.get(location(resp))
+        assert first.status == 200 and "Note added." in first.text()
+        assert "Called the buyer" in first.text()
+        again = self.browser.get(location(resp))
+        assert "Note added." not in again.text()
+
+
+class TestPageOrderTab(PageSuite):
+    """The order view's Invoices tab lists the order's invoices."""
+
+    def test_tab_lists_the_orders_invoices(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id))
+        assert resp.status == 200 and self.shop.posted.display_number in resp.text()
+        assert self.shop.colleague_invoice.display_number not in resp.text()
+
+    def test_tab_is_registered_for_admins_with_view(self) -> None:
+        self.seeder.login_admin(VIEW_ONLY)
+        tabs = self.host.order_view.visible_tabs(ScopeContext(organization_id=1))
+        tab = next((t for t in tabs if t.key == "oro_invoices.order_invoices"), None)
+        assert tab is not None and tab.endpoint == ORDER_TAB
+
+    def test_tab_needs_the_view_permission(self) -> None:
+        self.client.login_admin([])
+        assert self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id)).status == 403
+
+
+class TestPageHead(PageSuite):
+    """HEAD answers with a GET's status and headers and no body."""
+
+    def test_head_of_a_page(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.head(self.url(ADMIN_INDEX))
+        assert resp.status == 200 and resp.body == b""
+        assert (header(resp, "content-type") or "").startswith("text/html")
+
+    def test_head_of_a_download(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.head(self.url(ADMIN_DOWNLOAD, invoice_id=self.shop.posted.id))
+        assert resp.status == 200 and resp.body == b""
+        assert header(resp, "content-type") == "application/pdf"
+        assert header(resp, "content-length") == str(len(KIT_PDF))
+
+
+class TestPageDownloads(PageSuite):
+    """The stored PDF as an attachment, cached privately and revalidated by its ETag."""
+
+    def check_pdf(self, resp: Any) -> None:
+        assert resp.status == 200 and resp.body == KIT_PDF
+        assert header(resp, "content-type") == "application/pdf"
+        disposition = header(resp, "content-disposition") or ""
+        assert disposition.startswith("attachment;") and ".pdf" in disposition
+        assert header(resp, "cache-control") == "private, no-cache"
+        assert header(resp, "content-length") == str(len(KIT_PDF))
+
+    def test_backoffice_download(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        url = self.url(ADMIN_DOWNLOAD, invoice_id=self.shop.posted.id)
+        resp = self.browser.get(url)
+        self.check_pdf(resp)
+        etag = header(resp, "etag")
+        assert etag
+        again = self.client.request("GET", url, headers={"If-None-Match": etag})
+        assert again.status == 304 and again.body == b""
+
+    @pytest.mark.oro_requires("storefront")
+    def test_storefront_download_follows_its_toggle(self) -> None:
+        self.as_customer("own")
+        url = self.url(STORE_DOWNLOAD, invoice_id=self.shop.posted.id)
+        self.check_pdf(self.browser.get(url))
+        self.shop.settings.set("oro_invoices.storefront_pdf_download", False)
+        assert self.browser.get(url).status == 404
+
+
+class TestPageToggle(PageSuite):
+    """Switching invoices off removes every page, entry and tab at once."""
+
+    def pages(self) -> list[str]:
+        shop = self.shop
+        return [self.url(ADMIN_INDEX), self.view_url(shop.posted),
+                self.url(ADMIN_DOWNLOAD, invoice_id=shop.posted.id),
+                self.url(ORDER_TAB, order_id=shop.order.id)]
+
+    def test_invoices_off_removes_the_backoffice(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        assert all(self.browser.get(url).status == 200 for url in self.pages())
+        self.shop.settings.set("oro_invoices.enabled", False)
+        for url in self.pages():
+            assert self.browser.get(url).status == 404, url
+        self.seeder.login_admin(PERMISSIONS)
+        scope = ScopeContext(organization_id=1)
+        assert "oro_invoices.invoices" not in {e.key for e in self.host.menu.visible(scope)}
+        assert "oro_invoices.order_invoices" not in {
+            t.key for t in self.host.order_view.visible_tabs(scope)}
+
+    @pytest.mark.oro_requires("storefront")
+    def test_invoices_off_removes_the_storefront(self) -> None:
+        self.as_customer("own")
+        pay = self.url(PAY, token=self.shop.posted.payment_token)
+        assert self.browser.get(self.url(STORE_INDEX)).status == 200
+        self.shop.settings.set("oro_invoices.enabled", False)
+        for url in (self.url(STORE_INDEX), self.store_url(self.shop.posted), pay):
+            assert self.browser.get(url).status == 404, url
+        self.seeder.login_customer_user(self.shop.users["own"].id)
+        assert "oro_invoices.account_invoices" not in {
+            e.key for e in self.host.storefront.visible_account_entries(ScopeContext(organization_id=1))}
+
+    @pytest.mark.oro_requires("storefront")
+    def test_storefront_off_keeps_the_backoffice(self) -> None:
+        self.shop.settings.set("oro_invoices.storefront_enabled", False)
+        self.as_customer("own")
+        assert self.browser.get(self.url(STORE_INDEX)).status == 404
+        assert self.browser.get(self.url(PAY, token=self.shop.posted.payment_token)).status == 404
+        self.client.login_admin(VIEW_ONLY)
+        assert self.browser.get(self.url(ADMIN_INDEX)).status == 200

@@ -1,0 +1,121 @@
+"""Back-office actions on an invoice's payments: Refund a charge, cancel an authorization.
+
+Both need the ``oro_invoices.manage_payments`` permission and go through the provider that
+took the payment (``InvoiceService.refund_payment`` / ``cancel_authorization``), never for more
+than remains. The dialogs open over the view page (``?dialog=refund&transaction=<id>``); a
+refused amount shows the dialog again with the reason.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.persistence import read_models as views
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
+from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.http import Request, Response
+
+PERMISSION = "oro_invoices.manage_payments"
+DIALOGS = ("refund", "cancel-authorization")
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A row of the Payments section with what may still be done with it."""
+
+    transaction: views.TransactionView
+    refundable: Decimal | None
+    cancelable: Decimal | None
+
+
+def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
+                     fields: dict[str, str] | None = None) -> dict[str, Any]:
+    """What the view page's Payments section and its dialogs show."""
+    service = pages.ctx.service
+    transactions = service.transactions(doc.id)
+    manage = req.can(PERMISSION)
+    actions = service.transaction_actions(doc.id) if manage else {}
+    rows = []
+    for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
+        found = actions.get(tx.id)
+        rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
+                               found.cancelable if found and found.cancelable > 0 else None))
+    chosen = None
+    if dialog in DIALOGS:
+        wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
+        chosen = next((r for r in rows if r.transaction.id == wanted), None)
+        usable = chosen is not None and (chosen.refundable if dialog == "refund" else chosen.cancelable)
+        if not usable:
+            chosen = None
+    return {"payment_rows": rows, "can_manage_payments": manage,
+            "payment_method_labels": {m.name: m.label for m in service.payment_methods},
+            "payment_dialog": chosen if chosen is not None else None,
+            "payment_fields": fields or {}}
+
+
+class PaymentActions:
+    """Refund and Cancel on the back-office view page."""
+
+    def __init__(self, pages: BackOffice):
+        self.pages = pages
+        self.ctx = pages.ctx
+
+    def _view_url(self, doc_id: int, **params: Any) -> str:
+        return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id, **params)
+
+    def _transaction(self, req: Request, doc: InvoiceDocument) -> views.TransactionView:
+        wanted = parse_id(req.path_params.get("transaction_id"))
+        found = next((t for t in self.ctx.service.transactions(doc.id) if t.id == wanted), None)
+        if found is None:
+            raise NotFound("That payment does not belong to this invoice.")
+        return found
+
+    def refund(self, req: Request) -> Response:
+        """Yes, Refund Payment: refund the amount through the provider; flash how it went."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        tx = self._transaction(req, doc)
+        form = req.form
+        try:
+            outcome = self.ctx.service.refund_payment(tx.id, form.get("amount"), notes=form.get("notes", ""),
+                                                      actor=actor_of(req))
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", "")}
+            html = self.pages.render_view(req, doc, dialog="refund", form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=f"Invoice {doc.display_number}")
+        except InvoiceError as exc:
+            return Response.redirect(self._view_url(doc.id) + "#payments",
+                                     flashes=[("error", guard.friendly(exc)[1])])
+        money = self._money(outcome.amount, outcome.currency)
+        if outcome.successful:
+            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+                ("success", f"The payment of {money} has been refunded successfully.")])
+        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+            ("error", f"The refund of {money} was not made: {outcome.message or 'declined by the provider'}.")])
+
+    def cancel(self, req: Request) -> Response:
+        """Cancel an authorization through the provider."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        tx = self._transaction(req, doc)
+        try:
+            outcome = self.ctx.service.cancel_authorization(tx.id, notes=req.form.get("notes", ""),
+                                                            actor=actor_of(req))
+        except InvoiceError as exc:
+            return Response.redirect(self._view_url(doc.id) + "#payments",
+                                     flashes=[("error", guard.friendly(exc)[1])])
+        money = self._money(outcome.amount, outcome.currency)
+        if outcome.successful:
+            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+                ("success", f"The authorization of {money} has been canceled.")])
+        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+            ("error", f"The authorization of {money} was not canceled: {outcome.message or 'declined'}.")])
+
+    def _money(self, amount: Decimal, currency: str) -> str:
+        return str(self.ctx.env.filters["money"](amount, currency))

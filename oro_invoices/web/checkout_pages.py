@@ -1,0 +1,291 @@
+"""Paying an invoice: the payment page, the step to the provider, the provider's callback, the result.
+
+Two ways in, one page:
+
+- a customer user's **Pay** (``/customer/invoices/<id>/payment``): the invoices their role lets
+  them see, with the ``oro_invoices.pay`` permission;
+- the **guest payment link** (``/invoices/pay/<token>``): anyone holding the link, for exactly
+  that invoice, until it expires (``oro_invoices.payment_link_ttl_days``).
+
+Whether an invoice can be paid, and which amounts, is the services' one rule
+(``services.checkout``); amounts always come from the server's record. Proceed posts the
+form (CSRF token, a request key making a resubmission harmless, the amount when partial
+payments are allowed) and the method decides what follows: a form posted to the provider, a
+form built in the browser, or a redirect. The provider answers on ``/invoices/pay/notify/<method>``
+(no login, no CSRF: the method verifies the provider's signature), and the customer ends on the
+result page of their attempt.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from urllib.parse import urlsplit
+
+from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.integration import features
+from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.integration.payment_methods import (
+    CLIENT_FORM,
+    POST_FORM,
+    REPLY_ACK,
+    REPLY_PAGE,
+    CallbackRejected,
+    PaymentPage,
+    ProviderCallback,
+)
+from oro_invoices.services.checkout import NO_METHOD, PAYABLE, Availability
+from oro_invoices.services.payment_records import AttemptView
+from oro_invoices.web import guard, storefront_scope
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.errors import CsrfRejected
+from oro_invoices.web.http import Request, Response
+from oro_invoices.web.storefront import StorefrontPages, Viewer
+
+log = logging.getLogger("oro_invoices.web.payments")
+
+ENDPOINT_PAYMENT = "oro_invoices.storefront.payment"
+ENDPOINT_START = "oro_invoices.storefront.start_payment"
+ENDPOINT_RESULT = "oro_invoices.storefront.payment_result"
+ENDPOINT_GUEST = "oro_invoices.storefront.pay"
+ENDPOINT_GUEST_START = "oro_invoices.storefront.guest_start_payment"
+ENDPOINT_GUEST_RESULT = "oro_invoices.storefront.guest_payment_result"
+ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
+ENDPOINT_VIEW = "oro_invoices.storefront.view"
+ENDPOINT_INDEX = "oro_invoices.storefront.index"
+
+NO_METHOD_MESSAGE = "No payment methods are available, please contact us to proceed."
+ERROR_MESSAGE = ("We are sorry, but your payment could not be processed. Please check your payment "
+                 "details and try again.")
+
+
+def csp_for(page: PaymentPage) -> str:
+    """The Content-Security-Policy of the page that hands over to the provider: the host's usual
+    rules plus the provider's origins (a form posting there, its script, frames and calls)."""
+    def origin(url: str) -> str:
+        parts = urlsplit(url)
+        return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""
+    form = origin(page.url) if page.kind == POST_FORM else ""
+    extra = " ".join(sorted({o for o in (origin(page.script_url), *map(origin, page.origins)) if o}))
+    return ("default-src 'self'; " + f"script-src 'self' {extra}".strip() + "; "
+            "style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+            + f"frame-src 'self' {extra}".strip() + "; " + f"connect-src 'self' {extra}".strip() + "; "
+            "object-src 'none'; base-uri 'none'; " + f"form-action 'self' {form}".strip() + "; "
+            "frame-ancestors 'none'")
+
+
+class CheckoutPages:
+    """The payment pages of the storefront and of the guest payment link."""
+
+    def __init__(self, ctx: WebContext, storefront: StorefrontPages):
+        self.ctx = ctx
+        self.storefront = storefront
+
+    # -- a customer user's Pay --------------------------------------------------------
+    def _customer_invoice(self, req: Request) -> InvoiceDocument:
+        viewer = Viewer(self.ctx, req)
+        if not req.can("oro_invoices.pay"):
+            raise PermissionDenied("Your account may not pay invoices. Ask your company's "
+                                   "administrator for access.")
+        return self.storefront.load_visible(viewer, req.path_params.get("invoice_id"))
+
+    def payment(self, req: Request) -> Response:
+        """The payment page: amount due, the amount to pay, the method, Proceed with Payment."""
+        doc = self._customer_invoice(req)
+        return self._payment_page(req, doc, guest=False)
+
+    def start(self, req: Request) -> Response:
+        """Proceed with Payment (POST): record the attempt, hand over to the provider."""
+        doc = self._customer_invoice(req)
+        return self._start(req, doc, guest=False)
+
+    def result(self, req: Request) -> Response:
+        doc = self._customer_invoice(req)
+        return self._result_page(req, doc, self._attempt(req, doc), guest=False)
+
+    # -- the guest payment link -------------------------------------------------------
+    def _guest_invoice(self, req: Request) -> tuple[InvoiceDocument, bool]:
+        """The link's invoice, and whether the link has expired; 404 for a link that never was."""
+        token = req.path_params.get("token") or ""
+        try:
+            doc = self.ctx.service.get(self.ctx.service.find_id(payment_token=token)) \
+                if 16 <= len(token) <= 64 else None
+        except NotFound:
+            doc = None
+        if doc is None or not doc.is_posted:
+            raise NotFound("This payment link is not valid. Please check the link or contact the seller.")
+        scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
+        features.require(self.ctx.settings, features.STOREFRONT, scope)
+        days = self.ctx.settings.value("oro_invoices.payment_link_ttl_days", scope)
+        expired = bool(days and doc.posted_at
+                       and self.ctx.now() > doc.posted_at + dt.timedelta(days=int(days)))
+        return doc, expired
+
+    def guest(self, req: Request) -> Response:
+        """The guest payment page (no login): the same payment page, for exactly this invoice."""
+        doc, expired = self._guest_invoice(req)
+        if expired:
+            return self._cannot_pay(req, doc, guest=True, status=410, headline="This payment link has expired.",
+                                    detail="Please contact the seller, who can send you the invoice again.")
+        return self._payment_page(req, doc, guest=True)
+
+    def guest_start(self, req: Request) -> Response:
+        doc, expired = self._guest_invoice(req)
+        if not self.ctx.csrf.check(req):
+            raise CsrfRejected()
+        if expired:
+            return self.guest(req)
+        return self._start(req, doc, guest=True)
+
+    def guest_result(self, req: Request) -> Response:
+        doc, _ = self._guest_invoice(req)
+        return self._result_page(req, doc, self._attempt(req, doc), guest=True)
+
+    # -- the provider's answer --------------------------------------------------------
+    def notify(self, req: Request) -> Response:
+        """A provider's callback or the customer's browser coming back (verified by the method)."""
+        name = req.path_params.get("method") or ""
+        callback = ProviderCallback(http_method=req.method, query=dict(req.query), form=dict(req.form),
+                                    headers=dict(req.headers), body=req.body)
+        try:
+            outcome = self.ctx.service.handle_payment_callback(name, callback)
+        except CallbackRejected as exc:
+            log.warning("payment notification refused: %s", exc.message)
+            html = self.ctx.render("storefront/payment_notice.html", req, title="Payment Error",
+                                   message="The payment provider's answer could not be verified. "
+                                           "Nothing was charged by this page; please go back and "
+                                           "try again.", link="", link_label="")
+            return Response.html(html, status=400, title="Payment Error")
+        attempt = outcome.attempt
+        if attempt is None:
+            return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
+        doc = self.ctx.service.get(attempt.invoice_id)
+        if outcome.rejected:
+            return self._result_page(req, doc, attempt, guest=attempt.origin == "guest", status=400)
+        if outcome.reply == REPLY_ACK:
+            return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
+        target = self._result_url(doc, attempt)
+        if outcome.reply == REPLY_PAGE:
+            base = self.ctx.service.setting(STOREFRONT_BASE_URL, organization_id=doc.organization_id,
+                                            website_id=doc.website_id) or ""
+            link = absolute_link(base, target) if base else target
+            html = self.ctx.render("storefront/payment_notice.html", req, title="Payment received",
+                                   message=f"Your payment for invoice #{doc.display_number} was received.",
+                                   link=link, link_label="Continue", refresh=link)
+            return Response.html(html, title=f"Payment - Invoice #{doc.display_number}")
+        return Response.redirect(target)
+
+    # -- shared -----------------------------------------------------------------------
+    def _payment_page(self, req: Request, doc: InvoiceDocument, *, guest: bool,
+                      amount: str | None = None, error: str = "", status: int = 200) -> Response:
+        available = self.ctx.service.payment_availability(doc)
+        if not available and available.reason != NO_METHOD:
+            return self._cannot_pay(req, doc, guest=guest, available=available)
+        external = available.external_url
+        confirm = req.query.get("confirm") == "1" and bool(external)
+        low, high, due = available.amounts
+        html = self.ctx.render(
+            "storefront/payment.html", req, invoice=doc, guest=guest, available=available,
+            online=available.reason == PAYABLE, no_method_message=NO_METHOD_MESSAGE,
+            external=external, confirm=confirm,
+            external_host=urlsplit(external).netloc if external else "",
+            minimum=low, maximum=high, amount_due=due,
+            amount=amount if amount is not None else str(high),
+            method_label=available.method.label if available.method is not None else "",
+            request_key=secrets.token_urlsafe(24), error=error, seller=self._seller(doc),
+            action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest))
+        return Response.html(html, status=status, title=f"Payment - Invoice #{doc.display_number}")
+
+    def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool) -> Response:
+        form = req.form
+        try:
+            started = self.ctx.service.start_payment(
+                doc.id, amount=form.get("amount"), actor=self._actor(req, guest),
+                origin="guest" if guest else "storefront",
+                return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
+                cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"))
+        except (ValidationError, Conflict) as exc:
+            _, message = guard.friendly(exc)
+            return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
+                                      status=422 if isinstance(exc, ValidationError) else 409)
+        if started.page is None:  # this form's payment ended already
+            return Response.redirect(self._result_url(doc, started.attempt))
+        page = started.page
+        html = self.ctx.render("storefront/payment_redirect.html", req, invoice=doc, page=page,
+                               method_label=started.method_label, attempt=started.attempt,
+                               post_form=page.kind == POST_FORM, client_form=page.kind == CLIENT_FORM,
+                               back_url=self._payment_url(doc, guest))
+        response = Response.html(html, title=f"Payment - Invoice #{doc.display_number}")
+        response.headers["Content-Security-Policy"] = csp_for(page)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
+                     status: int = 200) -> Response:
+        state = {"succeeded": "success", "failed": "error"}.get(attempt.status, "processing")
+        titles = {"success": "Payment Successful", "error": "Payment Error", "processing": "Payment"}
+        html = self.ctx.render(
+            "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
+            guest=guest, error_message=ERROR_MESSAGE, payment_url=self._payment_url(doc, guest),
+            invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
+            can_pay=self.ctx.service.can_pay(doc))
+        return Response.html(html, status=status, title=f"{titles[state]} - Invoice #{doc.display_number}")
+
+    def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
+                    available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
+        if not headline:
+            headline = f"Invoice #{doc.display_number} cannot be paid online."
+            if available is not None and available.reason == "nothing_due":
+                detail = f"Nothing is due on this invoice: {doc.payment_status.label}."
+            else:
+                detail = "Online payment is not available for this invoice."
+        html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest,
+                               headline=headline, detail=detail, seller=self._seller(doc),
+                               invoice_url=self._invoice_url(doc, guest))
+        return Response.html(html, status=status, title=f"Payment - Invoice #{doc.display_number}")
+
+    def _attempt(self, req: Request, doc: InvoiceDocument) -> AttemptView:
+        try:
+            attempt = self.ctx.service.payment_attempt(req.path_params.get("attempt") or "")
+        except NotFound:
+            attempt = None
+        if attempt is None or attempt.invoice_id != doc.id or attempt.kind != "payment":
+            raise NotFound("That payment does not exist.")
+        return attempt
+
+    def _seller(self, doc: InvoiceDocument) -> SellerInfo:
+        """Who to contact: the seller printed on the invoice, else the seller configured now."""
+        if any(doc.seller.as_dict().values()):
+            return doc.seller
+        return self.ctx.service.seller(doc)
+
+    def _method_name(self, doc: InvoiceDocument) -> str:
+        available = self.ctx.service.payment_availability(doc)
+        return available.method.name if available.method is not None else "none"
+
+    @staticmethod
+    def _actor(req: Request, guest: bool) -> str:
+        user = req.user
+        if guest or user is None or getattr(user, "kind", "") != "customer_user":
+            return "guest payment link"
+        return getattr(user, "email", "") or getattr(user, "name", "") or f"customer user #{getattr(user, 'id', '?')}"
+
+    def _payment_url(self, doc: InvoiceDocument, guest: bool) -> str:
+        if guest:
+            return self.ctx.url_for(ENDPOINT_GUEST, token=doc.payment_token)
+        return self.ctx.url_for(ENDPOINT_PAYMENT, invoice_id=doc.id)
+
+    def _start_url(self, doc: InvoiceDocument, guest: bool) -> str:
+        if guest:
+            return self.ctx.url_for(ENDPOINT_GUEST_START, token=doc.payment_token)
+        return self.ctx.url_for(ENDPOINT_START, invoice_id=doc.id)
+
+    def _invoice_url(self, doc: InvoiceDocument, guest: bool) -> str | None:
+        return None if guest else self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc.id)
+
+    def _result_url(self, doc: InvoiceDocument, attempt: AttemptView) -> str:
+        if attempt.origin == "guest":
+            return self.ctx.url_for(ENDPOINT_GUEST_RESULT, token=doc.payment_token, attempt=attempt.public_id)
+        return self.ctx.url_for(ENDPOINT_RESULT, invoice_id=doc.id, attempt=attempt.public_id)
+

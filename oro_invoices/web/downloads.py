@@ -1,0 +1,62 @@
+"""The stored PDF as a download: one response shape for the back-office, the storefront and the API."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+from oro_invoices.domain.invoice import PdfInfo
+from oro_invoices.web.http import Request, Response
+
+CHUNK = 64 * 1024
+PDF = "application/pdf"
+#: Private to the user, and checked with the server before reuse (the ETag makes that cheap).
+CACHE_CONTROL = "private, no-cache"
+
+
+def attachment_name(number: str) -> str:
+    """A file name for the invoice number that no browser or shell misreads (``ACME/2026/5`` → ``ACME_2026_5.pdf``)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", number) + ".pdf"
+
+
+def etag_matches(header: str | None, sha256: str) -> bool:
+    """Whether an ``If-None-Match`` header names this content (or ``*``)."""
+    if not header:
+        return False
+    tags = [t.strip() for t in header.split(",")]
+    return "*" in tags or any(t.removeprefix("W/").strip('"') == sha256 for t in tags)
+
+
+def not_modified(request: Request, info: PdfInfo) -> Response | None:
+    """A 304 when the client already has these bytes, else None."""
+    if not etag_matches(request.header("if-none-match"), info.sha256):
+        return None
+    return Response(status=304, body=b"", content_type=PDF,
+                    headers={"ETag": f'"{info.sha256}"', "Cache-Control": CACHE_CONTROL})
+
+
+class FileChunks:
+    """A file's bytes in ``CHUNK``-sized pieces; the file is closed after the last one or by ``close()``.
+
+    Servers call ``close()`` when a client goes away (WSGI) or a HEAD request needs no body,
+    so the file is closed even when it is never read.
+    """
+
+    def __init__(self, stream: BinaryIO):
+        self.stream = stream
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.stream:
+            while chunk := self.stream.read(CHUNK):
+                yield chunk
+
+    def close(self) -> None:
+        self.stream.close()
+
+
+def pdf_download(info: PdfInfo, stream: BinaryIO, number: str) -> Response:
+    """Stream ``stream`` (the stored PDF described by ``info``) as an attachment; closes the stream."""
+    return Response(status=200, body=FileChunks(stream), content_type=PDF, headers={
+        "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
+        "Content-Disposition": f'attachment; filename="{attachment_name(number)}"',
+        "Cache-Control": CACHE_CONTROL})

@@ -1,0 +1,72 @@
+"""The route tables of docs/web.md, made from the code (``web.pages.ROUTES``, ``web.api.ROUTES``).
+
+    python -m oro_invoices.web.route_docs        # prints both tables
+
+``docs/generate.py`` writes them into the docs; a test fails when the docs differ.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from oro_invoices.web import api
+from oro_invoices.web.mounting import check_prefixes, mounted_routes
+from oro_invoices.web.pages import DEFAULT_PREFIXES, ROUTES
+
+#: What the user sees at each page (a page missing here is listed with its handler).
+PAGE_SUMMARIES = {
+    "oro_invoices.admin.index": "**Sales > Invoices** grid",
+    "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=refund&transaction=<id>` or `?dialog=cancel-authorization&transaction=<id>` opens a dialog over it",
+    "oro_invoices.admin.add_note": "**Add note**",
+    "oro_invoices.admin.delete_confirm": "**Delete**: the confirmation (drafts only)",
+    "oro_invoices.admin.delete": "**Delete**: confirmed",
+    "oro_invoices.admin.send_to_customer": "**Proceed** in the Send to Customer confirmation",
+    "oro_invoices.admin.send_email": "**Send** in the email dialog",
+    "oro_invoices.admin.email_decision": "**Send again** / **Mark as delivered** on an email of the Emails section",
+    "oro_invoices.admin.download": "**Download** (the stored PDF)",
+    "oro_invoices.admin.order_invoices": "the order view page's **Invoices** tab",
+    "oro_invoices.storefront.index": "My Account > **Invoices**",
+    "oro_invoices.storefront.view": "the storefront invoice page",
+    "oro_invoices.storefront.download": "**Download** in the storefront",
+    "oro_invoices.storefront.pay": "the guest payment page (no login): the payment page of exactly that invoice",
+    "oro_invoices.admin.refund": "**Yes, Refund Payment** in the Refund Payment dialog of a charge",
+    "oro_invoices.admin.cancel_authorization": "**Yes, Cancel Authorization** in the dialog of an authorization",
+    "oro_invoices.storefront.payment": "**Pay**: \"Payment - Invoice #…\", the amount due and to pay, **Proceed with Payment**",
+    "oro_invoices.storefront.start_payment": "**Proceed with Payment**: on to the payment provider",
+    "oro_invoices.storefront.payment_result": "\"Payment Successful\" or \"Payment Error\" of one payment",
+    "oro_invoices.storefront.guest_start_payment": "**Proceed with Payment** on the guest payment page",
+    "oro_invoices.storefront.guest_payment_result": "the guest payment's result (no Back to Invoice Page)",
+    "oro_invoices.storefront.payment_notify": "the payment provider's signed answer or the customer coming back from it (no login, no CSRF: the method verifies the signature)",
+}
+
+
+def _summary(endpoint: str, handler: str) -> str:
+    return PAGE_SUMMARIES.get(endpoint) or f"handler `{handler}`"
+
+
+def page_table(prefixes: Mapping[str, str] = DEFAULT_PREFIXES) -> str:
+    """Every page: endpoint, method, path under ``prefixes``, area, what the user sees."""
+    handlers = {r.endpoint: r.handler for r in ROUTES}
+    rows = ["| Endpoint | Method | Default path | Area | What the user sees |",
+            "|---|---|---|---|---|"]
+    for route in mounted_routes(check_prefixes(prefixes)):
+        rows.append(f"| `{route.endpoint}` | {', '.join(route.methods)} | `{route.rule}` | "
+                    f"{route.area} | {_summary(route.endpoint, handlers[route.endpoint])} |")
+    return "\n".join(rows)
+
+
+def api_table(base_path: str = "/api") -> str:
+    """Every API route: method, path under ``base_path``, the scope it needs, the handler."""
+    rows = ["| Method | Path | Scope | Handler |", "|---|---|---|---|"]
+    for route in api.ROUTES:
+        scope = f"`{route.scope}`" if route.scope else "none (no token)"
+        rows.append(f"| {route.method} | `{base_path.rstrip('/')}{route.path}` | {scope} | "
+                    f"`InvoiceApi.{route.handler}` |")
+    return "\n".join(rows)
+
+
+def main() -> None:
+    print("Pages\n\n" + page_table() + "\n\nJSON API\n\n" + api_table())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,220 @@
+"""The ASGI adapter on a Starlette application: one call mounts pages, static files and the API."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import HTMLResponse, PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from oro_invoices.adapters.asgi import OroInvoices
+from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
+from oro_invoices.composition import AddonConfig, build_addon
+from oro_invoices.hosts.memory import MemoryHost, MemoryUsers
+from oro_invoices.integration import profile
+from oro_invoices.testing.pages import KIT_PDF, KitShop
+from oro_invoices.web import current_request
+from oro_invoices.web.api import ApiClient
+from oro_invoices.web.sessions import SessionFlashes
+
+
+class SessionUsers(MemoryUsers):
+    """The admin whose permissions the session names; records the native requests it saw."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[object] = []
+
+    def _who(self) -> tuple[CurrentUser, frozenset[str]]:
+        request = current_request()
+        if request is None:
+            return self.user, self.granted
+        self.seen.append(request.native)
+        granted = request.session.get("admin") if request.session is not None else None
+        if granted is None:
+            return ANONYMOUS, frozenset()
+        return CurrentUser(7, "admin", "Ada", "ada@shop.test", 1), frozenset(granted)
+
+    def current(self) -> CurrentUser:
+        return self._who()[0]
+
+    def can(self, permission: str) -> bool:
+        return permission in self._who()[1]
+
+
+class Host(MemoryHost):
+    def __init__(self) -> None:
+        super().__init__()
+        self.users: SessionUsers = SessionUsers()
+
+
+async def log_in(request: StarletteRequest) -> PlainTextResponse:
+    request.session["admin"] = request.query_params.get("perms", "").split(",")
+    return PlainTextResponse("ok")
+
+
+async def login_page(request: StarletteRequest) -> HTMLResponse:
+    shown = " ".join(m for _, m in SessionFlashes(request.session).pop())
+    return HTMLResponse(f"<p>login {shown}</p>")
+
+
+async def order_page(request: StarletteRequest) -> HTMLResponse:
+    invoices: OroInvoices = request.app.state.oro_invoices
+    tab = await invoices.fragment(request, "oro_invoices.admin.order_invoices",
+                                  order_id=request.path_params["order_id"])
+    return HTMLResponse(f"<h1>Order</h1><section data-status='{tab.status}'>{tab.text()}</section>")
+
+
+@pytest.fixture
+def shop(tmp_path, sqlite_template):
+    """A Starlette app with the add-on mounted, its data and a client: (client, invoices, shop)."""
+    import shutil
+    shutil.copy(sqlite_template, tmp_path / "invoices.db")
+    host = Host()
+    profile.install(host)
+    addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path / 'invoices.db'}",
+                                    storage_url=(tmp_path / "pdf").as_uri(), pdf=False,
+                                    load_entrypoints=False), host=host)
+    app = Starlette(routes=[Route("/test-login", log_in), Route("/login", login_page, name="login"),
+                            Route("/orders/{order_id:int}", order_page, name="order")],
+                    middleware=[Middleware(SessionMiddleware, secret_key="s3cret")])
+    invoices = OroInvoices(app, addon=addon, login_route="login", order_route="order",
+                           api_authenticate={"tok": ApiClient("erp", 1)}.get)
+    data = KitShop.build(host, addon, addon.settings)
+    client = TestClient(app, follow_redirects=False)
+    yield client, invoices, data
+    client.close()
+    addon.close()
+
+
+def login(client, *permissions):
+    client.get("/test-login", params={"perms": ",".join(permissions)})
+
+
+def token_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_one_call_serves_pages_static_files_and_the_api(shop):
+    client, invoices, data = shop
+    login(client, *PERMISSIONS)
+    grid = client.get("/admin/invoices")
+    assert grid.status_code == 200 and data.posted.display_number in grid.text
+    assert 'href="/oro-invoices/static/oro_invoices.css"' in grid.text
+    css = client.get("/oro-invoices/static/oro_invoices.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+    assert client.get("/api/invoices").status_code == 401
+    listed = client.get("/api/invoices", headers={"Authorization": "Bearer tok"})
+    assert listed.status_code == 200 and len(listed.json()["data"]) == 4
+    assert client.get("/api/openapi.json").json()["openapi"].startswith("3.")
+
+
+def test_anonymous_visitor_goes_to_the_login_route_with_next_and_a_flash(shop):
+    client, _, _ = shop
+    resp = client.get("/admin/invoices?status=posted")
+    assert resp.status_code == 302
+    assert resp.headers["location"] == "/login?next=/admin/invoices%3Fstatus%3Dposted"
+    assert client.get("/login").text == "<p>login Please log in to continue.</p>"
+
+
+def test_the_users_see_the_bound_starlette_request(shop):
+    client, invoices, _ = shop
+    login(client, "oro_invoices.view")
+    assert client.get("/admin/invoices").status_code == 200
+    seen = invoices.host.users.seen
+    assert seen and all(isinstance(r, StarletteRequest) for r in seen)
+    assert current_request() is None
+
+
+def test_forms_need_the_sessions_token_and_their_flash_shows_once(shop):
+    client, invoices, data = shop
+    login(client, *PERMISSIONS)
+    view = f"/admin/invoices/{data.posted.id}"
+    refused = client.post(f"{view}/notes", data={"body": "no token"})
+    assert refused.status_code == 400 and invoices.service.notes(data.posted.id) == []
+    token = token_of(client.get(view).text)
+    done = client.post(f"{view}/notes", files={"body": (None, "Called"), "csrf_token": (None, token)})
+    assert done.status_code == 303 and done.headers["location"] == f"{view}#notes"
+    assert "Note added." in client.get(view).text
+    assert "Note added." not in client.get(view).text
+    assert [n.body for n in invoices.service.notes(data.posted.id)] == ["Called"]
+
+
+def test_download_streams_answers_head_and_revalidates(shop):
+    client, _, data = shop
+    login(client, "oro_invoices.view")
+    url = f"/admin/invoices/{data.posted.id}/download"
+    resp = client.get(url)
+    assert resp.status_code == 200 and resp.content == KIT_PDF
+    assert resp.headers["content-type"] == "application/pdf"
+    assert resp.headers["content-disposition"].startswith("attachment; filename=")
+    head = client.head(url)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-length"] == str(len(KIT_PDF))
+    assert client.get(url, headers={"If-None-Match": resp.headers["etag"]}).status_code == 304
+
+
+def test_the_order_tab_is_embedded_from_an_async_view(shop):
+    client, _, data = shop
+    login(client, "oro_invoices.view")
+    page = client.get(f"/orders/{data.order.id}")
+    assert "data-status='200'" in page.text and data.posted.display_number in page.text
+    login(client)
+    assert "data-status='403'" in client.get(f"/orders/{data.order.id}").text
+
+
+def test_invoices_link_to_the_hosts_order_route(shop):
+    client, _, data = shop
+    login(client, "oro_invoices.view")
+    assert f'href="/orders/{data.order.id}"' in client.get(f"/admin/invoices/{data.posted.id}").text
+
+
+def test_prefixes_and_the_applications_root_path(tmp_path, sqlite_template):
+    import shutil
+    shutil.copy(sqlite_template, tmp_path / "i.db")
+    host = Host()
+    profile.install(host)
+    addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path / 'i.db'}", pdf=False,
+                                    load_entrypoints=False), host=host)
+    app = Starlette(routes=[Route("/login", login_page, name="login")],
+                    middleware=[Middleware(SessionMiddleware, secret_key="s3cret")])
+    invoices = OroInvoices(app, addon=addon, backoffice_prefix="/bo/invoices", login_route="login")
+    addon.settings.set("oro_invoices.enabled", True)
+    with TestClient(app, root_path="/shop", follow_redirects=False) as client:
+        resp = client.get("/shop/bo/invoices")
+        assert resp.headers["location"] == "/shop/login?next=/shop/bo/invoices"
+        assert client.get("/shop/admin/invoices").status_code == 404
+    assert invoices.url_for("oro_invoices.admin.view", invoice_id=3) == "/bo/invoices/3"
+    addon.close()
+
+
+def test_a_page_without_session_middleware_says_what_is_missing(tmp_path, sqlite_template):
+    import shutil
+    shutil.copy(sqlite_template, tmp_path / "i.db")
+    host = Host()
+    addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path / 'i.db'}", pdf=False,
+                                    load_entrypoints=False), host=host)
+    app = Starlette()
+    OroInvoices(app, addon=addon)
+    with pytest.raises(RuntimeError, match="add starlette.middleware.sessions.SessionMiddleware"):
+        TestClient(app).get("/admin/invoices")
+    with pytest.raises(RuntimeError, match="already mounted"):
+        OroInvoices(app, addon=addon)
+    addon.close()
+
+
+def test_an_oversized_page_body_is_refused(shop):
+    client, _, _ = shop
+    resp = client.post("/invoices/pay/notify/fake", content=b"x" * (1024 * 1024 + 10),
+                       headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413
+
+
+def test_a_host_needs_an_adapter():
+    with pytest.raises(RuntimeError, match="needs the host adapter"):
+        OroInvoices(Starlette())

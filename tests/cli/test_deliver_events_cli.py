@@ -1,0 +1,109 @@
+"""``oro-invoices deliver-events``: built through the composition root, a summary line, exit codes."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from support.payloads import invoice_payload
+from support.webhooks import Receiver
+
+import oro_invoices.composition as composition
+from oro_invoices.cli import main
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import Settings
+from oro_invoices.persistence.outgoing_events import OutgoingEvent
+from oro_invoices.services.facade import InvoiceService
+
+SECRET = "cli-secret-0123456789"
+
+
+@pytest.fixture
+def host(monkeypatch):
+    monkeypatch.delenv("ORO_INVOICES_HOST", raising=False)
+    return MemoryHost()
+
+
+def paid_partially(db, host, url: str) -> None:
+    settings = Settings(host.config)
+    settings.set("oro_invoices.webhooks.endpoints", [{"url": url, "secret": SECRET}])
+    svc = InvoiceService(db, settings=settings)
+    inv = svc.post(svc.create(invoice_payload()).id)
+    svc.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+
+
+def statuses(db) -> list[str]:
+    with db.session() as s:
+        return list(s.scalars(select(OutgoingEvent.status)))
+
+
+def test_delivers_through_the_composition_root(sqlite_db, host, capsys, monkeypatch):
+    built = []
+    real = composition.build_addon
+
+    def spy(config, *, host=None, plugins=None):
+        built.append(config)
+        return real(config, host=host, plugins=plugins)
+    monkeypatch.setattr(composition, "build_addon", spy)
+    with Receiver() as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        code = main(["deliver-events", "--db", sqlite_db.url, "--timeout", "5"], host=host)
+    assert code == 0
+    assert capsys.readouterr().out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
+    assert [(c.database_url, c.webhook_timeout) for c in built] == [(sqlite_db.url, 5.0)]
+    assert len(receiver.requests) == 1 and statuses(sqlite_db) == ["delivered"]
+
+
+def test_nothing_due_is_a_quiet_success(sqlite_db, host, capsys):
+    assert main(["deliver-events", "--db", sqlite_db.url], host=host) == 0
+    assert capsys.readouterr().out == "claimed 0: 0 delivered, 0 to retry, 0 failed\n"
+
+
+def test_retrying_is_success_failing_for_good_is_exit_1(sqlite_db, host, capsys):
+    with Receiver(answers=[503]) as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        assert main(["deliver-events", "--db", sqlite_db.url], host=host) == 0
+    assert capsys.readouterr().out == "claimed 1: 0 delivered, 1 to retry, 0 failed\n"
+    with Receiver(answers=[410]) as gone:
+        paid_partially(sqlite_db, host, gone.url)
+        assert main(["deliver-events", "--db", sqlite_db.url], host=host) == 1
+    assert capsys.readouterr().out == "claimed 1: 0 delivered, 0 to retry, 1 failed\n"
+
+
+def test_without_a_host_it_refuses_to_run(sqlite_db, host, capsys):
+    with Receiver() as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        assert main(["deliver-events", "--db", sqlite_db.url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: deliver-events needs the host whose settings list the webhook "
+                          "endpoints")
+    assert "--host NAME or set $ORO_INVOICES_HOST" in err
+    assert receiver.requests == [] and statuses(sqlite_db) == ["pending"]  # nothing given up
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--limit", "0"], "argument --limit: 0 is too small: must be at least 1"),
+    (["--limit", "many"], "argument --limit: 'many' is not a whole number"),
+    (["--timeout", "0"], "argument --timeout: 0 is too small: must be more than 0"),
+    (["--every", "-1"], "argument --every: -1 is too small: must be at least 0"),
+])
+def test_bad_arguments_are_one_clear_line(sqlite_db, host, capsys, args, message):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["deliver-events", "--db", sqlite_db.url, *args], host=host)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_every_keeps_delivering_until_interrupted(sqlite_db, host, capsys, monkeypatch):
+    import time
+    naps = []
+
+    def sleep(seconds):
+        naps.append(seconds)
+        if len(naps) == 2:
+            raise KeyboardInterrupt
+    monkeypatch.setattr(time, "sleep", sleep)
+    with Receiver() as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        assert main(["deliver-events", "--db", sqlite_db.url, "--every", "0.5"], host=host) == 130
+    # one line for the run that claimed something, none for the idle one
+    assert capsys.readouterr().out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
+    assert naps == [0.5, 0.5] and len(receiver.requests) == 1

@@ -1,0 +1,37 @@
+"""The ``invoice.payment_status_updated`` event as a value and as the JSON endpoints receive."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+
+from oro_invoices.domain.events import PAYMENT_STATUS_UPDATED, PaymentStatusUpdated
+from oro_invoices.domain.invoice import PaymentStatus
+
+FIELDS = dict(id="e-1", invoice_id=9, invoice_number=None, organization_id=3,
+              status=PaymentStatus.REFUNDED, previous_status=PaymentStatus.PAID_IN_FULL,
+              amount_paid=Decimal("0.000"), amount_due=Decimal("12.500"), currency="BHD")
+
+
+def test_the_body_is_compact_ascii_json_with_decimal_strings():
+    occurred = dt.datetime(2026, 11, 3, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    event = PaymentStatusUpdated(occurred_at=occurred, **FIELDS)
+    body = event.body()
+    assert body.isascii() and ", " not in body and ": " not in body
+    assert json.loads(body) == {
+        "id": "e-1", "type": PAYMENT_STATUS_UPDATED, "occurred_at": "2026-11-03T09:30:00+00:00",
+        "data": {"invoice_id": 9, "invoice_number": None, "organization_id": 3,
+                 "status": {"value": "refunded", "label": "Refunded"},
+                 "previous_status": {"value": "paid_in_full", "label": "Paid in full"},
+                 "amount_paid": "0.000", "amount_due": "12.500", "currency": "BHD"}}
+    assert event.type == "invoice.payment_status_updated"
+
+
+def test_it_is_frozen_and_needs_an_aware_time():
+    event = PaymentStatusUpdated(occurred_at=dt.datetime(2026, 11, 3, tzinfo=dt.UTC), **FIELDS)
+    with pytest.raises(AttributeError):
+        event.amount_due = Decimal("0")  # type: ignore[misc]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        PaymentStatusUpdated(occurred_at=dt.datetime(2026, 11, 3), **FIELDS)

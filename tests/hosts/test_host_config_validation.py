@@ -1,0 +1,166 @@
+"""System > Configuration: every value validated when saved, errors next to the field, all or
+nothing, and "Use default" never silently discarding an edit."""
+from __future__ import annotations
+
+import re
+
+import pytest
+from support.config_form import form_values, save
+
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, make_shop, text_of
+from oro_invoices.integration.config import Settings
+
+CONFIG = "/admin/config/oro_invoices"
+ORG1 = CONFIG + "?scope=organization&scope_id=1"
+
+
+def settings(shop) -> Settings:
+    return Settings(shop[0].extensions["oro_reference_host"].config)
+
+
+def stored_everywhere(shop) -> dict:
+    config = shop[0].extensions["oro_reference_host"].config
+    return {(s.key, s.scope, s.scope_id): s.value for s in config.stored("oro_invoices.")}
+
+
+def row_of(html: str, key: str) -> str:
+    """The table row of one setting on the page."""
+    found = re.search(rf'<tr data-setting="{re.escape(key)}">(.*?)</tr>', html, re.S)
+    assert found, f"no row for {key}"
+    return found.group(1)
+
+
+def error_next_to(html: str, key: str) -> str:
+    """The error shown in the setting's own row ("" when none)."""
+    found = re.search(r'<div class="h-error" role="alert" id="([^"]+)-error">([^<]*)</div>',
+                      row_of(html, key))
+    if not found:
+        return ""
+    assert found.group(1) == key
+    assert f'aria-describedby="{key}-error"' in row_of(html, key)
+    return text_of(found.group(2))
+
+
+@pytest.mark.parametrize("key,value,problem", [
+    ("oro_invoices.mail.sender_name", "Northwind\r\nBcc: victim@evil.test",
+     "Must be one line without line breaks or control characters."),
+    ("oro_invoices.seller.company_name", "Northwind\nSupply", "Must be one line"),
+    ("oro_invoices.seller.tax_id", "DE\t811", "Must be one line"),
+    ("oro_invoices.locale", "xx_YY", "Unknown locale 'xx_YY'"),
+    ("oro_invoices.locale", "en_US.UTF-8", "is not a locale code"),
+    ("oro_invoices.seller.website_url", "northwind.example",
+     "Must be an absolute URL starting with http:// or https://."),
+    ("oro_invoices.seller.website_url", "javascript:alert(1)", "http:// or https://"),
+    ("oro_invoices.seller.contact_email", "billing at northwind", "Not a valid email address."),
+    ("oro_invoices.mail.sender", "invoices@northwind.example\nBcc: x@evil.test", "Must be one line"),
+    ("oro_invoices.number_prefix", "INV 2026/", "Use letters, digits and . _ / - only"),
+    ("oro_invoices.number_prefix", "<b>", "Use letters, digits and . _ / - only"),
+])
+def test_a_bad_value_is_refused_next_to_its_field_and_nothing_is_saved(shop, admin, key, value,
+                                                                       problem):
+    before = stored_everywhere(shop)
+    resp = save(admin, ORG1, {key: value, f"{key}.use_default": None,
+                              # a valid change in the same save is not stored either
+                              "oro_invoices.payment_link_ttl_days": "30",
+                              "oro_invoices.payment_link_ttl_days.use_default": None})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "The configuration was not saved" in text_of(html)
+    assert problem in error_next_to(html, key)
+    assert error_next_to(html, "oro_invoices.payment_link_ttl_days") == ""
+    assert stored_everywhere(shop) == before
+    # the form keeps what was typed, so it can be corrected
+    assert form_values(html)[key].replace("\r", "") == value.replace("\r", "")
+
+
+def test_every_refused_field_gets_its_own_message(shop, admin):
+    resp = save(admin, ORG1, {"oro_invoices.locale": "klingon",
+                              "oro_invoices.locale.use_default": None,
+                              "oro_invoices.seller.website_url": "ftp://northwind.example",
+                              "oro_invoices.seller.website_url.use_default": None})
+    html = resp.get_data(as_text=True)
+    assert "is not a locale code" in error_next_to(html, "oro_invoices.locale")
+    assert "http://" in error_next_to(html, "oro_invoices.seller.website_url")
+    assert error_next_to(html, "oro_invoices.seller.company_name") == ""
+
+
+def test_good_values_are_stored_normalised(shop, admin):
+    resp = save(admin, ORG1, {"oro_invoices.locale": "de-de",
+                              "oro_invoices.locale.use_default": None,
+                              "oro_invoices.number_prefix": "  NW-  ",
+                              "oro_invoices.number_prefix.use_default": None,
+                              "oro_invoices.seller.business_address": "Hafenstraße 12\r\n20457 Hamburg",
+                              "oro_invoices.seller.website_url": "https://northwind.example/shop"})
+    assert resp.status_code == 302
+    s = settings(shop)
+    assert s.stored("oro_invoices.locale", "organization", 1) == "de_DE"
+    assert s.stored("oro_invoices.number_prefix", "organization", 1) == "NW-"
+    assert s.stored("oro_invoices.seller.business_address", "organization", 1) \
+        == "Hafenstraße 12\n20457 Hamburg"
+
+
+def test_a_sender_name_with_a_line_break_cannot_stop_the_shop_from_starting(tmp_path):
+    """Stored behind the page's back (or by an older release): start-up and mail still work."""
+    app, _info = make_shop(tmp_path / "shop")
+    Settings(app.extensions["oro_reference_host"].config).store.save(
+        "oro_invoices.mail.sender_name", "Northwind\nBcc: victim@evil.test", "global", None)
+    app.extensions["oro_reference_host"].engine.dispose()
+    app.extensions["oro_invoices"].addon.close()
+    again, _ = make_shop(tmp_path / "shop", seeded=False)  # the same data directory
+    try:
+        assert again.extensions["oro_invoices"].mail.sender_name == ""
+        admin = ShopClient(again)
+        admin.login_admin()
+        html = admin.get(CONFIG).get_data(as_text=True)
+        assert "The stored value is not valid" in error_next_to(html, "oro_invoices.mail.sender_name")
+    finally:
+        again.extensions["oro_reference_host"].engine.dispose()
+        again.extensions["oro_invoices"].addon.close()
+
+
+# -- "Use default" ---------------------------------------------------------------------------
+
+def test_a_field_is_disabled_while_use_default_is_ticked(admin):
+    html = admin.get(ORG1).get_data(as_text=True)
+    prefix = row_of(html, "oro_invoices.number_prefix")
+    assert re.search(r'<input type="text" id="oro_invoices.number_prefix"[^>]* disabled>', prefix)
+    assert 'data-use-default="oro_invoices.number_prefix"' in prefix
+    assert "config_form.js" in html
+    company = row_of(html, "oro_invoices.seller.company_name")  # set at this scope by the seed
+    assert " disabled" not in company
+
+
+def test_an_edit_made_while_use_default_is_ticked_is_not_silently_discarded(shop, admin):
+    key = "oro_invoices.number_prefix"
+    resp = save(admin, ORG1, {key: "NW-", f"{key}.use_default": "1"})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "Configuration saved." not in text_of(html)
+    assert '"Use default" was ticked, so this change was not saved' in error_next_to(html, key)
+    assert settings(shop).stored(key, "organization", 1) is None
+    # the field comes back unticked with the new value: saving again keeps it
+    values = form_values(html)
+    assert values[key] == "NW-" and f"{key}.use_default" not in values
+    token = form_token(html.split('id="h-config-form"')[1])
+    resp = admin.client.post(ORG1, data={**values, "csrf_token": token})
+    assert resp.status_code == 302
+    assert settings(shop).value(key, ScopeContext(organization_id=1)) == "NW-"
+
+
+def test_ticking_use_default_without_changing_the_field_falls_back(shop, admin):
+    """A browser without the script still sends the field's shown value: no edit, no complaint."""
+    key = "oro_invoices.seller.company_name"
+    html = admin.get(ORG1).get_data(as_text=True)
+    data = form_values(html)
+    assert data[key] == "Northwind Supply GmbH" and f"{key}.use_default" not in data
+    resp = save(admin, ORG1, {f"{key}.use_default": "1"})
+    assert resp.status_code == 302
+    assert settings(shop).stored(key, "organization", 1) is None
+    # the inherited value submitted again with "Use default" ticked is no edit either
+    html = admin.get(ORG1).get_data(as_text=True)
+    assert re.search(rf'<input type="text" id="{key}" name="{key}" value=""[^>]* disabled>', html)
+    token = form_token(html.split('id="h-config-form"')[1])
+    resp = admin.client.post(ORG1, data={**form_values(html), key: "", "csrf_token": token})
+    assert resp.status_code == 302
+    assert settings(shop).stored(key, "organization", 1) is None

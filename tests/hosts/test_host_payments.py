@@ -1,0 +1,398 @@
+"""Paying invoices in the reference shop: Pay, the payment page, the hosted page's answer, the
+result pages, the guest payment link, and Refund in the back-office."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.hosted_page import method as oropay
+from oro_invoices.integration.hosted_page.signing import sign_response
+
+SECRET = "hpp-shared-secret"
+HPP_URL = "http://hpp.test/pay"
+
+
+def configure(app, *, partial: bool = False, minimum: str = "0") -> Settings:
+    settings = Settings(app.extensions["oro_reference_host"].config)
+    for key, value in {"oro_invoices.payments_enabled": True, "oro_invoices.payment_method": "oropay",
+                       "oro_invoices.storefront_base_url": "http://localhost",
+                       "oro_invoices.partial_payments_enabled": partial,
+                       "oro_invoices.partial_payment_minimum": minimum,
+                       oropay.MERCHANT_ID: "NorthwindTest", oropay.SHARED_SECRET: SECRET,
+                       oropay.HPP_URL: HPP_URL, oropay.REBATE_PASSWORD: "rebate"}.items():
+        settings.set(key, value)
+    return settings
+
+
+def customer(shop, email: str) -> ShopClient:
+    client = ShopClient(shop[0])
+    client.login_customer(email)
+    return client
+
+
+def doc_of(client, external_id: str):
+    return client.service.get(client.service.find_id(external_id=external_id))
+
+
+def hidden_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+
+
+def proceed(client: ShopClient, page_url: str, amount: str | None = None):
+    """Open the payment page and press Proceed with Payment; the hand-over page."""
+    page = client.get(page_url).get_data(as_text=True)
+    data = hidden_fields(page)
+    if amount is not None:
+        data["amount"] = amount
+    action = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form"', page).group(1)
+    return client.client.post(action, data=data)
+
+
+def hpp_answer(client: ShopClient, handover: str, *, result: str = "00", secret: str = SECRET,
+               amount: str | None = None):
+    """What the hosted page posts back to the response URL for the hand-over page's request."""
+    request = {k.replace("&amp;", "&"): v for k, v in hidden_fields(handover).items()}
+    answer = {"TIMESTAMP": "20261130120500", "MERCHANT_ID": request["MERCHANT_ID"],
+              "ACCOUNT": request["ACCOUNT"], "ORDER_ID": request["ORDER_ID"], "RESULT": result,
+              "MESSAGE": "[ test system ] Authorised" if result == "00" else "[ test system ] Declined",
+              "PASREF": f"PAS-{request['ORDER_ID']}", "AUTHCODE": "12345" if result == "00" else "",
+              "AMOUNT": amount or request["AMOUNT"]}
+    path = request["MERCHANT_RESPONSE_URL"].replace("http://localhost", "")
+    return client.client.post(path, data=sign_response(answer, secret)), request
+
+
+def follow(client: ShopClient, reply):
+    """The result page the answer page continues to."""
+    link = re.search(r'id="oi-payment-continue" href="([^"]+)"', reply.get_data(as_text=True)) or \
+        re.search(r'href="([^"]+)" id="oi-payment-continue"', reply.get_data(as_text=True))
+    return client.get(link.group(1).replace("http://localhost", "").replace("&amp;", "&"))
+
+
+# -- Pay visibility ----------------------------------------------------------------------------
+
+def test_with_payments_off_nothing_offers_to_pay(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    listing = client.get("/customer/invoices").get_data(as_text=True)
+    assert "data-oi-pay" not in listing
+    doc = doc_of(client, "ERP-SO-1003-3")
+    assert "data-oi-pay" not in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    text = text_of(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    assert f"Invoice #{doc.invoice_number} cannot be paid online." in text
+    assert "billing@northwind.example" in text
+
+
+def test_pay_is_offered_only_while_the_invoice_can_be_paid(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    listing = client.get("/customer/invoices").get_data(as_text=True)
+    rows = dict(re.findall(r'<tr data-invoice-id="(\d+)">(.*?)</tr>', listing, re.S))
+    paid, partial, open_ = (doc_of(client, e) for e in ("ERP-SO-1001-1", "ERP-SO-1002-2", "ERP-SO-1003-3"))
+    assert "data-oi-pay" not in rows[str(paid.id)]
+    assert "data-oi-pay" in rows[str(partial.id)] and "data-oi-pay" in rows[str(open_.id)]
+    assert f'href="/customer/invoices/{open_.id}/payment"' in rows[str(open_.id)]
+    view = client.get(f"/customer/invoices/{paid.id}").get_data(as_text=True)
+    assert "data-oi-pay" not in view and "Paid in full" in text_of(view)
+
+
+def test_the_payment_page_and_a_successful_payment(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    page = client.get(f"/customer/invoices/{doc.id}/payment")
+    text = text_of(page.get_data(as_text=True))
+    assert f"Payment - Invoice #{doc.invoice_number}" in text
+    assert f"Amount Due €{doc.amount_due:,.2f}" in text and "Proceed with Payment" in text
+    assert 'id="oi-amount" name="amount"' not in page.get_data(as_text=True)   # not editable
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment")
+    html = handover.get_data(as_text=True)
+    assert handover.status_code == 200 and f'action="{HPP_URL}"' in html
+    assert "form-action 'self' http://hpp.test" in handover.headers["Content-Security-Policy"]
+    fields = hidden_fields(html)
+    assert fields["AMOUNT"] == str(int(doc.amount_due * 100)) and fields["CURRENCY"] == "EUR"
+    assert fields["MERCHANT_RESPONSE_URL"] == "http://localhost/invoices/pay/notify/oropay"
+    reply, _ = hpp_answer(client, html)
+    assert reply.status_code == 200
+    result = follow(client, reply)
+    text = text_of(result.get_data(as_text=True))
+    assert f"Payment Successful - Invoice #{doc.invoice_number}" in text
+    assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
+    assert "Back to Invoice Page" in text
+    paid = client.service.get(doc.id)
+    assert paid.payment_status is PaymentStatus.PAID_IN_FULL
+    view = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    assert "Paid in full" in text_of(view) and "data-oi-pay" not in view
+    # the answer posted again changes nothing
+    hpp_answer(client, html)
+    assert len(client.service.transactions(doc.id)) == 1
+
+
+def test_a_declined_card_shows_the_error_page_and_pay_stays(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
+                          result="101")
+    text = text_of(follow(client, reply).get_data(as_text=True))
+    assert f"Payment Error - Invoice #{doc.invoice_number}" in text
+    assert f"Payment Error! Invoice #{doc.invoice_number}" in text
+    assert ("We are sorry, but your payment could not be processed. Please check your payment "
+            "details and try again.") in text
+    assert "Back to Payment Page" in text and "Back to Invoice Page" in text
+    assert client.service.get(doc.id).payment_status is PaymentStatus.DECLINED
+    assert "data-oi-pay" in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+
+
+def test_a_wrongly_signed_answer_records_nothing(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
+                          secret="not-the-secret")
+    assert reply.status_code == 400
+    assert f"Payment Error! Invoice #{doc.invoice_number}" in text_of(reply.get_data(as_text=True))
+    assert client.service.transactions(doc.id) == []
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PENDING
+
+
+def test_an_answer_with_another_amount_is_refused(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
+                          amount="1")
+    assert "Payment Error!" in text_of(follow(client, reply).get_data(as_text=True))
+    assert client.service.transactions(doc.id) == []
+
+
+def test_partial_amounts_are_checked_and_paid(shop):
+    configure(shop[0], partial=True, minimum="10")
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert 'id="oi-amount" name="amount"' in page
+    assert f"From €10.00 up to €{doc.amount_due:,.2f}." in text_of(page)
+    too_much = proceed(client, f"/customer/invoices/{doc.id}/payment", amount=str(doc.amount_due + 1))
+    assert too_much.status_code == 422
+    assert f"Amount: Must be between 10.00 and {doc.amount_due} EUR." in text_of(too_much.get_data(as_text=True))
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment", amount="25.00")
+    hpp_answer(client, handover.get_data(as_text=True))
+    part = client.service.get(doc.id)
+    assert part.payment_status is PaymentStatus.PAID_PARTIALLY and part.amount_paid == Decimal("25.00")
+
+
+def test_a_customer_pays_only_invoices_their_role_lets_them_see(shop):
+    configure(shop[0])
+    carla = customer(shop, "carla.nguyen@acme.example")                  # own
+    bens = doc_of(carla, "ERP-SO-1002-2")
+    assert carla.get(f"/customer/invoices/{bens.id}/payment").status_code == 404
+    token = form_token(carla.get("/customer/invoices").get_data(as_text=True))
+    resp = carla.client.post(f"/customer/invoices/{bens.id}/payment", data={"csrf_token": token})
+    assert resp.status_code == 404 and carla.service.transactions(bens.id)[0].method == "bank_transfer"
+    assert ShopClient(shop[0]).get(f"/customer/invoices/{bens.id}/payment").status_code == 302  # sign in
+
+
+def test_the_pay_form_needs_its_csrf_token(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    resp = client.client.post(f"/customer/invoices/{doc.id}/payment", data={"amount": "1"})
+    assert resp.status_code == 400
+    guest = ShopClient(shop[0]).client.post(f"/invoices/pay/{doc.payment_token}", data={"amount": "1"})
+    assert guest.status_code == 400
+
+
+def test_below_the_minimum_no_method_is_available(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    Settings(shop[0].extensions["oro_reference_host"].config).set(oropay.MERCHANT_ID, "")   # not set up
+    text = text_of(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    assert "No payment methods are available, please contact us to proceed." in text
+    assert "Proceed with Payment" not in text
+
+
+def test_an_external_payment_url_asks_first(shop):
+    configure(shop[0])
+    client = customer(shop, "gina.park@globex.example")
+    doc = doc_of(client, "ERP-SO-1007-7")
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert doc.external_payment_url not in page
+    confirm = client.get(f"/customer/invoices/{doc.id}/payment?confirm=1").get_data(as_text=True)
+    assert "You are leaving this site to pay at pay.example.com" in text_of(confirm)
+    assert f'href="{doc.external_payment_url}"' in confirm
+
+
+# -- the guest payment link --------------------------------------------------------------------
+
+def test_the_guest_link_pays_exactly_that_invoice(shop):
+    configure(shop[0])
+    guest = ShopClient(shop[0])
+    doc = doc_of(guest, "ERP-SO-1003-3")
+    page = guest.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
+    assert f"Payment - Invoice #{doc.invoice_number}" in text_of(page)
+    assert 'id="h-account-menu"' not in page and "Back to Invoice Page" not in text_of(page)
+    handover = proceed(guest, f"/invoices/pay/{doc.payment_token}")
+    reply, request = hpp_answer(guest, handover.get_data(as_text=True))
+    result = follow(guest, reply)
+    text = text_of(result.get_data(as_text=True))
+    assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
+    assert "Back to Invoice Page" not in text
+    assert guest.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    # once paid, the link says so, with the seller's contact: never a 404
+    after = guest.get(f"/invoices/pay/{doc.payment_token}")
+    assert after.status_code == 200
+    text = text_of(after.get_data(as_text=True))
+    assert f"Invoice #{doc.invoice_number} cannot be paid online." in text
+    assert "Nothing is due on this invoice: Paid in full." in text and "billing@northwind.example" in text
+    assert guest.get(f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}").status_code == 200
+    assert guest.get(f"/invoices/pay/{doc.payment_token}/result/not-an-attempt-id-x").status_code == 404
+
+
+def test_the_guest_link_expires_as_configured(shop):
+    app = shop[0]
+    configure(app)
+    guest = ShopClient(app)
+    doc = doc_of(guest, "ERP-SO-1002-2")
+    Settings(app.extensions["oro_reference_host"].config).set(
+        "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
+    ctx = app.extensions["oro_invoices"].ctx
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    assert "Proceed with Payment" in text_of(guest.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True))
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    expired = guest.get(f"/invoices/pay/{doc.payment_token}")
+    assert expired.status_code == 410
+    text = text_of(expired.get_data(as_text=True))
+    assert "This payment link has expired." in text and "billing@northwind.example" in text
+    assert "Proceed with Payment" not in text
+
+
+def test_unknown_links_and_drafts_are_not_found(shop):
+    guest = ShopClient(shop[0])
+    assert guest.get("/invoices/pay/not-a-real-token-at-all").status_code == 404
+    draft = doc_of(guest, "ERP-SO-1004-4")
+    assert guest.get(f"/invoices/pay/{draft.payment_token}").status_code == 404
+
+
+def test_a_forged_notification_for_no_attempt_is_refused(shop):
+    configure(shop[0])
+    resp = ShopClient(shop[0]).client.post("/invoices/pay/notify/oropay", data={"ORDER_ID": "x" * 20})
+    assert resp.status_code == 400
+    assert ShopClient(shop[0]).client.post("/invoices/pay/notify/nope", data={}).status_code == 404
+
+
+# -- the back-office -----------------------------------------------------------------------------
+
+def _paid_through_the_shop(shop, external_id="ERP-SO-1003-3"):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, external_id)
+    hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    return doc
+
+
+class RebateApi:
+    """The hosted page's XML API, answering rebates as approved."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, url, body):
+        import xml.etree.ElementTree as ET
+
+        from oro_invoices.integration.hosted_page.signing import sha1_hash
+        self.calls += 1
+        root = ET.fromstring(body)
+        values = [root.get("timestamp"), root.find("merchantid").text, root.find("orderid").text,
+                  "00", "Refunded", f"RB-{self.calls}", ""]
+        return (f'<response timestamp="{values[0]}"><merchantid>{values[1]}</merchantid><orderid>{values[2]}'
+                f"</orderid><result>00</result><message>Refunded</message><pasref>RB-{self.calls}</pasref>"
+                f"<authcode></authcode><sha1hash>{sha1_hash(values, SECRET)}</sha1hash></response>").encode()
+
+
+@pytest.fixture
+def rebates(shop):
+    api = RebateApi()
+    method = shop[0].extensions["oro_invoices"].service.payment_methods.get("oropay")
+    method.transport = api
+    return api
+
+
+def test_refund_from_the_back_office(shop, admin, rebates):
+    doc = _paid_through_the_shop(shop)
+    view = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    [charge] = admin.service.transactions(doc.id)
+    row = re.search(rf'<tr data-transaction-id="{charge.id}">(.*?)</tr>', view, re.S).group(1)
+    assert "OroPay" in row and "Charge" in row and "Yes" in row and charge.provider_reference in row
+    assert "Refund" in row
+    dialog = admin.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}").get_data(as_text=True)
+    money = f"€{charge.amount:,.2f}"
+    text = text_of(dialog)
+    assert "Refund Payment" in text
+    assert f"The {money} payment will be refunded. Are you sure you want to continue?" in text
+    assert "Amount" in text and "Notes" in text and "Yes, Refund Payment" in text
+    action = f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund"
+    too_much = admin.submit(f"/admin/invoices/{doc.id}", action, {"amount": str(charge.amount + 1), "notes": ""})
+    assert too_much.status_code == 422 and "what remains of the payment" in text_of(too_much.get_data(as_text=True))
+    assert rebates.calls == 0
+    done = admin.submit(f"/admin/invoices/{doc.id}", action, {"amount": str(charge.amount), "notes": "Returned"},
+                        follow_redirects=True)
+    text = text_of(done.get_data(as_text=True))
+    assert f"The payment of {money} has been refunded successfully." in text
+    assert admin.service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+    html = done.get_data(as_text=True)
+    ids = re.findall(r'<tr data-transaction-id="(\d+)">', html)
+    refund = next(t for t in admin.service.transactions(doc.id) if t.action == "refund")
+    assert ids == [str(refund.id), str(charge.id)]                        # the refund row above the charge
+    assert "Refund of" in text and "Returned" in text                     # in the activity
+    assert f"?dialog=refund&amp;transaction={charge.id}" not in html     # nothing left to refund
+
+
+def test_refund_needs_the_manage_payments_permission(shop, rebates):
+    doc = _paid_through_the_shop(shop)
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", email="val@northwind.example",
+                           organization_id=doc.organization_id, permissions={"oro_invoices.view"})
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    [charge] = viewer.service.transactions(doc.id)
+    assert "?dialog=refund" not in viewer.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    resp = viewer.submit(f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund",
+                         {"amount": "1"})
+    assert resp.status_code == 403 and rebates.calls == 0
+
+
+# -- the configuration page --------------------------------------------------------------------
+
+def test_secrets_are_write_only_on_the_configuration_page(shop, admin):
+    from support.config_form import save
+    url = "/admin/config/oro_invoices?scope=global"
+    settings = configure(shop[0])
+    html = admin.get(url).get_data(as_text=True)
+    assert SECRET not in html and "rebate" not in re.findall(r'value="([^"]*)"', html)
+    field = re.search(r'<input type="password" id="oro_invoices.oropay.shared_secret"[^>]*>', html).group(0)
+    assert 'value=""' in field and "Stored (hidden)" in field
+    # saving the form as shown (the secret fields empty) keeps the secrets
+    assert save(admin, url, {"oro_invoices.oropay.merchant_id": "NorthwindLive"}).status_code == 302
+    assert settings.value(oropay.SHARED_SECRET) == SECRET
+    assert settings.value(oropay.MERCHANT_ID) == "NorthwindLive"
+    # typing one replaces it; "Use default" forgets it
+    assert save(admin, url, {oropay.SHARED_SECRET: "new-secret"}).status_code == 302
+    assert settings.value(oropay.SHARED_SECRET) == "new-secret"
+    refused = save(admin, url, {oropay.SHARED_SECRET: "bad\x01secret"})
+    assert refused.status_code == 422 and "bad\x01secret" not in refused.get_data(as_text=True)
+    assert save(admin, url, {oropay.SHARED_SECRET: None, f"{oropay.SHARED_SECRET}.use_default": "1"}).status_code == 302
+    assert settings.value(oropay.SHARED_SECRET) == ""
+
+
+def test_the_payment_method_choices_are_the_registered_methods(admin):
+    html = admin.get("/admin/config/oro_invoices?scope=global").get_data(as_text=True)
+    select = re.search(r'<select id="oro_invoices.payment_method".*?</select>', html, re.S).group(0)
+    registered = admin.service.payment_methods.names()
+    assert "oropay" in registered
+    assert re.findall(r'<option value="([^"]*)"', select) == ["", *registered]

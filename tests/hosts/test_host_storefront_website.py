@@ -1,0 +1,160 @@
+"""'Show Invoices in the Storefront' set per website hides that website's storefront only."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
+
+ACCOUNT_ENTRY = 'data-menu-key="oro_invoices.account_invoices"'
+GINA = "gina.park@globex.example"          # Globex: invoices of the Northwind US Store
+AMANDA = "amanda.cole@acme.example"        # Acme: invoices of the Northwind EU Store
+GINA_INVOICES = ("ERP-SO-1007-7", "ERP-SO-1008-8")
+AMANDA_INVOICE = "ERP-SO-1001-1"
+
+
+def websites(shop) -> tuple[int, int]:
+    """(EU store, US store) of Northwind."""
+    northwind = next(o for o in shop[1]["organizations"] if o["id"] == 1)
+    eu, us = northwind["websites"]
+    return eu, us
+
+
+def settings(shop) -> Settings:
+    return Settings(shop[0].extensions["oro_reference_host"].config)
+
+
+def customer(shop, email: str, website_id: int | None = None) -> ShopClient:
+    client = ShopClient(shop[0])
+    client.login_customer(email)
+    if website_id is not None:
+        resp = client.submit("/customer/account", "/website",
+                             {"website_id": str(website_id), "next": "/customer/account"})
+        assert resp.status_code == 302
+    return client
+
+
+def listed(client: ShopClient) -> set[int]:
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    return {int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)">', html)}
+
+
+def invoice_id(client: ShopClient, external_id: str) -> int:
+    return client.service.find_id(external_id=external_id)
+
+
+def storefront(client: ShopClient, external_id: str) -> dict[str, object]:
+    """What the customer user meets: the menu entry, the list, one invoice's page and PDF."""
+    inv = invoice_id(client, external_id)
+    return {"menu": ACCOUNT_ENTRY in client.get("/customer/account").get_data(as_text=True),
+            "list": client.get("/customer/invoices").status_code,
+            "view": client.get(f"/customer/invoices/{inv}").status_code,
+            "download": client.get(f"/customer/invoices/{inv}/download").status_code}
+
+
+ON = {"menu": True, "list": 200, "view": 200, "download": 200}
+
+
+@pytest.fixture
+def us_store_off(shop):
+    eu, us = websites(shop)
+    settings(shop).set("oro_invoices.storefront_enabled", False, "website", us)
+    return eu, us
+
+
+def test_the_website_whose_storefront_is_off_shows_no_invoices(shop, us_store_off):
+    _eu, us = us_store_off
+    for email, external_id in ((GINA, GINA_INVOICES[0]), (AMANDA, AMANDA_INVOICE)):
+        client = customer(shop, email, website_id=us)
+        seen = storefront(client, external_id)
+        assert seen == {"menu": False, "list": 404, "view": 404, "download": 404}, email
+        assert "The page you asked for does not exist." in text_of(
+            client.get("/customer/invoices").get_data(as_text=True))
+
+
+def test_other_websites_keep_their_storefront(shop, us_store_off):
+    eu, _us = us_store_off
+    for website_id in (eu, None):  # the EU store, or no website picked
+        amanda = customer(shop, AMANDA, website_id=website_id)
+        assert storefront(amanda, AMANDA_INVOICE) == ON
+        assert invoice_id(amanda, AMANDA_INVOICE) in listed(amanda)
+
+
+def test_invoices_of_the_switched_off_website_are_hidden_elsewhere_too(shop, us_store_off):
+    eu, _us = us_store_off
+    gina = customer(shop, GINA, website_id=eu)
+    assert gina.get("/customer/invoices").status_code == 200
+    ids = {invoice_id(gina, e) for e in GINA_INVOICES}
+    assert listed(gina).isdisjoint(ids)
+    for inv in ids:
+        assert gina.get(f"/customer/invoices/{inv}").status_code == 404
+        assert gina.get(f"/customer/invoices/{inv}/download").status_code == 404
+
+
+def test_switching_the_website_back_on_restores_everything(shop, us_store_off):
+    _eu, us = us_store_off
+    settings(shop).unset("oro_invoices.storefront_enabled", "website", us)
+    gina = customer(shop, GINA, website_id=us)
+    assert storefront(gina, GINA_INVOICES[1]) == ON
+    assert {invoice_id(gina, e) for e in GINA_INVOICES} <= listed(gina)
+
+
+def test_a_website_can_be_on_while_its_organization_is_off(shop):
+    eu, us = websites(shop)
+    s = settings(shop)
+    s.set("oro_invoices.storefront_enabled", False, "organization", 1)
+    s.set("oro_invoices.storefront_enabled", True, "website", us)
+    gina = customer(shop, GINA, website_id=us)
+    assert storefront(gina, GINA_INVOICES[0]) == ON
+    amanda = customer(shop, AMANDA, website_id=us)        # EU invoices stay hidden
+    assert amanda.get("/customer/invoices").status_code == 200
+    assert invoice_id(amanda, AMANDA_INVOICE) not in listed(amanda)
+    assert storefront(customer(shop, AMANDA, website_id=eu), AMANDA_INVOICE)["list"] == 404
+
+
+def test_pdf_download_off_for_one_website(shop):
+    eu, us = websites(shop)
+    settings(shop).set("oro_invoices.storefront_pdf_download", False, "website", us)
+    gina = customer(shop, GINA, website_id=us)
+    inv = invoice_id(gina, GINA_INVOICES[1])
+    page = gina.get(f"/customer/invoices/{inv}").get_data(as_text=True)
+    assert "Download" not in text_of(page)
+    assert gina.get(f"/customer/invoices/{inv}/download").status_code == 404
+    amanda = customer(shop, AMANDA, website_id=us)
+    assert amanda.get(f"/customer/invoices/{invoice_id(amanda, AMANDA_INVOICE)}/download"
+                      ).status_code == 200
+
+
+def test_customer_group_scope_applies_to_the_guest_payment_page(shop):
+    gina = customer(shop, GINA)
+    doc = gina.service.get(invoice_id(gina, GINA_INVOICES[1]))
+    host = shop[0].extensions["oro_reference_host"]
+    group = host.customers.get_customer(doc.customer_id).group_id
+    assert gina.get(f"/invoices/pay/{doc.payment_token}").status_code == 200
+    settings(shop).set("oro_invoices.storefront_enabled", False, "customer_group", group)
+    assert ShopClient(shop[0]).get(f"/invoices/pay/{doc.payment_token}").status_code == 404
+    assert settings(shop).value("oro_invoices.storefront_enabled",
+                                ScopeContext(organization_id=1, customer_group_id=group)) is False
+
+
+def test_the_header_offers_the_websites_and_remembers_the_choice(shop):
+    eu, us = websites(shop)
+    client = customer(shop, AMANDA)
+    html = client.get("/customer/account").get_data(as_text=True)
+    assert "Northwind US Store" in text_of(html) and "Sakura Online" in text_of(html)
+    client = customer(shop, AMANDA, website_id=us)
+    html = client.get("/customer/account").get_data(as_text=True)
+    assert re.search(rf'<option value="{us}" selected>Northwind US Store</option>', html)
+
+
+def test_picking_an_unknown_website_is_refused(shop):
+    client = customer(shop, AMANDA)
+    token = form_token(client.get("/customer/account").get_data(as_text=True))
+    resp = client.client.post("/website", data={"website_id": "999999", "csrf_token": token})
+    assert resp.status_code == 400
+    assert "There is no such website" in text_of(resp.get_data(as_text=True))
+    resp = client.client.post("/website", data={"website_id": "1"})  # no CSRF token
+    assert resp.status_code == 400

@@ -1,0 +1,148 @@
+"""Stripe in the reference shop: the hand-over page, the customer's return, the webhook route
+(a bad signature is a 400 and records nothing), and the minimum amount on the payment page."""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import time
+
+import pytest
+from support.stripe_payments import configure_stripe, local_account
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.integration.config import Settings
+
+NOTIFY = "/invoices/pay/notify/stripe"
+RECEIVER_SECRET = "whsec_local_test"  # the stripe_webhooks receiver's
+
+
+@pytest.fixture
+def stripe_shop(shop, stripe_server):
+    """The reference shop paying with Stripe through the local server."""
+    account = local_account(stripe_server)
+    configure_stripe(Settings(shop[0].extensions["oro_reference_host"].config), account,
+                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
+    return shop[0], account
+
+
+def customer(app, email="ben.ortiz@acme.example") -> ShopClient:
+    client = ShopClient(app)
+    client.login_customer(email)
+    return client
+
+
+def doc_of(client, external_id="ERP-SO-1003-3"):
+    return client.service.get(client.service.find_id(external_id=external_id))
+
+
+def hand_over(client, doc):
+    """Proceed with Payment on the payment page: the page that mounts Stripe's form."""
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    action = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form"', page).group(1)
+    return client.client.post(action, data=fields)
+
+
+def form_data(page_html: str) -> dict[str, str]:
+    form = re.search(r'<form[^>]*id="oi-provider-form"[^>]*>', page_html, re.S).group(0)
+    return {name: html.unescape(value) for name, value in re.findall(r'data-([a-z-]+)="([^"]*)"', form)}
+
+
+def test_the_hand_over_page_loads_stripe_js_and_the_payment_form(stripe_shop):
+    app, account = stripe_shop
+    client = customer(app)
+    doc = doc_of(client)
+    resp = hand_over(client, doc)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "Proceed with Payment" in text_of(page)
+    assert f'<script src="{account.js_url}"></script>' in page
+    assert '<script src="/oro-invoices/static/oro_invoices_stripe.js"></script>' in page
+    data = form_data(page)
+    assert data["publishable-key"] == account.publishable_key
+    assert data["client-secret"].startswith("pi_") and "_secret_" in data["client-secret"]
+    assert data["return-url"].startswith(f"http://localhost{NOTIFY}?attempt=")
+    csp = resp.headers["Content-Security-Policy"]
+    assert f"script-src 'self' {account.api_base}" in csp and f"connect-src 'self' {account.api_base}" in csp
+    assert resp.headers["Cache-Control"] == "no-store"
+    # the script is served
+    assert client.get("/oro-invoices/static/oro_invoices_stripe.js").status_code == 200
+
+
+def test_the_return_from_stripe_shows_the_result(stripe_shop):
+    app, account = stripe_shop
+    client = customer(app)
+    doc = doc_of(client)
+    data = form_data(hand_over(client, doc).get_data(as_text=True))
+    intent = data["client-secret"].split("_secret_")[0]
+    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
+                                                         "return_url": data["return-url"]})
+    back = data["return-url"].replace("http://localhost", "") + \
+        f"&payment_intent={intent}&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded"
+    resp = client.get(back)
+    assert resp.status_code in (302, 303)
+    text = text_of(client.get(resp.headers["Location"]).get_data(as_text=True))
+    assert f"Payment Successful - Invoice #{doc.invoice_number}" in text
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    view = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    assert "Paid in full" in text_of(view) and "data-oi-pay" not in view
+
+
+def _delivery(receiver, type: str, object_id: str, timeout: float = 15):
+    """The raw delivery (body and Stripe-Signature) the local server posted for that event."""
+    import json
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for delivery in list(receiver.deliveries):
+            event = json.loads(delivery.payload)
+            if event["type"] == type and event["data"]["object"]["id"] == object_id:
+                return delivery
+        time.sleep(0.2)
+    raise AssertionError(f"no {type} delivery about {object_id}")
+
+
+def test_stripes_webhook_pays_and_a_bad_signature_is_refused(stripe_shop, stripe_webhooks):
+    app, account = stripe_shop
+    client = customer(app)
+    doc = doc_of(client)
+    data = form_data(hand_over(client, doc).get_data(as_text=True))
+    intent = data["client-secret"].split("_secret_")[0]
+    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
+                                                         "return_url": data["return-url"]})
+    delivery = _delivery(stripe_webhooks, "payment_intent.succeeded", intent)
+    stranger = app.test_client()
+    activities = len(client.service.activities(doc.id))
+    for signature in (delivery.signature.replace("v1=", "v1=0"), "", "t=1,v1=deadbeef"):
+        headers = {"Stripe-Signature": signature} if signature else {}
+        refused = stranger.post(NOTIFY, data=delivery.payload, headers=headers, content_type="application/json")
+        assert refused.status_code == 400
+    assert client.service.transactions(doc.id) == []
+    assert len(client.service.activities(doc.id)) == activities
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PENDING
+    for _ in range(2):  # Stripe may deliver twice
+        ok = stranger.post(NOTIFY, data=delivery.payload, headers={"Stripe-Signature": delivery.signature},
+                           content_type="application/json")
+        assert ok.status_code == 200 and ok.get_data() == b"ok"
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    assert len(client.service.transactions(doc.id)) == 1
+
+
+def test_below_stripes_minimum_the_page_offers_no_method(stripe_shop):
+    app, _ = stripe_shop
+    client = customer(app)
+    like = doc_of(client)
+    service = client.service
+    small = service.create({
+        "invoice_date": dt.date.today().isoformat(), "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+        "bill_to": like.bill_to.as_dict(), "currency": "EUR", "organization_id": like.organization_id,
+        "website_id": like.website_id, "customer_id": like.customer_id, "customer_user_id": like.customer_user_id,
+        "lines": [{"description": "Sample", "quantity": "1", "unit_price": "0.05", "tax_rate": "0"}]},
+        actor="admin")
+    small = service.post(small.id, actor="admin")
+    text = text_of(client.get(f"/customer/invoices/{small.id}/payment").get_data(as_text=True))
+    assert "No payment methods are available, please contact us to proceed." in text
+    assert "Proceed with Payment" not in text
+    # the invoice above the minimum still has its form
+    assert "Proceed with Payment" in text_of(client.get(f"/customer/invoices/{like.id}/payment")
+                                             .get_data(as_text=True))

@@ -1,0 +1,105 @@
+"""Refunds and cancellations through Stripe: full, partial, never more than remains."""
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+import pytest
+from support.stripe_payments import (
+    back_from_stripe,
+    confirm,
+    intent_id,
+    posted,
+    start,
+    stripe_event,
+    stripe_service,
+    webhook,
+)
+
+from oro_invoices.domain.errors import Conflict, ValidationError
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.payment_methods import ProviderError, RefundRequest, TransactionRef
+from oro_invoices.integration.stripe_method.method import StripeMethod
+
+
+def paid_invoice(service, account, amount=None):
+    doc = posted(service)
+    page = start(service, doc.id, amount).page
+    confirm(account, page, "pm_card_visa")
+    outcome = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    return doc, page, outcome.attempt.transaction_id
+
+
+def test_partial_then_full_refund_and_no_more(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account)
+    doc, page, charge = paid_invoice(service, stripe_account)
+    assert service.transaction_actions(doc.id)[charge].refundable == Decimal("231.86")
+    part = service.refund_payment(charge, "50.00", notes="damaged widget", actor="admin")
+    assert part.successful and part.amount == Decimal("50.00")
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
+    assert service.transaction_actions(doc.id)[charge].refundable == Decimal("181.86")
+    with pytest.raises(ValidationError) as too_much:
+        service.refund_payment(charge, "200.00", actor="admin")
+    assert too_much.value.errors == [("amount", "Must be more than 0 and at most 181.86 USD, what remains of "
+                                                "the payment.")]
+    rest = service.refund_payment(charge, None, actor="admin")
+    assert rest.successful and rest.amount == Decimal("181.86")
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+    with pytest.raises(Conflict, match="Nothing remains to refund"):
+        service.refund_payment(charge, "1.00", actor="admin")
+    refunds = stripe_account.client().v1.refunds.list({"payment_intent": intent_id(page)}).data
+    assert sorted(r.amount for r in refunds) == [5000, 18186]
+    assert {r.metadata["payment_attempt_id"] for r in refunds} == {back_from_stripe(page, "succeeded").query["attempt"]}
+    txs = [(t.action, t.amount, t.successful) for t in service.transactions(doc.id)]
+    assert sorted(txs) == [("charge", Decimal("231.86"), True), ("refund", Decimal("50.00"), True),
+                           ("refund", Decimal("181.86"), True)]
+
+
+def test_stripes_refund_webhooks_after_a_refund_change_nothing(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account)
+    doc, page, charge = paid_invoice(service, stripe_account)
+    service.refund_payment(charge, "20.00", actor="admin")
+    refund = stripe_account.client().v1.refunds.list({"payment_intent": intent_id(page)}).data[0]
+    for event in (stripe_event(stripe_account, "refund.created", refund.id),
+                  stripe_event(stripe_account, "charge.refunded", refund.charge)):
+        outcome = service.handle_payment_callback("stripe", webhook(event))
+        assert [o.outcome for o in outcome.outcomes] == ["duplicate"]
+    assert len(service.transactions(doc.id)) == 2
+
+
+def test_stripe_itself_refuses_more_than_is_left(db, stripe_account):
+    service, settings = stripe_service(db, stripe_account)
+    doc, page, charge = paid_invoice(service, stripe_account)
+    service.refund_payment(charge, "200.00", actor="admin")
+    tx = next(t for t in service.transactions(doc.id) if t.id == charge)
+    method = StripeMethod()
+    request = RefundRequest(
+        attempt_id=f"direct-refund-{uuid.uuid4().hex}",
+        transaction=TransactionRef(transaction_id=charge, action="charge", amount=23186, currency="USD",
+                                   provider_reference=tx.provider_reference, attempt_id="x" * 20),
+        amount=5000, currency="USD", notes="", timestamp=service.clock(),
+        config={key: settings.value(key) for key in method.setting_keys})
+    with pytest.raises(ProviderError, match=r"greater than unrefunded amount on charge \(\$31.86\)"):
+        method.refund(request)
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
+
+
+def test_cancel_an_authorization(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    page = start(service, doc.id).page
+    assert stripe_account.client().v1.payment_intents.retrieve(intent_id(page)).capture_method == "manual"
+    assert confirm(stripe_account, page, "pm_card_visa").status == "requires_capture"
+    outcome = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    authorization = outcome.attempt.transaction_id
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    actions = service.transaction_actions(doc.id)[authorization]
+    assert (actions.cancelable, actions.refundable) == (Decimal("231.86"), Decimal("0.00"))
+    canceled = service.cancel_authorization(authorization, notes="customer asked", actor="admin")
+    assert canceled.successful
+    assert stripe_account.client().v1.payment_intents.retrieve(intent_id(page)).status == "canceled"
+    assert service.get(doc.id).payment_status is PaymentStatus.CANCELED
+    assert sorted((t.action, t.successful) for t in service.transactions(doc.id)) == [
+        ("authorize", True), ("cancel", True)]
+    with pytest.raises(Conflict, match="Nothing remains to cancel"):
+        service.cancel_authorization(authorization, actor="admin")

@@ -1,0 +1,66 @@
+"""A real webhook endpoint for tests: ``http.server`` on 127.0.0.1, in a thread.
+
+    with Receiver(answers=[500, 200]) as receiver:
+        ...                       # POST to receiver.url
+    receiver.requests[0].body    # what arrived, headers and raw body
+"""
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request as the endpoint saw it."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """Answers each POST with the next status of ``answers`` (the last one repeats)."""
+
+    def __init__(self, answers: Iterable[int] = (200,), path: str = "/hooks/invoices"):
+        self.answers = list(answers)
+        self.path = path
+        self.requests: list[Received] = []
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length)
+                receiver.requests.append(Received("POST", self.path, dict(self.headers.items()), body))
+                status = receiver.answers[min(len(receiver.requests), len(receiver.answers)) - 1]
+                payload = f"answer {status}".encode()
+                self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                self.wfile.write(payload)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}{self.path}"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
