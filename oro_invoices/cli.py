@@ -1,4 +1,5 @@
-"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, deliver-mail, deliver-events, demo.
+"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, deliver-mail, deliver-events,
+migrate-storage, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -99,22 +100,57 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    import json
     from pathlib import Path
 
-    from oro_invoices.domain.errors import ValidationError
-    from oro_invoices.services.importing import import_files
+    from oro_invoices.services.import_progress import ProgressMeter
+    from oro_invoices.services.importing import run_import
+    meter = ProgressMeter(sys.stderr, what="invoices")
     with _addon(args, host_object=args.host_object, storage_url=args.storage,
                 host=_host_name(args)) as addon:
-        try:
-            report = import_files(addon.invoices, [Path(p) for p in args.files],
-                                  organization_id=args.organization, actor=args.actor)
-        except ValidationError as exc:
-            for where, message in exc.errors:
-                print(f"{where}: {message}", file=sys.stderr)
-            print(f"error: nothing imported ({len(exc.errors)} problem(s))", file=sys.stderr)
-            return 1
-    print(f"imported: {report.summary()}")
+        report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
+                            fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
+                            progress=meter)
+    meter.finish()
+    if args.report:
+        Path(args.report).write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+    for problem in report.problems:
+        print(f"{problem.where}: {problem.message}", file=sys.stderr)
+    if report.problems and not report.written and not args.dry_run:
+        print(f"error: nothing imported ({len(report.problems)} problem(s))", file=sys.stderr)
+        return 1
+    label = "dry run" if args.dry_run else "imported"
+    print(f"{label}: {report.summary()}" + (f"; {len(report.problems)} problem(s)" if report.problems else ""))
+    return 1 if report.problems else 0
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from oro_invoices.persistence.queries import InvoiceFilter
+    from oro_invoices.services.exporting import export_records, write_csv, write_jsonl
+    from oro_invoices.services.import_progress import ProgressMeter
+    fmt = args.format or ("csv" if (args.output or "").lower().endswith(".csv") else "jsonl")
+    filters = InvoiceFilter(organization_id=args.organization, status=args.status,
+                            date_from=args.date_from, date_to=args.date_to)
+    meter = ProgressMeter(sys.stderr, what="invoices")
+    with _addon(args) as addon, contextlib.ExitStack() as stack:
+        total = addon.invoices.list_invoices(filters, limit=1, with_total=True).total
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) \
+            if args.output else sys.stdout
+        write = write_csv if fmt == "csv" else write_jsonl
+        count = write(export_records(addon.invoices, filters), out, lambda done: meter("exported", done, total))
+    meter.finish()
+    print(f"exported: {count} invoice(s)", file=sys.stderr)
     return 0
+
+
+def _date(text: str) -> Any:
+    import datetime as dt
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def _cmd_deliver_mail(args: argparse.Namespace) -> int:
@@ -129,6 +165,23 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
             if not args.every:
                 return 0 if not (report.failed or report.unknown) else 1
             time.sleep(args.every)
+
+
+def _cmd_migrate_storage(args: argparse.Namespace) -> int:
+    from oro_invoices.composition import build_storage
+    from oro_invoices.documents.storage import ListableStorage
+    from oro_invoices.services.storage_migration import migrate_storage
+    source, target = build_storage(args.source), build_storage(args.target)
+    if not isinstance(source, ListableStorage):
+        print(f"error: the storage {args.source!r} cannot list its PDFs", file=sys.stderr)
+        return 2
+    report = migrate_storage(source, target,
+                             progress=lambda sha256, outcome: print(f"{outcome}: {sha256}", flush=True))
+    for problem in report.problems:
+        print(f"FAIL {problem}")
+    status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
+    print(f"{status}: {report.copied} PDF(s) copied, {report.already_there} already there")
+    return 0 if report.ok else 1
 
 
 def _cmd_deliver_events(args: argparse.Namespace) -> int:
@@ -213,17 +266,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="complete-pdfs", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_complete_pdfs)
 
-    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files (all or nothing)")
+    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files")
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv)")
+    p.add_argument("--format", choices=("csv", "jsonl", "json"),
+                   help="the files' layout (default: by each file's extension)")
+    p.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")
+    p.add_argument("--on-error", choices=("stop", "skip"), default="stop",
+                   help="stop: write nothing when any record is bad (default); skip: import the good ones")
+    p.add_argument("--report", metavar="FILE", help="write a JSON report (counts and every problem) to FILE")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", help="PDF storage URL (needed for pdf_file columns and generated PDFs)")
     p.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                    help="host adapter (an oro_invoices.hosts entry point) whose settings apply and "
                         f"which checks customers and customer users; default: ${HOST_ENV}, else "
                         f"'{NO_HOST}' (settings at their defaults, customer ids taken as given)")
-    p.add_argument("--organization", type=int, default=1, help="organization the invoices belong to")
+    p.add_argument("--organization", type=int, default=None,
+                   help="organization the invoices belong to (required unless every record has organization_id)")
     p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_import)
+
+    p = sub.add_parser("export", help="export invoices as CSV or JSON Lines, in the import's layouts")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--format", choices=("csv", "jsonl"),
+                   help="layout (default: csv for an --output ending in .csv, else jsonl)")
+    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--status", choices=("draft", "posted"), help="only drafts or only posted invoices")
+    p.add_argument("--date-from", type=_date, help="only invoices dated on or after YYYY-MM-DD")
+    p.add_argument("--date-to", type=_date, help="only invoices dated on or before YYYY-MM-DD")
+    p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    p.set_defaults(func=_cmd_export)
 
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")
@@ -250,6 +321,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--timeout", type=_number(float, minimum=0, inclusive=False), default=10.0,
                    help="seconds to wait for an endpoint, to connect and for each read (default: 10)")
     p.set_defaults(func=_cmd_deliver_events)
+
+    p = sub.add_parser("migrate-storage", help="copy every stored PDF to another storage, verifying each "
+                                               "(run it again to resume)")
+    p.add_argument("--from", dest="source", required=True, help="PDF storage URL to copy from")
+    p.add_argument("--to", dest="target", required=True,
+                   help="PDF storage URL to copy to, e.g. s3://bucket/prefix?endpoint_url=https://…")
+    p.set_defaults(func=_cmd_migrate_storage)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
     p.add_argument("--host", default="127.0.0.1")

@@ -55,7 +55,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.documents.render import PdfRenderer
 
 __all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_mail",
-           "build_renderer", "build_settings", "payment_link_builder"]
+           "build_renderer", "build_settings", "build_storage", "payment_link_builder"]
 
 log = logging.getLogger("oro_invoices.composition")
 
@@ -223,6 +223,11 @@ def build_settings(host: HostAdapter | None, *,
     """
     store = host.config if host is not None else DefaultsOnlyConfigStore()
     return Settings(store, payment_methods=payment_methods)
+
+
+def build_storage(url: str) -> Storage:
+    """The PDF storage a URL names (``file:///…``, a directory or ``s3://bucket/prefix?…``)."""
+    return storage_from_url(url)
 
 
 def build_renderer(settings: Settings, *, enabled: bool | None = None,

@@ -2,18 +2,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
+from support.databases import make_database
 
 from oro_invoices.persistence.engine import Database
-from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.services.facade import InvoiceService
 
-pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze"]
+pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze",
+                  "support.seaweedfs"]
 
 PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -45,26 +45,6 @@ def pg_database_url():
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def _truncate_pg(db: Database) -> None:
-    tables = [t.name for t in metadata.sorted_tables
-              if t.name.startswith(TABLE_PREFIX) and t.name != VERSION_TABLE]
-    with db.engine.begin() as conn:
-        # The freeze refuses TRUNCATE of posted invoices; a superuser resetting a test
-        # database switches the guards off for this transaction only.
-        conn.execute(text("SET LOCAL session_replication_role = replica"))
-        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-
-
-def make_database(kind: str, request, tmp_path) -> Database:
-    if kind == "sqlite":
-        path = tmp_path / "invoices.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        return Database(f"sqlite:///{path}")
-    db = Database(request.getfixturevalue("pg_database_url"))
-    _truncate_pg(db)
-    return db
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

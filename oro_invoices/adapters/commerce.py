@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -107,6 +108,21 @@ class Websites(Protocol):
 
     def get_website(self, website_id: int) -> WebsiteRef | None:
         """The website with ``website_id``, or None when there is none."""
+
+
+def customer_users_of(customers: Customers, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
+    """The customer users with ``ids`` that exist, by id: in one call of the host's optional
+    ``get_customer_users(ids)`` when it has one (one query for a page), else one
+    ``get_customer_user`` per id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    batch = getattr(customers, "get_customer_users", None)
+    if callable(batch):
+        found: dict[int, CustomerUserRef] = batch(wanted)
+        return {i: found[i] for i in wanted if i in found}
+    refs = {i: customers.get_customer_user(i) for i in wanted}
+    return {i: ref for i, ref in refs.items() if ref is not None}
 
 
 def walk_descendants(customers: Customers, customer_id: int) -> list[CustomerRef]:

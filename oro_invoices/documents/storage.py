@@ -16,10 +16,11 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol, runtime_checkable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 from oro_invoices.domain.errors import ConfigurationError, StorageError
 
@@ -58,12 +59,21 @@ class Storage(Protocol):
         """None if the object exists and hashes to ``sha256``, else what is wrong."""
 
 
+@runtime_checkable
+class ListableStorage(Storage, Protocol):
+    """A storage that can list its objects (what ``migrate-storage`` copies from)."""
+
+    def names(self) -> Iterator[str]:
+        """The SHA-256 names of every stored object, in order."""
+
+
 def sha256_hex(data: bytes) -> str:
     """The SHA-256 of ``data`` as 64 lowercase hex digits."""
     return hashlib.sha256(data).hexdigest()
 
 
-def _validate(sha256: str) -> str:
+def validate_sha256(sha256: str) -> str:
+    """``sha256`` if it is 64 lowercase hex digits, else StorageError."""
     if not isinstance(sha256, str) or not _SHA256.fullmatch(sha256):
         raise StorageError(f"{sha256!r} is not a SHA-256 digest (64 lowercase hex digits).")
     return sha256
@@ -97,7 +107,7 @@ class LocalStorage:
 
     def path_for(self, sha256: str) -> Path:
         """Where the object named ``sha256`` lives (it may not exist)."""
-        _validate(sha256)
+        validate_sha256(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> StoredObject:
@@ -190,6 +200,13 @@ class LocalStorage:
             return MISMATCH
         return None
 
+    def names(self) -> Iterator[str]:
+        """The SHA-256 names of every stored object, in order."""
+        for path in sorted(self.root.glob("*/*/*")):
+            name = path.name
+            if _SHA256.fullmatch(name) and path.parent.parent.name + path.parent.name == name[:4]:
+                yield name
+
     def temp_files(self, older_than: float = 0.0) -> list[Path]:
         """Temporary files left in storage (by a writer that died), older than ``older_than`` seconds."""
         if not self.root.is_dir():
@@ -220,8 +237,9 @@ class LocalStorage:
         return removed
 
 
-def storage_from_url(url: str | os.PathLike[str]) -> LocalStorage:
-    """A storage from ``file:///absolute/path`` or a plain directory path."""
+def storage_from_url(url: str | os.PathLike[str]) -> Storage:
+    """A storage from ``file:///absolute/path``, a plain directory path or
+    ``s3://bucket/prefix?endpoint_url=…&region=…`` (the ``s3`` extra)."""
     text = os.fspath(url).strip() if url is not None else ""
     if not text:
         raise ConfigurationError("The PDF storage URL is empty; use file:///absolute/path or a directory path.")
@@ -238,6 +256,10 @@ def storage_from_url(url: str | os.PathLike[str]) -> LocalStorage:
         if not path.startswith("/"):
             raise ConfigurationError(f"Storage URL {text!r} needs an absolute path: file:///absolute/path.")
         return LocalStorage(path)
+    if scheme == "s3":
+        from oro_invoices.documents.object_storage import s3_storage
+        return s3_storage(text, parts.netloc, unquote(parts.path),
+                          parse_qs(parts.query, keep_blank_values=True))
     raise ConfigurationError(
         f"Unsupported PDF storage URL scheme {parts.scheme!r} in {text!r}; "
-        "use file:///absolute/path or a plain directory path.")
+        "use file:///absolute/path, a plain directory path or s3://bucket/prefix.")

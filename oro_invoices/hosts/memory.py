@@ -194,6 +194,10 @@ class MemoryCustomers:
     def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
         return self.users.get(customer_user_id)
 
+    def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
+        """The customer users with ``ids`` that exist, by id."""
+        return {i: self.users[i] for i in ids if i in self.users}
+
     def children(self, customer_id: int) -> list[CustomerRef]:
         return [c for c in self.customers.values() if c.parent_id == customer_id]
 

@@ -19,10 +19,10 @@ import yaml
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields, validate
 
-from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
-from oro_invoices.integration import setting_formats, webhook_endpoints
+from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +40,9 @@ CHOICE_SOURCES = ("payment_methods",)
 SELLER_FIELDS = tuple(SellerInfo.__dataclass_fields__)
 
 log = logging.getLogger("oro_invoices.config")
+
+#: What every key of the add-on's settings starts with.
+SETTINGS_PREFIX = "oro_invoices."
 
 
 class FormattedString(fields.String):
@@ -288,12 +291,14 @@ class Settings:
     def set(self, key: str, value: Any, scope: str = "global", scope_id: int | None = None) -> Any:
         """Validate and store ``value`` for ``key`` at one scope; return the stored value."""
         clean = self.validate(key, value, scope, scope_id)
+        settings_memo.forget()
         self.store.save(key, clean, scope, scope_id)
         return clean
 
     def unset(self, key: str, scope: str = "global", scope_id: int | None = None) -> None:
         """"Use default": forget the value at this scope so the parent scope's applies."""
         self._check_scope(self.schema[key], scope, scope_id)
+        settings_memo.forget()
         self.store.delete(key, scope, scope_id)
 
     def apply(self, changes: Mapping[str, Any], scope: str = "global",
@@ -328,6 +333,7 @@ class Settings:
         return clean
 
     def _put(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
+        settings_memo.forget()
         if value is None:
             self.store.delete(key, scope, scope_id)
         else:
@@ -339,7 +345,23 @@ class Settings:
         return None if raw is None else self.validate(key, raw, scope, scope_id)
 
     def resolve(self, key: str, ctx: ScopeContext = ScopeContext()) -> ResolvedValue:
-        """The effective value of ``key`` for ``ctx`` and the scope that provided it."""
+        """The effective value of ``key`` for ``ctx`` and the scope that provided it.
+
+        Within ``settings_memo.remember_settings()`` (each page and API request) a key is
+        read from the store once per scope context.
+        """
+        memo = settings_memo.active()
+        if memo is None:
+            return self._resolve(key, ctx)
+        seen = (id(self.store), id(self.schema), self.payment_methods, key, ctx)
+        # kept for the request, so that no other object takes their ids meanwhile
+        memo[("kept", id(self.store), id(self.schema))] = (self.store, self.schema)
+        found = memo.get(seen)
+        if found is None:
+            found = memo[seen] = self._resolve(key, ctx)
+        return found
+
+    def _resolve(self, key: str, ctx: ScopeContext) -> ResolvedValue:
         spec = self.schema[key]
         for scope in reversed(SCOPES):
             if scope not in spec.scopes:
@@ -347,7 +369,7 @@ class Settings:
             scope_id = ctx.scope_id(scope)
             if scope != "global" and scope_id is None:
                 continue
-            raw = self.store.load(key, scope, scope_id)
+            raw = self._load(key, scope, scope_id)
             if raw is None:
                 continue
             try:
@@ -357,6 +379,36 @@ class Settings:
                 # must not stop posting, mail or start-up, so the parent scope applies.
                 self._report(exc, scope, scope_id, raw)
         return ResolvedValue(spec.default, "default")
+
+    def stored_everywhere(self, key: str) -> list[StoredSetting]:
+        """Every value stored for ``key``, at every scope (within a remembered request, from
+        the same one read of the add-on's values that ``resolve`` uses)."""
+        values = self._snapshot() if key.startswith(SETTINGS_PREFIX) else None
+        if values is None:
+            return [item for item in self.store.stored(key) if item.key == key]
+        return [StoredSetting(k, scope, scope_id, value)
+                for (k, scope, scope_id), value in values.items() if k == key]
+
+    def _load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
+        """The stored value; within a remembered request, from one read of every add-on value."""
+        values = self._snapshot() if key.startswith(SETTINGS_PREFIX) else None
+        if values is None:
+            return self.store.load(key, scope, scope_id)
+        return values.get((key, scope, scope_id))
+
+    def _snapshot(self) -> dict[tuple[str, str, int | None], Any] | None:
+        """Every stored add-on value by (key, scope, id), read once per remembered request;
+        None outside one."""
+        memo = settings_memo.active()
+        if memo is None:
+            return None
+        seen = ("stored", id(self.store))
+        if seen not in memo:
+            memo[("kept", id(self.store))] = self.store
+            memo[seen] = {(item.key, item.scope, item.scope_id): item.value
+                          for item in self.store.stored(SETTINGS_PREFIX)}
+        values: dict[tuple[str, str, int | None], Any] = memo[seen]
+        return values
 
     @staticmethod
     def _report(exc: InvalidSetting, scope: str, scope_id: int | None, raw: Any) -> None:

@@ -1,183 +1,205 @@
 """Bulk import of invoices made by external systems: JSON, JSON Lines or CSV files.
 
 Historical invoices arrive as they were: their own number, date, payment status
-and PDF. A file is imported all or nothing: every record is validated first
-(each error names the file, the record and the field), then all are written in
-one transaction. Re-importing a file changes nothing that is already posted.
+and PDF. Every record is validated fully before anything is written — through the
+API's schema, the posting requirements and, with a host, the tenancy checks — and
+every problem of every record is reported together (record, field, message).
 
-Formats
-  ``.json``           an array of invoice objects (the JSON API's create payload)
-  ``.jsonl/.ndjson``  one invoice object per line
-  ``.csv``            one row per line item; rows with the same ``external_id`` form one
-                      invoice; columns are the payload's fields, ``bill_to_<part>`` and
-                      ``ship_to_<part>`` for addresses, ``line_<field>`` for the line
-Any record may carry ``pdf_file``: a path (relative to the file) of the invoice's PDF.
-A posted invoice's PDF is stored when it is posted, in the import's transaction; for an
-invoice that was already posted without one, it is attached after the commit.
-Posted invoices must meet the posting requirements (``domain.posting``): historical
-invoices keep their own dates, but those must lie within the configured years.
+``on_error="stop"`` writes nothing when any record is bad; ``"skip"`` writes the
+good ones. ``dry_run`` validates only. Records are matched by ``external_id``:
+re-importing the same file changes nothing and reports the invoices as unchanged.
+Files are read twice, record by record (one pass checks, one writes), so memory does
+not grow with a JSON Lines or CSV file. See ``docs/import.md`` for the layouts.
 """
 from __future__ import annotations
 
-import csv
-import json
-from collections.abc import Iterator
+import functools
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
+from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.import_payloads import document_payload
+from oro_invoices.services.import_reading import (
+    ADDRESS_PARTS,
+    INTEGER_FIELDS,
+    LINE_FIELDS,
+    Problem,
+    Record,
+    iter_file,
+    read_file,
+)
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
+from oro_invoices.services.tenancy import check_parties
 
-LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
-ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
-                 "country", "phone")
-INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")
+__all__ = ["ADDRESS_PARTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
+           "import_files", "import_records", "read_records", "run_import", "validate"]
 
-
-@dataclass(frozen=True)
-class Record:
-    """One invoice read from a file, with where it came from."""
-
-    location: str
-    payload: dict[str, Any]
-    pdf_path: Path | None = None
+OnError = Literal["stop", "skip"]
+#: ``progress(phase, records done, records in all or None)``; phases ``checked``, ``imported``.
+Progress = Callable[[str, int, "int | None"], None]
+#: records written per transaction with ``on_error="skip"``
+BATCH = 500
+_LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
 
 
 @dataclass
 class ImportReport:
+    """What an import did (or, in a dry run, would do) and every problem it found."""
+
     created: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    pdfs: int = 0
+    skipped: list[str] = field(default_factory=list)
+    pdfs_attached: int = 0
+    pdfs_generated: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    dry_run: bool = False
+    written: bool = True
 
     def summary(self) -> str:
-        return (f"{len(self.created)} created, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged, {self.pdfs} PDF(s) attached")
+        verb = "would be " if self.dry_run else ""
+        return (f"{len(self.created)} {verb}created, {len(self.updated)} {verb}updated, "
+                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped, "
+                f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_generated} PDF(s) generated")
+
+    def as_json(self) -> dict[str, Any]:
+        """The machine-readable report (``--report``)."""
+        return {"dry_run": self.dry_run, "written": self.written,
+                "counts": {"created": len(self.created), "updated": len(self.updated),
+                           "unchanged": len(self.unchanged), "skipped": len(self.skipped),
+                           "pdfs_attached": self.pdfs_attached, "pdfs_generated": self.pdfs_generated,
+                           "problems": len(self.problems)},
+                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+                "skipped": self.skipped, "problems": [p.as_dict() for p in self.problems]}
 
 
-def read_records(path: Path) -> list[Record]:
-    """Parse ``path`` by its extension; raise ``ValidationError`` naming the bad place."""
-    suffix = path.suffix.lower()
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ValidationError([(str(path), f"Cannot read the file: {exc}")]) from None
-    if suffix == ".json":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValidationError([(f"{path}:{exc.lineno}", f"Not valid JSON: {exc.msg}")]) from None
-        if not isinstance(data, list):
-            raise ValidationError([(str(path), "Expected a JSON array of invoices.")])
-        raw = [(f"{path}[{i}]", item) for i, item in enumerate(data)]
-    elif suffix in (".jsonl", ".ndjson"):
-        raw = []
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    raw.append((f"{path}:{number}", json.loads(line)))
-                except json.JSONDecodeError as exc:
-                    raise ValidationError([(f"{path}:{number}", f"Not valid JSON: {exc.msg}")]) from None
-    elif suffix == ".csv":
-        raw = list(_csv_invoices(path, text))
-    else:
-        raise ValidationError([(str(path), "Unknown file type; use .json, .jsonl, .ndjson or .csv.")])
-    records = []
-    for location, item in raw:
-        if not isinstance(item, dict):
-            raise ValidationError([(location, "Expected an invoice object.")])
-        item = dict(item)
-        pdf = item.pop("pdf_file", None)
-        records.append(Record(location, item, (path.parent / pdf) if pdf else None))
+def read_records(path: Path, fmt: str | None = None) -> list[Record]:
+    """Parse ``path``; raise one ``ValidationError`` naming every bad place."""
+    records, problems = read_file(Path(path), fmt)
+    problems += [p for r in records for p in r.problems]
+    if problems:
+        raise ValidationError([(p.where, p.message) for p in problems])
     return records
 
 
-def _csv_invoices(path: Path, text: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    reader = csv.DictReader(text.splitlines())
-    if not reader.fieldnames or "external_id" not in reader.fieldnames:
-        raise ValidationError([(str(path), "The CSV needs a header row with an external_id column.")])
-    invoices: dict[str, tuple[str, dict[str, Any]]] = {}
-    for number, row in enumerate(reader, start=2):
-        location = f"{path}:{number}"
-        key = (row.get("external_id") or "").strip()
-        if not key:
-            raise ValidationError([(f"{location}.external_id", "Every row needs the invoice's external_id.")])
-        head: dict[str, Any] = {}
-        line: dict[str, Any] = {}
-        for column, value in row.items():
-            if column is None:
-                raise ValidationError([(location, "This row has more cells than the header.")])
-            value = (value or "").strip()
-            if value == "":
-                continue
-            if column.startswith("line_"):
-                line[column[5:]] = value
-            elif column.startswith(("bill_to_", "ship_to_")):
-                which, part = column[:7], column[8:]
-                head.setdefault(which, {})[part] = value
-            elif column in INTEGER_FIELDS:
-                head[column] = int(value) if value.isdigit() else value
-            else:
-                head[column] = value
-        if key not in invoices:
-            invoices[key] = (location, {**head, "lines": []})
-        else:
-            first = invoices[key][1]
-            for column, value in head.items():
-                if first.get(column) != value:
-                    raise ValidationError([(f"{location}.{column}",
-                                            f"Differs from the first row of invoice {key}.")])
-        if line:
-            invoices[key][1]["lines"].append(line)
-    yield from invoices.values()
+class Checker:
+    """Checks records one by one, fully, before anything is written.
 
-
-def validate(records: list[Record], organization_id: int, years: YearRange | None = None, *,
-             names_from_host: bool = False) -> None:
-    """Check every record before anything is written; raise one error listing all problems.
-
-    With ``years``, records to be posted are checked against the posting requirements too
-    (with ``names_from_host``, a missing customer name is left to the host to fill in).
+    ``organization_id`` None: every record must name its organization. With ``years``,
+    records to be posted are checked against the posting requirements; with a ``host``,
+    the parties (customer, customer user, website, order) are checked like the API checks
+    them. Duplicate external ids are found across everything checked by one checker.
     """
-    problems: list[tuple[str, str]] = []
-    seen: dict[str, str] = {}
-    for record in records:
-        payload = {"organization_id": organization_id, **record.payload}
+
+    def __init__(self, organization_id: int | None,
+                 years: YearRange | Callable[[int], YearRange] | None = None,
+                 host: HostAdapter | None = None):
+        self.organization_id = organization_id
+        self.years = years
+        self.host = host
+        self.seen: dict[tuple[Any, str], str] = {}
+        self._years: dict[int, YearRange] = {}
+
+    def years_of(self, organization_id: int) -> YearRange | None:
+        """The plausible years of ``organization_id`` (its own settings)."""
+        if self.years is None or isinstance(self.years, YearRange):
+            return self.years
+        if organization_id not in self._years:
+            self._years[organization_id] = self.years(organization_id)
+        return self._years[organization_id]
+
+    def check(self, record: Record) -> list[Problem]:
+        """Add every problem of ``record`` to ``record.problems``; return them."""
+        problems = record.problems
+        if not record.payload and problems:
+            return problems
+        payload = _payload(record, self.organization_id)
+        org = payload.get("organization_id")
+        loaded: dict[str, Any] | None = None
         try:
             loaded = load_input(payload)
         except ValidationError as exc:
-            problems += [(f"{record.location}.{f}" if f else record.location, m) for f, m in exc.errors]
-        else:
+            problems += [_problem(record, f, m) for f, m in exc.errors]
+        if org is None:
+            problems.append(Problem(record.location, "organization_id",
+                                    "Give --organization or an organization_id in every record."))
+        elif self.organization_id is not None and org != self.organization_id:
+            problems.append(Problem(record.location, "organization_id",
+                                    f"This import is for organization {self.organization_id}."))
+        if loaded is not None:
+            years = self.years_of(loaded["organization_id"])
             if years is not None and loaded.get("status") == "posted":
-                problems += [(f"{record.location}.{f}", m)
-                             for f, m in _posting_problems(loaded, years, names_from_host)]
-        if payload.get("organization_id") != organization_id:
-            problems.append((f"{record.location}.organization_id",
-                             f"This import is for organization {organization_id}."))
+                problems += [_problem(record, f, m)
+                             for f, m in _posting_problems(loaded, years, self.host is not None)]
+            if self.host is not None:
+                try:
+                    check_parties(self.host, loaded)
+                except ValidationError as exc:
+                    problems += [_problem(record, f, m) for f, m in exc.errors]
+        problems += self._identity_problems(record, payload, org)
+        problems += _pdf_problems(record, payload)
+        return problems
+
+    def _identity_problems(self, record: Record, payload: dict[str, Any], org: Any) -> list[Problem]:
         ext = payload.get("external_id")
         if not ext:
-            problems.append((f"{record.location}.external_id", "Imported invoices need an external_id."))
-        elif ext in seen:
-            problems.append((f"{record.location}.external_id", f"Repeats the invoice of {seen[ext]}."))
-        else:
-            seen[str(ext)] = record.location
-        if record.pdf_path is not None:
-            try:
-                head = record.pdf_path.read_bytes()[:5]
-            except OSError:
-                head = None
-            if head is None:
-                problems.append((f"{record.location}.pdf_file", f"{record.pdf_path} cannot be read."))
-            elif head != b"%PDF-":
-                problems.append((f"{record.location}.pdf_file", f"{record.pdf_path} is not a PDF."))
-            elif payload.get("status") != "posted":
-                problems.append((f"{record.location}.pdf_file", "Only a posted invoice can have a PDF."))
-    if problems:
-        raise ValidationError(problems)
+            return [Problem(record.location, "external_id", "Imported invoices need an external_id.")]
+        key = (org, str(ext))
+        if key in self.seen:
+            return [Problem(record.location, "external_id",
+                            f"Repeats the invoice of {self.seen[key]} (in a CSV, the rows of one "
+                            "invoice must be next to each other).")]
+        self.seen[key] = record.location
+        return []
+
+
+def validate(records: Sequence[Record], organization_id: int | None, years: YearRange | None = None, *,
+             service: InvoiceService | None = None) -> list[Problem]:
+    """Check every record (see ``Checker``); return all problems (each record keeps its own)."""
+    checker = Checker(organization_id, years, service.host if service is not None else None)
+    for record in records:
+        checker.check(record)
+    return [p for r in records for p in r.problems]
+
+
+def _payload(record: Record, organization_id: int | None) -> dict[str, Any]:
+    if organization_id is None:
+        return dict(record.payload)
+    return {"organization_id": organization_id, **record.payload}
+
+
+def _problem(record: Record, field_path: str, message: str) -> Problem:
+    """A problem on ``field_path``; a CSV line's problem is placed on the line's own row."""
+    match = _LINE_PATH.match(field_path)
+    if match and record.line_locations:
+        index = int(match.group(1))
+        if index < len(record.line_locations):
+            return Problem(record.line_locations[index], field_path, message)
+    return Problem(record.location, field_path, message)
+
+
+def _pdf_problems(record: Record, payload: dict[str, Any]) -> list[Problem]:
+    if record.pdf_path is None:
+        return []
+    try:
+        with record.pdf_path.open("rb") as fh:
+            head = fh.read(5)
+    except OSError:
+        return [Problem(record.location, "pdf_file", f"{record.pdf_path} cannot be read.")]
+    if head != b"%PDF-":
+        return [Problem(record.location, "pdf_file", f"{record.pdf_path} is not a PDF.")]
+    if payload.get("status") != "posted":
+        return [Problem(record.location, "pdf_file", "Only a posted invoice can have a PDF.")]
+    return []
 
 
 def _posting_problems(loaded: dict[str, Any], years: YearRange, names_from_host: bool) -> list[tuple[str, str]]:
@@ -189,66 +211,208 @@ def _posting_problems(loaded: dict[str, Any], years: YearRange, names_from_host:
     return problems
 
 
-def import_records(service: InvoiceService, records: list[Record], *, organization_id: int = 1,
-                   actor: str = "import") -> ImportReport:
-    """Create or update every record in one transaction (all or nothing).
+def _years(service: InvoiceService) -> Callable[[int], YearRange]:
+    """The plausible years of an organization, from its settings."""
+    return lambda organization_id: year_range(lambda key: service.setting(key, organization_id=organization_id))
 
-    A posted invoice's PDF is stored as it is posted; the PDF of an invoice posted
-    earlier without one is attached after the commit.
+
+def import_records(service: InvoiceService, records: Sequence[Record], *, organization_id: int | None = 1,
+                   actor: str = "import", on_error: OnError = "stop", dry_run: bool = False,
+                   progress: Progress | None = None) -> ImportReport:
+    """Validate every record, then write them (unless ``dry_run``).
+
+    With ``on_error="stop"`` a bad record raises one ``ValidationError`` listing every
+    problem and nothing is written; a conflict met while writing rolls all records back
+    and is raised naming the record. With ``"skip"`` bad records are left out (and listed
+    in the report), the good ones are written in batches of ``BATCH``.
     """
-    validate(records, organization_id, year_range(lambda key: service.setting(key, organization_id=organization_id)),
-             names_from_host=service.host is not None)
-    report = ImportReport()
-    pdfs: list[tuple[int, Path]] = []
-    with service.atomic() as batch:
-        for record in records:
-            payload = {"organization_id": organization_id, **record.payload}
-            pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
-            try:
-                invoice_id, outcome, stored = _upsert(service, payload, organization_id, actor, pdf)
-            except ValidationError as exc:
-                raise exc.at(record.location) from None
-            except InvoiceError as exc:
-                raise exc.at(record.location) from exc
-            getattr(report, outcome).append(str(payload["external_id"]))
-            if stored:
-                report.pdfs += 1
-            elif record.pdf_path is not None and outcome != "unchanged":
-                pdfs.append((invoice_id, record.pdf_path))
+    return _run(service, lambda: iter(records), organization_id=organization_id, actor=actor,
+                on_error=on_error, dry_run=dry_run, progress=progress, raise_errors=True)
 
-        def attach() -> None:
-            for invoice_id, pdf_path in pdfs:
-                service.attach_pdf(invoice_id, pdf_path.read_bytes(), actor=actor)
-                report.pdfs += 1
-        batch.on_commit(attach)
+
+def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_id: int | None,
+               fmt: str | None = None, on_error: OnError = "stop", dry_run: bool = False,
+               actor: str = "import", progress: Progress | None = None) -> ImportReport:
+    """Read, validate and import ``paths``; never raises for bad input: the report lists it.
+
+    The files are read twice, record by record: once to check everything, once to write.
+    With ``on_error="stop"`` and any problem (or a conflict while writing), nothing is
+    written and ``report.written`` is False.
+    """
+    files = [Path(p) for p in paths]
+
+    def source() -> Iterator[Record]:
+        return itertools.chain.from_iterable(iter_file(path, fmt) for path in files)
+    return _run(service, source, organization_id=organization_id, actor=actor, on_error=on_error,
+                dry_run=dry_run, progress=progress, raise_errors=False)
+
+
+def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, organization_id: int | None,
+         actor: str, on_error: OnError, dry_run: bool, progress: Progress | None,
+         raise_errors: bool) -> ImportReport:
+    report = ImportReport(dry_run=dry_run)
+    checker = Checker(organization_id, _years(service), service.host)
+    bad: set[str] = set()
+    total = 0
+    for record in source():
+        problems = record.problems if record.fatal else checker.check(record)
+        total += 0 if record.fatal else 1
+        if problems:
+            bad.add(record.location)
+            report.problems += problems
+            if not record.fatal:
+                report.skipped.append(_name(record))
+        if progress is not None:
+            progress("checked", total, None)
+    del checker
+    if report.problems and on_error == "stop":
+        if raise_errors:
+            raise ValidationError([(p.where, p.message) for p in report.problems])
+        report.written = False
+        return report
+    good = (r for r in source() if not r.fatal and r.location not in bad)
+    if dry_run:
+        report.written = False
+        for record in good:
+            getattr(report, _planned(service, _payload(record, organization_id))).append(_name(record))
+        return report
+    try:
+        _write_all(service, good, organization_id, actor, on_error, report,
+                   lambda done: progress("imported", done + len(bad), total) if progress else None)
+    except _Stopped as stopped:
+        if raise_errors:
+            raise stopped.error.at(stopped.record.location) from None
+        failed = ImportReport(dry_run=dry_run, written=False, problems=report.problems,
+                              skipped=report.skipped + [_name(stopped.record)])
+        failed.problems += [_problem(stopped.record, f, m) for f, m in _errors(stopped.error)]
+        return failed
     return report
 
 
-def _upsert(service: InvoiceService, payload: dict[str, Any], organization_id: int,
-            actor: str, pdf: bytes | None) -> tuple[int, str, bool]:
-    """``(invoice id, outcome, whether pdf was stored at posting)``."""
-    posting = payload.get("status") == "posted"
+class _Stopped(Exception):
+    """A record failed while being written with ``on_error="stop"``: everything is rolled back."""
+
+    def __init__(self, record: Record, error: InvoiceError):
+        super().__init__(str(error))
+        self.record, self.error = record, error
+
+
+def _errors(exc: InvoiceError) -> list[tuple[str, str]]:
+    return exc.errors if isinstance(exc, ValidationError) else [("", exc.message)]
+
+
+def _name(record: Record) -> str:
+    return str(record.payload.get("external_id") or record.location)
+
+
+def _write_all(service: InvoiceService, records: Iterator[Record], organization_id: int | None, actor: str,
+               on_error: OnError, report: ImportReport, progress: Callable[[int], None]) -> None:
+    """Write ``records``: in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``)."""
+    size = None if on_error == "stop" else BATCH
+    done = 0
+    while True:
+        chunk = itertools.islice(records, size)        # size None: all of them, still one by one
+        first = next(chunk, None)
+        if first is None:
+            return
+        pdfs: list[tuple[int, Path]] = []
+        with service.atomic() as tx:
+            for record in itertools.chain([first], chunk):
+                try:
+                    _write(service, record, organization_id, actor, report, pdfs)
+                except InvoiceError as exc:
+                    if on_error == "stop":
+                        raise _Stopped(record, exc) from None
+                    report.problems += [_problem(record, f, m) for f, m in _errors(exc)]
+                    report.skipped.append(_name(record))
+                done += 1
+                progress(done)
+            tx.on_commit(functools.partial(_attach, service, pdfs, actor, report))
+        if not size:
+            return
+
+
+def _attach(service: InvoiceService, pdfs: list[tuple[int, Path]], actor: str, report: ImportReport) -> None:
+    """After the commit: the supplied PDFs of invoices that were posted earlier without one."""
+    for invoice_id, pdf_path in pdfs:
+        service.attach_pdf(invoice_id, pdf_path.read_bytes(), actor=actor)
+        report.pdfs_attached += 1
+
+
+def _write(service: InvoiceService, record: Record, organization_id: int | None, actor: str,
+           report: ImportReport, pdfs: list[tuple[int, Path]]) -> None:
+    payload = _payload(record, organization_id)
+    pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
+    invoice_id, outcome, doc = _upsert(service, payload, actor, pdf)
+    getattr(report, outcome).append(str(payload["external_id"]))
+    if doc is not None and doc.pdf is not None:
+        if pdf is not None:
+            report.pdfs_attached += 1
+        else:
+            report.pdfs_generated += 1
+    elif record.pdf_path is not None and outcome != "unchanged":
+        pdfs.append((invoice_id, record.pdf_path))
+
+
+def _find(service: InvoiceService, payload: dict[str, Any]) -> int | None:
     try:
-        invoice_id = service.find_id(external_id=payload["external_id"], organization_id=organization_id)
+        return service.find_id(external_id=payload["external_id"], organization_id=payload["organization_id"])
     except NotFound:
-        created = service.create(payload, actor=actor, pdf=pdf if posting else None)
-        return created.id, "created", posting and pdf is not None
+        return None
+
+
+def _planned(service: InvoiceService, payload: dict[str, Any]) -> str:
+    """What writing ``payload`` would do: ``created``, ``updated`` or ``unchanged``."""
+    invoice_id = _find(service, payload)
+    if invoice_id is None:
+        return "created"
     current = service.get(invoice_id)
     if current.is_posted:
-        status = payload.get("payment_status")
-        if status and (status != current.payment_status.value or not current.payment_status_forced):
-            service.update(invoice_id, {"payment_status": status}, actor=actor)
-            return invoice_id, "updated", False
-        return invoice_id, "unchanged", False
+        return "updated" if _payment_status_change(current, payload) else "unchanged"
+    return "unchanged" if _same_draft(current, payload) else "updated"
+
+
+def _payment_status_change(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
+    status = payload.get("payment_status")
+    return bool(status) and (status != current.payment_status.value or not current.payment_status_forced)
+
+
+def _same_draft(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
+    """Whether ``payload`` would leave the draft ``current`` exactly as it is."""
+    if payload.get("status") == "posted":
+        return False
+    wanted = load_input({k: v for k, v in payload.items() if k != "status"})
+    stored = load_input(document_payload(current, fields=set(wanted) | {"lines"}))
+    return wanted == stored
+
+
+def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
+            pdf: bytes | None) -> tuple[int, str, InvoiceDocument | None]:
+    """``(invoice id, outcome, the invoice if it was posted now)``."""
+    posting = payload.get("status") == "posted"
+    invoice_id = _find(service, payload)
+    if invoice_id is None:
+        created = service.create(payload, actor=actor, pdf=pdf if posting else None)
+        return created.id, "created", created if created.is_posted else None
+    current = service.get(invoice_id)
+    if current.is_posted:
+        if _payment_status_change(current, payload):
+            service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
+            return invoice_id, "updated", None
+        return invoice_id, "unchanged", None
+    if _same_draft(current, payload):
+        return invoice_id, "unchanged", None
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}
     service.update(invoice_id, changes, actor=actor)
     if posting:
-        service.post(invoice_id, actor=actor, pdf=pdf)
-    return invoice_id, "updated", posting and pdf is not None
+        return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf)
+    return invoice_id, "updated", None
 
 
-def import_files(service: InvoiceService, paths: list[Path], *, organization_id: int = 1,
-                 actor: str = "import") -> ImportReport:
-    """Read and import several files as one batch."""
-    records = [record for path in paths for record in read_records(Path(path))]
-    return import_records(service, records, organization_id=organization_id, actor=actor)
+def import_files(service: InvoiceService, paths: list[Path], *, organization_id: int | None = 1,
+                 actor: str = "import", on_error: OnError = "stop", dry_run: bool = False) -> ImportReport:
+    """Read and import several files as one batch (``ValidationError`` for bad input in ``stop`` mode)."""
+    records = [record for path in paths for record in read_records(Path(path))] if on_error == "stop" \
+        else [r for path in paths for r in read_file(Path(path))[0]]
+    return import_records(service, records, organization_id=organization_id, actor=actor,
+                          on_error=on_error, dry_run=dry_run)

@@ -13,6 +13,7 @@ never answered with a 500. ``docs/api.md`` describes every endpoint.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -24,7 +25,9 @@ from marshmallow import ValidationError as MmValidationError
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import (
+    Conflict,
     InvoiceError,
+    InvoiceIsPosted,
     NotFound,
     PermissionDenied,
     StorageError,
@@ -34,14 +37,22 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
+from oro_invoices.persistence.idempotency import ClientKey
 from oro_invoices.persistence.queries import (
     MAX_LIMIT,
     InvoiceFilter,
     decode_cursor,
     parse_sort,
 )
-from oro_invoices.services.schemas import NoteInputSchema, check_storable, dump_invoice, validation_error
-from oro_invoices.web import openapi
+from oro_invoices.services.schemas import (
+    NoteInputSchema,
+    check_storable,
+    dump_invoice,
+    load_input,
+    validation_error,
+)
+from oro_invoices.services.upsert import changed_fields
+from oro_invoices.web import idempotency, openapi
 from oro_invoices.web.downloads import not_modified, pdf_download
 from oro_invoices.web.errors import (
     AuthenticationRequired,
@@ -64,6 +75,8 @@ WRITE = "invoices:write"
 MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 16
+#: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
+WRITE_RESULT_HEADER = "Invoice-Write-Result"
 
 
 @dataclass(frozen=True)
@@ -94,6 +107,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/invoices", "list_invoices", READ),
     Route("POST", "/invoices", "create_invoice", WRITE),
     Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ),
+    Route("PUT", "/invoices/by-external-id/{external_id}", "put_by_external_id", WRITE),
     Route("GET", "/invoices/{id}", "get_invoice", READ),
     Route("PATCH", "/invoices/{id}", "update_invoice", WRITE),
     Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE),
@@ -132,11 +146,17 @@ class InvoiceApi:
     :param authenticate: token → ``ApiClient`` (or None for an unknown token).
     :param settings: ``oro_invoices.integration.config.Settings``; None treats invoices as enabled.
     :param base_path: where the API is mounted; request paths start with it.
+    :param idempotency_ttl: how long an ``Idempotency-Key`` and its response are kept (24 h).
+    :param idempotency_wait: seconds a request waits for another one holding its key before 409.
     """
 
     def __init__(self, service: InvoiceService, *, authenticate: Callable[[str], ApiClient | None],
-                 settings: Settings | None = None, base_path: str = "/api"):
+                 settings: Settings | None = None, base_path: str = "/api",
+                 idempotency_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
+                 idempotency_wait: float = idempotency.DEFAULT_WAIT):
         self.service = service
+        self._idempotency = (idempotency_ttl, idempotency_wait)
+        self._idempotent: idempotency.IdempotentWrites | None = None
         self.authenticate = authenticate
         self.settings = settings
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
@@ -177,7 +197,13 @@ class InvoiceApi:
                 if route.scope not in client.scopes:
                     raise PermissionDenied(f"The API client {client.name!r} lacks the {route.scope!r} scope.")
                 handler: Callable[..., Response] = getattr(self, route.handler)
-                return handler(request, client, **m.groupdict())
+                args = m.groupdict()
+                key = idempotency.parse_key(request) if method in idempotency.METHODS else None
+                if key is None:
+                    return handler(request, client, **args)
+                return self.idempotent.run(ClientKey(client.organization_id, client.name, key), request,
+                                           functools.partial(handler, request, client, **args),
+                                           error_response)
         allowed = sorted({r.method for r, _ in matched})
         raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}.",
                                allowed=allowed)
@@ -194,6 +220,15 @@ class InvoiceApi:
         return client
 
     # ---- helpers ------------------------------------------------------------------
+
+    @property
+    def idempotent(self) -> idempotency.IdempotentWrites:
+        """The key store of ``Idempotency-Key`` requests (made on first use)."""
+        if self._idempotent is None:
+            ttl, wait = self._idempotency
+            self._idempotent = idempotency.IdempotentWrites(self.service.db, self.service.clock,
+                                                            ttl=ttl, wait=wait)
+        return self._idempotent
 
     def _url(self, invoice_id: int, suffix: str = "") -> str:
         return f"{self.base_path}/invoices/{invoice_id}{suffix}"
@@ -255,6 +290,54 @@ class InvoiceApi:
             if page.items:
                 return Response.json(self._invoice_json(self.service.get(page.items[0].id)))
         raise NotFound(f"No invoice of this organization has the external id {external_id[:128]!r}.")
+
+    def put_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
+        """Create the invoice with this external id (201), or bring the stored one up to date."""
+        payload = json_object(request)
+        self._check_organization(client, payload)
+        if payload.get("external_id", external_id) != external_id:
+            raise ValidationError([("external_id", "Must be the external id of the URL, or left out.")])
+        payload["external_id"] = external_id
+        payload.setdefault("organization_id", client.organization_id)
+        data = load_input(payload)
+        found = self._find_external_id(client, external_id)
+        if found is None:
+            try:
+                doc = self.service.create(payload, actor=self._actor(client))
+            except Conflict:  # created by a concurrent request meanwhile: update that one
+                found = self._find_external_id(client, external_id)
+                if found is None:
+                    raise
+            else:
+                return Response.json(self._invoice_json(doc), status=201,
+                                     headers={"Location": self._url(doc.id), WRITE_RESULT_HEADER: "created"})
+        return self._bring_up_to_date(client, self.service.get(found), payload, data)
+
+    def _bring_up_to_date(self, client: ApiClient, doc: InvoiceDocument, payload: dict[str, Any],
+                          data: dict[str, Any]) -> Response:
+        changed = changed_fields(doc, data)
+        if doc.is_posted and changed:
+            raise InvoiceIsPosted(
+                f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
+                f"longer be modified; these fields differ from it: {', '.join(changed)}.")
+        new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
+                                                   if data["payment_status"] is not None
+                                                   else doc.payment_status_forced)
+        if not changed and not new_payment_status:
+            return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: "unchanged"})
+        changes = {k: v for k, v in payload.items() if k != "status"
+                   and (k in changed or k == "payment_status")}
+        with self.service.atomic():
+            if changes:
+                doc = self.service.update(doc.id, changes, actor=self._actor(client))
+            if "status" in changed:  # a draft sent as posted
+                doc = self.service.post(doc.id, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: "updated"})
+
+    def _find_external_id(self, client: ApiClient, external_id: str) -> int | None:
+        page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id,
+                                                        external_id=external_id), limit=1)
+        return page.items[0].id if page.items else None
 
     def get_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         return Response.json(self._invoice_json(self._load(client, id)))

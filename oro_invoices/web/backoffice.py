@@ -7,8 +7,10 @@ the ``oro_invoices.view`` permission.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from oro_invoices.adapters.commerce import customer_users_of
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
@@ -65,8 +67,10 @@ class BackOffice:
         if show_method:
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
+        names = self.names()
+        names.prefetch(page.items)
         html = self.ctx.render(
-            "admin/grid.html", req, page=page, names=self.names(), show_method=show_method,
+            "admin/grid.html", req, page=page, names=names, show_method=show_method,
             statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
             can_delete=req.can("oro_invoices.delete"))
         return Response.html(html, title="Invoices")
@@ -98,7 +102,8 @@ class BackOffice:
             dialog_data = email or email_form(ctx, doc, req.query)
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
             dialog = ""
-        payments = payments_section(self, req, doc, dialog, payment_fields)
+        transactions = ctx.service.transactions(doc.id)
+        payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions)
         if dialog in PAYMENT_DIALOGS and payments["payment_dialog"] is None:
             dialog = ""
         if dialog == "send-to-customer" and doc.is_posted:
@@ -106,7 +111,7 @@ class BackOffice:
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
             notes=ctx.service.notes(doc.id), activities=ctx.service.activities(doc.id),
-            transactions=ctx.service.transactions(doc.id), emails=emails,
+            transactions=transactions, emails=emails,
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
@@ -128,9 +133,11 @@ class BackOffice:
             raise NotFound("That order does not exist.")
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
+        names = self.names()
+        names.prefetch(page.items)
         html = self.ctx.render("admin/order_tab.html", req, items=page.items,
                                more=page.next_cursor is not None, order_id=order_id,
-                               names=self.names())
+                               names=names)
         return Response.html(html, title="Invoices")
 
 
@@ -141,6 +148,14 @@ class _Names:
         self.ctx = ctx
         self._users: dict[int, Any] = {}
         self._websites: dict[int, str] = {}
+
+    def prefetch(self, rows: Iterable[Any]) -> None:
+        """Look up the customer users of every shown row at once (one query on hosts with
+        ``get_customer_users``)."""
+        wanted = {row.customer_user_id for row in rows
+                  if row.customer_user_id is not None and row.customer_user_id not in self._users}
+        found = customer_users_of(self.ctx.host.customers, wanted)
+        self._users.update({i: found.get(i) for i in wanted})
 
     def customer_user(self, user_id: int | None, fallback: str = "") -> str:
         if user_id is None:

@@ -34,10 +34,13 @@ class PaymentRow:
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
-                     fields: dict[str, str] | None = None) -> dict[str, Any]:
-    """What the view page's Payments section and its dialogs show."""
+                     fields: dict[str, str] | None = None, *,
+                     transactions: list[views.TransactionView] | None = None) -> dict[str, Any]:
+    """What the view page's Payments section and its dialogs show (``transactions``: the
+    invoice's, when the caller has read them already)."""
     service = pages.ctx.service
-    transactions = service.transactions(doc.id)
+    if transactions is None:
+        transactions = service.transactions(doc.id)
     manage = req.can(PERMISSION)
     actions = service.transaction_actions(doc.id) if manage else {}
     rows = []

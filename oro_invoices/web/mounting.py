@@ -28,6 +28,7 @@ from urllib.parse import quote, urlencode
 from oro_invoices.adapters.identity import PERMISSIONS, CurrentUser
 from oro_invoices.composition import Addon, AddonConfig, build_addon, build_mail, build_settings
 from oro_invoices.integration.config import Settings
+from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
 from oro_invoices.web.http import Request, Response
@@ -236,7 +237,7 @@ def raw_outcome(resp: Response, request: Request) -> Outcome:
 
 def answer_api(api: InvoiceApi, request: Request) -> Outcome:
     """The JSON API's answer to ``request`` (bound as the current request while it runs)."""
-    with bind_request(request):
+    with remember_settings(), bind_request(request):
         return raw_outcome(api.handle(request), request)
 
 
@@ -317,10 +318,11 @@ class PageMount:
         """Answer ``request`` with the page at ``endpoint``; never raises."""
         route = self.by_endpoint[endpoint]
         try:
-            request = self.identify(request)
-            with bind_request(request):
-                resp = self.pages.dispatch(endpoint, request)
-                out = self.decide(resp, request, route.layout_area, flashes)
+            with remember_settings():
+                request = self.identify(request)
+                with bind_request(request):
+                    resp = self.pages.dispatch(endpoint, request)
+                    out = self.decide(resp, request, route.layout_area, flashes)
         except Exception:  # the host's users, layout or session failed: still a page
             log.exception("oro-invoices could not answer %s %s", request.method, request.path)
             out = self.failure(route.layout_area)
@@ -375,10 +377,11 @@ class PageMount:
         """
         if endpoint not in self.by_endpoint:
             raise ValueError(f"{endpoint!r} is not a page of oro-invoices")
-        request = self.identify(replace(request, method="GET", form={}, form_lists={},
-                                        path_params={k: str(v) for k, v in path_params.items()}))
-        with bind_request(request):
-            return self.pages.dispatch(endpoint, request)
+        with remember_settings():
+            request = self.identify(replace(request, method="GET", form={}, form_lists={},
+                                            path_params={k: str(v) for k, v in path_params.items()}))
+            with bind_request(request):
+                return self.pages.dispatch(endpoint, request)
 
     def static_url(self, filename: str) -> str:
         """Where one of the add-on's static files is served (``STATIC_PATH``)."""

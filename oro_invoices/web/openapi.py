@@ -197,6 +197,16 @@ _PDF_HEADERS = {
                             "schema": {"type": "string"}},
 }
 _LOCATION = {"Location": {"description": "The invoice's URL.", "schema": {"type": "string"}}}
+_WRITE_RESULT = {"Invoice-Write-Result": {"description": "created, updated or unchanged.",
+                                          "schema": {"type": "string",
+                                                     "enum": ["created", "updated", "unchanged"]}}}
+_IDEMPOTENCY_KEY = {
+    "in": "header", "name": "Idempotency-Key", "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"},
+    "description": "Makes the write safe to retry: the same key with the same request returns the "
+                   "first response (with `Idempotent-Replayed: true`) without doing the work again; "
+                   "with another request: 422; while the first is still running: 409. Keys are kept "
+                   "24 hours per API client."}
 
 #: Every operation: (path, method) → the operation object.
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
@@ -212,6 +222,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/invoices/by-external-id/{external_id}", "get"): {
         "summary": "Get an invoice by the importing system's external id",
         "parameters": [_EXT], "responses": {"200": _ok("The invoice.", "Invoice"), **_errors()}},
+    ("/invoices/by-external-id/{external_id}", "put"): {
+        "summary": "Create or update the invoice with this external id (safe to re-send)",
+        "description": "Creates the invoice (201) when none of the organization has the external id; "
+                       "else changes the draft (200), or answers 200 with the stored invoice when "
+                       "nothing differs. A posted invoice whose document fields differ: 409. The "
+                       "`Invoice-Write-Result` header says which happened.",
+        "parameters": [_EXT], "requestBody": {"required": True, "content": _json("InvoiceCreate")},
+        "responses": {"201": _ok("Created.", "Invoice", {**_LOCATION, **_WRITE_RESULT}),
+                      "200": _ok("Updated, or unchanged.", "Invoice", _WRITE_RESULT),
+                      **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}", "get"): {
         "summary": "Get an invoice", "parameters": [_ID],
         "responses": {"200": _ok("The invoice.", "Invoice"), **_errors("403")}},
@@ -264,6 +284,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": {"description": "The OpenAPI document.",
                               "content": {"application/json": {"schema": {"type": "object"}}}}}},
 }
+
+for (_path, _method), _operation in OPERATIONS.items():
+    if _method in ("post", "patch", "put"):
+        _operation["parameters"] = [*_operation.get("parameters", []), _IDEMPOTENCY_KEY]
+        _operation["responses"].update(_errors("400", "409", "422"))
 
 _COMPONENTS = [
     ("Address", AddressSchema), ("Line", LineSchema), ("Links", LinksOut),

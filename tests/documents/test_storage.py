@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from oro_invoices.documents.storage import (
+    TEMP_PREFIX,
     LocalStorage,
     Storage,
     StoredObject,
@@ -201,7 +202,7 @@ def test_storage_from_url_accepts_file_urls_and_plain_paths(tmp_path: Path):
 
 
 @pytest.mark.parametrize("url, message", [
-    ("s3://bucket/invoices", "Unsupported PDF storage URL scheme 's3'"),
+    ("gs://bucket/invoices", "Unsupported PDF storage URL scheme 'gs'"),
     ("https://example.com/pdfs", "Unsupported PDF storage URL scheme 'https'"),
     ("file://fileserver/share", "names a host"),
     ("", "empty"),
@@ -209,3 +210,29 @@ def test_storage_from_url_accepts_file_urls_and_plain_paths(tmp_path: Path):
 def test_storage_from_url_rejects_what_it_cannot_serve(url: str, message: str):
     with pytest.raises(ConfigurationError, match=message):
         storage_from_url(url)
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("s3:///pdf", "names no bucket"),
+    ("s3://bucket/pdf?endpoint=http://x", r"unknown option\(s\) endpoint; an s3:// URL accepts endpoint_url, region"),
+    ("s3://bucket/pdf?endpoint_url=", "option endpoint_url needs exactly one non-empty value"),
+    ("s3://bucket/pdf?region=a&region=b", "option region needs exactly one non-empty value"),
+    ("s3://bucket/pdf?endpoint_url=ftp://x", "endpoint_url 'ftp://x' must be an http"),
+])
+def test_a_bad_s3_url_says_what_is_wrong(url: str, message: str):
+    with pytest.raises(ConfigurationError, match=message):
+        storage_from_url(url)
+
+
+def test_an_s3_url_without_the_s3_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setitem(sys.modules, "s3fs", None)
+    with pytest.raises(ConfigurationError, match=r"pip install 'oro-invoices\[s3\]'"):
+        storage_from_url("s3://bucket/pdf")
+
+
+def test_names_lists_the_stored_objects_only(store: LocalStorage):
+    digests = sorted(store.put(data).sha256 for data in (b"one", b"two"))
+    stray = store.path_for(digests[0]).parent / f"{TEMP_PREFIX}x"
+    stray.write_bytes(b"partial")
+    (store.root / "README").write_text("not an object")
+    assert list(store.names()) == digests

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
@@ -35,8 +35,11 @@ from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.records import to_decimal
+from oro_invoices.hosts.reference.request_cache import remembered
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.features import entry_visible
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
@@ -125,8 +128,23 @@ class _Gate:
         self.host = host
 
     def shows(self, item: Any, ctx: ScopeContext) -> bool:
-        return (entry_visible(Settings(self.host.config), item.feature, ctx)
-                and (item.permission is None or self.host.users.can(item.permission)))
+        return bool(self.visible_items([item], ctx))
+
+    def visible_items(self, items: Iterable[T], ctx: ScopeContext) -> list[T]:
+        """The ``items`` shown in ``ctx``: each feature and permission is decided once."""
+        settings = Settings(self.host.config)
+        features: dict[str | None, bool] = {}
+        granted: dict[str | None, bool] = {None: True}
+        shown = []
+        for item in items:
+            feature, permission = getattr(item, "feature", None), getattr(item, "permission", None)
+            if feature not in features:
+                features[feature] = entry_visible(settings, feature, ctx)
+            if permission is not None and permission not in granted:
+                granted[permission] = self.host.users.can(permission)
+            if features[feature] and granted[permission]:
+                shown.append(item)
+        return shown
 
 
 class ReferenceMenu(_Gate):
@@ -145,7 +163,7 @@ class ReferenceMenu(_Gate):
         return sorted(items, key=lambda e: (e.parent, e.position, e.key))
 
     def visible(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return [e for e in self.entries() if self.shows(e, ctx)]
+        return self.visible_items(self.entries(), ctx)
 
 
 class ReferenceOrderView(_Gate):
@@ -163,7 +181,7 @@ class ReferenceOrderView(_Gate):
         return sorted((OrderTab(**d) for d in self.registry.all()), key=lambda t: (t.position, t.key))
 
     def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
-        return [t for t in self.tabs() if self.shows(t, ctx)]
+        return self.visible_items(self.tabs(), ctx)
 
 
 def _template(d: dict[str, Any]) -> EmailTemplate:
@@ -239,7 +257,7 @@ class ReferenceStorefront(_Gate):
         return sorted((MenuEntry(**d) for d in self.account.all()), key=lambda e: (e.position, e.key))
 
     def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return [e for e in self.account_entries() if self.shows(e, ctx)]
+        return self.visible_items(self.account_entries(), ctx)
 
 
 def _pay_hook(d: dict[str, Any]) -> PayHook:
@@ -278,11 +296,18 @@ class ReferenceCustomers:
         self.engine = engine
 
     def get_customer(self, customer_id: int) -> CustomerRef | None:
+        return remembered("customer", customer_id, lambda: self._customer(customer_id))
+
+    def _customer(self, customer_id: int) -> CustomerRef | None:
         with self.engine.connect() as c:
             row = c.execute(select(m.customers).where(m.customers.c.id == customer_id)).first()
         return None if row is None else _customer(row)
 
     def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
+        return remembered("customer_user", customer_user_id,
+                          lambda: self._customer_user(customer_user_id))
+
+    def _customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
         t = m.customer_users
         with self.engine.connect() as c:
             row = c.execute(select(t).where(t.c.id == customer_user_id)).first()
@@ -290,6 +315,14 @@ class ReferenceCustomers:
             return None
         return CustomerUserRef(row.id, row.email, row.name, row.customer_id,
                                InvoiceRole(row.invoice_role))
+
+    def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
+        """The customer users with ``ids`` that exist, by id, in one query."""
+        t = m.customer_users
+        with self.engine.connect() as c:
+            rows = c.execute(select(t).where(t.c.id.in_(list(ids)))).all()
+        return {row.id: CustomerUserRef(row.id, row.email, row.name, row.customer_id,
+                                        InvoiceRole(row.invoice_role)) for row in rows}
 
     def children(self, customer_id: int) -> list[CustomerRef]:
         t = m.customers

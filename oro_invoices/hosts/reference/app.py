@@ -105,7 +105,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
 
     from oro_invoices.hosts.reference.config_page import bp as config_bp
     from oro_invoices.hosts.reference.storefront_website import bp as website_bp
-    from oro_invoices.hosts.reference.storefront_website import request_website
+    from oro_invoices.hosts.reference.storefront_website import request_website, website_name
     from oro_invoices.hosts.reference.views_admin import bp as admin_bp
     from oro_invoices.hosts.reference.views_store import bp as store_bp
     app.register_blueprint(admin_bp)
@@ -115,8 +115,8 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
 
     addon = build_addon(AddonConfig(database_url=database_url, storage_url=storage_url,
                                     smtp=smtp_url, migrate=migrate), host=host)
-    OroInvoices(app, addon=addon, website_name=lambda wid: host.records.name_of(
-        m.websites, wid, f"Website #{wid}"), customer_choices=lambda scope: _customers(host, scope),
+    OroInvoices(app, addon=addon, website_name=lambda wid: website_name(host, wid),
+        customer_choices=lambda scope: _customers(host, scope),
         storefront_website=request_website)
     api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),
                      settings=addon.settings, base_path="/api")

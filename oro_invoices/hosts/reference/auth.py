@@ -59,8 +59,8 @@ def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
     if area is ADMIN:
         row = host.records.row(m.admin_users, user_id)
         return host.admin_user(row) if row is not None else None
-    row = host.records.row(m.customer_users, user_id)
-    return host.customer_user(row) if row is not None else None
+    ref = host.customers.get_customer_user(user_id)
+    return host.customer_user(ref) if ref is not None else None
 
 
 def host_of() -> ReferenceHost:

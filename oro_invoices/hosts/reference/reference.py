@@ -207,12 +207,12 @@ class ReferenceHost:
                            email=row.email, organization_id=row.organization_id)
         return user, frozenset(row.permissions or ())
 
-    def customer_user(self, row: Row[Any]) -> Login:
-        customer = self.records.row(m.customers, row.customer_id)
-        user = CurrentUser(id=row.id, kind="customer_user", name=row.name, email=row.email,
+    def customer_user(self, ref: CustomerUserRef) -> Login:
+        customer = self.customers.get_customer(ref.customer_id)
+        user = CurrentUser(id=ref.id, kind="customer_user", name=ref.name, email=ref.email,
                            organization_id=customer.organization_id if customer else None,
-                           customer_user_id=row.id)
-        return user, storefront_permissions(row.invoice_role)
+                           customer_user_id=ref.id)
+        return user, storefront_permissions(InvoiceRole(ref.invoice_role).value)
 
     def scope_for(self, user: CurrentUser) -> ScopeContext:
         """Where the user's menu entries are decided (organization; customer and group)."""
@@ -270,10 +270,10 @@ class ReferenceHost:
         return user
 
     def login_customer_user(self, customer_user_id: int) -> CurrentUser:
-        row = self.records.row(m.customer_users, customer_user_id)
-        if row is None:
+        ref = self.customers.get_customer_user(customer_user_id)
+        if ref is None:
             raise KeyError(f"no customer user {customer_user_id}")
-        user, granted = self.customer_user(row)
+        user, granted = self.customer_user(ref)
         self.users.force(user, granted)
         return user
 

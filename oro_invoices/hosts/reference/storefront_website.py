@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import host_of, require_csrf, safe_next
+from oro_invoices.hosts.reference.request_cache import remembered
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
@@ -37,8 +38,14 @@ def current_website(host: ReferenceHost) -> int | None:
 
 
 def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
-    """Every website, as (id, name), by name."""
-    return [(r.id, r.name) for r in host.records.rows(m.websites, order_by=m.websites.c.name)]
+    """Every website, as (id, name), by name (read once per request)."""
+    return remembered("website_choices", None, lambda: [
+        (r.id, r.name) for r in host.records.rows(m.websites, order_by=m.websites.c.name)])
+
+
+def website_name(host: ReferenceHost, website_id: int) -> str:
+    """A website's name for the grid (``Website #id`` when it no longer exists)."""
+    return dict(website_choices(host)).get(website_id) or f"Website #{website_id}"
 
 
 @bp.route("/website", methods=["POST"])

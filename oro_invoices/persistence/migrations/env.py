@@ -6,6 +6,7 @@ from typing import Any
 from alembic import context
 from sqlalchemy.engine import Connection
 
+import oro_invoices.persistence.idempotency
 import oro_invoices.persistence.models
 import oro_invoices.persistence.outbox  # (registers the email outbox)
 import oro_invoices.persistence.outgoing_events  # noqa: F401  (registers the event outbox)

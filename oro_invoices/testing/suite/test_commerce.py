@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot, WebsiteRef
+from oro_invoices.adapters.commerce import customer_users_of
 from oro_invoices.domain.invoice import Address
 from oro_invoices.testing.suite.base import HostSuite
 
@@ -49,6 +50,18 @@ class TestCustomers(HostSuite):
         assert (found.email, found.customer_id, found.invoice_role) \
             == ("amy@acme.test", customer.id, InvoiceRole.CORPORATE)
         assert self.host.customers.get_customer(customer.id).name == "ACME Corp"
+
+    def test_customer_users_of_a_page_at_once(self) -> None:
+        """``customer_users_of`` (the host's ``get_customer_users`` when it has one) answers
+        what ``get_customer_user`` answers for each id, and leaves unknown ids out."""
+        customer = self.seeder.add_customer("ACME Corp")
+        users = [self.seeder.add_customer_user(customer.id, f"u{n}@acme.test", f"User {n}")
+                 for n in range(3)]
+        ids = [u.id for u in users] + [users[0].id, 987654321]
+        found = customer_users_of(self.host.customers, ids)
+        assert found == {u.id: self.host.customers.get_customer_user(u.id) for u in users}
+        assert [found[u.id].name for u in users] == ["User 0", "User 1", "User 2"]
+        assert customer_users_of(self.host.customers, []) == {}
 
     @pytest.mark.oro_requires("customer_groups")
     def test_customer_group(self) -> None:

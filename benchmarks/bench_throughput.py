@@ -1,0 +1,212 @@
+"""Requests/s of the back-office grid, the view page and the storefront list under load.
+
+    python benchmarks/bench_throughput.py            # 10 s per figure
+    python benchmarks/bench_throughput.py --quick    # 3 s per figure
+
+The seeded reference shop, with 30 more posted invoices so that the grid and a department
+user's storefront list show 25 rows, is served by gunicorn (2 worker processes, 4 threads
+each) in a subprocess bound to 127.0.0.1. The baseline is a one-line WSGI app (``/hello``) on
+the same server in the same run. Load: Debian's ``wrk`` when installed (``apt-get install
+wrk``), else a threaded Python client; 8 connections, a fixed duration per figure. Prints
+requests/s and each page's share of the baseline; exits 1 if a page is under 25 %.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from oro_invoices.hosts.reference.testing import make_shop  # noqa: E402
+
+TARGET = 0.25
+CONNECTIONS = 8
+ROWS = 25
+BUYER = "ben.ortiz@acme.example"  # department role: Acme's invoices
+
+
+def build(data_dir: Path) -> int:
+    """The seeded shop in ``data_dir`` with 30 more posted Acme invoices; returns one's id."""
+    app, info = make_shop(data_dir)
+    service = app.extensions["oro_invoices"].service
+    acme = next(c for c in info["customers"] if c["name"] == "Acme Industries AG")
+    buyers = [u["id"] for u in info["customer_users"] if u["customer_id"] == acme["id"]]
+    bill_to = {"name": "Accounts Payable", "street": "Industriestraße 5", "city": "Stuttgart",
+               "postal_code": "70565", "country": "DE"}
+    last = 0
+    for n in range(30):
+        day = dt.date.today() - dt.timedelta(days=n)
+        doc = service.create({
+            "external_id": f"BENCH-{n}", "invoice_date": day.isoformat(),
+            "due_date": (day + dt.timedelta(days=30)).isoformat(), "bill_to": bill_to,
+            "currency": "EUR", "organization_id": acme["organization_id"],
+            "customer_id": acme["id"], "customer_user_id": buyers[n % len(buyers)],
+            "lines": [{"description": "Hex bolt M8x40", "quantity": str(n + 1),
+                       "unit_price": "12.60", "tax_rate": "0.19"}]}, actor="bench")
+        last = service.post(doc.id, actor="bench").id
+    app.extensions["oro_reference_host"].engine.dispose()
+    app.extensions["oro_invoices"].addon.close()
+    return last
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    """gunicorn serving ``_throughput_app.make(data_dir)`` on 127.0.0.1:``port``."""
+    cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
+           "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
+           "--chdir", str(Path(__file__).parent), f"_throughput_app:make({str(data_dir)!r})"]
+    proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return proc
+        except OSError:
+            if proc.poll() is not None:
+                raise SystemExit(f"gunicorn exited with {proc.returncode}") from None
+            time.sleep(0.2)
+    proc.terminate()
+    raise SystemExit("gunicorn did not start within 60 s")
+
+
+def login(port: int, path: str, fields: dict[str, str]) -> str:
+    """The session cookie of a login at ``path``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path)
+    resp = conn.getresponse()
+    html = resp.read().decode()
+    cookie = (resp.getheader("Set-Cookie") or "").split(";", 1)[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    if token is None:
+        raise SystemExit(f"no CSRF token on {path}")
+    conn.request("POST", path, body=urlencode({**fields, "csrf_token": token.group(1)}),
+                 headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 302:
+        raise SystemExit(f"login at {path} answered {resp.status}")
+    return (resp.getheader("Set-Cookie") or cookie).split(";", 1)[0]
+
+
+def check(port: int, path: str, cookie: str, rows: int | None) -> None:
+    """One GET: 200 and, for a list, ``rows`` rows."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Cookie": cookie})
+    resp = conn.getresponse()
+    html = resp.read().decode()
+    if resp.status != 200:
+        raise SystemExit(f"GET {path} answered {resp.status}")
+    shown = len(re.findall(r'<tr data-invoice-id="\d+">', html))
+    if rows is not None and shown != rows:
+        raise SystemExit(f"GET {path} shows {shown} rows, not {rows}")
+
+
+def wrk_rate(port: int, path: str, cookie: str, seconds: float) -> float:
+    cmd = ["wrk", "-t", "2", "-c", str(CONNECTIONS), "-d", f"{seconds:g}s", "--timeout", "10s"]
+    if cookie:
+        cmd += ["-H", f"Cookie: {cookie}"]
+    out = subprocess.run(cmd + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
+                         text=True, check=True, timeout=seconds + 60).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise SystemExit(f"wrk {path}: failed requests\n{out}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise SystemExit(f"wrk printed no rate:\n{out}")
+    return float(found.group(1))
+
+
+def python_rate(port: int, path: str, cookie: str, seconds: float) -> float:
+    """Requests/s of ``CONNECTIONS`` keep-alive clients in threads for ``seconds``."""
+    counts = [0] * CONNECTIONS
+    failures: list[str] = []
+    stop = time.monotonic() + seconds
+
+    def client(n: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        while time.monotonic() < stop and not failures:
+            conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                failures.append(f"{path} answered {resp.status}")
+            counts[n] += 1
+            if resp.getheader("Connection", "").lower() == "close":
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.close()
+
+    start = time.monotonic()
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(CONNECTIONS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if failures:
+        raise SystemExit(failures[0])
+    return sum(counts) / (time.monotonic() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="3 s per figure")
+    parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    args = parser.parse_args()
+    seconds = 3.0 if args.quick else 10.0
+    use_wrk = shutil.which("wrk") is not None and not args.python_client
+    rate = wrk_rate if use_wrk else python_rate
+
+    with tempfile.TemporaryDirectory(prefix="oro-bench-rps-") as tmp:
+        data_dir = Path(tmp) / "shop"
+        invoice = build(data_dir)
+        port = free_port()
+        server = serve(data_dir, port)
+        try:
+            admin = login(port, "/admin/login", {"username": "admin", "password": "admin1234"})
+            buyer = login(port, "/customer/login", {"email": BUYER, "password": "demo1234"})
+            cases = [("one-line WSGI app", "/hello", "", None),
+                     ("back-office grid", "/admin/invoices", admin, ROWS),
+                     ("view page", f"/admin/invoices/{invoice}", admin, None),
+                     ("storefront list", "/customer/invoices", buyer, ROWS)]
+            results = []
+            for name, path, cookie, rows in cases:
+                check(port, path, cookie, rows)
+                rate(port, path, cookie, 1.0)  # warm-up
+                results.append((name, rate(port, path, cookie, seconds)))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+    baseline = results[0][1]
+    print(f"\ngunicorn (2 workers × 4 threads) on 127.0.0.1, {CONNECTIONS} connections, "
+          f"{seconds:g} s each, load by {'wrk' if use_wrk else 'a threaded Python client'}; "
+          f"target ≥ {TARGET:.0%} of the one-line app\n")
+    print(f"{'page':<20} {'requests/s':>11} {'of baseline':>12}  result")
+    failed = False
+    for name, value in results:
+        share = value / baseline
+        verdict = "" if name == results[0][0] else ("PASS" if share >= TARGET else "FAIL")
+        failed |= verdict == "FAIL"
+        print(f"{name:<20} {value:>11.1f} {share:>11.1%}  {verdict}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Write-once, content-addressed PDF storage on an fsspec filesystem (S3 through ``s3fs``).
+
+Objects live at ``bucket/prefix/ab/cd/abcd…`` (the same layout as ``LocalStorage``). A write is
+a conditional put (``If-None-Match: *``): the server refuses it (412) when the name exists, so
+two writers never replace each other's object; the existing object is then checked against the
+bytes being stored. Each put also sends the bytes' SHA-256 (``x-amz-checksum-sha256``), so the
+server rejects a body damaged on the way. Reads are streamed in blocks.
+"""
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, BinaryIO, cast
+
+from oro_invoices.documents.storage import MISMATCH, MISSING, StoredObject, sha256_hex, validate_sha256
+from oro_invoices.domain.errors import ConfigurationError, StorageError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from fsspec import AbstractFileSystem
+
+#: Bytes fetched per request when streaming an object.
+BLOCK_SIZE = 1 << 20
+#: The largest object one (conditional, checksummed) PUT may carry: S3's limit.
+MAX_OBJECT_SIZE = 5 * 2**30
+#: Query options an ``s3://`` storage URL accepts.
+S3_OPTIONS = ("endpoint_url", "region")
+_SHA_PATH = re.compile(r"(?:^|/)([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
+
+
+def _precondition_failed(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) is the server's 412 to a conditional put."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        response = getattr(seen, "response", None)
+        if isinstance(response, Mapping):
+            code = response.get("Error", {}).get("Code")
+            status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if code == "PreconditionFailed" or status == 412:
+                return True
+        seen = seen.__cause__
+    return False
+
+
+class FsspecStorage:
+    """Content-addressed, write-once objects under ``root`` (``bucket/prefix``) of an fsspec filesystem.
+
+    The filesystem must honour ``IfNoneMatch="*"`` on ``pipe_file`` (s3fs against S3 and
+    S3-compatible servers such as SeaweedFS, MinIO or Ceph do).
+    """
+
+    def __init__(self, fs: AbstractFileSystem, root: str, *, url: str | None = None):
+        self.fs = fs
+        self.root = root.strip("/")
+        self.url = url or root
+
+    def __repr__(self) -> str:
+        return f"FsspecStorage({self.url!r})"
+
+    def key_for(self, sha256: str) -> str:
+        """The object's path in the filesystem (it may not exist)."""
+        validate_sha256(sha256)
+        return f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{sha256}"
+
+    def put(self, data: bytes) -> StoredObject:
+        """Store ``data`` once; storing the same bytes again returns the existing object."""
+        data = bytes(data)
+        if len(data) >= MAX_OBJECT_SIZE:
+            raise StorageError(f"An object of {len(data)} bytes is too large for one S3 upload "
+                               f"(the limit is {MAX_OBJECT_SIZE} bytes).")
+        digest = sha256_hex(data)
+        key = self.key_for(digest)
+        checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
+        try:
+            # chunksize: always one PUT, the request the condition and the checksum apply to
+            self.fs.pipe_file(key, data, chunksize=MAX_OBJECT_SIZE, IfNoneMatch="*", ChecksumSHA256=checksum)
+        except OSError as exc:
+            if not _precondition_failed(exc):
+                raise StorageError(f"Could not store object {digest} in {self.url}: {exc}") from exc
+            problem = self.check(digest, len(data))
+            if problem:
+                raise StorageError(f"Stored object {digest} in {self.url} is corrupt ({problem}); "
+                                   "it is never overwritten, restore it from a backup.") from None
+        return self.stat(digest)
+
+    def open(self, sha256: str) -> BinaryIO:
+        """A stream over the object that fetches it in blocks (the caller closes it)."""
+        key = self.key_for(sha256)
+        try:
+            handle = self.fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead")
+        except FileNotFoundError:
+            raise StorageError(f"Stored object {sha256} is missing from {self.url}.") from None
+        except OSError as exc:
+            raise StorageError(f"Could not open object {sha256} in {self.url}: {exc}") from exc
+        return cast(BinaryIO, handle)
+
+    def read(self, sha256: str) -> bytes:
+        """The object's bytes."""
+        with self.open(sha256) as handle:
+            try:
+                return handle.read()
+            except OSError as exc:
+                raise StorageError(f"Could not read object {sha256} from {self.url}: {exc}") from exc
+
+    def exists(self, sha256: str) -> bool:
+        """Whether the object is present."""
+        return bool(self.fs.exists(self.key_for(sha256)))
+
+    def stat(self, sha256: str) -> StoredObject:
+        """The stored object's size and modification time, without reading it."""
+        try:
+            info = self.fs.info(self.key_for(sha256))
+        except FileNotFoundError:
+            raise StorageError(f"Stored object {sha256} is missing from {self.url}.") from None
+        modified = info.get("LastModified") or info.get("mtime") or info.get("created")
+        if isinstance(modified, (int, float)):
+            modified = dt.datetime.fromtimestamp(modified, tz=dt.UTC)
+        if not isinstance(modified, dt.datetime):
+            modified = dt.datetime.now(dt.UTC)
+        return StoredObject(sha256, int(info["size"]), modified.astimezone(dt.UTC))
+
+    def check(self, sha256: str, size: int | None = None) -> str | None:
+        """None when present and intact; otherwise "missing", a size mismatch or a hash mismatch."""
+        try:
+            key = self.key_for(sha256)
+        except StorageError as exc:
+            return exc.message
+        hasher = hashlib.sha256()
+        try:
+            with self.fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead") as handle:
+                actual = int(handle.size)
+                if size is not None and actual != size:
+                    return f"size is {actual} bytes, expected {size}"
+                for chunk in iter(lambda: handle.read(BLOCK_SIZE), b""):
+                    hasher.update(chunk)
+        except FileNotFoundError:
+            return MISSING
+        if hasher.hexdigest() != sha256:
+            return MISMATCH
+        return None
+
+    def names(self) -> Iterator[str]:
+        """The SHA-256 names of every stored object, in order."""
+        try:
+            paths = sorted(self.fs.find(self.root))
+        except FileNotFoundError:
+            return
+        for path in paths:
+            match = _SHA_PATH.search(str(path))
+            if match and match.group(3).startswith(match.group(1) + match.group(2)):
+                yield match.group(3)
+
+
+def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]]) -> FsspecStorage:
+    """An S3 storage for ``s3://bucket/prefix?endpoint_url=…&region=…``.
+
+    Credentials come from the environment the way every AWS client finds them
+    (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, ``AWS_PROFILE``, an instance role …).
+    """
+    if not bucket:
+        raise ConfigurationError(f"Storage URL {text!r} names no bucket; use s3://bucket/prefix.")
+    unknown = sorted(set(query) - set(S3_OPTIONS))
+    if unknown:
+        raise ConfigurationError(f"Storage URL {text!r}: unknown option(s) {', '.join(unknown)}; "
+                                 f"an s3:// URL accepts {', '.join(S3_OPTIONS)}.")
+    for name, values in query.items():
+        if len(values) != 1 or not values[0].strip():
+            raise ConfigurationError(f"Storage URL {text!r}: option {name} needs exactly one non-empty value.")
+    try:
+        import s3fs
+    except ImportError:
+        raise ConfigurationError("An s3:// PDF storage needs the s3 extra: pip install 'oro-invoices[s3]'.") from None
+    client: dict[str, Any] = {}
+    if "endpoint_url" in query:
+        endpoint = query["endpoint_url"][0].strip()
+        if not re.match(r"https?://[^/]+", endpoint):
+            raise ConfigurationError(f"Storage URL {text!r}: endpoint_url {endpoint!r} must be an http(s) URL.")
+        client["endpoint_url"] = endpoint
+    if "region" in query:
+        client["region_name"] = query["region"][0].strip()
+    fs = s3fs.S3FileSystem(client_kwargs=client, use_listings_cache=False, skip_instance_cache=True)
+    return FsspecStorage(fs, f"{bucket}/{prefix.strip('/')}".rstrip("/"), url=text)

@@ -1,0 +1,53 @@
+"""An invoice as an import record: the payload the import (and the JSON API) takes.
+
+Export writes these records, and the import compares a stored draft with a record
+through them, so what export writes, import reads back to the same invoice.
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import asdict
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.domain.invoice import Address, InvoiceDocument
+
+_SCALARS = ("external_id", "invoice_number", "currency", "organization_id", "website_id", "customer_id",
+            "customer_user_id", "customer_name", "customer_user_email", "order_id", "order_identifier",
+            "external_payment_url")
+
+
+def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = None) -> dict[str, Any]:
+    """``doc`` as an import record (only ``fields`` if given; empty values left out).
+
+    A posted invoice carries ``status: "posted"`` and its payment status.
+    """
+    payload: dict[str, Any] = {key: getattr(doc, key) for key in _SCALARS}
+    payload["invoice_date"] = doc.invoice_date.isoformat()
+    payload["due_date"] = doc.due_date.isoformat() if doc.due_date else None
+    payload["bill_to"] = _address(doc.bill_to)
+    payload["ship_to"] = _address(doc.ship_to)
+    payload["lines"] = [{"description": line.description, "sku": line.sku, "unit": line.unit,
+                         "quantity": _decimal(line.quantity), "unit_price": _decimal(line.unit_price),
+                         "tax_rate": _decimal(line.tax_rate)} for line in doc.lines]
+    if doc.is_posted:
+        payload["status"] = "posted"
+        payload["payment_status"] = doc.payment_status.value
+    elif doc.payment_status_forced:
+        payload["payment_status"] = doc.payment_status.value
+    if doc.invoice_number is None or not doc.is_posted:
+        payload.pop("invoice_number")
+    if fields is not None:
+        payload = {k: v for k, v in payload.items() if k in fields}
+    return {k: v for k, v in payload.items() if v not in (None, "")}
+
+
+def _address(address: Address | None) -> dict[str, str] | None:
+    if address is None:
+        return None
+    return {k: v for k, v in asdict(address).items() if v}
+
+
+def _decimal(value: Decimal) -> str:
+    """``2`` for 2.000000, ``0.0125`` for 0.012500: the value as written, without padding."""
+    return f"{value.normalize():f}"

@@ -1,0 +1,188 @@
+"""Reading import files (JSON, JSON Lines, CSV) into records, collecting every problem.
+
+A problem that makes the whole file unreadable (unknown type, broken JSON array, no
+``external_id`` column) ends the file; a problem of one line or row is recorded
+against that record and reading goes on, so one run reports all of them. JSON Lines
+and CSV files are read record by record; a JSON array is parsed whole.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
+ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
+                 "country", "phone")
+INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")
+FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """What is wrong (``message``), in which record (``record``) and field (``field``)."""
+
+    record: str
+    field: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.record}.{self.field}" if self.field else self.record
+
+    def as_dict(self) -> dict[str, str]:
+        return {"record": self.record, "field": self.field, "message": self.message}
+
+
+@dataclass
+class Record:
+    """One invoice read from a file, with where it came from and what is wrong with it so far."""
+
+    location: str
+    payload: dict[str, Any]
+    pdf_path: Path | None = None
+    problems: list[Problem] = field(default_factory=list)
+    #: CSV: where each line item came from (the row of ``lines[i]``).
+    line_locations: list[str] = field(default_factory=list)
+    #: this "record" is a problem that stopped reading its file
+    fatal: bool = False
+
+
+def file_format(path: Path, given: str | None = None) -> str | None:
+    """``json``, ``jsonl`` or ``csv``: ``given``, else by the file's extension (None: unknown)."""
+    return given or FORMATS.get(path.suffix.lower())
+
+
+def read_file(path: Path, fmt: str | None = None) -> tuple[list[Record], list[Problem]]:
+    """The records of ``path`` and the problems that stopped reading it (if any)."""
+    records: list[Record] = []
+    for record in iter_file(path, fmt):
+        if record.fatal:
+            return records, record.problems
+        records.append(record)
+    return records, []
+
+
+def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
+    """The records of ``path`` one by one (JSON Lines and CSV are read as they stream).
+
+    A problem that stops reading the file comes last, as a record with ``fatal`` set.
+    """
+    kind = file_format(path, fmt)
+    if kind is None:
+        yield _fatal(str(path), "Unknown file type; use .json, .jsonl, .ndjson or .csv (or --format).")
+        return
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            if kind == "json":
+                raw: Iterator[tuple[str, Any, list[Problem], list[str]]] = _json(path, fh)
+            elif kind == "jsonl":
+                raw = _jsonl(path, fh)
+            else:
+                raw = _csv_invoices(path, fh)
+            for location, item, problems, rows in raw:
+                yield _record(path, location, item, problems, rows)
+    except _Unreadable as exc:
+        yield _fatal(exc.where, exc.message)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        yield _fatal(str(path), f"Cannot read the file: {exc}")
+
+
+class _Unreadable(Exception):
+    def __init__(self, where: str, message: str):
+        super().__init__(message)
+        self.where, self.message = where, message
+
+
+def _fatal(where: str, message: str) -> Record:
+    return Record(where, {}, None, [Problem(where, "", message)], fatal=True)
+
+
+def _record(path: Path, location: str, item: Any, problems: list[Problem], rows: list[str]) -> Record:
+    if not isinstance(item, dict):
+        return Record(location, {}, None, problems or [Problem(location, "", "Expected an invoice object.")])
+    item = dict(item)
+    pdf = item.pop("pdf_file", None)
+    return Record(location, item, (path.parent / str(pdf)) if pdf else None, problems, rows)
+
+
+def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
+    """A JSON array is parsed whole (use JSON Lines for files too large for memory)."""
+    try:
+        data = json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise _Unreadable(f"{path}:{exc.lineno}", f"Not valid JSON: {exc.msg}") from None
+    if not isinstance(data, list):
+        raise _Unreadable(str(path), "Expected a JSON array of invoices.")
+    for i, item in enumerate(data):
+        yield f"{path}[{i}]", item, [], []
+
+
+def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
+    for number, line in enumerate(fh, start=1):
+        if not line.strip():
+            continue
+        location = f"{path}:{number}"
+        try:
+            yield location, json.loads(line), [], []
+        except json.JSONDecodeError as exc:
+            yield location, None, [Problem(location, "", f"Not valid JSON: {exc.msg}")], []
+
+
+def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
+    """Adjacent rows with the same ``external_id`` form one invoice."""
+    reader = csv.DictReader(fh)
+    if not reader.fieldnames or "external_id" not in reader.fieldnames:
+        raise _Unreadable(str(path), "The CSV needs a header row with an external_id column.")
+    current: tuple[str, dict[str, Any], list[Problem], list[str]] | None = None
+    key = ""
+    for row in reader:
+        location = f"{path}:{reader.line_num}"
+        row_key = (row.get("external_id") or "").strip()
+        if not row_key:
+            yield location, None, [Problem(location, "external_id",
+                                           "Every row needs the invoice's external_id.")], []
+            continue
+        head, line, problems = _csv_row(location, row)
+        if current is None or row_key != key:
+            if current is not None:
+                yield current
+            current, key = (location, {**head, "lines": []}, problems, []), row_key
+        else:
+            first_location, first, first_problems, _ = current
+            first_problems.extend(problems)
+            for column in sorted(set(head) | set(first) - {"lines"}):
+                if first.get(column) != head.get(column):
+                    first_problems.append(Problem(location, column,
+                                                  f"Differs from the first row of invoice {key} "
+                                                  f"({first_location})."))
+        if line:
+            current[1]["lines"].append(line)
+            current[3].append(location)
+    if current is not None:
+        yield current
+
+
+def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:
+    head: dict[str, Any] = {}
+    line: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for column, value in row.items():
+        if column is None:
+            problems.append(Problem(location, "", "This row has more cells than the header."))
+            continue
+        value = (value or "").strip()
+        if value == "":
+            continue
+        if column.startswith("line_"):
+            line[column[5:]] = value
+        elif column.startswith(("bill_to_", "ship_to_")):
+            head.setdefault(column[:7], {})[column[8:]] = value
+        elif column in INTEGER_FIELDS:
+            head[column] = int(value) if value.isdigit() else value
+        else:
+            head[column] = value
+    return head, line, problems

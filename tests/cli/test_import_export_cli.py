@@ -1,0 +1,155 @@
+"""``oro-invoices import`` and ``export`` as a user runs them: output, exit codes, report file, progress."""
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from oro_invoices.cli import main
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.import_progress import ProgressMeter
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+SUMMARY = "{c} created, {u} updated, {n} unchanged, {s} skipped, 0 PDF(s) attached, 0 PDF(s) generated"
+BAD_CSV = """external_id,invoice_date,currency,customer_name,line_description,line_quantity,line_unit_price,line_tax_rate
+K-1,2026-11-02,EUR,Acme,Widget,1,5.00,0
+K-2,2026-11-02,EUR,Acme,Widget,1,5.00,0
+K-2,2026-11-02,EUR,Acme,Bolt,-1,5.00,19
+K-3,2026-02-30,EUR,Acme,Widget,1,5.00,0
+"""
+
+
+def count(db) -> int:
+    return InvoiceService(db).list_invoices(with_total=True).total
+
+
+def test_bad_rows_are_all_reported_on_screen_and_in_the_report_file(sqlite_db, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_CSV)
+    report = tmp_path / "report.json"
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--report", str(report),
+                 str(bad)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"{bad}:4.lines[1].quantity: Must be greater than 0.",
+                   f"{bad}:4.lines[1].tax_rate: Must be a fraction from 0 up to but not including 1 "
+                   "(\"0.19\" is 19 %).",
+                   f"{bad}:5.invoice_date: Not a valid date.",
+                   "error: nothing imported (3 problem(s))"]
+    data = json.loads(report.read_text())
+    assert data["written"] is False and data["counts"]["problems"] == 3 and data["counts"]["created"] == 0
+    assert data["problems"][2] == {"record": f"{bad}:5", "field": "invoice_date",
+                                   "message": "Not a valid date."}
+    assert count(sqlite_db) == 0
+
+
+def test_skip_imports_the_good_rows_and_exits_1(sqlite_db, tmp_path, capsys):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(BAD_CSV)
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--on-error", "skip", str(bad)]) == 1
+    out = capsys.readouterr().out.strip()
+    assert out == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=2) + "; 3 problem(s)"
+    assert count(sqlite_db) == 1
+
+
+def test_dry_run_then_import_then_unchanged(sqlite_db, capsys):
+    files = [str(EXAMPLES / "invoices.csv"), str(EXAMPLES / "invoices.jsonl"), str(EXAMPLES / "invoices.json")]
+    assert main(["import", "--db", sqlite_db.url, "--dry-run", *files]) == 0
+    assert capsys.readouterr().out.strip() == (
+        "dry run: 6 would be created, 0 would be updated, 0 unchanged, 0 skipped, "
+        "0 PDF(s) attached, 0 PDF(s) generated")
+    assert count(sqlite_db) == 0
+    assert main(["import", "--db", sqlite_db.url, *files]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=6, u=0, n=0, s=0)
+    assert main(["import", "--db", sqlite_db.url, *files]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=6, s=0)
+
+
+def test_the_organization_is_not_silently_assumed(sqlite_db, tmp_path, capsys):
+    path = tmp_path / "no-org.csv"
+    path.write_text(BAD_CSV.splitlines()[0] + "\n" + BAD_CSV.splitlines()[1] + "\n")
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 1
+    assert f"{path}:2.organization_id: Give --organization or an organization_id in every record." \
+        in capsys.readouterr().err
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(path)]) == 0
+
+
+def test_format_overrides_the_extension(sqlite_db, tmp_path, capsys):
+    path = tmp_path / "invoices.txt"
+    path.write_text((EXAMPLES / "invoices.jsonl").read_text())
+    assert main(["import", "--db", sqlite_db.url, str(path)]) == 1
+    assert "Unknown file type" in capsys.readouterr().err
+    assert main(["import", "--db", sqlite_db.url, "--format", "jsonl", str(path)]) == 0
+
+
+def test_export_then_import_through_the_command(sqlite_db, request, tmp_path, capsys):
+    from support.databases import make_database
+    assert main(["import", "--db", sqlite_db.url, str(EXAMPLES / "invoices.json"),
+                 str(EXAMPLES / "invoices.jsonl")]) == 0
+    out = tmp_path / "all.csv"
+    assert main(["export", "--db", sqlite_db.url, "--organization", "1", "--output", str(out)]) == 0
+    assert "exported: 4 invoice(s)" in capsys.readouterr().err
+    assert out.read_text().startswith("external_id,invoice_number,")
+    assert main(["export", "--db", sqlite_db.url, "--status", "posted", "--date-to", "2020-12-31"]) == 0
+    [line] = capsys.readouterr().out.splitlines()
+    assert json.loads(line)["invoice_number"] == "OLD-2020-007"
+    (tmp_path / "target").mkdir()
+    target = make_database("sqlite", request, tmp_path / "target")
+    assert main(["import", "--db", target.url, str(out)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=4, u=0, n=0, s=0)
+    source, copy = InvoiceService(sqlite_db), InvoiceService(target)
+    for ext in ("A-1", "A-2", "J-1", "J-2"):
+        a, b = source.get(source.find_id(external_id=ext)), copy.get(copy.find_id(external_id=ext))
+        assert (a.invoice_number, a.status, a.payment_status, a.total_amount) == \
+            (b.invoice_number, b.status, b.payment_status, b.total_amount)
+    target.dispose()
+
+
+def test_the_installed_command_runs(sqlite_db):
+    done = subprocess.run([sys.executable, "-m", "oro_invoices", "import", "--db", sqlite_db.url,
+                           str(EXAMPLES / "invoices.csv")], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "imported: " + SUMMARY.format(c=2, u=0, n=0, s=0)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Tty(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_is_a_periodic_line_with_rate_and_eta():
+    clock, out = Clock(), io.StringIO()
+    meter = ProgressMeter(out, what="invoices", every=5, clock=clock)
+    meter("checked", 0)
+    clock.now = 1
+    meter("checked", 10)                              # too soon: nothing
+    clock.now = 8
+    meter("checked", 800)
+    meter("imported", 0, 2700)                        # a new phase: its own rate and ETA
+    clock.now = 18
+    meter("imported", 500, 2700)
+    meter.finish()
+    assert out.getvalue().splitlines() == ["checked 800 invoices, 100.0/s",
+                                           "imported 500/2,700 invoices, 50.0/s, ETA 44s"]
+
+
+def test_progress_on_a_terminal_rewrites_one_line():
+    clock, out = Clock(), Tty()
+    meter = ProgressMeter(out, what="invoices", clock=clock)
+    meter("imported", 0, 100)
+    clock.now = 1
+    meter("imported", 10, 100)
+    clock.now = 2
+    meter("imported", 20, 100)
+    meter.finish()
+    assert out.getvalue() == ("\rimported 10/100 invoices, 10.0/s, ETA 9s\x1b[K"
+                              "\rimported 20/100 invoices, 10.0/s, ETA 8s\x1b[K\n")
