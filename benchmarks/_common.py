@@ -27,8 +27,10 @@ def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> fl
 
 
 def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 2, batch: int = 20_000,
-                  seed: int = 7) -> None:
-    """Insert ``count`` invoices with core inserts (no lines: listing does not read them)."""
+                  seed: int = 7, due_days: int | None = None) -> None:
+    """Insert ``count`` invoices with core inserts (no lines: listing does not read them).
+
+    ``due_days``: each invoice is due that many days after its date (None: no due date)."""
     rng = random.Random(seed)
     start = dt.date(2020, 1, 1)
     now = dt.datetime.now(dt.UTC)
@@ -39,13 +41,16 @@ def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 
             for i in range(next_id, min(next_id + batch, count + 1)):
                 posted = rng.random() < 0.8
                 org = 1 + i % organizations
+                customer_id = 1 + rng.randrange(customers)
+                invoice_date = start + dt.timedelta(days=rng.randrange(2400))
                 rows.append(dict(
                     id=i, status="posted" if posted else "draft",
                     invoice_number=f"INV-{i:09d}" if posted else None, external_id=f"ext-{i}",
-                    organization_id=org, website_id=org, customer_id=1 + rng.randrange(customers),
+                    organization_id=org, website_id=org, customer_id=customer_id,
                     customer_user_id=None, customer_name=f"Customer {i % customers}",
                     customer_user_email="", order_id=i, order_identifier=f"SO-{i}",
-                    invoice_date=start + dt.timedelta(days=rng.randrange(2400)), due_date=None,
+                    invoice_date=invoice_date,
+                    due_date=None if due_days is None else invoice_date + dt.timedelta(days=due_days),
                     currency="USD", bill_to=None, ship_to=None, seller=None,
                     subtotal=10_000, tax_amount=1_900, total_amount=rng.randrange(1000, 10_000_000),
                     external_payment_url=None, payment_token=secrets.token_hex(12), created_by="bench",

@@ -1,9 +1,16 @@
-"""Listing speed: one page of 25, filtered and sorted, at any depth, over 1,000,000 invoices (SQLite).
+"""Listing speed: one page of 25, filtered and sorted, at any depth, over 1,000,000 invoices.
 
 Keyset paging (what ``InvoiceService.list`` does) is compared with OFFSET paging
 of the same query in the same run. Target: every keyset page under 5 ms.
 
-    python benchmarks/bench_listing.py [--count 1000000] [--keep PATH]
+    python benchmarks/bench_listing.py [--count 1000000] [--keep PATH]          # SQLite
+    python benchmarks/bench_listing.py --postgresql [--count 1000000] [--pg-database NAME]
+
+``--postgresql`` seeds the reference shop with ``--count`` invoices of 10 lines each (COPY) in a
+throwaway PostgreSQL database (created and dropped by the script; ``--pg-database NAME`` keeps
+and reuses one), measures the back-office grid's and the storefront list's queries at several
+page depths (target < 5 ms), then the same pages over HTTP from the reference shop served by
+werkzeug (target < 50 ms).
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import bulk_invoices, median_ms
+from _shop_data import ADMIN_URL, PASSWORD, Shop, build_shop, throwaway_database
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.migrate import upgrade
@@ -41,8 +49,15 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--keep", help="reuse/keep the database file at this path")
     parser.add_argument("--quick", action="store_true", help="100,000 invoices")
+    parser.add_argument("--postgresql", action="store_true",
+                        help="PostgreSQL: the reference shop, invoices of 10 lines, queries and HTTP")
+    parser.add_argument("--pg-url", default=ADMIN_URL, help=f"a PostgreSQL server to create the "
+                        f"database on (default {ADMIN_URL})")
+    parser.add_argument("--pg-database", help="use (create if missing) and keep this database")
     args = parser.parse_args()
     count = 100_000 if args.quick else args.count
+    if args.postgresql:
+        return postgresql(count, args.pg_url, args.pg_database)
     path = args.keep or os.path.join(tempfile.mkdtemp(), "listing.db")
     db = Database(f"sqlite:///{path}")
     upgrade(db)
@@ -91,6 +106,158 @@ def main() -> int:
     if not args.keep:
         db.dispose()
     return 0 if verdict == "PASS" else 1
+
+
+HTTP_TARGET_MS = 50.0
+DEPTHS = (1, 50, 100, 1000, 4000)
+
+
+def _keyset_vs_offset(service: InvoiceService, flt: InvoiceFilter,
+                      page_no: int) -> tuple[float, float, float] | None:
+    """Median ms of the keyset page ``page_no`` through the service and in the database, and of
+    the same page by OFFSET; None past the end."""
+    db, depth = service.db, (page_no - 1) * PAGE
+    base = apply_filter(select(Invoice.invoice_date, Invoice.id)
+                        .join(PaymentState, PaymentState.invoice_id == Invoice.id), flt)
+    cursor = None
+    if depth:
+        with db.session() as s:
+            row = s.execute(base.order_by(Invoice.invoice_date.desc(), Invoice.id.desc())
+                            .offset(depth - 1).limit(1)).first()
+        if row is None:
+            return None
+        cursor = encode_cursor("-invoice_date", row[0], row[1])
+    keyset = median_ms(lambda: service.list_invoices(flt, sort="-invoice_date", limit=PAGE, cursor=cursor))
+    in_database = _database_ms(db, lambda: service.list_invoices(flt, sort="-invoice_date", limit=PAGE,
+                                                                 cursor=cursor))
+
+    def offset_page():
+        with db.session() as s:
+            return s.execute(apply_filter(select(Invoice, PaymentState).join(
+                PaymentState, PaymentState.invoice_id == Invoice.id), flt)
+                .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).offset(depth).limit(PAGE)).all()
+    return keyset, in_database, median_ms(offset_page, repeat=10, warmup=1)
+
+
+def _database_ms(db, read) -> float:
+    """Median planning + execution time (``EXPLAIN ANALYZE``) of the query ``read`` sends."""
+    import statistics
+
+    from sqlalchemy import event
+    sent = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        sent.append((statement, parameters))
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        read()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    statement, parameters = next(s for s in reversed(sent) if s[0].lstrip().upper().startswith("SELECT"))
+    raw = db.engine.raw_connection()
+    try:
+        cursor, times = raw.cursor(), []
+        for _ in range(10):
+            cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters)
+            plan = cursor.fetchone()[0][0]
+            times.append(plan["Planning Time"] + plan["Execution Time"])
+    finally:
+        raw.close()
+    return statistics.median(times)
+
+
+def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float]]:
+    """Median ms of the grid and the storefront list over HTTP at page 1 and deep pages."""
+    import threading
+    from pathlib import Path
+
+    from bench_web import Client, deep_cursor
+    from werkzeug.serving import make_server
+
+    from oro_invoices.hosts.reference.app import create_app
+    app = create_app(Path(shop.data_dir), database_url=shop.database_url, migrate=False, install=False)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    results = []
+    try:
+        admin, buyer = Client(server.server_port), Client(server.server_port)
+        admin.login("/admin/login", {"username": "bench", "password": PASSWORD})
+        buyer.login("/customer/login", {"email": "buyer@bigcorp.example", "password": PASSWORD})
+        cases = [("back-office grid, posted", admin, "/admin/invoices?status=posted&sort=-invoice_date",
+                  InvoiceFilter(organization_id=shop.organization_id, status="posted")),
+                 ("storefront list, corporate buyer", buyer, "/customer/invoices?sort=-invoice_date",
+                  InvoiceFilter(status="posted", customer_ids=shop.corporate_customer_ids))]
+        floor, _ = Client(server.server_port).timed("/admin/login", repeat)  # a page without a listing
+        results.append(("baseline: login page, no listing", 1, floor))
+        for label, client, path, flt in cases:
+            for page_no in (1, 100, 1000):
+                target = path
+                if page_no > 1:
+                    try:
+                        target = f"{path}&after={deep_cursor(app, flt, page_no)}&page={page_no}"
+                    except Exception:  # fewer pages than that
+                        continue
+                ms, page = client.timed(target, repeat)
+                assert page.count('<tr data-invoice-id="') == PAGE, f"{label} p{page_no}: not {PAGE} rows"
+                results.append((label, page_no, ms))
+    finally:
+        server.shutdown()
+        app.extensions["oro_invoices"].addon.close()
+        app.extensions["oro_reference_host"].engine.dispose()
+    return results
+
+
+def postgresql(count: int, admin_url: str, name: str | None) -> int:
+    """The PostgreSQL run: seed (or reuse), queries at several depths, then HTTP."""
+    import tempfile as _tempfile
+    from pathlib import Path
+
+    from oro_invoices.persistence.engine import Database
+    with throwaway_database(admin_url, name) as url, _tempfile.TemporaryDirectory(prefix="oro-bench-pg-") as tmp:
+        shop = build_shop(Path(tmp), url, count)
+        db = Database(url)
+        service = InvoiceService(db)
+        with db.engine.connect() as conn:
+            server = conn.exec_driver_sql("SHOW server_version").scalar()
+            lines = conn.exec_driver_sql("SELECT count(*) FROM oro_invoice_line").scalar()
+        cases = [
+            ("grid: organization, posted", InvoiceFilter(organization_id=shop.organization_id, status="posted")),
+            ("grid: organization, pending", InvoiceFilter(organization_id=shop.organization_id,
+                                                           payment_status="pending")),
+            ("grid: one customer", InvoiceFilter(organization_id=shop.organization_id,
+                                                 customer_id=shop.corporate_customer_ids[0])),
+            ("storefront: corporate buyer", InvoiceFilter(status="posted",
+                                                          customer_ids=shop.corporate_customer_ids)),
+            ("all, newest first", InvoiceFilter()),
+        ]
+        print(f"\n{shop.count:,} invoices, {lines:,} lines on PostgreSQL {server}, page size {PAGE}; "
+              "median of 30 runs (ms)")
+        print("keyset: the page through InvoiceService.list_invoices (query, round trips, rows to read "
+              "models); in db: its planning + execution (EXPLAIN ANALYZE); OFFSET: the same page by OFFSET")
+        print(f"{'query':34} {'page':>8} {'keyset':>8} {'in db':>8} {'OFFSET':>9}")
+        worst = worst_db = 0.0
+        for label, flt in cases:
+            for page_no in DEPTHS:
+                measured = _keyset_vs_offset(service, flt, page_no)
+                if measured is None:
+                    continue
+                keyset, in_db, offset = measured
+                worst, worst_db = max(worst, keyset), max(worst_db, in_db)
+                print(f"{label:34} {page_no:>8,} {keyset:8.2f} {in_db:8.2f} {offset:9.2f}", flush=True)
+        db.dispose()
+        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
+        print(f"\nslowest keyset page query: {worst:.2f} ms through the service, {worst_db:.2f} ms in the "
+              f"database (target < {TARGET_MS} ms); load average {load} on {os.cpu_count()} CPUs")
+        print("\nover HTTP (reference shop on werkzeug, one thread per request), median of 30:")
+        slowest_http = 0.0
+        for label, page_no, ms in _http(shop):
+            if not label.startswith("baseline"):
+                slowest_http = max(slowest_http, ms)
+            print(f"{label:34} {page_no:>8,} {ms:8.1f} ms", flush=True)
+        print(f"slowest page over HTTP: {slowest_http:.1f} ms (target < {HTTP_TARGET_MS:.0f} ms)")
+    ok = worst < TARGET_MS and slowest_http < HTTP_TARGET_MS
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

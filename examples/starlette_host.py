@@ -3,6 +3,15 @@
     pip install 'oro-invoices[asgi,pdf]' uvicorn
     uvicorn --factory starlette_host:demo_app --app-dir examples
 
+Several processes (gunicorn with uvicorn workers; ``pip install gunicorn uvicorn-worker``):
+the session cookie must be signed with one secret in every process, and the schema is
+created once before they start:
+
+    oro-invoices migrate --db sqlite:///shop-invoices.db
+    SHOP_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))') \
+    gunicorn -k uvicorn_worker.UvicornWorker --workers 2 --bind 127.0.0.1:8000 \
+        --chdir examples 'starlette_host:demo_app()'
+
 Back-office: http://127.0.0.1:8000/admin/login (admin / admin), then Sales > Invoices.
 Storefront: http://127.0.0.1:8000/login (buyer@acme.test / buyer), then Account > Invoices.
 API: curl -H 'Authorization: Bearer erp-token' http://127.0.0.1:8000/api/invoices
@@ -19,6 +28,7 @@ from __future__ import annotations
 import hmac
 import html
 import itertools
+import os
 import re
 import secrets
 import shutil
@@ -306,8 +316,14 @@ def demo_host() -> ShopHost:
 
 
 def demo_app() -> Starlette:
-    """``uvicorn --factory``: the demo shop with invoices switched on."""
-    app = create_app()
+    """``uvicorn --factory``: the demo shop with invoices switched on.
+
+    ``SHOP_SECRET_KEY`` signs the session cookie; give it whenever more than one process
+    serves the shop (each would otherwise draw its own, and sessions would not cross them).
+    The shop's own data here are in memory, the same in every process as ``demo_host`` made
+    them; the invoices are in the database every process shares.
+    """
+    app = create_app(secret_key=os.environ.get("SHOP_SECRET_KEY", ""))
     app.state.oro_invoices.settings.set("oro_invoices.enabled", True)
     return app
 

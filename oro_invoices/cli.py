@@ -1,5 +1,5 @@
 """The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, deliver-mail, deliver-events,
-migrate-storage, demo.
+remind, worker, beat, migrate-storage, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -23,18 +23,28 @@ from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import InvoiceError
 
 if TYPE_CHECKING:  # pragma: no cover
-    from oro_invoices.composition import Addon
+    from oro_invoices.composition import Addon, AddonConfig
 
 NO_HOST = "none"
 HOST_ENV = "ORO_INVOICES_HOST"
 #: What ``demo`` serves with: the reference shop, PDFs and their QR codes, the OpenAPI document.
 DEMO_MODULES = ("flask", "weasyprint", "segno", "apispec")
+#: Options that a deployment may set once in the environment instead of on every command.
+ENVIRONMENT_DEFAULTS = {"db": "ORO_INVOICES_DB", "storage": "ORO_INVOICES_STORAGE"}
+#: The Celery broker of ``worker`` and ``beat`` when ``--broker`` is not given.
+BROKER_ENV = "ORO_INVOICES_BROKER_URL"
+
+
+def _config(args: argparse.Namespace, **options: Any) -> AddonConfig:
+    """The add-on's configuration for a command: its ``--db`` plus ``options`` (``AddonConfig`` fields)."""
+    from oro_invoices.composition import AddonConfig
+    return AddonConfig(database_url=args.db, **options)
 
 
 def _addon(args: argparse.Namespace, *, host_object: Any = None, **options: Any) -> Addon:
     """The add-on for a command: its ``--db`` plus ``options`` (``AddonConfig`` fields)."""
-    from oro_invoices.composition import AddonConfig, build_addon
-    return build_addon(AddonConfig(database_url=args.db, **options), host=host_object)
+    from oro_invoices.composition import build_addon
+    return build_addon(_config(args, **options), host=host_object)
 
 
 def _host_name(args: argparse.Namespace) -> str | None:
@@ -47,7 +57,10 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     with _addon(args, pdf=False) as addon:
         before = current_revision(addon.db)
         after = upgrade(addon.db, args.revision)
-    print(f"schema at revision {after}" + (f" (was {before})" if before != after else " (already current)"))
+    if before is None:
+        print(f"schema created at revision {after}")
+    else:
+        print(f"schema at revision {after}" + (f" (upgraded from {before})" if before != after else " (already current)"))
     return 0
 
 
@@ -66,11 +79,14 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon))
     for note in report.notes:
         print(f"NOTE {note}")
+    for pending in report.pending:
+        print(f"PENDING {pending}")
     for problem in report.problems:
         print(f"FAIL {problem}")
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     pdfs = f", {report.checked_pdfs} PDF(s)" if addon.storage is not None else ""
-    print(f"{status}: checked {report.checked_invoices} posted invoice(s){pdfs}")
+    pending = f"; {len(report.pending)} PDF(s) pending" if report.pending else ""
+    print(f"{status}: checked {report.checked_invoices} posted invoice(s){pdfs}{pending}")
     return 0 if report.ok else 1
 
 
@@ -103,15 +119,25 @@ def _cmd_import(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from oro_invoices.composition import build_addon
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.importing import run_import
     meter = ProgressMeter(sys.stderr, what="invoices")
-    with _addon(args, host_object=args.host_object, storage_url=args.storage,
-                host=_host_name(args)) as addon:
+    config = _config(args, storage_url=args.storage, host=_host_name(args))
+    with build_addon(config, host=args.host_object) as addon:
         report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
                             fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
-                            progress=meter)
+                            progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None)
+        renders = addon.renderer is not None
+    not_rendered: list[tuple[int, str]] = []
+    if report.pending_pdfs and not args.no_pdf and renders:    # after the import's commit, never inside it
+        not_rendered = _render_imported_pdfs(args, config, report, meter)
     meter.finish()
+    if report.pending_pdfs and not args.no_pdf and not renders:
+        print("note: the PDFs stay pending: rendering needs the pdf extra (pip install 'oro-invoices[pdf]'); "
+              "run complete-pdfs where it is installed", file=sys.stderr)
+    for invoice_id, message in not_rendered:
+        print(f"invoice id {invoice_id}: its PDF was not rendered (it stays pending): {message}", file=sys.stderr)
     if args.report:
         Path(args.report).write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
     for problem in report.problems:
@@ -121,7 +147,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
         return 1
     label = "dry run" if args.dry_run else "imported"
     print(f"{label}: {report.summary()}" + (f"; {len(report.problems)} problem(s)" if report.problems else ""))
-    return 1 if report.problems else 0
+    return 1 if report.problems or not_rendered else 0
+
+
+def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report: Any,
+                          meter: Callable[[str, int, int | None], None]) -> list[tuple[int, str]]:
+    """Render the pending PDFs of the imported invoices in ``--pdf-workers`` processes; update
+    ``report``; return the invoices whose PDF could not be rendered."""
+    from oro_invoices.pdf_workers import render_missing_pdfs
+    workers = 1 if args.host_object is not None else args.pdf_workers  # a host object stays here
+    result = render_missing_pdfs(config, report.pending_pdfs, workers=workers, actor=args.actor,
+                                 host=args.host_object, progress=lambda done, total: meter("rendered", done, total))
+    report.pdfs_rendered += len(result.rendered)
+    stored = set(result.rendered) | set(result.already)
+    report.pending_pdfs = [i for i in report.pending_pdfs if i not in stored]
+    return result.failed
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -162,9 +202,23 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
             if report.claimed or not args.every:
                 print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
                       f"{report.failed} failed, {report.unknown} unknown", flush=True)
+            delivered_nothing = report.claimed > report.sent + report.waiting and not report.sent
+            if delivered_nothing:
+                _explain_undelivered(addon)
             if not args.every:
-                return 0 if not (report.failed or report.unknown) else 1
+                return 1 if report.failed or report.unknown or delivered_nothing else 0
             time.sleep(args.every)
+
+
+def _explain_undelivered(addon: Addon) -> None:
+    """Why the last run delivered nothing, and when the message is tried again."""
+    problem = addon.mail.latest_problem()
+    if problem is None:
+        return
+    retry = (f"; next attempt at {problem.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
+             if problem.status == "retry" and problem.next_attempt_at else "; it is not retried")
+    print(f"error: nothing was delivered; the last problem (message {problem.id}, invoice "
+          f"{problem.invoice_id}): {problem.last_error}{retry}", file=sys.stderr)
 
 
 def _cmd_migrate_storage(args: argparse.Namespace) -> int:
@@ -203,6 +257,67 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
             time.sleep(args.every)
 
 
+def _cmd_remind(args: argparse.Namespace) -> int:
+    from oro_invoices.services.reminders import send_due_reminders
+    host = _host_name(args)
+    if host is None and args.host_object is None:
+        print("note: no host: settings are at their defaults, so reminders are off "
+              "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage,
+                pdf=False) as addon:
+        report = send_due_reminders(addon.invoices, addon.mail, today=args.date,
+                                    dry_run=args.dry_run, actor=args.actor,
+                                    organization_id=args.organization)
+    verb = "would queue" if args.dry_run else "queued"
+    for reminder in report.queued:
+        print(f"{verb}: invoice {reminder.invoice_number} (id {reminder.invoice_id}): "
+              f"{reminder.label} to {', '.join(reminder.to)}")
+    for problem in report.problems:
+        print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _celery_app(args: argparse.Namespace, build: Callable[[], Addon]) -> Any:
+    """The jobs' Celery app on ``--broker``/``--queue``; each worker process builds its add-on with ``build``."""
+    from oro_invoices.domain.errors import ConfigurationError
+    from oro_invoices.jobs.celery_app import create_celery
+    if not args.broker:
+        raise ConfigurationError(f"{args.command} needs the Celery broker: give --broker URL "
+                                 f"or set ${BROKER_ENV}.")
+    return create_celery(build, broker_url=args.broker, queue=args.queue, sweep_every=args.every)
+
+
+def _cmd_worker(args: argparse.Namespace) -> int:
+    from oro_invoices.composition import build_addon
+    from oro_invoices.jobs.celery_app import run_worker
+    config = _config(args, storage_url=args.storage, smtp=args.smtp_url, mail_sender=args.sender,
+                     host=_host_name(args), webhook_timeout=args.timeout, jobs_broker_url=args.broker,
+                     jobs_queue=args.queue)
+    app = _celery_app(args, lambda: build_addon(config, host=args.host_object))
+    run_worker(app, concurrency=args.concurrency, pool=args.pool, beat=args.beat,
+               loglevel=args.loglevel)
+    return 0
+
+
+def _cmd_beat(args: argparse.Namespace) -> int:
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.jobs.celery_app import run_beat
+
+    def no_addon() -> Addon:
+        raise UsageError("beat only sends the periodic jobs; oro-invoices worker runs them.")
+    run_beat(_celery_app(args, no_addon), schedule_file=args.schedule_file, loglevel=args.loglevel)
+    return 0
+
+
+def _jobs_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--broker", default=os.environ.get(BROKER_ENV),
+                   help="Celery broker URL: redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//; "
+                        f"default: ${BROKER_ENV}")
+    p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
+    p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+
+
 def _number(kind: type[int] | type[float], *, minimum: float, inclusive: bool) -> Any:
     """An argparse type: a number of ``kind`` at least (or above) ``minimum``."""
     def parse(text: str) -> int | float:
@@ -232,8 +347,22 @@ def _cmd_demo(args: argparse.Namespace) -> int:
         print(f"error: the demo needs the demo extra (missing: {', '.join(missing)}); "
               "install it with: pip install 'oro-invoices[demo]'", file=sys.stderr)
         return 2
+    if args.workers > 1 and not _installed("gunicorn"):
+        print("error: --workers needs gunicorn (part of the demo extra); "
+              "install it with: pip install 'oro-invoices[demo]'", file=sys.stderr)
+        return 2
     from oro_invoices.hosts.reference.demo import run_demo
     return run_demo(args)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def _host_argument(parser: argparse.ArgumentParser, what: str) -> None:
@@ -275,7 +404,15 @@ def build_parser() -> argparse.ArgumentParser:
                    help="stop: write nothing when any record is bad (default); skip: import the good ones")
     p.add_argument("--report", metavar="FILE", help="write a JSON report (counts and every problem) to FILE")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--storage", help="PDF storage URL (needed for pdf_file columns and generated PDFs)")
+    p.add_argument("--storage",
+                   help="PDF storage URL (needed for supplied PDFs and to render the posted invoices' PDFs)")
+    p.add_argument("--pdfs", metavar="FOLDER_OR_ZIP",
+                   help="folder or .zip with the posted invoices' PDFs: a record's pdf_file is taken from "
+                        "it, and a posted invoice's record without one takes <external_id>.pdf when it is there")
+    p.add_argument("--pdf-workers", type=_number(int, minimum=1, inclusive=True), default=None, metavar="N",
+                   help="processes that render the missing PDFs after the import commits (default: the CPUs)")
+    p.add_argument("--no-pdf", action="store_true",
+                   help="render no PDFs: they stay pending until complete-pdfs or a later import renders them")
     p.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                    help="host adapter (an oro_invoices.hosts entry point) whose settings apply and "
                         f"which checks customers and customer users; default: ${HOST_ENV}, else "
@@ -322,6 +459,52 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seconds to wait for an endpoint, to connect and for each read (default: 10)")
     p.set_defaults(func=_cmd_deliver_events)
 
+    p = sub.add_parser("remind", help="queue the payment reminders that are due (each invoice and "
+                                      "step once); deliver-mail sends them")
+    p.add_argument("--db", required=True, help="database URL")
+    _host_argument(p, "whose settings say where reminders are on, their schedule and templates")
+    p.add_argument("--storage", default=None,
+                   help="PDF storage URL; with it the stored PDF is attached to each reminder")
+    p.add_argument("--date", type=_date, default=None,
+                   help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+                   help="only this organization's invoices")
+    p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
+    p.add_argument("--actor", default="reminders", help="name recorded in the invoices' activity")
+    p.set_defaults(func=_cmd_remind)
+
+    p = sub.add_parser("worker", help="run a Celery worker for the background jobs: PDFs made at posting, "
+                                      "email and webhook delivery (docs/jobs.md)")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--storage", help="PDF storage URL (PDFs are stored there, attachments read from it)")
+    _host_argument(p, "whose settings apply (PDFs, sender, webhook endpoints)")
+    p.add_argument("--smtp-url", default=None,
+                   help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://…; "
+                        "without it email stays queued")
+    p.add_argument("--sender", default=None,
+                   help="the From address (default: the oro_invoices.mail.sender setting)")
+    p.add_argument("--timeout", type=_number(float, minimum=0, inclusive=False), default=10.0,
+                   help="seconds to wait for a webhook endpoint (default: 10)")
+    p.add_argument("--concurrency", type=_number(int, minimum=1, inclusive=True), default=2,
+                   help="jobs run at once, each in its own process (default: 2)")
+    p.add_argument("--pool", choices=("prefork", "threads", "solo"), default="prefork",
+                   help="how jobs run at once (default: prefork, one process each)")
+    p.add_argument("--beat", action="store_true",
+                   help="also send the periodic sweeps from this worker (run one such worker, or oro-invoices beat)")
+    p.add_argument("--every", type=_number(float, minimum=1, inclusive=True), default=30.0,
+                   help="with --beat: seconds between the periodic sweeps (default: 30)")
+    _jobs_arguments(p)
+    p.set_defaults(func=_cmd_worker)
+
+    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders) "
+                                    "to the workers; run one per deployment")
+    p.add_argument("--every", type=_number(float, minimum=1, inclusive=True), default=30.0,
+                   help="seconds between the sweeps (default: 30)")
+    p.add_argument("--schedule-file", default="oro-invoices-beat-schedule",
+                   help="where beat remembers when each job last ran (default: ./oro-invoices-beat-schedule)")
+    _jobs_arguments(p)
+    p.set_defaults(func=_cmd_beat)
+
     p = sub.add_parser("migrate-storage", help="copy every stored PDF to another storage, verifying each "
                                                "(run it again to resume)")
     p.add_argument("--from", dest="source", required=True, help="PDF storage URL to copy from")
@@ -335,6 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="./oro-invoices-demo")
     p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
+    p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                   help="serve with gunicorn in N worker processes (default 1: one process, no gunicorn)")
     p.add_argument("--secure-cookies", action="store_true",
                    help="send the session cookie over HTTPS only (behind an HTTPS proxy)")
     p.add_argument("--hosted-page-url", default=None, metavar="URL",
@@ -356,6 +541,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the signing secret of the webhook endpoint registered at Stripe "
                         "(default: whsec_oro_invoices_demo)")
     p.set_defaults(func=_cmd_demo)
+    _finish(parser, sub)
     return parser
 
 
@@ -375,6 +561,67 @@ def main(argv: Sequence[str] | None = None, *, host: Any = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        message = None if args.debug else _user_error(exc, args)
+        if message is None:
+            raise
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+
+
+def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """One line for an error a user causes (a bad database URL, path or revision, an unmigrated
+    database); ``None`` for a defect, which keeps its traceback."""
+    from alembic.util.exc import CommandError
+    from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+    database = _masked(getattr(args, "db", None) or "")
+    if isinstance(exc, DBAPIError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+        lowered = reason.lower()
+        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+            return (f"the database {database} has no oro-invoices schema, or an older one ({reason}); "
+                    f"run: oro-invoices migrate --db {database}")
+        if "unable to open database file" in lowered:
+            return (f"cannot open the SQLite database {database}: its folder does not exist or "
+                    "is not writable")
+        if exc.connection_invalidated or "connect" in lowered or "could not translate" in lowered:
+            return f"cannot connect to the database {database}: {reason}"
+        return None
+    if isinstance(exc, (ArgumentError, NoSuchModuleError)):
+        return f"not a database URL this command can use: {database!r} ({exc})"
+    if isinstance(exc, CommandError):
+        from oro_invoices.persistence.migrate import head_revision
+        return f"{exc} (the newest revision is {head_revision()})"
+    if isinstance(exc, FileNotFoundError | IsADirectoryError | PermissionError):
+        return f"{exc.filename}: {exc.strerror}"
+    return None
+
+
+def _masked(url: str) -> str:
+    """A database URL with its password hidden."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _finish(parser: argparse.ArgumentParser, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """What every subcommand shares: its ``--help`` opens with its one-line summary, ``--debug``
+    keeps tracebacks, and ``--db``/``--storage`` may come from ``ORO_INVOICES_DB`` and
+    ``ORO_INVOICES_STORAGE``."""
+    summaries = {action.dest: action.help for action in sub._choices_actions}
+    for name, command in sub.choices.items():
+        if command.description is None:
+            command.description = summaries.get(name)
+        command.add_argument("--debug", action="store_true", help="show the traceback of an error")
+        for action in command._actions:
+            env = ENVIRONMENT_DEFAULTS.get(action.dest)
+            if env and action.option_strings and os.environ.get(env):
+                action.default, action.required = os.environ[env], False
+            if env and action.option_strings and action.help:
+                action.help += f" (or ${env})"
 
 
 if __name__ == "__main__":

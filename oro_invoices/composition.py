@@ -13,6 +13,9 @@
     addon.events.deliver_pending()      # webhooks: docs/events.md
     addon.close()
 
+With ``jobs_broker_url`` (a Redis or RabbitMQ URL) the PDF made at posting, the outbox and the
+webhooks are worked off by Celery workers (``oro-invoices worker``); see docs/jobs.md.
+
 Every entry point builds the add-on here: the Flask adapter (``OroInvoices.init_app``), each
 ``oro-invoices`` command and the reference host's ``create_app``. A host object may be given
 instead of a name (``build_addon(config, host=my_host)``); without a host the add-on runs
@@ -43,19 +46,21 @@ from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
-from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.engine import Database, pool_options
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.persistence.models import utcnow
+from oro_invoices.services.celery_queue import DEFAULT_QUEUE, CeleryJobs
 from oro_invoices.services.event_delivery import DEFAULT_TIMEOUT, EventDelivery
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.jobs import InlineJobs, JobQueue
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.documents.render import PdfRenderer
 
-__all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_mail",
-           "build_renderer", "build_settings", "build_storage", "payment_link_builder"]
+__all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_jobs",
+           "build_mail", "build_renderer", "build_settings", "build_storage", "payment_link_builder"]
 
 log = logging.getLogger("oro_invoices.composition")
 
@@ -89,6 +94,12 @@ class AddonConfig:
     :param clock: returns the current UTC time (tests use it to cross months).
     :param webhook_timeout: seconds ``Addon.events`` waits for a webhook endpoint (to connect,
         and for each read).
+    :param jobs_broker_url: the Celery broker of the background jobs (``redis://…`` or
+        ``amqp://…``); None: no background jobs, everything runs as without them (docs/jobs.md).
+    :param jobs_queue: the broker queue the jobs go to (and ``oro-invoices worker`` consumes).
+    :param database_pool: connection-pool options of the database engine, each process's own
+        (``pool_size``, ``max_overflow``, ``pool_timeout``, ``pool_recycle``, ``pool_pre_ping``;
+        see docs/operations.md); empty: SQLAlchemy's defaults.
     """
 
     database_url: str
@@ -106,6 +117,18 @@ class AddonConfig:
     pdf_template_dirs: tuple[str, ...] = ()
     clock: Callable[[], dt.datetime] | None = None
     webhook_timeout: float = DEFAULT_TIMEOUT
+    jobs_broker_url: str | None = None
+    jobs_queue: str = DEFAULT_QUEUE
+    database_pool: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    # Read-only mappings cannot be pickled; worker processes receive the configuration pickled.
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: dict(value) if isinstance(value, MappingProxyType) else value
+                for name, value in self.__dict__.items()}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, MappingProxyType(value) if isinstance(value, dict) else value)
 
 
 @dataclass
@@ -124,9 +147,12 @@ class Addon:
     host: HostAdapter | None
     payment_link: PaymentLink | None
     owns_host: bool = False
+    jobs: JobQueue = field(default_factory=InlineJobs)
 
     def close(self) -> None:
-        """Dispose of the database's connections; close the host if it was loaded by name."""
+        """Dispose of the database's connections and the broker's; close the host if it was loaded by name."""
+        if isinstance(self.jobs, CeleryJobs):
+            self.jobs.close()
         self.db.dispose()
         if self.owns_host:
             _close_host(self.host)
@@ -179,7 +205,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
         host, owns_host = resolve_host(config)
     db: Database | None = None
     try:
-        db = Database(config.database_url)
+        db = Database(config.database_url, **pool_options(config.database_pool))
         if config.migrate:
             upgrade(db)
         if plugins is None:
@@ -189,9 +215,10 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
         storage = storage_from_url(config.storage_url) if config.storage_url else None
         renderer = build_renderer(settings, enabled=config.pdf, template_dirs=config.pdf_template_dirs)
         payment_link = payment_link_builder(host, settings)
+        jobs = build_jobs(config)
         invoices = InvoiceService(db, plugins=plugins, settings=settings, storage=storage,
                                   renderer=renderer, payment_url=payment_link, host=host,
-                                  clock=config.clock or utcnow)
+                                  clock=config.clock or utcnow, jobs=jobs)
         mail = build_mail(invoices, settings=settings, host=host, plugins=plugins, smtp=config.smtp,
                           sender=config.mail_sender, sender_name=config.mail_sender_name)
         events = EventDelivery(invoices.context, timeout=config.webhook_timeout)
@@ -203,7 +230,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
         raise
     return Addon(config=config, db=db, settings=settings, plugins=plugins, storage=storage,
                  renderer=renderer, invoices=invoices, mail=mail, events=events, host=host,
-                 payment_link=payment_link, owns_host=owns_host)
+                 payment_link=payment_link, owns_host=owns_host, jobs=jobs)
 
 
 def resolve_host(config: AddonConfig) -> tuple[HostAdapter | None, bool]:
@@ -223,6 +250,13 @@ def build_settings(host: HostAdapter | None, *,
     """
     store = host.config if host is not None else DefaultsOnlyConfigStore()
     return Settings(store, payment_methods=payment_methods)
+
+
+def build_jobs(config: AddonConfig) -> JobQueue:
+    """Celery jobs when ``config`` names a broker, else ``InlineJobs``."""
+    if config.jobs_broker_url:
+        return CeleryJobs(config.jobs_broker_url, queue=config.jobs_queue)
+    return InlineJobs()
 
 
 def build_storage(url: str) -> Storage:

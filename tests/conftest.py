@@ -13,7 +13,7 @@ from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.services.facade import InvoiceService
 
 pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze",
-                  "support.seaweedfs"]
+                  "support.seaweedfs", "support.celery_jobs"]
 
 PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
@@ -72,13 +72,21 @@ def service(db):
 
 
 @pytest.fixture
-def shop(tmp_path):
-    """The seeded reference shop: ``(flask app, seed info)``."""
+def shop(tmp_path, request):
+    """The seeded reference shop: ``(flask app, seed info)``.
+
+    With ``ORO_INVOICES_TEST_JOBS=celery`` its jobs go to a Celery worker on the local Redis,
+    running for the test (``support.celery_jobs.shop_jobs``; docs/jobs.md).
+    """
+    from support.celery_jobs import shop_jobs
+
     from oro_invoices.hosts.reference.testing import make_shop
-    app, info = make_shop(tmp_path / "shop")
-    yield app, info
-    app.extensions["oro_reference_host"].engine.dispose()
-    app.extensions["oro_invoices"].service.db.dispose()
+    with shop_jobs(request) as jobs:
+        app, info = make_shop(tmp_path / "shop", **jobs.options)
+        with jobs.serve(app.extensions["oro_invoices"].addon):
+            yield app, info
+        app.extensions["oro_reference_host"].engine.dispose()
+        app.extensions["oro_invoices"].service.db.dispose()
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ CAPABILITIES = (
     "customer_groups",      # customers belong to groups (customer_group scope)
     "customer_hierarchy",   # customers have parents (corporate role)
     "email_customisation",  # admins can edit email templates
+    "buyer_tax_data",       # customers carry a VAT id, country code and buyer reference
 )
 
 

@@ -48,6 +48,9 @@ class CustomerRef:
     ``organization_id`` is the organization the customer belongs to. The add-on
     invoices a customer only within that organization, so a customer without
     one cannot be invoiced (nor see invoices in the storefront).
+
+    ``vat_id``, ``country_code`` (ISO 3166-1 alpha-2) and ``buyer_reference`` (the buyer's
+    routing reference, such as a German Leitweg-ID) go into e-invoices; optional.
     """
 
     id: int
@@ -55,6 +58,9 @@ class CustomerRef:
     parent_id: int | None = None
     group_id: int | None = None
     organization_id: int | None = None
+    vat_id: str = ""
+    country_code: str = ""
+    buyer_reference: str = ""
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import format_date, format_datetime
-from babel.numbers import NumberPattern, format_decimal, format_percent
+from babel.dates import DateTimePattern, format_datetime
+from babel.dates import parse_pattern as parse_date_pattern
+from babel.numbers import NumberPattern, format_percent, parse_pattern
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.money import minor_units, round_money
@@ -37,12 +38,23 @@ def _currency_pattern(locale: str, min_digits: int, max_digits: int) -> NumberPa
     return pattern
 
 
+@functools.lru_cache(maxsize=64)
+def number_pattern(pattern: str) -> NumberPattern:
+    """``pattern`` ("#,##0.00") parsed once."""
+    return parse_pattern(pattern)
+
+
 class Formatter:
-    """Formats values for one locale; its methods are the template's filters."""
+    """Formats values for one locale; its methods are the template's filters.
+
+    The locale and its patterns are parsed once here, not for every value: a page of
+    invoices formats hundreds of them.
+    """
 
     def __init__(self, locale: str = "en_US"):
         self.locale = check_locale(locale)
         self._locale = Locale.parse(self.locale)
+        self._date: DateTimePattern = parse_date_pattern(self._locale.date_formats["medium"])
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
@@ -62,11 +74,18 @@ class Formatter:
 
     def quantity(self, value: Decimal) -> str:
         """A quantity without needless trailing zeros ("3", "2.5", "1,000")."""
-        return format_decimal(Decimal(value), format="#,##0.######", locale=self.locale)
+        return self.decimal(value, "#,##0.######")
+
+    def decimal(self, value: Decimal, pattern: str, *, quantize: bool = True) -> str:
+        """``value`` in ``pattern`` ("#,##0.00") with the locale's separators; ``quantize``
+        rounds it to the pattern's decimals."""
+        text: str = number_pattern(pattern).apply(Decimal(value), self._locale,
+                                                  decimal_quantization=quantize)
+        return text
 
     def percent(self, rate: Decimal) -> str:
         """A rate given as a fraction (``0.19``) as "19 %" in the locale's style."""
-        return format_percent(Decimal(rate), locale=self.locale, decimal_quantization=False)
+        return format_percent(Decimal(rate), locale=self._locale, decimal_quantization=False)
 
     def date(self, value: dt.date | None) -> str:
         """A date in the locale's medium style ("Mar 5, 2025", "05.03.2025")."""
@@ -74,13 +93,14 @@ class Formatter:
             return ""
         if isinstance(value, dt.datetime):
             value = value.date()
-        return format_date(value, format="medium", locale=self.locale)
+        text: str = self._date.apply(value, self._locale)
+        return text
 
     def datetime(self, value: dt.datetime | None) -> str:
         """A date and time in the locale's medium style, in the value's own time zone."""
         if value is None:
             return ""
-        return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self.locale)
+        return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self._locale)
 
     def filters(self) -> dict[str, Callable[..., str]]:
         """The Jinja2 filters: money, unit_price, quantity, percent, date, datetime."""

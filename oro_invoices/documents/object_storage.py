@@ -25,6 +25,8 @@ if TYPE_CHECKING:  # pragma: no cover
 BLOCK_SIZE = 1 << 20
 #: The largest object one (conditional, checksummed) PUT may carry: S3's limit.
 MAX_OBJECT_SIZE = 5 * 2**30
+#: The longest a presigned URL may live: S3 allows SigV4 URLs up to 7 days.
+MAX_PRESIGNED_TTL = 7 * 24 * 3600
 #: Query options an ``s3://`` storage URL accepts.
 S3_OPTIONS = ("endpoint_url", "region")
 _SHA_PATH = re.compile(r"(?:^|/)([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})$")
@@ -108,6 +110,23 @@ class FsspecStorage:
         """Whether the object is present."""
         return bool(self.fs.exists(self.key_for(sha256)))
 
+    def presigned_url(self, sha256: str, *, expires_in: int, filename: str, content_type: str) -> str:
+        """A presigned GET URL of the object, valid for ``expires_in`` seconds, that makes the
+        server answer with ``filename`` as an attachment and ``content_type``.
+
+        Signing is local (no request to the server); the object is not checked to exist.
+        """
+        if not 1 <= expires_in <= MAX_PRESIGNED_TTL:
+            raise StorageError(f"A presigned URL lives 1 to {MAX_PRESIGNED_TTL} seconds, not {expires_in}.")
+        if not hasattr(self.fs, "sign"):
+            raise StorageError(f"{self.url} cannot presign URLs.")
+        try:
+            return str(self.fs.sign(self.key_for(sha256), expiration=expires_in,
+                                    ResponseContentDisposition=f'attachment; filename="{filename}"',
+                                    ResponseContentType=content_type))
+        except (OSError, ValueError) as exc:
+            raise StorageError(f"Could not presign object {sha256} in {self.url}: {exc}") from exc
+
     def stat(self, sha256: str) -> StoredObject:
         """The stored object's size and modification time, without reading it."""
         try:
@@ -180,5 +199,7 @@ def s3_storage(text: str, bucket: str, prefix: str, query: dict[str, list[str]])
         client["endpoint_url"] = endpoint
     if "region" in query:
         client["region_name"] = query["region"][0].strip()
-    fs = s3fs.S3FileSystem(client_kwargs=client, use_listings_cache=False, skip_instance_cache=True)
+    # SigV4 also for presigned URLs (botocore would otherwise presign with the deprecated SigV2)
+    fs = s3fs.S3FileSystem(client_kwargs=client, config_kwargs={"signature_version": "s3v4"},
+                           use_listings_cache=False, skip_instance_cache=True)
     return FsspecStorage(fs, f"{bucket}/{prefix.strip('/')}".rstrip("/"), url=text)

@@ -33,6 +33,7 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
+PDFA_VARIANT = "pdf/a-3b"
 
 _lock = threading.RLock()  # WeasyPrint with a shared font configuration is not thread-safe
 _font_config: FontConfiguration | None = None
@@ -224,15 +225,26 @@ class PdfRenderer:
         return self.env.get_template(TEMPLATE_NAME).render(context)
 
     def render(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
-               logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
-        """The invoice as PDF bytes (deterministic for the same invoice and arguments)."""
+               logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None,
+               pdf_variant: str | None = None) -> bytes:
+        """The invoice as PDF bytes (deterministic for the same invoice and arguments).
+
+        ``pdf_variant``: a WeasyPrint variant such as ``"pdf/a-3b"`` (fonts are always embedded).
+        """
         sheets = stylesheets(self.css_text, self.page_size)
         fetcher = DataOnlyURLFetcher()
+        options: dict[str, Any] = {"pdf_variant": pdf_variant} if pdf_variant else {}
         with _lock, gc_paused():
             source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
             document = InvoiceHTML(string=source, url_fetcher=fetcher)
-            pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config())
+            pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(), **options)
             return pdf
+
+    def render_archival(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
+                        extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The invoice as a PDF/A-3b, the archival PDF an e-invoice's XML is attached to."""
+        return self.render(invoice, payment_url=payment_url, extra_context=extra_context,
+                           pdf_variant=PDFA_VARIANT)
 
     def render_batch(self, invoices: Sequence[InvoiceDocument], *, workers: int = 2,
                      payment_urls: Sequence[str | None] | None = None,

@@ -60,6 +60,15 @@ class Storage(Protocol):
 
 
 @runtime_checkable
+class SigningStorage(Storage, Protocol):
+    """A storage whose objects can be fetched directly by a client through a short-lived URL."""
+
+    def presigned_url(self, sha256: str, *, expires_in: int, filename: str, content_type: str) -> str:
+        """A URL that serves the object for ``expires_in`` seconds as an attachment named
+        ``filename`` of type ``content_type``, to whoever holds it."""
+
+
+@runtime_checkable
 class ListableStorage(Storage, Protocol):
     """A storage that can list its objects (what ``migrate-storage`` copies from)."""
 

@@ -48,6 +48,12 @@ class ValidationError(InvoiceError):
         return [{"field": f, "message": m} for f, m in self.errors]
 
 
+class EInvoiceInvalid(ValidationError):
+    """The e-invoice XML of an invoice being posted breaks rules; ``errors`` are (rule id, text)."""
+
+    default_message = "The e-invoice breaks the EN 16931 rules."
+
+
 class NotFound(InvoiceError):
     """The invoice (or another object) does not exist or is not visible."""
 
@@ -71,6 +77,14 @@ class InvoiceNotPosted(Conflict):
     """The operation needs a posted invoice (downloading its PDF, say)."""
 
     default_message = "The invoice is not posted yet: post it first."
+
+
+class PdfPending(Conflict):
+    """The invoice is posted and its PDF is being made in the background: ask again shortly."""
+
+    default_message = "The invoice PDF is being prepared; try again in a moment."
+    #: Seconds a client should wait before asking again (the API's ``Retry-After``).
+    retry_after: ClassVar[int] = 5
 
 
 class ConfirmationRequired(Conflict):

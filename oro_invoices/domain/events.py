@@ -35,6 +35,9 @@ class PaymentStatusUpdated:
     :param amount_paid: what has been paid, net of refunds, in ``currency``.
     :param amount_due: what is still to pay (never below zero), in ``currency``.
     :param currency: ISO 4217 code of the amounts.
+    :param overdue: whether the invoice is overdue now (``domain.overdue``, judged on the UTC
+        date of ``occurred_at``).
+    :param days_overdue: days past its due date then; 0 when not overdue.
     """
 
     type: ClassVar[str] = PAYMENT_STATUS_UPDATED
@@ -49,6 +52,8 @@ class PaymentStatusUpdated:
     amount_paid: Decimal
     amount_due: Decimal
     currency: str
+    overdue: bool = False
+    days_overdue: int = 0
 
     def __post_init__(self) -> None:
         if self.occurred_at.tzinfo is None:
@@ -69,6 +74,8 @@ class PaymentStatusUpdated:
                 "amount_paid": format(self.amount_paid, "f"),
                 "amount_due": format(self.amount_due, "f"),
                 "currency": self.currency,
+                "overdue": self.overdue,
+                "days_overdue": self.days_overdue,
             },
         }
 

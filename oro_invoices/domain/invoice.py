@@ -22,6 +22,17 @@ class InternalStatus(str, enum.Enum):
     POSTED = "posted"
 
 
+class DocumentType(str, enum.Enum):
+    """An invoice, or a credit note that takes (part of) a posted invoice back."""
+
+    INVOICE = "invoice"
+    CREDIT_NOTE = "credit_note"
+
+    @property
+    def label(self) -> str:
+        return "Credit note" if self is DocumentType.CREDIT_NOTE else "Invoice"
+
+
 class PaymentStatus(str, enum.Enum):
     """The reference product's eleven payment statuses."""
 
@@ -36,6 +47,9 @@ class PaymentStatus(str, enum.Enum):
     CANCELED_PARTIALLY = "canceled_partially"
     REFUNDED = "refunded"
     REFUNDED_PARTIALLY = "refunded_partially"
+    #: Credited in full while nothing was paid (voided), or after a payment (credited).
+    VOIDED = "voided"
+    CREDITED = "credited"
 
     @property
     def label(self) -> str:
@@ -54,6 +68,8 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.CANCELED_PARTIALLY: "Canceled partially",
     PaymentStatus.REFUNDED: "Refunded",
     PaymentStatus.REFUNDED_PARTIALLY: "Refunded partially",
+    PaymentStatus.VOIDED: "Voided",
+    PaymentStatus.CREDITED: "Credited",
 }
 
 
@@ -90,7 +106,13 @@ class Address:
 
 @dataclass(frozen=True)
 class SellerInfo:
-    """The seller as printed on invoices and in emails (from configuration)."""
+    """The seller as printed on invoices and in emails (from configuration).
+
+    ``street``, ``postal_code``, ``city`` and ``country_code`` are the structured address an
+    e-invoice needs (``business_address`` is the printed one); ``tax_id`` is the tax
+    registration number, ``vat_id`` the VAT identification number; the bank fields are
+    printed with the invoice number as the payment reference.
+    """
 
     company_name: str = ""
     business_address: str = ""
@@ -98,6 +120,21 @@ class SellerInfo:
     contact_email: str = ""
     website_url: str = ""
     tax_id: str = ""
+    vat_id: str = ""
+    legal_registration_id: str = ""
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country_code: str = ""
+    iban: str = ""
+    bic: str = ""
+    account_holder: str = ""
+    payment_terms: str = ""
+    payment_means: str = ""
+
+    @property
+    def has_bank_details(self) -> bool:
+        return bool(self.iban)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, str] | None) -> SellerInfo:
@@ -106,6 +143,80 @@ class SellerInfo:
 
     def as_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+@dataclass(frozen=True)
+class BuyerInfo:
+    """What an e-invoice needs of the buyer beyond name and address, frozen at posting.
+
+    ``reference`` is the buyer's routing reference (BT-10, in Germany the Leitweg-ID).
+    """
+
+    vat_id: str = ""
+    country_code: str = ""
+    reference: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, str] | None) -> BuyerInfo:
+        data = data or {}
+        return cls(**{k: (data.get(k) or "") for k in cls.__dataclass_fields__})
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+class TaxCategory(str, enum.Enum):
+    """The VAT category of a line (EN 16931 BT-151, UNTDID 5305)."""
+
+    STANDARD = "S"
+    ZERO_RATED = "Z"
+    EXEMPT = "E"
+    REVERSE_CHARGE = "AE"
+    INTRA_COMMUNITY = "K"
+    EXPORT = "G"
+    OUTSIDE_SCOPE = "O"
+
+    @property
+    def default_reason(self) -> str:
+        """The exemption reason printed when none is given ("" where one must be given)."""
+        return _DEFAULT_REASONS.get(self, "")
+
+    @property
+    def needs_reason(self) -> bool:
+        """Whether an invoice must say why no VAT is charged (BR-E-10, BR-AE-10, ...)."""
+        return self not in (TaxCategory.STANDARD, TaxCategory.ZERO_RATED)
+
+
+_DEFAULT_REASONS = {
+    TaxCategory.REVERSE_CHARGE: "Reverse charge",
+    TaxCategory.INTRA_COMMUNITY: "Intra-community supply",
+    TaxCategory.EXPORT: "Export outside the EU",
+    TaxCategory.OUTSIDE_SCOPE: "Not subject to VAT",
+}
+TAX_CATEGORY_CODES = tuple(c.value for c in TaxCategory)
+
+
+def tax_category_for(code: str | None, rate: Decimal) -> TaxCategory:
+    """The category given, or the one a line without one has: ``Z`` at rate 0, else ``S``."""
+    if code:
+        return TaxCategory(code)
+    return TaxCategory.ZERO_RATED if rate == 0 else TaxCategory.STANDARD
+
+
+def tax_category_problem(code: str | None, rate: Decimal, reason: str) -> str | None:
+    """What is wrong with a line's category, rate and exemption reason together, or None."""
+    if not code:
+        return None
+    if code not in TAX_CATEGORY_CODES:
+        return f"Unknown VAT category {code!r}; use one of {', '.join(TAX_CATEGORY_CODES)}."
+    category = TaxCategory(code)
+    if category is TaxCategory.STANDARD and rate <= 0:
+        return "VAT category S (standard rate) needs a tax rate above 0."
+    if category is not TaxCategory.STANDARD and rate != 0:
+        return f"VAT category {code} is charged at tax rate 0; got {rate}."
+    if category is TaxCategory.EXEMPT and not reason.strip():
+        return "VAT category E (exempt) needs tax_exemption_reason: the legal ground of the exemption."
+    return None
 
 
 @dataclass(frozen=True)
@@ -118,6 +229,9 @@ class LineInput:
     tax_rate: Decimal = Decimal("0")
     sku: str = ""
     unit: str = ""
+    #: A ``TaxCategory`` code; empty: ``tax_category_for`` derives it from the rate.
+    tax_category: str = ""
+    tax_exemption_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,15 +248,19 @@ class InvoiceLine:
     row_total: Decimal
     row_tax: Decimal
     row_total_with_tax: Decimal
+    tax_category: TaxCategory = TaxCategory.STANDARD
+    tax_exemption_reason: str = ""
 
 
 @dataclass(frozen=True)
 class TaxLine:
-    """Tax for one rate: the taxable base and the tax rounded once per rate."""
+    """Tax for one VAT category and rate: the taxable base and the tax rounded once."""
 
     rate: Decimal
     base: Decimal
     amount: Decimal
+    category: TaxCategory = TaxCategory.STANDARD
+    exemption_reason: str = ""
 
     @property
     def percent(self) -> str:
@@ -162,21 +280,30 @@ class Totals:
 
 
 def compute_lines(lines: Iterable[LineInput], currency: str) -> tuple[list[InvoiceLine], Totals]:
-    """Compute row totals, tax per rate (rounded once per rate) and the invoice totals."""
+    """Compute row totals, tax per VAT category and rate (rounded once each) and the totals.
+
+    A category's exemption reason is its first line's (or the category's default).
+    """
     computed: list[InvoiceLine] = []
-    bases: dict[Decimal, Decimal] = {}
+    bases: dict[tuple[Decimal, TaxCategory], Decimal] = {}
+    reasons: dict[tuple[Decimal, TaxCategory], str] = {}
     for position, line in enumerate(lines, start=1):
         row_total = round_money(line.quantity * line.unit_price, currency)
         row_tax = round_money(row_total * line.tax_rate, currency)
+        category = tax_category_for(line.tax_category, line.tax_rate)
+        reason = line.tax_exemption_reason or category.default_reason
         computed.append(InvoiceLine(
             position=position, description=line.description, sku=line.sku, unit=line.unit,
             quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
             row_total=row_total, row_tax=row_tax, row_total_with_tax=row_total + row_tax,
+            tax_category=category, tax_exemption_reason=line.tax_exemption_reason,
         ))
-        rate = line.tax_rate.normalize()
-        bases[rate] = bases.get(rate, Decimal(0)) + row_total
-    taxes = tuple(TaxLine(rate=rate, base=base, amount=round_money(base * rate, currency))
-                  for rate, base in sorted(bases.items()))
+        key = (line.tax_rate.normalize(), category)
+        bases[key] = bases.get(key, Decimal(0)) + row_total
+        reasons.setdefault(key, reason)
+    taxes = tuple(TaxLine(rate=rate, base=base, amount=round_money(base * rate, currency),
+                          category=category, exemption_reason=reasons[(rate, category)])
+                  for (rate, category), base in sorted(bases.items(), key=lambda kv: (kv[0][0], kv[0][1].value)))
     zero = round_money(Decimal(0), currency)
     subtotal = round_money(sum((l.row_total for l in computed), zero), currency)
     tax_amount = round_money(sum((t.amount for t in taxes), zero), currency)
@@ -231,12 +358,40 @@ class InvoiceDocument:
     updated_at: dt.datetime
     posted_at: dt.datetime | None
     pdf: PdfInfo | None = None
+    document_type: DocumentType = DocumentType.INVOICE
+    #: A credit note: the invoice it credits.
+    credited_invoice: DocumentRef | None = None
+    #: A re-issued invoice: the voided invoice it replaces.
+    reissued_from: DocumentRef | None = None
+    #: What posted credit notes took off this invoice.
+    amount_credited: Decimal = Decimal(0)
+    #: The buyer's VAT id, country and reference, frozen at posting (empty on a draft).
+    buyer: BuyerInfo = BuyerInfo()
 
     @property
     def is_posted(self) -> bool:
         return self.status is InternalStatus.POSTED
 
     @property
+    def is_credit_note(self) -> bool:
+        return self.document_type is DocumentType.CREDIT_NOTE
+
+    @property
     def display_number(self) -> str:
         """The invoice number, or "Draft #id" before one is assigned."""
         return self.invoice_number or f"Draft #{self.id}"
+
+
+@dataclass(frozen=True)
+class DocumentRef:
+    """Another invoice or credit note, as a document names it: id, number and date."""
+
+    id: int
+    number: str | None
+    date: dt.date
+    document_type: DocumentType = DocumentType.INVOICE
+    external_id: str | None = None
+
+    @property
+    def display_number(self) -> str:
+        return self.number or f"Draft #{self.id}"

@@ -12,6 +12,9 @@ import unicodedata
 MAX_INT64 = 2**63 - 1
 MIN_INT64 = -(2**63)
 
+#: The largest PDF an external system may supply (an upload through the API, a file of an import).
+MAX_PDF_BYTES = 64 * 1024 * 1024
+
 #: Characters no database text column can hold: NUL and unpaired UTF-16 surrogates.
 UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 

@@ -5,6 +5,7 @@ fils, yen), which SQLite and PostgreSQL both keep exactly.
 """
 from __future__ import annotations
 
+import functools
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -39,6 +40,7 @@ def minor_units(currency: str) -> int:
     return _MINOR_UNITS.get(currency, 2)
 
 
+@functools.cache     # called for every amount rounded; a Decimal is immutable
 def quantum(currency: str) -> Decimal:
     """The smallest amount of ``currency`` as a Decimal exponent (``Decimal('0.01')``)."""
     return Decimal(1).scaleb(-minor_units(currency))

@@ -10,18 +10,24 @@ failed means "declined". Precedence, first match wins:
 8. authorized in full / 9. authorized partially
 10. declined (there were attempts and none succeeded)
 11. pending payment
+
+Credit notes come first: an invoice credited in full is "voided" when nothing was paid
+for it, else "credited"; a partial credit lowers the total the transactions are measured
+against, like a settlement of that part.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from oro_invoices.domain.invoice import PaymentStatus
 
 PAID_ACTIONS = frozenset({"charge", "capture"})
 # Pay is not offered in these statuses.
 NOT_PAYABLE = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.REFUNDED,
-                         PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED})
+                         PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED,
+                         PaymentStatus.VOIDED, PaymentStatus.CREDITED})
 
 
 @dataclass(frozen=True)
@@ -71,9 +77,13 @@ def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
     return PaymentSummary(attempts=attempts, failures=failures, **sums)
 
 
-def calculate(total: int, transactions: Iterable[TransactionFacts]) -> PaymentStatus:
-    """The payment status of an invoice of ``total`` minor units given its transactions."""
+def calculate(total: int, transactions: Iterable[TransactionFacts], credited: int = 0) -> PaymentStatus:
+    """The payment status of an invoice of ``total`` minor units given its transactions
+    and what credit notes took off it (``credited``)."""
     s = summarize(transactions)
+    if credited > 0 and credited >= total:
+        return PaymentStatus.CREDITED if s.paid > 0 else PaymentStatus.VOIDED
+    total -= credited
     # Captures settle earlier authorizations; what stays open is the uncaptured part.
     open_auth = max(s.authorized - s.paid - s.canceled, 0)
     if s.refunded > 0:
@@ -96,6 +106,6 @@ def calculate(total: int, transactions: Iterable[TransactionFacts]) -> PaymentSt
     return PaymentStatus.PENDING
 
 
-def is_payable(status: PaymentStatus, amount_due: int) -> bool:
-    """Whether the storefront may offer Pay."""
+def is_payable(status: PaymentStatus, amount_due: int | Decimal) -> bool:
+    """Whether the storefront may offer Pay (and whether an invoice can be overdue or reminded)."""
     return amount_due > 0 and status not in NOT_PAYABLE

@@ -255,7 +255,7 @@ class MemoryHost:
 
     name = "memory"
     capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
-                              "email_customisation"})
+                              "email_customisation", "buyer_tax_data"})
 
     def __init__(self, base_url: str = "http://shop.test"):
         self.config = MemoryConfigStore()
@@ -277,8 +277,10 @@ class MemoryHost:
         return self
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
-                     group_id: int | None = None, organization_id: int | None = 1) -> CustomerRef:
-        customer = CustomerRef(next(self._ids), name, parent_id, group_id, organization_id)
+                     group_id: int | None = None, organization_id: int | None = 1,
+                     vat_id: str = "", country_code: str = "", buyer_reference: str = "") -> CustomerRef:
+        customer = CustomerRef(next(self._ids), name, parent_id, group_id, organization_id,
+                               vat_id=vat_id, country_code=country_code, buyer_reference=buyer_reference)
         self.customers.customers[customer.id] = customer
         return customer
 

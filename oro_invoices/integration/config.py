@@ -174,7 +174,22 @@ def load_schema(path: str | Path | None = None) -> ConfigSchema:
     """Load and check ``config_schema.yaml`` (the packaged one by default); cached."""
     source = Path(path) if path else SCHEMA_PATH
     with source.open(encoding="utf-8") as fh:
-        return parse_schema(yaml.safe_load(fh) or {})
+        return parse_schema(yaml.load(fh, Loader=_UniqueKeyLoader) or {})
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key written twice in one mapping (YAML keeps the last
+    silently, so a second copy of a setting would hide edits made to the first)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise ConfigurationError(f"{key_node.start_mark.name}, line {key_node.start_mark.line + 1}: "
+                                         f"{key!r} is declared twice.")
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
 
 
 def _check_base_url(value: str) -> None:
@@ -238,6 +253,21 @@ class ResolvedValue:
     scope_id: int | None = None
 
 
+#: The marshmallow field of each setting, by ``id`` of its spec (kept with it).
+_FIELDS: dict[int, tuple[SettingSpec, fields.Field[Any]]] = {}
+
+
+def _field(spec: SettingSpec) -> fields.Field[Any]:
+    """``spec.field()``, built once: a field keeps no state of the values it checks, and
+    every request checks the stored values it reads."""
+    found = _FIELDS.get(id(spec))
+    if found is None or found[0] is not spec:
+        if len(_FIELDS) > 4096:  # schemas loaded and dropped again (tests)
+            _FIELDS.clear()
+        found = _FIELDS[id(spec)] = (spec, spec.field())
+    return found[1]
+
+
 class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
@@ -267,7 +297,8 @@ class Settings:
             raise ConfigurationError(f"Setting {key!r} at {where}: a value is required "
                                      "(use unset() to fall back to the parent scope)")
         try:
-            return spec.field(self.choices(key) if spec.choices_from else None).deserialize(value)
+            checker = spec.field(self.choices(key)) if spec.choices_from else _field(spec)
+            return checker.deserialize(value)
         except MarshmallowError as exc:
             problem = _message(exc)
             shown = "(not shown: it holds secrets)" if spec.type in WRITE_ONLY_TYPES else repr(value)

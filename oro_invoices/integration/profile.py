@@ -2,9 +2,9 @@
 
 ``install(host)`` and ``uninstall(host)`` are idempotent mirror images:
 install declares the settings group, the Sales > Invoices menu entry, the
-order-view Invoices tab, the ``invoice_notification_template`` email template,
-the storefront pay hook and Account > Invoices entry, then records the profile
-version in the host's config store; uninstall removes each of them again.
+order-view Invoices tab, the ``invoice_notification_template`` and
+``invoice_reminder_template`` email templates, the storefront pay hook and
+Account > Invoices entry, then records the profile version in the host's config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
 ``upgrade(host)`` runs the steps from the installed version to the current one.
 """
@@ -27,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 1
+PROFILE_VERSION = 2
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -39,6 +39,7 @@ ENDPOINT_STOREFRONT_INDEX = "oro_invoices.storefront.index"
 ENDPOINT_STOREFRONT_PAY = "oro_invoices.storefront.pay"
 
 NOTIFICATION_TEMPLATE = "invoice_notification_template"
+REMINDER_TEMPLATE = "invoice_reminder_template"
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -67,7 +68,13 @@ class UpgradeStep:
 
 #: Upgrade steps, in order. Contributions are re-applied after the steps, so a step
 #: only needs to undo what the current profile no longer declares.
-UPGRADE_STEPS: tuple[UpgradeStep, ...] = ()
+def _adds_only(host: HostAdapter) -> None:
+    """A version that only adds contributions: re-applying the profile adds them."""
+
+
+UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
+    UpgradeStep(1, 2, "the invoice_reminder_template email template", _adds_only),
+)
 
 
 def settings_group(schema: ConfigSchema) -> SettingsGroup:
@@ -79,13 +86,22 @@ def settings_group(schema: ConfigSchema) -> SettingsGroup:
                                   choices=s.choices) for s in schema))
 
 
-def notification_template() -> EmailTemplate:
-    """The default ``invoice_notification_template`` read from ``mail/templates``."""
+def packaged_template(name: str, variables: tuple[str, ...]) -> EmailTemplate:
+    """The default of email template ``name`` read from ``mail/templates``."""
     def read(ext: str) -> str:
-        return (TEMPLATE_DIR / f"{NOTIFICATION_TEMPLATE}.{ext}").read_text(encoding="utf-8")
-    return EmailTemplate(name=NOTIFICATION_TEMPLATE, subject=read("subject").strip(),
-                         html=read("html"), text=read("txt"),
-                         variables=("invoice", "payment_url", "seller"))
+        return (TEMPLATE_DIR / f"{name}.{ext}").read_text(encoding="utf-8")
+    return EmailTemplate(name=name, subject=read("subject").strip(), html=read("html"),
+                         text=read("txt"), variables=variables)
+
+
+def notification_template() -> EmailTemplate:
+    """The default ``invoice_notification_template`` (Send to Customer)."""
+    return packaged_template(NOTIFICATION_TEMPLATE, ("invoice", "payment_url", "seller"))
+
+
+def reminder_template() -> EmailTemplate:
+    """The default ``invoice_reminder_template`` (payment reminders; ``reminder`` is the step)."""
+    return packaged_template(REMINDER_TEMPLATE, ("invoice", "payment_url", "seller", "reminder"))
 
 
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
@@ -99,7 +115,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
         order_tabs=(OrderTab(key="oro_invoices.order_invoices", label="Invoices",
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
-        email_templates=(notification_template(),),
+        email_templates=(notification_template(), reminder_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label="Invoices",

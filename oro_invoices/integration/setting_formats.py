@@ -16,6 +16,7 @@ from marshmallow import ValidationError
 from marshmallow.validate import Email
 
 from oro_invoices.domain.limits import is_storable_text
+from oro_invoices.domain.reminders import ScheduleError, format_schedule, parse_schedule
 
 #: The format a ``str`` setting has when its declaration names none.
 DEFAULT_FORMAT = "line"
@@ -90,6 +91,80 @@ def number_prefix(value: str) -> str:
     return value
 
 
+def day_offsets(value: str) -> str:
+    """A reminder schedule: day offsets from the due date such as ``-3, 0, 7, 14`` (sorted)."""
+    try:
+        return format_schedule(parse_schedule(line(value)))
+    except ScheduleError as exc:
+        raise ValidationError(str(exc)) from None
+
+
+def country_code(value: str) -> str:
+    """Empty, or an ISO 3166-1 alpha-2 country code (``DE``), upper-cased."""
+    value = line(value).upper()
+    if value and not (len(value) == 2 and value.isalpha() and value in _countries()):
+        raise ValidationError(f"{value!r} is not an ISO 3166-1 country code; use two letters such as 'DE'.")
+    return value
+
+
+def _countries() -> frozenset[str]:
+    return frozenset(str(code) for code in Locale("en").territories
+                     if isinstance(code, str) and len(code) == 2 and code.isalpha())
+
+
+def _einvoice_extra(what: str) -> ValidationError:
+    return ValidationError(f"Checking {what} needs the einvoice extra (pip install 'oro-invoices[einvoice]').")
+
+
+def iban(value: str) -> str:
+    """Empty, or an IBAN whose country, length and check digits are right, in its compact form."""
+    value = line(value)
+    if not value:
+        return value
+    try:
+        from schwifty import IBAN
+        from schwifty.exceptions import SchwiftyException
+    except ImportError:
+        raise _einvoice_extra("an IBAN") from None
+    try:
+        return str(IBAN(value).compact)
+    except SchwiftyException as exc:
+        raise ValidationError(f"{value!r} is not a valid IBAN: {str(exc).rstrip('.')}.") from None
+
+
+def bic(value: str) -> str:
+    """Empty, or a BIC (SWIFT code) of 8 or 11 characters with a known country."""
+    value = line(value).upper().replace(" ", "")
+    if not value:
+        return value
+    try:
+        from schwifty import BIC
+        from schwifty.exceptions import SchwiftyException
+    except ImportError:
+        raise _einvoice_extra("a BIC") from None
+    try:
+        return str(BIC(value))
+    except SchwiftyException as exc:
+        raise ValidationError(f"{value!r} is not a valid BIC: {str(exc).rstrip('.')}.") from None
+
+
+def vat_id(value: str) -> str:
+    """Empty, or a VAT identification number with its country prefix whose check digits are right."""
+    value = line(value)
+    if not value:
+        return value
+    try:
+        from stdnum import vatin
+        from stdnum.exceptions import ValidationError as NumberError
+    except ImportError:
+        raise _einvoice_extra("a VAT identification number") from None
+    try:
+        return str(vatin.validate(value))
+    except NumberError as exc:
+        raise ValidationError(f"{value!r} is not a valid VAT identification number (such as "
+                              f"'DE123456788', with its country prefix): {str(exc).rstrip('.')}.") from None
+
+
 #: The formats a ``str`` setting may declare, and what each accepts (for the docs).
 FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "line": (line, "one line of text, no line breaks or control characters"),
@@ -98,6 +173,13 @@ FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "email": (optional_email, "empty or one email address"),
     "number_prefix": (number_prefix, "empty or letters, digits and `. _ / -`, starting with "
                                      "a letter or digit"),
+    "country_code": (country_code, "empty or an ISO 3166-1 alpha-2 country code such as `DE`"),
+    "iban": (iban, "empty or an IBAN with valid check digits (stored without spaces)"),
+    "bic": (bic, "empty or a BIC of 8 or 11 characters"),
+    "vat_id": (vat_id, "empty or a VAT identification number with its country prefix, such as "
+                       "`DE123456788`, with valid check digits"),
+    "day_offsets": (day_offsets, "whole numbers of days relative to the due date, separated "
+                                 "by commas, such as `-3, 0, 7, 14` (empty: none)"),
 }
 
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.persistence.models import Activity, utcnow
 
 KINDS = ("created", "updated", "posted", "deleted", "note", "email", "payment",
-         "payment_status", "pdf")
+         "payment_status", "pdf", "credit_note", "voided", "reissued", "reminder", "einvoice")
 
 
 def record(session: Session, invoice_id: int, kind: str, actor: str, summary: str = "",

@@ -11,8 +11,11 @@ content and the previous link's hash. Two kinds of link:
   the invoice it belongs to and the file's SHA-256 and size, appended to the chain the
   invoice was posted in.
 
-Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) enter the hashed
-content only when set, so links made before it still verify.
+Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) and 0009 (a credit
+note's ``document_type``, ``credited_invoice_id`` and lines' ``credited_line_id``; a
+re-issued invoice's ``reissued_from_id``) and 0010 (the ``buyer`` snapshot, lines'
+``tax_category`` and ``tax_exemption_reason``) enter the hashed content only when set, so
+links made before them still verify.
 """
 from __future__ import annotations
 
@@ -23,8 +26,11 @@ from typing import Any
 from oro_invoices.persistence.models import Invoice
 
 GENESIS = "0" * 64
-#: Content keys that are hashed only when they have a value (added by revision 0004).
-OPTIONAL_KEYS = ("pdf_sha256", "number_sequence")
+#: Content keys that are hashed only when they have a value (added by revisions 0004 and 0009).
+OPTIONAL_KEYS = ("pdf_sha256", "number_sequence", "credited_invoice_id", "reissued_from_id",
+                 "buyer")
+#: Line keys hashed only when set (added by revision 0010: a line's VAT category).
+LINE_OPTIONAL_KEYS = ("tax_category", "tax_exemption_reason")
 
 
 def chain_key(organization_id: int, period: str) -> str:
@@ -66,9 +72,13 @@ def canonical_content(invoice: Invoice) -> dict[str, Any]:
             {"position": l.position, "description": l.description, "sku": l.sku, "unit": l.unit,
              "quantity": format(l.quantity, "f"), "unit_price": format(l.unit_price, "f"),
              "tax_rate": format(l.tax_rate, "f"), "row_total": l.row_total, "row_tax": l.row_tax}
+            | ({"credited_line_id": l.credited_line_id} if l.credited_line_id is not None else {})
+            | {k: v for k in LINE_OPTIONAL_KEYS if (v := getattr(l, k)) is not None}
             for l in sorted(invoice.lines, key=lambda l: l.position)
         ],
     }
+    if invoice.document_type not in (None, "invoice"):
+        content["document_type"] = invoice.document_type
     for key in OPTIONAL_KEYS:
         value = getattr(invoice, key)
         if value is not None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import create_engine, event
@@ -48,6 +48,30 @@ def _sqlite_setup(engine: Engine) -> None:
     def _begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+#: The connection-pool options ``pool_options`` accepts (SQLAlchemy's engine options).
+POOL_OPTIONS = {"pool_size": int, "max_overflow": int, "pool_timeout": float, "pool_recycle": int,
+                "pool_pre_ping": bool}
+
+
+def pool_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    """``options`` checked against ``POOL_OPTIONS``; ConfigurationError names a wrong one."""
+    checked: dict[str, Any] = {}
+    for name, value in options.items():
+        kind = POOL_OPTIONS.get(name)
+        if kind is None:
+            raise ConfigurationError(f"Unknown database pool option {name!r}; the options are "
+                                     f"{', '.join(POOL_OPTIONS)}.")
+        if kind is bool:
+            if not isinstance(value, bool):
+                raise ConfigurationError(f"Database pool option {name} must be true or false, not {value!r}.")
+        elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 \
+                or (kind is int and not isinstance(value, int)):
+            what = "a whole number" if kind is int else "a number"
+            raise ConfigurationError(f"Database pool option {name} must be {what} of 0 or more, not {value!r}.")
+        checked[name] = value
+    return checked
 
 
 class Database:

@@ -60,6 +60,9 @@ class Invoice(Base):
         Index("ix_oro_invoice_invoice_customer_date_id", "customer_id", "invoice_date", "id"),
         Index("ix_oro_invoice_invoice_order", "order_id"),
         Index("ix_oro_invoice_invoice_chain", "chain_key", "chain_seq", unique=True),
+        Index("ix_oro_invoice_invoice_credited", "credited_invoice_id"),
+        Index("ix_oro_invoice_invoice_reissued_from", "reissued_from_id"),
+        Index("ix_oro_invoice_invoice_org_type_date_id", "organization_id", "document_type", "invoice_date", "id"),
         NEVER_REUSE_IDS,
     )
 
@@ -98,6 +101,13 @@ class Invoice(Base):
     pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     #: The counter value the automatic numbering gave this invoice (None: it brought its number).
     number_sequence: Mapped[int | None] = mapped_column(Integer)
+    #: "invoice" or "credit_note" (a credit note credits ``credited_invoice_id``).
+    document_type: Mapped[str] = mapped_column(String(16), default="invoice", server_default="invoice")
+    credited_invoice_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The voided invoice this one was issued to replace (re-issue).
+    reissued_from_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The buyer's VAT id, country code and reference (``BuyerInfo``), frozen at posting.
+    buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)
@@ -112,6 +122,9 @@ Index("ix_oro_invoice_invoice_org_total_id", Invoice.organization_id, Invoice.to
 Index("ix_oro_invoice_invoice_org_name_id", Invoice.organization_id, Invoice.customer_name, Invoice.id)
 Index("ix_oro_invoice_invoice_org_number_id", Invoice.organization_id, SORT_INVOICE_NUMBER, Invoice.id)
 Index("ix_oro_invoice_invoice_org_due_id", Invoice.organization_id, SORT_DUE_DATE, Invoice.id)
+# The Overdue filter: an organization's posted invoices by due date (``queries.overdue_condition``).
+Index("ix_oro_invoice_invoice_org_status_due_id", Invoice.organization_id, Invoice.status,
+      Invoice.due_date, Invoice.id)
 
 
 class InvoiceLineRow(Base):
@@ -119,6 +132,7 @@ class InvoiceLineRow(Base):
 
     __tablename__ = "oro_invoice_line"
     __table_args__ = (UniqueConstraint("invoice_id", "position", name="uq_oro_invoice_line_position"),
+                      Index("ix_oro_invoice_line_credited", "credited_line_id"),
                       NEVER_REUSE_IDS)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -132,6 +146,11 @@ class InvoiceLineRow(Base):
     tax_rate: Mapped[Decimal] = mapped_column(ExactDecimal)
     row_total: Mapped[int] = mapped_column(BigInteger)
     row_tax: Mapped[int] = mapped_column(BigInteger)
+    #: On a credit note: the id of the invoice line this line credits (None: an amount per tax rate).
+    credited_line_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The VAT category code (``TaxCategory``); None: derived from the rate (Z at 0, else S).
+    tax_category: Mapped[str | None] = mapped_column(String(2))
+    tax_exemption_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class NumberSequence(Base):
@@ -143,7 +162,8 @@ class NumberSequence(Base):
     __tablename__ = "oro_invoice_sequence"
 
     organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)  # "YYYY-MM"
+    #: "YYYY-MM" for invoices; another series is named before it ("credit_note/YYYY-MM").
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
     chain_length: Mapped[int] = mapped_column(Integer, default=0)
     head_hash: Mapped[str | None] = mapped_column(String(64))
@@ -161,7 +181,7 @@ class NumberSkip(Base):
     __tablename__ = "oro_invoice_number_skip"
 
     organization_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    period: Mapped[str] = mapped_column(String(7), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
     sequence: Mapped[int] = mapped_column(Integer, primary_key=True)
     invoice_number: Mapped[str] = mapped_column(String(64))
     held_by_invoice_id: Mapped[int] = mapped_column(BigInteger)
@@ -180,6 +200,8 @@ class PaymentState(Base):
     payment_status: Mapped[str] = mapped_column(String(32), default="pending")
     forced: Mapped[bool] = mapped_column(Boolean, default=False)
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: What posted credit notes took off the invoice (minor units).
+    amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

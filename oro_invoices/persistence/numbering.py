@@ -1,4 +1,6 @@
-"""Invoice numbers: a counter per organization and month, under a row lock.
+"""Invoice numbers: a counter per organization, series and month, under a row lock.
+
+Invoices and credit notes are two series (``series_period``): each has its own counter row.
 
 Only the counter row of that organization and month is locked, so postings
 for other organizations or months never wait. The counter is advanced in the
@@ -12,7 +14,7 @@ gap. No number is ever given twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -38,6 +40,17 @@ class Skipped:
 def period_of(moment: dt.datetime) -> str:
     """The numbering period ("YYYY-MM") of a UTC moment."""
     return moment.astimezone(dt.UTC).strftime("%Y-%m")
+
+
+#: The number series: each has its own counter (and hash chain) per organization and month.
+INVOICE_SERIES = "invoice"
+CREDIT_NOTE_SERIES = "credit_note"
+
+
+def series_period(series: str, moment: dt.datetime) -> str:
+    """The counter's period key of ``series``: "2026-11" for invoices, "credit_note/2026-11" else."""
+    period = period_of(moment)
+    return period if series == INVOICE_SERIES else f"{series}/{period}"
 
 
 def format_default(prefix: str, posted_at: dt.datetime, sequence: int) -> str:
@@ -79,6 +92,48 @@ def next_free_number(session: Session, seq: NumberSequence, invoice_id: int,
                                held_by_invoice_id=holder, skipped_for_invoice_id=invoice_id,
                                created_at=now))
         skipped.append(Skipped(seq.last_number, number, holder))
-    raise Conflict(f"The next {MAX_SKIPS + 1} invoice numbers of organization {seq.organization_id} "
-                   f"for {seq.period} are all taken already (last tried: {skipped[-1].invoice_number}); "
-                   "check the invoice_number hook or the imported numbers.")
+    raise _exhausted(seq, skipped)
+
+
+def next_free_numbers(session: Session, seq: NumberSequence, invoice_ids: Sequence[int],
+                      proposers: Sequence[Callable[[int], str]],
+                      now: dt.datetime) -> list[tuple[str, int, list[Skipped]]]:
+    """``next_free_number`` for each of ``invoice_ids`` in turn, the numbers looked up together.
+
+    ``proposers[i](value)`` gives the number of ``invoice_ids[i]`` for a counter value. The
+    result (and every ``NumberSkip`` recorded) is what calling ``next_free_number`` for each
+    invoice in order gives, with one query for the numbers proposed in a row instead of one
+    per number; the numbers given here count as taken for the invoices after them.
+    """
+    results: list[tuple[str, int, list[Skipped]]] = []
+    assigned: dict[str, int] = {}
+    skipped: list[Skipped] = []
+    while len(results) < len(invoice_ids):
+        pending = range(len(results), len(invoice_ids))
+        proposals = [(seq.last_number + 1 + j, proposers[k](seq.last_number + 1 + j))
+                     for j, k in enumerate(pending)]
+        holders = dict(session.execute(select(Invoice.invoice_number, Invoice.id).where(
+            Invoice.organization_id == seq.organization_id,
+            Invoice.invoice_number.in_([number for _, number in proposals]))).all())
+        for (value, number), k in zip(proposals, pending, strict=True):
+            seq.last_number = value
+            holder = assigned.get(number, holders.get(number))
+            if holder is None or holder == invoice_ids[k]:
+                results.append((number, value, skipped))
+                assigned[number] = invoice_ids[k]
+                skipped = []
+                continue
+            session.add(NumberSkip(organization_id=seq.organization_id, period=seq.period, sequence=value,
+                                   invoice_number=number, held_by_invoice_id=holder,
+                                   skipped_for_invoice_id=invoice_ids[k], created_at=now))
+            skipped.append(Skipped(value, number, holder))
+            if len(skipped) > MAX_SKIPS:
+                raise _exhausted(seq, skipped)
+            break          # the next value goes to the same invoice: propose again from there
+    return results
+
+
+def _exhausted(seq: NumberSequence, skipped: list[Skipped]) -> Conflict:
+    return Conflict(f"The next {MAX_SKIPS + 1} invoice numbers of organization {seq.organization_id} "
+                    f"for {seq.period} are all taken already (last tried: {skipped[-1].invoice_number}); "
+                    "check the invoice_number hook or the imported numbers.")

@@ -50,6 +50,7 @@ class OutboxEmail(Base):
     actor: Mapped[str] = mapped_column(String(255), default="")
     sender: Mapped[str] = mapped_column(String(320))
     sender_name: Mapped[str] = mapped_column(String(255), default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="", server_default="")
     to_addrs: Mapped[list[str]] = mapped_column(JSON)
     cc_addrs: Mapped[list[str]] = mapped_column(JSON)
     bcc_addrs: Mapped[list[str]] = mapped_column(JSON)
@@ -71,21 +72,35 @@ class OutboxEmail(Base):
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file attached to a message, referenced by the SHA-256 of the stored bytes."""
+    """A file attached to a message, referenced by the SHA-256 of the stored bytes.
+
+    ``pending``: the invoice's PDF, still being made in the background when the message was
+    queued (no SHA-256 yet); the sender fills it in once the PDF exists and waits until then.
+    """
 
     filename: str
     sha256: str
     size: int
     content_type: str = "application/pdf"
+    pending: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"filename": self.filename, "sha256": self.sha256, "size": self.size,
-                "content_type": self.content_type}
+        data: dict[str, Any] = {"filename": self.filename, "sha256": self.sha256, "size": self.size,
+                                "content_type": self.content_type}
+        if self.pending:
+            data["pending"] = True
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attachment:
         return cls(filename=data["filename"], sha256=data["sha256"], size=int(data["size"]),
-                   content_type=data.get("content_type") or "application/pdf")
+                   content_type=data.get("content_type") or "application/pdf",
+                   pending=bool(data.get("pending")))
+
+    @classmethod
+    def pending_pdf(cls, filename: str) -> Attachment:
+        """The invoice PDF still being made: attached once it exists."""
+        return cls(filename=filename, sha256="", size=0, pending=True)
 
 
 @dataclass(frozen=True)
@@ -99,6 +114,7 @@ class OutboxView:
     actor: str
     sender: str
     sender_name: str
+    reply_to: str
     to: tuple[str, ...]
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
@@ -123,7 +139,7 @@ def view(row: OutboxEmail) -> OutboxView:
     return OutboxView(
         id=row.id, invoice_id=row.invoice_id, message_id=row.message_id, template=row.template,
         actor=row.actor, sender=row.sender, sender_name=row.sender_name or "",
-        to=tuple(row.to_addrs or ()),
+        reply_to=row.reply_to or "", to=tuple(row.to_addrs or ()),
         cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()), subject=row.subject,
         attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
         status=row.status, attempts=row.attempts, last_error=row.last_error or "",

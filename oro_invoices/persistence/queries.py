@@ -10,15 +10,28 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, and_, func, literal_column, or_, select, tuple_
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Row,
+    Select,
+    and_,
+    func,
+    literal_column,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import is_int64, is_storable_text
+from oro_invoices.domain.statuses import NOT_PAYABLE
 from oro_invoices.persistence.models import (
     SORT_DUE_DATE,
     SORT_INVOICE_NUMBER,
@@ -42,6 +55,12 @@ _SORTS: dict[str, Any] = {
     "payment_status": (PaymentState.payment_status, "str"),
 }
 SORT_KEYS = tuple(_SORTS)
+#: The sorts in which a visibility over several customers is read a page per customer, and
+#: over at most how many customers (``list_rows``).
+PER_CUSTOMER_SORTS = frozenset({"invoice_date", "due_date", "total_amount", "id", "created_at"})
+PER_CUSTOMER_MAX = 25
+#: The invoice columns a page of summaries leaves unread (decoding them was most of its cost).
+NOT_LISTED = (Invoice.bill_to, Invoice.ship_to, Invoice.seller, Invoice.buyer)
 MAX_LIMIT = 500
 
 
@@ -67,6 +86,14 @@ class InvoiceFilter:
     currency: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
+    #: True: only overdue invoices; False: only those that are not; None: both.
+    overdue: bool | None = None
+    #: The day ``overdue`` is judged on (``domain.overdue``); the services fill it in.
+    today: dt.date | None = None
+    #: "invoice" or "credit_note"; None: both.
+    document_type: str | None = None
+    #: Only the credit notes of this invoice.
+    credited_invoice_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -122,9 +149,34 @@ def unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
 
 
 
-def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True) -> SelectT:
-    """``stmt`` restricted to ``f``. ``index_organization=False`` keeps the planner from
-    choosing an index for the (unselective) organization filter, so that an index
+def payable_condition() -> ColumnElement[bool]:
+    """A posted invoice (not a credit note) that can still be paid: ``statuses.is_payable`` in
+    SQL over the joined payment state (an amount due, a status that lets it be paid)."""
+    return and_(Invoice.status == "posted", Invoice.document_type == "invoice",
+                PaymentState.payment_status.not_in([s.value for s in NOT_PAYABLE]),
+                Invoice.total_amount > PaymentState.amount_paid + PaymentState.amount_credited)
+
+
+#: Up to this many overdue invoices are read through the due-date index and sorted; with more,
+#: the index of the sort reads them in order and the overdue test is applied row by row.
+FEW_OVERDUE = 500
+
+
+def overdue_condition(today: dt.date, *, index_due_date: bool = True) -> ColumnElement[bool]:
+    """``domain.overdue.is_overdue`` in SQL: payable and due before ``today``.
+
+    Within an organization it is served by the (organization, status, due date) index; the
+    payment state is joined by its key. ``index_due_date=False`` keeps that index out, so that
+    the index of the sort can drive the query (``list_rows`` decides).
+    """
+    due = Invoice.due_date if index_due_date else func.coalesce(Invoice.due_date, Invoice.due_date)
+    return and_(payable_condition(), due < today)
+
+
+def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True,
+                 index_due_date: bool = True) -> SelectT:
+    """``stmt`` restricted to ``f``. ``index_organization=False`` (``index_due_date=False``)
+    keeps the planner from choosing an index for the organization (overdue) filter, so that an index
     matching the sort can drive the query instead."""
     conds: list[ColumnElement[bool]] = []
     if f.status:
@@ -137,8 +189,10 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
         except ValueError:
             raise ValidationError([("payment_status", f"Unknown payment status {f.payment_status!r}.")]) from None
         conds.append(PaymentState.payment_status == f.payment_status)
+    if f.document_type and f.document_type not in ("invoice", "credit_note"):
+        raise ValidationError([("document_type", "Use 'invoice' or 'credit_note'.")])
     for attr in ("organization_id", "website_id", "customer_id", "customer_user_id", "order_id",
-                 "external_id", "invoice_number", "currency"):
+                 "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id"):
         value = getattr(f, attr)
         if value is not None and value != "":
             column = getattr(Invoice, attr)
@@ -161,27 +215,43 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
         conds.append(Invoice.invoice_date <= f.date_to)
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValidationError([("date_to", "Must not be before date_from.")])
+    if f.overdue is not None:
+        if f.today is None:
+            raise ValueError("InvoiceFilter.overdue needs the day it is judged on (today)")
+        overdue = overdue_condition(f.today, index_due_date=index_due_date)
+        # a missing due date makes the condition NULL, not false: "not overdue" says so itself
+        conds.append(overdue if f.overdue else or_(Invoice.due_date.is_(None), ~overdue))
     return stmt.where(and_(*conds)) if conds else stmt
 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False,
               ) -> tuple[Sequence[Row[Invoice, PaymentState]], str | None, int | None]:
-    """One page of (Invoice, PaymentState) rows and the cursor of the next page."""
+    """One page of (Invoice, PaymentState) rows and the cursor of the next page.
+
+    The invoices' addresses and party snapshots (JSON documents, ``NOT_LISTED``) are left
+    unread: a page of summaries does not show them, and reading one raises.
+    """
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", f"Must be between 1 and {MAX_LIMIT}.")])
     key, desc = parse_sort(sort)
     col = _SORTS[key][0]
     # Break ties by id, taken from the table the sort column lives in so one index serves both.
     tie = PaymentState.invoice_id if key == "payment_status" else Invoice.id
+    index_due_date = not _many_overdue(session, f)
     base = apply_filter(select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id), f,
-                        index_organization=key != "payment_status")
-    stmt = base
+                        index_organization=key != "payment_status", index_due_date=index_due_date)
+    stmt = base.options(*(defer(column, raiseload=True) for column in NOT_LISTED))
+    keyset = None
     if cursor:
         value, last_id = decode_cursor(cursor, sort)
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
-        stmt = stmt.where(pair < ref if desc else pair > ref)
+        keyset = pair < ref if desc else pair > ref
+        stmt = stmt.where(keyset)
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
+    first_of_each = _first_of_each_customer(f, key, keyset, order, limit + 1, index_due_date)
+    if first_of_each is not None:
+        stmt = stmt.where(Invoice.id.in_(first_of_each))
     rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
@@ -194,6 +264,41 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     if with_total:
         total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
     return rows, next_cursor, total
+
+
+def _first_of_each_customer(f: InvoiceFilter, key: str, keyset: ColumnElement[bool] | None,
+                            order: tuple[Any, ...], count: int,
+                            index_due_date: bool) -> CompoundSelect[Any] | None:
+    """For a visibility over a few customers (``customer_ids``: a corporate customer user) in
+    a sort every database orders alike, the ids of each customer's first ``count`` rows: one
+    keyset read per customer, each served by the (customer, sort, id) index, all in one
+    statement. An ``IN`` over the customers alone would make the database sort every visible
+    invoice for every page. None for any other listing."""
+    ids = list(dict.fromkeys(f.customer_ids or ()))
+    if not 1 < len(ids) <= PER_CUSTOMER_MAX or f.customer_id is not None \
+            or key not in PER_CUSTOMER_SORTS:
+        return None
+    branches = []
+    for customer_id in ids:
+        one = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                           replace(f, customer_ids=None, customer_id=customer_id),
+                           index_due_date=index_due_date)
+        if keyset is not None:
+            one = one.where(keyset)
+        first = one.order_by(*order).limit(count).subquery()
+        branches.append(select(first.c.id))
+    return union_all(*branches)
+
+
+def _many_overdue(session: Session, f: InvoiceFilter) -> bool:
+    """Whether ``f`` asks for overdue invoices and more than ``FEW_OVERDUE`` match: then reading
+    them in the sort's order beats reading them by due date and sorting them all."""
+    if not f.overdue:
+        return False
+    probe = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                         f).limit(FEW_OVERDUE + 1)
+    found: int = session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
+    return found > FEW_OVERDUE
 
 
 def _sort_value(key: str, inv: Invoice, state: PaymentState) -> Any:

@@ -8,6 +8,9 @@ from typing import Any
 
 from oro_invoices.domain.invoice import (
     Address,
+    BuyerInfo,
+    DocumentRef,
+    DocumentType,
     InternalStatus,
     InvoiceDocument,
     LineInput,
@@ -51,10 +54,17 @@ class InvoiceSummary:
     payment_method: str
     external_payment_url: str | None
     created_at: dt.datetime
+    document_type: DocumentType = DocumentType.INVOICE
+    credited_invoice_id: int | None = None
+    amount_credited: Decimal = Decimal(0)
 
     @property
     def display_number(self) -> str:
         return self.invoice_number or f"Draft #{self.id}"
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.document_type is DocumentType.CREDIT_NOTE
 
 
 @dataclass(frozen=True)
@@ -99,13 +109,35 @@ def pdf_info(row: InvoiceDocumentRow | None) -> PdfInfo | None:
     return PdfInfo(sha256=row.sha256, size=row.size, created_at=row.created_at, source=row.source)
 
 
-def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None = None) -> InvoiceDocument:
-    """The full invoice value; totals are recomputed from the lines (stored ones must agree)."""
+def reference(inv: Invoice) -> DocumentRef:
+    """How another document names ``inv``."""
+    return DocumentRef(id=inv.id, number=inv.invoice_number, date=inv.invoice_date,
+                       document_type=DocumentType(inv.document_type or "invoice"), external_id=inv.external_id)
+
+
+def amount_due(inv: Invoice, total: Decimal, paid: Decimal, credited: Decimal) -> Decimal:
+    """What remains to pay: the total less credit notes and net payments, never below zero;
+    nothing on a credit note."""
+    zero = from_minor(0, inv.currency)
+    if inv.document_type == DocumentType.CREDIT_NOTE.value:
+        return zero
+    return max(total - credited - paid, zero)
+
+
+def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None = None, *,
+             credited_invoice: DocumentRef | None = None,
+             reissued_from: DocumentRef | None = None) -> InvoiceDocument:
+    """The full invoice value; totals are recomputed from the lines (stored ones must agree).
+
+    ``credited_invoice`` / ``reissued_from``: the documents ``inv`` names (``reference``).
+    """
     cur = inv.currency
     lines, totals = compute_lines(
         (LineInput(description=l.description, quantity=l.quantity, unit_price=l.unit_price,
-                   tax_rate=l.tax_rate, sku=l.sku, unit=l.unit) for l in inv.lines), cur)
+                   tax_rate=l.tax_rate, sku=l.sku, unit=l.unit, tax_category=l.tax_category or "",
+                   tax_exemption_reason=l.tax_exemption_reason or "") for l in inv.lines), cur)
     paid = from_minor(state.amount_paid, cur)
+    credited = from_minor(state.amount_credited or 0, cur)
     return InvoiceDocument(
         id=inv.id, status=InternalStatus(inv.status), invoice_number=inv.invoice_number,
         external_id=inv.external_id, invoice_date=inv.invoice_date, due_date=inv.due_date,
@@ -117,11 +149,13 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         seller=SellerInfo.from_mapping(inv.seller), lines=tuple(lines),
         subtotal=totals.subtotal, taxes=totals.taxes, tax_amount=totals.tax_amount,
         total_amount=totals.total_amount, amount_paid=paid,
-        amount_due=max(totals.total_amount - paid, from_minor(0, cur)),
+        amount_due=amount_due(inv, totals.total_amount, paid, credited),
         payment_status=PaymentStatus(state.payment_status), payment_status_forced=state.forced,
         external_payment_url=inv.external_payment_url, payment_token=inv.payment_token,
         created_at=inv.created_at, updated_at=inv.updated_at, posted_at=inv.posted_at,
-        pdf=pdf_info(pdf),
+        pdf=pdf_info(pdf), document_type=DocumentType(inv.document_type or "invoice"),
+        credited_invoice=credited_invoice, reissued_from=reissued_from, amount_credited=credited,
+        buyer=BuyerInfo.from_mapping(inv.buyer),
     )
 
 
@@ -129,15 +163,18 @@ def summary(inv: Invoice, state: PaymentState) -> InvoiceSummary:
     cur = inv.currency
     total = from_minor(inv.total_amount, cur)
     paid = from_minor(state.amount_paid, cur)
+    credited = from_minor(state.amount_credited or 0, cur)
     return InvoiceSummary(
         id=inv.id, status=InternalStatus(inv.status), invoice_number=inv.invoice_number,
         external_id=inv.external_id, invoice_date=inv.invoice_date, due_date=inv.due_date,
         currency=cur, organization_id=inv.organization_id, website_id=inv.website_id,
         customer_id=inv.customer_id, customer_user_id=inv.customer_user_id,
         customer_name=inv.customer_name, order_id=inv.order_id, total_amount=total,
-        amount_paid=paid, amount_due=max(total - paid, from_minor(0, cur)),
+        amount_paid=paid, amount_due=amount_due(inv, total, paid, credited),
         payment_status=PaymentStatus(state.payment_status), payment_method=state.payment_method,
         external_payment_url=inv.external_payment_url, created_at=inv.created_at,
+        document_type=DocumentType(inv.document_type or "invoice"),
+        credited_invoice_id=inv.credited_invoice_id, amount_credited=credited,
     )
 
 

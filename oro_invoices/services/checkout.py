@@ -2,7 +2,8 @@
 
 ``Checkout.availability`` is that rule. The storefront's Pay button, the payment pages, the
 guest payment link, the link and QR code in emails and in the PDF made at posting all ask it,
-so nothing offers a payment that cannot be made. An invoice can be paid when it is posted, its
+so nothing offers a payment that cannot be made. An invoice (never a credit note) can be paid
+when it is posted, its
 scope has payments on (invoices enabled, Enable Invoice Payments, a Payment Method chosen),
 money is due and its payment status does not settle it, and either it carries an external
 payment URL (Pay goes there) or the configured method takes the amount due in its currency and
@@ -54,7 +55,8 @@ PAYABLE = "payable"                # the configured method takes it
 EXTERNAL = "external"              # Pay sends the customer to the invoice's external payment URL
 NOT_POSTED = "not_posted"
 PAYMENTS_OFF = "payments_off"
-NOTHING_DUE = "nothing_due"        # nothing due, or a status that settles it (paid, authorized, refunded)
+NOTHING_DUE = "nothing_due"        # nothing due, or a status that settles it (paid, authorized, refunded,
+                                   # voided, credited), or a credit note (never paid)
 NO_METHOD = "no_method"            # the method does not take this amount or currency, or is not set up
 ORIGINS = ("storefront", "guest")
 
@@ -78,6 +80,8 @@ class PayableInvoice(Protocol):
     def website_id(self) -> int | None: ...
     @property
     def external_payment_url(self) -> str | None: ...
+    @property
+    def is_credit_note(self) -> bool: ...
 
 
 @dataclass(frozen=True)
@@ -180,7 +184,7 @@ class Checkout:
             return Availability(NOT_POSTED, currency=invoice.currency)
         currency = invoice.currency
         due = to_minor(invoice.amount_due, currency)
-        if not pstatus.is_payable(invoice.payment_status, due):
+        if invoice.is_credit_note or not pstatus.is_payable(invoice.payment_status, due):
             return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0))
         policy = policy or self.policy(invoice.organization_id, invoice.website_id)
         if not policy.enabled:

@@ -14,19 +14,20 @@ from typing import Any, Protocol, runtime_checkable
 
 from pluggy import PluginManager
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
-from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, SellerInfo
 from oro_invoices.integration.config import Settings, load_schema, resolve_seller
 from oro_invoices.integration.plugins import notify
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.error_translation import translate_db_errors
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
+from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
 
 #: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
 EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
@@ -60,6 +61,15 @@ class Renderer(Protocol):
     def render(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
                extra_context: Mapping[str, Any] | None = None) -> bytes:
         """The invoice as PDF bytes."""
+
+
+@runtime_checkable
+class ArchivalRenderer(Protocol):
+    """A renderer that can also make the PDF/A-3 an e-invoice's XML is attached to."""
+
+    def render_archival(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
+                        extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The invoice as PDF/A-3b bytes."""
 
 
 @runtime_checkable
@@ -103,12 +113,14 @@ class ServiceContext:
     :param payment_url: builds the guest payment link of an invoice; None gives none.
     :param host: the host adapter, used to check customers and fill in names; or None.
     :param clock: returns the current UTC time.
+    :param jobs: where background work goes (``services.jobs``); ``InlineJobs`` by default.
     """
 
     def __init__(self, db: Database, *, plugins: PluginManager | None = None,
                  settings: Settings | None = None, storage: Storage | None = None,
                  renderer: Renderer | None = None, payment_url: PaymentUrl | None = None,
-                 host: HostAdapter | None = None, clock: Clock = utcnow):
+                 host: HostAdapter | None = None, clock: Clock = utcnow,
+                 jobs: JobQueue | None = None):
         self.db = db
         self.plugins = plugins
         self.settings = settings
@@ -119,6 +131,7 @@ class ServiceContext:
         self.can_pay: Callable[[InvoiceDocument], bool] = _cannot_pay
         self.host = host
         self.clock = clock
+        self.jobs: JobQueue = jobs if jobs is not None else InlineJobs()
         self._values: SettingsSource = settings if settings is not None else SchemaDefaults()
         self._commit_steps: list[CommitStep] = []
 
@@ -184,6 +197,20 @@ class ServiceContext:
         for callback in after_commit:
             callback()
 
+    def submit_job(self, job: Job) -> None:
+        """Hand ``job`` to the job queue once what it works on is committed.
+
+        Call it after the write that made the work; inside ``atomic()`` the job waits for the
+        batch's commit (and is dropped if the batch rolls back).
+        """
+        if not self.jobs.background:
+            return
+        batch = current_batch()
+        if batch is None:
+            self.jobs.submit(job)
+        else:
+            batch.on_commit(lambda: self.jobs.submit(job))
+
     def translate_errors(self) -> contextlib.AbstractContextManager[None]:
         """Turn the database's refusals into the add-on's errors."""
         return translate_db_errors()
@@ -220,6 +247,30 @@ class ServiceContext:
             raise NotFound(f"Invoice {invoice_id} does not exist.")
         return invoice
 
+    def read(self, session: Session, invoice_id: int) -> InvoiceDocument:
+        """The invoice value for reading only: its row, lines, payment state and PDF record in
+        one statement; ``NotFound`` if there is none."""
+        stmt = (select(Invoice, PaymentState, InvoiceDocumentRow)
+                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
+                .where(Invoice.id == invoice_id).options(joinedload(Invoice.lines)))
+        found = session.execute(stmt.execution_options(populate_existing=True)).unique().first()
+        if found is None:
+            raise NotFound(f"Invoice {invoice_id} does not exist.")
+        invoice, state, pdf = found
+        return views.document(invoice, state, pdf, **self.references(session, invoice))
+
+    def read_many(self, session: Session, invoice_ids: Sequence[int]) -> list[InvoiceDocument]:
+        """``read`` for several invoices, in the order of ``invoice_ids``, with two statements
+        (rows, then lines); an id that does not exist is left out."""
+        stmt = (select(Invoice, PaymentState, InvoiceDocumentRow)
+                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
+                .where(Invoice.id.in_(invoice_ids)).options(selectinload(Invoice.lines)))
+        found = {invoice.id: views.document(invoice, state, pdf, **self.references(session, invoice))
+                 for invoice, state, pdf in session.execute(stmt.execution_options(populate_existing=True))}
+        return [found[invoice_id] for invoice_id in invoice_ids if invoice_id in found]
+
     def payment_state(self, session: Session, invoice_id: int, *, lock: bool = False) -> PaymentState:
         """The invoice's payment state row (row-locked with ``lock``)."""
         state = session.get(PaymentState, invoice_id, with_for_update=lock or None, populate_existing=True)
@@ -230,7 +281,18 @@ class ServiceContext:
     def document(self, session: Session, invoice: Invoice) -> InvoiceDocument:
         """The invoice value with its current payment state and PDF record."""
         pdf = session.get(InvoiceDocumentRow, invoice.id)
-        return views.document(invoice, self.payment_state(session, invoice.id), pdf)
+        return views.document(invoice, self.payment_state(session, invoice.id), pdf,
+                              **self.references(session, invoice))
+
+    def references(self, session: Session, invoice: Invoice) -> dict[str, DocumentRef | None]:
+        """The documents ``invoice`` names (the credited invoice, the one it replaces), as
+        keyword arguments of ``read_models.document``."""
+        refs: dict[str, DocumentRef | None] = {}
+        for key, other_id in (("credited_invoice", invoice.credited_invoice_id),
+                              ("reissued_from", invoice.reissued_from_id)):
+            other = session.get(Invoice, other_id) if other_id is not None else None
+            refs[key] = views.reference(other) if other is not None else None
+        return refs
 
 
 def _no_payment_url(invoice: InvoiceDocument) -> str | None:

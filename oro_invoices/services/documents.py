@@ -6,6 +6,11 @@ written in that transaction. A stored file whose posting then fails is an orphan
 record names: harmless. A PDF stored after posting (supplied by the external system when
 generation is off, or completed by ``oro-invoices complete-pdfs``) gets a link of its own
 in the invoice's hash chain.
+
+With background jobs (``ServiceContext.jobs``, docs/jobs.md) and the
+``oro_invoices.jobs.pdf_in_background`` setting on, posting stores no PDF: the posted invoice's
+PDF is *pending* until the ``render_pdf`` job runs ``ensure_pdf``, and ``open_pdf`` raises
+``PdfPending`` meanwhile instead of rendering it in the request.
 """
 from __future__ import annotations
 
@@ -15,13 +20,14 @@ from typing import BinaryIO
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from oro_invoices.documents.storage import Storage, StoredObject
+from oro_invoices.documents.storage import Storage, StoredObject, sha256_hex
 from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
     InvoiceNotPosted,
     NotFound,
     PdfFailed,
+    PdfPending,
     StorageError,
     ValidationError,
 )
@@ -29,10 +35,13 @@ from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.models import InvoiceDocumentRow
-from oro_invoices.services.context import Renderer, RendererVariants, ServiceContext
+from oro_invoices.services.context import ArchivalRenderer, Renderer, RendererVariants, ServiceContext
+from oro_invoices.services.einvoicing import SIGNING_CERTIFICATE, EInvoice, EInvoicing, attach, sign, xml_in
+from oro_invoices.services.jobs import RENDER_PDF, Job
 from oro_invoices.services.reads import Reads
 
 GENERATE_SETTING = "oro_invoices.generate_pdf_on_post"
+BACKGROUND_SETTING = "oro_invoices.jobs.pdf_in_background"
 
 
 @dataclass(frozen=True)
@@ -41,6 +50,8 @@ class PostingPdf:
 
     stored: StoredObject
     source: str  # "generated" or "imported"
+    #: The e-invoice attached (or left out) when e-invoices are on.
+    einvoice: EInvoice | None = None
 
 
 class Documents:
@@ -49,20 +60,36 @@ class Documents:
     def __init__(self, ctx: ServiceContext, reads: Reads):
         self.ctx = ctx
         self.reads = reads
+        self.einvoicing = EInvoicing(ctx)
 
     def generates_at_posting(self, doc: InvoiceDocument) -> bool:
         """Whether posting ``doc`` makes its PDF: generation is on, and storage and a renderer exist."""
         return bool(self.ctx.storage is not None and self.ctx.renderer is not None
                     and self.ctx.invoice_setting(GENERATE_SETTING, doc))
 
-    def pdf_for_posting(self, snapshot: InvoiceDocument, supplied: bytes | None = None) -> PostingPdf | None:
+    def in_background(self, doc: InvoiceDocument) -> bool:
+        """Whether ``doc``'s PDF is made by a background job rather than while posting."""
+        return bool(self.ctx.jobs.background and self.ctx.invoice_setting(BACKGROUND_SETTING, doc))
+
+    def pdf_pending(self, doc: InvoiceDocument) -> bool:
+        """Whether ``doc`` is posted and its PDF is still being made in the background."""
+        return (doc.is_posted and doc.pdf is None and self.in_background(doc)
+                and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
+
+    def pdf_for_posting(self, snapshot: InvoiceDocument, supplied: bytes | None = None, *,
+                        defer: bool = False) -> PostingPdf | None:
         """Store the PDF of an invoice being posted, before its posting commits.
 
         ``supplied`` (an imported invoice's own PDF) is stored as it is; otherwise the PDF
         is rendered from ``snapshot``, the invoice as it will be once posted, when posting
-        makes PDFs (``generates_at_posting``). None: the external system supplies it later.
+        makes PDFs (``generates_at_posting``). None: the external system supplies it later,
+        or (``defer``) it is rendered after the commit by ``ensure_pdf``: it is pending.
+
+        With e-invoices on, the XML made from ``snapshot`` is checked first (also when the PDF
+        is made later) and a valid one is attached to the PDF/A-3 rendered.
 
         :raises ValidationError: ``supplied`` is not a PDF.
+        :raises EInvoiceInvalid: the e-invoice breaks rules and ``on_invalid`` is ``refuse``.
         :raises PdfFailed: (or the renderer's own ``InvoiceError``) the PDF could not be made or
             stored; the message says the invoice was not posted.
         """
@@ -74,9 +101,12 @@ class Documents:
             return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported")
         if not self.generates_at_posting(snapshot):
             return None
+        einvoice = self.einvoicing.for_posting(snapshot)
+        if defer or self.in_background(snapshot):
+            return None  # in the background: ``submit_posting_pdf`` after the commit
         assert self.ctx.storage is not None and self.ctx.renderer is not None
-        data = self._render(self.ctx.renderer, snapshot, at_posting=True)
-        return PostingPdf(self._put(self.ctx.storage, snapshot, data, at_posting=True), "generated")
+        data = self._render(self.ctx.renderer, snapshot, at_posting=True, einvoice=einvoice)
+        return PostingPdf(self._put(self.ctx.storage, snapshot, data, at_posting=True), "generated", einvoice)
 
     def record_posting_pdf(self, s: Session, invoice_id: int, pdf: PostingPdf, actor: str) -> None:
         """Write the record of the PDF stored at posting, in the posting transaction."""
@@ -85,6 +115,15 @@ class Documents:
                                  source=pdf.source, created_at=stored.created_at))
         activity.record(s, invoice_id, "pdf", actor, f"PDF {pdf.source} ({stored.size} bytes)",
                         {"sha256": stored.sha256})
+        _record_einvoice(s, invoice_id, pdf.einvoice, actor)
+
+    def submit_posting_pdf(self, doc: InvoiceDocument) -> None:
+        """After ``doc``'s posting committed: submit its ``render_pdf`` job if its PDF is pending.
+
+        The worker renders and stores it, so this process needs neither renderer nor storage.
+        """
+        if self.pdf_pending(doc):
+            self.ctx.submit_job(Job(RENDER_PDF, (doc.id,)))
 
     def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
         """The invoice with its PDF, rendering and storing it once if it has none yet.
@@ -103,8 +142,9 @@ class Documents:
         storage, renderer = self.ctx.storage, self.ctx.renderer
         if storage is None or renderer is None:
             raise StorageError("No PDF storage or renderer is configured.")
-        data = self._render(renderer, doc, at_posting=False)
-        return self._store_after_posting(storage, doc, data, "generated", actor)
+        einvoice = self.einvoicing.for_posting(doc, refuse=False)  # posted: nothing can be refused now
+        data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
+        return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)
 
     def attach_pdf(self, invoice_id: int, data: bytes, *, actor: str = "system") -> InvoiceDocument:
         """Store a PDF supplied by the external system (when generation at posting is off)."""
@@ -119,11 +159,17 @@ class Documents:
         return self._store_after_posting(self.ctx.storage, doc, data, "uploaded", actor)
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, BinaryIO]:
-        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one."""
+        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one.
+
+        :raises PdfPending: the PDF is being made in the background.
+        """
         doc = self.reads.get(invoice_id)
         if doc.pdf is None:
             if not doc.is_posted:
                 raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+            if self.pdf_pending(doc):
+                raise PdfPending(f"The PDF of invoice {doc.display_number} is being prepared; "
+                                 "try again in a moment.")
             doc = self.ensure_pdf(invoice_id)
             if doc.pdf is None:
                 raise NotFound(f"Invoice {doc.display_number} has no PDF yet: it is supplied by the external system.")
@@ -131,13 +177,37 @@ class Documents:
             raise StorageError("No PDF storage is configured.")
         return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
 
+    def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
+        """The invoice and the e-invoice XML attached to its stored PDF.
+
+        :raises NotFound: the stored PDF carries no e-invoice.
+        """
+        info, stream = self.open_pdf(invoice_id)
+        with stream:
+            xml = xml_in(stream.read())
+        doc = self.reads.get(invoice_id)
+        if xml is None:
+            raise NotFound(f"Invoice {doc.display_number} has no e-invoice: its PDF carries no XML "
+                           "(e-invoices were off, or its XML broke a rule, when it was posted).")
+        return doc, xml
+
     # ---- helpers ------------------------------------------------------------------------
 
-    def _render(self, renderer: Renderer, doc: InvoiceDocument, *, at_posting: bool) -> bytes:
+    def _render(self, renderer: Renderer, doc: InvoiceDocument, *, at_posting: bool,
+                einvoice: EInvoice | None = None) -> bytes:
+        """The PDF; with an e-invoice XML, a PDF/A-3 (when the renderer can make one) with it attached."""
         try:
             extra = merge_dicts(self.ctx.hook("invoice_pdf_context", invoice=doc) or [])
-            return self._renderer_for(renderer, doc).render(doc, payment_url=self.ctx.pay_link(doc),
-                                                            extra_context=extra)
+            chosen, url = self._renderer_for(renderer, doc), self.ctx.pay_link(doc)
+            if einvoice is None or einvoice.xml is None:
+                pdf = chosen.render(doc, payment_url=url, extra_context=extra)
+            else:
+                pdf = attach(chosen.render_archival(doc, payment_url=url, extra_context=extra)
+                             if isinstance(chosen, ArchivalRenderer) else
+                             chosen.render(doc, payment_url=url, extra_context=extra),
+                             einvoice, doc.posted_at or doc.updated_at)
+            certificate = self.ctx.invoice_setting(SIGNING_CERTIFICATE, doc)
+            return sign(pdf, str(certificate)) if certificate else pdf
         except Exception as exc:  # a template, font or plugin error: say which invoice and why
             raise _failed(doc, "its PDF could not be rendered", exc, at_posting=at_posting) from exc
 
@@ -157,21 +227,26 @@ class Documents:
                                 extra_template_dirs=flatten(self.ctx.hook("invoice_template_dirs") or []))
 
     def _store_after_posting(self, storage: Storage, doc: InvoiceDocument, data: bytes, source: str,
-                             actor: str) -> InvoiceDocument:
-        """Store the PDF of a posted invoice and append its link to the invoice's chain."""
-        stored = self._put(storage, doc, data, at_posting=False)
+                             actor: str, einvoice: EInvoice | None = None) -> InvoiceDocument:
+        """Store the PDF of a posted invoice and append its link to the invoice's chain.
+
+        The bytes are stored while the invoice's row is locked and only when it has no PDF
+        yet: of two processes racing to complete one invoice, the one that loses stores nothing.
+        """
         try:
             with self.ctx.write() as s:
                 inv = self.ctx.load(s, doc.id, lock=True)  # serialises racing stores of this PDF
                 if s.get(InvoiceDocumentRow, doc.id) is None:
+                    stored = self._put(storage, doc, data, at_posting=False)
                     self._chained_record(s, inv.id, inv.invoice_number, inv.chain_key, stored, source, actor)
+                    _record_einvoice(s, inv.id, einvoice, actor)
         except IntegrityError:
             # Another process recorded this invoice's PDF first: theirs is the PDF.
             if self.reads.get(doc.id).pdf is None:
                 raise
         winner = self.reads.get(doc.id)
         assert winner.pdf is not None
-        if source == "uploaded" and winner.pdf.sha256 != stored.sha256:
+        if source == "uploaded" and winner.pdf.sha256 != sha256_hex(data):
             raise Conflict(f"Invoice {doc.display_number} already has its PDF; "
                            "a stored PDF is never replaced.")
         return winner
@@ -195,6 +270,12 @@ class Documents:
         activity.record(s, invoice_id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
                         {"sha256": stored.sha256})
         s.flush()
+
+
+def _record_einvoice(s: Session, invoice_id: int, einvoice: EInvoice | None, actor: str) -> None:
+    """The activity entry saying which e-invoice the stored PDF carries, or why none."""
+    if einvoice is not None:
+        activity.record(s, invoice_id, "einvoice", actor, einvoice.summary, einvoice.activity_data())
 
 
 def check_pdf_bytes(data: bytes) -> None:

@@ -8,6 +8,7 @@ external id is written with ``ORO-<id>`` so that the import can match it again.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
@@ -17,10 +18,11 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_reading import ADDRESS_PARTS, LINE_FIELDS
 
-PAGE = 200
+PAGE = 500
 HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
                 "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
-                "order_id", "order_identifier", "status", "payment_status", "external_payment_url")
+                "order_id", "order_identifier", "status", "payment_status", "external_payment_url",
+                "document_type", "credited_invoice_external_id")
 CSV_COLUMNS = (HEAD_COLUMNS + tuple(f"bill_to_{p}" for p in ADDRESS_PARTS)
                + tuple(f"ship_to_{p}" for p in ADDRESS_PARTS) + tuple(f"line_{f}" for f in LINE_FIELDS))
 
@@ -30,8 +32,9 @@ def export_records(service: InvoiceService, filters: InvoiceFilter) -> Iterator[
     cursor: str | None = None
     while True:
         page = service.list_invoices(filters, sort="id", limit=PAGE, cursor=cursor)
-        for summary in page.items:
-            doc = service.get(summary.id)
+        with service.db.session() as session:
+            docs = service.context.read_many(session, [summary.id for summary in page.items])
+        for doc in docs:
             record = document_payload(doc)
             record.setdefault("external_id", f"ORO-{doc.id}")
             yield record
@@ -55,9 +58,20 @@ def write_jsonl(records: Iterator[dict[str, Any]], out: TextIO,
 def write_csv(records: Iterator[dict[str, Any]], out: TextIO,
               progress: Callable[[int], None] | None = None) -> int:
     """One row per line item, the invoice's columns repeated; returns how many invoices were written."""
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    count = -1                                   # the first piece is the header
+    for count, text in enumerate(csv_text(records)):
+        out.write(text)
+        if progress is not None and count:
+            progress(count)
+    return count
+
+
+def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
+    """The CSV of ``records`` piece by piece: the header row, then the rows of each invoice."""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    count = 0
+    yield _taken(buffer)
     for record in records:
         head = {k: record[k] for k in HEAD_COLUMNS if k in record}
         for which in ("bill_to", "ship_to"):
@@ -65,7 +79,12 @@ def write_csv(records: Iterator[dict[str, Any]], out: TextIO,
                 head[f"{which}_{part}"] = value
         for line in record["lines"]:
             writer.writerow({**head, **{f"line_{k}": v for k, v in line.items()}})
-        count += 1
-        if progress is not None:
-            progress(count)
-    return count
+        yield _taken(buffer)
+
+
+def _taken(buffer: io.StringIO) -> str:
+    """What ``buffer`` holds, emptying it."""
+    text = buffer.getvalue()
+    buffer.seek(0)
+    buffer.truncate()
+    return text

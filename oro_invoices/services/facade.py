@@ -22,7 +22,7 @@ from pluggy import PluginManager
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.documents.storage import Storage
-from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, PdfInfo, SellerInfo
+from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, PaymentStatus, PdfInfo, SellerInfo
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import PaymentMethods, ProviderCallback
 from oro_invoices.persistence import read_models as views
@@ -37,13 +37,15 @@ from oro_invoices.services.context import (
     Renderer,
     ServiceContext,
 )
+from oro_invoices.services.credit_notes import Creditable, CreditNotes, CreditResult, ReissueResult
 from oro_invoices.services.documents import Documents
+from oro_invoices.services.jobs import JobQueue
 from oro_invoices.services.lifecycle import Lifecycle
 from oro_invoices.services.notes import Notes
 from oro_invoices.services.payment_events import CallbackOutcome, PaymentEvents
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.services.payments import Payments, RecordedPayment
-from oro_invoices.services.reads import Reads
+from oro_invoices.services.reads import InvoiceHistory, Reads
 from oro_invoices.services.refunds import ProviderOutcome, Refunds, TransactionActions
 from oro_invoices.services.status_events import PaymentStatusEvents
 
@@ -60,14 +62,17 @@ class InvoiceService:
     :param payment_url: builds the guest payment link of an invoice, or None.
     :param host: the host adapter, used to check customers and fill in names.
     :param clock: returns the current UTC time (tests use it to cross months).
+    :param jobs: where background work goes (``services.jobs``: ``InlineJobs`` by default, or
+        ``services.celery_queue.CeleryJobs``); see docs/jobs.md.
     """
 
     def __init__(self, db: Database, *, plugins: PluginManager | None = None,
                  settings: Settings | None = None, storage: Storage | None = None,
                  renderer: Renderer | None = None, payment_url: PaymentUrl | None = None,
-                 host: HostAdapter | None = None, clock: Clock = utcnow):
+                 host: HostAdapter | None = None, clock: Clock = utcnow, jobs: JobQueue | None = None):
         self.context = ServiceContext(db, plugins=plugins, settings=settings, storage=storage,
-                                      renderer=renderer, payment_url=payment_url, host=host, clock=clock)
+                                      renderer=renderer, payment_url=payment_url, host=host, clock=clock,
+                                      jobs=jobs)
         self.reads = Reads(self.context)
         self.notes_service = Notes(self.context)
         self.documents = Documents(self.context, self.reads)
@@ -78,6 +83,8 @@ class InvoiceService:
         self.payment_events = PaymentEvents(self.context, self.payments, self.checkout)
         self.refunds = Refunds(self.context, self.checkout, self.payment_events)
         self.context.can_pay = self.checkout.can_pay
+        self.credit_notes = CreditNotes(self.context, self.lifecycle, self.payments, self.refunds)
+        self.lifecycle.on_credit_note = self.credit_notes.take_off
 
     # ---- what the service was built with ------------------------------------------------
 
@@ -112,6 +119,10 @@ class InvoiceService:
     @property
     def clock(self) -> Clock:
         return self.context.clock
+
+    @property
+    def jobs(self) -> JobQueue:
+        return self.context.jobs
 
     def setting(self, key: str, *, organization_id: int | None = None, website_id: int | None = None,
                 customer_id: int | None = None) -> Any:
@@ -157,15 +168,21 @@ class InvoiceService:
         """The invoice's notes, newest first."""
         return self.notes_service.notes(invoice_id)
 
+    def history(self, invoice_id: int) -> InvoiceHistory:
+        """The invoice's notes, activity, payment transactions and emails (those in this
+        database's outbox), read together in one statement."""
+        return self.reads.history(invoice_id)
+
     # ---- writing ------------------------------------------------------------------------
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
-               pdf: bytes | None = None) -> InvoiceDocument:
+               pdf: bytes | None = None, defer_pdf: bool = False) -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: a posted invoice's own PDF (an imported invoice), stored at posting.
+        ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
         """
-        return self.lifecycle.create(payload, actor=actor, pdf=pdf)
+        return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""
@@ -175,12 +192,14 @@ class InvoiceService:
         """Delete a draft; a posted invoice is refused."""
         self.lifecycle.delete(invoice_id, actor=actor)
 
-    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None) -> InvoiceDocument:
+    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
+             defer_pdf: bool = False) -> InvoiceDocument:
         """Post a draft (idempotent, all or nothing): number, freeze, chain link, PDF.
 
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
+        ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
         """
-        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf)
+        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf)
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
         """Add a note (allowed on posted invoices too)."""
@@ -257,6 +276,33 @@ class InvoiceService:
         """Cancel what remains of an authorization through its provider."""
         return self.refunds.cancel(transaction_id, notes=notes, actor=actor)
 
+    # ---- corrections (services.credit_notes) --------------------------------------------
+
+    def creditable(self, invoice_id: int) -> Creditable:
+        """What remains creditable of a posted invoice: per line, per tax rate, in total."""
+        return self.credit_notes.creditable(invoice_id)
+
+    def create_credit_note(self, invoice_id: int, payload: Mapping[str, Any], *,
+                           actor: str = "system") -> CreditResult:
+        """Post a credit note (full, or chosen lines/amounts) against a posted invoice."""
+        return self.credit_notes.create(invoice_id, payload, actor=actor)
+
+    def void(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> CreditResult:
+        """Void a posted invoice nothing was paid for: a full credit note, status "Voided"."""
+        return self.credit_notes.void(invoice_id, reason=reason, actor=actor)
+
+    def reissue(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> ReissueResult:
+        """Void the invoice and create a corrected draft copied from it, in one transaction."""
+        return self.credit_notes.reissue(invoice_id, reason=reason, actor=actor)
+
+    def credit_notes_of(self, invoice_id: int) -> list[views.InvoiceSummary]:
+        """The credit notes of an invoice, oldest first."""
+        return self.credit_notes.credit_notes_of(invoice_id)
+
+    def reissues_of(self, invoice_id: int) -> list[DocumentRef]:
+        """The invoices issued to replace this voided one."""
+        return self.credit_notes.reissues_of(invoice_id)
+
     # ---- the stored PDF -----------------------------------------------------------------
 
     def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
@@ -268,5 +314,23 @@ class InvoiceService:
         return self.documents.attach_pdf(invoice_id, data, actor=actor)
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, BinaryIO]:
-        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one."""
+        """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one.
+
+        :raises PdfPending: the PDF is being made in the background (docs/jobs.md).
+        """
         return self.documents.open_pdf(invoice_id)
+
+    def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
+        """The invoice and the e-invoice XML (``factur-x.xml``) attached to its stored PDF.
+
+        :raises NotFound: the stored PDF carries no e-invoice (docs/einvoicing.md).
+        """
+        return self.documents.open_xml(invoice_id)
+
+    def einvoice_enabled(self, invoice: InvoiceDocument) -> bool:
+        """Whether e-invoices are on for ``invoice`` (its XML may be offered for download)."""
+        return self.documents.einvoicing.enabled(invoice)
+
+    def pdf_pending(self, invoice: InvoiceDocument) -> bool:
+        """Whether the posted ``invoice``'s PDF is still being made in the background."""
+        return self.documents.pdf_pending(invoice)

@@ -10,11 +10,18 @@ from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
 
-from oro_invoices.domain.invoice import Address, InvoiceDocument
+from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, tax_category_for
 
 _SCALARS = ("external_id", "invoice_number", "currency", "organization_id", "website_id", "customer_id",
             "customer_user_id", "customer_name", "customer_user_email", "order_id", "order_identifier",
             "external_payment_url")
+
+
+def _tax_category(line: InvoiceLine) -> dict[str, str]:
+    """A line's VAT category and reason, when they are not what a line without them gets."""
+    if line.tax_category is tax_category_for(None, line.tax_rate) and not line.tax_exemption_reason:
+        return {}
+    return {"tax_category": line.tax_category.value, "tax_exemption_reason": line.tax_exemption_reason}
 
 
 def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = None) -> dict[str, Any]:
@@ -29,7 +36,7 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
     payload["ship_to"] = _address(doc.ship_to)
     payload["lines"] = [{"description": line.description, "sku": line.sku, "unit": line.unit,
                          "quantity": _decimal(line.quantity), "unit_price": _decimal(line.unit_price),
-                         "tax_rate": _decimal(line.tax_rate)} for line in doc.lines]
+                         "tax_rate": _decimal(line.tax_rate), **_tax_category(line)} for line in doc.lines]
     if doc.is_posted:
         payload["status"] = "posted"
         payload["payment_status"] = doc.payment_status.value
@@ -37,6 +44,12 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
         payload["payment_status"] = doc.payment_status.value
     if doc.invoice_number is None or not doc.is_posted:
         payload.pop("invoice_number")
+    if doc.is_credit_note and doc.credited_invoice is not None:
+        payload["document_type"] = doc.document_type.value
+        # an invoice without an external id is exported as ORO-<id> (``exporting``)
+        payload["credited_invoice_external_id"] = (doc.credited_invoice.external_id
+                                                   or f"ORO-{doc.credited_invoice.id}")
+        payload.pop("payment_status", None)  # a credit note's status follows from what it is
     if fields is not None:
         payload = {k: v for k, v in payload.items() if k in fields}
     return {k: v for k, v in payload.items() if v not in (None, "")}

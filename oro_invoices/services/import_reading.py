@@ -3,22 +3,27 @@
 A problem that makes the whole file unreadable (unknown type, broken JSON array, no
 ``external_id`` column) ends the file; a problem of one line or row is recorded
 against that record and reading goes on, so one run reports all of them. JSON Lines
-and CSV files are read record by record; a JSON array is parsed whole.
+and CSV files are read record by record, and so is a JSON array (``json_stream``).
 """
 from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
+
+from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
 ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
                  "country", "phone")
 INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+#: a PDF to import: a file, or an entry of a zip (``import_pdfs``)
+PdfFile = Path | zipfile.Path
 
 
 @dataclass(frozen=True)
@@ -43,12 +48,14 @@ class Record:
 
     location: str
     payload: dict[str, Any]
-    pdf_path: Path | None = None
+    pdf_path: PdfFile | None = None
     problems: list[Problem] = field(default_factory=list)
     #: CSV: where each line item came from (the row of ``lines[i]``).
     line_locations: list[str] = field(default_factory=list)
     #: this "record" is a problem that stopped reading its file
     fatal: bool = False
+    #: the file name the record gives in ``pdf_file`` (``pdf_path`` is where it was found)
+    pdf_name: str | None = None
 
 
 def file_format(path: Path, given: str | None = None) -> str | None:
@@ -106,19 +113,20 @@ def _record(path: Path, location: str, item: Any, problems: list[Problem], rows:
         return Record(location, {}, None, problems or [Problem(location, "", "Expected an invoice object.")])
     item = dict(item)
     pdf = item.pop("pdf_file", None)
-    return Record(location, item, (path.parent / str(pdf)) if pdf else None, problems, rows)
+    return Record(location, item, (path.parent / str(pdf)) if pdf else None, problems, rows,
+                  pdf_name=str(pdf) if pdf else None)
 
 
 def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
-    """A JSON array is parsed whole (use JSON Lines for files too large for memory)."""
+    """A JSON array, read item by item as it streams (memory holds one invoice at a time)."""
     try:
-        data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise _Unreadable(f"{path}:{exc.lineno}", f"Not valid JSON: {exc.msg}") from None
-    if not isinstance(data, list):
-        raise _Unreadable(str(path), "Expected a JSON array of invoices.")
-    for i, item in enumerate(data):
-        yield f"{path}[{i}]", item, [], []
+        for i, item in iter_json_array(fh):
+            yield f"{path}[{i}]", item, [], []
+    except NotAnArray:
+        raise _Unreadable(str(path), "Expected a JSON array of invoices.") from None
+    except JsonStreamError as exc:
+        at = f" (invoice [{exc.index}])" if exc.index is not None else ""
+        raise _Unreadable(f"{path}:{exc.line}", f"Not valid JSON{at}: {exc.message}") from None
 
 
 def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:

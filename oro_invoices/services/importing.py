@@ -9,17 +9,24 @@ every problem of every record is reported together (record, field, message).
 good ones. ``dry_run`` validates only. Records are matched by ``external_id``:
 re-importing the same file changes nothing and reports the invoices as unchanged.
 Files are read twice, record by record (one pass checks, one writes), so memory does
-not grow with a JSON Lines or CSV file. See ``docs/import.md`` for the layouts.
+not grow with a JSON Lines or CSV file; what the checking pass keeps for the writing pass
+is on disk (``import_spool``). New invoices are written ``BATCH`` at a time with one
+statement per table (``import_writing``). See ``docs/import.md`` for the layouts.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import itertools
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
@@ -27,15 +34,20 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_payloads import document_payload
+from oro_invoices.services.import_pdfs import PdfLibrary
 from oro_invoices.services.import_reading import (
     ADDRESS_PARTS,
     INTEGER_FIELDS,
     LINE_FIELDS,
+    PdfFile,
     Problem,
     Record,
     iter_file,
     read_file,
 )
+from oro_invoices.services.import_spool import SeenKeys, Spool
+from oro_invoices.services.import_writing import BatchWriter, NewInvoice, cached_host
+from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.tenancy import check_parties
@@ -46,7 +58,7 @@ __all__ = ["ADDRESS_PARTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportR
 OnError = Literal["stop", "skip"]
 #: ``progress(phase, records done, records in all or None)``; phases ``checked``, ``imported``.
 Progress = Callable[[str, int, "int | None"], None]
-#: records written per transaction with ``on_error="skip"``
+#: records written per transaction with ``on_error="skip"``, and taken together while writing
 BATCH = 500
 _LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
 
@@ -60,7 +72,9 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     pdfs_attached: int = 0
-    pdfs_generated: int = 0
+    pdfs_rendered: int = 0
+    #: posted invoices whose PDF is pending (rendered after the import, see ``pdf_backlog``)
+    pending_pdfs: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     written: bool = True
@@ -69,17 +83,20 @@ class ImportReport:
         verb = "would be " if self.dry_run else ""
         return (f"{len(self.created)} {verb}created, {len(self.updated)} {verb}updated, "
                 f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped, "
-                f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_generated} PDF(s) generated")
+                f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_rendered} PDF(s) rendered, "
+                f"{len(self.pending_pdfs)} pending")
 
     def as_json(self) -> dict[str, Any]:
         """The machine-readable report (``--report``)."""
         return {"dry_run": self.dry_run, "written": self.written,
                 "counts": {"created": len(self.created), "updated": len(self.updated),
                            "unchanged": len(self.unchanged), "skipped": len(self.skipped),
-                           "pdfs_attached": self.pdfs_attached, "pdfs_generated": self.pdfs_generated,
+                           "pdfs_attached": self.pdfs_attached, "pdfs_rendered": self.pdfs_rendered,
+                           "pdfs_pending": len(self.pending_pdfs),
                            "problems": len(self.problems)},
                 "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": self.skipped, "problems": [p.as_dict() for p in self.problems]}
+                "skipped": self.skipped, "pending_pdfs": self.pending_pdfs,
+                "problems": [p.as_dict() for p in self.problems]}
 
 
 def read_records(path: Path, fmt: str | None = None) -> list[Record]:
@@ -106,8 +123,10 @@ class Checker:
         self.organization_id = organization_id
         self.years = years
         self.host = host
-        self.seen: dict[tuple[Any, str], str] = {}
+        self.seen = SeenKeys()
         self._years: dict[int, YearRange] = {}
+        #: what the record checked last loaded to (``load_input``), None if it did not load
+        self.loaded: dict[str, Any] | None = None
 
     def years_of(self, organization_id: int) -> YearRange | None:
         """The plausible years of ``organization_id`` (its own settings)."""
@@ -120,6 +139,7 @@ class Checker:
     def check(self, record: Record) -> list[Problem]:
         """Add every problem of ``record`` to ``record.problems``; return them."""
         problems = record.problems
+        self.loaded = None
         if not record.payload and problems:
             return problems
         payload = _payload(record, self.organization_id)
@@ -147,18 +167,18 @@ class Checker:
                     problems += [_problem(record, f, m) for f, m in exc.errors]
         problems += self._identity_problems(record, payload, org)
         problems += _pdf_problems(record, payload)
+        self.loaded = loaded
         return problems
 
     def _identity_problems(self, record: Record, payload: dict[str, Any], org: Any) -> list[Problem]:
         ext = payload.get("external_id")
         if not ext:
             return [Problem(record.location, "external_id", "Imported invoices need an external_id.")]
-        key = (org, str(ext))
-        if key in self.seen:
+        first = self.seen.first(repr((org, str(ext))), record.location)
+        if first is not None:
             return [Problem(record.location, "external_id",
-                            f"Repeats the invoice of {self.seen[key]} (in a CSV, the rows of one "
+                            f"Repeats the invoice of {first} (in a CSV, the rows of one "
                             "invoice must be next to each other).")]
-        self.seen[key] = record.location
         return []
 
 
@@ -168,6 +188,7 @@ def validate(records: Sequence[Record], organization_id: int | None, years: Year
     checker = Checker(organization_id, years, service.host if service is not None else None)
     for record in records:
         checker.check(record)
+    checker.seen.close()
     return [p for r in records for p in r.problems]
 
 
@@ -193,7 +214,7 @@ def _pdf_problems(record: Record, payload: dict[str, Any]) -> list[Problem]:
     try:
         with record.pdf_path.open("rb") as fh:
             head = fh.read(5)
-    except OSError:
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):  # zip: damaged, encrypted
         return [Problem(record.location, "pdf_file", f"{record.pdf_path} cannot be read.")]
     if head != b"%PDF-":
         return [Problem(record.location, "pdf_file", f"{record.pdf_path} is not a PDF.")]
@@ -232,26 +253,45 @@ def import_records(service: InvoiceService, records: Sequence[Record], *, organi
 
 def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_id: int | None,
                fmt: str | None = None, on_error: OnError = "stop", dry_run: bool = False,
-               actor: str = "import", progress: Progress | None = None) -> ImportReport:
+               actor: str = "import", progress: Progress | None = None,
+               pdfs: Path | None = None) -> ImportReport:
     """Read, validate and import ``paths``; never raises for bad input: the report lists it.
 
     The files are read twice, record by record: once to check everything, once to write.
     With ``on_error="stop"`` and any problem (or a conflict while writing), nothing is
-    written and ``report.written`` is False.
+    written and ``report.written`` is False. ``pdfs``: a folder or zip the posted invoices'
+    PDFs are taken from (``import_pdfs.PdfLibrary``). Posted invoices without a PDF are
+    written without rendering it: ``report.pending_pdfs`` lists them (see ``pdf_backlog``).
     """
     files = [Path(p) for p in paths]
+    with contextlib.ExitStack() as stack:
+        try:
+            library = stack.enter_context(PdfLibrary(pdfs)) if pdfs is not None else None
+        except ValidationError as exc:
+            return ImportReport(dry_run=dry_run, written=False,
+                                problems=[Problem(where, "", message) for where, message in exc.errors])
 
-    def source() -> Iterator[Record]:
-        return itertools.chain.from_iterable(iter_file(path, fmt) for path in files)
-    return _run(service, source, organization_id=organization_id, actor=actor, on_error=on_error,
-                dry_run=dry_run, progress=progress, raise_errors=False)
+        def source() -> Iterator[Record]:
+            records = itertools.chain.from_iterable(iter_file(path, fmt) for path in files)
+            return records if library is None else map(library.resolve, records)
+        return _run(service, source, organization_id=organization_id, actor=actor, on_error=on_error,
+                    dry_run=dry_run, progress=progress, raise_errors=False)
 
 
 def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, organization_id: int | None,
          actor: str, on_error: OnError, dry_run: bool, progress: Progress | None,
          raise_errors: bool) -> ImportReport:
+    with Spool() as spool:
+        return _check_and_write(service, source, spool, organization_id=organization_id, actor=actor,
+                                on_error=on_error, dry_run=dry_run, progress=progress, raise_errors=raise_errors)
+
+
+def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Record]], spool: Spool, *,
+                     organization_id: int | None, actor: str, on_error: OnError, dry_run: bool,
+                     progress: Progress | None, raise_errors: bool) -> ImportReport:
+    """Check every record (keeping what the good ones loaded to in ``spool``), then write them."""
     report = ImportReport(dry_run=dry_run)
-    checker = Checker(organization_id, _years(service), service.host)
+    checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
     bad: set[str] = set()
     total = 0
     for record in source():
@@ -262,9 +302,11 @@ def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, org
             report.problems += problems
             if not record.fatal:
                 report.skipped.append(_name(record))
+        elif checker.loaded is not None:
+            spool.add(record.location, checker.loaded)
         if progress is not None:
             progress("checked", total, None)
-    del checker
+    checker.seen.close()
     if report.problems and on_error == "stop":
         if raise_errors:
             raise ValidationError([(p.where, p.message) for p in report.problems])
@@ -278,7 +320,7 @@ def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, org
         return report
     try:
         _write_all(service, good, organization_id, actor, on_error, report,
-                   lambda done: progress("imported", done + len(bad), total) if progress else None)
+                   lambda done: progress("imported", done + len(bad), total) if progress else None, spool)
     except _Stopped as stopped:
         if raise_errors:
             raise stopped.error.at(stopped.record.location) from None
@@ -286,6 +328,7 @@ def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, org
                               skipped=report.skipped + [_name(stopped.record)])
         failed.problems += [_problem(stopped.record, f, m) for f, m in _errors(stopped.error)]
         return failed
+    report.pending_pdfs = pending_pdfs(service, report.pending_pdfs)
     return report
 
 
@@ -305,34 +348,113 @@ def _name(record: Record) -> str:
     return str(record.payload.get("external_id") or record.location)
 
 
+@dataclass
+class _Writing:
+    """One writing pass: the service, the batch writer, where outcomes go, how far it got."""
+
+    service: InvoiceService
+    writer: BatchWriter
+    organization_id: int | None
+    actor: str
+    on_error: OnError
+    report: ImportReport
+    progress: Callable[[int], None]
+    spool: Spool
+    pdfs: list[tuple[int, PdfFile]] = field(default_factory=list)
+    done: int = 0
+
+    def step(self) -> None:
+        self.done += 1
+        self.progress(self.done)
+
+
 def _write_all(service: InvoiceService, records: Iterator[Record], organization_id: int | None, actor: str,
-               on_error: OnError, report: ImportReport, progress: Callable[[int], None]) -> None:
-    """Write ``records``: in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``)."""
+               on_error: OnError, report: ImportReport, progress: Callable[[int], None], spool: Spool) -> None:
+    """Write ``records``: in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``).
+
+    Records are taken ``BATCH`` at a time (memory stays flat): the invoices they name are
+    looked up in one query, new ones are written together (``import_writing``), and the
+    others (existing invoices, supplied PDFs) one by one through the service.
+    """
     size = None if on_error == "stop" else BATCH
-    done = 0
+    writing = _Writing(service, BatchWriter(service, actor), organization_id, actor, on_error, report, progress,
+                       spool)
     while True:
-        chunk = itertools.islice(records, size)        # size None: all of them, still one by one
-        first = next(chunk, None)
+        records_of_transaction = itertools.islice(records, size)        # size None: all of them
+        first = next(records_of_transaction, None)
         if first is None:
             return
-        pdfs: list[tuple[int, Path]] = []
+        writing.pdfs = []
         with service.atomic() as tx:
-            for record in itertools.chain([first], chunk):
-                try:
-                    _write(service, record, organization_id, actor, report, pdfs)
-                except InvoiceError as exc:
-                    if on_error == "stop":
-                        raise _Stopped(record, exc) from None
-                    report.problems += [_problem(record, f, m) for f, m in _errors(exc)]
-                    report.skipped.append(_name(record))
-                done += 1
-                progress(done)
-            tx.on_commit(functools.partial(_attach, service, pdfs, actor, report))
+            pending = itertools.chain([first], records_of_transaction)
+            while chunk := list(itertools.islice(pending, BATCH)):
+                _write_chunk(writing, tx.session, chunk)
+            tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
         if not size:
             return
 
 
-def _attach(service: InvoiceService, pdfs: list[tuple[int, Path]], actor: str, report: ImportReport) -> None:
+def _write_chunk(writing: _Writing, session: Session, chunk: list[Record]) -> None:
+    """Write ``chunk`` in file order: runs of new invoices together, any other record on its own."""
+    payloads = [_payload(record, writing.organization_id) for record in chunk]
+    existing = writing.writer.existing(session, [_key(p) for p in payloads])
+    new: list[tuple[Record, NewInvoice]] = []
+    for record, payload in zip(chunk, payloads, strict=True):
+        loaded = writing.spool.take(record.location)
+        current = existing.get(_key(payload))
+        if current is None and record.pdf_path is None:
+            prepared = writing.writer.prepare(payload, loaded)
+            if prepared is not None:
+                new.append((record, prepared))
+                continue
+        elif current is not None and current.posted and record.pdf_path is None \
+                and not _payment_status_change(current.payment_status, current.forced, payload):
+            writing.report.unchanged.append(str(payload["external_id"]))
+            if payload.get("status") == "posted":
+                writing.report.pending_pdfs.append(current.id)     # kept only if still pending
+            writing.step()
+            continue
+        _write_new(writing, session, new)
+        new = []
+        _write_one(writing, record)
+    _write_new(writing, session, new)
+
+
+def _key(payload: dict[str, Any]) -> tuple[int, str]:
+    return payload.get("organization_id") or 0, str(payload.get("external_id"))
+
+
+def _write_new(writing: _Writing, session: Session, new: list[tuple[Record, NewInvoice]]) -> None:
+    """Write new invoices together; on a clash (a number taken), one by one, to name the record."""
+    if not new:
+        return
+    invoices = [invoice for _, invoice in new]
+    try:
+        with session.begin_nested(), writing.service.context.translate_errors():
+            writing.writer.write(session, invoices)
+    except (InvoiceError, SQLAlchemyError):
+        for record, _ in new:
+            _write_one(writing, record)
+        return
+    writing.report.pending_pdfs += writing.writer.announce(session, invoices)
+    for invoice in invoices:
+        writing.report.created.append(invoice.external_id)
+        writing.step()
+
+
+def _write_one(writing: _Writing, record: Record) -> None:
+    """Write ``record`` through the service; a failure stops the import or skips the record."""
+    try:
+        _write(writing.service, record, writing.organization_id, writing.actor, writing.report, writing.pdfs)
+    except InvoiceError as exc:
+        if writing.on_error == "stop":
+            raise _Stopped(record, exc) from None
+        writing.report.problems += [_problem(record, f, m) for f, m in _errors(exc)]
+        writing.report.skipped.append(_name(record))
+    writing.step()
+
+
+def _attach(service: InvoiceService, pdfs: list[tuple[int, PdfFile]], actor: str, report: ImportReport) -> None:
     """After the commit: the supplied PDFs of invoices that were posted earlier without one."""
     for invoice_id, pdf_path in pdfs:
         service.attach_pdf(invoice_id, pdf_path.read_bytes(), actor=actor)
@@ -340,16 +462,15 @@ def _attach(service: InvoiceService, pdfs: list[tuple[int, Path]], actor: str, r
 
 
 def _write(service: InvoiceService, record: Record, organization_id: int | None, actor: str,
-           report: ImportReport, pdfs: list[tuple[int, Path]]) -> None:
+           report: ImportReport, pdfs: list[tuple[int, PdfFile]]) -> None:
     payload = _payload(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf)
     getattr(report, outcome).append(str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
-        if pdf is not None:
-            report.pdfs_attached += 1
-        else:
-            report.pdfs_generated += 1
+        report.pdfs_attached += 1
+    elif payload.get("status") == "posted" and record.pdf_path is None:
+        report.pending_pdfs.append(invoice_id)     # kept only if still pending after the import
     elif record.pdf_path is not None and outcome != "unchanged":
         pdfs.append((invoice_id, record.pdf_path))
 
@@ -368,13 +489,15 @@ def _planned(service: InvoiceService, payload: dict[str, Any]) -> str:
         return "created"
     current = service.get(invoice_id)
     if current.is_posted:
-        return "updated" if _payment_status_change(current, payload) else "unchanged"
+        return "updated" if _payment_status_change(current.payment_status.value, current.payment_status_forced,
+                                                   payload) else "unchanged"
     return "unchanged" if _same_draft(current, payload) else "updated"
 
 
-def _payment_status_change(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
+def _payment_status_change(status_now: str, forced_now: bool, payload: dict[str, Any]) -> bool:
+    """Whether ``payload`` forces a payment status the invoice does not have forced already."""
     status = payload.get("payment_status")
-    return bool(status) and (status != current.payment_status.value or not current.payment_status_forced)
+    return bool(status) and (status != status_now or not forced_now)
 
 
 def _same_draft(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
@@ -392,11 +515,11 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:
-        created = service.create(payload, actor=actor, pdf=pdf if posting else None)
+        created = service.create(payload, actor=actor, pdf=pdf if posting else None, defer_pdf=True)
         return created.id, "created", created if created.is_posted else None
     current = service.get(invoice_id)
     if current.is_posted:
-        if _payment_status_change(current, payload):
+        if _payment_status_change(current.payment_status.value, current.payment_status_forced, payload):
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
         return invoice_id, "unchanged", None
@@ -405,7 +528,7 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}
     service.update(invoice_id, changes, actor=actor)
     if posting:
-        return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf)
+        return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=True)
     return invoice_id, "updated", None
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
@@ -24,6 +26,7 @@ from oro_invoices.persistence.models import (
     InvoiceLineRow,
     PaymentState,
 )
+from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.context import Batch, ServiceContext
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.payments import Payments, StatusChange
@@ -38,8 +41,26 @@ DOCUMENT_FIELDS = frozenset({
     "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
 })
+INVOICE_PREFIX = "oro_invoices.number_prefix"
+CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
 PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email",
                 *TENANCY_FIELDS)
+
+
+@dataclass(frozen=True)
+class CreditedInvoice:
+    """An invoice an imported credit note took something off, and its status change."""
+
+    invoice: InvoiceDocument
+    change: StatusChange
+
+
+#: ``(session, credited invoice, posted credit note, actor)``: take the credit note off the invoice.
+CreditNoteStep = Callable[[Session, Invoice, Invoice, str], CreditedInvoice]
+
+
+def _no_credit_notes(s: Session, invoice: Invoice, note: Invoice, actor: str) -> CreditedInvoice:
+    raise ValidationError([("document_type", "Credit notes are not supported here.")])
 
 
 class Lifecycle:
@@ -50,6 +71,8 @@ class Lifecycle:
         self.reads = reads
         self.documents = documents
         self.payments = payments
+        #: Takes an imported credit note off its invoice (``CreditNotes.take_off``, set by the facade).
+        self.on_credit_note: CreditNoteStep = _no_credit_notes
 
     @contextlib.contextmanager
     def atomic(self) -> Iterator[Batch]:
@@ -63,10 +86,11 @@ class Lifecycle:
             yield batch
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
-               pdf: bytes | None = None) -> InvoiceDocument:
+               pdf: bytes | None = None, defer_pdf: bool = False) -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: the posted invoice's own PDF (an imported invoice), stored at posting.
+        ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
         """
         data = load_input(payload)
         if pdf is not None and data.get("status") != "posted":
@@ -75,13 +99,20 @@ class Lifecycle:
         lines = data.pop("lines")
         want_status = data.pop("status", "draft")
         forced = data.pop("payment_status", None)
+        credits = data.pop("credited_invoice_external_id", None)
         now = self.ctx.clock()
         inv = Invoice(status="draft", payment_token=secrets.token_urlsafe(24), created_by=actor,
                       created_at=now, updated_at=now)
         for key, value in data.items():
             setattr(inv, key, value)
         self._apply_lines(inv, lines, data["currency"])
+        credited: CreditedInvoice | None = None
+        original: Invoice | None = None
         with self.ctx.translate_errors(), self.ctx.write() as s:
+            if credits is not None:  # an imported credit note: the invoice it credits, locked first
+                original = self._credited_invoice(s, inv.organization_id, credits)
+                inv.credited_invoice_id = original.id
+                forced = forced or "credited"
             s.add(inv)
             s.flush()
             s.add(PaymentState(invoice_id=inv.id, payment_status=(forced or "pending"),
@@ -91,23 +122,49 @@ class Lifecycle:
                             f"{from_minor(inv.total_amount, inv.currency)} {inv.currency}",
                             {"external_id": inv.external_id})
             if want_status == "posted":
-                self._post_locked(s, inv, actor, pdf=pdf)
+                self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf)
+            if original is not None:
+                credited = self.on_credit_note(s, original, inv, actor)
             s.flush()
             doc = self.ctx.document(s, inv)
         self.ctx.hook("invoice_created", invoice=doc, actor=actor)
         if doc.is_posted:
+            self.documents.submit_posting_pdf(doc)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
+        if credited is not None:
+            self.payments.status_hooks(credited.invoice, credited.change, actor)
         return doc
+
+    def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:
+        """The posted invoice of ``organization_id`` with ``external_id``, row-locked."""
+        found = s.execute(select(Invoice.id).where(Invoice.organization_id == organization_id,
+                                                   Invoice.external_id == external_id)).scalar_one_or_none()
+        if found is None:
+            raise ValidationError([("credited_invoice_external_id",
+                                    f"No invoice of organization {organization_id} has the external id "
+                                    f"{external_id!r}: import the invoice before its credit notes.")])
+        original = self.ctx.load(s, found, lock=True)
+        if original.status != "posted" or original.document_type == numbering.CREDIT_NOTE_SERIES:
+            raise ValidationError([("credited_invoice_external_id",
+                                    f"{external_id!r} is not a posted invoice: only posted invoices are credited.")])
+        return original
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""
         data = load_input(payload, partial=True)
         if "status" in data:
             raise ValidationError([("status", "Use post() (POST /invoices/{id}/post) to post an invoice.")])
+        for key in ("document_type", "credited_invoice_external_id"):
+            if key in data:
+                raise ValidationError([(key, "Set only when a document is created: a credit note is made by "
+                                             "crediting a posted invoice.")])
         force_status = "payment_status" in data
         forced = data.pop("payment_status", None)
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
+            if inv.document_type == numbering.CREDIT_NOTE_SERIES:
+                raise InvoiceIsPosted(f"{inv.invoice_number} is a credit note: it is never paid and nothing "
+                                      "of it can change.")
             doc_fields = sorted(set(data) & DOCUMENT_FIELDS)
             if inv.status == "posted" and doc_fields:
                 raise InvoiceIsPosted(
@@ -140,12 +197,14 @@ class Lifecycle:
             s.delete(inv)
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
 
-    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None) -> InvoiceDocument:
+    def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
+             defer_pdf: bool = False) -> InvoiceDocument:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
         All or nothing: the number, the chain link and the PDF record are written in one
         transaction; when any of them fails, the invoice stays a draft and nothing changes.
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
+        ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
         Idempotent: posting a posted invoice returns it unchanged.
         """
         with self.ctx.translate_errors():
@@ -155,9 +214,11 @@ class Lifecycle:
                 was_posted = inv.status == "posted"
                 if not was_posted:
                     self._check_parties({k: getattr(inv, k) for k in TENANCY_FIELDS})
-                    self._post_locked(s, inv, actor, pdf=pdf)
-                doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id))
+                    self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf)
+                doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id),
+                                     **self.ctx.references(s, inv))
         if not was_posted:
+            self.documents.submit_posting_pdf(doc)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
         return doc
 
@@ -179,7 +240,9 @@ class Lifecycle:
         if "lines" in data or "currency" in data:
             lines = data.get("lines") or [
                 dict(description=line.description, sku=line.sku, unit=line.unit, quantity=line.quantity,
-                     unit_price=line.unit_price, tax_rate=line.tax_rate) for line in inv.lines]
+                     unit_price=line.unit_price, tax_rate=line.tax_rate,
+                     tax_category=line.tax_category or "",
+                     tax_exemption_reason=line.tax_exemption_reason or "") for line in inv.lines]
             inv.lines.clear()
             s.flush()
             self._apply_lines(inv, lines, currency)
@@ -188,14 +251,16 @@ class Lifecycle:
                         {"fields": doc_fields})
 
     def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
-        computed, totals = compute_lines((LineInput(**line) for line in lines), currency)
+        inputs = [LineInput(**line) for line in lines]
+        computed, totals = compute_lines(inputs, currency)
         if totals.total_amount < 0:
             raise ValidationError([("lines", "The invoice total must not be negative.")])
         inv.lines = [InvoiceLineRow(
             position=line.position, description=line.description, sku=line.sku, unit=line.unit,
             quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
             row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
-        ) for line in computed]
+            tax_category=given.tax_category or None, tax_exemption_reason=given.tax_exemption_reason or None,
+        ) for line, given in zip(computed, inputs)]
         inv.subtotal = to_minor(totals.subtotal, currency)
         inv.tax_amount = to_minor(totals.tax_amount, currency)
         inv.total_amount = to_minor(totals.total_amount, currency)
@@ -218,7 +283,12 @@ class Lifecycle:
     def _seller(self, inv: Invoice) -> dict[str, str]:
         return self.ctx.seller(inv).as_dict()
 
-    def _post_locked(self, s: Session, inv: Invoice, actor: str, *, pdf: bytes | None = None) -> None:
+    def post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
+        """Post ``inv`` (row-locked or new) in the caller's transaction: number, chain link, PDF."""
+        self._post_locked(s, inv, actor)
+
+    def _post_locked(self, s: Session, inv: Invoice, actor: str, *, pdf: bytes | None = None,
+                     defer_pdf: bool = False) -> None:
         """Post ``inv`` (row-locked by the caller), all in the caller's transaction.
 
         Checks the posting requirements, assigns the number (skipping numbers already
@@ -228,20 +298,25 @@ class Lifecycle:
         """
         check_postable(self.ctx, inv)
         now = self.ctx.clock()
-        period = numbering.period_of(now)
+        # A credit note is numbered in its own series, by its own prefix, without the hook.
+        credit_note = inv.document_type == numbering.CREDIT_NOTE_SERIES
+        period = numbering.series_period(inv.document_type or numbering.INVOICE_SERIES, now)
         state = self.ctx.payment_state(s, inv.id)
+        references = self.ctx.references(s, inv)  # read now: nothing may flush the row half-posted
         needs_number = inv.invoice_number is None
         if needs_number:
-            prefix = self.ctx.invoice_setting("oro_invoices.number_prefix", inv) or ""
+            prefix = self.ctx.invoice_setting(CREDIT_NOTE_PREFIX if credit_note else INVOICE_PREFIX, inv) or ""
             draft_doc = self.ctx.document(s, inv)
         if not inv.seller:
             inv.seller = self._seller(inv)
+        if inv.buyer is None:
+            inv.buyer = buyer_snapshot(self.ctx.host, inv.customer_id, inv.bill_to)
         seq = numbering.lock_sequence(s, inv.organization_id, period)
         skipped: list[numbering.Skipped] = []
         if needs_number:
             def propose(counter: int) -> str:
-                number = self.ctx.hook("invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now,
-                                       sequence=counter)
+                number = None if credit_note else self.ctx.hook(
+                    "invoice_number", invoice=draft_doc, prefix=prefix, posted_at=now, sequence=counter)
                 return str(number or numbering.format_default(prefix, now, counter))
             inv.invoice_number, inv.number_sequence, skipped = numbering.next_free_number(
                 s, seq, inv.id, propose, now)
@@ -249,7 +324,8 @@ class Lifecycle:
         inv.posted_at = now
         inv.updated_at = now
         # Nothing is flushed from here until the row is complete: a posted row is frozen.
-        stored = self.documents.pdf_for_posting(views.document(inv, state, None), pdf)
+        stored = self.documents.pdf_for_posting(
+            views.document(inv, state, None, **references), pdf, defer=defer_pdf)
         inv.pdf_sha256 = stored.stored.sha256 if stored is not None else None
         seq.chain_length += 1
         inv.chain_key = chain.chain_key(inv.organization_id, period)

@@ -77,7 +77,8 @@ class Payments:
                 raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
             too_much = over_limit(data["action"], amount, successful=data["successful"],
-                                  total=inv.total_amount, summary=summary, currency=inv.currency)
+                                  total=inv.total_amount - (state.amount_credited if data["successful"] else 0),
+                                  summary=summary, currency=inv.currency)
             if too_much is not None:
                 raise ValidationError([("amount", too_much)])
             tx = PaymentTransaction(
@@ -164,11 +165,19 @@ class Payments:
         if new is PaymentStatus.PAID_IN_FULL:
             self.ctx.hook("invoice_paid", invoice=doc, actor=actor)
 
+    def facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
+        """The invoice's transactions as the status calculation reads them."""
+        return self._facts(s, invoice_id)
+
     def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
         rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
                                 PaymentTransaction.successful)
                          .where(PaymentTransaction.invoice_id == invoice_id)).all()
         return [pstatus.TransactionFacts(a, m, ok) for a, m, ok in rows]
+
+    def recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
+        """Recalculate the status of ``inv`` (``state`` locked) in the caller's transaction."""
+        return self._recalculate(s, inv, state, actor)
 
     def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         facts = self._facts(s, inv.id)
@@ -177,7 +186,7 @@ class Payments:
         if state.forced:
             return None
         old = PaymentStatus(state.payment_status)
-        new = pstatus.calculate(inv.total_amount, facts)
+        new = pstatus.calculate(inv.total_amount, facts, state.amount_credited)
         if old is new:
             return None
         state.payment_status = new.value

@@ -2,16 +2,36 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
 
 from oro_invoices.domain.errors import Conflict, NotFound, UsageError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence import read_models as views
-from oro_invoices.persistence.models import Activity, Invoice, PaymentTransaction
+from oro_invoices.persistence.invoice_rows import rows_of_invoice
+from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
+from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
+from oro_invoices.persistence.outbox import view as email_view
 from oro_invoices.persistence.queries import InvoiceFilter, Page, list_rows
+from oro_invoices.persistence.reminders import ReminderRow, ReminderView
+from oro_invoices.persistence.reminders import view as reminder_view
 from oro_invoices.services.context import ServiceContext
+
+
+@dataclass(frozen=True)
+class InvoiceHistory:
+    """What an invoice's view page lists beside the invoice: notes, activity and emails newest
+    first, payment transactions oldest first."""
+
+    notes: list[views.NoteView]
+    activities: list[views.ActivityView]
+    transactions: list[views.TransactionView]
+    emails: list[OutboxView]
+    #: The payment reminders queued for it, earliest step first.
+    reminders: list[ReminderView] = field(default_factory=list)
 
 
 class Reads:
@@ -23,7 +43,7 @@ class Reads:
     def get(self, invoice_id: int) -> InvoiceDocument:
         """The invoice with its lines, totals, payment state and PDF record."""
         with self.ctx.db.session() as s:
-            return self.ctx.document(s, self.ctx.load(s, invoice_id))
+            return self.ctx.read(s, invoice_id)
 
     def find_id(self, *, external_id: str | None = None, invoice_number: str | None = None,
                 payment_token: str | None = None, organization_id: int | None = None) -> int:
@@ -59,6 +79,8 @@ class Reads:
             filters = InvoiceFilter()
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
+        if filters.overdue is not None and filters.today is None:
+            filters = replace(filters, today=local_today(self.ctx.clock()))
         with self.ctx.db.session() as s:
             rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
                                                  with_total=with_total)
@@ -71,6 +93,21 @@ class Reads:
             rows = s.execute(select(Activity).where(Activity.invoice_id == invoice_id)
                              .order_by(Activity.id.desc())).scalars()
             return [views.activity(r) for r in rows]
+
+    def history(self, invoice_id: int) -> InvoiceHistory:
+        """The invoice's notes, activity, payment transactions and emails, in one statement."""
+        with self.ctx.db.session() as s:
+            found = rows_of_invoice(s, invoice_id, (Note, Activity, PaymentTransaction, OutboxEmail,
+                                                    ReminderRow))
+        def newest_first(model: Any) -> list[Any]:
+            return sorted(found[model], key=lambda row: row.id, reverse=True)
+        return InvoiceHistory(
+            notes=[views.note(r) for r in newest_first(Note)],
+            activities=[views.activity(r) for r in newest_first(Activity)],
+            transactions=[views.transaction(r)
+                          for r in sorted(found[PaymentTransaction], key=lambda row: row.id)],
+            emails=[email_view(r) for r in newest_first(OutboxEmail)],
+            reminders=[reminder_view(r) for r in sorted(found[ReminderRow], key=lambda row: row.step)])
 
     def transactions(self, invoice_id: int) -> list[views.TransactionView]:
         """The invoice's payment transactions, oldest first."""

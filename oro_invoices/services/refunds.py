@@ -64,6 +64,10 @@ class _Prepared:
     website_id: int | None
 
 
+#: The actions of the transactions a provider may still refund or cancel.
+ACTIONABLE = ("charge", "capture", "authorize")
+
+
 class Refunds:
     """Refund a charge; cancel an authorization."""
 
@@ -79,7 +83,7 @@ class Refunds:
         with self.ctx.db.session() as s:
             rows = s.execute(select(PaymentTransaction).where(
                 PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
-                PaymentTransaction.action.in_(("charge", "capture", "authorize")))).scalars().all()
+                PaymentTransaction.action.in_(ACTIONABLE))).scalars().all()
             for tx in rows:
                 if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
                     continue

@@ -5,6 +5,9 @@ message saying so. Every error names its field path (``lines[0].quantity``).
 """
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -22,14 +25,28 @@ from marshmallow import ValidationError as MmValidationError
 from marshmallow.exceptions import SCHEMA
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
-from oro_invoices.domain.limits import MAX_INT64, identifier_problem, is_int64, is_storable_text
+from oro_invoices.domain.invoice import (
+    TAX_CATEGORY_CODES,
+    DocumentRef,
+    InvoiceDocument,
+    PaymentStatus,
+    tax_category_problem,
+)
+from oro_invoices.domain.limits import (
+    MAX_INT64,
+    UNSTORABLE_CHARS,
+    identifier_problem,
+    is_int64,
+    is_storable_text,
+)
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     KNOWN_CURRENCIES,
     is_decimal_text,
     minor_units,
 )
+from oro_invoices.domain.overdue import OverdueFacts, days_overdue, local_today
+from oro_invoices.services.compiled_schema import compile_schema
 
 MAX_LINES = 10_000
 MAX_INVOICE_TOTAL = Decimal(10) ** 15
@@ -109,6 +126,10 @@ class LineSchema(Schema):
     quantity = DecimalString(required=True, places=6)
     unit_price = DecimalString(required=True, places=6)
     tax_rate = DecimalString(load_default=Decimal("0"), places=6)
+    #: EN 16931 VAT category; empty: Z at rate 0, else S.
+    tax_category = fields.String(load_default="", validate=validate.OneOf(
+        ("", *TAX_CATEGORY_CODES), error="Must be one of S, Z, E, AE, K, G, O (or empty)."))
+    tax_exemption_reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -118,6 +139,10 @@ class LineSchema(Schema):
         rate = data.get("tax_rate")
         if rate is not None and not (Decimal(0) <= rate < Decimal(1)):
             errors["tax_rate"] = ["Must be a fraction from 0 up to but not including 1 (\"0.19\" is 19 %)."]
+        elif rate is not None and data.get("tax_category") in TAX_CATEGORY_CODES:
+            problem = tax_category_problem(data["tax_category"], rate, data.get("tax_exemption_reason", ""))
+            if problem:
+                errors["tax_category"] = [problem]
         if errors:
             raise MmValidationError(errors)
 
@@ -158,10 +183,23 @@ class InvoiceInputSchema(Schema):
     payment_status = fields.String(allow_none=True, validate=validate.OneOf(_STATUSES))
     external_payment_url = fields.Url(allow_none=True, schemes={"http", "https"},
                                       validate=validate.Length(max=2048))
+    #: A historical credit note brought by an import: posted, naming the invoice it credits.
+    document_type = fields.String(validate=validate.OneOf(["invoice", "credit_note"]))
+    credited_invoice_external_id = fields.String(allow_none=True, validate=[
+        validate.Length(min=1, max=128), strict_identifier])
 
     @validates_schema
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
         errors: dict[str, Any] = {}
+        if data.get("document_type") == "credit_note":
+            if not data.get("credited_invoice_external_id"):
+                errors["credited_invoice_external_id"] = [
+                    "A credit note names the external id of the invoice it credits."]
+            if data.get("status") != "posted":
+                errors["status"] = ["A credit note is created posted: give status \"posted\"."]
+        elif data.get("credited_invoice_external_id") is not None:
+            errors["credited_invoice_external_id"] = ["Only a credit note (document_type \"credit_note\") "
+                                                      "credits an invoice."]
         inv, due = data.get("invoice_date"), data.get("due_date")
         if inv and due and due < inv:
             errors["due_date"] = ["Must not be before the invoice date."]
@@ -192,6 +230,8 @@ class InvoiceInputSchema(Schema):
 
 def check_storable(data: Any, path: str = "") -> None:
     """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
+    if _storable(data):
+        return
     stack: list[tuple[str, Any]] = [(path, data)]
     while stack:
         where, value = stack.pop()
@@ -208,18 +248,47 @@ def check_storable(data: Any, path: str = "") -> None:
             raise ValidationError([(where, "Number out of range.")])
 
 
+#: In the JSON text of a value, what could be an integer beyond 64 bits (19 digits or more).
+_LONG_NUMBER = re.compile("[0-9]{19}")
+
+
+def _storable(value: Any) -> bool:
+    """True when ``check_storable`` surely refuses nothing in ``value``, found fast.
+
+    False means "look closer" (the walk with field paths decides): ``value`` is not plain
+    JSON data, or its JSON text has something that might be refused.
+    """
+    try:
+        text = json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return False
+    # NUL is written "\\u0000"; a lone surrogate stays as it is (a non-ASCII text)
+    return ("\\u0000" not in text and (text.isascii() or UNSTORABLE_CHARS.search(text) is None)
+            and _LONG_NUMBER.search(text) is None)
+
+
 def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
     check_storable(data)
+    if not partial:
+        fast = _CREATE_FAST.load(data) if _CREATE_FAST is not None else None
+        if fast is not None:                # valid input, loaded by the same rules
+            return fast
     # ``partial`` covers the top-level fields only: a line given in an update is complete.
-    schema = InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields) if partial else False)
+    schema = _UPDATE if partial else _CREATE
     try:
         loaded: dict[str, Any] = schema.load(data)
     except MmValidationError as exc:
         raise validation_error(exc) from None
     return loaded
+
+
+# Schema instances are reusable and costly to build: one of each, for every load.
+_CREATE = InvoiceInputSchema()
+_UPDATE = InvoiceInputSchema(partial=tuple(_CREATE.fields))
+_CREATE_FAST = compile_schema(_CREATE)
 
 
 def validation_error(exc: MmValidationError) -> ValidationError:
@@ -253,6 +322,54 @@ class PaymentInputSchema(Schema):
     data = fields.Dict(allow_none=True)
 
 
+class CreditLineSchema(Schema):
+    """A line of the invoice to credit: its position and the quantity to take back."""
+
+    class Meta:
+        unknown = RAISE
+
+    line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINES))
+    quantity = DecimalString(required=True, places=6, validate=validate.Range(
+        min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
+
+
+class CreditAmountSchema(Schema):
+    """A net amount to credit at one of the invoice's tax rates."""
+
+    class Meta:
+        unknown = RAISE
+
+    tax_rate = DecimalString(required=True, places=6)
+    amount = DecimalString(required=True, validate=validate.Range(
+        min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
+
+
+class CreditNoteInputSchema(Schema):
+    """What a credit note takes back: everything left (``full``), or lines and/or amounts."""
+
+    class Meta:
+        unknown = RAISE
+
+    full = fields.Boolean(load_default=False)
+    lines = fields.List(fields.Nested(CreditLineSchema), load_default=list,
+                        validate=validate.Length(max=MAX_LINES))
+    amounts = fields.List(fields.Nested(CreditAmountSchema), load_default=list,
+                          validate=validate.Length(max=100))
+    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    settlement = fields.String(allow_none=True, load_default=None,
+                               validate=validate.OneOf(["refund", "outside"]))
+    transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,
+                                    validate=validate.Range(min=1, max=MAX_INT64))
+
+    @validates_schema
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        given = bool(data.get("lines") or data.get("amounts"))
+        if data.get("full") and given:
+            raise MmValidationError("Give either full: true or lines/amounts, not both.", "full")
+        if not data.get("full") and not given:
+            raise MmValidationError("Say what to credit: full: true, or lines and/or amounts.", "lines")
+
+
 # ---- output ---------------------------------------------------------------
 
 class AddressOut(Schema):
@@ -274,12 +391,16 @@ class LineOut(Schema):
     row_total = DecimalString()
     row_tax = DecimalString()
     row_total_with_tax = DecimalString()
+    tax_category = fields.Function(lambda line: line.tax_category.value)
+    tax_exemption_reason = fields.String()
 
 
 class TaxOut(Schema):
     rate = DecimalString()
     base = DecimalString()
     amount = DecimalString()
+    tax_category = fields.Function(lambda tax: tax.category.value)
+    exemption_reason = fields.String()
 
 
 class PdfOut(Schema):
@@ -310,6 +431,7 @@ class InvoiceOutputSchema(Schema):
     bill_to = fields.Function(lambda inv: inv.bill_to.as_dict() if inv.bill_to else None)
     ship_to = fields.Function(lambda inv: inv.ship_to.as_dict() if inv.ship_to else None)
     seller = fields.Function(lambda inv: inv.seller.as_dict())
+    buyer = fields.Function(lambda inv: inv.buyer.as_dict())
     lines = fields.List(fields.Nested(LineOut))
     taxes = fields.List(fields.Nested(TaxOut))
     subtotal = DecimalString()
@@ -325,9 +447,30 @@ class InvoiceOutputSchema(Schema):
     updated_at = fields.AwareDateTime()
     posted_at = fields.AwareDateTime(allow_none=True)
     pdf = fields.Nested(PdfOut, allow_none=True)
+    document_type = fields.Function(lambda inv: inv.document_type.value)
+    amount_credited = DecimalString()
+    #: Filled in by ``dump_invoice`` for the day of the dump (``domain.overdue``).
+    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
+    days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
+    credited_invoice = fields.Function(lambda inv: _ref(inv.credited_invoice))
+    reissued_from = fields.Function(lambda inv: _ref(inv.reissued_from))
 
 
-def dump_invoice(invoice: InvoiceDocument) -> dict[str, Any]:
-    """The invoice as the API's JSON object."""
+def _ref(ref: DocumentRef | None) -> dict[str, Any] | None:
+    if ref is None:
+        return None
+    return {"id": ref.id, "number": ref.number, "date": ref.date.isoformat(),
+            "document_type": ref.document_type.value}
+
+
+def overdue_fields(invoice: OverdueFacts, today: dt.date) -> dict[str, Any]:
+    """``overdue`` and ``days_overdue`` of an invoice (or a list row) on ``today``."""
+    days = days_overdue(invoice, today)
+    return {"overdue": days > 0, "days_overdue": days}
+
+
+def dump_invoice(invoice: InvoiceDocument, *, today: dt.date | None = None) -> dict[str, Any]:
+    """The invoice as the API's JSON object; overdue as of ``today`` (default: today, UTC)."""
     dumped: dict[str, Any] = InvoiceOutputSchema().dump(invoice)
+    dumped.update(overdue_fields(invoice, today or local_today(dt.datetime.now(dt.UTC))))
     return dumped

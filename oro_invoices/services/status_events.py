@@ -6,7 +6,8 @@ before that transaction commits, this one place compares the statuses it touched
 they were (``persistence.status_changes``) and, for each invoice whose status really changed,
 makes one event and writes one outbox row per configured webhook endpoint, in the same
 transaction: the event exists exactly when the change was committed. After the commit the
-``invoice_payment_status_updated`` hook announces the same event (the same id) to plugins.
+``invoice_payment_status_updated`` hook announces the same event (the same id) to plugins,
+and, with background jobs (docs/jobs.md), the ``deliver_events`` job is submitted.
 """
 from __future__ import annotations
 
@@ -18,10 +19,12 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.events import PaymentStatusUpdated
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.integration.webhook_endpoints import parse_endpoints
 from oro_invoices.persistence import outgoing_events as outbox
 from oro_invoices.persistence.status_changes import take_changes
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.jobs import DELIVER_EVENTS, Job
 
 #: The setting that lists the webhook endpoints of an organization.
 ENDPOINTS_SETTING = "oro_invoices.webhooks.endpoints"
@@ -37,11 +40,15 @@ class PaymentStatusEvents:
     def before_commit(self, session: Session) -> list[Callable[[], None]]:
         """Write the events of this transaction's status changes; return their announcements."""
         events = []
+        queued = 0
         for invoice_id, (before, _now) in take_changes(session).items():
             event = self._event(session, invoice_id, PaymentStatus(before))
-            self._queue(session, event)
+            queued += self._queue(session, event)
             events.append(event)
-        return [functools.partial(self.announce, event) for event in events]
+        after: list[Callable[[], None]] = [functools.partial(self.announce, event) for event in events]
+        if queued:
+            after.append(functools.partial(self.ctx.submit_job, Job(DELIVER_EVENTS)))
+        return after
 
     def announce(self, event: PaymentStatusUpdated) -> None:
         """Tell the plugins (after the commit; a failing plugin is logged)."""
@@ -49,13 +56,17 @@ class PaymentStatusEvents:
 
     def _event(self, session: Session, invoice_id: int, before: PaymentStatus) -> PaymentStatusUpdated:
         doc = self.ctx.document(session, self.ctx.load(session, invoice_id))
+        now = self.ctx.clock()
+        days = days_overdue(doc, local_today(now))
         return PaymentStatusUpdated(
-            id=str(uuid.uuid4()), occurred_at=self.ctx.clock(), invoice_id=doc.id,
+            id=str(uuid.uuid4()), occurred_at=now, invoice_id=doc.id,
             invoice_number=doc.invoice_number, organization_id=doc.organization_id,
             status=doc.payment_status, previous_status=before, amount_paid=doc.amount_paid,
-            amount_due=doc.amount_due, currency=doc.currency)
+            amount_due=doc.amount_due, currency=doc.currency, overdue=days > 0,
+            days_overdue=days)
 
-    def _queue(self, session: Session, event: PaymentStatusUpdated) -> None:
+    def _queue(self, session: Session, event: PaymentStatusUpdated) -> int:
+        """Write one outbox row per configured endpoint; returns how many."""
         endpoints = parse_endpoints(self.ctx.setting(ENDPOINTS_SETTING,
                                                      organization_id=event.organization_id))
         body = event.body()
@@ -66,3 +77,4 @@ class PaymentStatusEvents:
                 status=outbox.PENDING, attempts=0, next_attempt_at=event.occurred_at,
                 last_error="", created_at=event.occurred_at, updated_at=event.occurred_at))
         session.flush()
+        return len(endpoints)

@@ -29,6 +29,11 @@ class Requirements:
         return "customer_hierarchy" in self.capabilities
 
     @property
+    def supports_buyer_tax_data(self) -> bool:
+        """Customers carry a VAT id, country code and buyer reference (for e-invoices)."""
+        return "buyer_tax_data" in self.capabilities
+
+    @property
     def supports_email_customisation(self) -> bool:
         return "email_customisation" in self.capabilities
 

@@ -23,7 +23,11 @@ class Seeder(Protocol):
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
                      group_id: int | None = None, organization_id: int = 1) -> CustomerRef:
-        """Create a customer of an organization (optionally under a parent and in a group)."""
+        """Create a customer of an organization (optionally under a parent and in a group).
+
+        A host with the ``buyer_tax_data`` capability also takes ``vat_id``, ``country_code``
+        and ``buyer_reference`` keywords.
+        """
 
     def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:
         """Create a website of an organization."""

@@ -34,7 +34,8 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import is_storable_text, parse_id
+from oro_invoices.domain.limits import MAX_PDF_BYTES, is_storable_text, parse_id
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.idempotency import ClientKey
@@ -44,22 +45,25 @@ from oro_invoices.persistence.queries import (
     decode_cursor,
     parse_sort,
 )
+from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.schemas import (
     NoteInputSchema,
     check_storable,
     dump_invoice,
     load_input,
+    overdue_fields,
     validation_error,
 )
 from oro_invoices.services.upsert import changed_fields
 from oro_invoices.web import idempotency, openapi
-from oro_invoices.web.downloads import not_modified, pdf_download
+from oro_invoices.web.downloads import not_modified, pdf_download, presigned_download, xml_download
 from oro_invoices.web.errors import (
     AuthenticationRequired,
     BadRequest,
     MethodNotAllowed,
     PayloadTooLarge,
     RequestError,
+    code_for,
     headers_for,
     status_for,
 )
@@ -73,7 +77,6 @@ log = logging.getLogger(__name__)
 READ = "invoices:read"
 WRITE = "invoices:write"
 MAX_JSON_BYTES = 8 * 1024 * 1024
-MAX_PDF_BYTES = 64 * 1024 * 1024
 MAX_DEPTH = 16
 #: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
 WRITE_RESULT_HEADER = "Invoice-Write-Result"
@@ -114,15 +117,24 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/post", "post_invoice", WRITE),
     Route("GET", "/invoices/{id}/pdf", "download_pdf", READ),
     Route("PUT", "/invoices/{id}/pdf", "upload_pdf", WRITE),
+    Route("GET", "/invoices/{id}/xml", "download_xml", READ),
     Route("GET", "/invoices/{id}/payments", "list_payments", READ),
     Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ),
     Route("POST", "/invoices/{id}/notes", "add_note", WRITE),
+    Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ),
+    Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE),
+    Route("POST", "/invoices/{id}/void", "void_invoice", WRITE),
+    Route("POST", "/invoices/{id}/reissue", "reissue_invoice", WRITE),
+    Route("GET", "/credit-notes", "list_credit_notes", READ),
+    Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
+    Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
 LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
-                         "invoice_number", "date_from", "date_to", "sort", "limit", "cursor"})
+                         "invoice_number", "date_from", "date_to", "overdue", "document_type", "sort",
+                         "limit", "cursor"})
 
 
 def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
@@ -136,6 +148,8 @@ def error_response(exc: InvoiceError) -> Response:
     else:
         field = exc.field if isinstance(exc, RequestError) else ""
         items = [{"field": field, "message": exc.message}]
+        if (code := code_for(exc)) is not None:
+            items[0]["code"] = code
     return Response.json(error_body(items), status=status_for(exc), headers=headers_for(exc))
 
 
@@ -234,7 +248,7 @@ class InvoiceApi:
         return f"{self.base_path}/invoices/{invoice_id}{suffix}"
 
     def _invoice_json(self, doc: InvoiceDocument) -> dict[str, Any]:
-        data = dump_invoice(doc)
+        data = dump_invoice(doc, today=local_today(self.service.clock()))
         data["links"] = {"self": self._url(doc.id), "pdf": self._url(doc.id, "/pdf") if doc.is_posted else None}
         return data
 
@@ -264,13 +278,16 @@ class InvoiceApi:
             self._spec = json.dumps(openapi.build_spec(self.base_path or "/"), ensure_ascii=False).encode()
         return Response(status=200, body=self._spec, content_type="application/json")
 
-    def list_invoices(self, request: Request, client: ApiClient) -> Response:
+    def list_invoices(self, request: Request, client: ApiClient, **fixed: Any) -> Response:
         filters, sort, limit, cursor = _list_query(request)
+        filters.update(fixed)
         page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id, **filters),
                                           sort=sort, limit=limit, cursor=cursor)
         rows = []
+        today = local_today(self.service.clock())
         for item in page.items:
             row = openapi.InvoiceSummaryOut().dump(item)
+            row.update(overdue_fields(item, today))
             row["links"] = {"self": self._url(item.id),
                             "pdf": self._url(item.id, "/pdf") if item.status.value == "posted" else None}
             rows.append(row)
@@ -358,14 +375,26 @@ class InvoiceApi:
         doc = self._load(client, id)
         return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
 
-    def download_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
-        doc = self._load(client, id)
+    def download_pdf(self, request: Request, client: ApiClient, id: str,
+                     doc: InvoiceDocument | None = None) -> Response:
+        doc = doc or self._load(client, id)
         if doc.pdf is not None and (cached := not_modified(request, doc.pdf)) is not None:
             return cached
         if doc.is_posted and self.service.storage is None:
             raise StorageError("No PDF storage is configured.")
+        number = doc.invoice_number or f"invoice-{doc.id}"
+        if doc.pdf is not None:
+            redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
+                                          doc.pdf, number)
+            if redirect is not None:
+                return redirect
         info, stream = self.service.open_pdf(doc.id)
-        return pdf_download(info, stream, doc.invoice_number or f"invoice-{doc.id}")
+        return pdf_download(info, stream, number)
+
+    def download_xml(self, request: Request, client: ApiClient, id: str) -> Response:
+        """The e-invoice XML (factur-x.xml) attached to the stored PDF; 404 when it carries none."""
+        doc, xml = self.service.open_xml(self._load(client, id).id)
+        return xml_download(xml, doc.invoice_number or f"invoice-{doc.id}")
 
     def upload_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         if _media_type(request) != "application/pdf":
@@ -389,6 +418,63 @@ class InvoiceApi:
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)
 
+    # ---- corrections: credit notes, void, re-issue ------------------------------------
+
+    def _load_credit_note(self, client: ApiClient, raw_id: str) -> InvoiceDocument:
+        doc = self._load(client, raw_id)
+        if not doc.is_credit_note:
+            raise NotFound(f"{doc.display_number} (id {doc.id}) is an invoice, not a credit note; "
+                           f"see {self._url(doc.id)}.")
+        return doc
+
+    def _credit_json(self, result: CreditResult) -> dict[str, Any]:
+        data = self._invoice_json(result.credit_note)
+        data["links"]["pdf"] = f"{self.base_path}/credit-notes/{result.credit_note.id}/pdf"
+        data["invoice"] = self._invoice_json(result.invoice)
+        data["settlement"] = result.settlement
+        refund = result.refund
+        data["refund"] = None if result.settlement != "refund" else {
+            "successful": bool(refund and refund.successful),
+            "amount": format(refund.amount, "f") if refund else None,
+            "transaction_id": refund.transaction_id if refund else None,
+            "message": result.refund_error or (refund.message if refund else "")}
+        return data
+
+    def create_credit_note(self, request: Request, client: ApiClient, id: str) -> Response:
+        payload = json_object(request)
+        doc = self._load(client, id)
+        result = self.service.create_credit_note(doc.id, payload, actor=self._actor(client))
+        return Response.json(self._credit_json(result), status=201,
+                             headers={"Location": f"{self.base_path}/credit-notes/{result.credit_note.id}"})
+
+    def void_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        reason = _reason(request)
+        doc = self._load(client, id)
+        result = self.service.void(doc.id, reason=reason, actor=self._actor(client))
+        return Response.json(self._credit_json(result), status=201,
+                             headers={"Location": f"{self.base_path}/credit-notes/{result.credit_note.id}"})
+
+    def reissue_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        reason = _reason(request)
+        doc = self._load(client, id)
+        result = self.service.reissue(doc.id, reason=reason, actor=self._actor(client))
+        data = self._credit_json(CreditResult(result.credit_note, result.invoice))
+        data["draft"] = self._invoice_json(result.draft)
+        return Response.json(data, status=201, headers={"Location": self._url(result.draft.id)})
+
+    def list_invoice_credit_notes(self, request: Request, client: ApiClient, id: str) -> Response:
+        doc = self._load(client, id)
+        return self.list_invoices(request, client, document_type="credit_note", credited_invoice_id=doc.id)
+
+    def list_credit_notes(self, request: Request, client: ApiClient) -> Response:
+        return self.list_invoices(request, client, document_type="credit_note")
+
+    def get_credit_note(self, request: Request, client: ApiClient, id: str) -> Response:
+        return Response.json(self._invoice_json(self._load_credit_note(client, id)))
+
+    def download_credit_note_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
+        return self.download_pdf(request, client, id, doc=self._load_credit_note(client, id))
+
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         return Response.json({"data": openapi.NoteOut(many=True).dump(self.service.notes(doc.id))})
@@ -405,6 +491,20 @@ class InvoiceApi:
 
 
 # ---- request parsing ----------------------------------------------------------------
+
+def _reason(request: Request) -> str:
+    """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
+    if not request.body:
+        return ""
+    payload = json_object(request)
+    unknown = sorted(set(payload) - {"reason"})
+    if unknown:
+        raise ValidationError([(name, "Unknown field; only reason may be given.") for name in unknown])
+    reason = payload.get("reason", "")
+    if not isinstance(reason, str) or len(reason) > 1000:
+        raise ValidationError([("reason", "A text of at most 1000 characters.")])
+    return reason
+
 
 def _media_type(request: Request) -> str:
     return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
@@ -471,12 +571,16 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
         raise ValidationError(errors)
     q = {k: v for k, v in request.query.items() if v != ""}
     filters: dict[str, Any] = {}
-    for name in ("status", "payment_status", "external_id", "invoice_number"):
+    for name in ("status", "payment_status", "external_id", "invoice_number", "document_type"):
         if name in q:
             filters[name] = q[name]
     for name in ("customer_id", "order_id"):
         if name in q:
             filters[name] = _int_param(name, q[name])
+    if "overdue" in q:
+        if q["overdue"] not in ("true", "false"):
+            raise ValidationError([("overdue", "Must be true or false.")])
+        filters["overdue"] = q["overdue"] == "true"
     for name in ("date_from", "date_to"):
         if name in q:
             try:

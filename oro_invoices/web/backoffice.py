@@ -17,13 +17,14 @@ from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.web import guard, listing
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
 GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
               "payment_status")
-GRID_FILTERS = ("number", "date", "customer", "payment_status", "status")
+GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
 
 
@@ -69,10 +70,11 @@ class BackOffice:
         scope = self.ctx.backoffice_scope(req)
         names = self.names()
         names.prefetch(page.items)
+        pdf_pending = set(pending_pdfs(self.ctx.service, [r.id for r in page.items if r.status.value == "posted"]))
         html = self.ctx.render(
             "admin/grid.html", req, page=page, names=names, show_method=show_method,
             statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
-            can_delete=req.can("oro_invoices.delete"))
+            can_delete=req.can("oro_invoices.delete"), pdf_pending=pdf_pending)
         return Response.html(html, title="Invoices")
 
     def _customer_choices(self, req: Request, scope: ScopeContext) -> list[tuple[int, str]] | None:
@@ -84,16 +86,19 @@ class BackOffice:
         self.check(req)
         doc = self.load(req, req.path_params.get("invoice_id"))
         return Response.html(self.render_view(req, doc, dialog=req.query.get("dialog", "")),
-                             title=f"Invoice {doc.display_number}")
+                             title=f"{doc.document_type.label} {doc.display_number}")
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
                     email: dict[str, Any] | None = None, form_error: str = "",
                     payment_fields: dict[str, str] | None = None) -> str:
+        from oro_invoices.web.backoffice_credits import corrections_section
         from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
         from oro_invoices.web.backoffice_payments import payments_section
         ctx = self.ctx
         mail = ctx.mail
-        emails = mail.emails(doc.id) if mail is not None else []
+        history = ctx.service.history(doc.id)
+        emails = [] if mail is None else history.emails \
+            if getattr(mail, "db", None) is getattr(ctx.service, "db", None) else mail.emails(doc.id)
         dialog_data: dict[str, Any] = {}
         if dialog == "email" and not doc.is_posted:  # only a posted invoice is emailed: post it first
             dialog = "send-to-customer"
@@ -102,7 +107,7 @@ class BackOffice:
             dialog_data = email or email_form(ctx, doc, req.query)
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
             dialog = ""
-        transactions = ctx.service.transactions(doc.id)
+        transactions = history.transactions
         payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions)
         if dialog in PAYMENT_DIALOGS and payments["payment_dialog"] is None:
             dialog = ""
@@ -110,14 +115,17 @@ class BackOffice:
             dialog = ""
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
-            notes=ctx.service.notes(doc.id), activities=ctx.service.activities(doc.id),
-            transactions=transactions, emails=emails,
+            notes=history.notes, activities=history.activities,
+            transactions=transactions, emails=emails, reminders=history.reminders,
+            pdf_pending=ctx.service.pdf_pending(doc) or (doc.is_posted and doc.pdf is None
+                                                         and bool(pending_pdfs(ctx.service, [doc.id]))),
+            download_xml=doc.pdf is not None and ctx.service.einvoice_enabled(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
-            **payments)
+            **payments, **corrections_section(self, req, doc, transactions=transactions))
 
     def order_invoices(self, req: Request) -> Response:
         """The order view page's Invoices tab: this order's invoices.

@@ -14,6 +14,7 @@ from oro_invoices.domain.errors import (
     InvoiceError,
     InvoiceIsPosted,
     NotFound,
+    PdfPending,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -22,7 +23,7 @@ from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import not_modified, pdf_download
+from oro_invoices.web.downloads import not_modified, pdf_download, presigned_download, xml_download
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -148,7 +149,7 @@ class BackOfficeActions:
                     html_body = draft.html
             except InvoiceError:
                 pass
-        attach = form.get("attach_pdf") == "1" and doc.pdf is not None
+        attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), subject=form.get("subject", ""),
                                       html=html_body, text=body, attach_pdf=attach,
@@ -195,17 +196,36 @@ class BackOfficeActions:
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         return pdf_response(self.ctx.service, req, doc)
 
+    def download_xml(self, req: Request) -> Response:
+        """The e-invoice XML attached to the stored PDF (404 when it carries none)."""
+        self.pages.check(req)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        return xml_response(self.ctx.service, doc)
+
+
+def xml_response(service: InvoiceService, doc: InvoiceDocument) -> Response:
+    """The e-invoice XML of a posted invoice's stored PDF as a download."""
+    doc, xml = service.open_xml(doc.id)
+    return xml_download(xml, doc.display_number)
+
 
 def _same(a: str, b: str) -> bool:
     return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
 
 
 def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) -> Response:
-    """The stored PDF as an attachment download (304 when unchanged); 404 for an invoice without one."""
+    """The stored PDF as an attachment download (304 when unchanged); 404 for an invoice without one,
+    409 "being prepared" while a background job makes it."""
     if doc.pdf is None:
+        if service.pdf_pending(doc):
+            raise PdfPending(f"The PDF of invoice {doc.display_number} is being prepared. "
+                             "Reload the invoice in a moment to download it.")
         raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
     cached = not_modified(req, doc.pdf)
     if cached is not None:
         return cached
+    redirect = presigned_download(service.storage, service.settings, doc.pdf, doc.display_number)
+    if redirect is not None:
+        return redirect
     info, stream = service.open_pdf(doc.id)
     return pdf_download(info, stream, doc.display_number)

@@ -15,6 +15,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.persistence import read_models as views
+from oro_invoices.services.refunds import ACTIONABLE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -42,7 +43,10 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     if transactions is None:
         transactions = service.transactions(doc.id)
     manage = req.can(PERMISSION)
-    actions = service.transaction_actions(doc.id) if manage else {}
+    # only a provider's successful charges and authorizations can be refunded or canceled
+    actionable = any(t.successful and t.action in ACTIONABLE and t.method in service.payment_methods
+                     for t in transactions)
+    actions = service.transaction_actions(doc.id) if manage and actionable else {}
     rows = []
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)

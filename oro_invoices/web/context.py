@@ -20,6 +20,7 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.formatting import Formatter
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
 from oro_invoices.domain.money import minor_units
+from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
@@ -92,9 +93,10 @@ class WebContext:
         self.env.filters.update(fmt.filters())
         self.env.filters["payment_status"] = payment_status_label
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
-        self.env.filters["amount"] = lambda value, currency: amount(value, currency, fmt.locale)
+        self.env.filters["amount"] = lambda value, currency: fmt.decimal(value, amount_pattern(currency))
         self.env.globals["url_for"] = self.url_for
         self.env.globals["static_url"] = self.static_url
+        self.env.globals["days_overdue"] = self.days_overdue
 
     def url_for(self, endpoint: str, **params: Any) -> str:
         """A URL of one of the add-on's pages (the adapter's router, else the host's URLs)."""
@@ -133,12 +135,21 @@ class WebContext:
     def now(self) -> dt.datetime:
         return dt.datetime.now(dt.UTC)
 
+    def days_overdue(self, invoice: Any) -> int:
+        """Days ``invoice`` is overdue today, by the services' clock (``domain.overdue``); 0: not."""
+        return days_overdue(invoice, local_today(self.service.clock()))
+
 
 def amount(value: Any, currency: str, locale: str = "en_US") -> str:
     """An amount with the currency's decimals and no symbol ("1,234.50", JPY "1,235")."""
+    return format_decimal(Decimal(value), format=amount_pattern(currency), locale=locale,
+                          decimal_quantization=True)
+
+
+def amount_pattern(currency: str) -> str:
+    """The number pattern of ``amount``: the currency's decimals, grouped thousands."""
     digits = minor_units(currency)
-    pattern = "#,##0" + ("." + "0" * digits if digits else "")
-    return format_decimal(Decimal(value), format=pattern, locale=locale, decimal_quantization=True)
+    return "#,##0" + ("." + "0" * digits if digits else "")
 
 
 def payment_status_label(value: Any) -> str:

@@ -5,13 +5,19 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
+from oro_invoices.documents.storage import SigningStorage, Storage, sha256_hex
 from oro_invoices.domain.invoice import PdfInfo
+from oro_invoices.integration.config import Settings
 from oro_invoices.web.http import Request, Response
 
 CHUNK = 64 * 1024
 PDF = "application/pdf"
 #: Private to the user, and checked with the server before reuse (the ETag makes that cheap).
 CACHE_CONTROL = "private, no-cache"
+#: ``stream`` (through the web process) or ``presigned`` (a redirect to the object store).
+DOWNLOAD_SETTING = "oro_invoices.storage.download"
+#: Seconds a presigned download URL works.
+PRESIGNED_TTL_SETTING = "oro_invoices.storage.presigned_ttl"
 
 
 def attachment_name(number: str) -> str:
@@ -60,3 +66,26 @@ def pdf_download(info: PdfInfo, stream: BinaryIO, number: str) -> Response:
         "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
         "Content-Disposition": f'attachment; filename="{attachment_name(number)}"',
         "Cache-Control": CACHE_CONTROL})
+
+
+def xml_download(xml: bytes, number: str) -> Response:
+    """The e-invoice XML read from the stored PDF, as an attachment named after the invoice."""
+    name = attachment_name(number).removesuffix(".pdf") + ".xml"
+    return Response(status=200, body=xml, content_type="application/xml", headers={
+        "ETag": f'"{sha256_hex(xml)}"', "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": CACHE_CONTROL})
+
+
+def presigned_download(storage: Storage | None, settings: Settings | None, info: PdfInfo,
+                       number: str) -> Response | None:
+    """A redirect to a short-lived presigned URL of the stored PDF, when ``DOWNLOAD_SETTING`` is
+    ``presigned`` and the storage can sign (S3); None when the PDF is to be streamed.
+
+    Call it only after the permission check: the URL works for whoever holds it until it expires.
+    """
+    if not isinstance(storage, SigningStorage) or settings is None \
+            or settings.value(DOWNLOAD_SETTING) != "presigned":
+        return None
+    url = storage.presigned_url(info.sha256, expires_in=int(settings.value(PRESIGNED_TTL_SETTING)),
+                                filename=attachment_name(number), content_type=PDF)
+    return Response(status=302, body=b"", headers={"Location": url, "Cache-Control": "no-store"})

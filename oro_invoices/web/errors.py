@@ -92,6 +92,11 @@ STATUSES: dict[type[BaseException], int] = {
 }
 UNEXPECTED = 500
 
+#: The ``code`` an API error item carries for errors a client handles by itself.
+CODES: dict[type[BaseException], str] = {
+    errors.PdfPending: "pdf_pending",
+}
+
 
 def status_for(exc: BaseException) -> int:
     """The HTTP status for ``exc``: by its class, 500 for anything not the add-on's."""
@@ -101,11 +106,18 @@ def status_for(exc: BaseException) -> int:
     return UNEXPECTED
 
 
+def code_for(exc: BaseException) -> str | None:
+    """The machine-readable code of ``exc`` (``CODES``), or None."""
+    return next((CODES[cls] for cls in type(exc).__mro__ if cls in CODES), None)
+
+
 def headers_for(exc: BaseException) -> dict[str, str]:
-    """The headers a response for ``exc`` must carry (``WWW-Authenticate``, ``Allow``)."""
+    """The headers a response for ``exc`` must carry (``WWW-Authenticate``, ``Allow``, ``Retry-After``)."""
     if isinstance(exc, AuthenticationRequired):
         challenge = f'Bearer realm="{API_REALM}"'
         return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": ", ".join(exc.allowed)}
+    if isinstance(exc, errors.PdfPending):
+        return {"Retry-After": str(exc.retry_after)}
     return {}

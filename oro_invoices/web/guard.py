@@ -76,7 +76,7 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
                    area: str = "backoffice") -> Response:
     """A page fragment explaining ``exc`` with the right status."""
     status, message = friendly(exc)
-    title = TITLES.get(status, "Error")
+    title = "PDF being prepared" if isinstance(exc, errors.PdfPending) else TITLES.get(status, "Error")
     try:
         html = ctx.env.get_template("error.html").render(title=title, message=message,
                                                           area=area, status=status)

@@ -21,8 +21,6 @@ from oro_invoices.persistence.queries import InvoiceFilter, encode_cursor, parse
 from oro_invoices.persistence.read_models import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
-MERGEABLE_SORTS = frozenset({"invoice_date", "due_date", "total_amount", "id", "created_at"})
-MERGE_MAX_CUSTOMERS = 25
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status"})
 
 
@@ -137,6 +135,17 @@ def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dic
             args["status"] = echo["status"] = query["status"]
         else:
             errors.append(("status", "Use Draft or Posted."))
+    if "overdue" in allowed and query.get("overdue"):
+        if query["overdue"] in ("yes", "no"):
+            args["overdue"] = query["overdue"] == "yes"
+            echo["overdue"] = query["overdue"]
+        else:
+            errors.append(("overdue", "Use Yes or No."))
+    if "document_type" in allowed and query.get("document_type"):
+        if query["document_type"] in ("invoice", "credit_note"):
+            args["document_type"] = echo["document_type"] = query["document_type"]
+        else:
+            errors.append(("document_type", "Use Invoice or Credit note."))
     if "customer" in allowed and (query.get("customer") or "").strip():
         raw = query["customer"].strip()
         customer_id = parse_id(raw)
@@ -183,29 +192,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
 
 def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int,
           cursor: str | None) -> tuple[list[InvoiceSummary], bool]:
-    """One page of rows and whether more follow.
-
-    A visibility over a few customers (the corporate role) is read as one
-    keyset query per customer, each served by the (customer, date, id) index,
-    merged here: an ``IN`` over the customers would make the database sort every
-    visible invoice for every page. Only for date and amount sorts, whose order
-    Python and every database agree on (text collations may differ).
-    """
-    ids = flt.customer_ids
-    key = parse_sort(sort)[0]
-    if ids is None or not 1 < len(ids) <= MERGE_MAX_CUSTOMERS or flt.customer_id is not None \
-            or key not in MERGEABLE_SORTS:
-        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
-        return page.items, page.next_cursor is not None
-    rows: list[InvoiceSummary] = []
-    more = False
-    for cid in dict.fromkeys(ids):
-        page = service.list_invoices(replace(flt, customer_ids=None, customer_id=cid), sort=sort,
-                                     limit=limit, cursor=cursor)
-        rows += page.items
-        more = more or page.next_cursor is not None
-    rows.sort(key=lambda r: (sort_value(key, r), r.id), reverse=sort.startswith("-"))
-    return rows[:limit], more or len(rows) > limit
+    """One page of rows and whether more follow (a visibility over a few customers, the
+    corporate role, is read a page per customer in one statement: ``list_rows``)."""
+    page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
+    return page.items, page.next_cursor is not None
 
 
 def query_string(params: Mapping[str, Any]) -> str:

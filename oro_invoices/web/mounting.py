@@ -17,6 +17,7 @@ anything else (downloads, 304s) passes through; a HEAD request gets the headers 
 """
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -139,16 +140,23 @@ class MountedRoute:
     area: str          # backoffice | storefront | guest: which prefix it is under
     layout_area: str   # backoffice | storefront: the layout it is wrapped in
 
-    @property
+    @functools.cached_property
     def params(self) -> tuple[tuple[str | None, str], ...]:
         """``(converter, name)`` of each path parameter (converter ``"int"`` or None)."""
         return tuple((conv or None, name) for conv, name in _PARAM.findall(self.rule))
+
+    @functools.cached_property
+    def int_params(self) -> frozenset[str]:
+        """The names of the path parameters when every one is ``<int:…>`` (else empty)."""
+        if any(conv != "int" for conv, _name in self.params):
+            return frozenset()
+        return frozenset(name for _conv, name in self.params)
 
     def template(self, param: Callable[[str | None, str], str]) -> str:
         """The rule with each parameter written by ``param(converter, name)``."""
         return _PARAM.sub(lambda m: param(m.group(1) or None, m.group(2)), self.rule)
 
-    @property
+    @functools.cached_property
     def braces(self) -> str:
         """The rule with ``{name}`` parameters (Starlette without converters, ``str.format``)."""
         return self.template(lambda conv, name: "{" + name + "}")

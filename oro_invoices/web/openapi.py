@@ -14,11 +14,12 @@ from typing import Any
 from marshmallow import Schema, fields, validate
 
 from oro_invoices import __version__
-from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.invoice import DocumentType, PaymentStatus
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.schemas import (
     AddressOut,
     AddressSchema,
+    CreditNoteInputSchema,
     DecimalString,
     InvoiceInputSchema,
     InvoiceOutputSchema,
@@ -31,6 +32,7 @@ from oro_invoices.services.schemas import (
 )
 
 PAYMENT_STATUSES = [s.value for s in PaymentStatus]
+DOCUMENT_TYPES = [t.value for t in DocumentType]
 DEFAULT_LIMIT = 25
 
 
@@ -39,6 +41,15 @@ DEFAULT_LIMIT = 25
 class LinksOut(Schema):
     self = fields.String(metadata={"description": "This invoice's URL."})
     pdf = fields.String(allow_none=True, metadata={"description": "Its PDF (posted invoices only)."})
+
+
+class DocumentRefOut(Schema):
+    """Another document, as an invoice or credit note names it."""
+
+    id = fields.Integer()
+    number = fields.String(allow_none=True)
+    date = fields.Date()
+    document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES))
 
 
 class InvoiceOut(InvoiceOutputSchema):
@@ -50,6 +61,12 @@ class InvoiceOut(InvoiceOutputSchema):
     seller = fields.Dict(keys=fields.String(), values=fields.String())  # type: ignore[assignment]  # typed for the document
     payment_status = fields.String(validate=validate.OneOf(PAYMENT_STATUSES))  # type: ignore[assignment]  # typed for the document
     payment_status_label = fields.String()  # type: ignore[assignment]  # typed for the document
+    document_type = fields.String(validate=validate.OneOf(DOCUMENT_TYPES), metadata={  # type: ignore[assignment]  # typed for the document
+        "description": "invoice, or credit_note (a document that takes part of a posted invoice back)."})
+    credited_invoice = fields.Nested(DocumentRefOut, allow_none=True, metadata={  # type: ignore[assignment]  # typed for the document
+        "description": "A credit note: the invoice it credits."})
+    reissued_from = fields.Nested(DocumentRefOut, allow_none=True, metadata={  # type: ignore[assignment]  # typed for the document
+        "description": "A re-issued invoice: the voided invoice it replaces."})
     links = fields.Nested(LinksOut)
 
 
@@ -78,6 +95,13 @@ class InvoiceSummaryOut(Schema):
     payment_method = fields.String()
     external_payment_url = fields.String(allow_none=True)
     created_at = fields.AwareDateTime()
+    document_type = fields.Function(lambda s: s.document_type.value,
+                                    metadata={"type": "string", "enum": DOCUMENT_TYPES})
+    credited_invoice_id = fields.Integer(allow_none=True, metadata={
+        "description": "A credit note: the id of the invoice it credits."})
+    amount_credited = DecimalString(metadata={"description": "What credit notes took off this invoice."})
+    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
+    days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
     links = fields.Nested(LinksOut)
 
 
@@ -104,6 +128,27 @@ class TransactionOut(Schema):
     created_at = fields.AwareDateTime()
 
 
+class RefundOut(Schema):
+    successful = fields.Boolean()
+    amount = DecimalString(allow_none=True)
+    transaction_id = fields.Integer(allow_none=True, metadata={"description": "The refund transaction."})
+    message = fields.String(metadata={"description": "Why the refund was not made, when it was not."})
+
+
+class CreditNoteResultOut(InvoiceOut):
+    """A posted credit note, the invoice after it, and how money paid back was settled."""
+
+    invoice = fields.Nested(InvoiceOut)
+    settlement = fields.String(allow_none=True, validate=validate.OneOf(["refund", "outside"]))
+    refund = fields.Nested(RefundOut, allow_none=True, metadata={
+        "description": "With settlement refund: how the refund through the payment method went (a "
+                       "refused refund leaves the credit note posted; refund from the back-office)."})
+
+
+class ReissueResultOut(CreditNoteResultOut):
+    draft = fields.Nested(InvoiceOut, metadata={"description": "The corrected draft that replaces the invoice."})
+
+
 class PaymentResultOut(TransactionOut):
     invoice = fields.Nested(InvoiceOut)
 
@@ -120,6 +165,13 @@ class NoteOut(Schema):
     created_at = fields.AwareDateTime()
 
 
+class ReasonIn(Schema):
+    """The optional body of a void or re-issue."""
+
+    reason = fields.String(validate=validate.Length(max=1000), metadata={
+        "description": "Why; kept in the invoice's activity."})
+
+
 class NoteListOut(Schema):
     data = fields.List(fields.Nested(NoteOut))
 
@@ -128,6 +180,9 @@ class ErrorItem(Schema):
     field = fields.String(metadata={"description": 'Path of the offending field ("lines[0].quantity"); '
                                                    '"" for the request as a whole.'})
     message = fields.String()
+    code = fields.String(metadata={"description": 'Only on errors a client handles itself: "pdf_pending" '
+                                                  "(the PDF is being made in the background; ask again "
+                                                  "after Retry-After seconds)."})
 
 
 class ErrorOut(Schema):
@@ -183,6 +238,11 @@ _LIST_PARAMS = [
     _query("invoice_number", {"type": "string"}, "Exact invoice number."),
     _query("date_from", {"type": "string", "format": "date"}, "Invoice date on or after."),
     _query("date_to", {"type": "string", "format": "date"}, "Invoice date on or before."),
+    _query("document_type", {"type": "string", "enum": DOCUMENT_TYPES},
+           "Only invoices or only credit notes."),
+    _query("overdue", {"type": "string", "enum": ["true", "false"]},
+           "Only overdue invoices (true) or only those that are not (false): posted, payable and "
+           "past the due date, as of today (UTC)."),
     _query("sort", {"type": "string", "default": "-invoice_date",
                     "enum": [p + k for k in SORT_KEYS for p in ("", "-")]},
            "Sort key; a leading '-' sorts descending. Ties are broken by id."),
@@ -254,6 +314,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                               "content": {"application/pdf": {"schema": {"type": "string",
                                                                          "format": "binary"}}}},
                       "304": {"description": "Not modified: the ETag matched."},
+                      **_errors("403", "409"),
+                      "409": {"description": "A draft's PDF; or, with the code pdf_pending, a PDF still "
+                                              "being made in the background: ask again after Retry-After.",
+                              "headers": {"Retry-After": {"description": "Seconds to wait before asking again.",
+                                                          "schema": {"type": "integer"}}},
+                              "content": _json("Error")}}},
+    ("/invoices/{id}/xml", "get"): {
+        "summary": "Download the e-invoice XML (factur-x.xml) attached to the stored PDF",
+        "parameters": [_ID],
+        "responses": {"200": {"description": "The EN 16931 CII XML.",
+                              "content": {"application/xml": {"schema": {"type": "string"}}}},
                       **_errors("403", "409")}},
     ("/invoices/{id}/pdf", "put"): {
         "summary": "Upload the PDF of a posted invoice (when generation at posting is off)",
@@ -279,6 +350,47 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Add a note (posted invoices too)", "parameters": [_ID],
         "requestBody": {"required": True, "content": _json("NoteCreate")},
         "responses": {"201": _ok("The note.", "Note"), **_errors("400", "403", "413", "422")}},
+    ("/invoices/{id}/credit-notes", "get"): {
+        "summary": "List the invoice's credit notes (cursor paging)", "parameters": [_ID, *_LIST_PARAMS],
+        "responses": {"200": _ok("One page of credit notes.", "InvoicePage"), **_errors("403", "422")}},
+    ("/invoices/{id}/credit-notes", "post"): {
+        "summary": "Post a credit note against a posted invoice (full, lines, or amounts per tax rate)",
+        "description": "Give `full: true`, or `lines` (the invoice's line `position`s with the quantity "
+                       "to credit) and/or `amounts` (a net amount at one of the invoice's tax rates). "
+                       "Never more than remains creditable per line, per tax rate and in total: 422 "
+                       "naming the line or rate and its limit. When the credit gives back money "
+                       "already paid, `settlement` says how: `refund` (through the payment method "
+                       "that took it, after the credit note is posted) or `outside`.",
+        "parameters": [_ID], "requestBody": {"required": True, "content": _json("CreditNoteCreate")},
+        "responses": {"201": _ok("The credit note, the invoice after it, the refund.", "CreditNoteResult",
+                                 _LOCATION),
+                      **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}/void", "post"): {
+        "summary": "Void an invoice nothing was paid for: a full credit note, status voided",
+        "parameters": [_ID], "requestBody": {"required": False, "content": _json("Reason")},
+        "responses": {"201": _ok("The credit note and the voided invoice.", "CreditNoteResult", _LOCATION),
+                      **_errors("400", "403", "409", "422")}},
+    ("/invoices/{id}/reissue", "post"): {
+        "summary": "Void the invoice and create a corrected draft copied from it (one transaction)",
+        "parameters": [_ID], "requestBody": {"required": False, "content": _json("Reason")},
+        "responses": {"201": _ok("The credit note, the voided invoice and the new draft.", "ReissueResult",
+                                 _LOCATION),
+                      **_errors("400", "403", "409", "422")}},
+    ("/credit-notes", "get"): {
+        "summary": "List the client's organization's credit notes (cursor paging)",
+        "parameters": _LIST_PARAMS,
+        "responses": {"200": _ok("One page of credit notes.", "InvoicePage"), **_errors("422")}},
+    ("/credit-notes/{id}", "get"): {
+        "summary": "Get a credit note", "parameters": [_ID],
+        "responses": {"200": _ok("The credit note.", "Invoice"), **_errors("403")}},
+    ("/credit-notes/{id}/pdf", "get"): {
+        "summary": "Download a credit note's stored PDF", "parameters": [_ID, {
+            "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "The PDF.", "headers": _PDF_HEADERS,
+                              "content": {"application/pdf": {"schema": {"type": "string",
+                                                                         "format": "binary"}}}},
+                      "304": {"description": "Not modified: the ETag matched."},
+                      **_errors("403", "409")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -300,6 +412,8 @@ _COMPONENTS = [
     ("PaymentResult", PaymentResultOut), ("TransactionList", TransactionListOut),
     ("NoteCreate", NoteInputSchema), ("Note", NoteOut), ("NoteList", NoteListOut),
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
+    ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
+    ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
 ]
 
 DESCRIPTION = """\

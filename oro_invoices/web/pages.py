@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
+from oro_invoices.web.backoffice_credits import CreditActions
+from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_payments import PaymentActions
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.context import WebContext
@@ -63,12 +65,26 @@ ROUTES: tuple[Route, ...] = (
        "actions.email_decision", "backoffice", "POST"),
     _r("oro_invoices.admin.download", "/<int:invoice_id>/download", "actions.download",
        "backoffice"),
+    _r("oro_invoices.admin.download_xml", "/<int:invoice_id>/download/xml", "actions.download_xml",
+       "backoffice"),
     _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "backoffice.order_invoices",
        "backoffice"),
+    _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
+    _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
+       "backoffice"),
+    _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",
+       "backoffice", "POST"),
+    _r("oro_invoices.admin.void_confirm", "/<int:invoice_id>/void", "credits.void_confirm", "backoffice"),
+    _r("oro_invoices.admin.void", "/<int:invoice_id>/void", "credits.void", "backoffice", "POST"),
+    _r("oro_invoices.admin.reissue_confirm", "/<int:invoice_id>/reissue", "credits.reissue_confirm",
+       "backoffice"),
+    _r("oro_invoices.admin.reissue", "/<int:invoice_id>/reissue", "credits.reissue", "backoffice", "POST"),
     _r("oro_invoices.storefront.index", "", "storefront.index", "storefront"),
     _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),
+    _r("oro_invoices.storefront.download_xml", "/<int:invoice_id>/download/xml",
+       "storefront.download_xml", "storefront"),
     _r("oro_invoices.admin.refund", "/<int:invoice_id>/transactions/<int:transaction_id>/refund",
        "payments.refund", "backoffice", "POST"),
     _r("oro_invoices.admin.cancel_authorization",
@@ -95,10 +111,12 @@ class InvoicePages:
     def __init__(self, ctx: WebContext):
         self.ctx = ctx
         self.backoffice = BackOffice(ctx)
+        self.export = GridExport(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)
         self.checkout = CheckoutPages(ctx, self.storefront)
         self.payments = PaymentActions(self.backoffice)
+        self.credits = CreditActions(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
 
     def handler(self, endpoint: str) -> Callable[[Request], Response]:

@@ -24,6 +24,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.email_decision": "**Send again** / **Mark as delivered** on an email of the Emails section",
     "oro_invoices.admin.download": "**Download** (the stored PDF)",
     "oro_invoices.admin.order_invoices": "the order view page's **Invoices** tab",
+    "oro_invoices.admin.export_csv": "**Export CSV** on the grid: every invoice its filters select, in the layout of `oro-invoices export`",
     "oro_invoices.storefront.index": "My Account > **Invoices**",
     "oro_invoices.storefront.view": "the storefront invoice page",
     "oro_invoices.storefront.download": "**Download** in the storefront",

@@ -23,13 +23,13 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing, storefront_scope
-from oro_invoices.web.backoffice_actions import pdf_response
+from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 
 LIST_SORTS = ("invoice_number", "invoice_date", "total_amount", "payment_status")
-LIST_FILTERS = ("number", "date", "payment_status")
+LIST_FILTERS = ("number", "date", "payment_status", "overdue")
 
 
 class Viewer:
@@ -121,14 +121,23 @@ class StorefrontPages:
     def view(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)
         doc = self._load(viewer, req.path_params.get("invoice_id"))
-        download = (doc.pdf is not None and
-                    features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc)))
+        may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         html = self.ctx.render(
-            "storefront/view.html", req, invoice=doc, download=download,
+            "storefront/view.html", req, invoice=doc, download=doc.pdf is not None and may_download,
+            download_xml=doc.pdf is not None and may_download and self.ctx.service.einvoice_enabled(doc),
+            pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
+            credit_notes=self._credit_notes(viewer, doc),
             sections=self.ctx.view_sections(doc, "storefront"))
-        return Response.html(html, title=f"Invoice {doc.display_number}")
+        return Response.html(html, title=f"{doc.document_type.label} {doc.display_number}")
+
+    def _credit_notes(self, viewer: Viewer, doc: InvoiceDocument) -> list[Any]:
+        """The invoice's credit notes (they name the same customer and user as the invoice)."""
+        if doc.is_credit_note or not doc.amount_credited:
+            return []
+        f = replace(viewer.visibility(), credited_invoice_id=doc.id, document_type="credit_note")
+        return self.ctx.service.list_invoices(f, sort="invoice_date", limit=100).items
 
     def _scope(self, viewer: Viewer, doc: InvoiceDocument) -> ScopeContext:
         return storefront_scope.invoice_scope(viewer.scope, doc)
@@ -138,3 +147,9 @@ class StorefrontPages:
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         return pdf_response(self.ctx.service, req, doc)
+
+    def download_xml(self, req: Request) -> Response:
+        viewer = Viewer(self.ctx, req)
+        doc = self._load(viewer, req.path_params.get("invoice_id"))
+        features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
+        return xml_response(self.ctx.service, doc)

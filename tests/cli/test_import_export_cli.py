@@ -12,7 +12,7 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_progress import ProgressMeter
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
-SUMMARY = "{c} created, {u} updated, {n} unchanged, {s} skipped, 0 PDF(s) attached, 0 PDF(s) generated"
+SUMMARY = "{c} created, {u} updated, {n} unchanged, {s} skipped, 0 PDF(s) attached, 0 PDF(s) rendered, 0 pending"
 BAD_CSV = """external_id,invoice_date,currency,customer_name,line_description,line_quantity,line_unit_price,line_tax_rate
 K-1,2026-11-02,EUR,Acme,Widget,1,5.00,0
 K-2,2026-11-02,EUR,Acme,Widget,1,5.00,0
@@ -58,7 +58,7 @@ def test_dry_run_then_import_then_unchanged(sqlite_db, capsys):
     assert main(["import", "--db", sqlite_db.url, "--dry-run", *files]) == 0
     assert capsys.readouterr().out.strip() == (
         "dry run: 6 would be created, 0 would be updated, 0 unchanged, 0 skipped, "
-        "0 PDF(s) attached, 0 PDF(s) generated")
+        "0 PDF(s) attached, 0 PDF(s) rendered, 0 pending")
     assert count(sqlite_db) == 0
     assert main(["import", "--db", sqlite_db.url, *files]) == 0
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=6, u=0, n=0, s=0)

@@ -25,7 +25,8 @@ def test_the_body_is_compact_ascii_json_with_decimal_strings():
         "data": {"invoice_id": 9, "invoice_number": None, "organization_id": 3,
                  "status": {"value": "refunded", "label": "Refunded"},
                  "previous_status": {"value": "paid_in_full", "label": "Paid in full"},
-                 "amount_paid": "0.000", "amount_due": "12.500", "currency": "BHD"}}
+                 "amount_paid": "0.000", "amount_due": "12.500", "currency": "BHD",
+                 "overdue": False, "days_overdue": 0}}
     assert event.type == "invoice.payment_status_updated"
 
 

@@ -36,9 +36,25 @@ def test_status_from_transactions(transactions, expected):
     assert calculate(TOTAL, transactions) is expected
 
 
-def test_all_eleven_statuses_are_reachable():
-    assert len(S) == 11
+def test_the_eleven_reference_statuses_and_the_two_of_credit_notes():
+    assert len(S) == 13
     assert S.PENDING.label == "Pending payment" and S.CANCELED_PARTIALLY.label == "Canceled partially"
+    assert (S.VOIDED.label, S.CREDITED.label) == ("Voided", "Credited")
+
+
+@pytest.mark.parametrize("credited,transactions,expected", [
+    (TOTAL, [], S.VOIDED),                                            # credited in full, nothing paid
+    (TOTAL, [T("charge", 1000, False)], S.VOIDED),                    # a failed attempt is no payment
+    (TOTAL, [T("charge", TOTAL, True)], S.CREDITED),                  # paid, then credited in full
+    (TOTAL, [T("charge", TOTAL, True), T("refund", TOTAL, True)], S.CREDITED),
+    (3000, [T("charge", 7000, True)], S.PAID_IN_FULL),                # the rest paid: settled
+    (3000, [T("charge", 5000, True)], S.PAID_PARTIALLY),
+    (3000, [], S.PENDING),
+    (3000, [T("charge", TOTAL, True), T("refund", 3000, True)], S.REFUNDED_PARTIALLY),
+])
+def test_credit_notes_count_like_a_settlement(credited, transactions, expected):
+    assert calculate(TOTAL, transactions, credited) is expected
+    assert not is_payable(S.VOIDED, 100) and not is_payable(S.CREDITED, 100)
 
 
 def test_pay_is_hidden_once_paid_authorized_or_refunded():

@@ -197,7 +197,7 @@ def test_admin_without_view_permission_is_refused(shop):
 def test_unexpected_error_shows_a_generic_page(shop, admin, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("secret internals")
-    monkeypatch.setattr(admin.service, "notes", boom)
+    monkeypatch.setattr(admin.service, "history", boom)
     inv = invoice_id(admin, "ERP-SO-1003-3")
     resp = admin.get(f"/admin/invoices/{inv}")
     body = resp.get_data(as_text=True)

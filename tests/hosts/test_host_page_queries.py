@@ -1,4 +1,6 @@
-"""SQL statements per page: bounded, and the same for 5 rows as for 25.
+"""SQL statements per page: at most ``MAX_STATEMENTS`` for the grid, the view pages and the
+storefront list of every invoice role, and as many for 5 rows as for 25, for a long history
+as for a short one, for five customers as for two.
 
 Counted on both engines (the add-on's and the reference host's) with SQLAlchemy's
 ``before_cursor_execute``; transaction control (``BEGIN`` …) is not a statement
@@ -13,7 +15,7 @@ import re
 import pytest
 from sqlalchemy import event
 
-from oro_invoices.hosts.reference.testing import ShopClient
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 
 MAX_STATEMENTS = 8
@@ -75,23 +77,93 @@ def add_acme_invoices(shop, count: int) -> None:
         service.post(doc.id, actor="test")
 
 
-@pytest.fixture
-def buyer(shop):
+#: A customer user of each storefront invoice role (the corporate one sees Acme Berlin's too).
+ROLES = {"corporate": "amanda.cole@acme.example", "department": "ben.ortiz@acme.example",
+         "own": "carla.nguyen@acme.example"}
+
+
+def customer(shop, email: str) -> ShopClient:
     client = ShopClient(shop[0])
-    client.login_customer("ben.ortiz@acme.example")  # department: Acme's invoices
+    client.login_customer(email)
     return client
 
 
-@pytest.mark.parametrize("page", ["grid", "storefront"])
-def test_statements_per_page_are_bounded_and_do_not_grow_with_rows(shop, admin, buyer, page):
-    client, url = (admin, "/admin/invoices") if page == "grid" else (buyer, "/customer/invoices")
+def add_history(shop, invoice_id: int, first: int, last: int) -> None:
+    """Notes, payments and emails number ``first`` to ``last`` on the invoice (each also
+    writes activity)."""
+    invoices = shop[0].extensions["oro_invoices"]
+    for k in range(first, last + 1):
+        invoices.service.add_note(invoice_id, f"Note {k}", actor="test")
+        invoices.service.record_payment(invoice_id, {
+            "method": "card", "action": "charge", "amount": "0.01", "successful": True,
+            "provider_reference": f"ch-{invoice_id}-{k}"}, actor="test")
+        invoices.mail.send(invoice_id, to="ap@acme.example", subject=f"Invoice, copy {k}",
+                           text="Attached.", actor="test")
+
+
+@pytest.mark.parametrize("page", ["grid", *ROLES])
+def test_statements_per_list_are_bounded_and_do_not_grow_with_rows(shop, admin, page):
+    client, url = (admin, "/admin/invoices") if page == "grid" \
+        else (customer(shop, ROLES[page]), "/customer/invoices")
     few, html = statements(client, url)
     shown_before = rows(html)
     add_acme_invoices(shop, 25)
     many, html = statements(client, url)
-    assert shown_before < 25 and rows(html) == 25
-    assert many <= MAX_STATEMENTS, f"{page}: {many} statements for 25 rows"
-    assert many == few, f"{page}: {few} statements for {shown_before} rows, {many} for 25"
+    assert shown_before < rows(html) <= 25
+    assert many <= MAX_STATEMENTS, f"{page}: {many} statements for {rows(html)} rows"
+    assert many == few, f"{page}: {few} statements for {shown_before} rows, {many} for {rows(html)}"
+
+
+def test_a_corporate_list_reads_more_sub_customers_in_as_many_statements(shop):
+    client = customer(shop, ROLES["corporate"])
+    before, _html = statements(client, "/customer/invoices")
+    app, info = shop
+    host, service = app.extensions["oro_reference_host"], app.extensions["oro_invoices"].service
+    acme = next(c for c in info["customers"] if c["name"] == "Acme Industries AG")
+    numbers = []
+    for n in range(3):
+        branch = host.add_customer(f"Acme Branch {n}", parent_id=acme["id"],
+                                   organization_id=acme["organization_id"])
+        doc = service.create({
+            "external_id": f"BRANCH-{n}", "invoice_date": dt.date.today().isoformat(),
+            "due_date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+            "bill_to": {"name": branch.name, "street": "Hafenstraße 1", "city": "Hamburg",
+                        "postal_code": "20457", "country": "DE"},
+            "currency": "EUR", "organization_id": acme["organization_id"], "customer_id": branch.id,
+            "lines": [{"description": "Nuts", "quantity": "2", "unit_price": "3.00",
+                       "tax_rate": "0.19"}]}, actor="test")
+        numbers.append(service.post(doc.id, actor="test").display_number)
+    after, html = statements(client, "/customer/invoices")
+    assert all(number in html for number in numbers)
+    assert after == before <= MAX_STATEMENTS, f"{before} statements for 2 customers, {after} for 5"
+
+
+def test_the_list_of_a_user_without_invoice_access_is_refused_within_the_bound(shop):
+    client = customer(shop, "no.access@acme.example")
+    assert client.get("/customer/invoices").status_code == 403
+    with counted(shop[0]) as seen:
+        assert client.get("/customer/invoices").status_code == 403
+    assert len(seen) <= MAX_STATEMENTS
+
+
+@pytest.mark.parametrize("page", ["back-office", *ROLES])
+def test_statements_per_view_page_are_bounded_and_do_not_grow_with_its_history(shop, admin, page):
+    add_acme_invoices(shop, 4)  # one of each Acme user, so each role may see one
+    client = admin if page == "back-office" else customer(shop, ROLES[page])
+    listed = client.get("/admin/invoices" if page == "back-office" else "/customer/invoices")
+    invoice_id = int(re.findall(r'<tr data-invoice-id="(\d+)">', listed.get_data(as_text=True))[0])
+    url = f"/admin/invoices/{invoice_id}" if page == "back-office" \
+        else f"/customer/invoices/{invoice_id}"
+    add_history(shop, invoice_id, 1, 1)
+    few, html = statements(client, url)
+    add_history(shop, invoice_id, 2, 4)
+    many, html = statements(client, url)
+    if page == "back-office":  # the longer history is on the page
+        shown = text_of(html)
+        assert all(f"Note {k}" in shown and f"Invoice, copy {k}" in shown
+                   and f"ch-{invoice_id}-{k}" in shown for k in range(1, 5))
+    assert many <= MAX_STATEMENTS, f"{page} view: {many} statements"
+    assert many == few, f"{page} view: {few} statements with 1 note, payment and email, {many} with 4"
 
 
 def test_customer_user_names_of_every_row_are_shown(shop, admin):

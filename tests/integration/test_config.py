@@ -29,10 +29,14 @@ GOW = (G, O, W)
 EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add-on read
     "oro_invoices.enabled": ("bool", False, (G, O)),
     "oro_invoices.number_prefix": ("str", "INV-", (G, O)),
+    "oro_invoices.credit_note_number_prefix": ("str", "CN-", (G, O)),
     "oro_invoices.posting.earliest_year": ("int", 2000, (G, O)),
     "oro_invoices.posting.latest_year": ("int", 2100, (G, O)),
     "oro_invoices.storefront_enabled": ("bool", True, (G, O, W, CG, C)),
     "oro_invoices.generate_pdf_on_post": ("bool", True, GOW),
+    "oro_invoices.jobs.pdf_in_background": ("bool", True, GOW),
+    "oro_invoices.storage.download": ("choice", "stream", (G,)),
+    "oro_invoices.storage.presigned_ttl": ("int", 60, (G,)),
     "oro_invoices.storefront_pdf_download": ("bool", True, GOW),
     "oro_invoices.payments_enabled": ("bool", False, GOW),
     "oro_invoices.payment_method": ("choice", "", GOW),
@@ -42,10 +46,27 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.seller.contact_email": ("str", "", GOW),
     "oro_invoices.seller.website_url": ("url", "", GOW),
     "oro_invoices.seller.tax_id": ("str", "", GOW),
+    "oro_invoices.seller.vat_id": ("str", "", GOW),
+    "oro_invoices.seller.legal_registration_id": ("str", "", GOW),
+    "oro_invoices.seller.street": ("str", "", GOW),
+    "oro_invoices.seller.postal_code": ("str", "", GOW),
+    "oro_invoices.seller.city": ("str", "", GOW),
+    "oro_invoices.seller.country_code": ("str", "", GOW),
+    "oro_invoices.seller.iban": ("str", "", GOW),
+    "oro_invoices.seller.bic": ("str", "", GOW),
+    "oro_invoices.seller.account_holder": ("str", "", GOW),
+    "oro_invoices.seller.payment_terms": ("str", "", GOW),
+    "oro_invoices.seller.payment_means": ("choice", "", GOW),
+    "oro_invoices.einvoice.enabled": ("bool", False, GOW),
+    "oro_invoices.einvoice.profile": ("choice", "en16931", GOW),
+    "oro_invoices.einvoice.on_invalid": ("choice", "refuse", GOW),
+    "oro_invoices.einvoice.signing_certificate": ("str", "", (G,)),
     "oro_invoices.pdf.page_size": ("choice", "A4", GOW),
     "oro_invoices.locale": ("str", "en_US", GOW),
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),
+    "oro_invoices.reminders.enabled": ("bool", False, GOW),
+    "oro_invoices.reminders.schedule": ("str", "-3, 0, 7, 14", GOW),
     "oro_invoices.payment_link_ttl_days": ("int", 90, GOW),
     "oro_invoices.webhooks.endpoints": ("webhook_endpoints", [], (G, O)),
     "oro_invoices.storefront_base_url": ("url", "", GOW),
@@ -461,3 +482,14 @@ def test_secrets_never_appear_in_error_messages(settings):
         settings.set("oro_invoices.oropay.shared_secret", "line\nbreak-s3cr3t")
     assert "s3cr3t" not in err.value.message and "not shown" in err.value.message
     assert settings.value("oro_invoices.oropay.shared_secret") == "s3cr3t-value"
+
+
+def test_a_setting_declared_twice_is_refused(tmp_path):
+    from oro_invoices.integration.config import load_schema
+    text = SCHEMA_PATH.read_text(encoding="utf-8")
+    first = text.index("  oro_invoices.storefront_enabled:")
+    block_end = text.index("\n  oro_invoices.", first + 1)
+    doubled = tmp_path / "config_schema.yaml"
+    doubled.write_text(text[:block_end] + text[first - 1:block_end] + text[block_end:], encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="'oro_invoices.storefront_enabled' is declared twice"):
+        load_schema(doubled)

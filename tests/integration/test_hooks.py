@@ -284,7 +284,8 @@ def test_the_outgoing_event_reaches_plugins():
         "data": {"invoice_id": 7, "invoice_number": "INV-2026-11-00007", "organization_id": 1,
                  "status": {"value": "paid_partially", "label": "Paid partially"},
                  "previous_status": {"value": "pending", "label": "Pending payment"},
-                 "amount_paid": "40.00", "amount_due": "60.00", "currency": "USD"}}]
+                 "amount_paid": "40.00", "amount_due": "60.00", "currency": "USD",
+                 "overdue": False, "days_overdue": 0}}]
 
 
 @covers("invoice_posted")

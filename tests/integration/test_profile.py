@@ -35,7 +35,7 @@ INSTALLED = {
     "settings": ["oro_invoices"],
     "menu": [("oro_invoices.invoices", "sales", "Invoices", "invoices")],
     "tabs": [("oro_invoices.order_invoices", "Invoices", "invoices")],
-    "templates": ["invoice_notification_template"],
+    "templates": ["invoice_notification_template", "invoice_reminder_template"],
     "pay_hooks": [("oro_invoices.pay", "payments")],
     "account": [("oro_invoices.account_invoices", "account", "Invoices", "storefront")],
     "version": profile.PROFILE_VERSION,
@@ -201,29 +201,41 @@ def future_profile(version: int) -> profile.Profile:
                               "menu_entries": (renamed,)})
 
 
+NOW = profile.PROFILE_VERSION
+
+
 def test_upgrade_runs_each_step_in_order(host):
     profile.install(host)
     ran = []
 
     def rename_menu(h):
-        ran.append("1->2")
+        ran.append("first")
         h.menu.remove("oro_invoices.invoices")
 
-    steps = [profile.UpgradeStep(2, 3, "second", lambda h: ran.append("2->3")),
-             profile.UpgradeStep(1, 2, "rename menu", rename_menu)]
-    done = profile.upgrade(host, profile=future_profile(3), steps=steps)
-    assert [s.title for s in done] == ["rename menu", "second"] and ran == ["1->2", "2->3"]
-    assert profile.installed_version(host) == 3
+    steps = [profile.UpgradeStep(NOW + 1, NOW + 2, "second", lambda h: ran.append("second")),
+             profile.UpgradeStep(NOW, NOW + 1, "rename menu", rename_menu)]
+    done = profile.upgrade(host, profile=future_profile(NOW + 2), steps=steps)
+    assert [s.title for s in done] == ["rename menu", "second"] and ran == ["first", "second"]
+    assert profile.installed_version(host) == NOW + 2
     assert [e.key for e in host.menu.entries()] == ["oro_invoices.invoice_list"]
-    assert profile.upgrade(host, profile=future_profile(3), steps=steps) == []
+    assert profile.upgrade(host, profile=future_profile(NOW + 2), steps=steps) == []
 
 
 def test_upgrade_without_a_step_stops_at_the_last_version_reached(host):
     profile.install(host)
-    steps = [profile.UpgradeStep(1, 2, "first", lambda h: None)]
-    with pytest.raises(ConfigurationError, match="No upgrade step from profile version 2"):
-        profile.upgrade(host, profile=future_profile(3), steps=steps)
-    assert profile.installed_version(host) == 2
+    steps = [profile.UpgradeStep(NOW, NOW + 1, "first", lambda h: None)]
+    with pytest.raises(ConfigurationError, match=f"No upgrade step from profile version {NOW + 1}"):
+        profile.upgrade(host, profile=future_profile(NOW + 2), steps=steps)
+    assert profile.installed_version(host) == NOW + 1
+
+
+def test_an_install_of_version_1_gains_the_payment_reminder_template(host):
+    profile.install(host)
+    host.email_templates.remove("invoice_reminder_template")
+    host.config.save(profile.VERSION_KEY, 1, "global", None)    # as the first release left it
+    ran = profile.upgrade(host)
+    assert [step.title for step in ran][:1] == ["the invoice_reminder_template email template"]
+    assert snapshot(host) == INSTALLED
 
 
 def test_upgrade_refuses_not_installed_and_newer_installs(host):

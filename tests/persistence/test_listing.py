@@ -41,6 +41,19 @@ def test_cursor_walk_visits_every_row_once_in_order(service, thirty, sort):
     assert [i.id for i in seen] == [i.id for i in everything]
 
 
+@pytest.mark.parametrize("sort", ["-invoice_date", "invoice_date", "-total_amount", "-due_date",
+                                  "id", "invoice_number"])
+def test_a_walk_over_several_customers_is_the_customers_rows_merged_in_order(service, thirty, sort):
+    """A visibility over a few customers (read a page per customer in one statement for the
+    date, amount and id sorts) pages through exactly their invoices, in the sort's order."""
+    filters = {"customer_ids": [10, 12], "status": "posted"}
+    seen, pages = walk(service, filters=filters, sort=sort, limit=3)
+    expected = service.list_invoices({"status": "posted"}, sort=sort, limit=100).items
+    expected = [i.id for i in expected if i.customer_id in (10, 12)]
+    assert [i.id for i in seen] == expected and len(expected) == 10
+    assert pages == 4
+
+
 def test_default_order_is_newest_first(service, thirty):
     items = service.list_invoices(limit=100).items
     keys = [(i.invoice_date, i.id) for i in items]

@@ -21,7 +21,7 @@ def test_migrate_creates_then_reports_current(tmp_path):
     url = f"sqlite:///{tmp_path / 'fresh.db'}"
     first = _migrate(url)
     assert first.returncode == 0, first.stderr
-    assert f"schema at revision {head_revision()} (was None)" in first.stdout
+    assert f"schema created at revision {head_revision()}" in first.stdout
     second = _migrate(url)
     assert "(already current)" in second.stdout
     tables = set(inspect(Database(url).engine).get_table_names())

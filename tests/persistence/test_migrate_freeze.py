@@ -77,8 +77,9 @@ def test_upgrading_keeps_old_chains_verifiable_and_seals_existing_pdfs(tmp_path)
     assert tuple(sealed) == ("1:2026-10", 3, second.content_hash)   # appended to its invoice's chain
 
     report = verify(db, storage)
-    assert report.problems == ["invoice OLD-2 (id 2): posted without a PDF record although PDF generation "
-                               "is on; run `oro-invoices complete-pdfs` to make it"]
+    assert report.ok and report.pending_pdfs == [2]
+    assert report.pending == ["invoice OLD-2 (id 2): its PDF is pending (not rendered yet); "
+                              "`oro-invoices complete-pdfs` renders it"]
     svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage,
                          clock=lambda: dt.datetime(2026, 10, 20, tzinfo=dt.UTC))
     posted = svc.post(svc.create(invoice_payload(external_id="new", invoice_date="2026-10-20",

@@ -39,7 +39,7 @@ def test_csv_rows_become_invoices_with_their_history(importing, tmp_path, storag
     (tmp_path / "h1.pdf").write_bytes(b"%PDF-1.4 historical invoice\n%%EOF")
     report = import_files(importing, [write(tmp_path, "legacy.csv", CSV)])
     assert report.summary() == ("2 created, 0 updated, 0 unchanged, 0 skipped, "
-                                "1 PDF(s) attached, 0 PDF(s) generated")
+                                "1 PDF(s) attached, 0 PDF(s) rendered, 0 pending")
     old = importing.get(importing.find_id(external_id="H-1"))
     assert old.invoice_number == "OLD-2019-001" and str(old.invoice_date) == "2019-03-01"
     assert old.is_posted and old.payment_status is PaymentStatus.PAID_IN_FULL

@@ -84,7 +84,7 @@ def test_posting_requirements_are_checked_with_the_rest(svc, tmp_path, host):
 def test_dry_run_writes_nothing_and_says_what_would_happen(svc):
     report = run_import(svc, [EXAMPLES / "invoices.csv"], organization_id=1, dry_run=True)
     assert report.summary() == ("2 would be created, 0 would be updated, 0 unchanged, 0 skipped, "
-                                "0 PDF(s) attached, 0 PDF(s) generated")
+                                "0 PDF(s) attached, 0 PDF(s) rendered, 0 pending")
     assert report.problems == [] and count(svc) == 0
 
 
@@ -94,7 +94,7 @@ def test_the_examples_import_and_a_second_run_is_unchanged(svc, name):
     assert first.problems == [] and len(first.created) == 2
     again = run_import(svc, [EXAMPLES / name], organization_id=None)
     assert again.summary() == ("0 created, 0 updated, 2 unchanged, 0 skipped, "
-                               "0 PDF(s) attached, 0 PDF(s) generated")
+                               "0 PDF(s) attached, 0 PDF(s) rendered, 0 pending")
     assert run_import(svc, [EXAMPLES / name], organization_id=1, dry_run=True).unchanged == \
         first.created
 
@@ -117,14 +117,24 @@ def test_the_organization_is_required_unless_every_record_has_one(svc, tmp_path)
     assert count(svc) == 0
 
 
-def test_generated_pdfs_are_counted(db, tmp_path):
+def test_posted_invoices_are_imported_with_their_pdf_pending_and_rendered_after(db, tmp_path):
     from oro_invoices.documents.render import PdfRenderer
     from oro_invoices.documents.storage import LocalStorage
+    from oro_invoices.services.pdf_backlog import pending_pdfs, render_pdfs
     svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"),
                          renderer=PdfRenderer())
     report = run_import(svc, [EXAMPLES / "invoices.json"], organization_id=1)
-    assert svc.get(svc.find_id(external_id="A-1")).pdf is not None
-    assert (report.pdfs_generated, report.pdfs_attached) == (1, 0)
+    posted = svc.get(svc.find_id(external_id="A-1"))
+    assert posted.is_posted and posted.invoice_number and posted.pdf is None    # nothing rendered inside
+    assert report.pending_pdfs == [posted.id] and pending_pdfs(svc) == [posted.id]
+    assert report.summary().endswith("0 PDF(s) attached, 0 PDF(s) rendered, 1 pending")
+    assert report.as_json()["counts"]["pdfs_pending"] == 1
+
+    assert render_pdfs(svc, report.pending_pdfs).rendered == [posted.id]
+    assert svc.get(posted.id).pdf is not None and pending_pdfs(svc) == []
+    assert render_pdfs(svc, report.pending_pdfs).already == [posted.id]       # idempotent
+    again = run_import(svc, [EXAMPLES / "invoices.json"], organization_id=1)
+    assert again.pending_pdfs == [] and "A-1" in again.unchanged
 
 
 def test_skip_leaves_out_a_record_that_fails_while_writing(svc, tmp_path):
@@ -179,6 +189,7 @@ def test_a_field_error_found_only_while_writing_names_record_and_field(svc, tmp_
     def refuse(*args, **kwargs):
         raise ValidationError([("customer_name", "Refused by the host.")])
     monkeypatch.setattr(importing, "_upsert", refuse)
+    monkeypatch.setattr(importing.BatchWriter, "prepare", lambda self, payload, loaded=None: None)
     report = run_import(svc, [EXAMPLES / "invoices.json"], organization_id=1)
     assert [(p.record, p.field, p.message) for p in report.problems] == [
         (f"{EXAMPLES / 'invoices.json'}[0]", "customer_name", "Refused by the host.")]

@@ -97,7 +97,8 @@ def test_the_outbox_holds_one_row_per_endpoint_with_the_hooks_event(svc, listene
         "invoice_id": inv.id, "invoice_number": inv.invoice_number, "organization_id": 1,
         "status": {"value": "paid_partially", "label": "Paid partially"},
         "previous_status": {"value": "pending", "label": "Pending payment"},
-        "amount_paid": "100.00", "amount_due": "131.86", "currency": "USD"}
+        "amount_paid": "100.00", "amount_due": "131.86", "currency": "USD",
+        "overdue": False, "days_overdue": 0}
     assert SECRET not in outbox[0].body  # secrets are looked up when sending, never stored
 
 

@@ -35,8 +35,9 @@ from oro_invoices.adapters.asgi.convert import (
     to_response,
 )
 from oro_invoices.composition import Addon, AddonConfig, payment_link_builder
+from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.web import mounting
-from oro_invoices.web.api import MAX_JSON_BYTES, MAX_PDF_BYTES, ApiClient, InvoiceApi
+from oro_invoices.web.api import MAX_JSON_BYTES, ApiClient, InvoiceApi
 from oro_invoices.web.current import current_request
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.pages import DEFAULT_PREFIXES

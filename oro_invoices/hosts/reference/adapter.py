@@ -9,11 +9,13 @@ session (``host.auth``) inside a request, or from ``login_*`` outside one
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
@@ -35,7 +37,7 @@ from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.records import to_decimal
-from oro_invoices.hosts.reference.request_cache import remembered
+from oro_invoices.hosts.reference.request_cache import remember, remembered
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.features import entry_visible
 
@@ -108,7 +110,12 @@ class _Registry:
         self.engine, self.table = engine, table
 
     def put(self, key: str, data: dict[str, Any]) -> None:
+        """Store ``data`` under ``key``; an unchanged row is not written (several processes
+        starting at once register the same entries)."""
         with self.engine.begin() as c:
+            stored = c.execute(select(self.table.c.data).where(self.table.c.key == key)).first()
+            if stored is not None and stored.data == json.loads(json.dumps(data)):
+                return
             c.execute(delete(self.table).where(self.table.c.key == key))
             c.execute(insert(self.table).values(key=key, data=data))
 
@@ -287,8 +294,15 @@ class ReferenceOrders:
             created_at=row.created_at)
 
 
-def _customer(row: Row[Any]) -> CustomerRef:
-    return CustomerRef(row.id, row.name, row.parent_id, row.group_id, row.organization_id)
+def _customer(row: Row[Any] | SimpleNamespace) -> CustomerRef:
+    return CustomerRef(row.id, row.name, row.parent_id, row.group_id, row.organization_id,
+                       vat_id=row.vat_id or "", country_code=row.country_code or "",
+                       buyer_reference=row.buyer_reference or "")
+
+
+def _customer_user(row: Row[Any]) -> CustomerUserRef:
+    return CustomerUserRef(row.id, row.email, row.name, row.customer_id,
+                           InvoiceRole(row.invoice_role))
 
 
 class ReferenceCustomers:
@@ -311,18 +325,31 @@ class ReferenceCustomers:
         t = m.customer_users
         with self.engine.connect() as c:
             row = c.execute(select(t).where(t.c.id == customer_user_id)).first()
+        return None if row is None else _customer_user(row)
+
+    def with_customer(self, customer_user_id: int, *where: ColumnElement[bool],
+                      ) -> tuple[CustomerUserRef, CustomerRef | None] | None:
+        """The customer user and their customer in one query, both remembered for the request;
+        ``where``: further conditions (a live login session)."""
+        u, c = m.customer_users, m.customers
+        stmt = (select(u, *(col.label(f"c_{col.name}") for col in c.c))
+                .outerjoin(c, c.c.id == u.c.customer_id).where(u.c.id == customer_user_id, *where))
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
         if row is None:
             return None
-        return CustomerUserRef(row.id, row.email, row.name, row.customer_id,
-                               InvoiceRole(row.invoice_role))
+        ref = remember("customer_user", customer_user_id, _customer_user(row))
+        columns = {name[2:]: value for name, value in row._mapping.items()
+                   if isinstance(name, str) and name.startswith("c_")}
+        customer = None if columns["id"] is None else _customer(SimpleNamespace(**columns))
+        return ref, remember("customer", ref.customer_id, customer)
 
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""
         t = m.customer_users
         with self.engine.connect() as c:
             rows = c.execute(select(t).where(t.c.id.in_(list(ids)))).all()
-        return {row.id: CustomerUserRef(row.id, row.email, row.name, row.customer_id,
-                                        InvoiceRole(row.invoice_role)) for row in rows}
+        return {row.id: _customer_user(row) for row in rows}
 
     def children(self, customer_id: int) -> list[CustomerRef]:
         t = m.customers
@@ -331,15 +358,14 @@ class ReferenceCustomers:
         return [_customer(r) for r in rows]
 
     def descendants(self, customer_id: int) -> list[CustomerRef]:
-        found, seen, level = [], {customer_id}, [customer_id]
+        """Every customer below ``customer_id`` at any depth, by id, in one recursive query
+        (``UNION`` drops repeated ids, so a cycle in bad data ends it too)."""
         t = m.customers
+        below = select(t.c.id).where(t.c.parent_id == customer_id).cte("below", recursive=True)
+        below = below.union(select(t.c.id).join(below, t.c.parent_id == below.c.id))
+        stmt = select(t).where(t.c.id.in_(select(below.c.id)), t.c.id != customer_id).order_by(t.c.id)
         with self.engine.connect() as c:
-            while level:  # one query per level of the hierarchy
-                rows = c.execute(select(t).where(t.c.parent_id.in_(level)).order_by(t.c.id)).all()
-                level = [r.id for r in rows if r.id not in seen]
-                seen.update(level)
-                found += [_customer(r) for r in rows if r.id in level]
-        return found
+            return [_customer(r) for r in c.execute(stmt)]
 
 
 class ReferenceWebsites:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import flask
 
@@ -26,9 +28,11 @@ from oro_invoices.hosts.reference.headers import install_security_headers
 from oro_invoices.hosts.reference.reference import (
     TEMPLATES,
     ReferenceHost,
-    sqlite_engine,
+    host_engine,
 )
 from oro_invoices.integration import profile
+from oro_invoices.persistence.engine import pool_options
+from oro_invoices.services.celery_queue import DEFAULT_QUEUE
 from oro_invoices.web.api import ApiClient, InvoiceApi
 
 HOST_MENU = (
@@ -61,12 +65,14 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
                storage_url: str | None = None, base_url: str = "http://127.0.0.1:8765",
                smtp_url: str | None = None, secret_key: str | None = None,
                install: bool = True, migrate: bool = True, testing: bool = False,
-               secure_cookies: bool = False) -> flask.Flask:
+               secure_cookies: bool = False, jobs_broker_url: str | None = None,
+               jobs_queue: str = DEFAULT_QUEUE,
+               database_pool: Mapping[str, Any] | None = None) -> flask.Flask:
     """The reference shop with oro-invoices installed.
 
     :param data_dir: where the SQLite file, PDFs and the session secret live.
-    :param database_url: one SQLite URL for the host's and the add-on's tables
-        (default ``sqlite:///DATA_DIR/shop.db``).
+    :param database_url: one database for the host's and the add-on's tables: SQLite or
+        PostgreSQL (default ``sqlite:///DATA_DIR/shop.db``).
     :param storage_url: where PDFs are stored (default ``DATA_DIR/pdf``).
     :param base_url: where the shop is reached; absolute URLs start with it unless
         ``oro_invoices.storefront_base_url`` is configured globally.
@@ -75,6 +81,10 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         whenever the shop is served over HTTPS.
     :param install: run ``profile.install`` (the conformance kit builds hosts without it).
     :param migrate: create or upgrade the add-on's tables.
+    :param jobs_broker_url: the Celery broker of the background jobs and ``jobs_queue`` their
+        queue (docs/jobs.md); None: no background jobs.
+    :param database_pool: connection-pool options of both engines, the host's and the add-on's
+        (``AddonConfig.database_pool``); None: SQLAlchemy's defaults.
     """
     data = Path(data_dir or "./oro-invoices-demo").resolve()
     data.mkdir(parents=True, exist_ok=True)
@@ -92,7 +102,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT="host_store.login",
         ORO_INVOICES_RENDER_FLASHES=False,  # the host's layouts show flashed messages
         ORO_REFERENCE_DATA_DIR=str(data), ORO_REFERENCE_STORAGE_URL=storage_url)
-    host = ReferenceHost(sqlite_engine(database_url), base_url=base_url)
+    host = ReferenceHost(host_engine(database_url, **pool_options(database_pool or {})), base_url=base_url)
     host.urls.app = app
     app.extensions["oro_reference_host"] = host
     install_security_headers(app)
@@ -114,7 +124,9 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     app.register_blueprint(website_bp)
 
     addon = build_addon(AddonConfig(database_url=database_url, storage_url=storage_url,
-                                    smtp=smtp_url, migrate=migrate), host=host)
+                                    smtp=smtp_url, migrate=migrate, jobs_broker_url=jobs_broker_url,
+                                    jobs_queue=jobs_queue, database_pool=dict(database_pool or {})),
+                        host=host)
     OroInvoices(app, addon=addon, website_name=lambda wid: website_name(host, wid),
         customer_choices=lambda scope: _customers(host, scope),
         storefront_website=request_website)

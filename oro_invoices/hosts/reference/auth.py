@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import flask
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
 from oro_invoices.hosts.reference import models as m
@@ -54,13 +55,16 @@ def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
     """
     area = ADMIN if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/") else CUSTOMER
     user_id = session.get(area.user_key)
-    if not host.logins.is_valid(area.name, user_id, session.get(area.token_key)):
+    live = host.logins.live(area.name, user_id, session.get(area.token_key))
+    if live is None:
         return None
-    if area is ADMIN:
-        row = host.records.row(m.admin_users, user_id)
+    if area is ADMIN:  # the user's row and the session check in one query
+        t = m.admin_users
+        with host.engine.connect() as c:
+            row = c.execute(select(t).where(t.c.id == user_id, live)).first()
         return host.admin_user(row) if row is not None else None
-    ref = host.customers.get_customer_user(user_id)
-    return host.customer_user(ref) if ref is not None else None
+    found = host.customers.with_customer(user_id, live)
+    return host.customer_user(found[0]) if found is not None else None
 
 
 def host_of() -> ReferenceHost:

@@ -14,6 +14,8 @@ import json
 import logging
 import os
 import signal
+import socket
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -29,6 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger("oro_invoices.demo")
 DELIVERY_INTERVAL = 3.0  # seconds between outbox deliveries when --smtp-url is given
+SOCKET_BACKLOG = 2048  # gunicorn's default
+GRACEFUL_STOP = 30.0  # seconds gunicorn gets to stop (its own graceful timeout is 20)
 
 
 def _write_private(path: Path, data: dict[str, Any]) -> None:
@@ -124,8 +128,13 @@ def run_demo(args: argparse.Namespace) -> int:
     elif seed_file.exists():
         seeded = json.loads(seed_file.read_text())
 
-    server = make_server(args.host, args.port, app, threaded=True)
-    port = server.server_port
+    workers = getattr(args, "workers", 1)
+    if workers > 1:
+        listener = listen(args.host, args.port)
+        port = int(listener.getsockname()[1])
+    else:
+        server = make_server(args.host, args.port, app, threaded=True)
+        port = server.server_port
     if port != args.port:
         listening = f"http://{shown_host}:{port}"
         configure_base_url(app, listening, replacing=base_url)
@@ -161,6 +170,8 @@ def run_demo(args: argparse.Namespace) -> int:
             organization_ids=[int(o["id"]) for o in info["organizations"] if isinstance(o, dict) and "id" in o])
     _write_private(data / "demo.json", info)
     _print_banner(info, seeded, args.smtp_url)
+    if workers > 1:
+        print(f"  Served by gunicorn with {workers} worker processes.\n", flush=True)
     if "stripe" in info:
         print(f"  Payments: Stripe at {info['stripe']['api_base']}; its webhooks go to "
               f"{info['stripe']['webhook_url']} (signing secret in demo.json)\n", flush=True)
@@ -171,16 +182,62 @@ def run_demo(args: argparse.Namespace) -> int:
     def _stop(signum: int, frame: FrameType | None) -> NoReturn:
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, _stop)
+    if workers > 1:
+        addon.close()  # the workers open their own connections
+        app.extensions["oro_reference_host"].engine.dispose()
+        environ = {"DATA_DIR": str(data), "DATABASE_URL": database_url, "STORAGE_URL": storage_url,
+                   "BASE_URL": base_url, "SMTP_URL": args.smtp_url or "",
+                   "SECURE_COOKIES": "1" if getattr(args, "secure_cookies", False) else "0"}
+        gunicorn = start_gunicorn(listener, workers, environ)
+    code = 0
     try:
-        server.serve_forever()
+        if workers > 1:
+            code = gunicorn.wait()
+        else:
+            server.serve_forever()
     except KeyboardInterrupt:
         print("\nStopping…", flush=True)
     finally:
         stop.set()
-        server.server_close()
+        if workers > 1:
+            stop_gunicorn(gunicorn)
+            listener.close()
+        else:
+            server.server_close()
         addon.close()
         app.extensions["oro_reference_host"].engine.dispose()
-    return 0
+    return code
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host``:``port`` (0: any free port) for the server processes."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(SOCKET_BACKLOG)
+    return sock
+
+
+def start_gunicorn(listener: socket.socket, workers: int, environ: dict[str, str]) -> subprocess.Popen[bytes]:
+    """gunicorn with ``workers`` processes serving the shop on ``listener`` (handed over as a
+    file descriptor); ``environ`` are the ``ORO_REFERENCE_*`` settings without the prefix."""
+    fd = listener.fileno()
+    command = [sys.executable, "-m", "gunicorn", "-c", "python:oro_invoices.hosts.reference.gunicorn_conf",
+               "--workers", str(workers), "--bind", f"fd://{fd}", "--access-logfile", "-"]
+    env = {**os.environ, **{f"ORO_REFERENCE_{name}": value for name, value in environ.items()}}
+    return subprocess.Popen(command, env=env, pass_fds=(fd,))
+
+
+def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
+    """Stop gunicorn gracefully (SIGTERM: workers finish their requests), killing it if it hangs."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=GRACEFUL_STOP)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def _print_banner(info: dict[str, Any], seeded: dict[str, Any], smtp_url: str | None) -> None:

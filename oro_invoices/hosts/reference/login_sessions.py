@@ -12,7 +12,7 @@ import secrets
 import time
 from collections.abc import Callable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import ColumnElement, delete, exists, insert, select
 from sqlalchemy.engine import Engine
 
 from oro_invoices.hosts.reference import models as m
@@ -51,15 +51,21 @@ class LoginSessions:
 
     def is_valid(self, area: str, user_id: object, token: object) -> bool:
         """Whether ``token`` is a live session of this user in ``area``."""
+        live = self.live(area, user_id, token)
+        if live is None:
+            return False
+        with self.engine.connect() as c:
+            return bool(c.execute(select(live)).scalar_one())
+
+    def live(self, area: str, user_id: object, token: object) -> ColumnElement[bool] | None:
+        """The SQL condition "``token`` is a live session of this user in ``area``" (None when
+        the cookie's values cannot be one), so the user's row is read in the same query."""
         if not isinstance(token, str) or not token or isinstance(user_id, bool) \
                 or not isinstance(user_id, int):
-            return False
+            return None
         t = m.login_sessions
-        with self.engine.connect() as c:
-            row = c.execute(select(t.c.area, t.c.user_id, t.c.expires_at)
-                            .where(t.c.token_hash == _digest(token))).first()
-        return row is not None and row.area == area and row.user_id == user_id \
-            and row.expires_at > self.clock()
+        return exists().where(t.c.token_hash == _digest(token), t.c.area == area,
+                              t.c.user_id == user_id, t.c.expires_at > self.clock())
 
     def end(self, token: object) -> None:
         """End the session of ``token`` (nothing happens for an unknown one)."""

@@ -58,6 +58,10 @@ customers = Table(
     Column("parent_id", ForeignKey("host_customer.id"), index=True),
     Column("group_id", ForeignKey("host_customer_group.id")),
     Column("organization_id", Integer),
+    # what e-invoices need of the buyer
+    Column("vat_id", String(32)),
+    Column("country_code", String(2)),
+    Column("buyer_reference", String(64)),
 )
 
 customer_users = Table(

@@ -88,9 +88,11 @@ class Records:
         return self._insert(m.customer_groups, name=name, organization_id=organization_id)
 
     def add_customer(self, name: str, *, parent_id: int | None = None, group_id: int | None = None,
-                     organization_id: int | None = 1) -> int:
+                     organization_id: int | None = 1, vat_id: str = "", country_code: str = "",
+                     buyer_reference: str = "") -> int:
         return self._insert(m.customers, name=name, parent_id=parent_id, group_id=group_id,
-                            organization_id=organization_id)
+                            organization_id=organization_id, vat_id=vat_id, country_code=country_code,
+                            buyer_reference=buyer_reference)
 
     def add_customer_user(self, customer_id: int, email: str, name: str = "", *,
                           password: str | None = None,

@@ -48,6 +48,7 @@ from oro_invoices.hosts.reference.login_throttle import LoginThrottle
 from oro_invoices.hosts.reference.records import Records
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.persistence.engine import normalize_url
 
 if TYPE_CHECKING:  # pragma: no cover
     import flask
@@ -61,8 +62,17 @@ MENU_GROUPS = (("dashboard", "Dashboard"), ("sales", "Sales"), ("customers", "Cu
                ("system", "System"))
 
 
-def sqlite_engine(url: str) -> Engine:
-    engine = create_engine(url, connect_args={"check_same_thread": False})
+def host_engine(url: str, **pool: Any) -> Engine:
+    """The engine of the host's tables: ``sqlite:///…`` or ``postgresql://…`` (psycopg 3), with
+    the connection-pool options ``pool`` (``persistence.engine.POOL_OPTIONS``)."""
+    url = normalize_url(url)
+    if not url.startswith("sqlite"):
+        return create_engine(url, **{"pool_pre_ping": True, **pool})
+    return sqlite_engine(url, **pool)
+
+
+def sqlite_engine(url: str, **pool: Any) -> Engine:
+    engine = create_engine(url, connect_args={"check_same_thread": False}, **pool)
 
     @event.listens_for(engine, "connect")
     def _pragmas(conn: Any, _record: Any) -> None:
@@ -157,7 +167,7 @@ class ReferenceHost:
 
     name = "reference"
     capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
-                              "email_customisation"})
+                              "email_customisation", "buyer_tax_data"})
 
     def __init__(self, engine: Engine, *, base_url: str = "http://127.0.0.1:8765",
                  shop_name: str = "Reference Commerce"):
@@ -229,12 +239,14 @@ class ReferenceHost:
         return self
 
     def add_customer(self, name: str, *, parent_id: int | None = None,
-                     group_id: int | None = None, organization_id: int | None = 1) -> CustomerRef:
+                     group_id: int | None = None, organization_id: int | None = 1,
+                     vat_id: str = "", country_code: str = "", buyer_reference: str = "") -> CustomerRef:
         if group_id is not None and self.records.row(m.customer_groups, group_id) is None:
             self.records._insert(m.customer_groups, id=group_id, name=f"Group {group_id}",
                                  organization_id=organization_id)
         cid = self.records.add_customer(name, parent_id=parent_id, group_id=group_id,
-                                        organization_id=organization_id)
+                                        organization_id=organization_id, vat_id=vat_id,
+                                        country_code=country_code, buyer_reference=buyer_reference)
         return _added(self.customers.get_customer(cid), "customer", cid)
 
     def add_website(self, name: str, *, organization_id: int = 1) -> WebsiteRef:

@@ -25,3 +25,10 @@ def remembered(kind: str, key: Hashable, read: Callable[[], T]) -> T:
     if seen not in memo:
         memo[seen] = read()
     return memo[seen]  # type: ignore[no-any-return]
+
+
+def remember(kind: str, key: Hashable, value: T) -> T:
+    """Keep ``value`` as this request's answer for ``kind`` and ``key`` (read along with another)."""
+    if flask.has_app_context() and flask.has_request_context():
+        flask.g.setdefault("oro_reference_reads", {})[(kind, key)] = value
+    return value

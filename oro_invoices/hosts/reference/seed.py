@@ -63,12 +63,17 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
     retail = rec.add_customer_group("Retail", organization_id=org1)
     wholesale_jp = rec.add_customer_group("Wholesale", organization_id=org2)
 
-    acme = rec.add_customer("Acme Industries AG", group_id=wholesale, organization_id=org1)
+    acme = rec.add_customer("Acme Industries AG", group_id=wholesale, organization_id=org1,
+                            vat_id="DE136695976", country_code="DE", buyer_reference="ACME-AP-7")
     acme_berlin = rec.add_customer("Acme Industries – Berlin Branch", parent_id=acme,
-                                   group_id=wholesale, organization_id=org1)
-    globex = rec.add_customer("Globex Corporation", group_id=retail, organization_id=org1)
-    initech = rec.add_customer("Initech GmbH", group_id=retail, organization_id=org1)
-    tanaka = rec.add_customer("Tanaka Seisakusho", group_id=wholesale_jp, organization_id=org2)
+                                   group_id=wholesale, organization_id=org1,
+                                   vat_id="DE136695976", country_code="DE")
+    globex = rec.add_customer("Globex Corporation", group_id=retail, organization_id=org1,
+                              country_code="US")
+    initech = rec.add_customer("Initech GmbH", group_id=retail, organization_id=org1,
+                               vat_id="DE129273398", country_code="DE")
+    tanaka = rec.add_customer("Tanaka Seisakusho", group_id=wholesale_jp, organization_id=org2,
+                              country_code="JP")
     # (id, name, parent, organization)
     customers = [(acme, "Acme Industries AG", None, org1),
                  (acme_berlin, "Acme Industries – Berlin Branch", acme, org1),
@@ -106,12 +111,19 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
     for key, value in {"company_name": "Northwind Supply GmbH",
                        "business_address": "Hafenstraße 12\n20457 Hamburg\nGermany",
                        "phone": "+49 40 555 0100", "contact_email": "billing@northwind.example",
-                       "website_url": "https://northwind.example", "tax_id": "DE811234567"}.items():
+                       "website_url": "https://northwind.example", "tax_id": "22/815/08154",
+                       "vat_id": "DE123456788", "legal_registration_id": "HRB 123456",
+                       "street": "Hafenstraße 12", "postal_code": "20457", "city": "Hamburg",
+                       "country_code": "DE", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX",
+                       "payment_terms": "Payable within 30 days without deduction."}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org1)
     for key, value in {"company_name": "Sakura Trading K.K.",
                        "business_address": "1-2-3 Marunouchi, Chiyoda-ku\nTokyo 100-0005\nJapan",
                        "phone": "+81 3 5555 0100", "contact_email": "seikyu@sakura.example",
-                       "website_url": "https://sakura.example", "tax_id": "T1234567890123"}.items():
+                       "website_url": "https://sakura.example", "tax_id": "T1234567890123",
+                       "legal_registration_id": "1010001000001",
+                       "street": "1-2-3 Marunouchi, Chiyoda-ku", "postal_code": "100-0005",
+                       "city": "Tokyo", "country_code": "JP"}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
     settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
     settings.set("oro_invoices.locale", "ja_JP", "organization", org2)

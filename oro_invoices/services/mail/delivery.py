@@ -12,6 +12,12 @@ expires; it is then *not* re-sent blindly: an optional ``reconcile`` callback
 may tell by Message-ID whether the server has it; otherwise it becomes
 ``unknown`` and waits for an admin (or, with ``expired_lease="resend"``, it is
 queued again: at-least-once instead of at-most-once).
+
+A message queued while its invoice's PDF was still being made in the background carries a
+*pending* attachment: when claimed, the sender asks ``resolve_pdf`` for the stored PDF; while
+there is none, the message goes back to ``queued`` (this attempt not counted) and is due
+again after ``PDF_WAIT``. Once the PDF exists its SHA-256 is written into the message, which
+is then sent as any other.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
     DUE_STATUSES,
     FAILED,
+    QUEUED,
     RETRY,
     SENDING,
     SENT,
@@ -49,6 +56,11 @@ RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
 EXPIRED_LEASE_POLICIES = ("unknown", "resend")
 ACTOR = "mailer"
 INTERRUPTED = "Interrupted while sending (lease expired); delivery unknown."
+#: How long a message waits before looking again for its invoice's PDF.
+PDF_WAIT = dt.timedelta(seconds=15)
+WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
+#: The stored PDF of an invoice as an attachment, or None while it is still being made.
+PdfResolver = Callable[[int], Attachment | None]
 
 
 @dataclass(frozen=True)
@@ -62,12 +74,13 @@ class DeliveryReport:
     unknown: int = 0
     requeued: int = 0
     transport_configured: bool = True
+    waiting: int = 0  # put back until their invoice's PDF exists
 
     @classmethod
     def of(cls, counts: Counter[str], *, transport_configured: bool = True) -> DeliveryReport:
         return cls(claimed=counts["claimed"], sent=counts["sent"], retrying=counts["retrying"],
                    failed=counts["failed"], unknown=counts["unknown"], requeued=counts["requeued"],
-                   transport_configured=transport_configured)
+                   transport_configured=transport_configured, waiting=counts["waiting"])
 
 
 @dataclass(frozen=True)
@@ -88,7 +101,8 @@ class Deliverer:
                  lease: dt.timedelta = dt.timedelta(minutes=5),
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
-                 reconcile: Callable[[str], bool | None] | None = None) -> None:
+                 reconcile: Callable[[str], bool | None] | None = None,
+                 resolve_pdf: PdfResolver | None = None) -> None:
         if expired_lease not in EXPIRED_LEASE_POLICIES:
             raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
         self.db = db
@@ -99,13 +113,18 @@ class Deliverer:
         self.retry_schedule = tuple(retry_schedule)
         self.expired_lease = expired_lease
         self.reconcile = reconcile
+        self.resolve_pdf = resolve_pdf
 
     @property
     def max_attempts(self) -> int:
         return len(self.retry_schedule) + 1
 
-    def run(self, *, limit: int = 100, now: dt.datetime | None = None) -> DeliveryReport:
-        """Recover expired leases, then claim and deliver up to ``limit`` due messages."""
+    def run(self, *, limit: int = 100, now: dt.datetime | None = None,
+            email_id: int | None = None) -> DeliveryReport:
+        """Recover expired leases, then claim and deliver up to ``limit`` due messages.
+
+        ``email_id``: only that message, if it is due (what a delivery job does).
+        """
         now = now or self.clock()
         counts = Counter(self._recover_expired(now))
         transport = self.transport
@@ -113,7 +132,7 @@ class Deliverer:
             return DeliveryReport.of(counts, transport_configured=False)
         try:
             for _ in range(limit):
-                claimed = self._claim_one(now)
+                claimed = self._claim_one(now, email_id)
                 if claimed is None:
                     break
                 counts["claimed"] += 1
@@ -124,13 +143,15 @@ class Deliverer:
 
     # -- claiming ------------------------------------------------------------------
 
-    def _claim_one(self, now: dt.datetime) -> _Claimed | None:
+    def _claim_one(self, now: dt.datetime, email_id: int | None = None) -> _Claimed | None:
+        only = [OutboxEmail.id == email_id] if email_id is not None else []
         while True:
             with self.db.transaction() as s:
                 row = s.execute(
                     select(OutboxEmail)
                     .where(OutboxEmail.status.in_(DUE_STATUSES),
-                           or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now))
+                           or_(OutboxEmail.next_attempt_at.is_(None), OutboxEmail.next_attempt_at <= now),
+                           *only)
                     .order_by(OutboxEmail.next_attempt_at, OutboxEmail.id)
                     .limit(1).with_for_update(skip_locked=True)
                 ).scalar_one_or_none()
@@ -163,12 +184,49 @@ class Deliverer:
                              date=self.clock())
 
     def _deliver(self, transport: Transport, claimed: _Claimed, now: dt.datetime) -> str:
+        if any(a.pending for a in claimed.email.attachments):
+            try:
+                resolved = self._resolve_pending(claimed)
+            except Exception as exc:  # recorded on the message like a failed send
+                return self._mark_failed(claimed, exc, now)
+            if resolved is None:
+                self._put_back(claimed, now)
+                return "waiting"
+            claimed = resolved
         try:
             reply = transport.send(self.build(claimed))
         except Exception as exc:  # every failure is recorded on the message
             return self._mark_failed(claimed, exc, now)
         self._mark_sent(claimed, reply or "")
         return "sent"
+
+    def _resolve_pending(self, claimed: _Claimed) -> _Claimed | None:
+        """The claimed message with its invoice's stored PDF in place of the pending one
+        (written into the row), or None while the PDF is still being made."""
+        email = claimed.email
+        if self.resolve_pdf is None:
+            raise RuntimeError("The invoice PDF of this message cannot be looked up here.")
+        pdf = self.resolve_pdf(email.invoice_id)
+        if pdf is None:
+            return None
+        attachments = tuple(replace(pdf, filename=a.filename) if a.pending else a for a in email.attachments)
+        with self.db.transaction() as s:
+            s.execute(update(OutboxEmail)
+                      .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token)
+                      .values(attachments=[a.as_dict() for a in attachments], last_error="")
+                      .execution_options(synchronize_session=False))
+        return replace(claimed, email=replace(email, attachments=attachments))
+
+    def _put_back(self, claimed: _Claimed, now: dt.datetime) -> None:
+        """Release a message whose PDF is not made yet: queued again, this attempt not counted."""
+        with self.db.transaction() as s:
+            s.execute(update(OutboxEmail)
+                      .where(OutboxEmail.id == claimed.email.id, OutboxEmail.lease_token == claimed.token,
+                             OutboxEmail.status == SENDING)
+                      .values(status=QUEUED, attempts=OutboxEmail.attempts - 1, lease_until=None,
+                              next_attempt_at=now + PDF_WAIT, last_error=WAITING_FOR_PDF,
+                              updated_at=self.clock())
+                      .execution_options(synchronize_session=False))
 
     def _mark_sent(self, claimed: _Claimed, reply: str) -> None:
         sent_at = self.clock()

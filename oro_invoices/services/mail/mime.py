@@ -17,12 +17,14 @@ BODY_ENCODING = "base64"
 
 def build_message(email: OutboxView, *, html: str | None, text: str | None,
                   files: Sequence[tuple[Attachment, bytes]], date: dt.datetime) -> EmailMessage:
-    """From, To, Cc, Bcc, Subject, Date, the queued Message-ID, text and/or HTML body, attachments.
+    """From, Reply-To, To, Cc, Bcc, Subject, Date, the queued Message-ID, text and/or HTML body, attachments.
 
     The Bcc header is for the transport's envelope; transports do not transmit it.
     """
     message = EmailMessage(policy=default)
     message["From"] = Address(display_name=email.sender_name, addr_spec=email.sender)
+    if email.reply_to:
+        message["Reply-To"] = email.reply_to
     for header, entries in (("To", email.to), ("Cc", email.cc), ("Bcc", email.bcc)):
         if entries:
             message[header] = ", ".join(entries)

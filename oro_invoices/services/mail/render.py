@@ -27,6 +27,13 @@ BUILTIN_VARIABLES = ("invoice", "payment_url", "seller")
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
+def end_sentence(text: Any) -> str:
+    """``text`` ending a sentence: a full stop added unless it already ends with one
+    ("Sakura K.K." stays as it is, never "Sakura K.K..")."""
+    value = str(text).rstrip()
+    return value if value.endswith((".", "!", "?", "…", "。")) else value + "."
+
+
 class EmailTemplateError(InvoiceError):
     """An email template does not exist, does not compile, or tried something unsafe."""
 
@@ -80,6 +87,7 @@ class TemplateRenderer:
         self.html_env = ImmutableSandboxedEnvironment(autoescape=True, **common)
         self.text_env = ImmutableSandboxedEnvironment(autoescape=False, **common)
         for env in (self.html_env, self.text_env):
+            env.filters["end_sentence"] = end_sentence
             env.filters.update(filters or {})
 
     def render(self, source: TemplateSource, context: Mapping[str, Any]) -> RenderedEmail:

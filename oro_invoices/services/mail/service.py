@@ -8,30 +8,37 @@
     mail.deliver_pending()          # run by a worker, cron or the CLI
 
 Sending only queues: the message is written to the outbox in the same
-transaction as the invoice's activity record; ``deliver_pending`` delivers.
+transaction as the invoice's activity record; ``deliver_pending`` delivers. With
+background jobs (``jobs``, docs/jobs.md) queueing also submits the message's
+``deliver_email`` job, which runs ``deliver_one``.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from pluggy import PluginManager
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
+from oro_invoices.adapters.commerce import CustomerUserRef
 from oro_invoices.adapters.ui import EmailTemplates
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
     Conflict,
     InvoiceNotPosted,
     NotFound,
+    PdfPending,
     StorageError,
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.integration.plugins import merge_dicts
-from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
+from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
@@ -44,6 +51,7 @@ from oro_invoices.persistence.outbox import (
     OutboxEmail,
     OutboxView,
 )
+from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import history
 from oro_invoices.services.mail.compose import (
     MAX_SUBJECT,
@@ -112,6 +120,8 @@ class MailService:
         or "resend" (queue it again; the recipient may get it twice).
     :param reconcile: ``reconcile(message_id) -> True/False/None``: whether the server
         has the message, asked before deciding about an interrupted send.
+    :param jobs: where a queued message's delivery job goes; defaults to the invoices'
+        (``InlineJobs`` when they have none: messages wait for ``deliver_pending``).
     """
 
     def __init__(self, db: Database, invoices: Invoices, *, templates: EmailTemplates | None = None,
@@ -124,7 +134,8 @@ class MailService:
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
                  reconcile: Callable[[str], bool | None] | None = None,
-                 sender_for: Callable[[InvoiceDocument], tuple[str, str]] | None = None) -> None:
+                 sender_for: Callable[[InvoiceDocument], tuple[str, str]] | None = None,
+                 jobs: JobQueue | None = None) -> None:
         check_sender(sender, sender_name)
         self.db = db
         self.invoices = invoices
@@ -138,9 +149,11 @@ class MailService:
         if transport is None and smtp is not None:
             transport = SmtpTransport(SmtpConfig.from_url(smtp) if isinstance(smtp, str) else smtp)
         self.transport = transport
+        self.jobs: JobQueue = jobs or getattr(invoices, "jobs", None) or InlineJobs()
         self.deliverer = Deliverer(db, transport, read_attachment=self._read_attachment,
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
-                                   expired_lease=expired_lease, reconcile=reconcile)
+                                   expired_lease=expired_lease, reconcile=reconcile,
+                                   resolve_pdf=self._resolve_pdf)
         self._renderers: dict[str, TemplateRenderer] = {}
 
     # ---- templates ------------------------------------------------------------------
@@ -183,12 +196,20 @@ class MailService:
         return self.payment_url(invoice) or invoice.external_payment_url
 
     def sender_of(self, invoice: InvoiceDocument) -> tuple[str, str]:
-        """The From address and name of ``invoice``'s email (``sender_for``, else the fixed sender)."""
+        """The From address and name of ``invoice``'s email (``sender_for``, else the fixed
+        sender); without a configured name, the seller's company name."""
         if self.sender_for is None:
-            return self.sender, self.sender_name
-        sender, sender_name = self.sender_for(invoice)
+            sender, sender_name = self.sender, self.sender_name
+        else:
+            sender, sender_name = self.sender_for(invoice)
+        sender_name = sender_name or " ".join(self._seller(invoice).company_name.split())
         check_sender(sender, sender_name)
         return sender, sender_name
+
+    def reply_to_of(self, invoice: InvoiceDocument, sender: str) -> str:
+        """Where replies go: the seller's contact email, when it is an address other than From."""
+        contact = self._seller(invoice).contact_email.strip()
+        return contact if is_address(contact) and contact.lower() != sender.lower() else ""
 
     def context(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """The template variables: plugin extras, then ``invoice``, ``payment_url``, ``seller``."""
@@ -216,38 +237,68 @@ class MailService:
         return Attachment(filename=pdf_filename(invoice.display_number), sha256=info.sha256,
                           size=info.size, content_type="application/pdf")
 
-    def prepare(self, invoice_id: int, template: str = NOTIFICATION_TEMPLATE, *,
-                to: str | Iterable[str] | None = None) -> EmailDraft:
-        """A draft rendered from ``template`` with the stored PDF attached (when there is one).
+    def pdf_attachment(self, invoice: InvoiceDocument) -> Attachment:
+        """The stored PDF as an attachment, or a pending one while it is made in the background."""
+        try:
+            return self._stored_pdf(invoice)
+        except PdfPending:
+            return Attachment.pending_pdf(pdf_filename(invoice.display_number))
 
-        Without ``to`` the invoice's customer user is the recipient.
+    def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
+        """The stored PDF of a message's invoice, None while it is still being made."""
+        invoice = self.invoices.get(invoice_id)
+        return self._stored_pdf(invoice) if invoice.pdf is not None else None
+
+    def prepare(self, invoice_id: int, template: str = NOTIFICATION_TEMPLATE, *,
+                to: str | Iterable[str] | None = None,
+                extra_context: Mapping[str, Any] | None = None,
+                attach_pdf: bool = True) -> EmailDraft:
+        """A draft rendered from ``template`` with the stored PDF attached (when there is one
+        and ``attach_pdf``).
+
+        Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
+        template variables (the payment reminder's ``reminder``); the built-in ones win.
         """
         invoice = self.invoices.get(invoice_id)
-        rendered = self._renderer(invoice).render(self._source(template), self.context(invoice))
+        attachments: tuple[Attachment, ...] = ()
+        if invoice.is_posted and attach_pdf:
+            try:
+                attachments = (self.pdf_attachment(invoice),)
+            except NotFound:
+                attachments = ()  # supplied later by the external system
+        user = self._customer_user(invoice)
+        context = {**self._reminder_now(template, invoice), **(extra_context or {}),
+                   "recipient_name": user.name.strip() if user is not None and to is None else "",
+                   "pdf_attached": bool(attachments), **self.context(invoice)}
+        rendered = self._renderer(invoice).render(self._source(template), context)
         if to is None:
-            email = invoice.customer_user_email or self._customer_user_email(invoice)
+            email = invoice.customer_user_email or (user.email if user is not None else "")
             to_list: tuple[str, ...] = (email,) if is_address(email) else ()
         else:
             errors: list[tuple[str, str]] = []
             to_list = recipients("to", to, errors)
             if errors:
                 raise ValidationError(errors)
-        attachments: tuple[Attachment, ...] = ()
-        if invoice.is_posted:
-            try:
-                attachments = (self._stored_pdf(invoice),)
-            except NotFound:
-                attachments = ()  # supplied later by the external system
         return EmailDraft(invoice_id=invoice.id, to=to_list, cc=(), bcc=(), subject=rendered.subject,
                           html=rendered.html, text=rendered.text, attachments=attachments,
                           template=template)
 
-    def _customer_user_email(self, invoice: InvoiceDocument) -> str:
+    def _reminder_now(self, template: str, invoice: InvoiceDocument) -> dict[str, Any]:
+        """The ``reminder`` of the reminder template sent by hand (the email dialog): the
+        invoice as it stands today, not a schedule step."""
+        if template != REMINDER_TEMPLATE or invoice.due_date is None:
+            return {}
+        today = local_today(self.clock())
+        days = (today - invoice.due_date).days
+        return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
+
+    def _customer_user(self, invoice: InvoiceDocument) -> CustomerUserRef | None:
+        """The invoice's customer user as the host knows them (name and email), if any."""
         host = getattr(self.invoices, "host", None)
         if host is None or invoice.customer_user_id is None:
-            return ""
-        user = host.customers.get_customer_user(invoice.customer_user_id)
-        return user.email if user is not None else ""
+            return None
+        user: CustomerUserRef | None = host.customers.get_customer_user(invoice.customer_user_id)
+        return user
 
     def send_to_customer(self, invoice_id: int, *, confirm_post: bool, actor: str) -> EmailDraft:
         """Post the invoice if needed (only when confirmed), then the customer email draft.
@@ -298,26 +349,53 @@ class MailService:
         if not invoice.is_posted:
             raise InvoiceNotPosted(f"Invoice {invoice.display_number} is a draft: only a posted invoice is "
                                    "emailed. Use Send to Customer, which posts it first.")
-        attachments = (self._stored_pdf(invoice),) if attach_pdf else ()
+        attachments = (self.pdf_attachment(invoice),) if attach_pdf else ()
+        with self.db.transaction() as s:
+            view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
+                              html=html, text=text, attachments=attachments, actor=actor,
+                              template=template)
+            history.record(s, view, actor, f"queued: {view.subject}",
+                           attachments=[a.sha256 for a in attachments])
+        self.submit_delivery(view.id)
+        return view
+
+    def submit_delivery(self, email_id: int) -> None:
+        """With background jobs, submit the ``deliver_email`` job of a committed outbox message."""
+        if self.jobs.background:
+            self.jobs.submit(Job(DELIVER_EMAIL, (email_id,)))
+
+    def queue(self, session: Session, invoice: InvoiceDocument, *, to: Sequence[str], subject: str,
+              html: str | None, text: str | None, attachments: Sequence[Attachment], actor: str,
+              template: str | None, cc: Sequence[str] = (), bcc: Sequence[str] = ()) -> OutboxView:
+        """Write one checked message to the outbox in the caller's transaction (no activity entry).
+
+        ``send`` checks what a person typed and calls this; the payment reminders call it in
+        the transaction that records the reminder, so that both exist or neither does.
+        """
         sender, sender_name = self.sender_of(invoice)
         now = self.clock()
-        subject = subject.strip()
-        with self.db.transaction() as s:
-            row = OutboxEmail(
-                invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender),
-                template=template, actor=actor or "system", sender=sender,
-                sender_name=sender_name, to_addrs=list(to_list), cc_addrs=list(cc_list),
-                bcc_addrs=list(bcc_list), subject=subject, html=html or None, text=text or None,
-                attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
-                next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)
-            s.add(row)
-            s.flush()
-            view = outbox.view(row)
-            history.record(s, view, actor, f"queued: {subject}",
-                           attachments=[a.sha256 for a in attachments])
-            return view
+        row = OutboxEmail(
+            invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender),
+            template=template, actor=actor or "system", sender=sender,
+            sender_name=sender_name, reply_to=self.reply_to_of(invoice, sender), to_addrs=list(to), cc_addrs=list(cc),
+            bcc_addrs=list(bcc), subject=subject.strip(), html=html or None, text=text or None,
+            attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
+            next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)
+        session.add(row)
+        session.flush()
+        return outbox.view(row)
 
     # ---- reading and admin decisions ---------------------------------------------------
+
+    def latest_problem(self) -> OutboxView | None:
+        """The message whose delivery went wrong most recently (to retry, failed or in doubt):
+        what a delivery run that sent nothing reports."""
+        with self.db.session() as s:
+            row = s.execute(select(OutboxEmail).where(OutboxEmail.status.in_((RETRY, FAILED, UNKNOWN)),
+                                                      OutboxEmail.last_error != "")
+                            .order_by(OutboxEmail.updated_at.desc(), OutboxEmail.id.desc())
+                            .limit(1)).scalar_one_or_none()
+            return outbox.view(row) if row is not None else None
 
     def emails(self, invoice_id: int) -> list[OutboxView]:
         """The invoice's messages, newest first, with their delivery state."""
@@ -335,8 +413,10 @@ class MailService:
 
     def requeue(self, email_id: int, *, actor: str) -> OutboxView:
         """Send a failed (or unknown) message again, with a fresh series of retries."""
-        return self._decide(email_id, (FAILED, UNKNOWN), actor, "queued again",
+        view = self._decide(email_id, (FAILED, UNKNOWN), actor, "queued again",
                             dict(status=RETRY, attempts=0, next_attempt_at=self.clock(), last_error=""))
+        self.submit_delivery(view.id)
+        return view
 
     def mark_sent(self, email_id: int, *, actor: str) -> OutboxView:
         """Record that a message of unknown fate did arrive (so it is never re-sent)."""
@@ -365,6 +445,11 @@ class MailService:
     def deliver_pending(self, *, limit: int = 100, now: dt.datetime | None = None) -> DeliveryReport:
         """Deliver due messages (see ``oro_invoices.services.mail.delivery`` for the guarantee)."""
         return self.deliverer.run(limit=limit, now=now)
+
+    def deliver_one(self, email_id: int, *, now: dt.datetime | None = None) -> DeliveryReport:
+        """Deliver the message ``email_id`` if it is due (the ``deliver_email`` job); idempotent:
+        a message already sent, or being sent by another sender, is left alone."""
+        return self.deliverer.run(limit=1, now=now, email_id=email_id)
 
     def _read_attachment(self, sha256: str) -> bytes:
         storage = getattr(self.invoices, "storage", None)

@@ -63,6 +63,16 @@ class TestCustomers(HostSuite):
         assert [found[u.id].name for u in users] == ["User 0", "User 1", "User 2"]
         assert customer_users_of(self.host.customers, []) == {}
 
+    @pytest.mark.oro_requires("buyer_tax_data")
+    def test_customer_tax_data_for_einvoices(self) -> None:
+        customer = self.seeder.add_customer(
+            "Acme Industries AG", vat_id="DE123456788", country_code="DE", buyer_reference="04011000-12345-03")
+        found = self.host.customers.get_customer(customer.id)
+        assert (found.vat_id, found.country_code, found.buyer_reference) \
+            == ("DE123456788", "DE", "04011000-12345-03")
+        plain = self.host.customers.get_customer(self.seeder.add_customer("No Tax Data").id)
+        assert (plain.vat_id, plain.country_code, plain.buyer_reference) == ("", "", "")
+
     @pytest.mark.oro_requires("customer_groups")
     def test_customer_group(self) -> None:
         customer = self.seeder.add_customer("Grouped", group_id=5)

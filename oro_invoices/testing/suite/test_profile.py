@@ -21,6 +21,7 @@ def contributions(host: HostAdapter) -> dict[str, bool]:
         "menu": {e.key for e in host.menu.entries()} >= {e.key for e in p.menu_entries},
         "tab": {t.key for t in host.order_view.tabs()} >= {t.key for t in p.order_tabs},
         "template": host.email_templates.load(profile.NOTIFICATION_TEMPLATE) is not None,
+        "reminder_template": host.email_templates.load(profile.REMINDER_TEMPLATE) is not None,
         "version": profile.installed_version(host) is not None,
     }
     if host.storefront is not None:
@@ -60,6 +61,13 @@ class TestInstall(HostSuite):
         template = self.host.email_templates.load(profile.NOTIFICATION_TEMPLATE)
         assert "invoice.display_number" in template.subject
         assert {"invoice", "payment_url", "seller"} <= set(template.variables)
+
+    def test_template_is_the_payment_reminder_template(self) -> None:
+        profile.install(self.host)
+        template = self.host.email_templates.load(profile.REMINDER_TEMPLATE)
+        assert "invoice.display_number" in template.subject
+        assert {"invoice", "payment_url", "seller", "reminder"} <= set(template.variables)
+        assert profile.REMINDER_TEMPLATE in self.host.email_templates.names()
 
 
 class TestFeatureGating(HostSuite):

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from support.mail import make_mail, parse, sha256
+from support.mail import free_port, make_mail, parse, sha256
 
 
 def test_deliver_mail_sends_the_queued_message_with_its_pdf(app, smtp_server, tmp_path):
@@ -27,3 +27,24 @@ def test_deliver_mail_sends_the_queued_message_with_its_pdf(app, smtp_server, tm
     [attachment] = list(message.iter_attachments())
     assert sha256(attachment.get_content()) == app.invoices.get(invoice.id).pdf.sha256
     assert [e.status for e in mail.emails(invoice.id)] == ["sent"]
+
+
+def test_deliver_mail_says_why_nothing_was_delivered_and_exits_non_zero(app, tmp_path):
+    mail = make_mail(app)
+    invoice = app.invoices.post(app.create().id)
+    draft = mail.prepare(invoice.id)
+    mail.send(invoice.id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+              actor="admin")
+    result = subprocess.run(
+        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
+         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{free_port()}",
+         "--sender", "billing@acme.test"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "claimed 1: 0 sent, 1 to retry" in result.stdout
+    [message] = mail.emails(invoice.id)
+    assert message.status == "retry"
+    assert (f"error: nothing was delivered; the last problem (message {message.id}, invoice "
+            f"{invoice.id}): {message.last_error}; next attempt at "
+            f"{message.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC") in result.stderr
+    assert "Traceback" not in result.stderr

@@ -42,7 +42,7 @@ def test_default_template_shows_number_dates_amounts_payment_link_and_seller(app
         assert "$231.86" in body                                     # total, 19 % and 7 % tax
         assert "$209.97" in body and "$21.89" in body                 # subtotal, tax
         assert "SO-0005" in body
-        assert "Hello Acme Corp" in body
+        assert "Hello Bea Buyer," in body                             # the customer user, by name
         assert "Acme Supplies GmbH" in body and "DE123456789" in body and "+49 30 1234567" in body
     assert f"Pay online (no login needed):\n{pay_link}\n" in draft.text
     assert f'<a href="{pay_link}"' in draft.html
@@ -112,7 +112,8 @@ def test_templates_available_lists_defaults_and_host_templates(app):
     from oro_invoices.adapters.ui import EmailTemplate
     app.host.email_templates.register(EmailTemplate(name="invoice_reminder", subject="Reminder", html="", text="x"))
     mail = make_mail(app)
-    assert mail.templates_available() == ["invoice_notification_template", "invoice_reminder"]
+    assert mail.templates_available() == ["invoice_notification_template", "invoice_reminder",
+                                          "invoice_reminder_template"]
     assert mail.prepare(posted(app).id, "invoice_reminder").subject == "Reminder"
     with pytest.raises(NotFound, match="no email template named 'nope'"):
         mail.prepare(1, "nope")

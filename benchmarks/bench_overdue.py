@@ -1,0 +1,95 @@
+"""The Overdue filter: one grid page of 25 at several depths, over 1,000,000 invoices on SQLite.
+
+Each overdue page (``InvoiceFilter(overdue=True)``, keyset paged) is measured beside the same
+organization's page without the filter (the baseline) in the same run, on two days: one on which
+most unpaid invoices are overdue, and one on which about one in a hundred is. Target: every
+overdue page under 5 ms, like every other grid page (bench_listing.py).
+
+    python benchmarks/bench_overdue.py [--count 1000000] [--keep PATH] [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import tempfile
+import time
+
+from sqlalchemy import func, select
+
+sys.path.insert(0, os.path.dirname(__file__))
+from _common import bulk_invoices, median_ms
+
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.persistence.models import Invoice, PaymentState
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+from oro_invoices.services.facade import InvoiceService
+
+TARGET_MS = 5.0
+PAGE = 25
+DUE_DAYS = 30
+#: bulk_invoices dates invoices over 2,400 days from 2020-01-01
+MANY_LATE = dt.date(2026, 8, 1)     # after every due date: every unpaid posted invoice is late
+FEW_LATE = dt.date(2020, 1, 1) + dt.timedelta(days=24 + DUE_DAYS)  # those of the first 24 days: 1 %
+
+
+def page_at(service: InvoiceService, flt: InvoiceFilter, page_no: int) -> str | None | bool:
+    """The cursor of page ``page_no`` (None for the first; False when there are fewer pages)."""
+    cursor = None
+    for _ in range(page_no - 1):
+        cursor = service.list_invoices(flt, limit=PAGE, cursor=cursor).next_cursor
+        if cursor is None:
+            return False
+    return cursor
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=1_000_000)
+    parser.add_argument("--keep", help="reuse/keep the database file at this path")
+    parser.add_argument("--quick", action="store_true", help="100,000 invoices")
+    args = parser.parse_args()
+    count = 100_000 if args.quick else args.count
+    path = args.keep or os.path.join(tempfile.mkdtemp(), "overdue.db")
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    with db.session() as s:
+        have = s.execute(select(func.count()).select_from(Invoice)).scalar_one()
+    if have < count:
+        if have:
+            raise SystemExit(f"{path} holds {have} invoices; remove it or give --count {have}")
+        t = time.perf_counter()
+        bulk_invoices(db, count, due_days=DUE_DAYS)
+        print(f"inserted {count:,} invoices (due {DUE_DAYS} days after their date) "
+              f"in {time.perf_counter() - t:.1f} s")
+    service = InvoiceService(db)
+    baseline = InvoiceFilter(organization_id=1)
+
+    print(f"\n{count:,} invoices on SQLite, organization 1, newest first, page size {PAGE}; "
+          "median of 30 runs (ms)")
+    print(f"{'day judged on':14} {'overdue rows':>13} {'page':>6} {'overdue':>9} {'baseline':>9}")
+    worst = 0.0
+    for today in (MANY_LATE, FEW_LATE):
+        flt = InvoiceFilter(organization_id=1, overdue=True, today=today)
+        with db.session() as s:
+            late = s.execute(apply_filter(select(func.count()).select_from(Invoice).join(
+                PaymentState, PaymentState.invoice_id == Invoice.id), flt)).scalar_one()
+        for page_no in (1, 50, 100, 1000):
+            cursor, base_cursor = page_at(service, flt, page_no), page_at(service, baseline, page_no)
+            if cursor is False or base_cursor is False:
+                continue
+            ms = median_ms(lambda: service.list_invoices(flt, limit=PAGE, cursor=cursor or None))
+            base = median_ms(lambda: service.list_invoices(baseline, limit=PAGE,
+                                                           cursor=base_cursor or None))
+            worst = max(worst, ms)
+            print(f"{today.isoformat():14} {late:>13,} {page_no:>6,} {ms:9.2f} {base:9.2f}")
+    verdict = "PASS" if worst < TARGET_MS else "FAIL"
+    print(f"\nslowest overdue page: {worst:.2f} ms (target < {TARGET_MS} ms): {verdict}")
+    db.dispose()
+    return 0 if verdict == "PASS" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,260 @@
+"""The EN 16931 XML of a posted invoice in UN/CEFACT CII syntax (Factur-X / ZUGFeRD).
+
+Built from the frozen ``InvoiceDocument`` only, so the XML says what the PDF says: the
+same number, dates, parties, lines and totals. The same invoice gives the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from lxml import etree
+
+from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
+from oro_invoices.domain.money import round_money
+
+RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
+RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
+UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
+QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
+NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
+
+#: Factur-X profiles and their guideline (BT-24) identifiers.
+PROFILES = {
+    "basic": "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
+    "en16931": "urn:cen.eu:en16931:2017",
+}
+#: UNTDID 1001: commercial invoice, credit note.
+INVOICE_TYPE_CODE = "380"
+CREDIT_NOTE_TYPE_CODE = "381"
+#: The payment means setting → UNTDID 4461 codes.
+PAYMENT_MEANS = {"sepa_credit_transfer": "58", "credit_transfer": "30", "direct_debit": "49",
+                 "sepa_direct_debit": "59", "bank_card": "48"}
+#: Common spellings of an invoice line's unit → UN/ECE Recommendation 20 codes.
+UNIT_CODES = {"": "C62", "item": "C62", "items": "C62", "each": "C62", "ea": "C62", "pc": "H87",
+              "pcs": "H87", "piece": "H87", "pieces": "H87", "unit": "C62", "units": "C62",
+              "kg": "KGM", "g": "GRM", "t": "TNE", "l": "LTR", "m": "MTR", "m2": "MTK", "m3": "MTQ",
+              "h": "HUR", "hour": "HUR", "hours": "HUR", "day": "DAY", "days": "DAY",
+              "month": "MON", "months": "MON", "year": "ANN", "km": "KMT", "set": "SET",
+              "pack": "XPK", "box": "XBX", "pallet": "XPX", "license": "C62", "licence": "C62"}
+
+
+def document_type_code(doc: InvoiceDocument) -> str:
+    """BT-3: 381 for a credit note, else 380."""
+    return CREDIT_NOTE_TYPE_CODE if doc.is_credit_note else INVOICE_TYPE_CODE
+
+
+def unit_code(unit: str) -> str:
+    """The Recommendation 20 code for a line's unit; a code given as such is kept."""
+    text = unit.strip()
+    if text.lower() in UNIT_CODES:
+        return UNIT_CODES[text.lower()]
+    return text if text.isupper() and text.isalnum() and 2 <= len(text) <= 3 else "C62"
+
+
+def payment_means_code(seller: SellerInfo, currency: str) -> str | None:
+    """BT-81, or None when the invoice names no means of payment."""
+    if seller.payment_means:
+        return PAYMENT_MEANS[seller.payment_means]
+    if seller.iban:
+        return "58" if currency == "EUR" else "30"
+    return None
+
+
+def build_xml(doc: InvoiceDocument, profile: str = "en16931") -> bytes:
+    """The CII XML of ``doc`` for ``profile`` (``PROFILES``), UTF-8 with a declaration."""
+    if profile not in PROFILES:
+        raise ValueError(f"Unknown e-invoice profile {profile!r}; use one of {', '.join(PROFILES)}.")
+    full = profile == "en16931"
+    root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
+    context = _el(root, RSM, "ExchangedDocumentContext")
+    _text(_el(context, RAM, "GuidelineSpecifiedDocumentContextParameter"), RAM, "ID", PROFILES[profile])
+    header = _el(root, RSM, "ExchangedDocument")
+    _text(header, RAM, "ID", doc.invoice_number or doc.display_number)
+    _text(header, RAM, "TypeCode", document_type_code(doc))
+    _date(_el(header, RAM, "IssueDateTime"), doc.invoice_date)
+    transaction = _el(root, RSM, "SupplyChainTradeTransaction")
+    for line in doc.lines:
+        _line(transaction, doc, line, full=full)
+    _agreement(transaction, doc, full=full)
+    _delivery(transaction, doc)
+    _settlement(transaction, doc, full=full)
+    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+
+
+# ---- parts ------------------------------------------------------------------------------
+
+def _line(parent: etree._Element, doc: InvoiceDocument, line: InvoiceLine, *, full: bool) -> None:
+    item = _el(parent, RAM, "IncludedSupplyChainTradeLineItem")
+    _text(_el(item, RAM, "AssociatedDocumentLineDocument"), RAM, "LineID", str(line.position))
+    product = _el(item, RAM, "SpecifiedTradeProduct")
+    if full and line.sku:
+        _text(product, RAM, "SellerAssignedID", line.sku)
+    _text(product, RAM, "Name", line.description)
+    agreement = _el(item, RAM, "SpecifiedLineTradeAgreement")
+    _text(_el(agreement, RAM, "NetPriceProductTradePrice"), RAM, "ChargeAmount", _plain(line.unit_price))
+    delivery = _el(item, RAM, "SpecifiedLineTradeDelivery")
+    _text(delivery, RAM, "BilledQuantity", _plain(line.quantity), unitCode=unit_code(line.unit))
+    settlement = _el(item, RAM, "SpecifiedLineTradeSettlement")
+    tax = _el(settlement, RAM, "ApplicableTradeTax")
+    _text(tax, RAM, "TypeCode", "VAT")
+    _text(tax, RAM, "CategoryCode", line.tax_category.value)
+    if line.tax_category is not TaxCategory.OUTSIDE_SCOPE:
+        _text(tax, RAM, "RateApplicablePercent", _percent(line.tax_rate))
+    summation = _el(settlement, RAM, "SpecifiedTradeSettlementLineMonetarySummation")
+    _text(summation, RAM, "LineTotalAmount", _amount(line.row_total, doc.currency))
+
+
+def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> None:
+    agreement = _el(parent, RAM, "ApplicableHeaderTradeAgreement")
+    if doc.buyer.reference:
+        _text(agreement, RAM, "BuyerReference", doc.buyer.reference)
+    seller, outside = doc.seller, _outside_scope(doc)
+    party = _el(agreement, RAM, "SellerTradeParty")
+    _text(party, RAM, "Name", seller.company_name)
+    if seller.legal_registration_id:
+        _text(_el(party, RAM, "SpecifiedLegalOrganization"), RAM, "ID", seller.legal_registration_id)
+    _address(party, seller.postal_code, seller.street, seller.city, seller.country_code)
+    if full and seller.contact_email:
+        _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
+    if seller.vat_id and not outside:
+        _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.vat_id, schemeID="VA")
+    if seller.tax_id and seller.tax_id != seller.vat_id:
+        _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.tax_id, schemeID="FC")
+    buyer = _el(agreement, RAM, "BuyerTradeParty")
+    bill_to = doc.bill_to
+    _text(buyer, RAM, "Name", doc.customer_name or (bill_to.organization or bill_to.name if bill_to else ""))
+    _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
+             bill_to.city if bill_to else "", doc.buyer.country_code,
+             line_two=bill_to.street2 if bill_to else "")
+    if full and doc.customer_user_email:
+        _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", doc.customer_user_email,
+              schemeID="EM")
+    if doc.buyer.vat_id and not outside:
+        _text(_el(buyer, RAM, "SpecifiedTaxRegistration"), RAM, "ID", doc.buyer.vat_id, schemeID="VA")
+    if doc.order_identifier:
+        _text(_el(agreement, RAM, "BuyerOrderReferencedDocument"), RAM, "IssuerAssignedID",
+              doc.order_identifier)
+
+
+def _delivery(parent: etree._Element, doc: InvoiceDocument) -> None:
+    """Where the goods went (BT-80, from the shipping address) and when (BT-72).
+
+    The invoice has no delivery date of its own: the invoice date stands for it, as the
+    Factur-X rules for German invoices (BR-FX-EN-04) and intra-community supplies (BR-IC-11)
+    need one.
+    """
+    delivery = _el(parent, RAM, "ApplicableHeaderTradeDelivery")
+    ship_to = doc.ship_to or doc.bill_to
+    country = _country(ship_to.country if ship_to else "") or doc.buyer.country_code
+    if country:
+        party = _el(delivery, RAM, "ShipToTradeParty")
+        if ship_to is not None and (ship_to.organization or ship_to.name):
+            _text(party, RAM, "Name", ship_to.organization or ship_to.name)
+        _address(party, ship_to.postal_code if ship_to else "", ship_to.street if ship_to else "",
+                 ship_to.city if ship_to else "", country)
+    event = _el(delivery, RAM, "ActualDeliverySupplyChainEvent")
+    _date(_el(event, RAM, "OccurrenceDateTime"), doc.invoice_date)
+
+
+def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> None:
+    settlement = _el(parent, RAM, "ApplicableHeaderTradeSettlement")
+    seller, cur = doc.seller, doc.currency
+    means = payment_means_code(seller, cur)
+    if means is not None and doc.invoice_number:
+        _text(settlement, RAM, "PaymentReference", doc.invoice_number)
+    _text(settlement, RAM, "InvoiceCurrencyCode", cur)
+    if means is not None:
+        payment = _el(settlement, RAM, "SpecifiedTradeSettlementPaymentMeans")
+        _text(payment, RAM, "TypeCode", means)
+        if seller.iban and means in ("58", "30"):
+            account = _el(payment, RAM, "PayeePartyCreditorFinancialAccount")
+            _text(account, RAM, "IBANID", seller.iban)
+            if full:
+                _text(account, RAM, "AccountName", seller.account_holder or seller.company_name)
+            if full and seller.bic:
+                _text(_el(payment, RAM, "PayeeSpecifiedCreditorFinancialInstitution"), RAM, "BICID", seller.bic)
+    for line in doc.taxes:
+        tax = _el(settlement, RAM, "ApplicableTradeTax")
+        _text(tax, RAM, "CalculatedAmount", _amount(line.amount, cur))
+        _text(tax, RAM, "TypeCode", "VAT")
+        if line.category.needs_reason and line.exemption_reason:
+            _text(tax, RAM, "ExemptionReason", line.exemption_reason)
+        _text(tax, RAM, "BasisAmount", _amount(line.base, cur))
+        _text(tax, RAM, "CategoryCode", line.category.value)
+        if line.category is not TaxCategory.OUTSIDE_SCOPE:
+            _text(tax, RAM, "RateApplicablePercent", _percent(line.rate))
+    if seller.payment_terms or doc.due_date:
+        terms = _el(settlement, RAM, "SpecifiedTradePaymentTerms")
+        if seller.payment_terms:
+            _text(terms, RAM, "Description", seller.payment_terms)
+        if doc.due_date:
+            _date(_el(terms, RAM, "DueDateDateTime"), doc.due_date)
+    summation = _el(settlement, RAM, "SpecifiedTradeSettlementHeaderMonetarySummation")
+    _text(summation, RAM, "LineTotalAmount", _amount(doc.subtotal, cur))
+    _text(summation, RAM, "TaxBasisTotalAmount", _amount(doc.subtotal, cur))
+    _text(summation, RAM, "TaxTotalAmount", _amount(doc.tax_amount, cur), currencyID=cur)
+    _text(summation, RAM, "GrandTotalAmount", _amount(doc.total_amount, cur))
+    _text(summation, RAM, "DuePayableAmount", _amount(doc.total_amount, cur))
+    if doc.credited_invoice is not None and doc.credited_invoice.number:
+        reference = _el(settlement, RAM, "InvoiceReferencedDocument")
+        _text(reference, RAM, "IssuerAssignedID", doc.credited_invoice.number)
+        _date(_el(reference, RAM, "FormattedIssueDateTime"), doc.credited_invoice.date, ns=QDT)
+
+
+# ---- helpers ----------------------------------------------------------------------------
+
+def _outside_scope(doc: InvoiceDocument) -> bool:
+    """An invoice outside the scope of VAT names no VAT ids (BR-O-02 … BR-O-04)."""
+    return any(t.category is TaxCategory.OUTSIDE_SCOPE for t in doc.taxes)
+
+
+def _address(party: etree._Element, postcode: str, street: str, city: str, country: str, *,
+             line_two: str = "") -> None:
+    address = _el(party, RAM, "PostalTradeAddress")
+    for name, value in (("PostcodeCode", postcode), ("LineOne", street), ("LineTwo", line_two),
+                        ("CityName", city)):
+        if value:
+            _text(address, RAM, name, value)
+    _text(address, RAM, "CountryID", country)
+
+
+def _country(value: str) -> str:
+    value = value.strip()
+    return value.upper() if len(value) == 2 and value.isalpha() and value.isascii() else ""
+
+
+def _el(parent: etree._Element, ns: str, name: str) -> etree._Element:
+    return etree.SubElement(parent, f"{{{ns}}}{name}")
+
+
+def _text(parent: etree._Element, ns: str, name: str, value: str, **attributes: str) -> etree._Element:
+    element = etree.SubElement(parent, f"{{{ns}}}{name}", attributes)
+    element.text = value
+    return element
+
+
+def _date(parent: etree._Element, day: dt.date, *, ns: str = UDT) -> None:
+    _text(parent, ns, "DateTimeString", day.strftime("%Y%m%d"), format="102")
+
+
+def _amount(value: Decimal, currency: str) -> str:
+    """An amount with the currency's decimals (at most 2, as EN 16931 allows)."""
+    return format(round_money(value, currency), "f")
+
+
+def _percent(rate: Decimal) -> str:
+    return _plain(rate * 100)
+
+
+def _plain(value: Decimal) -> str:
+    """A decimal without exponent or needless trailing zeros (at least the integer part)."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
+
+
+def element_texts(xml: bytes, path: str) -> list[str]:
+    """The texts at an XPath (``ram:``/``rsm:`` prefixes) of CII ``xml`` (for checks and tests)."""
+    found: Iterable[object] = etree.fromstring(xml).xpath(path, namespaces=NSMAP)
+    return [str(getattr(node, "text", node) or "") for node in found]

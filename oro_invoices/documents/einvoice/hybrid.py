@@ -1,0 +1,103 @@
+"""Factur-X / ZUGFeRD hybrids: the XML attached to a PDF/A-3 as ``factur-x.xml``.
+
+The attachment is an associated file of the document (``/AF``, ``/AFRelationship /Data``)
+and the XMP metadata names it with the Factur-X extension schema, which PDF/A requires to
+be described in the metadata itself. Nothing here reads the clock: the same PDF and XML
+give the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pikepdf
+from lxml import etree
+
+XML_FILENAME = "factur-x.xml"
+FX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+#: The XMP ConformanceLevel of each profile.
+XMP_LEVELS = {"basic": "BASIC", "en16931": "EN 16931"}
+
+_PROPERTIES = (("DocumentFileName", "The name of the embedded XML document"),
+               ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
+               ("Version", "The actual version of the standard applying to the embedded XML document"),
+               ("ConformanceLevel", "The conformance level of the embedded XML document"))
+
+
+def embed(pdf: bytes, xml: bytes, profile: str, *, moment: dt.datetime) -> bytes:
+    """``pdf`` (a PDF/A-3) with ``xml`` attached as ``factur-x.xml`` and Factur-X XMP metadata.
+
+    ``moment`` dates the attachment (the invoice's posting time).
+    """
+    stamp = moment.astimezone(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        spec = pikepdf.AttachedFileSpec(
+            document, xml, description="Factur-X invoice", filename=XML_FILENAME,
+            mime_type="text/xml", creation_date=stamp, mod_date=stamp,
+            relationship=pikepdf.Name.Data)
+        document.attachments[XML_FILENAME] = spec
+        document.Root.AF = pikepdf.Array([spec.obj])
+        document.Root.Metadata = document.make_stream(_xmp(document, profile))
+        document.Root.Metadata.Type = pikepdf.Name.Metadata
+        document.Root.Metadata.Subtype = pikepdf.Name.XML
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+        return out.getvalue()
+
+
+def extract(pdf: bytes) -> bytes | None:
+    """The ``factur-x.xml`` attached to ``pdf`` (or its ZUGFeRD 2 name), or None."""
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for name in (XML_FILENAME, "zugferd-invoice.xml", "xrechnung.xml"):
+            spec = document.attachments.get(name)
+            if spec is not None:
+                return bytes(spec.get_file().read_bytes())
+    return None
+
+
+def _xmp(document: pikepdf.Pdf, profile: str) -> bytes:
+    """The document's XMP packet with the Factur-X properties and their schema description."""
+    existing = document.Root.get("/Metadata")
+    root = etree.fromstring(bytes(existing.read_bytes())) if existing is not None else _empty_xmp()
+    rdf = root.find(f"{{{RDF_NS}}}RDF")
+    assert rdf is not None, "an XMP packet has an rdf:RDF element"
+    rdf.append(etree.fromstring(_fx_description(profile)))
+    rdf.append(etree.fromstring(_extension_schema()))
+    body: bytes = etree.tostring(root, encoding="UTF-8")
+    return (b'<?xpacket begin="\xef\xbb\xbf" id="W5M0MpCehiHzreSzNTczkc9d"?>\n' + body
+            + b'\n<?xpacket end="w"?>')
+
+
+def _empty_xmp() -> etree._Element:
+    return etree.fromstring(f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="{RDF_NS}"/></x:xmpmeta>')
+
+
+def _fx_description(profile: str) -> str:
+    return (f'<rdf:Description xmlns:rdf="{RDF_NS}" xmlns:fx="{FX_NS}" rdf:about="">'
+            "<fx:DocumentType>INVOICE</fx:DocumentType>"
+            f"<fx:DocumentFileName>{XML_FILENAME}</fx:DocumentFileName>"
+            "<fx:Version>1.0</fx:Version>"
+            f"<fx:ConformanceLevel>{XMP_LEVELS[profile]}</fx:ConformanceLevel>"
+            "</rdf:Description>")
+
+
+def _extension_schema() -> str:
+    properties = "".join(
+        '<rdf:li rdf:parseType="Resource">'
+        f"<pdfaProperty:name>{name}</pdfaProperty:name>"
+        "<pdfaProperty:valueType>Text</pdfaProperty:valueType>"
+        "<pdfaProperty:category>external</pdfaProperty:category>"
+        f"<pdfaProperty:description>{description}</pdfaProperty:description>"
+        "</rdf:li>" for name, description in _PROPERTIES)
+    return (f'<rdf:Description xmlns:rdf="{RDF_NS}" rdf:about="" '
+            'xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" '
+            'xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" '
+            'xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#">'
+            "<pdfaExtension:schemas><rdf:Bag>"
+            '<rdf:li rdf:parseType="Resource">'
+            "<pdfaSchema:schema>Factur-X PDFA Extension Schema</pdfaSchema:schema>"
+            f"<pdfaSchema:namespaceURI>{FX_NS}</pdfaSchema:namespaceURI>"
+            "<pdfaSchema:prefix>fx</pdfaSchema:prefix>"
+            f"<pdfaSchema:property><rdf:Seq>{properties}</rdf:Seq></pdfaSchema:property>"
+            "</rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>")

@@ -1,0 +1,65 @@
+"""PAdES signatures of stored PDFs with a PKCS#12 key (pyHanko).
+
+The signature is an incremental update: the signed PDF still carries its e-invoice XML and
+stays PDF/A-3. The key is loaded once per process (again when the file changes).
+"""
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import io
+import os
+import threading
+from typing import Any
+
+from oro_invoices.domain.errors import ConfigurationError
+
+#: The environment variable holding the PKCS#12 file's passphrase (never a setting).
+PASSPHRASE_ENV = "ORO_INVOICES_SIGNING_PASSPHRASE"
+FIELD_NAME = "InvoiceSignature"
+
+_lock = threading.Lock()
+_signers: dict[tuple[str, float], Any] = {}
+
+
+def sign(pdf: bytes, pkcs12_path: str) -> bytes:
+    """``pdf`` signed (PAdES baseline B) with the key and certificate in ``pkcs12_path``.
+
+    :raises ConfigurationError: the file cannot be read or opened with the passphrase.
+    """
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import fields, signers
+
+    signer = _signer(pkcs12_path)
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    metadata = signers.PdfSignatureMetadata(field_name=FIELD_NAME,
+                                            subfilter=fields.SigSeedSubFilter.PADES)
+    coroutine = signers.async_sign_pdf(writer, metadata, signer=signer)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # no event loop in this thread: run one here
+        out = asyncio.run(coroutine)
+    else:  # called from inside an event loop (an ASGI host): sign on a thread of its own
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            out = pool.submit(asyncio.run, coroutine).result()
+    return bytes(out.getvalue())
+
+
+def _signer(path: str) -> Any:
+    try:
+        key = (path, os.stat(path).st_mtime)
+    except OSError as exc:
+        raise ConfigurationError(f"The signing certificate {path!r} cannot be read: {exc.strerror}.") from None
+    with _lock:
+        found = _signers.get(key)
+        if found is None:
+            from pyhanko.sign import signers
+            passphrase = os.environ.get(PASSPHRASE_ENV)
+            found = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]  # untyped upstream
+                path, passphrase=passphrase.encode() if passphrase else None)
+            if found is None:
+                raise ConfigurationError(f"The signing certificate {path!r} could not be opened: not a PKCS#12 "
+                                         f"file, or the passphrase in ${PASSPHRASE_ENV} is wrong.")
+            _signers.clear()
+            _signers[key] = found
+        return found

@@ -1,0 +1,57 @@
+"""Overdue: the one definition, a pure function of the invoice and the date.
+
+An invoice is overdue on ``today`` when it is posted (not a draft, nor any other internal
+status), its due date is before ``today``, and it can still be paid: an amount is due and its
+payment status lets it be paid (``statuses.is_payable``: not paid in full, authorized,
+refunded or canceled). Due today is not overdue yet; it is one day overdue tomorrow.
+
+``today`` is a calendar date chosen by the caller: the services take the UTC date of their
+clock (``local_today``), so that every page, list, email and event agrees on one day.
+``persistence.queries`` expresses the same rule in SQL for the grid filter.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Protocol
+
+from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
+from oro_invoices.domain.statuses import is_payable
+
+
+class OverdueFacts(Protocol):
+    """What the rule reads of an invoice (``InvoiceDocument`` and ``InvoiceSummary`` have it)."""
+
+    @property
+    def status(self) -> InternalStatus: ...
+
+    @property
+    def due_date(self) -> dt.date | None: ...
+
+    @property
+    def amount_due(self) -> Decimal: ...
+
+    @property
+    def payment_status(self) -> PaymentStatus: ...
+
+
+def local_today(now: dt.datetime) -> dt.date:
+    """The calendar date overdue is judged on at the moment ``now`` (timezone-aware): its UTC date."""
+    if now.tzinfo is None:
+        raise ValueError("now must be timezone-aware")
+    return now.astimezone(dt.UTC).date()
+
+
+def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:
+    """How many days past its due date ``invoice`` is on ``today``; 0 when it is not overdue."""
+    if invoice.status != InternalStatus.POSTED or invoice.due_date is None:
+        return 0
+    days = (today - invoice.due_date).days
+    if days <= 0 or not is_payable(invoice.payment_status, invoice.amount_due):
+        return 0
+    return days
+
+
+def is_overdue(invoice: OverdueFacts, today: dt.date) -> bool:
+    """Whether ``invoice`` is overdue on ``today`` (see the module's docstring)."""
+    return days_overdue(invoice, today) > 0

@@ -1,0 +1,100 @@
+"""The reference shop as a WSGI application for a multi-process server (gunicorn).
+
+    ORO_REFERENCE_DATA_DIR=/srv/shop \\
+    ORO_REFERENCE_DATABASE_URL=postgresql://shop@db/shop \\
+    gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf --workers 4 --bind 127.0.0.1:8765
+
+Every process builds its own application from the environment (``ORO_REFERENCE_*``, see
+``Environment``) with its own connection pools; the tables are created or upgraded and the
+add-on installed once, before any worker starts (``setup``, which the gunicorn configuration
+runs in the master process). What must be shared between processes is: the session secret
+(``DATA_DIR/secret_key`` or ``ORO_REFERENCE_SECRET_KEY``), the database (login sessions live
+in it) and the PDF storage.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import flask
+
+PREFIX = "ORO_REFERENCE_"
+DEFAULT_DATA_DIR = "./oro-invoices-demo"
+
+
+@dataclass(frozen=True)
+class Environment:
+    """The shop's configuration from ``ORO_REFERENCE_*`` environment variables.
+
+    ``DATA_DIR`` (default ``./oro-invoices-demo``), ``DATABASE_URL`` (default SQLite in the data
+    directory), ``STORAGE_URL`` (default ``DATA_DIR/pdf``; ``s3://…`` for S3), ``BASE_URL``,
+    ``SMTP_URL``, ``SECRET_KEY`` (default: the data directory's ``secret_key`` file),
+    ``SECURE_COOKIES`` (``1`` behind HTTPS), ``JOBS_BROKER_URL`` with ``JOBS_QUEUE`` for
+    background jobs (``oro-invoices worker``; default: none, the work is done inline), and
+    ``DB_POOL_SIZE`` / ``DB_MAX_OVERFLOW`` for each engine's connection pool in each process.
+    """
+
+    data_dir: str = DEFAULT_DATA_DIR
+    database_url: str | None = None
+    storage_url: str | None = None
+    base_url: str = "http://127.0.0.1:8765"
+    smtp_url: str | None = None
+    secret_key: str | None = None
+    secure_cookies: bool = False
+    jobs_broker_url: str | None = None
+    jobs_queue: str | None = None
+    database_pool: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
+        """The configuration in ``environ`` (default ``os.environ``); empty values count as unset."""
+        env = os.environ if environ is None else environ
+
+        def get(name: str) -> str | None:
+            value = env.get(PREFIX + name, "").strip()
+            return value or None
+
+        pool = []
+        for name, option in (("DB_POOL_SIZE", "pool_size"), ("DB_MAX_OVERFLOW", "max_overflow")):
+            text = get(name)
+            if text is not None:
+                if not text.isdigit():
+                    raise ValueError(f"{PREFIX}{name} must be a whole number of 0 or more, not {text!r}.")
+                pool.append((option, int(text)))
+        secure = (get("SECURE_COOKIES") or "0").lower()
+        if secure not in ("0", "1", "true", "false", "yes", "no"):
+            raise ValueError(f"{PREFIX}SECURE_COOKIES must be 1 or 0, not {secure!r}.")
+        return cls(data_dir=get("DATA_DIR") or DEFAULT_DATA_DIR, database_url=get("DATABASE_URL"),
+                   storage_url=get("STORAGE_URL"), base_url=get("BASE_URL") or cls.base_url,
+                   smtp_url=get("SMTP_URL"), secret_key=get("SECRET_KEY"),
+                   secure_cookies=secure in ("1", "true", "yes"), jobs_broker_url=get("JOBS_BROKER_URL"),
+                   jobs_queue=get("JOBS_QUEUE"), database_pool=tuple(pool))
+
+    def app(self, *, setup: bool) -> flask.Flask:
+        """The shop; with ``setup`` also create or upgrade the tables and install the add-on."""
+        from oro_invoices.hosts.reference.app import create_app
+        from oro_invoices.services.celery_queue import DEFAULT_QUEUE
+        return create_app(self.data_dir, database_url=self.database_url, storage_url=self.storage_url,
+                          base_url=self.base_url, smtp_url=self.smtp_url, secret_key=self.secret_key,
+                          secure_cookies=self.secure_cookies, install=setup, migrate=setup,
+                          jobs_broker_url=self.jobs_broker_url, jobs_queue=self.jobs_queue or DEFAULT_QUEUE,
+                          database_pool=dict(self.database_pool))
+
+
+def close(app: flask.Flask) -> None:
+    """Close the application's connection pools and storage clients."""
+    app.extensions["oro_invoices"].addon.close()
+    app.extensions["oro_reference_host"].engine.dispose()
+
+
+def setup(environ: Mapping[str, str] | None = None) -> None:
+    """Create or upgrade the tables and install the add-on, once, before workers start."""
+    close(Environment.read(environ).app(setup=True))
+
+
+def create() -> flask.Flask:
+    """One worker's application (gunicorn: ``'oro_invoices.hosts.reference.wsgi:create()'``)."""
+    return Environment.read().app(setup=False)

@@ -1,0 +1,135 @@
+"""The Celery app of the background jobs: the tasks, their retries and the periodic sweeps.
+
+    app = create_celery(lambda: build_addon(config), broker_url="redis://127.0.0.1:6379/0")
+    run_worker(app)             # what `oro-invoices worker` does
+    run_beat(app)               # what `oro-invoices beat` does
+
+Each worker process builds its add-on once, on its first job, through the composition root
+(``build_addon``), so a forked pool process never shares the parent's database connections.
+Jobs are acknowledged late: a job whose worker dies midway is delivered again, and each one
+is idempotent (``oro_invoices.jobs.tasks``).
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from oro_invoices.composition import Addon
+from oro_invoices.domain.errors import InvoiceNotPosted, NotFound
+from oro_invoices.jobs import tasks
+from oro_invoices.services.celery_queue import DEFAULT_QUEUE, broker_app
+from oro_invoices.services.jobs import DELIVER_EMAIL, DELIVER_EVENTS, RENDER_PDF
+
+log = logging.getLogger("oro_invoices.jobs")
+
+SWEEP_MAIL = "oro_invoices.sweep_mail"
+SWEEP_EVENTS = "oro_invoices.sweep_events"
+COMPLETE_PDFS = "oro_invoices.complete_pdfs"
+#: The periodic slot of the payment reminders (``tasks.payment_reminders``).
+PAYMENT_REMINDERS = "oro_invoices.payment_reminders"
+#: Seconds between two sweeps of the outbox, the events and the pending PDFs.
+SWEEP_EVERY = 30.0
+#: Seconds between two runs of the payment reminders.
+REMINDERS_EVERY = 3600.0
+#: Attempts of a job that raised (a database or storage outage), with backoff up to 10 minutes.
+MAX_RETRIES = 8
+
+
+class WorkerAddon:
+    """The add-on of one worker process, built by ``build`` on first use."""
+
+    def __init__(self, build: Callable[[], Addon]):
+        self._build = build
+        self._addon: Addon | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> Addon:
+        with self._lock:
+            if self._addon is None:
+                self._addon = self._build()
+            return self._addon
+
+    def close(self) -> None:
+        with self._lock:
+            if self._addon is not None:
+                self._addon.close()
+                self._addon = None
+
+
+def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: str = DEFAULT_QUEUE,
+                  sweep_every: float = SWEEP_EVERY, reminders_every: float = REMINDERS_EVERY) -> Any:
+    """The Celery app whose tasks run the add-on's jobs on ``queue``.
+
+    :param build_addon: builds the worker's add-on (called once per worker process).
+    :param sweep_every: seconds between the periodic sweeps (``run_beat``).
+    """
+    app = broker_app(broker_url)
+    app.conf.task_default_queue = queue
+    worker_addon = WorkerAddon(build_addon)
+    app.oro_invoices_addon = worker_addon
+    retried = dict(autoretry_for=(Exception,), dont_autoretry_for=(NotFound, InvoiceNotPosted),
+                   retry_backoff=5, retry_backoff_max=600, retry_jitter=True, max_retries=MAX_RETRIES)
+
+    def render_pdf(invoice_id: int) -> bool:
+        return tasks.render_pdf(worker_addon.get(), invoice_id)
+
+    def deliver_email(email_id: int) -> str:
+        report = tasks.deliver_email(worker_addon.get(), email_id)
+        return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, waiting {report.waiting}"
+
+    def deliver_events() -> str:
+        return tasks.deliver_events(worker_addon.get()).summary()
+
+    def sweep_mail() -> str:
+        report = tasks.sweep_mail(worker_addon.get())
+        return f"claimed {report.claimed}: sent {report.sent}"
+
+    def sweep_events() -> str:
+        return tasks.sweep_events(worker_addon.get()).summary()
+
+    def complete_pdfs() -> int:
+        return tasks.complete_pdfs(worker_addon.get())
+
+    def payment_reminders() -> int:
+        return tasks.payment_reminders(worker_addon.get())
+
+    for name, function in ((RENDER_PDF, render_pdf), (DELIVER_EMAIL, deliver_email),
+                           (DELIVER_EVENTS, deliver_events), (SWEEP_MAIL, sweep_mail),
+                           (SWEEP_EVENTS, sweep_events), (COMPLETE_PDFS, complete_pdfs),
+                           (PAYMENT_REMINDERS, payment_reminders)):
+        app.task(name=name, shared=False, **retried)(function)
+    app.conf.beat_schedule = {
+        "oro-invoices-sweep-mail": {"task": SWEEP_MAIL, "schedule": sweep_every},
+        "oro-invoices-sweep-events": {"task": SWEEP_EVENTS, "schedule": sweep_every},
+        "oro-invoices-complete-pdfs": {"task": COMPLETE_PDFS, "schedule": sweep_every},
+        "oro-invoices-payment-reminders": {"task": PAYMENT_REMINDERS, "schedule": reminders_every},
+    }
+    for entry in app.conf.beat_schedule.values():
+        # a sweep no worker started before the next one is due is dropped, not piled up
+        entry["options"] = {"queue": queue, "expires": entry["schedule"]}
+    return app
+
+
+def run_worker(app: Any, *, concurrency: int = 2, pool: str = "prefork", beat: bool = False,
+               loglevel: str = "INFO", hostname: str | None = None) -> None:
+    """Run a worker that consumes the app's queue until it is stopped (SIGTERM: warm shutdown).
+
+    ``beat``: also run the periodic sweeps in this worker (one such worker per deployment).
+    """
+    argv = ["worker", f"--queues={app.conf.task_default_queue}", f"--concurrency={concurrency}",
+            f"--pool={pool}", f"--loglevel={loglevel}", "--without-gossip", "--without-mingle"]
+    if beat:
+        argv.append("--beat")
+    if hostname:
+        argv.append(f"--hostname={hostname}")
+    try:
+        app.worker_main(argv)
+    finally:
+        app.oro_invoices_addon.close()
+
+
+def run_beat(app: Any, *, schedule_file: str, loglevel: str = "INFO") -> None:
+    """Send the periodic jobs on schedule until stopped (run one beat per deployment)."""
+    app.Beat(schedule=schedule_file, loglevel=loglevel).run()

@@ -1,0 +1,83 @@
+"""What each background job does, over one built add-on; the Celery tasks call these.
+
+Every job is idempotent and safe to retry: it only completes what is not done yet, through
+the services' own guards (one PDF record per invoice, the outbox's claims and leases), so a
+job run twice, or run again after its worker died midway, leaves one result.
+"""
+from __future__ import annotations
+
+import logging
+
+from oro_invoices.composition import Addon
+from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.services.event_delivery import EventDeliveryReport
+from oro_invoices.services.mail.delivery import DeliveryReport
+from oro_invoices.services.verification import posted_without_pdf
+
+log = logging.getLogger("oro_invoices.jobs")
+
+#: The name the jobs record in the invoices' activity.
+ACTOR = "jobs"
+#: Messages, events or PDFs one sweep works off at most (the next sweep does the rest).
+SWEEP_LIMIT = 100
+
+
+def render_pdf(addon: Addon, invoice_id: int) -> bool:
+    """Make and store a posted invoice's PDF unless it has one; whether it has one now."""
+    try:
+        doc = addon.invoices.ensure_pdf(invoice_id, actor=ACTOR)
+    except NotFound:
+        log.warning("render_pdf: invoice %s no longer exists", invoice_id)
+        return False
+    return doc.pdf is not None
+
+
+def deliver_email(addon: Addon, email_id: int) -> DeliveryReport:
+    """Deliver one outbox message; first make its invoice's PDF when the message waits for it."""
+    try:
+        email = addon.mail.email(email_id)
+    except NotFound:
+        log.warning("deliver_email: email %s no longer exists", email_id)
+        return DeliveryReport()
+    if any(a.pending for a in email.attachments):
+        render_pdf(addon, email.invoice_id)
+    return addon.mail.deliver_one(email_id)
+
+
+def deliver_events(addon: Addon) -> EventDeliveryReport:
+    """Deliver the due outgoing events (webhooks)."""
+    return addon.events.deliver_pending(limit=SWEEP_LIMIT)
+
+
+def sweep_mail(addon: Addon) -> DeliveryReport:
+    """The periodic outbox sweep: retries that are due, messages whose job was lost, expired leases."""
+    return addon.mail.deliver_pending(limit=SWEEP_LIMIT)
+
+
+def sweep_events(addon: Addon) -> EventDeliveryReport:
+    """The periodic events sweep: retries that are due and events whose job was lost."""
+    return addon.events.deliver_pending(limit=SWEEP_LIMIT)
+
+
+def complete_pdfs(addon: Addon) -> int:
+    """The periodic PDF sweep: make the pending PDFs whose job was lost; how many were made."""
+    def expects(organization_id: int, website_id: int | None) -> bool:
+        return bool(addon.invoices.setting("oro_invoices.generate_pdf_on_post",
+                                           organization_id=organization_id, website_id=website_id))
+    made = 0
+    for invoice_id in posted_without_pdf(addon.db, expects)[:SWEEP_LIMIT]:
+        try:
+            made += render_pdf(addon, invoice_id)
+        except InvoiceError as exc:  # one invoice's failure does not stop the others
+            log.error("complete_pdfs: invoice id %s: %s", invoice_id, exc.message)
+    return made
+
+
+def payment_reminders(addon: Addon) -> int:
+    """The periodic slot of the payment reminders (``services.reminders.send_due_reminders``,
+    which queues each due step once): how many were queued. The outbox sweep delivers them."""
+    from oro_invoices.services.reminders import send_due_reminders
+    report = send_due_reminders(addon.invoices, addon.mail, actor="reminders")
+    for problem in report.problems:
+        log.error("payment_reminders: invoice %s: %s", problem.invoice_number, problem.message)
+    return len(report.queued)

@@ -1,0 +1,155 @@
+"""A marshmallow schema's load, compiled for the common case: valid input, loaded fast.
+
+``CompiledSchema(schema).load(data)`` applies the schema's own rules — each field's own
+conversion (``_deserialize``), each field's validators, the schema-level validators and
+post-load hooks — without marshmallow's per-call bookkeeping (error stores, hook lookups,
+nested schema instances). It never reports errors: for anything it does not accept
+(a bad value, an unknown key, a type it does not expect) it returns None, and the caller
+loads the data through the schema itself, which gives the errors. So it only decides
+"valid" exactly where the schema would, and the schema stays the one statement of the rules.
+
+A schema whose features the compiler does not reproduce (field-level ``validates`` hooks,
+pre-load hooks, ``data_key``, ``attribute``, dump-only fields, per-field pre/post-load
+functions, ``pass_original``) cannot be compiled: ``compile_schema`` returns None.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, missing
+from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
+from marshmallow.validate import Validator
+
+#: ``convert(value) -> loaded value``; raises anything on a value it does not accept.
+_Convert = Callable[[Any], Any]
+
+
+class _Reject(Exception):
+    """The fast path does not accept this input; the schema itself will say why."""
+
+
+class CompiledSchema:
+    """The fast load of one (non-partial) schema; see the module docstring."""
+
+    def __init__(self, schema: Schema):
+        self.schema = schema
+        self._fields: list[tuple[str, bool, bool, Any, _Convert]] = []
+        for name, field in schema.load_fields.items():
+            default = field.load_default
+            self._fields.append((name, field.required, field.allow_none, default, _converter(field)))
+        self._names = frozenset(schema.load_fields)
+        self._validators = [getattr(schema, attr) for attr, many, _ in schema._hooks[VALIDATES_SCHEMA] if not many]
+        self._post_load = [getattr(schema, attr) for attr, many, _ in schema._hooks[POST_LOAD] if not many]
+
+    def load(self, data: Any) -> dict[str, Any] | None:
+        """``data`` loaded as ``schema.load(data)`` would, or None: load it through the schema."""
+        try:
+            return self._load(data)
+        except Exception:  # any refusal: the schema decides and words it
+            return None
+
+    def _load(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, Mapping) or not self._names.issuperset(data):
+            raise _Reject
+        result: dict[str, Any] = {}
+        for name, required, allow_none, default, convert in self._fields:
+            value = data.get(name, missing)
+            if value is missing:
+                if required:
+                    raise _Reject
+                if default is not missing:
+                    result[name] = default() if callable(default) else default
+            elif value is None:
+                if not allow_none:
+                    raise _Reject
+                result[name] = None
+            else:
+                result[name] = convert(value)
+        for validator in self._validators:
+            validator(result, partial=False, many=False, unknown=RAISE)
+        for processor in self._post_load:
+            result = processor(result, many=False, partial=False, unknown=RAISE)
+        return result
+
+
+def compile_schema(schema: Schema) -> CompiledSchema | None:
+    """The compiled load of ``schema``, or None if it uses what the compiler does not reproduce."""
+    if not _compilable(schema):
+        return None
+    return CompiledSchema(schema)
+
+
+def _compilable(schema: Schema) -> bool:
+    if schema.unknown != RAISE or schema.partial or schema.many:
+        return False
+    hooks = schema._hooks
+    if hooks[VALIDATES] or hooks[PRE_LOAD]:
+        return False
+    if any(many or kwargs.get("pass_original") for tag in (VALIDATES_SCHEMA, POST_LOAD)
+           for _, many, kwargs in hooks[tag]):
+        return False
+    if set(schema.load_fields) != set(schema.fields) - {n for n, f in schema.fields.items() if f.dump_only}:
+        return False
+    for name, field in schema.load_fields.items():
+        if field.data_key not in (None, name) or field.attribute not in (None, name) or field.dump_only:
+            return False
+        if field.pre_load or field.post_load:
+            return False
+        if isinstance(field, fields.Nested) and (field.only or field.exclude or field.many
+                                                 or not _compilable(field.schema)):
+            return False
+        if isinstance(field, fields.List) and isinstance(field.inner, fields.Nested) \
+                and not _compilable(field.inner.schema):
+            return False
+    return True
+
+
+def _converter(field: fields.Field[Any]) -> _Convert:
+    """How one present, non-null value of ``field`` is loaded (raising on what it refuses)."""
+    if isinstance(field, fields.Nested):
+        nested = CompiledSchema(field.schema)
+        inner: _Convert = nested._load
+        return _validated(field, inner)
+    if isinstance(field, fields.List):
+        item = _item_converter(field.inner)
+
+        def convert_list(value: Any) -> Any:
+            if type(value) is not list:
+                raise _Reject
+            return [item(v) for v in value]
+        return _validated(field, convert_list)
+    deserialize = field._deserialize
+
+    def convert(value: Any) -> Any:
+        return deserialize(value, None, None)
+    return _validated(field, convert)
+
+
+def _item_converter(inner: fields.Field[Any]) -> _Convert:
+    """An item of a list: as its own field would load it, a null refused unless allowed."""
+    convert = _converter(inner)
+    allow_none = inner.allow_none
+
+    def item(value: Any) -> Any:
+        if value is None:
+            if not allow_none:
+                raise _Reject
+            return None
+        return convert(value)
+    return item
+
+
+def _validated(field: fields.Field[Any], convert: _Convert) -> _Convert:
+    """``convert``, then every validator of ``field`` (a validator returning False refuses too)."""
+    validators = list(field.validators)
+    if not validators:
+        return convert
+
+    def checked(value: Any) -> Any:
+        result = convert(value)
+        for validator in validators:
+            if validator(result) is False and not isinstance(validator, Validator):
+                raise _Reject
+        return result
+    return checked

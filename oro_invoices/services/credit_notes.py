@@ -1,0 +1,607 @@
+"""Corrections without touching a posted invoice: credit notes, void, re-issue.
+
+A credit note is a document of its own: a row of the invoice table with
+``document_type = "credit_note"`` and the invoice it credits, numbered in its own gapless
+series (``oro_invoices.credit_note_number_prefix``, ``CN-2026-11-00001``), posted, frozen,
+linked into the hash chain and given its PDF exactly like an invoice. What it takes off the
+invoice is kept with the invoice's payment state (``amount_credited``), which lowers the
+amount due and the payment status follows (``domain.statuses``).
+
+Everything for one invoice happens under its row lock, so two credit notes written at once
+never credit more than the invoice has left: per line (quantity and amount), per tax rate
+and in total. A credit note that gives money back the customer already paid says how:
+refunded through the payment method that took it (asked after the commit, like any refund)
+or settled outside the add-on.
+"""
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import ValidationError as MmValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
+from oro_invoices.domain.invoice import (
+    DocumentRef,
+    DocumentType,
+    InvoiceDocument,
+    LineInput,
+    PaymentStatus,
+    compute_lines,
+)
+from oro_invoices.domain.money import from_minor, minor_units, to_minor
+from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.persistence import activity
+from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.models import Invoice, InvoiceLineRow, PaymentState
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.lifecycle import CreditedInvoice, Lifecycle
+from oro_invoices.services.payments import Payments, StatusChange
+from oro_invoices.services.refunds import ProviderOutcome, Refunds
+from oro_invoices.services.schemas import (
+    CreditNoteInputSchema,
+    check_storable,
+    decimal_places,
+    validation_error,
+)
+
+CREDIT_NOTE = DocumentType.CREDIT_NOTE.value
+REFUND = "refund"
+OUTSIDE = "outside"
+
+
+@dataclass(frozen=True)
+class CreditableLine:
+    """One invoice line and what of it may still be credited."""
+
+    position: int
+    description: str
+    tax_rate: Decimal
+    quantity: Decimal
+    remaining_quantity: Decimal
+    row_total: Decimal
+    remaining_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Creditable:
+    """What remains creditable of an invoice: per line, per tax rate (net) and in total."""
+
+    invoice_id: int
+    currency: str
+    lines: tuple[CreditableLine, ...]
+    rates: dict[Decimal, Decimal]
+    total: Decimal
+    amount_paid: Decimal
+
+    @property
+    def anything(self) -> bool:
+        return self.total > 0
+
+
+@dataclass(frozen=True)
+class CreditResult:
+    """A posted credit note, the invoice it credits, and how a refund it asked for went."""
+
+    credit_note: InvoiceDocument
+    invoice: InvoiceDocument
+    settlement: str | None = None
+    refund: ProviderOutcome | None = None
+    refund_error: str = ""
+
+
+@dataclass(frozen=True)
+class ReissueResult:
+    """The credit note that voided the invoice and the corrected draft that replaces it."""
+
+    credit_note: InvoiceDocument
+    invoice: InvoiceDocument
+    draft: InvoiceDocument
+
+
+@dataclass
+class _Credited:
+    """What the posted credit notes of one invoice took so far (minor units, quantities)."""
+
+    quantity: dict[int, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    amount: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    base: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
+    tax: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
+    by_amount: bool = False
+
+
+@dataclass(frozen=True)
+class _Planned:
+    lines: list[LineInput]
+    credited_line_ids: list[int | None]
+    #: What the credit note takes off the invoice (its total, within what remains).
+    takes: int
+    settlement: str | None
+    refund_transaction: int | None
+    refund_amount: int
+
+
+class CreditNotes:
+    """``creditable``, ``create``, ``void``, ``reissue`` and the links between documents."""
+
+    def __init__(self, ctx: ServiceContext, lifecycle: Lifecycle, payments: Payments, refunds: Refunds):
+        self.ctx = ctx
+        self.lifecycle = lifecycle
+        self.payments = payments
+        self.refunds = refunds
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def creditable(self, invoice_id: int) -> Creditable:
+        """What remains creditable of the invoice (for the Create Credit Note form)."""
+        with self.ctx.db.session() as s:
+            inv = self.ctx.load(s, invoice_id)
+            self._check_creditable(inv)
+            state = self.ctx.payment_state(s, inv.id)
+            return _creditable(inv, state, _credited(s, inv))
+
+    def credit_notes_of(self, invoice_id: int) -> list[views.InvoiceSummary]:
+        """The posted credit notes of an invoice, oldest first."""
+        with self.ctx.db.session() as s:
+            rows = s.execute(select(Invoice, PaymentState)
+                             .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                             .where(Invoice.credited_invoice_id == invoice_id)
+                             .order_by(Invoice.id)).all()
+            return [views.summary(inv, state) for inv, state in rows]
+
+    def reissues_of(self, invoice_id: int) -> list[DocumentRef]:
+        """The invoices (drafts or posted) issued to replace this voided invoice."""
+        with self.ctx.db.session() as s:
+            rows = s.execute(select(Invoice).where(Invoice.reissued_from_id == invoice_id)
+                             .order_by(Invoice.id)).scalars()
+            return [views.reference(r) for r in rows]
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def create(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> CreditResult:
+        """Post a credit note against a posted invoice.
+
+        ``payload`` (``CreditNoteInputSchema``): ``full: true``, or ``lines`` (``{"line":
+        position, "quantity": "2"}``) and/or ``amounts`` (``{"tax_rate": "0.19", "amount":
+        "10.00"}``, net); ``reason``; when the credit gives back money already paid,
+        ``settlement`` ``"refund"`` (through the payment method that took it; optionally
+        ``transaction_id``, the charge to refund) or ``"outside"``.
+
+        :raises ValidationError: nothing to credit, or more than remains (naming the line or
+            tax rate and its limit); a settlement is needed and missing.
+        :raises InvoiceNotPosted: the invoice is a draft.
+        :raises Conflict: the document is a credit note.
+        """
+        data = _load(payload)
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            inv = self.ctx.load(s, invoice_id, lock=True)
+            self._check_creditable(inv)
+            state = self.ctx.payment_state(s, inv.id, lock=True)
+            plan = self._plan(s, inv, state, data)
+            note, change = self._issue(s, inv, state, plan, data["reason"], actor)
+            note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
+        self._announce(note_doc, inv_doc, change, actor)
+        return self._settle(note_doc, inv_doc, plan, actor)
+
+    def void(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> CreditResult:
+        """Void a posted invoice nothing was paid for: a credit note for all that remains,
+        and the payment status "Voided" (also when it was forced). Pay is offered nowhere after."""
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            note, inv, change = self._void_locked(s, invoice_id, reason, actor)
+            note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
+        self._announce(note_doc, inv_doc, change, actor)
+        return CreditResult(note_doc, inv_doc)
+
+    def reissue(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> ReissueResult:
+        """Void the invoice and create a corrected draft copied from it, in one transaction.
+
+        The draft names the voided invoice (``reissued_from``); it is edited and posted like
+        any draft and gets a new number then.
+        """
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            note, inv, change = self._void_locked(s, invoice_id, reason, actor)
+            draft = self._copy_as_draft(s, inv, actor)
+            activity.record(s, inv.id, "reissued", actor,
+                            f"Re-issued: corrected draft {draft.id} replaces this invoice",
+                            {"draft_id": draft.id, "credit_note_id": note.id})
+            note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
+            draft_doc = self.ctx.document(s, draft)
+        self._announce(note_doc, inv_doc, change, actor)
+        self.ctx.hook("invoice_created", invoice=draft_doc, actor=actor)
+        return ReissueResult(note_doc, inv_doc, draft_doc)
+
+    def take_off(self, s: Session, inv: Invoice, note: Invoice, actor: str) -> CreditedInvoice:
+        """Take an imported (historical) credit note, posted in ``s``, off ``inv`` (row-locked).
+
+        Its lines credit amounts per tax rate, bounded like any credit note: per rate and in
+        total never more than remains.
+        """
+        cur = inv.currency
+        state = self.ctx.payment_state(s, inv.id, lock=True)
+        credited = _credited(s, inv)  # the note is flushed: it is counted
+        errors = [("lines", f"At {_percent(rate)} % tax at most {from_minor(base - (credited.base[rate] - new), cur)} "
+                            f"{cur} (net) of invoice {inv.invoice_number} remain creditable.")
+                  for rate, new in _bases(note).items()
+                  if credited.base[rate] > (base := _bases(inv).get(rate, 0))]
+        remaining = inv.total_amount - state.amount_credited
+        if note.total_amount > remaining and not errors:
+            errors.append(("lines", f"The credit note totals {from_minor(note.total_amount, cur)} {cur}, more "
+                                    f"than the {from_minor(remaining, cur)} {cur} of invoice {inv.invoice_number} "
+                                    "that remain creditable."))
+        if errors:
+            raise ValidationError(errors)
+        exhausts = all(credited.base[rate] >= base for rate, base in _bases(inv).items())
+        state.amount_credited += remaining if exhausts else note.total_amount
+        activity.record(s, inv.id, "credit_note", actor,
+                        f"Credit note {note.invoice_number} of {from_minor(note.total_amount, cur)} {cur} (imported)",
+                        {"credit_note_id": note.id, "credit_note_number": note.invoice_number,
+                         "amount": str(from_minor(note.total_amount, cur)), "settlement": None})
+        change = self.payments.recalculate(s, inv, state, actor)
+        s.flush()
+        return CreditedInvoice(self.ctx.document(s, inv), change)
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    @staticmethod
+    def _check_creditable(inv: Invoice) -> None:
+        if inv.document_type == CREDIT_NOTE:
+            raise Conflict(f"{inv.invoice_number} is a credit note: only invoices can be credited.")
+        if inv.status != "posted":
+            raise InvoiceNotPosted(f"Invoice {inv.invoice_number or f'Draft #{inv.id}'} is a draft: change or "
+                                   "delete it instead; only posted invoices are credited.")
+
+    def _void_locked(self, s: Session, invoice_id: int, reason: str,
+                     actor: str) -> tuple[Invoice, Invoice, StatusChange]:
+        if len(reason) > 1000:
+            raise ValidationError([("reason", "At most 1000 characters.")])
+        inv = self.ctx.load(s, invoice_id, lock=True)
+        self._check_creditable(inv)
+        state = self.ctx.payment_state(s, inv.id, lock=True)
+        summary = pstatus.summarize(self.payments.facts(s, inv.id))
+        if summary.paid > 0:
+            raise Conflict(f"Invoice {inv.invoice_number} has a successful payment "
+                           f"({from_minor(summary.paid, inv.currency)} {inv.currency}) and cannot be voided: "
+                           "create a credit note and refund the payment instead.")
+        if summary.authorized - summary.canceled > 0:
+            raise Conflict(f"Invoice {inv.invoice_number} has an open payment authorization: cancel it "
+                           "before voiding the invoice.")
+        plan = self._plan(s, inv, state, {"full": True, "lines": [], "amounts": [], "settlement": None,
+                                          "transaction_id": None})
+        forced = state.forced
+        state.forced = False  # a voided invoice is voided, whatever status was set from outside
+        note, change = self._issue(s, inv, state, plan, reason, actor)
+        status = PaymentStatus(state.payment_status)
+        if status is not PaymentStatus.VOIDED:  # a remainder lost to rounding, or a forced status
+            before = change[0] if change else status
+            state.payment_status = PaymentStatus.VOIDED.value
+            change = (before, PaymentStatus.VOIDED)
+        activity.record(s, inv.id, "voided", actor,
+                        f"Voided by credit note {note.invoice_number}" + (f": {reason}" if reason else ""),
+                        {"credit_note_id": note.id, "released_forced_status": forced})
+        return note, inv, change
+
+    def _plan(self, s: Session, inv: Invoice, state: PaymentState, data: Mapping[str, Any]) -> _Planned:
+        """The credit note's lines, checked against what remains; how a refund is settled."""
+        cur = inv.currency
+        credited = _credited(s, inv)
+        left = _creditable(inv, state, credited)
+        if not left.anything:
+            raise Conflict(f"Invoice {inv.invoice_number} is credited in full already: nothing remains to credit.")
+        if data["full"]:
+            lines, ids = _full_lines(inv, credited, left)
+        else:
+            lines, ids = _chosen_lines(inv, left, data["lines"], data["amounts"])
+        computed, totals = compute_lines(lines, cur)
+        errors: list[tuple[str, str]] = []
+        by_line = {line.id: line for line in inv.lines}
+        for index, (line, line_id) in enumerate(zip(computed, ids, strict=True)):
+            if line_id is None:
+                continue
+            original = by_line[line_id]
+            limit = original.row_total - credited.amount[line_id]
+            if to_minor(line.row_total, cur) > limit:
+                errors.append((f"lines[{index}].quantity",
+                               f"Line {original.position} ({original.description}): crediting {line.quantity} "
+                               f"comes to {line.row_total} {cur}, more than the {from_minor(limit, cur)} {cur} "
+                               "that remain creditable of it."))
+        bases = _bases(inv)
+        for tax in totals.taxes:
+            rate = tax.rate.normalize()
+            limit = bases.get(rate, 0) - credited.base[rate]
+            if to_minor(tax.base, cur) > limit:
+                errors.append(("amounts", f"At {_percent(rate)} % tax at most {from_minor(limit, cur)} {cur} "
+                                          f"(net) remain creditable; this credit note would take {tax.base} {cur}."))
+        total = to_minor(totals.total_amount, cur)
+        if total <= 0 and not errors:
+            errors.append(("", "The credit note would total 0: choose lines or amounts to credit."))
+        if errors:
+            raise ValidationError(errors)
+        # Tax is rounded per document and rate, so credit notes can differ from the invoice's
+        # tax by a cent: what one takes off never exceeds what remains, and crediting every
+        # net amount credits the invoice in full.
+        new_bases = {tax.rate.normalize(): to_minor(tax.base, cur) for tax in totals.taxes}
+        exhausts = all(credited.base[rate] + new_bases.get(rate, 0) >= base for rate, base in bases.items())
+        remaining = inv.total_amount - state.amount_credited
+        takes = remaining if exhausts else min(total, remaining)
+        return self._settlement(s, inv, state, lines, ids, takes, data)
+
+    def _settlement(self, s: Session, inv: Invoice, state: PaymentState, lines: list[LineInput],
+                    ids: list[int | None], takes: int, data: Mapping[str, Any]) -> _Planned:
+        """How money already paid that the credit gives back is settled (refund or outside)."""
+        cur = inv.currency
+        over = state.amount_paid - (inv.total_amount - state.amount_credited - takes)
+        give_back = max(min(over, takes), 0)
+        settlement, tx_id = data.get("settlement"), data.get("transaction_id")
+        if give_back <= 0:
+            return _Planned(lines, ids, takes, None, None, 0)
+        money = f"{from_minor(give_back, cur)} {cur}"
+        if settlement is None:
+            raise ValidationError([("settlement", f"Invoice {inv.invoice_number} is paid: this credit gives "
+                                                  f"{money} back to the customer. Choose \"refund\" (through "
+                                                  "the payment method that took it) or \"outside\" (settled "
+                                                  "outside the add-on).")])
+        if settlement == OUTSIDE:
+            return _Planned(lines, ids, takes, OUTSIDE, None, give_back)
+        actions = self.refunds.actions(inv.id)
+        if tx_id is not None:
+            chosen = actions.get(tx_id)
+            if chosen is None:
+                raise ValidationError([("transaction_id", f"Transaction {tx_id} is not a payment of invoice "
+                                                          f"{inv.invoice_number} that can be refunded here.")])
+        else:
+            candidates = sorted(actions.values(), key=lambda a: a.refundable, reverse=True)
+            if not candidates or candidates[0].refundable <= 0:
+                raise ValidationError([("settlement", f"No payment of invoice {inv.invoice_number} was taken "
+                                                      "through a payment method of the add-on, so it cannot be "
+                                                      "refunded here: choose \"outside\".")])
+            chosen = candidates[0]
+        if to_minor(chosen.refundable, cur) < give_back:
+            raise ValidationError([("transaction_id" if tx_id is not None else "settlement",
+                                    f"Transaction {chosen.transaction_id} has {chosen.refundable} {cur} left to "
+                                    f"refund, less than the {money} to give back: refund part by hand and "
+                                    "choose \"outside\", or pick another transaction.")])
+        return _Planned(lines, ids, takes, REFUND, chosen.transaction_id, give_back)
+
+    def _issue(self, s: Session, inv: Invoice, state: PaymentState, plan: _Planned, reason: str,
+               actor: str) -> tuple[Invoice, StatusChange]:
+        """Write and post the credit note, and take it off the invoice (all in ``s``)."""
+        cur = inv.currency
+        now = self.ctx.clock()
+        today = now.date()
+        note = Invoice(
+            status="draft", document_type=CREDIT_NOTE, credited_invoice_id=inv.id,
+            organization_id=inv.organization_id, website_id=inv.website_id, customer_id=inv.customer_id,
+            customer_user_id=inv.customer_user_id, customer_name=inv.customer_name,
+            customer_user_email=inv.customer_user_email, order_id=inv.order_id,
+            order_identifier=inv.order_identifier, invoice_date=today, due_date=today, currency=cur,
+            bill_to=inv.bill_to, ship_to=inv.ship_to, payment_token=secrets.token_urlsafe(24),
+            created_by=actor, created_at=now, updated_at=now)
+        computed, totals = compute_lines(plan.lines, cur)
+        note.lines = [InvoiceLineRow(
+            position=line.position, description=line.description, sku=line.sku, unit=line.unit,
+            quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+            row_total=to_minor(line.row_total, cur), row_tax=to_minor(line.row_tax, cur),
+            credited_line_id=line_id) for line, line_id in zip(computed, plan.credited_line_ids, strict=True)]
+        note.subtotal = to_minor(totals.subtotal, cur)
+        note.tax_amount = to_minor(totals.tax_amount, cur)
+        note.total_amount = to_minor(totals.total_amount, cur)
+        s.add(note)
+        s.flush()
+        # A credit note is never paid: its status says what it is and is never recalculated.
+        s.add(PaymentState(invoice_id=note.id, payment_status=PaymentStatus.CREDITED.value, forced=True,
+                           updated_at=now))
+        activity.record(s, note.id, "created", actor,
+                        f"Credit note for invoice {inv.invoice_number}, {len(computed)} line(s), total "
+                        f"{totals.total_amount} {cur}" + (f": {reason}" if reason else ""),
+                        {"credited_invoice_id": inv.id, "reason": reason})
+        self.lifecycle.post_locked(s, note, actor)
+        state.amount_credited += plan.takes
+        settled = {REFUND: f"; {from_minor(plan.refund_amount, cur)} {cur} to be refunded through the "
+                           f"payment method (transaction {plan.refund_transaction})",
+                   OUTSIDE: f"; {from_minor(plan.refund_amount, cur)} {cur} given back outside the add-on"}
+        activity.record(s, inv.id, "credit_note", actor,
+                        f"Credit note {note.invoice_number} of {totals.total_amount} {cur}"
+                        + settled.get(plan.settlement or "", "") + (f": {reason}" if reason else ""),
+                        {"credit_note_id": note.id, "credit_note_number": note.invoice_number,
+                         "amount": str(totals.total_amount), "settlement": plan.settlement,
+                         "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
+                         "transaction_id": plan.refund_transaction, "reason": reason})
+        change = self.payments.recalculate(s, inv, state, actor)
+        s.flush()
+        return note, change
+
+    def _copy_as_draft(self, s: Session, inv: Invoice, actor: str) -> Invoice:
+        now = self.ctx.clock()
+        today = now.date()
+        due = today + (inv.due_date - inv.invoice_date) if inv.due_date is not None else None
+        draft = Invoice(
+            status="draft", document_type=DocumentType.INVOICE.value, reissued_from_id=inv.id,
+            organization_id=inv.organization_id, website_id=inv.website_id, customer_id=inv.customer_id,
+            customer_user_id=inv.customer_user_id, customer_name=inv.customer_name,
+            customer_user_email=inv.customer_user_email, order_id=inv.order_id,
+            order_identifier=inv.order_identifier, invoice_date=today, due_date=due, currency=inv.currency,
+            bill_to=inv.bill_to, ship_to=inv.ship_to, external_payment_url=inv.external_payment_url,
+            subtotal=inv.subtotal, tax_amount=inv.tax_amount, total_amount=inv.total_amount,
+            payment_token=secrets.token_urlsafe(24), created_by=actor, created_at=now, updated_at=now)
+        draft.lines = [InvoiceLineRow(
+            position=l.position, description=l.description, sku=l.sku, unit=l.unit, quantity=l.quantity,
+            unit_price=l.unit_price, tax_rate=l.tax_rate, row_total=l.row_total, row_tax=l.row_tax)
+            for l in inv.lines]
+        s.add(draft)
+        s.flush()
+        s.add(PaymentState(invoice_id=draft.id, payment_status=PaymentStatus.PENDING.value, updated_at=now))
+        activity.record(s, draft.id, "created", actor,
+                        f"Re-issued from voided invoice {inv.invoice_number}: a corrected draft to edit and post",
+                        {"reissued_from_id": inv.id})
+        s.flush()
+        return draft
+
+    def _announce(self, note: InvoiceDocument, inv: InvoiceDocument, change: StatusChange, actor: str) -> None:
+        self.lifecycle.documents.submit_posting_pdf(note)
+        self.ctx.hook("invoice_created", invoice=note, actor=actor)
+        self.ctx.hook("invoice_posted", invoice=note, actor=actor)
+        self.payments.status_hooks(inv, change, actor)
+
+    def _settle(self, note: InvoiceDocument, inv: InvoiceDocument, plan: _Planned, actor: str) -> CreditResult:
+        """Ask the payment method for the refund the credit note needs (after its commit)."""
+        if plan.settlement != REFUND or plan.refund_transaction is None:
+            return CreditResult(note, inv, plan.settlement)
+        amount = from_minor(plan.refund_amount, inv.currency)
+        outcome: ProviderOutcome | None = None
+        try:
+            outcome = self.refunds.refund(plan.refund_transaction, format(amount, "f"),
+                                          notes=f"Credit note {note.invoice_number}", actor=actor)
+            error = "" if outcome.successful else (outcome.message or "The payment method refused the refund.")
+        except (ProviderError, InvoiceError) as exc:
+            error = getattr(exc, "message", None) or str(exc)
+        if error:
+            with self.ctx.write() as s:
+                activity.record(s, inv.id, "credit_note", actor,
+                                f"The refund of {amount} {inv.currency} for credit note {note.invoice_number} "
+                                f"failed: {error.rstrip('.')}. Refund it from the Payments section.",
+                                {"credit_note_id": note.id, "transaction_id": plan.refund_transaction})
+        return CreditResult(note, self._reload(inv.id), REFUND, outcome, error)
+
+    def _reload(self, invoice_id: int) -> InvoiceDocument:
+        with self.ctx.db.session() as s:
+            return self.ctx.document(s, self.ctx.load(s, invoice_id))
+
+
+# ---- what remains creditable ------------------------------------------------------------
+
+def _load(payload: Mapping[str, Any]) -> dict[str, Any]:
+    if not isinstance(payload, Mapping):
+        raise ValidationError([("", "Expected a JSON object saying what to credit.")])
+    check_storable(payload)
+    try:
+        data: dict[str, Any] = CreditNoteInputSchema().load(payload)
+    except MmValidationError as exc:
+        raise validation_error(exc) from None
+    return data
+
+
+def _credited(s: Session, inv: Invoice) -> _Credited:
+    """What the invoice's posted credit notes took, per line, per tax rate."""
+    notes = s.execute(select(Invoice).where(Invoice.credited_invoice_id == inv.id, Invoice.status == "posted")
+                      .options(selectinload(Invoice.lines))).scalars().all()
+    credited = _Credited()
+    for note in notes:
+        for rate, base in _bases(note).items():
+            credited.base[rate] += base
+        for line in note.lines:
+            if line.credited_line_id is None:
+                credited.by_amount = True
+            else:
+                credited.quantity[line.credited_line_id] += line.quantity
+                credited.amount[line.credited_line_id] += line.row_total
+    return credited
+
+
+def _bases(inv: Invoice) -> dict[Decimal, int]:
+    """The net amount per (normalized) tax rate of a document, in minor units."""
+    bases: dict[Decimal, int] = defaultdict(int)
+    for line in inv.lines:
+        bases[line.tax_rate.normalize()] += line.row_total
+    return dict(bases)
+
+
+def _creditable(inv: Invoice, state: PaymentState, credited: _Credited) -> Creditable:
+    cur = inv.currency
+    lines = tuple(CreditableLine(
+        position=l.position, description=l.description, tax_rate=l.tax_rate, quantity=l.quantity,
+        remaining_quantity=max(l.quantity - credited.quantity[l.id], Decimal(0)),
+        row_total=from_minor(l.row_total, cur),
+        remaining_amount=from_minor(max(l.row_total - credited.amount[l.id], 0), cur))
+        for l in sorted(inv.lines, key=lambda l: l.position))
+    rates = {rate: from_minor(max(base - credited.base[rate], 0), cur) for rate, base in sorted(_bases(inv).items())}
+    return Creditable(invoice_id=inv.id, currency=cur, lines=lines, rates=rates,
+                      total=from_minor(max(inv.total_amount - state.amount_credited, 0), cur),
+                      amount_paid=from_minor(state.amount_paid, cur))
+
+
+def _full_lines(inv: Invoice, credited: _Credited,
+                left: Creditable) -> tuple[list[LineInput], list[int | None]]:
+    """Everything that remains: the lines (their remaining quantities) or, once amounts were
+    credited per tax rate, the remaining net amount per rate."""
+    if not credited.by_amount:
+        lines: list[LineInput] = []
+        ids: list[int | None] = []
+        for row in sorted(inv.lines, key=lambda l: l.position):
+            remaining = row.quantity - credited.quantity[row.id]
+            if remaining > 0:
+                lines.append(_line_from(row, remaining))
+                ids.append(row.id)
+        return lines, ids
+    amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
+    return [_amount_line(rate, amount) for rate, amount in amounts], [None] * len(amounts)
+
+
+def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str, Any]],
+                  amounts: list[Mapping[str, Any]]) -> tuple[list[LineInput], list[int | None]]:
+    by_position = {row.position: row for row in inv.lines}
+    remaining = {line.position: line for line in left.lines}
+    errors: list[tuple[str, str]] = []
+    lines: list[LineInput] = []
+    ids: list[int | None] = []
+    seen: set[int] = set()
+    for index, item in enumerate(chosen_lines):
+        position, quantity = item["line"], item["quantity"]
+        row = by_position.get(position)
+        if row is None:
+            errors.append((f"lines[{index}].line", f"Invoice {inv.invoice_number} has no line {position} "
+                                                   f"(it has lines 1 to {len(by_position)})."))
+            continue
+        if position in seen:
+            errors.append((f"lines[{index}].line", f"Line {position} is given twice."))
+            continue
+        seen.add(position)
+        limit = remaining[position].remaining_quantity
+        if quantity > limit:
+            errors.append((f"lines[{index}].quantity",
+                           f"Line {position} ({row.description}): at most {limit.normalize():f} of "
+                           f"{row.quantity.normalize():f} remain creditable; {quantity.normalize():f} asked."))
+            continue
+        lines.append(_line_from(row, quantity))
+        ids.append(row.id)
+    places = minor_units(inv.currency)
+    for index, item in enumerate(amounts):
+        rate, amount = item["tax_rate"].normalize(), item["amount"]
+        if rate not in left.rates:
+            known = ", ".join(f"{_percent(r)} %" for r in left.rates)
+            errors.append((f"amounts[{index}].tax_rate", f"Invoice {inv.invoice_number} has no line taxed at "
+                                                         f"{_percent(rate)} %; its rates: {known}."))
+            continue
+        if decimal_places(amount) > places:
+            errors.append((f"amounts[{index}].amount", f"At most {places} decimal places for {inv.currency}."))
+            continue
+        if amount > left.rates[rate]:
+            errors.append((f"amounts[{index}].amount",
+                           f"At {_percent(rate)} % tax at most {left.rates[rate]} {inv.currency} (net) remain "
+                           f"creditable; {amount} asked."))
+            continue
+        lines.append(_amount_line(rate, amount))
+        ids.append(None)
+    if errors:
+        raise ValidationError(errors)
+    return lines, ids
+
+
+def _line_from(row: InvoiceLineRow, quantity: Decimal) -> LineInput:
+    return LineInput(description=row.description, quantity=quantity, unit_price=row.unit_price,
+                     tax_rate=row.tax_rate, sku=row.sku, unit=row.unit)
+
+
+def _amount_line(rate: Decimal, amount: Decimal) -> LineInput:
+    return LineInput(description=f"Credit at {_percent(rate)} % tax", quantity=Decimal(1), unit_price=amount,
+                     tax_rate=rate)
+
+
+def _percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}"

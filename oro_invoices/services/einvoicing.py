@@ -1,0 +1,113 @@
+"""E-invoices: the EN 16931 XML of a posted invoice, checked, and attached to its PDF.
+
+At posting (``oro_invoices.einvoice.enabled``) the XML is built from the would-be-posted
+invoice, the same frozen snapshot the PDF is rendered from, and checked against the
+profile's XSD and schematron rules in-process. A valid XML is attached to the PDF/A-3
+that is stored write-once; an invalid one refuses the posting (``on_invalid: refuse``,
+``EInvoiceInvalid`` naming each rule) or is left out (``post_without``, recorded in the
+invoice's activity). ``xml_of`` reads the XML back out of the stored PDF.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.services.context import ServiceContext
+
+ENABLED = "oro_invoices.einvoice.enabled"
+PROFILE = "oro_invoices.einvoice.profile"
+ON_INVALID = "oro_invoices.einvoice.on_invalid"
+SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
+XML_FILENAME = "factur-x.xml"
+PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931"}
+#: At most this many broken rules are named in an error or activity entry.
+MAX_NAMED = 20
+
+
+@dataclass(frozen=True)
+class EInvoice:
+    """The outcome for one invoice: its checked XML, or the rules it broke."""
+
+    profile: str
+    xml: bytes | None
+    broken: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """The activity line: what was attached, or why nothing was."""
+        label = PROFILE_LABELS[self.profile]
+        if self.xml is not None:
+            return f"{label} e-invoice attached ({XML_FILENAME})"
+        rules = ", ".join(rule for rule, _ in self.broken[:MAX_NAMED])
+        return f"Posted without an e-invoice: the {label} XML breaks {rules}"
+
+    def activity_data(self) -> dict[str, Any]:
+        return {"profile": self.profile, "attached": self.xml is not None,
+                "broken": [{"rule": r, "message": m} for r, m in self.broken[:MAX_NAMED]]}
+
+
+class EInvoicing:
+    """Builds, checks and attaches the e-invoice of invoices being posted."""
+
+    def __init__(self, ctx: ServiceContext):
+        self.ctx = ctx
+
+    def enabled(self, doc: InvoiceDocument) -> bool:
+        return bool(self.ctx.invoice_setting(ENABLED, doc))
+
+    def for_posting(self, doc: InvoiceDocument, *, refuse: bool = True) -> EInvoice | None:
+        """The checked e-invoice of ``doc`` (the invoice as it will be once posted), or None
+        when e-invoices are off.
+
+        :raises EInvoiceInvalid: the XML breaks rules and ``on_invalid`` is ``refuse`` (and
+            ``refuse``: after posting, nothing can be refused any more).
+        """
+        if not self.enabled(doc):
+            return None
+        profile = str(self.ctx.invoice_setting(PROFILE, doc))
+        xml, broken = self.build(doc, profile)
+        if not broken:
+            return EInvoice(profile, xml)
+        if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
+            named = broken[:MAX_NAMED]
+            more = f" (and {len(broken) - len(named)} more)" if len(broken) > len(named) else ""
+            raise EInvoiceInvalid(named, message=(
+                f"Invoice Draft #{doc.id} was not posted: its {PROFILE_LABELS[profile]} e-invoice "
+                f"breaks {len(broken)} rule(s){more}: "
+                + "; ".join(f"[{rule}] {text}" for rule, text in named)))
+        return EInvoice(profile, None, broken)
+
+    @staticmethod
+    def build(doc: InvoiceDocument, profile: str) -> tuple[bytes, list[tuple[str, str]]]:
+        """``doc``'s XML for ``profile`` and the rules it breaks (rule id, text); warnings aside."""
+        try:
+            from oro_invoices.documents.einvoice import cii, rules
+        except ImportError as exc:
+            raise ConfigurationError("E-invoices need the einvoice extra "
+                                     f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
+        xml = cii.build_xml(doc, profile)
+        broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
+        return xml, broken
+
+
+def sign(pdf: bytes, pkcs12_path: str) -> bytes:
+    """``pdf`` signed (PAdES) with the PKCS#12 key at ``pkcs12_path``."""
+    from oro_invoices.documents.einvoice import signing
+    return signing.sign(pdf, pkcs12_path)
+
+
+def attach(pdf: bytes, einvoice: EInvoice, moment: dt.datetime) -> bytes:
+    """``pdf`` with the e-invoice's XML attached (unchanged when it has none)."""
+    if einvoice.xml is None:
+        return pdf
+    from oro_invoices.documents.einvoice import hybrid
+    return hybrid.embed(pdf, einvoice.xml, einvoice.profile, moment=moment)
+
+
+def xml_in(pdf: bytes) -> bytes | None:
+    """The e-invoice XML attached to a stored PDF, or None."""
+    from oro_invoices.documents.einvoice import hybrid
+    return hybrid.extract(pdf)

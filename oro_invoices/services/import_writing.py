@@ -1,0 +1,359 @@
+"""The import's writing pass for new invoices: many at a time, with one statement per table.
+
+``InvoiceService.create`` writes one invoice with the ORM: a dozen statements and a
+savepoint each. For a file of new invoices the import prepares a batch instead — the
+payload loaded by the API's schema (``load_input``), the parties checked against the host
+(``check_parties``, host answers kept for the run), the totals computed by the domain
+(``compute_lines``), the posting requirements checked (``posting_problems``) — and writes
+it with one multi-row insert per table: invoices (as drafts), their lines, payment states,
+activity. The invoices to post then get their numbers from the counter in one go
+(``numbering.next_free_numbers``), their chain links in order (``chain.link_hash``) and are
+posted with one multi-row update, exactly as posting them one by one would leave them.
+
+Whatever the batch path does not cover goes through ``InvoiceService``: a record it cannot
+prepare (the service raises the error and names the field), and — decided by the caller —
+an invoice that exists already or brings its own PDF. PDFs are never rendered here: a
+posted invoice's PDF is pending, as with ``create(defer_pdf=True)``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any, cast
+
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
+
+from oro_invoices.adapters.base import HostAdapter
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.invoice import LineInput, compute_lines
+from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.integration.config import resolve_seller
+from oro_invoices.integration.default_plugins import numbering as default_numbering
+from oro_invoices.persistence import chain, numbering
+from oro_invoices.persistence.metadata import metadata
+from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState, utcnow
+from oro_invoices.services.buyer import buyer_snapshot
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.lifecycle import INVOICE_PREFIX, _posted_summary
+from oro_invoices.services.posting import year_range
+from oro_invoices.services.schemas import load_input
+from oro_invoices.services.tenancy import Parties, check_parties
+
+_INVOICES = metadata.tables[Invoice.__tablename__]
+_LINES = metadata.tables[InvoiceLineRow.__tablename__]
+_STATES = metadata.tables[PaymentState.__tablename__]
+_ACTIVITY = metadata.tables[Activity.__tablename__]
+
+
+@dataclass
+class NewInvoice:
+    """A new invoice ready to be written: its row and lines (columns as ``create`` sets them)."""
+
+    external_id: str
+    organization_id: int
+    website_id: int | None
+    #: the invoice row's columns from the loaded payload, with the totals
+    row: dict[str, Any]
+    #: each line's columns (``invoice_id`` is added when the invoice has its id)
+    lines: list[dict[str, Any]]
+    posting: bool
+    forced: str | None
+    id: int = 0
+    skipped: list[numbering.Skipped] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Existing:
+    """What the import needs to know of an invoice that has the record's external id."""
+
+    id: int
+    posted: bool
+    payment_status: str
+    forced: bool
+
+
+class BatchWriter:
+    """Prepares and writes batches of new invoices for one import run (see the module docstring).
+
+    Settings (years, seller, prefix) and the host's answers are looked up once per run.
+    """
+
+    def __init__(self, service: InvoiceService, actor: str):
+        self.service = service
+        self.ctx = service.context
+        self.actor = actor
+        self.host = cached_host(self.ctx.host) if self.ctx.host is not None else None
+        self._years: dict[tuple[int, int | None], YearRange] = {}
+        self._sellers: dict[tuple[int, int | None], dict[str, str]] = {}
+        self._prefixes: dict[tuple[int, int | None], str] = {}
+        plugins = self.ctx.plugins
+        #: the number comes from the default format (no plugin of its own): no document needed
+        self.default_numbers = plugins is None or all(
+            impl.function is default_numbering.invoice_number
+            for impl in plugins.hook.invoice_number.get_hookimpls())
+        #: documents are built for the hooks and the PDF jobs only when someone takes them
+        self.announces = plugins is not None and any(
+            getattr(plugins.hook, name).get_hookimpls() for name in ("invoice_created", "invoice_posted"))
+
+    # ---- which invoices exist ---------------------------------------------------------
+
+    def existing(self, session: Session, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Existing]:
+        """The invoices that have these ``(organization_id, external_id)``, one query per organization."""
+        by_org: dict[int, list[str]] = {}
+        for org, ext in keys:
+            by_org.setdefault(org, []).append(ext)
+        found: dict[tuple[int, str], Existing] = {}
+        for org, exts in by_org.items():
+            rows = session.execute(
+                select(Invoice.id, Invoice.external_id, Invoice.status, PaymentState.payment_status,
+                       PaymentState.forced)
+                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                .where(Invoice.organization_id == org, Invoice.external_id.in_(exts)))
+            for row in rows:
+                found[(org, str(row.external_id))] = Existing(row.id, row.status == "posted",
+                                                              row.payment_status, row.forced)
+        return found
+
+    # ---- preparing ----------------------------------------------------------------------
+
+    def prepare(self, payload: Mapping[str, Any], loaded: Mapping[str, Any] | None = None) -> NewInvoice | None:
+        """``payload`` as a new invoice, or None when ``InvoiceService.create`` must write it
+        (it raises the error this batch path does not word, or numbers it through a plugin).
+
+        ``loaded``: what ``load_input(payload)`` gave when the payload was checked (not loaded again).
+        """
+        try:
+            data = dict(loaded) if loaded is not None else load_input(payload)
+            if self.host is not None:
+                data.update(_names(check_parties(self.host, data), data))
+        except ValidationError:
+            return None
+        if not data.get("external_id") or data.get("document_type") == "credit_note":
+            return None  # a credit note is taken off its invoice by the service
+        posting = data.pop("status", "draft") == "posted"
+        org, website = data["organization_id"], data.get("website_id")
+        if posting and data.get("invoice_number") is None and not self.default_numbers:
+            return None
+        currency = data["currency"]
+        inputs = [LineInput(**line) for line in data.pop("lines")]
+        computed, totals = compute_lines(inputs, currency)
+        if totals.total_amount < 0:
+            return None
+        if posting and posting_problems(customer_name=data.get("customer_name"), bill_to=data.get("bill_to"),
+                                        invoice_date=data["invoice_date"], due_date=data.get("due_date"),
+                                        years=self.years(org, website)):
+            return None
+        lines = [dict(position=line.position, description=line.description, sku=line.sku, unit=line.unit,
+                      quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+                      row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
+                      tax_category=given.tax_category or None,
+                      tax_exemption_reason=given.tax_exemption_reason or None)
+                 for line, given in zip(computed, inputs, strict=True)]
+        forced = data.pop("payment_status", None)
+        row = dict(data, subtotal=to_minor(totals.subtotal, currency), tax_amount=to_minor(totals.tax_amount, currency),
+                   total_amount=to_minor(totals.total_amount, currency))
+        return NewInvoice(external_id=str(data["external_id"]), organization_id=org, website_id=website, row=row,
+                          lines=lines, posting=posting, forced=forced)
+
+    def years(self, org: int, website: int | None) -> YearRange:
+        key = (org, website)
+        if key not in self._years:
+            self._years[key] = year_range(lambda name: self.ctx.setting(name, organization_id=org,
+                                                                        website_id=website))
+        return self._years[key]
+
+    def _seller(self, org: int, website: int | None) -> dict[str, str]:
+        key = (org, website)
+        if key not in self._sellers:
+            self._sellers[key] = resolve_seller(
+                lambda name: self.ctx.setting(name, organization_id=org, website_id=website)).as_dict()
+        return self._sellers[key]
+
+    def _prefix(self, org: int, website: int | None) -> str:
+        key = (org, website)
+        if key not in self._prefixes:
+            self._prefixes[key] = self.ctx.setting(INVOICE_PREFIX, organization_id=org, website_id=website) or ""
+        return self._prefixes[key]
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def write(self, session: Session, batch: Sequence[NewInvoice]) -> None:
+        """Insert ``batch`` (each invoice gets its ``id``) and post those to be posted.
+
+        Raises what the database or the numbering refuses; the caller rolls the batch back.
+        """
+        now = self.ctx.clock()
+        for inv in batch:
+            inv.row.update(status="draft", payment_token=secrets.token_urlsafe(24), created_by=self.actor,
+                           created_at=now, updated_at=now)
+        session.execute(insert(_INVOICES), _complete(_INVOICES, [inv.row for inv in batch]))
+        # The new ids, by external id (unique in an organization): one query, where RETURNING in
+        # the order of the rows would cost SQLite one statement per row.
+        ids: dict[tuple[int, str], int] = {}
+        for org in dict.fromkeys(inv.organization_id for inv in batch):
+            ids.update(((org, str(ext)), invoice_id) for invoice_id, ext in session.execute(
+                select(Invoice.id, Invoice.external_id).where(
+                    Invoice.organization_id == org,
+                    Invoice.external_id.in_([inv.external_id for inv in batch if inv.organization_id == org]))))
+        for inv in batch:
+            inv.id = inv.row["id"] = ids[(inv.organization_id, inv.external_id)]
+            for line in inv.lines:
+                line["invoice_id"] = inv.id
+        session.execute(insert(_LINES), _complete(_LINES, [line for inv in batch for line in inv.lines]))
+        session.execute(insert(_STATES), _complete(_STATES, [
+            dict(invoice_id=inv.id, payment_status=inv.forced or "pending", forced=inv.forced is not None,
+                 updated_at=now) for inv in batch]))
+        posting = [inv for inv in batch if inv.posting]
+        if posting:
+            self._post(session, posting, now)
+        activities = []
+        recorded = utcnow()        # activity is timed by the wall clock, as ``activity.record`` does
+        for inv in batch:
+            row = inv.row
+            activities.append(dict(invoice_id=inv.id, kind="created", actor=self.actor, created_at=recorded,
+                                   summary=f"Created with {len(inv.lines)} line(s), total "
+                                           f"{from_minor(row['total_amount'], row['currency'])} {row['currency']}",
+                                   data={"external_id": inv.external_id}))
+            if inv.posting:
+                activities.append(dict(invoice_id=inv.id, kind="posted", actor=self.actor, created_at=recorded,
+                                       summary=_posted_summary(row["invoice_number"], inv.skipped),
+                                       data={"invoice_number": row["invoice_number"], "skipped": [
+                                           {"invoice_number": k.invoice_number, "sequence": k.sequence,
+                                            "held_by_invoice_id": k.held_by_invoice_id} for k in inv.skipped]}))
+        session.execute(insert(_ACTIVITY), _complete(_ACTIVITY, activities))
+        session.flush()
+
+    def _post(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
+        """Number, seal and post the new drafts of ``batch`` (in order), as ``Lifecycle`` posts one."""
+        period = numbering.series_period(numbering.INVOICE_SERIES, now)
+        for org in dict.fromkeys(inv.organization_id for inv in batch):
+            invoices = [inv for inv in batch if inv.organization_id == org]
+            seq = numbering.lock_sequence(session, org, period)
+            unnumbered = [inv for inv in invoices if inv.row.get("invoice_number") is None]
+            if unnumbered:
+                proposals = [_proposer(self._prefix(org, inv.website_id), now) for inv in unnumbered]
+                given = numbering.next_free_numbers(session, seq, [inv.id for inv in unnumbered], proposals, now)
+                for inv, (number, sequence, skipped) in zip(unnumbered, given, strict=True):
+                    inv.row.update(invoice_number=number, number_sequence=sequence)
+                    inv.skipped = skipped
+            posted = []
+            for inv in invoices:
+                row = inv.row
+                row.update(status="posted", posted_at=now, updated_at=now, seller=self._seller(org, inv.website_id),
+                           chain_key=chain.chain_key(org, period))
+                if "buyer" in _POSTING and row.get("buyer") is None:
+                    row["buyer"] = buyer_snapshot(self.host, row.get("customer_id"), row.get("bill_to"))
+                seq.chain_length += 1
+                row.update(chain_seq=seq.chain_length, prev_hash=seq.head_hash or chain.GENESIS)
+                row["content_hash"] = seq.head_hash = chain.link_hash(_content(row, inv.lines), row["prev_hash"])
+                posted.append({f"b_{key}" if key == "id" else key: row.get(key) for key in _POSTING})
+            session.execute(update(_INVOICES).where(_INVOICES.c.id == bindparam("b_id")), posted)
+            session.flush()
+
+    def announce(self, session: Session, batch: Sequence[NewInvoice]) -> list[int]:
+        """After ``batch`` is written: the hooks and PDF jobs ``create`` would give each invoice.
+
+        Returns the ids of the posted invoices (their PDFs are pending).
+        """
+        posted = [inv.id for inv in batch if inv.posting]
+        if not (self.announces or self.ctx.jobs.background):
+            return posted
+        rows = session.execute(select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                               .where(Invoice.id.in_([inv.id for inv in batch]))
+                               .options(selectinload(Invoice.lines)).order_by(Invoice.id)).all()
+        for invoice, _state in rows:
+            doc = self.ctx.document(session, invoice)
+            self.ctx.hook("invoice_created", invoice=doc, actor=self.actor)
+            if doc.is_posted:
+                self.service.documents.submit_posting_pdf(doc)
+                self.ctx.hook("invoice_posted", invoice=doc, actor=self.actor)
+        return posted
+
+
+#: The columns posting sets (``b_id`` names the row).
+_POSTING = tuple(name for name in ("id", "status", "invoice_number", "number_sequence", "seller", "buyer",
+                                   "posted_at", "updated_at", "chain_key", "chain_seq", "prev_hash",
+                                   "content_hash") if name in _INVOICES.c)
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """The value of each column a row leaves out: its scalar default, else NULL."""
+    return {column.name: (column.default.arg if isinstance(column.default, ScalarElementColumnDefault) else None)
+            for column in table.columns if column.name != "id"}
+
+
+_DEFAULTS = {table.name: _defaults(table) for table in (_INVOICES, _LINES, _STATES, _ACTIVITY)}
+
+
+def _complete(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` with the same keys each (one multi-row statement), the left-out ones at their defaults."""
+    keys = set().union(*rows)
+    defaults = {key: value for key, value in _DEFAULTS[table.name].items() if key in keys}
+    return [row if len(row) == len(keys) else {**defaults, **row} for row in rows]
+
+
+def _content(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:
+    """The posted invoice as ``chain.canonical_content`` reads it (attributes only): every column of
+    the row as it will be stored, a left-out one at its default, exactly as the ORM row would have it."""
+    values = {**_DEFAULTS[_INVOICES.name], **row}
+    line_defaults = _DEFAULTS[_LINES.name]
+    content = SimpleNamespace(**values, lines=[SimpleNamespace(**{**line_defaults, **line}) for line in lines])
+    return cast(Invoice, content)
+
+
+def _proposer(prefix: str, now: dt.datetime) -> Callable[[int], str]:
+    return lambda counter: numbering.format_default(prefix, now, counter)
+
+
+def _names(parties: Parties, data: Mapping[str, Any]) -> dict[str, Any]:
+    """The buyer's names the host fills in when the payload leaves them out (as ``create`` does)."""
+    filled: dict[str, Any] = {}
+    if parties.customer is not None and not data.get("customer_name"):
+        filled["customer_name"] = parties.customer.name
+    if parties.customer_user is not None and not data.get("customer_user_email"):
+        filled["customer_user_email"] = parties.customer_user.email
+    return filled
+
+
+class _Memo:
+    """Memoizes the calls of ``methods`` on ``target`` (host look-ups by id)."""
+
+    def __init__(self, target: Any, methods: Iterable[str]):
+        self._target = target
+        self._methods = frozenset(methods)
+        self._answers: dict[tuple[str, Any], Any] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if name not in self._methods:
+            return value
+
+        def memoized(key: Any) -> Any:
+            if (name, key) not in self._answers:
+                self._answers[(name, key)] = value(key)
+            return self._answers[(name, key)]
+        return memoized
+
+
+class _CachedHost:
+    """The host with its customers, customer users, websites and orders looked up once per run."""
+
+    def __init__(self, host: HostAdapter):
+        self._host = host
+        self.customers = _Memo(host.customers, ("get_customer", "get_customer_user"))
+        self.websites = _Memo(host.websites, ("get_website",))
+        self.orders = _Memo(host.orders, ("get",))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._host, name)
+
+
+def cached_host(host: HostAdapter) -> HostAdapter:
+    """``host`` with its look-ups by id answered once per import run (the parties repeat)."""
+    return cast(HostAdapter, _CachedHost(host))

@@ -1,0 +1,115 @@
+"""Reading the items of a top-level JSON array one by one, in bounded memory.
+
+``json.JSONDecoder.raw_decode`` decodes one item at a time from a buffer that holds the
+unread rest of the current chunk; consumed text is dropped, so memory holds about one item
+and one chunk, whatever the size of the file. A syntax error says on which line, and in
+which item of the array, it was found.
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any, TextIO
+
+__all__ = ["CHUNK", "JsonStreamError", "NotAnArray", "iter_json_array"]
+
+#: characters read at a time
+CHUNK = 1 << 16
+_WHITESPACE = " \t\n\r"
+
+
+class JsonStreamError(ValueError):
+    """The text is not a JSON array: what is wrong (``message``), on which ``line`` and, inside
+    the array, in which item (``index``, None before the array starts)."""
+
+    def __init__(self, message: str, line: int, index: int | None = None):
+        super().__init__(f"line {line}: {message}")
+        self.message, self.line, self.index = message, line, index
+
+
+class NotAnArray(JsonStreamError):
+    """The text is valid JSON, but not an array."""
+
+
+class _Buffer:
+    """The unread text of ``fh``: ``text[pos:]``, topped up a chunk at a time."""
+
+    def __init__(self, fh: TextIO, chunk: int):
+        self.fh, self.chunk = fh, chunk
+        self.text, self.pos, self.line, self.eof = "", 0, 1, False
+
+    def more(self, at_least: int = 0) -> bool:
+        """Read another chunk (at least ``at_least`` characters), dropping consumed text."""
+        if self.eof:
+            return False
+        self.line += self.text.count("\n", 0, self.pos)
+        self.text, self.pos = self.text[self.pos:], 0
+        data = self.fh.read(max(self.chunk, at_least))
+        if not data:
+            self.eof = True
+            return False
+        self.text += data
+        return True
+
+    def peek(self) -> str:
+        """The next character that is not whitespace ("" at the end), without consuming it."""
+        while True:
+            while self.pos < len(self.text) and self.text[self.pos] in _WHITESPACE:
+                self.pos += 1
+            if self.pos < len(self.text) or not self.more():
+                return self.text[self.pos:self.pos + 1]
+
+    def line_at(self, pos: int) -> int:
+        return self.line + self.text.count("\n", 0, pos)
+
+    def value(self, decoder: json.JSONDecoder, index: int | None) -> Any:
+        """Decode the value that starts here (at a non-blank character)."""
+        want = 0
+        while True:
+            try:
+                value, end = decoder.raw_decode(self.text, self.pos)
+            except json.JSONDecodeError as exc:
+                offset = exc.pos - self.pos  # reading on moves the item to the buffer's start
+                if self.more(want):  # perhaps cut off by the chunk's end: read on and retry
+                    want = 2 * len(self.text)  # a large item grows the reads, so retries stay few
+                    continue
+                raise JsonStreamError(exc.msg, self.line_at(self.pos + offset), index) from None
+            if end == len(self.text) and self.more(want):  # a number may go on in the next chunk
+                want = 2 * len(self.text)
+                continue
+            self.pos = end
+            return value
+
+
+def iter_json_array(fh: TextIO, *, chunk: int = CHUNK) -> Iterator[tuple[int, Any]]:
+    """``(index, item)`` for each item of the JSON array that ``fh`` holds.
+
+    :raises JsonStreamError: the text is not valid JSON (``NotAnArray``: valid, but not an array).
+    """
+    decoder = json.JSONDecoder()
+    buf = _Buffer(fh, chunk)
+    first = buf.peek()
+    if first != "[":
+        if first == "":
+            raise JsonStreamError("Expecting value", buf.line_at(buf.pos))
+        buf.value(decoder, None)  # raises for invalid JSON
+        raise NotAnArray("Expected a JSON array.", 1)
+    buf.pos += 1
+    index = 0
+    if buf.peek() == "]":
+        buf.pos += 1
+    else:
+        while True:
+            if buf.peek() == "":
+                raise JsonStreamError("Expecting value", buf.line_at(buf.pos), index)
+            yield index, buf.value(decoder, index)
+            index += 1
+            separator = buf.peek()
+            buf.pos += 1
+            if separator == "]":
+                break
+            if separator != ",":
+                raise JsonStreamError("Expecting ',' delimiter" if separator else "Unterminated array",
+                                      buf.line_at(buf.pos - 1), index)
+    if buf.peek() != "":
+        raise JsonStreamError("Extra data", buf.line_at(buf.pos), None)

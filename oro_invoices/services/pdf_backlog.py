@@ -1,0 +1,77 @@
+"""Posted invoices whose PDF is pending, and rendering them in this process.
+
+A posted invoice's PDF is *pending* while PDF generation is on for its organization and
+website (and a storage is configured) but no PDF is stored for it yet: an import posts its invoices without rendering
+(``defer_pdf``) and renders them after its commit (``oro_invoices.pdf_workers`` does it in
+worker processes); ``oro-invoices complete-pdfs`` renders whatever is left. ``ensure_pdf``
+is idempotent and keeps the first PDF recorded, so rendering a backlog twice, or in several
+processes at once, leaves exactly one PDF per invoice.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass, field
+
+from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.services.documents import GENERATE_SETTING
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.verification import ExpectsPdf, posted_without_pdf
+
+__all__ = ["BacklogResult", "expects_pdf", "pending_pdfs", "render_pdfs"]
+
+
+@dataclass
+class BacklogResult:
+    """What rendering a backlog did, by invoice id."""
+
+    #: invoices whose PDF was stored by this run
+    rendered: list[int] = field(default_factory=list)
+    #: invoices that had their PDF already (rendered by someone else meanwhile, or supplied)
+    already: list[int] = field(default_factory=list)
+    #: ``(invoice id, what went wrong)``: still pending
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+    def add(self, other: BacklogResult) -> None:
+        self.rendered += other.rendered
+        self.already += other.already
+        self.failed += other.failed
+
+
+def expects_pdf(service: InvoiceService) -> ExpectsPdf:
+    """Whether PDF generation at posting is on for an organization and website (its settings)."""
+    def expects(organization_id: int, website_id: int | None) -> bool:
+        return bool(service.setting(GENERATE_SETTING, organization_id=organization_id, website_id=website_id))
+    return expects
+
+
+def pending_pdfs(service: InvoiceService, invoice_ids: Collection[int] | None = None) -> list[int]:
+    """Ids of the posted invoices (all, or those of ``invoice_ids``) whose PDF is pending.
+
+    None without a PDF storage: there, no PDF is made, so none is awaited.
+    """
+    if (invoice_ids is not None and not invoice_ids) or service.storage is None:
+        return []
+    return posted_without_pdf(service.db, expects_pdf(service), invoice_ids=invoice_ids)
+
+
+def render_pdfs(service: InvoiceService, invoice_ids: Iterable[int], *, actor: str = "system",
+                done: Callable[[int], None] | None = None) -> BacklogResult:
+    """Render and store the PDF of each invoice that has none yet (``ensure_pdf``), one by one.
+
+    An invoice that fails is reported in ``failed`` and the others go on. ``done(invoice_id)``
+    is called after each invoice.
+    """
+    result = BacklogResult()
+    for invoice_id in invoice_ids:
+        try:
+            if service.get(invoice_id).pdf is not None:
+                result.already.append(invoice_id)
+            elif service.ensure_pdf(invoice_id, actor=actor).pdf is not None:
+                result.rendered.append(invoice_id)
+            else:
+                result.failed.append((invoice_id, "PDF generation is off for this invoice."))
+        except InvoiceError as exc:
+            result.failed.append((invoice_id, exc.message))
+        if done is not None:
+            done(invoice_id)
+    return result

@@ -1,0 +1,273 @@
+"""Payment reminders: email each unpaid posted invoice on the steps of its reminder schedule.
+
+    from oro_invoices.services.reminders import send_due_reminders
+    report = send_due_reminders(addon.invoices, addon.mail)      # a daily job, or the CLI
+    print(report.summary())
+
+What is sent (see docs/reminders.md):
+
+- only posted invoices that can still be paid (``statuses.is_payable``: an amount due, not
+  paid in full, authorized, refunded, canceled, voided or credited), with a due date, whose
+  organization and website have invoices and ``oro_invoices.reminders.enabled`` on;
+- on a day, only the **latest** step of ``oro_invoices.reminders.schedule`` whose date has
+  arrived, and only if neither it nor a later step was sent (``domain.reminders``);
+- the ``invoice_reminder_template`` email, to the invoice's customer user, through the email
+  outbox (``deliver-mail`` delivers it).
+
+Each reminder is queued in one transaction that inserts its row in ``oro_invoice_reminder``
+(unique per invoice and step), its message in the outbox and its activity entry, after
+locking and re-checking the invoice's payment state. Two runs at once, or a run after a
+crash, can therefore never queue a step twice: the second insert is refused and its message
+is rolled back with it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.domain.reminders import (
+    MIN_OFFSET,
+    ReminderNotice,
+    describe_step,
+    parse_schedule,
+    step_to_send,
+)
+from oro_invoices.domain.statuses import is_payable
+from oro_invoices.integration.profile import REMINDER_TEMPLATE
+from oro_invoices.persistence import activity, reminders
+from oro_invoices.persistence.models import Invoice, PaymentState
+from oro_invoices.persistence.queries import payable_condition
+from oro_invoices.persistence.reminders import ReminderRow, ReminderView
+from oro_invoices.services.mail.compose import EmailDraft
+
+if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.services.mail.service import MailService
+
+log = logging.getLogger("oro_invoices.reminders")
+
+ENABLED_SETTING = "oro_invoices.reminders.enabled"
+SCHEDULE_SETTING = "oro_invoices.reminders.schedule"
+ACTIVITY_KIND = "reminder"
+DEFAULT_ACTOR = "reminders"
+BATCH_SIZE = 200
+NO_RECIPIENT = "The invoice has no customer user email address to send the reminder to."
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One reminder a run queued (or, in a dry run, would queue)."""
+
+    invoice_id: int
+    invoice_number: str
+    step: int
+    to: tuple[str, ...]
+    subject: str
+    email_id: int | None = None
+
+    @property
+    def label(self) -> str:
+        """"Payment reminder (7 days overdue)"."""
+        return f"Payment reminder ({describe_step(self.step)})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An invoice owed a reminder that could not be sent; the next run tries again."""
+
+    invoice_id: int
+    invoice_number: str
+    step: int
+    message: str
+
+
+@dataclass
+class ReminderReport:
+    """What one run did: the day it judged on, what it queued, what it could not send."""
+
+    today: dt.date
+    dry_run: bool = False
+    queued: list[Reminder] = field(default_factory=list)
+    #: Steps another run queued first (between this run's read and its write).
+    already_sent: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would queue" if self.dry_run else "queued"
+        text = f"{self.today.isoformat()}: {verb} {len(self.queued)} payment reminder(s)"
+        if self.already_sent:
+            text += f", {self.already_sent} already sent by another run"
+        if self.problems:
+            text += f", {len(self.problems)} could not be sent"
+        return text
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    invoice_id: int
+    organization_id: int
+    website_id: int | None
+    due_date: dt.date
+
+
+class PaymentReminders:
+    """Sends the reminders that are due; reads which were sent.
+
+    :param invoices: the ``InvoiceService`` (invoices, settings, clock, database).
+    :param mail: the ``MailService`` whose outbox the reminders go to.
+    """
+
+    def __init__(self, invoices: InvoiceService, mail: MailService, *, batch_size: int = BATCH_SIZE):
+        self.invoices = invoices
+        self.mail = mail
+        self.db = invoices.db
+        self.batch_size = batch_size
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def sent(self, invoice_id: int) -> list[ReminderView]:
+        """The reminders queued for an invoice, earliest step first."""
+        with self.db.session() as s:
+            return reminders.for_invoice(s, invoice_id)
+
+    def schedule(self, organization_id: int, website_id: int | None) -> tuple[int, ...]:
+        """The steps that apply to an organization and website: none while reminders (or
+        invoices) are off there."""
+        def value(key: str) -> object:
+            return self.invoices.setting(key, organization_id=organization_id, website_id=website_id)
+        if not (value("oro_invoices.enabled") and value(ENABLED_SETTING)):
+            return ()
+        return parse_schedule(str(value(SCHEDULE_SETTING) or ""))
+
+    # ---- sending ------------------------------------------------------------------------
+
+    def run(self, *, today: dt.date | None = None, dry_run: bool = False,
+            actor: str = DEFAULT_ACTOR, organization_id: int | None = None) -> ReminderReport:
+        """Queue every reminder due on ``today`` (default: today, UTC) and report what happened.
+
+        :param dry_run: only list what would be queued; nothing is written.
+        :param organization_id: only this organization's invoices.
+        """
+        today = today or local_today(self.invoices.clock())
+        report = ReminderReport(today=today, dry_run=dry_run)
+        schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
+        for batch in self._candidates(today, organization_id):
+            with self.db.session() as s:
+                sent = reminders.sent_steps(s, [c.invoice_id for c in batch])
+            for candidate in batch:
+                scope = (candidate.organization_id, candidate.website_id)
+                if scope not in schedules:
+                    schedules[scope] = self.schedule(*scope)
+                step = step_to_send(schedules[scope], candidate.due_date, today,
+                                    sent.get(candidate.invoice_id, ()))
+                if step is not None:
+                    self._send(candidate.invoice_id, step, today, actor, dry_run, report)
+        return report
+
+    def _candidates(self, today: dt.date, organization_id: int | None) -> Iterator[list[_Candidate]]:
+        """Payable posted invoices whose earliest possible step has arrived, in id batches."""
+        horizon = today - dt.timedelta(days=MIN_OFFSET)
+        stmt = (select(Invoice.id, Invoice.organization_id, Invoice.website_id, Invoice.due_date)
+                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                .where(payable_condition(), Invoice.due_date.is_not(None), Invoice.due_date <= horizon)
+                .order_by(Invoice.id).limit(self.batch_size))
+        if organization_id is not None:
+            stmt = stmt.where(Invoice.organization_id == organization_id)
+        last_id = 0
+        while True:
+            with self.db.session() as s:
+                rows = s.execute(stmt.where(Invoice.id > last_id)).all()
+            if not rows:
+                return
+            yield [_Candidate(invoice_id, org, website, due) for invoice_id, org, website, due in rows
+                   if due is not None]
+            last_id = rows[-1][0]
+
+    def _send(self, invoice_id: int, step: int, today: dt.date, actor: str, dry_run: bool,
+              report: ReminderReport) -> None:
+        """Queue (or in a dry run, list) one reminder; what goes wrong becomes a ``Problem``."""
+        number = str(invoice_id)
+        try:
+            invoice = self.invoices.get(invoice_id)
+            number = invoice.display_number
+            if invoice.due_date is None or not _remindable(invoice):
+                return
+            draft = self.mail.prepare(invoice_id, REMINDER_TEMPLATE, extra_context={
+                "reminder": ReminderNotice.on(step, invoice.due_date, today)})
+            if not draft.to:
+                report.problems.append(Problem(invoice_id, number, step, NO_RECIPIENT))
+                return
+            reminder = Reminder(invoice_id=invoice.id, invoice_number=number, step=step,
+                                to=draft.to, subject=draft.subject)
+            if not dry_run:
+                email_id = self._queue(invoice.id, invoice.due_date, reminder, draft, today, actor)
+                if email_id is None:
+                    return
+                self.mail.submit_delivery(email_id)
+                reminder = replace(reminder, email_id=email_id)
+        except InvoiceError as exc:
+            log.warning("payment reminder for invoice %s not sent: %s", number, exc.message)
+            report.problems.append(Problem(invoice_id, number, step, exc.message))
+            return
+        except IntegrityError as exc:
+            if not reminders.is_duplicate(exc):
+                raise
+            report.already_sent += 1
+            return
+        report.queued.append(reminder)
+
+    def _queue(self, invoice_id: int, due_date: dt.date, reminder: Reminder, draft: EmailDraft,
+               today: dt.date, actor: str) -> int | None:
+        """One transaction: lock and re-check the payment state, queue the message, record the
+        reminder and its activity. Returns the message's id; None when the invoice stopped
+        being payable meanwhile."""
+        ctx = self.invoices.context
+        with self.db.transaction() as s:
+            s.execute(select(PaymentState.invoice_id).where(PaymentState.invoice_id == invoice_id)
+                      .with_for_update())
+            current = ctx.document(s, ctx.load(s, invoice_id))
+            if not _remindable(current):
+                return None
+            email = self.mail.queue(s, current, to=draft.to, subject=draft.subject, html=draft.html,
+                                    text=draft.text, attachments=draft.attachments, actor=actor,
+                                    template=REMINDER_TEMPLATE)
+            s.add(ReminderRow(invoice_id=invoice_id, step=reminder.step, due_date=due_date,
+                              sent_on=today, email_id=email.id, actor=actor,
+                              created_at=self.invoices.clock()))
+            s.flush()  # the unique (invoice, step) refuses a second reminder here
+            activity.record(s, invoice_id, ACTIVITY_KIND, actor, f"{reminder.label} queued",
+                            {"step": reminder.step, "email_id": email.id,
+                             "message_id": email.message_id, "to": list(email.to),
+                             "subject": email.subject})
+            return email.id
+
+
+def _remindable(invoice: InvoiceDocument) -> bool:
+    """Posted and still payable (the one rule: ``statuses.is_payable``)."""
+    return invoice.is_posted and is_payable(invoice.payment_status, invoice.amount_due)
+
+
+def send_due_reminders(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
+                       dry_run: bool = False, actor: str = DEFAULT_ACTOR,
+                       organization_id: int | None = None) -> ReminderReport:
+    """Queue every payment reminder due on ``today`` (default: the UTC date of the invoices'
+    clock); safe to run as often as wanted and concurrently: each step goes out once.
+
+    :param invoices: the ``InvoiceService`` (``addon.invoices``).
+    :param mail: the ``MailService`` (``addon.mail``); ``deliver-mail`` delivers the messages.
+    :param dry_run: list what would be queued, write nothing.
+    :param actor: the name recorded in the invoices' activity.
+    :param organization_id: only this organization's invoices.
+    """
+    return PaymentReminders(invoices, mail).run(today=today, dry_run=dry_run, actor=actor,
+                                                organization_id=organization_id)
+

@@ -1,0 +1,181 @@
+"""Back-office corrections of a posted invoice: Create Credit Note, Void, Re-issue.
+
+Each opens a confirmation page (the credit note form lists every line with what remains
+creditable of it) and acts on POST; a refused form is shown again with the reason. They
+need the ``oro_invoices.credit`` permission. The view page shows an invoice's credit notes
+and the invoices that replace it, and a credit note or re-issued invoice links back.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.services.credit_notes import Creditable
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
+from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.http import Request, Response
+
+PERMISSION = "oro_invoices.credit"
+FORM_TEMPLATE = "admin/credit_note_form.html"
+CONFIRM_TEMPLATE = "admin/void_confirm.html"
+
+
+def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument, *,
+                        transactions: list[Any] | None = None) -> dict[str, Any]:
+    """What the view page shows about corrections: credit notes, replacements, the actions
+    (``transactions``: the invoice's, when the caller has read them already)."""
+    service = pages.ctx.service
+    if transactions is None:
+        transactions = service.transactions(doc.id)
+    credit_notes = service.credit_notes_of(doc.id) if doc.is_posted and not doc.is_credit_note else []
+    reissues = service.reissues_of(doc.id) if doc.is_posted and not doc.is_credit_note else []
+    creditable = (doc.is_posted and not doc.is_credit_note and doc.amount_credited < doc.total_amount)
+    unpaid = doc.amount_paid == 0 and not any(
+        t.successful and t.action in ("charge", "capture", "authorize") for t in transactions)
+    allowed = req.can(PERMISSION)
+    return {"credit_notes": credit_notes, "reissues": reissues,
+            "can_credit": allowed and creditable,
+            "can_void": allowed and creditable and unpaid}
+
+
+class CreditActions:
+    """Create Credit Note, Void and Re-issue."""
+
+    def __init__(self, pages: BackOffice):
+        self.pages = pages
+        self.ctx = pages.ctx
+
+    def _money(self, amount: Decimal, currency: str) -> str:
+        return str(self.ctx.env.filters["money"](amount, currency))
+
+    def _view_url(self, doc_id: int) -> str:
+        return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id)
+
+    def _load(self, req: Request) -> InvoiceDocument:
+        self.pages.check(req, PERMISSION)
+        return self.pages.load(req, req.path_params.get("invoice_id"))
+
+    # ---- Create Credit Note ---------------------------------------------------------------
+
+    def credit_form(self, req: Request) -> Response:
+        """The Create Credit Note form: each line with what remains, amounts per tax rate."""
+        doc = self._load(req)
+        return self._form(req, doc, self.ctx.service.creditable(doc.id), {})
+
+    def create_credit(self, req: Request) -> Response:
+        """Post the credit note the form describes; on bad input show the form with the reason."""
+        doc = self._load(req)
+        left = self.ctx.service.creditable(doc.id)
+        form = req.form
+        try:
+            payload = _payload(form, left)
+            result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req))
+        except (ValidationError, Conflict) as exc:
+            status, message = guard.friendly(exc)
+            return self._form(req, doc, left, dict(form.items()), error=message, status=status)
+        note = result.credit_note
+        flashes = [("success", f"Credit note {note.invoice_number} of "
+                               f"{self._money(note.total_amount, note.currency)} was posted against invoice "
+                               f"{doc.display_number}.")]
+        if result.refund is not None and result.refund.successful:
+            flashes.append(("success", f"{self._money(result.refund.amount, result.refund.currency)} was refunded "
+                                       "through the payment method."))
+        elif result.refund_error:
+            flashes.append(("error", f"The refund was not made: {result.refund_error}. Refund it from the "
+                                     "Payments section."))
+        return Response.redirect(self._view_url(doc.id), flashes=flashes)
+
+    def _form(self, req: Request, doc: InvoiceDocument, left: Creditable, values: dict[str, str], *,
+              error: str = "", status: int = 200) -> Response:
+        paid_back = doc.amount_paid > 0
+        refundable = [a for a in self.ctx.service.transaction_actions(doc.id).values() if a.refundable > 0] \
+            if paid_back else []
+        html = self.ctx.render(FORM_TEMPLATE, req, invoice=doc, creditable=left, values=values,
+                               form_error=error, paid=paid_back, refundable=refundable, rate_key=rate_key)
+        return Response.html(html, status=status, title=f"Create Credit Note for {doc.display_number}")
+
+    # ---- Void and Re-issue ----------------------------------------------------------------
+
+    def void_confirm(self, req: Request) -> Response:
+        return self._confirm(req, "void")
+
+    def reissue_confirm(self, req: Request) -> Response:
+        return self._confirm(req, "reissue")
+
+    def _confirm(self, req: Request, action: str, *, error: str = "", status: int = 200) -> Response:
+        doc = self._load(req)
+        html = self.ctx.render(CONFIRM_TEMPLATE, req, invoice=doc, action=action, form_error=error,
+                               reason=req.form.get("reason", "") if req.method == "POST" else "")
+        title = "Void" if action == "void" else "Re-issue"
+        return Response.html(html, status=status, title=f"{title} {doc.display_number}?")
+
+    def void(self, req: Request) -> Response:
+        doc = self._load(req)
+        try:
+            result = self.ctx.service.void(doc.id, reason=req.form.get("reason", ""), actor=actor_of(req))
+        except InvoiceError as exc:
+            status, message = guard.friendly(exc)
+            return self._confirm(req, "void", error=message, status=status)
+        return Response.redirect(self._view_url(doc.id), flashes=[
+            ("success", f"Invoice {doc.display_number} was voided by credit note "
+                        f"{result.credit_note.invoice_number}.")])
+
+    def reissue(self, req: Request) -> Response:
+        doc = self._load(req)
+        try:
+            result = self.ctx.service.reissue(doc.id, reason=req.form.get("reason", ""), actor=actor_of(req))
+        except InvoiceError as exc:
+            status, message = guard.friendly(exc)
+            return self._confirm(req, "reissue", error=message, status=status)
+        return Response.redirect(self._view_url(result.draft.id), flashes=[
+            ("success", f"Invoice {doc.display_number} was voided by credit note "
+                        f"{result.credit_note.invoice_number}. This corrected draft replaces it: change "
+                        "what was wrong, then post it with Send to Customer.")])
+
+
+def _payload(form: Any, left: Creditable) -> dict[str, Any]:
+    """The service payload of the Create Credit Note form.
+
+    Fields: ``mode`` (``full`` or ``partial``), ``qty_<position>`` per line,
+    ``amount_<rate>`` per tax rate, ``reason``, ``settlement`` (``outside``, or
+    ``refund:<transaction id>``).
+    """
+    payload: dict[str, Any] = {"reason": form.get("reason", "")}
+    settlement, _, transaction = (form.get("settlement") or "").partition(":")
+    if settlement:
+        payload["settlement"] = settlement
+    if transaction:
+        payload["transaction_id"] = _int(transaction, "transaction_id")
+    if form.get("mode") == "full":
+        payload["full"] = True
+        return payload
+    lines = [{"line": line.position, "quantity": raw} for line in left.lines
+             if _given(raw := (form.get(f"qty_{line.position}") or "").strip())]
+    amounts = [{"tax_rate": format(rate, "f"), "amount": raw} for rate in left.rates
+               if _given(raw := (form.get(f"amount_{rate_key(rate)}") or "").strip())]
+    payload["lines"], payload["amounts"] = lines, amounts
+    return payload
+
+
+def _given(raw: str) -> bool:
+    """A field the admin filled in: anything but empty or zero (a bad number is checked later)."""
+    try:
+        return bool(raw) and Decimal(raw) != 0
+    except ArithmeticError:
+        return bool(raw)
+
+
+def _int(raw: str, field: str) -> int:
+    if not raw.strip().isdigit():
+        raise ValidationError([(field, "Choose one of the listed payments.")])
+    return int(raw)
+
+
+def rate_key(rate: Decimal) -> str:
+    """A form-field-safe name of a tax rate ("0.19" → "0_19")."""
+    return format(rate, "f").replace(".", "_")
+
+

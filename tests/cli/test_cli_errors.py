@@ -1,0 +1,73 @@
+"""Command-line errors a user causes: one line, a non-zero exit, no traceback (unless --debug)."""
+from __future__ import annotations
+
+import pytest
+
+from oro_invoices.cli import build_parser, main
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_a_sqlite_path_in_a_missing_folder_is_one_line(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/missing/invoices.db"
+    code, _, err = run(capsys, "migrate", "--db", url)
+    assert code == 2
+    assert err == (f"error: cannot open the SQLite database {url}: its folder does not exist "
+                   "or is not writable\n")
+
+
+def test_an_unknown_revision_names_the_newest(capsys, tmp_path):
+    from oro_invoices.persistence.migrate import head_revision
+    code, _, err = run(capsys, "migrate", "--db", f"sqlite:///{tmp_path}/a.db", "--revision", "9999")
+    assert code == 2
+    assert "'9999'" in err and f"the newest revision is {head_revision()}" in err
+    assert err.count("\n") == 1
+
+
+def test_an_unmigrated_database_says_to_migrate(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/empty.db"
+    code, _, err = run(capsys, "verify", "--db", url)
+    assert code == 2
+    assert err.startswith(f"error: the database {url} has no oro-invoices schema")
+    assert err.rstrip().endswith(f"run: oro-invoices migrate --db {url}")
+
+
+def test_an_unreachable_server_hides_the_password(capsys):
+    code, _, err = run(capsys, "migrate", "--db", "postgresql://someone:s3cret@127.0.0.1:1/invoices")
+    assert code == 2
+    assert err.startswith("error: cannot connect to the database postgresql://someone:***@127.0.0.1:1/invoices")
+    assert "s3cret" not in err
+
+
+def test_debug_keeps_the_traceback(tmp_path):
+    from sqlalchemy.exc import OperationalError
+    with pytest.raises(OperationalError):
+        main(["verify", "--db", f"sqlite:///{tmp_path}/empty.db", "--debug"])
+
+
+def test_migrate_says_what_it_did(capsys, tmp_path):
+    from oro_invoices.persistence.migrate import head_revision
+    url = f"sqlite:///{tmp_path}/new.db"
+    assert run(capsys, "migrate", "--db", url)[1] == f"schema created at revision {head_revision()}\n"
+    assert run(capsys, "migrate", "--db", url)[1] == f"schema at revision {head_revision()} (already current)\n"
+
+
+def test_every_subcommand_describes_itself():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    for name, command in sub.choices.items():
+        assert command.description, f"{name} has no description"
+        assert command.format_help().count(command.description.split(" ")[0]) >= 1
+
+
+def test_db_and_storage_from_the_environment(capsys, tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path}/env.db"
+    monkeypatch.setenv("ORO_INVOICES_DB", url)
+    monkeypatch.setenv("ORO_INVOICES_STORAGE", f"file://{tmp_path}/pdf")
+    assert run(capsys, "migrate")[0] == 0
+    code, out, _ = run(capsys, "verify")
+    assert code == 0 and out.startswith("OK: checked 0 posted invoice(s), 0 PDF(s)")

@@ -1,0 +1,131 @@
+"""The EN 16931 XML made from a frozen invoice, checked by the official XSD and schematron."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from lxml import etree
+from support.einvoices import SELLER, einvoice_document, texts, total
+
+from oro_invoices.documents.einvoice import cii, rules
+from oro_invoices.domain.invoice import BuyerInfo, DocumentRef, DocumentType
+
+PROFILES = ["en16931", "basic"]
+
+
+def broken(xml: bytes, profile: str) -> set[str]:
+    return {v.rule for v in rules.errors(rules.check(xml, profile))}
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_complete_invoice_passes_the_xsd_and_every_rule(profile):
+    doc = einvoice_document()
+    xml = cii.build_xml(doc, profile)
+    assert rules.check(xml, profile) == []  # no error and no warning either
+    assert texts(xml, "//rsm:ExchangedDocument/ram:ID") == ["INV-2025-03-00042"]
+    assert texts(xml, "//rsm:ExchangedDocument/ram:TypeCode") == ["380"]
+    assert texts(xml, "//ram:GuidelineSpecifiedDocumentContextParameter/ram:ID") == [cii.PROFILES[profile]]
+
+
+def test_the_xml_says_what_the_invoice_says():
+    doc = einvoice_document()
+    xml = cii.build_xml(doc, "en16931")
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == ["20250305"]
+    assert texts(xml, "//ram:DueDateDateTime/udt:DateTimeString") == ["20250404"]
+    assert total(xml, "LineTotalAmount") == doc.subtotal
+    assert total(xml, "TaxTotalAmount") == doc.tax_amount
+    assert total(xml, "GrandTotalAmount") == total(xml, "DuePayableAmount") == doc.total_amount
+    assert texts(xml, "//ram:SellerTradeParty/ram:Name") == ["Northwind Supply GmbH"]
+    assert texts(xml, "//ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["DE123456788", "22/815/08154"]
+    assert texts(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["DE136695976"]
+    assert texts(xml, "//ram:BuyerReference") == ["ACME-AP-7"]
+    assert texts(xml, "//ram:PayeePartyCreditorFinancialAccount/ram:IBANID") == [SELLER.iban]
+    assert texts(xml, "//ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID") == ["COBADEFFXXX"]
+    assert texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:PaymentReference") == ["INV-2025-03-00042"]
+    assert texts(xml, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["58"]  # SEPA, EUR
+    assert [Decimal(v) for v in texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+                                           "/ram:RateApplicablePercent")] == [Decimal(7), Decimal(19)]
+    assert texts(xml, "//ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedTradeProduct/ram:Name") \
+        == [line.description for line in doc.lines]
+    assert cii.build_xml(doc, "en16931") == xml  # the same invoice, the same bytes
+
+
+def test_tampered_totals_are_caught_by_the_named_rule():
+    xml = cii.build_xml(einvoice_document(), "en16931")
+    tree = etree.fromstring(xml)
+    (grand,) = tree.xpath("//ram:GrandTotalAmount", namespaces=cii.NSMAP)
+    grand.text = str(Decimal(grand.text) + 1)
+    assert "BR-CO-15" in broken(etree.tostring(tree), "en16931")  # total = net + VAT
+
+
+def test_an_unknown_currency_is_caught():
+    xml = cii.build_xml(einvoice_document(currency="EUX"), "en16931")
+    problems = rules.errors(rules.check(xml, "en16931"))
+    assert [(v.rule, v.message) for v in problems] \
+        == [("FX-SCH-A-000595", "Value of 'ram:InvoiceCurrencyCode' is not allowed."),
+            ("FX-SCH-A-000606", "Value of '@currencyID' is not allowed.")]
+
+
+def test_reverse_charge_without_the_buyer_vat_id_is_caught():
+    doc = einvoice_document([{"description": "Consulting", "quantity": "10", "unit_price": "120",
+                              "tax_rate": "0", "tax_category": "AE"}], buyer=BuyerInfo(country_code="FR"))
+    assert "BR-AE-02" in broken(cii.build_xml(doc, "en16931"), "en16931")
+    with_id = einvoice_document([{"description": "Consulting", "quantity": "10", "unit_price": "120",
+                                  "tax_rate": "0", "tax_category": "AE"}],
+                                buyer=BuyerInfo(vat_id="FR40303265045", country_code="FR"))
+    xml = cii.build_xml(with_id, "en16931")
+    assert broken(xml, "en16931") == set()
+    assert texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:ExemptionReason") \
+        == ["Reverse charge"]
+
+
+@pytest.mark.parametrize("category,reason", [("Z", ""), ("E", "Exempt under § 4 Nr. 14 UStG"),
+                                             ("K", ""), ("G", "")])
+def test_each_vat_category_makes_a_valid_invoice(category, reason):
+    buyer = BuyerInfo(vat_id="FR40303265045", country_code="FR") if category == "K" else None
+    doc = einvoice_document(
+        [{"description": "Item", "quantity": "2", "unit_price": "50", "tax_rate": "0",
+          "tax_category": category, "tax_exemption_reason": reason},
+         {"description": "Other", "quantity": "1", "unit_price": "10", "tax_rate": "0.19"}]
+        if category in ("Z", "E") else
+        [{"description": "Item", "quantity": "2", "unit_price": "50", "tax_rate": "0", "tax_category": category}],
+        **({"buyer": buyer} if buyer else {}))
+    xml = cii.build_xml(doc, "en16931")
+    assert broken(xml, "en16931") == set()
+    assert category in texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode")
+
+
+def test_a_credit_note_is_type_381_and_names_the_invoice_it_credits():
+    doc = einvoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                            credited_invoice=DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1)))
+    xml = cii.build_xml(doc, "en16931")
+    assert texts(xml, "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
+    assert texts(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["INV-2025-03-00042"]
+    assert broken(xml, "en16931") == set()
+
+
+def test_a_seller_without_country_breaks_the_rules_by_name():
+    doc = einvoice_document(seller=SELLER.__class__(**{**SELLER.as_dict(), "country_code": "",
+                                                         "vat_id": "", "tax_id": ""}))
+    problems = rules.check(cii.build_xml(doc, "en16931"), "en16931")
+    assert problems and all(str(v).startswith("[") for v in problems)
+    assert any(v.rule in ("XSD", "BR-09", "BR-CO-26", "BR-S-02") for v in problems)
+
+
+def test_units_map_to_recommendation_20_codes():
+    assert [cii.unit_code(u) for u in ("", "pcs", "hour", "kg", "KGM", "crate of apples")] \
+        == ["C62", "H87", "HUR", "KGM", "KGM", "C62"]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_lean_schematron_reports_exactly_what_the_official_file_reports(profile):
+    doc = einvoice_document([{"description": "Consulting", "quantity": "10", "unit_price": "120",
+                              "tax_rate": "0", "tax_category": "AE"}],
+                            buyer=BuyerInfo(country_code="FR"), currency="EUX")
+    tree = etree.fromstring(cii.build_xml(doc, profile))
+    (grand,) = tree.xpath("//ram:GrandTotalAmount", namespaces=cii.NSMAP)
+    grand.text = "1.00"
+    xml = etree.tostring(tree)
+    official = rules.run(rules.compile_stylesheet(rules.processor(), profile, lean=False), xml)
+    lean = rules.check_schematron(xml, profile)
+    assert len(official) >= 4  # currency code lists, BR-AE-02, BR-CO-15 …
+    assert lean == official

@@ -1,0 +1,119 @@
+"""Overdue and the reminder schedule: one pure definition each, judged on a given day."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
+from oro_invoices.domain.overdue import days_overdue, is_overdue, local_today
+from oro_invoices.domain.reminders import (
+    ReminderNotice,
+    ScheduleError,
+    describe_step,
+    format_schedule,
+    latest_due_step,
+    parse_schedule,
+    step_to_send,
+)
+
+DUE = dt.date(2026, 12, 2)
+
+
+@dataclass(frozen=True)
+class Facts:
+    status: InternalStatus = InternalStatus.POSTED
+    due_date: dt.date | None = DUE
+    amount_due: Decimal = Decimal("100.00")
+    payment_status: PaymentStatus = PaymentStatus.PENDING
+
+
+@pytest.mark.parametrize("facts, today, days", [
+    (Facts(), DUE, 0),                                                  # due today: not yet
+    (Facts(), DUE - dt.timedelta(days=5), 0),                           # not due yet
+    (Facts(), DUE + dt.timedelta(days=1), 1),                           # the day after
+    (Facts(), dt.date(2027, 1, 1), 30),
+    (Facts(amount_due=Decimal("0.00")), dt.date(2027, 1, 1), 0),        # nothing due
+    (Facts(amount_due=Decimal("40.00"), payment_status=PaymentStatus.PAID_PARTIALLY),
+     dt.date(2026, 12, 9), 7),                                          # partially paid: overdue
+    (Facts(payment_status=PaymentStatus.PAID_IN_FULL), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.AUTHORIZED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.REFUNDED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.CANCELED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.VOIDED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.DECLINED), dt.date(2026, 12, 3), 1),  # a failed try
+    (Facts(status=InternalStatus.DRAFT), dt.date(2027, 1, 1), 0),       # drafts never
+    (Facts(due_date=None), dt.date(2027, 1, 1), 0),                     # no due date
+])
+def test_overdue_definition(facts, today, days):
+    assert days_overdue(facts, today) == days
+    assert is_overdue(facts, today) is (days > 0)
+
+
+def test_today_is_the_utc_date_of_an_aware_moment():
+    late_evening_in_new_york = dt.datetime(2026, 12, 2, 21, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+    assert local_today(late_evening_in_new_york) == dt.date(2026, 12, 3)
+    with pytest.raises(ValueError, match="timezone-aware"):
+        local_today(dt.datetime(2026, 12, 2))
+
+
+@pytest.mark.parametrize("text, offsets", [
+    ("-3, 0, 7, 14", (-3, 0, 7, 14)),
+    (" 14,7 ; -3,+0 ", (-3, 0, 7, 14)),
+    ("", ()),
+    ("30", (30,)),
+])
+def test_schedules_are_parsed_and_sorted(text, offsets):
+    assert parse_schedule(text) == offsets
+    assert parse_schedule(format_schedule(offsets)) == offsets
+
+
+@pytest.mark.parametrize("text, message", [
+    ("7, soon", "'soon' is not a whole number of days"),
+    ("7.5", "'7.5' is not a whole number of days"),
+    ("7,,14", "Remove the empty entry"),
+    ("-91", "-91 is out of range"),
+    ("366", "366 is out of range"),
+    ("7, 7", "7 is listed twice"),
+    (", ".join(str(n) for n in range(13)), "At most 12 steps"),
+])
+def test_bad_schedules_say_what_is_wrong(text, message):
+    with pytest.raises(ScheduleError, match=message):
+        parse_schedule(text)
+
+
+SCHEDULE = (-3, 0, 7, 14)
+
+
+@pytest.mark.parametrize("today, step", [
+    (DUE - dt.timedelta(days=4), None),
+    (DUE - dt.timedelta(days=3), -3),
+    (DUE - dt.timedelta(days=1), -3),
+    (DUE, 0),
+    (DUE + dt.timedelta(days=6), 0),
+    (DUE + dt.timedelta(days=7), 7),
+    (DUE + dt.timedelta(days=400), 14),
+])
+def test_the_latest_step_whose_date_has_arrived(today, step):
+    assert latest_due_step(SCHEDULE, DUE, today) == step
+
+
+def test_a_late_run_sends_only_the_latest_step_and_never_an_earlier_one_again():
+    three_weeks_late = DUE + dt.timedelta(days=21)
+    assert step_to_send(SCHEDULE, DUE, three_weeks_late, sent=()) == 14       # not -3, 0, 7, 14
+    assert step_to_send(SCHEDULE, DUE, three_weeks_late, sent={14}) is None
+    # a later step already went out (the schedule was shortened since): nothing older follows
+    assert step_to_send((-3, 0, 7), DUE, three_weeks_late, sent={14}) is None
+    assert step_to_send(SCHEDULE, DUE, DUE + dt.timedelta(days=7), sent={-3, 0}) == 7
+    assert step_to_send((), DUE, three_weeks_late, sent=()) is None
+
+
+def test_steps_read_like_a_person_would_say_them():
+    assert [describe_step(s) for s in (-3, -1, 0, 1, 7)] == [
+        "due in 3 days", "due in 1 day", "due today", "1 day overdue", "7 days overdue"]
+    notice = ReminderNotice.on(7, DUE, DUE + dt.timedelta(days=9))
+    assert (notice.label, notice.days_overdue, notice.days_until_due) == ("7 days overdue", 9, 0)
+    early = ReminderNotice.on(-3, DUE, DUE - dt.timedelta(days=2))
+    assert (early.days_overdue, early.days_until_due) == (0, 2)

@@ -1,0 +1,182 @@
+"""Corrections in the reference shop: Create Credit Note, Void, Re-issue, and what each page shows."""
+from __future__ import annotations
+
+import re
+
+from support.payloads import invoice_payload
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+
+
+def _posted_unpaid(client: ShopClient, **overrides):
+    """A fresh posted invoice of organization 1 (Northwind) for a seeded customer."""
+    service = client.service
+    seeded = next(i for i in service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
+                  if i.customer_id is not None)
+    source = service.get(seeded.id)
+    payload = invoice_payload(customer_id=source.customer_id, customer_user_id=source.customer_user_id,
+                              customer_name=source.customer_name, customer_user_email=source.customer_user_email,
+                              website_id=source.website_id, order_id=None, order_identifier="",
+                              currency="USD", **overrides)
+    return service.post(service.create(payload, actor="test").id, actor="test")
+
+
+def test_create_a_partial_credit_note_from_the_view_page(admin):
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    html = admin.get(view).get_data(as_text=True)
+    assert "Create Credit Note</a>" in html and ">Void</a>" in html and ">Re-issue</a>" in html
+    form = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    text = text_of(form)
+    assert "Create Credit Note for Invoice " + inv.invoice_number in text
+    assert 'name="qty_1"' in form and 'name="amount_0_19"' in form
+    # too much: the form comes back with the reason and what was typed
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "4", "reason": "Returned"})
+    assert resp.status_code == 422
+    page = text_of(resp.get_data(as_text=True))
+    assert "Line 1 (Widget): at most 3 of 3 remain creditable; 4 asked." in page
+    assert 'value="4"' in resp.get_data(as_text=True)
+    # one widget and 10.00 net at 7 %
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "amount_0_07": "10.00", "reason": "Returned"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith(view)
+    [note] = admin.service.credit_notes_of(inv.id)
+    page = admin.get(view).get_data(as_text=True)
+    assert f"Credit note {note.invoice_number} of" in text_of(page)
+    assert f'href="/admin/invoices/{note.id}">{note.invoice_number}</a>' in page
+    assert "Credited" in text_of(page)
+    # the credit note's own page links back; it has no correction actions of its own
+    cn_page = admin.get(f"/admin/invoices/{note.id}").get_data(as_text=True)
+    assert f"Credit Note {note.invoice_number}" in text_of(cn_page)
+    assert f'id="oi-credited-invoice" href="/admin/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
+    assert "Create Credit Note</a>" not in cn_page and ">Void</a>" not in cn_page
+    # the grid: a document type column and filter
+    grid = admin.get("/admin/invoices?document_type=credit_note").get_data(as_text=True)
+    ids = re.findall(r'<tr data-invoice-id="(\d+)">', grid)
+    assert str(note.id) in ids and str(inv.id) not in ids
+    assert '<td class="oi-doctype">Credit note</td>' in grid
+    assert admin.get("/admin/invoices?document_type=receipt").status_code == 422
+
+
+def test_void_then_reissue_with_links_both_ways(admin):
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    confirm = admin.get(f"{view}/void").get_data(as_text=True)
+    assert "This cannot be undone." in text_of(confirm)
+    resp = admin.submit(f"{view}/void", f"{view}/void", {"reason": "Sent twice"})
+    assert resp.status_code == 303
+    assert admin.service.get(inv.id).payment_status is PaymentStatus.VOIDED
+    html = admin.get(view).get_data(as_text=True)
+    assert "Voided" in text_of(html) and ">Void</a>" not in html and "Create Credit Note</a>" not in html
+
+    other = _posted_unpaid(admin)
+    view = f"/admin/invoices/{other.id}"
+    resp = admin.submit(f"{view}/reissue", f"{view}/reissue", {"reason": "Wrong address"})
+    assert resp.status_code == 303
+    [ref] = admin.service.reissues_of(other.id)
+    assert resp.headers["Location"].endswith(f"/admin/invoices/{ref.id}")
+    draft_page = admin.get(f"/admin/invoices/{ref.id}").get_data(as_text=True)
+    assert f'id="oi-reissued-from" href="/admin/invoices/{other.id}">{other.invoice_number}</a>' in draft_page
+    original = admin.get(view).get_data(as_text=True)
+    assert f'class="oi-reissue" href="/admin/invoices/{ref.id}">Draft #{ref.id}</a>' in original
+
+
+def test_a_paid_invoice_cannot_be_voided_from_the_page(admin):
+    inv = _posted_unpaid(admin)
+    admin.service.record_payment(inv.id, {"method": "bank_transfer", "action": "charge", "amount": "5.00"})
+    view = f"/admin/invoices/{inv.id}"
+    html = admin.get(view).get_data(as_text=True)
+    assert ">Void</a>" not in html and "Create Credit Note</a>" in html
+    resp = admin.submit(f"{view}/void", f"{view}/void", {})
+    assert resp.status_code == 409
+    assert "has a successful payment" in text_of(resp.get_data(as_text=True))
+    # crediting what was paid asks how it is settled
+    form = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    assert 'value="outside"' in form
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "full"})
+    assert resp.status_code == 422 and "Choose" in text_of(resp.get_data(as_text=True))
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "full", "settlement": "outside"})
+    assert resp.status_code == 303
+    assert admin.service.get(inv.id).payment_status is PaymentStatus.CREDITED
+
+
+def test_another_organizations_admin_cannot_credit(shop):
+    client = ShopClient(shop[0])
+    client.login_admin()
+    inv = _posted_unpaid(client)
+    japan = ShopClient(shop[0])
+    japan.login_admin("admin.jp")
+    view = f"/admin/invoices/{inv.id}"
+    assert japan.get(f"{view}/credit-notes/new").status_code == 404
+    token_page = "/admin/invoices"
+    for path, data in ((f"{view}/credit-notes", {"mode": "full"}), (f"{view}/void", {}),
+                       (f"{view}/reissue", {})):
+        assert japan.submit(token_page, path, data).status_code == 404, path
+    assert japan.service.credit_notes_of(inv.id) == []
+    assert japan.service.get(inv.id).payment_status is PaymentStatus.PENDING
+
+
+# ---- storefront ------------------------------------------------------------------------------
+
+def _customer(shop, email):
+    client = ShopClient(shop[0])
+    client.login_customer(email)
+    return client
+
+
+def test_the_customer_sees_the_voided_invoice_and_its_credit_note(shop, admin):
+    service = admin.service
+    carlas = service.get(service.find_id(external_id="ERP-SO-1003-3"))
+    payload = invoice_payload(customer_id=carlas.customer_id, customer_user_id=carlas.customer_user_id,
+                              customer_name=carlas.customer_name, customer_user_email=carlas.customer_user_email,
+                              website_id=carlas.website_id, organization_id=carlas.organization_id,
+                              order_id=None, order_identifier="", currency=carlas.currency)
+    inv = service.post(service.create(payload, actor="test").id, actor="test")
+    carla = _customer(shop, "carla.nguyen@acme.example")
+    before = carla.get(f"/customer/invoices/{inv.id}").get_data(as_text=True)
+    assert "Voided" not in text_of(before) and "Amount Due" in text_of(before)
+    note = service.void(inv.id, reason="Wrong order", actor="test").credit_note
+
+    listing = carla.get("/customer/invoices").get_data(as_text=True)
+    assert f'<tr data-invoice-id="{note.id}">' in listing
+    row = re.search(rf'<tr data-invoice-id="{inv.id}">.*?</tr>', listing, re.S).group(0)
+    assert "Voided" in text_of(row) and "data-oi-pay>" not in row
+    page = carla.get(f"/customer/invoices/{inv.id}").get_data(as_text=True)
+    assert "Voided" in text_of(page) and "data-oi-pay>" not in page
+    assert f'href="/customer/invoices/{note.id}">{note.invoice_number}</a>' in page
+    cn_page = carla.get(f"/customer/invoices/{note.id}").get_data(as_text=True)
+    assert f"Credit Note {note.invoice_number}" in text_of(cn_page)
+    assert f'id="oi-credited-invoice" href="/customer/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
+    assert "data-oi-pay>" not in cn_page and "Amount Due" not in text_of(cn_page)
+    # the department sees it too; another customer does not
+    ben = _customer(shop, "ben.ortiz@acme.example")
+    assert ben.get(f"/customer/invoices/{note.id}").status_code == 200
+    gina = _customer(shop, "gina.park@globex.example")
+    assert gina.get(f"/customer/invoices/{note.id}").status_code == 404
+    assert gina.get(f"/customer/invoices/{note.id}/payment").status_code == 404
+
+
+def test_a_credit_note_refunds_through_the_hosted_page_from_the_form(shop, admin):
+    # the hosted-page payment and its refund API stand-in of the payment page tests
+    from test_host_payments import RebateApi, _paid_through_the_shop
+    rebates = RebateApi()
+    admin.service.payment_methods.get("oropay").transport = rebates
+    doc = _paid_through_the_shop(shop)
+    [charge] = admin.service.transactions(doc.id)
+    view = f"/admin/invoices/{doc.id}"
+    form = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    assert f'value="refund:{charge.id}"' in form and 'value="outside"' in form
+    done = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "settlement": f"refund:{charge.id}"},
+                        follow_redirects=True)
+    text = text_of(done.get_data(as_text=True))
+    [note] = admin.service.credit_notes_of(doc.id)
+    assert f"Credit note {note.invoice_number} of" in text and "was refunded through the payment method" in text
+    assert rebates.calls == 1
+    refund = next(t for t in admin.service.transactions(doc.id) if t.action == "refund")
+    assert refund.amount == note.total_amount and refund.parent_id == charge.id
+    after = admin.service.get(doc.id)
+    assert after.amount_due == 0 and after.payment_status is PaymentStatus.REFUNDED_PARTIALLY

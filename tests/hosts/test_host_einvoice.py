@@ -1,0 +1,61 @@
+"""The reference shop with e-invoices on: seeded drafts post as valid Factur-X hybrids; bank
+details on the storefront page; the XML downloaded from the back-office and the storefront."""
+from __future__ import annotations
+
+import pytest
+from support.einvoices import texts
+
+from oro_invoices.documents.einvoice import rules
+from oro_invoices.hosts.reference.testing import ShopClient
+from oro_invoices.integration.config import Settings
+
+
+@pytest.fixture
+def einvoicing(shop):
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.einvoice.enabled", True)
+    return shop
+
+
+def test_every_seeded_draft_posts_as_a_valid_einvoice(einvoicing, admin):
+    service = admin.service
+    drafts = service.list_invoices({"status": "draft"}, limit=100).items
+    assert {d.currency for d in drafts} == {"EUR", "USD", "JPY"}  # German, US and Japanese buyers
+    for draft in drafts:
+        posted = service.post(draft.id)
+        doc, xml = service.open_xml(posted.id)
+        assert rules.check(xml, "en16931") == [], posted.invoice_number
+        assert texts(xml, "//rsm:ExchangedDocument/ram:ID") == [posted.invoice_number]
+        assert texts(xml, "//ram:InvoiceCurrencyCode") == [posted.currency]
+    acme = next(d for d in drafts if d.customer_name == "Acme Industries AG")
+    _, xml = service.open_xml(acme.id)
+    assert texts(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["DE136695976"]
+    assert texts(xml, "//ram:BuyerReference") == ["ACME-AP-7"]
+
+
+def test_the_xml_is_offered_on_both_invoice_pages(einvoicing, admin):
+    service = admin.service
+    draft = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
+                 if d.customer_name == "Acme Industries AG")
+    posted = service.post(draft.id)
+    page = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
+    assert "Download XML" in page
+    resp = admin.get(f"/admin/invoices/{posted.id}/download/xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    assert texts(resp.get_data(), "//rsm:ExchangedDocument/ram:ID") == [posted.invoice_number]
+    customer = ShopClient(einvoicing[0])
+    customer.login_customer("amanda.cole@acme.example")
+    page = customer.get(f"/customer/invoices/{posted.id}").get_data(as_text=True)
+    assert "Download XML" in page
+    assert customer.get(f"/customer/invoices/{posted.id}/download/xml").get_data() == resp.get_data()
+
+
+def test_the_storefront_page_shows_the_bank_details_and_the_payment_reference(shop):
+    customer = ShopClient(shop[0])
+    customer.login_customer("carla.nguyen@acme.example")
+    invoice_id = customer.service.find_id(external_id="ERP-SO-1003-3")
+    number = customer.service.get(invoice_id).invoice_number
+    page = customer.get(f"/customer/invoices/{invoice_id}").get_data(as_text=True)
+    assert "Pay by Bank Transfer" in page
+    assert "DE89 3704 0044 0532 0130 00" in page and "COBADEFFXXX" in page
+    assert f"<dd data-oi-remittance-reference>{number}</dd>" in page
+    assert "Download XML" not in page  # e-invoices are off in the seeded shop

@@ -1,0 +1,112 @@
+"""The back-office grid's Export CSV and its "PDF pending" marker, in the reference shop."""
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.services.exporting import CSV_COLUMNS
+from oro_invoices.services.import_payloads import document_payload
+
+
+def export_link(page: str) -> str:
+    return html_lib.unescape(re.search(r'id="oi-export-csv" href="([^"]+)"', page).group(1))
+
+
+def exported(client: ShopClient, url: str) -> tuple[object, list[dict[str, str]]]:
+    resp = client.get(url)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    assert resp.is_streamed and "Content-Length" not in resp.headers            # sent as it is read
+    return resp, list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+
+
+def add_drafts(client: ShopClient, organization_id: int, count: int) -> None:
+    """``count`` more drafts like one the organization has, so the grid needs several pages."""
+    service = client.service
+    model = next(i for i in service.list_invoices({"organization_id": organization_id}, limit=100).items)
+    payload = document_payload(service.get(model.id))
+    payload.pop("status", None)
+    payload.pop("invoice_number", None)
+    for n in range(count):
+        service.create({**payload, "external_id": f"EXTRA-{organization_id}-{n}"}, actor="test")
+
+
+def test_export_csv_downloads_every_invoice_of_the_filter_not_only_the_page(admin):
+    add_drafts(admin, 1, 30)
+    grid = admin.get("/admin/invoices?status=draft").get_data(as_text=True)
+    assert len(re.findall(r'<tr data-invoice-id="', grid)) == 25                # one page of the grid
+    link = export_link(grid)
+    assert link.startswith("/admin/invoices/export.csv?") and "status=draft" in link
+
+    resp, rows = exported(admin, link)
+    assert resp.content_type == "text/csv; charset=utf-8"
+    assert re.fullmatch(r'attachment; filename="invoices-\d{4}-\d{2}-\d{2}\.csv"',
+                        resp.headers["Content-Disposition"])
+    assert resp.get_data(as_text=True).splitlines()[0] == ",".join(CSV_COLUMNS)  # the export command's layout
+    drafts = admin.service.list_invoices({"organization_id": 1, "status": "draft"}, limit=500).items
+    expected = {d.external_id or f"ORO-{d.id}" for d in drafts}
+    assert len(expected) > 25 and {r["external_id"] for r in rows} == expected
+    assert {r["status"] for r in rows} == {""} and {r["organization_id"] for r in rows} == {"1"}
+    lines = sum(len(admin.service.get(d.id).lines) for d in drafts)
+    assert len(rows) == lines                                                    # one row per line item
+
+
+def test_export_follows_every_grid_filter(admin):
+    items = admin.service.list_invoices({"organization_id": 1}, limit=200).items
+    paid = [i for i in items if i.payment_status.value == "paid_in_full"]
+    _, rows = exported(admin, "/admin/invoices/export.csv?payment_status=paid_in_full")
+    assert {r["external_id"] for r in rows} == {i.external_id or f"ORO-{i.id}" for i in paid}
+    _, none = exported(admin, "/admin/invoices/export.csv?number=no-such-number")
+    assert none == []
+
+
+def test_an_admin_exports_only_the_invoices_of_their_organization(shop, admin):
+    _, northwind = exported(admin, "/admin/invoices/export.csv")
+    ours = admin.service.list_invoices({"organization_id": 1}, limit=500).items
+    assert {r["organization_id"] for r in northwind} == {"1"}
+    assert {r["external_id"] for r in northwind} == {i.external_id or f"ORO-{i.id}" for i in ours}
+    assert "JPY" not in {r["currency"] for r in northwind}
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    _, theirs = exported(sakura, "/admin/invoices/export.csv?organization_id=1")   # not a filter it honours
+    assert theirs and {r["organization_id"] for r in theirs} == {"2"}
+
+
+def test_export_needs_the_view_permission_and_a_login(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("clerk", "clerk1234", name="Clara Clerk", organization_id=1, permissions=[])
+    clerk = ShopClient(shop[0])
+    clerk.login_admin("clerk", "clerk1234")
+    refused = clerk.get("/admin/invoices/export.csv")
+    assert refused.status_code == 403 and "external_id" not in refused.get_data(as_text=True)
+    anonymous = ShopClient(shop[0]).get("/admin/invoices/export.csv")
+    assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]
+
+
+def test_a_bad_filter_is_refused_with_what_is_wrong(admin):
+    resp = admin.get("/admin/invoices/export.csv?date_from=2026-02-31")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "is not a date" in text_of(body) and "Traceback" not in body
+
+
+def test_a_posted_invoice_whose_pdf_is_pending_is_marked_and_offers_no_download(admin):
+    service = admin.service
+    draft = next(i for i in service.list_invoices({"organization_id": 1, "status": "draft"}, limit=100).items)
+    posted = service.post(draft.id, actor="test", defer_pdf=True)
+    assert posted.pdf is None and service.storage is not None
+    grid = admin.get(f"/admin/invoices?number={posted.invoice_number}").get_data(as_text=True)
+    row = re.search(rf'<tr data-invoice-id="{posted.id}">.*?</tr>', grid, re.S).group(0)
+    assert "PDF pending" in text_of(row)
+    others = admin.get("/admin/invoices?status=posted").get_data(as_text=True)
+    assert others.count("data-oi-pdf-pending") == 1                 # only that one is pending
+    view = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
+    assert "PDF being prepared" in text_of(view)
+    assert f"/admin/invoices/{posted.id}/download" not in view
+
+    service.ensure_pdf(posted.id)
+    grid = admin.get(f"/admin/invoices?number={posted.invoice_number}").get_data(as_text=True)
+    assert "PDF pending" not in text_of(grid)
+    view = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
+    assert f"/admin/invoices/{posted.id}/download" in view and "PDF being prepared" not in text_of(view)

@@ -1,0 +1,328 @@
+"""Payment reminders: the schedule's steps, each once per invoice even when runs overlap or crash,
+only for invoices that can be paid, through the outbox to a real SMTP server."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from sqlalchemy import func, select
+from support.mail import SELLER, make_app, make_mail, parse, sha256
+
+from oro_invoices import cli
+from oro_invoices.integration.config import InvalidSetting
+from oro_invoices.integration.profile import REMINDER_TEMPLATE, reminder_template
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.outbox import OutboxEmail
+from oro_invoices.persistence.reminders import ReminderRow
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.reminders import PaymentReminders, send_due_reminders
+
+DUE = dt.date(2026, 12, 2)  # the due date of the shared payload
+
+
+def on(offset: int) -> dt.date:
+    return DUE + dt.timedelta(days=offset)
+
+
+@pytest.fixture
+def rapp(db, tmp_path):
+    """The mail test host (no PDFs) with payment reminders switched on at the default schedule."""
+    app = make_app(db, tmp_path, generate_pdf=False)
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    return app
+
+
+def posted(app, **overrides) -> int:
+    return app.invoices.post(app.create(**overrides).id).id
+
+
+def subjects(mail, invoice_id: int) -> list[str]:
+    return [e.subject for e in reversed(mail.emails(invoice_id))]
+
+
+def count(db: Database, table) -> int:
+    with db.session() as s:
+        return s.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def test_each_step_goes_out_on_its_day_once(rapp):
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    for offset in (-4, -3, -3, -1, 0, 0, 6, 7, 14, 14, 60):
+        send_due_reminders(rapp.invoices, mail, today=on(offset))
+    assert subjects(mail, invoice) == [
+        f"Payment reminder: invoice INV-2026-11-00001 is due {DUE:%b} {DUE.day}, {DUE.year}",
+        "Payment reminder: invoice INV-2026-11-00001 is due today",
+        "Payment reminder: invoice INV-2026-11-00001 is 7 days overdue",
+        "Payment reminder: invoice INV-2026-11-00001 is 14 days overdue"]
+    assert [r.step for r in PaymentReminders(rapp.invoices, mail).sent(invoice)] == [-3, 0, 7, 14]
+    activity = [a.summary for a in rapp.invoices.activities(invoice) if a.kind == "reminder"]
+    assert activity == ["Payment reminder (14 days overdue) queued",
+                        "Payment reminder (7 days overdue) queued",
+                        "Payment reminder (due today) queued",
+                        "Payment reminder (due in 3 days) queued"]
+    [latest] = mail.emails(invoice)[:1]
+    assert latest.to == (rapp.customer_user_email,) and latest.template == REMINDER_TEMPLATE
+    assert latest.status == "queued"
+
+
+def test_a_run_reports_exactly_what_it_queued(rapp):
+    mail = make_mail(rapp)
+    posted(rapp)
+    queued = [[r.step for r in send_due_reminders(rapp.invoices, mail, today=on(offset)).queued]
+              for offset in (-4, -3, -3, 0, 0, 7, 14, 14)]
+    assert queued == [[], [-3], [], [0], [], [7], [14], []]
+
+
+def test_a_late_run_sends_only_the_latest_step(rapp):
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    report = send_due_reminders(rapp.invoices, mail, today=on(21))
+    assert [(r.step, r.label) for r in report.queued] == [(14, "Payment reminder (14 days overdue)")]
+    assert subjects(mail, invoice) == ["Payment reminder: invoice INV-2026-11-00001 is 21 days overdue"]
+    assert send_due_reminders(rapp.invoices, mail, today=on(40)).queued == []
+
+
+def test_only_invoices_that_can_be_paid_are_reminded(rapp):
+    mail = make_mail(rapp)
+    unpaid = posted(rapp)
+    partly = posted(rapp)
+    rapp.invoices.record_payment(partly, {"method": "bank", "action": "charge", "amount": "50.00"})
+    paid = posted(rapp)
+    rapp.invoices.record_payment(paid, {"method": "bank", "action": "charge", "amount": "231.86"})
+    forced = posted(rapp)
+    rapp.invoices.force_payment_status(forced, "paid_in_full")
+    draft = rapp.create().id
+    report = send_due_reminders(rapp.invoices, mail, today=on(7))
+    assert sorted(r.invoice_id for r in report.queued) == sorted([unpaid, partly])
+    for skipped in (paid, forced, draft):
+        assert mail.emails(skipped) == []
+    assert report.problems == []
+
+
+def test_a_payment_arriving_during_the_run_stops_its_reminder(rapp, monkeypatch):
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    prepare = mail.prepare
+
+    def paid_meanwhile(invoice_id, *args, **kwargs):
+        draft = prepare(invoice_id, *args, **kwargs)
+        rapp.invoices.record_payment(invoice_id, {"method": "bank", "action": "charge",
+                                                  "amount": "231.86"})
+        return draft
+
+    monkeypatch.setattr(mail, "prepare", paid_meanwhile)
+    assert send_due_reminders(rapp.invoices, mail, today=on(7)).queued == []
+    assert mail.emails(invoice) == [] and count(rapp.invoices.db, ReminderRow) == 0
+
+
+def test_a_dry_run_lists_and_writes_nothing(rapp):
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    report = send_due_reminders(rapp.invoices, mail, today=on(7), dry_run=True)
+    assert [(r.invoice_id, r.step, r.to) for r in report.queued] == [
+        (invoice, 7, (rapp.customer_user_email,))]
+    assert "would queue 1 payment reminder(s)" in report.summary()
+    assert mail.emails(invoice) == [] and count(rapp.invoices.db, ReminderRow) == 0
+    assert [r.step for r in send_due_reminders(rapp.invoices, mail, today=on(7)).queued] == [7]
+
+
+def test_schedule_and_switch_follow_the_scopes(rapp):
+    mail = make_mail(rapp)
+    host, s = rapp.host, rapp.settings
+    monthly, silent = host.add_website("Monthly").id, host.add_website("Silent").id
+    s.set("oro_invoices.reminders.enabled", False)
+    s.set("oro_invoices.reminders.enabled", True, "organization", 1)
+    s.set("oro_invoices.reminders.schedule", "30", "website", monthly)
+    s.set("oro_invoices.reminders.enabled", False, "website", silent)
+    plain = posted(rapp)
+    monthly_invoice = posted(rapp, website_id=monthly)
+    silent_invoice = posted(rapp, website_id=silent)
+    other = host.add_customer("Other Org Ltd", organization_id=2)
+    other_user = host.add_customer_user(other.id, "ap@other.test")
+    other_org = posted(rapp, organization_id=2, customer_id=other.id, customer_user_id=other_user.id,
+                       order_id=None, order_identifier="")
+    first = send_due_reminders(rapp.invoices, mail, today=on(14))
+    assert [(r.invoice_id, r.step) for r in first.queued] == [(plain, 14)]
+    later = send_due_reminders(rapp.invoices, mail, today=on(30))
+    assert [(r.invoice_id, r.step) for r in later.queued] == [(monthly_invoice, 30)]
+    assert mail.emails(silent_invoice) == [] and mail.emails(other_org) == []
+    s.set("oro_invoices.reminders.enabled", False, "organization", 1)
+    assert send_due_reminders(rapp.invoices, mail, today=on(60)).queued == []
+
+
+def test_a_bad_schedule_is_refused_on_save_with_a_clear_message(rapp):
+    with pytest.raises(InvalidSetting) as refused:
+        rapp.settings.set("oro_invoices.reminders.schedule", "-3, 0, soon", "website", 7)
+    assert refused.value.message == (
+        "Setting 'oro_invoices.reminders.schedule' at website scope (id 7): invalid value "
+        "'-3, 0, soon': 'soon' is not a whole number of days; write day offsets relative to the "
+        "due date, such as -3, 0, 7, 14.")
+    assert rapp.settings.set("oro_invoices.reminders.schedule", "14, 7,-3") == "-3, 7, 14"
+
+
+def test_the_template_an_admin_edited_is_used(rapp):
+    rapp.host.email_templates.register(reminder_template())
+    rapp.host.customise_template(
+        REMINDER_TEMPLATE, subject="Nudge: {{ invoice.display_number }} ({{ reminder.label }})",
+        text="{{ reminder.days_overdue }} days late, {{ invoice.amount_due|money(invoice.currency) }} due: "
+             "{{ payment_url }}")
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    [reminder] = send_due_reminders(rapp.invoices, mail, today=on(9)).queued
+    assert reminder.subject == "Nudge: INV-2026-11-00001 (7 days overdue)"
+    with rapp.invoices.db.session() as s:
+        text = s.get(OutboxEmail, reminder.email_id).text
+    token = rapp.invoices.get(invoice).payment_token
+    assert text == f"9 days late, $231.86 due: https://shop.test/invoices/pay/{token}"
+
+
+def test_an_invoice_without_an_address_is_reported_and_tried_again(rapp):
+    mail = make_mail(rapp)
+    users = rapp.host.customers.users
+    user_id = rapp.payload["customer_user_id"]
+    users[user_id] = dataclasses.replace(users[user_id], email="")
+    invoice = posted(rapp)
+    report = send_due_reminders(rapp.invoices, mail, today=on(7))
+    assert report.queued == [] and [(p.invoice_id, p.step) for p in report.problems] == [(invoice, 7)]
+    assert "no customer user email address" in report.problems[0].message
+    users[user_id] = dataclasses.replace(users[user_id], email="ap@acme.test")
+    assert [r.to for r in send_due_reminders(rapp.invoices, mail, today=on(8)).queued] == [("ap@acme.test",)]
+
+
+def test_a_run_that_crashes_midway_is_finished_by_the_next_exactly_once(rapp, monkeypatch):
+    mail = make_mail(rapp)
+    invoices = [posted(rapp) for _ in range(6)]
+    queue, calls = mail.queue, []
+
+    def crash_on_the_fourth(*args, **kwargs):
+        calls.append(1)
+        view = queue(*args, **kwargs)
+        if len(calls) == 4:   # after the message was written, before the transaction commits
+            raise RuntimeError("worker killed")
+        return view
+
+    monkeypatch.setattr(mail, "queue", crash_on_the_fourth)
+    with pytest.raises(RuntimeError, match="worker killed"):
+        send_due_reminders(rapp.invoices, mail, today=on(7))
+    db = rapp.invoices.db
+    assert count(db, ReminderRow) == 3 and count(db, OutboxEmail) == 3   # the 4th rolled back whole
+    monkeypatch.setattr(mail, "queue", queue)
+    second = send_due_reminders(rapp.invoices, mail, today=on(7))
+    assert len(second.queued) == 3
+    assert [len(mail.emails(i)) for i in invoices] == [1] * 6
+    assert count(db, ReminderRow) == 6 and count(db, OutboxEmail) == 6
+
+
+def slowly(queue):
+    def queue_then_linger(*args, **kwargs):
+        view = queue(*args, **kwargs)
+        time.sleep(0.1)
+        return view
+    return queue_then_linger
+
+
+def test_two_runs_at_once_send_each_reminder_once(rapp):
+    """Two workers, each with its own connection pool, start together on the same invoices.
+
+    Each holds its transaction open a moment after writing the message, so both read the
+    invoices as not reminded yet and both try every one: the unique row decides."""
+    invoices = [posted(rapp) for _ in range(8)]
+    db = rapp.invoices.db
+    workers = []
+    for _ in range(2):
+        own_db = Database(db.url)
+        service = InvoiceService(own_db, plugins=rapp.invoices.plugins, settings=rapp.settings,
+                                 host=rapp.host, payment_url=rapp.invoices.payment_url)
+        mail = make_mail(rapp)
+        mail.db, mail.invoices = own_db, service
+        mail.queue = slowly(mail.queue)
+        workers.append((service, mail))
+    start, reports, errors = threading.Barrier(2), [], []
+
+    def run(service, mail):
+        try:
+            start.wait(timeout=30)
+            reports.append(send_due_reminders(service, mail, today=on(7)))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=worker) for worker in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert errors == []
+    assert sum(len(r.queued) for r in reports) == 8
+    assert sum(r.already_sent for r in reports) >= 1   # they did collide
+    assert count(db, ReminderRow) == 8 and count(db, OutboxEmail) == 8
+    assert sorted(i for r in reports for i in (q.invoice_id for q in r.queued)) == sorted(invoices)
+    for service, _ in workers:
+        service.db.dispose()
+
+
+def test_the_remind_command_then_deliver_mail_reaches_the_smtp_server(app, smtp_server, capsys):
+    """``oro-invoices remind`` queues, ``deliver-mail`` sends it with the stored PDF attached."""
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    invoice = app.invoices.post(app.create().id)
+    argv = ["remind", "--db", app.invoices.db.url, "--storage", str(app.storage.root),
+            "--date", on(7).isoformat()]
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 0
+    dry = capsys.readouterr().out
+    assert (f"would queue: invoice {invoice.invoice_number} (id {invoice.id}): "
+            f"Payment reminder (7 days overdue) to {app.customer_user_email}") in dry
+    assert cli.main(argv, host=app.host) == 0
+    assert "queued 1 payment reminder(s)" in capsys.readouterr().out
+    assert cli.main(argv, host=app.host) == 0
+    assert "queued 0 payment reminder(s)" in capsys.readouterr().out
+
+    result = subprocess.run(
+        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
+         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{smtp_server.port}",
+         "--sender", "billing@acme.test"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    [received] = smtp_server.handler.received
+    message = parse(received.content)
+    assert received.rcpt_tos == (app.customer_user_email,)
+    assert message["Subject"] == f"Payment reminder: invoice {invoice.invoice_number} is 7 days overdue"
+    body = message.get_body(("plain",)).get_content()
+    assert "is now 7 days overdue" in body and "Amount due: $231.86" in body
+    assert SELLER["company_name"] in body
+    [attachment] = list(message.iter_attachments())
+    assert sha256(attachment.get_content()) == app.invoices.get(invoice.id).pdf.sha256
+    assert [e.status for e in make_mail(app).emails(invoice.id)] == ["sent"]
+
+
+def test_the_remind_command_without_a_host_says_reminders_are_off(sqlite_db, capsys):
+    assert cli.main(["remind", "--db", sqlite_db.url, "--host", "none"]) == 0
+    captured = capsys.readouterr()
+    assert "no host: settings are at their defaults, so reminders are off" in captured.err
+    assert "queued 0 payment reminder(s)" in captured.out
+
+
+def test_the_reminder_template_sent_by_hand_speaks_of_today(rapp):
+    """In the email dialog an admin may pick the reminder template: it reads as of today, and
+    being no schedule step it leaves the schedule's steps to the runs."""
+    today = dt.datetime.combine(on(9), dt.time(8), tzinfo=dt.UTC)
+    mail = make_mail(rapp, clock=lambda: today)
+    invoice = posted(rapp)
+    draft = mail.prepare(invoice, REMINDER_TEMPLATE)
+    assert draft.subject == "Payment reminder: invoice INV-2026-11-00001 is 9 days overdue"
+    mail.send(invoice, to=draft.to, subject=draft.subject, text=draft.text, attach_pdf=False,
+              actor="admin", template=REMINDER_TEMPLATE)
+    assert count(rapp.invoices.db, ReminderRow) == 0
+    assert [r.step for r in send_due_reminders(rapp.invoices, mail, today=on(9)).queued] == [7]
+
+
+def test_invoices_are_read_in_batches(rapp):
+    mail = make_mail(rapp)
+    invoices = [posted(rapp) for _ in range(5)]
+    report = PaymentReminders(rapp.invoices, mail, batch_size=2).run(today=on(0))
+    assert sorted(r.invoice_id for r in report.queued) == invoices
+    assert report.summary() == f"{on(0).isoformat()}: queued 5 payment reminder(s)"

@@ -1,0 +1,441 @@
+"""Credit notes, void and re-issue: corrections that never touch a posted invoice."""
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+from support.payloads import invoice_payload
+
+from oro_invoices.domain.errors import Conflict, InvoiceIsPosted, InvoiceNotPosted, ValidationError
+from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.verification import verify
+
+NOW = dt.datetime.now(dt.UTC)
+CN_NUMBER = f"CN-{NOW:%Y}-{NOW:%m}-"
+
+
+def _posted(service, **kw):
+    return service.post(service.create(invoice_payload(**kw)).id)
+
+
+def _errors(excinfo):
+    return dict(excinfo.value.errors)
+
+
+def test_a_full_credit_note_is_a_posted_numbered_document_that_voids_an_unpaid_invoice(db, service):
+    inv = _posted(service)
+    result = service.create_credit_note(inv.id, {"full": True, "reason": "Wrong customer"}, actor="admin")
+    note = result.credit_note
+    assert note.is_posted and note.document_type is DocumentType.CREDIT_NOTE
+    assert note.invoice_number == f"{CN_NUMBER}00001"
+    assert note.credited_invoice.id == inv.id and note.credited_invoice.number == inv.invoice_number
+    assert [(l.description, l.quantity) for l in note.lines] == [("Widget", Decimal("3")),
+                                                                ("Installation", Decimal("1.5"))]
+    assert note.total_amount == inv.total_amount
+    assert result.invoice.amount_credited == inv.total_amount
+    assert result.invoice.amount_due == 0
+    assert result.invoice.payment_status is PaymentStatus.VOIDED
+    assert not service.can_pay(result.invoice) and not service.can_pay(note)
+    kinds = [a.kind for a in service.activities(inv.id)]
+    assert "credit_note" in kinds
+    assert verify(db).ok
+
+
+def test_a_partial_credit_lowers_the_amount_due_and_keeps_the_status(db, service):
+    inv = _posted(service)  # 3 x 19.99 at 19 %, 1.5 x 100 at 7 %
+    result = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}],
+                                                 "amounts": [{"tax_rate": "0.07", "amount": "50.00"}]})
+    note = result.credit_note
+    # 19.99 + 19 % (3.80) and 50.00 + 7 % (3.50)
+    assert note.total_amount == Decimal("77.29")
+    assert result.invoice.amount_due == inv.total_amount - Decimal("77.29")
+    assert result.invoice.payment_status is PaymentStatus.PENDING
+    left = service.creditable(inv.id)
+    assert [l.remaining_quantity for l in left.lines] == [Decimal("2"), Decimal("1.5")]
+    assert left.rates[Decimal("0.07")] == Decimal("100.00")
+    # the rest, in two more credit notes, each numbered next in the series
+    second = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
+    third = service.create_credit_note(inv.id, {"full": True})
+    assert [second.credit_note.invoice_number, third.credit_note.invoice_number] == [
+        f"{CN_NUMBER}00002", f"{CN_NUMBER}00003"]
+    assert third.invoice.payment_status is PaymentStatus.VOIDED
+    assert third.invoice.amount_due == 0
+    assert verify(db).ok
+
+
+def test_over_crediting_is_refused_naming_the_line_and_the_limit(service):
+    inv = _posted(service)
+    service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
+    assert _errors(excinfo)["lines[0].quantity"] == (
+        "Line 1 (Widget): at most 1 of 3 remain creditable; 2 asked.")
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 3, "quantity": "1"}]})
+    assert "has no line 3 (it has lines 1 to 2)" in _errors(excinfo)["lines[0].line"]
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.07", "amount": "150.01"}]})
+    assert _errors(excinfo)["amounts[0].amount"] == (
+        "At 7 % tax at most 150.00 USD (net) remain creditable; 150.01 asked.")
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.2", "amount": "1"}]})
+    assert "no line taxed at 20 %; its rates: 7 %, 19 %" in _errors(excinfo)["amounts[0].tax_rate"]
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {})
+    assert "Say what to credit" in _errors(excinfo)["lines"]
+    # line and amount credits together may not exceed what remains at the rate
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}],
+                                            "amounts": [{"tax_rate": "0.19", "amount": "0.01"}]})
+    assert "At 19 % tax at most 19.99 USD (net) remain creditable" in _errors(excinfo)["amounts"]
+    assert len(service.credit_notes_of(inv.id)) == 1
+
+
+def test_drafts_and_credit_notes_cannot_be_credited(service):
+    draft = service.create(invoice_payload())
+    with pytest.raises(InvoiceNotPosted):
+        service.create_credit_note(draft.id, {"full": True})
+    note = service.create_credit_note(_posted(service).id, {"full": True}).credit_note
+    with pytest.raises(Conflict, match="is a credit note"):
+        service.create_credit_note(note.id, {"full": True})
+    with pytest.raises(Conflict, match="credited in full already"):
+        service.create_credit_note(note.credited_invoice.id, {"full": True})
+
+
+def test_a_credit_note_is_frozen_like_an_invoice(db, service):
+    note = service.create_credit_note(_posted(service).id, {"full": True}).credit_note
+    with pytest.raises(InvoiceIsPosted):
+        service.update(note.id, {"customer_name": "Someone else"})
+    with pytest.raises(InvoiceIsPosted):
+        service.delete(note.id)
+    with pytest.raises(Exception, match="oro_invoice_frozen"), db.engine.begin() as conn:
+        conn.execute(text("UPDATE oro_invoice_invoice SET total_amount = 1 WHERE id = :id"), {"id": note.id})
+
+
+def test_verify_catches_an_altered_credit_note(db, service, drop_guards):
+    note = service.create_credit_note(_posted(service).id, {"lines": [{"line": 2, "quantity": "1"}]}).credit_note
+    assert verify(db).ok
+    drop_guards()
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE oro_invoice_line SET credited_line_id = NULL WHERE invoice_id = :id"),
+                     {"id": note.id})
+    report = verify(db)
+    assert any(f"invoice {note.invoice_number} (id {note.id}): content does not match" in p
+               for p in report.problems)
+
+
+def test_credit_notes_have_their_own_prefix_and_series(db, service):
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+
+    class Prefixes:
+        def value(self, key, ctx=None):
+            from oro_invoices.integration.config import load_schema
+            return {"oro_invoices.credit_note_number_prefix": "GS-"}.get(key, load_schema()[key].default)
+
+    svc = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=Prefixes())
+    first, second = _posted(svc), _posted(svc)
+    note = svc.create_credit_note(first.id, {"full": True}).credit_note
+    assert note.invoice_number == f"GS-{NOW:%Y}-{NOW:%m}-00001"
+    third = _posted(svc)
+    assert [first.invoice_number[-5:], second.invoice_number[-5:], third.invoice_number[-5:]] == [
+        "00001", "00002", "00003"]
+    assert verify(db).ok
+
+
+def test_void_needs_an_unpaid_invoice_and_releases_a_forced_status(db, service):
+    inv = _posted(service)
+    service.force_payment_status(inv.id, "invoiced")
+    result = service.void(inv.id, reason="Issued twice", actor="admin")
+    assert result.invoice.payment_status is PaymentStatus.VOIDED
+    assert not result.invoice.payment_status_forced
+    assert result.credit_note.total_amount == inv.total_amount
+    summaries = [a.summary for a in service.activities(inv.id)]
+    assert any(s.startswith(f"Voided by credit note {result.credit_note.invoice_number}: Issued twice")
+               for s in summaries)
+    with pytest.raises(Conflict, match="credited in full already"):
+        service.void(inv.id)
+
+    paid = _posted(service)
+    service.record_payment(paid.id, {"method": "manual", "action": "charge", "amount": "10.00"})
+    with pytest.raises(Conflict, match="has a successful payment .10.00 USD. and cannot be voided"):
+        service.void(paid.id)
+    assert service.credit_notes_of(paid.id) == []
+    assert verify(db).ok
+
+
+def test_reissue_voids_and_copies_into_a_linked_draft(db, service):
+    inv = _posted(service)
+    result = service.reissue(inv.id, reason="Wrong address", actor="admin")
+    assert result.invoice.payment_status is PaymentStatus.VOIDED
+    draft = result.draft
+    assert not draft.is_posted and draft.invoice_number is None
+    assert draft.reissued_from.id == inv.id and draft.reissued_from.number == inv.invoice_number
+    assert [(l.description, l.quantity, l.unit_price) for l in draft.lines] == [
+        (l.description, l.quantity, l.unit_price) for l in inv.lines]
+    assert draft.total_amount == inv.total_amount
+    assert [r.id for r in service.reissues_of(inv.id)] == [draft.id]
+    # the draft is an ordinary draft: corrected, then posted with the next invoice number
+    service.update(draft.id, {"bill_to": {"street": "2 Side St", "city": "Springfield", "country": "US"}})
+    posted = service.post(draft.id)
+    assert posted.invoice_number != inv.invoice_number and posted.reissued_from.id == inv.id
+    assert posted.payment_status is PaymentStatus.PENDING and posted.amount_due == inv.total_amount
+    assert verify(db).ok
+
+
+def test_reissue_is_all_or_nothing(service):
+    inv = _posted(service)
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "1.00"})
+    with pytest.raises(Conflict):
+        service.reissue(inv.id)
+    assert service.reissues_of(inv.id) == [] and service.credit_notes_of(inv.id) == []
+
+
+def test_crediting_a_paid_invoice_needs_a_settlement(db, service):
+    inv = _posted(service)
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": str(inv.total_amount)})
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})
+    assert "this credit gives 107.00 USD back to the customer" in _errors(excinfo)["settlement"]
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "refund"})
+    assert "cannot be refunded here: choose \"outside\"" in _errors(excinfo)["settlement"]
+    result = service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}],
+                                                 "settlement": "outside"})
+    assert result.settlement == "outside"
+    assert result.invoice.amount_due == 0
+    assert result.invoice.payment_status is PaymentStatus.PAID_IN_FULL
+    entry = next(a for a in service.activities(inv.id) if a.kind == "credit_note")
+    assert "107.00 USD given back outside the add-on" in entry.summary
+    full = service.create_credit_note(inv.id, {"full": True, "settlement": "outside"})
+    assert full.invoice.payment_status is PaymentStatus.CREDITED
+    assert verify(db).ok
+
+
+def test_a_partly_paid_invoice_credited_within_what_is_unpaid_needs_no_settlement(service):
+    inv = _posted(service)  # total 231.36
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+    result = service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})  # 107.00
+    assert result.settlement is None
+    assert result.invoice.amount_due == inv.total_amount - Decimal("207.00")
+    assert result.invoice.payment_status is PaymentStatus.PAID_PARTIALLY
+
+
+def test_credit_notes_are_listed_by_document_type(service):
+    inv = _posted(service)
+    note = service.create_credit_note(inv.id, {"full": True}).credit_note
+    notes = service.list_invoices(InvoiceFilter(document_type="credit_note")).items
+    assert [n.id for n in notes] == [note.id]
+    assert notes[0].is_credit_note and notes[0].credited_invoice_id == inv.id
+    invoices = service.list_invoices(InvoiceFilter(document_type="invoice")).items
+    assert [i.id for i in invoices] == [inv.id]
+    assert [n.id for n in service.list_invoices(InvoiceFilter(credited_invoice_id=inv.id)).items] == [note.id]
+    with pytest.raises(ValidationError, match="credit_note"):
+        service.list_invoices(InvoiceFilter(document_type="receipt"))
+
+
+def test_a_credit_that_voids_the_invoice_publishes_one_status_event(db):
+    from oro_invoices.hosts.memory import MemoryConfigStore
+    from oro_invoices.integration.config import Settings
+    from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
+    from oro_invoices.persistence.outgoing_events import OutgoingEvent
+    from oro_invoices.services.facade import InvoiceService
+
+    class Listener:
+        events = []
+
+        @hookimpl
+        def invoice_payment_status_updated(self, event):
+            self.events.append(event)
+
+    settings = Settings(MemoryConfigStore())
+    settings.set("oro_invoices.webhooks.endpoints", [{"url": "https://erp.example/hooks",
+                                                      "secret": "erp-secret-0123456789"}])
+    listener = Listener()
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[listener]), settings=settings)
+    inv = _posted(svc)
+    svc.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]})
+    assert listener.events == []  # a partial credit leaves "Pending payment" as it was
+    svc.create_credit_note(inv.id, {"full": True})
+    [event] = listener.events
+    assert (event.invoice_id, event.previous_status, event.status) == (
+        inv.id, PaymentStatus.PENDING, PaymentStatus.VOIDED)
+    assert event.amount_due == 0
+    with db.session() as s:
+        rows = s.query(OutgoingEvent).all()
+    assert [(r.invoice_id, r.event_id) for r in rows] == [(inv.id, event.id)]
+
+
+# ---- paid invoices: refund through the payment method that took the money ------------------
+
+def _paid_online(service, doc):
+    from support.fakepay import callback, charge, start
+    attempt = start(service, doc.id).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, int(doc.total_amount * 100))))
+    [tx] = [t for t in service.transactions(doc.id) if t.action == "charge"]
+    return tx
+
+
+def test_crediting_a_paid_invoice_refunds_through_its_payment_method(db):
+    from support.fakepay import payment_service, posted_invoice
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    tx = _paid_online(service, doc)
+    result = service.create_credit_note(doc.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "refund",
+                                                 "reason": "One hour less"}, actor="Alex Admin")
+    assert result.settlement == "refund" and result.refund.successful and result.refund_error == ""
+    assert [(r.amount, r.transaction.transaction_id) for r in fake.refunds] == [(10700, tx.id)]
+    assert [r.notes for r in fake.refunds] == [f"Credit note {result.credit_note.invoice_number}"]
+    assert result.invoice.amount_due == 0
+    assert result.invoice.payment_status is PaymentStatus.REFUNDED_PARTIALLY
+    assert service.transaction_actions(doc.id)[tx.id].refundable == doc.total_amount - Decimal("107.00")
+    assert not service.can_pay(result.invoice)
+    assert verify(db).ok
+
+
+def test_a_refused_refund_leaves_the_credit_note_and_says_so(db):
+    from support.fakepay import payment_service, posted_invoice
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    tx = _paid_online(service, doc)
+    fake.decline_refunds = True
+    result = service.create_credit_note(doc.id, {"full": True, "settlement": "refund", "transaction_id": tx.id})
+    assert result.credit_note.is_posted and result.refund_error == "declined"
+    assert result.invoice.payment_status is PaymentStatus.CREDITED
+    assert any("failed: declined. Refund it from the Payments section" in a.summary
+               for a in service.activities(doc.id))
+    # an unpaid invoice gives nothing back: the settlement asked for is not needed, nothing is refunded
+    unpaid = service.create_credit_note(_posted(service).id, {"full": True, "settlement": "refund",
+                                                              "transaction_id": tx.id})
+    assert unpaid.settlement is None and len(fake.refunds) == 1
+
+
+# ---- concurrency (row locks on PostgreSQL, one writer at a time on SQLite) --------------------
+
+def _in_threads(n, work):
+    import threading
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def run(i):
+        barrier.wait()
+        try:
+            results.append(work(i))
+        except Exception as exc:
+            errors.append(exc)
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return results, errors
+
+
+def test_concurrent_credit_notes_are_numbered_without_gaps(db, service):
+    invoices = [_posted(service) for _ in range(8)]
+    results, errors = _in_threads(8, lambda i: service.create_credit_note(
+        invoices[i].id, {"lines": [{"line": 1, "quantity": "1"}]}))
+    assert errors == []
+    numbers = sorted(r.credit_note.invoice_number for r in results)
+    assert numbers == [f"{CN_NUMBER}{n:05d}" for n in range(1, 9)]
+    assert verify(db).ok
+
+
+def test_concurrent_credits_of_one_invoice_never_exceed_it(db, service):
+    inv = _posted(service)  # line 1: 3 widgets
+    results, errors = _in_threads(6, lambda i: service.create_credit_note(
+        inv.id, {"lines": [{"line": 1, "quantity": "1"}]}))
+    assert len(results) == 3 and len(errors) == 3
+    assert all(isinstance(e, ValidationError) and "at most 0 of 3 remain creditable" in str(e.errors)
+               for e in errors)
+    assert service.creditable(inv.id).lines[0].remaining_quantity == 0
+    assert verify(db).ok
+
+
+def test_payments_after_a_credit_are_bounded_by_the_lower_amount_due(service):
+    inv = _posted(service)  # 231.86
+    service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1.5"}]})  # 160.50
+    with pytest.raises(ValidationError) as excinfo:
+        service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "71.37"})
+    assert _errors(excinfo)["amount"] == "Exceeds the amount due (71.36 USD)."
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "71.36"})
+    got = service.get(inv.id)
+    assert (got.payment_status, got.amount_due) == (PaymentStatus.PAID_IN_FULL, Decimal("0.00"))
+    # a failed attempt is still bounded by the invoice's own total
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "200.00",
+                                    "successful": False})
+
+
+def test_migrating_down_is_refused_while_credit_notes_exist(sqlite_db):
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.persistence.migrate import downgrade, upgrade
+    from oro_invoices.services.facade import InvoiceService
+    svc = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))
+    svc.create_credit_note(_posted(svc).id, {"full": True})
+    with pytest.raises(RuntimeError, match="1 credit note.s. exist"):
+        downgrade(sqlite_db, "0008")
+    upgrade(sqlite_db)
+    assert verify(sqlite_db).ok
+
+
+def test_verify_notices_a_credit_note_removed_from_its_series(db, service, drop_guards):
+    first = service.create_credit_note(_posted(service).id, {"full": True}).credit_note
+    service.create_credit_note(_posted(service).id, {"full": True})
+    drop_guards()
+    with db.engine.begin() as conn:
+        for table, column in (("oro_invoice_line", "invoice_id"), ("oro_invoice_payment_state", "invoice_id"),
+                              ("oro_invoice_invoice", "id")):
+            conn.execute(text(f"DELETE FROM {table} WHERE {column} = :id"), {"id": first.id})
+    problems = " ".join(verify(db).problems)
+    period = f"credit_note/{NOW:%Y}-{NOW:%m}"
+    assert f"organization 1, {period}: counter value(s) 1 were issued but no posted invoice has them" in problems
+    assert f"chain 1:{period} position 2, expected 1 (an invoice or PDF record is missing" in problems
+
+
+# ---- historical credit notes: import and export ---------------------------------------------
+
+def test_historical_credit_notes_are_imported_after_their_invoice(db, tmp_path):
+    import json as json_lib
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.exporting import export_records
+    from oro_invoices.services.facade import InvoiceService
+    from oro_invoices.services.importing import import_files
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
+    invoice = invoice_payload(external_id="H-7", invoice_number="OLD-2019-7", invoice_date="2019-03-01",
+                              due_date="2019-03-31", status="posted")
+    credit = invoice_payload(external_id="H-7-CN", invoice_number="OLD-CN-2019-1", invoice_date="2019-04-02",
+                             due_date="2019-04-02", status="posted", document_type="credit_note",
+                             credited_invoice_external_id="H-7",
+                             lines=[{"description": "Widget returned", "quantity": "1", "unit_price": "19.99",
+                                     "tax_rate": "0.19"}])
+    path = tmp_path / "legacy.jsonl"
+    path.write_text("\n".join(json_lib.dumps(r) for r in (invoice, credit)))
+    report = import_files(service, [path])
+    assert report.summary().startswith("2 created")
+    note = service.get(service.find_id(external_id="H-7-CN"))
+    assert note.is_credit_note and note.invoice_number == "OLD-CN-2019-1"
+    assert note.credited_invoice.number == "OLD-2019-7" and str(note.invoice_date) == "2019-04-02"
+    inv = service.get(service.find_id(external_id="H-7"))
+    assert inv.amount_credited == Decimal("23.79") and inv.amount_due == inv.total_amount - Decimal("23.79")
+    assert verify(db).ok
+    exported = {r["external_id"]: r for r in export_records(service, InvoiceFilter())}
+    assert exported["H-7-CN"]["document_type"] == "credit_note"
+    assert exported["H-7-CN"]["credited_invoice_external_id"] == "H-7"
+    assert "document_type" not in exported["H-7"]
+
+    # refused: an unknown invoice, too much, a draft credit note
+    bad = [dict(credit, external_id="X-1", invoice_number="OLD-CN-X1", credited_invoice_external_id="NOPE"),
+           dict(credit, external_id="X-2", invoice_number="OLD-CN-X2",
+                lines=[{"description": "Too much", "quantity": "3", "unit_price": "19.99", "tax_rate": "0.19"}]),
+           dict(credit, external_id="X-3", status="draft")]
+    for record, field, message in zip(bad, ("credited_invoice_external_id", "lines", "status"), (
+            "No invoice of organization 1 has the external id 'NOPE'", "At 19 % tax at most 39.98 USD",
+            "A credit note is created posted"), strict=True):
+        with pytest.raises(ValidationError) as excinfo:
+            service.create(record)
+        assert message in _errors(excinfo)[field]
+    assert service.get(inv.id).amount_credited == Decimal("23.79")
+    with pytest.raises(ValidationError, match="Set only when a document is created"):
+        service.update(service.create(invoice_payload()).id, {"document_type": "invoice"})

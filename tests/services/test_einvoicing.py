@@ -1,0 +1,319 @@
+"""Posting makes the e-invoice: the stored PDF/A-3 carries the checked XML of the frozen invoice."""
+import io
+import re
+from decimal import Decimal
+
+import pikepdf
+import pytest
+from pypdf import PdfReader
+from sqlalchemy import func, select
+from support.einvoices import SELLER_SETTINGS, pdf_text, texts, total
+from support.payloads import invoice_payload
+
+from oro_invoices.documents.einvoice import rules
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, NotFound, ValidationError
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import InvalidSetting, Settings
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.models import Activity, Invoice, InvoiceDocumentRow
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.verification import verify
+
+FX = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
+
+
+@pytest.fixture
+def host():
+    return MemoryHost()
+
+
+@pytest.fixture
+def settings(host):
+    settings = Settings(host.config)
+    settings.apply({"oro_invoices.einvoice.enabled": True,
+                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
+    return settings
+
+
+@pytest.fixture
+def storage(tmp_path):
+    return LocalStorage(tmp_path / "pdf")
+
+
+@pytest.fixture
+def svc(db, settings, storage, host):
+    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings, storage=storage,
+                          renderer=PdfRenderer(), host=host)
+
+
+@pytest.fixture
+def acme(host):
+    return host.add_customer("Acme Industries AG", vat_id="DE136695976", country_code="DE",
+                             buyer_reference="04011000-12345-03")
+
+
+def german_payload(acme, **overrides):
+    return invoice_payload(
+        currency="EUR", customer_id=acme.id, customer_user_id=None, order_id=None, customer_name=acme.name,
+        bill_to={"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
+                 "city": "Stuttgart", "postal_code": "70565", "country": "DE"}, **overrides)
+
+
+def stored_pdf(svc, invoice_id) -> bytes:
+    info, stream = svc.open_pdf(invoice_id)
+    with stream:
+        return stream.read()
+
+
+@pytest.mark.parametrize("profile", ["en16931", "basic"])
+def test_the_posted_pdf_carries_the_valid_xml_of_the_frozen_invoice(svc, settings, acme, profile):
+    settings.set("oro_invoices.einvoice.profile", profile)
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    pdf = stored_pdf(svc, posted.id)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        spec = document.attachments["factur-x.xml"]
+        xml = spec.get_file().read_bytes()
+        assert document.Root.AF[0].AFRelationship == pikepdf.Name.Data
+        assert spec.obj.AFRelationship == pikepdf.Name.Data
+        assert str(spec.get_file().obj.Subtype) == "/text/xml"
+        meta = document.open_metadata()
+        assert meta["pdfaid:part"] == "3" and meta["pdfaid:conformance"] == "B"
+        assert meta[f"{{{FX}}}DocumentFileName"] == "factur-x.xml"
+        assert meta[f"{{{FX}}}ConformanceLevel"] == {"en16931": "EN 16931", "basic": "BASIC"}[profile]
+        assert document.Root.OutputIntents[0].S == pikepdf.Name.GTS_PDFA1
+    assert rules.check(xml, profile) == []  # the XSD and every schematron rule, warnings included
+    reader = PdfReader(io.BytesIO(pdf))
+    assert list(reader.attachments) == ["factur-x.xml"] and reader.attachments["factur-x.xml"] == [xml]
+    # The same number, dates, parties and amounts in the PDF's text and in the XML
+    text = pdf_text(pdf)
+    assert texts(xml, "//rsm:ExchangedDocument/ram:ID") == [posted.invoice_number]
+    assert posted.invoice_number in text
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == ["20261102"]
+    assert "Nov 2, 2026" in text and "Dec 2, 2026" in text
+    assert total(xml, "GrandTotalAmount") == posted.total_amount == Decimal("231.86")
+    assert total(xml, "TaxTotalAmount") == posted.tax_amount
+    assert total(xml, "LineTotalAmount") == posted.subtotal == Decimal("209.97")
+    assert [Decimal(v) for v in texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax"
+                                           "/ram:CalculatedAmount")] == [t.amount for t in posted.taxes]
+    for amount in (posted.subtotal, *(t.amount for t in posted.taxes), posted.total_amount):
+        assert f"€{amount}" in text
+    assert texts(xml, "//ram:SellerTradeParty/ram:Name") == ["Northwind Supply GmbH"]
+    assert texts(xml, "//ram:BuyerTradeParty/ram:Name") == ["Acme Industries AG"]
+    assert "Northwind Supply GmbH" in text and "Acme Industries AG" in text
+    # The bank details and the payment reference are printed, as the XML gives them
+    assert texts(xml, "//ram:IBANID") == ["DE89370400440532013000"]
+    assert "DE89 3704 0044 0532 0130 00" in text and "COBADEFFXXX" in text
+    assert re.search(rf"Payment reference\s+{re.escape(posted.invoice_number)}", text)
+
+
+def test_the_buyer_data_is_frozen_from_the_host_at_posting(svc, db, storage, host, acme):
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert (posted.buyer.vat_id, posted.buyer.country_code, posted.buyer.reference) \
+        == ("DE136695976", "DE", "04011000-12345-03")
+    host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1, vat_id="DE129273398")
+    assert svc.get(posted.id).buyer.vat_id == "DE136695976"
+    _, xml = svc.open_xml(posted.id)
+    assert texts(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["DE136695976"]
+    assert texts(xml, "//ram:BuyerReference") == ["04011000-12345-03"]
+    assert verify(db, storage).ok  # the buyer snapshot is in the hash chain, and it holds
+
+
+def test_an_invalid_einvoice_refuses_the_posting_with_the_rules_and_writes_nothing(svc, db, storage, acme):
+    draft = svc.create(german_payload(acme, lines=[
+        {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
+         "tax_category": "AE"}]))
+    svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
+                                                                     country_code="FR")
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert "BR-AE-02" in dict(caught.value.errors)
+    assert f"Invoice Draft #{draft.id} was not posted" in caught.value.message
+    assert "[BR-AE-02]" in caught.value.message
+    assert not svc.get(draft.id).is_posted
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(InvoiceDocumentRow)) == 0
+        assert s.scalar(select(Invoice.invoice_number).where(Invoice.id == draft.id)) is None
+        assert s.scalar(select(func.count()).select_from(Activity).where(Activity.kind == "einvoice")) == 0
+
+
+def test_post_without_posts_a_plain_pdf_and_records_the_broken_rules(svc, settings, acme):
+    settings.set("oro_invoices.einvoice.on_invalid", "post_without")
+    svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
+                                                                     country_code="FR")
+    posted = svc.post(svc.create(german_payload(acme, lines=[
+        {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
+         "tax_category": "AE"}])).id)
+    assert posted.is_posted and posted.pdf is not None
+    assert PdfReader(io.BytesIO(stored_pdf(svc, posted.id))).attachments == {}
+    entry = next(a for a in svc.history(posted.id).activities if a.kind == "einvoice")
+    assert entry.summary.startswith("Posted without an e-invoice: the Factur-X EN 16931 XML breaks BR-AE-02")
+    assert entry.data["attached"] is False and entry.data["broken"][0]["rule"] == "BR-AE-02"
+    with pytest.raises(NotFound, match="has no e-invoice"):
+        svc.open_xml(posted.id)
+
+
+def test_off_by_default_posting_stores_the_plain_pdf(db, storage, host, acme):
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Settings(host.config),
+                         storage=storage, renderer=PdfRenderer(), host=host)
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert PdfReader(io.BytesIO(stored_pdf(svc, posted.id))).attachments == {}
+    assert not any(a.kind == "einvoice" for a in svc.history(posted.id).activities)
+
+
+def test_a_pdf_made_after_posting_carries_the_xml_too(svc, db, storage, settings, acme):
+    settings.set("oro_invoices.generate_pdf_on_post", False)
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert posted.pdf is None
+    settings.set("oro_invoices.generate_pdf_on_post", True)
+    svc.ensure_pdf(posted.id)
+    _, xml = svc.open_xml(posted.id)
+    assert rules.check(xml, "en16931") == []
+    assert verify(db, storage).ok
+
+
+def test_tax_categories_are_stored_frozen_and_shown(svc, acme):
+    posted = svc.post(svc.create(german_payload(acme, lines=[
+        {"description": "Medical service", "quantity": "1", "unit_price": "80", "tax_rate": "0",
+         "tax_category": "E", "tax_exemption_reason": "Exempt under § 4 Nr. 14 UStG"},
+        {"description": "Widget", "quantity": "2", "unit_price": "10", "tax_rate": "0.19"}])).id)
+    assert [(l.tax_category.value, l.tax_exemption_reason) for l in posted.lines] \
+        == [("E", "Exempt under § 4 Nr. 14 UStG"), ("S", "")]
+    assert [(t.category.value, t.exemption_reason) for t in posted.taxes] \
+        == [("E", "Exempt under § 4 Nr. 14 UStG"), ("S", "")]
+    _, xml = svc.open_xml(posted.id)
+    assert texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:ExemptionReason") \
+        == ["Exempt under § 4 Nr. 14 UStG"]
+    assert "Tax 0% (E: Exempt under § 4 Nr. 14" in pdf_text(stored_pdf(svc, posted.id))
+
+
+@pytest.mark.parametrize("line,field,message", [
+    ({"tax_category": "X"}, "tax_category", "Must be one of S, Z, E, AE, K, G, O"),
+    ({"tax_category": "E", "tax_rate": "0"}, "tax_category", "needs tax_exemption_reason"),
+    ({"tax_category": "AE", "tax_rate": "0.19"}, "tax_category", "charged at tax rate 0"),
+    ({"tax_category": "S", "tax_rate": "0"}, "tax_category", "needs a tax rate above 0"),
+])
+def test_a_wrong_tax_category_is_refused_on_its_field(svc, line, field, message):
+    payload = invoice_payload()
+    payload["lines"][0].update(line)
+    with pytest.raises(ValidationError) as caught:
+        svc.create(payload)
+    errors = dict(caught.value.errors)
+    assert message in errors[f"lines[0].{field}"]
+
+
+@pytest.mark.parametrize("key,value,message", [
+    ("iban", "DE89370400440532013001", "is not a valid IBAN: Invalid checksum digits"),
+    ("bic", "XXXXXXXX", "is not a valid BIC"),
+    ("vat_id", "DE811234567", "is not a valid VAT identification number"),
+    ("country_code", "XX", "is not an ISO 3166-1 country code"),
+])
+def test_bad_bank_and_tax_data_is_refused_when_saved(settings, key, value, message):
+    with pytest.raises(InvalidSetting) as caught:
+        settings.set(f"oro_invoices.seller.{key}", value, "organization", 1)
+    assert message in str(caught.value)
+    assert settings.value(f"oro_invoices.seller.{key}") == SELLER_SETTINGS.get(key, "")
+
+
+def test_an_iban_is_saved_compact():
+    settings = Settings(MemoryHost().config)
+    assert settings.set("oro_invoices.seller.iban", " de89 3704 0044 0532 0130 00 ") == "DE89370400440532013000"
+
+
+@pytest.fixture
+def pkcs12(tmp_path, monkeypatch):
+    """A self-signed certificate and key in a passphrase-protected PKCS#12 file."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.hazmat.primitives.serialization import pkcs12 as p12
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Northwind Supply GmbH")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=30))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+            .sign(key, hashes.SHA256()))
+    path = tmp_path / "signing.p12"
+    path.write_bytes(p12.serialize_key_and_certificates(
+        b"northwind", key, cert, None, serialization.BestAvailableEncryption(b"s3cret")))
+    monkeypatch.setenv("ORO_INVOICES_SIGNING_PASSPHRASE", "s3cret")
+    return path, cert
+
+
+def test_a_configured_certificate_signs_the_hybrid_and_keeps_the_xml(svc, settings, acme, pkcs12):
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    path, cert = pkcs12
+    settings.set("oro_invoices.einvoice.signing_certificate", str(path))
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    pdf = stored_pdf(svc, posted.id)
+    (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    trust = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[trust]))
+    assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
+    assert signature.signer_cert.subject.human_friendly == "Common Name: Northwind Supply GmbH"
+    _, xml = svc.open_xml(posted.id)
+    assert rules.check(xml, "en16931") == []
+
+
+def test_signing_works_inside_a_running_event_loop(pkcs12):
+    """An ASGI host may post from inside its event loop: signing must not call asyncio.run there."""
+    import asyncio
+
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    from oro_invoices.documents.einvoice import signing
+    path, _ = pkcs12
+    pdf = _minimal_pdf()
+
+    async def in_the_loop() -> bytes:
+        return signing.sign(pdf, str(path))
+
+    signed = asyncio.run(in_the_loop())
+    (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
+    assert signature.field_name == signing.FIELD_NAME
+
+
+def _minimal_pdf() -> bytes:
+    import pikepdf
+    out = io.BytesIO()
+    document = pikepdf.new()
+    document.add_blank_page()
+    document.save(out)
+    return out.getvalue()
+
+
+def test_a_wrong_passphrase_refuses_the_posting_and_says_why(svc, settings, acme, pkcs12, monkeypatch):
+    path, _ = pkcs12
+    monkeypatch.setenv("ORO_INVOICES_SIGNING_PASSPHRASE", "wrong")
+    settings.set("oro_invoices.einvoice.signing_certificate", str(path))
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(ConfigurationError, match="ORO_INVOICES_SIGNING_PASSPHRASE") as caught:
+        svc.post(draft.id)
+    assert f"Invoice Draft #{draft.id} was not posted" in str(caught.value)
+    assert not svc.get(draft.id).is_posted
+
+
+def test_export_records_carry_only_the_categories_a_line_does_not_get_by_itself(svc, acme):
+    from oro_invoices.services.import_payloads import document_payload
+    draft = svc.create(german_payload(acme, lines=[
+        {"description": "Medical service", "quantity": "1", "unit_price": "80", "tax_rate": "0",
+         "tax_category": "E", "tax_exemption_reason": "Exempt under § 4 Nr. 14 UStG"},
+        {"description": "Widget", "quantity": "2", "unit_price": "10", "tax_rate": "0.19", "tax_category": "S"}]))
+    lines = document_payload(draft)["lines"]
+    assert (lines[0]["tax_category"], lines[0]["tax_exemption_reason"]) == ("E", "Exempt under § 4 Nr. 14 UStG")
+    assert "tax_category" not in lines[1]
+    again = svc.create(german_payload(acme, lines=lines))
+    assert [(l.tax_category, l.tax_exemption_reason) for l in again.lines] \
+        == [(l.tax_category, l.tax_exemption_reason) for l in draft.lines]

@@ -1,0 +1,220 @@
+"""The import writes new invoices in batches: same invoices as one by one, numbers gapless, chain sound."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+
+import pytest
+from sqlalchemy import select
+from support.payloads import invoice_payload
+
+from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, NumberSkip, PaymentState
+from oro_invoices.services import import_writing, importing
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.importing import run_import
+from oro_invoices.services.verification import verify
+
+NOV = lambda: dt.datetime(2026, 11, 15, 12, 0, tzinfo=dt.UTC)  # noqa: E731
+
+
+def records(count: int, start: int = 1) -> list[dict]:
+    """Posted with their own number, posted and numbered by the import, and drafts, in turn."""
+    out = []
+    for i in range(start, start + count):
+        kind = i % 3
+        extra = ({"status": "posted", "invoice_number": f"OLD-{i}", "payment_status": "paid_in_full"} if kind == 0
+                 else {"status": "posted"} if kind == 1 else {})
+        out.append(invoice_payload(external_id=f"X-{i}", **extra))
+    return out
+
+
+def write(tmp_path, name: str, items: list[dict]):
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(item) + "\n" for item in items))
+    return path
+
+
+def automatic_numbers(db) -> list[int]:
+    with db.session() as s:
+        return list(s.execute(select(Invoice.number_sequence).where(Invoice.number_sequence.is_not(None))
+                              .order_by(Invoice.number_sequence)).scalars())
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 4)
+
+
+@pytest.fixture
+def svc(db):
+    return InvoiceService(db, plugins=get_plugin_manager(False), clock=NOV)
+
+
+def test_batches_write_every_invoice_in_order_with_gapless_numbers(svc, db, tmp_path, small_batches):
+    report = run_import(svc, [write(tmp_path, "a.jsonl", records(11))], organization_id=1)
+    assert report.problems == [] and report.created == [f"X-{i}" for i in range(1, 12)]
+    with db.session() as s:
+        stored = s.execute(select(Invoice.external_id, Invoice.status, Invoice.invoice_number)
+                           .order_by(Invoice.id)).all()
+    assert [row.external_id for row in stored] == report.created            # in file order
+    assert [row.invoice_number for row in stored if row.external_id == "X-3"] == ["OLD-3"]
+    assert automatic_numbers(db) == [1, 2, 3, 4]                              # X-1, X-4, X-7, X-10
+    assert svc.get(svc.find_id(external_id="X-4")).invoice_number == "INV-2026-11-00002"
+    assert svc.get(svc.find_id(external_id="X-2")).is_posted is False
+    x3 = svc.get(svc.find_id(external_id="X-3"))
+    assert x3.payment_status.value == "paid_in_full" and x3.payment_status_forced
+    assert sorted(a.kind for a in svc.activities(x3.id)) == ["created", "posted"]
+    result = verify(db)
+    assert result.ok, result.problems
+    assert sorted(report.pending_pdfs) == []       # no renderer: generation cannot be pending here
+
+
+def test_a_rerun_across_batches_is_unchanged_and_a_changed_draft_updated(svc, db, tmp_path, small_batches):
+    items = records(10)
+    run_import(svc, [write(tmp_path, "a.jsonl", items)], organization_id=1)
+    again = run_import(svc, [write(tmp_path, "a.jsonl", items)], organization_id=1)
+    assert (again.created, again.updated, again.unchanged) == ([], [], [f"X-{i}" for i in range(1, 11)])
+    items[4]["customer_name"] = "Renamed"        # X-5, a draft
+    items[5]["customer_name"] = "Ignored"        # X-6, posted: frozen
+    third = run_import(svc, [write(tmp_path, "a.jsonl", items + records(2, start=11))], organization_id=1)
+    assert (third.created, third.updated) == (["X-11", "X-12"], ["X-5"])
+    assert svc.get(svc.find_id(external_id="X-5")).customer_name == "Renamed"
+    assert svc.get(svc.find_id(external_id="X-6")).customer_name == "Acme Corp"
+    assert automatic_numbers(db) == [1, 2, 3, 4]
+    assert verify(db).ok
+
+
+def test_stop_writes_nothing_when_a_later_batch_clashes(svc, db, tmp_path, small_batches):
+    svc.create(invoice_payload(external_id="T-0", invoice_number="TAKEN-1"))
+    items = records(9)
+    items[7]["invoice_number"] = "TAKEN-1"       # X-8, in the second batch: found only while writing
+    path = write(tmp_path, "a.jsonl", items)
+    report = run_import(svc, [path], organization_id=1)
+    assert not report.written and report.created == []
+    assert [(p.record, p.message) for p in report.problems] == [
+        (f"{path}:8", "That invoice number is already used by another invoice.")]
+    assert [i.external_id for i in svc.list_invoices().items] == ["T-0"]
+    assert automatic_numbers(db) == []
+
+
+def test_skip_writes_every_good_record_around_the_bad_ones(svc, db, tmp_path, small_batches):
+    svc.create(invoice_payload(external_id="T-0", invoice_number="TAKEN-1"))
+    items = records(9)
+    items[1]["lines"][0]["quantity"] = "-1"      # X-2: bad, found by the check
+    items[6]["invoice_number"] = "TAKEN-1"       # X-7: bad, found while writing its batch
+    path = write(tmp_path, "a.jsonl", items)
+    report = run_import(svc, [path], organization_id=1, on_error="skip")
+    assert report.skipped == ["X-2", "X-7"] and [p.record for p in report.problems] == [f"{path}:2", f"{path}:7"]
+    assert report.created == [f"X-{i}" for i in (1, 3, 4, 5, 6, 8, 9)]
+    assert svc.list_invoices(with_total=True).total == 8
+    assert automatic_numbers(db) == [1, 2]                                     # X-1, X-4
+    assert verify(db).ok
+
+
+def test_numbers_already_taken_are_skipped_recorded_and_explained(svc, db, tmp_path):
+    items = [invoice_payload(external_id="A-1", status="posted"),
+             invoice_payload(external_id="A-2", status="posted", invoice_number="INV-2026-11-00002"),
+             invoice_payload(external_id="A-3", status="posted"),
+             invoice_payload(external_id="A-4", status="posted", invoice_number="INV-2026-11-00004")]
+    report = run_import(svc, [write(tmp_path, "a.jsonl", items)], organization_id=1)
+    assert report.problems == []
+    numbers = {ext: svc.get(svc.find_id(external_id=ext)).invoice_number for ext in ("A-1", "A-3")}
+    # as one by one: A-1 gets 1, A-2 brings 2, so A-3 skips 2 and gets 3
+    assert numbers == {"A-1": "INV-2026-11-00001", "A-3": "INV-2026-11-00003"}
+    with db.session() as s:
+        skips = s.execute(select(NumberSkip.sequence, NumberSkip.invoice_number)).all()
+    assert [tuple(row) for row in skips] == [(2, "INV-2026-11-00002")]
+    a3 = svc.find_id(external_id="A-3")
+    assert "skipped INV-2026-11-00002" in svc.activities(a3)[0].summary     # newest first: posted
+    result = verify(db)
+    assert result.ok, result.problems
+    assert len(result.notes) == 1 and "INV-2026-11-00002 (counter 2) was skipped" in result.notes[0]
+    nxt = svc.post(svc.create(invoice_payload(external_id="later")).id)
+    assert nxt.invoice_number == "INV-2026-11-00005"                        # 4 is taken too: skipped
+
+
+def test_listeners_hear_of_each_batch_invoice_after_the_commit(db, tmp_path, small_batches):
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def invoice_created(self, invoice, actor):
+            heard.append(("created", invoice.external_id, invoice.total_amount))
+
+        @hookimpl
+        def invoice_posted(self, invoice, actor):
+            heard.append(("posted", invoice.external_id, invoice.invoice_number))
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Listener()]), clock=NOV)
+    run_import(svc, [write(tmp_path, "a.jsonl", records(3))], organization_id=1)
+    total = svc.get(svc.find_id(external_id="X-1")).total_amount
+    assert heard == [("created", "X-1", total), ("posted", "X-1", "INV-2026-11-00001"),
+                     ("created", "X-2", total), ("created", "X-3", total), ("posted", "X-3", "OLD-3")]
+
+
+def _rows(db) -> dict[str, list[tuple]]:
+    """Every row the import writes, ids, random tokens and wall-clock times left out."""
+    def cells(row, table, skip):
+        return tuple((c.name, getattr(row, c.key)) for c in table.__table__.columns if c.name not in skip)
+    with db.session() as s:
+        return {
+            "invoices": [cells(r, Invoice, {"payment_token"}) for r in s.scalars(select(Invoice).order_by(Invoice.id))],
+            "lines": [cells(r, InvoiceLineRow, {"id"})
+                      for r in s.scalars(select(InvoiceLineRow).order_by(InvoiceLineRow.id))],
+            "states": [cells(r, PaymentState, set())
+                       for r in s.scalars(select(PaymentState).order_by(PaymentState.invoice_id))],
+            "activity": [cells(r, Activity, {"id", "created_at"}) for r in s.scalars(select(Activity).order_by(Activity.id))],
+        }
+
+
+def test_batches_store_exactly_what_creating_one_by_one_stores(sqlite_template, tmp_path, monkeypatch):
+    """Column for column, chain hashes included: the batch path and ``InvoiceService.create`` agree."""
+    items = records(7) + [invoice_payload(external_id="S-1", ship_to={"city": "Paris", "country": "FR"},
+                                          due_date=None, customer_id=None, order_id=None)]
+    path = write(tmp_path, "a.jsonl", items)
+    stored = {}
+    real_create = InvoiceService.create
+    for way in ("batches", "one by one"):
+        copy = tmp_path / f"{way}.db"
+        shutil.copy(sqlite_template, copy)
+        db = Database(f"sqlite:///{copy}")
+        svc = InvoiceService(db, plugins=get_plugin_manager(False), clock=NOV)
+        created: list[int] = []
+
+        def counted(self, *args, created=created, **kwargs):
+            created.append(1)
+            return real_create(self, *args, **kwargs)
+        monkeypatch.setattr(InvoiceService, "create", counted)
+        if way == "one by one":
+            monkeypatch.setattr(import_writing.BatchWriter, "prepare", lambda self, payload, loaded=None: None)
+        assert run_import(svc, [path], organization_id=1).problems == []
+        assert len(created) == (0 if way == "batches" else len(items))
+        assert verify(db).ok
+        stored[way] = _rows(db)
+        db.dispose()
+    assert stored["batches"] == stored["one by one"]
+
+
+def test_what_was_checked_is_written_without_loading_it_again(svc, db, tmp_path, monkeypatch, small_batches):
+    def loaded_twice(payload):
+        raise AssertionError("loaded a second time")
+    monkeypatch.setattr(import_writing, "load_input", loaded_twice)
+    report = run_import(svc, [write(tmp_path, "a.jsonl", records(6))], organization_id=1)
+    assert report.problems == [] and len(report.created) == 6
+
+
+def test_the_spool_gives_back_in_order_and_only_for_the_record_kept():
+    from oro_invoices.services.import_spool import SeenKeys, Spool
+    with Spool() as spool:
+        spool.add("f:1", {"a": 1})
+        spool.add("f:3", {"a": 3})
+        assert spool.take("f:1") == {"a": 1}
+        assert spool.take("f:2") is None                 # not kept (it was bad): the next stays
+        assert spool.take("f:3") == {"a": 3}
+        assert spool.take("f:4") is None
+    seen = SeenKeys()
+    assert seen.first("k", "f:1") is None and seen.first("other", "f:2") is None
+    assert seen.first("k", "f:9") == "f:1"
+    seen.close()

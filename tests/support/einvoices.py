@@ -1,0 +1,47 @@
+"""E-invoice test helpers: a seller with everything an EN 16931 invoice needs, XML reading."""
+from __future__ import annotations
+
+import subprocess
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.documents.einvoice import cii
+from oro_invoices.domain.invoice import Address, BuyerInfo, InvoiceDocument, SellerInfo
+from support.invoices import make_invoice_document
+
+SELLER = SellerInfo(
+    company_name="Northwind Supply GmbH", business_address="Hafenstraße 12\n20457 Hamburg\nGermany",
+    contact_email="billing@northwind.example", tax_id="22/815/08154", vat_id="DE123456788",
+    legal_registration_id="HRB 123456", street="Hafenstraße 12", postal_code="20457", city="Hamburg",
+    country_code="DE", iban="DE89370400440532013000", bic="COBADEFFXXX",
+    payment_terms="Payable within 30 days without deduction.")
+#: The settings (``oro_invoices.seller.<key>``) that give ``SELLER``.
+SELLER_SETTINGS = {k: v for k, v in SELLER.as_dict().items() if v}
+BILL_TO = Address(name="Accounts Payable", organization="Acme Industries AG", street="Industriestraße 5",
+                  city="Stuttgart", postal_code="70565", country="DE")
+BUYER = BuyerInfo(vat_id="DE136695976", country_code="DE", reference="ACME-AP-7")
+
+
+def einvoice_document(lines: Any = None, **overrides: Any) -> InvoiceDocument:
+    """A posted German B2B invoice whose seller and buyer data make a valid EN 16931 invoice."""
+    values: dict[str, Any] = dict(seller=SELLER, bill_to=BILL_TO, ship_to=None, buyer=BUYER,
+                                  customer_name="Acme Industries AG")
+    values.update(overrides)
+    return make_invoice_document(lines, **values)
+
+
+def texts(xml: bytes, path: str) -> list[str]:
+    """The texts at ``path`` (XPath with ``rsm:``/``ram:`` prefixes) of CII ``xml``."""
+    return cii.element_texts(xml, path)
+
+
+def total(xml: bytes, name: str) -> Decimal:
+    """One amount of the header monetary summation (``GrandTotalAmount`` …)."""
+    (value,) = texts(xml, f"//ram:SpecifiedTradeSettlementHeaderMonetarySummation/ram:{name}")
+    return Decimal(value)
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text as pdftotext reads it (layout kept)."""
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()

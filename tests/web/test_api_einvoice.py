@@ -1,0 +1,73 @@
+"""The e-invoice through the API: the XML download, the tax categories, a refused posting (422)."""
+import io
+
+import pytest
+from pypdf import PdfReader
+from support.api import make_http
+from support.einvoices import SELLER_SETTINGS, texts
+
+from oro_invoices.documents import LocalStorage, PdfRenderer
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
+
+
+@pytest.fixture
+def einvoice_api(db, settings, tmp_path):
+    settings.apply({"oro_invoices.einvoice.enabled": True,
+                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings,
+                             storage=LocalStorage(tmp_path / "pdfs"), renderer=PdfRenderer())
+    return make_http(service, settings)
+
+
+def test_the_xml_is_downloaded_as_the_stored_pdf_carries_it(einvoice_api):
+    created = einvoice_api.create(currency="EUR", invoice_number="ACME/2026/5")
+    assert einvoice_api.get(f"/api/invoices/{created['id']}/xml").status_code == 409  # a draft
+    einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    resp = einvoice_api.get(f"/api/invoices/{created['id']}/xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="ACME_2026_5.xml"'
+    pdf = einvoice_api.get(f"/api/invoices/{created['id']}/pdf").get_data()
+    assert PdfReader(io.BytesIO(pdf)).attachments["factur-x.xml"] == [resp.get_data()]
+    assert texts(resp.get_data(), "//rsm:ExchangedDocument/ram:ID") == ["ACME/2026/5"]
+    stranger = einvoice_api.get(f"/api/invoices/{created['id']}/xml", token="tok-other")
+    assert stranger.status_code == einvoice_api.get(f"/api/invoices/{created['id']}/pdf", token="tok-other").status_code
+    assert stranger.status_code in (403, 404) and b"<?xml" not in stranger.get_data()
+
+
+def test_tax_categories_go_in_and_come_out(einvoice_api):
+    created = einvoice_api.create(currency="EUR", lines=[
+        {"description": "Export crate", "quantity": "1", "unit_price": "500", "tax_rate": "0",
+         "tax_category": "G"},
+        {"description": "Widget", "quantity": "2", "unit_price": "10", "tax_rate": "0.19"}])
+    assert [(l["tax_category"], l["tax_exemption_reason"]) for l in created["lines"]] == [("G", ""), ("S", "")]
+    assert [(t["tax_category"], t["exemption_reason"]) for t in created["taxes"]] \
+        == [("G", "Export outside the EU"), ("S", "")]
+    posted = einvoice_api.post(f"/api/invoices/{created['id']}/post").get_json()
+    assert posted["buyer"] == {"vat_id": "", "country_code": "US", "reference": ""}
+    xml = einvoice_api.get(f"/api/invoices/{created['id']}/xml").get_data()
+    assert texts(xml, "//ram:ApplicableHeaderTradeSettlement/ram:ApplicableTradeTax/ram:CategoryCode") == ["G", "S"]
+
+
+def test_a_refused_posting_answers_422_with_the_rule_ids(einvoice_api):
+    created = einvoice_api.create(currency="EUR", lines=[
+        {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
+         "tax_category": "AE"}])
+    resp = einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    assert resp.status_code == 422
+    errors = {e["field"]: e["message"] for e in resp.get_json()["errors"]}
+    assert "BR-AE-02" in errors and "Reverse charge" in errors["BR-AE-02"]
+    assert einvoice_api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
+
+
+def test_a_bad_tax_category_is_refused_on_its_field(einvoice_api):
+    resp = einvoice_api.post("/api/invoices", {**einvoice_api_payload(), "lines": [
+        {"description": "X", "quantity": "1", "unit_price": "1", "tax_rate": "0", "tax_category": "E"}]})
+    assert resp.status_code == 422
+    assert any(e["field"] == "lines[0].tax_category" and "tax_exemption_reason" in e["message"]
+               for e in resp.get_json()["errors"])
+
+
+def einvoice_api_payload():
+    from support.api import api_payload
+    return api_payload(currency="EUR")
