@@ -201,7 +201,7 @@ try:  # this process's own peak (ru_maxrss would count the parent's memory at th
 except (OSError, StopIteration):
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024,
-                  "created": len(report.created), "problems": [p.as_dict() for p in report.problems[:5]]}))
+                  "created": report.count("created"), "problems": [p.as_dict() for p in report.problems[:5]]}))
 """
 
 

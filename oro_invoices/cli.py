@@ -56,7 +56,9 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
     from oro_invoices.persistence.migrate import current_revision, upgrade
     with _addon(args, pdf=False) as addon:
         before = current_revision(addon.db)
-        after = upgrade(addon.db, args.revision)
+        after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
+            f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
+            file=sys.stderr, flush=True))
     if before is None:
         print(f"schema created at revision {after}")
     else:
@@ -73,10 +75,13 @@ def _expects_pdf(addon: Addon) -> Callable[[int, int | None], bool]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.verification import verify
     with _addon(args, host_object=args.host_object, storage_url=args.storage, pdf=False,
                 host=_host_name(args)) as addon:
-        report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon))
+        meter = ProgressMeter(sys.stderr, what="checked")
+        report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon), progress=meter)
+        meter.finish()
     for note in report.notes:
         print(f"NOTE {note}")
     for pending in report.pending:
@@ -116,7 +121,6 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
-    import json
     from pathlib import Path
 
     from oro_invoices.composition import build_addon
@@ -130,16 +134,18 @@ def _cmd_import(args: argparse.Namespace) -> int:
                             progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None)
         renders = addon.renderer is not None
     not_rendered: list[tuple[int, str]] = []
-    if report.pending_pdfs and not args.no_pdf and renders:    # after the import's commit, never inside it
+    pending = report.count("pending_pdfs")
+    if pending and not args.no_pdf and renders:    # after the import's commit, never inside it
         not_rendered = _render_imported_pdfs(args, config, report, meter)
     meter.finish()
-    if report.pending_pdfs and not args.no_pdf and not renders:
+    if pending and not args.no_pdf and not renders:
         print("note: the PDFs stay pending: rendering needs the pdf extra (pip install 'oro-invoices[pdf]'); "
               "run complete-pdfs where it is installed", file=sys.stderr)
     for invoice_id, message in not_rendered:
         print(f"invoice id {invoice_id}: its PDF was not rendered (it stays pending): {message}", file=sys.stderr)
     if args.report:
-        Path(args.report).write_text(json.dumps(report.as_json(), indent=2) + "\n", encoding="utf-8")
+        with Path(args.report).open("w", encoding="utf-8") as out:
+            report.write_json(out)
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
     if report.problems and not report.written and not args.dry_run:
@@ -156,11 +162,11 @@ def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report:
     ``report``; return the invoices whose PDF could not be rendered."""
     from oro_invoices.pdf_workers import render_missing_pdfs
     workers = 1 if args.host_object is not None else args.pdf_workers  # a host object stays here
-    result = render_missing_pdfs(config, report.pending_pdfs, workers=workers, actor=args.actor,
+    result = render_missing_pdfs(config, report.ids("pending_pdfs"), workers=workers, actor=args.actor,
                                  host=args.host_object, progress=lambda done, total: meter("rendered", done, total))
     report.pdfs_rendered += len(result.rendered)
     stored = set(result.rendered) | set(result.already)
-    report.pending_pdfs = [i for i in report.pending_pdfs if i not in stored]
+    report.settle_pending(lambda ids: [i for i in ids if i not in stored])
     return result.failed
 
 

@@ -1,7 +1,7 @@
 """Outgoing events: what the add-on tells other systems, as frozen values with one JSON form.
 
 ``PaymentStatusUpdated`` is the ``invoice.payment_status_updated`` event: an invoice's payment
-status changed. Its JSON form (``as_json``, ``body``) is what webhook endpoints receive;
+status or amount due changed. Its JSON form (``as_json``, ``body``) is what webhook endpoints receive;
 amounts are decimal strings, never floats (see docs/events.md).
 """
 from __future__ import annotations
@@ -23,7 +23,9 @@ def _status(status: PaymentStatus) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class PaymentStatusUpdated:
-    """An invoice's payment status changed (recalculated from its transactions or forced).
+    """An invoice's payment status (recalculated from its transactions, its credit notes, or
+    forced) or its amounts (paid, due) changed; ``status`` equals ``previous_status`` when only
+    the amounts did.
 
     :param id: the event's id: the same on every delivery, so receivers can drop repeats.
     :param occurred_at: when the change was committed (timezone-aware, UTC).

@@ -102,9 +102,11 @@ def invoice_payment_status_changed(invoice: InvoiceDocument, old_status: Payment
 
 @hookspec
 def invoice_payment_status_updated(event: PaymentStatusUpdated) -> None:
-    """The outgoing ``invoice.payment_status_updated`` event of a committed status change.
+    """The outgoing ``invoice.payment_status_updated`` event of a committed change of an
+    invoice's payment status or amount due.
 
-    Called once per transaction that changed an invoice's payment status, with the event
+    Called once per transaction that changed an invoice's payment status or amounts (paid,
+    credited; ``status == previous_status`` when only the amounts changed), with the event
     that the configured webhook endpoints receive (the same ``event.id``).
 
     :param event: a frozen ``oro_invoices.domain.events.PaymentStatusUpdated``: id, type,

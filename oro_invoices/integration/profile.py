@@ -2,8 +2,9 @@
 
 ``install(host)`` and ``uninstall(host)`` are idempotent mirror images:
 install declares the settings group, the Sales > Invoices menu entry, the
-order-view Invoices tab, the ``invoice_notification_template`` and
-``invoice_reminder_template`` email templates, the storefront pay hook and
+order-view Invoices tab, the ``invoice_notification_template``,
+``invoice_reminder_template`` and ``credit_note_notification_template`` email templates, the
+storefront pay hook and
 Account > Invoices entry, then records the profile version in the host's config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
 ``upgrade(host)`` runs the steps from the installed version to the current one.
@@ -27,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 2
+PROFILE_VERSION = 3
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -40,6 +41,7 @@ ENDPOINT_STOREFRONT_PAY = "oro_invoices.storefront.pay"
 
 NOTIFICATION_TEMPLATE = "invoice_notification_template"
 REMINDER_TEMPLATE = "invoice_reminder_template"
+CREDIT_NOTE_TEMPLATE = "credit_note_notification_template"
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -74,6 +76,7 @@ def _adds_only(host: HostAdapter) -> None:
 
 UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(1, 2, "the invoice_reminder_template email template", _adds_only),
+    UpgradeStep(2, 3, "the credit_note_notification_template email template", _adds_only),
 )
 
 
@@ -104,6 +107,13 @@ def reminder_template() -> EmailTemplate:
     return packaged_template(REMINDER_TEMPLATE, ("invoice", "payment_url", "seller", "reminder"))
 
 
+def credit_note_template() -> EmailTemplate:
+    """The default ``credit_note_notification_template`` (Send to Customer of a credit note;
+    ``credited_invoice`` is the invoice it credits, ``settlement`` how paid money goes back)."""
+    return packaged_template(CREDIT_NOTE_TEMPLATE,
+                             ("invoice", "credited_invoice", "settlement", "seller"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -115,7 +125,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
         order_tabs=(OrderTab(key="oro_invoices.order_invoices", label="Invoices",
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
-        email_templates=(notification_template(), reminder_template()),
+        email_templates=(notification_template(), reminder_template(), credit_note_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label="Invoices",

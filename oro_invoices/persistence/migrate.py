@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -21,11 +21,16 @@ def alembic_config(db: Database) -> Config:
     return cfg
 
 
-def upgrade(db: Database, revision: str = "head") -> str | None:
-    """Bring the schema to ``revision`` (default: the newest). Returns the revision reached."""
+def upgrade(db: Database, revision: str = "head", *,
+            progress: Callable[[str | None, str], None] | None = None) -> str | None:
+    """Bring the schema to ``revision`` (default: the newest). Returns the revision reached.
+
+    :param progress: called ``(revision, its description)`` after each revision is applied.
+    """
     cfg = alembic_config(db)
     with _migration_transaction(db) as connection:
         cfg.attributes["connection"] = connection
+        cfg.attributes["progress"] = progress
         command.upgrade(cfg, revision)
     return current_revision(db)
 

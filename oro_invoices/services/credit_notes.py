@@ -40,7 +40,7 @@ from oro_invoices.domain.money import from_minor, minor_units, to_minor
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
-from oro_invoices.persistence.models import Invoice, InvoiceLineRow, PaymentState
+from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.lifecycle import CreditedInvoice, Lifecycle
 from oro_invoices.services.payments import Payments, StatusChange
@@ -104,6 +104,28 @@ class ReissueResult:
     credit_note: InvoiceDocument
     invoice: InvoiceDocument
     draft: InvoiceDocument
+
+
+@dataclass(frozen=True)
+class Settlement:
+    """How a credit note gives back money already paid: ``how`` is "refund" or "outside"."""
+
+    how: str
+    amount: Decimal
+
+
+def settlement_of(s: Session, credit_note: InvoiceDocument) -> Settlement | None:
+    """The settlement a credit note was made with (recorded on the credited invoice's
+    activity), or None when it gave nothing back (or was imported)."""
+    if credit_note.credited_invoice is None:
+        return None
+    rows = s.execute(select(Activity.data).where(Activity.invoice_id == credit_note.credited_invoice.id,
+                                                 Activity.kind == "credit_note")
+                     .order_by(Activity.id)).scalars()
+    for data in rows:
+        if (data or {}).get("credit_note_id") == credit_note.id and data.get("settlement"):
+            return Settlement(str(data["settlement"]), Decimal(str(data["refund_amount"])))
+    return None
 
 
 @dataclass

@@ -113,7 +113,7 @@ class Documents:
         stored = pdf.stored
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                  source=pdf.source, created_at=stored.created_at))
-        activity.record(s, invoice_id, "pdf", actor, f"PDF {pdf.source} ({stored.size} bytes)",
+        activity.record(s, invoice_id, "pdf", actor, f"PDF {pdf.source} ({size_label(stored.size)})",
                         {"sha256": stored.sha256})
         _record_einvoice(s, invoice_id, pdf.einvoice, actor)
 
@@ -267,7 +267,7 @@ class Documents:
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                  source=source, created_at=stored.created_at, chain_key=key,
                                  chain_seq=seq.chain_length, prev_hash=prev, content_hash=link))
-        activity.record(s, invoice_id, "pdf", actor, f"PDF {source} ({stored.size} bytes)",
+        activity.record(s, invoice_id, "pdf", actor, f"PDF {source} ({size_label(stored.size)})",
                         {"sha256": stored.sha256})
         s.flush()
 
@@ -276,6 +276,15 @@ def _record_einvoice(s: Session, invoice_id: int, einvoice: EInvoice | None, act
     """The activity entry saying which e-invoice the stored PDF carries, or why none."""
     if einvoice is not None:
         activity.record(s, invoice_id, "einvoice", actor, einvoice.summary, einvoice.activity_data())
+
+
+def size_label(size: int) -> str:
+    """A file size as people read it: ``812 bytes``, ``15.3 KB``, ``2.1 MB``."""
+    if size < 1024:
+        return f"{size} bytes"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 def check_pdf_bytes(data: bytes) -> None:

@@ -17,14 +17,18 @@ posted invoice's PDF is pending, as with ``create(defer_pdf=True)``.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import operator
 import secrets
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
@@ -109,15 +113,16 @@ class BatchWriter:
         for org, ext in keys:
             by_org.setdefault(org, []).append(ext)
         found: dict[tuple[int, str], Existing] = {}
-        for org, exts in by_org.items():
-            rows = session.execute(
-                select(Invoice.id, Invoice.external_id, Invoice.status, PaymentState.payment_status,
-                       PaymentState.forced)
-                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
-                .where(Invoice.organization_id == org, Invoice.external_id.in_(exts)))
-            for row in rows:
-                found[(org, str(row.external_id))] = Existing(row.id, row.status == "posted",
-                                                              row.payment_status, row.forced)
+        with _planned_per_call(session):
+            for org, exts in by_org.items():
+                rows = session.execute(
+                    select(Invoice.id, Invoice.external_id, Invoice.status, PaymentState.payment_status,
+                           PaymentState.forced)
+                    .join(PaymentState, PaymentState.invoice_id == Invoice.id)
+                    .where(Invoice.organization_id == org, Invoice.external_id.in_(exts)))
+                for row in rows:
+                    found[(org, str(row.external_id))] = Existing(row.id, row.status == "posted",
+                                                                  row.payment_status, row.forced)
         return found
 
     # ---- preparing ----------------------------------------------------------------------
@@ -192,23 +197,24 @@ class BatchWriter:
         for inv in batch:
             inv.row.update(status="draft", payment_token=secrets.token_urlsafe(24), created_by=self.actor,
                            created_at=now, updated_at=now)
-        session.execute(insert(_INVOICES), _complete(_INVOICES, [inv.row for inv in batch]))
+        _insert(session, _INVOICES, [inv.row for inv in batch])
         # The new ids, by external id (unique in an organization): one query, where RETURNING in
         # the order of the rows would cost SQLite one statement per row.
         ids: dict[tuple[int, str], int] = {}
-        for org in dict.fromkeys(inv.organization_id for inv in batch):
-            ids.update(((org, str(ext)), invoice_id) for invoice_id, ext in session.execute(
-                select(Invoice.id, Invoice.external_id).where(
-                    Invoice.organization_id == org,
-                    Invoice.external_id.in_([inv.external_id for inv in batch if inv.organization_id == org]))))
+        with _planned_per_call(session):
+            for org in dict.fromkeys(inv.organization_id for inv in batch):
+                ids.update(((org, str(ext)), invoice_id) for invoice_id, ext in session.execute(
+                    select(Invoice.id, Invoice.external_id).where(
+                        Invoice.organization_id == org,
+                        Invoice.external_id.in_([inv.external_id for inv in batch if inv.organization_id == org]))))
         for inv in batch:
             inv.id = inv.row["id"] = ids[(inv.organization_id, inv.external_id)]
             for line in inv.lines:
                 line["invoice_id"] = inv.id
-        session.execute(insert(_LINES), _complete(_LINES, [line for inv in batch for line in inv.lines]))
-        session.execute(insert(_STATES), _complete(_STATES, [
+        _insert(session, _LINES, [line for inv in batch for line in inv.lines])
+        _insert(session, _STATES, [
             dict(invoice_id=inv.id, payment_status=inv.forced or "pending", forced=inv.forced is not None,
-                 updated_at=now) for inv in batch]))
+                 updated_at=now) for inv in batch])
         posting = [inv for inv in batch if inv.posting]
         if posting:
             self._post(session, posting, now)
@@ -226,7 +232,7 @@ class BatchWriter:
                                        data={"invoice_number": row["invoice_number"], "skipped": [
                                            {"invoice_number": k.invoice_number, "sequence": k.sequence,
                                             "held_by_invoice_id": k.held_by_invoice_id} for k in inv.skipped]}))
-        session.execute(insert(_ACTIVITY), _complete(_ACTIVITY, activities))
+        _insert(session, _ACTIVITY, activities)
         session.flush()
 
     def _post(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
@@ -238,7 +244,9 @@ class BatchWriter:
             unnumbered = [inv for inv in invoices if inv.row.get("invoice_number") is None]
             if unnumbered:
                 proposals = [_proposer(self._prefix(org, inv.website_id), now) for inv in unnumbered]
-                given = numbering.next_free_numbers(session, seq, [inv.id for inv in unnumbered], proposals, now)
+                with _planned_per_call(session):
+                    given = numbering.next_free_numbers(session, seq, [inv.id for inv in unnumbered], proposals,
+                                                        now)
                 for inv, (number, sequence, skipped) in zip(unnumbered, given, strict=True):
                     inv.row.update(invoice_number=number, number_sequence=sequence)
                     inv.skipped = skipped
@@ -253,7 +261,7 @@ class BatchWriter:
                 row.update(chain_seq=seq.chain_length, prev_hash=seq.head_hash or chain.GENESIS)
                 row["content_hash"] = seq.head_hash = chain.link_hash(_content(row, inv.lines), row["prev_hash"])
                 posted.append({f"b_{key}" if key == "id" else key: row.get(key) for key in _POSTING})
-            session.execute(update(_INVOICES).where(_INVOICES.c.id == bindparam("b_id")), posted)
+            _post_rows(session, posted)
             session.flush()
 
     def announce(self, session: Session, batch: Sequence[NewInvoice]) -> list[int]:
@@ -289,6 +297,10 @@ def _defaults(table: Table) -> dict[str, Any]:
 
 
 _DEFAULTS = {table.name: _defaults(table) for table in (_INVOICES, _LINES, _STATES, _ACTIVITY)}
+#: the columns whose default is computed in Python, at insert
+_CALLED_DEFAULTS = {table.name: {column.name for column in table.columns if column.default is not None
+                                 and not isinstance(column.default, ScalarElementColumnDefault)}
+                    for table in (_INVOICES, _LINES, _STATES, _ACTIVITY)}
 
 
 def _complete(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -296,6 +308,106 @@ def _complete(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     keys = set().union(*rows)
     defaults = {key: value for key, value in _DEFAULTS[table.name].items() if key in keys}
     return [row if len(row) == len(keys) else {**defaults, **row} for row in rows]
+
+
+@contextlib.contextmanager
+def _planned_per_call(session: Session) -> Iterator[None]:
+    """On PostgreSQL, the look-ups inside (by external id, by number) planned for each call.
+
+    A prepared statement's generic plan, made while the import's transaction had written few
+    invoices, scans the invoices: each look-up would then grow with every batch written.
+    (Only around the look-ups: the triggers' own statements keep their cached plans.)
+    """
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
+        session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+    yield          # a failure inside leaves the transaction (or savepoint) to be rolled back, setting too
+    if postgresql:
+        session.execute(text("SET LOCAL plan_cache_mode TO DEFAULT"))
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert ``rows`` into ``table`` in one ``executemany``.
+
+    On SQLite the statement is made once per column set and handed to the driver with
+    parameter lists made here by the columns' own bind processors (the values stored are
+    the same), which costs a fraction of SQLAlchemy's per-row parameter handling; elsewhere
+    the Core insert is kept (its batched multi-row VALUES). Rows must give every column whose
+    default is computed in Python (``_complete`` fills in the scalar ones).
+    """
+    rows = _complete(table, rows)
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite" or not _CALLED_DEFAULTS[table.name] <= rows[0].keys():
+        session.execute(insert(table), rows)
+        return
+    statement = _driver_insert(table, tuple(rows[0]), dialect)
+    session.connection().exec_driver_sql(statement.sql, statement.params(rows))
+
+
+def _post_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Update the invoices of ``rows`` (``b_id`` names each) to their posted columns, in one
+    ``executemany`` — on SQLite through the driver, as ``_insert`` does."""
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        session.execute(update(_INVOICES).where(_INVOICES.c.id == bindparam("b_id")), rows)
+        return
+    statement = _driver_update(dialect)
+    session.connection().exec_driver_sql(statement.sql, statement.params(rows))
+
+
+@dataclass(frozen=True)
+class _DriverStatement:
+    """A statement with ``?`` parameters and how each row (a dict) becomes its parameters."""
+
+    sql: str
+    #: the row's values of the parameters, in order (then ``constants``)
+    values: Callable[[dict[str, Any]], tuple[Any, ...]]
+    #: the parameters after the row's: defaults of columns the rows leave out
+    constants: tuple[Any, ...]
+    #: ``(position, bind processor)`` of each parameter whose column type converts it
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
+
+    def params(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        params = []
+        for row in rows:
+            values = [*self.values(row), *self.constants]
+            for position, process in self.processors:
+                values[position] = process(values[position])
+            params.append(tuple(values))
+        return params
+
+
+def _driver_statement(sql: str, table: Table, names: Sequence[str], constants: Mapping[str, Any],
+                      dialect: Dialect) -> _DriverStatement:
+    columns = [*names, *constants]
+    types = [table.c[name.removeprefix("b_")].type for name in columns]
+    processors = tuple((i, process) for i, kind in enumerate(types)
+                       if (process := kind.bind_processor(dialect)) is not None)
+    values = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    return _DriverStatement(sql, values, tuple(constants.values()), processors)
+
+
+@functools.lru_cache(maxsize=64)
+def _driver_insert(table: Table, keys: tuple[str, ...], dialect: Dialect) -> _DriverStatement:
+    """The insert of ``keys`` into ``table`` on SQLite. Like the Core insert, it also sets
+    the columns with a scalar default in Python that the rows leave out, to that default."""
+    left_out = {name: value for name, value in _DEFAULTS[table.name].items()
+                if name not in keys and isinstance(table.c[name].default, ScalarElementColumnDefault)}
+    quote = dialect.identifier_preparer.quote
+    columns = [*keys, *left_out]
+    sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+           f"({', '.join(quote(name) for name in columns)}) VALUES ({', '.join('?' * len(columns))})")
+    return _driver_statement(sql, table, keys, left_out, dialect)
+
+
+@functools.lru_cache(maxsize=8)
+def _driver_update(dialect: Dialect) -> _DriverStatement:
+    """The posting update on SQLite: the columns of ``_POSTING``, the invoice named by ``b_id``."""
+    quote = dialect.identifier_preparer.quote
+    names = [name for name in _POSTING if name != "id"]
+    sql = (f"UPDATE {dialect.identifier_preparer.format_table(_INVOICES)} "
+           f"SET {', '.join(f'{quote(name)} = ?' for name in names)} WHERE {quote('id')} = ?")
+    return _driver_statement(sql, _INVOICES, [*names, "b_id"], {}, dialect)
 
 
 def _content(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:

@@ -18,12 +18,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import json
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -45,14 +46,14 @@ from oro_invoices.services.import_reading import (
     iter_file,
     read_file,
 )
-from oro_invoices.services.import_spool import SeenKeys, Spool
+from oro_invoices.services.import_spool import IdLog, SeenKeys, Spool
 from oro_invoices.services.import_writing import BatchWriter, NewInvoice, cached_host
 from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.tenancy import check_parties
 
-__all__ = ["ADDRESS_PARTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
+__all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
 
 OnError = Literal["stop", "skip"]
@@ -63,40 +64,102 @@ BATCH = 500
 _LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
 
 
+#: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
+ID_LISTS = ("created", "updated", "unchanged", "skipped", "pending_pdfs")
+
+
 @dataclass
 class ImportReport:
-    """What an import did (or, in a dry run, would do) and every problem it found."""
+    """What an import did (or, in a dry run, would do) and every problem it found.
 
-    created: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)
+    The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``: external ids
+    or record locations; ``pending_pdfs``: invoice ids) are kept on disk (``IdLog``) and only
+    their counts in memory, so memory does not grow with the file; ``ids(name)`` streams a
+    list, the attribute of the same name reads it whole. ``problems`` lists the bad records only.
+    """
+
     pdfs_attached: int = 0
     pdfs_rendered: int = 0
-    #: posted invoices whose PDF is pending (rendered after the import, see ``pdf_backlog``)
-    pending_pdfs: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     written: bool = True
+    _ids: IdLog = field(default_factory=IdLog, repr=False, compare=False)
+
+    @property
+    def created(self) -> list[str]:
+        return list(self.ids("created"))
+
+    @property
+    def updated(self) -> list[str]:
+        return list(self.ids("updated"))
+
+    @property
+    def unchanged(self) -> list[str]:
+        return list(self.ids("unchanged"))
+
+    @property
+    def skipped(self) -> list[str]:
+        return list(self.ids("skipped"))
+
+    @property
+    def pending_pdfs(self) -> list[int]:
+        """Posted invoices whose PDF is pending (rendered after the import, see ``pdf_backlog``)."""
+        return list(self.ids("pending_pdfs"))
+
+    def ids(self, name: str) -> Iterator[Any]:
+        """The list ``name`` (one of ``ID_LISTS``), streamed from disk in order."""
+        return self._ids.values(name)
+
+    def count(self, name: str) -> int:
+        return self._ids.count(name)
+
+    def add(self, name: str, *values: str | int) -> None:
+        self._ids.add(name, values)
+
+    def settle_pending(self, still_pending: Callable[[list[int]], Iterable[int]]) -> None:
+        """Keep, of ``pending_pdfs``, the ids ``still_pending(some ids)`` returns (asked a page at a time)."""
+        self._ids.keep("pending_pdfs", still_pending)
+
+    def rolled_back(self) -> None:
+        """Nothing was written after all: only the problems and the skipped records stay."""
+        for name in ID_LISTS:
+            if name != "skipped":
+                self._ids.clear(name)
+        self.written, self.pdfs_attached = False, 0
 
     def summary(self) -> str:
         verb = "would be " if self.dry_run else ""
-        return (f"{len(self.created)} {verb}created, {len(self.updated)} {verb}updated, "
-                f"{len(self.unchanged)} unchanged, {len(self.skipped)} skipped, "
+        return (f"{self.count('created')} {verb}created, {self.count('updated')} {verb}updated, "
+                f"{self.count('unchanged')} unchanged, {self.count('skipped')} skipped, "
                 f"{self.pdfs_attached} PDF(s) attached, {self.pdfs_rendered} PDF(s) rendered, "
-                f"{len(self.pending_pdfs)} pending")
+                f"{self.count('pending_pdfs')} pending")
+
+    def _head(self) -> dict[str, Any]:
+        counts = {name: self.count(name) for name in ID_LISTS[:4]}
+        return {"dry_run": self.dry_run, "written": self.written,
+                "counts": {**counts, "pdfs_attached": self.pdfs_attached, "pdfs_rendered": self.pdfs_rendered,
+                           "pdfs_pending": self.count("pending_pdfs"), "problems": len(self.problems)}}
 
     def as_json(self) -> dict[str, Any]:
-        """The machine-readable report (``--report``)."""
-        return {"dry_run": self.dry_run, "written": self.written,
-                "counts": {"created": len(self.created), "updated": len(self.updated),
-                           "unchanged": len(self.unchanged), "skipped": len(self.skipped),
-                           "pdfs_attached": self.pdfs_attached, "pdfs_rendered": self.pdfs_rendered,
-                           "pdfs_pending": len(self.pending_pdfs),
-                           "problems": len(self.problems)},
-                "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "skipped": self.skipped, "pending_pdfs": self.pending_pdfs,
+        """The machine-readable report (``--report``), whole in memory: see ``write_json``."""
+        return {**self._head(), **{name: list(self.ids(name)) for name in ID_LISTS},
                 "problems": [p.as_dict() for p in self.problems]}
+
+    def write_json(self, out: TextIO) -> None:
+        """Write ``as_json()`` to ``out``, the lists of ids streamed from disk (flat memory)."""
+        head = json.dumps(self._head(), indent=2)
+        out.write(head[:-2] + ",\n")
+        for name in ID_LISTS:
+            out.write(f'  "{name}": [')
+            for index, value in enumerate(self.ids(name)):
+                out.write(("" if index == 0 else ",") + ("\n    " if index % 10 == 0 else " ") + json.dumps(value))
+            out.write("\n  ],\n" if self.count(name) else "],\n")
+        problems = json.dumps([p.as_dict() for p in self.problems], indent=2).replace("\n", "\n  ")
+        out.write(f'  "problems": {problems}\n}}\n')
+
+    def close(self) -> None:
+        """Remove the lists kept on disk (the report is empty then)."""
+        self._ids.close()
 
 
 def read_records(path: Path, fmt: str | None = None) -> list[Record]:
@@ -301,7 +364,7 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
             bad.add(record.location)
             report.problems += problems
             if not record.fatal:
-                report.skipped.append(_name(record))
+                report.add("skipped", _name(record))
         elif checker.loaded is not None:
             spool.add(record.location, checker.loaded)
         if progress is not None:
@@ -316,7 +379,7 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
     if dry_run:
         report.written = False
         for record in good:
-            getattr(report, _planned(service, _payload(record, organization_id))).append(_name(record))
+            report.add(_planned(service, _payload(record, organization_id)), _name(record))
         return report
     try:
         _write_all(service, good, organization_id, actor, on_error, report,
@@ -324,11 +387,11 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
     except _Stopped as stopped:
         if raise_errors:
             raise stopped.error.at(stopped.record.location) from None
-        failed = ImportReport(dry_run=dry_run, written=False, problems=report.problems,
-                              skipped=report.skipped + [_name(stopped.record)])
-        failed.problems += [_problem(stopped.record, f, m) for f, m in _errors(stopped.error)]
-        return failed
-    report.pending_pdfs = pending_pdfs(service, report.pending_pdfs)
+        report.rolled_back()
+        report.add("skipped", _name(stopped.record))
+        report.problems += [_problem(stopped.record, f, m) for f, m in _errors(stopped.error)]
+        return report
+    report.settle_pending(lambda ids: pending_pdfs(service, ids))
     return report
 
 
@@ -409,9 +472,9 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Record]) -> No
                 continue
         elif current is not None and current.posted and record.pdf_path is None \
                 and not _payment_status_change(current.payment_status, current.forced, payload):
-            writing.report.unchanged.append(str(payload["external_id"]))
+            writing.report.add("unchanged", str(payload["external_id"]))
             if payload.get("status") == "posted":
-                writing.report.pending_pdfs.append(current.id)     # kept only if still pending
+                writing.report.add("pending_pdfs", current.id)     # kept only if still pending
             writing.step()
             continue
         _write_new(writing, session, new)
@@ -436,9 +499,9 @@ def _write_new(writing: _Writing, session: Session, new: list[tuple[Record, NewI
         for record, _ in new:
             _write_one(writing, record)
         return
-    writing.report.pending_pdfs += writing.writer.announce(session, invoices)
-    for invoice in invoices:
-        writing.report.created.append(invoice.external_id)
+    writing.report.add("pending_pdfs", *writing.writer.announce(session, invoices))
+    writing.report.add("created", *(invoice.external_id for invoice in invoices))
+    for _ in invoices:
         writing.step()
 
 
@@ -450,7 +513,7 @@ def _write_one(writing: _Writing, record: Record) -> None:
         if writing.on_error == "stop":
             raise _Stopped(record, exc) from None
         writing.report.problems += [_problem(record, f, m) for f, m in _errors(exc)]
-        writing.report.skipped.append(_name(record))
+        writing.report.add("skipped", _name(record))
     writing.step()
 
 
@@ -466,11 +529,11 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
     payload = _payload(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf)
-    getattr(report, outcome).append(str(payload["external_id"]))
+    report.add(outcome, str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
         report.pdfs_attached += 1
     elif payload.get("status") == "posted" and record.pdf_path is None:
-        report.pending_pdfs.append(invoice_id)     # kept only if still pending after the import
+        report.add("pending_pdfs", invoice_id)     # kept only if still pending after the import
     elif record.pdf_path is not None and outcome != "unchanged":
         pdfs.append((invoice_id, record.pdf_path))
 

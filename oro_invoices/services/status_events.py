@@ -1,10 +1,10 @@
-"""Every payment status change, published as an ``invoice.payment_status_updated`` event.
+"""Every change of a payment status or amount due, published as an ``invoice.payment_status_updated`` event.
 
-Whatever changes the status (a payment recorded, a provider's notification, a status forced
-over the API or by an import) does so in a write transaction of the ``ServiceContext``. Just
-before that transaction commits, this one place compares the statuses it touched with what
-they were (``persistence.status_changes``) and, for each invoice whose status really changed,
-makes one event and writes one outbox row per configured webhook endpoint, in the same
+Whatever changes the status or the amounts (a payment recorded, a provider's notification, a
+credit note, a status forced over the API or by an import) does so in a write transaction of
+the ``ServiceContext``. Just before that transaction commits, this one place compares the
+payment states it touched with what they were (``persistence.status_changes``) and, for each
+invoice whose status, amount paid or amount credited really changed, makes one event and writes one outbox row per configured webhook endpoint, in the same
 transaction: the event exists exactly when the change was committed. After the commit the
 ``invoice_payment_status_updated`` hook announces the same event (the same id) to plugins,
 and, with background jobs (docs/jobs.md), the ``deliver_events`` job is submitted.

@@ -37,10 +37,17 @@ from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, NumberS
 
 #: ``expects_pdf(organization_id, website_id)``: whether posting made PDFs for that scope.
 ExpectsPdf = Callable[[int, int | None], bool]
+#: ``progress(phase, done, total)``: what a long run reports as it goes (a ``ProgressMeter``).
+Progress = Callable[[str, int, int | None], None]
+
 #: Temporary files older than this (seconds) are reported: no write takes that long.
 STRAY_AFTER = 60.0
 COMPLETE_COMMAND = "oro-invoices complete-pdfs"
 _ID_SLICE = 500
+
+
+def _quiet(phase: str, done: int, total: int | None) -> None:
+    """No progress reported."""
 
 
 @runtime_checkable
@@ -87,12 +94,14 @@ def _schema_default_expects_pdf(organization_id: int, website_id: int | None) ->
 
 
 def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000,
-           expects_pdf: ExpectsPdf | None = None) -> VerifyReport:
+           expects_pdf: ExpectsPdf | None = None, progress: Progress | None = None) -> VerifyReport:
     """Check every chain, number and PDF record and, with ``storage``, every stored PDF.
 
     :param expects_pdf: whether PDF generation at posting is on for an organization and
         website (default: the setting's default); only used with ``storage``.
+    :param progress: called ``(phase, done, total)`` as invoices and stored PDFs are checked.
     """
+    tick = progress or _quiet
     report = VerifyReport()
     expects = expects_pdf or _schema_default_expects_pdf
     with db.session() as s:
@@ -101,16 +110,19 @@ def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000,
                            .where(Invoice.status == "posted")).all()
         numbers = {row.id: row.invoice_number for row in posted}
         stored_at_posting = {row.id for row in posted if row.pdf_sha256 is not None}
-        _walk_chains(s, report, docs, numbers, batch, expects if storage is not None else None)
+        _walk_chains(s, report, docs, numbers, batch, expects if storage is not None else None,
+                     lambda: tick("invoices", report.checked_invoices, len(posted)))
         _check_pdf_records(report, docs, numbers, stored_at_posting)
         _account_for_numbers(s, report)
         if storage is not None:
-            _check_storage(report, storage, docs, numbers)
+            _check_storage(report, storage, docs, numbers,
+                           lambda: tick("PDFs", report.checked_pdfs, len(docs)))
     return report
 
 
 def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocumentRow],
-                 numbers: dict[int, str | None], batch: int, expects: ExpectsPdf | None) -> None:
+                 numbers: dict[int, str | None], batch: int, expects: ExpectsPdf | None,
+                 checked: Callable[[], None]) -> None:
     heads = {chain.chain_key(r.organization_id, r.period): r for r in s.execute(select(NumberSequence)).scalars()}
     pdf_links: dict[str, list[_Link]] = defaultdict(list)
     for doc in docs.values():
@@ -123,7 +135,7 @@ def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocume
     seen: set[str | None] = set()
     for key, group in groupby(s.execute(stmt).scalars(), key=lambda inv: inv.chain_key):
         seen.add(key)
-        invoice_links = (_invoice_link(report, inv, docs, expects) for inv in group)
+        invoice_links = (_invoice_link(report, inv, docs, expects, checked) for inv in group)
         _check_chain(report, str(key), heapq.merge(invoice_links, sorted(pdf_links.pop(str(key), []),
                                                                            key=lambda l: l.seq),
                                                    key=lambda l: l.seq), heads.get(str(key)))
@@ -137,8 +149,9 @@ def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocume
 
 
 def _invoice_link(report: VerifyReport, inv: Invoice, docs: dict[int, InvoiceDocumentRow],
-                  expects: ExpectsPdf | None) -> _Link:
+                  expects: ExpectsPdf | None, checked: Callable[[], None]) -> _Link:
     report.checked_invoices += 1
+    checked()
     doc = docs.get(inv.id)
     if inv.pdf_sha256 is not None:
         if doc is None:
@@ -238,10 +251,11 @@ def _account_for_numbers(s: Session, report: VerifyReport) -> None:
 
 
 def _check_storage(report: VerifyReport, storage: Storage, docs: dict[int, InvoiceDocumentRow],
-                   numbers: dict[int, str | None]) -> None:
+                   numbers: dict[int, str | None], checked: Callable[[], None]) -> None:
     for invoice_id in sorted(docs):
         doc = docs[invoice_id]
         report.checked_pdfs += 1
+        checked()
         problem = storage.check(doc.sha256, size=doc.size)
         if problem:
             report.problems.append(f"invoice {numbers.get(invoice_id) or invoice_id} (id {invoice_id}): "

@@ -443,14 +443,15 @@ class InvoiceApi:
     def create_credit_note(self, request: Request, client: ApiClient, id: str) -> Response:
         payload = json_object(request)
         doc = self._load(client, id)
-        result = self.service.create_credit_note(doc.id, payload, actor=self._actor(client))
-        return Response.json(self._credit_json(result), status=201,
-                             headers={"Location": f"{self.base_path}/credit-notes/{result.credit_note.id}"})
+        return self._credit_created(self.service.create_credit_note(doc.id, payload, actor=self._actor(client)))
 
     def void_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         reason = _reason(request)
         doc = self._load(client, id)
-        result = self.service.void(doc.id, reason=reason, actor=self._actor(client))
+        return self._credit_created(self.service.void(doc.id, reason=reason, actor=self._actor(client)))
+
+    def _credit_created(self, result: CreditResult) -> Response:
+        """201 with the credit note and its invoice, located at the credit note."""
         return Response.json(self._credit_json(result), status=201,
                              headers={"Location": f"{self.base_path}/credit-notes/{result.credit_note.id}"})
 

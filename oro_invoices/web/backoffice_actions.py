@@ -19,7 +19,6 @@ from oro_invoices.domain.errors import (
 )
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
@@ -42,9 +41,10 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
     if ctx.mail is None:
         raise InvoiceError("Email is not configured for invoices.")
     templates = ctx.mail.templates_available()
-    name = query.get("template") or NOTIFICATION_TEMPLATE
+    default = ctx.mail.template_for(doc)
+    name = query.get("template") or default
     if name not in templates:
-        name = NOTIFICATION_TEMPLATE if NOTIFICATION_TEMPLATE in templates else templates[0]
+        name = default if default in templates else templates[0]
     draft = ctx.mail.prepare(doc.id, name)
     return {"templates": templates, "template": name, "to": ", ".join(draft.to),
             "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
@@ -125,7 +125,7 @@ class BackOfficeActions:
             flashes.insert(0, ("success", f"Invoice {posted.display_number} has been posted."))
         if self.ctx.mail is None:
             return Response.redirect(self._view_url(doc.id), flashes=flashes)
-        return Response.redirect(self._view_url(doc.id, dialog="email", template=NOTIFICATION_TEMPLATE,
+        return Response.redirect(self._view_url(doc.id, dialog="email", template=self.ctx.mail.template_for(posted),
                                                 to_customer="1"), flashes=flashes)
 
     def send_email(self, req: Request) -> Response:

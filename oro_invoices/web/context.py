@@ -24,6 +24,7 @@ from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
+from oro_invoices.services.mail.render import template_label
 from oro_invoices.web.http import Request
 
 if TYPE_CHECKING:
@@ -92,6 +93,7 @@ class WebContext:
             undefined=jinja2.StrictUndefined)
         self.env.filters.update(fmt.filters())
         self.env.filters["payment_status"] = payment_status_label
+        self.env.filters["template_label"] = template_label
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
         self.env.filters["amount"] = lambda value, currency: fmt.decimal(value, amount_pattern(currency))
         self.env.globals["url_for"] = self.url_for

@@ -52,8 +52,13 @@ def test_debug_keeps_the_traceback(tmp_path):
 def test_migrate_says_what_it_did(capsys, tmp_path):
     from oro_invoices.persistence.migrate import head_revision
     url = f"sqlite:///{tmp_path}/new.db"
-    assert run(capsys, "migrate", "--db", url)[1] == f"schema created at revision {head_revision()}\n"
-    assert run(capsys, "migrate", "--db", url)[1] == f"schema at revision {head_revision()} (already current)\n"
+    code, out, err = run(capsys, "migrate", "--db", url)
+    assert code == 0 and out == f"schema created at revision {head_revision()}\n"
+    steps = err.splitlines()                          # one line per revision as it is applied
+    assert steps[0].startswith("applied 0001: Initial schema")
+    assert steps[-1].startswith(f"applied {head_revision()}: ")
+    assert len(steps) == int(head_revision())
+    assert run(capsys, "migrate", "--db", url)[1:] == (f"schema at revision {head_revision()} (already current)\n", "")
 
 
 def test_every_subcommand_describes_itself():

@@ -111,6 +111,7 @@ def test_demo_serves_seeded_shop_and_keeps_data_across_restarts(data_dir):
         assert roles == {"none", "own", "department", "corporate"}
         assert any(c["parent_id"] for c in info["customers"])
         assert f"Customer:     {info['customer_users'][0]['email']}" in demo.output()
+        assert f"All of the above, and the secrets: {(data_dir / 'demo.json').resolve()}" in demo.output()
 
         for url in (info["storefront_url"], info["backoffice_url"]):
             assert Browser().get(url)[0] == 200

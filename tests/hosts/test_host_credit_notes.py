@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from html import unescape
 
 from support.payloads import invoice_payload
 
@@ -52,6 +53,7 @@ def test_create_a_partial_credit_note_from_the_view_page(admin):
     assert f"Credit Note {note.invoice_number}" in text_of(cn_page)
     assert f'id="oi-credited-invoice" href="/admin/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
     assert "Create Credit Note</a>" not in cn_page and ">Void</a>" not in cn_page
+    assert "Due Date" not in text_of(cn_page) and "Due Date" in text_of(page)   # nothing falls due
     # the grid: a document type column and filter
     grid = admin.get("/admin/invoices?document_type=credit_note").get_data(as_text=True)
     ids = re.findall(r'<tr data-invoice-id="(\d+)">', grid)
@@ -180,3 +182,67 @@ def test_a_credit_note_refunds_through_the_hosted_page_from_the_form(shop, admin
     assert refund.amount == note.total_amount and refund.parent_id == charge.id
     after = admin.service.get(doc.id)
     assert after.amount_due == 0 and after.payment_status is PaymentStatus.REFUNDED_PARTIALLY
+
+
+# ---- emailing a credit note ------------------------------------------------------------------
+
+def _field(html: str, name: str) -> str:
+    m = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return unescape(m.group(1)) if m else ""
+
+
+def _body(html: str) -> str:
+    return unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+
+def test_send_to_customer_of_a_credit_note_offers_the_credit_note_email(shop, admin):
+    inv = _posted_unpaid(admin)
+    result = admin.service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="test")
+    note = admin.service.get(result.credit_note.id)
+    assert note.pdf is not None
+    view = f"/admin/invoices/{note.id}"
+    page = admin.get(view).get_data(as_text=True)
+    assert f'href="{view}?dialog=email&amp;to_customer=1">Send to Customer</a>' in page
+    dialog = admin.get(f"{view}?dialog=email&to_customer=1").get_data(as_text=True)
+    assert '<option value="credit_note_notification_template" selected>' in dialog
+    subject = _field(dialog, "subject")
+    assert subject.startswith(f"Credit note {note.invoice_number} for invoice {inv.invoice_number}")
+    body = _body(dialog)
+    assert f"credit note {note.invoice_number} for invoice {inv.invoice_number}" in body
+    due = admin.service.get(inv.id).amount_due
+    assert f"reduces the amount due of invoice {inv.invoice_number} to" in body and f"{due:,}" in body
+    assert "/pay" not in dialog and "Pay invoice" not in dialog
+    assert f"credit-note-{note.invoice_number}.pdf" in text_of(dialog)
+    # Send email (no template asked for) preselects the same template
+    plain = admin.get(f"{view}?dialog=email").get_data(as_text=True)
+    assert '<option value="credit_note_notification_template" selected>' in plain
+
+    sent = admin.submit(f"{view}?dialog=email&to_customer=1", f"{view}/email", {
+        "to": _field(dialog, "to"), "subject": subject, "body": body,
+        "template": "credit_note_notification_template", "attach_pdf": "1", "to_customer": "1"})
+    assert sent.status_code == 303
+    [email] = shop[0].extensions["oro_invoices"].mail.emails(note.id)
+    assert email.subject == subject and email.to == (inv.customer_user_email,)
+    assert [a.sha256 for a in email.attachments] == [note.pdf.sha256]
+    assert email.template == "credit_note_notification_template"
+    assert [a.filename for a in email.attachments] == [f"credit-note-{note.invoice_number}.pdf"]
+    # the invoice's own Send to Customer stays the invoice email
+    inv_dialog = admin.get(f"/admin/invoices/{inv.id}?dialog=email&to_customer=1").get_data(as_text=True)
+    assert '<option value="invoice_notification_template" selected>' in inv_dialog
+
+
+def test_the_orders_invoices_tab_lists_the_credit_note_with_its_type(shop, admin):
+    order = shop[1]["orders"][0]
+    inv = next(i for i in admin.service.list_invoices({"order_id": order["id"]}).items if i.status == "posted")
+    note = admin.service.create_credit_note(inv.id, {"full": True, "settlement": "outside"},
+                                            actor="test").credit_note
+    tab = admin.get(f"/admin/orders/{order['id']}?tab=oro_invoices.order_invoices").get_data(as_text=True)
+    rows = {m.group(1): text_of(m.group(0))
+            for m in re.finditer(r'<tr data-invoice-id="(\d+)">.*?</tr>', tab, re.S)}
+    assert str(note.id) in rows and str(inv.id) in rows
+    assert note.invoice_number in rows[str(note.id)]
+    assert "Credit note" in rows[str(note.id)] and "Credited" in rows[str(note.id)]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", re.search(rf'<tr data-invoice-id="{note.id}">.*?</tr>', tab, re.S)
+                       .group(0), re.S)
+    assert cells[1] == "Credit note" and cells[3] == "—"           # type; a credit note has no due date
+    assert "Invoice" in rows[str(inv.id)] and "Credit note" not in rows[str(inv.id)]

@@ -85,7 +85,7 @@ def test_send_email_dialog_applies_another_template(shop, admin):
     inv = admin.service.find_id(external_id="ERP-SO-1003-3")
     html = admin.get(f"/admin/invoices/{inv}?dialog=email&template=invoice_notification_template").get_data(as_text=True)
     assert field(html, "subject").endswith("(custom)")
-    assert '<option value="invoice_notification_template" selected>' in html
+    assert '<option value="invoice_notification_template" selected>Invoice notification</option>' in html
 
 
 def test_edited_body_is_sent_as_typed(shop, admin):

@@ -49,7 +49,9 @@ def invoice_id(client: ShopClient, external_id: str) -> int:
 def storefront(client: ShopClient, external_id: str) -> dict[str, object]:
     """What the customer user meets: the menu entry, the list, one invoice's page and PDF."""
     inv = invoice_id(client, external_id)
-    return {"menu": ACCOUNT_ENTRY in client.get("/customer/account").get_data(as_text=True),
+    account = client.get("/customer/account").get_data(as_text=True)
+    assert (ACCOUNT_ENTRY in account) == ("Invoice access" in text_of(account))  # profile agrees
+    return {"menu": ACCOUNT_ENTRY in account,
             "list": client.get("/customer/invoices").status_code,
             "view": client.get(f"/customer/invoices/{inv}").status_code,
             "download": client.get(f"/customer/invoices/{inv}/download").status_code}

@@ -35,7 +35,8 @@ INSTALLED = {
     "settings": ["oro_invoices"],
     "menu": [("oro_invoices.invoices", "sales", "Invoices", "invoices")],
     "tabs": [("oro_invoices.order_invoices", "Invoices", "invoices")],
-    "templates": ["invoice_notification_template", "invoice_reminder_template"],
+    "templates": ["credit_note_notification_template", "invoice_notification_template",
+                  "invoice_reminder_template"],
     "pay_hooks": [("oro_invoices.pay", "payments")],
     "account": [("oro_invoices.account_invoices", "account", "Invoices", "storefront")],
     "version": profile.PROFILE_VERSION,
@@ -235,6 +236,15 @@ def test_an_install_of_version_1_gains_the_payment_reminder_template(host):
     host.config.save(profile.VERSION_KEY, 1, "global", None)    # as the first release left it
     ran = profile.upgrade(host)
     assert [step.title for step in ran][:1] == ["the invoice_reminder_template email template"]
+    assert snapshot(host) == INSTALLED
+
+
+def test_an_install_of_version_2_gains_the_credit_note_template(host):
+    profile.install(host)
+    host.email_templates.remove("credit_note_notification_template")
+    host.config.save(profile.VERSION_KEY, 2, "global", None)    # as the reminders release left it
+    ran = profile.upgrade(host)
+    assert [step.title for step in ran] == ["the credit_note_notification_template email template"]
     assert snapshot(host) == INSTALLED
 
 

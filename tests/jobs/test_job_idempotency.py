@@ -14,6 +14,7 @@ from support.celery_jobs import delete_queue, jobs_shop
 
 from oro_invoices.jobs import tasks
 from oro_invoices.persistence.outbox import QUEUED, SENT, UNKNOWN
+from oro_invoices.services.documents import size_label
 from oro_invoices.services.mail.delivery import WAITING_FOR_PDF
 
 pytestmark = pytest.mark.celery
@@ -57,7 +58,7 @@ def test_a_pdf_job_killed_after_storing_the_file_leaves_one_pdf_when_run_again(s
     with stream:
         assert info == pdf and stream.read().startswith(b"%PDF-")
     assert [a.summary for a in shop.addon.invoices.activities(invoice.id)].count(
-        f"PDF generated ({pdf.size} bytes)") == 1
+        f"PDF generated ({size_label(pdf.size)})") == 1
 
 
 def test_two_pdf_jobs_racing_for_one_invoice_record_one_pdf(shop):

@@ -77,3 +77,19 @@ def test_verify_with_a_bad_database_url_says_so():
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert "Unsupported database 'mysql'" in result.stderr
+
+
+def test_verify_reports_its_progress(db, service, tmp_path):
+    import io
+
+    from oro_invoices.documents.storage import LocalStorage
+    from oro_invoices.services.import_progress import ProgressMeter
+    _post_many(service, 3)
+    ticks = iter(range(0, 1000, 10))                  # a clock that moves 10 s per reading
+    out = io.StringIO()
+    meter = ProgressMeter(out, what="checked", every=5.0, clock=lambda: float(next(ticks)))
+    report = verify(db, LocalStorage(tmp_path / "pdfs"), progress=meter)
+    assert report.checked_invoices == 3
+    first, last = out.getvalue().splitlines()        # the first reading only starts the clock
+    assert first == "invoices 2/3 checked, 0.2/s, ETA 5s"
+    assert last.startswith("invoices 3/3 checked, ") and last.endswith(", ETA 0s")

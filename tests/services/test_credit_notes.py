@@ -1,14 +1,19 @@
 """Credit notes, void and re-issue: corrections that never touch a posted invoice."""
 import datetime as dt
+import multiprocessing
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from support.databases import make_database
 from support.payloads import invoice_payload
 
 from oro_invoices.domain.errors import Conflict, InvoiceIsPosted, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import verify
 
 NOW = dt.datetime.now(dt.UTC)
@@ -235,7 +240,7 @@ def test_credit_notes_are_listed_by_document_type(service):
         service.list_invoices(InvoiceFilter(document_type="receipt"))
 
 
-def test_a_credit_that_voids_the_invoice_publishes_one_status_event(db):
+def test_every_credit_publishes_the_new_amount_due_and_the_void_its_status(db):
     from oro_invoices.hosts.memory import MemoryConfigStore
     from oro_invoices.integration.config import Settings
     from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
@@ -243,7 +248,8 @@ def test_a_credit_that_voids_the_invoice_publishes_one_status_event(db):
     from oro_invoices.services.facade import InvoiceService
 
     class Listener:
-        events = []
+        def __init__(self):
+            self.events = []
 
         @hookimpl
         def invoice_payment_status_updated(self, event):
@@ -254,17 +260,24 @@ def test_a_credit_that_voids_the_invoice_publishes_one_status_event(db):
                                                       "secret": "erp-secret-0123456789"}])
     listener = Listener()
     svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[listener]), settings=settings)
-    inv = _posted(svc)
+    inv = _posted(svc)  # 231.86 USD
     svc.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]})
-    assert listener.events == []  # a partial credit leaves "Pending payment" as it was
+    # a partial credit leaves "Pending payment" as it was, but the amount due changed: published
+    [partial] = listener.events
+    assert (partial.invoice_id, partial.previous_status, partial.status) == (
+        inv.id, PaymentStatus.PENDING, PaymentStatus.PENDING)
+    assert (partial.amount_paid, partial.amount_due) == (Decimal("0.00"), Decimal("208.07"))
     svc.create_credit_note(inv.id, {"full": True})
-    [event] = listener.events
+    [_, event] = listener.events
     assert (event.invoice_id, event.previous_status, event.status) == (
         inv.id, PaymentStatus.PENDING, PaymentStatus.VOIDED)
     assert event.amount_due == 0
     with db.session() as s:
-        rows = s.query(OutgoingEvent).all()
-    assert [(r.invoice_id, r.event_id) for r in rows] == [(inv.id, event.id)]
+        rows = s.query(OutgoingEvent).order_by(OutgoingEvent.id).all()
+    assert [(r.invoice_id, r.event_id) for r in rows] == [(inv.id, partial.id), (inv.id, event.id)]
+    assert '"amount_due":"208.07"' in rows[0].body and '"status":{"value":"pending"' in rows[0].body
+    # the credit note itself publishes nothing: it has no status before and is never paid
+    assert {e.invoice_id for e in listener.events} == {inv.id}
 
 
 # ---- paid invoices: refund through the payment method that took the money ------------------
@@ -340,6 +353,46 @@ def test_concurrent_credit_notes_are_numbered_without_gaps(db, service):
     numbers = sorted(r.credit_note.invoice_number for r in results)
     assert numbers == [f"{CN_NUMBER}{n:05d}" for n in range(1, 9)]
     assert verify(db).ok
+
+
+def _credit_in_a_process(url, invoice_ids, start, queue):
+    """One OS process with its own service and connections: credit one widget of each invoice."""
+    svc = InvoiceService(Database(url), plugins=get_plugin_manager(False))
+    start.wait(60)
+    try:
+        queue.put([svc.create_credit_note(i, {"lines": [{"line": 1, "quantity": "1"}]}).credit_note.invoice_number
+                   for i in invoice_ids])
+    except Exception as exc:  # reported to the test, which fails with it
+        queue.put(exc)
+    finally:
+        svc.db.dispose()
+
+
+def test_credit_notes_from_several_processes_on_postgresql_are_numbered_without_gaps(request, tmp_path):
+    db = make_database("postgresql", request, tmp_path)
+    service = InvoiceService(db, plugins=get_plugin_manager(False))
+    processes, per_process = 4, 3
+    invoices = [_posted(service).id for _ in range(processes * per_process)]
+    ctx = multiprocessing.get_context("spawn")
+    start, queue = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=_credit_in_a_process, args=(db.url, invoices[i::processes], start, queue))
+             for i in range(processes)]
+    for p in procs:
+        p.start()
+    start.set()
+    outcomes = [queue.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    numbers = sorted(n for out in outcomes for n in out)
+    assert numbers == [f"{CN_NUMBER}{n:05d}" for n in range(1, processes * per_process + 1)]
+    stored = service.list_invoices(InvoiceFilter(document_type="credit_note"), limit=100).items
+    assert sorted(n.invoice_number for n in stored) == numbers
+    assert sorted(n.credited_invoice_id for n in stored) == sorted(invoices)
+    assert {service.get(i).amount_credited for i in invoices} == {Decimal("23.79")}
+    assert verify(db).ok
+    db.dispose()
 
 
 def test_concurrent_credits_of_one_invoice_never_exceed_it(db, service):

@@ -260,7 +260,8 @@ def test_a_configured_certificate_signs_the_hybrid_and_keeps_the_xml(svc, settin
     pdf = stored_pdf(svc, posted.id)
     (signature,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
     trust = asn1_x509.Certificate.load(cert.public_bytes(serialization.Encoding.DER))
-    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[trust]))
+    # on a thread of its own: pyHanko runs an event loop, and a browser test may hold this one's
+    status = _on_own_thread(lambda: validate_pdf_signature(signature, ValidationContext(trust_roots=[trust])))
     assert status.intact and status.valid and status.coverage.name == "ENTIRE_FILE"
     assert signature.signer_cert.subject.human_friendly == "Common Name: Northwind Supply GmbH"
     _, xml = svc.open_xml(posted.id)
@@ -280,9 +281,16 @@ def test_signing_works_inside_a_running_event_loop(pkcs12):
     async def in_the_loop() -> bytes:
         return signing.sign(pdf, str(path))
 
-    signed = asyncio.run(in_the_loop())
+    signed = _on_own_thread(lambda: asyncio.run(in_the_loop()))
     (signature,) = PdfFileReader(io.BytesIO(signed)).embedded_signatures
     assert signature.field_name == signing.FIELD_NAME
+
+
+def _on_own_thread(call):
+    """``call()`` on a new thread (one that has no event loop running)."""
+    import concurrent.futures
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def _minimal_pdf() -> bytes:

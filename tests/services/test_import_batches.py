@@ -6,7 +6,7 @@ import json
 import shutil
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from support.payloads import invoice_payload
 
 from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
@@ -218,3 +218,36 @@ def test_the_spool_gives_back_in_order_and_only_for_the_record_kept():
     assert seen.first("k", "f:1") is None and seen.first("other", "f:2") is None
     assert seen.first("k", "f:9") == "f:1"
     seen.close()
+
+
+def test_the_id_log_keeps_each_list_in_order_across_pages(monkeypatch):
+    from oro_invoices.services import import_spool
+    monkeypatch.setattr(import_spool, "_PAGE", 3)
+    log = import_spool.IdLog()
+    log.add("created", [f"X-{i}" for i in range(7)])
+    log.add("pending_pdfs", [5, 2, 9, 4])
+    log.add("created", ["X-7"])
+    assert (log.count("created"), log.count("pending_pdfs"), log.count("skipped")) == (8, 4, 0)
+    assert list(log.values("created")) == [f"X-{i}" for i in range(8)]
+    assert [len(page) for page in log.pages("created")] == [3, 3, 2]
+    log.keep("pending_pdfs", lambda ids: [i for i in ids if i != 2])      # asked page by page
+    assert list(log.values("pending_pdfs")) == [5, 9, 4] and log.count("pending_pdfs") == 3
+    log.clear("created")
+    assert list(log.values("created")) == [] and log.count("created") == 0
+    log.close()
+
+
+def test_the_look_ups_are_planned_per_call_on_postgresql(db):
+    """A generic plan made while the import's transaction was small would scan the invoices on
+    every later look-up: the look-ups are planned per call, the rest keeps the server's setting."""
+    if db.dialect != "postgresql":
+        pytest.skip("plan caching is PostgreSQL's")
+
+    def mode(session):
+        return session.execute(text("SHOW plan_cache_mode")).scalar()
+    with db.transaction() as session:
+        before = mode(session)
+        with import_writing._planned_per_call(session):
+            inside = mode(session)
+        after = mode(session)
+    assert (before, inside, after) == ("auto", "force_custom_plan", "auto")

@@ -1,6 +1,8 @@
 """Import: every problem of every record at once; stop/skip; dry run; unchanged on re-runs; counts."""
 from __future__ import annotations
 
+import io
+import json
 from pathlib import Path
 
 import pytest
@@ -8,7 +10,7 @@ import pytest
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.importing import run_import
+from oro_invoices.services.importing import ImportReport, run_import
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 HEAD = ("external_id,invoice_date,due_date,currency,customer_id,customer_name,status,"
@@ -70,6 +72,25 @@ def test_skip_imports_the_good_rows(svc, tmp_path, host):
     assert (report.created, report.skipped) == (["G-1", "G-2"], ["B-1", "B-2", "B-3"])
     assert len(report.problems) == 4 and report.written
     assert sorted(i.external_id for i in svc.list_invoices().items) == ["G-1", "G-2"]
+    out = io.StringIO()
+    report.write_json(out)             # the lists streamed from disk: the same report as as_json()
+    assert json.loads(out.getvalue()) == report.as_json()
+    assert report.as_json()["counts"] == {"created": 2, "updated": 0, "unchanged": 0, "skipped": 3,
+                                          "pdfs_attached": 0, "pdfs_rendered": 0, "pdfs_pending": 0,
+                                          "problems": 4}
+
+
+def test_the_report_json_streams_long_lists_and_empty_ones():
+    report = ImportReport()
+    report.add("created", *(f"C-{i}" for i in range(23)))
+    report.add("pending_pdfs", 7, 3)
+    out = io.StringIO()
+    report.write_json(out)
+    data = json.loads(out.getvalue())
+    assert data == report.as_json() and data["created"] == [f"C-{i}" for i in range(23)]
+    assert data["pending_pdfs"] == [7, 3] and data["updated"] == [] and data["problems"] == []
+    assert report.summary() == ("23 created, 0 updated, 0 unchanged, 0 skipped, 0 PDF(s) attached, "
+                                "0 PDF(s) rendered, 2 pending")
 
 
 def test_posting_requirements_are_checked_with_the_rest(svc, tmp_path, host):

@@ -68,12 +68,13 @@ def rows(db) -> list[OutgoingEvent]:
 def test_each_change_fires_the_hook_once_with_the_amounts(svc, listener, db):
     inv = posted(svc)  # total 231.86 USD
     pay(svc, inv.id, "100.00")
-    pay(svc, inv.id, "31.86")   # still paid partially: no change, no event
+    pay(svc, inv.id, "31.86")   # still paid partially, but the amounts changed: published
     pay(svc, inv.id, "100.00")
     pay(svc, inv.id, "50.00", action="refund")
     seen = [(e.previous_status, e.status, e.amount_paid, e.amount_due) for e in listener.events]
     assert seen == [
         (PaymentStatus.PENDING, PaymentStatus.PAID_PARTIALLY, Decimal("100.00"), Decimal("131.86")),
+        (PaymentStatus.PAID_PARTIALLY, PaymentStatus.PAID_PARTIALLY, Decimal("131.86"), Decimal("100.00")),
         (PaymentStatus.PAID_PARTIALLY, PaymentStatus.PAID_IN_FULL, Decimal("231.86"), Decimal("0.00")),
         (PaymentStatus.PAID_IN_FULL, PaymentStatus.REFUNDED_PARTIALLY, Decimal("181.86"),
          Decimal("50.00")),
@@ -81,7 +82,7 @@ def test_each_change_fires_the_hook_once_with_the_amounts(svc, listener, db):
     first = listener.events[0]
     assert (first.type, first.invoice_id, first.invoice_number, first.organization_id,
             first.currency) == ("invoice.payment_status_updated", inv.id, inv.invoice_number, 1, "USD")
-    assert len({e.id for e in listener.events}) == 3
+    assert len({e.id for e in listener.events}) == 4
 
 
 def test_the_outbox_holds_one_row_per_endpoint_with_the_hooks_event(svc, listener, db):

@@ -137,3 +137,10 @@ def test_verify_catches_a_flipped_byte_and_a_deleted_file(db, svc, storage):
     assert f"FAIL invoice {a.invoice_number} (id {a.id}): PDF" in bad.stdout
     assert "content does not match its SHA-256" in bad.stdout
     assert f"FAIL invoice {b.invoice_number} (id {b.id}): PDF" in bad.stdout and "missing" in bad.stdout
+
+
+def test_pdf_sizes_read_as_people_read_them():
+    from oro_invoices.services.documents import size_label
+    assert size_label(812) == "812 bytes"
+    assert size_label(15_653) == "15.3 KB"
+    assert size_label(2_200_000) == "2.1 MB"

@@ -169,7 +169,7 @@ def run_demo(args: argparse.Namespace) -> int:
             app, stripe_demo, base_url=base_url,
             organization_ids=[int(o["id"]) for o in info["organizations"] if isinstance(o, dict) and "id" in o])
     _write_private(data / "demo.json", info)
-    _print_banner(info, seeded, args.smtp_url)
+    _print_banner(info, seeded, args.smtp_url, data / "demo.json")
     if workers > 1:
         print(f"  Served by gunicorn with {workers} worker processes.\n", flush=True)
     if "stripe" in info:
@@ -240,7 +240,8 @@ def stop_gunicorn(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def _print_banner(info: dict[str, Any], seeded: dict[str, Any], smtp_url: str | None) -> None:
+def _print_banner(info: dict[str, Any], seeded: dict[str, Any], smtp_url: str | None,
+                  info_file: Path) -> None:
     lines = [
         "", "oro-invoices demo is running", "",
         f"  Back-office:  {info['backoffice_url']}",
@@ -258,5 +259,6 @@ def _print_banner(info: dict[str, Any], seeded: dict[str, Any], smtp_url: str | 
         lines.append(f"  Customer:     {user['email']} / {user['password']}  (invoice role: {user['role']})")
     lines += ["", "  Mail: " + (f"delivered through {smtp_url}" if smtp_url
                                else "kept in the outbox (shown on each invoice's Emails section)"),
+              f"  All of the above, and the secrets: {info_file.resolve()}",
               "  Press Ctrl-C to stop.", ""]
     print("\n".join(lines), flush=True)

@@ -58,10 +58,17 @@ def logout() -> ResponseReturnValue:
 @bp.route("/customer/account")
 @customer_required
 def account() -> ResponseReturnValue:
+    from dataclasses import replace
+
+    from oro_invoices.hosts.reference.storefront_website import current_website
+    from oro_invoices.integration.config import Settings
+    from oro_invoices.integration.features import STOREFRONT, is_enabled
     host = host_of()
     ref = logged_in_customer_user()
     customer = host.customers.get_customer(ref.customer_id)
-    return page("store_account.html", "My Profile", ref=ref, customer=customer)
+    ctx = replace(host.scope_for(host.users.current()), website_id=current_website(host))
+    return page("store_account.html", "My Profile", ref=ref, customer=customer,
+                invoices_shown=is_enabled(Settings(host.config), STOREFRONT, ctx))
 
 
 @bp.route("/customer/orders")

@@ -1,9 +1,11 @@
 """Alembic environment for the add-on's own tables (own version table)."""
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from alembic import context
+from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
 import oro_invoices.persistence.idempotency
@@ -35,6 +37,14 @@ def run_migrations_online() -> None:
         _run(connection)
 
 
+def _report_step(ctx: MigrationContext, step: MigrationInfo, heads: Collection[Any],
+                 run_args: Mapping[str, Any]) -> None:
+    """Tell ``upgrade``'s ``progress`` callback that one revision was applied."""
+    progress = context.config.attributes.get("progress")
+    if progress is not None:
+        progress(step.up_revision_id, getattr(step.up_revision, "doc", "") or "")
+
+
 def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
@@ -42,6 +52,7 @@ def _run(connection: Connection) -> None:
         version_table=VERSION_TABLE,
         include_object=_include_object,
         render_as_batch=connection.dialect.name == "sqlite",
+        on_version_apply=_report_step,
     )
     with context.begin_transaction():
         context.run_migrations()

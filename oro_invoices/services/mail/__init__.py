@@ -5,7 +5,7 @@ see docs/email.md.
 """
 from __future__ import annotations
 
-from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE
+from oro_invoices.integration.profile import CREDIT_NOTE_TEMPLATE, NOTIFICATION_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
 from oro_invoices.services.mail.compose import EmailDraft
 from oro_invoices.services.mail.delivery import RETRY_SCHEDULE, DeliveryReport
@@ -13,6 +13,6 @@ from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
 
-__all__ = ["NOTIFICATION_TEMPLATE", "RETRY_SCHEDULE", "Attachment", "DeliveryReport", "EmailDraft",
+__all__ = ["CREDIT_NOTE_TEMPLATE", "NOTIFICATION_TEMPLATE", "RETRY_SCHEDULE", "Attachment", "DeliveryReport", "EmailDraft",
            "EmailTemplateError", "MailService", "OutboxView", "SmtpConfig", "SmtpTransport",
            "Transport"]

@@ -100,10 +100,11 @@ def check_sender(sender: str, sender_name: str) -> None:
         raise ConfigurationError(f"The sender address {sender!r} is not a valid email address.")
 
 
-def pdf_filename(number: str) -> str:
-    """``invoice-<number>.pdf`` with anything unusual in the number replaced by "-"."""
-    safe = _FILENAME_UNSAFE.sub("-", number).strip("-.") or "invoice"
-    return f"invoice-{safe}.pdf"
+def pdf_filename(number: str, kind: str = "invoice") -> str:
+    """``invoice-<number>.pdf`` (``credit-note-<number>.pdf`` with ``kind="credit-note"``) with
+    anything unusual in the number replaced by "-"."""
+    safe = _FILENAME_UNSAFE.sub("-", number).strip("-.") or kind
+    return f"{kind}-{safe}.pdf"
 
 
 def new_message_id(invoice_id: int, sender: str) -> str:

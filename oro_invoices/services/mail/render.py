@@ -27,6 +27,22 @@ BUILTIN_VARIABLES = ("invoice", "payment_url", "seller")
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 
+#: What people read for the shipped templates' names; another name reads as its words.
+TEMPLATE_LABELS = {
+    "invoice_notification_template": "Invoice notification",
+    "invoice_reminder_template": "Payment reminder",
+    "credit_note_notification_template": "Credit note notification",
+}
+
+
+def template_label(name: str) -> str:
+    """``invoice_reminder_template`` → "Payment reminder"; ``late_fee_notice`` → "Late fee notice"."""
+    if name in TEMPLATE_LABELS:
+        return TEMPLATE_LABELS[name]
+    words = name.removesuffix("_template").replace("_", " ").replace("-", " ").strip()
+    return words[:1].upper() + words[1:] if words else name
+
+
 def end_sentence(text: Any) -> str:
     """``text`` ending a sentence: a full stop added unless it already ends with one
     ("Sakura K.K." stays as it is, never "Sakura K.K..")."""

@@ -38,7 +38,7 @@ from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.integration.plugins import merge_dicts
-from oro_invoices.integration.profile import NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE
+from oro_invoices.integration.profile import CREDIT_NOTE_TEMPLATE, NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
@@ -51,6 +51,7 @@ from oro_invoices.persistence.outbox import (
     OutboxEmail,
     OutboxView,
 )
+from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import history
 from oro_invoices.services.mail.compose import (
@@ -234,7 +235,7 @@ class MailService:
         if digest.hexdigest() != info.sha256 or size != info.size:
             raise StorageError(f"The stored PDF of invoice {invoice.display_number} does not match "
                                "its recorded SHA-256; restore it from a backup before sending.")
-        return Attachment(filename=pdf_filename(invoice.display_number), sha256=info.sha256,
+        return Attachment(filename=_pdf_name(invoice), sha256=info.sha256,
                           size=info.size, content_type="application/pdf")
 
     def pdf_attachment(self, invoice: InvoiceDocument) -> Attachment:
@@ -242,24 +243,30 @@ class MailService:
         try:
             return self._stored_pdf(invoice)
         except PdfPending:
-            return Attachment.pending_pdf(pdf_filename(invoice.display_number))
+            return Attachment.pending_pdf(_pdf_name(invoice))
 
     def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
         """The stored PDF of a message's invoice, None while it is still being made."""
         invoice = self.invoices.get(invoice_id)
         return self._stored_pdf(invoice) if invoice.pdf is not None else None
 
-    def prepare(self, invoice_id: int, template: str = NOTIFICATION_TEMPLATE, *,
+    @staticmethod
+    def template_for(invoice: InvoiceDocument) -> str:
+        """The template Send to Customer uses: the credit note one for a credit note."""
+        return CREDIT_NOTE_TEMPLATE if invoice.is_credit_note else NOTIFICATION_TEMPLATE
+
+    def prepare(self, invoice_id: int, template: str | None = None, *,
                 to: str | Iterable[str] | None = None,
                 extra_context: Mapping[str, Any] | None = None,
                 attach_pdf: bool = True) -> EmailDraft:
-        """A draft rendered from ``template`` with the stored PDF attached (when there is one
-        and ``attach_pdf``).
+        """A draft rendered from ``template`` (by default ``template_for`` the document) with
+        the stored PDF attached (when there is one and ``attach_pdf``).
 
         Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
         template variables (the payment reminder's ``reminder``); the built-in ones win.
         """
         invoice = self.invoices.get(invoice_id)
+        template = template or self.template_for(invoice)
         attachments: tuple[Attachment, ...] = ()
         if invoice.is_posted and attach_pdf:
             try:
@@ -267,7 +274,7 @@ class MailService:
             except NotFound:
                 attachments = ()  # supplied later by the external system
         user = self._customer_user(invoice)
-        context = {**self._reminder_now(template, invoice), **(extra_context or {}),
+        context = {**self._reminder_now(template, invoice), **self._credit(invoice), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
                    "pdf_attached": bool(attachments), **self.context(invoice)}
         rendered = self._renderer(invoice).render(self._source(template), context)
@@ -292,6 +299,15 @@ class MailService:
         days = (today - invoice.due_date).days
         return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
 
+    def _credit(self, invoice: InvoiceDocument) -> dict[str, Any]:
+        """A credit note's ``credited_invoice`` (as it stands now) and ``settlement``."""
+        if not invoice.is_credit_note or invoice.credited_invoice is None:
+            return {}
+        with self.db.session() as s:
+            settlement = settlement_of(s, invoice)
+        return {"credited_invoice": self.invoices.get(invoice.credited_invoice.id),
+                "settlement": settlement}
+
     def _customer_user(self, invoice: InvoiceDocument) -> CustomerUserRef | None:
         """The invoice's customer user as the host knows them (name and email), if any."""
         host = getattr(self.invoices, "host", None)
@@ -301,7 +317,8 @@ class MailService:
         return user
 
     def send_to_customer(self, invoice_id: int, *, confirm_post: bool, actor: str) -> EmailDraft:
-        """Post the invoice if needed (only when confirmed), then the customer email draft.
+        """Post the invoice if needed (only when confirmed), then the customer email draft
+        (``template_for`` the document: a credit note gets the credit note template).
 
         :raises ConfirmationRequired: the invoice is a draft and ``confirm_post`` is False.
         """
@@ -313,7 +330,7 @@ class MailService:
                     "posts it first, and once posted the invoice can no longer be modified. "
                     "Proceed?")
             self.invoices.post(invoice_id, actor=actor)
-        return self.prepare(invoice_id, NOTIFICATION_TEMPLATE)
+        return self.prepare(invoice_id)
 
     # ---- queueing ---------------------------------------------------------------------
 
@@ -457,3 +474,7 @@ class MailService:
             raise StorageError("No PDF storage is configured; the attachment cannot be read.")
         data: bytes = storage.read(sha256)
         return data
+
+
+def _pdf_name(invoice: InvoiceDocument) -> str:
+    return pdf_filename(invoice.display_number, "credit-note" if invoice.is_credit_note else "invoice")

@@ -22,6 +22,7 @@ def contributions(host: HostAdapter) -> dict[str, bool]:
         "tab": {t.key for t in host.order_view.tabs()} >= {t.key for t in p.order_tabs},
         "template": host.email_templates.load(profile.NOTIFICATION_TEMPLATE) is not None,
         "reminder_template": host.email_templates.load(profile.REMINDER_TEMPLATE) is not None,
+        "credit_note_template": host.email_templates.load(profile.CREDIT_NOTE_TEMPLATE) is not None,
         "version": profile.installed_version(host) is not None,
     }
     if host.storefront is not None:
@@ -68,6 +69,14 @@ class TestInstall(HostSuite):
         assert "invoice.display_number" in template.subject
         assert {"invoice", "payment_url", "seller", "reminder"} <= set(template.variables)
         assert profile.REMINDER_TEMPLATE in self.host.email_templates.names()
+
+    def test_template_is_the_credit_note_template(self) -> None:
+        profile.install(self.host)
+        template = self.host.email_templates.load(profile.CREDIT_NOTE_TEMPLATE)
+        assert "invoice.credited_invoice.display_number" in template.subject
+        assert {"invoice", "credited_invoice", "settlement", "seller"} <= set(template.variables)
+        assert "payment_url" not in template.variables
+        assert profile.CREDIT_NOTE_TEMPLATE in self.host.email_templates.names()
 
 
 class TestFeatureGating(HostSuite):

@@ -79,3 +79,10 @@ def test_end_sentence():
     assert end_sentence("Acme GmbH") == "Acme GmbH."
     assert end_sentence("Sakura K.K.") == "Sakura K.K."
     assert end_sentence("株式会社さくら。") == "株式会社さくら。"
+
+
+def test_template_names_read_as_words():
+    from oro_invoices.services.mail.render import template_label
+    assert template_label("invoice_notification_template") == "Invoice notification"
+    assert template_label("invoice_reminder_template") == "Payment reminder"
+    assert template_label("late_fee_notice") == "Late fee notice"
