@@ -28,7 +28,7 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 
-LIST_SORTS = ("invoice_number", "invoice_date", "total_amount", "payment_status")
+LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "date", "payment_status", "overdue")
 
 

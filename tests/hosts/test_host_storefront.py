@@ -193,3 +193,22 @@ def test_guest_payment_link_expires_after_the_configured_days(shop):
     expired = client.get(f"/invoices/pay/{doc.payment_token}")
     assert expired.status_code == 410
     assert "This payment link has expired" in text_of(expired.get_data(as_text=True))
+
+
+def test_the_list_shows_and_sorts_by_due_date(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    docs = [client.service.get(client.service.find_id(external_id=e)) for e in ACME + ACME_BERLIN]
+    html = client.get("/customer/invoices?sort=due_date").get_data(as_text=True)
+    assert ">Due Date" in html
+    shown = re.findall(r'<tr data-invoice-id="(\d+)">', html)
+    expected = sorted(docs, key=lambda d: (d.due_date, d.id))
+    assert shown == [str(d.id) for d in expected]
+    row = re.search(rf'<tr data-invoice-id="{expected[0].id}">.*?</tr>', html, re.S).group(0)
+    assert client.service.get(expected[0].id).due_date.strftime("%b %-d, %Y") in text_of(row)
+
+
+def test_the_line_table_says_its_tax_column_is_a_rate(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    doc_id = client.service.find_id(external_id=ACME[0])
+    page = client.get(f"/customer/invoices/{doc_id}").get_data(as_text=True)
+    assert '<th class="oi-num">Tax Rate</th>' in page and '<th class="oi-num">Tax</th>' not in page
