@@ -1,0 +1,24 @@
+"""Django admin for what the app adds: business customers, their buyers, sites' partners."""
+from __future__ import annotations
+
+from django.contrib import admin
+
+from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, SiteOrganization
+
+
+class BuyerInline(admin.TabularInline):
+    model = Buyer
+    extra = 0
+    raw_id_fields = ("user",)
+
+
+@admin.register(BusinessCustomer)
+class BusinessCustomerAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "parent", "vat_id", "country_code")
+    search_fields = ("name", "vat_id")
+    inlines = (BuyerInline,)
+
+
+@admin.register(SiteOrganization)
+class SiteOrganizationAdmin(admin.ModelAdmin):
+    list_display = ("site", "organization")

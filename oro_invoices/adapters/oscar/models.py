@@ -1,0 +1,123 @@
+"""What Oscar has no place for: settings by scope, the add-on's registries, business customers.
+
+Oscar's own models are used for everything else: orders and lines are the orders, users the
+customer users, partners the organizations, Django's sites the websites and a
+``CommunicationEventType`` each email template.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+#: The scopes an Oscar shop has (customer groups do not exist in Oscar).
+SCOPE_CHOICES = (("global", "Global"), ("organization", "Organization (partner)"),
+                 ("website", "Website (site)"), ("customer", "Customer"))
+
+
+class ConfigValue(models.Model):
+    """One setting's value at one scope; ``scope_id`` 0 at global scope."""
+
+    key = models.CharField(max_length=200)
+    scope = models.CharField(max_length=20, choices=SCOPE_CHOICES)
+    scope_id = models.BigIntegerField(default=0)
+    value = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "scope", "scope_id"],
+                                               name="oro_invoices_config_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.scope} {self.scope_id or ''}".strip()
+
+
+class RegistryEntry(models.Model):
+    """A keyed entry the add-on registers: menu entry, order tab, pay hook, settings group …"""
+
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    data = models.JSONField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "key"],
+                                               name="oro_invoices_registry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.key}"
+
+
+class EmailTemplateDefault(models.Model):
+    """The add-on's default of an email template; the one sent is the Oscar
+    ``CommunicationEventType`` ``code``, which a shop admin edits in Oscar's dashboard."""
+
+    name = models.CharField(max_length=120, unique=True)
+    code = models.CharField(max_length=128, unique=True)
+    data = models.JSONField()
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class BusinessCustomer(models.Model):
+    """A customer (a company) whose users buy in the shop, in a partner's organization."""
+
+    name = models.CharField(max_length=255)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="children")
+    organization = models.ForeignKey("partner.Partner", null=True, blank=True,
+                                     on_delete=models.SET_NULL, related_name="invoice_customers",
+                                     help_text="The partner whose invoices this customer gets.")
+    vat_id = models.CharField("VAT id", max_length=40, blank=True)
+    country_code = models.CharField(max_length=2, blank=True)
+    buyer_reference = models.CharField(max_length=100, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return str(self.name)
+
+
+class Buyer(models.Model):
+    """An Oscar user as a customer user: their customer and which invoices they see."""
+
+    ROLE_CHOICES = (("none", "No invoices"), ("own", "Own invoices"),
+                    ("department", "The customer's invoices"),
+                    ("corporate", "The customer's and its sub-customers' invoices"))
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="invoice_buyer")
+    customer = models.ForeignKey(BusinessCustomer, on_delete=models.CASCADE, related_name="buyers")
+    invoice_role = models.CharField(max_length=20, choices=ROLE_CHOICES, default="own")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.customer})"
+
+
+class SiteOrganization(models.Model):
+    """Which partner (organization) a Django site (website) belongs to."""
+
+    site = models.OneToOneField("sites.Site", on_delete=models.CASCADE,
+                                related_name="invoice_organization")
+    organization = models.ForeignKey("partner.Partner", on_delete=models.CASCADE,
+                                     related_name="invoice_sites")
+
+    def __str__(self) -> str:
+        return f"{self.site} → {self.organization}"
+
+
+class InvoicePermissions(models.Model):
+    """Holds the add-on's permissions (no table): grant them to dashboard users and groups."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = (
+            ("view_invoices", "Can see invoices"),
+            ("delete_invoices", "Can delete draft invoices"),
+            ("send_invoices", "Can send invoices to customers"),
+            ("manage_invoice_payments", "Can refund, cancel and re-authorise invoice payments"),
+            ("credit_invoices", "Can issue credit notes, void and re-issue invoices"),
+            ("import_invoices", "Can create and update invoices (import, API)"),
+            ("configure_invoices", "Can change the invoice settings of their organization"),
+            ("configure_invoices_global", "Can change the invoice settings of every organization"),
+        )

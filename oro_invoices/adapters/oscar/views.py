@@ -1,0 +1,62 @@
+"""One catch-all Django view per area: the add-on's pages and its JSON API."""
+from __future__ import annotations
+
+from dataclasses import replace
+
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.http.multipartparser import MultiPartParserError
+from django.views.decorators.csrf import csrf_exempt
+
+from oro_invoices.adapters.oscar.runtime import runtime
+from oro_invoices.adapters.oscar.web import DjangoMessages, base_request, page_request, to_response
+from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.web import mounting
+from oro_invoices.web.api import MAX_JSON_BYTES
+
+TOO_LARGE = "The request body is too large."
+
+
+def _length(request: HttpRequest) -> int:
+    raw = request.META.get("CONTENT_LENGTH") or "0"
+    return int(raw) if raw.isdigit() else 0
+
+
+@csrf_exempt  # the add-on's forms are checked by DjangoCsrf, through Django's CSRF middleware
+def page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """Any of the add-on's pages: matched by the mount, answered by ``PageMount.respond``."""
+    found = runtime()
+    mount = found.mount
+    matched = mount.match(request.method or "GET", request.path_info)
+    if matched is None:
+        allowed = mount.method_allowed(request.path_info)
+        if allowed:
+            return HttpResponseNotAllowed(allowed)
+        raise Http404("No invoice page here.")
+    if _length(request) > mounting.MAX_PAGE_BODY:
+        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain")
+    route, params = matched
+    try:
+        neutral = page_request(request, params)
+    except MultiPartParserError as exc:  # a broken upload is the sender's fault, not a 500
+        return HttpResponse(f"The form could not be read: {exc}", status=400, content_type="text/plain")
+    out = mount.respond(route.endpoint, neutral, DjangoMessages(request))
+    return to_response(out)
+
+
+@csrf_exempt  # API clients authenticate with a bearer token, not a session
+def api(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+    """The JSON API (mounted when ``ORO_INVOICES["API_TOKENS"]`` names its clients)."""
+    found = runtime()
+    if found.api is None:
+        raise Http404("The invoice API is not configured.")
+    if _length(request) > max(MAX_JSON_BYTES, MAX_PDF_BYTES):
+        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain")
+    neutral = base_request(request)
+    neutral = replace(neutral, body=request.body, session=None)
+    return to_response(mounting.answer_api(found.api, neutral))

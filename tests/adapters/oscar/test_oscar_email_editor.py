@@ -1,0 +1,111 @@
+"""The invoice emails edited in Oscar's own email editor (Dashboard > Content > Email templates)."""
+from __future__ import annotations
+
+import html
+import re
+from typing import Any
+
+from support.oscar_shop import DJANGO_TOKEN, Shop
+
+from oro_invoices.adapters.identity import PERMISSIONS
+
+EDITOR = "/dashboard/comms/ORO_INVOICE_NOTIFICATION_TEMPLATE/"
+
+
+def _staff(shop: Shop) -> None:
+    """A shop admin: Oscar's email editor needs the view and change permissions of email types."""
+    from django.contrib.auth import get_user_model
+    user = get_user_model().objects.create_superuser(username="comms-admin", email="comms@shop.test",
+                                                     password="x")
+    shop.client.http.force_login(user)
+
+
+def _form(shop: Shop, page: str) -> dict[str, str]:
+    """The editor's fields as the browser would send them."""
+    fields: dict[str, str] = {"csrfmiddlewaretoken": DJANGO_TOKEN.search(page).group(1)}  # type: ignore[union-attr]
+    for name in ("name", "email_subject_template"):
+        found = re.search(rf'name="{name}" value="([^"]*)"', page)
+        assert found, f"the editor has no {name} field"
+        fields[name] = html.unescape(found.group(1))
+    for name in ("email_body_template", "email_body_html_template"):
+        found = re.search(rf'<textarea name="{name}"[^>]*>\n?(.*?)</textarea>', page, re.S)
+        assert found, f"the editor has no {name} field"
+        fields[name] = html.unescape(found.group(1))
+    return fields
+
+
+def _stored(code: str) -> Any:
+    from oscar.core.loading import get_model
+    return get_model("communication", "CommunicationEventType").objects.get(code=code)
+
+
+def test_the_unchanged_default_saves_and_an_edit_is_what_send_to_customer_sends(shop: Shop) -> None:
+    _staff(shop)
+    page = shop.get(EDITOR)
+    assert page.status == 200
+    fields = _form(shop, page.text())
+    assert '_("Hello %(name)s,"' in fields["email_body_template"]  # the add-on's Jinja2, shown as is
+    same = shop.post(EDITOR, fields)
+    assert same.status == 302, "saving the default unchanged was refused"
+
+    fields["email_subject_template"] = "Your invoice {{ invoice.display_number }} is ready"
+    fields["email_body_template"] = fields["email_body_template"].replace(
+        '{{ _("Kind regards,") }}', "Thank you for shopping with us!")
+    saved = shop.post(EDITOR, fields)
+    assert saved.status == 302
+    assert saved.headers["Location"] == "."  # back to the editor, with Oscar's message
+    assert "Email saved" in html.unescape(shop.get(EDITOR).text())
+
+    shop.client.login_admin(PERMISSIONS)
+    invoice = shop.data.posted  # posted, with its PDF: Send to Customer opens the email dialog
+    view = shop.url("oro_invoices.admin.view", invoice_id=invoice.id)
+    token = shop.token(view + "?dialog=send-to-customer")
+    sent = shop.post(shop.url("oro_invoices.admin.send_to_customer", invoice_id=invoice.id),
+                     {"csrf_token": token})
+    assert sent.status in (302, 303)
+    dialog = html.unescape(shop.get(sent.headers["Location"]).text())  # the email dialog it opens
+    number = invoice.display_number
+    assert f'value="Your invoice {number} is ready"' in dialog
+    assert "Thank you for shopping with us!" in dialog and "Kind regards" not in dialog
+
+
+def test_a_broken_template_is_refused_under_its_field_and_nothing_is_saved(shop: Shop) -> None:
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    before = _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE")
+    fields["email_subject_template"] = "Invoice {{ invoice.display_number|shout }}"
+    fields["email_body_html_template"] = "<p>{% if invoice.amount_due %}Due</p>"
+    resp = shop.post(EDITOR, fields)
+    page = html.unescape(resp.text())
+    assert resp.status == 200
+    assert "No filter named 'shout'" in page
+    assert "(subject)" in page and "(html)" in page
+    subject_field = page.index('name="email_subject_template"')
+    assert page.index("No filter named 'shout'") > subject_field  # the error is beside its field
+    after = _stored("ORO_INVOICE_NOTIFICATION_TEMPLATE")
+    assert (after.email_subject_template, after.email_body_html_template) == (
+        before.email_subject_template, before.email_body_html_template)
+
+
+def test_preview_renders_the_sample_invoice(shop: Shop) -> None:
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    resp = shop.post(EDITOR, {**fields, "show_preview": "1"})
+    page = html.unescape(resp.text())
+    assert resp.status == 200
+    assert "Invoice INV-0001 from Your Company" in page  # the rendered subject
+    assert "Sample Customer Ltd" in page or "Sample Buyer" in page
+
+
+def test_oscars_own_email_types_keep_djangos_check(shop: Shop) -> None:
+    from oscar.core.loading import get_model
+    get_model("communication", "CommunicationEventType").objects.create(
+        code="ORDER_PLACED", name="Order placed", email_subject_template="Order {{ order.number }}",
+        email_body_template="Thanks", email_body_html_template="<p>Thanks</p>")
+    _staff(shop)
+    url = "/dashboard/comms/ORDER_PLACED/"
+    fields = _form(shop, shop.get(url).text())
+    fields["email_subject_template"] = "Order {% if %}"
+    page = html.unescape(shop.post(url, fields).text())
+    assert "Unexpected end of expression in if tag" in page
+    assert _stored("ORDER_PLACED").email_subject_template == "Order {{ order.number }}"

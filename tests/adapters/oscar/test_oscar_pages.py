@@ -1,0 +1,109 @@
+"""The add-on's pages inside a real Oscar shop, driven through Django's test client."""
+from __future__ import annotations
+
+import html
+
+from support.oscar_shop import Shop
+
+from oro_invoices.adapters.identity import PERMISSIONS
+
+GRID = "oro_invoices.admin.index"
+VIEW = "oro_invoices.admin.view"
+
+
+def text(resp: object) -> str:
+    return html.unescape(resp.text())  # type: ignore[attr-defined]
+
+
+def test_dashboard_grid_inside_oscars_dashboard(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    resp = shop.get(shop.url(GRID))
+    page = text(resp)
+    assert resp.status == 200
+    assert shop.data.posted.display_number in page
+    assert shop.data.foreign.display_number in page  # Globex is of organization 1 too
+    assert "dashboard" in page and 'href="/dashboard/orders/"' in page  # Oscar's navigation
+    assert 'href="/dashboard/invoices"' in page  # the Invoices entry in it
+
+
+def test_navigation_entry_needs_the_view_permission(shop: Shop) -> None:
+    shop.client.login_admin([])
+    page = text(shop.get("/dashboard/"))
+    assert 'href="/dashboard/orders/"' in page or "Dashboard" in page
+    assert 'href="/dashboard/invoices"' not in page
+
+
+def test_view_page_and_send_to_customer(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    draft = shop.data.draft
+    view = shop.url(VIEW, invoice_id=draft.id)
+    assert shop.get(view).status == 200
+    token = shop.token(view + "?dialog=send-to-customer")
+    resp = shop.post(shop.url("oro_invoices.admin.send_to_customer", invoice_id=draft.id),
+                     {"csrf_token": token, "confirm": "1"})
+    assert resp.status in (302, 303)
+    posted = shop.client.addon.invoices.get(draft.id)
+    assert posted.is_posted
+    after = text(shop.get(resp.headers["Location"]))
+    assert f"Invoice {posted.display_number} has been posted." in after  # a Django message
+    assert f"Invoice {posted.display_number} has been posted." not in text(shop.get(view))
+
+
+def test_post_with_oscars_form_token_of_another_session_is_refused(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    draft = shop.data.draft
+    resp = shop.post(shop.url("oro_invoices.admin.send_to_customer", invoice_id=draft.id),
+                     {"csrf_token": "A" * 64, "confirm": "1"})
+    assert resp.status == 400
+    assert not shop.client.addon.invoices.get(draft.id).is_posted
+
+
+def test_download(shop: Shop) -> None:
+    shop.client.login_admin(["oro_invoices.view"])
+    resp = shop.get(shop.url("oro_invoices.admin.download", invoice_id=shop.data.posted.id))
+    assert resp.status == 200 and resp.body.startswith(b"%PDF")
+    assert resp.headers["Content-Type"] == "application/pdf"
+    assert resp.headers["Content-Disposition"].startswith("attachment;")
+
+
+def test_order_page_has_the_invoices_tab(shop: Shop) -> None:
+    shop.client.login_admin(["oro_invoices.view"])
+    page = text(shop.get(f"/dashboard/orders/{shop.data.order.identifier}/"))
+    assert 'data-oro-tab="oro_invoices-order_invoices"' in page
+    assert shop.data.posted.display_number in page
+    assert shop.data.colleague_invoice.display_number not in page
+
+
+def test_order_page_without_the_view_permission_has_no_tab(shop: Shop) -> None:
+    shop.client.login_admin([])
+    resp = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/")
+    assert "data-oro-tab" not in text(resp)
+
+
+def test_account_list_view_and_download(shop: Shop) -> None:
+    shop.data.settings.set("oro_invoices.storefront_pdf_download", True)
+    shop.client.login_customer_user(shop.data.users["own"].id)
+    listing = text(shop.get(shop.url("oro_invoices.storefront.index")))
+    assert shop.data.posted.display_number in listing
+    assert shop.data.colleague_invoice.display_number not in listing
+    assert 'href="/accounts/profile/"' in listing  # Oscar's account menu around it …
+    assert 'class="nav-link active" href="/accounts/invoices"' in listing  # … with the entry
+    view = shop.get(shop.url("oro_invoices.storefront.view", invoice_id=shop.data.posted.id))
+    assert view.status == 200 and shop.data.posted.display_number in text(view)
+    pdf = shop.get(shop.url("oro_invoices.storefront.download", invoice_id=shop.data.posted.id))
+    assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
+
+
+def test_account_menu_of_role_none_has_no_entry(shop: Shop) -> None:
+    shop.client.login_customer_user(shop.data.users["nobody"].id)
+    page = text(shop.get("/accounts/profile/"))
+    assert 'href="/accounts/profile/"' in page
+    assert 'href="/accounts/invoices"' not in page
+    assert shop.get(shop.url("oro_invoices.storefront.index")).status == 403
+
+
+def test_anonymous_visitors_go_to_oscars_login_pages(shop: Shop) -> None:
+    admin = shop.get(shop.url(GRID))
+    assert admin.status == 302 and admin.headers["Location"].startswith("/dashboard/login/?next=")
+    store = shop.get(shop.url("oro_invoices.storefront.index"))
+    assert store.status == 302 and store.headers["Location"].startswith("/accounts/login/?next=")

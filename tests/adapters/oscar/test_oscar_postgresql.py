@@ -1,0 +1,73 @@
+"""An Oscar shop on PostgreSQL: Oscar's 255-character subject column would refuse the add-on's
+email subjects, so the app widens it (migration ``0002``). Runs the shop in a process of its
+own (``support/oscar_postgres_shop.py``) on a throwaway database."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from support import oscar_postgres_shop
+
+import oro_invoices.services.mail as mail
+
+PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+TEMPLATES = Path(mail.__path__[0]) / "templates"
+
+
+@pytest.fixture
+def pg_shop_url() -> Iterator[str]:
+    """A new, empty PostgreSQL database, dropped afterwards."""
+    name = f"oro_oscar_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://") + f"/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _run_shop(url: str, workdir: Path) -> dict[str, Any]:
+    done = subprocess.run([sys.executable, oscar_postgres_shop.__file__, url, str(workdir)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-4000:]
+    seen: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return seen
+
+
+@pytest.mark.slow
+def test_a_postgresql_shop_migrates_installs_and_sends_the_full_subjects(
+        pg_shop_url: str, tmp_path: Path) -> None:
+    seen = _run_shop(pg_shop_url, tmp_path)
+
+    assert seen["column"] == {
+        "migrated": "text",
+        "reversed_empty": "character varying", "reapplied_empty": "text",  # back to Oscar's 255
+        "reversed_with_subjects": "text", "reapplied_with_subjects": "text",  # they would not fit
+    }
+    defaults = {f"ORO_{p.stem.upper()}": p.read_text(encoding="utf-8").rstrip("\n")
+                for p in TEMPLATES.glob("*.subject")}
+    assert len(defaults) == 3 and all(len(s) > 255 for s in defaults.values())
+    assert seen["stored"] == defaults  # every default subject, whole
+
+    number, year = seen["number"], seen["due_year"]
+    subject = seen["default_subject"]
+    assert subject.startswith(f"Invoice {number} from {oscar_postgres_shop.COMPANY}, due ")
+    assert subject.endswith(str(year))
+
+    assert seen["edited_length"] > 255
+    assert seen["form_errors"] == {}  # the editor saves a subject longer than Oscar's 255
+    assert seen["edited_stored"] is True
+    edited = seen["edited_subject"]
+    assert edited.startswith(f"Your invoice {number} from {oscar_postgres_shop.COMPANY} is due on ")
+    assert edited.endswith(str(year))

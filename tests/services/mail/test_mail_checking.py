@@ -1,0 +1,40 @@
+"""The check a host's template editor runs before saving an email template, and its sample."""
+from __future__ import annotations
+
+import pytest
+
+from oro_invoices.services.mail.checking import check_template, render_sample
+from oro_invoices.services.mail.render import EmailTemplateError, default_names, load_default
+
+
+@pytest.mark.parametrize("name", default_names())
+def test_every_default_passes_and_renders_its_sample(name: str) -> None:
+    source = load_default(name)
+    assert source is not None
+    assert check_template(name, source.subject, source.text, source.html) == {}
+    rendered = render_sample(name, source.subject, source.text, source.html)
+    number = "CN-0001" if name.startswith("credit_note") else "INV-0001"
+    assert number in rendered.subject and number in rendered.text and number in rendered.html
+
+
+def test_each_broken_part_is_named_with_what_is_wrong() -> None:
+    errors = check_template("invoice_notification_template",
+                            subject="{{ invoice.display_number|shout }}",
+                            text="{% if invoice.amount_due %}Due",
+                            html="<p>{{ invoice.total_amount|money(invoice.currency) }}</p>")
+    assert errors == {
+        "subject": "Email template 'invoice_notification_template' (subject) has a syntax error "
+                   "on line 1: No filter named 'shout'.",
+        "text": "Email template 'invoice_notification_template' (text) has a syntax error on line 1: "
+                "Unexpected end of template. Jinja was looking for the following tags: 'elif' or "
+                "'else' or 'endif'. The innermost block that needs to be closed is 'if'.",
+    }
+
+
+def test_a_failing_expression_and_an_unsafe_one_are_caught() -> None:
+    errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
+                            text="{{ invoice.__class__.__mro__ }}", html="")
+    assert "(subject) failed: DivisionByZero" in errors["subject"]
+    assert "tried something that is not allowed" in errors["text"]
+    with pytest.raises(EmailTemplateError):
+        render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "")

@@ -1,0 +1,57 @@
+"""An Oscar shop per test (tests/adapters/oscar): Django is set up on first use, in this
+process only, for a throwaway SQLite shop (``oro_invoices.adapters.oscar.testing``), so
+nothing outside the tests that ask for ``shop`` sees its settings."""
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from oro_invoices.integration import profile
+from oro_invoices.testing.pages import KitShop
+from oro_invoices.web.http import Response
+
+#: The token of the add-on's forms, and of Django's own (``{% csrf_token %}``).
+ADDON_TOKEN = re.compile(r"name=[\"']csrf_token[\"'] value=[\"']([^\"']+)[\"']")
+DJANGO_TOKEN = re.compile(r"name=[\"']csrfmiddlewaretoken[\"'] value=[\"']([^\"']+)[\"']")
+
+
+@dataclass
+class Shop:
+    """The adapter, a browser of the shop (Django's test client, CSRF checks on) and its data."""
+
+    host: Any
+    client: Any
+    data: KitShop
+
+    def get(self, url: str) -> Response:
+        resp: Response = self.client.request("GET", url)
+        return resp
+
+    def post(self, url: str, data: dict[str, str]) -> Response:
+        resp: Response = self.client.request("POST", url, data=data)
+        return resp
+
+    def token(self, page_url: str, pattern: re.Pattern[str] = ADDON_TOKEN) -> str:
+        """The CSRF token of the page's form (Django's ``csrfmiddlewaretoken``: ``DJANGO_TOKEN``)."""
+        found = pattern.search(self.get(page_url).text())
+        assert found, f"{page_url} has no form with a CSRF token"
+        return found.group(1)
+
+    def url(self, endpoint: str, **params: Any) -> str:
+        return str(self.host.urls.url_for(endpoint, **params))
+
+
+@pytest.fixture
+def shop() -> Iterator[Shop]:
+    from oro_invoices.adapters.oscar.entry import make_host
+    host = make_host()
+    client = host.page_client()
+    profile.install(host)
+    data = KitShop.build(host.seeder(), client.addon, client.addon.settings)
+    yield Shop(host, client, data)
+    client.close()
+    host.close()
