@@ -1,19 +1,26 @@
-"""Locale-aware formatting of money, quantities, rates and dates (Babel), for templates."""
+"""Locale-aware formatting (Babel, CLDR) of what pages, PDFs and emails show: amounts, quantities
+with units, rates, dates, times with their zone, countries and addresses."""
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import functools
+import re
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from babel import Locale, UnknownLocaleError
-from babel.dates import DateTimePattern, format_datetime
+from babel.dates import DateTimePattern
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, format_percent, parse_pattern
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.money import minor_units, round_money
+from oro_invoices.formatting.addresses import PostalAddress, address_lines, country_name
+from oro_invoices.formatting.line_breaks import keep_words
+from oro_invoices.formatting.units import unit_name
+from oro_invoices.formatting.zones import check_timezone, zone_label
 
 # CJK locales use full-width currency signs (ja_JP: "￥"), which the document fonts lack;
 # their ordinary forms read the same.
@@ -51,10 +58,14 @@ class Formatter:
     invoices formats hundreds of them.
     """
 
-    def __init__(self, locale: str = "en_US"):
+    def __init__(self, locale: str = "en_US", timezone: str = "UTC"):
         self.locale = check_locale(locale)
+        self.timezone = check_timezone(timezone)
         self._locale = Locale.parse(self.locale)
         self._date: DateTimePattern = parse_date_pattern(self._locale.date_formats["medium"])
+        self._time: DateTimePattern = parse_date_pattern(self._locale.time_formats["short"])
+        # "{1}, {0}": the date and the time; a literal word in it is quoted ("{1} 'à' {0}")
+        self._date_time = re.sub(r"'([^']*)'", r"\1", str(self._locale.datetime_formats["medium"]))
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
@@ -64,6 +75,12 @@ class Formatter:
     def money(self, amount: Decimal, currency: str) -> str:
         """An amount with the currency's minor units: EUR, de_DE → ``1.234,50 €``."""
         return self._currency(round_money(Decimal(amount), currency), currency, 0)
+
+    def amount(self, amount: Decimal, currency: str) -> str:
+        """An amount with the currency's decimals and no sign, for a column headed by the
+        currency: EUR "1,234.50", JPY "1,235"."""
+        digits = minor_units(currency)
+        return self.decimal(amount, "#,##0" + ("." + "0" * digits if digits else ""))
 
     def unit_price(self, amount: Decimal, currency: str) -> str:
         """A unit price: the currency's minor units, more when the price has more."""
@@ -88,21 +105,48 @@ class Formatter:
         return format_percent(Decimal(rate), locale=self._locale, decimal_quantization=False)
 
     def date(self, value: dt.date | None) -> str:
-        """A date in the locale's medium style ("Mar 5, 2025", "05.03.2025")."""
+        """A date in the locale's medium style ("Mar 5, 2025", "05.03.2025"); of a moment, the
+        day it is in the configured time zone."""
         if value is None:
             return ""
-        if isinstance(value, dt.datetime):
-            value = value.date()
+        if isinstance(value, dt.datetime):  # the day it is in the configured zone
+            value = (value.astimezone(self.timezone) if value.tzinfo else value).date()
         text: str = self._date.apply(value, self._locale)
         return text
 
     def datetime(self, value: dt.datetime | None) -> str:
-        """A date and time in the locale's medium style, in the value's own time zone."""
+        """A moment in the configured time zone, with that zone: "Mar 5, 2025, 2:30 PM GMT+01:00",
+        "05.03.2025, 14:30 MEZ", "2025/03/05 22:30 JST". A naive value is taken as UTC."""
         if value is None:
             return ""
-        return format_datetime(value, format="medium", tzinfo=value.tzinfo, locale=self._locale)
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        local = value.astimezone(self.timezone)
+        time = f"{self._time.apply(local, self._locale)} {zone_label(local, self._locale)}"
+        return self._date_time.replace("{1}", self._date.apply(local, self._locale)).replace("{0}", time)
 
-    def filters(self) -> dict[str, Callable[..., str]]:
-        """The Jinja2 filters: money, unit_price, quantity, percent, date, datetime."""
-        return {"money": self.money, "unit_price": self.unit_price, "quantity": self.quantity,
-                "percent": self.percent, "date": self.date, "datetime": self.datetime}
+    def unit(self, code: str | None, quantity: Decimal = Decimal(1)) -> str:
+        """The name of a line's unit after ``quantity`` ("hours", "Stunden", "kg", "個")."""
+        return unit_name(code, Decimal(quantity), self._locale) if code else ""
+
+    def measure(self, quantity: Decimal, code: str | None) -> str:
+        """A quantity with its unit: "1.5 hours", "3 Stück", "2,5 kg"; just the number without one."""
+        number = self.quantity(quantity)
+        name = self.unit(code, quantity)
+        return f"{number}\u00a0{name}" if name else number
+
+    def country(self, code: str | None) -> str:
+        """The name of a country code in this locale ("Deutschland" for "DE" in de_DE)."""
+        return country_name(code or "", self._locale)
+
+    def address(self, address: PostalAddress | None) -> list[str]:
+        """An address's printed lines in its country's order, the country by name."""
+        return address_lines(address, self._locale) if address is not None else []
+
+    def filters(self) -> dict[str, Callable[..., Any]]:
+        """The Jinja2 filters: money, amount, unit_price, quantity, unit, measure, percent, date, datetime,
+        country, address (a list of lines), keep_words (no line break inside a Japanese word)."""
+        return {"money": self.money, "amount": self.amount, "unit_price": self.unit_price, "quantity": self.quantity,
+                "unit": self.unit, "measure": self.measure, "percent": self.percent,
+                "date": self.date, "datetime": self.datetime, "country": self.country,
+                "address": self.address, "keep_words": keep_words}

@@ -1,0 +1,71 @@
+"""The names of quantity units ("item", "kg", "hour") in a locale, in the right plural form.
+
+A line's unit is a code the shop chose. Codes of measures CLDR knows (hours, kilograms,
+metres …) are named from CLDR; counted things ("item", "pcs") from the small table below,
+since CLDR's only countable unit reads as a list entry ("Element", "項目"). Any other code
+("bag", "box") is shown as given.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from babel import Locale
+from babel.numbers import format_decimal
+from babel.units import format_unit
+
+_NUMBER = "#,##0.######"
+
+#: Codes (as shops write them, lower case) → the CLDR unit, and whether its symbol reads
+#: better than its name ("2.5 kg" rather than "2.5 kilograms").
+MEASURES: dict[str, tuple[str, bool]] = {
+    **dict.fromkeys(("h", "hr", "hrs", "hour", "hours", "hur"), ("duration-hour", False)),
+    **dict.fromkeys(("min", "minute", "minutes"), ("duration-minute", False)),
+    **dict.fromkeys(("d", "day", "days"), ("duration-day", False)),
+    **dict.fromkeys(("wk", "week", "weeks", "wee"), ("duration-week", False)),
+    **dict.fromkeys(("mo", "month", "months", "mon"), ("duration-month", False)),
+    **dict.fromkeys(("yr", "year", "years", "ann"), ("duration-year", False)),
+    **dict.fromkeys(("kg", "kgm", "kilogram", "kilograms"), ("mass-kilogram", True)),
+    **dict.fromkeys(("g", "grm", "gram", "grams"), ("mass-gram", True)),
+    **dict.fromkeys(("t", "tne", "tonne", "tonnes"), ("mass-tonne", True)),
+    **dict.fromkeys(("m", "mtr", "meter", "meters", "metre", "metres"), ("length-meter", True)),
+    **dict.fromkeys(("cm", "cmt", "centimeter", "centimeters"), ("length-centimeter", True)),
+    **dict.fromkeys(("km", "kmt", "kilometer", "kilometers"), ("length-kilometer", True)),
+    **dict.fromkeys(("l", "ltr", "liter", "liters", "litre", "litres"), ("volume-liter", True)),
+    **dict.fromkeys(("m2", "mtk", "sqm"), ("area-square-meter", True)),
+    **dict.fromkeys(("m3", "mtq"), ("volume-cubic-meter", True)),
+    "kwh": ("energy-kilowatt-hour", True),
+}
+
+#: Codes of counted things.
+COUNTED = frozenset(("item", "items", "pc", "pcs", "piece", "pieces", "each", "ea", "unit",
+                     "units", "c62", "h87"))
+#: Their name per language: the CLDR plural category → word.
+COUNTED_NAMES: dict[str, dict[str, str]] = {
+    "en": {"one": "item", "other": "items"},
+    "de": {"one": "Stück", "other": "Stück"},
+    "fr": {"one": "pièce", "other": "pièces"},
+    "ja": {"other": "個"},
+}
+
+
+def unit_name(code: str, quantity: Decimal, locale: Locale) -> str:
+    """The name of unit ``code`` after ``quantity`` in ``locale``: "hours", "Stunde", "kg", "個";
+    an unknown code as given."""
+    key = code.strip().lower()
+    if key in COUNTED:
+        names = COUNTED_NAMES.get(locale.language)
+        if names is not None:
+            return names.get(locale.plural_form(abs(quantity)), names["other"])
+        return _measure_name("concentr-item", quantity, locale, short=False) or code
+    measure = MEASURES.get(key)
+    if measure is None:
+        return code
+    return _measure_name(measure[0], quantity, locale, short=measure[1]) or code
+
+
+def _measure_name(unit: str, quantity: Decimal, locale: Locale, *, short: bool) -> str:
+    """The unit's word for ``quantity`` (its plural form): CLDR's "{0} hours" without the number."""
+    text: str = format_unit(quantity, unit, length="short" if short else "long", format=_NUMBER,
+                            locale=locale)
+    number: str = format_decimal(quantity, format=_NUMBER, locale=locale)
+    return text.replace(number, "", 1).strip()

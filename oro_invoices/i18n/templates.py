@@ -1,0 +1,43 @@
+"""Giving a Jinja environment ``_``, ``gettext`` and ``ngettext``."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from oro_invoices.i18n.catalogs import language_of, translations
+from oro_invoices.i18n.current import current_language
+
+#: The Jinja extension providing ``{% trans %}`` and the gettext globals.
+EXTENSION = "jinja2.ext.i18n"
+
+
+class _GettextEnvironment(Protocol):
+    def add_extension(self, extension: str) -> None: ...
+    def install_gettext_callables(self, gettext: Any, ngettext: Any, newstyle: bool | None = None,
+                                  **kwargs: Any) -> None: ...
+
+
+def install(env: Any, locale: str | None = None, *, language: Callable[[], str] | None = None) -> None:
+    """Let ``env``'s templates translate: into ``locale``'s language when given (a document),
+    else into ``language()`` when given (a host's pages: asked at each message), else into
+    the current language of each render (the add-on's pages; see ``using``).
+
+    New-style gettext: ``{{ _("Due %(date)s", date=d) }}`` fills placeholders after
+    translating, and autoescaping still escapes the values (a literal ``%`` is written ``%%``).
+    """
+    target: _GettextEnvironment = env
+    target.add_extension(EXTENSION)
+    if locale is not None:
+        fixed = translations(language_of(locale))
+        target.install_gettext_callables(fixed.gettext, fixed.ngettext, newstyle=True)
+        return
+
+    chosen = language or current_language
+
+    def gettext(message: str) -> str:
+        return translations(language_of(chosen())).gettext(message)
+
+    def ngettext(singular: str, plural: str, n: int) -> str:
+        return translations(language_of(chosen())).ngettext(singular, plural, n)
+
+    target.install_gettext_callables(gettext, ngettext, newstyle=True)

@@ -1,0 +1,131 @@
+"""One formatting for pages, PDFs and emails: what a reader of each locale sees."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.invoice import Address
+from oro_invoices.formatting import Formatter, check_timezone, keep_words
+
+MOMENT = dt.datetime(2025, 3, 5, 13, 30, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("locale,zone,date,moment", [
+    ("en_US", "America/New_York", "Mar 5, 2025", "Mar 5, 2025, 8:30\u202fAM EST"),
+    ("de_DE", "Europe/Berlin", "05.03.2025", "05.03.2025, 14:30 MEZ"),
+    ("fr_FR", "Europe/Paris", "5 mars 2025", "5 mars 2025, 14:30 UTC+01:00"),
+    ("ja_JP", "Asia/Tokyo", "2025/03/05", "2025/03/05 22:30 JST"),
+    ("en_GB", "UTC", "5 Mar 2025", "5 Mar 2025, 13:30 UTC"),
+])
+def test_dates_and_times_with_their_zone(locale, zone, date, moment):
+    fmt = Formatter(locale, zone)
+    assert fmt.date(MOMENT.date()) == date
+    assert fmt.datetime(MOMENT) == moment
+    assert fmt.datetime(MOMENT.replace(tzinfo=None)) == moment  # a naive time is UTC
+
+
+def test_summer_time_is_named():
+    assert Formatter("de_DE", "Europe/Berlin").datetime(dt.datetime(2025, 7, 1, 12, tzinfo=dt.UTC)) \
+        == "01.07.2025, 14:00 MESZ"
+
+
+@pytest.mark.parametrize("locale,money,percent", [
+    ("en_US", "€1,234.50", "19%"),
+    ("de_DE", "1.234,50\u00a0€", "19\u00a0%"),
+    ("fr_FR", "1\u202f234,50\u00a0€", "19\u00a0%"),
+    ("ja_JP", "€1,234.50", "19%"),
+])
+def test_amounts_and_rates(locale, money, percent):
+    fmt = Formatter(locale)
+    assert fmt.money(Decimal("1234.5"), "EUR") == money
+    assert fmt.percent(Decimal("0.19")) == percent
+
+
+def test_yen_has_no_decimals_and_an_ordinary_sign():
+    assert Formatter("ja_JP").money(Decimal("3800"), "JPY") == "¥3,800"
+    assert Formatter("en_US").amount(Decimal("3800.4"), "JPY") == "3,800"
+
+
+@pytest.mark.parametrize("locale,expected", [
+    ("en_US", ["1 hour", "1.5 hours", "3 items", "1 item", "2.5 kg", "12 bag", "4 m²", "2 days"]),
+    ("de_DE", ["1 Stunde", "1,5 Stunden", "3 Stück", "1 Stück", "2,5 kg", "12 bag", "4 m²", "2 Tage"]),
+    ("fr_FR", ["1 heure", "1,5 heure", "3 pièces", "1 pièce", "2,5 kg", "12 bag", "4 m²", "2 jours"]),
+    ("ja_JP", ["1 時間", "1.5 時間", "3 個", "1 個", "2.5 kg", "12 bag", "4 m²", "2 日"]),
+])
+def test_quantities_with_their_unit_names_in_the_right_plural(locale, expected):
+    fmt = Formatter(locale)
+    shown = [fmt.measure(Decimal(q), unit).replace("\u00a0", " ")
+             for q, unit in [("1", "hour"), ("1.5", "HOUR"), ("3", "pcs"), ("1", "item"), ("2.5", "kg"),
+                             ("12", "bag"), ("4", "m2"), ("2", "day")]]
+    assert shown == expected
+    assert fmt.measure(Decimal("3"), "") == "3" and fmt.unit("", Decimal(3)) == ""
+
+
+@pytest.mark.parametrize("locale,names", [
+    ("en_US", ["Germany", "France", "Japan", "United States"]),
+    ("de_DE", ["Deutschland", "Frankreich", "Japan", "Vereinigte Staaten"]),
+    ("fr_FR", ["Allemagne", "France", "Japon", "États-Unis"]),
+    ("ja_JP", ["ドイツ", "フランス", "日本", "アメリカ合衆国"]),
+])
+def test_countries_by_name(locale, names):
+    fmt = Formatter(locale)
+    assert [fmt.country(code) for code in ("DE", "fr", "JP", "US")] == names
+    assert fmt.country("Narnia") == "Narnia" and fmt.country("") == ""
+
+
+US = Address(name="Gina Park", organization="Globex", street="500 Market Street", city="San Francisco",
+             region="CA", postal_code="94105", country="US", phone="+1 415 555 0100")
+DE = Address(name="Dieter Berg", street="Friedrichstraße 100", city="Berlin", postal_code="10117",
+             country="DE")
+FR = Address(name="Claire Martin", street="12 rue de la Paix", city="Paris", postal_code="75002", country="FR")
+JP = Address(name="Hiro Tanaka", organization="Tanaka Seisakusho", street="4-5-6 Umeda, Kita-ku",
+             city="Osaka", region="Osaka-fu", postal_code="530-0001", country="JP")
+GB = Address(name="Ada Lovelace", street="10 Downing Street", city="London", postal_code="SW1A 2AA",
+             country="GB")
+
+
+def test_addresses_in_their_countrys_order():
+    en, de, ja = Formatter("en_US"), Formatter("de_DE"), Formatter("ja_JP")
+    assert en.address(US) == ["Gina Park", "Globex", "500 Market Street", "San Francisco, CA 94105",
+                              "United States", "+1 415 555 0100"]
+    assert de.address(DE) == ["Dieter Berg", "Friedrichstraße 100", "10117 Berlin", "Deutschland"]
+    assert en.address(FR) == ["Claire Martin", "12 rue de la Paix", "75002 Paris", "France"]
+    assert en.address(GB) == ["Ada Lovelace", "10 Downing Street", "London", "SW1A 2AA", "United Kingdom"]
+    # Japan: for a Japanese reader postal code first, larger to smaller; else the Latin order
+    assert ja.address(JP) == ["〒530-0001", "Osaka-fuOsaka", "4-5-6 Umeda, Kita-ku", "Tanaka Seisakusho",
+                              "Hiro Tanaka", "日本"]
+    assert en.address(JP) == ["Hiro Tanaka", "Tanaka Seisakusho", "4-5-6 Umeda, Kita-ku",
+                              "Osaka, Osaka-fu 530-0001", "Japan"]
+
+
+def test_an_address_with_parts_missing_has_no_dangling_separators():
+    en = Formatter("en_US")
+    assert en.address(Address(city="Springfield", postal_code="97403", country="US")) == \
+        ["Springfield 97403", "United States"]
+    assert en.address(Address(name="Someone", city="Elsewhere", country="ZZ")) == ["Someone", "Elsewhere", "ZZ"]
+    assert Formatter("ja_JP").address(Address(name="田中", city="大阪市", country="JP")) == ["大阪市", "田中", "日本"]
+    assert en.address(None) == []
+
+
+def test_japanese_runs_are_kept_together_and_other_text_is_untouched():
+    assert keep_words("精密ドライバー セット、付き") == \
+        "精\u2060密\u2060ド\u2060ラ\u2060イ\u2060バ\u2060ー セ\u2060ッ\u2060ト、付\u2060き"
+    assert keep_words("Bohrmaschinenzubehör") == "Bohrmaschinenzubehör"
+    assert keep_words(None) == ""
+
+
+@pytest.mark.parametrize("name", ["Mars/Base", "", "../../etc/passwd", "/etc/localtime", "Europe/../UTC"])
+def test_unknown_time_zones_are_refused(name):
+    with pytest.raises(ConfigurationError, match="Unknown time zone"):
+        Formatter("en_US", name)
+    with pytest.raises(ConfigurationError, match="use an IANA name such as 'Europe/Berlin'"):
+        check_timezone(name)
+
+
+def test_the_date_of_a_moment_is_its_day_in_the_configured_zone():
+    late_evening_utc = dt.datetime(2025, 3, 5, 23, 30, tzinfo=dt.UTC)
+    assert Formatter("de_DE", "Asia/Tokyo").date(late_evening_utc) == "06.03.2025"
+    assert Formatter("de_DE", "America/New_York").date(late_evening_utc) == "05.03.2025"

@@ -1,0 +1,76 @@
+"""The shop's pages in the browser's language: the storefront list and view, the back-office
+grid, the shop's own layout and flash messages; English for a language without a catalog."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+
+EXPECTED = {
+    "de-DE,de;q=0.9": {"list": ["Rechnungen", "Rechnungsnummer", "Rechnungsdatum", "Fälligkeitsdatum",
+                                "Zahlungsstatus", "Filtern", "Zurücksetzen", "Mein Konto"],
+                       "view": ["Rechnungsadresse", "Offener Betrag", "Herunterladen"], "lang": "de",
+                       "title": "Rechnung"},
+    "fr-FR,fr;q=0.9": {"list": ["Factures", "Numéro de facture", "Date de facture", "Date d’échéance",
+                                "Statut de paiement", "Filtrer", "Réinitialiser", "Mon compte"],
+                       "view": ["Adresse de facturation", "Montant dû", "Télécharger"], "lang": "fr",
+                       "title": "Facture"},
+    "ja,en;q=0.5": {"list": ["請求書", "請求書番号", "請求日", "支払期日", "支払状況", "絞り込み", "リセット",
+                             "マイアカウント"],
+                    "view": ["請求先住所", "未払額", "ダウンロード"], "lang": "ja",
+                    "title": "請求書"},
+    "es-ES": {"list": ["Invoices", "Invoice Number", "Invoice Date", "Due Date", "Payment Status", "Filter",
+                       "Reset", "My Account"],
+              "view": ["Billing Address", "Amount Due", "Download"], "lang": "en",
+              "title": "Invoice"},
+}
+
+
+def customer(shop) -> ShopClient:
+    client = ShopClient(shop[0])
+    client.login_customer("ben.ortiz@acme.example")
+    return client
+
+
+@pytest.mark.parametrize("accept", list(EXPECTED))
+def test_the_storefront_is_in_the_browsers_language(shop, accept):
+    client = customer(shop)
+    headers = {"Accept-Language": accept}
+    listing = client.get("/customer/invoices", headers=headers).get_data(as_text=True)
+    words = text_of(listing)
+    for word in EXPECTED[accept]["list"]:
+        assert word in words, f"{word!r} not on the {accept} list page"
+    view_url = re.search(r'href="(/customer/invoices/\d+)"', listing).group(1)
+    page = client.get(view_url, headers=headers).get_data(as_text=True)
+    for word in EXPECTED[accept]["view"]:
+        assert word in text_of(page), f"{word!r} not on the {accept} invoice page"
+    assert f'<html lang="{EXPECTED[accept]["lang"]}">' in page
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert title.startswith(EXPECTED[accept]["title"] + " ")
+
+
+def test_the_back_office_grid_and_flash_messages_are_in_the_browsers_language(admin):
+    headers = {"Accept-Language": "fr"}
+    page = admin.get("/admin/invoices", headers=headers).get_data(as_text=True)
+    grid = text_of(page)
+    assert "Statut de paiement" in grid and "Numéro de facture" in grid
+    # the shop's menu, the add-on's entry in it included
+    assert re.search(r'data-menu-key="oro_invoices.invoices"[^>]*>Factures</a>', page)
+    assert "Ventes" in grid and "Système" in grid
+    admin.submit("/admin/invoices", "/admin/logout", {}, headers=headers)
+    login = admin.get("/admin/login", headers=headers).get_data(as_text=True)
+    assert "Vous avez été déconnecté." in text_of(login)
+    assert "Se connecter au back-office" in text_of(login)
+
+
+def test_an_add_on_flash_message_is_in_the_browsers_language(admin):
+    headers = {"Accept-Language": "de-DE"}
+    invoice = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{invoice}"
+    resp = admin.submit(view, f"{view}/notes", {"body": ""}, headers=headers, follow_redirects=True)
+    assert "Die Notiz ist leer." in text_of(resp.get_data(as_text=True))
+    resp = admin.submit(view, f"{view}/notes", {"body": "Bitte prüfen"}, headers=headers,
+                        follow_redirects=True)
+    assert "Notiz hinzugefügt." in text_of(resp.get_data(as_text=True))

@@ -1,0 +1,113 @@
+"""A customer whose locale is German, French or Japanese gets the PDF and the email in that
+language; any other customer gets English (the PDF read back with pdftotext, the email as the
+SMTP server received it)."""
+from __future__ import annotations
+
+import subprocess
+from email import message_from_bytes
+from email.policy import default
+
+import pytest
+from support.mail import make_app, make_mail
+
+WORDS = {
+    # the PDF's headings and payment sentence, the email's subject, greeting and opening
+    "de_DE": {"pdf": ["Rechnungsnummer", "Rechnungsdatum", "Fälligkeitsdatum", "Rechnungsempfänger",
+                      "Zwischensumme", "Offener Betrag", "Bitte zahlen Sie"],
+              "subject": "Rechnung {number} von Acme Supplies GmbH, fällig am",
+              "text": ["Guten Tag Bea Buyer,", "anbei erhalten Sie die Rechnung {number} von Acme Supplies GmbH.",
+                       "Rechnungsnummer: {number}", "Mit freundlichen Grüßen"]},
+    "fr_FR": {"pdf": ["Numéro de facture", "Date de facture", "Date d’échéance", "Facturer à",
+                      "Sous-total", "Montant dû", "Veuillez payer"],
+              "subject": "Facture {number} de Acme Supplies GmbH, échéance le",
+              "text": ["Bonjour Bea Buyer,", "veuillez trouver ci-joint la facture {number} de Acme Supplies GmbH.",
+                       "Numéro de facture\u00a0: {number}", "Cordialement,"]},
+    "ja_JP": {"pdf": ["請求書番号", "請求日", "支払期日", "請求先", "小計", "未払額"],
+              "subject": "Acme Supplies GmbH より 請求書 {number}（支払期日",
+              "text": ["Bea Buyer 様", "Acme Supplies GmbH より、請求書 {number} を添付にてお送りします。",
+                       "請求書番号： {number}", "よろしくお願いいたします。"]},
+    "en_US": {"pdf": ["Invoice number", "Invoice date", "Due date", "Bill to", "Subtotal", "Amount due",
+                      "Please pay"],
+              "subject": "Invoice {number} from Acme Supplies GmbH, due",
+              "text": ["Hello Bea Buyer,", "please find attached invoice {number} from Acme Supplies GmbH.",
+                       "Invoice number: {number}", "Kind regards,"]},
+}
+PAGE = {"de_DE": "Seite 1 von 1", "fr_FR": "Page 1 sur 1", "ja_JP": "1 / 1 ページ", "en_US": "Page 1 of 1"}
+ENGLISH_ONLY = ["Invoice number", "Subtotal", "Amount due", "Please pay"]
+
+
+@pytest.fixture
+def app(sqlite_db, tmp_path):
+    return make_app(sqlite_db, tmp_path)
+
+
+def customer_locale(app, locale: str) -> None:
+    """The customer's own locale (the setting at customer scope), as a shop would set it."""
+    app.settings.set("oro_invoices.locale", locale, "customer", app.payload["customer_id"])
+
+
+def pdf_text(app, invoice) -> str:
+    data = app.invoices.open_pdf(invoice.id)[1].read()
+    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
+                          check=True).stdout.decode()
+
+
+def delivered(app, smtp_server, invoice):
+    mail = make_mail(app, smtp_server)
+    draft = mail.prepare(invoice.id)
+    mail.send(invoice.id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+              attach_pdf=True, actor="admin")
+    assert mail.deliver_pending().sent == 1
+    return message_from_bytes(smtp_server.handler.received[-1].content, policy=default)
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "fr_FR", "ja_JP", "en_US"])
+def test_the_pdf_is_in_the_customers_language(app, locale):
+    customer_locale(app, locale)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    text = " ".join(pdf_text(app, invoice).split()).casefold()   # headings are in capitals
+    for word in WORDS[locale]["pdf"] + [PAGE[locale]]:
+        assert word.casefold() in text, f"{word!r} missing from the {locale} PDF:\n{text[:1500]}"
+    if locale != "en_US":
+        assert not [w for w in ENGLISH_ONLY + ["Page 1 of 1"] if w.casefold() in text], text[:1500]
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "fr_FR", "ja_JP", "en_US"])
+def test_the_email_is_in_the_customers_language(app, smtp_server, locale):
+    customer_locale(app, locale)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    message = delivered(app, smtp_server, invoice)
+    expected = WORDS[locale]
+    assert str(message["Subject"]).startswith(expected["subject"].format(number=invoice.invoice_number))
+    text = message.get_body(preferencelist=("plain",)).get_content()
+    html = message.get_body(preferencelist=("html",)).get_content()
+    for line in expected["text"]:
+        assert line.format(number=invoice.invoice_number) in text, text
+    assert expected["text"][0] in html
+    assert f'<html lang="{locale[:2]}">' in html
+    if locale != "en_US":
+        assert not [w for w in ("Invoice number", "Kind regards", "Hello") if w in text + html]
+
+
+def test_a_language_without_a_catalog_is_english(app):
+    customer_locale(app, "es_ES")
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    text = " ".join(pdf_text(app, invoice).split()).casefold()
+    assert all(word.casefold() in text for word in ENGLISH_ONLY)
+    assert make_mail(app).prepare(invoice.id).text.startswith("Hello Bea Buyer,\n")
+
+
+def test_other_customers_keep_the_organizations_locale(app):
+    """The customer's locale applies to that customer only."""
+    app.settings.set("oro_invoices.locale", "fr_FR", "customer", app.payload["customer_id"] + 1000)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    assert make_mail(app).prepare(invoice.id).subject.startswith(f"Invoice {invoice.invoice_number}")
+
+
+def test_a_company_name_ending_in_a_full_stop_ends_the_sentence_once(app):
+    app.settings.set("oro_invoices.seller.company_name", "Sakura K.K.")
+    customer_locale(app, "de_DE")
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    draft = make_mail(app).prepare(invoice.id)
+    assert f"anbei erhalten Sie die Rechnung {invoice.invoice_number} von Sakura K.K.\n" in draft.text
+    assert "K.K.." not in draft.text + draft.html
