@@ -13,6 +13,8 @@ from sqlalchemy import insert
 from oro_invoices.persistence.models import Invoice, PaymentState
 
 STATUSES = ["pending", "paid_in_full", "paid_partially", "pending", "pending", "declined"]
+VARIED_CURRENCIES = ("USD", "EUR", "JPY")
+VARIED_METHODS = ("", "stripe", "bank_transfer")
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> float:
@@ -27,10 +29,12 @@ def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> fl
 
 
 def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 2, batch: int = 20_000,
-                  seed: int = 7, due_days: int | None = None) -> None:
+                  seed: int = 7, due_days: int | None = None, varied: bool = False) -> None:
     """Insert ``count`` invoices with core inserts (no lines: listing does not read them).
 
-    ``due_days``: each invoice is due that many days after its date (None: no due date)."""
+    ``due_days``: each invoice is due that many days after its date (None: no due date).
+    ``varied``: the grid's columns vary (customer users, three currencies, payment methods);
+    otherwise one currency and no customer users."""
     rng = random.Random(seed)
     start = dt.date(2020, 1, 1)
     now = dt.datetime.now(dt.UTC)
@@ -47,18 +51,22 @@ def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 
                     id=i, status="posted" if posted else "draft",
                     invoice_number=f"INV-{i:09d}" if posted else None, external_id=f"ext-{i}",
                     organization_id=org, website_id=org, customer_id=customer_id,
-                    customer_user_id=None, customer_name=f"Customer {i % customers}",
-                    customer_user_email="", order_id=i, order_identifier=f"SO-{i}",
+                    customer_user_id=(customer_id * 4 + i % 4) if varied else None,
+                    customer_name=f"Customer {i % customers}",
+                    customer_user_email=f"user{i % 4}.c{customer_id}@example.com" if varied else "",
+                    order_id=i, order_identifier=f"SO-{i}",
                     invoice_date=invoice_date,
                     due_date=None if due_days is None else invoice_date + dt.timedelta(days=due_days),
-                    currency="USD", bill_to=None, ship_to=None, seller=None,
+                    currency=VARIED_CURRENCIES[i % 3] if varied else "USD",
+                    bill_to=None, ship_to=None, seller=None,
                     subtotal=10_000, tax_amount=1_900, total_amount=rng.randrange(1000, 10_000_000),
                     external_payment_url=None, payment_token=secrets.token_hex(12), created_by="bench",
                     created_at=now, updated_at=now, posted_at=now if posted else None,
                     chain_key=f"bench:{i}" if posted else None, chain_seq=1 if posted else None,
                     prev_hash=None, content_hash=None))
                 states.append(dict(invoice_id=i, payment_status=rng.choice(STATUSES), forced=False,
-                                   amount_paid=0, payment_method="", updated_at=now))
+                                   amount_paid=0, updated_at=now,
+                                   payment_method=VARIED_METHODS[i % 3] if varied else ""))
             conn.execute(insert(Invoice), rows)
             conn.execute(insert(PaymentState), states)
             next_id += batch

@@ -201,10 +201,14 @@ def _date(text: str) -> Any:
 
 def _cmd_deliver_mail(args: argparse.Namespace) -> int:
     import time
+
+    from oro_invoices.services.mail.delivery_progress import DeliveryTally, next_attempt
     with _addon(args, storage_url=args.storage, smtp=args.smtp_url, mail_sender=args.sender,
                 pdf=False) as addon:
+        tally = DeliveryTally()
         while True:
             report = addon.mail.deliver_pending(limit=args.limit)
+            tally.add(report)
             if report.claimed or not args.every:
                 print(f"claimed {report.claimed}: {report.sent} sent, {report.retrying} to retry, "
                       f"{report.failed} failed, {report.unknown} unknown", flush=True)
@@ -212,7 +216,12 @@ def _cmd_deliver_mail(args: argparse.Namespace) -> int:
             if delivered_nothing:
                 _explain_undelivered(addon)
             if not args.every:
+                if not report.claimed:
+                    waiting, due = addon.mail.waiting()
+                    print(f"nothing was due: {next_attempt(waiting, due)}", flush=True)
                 return 1 if report.failed or report.unknown or delivered_nothing else 0
+            if report.claimed:
+                print(tally.line(addon.mail.waiting()[0]), file=sys.stderr, flush=True)
             time.sleep(args.every)
 
 

@@ -281,7 +281,8 @@ def build_renderer(settings: Settings, *, enabled: bool | None = None,
         return None
     return PdfRenderer(template_dirs=tuple(template_dirs),
                        page_size=settings.value("oro_invoices.pdf.page_size"),
-                       locale=settings.value("oro_invoices.locale"))
+                       locale=settings.value("oro_invoices.locale"),
+                       timezone=settings.value("oro_invoices.timezone"))
 
 
 def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapter | None = None,

@@ -36,7 +36,11 @@ def storefront_permissions(invoice_role: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class CurrentUser:
-    """Who is making the request: kind is "admin", "customer_user" or "anonymous"."""
+    """Who is making the request: kind is "admin", "customer_user" or "anonymous".
+
+    ``locale`` is the user's preferred language where the host keeps one ("de_DE", "ja");
+    the add-on's pages follow it, else the browser's ``Accept-Language`` (docs/i18n.md).
+    """
 
     id: int | None
     kind: str = "anonymous"
@@ -44,6 +48,7 @@ class CurrentUser:
     email: str = ""
     organization_id: int | None = None
     customer_user_id: int | None = None
+    locale: str = ""
 
     @property
     def is_anonymous(self) -> bool:

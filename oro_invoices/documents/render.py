@@ -23,17 +23,20 @@ import jinja2
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 
+from oro_invoices import i18n
 from oro_invoices.documents.assets import check_payment_url, logo_data_uri, qr_data_uri
 from oro_invoices.documents.fetcher import DataOnlyURLFetcher
-from oro_invoices.documents.formatting import Formatter
+from oro_invoices.documents.page_words import localize_stylesheet
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.formatting import Formatter
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
 PDFA_VARIANT = "pdf/a-3b"
+ACCESSIBLE_VARIANT = "pdf/ua-1"  # tagged, with the PDF/UA identification in its metadata
 
 _lock = threading.RLock()  # WeasyPrint with a shared font configuration is not thread-safe
 _font_config: FontConfiguration | None = None
@@ -149,11 +152,12 @@ class PdfRenderer:
     """
 
     def __init__(self, template_dirs: Sequence[str] = (), page_size: str = "A4",
-                 locale: str = "en_US"):
+                 locale: str = "en_US", timezone: str = "UTC"):
         self.template_dirs = tuple(os.fspath(d) for d in template_dirs)
         self.page_size = check_page_size(page_size)
-        self.formatter = Formatter(locale)
+        self.formatter = Formatter(locale, timezone)
         self.locale = self.formatter.locale
+        self.timezone = str(self.formatter.timezone)
         defaults = jinja2.FileSystemLoader(TEMPLATES_DIR)
         self.loader = jinja2.ChoiceLoader([
             jinja2.FileSystemLoader(list(self.template_dirs)),
@@ -164,31 +168,33 @@ class PdfRenderer:
             loader=self.loader, autoescape=True, undefined=jinja2.StrictUndefined,
             trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         self.env.filters.update(self.formatter.filters())
+        i18n.install(self.env, self.locale)  # the words in the invoice's language (docs/i18n.md)
         self._css_text: str | None = None
-        self._variants: dict[tuple[str, str, tuple[str, ...]], PdfRenderer] = {}
+        self._variants: dict[tuple[str, str, tuple[str, ...], str], PdfRenderer] = {}
 
     def __repr__(self) -> str:
         return (f"PdfRenderer(template_dirs={list(self.template_dirs)!r}, "
-                f"page_size={self.page_size!r}, locale={self.locale!r})")
+                f"page_size={self.page_size!r}, locale={self.locale!r}, timezone={self.timezone!r})")
 
     @property
     def css_text(self) -> str:
         """The stylesheet source, found along the same lookup order as the template."""
         if self._css_text is None:
-            self._css_text = self.loader.get_source(self.env, STYLESHEET_NAME)[0]
+            self._css_text = localize_stylesheet(self.loader.get_source(self.env, STYLESHEET_NAME)[0],
+                                                 i18n.language_of(self.locale))
         return self._css_text
 
     def variant(self, *, page_size: str | None = None, locale: str | None = None,
-                extra_template_dirs: Sequence[str] = ()) -> PdfRenderer:
-        """A renderer like this one for another page size or locale, with plugin template
-        directories searched after this one's (host overrides first). Variants are cached."""
+                extra_template_dirs: Sequence[str] = (), timezone: str | None = None) -> PdfRenderer:
+        """A renderer like this one for another page size, locale or time zone, with plugin
+        template directories searched after this one's (host overrides first). Variants are cached."""
         key = (page_size or self.page_size, locale or self.locale,
-               tuple(os.fspath(d) for d in extra_template_dirs))
-        if key == (self.page_size, self.locale, ()):
+               tuple(os.fspath(d) for d in extra_template_dirs), timezone or self.timezone)
+        if key == (self.page_size, self.locale, (), self.timezone):
             return self
         if key not in self._variants:
             self._variants[key] = type(self)(self.template_dirs + key[2], page_size=key[0],
-                                             locale=key[1])
+                                             locale=key[1], timezone=key[3])
         return self._variants[key]
 
     def warm(self) -> None:
@@ -229,11 +235,13 @@ class PdfRenderer:
                pdf_variant: str | None = None) -> bytes:
         """The invoice as PDF bytes (deterministic for the same invoice and arguments).
 
-        ``pdf_variant``: a WeasyPrint variant such as ``"pdf/a-3b"`` (fonts are always embedded).
+        ``pdf_variant``: a WeasyPrint variant such as ``"pdf/a-3b"`` (fonts are always embedded);
+        by default a PDF/UA-1. Every variant is tagged (structure tree, ``<html lang>`` as the
+        document language, the ``<title>`` shown as the window title) for screen readers.
         """
         sheets = stylesheets(self.css_text, self.page_size)
         fetcher = DataOnlyURLFetcher()
-        options: dict[str, Any] = {"pdf_variant": pdf_variant} if pdf_variant else {}
+        options: dict[str, Any] = {"pdf_variant": pdf_variant or ACCESSIBLE_VARIANT, "pdf_tags": True}
         with _lock, gc_paused():
             source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
             document = InvoiceHTML(string=source, url_fetcher=fetcher)
@@ -264,7 +272,7 @@ class PdfRenderer:
         chunk = max(1, min(16, len(jobs) // (workers * 4)))
         with concurrent.futures.ProcessPoolExecutor(
                 max_workers=workers, mp_context=mp_context, initializer=_init_worker,
-                initargs=(self.template_dirs, self.page_size, self.locale)) as pool:
+                initargs=(self.template_dirs, self.page_size, self.locale, self.timezone)) as pool:
             return list(pool.map(_render_job, jobs, chunksize=chunk))
 
 
@@ -279,9 +287,9 @@ def render_batch(invoices: Sequence[InvoiceDocument], *, workers: int = 2,
 _worker: PdfRenderer | None = None
 
 
-def _init_worker(template_dirs: Sequence[str], page_size: str, locale: str) -> None:
+def _init_worker(template_dirs: Sequence[str], page_size: str, locale: str, timezone: str) -> None:
     global _worker
-    _worker = PdfRenderer(template_dirs, page_size=page_size, locale=locale)
+    _worker = PdfRenderer(template_dirs, page_size=page_size, locale=locale, timezone=timezone)
     _worker.warm()
 
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
+from oro_invoices.domain.messages import N_
+
 
 class InvoiceError(Exception):
     """Base class of every error the add-on raises on purpose."""
 
-    default_message: ClassVar[str] = "The invoice operation could not be completed."
+    default_message: ClassVar[str] = N_("The invoice operation could not be completed.")
 
     def __init__(self, message: str | None = None):
         self.message: str = message or self.default_message
@@ -27,7 +29,7 @@ class InvoiceError(Exception):
 class ValidationError(InvoiceError):
     """Input is invalid; ``errors`` lists each field path and what is wrong with it."""
 
-    default_message = "Invalid input."
+    default_message = N_("Invalid input.")
 
     def __init__(self, errors: Iterable[tuple[str, str]] | Mapping[str, Any] | str = (),
                  message: str | None = None):
@@ -51,38 +53,38 @@ class ValidationError(InvoiceError):
 class EInvoiceInvalid(ValidationError):
     """The e-invoice XML of an invoice being posted breaks rules; ``errors`` are (rule id, text)."""
 
-    default_message = "The e-invoice breaks the EN 16931 rules."
+    default_message = N_("The e-invoice breaks the EN 16931 rules.")
 
 
 class NotFound(InvoiceError):
     """The invoice (or another object) does not exist or is not visible."""
 
-    default_message = "The invoice does not exist or is not visible to you."
+    default_message = N_("The invoice does not exist or is not visible to you.")
 
 
 class Conflict(InvoiceError):
     """The request clashes with the current state (a duplicate number, say)."""
 
-    default_message = "This is not possible in the invoice's current state."
+    default_message = N_("This is not possible in the invoice's current state.")
 
 
 class InvoiceIsPosted(Conflict):
     """A posted invoice is frozen: its document fields and lines cannot change."""
 
-    default_message = ("The invoice is posted and can no longer be changed; only its payment "
-                       "status, payments and notes may change.")
+    default_message = N_("The invoice is posted and can no longer be changed; only its payment "
+                         "status, payments and notes may change.")
 
 
 class InvoiceNotPosted(Conflict):
     """The operation needs a posted invoice (downloading its PDF, say)."""
 
-    default_message = "The invoice is not posted yet: post it first."
+    default_message = N_("The invoice is not posted yet: post it first.")
 
 
 class PdfPending(Conflict):
     """The invoice is posted and its PDF is being made in the background: ask again shortly."""
 
-    default_message = "The invoice PDF is being prepared; try again in a moment."
+    default_message = N_("The invoice PDF is being prepared; try again in a moment.")
     #: Seconds a client should wait before asking again (the API's ``Retry-After``).
     retry_after: ClassVar[int] = 5
 
@@ -90,43 +92,43 @@ class PdfPending(Conflict):
 class ConfirmationRequired(Conflict):
     """The action has a consequence the user must confirm first (posting before Send to Customer)."""
 
-    default_message = "Confirm this action first: it cannot be undone."
+    default_message = N_("Confirm this action first: it cannot be undone.")
 
 
 class PermissionDenied(InvoiceError):
     """The current user may not do this."""
 
-    default_message = "You do not have permission to do this."
+    default_message = N_("You do not have permission to do this.")
 
 
 class FeatureDisabled(InvoiceError):
     """Invoices (or the needed sub-feature) are switched off in configuration."""
 
-    default_message = "Invoices are switched off here."
+    default_message = N_("Invoices are switched off here.")
 
 
 class ConfigurationError(InvoiceError):
     """A setting is unknown, has the wrong type, or is set at a scope it does not allow."""
 
-    default_message = "The invoice configuration is invalid."
+    default_message = N_("The invoice configuration is invalid.")
 
 
 class StorageError(InvoiceError):
     """A stored document is missing, or does not match its recorded hash."""
 
-    default_message = "A stored invoice document is missing or does not match its recorded hash."
+    default_message = N_("A stored invoice document is missing or does not match its recorded hash.")
 
 
 class PdfFailed(InvoiceError):
     """The invoice PDF could not be rendered or stored, so what needed it (posting) did not happen."""
 
-    default_message = "The invoice PDF could not be made; nothing was changed."
+    default_message = N_("The invoice PDF could not be made; nothing was changed.")
 
 
 class UsageError(InvoiceError):
     """The add-on's Python API was called the wrong way (a missing argument, a nested batch)."""
 
-    default_message = "The invoice service was called the wrong way."
+    default_message = N_("The invoice service was called the wrong way.")
 
 
 def flatten_messages(messages: Mapping[Any, Any], prefix: str = "") -> Iterable[tuple[str, str]]:

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from oro_invoices.domain.messages import N_
 from oro_invoices.domain.money import round_money
 
 
@@ -30,7 +31,7 @@ class DocumentType(str, enum.Enum):
 
     @property
     def label(self) -> str:
-        return "Credit note" if self is DocumentType.CREDIT_NOTE else "Invoice"
+        return N_("Credit note") if self is DocumentType.CREDIT_NOTE else N_("Invoice")
 
 
 class PaymentStatus(str, enum.Enum):
@@ -57,25 +58,26 @@ class PaymentStatus(str, enum.Enum):
 
 
 PAYMENT_STATUS_LABELS = {
-    PaymentStatus.PENDING: "Pending payment",
-    PaymentStatus.PAID_IN_FULL: "Paid in full",
-    PaymentStatus.PAID_PARTIALLY: "Paid partially",
-    PaymentStatus.INVOICED: "Invoiced",
-    PaymentStatus.AUTHORIZED: "Payment authorized",
-    PaymentStatus.AUTHORIZED_PARTIALLY: "Payment authorized partially",
-    PaymentStatus.DECLINED: "Payment declined",
-    PaymentStatus.CANCELED: "Payment canceled",
-    PaymentStatus.CANCELED_PARTIALLY: "Canceled partially",
-    PaymentStatus.REFUNDED: "Refunded",
-    PaymentStatus.REFUNDED_PARTIALLY: "Refunded partially",
-    PaymentStatus.VOIDED: "Voided",
-    PaymentStatus.CREDITED: "Credited",
+    PaymentStatus.PENDING: N_("Pending payment"),
+    PaymentStatus.PAID_IN_FULL: N_("Paid in full"),
+    PaymentStatus.PAID_PARTIALLY: N_("Paid partially"),
+    PaymentStatus.INVOICED: N_("Invoiced"),
+    PaymentStatus.AUTHORIZED: N_("Payment authorized"),
+    PaymentStatus.AUTHORIZED_PARTIALLY: N_("Payment authorized partially"),
+    PaymentStatus.DECLINED: N_("Payment declined"),
+    PaymentStatus.CANCELED: N_("Payment canceled"),
+    PaymentStatus.CANCELED_PARTIALLY: N_("Canceled partially"),
+    PaymentStatus.REFUNDED: N_("Refunded"),
+    PaymentStatus.REFUNDED_PARTIALLY: N_("Refunded partially"),
+    PaymentStatus.VOIDED: N_("Voided"),
+    PaymentStatus.CREDITED: N_("Credited"),
 }
 
 
 @dataclass(frozen=True)
 class Address:
-    """A postal address as printed on the invoice (a snapshot, not a host reference)."""
+    """A postal address as printed on the invoice (a snapshot, not a host reference); printed in
+    its country's order by ``oro_invoices.formatting.addresses``."""
 
     name: str = ""
     organization: str = ""
@@ -96,13 +98,6 @@ class Address:
     def as_dict(self) -> dict[str, str]:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
 
-    def lines(self) -> list[str]:
-        """The address as printable lines, empty parts left out."""
-        city_line = " ".join(p for p in (self.postal_code, self.city) if p)
-        parts = [self.name, self.organization, self.street, self.street2,
-                 ", ".join(p for p in (city_line, self.region) if p), self.country, self.phone]
-        return [p for p in parts if p]
-
 
 @dataclass(frozen=True)
 class SellerInfo:
@@ -117,6 +112,7 @@ class SellerInfo:
     company_name: str = ""
     business_address: str = ""
     phone: str = ""
+    contact_name: str = ""
     contact_email: str = ""
     website_url: str = ""
     tax_id: str = ""
@@ -367,6 +363,11 @@ class InvoiceDocument:
     amount_credited: Decimal = Decimal(0)
     #: The buyer's VAT id, country and reference, frozen at posting (empty on a draft).
     buyer: BuyerInfo = BuyerInfo()
+    #: When the goods or services were supplied (EN 16931 BT-72), if the invoice says.
+    delivery_date: dt.date | None = None
+    #: The period invoiced (BG-14: BT-73 start, BT-74 end), either end may be open.
+    delivery_period_start: dt.date | None = None
+    delivery_period_end: dt.date | None = None
 
     @property
     def is_posted(self) -> bool:

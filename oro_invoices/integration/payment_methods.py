@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from oro_invoices.domain.errors import ConfigurationError, InvoiceError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.payment_labels import method_label
 
 if TYPE_CHECKING:  # pragma: no cover
     import pluggy
@@ -312,6 +313,12 @@ class PaymentMethods:
 
     def get(self, name: str) -> PaymentMethod | None:
         return self._methods.get(name)
+
+    def label(self, code: str | None) -> str:
+        """What people read for the method ``code``: the installed method's label, else a known
+        label or the code in words (``domain.payment_labels``)."""
+        found = self.get(code) if code else None
+        return method_label(code, {found.name: found.label} if found is not None else None)
 
     def names(self) -> tuple[str, ...]:
         return tuple(self._methods)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from oro_invoices.adapters.config_store import SettingField, SettingsGroup
 from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.i18n import N_
 from oro_invoices.integration import features
 from oro_invoices.integration.config import ConfigSchema, load_schema
 
@@ -119,16 +120,16 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
     return Profile(
         version=PROFILE_VERSION,
         settings=settings_group(schema or load_schema()),
-        menu_entries=(MenuEntry(key="oro_invoices.invoices", label="Invoices",
+        menu_entries=(MenuEntry(key="oro_invoices.invoices", label=N_("Invoices"),
                                 endpoint=ENDPOINT_ADMIN_INDEX, parent="sales", position=40,
                                 feature=features.INVOICES, permission="oro_invoices.view"),),
-        order_tabs=(OrderTab(key="oro_invoices.order_invoices", label="Invoices",
+        order_tabs=(OrderTab(key="oro_invoices.order_invoices", label=N_("Invoices"),
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(), reminder_template(), credit_note_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
-        account_entries=(MenuEntry(key="oro_invoices.account_invoices", label="Invoices",
+        account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),
                                    endpoint=ENDPOINT_STOREFRONT_INDEX, parent="account",
                                    position=50, feature=features.STOREFRONT,
                                    permission="oro_invoices.view"),),

@@ -15,8 +15,10 @@ from babel import Locale, UnknownLocaleError
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 
+from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.reminders import ScheduleError, format_schedule, parse_schedule
+from oro_invoices.formatting.zones import check_timezone
 
 #: The format a ``str`` setting has when its declaration names none.
 DEFAULT_FORMAT = "line"
@@ -69,6 +71,15 @@ def locale(value: str) -> str:
     except (UnknownLocaleError, ValueError):
         raise ValidationError(f"Unknown locale {value!r}; use one such as 'en_US' or "
                               "'de_DE'.") from None
+
+
+def timezone(value: str) -> str:
+    """An IANA time zone name (``Europe/Berlin``, ``UTC``) the system knows."""
+    value = line(value)
+    try:
+        return str(check_timezone(value))
+    except ConfigurationError as exc:
+        raise ValidationError(str(exc)) from None
 
 
 def optional_email(value: str) -> str:
@@ -170,6 +181,7 @@ FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "line": (line, "one line of text, no line breaks or control characters"),
     "multiline": (multiline, "text with line breaks, no other control characters"),
     "locale": (locale, "a locale Babel knows, such as `en_US` or `de_DE`"),
+    "timezone": (timezone, "an IANA time zone name, such as `Europe/Berlin` or `UTC`"),
     "email": (optional_email, "empty or one email address"),
     "number_prefix": (number_prefix, "empty or letters, digits and `. _ / -`, starting with "
                                      "a letter or digit"),

@@ -76,11 +76,25 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
         return tasks.render_pdf(worker_addon.get(), invoice_id)
 
     def deliver_email(email_id: int) -> str:
-        report = tasks.deliver_email(worker_addon.get(), email_id)
+        addon = worker_addon.get()
+        report = tasks.deliver_email(addon, email_id)
+        if report.retrying or report.waiting:
+            again_in(DELIVER_EMAIL, tasks.email_retry_in(addon, email_id), email_id)
         return f"sent {report.sent}, retrying {report.retrying}, failed {report.failed}, waiting {report.waiting}"
 
     def deliver_events() -> str:
-        return tasks.deliver_events(worker_addon.get()).summary()
+        addon = worker_addon.get()
+        report = tasks.deliver_events(addon)
+        if report.retrying:
+            again_in(DELIVER_EVENTS, tasks.events_retry_in(addon))
+        return report.summary()
+
+    def again_in(name: str, seconds: float | None, *args: int) -> None:
+        """Send job ``name`` again to run in ``seconds`` (the retry's own time, to the second).
+        The sweeps stay as the safety net for a job that is lost; the outbox's claims make a
+        message that both pick up go out once."""
+        if seconds is not None:
+            app.send_task(name, args=list(args), queue=queue, countdown=max(seconds, 0.5))
 
     def sweep_mail() -> str:
         report = tasks.sweep_mail(worker_addon.get())

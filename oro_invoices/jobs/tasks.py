@@ -6,10 +6,12 @@ job run twice, or run again after its worker died midway, leaves one result.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 from oro_invoices.composition import Addon
 from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.persistence.outbox import RETRY
 from oro_invoices.services.event_delivery import EventDeliveryReport
 from oro_invoices.services.mail.delivery import DeliveryReport
 from oro_invoices.services.verification import posted_without_pdf
@@ -42,6 +44,31 @@ def deliver_email(addon: Addon, email_id: int) -> DeliveryReport:
     if any(a.pending for a in email.attachments):
         render_pdf(addon, email.invoice_id)
     return addon.mail.deliver_one(email_id)
+
+
+def email_retry_in(addon: Addon, email_id: int) -> float | None:
+    """Seconds until a message waiting for a retry (or for its PDF) is due; None when it waits
+    for nothing. The worker schedules its job again for then, so a retry does not wait for the
+    next sweep."""
+    try:
+        email = addon.mail.email(email_id)
+    except NotFound:
+        return None
+    if email.status != RETRY or email.next_attempt_at is None:
+        return None
+    return _seconds_until(email.next_attempt_at, addon.mail.clock())
+
+
+def events_retry_in(addon: Addon) -> float | None:
+    """Seconds until the earliest event waiting for a retry is due; None when none waits."""
+    due = addon.events.next_retry_at()
+    return None if due is None else _seconds_until(due, addon.invoices.clock())
+
+
+def _seconds_until(due: dt.datetime, now: dt.datetime) -> float:
+    if (due.tzinfo is None) != (now.tzinfo is None):  # SQLite returns naive UTC times
+        due, now = due.replace(tzinfo=None), now.replace(tzinfo=None)
+    return max((due - now).total_seconds(), 0.0)
 
 
 def deliver_events(addon: Addon) -> EventDeliveryReport:

@@ -13,9 +13,9 @@ content and the previous link's hash. Two kinds of link:
 
 Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) and 0009 (a credit
 note's ``document_type``, ``credited_invoice_id`` and lines' ``credited_line_id``; a
-re-issued invoice's ``reissued_from_id``) and 0010 (the ``buyer`` snapshot, lines'
-``tax_category`` and ``tax_exemption_reason``) enter the hashed content only when set, so
-links made before them still verify.
+re-issued invoice's ``reissued_from_id``), 0010 (the ``buyer`` snapshot, lines'
+``tax_category`` and ``tax_exemption_reason``) and 0014 (the delivery date and period) enter
+the hashed content only when set, so links made before them still verify.
 """
 from __future__ import annotations
 
@@ -29,6 +29,8 @@ GENESIS = "0" * 64
 #: Content keys that are hashed only when they have a value (added by revisions 0004 and 0009).
 OPTIONAL_KEYS = ("pdf_sha256", "number_sequence", "credited_invoice_id", "reissued_from_id",
                  "buyer")
+#: Dates hashed (ISO 8601) only when set (added by revision 0014).
+OPTIONAL_DATES = ("delivery_date", "delivery_period_start", "delivery_period_end")
 #: Line keys hashed only when set (added by revision 0010: a line's VAT category).
 LINE_OPTIONAL_KEYS = ("tax_category", "tax_exemption_reason")
 
@@ -83,6 +85,10 @@ def canonical_content(invoice: Invoice) -> dict[str, Any]:
         value = getattr(invoice, key)
         if value is not None:
             content[key] = value
+    for key in OPTIONAL_DATES:
+        day = getattr(invoice, key)
+        if day is not None:
+            content[key] = day.isoformat()
     return content
 
 

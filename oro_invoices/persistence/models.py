@@ -108,6 +108,11 @@ class Invoice(Base):
     reissued_from_id: Mapped[int | None] = mapped_column(BigInteger)
     #: The buyer's VAT id, country code and reference (``BuyerInfo``), frozen at posting.
     buyer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: When the goods or services were supplied: the actual delivery date (BT-72) and/or the
+    #: invoicing period (BG-14); all optional (revision 0014).
+    delivery_date: Mapped[dt.date | None] = mapped_column(Date)
+    delivery_period_start: Mapped[dt.date | None] = mapped_column(Date)
+    delivery_period_end: Mapped[dt.date | None] = mapped_column(Date)
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)
@@ -125,6 +130,21 @@ Index("ix_oro_invoice_invoice_org_due_id", Invoice.organization_id, SORT_DUE_DAT
 # The Overdue filter: an organization's posted invoices by due date (``queries.overdue_condition``).
 Index("ix_oro_invoice_invoice_org_status_due_id", Invoice.organization_id, Invoice.status,
       Invoice.due_date, Invoice.id)
+# The back-office grid's other sorts (migration 0012); totals are sorted within one currency.
+SORT_WEBSITE = func.coalesce(Invoice.website_id, literal_column("0"))
+#: URLs sort by their first 255 characters (an index entry stays small on every database).
+SORT_PAYMENT_URL = func.substr(func.coalesce(Invoice.external_payment_url, literal_column("''")),
+                               literal_column("1"), literal_column("255"))
+Index("ix_oro_invoice_invoice_org_user_email_id", Invoice.organization_id, Invoice.customer_user_email,
+      Invoice.id)
+Index("ix_oro_invoice_invoice_org_website_id", Invoice.organization_id, SORT_WEBSITE, Invoice.id)
+Index("ix_oro_invoice_invoice_org_currency_id", Invoice.organization_id, Invoice.currency, Invoice.id)
+Index("ix_oro_invoice_invoice_org_currency_total_id", Invoice.organization_id, Invoice.currency,
+      Invoice.total_amount, Invoice.id)
+Index("ix_oro_invoice_invoice_org_type_id", Invoice.organization_id, Invoice.document_type, Invoice.id)
+Index("ix_oro_invoice_invoice_org_payment_url_id", Invoice.organization_id, SORT_PAYMENT_URL, Invoice.id)
+# The grid's Customer User filter, newest first.
+Index("ix_oro_invoice_invoice_user_date_id", Invoice.customer_user_id, Invoice.invoice_date, Invoice.id)
 
 
 class InvoiceLineRow(Base):
@@ -193,7 +213,8 @@ class PaymentState(Base):
     """What may change after posting: the payment status and the amount paid."""
 
     __tablename__ = "oro_invoice_payment_state"
-    __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),)
+    __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),
+                      Index("ix_oro_invoice_payment_state_method_invoice", "payment_method", "invoice_id"))
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
@@ -246,7 +267,9 @@ class Note(Base):
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), index=True)
     body: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(255))
+    author_id: Mapped[int | None] = mapped_column(BigInteger)  # the admin user who may edit it
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Activity(Base):

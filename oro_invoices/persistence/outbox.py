@@ -21,12 +21,16 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from oro_invoices.domain.messages import N_
 from oro_invoices.persistence.models import Base, BigId, utcnow
 from oro_invoices.persistence.types import UTCDateTime
 
 QUEUED, SENDING, RETRY, SENT, FAILED, UNKNOWN = "queued", "sending", "retry", "sent", "failed", "unknown"
 STATUSES = (QUEUED, SENDING, RETRY, SENT, FAILED, UNKNOWN)
 DUE_STATUSES = (QUEUED, RETRY)
+#: What the pages call each status.
+STATUS_LABELS = {QUEUED: N_("Queued"), SENDING: N_("Sending"), RETRY: N_("To retry"), SENT: N_("Sent"),
+                 FAILED: N_("Failed"), UNKNOWN: N_("Interrupted")}
 
 TABLE = "oro_invoice_email"
 
@@ -101,6 +105,12 @@ class Attachment:
     def pending_pdf(cls, filename: str) -> Attachment:
         """The invoice PDF still being made: attached once it exists."""
         return cls(filename=filename, sha256="", size=0, pending=True)
+
+    @classmethod
+    def pending_xml(cls) -> Attachment:
+        """The e-invoice XML of the invoice PDF still being made: read out of it once it exists
+        (and left out when it carries none)."""
+        return cls(filename="factur-x.xml", sha256="", size=0, content_type="application/xml", pending=True)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,8 @@ from oro_invoices.domain.statuses import NOT_PAYABLE
 from oro_invoices.persistence.models import (
     SORT_DUE_DATE,
     SORT_INVOICE_NUMBER,
+    SORT_PAYMENT_URL,
+    SORT_WEBSITE,
     Invoice,
     PaymentState,
 )
@@ -53,7 +55,15 @@ _SORTS: dict[str, Any] = {
     "customer_name": (Invoice.customer_name, "str"),
     "currency": (Invoice.currency, "str"),
     "payment_status": (PaymentState.payment_status, "str"),
+    # the customer user's email, which the invoice carries (the host holds the name)
+    "customer_user": (Invoice.customer_user_email, "str"),
+    "website": (SORT_WEBSITE, "int"),  # by website id: the host holds the names
+    "document_type": (Invoice.document_type, "str"),
+    "payment_method": (PaymentState.payment_method, "str"),
+    "external_payment_url": (SORT_PAYMENT_URL, "str"),
 }
+#: Sorts on the payment state's table (tie-broken by its invoice id, ``list_rows``).
+PAYMENT_STATE_SORTS = frozenset({"payment_status", "payment_method"})
 SORT_KEYS = tuple(_SORTS)
 #: The sorts in which a visibility over several customers is read a page per customer, and
 #: over at most how many customers (``list_rows``).
@@ -94,6 +104,11 @@ class InvoiceFilter:
     document_type: str | None = None
     #: Only the credit notes of this invoice.
     credited_invoice_id: int | None = None
+    #: Only invoices of the customer user with this email (as the invoice carries it).
+    customer_user_email: str | None = None
+    #: Total at least / at most this many minor units (meaningful within one ``currency``).
+    total_min: int | None = None
+    total_max: int | None = None
 
 
 @dataclass(frozen=True)
@@ -102,6 +117,12 @@ class Page(Generic[T]):
     next_cursor: str | None
     total: int | None = None
     sort: str = "-invoice_date"
+
+
+def sort_columns(key: str) -> tuple[Any, Any]:
+    """The expression sort ``key`` orders by and the id that breaks its ties (taken from the
+    table the sort column lives in, so that one index serves both)."""
+    return _SORTS[key][0], PaymentState.invoice_id if key in PAYMENT_STATE_SORTS else Invoice.id
 
 
 def parse_sort(sort: str) -> tuple[str, bool]:
@@ -192,7 +213,8 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
         raise ValidationError([("document_type", "Use 'invoice' or 'credit_note'.")])
     for attr in ("organization_id", "website_id", "customer_id", "customer_user_id", "order_id",
-                 "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id"):
+                 "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id",
+                 "customer_user_email"):
         value = getattr(f, attr)
         if value is not None and value != "":
             column = getattr(Invoice, attr)
@@ -209,6 +231,10 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     if f.number_contains:
         escaped = f.number_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         conds.append(Invoice.invoice_number.like(f"%{escaped}%", escape="\\"))
+    if f.total_min is not None:
+        conds.append(Invoice.total_amount >= f.total_min)
+    if f.total_max is not None:
+        conds.append(Invoice.total_amount <= f.total_max)
     if f.date_from:
         conds.append(Invoice.invoice_date >= f.date_from)
     if f.date_to:
@@ -225,9 +251,13 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
-              cursor: str | None = None, with_total: bool = False,
+              cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
               ) -> tuple[Sequence[Row[Invoice, PaymentState]], str | None, int | None]:
     """One page of (Invoice, PaymentState) rows and the cursor of the next page.
+
+    ``with_total`` also counts the matches. With ``total_cap`` the count stops past that many
+    (it is then ``total_cap + 1``) and is read in the page's own statement, as a column
+    computed once; only an empty page needs a statement of its own for it.
 
     The invoices' addresses and party snapshots (JSON documents, ``NOT_LISTED``) are left
     unread: a page of summaries does not show them, and reading one raises.
@@ -235,24 +265,49 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", f"Must be between 1 and {MAX_LIMIT}.")])
     key, desc = parse_sort(sort)
-    col = _SORTS[key][0]
-    # Break ties by id, taken from the table the sort column lives in so one index serves both.
-    tie = PaymentState.invoice_id if key == "payment_status" else Invoice.id
+    col, tie = sort_columns(key)
     index_due_date = not _many_overdue(session, f)
-    base = apply_filter(select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id), f,
-                        index_organization=key != "payment_status", index_due_date=index_due_date)
-    stmt = base.options(*(defer(column, raiseload=True) for column in NOT_LISTED))
+    joined = select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id)
+    index_organization = key not in PAYMENT_STATE_SORTS
+    base = apply_filter(joined, f, index_organization=index_organization, index_due_date=index_due_date)
+    listed = [defer(column, raiseload=True) for column in NOT_LISTED]
+    stmt = base.options(*listed)
     keyset = None
     if cursor:
         value, last_id = decode_cursor(cursor, sort)
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
-        stmt = stmt.where(keyset)
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
     first_of_each = _first_of_each_customer(f, key, keyset, order, limit + 1, index_due_date)
     if first_of_each is not None:
+        if keyset is not None:
+            stmt = stmt.where(keyset)
         stmt = stmt.where(Invoice.id.in_(first_of_each))
-    rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
+    elif keyset is not None:
+        if session.get_bind().dialect.name == "sqlite" and value is not None:
+            # SQLite seeks an index by a row value's first column only, then reads every row
+            # of a repeated value (a currency, a status) up to the cursor. As two ranges, "this
+            # value past the cursor's id" and "past this value", each is one seek; the page is
+            # read by id from the ids the two ranges give.
+            ids = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                               f, index_organization=index_organization, index_due_date=index_due_date)
+            # Within one value the order is the id's alone: said so, an expression index
+            # (coalesce, substr) is read in order instead of sorted.
+            same = ids.where(col == value, tie < last_id if desc else tie > last_id).order_by(order[1])
+            beyond = ids.where(col < value if desc else col > value).order_by(*order)
+            window = union_all(*(select(part.c.id) for part in (
+                arm.limit(limit + 1).subquery() for arm in (same, beyond))))
+            stmt = joined.where(Invoice.id.in_(window)).options(*listed)
+        else:
+            stmt = stmt.where(keyset)
+    total: int | None = None
+    if with_total and total_cap is not None:
+        counted = _counted(f, total_cap).correlate(None).scalar_subquery().label("oi_total")
+        found: Sequence[Any] = session.execute(stmt.add_columns(counted).order_by(*order).limit(limit + 1)).all()
+        total = found[0][2] if found else None
+        rows: Sequence[Any] = [(inv, state) for inv, state, _total in found]
+    else:
+        rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     next_cursor = None
@@ -260,10 +315,28 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         inv, state = rows[-1]
         value = _sort_value(key, inv, state)
         next_cursor = encode_cursor(sort, value, inv.id)
-    total = None
-    if with_total:
-        total = session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+    if with_total and total is None:
+        total = count_rows(session, f, cap=total_cap)
     return rows, next_cursor, total
+
+
+def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
+    """``SELECT count(*)`` of the invoices matching ``f``, reading at most ``cap + 1``. Every
+    invoice has its payment state (written with it), so the state is joined only when the
+    filter looks at it: counting then reads one index and nothing else."""
+    matching = select(Invoice.id)
+    if f.payment_status or f.overdue is not None:
+        matching = matching.join(PaymentState, PaymentState.invoice_id == Invoice.id)
+    matching = apply_filter(matching, f)
+    if cap is not None:
+        matching = matching.limit(cap + 1)
+    return select(func.count()).select_from(matching.subquery())
+
+
+def count_rows(session: Session, f: InvoiceFilter, *, cap: int | None = None) -> int:
+    """How many invoices match ``f``; with ``cap``, counting stops past ``cap`` (the answer is
+    then ``cap + 1``), so the count reads at most that many index entries."""
+    return int(session.execute(_counted(f, cap)).scalar_one())
 
 
 def _first_of_each_customer(f: InvoiceFilter, key: str, keyset: ColumnElement[bool] | None,
@@ -310,4 +383,12 @@ def _sort_value(key: str, inv: Invoice, state: PaymentState) -> Any:
         return inv.id
     if key == "payment_status":
         return state.payment_status
+    if key == "payment_method":
+        return state.payment_method
+    if key == "customer_user":
+        return inv.customer_user_email or ""
+    if key == "website":
+        return inv.website_id or 0
+    if key == "external_payment_url":
+        return (inv.external_payment_url or "")[:255]
     return getattr(inv, key)

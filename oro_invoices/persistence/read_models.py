@@ -57,6 +57,8 @@ class InvoiceSummary:
     document_type: DocumentType = DocumentType.INVOICE
     credited_invoice_id: int | None = None
     amount_credited: Decimal = Decimal(0)
+    #: The customer user's email as the invoice carries it (the grid's Customer User sort).
+    customer_user_email: str = ""
 
     @property
     def display_number(self) -> str:
@@ -74,6 +76,8 @@ class NoteView:
     body: str
     author: str
     created_at: dt.datetime
+    author_id: int | None = None
+    updated_at: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -155,7 +159,8 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         created_at=inv.created_at, updated_at=inv.updated_at, posted_at=inv.posted_at,
         pdf=pdf_info(pdf), document_type=DocumentType(inv.document_type or "invoice"),
         credited_invoice=credited_invoice, reissued_from=reissued_from, amount_credited=credited,
-        buyer=BuyerInfo.from_mapping(inv.buyer),
+        buyer=BuyerInfo.from_mapping(inv.buyer), delivery_date=inv.delivery_date,
+        delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
     )
 
 
@@ -175,12 +180,13 @@ def summary(inv: Invoice, state: PaymentState) -> InvoiceSummary:
         external_payment_url=inv.external_payment_url, created_at=inv.created_at,
         document_type=DocumentType(inv.document_type or "invoice"),
         credited_invoice_id=inv.credited_invoice_id, amount_credited=credited,
+        customer_user_email=inv.customer_user_email or "",
     )
 
 
 def note(row: Note) -> NoteView:
     return NoteView(id=row.id, invoice_id=row.invoice_id, body=row.body, author=row.author,
-                    created_at=row.created_at)
+                    created_at=row.created_at, author_id=row.author_id, updated_at=row.updated_at)
 
 
 def activity(row: Activity) -> ActivityView:

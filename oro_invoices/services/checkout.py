@@ -336,7 +336,7 @@ class Checkout:
             row.updated_at = self.ctx.clock()
             if not succeeded:
                 activity.record(s, row.invoice_id, "payment", actor,
-                                f"{row.kind.capitalize()} via {row.method} did not go through: {message}",
+                                f"{row.kind.capitalize()} via {self.methods.label(row.method)} did not go through: {message}",
                                 {"attempt": row.public_id})
 
     def attempt(self, public_id: str) -> AttemptView:

@@ -74,11 +74,13 @@ class ArchivalRenderer(Protocol):
 
 @runtime_checkable
 class RendererVariants(Protocol):
-    """A renderer that can make variants of itself for another page size, locale or templates."""
+    """A renderer that can make variants of itself for another page size, locale, time zone or
+    templates."""
 
     def variant(self, *, page_size: str | None = None, locale: str | None = None,
-                extra_template_dirs: Sequence[str] = ()) -> Renderer:
-        """A renderer like this one with the given page size, locale and extra template dirs."""
+                extra_template_dirs: Sequence[str] = (), timezone: str | None = None) -> Renderer:
+        """A renderer like this one with the given page size, locale, extra template dirs and
+        time zone."""
 
 
 @dataclass
@@ -146,6 +148,12 @@ class ServiceContext:
     def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument) -> Any:
         """The effective value of a setting for the invoice's organization and website."""
         return self.setting(key, organization_id=invoice.organization_id, website_id=invoice.website_id)
+
+    def document_locale(self, invoice: Invoice | InvoiceDocument) -> str:
+        """The locale of the invoice's PDF and emails (their words and formats): the
+        ``oro_invoices.locale`` set for its customer, else for its website or organization."""
+        return str(self.setting("oro_invoices.locale", organization_id=invoice.organization_id,
+                                website_id=invoice.website_id, customer_id=invoice.customer_id) or "en_US")
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:
         """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment

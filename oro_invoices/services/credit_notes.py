@@ -43,6 +43,7 @@ from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.lifecycle import CreditedInvoice, Lifecycle
+from oro_invoices.services.payment_records import check_request_key
 from oro_invoices.services.payments import Payments, StatusChange
 from oro_invoices.services.refunds import ProviderOutcome, Refunds
 from oro_invoices.services.schemas import (
@@ -187,7 +188,8 @@ class CreditNotes:
 
     # ---- writing ------------------------------------------------------------------------
 
-    def create(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> CreditResult:
+    def create(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system",
+               request_key: str | None = None) -> CreditResult:
         """Post a credit note against a posted invoice.
 
         ``payload`` (``CreditNoteInputSchema``): ``full: true``, or ``lines`` (``{"line":
@@ -200,14 +202,18 @@ class CreditNotes:
             tax rate and its limit); a settlement is needed and missing.
         :raises InvoiceNotPosted: the invoice is a draft.
         :raises Conflict: the document is a credit note.
+        :raises AlreadyCredited: ``request_key`` (the form's one-time key) made a credit note already.
         """
         data = _load(payload)
+        key = check_request_key(request_key)
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
+            if key is not None:
+                _refuse_repeat(s, inv.id, key)
             self._check_creditable(inv)
             state = self.ctx.payment_state(s, inv.id, lock=True)
             plan = self._plan(s, inv, state, data)
-            note, change = self._issue(s, inv, state, plan, data["reason"], actor)
+            note, change = self._issue(s, inv, state, plan, data["reason"], actor, key)
             note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
         self._announce(note_doc, inv_doc, change, actor)
         return self._settle(note_doc, inv_doc, plan, actor)
@@ -392,7 +398,7 @@ class CreditNotes:
         return _Planned(lines, ids, takes, REFUND, chosen.transaction_id, give_back)
 
     def _issue(self, s: Session, inv: Invoice, state: PaymentState, plan: _Planned, reason: str,
-               actor: str) -> tuple[Invoice, StatusChange]:
+               actor: str, request_key: str | None = None) -> tuple[Invoice, StatusChange]:
         """Write and post the credit note, and take it off the invoice (all in ``s``)."""
         cur = inv.currency
         now = self.ctx.clock()
@@ -434,7 +440,8 @@ class CreditNotes:
                         {"credit_note_id": note.id, "credit_note_number": note.invoice_number,
                          "amount": str(totals.total_amount), "settlement": plan.settlement,
                          "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
-                         "transaction_id": plan.refund_transaction, "reason": reason})
+                         "transaction_id": plan.refund_transaction, "reason": reason,
+                         **({"request_key": request_key} if request_key else {})})
         change = self.payments.recalculate(s, inv, state, actor)
         s.flush()
         return note, change
@@ -627,3 +634,19 @@ def _amount_line(rate: Decimal, amount: Decimal) -> LineInput:
 
 def _percent(rate: Decimal) -> str:
     return f"{(rate * 100).normalize():f}"
+
+
+class AlreadyCredited(Conflict):
+    """The Create Credit Note form was submitted before: no second credit note was made."""
+
+
+def _refuse_repeat(s: Session, invoice_id: int, key: str) -> None:
+    """Raise ``AlreadyCredited`` when the form key ``key`` made a credit note of the invoice
+    (the caller holds the invoice's lock, so two submissions cannot both pass)."""
+    rows = s.execute(select(Activity).where(Activity.invoice_id == invoice_id,
+                                            Activity.kind == "credit_note")).scalars()
+    for row in rows:
+        if (row.data or {}).get("request_key") == key:
+            number = (row.data or {}).get("credit_note_number") or ""
+            raise AlreadyCredited(f"Credit note {number} was already created from this form; "
+                                  "no second credit note was made.")

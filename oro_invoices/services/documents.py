@@ -219,11 +219,12 @@ class Documents:
             raise _failed(doc, "its PDF could not be stored", exc, at_posting=at_posting) from exc
 
     def _renderer_for(self, renderer: Renderer, doc: InvoiceDocument) -> Renderer:
-        """The renderer for this invoice's page size and locale, with plugins' template dirs."""
+        """The renderer for this invoice's page size, locale and time zone, with plugins' template dirs."""
         if not isinstance(renderer, RendererVariants):
             return renderer
         return renderer.variant(page_size=self.ctx.invoice_setting("oro_invoices.pdf.page_size", doc),
-                                locale=self.ctx.invoice_setting("oro_invoices.locale", doc),
+                                locale=self.ctx.document_locale(doc),
+                                timezone=self.ctx.invoice_setting("oro_invoices.timezone", doc),
                                 extra_template_dirs=flatten(self.ctx.hook("invoice_template_dirs") or []))
 
     def _store_after_posting(self, storage: Storage, doc: InvoiceDocument, data: bytes, source: str,

@@ -22,7 +22,7 @@ PROFILE = "oro_invoices.einvoice.profile"
 ON_INVALID = "oro_invoices.einvoice.on_invalid"
 SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
 XML_FILENAME = "factur-x.xml"
-PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931"}
+PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xrechnung": "XRechnung 3.0"}
 #: At most this many broken rules are named in an error or activity entry.
 MAX_NAMED = 20
 
@@ -89,7 +89,10 @@ class EInvoicing:
             raise ConfigurationError("E-invoices need the einvoice extra "
                                      f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
         xml = cii.build_xml(doc, profile)
-        broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
+        try:
+            broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
+        except ImportError as exc:  # the XRechnung rules are a separate extra
+            raise ConfigurationError(f"The {PROFILE_LABELS[profile]} e-invoice cannot be checked: {exc}") from None
         return xml, broken
 
 

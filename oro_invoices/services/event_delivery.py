@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
-from sqlalchemy import ColumnElement, CursorResult, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, and_, func, or_, select, update
 
 from oro_invoices import __version__
 from oro_invoices.domain.errors import UsageError
@@ -186,6 +186,13 @@ class EventDelivery:
             counts[self._deliver(claimed, at)] += 1
         return EventDeliveryReport(claimed=counts["claimed"], delivered=counts["delivered"],
                                    retrying=counts["retrying"], failed=counts["failed"])
+
+    def next_retry_at(self) -> dt.datetime | None:
+        """When the earliest event waiting for a retry is due (None when none waits)."""
+        e = OutgoingEvent
+        with self.ctx.db.session() as s:
+            return s.execute(select(func.min(e.next_attempt_at))
+                             .where(e.status == RETRY)).scalar_one()
 
     # -- claiming ------------------------------------------------------------------
 

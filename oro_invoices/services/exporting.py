@@ -19,7 +19,8 @@ from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_reading import ADDRESS_PARTS, LINE_FIELDS
 
 PAGE = 500
-HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
+HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "delivery_date",
+                "delivery_period_start", "delivery_period_end", "currency", "organization_id",
                 "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
                 "order_id", "order_identifier", "status", "payment_status", "external_payment_url",
                 "document_type", "credited_invoice_external_id")

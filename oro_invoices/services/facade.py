@@ -152,9 +152,19 @@ class InvoiceService:
 
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
-                      with_total: bool = False) -> Page[views.InvoiceSummary]:
-        """One page of invoice summaries; pass ``next_cursor`` back for the next page."""
-        return self.reads.list_invoices(filters, sort=sort, limit=limit, cursor=cursor, with_total=with_total)
+                      with_total: bool = False, total_cap: int | None = None) -> Page[views.InvoiceSummary]:
+        """One page of invoice summaries; pass ``next_cursor`` back for the next page.
+
+        ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
+        (``Page.total`` is then ``total_cap + 1``) and reads the count with the page."""
+        return self.reads.list_invoices(filters, sort=sort, limit=limit, cursor=cursor,
+                                        with_total=with_total, total_cap=total_cap)
+
+    def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                       cap: int | None = None) -> int:
+        """How many invoices match; with ``cap``, at most ``cap + 1``: counting stops there, so
+        the count stays cheap however many invoices there are."""
+        return self.reads.count_invoices(filters, cap=cap)
 
     def activities(self, invoice_id: int) -> list[views.ActivityView]:
         """The invoice's activity, newest first."""
@@ -201,9 +211,20 @@ class InvoiceService:
         """
         return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf)
 
-    def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
-        """Add a note (allowed on posted invoices too)."""
-        return self.notes_service.add_note(invoice_id, body, actor=actor)
+    def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
+                 author_id: int | None = None) -> views.NoteView:
+        """Add a note (allowed on posted invoices too); ``author_id``: the user who may edit it."""
+        return self.notes_service.add_note(invoice_id, body, actor=actor, author_id=author_id)
+
+    def edit_note(self, invoice_id: int, note_id: int, body: str, *, author_id: int | None,
+                  actor: str = "system") -> views.NoteView:
+        """Replace a note's text (only its author may; ``PermissionDenied`` otherwise)."""
+        return self.notes_service.edit_note(invoice_id, note_id, body, author_id=author_id, actor=actor)
+
+    def delete_note(self, invoice_id: int, note_id: int, *, author_id: int | None,
+                    actor: str = "system") -> None:
+        """Delete a note (only its author may; ``PermissionDenied`` otherwise)."""
+        self.notes_service.delete_note(invoice_id, note_id, author_id=author_id, actor=actor)
 
     # ---- payments -----------------------------------------------------------------------
 
@@ -267,14 +288,18 @@ class InvoiceService:
         return self.refunds.actions(invoice_id)
 
     def refund_payment(self, transaction_id: int, amount: object = None, *, notes: str = "",
-                       actor: str) -> ProviderOutcome:
-        """Refund (part of) a charge through its provider, never more than remains."""
-        return self.refunds.refund(transaction_id, amount, notes=notes, actor=actor)
+                       actor: str, request_key: str | None = None) -> ProviderOutcome:
+        """Refund (part of) a charge through its provider, never more than remains.
+
+        ``request_key``: the form's one-time key; the same form again raises ``AlreadyRequested``.
+        """
+        return self.refunds.refund(transaction_id, amount, notes=notes, actor=actor, request_key=request_key)
 
     def cancel_authorization(self, transaction_id: int, *, notes: str = "",
-                             actor: str) -> ProviderOutcome:
-        """Cancel what remains of an authorization through its provider."""
-        return self.refunds.cancel(transaction_id, notes=notes, actor=actor)
+                             actor: str, request_key: str | None = None) -> ProviderOutcome:
+        """Cancel what remains of an authorization through its provider (``request_key``: as
+        for ``refund_payment``)."""
+        return self.refunds.cancel(transaction_id, notes=notes, actor=actor, request_key=request_key)
 
     # ---- corrections (services.credit_notes) --------------------------------------------
 
@@ -283,9 +308,12 @@ class InvoiceService:
         return self.credit_notes.creditable(invoice_id)
 
     def create_credit_note(self, invoice_id: int, payload: Mapping[str, Any], *,
-                           actor: str = "system") -> CreditResult:
-        """Post a credit note (full, or chosen lines/amounts) against a posted invoice."""
-        return self.credit_notes.create(invoice_id, payload, actor=actor)
+                           actor: str = "system", request_key: str | None = None) -> CreditResult:
+        """Post a credit note (full, or chosen lines/amounts) against a posted invoice.
+
+        ``request_key``: the form's one-time key; the same form again raises ``AlreadyCredited``.
+        """
+        return self.credit_notes.create(invoice_id, payload, actor=actor, request_key=request_key)
 
     def void(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> CreditResult:
         """Void a posted invoice nothing was paid for: a full credit note, status "Voided"."""

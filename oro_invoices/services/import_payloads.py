@@ -32,6 +32,9 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
     payload: dict[str, Any] = {key: getattr(doc, key) for key in _SCALARS}
     payload["invoice_date"] = doc.invoice_date.isoformat()
     payload["due_date"] = doc.due_date.isoformat() if doc.due_date else None
+    for key in ("delivery_date", "delivery_period_start", "delivery_period_end"):
+        day = getattr(doc, key)
+        payload[key] = day.isoformat() if day else None
     payload["bill_to"] = _address(doc.bill_to)
     payload["ship_to"] = _address(doc.ship_to)
     payload["lines"] = [{"description": line.description, "sku": line.sku, "unit": line.unit,

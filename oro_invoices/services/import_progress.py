@@ -51,7 +51,7 @@ class ProgressMeter:
         text = f"{done:,}/{total:,} {self.what}" if total else f"{done:,} {self.what}"
         text += f", {rate:,.1f}/s"
         if total and rate > 0:
-            text += f", ETA {_duration((total - done) / rate)}"
+            text += f", ETA {duration((total - done) / rate)}"
         return text
 
     def finish(self) -> None:
@@ -60,7 +60,8 @@ class ProgressMeter:
             self.stream.flush()
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
+    """``42s``, ``3m05s``, ``2h10m``."""
     seconds = int(round(seconds))
     if seconds < 60:
         return f"{seconds}s"

@@ -17,7 +17,8 @@ from typing import Any, TextIO
 
 from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
 
-LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
+LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate", "tax_category",
+               "tax_exemption_reason")
 ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
                  "country", "phone")
 INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")

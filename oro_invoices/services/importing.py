@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.invoice import InvoiceDocument, tax_category_for
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_payloads import document_payload
@@ -569,7 +569,15 @@ def _same_draft(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
         return False
     wanted = load_input({k: v for k, v in payload.items() if k != "status"})
     stored = load_input(document_payload(current, fields=set(wanted) | {"lines"}))
-    return wanted == stored
+    return _effective_categories(wanted) == _effective_categories(stored)
+
+
+def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
+    """``loaded`` with each line's VAT category as it takes effect (none given: Z at rate 0,
+    else S), so that spelling out the default is no change."""
+    lines = [{**line, "tax_category": tax_category_for(line.get("tax_category"), line["tax_rate"]).value}
+             for line in loaded.get("lines") or []]
+    return {**loaded, "lines": lines}
 
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,

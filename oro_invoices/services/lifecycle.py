@@ -40,6 +40,7 @@ DOCUMENT_FIELDS = frozenset({
     "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
     "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
+    "delivery_date", "delivery_period_start", "delivery_period_end",
 })
 INVOICE_PREFIX = "oro_invoices.number_prefix"
 CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
@@ -247,8 +248,8 @@ class Lifecycle:
             s.flush()
             self._apply_lines(inv, lines, currency)
         inv.updated_at = self.ctx.clock()
-        activity.record(s, inv.id, "updated", actor, f"Changed {', '.join(doc_fields)}",
-                        {"fields": doc_fields})
+        activity.record(s, inv.id, "updated", actor,
+                        f"Changed {', '.join(field_words(f) for f in doc_fields)}", {"fields": doc_fields})
 
     def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
         inputs = [LineInput(**line) for line in lines]
@@ -341,6 +342,17 @@ class Lifecycle:
         if stored is not None:
             self.documents.record_posting_pdf(s, inv.id, stored, actor)
             s.flush()
+
+
+#: Invoice fields as the activity names them (others: the field name in words).
+FIELD_WORDS = {"lines": "line items", "bill_to": "billing address", "ship_to": "shipping address",
+               "external_id": "external ID", "external_payment_url": "external payment URL",
+               "customer_user_email": "customer user email", "order_identifier": "order number"}
+
+
+def field_words(name: str) -> str:
+    """``due_date`` → "due date", ``lines`` → "line items"."""
+    return FIELD_WORDS.get(name) or name.replace("_", " ")
 
 
 def _posted_summary(number: str | None, skipped: list[numbering.Skipped]) -> str:

@@ -1,34 +1,66 @@
-"""Notes on an invoice: allowed on drafts and posted invoices alike, each one an activity entry."""
+"""Notes on an invoice: allowed on drafts and posted invoices alike, each one an activity entry.
+
+Only a note's author (the user whose id it carries) may edit or delete it; the change is
+recorded in the invoice's activity with the old and new text.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.errors import NotFound, PermissionDenied, ValidationError
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Note
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.schemas import NoteInputSchema
 
+#: How much of a note's text an activity entry quotes.
+QUOTE_LENGTH = 200
+
 
 class Notes:
-    """``add_note`` and ``notes``."""
+    """``add_note``, ``edit_note``, ``delete_note`` and ``notes``."""
 
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
 
-    def add_note(self, invoice_id: int, body: str, *, actor: str = "system") -> views.NoteView:
-        """Add a note (allowed on posted invoices too)."""
-        errors = NoteInputSchema().validate({"body": body})
-        if errors or not str(body).strip():
-            raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])
+    def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
+                 author_id: int | None = None) -> views.NoteView:
+        """Add a note (allowed on posted invoices too); ``author_id``: the user who may edit it."""
+        text = _checked(body)
         with self.ctx.write() as s:
             self.ctx.load(s, invoice_id)
-            note = Note(invoice_id=invoice_id, body=body.strip(), author=actor, created_at=self.ctx.clock())
+            note = Note(invoice_id=invoice_id, body=text, author=actor, author_id=author_id,
+                        created_at=self.ctx.clock())
             s.add(note)
             s.flush()
-            activity.record(s, invoice_id, "note", actor, body.strip()[:200], {"note_id": note.id})
+            activity.record(s, invoice_id, "note", actor, text[:QUOTE_LENGTH], {"note_id": note.id})
             return views.note(note)
+
+    def edit_note(self, invoice_id: int, note_id: int, body: str, *, author_id: int | None,
+                  actor: str = "system") -> views.NoteView:
+        """Replace a note's text; only its author may. The activity records old → new."""
+        text = _checked(body)
+        with self.ctx.write() as s:
+            note = _own_note(s, invoice_id, note_id, author_id)
+            old = note.body
+            if old == text:
+                return views.note(note)
+            note.body, note.updated_at = text, self.ctx.clock()
+            activity.record(s, invoice_id, "note", actor,
+                            f"Note edited: “{_quote(old)}” → “{_quote(text)}”",
+                            {"note_id": note.id, "change": "edited", "old": old, "new": text})
+            return views.note(note)
+
+    def delete_note(self, invoice_id: int, note_id: int, *, author_id: int | None,
+                    actor: str = "system") -> None:
+        """Delete a note; only its author may. The activity keeps its text."""
+        with self.ctx.write() as s:
+            note = _own_note(s, invoice_id, note_id, author_id)
+            activity.record(s, invoice_id, "note", actor, f"Note deleted: “{_quote(note.body)}”",
+                            {"note_id": note.id, "change": "deleted", "old": note.body})
+            s.delete(note)
 
     def notes(self, invoice_id: int) -> list[views.NoteView]:
         """The invoice's notes, newest first."""
@@ -36,3 +68,30 @@ class Notes:
             rows = s.execute(select(Note).where(Note.invoice_id == invoice_id)
                              .order_by(Note.id.desc())).scalars()
             return [views.note(r) for r in rows]
+
+
+def _checked(body: str) -> str:
+    errors = NoteInputSchema().validate({"body": body})
+    if errors or not str(body).strip():
+        raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])
+    return str(body).strip()
+
+
+def _own_note(session: Session, invoice_id: int, note_id: int, author_id: int | None) -> Note:
+    """The note ``note_id`` of ``invoice_id``, locked; refused unless ``author_id`` wrote it."""
+    note = session.execute(select(Note).where(Note.id == note_id, Note.invoice_id == invoice_id)
+                           .with_for_update()).scalar_one_or_none()
+    if note is None:
+        raise NotFound("That note does not exist (it may have been deleted).")
+    if author_id is None or note.author_id != author_id:
+        raise PermissionDenied("Only the author of a note can change or delete it.")
+    return note
+
+
+def is_author(note: views.NoteView, user_id: int | None) -> bool:
+    """Whether the user ``user_id`` wrote ``note`` (and so may edit or delete it)."""
+    return user_id is not None and note.author_id == user_id
+
+
+def _quote(text: str) -> str:
+    return text if len(text) <= QUOTE_LENGTH else text[:QUOTE_LENGTH - 1] + "…"

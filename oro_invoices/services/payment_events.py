@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.integration.payment_methods import (
     REPLY_PAGE,
     AttemptRecord,
@@ -275,7 +276,8 @@ class PaymentEvents:
             attempt.status, attempt.message, attempt.updated_at = "failed", reason[:2000], self.ctx.clock()
         if row.invoice_id is not None:
             activity.record(s, row.invoice_id, "payment", actor,
-                            f"A {row.action} notification from {row.method} was refused: {reason}",
+                            f"A {action_label(row.action).lower()} notification from "
+                            f"{self.checkout.methods.label(row.method)} was refused: {reason}",
                             {"event_id": row.event_id})
         return EventOutcome(row.event_id, REFUSED, row.reason)
 

@@ -14,7 +14,9 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.money import to_minor
+from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.domain.payment_limits import over_limit
+from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
@@ -38,6 +40,13 @@ class Payments:
 
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
+        self._methods: PaymentMethods | None = None
+
+    def method_label(self, code: str) -> str:
+        """What people read for the payment method ``code`` (the installed method's label first)."""
+        if self._methods is None:
+            self._methods = PaymentMethods.from_plugins(self.ctx.plugins)
+        return self._methods.label(code)
 
     def record_payment(self, invoice_id: int, payload: Mapping[str, Any], *,
                        actor: str = "system") -> views.TransactionView:
@@ -97,9 +106,10 @@ class Payments:
                     raise
                 return RecordedPayment(existing, created=False)
             activity.record(s, inv.id, "payment", actor,
-                            f"{data['action']} {data['amount']} {inv.currency} via {data['method']}: "
+                            f"{action_label(data['action'])} of {data['amount']} {inv.currency} via "
+                            f"{self.method_label(data['method'])}: "
                             f"{'successful' if data['successful'] else 'failed'}",
-                            {"transaction_id": tx.id})
+                            {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})
             state.payment_method = data["method"]
             change = self._recalculate(s, inv, state, actor)
             view = views.transaction(tx)

@@ -15,7 +15,7 @@ from oro_invoices.persistence.invoice_rows import rows_of_invoice
 from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.persistence.outbox import view as email_view
-from oro_invoices.persistence.queries import InvoiceFilter, Page, list_rows
+from oro_invoices.persistence.queries import InvoiceFilter, Page, count_rows, list_rows
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.persistence.reminders import view as reminder_view
 from oro_invoices.services.context import ServiceContext
@@ -73,19 +73,32 @@ class Reads:
 
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
-                      with_total: bool = False) -> Page[views.InvoiceSummary]:
-        """One page of invoice summaries; pass ``next_cursor`` back for the next page."""
+                      with_total: bool = False, total_cap: int | None = None) -> Page[views.InvoiceSummary]:
+        """One page of invoice summaries; pass ``next_cursor`` back for the next page.
+
+        ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
+        (``Page.total`` is then ``total_cap + 1``) and reads the count with the page."""
+        filters = self._filter(filters)
+        with self.ctx.db.session() as s:
+            rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
+                                                 with_total=with_total, total_cap=total_cap)
+            items = [views.summary(inv, state) for inv, state in rows]
+        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
+
+    def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                       cap: int | None = None) -> int:
+        """How many invoices match; with ``cap``, at most ``cap + 1`` (counting stops there)."""
+        with self.ctx.db.session() as s:
+            return count_rows(s, self._filter(filters), cap=cap)
+
+    def _filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         if filters is None:
             filters = InvoiceFilter()
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         if filters.overdue is not None and filters.today is None:
             filters = replace(filters, today=local_today(self.ctx.clock()))
-        with self.ctx.db.session() as s:
-            rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
-                                                 with_total=with_total)
-            items = [views.summary(inv, state) for inv, state in rows]
-        return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
+        return filters
 
     def activities(self, invoice_id: int) -> list[views.ActivityView]:
         """The invoice's activity, newest first."""

@@ -28,7 +28,12 @@ from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentTran
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_events import APPLIED, DUPLICATE, EventOutcome, PaymentEvents
-from oro_invoices.services.payment_records import new_public_id, pending_against, refunded_from
+from oro_invoices.services.payment_records import (
+    check_request_key,
+    new_public_id,
+    pending_against,
+    refunded_from,
+)
 
 MAX_NOTES = 10_000
 
@@ -98,9 +103,13 @@ class Refunds:
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
-               actor: str) -> ProviderOutcome:
-        """Refund ``amount`` (default: all that remains) of a successful charge through its provider."""
-        prepared = self._prepare(transaction_id, "refund", amount, notes, actor)
+               actor: str, request_key: str | None = None) -> ProviderOutcome:
+        """Refund ``amount`` (default: all that remains) of a successful charge through its provider.
+
+        ``request_key``: the refund form's one-time key; the same form submitted again is
+        refused (``AlreadyRequested``) instead of refunding twice.
+        """
+        prepared = self._prepare(transaction_id, "refund", amount, notes, actor, request_key)
         request = RefundRequest(
             attempt_id=prepared.attempt_id, transaction=prepared.ref, amount=prepared.amount,
             currency=prepared.ref.currency, notes=notes, timestamp=self.ctx.clock(),
@@ -114,9 +123,11 @@ class Refunds:
         return self._outcome(prepared, self.events.apply(prepared.method.name, [event], actor=actor,
                                                          notes=notes)[0], event.successful, event.message)
 
-    def cancel(self, transaction_id: int, *, notes: str = "", actor: str) -> ProviderOutcome:
-        """Cancel (void) what remains of an authorization through its provider."""
-        prepared = self._prepare(transaction_id, "cancel", None, notes, actor)
+    def cancel(self, transaction_id: int, *, notes: str = "", actor: str,
+               request_key: str | None = None) -> ProviderOutcome:
+        """Cancel (void) what remains of an authorization through its provider (``request_key``:
+        as for ``refund``)."""
+        prepared = self._prepare(transaction_id, "cancel", None, notes, actor, request_key)
         request = CancelRequest(
             attempt_id=prepared.attempt_id, transaction=prepared.ref, notes=notes,
             timestamp=self.ctx.clock(),
@@ -142,16 +153,20 @@ class Refunds:
                                message=message if applied else outcome.reason or message,
                                transaction_id=outcome.transaction_id)
 
-    def _prepare(self, transaction_id: int, kind: str, amount: object, notes: str, actor: str) -> _Prepared:
+    def _prepare(self, transaction_id: int, kind: str, amount: object, notes: str, actor: str,
+                 request_key: str | None = None) -> _Prepared:
         """Check the transaction and the amount, and record the attempt (under the invoice's lock)."""
         if len(notes) > MAX_NOTES:
             raise ValidationError([("notes", f"At most {MAX_NOTES} characters.")])
+        key = check_request_key(request_key)
         now = self.ctx.clock()
         with self.ctx.translate_errors(), self.ctx.write() as s:
             tx = s.get(PaymentTransaction, transaction_id)
             if tx is None:
                 raise NotFound(f"Payment transaction {transaction_id} does not exist.")
             invoice: Invoice = self.ctx.load(s, tx.invoice_id, lock=True)
+            if key is not None:
+                _refuse_repeat(s, tx.invoice_id, key, kind)
             wanted = ("charge", "capture") if kind == "refund" else ("authorize",)
             if not tx.successful or tx.action not in wanted:
                 what = "a successful charge" if kind == "refund" else "a successful authorization"
@@ -172,7 +187,8 @@ class Refunds:
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=kind, method=tx.method,
                 amount=minor, currency=tx.currency, status="started", origin="backoffice",
-                parent_transaction_id=tx.id, message="", actor=actor, created_at=now, updated_at=now)
+                parent_transaction_id=tx.id, message="", actor=actor, created_at=now, updated_at=now,
+                request_key=key)
             s.add(row)
             s.flush()
             verb = "Refund" if kind == "refund" else "Cancellation"
@@ -205,3 +221,18 @@ def _amount(amount: object, left: int, currency: str) -> int:
         raise ValidationError([("amount", f"Must be more than 0 and at most {from_minor(left, currency)} "
                                           f"{currency}, what remains of the payment.")])
     return minor
+
+
+class AlreadyRequested(Conflict):
+    """The refund or cancellation form was submitted before: nothing was requested again."""
+
+
+def _refuse_repeat(s: Session, invoice_id: int, key: str, kind: str) -> None:
+    """Raise ``AlreadyRequested`` when ``key`` already started a refund or cancellation of the invoice."""
+    found = s.execute(select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id,
+                                                   PaymentAttempt.request_key == key)).scalar_one_or_none()
+    if found is not None:
+        what = "refund" if kind == "refund" else "cancellation"
+        raise AlreadyRequested(f"This {what} of {from_minor(found.amount, found.currency)} {found.currency} "
+                               f"was already requested ({found.created_at:%Y-%m-%d %H:%M} UTC); it was "
+                               "not requested again.")

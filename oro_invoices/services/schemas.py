@@ -164,6 +164,10 @@ class InvoiceInputSchema(Schema):
                         error="Use letters, digits and . _ / - only, starting with a letter or digit.")])
     invoice_date = fields.Date(required=True)
     due_date = fields.Date(allow_none=True)
+    #: When the goods or services were supplied (BT-72), and/or the period invoiced (BG-14).
+    delivery_date = fields.Date(allow_none=True)
+    delivery_period_start = fields.Date(allow_none=True)
+    delivery_period_end = fields.Date(allow_none=True)
     currency = fields.String(required=True, validate=validate.OneOf(
         sorted(KNOWN_CURRENCIES), error="Unknown currency code; use an ISO 4217 code such as \"USD\"."))
     organization_id = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
@@ -203,6 +207,9 @@ class InvoiceInputSchema(Schema):
         inv, due = data.get("invoice_date"), data.get("due_date")
         if inv and due and due < inv:
             errors["due_date"] = ["Must not be before the invoice date."]
+        start, end = data.get("delivery_period_start"), data.get("delivery_period_end")
+        if start and end and end < start:
+            errors["delivery_period_end"] = ["Must not be before delivery_period_start."]
         currency = data.get("currency")
         if currency in KNOWN_CURRENCIES:
             places = minor_units(currency)
@@ -432,6 +439,9 @@ class InvoiceOutputSchema(Schema):
     ship_to = fields.Function(lambda inv: inv.ship_to.as_dict() if inv.ship_to else None)
     seller = fields.Function(lambda inv: inv.seller.as_dict())
     buyer = fields.Function(lambda inv: inv.buyer.as_dict())
+    delivery_date = fields.Date(allow_none=True)
+    delivery_period_start = fields.Date(allow_none=True)
+    delivery_period_end = fields.Date(allow_none=True)
     lines = fields.List(fields.Nested(LineOut))
     taxes = fields.List(fields.Nested(TaxOut))
     subtotal = DecimalString()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from oro_invoices.domain.invoice import Address, InvoiceDocument
+from oro_invoices.domain.invoice import Address, InvoiceDocument, tax_category_for
 from oro_invoices.services.lifecycle import DOCUMENT_FIELDS
 
 _LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
@@ -29,7 +29,8 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
 def _stored(doc: InvoiceDocument, name: str) -> Any:
     value = getattr(doc, name)
     if name == "lines":
-        return [tuple(getattr(line, f) for f in _LINE_FIELDS) for line in value]
+        return [(*(getattr(line, f) for f in _LINE_FIELDS), line.tax_category.value, line.tax_exemption_reason)
+                for line in value]
     if name in ("bill_to", "ship_to"):
         return None if value is None else value.as_dict()
     return value
@@ -37,7 +38,10 @@ def _stored(doc: InvoiceDocument, name: str) -> Any:
 
 def _given(name: str, value: Any) -> Any:
     if name == "lines":
-        return [tuple(line[f] for f in _LINE_FIELDS) for line in value]
+        # a line's category as it takes effect: none given is Z at rate 0, else S
+        return [(*(line[f] for f in _LINE_FIELDS),
+                 tax_category_for(line.get("tax_category"), line["tax_rate"]).value,
+                 line.get("tax_exemption_reason") or "") for line in value]
     if name in ("bill_to", "ship_to"):
         address = Address.from_mapping(value)
         return None if address is None else address.as_dict()

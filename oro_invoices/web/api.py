@@ -17,8 +17,9 @@ import functools
 import json
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from marshmallow import ValidationError as MmValidationError
@@ -35,6 +36,14 @@ from oro_invoices.domain.errors import (
 )
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import MAX_PDF_BYTES, is_storable_text, parse_id
+from oro_invoices.domain.money import (
+    DECIMAL_SYNTAX_HINT,
+    KNOWN_CURRENCIES,
+    is_decimal_text,
+    minor_units,
+    round_money,
+    to_minor,
+)
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
@@ -134,7 +143,8 @@ _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
 LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
                          "invoice_number", "date_from", "date_to", "overdue", "document_type", "sort",
-                         "limit", "cursor"})
+                         "limit", "cursor", "customer_user_id", "website_id", "currency", "total_min",
+                         "total_max"})
 
 
 def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
@@ -560,6 +570,35 @@ def _int_param(name: str, raw: str) -> int:
     return value
 
 
+def _currency_and_totals(q: Mapping[str, str]) -> dict[str, Any]:
+    """``currency`` and the ``total_min``/``total_max`` bounds (in that currency's minor units:
+    totals only compare within one currency, so a bound needs ``currency``)."""
+    found: dict[str, Any] = {}
+    errors: list[tuple[str, str]] = []
+    if "currency" in q:
+        if q["currency"] not in KNOWN_CURRENCIES:
+            errors.append(("currency", "Must be an ISO 4217 currency code such as EUR (upper case)."))
+        else:
+            found["currency"] = q["currency"]
+    for name in ("total_min", "total_max"):
+        if name not in q:
+            continue
+        if not is_decimal_text(q[name]) or len(q[name]) > 24:
+            errors.append((name, f"Must be a decimal amount: {DECIMAL_SYNTAX_HINT}"))
+        elif "currency" not in q:
+            errors.append((name, "Give currency too: totals only compare within one currency."))
+        elif "currency" in found:
+            amount = Decimal(q[name])
+            if amount != round_money(amount, found["currency"]):
+                errors.append((name, f"{found['currency']} amounts have at most "
+                                     f"{minor_units(found['currency'])} decimals."))
+            else:
+                found[name] = to_minor(amount, found["currency"])
+    if errors:
+        raise ValidationError(errors)
+    return found
+
+
 def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]:
     """Filters, sort, limit and cursor from the query string."""
     errors = [(name, f"Unknown query parameter; use one of {', '.join(sorted(LIST_PARAMS))}.")
@@ -575,9 +614,10 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
     for name in ("status", "payment_status", "external_id", "invoice_number", "document_type"):
         if name in q:
             filters[name] = q[name]
-    for name in ("customer_id", "order_id"):
+    for name in ("customer_id", "order_id", "customer_user_id", "website_id"):
         if name in q:
             filters[name] = _int_param(name, q[name])
+    filters.update(_currency_and_totals(q))
     if "overdue" in q:
         if q["overdue"] not in ("true", "false"):
             raise ValidationError([("overdue", "Must be true or false.")])

@@ -15,16 +15,21 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.money import KNOWN_CURRENCIES
+from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.pdf_backlog import pending_pdfs
-from oro_invoices.web import guard, listing
+from oro_invoices.web import grid_columns, guard, listing
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.language import document_title
 
 GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount", "currency",
-              "payment_status")
-GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type")
+              "payment_status", "customer_user", "website", "document_type", "payment_method",
+              "external_payment_url")
+GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
+                "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
 
 
@@ -47,11 +52,11 @@ class BackOffice:
         """The invoice, or NotFound when it is not in the admin's organization."""
         number = parse_id(invoice_id)
         if number is None:
-            raise NotFound("That invoice does not exist.")
+            raise NotFound(_("That invoice does not exist."))
         doc = self.ctx.service.get(number)
         org = getattr(req.user, "organization_id", None)
         if org is not None and doc.organization_id != org:
-            raise NotFound(f"Invoice {invoice_id} does not exist.")
+            raise NotFound(_("Invoice %(id)s does not exist.", id=invoice_id))
         return doc
 
     def names(self) -> _Names:
@@ -59,23 +64,41 @@ class BackOffice:
 
     # -- pages ------------------------------------------------------------------------
     def index(self, req: Request) -> Response:
-        """Sales > Invoices: filters, sortable headers, keyset Next/Previous."""
+        """Sales > Invoices: filters, sortable headers, the total, keyset paging with first and
+        last page, the page size and the admin's columns. A bad filter value is shown next
+        to its field (status 422) over the grid of the valid ones."""
         self.check(req)
         page = listing.load_page(self.ctx.service, self.base_filter(req), req.query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
-                                 default_sort="-invoice_date", limit=self.ctx.page_size)
-        show_method = req.query.get("show_payment_method") == "1"
-        if show_method:
+                                 default_sort="-invoice_date", limit=self.ctx.page_size,
+                                 inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS)
+        shown = set(grid_columns.chosen(self.ctx, req))
+        if req.query.get("show_payment_method") == "1":  # the old link still shows the column
+            shown.add("payment_method")
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
         names = self.names()
         names.prefetch(page.items)
         pdf_pending = set(pending_pdfs(self.ctx.service, [r.id for r in page.items if r.status.value == "posted"]))
         html = self.ctx.render(
-            "admin/grid.html", req, page=page, names=names, show_method=show_method,
+            "admin/grid.html", req, page=page, names=names, shown=shown,
+            columns=grid_columns.columns(), page_sizes=listing.page_sizes(self.ctx.page_size),
+            currency_sorts=listing.CURRENCY_SORTS,
+            currencies=sorted(KNOWN_CURRENCIES),
             statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
             can_delete=req.can("oro_invoices.delete"), pdf_pending=pdf_pending)
-        return Response.html(html, title="Invoices")
+        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
+
+    def save_columns(self, req: Request) -> Response:
+        """The column chooser: remember the admin's columns, then back to the grid as it was."""
+        self.check(req)
+        back = req.form.get("return", "")
+        back = back if back.startswith("?") else ""
+        saved = grid_columns.remember(self.ctx, req, req.form_lists.get("columns", []),
+                                      reset=req.form.get("reset") == "1")
+        flash = ("success", _("Columns saved.")) if saved else \
+            ("error", _("Your columns cannot be remembered: the shop gives your login no id."))
+        return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + back, flashes=[flash])
 
     def _customer_choices(self, req: Request, scope: ScopeContext) -> list[tuple[int, str]] | None:
         choices = getattr(self.ctx, "customer_choices", None)
@@ -86,7 +109,7 @@ class BackOffice:
         self.check(req)
         doc = self.load(req, req.path_params.get("invoice_id"))
         return Response.html(self.render_view(req, doc, dialog=req.query.get("dialog", "")),
-                             title=f"{doc.document_type.label} {doc.display_number}")
+                             title=document_title(doc))
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
                     email: dict[str, Any] | None = None, form_error: str = "",
@@ -113,9 +136,12 @@ class BackOffice:
             dialog = ""
         if dialog == "send-to-customer" and doc.is_posted:
             dialog = ""
+        if dialog == "delete" and (doc.is_posted or not req.can("oro_invoices.delete")):
+            dialog = ""
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
             notes=history.notes, activities=history.activities,
+            note_author_id=getattr(req.user, "id", None), editing_note=parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
             pdf_pending=ctx.service.pdf_pending(doc) or (doc.is_posted and doc.pdf is None
                                                          and bool(pending_pdfs(ctx.service, [doc.id]))),
@@ -138,7 +164,7 @@ class BackOffice:
         org = getattr(req.user, "organization_id", None)
         order = self.ctx.host.orders.get(order_id) if order_id is not None else None
         if order is None or (org is not None and order.organization_id != org):
-            raise NotFound("That order does not exist.")
+            raise NotFound(_("That order does not exist."))
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         names = self.names()
@@ -146,7 +172,7 @@ class BackOffice:
         html = self.ctx.render("admin/order_tab.html", req, items=page.items,
                                more=page.next_cursor is not None, order_id=order_id,
                                names=names)
-        return Response.html(html, title="Invoices")
+        return Response.html(html, title=_("Invoices"))
 
 
 class _Names:

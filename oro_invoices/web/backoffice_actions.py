@@ -6,7 +6,8 @@ what went wrong), so reloading the page never repeats the action.
 from __future__ import annotations
 
 import html as html_lib
-from collections.abc import Mapping
+import secrets
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import (
@@ -19,6 +20,9 @@ from oro_invoices.domain.errors import (
 )
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.i18n import _
+from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
@@ -36,10 +40,16 @@ def actor_of(req: Request) -> str:
     return getattr(user, "name", "") or getattr(user, "email", "") or f"admin #{getattr(user, 'id', '?')}"
 
 
+def user_id_of(req: Request) -> int | None:
+    """The logged-in admin's id (the author id of the notes they write)."""
+    value = getattr(req.user, "id", None)
+    return value if isinstance(value, int) else None
+
+
 def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) -> dict[str, Any]:
     """The email dialog's fields, pre-filled from the chosen template."""
     if ctx.mail is None:
-        raise InvoiceError("Email is not configured for invoices.")
+        raise InvoiceError(_("Email is not configured for invoices."))
     templates = ctx.mail.templates_available()
     default = ctx.mail.template_for(doc)
     name = query.get("template") or default
@@ -48,7 +58,18 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
     draft = ctx.mail.prepare(doc.id, name)
     return {"templates": templates, "template": name, "to": ", ".join(draft.to),
             "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
-            "to_customer": query.get("to_customer") == "1"}
+            "to_customer": query.get("to_customer") == "1", "form_token": secrets.token_urlsafe(16),
+            "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
+
+
+def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
+    """The latest message of ``doc`` to the same recipients with the same subject (the dialog
+    warns that sending again sends a second email)."""
+    if ctx.mail is None:
+        return None
+    wanted = sorted(a.lower() for a in to)
+    return next((e for e in ctx.mail.emails(doc.id)
+                 if e.subject == subject.strip() and sorted(a.lower() for a in e.to) == wanted), None)
 
 
 def text_to_html(text: str) -> str:
@@ -71,22 +92,23 @@ class BackOfficeActions:
         self.pages.check(req)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         try:
-            self.ctx.service.add_note(doc.id, req.form.get("body", ""), actor=actor_of(req))
+            self.ctx.service.add_note(doc.id, req.form.get("body", ""), actor=actor_of(req),
+                                      author_id=user_id_of(req))
         except ValidationError:
             return Response.redirect(self._view_url(doc.id) + "#notes",
-                                     flashes=[("error", "The note is empty. Write the note's text, "
-                                                        "then click Add note.")])
+                                     flashes=[("error", _("The note is empty. Write the note's text, "
+                                                          "then click Add note."))])
         return Response.redirect(self._view_url(doc.id) + "#notes",
-                                 flashes=[("success", "Note added.")])
+                                 flashes=[("success", _("Note added."))])
 
     def delete_confirm(self, req: Request) -> Response:
         """The delete confirmation (for a draft)."""
         self.pages.check(req, "oro_invoices.delete")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         if doc.is_posted:
-            raise InvoiceIsPosted(f"Invoice {doc.display_number} is posted and cannot be deleted.")
+            raise InvoiceIsPosted(_("Invoice %(number)s is posted and cannot be deleted.", number=doc.display_number))
         html = self.ctx.render("admin/delete_confirm.html", req, invoice=doc)
-        return Response.html(html, title=f"Delete {doc.display_number}?")
+        return Response.html(html, title=_("Delete %(number)s?", number=doc.display_number))
 
     def delete(self, req: Request) -> Response:
         self.pages.check(req, "oro_invoices.delete")
@@ -97,7 +119,7 @@ class BackOfficeActions:
             return Response.redirect(self._view_url(doc.id),
                                      flashes=[("error", guard.friendly(exc)[1])])
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX),
-                                 flashes=[("success", f"Invoice {doc.display_number} was deleted.")])
+                                 flashes=[("success", _("Invoice %(number)s was deleted.", number=doc.display_number))])
 
     def send_to_customer(self, req: Request) -> Response:
         """Proceed: post the draft (kept even if no email follows), then open the email dialog."""
@@ -111,7 +133,7 @@ class BackOfficeActions:
             elif req.form.get("confirm") == "1":
                 self.ctx.service.post(doc.id, actor=actor_of(req))
             else:
-                raise ConfirmationRequired("Confirm posting the invoice first.")
+                raise ConfirmationRequired(_("Confirm posting the invoice first."))
         except ConfirmationRequired:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"))
         except InvoiceError as exc:
@@ -122,7 +144,7 @@ class BackOfficeActions:
             flashes.append(("error", guard.friendly(exc)[1]))
         posted = self.ctx.service.get(doc.id)
         if not doc.is_posted:
-            flashes.insert(0, ("success", f"Invoice {posted.display_number} has been posted."))
+            flashes.insert(0, ("success", _("Invoice %(number)s has been posted.", number=posted.display_number)))
         if self.ctx.mail is None:
             return Response.redirect(self._view_url(doc.id), flashes=flashes)
         return Response.redirect(self._view_url(doc.id, dialog="email", template=self.ctx.mail.template_for(posted),
@@ -133,11 +155,11 @@ class BackOfficeActions:
         self.pages.check(req, "oro_invoices.send")
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         if self.ctx.mail is None:
-            raise InvoiceError("Email is not configured for invoices.")
+            raise InvoiceError(_("Email is not configured for invoices."))
         if not doc.is_posted:
             return Response.redirect(self._view_url(doc.id, dialog="send-to-customer"), flashes=[
-                ("error", f"Invoice {doc.display_number} is a draft: only a posted invoice is emailed. "
-                          "Send to Customer posts it first.")])
+                ("error", _("Invoice %(number)s is a draft: only a posted invoice is emailed. "
+                            "Send to Customer posts it first.", number=doc.display_number))])
         form = req.form
         template = form.get("template") or None
         body = form.get("body", "")
@@ -153,18 +175,23 @@ class BackOfficeActions:
         try:
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), subject=form.get("subject", ""),
                                       html=html_body, text=body, attach_pdf=attach,
-                                      actor=actor_of(req), template=template)
+                                      actor=actor_of(req), template=template,
+                                      once=form.get("form_token") or None)
+        except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
+            return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", exc.message)])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
             fields = {"templates": self.ctx.mail.templates_available(), "template": template or "",
                       "to": form.get("to", ""), "subject": form.get("subject", ""), "body": body,
                       "attachments": (), "to_customer": form.get("to_customer") == "1",
-                      "attach_pdf": attach}
+                      "attach_pdf": attach, "form_token": form.get("form_token") or secrets.token_urlsafe(16),
+                      "sent_before": None}
             page = self.pages.render_view(req, doc, dialog="email", email=fields, form_error=message)
-            return Response.html(page, status=status, title=f"Invoice {doc.display_number}")
-        what = "queued for delivery" if sent.status == "queued" else sent.status
-        return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[
-            ("success", f"The email to {', '.join(sent.to)} was {what}.")])
+            return Response.html(page, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+        to = ", ".join(sent.to)
+        done = (_("The email to %(to)s was queued for delivery.", to=to) if sent.status == "queued"
+                else _("The email to %(to)s was %(status)s.", to=to, status=sent.status))
+        return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
 
     def email_decision(self, req: Request) -> Response:
         """An admin's decision on an undelivered email: send it again, or record it as delivered."""
@@ -172,22 +199,22 @@ class BackOfficeActions:
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         mail = self.ctx.mail
         if mail is None:
-            raise InvoiceError("Email is not configured for invoices.")
+            raise InvoiceError(_("Email is not configured for invoices."))
         email_id = parse_id(req.path_params.get("email_id"))
         if email_id is None:
-            raise NotFound("That email does not exist.")
+            raise NotFound(_("That email does not exist."))
         email = mail.email(email_id)
         if email.invoice_id != doc.id:
-            raise NotFound("That email does not belong to this invoice.")
+            raise NotFound(_("That email does not belong to this invoice."))
         decision = req.form.get("decision")
         if decision == "requeue":
             mail.requeue(email.id, actor=actor_of(req))
-            message = f"The email to {', '.join(email.to)} will be sent again."
+            message = _("The email to %(to)s will be sent again.", to=", ".join(email.to))
         elif decision == "mark_sent":
             mail.mark_sent(email.id, actor=actor_of(req))
-            message = f"The email to {', '.join(email.to)} is recorded as delivered; it will not be sent again."
+            message = _("The email to %(to)s is recorded as delivered; it will not be sent again.", to=", ".join(email.to))
         else:
-            raise InvoiceError("Choose Send again or Mark as delivered.")
+            raise InvoiceError(_("Choose Send again or Mark as delivered."))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", message)])
 
     def download(self, req: Request) -> Response:
@@ -218,9 +245,9 @@ def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) ->
     409 "being prepared" while a background job makes it."""
     if doc.pdf is None:
         if service.pdf_pending(doc):
-            raise PdfPending(f"The PDF of invoice {doc.display_number} is being prepared. "
-                             "Reload the invoice in a moment to download it.")
-        raise NotFound(f"Invoice {doc.display_number} has no PDF to download yet.")
+            raise PdfPending(_("The PDF of invoice %(number)s is being prepared. "
+                               "Reload the invoice in a moment to download it.", number=doc.display_number))
+        raise NotFound(_("Invoice %(number)s has no PDF to download yet.", number=doc.display_number))
     cached = not_modified(req, doc.pdf)
     if cached is not None:
         return cached

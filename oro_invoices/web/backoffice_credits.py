@@ -7,12 +7,14 @@ and the invoices that replace it, and a credit note or re-issued invoice links b
 """
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.credit_notes import Creditable
+from oro_invoices.i18n import _
+from oro_invoices.services.credit_notes import AlreadyCredited, Creditable
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -72,20 +74,23 @@ class CreditActions:
         form = req.form
         try:
             payload = _payload(form, left)
-            result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req))
+            result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req),
+                                                         request_key=form.get("request_key") or None)
+        except AlreadyCredited as exc:  # the form was submitted again (Back, reload, double click)
+            return Response.redirect(self._view_url(doc.id), flashes=[("info", exc.message)])
         except (ValidationError, Conflict) as exc:
             status, message = guard.friendly(exc)
             return self._form(req, doc, left, dict(form.items()), error=message, status=status)
         note = result.credit_note
-        flashes = [("success", f"Credit note {note.invoice_number} of "
-                               f"{self._money(note.total_amount, note.currency)} was posted against invoice "
-                               f"{doc.display_number}.")]
+        flashes = [("success", _("Credit note %(number)s of %(amount)s was posted against invoice %(invoice)s.",
+                                 number=note.invoice_number, amount=self._money(note.total_amount, note.currency),
+                                 invoice=doc.display_number))]
         if result.refund is not None and result.refund.successful:
-            flashes.append(("success", f"{self._money(result.refund.amount, result.refund.currency)} was refunded "
-                                       "through the payment method."))
+            flashes.append(("success", _("%(amount)s was refunded through the payment method.",
+                                         amount=self._money(result.refund.amount, result.refund.currency))))
         elif result.refund_error:
-            flashes.append(("error", f"The refund was not made: {result.refund_error}. Refund it from the "
-                                     "Payments section."))
+            flashes.append(("error", _("The refund was not made: %(reason)s. Refund it from the Payments section.",
+                                       reason=result.refund_error)))
         return Response.redirect(self._view_url(doc.id), flashes=flashes)
 
     def _form(self, req: Request, doc: InvoiceDocument, left: Creditable, values: dict[str, str], *,
@@ -94,8 +99,9 @@ class CreditActions:
         refundable = [a for a in self.ctx.service.transaction_actions(doc.id).values() if a.refundable > 0] \
             if paid_back else []
         html = self.ctx.render(FORM_TEMPLATE, req, invoice=doc, creditable=left, values=values,
-                               form_error=error, paid=paid_back, refundable=refundable, rate_key=rate_key)
-        return Response.html(html, status=status, title=f"Create Credit Note for {doc.display_number}")
+                               form_error=error, paid=paid_back, refundable=refundable, rate_key=rate_key,
+                               request_key=values.get("request_key") or secrets.token_urlsafe(24))
+        return Response.html(html, status=status, title=_("Create Credit Note for %(number)s", number=doc.display_number))
 
     # ---- Void and Re-issue ----------------------------------------------------------------
 
@@ -109,8 +115,9 @@ class CreditActions:
         doc = self._load(req)
         html = self.ctx.render(CONFIRM_TEMPLATE, req, invoice=doc, action=action, form_error=error,
                                reason=req.form.get("reason", "") if req.method == "POST" else "")
-        title = "Void" if action == "void" else "Re-issue"
-        return Response.html(html, status=status, title=f"{title} {doc.display_number}?")
+        title = (_("Void %(number)s?", number=doc.display_number) if action == "void"
+                 else _("Re-issue %(number)s?", number=doc.display_number))
+        return Response.html(html, status=status, title=title)
 
     def void(self, req: Request) -> Response:
         doc = self._load(req)
@@ -120,8 +127,8 @@ class CreditActions:
             status, message = guard.friendly(exc)
             return self._confirm(req, "void", error=message, status=status)
         return Response.redirect(self._view_url(doc.id), flashes=[
-            ("success", f"Invoice {doc.display_number} was voided by credit note "
-                        f"{result.credit_note.invoice_number}.")])
+            ("success", _("Invoice %(number)s was voided by credit note %(credit_note)s.",
+                          number=doc.display_number, credit_note=result.credit_note.invoice_number))])
 
     def reissue(self, req: Request) -> Response:
         doc = self._load(req)
@@ -131,9 +138,9 @@ class CreditActions:
             status, message = guard.friendly(exc)
             return self._confirm(req, "reissue", error=message, status=status)
         return Response.redirect(self._view_url(result.draft.id), flashes=[
-            ("success", f"Invoice {doc.display_number} was voided by credit note "
-                        f"{result.credit_note.invoice_number}. This corrected draft replaces it: change "
-                        "what was wrong, then post it with Send to Customer.")])
+            ("success", _("Invoice %(number)s was voided by credit note %(credit_note)s. This corrected draft "
+                          "replaces it: change what was wrong, then post it with Send to Customer.",
+                          number=doc.display_number, credit_note=result.credit_note.invoice_number))])
 
 
 def _payload(form: Any, left: Creditable) -> dict[str, Any]:
@@ -144,7 +151,7 @@ def _payload(form: Any, left: Creditable) -> dict[str, Any]:
     ``refund:<transaction id>``).
     """
     payload: dict[str, Any] = {"reason": form.get("reason", "")}
-    settlement, _, transaction = (form.get("settlement") or "").partition(":")
+    settlement, _sep, transaction = (form.get("settlement") or "").partition(":")
     if settlement:
         payload["settlement"] = settlement
     if transaction:

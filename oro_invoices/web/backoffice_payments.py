@@ -7,6 +7,7 @@ refused amount shows the dialog again with the reason.
 """
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ from typing import Any
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.i18n import _
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.refunds import ACTIONABLE
 from oro_invoices.web import guard
@@ -60,8 +62,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         if not usable:
             chosen = None
     return {"payment_rows": rows, "can_manage_payments": manage,
-            "payment_method_labels": {m.name: m.label for m in service.payment_methods},
             "payment_dialog": chosen if chosen is not None else None,
+            "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
 
 
@@ -79,7 +81,7 @@ class PaymentActions:
         wanted = parse_id(req.path_params.get("transaction_id"))
         found = next((t for t in self.ctx.service.transactions(doc.id) if t.id == wanted), None)
         if found is None:
-            raise NotFound("That payment does not belong to this invoice.")
+            raise NotFound(_("That payment does not belong to this invoice."))
         return found
 
     def refund(self, req: Request) -> Response:
@@ -90,21 +92,24 @@ class PaymentActions:
         form = req.form
         try:
             outcome = self.ctx.service.refund_payment(tx.id, form.get("amount"), notes=form.get("notes", ""),
-                                                      actor=actor_of(req))
+                                                      actor=actor_of(req),
+                                                      request_key=form.get("request_key") or None)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
-            fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", "")}
+            fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
+                      "request_key": form.get("request_key", "")}
             html = self.pages.render_view(req, doc, dialog="refund", form_error=message, payment_fields=fields)
-            return Response.html(html, status=status, title=f"Invoice {doc.display_number}")
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id) + "#payments",
                                      flashes=[("error", guard.friendly(exc)[1])])
         money = self._money(outcome.amount, outcome.currency)
         if outcome.successful:
             return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-                ("success", f"The payment of {money} has been refunded successfully.")])
+                ("success", _("The payment of %(amount)s has been refunded successfully.", amount=money))])
         return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-            ("error", f"The refund of {money} was not made: {outcome.message or 'declined by the provider'}.")])
+            ("error", _("The refund of %(amount)s was not made: %(reason)s.", amount=money,
+                        reason=outcome.message or _("declined by the provider")))])
 
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
@@ -113,16 +118,18 @@ class PaymentActions:
         tx = self._transaction(req, doc)
         try:
             outcome = self.ctx.service.cancel_authorization(tx.id, notes=req.form.get("notes", ""),
-                                                            actor=actor_of(req))
+                                                            actor=actor_of(req),
+                                                            request_key=req.form.get("request_key") or None)
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id) + "#payments",
                                      flashes=[("error", guard.friendly(exc)[1])])
         money = self._money(outcome.amount, outcome.currency)
         if outcome.successful:
             return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-                ("success", f"The authorization of {money} has been canceled.")])
+                ("success", _("The authorization of %(amount)s has been canceled.", amount=money))])
         return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-            ("error", f"The authorization of {money} was not canceled: {outcome.message or 'declined'}.")])
+            ("error", _("The authorization of %(amount)s was not canceled: %(reason)s.", amount=money,
+                        reason=outcome.message or _("declined")))])
 
     def _money(self, amount: Decimal, currency: str) -> str:
         return str(self.ctx.env.filters["money"](amount, currency))

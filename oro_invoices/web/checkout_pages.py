@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.integration.payment_methods import (
@@ -55,9 +56,9 @@ ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_INDEX = "oro_invoices.storefront.index"
 
-NO_METHOD_MESSAGE = "No payment methods are available, please contact us to proceed."
-ERROR_MESSAGE = ("We are sorry, but your payment could not be processed. Please check your payment "
-                 "details and try again.")
+NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
+ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Please check your payment "
+                   "details and try again.")
 
 
 def csp_for(page: PaymentPage) -> str:
@@ -86,8 +87,8 @@ class CheckoutPages:
     def _customer_invoice(self, req: Request) -> InvoiceDocument:
         viewer = Viewer(self.ctx, req)
         if not req.can("oro_invoices.pay"):
-            raise PermissionDenied("Your account may not pay invoices. Ask your company's "
-                                   "administrator for access.")
+            raise PermissionDenied(_("Your account may not pay invoices. Ask your company's "
+                                     "administrator for access."))
         return self.storefront.load_visible(viewer, req.path_params.get("invoice_id"))
 
     def payment(self, req: Request) -> Response:
@@ -114,7 +115,7 @@ class CheckoutPages:
         except NotFound:
             doc = None
         if doc is None or not doc.is_posted:
-            raise NotFound("This payment link is not valid. Please check the link or contact the seller.")
+            raise NotFound(_("This payment link is not valid. Please check the link or contact the seller."))
         scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
         features.require(self.ctx.settings, features.STOREFRONT, scope)
         days = self.ctx.settings.value("oro_invoices.payment_link_ttl_days", scope)
@@ -126,8 +127,8 @@ class CheckoutPages:
         """The guest payment page (no login): the same payment page, for exactly this invoice."""
         doc, expired = self._guest_invoice(req)
         if expired:
-            return self._cannot_pay(req, doc, guest=True, status=410, headline="This payment link has expired.",
-                                    detail="Please contact the seller, who can send you the invoice again.")
+            return self._cannot_pay(req, doc, guest=True, status=410, headline=_("This payment link has expired."),
+                                    detail=_("Please contact the seller, who can send you the invoice again."))
         return self._payment_page(req, doc, guest=True)
 
     def guest_start(self, req: Request) -> Response:
@@ -139,7 +140,7 @@ class CheckoutPages:
         return self._start(req, doc, guest=True)
 
     def guest_result(self, req: Request) -> Response:
-        doc, _ = self._guest_invoice(req)
+        doc, _expired = self._guest_invoice(req)
         return self._result_page(req, doc, self._attempt(req, doc), guest=True)
 
     # -- the provider's answer --------------------------------------------------------
@@ -152,11 +153,11 @@ class CheckoutPages:
             outcome = self.ctx.service.handle_payment_callback(name, callback)
         except CallbackRejected as exc:
             log.warning("payment notification refused: %s", exc.message)
-            html = self.ctx.render("storefront/payment_notice.html", req, title="Payment Error",
-                                   message="The payment provider's answer could not be verified. "
-                                           "Nothing was charged by this page; please go back and "
-                                           "try again.", link="", link_label="")
-            return Response.html(html, status=400, title="Payment Error")
+            html = self.ctx.render("storefront/payment_notice.html", req, title=_("Payment Error"),
+                                   message=_("The payment provider's answer could not be verified. "
+                                             "Nothing was charged by this page; please go back and "
+                                             "try again."), link="", link_label="")
+            return Response.html(html, status=400, title=_("Payment Error"))
         attempt = outcome.attempt
         if attempt is None:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
@@ -170,10 +171,11 @@ class CheckoutPages:
             base = self.ctx.service.setting(STOREFRONT_BASE_URL, organization_id=doc.organization_id,
                                             website_id=doc.website_id) or ""
             link = absolute_link(base, target) if base else target
-            html = self.ctx.render("storefront/payment_notice.html", req, title="Payment received",
-                                   message=f"Your payment for invoice #{doc.display_number} was received.",
-                                   link=link, link_label="Continue", refresh=link)
-            return Response.html(html, title=f"Payment - Invoice #{doc.display_number}")
+            html = self.ctx.render("storefront/payment_notice.html", req, title=_("Payment received"),
+                                   message=_("Your payment for invoice #%(number)s was received.",
+                                             number=doc.display_number),
+                                   link=link, link_label=_("Continue"), refresh=link)
+            return Response.html(html, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
         return Response.redirect(target)
 
     # -- shared -----------------------------------------------------------------------
@@ -187,7 +189,7 @@ class CheckoutPages:
         low, high, due = available.amounts
         html = self.ctx.render(
             "storefront/payment.html", req, invoice=doc, guest=guest, available=available,
-            online=available.reason == PAYABLE, no_method_message=NO_METHOD_MESSAGE,
+            online=available.reason == PAYABLE, no_method_message=_(NO_METHOD_MESSAGE),
             external=external, confirm=confirm,
             external_host=urlsplit(external).netloc if external else "",
             minimum=low, maximum=high, amount_due=due,
@@ -195,7 +197,7 @@ class CheckoutPages:
             method_label=available.method.label if available.method is not None else "",
             request_key=secrets.token_urlsafe(24), error=error, seller=self._seller(doc),
             action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest))
-        return Response.html(html, status=status, title=f"Payment - Invoice #{doc.display_number}")
+        return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
     def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool) -> Response:
         form = req.form
@@ -206,7 +208,7 @@ class CheckoutPages:
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
                 cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"))
         except (ValidationError, Conflict) as exc:
-            _, message = guard.friendly(exc)
+            _status, message = guard.friendly(exc)
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
                                       status=422 if isinstance(exc, ValidationError) else 409)
         if started.page is None:  # this form's payment ended already
@@ -216,7 +218,7 @@ class CheckoutPages:
                                method_label=started.method_label, attempt=started.attempt,
                                post_form=page.kind == POST_FORM, client_form=page.kind == CLIENT_FORM,
                                back_url=self._payment_url(doc, guest))
-        response = Response.html(html, title=f"Payment - Invoice #{doc.display_number}")
+        response = Response.html(html, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
         response.headers["Content-Security-Policy"] = csp_for(page)
         response.headers["Cache-Control"] = "no-store"
         return response
@@ -224,26 +226,28 @@ class CheckoutPages:
     def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
                      status: int = 200) -> Response:
         state = {"succeeded": "success", "failed": "error"}.get(attempt.status, "processing")
-        titles = {"success": "Payment Successful", "error": "Payment Error", "processing": "Payment"}
+        titles = {"success": _("Payment Successful - Invoice #%(number)s", number=doc.display_number),
+                  "error": _("Payment Error - Invoice #%(number)s", number=doc.display_number),
+                  "processing": _("Payment - Invoice #%(number)s", number=doc.display_number)}
         html = self.ctx.render(
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
-            guest=guest, error_message=ERROR_MESSAGE, payment_url=self._payment_url(doc, guest),
+            guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
             can_pay=self.ctx.service.can_pay(doc))
-        return Response.html(html, status=status, title=f"{titles[state]} - Invoice #{doc.display_number}")
+        return Response.html(html, status=status, title=titles[state])
 
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
                     available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
         if not headline:
-            headline = f"Invoice #{doc.display_number} cannot be paid online."
+            headline = _("Invoice #%(number)s cannot be paid online.", number=doc.display_number)
             if available is not None and available.reason == "nothing_due":
-                detail = f"Nothing is due on this invoice: {doc.payment_status.label}."
+                detail = _("Nothing is due on this invoice: %(status)s.", status=_(doc.payment_status.label))
             else:
-                detail = "Online payment is not available for this invoice."
+                detail = _("Online payment is not available for this invoice.")
         html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest,
                                headline=headline, detail=detail, seller=self._seller(doc),
                                invoice_url=self._invoice_url(doc, guest))
-        return Response.html(html, status=status, title=f"Payment - Invoice #{doc.display_number}")
+        return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
     def _attempt(self, req: Request, doc: InvoiceDocument) -> AttemptView:
         try:
@@ -251,7 +255,7 @@ class CheckoutPages:
         except NotFound:
             attempt = None
         if attempt is None or attempt.invoice_id != doc.id or attempt.kind != "payment":
-            raise NotFound("That payment does not exist.")
+            raise NotFound(_("That payment does not exist."))
         return attempt
 
     def _seller(self, doc: InvoiceDocument) -> SellerInfo:

@@ -10,22 +10,23 @@ import datetime as dt
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jinja2
-from babel.numbers import format_decimal
 
+from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
-from oro_invoices.documents.formatting import Formatter
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
-from oro_invoices.domain.money import minor_units
 from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
+from oro_invoices.persistence.outbox import STATUS_LABELS as EMAIL_STATUS_LABELS
 from oro_invoices.services.mail.render import template_label
 from oro_invoices.web.http import Request
+from oro_invoices.web.language import reminder_step
+from oro_invoices.web.page_formatting import PageFormatters, page_scope
 
 if TYPE_CHECKING:
     from oro_invoices.adapters.base import HostAdapter
@@ -60,7 +61,9 @@ class WebContext:
     :param storefront_website: the website a storefront request is on (None: the host does
         not say); storefront settings set per website are resolved with it.
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
-    :param locale: formatting locale of the pages.
+    :param locale: formatting locale of every page (None: each page's scope decides, see
+        ``page_formatting``).
+    :param timezone: time zone of every page's times (None: each page's scope decides).
     :param page_size: rows per grid page.
     :param template_dirs: directories searched before the package's page templates.
     :param url_builder: builds the URLs of the add-on's pages (default: the host's ``Urls``).
@@ -76,7 +79,8 @@ class WebContext:
     customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None
     storefront_website: Callable[[Request], int | None] = lambda request: None
     static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
-    locale: str = "en_US"
+    locale: str | None = None
+    timezone: str | None = None
     page_size: int = 25
     template_dirs: tuple[str, ...] = ()
     url_builder: Callable[..., str] | None = None
@@ -85,17 +89,22 @@ class WebContext:
 
     def __post_init__(self) -> None:
         self.settings = self.service.settings or Settings(self.host.config)
-        fmt = Formatter(self.locale)
+        self.formatters = PageFormatters(self.settings, self.locale, self.timezone)
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(self.template_dirs)),
                                         jinja2.FileSystemLoader(TEMPLATES_DIR)]),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined)
-        self.env.filters.update(fmt.filters())
-        self.env.filters["payment_status"] = payment_status_label
-        self.env.filters["template_label"] = template_label
+        self.env.filters.update(self.formatters.filters())
+        i18n.install(self.env)  # each page in its user's language (docs/i18n.md)
+        self.env.filters["reminder_step"] = reminder_step
+        self.env.filters["payment_status"] = lambda value: i18n.gettext(payment_status_label(value))
+        self.env.filters["template_label"] = lambda name: i18n.gettext(template_label(name))
+        self.env.filters["payment_method"] = lambda code: i18n.gettext(
+            self.service.payment_methods.label(code)) if code else ""
+        self.env.filters["transaction_action"] = lambda code: i18n.gettext(action_label(code))
+        self.env.filters["email_status"] = lambda code: i18n.gettext(EMAIL_STATUS_LABELS.get(code) or str(code))
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
-        self.env.filters["amount"] = lambda value, currency: fmt.decimal(value, amount_pattern(currency))
         self.env.globals["url_for"] = self.url_for
         self.env.globals["static_url"] = self.static_url
         self.env.globals["days_overdue"] = self.days_overdue
@@ -118,9 +127,14 @@ class WebContext:
         return link
 
     def render(self, template: str, request: Request, **values: Any) -> str:
-        """Render one of the add-on's templates with the request's CSRF token."""
-        return self.env.get_template(template).render(
-            request=request, csrf_token=self.csrf.token(request), **values)
+        """Render one of the add-on's templates with the request's CSRF token, its values
+        formatted for the page's scope (``page_formatting``)."""
+        scope = page_scope(request.user, self.storefront_website(request), values)
+        page = self.formatters.for_page(scope, i18n.current_language(),
+                                        getattr(request.user, "locale", "") or "")
+        with self.formatters.using(page):
+            return self.env.get_template(template).render(
+                request=request, csrf_token=self.csrf.token(request), **values)
 
     def view_sections(self, invoice: Any, area: str) -> list[Any]:
         """Sections plugins add to an invoice's view page (``invoice_view_sections``), by position."""
@@ -140,18 +154,6 @@ class WebContext:
     def days_overdue(self, invoice: Any) -> int:
         """Days ``invoice`` is overdue today, by the services' clock (``domain.overdue``); 0: not."""
         return days_overdue(invoice, local_today(self.service.clock()))
-
-
-def amount(value: Any, currency: str, locale: str = "en_US") -> str:
-    """An amount with the currency's decimals and no symbol ("1,234.50", JPY "1,235")."""
-    return format_decimal(Decimal(value), format=amount_pattern(currency), locale=locale,
-                          decimal_quantization=True)
-
-
-def amount_pattern(currency: str) -> str:
-    """The number pattern of ``amount``: the currency's decimals, grouped thousands."""
-    digits = minor_units(currency)
-    return "#,##0" + ("." + "0" * digits if digits else "")
 
 
 def payment_status_label(value: Any) -> str:

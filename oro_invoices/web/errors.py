@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from oro_invoices.domain import errors
+from oro_invoices.i18n import N_
 from oro_invoices.services.mail.render import EmailTemplateError
 
 #: The realm the JSON API names in ``WWW-Authenticate``.
@@ -18,20 +19,20 @@ API_REALM = "oro-invoices"
 class LoginRequired(errors.InvoiceError):
     """Nobody (of the right kind) is logged in."""
 
-    default_message = "Please log in to continue."
+    default_message = N_("Please log in to continue.")
 
 
 class CsrfRejected(errors.InvoiceError):
     """A form came without this session's CSRF token (expired, or from another site)."""
 
-    default_message = ("The form has expired or did not come from this site. "
-                       "Reload the page and try again.")
+    default_message = N_("The form has expired or did not come from this site. "
+                         "Reload the page and try again.")
 
 
 class RequestError(errors.InvoiceError):
     """The HTTP exchange itself is wrong (bad body, no token, wrong method); ``field`` names the part."""
 
-    default_message = "The request is not acceptable."
+    default_message = N_("The request is not acceptable.")
 
     def __init__(self, message: str | None = None, *, field: str = ""):
         super().__init__(message)
@@ -41,19 +42,19 @@ class RequestError(errors.InvoiceError):
 class BadRequest(RequestError):
     """The body or a header cannot be used (not JSON, wrong content type, nested too deeply)."""
 
-    default_message = "The request body cannot be read."
+    default_message = N_("The request body cannot be read.")
 
 
 class PayloadTooLarge(RequestError):
     """The body is larger than the API accepts."""
 
-    default_message = "The request body is too large."
+    default_message = N_("The request body is too large.")
 
 
 class AuthenticationRequired(RequestError):
     """No bearer token was sent, or it is unknown (``invalid_token``)."""
 
-    default_message = "Authenticate with the header 'Authorization: Bearer <token>'."
+    default_message = N_("Authenticate with the header 'Authorization: Bearer <token>'.")
 
     def __init__(self, message: str | None = None, *, invalid_token: bool = False):
         super().__init__(message)
@@ -63,7 +64,7 @@ class AuthenticationRequired(RequestError):
 class MethodNotAllowed(RequestError):
     """The path exists but not for this method; ``allowed`` lists the methods it has."""
 
-    default_message = "This method is not allowed here."
+    default_message = N_("This method is not allowed here.")
 
     def __init__(self, message: str | None = None, *, allowed: Iterable[str] = ()):
         super().__init__(message)

@@ -13,6 +13,7 @@ import logging
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain import errors
+from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import CsrfRejected, LoginRequired, status_for
@@ -31,56 +32,58 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
     if user is None or getattr(user, "kind", "anonymous") != user_kind:
         raise LoginRequired()
     if permission is not None and not req.can(permission):
-        raise errors.PermissionDenied("You do not have permission to do this. Ask an "
-                                      "administrator to grant you access to invoices.")
+        raise errors.PermissionDenied(_("You do not have permission to do this. Ask an "
+                                        "administrator to grant you access to invoices."))
     if req.method.upper() not in SAFE_METHODS and not ctx.csrf.check(req):
         raise CsrfRejected()
 
 
 # -- errors → what the user reads -------------------------------------------------------
 
-TITLES = {400: "Request not accepted", 401: "Please log in", 403: "Access denied",
-          404: "Page not found", 409: "Not possible", 422: "Please check your input",
-          500: "Something went wrong"}
+TITLES = {400: N_("Request not accepted"), 401: N_("Please log in"), 403: N_("Access denied"),
+          404: N_("Page not found"), 409: N_("Not possible"), 422: N_("Please check your input"),
+          500: N_("Something went wrong")}
 
 
 def friendly(exc: BaseException) -> tuple[int, str]:
     """The HTTP status (``web.errors.status_for``) and the message to show for ``exc``; never internals."""
     status = status_for(exc)
     if isinstance(exc, errors.FeatureDisabled):
-        return status, "The page you asked for does not exist."
+        return status, _("The page you asked for does not exist.")
     if isinstance(exc, errors.ValidationError):
         parts = [f"{_field_label(f)}: {m}" if f else m for f, m in exc.errors]
         return status, " ".join(parts) or exc.message
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)
-        return status, ("The invoice document could not be read from storage. "
-                        "Please try again later or contact support.")
+        return status, _("The invoice document could not be read from storage. "
+                         "Please try again later or contact support.")
     if isinstance(exc, errors.InvoiceError) and status < 500:
-        return status, exc.message
+        return status, _(exc.message)  # a message of the catalogs in the page's language
     log.exception("unexpected error in an invoice page", exc_info=exc)
-    return status, ("An unexpected error occurred. It has been logged; "
-                    "please try again or contact support.")
+    return status, _("An unexpected error occurred. It has been logged; "
+                     "please try again or contact support.")
 
 
-_FIELD_LABELS = {"body": "Note", "to": "To", "subject": "Subject", "html": "Body",
-                 "text": "Body", "date_from": "Date from", "date_to": "Date to",
-                 "cursor": "Page", "invoice_date": "Invoice date"}
+_FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "subject": N_("Subject"), "html": N_("Body"),
+                 "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
+                 "cursor": N_("Page"), "invoice_date": N_("Invoice date")}
 
 
 def _field_label(field: str) -> str:
-    return _FIELD_LABELS.get(field, field.replace("_", " ").capitalize())
+    if field in _FIELD_LABELS:
+        return _(_FIELD_LABELS[field])
+    return field.replace("_", " ").capitalize()
 
 
 def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
                    area: str = "backoffice") -> Response:
     """A page fragment explaining ``exc`` with the right status."""
     status, message = friendly(exc)
-    title = "PDF being prepared" if isinstance(exc, errors.PdfPending) else TITLES.get(status, "Error")
+    title = _("PDF being prepared") if isinstance(exc, errors.PdfPending) else _(TITLES.get(status, N_("Error")))
     try:
         html = ctx.env.get_template("error.html").render(title=title, message=message,
                                                           area=area, status=status)
     except Exception:  # never fail while reporting a failure
         log.exception("error page failed")
-        html = "<h1>Something went wrong</h1>"
+        html = f"<h1>{_('Something went wrong')}</h1>"
     return Response.html(html, status=status, title=title)

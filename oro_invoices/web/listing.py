@@ -3,25 +3,43 @@
 Paging is keyset only, in both directions: *Next* continues after the last
 row shown (``after``), *Previous* reads backwards from the first row shown
 (``before``, a cursor in the reversed sort) and flips the rows. No OFFSET is
-ever used, so page 2,000 costs what page 1 costs.
+ever used, so page 2,000 costs what page 1 costs. *Last* reads the first rows of
+the reversed sort: as many as the last page holds when the total is known, so that
+its pages line up with those read forwards.
+
+The total is counted up to ``COUNT_CAP`` matches at most (a bounded read, however
+many invoices there are); above it the grid says "more than 10,000" rather than
+guess, and numbers the pages read from the end backwards from the last one.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.domain.money import to_minor
+from oro_invoices.domain.money import KNOWN_CURRENCIES, is_decimal_text, minor_units, to_minor
+from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter, encode_cursor, parse_sort
 from oro_invoices.persistence.read_models import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
-TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status"})
+TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status",
+                        "customer_user", "document_type", "payment_method", "external_payment_url"})
+#: The page sizes a grid offers (``per_page``).
+PAGE_SIZES = (10, 25, 50, 100)
+#: Matches are counted up to this many; above it the total is "more than COUNT_CAP".
+COUNT_CAP = 10_000
+#: Sorts that only make sense within one currency (amounts of different currencies do
+#: not compare): offered only while the Currency filter is set.
+CURRENCY_SORTS = frozenset({"total_amount"})
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+", re.ASCII)
 
 
 def sort_value(key: str, row: InvoiceSummary) -> Any:
@@ -38,6 +56,14 @@ def sort_value(key: str, row: InvoiceSummary) -> Any:
         return row.id
     if key == "payment_status":
         return row.payment_status.value
+    if key == "document_type":
+        return row.document_type.value
+    if key == "customer_user":
+        return row.customer_user_email
+    if key == "website":
+        return row.website_id or 0
+    if key == "external_payment_url":
+        return (row.external_payment_url or "")[:255]
     return getattr(row, key)
 
 
@@ -58,7 +84,11 @@ def cursor_before(sort: str, row: InvoiceSummary) -> str:
 
 @dataclass
 class GridPage:
-    """One page of a grid and the links around it."""
+    """One page of a grid and the links around it.
+
+    ``page_number`` counts from 1 at the start; a page reached from *Last* while the total
+    is not known counts from the end instead: -1 is the last page, -2 the one before it.
+    """
 
     items: list[InvoiceSummary]
     sort: str
@@ -66,11 +96,25 @@ class GridPage:
     prev_cursor: str | None
     page_number: int
     query: dict[str, str] = field(default_factory=dict)  # the active filters
+    #: how many invoices match (None: not counted, or more than ``more_than``)
+    total: int | None = None
+    #: set when more than this many match (the count stopped there)
+    more_than: int | None = None
+    per_page: int = 25
+    #: filter problems, by field: shown next to the field, the filter left out
+    errors: dict[str, str] = field(default_factory=dict)
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
         params = {**self.query, "sort": self.sort, **changes}
         return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+    @property
+    def page_count(self) -> int | None:
+        """How many pages there are, when the total is known."""
+        if self.total is None:
+            return None
+        return max(1, -(-self.total // self.per_page))
 
     @property
     def next_link(self) -> str | None:
@@ -82,7 +126,20 @@ class GridPage:
     def prev_link(self) -> str | None:
         if not self.prev_cursor:
             return None
-        return self.link(before=self.prev_cursor, page=max(1, self.page_number - 1))
+        page = self.page_number - 1 if self.page_number < 0 else max(1, self.page_number - 1)
+        return self.link(before=self.prev_cursor, page=page)
+
+    @property
+    def first_link(self) -> str | None:
+        """The first page, unless this is it."""
+        return self.link() if self.prev_cursor else None
+
+    @property
+    def last_link(self) -> str | None:
+        """The last page, unless this is it."""
+        if not self.next_cursor:
+            return None
+        return self.link(last="1", page=self.page_count or -1)
 
     def sort_link(self, key: str) -> str:
         """Clicking a header: sort by ``key``, flipping direction when already sorted by it."""
@@ -106,18 +163,55 @@ def _date(query: Mapping[str, str], name: str, errors: list[tuple[str, str]]) ->
     try:
         return dt.date.fromisoformat(raw)
     except ValueError:
-        errors.append((name, f"{raw!r} is not a date (use YYYY-MM-DD)."))
+        errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=repr(raw))))
         return None
 
 
-def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
-    """Turn grid query parameters into ``InvoiceFilter`` arguments (and the echoed values)."""
+def _choice(query: Mapping[str, str], name: str, choices: Sequence[str], message: str,
+            args: dict[str, Any], echo: dict[str, str], errors: list[tuple[str, str]]) -> None:
+    raw = query.get(name)
+    if not raw:
+        return
+    if raw in choices:
+        args[name] = echo[name] = raw
+    else:
+        errors.append((name, message))
+
+
+def _amount(query: Mapping[str, str], name: str, currency: str | None,
+            echo: dict[str, str], errors: list[tuple[str, str]]) -> int | None:
+    """A total bound in ``currency``'s minor units (amounts only compare within a currency)."""
+    raw = (query.get(name) or "").strip()
+    if not raw:
+        return None
+    if not is_decimal_text(raw) or len(raw) > 24:
+        errors.append((name, _("%(value)s is not an amount: write it like 1250.00.", value=repr(raw[:40]))))
+        return None
+    if currency is None:
+        errors.append((name, _("Choose a currency to filter by total: amounts in different "
+                               "currencies do not compare.")))
+        return None
+    amount = Decimal(raw)
+    if amount.as_tuple().exponent < -minor_units(currency):  # type: ignore[operator]
+        errors.append((name, _("%(currency)s amounts have at most %(digits)s decimals.",
+                               currency=currency, digits=minor_units(currency))))
+        return None
+    echo[name] = raw
+    return to_minor(amount, currency)
+
+
+def read_filters(query: Mapping[str, str], allowed: Sequence[str],
+                 ) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
+    """Grid query parameters as ``InvoiceFilter`` arguments, the values to echo in the form,
+    and what is wrong with the others (field, message): a bad value is left out, never guessed."""
     errors: list[tuple[str, str]] = []
     args: dict[str, Any] = {}
     echo: dict[str, str] = {}
     if "number" in allowed and (query.get("number") or "").strip():
         echo["number"] = query["number"].strip()[:64]
         args["number_contains"] = echo["number"]
+    if "external_id" in allowed and (query.get("external_id") or "").strip():
+        echo["external_id"] = args["external_id"] = query["external_id"].strip()[:128]
     if "date" in allowed:
         for name in ("date_from", "date_to"):
             value = _date(query, name, errors)
@@ -129,23 +223,18 @@ def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dic
             args["payment_status"] = PaymentStatus(query["payment_status"]).value
             echo["payment_status"] = args["payment_status"]
         except ValueError:
-            errors.append(("payment_status", "Unknown payment status."))
-    if "status" in allowed and query.get("status"):
-        if query["status"] in ("draft", "posted"):
-            args["status"] = echo["status"] = query["status"]
-        else:
-            errors.append(("status", "Use Draft or Posted."))
+            errors.append(("payment_status", _("Unknown payment status.")))
+    if "status" in allowed:
+        _choice(query, "status", ("draft", "posted"), _("Use Draft or Posted."), args, echo, errors)
     if "overdue" in allowed and query.get("overdue"):
         if query["overdue"] in ("yes", "no"):
             args["overdue"] = query["overdue"] == "yes"
             echo["overdue"] = query["overdue"]
         else:
-            errors.append(("overdue", "Use Yes or No."))
-    if "document_type" in allowed and query.get("document_type"):
-        if query["document_type"] in ("invoice", "credit_note"):
-            args["document_type"] = echo["document_type"] = query["document_type"]
-        else:
-            errors.append(("document_type", "Use Invoice or Credit note."))
+            errors.append(("overdue", _("Use Yes or No.")))
+    if "document_type" in allowed:
+        _choice(query, "document_type", ("invoice", "credit_note"), _("Use Invoice or Credit note."),
+                args, echo, errors)
     if "customer" in allowed and (query.get("customer") or "").strip():
         raw = query["customer"].strip()
         customer_id = parse_id(raw)
@@ -153,49 +242,166 @@ def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dic
             args["customer_id"] = customer_id
             echo["customer"] = raw
         else:
-            errors.append(("customer", "Choose a customer from the list."))
+            errors.append(("customer", _("Choose a customer from the list.")))
+    if "customer_user" in allowed and (query.get("customer_user") or "").strip():
+        raw = query["customer_user"].strip()
+        if parse_id(raw) is not None:
+            args["customer_user_id"] = parse_id(raw)
+        elif _EMAIL.fullmatch(raw) and len(raw) <= 255:
+            args["customer_user_email"] = raw
+        else:
+            errors.append(("customer_user", _("Give the customer user's email address or id.")))
+        if "customer_user" not in dict(errors):
+            echo["customer_user"] = raw
+    if "website" in allowed and (query.get("website") or "").strip():
+        raw = query["website"].strip()
+        if parse_id(raw) is not None:
+            args["website_id"] = parse_id(raw)
+            echo["website"] = raw
+        else:
+            errors.append(("website", _("Give the website's id (a whole number).")))
+    currency = None
+    if "currency" in allowed and (query.get("currency") or "").strip():
+        raw = query["currency"].strip().upper()
+        if raw in KNOWN_CURRENCIES:
+            currency = args["currency"] = echo["currency"] = raw
+        else:
+            errors.append(("currency", _("%(value)s is not a currency code such as EUR.",
+                                         value=repr(query["currency"][:12]))))
+    if "total" in allowed:
+        for name in ("total_min", "total_max"):
+            bound = _amount(query, name, currency, echo, errors)
+            if bound is not None:
+                args[name] = bound
+        if args.get("total_min") is not None and args.get("total_max") is not None \
+                and args["total_min"] > args["total_max"]:
+            errors.append(("total_max", _("Must not be less than the minimum.")))
+            del args["total_max"], echo["total_max"]
     if args.get("date_from") and args.get("date_to") and args["date_from"] > args["date_to"]:
-        errors.append(("date_to", "Must not be before the start date."))
+        errors.append(("date_to", _("Must not be before the start date.")))
+        del args["date_to"], echo["date_to"]
+    return args, echo, errors
+
+
+def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Turn grid query parameters into ``InvoiceFilter`` arguments (and the echoed values);
+    ``ValidationError`` naming every bad one."""
+    args, echo, errors = read_filters(query, allowed)
     if errors:
         raise ValidationError(errors)
     return args, echo
 
 
+def page_sizes(default: int) -> list[int]:
+    """The page sizes offered: ``PAGE_SIZES`` and the host's own default size."""
+    return sorted({*PAGE_SIZES, default})
+
+
+def _per_page(query: Mapping[str, str], default: int, errors: list[tuple[str, str]]) -> int | None:
+    """The page size asked for (one of ``PAGE_SIZES``), or None for the default."""
+    raw = (query.get("per_page") or "").strip()
+    if not raw:
+        return None
+    if raw.isascii() and raw.isdigit() and int(raw) in page_sizes(default):
+        return int(raw)
+    errors.append(("per_page", _("Show %(sizes)s rows per page.",
+                                 sizes=", ".join(str(n) for n in page_sizes(default)))))
+    return None
+
+
+def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, currency: bool,
+          currency_sorts: frozenset[str], errors: list[tuple[str, str]]) -> str:
+    sort = query.get("sort") or default
+    key = sort.lstrip("-")
+    if key not in sort_keys or sort not in (key, "-" + key):
+        return default
+    if key in currency_sorts and not currency:
+        errors.append(("sort", _("Choose one currency to sort by total: amounts in different "
+                                 "currencies do not compare.")))
+        return default
+    return sort
+
+
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
-              limit: int) -> GridPage:
-    """Read the page the query asks for (first, ``after`` a cursor, or ``before`` one)."""
-    args, echo = parse_filters(query, allowed_filters)
+              limit: int, inline_errors: bool = False, count: bool = False,
+              currency_sorts: frozenset[str] = frozenset()) -> GridPage:
+    """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
+
+    ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
+    shows it next to its field) instead of raising ``ValidationError``. ``count``: count the
+    matches (up to ``COUNT_CAP``), offer a page size and the last page. ``currency_sorts``: sort
+    keys allowed only while the Currency filter is set.
+    """
+    args, echo, errors = read_filters(query, allowed_filters)
+    if count:
+        per_page = _per_page(query, limit, errors)
+        if per_page is not None:
+            limit = per_page
+            echo["per_page"] = str(per_page)
+    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors)
+    if errors and not inline_errors:
+        raise ValidationError(errors)
     flt = replace(base, **args)
-    sort = query.get("sort") or default_sort
-    if sort.lstrip("-") not in sort_keys:
-        sort = default_sort
     try:
-        page_number = max(1, int(query.get("page") or 1))
+        page_number = int(query.get("page") or 1)
     except ValueError:
         page_number = 1
     before, after = query.get("before"), query.get("after")
-    if before:
-        rows, more = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=before)
+    counted: int | None = None
+    cap = COUNT_CAP if count else None
+    if count and query.get("last") and not (before or after):
+        # the reversed sort's first rows, as many as the last page holds (known with the count,
+        # read in the same statement)
+        rows, more, counted = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=None,
+                                    total_cap=cap)
+        pages = _pages(counted or 0, limit)
+        on_last = limit if pages is None else max(1, (counted or 0) - (pages - 1) * limit)
+        items = list(reversed(rows[:on_last]))
+        has_prev, has_next = more or len(rows) > on_last, False
+        page_number = -1 if pages is None else pages
+    elif before:
+        rows, more, counted = fetch(service, flt, sort=reverse_sort(sort), limit=limit, cursor=before,
+                                    total_cap=cap)
         items = list(reversed(rows))
         has_prev, has_next = more, bool(items)
     else:
-        items, more = fetch(service, flt, sort=sort, limit=limit, cursor=after or None)
+        items, more, counted = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
+                                     total_cap=cap)
         has_prev, has_next = bool(after) and bool(items), more
+    total = counted if counted is not None and counted <= COUNT_CAP else None
+    more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
+    pages = _pages(counted, limit) if counted is not None else None
     if not has_prev:
         page_number = 1
+    elif page_number < 0:  # counted from the end: numbered from the start once the total is known
+        if pages is not None:
+            page_number = max(2, pages + 1 + page_number)
+    else:
+        page_number = max(2, page_number) if pages is None else min(max(2, page_number), pages)
     return GridPage(
-        items=items, sort=sort, page_number=page_number, query=echo,
+        items=items, sort=sort, page_number=page_number, query=echo, total=total,
+        more_than=more_than, per_page=limit, errors=dict(errors),
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 
 
-def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int,
-          cursor: str | None) -> tuple[list[InvoiceSummary], bool]:
-    """One page of rows and whether more follow (a visibility over a few customers, the
-    corporate role, is read a page per customer in one statement: ``list_rows``)."""
-    page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
-    return page.items, page.next_cursor is not None
+def _pages(counted: int, per_page: int) -> int | None:
+    """How many pages ``counted`` matches fill; None when there are more than ``COUNT_CAP``."""
+    return None if counted > COUNT_CAP else max(1, -(-counted // per_page))
+
+
+def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: str | None,
+          total_cap: int | None = None) -> tuple[list[InvoiceSummary], bool, int | None]:
+    """One page of rows, whether more follow and, with ``total_cap``, how many match (up to
+    ``total_cap + 1``, read with the page). A visibility over a few customers, the corporate
+    role, is read a page per customer in one statement: ``list_rows``."""
+    if total_cap is None:
+        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
+    else:
+        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, with_total=True,
+                                     total_cap=total_cap)
+    return page.items, page.next_cursor is not None, page.total
 
 
 def query_string(params: Mapping[str, Any]) -> str:

@@ -26,13 +26,16 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
+from oro_invoices import i18n
 from oro_invoices.adapters.identity import PERMISSIONS, CurrentUser
 from oro_invoices.composition import Addon, AddonConfig, build_addon, build_mail, build_settings
+from oro_invoices.i18n import N_, _
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.language import page_language
 from oro_invoices.web.pages import DEFAULT_PREFIXES, LAYOUT_AREA, ROUTES, InvoicePages
 from oro_invoices.web.sessions import Flashes
 
@@ -52,7 +55,7 @@ log = logging.getLogger("oro_invoices.web.mounting")
 STATIC_DIR = os.path.join(os.path.dirname(__file__), "static")
 STATIC_PATH = "/oro-invoices/static"
 #: What a visitor sent to the login page reads there.
-LOGIN_FLASH = ("info", "Please log in to continue.")
+LOGIN_FLASH = ("info", N_("Please log in to continue."))
 HTML = "text/html; charset=utf-8"
 #: The largest raw body a page accepts (a payment provider's notification); larger ones get 413.
 MAX_PAGE_BODY = 1024 * 1024
@@ -111,9 +114,10 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
                   website_name: Callable[[int], str] | None = None,
                   customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None,
                   storefront_website: Callable[[Request], int | None] | None = None,
-                  locale: str | None = None, page_size: int = 25,
+                  locale: str | None = None, timezone: str | None = None, page_size: int = 25,
                   template_dirs: Iterable[str] = ()) -> WebContext:
-    """The ``WebContext`` every handler shares; ``locale`` defaults to the ``oro_invoices.locale`` setting."""
+    """The ``WebContext`` every handler shares; without ``locale``/``timezone`` each page formats
+    with the ``oro_invoices.locale``/``oro_invoices.timezone`` settings of its scope."""
     if page_size < 1:
         raise ValueError(f"page_size must be a positive number of rows, not {page_size!r}")
     return WebContext(
@@ -124,7 +128,7 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
         customer_choices=customer_choices,
         storefront_website=storefront_website or (lambda request: None),
         static_url=static_url, url_builder=url_builder,
-        locale=locale or services.settings.value("oro_invoices.locale"),
+        locale=locale, timezone=timezone,
         page_size=page_size, template_dirs=tuple(template_dirs))
 
 
@@ -328,12 +332,13 @@ class PageMount:
         try:
             with remember_settings():
                 request = self.identify(request)
-                with bind_request(request):
+                with bind_request(request), i18n.using(page_language(request)):
                     resp = self.pages.dispatch(endpoint, request)
                     out = self.decide(resp, request, route.layout_area, flashes)
         except Exception:  # the host's users, layout or session failed: still a page
             log.exception("oro-invoices could not answer %s %s", request.method, request.path)
-            out = self.failure(route.layout_area)
+            with i18n.using(i18n.negotiate(request.header("accept-language"))):
+                out = self.failure(route.layout_area)
         return out.headers_only() if request.method.upper() == "HEAD" else out
 
     def decide(self, resp: Response, request: Request, area: str, flashes: Flashes) -> Outcome:
@@ -341,7 +346,7 @@ class PageMount:
         if resp.status == 401:
             login = self.login_url(area, request)
             if login:
-                flashes.add(*LOGIN_FLASH)
+                flashes.add(LOGIN_FLASH[0], _(LOGIN_FLASH[1]))
                 return Outcome("login", 302, {"Location": login_location(login, request)})
         location = resp.headers.get("Location")
         if 300 <= resp.status < 400 and location:
@@ -368,10 +373,12 @@ class PageMount:
 
     def failure(self, area: str) -> Outcome:
         """The last resort: a 500 page without internals (in the layout when it still works)."""
-        body = ("<div class='oi'><h1>Something went wrong</h1><p>An unexpected error occurred. "
-                "It has been logged; please try again or contact support.</p></div>")
+        title = _("Something went wrong")
+        body = (f"<div class='oi'><h1>{title}</h1><p>"
+                + _("An unexpected error occurred. It has been logged; please try again or contact support.")
+                + "</p></div>")
         try:
-            html = self.host.layout.wrap(body, title="Something went wrong", area=area)
+            html = self.host.layout.wrap(body, title=title, area=area)
         except Exception:
             log.exception("the host's layout failed while showing an error")
             html = body
@@ -388,7 +395,7 @@ class PageMount:
         with remember_settings():
             request = self.identify(replace(request, method="GET", form={}, form_lists={},
                                             path_params={k: str(v) for k, v in path_params.items()}))
-            with bind_request(request):
+            with bind_request(request), i18n.using(page_language(request)):
                 return self.pages.dispatch(endpoint, request)
 
     def static_url(self, filename: str) -> str:

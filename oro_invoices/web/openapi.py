@@ -235,6 +235,16 @@ _LIST_PARAMS = [
     _query("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
     _query("order_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host order id."),
     _query("external_id", {"type": "string"}, "Exact external id."),
+    _query("customer_user_id", {"type": "integer", "format": "int64", "minimum": 1},
+           "Host customer user id (the buyer)."),
+    _query("website_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host website id."),
+    _query("currency", {"type": "string", "pattern": "^[A-Z]{3}$"},
+           "ISO 4217 currency code (upper case)."),
+    _query("total_min", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+           "Total amount at least this much, in `currency` (required with it): totals only compare "
+           "within one currency. A decimal string such as \"100.00\"."),
+    _query("total_max", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
+           "Total amount at most this much, in `currency` (required with it)."),
     _query("invoice_number", {"type": "string"}, "Exact invoice number."),
     _query("date_from", {"type": "string", "format": "date"}, "Invoice date on or after."),
     _query("date_to", {"type": "string", "format": "date"}, "Invoice date on or before."),
@@ -245,7 +255,9 @@ _LIST_PARAMS = [
            "past the due date, as of today (UTC)."),
     _query("sort", {"type": "string", "default": "-invoice_date",
                     "enum": [p + k for k in SORT_KEYS for p in ("", "-")]},
-           "Sort key; a leading '-' sorts descending. Ties are broken by id."),
+           "Sort key; a leading '-' sorts descending. Ties are broken by id. `total_amount` "
+           "compares amounts, so it orders meaningfully only together with `currency`; "
+           "`customer_user` sorts by the buyer's email, `website` by website id."),
     _query("limit", {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
            "Page size."),
     _query("cursor", {"type": "string"}, "`next_cursor` of the previous page."),

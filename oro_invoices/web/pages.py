@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
 from oro_invoices.web.backoffice_credits import CreditActions
+from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
+from oro_invoices.web.backoffice_notes import NoteActions
 from oro_invoices.web.backoffice_payments import PaymentActions
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.context import WebContext
@@ -50,9 +52,19 @@ def _r(endpoint: str, rule: str, handler: str, area: str, *methods: str) -> Rout
 
 ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.index", "", "backoffice.index", "backoffice"),
+    _r("oro_invoices.admin.grid_columns", "/columns", "backoffice.save_columns", "backoffice", "POST"),
     _r("oro_invoices.admin.view", "/<int:invoice_id>", "backoffice.view", "backoffice"),
     _r("oro_invoices.admin.add_note", "/<int:invoice_id>/notes", "actions.add_note", "backoffice",
        "POST"),
+    _r("oro_invoices.admin.edit_note", "/<int:invoice_id>/notes/<int:note_id>", "notes.edit_note",
+       "backoffice", "POST"),
+    _r("oro_invoices.admin.delete_note", "/<int:invoice_id>/notes/<int:note_id>/delete",
+       "notes.delete_note", "backoffice", "POST"),
+    _r("oro_invoices.admin.email", "/<int:invoice_id>/emails/<int:email_id>", "emails.email",
+       "backoffice"),
+    _r("oro_invoices.admin.email_attachment",
+       "/<int:invoice_id>/emails/<int:email_id>/attachments/<int:index>", "emails.attachment",
+       "backoffice"),
     _r("oro_invoices.admin.delete_confirm", "/<int:invoice_id>/delete", "actions.delete_confirm",
        "backoffice"),
     _r("oro_invoices.admin.delete", "/<int:invoice_id>/delete", "actions.delete", "backoffice",
@@ -117,6 +129,8 @@ class InvoicePages:
         self.checkout = CheckoutPages(ctx, self.storefront)
         self.payments = PaymentActions(self.backoffice)
         self.credits = CreditActions(self.backoffice)
+        self.notes = NoteActions(self.backoffice)
+        self.emails = EmailPages(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
 
     def handler(self, endpoint: str) -> Callable[[Request], Response]:

@@ -15,9 +15,14 @@ from oro_invoices.web.pages import DEFAULT_PREFIXES, ROUTES
 #: What the user sees at each page (a page missing here is listed with its handler).
 PAGE_SUMMARIES = {
     "oro_invoices.admin.index": "**Sales > Invoices** grid",
-    "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=refund&transaction=<id>` or `?dialog=cancel-authorization&transaction=<id>` opens a dialog over it",
+    "oro_invoices.admin.grid_columns": "**Save columns** / **Default columns** in the grid's column chooser",
+    "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=delete`, `?dialog=refund&transaction=<id>` or `?dialog=cancel-authorization&transaction=<id>` opens a dialog over it",
     "oro_invoices.admin.add_note": "**Add note**",
-    "oro_invoices.admin.delete_confirm": "**Delete**: the confirmation (drafts only)",
+    "oro_invoices.admin.edit_note": "**Save** in a note's edit form (`?edit_note=<id>`; its author only)",
+    "oro_invoices.admin.delete_note": "**Delete** on a note (its author only)",
+    "oro_invoices.admin.email": "one email of the Emails section: headers, the message (HTML sandboxed, and text), attachments",
+    "oro_invoices.admin.email_attachment": "an attachment of that email, as sent",
+    "oro_invoices.admin.delete_confirm": "**Delete**: the confirmation as a page of its own (drafts only; the pages open it as `?dialog=delete`)",
     "oro_invoices.admin.delete": "**Delete**: confirmed",
     "oro_invoices.admin.send_to_customer": "**Proceed** in the Send to Customer confirmation",
     "oro_invoices.admin.send_email": "**Send** in the email dialog",

@@ -20,6 +20,7 @@ from oro_invoices.domain.invoice import (
     InvoiceDocument,
 )
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing, storefront_scope
@@ -27,6 +28,7 @@ from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.language import document_title
 
 LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "date", "payment_status", "overdue")
@@ -40,10 +42,10 @@ class Viewer:
         if user is None or getattr(user, "kind", "") != "customer_user":
             # check the feature at global scope first, so a switched-off storefront is a 404
             features.require(ctx.settings, features.STOREFRONT, ScopeContext())
-            raise LoginRequired("Please log in to see your invoices.")
+            raise LoginRequired(_("Please log in to see your invoices."))
         ref = ctx.host.customers.get_customer_user(user.customer_user_id or user.id)
         if ref is None:
-            raise LoginRequired("Please log in to see your invoices.")
+            raise LoginRequired(_("Please log in to see your invoices."))
         self.ref = ref
         self.customer = ctx.host.customers.get_customer(ref.customer_id)
         self.scope = storefront_scope.customer_scope(self.customer, ref.customer_id,
@@ -57,7 +59,7 @@ class Viewer:
         role = self.ref.invoice_role
         org = getattr(self.customer, "organization_id", None)
         if org is None:
-            raise PermissionDenied("Your account belongs to no organization, so it has no invoices.")
+            raise PermissionDenied(_("Your account belongs to no organization, so it has no invoices."))
         base = InvoiceFilter(status="posted", organization_id=org)
         if role is InvoiceRole.OWN:
             return replace(base, customer_id=self.ref.customer_id, customer_user_id=self.ref.id)
@@ -66,7 +68,7 @@ class Viewer:
         if role is InvoiceRole.CORPORATE:
             subs = self.ctx.host.customers.descendants(self.ref.customer_id)
             return replace(base, customer_ids=[self.ref.customer_id] + [c.id for c in subs])
-        raise PermissionDenied("Your account has no access to invoices.")
+        raise PermissionDenied(_("Your account has no access to invoices."))
 
     def may_see(self, doc: InvoiceDocument) -> bool:
         f = self.visibility()
@@ -88,13 +90,13 @@ class StorefrontPages:
     def _load(self, viewer: Viewer, invoice_id: Any) -> InvoiceDocument:
         number = parse_id(invoice_id)
         if number is None:
-            raise NotFound("That invoice does not exist.")
+            raise NotFound(_("That invoice does not exist."))
         try:
             doc = self.ctx.service.get(number)
         except NotFound:
-            raise NotFound("That invoice does not exist.") from None
+            raise NotFound(_("That invoice does not exist.")) from None
         if not viewer.may_see(doc):
-            raise NotFound("That invoice does not exist.")
+            raise NotFound(_("That invoice does not exist."))
         features.require(self.ctx.settings, features.STOREFRONT, self._scope(viewer, doc))
         return doc
 
@@ -116,7 +118,7 @@ class StorefrontPages:
                                  default_sort="-invoice_date", limit=self.ctx.page_size)
         html = self.ctx.render("storefront/list.html", req, page=page,
                                statuses=PAYMENT_STATUS_LABELS, can_pay=self._payable(page.items))
-        return Response.html(html, title="Invoices")
+        return Response.html(html, title=_("Invoices"))
 
     def view(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)
@@ -130,7 +132,7 @@ class StorefrontPages:
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
             credit_notes=self._credit_notes(viewer, doc),
             sections=self.ctx.view_sections(doc, "storefront"))
-        return Response.html(html, title=f"{doc.document_type.label} {doc.display_number}")
+        return Response.html(html, title=document_title(doc))
 
     def _credit_notes(self, viewer: Viewer, doc: InvoiceDocument) -> list[Any]:
         """The invoice's credit notes (they name the same customer and user as the invoice)."""

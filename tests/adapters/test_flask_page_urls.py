@@ -6,7 +6,7 @@ import pytest
 
 from oro_invoices.web.pages import ROUTES
 
-PARAMS = {"invoice_id": 42, "email_id": 7, "transaction_id": 9000000000, "order_id": 3,
+PARAMS = {"invoice_id": 42, "email_id": 7, "transaction_id": 9000000000, "order_id": 3, "note_id": 5, "index": 1,
           "token": "a b/c", "attempt": "x", "method": "stripe"}
 
 

@@ -129,3 +129,51 @@ def test_the_lean_schematron_reports_exactly_what_the_official_file_reports(prof
     lean = rules.check_schematron(xml, profile)
     assert len(official) >= 4  # currency code lists, BR-AE-02, BR-CO-15 …
     assert lean == official
+
+
+DELIVERY_EVENT = "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_the_delivery_date_is_the_invoices_own_not_the_invoice_date(profile):
+    doc = einvoice_document(delivery_date=dt.date(2025, 2, 27))
+    xml = cii.build_xml(doc, profile)
+    assert texts(xml, DELIVERY_EVENT) == ["20250227"]
+    assert broken(xml, profile) == set()
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_an_invoicing_period_is_bg_14_and_takes_the_place_of_a_delivery_date(profile):
+    doc = einvoice_document(delivery_period_start=dt.date(2025, 2, 1), delivery_period_end=dt.date(2025, 2, 28))
+    xml = cii.build_xml(doc, profile)
+    assert texts(xml, "//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString") == ["20250201"]
+    assert texts(xml, "//ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString") == ["20250228"]
+    assert texts(xml, DELIVERY_EVENT) == []  # the invoice date does not stand in
+    assert broken(xml, profile) == set()
+
+
+def test_without_a_delivery_date_the_invoice_date_stands_in_only_where_a_rule_needs_a_date():
+    french = SELLER.__class__(**{**SELLER.as_dict(), "country_code": "FR", "vat_id": "FR40303265045",
+                                 "tax_id": ""})
+    doc = einvoice_document(seller=french, buyer=BuyerInfo(vat_id="DE136695976", country_code="DE"))
+    for profile in PROFILES:
+        xml = cii.build_xml(doc, profile)
+        assert texts(xml, DELIVERY_EVENT) == [] and broken(xml, profile) == set()
+    # a German seller (BR-FX-EN-04 in BASIC; German VAT law wants the date of supply)
+    assert texts(cii.build_xml(einvoice_document(), "basic"), DELIVERY_EVENT) == ["20250305"]
+    # an intra-community supply (BR-IC-11), from the French seller too
+    supply = einvoice_document([{"description": "Item", "quantity": "2", "unit_price": "50", "tax_rate": "0",
+                                 "tax_category": "K"}], seller=french,
+                               buyer=BuyerInfo(vat_id="DE136695976", country_code="DE"))
+    xml = cii.build_xml(supply, "en16931")
+    assert texts(xml, DELIVERY_EVENT) == ["20250305"] and broken(xml, "en16931") == set()
+
+
+def test_an_intra_community_supply_without_any_date_breaks_br_ic_11():
+    doc = einvoice_document([{"description": "Item", "quantity": "2", "unit_price": "50", "tax_rate": "0",
+                              "tax_category": "K"}], buyer=BuyerInfo(vat_id="FR40303265045", country_code="FR"))
+    xml = cii.build_xml(doc, "en16931")
+    tree = etree.fromstring(xml)
+    (event,) = tree.xpath("//ram:ActualDeliverySupplyChainEvent", namespaces=cii.NSMAP)
+    event.getparent().remove(event)
+    assert "BR-IC-11" in broken(etree.tostring(tree), "en16931")

@@ -32,7 +32,9 @@ def test_scopes_offer_only_their_settings(admin):
     website = text_of(admin.get(CONFIG + "?scope=website").get_data(as_text=True))
     assert "Show Invoices in the Storefront" in website and "Enable Invoices" not in website
     customer = admin.get(CONFIG + "?scope=customer").get_data(as_text=True)
-    assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled"]
+    # the storefront switch, and the customer's language of documents (docs/i18n.md)
+    assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled",
+                                                               "oro_invoices.locale"]
     assert "Acme Industries AG" in customer  # the scope object selector
     assert "Tanaka" not in customer          # another organization's customer
 

@@ -49,6 +49,8 @@ def error_next_to(html: str, key: str) -> str:
     ("oro_invoices.seller.tax_id", "DE\t811", "Must be one line"),
     ("oro_invoices.locale", "xx_YY", "Unknown locale 'xx_YY'"),
     ("oro_invoices.locale", "en_US.UTF-8", "is not a locale code"),
+    ("oro_invoices.timezone", "Mars/Olympus_Mons", "Unknown time zone 'Mars/Olympus_Mons'"),
+    ("oro_invoices.timezone", "CET; DROP TABLE", "use an IANA name such as 'Europe/Berlin'"),
     ("oro_invoices.seller.website_url", "northwind.example",
      "Must be an absolute URL starting with http:// or https://."),
     ("oro_invoices.seller.website_url", "javascript:alert(1)", "http:// or https://"),

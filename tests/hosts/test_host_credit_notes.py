@@ -246,3 +246,26 @@ def test_the_orders_invoices_tab_lists_the_credit_note_with_its_type(shop, admin
                        .group(0), re.S)
     assert cells[1] == "Credit note" and cells[3] == "—"           # type; a credit note has no due date
     assert "Invoice" in rows[str(inv.id)] and "Credit note" not in rows[str(inv.id)]
+
+
+def test_a_resubmitted_credit_note_form_makes_one_credit_note(admin):
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    form = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    key = re.search(r'name="request_key" value="([^"]+)"', form).group(1)
+    data = {"mode": "partial", "qty_1": "1", "reason": "Returned", "request_key": key}
+    first = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", data)
+    assert first.status_code == 303
+    [note] = admin.service.credit_notes_of(inv.id)
+    again = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", data)  # Back, then Create again
+    assert again.status_code == 303 and again.headers["Location"].endswith(view)
+    page = text_of(admin.get(again.headers["Location"]).get_data(as_text=True))
+    assert f"Credit note {note.invoice_number} was already created from this form" in page
+    assert len(admin.service.credit_notes_of(inv.id)) == 1
+    # a refused form keeps its key, so fixing it and sending it makes the one credit note
+    fresh = admin.get(f"{view}/credit-notes/new").get_data(as_text=True)
+    other = re.search(r'name="request_key" value="([^"]+)"', fresh).group(1)
+    assert other != key
+    refused = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                           {"mode": "partial", "qty_1": "9", "reason": "", "request_key": other})
+    assert refused.status_code == 422 and f'value="{other}"' in refused.get_data(as_text=True)

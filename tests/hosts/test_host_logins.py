@@ -93,11 +93,20 @@ def test_storefront_logins_are_throttled_too(shop, clock):
     assert "Too many attempts; try again in 30 seconds." in text_of(resp.get_data(as_text=True))
 
 
-def test_throttle_forgets_old_failures_and_stays_bounded():
+@pytest.fixture
+def host_engine(db):
+    """The reference host's tables in a migrated database (SQLite and PostgreSQL)."""
+    from oro_invoices.hosts.reference import models
+    models.create_tables(db.engine)
+    return db.engine
+
+
+def test_throttle_forgets_old_failures_and_stays_bounded(host_engine):
     clock = Clock()
-    throttle = LoginThrottle(free_attempts=2, first_delay=1, max_delay=4, forget_after=10,
-                             max_keys=3, clock=clock)
+    throttle = LoginThrottle(host_engine, free_attempts=2, first_delay=1, max_delay=4,
+                             forget_after=10, max_keys=3, clock=clock)
     throttle.failed(["a"])
+    assert throttle.wait(["a"]) == 0          # one free attempt left
     throttle.failed(["a"])
     assert throttle.wait(["a"]) == 1
     for _ in range(5):
@@ -105,9 +114,41 @@ def test_throttle_forgets_old_failures_and_stays_bounded():
     assert throttle.wait(["a"]) == 4          # capped
     clock.now += 10
     assert throttle.wait(["a"]) == 0          # forgotten
+    throttle.failed(["a"])
+    assert throttle.wait(["a"]) == 0          # counting starts again
     for key in "bcdef":
         throttle.failed([key])
-    assert len(throttle._failures) <= 3
+    with host_engine.connect() as c:
+        assert c.exec_driver_sql("SELECT count(*) FROM host_login_failure").scalar_one() <= 3
+
+
+def test_throttle_is_shared_by_every_process_of_the_host(host_engine):
+    """Two throttles over one database (two server processes) see one count, and failures
+    counted at the same moment from several threads are all counted."""
+    import threading
+    clock = Clock()
+    first, second = (LoginThrottle(host_engine, free_attempts=8, first_delay=30, clock=clock)
+                     for _ in range(2))
+    keys = ["account:admin:admin", "address:10.0.0.9"]
+    threads = [threading.Thread(target=(first if i % 2 else second).failed, args=(keys,))
+               for i in range(7)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert first.wait(keys) == second.wait(keys) == 0   # 7 of 8 free attempts used
+    second.failed(["address:10.0.0.9"])
+    assert first.wait(keys) == 30
+    first.succeeded("account:admin:admin")
+    assert second.wait(["account:admin:admin"]) == 0
+    assert second.wait(["address:10.0.0.9"]) == 30      # the address keeps its failures
+
+
+def test_a_login_of_any_length_is_throttled_without_error(host_engine):
+    throttle = LoginThrottle(host_engine, free_attempts=1, clock=Clock())
+    key = "account:admin:" + "x" * 20_000
+    throttle.failed([key])
+    assert throttle.wait([key]) == 30
 
 
 def test_unknown_users_cost_a_password_hash_like_known_ones(shop, monkeypatch):

@@ -353,6 +353,25 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     assert f"?dialog=refund&amp;transaction={charge.id}" not in html     # nothing left to refund
 
 
+def test_a_resubmitted_refund_dialog_refunds_once(shop, admin, rebates):
+    doc = _paid_through_the_shop(shop)
+    [charge] = admin.service.transactions(doc.id)
+    dialog_url = f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}"
+    dialog = admin.get(dialog_url).get_data(as_text=True)
+    key = re.search(r'name="request_key" value="([^"]+)"', dialog).group(1)
+    action = f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund"
+    form = {"amount": "1.00", "notes": "Damaged box", "request_key": key}
+    first = admin.submit(dialog_url, action, form, follow_redirects=True)
+    assert "has been refunded successfully" in text_of(first.get_data(as_text=True))
+    again = admin.submit(dialog_url, action, form, follow_redirects=True)   # Back, then Yes again
+    text = text_of(again.get_data(as_text=True))
+    assert "This refund of 1.00 EUR was already requested" in text and "it was not requested again" in text
+    assert rebates.calls == 1
+    assert [t.amount for t in admin.service.transactions(doc.id) if t.action == "refund"] == [Decimal("1.00")]
+    fresh = admin.get(dialog_url).get_data(as_text=True)                     # a new dialog: a new key
+    assert re.search(r'name="request_key" value="([^"]+)"', fresh).group(1) != key
+
+
 def test_refund_needs_the_manage_payments_permission(shop, rebates):
     doc = _paid_through_the_shop(shop)
     host = shop[0].extensions["oro_reference_host"]

@@ -1,6 +1,7 @@
 """Settings: the schema, validation with clear messages, scope resolution, feature toggles."""
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.seller.company_name": ("str", "", GOW),
     "oro_invoices.seller.business_address": ("str", "", GOW),
     "oro_invoices.seller.phone": ("str", "", GOW),
+    "oro_invoices.seller.contact_name": ("str", "", GOW),
     "oro_invoices.seller.contact_email": ("str", "", GOW),
     "oro_invoices.seller.website_url": ("url", "", GOW),
     "oro_invoices.seller.tax_id": ("str", "", GOW),
@@ -60,9 +62,11 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.einvoice.enabled": ("bool", False, GOW),
     "oro_invoices.einvoice.profile": ("choice", "en16931", GOW),
     "oro_invoices.einvoice.on_invalid": ("choice", "refuse", GOW),
+    "oro_invoices.einvoice.attach_xml": ("bool", False, GOW),
     "oro_invoices.einvoice.signing_certificate": ("str", "", (G,)),
     "oro_invoices.pdf.page_size": ("choice", "A4", GOW),
-    "oro_invoices.locale": ("str", "en_US", GOW),
+    "oro_invoices.locale": ("str", "en_US", (G, O, W, C)),  # a customer's documents in its language
+    "oro_invoices.timezone": ("str", "UTC", GOW),
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),
     "oro_invoices.reminders.enabled": ("bool", False, GOW),
@@ -229,6 +233,10 @@ def test_a_stored_sender_name_with_a_line_break_cannot_stop_mail(settings):
     ("oro_invoices.locale", "", "is not a locale code"),
     ("oro_invoices.locale", "C", "is not a locale code"),
     ("oro_invoices.locale", "de_DE\n", "Must be one line"),
+    ("oro_invoices.timezone", "Mars/Olympus_Mons", "Unknown time zone 'Mars/Olympus_Mons'"),
+    ("oro_invoices.timezone", "../../etc/passwd", "Unknown time zone"),
+    ("oro_invoices.timezone", "", "Unknown time zone ''"),
+    ("oro_invoices.timezone", "Europe/Berlin\n", "Must be one line"),
     ("oro_invoices.seller.website_url", "www.acme.example", "http:// or https://"),
     ("oro_invoices.seller.website_url", "/about", "http:// or https://"),
     ("oro_invoices.seller.website_url", "https://", "Must name a host"),
@@ -250,6 +258,8 @@ def test_text_values_that_would_break_posting_mail_or_start_up_are_refused(setti
     ("oro_invoices.locale", "de_DE", "de_DE"),
     ("oro_invoices.locale", "de-de", "de_DE"),
     ("oro_invoices.locale", "ja", "ja"),
+    ("oro_invoices.timezone", " Asia/Tokyo ", "Asia/Tokyo"),
+    ("oro_invoices.timezone", "America/New_York", "America/New_York"),
     ("oro_invoices.mail.sender_name", "  Acme Billing ", "Acme Billing"),
     ("oro_invoices.seller.business_address", "Main St 1  \r\n10115 Berlin\r\n", "Main St 1\n10115 Berlin"),
     ("oro_invoices.seller.website_url", "https://acme.example/shop", "https://acme.example/shop"),
@@ -262,9 +272,16 @@ def test_text_values_are_stored_normalised(settings, key, value, stored):
 
 
 def test_every_stored_locale_can_format_an_invoice(settings):
-    from oro_invoices.documents.formatting import Formatter
+    from oro_invoices.formatting import Formatter
     for value in ("de-DE", "ja_JP", "pt_BR", "fr"):
         Formatter(settings.set("oro_invoices.locale", value))
+
+
+def test_every_stored_time_zone_can_format_a_time(settings):
+    from oro_invoices.formatting import Formatter
+    moment = dt.datetime(2025, 3, 5, 13, 30, tzinfo=dt.UTC)
+    zone = settings.set("oro_invoices.timezone", "Asia/Tokyo")
+    assert Formatter("ja_JP", zone).datetime(moment) == "2025/03/05 22:30 JST"
 
 
 def test_a_schema_format_must_be_known():
@@ -316,7 +333,7 @@ def test_apply_checks_the_scope_of_use_default_too(settings):
     with pytest.raises(ConfigurationError, match="cannot be set at website scope"):
         settings.apply({"oro_invoices.enabled": None}, "website", 1)
     with pytest.raises(ConfigurationError, match="cannot be set at customer scope"):
-        settings.unset("oro_invoices.locale", "customer", 1)
+        settings.unset("oro_invoices.timezone", "customer", 1)
 
 
 # -- resolution ------------------------------------------------------------------------

@@ -159,3 +159,31 @@ def test_two_workers_racing_on_postgresql_make_one_pdf_per_invoice(request, tmp_
         shop.addon.close()
         db.dispose()
     assert other.returncode == 0, output
+
+
+def test_a_refused_email_and_a_failed_webhook_are_retried_at_their_retry_time_not_the_sweep(
+        db, tmp_path, broker_url, job_queue, smtp_server):
+    """The worker here runs no sweeps: only the job sent again for the retry's own time can
+    deliver them."""
+    import datetime as dt
+    smtp_server.handler.refuse = ["451 4.3.0 Try again later"]
+    with Receiver(answers=(503, 200)) as receiver:
+        shop = jobs_shop(db, tmp_path, broker_url=broker_url, queue=job_queue, smtp_port=smtp_server.port,
+                         settings_values={
+                             "oro_invoices.webhooks.endpoints": [{"url": receiver.url, "secret": "s" * 24}],
+                             "oro_invoices.generate_pdf_on_post": False})
+        shop.addon.mail.deliverer.retry_schedule = (dt.timedelta(seconds=2),)
+        shop.addon.events.first_retry = dt.timedelta(seconds=2)
+        mail = shop.addon.mail
+        with shop.addon:
+            invoice = shop.addon.invoices.post(shop.create().id)
+            queued = mail.send(invoice.id, to=("buyer@acme.test",), subject="Invoice", text="Hello", attach_pdf=False,
+                               actor="admin")
+            shop.addon.invoices.record_payment(invoice.id, {"method": "manual", "action": "charge",
+                                                            "amount": "100.00"})
+            with shop.worker():
+                sent = wait_until(lambda: (e := mail.email(queued.id)).status == SENT and e,
+                                  timeout=20, what="the email's retry")
+                wait_until(lambda: len(receiver.requests) == 2, timeout=20, what="the webhook's retry")
+    assert sent.attempts == 2 and len(smtp_server.handler.received) == 1
+    assert [json.loads(r.body)["type"] for r in receiver.requests] == ["invoice.payment_status_updated"] * 2

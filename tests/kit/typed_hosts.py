@@ -1,7 +1,8 @@
-"""Both shipped hosts are ``HostAdapter``s as mypy sees them (test_host_typing.py runs mypy here)."""
+"""The shipped hosts are ``HostAdapter``s as mypy sees them (test_host_typing.py runs mypy here)."""
 from __future__ import annotations
 
 from oro_invoices.adapters import HostAdapter
+from oro_invoices.adapters.oscar.host import OscarHost
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.hosts.reference.reference import ReferenceHost
 
@@ -11,4 +12,8 @@ def memory_host() -> HostAdapter:
 
 
 def reference_host(host: ReferenceHost) -> HostAdapter:
+    return host
+
+
+def oscar_host(host: OscarHost) -> HostAdapter:
     return host

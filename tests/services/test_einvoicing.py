@@ -325,3 +325,106 @@ def test_export_records_carry_only_the_categories_a_line_does_not_get_by_itself(
     again = svc.create(german_payload(acme, lines=lines))
     assert [(l.tax_category, l.tax_exemption_reason) for l in again.lines] \
         == [(l.tax_category, l.tax_exemption_reason) for l in draft.lines]
+
+
+def test_an_xrechnung_is_posted_checked_by_the_kosit_rules_and_downloadable_as_xml(svc, settings, acme):
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    pdf = stored_pdf(svc, posted.id)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        assert document.open_metadata()[f"{{{FX}}}ConformanceLevel"] == "XRECHNUNG"
+    _, xml = svc.open_xml(posted.id)
+    assert xml.startswith(b"<?xml") and rules.check(xml, "xrechnung") == []
+    assert texts(xml, "//ram:BuyerReference") == ["04011000-12345-03"]
+    entry = next(a for a in svc.history(posted.id).activities if a.kind == "einvoice")
+    assert entry.summary == "XRechnung 3.0 e-invoice attached (factur-x.xml)"
+
+
+def test_an_xrechnung_without_leitweg_id_is_refused_naming_br_de_15(svc, db, settings, host):
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    city = host.add_customer("Stadt Musterhausen", vat_id="DE136695976", country_code="DE")
+    draft = svc.create(german_payload(city))
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.post(draft.id)
+    assert list(dict(caught.value.errors)) == ["BR-DE-15"]
+    assert "its XRechnung 3.0 e-invoice breaks 1 rule(s): [BR-DE-15]" in caught.value.message
+    assert "(BT-10)" in caught.value.message
+    assert not svc.get(draft.id).is_posted
+    settings.set("oro_invoices.einvoice.on_invalid", "post_without")
+    posted = svc.post(draft.id)
+    entry = next(a for a in svc.history(posted.id).activities if a.kind == "einvoice")
+    assert entry.summary == "Posted without an e-invoice: the XRechnung 3.0 XML breaks BR-DE-15"
+
+
+def test_a_delivery_period_is_frozen_in_the_hash_chain_and_in_the_xml(svc, db, storage, acme, drop_guards):
+    posted = svc.post(svc.create(german_payload(acme, delivery_period_start="2026-10-01",
+                                                delivery_period_end="2026-10-31")).id)
+    assert (posted.delivery_period_start.isoformat(), posted.delivery_period_end.isoformat()) \
+        == ("2026-10-01", "2026-10-31") and posted.delivery_date is None
+    _, xml = svc.open_xml(posted.id)
+    assert texts(xml, "//ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString") == ["20261031"]
+    assert texts(xml, "//ram:ActualDeliverySupplyChainEvent") == []
+    assert re.search(r"Delivery period\s+Oct 1, 2026 – Oct 31, 2026", pdf_text(stored_pdf(svc, posted.id)))
+    assert verify(db, storage).ok
+    drop_guards()
+    with db.engine.begin() as conn:  # a changed period no longer matches the chain link
+        conn.exec_driver_sql(f"UPDATE oro_invoice_invoice SET delivery_period_end = NULL WHERE id = {posted.id}")
+    report = verify(db, storage)
+    assert any(posted.invoice_number in p and "content does not match" in p for p in report.problems), \
+        report.problems
+
+
+@pytest.mark.parametrize("profile", ["en16931", "basic", "xrechnung"])
+def test_the_stored_hybrid_passes_the_structural_pdfa_3b_checks(svc, settings, acme, profile):
+    from support.pdfa import pdfa3b_problems
+    settings.set("oro_invoices.einvoice.profile", profile)
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert pdfa3b_problems(stored_pdf(svc, posted.id)) == []
+
+
+def test_the_signed_hybrid_still_passes_the_structural_pdfa_3b_checks(svc, settings, acme, pkcs12):
+    from support.pdfa import pdfa3b_problems
+    settings.set("oro_invoices.einvoice.signing_certificate", str(pkcs12[0]))
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    assert pdfa3b_problems(stored_pdf(svc, posted.id)) == []
+
+
+def test_the_structural_checks_catch_what_they_check(svc, acme):
+    from support.pdfa import pdfa3b_problems
+    posted = svc.post(svc.create(german_payload(acme)).id)
+    pdf = stored_pdf(svc, posted.id)
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        for page in document.pages:
+            for font in page.Resources.Font.values():
+                for each in [font, *font.get("/DescendantFonts", [])]:
+                    descriptor = each.get("/FontDescriptor")
+                    if descriptor is not None:
+                        for key in ("/FontFile", "/FontFile2", "/FontFile3"):
+                            if key in descriptor:
+                                del descriptor[key]
+        del document.Root.OutputIntents
+        del document.attachments["factur-x.xml"]
+        document.Root.AF = pikepdf.Array([])
+        document.attachments["notes.txt"] = pikepdf.AttachedFileSpec(document, b"hello", filename="notes.txt")
+        out = io.BytesIO()
+        document.save(out)
+    problems = pdfa3b_problems(out.getvalue())
+    assert "no GTS_PDFA1 output intent" in problems
+    assert any("is not embedded" in p for p in problems)
+    assert "notes.txt has no MIME type (/Subtype)" in problems
+    assert "notes.txt has no modification date (/Params /ModDate)" in problems
+    plain = PdfRenderer().render(svc.get(posted.id))
+    assert "no GTS_PDFA1 output intent" in pdfa3b_problems(plain)  # not PDF/A
+
+
+def test_without_the_xrechnung_rules_posting_is_refused_naming_the_extra(svc, db, settings, acme, monkeypatch):
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    monkeypatch.setattr(rules, "XRECHNUNG_PACKAGE", "no_such_package_here")
+    monkeypatch.setattr(rules, "_stylesheets", {})  # as in a process that has not compiled them yet
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(ConfigurationError, match=r"The XRechnung 3.0 e-invoice cannot be checked: .*"
+                                                 r"pip install 'oro-invoices\[xrechnung\]'"):
+        svc.post(draft.id)
+    assert not svc.get(draft.id).is_posted
+    with db.session() as s:
+        assert s.scalar(select(func.count()).select_from(InvoiceDocumentRow)) == 0

@@ -1,6 +1,7 @@
 """Export writes the import's layouts: export → import into an empty database gives the same invoices."""
 from __future__ import annotations
 
+import csv
 import io
 
 import pytest
@@ -21,19 +22,26 @@ def service(db) -> InvoiceService:
 def snapshot(svc: InvoiceService) -> list[tuple]:
     docs = [svc.get(item.id) for item in svc.list_invoices(sort="id", limit=100).items]
     return [(d.external_id or f"ORO-{d.id}", d.invoice_number, d.status.value, d.payment_status.value,
-             d.invoice_date, d.due_date, d.currency, d.customer_name, d.bill_to, d.subtotal, d.tax_amount,
-             d.total_amount, [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate) for l in d.lines])
+             d.invoice_date, d.due_date, d.delivery_date, d.delivery_period_start, d.delivery_period_end, d.currency, d.customer_name, d.bill_to, d.subtotal, d.tax_amount,
+             d.total_amount, [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate, l.tax_category,
+                              l.tax_exemption_reason) for l in d.lines])
             for d in docs]
 
 
 def seed(svc: InvoiceService) -> None:
     svc.create(invoice_payload(external_id="RT-1", status="posted", invoice_number="OLD-1",
                                invoice_date="2020-01-15", due_date="2020-02-15", payment_status="paid_in_full"))
-    svc.post(svc.create(invoice_payload(external_id="RT-2", currency="EUR",
+    svc.post(svc.create(invoice_payload(external_id="RT-2", currency="EUR", delivery_date="2026-10-30",
+                                        delivery_period_start="2026-10-01", delivery_period_end="2026-10-31",
                                         ship_to={"name": "Dock 4", "city": "Hamburg", "country": "DE"})).id)
     svc.create(invoice_payload(external_id="RT-3", customer_name="Comma, \"Quote\" & Co",
                                lines=[{"description": "Line one\nline two", "quantity": "0.5",
-                                       "unit_price": "0.0125", "tax_rate": "0.075"}]))
+                                       "unit_price": "0.0125", "tax_rate": "0.075"},
+                                      {"description": "Therapy", "quantity": "1", "unit_price": "80",
+                                       "tax_rate": "0", "tax_category": "E",
+                                       "tax_exemption_reason": "Exempt under § 4 Nr. 14 UStG, \"medical\""},
+                                      {"description": "Consulting", "quantity": "2", "unit_price": "100",
+                                       "tax_rate": "0", "tax_category": "AE"}]))
     svc.create(invoice_payload(external_id=None))                   # exported as ORO-<id>
 
 
@@ -70,3 +78,38 @@ def test_export_filters(db):
     import datetime as dt
     old = [r["external_id"] for r in export_records(svc, InvoiceFilter(date_to=dt.date(2021, 1, 1)))]
     assert old == ["RT-1"]
+
+
+def test_the_csv_carries_each_lines_vat_category_and_reason(db):
+    svc = service(db)
+    seed(svc)
+    out = io.StringIO()
+    write_csv(export_records(svc, InvoiceFilter()), out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["line_description"], r["line_tax_category"], r["line_tax_exemption_reason"])
+            for r in rows if r["external_id"] == "RT-3"] == [
+        ("Line one\nline two", "", ""), ("Therapy", "E", 'Exempt under § 4 Nr. 14 UStG, "medical"'),
+        ("Consulting", "AE", "")]  # a default category (S, Z) and a default reason are left empty
+
+
+def test_a_changed_vat_category_is_an_update_the_same_one_spelled_out_is_not(db, tmp_path):
+    svc = service(db)
+    path = tmp_path / "drafts.csv"
+    head = ("external_id,invoice_date,currency,organization_id,customer_name,line_description,line_quantity,"
+            "line_unit_price,line_tax_rate,line_tax_category,line_tax_exemption_reason\n")
+    path.write_text(head + "C-1,2026-11-02,EUR,1,Acme,Widget,1,10,0.19,,\n"
+                           "C-2,2026-11-02,EUR,1,Acme,Crate,1,50,0,G,\n", encoding="utf-8")
+    assert run_import(svc, [path], organization_id=1).created == ["C-1", "C-2"]
+    # S is what a 19 % line without a category has: spelling it out changes nothing
+    path.write_text(head + "C-1,2026-11-02,EUR,1,Acme,Widget,1,10,0.19,S,\n"
+                           "C-2,2026-11-02,EUR,1,Acme,Crate,1,50,0,K,\n", encoding="utf-8")
+    report = run_import(svc, [path], organization_id=1)
+    assert (report.updated, report.unchanged) == (["C-2"], ["C-1"])
+    (line,) = svc.get(svc.find_id(external_id="C-2", organization_id=1)).lines
+    assert (line.tax_category.value, line.tax_exemption_reason) == ("K", "")
+    path.write_text(head + "C-1,2026-11-02,EUR,1,Acme,Widget,1,10,0.19,,\n"
+                           "C-2,2026-11-02,EUR,1,Acme,Crate,1,50,0,K,Intra-community supply (Art. 138)\n",
+                    encoding="utf-8")
+    report = run_import(svc, [path], organization_id=1)
+    assert (report.updated, report.unchanged) == (["C-2"], ["C-1"])  # a new reason is a change too
+    assert run_import(svc, [path], organization_id=1).unchanged == ["C-1", "C-2"]

@@ -38,7 +38,7 @@ def test_draft_can_be_updated_and_lines_replaced(service):
     assert [l.description for l in updated.lines] == ["Only line"]
     assert updated.total_amount == Decimal("11.00")
     assert str(updated.due_date) == "2026-12-31"
-    assert service.activities(inv.id)[0].summary.startswith("Changed due_date, lines")
+    assert service.activities(inv.id)[0].summary.startswith("Changed due date, line items")
 
 
 def test_posting_freezes_the_invoice_in_the_service(service):

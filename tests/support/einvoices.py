@@ -11,7 +11,8 @@ from support.invoices import make_invoice_document
 
 SELLER = SellerInfo(
     company_name="Northwind Supply GmbH", business_address="Hafenstraße 12\n20457 Hamburg\nGermany",
-    contact_email="billing@northwind.example", tax_id="22/815/08154", vat_id="DE123456788",
+    contact_email="billing@northwind.example", contact_name="Accounts Receivable", phone="+49 40 555 0100",
+    tax_id="22/815/08154", vat_id="DE123456788",
     legal_registration_id="HRB 123456", street="Hafenstraße 12", postal_code="20457", city="Hamburg",
     country_code="DE", iban="DE89370400440532013000", bic="COBADEFFXXX",
     payment_terms="Payable within 30 days without deduction.")

@@ -4,7 +4,7 @@ import io
 import pytest
 from pypdf import PdfReader
 from support.api import make_http
-from support.einvoices import SELLER_SETTINGS, texts
+from support.einvoices import SELLER_SETTINGS, pdf_text, texts
 
 from oro_invoices.documents import LocalStorage, PdfRenderer
 from oro_invoices.integration.plugins import get_plugin_manager
@@ -71,3 +71,36 @@ def test_a_bad_tax_category_is_refused_on_its_field(einvoice_api):
 def einvoice_api_payload():
     from support.api import api_payload
     return api_payload(currency="EUR")
+
+
+def test_an_xrechnung_without_buyer_reference_answers_422_naming_br_de_15(einvoice_api, settings):
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    created = einvoice_api.create(currency="EUR")
+    resp = einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    assert resp.status_code == 422
+    errors = {e["field"]: e["message"] for e in resp.get_json()["errors"]}
+    assert list(errors) == ["BR-DE-15"] and "Buyer reference" in errors["BR-DE-15"]
+    assert einvoice_api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
+
+
+def test_the_delivery_date_and_period_go_in_come_out_and_are_in_the_xml(einvoice_api):
+    created = einvoice_api.create(currency="EUR", delivery_date="2026-10-28",
+                                  delivery_period_start="2026-10-01", delivery_period_end="2026-10-31")
+    assert (created["delivery_date"], created["delivery_period_start"], created["delivery_period_end"]) \
+        == ("2026-10-28", "2026-10-01", "2026-10-31")
+    einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    xml = einvoice_api.get(f"/api/invoices/{created['id']}/xml").get_data()
+    assert texts(xml, "//ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString") \
+        == ["20261028"]
+    assert texts(xml, "//ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString") == ["20261001"]
+    assert texts(xml, "//ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString") == ["20261031"]
+    pdf = einvoice_api.get(f"/api/invoices/{created['id']}/pdf").get_data()
+    assert "Delivery date" in pdf_text(pdf) and "Oct 28, 2026" in pdf_text(pdf)
+
+
+def test_a_delivery_period_ending_before_it_starts_is_refused_on_its_field(einvoice_api):
+    resp = einvoice_api.post("/api/invoices", {**einvoice_api_payload(), "delivery_period_start": "2026-10-31",
+                                               "delivery_period_end": "2026-10-01"})
+    assert resp.status_code == 422
+    assert {e["field"]: e["message"] for e in resp.get_json()["errors"]} \
+        == {"delivery_period_end": "Must not be before delivery_period_start."}

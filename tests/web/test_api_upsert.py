@@ -119,3 +119,17 @@ def test_a_put_losing_the_create_race_updates_the_winner(api, monkeypatch):
     assert resp.status_code == 200 and resp.headers["Invoice-Write-Result"] == "updated"
     assert resp.get_json()["id"] == winner["id"] and resp.get_json()["customer_name"] == "Late"
     assert len(api.get("/api/invoices").get_json()["data"]) == 1
+
+
+def test_a_changed_vat_category_is_an_update_the_default_spelled_out_is_not(api):
+    line = {"description": "Crate", "quantity": "1", "unit_price": "50.00", "tax_rate": "0"}
+    put(api, api_payload(lines=[line]))
+    same = put(api, api_payload(lines=[{**line, "tax_category": "Z"}]))  # what a 0 % line has anyway
+    assert same.headers["Invoice-Write-Result"] == "unchanged"
+    changed = put(api, api_payload(lines=[{**line, "tax_category": "G"}]))
+    assert changed.headers["Invoice-Write-Result"] == "updated"
+    assert changed.get_json()["lines"][0]["tax_category"] == "G"
+    reason = put(api, api_payload(lines=[{**line, "tax_category": "G", "tax_exemption_reason": "Export (§ 6 UStG)"}]))
+    assert reason.headers["Invoice-Write-Result"] == "updated"
+    assert put(api, api_payload(lines=[{**line, "tax_category": "G", "tax_exemption_reason": "Export (§ 6 UStG)"}])) \
+        .headers["Invoice-Write-Result"] == "unchanged"

@@ -72,7 +72,7 @@ class OroInvoices:
     :param render_flashes: show flash messages at the top of the add-on's pages (default); False
         when the host's layout shows them (``SessionFlashes(request.session).pop()``).
     :param page_size: rows per grid page. :param locale: how amounts and dates are formatted
-        (default: the ``oro_invoices.locale`` setting). :param template_dirs: directories
+        (default: each page's ``oro_invoices.locale`` setting). :param template_dirs: directories
         searched before the package's page templates.
     :param website_name: ``website_name(id) -> str`` (default: the host's ``websites``).
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the grid's filter.

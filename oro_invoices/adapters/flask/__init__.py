@@ -82,8 +82,8 @@ class OroInvoices:
     ``ORO_INVOICES_PAGE_SIZE``
         rows per grid page (default 25).
     ``ORO_INVOICES_LOCALE``
-        how the pages format amounts and dates (default: the global ``oro_invoices.locale``
-        setting).
+        how every page formats amounts and dates (default: the ``oro_invoices.locale`` setting
+        of each page's scope in the page's language, see ``oro_invoices.web.page_formatting``).
     ``ORO_INVOICES_TEMPLATE_DIRS``
         directories searched before the package's page templates (overrides).
     """

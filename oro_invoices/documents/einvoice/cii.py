@@ -20,11 +20,15 @@ UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 NSMAP = {"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
 
-#: Factur-X profiles and their guideline (BT-24) identifiers.
+#: The profiles and their specification (BT-24) identifiers: Factur-X BASIC and EN 16931,
+#: and XRechnung 3.0 (the German CIUS of EN 16931).
 PROFILES = {
     "basic": "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
     "en16931": "urn:cen.eu:en16931:2017",
+    "xrechnung": "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
 }
+#: BT-23, the business process an XRechnung names (the Peppol billing process it follows).
+XRECHNUNG_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 #: UNTDID 1001: commercial invoice, credit note.
 INVOICE_TYPE_CODE = "380"
 CREDIT_NOTE_TYPE_CODE = "381"
@@ -66,9 +70,12 @@ def build_xml(doc: InvoiceDocument, profile: str = "en16931") -> bytes:
     """The CII XML of ``doc`` for ``profile`` (``PROFILES``), UTF-8 with a declaration."""
     if profile not in PROFILES:
         raise ValueError(f"Unknown e-invoice profile {profile!r}; use one of {', '.join(PROFILES)}.")
-    full = profile == "en16931"
+    full = profile != "basic"
     root = etree.Element(f"{{{RSM}}}CrossIndustryInvoice", nsmap=NSMAP)
     context = _el(root, RSM, "ExchangedDocumentContext")
+    if profile == "xrechnung":
+        _text(_el(context, RAM, "BusinessProcessSpecifiedDocumentContextParameter"), RAM, "ID",
+              XRECHNUNG_PROCESS)
     _text(_el(context, RAM, "GuidelineSpecifiedDocumentContextParameter"), RAM, "ID", PROFILES[profile])
     header = _el(root, RSM, "ExchangedDocument")
     _text(header, RAM, "ID", doc.invoice_number or doc.display_number)
@@ -78,7 +85,7 @@ def build_xml(doc: InvoiceDocument, profile: str = "en16931") -> bytes:
     for line in doc.lines:
         _line(transaction, doc, line, full=full)
     _agreement(transaction, doc, full=full)
-    _delivery(transaction, doc)
+    _delivery(transaction, doc, profile)
     _settlement(transaction, doc, full=full)
     return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
 
@@ -115,6 +122,8 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     _text(party, RAM, "Name", seller.company_name)
     if seller.legal_registration_id:
         _text(_el(party, RAM, "SpecifiedLegalOrganization"), RAM, "ID", seller.legal_registration_id)
+    if full:
+        _seller_contact(party, seller)
     _address(party, seller.postal_code, seller.street, seller.city, seller.country_code)
     if full and seller.contact_email:
         _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
@@ -138,13 +147,35 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
               doc.order_identifier)
 
 
-def _delivery(parent: etree._Element, doc: InvoiceDocument) -> None:
-    """Where the goods went (BT-80, from the shipping address) and when (BT-72).
+def _seller_contact(party: etree._Element, seller: SellerInfo) -> None:
+    """BG-6: the contact person (BT-41; the company name when none is set), phone and email."""
+    if not (seller.contact_name or seller.phone or seller.contact_email):
+        return
+    contact = _el(party, RAM, "DefinedTradeContact")
+    _text(contact, RAM, "PersonName", seller.contact_name or seller.company_name)
+    if seller.phone:
+        _text(_el(contact, RAM, "TelephoneUniversalCommunication"), RAM, "CompleteNumber", seller.phone)
+    if seller.contact_email:
+        _text(_el(contact, RAM, "EmailURIUniversalCommunication"), RAM, "URIID", seller.contact_email)
 
-    The invoice has no delivery date of its own: the invoice date stands for it, as the
-    Factur-X rules for German invoices (BR-FX-EN-04) and intra-community supplies (BR-IC-11)
-    need one.
+
+def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
+    """BT-72: the invoice's delivery date; without one (and without an invoicing period), the
+    invoice date where a rule needs a date of supply, else None.
+
+    A date is needed for an intra-community supply (BR-IC-11), from a German seller (the
+    Factur-X rule BR-FX-EN-04; German VAT law lets an invoice state that the supply date is
+    the invoice date) and in an XRechnung (BR-DE-TMP-32).
     """
+    if doc.delivery_date is not None or doc.delivery_period_start or doc.delivery_period_end:
+        return doc.delivery_date
+    needs_one = (profile == "xrechnung" or doc.seller.country_code == "DE"
+                 or any(t.category is TaxCategory.INTRA_COMMUNITY for t in doc.taxes))
+    return doc.invoice_date if needs_one else None
+
+
+def _delivery(parent: etree._Element, doc: InvoiceDocument, profile: str) -> None:
+    """Where the goods went (BT-80, from the shipping address) and when (BT-72)."""
     delivery = _el(parent, RAM, "ApplicableHeaderTradeDelivery")
     ship_to = doc.ship_to or doc.bill_to
     country = _country(ship_to.country if ship_to else "") or doc.buyer.country_code
@@ -154,8 +185,9 @@ def _delivery(parent: etree._Element, doc: InvoiceDocument) -> None:
             _text(party, RAM, "Name", ship_to.organization or ship_to.name)
         _address(party, ship_to.postal_code if ship_to else "", ship_to.street if ship_to else "",
                  ship_to.city if ship_to else "", country)
-    event = _el(delivery, RAM, "ActualDeliverySupplyChainEvent")
-    _date(_el(event, RAM, "OccurrenceDateTime"), doc.invoice_date)
+    day = delivery_date(doc, profile)
+    if day is not None:
+        _date(_el(_el(delivery, RAM, "ActualDeliverySupplyChainEvent"), RAM, "OccurrenceDateTime"), day)
 
 
 def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> None:
@@ -185,6 +217,12 @@ def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> 
         _text(tax, RAM, "CategoryCode", line.category.value)
         if line.category is not TaxCategory.OUTSIDE_SCOPE:
             _text(tax, RAM, "RateApplicablePercent", _percent(line.rate))
+    if doc.delivery_period_start or doc.delivery_period_end:  # BG-14
+        period = _el(settlement, RAM, "BillingSpecifiedPeriod")
+        if doc.delivery_period_start:
+            _date(_el(period, RAM, "StartDateTime"), doc.delivery_period_start)
+        if doc.delivery_period_end:
+            _date(_el(period, RAM, "EndDateTime"), doc.delivery_period_end)
     if seller.payment_terms or doc.due_date:
         terms = _el(settlement, RAM, "SpecifiedTradePaymentTerms")
         if seller.payment_terms:

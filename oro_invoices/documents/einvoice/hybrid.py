@@ -17,7 +17,8 @@ XML_FILENAME = "factur-x.xml"
 FX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: The XMP ConformanceLevel of each profile.
-XMP_LEVELS = {"basic": "BASIC", "en16931": "EN 16931"}
+#: (ZUGFeRD 2.2 names an XRechnung carried in a hybrid ``factur-x.xml`` too, level XRECHNUNG.)
+XMP_LEVELS = {"basic": "BASIC", "en16931": "EN 16931", "xrechnung": "XRECHNUNG"}
 
 _PROPERTIES = (("DocumentFileName", "The name of the embedded XML document"),
                ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),
@@ -49,7 +50,7 @@ def embed(pdf: bytes, xml: bytes, profile: str, *, moment: dt.datetime) -> bytes
 def extract(pdf: bytes) -> bytes | None:
     """The ``factur-x.xml`` attached to ``pdf`` (or its ZUGFeRD 2 name), or None."""
     with pikepdf.open(io.BytesIO(pdf)) as document:
-        for name in (XML_FILENAME, "zugferd-invoice.xml", "xrechnung.xml"):
+        for name in (XML_FILENAME, "zugferd-invoice.xml", "xrechnung.xml"):  # ZUGFeRD 2.0, 2.1 names
             spec = document.attachments.get(name)
             if spec is not None:
                 return bytes(spec.get_file().read_bytes())

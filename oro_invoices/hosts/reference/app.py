@@ -25,30 +25,32 @@ from oro_invoices.adapters.ui import MenuEntry
 from oro_invoices.composition import AddonConfig, build_addon
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.headers import install_security_headers
+from oro_invoices.hosts.reference.language import _, install_shop_language
 from oro_invoices.hosts.reference.reference import (
     TEMPLATES,
     ReferenceHost,
     host_engine,
 )
+from oro_invoices.i18n import N_
 from oro_invoices.integration import profile
 from oro_invoices.persistence.engine import pool_options
 from oro_invoices.services.celery_queue import DEFAULT_QUEUE
 from oro_invoices.web.api import ApiClient, InvoiceApi
 
 HOST_MENU = (
-    MenuEntry(key="host.dashboard", label="Dashboard", endpoint="host_admin.dashboard",
+    MenuEntry(key="host.dashboard", label=N_("Dashboard"), endpoint="host_admin.dashboard",
               parent="dashboard", position=10),
-    MenuEntry(key="host.orders", label="Orders", endpoint="host_admin.orders", parent="sales",
+    MenuEntry(key="host.orders", label=N_("Orders"), endpoint="host_admin.orders", parent="sales",
               position=10),
-    MenuEntry(key="host.customers", label="Customers", endpoint="host_admin.customers",
+    MenuEntry(key="host.customers", label=N_("Customers"), endpoint="host_admin.customers",
               parent="customers", position=10),
-    MenuEntry(key="host.configuration", label="Configuration", endpoint="host_config.config",
+    MenuEntry(key="host.configuration", label=N_("Configuration"), endpoint="host_config.config",
               parent="system", position=10, permission="oro_invoices.configure"),
 )
 HOST_ACCOUNT_MENU = (
-    MenuEntry(key="host.account", label="My Profile", endpoint="host_store.account",
+    MenuEntry(key="host.account", label=N_("My Profile"), endpoint="host_store.account",
               parent="account", position=10),
-    MenuEntry(key="host.account_orders", label="Order History", endpoint="host_store.orders",
+    MenuEntry(key="host.account_orders", label=N_("Order History"), endpoint="host_store.orders",
               parent="account", position=20),
 )
 
@@ -92,6 +94,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     storage_url = storage_url or (data / "pdf").as_uri()
     app = flask.Flask("oro_invoices.hosts.reference", template_folder=TEMPLATES,
                       instance_path=str(data), instance_relative_config=False)
+    install_shop_language(app.jinja_env)
     app.config.update(
         SECRET_KEY=secret_key or _secret_key(data), TESTING=testing,
         SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
@@ -137,23 +140,23 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
 
     @app.errorhandler(500)
     def _server_error(exc: Exception) -> flask.Response:
-        body = ("<h1>Something went wrong</h1><p>An unexpected error occurred. It has been "
-                "logged; please try again.</p>")
-        return flask.Response(host.layout.wrap(body, title="Error"), status=500)
+        body = (f"<h1>{_('Something went wrong')}</h1><p>"
+                + _("An unexpected error occurred. It has been logged; please try again.") + "</p>")
+        return flask.Response(host.layout.wrap(body, title=_("Error")), status=500)
 
     @app.errorhandler(404)
     def _not_found(exc: Exception) -> flask.Response:
         area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
-        body = "<h1>Page not found</h1><p>The page you asked for does not exist.</p>"
-        return flask.Response(host.layout.wrap(body, title="Page not found", area=area), status=404)
+        body = f"<h1>{_('Page not found')}</h1><p>{_('The page you asked for does not exist.')}</p>"
+        return flask.Response(host.layout.wrap(body, title=_("Page not found"), area=area), status=404)
 
     @app.errorhandler(400)
     def _bad_request(exc: Exception) -> flask.Response:
         area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
-        message = getattr(exc, "description", "") or "The request was not accepted."
+        message = getattr(exc, "description", "") or _("The request was not accepted.")
         body = flask.render_template_string(
-            "<h1>Request not accepted</h1><p>{{ message }}</p>", message=message)
-        return flask.Response(host.layout.wrap(body, title="Request not accepted", area=area),
+            "<h1>{{ _('Request not accepted') }}</h1><p>{{ message }}</p>", message=message)
+        return flask.Response(host.layout.wrap(body, title=_("Request not accepted"), area=area),
                               status=400)
     return app
 

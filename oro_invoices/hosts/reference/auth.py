@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.hosts.reference.language import _
 from oro_invoices.hosts.reference.login_throttle import account_key, address_key
 from oro_invoices.web.http import Request
 
@@ -103,7 +104,7 @@ def admin_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if host_of().users.current().kind != "admin":
-            flask.flash("Please log in to continue.", "info")
+            flask.flash(_("Please log in to continue."), "info")
             return flask.redirect(flask.url_for("host_admin.login", next=flask.request.full_path))
         require_csrf()
         return view(*args, **kwargs)
@@ -114,7 +115,7 @@ def customer_required(view: View) -> View:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         if host_of().users.current().kind != "customer_user":
-            flask.flash("Please log in to continue.", "info")
+            flask.flash(_("Please log in to continue."), "info")
             return flask.redirect(flask.url_for("host_store.login", next=flask.request.full_path))
         require_csrf()
         return view(*args, **kwargs)

@@ -29,6 +29,7 @@ from oro_invoices.hosts.reference.config_scopes import (
     CONFIGURE_GLOBAL,
     ScopeAccess,
 )
+from oro_invoices.hosts.reference.language import _
 from oro_invoices.integration import webhook_endpoints
 from oro_invoices.integration.config import SCOPES, InvalidSetting, InvalidSettings, Settings
 
@@ -130,10 +131,10 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
     if flask.request.method == "POST" and group is not None:
         rows, ok = _save(settings, fields, scope, scope_id, ctx)
         if ok:
-            flask.flash("Configuration saved.", "success")
+            flask.flash(_("Configuration saved."), "success")
             return flask.redirect(flask.url_for("host_config.config", group_key=group.key,
                                                 scope=scope, scope_id=scope_id))
-        flask.flash("The configuration was not saved: please correct the highlighted values.",
+        flask.flash(_("The configuration was not saved: please correct the highlighted values."),
                     "error")
         status = 422
     else:

@@ -123,7 +123,7 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded: dict[str, Any] = {}
     if not args.no_seed and not is_seeded(app):
         print("Seeding demo data (two organizations, customers, orders, invoices)…", flush=True)
-        seeded = seed(app)
+        seeded = seed(app, languages=True, einvoices=True)
         _write_private(seed_file, seeded)
     elif seed_file.exists():
         seeded = json.loads(seed_file.read_text())

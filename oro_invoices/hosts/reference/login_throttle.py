@@ -7,88 +7,100 @@ failures are forgotten ``forget_after`` seconds after its last one; a successful
 the account's failures (the address keeps its own, so guessing across many accounts from one
 address stays slow).
 
-The counts live in the process's memory, as the reference host runs in one process. A host
-served by several processes keeps them in a shared store instead (see ``docs/web.md``).
+The counts live in the host's database (``host_login_failure``), so every process of a
+multi-process server sees the same counts: N processes do not give an attacker N times the
+attempts. A failure is counted by one atomic upsert, so concurrent failures are never lost.
 """
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
 
-@dataclass
-class _Failures:
-    count: int
-    last: float
-    blocked_until: float = 0.0
+from oro_invoices.hosts.reference import models as m
 
 
 class LoginThrottle:
-    """Counts failed logins per key and says how long a key must wait."""
+    """Counts failed logins per key in the database and says how long a key must wait.
 
-    def __init__(self, *, free_attempts: int = 5, first_delay: float = 30.0,
+    :param clock: returns the current Unix time; it must agree across processes, so it is the
+        wall clock (tests move it).
+    """
+
+    def __init__(self, engine: Engine, *, free_attempts: int = 5, first_delay: float = 30.0,
                  max_delay: float = 900.0, forget_after: float = 3600.0,
-                 max_keys: int = 100_000, clock: Callable[[], float] = time.monotonic):
+                 max_keys: int = 100_000, clock: Callable[[], float] = time.time):
         if forget_after < max_delay:
             raise ValueError("forget_after must be at least max_delay")
+        self.engine = engine
         self.free_attempts = free_attempts
         self.first_delay = first_delay
         self.max_delay = max_delay
         self.forget_after = forget_after
         self.max_keys = max_keys
         self.clock = clock
-        self._failures: dict[str, _Failures] = {}
-        self._lock = threading.Lock()
 
     def wait(self, keys: Iterable[str]) -> int:
         """Seconds (rounded up) before any of ``keys`` may try again; 0 when all may now."""
         now = self.clock()
-        with self._lock:
-            waits = [entry.blocked_until - now for key in keys
-                     if (entry := self._live(key, now)) is not None]
-        longest = max(waits, default=0.0)
+        t = m.login_failures
+        with self.engine.connect() as c:
+            until = c.execute(select(func.max(t.c.blocked_until)).where(
+                t.c.key.in_([_digest(k) for k in keys]),
+                t.c.last > now - self.forget_after)).scalar_one()
+        longest = (until or 0.0) - now
         return math.ceil(longest) if longest > 0 else 0
 
     def failed(self, keys: Iterable[str]) -> None:
         """Count a failed attempt for each of ``keys``."""
         now = self.clock()
-        with self._lock:
-            for key in keys:
-                entry = self._live(key, now)
-                if entry is None:
-                    entry = self._failures[key] = _Failures(count=0, last=now)
-                entry.count += 1
-                entry.last = now
-                if entry.count >= self.free_attempts:
-                    delay = self.first_delay * 2 ** min(entry.count - self.free_attempts, 32)
-                    entry.blocked_until = now + min(delay, self.max_delay)
-            if len(self._failures) > self.max_keys:
-                self._prune(now)
+        with self.engine.begin() as c:
+            for key in map(_digest, keys):
+                count = self._count_failure(c, key, now)
+                if count >= self.free_attempts:
+                    delay = self.first_delay * 2 ** min(count - self.free_attempts, 32)
+                    t = m.login_failures
+                    c.execute(t.update().where(t.c.key == key).values(
+                        blocked_until=now + min(delay, self.max_delay)))
+            self._prune(c, now)
 
     def succeeded(self, key: str) -> None:
         """Forget the failures of ``key`` (an account that just logged in)."""
-        with self._lock:
-            self._failures.pop(key, None)
+        t = m.login_failures
+        with self.engine.begin() as c:
+            c.execute(delete(t).where(t.c.key == _digest(key)))
 
-    def _live(self, key: str, now: float) -> _Failures | None:
-        entry = self._failures.get(key)
-        if entry is not None and now - entry.last >= self.forget_after:
-            del self._failures[key]
-            return None
-        return entry
+    def _count_failure(self, c: Connection, key: str, now: float) -> int:
+        """Add one failure to the key digest ``key`` (starting again when its last one is forgotten); the count."""
+        t = m.login_failures
+        insert = (postgresql.insert if c.dialect.name == "postgresql" else sqlite.insert)(t)
+        forgotten = insert.excluded.last - t.c.last >= self.forget_after
+        statement = insert.values(key=key, count=1, last=now, blocked_until=0.0) \
+            .on_conflict_do_update(index_elements=[t.c.key], set_={
+                "count": case((forgotten, 1), else_=t.c.count + 1),
+                "blocked_until": case((forgotten, 0.0), else_=t.c.blocked_until),
+                "last": insert.excluded.last,
+            }).returning(t.c.count)
+        return int(c.execute(statement).scalar_one())
 
-    def _prune(self, now: float) -> None:
+    def _prune(self, c: Connection, now: float) -> None:
         """Drop forgotten keys; if still too many, the ones whose last failure is oldest."""
-        for key in [k for k, e in self._failures.items() if now - e.last >= self.forget_after]:
-            del self._failures[key]
-        excess = len(self._failures) - self.max_keys
+        t = m.login_failures
+        c.execute(delete(t).where(t.c.last <= now - self.forget_after))
+        excess = c.execute(select(func.count()).select_from(t)).scalar_one() - self.max_keys
         if excess > 0:
-            oldest = sorted(self._failures, key=lambda k: self._failures[k].last)[:excess]
-            for key in oldest:
-                del self._failures[key]
+            oldest = select(t.c.key).order_by(t.c.last).limit(excess).scalar_subquery()
+            c.execute(delete(t).where(t.c.key.in_(oldest)))
+
+
+def _digest(key: str) -> str:
+    """What is stored of a key: its SHA-256, so a login of any length fits the column."""
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def account_key(area: str, login: str) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -171,6 +172,14 @@ def create_tables(engine: Engine) -> None:
                                          f"ADD COLUMN {quote(column.name)} {kind}")
 
 # -- logins ---------------------------------------------------------------------------
+login_failures = Table(
+    "host_login_failure", metadata,
+    Column("key", String(64), primary_key=True),  # SHA-256 of "account:<area>:<login>" or "address:<ip>"
+    Column("count", Integer, nullable=False),
+    Column("last", Float, nullable=False, index=True),   # Unix time of the latest failure
+    Column("blocked_until", Float, nullable=False),      # Unix time; 0 when not blocked
+)
+
 login_sessions = Table(
     "host_login_session", metadata,
     Column("token_hash", String(64), primary_key=True),  # SHA-256 of the cookie's session token

@@ -46,6 +46,7 @@ from oro_invoices.hosts.reference.adapter import (
 from oro_invoices.hosts.reference.login_sessions import LoginSessions
 from oro_invoices.hosts.reference.login_throttle import LoginThrottle
 from oro_invoices.hosts.reference.records import Records
+from oro_invoices.i18n import N_
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.persistence.engine import normalize_url
@@ -58,8 +59,8 @@ if TYPE_CHECKING:  # pragma: no cover
 T = TypeVar("T")
 
 TEMPLATES = os.path.join(os.path.dirname(__file__), "templates")
-MENU_GROUPS = (("dashboard", "Dashboard"), ("sales", "Sales"), ("customers", "Customers"),
-               ("system", "System"))
+MENU_GROUPS = (("dashboard", N_("Dashboard")), ("sales", N_("Sales")), ("customers", N_("Customers")),
+               ("system", N_("System")))
 
 
 def host_engine(url: str, **pool: Any) -> Engine:
@@ -119,6 +120,8 @@ class ReferenceLayout:
     def __init__(self, host: ReferenceHost):
         self.host = host
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+        from oro_invoices.hosts.reference.language import install_shop_language
+        install_shop_language(self.env)
 
     def wrap(self, fragment: str, *, title: str, area: str = "backoffice") -> str:
         import flask
@@ -186,7 +189,7 @@ class ReferenceHost:
         self.users = ReferenceUsers(self._session_user)
         self.urls = ReferenceUrls(base_url, self._configured_base_url)
         self.logins = LoginSessions(engine)
-        self.throttle = LoginThrottle()
+        self.throttle = LoginThrottle(engine)
         self.layout = ReferenceLayout(self)
         self._cleanup: list[str] = []
 

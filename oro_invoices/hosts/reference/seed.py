@@ -42,13 +42,26 @@ PRODUCTS = {
 }
 
 
+#: The French customer of the demo (``seed(languages=True)``).
+LUMIERE = "Lumière Équipements SARL"
+
+
 def _address(name: str, company: str, street: str, city: str, postal: str, country: str) -> Address:
     return Address(name=name, organization=company, street=street, city=city,
                    postal_code=postal, country=country)
 
 
-def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
-    """Fill the reference shop with demo data; returns the logins and ids for ``demo.json``."""
+def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = False,
+         einvoices: bool = False) -> dict[str, Any]:
+    """Fill the reference shop with demo data; returns the logins and ids for ``demo.json``.
+
+    ``languages`` (``oro-invoices demo``): customers in German, French, Japanese and English
+    (each customer's ``oro_invoices.locale``), so their PDFs and emails are in their language;
+    a French customer, Lumière Équipements, is added with a user and an invoice.
+
+    ``einvoices`` (``oro-invoices demo``): e-invoicing on for the whole shop before any invoice
+    is posted, so every posted invoice is a Factur-X PDF/A-3 (docs/einvoicing.md).
+    """
     host: ReferenceHost = app.extensions["oro_reference_host"]
     service: InvoiceService = app.extensions["oro_invoices"].service
     rec = host.records
@@ -79,6 +92,11 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
                  (acme_berlin, "Acme Industries – Berlin Branch", acme, org1),
                  (globex, "Globex Corporation", None, org1), (initech, "Initech GmbH", None, org1),
                  (tanaka, "Tanaka Seisakusho", None, org2)]
+    lumiere = 0
+    if languages:
+        lumiere = rec.add_customer(LUMIERE, group_id=retail, organization_id=org1,
+                                   vat_id="FR40303265045", country_code="FR")
+        customers.append((lumiere, LUMIERE, None, org1))
 
     users_spec = [
         (acme, "amanda.cole@acme.example", "Amanda Cole", InvoiceRole.CORPORATE),
@@ -90,6 +108,8 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
         (initech, "peter.gibbons@initech.example", "Peter Gibbons", InvoiceRole.OWN),
         (tanaka, "hiro.tanaka@tanaka.example", "Hiro Tanaka", InvoiceRole.DEPARTMENT),
     ]
+    if languages:
+        users_spec.append((lumiere, "claire.martin@lumiere.example", "Claire Martin", InvoiceRole.DEPARTMENT))
     users: list[dict[str, Any]] = []
     for cid, email, name, role in users_spec:
         uid = rec.add_customer_user(cid, email, name, password=DEMO_PASSWORD, invoice_role=role)
@@ -108,6 +128,8 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
 
     settings = Settings(host.config)
     settings.set("oro_invoices.enabled", True)
+    if einvoices:
+        settings.set("oro_invoices.einvoice.enabled", True)
     for key, value in {"company_name": "Northwind Supply GmbH",
                        "business_address": "Hafenstraße 12\n20457 Hamburg\nGermany",
                        "phone": "+49 40 555 0100", "contact_email": "billing@northwind.example",
@@ -127,6 +149,10 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
     settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
     settings.set("oro_invoices.locale", "ja_JP", "organization", org2)
+    if languages:  # each customer's documents in its language (docs/i18n.md)
+        for cid, locale in ((acme, "de_DE"), (acme_berlin, "de_DE"), (initech, "de_DE"),
+                            (globex, "en_US"), (lumiere, "fr_FR"), (tanaka, "ja_JP")):
+            settings.set("oro_invoices.locale", locale, "customer", cid)
 
     addresses = {
         acme: _address("Accounts Payable", "Acme Industries AG", "Industriestraße 5", "Stuttgart", "70565", "DE"),
@@ -135,6 +161,8 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
         initech: _address("Peter Gibbons", "Initech GmbH", "Bürostraße 9", "Munich", "80331", "DE"),
         tanaka: _address("Hiro Tanaka", "Tanaka Seisakusho", "4-5-6 Umeda, Kita-ku", "Osaka", "530-0001", "JP"),
     }
+    if languages:
+        addresses[lumiere] = _address("Claire Martin", LUMIERE, "12 rue de la République", "Lyon", "69002", "FR")
 
     # (customer, buyer email, website, currency, product indexes with quantities, days ago, plan)
     plan = [
@@ -151,6 +179,8 @@ def seed(app: flask.Flask, today: dt.date | None = None) -> dict[str, Any]:
         (tanaka, "hiro.tanaka@tanaka.example", web_jp, "JPY", [(0, "3"), (1, "5"), (2, "1")], 15, "posted"),
         (tanaka, "hiro.tanaka@tanaka.example", web_jp, "JPY", [(1, "2"), (2, "1")], 3, "draft"),
     ]
+    if languages:
+        plan.append((lumiere, "claire.martin@lumiere.example", web_eu, "EUR", [(1, "20"), (2, "3")], 9, "posted"))
     orders = []
     for n, (cid, email, website, currency, items, days, state) in enumerate(plan, start=1):
         org = org2 if cid == tanaka else org1

@@ -18,6 +18,7 @@ from oro_invoices.hosts.reference.auth import (
     log_out,
     login_form,
 )
+from oro_invoices.hosts.reference.language import _
 
 bp = flask.Blueprint("host_admin", __name__, url_prefix="/admin")
 
@@ -38,7 +39,7 @@ def login() -> ResponseReturnValue:
 @admin_required
 def logout() -> ResponseReturnValue:
     log_out(ADMIN_KEY)
-    flask.flash("You have been logged out.", "info")
+    flask.flash(_("You have been logged out."), "info")
     return flask.redirect(flask.url_for("host_admin.login"))
 
 

@@ -6,7 +6,7 @@ from typing import Any
 import flask
 from flask.typing import ResponseReturnValue
 
-from oro_invoices.adapters.commerce import CustomerUserRef
+from oro_invoices.adapters.commerce import CustomerUserRef, InvoiceRole
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import (
     CUSTOMER_KEY,
@@ -16,6 +16,7 @@ from oro_invoices.hosts.reference.auth import (
     log_out,
     login_form,
 )
+from oro_invoices.hosts.reference.language import _
 
 bp = flask.Blueprint("host_store", __name__)
 
@@ -51,7 +52,7 @@ def login() -> ResponseReturnValue:
 @customer_required
 def logout() -> ResponseReturnValue:
     log_out(CUSTOMER_KEY)
-    flask.flash("You have been signed out.", "info")
+    flask.flash(_("You have been signed out."), "info")
     return flask.redirect(flask.url_for("host_store.home"))
 
 
@@ -87,6 +88,15 @@ def order(order_id: int) -> ResponseReturnValue:
     host = host_of()
     ref = logged_in_customer_user()
     snapshot = host.orders.get(order_id)
-    if snapshot is None or snapshot.customer_id != ref.customer_id:
+    if snapshot is None or snapshot.customer_id not in customers_seen_by(ref):
         flask.abort(404)
     return page("store_order.html", f"Order {snapshot.identifier}", order=snapshot)
+
+
+def customers_seen_by(ref: CustomerUserRef) -> set[int]:
+    """The customers whose orders ``ref`` may open: their own, and with the corporate role
+    every sub-customer's too (as their invoices, so an invoice's order link always opens)."""
+    seen = {ref.customer_id}
+    if ref.invoice_role is InvoiceRole.CORPORATE:
+        seen.update(c.id for c in host_of().customers.descendants(ref.customer_id))
+    return seen

@@ -1,6 +1,7 @@
 """What an email dialog works with: the draft, recipient checks, header safety, Message-IDs."""
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from collections.abc import Iterable
@@ -107,7 +108,16 @@ def pdf_filename(number: str, kind: str = "invoice") -> str:
     return f"{kind}-{safe}.pdf"
 
 
-def new_message_id(invoice_id: int, sender: str) -> str:
-    """A globally unique Message-ID, fixed when the message is queued."""
+def new_message_id(invoice_id: int, sender: str, once: str | None = None) -> str:
+    """A globally unique Message-ID, fixed when the message is queued.
+
+    ``once``: a one-time key of the form the message was sent from; the same key gives the
+    same Message-ID, so the outbox's unique Message-ID refuses a second message from one form.
+    """
     domain = sender.rpartition("@")[2] or "localhost"
-    return f"<{uuid.uuid4().hex}.invoice-{invoice_id}@{domain}>"
+    return f"<{message_key(invoice_id, once) if once else uuid.uuid4().hex}.invoice-{invoice_id}@{domain}>"
+
+
+def message_key(invoice_id: int, once: str) -> str:
+    """The Message-ID's local part made from a form's one-time key (``new_message_id``)."""
+    return hashlib.sha256(f"{invoice_id}:{once}".encode()).hexdigest()[:32]

@@ -17,7 +17,7 @@ A message queued while its invoice's PDF was still being made in the background 
 *pending* attachment: when claimed, the sender asks ``resolve_pdf`` for the stored PDF; while
 there is none, the message goes back to ``queued`` (this attempt not counted) and is due
 again after ``PDF_WAIT``. Once the PDF exists its SHA-256 is written into the message, which
-is then sent as any other.
+is then sent as any other; a pending e-invoice XML is then read out of it (``resolve_xml``).
 """
 from __future__ import annotations
 
@@ -61,6 +61,8 @@ PDF_WAIT = dt.timedelta(seconds=15)
 WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
 #: The stored PDF of an invoice as an attachment, or None while it is still being made.
 PdfResolver = Callable[[int], Attachment | None]
+#: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.
+XmlResolver = Callable[[Attachment], Attachment | None]
 
 
 @dataclass(frozen=True)
@@ -102,7 +104,8 @@ class Deliverer:
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
                  reconcile: Callable[[str], bool | None] | None = None,
-                 resolve_pdf: PdfResolver | None = None) -> None:
+                 resolve_pdf: PdfResolver | None = None,
+                 resolve_xml: XmlResolver | None = None) -> None:
         if expired_lease not in EXPIRED_LEASE_POLICIES:
             raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
         self.db = db
@@ -114,6 +117,7 @@ class Deliverer:
         self.expired_lease = expired_lease
         self.reconcile = reconcile
         self.resolve_pdf = resolve_pdf
+        self.resolve_xml = resolve_xml
 
     @property
     def max_attempts(self) -> int:
@@ -209,13 +213,22 @@ class Deliverer:
         pdf = self.resolve_pdf(email.invoice_id)
         if pdf is None:
             return None
-        attachments = tuple(replace(pdf, filename=a.filename) if a.pending else a for a in email.attachments)
+        attachments = tuple(r for r in (self._resolved(a, pdf) for a in email.attachments) if r is not None)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
                       .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token)
                       .values(attachments=[a.as_dict() for a in attachments], last_error="")
                       .execution_options(synchronize_session=False))
         return replace(claimed, email=replace(email, attachments=attachments))
+
+    def _resolved(self, attachment: Attachment, pdf: Attachment) -> Attachment | None:
+        """A pending attachment filled in from the now stored PDF (a pending XML: the XML that
+        PDF carries, None when it carries none); any other one as it is."""
+        if not attachment.pending:
+            return attachment
+        if attachment.content_type == "application/xml":
+            return self.resolve_xml(pdf) if self.resolve_xml is not None else None
+        return replace(pdf, filename=attachment.filename)
 
     def _put_back(self, claimed: _Claimed, now: dt.datetime) -> None:
         """Release a message whose PDF is not made yet: queued again, this attempt not counted."""

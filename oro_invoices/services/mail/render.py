@@ -19,8 +19,11 @@ from typing import Any
 import jinja2
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
+from oro_invoices import i18n
 from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.i18n import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 BUILTIN_VARIABLES = ("invoice", "payment_url", "seller")
@@ -29,9 +32,9 @@ _NAME = re.compile(r"[A-Za-z0-9_.-]+")
 
 #: What people read for the shipped templates' names; another name reads as its words.
 TEMPLATE_LABELS = {
-    "invoice_notification_template": "Invoice notification",
-    "invoice_reminder_template": "Payment reminder",
-    "credit_note_notification_template": "Credit note notification",
+    "invoice_notification_template": N_("Invoice notification"),
+    "invoice_reminder_template": N_("Payment reminder"),
+    "credit_note_notification_template": N_("Credit note notification"),
 }
 
 
@@ -48,6 +51,21 @@ def end_sentence(text: Any) -> str:
     ("Sakura K.K." stays as it is, never "Sakura K.K..")."""
     value = str(text).rstrip()
     return value if value.endswith((".", "!", "?", "…", "。")) else value + "."
+
+
+_DOUBLE_STOP = re.compile(r"(?<!\.)([.!?…。])\.(?!\.)")
+
+
+def single_stops(text: Any) -> Any:
+    """``text`` without a full stop doubled by a name that ends with one
+    ("… from Sakura K.K.." becomes "… from Sakura K.K."); markup stays markup."""
+    squashed = _DOUBLE_STOP.sub(r"\1", str(text))
+    return Markup(squashed) if isinstance(text, Markup) else squashed
+
+
+def strong(value: Any) -> Markup:
+    """``value`` emphasised in an HTML email (escaped; a placeholder of a translated sentence)."""
+    return Markup("<strong>{}</strong>").format(value)
 
 
 class EmailTemplateError(InvoiceError):
@@ -98,13 +116,18 @@ def as_source(name: str, template: Any) -> TemplateSource:
 class TemplateRenderer:
     """Renders template sources with the locale's money and date filters."""
 
-    def __init__(self, filters: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, filters: Mapping[str, Any] | None = None, locale: str = "en_US") -> None:
         common = dict(undefined=jinja2.Undefined, trim_blocks=False, keep_trailing_newline=True)
         self.html_env = ImmutableSandboxedEnvironment(autoescape=True, **common)
         self.text_env = ImmutableSandboxedEnvironment(autoescape=False, **common)
         for env in (self.html_env, self.text_env):
             env.filters["end_sentence"] = end_sentence
+            env.filters["single_stops"] = single_stops
             env.filters.update(filters or {})
+            i18n.install(env, locale)  # the words in the invoice's language (docs/i18n.md)
+        self.html_env.filters["strong"] = strong
+        self.html_env.globals["lang"] = i18n.language_of(locale)  # the language of the words
+        self.text_env.filters["strong"] = str
 
     def render(self, source: TemplateSource, context: Mapping[str, Any]) -> RenderedEmail:
         """Subject (one line, whitespace collapsed), HTML body and text body."""
@@ -128,7 +151,7 @@ class TemplateRenderer:
         except jinja2.TemplateSyntaxError as exc:
             raise EmailTemplateError(
                 f"Email template {name!r} ({part}) has a syntax error on line {exc.lineno}: "
-                f"{exc.message}.") from None
+                f"{(exc.message or '').rstrip('.')}.") from None
         except jinja2.TemplateError as exc:
             raise EmailTemplateError(f"Email template {name!r} ({part}) failed: {exc}.") from None
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:

@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import IO, Any, Protocol
 
 from pluggy import PluginManager
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.commerce import CustomerUserRef
@@ -53,13 +54,14 @@ from oro_invoices.persistence.outbox import (
 )
 from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
-from oro_invoices.services.mail import history
+from oro_invoices.services.mail import einvoice_attachment, history
 from oro_invoices.services.mail.compose import (
     MAX_SUBJECT,
     EmailDraft,
     check_sender,
     has_line_break,
     is_address,
+    message_key,
     new_message_id,
     pdf_filename,
     recipients,
@@ -94,13 +96,23 @@ class Invoices(Protocol):
     def post(self, invoice_id: int, *, actor: str = ...) -> InvoiceDocument: ...
 
     def setting(self, key: str, *, organization_id: int | None = ...,
-                website_id: int | None = ...) -> Any: ...
+                website_id: int | None = ..., customer_id: int | None = ...) -> Any: ...
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
     def seller(self, invoice: InvoiceDocument) -> SellerInfo: ...
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
+
+
+class AlreadySent(Conflict):
+    """The form was sent before (its one-time key is on a queued message): nothing was sent again."""
+
+    def __init__(self, email: OutboxView):
+        when = (email.sent_at or email.created_at).strftime("%Y-%m-%d %H:%M %Z").strip()
+        super().__init__(f"This email was already sent to {', '.join(email.to)} ({when}); it was not "
+                         "sent again. To send another one, open Send email again.")
+        self.email = email
 
 
 class MailService:
@@ -154,8 +166,8 @@ class MailService:
         self.deliverer = Deliverer(db, transport, read_attachment=self._read_attachment,
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
                                    expired_lease=expired_lease, reconcile=reconcile,
-                                   resolve_pdf=self._resolve_pdf)
-        self._renderers: dict[str, TemplateRenderer] = {}
+                                   resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml)
+        self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
 
     # ---- templates ------------------------------------------------------------------
 
@@ -177,12 +189,16 @@ class MailService:
         return default
 
     def _renderer(self, invoice: InvoiceDocument) -> TemplateRenderer:
+        # the customer's locale where one is set: the email's language and formats (docs/i18n.md)
         locale = self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                       website_id=invoice.website_id) or "en_US"
-        if locale not in self._renderers:
-            from oro_invoices.documents.formatting import Formatter
-            self._renderers[locale] = TemplateRenderer(Formatter(locale).filters())
-        return self._renderers[locale]
+                                       website_id=invoice.website_id, customer_id=invoice.customer_id) or "en_US"
+        timezone = self.invoices.setting("oro_invoices.timezone", organization_id=invoice.organization_id,
+                                         website_id=invoice.website_id) or "UTC"
+        if (locale, timezone) not in self._renderers:
+            from oro_invoices.formatting import Formatter
+            self._renderers[locale, timezone] = TemplateRenderer(
+                Formatter(locale, timezone).filters(), locale=locale)
+        return self._renderers[locale, timezone]
 
     def _seller(self, invoice: InvoiceDocument) -> SellerInfo:
         """The seller snapshot taken at posting; the current settings for a draft."""
@@ -245,6 +261,21 @@ class MailService:
         except PdfPending:
             return Attachment.pending_pdf(_pdf_name(invoice))
 
+    def attachments_for(self, invoice: InvoiceDocument) -> tuple[Attachment, ...]:
+        """The stored PDF, and its e-invoice XML as a file of its own when
+        ``oro_invoices.einvoice.attach_xml`` is on (pending while the PDF is being made)."""
+        pdf = self.pdf_attachment(invoice)
+        if not einvoice_attachment.wanted(self.invoices.setting, invoice):
+            return (pdf,)
+        if pdf.pending:
+            return (pdf, Attachment.pending_xml())
+        xml = einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)
+        return (pdf,) if xml is None else (pdf, xml)
+
+    def _resolve_xml(self, pdf: Attachment) -> Attachment | None:
+        """The XML of a resolved pending PDF (None: that PDF carries none)."""
+        return einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)
+
     def _resolve_pdf(self, invoice_id: int) -> Attachment | None:
         """The stored PDF of a message's invoice, None while it is still being made."""
         invoice = self.invoices.get(invoice_id)
@@ -270,7 +301,7 @@ class MailService:
         attachments: tuple[Attachment, ...] = ()
         if invoice.is_posted and attach_pdf:
             try:
-                attachments = (self.pdf_attachment(invoice),)
+                attachments = self.attachments_for(invoice)
             except NotFound:
                 attachments = ()  # supplied later by the external system
         user = self._customer_user(invoice)
@@ -337,14 +368,17 @@ class MailService:
     def send(self, invoice_id: int, *, to: str | Iterable[str], subject: str,
              html: str | None = None, text: str | None = None, cc: str | Iterable[str] = (),
              bcc: str | Iterable[str] = (), attach_pdf: bool = True, actor: str,
-             template: str | None = None) -> OutboxView:
+             template: str | None = None, once: str | None = None) -> OutboxView:
         """Check the message and queue it in the outbox, recorded on the invoice's activity.
 
         Only a posted invoice is sent (a draft is not an invoice the customer can be given
-        yet: Send to Customer posts it first).
+        yet: Send to Customer posts it first). ``once``: the one-time key of the form it
+        comes from; a second message with the same key is refused (``AlreadySent``), even
+        when both arrive at the same moment.
 
         :raises ValidationError: with one ``(field, message)`` per problem.
         :raises InvoiceNotPosted: the invoice is a draft.
+        :raises AlreadySent: a message was already queued from this form.
         """
         errors: list[tuple[str, str]] = []
         to_list = recipients("to", to, errors)
@@ -366,15 +400,32 @@ class MailService:
         if not invoice.is_posted:
             raise InvoiceNotPosted(f"Invoice {invoice.display_number} is a draft: only a posted invoice is "
                                    "emailed. Use Send to Customer, which posts it first.")
-        attachments = (self.pdf_attachment(invoice),) if attach_pdf else ()
-        with self.db.transaction() as s:
-            view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
-                              html=html, text=text, attachments=attachments, actor=actor,
-                              template=template)
-            history.record(s, view, actor, f"queued: {view.subject}",
-                           attachments=[a.sha256 for a in attachments])
+        if once:
+            self._refuse_second(invoice_id, once)
+        attachments = self.attachments_for(invoice) if attach_pdf else ()
+        try:
+            with self.db.transaction() as s:
+                view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
+                                  html=html, text=text, attachments=attachments, actor=actor,
+                                  template=template, once=once)
+                history.record(s, view, actor, f"queued: {view.subject}",
+                               attachments=[a.sha256 for a in attachments])
+        except IntegrityError:
+            if once:  # the same form, sent at the same moment by another request
+                self._refuse_second(invoice_id, once)
+            raise
         self.submit_delivery(view.id)
         return view
+
+    def _refuse_second(self, invoice_id: int, once: str) -> None:
+        """Raise ``AlreadySent`` when a message of ``invoice_id`` was queued with the key ``once``."""
+        prefix = f"<{message_key(invoice_id, once)}.invoice-{invoice_id}@"
+        with self.db.session() as s:
+            row = s.execute(select(OutboxEmail).where(OutboxEmail.invoice_id == invoice_id,
+                                                      OutboxEmail.message_id.startswith(prefix, autoescape=True))
+                            .limit(1)).scalar_one_or_none()
+            if row is not None:
+                raise AlreadySent(outbox.view(row))
 
     def submit_delivery(self, email_id: int) -> None:
         """With background jobs, submit the ``deliver_email`` job of a committed outbox message."""
@@ -383,7 +434,8 @@ class MailService:
 
     def queue(self, session: Session, invoice: InvoiceDocument, *, to: Sequence[str], subject: str,
               html: str | None, text: str | None, attachments: Sequence[Attachment], actor: str,
-              template: str | None, cc: Sequence[str] = (), bcc: Sequence[str] = ()) -> OutboxView:
+              template: str | None, cc: Sequence[str] = (), bcc: Sequence[str] = (),
+              once: str | None = None) -> OutboxView:
         """Write one checked message to the outbox in the caller's transaction (no activity entry).
 
         ``send`` checks what a person typed and calls this; the payment reminders call it in
@@ -392,7 +444,7 @@ class MailService:
         sender, sender_name = self.sender_of(invoice)
         now = self.clock()
         row = OutboxEmail(
-            invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender),
+            invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender, once),
             template=template, actor=actor or "system", sender=sender,
             sender_name=sender_name, reply_to=self.reply_to_of(invoice, sender), to_addrs=list(to), cc_addrs=list(cc),
             bcc_addrs=list(bcc), subject=subject.strip(), html=html or None, text=text or None,
@@ -414,6 +466,14 @@ class MailService:
                             .limit(1)).scalar_one_or_none()
             return outbox.view(row) if row is not None else None
 
+    def waiting(self) -> tuple[int, dt.datetime | None]:
+        """How many messages wait in the outbox (queued or to retry), and the earliest time one
+        of them is due (what a delivery run that had nothing to do reports)."""
+        with self.db.session() as s:
+            count, due = s.execute(select(func.count(), func.min(OutboxEmail.next_attempt_at))
+                                   .where(OutboxEmail.status.in_((QUEUED, RETRY)))).one()
+            return int(count), due
+
     def emails(self, invoice_id: int) -> list[OutboxView]:
         """The invoice's messages, newest first, with their delivery state."""
         with self.db.session() as s:
@@ -427,6 +487,14 @@ class MailService:
             if row is None:
                 raise NotFound(f"Email {email_id} does not exist.")
             return outbox.view(row)
+
+    def email_bodies(self, email_id: int) -> tuple[OutboxView, str | None, str | None]:
+        """A message with its queued HTML and plain-text bodies (what was, or will be, sent)."""
+        with self.db.session() as s:
+            row = s.get(OutboxEmail, email_id)
+            if row is None:
+                raise NotFound(f"Email {email_id} does not exist.")
+            return outbox.view(row), row.html, row.text
 
     def requeue(self, email_id: int, *, actor: str) -> OutboxView:
         """Send a failed (or unknown) message again, with a fresh series of retries."""

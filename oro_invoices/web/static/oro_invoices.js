@@ -37,3 +37,103 @@
     handOver();
   }
 })();
+/* Dialogs (<div role="dialog" aria-modal="true">, opened by a link to a ?dialog= page): focus moves
+   into the dialog, Tab and Shift+Tab stay inside it, Escape closes it as its Cancel link does, and
+   focus returns to the link that opened it. Without a script the links still open and close them. */
+(function () {
+  "use strict";
+  var OPENER = "oi-dialog-opener";
+  var FOCUSABLE = "a[href], button:not([disabled]), input:not([disabled]):not([type=hidden]), " +
+    "select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex='-1'])";
+
+  function store(value) {
+    try {
+      if (value === null) { window.sessionStorage.removeItem(OPENER); } else { window.sessionStorage.setItem(OPENER, value); }
+    } catch (ignored) { /* storage off: focus is simply not restored */ }
+  }
+  function stored() {
+    try { return window.sessionStorage.getItem(OPENER); } catch (ignored) { return null; }
+  }
+  function focusables(dialog) {
+    return Array.prototype.filter.call(dialog.querySelectorAll(FOCUSABLE), function (el) {
+      return !el.classList.contains("oi-modal__backdrop") && el.getClientRects().length > 0;
+    });
+  }
+  // Focus ``element``, and again once the page has loaded if the focus has left ``within``
+  // (scrolling to the URL's #fragment at load takes the focus away).
+  function keepFocus(element, within) {
+    element.focus();
+    window.addEventListener("load", function () {
+      window.setTimeout(function () {
+        if (!within.contains(document.activeElement)) { element.focus(); }
+      }, 0);
+    });
+  }
+  function closeLink(dialog) {
+    return dialog.querySelector(".oi-modal__foot a[href]") || dialog.querySelector("a.oi-modal__backdrop");
+  }
+  function close(dialog) {
+    var link = closeLink(dialog);
+    if (link) { window.location.replace(link.href); }  // replace: Back does not reopen the dialog
+  }
+
+  // Remember which link opened a dialog, to give it the focus back when the dialog is gone.
+  document.addEventListener("click", function (event) {
+    var link = event.target instanceof Element ? event.target.closest("a[href*='dialog=']") : null;
+    if (link && !link.closest("[role=dialog]")) {
+      store(JSON.stringify({path: window.location.pathname, href: link.getAttribute("href")}));
+    }
+  });
+
+  function setUp() {
+    var dialog = document.querySelector(".oi-modal[role=dialog][aria-modal=true]");
+    if (!dialog) {
+      var opener = stored();
+      store(null);
+      if (opener) {
+        var saved = {};
+        try { saved = JSON.parse(opener) || {}; } catch (ignored) { /* not ours: nothing to restore */ }
+        var target = saved.path === window.location.pathname ?
+          Array.prototype.find.call(document.querySelectorAll("a[href]"), function (a) {
+            return a.getAttribute("href") === saved.href;
+          }) : null;
+        if (target) { keepFocus(target, target); }
+      }
+      return;
+    }
+    var items = focusables(dialog);
+    var first = dialog.querySelector("[autofocus]") || dialog.querySelector("[aria-invalid=true]") ||
+      items.filter(function (el) { return /^(INPUT|SELECT|TEXTAREA)$/.test(el.tagName); })[0] || items[0];
+    if (first) { keepFocus(first, dialog); }
+    dialog.addEventListener("click", function (event) {
+      var link = event.target instanceof Element ? event.target.closest("a[href]") : null;
+      if (link && link === closeLink(dialog) || link && link.classList.contains("oi-modal__backdrop")) {
+        event.preventDefault();
+        close(dialog);
+      }
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        event.preventDefault();
+        close(dialog);
+        return;
+      }
+      if (event.key !== "Tab") { return; }
+      var now = focusables(dialog);
+      if (!now.length) { return; }
+      var index = now.indexOf(document.activeElement);
+      if (event.shiftKey && index <= 0) {
+        event.preventDefault();
+        now[now.length - 1].focus();
+      } else if (!event.shiftKey && (index === -1 || index === now.length - 1)) {
+        event.preventDefault();
+        now[0].focus();
+      }
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", setUp);
+  } else {
+    setUp();
+  }
+})();

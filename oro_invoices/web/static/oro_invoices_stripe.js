@@ -1,6 +1,7 @@
 /* The Stripe method's payment form (its PaymentPage.local_script, loaded after Stripe.js).
 
-   The hand-over page's form carries data-publishable-key, data-client-secret and data-return-url.
+   The hand-over page's form carries data-publishable-key, data-client-secret and data-return-url,
+   and the messages shown here in the page's language (data-message-*).
    This mounts Stripe's Payment Element into #oi-provider-element and, on Proceed with Payment,
    confirms the PaymentIntent with Stripe.js, which finishes 3-D Secure and sends the customer to
    the return URL. A declined card or a failed authentication goes to the return URL as well
@@ -26,7 +27,7 @@
   }
 
   if (typeof window.Stripe !== "function") {
-    show("The payment form could not be loaded. Please reload the page or try again later.");
+    show(form.dataset.messageNotLoaded || "The payment form could not be loaded. Please reload the page or try again later.");
     if (button) {
       button.disabled = true;
     }
@@ -73,9 +74,9 @@
           window.location.assign(failedReturn(error));
           return;
         }
-        release(error.message || "The payment could not be sent. Please check the card details.");
+        release(error.message || form.dataset.messageNotSent || "The payment could not be sent. Please check the card details.");
       }, function () {
-        release("The payment could not be sent. Please try again.");
+        release(form.dataset.messageTryAgain || "The payment could not be sent. Please try again.");
       });
   });
 })();

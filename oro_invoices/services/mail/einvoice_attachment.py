@@ -1,0 +1,52 @@
+"""The e-invoice XML as a file of its own next to the PDF in invoice email (when configured).
+
+With ``oro_invoices.einvoice.attach_xml`` on, a message that carries an invoice's stored PDF
+also carries the XML that PDF embeds: ``factur-x.xml`` for a Factur-X profile, the invoice's
+file name with ``.xml`` for an XRechnung (German public buyers take the pure XML). The XML
+is read out of the stored PDF, so it is the one the stored file carries, and put into the
+same content-addressed storage, where the sender reads every attachment by its SHA-256.
+"""
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.persistence.outbox import Attachment
+
+ATTACH_XML = "oro_invoices.einvoice.attach_xml"
+XML_CONTENT_TYPE = "application/xml"
+FACTURX_FILENAME = "factur-x.xml"
+#: The XRechnung specification identifier (BT-24) starts with the EN 16931 one and names KoSIT.
+XRECHNUNG_MARK = b"urn:xeinkauf.de:kosit:xrechnung"
+
+
+class _Storage(Protocol):
+    def read(self, sha256: str) -> bytes: ...
+
+    def put(self, data: bytes) -> Any: ...
+
+
+def wanted(setting: Any, invoice: InvoiceDocument) -> bool:
+    """Whether ``invoice``'s email carries its XML (``setting``: the invoices' ``setting``)."""
+    return bool(setting(ATTACH_XML, organization_id=invoice.organization_id, website_id=invoice.website_id))
+
+
+def xml_filename(xml: bytes, pdf_filename: str) -> str:
+    """``factur-x.xml``, or for an XRechnung the PDF's name with ``.xml``."""
+    if XRECHNUNG_MARK in xml:
+        return pdf_filename.removesuffix(".pdf") + ".xml"
+    return FACTURX_FILENAME
+
+
+def xml_attachment(storage: _Storage | None, pdf: Attachment) -> Attachment | None:
+    """The XML embedded in the stored PDF ``pdf`` as an attachment (stored by its SHA-256),
+    or None when that PDF carries none (e-invoices were off or the XML broke a rule)."""
+    if storage is None or pdf.pending or not pdf.sha256:
+        return None
+    from oro_invoices.services.einvoicing import xml_in
+    xml = xml_in(storage.read(pdf.sha256))
+    if xml is None:
+        return None
+    stored = storage.put(xml)
+    return Attachment(filename=xml_filename(xml, pdf.filename), sha256=stored.sha256, size=len(xml),
+                      content_type=XML_CONTENT_TYPE)

@@ -1,0 +1,198 @@
+"""WCAG 2.1 AA: axe-core finds no serious or critical violation on any page of the add-on,
+and the dialogs keep the keyboard inside them and give it back when they close."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from support.axe import audit, axe_script, blocking
+from support.browser_shop import admin_login, customer_login, enable_payments
+from support.hpp_standin import APPROVED_CARD
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def axe():
+    return axe_script()
+
+
+@pytest.fixture
+def shop(live_shop):
+    """The live shop with payments on, so the pay pages exist."""
+    base_url, app, info = live_shop
+    standin = enable_payments(app, base_url)
+    yield base_url, app, info
+    standin.stop()
+
+
+def problems_on(page: Page, axe, label: str, url: str, *, status: int = 200) -> list[str]:
+    """Open ``url`` and list axe's serious and critical findings there, each prefixed by ``label``."""
+    response = page.goto(url)
+    assert response is not None and response.status == status, (label, url)
+    return [f"{label}: {line}" for line in blocking(audit(page, axe))]
+
+
+def test_back_office_pages(page: Page, shop, axe):
+    base_url, app, info = shop
+    service = app.extensions["oro_invoices"].service
+    draft = service.find_id(external_id="ERP-SO-1004-4")
+    posted = service.find_id(external_id="ERP-SO-1003-3")
+    paid = service.find_id(external_id="ERP-SO-1001-1")
+    order = info["orders"][0]["id"]
+    admin_login(page, base_url)
+    view = f"{base_url}/admin/invoices"
+    pages = [
+        ("grid", view),
+        ("grid filtered", view + "?payment_status=paid_in_full&overdue=no&show_payment_method=1"),
+        ("draft view", f"{view}/{draft}"),
+        ("posted view", f"{view}/{posted}"),
+        ("paid view", f"{view}/{paid}"),
+        ("send-to-customer dialog", f"{view}/{draft}?dialog=send-to-customer"),
+        ("email dialog", f"{view}/{posted}?dialog=email&to_customer=1"),
+        ("delete confirmation", f"{view}/{draft}/delete"),
+        ("void confirmation", f"{view}/{posted}/void"),
+        ("credit note form", f"{view}/{posted}/credit-notes/new"),
+        ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
+        ("configuration", base_url + "/admin/config/oro_invoices"),
+    ]
+    found = [p for label, url in pages for p in problems_on(page, axe, label, url)]
+    found += problems_on(page, axe, "error page", f"{view}/999999999", status=404)
+    # a sent email: the page after sending (with its announced message) and the email itself
+    page.goto(f"{view}/{posted}?dialog=email")
+    page.locator("#oi-email-dialog").get_by_role("button", name="Send").click()
+    expect(page.get_by_role("status").first).to_be_visible()
+    found += [f"view after sending: {line}" for line in blocking(audit(page, axe))]
+    email_url = page.locator("a[data-oi-open-email]").first.get_attribute("href")
+    assert email_url
+    found += problems_on(page, axe, "sent email", base_url + email_url)
+    assert not found, "\n".join(found)
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
+    base_url, app, info = shop
+    page.set_viewport_size({"width": width, "height": 800})
+    service = app.extensions["oro_invoices"].service
+    posted = service.find_id(external_id="ERP-SO-1003-3")
+    customer_login(page, base_url, "amanda.cole@acme.example")
+    store = f"{base_url}/customer/invoices"
+    found = [p for label, url in [
+        ("storefront list", store),
+        ("storefront list filtered", store + "?payment_status=invoiced&overdue=no"),
+        ("storefront view", f"{store}/{posted}"),
+        ("storefront pay page", f"{store}/{posted}/payment"),
+    ] for p in problems_on(page, axe, label, url)]
+    found += problems_on(page, axe, "storefront error page", f"{store}/999999999", status=404)
+    guest = browser.new_page(viewport={"width": width, "height": 800})
+    try:
+        found += problems_on(guest, axe, "guest pay page", service.pay_link(service.get(posted)))
+        found += problems_on(guest, axe, "guest error page", base_url + "/invoices/pay/not-a-token",
+                             status=404)
+    finally:
+        guest.close()
+    assert not found, "\n".join(found)
+
+
+def focused(page: Page) -> dict:
+    """What has the keyboard focus: its text, id, whether it is inside the dialog, its outline."""
+    return page.evaluate("""() => {
+        const el = document.activeElement, style = getComputedStyle(el);
+        return {text: (el.textContent || '').trim(), id: el.id, tag: el.tagName,
+                inDialog: el.closest('[role=dialog]') !== null,
+                outline: style.outlineStyle + ' ' + style.outlineWidth};
+    }""")
+
+
+def test_a_dialog_keeps_the_keyboard_inside_and_gives_focus_back(page: Page, live_shop):
+    base_url, app, info = live_shop
+    draft = app.extensions["oro_invoices"].service.find_id(external_id="ERP-SO-1004-4")
+    admin_login(page, base_url)
+    page.goto(f"{base_url}/admin/invoices/{draft}")
+    opener = page.get_by_role("link", name="Send to Customer")
+    opener.focus()
+    assert focused(page)["outline"] == "solid 3px"  # keyboard focus is visible
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Send to Customer")
+    expect(dialog).to_be_visible()
+    expect(dialog.locator(".oi-modal__foot").get_by_role("link", name="Cancel")).to_be_focused()
+
+    forward = []
+    for _ in range(5):
+        page.keyboard.press("Tab")
+        forward.append(focused(page))
+    assert all(f["inDialog"] for f in forward), forward
+    assert [f["text"] for f in forward[:4]] == ["Proceed", "Cancel", "Proceed", "Cancel"]
+    backward = []
+    for _ in range(3):
+        page.keyboard.press("Shift+Tab")
+        backward.append(focused(page))
+    assert all(f["inDialog"] for f in backward), backward
+    assert {f["text"] for f in backward} == {"Proceed", "Cancel"}
+
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert "dialog=" not in page.url
+    expect(page.get_by_role("link", name="Send to Customer")).to_be_focused()  # back on the opener
+    assert not app.extensions["oro_invoices"].service.get(draft).is_posted
+
+
+def test_the_email_dialog_starts_at_its_first_field_and_tabs_through_its_fields(page: Page, live_shop):
+    base_url, app, info = live_shop
+    posted = app.extensions["oro_invoices"].service.find_id(external_id="ERP-SO-1003-3")
+    admin_login(page, base_url)
+    page.goto(f"{base_url}/admin/invoices/{posted}")
+    page.get_by_role("link", name="Send email").click()
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.locator("#oi-email-template")).to_be_focused()
+    ids = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        state = focused(page)
+        assert state["inDialog"], state
+        ids.append(state["id"] or state["text"])
+    assert {"oi-email-to", "oi-email-subject", "oi-email-body", "Send", "Cancel"} <= set(ids)
+    assert ids.index("oi-email-to") < ids.index("oi-email-subject") < ids.index("oi-email-body")
+    page.locator(".oi-modal__foot").get_by_role("link", name="Cancel").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_role("link", name="Send email")).to_be_focused()  # back on the opener
+
+
+def test_status_messages_are_announced(page: Page, live_shop):
+    base_url, app, info = live_shop
+    posted = app.extensions["oro_invoices"].service.find_id(external_id="ERP-SO-1003-3")
+    admin_login(page, base_url)
+    page.goto(f"{base_url}/admin/invoices/{posted}")
+    page.get_by_label("Add a note").fill("Called the customer.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.get_by_role("status").filter(has_text="Note added.")).to_be_visible()
+
+
+def test_payment_result_and_refund_dialog(page: Page, shop, axe, browser):
+    base_url, app, info = shop
+    service = app.extensions["oro_invoices"].service
+    doc = service.get(service.find_id(external_id="ERP-SO-1003-3"))
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices/{doc.id}/payment")
+    page.get_by_role("button", name="Proceed with Payment").click()
+    page.get_by_label("Card number").fill(APPROVED_CARD)
+    page.get_by_label("Expiry (MM/YY)").fill("12/30")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Pay Now").click()
+    expect(page.get_by_role("heading", name=f"Payment Successful - Invoice #{doc.invoice_number}")).to_be_visible()
+    found = [f"payment result: {line}" for line in blocking(audit(page, axe))]
+
+    admin = browser.new_page()
+    try:
+        admin_login(admin, base_url)
+        admin.goto(f"{base_url}/admin/invoices/{doc.id}")
+        refund = admin.locator("#payments").get_by_role("link", name="Refund")
+        refund.click()
+        expect(admin.get_by_role("dialog", name="Refund Payment")).to_be_visible()
+        expect(admin.locator("#oi-refund-amount")).to_be_focused()
+        found += [f"refund dialog: {line}" for line in blocking(audit(admin, axe))]
+        admin.keyboard.press("Escape")
+        expect(admin.get_by_role("dialog")).to_have_count(0)
+        expect(admin.locator("#payments").get_by_role("link", name="Refund")).to_be_focused()
+    finally:
+        admin.close()
+    assert not found, "\n".join(found)

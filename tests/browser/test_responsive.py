@@ -1,0 +1,121 @@
+"""The pages on a phone (360 px), a small laptop (1024 px) and a desktop (1440 px): nothing is
+clipped, the page never scrolls sideways and every row's actions can be reached.
+
+Screenshots of each width go to the test's tmp_path (printed when ``-s`` is given)."""
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+from support.browser_shop import admin_login, customer_login, enable_payments, page_overflow, reachable
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = [360, 1024, 1440]
+
+
+@pytest.fixture
+def shop(live_shop):
+    base_url, app, info = live_shop
+    standin = enable_payments(app, base_url)
+    yield base_url, app, info
+    standin.stop()
+
+
+def outside_viewport(page: Page, selector: str) -> list[str]:
+    """The text of every visible element matching ``selector`` that sticks out of the viewport."""
+    return page.evaluate("""(selector) => Array.from(document.querySelectorAll(selector))
+        .filter(el => el.getClientRects().length > 0)
+        .filter(el => { const r = el.getBoundingClientRect();
+                        return r.left < -0.5 || r.right > window.innerWidth + 0.5; })
+        .map(el => el.textContent.trim().slice(0, 60))""", selector)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_storefront_list_view_and_pay_page(page: Page, shop, width, tmp_path):
+    base_url, app, info = shop
+    page.set_viewport_size({"width": width, "height": 800})
+    customer_login(page, base_url, "amanda.cole@acme.example")
+    page.goto(base_url + "/customer/invoices")
+    rows = page.locator("table[aria-label=Invoices] tbody tr")
+    expect(rows).to_have_count(4)
+    page.screenshot(path=tmp_path / f"storefront-list-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert outside_viewport(page, "table[aria-label=Invoices] td, .oi-filters .oi-field, .oi-pager") == []
+    pay_links = 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        assert reachable(page, row.get_by_role("link", name="View")), f"row {i} View at {width}px"
+        pay = row.get_by_role("link", name="Pay")
+        if pay.count():
+            pay_links += 1
+            assert reachable(page, pay), f"row {i} Pay at {width}px"
+    assert pay_links >= 2  # the unpaid invoices can be paid from the list
+    if width == 360:  # a card per invoice: each value sits under its row, labelled, not in a column
+        cells = rows.first.locator("td")
+        boxes = [cells.nth(i).bounding_box() for i in range(cells.count())]
+        assert all(b["width"] > width * 0.6 for b in boxes), boxes
+        label = rows.first.locator("td[data-label]").first.evaluate(
+            "el => getComputedStyle(el, '::before').content")
+        assert label.strip('"') == "Invoice Date"
+    # sorting stays available at every width
+    expect(page.get_by_role("link", name="Due Date")).to_be_visible()
+
+    unpaid = rows.filter(has=page.get_by_role("link", name="Pay")).first
+    unpaid.get_by_role("link", name="View").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Invoice")
+    page.screenshot(path=tmp_path / f"storefront-view-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert outside_viewport(page, ".oi-card, .oi-dl dd, table td, .oi-actions a") == []
+    assert reachable(page, page.get_by_role("link", name="Download"))
+    pay = page.locator(".oi-head").get_by_role("link", name="Pay")
+    assert reachable(page, pay)
+
+    pay.click()
+    expect(page.get_by_role("button", name="Proceed with Payment")).to_be_visible()
+    page.screenshot(path=tmp_path / f"storefront-pay-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert reachable(page, page.get_by_role("button", name="Proceed with Payment"))
+
+
+@pytest.mark.parametrize("width", [360, 1024])
+def test_guest_pay_page_and_error_page(page: Page, shop, width, tmp_path):
+    base_url, app, info = shop
+    service = app.extensions["oro_invoices"].service
+    posted = service.get(service.find_id(external_id="ERP-SO-1003-3"))
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto(service.pay_link(posted))
+    expect(page.get_by_role("button", name="Proceed with Payment")).to_be_visible()
+    page.screenshot(path=tmp_path / f"guest-pay-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert reachable(page, page.get_by_role("button", name="Proceed with Payment"))
+    assert page.goto(base_url + "/invoices/pay/not-a-token").status == 404
+    assert page_overflow(page) <= 0
+
+
+@pytest.mark.parametrize("width", [1024, 1440])
+def test_back_office_grid_keeps_every_rows_actions_in_reach(page: Page, shop, width, tmp_path):
+    base_url, app, info = shop
+    page.set_viewport_size({"width": width, "height": 800})
+    admin_login(page, base_url)
+    page.goto(base_url + "/admin/invoices?show_payment_method=1")
+    rows = page.locator("table[aria-label=Invoices] tbody tr")
+    expect(rows).to_have_count(11)
+    page.screenshot(path=tmp_path / f"grid-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0  # a wide table scrolls inside its frame, not the page
+    if width == 1024:  # the table is wider than its frame here: Actions stay in view all the same
+        assert page.locator(".oi-tablewrap").evaluate("el => el.scrollWidth > el.clientWidth")
+    deletes = 0
+    for i in range(rows.count()):
+        row = rows.nth(i)
+        assert reachable(page, row.get_by_role("link", name="View")), f"row {i} View at {width}px"
+        delete = row.get_by_role("link", name="Delete")
+        if delete.count():
+            deletes += 1
+            assert reachable(page, delete), f"row {i} Delete at {width}px"
+    assert deletes >= 4  # the drafts
+    # the invoice page fits too, its actions on screen
+    rows.first.get_by_role("link", name="View").click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    page.screenshot(path=tmp_path / f"admin-view-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert outside_viewport(page, ".oi-head .oi-actions a, .oi-card") == []

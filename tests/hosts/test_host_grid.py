@@ -1,0 +1,259 @@
+"""The back-office Sales > Invoices grid as an admin uses it day to day: the total and
+"page X of Y", first and last page, the page size, the filters on external id, customer user,
+website, currency and total, every column sortable, the column chooser and inline filter errors."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.web import listing
+
+NORTHWIND = 1
+
+
+def numbers(html: str) -> list[str]:
+    """The invoice numbers in the grid's rows, top to bottom."""
+    return re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html)
+
+
+def rows_text(html: str) -> str:
+    return text_of(html.split("<tbody>")[1].split("</tbody>")[0])
+
+
+def pager_text(html: str) -> str:
+    return " ".join(text_of(html.split('<nav class="oi-pager"')[1].split(">", 1)[1].split("</nav>")[0]).split())
+
+
+def link(html: str, rel: str) -> str | None:
+    found = re.search(rf'rel="{rel}" href="(\?[^"]*)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def northwind(admin: ShopClient) -> list:
+    return admin.service.list_invoices({"organization_id": NORTHWIND}, limit=100).items
+
+
+def grid(admin: ShopClient, query: str = "") -> str:
+    resp = admin.get("/admin/invoices" + query)
+    assert resp.status_code == 200, (resp.status_code, resp.get_data(as_text=True)[-2000:])
+    return resp.get_data(as_text=True)
+
+
+def test_total_page_x_of_y_and_first_last_pages_line_up(shop, admin):
+    shop[0].extensions["oro_invoices"].ctx.page_size = 4
+    everyone = northwind(admin)
+    assert len(everyone) == 11
+    first = grid(admin)
+    assert pager_text(first).startswith("11 invoices · Page 1 of 3")
+    assert link(first, "first") is None and link(first, "prev") is None
+    forward = [numbers(first)]
+    html = first
+    while link(html, "next"):
+        html = grid(admin, link(html, "next"))
+        forward.append(numbers(html))
+    assert [len(p) for p in forward] == [4, 4, 3]
+    last = grid(admin, link(first, "last"))
+    assert "Page 3 of 3" in pager_text(last) and link(last, "last") is None
+    assert numbers(last) == forward[2]                      # the last page, as read forwards
+    before_last = grid(admin, link(last, "prev"))
+    assert numbers(before_last) == forward[1] and "Page 2 of 3" in pager_text(before_last)
+    again = grid(admin, link(before_last, "first"))
+    assert numbers(again) == forward[0] and "Page 1 of 3" in pager_text(again)
+
+
+def test_page_size_is_chosen_from_the_list_and_kept_while_paging(admin):
+    html = grid(admin, "?per_page=10")
+    assert len(numbers(html)) == 10 and "Page 1 of 2" in pager_text(html)
+    second = grid(admin, link(html, "next"))
+    assert len(numbers(second)) == 1 and "Page 2 of 2" in pager_text(second)
+    assert "per_page=10" in link(second, "prev")
+    assert '<option value="10" selected>' in html
+    five = admin.get("/admin/invoices?per_page=5")
+    assert five.status_code == 422
+    body = five.get_data(as_text=True)
+    assert 'data-oi-error="per_page"' in body and "Show 10, 25, 50, 100 rows per page." in text_of(body)
+    assert len(numbers(body)) == 11                        # the grid is still there, at the default size
+
+
+def test_above_the_count_limit_the_page_says_so_and_counts_pages_from_the_end(shop, admin, monkeypatch):
+    monkeypatch.setattr(listing, "COUNT_CAP", 5)
+    shop[0].extensions["oro_invoices"].ctx.page_size = 4
+    first = grid(admin)
+    assert pager_text(first).startswith("More than 5 invoices (not counted further) · Page 1")
+    last = grid(admin, link(first, "last"))
+    assert "Last page" in pager_text(last) and len(numbers(last)) == 4
+    everyone = [i.display_number for i in northwind(admin)]  # newest first, as the grid
+    assert numbers(last) == everyone[-4:]
+    earlier = grid(admin, link(last, "prev"))
+    assert "Page 1 before the last" in pager_text(earlier)
+    assert numbers(earlier) == everyone[-8:-4]
+
+
+def test_filters_on_external_id_customer_user_website_currency_and_total(shop, admin):
+    everyone = northwind(admin)
+    one = everyone[3]
+    assert numbers(grid(admin, f"?external_id={one.external_id}")) == [one.display_number]
+    users = {u["email"]: u["id"] for u in shop[1]["customer_users"]}
+    gina = sorted(i.display_number for i in everyone if i.customer_user_id == users["gina.park@globex.example"])
+    assert len(gina) == 3
+    assert sorted(numbers(grid(admin, "?customer_user=gina.park@globex.example"))) == gina
+    assert sorted(numbers(grid(admin, f"?customer_user={users['gina.park@globex.example']}"))) == gina
+    us_store = next(i.website_id for i in everyone if i.currency == "USD")
+    html = grid(admin, f"?website={us_store}")
+    assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.website_id == us_store)
+    assert "Northwind EU Store" not in rows_text(html)
+    eur = [i for i in everyone if i.currency == "EUR"]
+    html = grid(admin, "?currency=EUR")
+    assert sorted(numbers(html)) == sorted(i.display_number for i in eur)
+    assert pager_text(html).startswith(f"{len(eur)} invoices")
+    low, high = sorted(i.total_amount for i in eur)[1:3]
+    html = grid(admin, f"?currency=EUR&total_min={low}&total_max={high}")
+    assert sorted(numbers(html)) == sorted(i.display_number for i in eur if low <= i.total_amount <= high)
+    assert f'value="{low}"' in html                        # the form keeps what was filtered on
+
+
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("?date_from=2026-02-31&currency=USD", "date_from", "is not a date (use YYYY-MM-DD)"),
+    ("?total_min=abc&currency=USD", "total_min", "is not an amount"),
+    ("?total_min=10.001&currency=USD", "total_min", "USD amounts have at most 2 decimals."),
+    ("?total_min=100&website=2", "total_min", "Choose a currency to filter by total"),
+    ("?customer_user=somebody&currency=USD", "customer_user", "Give the customer user's email address or id."),
+    ("?website=main&currency=USD", "website", "Give the website's id"),
+    ("?currency=EURO&website=2", "currency", "'EURO' is not a currency code"),
+    ("?currency=USD&total_min=500&total_max=100", "total_max", "Must not be less than the minimum."),
+])
+def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
+    resp = admin.get("/admin/invoices" + query)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    error = re.search(rf'<span class="oi-field__error" id="f-error-{field}" data-oi-error="{field}">([^<]*)</span>', html)
+    assert error and message in error.group(1).replace("&#39;", "'")
+    assert f'aria-describedby="f-error-{field}"' in html and "Traceback" not in html
+    assert numbers(html), "the grid is still shown"
+    everyone = northwind(admin)
+    if "total_min=500" in query:                           # the valid filters still apply
+        assert sorted(numbers(html)) == sorted(i.display_number for i in everyone
+                                               if i.currency == "USD" and i.total_amount >= 500)
+    elif "currency=USD" in query:
+        assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.currency == "USD")
+    else:
+        assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.website_id == 2)
+
+
+def header_link(html: str, column: str) -> str | None:
+    found = re.search(rf'data-oi-column="{column}"[^>]*><a class="oi-sort" href="(\?[^"]*)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+@pytest.mark.parametrize(("column", "value"), [
+    ("invoice_number", lambda i, names: i.invoice_number or ""),
+    ("invoice_date", lambda i, names: i.invoice_date),
+    ("document_type", lambda i, names: i.document_type.value),
+    ("customer", lambda i, names: i.customer_name),
+    ("customer_user", lambda i, names: i.customer_user_email),
+    ("website", lambda i, names: i.website_id or 0),
+    ("currency", lambda i, names: i.currency),
+    ("payment_status", lambda i, names: i.payment_status.value),
+    ("external_payment_url", lambda i, names: i.external_payment_url or ""),
+])
+def test_every_column_sorts_by_clicking_its_header_both_ways(admin, column, value):
+    html = grid(admin, "?per_page=25")
+    first = grid(admin, header_link(html, column))
+    flipped = grid(admin, header_link(first, column))
+    by_number = {i.display_number: i for i in northwind(admin)}
+    for page in (first, flipped):
+        shown = [value(by_number[n], None) for n in numbers(page)]
+        assert len(shown) == len(by_number)
+        assert shown == sorted(shown) or shown == sorted(shown, reverse=True)
+    assert numbers(first) != numbers(flipped) or len({value(i, None) for i in by_number.values()}) == 1
+
+
+def test_totals_are_sorted_only_within_one_currency(admin):
+    html = grid(admin)
+    assert header_link(html, "total_amount") is None
+    assert "Total Amount is sorted within one currency" in text_of(html)
+    refused = admin.get("/admin/invoices?sort=-total_amount")
+    assert refused.status_code == 422
+    assert "Choose one currency to sort by total" in text_of(refused.get_data(as_text=True))
+    usd = grid(admin, "?currency=USD")
+    by_total = grid(admin, header_link(usd, "total_amount"))
+    totals = [float(t.replace(",", "")) for t in re.findall(r'<td class="oi-num">([\d,]+\.\d\d)</td>', by_total)]
+    assert len(totals) == 3 and totals == sorted(totals, reverse=True)
+
+
+def test_payment_method_sorts_once_the_column_is_shown(admin):
+    html = grid(admin, "?show_payment_method=1")
+    sorted_page = grid(admin, header_link(html, "payment_method"))
+    methods = [i.payment_method for i in northwind(admin)]
+    by_number = {i.display_number: i.payment_method for i in northwind(admin)}
+    shown = [by_number[n] for n in numbers(sorted_page)]
+    assert shown == sorted(methods)
+
+
+def save_columns(client: ShopClient, columns: list[str], **extra: str) -> str:
+    resp = client.submit("/admin/invoices", "/admin/invoices/columns",
+                         {"columns": columns, "return": "?currency=EUR", **extra})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/invoices?currency=EUR")
+    return grid(client, "?currency=EUR")
+
+
+def test_the_column_chooser_is_remembered_per_admin_and_keeps_actions(shop, admin):
+    html = save_columns(admin, ["invoice_number", "total_amount", "payment_method"])
+    headers = re.findall(r'data-oi-column="([a-z_]+)"', html.split("<thead>")[1].split("</thead>")[0])
+    assert headers == ["invoice_number", "total_amount", "payment_method"]
+    assert "Actions" in text_of(html.split("<thead>")[1].split("</thead>")[0])
+    assert "View" in rows_text(html) and "Northwind EU Store" not in rows_text(html)
+    assert "Columns saved." in text_of(html)
+    # remembered on the server: a new login of the same admin, in another browser, sees it
+    elsewhere = ShopClient(shop[0])
+    elsewhere.login_admin()
+    again = grid(elsewhere)
+    assert re.findall(r'data-oi-column="([a-z_]+)"', again.split("</thead>")[0]) == \
+        ["invoice_number", "total_amount", "payment_method"]
+    # another admin keeps the defaults
+    other = ShopClient(shop[0])
+    other.login_admin("admin.jp")
+    assert 'data-oi-column="website"' in grid(other)
+    # Actions cannot be hidden, unknown names are ignored, and Default columns restores them
+    html = save_columns(admin, ["actions", "no_such_column"])
+    assert re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0]) == []
+    assert "View" in rows_text(html)
+    html = save_columns(admin, [], reset="1")
+    assert 'data-oi-column="website"' in html and 'data-oi-column="payment_method"' not in html
+
+
+def test_saving_columns_needs_the_form_token(admin):
+    resp = admin.client.post("/admin/invoices/columns", data={"columns": ["invoice_number"]})
+    assert resp.status_code in (400, 403)
+    assert 'data-oi-column="website"' in grid(admin)
+
+
+def statements_of(client: ShopClient, url: str) -> int:
+    """SQL statements one GET of ``url`` sends on both engines (after a first GET)."""
+    from sqlalchemy import event
+    app = client.app
+    client.get(url)
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
+            seen.append(statement)
+    engines = (app.extensions["oro_reference_host"].engine, app.extensions["oro_invoices"].service.db.engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        client.get(url)
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_first_last_filtered_and_refused_pages_stay_within_eight_statements(shop, admin):
+    shop[0].extensions["oro_invoices"].ctx.page_size = 4
+    first = grid(admin)
+    for url in ("", link(first, "next"), link(first, "last"), "?currency=EUR&sort=-total_amount",
+                "?customer_user=gina.park@globex.example&sort=customer_user", "?total_min=abc&currency=EUR"):
+        assert statements_of(admin, "/admin/invoices" + url) <= 8, url

@@ -1,0 +1,122 @@
+"""The e-invoice XML as a file of its own in invoice email, delivered to a real SMTP server."""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+from support.einvoices import SELLER_SETTINGS, texts
+from support.mail import make_mail, parse
+
+from oro_invoices.documents.einvoice import rules
+from oro_invoices.services.einvoicing import xml_in
+from oro_invoices.services.facade import InvoiceService
+
+pytest.importorskip("saxonche")
+
+
+@pytest.fixture
+def einvoice_app(app):
+    app.settings.apply({"oro_invoices.einvoice.enabled": True,
+                        **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
+    return app
+
+
+def send_to_customer(app, mail):
+    invoice = app.create()
+    draft = mail.send_to_customer(invoice.id, confirm_post=True, actor="admin")
+    mail.send(invoice.id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+              actor="admin", template=draft.template)
+    assert mail.deliver_pending().sent == 1
+    return app.invoices.get(invoice.id), draft
+
+
+def stored_pdf(app, invoice_id) -> bytes:
+    _, stream = app.invoices.open_pdf(invoice_id)
+    with stream:
+        return stream.read()
+
+
+def files(received) -> list[tuple[str, str, bytes]]:
+    return [(part.get_filename(), part.get_content_type(), part.get_payload(decode=True))
+            for part in parse(received.content).iter_attachments()]
+
+
+def test_with_attach_xml_the_email_carries_factur_x_xml_next_to_the_pdf(einvoice_app, smtp_server):
+    einvoice_app.settings.set("oro_invoices.einvoice.attach_xml", True)
+    mail = make_mail(einvoice_app, smtp_server)
+    invoice, draft = send_to_customer(einvoice_app, mail)
+    assert [a.filename for a in draft.attachments] == [f"invoice-{invoice.invoice_number}.pdf", "factur-x.xml"]
+    (received,) = smtp_server.handler.received
+    (pdf_name, pdf_type, pdf), (xml_name, xml_type, xml) = files(received)
+    assert (pdf_name, pdf_type) == (f"invoice-{invoice.invoice_number}.pdf", "application/pdf")
+    assert (xml_name, xml_type) == ("factur-x.xml", "application/xml")
+    assert pdf == stored_pdf(einvoice_app, invoice.id)
+    assert xml == xml_in(pdf)  # the very XML the stored PDF carries
+    assert texts(xml, "//rsm:ExchangedDocument/ram:ID") == [invoice.invoice_number]
+    assert rules.errors(rules.check(xml, "en16931")) == []
+
+
+def test_off_by_default_the_email_carries_the_pdf_only(einvoice_app, smtp_server):
+    mail = make_mail(einvoice_app, smtp_server)
+    invoice, draft = send_to_customer(einvoice_app, mail)
+    assert [a.content_type for a in draft.attachments] == ["application/pdf"]
+    (received,) = smtp_server.handler.received
+    assert [name for name, _, _ in files(received)] == [f"invoice-{invoice.invoice_number}.pdf"]
+
+
+def test_a_pdf_without_xml_is_sent_alone_even_with_attach_xml(app, smtp_server):
+    app.settings.set("oro_invoices.einvoice.attach_xml", True)  # but e-invoices are off
+    mail = make_mail(app, smtp_server)
+    invoice, _ = send_to_customer(app, mail)
+    (received,) = smtp_server.handler.received
+    assert [name for name, _, _ in files(received)] == [f"invoice-{invoice.invoice_number}.pdf"]
+
+
+def test_an_xrechnung_is_attached_as_pure_xml_named_after_the_invoice(einvoice_app, smtp_server):
+    einvoice_app.settings.apply({"oro_invoices.einvoice.attach_xml": True,
+                                 "oro_invoices.einvoice.profile": "xrechnung"})
+    customers = einvoice_app.host.customers.customers
+    cid = einvoice_app.payload["customer_id"]
+    customers[cid] = dataclasses.replace(customers[cid], buyer_reference="991-01234-56")
+    mail = make_mail(einvoice_app, smtp_server)
+    invoice, _ = send_to_customer(einvoice_app, mail)
+    (received,) = smtp_server.handler.received
+    (_, _, pdf), (xml_name, xml_type, xml) = files(received)
+    assert (xml_name, xml_type) == (f"invoice-{invoice.invoice_number}.xml", "application/xml")
+    assert xml == xml_in(pdf)
+    assert texts(xml, "//ram:BuyerReference") == ["991-01234-56"]
+    assert rules.check(xml, "xrechnung") == []
+
+
+class HeldJobs:
+    """Background jobs that wait until the test runs them: posting leaves the PDF pending."""
+
+    background = True
+
+    def __init__(self):
+        self.submitted = []
+
+    def submit(self, job):
+        self.submitted.append(job)
+
+
+def test_a_message_queued_while_the_pdf_is_made_gets_its_xml_once_the_pdf_exists(einvoice_app, smtp_server):
+    app = einvoice_app
+    app.settings.set("oro_invoices.einvoice.attach_xml", True)
+    app.invoices = InvoiceService(app.invoices.db, plugins=app.invoices.plugins, settings=app.settings,
+                                  storage=app.storage, renderer=app.renderer, host=app.host, jobs=HeldJobs())
+    mail = make_mail(app, smtp_server)
+    invoice = app.invoices.post(app.create().id)
+    queued = mail.send(invoice.id, to="buyer@acme.test", subject="Your invoice", text="Attached.", actor="admin")
+    assert [(a.content_type, a.pending) for a in queued.attachments] \
+        == [("application/pdf", True), ("application/xml", True)]
+    assert mail.deliver_pending().waiting == 1 and smtp_server.handler.received == []
+
+    app.invoices.ensure_pdf(invoice.id)
+    later = app.invoices.clock() + dt.timedelta(minutes=1)
+    assert mail.deliver_pending(now=later).sent == 1
+    (received,) = smtp_server.handler.received
+    (pdf_name, _, pdf), (xml_name, _, xml) = files(received)
+    assert pdf == stored_pdf(app, invoice.id) and xml_name == "factur-x.xml" and xml == xml_in(pdf)
+    assert [a.pending for a in mail.email(queued.id).attachments] == [False, False]
