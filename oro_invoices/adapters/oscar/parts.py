@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from oscar.core.loading import get_model
@@ -17,15 +17,13 @@ from oro_invoices.adapters.config_store import (
     SettingsGroup,
     StoredSetting,
 )
+from oro_invoices.adapters.host_parts import Gate, StoredMenu, StoredOrderView
 from oro_invoices.adapters.oscar.models import ConfigValue, EmailTemplateDefault, RegistryEntry
-from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
-from oro_invoices.integration.config import Settings
-from oro_invoices.integration.features import entry_visible
+from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, PayHook
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.oscar.host import OscarHost
 
-T = TypeVar("T")
 GLOBAL_ID = 0  # scope_id stored for the global scope
 
 
@@ -95,68 +93,22 @@ class Registry:
         return [dict(r.data) for r in rows]
 
 
-class _Gate:
-    """Entries are shown while their feature is on and the current user holds their permission."""
-
-    def __init__(self, host: OscarHost):
-        self.host = host
-
-    def visible_items(self, items: Iterable[T], ctx: ScopeContext) -> list[T]:
-        settings = Settings(self.host.config)
-        features: dict[str | None, bool] = {}
-        shown = []
-        for item in items:
-            feature, permission = getattr(item, "feature", None), getattr(item, "permission", None)
-            if feature not in features:
-                features[feature] = entry_visible(settings, feature, ctx)
-            if features[feature] and (permission is None or self.host.users.can(permission)):
-                shown.append(item)
-        return shown
-
-
-class OscarMenu(_Gate):
+class OscarMenu(StoredMenu):
     """The add-on's back-office entries; Oscar's dashboard shows them through
     ``OSCAR_DASHBOARD_NAVIGATION`` (``navigation.with_invoices``)."""
 
     def __init__(self, host: OscarHost):
-        super().__init__(host)
-        self.registry = Registry("menu", host.db)
-
-    def register(self, entry: MenuEntry) -> None:
-        self.registry.put(entry.key, dataclasses.asdict(entry))
-
-    def remove(self, key: str) -> None:
-        self.registry.remove(key)
-
-    def entries(self) -> list[MenuEntry]:
-        items = [MenuEntry(**d) for d in self.registry.all()]
-        return sorted(items, key=lambda e: (e.parent, e.position, e.key))
-
-    def visible(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return self.visible_items(self.entries(), ctx)
+        super().__init__(host, Registry("menu", host.db))
 
 
-class OscarOrderView(_Gate):
+class OscarOrderView(StoredOrderView):
     """Tabs of Oscar's dashboard order page (rendered by the ``order_detail.html`` override)."""
 
     def __init__(self, host: OscarHost):
-        super().__init__(host)
-        self.registry = Registry("order_tab", host.db)
-
-    def register_tab(self, tab: OrderTab) -> None:
-        self.registry.put(tab.key, dataclasses.asdict(tab))
-
-    def remove_tab(self, key: str) -> None:
-        self.registry.remove(key)
-
-    def tabs(self) -> list[OrderTab]:
-        return sorted((OrderTab(**d) for d in self.registry.all()), key=lambda t: (t.position, t.key))
-
-    def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
-        return self.visible_items(self.tabs(), ctx)
+        super().__init__(host, Registry("order_tab", host.db))
 
 
-class OscarStorefront(_Gate):
+class OscarStorefront(Gate):
     """The Pay hook and the entries of Oscar's account menu (``baseaccountpage.html`` override)."""
 
     def __init__(self, host: OscarHost):

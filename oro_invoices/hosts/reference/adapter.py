@@ -13,7 +13,7 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Table, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
@@ -32,16 +32,13 @@ from oro_invoices.adapters.config_store import (
     SettingsGroup,
     StoredSetting,
 )
+from oro_invoices.adapters.host_parts import Gate, StoredMenu, StoredOrderView
 from oro_invoices.adapters.identity import ANONYMOUS, CurrentUser
-from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, OrderTab, PayHook
+from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, PayHook
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.records import to_decimal
 from oro_invoices.hosts.reference.request_cache import remember, remembered
-from oro_invoices.integration.config import Settings
-from oro_invoices.integration.features import entry_visible
-
-T = TypeVar("T")
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
@@ -128,67 +125,14 @@ class _Registry:
             return [r.data for r in c.execute(select(self.table).order_by(self.table.c.key))]
 
 
-class _Gate:
-    """Entries are shown while their feature is on and the user holds their permission."""
-
+class ReferenceMenu(StoredMenu):
     def __init__(self, host: ReferenceHost):
-        self.host = host
-
-    def shows(self, item: Any, ctx: ScopeContext) -> bool:
-        return bool(self.visible_items([item], ctx))
-
-    def visible_items(self, items: Iterable[T], ctx: ScopeContext) -> list[T]:
-        """The ``items`` shown in ``ctx``: each feature and permission is decided once."""
-        settings = Settings(self.host.config)
-        features: dict[str | None, bool] = {}
-        granted: dict[str | None, bool] = {None: True}
-        shown = []
-        for item in items:
-            feature, permission = getattr(item, "feature", None), getattr(item, "permission", None)
-            if feature not in features:
-                features[feature] = entry_visible(settings, feature, ctx)
-            if permission is not None and permission not in granted:
-                granted[permission] = self.host.users.can(permission)
-            if features[feature] and granted[permission]:
-                shown.append(item)
-        return shown
+        super().__init__(host, _Registry(host.engine, m.menu_entries))
 
 
-class ReferenceMenu(_Gate):
+class ReferenceOrderView(StoredOrderView):
     def __init__(self, host: ReferenceHost):
-        super().__init__(host)
-        self.registry = _Registry(host.engine, m.menu_entries)
-
-    def register(self, entry: MenuEntry) -> None:
-        self.registry.put(entry.key, dataclasses.asdict(entry))
-
-    def remove(self, key: str) -> None:
-        self.registry.remove(key)
-
-    def entries(self) -> list[MenuEntry]:
-        items = [MenuEntry(**d) for d in self.registry.all()]
-        return sorted(items, key=lambda e: (e.parent, e.position, e.key))
-
-    def visible(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return self.visible_items(self.entries(), ctx)
-
-
-class ReferenceOrderView(_Gate):
-    def __init__(self, host: ReferenceHost):
-        super().__init__(host)
-        self.registry = _Registry(host.engine, m.order_tabs)
-
-    def register_tab(self, tab: OrderTab) -> None:
-        self.registry.put(tab.key, dataclasses.asdict(tab))
-
-    def remove_tab(self, key: str) -> None:
-        self.registry.remove(key)
-
-    def tabs(self) -> list[OrderTab]:
-        return sorted((OrderTab(**d) for d in self.registry.all()), key=lambda t: (t.position, t.key))
-
-    def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
-        return self.visible_items(self.tabs(), ctx)
+        super().__init__(host, _Registry(host.engine, m.order_tabs))
 
 
 def _template(d: dict[str, Any]) -> EmailTemplate:
@@ -239,7 +183,7 @@ class ReferenceEmailTemplates:
         return edited
 
 
-class ReferenceStorefront(_Gate):
+class ReferenceStorefront(Gate):
     def __init__(self, host: ReferenceHost):
         super().__init__(host)
         self.hooks = _Registry(host.engine, m.pay_hooks)
