@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Self
 
-from oro_invoices.domain.messages import N_
+from oro_invoices.domain.messages import N_, Message
 
 
 class InvoiceError(Exception):
@@ -23,7 +23,7 @@ class InvoiceError(Exception):
 
     def at(self, where: str) -> Self:
         """A new error like this one, its message prefixed with ``where`` (a file and record, say)."""
-        return type(self)(f"{where}: {self.message}")
+        return type(self)(Message("%(where)s: %(message)s", where=where, message=self.message))
 
 
 class ValidationError(InvoiceError):
@@ -39,7 +39,8 @@ class ValidationError(InvoiceError):
             errors = list(flatten_messages(errors))
         self.errors: list[tuple[str, str]] = list(errors)
         summary = "; ".join(f"{f}: {m}" if f else m for f, m in self.errors)
-        super().__init__(message or (f"Invalid input: {summary}" if summary else None))
+        super().__init__(message or (Message("Invalid input: %(problems)s", problems=summary)
+                                     if summary else None))
 
     def at(self, where: str) -> Self:
         """A new error like this one, each field path prefixed with ``where``."""

@@ -13,9 +13,10 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern
 from babel.dates import parse_pattern as parse_date_pattern
-from babel.numbers import NumberPattern, format_percent, parse_pattern
+from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.messages import Amount
 from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.addresses import PostalAddress, address_lines, country_name
 from oro_invoices.formatting.line_breaks import keep_words
@@ -142,6 +143,19 @@ class Formatter:
     def address(self, address: PostalAddress | None) -> list[str]:
         """An address's printed lines in its country's order, the country by name."""
         return address_lines(address, self._locale) if address is not None else []
+
+    def value(self, value: Any) -> str:
+        """A value of a message (``oro_invoices.domain.messages``) in this locale: an ``Amount``
+        as money, a date, a moment with its zone, a decimal as a number."""
+        if isinstance(value, Amount):
+            return self.money(value.amount, value.currency)
+        if isinstance(value, dt.datetime):
+            return self.datetime(value)
+        if isinstance(value, dt.date):
+            return self.date(value)
+        if isinstance(value, Decimal):
+            return format_decimal(value, locale=self._locale, decimal_quantization=False)
+        return str(value)
 
     def filters(self) -> dict[str, Callable[..., Any]]:
         """The Jinja2 filters: money, amount, unit_price, quantity, unit, measure, percent, date, datetime,

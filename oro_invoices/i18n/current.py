@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from babel.support import LazyProxy
@@ -12,6 +12,10 @@ from oro_invoices.i18n.catalogs import DEFAULT_LANGUAGE, language_of, translatio
 
 _language: contextvars.ContextVar[str] = contextvars.ContextVar("oro_invoices_language",
                                                                 default=DEFAULT_LANGUAGE)
+#: How the values of a message (amounts, dates, times) are written in the output being made now.
+ValueFormat = Callable[[Any], str]
+_value_format: contextvars.ContextVar[ValueFormat | None] = contextvars.ContextVar(
+    "oro_invoices_value_format", default=None)
 
 
 def current_language() -> str:
@@ -20,20 +24,57 @@ def current_language() -> str:
 
 
 @contextlib.contextmanager
-def using(locale: str | None) -> Iterator[str]:
-    """Translate into the language serving ``locale`` inside the block; yields that language."""
+def using(locale: str | None, values: ValueFormat | None = None) -> Iterator[str]:
+    """Translate into the language serving ``locale`` inside the block; yields that language.
+
+    ``values`` writes the amounts, dates and times of messages (a page's or document's
+    formatter, ``Formatter.value``); without one they are written as in English.
+    """
     language = language_of(locale)
     token = _language.set(language)
+    value_token = _value_format.set(values) if values is not None else None
     try:
         yield language
     finally:
         _language.reset(token)
+        if value_token is not None:
+            _value_format.reset(value_token)
 
 
 def translate(language: str, message: str, **values: Any) -> str:
-    """``message`` in ``language``, with ``%(name)s`` placeholders filled from ``values``."""
-    text = translations(language_of(language)).gettext(message)
+    """``message`` in ``language``, with ``%(name)s`` placeholders filled from ``values``.
+
+    A ``Message`` (``oro_invoices.domain.messages``) is translated by its catalog id and filled
+    with its own values, each written in the current formats (``using``).
+    """
+    language = language_of(language)
+    msgid = getattr(message, "msgid", None)
+    if msgid is not None:
+        return _translate_message(language, message)
+    text = translations(language).gettext(message)
     return text % values if values else text
+
+
+def _translate_message(language: str, message: Any) -> str:
+    catalog = translations(language)
+    count = message.count
+    if message.plural is not None and count is not None:
+        text = catalog.ngettext(message.msgid, message.plural, count)
+    else:
+        text = catalog.gettext(message.msgid)
+    filled = {name: _written(language, value) for name, value in message.values.items()}
+    if count is not None:
+        filled["num"] = count
+    return text % filled if filled else text
+
+
+def _written(language: str, value: Any) -> Any:
+    if getattr(value, "msgid", None) is not None:
+        return _translate_message(language, value)
+    if isinstance(value, str | int) or value is None:
+        return value  # text as it is; integers for %(n)d
+    format_value = _value_format.get()
+    return format_value(value) if format_value is not None else str(value)
 
 
 def gettext(message: str, **values: Any) -> str:

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from oro_invoices.i18n.catalogs import language_of, translations
-from oro_invoices.i18n.current import current_language
+from oro_invoices.i18n.current import current_language, translate
 
 #: The Jinja extension providing ``{% trans %}`` and the gettext globals.
 EXTENSION = "jinja2.ext.i18n"
@@ -24,15 +24,20 @@ def install(env: Any, locale: str | None = None, *, language: Callable[[], str] 
 
     New-style gettext: ``{{ _("Due %(date)s", date=d) }}`` fills placeholders after
     translating, and autoescaping still escapes the values (a literal ``%`` is written ``%%``).
+    A message made elsewhere (an error, an activity entry: a ``Message`` or plain text) is
+    shown with the ``message`` filter, ``{{ error | message }}``: translated, and escaped
+    like any value (``_`` marks its result safe, so it is only for the template's own words).
     """
     target: _GettextEnvironment = env
     target.add_extension(EXTENSION)
     if locale is not None:
         fixed = translations(language_of(locale))
         target.install_gettext_callables(fixed.gettext, fixed.ngettext, newstyle=True)
+        env.filters["message"] = lambda message: translate(locale, message) if message else ""
         return
 
     chosen = language or current_language
+    env.filters["message"] = lambda message: translate(chosen(), message) if message else ""
 
     def gettext(message: str) -> str:
         return translations(language_of(chosen())).gettext(message)

@@ -19,6 +19,7 @@ from oro_invoices.domain.invoice import (
     SellerInfo,
     compute_lines,
 )
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.persistence.models import (
     Activity,
@@ -190,8 +191,13 @@ def note(row: Note) -> NoteView:
 
 
 def activity(row: Activity) -> ActivityView:
+    """An activity entry; its summary a ``Message`` (shown in the reader's language) when it
+    was recorded as one."""
+    data = row.data or {}
+    stored = data.get("summary_message")
+    summary = Message.from_json(stored) if isinstance(stored, dict) and "id" in stored else row.summary
     return ActivityView(id=row.id, invoice_id=row.invoice_id, kind=row.kind, actor=row.actor,
-                        summary=row.summary, data=row.data or {}, created_at=row.created_at)
+                        summary=summary, data=data, created_at=row.created_at)
 
 
 def transaction(row: PaymentTransaction) -> TransactionView:

@@ -51,7 +51,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, errors.FeatureDisabled):
         return status, _("The page you asked for does not exist.")
     if isinstance(exc, errors.ValidationError):
-        parts = [f"{_field_label(f)}: {m}" if f else m for f, m in exc.errors]
+        parts = [f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors]
         return status, " ".join(parts) or exc.message
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)

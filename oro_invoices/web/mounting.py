@@ -17,6 +17,7 @@ anything else (downloads, 304s) passes through; a HEAD request gets the headers 
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import os
@@ -36,6 +37,7 @@ from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import page_language
+from oro_invoices.web.page_formatting import page_scope
 from oro_invoices.web.pages import DEFAULT_PREFIXES, LAYOUT_AREA, ROUTES, InvoicePages
 from oro_invoices.web.sessions import Flashes
 
@@ -320,6 +322,16 @@ class PageMount:
         return sorted({m for r in self.routes if r.regex.match(path) for m in r.methods})
 
     # -- answering --------------------------------------------------------------------------
+    def speaking(self, request: Request) -> contextlib.AbstractContextManager[str]:
+        """Translate into ``request``'s page language, writing the values of messages in the
+        page's formats (``page_formatting``)."""
+        language = page_language(request)
+        user = request.user
+        writer = self.ctx.formatters.value_writer(
+            lambda: page_scope(user, self.ctx.storefront_website(request), {}), language,
+            getattr(user, "locale", "") or "")
+        return i18n.using(language, values=writer)
+
     def identify(self, request: Request) -> Request:
         """``request`` with the user and permissions the host's ``Users`` give while it is bound."""
         with bind_request(request):
@@ -332,7 +344,7 @@ class PageMount:
         try:
             with remember_settings():
                 request = self.identify(request)
-                with bind_request(request), i18n.using(page_language(request)):
+                with bind_request(request), self.speaking(request):
                     resp = self.pages.dispatch(endpoint, request)
                     out = self.decide(resp, request, route.layout_area, flashes)
         except Exception:  # the host's users, layout or session failed: still a page
@@ -395,7 +407,7 @@ class PageMount:
         with remember_settings():
             request = self.identify(replace(request, method="GET", form={}, form_lists={},
                                             path_params={k: str(v) for k, v in path_params.items()}))
-            with bind_request(request), i18n.using(page_language(request)):
+            with bind_request(request), self.speaking(request):
                 return self.pages.dispatch(endpoint, request)
 
     def static_url(self, filename: str) -> str:

@@ -78,6 +78,22 @@ class PageFormatters:
         return self.get(page_locale(self.settings.value("oro_invoices.locale", scope), language,
                                     user_locale), zone)
 
+    def value_writer(self, scope: Callable[[], ScopeContext], language: str | None = None,
+                     user_locale: str = "") -> Callable[[Any], str]:
+        """How a page's messages write their amounts, dates and times (``i18n.using(values=)``):
+        with the formatter of the page being rendered, else with the one of the page's
+        ``scope()`` in ``language``, found when first needed."""
+        found: list[Formatter] = []
+
+        def write(value: Any) -> str:
+            formatter = _current.get()
+            if formatter is None:
+                if not found:
+                    found.append(self.for_page(scope(), language, user_locale))
+                formatter = found[0]
+            return formatter.value(value)
+        return write
+
     def current(self) -> Formatter:
         """The formatter of the page being rendered (the global one outside ``using``)."""
         return _current.get() or self.default

@@ -1,0 +1,70 @@
+"""Messages with values: English as text, shown in the reader's language and formats."""
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+from decimal import Decimal
+
+from jinja2 import Environment
+
+from oro_invoices import i18n
+from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.domain.messages import Amount, Message, PluralMessage
+from oro_invoices.formatting import Formatter
+
+# catalog entries every language has (a page title and a grid count)
+TITLE = "Invoice %(number)s"
+
+
+def test_a_message_is_its_english_text():
+    message = Message(TITLE, number="INV-1")
+    assert message == "Invoice INV-1"
+    assert isinstance(message, str)
+    assert str(NotFound(message)) == "Invoice INV-1"
+
+
+def test_translated_with_its_own_values():
+    message = Message(TITLE, number="INV-1")
+    assert i18n.translate("de", message) == "Rechnung INV-1"
+    with i18n.using("fr_FR"):
+        assert i18n._(message) == "Facture INV-1"
+
+
+def test_values_written_in_the_readers_formats():
+    message = Message("%(where)s: %(message)s", where="a",
+                      message=Message("%(amount)s on %(day)s", amount=Amount(Decimal("1234.5"), "EUR"),
+                                      day=dt.date(2026, 3, 5)))
+    assert message == "a: 1234.5 EUR on 2026-03-05"
+    with i18n.using("de_DE", values=Formatter("de_DE").value):
+        assert i18n._(message) == "a: 1.234,50\u00a0€ on 05.03.2026"
+
+
+def test_plural_follows_the_count():
+    one, three = (PluralMessage("%(num)d day overdue", "%(num)d days overdue", n) for n in (1, 3))
+    assert (one, three) == ("1 day overdue", "3 days overdue")
+    assert i18n.translate("de", three) != "3 days overdue"
+    assert "3" in i18n.translate("de", three)
+
+
+def test_stored_and_read_back_unchanged():
+    message = PluralMessage("%(num)d day overdue", "%(num)d days overdue", 2,
+                            since=dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC))
+    again = Message.from_json(message.to_json())
+    assert (again, again.msgid, again.plural, again.count, again.values) == \
+        (message, message.msgid, message.plural, message.count, message.values)
+    copied = pickle.loads(pickle.dumps(NotFound(Message(TITLE, number="X"))))
+    assert i18n.translate("ja", copied.message) == i18n.translate("ja", Message(TITLE, number="X"))
+
+
+def test_validation_errors_keep_each_message():
+    error = ValidationError([("lines.0.quantity", Message(TITLE, number="7"))]).at("row 3")
+    field, text = error.errors[0]
+    assert field == "row 3.lines.0.quantity"
+    assert i18n.translate("de", text) == "Rechnung 7"
+
+
+def test_the_message_filter_escapes_what_it_shows():
+    env = Environment(autoescape=True)
+    i18n.install(env, "de_DE")
+    page = env.from_string("{{ m | message }}").render(m=Message(TITLE, number="<b>1</b>"))
+    assert page == "Rechnung &lt;b&gt;1&lt;/b&gt;"
