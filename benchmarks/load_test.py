@@ -130,6 +130,16 @@ def wrk(port: int, path: str, *, seconds: float, connections: int, cookie: str =
                   data["p99"] / 1000, {k: data[k] for k in ("connect", "read", "write", "status", "timeout")})
 
 
+def stop(process: subprocess.Popen[bytes]) -> None:
+    """Stop ``process`` gracefully (SIGTERM), killing it when it has not ended after 30 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
 @contextlib.contextmanager
 def gunicorn(environ: dict[str, str], workers: int) -> Iterator[int]:
     """The shop (``ORO_REFERENCE_*`` settings in ``environ``) under gunicorn; yields its port."""
@@ -151,37 +161,31 @@ def gunicorn(environ: dict[str, str], workers: int) -> Iterator[int]:
                 time.sleep(0.3)
         yield port
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager
-def celery_worker(database_url: str, storage_url: str, broker: str, queue: str, work: Path) -> Iterator[None]:
-    """``oro-invoices worker`` (one process) for ``queue`` on ``broker``; stopped at the end."""
+def celery_worker(environ: dict[str, str], broker: str, queue: str, work: Path) -> Iterator[None]:
+    """``oro-invoices worker`` (one process) for ``queue`` on ``broker``, as the shop configured by
+    ``environ`` (``--host reference-shop``: its settings apply to the jobs); stopped at the end."""
     probe = subprocess.run([sys.executable, "-m", "oro_invoices", "worker", "--help"], capture_output=True)
     if probe.returncode != 0:
         raise SystemExit("--celery: this version has no 'oro-invoices worker'")
     with open(work / "worker.log", "wb") as log:
-        process = subprocess.Popen([sys.executable, "-m", "oro_invoices", "worker", "--db", database_url,
-                                    "--storage", storage_url, "--broker", broker, "--queue", queue,
+        process = subprocess.Popen([sys.executable, "-m", "oro_invoices", "worker", "--host", "reference-shop",
+                                    "--db", environ["DATABASE_URL"], "--storage", environ["STORAGE_URL"],
+                                    "--broker", broker, "--queue", queue,
                                     "--concurrency", "1", "--loglevel", "WARNING"],
-                                   stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   env={**os.environ, **{f"ORO_REFERENCE_{k}": v for k, v in environ.items()},
+                                        "PYTHONPATH": str(ROOT)})
     try:
         time.sleep(3)
         if process.poll() is not None:
             raise SystemExit(f"oro-invoices worker exited:\n{(work / 'worker.log').read_text()[-2000:]}")
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process)
 
 
 @contextlib.contextmanager
@@ -319,7 +323,7 @@ def main() -> int:
                     loaded = dict(environ)
                     if args.celery:
                         queue = f"oro_load_{os.getpid()}"
-                        worker.enter_context(celery_worker(url, storage_url, args.broker, queue, work))
+                        worker.enter_context(celery_worker(environ, args.broker, queue, work))
                         loaded.update(JOBS_BROKER_URL=args.broker, JOBS_QUEUE=queue)
                         jobs = "Celery jobs (1 worker process)"
                     figures = load(loaded, 2, shop, invoice, seconds=seconds, connections=args.connections)

@@ -74,3 +74,27 @@ def test_two_workers_on_postgresql_share_logins_and_logout(tmp_path, pg_url):
     finally:
         close(first)
         close(second)
+
+
+def test_a_worker_for_the_shop_uses_the_shops_settings(tmp_path, monkeypatch):
+    """``oro-invoices worker --host reference-shop`` loads the shop the environment configures,
+    so the jobs it runs see the settings saved in that shop, not the defaults."""
+    from oro_invoices.adapters import load_host
+    from oro_invoices.composition import AddonConfig, build_addon
+    environ = {"ORO_REFERENCE_DATA_DIR": str(tmp_path)}
+    setup(environ)
+    shop = Environment.read(environ).app(setup=False)
+    try:
+        shop.extensions["oro_invoices"].settings.set("oro_invoices.number_prefix", "SHOP-")
+    finally:
+        close(shop)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    host = load_host("reference-shop")
+    addon = build_addon(AddonConfig(database_url=host.engine.url.render_as_string(hide_password=False)),
+                        host=host)
+    try:
+        assert addon.invoices.setting("oro_invoices.number_prefix", organization_id=1) == "SHOP-"
+    finally:
+        addon.close()
+        host.engine.dispose()

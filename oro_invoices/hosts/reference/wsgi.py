@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover
     import flask
 
+    from oro_invoices.hosts.reference.reference import ReferenceHost
+
 PREFIX = "ORO_REFERENCE_"
 DEFAULT_DATA_DIR = "./oro-invoices-demo"
 
@@ -93,6 +95,14 @@ def close(app: flask.Flask) -> None:
 def setup(environ: Mapping[str, str] | None = None) -> None:
     """Create or upgrade the tables and install the add-on, once, before workers start."""
     close(Environment.read(environ).app(setup=True))
+
+
+def shop_host() -> ReferenceHost:
+    """The host adapter of the shop the environment configures (host entry point
+    ``reference-shop``): ``oro-invoices worker --host reference-shop`` runs the jobs with that
+    shop's settings (PDF options, sender, webhook endpoints), as its web processes do."""
+    host: ReferenceHost = Environment.read().app(setup=False).extensions["oro_reference_host"]
+    return host
 
 
 def create() -> flask.Flask:
