@@ -19,6 +19,11 @@ DEFAULT_LANGUAGE = "en"
 
 def language_of(locale: str | None) -> str:
     """The supported language serving ``locale`` ("de_AT", "fr-CA", "ja"); English for any other."""
+    return _language_of(locale) if isinstance(locale, str) else _language_of(str(locale or ""))
+
+
+@functools.lru_cache(maxsize=512)
+def _language_of(locale: str) -> str:
     if not locale:
         return DEFAULT_LANGUAGE
     try:

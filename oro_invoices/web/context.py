@@ -57,7 +57,8 @@ class WebContext:
     :param order_url: the host's back-office order page for an order id, or None.
     :param storefront_order_url: the storefront order page for an order id, or None.
     :param website_name: a website's display name for its id.
-    :param customer_choices: the customers offered by the grid's Customer filter.
+    :param customer_choices: the customers offered by the grid's Customer filter; None from it
+        (too many to list) makes the filter a field for the customer id.
     :param storefront_website: the website a storefront request is on (None: the host does
         not say); storefront settings set per website are resolved with it.
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
@@ -76,7 +77,7 @@ class WebContext:
     order_url: Callable[[int], str | None] = lambda order_id: None
     storefront_order_url: Callable[[int], str | None] = lambda order_id: None
     website_name: Callable[[int], str] = lambda website_id: f"Website #{website_id}"
-    customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None
+    customer_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None
     storefront_website: Callable[[Request], int | None] = lambda request: None
     static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
     locale: str | None = None

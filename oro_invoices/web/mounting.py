@@ -114,7 +114,7 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
                   order_url: Callable[[int], str | None] | None = None,
                   storefront_order_url: Callable[[int], str | None] | None = None,
                   website_name: Callable[[int], str] | None = None,
-                  customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None,
+                  customer_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None,
                   storefront_website: Callable[[Request], int | None] | None = None,
                   locale: str | None = None, timezone: str | None = None, page_size: int = 25,
                   template_dirs: Iterable[str] = ()) -> WebContext:

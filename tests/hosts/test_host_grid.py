@@ -257,3 +257,18 @@ def test_first_last_filtered_and_refused_pages_stay_within_eight_statements(shop
     for url in ("", link(first, "next"), link(first, "last"), "?currency=EUR&sort=-total_amount",
                 "?customer_user=gina.park@globex.example&sort=customer_user", "?total_min=abc&currency=EUR"):
         assert statements_of(admin, "/admin/invoices" + url) <= 8, url
+
+
+def test_the_customer_filter_lists_customers_until_there_are_too_many(shop, admin):
+    from oro_invoices.hosts.reference.app import CUSTOMER_CHOICES_LIMIT
+    some = admin.service.list_invoices({"organization_id": NORTHWIND}, limit=1).items[0]
+    html = grid(admin)
+    listed = html.split('<select id="f-customer" name="customer"')[1].split("</select>")[0]
+    assert f'<option value="{some.customer_id}" >{some.customer_name}</option>' in listed
+    records = shop[0].extensions["oro_reference_host"].records
+    for n in range(CUSTOMER_CHOICES_LIMIT):
+        records.add_customer(f"Bulk Customer {n:03}", organization_id=NORTHWIND)
+    html = grid(admin)
+    assert '<select id="f-customer"' not in html and "Bulk Customer" not in html
+    assert re.search(r'<input type="text" id="f-customer" name="customer"', html)
+    assert numbers(grid(admin, f"?customer={some.customer_id}")) != []

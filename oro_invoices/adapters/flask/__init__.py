@@ -53,7 +53,8 @@ class OroInvoices:
     :param mail: a ``MailService``; the add-on's when omitted (outbox, plus SMTP if configured).
     :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
     :param website_name: ``website_name(id) -> str`` for the grid's Website column.
-    :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter.
+    :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter
+        (None from it: too many to list; the filter takes an id).
     :param storefront_website: ``storefront_website(request) -> website id | None``: the
         website a storefront request is on, for settings set per website.
 
@@ -91,7 +92,7 @@ class OroInvoices:
     def __init__(self, app: flask.Flask | None = None, *, host: Any = None, service: Any = None,
                  mail: Any = None, plugins: Any = None, addon: Addon | None = None,
                  website_name: Callable[[int], str] | None = None,
-                 customer_choices: Callable[..., list[tuple[int, str]]] | None = None,
+                 customer_choices: Callable[..., list[tuple[int, str]] | None] | None = None,
                  storefront_website: Callable[[Request], int | None] | None = None):
         self.host = host
         self.service = service

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
+from sqlalchemy import select
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.flask import OroInvoices
@@ -161,11 +162,19 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     return app
 
 
-def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]]:
-    rows = host.records.rows(m.customers, *(
-        [m.customers.c.organization_id == scope.organization_id]
-        if scope.organization_id is not None else []), order_by=m.customers.c.name)
-    return [(r.id, r.name) for r in rows]
+#: Above this many customers the grid's Customer filter is a field for the id, not a list.
+CUSTOMER_CHOICES_LIMIT = 200
+
+
+def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]] | None:
+    """The customers the grid's Customer filter lists, by name; None when there are too many
+    to list on every page (the filter then takes an id)."""
+    where = [m.customers.c.organization_id == scope.organization_id] if scope.organization_id is not None else []
+    stmt = (select(m.customers.c.id, m.customers.c.name).where(*where).order_by(m.customers.c.name)
+            .limit(CUSTOMER_CHOICES_LIMIT + 1))
+    with host.engine.connect() as conn:
+        rows = [(r.id, r.name) for r in conn.execute(stmt)]
+    return rows if len(rows) <= CUSTOMER_CHOICES_LIMIT else None
 
 
 def _api_client(host: ReferenceHost, token: str) -> ApiClient | None:
