@@ -47,7 +47,7 @@ class Message(str):
 
     msgid: str
     plural: str | None
-    count: int | None
+    number: int | None
     values: dict[str, Any]
 
     def __new__(cls, msgid: str, /, **values: Any) -> Self:
@@ -60,17 +60,17 @@ class Message(str):
         filled = {**values, "num": count} if count is not None else dict(values)
         self = super().__new__(cls, english % {k: _english(v) for k, v in filled.items()}
                                if filled else english)
-        self.msgid, self.plural, self.count, self.values = msgid, plural, count, dict(values)
+        self.msgid, self.plural, self.number, self.values = msgid, plural, count, dict(values)
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:  # errors cross process boundaries (workers)
-        return (_from_parts, (type(self), self.msgid, self.plural, self.count, self.values))
+        return (_from_parts, (type(self), self.msgid, self.plural, self.number, self.values))
 
     def to_json(self) -> dict[str, Any]:
         """The message as plain JSON data, for storing it (``from_json`` reads it back)."""
         data: dict[str, Any] = {"id": self.msgid, "values": {k: _value_json(v) for k, v in self.values.items()}}
         if self.plural is not None:
-            data["plural"], data["count"] = self.plural, self.count
+            data["plural"], data["count"] = self.plural, self.number
         return data
 
     @classmethod

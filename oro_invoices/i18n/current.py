@@ -57,7 +57,7 @@ def translate(language: str, message: str, **values: Any) -> str:
 
 def _translate_message(language: str, message: Any) -> str:
     catalog = translations(language)
-    count = message.count
+    count = message.number
     if message.plural is not None and count is not None:
         text = catalog.ngettext(message.msgid, message.plural, count)
     else:

@@ -50,8 +50,8 @@ def test_stored_and_read_back_unchanged():
     message = PluralMessage("%(num)d day overdue", "%(num)d days overdue", 2,
                             since=dt.datetime(2026, 1, 2, 3, 4, tzinfo=dt.UTC))
     again = Message.from_json(message.to_json())
-    assert (again, again.msgid, again.plural, again.count, again.values) == \
-        (message, message.msgid, message.plural, message.count, message.values)
+    assert (again, again.msgid, again.plural, again.number, again.values) == \
+        (message, message.msgid, message.plural, message.number, message.values)
     copied = pickle.loads(pickle.dumps(NotFound(Message(TITLE, number="X"))))
     assert i18n.translate("ja", copied.message) == i18n.translate("ja", Message(TITLE, number="X"))
 
