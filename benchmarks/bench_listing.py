@@ -4,7 +4,7 @@ Keyset paging (what ``InvoiceService.list`` does) is compared with OFFSET paging
 of the same query in the same run. Target: every keyset page under 5 ms.
 
     python benchmarks/bench_listing.py [--count 1000000] [--keep PATH]          # SQLite
-    python benchmarks/bench_listing.py --postgresql [--count 1000000] [--pg-database NAME]
+    python benchmarks/bench_listing.py --postgresql [--count 1000000] [--pg-database NAME] [--no-offset]
 
 The SQLite run then times the back-office grid's page query (with its capped count) for every
 sortable column in both directions, at page 1 and page 1,000, within one organization, and the
@@ -14,8 +14,12 @@ sorts them.
 ``--postgresql`` seeds the reference shop with ``--count`` invoices of 10 lines each (COPY) in a
 throwaway PostgreSQL database (created and dropped by the script; ``--pg-database NAME`` keeps
 and reuses one), measures the back-office grid's and the storefront list's queries at several
-page depths (target < 5 ms), then the same pages over HTTP from the reference shop served by
-werkzeug (target < 50 ms).
+page depths and the grid's page query for every sort (target < 5 ms through the service, printed
+beside the time inside the database), then the grid, a view page and the storefront list over
+HTTP from the reference shop served by werkzeug (target < 50 ms), with the statements and pool
+checkouts each page makes. ``--no-offset`` skips the OFFSET baseline (seconds per deep page).
+The load average is printed with the figures: on a shared machine the time outside the
+database grows with it.
 """
 from __future__ import annotations
 
@@ -62,10 +66,12 @@ def main() -> int:
                         f"database on (default {ADMIN_URL})")
     parser.add_argument("--pg-database", help="use (create if missing) and keep this database")
     parser.add_argument("--no-grid", action="store_true", help="skip the grid's sorts")
+    parser.add_argument("--no-offset", action="store_true", help="PostgreSQL: skip the OFFSET baseline")
     args = parser.parse_args()
     count = 100_000 if args.quick else args.count
     if args.postgresql:
-        return postgresql(count, args.pg_url, args.pg_database)
+        return postgresql(count, args.pg_url, args.pg_database, offset=not args.no_offset,
+                          grid=not args.no_grid)
     path = args.keep or os.path.join(tempfile.mkdtemp(), "listing.db")
     db = Database(f"sqlite:///{path}")
     upgrade(db)
@@ -118,12 +124,14 @@ def main() -> int:
     return 0 if verdict == "PASS" else 1
 
 
-def grid_sorts(service: InvoiceService, organization_id: int = 1) -> float:
+def grid_sorts(service: InvoiceService, organization_id: int = 1, *, in_database: bool = False) -> float:
     """The grid's page query (rows plus the count capped at ``COUNT_CAP``, one statement) for every
-    sortable column, both directions, at page 1 and 1,000 of one organization; the slowest (ms)."""
+    sortable column, both directions, at page 1 and 1,000 of one organization; the slowest (ms).
+    ``in_database`` adds each page's planning + execution time (PostgreSQL)."""
     print(f"\nback-office grid, organization {organization_id}, page size {PAGE}, count capped at "
-          f"{COUNT_CAP:,}; median of 30 runs (ms)")
-    print(f"{'sort':30} {'page 1':>8} {'page 1,000':>11} {'count only':>11}")
+          f"{COUNT_CAP:,}; median of 30 runs (ms)" + ("; in db: EXPLAIN ANALYZE" if in_database else ""))
+    print(f"{'sort':30} {'page 1':>8} {'page 1,000':>11} {'count only':>11}"
+          + (f" {'in db p1':>9} {'in db p1k':>10}" if in_database else ""))
     worst = 0.0
     db = service.db
     for key in GRID_SORTS:
@@ -136,29 +144,40 @@ def grid_sorts(service: InvoiceService, organization_id: int = 1) -> float:
                 deep = s.execute(apply_filter(select(col, tie).select_from(Invoice).join(
                     PaymentState, PaymentState.invoice_id == Invoice.id), flt)
                     .order_by(*order).offset(999 * PAGE - 1).limit(1)).first()
-            times = []
+            times, db_times = [], []
             for cursor in (None, encode_cursor(sort, deep[0], deep[1]) if deep else "none"):
                 if cursor == "none":  # fewer than 1,000 pages
                     times.append(float("nan"))
+                    db_times.append(float("nan"))
                     continue
-                ms = median_ms(lambda cursor=cursor, sort=sort, flt=flt: service.list_invoices(
-                    flt, sort=sort, limit=PAGE, cursor=cursor, with_total=True, total_cap=COUNT_CAP))
+
+                def page(cursor=cursor, sort=sort, flt=flt):
+                    return service.list_invoices(flt, sort=sort, limit=PAGE, cursor=cursor,
+                                                 with_total=True, total_cap=COUNT_CAP)
+                ms = median_ms(page)
                 worst = max(worst, ms)
                 times.append(ms)
+                if in_database:
+                    db_times.append(_database_ms(db, page))
             label = sort + (" (EUR)" if key == "total_amount" else "")
             counting = median_ms(lambda flt=flt: service.count_invoices(flt, cap=COUNT_CAP))
-            print(f"{label:30} {times[0]:8.2f} {times[1]:11.2f} {counting:11.2f}", flush=True)
+            extra = f" {db_times[0]:9.2f} {db_times[1]:10.2f}" if in_database else ""
+            print(f"{label:30} {times[0]:8.2f} {times[1]:11.2f} {counting:11.2f}{extra}", flush=True)
     return worst
 
 
 HTTP_TARGET_MS = 50.0
+
+
+def _load() -> str:
+    return ", ".join(f"{v:.1f}" for v in os.getloadavg())
 DEPTHS = (1, 50, 100, 1000, 4000)
 
 
-def _keyset_vs_offset(service: InvoiceService, flt: InvoiceFilter,
-                      page_no: int) -> tuple[float, float, float] | None:
+def _keyset_vs_offset(service: InvoiceService, flt: InvoiceFilter, page_no: int,
+                      offset: bool = True) -> tuple[float, float, float] | None:
     """Median ms of the keyset page ``page_no`` through the service and in the database, and of
-    the same page by OFFSET; None past the end."""
+    the same page by OFFSET (NaN without ``offset``); None past the end."""
     db, depth = service.db, (page_no - 1) * PAGE
     base = apply_filter(select(Invoice.invoice_date, Invoice.id)
                         .join(PaymentState, PaymentState.invoice_id == Invoice.id), flt)
@@ -179,7 +198,7 @@ def _keyset_vs_offset(service: InvoiceService, flt: InvoiceFilter,
             return s.execute(apply_filter(select(Invoice, PaymentState).join(
                 PaymentState, PaymentState.invoice_id == Invoice.id), flt)
                 .order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).offset(depth).limit(PAGE)).all()
-    return keyset, in_database, median_ms(offset_page, repeat=10, warmup=1)
+    return keyset, in_database, median_ms(offset_page, repeat=10, warmup=1) if offset else float("nan")
 
 
 def _database_ms(db, read) -> float:
@@ -209,8 +228,32 @@ def _database_ms(db, read) -> float:
     return statistics.median(times)
 
 
-def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float]]:
-    """Median ms of the grid and the storefront list over HTTP at page 1 and deep pages."""
+def _per_page(app, client, path: str) -> tuple[int, int]:
+    """The SQL statements and pool checkouts (both engines) of one GET of ``path``."""
+    from sqlalchemy import event
+    sent = [0, 0]
+
+    def statement(*_args):
+        sent[0] += 1
+
+    def checkout(*_args):
+        sent[1] += 1
+    engines = (app.extensions["oro_reference_host"].engine, app.extensions["oro_invoices"].service.db.engine)
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", statement)
+        event.listen(engine, "checkout", checkout)
+    try:
+        assert client.request("GET", path)[0] == 200
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", statement)
+            event.remove(engine, "checkout", checkout)
+    return sent[0], sent[1]
+
+
+def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float, tuple[int, int]]]:
+    """Median ms of the grid and the storefront list over HTTP at page 1 and deep pages, and of
+    an invoice's view page; with the statements and checkouts of each page."""
     import threading
     from pathlib import Path
 
@@ -231,7 +274,7 @@ def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float]]:
                  ("storefront list, corporate buyer", buyer, "/customer/invoices?sort=-invoice_date",
                   InvoiceFilter(status="posted", customer_ids=shop.corporate_customer_ids))]
         floor, _ = Client(server.server_port).timed("/admin/login", repeat)  # a page without a listing
-        results.append(("baseline: login page, no listing", 1, floor))
+        results.append(("baseline: login page, no listing", 1, floor, (0, 0)))
         for label, client, path, flt in cases:
             for page_no in (1, 100, 1000):
                 target = path
@@ -242,7 +285,13 @@ def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float]]:
                         continue
                 ms, page = client.timed(target, repeat)
                 assert page.count('<tr data-invoice-id="') == PAGE, f"{label} p{page_no}: not {PAGE} rows"
-                results.append((label, page_no, ms))
+                results.append((label, page_no, ms, _per_page(app, client, target)))
+        first = InvoiceService(app.extensions["oro_invoices"].service.db).list_invoices(
+            InvoiceFilter(organization_id=shop.organization_id, status="posted"), limit=1).items[0]
+        view = f"/admin/invoices/{first.id}"
+        ms, page = admin.timed(view, repeat)
+        assert first.display_number in page, f"{view} does not show {first.display_number}"
+        results.append(("back-office view page", 1, ms, _per_page(app, admin, view)))
     finally:
         server.shutdown()
         app.extensions["oro_invoices"].addon.close()
@@ -250,7 +299,8 @@ def _http(shop: Shop, repeat: int = 30) -> list[tuple[str, int, float]]:
     return results
 
 
-def postgresql(count: int, admin_url: str, name: str | None) -> int:
+def postgresql(count: int, admin_url: str, name: str | None, *, offset: bool = True,
+               grid: bool = True) -> int:
     """The PostgreSQL run: seed (or reuse), queries at several depths, then HTTP."""
     import tempfile as _tempfile
     from pathlib import Path
@@ -274,30 +324,34 @@ def postgresql(count: int, admin_url: str, name: str | None) -> int:
             ("all, newest first", InvoiceFilter()),
         ]
         print(f"\n{shop.count:,} invoices, {lines:,} lines on PostgreSQL {server}, page size {PAGE}; "
-              "median of 30 runs (ms)")
+              f"median of 30 runs (ms); load average {_load()} on {os.cpu_count()} CPUs")
         print("keyset: the page through InvoiceService.list_invoices (query, round trips, rows to read "
               "models); in db: its planning + execution (EXPLAIN ANALYZE); OFFSET: the same page by OFFSET")
         print(f"{'query':34} {'page':>8} {'keyset':>8} {'in db':>8} {'OFFSET':>9}")
         worst = worst_db = 0.0
         for label, flt in cases:
             for page_no in DEPTHS:
-                measured = _keyset_vs_offset(service, flt, page_no)
+                measured = _keyset_vs_offset(service, flt, page_no, offset)
                 if measured is None:
                     continue
-                keyset, in_db, offset = measured
+                keyset, in_db, by_offset = measured
                 worst, worst_db = max(worst, keyset), max(worst_db, in_db)
-                print(f"{label:34} {page_no:>8,} {keyset:8.2f} {in_db:8.2f} {offset:9.2f}", flush=True)
+                print(f"{label:34} {page_no:>8,} {keyset:8.2f} {in_db:8.2f} {by_offset:9.2f}", flush=True)
+        if grid:
+            worst = max(worst, grid_sorts(service, shop.organization_id, in_database=True))
         db.dispose()
-        load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
         print(f"\nslowest keyset page query: {worst:.2f} ms through the service, {worst_db:.2f} ms in the "
-              f"database (target < {TARGET_MS} ms); load average {load} on {os.cpu_count()} CPUs")
-        print("\nover HTTP (reference shop on werkzeug, one thread per request), median of 30:")
+              f"database (target < {TARGET_MS} ms); load average {_load()} on {os.cpu_count()} CPUs")
+        print("\nover HTTP (reference shop on werkzeug, one thread per request), median of 30; "
+              "statements and pool checkouts of one request:")
         slowest_http = 0.0
-        for label, page_no, ms in _http(shop):
+        for label, page_no, ms, (statements, checkouts) in _http(shop):
             if not label.startswith("baseline"):
                 slowest_http = max(slowest_http, ms)
-            print(f"{label:34} {page_no:>8,} {ms:8.1f} ms", flush=True)
-        print(f"slowest page over HTTP: {slowest_http:.1f} ms (target < {HTTP_TARGET_MS:.0f} ms)")
+            print(f"{label:34} {page_no:>8,} {ms:8.1f} ms {statements:4} statements {checkouts:2} checkouts",
+                  flush=True)
+        print(f"slowest page over HTTP: {slowest_http:.1f} ms (target < {HTTP_TARGET_MS:.0f} ms); "
+              f"load average {_load()}")
     ok = worst < TARGET_MS and slowest_http < HTTP_TARGET_MS
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1

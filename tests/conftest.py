@@ -1,21 +1,18 @@
 """Shared fixtures: real databases (SQLite file and a throwaway PostgreSQL database)."""
 from __future__ import annotations
 
-import os
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
-from support.databases import make_database
+from support.databases import PG_ADMIN_URL, make_database
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.services.facade import InvoiceService
 
 pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze",
-                  "support.seaweedfs", "support.celery_jobs"]
-
-PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+                  "support.seaweedfs", "support.celery_jobs", "support.variant"]
 
 
 @pytest.fixture(scope="session")
@@ -75,15 +72,19 @@ def service(db):
 def shop(tmp_path, request):
     """The seeded reference shop: ``(flask app, seed info)``.
 
-    With ``ORO_INVOICES_TEST_JOBS=celery`` its jobs go to a Celery worker on the local Redis,
-    running for the test (``support.celery_jobs.shop_jobs``; docs/jobs.md).
+    Its jobs and PDF storage follow the switches of ``support.variant`` (docs/operations.md): with
+    ``ORO_INVOICES_TEST_JOBS=celery`` a Celery worker runs the shop's jobs during the test.
     """
-    from support.celery_jobs import shop_jobs
+    import contextlib
+
+    from support.variant import addon_options
 
     from oro_invoices.hosts.reference.testing import make_shop
-    with shop_jobs(request) as jobs:
-        app, info = make_shop(tmp_path / "shop", **jobs.options)
-        with jobs.serve(app.extensions["oro_invoices"].addon):
+    from oro_invoices.testing.workers import running_worker
+    with addon_options(request) as options:
+        app, info = make_shop(tmp_path / "shop", **options)
+        addon = app.extensions["oro_invoices"].addon
+        with running_worker(addon) if addon.config.jobs_broker_url else contextlib.nullcontext():
             yield app, info
         app.extensions["oro_reference_host"].engine.dispose()
         app.extensions["oro_invoices"].service.db.dispose()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -257,7 +257,11 @@ class MemoryHost:
     capabilities = frozenset({"storefront", "customer_groups", "customer_hierarchy",
                               "email_customisation", "buyer_tax_data"})
 
-    def __init__(self, base_url: str = "http://shop.test"):
+    def __init__(self, base_url: str = "http://shop.test", *,
+                 addon_options: Mapping[str, Any] | None = None):
+        """``addon_options``: ``AddonConfig`` fields for the add-on of ``page_client()`` (such as
+        ``storage_url``, ``jobs_broker_url``, ``database_url``; the conformance kit passes them)."""
+        self.addon_options = dict(addon_options or {})
         self.config = MemoryConfigStore()
         self.menu = MemoryMenu(self)
         self.order_view = MemoryOrderView(self)
@@ -332,4 +336,4 @@ class MemoryHost:
     def page_client(self) -> MemoryPageClient:
         """A client of the add-on's pages mounted on this host without a framework (``memory_pages``)."""
         from oro_invoices.hosts.memory_pages import page_client
-        return page_client(self)
+        return page_client(self, **self.addon_options)

@@ -120,11 +120,14 @@ def _migrated_template() -> Path:
     return folder / "invoices.db"
 
 
-def page_client(host: MemoryHost) -> MemoryPageClient:
-    """A page client over a fresh add-on (its own SQLite file and PDF folder) for ``host``."""
+def page_client(host: MemoryHost, **addon_options: Any) -> MemoryPageClient:
+    """A page client over a fresh add-on for ``host``: its own SQLite file and PDF folder, or
+    what ``addon_options`` (``AddonConfig`` fields) name instead (a given database is migrated)."""
     workdir = Path(tempfile.mkdtemp(prefix="oro-memory-pages-"))
-    shutil.copy(_migrated_template(), workdir / "invoices.db")
-    addon = build_addon(AddonConfig(database_url=f"sqlite:///{workdir / 'invoices.db'}",
-                                    storage_url=(workdir / "pdf").as_uri(),
-                                    load_entrypoints=False, pdf=False), host=host)
+    if "database_url" not in addon_options:
+        shutil.copy(_migrated_template(), workdir / "invoices.db")
+    options = {"database_url": f"sqlite:///{workdir / 'invoices.db'}",
+               "storage_url": (workdir / "pdf").as_uri(), "load_entrypoints": False, "pdf": False,
+               "migrate": "database_url" in addon_options, **addon_options}
+    addon = build_addon(AddonConfig(**options), host=host)
     return MemoryPageClient(MemoryPages(host, addon), addon, workdir)

@@ -14,15 +14,19 @@ from dataclasses import dataclass, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
+    ARRAY,
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     Row,
     Select,
     and_,
+    bindparam,
     func,
     literal_column,
     or_,
     select,
+    true,
     tuple_,
     union_all,
 )
@@ -31,6 +35,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, defer
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import is_int64, is_storable_text
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.statuses import NOT_PAYABLE
 from oro_invoices.persistence.models import (
     SORT_DUE_DATE,
@@ -130,7 +135,8 @@ def parse_sort(sort: str) -> tuple[str, bool]:
     desc = sort.startswith("-")
     key = sort.lstrip("-+")
     if key not in _SORTS:
-        raise ValidationError([("sort", f"Cannot sort by {key!r}; use one of {', '.join(SORT_KEYS)}.")])
+        raise ValidationError([("sort", Message("Cannot sort by %(key)s; use one of %(keys)s.", key=repr(key),
+                                                keys=", ".join(SORT_KEYS)))])
     return key, desc
 
 
@@ -161,7 +167,8 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
             raise ValueError
         return value, last_id
     except (ValueError, TypeError, json.JSONDecodeError):
-        raise ValidationError([("cursor", "Invalid or expired cursor; start again from the first page.")]) from None
+        raise ValidationError([("cursor", Message("Invalid or expired cursor; start again from the first page."))]) \
+            from None
 
 
 def unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
@@ -202,16 +209,17 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     conds: list[ColumnElement[bool]] = []
     if f.status:
         if f.status not in ("draft", "posted"):
-            raise ValidationError([("status", "Use 'draft' or 'posted'.")])
+            raise ValidationError([("status", Message("Use 'draft' or 'posted'."))])
         conds.append(Invoice.status == f.status)
     if f.payment_status:
         try:
             PaymentStatus(f.payment_status)
         except ValueError:
-            raise ValidationError([("payment_status", f"Unknown payment status {f.payment_status!r}.")]) from None
+            raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
+                                                              status=repr(f.payment_status)))]) from None
         conds.append(PaymentState.payment_status == f.payment_status)
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
-        raise ValidationError([("document_type", "Use 'invoice' or 'credit_note'.")])
+        raise ValidationError([("document_type", Message("Use 'invoice' or 'credit_note'."))])
     for attr in ("organization_id", "website_id", "customer_id", "customer_user_id", "order_id",
                  "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id",
                  "customer_user_email"):
@@ -240,7 +248,7 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     if f.date_to:
         conds.append(Invoice.invoice_date <= f.date_to)
     if f.date_from and f.date_to and f.date_from > f.date_to:
-        raise ValidationError([("date_to", "Must not be before date_from.")])
+        raise ValidationError([("date_to", Message("Must not be before date_from."))])
     if f.overdue is not None:
         if f.today is None:
             raise ValueError("InvoiceFilter.overdue needs the day it is judged on (today)")
@@ -263,7 +271,7 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     unread: a page of summaries does not show them, and reading one raises.
     """
     if not 1 <= int(limit) <= MAX_LIMIT:
-        raise ValidationError([("limit", f"Must be between 1 and {MAX_LIMIT}.")])
+        raise ValidationError([("limit", Message("Must be between 1 and %(limit)s.", limit=MAX_LIMIT))])
     key, desc = parse_sort(sort)
     col, tie = sort_columns(key)
     index_due_date = not _many_overdue(session, f)
@@ -278,7 +286,8 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
-    first_of_each = _first_of_each_customer(f, key, keyset, order, limit + 1, index_due_date)
+    first_of_each = _first_of_each_customer(f, key, keyset, order, limit + 1, index_due_date,
+                                            session.get_bind().dialect.name)
     if first_of_each is not None:
         if keyset is not None:
             stmt = stmt.where(keyset)
@@ -340,17 +349,32 @@ def count_rows(session: Session, f: InvoiceFilter, *, cap: int | None = None) ->
 
 
 def _first_of_each_customer(f: InvoiceFilter, key: str, keyset: ColumnElement[bool] | None,
-                            order: tuple[Any, ...], count: int,
-                            index_due_date: bool) -> CompoundSelect[Any] | None:
+                            order: tuple[Any, ...], count: int, index_due_date: bool,
+                            dialect: str = "sqlite") -> Select[Any] | CompoundSelect[Any] | None:
     """For a visibility over a few customers (``customer_ids``: a corporate customer user) in
     a sort every database orders alike, the ids of each customer's first ``count`` rows: one
     keyset read per customer, each served by the (customer, sort, id) index, all in one
     statement. An ``IN`` over the customers alone would make the database sort every visible
-    invoice for every page. None for any other listing."""
+    invoice for every page. None for any other listing.
+
+    On PostgreSQL the customers are one array parameter read by a ``LATERAL`` subquery: one
+    statement for any number of customers, planned in a fraction of a millisecond (a
+    ``UNION ALL`` branch per customer took 5 ms to plan for five). SQLite has no ``LATERAL``
+    and gets the ``UNION ALL``."""
     ids = list(dict.fromkeys(f.customer_ids or ()))
     if not 1 < len(ids) <= PER_CUSTOMER_MAX or f.customer_id is not None \
             or key not in PER_CUSTOMER_SORTS:
         return None
+    if dialect == "postgresql":
+        customers = func.unnest(bindparam("oi_customer_ids", ids, type_=ARRAY(BigInteger))) \
+            .table_valued("customer_id").render_derived(name="oi_customers")
+        each = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                            replace(f, customer_ids=None), index_due_date=index_due_date) \
+            .where(Invoice.customer_id == customers.c.customer_id)
+        if keyset is not None:
+            each = each.where(keyset)
+        leading = each.order_by(*order).limit(count).lateral("oi_first")
+        return select(leading.c.id).select_from(customers).join(leading, true())
     branches = []
     for customer_id in ids:
         one = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),

@@ -104,7 +104,7 @@ def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000,
     tick = progress or _quiet
     report = VerifyReport()
     expects = expects_pdf or _schema_default_expects_pdf
-    with db.session() as s:
+    with db.snapshot() as s:  # one consistent view of the chains, streamed in batches
         docs = {d.invoice_id: d for d in s.execute(select(InvoiceDocumentRow)).scalars()}
         posted = s.execute(select(Invoice.id, Invoice.invoice_number, Invoice.pdf_sha256)
                            .where(Invoice.status == "posted")).all()

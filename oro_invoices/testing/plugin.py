@@ -11,6 +11,11 @@ from typing import Any
 import pytest
 
 
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    from oro_invoices.testing import hookspecs
+    pluginmanager.add_hookspecs(hookspecs)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("oro_invoices", "oro-invoices host adapter conformance kit")
     group.addoption("--oro-host", action="store", default=None, metavar="NAME",
@@ -67,9 +72,23 @@ def factory_at(spec: str) -> Callable[[], Any]:
 
 
 @pytest.fixture
-def oro_host(oro_host_factory: Callable[[], Any]) -> Iterator[Any]:
-    """A fresh host adapter per test (closed afterwards if it has ``close()``)."""
-    host = oro_host_factory()
+def oro_addon_options(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """``AddonConfig`` fields for the add-on the host builds for this test (the
+    ``pytest_oro_addon_options`` hook's answer; empty: the host's defaults)."""
+    return dict(request.config.hook.pytest_oro_addon_options(request=request) or {})
+
+
+@pytest.fixture
+def oro_host(oro_host_factory: Callable[..., Any], oro_addon_options: dict[str, Any]) -> Iterator[Any]:
+    """A fresh host adapter per test (closed afterwards if it has ``close()``); with add-on
+    options the factory is called as ``factory(addon_options=...)``."""
+    if not oro_addon_options:
+        host = oro_host_factory()
+    elif _takes_addon_options(oro_host_factory):
+        host = oro_host_factory(addon_options=oro_addon_options)
+    else:
+        pytest.fail(f"the host factory {oro_host_factory!r} takes no addon_options, so it cannot "
+                    f"build its add-on with {sorted(oro_addon_options)}", pytrace=False)
     yield host
     close = getattr(host, "close", None)
     if callable(close):
@@ -90,12 +109,29 @@ def oro_page_client(oro_host: Any) -> Iterator[Any]:
     Override it to hand the kit's page part your own client (see ``oro_invoices.testing.pages``);
     its ``close()`` is called afterwards if it has one.
     """
+    import contextlib
     make = getattr(oro_host, "page_client", None)
     client = make() if callable(make) else None
-    yield client
+    addon = getattr(client, "addon", None)
+    if addon is not None and addon.config.jobs_broker_url:  # its jobs need a worker
+        from oro_invoices.testing.workers import running_worker
+        worker: contextlib.AbstractContextManager[Any] = running_worker(addon)
+    else:
+        worker = contextlib.nullcontext()
+    with worker:
+        yield client
     close = getattr(client, "close", None)
     if callable(close):
         close()
+
+
+def _takes_addon_options(factory: Callable[..., Any]) -> bool:
+    import inspect
+    try:
+        parameters = inspect.signature(factory).parameters.values()
+    except (TypeError, ValueError):  # no signature to read: let the call tell
+        return True
+    return any(p.name == "addon_options" or p.kind is p.VAR_KEYWORD for p in parameters)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -33,6 +33,7 @@ from oro_invoices.composition import Addon, AddonConfig, build_addon, build_mail
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.settings_memo import remember_settings
+from oro_invoices.persistence.engine import one_connection_per_engine
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
 from oro_invoices.web.http import Request, Response
@@ -105,7 +106,7 @@ def default_website_name(host: HostAdapter) -> Callable[[int], str]:
     def name(website_id: int) -> str:
         websites = getattr(host, "websites", None)
         ref = websites.get_website(website_id) if websites is not None else None
-        return ref.name if ref is not None and ref.name else f"Website #{website_id}"
+        return ref.name if ref is not None and ref.name else _("Website #%(id)s", id=website_id)
     return name
 
 
@@ -243,6 +244,13 @@ class Outcome:
         return replace(self, headers=headers, body=b"")
 
 
+@contextlib.contextmanager
+def request_scope() -> Iterator[None]:
+    """What lasts one request: settings resolved once, one reading connection per engine."""
+    with remember_settings(), one_connection_per_engine():
+        yield
+
+
 def raw_outcome(resp: Response, request: Request) -> Outcome:
     """A handler's response passed through as it is (API answers, downloads)."""
     out = Outcome("raw", resp.status, dict(resp.headers), resp.body, resp.content_type)
@@ -251,7 +259,7 @@ def raw_outcome(resp: Response, request: Request) -> Outcome:
 
 def answer_api(api: InvoiceApi, request: Request) -> Outcome:
     """The JSON API's answer to ``request`` (bound as the current request while it runs)."""
-    with remember_settings(), bind_request(request):
+    with request_scope(), bind_request(request):
         return raw_outcome(api.handle(request), request)
 
 
@@ -342,7 +350,7 @@ class PageMount:
         """Answer ``request`` with the page at ``endpoint``; never raises."""
         route = self.by_endpoint[endpoint]
         try:
-            with remember_settings():
+            with request_scope():
                 request = self.identify(request)
                 with bind_request(request), self.speaking(request):
                     resp = self.pages.dispatch(endpoint, request)
@@ -362,8 +370,8 @@ class PageMount:
                 return Outcome("login", 302, {"Location": login_location(login, request)})
         location = resp.headers.get("Location")
         if 300 <= resp.status < 400 and location:
-            for category, message in resp.flashes:
-                flashes.add(category, message)
+            for category, message in resp.flashes:  # stored as text: in the reader's language now
+                flashes.add(category, _(message))
             return Outcome("redirect", resp.status, dict(resp.headers))
         if resp.page_title is not None:
             return self.page(resp, area, flashes)
@@ -377,7 +385,7 @@ class PageMount:
                 if waiting else ""
         else:  # the host's layout shows them
             for category, message in resp.flashes:
-                flashes.add(category, message)
+                flashes.add(category, _(message))
             shown = ""
         title = resp.page_title or ""
         html = self.host.layout.wrap(shown + resp.text(), title=title, area=area)
@@ -404,7 +412,7 @@ class PageMount:
         """
         if endpoint not in self.by_endpoint:
             raise ValueError(f"{endpoint!r} is not a page of oro-invoices")
-        with remember_settings():
+        with request_scope():
             request = self.identify(replace(request, method="GET", form={}, form_lists={},
                                             path_params={k: str(v) for k, v in path_params.items()}))
             with bind_request(request), self.speaking(request):

@@ -5,6 +5,7 @@ import re
 from html import unescape
 
 from support.payloads import invoice_payload
+from support.variant import documents_made
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -198,8 +199,7 @@ def _body(html: str) -> str:
 def test_send_to_customer_of_a_credit_note_offers_the_credit_note_email(shop, admin):
     inv = _posted_unpaid(admin)
     result = admin.service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="test")
-    note = admin.service.get(result.credit_note.id)
-    assert note.pdf is not None
+    note = documents_made(admin.service, result.credit_note.id)
     view = f"/admin/invoices/{note.id}"
     page = admin.get(view).get_data(as_text=True)
     assert f'href="{view}?dialog=email&amp;to_customer=1">Send to Customer</a>' in page

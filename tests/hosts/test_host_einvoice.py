@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from support.einvoices import texts
+from support.variant import documents_made
 
 from oro_invoices.documents.einvoice import rules
 from oro_invoices.hosts.reference.testing import ShopClient
@@ -21,7 +22,7 @@ def test_every_seeded_draft_posts_as_a_valid_einvoice(einvoicing, admin):
     drafts = service.list_invoices({"status": "draft"}, limit=100).items
     assert {d.currency for d in drafts} == {"EUR", "USD", "JPY"}  # German, US and Japanese buyers
     for draft in drafts:
-        posted = service.post(draft.id)
+        posted = documents_made(service, service.post(draft.id).id)
         doc, xml = service.open_xml(posted.id)
         assert rules.check(xml, "en16931") == [], posted.invoice_number
         assert texts(xml, "//rsm:ExchangedDocument/ram:ID") == [posted.invoice_number]
@@ -36,7 +37,7 @@ def test_the_xml_is_offered_on_both_invoice_pages(einvoicing, admin):
     service = admin.service
     draft = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
                  if d.customer_name == "Acme Industries AG")
-    posted = service.post(draft.id)
+    posted = documents_made(service, service.post(draft.id).id)
     page = admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True)
     assert "Download XML" in page
     resp = admin.get(f"/admin/invoices/{posted.id}/download/xml")

@@ -4,7 +4,9 @@ as for a short one, for five customers as for two.
 
 Counted on both engines (the add-on's and the reference host's) with SQLAlchemy's
 ``before_cursor_execute``; transaction control (``BEGIN`` …) is not a statement
-read or written, and only SQLite's driver sends it through this event.
+read or written, and only SQLite's driver sends it through this event. Pool checkouts
+(each a pre-ping round trip on PostgreSQL) are counted with the pool's ``checkout`` event:
+one per engine per page, however many statements the page reads.
 """
 from __future__ import annotations
 
@@ -42,6 +44,25 @@ def counted(app):
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", count)
+
+
+@contextlib.contextmanager
+def checkouts(app):
+    """The pool checkouts of each engine (``host``, ``addon``) while the block runs."""
+    seen = {"host": 0, "addon": 0}
+    engines = {"host": app.extensions["oro_reference_host"].engine,
+               "addon": app.extensions["oro_invoices"].service.db.engine}
+    listeners = {}
+    for name, engine in engines.items():
+        def count(*_args, name=name):
+            seen[name] += 1
+        listeners[name] = count
+        event.listen(engine, "checkout", count)
+    try:
+        yield seen
+    finally:
+        for name, engine in engines.items():
+            event.remove(engine, "checkout", listeners[name])
 
 
 def statements(client: ShopClient, url: str) -> tuple[int, str]:
@@ -179,3 +200,21 @@ def test_a_setting_changed_between_requests_is_seen_by_the_next_one(shop, admin)
     assert admin.get("/admin/invoices").status_code == 404  # switched off: no such page
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.enabled", True)
     assert admin.get("/admin/invoices").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["grid", "view", *ROLES])
+def test_a_page_reads_on_one_connection_per_engine(shop, admin, page):
+    add_acme_invoices(shop, 4)
+    client = admin if page in ("grid", "view") else customer(shop, ROLES[page])
+    url = "/customer/invoices" if page in ROLES else "/admin/invoices"
+    if page == "view":
+        first = re.findall(r'<tr data-invoice-id="(\d+)">', admin.get(url).get_data(as_text=True))[0]
+        url = f"/admin/invoices/{first}"
+    assert client.get(url).status_code == 200
+    with counted(shop[0]) as sent, checkouts(shop[0]) as taken:
+        resp = client.get(url)
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "Bolts" in text_of(html) if page == "view" else rows(html) >= 1
+    assert len(sent) >= 3, f"{page}: {len(sent)} statements"  # several reads, yet one checkout each
+    assert taken == {"host": 1, "addon": 1}, f"{page}: {taken} checkouts for {len(sent)} statements"

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from support.variant import documents_made, inline_jobs_only
+
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
@@ -37,7 +39,7 @@ def test_send_to_customer_posts_after_confirmation_then_sends(shop, admin):
     proceed = admin.submit(f"{view}?dialog=send-to-customer", f"{view}/send-to-customer",
                            {"confirm": "1"})
     assert proceed.status_code == 303
-    doc = admin.service.get(inv)
+    doc = documents_made(admin.service, inv)
     assert doc.is_posted and doc.pdf is not None
     email_page = admin.get(proceed.headers["Location"]).get_data(as_text=True)
     text = text_of(email_page)
@@ -129,6 +131,7 @@ def test_actions_need_their_permissions(shop):
     assert not client.service.get(inv).is_posted
 
 
+@inline_jobs_only  # it runs the outbox itself
 def test_a_refused_email_is_shown_and_can_be_sent_again(shop, admin, smtp_server):
     mail = shop[0].extensions["oro_invoices"].mail
     invoice_id = admin.service.find_id(external_id="ERP-SO-1003-3")

@@ -217,3 +217,39 @@ def test_kit_requires_the_websites_part(tmp_path):
     assert "FAILED test_conformance.py::TestHostShape::test_every_part_implements_its_interface" \
         in output
     assert "['websites']" in output
+
+
+def test_addon_options_hook_builds_the_hosts_addon_with_them(tmp_path):
+    store = tmp_path / "elsewhere"
+    write(tmp_path / "conftest.py", f"""
+        def pytest_oro_addon_options(request):
+            return {{"storage_url": {store.as_uri()!r}}}
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestPageDownloads  # noqa: F401
+    """)
+    code, output, counts = run_pytest(tmp_path, "--oro-host", "memory")
+    assert code == 0 and counts.get("passed", 0) >= 2 and "failed" not in counts, output
+    assert [p.name for p in store.glob("*/*/*")], "the kit's PDFs were not stored where the hook said"
+
+
+def test_a_factory_without_addon_options_is_named(tmp_path):
+    write(tmp_path / "conftest.py", """
+        import pytest
+        from oro_invoices.hosts.memory import MemoryHost
+
+        def pytest_oro_addon_options(request):
+            return {"storage_url": "/nowhere"}
+
+        @pytest.fixture(scope="session")
+        def oro_host_factory():
+            def plain_host():
+                return MemoryHost()
+            return plain_host
+    """)
+    write(tmp_path / "test_conformance.py", """
+        from oro_invoices.testing.suite import TestPageHead  # noqa: F401
+    """)
+    code, output, _ = run_pytest(tmp_path)
+    assert code != 0
+    assert "takes no addon_options, so it cannot build its add-on with ['storage_url']" in output

@@ -3,8 +3,7 @@
 Each test gets its own queue (``oro-test-<uuid>``), deleted at the end, and a Redis database
 chosen by the xdist worker, so parallel test processes never take each other's jobs.
 
-``ORO_INVOICES_TEST_JOBS=celery`` runs the reference shop of the ``shop`` fixture (and so every
-test of the shop's pages) with its jobs on a Celery worker (``shop_jobs``).
+The switches that run whole parts of the suite on Celery are in ``support.variant``.
 """
 from __future__ import annotations
 
@@ -22,19 +21,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 
 from oro_invoices.composition import Addon, AddonConfig, build_addon
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.profile import notification_template
-from oro_invoices.jobs.celery_app import create_celery
 from oro_invoices.services.celery_queue import broker_app
+from oro_invoices.testing.workers import running_worker
 
 RABBITMQ_URL = os.environ.get("ORO_INVOICES_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_HOST = os.environ.get("ORO_INVOICES_TEST_REDIS", "redis://127.0.0.1:6379")
-#: ``celery``: the ``shop`` fixture's jobs run on a Celery worker; anything else: inline.
-JOBS_ENV = "ORO_INVOICES_TEST_JOBS"
 SELLER = {"company_name": "Acme Supplies GmbH", "business_address": "Hauptstraße 1, 10115 Berlin",
           "contact_email": "billing@acme.example"}
 
@@ -170,21 +166,6 @@ class JobsShop:
         return running_worker(self.addon, concurrency=concurrency)
 
 
-@contextlib.contextmanager
-def running_worker(addon: Addon, *, concurrency: int = 1) -> Iterator[Any]:
-    """A real Celery worker in a thread consuming ``addon``'s job queue and running the jobs with
-    ``addon`` (``threads`` pool when ``concurrency`` > 1); stopped when the block ends."""
-    config = addon.config
-    assert config.jobs_broker_url is not None
-    app = create_celery(lambda: addon, broker_url=config.jobs_broker_url, queue=config.jobs_queue)
-    app.conf.update(worker_hijack_root_logger=False, worker_redirect_stdouts=False)
-    with start_worker(app, concurrency=concurrency, pool="threads" if concurrency > 1 else "solo",
-                      perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30,
-                      queues=[config.jobs_queue]) as worker:
-        yield worker
-    app.close()
-
-
 def memory_host(settings_values: dict[str, Any] | None = None) -> tuple[MemoryHost, Settings, dict[str, Any]]:
     """A memory host with the seller, email template, one customer, user and order; its payload."""
     from support.payloads import invoice_payload
@@ -212,27 +193,3 @@ def jobs_shop(db: Any, tmp_path: Path, *, broker_url: str | None, queue: str, sm
         smtp=f"smtp://127.0.0.1:{smtp_port}" if smtp_port else None, mail_sender="billing@acme.example",
         load_entrypoints=False, jobs_broker_url=broker_url, jobs_queue=queue), host=host)
     return JobsShop(addon, host, settings, payload)
-
-
-@dataclass
-class ShopJobs:
-    """The jobs of a test's shop: ``options`` for ``make_shop``, ``serve`` starts their worker."""
-
-    options: dict[str, Any]
-
-    def serve(self, addon: Addon) -> contextlib.AbstractContextManager[Any]:
-        return running_worker(addon) if self.options else contextlib.nullcontext()
-
-
-@contextlib.contextmanager
-def shop_jobs(request: pytest.FixtureRequest) -> Iterator[ShopJobs]:
-    """Celery jobs on Redis for a shop when ``ORO_INVOICES_TEST_JOBS=celery``, else inline."""
-    if os.environ.get(JOBS_ENV, "inline") != "celery":
-        yield ShopJobs({})
-        return
-    broker = redis_url(request.getfixturevalue("worker_id"))
-    queue = f"oro-test-{uuid.uuid4().hex[:12]}"
-    try:
-        yield ShopJobs({"jobs_broker_url": broker, "jobs_queue": queue})
-    finally:
-        delete_queue(broker, queue)

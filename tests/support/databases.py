@@ -1,6 +1,7 @@
 """Test databases: a migrated SQLite copy, or the run's PostgreSQL database emptied."""
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,9 @@ from sqlalchemy import text
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
+
+#: Where the tests create their throwaway PostgreSQL databases.
+PG_ADMIN_URL = os.environ.get("ORO_INVOICES_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
 def truncate_pg(db: Database) -> None:

@@ -39,6 +39,7 @@ from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.records import to_decimal
 from oro_invoices.hosts.reference.request_cache import remember, remembered
+from oro_invoices.persistence.engine import reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
@@ -57,7 +58,7 @@ class ReferenceConfigStore:
 
     def load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
         t = m.config_values
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return c.execute(select(t.c.value).where(
                 t.c.key == key, t.c.scope == scope,
                 t.c.scope_id == (scope_id or GLOBAL_ID))).scalar_one_or_none()
@@ -79,7 +80,7 @@ class ReferenceConfigStore:
 
     def stored(self, prefix: str) -> Iterable[StoredSetting]:
         t = m.config_values
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(select(t).where(t.c.key.startswith(prefix, autoescape=True))).all()
         return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
                 for r in rows]
@@ -121,7 +122,7 @@ class _Registry:
             c.execute(delete(self.table).where(self.table.c.key == key))
 
     def all(self) -> list[dict[str, Any]]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [r.data for r in c.execute(select(self.table).order_by(self.table.c.key))]
 
 
@@ -161,14 +162,14 @@ class ReferenceEmailTemplates:
 
     def load(self, name: str) -> EmailTemplate | None:
         t = m.email_templates
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(select(t).where(t.c.name == name)).first()
         if row is None:
             return None
         return _template(row.customised or row.data)
 
     def names(self) -> list[str]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return list(c.execute(select(m.email_templates.c.name).order_by("name")).scalars())
 
     def customise(self, name: str, **changes: str) -> EmailTemplate:
@@ -222,7 +223,7 @@ class ReferenceOrders:
         self.engine = engine
 
     def get(self, order_id: int) -> OrderSnapshot | None:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(select(m.orders).where(m.orders.c.id == order_id)).first()
             if row is None:
                 return None
@@ -257,7 +258,7 @@ class ReferenceCustomers:
         return remembered("customer", customer_id, lambda: self._customer(customer_id))
 
     def _customer(self, customer_id: int) -> CustomerRef | None:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(select(m.customers).where(m.customers.c.id == customer_id)).first()
         return None if row is None else _customer(row)
 
@@ -267,7 +268,7 @@ class ReferenceCustomers:
 
     def _customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
         t = m.customer_users
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(select(t).where(t.c.id == customer_user_id)).first()
         return None if row is None else _customer_user(row)
 
@@ -278,7 +279,7 @@ class ReferenceCustomers:
         u, c = m.customer_users, m.customers
         stmt = (select(u, *(col.label(f"c_{col.name}") for col in c.c))
                 .outerjoin(c, c.c.id == u.c.customer_id).where(u.c.id == customer_user_id, *where))
-        with self.engine.connect() as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(stmt).first()
         if row is None:
             return None
@@ -291,13 +292,13 @@ class ReferenceCustomers:
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""
         t = m.customer_users
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(select(t).where(t.c.id.in_(list(ids)))).all()
         return {row.id: _customer_user(row) for row in rows}
 
     def children(self, customer_id: int) -> list[CustomerRef]:
         t = m.customers
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             rows = c.execute(select(t).where(t.c.parent_id == customer_id).order_by(t.c.id)).all()
         return [_customer(r) for r in rows]
 
@@ -308,7 +309,7 @@ class ReferenceCustomers:
         below = select(t.c.id).where(t.c.parent_id == customer_id).cte("below", recursive=True)
         below = below.union(select(t.c.id).join(below, t.c.parent_id == below.c.id))
         stmt = select(t).where(t.c.id.in_(select(below.c.id)), t.c.id != customer_id).order_by(t.c.id)
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return [_customer(r) for r in c.execute(stmt)]
 
 
@@ -318,7 +319,7 @@ class ReferenceWebsites:
 
     def get_website(self, website_id: int) -> WebsiteRef | None:
         t = m.websites
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             row = c.execute(select(t).where(t.c.id == website_id)).first()
         return None if row is None else WebsiteRef(row.id, row.name, row.organization_id)
 

@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, delete, exists, insert, select
 from sqlalchemy.engine import Engine
 
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.persistence.engine import reading
 
 #: How long a login lasts at most, whatever the browser keeps.
 DEFAULT_LIFETIME = 12 * 3600
@@ -54,7 +55,7 @@ class LoginSessions:
         live = self.live(area, user_id, token)
         if live is None:
             return False
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return bool(c.execute(select(live)).scalar_one())
 
     def live(self, area: str, user_id: object, token: object) -> ColumnElement[bool] | None:

@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.persistence.engine import reading
 
 
 class LoginThrottle:
@@ -49,7 +50,7 @@ class LoginThrottle:
         """Seconds (rounded up) before any of ``keys`` may try again; 0 when all may now."""
         now = self.clock()
         t = m.login_failures
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             until = c.execute(select(func.max(t.c.blocked_until)).where(
                 t.c.key.in_([_digest(k) for k in keys]),
                 t.c.last > now - self.forget_after)).scalar_one()

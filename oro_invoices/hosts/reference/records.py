@@ -17,6 +17,7 @@ from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.persistence.engine import reading
 
 
 def decimal_text(value: Decimal | str | int) -> str:
@@ -74,7 +75,7 @@ class Records:
             return new_id(c.execute(insert(table).values(**values)))
 
     def count(self, table: Table) -> int:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return c.execute(select(func.count()).select_from(table)).scalar_one()
 
     def add_organization(self, name: str) -> int:
@@ -145,12 +146,12 @@ class Records:
     def row(self, table: Table, row_id: int | None) -> Row[Any] | None:
         if row_id is None:
             return None
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             return c.execute(select(table).where(table.c.id == row_id)).first()
 
     def rows(self, table: Table, *where: ColumnElement[bool],
              order_by: ColumnElement[Any] | None = None) -> list[Row[Any]]:
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             stmt = select(table).where(*where).order_by(order_by if order_by is not None
                                                         else table.c.id)
             return list(c.execute(stmt))
@@ -168,7 +169,7 @@ class Records:
     def admin_for_token(self, token: str) -> Row[Any] | None:
         """The admin row owning an API token, or None."""
         t = m.api_tokens
-        with self.engine.connect() as c:
+        with reading(self.engine) as c:
             found = c.execute(select(t.c.admin_user_id)
                               .where(t.c.token_hash == token_hash(token))).first()
         return None if found is None else self.row(m.admin_users, found[0])

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -311,11 +311,15 @@ class ReferenceHost:
             shutil.rmtree(path, ignore_errors=True)
 
 
-def make_test_host() -> ReferenceHost:
-    """A fresh reference host on a temporary SQLite file (for the conformance kit)."""
+def make_test_host(*, addon_options: Mapping[str, Any] | None = None) -> ReferenceHost:
+    """A fresh reference host on a temporary SQLite file (for the conformance kit).
+
+    ``addon_options``: ``create_app`` keywords for its add-on and tables (``database_url``,
+    ``storage_url``, ``jobs_broker_url``, ``jobs_queue``; the kit passes them).
+    """
     from oro_invoices.hosts.reference.app import create_app
     tmp = tempfile.mkdtemp(prefix="oro-reference-host-")
-    app = create_app(data_dir=tmp, install=False, migrate=False)
+    app = create_app(data_dir=tmp, install=False, migrate=False, **dict(addon_options or {}))
     host: ReferenceHost = app.extensions["oro_reference_host"]
     host._cleanup.append(tmp)
     return host
