@@ -40,6 +40,8 @@ class ExactDecimal(TypeDecorator[Decimal]):
     def process_bind_param(self, value: Decimal | str | int | None, dialect: Dialect) -> str | None:
         if value is None:
             return None
+        if type(value) is Decimal:
+            return format(value, "f")
         if isinstance(value, float):
             raise ValueError("float given for an exact decimal column")
         return format(Decimal(value), "f")

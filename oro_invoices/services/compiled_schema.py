@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from marshmallow import RAISE, Schema, fields, missing
+from marshmallow import RAISE, Schema, fields, missing, validate
 from marshmallow.decorators import POST_LOAD, PRE_LOAD, VALIDATES, VALIDATES_SCHEMA
 from marshmallow.validate import Validator
 
@@ -53,19 +53,19 @@ class CompiledSchema:
         if not isinstance(data, Mapping) or not self._names.issuperset(data):
             raise _Reject
         result: dict[str, Any] = {}
+        get = data.get
         for name, required, allow_none, default, convert in self._fields:
-            value = data.get(name, missing)
-            if value is missing:
-                if required:
-                    raise _Reject
-                if default is not missing:
-                    result[name] = default() if callable(default) else default
+            value = get(name, missing)
+            if value is not None and value is not missing:         # given: the common case first
+                result[name] = convert(value)
             elif value is None:
                 if not allow_none:
                     raise _Reject
                 result[name] = None
-            else:
-                result[name] = convert(value)
+            elif required:
+                raise _Reject
+            elif default is not missing:
+                result[name] = default() if callable(default) else default
         for validator in self._validators:
             validator(result, partial=False, many=False, unknown=RAISE)
         for processor in self._post_load:
@@ -123,7 +123,40 @@ def _converter(field: fields.Field[Any]) -> _Convert:
 
     def convert(value: Any) -> Any:
         return deserialize(value, None, None)
-    return _validated(field, convert)
+    general = _validated(field, convert)
+    accepts = _plain_text_check(field)
+    if accepts is None:
+        return general
+
+    def convert_text(value: Any) -> Any:
+        # a plain str its validators surely accept is loaded as itself; anything else the long way
+        return value if type(value) is str and accepts(value) else general(value)
+    return convert_text
+
+
+def _plain_text_check(field: fields.Field[Any]) -> Callable[[str], bool] | None:
+    """For a ``String`` field (exactly: a subclass may convert otherwise) whose validators are
+    ``Length`` and ``OneOf`` only, a test that a str passes them all; else None.
+
+    ``String`` loads a str as itself, so a str that passes is loaded without the field's
+    machinery; a str that fails goes through the field and its validators, which refuse it.
+    """
+    if type(field) is not fields.String:
+        return None
+    low, high, choices = 0, float("inf"), None
+    for validator in field.validators:
+        if type(validator) is validate.Length and validator.equal is None:
+            low = max(low, validator.min or 0)
+            high = min(high, validator.max if validator.max is not None else float("inf"))
+        elif type(validator) is validate.OneOf and choices is None \
+                and all(type(choice) is str for choice in validator.choices):
+            choices = frozenset(validator.choices)
+        else:
+            return None
+    if choices is None:
+        return lambda value: low <= len(value) <= high
+    allowed = frozenset(choice for choice in choices if low <= len(choice) <= high)
+    return allowed.__contains__
 
 
 def _item_converter(inner: fields.Field[Any]) -> _Convert:

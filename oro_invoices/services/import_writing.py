@@ -6,14 +6,19 @@ payload loaded by the API's schema (``load_input``), the parties checked against
 (``check_parties``, host answers kept for the run), the totals computed by the domain
 (``compute_lines``), the posting requirements checked (``posting_problems``) — and writes
 it with one multi-row insert per table: invoices (as drafts), their lines, payment states,
-activity. The invoices to post then get their numbers from the counter in one go
-(``numbering.next_free_numbers``), their chain links in order (``chain.link_hash``) and are
-posted with one multi-row update, exactly as posting them one by one would leave them.
+activity. A stored draft that a record changes is prepared the same way
+from its stored row (``prepare_update``) and written with one update of the rows, one delete
+and one insert of the lines, as ``update`` would. The invoices to post then get their numbers
+from the counter in one go (``numbering.next_free_numbers``), their chain links in order
+(``chain.link_hash``) and are posted with one multi-row update, exactly as posting them one
+by one would leave them.
 
 Whatever the batch path does not cover goes through ``InvoiceService``: a record it cannot
-prepare (the service raises the error and names the field), and — decided by the caller —
-an invoice that exists already or brings its own PDF. PDFs are never rendered here: a
-posted invoice's PDF is pending, as with ``create(defer_pdf=True)``.
+prepare (the service raises the error and names the field), a draft whose payment status the
+record sets, and — decided by the caller — a posted invoice whose payment status changes or a
+record that brings its own PDF. PDFs are never rendered here: a posted invoice's PDF is
+pending, as with ``create(defer_pdf=True)``. The hooks and PDF jobs of what the batch path
+wrote are announced after the commit, read back a page at a time (``Announcements``).
 """
 from __future__ import annotations
 
@@ -27,24 +32,33 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, insert, select, text, update
+from sqlalchemy import Table, bindparam, delete, insert, select, text, update
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import LineInput, compute_lines
+from oro_invoices.domain.messages import Amount
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.integration.config import resolve_seller
 from oro_invoices.integration.default_plugins import numbering as default_numbering
-from oro_invoices.persistence import chain, numbering
+from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.metadata import metadata
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState, utcnow
 from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.lifecycle import INVOICE_PREFIX, _posted_summary
+from oro_invoices.services.import_spool import IdLog
+from oro_invoices.services.lifecycle import (
+    DOCUMENT_FIELDS,
+    INVOICE_PREFIX,
+    PARTY_FIELDS,
+    _posted_summary,
+    changed_summary,
+    created_summary,
+)
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.tenancy import Parties, check_parties
@@ -70,6 +84,10 @@ class NewInvoice:
     forced: str | None
     id: int = 0
     skipped: list[numbering.Skipped] = field(default_factory=list)
+    #: a stored draft the record changes (``id`` is its id), not a new invoice
+    updating: bool = False
+    #: the fields the record gives, as ``update`` names them in the activity
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,11 +133,11 @@ class BatchWriter:
         found: dict[tuple[int, str], Existing] = {}
         with _planned_per_call(session):
             for org, exts in by_org.items():
-                rows = session.execute(
-                    select(Invoice.id, Invoice.external_id, Invoice.status, PaymentState.payment_status,
-                           PaymentState.forced)
-                    .join(PaymentState, PaymentState.invoice_id == Invoice.id)
-                    .where(Invoice.organization_id == org, Invoice.external_id.in_(exts)))
+                rows = session.execute(     # Core columns: rows as they come, no ORM loading
+                    select(_INVOICES.c.id, _INVOICES.c.external_id, _INVOICES.c.status,
+                           _STATES.c.payment_status, _STATES.c.forced)
+                    .join(_STATES, _STATES.c.invoice_id == _INVOICES.c.id)
+                    .where(_INVOICES.c.organization_id == org, _INVOICES.c.external_id.in_(exts)))
                 for row in rows:
                     found[(org, str(row.external_id))] = Existing(row.id, row.status == "posted",
                                                                   row.payment_status, row.forced)
@@ -145,26 +163,61 @@ class BatchWriter:
         org, website = data["organization_id"], data.get("website_id")
         if posting and data.get("invoice_number") is None and not self.default_numbers:
             return None
-        currency = data["currency"]
-        inputs = [LineInput(**line) for line in data.pop("lines")]
-        computed, totals = compute_lines(inputs, currency)
-        if totals.total_amount < 0:
+        priced = _priced(data.pop("lines"), data["currency"])
+        if priced is None or (posting and not self._postable(data, org, website)):
             return None
-        if posting and posting_problems(customer_name=data.get("customer_name"), bill_to=data.get("bill_to"),
-                                        invoice_date=data["invoice_date"], due_date=data.get("due_date"),
-                                        years=self.years(org, website)):
-            return None
-        lines = [dict(position=line.position, description=line.description, sku=line.sku, unit=line.unit,
-                      quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
-                      row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
-                      tax_category=given.tax_category or None,
-                      tax_exemption_reason=given.tax_exemption_reason or None)
-                 for line, given in zip(computed, inputs, strict=True)]
+        lines, totals = priced
         forced = data.pop("payment_status", None)
-        row = dict(data, subtotal=to_minor(totals.subtotal, currency), tax_amount=to_minor(totals.tax_amount, currency),
-                   total_amount=to_minor(totals.total_amount, currency))
-        return NewInvoice(external_id=str(data["external_id"]), organization_id=org, website_id=website, row=row,
-                          lines=lines, posting=posting, forced=forced)
+        return NewInvoice(external_id=str(data["external_id"]), organization_id=org, website_id=website,
+                          row=dict(data, **totals), lines=lines, posting=posting, forced=forced)
+
+    def prepare_update(self, payload: Mapping[str, Any], loaded: Mapping[str, Any] | None,
+                       stored: Mapping[str, Any]) -> NewInvoice | None:
+        """The stored draft ``stored`` (its row's columns) changed by ``payload`` as
+        ``update`` (then ``post``, if the record is posted) would leave it; or None when the
+        service must write it (a payment status to set, an error to word, a plugin's number).
+
+        As ``update`` does, the fields the record gives replace the stored ones (the lines
+        all of them) and the others stay as they are.
+        """
+        if loaded is None or _SERVICE_ONLY & payload.keys():
+            return None
+        data = {key: loaded[key] for key in payload.keys() - {"status", "organization_id"}}
+        fields = tuple(sorted(data.keys() & DOCUMENT_FIELDS))
+        row = dict(stored)
+        parties = {key: data.get(key, row[key]) for key in PARTY_FIELDS}
+        try:
+            if self.host is not None:
+                data.update(_names(check_parties(self.host, parties), parties))
+        except ValidationError:
+            return None
+        row.update((key, value) for key, value in data.items() if key != "lines")
+        posting = loaded.get("status") == "posted"
+        org, website = row["organization_id"], row["website_id"]
+        if row["due_date"] is not None and row["due_date"] < row["invoice_date"]:
+            return None
+        if posting and row.get("invoice_number") is None and not self.default_numbers:
+            return None
+        priced = _priced(data["lines"], row["currency"])
+        if priced is None or (posting and not self._postable(row, org, website)):
+            return None
+        lines, totals = priced
+        row.update(totals)
+        return NewInvoice(external_id=str(row["external_id"]), organization_id=org, website_id=website, row=row,
+                          lines=lines, posting=posting, forced=None, id=row["id"], updating=True, fields=fields)
+
+    def _postable(self, data: Mapping[str, Any], org: int, website: int | None) -> bool:
+        return not posting_problems(customer_name=data.get("customer_name"), bill_to=data.get("bill_to"),
+                                    invoice_date=data["invoice_date"], due_date=data.get("due_date"),
+                                    years=self.years(org, website))
+
+    def stored_drafts(self, session: Session, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The rows (every column) of the drafts ``ids``, by id, locked as ``update`` locks its draft."""
+        if not ids:
+            return {}
+        rows = session.execute(select(_INVOICES).where(_INVOICES.c.id.in_(ids), _INVOICES.c.status == "draft")
+                               .with_for_update())
+        return {row.id: dict(row._mapping) for row in rows}
 
     def years(self, org: int, website: int | None) -> YearRange:
         key = (org, website)
@@ -189,11 +242,56 @@ class BatchWriter:
     # ---- writing ------------------------------------------------------------------------
 
     def write(self, session: Session, batch: Sequence[NewInvoice]) -> None:
-        """Insert ``batch`` (each invoice gets its ``id``) and post those to be posted.
+        """Insert the new invoices of ``batch`` (each gets its ``id``), change its stored
+        drafts, and post those to be posted, in the order of ``batch``.
 
         Raises what the database or the numbering refuses; the caller rolls the batch back.
         """
         now = self.ctx.clock()
+        new = [inv for inv in batch if not inv.updating]
+        if new:
+            self._insert_new(session, new, now)
+        changed = [inv for inv in batch if inv.updating]
+        if changed:
+            for inv in changed:
+                inv.row["updated_at"] = now
+                for line in inv.lines:
+                    line["invoice_id"] = inv.id
+            session.execute(delete(_LINES).where(_LINES.c.invoice_id.in_([inv.id for inv in changed])))
+            session.execute(update(_INVOICES).where(_INVOICES.c.id == bindparam("b_id")),
+                            [{"b_id": inv.id, **{key: inv.row[key] for key in _UPDATING}} for inv in changed])
+        _insert(session, _LINES, [line for inv in batch for line in inv.lines])
+        posting = [inv for inv in batch if inv.posting]
+        if posting:
+            self._post(session, posting, now)
+        activities = []
+        recorded = utcnow()        # activity is timed by the wall clock, as ``activity.record`` does
+        for inv in batch:
+            row = inv.row
+            if inv.updating:
+                summary = changed_summary(inv.fields)
+                activities.append(dict(invoice_id=inv.id, kind="updated", actor=self.actor, created_at=recorded,
+                                       summary=str(summary),
+                                       data=activity.with_summary(summary, {"fields": list(inv.fields)})))
+            else:
+                summary = created_summary(len(inv.lines), Amount(from_minor(row["total_amount"], row["currency"]),
+                                                                 row["currency"]))
+                activities.append(dict(invoice_id=inv.id, kind="created", actor=self.actor, created_at=recorded,
+                                       summary=str(summary),
+                                       data=activity.with_summary(summary, {"external_id": inv.external_id})))
+            if inv.posting:
+                posted = _posted_summary(row["invoice_number"], inv.skipped)
+                activities.append(dict(invoice_id=inv.id, kind="posted", actor=self.actor, created_at=recorded,
+                                       summary=str(posted),
+                                       data=activity.with_summary(posted, {
+                                           "invoice_number": row["invoice_number"], "skipped": [
+                                               {"invoice_number": k.invoice_number, "sequence": k.sequence,
+                                                "held_by_invoice_id": k.held_by_invoice_id} for k in inv.skipped]})))
+        _insert(session, _ACTIVITY, activities)
+        session.flush()
+
+    def _insert_new(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
+        """Insert the new invoices of ``batch`` as drafts, with their payment states; set their ids."""
         for inv in batch:
             inv.row.update(status="draft", payment_token=secrets.token_urlsafe(24), created_by=self.actor,
                            created_at=now, updated_at=now)
@@ -204,36 +302,17 @@ class BatchWriter:
         with _planned_per_call(session):
             for org in dict.fromkeys(inv.organization_id for inv in batch):
                 ids.update(((org, str(ext)), invoice_id) for invoice_id, ext in session.execute(
-                    select(Invoice.id, Invoice.external_id).where(
-                        Invoice.organization_id == org,
-                        Invoice.external_id.in_([inv.external_id for inv in batch if inv.organization_id == org]))))
+                    select(_INVOICES.c.id, _INVOICES.c.external_id).where(
+                        _INVOICES.c.organization_id == org,
+                        _INVOICES.c.external_id.in_([inv.external_id for inv in batch
+                                                     if inv.organization_id == org]))))
         for inv in batch:
             inv.id = inv.row["id"] = ids[(inv.organization_id, inv.external_id)]
             for line in inv.lines:
                 line["invoice_id"] = inv.id
-        _insert(session, _LINES, [line for inv in batch for line in inv.lines])
         _insert(session, _STATES, [
             dict(invoice_id=inv.id, payment_status=inv.forced or "pending", forced=inv.forced is not None,
                  updated_at=now) for inv in batch])
-        posting = [inv for inv in batch if inv.posting]
-        if posting:
-            self._post(session, posting, now)
-        activities = []
-        recorded = utcnow()        # activity is timed by the wall clock, as ``activity.record`` does
-        for inv in batch:
-            row = inv.row
-            activities.append(dict(invoice_id=inv.id, kind="created", actor=self.actor, created_at=recorded,
-                                   summary=f"Created with {len(inv.lines)} line(s), total "
-                                           f"{from_minor(row['total_amount'], row['currency'])} {row['currency']}",
-                                   data={"external_id": inv.external_id}))
-            if inv.posting:
-                activities.append(dict(invoice_id=inv.id, kind="posted", actor=self.actor, created_at=recorded,
-                                       summary=_posted_summary(row["invoice_number"], inv.skipped),
-                                       data={"invoice_number": row["invoice_number"], "skipped": [
-                                           {"invoice_number": k.invoice_number, "sequence": k.sequence,
-                                            "held_by_invoice_id": k.held_by_invoice_id} for k in inv.skipped]}))
-        _insert(session, _ACTIVITY, activities)
-        session.flush()
 
     def _post(self, session: Session, batch: Sequence[NewInvoice], now: dt.datetime) -> None:
         """Number, seal and post the new drafts of ``batch`` (in order), as ``Lifecycle`` posts one."""
@@ -264,30 +343,68 @@ class BatchWriter:
             _post_rows(session, posted)
             session.flush()
 
-    def announce(self, session: Session, batch: Sequence[NewInvoice]) -> list[int]:
-        """After ``batch`` is written: the hooks and PDF jobs ``create`` would give each invoice.
+    def announce(self, batch: Sequence[NewInvoice], announcements: Announcements) -> list[int]:
+        """After ``batch`` is written: note the hooks and PDF jobs ``create`` or ``update`` (and
+        ``post``) would give each invoice, for after the commit (``Announcements.deliver``).
 
         Returns the ids of the posted invoices (their PDFs are pending).
         """
-        posted = [inv.id for inv in batch if inv.posting]
-        if not (self.announces or self.ctx.jobs.background):
-            return posted
-        rows = session.execute(select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id)
-                               .where(Invoice.id.in_([inv.id for inv in batch]))
-                               .options(selectinload(Invoice.lines)).order_by(Invoice.id)).all()
-        for invoice, _state in rows:
-            doc = self.ctx.document(session, invoice)
-            self.ctx.hook("invoice_created", invoice=doc, actor=self.actor)
-            if doc.is_posted:
-                self.service.documents.submit_posting_pdf(doc)
-                self.ctx.hook("invoice_posted", invoice=doc, actor=self.actor)
-        return posted
+        if self.announces or self.ctx.jobs.background:
+            announcements.note(batch)
+        return [inv.id for inv in batch if inv.posting]
 
+
+class Announcements:
+    """What the batch path wrote and has yet to announce — ``invoice_created`` or
+    ``invoice_updated``, then ``invoice_posted`` and the PDF job of a posted one — kept on disk
+    while the transaction runs, so memory does not grow with it; announced once it has
+    committed, the invoices read back ``PAGE`` at a time. Dropped if it rolls back.
+    """
+
+    PAGE = 500
+
+    def __init__(self, service: InvoiceService, actor: str):
+        self.service = service
+        self.actor = actor
+        #: the invoices in the order written: the id of a created one, minus the id of an updated one
+        self._due = IdLog()
+
+    def note(self, batch: Sequence[NewInvoice]) -> None:
+        self._due.add("due", [-inv.id if inv.updating else inv.id for inv in batch])
+
+    def drop(self) -> None:
+        """Forget what was noted (its transaction rolled back)."""
+        self._due.clear("due")
+
+    def deliver(self) -> None:
+        """After the commit: announce what was noted, in order, ``PAGE`` invoices at a time."""
+        ctx = self.service.context
+        for page in self._due.pages("due"):
+            for start in range(0, len(page), self.PAGE):
+                noted = page[start:start + self.PAGE]
+                with ctx.db.session() as session:
+                    docs = ctx.read_many(session, [abs(value) for value in noted])
+                for value, doc in zip(noted, docs, strict=True):
+                    ctx.hook("invoice_updated" if value < 0 else "invoice_created", invoice=doc, actor=self.actor)
+                    if doc.is_posted:
+                        self.service.documents.submit_posting_pdf(doc)
+                        ctx.hook("invoice_posted", invoice=doc, actor=self.actor)
+        self.drop()
+
+    def close(self) -> None:
+        self._due.close()
+
+
+#: What the batch path leaves to the service in a record that changes a stored draft.
+_SERVICE_ONLY = frozenset({"payment_status", "document_type", "credited_invoice_external_id"})
 
 #: The columns posting sets (``b_id`` names the row).
 _POSTING = tuple(name for name in ("id", "status", "invoice_number", "number_sequence", "seller", "buyer",
                                    "posted_at", "updated_at", "chain_key", "chain_seq", "prev_hash",
                                    "content_hash") if name in _INVOICES.c)
+#: The columns changing a draft sets (those the record does not give keep their stored value).
+_UPDATING = tuple(name for name in (*sorted(DOCUMENT_FIELDS), "subtotal", "tax_amount", "total_amount",
+                                    "updated_at") if name in _INVOICES.c)
 
 
 def _defaults(table: Table) -> dict[str, Any]:
@@ -369,12 +486,23 @@ class _DriverStatement:
 
     def params(self, rows: Iterable[dict[str, Any]]) -> list[tuple[Any, ...]]:
         params = []
+        # the same object in one column of consecutive rows (the seller of every posted invoice)
+        # is converted once
+        last: list[tuple[Any, Any]] = [(_NOTHING, None)] * len(self.processors)
         for row in rows:
             values = [*self.values(row), *self.constants]
-            for position, process in self.processors:
-                values[position] = process(values[position])
+            for index, (position, process) in enumerate(self.processors):
+                value = values[position]
+                given, converted = last[index]
+                if value is not given:
+                    converted = process(value)
+                    last[index] = (value, converted)
+                values[position] = converted
             params.append(tuple(values))
         return params
+
+
+_NOTHING = object()
 
 
 def _driver_statement(sql: str, table: Table, names: Sequence[str], constants: Mapping[str, Any],
@@ -417,6 +545,22 @@ def _content(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:
     line_defaults = _DEFAULTS[_LINES.name]
     content = SimpleNamespace(**values, lines=[SimpleNamespace(**{**line_defaults, **line}) for line in lines])
     return cast(Invoice, content)
+
+
+def _priced(given: Sequence[Mapping[str, Any]], currency: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
+    """The lines' columns and the invoice's totals (in minor units); None for a negative total."""
+    inputs = [LineInput(**line) for line in given]
+    computed, totals = compute_lines(inputs, currency)
+    if totals.total_amount < 0:
+        return None
+    lines = [dict(position=line.position, description=line.description, sku=line.sku, unit=line.unit,
+                  quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
+                  row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
+                  tax_category=line_given.tax_category or None,
+                  tax_exemption_reason=line_given.tax_exemption_reason or None)
+             for line, line_given in zip(computed, inputs, strict=True)]
+    return lines, dict(subtotal=to_minor(totals.subtotal, currency), tax_amount=to_minor(totals.tax_amount, currency),
+                       total_amount=to_minor(totals.total_amount, currency))
 
 
 def _proposer(prefix: str, now: dt.datetime) -> Callable[[int], str]:

@@ -10,8 +10,9 @@ good ones. ``dry_run`` validates only. Records are matched by ``external_id``:
 re-importing the same file changes nothing and reports the invoices as unchanged.
 Files are read twice, record by record (one pass checks, one writes), so memory does
 not grow with a JSON Lines or CSV file; what the checking pass keeps for the writing pass
-is on disk (``import_spool``). New invoices are written ``BATCH`` at a time with one
-statement per table (``import_writing``). See ``docs/import.md`` for the layouts.
+is on disk (``import_spool``). New invoices and changed drafts are written ``BATCH`` at a
+time with one statement per table (``import_writing``), and announced after the commit a page
+at a time. See ``docs/import.md`` for the layouts.
 """
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ from oro_invoices.services.import_reading import (
     read_file,
 )
 from oro_invoices.services.import_spool import IdLog, SeenKeys, Spool
-from oro_invoices.services.import_writing import BatchWriter, NewInvoice, cached_host
+from oro_invoices.services.import_writing import Announcements, BatchWriter, Existing, NewInvoice, cached_host
 from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
@@ -378,8 +379,9 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
     good = (r for r in source() if not r.fatal and r.location not in bad)
     if dry_run:
         report.written = False
-        for record in good:
-            report.add(_planned(service, _payload(record, organization_id)), _name(record))
+        writer = BatchWriter(service, actor)
+        while chunk := list(itertools.islice(good, BATCH)):
+            _plan_chunk(service, writer, chunk, organization_id, spool, report)
         return report
     try:
         _write_all(service, good, organization_id, actor, on_error, report,
@@ -423,6 +425,7 @@ class _Writing:
     report: ImportReport
     progress: Callable[[int], None]
     spool: Spool
+    announcements: Announcements
     pdfs: list[tuple[int, PdfFile]] = field(default_factory=list)
     done: int = 0
 
@@ -436,71 +439,112 @@ def _write_all(service: InvoiceService, records: Iterator[Record], organization_
     """Write ``records``: in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``).
 
     Records are taken ``BATCH`` at a time (memory stays flat): the invoices they name are
-    looked up in one query, new ones are written together (``import_writing``), and the
-    others (existing invoices, supplied PDFs) one by one through the service.
+    looked up in one query; new invoices and changed drafts are written together
+    (``import_writing``), the others (a payment status to set, supplied PDFs) one by one
+    through the service. After each commit what was written is announced, a page at a time.
     """
     size = None if on_error == "stop" else BATCH
-    writing = _Writing(service, BatchWriter(service, actor), organization_id, actor, on_error, report, progress,
-                       spool)
-    while True:
-        records_of_transaction = itertools.islice(records, size)        # size None: all of them
-        first = next(records_of_transaction, None)
-        if first is None:
-            return
-        writing.pdfs = []
-        with service.atomic() as tx:
-            pending = itertools.chain([first], records_of_transaction)
-            while chunk := list(itertools.islice(pending, BATCH)):
-                _write_chunk(writing, tx.session, chunk)
-            tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
-        if not size:
-            return
+    with contextlib.closing(Announcements(service, actor)) as announcements:
+        writing = _Writing(service, BatchWriter(service, actor), organization_id, actor, on_error, report,
+                           progress, spool, announcements)
+        while True:
+            records_of_transaction = itertools.islice(records, size)        # size None: all of them
+            first = next(records_of_transaction, None)
+            if first is None:
+                return
+            writing.pdfs = []
+            announcements.drop()
+            with service.atomic() as tx:
+                pending = itertools.chain([first], records_of_transaction)
+                while chunk := list(itertools.islice(pending, BATCH)):
+                    _write_chunk(writing, tx.session, chunk)
+                tx.on_commit(announcements.deliver)
+                tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
+            if not size:
+                return
 
 
 def _write_chunk(writing: _Writing, session: Session, chunk: list[Record]) -> None:
-    """Write ``chunk`` in file order: runs of new invoices together, any other record on its own."""
+    """Write ``chunk`` in file order: runs of new invoices and changed drafts together, any
+    other record on its own."""
     payloads = [_payload(record, writing.organization_id) for record in chunk]
     existing = writing.writer.existing(session, [_key(p) for p in payloads])
-    new: list[tuple[Record, NewInvoice]] = []
+    draft_ids = [found.id for found in existing.values() if not found.posted]
+    drafts = {doc.id: doc for doc in writing.service.context.read_many(session, draft_ids)} if draft_ids else {}
+    stored = writing.writer.stored_drafts(session, draft_ids)
+    together: list[tuple[Record, NewInvoice]] = []
     for record, payload in zip(chunk, payloads, strict=True):
         loaded = writing.spool.take(record.location)
         current = existing.get(_key(payload))
-        if current is None and record.pdf_path is None:
-            prepared = writing.writer.prepare(payload, loaded)
-            if prepared is not None:
-                new.append((record, prepared))
-                continue
-        elif current is not None and current.posted and record.pdf_path is None \
-                and not _payment_status_change(current.payment_status, current.forced, payload):
+        outcome = None if record.pdf_path is not None else _outcome(current, drafts, payload, loaded)
+        if outcome == "unchanged" and current is not None:
             writing.report.add("unchanged", str(payload["external_id"]))
             if payload.get("status") == "posted":
                 writing.report.add("pending_pdfs", current.id)     # kept only if still pending
             writing.step()
             continue
-        _write_new(writing, session, new)
-        new = []
+        prepared = None
+        if outcome == "created":
+            prepared = writing.writer.prepare(payload, loaded)
+        elif outcome == "updated" and current is not None and current.id in stored:
+            prepared = writing.writer.prepare_update(payload, loaded, stored[current.id])
+        if prepared is not None:
+            together.append((record, prepared))
+            continue
+        _write_together(writing, session, together)
+        together = []
         _write_one(writing, record)
-    _write_new(writing, session, new)
+    _write_together(writing, session, together)
+
+
+def _outcome(current: Existing | None, drafts: dict[int, InvoiceDocument], payload: dict[str, Any],
+             loaded: dict[str, Any] | None) -> str | None:
+    """What writing ``payload`` does — ``created``, ``updated`` or ``unchanged`` — or None when
+    only the service can tell (the draft is gone meanwhile)."""
+    if current is None:
+        return "created"
+    if current.posted:
+        return "updated" if _payment_status_change(current.payment_status, current.forced, payload) \
+            else "unchanged"
+    doc = drafts.get(current.id)
+    if doc is None:
+        return None
+    return "unchanged" if _same_draft(doc, payload, loaded) else "updated"
+
+
+def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Record], organization_id: int | None,
+                spool: Spool, report: ImportReport) -> None:
+    """A dry run's outcome of each record of ``chunk``: its invoices looked up together."""
+    payloads = [_payload(record, organization_id) for record in chunk]
+    with service.context.db.session() as session:
+        existing = writer.existing(session, [_key(p) for p in payloads])
+        draft_ids = [found.id for found in existing.values() if not found.posted]
+        drafts = {doc.id: doc for doc in service.context.read_many(session, draft_ids)} if draft_ids else {}
+    for record, payload in zip(chunk, payloads, strict=True):
+        outcome = _outcome(existing.get(_key(payload)), drafts, payload, spool.take(record.location))
+        report.add(outcome or _planned(service, payload), _name(record))
 
 
 def _key(payload: dict[str, Any]) -> tuple[int, str]:
     return payload.get("organization_id") or 0, str(payload.get("external_id"))
 
 
-def _write_new(writing: _Writing, session: Session, new: list[tuple[Record, NewInvoice]]) -> None:
-    """Write new invoices together; on a clash (a number taken), one by one, to name the record."""
-    if not new:
+def _write_together(writing: _Writing, session: Session, together: list[tuple[Record, NewInvoice]]) -> None:
+    """Write new invoices and changed drafts together; on a clash (a number taken), one by
+    one through the service, to name the record."""
+    if not together:
         return
-    invoices = [invoice for _, invoice in new]
+    invoices = [invoice for _, invoice in together]
     try:
         with session.begin_nested(), writing.service.context.translate_errors():
             writing.writer.write(session, invoices)
     except (InvoiceError, SQLAlchemyError):
-        for record, _ in new:
+        for record, _ in together:
             _write_one(writing, record)
         return
-    writing.report.add("pending_pdfs", *writing.writer.announce(session, invoices))
-    writing.report.add("created", *(invoice.external_id for invoice in invoices))
+    writing.report.add("pending_pdfs", *writing.writer.announce(invoices, writing.announcements))
+    writing.report.add("created", *(invoice.external_id for invoice in invoices if not invoice.updating))
+    writing.report.add("updated", *(invoice.external_id for invoice in invoices if invoice.updating))
     for _ in invoices:
         writing.step()
 
@@ -563,11 +607,13 @@ def _payment_status_change(status_now: str, forced_now: bool, payload: dict[str,
     return bool(status) and (status != status_now or not forced_now)
 
 
-def _same_draft(current: InvoiceDocument, payload: dict[str, Any]) -> bool:
-    """Whether ``payload`` would leave the draft ``current`` exactly as it is."""
+def _same_draft(current: InvoiceDocument, payload: dict[str, Any], loaded: dict[str, Any] | None = None) -> bool:
+    """Whether ``payload`` would leave the draft ``current`` exactly as it is (``loaded``: what
+    it loaded to when checked, if known)."""
     if payload.get("status") == "posted":
         return False
-    wanted = load_input({k: v for k, v in payload.items() if k != "status"})
+    wanted = {k: v for k, v in loaded.items() if k != "status"} if loaded is not None \
+        else load_input({k: v for k, v in payload.items() if k != "status"})
     stored = load_input(document_payload(current, fields=set(wanted) | {"lines"}))
     return _effective_categories(wanted) == _effective_categories(stored)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+from decimal import Decimal
 
 import pytest
 from marshmallow import ValidationError as MmValidationError
@@ -86,3 +87,21 @@ def test_the_storable_check_still_names_the_place():
             check_storable(payload)
         assert err.value.errors[0][0] == where
     check_storable({"a": ["é", 2**62, -(2**63), "\\u0000 as written", 1.5, None, True]})
+
+
+def test_decimals_met_before_load_the_same_and_bad_ones_are_still_refused():
+    from oro_invoices.services.schemas import DecimalString
+    line = lambda **values: invoice_payload(lines=[{"description": "x", "quantity": "2.5",  # noqa: E731
+                                                    "unit_price": "1.10", **values}])
+    first, again = load_input(line()), load_input(line())
+    assert first == again == schema_load(line()) and str(again["lines"][0]["unit_price"]) == "1.10"
+    for bad, message in [("1.1234567", "At most 6 decimal places"), ("1e3", "Not a valid decimal number"),
+                         (1.5, "not a float")]:
+        for _ in range(2):                                  # refused every time: never remembered
+            with pytest.raises(ValidationError) as err:
+                load_input(line(quantity=bad))
+            assert message.lower() in str(dict(err.value.errors)["lines[0].quantity"]).lower()
+    field = DecimalString(places=2)
+    for i in range(DecimalString.MEMO_SIZE + 10):
+        assert field.deserialize(f"{i}.5") == Decimal(f"{i}.5")
+    assert len(field._accepted) <= DecimalString.MEMO_SIZE

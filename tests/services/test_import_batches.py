@@ -251,3 +251,143 @@ def test_the_look_ups_are_planned_per_call_on_postgresql(db):
             inside = mode(session)
         after = mode(session)
     assert (before, inside, after) == ("auto", "force_custom_plan", "auto")
+
+
+def drafts_then_changes(count: int = 9) -> tuple[list[dict], list[dict]]:
+    """Drafts to import first, then the same records changed: renamed, posted (own number or
+    numbered by the import), given other lines, left as they were, or given a payment status."""
+    first = [invoice_payload(external_id=f"D-{i}", invoice_number=None) for i in range(1, count + 1)]
+    first = [{k: v for k, v in item.items() if k != "invoice_number"} for item in first]
+    second = json.loads(json.dumps(first))
+    for i, item in enumerate(second, start=1):
+        kind = i % 5
+        if kind == 1:
+            item["customer_name"] = f"Renamed {i}"
+        elif kind == 2:
+            item.update(status="posted", invoice_number=f"OLD-{i}")
+        elif kind == 3:
+            item.update(status="posted", lines=[{"description": "Other", "quantity": "2", "unit_price": "7.10",
+                                                 "tax_rate": "0.19", "tax_category": "S"}])
+        elif kind == 4:
+            item.update(due_date="2026-12-24", ship_to={"city": "Paris", "country": "FR"})
+        # kind 0: unchanged
+    second[-1].update(status="posted", payment_status="paid_in_full")    # through the service
+    return first, second
+
+
+def test_changed_drafts_are_stored_exactly_as_updating_one_by_one_stores_them(sqlite_template, tmp_path,
+                                                                           monkeypatch):
+    """Column for column, chain hashes included: a changed draft written with its batch is
+    what ``update`` (then ``post``) leaves, and the report says the same."""
+    first, second = drafts_then_changes()
+    stored, reports = {}, {}
+    real_update = InvoiceService.update
+    for way in ("batches", "one by one"):
+        copy = tmp_path / f"{way}.db"
+        shutil.copy(sqlite_template, copy)
+        db = Database(f"sqlite:///{copy}")
+        svc = InvoiceService(db, plugins=get_plugin_manager(False), clock=NOV)
+        assert run_import(svc, [write(tmp_path, "first.jsonl", first)], organization_id=1).problems == []
+        updated: list[str] = []
+
+        def counted(self, invoice_id, changes, *args, updated=updated, **kwargs):
+            updated.append(changes["external_id"])
+            return real_update(self, invoice_id, changes, *args, **kwargs)
+        monkeypatch.setattr(InvoiceService, "update", counted)
+        if way == "one by one":
+            monkeypatch.setattr(import_writing.BatchWriter, "prepare_update", lambda self, *args: None)
+        report = run_import(svc, [write(tmp_path, "second.jsonl", second)], organization_id=1)
+        assert report.problems == []
+        reports[way] = (report.created, report.updated, report.unchanged, sorted(report.pending_pdfs))
+        # only the draft whose payment status the record sets goes through ``update`` in batches
+        assert updated == (["D-9"] if way == "batches" else report.updated)
+        assert verify(db).ok
+        stored[way] = _rows(db)
+        db.dispose()
+    assert reports["batches"] == reports["one by one"]
+    assert reports["batches"][1] == [f"D-{i}" for i in (1, 2, 3, 4, 6, 7, 8, 9)]
+    assert reports["batches"][2] == ["D-5"]
+    assert stored["batches"] == stored["one by one"]
+
+
+def test_a_changed_draft_that_clashes_is_named_and_stop_writes_nothing(svc, db, tmp_path, small_batches):
+    first, second = drafts_then_changes()
+    run_import(svc, [write(tmp_path, "first.jsonl", first)], organization_id=1)
+    svc.create(invoice_payload(external_id="T-0", invoice_number="TAKEN-1"))
+    second[6]["invoice_number"] = "TAKEN-1"       # D-7, posted: found only while writing its batch
+    path = write(tmp_path, "second.jsonl", second)
+    report = run_import(svc, [path], organization_id=1)
+    assert not report.written and report.updated == []
+    assert [(p.record, p.message) for p in report.problems] == [
+        (f"{path}:7", "That invoice number is already used by another invoice.")]
+    assert svc.get(svc.find_id(external_id="D-1")).customer_name == "Acme Corp"
+    skipping = run_import(svc, [path], organization_id=1, on_error="skip")
+    assert skipping.skipped == ["D-7"] and [p.record for p in skipping.problems] == [f"{path}:7"]
+    assert skipping.updated == [f"D-{i}" for i in (1, 2, 3, 4, 6, 8, 9)]
+    assert svc.get(svc.find_id(external_id="D-1")).customer_name == "Renamed 1"
+    assert not svc.get(svc.find_id(external_id="D-7")).is_posted
+    assert verify(db).ok
+
+
+def test_a_dry_run_says_what_the_import_then_does_looking_invoices_up_by_batch(svc, db, tmp_path, monkeypatch,
+                                                                             small_batches):
+    first, second = drafts_then_changes()
+    run_import(svc, [write(tmp_path, "first.jsonl", first)], organization_id=1)
+    path = write(tmp_path, "second.jsonl", second + records(3))
+
+    def one_at_a_time(*args, **kwargs):
+        raise AssertionError("looked up one by one")
+    with monkeypatch.context() as patched:
+        patched.setattr(InvoiceService, "get", one_at_a_time)
+        patched.setattr(InvoiceService, "find_id", one_at_a_time)
+        dry = run_import(svc, [path], organization_id=1, dry_run=True)
+    assert dry.problems == [] and not dry.written
+    assert dry.summary().startswith("3 would be created, 8 would be updated, 1 unchanged")
+    real = run_import(svc, [path], organization_id=1)
+    assert (dry.created, dry.updated, dry.unchanged) == (real.created, real.updated, real.unchanged)
+
+
+def test_listeners_hear_of_changed_drafts_after_the_commit_a_page_at_a_time(db, tmp_path, monkeypatch,
+                                                                          small_batches):
+    heard, pages = [], []
+
+    class Listener:
+        @hookimpl
+        def invoice_updated(self, invoice, actor):
+            heard.append(("updated", invoice.external_id, invoice.customer_name, invoice.is_posted))
+
+        @hookimpl
+        def invoice_posted(self, invoice, actor):
+            heard.append(("posted", invoice.external_id, invoice.invoice_number))
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Listener()]), clock=NOV)
+    first, second = drafts_then_changes(4)
+    run_import(svc, [write(tmp_path, "first.jsonl", first)], organization_id=1)
+    real_read_many = svc.context.read_many
+    monkeypatch.setattr(svc.context, "read_many", lambda s, ids: pages.append(list(ids)) or real_read_many(s, ids))
+    monkeypatch.setattr(import_writing.Announcements, "PAGE", 2)
+    run_import(svc, [write(tmp_path, "second.jsonl", second)], organization_id=1)
+    d1, d2, d3 = (svc.find_id(external_id=f"D-{i}") for i in (1, 2, 3))
+    # one look-up of the stored drafts while writing, then the written ones read back two at a time
+    assert pages[1:] == [[d1, d2], [d3]]
+    # D-4 (a payment status to set) went through the service: its hooks come with the commit,
+    # those of the batch (as they stand after it, D-2 and D-3 posted) follow in file order
+    assert heard == [("updated", "D-4", "Acme Corp", False), ("posted", "D-4", "INV-2026-11-00002"),
+                     ("updated", "D-1", "Renamed 1", False), ("updated", "D-2", "Acme Corp", True),
+                     ("posted", "D-2", "OLD-2"), ("updated", "D-3", "Acme Corp", True),
+                     ("posted", "D-3", "INV-2026-11-00001")]
+
+
+def test_nothing_is_heard_of_an_import_that_was_rolled_back(db, tmp_path, small_batches):
+    heard = []
+
+    class Listener:
+        @hookimpl
+        def invoice_created(self, invoice, actor):
+            heard.append(invoice.external_id)
+    svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Listener()]), clock=NOV)
+    svc.create(invoice_payload(external_id="T-0", invoice_number="TAKEN-1"))
+    items = records(9)
+    items[7]["invoice_number"] = "TAKEN-1"
+    heard.clear()
+    report = run_import(svc, [write(tmp_path, "a.jsonl", items)], organization_id=1)
+    assert not report.written and heard == []
