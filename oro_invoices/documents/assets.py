@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import segno
 
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
+from oro_invoices.domain.messages import Message
 
 _SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -43,7 +44,7 @@ def check_payment_url(url: str | None) -> str | None:
         return None
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ValidationError([("payment_url", f"{url!r} is not an http(s) URL.")])
+        raise ValidationError([("payment_url", Message("%(url)s is not an http(s) URL.", url=repr(url)))])
     return url
 
 

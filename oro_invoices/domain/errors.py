@@ -148,6 +148,11 @@ def flatten_messages(messages: Mapping[Any, Any], prefix: str = "") -> Iterable[
                 if isinstance(item, Mapping):
                     yield from flatten_messages(item, path)
                 else:
-                    yield path, str(item)
+                    yield path, _text(item)
         else:
-            yield path, str(value)
+            yield path, _text(value)
+
+
+def _text(message: Any) -> str:
+    """``message`` as text, a ``Message`` kept as it is (it stays translatable)."""
+    return message if isinstance(message, str) else str(message)

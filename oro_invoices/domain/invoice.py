@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from oro_invoices.domain.messages import N_
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import round_money
 
 
@@ -103,8 +103,10 @@ class Address:
 class SellerInfo:
     """The seller as printed on invoices and in emails (from configuration).
 
-    ``street``, ``postal_code``, ``city`` and ``country_code`` are the structured address an
-    e-invoice needs (``business_address`` is the printed one); ``tax_id`` is the tax
+    ``street``, ``street2``, ``postal_code``, ``city``, ``region`` and ``country_code`` are the
+    address, printed in its country's order (``postal_address``) and carried by e-invoices;
+    ``business_address`` is the free-text address of older installs, printed only while the
+    structured one is empty; ``tax_id`` is the tax
     registration number, ``vat_id`` the VAT identification number; the bank fields are
     printed with the invoice number as the payment reference.
     """
@@ -119,8 +121,10 @@ class SellerInfo:
     vat_id: str = ""
     legal_registration_id: str = ""
     street: str = ""
+    street2: str = ""
     postal_code: str = ""
     city: str = ""
+    region: str = ""
     country_code: str = ""
     iban: str = ""
     bic: str = ""
@@ -131,6 +135,15 @@ class SellerInfo:
     @property
     def has_bank_details(self) -> bool:
         return bool(self.iban)
+
+    @property
+    def postal_address(self) -> Address | None:
+        """The structured address (without name: the company name is printed above it), or
+        None when only the free-text ``business_address`` is set."""
+        if not any((self.street, self.street2, self.postal_code, self.city, self.region)):
+            return None
+        return Address(street=self.street, street2=self.street2, city=self.city, region=self.region,
+                       postal_code=self.postal_code, country=self.country_code)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, str] | None) -> SellerInfo:
@@ -204,14 +217,15 @@ def tax_category_problem(code: str | None, rate: Decimal, reason: str) -> str | 
     if not code:
         return None
     if code not in TAX_CATEGORY_CODES:
-        return f"Unknown VAT category {code!r}; use one of {', '.join(TAX_CATEGORY_CODES)}."
+        return Message("Unknown VAT category %(code)s; use one of %(codes)s.", code=repr(code),
+                       codes=", ".join(TAX_CATEGORY_CODES))
     category = TaxCategory(code)
     if category is TaxCategory.STANDARD and rate <= 0:
-        return "VAT category S (standard rate) needs a tax rate above 0."
+        return Message("VAT category S (standard rate) needs a tax rate above 0.")
     if category is not TaxCategory.STANDARD and rate != 0:
-        return f"VAT category {code} is charged at tax rate 0; got {rate}."
+        return Message("VAT category %(code)s is charged at tax rate 0; got %(rate)s.", code=code, rate=rate)
     if category is TaxCategory.EXEMPT and not reason.strip():
-        return "VAT category E (exempt) needs tax_exemption_reason: the legal ground of the exemption."
+        return Message("VAT category E (exempt) needs tax_exemption_reason: the legal ground of the exemption.")
     return None
 
 

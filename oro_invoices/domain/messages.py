@@ -34,8 +34,8 @@ class Amount(NamedTuple):
         return f"{self.amount} {self.currency}"
 
 
-#: What a message's values may be.
-Value = str | int | Decimal | dt.date | dt.datetime | Amount
+#: What a message's values may be (a tuple: a list of them, "a, b and c" in the reader's language).
+Value = str | int | Decimal | dt.date | dt.datetime | Amount | tuple[Any, ...]
 
 
 class Message(str):
@@ -93,10 +93,17 @@ def _from_parts(cls: type[Message], msgid: str, plural: str | None, count: int |
 def _english(value: Any) -> Any:
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
         return value  # keeps %(num)d and %(x).2f working
+    if isinstance(value, dt.datetime):  # a moment in UTC to the minute (naive ones are UTC)
+        utc = value.astimezone(dt.UTC) if value.tzinfo is not None else value
+        return f"{utc:%Y-%m-%d %H:%M} UTC"
+    if type(value) is tuple:  # a list (an Amount is a tuple too, but not a list)
+        return ", ".join(str(item) for item in value)
     return str(value)
 
 
 def _value_json(value: Any) -> Any:
+    if type(value) is tuple:
+        return {"list": [_value_json(item) for item in value]}
     if isinstance(value, Message):
         return {"message": value.to_json()}
     if isinstance(value, Amount):
@@ -115,6 +122,8 @@ def _value_json(value: Any) -> Any:
 def _value_from_json(data: Any) -> Any:
     if not isinstance(data, dict):
         return data
+    if "list" in data:
+        return tuple(_value_from_json(item) for item in data["list"])
     if "message" in data:
         return Message.from_json(data["message"])
     if "amount" in data:

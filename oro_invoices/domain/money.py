@@ -10,6 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.messages import N_, Message
 
 # ISO 4217 minor units for currencies that differ from the default of 2.
 _MINOR_UNITS = {
@@ -31,8 +32,8 @@ KNOWN_CURRENCIES = frozenset({
 
 _DECIMAL_SYNTAX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 #: How a decimal must be written, for error messages.
-DECIMAL_SYNTAX_HINT = ('write it like "19.99": ASCII digits with an optional leading minus and '
-                       "decimal point, no spaces, digit separators or exponent.")
+DECIMAL_SYNTAX_HINT = N_('write it like "19.99": ASCII digits with an optional leading minus and '
+                          "decimal point, no spaces, digit separators or exponent.")
 
 
 def minor_units(currency: str) -> int:
@@ -55,7 +56,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """``Decimal('19.99')``, USD → ``1999``. The amount must already be rounded."""
     rounded = round_money(amount, currency)
     if rounded != amount:
-        raise ValidationError([("amount", f"{amount} has more decimals than {currency} allows ({minor_units(currency)}).")])
+        raise ValidationError([("amount", Message("%(amount)s has more decimals than %(currency)s allows "
+                                                  "(%(places)s).", amount=str(amount), currency=currency,
+                                                  places=minor_units(currency)))])
     return int(rounded.scaleb(minor_units(currency)))
 
 
@@ -73,9 +76,10 @@ def is_decimal_text(text: str) -> bool:
 def parse_decimal(value: object, field: str) -> Decimal:
     """Parse a decimal string or int (never a float) or raise a field error."""
     if isinstance(value, (bool, float)):
-        raise ValidationError([(field, "Give amounts as decimal strings such as \"19.99\", not floats.")])
+        raise ValidationError([(field, Message("Give amounts as decimal strings such as \"19.99\", not floats."))])
     if isinstance(value, int):
         return Decimal(value)
     if not isinstance(value, str) or not is_decimal_text(value):
-        raise ValidationError([(field, f"{str(value)[:40]!r} is not a decimal number: {DECIMAL_SYNTAX_HINT}")])
+        raise ValidationError([(field, Message("%(value)s is not a decimal number: %(hint)s",
+                                               value=repr(str(value)[:40]), hint=Message(DECIMAL_SYNTAX_HINT)))])
     return Decimal(value)

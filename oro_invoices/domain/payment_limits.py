@@ -12,6 +12,7 @@ A failed transaction moves no money, but its amount is still at most the invoice
 """
 from __future__ import annotations
 
+from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.statuses import PaymentSummary
 
@@ -38,12 +39,12 @@ def remaining(action: str, total: int, summary: PaymentSummary) -> int:
 
 
 _TOO_MUCH = {
-    "charge": "Exceeds the amount due ({limit}).",
-    "invoice": "Exceeds the amount due ({limit}).",
-    "authorize": "Exceeds the amount due that is not authorized yet ({limit}).",
-    "capture": "Exceeds what is authorized and not yet captured or canceled ({limit}).",
-    "refund": "Cannot refund more than was paid ({limit}).",
-    "cancel": "Cannot cancel more than is authorized and not yet captured or canceled ({limit}).",
+    "charge": N_("Exceeds the amount due (%(limit)s)."),
+    "invoice": N_("Exceeds the amount due (%(limit)s)."),
+    "authorize": N_("Exceeds the amount due that is not authorized yet (%(limit)s)."),
+    "capture": N_("Exceeds what is authorized and not yet captured or canceled (%(limit)s)."),
+    "refund": N_("Cannot refund more than was paid (%(limit)s)."),
+    "cancel": N_("Cannot cancel more than is authorized and not yet captured or canceled (%(limit)s)."),
 }
 
 
@@ -53,12 +54,13 @@ def over_limit(action: str, amount: int, *, successful: bool, total: int,
     if not successful:
         if amount <= total:
             return None
-        return f"A failed attempt cannot exceed the invoice total ({_money(total, currency)})."
+        return Message("A failed attempt cannot exceed the invoice total (%(limit)s).",
+                       limit=_money(total, currency))
     limit = remaining(action, total, summary)
     if amount <= limit:
         return None
-    return _TOO_MUCH[action].format(limit=_money(limit, currency))
+    return Message(_TOO_MUCH[action], limit=_money(limit, currency))
 
 
-def _money(minor: int, currency: str) -> str:
-    return f"{from_minor(minor, currency)} {currency}"
+def _money(minor: int, currency: str) -> Amount:
+    return Amount(from_minor(minor, currency), currency)

@@ -10,8 +10,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-#: The parts of the billing address a posted invoice must have.
-REQUIRED_ADDRESS_PARTS = {"street": "a street", "city": "a city", "country": "a country"}
+from oro_invoices.domain.messages import Message
+
+#: What a posted invoice's billing address must have, each part's message when it is missing.
+REQUIRED_ADDRESS_PARTS = {
+    "street": Message("A posted invoice's billing address needs a street."),
+    "city": Message("A posted invoice's billing address needs a city."),
+    "country": Message("A posted invoice's billing address needs a country."),
+}
 
 
 @dataclass(frozen=True)
@@ -24,8 +30,9 @@ class YearRange:
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.earliest <= day.year <= self.latest
 
-    def describe(self) -> str:
-        return f"between {self.earliest:04d}-01-01 and {self.latest:04d}-12-31"
+    def describe(self) -> Message:
+        return Message("between %(first)s and %(last)s", first=dt.date(self.earliest, 1, 1),
+                       last=dt.date(self.latest, 12, 31))
 
 
 def posting_problems(*, customer_name: str | None, bill_to: Mapping[str, Any] | None,
@@ -34,21 +41,22 @@ def posting_problems(*, customer_name: str | None, bill_to: Mapping[str, Any] | 
     """``(field, message)`` for each requirement of a posted invoice that is not met."""
     problems: list[tuple[str, str]] = []
     if not (customer_name or "").strip():
-        problems.append(("customer_name", "A posted invoice needs the buyer's name."))
+        problems.append(("customer_name", Message("A posted invoice needs the buyer's name.")))
     if not bill_to or not any(str(v or "").strip() for v in bill_to.values()):
-        problems.append(("bill_to", "A posted invoice needs the buyer's billing address "
-                                    "(at least street, city and country)."))
+        problems.append(("bill_to", Message("A posted invoice needs the buyer's billing address (at least street, "
+                                            "city and country).")))
     else:
-        for part, what in REQUIRED_ADDRESS_PARTS.items():
+        for part, missing in REQUIRED_ADDRESS_PARTS.items():
             if not str(bill_to.get(part) or "").strip():
-                problems.append((f"bill_to.{part}", f"A posted invoice's billing address needs {what}."))
+                problems.append((f"bill_to.{part}", missing))
     if due_date is None:
-        problems.append(("due_date", "A posted invoice needs a due date."))
+        problems.append(("due_date", Message("A posted invoice needs a due date.")))
     elif invoice_date is not None and due_date < invoice_date:
-        problems.append(("due_date", "Must not be before the invoice date."))
+        problems.append(("due_date", Message("Must not be before the invoice date.")))
     for field, day in (("invoice_date", invoice_date), ("due_date", due_date)):
         if day is not None and day not in years:
-            problems.append((field, f"{day.isoformat()} is not a plausible date for an invoice: it must be "
-                                    f"{years.describe()} (settings oro_invoices.posting.earliest_year "
-                                    "and oro_invoices.posting.latest_year)."))
+            problems.append((field, Message("%(date)s is not a plausible date for an invoice: it must be %(range)s "
+                                            "(settings oro_invoices.posting.earliest_year and "
+                                            "oro_invoices.posting.latest_year).", date=day,
+                                            range=years.describe())))
     return problems

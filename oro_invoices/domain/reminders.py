@@ -14,6 +14,8 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from oro_invoices.domain.messages import Message, PluralMessage
+
 #: The earliest and latest offset a step may have, in days relative to the due date.
 MIN_OFFSET, MAX_OFFSET = -90, 365
 MAX_STEPS = 12
@@ -38,19 +40,21 @@ def parse_schedule(text: str) -> tuple[int, ...]:
     offsets: list[int] = []
     for part in parts:
         if not part:
-            raise ScheduleError("Remove the empty entry between two commas.")
+            raise ScheduleError(Message("Remove the empty entry between two commas."))
         if not _OFFSET.fullmatch(part):
-            raise ScheduleError(f"{part!r} is not a whole number of days; write day offsets "
-                                "relative to the due date, such as -3, 0, 7, 14.")
+            raise ScheduleError(Message("%(entry)s is not a whole number of days; write day offsets relative "
+                                        "to the due date, such as -3, 0, 7, 14.", entry=repr(part)))
         offset = int(part)
         if not MIN_OFFSET <= offset <= MAX_OFFSET:
-            raise ScheduleError(f"{offset} is out of range: a step must be between {MIN_OFFSET} "
-                                f"(days before the due date) and {MAX_OFFSET} (days after it).")
+            raise ScheduleError(Message("%(offset)s is out of range: a step must be between %(low)s (days "
+                                        "before the due date) and %(high)s (days after it).", offset=offset,
+                                        low=MIN_OFFSET, high=MAX_OFFSET))
         if offset in offsets:
-            raise ScheduleError(f"{offset} is listed twice; each step may appear once.")
+            raise ScheduleError(Message("%(offset)s is listed twice; each step may appear once.", offset=offset))
         offsets.append(offset)
     if len(offsets) > MAX_STEPS:
-        raise ScheduleError(f"At most {MAX_STEPS} steps; this schedule has {len(offsets)}.")
+        raise ScheduleError(Message("At most %(limit)s steps; this schedule has %(count)s.", limit=MAX_STEPS,
+                                    count=len(offsets)))
     return tuple(sorted(offsets))
 
 
@@ -82,13 +86,13 @@ def step_to_send(schedule: Sequence[int], due_date: dt.date, today: dt.date,
     return step
 
 
-def describe_step(offset: int) -> str:
+def describe_step(offset: int) -> Message:
     """How a step reads in the activity and the back-office: "7 days overdue", "due today"."""
     if offset == 0:
-        return "due today"
-    days = abs(offset)
-    unit = "day" if days == 1 else "days"
-    return f"{days} {unit} overdue" if offset > 0 else f"due in {days} {unit}"
+        return Message("due today")
+    if offset > 0:
+        return PluralMessage("%(num)d day overdue", "%(num)d days overdue", offset)
+    return PluralMessage("due in %(num)d day", "due in %(num)d days", -offset)
 
 
 @dataclass(frozen=True)

@@ -39,17 +39,26 @@ _SPACES = re.compile(r"\s+")
 
 
 class PostalAddress(Protocol):
-    """What an address needs to be printed (``domain.invoice.Address`` has it)."""
+    """What an address needs to be printed (``domain.invoice.Address`` has it); read only."""
 
-    name: str
-    organization: str
-    street: str
-    street2: str
-    city: str
-    region: str
-    postal_code: str
-    country: str
-    phone: str
+    @property
+    def name(self) -> str: ...
+    @property
+    def organization(self) -> str: ...
+    @property
+    def street(self) -> str: ...
+    @property
+    def street2(self) -> str: ...
+    @property
+    def city(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def postal_code(self) -> str: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def phone(self) -> str: ...
 
 
 def country_name(code: str, locale: Locale) -> str:

@@ -16,6 +16,7 @@ from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.messages import Amount
 from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.addresses import PostalAddress, address_lines, country_name
@@ -157,10 +158,19 @@ class Formatter:
             return format_decimal(value, locale=self._locale, decimal_quantization=False)
         return str(value)
 
+    def seller_address(self, seller: SellerInfo) -> list[str]:
+        """The seller's printed address lines: its structured address in its country's order,
+        else (an install that only has the free text) the lines of ``business_address``."""
+        structured = seller.postal_address
+        if structured is not None:
+            return self.address(structured)
+        return [line.strip() for line in seller.business_address.splitlines() if line.strip()]
+
     def filters(self) -> dict[str, Callable[..., Any]]:
         """The Jinja2 filters: money, amount, unit_price, quantity, unit, measure, percent, date, datetime,
-        country, address (a list of lines), keep_words (no line break inside a Japanese word)."""
+        country, address and seller_address (lists of lines), keep_words (no line break inside a
+        Japanese word)."""
         return {"money": self.money, "amount": self.amount, "unit_price": self.unit_price, "quantity": self.quantity,
                 "unit": self.unit, "measure": self.measure, "percent": self.percent,
                 "date": self.date, "datetime": self.datetime, "country": self.country,
-                "address": self.address, "keep_words": keep_words}
+                "address": self.address, "seller_address": self.seller_address, "keep_words": keep_words}

@@ -9,6 +9,7 @@ from babel import Locale
 from babel.dates import format_datetime, get_timezone_gmt
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.messages import Message
 
 _OFFSET_ONLY = re.compile(r"[+-]\d{4}")
 
@@ -21,8 +22,9 @@ def check_timezone(name: str) -> zoneinfo.ZoneInfo:
             raise ValueError(text)
         return zoneinfo.ZoneInfo(text)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
-        raise ConfigurationError(
-            f"Unknown time zone {name!r}; use an IANA name such as 'Europe/Berlin' or 'UTC'.") from None
+        raise ConfigurationError(Message(
+            "Unknown time zone %(name)s; use an IANA name such as 'Europe/Berlin' or 'UTC'.",
+            name=repr(name))) from None
 
 
 def zone_label(moment: dt.datetime, locale: Locale) -> str:

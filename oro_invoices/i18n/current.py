@@ -6,6 +6,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from babel.lists import format_list
 from babel.support import LazyProxy
 
 from oro_invoices.i18n.catalogs import DEFAULT_LANGUAGE, language_of, translations
@@ -71,6 +72,9 @@ def _translate_message(language: str, message: Any) -> str:
 def _written(language: str, value: Any) -> Any:
     if getattr(value, "msgid", None) is not None:
         return _translate_message(language, value)
+    if type(value) is tuple:  # a list: "a, b and c" in the language's own way
+        return format_list([str(_written(language, item)) for item in value], style="standard",
+                           locale=language) if value else ""
     if isinstance(value, str | int) or value is None:
         return value  # text as it is; integers for %(n)d
     format_value = _value_format.get()

@@ -22,6 +22,7 @@ from marshmallow import fields, validate
 from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
 
@@ -75,6 +76,12 @@ class SettingSpec:
     max_length: int | None = None
     format: str = ""
     choices_from: str = ""
+    #: (choice, label): the words the configuration pages show for a choice (English; catalogs)
+    choice_labels: tuple[tuple[str, str], ...] = ()
+
+    def choice_label(self, choice: str) -> str:
+        """The label of ``choice`` in English (``i18n.translate`` it), else "" (show the choice)."""
+        return dict(self.choice_labels).get(choice, "")
 
     def field(self, choices: tuple[str, ...] | None = None) -> fields.Field[Any]:
         """The marshmallow field that checks and normalises a value of this setting.
@@ -85,25 +92,22 @@ class SettingSpec:
         if self.type == "bool":
             return fields.Boolean(required=True)
         if self.type == "int":
-            return fields.Integer(required=True, strict=False,
-                                  validate=validate.Range(min=self.min, max=self.max))
+            return fields.Integer(required=True, strict=False, validate=_in_range(self.min, self.max))
         if self.type == "email":
             return FormattedString("line", required=True, validate=validate.Email())
         if self.type == "choice":
-            return fields.String(required=True, validate=validate.OneOf(
+            return fields.String(required=True, validate=_one_of(
                 self.choices if choices is None else choices))
         if self.type == "decimal":
             return fields.String(required=True, validate=_check_decimal)
         if self.type == "secret":
-            return fields.String(required=True, validate=[validate.Length(max=self.max_length),
-                                                          _check_secret])
+            return fields.String(required=True, validate=[_at_most(self.max_length), _check_secret])
         if self.type == webhook_endpoints.TYPE:
             return webhook_endpoints.WebhookEndpointsField(required=True)
         if self.type == "url":
-            return fields.String(required=True, validate=[validate.Length(max=self.max_length),
-                                                          _check_base_url])
+            return fields.String(required=True, validate=[_at_most(self.max_length), _check_base_url])
         return FormattedString(self.format or setting_formats.DEFAULT_FORMAT, required=True,
-                               validate=validate.Length(max=self.max_length))
+                               validate=_at_most(self.max_length))
 
 
 @dataclass(frozen=True)
@@ -152,15 +156,22 @@ def parse_schema(data: Mapping[str, Any]) -> ConfigSchema:
         if choices_from and (raw["type"] != "choice" or choices_from not in CHOICE_SOURCES):
             raise bad(f"has choices_from {choices_from!r}; a choice setting may take its "
                       f"choices from {', '.join(CHOICE_SOURCES)}")
+        labels = raw.get("choice_labels") or {}
+        if not isinstance(labels, dict) or any(
+                c not in (raw.get("choices") or ()) or not isinstance(t, str) or not t.strip()
+                for c, t in labels.items()):
+            raise bad(f"has choice_labels {labels!r}; it must map some of its choices to "
+                      "non-empty labels")
         spec = SettingSpec(key=key, type=raw["type"], default=raw["default"], label=raw["label"],
                            section=raw["section"], scopes=scopes, help=raw.get("help", ""),
                            choices=tuple(raw.get("choices") or ()), min=raw.get("min"),
                            max=raw.get("max"), max_length=raw.get("max_length"),
-                           format=text_format, choices_from=choices_from)
+                           format=text_format, choices_from=choices_from,
+                           choice_labels=tuple(labels.items()))
         try:
             spec.field().deserialize(spec.default)
         except MarshmallowError as exc:
-            raise bad(f"has an invalid default {spec.default!r}: {_message(exc)}") from None
+            raise bad(f"has an invalid default {spec.default!r}: {_problem(exc)}") from None
         specs[key] = spec
     group = data.get("group") or {}
     return ConfigSchema(version=int(data.get("version", 1)),
@@ -202,26 +213,65 @@ def _check_base_url(value: str) -> None:
 def _check_decimal(value: str) -> None:
     """A non-negative decimal number written with digits and at most one point ("12.50")."""
     if not re.fullmatch(r"\d{1,15}(\.\d{1,4})?", value.strip()):
-        raise MarshmallowError("Must be a number such as 10 or 12.50 (at most 4 decimals, not negative).")
+        raise MarshmallowError(Message("Must be a number such as 10 or 12.50 (at most 4 decimals, "
+                                       "not negative)."))
 
 
 def _check_secret(value: str) -> None:
     """Printable characters on one line (the message never repeats the value)."""
     if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise MarshmallowError("Must be on one line, without control characters.")
+        raise MarshmallowError(Message("Must be on one line, without control characters."))
 
 
-def _message(exc: MarshmallowError) -> str:
-    messages = exc.messages
-    if isinstance(messages, list):
-        return " ".join(str(m) for m in messages)
-    return str(messages)
+def _in_range(low: int | None, high: int | None) -> Callable[[int], None]:
+    """``validate.Range``, its message keeping the bounds for the reader's language."""
+    def check(value: int) -> None:
+        if (low is None or value >= low) and (high is None or value <= high):
+            return
+        if low is not None and high is not None:
+            raise MarshmallowError(Message("Must be greater than or equal to %(min)s and less than "
+                                           "or equal to %(max)s.", min=low, max=high))
+        if low is not None:
+            raise MarshmallowError(Message("Must be greater than or equal to %(min)s.", min=low))
+        raise MarshmallowError(Message("Must be less than or equal to %(max)s.", max=high))
+    return check
+
+
+def _one_of(choices: Sequence[str]) -> Callable[[str], None]:
+    """``validate.OneOf``, its message naming the choices."""
+    allowed = frozenset(choices)
+
+    def check(value: str) -> None:
+        if value not in allowed:
+            raise MarshmallowError(Message("Must be one of: %(choices)s.", choices=", ".join(choices)))
+    return check
+
+
+def _at_most(length: int | None) -> Callable[[str], None]:
+    """``validate.Length(max=length)``, its message keeping the length."""
+    def check(value: str) -> None:
+        if length is not None and len(value) > length:
+            raise MarshmallowError(Message("Longer than maximum length %(max)s.", max=length))
+    return check
+
+
+def _problem(exc: MarshmallowError) -> Message:
+    """What marshmallow refused, as one message: the add-on's own with their values, marshmallow's
+    fixed ones ("Not a valid integer.") by their text, which ``services.schema_messages`` marks
+    for the catalogs."""
+    messages = exc.messages if isinstance(exc.messages, list) else [exc.messages]
+    parts = [m if isinstance(m, Message) else Message(str(m)) for m in messages]
+    problem = parts[0] if parts else Message("Invalid value.")
+    for part in parts[1:]:
+        problem = Message("%(problem)s %(more)s", problem=problem, more=part)
+    return problem
 
 
 class InvalidSetting(ConfigurationError):
     """A value refused for one setting: ``key`` and ``problem`` say which and why."""
 
     def __init__(self, key: str, problem: str, message: str):
+        """:param problem: what is wrong with the value (a ``Message``, shown under the field)."""
         super().__init__(message)
         self.key = key
         self.problem = problem
@@ -232,16 +282,19 @@ class InvalidSettings(ConfigurationError):
 
     def __init__(self, problems: Mapping[str, str], where: str):
         self.problems = dict(problems)
-        super().__init__(f"Nothing was saved at {where}: " + "; ".join(
-            f"{key!r}: {problem}" for key, problem in self.problems.items()))
+        problems_text = "; ".join(f"{key!r}: {problem}" for key, problem in self.problems.items())
+        super().__init__(Message("Nothing was saved at %(where)s: %(problems)s", where=where,
+                                 problems=problems_text))
 
 
 #: Invalid stored values already reported in the log (key, scope, id, value), so each is logged once.
 _REPORTED: set[tuple[str, str, int | None, str]] = set()
 
 
-def _where(scope: str, scope_id: int | None) -> str:
-    return f"{scope} scope" + ("" if scope_id is None else f" (id {scope_id})")
+def _where(scope: str, scope_id: int | None) -> Message:
+    if scope_id is None:
+        return Message("%(scope)s scope", scope=scope)
+    return Message("%(scope)s scope (id %(id)s)", scope=scope, id=str(scope_id))
 
 
 @dataclass(frozen=True)
@@ -300,10 +353,12 @@ class Settings:
             checker = spec.field(self.choices(key)) if spec.choices_from else _field(spec)
             return checker.deserialize(value)
         except MarshmallowError as exc:
-            problem = _message(exc)
-            shown = "(not shown: it holds secrets)" if spec.type in WRITE_ONLY_TYPES else repr(value)
-            raise InvalidSetting(key, problem, f"Setting {key!r} at {where}: invalid value "
-                                               f"{shown}: {problem}") from None
+            problem = _problem(exc)
+            shown = Message("(not shown: it holds secrets)") if spec.type in WRITE_ONLY_TYPES \
+                else repr(value)
+            raise InvalidSetting(key, problem, Message(
+                "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
+                where=where, value=shown, problem=problem)) from None
 
     @staticmethod
     def _check_scope(spec: SettingSpec, scope: str, scope_id: int | None) -> None:

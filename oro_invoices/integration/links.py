@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from oro_invoices.domain.messages import Message
+
 #: The setting every outgoing absolute link is built from.
 STOREFRONT_BASE_URL = "oro_invoices.storefront_base_url"
 
@@ -18,20 +20,20 @@ def base_url_problem(value: str) -> str | None:
     if value == "":
         return None
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        return "Must not contain spaces or control characters."
+        return Message("Must not contain spaces or control characters.")
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
-        return f"Not a valid URL ({exc})."
+        return Message("Not a valid URL (%(reason)s).", reason=str(exc))
     if parts.scheme.lower() not in ("http", "https"):
-        return "Must be an absolute URL starting with http:// or https://."
+        return Message("Must be an absolute URL starting with http:// or https://.")
     if not parts.hostname:
-        return "Must name a host, such as https://shop.example."
+        return Message("Must name a host, such as https://shop.example.")
     if parts.username is not None or parts.password is not None:
-        return "Must not contain a user name or password."
+        return Message("Must not contain a user name or password.")
     if "?" in value or "#" in value:
-        return "Must not have a query (?) or a fragment (#)."
+        return Message("Must not have a query (?) or a fragment (#).")
     return None
 
 

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from oro_invoices.domain.errors import ConfigurationError, InvoiceError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import N_
 from oro_invoices.domain.payment_labels import method_label
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -57,7 +58,7 @@ class CallbackRejected(InvoiceError):
     forgery must change nothing.
     """
 
-    default_message = "The payment notification could not be verified."
+    default_message = N_("The payment notification could not be verified.")
 
     def __init__(self, message: str | None = None, *, attempt_id: str | None = None,
                  ends_attempt: bool = True):
@@ -69,7 +70,7 @@ class CallbackRejected(InvoiceError):
 class ProviderError(InvoiceError):
     """The provider could not be reached, or answered something the method cannot read."""
 
-    default_message = "The payment provider could not be reached. Please try again later."
+    default_message = N_("The payment provider could not be reached. Please try again later.")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from marshmallow.validate import Email
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.limits import is_storable_text
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.reminders import ScheduleError, format_schedule, parse_schedule
 from oro_invoices.formatting.zones import check_timezone
 
@@ -41,13 +42,13 @@ def _control_characters(value: str, *, allow_newline: bool) -> bool:
 
 def _text(value: str, *, allow_newline: bool) -> str:
     if not is_storable_text(value):
-        raise ValidationError("Contains characters that cannot be stored.")
+        raise ValidationError(Message("Contains characters that cannot be stored."))
     if allow_newline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     if _control_characters(value, allow_newline=allow_newline):
-        raise ValidationError("Must be one line without line breaks or control characters."
+        raise ValidationError(Message("Must be one line without line breaks or control characters.")
                               if not allow_newline else
-                              "Must not contain control characters other than line breaks.")
+                              Message("Must not contain control characters other than line breaks."))
     return value.strip()
 
 
@@ -65,12 +66,13 @@ def locale(value: str) -> str:
     """A locale Babel knows (``de_DE``, ``de-DE``, ``ja``), spelled as Babel spells it."""
     value = line(value)
     if not _LOCALE_SYNTAX.fullmatch(value):
-        raise ValidationError(f"{value!r} is not a locale code; use one such as 'en_US' or 'de_DE'.")
+        raise ValidationError(Message("%(value)s is not a locale code; use one such as 'en_US' or "
+                                      "'de_DE'.", value=repr(value)))
     try:
         return str(Locale.parse(value.replace("-", "_")))
     except (UnknownLocaleError, ValueError):
-        raise ValidationError(f"Unknown locale {value!r}; use one such as 'en_US' or "
-                              "'de_DE'.") from None
+        raise ValidationError(Message("Unknown locale %(value)s; use one such as 'en_US' or "
+                                      "'de_DE'.", value=repr(value))) from None
 
 
 def timezone(value: str) -> str:
@@ -79,7 +81,7 @@ def timezone(value: str) -> str:
     try:
         return str(check_timezone(value))
     except ConfigurationError as exc:
-        raise ValidationError(str(exc)) from None
+        raise ValidationError(exc.message) from None
 
 
 def optional_email(value: str) -> str:
@@ -87,7 +89,10 @@ def optional_email(value: str) -> str:
     value = line(value)
     if not value:
         return value
-    Email(error="Not a valid email address.")(value)
+    try:
+        Email()(value)
+    except ValidationError:
+        raise ValidationError(Message("Not a valid email address.")) from None
     return value
 
 
@@ -95,10 +100,10 @@ def number_prefix(value: str) -> str:
     """Empty, or letters, digits and ``. _ / -`` starting with a letter or digit (20 at most)."""
     value = line(value)
     if len(value) > PREFIX_MAX_LENGTH:
-        raise ValidationError(f"Longer than maximum length {PREFIX_MAX_LENGTH}.")
+        raise ValidationError(Message("Longer than maximum length %(max)s.", max=PREFIX_MAX_LENGTH))
     if value and not _PREFIX_SYNTAX.fullmatch(value):
-        raise ValidationError("Use letters, digits and . _ / - only, starting with a letter or "
-                              "digit.")
+        raise ValidationError(Message("Use letters, digits and . _ / - only, starting with a "
+                                      "letter or digit."))
     return value
 
 
@@ -106,15 +111,16 @@ def day_offsets(value: str) -> str:
     """A reminder schedule: day offsets from the due date such as ``-3, 0, 7, 14`` (sorted)."""
     try:
         return format_schedule(parse_schedule(line(value)))
-    except ScheduleError as exc:
-        raise ValidationError(str(exc)) from None
+    except ScheduleError as exc:  # its message (a Message where the domain makes one)
+        raise ValidationError(exc.args[0] if exc.args else str(exc)) from None
 
 
 def country_code(value: str) -> str:
     """Empty, or an ISO 3166-1 alpha-2 country code (``DE``), upper-cased."""
     value = line(value).upper()
     if value and not (len(value) == 2 and value.isalpha() and value in _countries()):
-        raise ValidationError(f"{value!r} is not an ISO 3166-1 country code; use two letters such as 'DE'.")
+        raise ValidationError(Message("%(value)s is not an ISO 3166-1 country code; use two letters "
+                                      "such as 'DE'.", value=repr(value)))
     return value
 
 
@@ -123,8 +129,26 @@ def _countries() -> frozenset[str]:
                      if isinstance(code, str) and len(code) == 2 and code.isalpha())
 
 
-def _einvoice_extra(what: str) -> ValidationError:
-    return ValidationError(f"Checking {what} needs the einvoice extra (pip install 'oro-invoices[einvoice]').")
+def _einvoice_extra(what: Message) -> ValidationError:
+    return ValidationError(Message("Checking %(what)s needs the einvoice extra (pip install "
+                                   "'oro-invoices[einvoice]').", what=what))
+
+
+def _reason(exc: Exception, known: dict[str, Message]) -> Message | str:
+    """Why a checking library refused a value: its own English words where it is not one of
+    the usual reasons (``known``: by the exception's class name)."""
+    return known.get(type(exc).__name__) or str(exc).rstrip(".")
+
+
+_IBAN_REASONS = {"InvalidChecksumDigits": Message("its check digits are wrong"),
+                 "InvalidLength": Message("its length is wrong for its country"),
+                 "InvalidCountryCode": Message("its first two letters are not a known country code")}
+_BIC_REASONS = {"InvalidLength": Message("it must have 8 or 11 characters"),
+                "InvalidCountryCode": Message("its letters 5 and 6 are not a known country code")}
+_NUMBER_REASONS = {"InvalidChecksum": Message("its check digits are wrong"),
+                   "InvalidLength": Message("its length is wrong"),
+                   "InvalidFormat": Message("it is not written as such numbers are"),
+                   "InvalidComponent": Message("its country prefix or one of its parts is not known")}
 
 
 def iban(value: str) -> str:
@@ -136,11 +160,12 @@ def iban(value: str) -> str:
         from schwifty import IBAN
         from schwifty.exceptions import SchwiftyException
     except ImportError:
-        raise _einvoice_extra("an IBAN") from None
+        raise _einvoice_extra(Message("an IBAN")) from None
     try:
         return str(IBAN(value).compact)
     except SchwiftyException as exc:
-        raise ValidationError(f"{value!r} is not a valid IBAN: {str(exc).rstrip('.')}.") from None
+        raise ValidationError(Message("%(value)s is not a valid IBAN: %(reason)s.", value=repr(value),
+                                      reason=_reason(exc, _IBAN_REASONS))) from None
 
 
 def bic(value: str) -> str:
@@ -152,11 +177,12 @@ def bic(value: str) -> str:
         from schwifty import BIC
         from schwifty.exceptions import SchwiftyException
     except ImportError:
-        raise _einvoice_extra("a BIC") from None
+        raise _einvoice_extra(Message("a BIC")) from None
     try:
         return str(BIC(value))
     except SchwiftyException as exc:
-        raise ValidationError(f"{value!r} is not a valid BIC: {str(exc).rstrip('.')}.") from None
+        raise ValidationError(Message("%(value)s is not a valid BIC: %(reason)s.", value=repr(value),
+                                      reason=_reason(exc, _BIC_REASONS))) from None
 
 
 def vat_id(value: str) -> str:
@@ -168,12 +194,13 @@ def vat_id(value: str) -> str:
         from stdnum import vatin
         from stdnum.exceptions import ValidationError as NumberError
     except ImportError:
-        raise _einvoice_extra("a VAT identification number") from None
+        raise _einvoice_extra(Message("a VAT identification number")) from None
     try:
         return str(vatin.validate(value))
     except NumberError as exc:
-        raise ValidationError(f"{value!r} is not a valid VAT identification number (such as "
-                              f"'DE123456788', with its country prefix): {str(exc).rstrip('.')}.") from None
+        raise ValidationError(Message("%(value)s is not a valid VAT identification number (such as "
+                                      "'DE123456788', with its country prefix): %(reason)s.",
+                                      value=repr(value), reason=_reason(exc, _NUMBER_REASONS))) from None
 
 
 #: The formats a ``str`` setting may declare, and what each accepts (for the docs).

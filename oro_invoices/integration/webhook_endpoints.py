@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields
 
+from oro_invoices.domain.messages import Message
+
 TYPE = "webhook_endpoints"
 #: What a form shows instead of a secret. Shorter than any valid secret, so never one.
 MASK = "********"
@@ -23,7 +25,6 @@ MAX_ENDPOINTS = 10
 MAX_URL_LENGTH = 2048
 MIN_SECRET_LENGTH = 16
 MAX_SECRET_LENGTH = 256
-_FORMAT = "one endpoint per line: the URL, a space, then its secret"
 
 
 @dataclass(frozen=True)
@@ -40,44 +41,44 @@ class WebhookEndpoint:
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a webhook endpoint, or None when it can (the message never shows it)."""
     if not url:
-        return "the URL is missing."
+        return Message("the URL is missing.")
     if len(url) > MAX_URL_LENGTH:
-        return f"the URL is longer than {MAX_URL_LENGTH} characters."
+        return Message("the URL is longer than %(max)d characters.", max=MAX_URL_LENGTH)
     if not all(33 <= ord(ch) <= 126 for ch in url):
-        return ("the URL may contain only printable ASCII without spaces: percent-encode "
-                "other characters and write an international domain in its xn-- form.")
+        return Message("the URL may contain only printable ASCII without spaces: percent-encode "
+                       "other characters and write an international domain in its xn-- form.")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number
     except ValueError as exc:
-        return f"the URL is not valid ({exc})."
+        return Message("the URL is not valid (%(reason)s).", reason=str(exc))
     if parts.scheme.lower() not in ("http", "https"):
-        return "the URL must be absolute, starting with http:// or https://."
+        return Message("the URL must be absolute, starting with http:// or https://.")
     if not parts.hostname:
-        return "the URL must name a host, such as https://erp.example/hooks."
+        return Message("the URL must name a host, such as https://erp.example/hooks.")
     if parts.username is not None or parts.password is not None:
-        return "the URL must not contain a user name or password: the secret authenticates."
+        return Message("the URL must not contain a user name or password: the secret authenticates.")
     if parts.fragment or url.endswith("#"):
-        return "the URL must not have a fragment (#)."
+        return Message("the URL must not have a fragment (#).")
     return None
 
 
 def secret_problem(secret: str) -> str | None:
     """Why ``secret`` cannot sign requests, or None when it can (the message never shows it)."""
     if secret == MASK:
-        return ("the secret is hidden, but no secret is kept for this URL: enter the "
-                "endpoint's secret.")
+        return Message("the secret is hidden, but no secret is kept for this URL: enter the "
+                       "endpoint's secret.")
     if not secret:
-        return "the secret is missing."
+        return Message("the secret is missing.")
     if not MIN_SECRET_LENGTH <= len(secret) <= MAX_SECRET_LENGTH:
-        return (f"the secret must be {MIN_SECRET_LENGTH} to {MAX_SECRET_LENGTH} characters "
-                f"long (it has {len(secret)}).")
+        return Message("the secret must be %(min)d to %(max)d characters long (it has %(length)d).",
+                       min=MIN_SECRET_LENGTH, max=MAX_SECRET_LENGTH, length=len(secret))
     if not all(33 <= ord(ch) <= 126 for ch in secret):
-        return "the secret may contain only printable ASCII characters without spaces."
+        return Message("the secret may contain only printable ASCII characters without spaces.")
     return None
 
 
-def _entries(value: Any) -> list[tuple[str, str, str]]:
+def _entries(value: Any) -> list[tuple[Message, str, str]]:
     """``(where, url, secret)`` for each endpoint in a list of mappings or in text."""
     if isinstance(value, str):
         entries = []
@@ -86,23 +87,26 @@ def _entries(value: Any) -> list[tuple[str, str, str]]:
             if not words:
                 continue
             if len(words) != 2:
-                raise MarshmallowError(f"Line {number}: expected the URL, a space and the "
-                                       f"secret ({_FORMAT}).")
-            entries.append((f"Line {number}", words[0], words[1]))
+                raise MarshmallowError(Message(
+                    "Line %(line)d: expected the URL, a space and the secret (one endpoint per "
+                    "line: the URL, a space, then its secret).", line=number))
+            entries.append((Message("Line %(line)d", line=number), words[0], words[1]))
         return entries
     if isinstance(value, Sequence) and not isinstance(value, bytes):
         entries = []
         for number, item in enumerate(value, start=1):
-            where = f"Endpoint {number}"
+            where = Message("Endpoint %(number)d", number=number)
             if not isinstance(item, Mapping) or set(item) != {"url", "secret"}:
-                raise MarshmallowError(f"{where}: expected an object with exactly the keys "
-                                       "url and secret.")
+                raise MarshmallowError(Message("%(where)s: expected an object with exactly the "
+                                               "keys url and secret.", where=where))
             url, secret = item["url"], item["secret"]
             if not isinstance(url, str) or not isinstance(secret, str):
-                raise MarshmallowError(f"{where}: url and secret must be strings.")
+                raise MarshmallowError(Message("%(where)s: url and secret must be strings.",
+                                               where=where))
             entries.append((where, url, secret))
         return entries
-    raise MarshmallowError(f"Expected a list of {{url, secret}} objects or text ({_FORMAT}).")
+    raise MarshmallowError(Message("Expected a list of {url, secret} objects or text (one "
+                                   "endpoint per line: the URL, a space, then its secret)."))
 
 
 def parse_endpoints(value: Any) -> tuple[WebhookEndpoint, ...]:
@@ -112,14 +116,14 @@ def parse_endpoints(value: Any) -> tuple[WebhookEndpoint, ...]:
     for where, url, secret in _entries(value):
         problem = url_problem(url) or secret_problem(secret)
         if problem is not None:
-            raise MarshmallowError(f"{where}: {problem}")
+            raise MarshmallowError(Message("%(where)s: %(problem)s", where=where, problem=problem))
         if url in seen:
-            raise MarshmallowError(f"{where}: {url} is listed twice.")
+            raise MarshmallowError(Message("%(where)s: %(url)s is listed twice.", where=where, url=url))
         seen.add(url)
         endpoints.append(WebhookEndpoint(url, secret))
     if len(endpoints) > MAX_ENDPOINTS:
-        raise MarshmallowError(f"At most {MAX_ENDPOINTS} endpoints may be configured "
-                               f"({len(endpoints)} given).")
+        raise MarshmallowError(Message("At most %(max)d endpoints may be configured (%(given)d given).",
+                                       max=MAX_ENDPOINTS, given=len(endpoints)))
     return tuple(endpoints)
 
 

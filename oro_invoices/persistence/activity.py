@@ -23,10 +23,15 @@ def record(session: Session, invoice_id: int, kind: str, actor: str, summary: st
     (``data[SUMMARY_MESSAGE]``), so the entry is shown in each reader's language."""
     if kind not in KINDS:
         raise ValueError(f"unknown activity kind {kind!r}")
+    row = Activity(invoice_id=invoice_id, kind=kind, actor=actor or "system", summary=str(summary),
+                   data=with_summary(summary, data), created_at=utcnow())
+    session.add(row)
+    return row
+
+
+def with_summary(summary: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+    """An entry's ``data`` keeping ``summary`` when it is a ``Message`` (for rows written in bulk)."""
     data = dict(data or {})
     if isinstance(summary, Message):
         data[SUMMARY_MESSAGE] = summary.to_json()
-    row = Activity(invoice_id=invoice_id, kind=kind, actor=actor or "system", summary=str(summary),
-                   data=data, created_at=utcnow())
-    session.add(row)
-    return row
+    return data

@@ -25,6 +25,7 @@ from sqlalchemy import select
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import InternalStatus, InvoiceDocument, PaymentStatus
+from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, round_money, to_minor
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.integration.payment_methods import (
@@ -252,7 +253,7 @@ class Checkout:
             the attempt it started (ended ones come back with ``page`` None).
         """
         if origin not in ORIGINS:
-            raise ValidationError([("origin", f"Must be one of {', '.join(ORIGINS)}.")])
+            raise ValidationError([("origin", Message("Must be one of %(choices)s.", choices=", ".join(ORIGINS)))])
         key = check_request_key(request_key)
         doc = self.reads.get(invoice_id)
         policy = self.policy(doc.organization_id, doc.website_id)
@@ -269,8 +270,8 @@ class Checkout:
                     PaymentAttempt.invoice_id == doc.id, PaymentAttempt.request_key == key)).scalar_one_or_none()
             if row is not None:
                 if row.amount != minor or row.method != method.name:
-                    raise Conflict("This payment form was already sent with another amount. "
-                                   "Reload the payment page and try again.")
+                    raise Conflict(Message("This payment form was already sent with another amount. Reload the "
+                                           "payment page and try again."))
             else:
                 row = PaymentAttempt(
                     public_id=new_public_id(), invoice_id=doc.id, kind="payment", method=method.name,
@@ -280,8 +281,9 @@ class Checkout:
                 s.add(row)
                 s.flush()
                 activity.record(s, doc.id, "payment", actor,
-                                f"Payment of {from_minor(minor, doc.currency)} {doc.currency} started "
-                                f"via {method.label}", {"attempt": row.public_id, "origin": origin})
+                                Message("Payment of %(amount)s started via %(method)s",
+                                        amount=Amount(from_minor(minor, doc.currency), doc.currency),
+                                        method=method.label), {"attempt": row.public_id, "origin": origin})
             view = attempt_view(row)
         if view.finished:
             return StartedPayment(view, None, method.label)
@@ -308,21 +310,23 @@ class Checkout:
         currency = available.currency
         if amount is None or (isinstance(amount, str) and not amount.strip()):
             if available.maximum != available.amount_due:
-                raise ValidationError([("amount", f"Enter the amount to pay (at most "
-                                                  f"{from_minor(available.maximum, currency)} {currency}).")])
+                raise ValidationError([("amount", Message("Enter the amount to pay (at most %(amount)s).",
+                                                          amount=Amount(from_minor(available.maximum, currency),
+                                                                        currency)))])
             return available.amount_due
         value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
         try:
             minor = to_minor(value, currency)
         except ValidationError:
-            raise ValidationError([("amount", f"{currency} amounts have at most "
-                                              f"{minor_units(currency)} decimals.")]) from None
+            raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
+                                                      currency=currency, places=minor_units(currency)))]) from None
         low, high, _ = available.amounts
         if not available.minimum <= minor <= available.maximum:
             if available.minimum == available.maximum:
-                raise ValidationError([("amount", f"Must be {high} {currency}: partial payments "
-                                                  "are not accepted for this invoice.")])
-            raise ValidationError([("amount", f"Must be between {low} and {high} {currency}.")])
+                raise ValidationError([("amount", Message("Must be %(amount)s: partial payments are not accepted "
+                                                          "for this invoice.", amount=Amount(high, currency)))])
+            raise ValidationError([("amount", Message("Must be between %(low)s and %(high)s.",
+                                                      low=Amount(low, currency), high=Amount(high, currency)))])
         return minor
 
     def finish_attempt(self, public_id: str, *, succeeded: bool, message: str, actor: str) -> None:
@@ -336,7 +340,7 @@ class Checkout:
             row.updated_at = self.ctx.clock()
             if not succeeded:
                 activity.record(s, row.invoice_id, "payment", actor,
-                                f"{row.kind.capitalize()} via {self.methods.label(row.method)} did not go through: {message}",
+                                _not_through(row.kind, self.methods.label(row.method), message),
                                 {"attempt": row.public_id})
 
     def attempt(self, public_id: str) -> AttemptView:
@@ -344,7 +348,7 @@ class Checkout:
         with self.ctx.db.session() as s:
             row = find_attempt(s, public_id)
             if row is None:
-                raise NotFound("That payment does not exist.")
+                raise NotFound(Message("That payment does not exist."))
             return attempt_view(row)
 
 
@@ -352,12 +356,22 @@ def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:
     """Why ``doc`` cannot be paid online now, in the customer's words."""
     number = doc.display_number
     if available.reason == NOT_POSTED:
-        return f"Invoice {number} is not issued yet, so it cannot be paid."
+        return Message("Invoice %(number)s is not issued yet, so it cannot be paid.", number=number)
     if available.reason == PAYMENTS_OFF:
-        return f"Invoice {number} cannot be paid online."
+        return Message("Invoice %(number)s cannot be paid online.", number=number)
     if available.reason == NOTHING_DUE:
-        return f"Invoice {number} cannot be paid: nothing is due ({doc.payment_status.label})."
+        return Message("Invoice %(number)s cannot be paid: nothing is due (%(status)s).", number=number,
+                       status=Message(doc.payment_status.label))
     if available.reason == EXTERNAL:
-        return f"Invoice {number} is paid on the seller's payment page."
-    return "No payment methods are available, please contact us to proceed."
+        return Message("Invoice %(number)s is paid on the seller's payment page.", number=number)
+    return Message("No payment methods are available, please contact us to proceed.")
 
+
+
+def _not_through(kind: str, method: str, reason: str) -> Message:
+    """The activity entry of an attempt that failed: "Payment via Card did not go through: declined"."""
+    if kind == "refund":
+        return Message("Refund via %(method)s did not go through: %(reason)s", method=method, reason=reason)
+    if kind == "cancel":
+        return Message("Cancel via %(method)s did not go through: %(reason)s", method=method, reason=reason)
+    return Message("Payment via %(method)s did not go through: %(reason)s", method=method, reason=reason)

@@ -21,6 +21,7 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
 from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, SellerInfo
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.config import Settings, load_schema, resolve_seller
 from oro_invoices.integration.plugins import notify
 from oro_invoices.persistence import read_models as views
@@ -252,7 +253,7 @@ class ServiceContext:
             stmt = stmt.with_for_update(of=Invoice)
         invoice = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
         if invoice is None:
-            raise NotFound(f"Invoice {invoice_id} does not exist.")
+            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
         return invoice
 
     def read(self, session: Session, invoice_id: int) -> InvoiceDocument:
@@ -264,7 +265,7 @@ class ServiceContext:
                 .where(Invoice.id == invoice_id).options(joinedload(Invoice.lines)))
         found = session.execute(stmt.execution_options(populate_existing=True)).unique().first()
         if found is None:
-            raise NotFound(f"Invoice {invoice_id} does not exist.")
+            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
         invoice, state, pdf = found
         return views.document(invoice, state, pdf, **self.references(session, invoice))
 
@@ -283,7 +284,7 @@ class ServiceContext:
         """The invoice's payment state row (row-locked with ``lock``)."""
         state = session.get(PaymentState, invoice_id, with_for_update=lock or None, populate_existing=True)
         if state is None:  # deleted by another transaction meanwhile
-            raise NotFound(f"Invoice {invoice_id} does not exist.")
+            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
         return state
 
     def document(self, session: Session, invoice: Invoice) -> InvoiceDocument:

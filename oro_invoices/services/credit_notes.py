@@ -36,6 +36,7 @@ from oro_invoices.domain.invoice import (
     PaymentStatus,
     compute_lines,
 )
+from oro_invoices.domain.messages import Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, to_minor
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence import activity
@@ -237,7 +238,7 @@ class CreditNotes:
             note, inv, change = self._void_locked(s, invoice_id, reason, actor)
             draft = self._copy_as_draft(s, inv, actor)
             activity.record(s, inv.id, "reissued", actor,
-                            f"Re-issued: corrected draft {draft.id} replaces this invoice",
+                            Message("Re-issued: corrected draft %(draft)s replaces this invoice", draft=draft.id),
                             {"draft_id": draft.id, "credit_note_id": note.id})
             note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
             draft_doc = self.ctx.document(s, draft)
@@ -254,21 +255,26 @@ class CreditNotes:
         cur = inv.currency
         state = self.ctx.payment_state(s, inv.id, lock=True)
         credited = _credited(s, inv)  # the note is flushed: it is counted
-        errors = [("lines", f"At {_percent(rate)} % tax at most {from_minor(base - (credited.base[rate] - new), cur)} "
-                            f"{cur} (net) of invoice {inv.invoice_number} remain creditable.")
-                  for rate, new in _bases(note).items()
+        errors: list[tuple[str, str]] = [
+            ("lines", Message("At %(rate)s %% tax at most %(amount)s (net) of invoice %(number)s remain creditable.",
+                              rate=_percent(rate), number=inv.invoice_number,
+                              amount=Amount(from_minor(base - (credited.base[rate] - new), cur), cur)))
+            for rate, new in _bases(note).items()
                   if credited.base[rate] > (base := _bases(inv).get(rate, 0))]
         remaining = inv.total_amount - state.amount_credited
         if note.total_amount > remaining and not errors:
-            errors.append(("lines", f"The credit note totals {from_minor(note.total_amount, cur)} {cur}, more "
-                                    f"than the {from_minor(remaining, cur)} {cur} of invoice {inv.invoice_number} "
-                                    "that remain creditable."))
+            errors.append(("lines", Message("The credit note totals %(total)s, more than the %(remaining)s of "
+                                            "invoice %(number)s that remain creditable.",
+                                            total=Amount(from_minor(note.total_amount, cur), cur),
+                                            remaining=Amount(from_minor(remaining, cur), cur),
+                                            number=inv.invoice_number)))
         if errors:
             raise ValidationError(errors)
         exhausts = all(credited.base[rate] >= base for rate, base in _bases(inv).items())
         state.amount_credited += remaining if exhausts else note.total_amount
         activity.record(s, inv.id, "credit_note", actor,
-                        f"Credit note {note.invoice_number} of {from_minor(note.total_amount, cur)} {cur} (imported)",
+                        Message("Credit note %(number)s of %(amount)s (imported)", number=note.invoice_number,
+                                amount=Amount(from_minor(note.total_amount, cur), cur)),
                         {"credit_note_id": note.id, "credit_note_number": note.invoice_number,
                          "amount": str(from_minor(note.total_amount, cur)), "settlement": None})
         change = self.payments.recalculate(s, inv, state, actor)
@@ -280,10 +286,12 @@ class CreditNotes:
     @staticmethod
     def _check_creditable(inv: Invoice) -> None:
         if inv.document_type == CREDIT_NOTE:
-            raise Conflict(f"{inv.invoice_number} is a credit note: only invoices can be credited.")
+            raise Conflict(Message("%(number)s is a credit note: only invoices can be credited.",
+                                   number=inv.invoice_number))
         if inv.status != "posted":
-            raise InvoiceNotPosted(f"Invoice {inv.invoice_number or f'Draft #{inv.id}'} is a draft: change or "
-                                   "delete it instead; only posted invoices are credited.")
+            raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: change or delete it instead; only "
+                                           "posted invoices are credited.",
+                                           number=inv.invoice_number or f"Draft #{inv.id}"))
 
     def _void_locked(self, s: Session, invoice_id: int, reason: str,
                      actor: str) -> tuple[Invoice, Invoice, StatusChange]:
@@ -294,12 +302,13 @@ class CreditNotes:
         state = self.ctx.payment_state(s, inv.id, lock=True)
         summary = pstatus.summarize(self.payments.facts(s, inv.id))
         if summary.paid > 0:
-            raise Conflict(f"Invoice {inv.invoice_number} has a successful payment "
-                           f"({from_minor(summary.paid, inv.currency)} {inv.currency}) and cannot be voided: "
-                           "create a credit note and refund the payment instead.")
+            raise Conflict(Message("Invoice %(number)s has a successful payment (%(paid)s) and cannot be "
+                                   "voided: create a credit note and refund the payment instead.",
+                                   number=inv.invoice_number,
+                                   paid=Amount(from_minor(summary.paid, inv.currency), inv.currency)))
         if summary.authorized - summary.canceled > 0:
-            raise Conflict(f"Invoice {inv.invoice_number} has an open payment authorization: cancel it "
-                           "before voiding the invoice.")
+            raise Conflict(Message("Invoice %(number)s has an open payment authorization: cancel it before "
+                                   "voiding the invoice.", number=inv.invoice_number))
         plan = self._plan(s, inv, state, {"full": True, "lines": [], "amounts": [], "settlement": None,
                                           "transaction_id": None})
         forced = state.forced
@@ -311,7 +320,8 @@ class CreditNotes:
             state.payment_status = PaymentStatus.VOIDED.value
             change = (before, PaymentStatus.VOIDED)
         activity.record(s, inv.id, "voided", actor,
-                        f"Voided by credit note {note.invoice_number}" + (f": {reason}" if reason else ""),
+                        _with_reason(Message("Voided by credit note %(number)s", number=note.invoice_number),
+                                     reason),
                         {"credit_note_id": note.id, "released_forced_status": forced})
         return note, inv, change
 
@@ -321,7 +331,8 @@ class CreditNotes:
         credited = _credited(s, inv)
         left = _creditable(inv, state, credited)
         if not left.anything:
-            raise Conflict(f"Invoice {inv.invoice_number} is credited in full already: nothing remains to credit.")
+            raise Conflict(Message("Invoice %(number)s is credited in full already: nothing remains to credit.",
+                                   number=inv.invoice_number))
         if data["full"]:
             lines, ids = _full_lines(inv, credited, left)
         else:
@@ -336,16 +347,20 @@ class CreditNotes:
             limit = original.row_total - credited.amount[line_id]
             if to_minor(line.row_total, cur) > limit:
                 errors.append((f"lines[{index}].quantity",
-                               f"Line {original.position} ({original.description}): crediting {line.quantity} "
-                               f"comes to {line.row_total} {cur}, more than the {from_minor(limit, cur)} {cur} "
-                               "that remain creditable of it."))
+                               Message("Line %(line)s (%(description)s): crediting %(quantity)s comes to "
+                                       "%(amount)s, more than the %(limit)s that remain creditable of it.",
+                                       line=original.position, description=original.description,
+                                       quantity=line.quantity, amount=Amount(line.row_total, cur),
+                                       limit=Amount(from_minor(limit, cur), cur))))
         bases = _bases(inv)
         for tax in totals.taxes:
             rate = tax.rate.normalize()
             limit = bases.get(rate, 0) - credited.base[rate]
             if to_minor(tax.base, cur) > limit:
-                errors.append(("amounts", f"At {_percent(rate)} % tax at most {from_minor(limit, cur)} {cur} "
-                                          f"(net) remain creditable; this credit note would take {tax.base} {cur}."))
+                errors.append(("amounts", Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; "
+                                                  "this credit note would take %(amount)s.", rate=_percent(rate),
+                                                  limit=Amount(from_minor(limit, cur), cur),
+                                                  amount=Amount(tax.base, cur))))
         total = to_minor(totals.total_amount, cur)
         if total <= 0 and not errors:
             errors.append(("", "The credit note would total 0: choose lines or amounts to credit."))
@@ -369,32 +384,35 @@ class CreditNotes:
         settlement, tx_id = data.get("settlement"), data.get("transaction_id")
         if give_back <= 0:
             return _Planned(lines, ids, takes, None, None, 0)
-        money = f"{from_minor(give_back, cur)} {cur}"
+        money = Amount(from_minor(give_back, cur), cur)
         if settlement is None:
-            raise ValidationError([("settlement", f"Invoice {inv.invoice_number} is paid: this credit gives "
-                                                  f"{money} back to the customer. Choose \"refund\" (through "
-                                                  "the payment method that took it) or \"outside\" (settled "
-                                                  "outside the add-on).")])
+            raise ValidationError([("settlement", Message(
+                "Invoice %(number)s is paid: this credit gives %(amount)s back to the customer. Choose "
+                "\"refund\" (through the payment method that took it) or \"outside\" (settled outside the "
+                "add-on).", number=inv.invoice_number, amount=money))])
         if settlement == OUTSIDE:
             return _Planned(lines, ids, takes, OUTSIDE, None, give_back)
         actions = self.refunds.actions(inv.id)
         if tx_id is not None:
             chosen = actions.get(tx_id)
             if chosen is None:
-                raise ValidationError([("transaction_id", f"Transaction {tx_id} is not a payment of invoice "
-                                                          f"{inv.invoice_number} that can be refunded here.")])
+                raise ValidationError([("transaction_id", Message(
+                    "Transaction %(transaction)s is not a payment of invoice %(number)s that can be refunded "
+                    "here.", transaction=tx_id, number=inv.invoice_number))])
         else:
             candidates = sorted(actions.values(), key=lambda a: a.refundable, reverse=True)
             if not candidates or candidates[0].refundable <= 0:
-                raise ValidationError([("settlement", f"No payment of invoice {inv.invoice_number} was taken "
-                                                      "through a payment method of the add-on, so it cannot be "
-                                                      "refunded here: choose \"outside\".")])
+                raise ValidationError([("settlement", Message(
+                    "No payment of invoice %(number)s was taken through a payment method of the add-on, so it "
+                    "cannot be refunded here: choose \"outside\".", number=inv.invoice_number))])
             chosen = candidates[0]
         if to_minor(chosen.refundable, cur) < give_back:
             raise ValidationError([("transaction_id" if tx_id is not None else "settlement",
-                                    f"Transaction {chosen.transaction_id} has {chosen.refundable} {cur} left to "
-                                    f"refund, less than the {money} to give back: refund part by hand and "
-                                    "choose \"outside\", or pick another transaction.")])
+                                    Message("Transaction %(transaction)s has %(left)s left to refund, less "
+                                            "than the %(amount)s to give back: refund part by hand and choose "
+                                            "\"outside\", or pick another transaction.",
+                                            transaction=chosen.transaction_id,
+                                            left=Amount(chosen.refundable, cur), amount=money))])
         return _Planned(lines, ids, takes, REFUND, chosen.transaction_id, give_back)
 
     def _issue(self, s: Session, inv: Invoice, state: PaymentState, plan: _Planned, reason: str,
@@ -426,17 +444,25 @@ class CreditNotes:
         s.add(PaymentState(invoice_id=note.id, payment_status=PaymentStatus.CREDITED.value, forced=True,
                            updated_at=now))
         activity.record(s, note.id, "created", actor,
-                        f"Credit note for invoice {inv.invoice_number}, {len(computed)} line(s), total "
-                        f"{totals.total_amount} {cur}" + (f": {reason}" if reason else ""),
+                        _with_reason(PluralMessage("Credit note for invoice %(number)s, %(num)d line, total %(total)s",
+                                                   "Credit note for invoice %(number)s, %(num)d lines, total %(total)s",
+                                                   len(computed), number=inv.invoice_number,
+                                                   total=Amount(totals.total_amount, cur)), reason),
                         {"credited_invoice_id": inv.id, "reason": reason})
         self.lifecycle.post_locked(s, note, actor)
         state.amount_credited += plan.takes
-        settled = {REFUND: f"; {from_minor(plan.refund_amount, cur)} {cur} to be refunded through the "
-                           f"payment method (transaction {plan.refund_transaction})",
-                   OUTSIDE: f"; {from_minor(plan.refund_amount, cur)} {cur} given back outside the add-on"}
-        activity.record(s, inv.id, "credit_note", actor,
-                        f"Credit note {note.invoice_number} of {totals.total_amount} {cur}"
-                        + settled.get(plan.settlement or "", "") + (f": {reason}" if reason else ""),
+        refund = Amount(from_minor(plan.refund_amount, cur), cur)
+        summary = Message("Credit note %(number)s of %(amount)s", number=note.invoice_number,
+                          amount=Amount(totals.total_amount, cur))
+        if plan.settlement == REFUND:
+            summary = Message("Credit note %(number)s of %(amount)s; %(refund)s to be refunded through the "
+                              "payment method (transaction %(transaction)s)", number=note.invoice_number,
+                              amount=Amount(totals.total_amount, cur), refund=refund,
+                              transaction=plan.refund_transaction or "")
+        elif plan.settlement == OUTSIDE:
+            summary = Message("Credit note %(number)s of %(amount)s; %(refund)s given back outside the add-on",
+                              number=note.invoice_number, amount=Amount(totals.total_amount, cur), refund=refund)
+        activity.record(s, inv.id, "credit_note", actor, _with_reason(summary, reason),
                         {"credit_note_id": note.id, "credit_note_number": note.invoice_number,
                          "amount": str(totals.total_amount), "settlement": plan.settlement,
                          "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
@@ -467,7 +493,8 @@ class CreditNotes:
         s.flush()
         s.add(PaymentState(invoice_id=draft.id, payment_status=PaymentStatus.PENDING.value, updated_at=now))
         activity.record(s, draft.id, "created", actor,
-                        f"Re-issued from voided invoice {inv.invoice_number}: a corrected draft to edit and post",
+                        Message("Re-issued from voided invoice %(number)s: a corrected draft to edit and post",
+                                number=inv.invoice_number),
                         {"reissued_from_id": inv.id})
         s.flush()
         return draft
@@ -493,8 +520,10 @@ class CreditNotes:
         if error:
             with self.ctx.write() as s:
                 activity.record(s, inv.id, "credit_note", actor,
-                                f"The refund of {amount} {inv.currency} for credit note {note.invoice_number} "
-                                f"failed: {error.rstrip('.')}. Refund it from the Payments section.",
+                                Message("The refund of %(amount)s for credit note %(number)s failed: "
+                                        "%(error)s Refund it from the Payments section.",
+                                        amount=Amount(amount, inv.currency), number=note.invoice_number,
+                                        error=_sentence(error)),
                                 {"credit_note_id": note.id, "transaction_id": plan.refund_transaction})
         return CreditResult(note, self._reload(inv.id), REFUND, outcome, error)
 
@@ -584,18 +613,20 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
         position, quantity = item["line"], item["quantity"]
         row = by_position.get(position)
         if row is None:
-            errors.append((f"lines[{index}].line", f"Invoice {inv.invoice_number} has no line {position} "
-                                                   f"(it has lines 1 to {len(by_position)})."))
+            errors.append((f"lines[{index}].line", Message("Invoice %(number)s has no line %(line)s (it has "
+                                                           "lines 1 to %(last)s).", number=inv.invoice_number,
+                                                           line=position, last=len(by_position))))
             continue
         if position in seen:
-            errors.append((f"lines[{index}].line", f"Line {position} is given twice."))
+            errors.append((f"lines[{index}].line", Message("Line %(line)s is given twice.", line=position)))
             continue
         seen.add(position)
         limit = remaining[position].remaining_quantity
         if quantity > limit:
             errors.append((f"lines[{index}].quantity",
-                           f"Line {position} ({row.description}): at most {limit.normalize():f} of "
-                           f"{row.quantity.normalize():f} remain creditable; {quantity.normalize():f} asked."))
+                           Message("Line %(line)s (%(description)s): at most %(limit)s of %(quantity)s remain "
+                                   "creditable; %(asked)s asked.", line=position, description=row.description,
+                                   limit=_plain(limit), quantity=_plain(row.quantity), asked=_plain(quantity))))
             continue
         lines.append(_line_from(row, quantity))
         ids.append(row.id)
@@ -604,16 +635,20 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
         rate, amount = item["tax_rate"].normalize(), item["amount"]
         if rate not in left.rates:
             known = ", ".join(f"{_percent(r)} %" for r in left.rates)
-            errors.append((f"amounts[{index}].tax_rate", f"Invoice {inv.invoice_number} has no line taxed at "
-                                                         f"{_percent(rate)} %; its rates: {known}."))
+            errors.append((f"amounts[{index}].tax_rate", Message(
+                "Invoice %(number)s has no line taxed at %(rate)s %%; its rates: %(rates)s.",
+                number=inv.invoice_number, rate=_percent(rate), rates=known)))
             continue
         if decimal_places(amount) > places:
-            errors.append((f"amounts[{index}].amount", f"At most {places} decimal places for {inv.currency}."))
+            errors.append((f"amounts[{index}].amount", Message("At most %(places)s decimal places for "
+                                                               "%(currency)s.", places=places,
+                                                               currency=inv.currency)))
             continue
         if amount > left.rates[rate]:
             errors.append((f"amounts[{index}].amount",
-                           f"At {_percent(rate)} % tax at most {left.rates[rate]} {inv.currency} (net) remain "
-                           f"creditable; {amount} asked."))
+                           Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; %(asked)s "
+                                   "asked.", rate=_percent(rate), limit=Amount(left.rates[rate], inv.currency),
+                                   asked=amount)))
             continue
         lines.append(_amount_line(rate, amount))
         ids.append(None)
@@ -632,8 +667,24 @@ def _amount_line(rate: Decimal, amount: Decimal) -> LineInput:
                      tax_rate=rate)
 
 
-def _percent(rate: Decimal) -> str:
-    return f"{(rate * 100).normalize():f}"
+def _percent(rate: Decimal) -> Decimal:
+    """A tax rate (0.19) as the number of percent (19), written without an exponent."""
+    return _plain(rate * 100)
+
+
+def _plain(number: Decimal) -> Decimal:
+    """``number`` without trailing zeros or an exponent (``2E+1`` → ``20``)."""
+    return Decimal(f"{number.normalize():f}")
+
+
+def _with_reason(summary: Message, reason: str) -> Message:
+    """An activity summary followed by the reason the user gave, when one was given."""
+    return Message("%(summary)s: %(reason)s", summary=summary, reason=reason) if reason else summary
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a period (a message that has one stays translatable)."""
+    return text if text.endswith(".") else f"{text}."
 
 
 class AlreadyCredited(Conflict):
@@ -648,5 +699,5 @@ def _refuse_repeat(s: Session, invoice_id: int, key: str) -> None:
     for row in rows:
         if (row.data or {}).get("request_key") == key:
             number = (row.data or {}).get("credit_note_number") or ""
-            raise AlreadyCredited(f"Credit note {number} was already created from this form; "
-                                  "no second credit note was made.")
+            raise AlreadyCredited(Message("Credit note %(number)s was already created from this form; no "
+                                          "second credit note was made.", number=number))

@@ -32,6 +32,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.models import InvoiceDocumentRow
@@ -96,8 +97,8 @@ class Documents:
         if supplied is not None:
             check_pdf_bytes(supplied)
             if self.ctx.storage is None:
-                raise StorageError(f"Invoice {snapshot.display_number} was not posted: it brings its PDF, "
-                                   "but no PDF storage is configured.")
+                raise StorageError(Message("Invoice %(number)s was not posted: it brings its PDF, but no PDF "
+                                           "storage is configured.", number=snapshot.display_number))
             return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported")
         if not self.generates_at_posting(snapshot):
             return None
@@ -113,7 +114,7 @@ class Documents:
         stored = pdf.stored
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                  source=pdf.source, created_at=stored.created_at))
-        activity.record(s, invoice_id, "pdf", actor, f"PDF {pdf.source} ({size_label(stored.size)})",
+        activity.record(s, invoice_id, "pdf", actor, pdf_summary(pdf.source, stored.size),
                         {"sha256": stored.sha256})
         _record_einvoice(s, invoice_id, pdf.einvoice, actor)
 
@@ -136,7 +137,7 @@ class Documents:
         if doc.pdf is not None:
             return doc
         if not doc.is_posted:
-            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+            raise InvoiceNotPosted(_only_posted(doc))
         if not self.ctx.invoice_setting(GENERATE_SETTING, doc):
             return doc
         storage, renderer = self.ctx.storage, self.ctx.renderer
@@ -151,9 +152,10 @@ class Documents:
         check_pdf_bytes(data)
         doc = self.reads.get(invoice_id)
         if not doc.is_posted:
-            raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: post it before attaching its PDF.")
+            raise InvoiceNotPosted(Message("Invoice %(number)s is not posted: post it before attaching its PDF.",
+                                           number=doc.display_number))
         if doc.pdf is not None:
-            raise Conflict(f"Invoice {doc.display_number} already has its PDF; a stored PDF is never replaced.")
+            raise Conflict(_never_replaced(doc))
         if self.ctx.storage is None:
             raise StorageError("No PDF storage is configured.")
         return self._store_after_posting(self.ctx.storage, doc, data, "uploaded", actor)
@@ -166,13 +168,14 @@ class Documents:
         doc = self.reads.get(invoice_id)
         if doc.pdf is None:
             if not doc.is_posted:
-                raise InvoiceNotPosted(f"Invoice {doc.display_number} is not posted: only posted invoices have a PDF.")
+                raise InvoiceNotPosted(_only_posted(doc))
             if self.pdf_pending(doc):
-                raise PdfPending(f"The PDF of invoice {doc.display_number} is being prepared; "
-                                 "try again in a moment.")
+                raise PdfPending(Message("The PDF of invoice %(number)s is being prepared; try again in a moment.",
+                                         number=doc.display_number))
             doc = self.ensure_pdf(invoice_id)
             if doc.pdf is None:
-                raise NotFound(f"Invoice {doc.display_number} has no PDF yet: it is supplied by the external system.")
+                raise NotFound(Message("Invoice %(number)s has no PDF yet: it is supplied by the external system.",
+                                       number=doc.display_number))
         if self.ctx.storage is None:
             raise StorageError("No PDF storage is configured.")
         return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
@@ -187,8 +190,8 @@ class Documents:
             xml = xml_in(stream.read())
         doc = self.reads.get(invoice_id)
         if xml is None:
-            raise NotFound(f"Invoice {doc.display_number} has no e-invoice: its PDF carries no XML "
-                           "(e-invoices were off, or its XML broke a rule, when it was posted).")
+            raise NotFound(Message("Invoice %(number)s has no e-invoice: its PDF carries no XML (e-invoices were "
+                                   "off, or its XML broke a rule, when it was posted).", number=doc.display_number))
         return doc, xml
 
     # ---- helpers ------------------------------------------------------------------------
@@ -209,14 +212,14 @@ class Documents:
             certificate = self.ctx.invoice_setting(SIGNING_CERTIFICATE, doc)
             return sign(pdf, str(certificate)) if certificate else pdf
         except Exception as exc:  # a template, font or plugin error: say which invoice and why
-            raise _failed(doc, "its PDF could not be rendered", exc, at_posting=at_posting) from exc
+            raise _failed(doc, N_("its PDF could not be rendered"), exc, at_posting=at_posting) from exc
 
     @staticmethod
     def _put(storage: Storage, doc: InvoiceDocument, data: bytes, *, at_posting: bool) -> StoredObject:
         try:
             return storage.put(data)
         except Exception as exc:
-            raise _failed(doc, "its PDF could not be stored", exc, at_posting=at_posting) from exc
+            raise _failed(doc, N_("its PDF could not be stored"), exc, at_posting=at_posting) from exc
 
     def _renderer_for(self, renderer: Renderer, doc: InvoiceDocument) -> Renderer:
         """The renderer for this invoice's page size, locale and time zone, with plugins' template dirs."""
@@ -248,8 +251,7 @@ class Documents:
         winner = self.reads.get(doc.id)
         assert winner.pdf is not None
         if source == "uploaded" and winner.pdf.sha256 != sha256_hex(data):
-            raise Conflict(f"Invoice {doc.display_number} already has its PDF; "
-                           "a stored PDF is never replaced.")
+            raise Conflict(_never_replaced(doc))
         return winner
 
     @staticmethod
@@ -268,7 +270,7 @@ class Documents:
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                  source=source, created_at=stored.created_at, chain_key=key,
                                  chain_seq=seq.chain_length, prev_hash=prev, content_hash=link))
-        activity.record(s, invoice_id, "pdf", actor, f"PDF {source} ({size_label(stored.size)})",
+        activity.record(s, invoice_id, "pdf", actor, pdf_summary(source, stored.size),
                         {"sha256": stored.sha256})
         s.flush()
 
@@ -277,6 +279,26 @@ def _record_einvoice(s: Session, invoice_id: int, einvoice: EInvoice | None, act
     """The activity entry saying which e-invoice the stored PDF carries, or why none."""
     if einvoice is not None:
         activity.record(s, invoice_id, "einvoice", actor, einvoice.summary, einvoice.activity_data())
+
+
+def _only_posted(doc: InvoiceDocument) -> Message:
+    return Message("Invoice %(number)s is not posted: only posted invoices have a PDF.", number=doc.display_number)
+
+
+def _never_replaced(doc: InvoiceDocument) -> Message:
+    return Message("Invoice %(number)s already has its PDF; a stored PDF is never replaced.",
+                   number=doc.display_number)
+
+
+def pdf_summary(source: str, size: int) -> Message:
+    """The activity entry of a stored PDF: "PDF generated (15.3 KB)"."""
+    if source == "generated":
+        return Message("PDF generated (%(size)s)", size=size_label(size))
+    if source == "uploaded":
+        return Message("PDF uploaded (%(size)s)", size=size_label(size))
+    if source == "imported":
+        return Message("PDF imported (%(size)s)", size=size_label(size))
+    return Message("PDF %(source)s (%(size)s)", source=source, size=size_label(size))
 
 
 def size_label(size: int) -> str:
@@ -291,17 +313,18 @@ def size_label(size: int) -> str:
 def check_pdf_bytes(data: bytes) -> None:
     """Refuse bytes that are not a PDF."""
     if not bytes(data[:5]) == b"%PDF-":
-        raise ValidationError([("pdf", "The file is not a PDF (it does not start with %PDF-).")])
+        raise ValidationError([("pdf", Message("The file is not a PDF (it does not start with %%PDF-)."))])
 
 
 def _failed(doc: InvoiceDocument, what: str, exc: Exception, *, at_posting: bool) -> InvoiceError:
     """The error for a PDF that could not be made; at posting it says the invoice stays a draft."""
     detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
     if at_posting:
-        lead = f"Invoice Draft #{doc.id} was not posted: {what}; it is still a draft and nothing was changed."
+        message = Message("Invoice Draft #%(id)s was not posted: %(what)s; it is still a draft and nothing was "
+                          "changed. %(detail)s", id=doc.id, what=Message(what), detail=detail)
     else:
-        lead = f"Invoice {doc.display_number}: {what}; nothing was changed."
-    message = f"{lead} {detail}"
+        message = Message("Invoice %(number)s: %(what)s; nothing was changed. %(detail)s",
+                          number=doc.display_number, what=Message(what), detail=detail)
     if isinstance(exc, InvoiceError) and not isinstance(exc, ValidationError):
         return type(exc)(message)
     return PdfFailed(message)

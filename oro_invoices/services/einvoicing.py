@@ -15,6 +15,7 @@ from typing import Any
 
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Message
 from oro_invoices.services.context import ServiceContext
 
 ENABLED = "oro_invoices.einvoice.enabled"
@@ -40,9 +41,10 @@ class EInvoice:
         """The activity line: what was attached, or why nothing was."""
         label = PROFILE_LABELS[self.profile]
         if self.xml is not None:
-            return f"{label} e-invoice attached ({XML_FILENAME})"
+            return Message("%(profile)s e-invoice attached (%(file)s)", profile=label, file=XML_FILENAME)
         rules = ", ".join(rule for rule, _ in self.broken[:MAX_NAMED])
-        return f"Posted without an e-invoice: the {label} XML breaks {rules}"
+        return Message("Posted without an e-invoice: the %(profile)s XML breaks %(rules)s", profile=label,
+                       rules=rules)
 
     def activity_data(self) -> dict[str, Any]:
         return {"profile": self.profile, "attached": self.xml is not None,

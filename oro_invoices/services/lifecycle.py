@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, LineInput, compute_lines
+from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence import read_models as views
@@ -119,8 +120,8 @@ class Lifecycle:
             s.add(PaymentState(invoice_id=inv.id, payment_status=(forced or "pending"),
                                forced=forced is not None, updated_at=now))
             activity.record(s, inv.id, "created", actor,
-                            f"Created with {len(lines)} line(s), total "
-                            f"{from_minor(inv.total_amount, inv.currency)} {inv.currency}",
+                            created_summary(len(lines), Amount(from_minor(inv.total_amount, inv.currency),
+                                                               inv.currency)),
                             {"external_id": inv.external_id})
             if want_status == "posted":
                 self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf)
@@ -142,12 +143,14 @@ class Lifecycle:
                                                    Invoice.external_id == external_id)).scalar_one_or_none()
         if found is None:
             raise ValidationError([("credited_invoice_external_id",
-                                    f"No invoice of organization {organization_id} has the external id "
-                                    f"{external_id!r}: import the invoice before its credit notes.")])
+                                    Message("No invoice of organization %(organization)s has the external id "
+                                            "%(external_id)s: import the invoice before its credit notes.",
+                                            organization=organization_id, external_id=repr(external_id)))])
         original = self.ctx.load(s, found, lock=True)
         if original.status != "posted" or original.document_type == numbering.CREDIT_NOTE_SERIES:
             raise ValidationError([("credited_invoice_external_id",
-                                    f"{external_id!r} is not a posted invoice: only posted invoices are credited.")])
+                                    Message("%(external_id)s is not a posted invoice: only posted invoices are "
+                                            "credited.", external_id=repr(external_id)))])
         return original
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
@@ -164,14 +167,14 @@ class Lifecycle:
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
             if inv.document_type == numbering.CREDIT_NOTE_SERIES:
-                raise InvoiceIsPosted(f"{inv.invoice_number} is a credit note: it is never paid and nothing "
-                                      "of it can change.")
+                raise InvoiceIsPosted(Message("%(number)s is a credit note: it is never paid and nothing of it "
+                                              "can change.", number=inv.invoice_number))
             doc_fields = sorted(set(data) & DOCUMENT_FIELDS)
             if inv.status == "posted" and doc_fields:
-                raise InvoiceIsPosted(
-                    f"Invoice {inv.invoice_number} is posted and can no longer be modified "
-                    f"(tried to change: {', '.join(doc_fields)}). Only its payment status, "
-                    "payments and notes may change.")
+                raise InvoiceIsPosted(Message(
+                    "Invoice %(number)s is posted and can no longer be modified (tried to change: %(fields)s). "
+                    "Only its payment status, payments and notes may change.", number=inv.invoice_number,
+                    fields=", ".join(doc_fields)))
             if doc_fields:
                 self._change_document(s, inv, data, doc_fields, actor)
             status_change: StatusChange = None
@@ -189,11 +192,12 @@ class Lifecycle:
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
             if inv.status == "posted":
-                raise InvoiceIsPosted(
-                    f"Invoice {inv.invoice_number} is posted and cannot be deleted: it has been "
-                    "issued and is kept as a legal record. Record a refund or issue a credit instead.")
+                raise InvoiceIsPosted(Message(
+                    "Invoice %(number)s is posted and cannot be deleted: it has been issued and is kept as a "
+                    "legal record. Record a refund or issue a credit instead.", number=inv.invoice_number))
             doc = self.ctx.document(s, inv)
-            activity.record(s, inv.id, "deleted", actor, f"Deleted draft {doc.display_number}",
+            activity.record(s, inv.id, "deleted", actor,
+                            Message("Deleted draft %(number)s", number=doc.display_number),
                             {"external_id": inv.external_id, "total_amount": str(doc.total_amount)})
             s.delete(inv)
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
@@ -249,7 +253,8 @@ class Lifecycle:
             self._apply_lines(inv, lines, currency)
         inv.updated_at = self.ctx.clock()
         activity.record(s, inv.id, "updated", actor,
-                        f"Changed {', '.join(field_words(f) for f in doc_fields)}", {"fields": doc_fields})
+                        changed_summary(doc_fields),
+                        {"fields": doc_fields})
 
     def _apply_lines(self, inv: Invoice, lines: list[Mapping[str, Any]], currency: str) -> None:
         inputs = [LineInput(**line) for line in lines]
@@ -345,19 +350,38 @@ class Lifecycle:
 
 
 #: Invoice fields as the activity names them (others: the field name in words).
-FIELD_WORDS = {"lines": "line items", "bill_to": "billing address", "ship_to": "shipping address",
-               "external_id": "external ID", "external_payment_url": "external payment URL",
-               "customer_user_email": "customer user email", "order_identifier": "order number"}
+#: How people call the fields of a document an activity entry says were changed.
+FIELD_WORDS = {
+    "external_id": N_("external ID"), "invoice_number": N_("invoice number"), "invoice_date": N_("invoice date"),
+    "due_date": N_("due date"), "currency": N_("currency"), "organization_id": N_("organization"),
+    "website_id": N_("website"), "customer_id": N_("customer"), "customer_user_id": N_("customer user"),
+    "customer_name": N_("customer name"), "customer_user_email": N_("customer user email"),
+    "order_id": N_("order"), "order_identifier": N_("order number"), "bill_to": N_("billing address"),
+    "ship_to": N_("shipping address"), "lines": N_("line items"),
+    "external_payment_url": N_("external payment URL"), "delivery_date": N_("delivery date"),
+    "delivery_period_start": N_("start of the delivery period"),
+    "delivery_period_end": N_("end of the delivery period"),
+}
 
 
-def field_words(name: str) -> str:
-    """``due_date`` → "due date", ``lines`` → "line items"."""
-    return FIELD_WORDS.get(name) or name.replace("_", " ")
+def field_words(name: str) -> Message:
+    """``due_date`` → "due date", ``lines`` → "line items" (translatable)."""
+    return Message(FIELD_WORDS[name]) if name in FIELD_WORDS else Message(name.replace("_", " "))
 
 
-def _posted_summary(number: str | None, skipped: list[numbering.Skipped]) -> str:
-    summary = f"Posted as {number}"
-    if skipped:
-        taken = ", ".join(f"{k.invoice_number} (held by invoice id {k.held_by_invoice_id})" for k in skipped)
-        summary += f"; skipped {taken}: already taken"
-    return summary
+def changed_summary(fields: Iterable[str]) -> Message:
+    """The activity entry of a changed draft: "Changed due date, line items"."""
+    return Message("Changed %(fields)s", fields=tuple(field_words(f) for f in fields))
+
+
+def created_summary(lines: int, total: Amount) -> Message:
+    """The activity entry of a new document: "Created with 2 lines, total 40.00 EUR"."""
+    return PluralMessage("Created with %(num)d line, total %(total)s", "Created with %(num)d lines, total %(total)s",
+                         lines, total=total)
+
+
+def _posted_summary(number: str | None, skipped: list[numbering.Skipped]) -> Message:
+    if not skipped:
+        return Message("Posted as %(number)s", number=number or "")
+    taken = ", ".join(f"{k.invoice_number} (held by invoice id {k.held_by_invoice_id})" for k in skipped)
+    return Message("Posted as %(number)s; skipped %(taken)s: already taken", number=number or "", taken=taken)

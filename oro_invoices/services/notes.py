@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import NotFound, PermissionDenied, ValidationError
+from oro_invoices.domain.messages import Message
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Note
@@ -49,7 +50,7 @@ class Notes:
                 return views.note(note)
             note.body, note.updated_at = text, self.ctx.clock()
             activity.record(s, invoice_id, "note", actor,
-                            f"Note edited: “{_quote(old)}” → “{_quote(text)}”",
+                            Message("Note edited: “%(old)s” → “%(new)s”", old=_quote(old), new=_quote(text)),
                             {"note_id": note.id, "change": "edited", "old": old, "new": text})
             return views.note(note)
 
@@ -58,7 +59,8 @@ class Notes:
         """Delete a note; only its author may. The activity keeps its text."""
         with self.ctx.write() as s:
             note = _own_note(s, invoice_id, note_id, author_id)
-            activity.record(s, invoice_id, "note", actor, f"Note deleted: “{_quote(note.body)}”",
+            activity.record(s, invoice_id, "note", actor,
+                            Message("Note deleted: “%(text)s”", text=_quote(note.body)),
                             {"note_id": note.id, "change": "deleted", "old": note.body})
             s.delete(note)
 
@@ -82,9 +84,9 @@ def _own_note(session: Session, invoice_id: int, note_id: int, author_id: int | 
     note = session.execute(select(Note).where(Note.id == note_id, Note.invoice_id == invoice_id)
                            .with_for_update()).scalar_one_or_none()
     if note is None:
-        raise NotFound("That note does not exist (it may have been deleted).")
+        raise NotFound(Message("That note does not exist (it may have been deleted)."))
     if author_id is None or note.author_id != author_id:
-        raise PermissionDenied("Only the author of a note can change or delete it.")
+        raise PermissionDenied(Message("Only the author of a note can change or delete it."))
     return note
 
 

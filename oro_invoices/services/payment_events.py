@@ -27,6 +27,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.integration.payment_methods import (
@@ -103,7 +104,7 @@ class PaymentEvents:
         """
         method = self.checkout.methods.get(method_name)
         if method is None:
-            raise NotFound(f"There is no payment method {method_name!r}.")
+            raise NotFound(Message("There is no payment method %(name)s.", name=repr(method_name)))
         actor = actor or f"{method.label} notification"
         try:
             claimed = method.callback_attempt(callback)
@@ -203,9 +204,10 @@ class PaymentEvents:
         claimed = payload.get("attempt_id")
         attempt = find_attempt(s, claimed, lock=True) if claimed else None
         if claimed and attempt is None:
-            return self._refuse(s, row, f"No payment was started with the reference {claimed!r}.", actor)
+            return self._refuse(s, row, Message("No payment was started with the reference %(reference)s.",
+                                                reference=repr(claimed)), actor)
         if attempt is not None and attempt.method != method_name:
-            return self._refuse(s, row, "The reference belongs to a payment of another method.", actor)
+            return self._refuse(s, row, Message("The reference belongs to a payment of another method."), actor)
         parent = None
         if row.action in PARENT_ACTIONS:
             parent = self._parent(s, method_name, row, attempt)
@@ -215,24 +217,30 @@ class PaymentEvents:
                 return EventOutcome(row.event_id, DEFERRED, row.reason)
         invoice_id = attempt.invoice_id if attempt is not None else parent.invoice_id if parent is not None else None
         if invoice_id is None:
-            return self._refuse(s, row, "The event names neither a started payment nor a recorded one.", actor)
+            return self._refuse(s, row, Message("The event names neither a started payment nor a recorded one."),
+                                actor)
         row.invoice_id = invoice_id
         expected_currency = attempt.currency if attempt is not None else parent.currency if parent else row.currency
         if row.currency != expected_currency:
-            return self._refuse(s, row, f"The provider reports {row.currency}, but the payment is in "
-                                        f"{expected_currency}: not recorded.", actor, attempt)
+            return self._refuse(s, row, Message("The provider reports %(reported)s, but the payment is in "
+                                                "%(expected)s: not recorded.", reported=row.currency,
+                                                expected=expected_currency), actor, attempt)
         if attempt is not None and attempt.kind == "payment" and row.amount != attempt.amount:
             reported, started = from_minor(row.amount, row.currency), from_minor(attempt.amount, attempt.currency)
             log.warning("Refused %s event %s: amount %s %s differs from the %s %s the payment was started with.",
                         method_name, row.event_id, reported, row.currency, started, attempt.currency)
-            return self._refuse(s, row, f"The provider reports {reported} {row.currency}, but the payment was "
-                                        f"started for {started} {attempt.currency}: not recorded.", actor, attempt)
+            return self._refuse(s, row, Message("The provider reports %(reported)s, but the payment was started "
+                                                "for %(started)s: not recorded.",
+                                                reported=Amount(reported, row.currency),
+                                                started=Amount(started, attempt.currency)), actor, attempt)
         if parent is not None and row.successful:
             left = parent.amount - refunded_from(s, parent, row.action)
             if row.amount > left:
-                return self._refuse(s, row, f"{row.action.capitalize()} of {from_minor(row.amount, row.currency)} "
-                                            f"exceeds what remains of the payment "
-                                            f"({from_minor(left, row.currency)}).", actor, attempt)
+                return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
+                                                    "payment (%(left)s).", action=Message(action_label(row.action)),
+                                                    amount=Amount(from_minor(row.amount, row.currency), row.currency),
+                                                    left=Amount(from_minor(left, row.currency), row.currency)),
+                                    actor, attempt)
         message = str(payload.get("message") or "")
         record = {
             "method": method_name, "action": row.action,
@@ -247,7 +255,7 @@ class PaymentEvents:
             tx = self.payments.record_payment(invoice_id, record, actor=actor)
         except InvoiceError as exc:
             log.warning("Refused %s event %s: %s", method_name, row.event_id, exc.message)
-            return self._refuse(s, row, f"Not recorded: {exc.message}", actor, attempt)
+            return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)
         row.outcome, row.reason, row.transaction_id = APPLIED, "", tx.id
         row.applied_at = self.ctx.clock()
         if attempt is not None:
@@ -276,8 +284,9 @@ class PaymentEvents:
             attempt.status, attempt.message, attempt.updated_at = "failed", reason[:2000], self.ctx.clock()
         if row.invoice_id is not None:
             activity.record(s, row.invoice_id, "payment", actor,
-                            f"A {action_label(row.action).lower()} notification from "
-                            f"{self.checkout.methods.label(row.method)} was refused: {reason}",
+                            Message("A notification from %(method)s (%(action)s) was refused: %(reason)s",
+                                    method=self.checkout.methods.label(row.method),
+                                    action=Message(action_label(row.action)), reason=reason),
                             {"event_id": row.event_id})
         return EventOutcome(row.event_id, REFUSED, row.reason)
 

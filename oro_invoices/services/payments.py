@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import to_minor
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.domain.payment_limits import over_limit
@@ -72,7 +73,8 @@ class Payments:
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id)
             if inv.status != "posted":
-                raise InvoiceNotPosted(f"Invoice {inv.id} is a draft: payments can be taken only for posted invoices.")
+                raise InvoiceNotPosted(Message("Invoice %(id)s is a draft: payments can be taken only for posted "
+                                               "invoices.", id=inv.id))
             # Locked first: payments of one invoice wait for each other, so each sees the last one.
             state = self.ctx.payment_state(s, inv.id, lock=True)
             existing = self._recorded(s, invoice_id, data)
@@ -83,7 +85,8 @@ class Payments:
             try:
                 amount = to_minor(data["amount"], inv.currency)
             except ValidationError:
-                raise ValidationError([("amount", f"Too many decimal places for {inv.currency}.")]) from None
+                raise ValidationError([("amount", Message("Too many decimal places for %(currency)s.",
+                                                          currency=inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
             too_much = over_limit(data["action"], amount, successful=data["successful"],
                                   total=inv.total_amount - (state.amount_credited if data["successful"] else 0),
@@ -106,9 +109,7 @@ class Payments:
                     raise
                 return RecordedPayment(existing, created=False)
             activity.record(s, inv.id, "payment", actor,
-                            f"{action_label(data['action'])} of {data['amount']} {inv.currency} via "
-                            f"{self.method_label(data['method'])}: "
-                            f"{'successful' if data['successful'] else 'failed'}",
+                            _payment_summary(data, inv.currency, self.method_label(data["method"])),
                             {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})
             state.payment_method = data["method"]
             change = self._recalculate(s, inv, state, actor)
@@ -132,7 +133,7 @@ class Payments:
         if existing is None:
             return None
         if existing.invoice_id != invoice_id:
-            raise Conflict("That provider reference belongs to another invoice.")
+            raise Conflict(Message("That provider reference belongs to another invoice."))
         return views.transaction(existing)
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
@@ -155,14 +156,16 @@ class Payments:
         try:
             new = PaymentStatus(status)
         except ValueError:
-            raise ValidationError([("payment_status", f"Unknown payment status {status!r}.")]) from None
+            raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
+                                                              status=repr(status)))]) from None
         old = PaymentStatus(state.payment_status)
         state.forced = True
         state.payment_status = new.value
         state.updated_at = self.ctx.clock()
         if old is not new:
             activity.record(s, inv.id, "payment_status", actor,
-                            f"Payment status set to {new.label}", {"old": old.value, "new": new.value, "forced": True})
+                            Message("Payment status set to %(status)s", status=Message(new.label)),
+                            {"old": old.value, "new": new.value, "forced": True})
             return old, new
         return None
 
@@ -200,6 +203,16 @@ class Payments:
         if old is new:
             return None
         state.payment_status = new.value
-        activity.record(s, inv.id, "payment_status", actor, f"Payment status: {new.label}",
+        activity.record(s, inv.id, "payment_status", actor,
+                        Message("Payment status: %(status)s", status=Message(new.label)),
                         {"old": old.value, "new": new.value, "forced": False})
         return old, new
+
+
+def _payment_summary(data: Mapping[str, Any], currency: str, method: str) -> Message:
+    """The activity entry of a recorded transaction: "Charge of 40.00 EUR via Cash: successful"."""
+    values = {"action": Message(action_label(data["action"])), "amount": Amount(data["amount"], currency),
+              "method": Message(method) if method else ""}
+    if data["successful"]:
+        return Message("%(action)s of %(amount)s via %(method)s: successful", **values)
+    return Message("%(action)s of %(amount)s via %(method)s: failed", **values)

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from oro_invoices.domain.errors import Conflict, NotFound, UsageError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.invoice_rows import rows_of_invoice
@@ -66,9 +67,9 @@ class Reads:
         with self.ctx.db.session() as s:
             found = s.execute(stmt).scalars().all()
         if not found:
-            raise NotFound("No invoice matches that reference.")
+            raise NotFound(Message("No invoice matches that reference."))
         if len(found) > 1:
-            raise Conflict("Several organizations have an invoice with that reference; give organization_id.")
+            raise Conflict(Message("Several organizations have an invoice with that reference; give organization_id."))
         return found[0]
 
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, to_minor
 from oro_invoices.integration.payment_methods import (
     CancelRequest,
@@ -157,32 +158,37 @@ class Refunds:
                  request_key: str | None = None) -> _Prepared:
         """Check the transaction and the amount, and record the attempt (under the invoice's lock)."""
         if len(notes) > MAX_NOTES:
-            raise ValidationError([("notes", f"At most {MAX_NOTES} characters.")])
+            raise ValidationError([("notes", Message("At most %(limit)s characters.", limit=MAX_NOTES))])
         key = check_request_key(request_key)
         now = self.ctx.clock()
         with self.ctx.translate_errors(), self.ctx.write() as s:
             tx = s.get(PaymentTransaction, transaction_id)
             if tx is None:
-                raise NotFound(f"Payment transaction {transaction_id} does not exist.")
+                raise NotFound(Message("Payment transaction %(id)s does not exist.", id=transaction_id))
             invoice: Invoice = self.ctx.load(s, tx.invoice_id, lock=True)
             if key is not None:
                 _refuse_repeat(s, tx.invoice_id, key, kind)
             wanted = ("charge", "capture") if kind == "refund" else ("authorize",)
             if not tx.successful or tx.action not in wanted:
-                what = "a successful charge" if kind == "refund" else "a successful authorization"
-                raise Conflict(f"Only {what} can be {'refunded' if kind == 'refund' else 'canceled'}.")
+                raise Conflict(Message("Only a successful charge can be refunded.") if kind == "refund"
+                               else Message("Only a successful authorization can be canceled."))
             method = self.checkout.methods.get(tx.method)
             origin = _payment_attempt(s, tx)
             if method is None or origin is None:
-                raise Conflict(f"This {tx.action} was not taken through a payment method of the add-on "
-                               f"({tx.method}); {kind} it where it was made.")
+                raise Conflict(Message("This %(action)s was not taken through a payment method of the add-on "
+                                       "(%(method)s); refund it where it was made.", action=tx.action,
+                                       method=tx.method) if kind == "refund" else
+                               Message("This %(action)s was not taken through a payment method of the add-on "
+                                       "(%(method)s); cancel it where it was made.", action=tx.action,
+                                       method=tx.method))
             if kind == "refund":
                 left = tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
             else:
                 left = (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
                         - pending_against(s, tx, "cancel", now))
             if left <= 0:
-                raise Conflict(f"Nothing remains to {kind} of this payment.")
+                raise Conflict(Message("Nothing remains to refund of this payment.") if kind == "refund"
+                               else Message("Nothing remains to cancel of this payment."))
             minor = left if kind == "cancel" else _amount(amount, left, tx.currency)
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=kind, method=tx.method,
@@ -191,10 +197,13 @@ class Refunds:
                 request_key=key)
             s.add(row)
             s.flush()
-            verb = "Refund" if kind == "refund" else "Cancellation"
+            money = Amount(from_minor(minor, tx.currency), tx.currency)
+            summary = (Message("Refund of %(amount)s requested from %(method)s", amount=money, method=method.label)
+                       if kind == "refund" else
+                       Message("Cancellation of %(amount)s requested from %(method)s", amount=money,
+                               method=method.label))
             activity.record(s, tx.invoice_id, "payment", actor,
-                            f"{verb} of {from_minor(minor, tx.currency)} {tx.currency} requested "
-                            f"from {method.label}" + (f": {notes}" if notes else ""),
+                            Message("%(summary)s: %(reason)s", summary=summary, reason=notes) if notes else summary,
                             {"attempt": row.public_id, "transaction_id": tx.id})
             ref = TransactionRef(transaction_id=tx.id, action=tx.action, amount=tx.amount,
                                  currency=tx.currency, provider_reference=tx.provider_reference or "",
@@ -215,11 +224,11 @@ def _amount(amount: object, left: int, currency: str) -> int:
     try:
         minor = to_minor(value, currency)
     except ValidationError:
-        raise ValidationError([("amount", f"{currency} amounts have at most {minor_units(currency)} "
-                                          "decimals.")]) from None
+        raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
+                                                  currency=currency, places=minor_units(currency)))]) from None
     if not 0 < minor <= left:
-        raise ValidationError([("amount", f"Must be more than 0 and at most {from_minor(left, currency)} "
-                                          f"{currency}, what remains of the payment.")])
+        raise ValidationError([("amount", Message("Must be more than 0 and at most %(amount)s, what remains of "
+                                                  "the payment.", amount=Amount(from_minor(left, currency), currency)))])
     return minor
 
 
@@ -232,7 +241,9 @@ def _refuse_repeat(s: Session, invoice_id: int, key: str, kind: str) -> None:
     found = s.execute(select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id,
                                                    PaymentAttempt.request_key == key)).scalar_one_or_none()
     if found is not None:
-        what = "refund" if kind == "refund" else "cancellation"
-        raise AlreadyRequested(f"This {what} of {from_minor(found.amount, found.currency)} {found.currency} "
-                               f"was already requested ({found.created_at:%Y-%m-%d %H:%M} UTC); it was "
-                               "not requested again.")
+        money = Amount(from_minor(found.amount, found.currency), found.currency)
+        raise AlreadyRequested(
+            Message("This refund of %(amount)s was already requested (%(when)s); it was not requested again.",
+                    amount=money, when=found.created_at) if kind == "refund" else
+            Message("This cancellation of %(amount)s was already requested (%(when)s); it was not requested "
+                    "again.", amount=money, when=found.created_at))

@@ -33,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import (
     MIN_OFFSET,
@@ -77,7 +78,7 @@ class Reminder:
     @property
     def label(self) -> str:
         """"Payment reminder (7 days overdue)"."""
-        return f"Payment reminder ({describe_step(self.step)})"
+        return Message("Payment reminder (%(step)s)", step=describe_step(self.step))
 
 
 @dataclass(frozen=True)
@@ -244,7 +245,8 @@ class PaymentReminders:
                               sent_on=today, email_id=email.id, actor=actor,
                               created_at=self.invoices.clock()))
             s.flush()  # the unique (invoice, step) refuses a second reminder here
-            activity.record(s, invoice_id, ACTIVITY_KIND, actor, f"{reminder.label} queued",
+            activity.record(s, invoice_id, ACTIVITY_KIND, actor,
+                            Message("%(reminder)s queued", reminder=reminder.label),
                             {"step": reminder.step, "email_id": email.id,
                              "message_id": email.message_id, "to": list(email.to),
                              "subject": email.subject})

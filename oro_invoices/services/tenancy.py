@@ -19,6 +19,7 @@ from typing import Any
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.commerce import CustomerRef, CustomerUserRef, OrderSnapshot
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.messages import Message
 
 #: The invoice fields the rule reads.
 TENANCY_FIELDS = ("organization_id", "customer_id", "customer_user_id", "website_id", "order_id",
@@ -57,7 +58,8 @@ def _customer(host: HostAdapter, customer_id: int | None, org: int | None,
         return None
     customer = host.customers.get_customer(customer_id)
     if customer is None or customer.organization_id != org:
-        problems.append(("customer_id", f"Customer {customer_id} does not exist in organization {org}."))
+        problems.append(("customer_id", Message("Customer %(customer)s does not exist in organization "
+                                                "%(organization)s.", customer=customer_id, organization=org)))
         return None
     return customer
 
@@ -74,11 +76,13 @@ def _customer_user(host: HostAdapter, user_id: int | None, customer_id: int | No
             else host.customers.get_customer(user.customer_id)
     if user is None or owner is None or owner.organization_id != org:
         problems.append(("customer_user_id",
-                         f"Customer user {user_id} does not exist in organization {org}."))
+                         Message("Customer user %(user)s does not exist in organization %(organization)s.",
+                                 user=user_id, organization=org)))
         return None
     if customer_id is not None and user.customer_id != customer_id:
         problems.append(("customer_user_id",
-                         f"Customer user {user_id} does not belong to customer {customer_id}."))
+                         Message("Customer user %(user)s does not belong to customer %(customer)s.",
+                                 user=user_id, customer=customer_id)))
         return None
     return user
 
@@ -89,7 +93,8 @@ def _website(host: HostAdapter, website_id: int | None, org: int | None,
         return
     website = host.websites.get_website(website_id)
     if website is None or website.organization_id != org:
-        problems.append(("website_id", f"Website {website_id} does not exist in organization {org}."))
+        problems.append(("website_id", Message("Website %(website)s does not exist in organization "
+                                               "%(organization)s.", website=website_id, organization=org)))
 
 
 def _order(host: HostAdapter, invoice: Mapping[str, Any], org: int | None,
@@ -99,17 +104,21 @@ def _order(host: HostAdapter, invoice: Mapping[str, Any], org: int | None,
         return None
     order = host.orders.get(order_id)
     if order is None or order.organization_id != org:
-        problems.append(("order_id", f"Order {order_id} does not exist in organization {org}."))
+        problems.append(("order_id", Message("Order %(order)s does not exist in organization %(organization)s.",
+                                             order=order_id, organization=org)))
         return None
     customer_id, website_id = invoice.get("customer_id"), invoice.get("website_id")
     if customer_id is not None and order.customer_id is not None and order.customer_id != customer_id:
-        problems.append(("order_id", f"Order {order.identifier} ({order_id}) is an order of customer "
-                                     f"{order.customer_id}, not of customer {customer_id}."))
+        problems.append(("order_id", Message("Order %(order)s (%(id)s) is an order of customer %(owner)s, not "
+                                             "of customer %(customer)s.", order=order.identifier, id=order_id,
+                                             owner=order.customer_id, customer=customer_id)))
     if website_id is not None and order.website_id is not None and order.website_id != website_id:
-        problems.append(("order_id", f"Order {order.identifier} ({order_id}) was placed on website "
-                                     f"{order.website_id}, not on website {website_id}."))
+        problems.append(("order_id", Message("Order %(order)s (%(id)s) was placed on website %(placed)s, not on "
+                                             "website %(website)s.", order=order.identifier, id=order_id,
+                                             placed=order.website_id, website=website_id)))
     currency = invoice.get("currency")
     if currency is not None and currency != order.currency:
-        problems.append(("currency", f"Must be the currency of order {order.identifier} ({order_id}): "
-                                     f"{order.currency}, not {currency}."))
+        problems.append(("currency", Message("Must be the currency of order %(order)s (%(id)s): %(expected)s, "
+                                             "not %(currency)s.", order=order.identifier, id=order_id,
+                                             expected=order.currency, currency=currency)))
     return order

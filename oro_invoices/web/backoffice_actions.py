@@ -178,7 +178,7 @@ class BackOfficeActions:
                                       actor=actor_of(req), template=template,
                                       once=form.get("form_token") or None)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
-            return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", exc.message)])
+            return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
             fields = {"templates": self.ctx.mail.templates_available(), "template": template or "",

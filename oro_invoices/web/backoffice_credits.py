@@ -77,7 +77,7 @@ class CreditActions:
             result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req),
                                                          request_key=form.get("request_key") or None)
         except AlreadyCredited as exc:  # the form was submitted again (Back, reload, double click)
-            return Response.redirect(self._view_url(doc.id), flashes=[("info", exc.message)])
+            return Response.redirect(self._view_url(doc.id), flashes=[("info", _(exc.message))])
         except (ValidationError, Conflict) as exc:
             status, message = guard.friendly(exc)
             return self._form(req, doc, left, dict(form.items()), error=message, status=status)
@@ -90,7 +90,7 @@ class CreditActions:
                                          amount=self._money(result.refund.amount, result.refund.currency))))
         elif result.refund_error:
             flashes.append(("error", _("The refund was not made: %(reason)s. Refund it from the Payments section.",
-                                       reason=result.refund_error)))
+                                       reason=_(result.refund_error))))
         return Response.redirect(self._view_url(doc.id), flashes=flashes)
 
     def _form(self, req: Request, doc: InvoiceDocument, left: Creditable, values: dict[str, str], *,

@@ -13,6 +13,8 @@ import re
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.messages import Message
+from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.downloads import CACHE_CONTROL
@@ -44,7 +46,7 @@ class EmailPages:
         doc, email, html, text = self._email(req)
         page = self.ctx.render("admin/email.html", req, invoice=doc, email=email, html=html,
                                text=text, can_send=req.can("oro_invoices.send"))
-        return Response.html(page, title=f"Email: {email.subject}")
+        return Response.html(page, title=_("Email: %(subject)s", subject=email.subject))
 
     def attachment(self, req: Request) -> Response:
         """One attachment of the email, as it was (or will be) sent."""
@@ -55,12 +57,13 @@ class EmailPages:
         att = email.attachments[index - 1]
         storage = self.ctx.service.storage
         if att.pending or not att.sha256 or storage is None:
-            raise InvoiceError(f"{att.filename} is not attached yet: the PDF is being prepared.")
+            raise InvoiceError(Message("%(file)s is not attached yet: the PDF is being prepared.",
+                                       file=att.filename))
         with storage.open(att.sha256) as stream:
             data = stream.read()
         if hashlib.sha256(data).hexdigest() != att.sha256:
-            raise InvoiceError(f"The stored file {att.filename} has changed since the email was "
-                               "queued; it cannot be downloaded.")
+            raise InvoiceError(Message("The stored file %(file)s has changed since the email was "
+                                       "queued; it cannot be downloaded.", file=att.filename))
         return Response(status=200, body=data, content_type=att.content_type, headers=_headers(att.filename))
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.i18n import _
+from oro_invoices.i18n import N_, _
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.refunds import ACTIONABLE
 from oro_invoices.web import guard
@@ -109,7 +109,7 @@ class PaymentActions:
                 ("success", _("The payment of %(amount)s has been refunded successfully.", amount=money))])
         return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
             ("error", _("The refund of %(amount)s was not made: %(reason)s.", amount=money,
-                        reason=outcome.message or _("declined by the provider")))])
+                        reason=_(outcome.message or N_("declined by the provider"))))])
 
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
@@ -129,7 +129,7 @@ class PaymentActions:
                 ("success", _("The authorization of %(amount)s has been canceled.", amount=money))])
         return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
             ("error", _("The authorization of %(amount)s was not canceled: %(reason)s.", amount=money,
-                        reason=outcome.message or _("declined")))])
+                        reason=_(outcome.message or N_("declined"))))])
 
     def _money(self, amount: Decimal, currency: str) -> str:
         return str(self.ctx.env.filters["money"](amount, currency))

@@ -25,7 +25,7 @@ from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
 from oro_invoices.persistence.outbox import STATUS_LABELS as EMAIL_STATUS_LABELS
 from oro_invoices.services.mail.render import template_label
 from oro_invoices.web.http import Request
-from oro_invoices.web.language import reminder_step
+from oro_invoices.web.language import actor_label, reminder_step
 from oro_invoices.web.page_formatting import PageFormatters, page_scope
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class WebContext:
     mail: MailService | None = None
     order_url: Callable[[int], str | None] = lambda order_id: None
     storefront_order_url: Callable[[int], str | None] = lambda order_id: None
-    website_name: Callable[[int], str] = lambda website_id: f"Website #{website_id}"
+    website_name: Callable[[int], str] = lambda website_id: i18n.gettext("Website #%(id)s", id=website_id)
     customer_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None
     storefront_website: Callable[[Request], int | None] = lambda request: None
     static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
@@ -99,6 +99,7 @@ class WebContext:
         self.env.filters.update(self.formatters.filters())
         i18n.install(self.env)  # each page in its user's language (docs/i18n.md)
         self.env.filters["reminder_step"] = reminder_step
+        self.env.filters["actor"] = actor_label
         self.env.filters["payment_status"] = lambda value: i18n.gettext(payment_status_label(value))
         self.env.filters["template_label"] = lambda name: i18n.gettext(template_label(name))
         self.env.filters["payment_method"] = lambda code: i18n.gettext(

@@ -52,7 +52,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         return status, _("The page you asked for does not exist.")
     if isinstance(exc, errors.ValidationError):
         parts = [f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors]
-        return status, " ".join(parts) or exc.message
+        return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "
@@ -66,7 +66,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
 
 _FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "subject": N_("Subject"), "html": N_("Body"),
                  "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
-                 "cursor": N_("Page"), "invoice_date": N_("Invoice date")}
+                 "cursor": N_("Page"), "invoice_date": N_("Invoice date"), "amount": N_("Amount"),
+                 "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date")}
 
 
 def _field_label(field: str) -> str:

@@ -24,6 +24,23 @@ def document_title(invoice: Any) -> str:
     return i18n.gettext("Invoice %(number)s", number=invoice.display_number)
 
 
+#: The actors the add-on itself records (activity "by" lines), by their stored English name.
+SYSTEM_ACTORS = {"system": i18n.N_("system"), "reminders": i18n.N_("payment reminders"),
+                 "guest payment link": i18n.N_("guest payment link"), "import": i18n.N_("import")}
+_NOTIFICATION = " notification"
+
+
+def actor_label(actor: str | None) -> str:
+    """Who did something, as stored in an activity entry, in the page's language: the add-on's
+    own actors ("system", "reminders", "OroPay notification") translated, people as named."""
+    name = actor or "system"
+    if name in SYSTEM_ACTORS:
+        return i18n.gettext(SYSTEM_ACTORS[name])
+    if name.endswith(_NOTIFICATION) and "@" not in name:  # "<payment method> notification"
+        return i18n.gettext("%(method)s notification", method=name[:-len(_NOTIFICATION)])
+    return name
+
+
 def reminder_step(step: int) -> str:
     """A reminder schedule step as people read it: "7 days overdue", "due in 3 days", "due today"."""
     if step == 0:

@@ -7,6 +7,9 @@ from playwright.sync_api import Page, expect
 from support.axe import audit, axe_script, blocking
 from support.browser_shop import admin_login, customer_login, enable_payments
 from support.hpp_standin import APPROVED_CARD
+from support.stripe_payments import configure_stripe, local_account
+
+from oro_invoices.integration.config import Settings
 
 pytestmark = pytest.mark.browser
 
@@ -193,6 +196,67 @@ def test_payment_result_and_refund_dialog(page: Page, shop, axe, browser):
         admin.keyboard.press("Escape")
         expect(admin.get_by_role("dialog")).to_have_count(0)
         expect(admin.locator("#payments").get_by_role("link", name="Refund")).to_be_focused()
+    finally:
+        admin.close()
+    assert not found, "\n".join(found)
+
+
+@pytest.fixture
+def stripe_shop(live_shop, stripe_server):
+    """The live shop paying with Stripe (authorize only) through the local Stripe server."""
+    base_url, app, info = live_shop
+    settings = Settings(app.extensions["oro_reference_host"].config)
+    configure_stripe(settings, local_account(stripe_server), base_url=base_url, action="authorize")
+    return base_url, app, info
+
+
+def stripe_card(page: Page, number: str) -> None:
+    """Proceed with Payment, the card in the Stripe element, then Proceed with Payment again."""
+    form = page.locator("#oi-provider-element")
+    for placeholder, value in (("number", number), ("exp_month", "12"), ("exp_year", "34"),
+                               ("cvc", "123"), ("postal_code", "70565")):
+        form.get_by_placeholder(placeholder).fill(value)
+    page.get_by_role("button", name="Proceed with Payment").click()
+
+
+def test_stripe_pages_and_the_cancel_authorization_dialog(page: Page, stripe_shop, axe, browser):
+    base_url, app, info = stripe_shop
+    service = app.extensions["oro_invoices"].service
+    doc = service.get(service.find_id(external_id="ERP-SO-1003-3"))
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    found = problems_on(page, axe, "Stripe pay page", f"{base_url}/customer/invoices/{doc.id}/payment")
+    page.get_by_role("button", name="Proceed with Payment").click()
+    expect(page.locator("#oi-provider-element").get_by_placeholder("number")).to_be_visible()
+    found += [f"Stripe card step: {line}"
+              for line in blocking(audit(page, axe))]
+    stripe_card(page, "4000000000000002")  # declined
+    expect(page.get_by_role("heading", level=1, name=f"Payment Error - Invoice #{doc.invoice_number}")).to_be_visible()
+    found += [f"Stripe error page: {line}" for line in blocking(audit(page, axe))]
+    page.get_by_role("link", name="Back to Payment Page").click()
+    page.get_by_role("button", name="Proceed with Payment").click()
+    stripe_card(page, "4242424242424242")
+    expect(page.get_by_role("heading", level=1,
+                            name=f"Payment Successful - Invoice #{doc.invoice_number}")).to_be_visible()
+    found += [f"Stripe result page: {line}" for line in blocking(audit(page, axe))]
+    guest = browser.new_page()
+    try:
+        other = service.get(service.find_id(external_id="ERP-SO-1005-5"))
+        found += problems_on(guest, axe, "Stripe guest pay page", service.pay_link(other))
+    finally:
+        guest.close()
+
+    admin = browser.new_page()
+    try:
+        admin_login(admin, base_url)
+        admin.goto(f"{base_url}/admin/invoices/{doc.id}")
+        cancel = admin.locator("#payments").get_by_role("link", name="Cancel")
+        cancel.click()
+        dialog = admin.get_by_role("dialog", name="Cancel Authorization")
+        expect(dialog).to_be_visible()
+        found += [f"cancel authorization dialog: {line}" for line in blocking(audit(admin, axe))]
+        admin.keyboard.press("Escape")
+        expect(admin.get_by_role("dialog")).to_have_count(0)
+        expect(admin.locator("#payments").get_by_role("link", name="Cancel")).to_be_focused()
     finally:
         admin.close()
     assert not found, "\n".join(found)

@@ -1,4 +1,5 @@
 """The EN 16931 XML made from a frozen invoice, checked by the official XSD and schematron."""
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -177,3 +178,33 @@ def test_an_intra_community_supply_without_any_date_breaks_br_ic_11():
     (event,) = tree.xpath("//ram:ActualDeliverySupplyChainEvent", namespaces=cii.NSMAP)
     event.getparent().remove(event)
     assert "BR-IC-11" in broken(etree.tostring(tree), "en16931")
+
+
+def test_the_sellers_postal_address_comes_from_its_address_fields():
+    """BG-5: BT-35 street, BT-36 second line, BT-37 city, BT-38 postcode, BT-39 region, BT-40 country."""
+    seller = dataclasses.replace(SELLER, street2="Speicher 3, 4. OG", region="Hamburg (Land)",
+                                 business_address="Somewhere else 1\n99999 Nowhere")
+    xml = cii.build_xml(einvoice_document(seller=seller), "en16931")
+    address = "//ram:SellerTradeParty/ram:PostalTradeAddress/ram:"
+    assert texts(xml, address + "LineOne") == ["Hafenstraße 12"]
+    assert texts(xml, address + "LineTwo") == ["Speicher 3, 4. OG"]
+    assert texts(xml, address + "CityName") == ["Hamburg"]
+    assert texts(xml, address + "PostcodeCode") == ["20457"]
+    assert texts(xml, address + "CountrySubDivisionName") == ["Hamburg (Land)"]
+    assert texts(xml, address + "CountryID") == ["DE"]
+    assert rules.errors(rules.check(xml, "en16931")) == []
+
+
+def test_the_buyers_and_delivery_addresses_carry_their_second_line_and_region():
+    """BG-8 (BT-51 second line, BT-54 region) and BG-15 (BT-76, BT-79) from the invoice's addresses."""
+    from support.einvoices import BILL_TO
+    bill_to = dataclasses.replace(BILL_TO, street2="Gebäude B", region="Bayern")
+    ship_to = dataclasses.replace(BILL_TO, organization="Acme Lager", street2="Tor 4", region="Sachsen")
+    xml = cii.build_xml(einvoice_document(bill_to=bill_to, ship_to=ship_to), "en16931")
+    buyer = "//ram:BuyerTradeParty/ram:PostalTradeAddress/ram:"
+    assert texts(xml, buyer + "LineTwo") == ["Gebäude B"]
+    assert texts(xml, buyer + "CountrySubDivisionName") == ["Bayern"]
+    delivery = "//ram:ShipToTradeParty/ram:PostalTradeAddress/ram:"
+    assert texts(xml, delivery + "LineTwo") == ["Tor 4"]
+    assert texts(xml, delivery + "CountrySubDivisionName") == ["Sachsen"]
+    assert rules.errors(rules.check(xml, "en16931")) == []

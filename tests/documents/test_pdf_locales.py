@@ -9,7 +9,7 @@ import pytest
 from support.invoices import make_invoice_document
 
 from oro_invoices.documents.render import PdfRenderer
-from oro_invoices.domain.invoice import Address
+from oro_invoices.domain.invoice import Address, SellerInfo
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
 
@@ -137,3 +137,35 @@ def test_a_time_zone_is_validated_when_the_renderer_is_built():
 def test_a_japanese_font_is_installed():
     found = subprocess.run(["fc-list", ":lang=ja", "family"], capture_output=True, text=True).stdout
     assert found.strip(), "Japanese invoices need a font with Japanese glyphs (Debian: fonts-ipafont-gothic)"
+
+
+SAKURA = SellerInfo(company_name="Sakura Trading K.K.", street="丸の内1-2-3", street2="丸の内ビル 5階",
+                    postal_code="100-0005", city="千代田区", region="東京都", country_code="JP",
+                    business_address="(old free text, not printed)")
+NORTHWIND = SellerInfo(company_name="Northwind Supply GmbH", street="Hafenstraße 12", postal_code="20457",
+                       city="Hamburg", country_code="DE")
+
+
+def has_lines(pdf: bytes, *expected: str) -> bool:
+    """Whether the PDF shows ``expected`` as consecutive lines (in this order, nothing between)."""
+    lines, n = pdftotext(pdf), len(expected)
+    return any(lines[i:i + n] == list(expected) for i in range(len(lines) - n + 1))
+
+
+def test_the_sellers_address_in_its_countrys_order_and_the_readers_language():
+    def pdf(locale: str, seller: SellerInfo) -> bytes:
+        doc = make_invoice_document([("Widget", "1", "10")], seller=seller, bill_to=OREGON, ship_to=None)
+        return PdfRenderer(locale=locale).render(doc)
+
+    assert has_lines(pdf("ja_JP", SAKURA), "〒100-0005", "東京都千代田区", "丸の内1-2-3", "丸の内ビル 5階", "日本")
+    english = pdf("en_US", SAKURA)
+    assert has_lines(english, "丸の内1-2-3", "丸の内ビル 5階", "千代田区, 東京都 100-0005", "Japan")
+    assert "(old free text, not printed)" not in text_of(english)
+    assert has_lines(pdf("fr_FR", NORTHWIND), "Hafenstraße 12", "20457 Hamburg", "Allemagne")
+    assert has_lines(pdf("de_DE", NORTHWIND), "Hafenstraße 12", "20457 Hamburg", "Deutschland")
+
+
+def test_an_install_with_only_the_free_text_address_prints_it_as_typed():
+    seller = SellerInfo(company_name="Acme Supplies GmbH", business_address="Hauptstraße 1\n10115 Berlin\nGermany")
+    doc = make_invoice_document([("Widget", "1", "10")], seller=seller, bill_to=OREGON, ship_to=None)
+    assert has_lines(PdfRenderer(locale="fr_FR").render(doc), "Hauptstraße 1", "10115 Berlin", "Germany")

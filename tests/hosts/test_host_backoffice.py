@@ -123,7 +123,7 @@ def test_view_page_sections(admin):
     assert "Total €919.44" in text
     assert "Bank transfer" in text and "Received by bank transfer" in text and "Paid in full" in text
     assert "bank_transfer" not in text  # the method's label, never its code (also in the activity)
-    assert "Charge of 919.44 EUR via Bank transfer: successful" in text
+    assert "Charge of €919.44 via Bank transfer: successful" in text
     assert f"/invoices/pay/{doc.payment_token}" in html
     assert re.search(r'href="/admin/orders/\d+">SO-1001</a>', html)
     assert "Download" in text and "Send to Customer" in text

@@ -126,3 +126,18 @@ def test_organization_can_switch_invoices_off_for_itself(shop, admin):
     other = ShopClient(shop[0])
     other.login_admin("admin.jp", "admin1234")             # Sakura keeps its invoices
     assert other.get("/admin/invoices").status_code == 200
+
+
+def test_page_shows_the_settings_in_the_admins_language(admin):
+    html = admin.get(CONFIG, headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    row = re.search(r'<label for="oro_invoices\.enabled">([^<]*)</label>'
+                    r'<div class="h-muted"[^>]*>([^<]*)</div>', html)
+    assert row and row.group(1) == "Rechnungen aktivieren"
+    assert text_of(row.group(2)).startswith("Schaltet die gesamte Rechnungsfunktion ein")
+    text = text_of(html)
+    assert "Commerce / Vertrieb / Rechnungen" in text
+    assert re.search(r"<h2>Allgemein</h2>", html) and "<h1>Rechnungen</h1>" in html
+    assert re.search(r'<option value="organization"[^>]*>Organisation</option>', html)
+    assert re.search(r'<option value="sepa_credit_transfer"\s*[^>]*>SEPA-Überweisung</option>', html)
+    for english in ("Enable Invoices", "Switches the whole invoice feature on", "Seller Information"):
+        assert english not in text

@@ -93,6 +93,7 @@ def test_good_values_are_stored_normalised(shop, admin):
                               "oro_invoices.number_prefix": "  NW-  ",
                               "oro_invoices.number_prefix.use_default": None,
                               "oro_invoices.seller.business_address": "Hafenstraße 12\r\n20457 Hamburg",
+                              "oro_invoices.seller.business_address.use_default": None,
                               "oro_invoices.seller.website_url": "https://northwind.example/shop"})
     assert resp.status_code == 302
     s = settings(shop)

@@ -179,7 +179,7 @@ def test_partial_amounts_are_checked_and_paid(shop):
     assert f"From €10.00 up to €{doc.amount_due:,.2f}." in text_of(page)
     too_much = proceed(client, f"/customer/invoices/{doc.id}/payment", amount=str(doc.amount_due + 1))
     assert too_much.status_code == 422
-    assert f"Amount: Must be between 10.00 and {doc.amount_due} EUR." in text_of(too_much.get_data(as_text=True))
+    assert f"Amount: Must be between €10.00 and €{doc.amount_due:,.2f}." in text_of(too_much.get_data(as_text=True))
     handover = proceed(client, f"/customer/invoices/{doc.id}/payment", amount="25.00")
     hpp_answer(client, handover.get_data(as_text=True))
     part = client.service.get(doc.id)
@@ -365,7 +365,7 @@ def test_a_resubmitted_refund_dialog_refunds_once(shop, admin, rebates):
     assert "has been refunded successfully" in text_of(first.get_data(as_text=True))
     again = admin.submit(dialog_url, action, form, follow_redirects=True)   # Back, then Yes again
     text = text_of(again.get_data(as_text=True))
-    assert "This refund of 1.00 EUR was already requested" in text and "it was not requested again" in text
+    assert "This refund of €1.00 was already requested" in text and "it was not requested again" in text
     assert rebates.calls == 1
     assert [t.amount for t in admin.service.transactions(doc.id) if t.action == "refund"] == [Decimal("1.00")]
     fresh = admin.get(dialog_url).get_data(as_text=True)                     # a new dialog: a new key

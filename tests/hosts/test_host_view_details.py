@@ -208,5 +208,5 @@ def test_changed_fields_are_named_in_words(admin):
     inv = invoice_id(admin, "ERP-SO-1006-6")
     admin.service.update(inv, {"due_date": "2031-01-31", "external_id": "ERP-SO-1006-6b"}, actor="ERP")
     activity = activity_of(admin.get(f"/admin/invoices/{inv}").get_data(as_text=True))
-    assert "Changed due date, external ID" in activity or "Changed external ID, due date" in activity
+    assert "Changed due date and external ID" in activity or "Changed external ID and due date" in activity
     assert "due_date" not in activity and "external_id" not in activity

@@ -2,16 +2,19 @@
 entry) in every language, with the same placeholders, and each compiled .mo matches its .po."""
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
 from oro_invoices import i18n
+from oro_invoices.i18n.schema_extract import extract_schema
 
 ROOT = Path(__file__).resolve().parents[2]
 #: The extraction keywords of docs/i18n.md (`pybabel extract -k lazy_gettext -k N_`).
@@ -34,6 +37,34 @@ def source_messages() -> set[str | tuple[str, ...]]:
     return found
 
 
+def schema_words() -> set[str]:
+    """What the configuration pages show of ``config_schema.yaml``: group label and path, and
+    every setting's label, section, help and choice labels."""
+    with open(ROOT / "oro_invoices" / "config_schema.yaml", encoding="utf-8") as f:
+        schema = yaml.safe_load(f)
+    group = schema["group"]
+    settings = schema["settings"].values()
+    return {group["label"], *group["path"]} | {
+        spec[name] for spec in settings for name in ("label", "section", "help") if spec.get(name)
+    } | {label for spec in settings for label in (spec.get("choice_labels") or {}).values()}
+
+
+def test_the_schema_extraction_keeps_the_yaml_text_and_says_where_it_is_shown():
+    source = io.BytesIO(b"group: {key: g, label: Invoices, path: [Sales]}\nsettings:\n  a.flag:\n"
+                        b"    label: Flag\n    section: General\n    default: false\n"
+                        b"    help: >-\n      Folded over\n      two lines.\n"
+                        b"    choices: [a4, letter]\n    choice_labels: {letter: US Letter}\n")
+    found = [(message, comments) for _line, _name, message, comments
+             in extract_schema(source, (), (), {})]
+    assert found == [
+        ("Invoices", ["Settings page: the heading of the invoice settings"]),
+        ("Sales", ["Settings page: a step of the configuration menu path"]),
+        ("Flag", ["Settings page: the label of the setting a.flag"]),
+        ("General", ["Settings page: a section heading of the invoice settings"]),
+        ("Folded over two lines.", ["Settings page: the help text under the setting a.flag"]),
+        ("US Letter", ["Settings page: the choice 'letter' of the setting a.flag"])]
+
+
 def placeholders(text: str) -> set[str]:
     return {m.group(0) if m.group(1) is None else m.group(1) for m in PLACEHOLDER.finditer(text)} - {"%%"}
 
@@ -41,6 +72,13 @@ def placeholders(text: str) -> set[str]:
 def test_the_source_has_messages(source_messages):
     assert "Invoice number" in source_messages
     assert ("%(num)d day", "%(num)d days") in source_messages
+
+
+def test_the_settings_schema_words_are_messages(source_messages):
+    """babel.cfg extracts the schema's words, so the checks below cover them too."""
+    missing = sorted(schema_words() - source_messages)
+    assert not missing, f"not extracted from config_schema.yaml (babel.cfg): {missing}"
+    assert {"Enable Invoices", "Seller Information", "US Letter"} <= source_messages
 
 
 @pytest.mark.parametrize("language", i18n.SUPPORTED_LANGUAGES)

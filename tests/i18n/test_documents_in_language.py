@@ -3,6 +3,7 @@ language; any other customer gets English (the PDF read back with pdftotext, the
 SMTP server received it)."""
 from __future__ import annotations
 
+import re
 import subprocess
 from email import message_from_bytes
 from email.policy import default
@@ -111,3 +112,55 @@ def test_a_company_name_ending_in_a_full_stop_ends_the_sentence_once(app):
     draft = make_mail(app).prepare(invoice.id)
     assert f"anbei erhalten Sie die Rechnung {invoice.invoice_number} von Sakura K.K.\n" in draft.text
     assert "K.K.." not in draft.text + draft.html
+
+
+OSAKA = {"name": "田中 博", "organization": "田中製作所", "street": "梅田4-5-6", "city": "大阪市北区",
+         "region": "大阪府", "postal_code": "530-0001", "country": "JP"}
+HAMBURG = {"street": "Hafenstraße 12", "street2": "Speicher 3", "postal_code": "20457", "city": "Hamburg",
+           "country_code": "DE"}
+EMAIL_EXPECTED = {
+    # the lines' quantities with their units; the billing address and the seller's, each in its
+    # country's order with the country named in the reader's language
+    "de_DE": {"lines": ["Widget · 3\u00a0Stück · 59,97\u00a0$", "Installation · 1,5\u00a0Stunden · 150,00\u00a0$"],
+              "bill_to": ["Rechnungsadresse", "田中 博", "田中製作所", "梅田4-5-6", "大阪市北区, 大阪府 530-0001", "Japan"],
+              "seller": ["Hafenstraße 12", "Speicher 3", "20457 Hamburg", "Deutschland"]},
+    "ja_JP": {"lines": ["Widget · 3\u00a0個 · $59.97", "Installation · 1.5\u00a0時間 · $150.00"],
+              "bill_to": ["請求先住所", "〒530-0001", "大阪府大阪市北区", "梅田4-5-6", "田中製作所", "田中 博", "日本"],
+              "seller": ["Hafenstraße 12", "Speicher 3", "20457 Hamburg", "ドイツ"]},
+}
+
+
+@pytest.mark.parametrize("locale", ["de_DE", "ja_JP"])
+def test_the_email_shows_units_and_addresses_as_read_in_the_customers_country(app, locale):
+    customer_locale(app, locale)
+    for key, value in HAMBURG.items():
+        app.settings.set(f"oro_invoices.seller.{key}", value)
+    invoice = app.invoices.post(app.create(bill_to=OSAKA).id, actor="admin")
+    draft = make_mail(app).prepare(invoice.id)
+    text_lines = draft.text.splitlines()
+    expected = EMAIL_EXPECTED[locale]
+
+    def consecutive(lines: list[str], wanted: list[str]) -> bool:
+        return any(lines[i:i + len(wanted)] == wanted for i in range(len(lines)))
+
+    for wanted in expected.values():
+        assert consecutive(text_lines, wanted), (wanted, draft.text)
+    html = re.sub(r"[ \n]+", " ", draft.html)  # the no-break spaces stay
+    for line in expected["lines"]:
+        description, quantity, amount = line.split(" · ")
+        assert (f'<td>{description}</td><td align="right">{quantity}</td>'
+                f'<td align="right">{amount}</td>') in html, html
+    assert "<br>".join(expected["bill_to"][1:]) in html, html
+    assert ", ".join(expected["seller"]) in html, html
+    assert "Hauptstraße 1" not in draft.text + draft.html  # the free text of an older install is not used
+
+
+def test_a_long_invoice_lists_its_first_twenty_lines_and_counts_the_rest(app):
+    customer_locale(app, "de_DE")
+    lines = [{"description": f"Part {n}", "sku": f"P-{n}", "unit": "kg", "quantity": "2", "unit_price": "1.00",
+              "tax_rate": "0.19"} for n in range(1, 24)]
+    invoice = app.invoices.post(app.create(lines=lines).id, actor="admin")
+    draft = make_mail(app).prepare(invoice.id)
+    assert "Part 20 · 2\u00a0kg · 2,00\u00a0$\n… und 3 weitere Positionen\n" in draft.text, draft.text
+    assert "Part 21" not in draft.text + draft.html
+    assert '<td colspan="3">… und 3 weitere Positionen</td>' in draft.html

@@ -68,3 +68,13 @@ def test_the_message_filter_escapes_what_it_shows():
     i18n.install(env, "de_DE")
     page = env.from_string("{{ m | message }}").render(m=Message(TITLE, number="<b>1</b>"))
     assert page == "Rechnung &lt;b&gt;1&lt;/b&gt;"
+
+
+def test_a_list_value_is_written_as_a_list_of_the_language():
+    from oro_invoices.services.lifecycle import changed_summary
+    message = changed_summary(["due_date", "lines", "bill_to"])
+    assert message == "Changed due date, line items, billing address"
+    german = i18n.translate("de", message)
+    assert "Fälligkeitsdatum" in german and "Positionen" in german and "Rechnungsadresse" in german
+    assert "due date" not in german
+    assert i18n.translate("de", Message.from_json(message.to_json())) == german

@@ -51,8 +51,10 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.seller.vat_id": ("str", "", GOW),
     "oro_invoices.seller.legal_registration_id": ("str", "", GOW),
     "oro_invoices.seller.street": ("str", "", GOW),
+    "oro_invoices.seller.street2": ("str", "", GOW),
     "oro_invoices.seller.postal_code": ("str", "", GOW),
     "oro_invoices.seller.city": ("str", "", GOW),
+    "oro_invoices.seller.region": ("str", "", GOW),
     "oro_invoices.seller.country_code": ("str", "", GOW),
     "oro_invoices.seller.iban": ("str", "", GOW),
     "oro_invoices.seller.bic": ("str", "", GOW),
@@ -134,6 +136,10 @@ def test_schema_is_loaded_once():
     ({"type": "int", "default": "many", "label": "x", "section": "s", "scopes": ["global"]},
      "has an invalid default 'many'"),
     ({"type": "str", "default": "", "section": "s", "scopes": ["global"]}, "has no label"),
+    ({"type": "choice", "choices": ["a"], "choice_labels": {"b": "Bee"}, "default": "a",
+      "label": "x", "section": "s", "scopes": ["global"]}, "has choice_labels {'b': 'Bee'}"),
+    ({"type": "choice", "choices": ["a"], "choice_labels": {"a": ""}, "default": "a",
+      "label": "x", "section": "s", "scopes": ["global"]}, "non-empty labels"),
 ])
 def test_malformed_schema_is_refused(declaration, message):
     with pytest.raises(ConfigurationError, match="setting 'x.y'") as err:

@@ -44,7 +44,7 @@ def test_a_part_payment_is_at_least_stripes_minimum(sqlite_db):
     assert service.payment_availability(doc).amounts[0] == pytest.approx(0.5)
     with pytest.raises(ValidationError) as refused:
         start(service, doc.id, "0.40")
-    assert refused.value.errors == [("amount", "Must be between 0.50 and 231.86 USD.")]
+    assert refused.value.errors == [("amount", "Must be between 0.50 USD and 231.86 USD.")]
 
 
 def test_the_minimum_table():

@@ -93,9 +93,9 @@ def test_a_chosen_amount_needs_partial_payments(db):
 
 
 @pytest.mark.parametrize("amount,message", [
-    ("9.99", "Must be between 10.00 and 231.86 USD."),
-    ("231.87", "Must be between 10.00 and 231.86 USD."),
-    ("-5", "Must be between 10.00 and 231.86 USD."),
+    ("9.99", "Must be between 10.00 USD and 231.86 USD."),
+    ("231.87", "Must be between 10.00 USD and 231.86 USD."),
+    ("-5", "Must be between 10.00 USD and 231.86 USD."),
     ("12.345", "USD amounts have at most 2 decimals."),
     ("ten", "'ten' is not a decimal number"),
     ("NaN", "'NaN' is not a decimal number"),

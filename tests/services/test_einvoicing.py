@@ -204,7 +204,7 @@ def test_a_wrong_tax_category_is_refused_on_its_field(svc, line, field, message)
 
 
 @pytest.mark.parametrize("key,value,message", [
-    ("iban", "DE89370400440532013001", "is not a valid IBAN: Invalid checksum digits"),
+    ("iban", "DE89370400440532013001", "is not a valid IBAN: its check digits are wrong."),
     ("bic", "XXXXXXXX", "is not a valid BIC"),
     ("vat_id", "DE811234567", "is not a valid VAT identification number"),
     ("country_code", "XX", "is not an ISO 3166-1 country code"),

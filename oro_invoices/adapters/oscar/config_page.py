@@ -10,7 +10,7 @@ save is refused and the field comes back unticked with the new value.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from django.contrib import messages
@@ -22,21 +22,25 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from oscar.core.loading import get_model
 
+from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext, SettingField
 from oro_invoices.adapters.oscar.commerce import default_organization, site_organization
 from oro_invoices.adapters.oscar.models import BusinessCustomer
 from oro_invoices.adapters.oscar.runtime import runtime
 from oro_invoices.adapters.oscar.web import base_request
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration import webhook_endpoints
 from oro_invoices.integration.config import InvalidSetting, InvalidSettings, Settings
 from oro_invoices.web.current import bind_request
+from oro_invoices.web.language import page_language
 
 CONFIGURE, CONFIGURE_GLOBAL = "oro_invoices.configure", "oro_invoices.configure_global"
-SCOPE_LABELS = {"global": "Global (every organization)", "organization": "Organization (partner)",
-                "website": "Website (site)", "customer": "Customer (business customer)"}
-USE_DEFAULT_CONFLICT = ('"Use default" was ticked, so this change was not saved. "Use default" '
-                        "is now unticked: save again to keep the new value, or tick it to keep "
-                        "the inherited one.")
+SCOPE_LABELS = {"global": i18n.N_("Global (every organization)"),
+                "organization": i18n.N_("Organization (partner)"), "website": i18n.N_("Website (site)"),
+                "customer": i18n.N_("Customer (business customer)")}
+USE_DEFAULT_CONFLICT = Message('"Use default" was ticked, so this change was not saved. "Use '
+                               'default" is now unticked: save again to keep the new value, or '
+                               "tick it to keep the inherited one.")
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Row:
     inherited: Any
     error: str = ""
     secret_set: bool = False
+    #: (choice, what the select shows for it) of a ``choice`` setting
+    options: tuple[tuple[str, str], ...] = ()
 
 
 class Denied(Exception):
@@ -132,8 +138,11 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
     stored = settings.store.load(field.key, scope, scope_id)
     inherited = settings.resolve(field.key, _parent(ctx, scope)).value if scope != "global" else field.default
     choices = settings.choices(field.key) if field.type == "choice" else tuple(field.choices)
-    row = Row(field.key, field.label, field.type, field.help, choices,
-              stored if stored is not None else inherited, stored is None, inherited)
+    # the schema's words are in the catalogs (babel.cfg): in the language of ``i18n.using``
+    row = Row(field.key, i18n.gettext(field.label), field.type,
+              i18n.gettext(field.help) if field.help else "", choices,
+              stored if stored is not None else inherited, stored is None, inherited,
+              options=_options(settings, field.key, choices))
     for name, value in override.items():
         setattr(row, name, value)
     if field.type == webhook_endpoints.TYPE:  # their secrets are never shown back
@@ -141,8 +150,15 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
         row.inherited = webhook_endpoints.form_text(inherited)
     if field.type == "secret":
         row.secret_set = bool(stored if stored is not None else inherited)
-        row.value, row.inherited = "", ("a stored secret" if inherited else "")
+        row.value, row.inherited = "", (i18n.gettext("a stored secret") if inherited else "")
     return row
+
+
+def _options(settings: Settings, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each choice with its label from the schema in the current language (else the choice)."""
+    spec = settings.schema.settings.get(key)
+    labels = dict(spec.choice_labels) if spec else {}
+    return tuple((c, i18n.gettext(labels[c]) if c in labels else c) for c in choices)
 
 
 def _parse(field_type: str, raw: str | None) -> Any:
@@ -211,7 +227,7 @@ def _save(settings: Settings, fields: list[SettingField], form: Any, scope: str,
         except InvalidSettings as exc:
             problems.update(exc.problems)
     for key, problem in problems.items():
-        rows[key].error = problem
+        rows[key].error = i18n.gettext(problem)  # in the page's language (``settings_page``)
     return [rows[f.key] for f in fields], not problems
 
 
@@ -236,22 +252,29 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     ctx = access.context(scope, scope_id)
     fields = [f for f in group.fields if scope in f.scopes] if group else []
     status = 200
+    language = page_language(replace(base_request(request), user=user))
     if request.method == "POST" and group is not None:
-        rows, ok = _save(settings, fields, request.POST, scope, scope_id, ctx)
+        with i18n.using(language):
+            rows, ok = _save(settings, fields, request.POST, scope, scope_id, ctx)
+            saved = i18n.gettext("The invoice settings were saved.")
+            not_saved = i18n.gettext("The settings were not saved: please correct the highlighted "
+                                     "values.")
         if ok:
-            messages.success(request, "The invoice settings were saved.")
+            messages.success(request, saved)
             query = f"?scope={scope}" + (f"&scope_id={scope_id}" if scope_id else "")
             return HttpResponseRedirect(reverse("oro_invoices:settings") + query)
-        messages.error(request, "The settings were not saved: please correct the highlighted values.")
+        messages.error(request, not_saved)
         status = 422
     else:
-        rows = [_row(settings, f, scope, scope_id, ctx) for f in fields]
+        with i18n.using(language):
+            rows = [_row(settings, f, scope, scope_id, ctx) for f in fields]
     sections: dict[str, list[Row]] = {}
     for field, row in zip(fields, rows):
-        sections.setdefault(field.section, []).append(row)
+        sections.setdefault(i18n.translate(language, field.section), []).append(row)
     return _render(request, {
-        "group": group, "scope": scope, "scope_id": scope_id, "sections": sections,
-        "scopes": [(s, SCOPE_LABELS[s]) for s in access.scopes()],
+        "group": group, "heading": i18n.translate(language, group.label) if group else "",
+        "scope": scope, "scope_id": scope_id, "sections": sections,
+        "scopes": [(s, i18n.translate(language, SCOPE_LABELS[s])) for s in access.scopes()],
         "scope_choices": access.choices(scope) if scope != "global" else []}, status)
 
 

@@ -124,7 +124,8 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
         _text(_el(party, RAM, "SpecifiedLegalOrganization"), RAM, "ID", seller.legal_registration_id)
     if full:
         _seller_contact(party, seller)
-    _address(party, seller.postal_code, seller.street, seller.city, seller.country_code)
+    _address(party, seller.postal_code, seller.street, seller.city, seller.country_code,
+             line_two=seller.street2, region=seller.region)
     if full and seller.contact_email:
         _text(_el(party, RAM, "URIUniversalCommunication"), RAM, "URIID", seller.contact_email, schemeID="EM")
     if seller.vat_id and not outside:
@@ -136,7 +137,7 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
     _text(buyer, RAM, "Name", doc.customer_name or (bill_to.organization or bill_to.name if bill_to else ""))
     _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
              bill_to.city if bill_to else "", doc.buyer.country_code,
-             line_two=bill_to.street2 if bill_to else "")
+             line_two=bill_to.street2 if bill_to else "", region=bill_to.region if bill_to else "")
     if full and doc.customer_user_email:
         _text(_el(buyer, RAM, "URIUniversalCommunication"), RAM, "URIID", doc.customer_user_email,
               schemeID="EM")
@@ -184,7 +185,8 @@ def _delivery(parent: etree._Element, doc: InvoiceDocument, profile: str) -> Non
         if ship_to is not None and (ship_to.organization or ship_to.name):
             _text(party, RAM, "Name", ship_to.organization or ship_to.name)
         _address(party, ship_to.postal_code if ship_to else "", ship_to.street if ship_to else "",
-                 ship_to.city if ship_to else "", country)
+                 ship_to.city if ship_to else "", country, line_two=ship_to.street2 if ship_to else "",
+                 region=ship_to.region if ship_to else "")
     day = delivery_date(doc, profile)
     if day is not None:
         _date(_el(_el(delivery, RAM, "ActualDeliverySupplyChainEvent"), RAM, "OccurrenceDateTime"), day)
@@ -249,13 +251,16 @@ def _outside_scope(doc: InvoiceDocument) -> bool:
 
 
 def _address(party: etree._Element, postcode: str, street: str, city: str, country: str, *,
-             line_two: str = "") -> None:
+             line_two: str = "", region: str = "") -> None:
+    """BG-5/BG-8/BG-15: postcode, street lines, city, country and (BT-39 …) its subdivision."""
     address = _el(party, RAM, "PostalTradeAddress")
     for name, value in (("PostcodeCode", postcode), ("LineOne", street), ("LineTwo", line_two),
                         ("CityName", city)):
         if value:
             _text(address, RAM, name, value)
     _text(address, RAM, "CountryID", country)
+    if region:
+        _text(address, RAM, "CountrySubDivisionName", region)
 
 
 def _country(value: str) -> str:

@@ -34,7 +34,7 @@ from oro_invoices.hosts.reference.reference import (
 )
 from oro_invoices.i18n import N_
 from oro_invoices.integration import profile
-from oro_invoices.persistence.engine import pool_options
+from oro_invoices.persistence.engine import pool_options, reading
 from oro_invoices.services.celery_queue import DEFAULT_QUEUE
 from oro_invoices.web.api import ApiClient, InvoiceApi
 
@@ -172,7 +172,7 @@ def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]
     where = [m.customers.c.organization_id == scope.organization_id] if scope.organization_id is not None else []
     stmt = (select(m.customers.c.id, m.customers.c.name).where(*where).order_by(m.customers.c.name)
             .limit(CUSTOMER_CHOICES_LIMIT + 1))
-    with host.engine.connect() as conn:
+    with reading(host.engine) as conn:
         rows = [(r.id, r.name) for r in conn.execute(stmt)]
     return rows if len(rows) <= CUSTOMER_CHOICES_LIMIT else None
 

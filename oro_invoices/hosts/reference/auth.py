@@ -19,9 +19,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
+from oro_invoices.domain.messages import PluralMessage
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.language import _
 from oro_invoices.hosts.reference.login_throttle import account_key, address_key
+from oro_invoices.persistence.engine import reading
 from oro_invoices.web.http import Request
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -61,7 +63,7 @@ def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
         return None
     if area is ADMIN:  # the user's row and the session check in one query
         t = m.admin_users
-        with host.engine.connect() as c:
+        with reading(host.engine) as c:
             row = c.execute(select(t).where(t.c.id == user_id, live)).first()
         return host.admin_user(row) if row is not None else None
     found = host.customers.with_customer(user_id, live)
@@ -160,7 +162,7 @@ def login_form(key: str, *, field: str, check: Callable[[str, str], Any], templa
         keys = (account, address_key(flask.request.remote_addr))
         wait = host.throttle.wait(keys)
         if not wait and not csrf_ok():
-            error, status = "The form has expired. Please try again.", 401
+            error, status = _("The form has expired. Please try again."), 401
         elif not wait:
             row = check(login, form.get("password", ""))
             if row is not None:
@@ -169,9 +171,10 @@ def login_form(key: str, *, field: str, check: Callable[[str, str], Any], templa
                 return flask.redirect(safe_next(flask.request.args.get("next"), flask.url_for(landing)))
             host.throttle.failed(keys)
             wait = host.throttle.wait(keys)
-            error, status = wrong, 401
+            error, status = _(wrong), 401
         if wait:
-            error, status = f"Too many attempts; try again in {wait} seconds.", 429
+            error, status = _(PluralMessage("Too many attempts; try again in %(num)d second.",
+                                            "Too many attempts; try again in %(num)d seconds.", wait)), 429
             headers = {"Retry-After": str(wait)}
     fragment = flask.render_template(template, error=error, csrf_token=csrf_token(),
                                      **{field: form.get(field, "")})

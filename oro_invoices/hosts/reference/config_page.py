@@ -23,6 +23,7 @@ from flask.typing import ResponseReturnValue
 from markupsafe import escape
 
 from oro_invoices.adapters.config_store import ScopeContext, SettingField, SettingsGroup
+from oro_invoices.domain.messages import Message
 from oro_invoices.hosts.reference.auth import admin_required, csrf_token, host_of
 from oro_invoices.hosts.reference.config_scopes import (
     CONFIGURE,
@@ -30,6 +31,7 @@ from oro_invoices.hosts.reference.config_scopes import (
     ScopeAccess,
 )
 from oro_invoices.hosts.reference.language import _
+from oro_invoices.i18n import N_
 from oro_invoices.integration import webhook_endpoints
 from oro_invoices.integration.config import SCOPES, InvalidSetting, InvalidSettings, Settings
 
@@ -38,12 +40,12 @@ bp = flask.Blueprint("host_config", __name__, url_prefix="/admin/config")
 #: Setting types whose values are write-only in the form (``secret``: keys, passwords).
 WRITE_ONLY_SECRETS = frozenset({"secret"})
 
-SCOPE_LABELS = {"global": "Global", "organization": "Organization", "website": "Website",
-                "customer_group": "Customer Group", "customer": "Customer"}
+SCOPE_LABELS = {"global": N_("Global"), "organization": N_("Organization"), "website": N_("Website"),
+                "customer_group": N_("Customer Group"), "customer": N_("Customer")}
 
-USE_DEFAULT_CONFLICT = ('"Use default" was ticked, so this change was not saved. "Use default" '
-                        "is now unticked: save again to keep the new value, or tick it to keep "
-                        "the inherited one.")
+USE_DEFAULT_CONFLICT = Message('"Use default" was ticked, so this change was not saved. "Use '
+                               'default" is now unticked: save again to keep the new value, or '
+                               "tick it to keep the inherited one.")
 
 
 @dataclass
@@ -59,6 +61,8 @@ class FieldRow:
     use_default: bool
     inherited: Any
     error: str = ""
+    #: (choice, what the select shows for it) of a ``choice`` setting
+    options: tuple[tuple[str, str], ...] = ()
     #: a write-only setting (``secret``): whether a value applies here (never the value itself)
     secret_set: bool = False
 
@@ -87,24 +91,24 @@ def _parse(field_type: str, raw: str | None) -> Any:
 def _choose_scope(access: ScopeAccess, args: Any) -> tuple[str, int | None, list[tuple[int, str]]]:
     """The scope and scope object asked for, when the admin may configure it."""
     if not access.may_configure:
-        raise Denied(403, f"You do not have permission to change the invoice settings. Ask an "
-                          f"administrator to grant you {CONFIGURE}.")
+        raise Denied(403, Message("You do not have permission to change the invoice settings. Ask "
+                                  "an administrator to grant you %(permission)s.", permission=CONFIGURE))
     offered = access.scopes(SCOPES)
     scope = args.get("scope") or (offered[0] if offered else "organization")
     if scope not in SCOPES:
-        raise Denied(404, "There is no such configuration scope.")
+        raise Denied(404, Message("There is no such configuration scope."))
     if scope == "global":
         if not access.may_configure_global:
-            raise Denied(403, "Changing the settings of every organization (global scope) needs "
-                              f"the permission {CONFIGURE_GLOBAL}. Choose your organization's "
-                              "scope instead.")
+            raise Denied(403, Message("Changing the settings of every organization (global scope) "
+                                      "needs the permission %(permission)s. Choose your "
+                                      "organization's scope instead.", permission=CONFIGURE_GLOBAL))
         return scope, None, []
     choices = access.choices(scope)
     raw_id = args.get("scope_id") or (str(choices[0][0]) if choices else "")
     scope_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19 else None
     if not access.owns(scope, scope_id):
-        raise Denied(404, f"There is no such {SCOPE_LABELS[scope].lower()} among those of your "
-                          "organization.")
+        raise Denied(404, Message("There is no such %(scope)s among those of your organization.",
+                                  scope=SCOPE_LABELS[scope].lower()))
     return scope, scope_id, choices
 
 
@@ -119,8 +123,8 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
     try:
         scope, scope_id, choices = _choose_scope(access, where)
     except Denied as exc:
-        title = "Access denied" if exc.status == 403 else "Page not found"
-        body = f"<h1>{title}</h1><p>{escape(exc.message)}</p>"
+        title = _("Access denied") if exc.status == 403 else _("Page not found")
+        body = f"<h1>{escape(title)}</h1><p>{escape(_(exc.message))}</p>"
         return host.layout.wrap(body, title=title), exc.status
     groups = host.config.declared_settings()
     group = next((g for g in groups if g.key == group_key), groups[0] if groups else None)
@@ -147,13 +151,16 @@ def _page(group: SettingsGroup | None, groups: list[SettingsGroup], access: Scop
           fields: list[SettingField], rows: list[FieldRow]) -> str:
     sections: dict[str, list[FieldRow]] = {}
     for field, row in zip(fields, rows):
-        sections.setdefault(field.section, []).append(row)
+        sections.setdefault(_(field.section), []).append(row)
+    # the schema's words are in the catalogs (babel.cfg): shown in the admin's language
+    heading = _(group.label) if group else ""
     fragment = flask.render_template(
         "admin_config.html", groups=groups, group=group, scope=scope, scope_id=scope_id,
-        scopes=[(s, SCOPE_LABELS[s]) for s in access.scopes(SCOPES) or [scope]],
-        scope_label=SCOPE_LABELS[scope], scope_choices=choices, sections=sections,
+        heading=heading, path=[_(step) for step in group.path] if group else [],
+        scopes=[(s, _(SCOPE_LABELS[s])) for s in access.scopes(SCOPES) or [scope]],
+        scope_label=_(SCOPE_LABELS[scope]), scope_choices=choices, sections=sections,
         csrf_token=csrf_token())
-    title = "Configuration" + (f" – {group.label}" if group else "")
+    title = _("Configuration") + (f" – {heading}" if group else "")
     return host_of().layout.wrap(fragment, title=title, area="backoffice")
 
 
@@ -170,15 +177,18 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
     inherited = settings.resolve(field.key, _parent(ctx, scope)).value if scope != "global" \
         else field.default
     choices = settings.choices(field.key) if field.type == "choice" else tuple(field.choices)
-    row = FieldRow(key=field.key, label=field.label, type=field.type, help=field.help,
+    row = FieldRow(key=field.key, label=_(field.label), type=field.type,
+                   help=_(field.help) if field.help else "",
                    choices=choices, value=stored if stored is not None else inherited,
-                   use_default=stored is None, inherited=inherited)
+                   use_default=stored is None, inherited=inherited,
+                   options=_options(settings, field.key, choices))
     if stored is not None and not override:
         try:
             settings.validate(field.key, stored, scope, scope_id)
         except InvalidSetting as exc:
-            row.error = (f"The stored value is not valid ({exc.problem}) and is ignored: the "
-                         "inherited value applies until you correct it.")
+            row.error = _(Message("The stored value is not valid (%(problem)s) and is ignored: "
+                                  "the inherited value applies until you correct it.",
+                                  problem=exc.problem))
     for k, v in override.items():
         setattr(row, k, v)
     if field.type == webhook_endpoints.TYPE:  # secrets are write-only: never shown back
@@ -187,8 +197,15 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
     if field.type in WRITE_ONLY_SECRETS:  # write-only: the form never shows the value back
         row.secret_set = bool(stored if stored is not None else inherited)
         row.value = ""
-        row.inherited = "a stored secret" if inherited else ""
+        row.inherited = _("a stored secret") if inherited else ""
     return row
+
+
+def _options(settings: Settings, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each choice with its label from the schema in the admin's language (else the choice)."""
+    spec = settings.schema.settings.get(key)
+    labels = dict(spec.choice_labels) if spec else {}
+    return tuple((c, _(labels[c]) if c in labels else (c or _("None"))) for c in choices)
 
 
 def _edited(settings: Settings, key: str, raw: Any, unchanged: list[Any], scope: str,
@@ -253,5 +270,5 @@ def _save(settings: Settings, fields: list[SettingField], scope: str, scope_id: 
         except InvalidSettings as exc:
             problems.update(exc.problems)
     for key, problem in problems.items():
-        rows[key].error = problem
+        rows[key].error = _(problem)  # in the admin's language, values in their formats
     return [rows[f.key] for f in fields], not problems

@@ -1,11 +1,14 @@
 """The language of the reference shop's own pages: the browser's (``Accept-Language``)."""
 from __future__ import annotations
 
+import functools
+from decimal import Decimal
 from typing import Any
 
 import flask
 
 from oro_invoices import i18n
+from oro_invoices.formatting import Formatter
 
 
 def shop_language() -> str:
@@ -16,9 +19,31 @@ def shop_language() -> str:
 
 
 def install_shop_language(env: Any) -> None:
-    """Give the shop's templates ``_``/``gettext``/``ngettext`` in the request's language."""
+    """Give the shop's templates ``_``/``gettext``/``ngettext`` in the request's language, and
+    the filters that write its values in that language's formats (``unit_price``, ``percent``,
+    ``measure``: an order's prices, tax rates, and quantities with their units)."""
     i18n.install(env, language=shop_language)
     env.globals["page_language"] = shop_language
+    env.filters["unit_price"] = _unit_price
+    env.filters["percent"] = _percent
+    env.filters["measure"] = _measure
+
+
+@functools.cache
+def _formatter(language: str) -> Formatter:
+    return Formatter(language)
+
+
+def _unit_price(amount: Any, currency: str) -> str:
+    return _formatter(shop_language()).unit_price(Decimal(amount), currency)
+
+
+def _percent(rate: Any) -> str:
+    return _formatter(shop_language()).percent(Decimal(rate))
+
+
+def _measure(quantity: Any, unit: str | None) -> str:
+    return _formatter(shop_language()).measure(Decimal(quantity), unit)
 
 
 def _(message: str, **values: Any) -> str:

@@ -131,7 +131,6 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
     if einvoices:
         settings.set("oro_invoices.einvoice.enabled", True)
     for key, value in {"company_name": "Northwind Supply GmbH",
-                       "business_address": "Hafenstraße 12\n20457 Hamburg\nGermany",
                        "phone": "+49 40 555 0100", "contact_email": "billing@northwind.example",
                        "website_url": "https://northwind.example", "tax_id": "22/815/08154",
                        "vat_id": "DE123456788", "legal_registration_id": "HRB 123456",
@@ -140,12 +139,11 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
                        "payment_terms": "Payable within 30 days without deduction."}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org1)
     for key, value in {"company_name": "Sakura Trading K.K.",
-                       "business_address": "1-2-3 Marunouchi, Chiyoda-ku\nTokyo 100-0005\nJapan",
                        "phone": "+81 3 5555 0100", "contact_email": "seikyu@sakura.example",
                        "website_url": "https://sakura.example", "tax_id": "T1234567890123",
                        "legal_registration_id": "1010001000001",
-                       "street": "1-2-3 Marunouchi, Chiyoda-ku", "postal_code": "100-0005",
-                       "city": "Tokyo", "country_code": "JP"}.items():
+                       "street": "丸の内1-2-3", "street2": "丸の内ビル 5階", "postal_code": "100-0005",
+                       "city": "千代田区", "region": "東京都", "country_code": "JP"}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
     settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
     settings.set("oro_invoices.locale", "ja_JP", "organization", org2)

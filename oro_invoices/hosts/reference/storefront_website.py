@@ -16,6 +16,7 @@ from flask.typing import ResponseReturnValue
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import host_of, require_csrf, safe_next
+from oro_invoices.hosts.reference.language import _
 from oro_invoices.hosts.reference.request_cache import remembered
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +46,7 @@ def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
 
 def website_name(host: ReferenceHost, website_id: int) -> str:
     """A website's name for the grid (``Website #id`` when it no longer exists)."""
-    return dict(website_choices(host)).get(website_id) or f"Website #{website_id}"
+    return dict(website_choices(host)).get(website_id) or _("Website #%(id)s", id=website_id)
 
 
 @bp.route("/website", methods=["POST"])

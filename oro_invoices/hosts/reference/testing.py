@@ -47,16 +47,31 @@ def _seeded_template() -> tuple[Path, dict[str, Any]]:
 
 def make_shop(target: str | Path, *, seeded: bool = True,
               **options: Any) -> tuple[flask.Flask, dict[str, Any]]:
-    """A reference shop in ``target`` (a copy of the seeded template); returns (app, info)."""
+    """A reference shop in ``target`` (a copy of the seeded template); returns (app, info).
+
+    ``options`` go to ``create_app``; with a ``storage_url`` the template's PDFs are copied
+    into that storage first (``migrate_storage``), so the seeded invoices keep their PDFs.
+    """
     from oro_invoices.hosts.reference.app import create_app
     target = Path(target)
     info: dict[str, Any] = {}
     if seeded:
         source, info = _seeded_template()
         shutil.copytree(source, target, dirs_exist_ok=True)
+        if options.get("storage_url"):
+            _copy_pdfs(source / "pdf", options["storage_url"])
     options.setdefault("migrate", not seeded)  # the template is migrated already
     app = create_app(target, testing=True, **options)
     return app, info
+
+
+def _copy_pdfs(folder: Path, storage_url: str) -> None:
+    from oro_invoices.documents.storage import LocalStorage, storage_from_url
+    from oro_invoices.services.storage_migration import migrate_storage
+    report = migrate_storage(LocalStorage(folder), storage_from_url(storage_url))
+    if not report.ok:
+        raise RuntimeError(f"the seeded PDFs could not be copied to {storage_url}: "
+                           + "; ".join(report.problems))
 
 
 def form_token(html: str) -> str:

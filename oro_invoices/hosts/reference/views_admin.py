@@ -9,6 +9,7 @@ from markupsafe import Markup
 from sqlalchemy import func, select
 
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.messages import N_
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import (
     ADMIN_KEY,
@@ -19,6 +20,7 @@ from oro_invoices.hosts.reference.auth import (
     login_form,
 )
 from oro_invoices.hosts.reference.language import _
+from oro_invoices.persistence.engine import reading
 
 bp = flask.Blueprint("host_admin", __name__, url_prefix="/admin")
 
@@ -31,8 +33,8 @@ def page(template: str, title: str, **values: Any) -> str:
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     return login_form(ADMIN_KEY, field="username", check=host_of().records.check_admin,
-                      template="admin_login.html", title="Log in", area="backoffice",
-                      wrong="Invalid user name or password.", landing="host_admin.dashboard")
+                      template="admin_login.html", title=_("Log in"), area="backoffice",
+                      wrong=N_("Invalid user name or password."), landing="host_admin.dashboard")
 
 
 @bp.route("/logout", methods=["POST"])
@@ -49,14 +51,14 @@ def dashboard() -> ResponseReturnValue:
     host = host_of()
     user = host.users.current()
     org = user.organization_id
-    with host.engine.connect() as c:
+    with reading(host.engine) as c:
         orders = c.execute(select(func.count()).select_from(m.orders)
                            .where(m.orders.c.organization_id == org)).scalar_one()
         customers = c.execute(select(func.count()).select_from(m.customers)
                               .where(m.customers.c.organization_id == org)).scalar_one()
     org_name = host.records.name_of(m.organizations, org, "")
     shortcuts = host.menu.visible(host.scope_for(user))
-    return page("admin_dashboard.html", "Dashboard", orders=orders, customers=customers,
+    return page("admin_dashboard.html", _("Dashboard"), orders=orders, customers=customers,
                 organization=org_name, shortcuts=shortcuts, user=user)
 
 
@@ -68,7 +70,7 @@ def orders() -> ResponseReturnValue:
     rows = host.records.rows(m.orders, m.orders.c.organization_id == org,
                              order_by=m.orders.c.id.desc())
     customers = {r.id: r.name for r in host.records.rows(m.customers)}
-    return page("admin_orders.html", "Orders", orders=rows, customers=customers)
+    return page("admin_orders.html", _("Orders"), orders=rows, customers=customers)
 
 
 @bp.route("/orders/<int:order_id>")
@@ -91,7 +93,7 @@ def order(order_id: int) -> ResponseReturnValue:
     customer = host.customers.get_customer(snapshot.customer_id) if snapshot.customer_id else None
     buyer = host.customers.get_customer_user(snapshot.customer_user_id) \
         if snapshot.customer_user_id else None
-    return page("admin_order.html", f"Order {snapshot.identifier}", order=snapshot, tabs=tabs,
+    return page("admin_order.html", _("Order %(number)s", number=snapshot.identifier), order=snapshot, tabs=tabs,
                 active=active, tab_html=tab_html, customer=customer, buyer=buyer,
                 website=host.records.name_of(m.websites, snapshot.website_id, ""))
 
@@ -118,5 +120,5 @@ def customers() -> ResponseReturnValue:
     groups = {r.id: r.name for r in host.records.rows(m.customer_groups)}
     users = host.records.rows(m.customer_users,
                               m.customer_users.c.customer_id.in_(list(names) or [0]))
-    return page("admin_customers.html", "Customers", customers=rows, names=names, groups=groups,
+    return page("admin_customers.html", _("Customers"), customers=rows, names=names, groups=groups,
                 users=users)

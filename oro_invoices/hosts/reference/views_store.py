@@ -7,6 +7,7 @@ import flask
 from flask.typing import ResponseReturnValue
 
 from oro_invoices.adapters.commerce import CustomerUserRef, InvoiceRole
+from oro_invoices.domain.messages import N_
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import (
     CUSTOMER_KEY,
@@ -38,14 +39,14 @@ def logged_in_customer_user() -> CustomerUserRef:
 
 @bp.route("/")
 def home() -> ResponseReturnValue:
-    return page("store_home.html", "Welcome", user=host_of().users.current())
+    return page("store_home.html", _("Welcome"), user=host_of().users.current())
 
 
 @bp.route("/customer/login", methods=["GET", "POST"])
 def login() -> ResponseReturnValue:
     return login_form(CUSTOMER_KEY, field="email", check=host_of().records.check_customer_user,
-                      template="store_login.html", title="Sign in", area="storefront",
-                      wrong="Invalid email or password.", landing="host_store.account")
+                      template="store_login.html", title=_("Sign in"), area="storefront",
+                      wrong=N_("Invalid email or password."), landing="host_store.account")
 
 
 @bp.route("/customer/logout", methods=["POST"])
@@ -68,7 +69,7 @@ def account() -> ResponseReturnValue:
     ref = logged_in_customer_user()
     customer = host.customers.get_customer(ref.customer_id)
     ctx = replace(host.scope_for(host.users.current()), website_id=current_website(host))
-    return page("store_account.html", "My Profile", ref=ref, customer=customer,
+    return page("store_account.html", _("My Profile"), ref=ref, customer=customer,
                 invoices_shown=is_enabled(Settings(host.config), STOREFRONT, ctx))
 
 
@@ -79,7 +80,7 @@ def orders() -> ResponseReturnValue:
     ref = logged_in_customer_user()
     rows = host.records.rows(m.orders, m.orders.c.customer_user_id == ref.id,
                              order_by=m.orders.c.id.desc())
-    return page("store_orders.html", "Order History", orders=rows)
+    return page("store_orders.html", _("Order History"), orders=rows)
 
 
 @bp.route("/customer/orders/<int:order_id>")
@@ -90,7 +91,7 @@ def order(order_id: int) -> ResponseReturnValue:
     snapshot = host.orders.get(order_id)
     if snapshot is None or snapshot.customer_id not in customers_seen_by(ref):
         flask.abort(404)
-    return page("store_order.html", f"Order {snapshot.identifier}", order=snapshot)
+    return page("store_order.html", _("Order %(number)s", number=snapshot.identifier), order=snapshot)
 
 
 def customers_seen_by(ref: CustomerUserRef) -> set[int]:

@@ -2,6 +2,7 @@
 response back; refunds and voids go through the XML API."""
 from __future__ import annotations
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES
 from oro_invoices.integration.hosted_page import remote
 from oro_invoices.integration.hosted_page.signing import (
@@ -91,8 +92,8 @@ class OroPayMethod:
     def refund(self, request: RefundRequest) -> ProviderEvent:
         creds = self._credentials(request.config)
         if not creds.rebate_password:
-            raise ProviderError("Refunds through OroPay need the rebate password: set it under "
-                                "System > Configuration > Invoices > OroPay.")
+            raise ProviderError(Message("Refunds through OroPay need the rebate password: set it under "
+                                        "System > Configuration > Invoices > OroPay."))
         parent = request.transaction
         body = remote.rebate_xml(creds, timestamp=timestamp(request.timestamp),
                                  order_id=parent.attempt_id, pasref=parent.provider_reference,
@@ -126,8 +127,8 @@ class OroPayMethod:
     def _credentials(self, config: MethodConfig) -> remote.Credentials:
         api_url = str(config.get(API_URL) or "")
         if not api_url:
-            raise ProviderError("OroPay's API URL is not configured, so refunds and cancellations "
-                                "cannot be sent.")
+            raise ProviderError(Message("OroPay's API URL is not configured, so refunds and "
+                                        "cancellations cannot be sent."))
         return remote.Credentials(merchant_id=str(config.get(MERCHANT_ID) or ""),
                                   account=str(config.get(ACCOUNT) or ""),
                                   shared_secret=str(config.get(SHARED_SECRET) or ""),

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.hosted_page.signing import APPROVED, secret_hash, sha1_hash
 from oro_invoices.integration.payment_methods import ProviderError
 
@@ -33,9 +34,10 @@ def http_transport(url: str, body: bytes) -> bytes:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return bytes(response.read(MAX_RESPONSE_BYTES + 1))[:MAX_RESPONSE_BYTES]
     except (urllib.error.URLError, OSError, ValueError) as exc:
-        raise ProviderError(f"The payment provider at {url} could not be reached ({exc}). "
-                            "Nothing was changed there as far as the add-on knows; check the "
-                            "provider's dashboard before trying again.") from None
+        raise ProviderError(Message("The payment provider at %(url)s could not be reached (%(reason)s). "
+                                    "Nothing was changed there as far as the add-on knows; check the "
+                                    "provider's dashboard before trying again.", url=url,
+                                    reason=str(exc))) from None
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ def parse_response(body: bytes, creds: Credentials, *, order_id: str) -> RemoteR
     try:
         root = ET.fromstring(body)
     except ET.ParseError as exc:
-        raise ProviderError(f"The payment provider answered something that is not XML ({exc}).") from None
+        raise ProviderError(Message("The payment provider answered something that is not XML "
+                                    "(%(reason)s).", reason=str(exc))) from None
 
     def text(tag: str) -> str:
         node = root.find(tag)
@@ -112,11 +115,12 @@ def parse_response(body: bytes, creds: Credentials, *, order_id: str) -> RemoteR
     claimed = text("sha1hash").strip().lower()
     if not claimed and text("result") != APPROVED:
         # Requests the gateway refuses outright (a bad hash, say) come back unsigned.
-        return RemoteResult(text("result") or "error", text("message") or "Refused by the provider.",
+        return RemoteResult(text("result") or "error", text("message") or Message("Refused by the provider."),
                             "", "")
     if not hmac.compare_digest(claimed.encode(), sha1_hash(values, creds.shared_secret).encode()):
-        raise ProviderError("The payment provider's answer is not signed with the shared secret; "
-                            "it was ignored. Check the provider's dashboard.")
+        raise ProviderError(Message("The payment provider's answer is not signed with the shared "
+                                    "secret; it was ignored. Check the provider's dashboard."))
     if text("orderid") not in ("", order_id) or text("merchantid") != creds.merchant_id:
-        raise ProviderError("The payment provider's answer is about another payment; it was ignored.")
+        raise ProviderError(Message("The payment provider's answer is about another payment; it was "
+                                    "ignored."))
     return RemoteResult(text("result"), text("message"), text("pasref"), text("authcode"))

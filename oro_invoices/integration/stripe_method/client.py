@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.util
 from typing import TYPE_CHECKING
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.integration.stripe_method.settings import StripeSettings
 
@@ -30,26 +31,29 @@ def sdk_installed() -> bool:
 def make_client(settings: StripeSettings) -> stripe.StripeClient:
     """A ``StripeClient`` with the scope's secret key, talking to its API base URL."""
     if not settings.secret_key:
-        raise ProviderError("Stripe's secret key is not configured (System > Configuration > Invoices > "
-                            "Stripe), so Stripe cannot be asked.")
+        raise ProviderError(Message("Stripe's secret key is not configured (System > Configuration > "
+                                    "Invoices > Stripe), so Stripe cannot be asked."))
     try:
         import stripe
     except ImportError:
-        raise ProviderError(f"The Stripe payment method needs the stripe package; {INSTALL_HINT}.") from None
+        raise ProviderError(Message("The Stripe payment method needs the stripe package; %(hint)s.",
+                                    hint=INSTALL_HINT)) from None
     return stripe.StripeClient(settings.secret_key, base_addresses={"api": settings.api_base},
                                max_network_retries=MAX_NETWORK_RETRIES)
 
 
-def provider_error(exc: stripe.StripeError, doing: str) -> ProviderError:
+def provider_error(exc: stripe.StripeError, doing: Message) -> ProviderError:
     """A ``ProviderError`` saying what Stripe answered while ``doing`` ("creating the payment" …)."""
     import stripe
     said = (exc.user_message or str(exc) or type(exc).__name__).strip()
     if isinstance(exc, stripe.APIConnectionError):
-        return ProviderError(f"Stripe could not be reached while {doing} ({said}). Nothing was changed "
-                             "there as far as the add-on knows; please try again later.")
+        return ProviderError(Message("Stripe could not be reached while %(doing)s (%(said)s). Nothing was "
+                                     "changed there as far as the add-on knows; please try again later.",
+                                     doing=doing, said=said))
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
-        return ProviderError(f"Stripe refused the configured secret key while {doing}: {said}")
+        return ProviderError(Message("Stripe refused the configured secret key while %(doing)s: %(said)s",
+                                     doing=doing, said=said))
     if isinstance(exc, stripe.RateLimitError):
-        return ProviderError(f"Stripe is receiving too many requests; {doing} was not done. "
-                             "Please try again in a moment.")
-    return ProviderError(f"Stripe refused {doing}: {said}")
+        return ProviderError(Message("Stripe is receiving too many requests; %(doing)s was not done. "
+                                     "Please try again in a moment.", doing=doing))
+    return ProviderError(Message("Stripe refused %(doing)s: %(said)s", doing=doing, said=said))

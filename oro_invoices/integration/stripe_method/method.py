@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.payment_methods import (
     CLIENT_FORM,
     REPLY_ACK,
@@ -118,12 +119,12 @@ class StripeMethod:
             intent = client.v1.payment_intents.create(
                 params, {"idempotency_key": f"oro-invoices-payment-{invoice.id}-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            raise provider_error(exc, "creating the payment") from None
+            raise provider_error(exc, Message("creating the payment")) from None
         if reports.intent_attempt(intent) != request.attempt_id or intent.amount != request.amount:
-            raise ProviderError("Stripe answered with a payment other than the one asked for; nothing was "
-                                "charged. Please start the payment again.")
+            raise ProviderError(Message("Stripe answered with a payment other than the one asked for; "
+                                        "nothing was charged. Please start the payment again."))
         if not intent.client_secret:
-            raise ProviderError("Stripe's answer has no client secret for the payment form.")
+            raise ProviderError(Message("Stripe's answer has no client secret for the payment form."))
         return PaymentPage(
             kind=CLIENT_FORM, script_url=settings.js_url, local_script=BROWSER_SCRIPT,
             fields={"publishable_key": settings.publishable_key, "client_secret": intent.client_secret,
@@ -169,7 +170,7 @@ class StripeMethod:
             raise CallbackRejected(f"Stripe does not know PaymentIntent {pi}: {exc.user_message or exc}",
                                    attempt_id=attempt.attempt_id) from None
         except stripe.StripeError as exc:
-            raise provider_error(exc, "reading the payment's outcome") from None
+            raise provider_error(exc, Message("reading the payment's outcome")) from None
         if intent.id != pi or reports.intent_attempt(intent) != attempt.attempt_id:
             raise CallbackRejected(f"PaymentIntent {pi} was not made for this payment.",
                                    attempt_id=attempt.attempt_id)
@@ -193,7 +194,7 @@ class StripeMethod:
             try:
                 return list(self.client_factory(settings).v1.refunds.list(params).auto_paging_iter())
             except stripe.StripeError as exc:
-                raise provider_error(exc, "listing the refunds of a charge") from None
+                raise provider_error(exc, Message("listing the refunds of a charge")) from None
 
         return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds)), reply=REPLY_ACK)
 
@@ -212,30 +213,32 @@ class StripeMethod:
         elif PAYMENT_INTENT_ID.match(intent):
             params["payment_intent"] = intent
         else:
-            raise ProviderError("This payment has no Stripe charge to refund.")
+            raise ProviderError(Message("This payment has no Stripe charge to refund."))
         import stripe
         try:
             refund = self.client_factory(read(request.config)).v1.refunds.create(
                 params, {"idempotency_key": f"oro-invoices-refund-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            raise provider_error(exc, "the refund") from None
+            raise provider_error(exc, Message("the refund")) from None
         event = reports.refund_event(refund)
         if event is None:
-            raise ProviderError(f"Stripe waits for the customer before refunding ({refund.status}); the refund "
-                                "is recorded when Stripe reports it.")
+            raise ProviderError(Message("Stripe waits for the customer before refunding (%(status)s); the "
+                                        "refund is recorded when Stripe reports it.", status=str(refund.status)))
         if event.currency != request.currency or event.amount != request.amount:
-            raise ProviderError(f"Stripe refunded {event.amount} {event.currency} instead of {request.amount} "
-                                f"{request.currency}; check the Stripe Dashboard.")
+            raise ProviderError(Message("Stripe refunded %(refunded)s %(refunded_currency)s instead of "
+                                        "%(asked)s %(currency)s; check the Stripe Dashboard.",
+                                        refunded=event.amount, refunded_currency=event.currency,
+                                        asked=request.amount, currency=request.currency))
         return event
 
     def cancel(self, request: CancelRequest) -> ProviderEvent:
         intent_id = str(request.transaction.data.get("payment_intent") or "")
         if not PAYMENT_INTENT_ID.match(intent_id):
-            raise ProviderError("This authorization has no Stripe PaymentIntent to cancel.")
+            raise ProviderError(Message("This authorization has no Stripe PaymentIntent to cancel."))
         import stripe
         try:
             intent = self.client_factory(read(request.config)).v1.payment_intents.cancel(
                 intent_id, None, {"idempotency_key": f"oro-invoices-cancel-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            raise provider_error(exc, "canceling the authorization") from None
+            raise provider_error(exc, Message("canceling the authorization")) from None
         return reports.cancel_event(intent, request.attempt_id)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.payment_methods import ProviderEvent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -131,7 +132,8 @@ def refund_event(refund: stripe.Refund) -> ProviderEvent | None:
         currency=str(refund.currency).upper(), attempt_id=metadata(refund).get(ATTEMPT_KEY) or None,
         provider_reference=refund.id,
         parent_reference=object_id(field(refund, "charge")) or None,
-        message="Refunded through Stripe." if successful else f"Stripe could not refund: {reason or status}.",
+        message=Message("Refunded through Stripe.") if successful
+        else Message("Stripe could not refund: %(reason)s.", reason=reason or status),
         data={"refund": refund.id, "status": status, "payment_intent": object_id(field(refund, "payment_intent")),
               **({"failure_reason": reason} if reason else {})})
 
@@ -145,6 +147,6 @@ def cancel_event(intent: stripe.PaymentIntent, attempt_id: str) -> ProviderEvent
         event_id=f"{intent.id}/canceled", action="cancel", successful=canceled, amount=int(intent.amount),
         currency=str(intent.currency).upper(), attempt_id=attempt_id, provider_reference=charge,
         parent_reference=charge,
-        message="The authorization was canceled." if canceled
-        else f"Stripe did not cancel the authorization (status {intent.status}).",
+        message=Message("The authorization was canceled.") if canceled
+        else Message("Stripe did not cancel the authorization (status %(status)s).", status=str(intent.status)),
         data={"payment_intent": intent.id, "charge": charge, "status": str(intent.status)})

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.invoice import (
+    Address,
     DocumentRef,
     DocumentType,
     InternalStatus,
@@ -34,6 +35,10 @@ PARTS = ("subject", "text", "html")
 SAMPLE_PAYMENT_URL = "https://shop.example/invoices/pay/sample"
 
 
+_SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="1 Sample Street",
+                          city="Springfield", region="OR", postal_code="97403", country="US")
+
+
 def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocument:
     net, tax = Decimal("100.00"), Decimal("20.00")
     line = InvoiceLine(position=1, description="Sample product", sku="SAMPLE-1", unit="item",
@@ -45,7 +50,7 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
         external_id=None, invoice_date=today, due_date=None if credit_note else today + dt.timedelta(days=30),
         currency="USD", organization_id=1, website_id=None, customer_id=1, customer_user_id=1,
         customer_name="Sample Customer Ltd", customer_user_email="buyer@customer.example",
-        order_id=1, order_identifier="100001", bill_to=None, ship_to=None, seller=SellerInfo(),
+        order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=None, seller=SellerInfo(),
         lines=(line,), subtotal=net, taxes=(TaxLine(rate=Decimal(20), base=net, amount=tax),),
         tax_amount=tax, total_amount=net + tax, amount_paid=Decimal(0),
         amount_due=Decimal(0) if credit_note else net + tax,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.messages import Message
 from oro_invoices.persistence.outbox import Attachment
 
 # A pragmatic address check: one @, no spaces or control characters, a dotted domain.
@@ -57,27 +58,31 @@ def recipients(field: str, value: str | Iterable[str] | None,
     result: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            errors.append((field, f"{item!r} is not an email address."))
+            errors.append((field, Message("%(address)s is not an email address.", address=repr(item))))
             continue
         if has_line_break(item):
-            errors.append((field, "Recipients must not contain line breaks."))
+            errors.append((field, Message("Recipients must not contain line breaks.")))
             continue
         if not item.strip():
             continue
         parsed = getaddresses([item])
         if not parsed or any(not addr for _, addr in parsed):
-            errors.append((field, f"{item.strip()!r} is not a valid email address."))
+            errors.append((field, _invalid(item.strip())))
             continue
         for name, addr in parsed:
             if not is_address(addr):
-                errors.append((field, f"{addr!r} is not a valid email address."))
+                errors.append((field, _invalid(addr)))
                 continue
             entry = _entry(name, addr)
             if entry not in result:
                 result.append(entry)
     if len(result) > MAX_RECIPIENTS:
-        errors.append((field, f"At most {MAX_RECIPIENTS} recipients per field."))
+        errors.append((field, Message("At most %(limit)s recipients per field.", limit=MAX_RECIPIENTS)))
     return tuple(result)
+
+
+def _invalid(address: str) -> Message:
+    return Message("%(address)s is not a valid email address.", address=repr(address))
 
 
 def _entry(name: str, addr: str) -> str:

@@ -32,6 +32,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
@@ -252,7 +253,7 @@ class Deliverer:
                               last_error="", lease_until=None, next_attempt_at=None,
                               updated_at=sent_at)
                       .execution_options(synchronize_session=False))
-            history.record(s, replace(email, status=SENT), ACTOR, f"sent: {email.subject}",
+            history.record(s, replace(email, status=SENT), ACTOR, Message("sent: %(subject)s", subject=email.subject),
                            smtp_response=reply[:500])
 
     def _mark_failed(self, claimed: _Claimed, exc: BaseException, now: dt.datetime) -> str:
@@ -261,12 +262,15 @@ class Deliverer:
         give_up = permanent or email.attempts >= self.max_attempts
         status = FAILED if give_up else RETRY
         next_at = None if give_up else now + self.retry_schedule[email.attempts - 1]
-        if next_at is None:
-            event = (f"refused: {error}. Not retried." if permanent else
-                     f"failed after {email.attempts} attempts: {error}. Given up.")
+        event: Message
+        if next_at is None and permanent:
+            event = Message("refused: %(error)s. Not retried.", error=error)
+        elif next_at is None:
+            event = Message("failed after %(attempts)s attempts: %(error)s. Given up.", attempts=email.attempts,
+                            error=error)
         else:
-            event = (f"failed (attempt {email.attempts} of {self.max_attempts}): {error}. "
-                     f"Next attempt at {next_at:%Y-%m-%d %H:%M} UTC.")
+            event = Message("failed (attempt %(attempt)s of %(attempts)s): %(error)s. Next attempt at %(when)s.",
+                            attempt=email.attempts, attempts=self.max_attempts, error=error, when=next_at)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
                       .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token,
@@ -293,16 +297,17 @@ class Deliverer:
             if accepted is True:
                 values, outcome = dict(status=SENT, sent_at=now,
                                        smtp_response="Accepted (confirmed by reconciliation)"), "sent"
-                event = "confirmed delivered after an interrupted send"
+                event = N_("confirmed delivered after an interrupted send")
             elif accepted is False or self.expired_lease == "resend":
                 values, outcome = dict(status=RETRY, next_attempt_at=now), "requeued"
-                event = ("queued again after an interrupted send "
-                         + ("(the server does not have it)" if accepted is False
-                            else "(configured to resend; the recipient may get it twice)"))
+                event = (N_("queued again after an interrupted send (the server does not have it)")
+                         if accepted is False else
+                         N_("queued again after an interrupted send (configured to resend; the recipient may "
+                            "get it twice)"))
             else:
                 values, outcome = dict(status=UNKNOWN, last_error=INTERRUPTED), "unknown"
-                event = ("interrupted while sending, delivery unknown (it may or may not have "
-                         "arrived; check, then mark it sent or send it again)")
+                event = N_("interrupted while sending, delivery unknown (it may or may not have arrived; "
+                           "check, then mark it sent or send it again)")
             with self.db.transaction() as s:
                 row = s.execute(select(OutboxEmail).where(
                     OutboxEmail.id == email_id, OutboxEmail.status == SENDING,
@@ -312,6 +317,7 @@ class Deliverer:
                     continue
                 for key, value in {**values, "lease_until": None, "updated_at": self.clock()}.items():
                     setattr(row, key, value)
-                history.record(s, outbox.view(row), ACTOR, f"{event}: {row.subject}")
+                history.record(s, outbox.view(row), ACTOR,
+                               Message("%(what)s: %(subject)s", what=Message(event), subject=row.subject))
             outcomes.append(outcome)
         return outcomes

@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.outbox import OutboxView
 
@@ -17,6 +18,7 @@ def record(session: Session, email: OutboxView, actor: str, event: str, **extra:
     The entry's data names the message (``email_id``, ``message_id``), its ``to``,
     ``subject`` and ``status``, plus ``extra`` (the error, the SMTP reply …).
     """
-    activity.record(session, email.invoice_id, KIND, actor, f"Email to {', '.join(email.to)} {event}",
+    activity.record(session, email.invoice_id, KIND, actor,
+                    Message("Email to %(to)s %(event)s", to=", ".join(email.to), event=event),
                     {"email_id": email.id, "message_id": email.message_id, "to": list(email.to),
                      "subject": email.subject, "status": email.status, **extra})

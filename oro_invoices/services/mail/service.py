@@ -36,6 +36,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.integration.plugins import merge_dicts
@@ -109,9 +110,9 @@ class AlreadySent(Conflict):
     """The form was sent before (its one-time key is on a queued message): nothing was sent again."""
 
     def __init__(self, email: OutboxView):
-        when = (email.sent_at or email.created_at).strftime("%Y-%m-%d %H:%M %Z").strip()
-        super().__init__(f"This email was already sent to {', '.join(email.to)} ({when}); it was not "
-                         "sent again. To send another one, open Send email again.")
+        super().__init__(Message("This email was already sent to %(to)s (%(when)s); it was not sent again. To "
+                                 "send another one, open Send email again.", to=", ".join(email.to),
+                                 when=email.sent_at or email.created_at))
         self.email = email
 
 
@@ -185,7 +186,7 @@ class MailService:
                 return as_source(name, found)
         default = load_default(name)
         if default is None:
-            raise NotFound(f"There is no email template named {name!r}.")
+            raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         return default
 
     def _renderer(self, invoice: InvoiceDocument) -> TemplateRenderer:
@@ -249,8 +250,9 @@ class MailService:
                 digest.update(chunk)
                 size += len(chunk)
         if digest.hexdigest() != info.sha256 or size != info.size:
-            raise StorageError(f"The stored PDF of invoice {invoice.display_number} does not match "
-                               "its recorded SHA-256; restore it from a backup before sending.")
+            raise StorageError(Message("The stored PDF of invoice %(number)s does not match its recorded "
+                                       "SHA-256; restore it from a backup before sending.",
+                                       number=invoice.display_number))
         return Attachment(filename=_pdf_name(invoice), sha256=info.sha256,
                           size=info.size, content_type="application/pdf")
 
@@ -356,10 +358,9 @@ class MailService:
         invoice = self.invoices.get(invoice_id)
         if not invoice.is_posted:
             if not confirm_post:
-                raise ConfirmationRequired(
-                    f"Invoice {invoice.display_number} is not posted yet. Sending it to the customer "
-                    "posts it first, and once posted the invoice can no longer be modified. "
-                    "Proceed?")
+                raise ConfirmationRequired(Message(
+                    "Invoice %(number)s is not posted yet. Sending it to the customer posts it first, and once "
+                    "posted the invoice can no longer be modified. Proceed?", number=invoice.display_number))
             self.invoices.post(invoice_id, actor=actor)
         return self.prepare(invoice_id)
 
@@ -383,23 +384,25 @@ class MailService:
         errors: list[tuple[str, str]] = []
         to_list = recipients("to", to, errors)
         if not to_list and not any(f == "to" for f, _ in errors):
-            errors.append(("to", "Enter at least one recipient."))
+            errors.append(("to", Message("Enter at least one recipient.")))
         cc_list = recipients("cc", cc, errors)
         bcc_list = recipients("bcc", bcc, errors)
         if not isinstance(subject, str) or not subject.strip():
-            errors.append(("subject", "Enter a subject."))
+            errors.append(("subject", Message("Enter a subject.")))
         elif has_line_break(subject):
-            errors.append(("subject", "The subject must not contain line breaks."))
+            errors.append(("subject", Message("The subject must not contain line breaks.")))
         elif len(subject) > MAX_SUBJECT:
-            errors.append(("subject", f"The subject must be at most {MAX_SUBJECT} characters."))
+            errors.append(("subject", Message("The subject must be at most %(limit)s characters.",
+                                              limit=MAX_SUBJECT)))
         if not (html or "").strip() and not (text or "").strip():
-            errors.append(("text", "Write the message (as HTML, text or both)."))
+            errors.append(("text", Message("Write the message (as HTML, text or both).")))
         if errors:
             raise ValidationError(errors)
         invoice = self.invoices.get(invoice_id)
         if not invoice.is_posted:
-            raise InvoiceNotPosted(f"Invoice {invoice.display_number} is a draft: only a posted invoice is "
-                                   "emailed. Use Send to Customer, which posts it first.")
+            raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: only a posted invoice is emailed. Use "
+                                           "Send to Customer, which posts it first.",
+                                           number=invoice.display_number))
         if once:
             self._refuse_second(invoice_id, once)
         attachments = self.attachments_for(invoice) if attach_pdf else ()
@@ -408,7 +411,7 @@ class MailService:
                 view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
                                   html=html, text=text, attachments=attachments, actor=actor,
                                   template=template, once=once)
-                history.record(s, view, actor, f"queued: {view.subject}",
+                history.record(s, view, actor, Message("queued: %(subject)s", subject=view.subject),
                                attachments=[a.sha256 for a in attachments])
         except IntegrityError:
             if once:  # the same form, sent at the same moment by another request
@@ -485,7 +488,7 @@ class MailService:
         with self.db.session() as s:
             row = s.get(OutboxEmail, email_id)
             if row is None:
-                raise NotFound(f"Email {email_id} does not exist.")
+                raise NotFound(Message("Email %(id)s does not exist.", id=email_id))
             return outbox.view(row)
 
     def email_bodies(self, email_id: int) -> tuple[OutboxView, str | None, str | None]:
@@ -493,12 +496,12 @@ class MailService:
         with self.db.session() as s:
             row = s.get(OutboxEmail, email_id)
             if row is None:
-                raise NotFound(f"Email {email_id} does not exist.")
+                raise NotFound(Message("Email %(id)s does not exist.", id=email_id))
             return outbox.view(row), row.html, row.text
 
     def requeue(self, email_id: int, *, actor: str) -> OutboxView:
         """Send a failed (or unknown) message again, with a fresh series of retries."""
-        view = self._decide(email_id, (FAILED, UNKNOWN), actor, "queued again",
+        view = self._decide(email_id, (FAILED, UNKNOWN), actor, N_("queued again"),
                             dict(status=RETRY, attempts=0, next_attempt_at=self.clock(), last_error=""))
         self.submit_delivery(view.id)
         return view
@@ -506,7 +509,7 @@ class MailService:
     def mark_sent(self, email_id: int, *, actor: str) -> OutboxView:
         """Record that a message of unknown fate did arrive (so it is never re-sent)."""
         now = self.clock()
-        return self._decide(email_id, (UNKNOWN,), actor, "marked as delivered",
+        return self._decide(email_id, (UNKNOWN,), actor, N_("marked as delivered"),
                             dict(status=SENT, sent_at=now, smtp_response=f"Marked as delivered by {actor}"))
 
     def _decide(self, email_id: int, allowed: tuple[str, ...], actor: str, what: str,
@@ -515,14 +518,15 @@ class MailService:
             row = s.execute(select(OutboxEmail).where(OutboxEmail.id == email_id)
                             .with_for_update()).scalar_one_or_none()
             if row is None:
-                raise NotFound(f"Email {email_id} does not exist.")
+                raise NotFound(Message("Email %(id)s does not exist.", id=email_id))
             if row.status not in allowed:
-                raise Conflict(f"The email is {row.status}; only {' or '.join(allowed)} emails can be {what}.")
+                raise Conflict(Message("The email is %(status)s; only %(allowed)s emails can be %(what)s.",
+                                       status=row.status, allowed=" or ".join(allowed), what=Message(what)))
             for key, value in {**values, "updated_at": self.clock()}.items():
                 setattr(row, key, value)
             s.flush()
             view = outbox.view(row)
-            history.record(s, view, actor, f"{what}: {row.subject}")
+            history.record(s, view, actor, Message("%(what)s: %(subject)s", what=Message(what), subject=row.subject))
             return view
 
     # ---- delivery ---------------------------------------------------------------------

@@ -3,6 +3,7 @@ as the add-on's permissions and the dashboard navigation helper."""
 from __future__ import annotations
 
 import html
+import re
 from typing import Any
 
 from support.oscar_shop import DJANGO_TOKEN, Shop
@@ -129,3 +130,27 @@ def test_customer_scope_hides_the_storefront_for_one_business_customer(shop: Sho
     assert 'href="/accounts/invoices"' not in page_of(shop.get("/accounts/profile/"))
     shop.client.login_customer_user(shop.data.users["stranger"].id)  # of Globex: still there
     assert 'href="/accounts/invoices"' in page_of(shop.get("/accounts/profile/"))
+
+
+def test_settings_page_explains_a_refused_value_in_the_admins_language(shop: Shop) -> None:
+    shop.client.login_admin(CONFIGURE)
+    token = shop.token(SETTINGS, DJANGO_TOKEN)
+    refused = shop.client.request(
+        "POST", SETTINGS, headers={"Accept-Language": "de-DE,de;q=0.9"},
+        data={"csrfmiddlewaretoken": token, "scope": "organization", "scope_id": "1",
+              "oro_invoices.mail.sender": "not an address"})
+    assert refused.status == 422
+    error = re.search(r'id="oro_invoices\.mail\.sender-error">([^<]*)<', page_of(refused))
+    assert error and error.group(1) == "Keine gültige E-Mail-Adresse."
+
+
+def test_settings_page_shows_the_settings_in_the_admins_language(shop: Shop) -> None:
+    shop.client.login_admin(CONFIGURE)
+    page = page_of(shop.client.request("GET", SETTINGS, headers={"Accept-Language": "de-DE,de;q=0.9"}))
+    row = re.search(r'<label for="oro_invoices\.enabled">([^<]*)</label>'
+                    r'<div class="small text-muted">([^<]*)</div>', page)
+    assert row and row.group(1) == "Rechnungen aktivieren"
+    assert row.group(2).startswith("Schaltet die gesamte Rechnungsfunktion ein")
+    assert "<h3>Allgemein</h3>" in page and "Seller Information" not in page
+    assert re.search(r'<option value="organization"[^>]*>Organisation \(Partner\)</option>', page)
+    assert re.search(r'<option value="sepa_credit_transfer"[^>]*>SEPA-Überweisung</option>', page)
