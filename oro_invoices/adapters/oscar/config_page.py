@@ -242,17 +242,17 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         return redirect_to_login(request.get_full_path(), reverse("dashboard:login"))
     access = Access(user.organization_id, granted)
     where = request.POST if request.method == "POST" and "scope" in request.POST else request.GET
+    language = page_language(replace(base_request(request), user=user))
     try:
         scope, scope_id = access.choose(where)
     except Denied as exc:
-        return _render(request, {"denied": exc.message}, exc.status)
+        return _render(request, {"denied": exc.message}, exc.status, language)
     groups = host.config.declared_settings()
     group = next((g for g in groups if g.key == request.GET.get("group")), groups[0] if groups else None)
     settings = found.addon.settings
     ctx = access.context(scope, scope_id)
     fields = [f for f in group.fields if scope in f.scopes] if group else []
     status = 200
-    language = page_language(replace(base_request(request), user=user))
     if request.method == "POST" and group is not None:
         with i18n.using(language):
             rows, ok = _save(settings, fields, request.POST, scope, scope_id, ctx)
@@ -275,9 +275,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "group": group, "heading": i18n.translate(language, group.label) if group else "",
         "scope": scope, "scope_id": scope_id, "sections": sections,
         "scopes": [(s, i18n.translate(language, SCOPE_LABELS[s])) for s in access.scopes()],
-        "scope_choices": access.choices(scope) if scope != "global" else []}, status)
+        "scope_choices": access.choices(scope) if scope != "global" else []}, status, language)
 
 
-def _render(request: HttpRequest, context: dict[str, Any], status: int) -> HttpResponse:
-    body = render_to_string("oro_invoices_oscar/settings.html", context, request=request)
+#: The page's own words (its template's), in the catalogs of the add-on.
+WORDS = {"title": i18n.N_("Invoice settings"), "invoices": i18n.N_("Invoices"), "settings": i18n.N_("Settings"),
+         "none_declared": i18n.N_("No invoice settings are declared: run the add-on's installation first."),
+         "scope": i18n.N_("Scope"), "which_one": i18n.N_("Which one"), "switch_scope": i18n.N_("Switch scope"),
+         "yes": i18n.N_("Yes"), "no": i18n.N_("No"), "secret_stored": i18n.N_("Stored (hidden). Type a new value to replace it."),
+         "not_set": i18n.N_("Not set"), "use_default": i18n.N_("Use default"), "save": i18n.N_("Save settings")}
+
+
+def _render(request: HttpRequest, context: dict[str, Any], status: int, language: str) -> HttpResponse:
+    words = {name: i18n.translate(language, text) for name, text in WORDS.items()}
+    body = render_to_string("oro_invoices_oscar/settings.html", {**context, "words": words}, request=request)
     return HttpResponse(body, status=status)

@@ -11,6 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, get_script_prefix, reverse
 from django.utils.safestring import mark_safe
 
+from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.identity import CurrentUser
 from oro_invoices.adapters.oscar.commerce import (
@@ -88,7 +89,8 @@ class OscarLayout:
         bound = current_request()
         native = bound.native if bound is not None else None
         # the fragment is the add-on's own rendered, escaped HTML
-        context = {"fragment": mark_safe(fragment), "page_title": title}
+        context = {"fragment": mark_safe(fragment), "page_title": title,
+                   "invoices_label": i18n.gettext("Invoices")}  # in the page's language
         if not isinstance(native, HttpRequest):  # Oscar's layouts need a request: a plain page
             return str(render_to_string("oro_invoices_oscar/plain.html", context))
         user = self.host.users.current()

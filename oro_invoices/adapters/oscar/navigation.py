@@ -15,7 +15,20 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from django.utils.functional import lazy
+from django.utils.translation import get_language
+
+from oro_invoices import i18n
+
 MENU_KEY = "oro_invoices.invoices"
+
+
+def _in_active_language(message: str) -> str:
+    return i18n.translate(get_language() or i18n.DEFAULT_LANGUAGE, message)
+
+
+#: A menu label translated when Oscar shows it, into Django's active language.
+_label = lazy(_in_active_language, str)
 
 
 def menu_access(user: Any, url_name: str | None, url_args: Any = None, url_kwargs: Any = None) -> bool:
@@ -45,12 +58,12 @@ def settings_access(user: Any, url_name: str | None, url_args: Any = None, url_k
 
 #: The entries ``with_invoices`` adds after Fulfilment > Orders: the grid and the settings page.
 NAVIGATION_ENTRY: dict[str, Any] = {
-    "label": "Invoices",
+    "label": _label(i18n.N_("Invoices")),
     "url_name": "oro_invoices:backoffice",
     "access_fn": menu_access,
 }
 SETTINGS_ENTRY: dict[str, Any] = {
-    "label": "Invoice settings",
+    "label": _label(i18n.N_("Invoice settings")),
     "url_name": "oro_invoices:settings",
     "access_fn": settings_access,
 }
@@ -72,5 +85,5 @@ def with_invoices(navigation: list[dict[str, Any]], *, after: str = "dashboard:o
             at = [c.get("url_name") for c in kept].index(after) + 1
             group["children"] = kept[:at] + added + kept[at:]
             return found
-    found.append({"label": "Invoices", "icon": "fas fa-file-invoice", "children": added})
+    found.append({"label": _label(i18n.N_("Invoices")), "icon": "fas fa-file-invoice", "children": added})
     return found

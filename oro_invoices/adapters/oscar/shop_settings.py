@@ -81,6 +81,7 @@ def shop_settings(base_dir: Path, database: str, *, secret_key: str, debug: bool
         "MIDDLEWARE": [
             "django.middleware.security.SecurityMiddleware",
             "django.contrib.sessions.middleware.SessionMiddleware",
+            "django.middleware.locale.LocaleMiddleware",  # Oscar's words in the visitor's language
             "django.middleware.common.CommonMiddleware",
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",

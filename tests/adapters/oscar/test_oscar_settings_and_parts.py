@@ -154,3 +154,8 @@ def test_settings_page_shows_the_settings_in_the_admins_language(shop: Shop) -> 
     assert "<h3>Allgemein</h3>" in page and "Seller Information" not in page
     assert re.search(r'<option value="organization"[^>]*>Organisation \(Partner\)</option>', page)
     assert re.search(r'<option value="sepa_credit_transfer"[^>]*>SEPA-Überweisung</option>', page)
+    # the page's own words too, not only the settings'
+    for word in ("Standard verwenden", "Einstellungen speichern", "Geltungsbereich wechseln", "Rechnungseinstellungen"):
+        assert word in page
+    for english in ("Use default", "Save settings", "Switch scope", "Invoice settings"):
+        assert english not in page
