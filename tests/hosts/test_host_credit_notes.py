@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from html import unescape
 
-from support.payloads import invoice_payload
+from support.payloads import invoice_payload, posted_for_seeded_customer
 from support.variant import documents_made
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -13,15 +13,7 @@ from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
 def _posted_unpaid(client: ShopClient, **overrides):
     """A fresh posted invoice of organization 1 (Northwind) for a seeded customer."""
-    service = client.service
-    seeded = next(i for i in service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
-                  if i.customer_id is not None)
-    source = service.get(seeded.id)
-    payload = invoice_payload(customer_id=source.customer_id, customer_user_id=source.customer_user_id,
-                              customer_name=source.customer_name, customer_user_email=source.customer_user_email,
-                              website_id=source.website_id, order_id=None, order_identifier="",
-                              currency="USD", **overrides)
-    return service.post(service.create(payload, actor="test").id, actor="test")
+    return posted_for_seeded_customer(client.service, **overrides)
 
 
 def test_create_a_partial_credit_note_from_the_view_page(admin):

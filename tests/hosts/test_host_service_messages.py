@@ -3,22 +3,14 @@ admin with a German amount, activity entries recorded once and read in German, J
 English, and an entry whose words follow its number of lines."""
 from __future__ import annotations
 
-from support.payloads import invoice_payload
+from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
 
 def _posted(client: ShopClient, lines: list[dict[str, str]]):
     """A posted EUR invoice of organization 1 for a seeded customer, with ``lines``."""
-    service = client.service
-    seeded = next(i for i in service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
-                  if i.customer_id is not None)
-    source = service.get(seeded.id)
-    payload = invoice_payload(customer_id=source.customer_id, customer_user_id=source.customer_user_id,
-                              customer_name=source.customer_name, customer_user_email=source.customer_user_email,
-                              website_id=source.website_id, order_id=None, order_identifier="",
-                              currency="EUR", lines=lines)
-    return service.post(service.create(payload, actor="test").id, actor="test")
+    return posted_for_seeded_customer(client.service, currency="EUR", lines=lines)
 
 
 ONE_LINE = [{"description": "Widget", "quantity": "1", "unit_price": "40.00", "tax_rate": "0.19"}]

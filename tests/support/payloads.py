@@ -25,3 +25,16 @@ def invoice_payload(**overrides):
     }
     payload.update(overrides)
     return payload
+
+
+def posted_for_seeded_customer(service, **overrides):
+    """A fresh posted invoice of organization 1 (Northwind in the seeded shop) for the customer of
+    one of its posted invoices (USD unless ``currency`` is given), created and posted by "test"."""
+    seeded = next(i for i in service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
+                  if i.customer_id is not None)
+    source = service.get(seeded.id)
+    payload = invoice_payload(**{
+        "customer_id": source.customer_id, "customer_user_id": source.customer_user_id,
+        "customer_name": source.customer_name, "customer_user_email": source.customer_user_email,
+        "website_id": source.website_id, "order_id": None, "order_identifier": "", **overrides})
+    return service.post(service.create(payload, actor="test").id, actor="test")
