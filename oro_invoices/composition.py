@@ -211,7 +211,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
         if plugins is None:
             plugins = get_plugin_manager(config.load_entrypoints, plugins=config.plugins,
                                          blocked=config.blocked_plugins)
-        settings = build_settings(host, payment_methods=PaymentMethods.from_plugins(plugins).names())
+        settings = build_settings(host, payment_methods={m.name: m.label for m in PaymentMethods.from_plugins(plugins)})
         storage = storage_from_url(config.storage_url) if config.storage_url else None
         renderer = build_renderer(settings, enabled=config.pdf, template_dirs=config.pdf_template_dirs)
         payment_link = payment_link_builder(host, settings)
@@ -243,10 +243,11 @@ def resolve_host(config: AddonConfig) -> tuple[HostAdapter | None, bool]:
 
 
 def build_settings(host: HostAdapter | None, *,
-                   payment_methods: Sequence[str] | None = None) -> Settings:
+                   payment_methods: Sequence[str] | Mapping[str, str] | None = None) -> Settings:
     """Settings over the host's config store (schema defaults only when there is no host).
 
-    :param payment_methods: the registered payment methods (the Payment Method choices).
+    :param payment_methods: the registered payment methods (the Payment Method choices): names,
+        or labels by name.
     """
     store = host.config if host is not None else DefaultsOnlyConfigStore()
     return Settings(store, payment_methods=payment_methods)

@@ -23,6 +23,7 @@ from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.payment_labels import method_label
 from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
 
@@ -325,12 +326,14 @@ class Settings:
     """Read and write the add-on's settings through the host's config store."""
 
     def __init__(self, store: ConfigStore, schema: ConfigSchema | None = None, *,
-                 payment_methods: Sequence[str] | None = None):
-        """:param payment_methods: the registered payment methods' names, the choices of
-        ``oro_invoices.payment_method`` (None: the schema's own list)."""
+                 payment_methods: Sequence[str] | Mapping[str, str] | None = None):
+        """:param payment_methods: the registered payment methods, the choices of
+        ``oro_invoices.payment_method``: their names, or their labels by name (None: the
+        schema's own list)."""
         self.store = store
         self.schema = schema or load_schema()
         self.payment_methods = None if payment_methods is None else tuple(payment_methods)
+        self._method_labels = dict(payment_methods) if isinstance(payment_methods, Mapping) else {}
 
     def choices(self, key: str) -> tuple[str, ...]:
         """The choices of a ``choice`` setting now: "" (none) plus the registered payment
@@ -339,6 +342,15 @@ class Settings:
         if spec.choices_from == "payment_methods" and self.payment_methods is not None:
             return ("", *(name for name in self.payment_methods if name))
         return spec.choices
+
+    def choice_options(self, key: str) -> tuple[tuple[str, str], ...]:
+        """The choices of a ``choice`` setting now, each with its English label for people (the
+        schema's ``choice_labels``; a payment method's label; "" for the empty choice or one
+        without a label): a page shows each label translated, or the choice itself."""
+        spec = self.schema[key]
+        if spec.choices_from == "payment_methods":
+            return tuple((c, method_label(c, self._method_labels)) for c in self.choices(key))
+        return tuple((c, spec.choice_label(c)) for c in self.choices(key))
 
     def validate(self, key: str, value: Any, scope: str = "global",
                  scope_id: int | None = None) -> Any:

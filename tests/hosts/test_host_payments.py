@@ -415,3 +415,8 @@ def test_the_payment_method_choices_are_the_registered_methods(admin):
     registered = admin.service.payment_methods.names()
     assert "oropay" in registered
     assert re.findall(r'<option value="([^"]*)"', select) == ["", *registered]
+    # each shown by its label, not its code
+    shown = dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+    for method in admin.service.payment_methods:
+        assert shown[method.name] == method.label
+    assert shown["oropay"] != "oropay"

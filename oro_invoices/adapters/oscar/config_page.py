@@ -155,10 +155,9 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
 
 
 def _options(settings: Settings, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each choice with its label from the schema in the current language (else the choice)."""
-    spec = settings.schema.settings.get(key)
-    labels = dict(spec.choice_labels) if spec else {}
-    return tuple((c, i18n.gettext(labels[c]) if c in labels else c) for c in choices)
+    """Each choice with its label in the current language (``Settings.choice_options``)."""
+    labels = dict(settings.choice_options(key)) if key in settings.schema.settings else {}
+    return tuple((c, i18n.gettext(labels[c]) if labels.get(c) else c) for c in choices)
 
 
 def _parse(field_type: str, raw: str | None) -> Any:

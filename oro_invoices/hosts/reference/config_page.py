@@ -202,10 +202,9 @@ def _row(settings: Settings, field: SettingField, scope: str, scope_id: int | No
 
 
 def _options(settings: Settings, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each choice with its label from the schema in the admin's language (else the choice)."""
-    spec = settings.schema.settings.get(key)
-    labels = dict(spec.choice_labels) if spec else {}
-    return tuple((c, _(labels[c]) if c in labels else (c or _("None"))) for c in choices)
+    """Each choice with its label in the admin's language (``Settings.choice_options``)."""
+    labels = dict(settings.choice_options(key)) if key in settings.schema.settings else {}
+    return tuple((c, _(labels[c]) if labels.get(c) else (c or _("None"))) for c in choices)
 
 
 def _edited(settings: Settings, key: str, raw: Any, unchanged: list[Any], scope: str,
