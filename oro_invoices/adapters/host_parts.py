@@ -1,8 +1,8 @@
-"""The ``Menu`` and ``OrderView`` parts over a host's stored registrations, and the rule that
-decides which registered entries a user sees.
+"""The ``Menu``, ``OrderView`` and ``Storefront`` parts over a host's stored registrations, and
+the rule that decides which registered entries a user sees.
 
 A host that keeps what the add-on registers as keyed JSON rows (a table, a Django model) gives
-those rows (``KeyedRows``) and gets both parts; the reference and Oscar hosts do.
+those rows (``KeyedRows``) and gets the three parts; the reference and Oscar hosts do.
 """
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any, Protocol, TypeVar
 
 from oro_invoices.adapters.config_store import ConfigStore, ScopeContext
 from oro_invoices.adapters.identity import Users
-from oro_invoices.adapters.ui import MenuEntry, OrderTab
+from oro_invoices.adapters.ui import MenuEntry, OrderTab, PayHook
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.features import entry_visible
 
@@ -104,3 +104,35 @@ class StoredOrderView(Gate):
 
     def visible_tabs(self, ctx: ScopeContext) -> list[OrderTab]:
         return self.visible_items(self.tabs(), ctx)
+
+
+class StoredStorefront(Gate):
+    """The storefront's Pay hooks (in ``hooks``) and account menu entries (in ``account``)."""
+
+    def __init__(self, host: GatedHost, hooks: KeyedRows, account: KeyedRows):
+        super().__init__(host)
+        self.hooks = hooks
+        self.account = account
+
+    def register_pay_hook(self, hook: PayHook) -> None:
+        self.hooks.put(hook.key, dataclasses.asdict(hook))
+
+    def remove_pay_hook(self, key: str) -> None:
+        self.hooks.remove(key)
+
+    def pay_hooks(self) -> list[PayHook]:
+        # rows stored by earlier releases may carry fields PayHook no longer has
+        known = {f.name for f in dataclasses.fields(PayHook)}
+        return [PayHook(**{k: v for k, v in d.items() if k in known}) for d in self.hooks.all()]
+
+    def register_account_entry(self, entry: MenuEntry) -> None:
+        self.account.put(entry.key, dataclasses.asdict(entry))
+
+    def remove_account_entry(self, key: str) -> None:
+        self.account.remove(key)
+
+    def account_entries(self) -> list[MenuEntry]:
+        return sorted((MenuEntry(**d) for d in self.account.all()), key=lambda e: (e.position, e.key))
+
+    def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
+        return self.visible_items(self.account_entries(), ctx)

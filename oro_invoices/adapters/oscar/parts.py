@@ -12,14 +12,13 @@ from django.db import transaction
 from oscar.core.loading import get_model
 
 from oro_invoices.adapters.config_store import (
-    ScopeContext,
     SettingField,
     SettingsGroup,
     StoredSetting,
 )
-from oro_invoices.adapters.host_parts import Gate, StoredMenu, StoredOrderView
+from oro_invoices.adapters.host_parts import StoredMenu, StoredOrderView, StoredStorefront
 from oro_invoices.adapters.oscar.models import ConfigValue, EmailTemplateDefault, RegistryEntry
-from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, PayHook
+from oro_invoices.adapters.ui import EmailTemplate
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.oscar.host import OscarHost
@@ -108,35 +107,11 @@ class OscarOrderView(StoredOrderView):
         super().__init__(host, Registry("order_tab", host.db))
 
 
-class OscarStorefront(Gate):
+class OscarStorefront(StoredStorefront):
     """The Pay hook and the entries of Oscar's account menu (``baseaccountpage.html`` override)."""
 
     def __init__(self, host: OscarHost):
-        super().__init__(host)
-        self.hooks = Registry("pay_hook", host.db)
-        self.account = Registry("account_entry", host.db)
-
-    def register_pay_hook(self, hook: PayHook) -> None:
-        self.hooks.put(hook.key, dataclasses.asdict(hook))
-
-    def remove_pay_hook(self, key: str) -> None:
-        self.hooks.remove(key)
-
-    def pay_hooks(self) -> list[PayHook]:
-        known = {f.name for f in dataclasses.fields(PayHook)}
-        return [PayHook(**{k: v for k, v in d.items() if k in known}) for d in self.hooks.all()]
-
-    def register_account_entry(self, entry: MenuEntry) -> None:
-        self.account.put(entry.key, dataclasses.asdict(entry))
-
-    def remove_account_entry(self, key: str) -> None:
-        self.account.remove(key)
-
-    def account_entries(self) -> list[MenuEntry]:
-        return sorted((MenuEntry(**d) for d in self.account.all()), key=lambda e: (e.position, e.key))
-
-    def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return self.visible_items(self.account_entries(), ctx)
+        super().__init__(host, Registry("pay_hook", host.db), Registry("account_entry", host.db))
 
 
 def event_type_code(name: str) -> str:

@@ -27,14 +27,13 @@ from oro_invoices.adapters.commerce import (
     WebsiteRef,
 )
 from oro_invoices.adapters.config_store import (
-    ScopeContext,
     SettingField,
     SettingsGroup,
     StoredSetting,
 )
-from oro_invoices.adapters.host_parts import Gate, StoredMenu, StoredOrderView
+from oro_invoices.adapters.host_parts import StoredMenu, StoredOrderView, StoredStorefront
 from oro_invoices.adapters.identity import ANONYMOUS, CurrentUser
-from oro_invoices.adapters.ui import EmailTemplate, MenuEntry, PayHook
+from oro_invoices.adapters.ui import EmailTemplate
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.records import to_decimal
@@ -184,38 +183,9 @@ class ReferenceEmailTemplates:
         return edited
 
 
-class ReferenceStorefront(Gate):
+class ReferenceStorefront(StoredStorefront):
     def __init__(self, host: ReferenceHost):
-        super().__init__(host)
-        self.hooks = _Registry(host.engine, m.pay_hooks)
-        self.account = _Registry(host.engine, m.account_entries)
-
-    def register_pay_hook(self, hook: PayHook) -> None:
-        self.hooks.put(hook.key, dataclasses.asdict(hook))
-
-    def remove_pay_hook(self, key: str) -> None:
-        self.hooks.remove(key)
-
-    def pay_hooks(self) -> list[PayHook]:
-        return [_pay_hook(d) for d in self.hooks.all()]
-
-    def register_account_entry(self, entry: MenuEntry) -> None:
-        self.account.put(entry.key, dataclasses.asdict(entry))
-
-    def remove_account_entry(self, key: str) -> None:
-        self.account.remove(key)
-
-    def account_entries(self) -> list[MenuEntry]:
-        return sorted((MenuEntry(**d) for d in self.account.all()), key=lambda e: (e.position, e.key))
-
-    def visible_account_entries(self, ctx: ScopeContext) -> list[MenuEntry]:
-        return self.visible_items(self.account_entries(), ctx)
-
-
-def _pay_hook(d: dict[str, Any]) -> PayHook:
-    # Rows stored by earlier releases may carry fields PayHook no longer has.
-    known = {f.name for f in dataclasses.fields(PayHook)}
-    return PayHook(**{k: v for k, v in d.items() if k in known})
+        super().__init__(host, _Registry(host.engine, m.pay_hooks), _Registry(host.engine, m.account_entries))
 
 
 class ReferenceOrders:
