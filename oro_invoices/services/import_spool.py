@@ -1,57 +1,122 @@
 """What an import keeps for later, on disk: memory stays flat whatever the size of the file.
 
-``Spool``: what the good records loaded to, for the writing pass. ``SeenKeys``: the external
-ids met so far, to find repeats. ``IdLog``: the ids an import reports (created, updated, …).
+``Spool``: the good records and what they loaded to, for the writing pass. ``SeenKeys``: the
+external ids met so far, to find repeats. ``IdLog``: the ids an import reports (created, …).
 
-The checking pass loads every record through the API's schema (``load_input``); the
-writing pass needs exactly those loaded values. Rather than loading each record a second
-time, the checking pass appends each good record's loaded payload to a temporary file and
-the writing pass reads them back in the same order: what is written is what was checked.
+The checking pass reads the file and loads every record through the API's schema
+(``load_input``); the writing pass needs exactly the record and those loaded values. Rather
+than reading and parsing the file a second time and loading each record again, the checking
+pass appends each good record and its loaded payload to a temporary file and the writing pass
+reads them back in the same order: what is written is what was checked.
 """
 from __future__ import annotations
 
+import datetime as dt
+import marshal
 import pickle
 import sqlite3
+import struct
 import tempfile
+import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from decimal import Decimal
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from oro_invoices.services.import_reading import PdfFile, Record
+
 #: rows read from an ``IdLog`` at a time
 _PAGE = 5_000
+#: each entry of a ``Spool``: its length, then whether it is marshalled or pickled
+_SIZE = struct.Struct("<I")
+_MARSHALLED, _PICKLED = b"m", b"p"
+#: distinct decimal texts a ``Spool`` keeps the Decimal of (cleared when full: memory stays flat)
+_DECIMALS = 4_096
+
+
+class _Irregular(Exception):
+    """A loaded payload the compact form does not cover (it is pickled whole)."""
 
 
 class Spool:
-    """Loaded payloads by record location, written in order, then read back in the same order."""
+    """The good records and what each loaded to, written in file order, then read back in it.
+
+    An entry is the record (location, payload, PDF, CSV rows) and its loaded payload in a
+    compact form — dates as day numbers, each line's values as a tuple with its Decimals as
+    their text — marshalled, which costs a fraction of pickling every Decimal; anything else
+    (a payload given by a caller with other types) is pickled.
+    """
 
     def __init__(self) -> None:
         self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close(), a context manager)
-        self._next: tuple[str, dict[str, Any]] | None = None
-        self._reading = False
+        #: the zips the records' PDFs are in (an entry names the zip by its place here)
+        self._zips: list[Any] = []
+        self._decimals: dict[str, Decimal] = {}
 
-    def add(self, location: str, loaded: dict[str, Any]) -> None:
-        """Keep what the record at ``location`` loaded to."""
-        pickle.dump((location, loaded), self._file, protocol=pickle.HIGHEST_PROTOCOL)
-
-    def take(self, location: str) -> dict[str, Any] | None:
-        """What the record at ``location`` loaded to, if it is the next one kept; else None."""
-        if not self._reading:
-            self._file.seek(0)
-            self._reading = True
-            self._next = self._read()
-        if self._next is None or self._next[0] != location:
-            return None
-        loaded = self._next[1]
-        self._next = self._read()
-        return loaded
-
-    def _read(self) -> tuple[str, dict[str, Any]] | None:
+    def add(self, record: Record, loaded: dict[str, Any] | None) -> None:
+        """Keep ``record`` (checked, without problems) and what it loaded to."""
+        kept = (record.location, record.payload, self._pdf_ref(record.pdf_path), record.line_locations)
         try:
-            entry: tuple[str, dict[str, Any]] = pickle.load(self._file)  # our own file
-        except EOFError:
-            return None
-        return entry
+            data = _MARSHALLED + marshal.dumps((*kept, *_compact(loaded)))
+        except (ValueError, _Irregular):
+            data = _PICKLED + pickle.dumps((*kept, loaded), protocol=pickle.HIGHEST_PROTOCOL)
+        self._file.write(_SIZE.pack(len(data)) + data)
+
+    def records(self) -> Iterator[tuple[Record, dict[str, Any] | None]]:
+        """Each record kept and what it loaded to, in the order kept."""
+        fh = self._file
+        fh.seek(0)
+        while size := fh.read(_SIZE.size):
+            data = fh.read(_SIZE.unpack(size)[0])
+            if data[:1] == _MARSHALLED:
+                location, payload, pdf, rows, *compact = marshal.loads(memoryview(data)[1:])
+                loaded = self._loaded(*compact)
+            else:
+                location, payload, pdf, rows, loaded = pickle.loads(memoryview(data)[1:])  # our own file
+            yield Record(location, payload, self._pdf(pdf), line_locations=rows), loaded
+
+    def _pdf_ref(self, pdf: PdfFile | None) -> Any:
+        """``pdf`` as marshal can keep it: a path's text, or a zip's place and the entry's name."""
+        if isinstance(pdf, Path):
+            return str(pdf)
+        if isinstance(pdf, zipfile.Path):
+            root = pdf.root
+            place = next((i for i, known in enumerate(self._zips) if known is root), None)
+            if place is None:
+                self._zips.append(root)
+                place = len(self._zips) - 1
+            return place, pdf.at
+        return pdf
+
+    def _pdf(self, ref: Any) -> PdfFile | None:
+        if isinstance(ref, str):
+            return Path(ref)
+        if isinstance(ref, tuple):
+            return zipfile.Path(self._zips[ref[0]], ref[1])
+        return ref  # type: ignore[no-any-return]
+
+    def _loaded(self, head: dict[str, Any], dates: tuple[str, ...], keys: tuple[str, ...],
+                decimals: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+        """The loaded payload again, from its compact form (``_compact``)."""
+        for key in dates:
+            head[key] = dt.date.fromordinal(head[key])
+        known = self._decimals
+        if len(known) > _DECIMALS:
+            known.clear()
+        lines = []
+        for row in rows:
+            line = dict(zip(keys, row, strict=True))
+            for key in decimals:
+                text = line[key]
+                value = known.get(text)
+                if value is None:
+                    value = known[text] = Decimal(text)
+                line[key] = value
+            lines.append(line)
+        head["lines"] = lines
+        return head
 
     def close(self) -> None:
         self._file.close()
@@ -62,6 +127,42 @@ class Spool:
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
         self.close()
+
+
+def _compact(loaded: dict[str, Any] | None) -> tuple[Any, ...]:
+    """``loaded`` as marshal can keep it: ``(head, date keys, line keys, decimal keys, line rows)``.
+
+    Raises ``_Irregular`` for what this form does not cover (no list of lines, lines of
+    different keys or with a Decimal in a different field); values of other types make
+    ``marshal`` refuse the entry. Either way the entry is pickled instead.
+    """
+    if type(loaded) is not dict or type(loaded.get("lines")) is not list:
+        raise _Irregular
+    head = dict(loaded)
+    lines = head["lines"]
+    head["lines"] = None        # its place in the order of the keys; the lines come back there
+    dates = tuple(key for key, value in head.items() if type(value) is dt.date)
+    for key in dates:
+        head[key] = head[key].toordinal()
+    if not lines:
+        return head, dates, (), (), []
+    first = lines[0]
+    if type(first) is not dict:
+        raise _Irregular
+    keys = tuple(first)
+    places = tuple(i for i, value in enumerate(first.values()) if type(value) is Decimal)
+    rows = []
+    for line in lines:
+        if type(line) is not dict or tuple(line) != keys:
+            raise _Irregular
+        values = list(line.values())
+        for i in places:
+            value = values[i]
+            if type(value) is not Decimal:
+                raise _Irregular
+            values[i] = str(value)
+        rows.append(tuple(values))
+    return head, dates, keys, tuple(keys[i] for i in places), rows
 
 
 class SeenKeys:

@@ -8,9 +8,9 @@ every problem of every record is reported together (record, field, message).
 ``on_error="stop"`` writes nothing when any record is bad; ``"skip"`` writes the
 good ones. ``dry_run`` validates only. Records are matched by ``external_id``:
 re-importing the same file changes nothing and reports the invoices as unchanged.
-Files are read twice, record by record (one pass checks, one writes), so memory does
-not grow with a JSON Lines or CSV file; what the checking pass keeps for the writing pass
-is on disk (``import_spool``). New invoices and changed drafts are written ``BATCH`` at a
+Files are read once, record by record, so memory does not grow with the file: the
+checking pass keeps each good record and what it loaded to on disk (``import_spool``), and
+the writing pass reads them from there. New invoices and changed drafts are written ``BATCH`` at a
 time with one statement per table (``import_writing``), and announced after the commit a page
 at a time. See ``docs/import.md`` for the layouts.
 """
@@ -63,6 +63,8 @@ Progress = Callable[[str, int, "int | None"], None]
 #: records written per transaction with ``on_error="skip"``, and taken together while writing
 BATCH = 500
 _LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
+#: a checked record and what it loaded to, as the writing pass takes it from the spool
+Checked = tuple[Record, dict[str, Any] | None]
 
 
 #: the lists of ids an ``ImportReport`` gives, in the order of the ``--report`` JSON
@@ -321,7 +323,8 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
                pdfs: Path | None = None) -> ImportReport:
     """Read, validate and import ``paths``; never raises for bad input: the report lists it.
 
-    The files are read twice, record by record: once to check everything, once to write.
+    The files are read once, record by record, to check everything; the good records are
+    written from the on-disk spool the checking fills.
     With ``on_error="stop"`` and any problem (or a conflict while writing), nothing is
     written and ``report.written`` is False. ``pdfs``: a folder or zip the posted invoices'
     PDFs are taken from (``import_pdfs.PdfLibrary``). Posted invoices without a PDF are
@@ -356,18 +359,17 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
     """Check every record (keeping what the good ones loaded to in ``spool``), then write them."""
     report = ImportReport(dry_run=dry_run)
     checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
-    bad: set[str] = set()
-    total = 0
+    bad = total = 0
     for record in source():
         problems = record.problems if record.fatal else checker.check(record)
         total += 0 if record.fatal else 1
         if problems:
-            bad.add(record.location)
+            bad += 1
             report.problems += problems
             if not record.fatal:
                 report.add("skipped", _name(record))
-        elif checker.loaded is not None:
-            spool.add(record.location, checker.loaded)
+        else:
+            spool.add(record, checker.loaded)
         if progress is not None:
             progress("checked", total, None)
     checker.seen.close()
@@ -376,16 +378,16 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
             raise ValidationError([(p.where, p.message) for p in report.problems])
         report.written = False
         return report
-    good = (r for r in source() if not r.fatal and r.location not in bad)
+    good = spool.records()
     if dry_run:
         report.written = False
         writer = BatchWriter(service, actor)
         while chunk := list(itertools.islice(good, BATCH)):
-            _plan_chunk(service, writer, chunk, organization_id, spool, report)
+            _plan_chunk(service, writer, chunk, organization_id, report)
         return report
     try:
         _write_all(service, good, organization_id, actor, on_error, report,
-                   lambda done: progress("imported", done + len(bad), total) if progress else None, spool)
+                   lambda done: progress("imported", done + bad, total) if progress else None)
     except _Stopped as stopped:
         if raise_errors:
             raise stopped.error.at(stopped.record.location) from None
@@ -424,7 +426,6 @@ class _Writing:
     on_error: OnError
     report: ImportReport
     progress: Callable[[int], None]
-    spool: Spool
     announcements: Announcements
     pdfs: list[tuple[int, PdfFile]] = field(default_factory=list)
     done: int = 0
@@ -434,9 +435,9 @@ class _Writing:
         self.progress(self.done)
 
 
-def _write_all(service: InvoiceService, records: Iterator[Record], organization_id: int | None, actor: str,
-               on_error: OnError, report: ImportReport, progress: Callable[[int], None], spool: Spool) -> None:
-    """Write ``records``: in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``).
+def _write_all(service: InvoiceService, records: Iterator[Checked], organization_id: int | None, actor: str,
+               on_error: OnError, report: ImportReport, progress: Callable[[int], None]) -> None:
+    """Write ``records`` (each with what it loaded to): in one transaction (``stop``) or in transactions of ``BATCH`` (``skip``).
 
     Records are taken ``BATCH`` at a time (memory stays flat): the invoices they name are
     looked up in one query; new invoices and changed drafts are written together
@@ -446,7 +447,7 @@ def _write_all(service: InvoiceService, records: Iterator[Record], organization_
     size = None if on_error == "stop" else BATCH
     with contextlib.closing(Announcements(service, actor)) as announcements:
         writing = _Writing(service, BatchWriter(service, actor), organization_id, actor, on_error, report,
-                           progress, spool, announcements)
+                           progress, announcements)
         while True:
             records_of_transaction = itertools.islice(records, size)        # size None: all of them
             first = next(records_of_transaction, None)
@@ -464,17 +465,16 @@ def _write_all(service: InvoiceService, records: Iterator[Record], organization_
                 return
 
 
-def _write_chunk(writing: _Writing, session: Session, chunk: list[Record]) -> None:
+def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> None:
     """Write ``chunk`` in file order: runs of new invoices and changed drafts together, any
     other record on its own."""
-    payloads = [_payload(record, writing.organization_id) for record in chunk]
+    payloads = [_payload(record, writing.organization_id) for record, _ in chunk]
     existing = writing.writer.existing(session, [_key(p) for p in payloads])
     draft_ids = [found.id for found in existing.values() if not found.posted]
     drafts = {doc.id: doc for doc in writing.service.context.read_many(session, draft_ids)} if draft_ids else {}
     stored = writing.writer.stored_drafts(session, draft_ids)
     together: list[tuple[Record, NewInvoice]] = []
-    for record, payload in zip(chunk, payloads, strict=True):
-        loaded = writing.spool.take(record.location)
+    for (record, loaded), payload in zip(chunk, payloads, strict=True):
         current = existing.get(_key(payload))
         outcome = None if record.pdf_path is not None else _outcome(current, drafts, payload, loaded)
         if outcome == "unchanged" and current is not None:
@@ -512,16 +512,16 @@ def _outcome(current: Existing | None, drafts: dict[int, InvoiceDocument], paylo
     return "unchanged" if _same_draft(doc, payload, loaded) else "updated"
 
 
-def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Record], organization_id: int | None,
-                spool: Spool, report: ImportReport) -> None:
+def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checked], organization_id: int | None,
+                report: ImportReport) -> None:
     """A dry run's outcome of each record of ``chunk``: its invoices looked up together."""
-    payloads = [_payload(record, organization_id) for record in chunk]
+    payloads = [_payload(record, organization_id) for record, _ in chunk]
     with service.context.db.session() as session:
         existing = writer.existing(session, [_key(p) for p in payloads])
         draft_ids = [found.id for found in existing.values() if not found.posted]
         drafts = {doc.id: doc for doc in service.context.read_many(session, draft_ids)} if draft_ids else {}
-    for record, payload in zip(chunk, payloads, strict=True):
-        outcome = _outcome(existing.get(_key(payload)), drafts, payload, spool.take(record.location))
+    for (record, loaded), payload in zip(chunk, payloads, strict=True):
+        outcome = _outcome(existing.get(_key(payload)), drafts, payload, loaded)
         report.add(outcome or _planned(service, payload), _name(record))
 
 

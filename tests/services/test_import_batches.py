@@ -205,15 +205,50 @@ def test_what_was_checked_is_written_without_loading_it_again(svc, db, tmp_path,
     assert report.problems == [] and len(report.created) == 6
 
 
-def test_the_spool_gives_back_in_order_and_only_for_the_record_kept():
+def test_the_file_is_read_once_and_written_from_the_spool(svc, db, tmp_path, monkeypatch, small_batches):
+    opened = []
+    read = importing.iter_file
+    monkeypatch.setattr(importing, "iter_file", lambda path, fmt=None: opened.append(path) or read(path, fmt))
+    path = write(tmp_path, "a.jsonl", records(7))
+    report = run_import(svc, [path], organization_id=1)
+    assert report.problems == [] and len(report.created) == 7 and opened == [path]
+    assert verify(db).ok
+
+
+def test_the_spool_gives_back_each_record_and_what_it_loaded_to_exactly(tmp_path):
+    import zipfile
+    from decimal import Decimal
+
+    from oro_invoices.services.import_reading import Record
     from oro_invoices.services.import_spool import SeenKeys, Spool
-    with Spool() as spool:
-        spool.add("f:1", {"a": 1})
-        spool.add("f:3", {"a": 3})
-        assert spool.take("f:1") == {"a": 1}
-        assert spool.take("f:2") is None                 # not kept (it was bad): the next stays
-        assert spool.take("f:3") == {"a": 3}
-        assert spool.take("f:4") is None
+    from oro_invoices.services.schemas import load_input
+    payload = invoice_payload(external_id="X-1", lines=[
+        {"description": "A", "quantity": "1.50", "unit_price": "10", "tax_rate": "0.19"},
+        {"description": "B", "quantity": "2", "unit_price": "0.000", "tax_rate": "0.10"}])
+    loaded = load_input({**payload, "due_date": "2030-01-31"})
+    with zipfile.ZipFile(tmp_path / "pdfs.zip", "w") as archive:
+        archive.writestr("a/X-1.pdf", b"%PDF-1.4")
+    with zipfile.ZipFile(tmp_path / "pdfs.zip") as archive:
+        kept = [
+            (Record("f:1", payload, tmp_path / "X-1.pdf", line_locations=["f:1", "f:2"]), loaded),
+            (Record("f:3", payload, zipfile.Path(archive, "a/X-1.pdf")), {**loaded, "lines": []}),
+            # what the compact form does not cover is kept as it is
+            (Record("f:4", {**payload, "note": Decimal("1.0")}), {**loaded, "when": dt.datetime(2030, 1, 1)}),
+            (Record("f:5", payload), {**loaded, "lines": [*loaded["lines"], {"description": "C"}]}),
+            (Record("f:6", payload), None),
+        ]
+        with Spool() as spool:
+            for record, loaded_to in kept:
+                spool.add(record, loaded_to)
+            back = list(spool.records())
+            assert back[1][0].pdf_path.read_bytes() == b"%PDF-1.4"
+    assert [(r.location, r.payload, r.line_locations, l) for r, l in back] == \
+        [(r.location, r.payload, r.line_locations, l) for r, l in kept]
+    assert back[0][0].pdf_path == tmp_path / "X-1.pdf"
+    first = back[0][1]
+    assert list(first) == list(loaded)                                   # the keys in the same order
+    assert [str(line["unit_price"]) for line in first["lines"]] == ["10", "0.000"]   # the same Decimals
+    assert first["due_date"] == dt.date(2030, 1, 31) and type(back[2][1]["when"]) is dt.datetime
     seen = SeenKeys()
     assert seen.first("k", "f:1") is None and seen.first("other", "f:2") is None
     assert seen.first("k", "f:9") == "f:1"
