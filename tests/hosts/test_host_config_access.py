@@ -138,6 +138,20 @@ def test_another_organizations_scope_is_not_found_and_not_changed(shop, admin, s
     assert stored_everywhere(shop) == before
 
 
+@pytest.mark.parametrize("language,scope,expected", [
+    ("en", "customer_group", "There is no such customer group among those of your organization."),
+    ("de", "website", "Unter den Websites Ihrer Organisation gibt es diese Website nicht."),
+    ("fr", "customer", "Ce client ne fait pas partie de ceux de votre organisation."),
+    ("ja", "organization", "この組織は、あなたが設定できる組織ではありません。"),
+])
+def test_another_organizations_scope_is_refused_in_the_admins_language(shop, admin, language, scope,
+                                                                       expected):
+    url = CONFIG + f"?scope={scope}&scope_id={org2_scopes(shop)[scope]}"
+    resp = admin.client.get(url, headers={"Accept-Language": language})
+    assert resp.status_code == 404
+    assert expected in text_of(resp.get_data(as_text=True))
+
+
 def test_the_sellers_details_of_another_organization_stay_untouched(shop, admin):
     resp = post(admin, CONFIG + "?scope=organization&scope_id=2",
                 {"scope": "organization", "scope_id": "2",

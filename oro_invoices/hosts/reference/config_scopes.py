@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import ColumnElement, Table, or_
 
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.settings_form import CONFIGURE, CONFIGURE_GLOBAL
 from oro_invoices.hosts.reference import models as m
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -23,15 +24,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from oro_invoices.hosts.reference.reference import ReferenceHost
 
-CONFIGURE = "oro_invoices.configure"
-CONFIGURE_GLOBAL = "oro_invoices.configure_global"
-
 TABLES: dict[str, Table] = {"organization": m.organizations, "website": m.websites,
                             "customer_group": m.customer_groups, "customer": m.customers}
 
 
 class ScopeAccess:
-    """The scopes the current admin may configure, and the context of each."""
+    """The scopes the current admin may configure, and the context of each
+    (``settings_form.ScopeAccess``)."""
 
     def __init__(self, host: ReferenceHost):
         self.host = host
@@ -62,11 +61,6 @@ class ScopeAccess:
             return []
         rows = self.host.records.rows(table, or_(*owners), order_by=table.c.name)
         return [(r.id, r.name) for r in rows]
-
-    def scopes(self, candidates: tuple[str, ...]) -> list[str]:
-        """Those of ``candidates`` the admin may configure something at."""
-        return [s for s in candidates
-                if (self.may_configure_global if s == "global" else bool(self.choices(s)))]
 
     def owns(self, scope: str, scope_id: int | None) -> bool:
         """Whether the admin may see and change the values of this scope object."""

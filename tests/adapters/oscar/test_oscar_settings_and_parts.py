@@ -46,7 +46,10 @@ def test_settings_page_saves_all_or_nothing_at_the_organization_scope(shop: Shop
 def test_settings_page_refuses_other_scopes(shop: Shop) -> None:
     shop.client.login_admin(CONFIGURE)
     assert shop.get(SETTINGS + "?scope=global").status == 403
-    assert shop.get(SETTINGS + "?scope=organization&scope_id=2").status == 404
+    other = shop.client.request("GET", SETTINGS + "?scope=organization&scope_id=2",
+                                headers={"Accept-Language": "de-DE,de;q=0.9"})
+    assert other.status == 404
+    assert "Diese Organisation gehört nicht zu denen, die Sie konfigurieren dürfen." in page_of(other)
     shop.client.login_admin(["oro_invoices.view"])
     assert shop.get(SETTINGS).status == 403
     shop.client.logout()

@@ -1,0 +1,210 @@
+"""The settings page without its framework (``adapters.settings_form``): what the admin sees at a
+scope, the all-or-nothing save, write-only secrets, "Use default" and the scope refusals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from oro_invoices import i18n
+from oro_invoices.adapters.config_store import ScopeContext, SettingField
+from oro_invoices.adapters.settings_form import (
+    Denied,
+    FieldRow,
+    SettingsForm,
+    choose_scope,
+    offered_scopes,
+    sections,
+)
+from oro_invoices.hosts.memory import MemoryConfigStore
+from oro_invoices.integration.config import SCOPES, Settings
+from oro_invoices.integration.profile import settings_group
+
+ORG = 7
+SENDER, ENABLED, SECRET = "oro_invoices.mail.sender", "oro_invoices.enabled", "oro_invoices.stripe.secret_key"
+ON_INVALID = "oro_invoices.einvoice.on_invalid"
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(MemoryConfigStore())
+
+
+def fields_at(settings: Settings, scope: str, *keys: str) -> list[SettingField]:
+    group = settings_group(settings.schema)
+    return [f for f in group.fields if scope in f.scopes and (not keys or f.key in keys)]
+
+
+def org_form(settings: Settings, *keys: str) -> SettingsForm:
+    return SettingsForm(settings, fields_at(settings, "organization", *keys), "organization", ORG,
+                        ScopeContext(organization_id=ORG))
+
+
+def by_key(rows: list[FieldRow]) -> dict[str, FieldRow]:
+    return {r.key: r for r in rows}
+
+
+def test_a_field_not_set_at_the_scope_shows_the_inherited_value_with_use_default(settings: Settings) -> None:
+    settings.set(SENDER, "billing@shop.example")  # global
+    settings.set(ENABLED, True, "organization", ORG)
+    rows = by_key(org_form(settings, SENDER, ENABLED).rows())
+    assert (rows[SENDER].value, rows[SENDER].use_default, rows[SENDER].inherited) == \
+        ("billing@shop.example", True, "billing@shop.example")
+    assert (rows[ENABLED].value, rows[ENABLED].use_default) == (True, False)
+    assert rows[ENABLED].error == ""
+
+
+def test_labels_help_choices_and_sections_are_in_the_pages_language(settings: Settings) -> None:
+    fields = fields_at(settings, "organization", ENABLED, ON_INVALID)
+    form = SettingsForm(settings, fields, "organization", ORG, ScopeContext(organization_id=ORG))
+    with i18n.using("de"):
+        rows = form.rows()
+        grouped = sections(fields, rows)
+    shown = by_key(rows)
+    assert shown[ENABLED].label == "Rechnungen aktivieren"
+    assert shown[ENABLED].help.startswith("Schaltet die gesamte Rechnungsfunktion ein")
+    assert shown[ON_INVALID].options == (("refuse", "Buchen ablehnen"),
+                                         ("post_without", "Mit einfachem PDF buchen"))
+    # what "Use default" inherits is shown by its label too
+    assert (shown[ON_INVALID].inherited, shown[ON_INVALID].inherited_shown) == ("refuse", "Buchen ablehnen")
+    # the help speaks of the labels the select shows, not of the stored codes
+    assert "„Buchen ablehnen“" in shown[ON_INVALID].help and "refuse" not in shown[ON_INVALID].help
+    assert list(grouped) == ["Allgemein", "E-Rechnung"]
+    assert [r.key for rs in grouped.values() for r in rs] == [f.key for f in fields]
+
+
+def test_a_save_stores_all_fields_or_none_with_each_problem_beside_its_field(settings: Settings) -> None:
+    form = org_form(settings, SENDER, ENABLED)
+    with i18n.using("de"):
+        rows, saved = form.save({ENABLED: "1", SENDER: "not an address"})
+    assert not saved
+    shown = by_key(rows)
+    assert shown[SENDER].error == "Keine gültige E-Mail-Adresse."
+    assert shown[SENDER].value == "not an address" and not shown[SENDER].use_default
+    assert shown[ENABLED].error == "" and shown[ENABLED].value is True
+    assert settings.store.load(ENABLED, "organization", ORG) is None  # nothing stored
+
+    rows, saved = form.save({ENABLED: "1", SENDER: "billing@shop.example"})
+    assert saved and all(r.error == "" for r in rows)
+    assert settings.store.load(ENABLED, "organization", ORG) is True
+    assert settings.resolve(SENDER, ScopeContext(organization_id=ORG)).value == "billing@shop.example"
+
+
+def test_a_field_left_out_of_the_post_keeps_its_value(settings: Settings) -> None:
+    settings.set(SENDER, "billing@shop.example", "organization", ORG)
+    _, saved = org_form(settings, SENDER, ENABLED).save({ENABLED: "0"})
+    assert saved
+    assert settings.store.load(SENDER, "organization", ORG) == "billing@shop.example"
+    assert settings.store.load(ENABLED, "organization", ORG) is False
+
+
+def test_use_default_forgets_the_value_but_refuses_an_edit_made_while_ticked(settings: Settings) -> None:
+    settings.set(SENDER, "billing@shop.example", "organization", ORG)
+    form = org_form(settings, SENDER)
+    with i18n.using("fr"):
+        rows, saved = form.save({SENDER: "new@shop.example", f"{SENDER}.use_default": "1"})
+    assert not saved
+    row = rows[0]
+    assert (row.value, row.use_default) == ("new@shop.example", False)
+    assert row.error.startswith("« Utiliser la valeur par défaut » était coché, cette modification "
+                                "n’a donc pas été enregistrée.")
+    assert settings.store.load(SENDER, "organization", ORG) == "billing@shop.example"
+
+    rows, saved = form.save({SENDER: "billing@shop.example", f"{SENDER}.use_default": "1"})
+    assert saved and rows[0].use_default
+    assert settings.store.load(SENDER, "organization", ORG) is None
+
+
+def test_a_secret_is_never_shown_back_and_an_empty_field_keeps_it(settings: Settings) -> None:
+    settings.set(SECRET, "sk_test_stored_value", "organization", ORG)
+    form = org_form(settings, SECRET)
+    row = form.rows()[0]
+    assert (row.type, row.value, row.secret_set) == ("secret", "", True)
+    assert "sk_test_stored_value" not in repr(row)
+    rows, saved = form.save({SECRET: "  "})
+    assert saved and "sk_test_stored_value" not in repr(rows)
+    assert settings.store.load(SECRET, "organization", ORG) == "sk_test_stored_value"
+    _, saved = form.save({SECRET: "", f"{SECRET}.use_default": "1"})
+    assert saved and settings.store.load(SECRET, "organization", ORG) is None
+
+
+def test_a_stored_value_that_is_no_longer_valid_is_flagged(settings: Settings) -> None:
+    settings.store.save(SENDER, "no longer an address", "organization", ORG)
+    with i18n.using("en"):
+        row = org_form(settings, SENDER).rows()[0]
+    assert row.error.startswith("The stored value is not valid")
+    assert "the inherited value applies" in row.error
+
+
+@dataclass
+class Access:
+    """An admin of organization ``ORG`` who may configure its organization and two websites."""
+
+    may_configure: bool = True
+    may_configure_global: bool = False
+    objects: dict[str, list[tuple[int, str]]] = field(default_factory=lambda: {
+        "organization": [(ORG, "Northwind")], "website": [(1, "North shop"), (2, "South shop")]})
+
+    def choices(self, scope: str) -> list[tuple[int, str]]:
+        return self.objects.get(scope, []) if self.may_configure else []
+
+    def owns(self, scope: str, scope_id: int | None) -> bool:
+        return scope_id in dict(self.choices(scope))
+
+
+def test_the_first_offered_scope_and_object_are_chosen_when_none_is_asked() -> None:
+    access = Access()
+    assert offered_scopes(access, SCOPES) == ["organization", "website"]
+    assert choose_scope(access, {}, SCOPES) == ("organization", ORG, [(ORG, "Northwind")])
+    assert choose_scope(access, {"scope": "website", "scope_id": "2"}, SCOPES)[:2] == ("website", 2)
+
+
+@pytest.mark.parametrize("language, expected", [
+    ("en", "There is no such website among those of your organization."),
+    ("de", "Unter den Websites Ihrer Organisation gibt es diese Website nicht."),
+    ("fr", "Ce site web ne fait pas partie de ceux de votre organisation."),
+    ("ja", "あなたの組織のウェブサイトの中に、このウェブサイトはありません。"),
+])
+def test_another_organizations_scope_object_is_not_found_in_the_admins_language(
+        language: str, expected: str) -> None:
+    with pytest.raises(Denied) as refused:
+        choose_scope(Access(), {"scope": "website", "scope_id": "99"}, SCOPES)
+    assert refused.value.status == 404
+    assert i18n.translate(language, refused.value.message) == expected
+
+
+@pytest.mark.parametrize("scope", ["organization", "website", "customer_group", "customer"])
+def test_every_scopes_refusal_names_the_scope_in_each_language(scope: str) -> None:
+    with pytest.raises(Denied) as refused:
+        choose_scope(Access(objects={}), {"scope": scope, "scope_id": "99"}, SCOPES)
+    english = i18n.translate("en", refused.value.message)
+    assert scope.replace("_", " ") in english
+    for language in ("de", "fr", "ja"):
+        assert i18n.translate(language, refused.value.message) != english
+
+
+def test_the_global_scope_and_the_page_need_their_permissions() -> None:
+    with pytest.raises(Denied) as refused:
+        choose_scope(Access(), {"scope": "global"}, SCOPES)
+    assert refused.value.status == 403 and "oro_invoices.configure_global" in refused.value.message
+    assert choose_scope(Access(may_configure_global=True), {"scope": "global"}, SCOPES) == \
+        ("global", None, [])
+    with pytest.raises(Denied) as refused:
+        choose_scope(Access(may_configure=False), {}, SCOPES)
+    assert refused.value.status == 403
+    with pytest.raises(Denied) as refused:
+        choose_scope(Access(), {"scope": "everywhere"}, SCOPES)
+    assert refused.value.status == 404
+
+
+def test_every_help_names_the_choices_by_the_labels_the_admin_sees(settings: Settings) -> None:
+    quoting_codes = {}
+    for spec in settings.schema:
+        if spec.type != "choice" or not spec.help:
+            continue
+        labels = dict(settings.choice_options(spec.key))
+        codes = [c for c in settings.choices(spec.key) if c and labels.get(c) and labels[c] != c]
+        quoted = [c for c in codes if f'"{c}"' in spec.help]
+        if quoted:
+            quoting_codes[spec.key] = quoted
+    assert quoting_codes == {}
