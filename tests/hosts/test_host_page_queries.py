@@ -218,3 +218,26 @@ def test_a_page_reads_on_one_connection_per_engine(shop, admin, page):
     assert "Bolts" in text_of(html) if page == "view" else rows(html) >= 1
     assert len(sent) >= 3, f"{page}: {len(sent)} statements"  # several reads, yet one checkout each
     assert taken == {"host": 1, "addon": 1}, f"{page}: {taken} checkouts for {len(sent)} statements"
+
+
+#: The reference host's own pages, each with a word of what it shows.
+HOST_PAGES = {"dashboard": ("/admin/", "Dashboard"),
+              "orders": ("/admin/orders", "SO-1001"), "customers": ("/admin/customers", "Acme"),
+              "order": ("/admin/orders/{order}?tab=oro_invoices.order_invoices", "SO-1001"),
+              "configuration": ("/admin/config/", "Configuration"),
+              "storefront orders": ("/customer/orders", "Order History")}
+
+
+@pytest.mark.parametrize("page", HOST_PAGES)
+def test_a_host_page_reads_on_one_connection_per_engine(shop, admin, page):
+    url, shown = HOST_PAGES[page]
+    url = url.format(order=shop[1]["orders"][0]["id"])
+    client = customer(shop, ROLES["department"]) if page.startswith("storefront") else admin
+    assert client.get(url).status_code == 200
+    with counted(shop[0]) as sent, checkouts(shop[0]) as taken:
+        resp = client.get(url)
+    assert resp.status_code == 200
+    assert shown in text_of(resp.get_data(as_text=True))
+    assert len(sent) >= 2, f"{page}: {len(sent)} statements"
+    assert taken["host"] == 1 and taken["addon"] <= 1, \
+        f"{page}: {taken} checkouts for {len(sent)} statements"

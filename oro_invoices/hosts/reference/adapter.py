@@ -11,11 +11,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, delete, insert, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
@@ -223,6 +223,7 @@ def _customer_user(row: Row[Any]) -> CustomerUserRef:
 class ReferenceCustomers:
     def __init__(self, engine: Engine):
         self.engine = engine
+        self._with_customer: dict[tuple[int, ...], tuple[Any, tuple[ColumnElement[bool], ...]]] = {}
 
     def get_customer(self, customer_id: int) -> CustomerRef | None:
         return remembered("customer", customer_id, lambda: self._customer(customer_id))
@@ -243,14 +244,23 @@ class ReferenceCustomers:
         return None if row is None else _customer_user(row)
 
     def with_customer(self, customer_user_id: int, *where: ColumnElement[bool],
+                      params: Mapping[str, Any] | None = None,
                       ) -> tuple[CustomerUserRef, CustomerRef | None] | None:
         """The customer user and their customer in one query, both remembered for the request;
-        ``where``: further conditions (a live login session)."""
-        u, c = m.customer_users, m.customers
-        stmt = (select(u, *(col.label(f"c_{col.name}") for col in c.c))
-                .outerjoin(c, c.c.id == u.c.customer_id).where(u.c.id == customer_user_id, *where))
+        ``where``: further conditions (a live login session) over the bound ``params``. The
+        query is built once per process for the same conditions."""
+        seen = tuple(id(w) for w in where)
+        built = self._with_customer.get(seen)
+        if built is None:
+            u, c = m.customer_users, m.customers
+            stmt = (select(u, *(col.label(f"c_{col.name}") for col in c.c))
+                    .outerjoin(c, c.c.id == u.c.customer_id)
+                    .where(u.c.id == bindparam("customer_user_id"), *where))
+            built = (stmt, where)  # the conditions kept, so that no other takes their ids
+            if len(self._with_customer) < 100:
+                self._with_customer[seen] = built
         with reading(self.engine) as conn:
-            row = conn.execute(stmt).first()
+            row = conn.execute(built[0], {**(params or {}), "customer_user_id": customer_user_id}).first()
         if row is None:
             return None
         ref = remember("customer_user", customer_user_id, _customer_user(row))

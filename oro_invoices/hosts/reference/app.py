@@ -32,6 +32,7 @@ from oro_invoices.hosts.reference.reference import (
     ReferenceHost,
     host_engine,
 )
+from oro_invoices.hosts.reference.request_cache import install_request_scope
 from oro_invoices.i18n import N_
 from oro_invoices.integration import profile
 from oro_invoices.persistence.engine import pool_options, reading
@@ -110,6 +111,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     host.urls.app = app
     app.extensions["oro_reference_host"] = host
     install_security_headers(app)
+    install_request_scope(app)
     for entry in HOST_MENU:
         host.menu.register(entry)
     for entry in HOST_ACCOUNT_MENU:
@@ -162,13 +164,14 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     return app
 
 
-#: Above this many customers the grid's Customer filter is a field for the id, not a list.
+#: Above this many customers the grid's Customer filter is a field for the start of a name
+#: (with suggestions), not a list.
 CUSTOMER_CHOICES_LIMIT = 200
 
 
 def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]] | None:
     """The customers the grid's Customer filter lists, by name; None when there are too many
-    to list on every page (the filter then takes an id)."""
+    to list on every page (the filter then takes the start of a name)."""
     where = [m.customers.c.organization_id == scope.organization_id] if scope.organization_id is not None else []
     stmt = (select(m.customers.c.id, m.customers.c.name).where(*where).order_by(m.customers.c.name)
             .limit(CUSTOMER_CHOICES_LIMIT + 1))

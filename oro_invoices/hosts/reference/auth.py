@@ -16,12 +16,13 @@ from urllib.parse import urlsplit
 
 import flask
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from oro_invoices.adapters.flask.pages import SessionCsrf
 from oro_invoices.domain.messages import PluralMessage
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.language import _
+from oro_invoices.hosts.reference.login_sessions import LIVE
 from oro_invoices.hosts.reference.login_throttle import account_key, address_key
 from oro_invoices.persistence.engine import reading
 from oro_invoices.web.http import Request
@@ -58,16 +59,19 @@ def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
     """
     area = ADMIN if path == ADMIN_AREA or path.startswith(ADMIN_AREA + "/") else CUSTOMER
     user_id = session.get(area.user_key)
-    live = host.logins.live(area.name, user_id, session.get(area.token_key))
-    if live is None:
+    params = host.logins.live_params(area.name, user_id, session.get(area.token_key))
+    if params is None:
         return None
     if area is ADMIN:  # the user's row and the session check in one query
-        t = m.admin_users
         with reading(host.engine) as c:
-            row = c.execute(select(t).where(t.c.id == user_id, live)).first()
+            row = c.execute(_ADMIN_LOGIN, params).first()
         return host.admin_user(row) if row is not None else None
-    found = host.customers.with_customer(user_id, live)
+    found = host.customers.with_customer(user_id, LIVE, params=params)
     return host.customer_user(found[0]) if found is not None else None
+
+
+#: The admin of a live login session (``LoginSessions.live_params``), built once.
+_ADMIN_LOGIN = select(m.admin_users).where(m.admin_users.c.id == bindparam("live_user_id"), LIVE)
 
 
 def host_of() -> ReferenceHost:

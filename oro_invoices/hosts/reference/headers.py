@@ -7,6 +7,8 @@ Inline ``style`` attributes stay allowed: they cannot run code.
 """
 from __future__ import annotations
 
+import functools
+
 import flask
 
 CONTENT_SECURITY_POLICY = (
@@ -29,7 +31,13 @@ def install_security_headers(app: flask.Flask) -> None:
     """
     @app.after_request
     def _security_headers(response: flask.Response) -> flask.Response:
-        policy = app.config.get("ORO_REFERENCE_CSP") or CONTENT_SECURITY_POLICY
-        for name, value in {**SECURITY_HEADERS, "Content-Security-Policy": policy}.items():
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        for name, value in _headers(app.config.get("ORO_REFERENCE_CSP") or CONTENT_SECURITY_POLICY):
+            headers.setdefault(name, value)
         return response
+
+
+@functools.lru_cache(maxsize=16)
+def _headers(policy: str) -> tuple[tuple[str, str], ...]:
+    """``SECURITY_HEADERS`` with ``policy`` as the Content-Security-Policy (once per policy)."""
+    return tuple({**SECURITY_HEADERS, "Content-Security-Policy": policy}.items())

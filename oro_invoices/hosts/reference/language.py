@@ -15,7 +15,13 @@ def shop_language() -> str:
     """The language of the current request's pages; English outside a request."""
     if not flask.has_request_context():
         return i18n.DEFAULT_LANGUAGE
-    return i18n.negotiate(flask.request.headers.get("Accept-Language"))
+    return _negotiated(flask.request.headers.get("Accept-Language"))
+
+
+@functools.lru_cache(maxsize=256)
+def _negotiated(accept_language: str | None) -> str:
+    """``i18n.negotiate``, once per process for each header value (asked at every message)."""
+    return i18n.negotiate(accept_language)
 
 
 def install_shop_language(env: Any) -> None:

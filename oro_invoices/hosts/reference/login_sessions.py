@@ -11,8 +11,9 @@ import hashlib
 import secrets
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, insert, select
+from sqlalchemy import ColumnElement, bindparam, delete, exists, insert, select
 from sqlalchemy.engine import Engine
 
 from oro_invoices.hosts.reference import models as m
@@ -20,6 +21,15 @@ from oro_invoices.persistence.engine import reading
 
 #: How long a login lasts at most, whatever the browser keeps.
 DEFAULT_LIFETIME = 12 * 3600
+
+
+_t = m.login_sessions
+#: "a live session of the user in the area", over the parameters ``live_params`` gives (built
+#: once, so a query using it is not built again for every request).
+LIVE = exists().where(_t.c.token_hash == bindparam("live_token_hash"),
+                      _t.c.area == bindparam("live_area"),
+                      _t.c.user_id == bindparam("live_user_id"),
+                      _t.c.expires_at > bindparam("live_now"))
 
 
 def _digest(token: str) -> str:
@@ -57,6 +67,15 @@ class LoginSessions:
             return False
         with reading(self.engine) as c:
             return bool(c.execute(select(live)).scalar_one())
+
+    def live_params(self, area: str, user_id: object, token: object) -> dict[str, Any] | None:
+        """The parameters of ``LIVE`` for this user's session in ``area`` (None when the
+        cookie's values cannot be one): ``live_user_id`` is the user's id."""
+        if not isinstance(token, str) or not token or isinstance(user_id, bool) \
+                or not isinstance(user_id, int):
+            return None
+        return {"live_token_hash": _digest(token), "live_area": area, "live_user_id": user_id,
+                "live_now": self.clock()}
 
     def live(self, area: str, user_id: object, token: object) -> ColumnElement[bool] | None:
         """The SQL condition "``token`` is a live session of this user in ``area``" (None when

@@ -6,11 +6,12 @@ its URLs are real routes), closed and deleted by ``close()``.
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
@@ -18,6 +19,7 @@ from markupsafe import Markup
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine, Row
 
+from oro_invoices import i18n
 from oro_invoices.adapters.commerce import (
     CustomerRef,
     CustomerUserRef,
@@ -28,7 +30,7 @@ from oro_invoices.adapters.commerce import (
 )
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser, storefront_permissions
-from oro_invoices.adapters.ui import EmailTemplate
+from oro_invoices.adapters.ui import EmailTemplate, MenuEntry
 from oro_invoices.domain.invoice import Address
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.adapter import (
@@ -43,6 +45,7 @@ from oro_invoices.hosts.reference.adapter import (
     ReferenceUsers,
     ReferenceWebsites,
 )
+from oro_invoices.hosts.reference.language import install_shop_language, shop_language
 from oro_invoices.hosts.reference.login_sessions import LoginSessions
 from oro_invoices.hosts.reference.login_throttle import LoginThrottle
 from oro_invoices.hosts.reference.records import Records
@@ -115,24 +118,31 @@ class ReferenceUrls:
 
 
 class ReferenceLayout:
-    """The host's two layouts (back-office, storefront), with menus built from the registries."""
+    """The host's two layouts (back-office, storefront), with menus built from the registries.
+
+    What does not depend on the request is worked out once per process: the templates, the
+    paths of the layout's links (by endpoint and the application's root path) and the menu's
+    labels in each language. Per request only the user's visible entries and which one is
+    active are decided.
+    """
 
     def __init__(self, host: ReferenceHost):
         self.host = host
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-        from oro_invoices.hosts.reference.language import install_shop_language
         install_shop_language(self.env)
+        self._paths: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
 
     def wrap(self, fragment: str, *, title: str, area: str = "backoffice") -> str:
         import flask
         in_request = flask.has_request_context()
         user = self.host.users.current()
         flashes = flask.get_flashed_messages(with_categories=True) if in_request else []
+        active_path = flask.request.path if in_request else ""
         ctx = self.host.scope_for(user)
         context = dict(content=Markup(fragment), title=title, user=user,
                        flashes=flashes, shop_name=self.host.shop_name, url=self._url,
                        csrf_token=self._csrf() if in_request else "",
-                       active_path=flask.request.path if in_request else "")
+                       active_path=active_path)
         if area == "storefront":
             from oro_invoices.hosts.reference.storefront_website import (
                 current_website,
@@ -143,26 +153,71 @@ class ReferenceLayout:
             entries = self.host.storefront.visible_account_entries(ctx) \
                 if user.kind == "customer_user" else []
             return self.env.get_template("store_layout.html").render(
-                account_entries=entries, website_id=website_id,
+                account_entries=self._links(entries, active_path, store=True),
+                website_id=website_id,
                 websites=website_choices(self.host) if in_request else [], **context)
         groups = []
         if user.kind == "admin":
             visible = self.host.menu.visible(ctx)
+            language = shop_language()
             for key, label in MENU_GROUPS:
                 items = [e for e in visible if e.parent == key]
                 if items:
-                    groups.append((label, items))
+                    groups.append((_label(language, label),
+                                   self._links(items, active_path, store=False)))
         return self.env.get_template("admin_layout.html").render(menu=groups, **context)
 
+    def _links(self, entries: Iterable[MenuEntry], active_path: str, *,
+               store: bool) -> list[MenuLink]:
+        """The menu's links to ``entries``, the one ``active_path`` is at (or under) marked."""
+        links, language = [], shop_language()
+        for entry in entries:
+            href = self._url(entry.endpoint)
+            if store:
+                active = active_path == href or bool(
+                    active_path and href != "/" and active_path.startswith(href + "/"))
+            else:
+                active = active_path == href or (
+                    not href.endswith("/") and active_path.startswith(href + "/"))
+            links.append(MenuLink(entry.key, _label(language, entry.label), href, active))
+        return links
+
     def _url(self, endpoint: str, **params: Any) -> str:
-        try:
-            return self.host.urls.url_for(endpoint, **params)
-        except Exception:
-            return "#"
+        """The path of ``endpoint`` (``#`` when there is none), built once per process for the
+        same parameters and root path; absolute URLs are not the layout's."""
+        import flask
+        root = flask.request.script_root if flask.has_request_context() else ""
+        seen = (endpoint, root, tuple(sorted(params.items())))
+        path = self._paths.get(seen)
+        if path is None:
+            try:
+                path = self.host.urls.url_for(endpoint, **params)
+            except Exception:
+                path = "#"
+            if len(self._paths) < 1000:
+                self._paths[seen] = path
+        return path
 
     def _csrf(self) -> str:
         from oro_invoices.adapters.flask.pages import SessionCsrf
         return SessionCsrf().token()
+
+
+@dataclass(frozen=True)
+class MenuLink:
+    """One link of a layout's menu: the entry's key and label (in the page's language), where it
+    leads and whether the page shown is there."""
+
+    key: str
+    label: str
+    href: str
+    active: bool
+
+
+@functools.lru_cache(maxsize=1024)
+def _label(language: str, label: str) -> str:
+    """A menu label in ``language`` (once per process for each)."""
+    return i18n.translate(language, label)
 
 
 class ReferenceHost:
