@@ -13,7 +13,14 @@ from typing import Any
 from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern
 from babel.dates import parse_pattern as parse_date_pattern
-from babel.numbers import NumberPattern, format_decimal, format_percent, parse_pattern
+from babel.numbers import (
+    NumberPattern,
+    format_decimal,
+    format_percent,
+    get_decimal_symbol,
+    get_group_symbol,
+    parse_pattern,
+)
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
@@ -47,6 +54,11 @@ def _currency_pattern(locale: str, min_digits: int, max_digits: int) -> NumberPa
     return pattern
 
 
+def _unquoted(text: str) -> str:
+    """What Babel makes of quotes in a number it wrote: "'x'" is "x", "''" is "'"."""
+    return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
+
+
 @functools.lru_cache(maxsize=64)
 def number_pattern(pattern: str) -> NumberPattern:
     """``pattern`` ("#,##0.00") parsed once."""
@@ -68,6 +80,10 @@ class Formatter:
         self._time: DateTimePattern = parse_date_pattern(self._locale.time_formats["short"])
         # "{1}, {0}": the date and the time; a literal word in it is quoted ("{1} 'à' {0}")
         self._date_time = re.sub(r"'([^']*)'", r"\1", str(self._locale.datetime_formats["medium"]))
+        # an amount column's "#,##0.00": Babel's symbols, written without its pattern machinery
+        self._grouped = str.maketrans({",": get_group_symbol(self._locale), ".": get_decimal_symbol(self._locale)})
+        # a grid shows a few days over and over: each written once
+        self._day: Callable[[dt.date], str] = functools.lru_cache(maxsize=1024)(self._write_day)
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
@@ -82,7 +98,14 @@ class Formatter:
         """An amount with the currency's decimals and no sign, for a column headed by the
         currency: EUR "1,234.50", JPY "1,235"."""
         digits = minor_units(currency)
-        return self.decimal(amount, "#,##0" + ("." + "0" * digits if digits else ""))
+        value = Decimal(amount)
+        if not value.is_finite():
+            return self.decimal(value, "#,##0" + ("." + "0" * digits if digits else ""))
+        # what Babel's "#,##0.00" writes (its rounding, groups of three, a leading "-"), a grid
+        # of 100 rows writing one amount per row
+        rounded = abs(value).normalize().quantize(Decimal(1).scaleb(-digits))
+        text = ("-" if value.is_signed() else "") + f"{rounded:,f}".translate(self._grouped)
+        return _unquoted(text) if "'" in text else text  # Babel reads "'" as quotes (de_CH)
 
     def unit_price(self, amount: Decimal, currency: str) -> str:
         """A unit price: the currency's minor units, more when the price has more."""
@@ -113,6 +136,9 @@ class Formatter:
             return ""
         if isinstance(value, dt.datetime):  # the day it is in the configured zone
             value = (value.astimezone(self.timezone) if value.tzinfo else value).date()
+        return self._day(value) if type(value) is dt.date else self._write_day(value)
+
+    def _write_day(self, value: dt.date) -> str:
         text: str = self._date.apply(value, self._locale)
         return text
 

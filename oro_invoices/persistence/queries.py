@@ -10,7 +10,7 @@ import base64
 import datetime as dt
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import (
@@ -20,6 +20,7 @@ from sqlalchemy import (
     CompoundSelect,
     Row,
     Select,
+    String,
     and_,
     bindparam,
     func,
@@ -30,7 +31,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, defer
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
@@ -38,6 +39,7 @@ from oro_invoices.domain.limits import is_int64, is_storable_text
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.statuses import NOT_PAYABLE
 from oro_invoices.persistence.models import (
+    CUSTOMER_NAME_KEY,
     SORT_DUE_DATE,
     SORT_INVOICE_NUMBER,
     SORT_PAYMENT_URL,
@@ -45,6 +47,7 @@ from oro_invoices.persistence.models import (
     Invoice,
     PaymentState,
 )
+from oro_invoices.persistence.read_models import SUMMARY_COLUMNS
 
 T = TypeVar("T")
 SelectT = TypeVar("SelectT", bound=Select[*tuple[Any, ...]])
@@ -74,8 +77,6 @@ SORT_KEYS = tuple(_SORTS)
 #: over at most how many customers (``list_rows``).
 PER_CUSTOMER_SORTS = frozenset({"invoice_date", "due_date", "total_amount", "id", "created_at"})
 PER_CUSTOMER_MAX = 25
-#: The invoice columns a page of summaries leaves unread (decoding them was most of its cost).
-NOT_LISTED = (Invoice.bill_to, Invoice.ship_to, Invoice.seller, Invoice.buyer)
 MAX_LIMIT = 500
 
 
@@ -114,6 +115,11 @@ class InvoiceFilter:
     #: Total at least / at most this many minor units (meaningful within one ``currency``).
     total_min: int | None = None
     total_max: int | None = None
+    #: Only invoices whose customer name starts with this, in any case (``name_prefix``).
+    customer_name_prefix: str | None = None
+
+
+_FILTER_FIELDS = tuple(field.name for field in fields(InvoiceFilter))
 
 
 @dataclass(frozen=True)
@@ -177,6 +183,21 @@ def unindexed(column: InstrumentedAttribute[Any]) -> ColumnElement[Any]:
 
 
 
+#: Above every character a name holds: ``prefix + NAME_KEY_END`` ends the range of ``prefix``.
+NAME_KEY_END = "\U0010ffff"
+#: The longest customer name prefix a filter takes (the column's length).
+NAME_PREFIX_MAX = 255
+
+
+def name_prefix(prefix: str | ColumnElement[str]) -> ColumnElement[bool]:
+    """The customer name starts with ``prefix``, in any case: one range of
+    ``ix_oro_invoice_invoice_org_name_key_id``. Both sides are lowered by the database, so they
+    fold alike: ASCII letters on SQLite, every letter the database's locale knows on PostgreSQL."""
+    bound = bindparam(None, prefix, type_=String()) if isinstance(prefix, str) else prefix
+    key, low = CUSTOMER_NAME_KEY, func.lower(bound, type_=String())
+    return and_(key >= low, key < low.concat(NAME_KEY_END))
+
+
 def payable_condition() -> ColumnElement[bool]:
     """A posted invoice (not a credit note) that can still be paid: ``statuses.is_payable`` in
     SQL over the joined payment state (an amount due, a status that lets it be paid)."""
@@ -190,7 +211,8 @@ def payable_condition() -> ColumnElement[bool]:
 FEW_OVERDUE = 500
 
 
-def overdue_condition(today: dt.date, *, index_due_date: bool = True) -> ColumnElement[bool]:
+def overdue_condition(today: dt.date | ColumnElement[dt.date], *,
+                      index_due_date: bool = True) -> ColumnElement[bool]:
     """``domain.overdue.is_overdue`` in SQL: payable and due before ``today``.
 
     Within an organization it is served by the (organization, status, due date) index; the
@@ -201,58 +223,129 @@ def overdue_condition(today: dt.date, *, index_due_date: bool = True) -> ColumnE
     return and_(payable_condition(), due < today)
 
 
-def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True,
-                 index_due_date: bool = True) -> SelectT:
-    """``stmt`` restricted to ``f``. ``index_organization=False`` (``index_due_date=False``)
-    keeps the planner from choosing an index for the organization (overdue) filter, so that an index
-    matching the sort can drive the query instead."""
-    conds: list[ColumnElement[bool]] = []
+#: The filter fields compared for equality, each read through a bound parameter of its own.
+_EQUAL_FIELDS = ("organization_id", "website_id", "customer_id", "customer_user_id", "order_id",
+                 "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id",
+                 "customer_user_email")
+
+
+def filter_values(f: InvoiceFilter) -> dict[str, Any]:
+    """The values ``apply_filter`` binds for ``f``, by parameter name (each ``oi_f_<field>``):
+    passed to a statement built earlier for a filter of the same shape (``_filter_shape``), they
+    replace that filter's values. Raises ``ValidationError`` for a value no listing accepts."""
+    values: dict[str, Any] = {}
     if f.status:
         if f.status not in ("draft", "posted"):
             raise ValidationError([("status", Message("Use 'draft' or 'posted'."))])
-        conds.append(Invoice.status == f.status)
+        values["oi_f_status"] = f.status
     if f.payment_status:
         try:
             PaymentStatus(f.payment_status)
         except ValueError:
             raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
                                                               status=repr(f.payment_status)))]) from None
-        conds.append(PaymentState.payment_status == f.payment_status)
+        values["oi_f_payment_status"] = f.payment_status
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
         raise ValidationError([("document_type", Message("Use 'invoice' or 'credit_note'."))])
-    for attr in ("organization_id", "website_id", "customer_id", "customer_user_id", "order_id",
-                 "external_id", "invoice_number", "currency", "document_type", "credited_invoice_id",
-                 "customer_user_email"):
+    for attr in _EQUAL_FIELDS:
         value = getattr(f, attr)
         if value is not None and value != "":
-            column = getattr(Invoice, attr)
-            if attr == "organization_id" and not index_organization:
-                column = unindexed(column)
-            conds.append(column == value)
+            values[f"oi_f_{attr}"] = value
     if f.customer_ids is not None:
-        conds.append(Invoice.customer_id.in_(list(f.customer_ids)))
+        values["oi_f_customer_ids"] = list(f.customer_ids)
     if f.website_ids is not None:
-        conds.append(Invoice.website_id.in_(list(f.website_ids)))
+        values["oi_f_website_ids"] = list(f.website_ids)
     if f.exclude_website_ids:
-        conds.append(or_(Invoice.website_id.is_(None),
-                         Invoice.website_id.not_in(list(f.exclude_website_ids))))
+        values["oi_f_exclude_website_ids"] = list(f.exclude_website_ids)
+    if f.customer_name_prefix:
+        values["oi_f_customer_name_prefix"] = f.customer_name_prefix
     if f.number_contains:
         escaped = f.number_contains.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        conds.append(Invoice.invoice_number.like(f"%{escaped}%", escape="\\"))
+        values["oi_f_number_contains"] = f"%{escaped}%"
     if f.total_min is not None:
-        conds.append(Invoice.total_amount >= f.total_min)
+        values["oi_f_total_min"] = f.total_min
     if f.total_max is not None:
-        conds.append(Invoice.total_amount <= f.total_max)
+        values["oi_f_total_max"] = f.total_max
     if f.date_from:
-        conds.append(Invoice.invoice_date >= f.date_from)
+        values["oi_f_date_from"] = f.date_from
     if f.date_to:
-        conds.append(Invoice.invoice_date <= f.date_to)
+        values["oi_f_date_to"] = f.date_to
     if f.date_from and f.date_to and f.date_from > f.date_to:
         raise ValidationError([("date_to", Message("Must not be before date_from."))])
     if f.overdue is not None:
         if f.today is None:
             raise ValueError("InvoiceFilter.overdue needs the day it is judged on (today)")
-        overdue = overdue_condition(f.today, index_due_date=index_due_date)
+        values["oi_f_today"] = f.today
+    return values
+
+
+#: The fields ``filter_values`` binds (``overdue`` binds ``today``; its own value is the shape).
+_BOUND_FIELDS = frozenset({"status", "payment_status", *_EQUAL_FIELDS, "customer_ids", "website_ids",
+                           "exclude_website_ids", "customer_name_prefix", "number_contains", "total_min",
+                           "total_max", "date_from", "date_to", "today"})
+
+
+def _filter_shape(f: InvoiceFilter, values: dict[str, Any]) -> tuple[Any, ...]:
+    """What ``apply_filter``'s conditions for ``f`` depend on besides ``values``: two filters of
+    one shape give the same statement with other parameters. A field not bound by name is part
+    of the shape with its value."""
+    rest = tuple((name, tuple(v) if isinstance(v := getattr(f, name), list) else v)
+                 for name in _FILTER_FIELDS if name not in _BOUND_FIELDS)
+    return tuple(values), rest
+
+
+def _bound(name: str, column: Any, values: dict[str, Any], *, expanding: bool = False) -> Any:
+    return bindparam(name, values[name], type_=column.type, expanding=expanding)
+
+
+def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True,
+                 index_due_date: bool = True) -> SelectT:
+    """``stmt`` restricted to ``f``. ``index_organization=False`` (``index_due_date=False``)
+    keeps the planner from choosing an index for the organization (overdue) filter, so that an index
+    matching the sort can drive the query instead.
+
+    Every value of ``f`` is a named bound parameter (``filter_values``), so that the statement
+    can be run again for another filter of the same shape."""
+    values = filter_values(f)
+    conds: list[ColumnElement[bool]] = []
+    if "oi_f_status" in values:
+        conds.append(Invoice.status == _bound("oi_f_status", Invoice.status, values))
+    if "oi_f_payment_status" in values:
+        conds.append(PaymentState.payment_status == _bound("oi_f_payment_status", PaymentState.payment_status,
+                                                           values))
+    for attr in _EQUAL_FIELDS:
+        name = f"oi_f_{attr}"
+        if name in values:
+            column = getattr(Invoice, attr)
+            bound = _bound(name, column, values)
+            if attr == "organization_id" and not index_organization:
+                column = unindexed(column)
+            conds.append(column == bound)
+    if "oi_f_customer_ids" in values:
+        conds.append(Invoice.customer_id.in_(_bound("oi_f_customer_ids", Invoice.customer_id, values,
+                                                    expanding=True)))
+    if "oi_f_website_ids" in values:
+        conds.append(Invoice.website_id.in_(_bound("oi_f_website_ids", Invoice.website_id, values,
+                                                   expanding=True)))
+    if "oi_f_exclude_website_ids" in values:
+        conds.append(or_(Invoice.website_id.is_(None), Invoice.website_id.not_in(
+            _bound("oi_f_exclude_website_ids", Invoice.website_id, values, expanding=True))))
+    if "oi_f_customer_name_prefix" in values:
+        conds.append(name_prefix(_bound("oi_f_customer_name_prefix", Invoice.customer_name, values)))
+    if "oi_f_number_contains" in values:
+        conds.append(Invoice.invoice_number.like(_bound("oi_f_number_contains", Invoice.invoice_number, values),
+                                                 escape="\\"))
+    if "oi_f_total_min" in values:
+        conds.append(Invoice.total_amount >= _bound("oi_f_total_min", Invoice.total_amount, values))
+    if "oi_f_total_max" in values:
+        conds.append(Invoice.total_amount <= _bound("oi_f_total_max", Invoice.total_amount, values))
+    if "oi_f_date_from" in values:
+        conds.append(Invoice.invoice_date >= _bound("oi_f_date_from", Invoice.invoice_date, values))
+    if "oi_f_date_to" in values:
+        conds.append(Invoice.invoice_date <= _bound("oi_f_date_to", Invoice.invoice_date, values))
+    if f.overdue is not None:
+        overdue = overdue_condition(_bound("oi_f_today", Invoice.due_date, values),
+                                    index_due_date=index_due_date)
         # a missing due date makes the condition NULL, not false: "not overdue" says so itself
         conds.append(overdue if f.overdue else or_(Invoice.due_date.is_(None), ~overdue))
     return stmt.where(and_(*conds)) if conds else stmt
@@ -260,40 +353,95 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
-              ) -> tuple[Sequence[Row[Invoice, PaymentState]], str | None, int | None]:
-    """One page of (Invoice, PaymentState) rows and the cursor of the next page.
+              ) -> tuple[Sequence[Row[Any]], str | None, int | None]:
+    """One page of rows of ``SUMMARY_COLUMNS`` (``read_models.summary_of_row`` reads them) and
+    the cursor of the next page.
 
     ``with_total`` also counts the matches. With ``total_cap`` the count stops past that many
     (it is then ``total_cap + 1``) and is read in the page's own statement, as a column
     computed once; only an empty page needs a statement of its own for it.
 
-    The invoices' addresses and party snapshots (JSON documents, ``NOT_LISTED``) are left
-    unread: a page of summaries does not show them, and reading one raises.
+    The statement is built once per shape of the request (which filters, the sort, whether a
+    cursor is given...) and run again with the values of the next request as parameters, on the
+    session's connection: the rows come back as plain tuples, not as ORM objects.
     """
     if not 1 <= int(limit) <= MAX_LIMIT:
         raise ValidationError([("limit", Message("Must be between 1 and %(limit)s.", limit=MAX_LIMIT))])
     key, desc = parse_sort(sort)
-    col, tie = sort_columns(key)
+    values = filter_values(f)
+    params = dict(values)
+    after = decode_cursor(cursor, sort) if cursor else None
+    if after is not None:
+        params["oi_after_value"], params["oi_after_id"] = after
+    dialect = session.get_bind().dialect.name
+    customers = _per_customer(f, key)
+    if customers is not None:
+        if dialect == "postgresql":
+            params["oi_customer_ids"] = customers
+        else:
+            params.update({f"oi_customer_{n}": customer for n, customer in enumerate(customers)})
     index_due_date = not _many_overdue(session, f)
-    joined = select(Invoice, PaymentState).join(PaymentState, PaymentState.invoice_id == Invoice.id)
+    counted = with_total and total_cap is not None
+    shape = (_filter_shape(f, values), key, desc, after is not None and after[0] is not None,
+             after is not None and after[0] is None, None if customers is None else
+             (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, int(limit),
+             total_cap if counted else None)
+    stmt = _PAGE_STATEMENTS.get(shape)
+    if stmt is None:
+        stmt = _page_statement(f, key, desc, after, customers, limit, total_cap if counted else None,
+                               index_due_date, dialect)
+        bound = {name for name in stmt.compile(dialect=session.get_bind().dialect).params
+                 if name.startswith("oi_")}
+        if bound != set(params):  # a value the parameters would not replace: never reuse it
+            raise AssertionError(f"page statement binds {sorted(bound)}, given {sorted(params)}")
+        if len(_PAGE_STATEMENTS) >= PAGE_STATEMENTS_MAX:
+            _PAGE_STATEMENTS.clear()
+        _PAGE_STATEMENTS[shape] = stmt
+    rows: Sequence[Row[Any]] = session.connection().execute(stmt, params).all()
+    total: int | None = None
+    if counted and rows:
+        total = rows[0][-1]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    next_cursor = None
+    if more and rows:
+        last = rows[-1]
+        next_cursor = encode_cursor(sort, _sort_value(key, last), last.id)
+    if with_total and total is None:
+        total = count_rows(session, f, cap=total_cap)
+    return rows, next_cursor, total
+
+
+#: Page statements kept for reuse, by shape (``list_rows``); past this many the store is emptied.
+PAGE_STATEMENTS_MAX = 512
+_PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
+
+
+def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,
+                    customers: list[int] | None, limit: int, total_cap: int | None,
+                    index_due_date: bool, dialect: str) -> Select[*tuple[Any, ...]]:
+    """The statement of one page of ``list_rows``: its values are the named parameters of
+    ``filter_values`` (``oi_f_*``), the cursor's (``oi_after_value``, ``oi_after_id``) and the
+    customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite)."""
+    col, tie = sort_columns(key)
+    joined = select(*SUMMARY_COLUMNS).select_from(Invoice).join(
+        PaymentState, PaymentState.invoice_id == Invoice.id)
     index_organization = key not in PAYMENT_STATE_SORTS
-    base = apply_filter(joined, f, index_organization=index_organization, index_due_date=index_due_date)
-    listed = [defer(column, raiseload=True) for column in NOT_LISTED]
-    stmt = base.options(*listed)
+    stmt = apply_filter(joined, f, index_organization=index_organization, index_due_date=index_due_date)
     keyset = None
-    if cursor:
-        value, last_id = decode_cursor(cursor, sort)
+    if after is not None:
+        value = bindparam("oi_after_value", after[0], type_=col.type)
+        last_id = bindparam("oi_after_id", after[1], type_=BigInteger)
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
-    first_of_each = _first_of_each_customer(f, key, keyset, order, limit + 1, index_due_date,
-                                            session.get_bind().dialect.name)
-    if first_of_each is not None:
+    if customers is not None:
         if keyset is not None:
             stmt = stmt.where(keyset)
-        stmt = stmt.where(Invoice.id.in_(first_of_each))
+        stmt = stmt.where(Invoice.id.in_(_first_of_each_customer(
+            f, customers, keyset, order, limit + 1, index_due_date, dialect)))
     elif keyset is not None:
-        if session.get_bind().dialect.name == "sqlite" and value is not None:
+        if dialect == "sqlite" and after is not None and after[0] is not None:
             # SQLite seeks an index by a row value's first column only, then reads every row
             # of a repeated value (a currency, a status) up to the cursor. As two ranges, "this
             # value past the cursor's id" and "past this value", each is one seek; the page is
@@ -306,27 +454,33 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
             beyond = ids.where(col < value if desc else col > value).order_by(*order)
             window = union_all(*(select(part.c.id) for part in (
                 arm.limit(limit + 1).subquery() for arm in (same, beyond))))
-            stmt = joined.where(Invoice.id.in_(window)).options(*listed)
+            stmt = joined.where(Invoice.id.in_(window))
         else:
             stmt = stmt.where(keyset)
-    total: int | None = None
-    if with_total and total_cap is not None:
-        counted = _counted(f, total_cap).correlate(None).scalar_subquery().label("oi_total")
-        found: Sequence[Any] = session.execute(stmt.add_columns(counted).order_by(*order).limit(limit + 1)).all()
-        total = found[0][2] if found else None
-        rows: Sequence[Any] = [(inv, state) for inv, state, _total in found]
-    else:
-        rows = session.execute(stmt.order_by(*order).limit(limit + 1)).all()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    next_cursor = None
-    if more and rows:
-        inv, state = rows[-1]
-        value = _sort_value(key, inv, state)
-        next_cursor = encode_cursor(sort, value, inv.id)
-    if with_total and total is None:
-        total = count_rows(session, f, cap=total_cap)
-    return rows, next_cursor, total
+    if total_cap is not None:
+        stmt = stmt.add_columns(_counted(f, total_cap).correlate(None).scalar_subquery().label("oi_total"))
+    return stmt.order_by(*order).limit(limit + 1)
+
+
+def customer_names(session: Session, f: InvoiceFilter, *, limit: int = 20) -> list[str]:
+    """The first ``limit`` distinct customer names (in any case) of the invoices matching ``f``
+    (``customer_name_prefix`` and ``organization_id`` read from the index), in name order.
+    Read in batches that skip past a name once seen, so a customer with many invoices costs
+    one seek, not a read of all of them."""
+    names: dict[str, str] = {}
+    key = CUSTOMER_NAME_KEY
+    stmt = apply_filter(select(Invoice.customer_name, key.label("oi_key")), f) \
+        .where(Invoice.customer_name != "").order_by(key)
+    last: str | None = None
+    while len(names) < limit:
+        batch = stmt if last is None else stmt.where(key > last)
+        rows = session.execute(batch.limit(limit * 2)).all()
+        for name, folded in rows:
+            names.setdefault(folded, name)
+        if len(rows) < limit * 2:
+            break
+        last = rows[-1][1]
+    return list(names.values())[:limit]
 
 
 def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
@@ -348,38 +502,43 @@ def count_rows(session: Session, f: InvoiceFilter, *, cap: int | None = None) ->
     return int(session.execute(_counted(f, cap)).scalar_one())
 
 
-def _first_of_each_customer(f: InvoiceFilter, key: str, keyset: ColumnElement[bool] | None,
-                            order: tuple[Any, ...], count: int, index_due_date: bool,
-                            dialect: str = "sqlite") -> Select[Any] | CompoundSelect[Any] | None:
-    """For a visibility over a few customers (``customer_ids``: a corporate customer user) in
-    a sort every database orders alike, the ids of each customer's first ``count`` rows: one
-    keyset read per customer, each served by the (customer, sort, id) index, all in one
-    statement. An ``IN`` over the customers alone would make the database sort every visible
-    invoice for every page. None for any other listing.
-
-    On PostgreSQL the customers are one array parameter read by a ``LATERAL`` subquery: one
-    statement for any number of customers, planned in a fraction of a millisecond (a
-    ``UNION ALL`` branch per customer took 5 ms to plan for five). SQLite has no ``LATERAL``
-    and gets the ``UNION ALL``."""
+def _per_customer(f: InvoiceFilter, key: str) -> list[int] | None:
+    """The customers of a visibility over a few of them (``customer_ids``: a corporate customer
+    user) in a sort every database orders alike, to be read a page per customer
+    (``_first_of_each_customer``); None for any other listing."""
     ids = list(dict.fromkeys(f.customer_ids or ()))
     if not 1 < len(ids) <= PER_CUSTOMER_MAX or f.customer_id is not None \
             or key not in PER_CUSTOMER_SORTS:
         return None
+    return ids
+
+
+def _first_of_each_customer(f: InvoiceFilter, customers: list[int], keyset: ColumnElement[bool] | None,
+                            order: tuple[Any, ...], count: int, index_due_date: bool,
+                            dialect: str = "sqlite") -> Select[Any] | CompoundSelect[Any]:
+    """The ids of each of ``customers``' first ``count`` rows: one keyset read per customer,
+    each served by the (customer, sort, id) index, all in one statement. An ``IN`` over the
+    customers alone would make the database sort every visible invoice for every page.
+
+    On PostgreSQL the customers are one array parameter (``oi_customer_ids``) read by a
+    ``LATERAL`` subquery: one statement for any number of customers, planned in a fraction of a
+    millisecond (a ``UNION ALL`` branch per customer took 5 ms to plan for five). SQLite has no
+    ``LATERAL`` and gets the ``UNION ALL``, a branch per customer (``oi_customer_<n>``)."""
     if dialect == "postgresql":
-        customers = func.unnest(bindparam("oi_customer_ids", ids, type_=ARRAY(BigInteger))) \
+        listed = func.unnest(bindparam("oi_customer_ids", customers, type_=ARRAY(BigInteger))) \
             .table_valued("customer_id").render_derived(name="oi_customers")
         each = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
                             replace(f, customer_ids=None), index_due_date=index_due_date) \
-            .where(Invoice.customer_id == customers.c.customer_id)
+            .where(Invoice.customer_id == listed.c.customer_id)
         if keyset is not None:
             each = each.where(keyset)
         leading = each.order_by(*order).limit(count).lateral("oi_first")
-        return select(leading.c.id).select_from(customers).join(leading, true())
+        return select(leading.c.id).select_from(listed).join(leading, true())
     branches = []
-    for customer_id in ids:
+    for n, customer_id in enumerate(customers):
         one = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
-                           replace(f, customer_ids=None, customer_id=customer_id),
-                           index_due_date=index_due_date)
+                           replace(f, customer_ids=None), index_due_date=index_due_date) \
+            .where(Invoice.customer_id == bindparam(f"oi_customer_{n}", customer_id, type_=BigInteger))
         if keyset is not None:
             one = one.where(keyset)
         first = one.order_by(*order).limit(count).subquery()
@@ -398,21 +557,18 @@ def _many_overdue(session: Session, f: InvoiceFilter) -> bool:
     return found > FEW_OVERDUE
 
 
-def _sort_value(key: str, inv: Invoice, state: PaymentState) -> Any:
+def _sort_value(key: str, row: Row[Any]) -> Any:
+    """The value of sort ``key`` in a page's row, as ``sort_columns`` orders by it."""
     if key == "due_date":
-        return inv.due_date or dt.date(9999, 12, 31)
+        return row.due_date or dt.date(9999, 12, 31)
     if key == "invoice_number":
-        return inv.invoice_number or ""
+        return row.invoice_number or ""
     if key in ("created_at", "id"):
-        return inv.id
-    if key == "payment_status":
-        return state.payment_status
-    if key == "payment_method":
-        return state.payment_method
+        return row.id
     if key == "customer_user":
-        return inv.customer_user_email or ""
+        return row.customer_user_email or ""
     if key == "website":
-        return inv.website_id or 0
+        return row.website_id or 0
     if key == "external_payment_url":
-        return (inv.external_payment_url or "")[:255]
-    return getattr(inv, key)
+        return (row.external_payment_url or "")[:255]
+    return getattr(row, key)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -165,24 +166,51 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
     )
 
 
-def summary(inv: Invoice, state: PaymentState) -> InvoiceSummary:
-    cur = inv.currency
-    total = from_minor(inv.total_amount, cur)
-    paid = from_minor(state.amount_paid, cur)
-    credited = from_minor(state.amount_credited or 0, cur)
+#: The columns a summary is made of, in the order ``summary_of_row`` reads them (a page of
+#: summaries selects these and nothing else: ``queries.list_rows``).
+SUMMARY_COLUMNS = (
+    Invoice.id, Invoice.status, Invoice.invoice_number, Invoice.external_id, Invoice.invoice_date,
+    Invoice.due_date, Invoice.currency, Invoice.organization_id, Invoice.website_id,
+    Invoice.customer_id, Invoice.customer_user_id, Invoice.customer_name, Invoice.order_id,
+    Invoice.total_amount, Invoice.external_payment_url, Invoice.created_at, Invoice.document_type,
+    Invoice.credited_invoice_id, Invoice.customer_user_email, PaymentState.payment_status,
+    PaymentState.payment_method, PaymentState.amount_paid, PaymentState.amount_credited,
+)
+_WIDTH = len(SUMMARY_COLUMNS)
+_STATUSES = {s.value: s for s in InternalStatus}
+_PAYMENT_STATUSES = {s.value: s for s in PaymentStatus}
+_DOCUMENT_TYPES = {t.value: t for t in DocumentType}
+
+
+def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
+    """The summary of one row whose first values are those of ``SUMMARY_COLUMNS``."""
+    (id_, status, number, external_id, invoice_date, due_date, cur, organization_id, website_id,
+     customer_id, customer_user_id, customer_name, order_id, total_minor, payment_url, created_at,
+     document_type, credited_invoice_id, email, payment_status, payment_method, paid_minor,
+     credited_minor) = row[:_WIDTH]
+    total = from_minor(total_minor, cur)
+    paid = from_minor(paid_minor, cur)
+    credited = from_minor(credited_minor or 0, cur)
+    kind = _DOCUMENT_TYPES.get(document_type or "invoice") or DocumentType(document_type)
+    due = from_minor(0, cur) if kind is DocumentType.CREDIT_NOTE else \
+        max(total - credited - paid, from_minor(0, cur))
     return InvoiceSummary(
-        id=inv.id, status=InternalStatus(inv.status), invoice_number=inv.invoice_number,
-        external_id=inv.external_id, invoice_date=inv.invoice_date, due_date=inv.due_date,
-        currency=cur, organization_id=inv.organization_id, website_id=inv.website_id,
-        customer_id=inv.customer_id, customer_user_id=inv.customer_user_id,
-        customer_name=inv.customer_name, order_id=inv.order_id, total_amount=total,
-        amount_paid=paid, amount_due=amount_due(inv, total, paid, credited),
-        payment_status=PaymentStatus(state.payment_status), payment_method=state.payment_method,
-        external_payment_url=inv.external_payment_url, created_at=inv.created_at,
-        document_type=DocumentType(inv.document_type or "invoice"),
-        credited_invoice_id=inv.credited_invoice_id, amount_credited=credited,
-        customer_user_email=inv.customer_user_email or "",
+        id=id_, status=_STATUSES.get(status) or InternalStatus(status), invoice_number=number,
+        external_id=external_id, invoice_date=invoice_date, due_date=due_date, currency=cur,
+        organization_id=organization_id, website_id=website_id, customer_id=customer_id,
+        customer_user_id=customer_user_id, customer_name=customer_name, order_id=order_id,
+        total_amount=total, amount_paid=paid, amount_due=due,
+        payment_status=_PAYMENT_STATUSES.get(payment_status) or PaymentStatus(payment_status),
+        payment_method=payment_method, external_payment_url=payment_url, created_at=created_at,
+        document_type=kind, credited_invoice_id=credited_invoice_id, amount_credited=credited,
+        customer_user_email=email or "",
     )
+
+
+def summary(inv: Invoice, state: PaymentState) -> InvoiceSummary:
+    """The summary of a loaded invoice and its payment state (``summary_of_row``)."""
+    return summary_of_row([getattr(inv if column.class_ is Invoice else state, column.key)
+                           for column in SUMMARY_COLUMNS])
 
 
 def note(row: Note) -> NoteView:

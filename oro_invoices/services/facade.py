@@ -166,6 +166,12 @@ class InvoiceService:
         the count stays cheap however many invoices there are."""
         return self.reads.count_invoices(filters, cap=cap)
 
+    def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                       limit: int = 20) -> list[str]:
+        """Up to ``limit`` distinct customer names of the matching invoices, in name order
+        (with ``customer_name_prefix``: the names starting with it, in any case)."""
+        return self.reads.customer_names(filters, limit=limit)
+
     def activities(self, invoice_id: int) -> list[views.ActivityView]:
         """The invoice's activity, newest first."""
         return self.reads.activities(invoice_id)

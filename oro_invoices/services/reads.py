@@ -16,7 +16,7 @@ from oro_invoices.persistence.invoice_rows import rows_of_invoice
 from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.persistence.outbox import view as email_view
-from oro_invoices.persistence.queries import InvoiceFilter, Page, count_rows, list_rows
+from oro_invoices.persistence.queries import InvoiceFilter, Page, count_rows, customer_names, list_rows
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.persistence.reminders import view as reminder_view
 from oro_invoices.services.context import ServiceContext
@@ -83,7 +83,7 @@ class Reads:
         with self.ctx.db.session() as s:
             rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
                                                  with_total=with_total, total_cap=total_cap)
-            items = [views.summary(inv, state) for inv, state in rows]
+            items = [views.summary_of_row(row) for row in rows]
         return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
 
     def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
@@ -91,6 +91,13 @@ class Reads:
         """How many invoices match; with ``cap``, at most ``cap + 1`` (counting stops there)."""
         with self.ctx.db.session() as s:
             return count_rows(s, self._filter(filters), cap=cap)
+
+    def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                       limit: int = 20) -> list[str]:
+        """Up to ``limit`` distinct customer names of the matching invoices, in name order
+        (``customer_name_prefix``: the names a Customer filter's text would select)."""
+        with self.ctx.db.session() as s:
+            return customer_names(s, self._filter(filters), limit=limit)
 
     def _filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         if filters is None:

@@ -26,13 +26,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.documents.storage import Storage
 from oro_invoices.integration.config import load_schema
 from oro_invoices.persistence import chain
-from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.engine import Database, reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, NumberSequence, NumberSkip
 
 #: ``expects_pdf(organization_id, website_id)``: whether posting made PDFs for that scope.
@@ -266,20 +266,24 @@ def _check_storage(report: VerifyReport, storage: Storage, docs: dict[int, Invoi
                                    f"`{COMPLETE_COMMAND}` removes it")
 
 
+_POSTED_WITHOUT_PDF = (select(Invoice.id, Invoice.organization_id, Invoice.website_id)
+                       .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
+                       .where(Invoice.status == "posted", InvoiceDocumentRow.invoice_id.is_(None))
+                       .order_by(Invoice.id))
+_POSTED_WITHOUT_PDF_AMONG = _POSTED_WITHOUT_PDF.where(Invoice.id.in_(bindparam("ids", expanding=True)))
+
+
 def posted_without_pdf(db: Database, expects_pdf: ExpectsPdf | None = None, *,
                        invoice_ids: Collection[int] | None = None) -> list[int]:
     """Ids of posted invoices (all, or those of ``invoice_ids``) whose PDF is pending: no PDF
     record although PDF generation is on for them."""
     expects = expects_pdf or _schema_default_expects_pdf
-    stmt = (select(Invoice.id, Invoice.organization_id, Invoice.website_id)
-            .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
-            .where(Invoice.status == "posted", InvoiceDocumentRow.invoice_id.is_(None))
-            .order_by(Invoice.id))
     wanted = sorted(set(invoice_ids)) if invoice_ids is not None else None
-    with db.session() as s:
+    with reading(db.engine) as conn:  # a grid asks for its page's rows: one plain statement
         if wanted is None:
-            rows = s.execute(stmt).all()
+            rows = conn.execute(_POSTED_WITHOUT_PDF).all()
         else:  # in slices: a database limits the parameters of one statement
             rows = [row for start in range(0, len(wanted), _ID_SLICE)
-                    for row in s.execute(stmt.where(Invoice.id.in_(wanted[start:start + _ID_SLICE])))]
+                    for row in conn.execute(_POSTED_WITHOUT_PDF_AMONG, {"ids": wanted[start:start + _ID_SLICE]})]
     return [row.id for row in rows if expects(row.organization_id, row.website_id)]
+

@@ -50,6 +50,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.idempotency import ClientKey
 from oro_invoices.persistence.queries import (
     MAX_LIMIT,
+    NAME_PREFIX_MAX,
     InvoiceFilter,
     decode_cursor,
     parse_sort,
@@ -144,7 +145,7 @@ _PATTERNS = [(route, route.pattern) for route in ROUTES]
 LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
                          "invoice_number", "date_from", "date_to", "overdue", "document_type", "sort",
                          "limit", "cursor", "customer_user_id", "website_id", "currency", "total_min",
-                         "total_max"})
+                         "total_max", "customer_name"})
 
 
 def error_body(errors: list[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
@@ -617,6 +618,10 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
     for name in ("customer_id", "order_id", "customer_user_id", "website_id"):
         if name in q:
             filters[name] = _int_param(name, q[name])
+    if "customer_name" in q:
+        if len(q["customer_name"]) > NAME_PREFIX_MAX:
+            raise ValidationError([("customer_name", f"Give at most {NAME_PREFIX_MAX} characters.")])
+        filters["customer_name_prefix"] = q["customer_name"]
     filters.update(_currency_and_totals(q))
     if "overdue" in q:
         if q["overdue"] not in ("true", "false"):

@@ -8,20 +8,22 @@ the ``oro_invoices.view`` permission.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Any
 
 from oro_invoices.adapters.commerce import customer_users_of
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.domain.money import KNOWN_CURRENCIES
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
-from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
 from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.web import grid_columns, guard, listing
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.grid_rows import grid_rows
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
 
@@ -31,6 +33,8 @@ GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount",
 GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
                 "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
+#: How many names the Customer filter suggests.
+CUSTOMER_NAMES_LIMIT = 20
 
 
 class BackOffice:
@@ -77,16 +81,21 @@ class BackOffice:
             shown.add("payment_method")
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
+        customers = self._customer_choices(req, scope)
         names = self.names()
         names.prefetch(page.items)
         pdf_pending = set(pending_pdfs(self.ctx.service, [r.id for r in page.items if r.status.value == "posted"]))
+        can_delete = req.can("oro_invoices.delete")
         html = self.ctx.render(
-            "admin/grid.html", req, page=page, names=names, shown=shown,
+            "admin/grid.html", req, written={"rows": lambda: grid_rows(
+                self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete)},
+            page=page, names=names, shown=shown,
             columns=grid_columns.columns(), page_sizes=listing.page_sizes(self.ctx.page_size),
             currency_sorts=listing.CURRENCY_SORTS,
             currencies=sorted(KNOWN_CURRENCIES),
-            statuses=PAYMENT_STATUS_LABELS, customers=self._customer_choices(req, scope),
-            can_delete=req.can("oro_invoices.delete"), pdf_pending=pdf_pending)
+            statuses=PAYMENT_STATUS_LABELS, customers=customers,
+            customer_filter=self._customer_filter(req, page.query.get("customer"), customers),
+            can_delete=can_delete, pdf_pending=pdf_pending)
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
     def save_columns(self, req: Request) -> Response:
@@ -103,6 +112,42 @@ class BackOffice:
     def _customer_choices(self, req: Request, scope: ScopeContext) -> list[tuple[int, str]] | None:
         choices = getattr(self.ctx, "customer_choices", None)
         return choices(scope) if callable(choices) else None
+
+    def _customer_filter(self, req: Request, value: str | None,
+                         choices: list[tuple[int, str]] | None) -> dict[str, Any] | None:
+        """What the active Customer filter selects, for its summary: the customer an id names
+        (``name``), or the start of a name (``prefix``) and the names it matches for the field's
+        suggestions."""
+        if not value:
+            return None
+        customer_id = parse_id(value)
+        if customer_id is None:
+            return {"prefix": value, "suggestions": self._names_starting(req, value)}
+        name = dict(choices or ()).get(customer_id)
+        if name is None:  # a customer of another organization is not named
+            customer = self.ctx.host.customers.get_customer(customer_id)
+            org = getattr(req.user, "organization_id", None)
+            if customer is not None and customer.name and org in (None, customer.organization_id):
+                name = customer.name
+            else:
+                name = f"#{customer_id}"
+        return {"name": name}
+
+    def _names_starting(self, req: Request, prefix: str) -> list[str]:
+        flt = replace(self.base_filter(req), customer_name_prefix=prefix)
+        return list(self.ctx.service.customer_names(flt, limit=CUSTOMER_NAMES_LIMIT))
+
+    def customer_names(self, req: Request) -> Response:
+        """The Customer filter's suggestions: ``{"names": [...]}``, up to ``CUSTOMER_NAMES_LIMIT``
+        customer names of the admin's organization that start with ``?q=`` (any case), in name
+        order. Text over ``NAME_PREFIX_MAX`` characters is refused (422)."""
+        self.check(req)
+        prefix = (req.query.get("q") or "").strip()
+        if len(prefix) > NAME_PREFIX_MAX or not is_storable_text(prefix):
+            message = _("Give at most %(count)s characters of the customer's name.", count=NAME_PREFIX_MAX)
+            return Response.json({"errors": [{"field": "q", "message": message}]}, status=422)
+        names = self._names_starting(req, prefix) if prefix else []
+        return Response.json({"names": names}, headers={"Cache-Control": "private, no-store"})
 
     def view(self, req: Request) -> Response:
         """The invoice view page; ``?dialog=`` opens one of its dialogs over it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -58,7 +58,8 @@ class WebContext:
     :param storefront_order_url: the storefront order page for an order id, or None.
     :param website_name: a website's display name for its id.
     :param customer_choices: the customers offered by the grid's Customer filter; None from it
-        (too many to list) makes the filter a field for the customer id.
+        (too many to list) makes the filter a field for the start of a customer's name (or an id),
+        with suggestions.
     :param storefront_website: the website a storefront request is on (None: the host does
         not say); storefront settings set per website are resolved with it.
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
@@ -102,8 +103,7 @@ class WebContext:
         self.env.filters["actor"] = actor_label
         self.env.filters["payment_status"] = lambda value: i18n.gettext(payment_status_label(value))
         self.env.filters["template_label"] = lambda name: i18n.gettext(template_label(name))
-        self.env.filters["payment_method"] = lambda code: i18n.gettext(
-            self.service.payment_methods.label(code)) if code else ""
+        self.env.filters["payment_method"] = self.payment_method_label
         self.env.filters["transaction_action"] = lambda code: i18n.gettext(action_label(code))
         self.env.filters["email_status"] = lambda code: i18n.gettext(EMAIL_STATUS_LABELS.get(code) or str(code))
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
@@ -128,15 +128,22 @@ class WebContext:
             link = self.url_for(ENDPOINT_STOREFRONT_PAY, token=invoice.payment_token)
         return link
 
-    def render(self, template: str, request: Request, **values: Any) -> str:
+    def render(self, template: str, request: Request, *,
+               written: Mapping[str, Callable[[], Any]] | None = None, **values: Any) -> str:
         """Render one of the add-on's templates with the request's CSRF token, its values
-        formatted for the page's scope (``page_formatting``)."""
+        formatted for the page's scope (``page_formatting``). ``written``: values made just
+        before rendering, in the page's formats and language (a grid's rows, written in Python)."""
         scope = page_scope(request.user, self.storefront_website(request), values)
         page = self.formatters.for_page(scope, i18n.current_language(),
                                         getattr(request.user, "locale", "") or "")
         with self.formatters.using(page):
+            made = {name: make() for name, make in written.items()} if written else {}
             return self.env.get_template(template).render(
-                request=request, csrf_token=self.csrf.token(request), **values)
+                request=request, csrf_token=self.csrf.token(request), **values, **made)
+
+    def payment_method_label(self, code: str | None) -> str:
+        """A payment method's label in the current language ("" without a method)."""
+        return i18n.gettext(self.service.payment_methods.label(code)) if code else ""
 
     def view_sections(self, invoice: Any, area: str) -> list[Any]:
         """Sections plugins add to an invoice's view page (``invoice_view_sections``), by position."""

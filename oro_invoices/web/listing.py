@@ -23,10 +23,10 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.domain.money import KNOWN_CURRENCIES, is_decimal_text, minor_units, to_minor
 from oro_invoices.i18n import _
-from oro_invoices.persistence.queries import InvoiceFilter, encode_cursor, parse_sort
+from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter, encode_cursor, parse_sort
 from oro_invoices.persistence.read_models import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
@@ -238,11 +238,18 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str],
     if "customer" in allowed and (query.get("customer") or "").strip():
         raw = query["customer"].strip()
         customer_id = parse_id(raw)
-        if customer_id is not None:
+        if customer_id is not None:  # an id: the list's choice, or an old link
             args["customer_id"] = customer_id
             echo["customer"] = raw
-        else:
+        elif raw.isascii() and raw.isdigit():  # digits, but no id (beyond 64 bits)
             errors.append(("customer", _("Choose a customer from the list.")))
+        elif len(raw) > NAME_PREFIX_MAX:
+            errors.append(("customer", _("Give at most %(count)s characters of the customer's name.",
+                                         count=NAME_PREFIX_MAX)))
+        elif not is_storable_text(raw):
+            errors.append(("customer", _("Must not contain NUL or unpaired surrogate characters.")))
+        else:  # the start of the customer's name, any case
+            args["customer_name_prefix"] = echo["customer"] = raw
     if "customer_user" in allowed and (query.get("customer_user") or "").strip():
         raw = query["customer_user"].strip()
         if parse_id(raw) is not None:

@@ -233,6 +233,8 @@ _LIST_PARAMS = [
     _query("status", {"type": "string", "enum": ["draft", "posted"]}, "Internal status."),
     _query("payment_status", {"type": "string", "enum": PAYMENT_STATUSES}, "Payment status."),
     _query("customer_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host customer id."),
+    _query("customer_name", {"type": "string", "maxLength": 255},
+           "The customer name starts with this, in any case (ASCII letters on SQLite)."),
     _query("order_id", {"type": "integer", "format": "int64", "minimum": 1}, "Host order id."),
     _query("external_id", {"type": "string"}, "Exact external id."),
     _query("customer_user_id", {"type": "integer", "format": "int64", "minimum": 1},

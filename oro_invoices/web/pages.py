@@ -53,6 +53,7 @@ def _r(endpoint: str, rule: str, handler: str, area: str, *methods: str) -> Rout
 ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.index", "", "backoffice.index", "backoffice"),
     _r("oro_invoices.admin.grid_columns", "/columns", "backoffice.save_columns", "backoffice", "POST"),
+    _r("oro_invoices.admin.customer_names", "/customer-names", "backoffice.customer_names", "backoffice"),
     _r("oro_invoices.admin.view", "/<int:invoice_id>", "backoffice.view", "backoffice"),
     _r("oro_invoices.admin.add_note", "/<int:invoice_id>/notes", "actions.add_note", "backoffice",
        "POST"),

@@ -16,6 +16,7 @@ from oro_invoices.web.pages import DEFAULT_PREFIXES, ROUTES
 PAGE_SUMMARIES = {
     "oro_invoices.admin.index": "**Sales > Invoices** grid",
     "oro_invoices.admin.grid_columns": "**Save columns** / **Default columns** in the grid's column chooser",
+    "oro_invoices.admin.customer_names": "the grid's Customer filter suggestions: up to 20 customer names of the admin's organization starting with `?q=` (JSON)",
     "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=delete`, `?dialog=refund&transaction=<id>` or `?dialog=cancel-authorization&transaction=<id>` opens a dialog over it",
     "oro_invoices.admin.add_note": "**Add note**",
     "oro_invoices.admin.edit_note": "**Save** in a note's edit form (`?edit_note=<id>`; its author only)",

@@ -44,6 +44,27 @@ def test_amounts_and_rates(locale, money, percent):
     assert fmt.percent(Decimal("0.19")) == percent
 
 
+@pytest.mark.parametrize("locale,amounts", [
+    ("en_US", ["1,234,567.89", "-0.50", "0.00", "1,000.00", "1,234,568", "12.346"]),
+    ("de_DE", ["1.234.567,89", "-0,50", "0,00", "1.000,00", "1.234.568", "12,346"]),
+    ("fr_FR", ["1\u202f234\u202f567,89", "-0,50", "0,00", "1\u202f000,00", "1\u202f234\u202f568", "12,346"]),
+    ("ja_JP", ["1,234,567.89", "-0.50", "0.00", "1,000.00", "1,234,568", "12.346"]),
+])
+def test_amounts_of_a_column_headed_by_their_currency(locale, amounts):
+    fmt = Formatter(locale)
+    assert [fmt.amount(Decimal("1234567.891"), "EUR"), fmt.amount(Decimal("-0.5"), "EUR"),
+            fmt.amount(Decimal("0.004"), "EUR"), fmt.amount(Decimal("999.995"), "EUR"),
+            fmt.amount(Decimal("1234567.5"), "JPY"), fmt.amount(Decimal("12.3456"), "KWD")] == amounts
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "de_CH", "fr_FR", "ja_JP", "en_IN", "ar_EG", "sv_SE"])
+def test_amounts_read_as_babel_writes_them(locale):
+    fmt = Formatter(locale)
+    for text in ("0", "-0", "0.005", "0.015", "-1234.5", "999999.995", "1E+3", "123456789012.345"):
+        for currency, pattern in (("EUR", "#,##0.00"), ("JPY", "#,##0"), ("KWD", "#,##0.000")):
+            assert fmt.amount(Decimal(text), currency) == fmt.decimal(Decimal(text), pattern), (text, currency)
+
+
 def test_yen_has_no_decimals_and_an_ordinary_sign():
     assert Formatter("ja_JP").money(Decimal("3800"), "JPY") == "¥3,800"
     assert Formatter("en_US").amount(Decimal("3800.4"), "JPY") == "3,800"

@@ -95,3 +95,37 @@ def test_cursor_of_another_sort_is_refused(service, thirty):
     cursor = service.list_invoices(sort="-invoice_date", limit=5).next_cursor
     with pytest.raises(ValidationError, match="Invalid or expired cursor"):
         service.list_invoices(sort="total_amount", cursor=cursor)
+
+
+def test_a_page_statement_built_for_one_filter_lists_another_filters_invoices(service, thirty):
+    """Each page statement is built once per shape of request and run again with the next
+    request's values: two customers (and two sets of customers, two cursors) in a row each get
+    their own invoices, never the first one's."""
+    for customer in (10, 11, 12, 10):
+        items = service.list_invoices({"customer_id": customer}, limit=100, with_total=True,
+                                      total_cap=50)
+        assert {i.customer_id for i in items.items} == {customer}
+        assert items.total == len(items.items) == 10
+    for customers in ([10, 11], [11, 12], [10, 12]):
+        items = service.list_invoices({"customer_ids": customers}, limit=100).items
+        assert {i.customer_id for i in items} == set(customers) and len(items) == 20
+    first = service.list_invoices({"customer_id": 10}, limit=4)
+    other = service.list_invoices({"customer_id": 11}, limit=4)
+    after_first = service.list_invoices({"customer_id": 10}, limit=4, cursor=first.next_cursor).items
+    after_other = service.list_invoices({"customer_id": 11}, limit=4, cursor=other.next_cursor).items
+    assert {i.customer_id for i in after_first} == {10} and {i.customer_id for i in after_other} == {11}
+    assert not {i.id for i in after_first} & {i.id for i in first.items}
+
+
+def test_a_summary_shows_the_invoice_as_its_document_does(service, thirty):
+    """A page's summaries, read from plain rows, carry what the invoice itself says."""
+    items = service.list_invoices({"status": "posted"}, sort="id", limit=3).items
+    for item in items:
+        doc = service.get(item.id)
+        assert (item.invoice_number, item.invoice_date, item.due_date, item.currency, item.customer_id,
+                item.total_amount, item.amount_paid, item.amount_due, item.payment_status,
+                item.status, item.document_type, item.created_at) == (
+            doc.invoice_number, doc.invoice_date, doc.due_date, doc.currency, doc.customer_id,
+            doc.total_amount, doc.amount_paid, doc.amount_due, doc.payment_status, doc.status,
+            doc.document_type, doc.created_at)
+        assert item.total_amount > 0 and item.created_at.tzinfo is not None

@@ -70,3 +70,34 @@ def test_the_openapi_document_lists_the_new_filters_and_sorts():
         assert by_name[name]["in"] == "query" and by_name[name]["description"]
     assert {"customer_user", "-website", "payment_method"} <= set(by_name["sort"]["schema"]["enum"])
     assert "within one currency" in by_name["total_min"]["description"]
+
+
+def test_customer_name_filter_matches_the_start_of_the_name_in_any_case(api):
+    made = {name: api.create(customer_name=name)["id"]
+            for name in ("Acme GmbH", "ACME Corp", "Acmeville Ltd", "Beta Acme", "Ächtung AG")}
+
+    def listed(**query) -> set[str]:
+        resp = api.get("/api/invoices", query=query)
+        assert resp.status_code == 200, resp.get_data()
+        return {name for name, i in made.items() if i in {row["id"] for row in resp.get_json()["data"]}}
+
+    assert listed(customer_name="acme") == {"Acme GmbH", "ACME Corp", "Acmeville Ltd"}
+    assert listed(customer_name="ACME c") == {"ACME Corp"}
+    assert listed(customer_name="Äch") == {"Ächtung AG"}
+    assert listed(customer_name="zzz") == set()
+    resp = api.get("/api/invoices", query={"customer_name": "x" * 256})
+    assert resp.status_code == 422
+    assert [e["field"] for e in assert_error_shape(resp)] == ["customer_name"]
+    spec = build_spec()["paths"]["/invoices"]["get"]["parameters"]
+    assert "customer_name" in {p["name"] for p in spec}
+
+
+def test_customer_names_are_distinct_in_name_order_and_at_most_the_limit(api):
+    service = api.service
+    for n in range(23):
+        api.create(customer_name=f"Bulk {n:02}")
+    for _ in range(3):
+        api.create(customer_name="bulk 00")  # the same customer, in another case
+    names = service.customer_names({"organization_id": 1, "customer_name_prefix": "BULK"}, limit=20)
+    assert names == [f"Bulk {n:02}" for n in range(20)]
+    assert service.customer_names({"organization_id": 2, "customer_name_prefix": "bulk"}) == []

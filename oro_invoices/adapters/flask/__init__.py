@@ -54,7 +54,7 @@ class OroInvoices:
     :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
     :param website_name: ``website_name(id) -> str`` for the grid's Website column.
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter
-        (None from it: too many to list; the filter takes an id).
+        (None from it: too many to list; the filter takes the start of a name, or an id).
     :param storefront_website: ``storefront_website(request) -> website id | None``: the
         website a storefront request is on, for settings set per website.
 

@@ -9,6 +9,32 @@
       target.form.submit();
     }
   });
+  // <input data-oi-suggest="url" list="…">: fill its datalist with the names the url gives for
+  // what is typed (GET url?q=…, answering {"names": [...]}), a moment after typing stops.
+  var suggestTimer = null;
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (!(field instanceof HTMLInputElement) || !field.hasAttribute("data-oi-suggest") || !field.list) { return; }
+    window.clearTimeout(suggestTimer);
+    suggestTimer = window.setTimeout(function () {
+      var text = field.value.trim();
+      if (!text || /^[0-9]+$/.test(text)) { return; }
+      var url = field.getAttribute("data-oi-suggest") + "?q=" + encodeURIComponent(text);
+      window.fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}})
+        .then(function (resp) { return resp.ok ? resp.json() : {names: []}; })
+        .then(function (data) {
+          if (field.value.trim() !== text) { return; }
+          var list = field.list;
+          while (list.firstChild) { list.removeChild(list.firstChild); }
+          (data.names || []).forEach(function (name) {
+            var option = document.createElement("option");
+            option.value = name;
+            list.appendChild(option);
+          });
+        })
+        .catch(function () { /* no suggestions: the field still filters by what is typed */ });
+    }, 200);
+  });
   // <a data-oi-back href="…">: go back in the history when there is one, else follow the link.
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element ? event.target.closest("a[data-oi-back]") : null;
