@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import itertools
 import json
 import os
 import shutil
@@ -109,8 +110,10 @@ class Figure:
 
 
 def wrk(port: int, path: str, *, seconds: float, connections: int, cookie: str = "",
-        script: str = "") -> Figure:
-    """``wrk`` against 127.0.0.1:``port``: 2 threads, ``connections`` connections, ``seconds``."""
+        script: str = "", close: bool = False) -> Figure:
+    """``wrk`` against 127.0.0.1:``port``: 2 threads, ``connections`` connections, ``seconds``;
+    with ``close`` every request asks for its connection to be closed, so that ``wrk`` opens a new
+    one for the next (as many separate clients do)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
         lua.write(script + REPORT_LUA)
     try:
@@ -118,6 +121,8 @@ def wrk(port: int, path: str, *, seconds: float, connections: int, cookie: str =
                    "-s", lua.name]
         if cookie:
             command += ["-H", f"Cookie: {cookie}"]
+        if close:
+            command += ["-H", "Connection: close"]
         out = subprocess.run(command + [f"http://127.0.0.1:{port}{path}"], capture_output=True,
                              text=True, timeout=seconds + 60).stdout
     finally:
@@ -141,8 +146,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(environ: dict[str, str], workers: int) -> Iterator[int]:
-    """The shop (``ORO_REFERENCE_*`` settings in ``environ``) under gunicorn; yields its port."""
+def gunicorn(environ: dict[str, str], workers: int) -> Iterator[tuple[int, int]]:
+    """The shop (``ORO_REFERENCE_*`` settings in ``environ``) under gunicorn; yields its port
+    and the master process's id."""
     port = free_port()
     env = {**os.environ, **{f"ORO_REFERENCE_{k}": v for k, v in environ.items()}, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "gunicorn", "-c", "python:oro_invoices.hosts.reference.gunicorn_conf",
@@ -159,9 +165,24 @@ def gunicorn(environ: dict[str, str], workers: int) -> Iterator[int]:
                 if process.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"gunicorn did not start (exit {process.returncode})") from None
                 time.sleep(0.3)
-        yield port
+        yield port, process.pid
     finally:
         stop(process)
+
+
+def worker_cpu(master: int) -> dict[int, float]:
+    """CPU seconds (user + system) used so far by each worker process of the gunicorn ``master``."""
+    clock = os.sysconf("SC_CLK_TCK")
+    used = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:  # the process ended meanwhile
+                continue
+            if int(fields[1]) == master:
+                used[int(entry.name)] = (int(fields[11]) + int(fields[12])) / clock
+    return used
 
 
 @contextlib.contextmanager
@@ -246,7 +267,7 @@ def load(environ: dict[str, str], workers: int, shop: Shop, invoice: int, *, sec
          connections: int) -> list[tuple[str, Figure]]:
     """Every route of ``routes`` under load, against the shop served with ``workers`` processes."""
     figures = []
-    with gunicorn(environ, workers) as port:
+    with gunicorn(environ, workers) as (port, _master):
         cookies = {"admin": login(port, "/admin/login", {"username": "bench", "password": PASSWORD}),
                    "buyer": login(port, "/customer/login", {"email": BUYER, "password": PASSWORD}), "api": ""}
         for label, path, who, script in routes(shop, invoice):
@@ -256,29 +277,42 @@ def load(environ: dict[str, str], workers: int, shop: Shop, invoice: int, *, sec
     return figures
 
 
-def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float) -> dict[int, list[tuple[str, Figure]]]:
-    """The grid and the storefront list with one process and with two, at 16 connections."""
+def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float,
+            ) -> dict[int, list[tuple[str, Figure, list[float]]]]:
+    """The grid and the storefront list with one process and with two, at 16 connections, each
+    with the CPU seconds every worker process spent on it.
+
+    ``wrk`` opens its connections once and keeps them alive; gunicorn's threaded worker keeps
+    each connection it accepted, so with two processes the split of the 16 connections decides
+    how much the second one works (one worker may take them all). The workers' CPU shows it.
+    Each route is therefore also measured with a new connection per request, which the
+    processes share out request by request, as they do for many separate clients."""
     picked = [r for r in routes(shop, invoice) if r[0].startswith(("back-office grid", "storefront list"))]
-    result: dict[int, list[tuple[str, Figure]]] = {}
+    result: dict[int, list[tuple[str, Figure, list[float]]]] = {}
     for workers in (1, 2):
-        with gunicorn(environ, workers) as port:
+        with gunicorn(environ, workers) as (port, master):
             cookies = {"admin": login(port, "/admin/login", {"username": "bench", "password": PASSWORD}),
                        "buyer": login(port, "/customer/login", {"email": BUYER, "password": PASSWORD})}
             result[workers] = []
-            for label, path, who, _ in picked:
-                wrk(port, path, seconds=1, connections=4, cookie=cookies[who])
-                result[workers].append((label, wrk(port, path, seconds=seconds, connections=SCALING_CONNECTIONS,
-                                                   cookie=cookies[who])))
+            for (label, path, who, _), close in itertools.product(picked, (False, True)):
+                wrk(port, path, seconds=1, connections=4, cookie=cookies[who], close=close)
+                before = worker_cpu(master)
+                figure = wrk(port, path, seconds=seconds, connections=SCALING_CONNECTIONS,
+                             cookie=cookies[who], close=close)
+                after = worker_cpu(master)
+                split = sorted((after[pid] - before.get(pid, 0.0) for pid in after), reverse=True)
+                way = "new connections" if close else "kept alive"
+                result[workers].append((f"{label}, {way}", figure, split))
     return result
 
 
 def _print(title: str, figures: list[tuple[str, Figure]]) -> None:
     load = ", ".join(f"{v:.1f}" for v in os.getloadavg())
     print(f"\n{title} (load average now {load} on {os.cpu_count()} CPUs)")
-    print(f"{'route':30} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9} errors")
+    print(f"{'route':46} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'requests':>9} errors")
     for label, f in figures:
         errors = ", ".join(f"{k} {v}" for k, v in f.errors.items() if v) or "0"
-        print(f"{label:30} {f.rate:8.1f} {f.p50_ms:8.1f} {f.p95_ms:8.1f} {f.p99_ms:8.1f} {f.requests:9,} {errors}",
+        print(f"{label:46} {f.rate:8.1f} {f.p50_ms:8.1f} {f.p95_ms:8.1f} {f.p99_ms:8.1f} {f.requests:9,} {errors}",
               flush=True)
 
 
@@ -334,14 +368,16 @@ def main() -> int:
         if args.only in (None, "scaled"):
             for workers, figs in scaled.items():
                 _print(f"scaled setup, {workers} process{'es' if workers > 1 else ''}, "
-                       f"{SCALING_CONNECTIONS} connections", figs)
+                       f"{SCALING_CONNECTIONS} connections", [(label, f) for label, f, _ in figs])
+                for label, _, split in figs:
+                    print(f"  {label}: worker CPU " + " + ".join(f"{s:.2f} s" for s in split))
             print("\n2 processes against 1 (target ≥ "
                   f"{SCALING_TARGET}× and p95 < {P95_TARGET_MS:.0f} ms with 2):")
-            for (label, one), (_, two) in zip(scaled[1], scaled[2], strict=True):
+            for (label, one, _), (_, two, _) in zip(scaled[1], scaled[2], strict=True):
                 ratio = two.rate / one.rate
                 ok = ratio >= SCALING_TARGET and two.p95_ms < P95_TARGET_MS and not (one.failed or two.failed)
                 failed |= not ok
-                print(f"{label:30} {one.rate:7.1f} → {two.rate:7.1f} req/s = {ratio:.2f}×, "
+                print(f"{label:46} {one.rate:7.1f} → {two.rate:7.1f} req/s = {ratio:.2f}×, "
                       f"p95 {two.p95_ms:.1f} ms: {'PASS' if ok else 'FAIL'}")
     print("\nPASS" if not failed else "\nFAIL")
     return 1 if failed else 0
