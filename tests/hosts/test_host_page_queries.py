@@ -16,34 +16,14 @@ import re
 
 import pytest
 from sqlalchemy import event
+from support.statements import statements_sent as counted
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 
 MAX_STATEMENTS = 8
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 ACME_USERS = ("amanda.cole@acme.example", "ben.ortiz@acme.example", "carla.nguyen@acme.example",
               "no.access@acme.example")
-
-
-@contextlib.contextmanager
-def counted(app):
-    """The SQL statements sent on both engines while the block runs."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            seen.append(statement)
-
-    engines = (app.extensions["oro_reference_host"].engine,
-               app.extensions["oro_invoices"].service.db.engine)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", count)
 
 
 @contextlib.contextmanager

@@ -7,38 +7,16 @@ other. Counted on both engines (the add-on's and the reference host's); transact
 """
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
+from support.statements import statements_sent as sent
 
 from oro_invoices.hosts.reference.testing import ShopClient
 
 ROLES = {"corporate": "amanda.cole@acme.example", "department": "ben.ortiz@acme.example",
          "own": "carla.nguyen@acme.example"}
 READS = ("SELECT", "WITH")
-TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
-
-
-@contextlib.contextmanager
-def sent(app):
-    """Every statement sent on both engines while the block runs (transaction control left out)."""
-    seen: list[str] = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
-            seen.append(statement)
-
-    engines = (app.extensions["oro_reference_host"].engine,
-               app.extensions["oro_invoices"].service.db.engine)
-    for engine in engines:
-        event.listen(engine, "before_cursor_execute", keep)
-    try:
-        yield seen
-    finally:
-        for engine in engines:
-            event.remove(engine, "before_cursor_execute", keep)
 
 
 @pytest.mark.parametrize("role", ROLES)
