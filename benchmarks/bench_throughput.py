@@ -5,9 +5,10 @@
     python benchmarks/bench_throughput.py --rounds 5 --seconds 5
 
 The seeded reference shop, with 30 more posted invoices so that the grid and a department
-user's storefront list show 25 rows, is served by gunicorn (2 worker processes, 4 threads
-each) in a subprocess bound to 127.0.0.1. The baseline is a one-line WSGI app (``/hello``) on
-the same server in the same run; a one-line view of the shop's Flask application
+user's storefront list show 25 rows, is served by gunicorn (2 worker processes of one thread
+each, as the shop's own gunicorn settings; ``--threads T`` for more) in a subprocess bound to
+127.0.0.1. The baseline is a one-line WSGI app (``/hello``) on the same server in the same
+run; a one-line view of the shop's Flask application
 (``/hello-flask``) shows what Flask's request handling alone costs. Load: Debian's ``wrk``
 when installed (``apt-get install wrk``), else a threaded Python client; 8 connections, a
 fixed duration per figure. Every round measures every figure in turn, so that other work on
@@ -79,10 +80,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def serve(data_dir: Path, port: int, threads: int = 1) -> subprocess.Popen[bytes]:
     """gunicorn serving ``_throughput_app.make(data_dir)`` on 127.0.0.1:``port``."""
     cmd = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-           "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
+           "--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning",
            "--chdir", str(Path(__file__).parent), f"_throughput_app:make({str(data_dir)!r})"]
     proc = subprocess.Popen(cmd, env={**os.environ, "PYTHONPATH": str(ROOT)})
     deadline = time.monotonic() + 60
@@ -212,10 +213,11 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, help="seconds per figure (default 10)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds over every figure (3)")
     parser.add_argument("--python-client", action="store_true", help="do not use wrk")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker process (1)")
     args = parser.parse_args()
     seconds = args.seconds or (3.0 if args.quick else 10.0)
-    if seconds <= 0 or args.rounds < 1:
-        parser.error("--seconds and --rounds must be positive")
+    if seconds <= 0 or args.rounds < 1 or args.threads < 1:
+        parser.error("--seconds, --rounds and --threads must be positive")
     use_wrk = shutil.which("wrk") is not None and not args.python_client
     rate = wrk_rate if use_wrk else python_rate
 
@@ -223,7 +225,7 @@ def main() -> int:
         data_dir = Path(tmp) / "shop"
         invoice = build(data_dir)
         port = free_port()
-        server = serve(data_dir, port)
+        server = serve(data_dir, port, args.threads)
         try:
             admin = login(port, "/admin/login", {"username": "admin", "password": "admin1234"})
             buyer = login(port, "/customer/login", {"email": BUYER, "password": "demo1234"})
@@ -243,7 +245,7 @@ def main() -> int:
             server.terminate()
             server.wait(timeout=30)
 
-    print(f"\ngunicorn (2 workers × 4 threads) on 127.0.0.1, {CONNECTIONS} connections, "
+    print(f"\ngunicorn (2 workers × {args.threads} thread(s)) on 127.0.0.1, {CONNECTIONS} connections, "
           f"{args.rounds} rounds of {seconds:g} s per figure, load by "
           f"{'wrk' if use_wrk else 'a threaded Python client'}; medians; "
           f"target ≥ {TARGET:.0%} of the one-line app\n")

@@ -13,8 +13,8 @@ a few invoices posted through the service (with real PDFs):
   ``--celery`` (when ``oro-invoices worker`` exists) also background jobs on the local Redis and
   one ``oro-invoices worker`` process, so posting no longer renders the PDF in the request.
 
-Each is served by ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf`` (threaded
-workers, 4 threads) on 127.0.0.1 and loaded by ``wrk`` (Debian's, required) with
+Each is served by ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf`` (one
+thread per worker process, as those settings say; ``--threads T`` for more) on 127.0.0.1 and loaded by ``wrk`` (Debian's, required) with
 ``--connections`` connections for a fixed time per route: the back-office grid, the view page,
 the PDF download, the storefront list, and the API creating and posting invoices (a Lua script:
 each created draft is posted by the next request). Then the grid and the storefront list on the
@@ -50,7 +50,6 @@ from bench_throughput import free_port, login  # noqa: E402
 SCALING_TARGET = 1.6
 P95_TARGET_MS = 100.0
 SCALING_CONNECTIONS = 16
-THREADS = 4
 
 #: ``done()`` for every script: one JSON line with the totals and latency percentiles (µs).
 REPORT_LUA = """
@@ -146,13 +145,13 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def gunicorn(environ: dict[str, str], workers: int) -> Iterator[tuple[int, int]]:
+def gunicorn(environ: dict[str, str], workers: int, threads: int) -> Iterator[tuple[int, int]]:
     """The shop (``ORO_REFERENCE_*`` settings in ``environ``) under gunicorn; yields its port
     and the master process's id."""
     port = free_port()
     env = {**os.environ, **{f"ORO_REFERENCE_{k}": v for k, v in environ.items()}, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "gunicorn", "-c", "python:oro_invoices.hosts.reference.gunicorn_conf",
-               "--workers", str(workers), "--threads", str(THREADS), "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}",
                "--log-level", "warning"]
     process = subprocess.Popen(command, env=env)
     try:
@@ -264,10 +263,10 @@ def routes(shop: Shop, invoice: int) -> list[tuple[str, str, str, str]]:
 
 
 def load(environ: dict[str, str], workers: int, shop: Shop, invoice: int, *, seconds: float,
-         connections: int) -> list[tuple[str, Figure]]:
+         connections: int, threads: int) -> list[tuple[str, Figure]]:
     """Every route of ``routes`` under load, against the shop served with ``workers`` processes."""
     figures = []
-    with gunicorn(environ, workers) as (port, _master):
+    with gunicorn(environ, workers, threads) as (port, _master):
         cookies = {"admin": login(port, "/admin/login", {"username": "bench", "password": PASSWORD}),
                    "buyer": login(port, "/customer/login", {"email": BUYER, "password": PASSWORD}), "api": ""}
         for label, path, who, script in routes(shop, invoice):
@@ -277,7 +276,7 @@ def load(environ: dict[str, str], workers: int, shop: Shop, invoice: int, *, sec
     return figures
 
 
-def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float,
+def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float, threads: int,
             ) -> dict[int, list[tuple[str, Figure, list[float]]]]:
     """The grid and the storefront list with one process and with two, at 16 connections, each
     with the CPU seconds every worker process spent on it.
@@ -290,7 +289,7 @@ def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float
     picked = [r for r in routes(shop, invoice) if r[0].startswith(("back-office grid", "storefront list"))]
     result: dict[int, list[tuple[str, Figure, list[float]]]] = {}
     for workers in (1, 2):
-        with gunicorn(environ, workers) as (port, master):
+        with gunicorn(environ, workers, threads) as (port, master):
             cookies = {"admin": login(port, "/admin/login", {"username": "bench", "password": PASSWORD}),
                        "buyer": login(port, "/customer/login", {"email": BUYER, "password": PASSWORD})}
             result[workers] = []
@@ -325,6 +324,7 @@ def main() -> int:
     parser.add_argument("--pg-url", default=ADMIN_URL, help=f"PostgreSQL server (default {ADMIN_URL})")
     parser.add_argument("--pg-database", help="use this (kept) database for the scaled setup, "
                         "e.g. the one bench_listing.py --postgresql --pg-database seeded")
+    parser.add_argument("--threads", type=int, default=1, help="threads per worker process (default 1)")
     parser.add_argument("--only", choices=("embedded", "scaled"), help="run one setup only")
     parser.add_argument("--celery", action="store_true",
                         help="scaled setup: background jobs on Redis and an 'oro-invoices worker'")
@@ -341,8 +341,9 @@ def main() -> int:
             shop = build_shop(work / "embedded", f"sqlite:///{work / 'embedded' / 'shop.db'}", count)
             invoice = posted_with_pdf(shop, None)
             environ = {"DATA_DIR": str(shop.data_dir), "DATABASE_URL": shop.database_url}
-            figures = load(environ, 1, shop, invoice, seconds=seconds, connections=args.connections)
-            _print(f"embedded: SQLite, local PDF storage, jobs inline, 1 process × {THREADS} threads; "
+            figures = load(environ, 1, shop, invoice, seconds=seconds, connections=args.connections,
+                           threads=args.threads)
+            _print(f"embedded: SQLite, local PDF storage, jobs inline, 1 process × {args.threads} thread(s); "
                    f"{shop.count:,} invoices; {args.connections} connections, {seconds:g} s each", figures)
             failed |= any(f.failed for _, f in figures)
         if args.only in (None, "scaled"):
@@ -360,11 +361,12 @@ def main() -> int:
                         worker.enter_context(celery_worker(environ, args.broker, queue, work))
                         loaded.update(JOBS_BROKER_URL=args.broker, JOBS_QUEUE=queue)
                         jobs = "Celery jobs (1 worker process)"
-                    figures = load(loaded, 2, shop, invoice, seconds=seconds, connections=args.connections)
-                _print(f"scaled: PostgreSQL, PDFs in S3 (SeaweedFS), {jobs}, 2 processes × {THREADS} threads; "
+                    figures = load(loaded, 2, shop, invoice, seconds=seconds, connections=args.connections,
+                                   threads=args.threads)
+                _print(f"scaled: PostgreSQL, PDFs in S3 (SeaweedFS), {jobs}, 2 processes × {args.threads} thread(s); "
                        f"{shop.count:,} invoices; {args.connections} connections, {seconds:g} s each", figures)
                 failed |= any(f.failed for _, f in figures)
-                scaled = scaling(environ, shop, invoice, seconds=seconds)
+                scaled = scaling(environ, shop, invoice, seconds=seconds, threads=args.threads)
         if args.only in (None, "scaled"):
             for workers, figs in scaled.items():
                 _print(f"scaled setup, {workers} process{'es' if workers > 1 else ''}, "

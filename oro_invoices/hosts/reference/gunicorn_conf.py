@@ -1,8 +1,9 @@
 """gunicorn settings for the reference shop: ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf``.
 
-Serves ``oro_invoices.hosts.reference.wsgi:create()`` with threaded workers; the shop is set up
-(tables, add-on install) once in the master process before the workers start, each of which
-then opens its own connections. Options on the command line (``--workers``, ``--bind``,
+Serves ``oro_invoices.hosts.reference.wsgi:create()`` one request at a time per worker process
+(``gthread`` with one thread: idle kept-alive connections wait in its poller, not in a thread);
+the shop is set up (tables, add-on install) once in the master process before the workers
+start, each of which then opens its own connections. Options on the command line (``--workers``, ``--bind``,
 ``--threads`` …) override these. The access log names the worker process of each request.
 """
 from __future__ import annotations
@@ -13,7 +14,15 @@ wsgi_app = "oro_invoices.hosts.reference.wsgi:create()"
 bind = ["127.0.0.1:8765"]
 workers = 2
 worker_class = "gthread"
-threads = 4
+# A page is Python work (templates, row mapping) holding the GIL: threads of one process take
+# turns and each request then costs more CPU (the grid 15 ms with 4 threads against 11 ms with
+# one; docs/benchmarks.md). Scale with processes, about one per core; add threads only for
+# requests that mostly wait (streamed downloads from a slow store).
+threads = 1
+# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel shares new connections
+# among them; on one shared socket, whichever worker accepts first keeps a kept-alive client's
+# connections, and one process may serve them all while the others idle.
+reuse_port = True
 timeout = 60
 graceful_timeout = 20
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
