@@ -16,6 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.lifetime import tied
 
 STARTUP_TIMEOUT = 120
 
@@ -35,8 +36,8 @@ class Demo:
         self.log = open(  # noqa: SIM115  (closed when the run stops)
             data_dir.parent / f"demo-{port}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir),
-             "--port", str(port), *extra], stdout=self.log, stderr=subprocess.STDOUT,
+            tied([sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir),
+                  "--port", str(port), *extra]), stdout=self.log, stderr=subprocess.STDOUT,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait(self) -> dict:

@@ -28,6 +28,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.integration.profile import notification_template
 from oro_invoices.services.celery_queue import broker_app
 from oro_invoices.testing.workers import running_worker
+from support.lifetime import tied
 
 RABBITMQ_URL = os.environ.get("ORO_INVOICES_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672//")
 REDIS_HOST = os.environ.get("ORO_INVOICES_TEST_REDIS", "redis://127.0.0.1:6379")
@@ -98,7 +99,7 @@ class Command:
     def __init__(self, cwd: Path, *args: str):
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         env.pop("ORO_INVOICES_BROKER_URL", None)
-        self.process = subprocess.Popen([sys.executable, "-m", "oro_invoices", *args], cwd=cwd, env=env,
+        self.process = subprocess.Popen(tied([sys.executable, "-m", "oro_invoices", *args]), cwd=cwd, env=env,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from support.lifetime import tied
 from support.mail import free_port
 
 
@@ -27,8 +28,8 @@ def running_demo(work: Path, *options: str, timeout: float = 120) -> Iterator[di
     data_dir, port = work / "demo-data", free_port()
     with open(work / "demo.log", "w") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir), "--port", str(port),
-             *options], stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            tied([sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir), "--port", str(port),
+                  *options]), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             deadline, info = time.monotonic() + timeout, None
             while time.monotonic() < deadline and info is None:

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from support.lifetime import tied
+
 STARTUP_TIMEOUT = 60.0
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "oro-test", "AWS_SECRET_ACCESS_KEY": "oro-test-secret",
                "AWS_DEFAULT_REGION": "us-east-1"}
@@ -94,7 +96,7 @@ def running_weed(weed: str, data: Path) -> Iterator[str]:
                "-s3", f"-s3.port={ports['s3']}", f"-s3.port.iceberg={ports['iceberg']}",
                f"-s3.port.lance={ports['lance']}", "-metricsPort=0"]
     with open(log, "wb") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=data)
+        process = subprocess.Popen(tied(command), stdout=out, stderr=subprocess.STDOUT, cwd=data)
     endpoint = f"http://127.0.0.1:{ports['s3']}"
     try:
         _wait_until_up(process, endpoint, log)
