@@ -14,8 +14,8 @@ a few invoices posted through the service (with real PDFs):
   one ``oro-invoices worker`` process, so posting no longer renders the PDF in the request.
 
 Each is served by ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf`` (one
-thread per worker process, as those settings say; ``--threads T`` for more) on 127.0.0.1 and loaded by ``wrk`` (Debian's, required) with
-``--connections`` connections for a fixed time per route: the back-office grid, the view page,
+thread per worker process, as those settings say; ``--threads T`` for more) on 127.0.0.1 and
+loaded by ``wrk`` (Debian's, required) with ``--connections`` connections for a fixed time per route: the back-office grid, the view page,
 the PDF download, the storefront list, and the API creating and posting invoices (a Lua script:
 each created draft is posted by the next request). Then the grid and the storefront list on the
 scaled setup with one process against two, at 16 connections (target ≥ 1.6× and p95 < 100 ms).
