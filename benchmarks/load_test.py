@@ -15,9 +15,9 @@ a few invoices posted through the service (with real PDFs):
 
 Each is served by ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf`` (one
 thread per worker process, as those settings say; ``--threads T`` for more) on 127.0.0.1 and
-loaded by ``wrk`` (Debian's, required) with ``--connections`` connections for a fixed time per route: the back-office grid, the view page,
-the PDF download, the storefront list, and the API creating and posting invoices (a Lua script:
-each created draft is posted by the next request). Then the grid and the storefront list on the
+loaded by ``wrk`` (Debian's, required) with ``--connections`` connections for a fixed time per
+route: the back-office grid, the view page, the PDF download, the storefront list, and the API
+creating and posting invoices (a Lua script: each created draft is posted by the next request). Then the grid and the storefront list on the
 scaled setup with one process against two, at 16 connections (target ≥ 1.6× and p95 < 100 ms).
 Every figure is printed with its errors (connect, read, write, timeout, non-2xx/3xx): any error
 fails the run (exit 1), as does a missed target.
