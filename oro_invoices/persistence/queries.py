@@ -439,7 +439,7 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
         if keyset is not None:
             stmt = stmt.where(keyset)
         stmt = stmt.where(Invoice.id.in_(_first_of_each_customer(
-            f, customers, keyset, order, limit + 1, index_due_date, dialect)))
+            f, customers, keyset, order, limit + 1, index_due_date, dialect, col=col, desc=desc)))
     elif keyset is not None:
         if dialect == "sqlite" and after is not None and after[0] is not None:
             # SQLite seeks an index by a row value's first column only, then reads every row
@@ -488,12 +488,18 @@ def _counted(f: InvoiceFilter, cap: int | None) -> Select[Any]:
     invoice has its payment state (written with it), so the state is joined only when the
     filter looks at it: counting then reads one index and nothing else."""
     matching = select(Invoice.id)
-    if f.payment_status or f.overdue is not None:
+    if _reads_payment_state(f):
         matching = matching.join(PaymentState, PaymentState.invoice_id == Invoice.id)
     matching = apply_filter(matching, f)
     if cap is not None:
         matching = matching.limit(cap + 1)
     return select(func.count()).select_from(matching.subquery())
+
+
+def _reads_payment_state(f: InvoiceFilter) -> bool:
+    """Whether ``apply_filter`` reads the payment state for ``f`` (else, every invoice having
+    its state, a statement over invoices alone need not join it)."""
+    return bool(f.payment_status) or f.overdue is not None
 
 
 def count_rows(session: Session, f: InvoiceFilter, *, cap: int | None = None) -> int:
@@ -515,7 +521,7 @@ def _per_customer(f: InvoiceFilter, key: str) -> list[int] | None:
 
 def _first_of_each_customer(f: InvoiceFilter, customers: list[int], keyset: ColumnElement[bool] | None,
                             order: tuple[Any, ...], count: int, index_due_date: bool,
-                            dialect: str = "sqlite") -> Select[Any] | CompoundSelect[Any]:
+                            dialect: str, *, col: Any, desc: bool) -> Select[Any] | CompoundSelect[Any]:
     """The ids of each of ``customers``' first ``count`` rows: one keyset read per customer,
     each served by the (customer, sort, id) index, all in one statement. An ``IN`` over the
     customers alone would make the database sort every visible invoice for every page.
@@ -523,17 +529,24 @@ def _first_of_each_customer(f: InvoiceFilter, customers: list[int], keyset: Colu
     On PostgreSQL the customers are one array parameter (``oi_customer_ids``) read by a
     ``LATERAL`` subquery: one statement for any number of customers, planned in a fraction of a
     millisecond (a ``UNION ALL`` branch per customer took 5 ms to plan for five). SQLite has no
-    ``LATERAL`` and gets the ``UNION ALL``, a branch per customer (``oi_customer_<n>``)."""
+    ``LATERAL`` and gets the ``UNION ALL``, a branch per customer (``oi_customer_<n>``).
+    On PostgreSQL the customers' rows are also sorted by ``col`` (the sort's column) and cut
+    to ``count`` before the page reads them: it then reads ``count`` invoices and their
+    payment states, not ``count`` of each customer's."""
     if dialect == "postgresql":
         listed = func.unnest(bindparam("oi_customer_ids", customers, type_=ARRAY(BigInteger))) \
             .table_valued("customer_id").render_derived(name="oi_customers")
-        each = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
-                            replace(f, customer_ids=None), index_due_date=index_due_date) \
+        ids = select(Invoice.id, col.label("oi_sort"))
+        if _reads_payment_state(f):
+            ids = ids.join(PaymentState, PaymentState.invoice_id == Invoice.id)
+        each = apply_filter(ids, replace(f, customer_ids=None), index_due_date=index_due_date) \
             .where(Invoice.customer_id == listed.c.customer_id)
         if keyset is not None:
             each = each.where(keyset)
         leading = each.order_by(*order).limit(count).lateral("oi_first")
-        return select(leading.c.id).select_from(listed).join(leading, true())
+        by_sort = (leading.c.oi_sort.desc(), leading.c.id.desc()) if desc else (leading.c.oi_sort.asc(),
+                                                                                  leading.c.id.asc())
+        return select(leading.c.id).select_from(listed).join(leading, true()).order_by(*by_sort).limit(count)
     branches = []
     for n, customer_id in enumerate(customers):
         one = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),

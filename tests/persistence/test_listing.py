@@ -54,6 +54,21 @@ def test_a_walk_over_several_customers_is_the_customers_rows_merged_in_order(ser
     assert pages == 4
 
 
+@pytest.mark.parametrize("sort", ["-invoice_date", "total_amount"])
+def test_a_walk_over_several_customers_by_payment_status_reads_their_states(service, thirty, sort):
+    """The same walk filtered by payment status, which the read per customer must join."""
+    paid = [i.id for i in service.list_invoices({"customer_ids": [10, 12], "status": "posted"}, limit=100).items][:3]
+    for invoice_id in paid:
+        service.record_payment(invoice_id, {"method": "bank", "action": "charge",
+                                            "amount": str(service.get(invoice_id).total_amount)})
+    filters = {"customer_ids": [10, 12], "status": "posted", "payment_status": "pending"}
+    seen, _ = walk(service, filters=filters, sort=sort, limit=3)
+    expected = service.list_invoices({"status": "posted", "payment_status": "pending"}, sort=sort, limit=100).items
+    expected = [i.id for i in expected if i.customer_id in (10, 12)]
+    assert [i.id for i in seen] == expected and len(expected) == 7
+    assert not set(paid) & {i.id for i in seen}
+
+
 def test_default_order_is_newest_first(service, thirty):
     items = service.list_invoices(limit=100).items
     keys = [(i.invoice_date, i.id) for i in items]
