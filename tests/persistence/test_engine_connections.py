@@ -111,3 +111,25 @@ def test_postgresql_connections_start_no_parallel_workers(db):
     with db.transaction() as s:
         assert s.execute(text("SHOW max_parallel_workers_per_gather")).scalar_one() == "0"
 
+
+
+def test_postgresql_connections_price_index_reads_as_on_ssds_unless_the_operator_chose(db):
+    """The server's default random_page_cost (4) becomes 1.1 on the add-on's connections; a value
+    the operator set for the database is left as it is."""
+    if db.dialect != "postgresql":
+        pytest.skip("a PostgreSQL setting")
+    with db.session() as s:
+        assert s.execute(text("SHOW random_page_cost")).scalar_one() == "1.1"
+        name = s.execute(text("SELECT current_database()")).scalar_one()
+    with db.engine.connect() as conn:
+        conn.execute(text(f'ALTER DATABASE "{name}" SET random_page_cost = 2'))
+        conn.commit()
+    db.engine.dispose()  # new connections read the database's setting
+    try:
+        with db.session() as s:
+            assert s.execute(text("SHOW random_page_cost")).scalar_one() == "2"
+    finally:
+        with db.engine.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{name}" RESET random_page_cost'))
+            conn.commit()
+        db.engine.dispose()
