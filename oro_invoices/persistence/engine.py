@@ -149,10 +149,12 @@ def _postgresql_setup(engine: Engine) -> None:
         autocommit = dbapi_conn.autocommit
         dbapi_conn.autocommit = True  # a SET inside a transaction is undone by its rollback
         try:
-            dbapi_conn.execute("SET max_parallel_workers_per_gather = 0")
-            cost = dbapi_conn.execute("SHOW random_page_cost").fetchone()[0]
-            if cost == DEFAULT_RANDOM_PAGE_COST:
-                dbapi_conn.execute(f"SET random_page_cost = {RANDOM_PAGE_COST}")
+            # both settings in one round trip; the second only where the default is kept
+            dbapi_conn.execute(
+                "SELECT set_config('max_parallel_workers_per_gather', '0', false), "
+                "CASE WHEN current_setting('random_page_cost') = %s "
+                "THEN set_config('random_page_cost', %s, false) END",
+                (DEFAULT_RANDOM_PAGE_COST, RANDOM_PAGE_COST))
         finally:
             dbapi_conn.autocommit = autocommit
 

@@ -544,8 +544,7 @@ def _first_of_each_customer(f: InvoiceFilter, customers: list[int], keyset: Colu
         if keyset is not None:
             each = each.where(keyset)
         leading = each.order_by(*order).limit(count).lateral("oi_first")
-        by_sort = (leading.c.oi_sort.desc(), leading.c.id.desc()) if desc else (leading.c.oi_sort.asc(),
-                                                                                  leading.c.id.asc())
+        by_sort = [column.desc() if desc else column.asc() for column in (leading.c.oi_sort, leading.c.id)]
         return select(leading.c.id).select_from(listed).join(leading, true()).order_by(*by_sort).limit(count)
     branches = []
     for n, customer_id in enumerate(customers):

@@ -4,7 +4,8 @@ Serves ``oro_invoices.hosts.reference.wsgi:create()`` one request at a time per 
 (``gthread`` with one thread: idle kept-alive connections wait in its poller, not in a thread);
 the shop is set up (tables, add-on install) once in the master process before the workers
 start, each of which then opens its own connections. Options on the command line
-(``--workers``, ``--bind``, ``--threads`` …) override these. The access log names the worker process of each request.
+(``--workers``, ``--bind``, ``--threads`` …) override these. The access log names the worker
+process of each request.
 """
 from __future__ import annotations
 
