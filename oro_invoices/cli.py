@@ -131,7 +131,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     with build_addon(config, host=args.host_object) as addon:
         report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
                             fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
-                            progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None)
+                            progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None,
+                            check_apart=False if args.one_process else None)
         renders = addon.renderer is not None
     not_rendered: list[tuple[int, str]] = []
     pending = report.count("pending_pdfs")
@@ -428,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="processes that render the missing PDFs after the import commits (default: the CPUs)")
     p.add_argument("--no-pdf", action="store_true",
                    help="render no PDFs: they stay pending until complete-pdfs or a later import renders them")
+    p.add_argument("--one-process", action="store_true",
+                   help="check the files in this process before writing (by default files of 4 MiB or more "
+                        "are checked by a second process while this one writes the records already checked)")
     p.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                    help="host adapter (an oro_invoices.hosts entry point) whose settings apply and "
                         f"which checks customers and customer users; default: ${HOST_ENV}, else "

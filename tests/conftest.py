@@ -9,6 +9,7 @@ from support.databases import PG_ADMIN_URL, make_database
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.migrate import upgrade
+from oro_invoices.services import import_check_process
 from oro_invoices.services.facade import InvoiceService
 
 pytest_plugins = ["support.api", "support.mail", "support.stripe_server.fixtures", "support.freeze",
@@ -97,3 +98,12 @@ def admin(shop):
     client = ShopClient(shop[0])
     client.login_admin()
     return client
+
+
+@pytest.fixture(params=["checked-here", "checked-apart"])
+def checking(request, monkeypatch):
+    """``run_import`` checks the files in this process, then in a second one while writing
+    (there every file counts as large enough: ``import_check_process``)."""
+    if request.param == "checked-apart":
+        monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", 0)
+    return request.param

@@ -55,6 +55,11 @@ class PdfLibrary:
     def __str__(self) -> str:
         return str(self.where)
 
+    @property
+    def archive(self) -> zipfile.ZipFile | None:
+        """The zip the PDFs are in (None for a folder)."""
+        return self._zip
+
     def find(self, name: str) -> tuple[PdfFile, int] | None:
         """The file ``name`` (a path inside the folder or zip) and its size, or None when it is not there."""
         if self._zip is None:

@@ -1,7 +1,8 @@
 """What an import keeps for later, on disk: memory stays flat whatever the size of the file.
 
-``Spool``: the good records and what they loaded to, for the writing pass. ``SeenKeys``: the
-external ids met so far, to find repeats. ``IdLog``: the ids an import reports (created, …).
+``Spool``: the checked records and what they loaded to, for the writing pass (``SpoolTail``
+reads one that another process is writing). ``SeenKeys``: the external ids met so far, to
+find repeats. ``IdLog``: the ids an import reports (created, …).
 
 The checking pass reads the file and loads every record through the API's schema
 (``load_input``); the writing pass needs exactly the record and those loaded values. Rather
@@ -19,13 +20,13 @@ import struct
 import tempfile
 import zipfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, BinaryIO
 
-from oro_invoices.services.import_reading import PdfFile, Record
+from oro_invoices.services.import_reading import PdfFile, Problem, Record
 
 #: rows read from an ``IdLog`` at a time
 _PAGE = 5_000
@@ -41,43 +42,96 @@ class _Irregular(Exception):
 
 
 class Spool:
-    """The good records and what each loaded to, written in file order, then read back in it.
+    """Checked records and what each loaded to, written in file order, then read back in it.
 
-    An entry is the record (location, payload, PDF, CSV rows) and its loaded payload in a
-    compact form — dates as day numbers, each line's values as a tuple with its Decimals as
-    their text — marshalled, which costs a fraction of pickling every Decimal; anything else
-    (a payload given by a caller with other types) is pickled.
+    An entry is the record (location, payload, PDF, CSV rows, its problems) and its loaded
+    payload in a compact form — dates as day numbers, each line's values as a tuple with its
+    Decimals as their text — marshalled, which costs a fraction of pickling every Decimal;
+    anything else (a payload given by a caller with other types, a record with problems) is
+    pickled. ``path``: write there, for another process to read as it grows (``SpoolTail``);
+    by default a private temporary file.
     """
 
-    def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close(), a context manager)
-        #: the zips the records' PDFs are in (an entry names the zip by its place here)
-        self._zips: list[Any] = []
-        self._decimals: dict[str, Decimal] = {}
+    def __init__(self, path: Path | None = None) -> None:
+        self._file = path.open("w+b") if path is not None else tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        self._decoder = _Decoder()
 
-    def add(self, record: Record, loaded: dict[str, Any] | None) -> None:
-        """Keep ``record`` (checked, without problems) and what it loaded to."""
-        kept = (record.location, record.payload, self._pdf_ref(record.pdf_path), record.line_locations)
+    def add(self, record: Record, loaded: dict[str, Any] | None, split: int = 0) -> None:
+        """Keep ``record`` and what it loaded to (``split``: where in its problems the ones
+        found later belong, see ``Checker.check_alone``)."""
+        problems = [(p.record, p.field, p.message) for p in record.problems]
+        kept = (record.location, record.payload, self._decoder.pdf_ref(record.pdf_path), record.line_locations,
+                problems, record.fatal, split)
         try:
             data = _MARSHALLED + marshal.dumps((*kept, *_compact(loaded)))
         except (ValueError, _Irregular):
             data = _PICKLED + pickle.dumps((*kept, loaded), protocol=pickle.HIGHEST_PROTOCOL)
         self._file.write(_SIZE.pack(len(data)) + data)
 
+    def flush(self) -> int:
+        """Make what was added readable by another process; the size written so far."""
+        self._file.flush()
+        return self._file.tell()
+
     def records(self) -> Iterator[tuple[Record, dict[str, Any] | None]]:
         """Each record kept and what it loaded to, in the order kept."""
-        fh = self._file
-        fh.seek(0)
-        while size := fh.read(_SIZE.size):
-            data = fh.read(_SIZE.unpack(size)[0])
-            if data[:1] == _MARSHALLED:
-                location, payload, pdf, rows, *compact = marshal.loads(memoryview(data)[1:])
-                loaded = self._loaded(*compact)
-            else:
-                location, payload, pdf, rows, loaded = pickle.loads(memoryview(data)[1:])  # our own file
-            yield Record(location, payload, self._pdf(pdf), line_locations=rows), loaded
+        self._file.seek(0)
+        for record, loaded, _ in _entries(self._file, self._decoder):
+            yield record, loaded
 
-    def _pdf_ref(self, pdf: PdfFile | None) -> Any:
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> Spool:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+class SpoolTail:
+    """Reads a ``Spool`` another process is writing at ``path``, up to the sizes it has flushed.
+
+    ``zips``: the zips its records' PDFs are in, opened here, in the order the writer met them.
+    """
+
+    def __init__(self, path: Path, zips: Sequence[zipfile.ZipFile] = ()) -> None:
+        self._file = path.open("rb")
+        self._decoder = _Decoder(zips)
+
+    def read(self, up_to: int) -> Iterator[tuple[Record, dict[str, Any] | None, int]]:
+        """The entries after those read so far, up to the size ``up_to``: ``(record, loaded, split)``."""
+        return _entries(self._file, self._decoder, up_to)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _entries(fh: BinaryIO, decoder: _Decoder, until: int | None = None
+             ) -> Iterator[tuple[Record, dict[str, Any] | None, int]]:
+    """The entries of ``fh`` from where it is: to its end, or to the size ``until``."""
+    while (until is None or fh.tell() < until) and (size := fh.read(_SIZE.size)):
+        data = fh.read(_SIZE.unpack(size)[0])
+        if data[:1] == _MARSHALLED:
+            location, payload, pdf, rows, problems, fatal, split, *compact = marshal.loads(memoryview(data)[1:])
+            loaded = decoder.loaded(*compact)
+        else:
+            location, payload, pdf, rows, problems, fatal, split, loaded = \
+                pickle.loads(memoryview(data)[1:])
+        yield Record(location, payload, decoder.pdf(pdf), [Problem(*p) for p in problems], rows,
+                     fatal=fatal), loaded, split
+
+
+class _Decoder:
+    """What reading entries back needs: the zips PDFs are in, recently read Decimals."""
+
+    def __init__(self, zips: Sequence[zipfile.ZipFile] = ()) -> None:
+        #: the zips the records' PDFs are in (an entry names the zip by its place here)
+        self._zips: list[Any] = list(zips)
+        self._decimals: dict[str, Decimal] = {}
+
+    def pdf_ref(self, pdf: PdfFile | None) -> Any:
         """``pdf`` as marshal can keep it: a path's text, or a zip's place and the entry's name."""
         if isinstance(pdf, Path):
             return str(pdf)
@@ -90,15 +144,15 @@ class Spool:
             return place, pdf.at
         return pdf
 
-    def _pdf(self, ref: Any) -> PdfFile | None:
+    def pdf(self, ref: Any) -> PdfFile | None:
         if isinstance(ref, str):
             return Path(ref)
-        if isinstance(ref, tuple):
+        if isinstance(ref, tuple | list):
             return zipfile.Path(self._zips[ref[0]], ref[1])
         return ref  # type: ignore[no-any-return]
 
-    def _loaded(self, head: dict[str, Any], dates: tuple[str, ...], keys: tuple[str, ...],
-                decimals: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
+    def loaded(self, head: dict[str, Any], dates: tuple[str, ...], keys: tuple[str, ...],
+               decimals: tuple[str, ...], rows: list[tuple[Any, ...]]) -> dict[str, Any]:
         """The loaded payload again, from its compact form (``_compact``)."""
         for key in dates:
             head[key] = dt.date.fromordinal(head[key])
@@ -117,16 +171,6 @@ class Spool:
             lines.append(line)
         head["lines"] = lines
         return head
-
-    def close(self) -> None:
-        self._file.close()
-
-    def __enter__(self) -> Spool:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
-        self.close()
 
 
 def _compact(loaded: dict[str, Any] | None) -> tuple[Any, ...]:

@@ -20,8 +20,6 @@ import contextlib
 import functools
 import itertools
 import json
-import re
-import zipfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,11 +28,12 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, tax_category_for
-from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.domain.posting import YearRange
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
+from oro_invoices.services.import_checks import Checker, payload_of, problem_at
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_pdfs import PdfLibrary
 from oro_invoices.services.import_reading import (
@@ -47,12 +46,11 @@ from oro_invoices.services.import_reading import (
     iter_file,
     read_file,
 )
-from oro_invoices.services.import_spool import IdLog, SeenKeys, Spool
+from oro_invoices.services.import_spool import IdLog, Spool
 from oro_invoices.services.import_writing import Announcements, BatchWriter, Existing, NewInvoice, cached_host
 from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
-from oro_invoices.services.tenancy import check_parties
 
 __all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
@@ -62,7 +60,6 @@ OnError = Literal["stop", "skip"]
 Progress = Callable[[str, int, "int | None"], None]
 #: records written per transaction with ``on_error="skip"``, and taken together while writing
 BATCH = 500
-_LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
 #: a checked record and what it loaded to, as the writing pass takes it from the spool
 Checked = tuple[Record, dict[str, Any] | None]
 
@@ -174,80 +171,6 @@ def read_records(path: Path, fmt: str | None = None) -> list[Record]:
     return records
 
 
-class Checker:
-    """Checks records one by one, fully, before anything is written.
-
-    ``organization_id`` None: every record must name its organization. With ``years``,
-    records to be posted are checked against the posting requirements; with a ``host``,
-    the parties (customer, customer user, website, order) are checked like the API checks
-    them. Duplicate external ids are found across everything checked by one checker.
-    """
-
-    def __init__(self, organization_id: int | None,
-                 years: YearRange | Callable[[int], YearRange] | None = None,
-                 host: HostAdapter | None = None):
-        self.organization_id = organization_id
-        self.years = years
-        self.host = host
-        self.seen = SeenKeys()
-        self._years: dict[int, YearRange] = {}
-        #: what the record checked last loaded to (``load_input``), None if it did not load
-        self.loaded: dict[str, Any] | None = None
-
-    def years_of(self, organization_id: int) -> YearRange | None:
-        """The plausible years of ``organization_id`` (its own settings)."""
-        if self.years is None or isinstance(self.years, YearRange):
-            return self.years
-        if organization_id not in self._years:
-            self._years[organization_id] = self.years(organization_id)
-        return self._years[organization_id]
-
-    def check(self, record: Record) -> list[Problem]:
-        """Add every problem of ``record`` to ``record.problems``; return them."""
-        problems = record.problems
-        self.loaded = None
-        if not record.payload and problems:
-            return problems
-        payload = _payload(record, self.organization_id)
-        org = payload.get("organization_id")
-        loaded: dict[str, Any] | None = None
-        try:
-            loaded = load_input(payload)
-        except ValidationError as exc:
-            problems += [_problem(record, f, m) for f, m in exc.errors]
-        if org is None:
-            problems.append(Problem(record.location, "organization_id",
-                                    "Give --organization or an organization_id in every record."))
-        elif self.organization_id is not None and org != self.organization_id:
-            problems.append(Problem(record.location, "organization_id",
-                                    f"This import is for organization {self.organization_id}."))
-        if loaded is not None:
-            years = self.years_of(loaded["organization_id"])
-            if years is not None and loaded.get("status") == "posted":
-                problems += [_problem(record, f, m)
-                             for f, m in _posting_problems(loaded, years, self.host is not None)]
-            if self.host is not None:
-                try:
-                    check_parties(self.host, loaded)
-                except ValidationError as exc:
-                    problems += [_problem(record, f, m) for f, m in exc.errors]
-        problems += self._identity_problems(record, payload, org)
-        problems += _pdf_problems(record, payload)
-        self.loaded = loaded
-        return problems
-
-    def _identity_problems(self, record: Record, payload: dict[str, Any], org: Any) -> list[Problem]:
-        ext = payload.get("external_id")
-        if not ext:
-            return [Problem(record.location, "external_id", "Imported invoices need an external_id.")]
-        first = self.seen.first(repr((org, str(ext))), record.location)
-        if first is not None:
-            return [Problem(record.location, "external_id",
-                            f"Repeats the invoice of {first} (in a CSV, the rows of one "
-                            "invoice must be next to each other).")]
-        return []
-
-
 def validate(records: Sequence[Record], organization_id: int | None, years: YearRange | None = None, *,
              service: InvoiceService | None = None) -> list[Problem]:
     """Check every record (see ``Checker``); return all problems (each record keeps its own)."""
@@ -256,46 +179,6 @@ def validate(records: Sequence[Record], organization_id: int | None, years: Year
         checker.check(record)
     checker.seen.close()
     return [p for r in records for p in r.problems]
-
-
-def _payload(record: Record, organization_id: int | None) -> dict[str, Any]:
-    if organization_id is None:
-        return dict(record.payload)
-    return {"organization_id": organization_id, **record.payload}
-
-
-def _problem(record: Record, field_path: str, message: str) -> Problem:
-    """A problem on ``field_path``; a CSV line's problem is placed on the line's own row."""
-    match = _LINE_PATH.match(field_path)
-    if match and record.line_locations:
-        index = int(match.group(1))
-        if index < len(record.line_locations):
-            return Problem(record.line_locations[index], field_path, message)
-    return Problem(record.location, field_path, message)
-
-
-def _pdf_problems(record: Record, payload: dict[str, Any]) -> list[Problem]:
-    if record.pdf_path is None:
-        return []
-    try:
-        with record.pdf_path.open("rb") as fh:
-            head = fh.read(5)
-    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):  # zip: damaged, encrypted
-        return [Problem(record.location, "pdf_file", f"{record.pdf_path} cannot be read.")]
-    if head != b"%PDF-":
-        return [Problem(record.location, "pdf_file", f"{record.pdf_path} is not a PDF.")]
-    if payload.get("status") != "posted":
-        return [Problem(record.location, "pdf_file", "Only a posted invoice can have a PDF.")]
-    return []
-
-
-def _posting_problems(loaded: dict[str, Any], years: YearRange, names_from_host: bool) -> list[tuple[str, str]]:
-    problems = posting_problems(customer_name=loaded.get("customer_name"), bill_to=loaded.get("bill_to"),
-                                invoice_date=loaded.get("invoice_date"), due_date=loaded.get("due_date"),
-                                years=years)
-    if names_from_host and loaded.get("customer_id") is not None:
-        problems = [p for p in problems if p[0] != "customer_name"]
-    return problems
 
 
 def _years(service: InvoiceService) -> Callable[[int], YearRange]:
@@ -320,7 +203,7 @@ def import_records(service: InvoiceService, records: Sequence[Record], *, organi
 def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_id: int | None,
                fmt: str | None = None, on_error: OnError = "stop", dry_run: bool = False,
                actor: str = "import", progress: Progress | None = None,
-               pdfs: Path | None = None) -> ImportReport:
+               pdfs: Path | None = None, check_apart: bool | None = None) -> ImportReport:
     """Read, validate and import ``paths``; never raises for bad input: the report lists it.
 
     The files are read once, record by record, to check everything; the good records are
@@ -329,6 +212,10 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     written and ``report.written`` is False. ``pdfs``: a folder or zip the posted invoices'
     PDFs are taken from (``import_pdfs.PdfLibrary``). Posted invoices without a PDF are
     written without rendering it: ``report.pending_pdfs`` lists them (see ``pdf_backlog``).
+
+    ``check_apart``: check the files in a second process while this one writes the records
+    already checked (``import_check_process``); None: when the files are large enough for it to
+    pay (``worth_checking_apart``). A dry run checks here.
     """
     files = [Path(p) for p in paths]
     with contextlib.ExitStack() as stack:
@@ -337,6 +224,12 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
         except ValidationError as exc:
             return ImportReport(dry_run=dry_run, written=False,
                                 problems=[Problem(where, "", message) for where, message in exc.errors])
+        if not dry_run and (worth_checking_apart(files) if check_apart is None else check_apart):
+            checking = stack.enter_context(CheckingProcess(
+                files, fmt=fmt, organization_id=organization_id, pdfs=pdfs,
+                zips=[library.archive] if library is not None and library.archive is not None else []))
+            return _write_while_checking(service, checking, organization_id=organization_id, actor=actor,
+                                         on_error=on_error, progress=progress)
 
         def source() -> Iterator[Record]:
             records = itertools.chain.from_iterable(iter_file(path, fmt) for path in files)
@@ -351,6 +244,62 @@ def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, org
     with Spool() as spool:
         return _check_and_write(service, source, spool, organization_id=organization_id, actor=actor,
                                 on_error=on_error, dry_run=dry_run, progress=progress, raise_errors=raise_errors)
+
+
+def _write_while_checking(service: InvoiceService, checking: CheckingProcess, *, organization_id: int | None,
+                          actor: str, on_error: OnError, progress: Progress | None) -> ImportReport:
+    """Write the records ``checking`` gives as they come, after the checks that need the database.
+
+    A bad record is skipped (``skip``), or ends the writing and rolls back all that was
+    written (``stop``); either way the rest is still checked, so the report lists every problem.
+    """
+    report = ImportReport()
+    checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
+    checker.seen.close()                                    # repeats are the child's to find
+    entries = checking.entries()
+    bad = 0
+
+    def finished(record: Record, loaded: dict[str, Any] | None, split: int) -> bool:
+        """Whether ``record`` is good after all its checks; a bad one goes to the report."""
+        nonlocal bad
+        if not record.fatal and loaded is not None:
+            record.problems[split:split] = checker.context_problems(record, loaded)
+        if not record.problems:
+            return True
+        bad += 1
+        report.problems += record.problems
+        if not record.fatal:
+            report.add("skipped", _name(record))
+        return False
+
+    def good() -> Iterator[Checked]:
+        for record, loaded, split in entries:
+            if finished(record, loaded, split):
+                yield record, loaded
+            elif on_error == "stop":
+                raise _Refused
+
+    def check_the_rest() -> None:
+        for entry in entries:
+            finished(*entry)
+            if progress is not None:
+                progress("checked", checking.checked, None)
+
+    try:
+        _write_all(service, good(), organization_id, actor, on_error, report,
+                   lambda done: progress("imported", done + bad, checking.total) if progress else None)
+    except _Refused:
+        check_the_rest()
+        report.rolled_back()
+        return report
+    except _Stopped as stopped:
+        report.rolled_back()
+        report.add("skipped", _name(stopped.record))
+        report.problems += [problem_at(stopped.record, f, m) for f, m in _errors(stopped.error)]
+        check_the_rest()
+        return report
+    report.settle_pending(lambda ids: pending_pdfs(service, ids))
+    return report
 
 
 def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Record]], spool: Spool, *,
@@ -393,10 +342,14 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
             raise stopped.error.at(stopped.record.location) from None
         report.rolled_back()
         report.add("skipped", _name(stopped.record))
-        report.problems += [_problem(stopped.record, f, m) for f, m in _errors(stopped.error)]
+        report.problems += [problem_at(stopped.record, f, m) for f, m in _errors(stopped.error)]
         return report
     report.settle_pending(lambda ids: pending_pdfs(service, ids))
     return report
+
+
+class _Refused(Exception):
+    """A bad record was met while writing with ``on_error="stop"``: everything is rolled back."""
 
 
 class _Stopped(Exception):
@@ -468,7 +421,7 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
 def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> None:
     """Write ``chunk`` in file order: runs of new invoices and changed drafts together, any
     other record on its own."""
-    payloads = [_payload(record, writing.organization_id) for record, _ in chunk]
+    payloads = [payload_of(record, writing.organization_id) for record, _ in chunk]
     existing = writing.writer.existing(session, [_key(p) for p in payloads])
     draft_ids = [found.id for found in existing.values() if not found.posted]
     drafts = {doc.id: doc for doc in writing.service.context.read_many(session, draft_ids)} if draft_ids else {}
@@ -515,7 +468,7 @@ def _outcome(current: Existing | None, drafts: dict[int, InvoiceDocument], paylo
 def _plan_chunk(service: InvoiceService, writer: BatchWriter, chunk: list[Checked], organization_id: int | None,
                 report: ImportReport) -> None:
     """A dry run's outcome of each record of ``chunk``: its invoices looked up together."""
-    payloads = [_payload(record, organization_id) for record, _ in chunk]
+    payloads = [payload_of(record, organization_id) for record, _ in chunk]
     with service.context.db.session() as session:
         existing = writer.existing(session, [_key(p) for p in payloads])
         draft_ids = [found.id for found in existing.values() if not found.posted]
@@ -556,7 +509,7 @@ def _write_one(writing: _Writing, record: Record) -> None:
     except InvoiceError as exc:
         if writing.on_error == "stop":
             raise _Stopped(record, exc) from None
-        writing.report.problems += [_problem(record, f, m) for f, m in _errors(exc)]
+        writing.report.problems += [problem_at(record, f, m) for f, m in _errors(exc)]
         writing.report.add("skipped", _name(record))
     writing.step()
 
@@ -570,7 +523,7 @@ def _attach(service: InvoiceService, pdfs: list[tuple[int, PdfFile]], actor: str
 
 def _write(service: InvoiceService, record: Record, organization_id: int | None, actor: str,
            report: ImportReport, pdfs: list[tuple[int, PdfFile]]) -> None:
-    payload = _payload(record, organization_id)
+    payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
     invoice_id, outcome, doc = _upsert(service, payload, actor, pdf)
     report.add(outcome, str(payload["external_id"]))

@@ -91,7 +91,7 @@ def test_pdf_workers_must_be_a_positive_number(sqlite_db, tmp_path, capsys):
     assert "--pdf-workers: 0 is too small: must be at least 1" in capsys.readouterr().err
 
 
-def test_pdfs_come_from_a_folder_by_external_id(sqlite_db, tmp_path, capsys):
+def test_pdfs_come_from_a_folder_by_external_id(sqlite_db, tmp_path, capsys, checking):
     folder = tmp_path / "scans"
     folder.mkdir()
     (folder / "P-0.pdf").write_bytes(b"%PDF-1.4 scanned P-0\n%%EOF")
@@ -106,7 +106,7 @@ def test_pdfs_come_from_a_folder_by_external_id(sqlite_db, tmp_path, capsys):
     assert scanned.pdf.source == "imported"
 
 
-def test_pdfs_come_from_a_zip_by_name_and_every_bad_one_is_reported_first(sqlite_db, tmp_path, capsys):
+def test_pdfs_come_from_a_zip_by_name_and_every_bad_one_is_reported_first(sqlite_db, tmp_path, capsys, checking):
     archive = tmp_path / "pdfs.zip"
     with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("2025/P-0.pdf", b"%PDF-1.4 P-0 from the zip\n%%EOF")

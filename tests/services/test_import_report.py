@@ -12,6 +12,8 @@ from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import ImportReport, run_import
 
+pytestmark = pytest.mark.usefixtures("checking")
+
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
 HEAD = ("external_id,invoice_date,due_date,currency,customer_id,customer_name,status,"
         "bill_to_street,bill_to_city,bill_to_country,line_description,line_quantity,line_unit_price,"

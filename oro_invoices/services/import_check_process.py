@@ -1,0 +1,148 @@
+"""Checking an import's files in a second process while this one writes (``run_import``).
+
+What checking a record needs is the record alone and the records before it: reading the
+file, loading the record through the API's schema, a repeated external id, its PDF. A child
+process does that for the whole file and appends every record — with its problems and what
+it loaded to — to a spool file, saying on its stdout how far the spool is complete and, at
+the end, how many records there were. The importing process reads the spool as it grows, adds
+the checks that need the database (the organization's posting requirements, the host's
+parties) and writes the good records meanwhile. On two cores the import then takes about as
+long as its writing alone, and the total (for the ETA) is known once the child is done, well
+before the writing ends.
+
+The child ends when its files are read, or at its next message once the importing process
+is gone (its stdout is closed).
+"""
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from oro_invoices.services.import_checks import Checker
+from oro_invoices.services.import_pdfs import PdfLibrary
+from oro_invoices.services.import_reading import Record, iter_file
+from oro_invoices.services.import_spool import Spool, SpoolTail
+
+__all__ = ["APART_FROM_BYTES", "CheckingFailed", "CheckingProcess", "worth_checking_apart"]
+
+#: files of at least this many bytes in all are checked apart (about 2,500 invoices of 10 lines);
+#: below it the child's start (about a second) would cost more than it saves
+APART_FROM_BYTES = 4 * 1024 * 1024
+#: the child says how far it is after this many records, or this many seconds
+_EVERY_RECORDS, _EVERY_SECONDS = 500, 0.25
+#: an entry: the record (with the problems found so far), what it loaded to, where later problems go
+Entry = tuple[Record, "dict[str, Any] | None", int]
+
+
+class CheckingFailed(RuntimeError):
+    """The checking process ended without finishing (its last words are in the message)."""
+
+
+def worth_checking_apart(paths: Sequence[Path]) -> bool:
+    """Whether ``paths`` are large enough, and the machine has the cores, to check them apart."""
+    if (os.cpu_count() or 1) < 2:
+        return False
+    size = 0
+    for path in paths:
+        with contextlib.suppress(OSError):
+            size += path.stat().st_size
+    return size >= APART_FROM_BYTES
+
+
+class CheckingProcess:
+    """A child process checking ``paths`` (see the module); ``entries()`` gives its records in
+    file order as it checks them. A context manager: leaving it stops the child."""
+
+    def __init__(self, paths: Sequence[Path], *, fmt: str | None, organization_id: int | None,
+                 pdfs: Path | None = None, zips: Sequence[zipfile.ZipFile] = ()):
+        self._dir = tempfile.TemporaryDirectory(prefix="oro-invoices-import-")
+        spool = Path(self._dir.name) / "checked.spool"
+        spool.touch()
+        self._tail = SpoolTail(spool, zips)
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
+        job = {"paths": [str(p) for p in paths], "format": fmt, "organization_id": organization_id,
+               "pdfs": str(pdfs) if pdfs is not None else None, "spool": str(spool)}
+        # the child finds the same modules as this process, wherever they were put on the path
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True)
+        #: records checked so far (not counting the problems that stopped reading a file)
+        self.checked = 0
+        #: records in all, once the child is done
+        self.total: int | None = None
+
+    def entries(self) -> Iterator[Entry]:
+        """Each record the child checked, in file order, as soon as it is in the spool."""
+        assert self._process.stdout is not None
+        for line in self._process.stdout:
+            news = json.loads(line)
+            yield from self._tail.read(news["at"])
+            self.checked = news["checked"]
+            if news.get("done"):
+                self.total = self.checked
+                return
+        self._process.wait()
+        self._stderr.seek(0)
+        words = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
+        raise CheckingFailed("The process checking the import's files ended early (exit status "
+                             f"{self._process.returncode}): " + ("\n".join(words) or "it said nothing"))
+
+    def close(self) -> None:
+        """Stop the child (if it still runs) and remove its spool."""
+        if self._process.poll() is None:
+            self._process.kill()
+        self._process.wait()
+        if self._process.stdout is not None:
+            self._process.stdout.close()
+        self._tail.close()
+        self._stderr.close()
+        self._dir.cleanup()
+
+    def __enter__(self) -> CheckingProcess:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        self.close()
+
+
+def _check(job: dict[str, Any]) -> None:
+    """The child: check the files of ``job`` into its spool, saying how far it is on stdout."""
+    checker = Checker(job["organization_id"])       # no settings, no host: the importing process checks those
+    with contextlib.ExitStack() as stack:
+        spool = stack.enter_context(Spool(Path(job["spool"])))
+        library = stack.enter_context(PdfLibrary(Path(job["pdfs"]))) if job["pdfs"] else None
+        records = itertools.chain.from_iterable(iter_file(Path(p), job["format"]) for p in job["paths"])
+        checked, said, last = 0, 0, time.monotonic()
+        for record in records if library is None else map(library.resolve, records):
+            if record.fatal:
+                spool.add(record, None, len(record.problems))
+            else:
+                split = checker.check_alone(record)
+                spool.add(record, checker.loaded, split)
+                checked += 1
+            if checked - said >= _EVERY_RECORDS or time.monotonic() - last >= _EVERY_SECONDS:
+                print(json.dumps({"at": spool.flush(), "checked": checked}), flush=True)
+                said, last = checked, time.monotonic()
+        print(json.dumps({"at": spool.flush(), "checked": checked, "done": True}), flush=True)
+    checker.seen.close()
+
+
+if __name__ == "__main__":
+    try:
+        _check(json.loads(sys.argv[1]))
+    except BrokenPipeError:           # the importing process is gone: nobody wants the rest
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        sys.exit(1)

@@ -1,0 +1,157 @@
+"""Checking an import's records: everything is checked before anything is written.
+
+``Checker`` checks a record through the API's schema (``load_input``), its organization, a
+repeated external id and its PDF (``check_alone``: what needs only the record and the ones
+before it), then against the organization's posting requirements and, with a host, its
+parties (``context_problems``). Every problem is a ``Problem`` naming the record (a CSV
+line's problem: that line's row) and the field.
+"""
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.services.import_reading import Problem, Record
+from oro_invoices.services.import_spool import SeenKeys
+from oro_invoices.services.schemas import load_input
+from oro_invoices.services.tenancy import check_parties
+
+if TYPE_CHECKING:
+    from oro_invoices.adapters.base import HostAdapter
+
+__all__ = ["Checker", "payload_of", "problem_at"]
+
+_LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
+
+
+class Checker:
+    """Checks records one by one, fully, before anything is written.
+
+    ``organization_id`` None: every record must name its organization. With ``years``,
+    records to be posted are checked against the posting requirements; with a ``host``,
+    the parties (customer, customer user, website, order) are checked like the API checks
+    them. Duplicate external ids are found across everything checked by one checker.
+    """
+
+    def __init__(self, organization_id: int | None,
+                 years: YearRange | Callable[[int], YearRange] | None = None,
+                 host: HostAdapter | None = None):
+        self.organization_id = organization_id
+        self.years = years
+        self.host = host
+        self.seen = SeenKeys()
+        self._years: dict[int, YearRange] = {}
+        #: what the record checked last loaded to (``load_input``), None if it did not load
+        self.loaded: dict[str, Any] | None = None
+
+    def years_of(self, organization_id: int) -> YearRange | None:
+        """The plausible years of ``organization_id`` (its own settings)."""
+        if self.years is None or isinstance(self.years, YearRange):
+            return self.years
+        if organization_id not in self._years:
+            self._years[organization_id] = self.years(organization_id)
+        return self._years[organization_id]
+
+    def check(self, record: Record) -> list[Problem]:
+        """Add every problem of ``record`` to ``record.problems``; return them."""
+        split = self.check_alone(record)
+        if self.loaded is not None:
+            record.problems[split:split] = self.context_problems(record, self.loaded)
+        return record.problems
+
+    def check_alone(self, record: Record) -> int:
+        """Add the problems ``record`` has on its own and among the records checked before it
+        (the schema, the organization, a repeated external id, its PDF) to ``record.problems``.
+
+        Returns where in them the problems of ``context_problems`` belong, so that both
+        together read in the order ``check`` gives them. ``loaded`` is set.
+        """
+        problems = record.problems
+        self.loaded = None
+        if not record.payload and problems:
+            return len(problems)
+        payload = payload_of(record, self.organization_id)
+        org = payload.get("organization_id")
+        try:
+            self.loaded = load_input(payload)
+        except ValidationError as exc:
+            problems += [problem_at(record, f, m) for f, m in exc.errors]
+        if org is None:
+            problems.append(Problem(record.location, "organization_id",
+                                    "Give --organization or an organization_id in every record."))
+        elif self.organization_id is not None and org != self.organization_id:
+            problems.append(Problem(record.location, "organization_id",
+                                    f"This import is for organization {self.organization_id}."))
+        split = len(problems)
+        problems += self._identity_problems(record, payload, org)
+        problems += _pdf_problems(record, payload)
+        return split
+
+    def context_problems(self, record: Record, loaded: dict[str, Any]) -> list[Problem]:
+        """The problems of ``record`` (which loaded to ``loaded``) against the organization's
+        settings (the posting requirements) and, with a host, its parties."""
+        problems: list[Problem] = []
+        years = self.years_of(loaded["organization_id"])
+        if years is not None and loaded.get("status") == "posted":
+            problems += [problem_at(record, f, m) for f, m in _posting_problems(loaded, years, self.host is not None)]
+        if self.host is not None:
+            try:
+                check_parties(self.host, loaded)
+            except ValidationError as exc:
+                problems += [problem_at(record, f, m) for f, m in exc.errors]
+        return problems
+
+    def _identity_problems(self, record: Record, payload: dict[str, Any], org: Any) -> list[Problem]:
+        ext = payload.get("external_id")
+        if not ext:
+            return [Problem(record.location, "external_id", "Imported invoices need an external_id.")]
+        first = self.seen.first(repr((org, str(ext))), record.location)
+        if first is not None:
+            return [Problem(record.location, "external_id",
+                            f"Repeats the invoice of {first} (in a CSV, the rows of one "
+                            "invoice must be next to each other).")]
+        return []
+
+
+def payload_of(record: Record, organization_id: int | None) -> dict[str, Any]:
+    if organization_id is None:
+        return dict(record.payload)
+    return {"organization_id": organization_id, **record.payload}
+
+
+def problem_at(record: Record, field_path: str, message: str) -> Problem:
+    """A problem on ``field_path``; a CSV line's problem is placed on the line's own row."""
+    match = _LINE_PATH.match(field_path)
+    if match and record.line_locations:
+        index = int(match.group(1))
+        if index < len(record.line_locations):
+            return Problem(record.line_locations[index], field_path, message)
+    return Problem(record.location, field_path, message)
+
+
+def _pdf_problems(record: Record, payload: dict[str, Any]) -> list[Problem]:
+    if record.pdf_path is None:
+        return []
+    try:
+        with record.pdf_path.open("rb") as fh:
+            head = fh.read(5)
+    except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):  # zip: damaged, encrypted
+        return [Problem(record.location, "pdf_file", f"{record.pdf_path} cannot be read.")]
+    if head != b"%PDF-":
+        return [Problem(record.location, "pdf_file", f"{record.pdf_path} is not a PDF.")]
+    if payload.get("status") != "posted":
+        return [Problem(record.location, "pdf_file", "Only a posted invoice can have a PDF.")]
+    return []
+
+
+def _posting_problems(loaded: dict[str, Any], years: YearRange, names_from_host: bool) -> list[tuple[str, str]]:
+    problems = posting_problems(customer_name=loaded.get("customer_name"), bill_to=loaded.get("bill_to"),
+                                invoice_date=loaded.get("invoice_date"), due_date=loaded.get("due_date"),
+                                years=years)
+    if names_from_host and loaded.get("customer_id") is not None:
+        problems = [p for p in problems if p[0] != "customer_name"]
+    return problems

@@ -1,0 +1,154 @@
+"""Large imports are checked by a second process while this one writes (``import_check_process``).
+
+The reports and the written invoices are the same as when one process checks and then
+writes: the import tests run both ways (the ``checking`` fixture). Here: what only the
+second process can do or get wrong.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from support.payloads import invoice_payload
+
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services import import_check_process, importing
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.import_check_process import CheckingFailed, CheckingProcess, worth_checking_apart
+from oro_invoices.services.importing import run_import
+from oro_invoices.services.verification import verify
+
+
+def write(path: Path, items: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(item) + "\n" for item in items))
+    return path
+
+
+def good(count: int, start: int = 1) -> list[dict]:
+    return [invoice_payload(external_id=f"X-{i}", **({"status": "posted"} if i % 2 else {}))
+            for i in range(start, start + count)]
+
+
+def bad(external_id: str) -> dict:
+    return invoice_payload(external_id=external_id, currency="XXX")
+
+
+@pytest.fixture
+def svc(db):
+    return InvoiceService(db, plugins=get_plugin_manager(False))
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    monkeypatch.setattr(importing, "BATCH", 4)
+
+
+def test_a_bad_record_met_after_writing_began_rolls_everything_back_and_the_rest_is_still_checked(
+        svc, db, tmp_path, small_batches):
+    path = write(tmp_path / "a.jsonl", [*good(30), bad("B-1"), *good(5, start=31), bad("B-2")])
+    report = run_import(svc, [path], organization_id=1, check_apart=True)
+    assert [(p.where, p.message) for p in report.problems] == [
+        (f"{path}:31.currency", "Unknown currency code; use an ISO 4217 code such as \"USD\"."),
+        (f"{path}:37.currency", "Unknown currency code; use an ISO 4217 code such as \"USD\".")]
+    assert not report.written and report.created == [] and report.skipped == ["B-1", "B-2"]
+    assert svc.list_invoices(with_total=True).total == 0 and verify(db).ok
+
+
+def test_skip_writes_the_good_records_on_both_sides_of_the_bad_ones(svc, db, tmp_path, small_batches):
+    path = write(tmp_path / "a.jsonl", [*good(9), bad("B-1"), *good(3, start=10)])
+    report = run_import(svc, [path], organization_id=1, on_error="skip", check_apart=True)
+    assert report.created == [f"X-{i}" for i in range(1, 13)] and report.skipped == ["B-1"]
+    assert svc.list_invoices(with_total=True).total == 12 and verify(db).ok
+
+
+def test_progress_counts_written_records_and_learns_the_total_when_checking_ends(svc, tmp_path, small_batches):
+    calls: list[tuple[str, int, int | None]] = []
+    path = write(tmp_path / "a.jsonl", good(25))
+    run_import(svc, [path], organization_id=1, check_apart=True, progress=lambda *call: calls.append(call))
+    assert {phase for phase, _, _ in calls} == {"imported"}
+    done = [count for _, count, _ in calls]
+    assert done == sorted(done) and calls[-1] == ("imported", 25, 25)
+    totals = [total for _, _, total in calls]
+    assert set(totals) <= {None, 25} and totals == sorted(totals, key=lambda t: t is not None)
+
+
+def test_a_checking_process_that_dies_is_an_error_saying_so_and_nothing_is_written(svc, tmp_path, monkeypatch):
+    path = write(tmp_path / "a.jsonl", good(3))
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    with pytest.raises(CheckingFailed, match=r"ended early \(exit status 1\)"):
+        run_import(svc, [path], organization_id=1, check_apart=True)
+    assert svc.list_invoices(with_total=True).total == 0
+
+
+def test_files_are_checked_apart_from_a_size_on(tmp_path, monkeypatch):
+    small = write(tmp_path / "small.jsonl", good(2))
+    assert not worth_checking_apart([small])
+    monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", small.stat().st_size * 2)
+    assert not worth_checking_apart([small]) and worth_checking_apart([small, small])
+    monkeypatch.setattr(os, "cpu_count", lambda: 1)
+    assert not worth_checking_apart([small, small])
+
+
+IMPORTER = """
+import sys
+from pathlib import Path
+from oro_invoices.services.import_check_process import CheckingProcess
+checking = CheckingProcess([Path(sys.argv[1])], fmt="jsonl", organization_id=1)
+next(checking.entries())
+print(checking._process.pid, flush=True)
+sys.stdin.read()                 # until it is killed
+"""
+
+
+def test_the_checking_process_stops_when_the_importing_process_is_gone(tmp_path):
+    # the file is a pipe: the child waits for records while none come, so it is still there
+    # after the importing process dies, and only ends by noticing that
+    fifo = tmp_path / "records.jsonl"
+    os.mkfifo(fifo)
+    lines = "".join(json.dumps(item) + "\n" for item in good(600))
+    importer = subprocess.Popen([sys.executable, "-c", IMPORTER, str(fifo)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True)
+    try:
+        with fifo.open("w") as records:
+            records.write(lines)
+            records.flush()
+            child = int(importer.stdout.readline())
+            importer.send_signal(signal.SIGKILL)
+            importer.wait()
+            assert _alive(child)                               # waiting for more records
+            try:
+                records.write(lines)                           # more records: it says how far it is ...
+                records.flush()
+            except BrokenPipeError:                            # (and may be gone before all are read)
+                pass
+            deadline = time.monotonic() + 30
+            while _alive(child) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _alive(child)                           # ... to nobody, and ends
+    finally:
+        importer.kill()
+        importer.wait()
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie, which its dead parent left for init to reap, does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"
+
+
+def test_leaving_the_context_stops_the_child_and_removes_its_spool(tmp_path):
+    path = write(tmp_path / "big.jsonl", good(2_000))
+    with CheckingProcess([path], fmt=None, organization_id=1) as checking:
+        next(checking.entries())
+        spool = Path(checking._tail._file.name)
+        process = checking._process
+    assert process.returncode is not None and not spool.exists()
