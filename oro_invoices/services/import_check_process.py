@@ -3,10 +3,10 @@
 What checking a record needs is the record alone and the records before it: reading the
 file, loading the record through the API's schema, a repeated external id, its PDF. A child
 process does that for the whole file and appends every record — with its problems and what
-it loaded to — to a spool file, saying on its stdout how far the spool is complete and, at
-the end, how many records there were. The importing process reads the spool as it grows, adds
-the checks that need the database (the organization's posting requirements, the host's
-parties) and writes the good records meanwhile. On two cores the import then takes about as
+it loaded to — to a spool file, saying on its stdout (which carries nothing else) how far
+the spool is complete and, at the end, how many records there were. The importing process
+reads the spool as it grows, adds the checks that need the database (the organization's
+posting requirements, the host's parties) and writes the good records meanwhile. On two cores the import then takes about as
 long as its writing alone, and the total (for the ETA) is known once the child is done, well
 before the writing ends.
 
@@ -27,7 +27,7 @@ import zipfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, TextIO
 
 from oro_invoices.services.import_checks import Checker
 from oro_invoices.services.import_pdfs import PdfLibrary
@@ -118,8 +118,8 @@ class CheckingProcess:
         self.close()
 
 
-def _check(job: dict[str, Any]) -> None:
-    """The child: check the files of ``job`` into its spool, saying how far it is on stdout."""
+def _check(job: dict[str, Any], say: TextIO) -> None:
+    """The child: check the files of ``job`` into its spool, saying how far it is on ``say``."""
     checker = Checker(job["organization_id"])       # no settings, no host: the importing process checks those
     with contextlib.ExitStack() as stack:
         spool = stack.enter_context(Spool(Path(job["spool"])))
@@ -134,15 +134,18 @@ def _check(job: dict[str, Any]) -> None:
                 spool.add(record, checker.loaded, split)
                 checked += 1
             if checked - said >= _EVERY_RECORDS or time.monotonic() - last >= _EVERY_SECONDS:
-                print(json.dumps({"at": spool.flush(), "checked": checked}), flush=True)
+                print(json.dumps({"at": spool.flush(), "checked": checked}), file=say, flush=True)
                 said, last = checked, time.monotonic()
-        print(json.dumps({"at": spool.flush(), "checked": checked, "done": True}), flush=True)
+        print(json.dumps({"at": spool.flush(), "checked": checked, "done": True}), file=say, flush=True)
     checker.seen.close()
 
 
 if __name__ == "__main__":
+    # stdout carries only what _check says: anything else printed goes to stderr
+    channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        _check(json.loads(sys.argv[1]))
+        _check(json.loads(sys.argv[1]), channel)
     except BrokenPipeError:           # the importing process is gone: nobody wants the rest
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), channel.fileno())  # nothing left to flush at exit
         sys.exit(1)

@@ -1,7 +1,7 @@
 """Bulk import of invoices made by external systems: JSON, JSON Lines or CSV files.
 
 Historical invoices arrive as they were: their own number, date, payment status
-and PDF. Every record is validated fully before anything is written — through the
+and PDF. Every record is validated fully before anything is committed — through the
 API's schema, the posting requirements and, with a host, the tenancy checks — and
 every problem of every record is reported together (record, field, message).
 
@@ -10,9 +10,11 @@ good ones. ``dry_run`` validates only. Records are matched by ``external_id``:
 re-importing the same file changes nothing and reports the invoices as unchanged.
 Files are read once, record by record, so memory does not grow with the file: the
 checking pass keeps each good record and what it loaded to on disk (``import_spool``), and
-the writing pass reads them from there. New invoices and changed drafts are written ``BATCH`` at a
-time with one statement per table (``import_writing``), and announced after the commit a page
-at a time. See ``docs/import.md`` for the layouts.
+the writing pass reads them from there; large files are checked by a second process while
+this one writes (``import_check_process``). The checks themselves are ``import_checks``. New
+invoices and changed drafts are written ``BATCH`` at a time with one statement per table
+(``import_writing``), and announced after the commit a page at a time. See ``docs/import.md``
+for the layouts.
 """
 from __future__ import annotations
 
@@ -214,8 +216,9 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     written without rendering it: ``report.pending_pdfs`` lists them (see ``pdf_backlog``).
 
     ``check_apart``: check the files in a second process while this one writes the records
-    already checked (``import_check_process``); None: when the files are large enough for it to
-    pay (``worth_checking_apart``). A dry run checks here.
+    already checked (or, in a dry run, decides what writing them would do; see
+    ``import_check_process``); None: when the files are large enough for it to pay
+    (``worth_checking_apart``).
     """
     files = [Path(p) for p in paths]
     with contextlib.ExitStack() as stack:
@@ -224,12 +227,13 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
         except ValidationError as exc:
             return ImportReport(dry_run=dry_run, written=False,
                                 problems=[Problem(where, "", message) for where, message in exc.errors])
-        if not dry_run and (worth_checking_apart(files) if check_apart is None else check_apart):
+        if worth_checking_apart(files) if check_apart is None else check_apart:
             checking = stack.enter_context(CheckingProcess(
                 files, fmt=fmt, organization_id=organization_id, pdfs=pdfs,
                 zips=[library.archive] if library is not None and library.archive is not None else []))
-            return _write_while_checking(service, checking, organization_id=organization_id, actor=actor,
-                                         on_error=on_error, progress=progress)
+            apart = _plan_while_checking if dry_run else _write_while_checking
+            return apart(service, checking, organization_id=organization_id, actor=actor, on_error=on_error,
+                         progress=progress)
 
         def source() -> Iterator[Record]:
             records = itertools.chain.from_iterable(iter_file(path, fmt) for path in files)
@@ -246,6 +250,46 @@ def _run(service: InvoiceService, source: Callable[[], Iterator[Record]], *, org
                                 on_error=on_error, dry_run=dry_run, progress=progress, raise_errors=raise_errors)
 
 
+class _Verdicts:
+    """The records a checking process gives, each finished with the checks that need the
+    database (``Checker.context_problems``); the bad ones go to ``report``."""
+
+    def __init__(self, service: InvoiceService, checking: CheckingProcess, organization_id: int | None,
+                 report: ImportReport):
+        self.checking = checking
+        self.checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
+        self.checker.seen.close()                                   # repeats are the child's to find
+        self.entries = checking.entries()
+        self.report = report
+        self.bad = 0
+
+    def good(self, *, stop: bool) -> Iterator[Checked]:
+        """The good records in file order; with ``stop`` a bad one raises ``_Refused``."""
+        for record, loaded, split in self.entries:
+            if self._finished(record, loaded, split):
+                yield record, loaded
+            elif stop:
+                raise _Refused
+
+    def check_the_rest(self, progress: Progress | None) -> None:
+        """Finish the records not taken yet, for their problems only."""
+        for entry in self.entries:
+            self._finished(*entry)
+            if progress is not None:
+                progress("checked", self.checking.checked, None)
+
+    def _finished(self, record: Record, loaded: dict[str, Any] | None, split: int) -> bool:
+        if not record.fatal and loaded is not None:
+            record.problems[split:split] = self.checker.context_problems(record, loaded)
+        if not record.problems:
+            return True
+        self.bad += 1
+        self.report.problems += record.problems
+        if not record.fatal:
+            self.report.add("skipped", _name(record))
+        return False
+
+
 def _write_while_checking(service: InvoiceService, checking: CheckingProcess, *, organization_id: int | None,
                           actor: str, on_error: OnError, progress: Progress | None) -> ImportReport:
     """Write the records ``checking`` gives as they come, after the checks that need the database.
@@ -254,51 +298,37 @@ def _write_while_checking(service: InvoiceService, checking: CheckingProcess, *,
     written (``stop``); either way the rest is still checked, so the report lists every problem.
     """
     report = ImportReport()
-    checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
-    checker.seen.close()                                    # repeats are the child's to find
-    entries = checking.entries()
-    bad = 0
-
-    def finished(record: Record, loaded: dict[str, Any] | None, split: int) -> bool:
-        """Whether ``record`` is good after all its checks; a bad one goes to the report."""
-        nonlocal bad
-        if not record.fatal and loaded is not None:
-            record.problems[split:split] = checker.context_problems(record, loaded)
-        if not record.problems:
-            return True
-        bad += 1
-        report.problems += record.problems
-        if not record.fatal:
-            report.add("skipped", _name(record))
-        return False
-
-    def good() -> Iterator[Checked]:
-        for record, loaded, split in entries:
-            if finished(record, loaded, split):
-                yield record, loaded
-            elif on_error == "stop":
-                raise _Refused
-
-    def check_the_rest() -> None:
-        for entry in entries:
-            finished(*entry)
-            if progress is not None:
-                progress("checked", checking.checked, None)
-
+    verdicts = _Verdicts(service, checking, organization_id, report)
     try:
-        _write_all(service, good(), organization_id, actor, on_error, report,
-                   lambda done: progress("imported", done + bad, checking.total) if progress else None)
+        _write_all(service, verdicts.good(stop=on_error == "stop"), organization_id, actor, on_error, report,
+                   lambda done: progress("imported", done + verdicts.bad, checking.total) if progress else None)
     except _Refused:
-        check_the_rest()
+        verdicts.check_the_rest(progress)
         report.rolled_back()
         return report
     except _Stopped as stopped:
         report.rolled_back()
         report.add("skipped", _name(stopped.record))
         report.problems += [problem_at(stopped.record, f, m) for f, m in _errors(stopped.error)]
-        check_the_rest()
+        verdicts.check_the_rest(progress)
         return report
     report.settle_pending(lambda ids: pending_pdfs(service, ids))
+    return report
+
+
+def _plan_while_checking(service: InvoiceService, checking: CheckingProcess, *, organization_id: int | None,
+                         actor: str, on_error: OnError, progress: Progress | None) -> ImportReport:
+    """A dry run of the records ``checking`` gives: each good one's outcome decided as they come."""
+    report = ImportReport(dry_run=True, written=False)
+    verdicts = _Verdicts(service, checking, organization_id, report)
+    good, writer, done = verdicts.good(stop=False), BatchWriter(service, actor), 0
+    while chunk := list(itertools.islice(good, BATCH)):
+        _plan_chunk(service, writer, chunk, organization_id, report)
+        done += len(chunk)
+        if progress is not None:
+            progress("checked", done + verdicts.bad, checking.total)
+    if report.problems and on_error == "stop":
+        report.rolled_back()                # a real run would write nothing: nothing to say it would
     return report
 
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from oro_invoices.cli import main
+from oro_invoices.services import import_check_process, importing
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_progress import ProgressMeter
 
@@ -25,7 +26,7 @@ def count(db) -> int:
     return InvoiceService(db).list_invoices(with_total=True).total
 
 
-def test_bad_rows_are_all_reported_on_screen_and_in_the_report_file(sqlite_db, tmp_path, capsys):
+def test_bad_rows_are_all_reported_on_screen_and_in_the_report_file(sqlite_db, tmp_path, capsys, checking):
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD_CSV)
     report = tmp_path / "report.json"
@@ -44,7 +45,7 @@ def test_bad_rows_are_all_reported_on_screen_and_in_the_report_file(sqlite_db, t
     assert count(sqlite_db) == 0
 
 
-def test_skip_imports_the_good_rows_and_exits_1(sqlite_db, tmp_path, capsys):
+def test_skip_imports_the_good_rows_and_exits_1(sqlite_db, tmp_path, capsys, checking):
     bad = tmp_path / "bad.csv"
     bad.write_text(BAD_CSV)
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--on-error", "skip", str(bad)]) == 1
@@ -64,6 +65,23 @@ def test_dry_run_then_import_then_unchanged(sqlite_db, capsys):
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=6, u=0, n=0, s=0)
     assert main(["import", "--db", sqlite_db.url, *files]) == 0
     assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=6, s=0)
+
+
+def test_one_process_checks_even_a_large_file_in_the_importing_process(sqlite_db, capsys, monkeypatch):
+    monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", 0)     # every file counts as large
+    started = []
+
+    def spied(*args, **kwargs):
+        started.append(args)
+        return import_check_process.CheckingProcess(*args, **kwargs)
+    monkeypatch.setattr(importing, "CheckingProcess", spied)
+    files = [str(EXAMPLES / "invoices.csv"), str(EXAMPLES / "invoices.jsonl")]
+    assert main(["import", "--db", sqlite_db.url, "--one-process", *files]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=4, u=0, n=0, s=0)
+    assert started == []
+    assert main(["import", "--db", sqlite_db.url, *files]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=0, u=0, n=4, s=0)
+    assert len(started) == 1
 
 
 def test_the_organization_is_not_silently_assumed(sqlite_db, tmp_path, capsys):

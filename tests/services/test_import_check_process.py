@@ -152,3 +152,15 @@ def test_leaving_the_context_stops_the_child_and_removes_its_spool(tmp_path):
         spool = Path(checking._tail._file.name)
         process = checking._process
     assert process.returncode is not None and not spool.exists()
+
+
+@pytest.mark.parametrize("on_error,would_create", [("stop", []), ("skip", ["X-1", "X-2", "X-4"])])
+def test_a_dry_run_decides_as_the_records_come_and_writes_nothing(svc, tmp_path, on_error, would_create):
+    run_import(svc, [write(tmp_path / "first.jsonl", good(1, start=3))], organization_id=1)
+    path = write(tmp_path / "a.jsonl", [*good(3), bad("B-1"), *good(1, start=4)])
+    report = run_import(svc, [path], organization_id=1, on_error=on_error, dry_run=True, check_apart=True)
+    assert [p.where for p in report.problems] == [f"{path}:4.currency"]
+    assert (report.dry_run, report.written) == (True, False)
+    assert (report.created, report.unchanged, report.skipped) == (
+        would_create, ["X-3"] if on_error == "skip" else [], ["B-1"])
+    assert svc.list_invoices(with_total=True).total == 1
