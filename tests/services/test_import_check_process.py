@@ -164,3 +164,19 @@ def test_a_dry_run_decides_as_the_records_come_and_writes_nothing(svc, tmp_path,
     assert (report.created, report.unchanged, report.skipped) == (
         would_create, ["X-3"] if on_error == "skip" else [], ["B-1"])
     assert svc.list_invoices(with_total=True).total == 1
+
+
+@pytest.mark.parametrize("on_error", ["stop", "skip"])
+def test_a_file_that_cannot_be_read_is_reported_among_the_others(svc, tmp_path, on_error, checking):
+    first = write(tmp_path / "a.jsonl", good(3))
+    unknown = tmp_path / "b.txt"
+    unknown.write_text("not an import\n")
+    last = write(tmp_path / "c.jsonl", [bad("B-1"), *good(1, start=4)])
+    report = run_import(svc, [first, unknown, last], organization_id=1, on_error=on_error)
+    assert [(p.where, p.message) for p in report.problems] == [
+        (str(unknown), "Unknown file type; use .json, .jsonl, .ndjson or .csv (or --format)."),
+        (f"{last}:1.currency", "Unknown currency code; use an ISO 4217 code such as \"USD\".")]
+    assert report.skipped == ["B-1"]
+    written = ["X-1", "X-2", "X-3", "X-4"] if on_error == "skip" else []
+    assert report.created == written and report.written == (on_error == "skip")
+    assert sorted(i.external_id for i in svc.list_invoices().items) == written
