@@ -6,9 +6,9 @@ process does that for the whole file and appends every record — with its probl
 it loaded to — to a spool file, saying on its stdout (which carries nothing else) how far
 the spool is complete and, at the end, how many records there were. The importing process
 reads the spool as it grows, adds the checks that need the database (the organization's
-posting requirements, the host's parties) and writes the good records meanwhile. On two cores the import then takes about as
-long as its writing alone, and the total (for the ETA) is known once the child is done, well
-before the writing ends.
+posting requirements, the host's parties) and writes the good records meanwhile. On two
+cores the import then takes about as long as its writing alone, and the total (for the ETA)
+is known once the child is done, well before the writing ends.
 
 The child ends when its files are read, or at its next message once the importing process
 is gone (its stdout is closed).
@@ -37,7 +37,7 @@ from oro_invoices.services.import_spool import Spool, SpoolTail
 __all__ = ["APART_FROM_BYTES", "CheckingFailed", "CheckingProcess", "worth_checking_apart"]
 
 #: files of at least this many bytes in all are checked apart (about 2,500 invoices of 10 lines);
-#: below it the child's start (about a second) would cost more than it saves
+#: below it the child's start (a few tenths of a second) would cost about what it saves
 APART_FROM_BYTES = 4 * 1024 * 1024
 #: the child says how far it is after this many records, or this many seconds
 _EVERY_RECORDS, _EVERY_SECONDS = 500, 0.25
@@ -75,9 +75,15 @@ class CheckingProcess:
                "pdfs": str(pdfs) if pdfs is not None else None, "spool": str(spool)}
         # the child finds the same modules as this process, wherever they were put on the path
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True)
+        try:
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True)
+        except OSError:
+            self._tail.close()
+            self._stderr.close()
+            self._dir.cleanup()
+            raise
         #: records checked so far (not counting the problems that stopped reading a file)
         self.checked = 0
         #: records in all, once the child is done

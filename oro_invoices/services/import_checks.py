@@ -1,4 +1,4 @@
-"""Checking an import's records: everything is checked before anything is written.
+"""Checking an import's records: every record is checked before anything is committed.
 
 ``Checker`` checks a record through the API's schema (``load_input``), its organization, a
 repeated external id and its PDF (``check_alone``: what needs only the record and the ones
@@ -29,7 +29,7 @@ _LINE_PATH = re.compile(r"^lines\[(\d+)\](.*)$")
 
 
 class Checker:
-    """Checks records one by one, fully, before anything is written.
+    """Checks records one by one, fully, before anything is committed.
 
     ``organization_id`` None: every record must name its organization. With ``years``,
     records to be posted are checked against the posting requirements; with a ``host``,
@@ -118,6 +118,7 @@ class Checker:
 
 
 def payload_of(record: Record, organization_id: int | None) -> dict[str, Any]:
+    """The record's payload, with the import's ``organization_id`` where the record names none."""
     if organization_id is None:
         return dict(record.payload)
     return {"organization_id": organization_id, **record.payload}

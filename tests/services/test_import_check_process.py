@@ -180,3 +180,28 @@ def test_a_file_that_cannot_be_read_is_reported_among_the_others(svc, tmp_path, 
     written = ["X-1", "X-2", "X-3", "X-4"] if on_error == "skip" else []
     assert report.created == written and report.written == (on_error == "skip")
     assert sorted(i.external_id for i in svc.list_invoices().items) == written
+
+
+def test_a_spool_is_read_by_another_reader_up_to_what_was_flushed_problems_and_all(tmp_path):
+    from oro_invoices.domain.messages import Message
+    from oro_invoices.services.import_reading import Problem, Record
+    from oro_invoices.services.import_spool import Spool, SpoolTail
+    from oro_invoices.services.schemas import load_input
+    payload = invoice_payload(external_id="X-1")
+    loaded = load_input(payload)
+    message = Message("Line %(line)s: the quantity must be positive.", line=2)
+    path = tmp_path / "spool"
+    with Spool(path) as spool:
+        tail = SpoolTail(path)
+        spool.add(Record("f:1", payload), loaded, 0)
+        first = spool.flush()
+        spool.add(Record("f:2", payload, problems=[Problem("f:2", "lines[1].quantity", message)]), loaded, 1)
+        spool.add(Record("f", {}, problems=[Problem("f", "", "Cannot read the file.")], fatal=True), None, 1)
+        assert [r.location for r, _, _ in tail.read(first)] == ["f:1"]      # only what was flushed
+        rest = list(tail.read(spool.flush()))
+        tail.close()
+    (second, second_loaded, split), (fatal, _, _) = rest
+    assert second.problems == [Problem("f:2", "lines[1].quantity", message)] and split == 1
+    assert second.problems[0].message.values == {"line": 2}                 # still a translatable message
+    assert second_loaded == loaded and second.payload == payload
+    assert fatal.fatal and fatal.problems[0].message == "Cannot read the file."
