@@ -50,8 +50,9 @@ class CheckingFailed(RuntimeError):
 
 
 def worth_checking_apart(paths: Sequence[Path]) -> bool:
-    """Whether ``paths`` are large enough, and the machine has the cores, to check them apart."""
-    if (os.cpu_count() or 1) < 2:
+    """Whether ``paths`` are large enough, and the machine has the cores, to check them apart
+    (and this process knows the interpreter to start: an embedding one may not)."""
+    if (os.cpu_count() or 1) < 2 or not sys.executable:
         return False
     size = 0
     for path in paths:

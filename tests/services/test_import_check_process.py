@@ -91,6 +91,10 @@ def test_files_are_checked_apart_from_a_size_on(tmp_path, monkeypatch):
     assert not worth_checking_apart([small])
     monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", small.stat().st_size * 2)
     assert not worth_checking_apart([small]) and worth_checking_apart([small, small])
+    monkeypatch.setattr(sys, "executable", "")                          # an embedding interpreter
+    assert not worth_checking_apart([small, small])
+    monkeypatch.undo()
+    monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", 0)
     monkeypatch.setattr(os, "cpu_count", lambda: 1)
     assert not worth_checking_apart([small, small])
 
