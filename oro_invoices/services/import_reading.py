@@ -57,6 +57,8 @@ class Record:
     fatal: bool = False
     #: the file name the record gives in ``pdf_file`` (``pdf_path`` is where it was found)
     pdf_name: str | None = None
+    #: its lines' sums, when a checking process worked them out (``import_pricing.LineSums``)
+    line_sums: tuple[Any, ...] | None = None
 
 
 def file_format(path: Path, given: str | None = None) -> str | None:

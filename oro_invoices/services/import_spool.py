@@ -44,8 +44,8 @@ class _Irregular(Exception):
 class Spool:
     """Checked records and what each loaded to, written in file order, then read back in it.
 
-    An entry is the record (location, payload, PDF, CSV rows, its problems) and its loaded
-    payload in a compact form — dates as day numbers, each line's values as a tuple with its
+    An entry is the record (location, payload, PDF, CSV rows, its problems and lines' sums) and
+    its loaded payload in a compact form — dates as day numbers, each line's values as a tuple with its
     Decimals as their text — marshalled, which costs a fraction of pickling every Decimal;
     anything else (a payload given by a caller with other types, a record with problems) is
     pickled. ``path``: write there, for another process to read as it grows (``SpoolTail``);
@@ -61,7 +61,7 @@ class Spool:
         found later belong, see ``Checker.check_alone``)."""
         problems = [(p.record, p.field, p.message) for p in record.problems]
         kept = (record.location, record.payload, self._decoder.pdf_ref(record.pdf_path), record.line_locations,
-                problems, record.fatal, split)
+                problems, record.fatal, split, record.line_sums)
         try:
             data = _MARSHALLED + marshal.dumps((*kept, *_compact(loaded)))
         except (ValueError, _Irregular):
@@ -114,13 +114,12 @@ def _entries(fh: BinaryIO, decoder: _Decoder, until: int | None = None
     while (until is None or fh.tell() < until) and (size := fh.read(_SIZE.size)):
         data = fh.read(_SIZE.unpack(size)[0])
         if data[:1] == _MARSHALLED:
-            location, payload, pdf, rows, problems, fatal, split, *compact = marshal.loads(memoryview(data)[1:])
+            location, payload, pdf, rows, problems, fatal, split, sums, *compact = marshal.loads(memoryview(data)[1:])
             loaded = decoder.loaded(*compact)
         else:
-            location, payload, pdf, rows, problems, fatal, split, loaded = \
-                pickle.loads(memoryview(data)[1:])
+            location, payload, pdf, rows, problems, fatal, split, sums, loaded = pickle.loads(memoryview(data)[1:])
         yield Record(location, payload, decoder.pdf(pdf), [Problem(*p) for p in problems], rows,
-                     fatal=fatal), loaded, split
+                     fatal=fatal, line_sums=sums), loaded, split
 
 
 class _Decoder:

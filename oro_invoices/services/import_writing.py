@@ -39,9 +39,8 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.invoice import LineInput, compute_lines
 from oro_invoices.domain.messages import Amount
-from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.integration.config import resolve_seller
 from oro_invoices.integration.default_plugins import numbering as default_numbering
@@ -50,6 +49,8 @@ from oro_invoices.persistence.metadata import metadata
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState, utcnow
 from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.import_pricing import LineSums
+from oro_invoices.services.import_pricing import priced as price_lines
 from oro_invoices.services.import_spool import IdLog
 from oro_invoices.services.lifecycle import (
     DOCUMENT_FIELDS,
@@ -145,11 +146,13 @@ class BatchWriter:
 
     # ---- preparing ----------------------------------------------------------------------
 
-    def prepare(self, payload: Mapping[str, Any], loaded: Mapping[str, Any] | None = None) -> NewInvoice | None:
+    def prepare(self, payload: Mapping[str, Any], loaded: Mapping[str, Any] | None = None,
+                sums: LineSums | None = None) -> NewInvoice | None:
         """``payload`` as a new invoice, or None when ``InvoiceService.create`` must write it
         (it raises the error this batch path does not word, or numbers it through a plugin).
 
-        ``loaded``: what ``load_input(payload)`` gave when the payload was checked (not loaded again).
+        ``loaded``: what ``load_input(payload)`` gave when the payload was checked (not loaded again);
+        ``sums``: its lines' sums, when the checking worked them out (``import_pricing``).
         """
         try:
             data = dict(loaded) if loaded is not None else load_input(payload)
@@ -163,7 +166,7 @@ class BatchWriter:
         org, website = data["organization_id"], data.get("website_id")
         if posting and data.get("invoice_number") is None and not self.default_numbers:
             return None
-        priced = _priced(data.pop("lines"), data["currency"])
+        priced = price_lines(data.pop("lines"), data["currency"], sums)
         if priced is None or (posting and not self._postable(data, org, website)):
             return None
         lines, totals = priced
@@ -172,7 +175,7 @@ class BatchWriter:
                           row=dict(data, **totals), lines=lines, posting=posting, forced=forced)
 
     def prepare_update(self, payload: Mapping[str, Any], loaded: Mapping[str, Any] | None,
-                       stored: Mapping[str, Any]) -> NewInvoice | None:
+                       stored: Mapping[str, Any], sums: LineSums | None = None) -> NewInvoice | None:
         """The stored draft ``stored`` (its row's columns) changed by ``payload`` as
         ``update`` (then ``post``, if the record is posted) would leave it; or None when the
         service must write it (a payment status to set, an error to word, a plugin's number).
@@ -198,7 +201,7 @@ class BatchWriter:
             return None
         if posting and row.get("invoice_number") is None and not self.default_numbers:
             return None
-        priced = _priced(data["lines"], row["currency"])
+        priced = price_lines(data["lines"], row["currency"], sums)
         if priced is None or (posting and not self._postable(row, org, website)):
             return None
         lines, totals = priced
@@ -545,22 +548,6 @@ def _content(row: dict[str, Any], lines: list[dict[str, Any]]) -> Invoice:
     line_defaults = _DEFAULTS[_LINES.name]
     content = SimpleNamespace(**values, lines=[SimpleNamespace(**{**line_defaults, **line}) for line in lines])
     return cast(Invoice, content)
-
-
-def _priced(given: Sequence[Mapping[str, Any]], currency: str) -> tuple[list[dict[str, Any]], dict[str, int]] | None:
-    """The lines' columns and the invoice's totals (in minor units); None for a negative total."""
-    inputs = [LineInput(**line) for line in given]
-    computed, totals = compute_lines(inputs, currency)
-    if totals.total_amount < 0:
-        return None
-    lines = [dict(position=line.position, description=line.description, sku=line.sku, unit=line.unit,
-                  quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
-                  row_total=to_minor(line.row_total, currency), row_tax=to_minor(line.row_tax, currency),
-                  tax_category=line_given.tax_category or None,
-                  tax_exemption_reason=line_given.tax_exemption_reason or None)
-             for line, line_given in zip(computed, inputs, strict=True)]
-    return lines, dict(subtotal=to_minor(totals.subtotal, currency), tax_amount=to_minor(totals.tax_amount, currency),
-                       total_amount=to_minor(totals.total_amount, currency))
 
 
 def _proposer(prefix: str, now: dt.datetime) -> Callable[[int], str]:

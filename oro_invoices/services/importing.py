@@ -468,9 +468,9 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
             continue
         prepared = None
         if outcome == "created":
-            prepared = writing.writer.prepare(payload, loaded)
+            prepared = writing.writer.prepare(payload, loaded, record.line_sums)
         elif outcome == "updated" and current is not None and current.id in stored:
-            prepared = writing.writer.prepare_update(payload, loaded, stored[current.id])
+            prepared = writing.writer.prepare_update(payload, loaded, stored[current.id], record.line_sums)
         if prepared is not None:
             together.append((record, prepared))
             continue

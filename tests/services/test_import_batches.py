@@ -190,7 +190,7 @@ def test_batches_store_exactly_what_creating_one_by_one_stores(sqlite_template, 
             return real_create(self, *args, **kwargs)
         monkeypatch.setattr(InvoiceService, "create", counted)
         if way == "one by one":
-            monkeypatch.setattr(import_writing.BatchWriter, "prepare", lambda self, payload, loaded=None: None)
+            monkeypatch.setattr(import_writing.BatchWriter, "prepare", lambda self, payload, loaded=None, sums=None: None)
         assert run_import(svc, [path], organization_id=1).problems == []
         assert len(created) == (0 if way == "batches" else len(items))
         assert verify(db).ok

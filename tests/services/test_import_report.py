@@ -212,7 +212,7 @@ def test_a_field_error_found_only_while_writing_names_record_and_field(svc, tmp_
     def refuse(*args, **kwargs):
         raise ValidationError([("customer_name", "Refused by the host.")])
     monkeypatch.setattr(importing, "_upsert", refuse)
-    monkeypatch.setattr(importing.BatchWriter, "prepare", lambda self, payload, loaded=None: None)
+    monkeypatch.setattr(importing.BatchWriter, "prepare", lambda self, payload, loaded=None, sums=None: None)
     report = run_import(svc, [EXAMPLES / "invoices.json"], organization_id=1)
     assert [(p.record, p.field, p.message) for p in report.problems] == [
         (f"{EXAMPLES / 'invoices.json'}[0]", "customer_name", "Refused by the host.")]
