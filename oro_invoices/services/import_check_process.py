@@ -76,11 +76,13 @@ class CheckingProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         job = {"paths": [str(p) for p in paths], "format": fmt, "organization_id": organization_id,
                "pdfs": str(pdfs) if pdfs is not None else None, "spool": str(spool)}
-        # the child finds the same modules as this process, wherever they were put on the path
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+        # the child finds the modules this process found, where it found them: on this process's
+        # path ("" there is the working directory), and on nothing else, such as the working
+        # directory that ``-m`` would put first (``-P``)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
+                [sys.executable, "-P", "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True)
         except OSError:
             self._tail.close()

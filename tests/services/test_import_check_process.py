@@ -86,6 +86,17 @@ def test_a_checking_process_that_dies_is_an_error_saying_so_and_nothing_is_writt
     assert svc.list_invoices(with_total=True).total == 0
 
 
+def test_the_checking_process_runs_the_code_of_this_process_not_a_package_in_the_working_directory(
+        svc, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "oro_invoices").mkdir(parents=True)
+    (elsewhere / "oro_invoices" / "__init__.py").write_text("raise SystemExit('another oro_invoices')\n")
+    monkeypatch.chdir(elsewhere)
+    path = write(tmp_path / "a.jsonl", good(3))
+    report = run_import(svc, [path], organization_id=1, check_apart=True)
+    assert report.created == ["X-1", "X-2", "X-3"]
+
+
 def test_files_are_checked_apart_from_a_size_on(tmp_path, monkeypatch):
     small = write(tmp_path / "small.jsonl", good(2))
     assert not worth_checking_apart([small])
