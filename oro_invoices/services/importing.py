@@ -118,6 +118,13 @@ class ImportReport:
     def add(self, name: str, *values: str | int) -> None:
         self._ids.add(name, values)
 
+    def refuse(self, record: Record) -> None:
+        """Note a bad record: its problems, and the record as skipped (a file that could not be
+        read is no record to skip)."""
+        self.problems += record.problems
+        if not record.fatal:
+            self.add("skipped", _name(record))
+
     def settle_pending(self, still_pending: Callable[[list[int]], Iterable[int]]) -> None:
         """Keep, of ``pending_pdfs``, the ids ``still_pending(some ids)`` returns (asked a page at a time)."""
         self._ids.keep("pending_pdfs", still_pending)
@@ -284,9 +291,7 @@ class _Verdicts:
         if not record.problems:
             return True
         self.bad += 1
-        self.report.problems += record.problems
-        if not record.fatal:
-            self.report.add("skipped", _name(record))
+        self.report.refuse(record)
         return False
 
 
@@ -344,9 +349,7 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
         total += 0 if record.fatal else 1
         if problems:
             bad += 1
-            report.problems += problems
-            if not record.fatal:
-                report.add("skipped", _name(record))
+            report.refuse(record)
         else:
             spool.add(record, checker.loaded)
         if progress is not None:
