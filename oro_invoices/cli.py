@@ -124,15 +124,21 @@ def _cmd_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from oro_invoices.composition import build_addon
+    from oro_invoices.services.import_check_process import CheckingFailed
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.importing import run_import
     meter = ProgressMeter(sys.stderr, what="invoices")
     config = _config(args, storage_url=args.storage, host=_host_name(args))
     with build_addon(config, host=args.host_object) as addon:
-        report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
-                            fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
-                            progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None,
-                            check_apart=False if args.one_process else None)
+        try:
+            report = run_import(addon.invoices, [Path(p) for p in args.files], organization_id=args.organization,
+                                fmt=args.format, on_error=args.on_error, dry_run=args.dry_run, actor=args.actor,
+                                progress=meter, pdfs=Path(args.pdfs) if args.pdfs else None,
+                                check_apart=False if args.one_process else None)
+        except CheckingFailed as exc:
+            meter.finish()
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
         renders = addon.renderer is not None
     not_rendered: list[tuple[int, str]] = []
     pending = report.count("pending_pdfs")

@@ -108,7 +108,8 @@ class CheckingProcess:
         self._stderr.seek(0)
         words = self._stderr.read().decode("utf-8", "replace").strip().splitlines()[-5:]
         raise CheckingFailed("The process checking the import's files ended early (exit status "
-                             f"{self._process.returncode}): " + ("\n".join(words) or "it said nothing"))
+                             f"{self._process.returncode}): " + ("\n".join(words) or "it said nothing")
+                             + "\n--one-process checks the files in the importing process instead.")
 
     def close(self) -> None:
         """Stop the child (if it still runs) and remove its spool."""

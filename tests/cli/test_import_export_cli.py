@@ -84,6 +84,17 @@ def test_one_process_checks_even_a_large_file_in_the_importing_process(sqlite_db
     assert len(started) == 1
 
 
+def test_a_checking_process_that_cannot_finish_is_one_error_line_naming_the_way_around(sqlite_db, capsys,
+                                                                                      monkeypatch):
+    monkeypatch.setattr(import_check_process, "APART_FROM_BYTES", 0)
+    monkeypatch.setattr(sys, "executable", "/bin/false")
+    assert main(["import", "--db", sqlite_db.url, str(EXAMPLES / "invoices.jsonl")]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        "error: The process checking the import's files ended early (exit status 1): it said nothing",
+        "--one-process checks the files in the importing process instead."]
+    assert count(sqlite_db) == 0
+
+
 def test_the_organization_is_not_silently_assumed(sqlite_db, tmp_path, capsys):
     path = tmp_path / "no-org.csv"
     path.write_text(BAD_CSV.splitlines()[0] + "\n" + BAD_CSV.splitlines()[1] + "\n")
