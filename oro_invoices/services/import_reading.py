@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate", "tax_category",
@@ -57,8 +58,8 @@ class Record:
     fatal: bool = False
     #: the file name the record gives in ``pdf_file`` (``pdf_path`` is where it was found)
     pdf_name: str | None = None
-    #: its lines' sums, when a checking process worked them out (``import_pricing.LineSums``)
-    line_sums: tuple[Any, ...] | None = None
+    #: its lines' sums, when a checking process worked them out (``import_pricing``)
+    line_sums: LineSums | None = None
 
 
 def file_format(path: Path, given: str | None = None) -> str | None:

@@ -44,11 +44,11 @@ class _Irregular(Exception):
 class Spool:
     """Checked records and what each loaded to, written in file order, then read back in it.
 
-    An entry is the record (location, payload, PDF, CSV rows, its problems and lines' sums) and
-    its loaded payload in a compact form — dates as day numbers, each line's values as a tuple with its
-    Decimals as their text — marshalled, which costs a fraction of pickling every Decimal;
-    anything else (a payload given by a caller with other types, a record with problems) is
-    pickled. ``path``: write there, for another process to read as it grows (``SpoolTail``);
+    An entry is the record (location, payload, PDF, CSV rows, its problems and lines' sums)
+    and its loaded payload in a compact form — dates as day numbers, each line's values as a
+    tuple with its Decimals as their text — marshalled, which costs a fraction of pickling
+    every Decimal; anything else (a payload given by a caller with other types, a record with
+    problems) is pickled. ``path``: write there, for another process to read as it grows (``SpoolTail``);
     by default a private temporary file.
     """
 
