@@ -2,8 +2,9 @@
 
 Each overdue page (``InvoiceFilter(overdue=True)``, keyset paged) is measured beside the same
 organization's page without the filter (the baseline) in the same run, on two days: one on which
-most unpaid invoices are overdue, and one on which about one in a hundred is. Target: every
-overdue page under 5 ms, like every other grid page (bench_listing.py).
+most unpaid invoices are overdue, and one on which about one in a hundred is. Newest first at
+several depths, then the first page in every other order the API offers, both directions.
+Target: every overdue page under 5 ms, like every other grid page (bench_listing.py).
 
     python benchmarks/bench_overdue.py [--count 1000000] [--keep PATH] [--quick]
 """
@@ -24,7 +25,7 @@ from _common import bulk_invoices, median_ms
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
-from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+from oro_invoices.persistence.queries import SORT_KEYS, InvoiceFilter, apply_filter
 from oro_invoices.services.facade import InvoiceService
 
 TARGET_MS = 5.0
@@ -85,6 +86,18 @@ def main() -> int:
                                                            cursor=base_cursor or None))
             worst = max(worst, ms)
             print(f"{today.isoformat():14} {late:>13,} {page_no:>6,} {ms:9.2f} {base:9.2f}")
+    print("\nfirst page in every order (ms): overdue ascending, descending; baseline ascending, descending")
+    print(f"{'sort':22} {MANY_LATE.isoformat():>21} {FEW_LATE.isoformat():>21} {'baseline':>17}")
+    for key in SORT_KEYS:
+        cells = []
+        for flt in (*(InvoiceFilter(organization_id=1, overdue=True, today=d) for d in (MANY_LATE, FEW_LATE)),
+                    baseline):
+            pair = [median_ms(lambda: service.list_invoices(flt, sort=sort, limit=PAGE), repeat=9)
+                    for sort in (key, f"-{key}")]
+            if flt is not baseline:
+                worst = max(worst, *pair)
+            cells.append(f"{pair[0]:9.2f} {pair[1]:7.2f}")
+        print(f"{key:22} {cells[0]:>21} {cells[1]:>21} {cells[2]:>17}")
     verdict = "PASS" if worst < TARGET_MS else "FAIL"
     print(f"\nslowest overdue page: {worst:.2f} ms (target < {TARGET_MS} ms): {verdict}")
     db.dispose()

@@ -30,6 +30,15 @@ def _alive(pid: int) -> bool:
     return status != "Z"  # a zombie has ended, only its exit status is left
 
 
+def _running_its_command(pid: int) -> bool:
+    """setpriv has set the death signal and executed the command in its place."""
+    try:
+        first = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0", 1)[0]
+    except OSError:
+        return False
+    return not first.endswith(b"setpriv")
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir() or not tied(["x"])[0].endswith("setpriv"),
                     reason="needs Linux's /proc and util-linux's setpriv")
 def test_a_tied_process_ends_when_the_test_process_is_killed(tmp_path):
@@ -41,6 +50,11 @@ def test_a_tied_process_ends_when_the_test_process_is_killed(tmp_path):
             assert time.monotonic() < deadline, "the child was not started"
             time.sleep(0.05)
         child = int(pid_file.read_text())
+        # Popen returns once setpriv starts; killing the parent before setpriv has set the
+        # death signal would test nothing, so wait until it has executed the command
+        while not _running_its_command(child):
+            assert time.monotonic() < deadline, "setpriv did not execute the command"
+            time.sleep(0.01)
         assert _alive(child)
         os.kill(parent.pid, signal.SIGKILL)     # no cleanup can run in the parent
         parent.wait(timeout=10)

@@ -24,6 +24,7 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
     literal_column,
+    text,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -145,6 +146,8 @@ Index("ix_oro_invoice_invoice_org_currency_total_id", Invoice.organization_id, I
       Invoice.total_amount, Invoice.id)
 Index("ix_oro_invoice_invoice_org_type_id", Invoice.organization_id, Invoice.document_type, Invoice.id)
 Index("ix_oro_invoice_invoice_org_payment_url_id", Invoice.organization_id, SORT_PAYMENT_URL, Invoice.id)
+# The API's sorts by id and creation (ids grow with creation time) within an organization.
+Index("ix_oro_invoice_invoice_org_id", Invoice.organization_id, Invoice.id)
 # The grid's Customer User filter, newest first.
 Index("ix_oro_invoice_invoice_user_date_id", Invoice.customer_user_id, Invoice.invoice_date, Invoice.id)
 
@@ -238,12 +241,22 @@ class NumberSkip(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+#: The payment states of invoices that can still be paid (``open_due.py``).
+OPEN = text("open_due_date IS NOT NULL")
+
+
 class PaymentState(Base):
     """What may change after posting: the payment status and the amount paid."""
 
     __tablename__ = "oro_invoice_payment_state"
     __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),
-                      Index("ix_oro_invoice_payment_state_method_invoice", "payment_method", "invoice_id"))
+                      Index("ix_oro_invoice_payment_state_method_invoice", "payment_method", "invoice_id"),
+                      # the Overdue filter (``queries.overdue_condition``): what is open, by due
+                      # date, and by invoice date (its default sort)
+                      Index("ix_oro_invoice_payment_state_org_open_due", "organization_id", "open_due_date",
+                            "invoice_id", "invoice_date"),
+                      Index("ix_oro_invoice_payment_state_org_open_date", "organization_id", "invoice_date",
+                            "invoice_id", "open_due_date", sqlite_where=OPEN, postgresql_where=OPEN))
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
@@ -254,6 +267,11 @@ class PaymentState(Base):
     amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: The invoice's organization, its date and, while it can be paid, its due date. Kept by
+    #: triggers (``open_due.py``, revision 0016): the add-on's code never writes them.
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
+    invoice_date: Mapped[dt.date | None] = mapped_column(Date)
+    open_due_date: Mapped[dt.date | None] = mapped_column(Date)
 
 
 class PaymentTransaction(Base):

@@ -18,6 +18,7 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     CompoundSelect,
+    Integer,
     Row,
     Select,
     String,
@@ -130,6 +131,21 @@ class Page(Generic[T]):
     sort: str = "-invoice_date"
 
 
+#: Under the Overdue filter within one organization, these sorts read the payment state's own
+#: copy of their column (``open_due.py``), whose indexes hold only the invoices that can be
+#: overdue; equal to the invoice's for every such invoice, so cursors are the same.
+OPEN_SORTS: dict[str, tuple[Any, Any]] = {
+    "due_date": (PaymentState.open_due_date, PaymentState.invoice_id),
+    "invoice_date": (PaymentState.invoice_date, PaymentState.invoice_id),
+}
+
+
+def _open_sort(f: InvoiceFilter, key: str) -> bool:
+    """Whether a page of ``f`` sorted by ``key`` reads the ``OPEN_SORTS`` columns."""
+    return bool(f.overdue) and f.organization_id is not None and f.customer_ids is None \
+        and key in OPEN_SORTS
+
+
 def sort_columns(key: str) -> tuple[Any, Any]:
     """The expression sort ``key`` orders by and the id that breaks its ties (taken from the
     table the sort column lives in, so that one index serves both)."""
@@ -206,21 +222,26 @@ def payable_condition() -> ColumnElement[bool]:
                 Invoice.total_amount > PaymentState.amount_paid + PaymentState.amount_credited)
 
 
-#: Up to this many overdue invoices are read through the due-date index and sorted; with more,
-#: the index of the sort reads them in order and the overdue test is applied row by row.
+#: Up to this many overdue invoices are read through the open-due-date index and sorted; with
+#: more, the index of the sort reads them in order and the overdue test is applied row by row.
 FEW_OVERDUE = 500
+#: The same for the invoice-date sort (``OPEN_SORTS``), whose reads by due date touch the index
+#: alone (about a microsecond per invoice instead of a row of the invoice table).
+FEW_OVERDUE_BY_DATE = 5000
 
 
 def overdue_condition(today: dt.date | ColumnElement[dt.date], *,
                       index_due_date: bool = True) -> ColumnElement[bool]:
-    """``domain.overdue.is_overdue`` in SQL: payable and due before ``today``.
+    """``domain.overdue.is_overdue`` in SQL over the joined payment state: payable and due
+    before ``today``, which is its open due date (``open_due.py``) being before ``today``.
 
-    Within an organization it is served by the (organization, status, due date) index; the
-    payment state is joined by its key. ``index_due_date=False`` keeps that index out, so that
-    the index of the sort can drive the query (``list_rows`` decides).
+    Within an organization it is one range of the (organization, open due date) index of the
+    payment states. ``index_due_date=False`` keeps that index out, so that the index of the
+    sort can drive the query (``list_rows`` decides).
     """
-    due = Invoice.due_date if index_due_date else func.coalesce(Invoice.due_date, Invoice.due_date)
-    return and_(payable_condition(), due < today)
+    due = PaymentState.open_due_date if index_due_date \
+        else func.coalesce(PaymentState.open_due_date, PaymentState.open_due_date)  # no "+date" on PostgreSQL
+    return due < today
 
 
 #: The filter fields compared for equality, each read through a bound parameter of its own.
@@ -299,10 +320,12 @@ def _bound(name: str, column: Any, values: dict[str, Any], *, expanding: bool = 
 
 
 def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = True,
-                 index_due_date: bool = True) -> SelectT:
+                 index_due_date: bool = True, open_rows: bool = False) -> SelectT:
     """``stmt`` restricted to ``f``. ``index_organization=False`` (``index_due_date=False``)
     keeps the planner from choosing an index for the organization (overdue) filter, so that an index
-    matching the sort can drive the query instead.
+    matching the sort can drive the query instead. ``open_rows``: under the Overdue filter, read
+    the payment states of open invoices in the order of one of their own indexes
+    (``OPEN_SORTS``).
 
     Every value of ``f`` is a named bound parameter (``filter_values``), so that the statement
     can be run again for another filter of the same shape."""
@@ -321,6 +344,9 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
             if attr == "organization_id" and not index_organization:
                 column = unindexed(column)
             conds.append(column == bound)
+            if attr == "organization_id" and f.overdue and (index_due_date or open_rows):
+                # the state's copy of it: the first column of the state's open-invoice indexes
+                conds.append(PaymentState.organization_id == bound)
     if "oi_f_customer_ids" in values:
         conds.append(Invoice.customer_id.in_(_bound("oi_f_customer_ids", Invoice.customer_id, values,
                                                     expanding=True)))
@@ -344,10 +370,12 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     if "oi_f_date_to" in values:
         conds.append(Invoice.invoice_date <= _bound("oi_f_date_to", Invoice.invoice_date, values))
     if f.overdue is not None:
-        overdue = overdue_condition(_bound("oi_f_today", Invoice.due_date, values),
+        overdue = overdue_condition(_bound("oi_f_today", PaymentState.open_due_date, values),
                                     index_due_date=index_due_date)
-        # a missing due date makes the condition NULL, not false: "not overdue" says so itself
-        conds.append(overdue if f.overdue else or_(Invoice.due_date.is_(None), ~overdue))
+        # no open due date makes the condition NULL, not false: "not overdue" says so itself
+        conds.append(overdue if f.overdue else or_(PaymentState.open_due_date.is_(None), ~overdue))
+        if f.overdue and open_rows:
+            conds.append(PaymentState.open_due_date.is_not(None))   # the partial index's rows
     return stmt.where(and_(*conds)) if conds else stmt
 
 
@@ -380,7 +408,10 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
             params["oi_customer_ids"] = customers
         else:
             params.update({f"oi_customer_{n}": customer for n, customer in enumerate(customers)})
-    index_due_date = not _many_overdue(session, f)
+    open_sort = _open_sort(f, key)
+    # by due date, an organization's overdue invoices are one range of an index, in order
+    index_due_date = (open_sort and key == "due_date") or not _many_overdue(
+        session, f, FEW_OVERDUE_BY_DATE if open_sort else FEW_OVERDUE)
     counted = with_total and total_cap is not None
     shape = (_filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else
@@ -389,7 +420,7 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     stmt = _PAGE_STATEMENTS.get(shape)
     if stmt is None:
         stmt = _page_statement(f, key, desc, after, customers, limit, total_cap if counted else None,
-                               index_due_date, dialect)
+                               index_due_date, dialect, open_sort)
         bound = {name for name in stmt.compile(dialect=session.get_bind().dialect).params
                  if name.startswith("oi_")}
         if bound != set(params):  # a value the parameters would not replace: never reuse it
@@ -419,15 +450,25 @@ _PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 
 def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,
                     customers: list[int] | None, limit: int, total_cap: int | None,
-                    index_due_date: bool, dialect: str) -> Select[*tuple[Any, ...]]:
+                    index_due_date: bool, dialect: str, open_sort: bool) -> Select[*tuple[Any, ...]]:
     """The statement of one page of ``list_rows``: its values are the named parameters of
     ``filter_values`` (``oi_f_*``), the cursor's (``oi_after_value``, ``oi_after_id``) and the
     customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite)."""
-    col, tie = sort_columns(key)
+    col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
+    if open_sort and key == "invoice_date" and index_due_date:
+        # read the few by due date (one index, nothing else) and sort them, rather than the
+        # open invoices in date order: keep the invoice-date index out of the plan
+        col = func.coalesce(col, col)
     joined = select(*SUMMARY_COLUMNS).select_from(Invoice).join(
         PaymentState, PaymentState.invoice_id == Invoice.id)
-    index_organization = key not in PAYMENT_STATE_SORTS
-    stmt = apply_filter(joined, f, index_organization=index_organization, index_due_date=index_due_date)
+    index_organization = key not in PAYMENT_STATE_SORTS and not open_sort
+    open_rows = open_sort and not index_due_date
+    stmt = apply_filter(joined, f, index_organization=index_organization, index_due_date=index_due_date,
+                        open_rows=open_rows)
+    if key == "invoice_number" and (f.status == "posted" or f.overdue):
+        # Drafts (no number) sort first: only posted invoices asked for, skip them in the index.
+        # A posted invoice's number is never empty (required; at least one character given).
+        stmt = stmt.where(col > literal_column("''"))
     keyset = None
     if after is not None:
         value = bindparam("oi_after_value", after[0], type_=col.type)
@@ -435,7 +476,16 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
-    if customers is not None:
+    if open_sort and index_due_date and _overdue_only(f):
+        # the page's ids from the open-due-date index alone, sorted; rows read for those only
+        ids = select(PaymentState.invoice_id).where(
+            PaymentState.organization_id == bindparam("oi_f_organization_id", f.organization_id,
+                                                      type_=BigInteger),
+            overdue_condition(bindparam("oi_f_today", f.today, type_=PaymentState.open_due_date.type)))
+        if keyset is not None:
+            ids = ids.where(keyset)
+        stmt = joined.where(Invoice.id.in_(ids.order_by(*order).limit(limit + 1)))
+    elif customers is not None:
         if keyset is not None:
             stmt = stmt.where(keyset)
         stmt = stmt.where(Invoice.id.in_(_first_of_each_customer(
@@ -447,7 +497,8 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
             # value past the cursor's id" and "past this value", each is one seek; the page is
             # read by id from the ids the two ranges give.
             ids = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
-                               f, index_organization=index_organization, index_due_date=index_due_date)
+                               f, index_organization=index_organization, index_due_date=index_due_date,
+                               open_rows=open_rows)
             # Within one value the order is the id's alone: said so, an expression index
             # (coalesce, substr) is read in order instead of sorted.
             same = ids.where(col == value, tie < last_id if desc else tie > last_id).order_by(order[1])
@@ -558,15 +609,35 @@ def _first_of_each_customer(f: InvoiceFilter, customers: list[int], keyset: Colu
     return union_all(*branches)
 
 
-def _many_overdue(session: Session, f: InvoiceFilter) -> bool:
-    """Whether ``f`` asks for overdue invoices and more than ``FEW_OVERDUE`` match: then reading
-    them in the sort's order beats reading them by due date and sorting them all."""
+def _overdue_only(f: InvoiceFilter) -> bool:
+    """Whether ``f`` asks for one organization's overdue invoices and nothing else."""
+    return bool(f.overdue) and f.organization_id is not None and f.today is not None \
+        and replace(f, organization_id=None, overdue=None, today=None) == InvoiceFilter()
+
+
+def _many_overdue(session: Session, f: InvoiceFilter, few: int) -> bool:
+    """Whether ``f`` asks for overdue invoices and more than ``few`` match: then reading them
+    in the sort's order beats reading them by due date and sorting them all."""
     if not f.overdue:
         return False
-    probe = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
-                         f).limit(FEW_OVERDUE + 1)
-    found: int = session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
-    return found > FEW_OVERDUE
+    if _overdue_only(f):
+        # an organization's overdue invoices: entries of one index, nothing else read
+        found: int = session.connection().execute(_ORGANIZATION_OVERDUE, {
+            "oi_organization": f.organization_id, "oi_today": f.today, "oi_limit": few + 1,
+        }).scalar_one()
+    else:
+        probe = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                             f).limit(few + 1)
+        found = session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
+    return found > few
+
+
+#: How many of an organization's invoices are overdue, counted up to ``oi_limit``.
+_ORGANIZATION_OVERDUE = select(func.count()).select_from(
+    select(PaymentState.invoice_id).where(
+        PaymentState.organization_id == bindparam("oi_organization", type_=BigInteger),
+        PaymentState.open_due_date < bindparam("oi_today", type_=PaymentState.open_due_date.type),
+    ).limit(bindparam("oi_limit", type_=Integer)).subquery())
 
 
 def _sort_value(key: str, row: Row[Any]) -> Any:

@@ -1,15 +1,19 @@
 """The Overdue filter: the SQL agrees with the domain's one definition, keyset paging keeps working,
-and the index on (organization, status, due date) serves it."""
+the open due date the triggers keep follows each invoice through its life, and the index on
+(organization, open due date) serves the filter."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy import inspect as sa_inspect
 from support.payloads import invoice_payload
 
 from oro_invoices.domain.overdue import days_overdue
+from oro_invoices.domain.statuses import is_payable
 from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.services.facade import InvoiceService
@@ -83,12 +87,13 @@ def test_overdue_is_judged_on_the_day_given(clocked, cases):
 
 
 @pytest.mark.parametrize("few", [500, 3], ids=["read-by-due-date", "read-in-sort-order"])
-@pytest.mark.parametrize("sort", ["-invoice_date", "due_date", "-total_amount", "invoice_number",
-                                  "payment_status", "-id"])
+@pytest.mark.parametrize("sort", ["-invoice_date", "invoice_date", "due_date", "-due_date", "-total_amount",
+                                  "invoice_number", "payment_status", "-id"])
 def test_keyset_paging_under_the_filter_visits_each_row_once(clocked, sort, few, monkeypatch):
     """Both ways of reading overdue invoices (few: by due date, then sorted; many: in the
     sort's order, tested row by row) give the same pages."""
     monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE", few)
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", few)
     late = {make(clocked, due=-(i + 1), invoice_date=f"2026-11-{1 + i % 9:02d}",
                  price=f"{10 + i % 4}.00", paid="1.00" if i % 3 == 0 else None)
             for i in range(23)}
@@ -107,15 +112,115 @@ def test_keyset_paging_under_the_filter_visits_each_row_once(clocked, sort, few,
     assert [i.id for i in everything.items] == seen
 
 
-def test_an_organizations_overdue_invoices_are_read_through_the_due_date_index(sqlite_db):
+def test_an_organizations_overdue_invoices_are_one_range_of_the_open_due_date_index(sqlite_db):
     stmt = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
                         InvoiceFilter(organization_id=1, overdue=True, today=TODAY))
     sql = str(stmt.compile(sqlite_db.engine, compile_kwargs={"literal_binds": True}))
     with sqlite_db.engine.connect() as conn:
         plan = " ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + sql))
-    assert "ix_oro_invoice_invoice_org_status_due_id" in plan, plan
+    assert ("COVERING INDEX ix_oro_invoice_payment_state_org_open_due "
+            "(organization_id=? AND open_due_date<?)") in plan, plan
+
+
+def page_plan(service: InvoiceService, sort: str) -> str:
+    """SQLite's plan of the statement that reads a first page of overdue invoices."""
+    seen = []
+    listen = lambda conn, cursor, statement, params, context, many: seen.append((statement, params))  # noqa: E731
+    event.listen(service.db.engine, "before_cursor_execute", listen)
+    try:
+        service.list_invoices({"overdue": True, "organization_id": 1}, sort=sort, limit=5)
+    finally:
+        event.remove(service.db.engine, "before_cursor_execute", listen)
+    statement, params = seen[-1]
+    with service.db.engine.connect() as conn:
+        return " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+
+
+@pytest.mark.parametrize("sort", ["due_date", "-due_date"])
+def test_by_due_date_overdue_invoices_are_read_in_order_from_one_index(sqlite_db, sort):
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    make(service, due=-3)
+    plan = page_plan(service, sort)
+    ids, rows = plan.split("REUSE LIST SUBQUERY")
+    assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_due (organization_id=? AND open_due_date<?)" \
+        in ids, plan
+    assert "TEMP B-TREE" not in ids, plan      # the page's ids in index order; only its rows are sorted
+
+
+def test_newest_first_overdue_invoices_come_from_the_payment_states_indexes(sqlite_db, monkeypatch):
+    """Few: the page's ids from the open-due-date index alone, sorted; many: the open invoices
+    in date order, each tested."""
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    for offset in range(4):
+        make(service, due=-3 - offset)
+    few = page_plan(service, "-invoice_date")
+    assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_due" in few, few
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", 2)
+    many = page_plan(service, "-invoice_date")
+    assert "ix_oro_invoice_payment_state_org_open_date (organization_id=?)" in many, many
+    assert "TEMP B-TREE" not in many, many
+
+
+def open_due_dates(service: InvoiceService) -> dict[int, tuple[int | None, dt.date | None, dt.date | None]]:
+    """What the triggers keep on each payment state: organization, invoice date, open due date."""
+    with service.db.session() as s:
+        return {row.invoice_id: (row.organization_id, row.invoice_date, row.open_due_date) for row in s.execute(
+            select(PaymentState.invoice_id, PaymentState.organization_id, PaymentState.invoice_date,
+                   PaymentState.open_due_date))}
+
+
+def expected_open_due(service: InvoiceService) -> dict[int, tuple[int | None, dt.date | None, dt.date | None]]:
+    """What the domain says: the invoice's organization and date, and its due date while it
+    can be paid."""
+    docs = [service.get(invoice.id) for invoice in service.list_invoices({}, limit=500).items]
+    return {doc.id: (doc.organization_id, doc.invoice_date, doc.due_date if doc.status.value == "posted"
+                     and doc.document_type == "invoice" and is_payable(doc.payment_status, doc.amount_due)
+                     else None) for doc in docs}
+
+
+def test_the_open_due_date_follows_each_invoice_through_its_life(clocked, cases):
+    s = clocked
+    assert open_due_dates(s) == expected_open_due(s)
+    assert open_due_dates(s)[cases["five_days_late"]] == (1, dt.date(2026, 12, 1), TODAY - dt.timedelta(days=5))
+    assert open_due_dates(s)[cases["other_organization"]][0] == 2
+    refunded = make(s, due=-3, paid="100.00")
+    credited = make(s, due=-3, paid="30.00")
+    voided = make(s, due=-3)
+    unforced = make(s, due=-3)
+    draft = make(s, due=-3, post=False)
+    s.record_payment(refunded, {"method": "bank", "action": "refund", "amount": "100.00"})
+    s.create_credit_note(credited, {"full": True, "reason": "Wrong customer", "settlement": "outside"},
+                         actor="admin")
+    s.void(voided, reason="typo")
+    s.force_payment_status(unforced, "paid_in_full")
+    s.force_payment_status(unforced, None)
+    s.record_payment(cases["partially_paid_late"], {"method": "bank", "action": "charge", "amount": "60.00"})
+    s.update(draft, {"due_date": day(-9), "invoice_date": "2026-12-02"})
+    s.post(draft)
+    kept = open_due_dates(s)
+    assert kept == expected_open_due(s)
+    first = dt.date(2026, 12, 1)
+    assert kept[cases["partially_paid_late"]] == (1, first, None)                # paid off now
+    assert kept[unforced] == (1, first, TODAY - dt.timedelta(days=3))            # payable again
+    assert kept[draft] == (1, dt.date(2026, 12, 2), TODAY - dt.timedelta(days=9))  # posted as changed
+    assert kept[refunded] == kept[credited] == kept[voided] == (1, first, None)
+    assert listed(s, overdue=True, organization_id=1) == {cases["five_days_late"], unforced, draft}
 
 
 def test_the_filter_needs_the_day_it_is_judged_on(clocked):
     with pytest.raises(ValueError, match="judged on"):
         apply_filter(select(Invoice.id), InvoiceFilter(overdue=True))
+
+
+def test_upgrading_fills_in_the_open_due_dates_of_existing_invoices(db, clocked, cases):
+    expected = expected_open_due(clocked)
+    downgrade(db, "0015")
+    try:
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa_inspect(conn).get_columns("oro_invoice_payment_state")}
+        assert "open_due_date" not in columns
+    finally:
+        upgrade(db)
+    assert open_due_dates(clocked) == expected
+    clocked.record_payment(cases["five_days_late"], {"method": "bank", "action": "charge", "amount": "100.00"})
+    assert open_due_dates(clocked)[cases["five_days_late"]][2] is None    # kept from then on

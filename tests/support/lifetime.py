@@ -13,6 +13,8 @@ def tied(command: Sequence[str]) -> list[str]:
     On Linux through util-linux's ``setpriv --pdeathsig`` (``PR_SET_PDEATHSIG``), which then
     executes the command in its own place: same process, so signalling and waiting for it work
     as before. Without ``setpriv`` the command runs as given, stopped by its fixture alone.
+    A starter that dies in the instant between starting ``setpriv`` and ``setpriv`` setting the
+    signal leaves the command running; the suite's fixtures start servers long before they end.
     """
     setpriv = shutil.which("setpriv") if sys.platform.startswith("linux") else None
     if setpriv is None:

@@ -1,0 +1,97 @@
+"""The due date of what is still to be paid, kept on each invoice's payment state.
+
+``oro_invoice_payment_state.open_due_date`` holds the invoice's due date while the invoice can
+be paid (posted, an invoice rather than a credit note, an amount due and a status that lets it
+be paid: ``statuses.is_payable``) and NULL otherwise; ``organization_id`` and ``invoice_date``
+are the invoice's. Triggers keep them up to date whatever code path writes, so that the state's
+indexes hold exactly the invoices that can be overdue, by due date and by invoice date: the
+Overdue filter (``queries.overdue_condition``) reads them. Installed by revision 0016; a change to
+``statuses.NOT_PAYABLE`` needs a revision that installs the triggers again and refreshes the
+column (``refresh_statement``).
+"""
+from __future__ import annotations
+
+from oro_invoices.domain.statuses import NOT_PAYABLE
+
+STATE = "oro_invoice_payment_state"
+INVOICE = "oro_invoice_invoice"
+#: The state's columns the trigger on the state watches; the invoice's, the invoice's trigger.
+STATE_COLUMNS = ("invoice_id", "payment_status", "amount_paid", "amount_credited")
+INVOICE_COLUMNS = ("organization_id", "invoice_date", "status", "document_type", "total_amount", "due_date")
+
+
+def _open_due(state: str, invoice: str) -> str:
+    """``CASE`` giving the invoice's due date while it is payable (``statuses.is_payable``)."""
+    statuses = ", ".join(f"'{status.value}'" for status in sorted(NOT_PAYABLE))
+    return (f"CASE WHEN {invoice}.status = 'posted' AND {invoice}.document_type = 'invoice' "
+            f"AND {state}.payment_status NOT IN ({statuses}) "
+            f"AND {invoice}.total_amount > {state}.amount_paid + {state}.amount_credited "
+            f"THEN {invoice}.due_date END")
+
+
+def refresh_statement(where: str = "1 = 1") -> str:
+    """``UPDATE`` setting the kept columns of the payment states matching ``where`` from their
+    invoices (the same on SQLite and PostgreSQL)."""
+    invoice = f"FROM {INVOICE} i WHERE i.id = {STATE}.invoice_id"
+    return (f"UPDATE {STATE} SET organization_id = (SELECT i.organization_id {invoice}), "
+            f"invoice_date = (SELECT i.invoice_date {invoice}), "
+            f"open_due_date = (SELECT {_open_due(STATE, 'i')} {invoice}) WHERE {where}")
+
+
+_SQLITE = {
+    "oro_invoice_open_due_state_insert": f"""
+        CREATE TRIGGER oro_invoice_open_due_state_insert AFTER INSERT ON {STATE}
+        BEGIN {refresh_statement('invoice_id = NEW.invoice_id')}; END""",
+    # the refresh sets none of the watched columns, so it does not fire these again
+    "oro_invoice_open_due_state_update": f"""
+        CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {', '.join(STATE_COLUMNS)}
+        ON {STATE} BEGIN {refresh_statement('invoice_id = NEW.invoice_id')}; END""",
+    # no INSERT trigger on the invoice: its state (a foreign key to it) is always written after it
+    "oro_invoice_open_due_invoice_update": f"""
+        CREATE TRIGGER oro_invoice_open_due_invoice_update AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)}
+        ON {INVOICE} BEGIN {refresh_statement('invoice_id = NEW.id')}; END""",
+}
+
+_PG_FUNCTIONS = {
+    "oro_invoice_open_due_of_state": f"""
+        CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_state() RETURNS trigger AS $$
+        BEGIN
+            SELECT i.organization_id, i.invoice_date, {_open_due('NEW', 'i')}
+              INTO NEW.organization_id, NEW.invoice_date, NEW.open_due_date
+              FROM {INVOICE} i WHERE i.id = NEW.invoice_id;
+            RETURN NEW;
+        END $$ LANGUAGE plpgsql""",
+    "oro_invoice_open_due_of_invoice": f"""
+        CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_invoice() RETURNS trigger AS $$
+        BEGIN
+            {refresh_statement('invoice_id = NEW.id')};
+            RETURN NULL;
+        END $$ LANGUAGE plpgsql""",
+}
+
+_PG_TRIGGERS = {
+    "oro_invoice_open_due_state": (
+        f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)} ON {STATE}", "oro_invoice_open_due_of_state"),
+    "oro_invoice_open_due_invoice": (
+        f"AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)} ON {INVOICE}", "oro_invoice_open_due_of_invoice"),
+}
+
+
+def create_statements(dialect: str) -> list[str]:
+    """The DDL installing the triggers on ``dialect`` ("sqlite" or "postgresql")."""
+    if dialect == "sqlite":
+        return list(_SQLITE.values())
+    if dialect == "postgresql":
+        return [*_PG_FUNCTIONS.values(), *(
+            f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {func}()"
+            for name, (when, func) in _PG_TRIGGERS.items())]
+    raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+
+
+def drop_statements(dialect: str) -> list[str]:
+    """The DDL removing them again."""
+    if dialect == "sqlite":
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE]
+    tables = {"oro_invoice_open_due_state": STATE, "oro_invoice_open_due_invoice": INVOICE}
+    return [*(f"DROP TRIGGER IF EXISTS {name} ON {tables[name]}" for name in _PG_TRIGGERS),
+            *(f"DROP FUNCTION IF EXISTS {name}()" for name in _PG_FUNCTIONS)]
