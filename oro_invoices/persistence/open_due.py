@@ -69,11 +69,12 @@ _PG_FUNCTIONS = {
         END $$ LANGUAGE plpgsql""",
 }
 
+#: name: (when it fires, on which table, what it runs)
 _PG_TRIGGERS = {
-    "oro_invoice_open_due_state": (
-        f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)} ON {STATE}", "oro_invoice_open_due_of_state"),
-    "oro_invoice_open_due_invoice": (
-        f"AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)} ON {INVOICE}", "oro_invoice_open_due_of_invoice"),
+    "oro_invoice_open_due_state": (f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)}", STATE,
+                                   "oro_invoice_open_due_of_state"),
+    "oro_invoice_open_due_invoice": (f"AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)}", INVOICE,
+                                     "oro_invoice_open_due_of_invoice"),
 }
 
 
@@ -83,8 +84,8 @@ def create_statements(dialect: str) -> list[str]:
         return list(_SQLITE.values())
     if dialect == "postgresql":
         return [*_PG_FUNCTIONS.values(), *(
-            f"CREATE TRIGGER {name} {when} FOR EACH ROW EXECUTE FUNCTION {func}()"
-            for name, (when, func) in _PG_TRIGGERS.items())]
+            f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {func}()"
+            for name, (when, table, func) in _PG_TRIGGERS.items())]
     raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 
@@ -92,6 +93,5 @@ def drop_statements(dialect: str) -> list[str]:
     """The DDL removing them again."""
     if dialect == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE]
-    tables = {"oro_invoice_open_due_state": STATE, "oro_invoice_open_due_invoice": INVOICE}
-    return [*(f"DROP TRIGGER IF EXISTS {name} ON {tables[name]}" for name in _PG_TRIGGERS),
+    return [*(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, (_, table, _) in _PG_TRIGGERS.items()),
             *(f"DROP FUNCTION IF EXISTS {name}()" for name in _PG_FUNCTIONS)]

@@ -3,8 +3,11 @@ import datetime as dt
 
 import pytest
 from support.payloads import invoice_payload
+from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
 
 
 @pytest.fixture
@@ -39,6 +42,16 @@ def test_cursor_walk_visits_every_row_once_in_order(service, thirty, sort):
     assert sorted(i.id for i in seen) == sorted(thirty) and pages == 5
     everything = service.list_invoices(sort=sort, limit=100).items
     assert [i.id for i in seen] == [i.id for i in everything]
+
+
+@pytest.mark.parametrize("sort", ["id", "-created_at"])
+def test_an_organizations_invoices_by_id_are_read_in_index_order(sqlite_db, sort):
+    """The API's id and creation orders within an organization: one index read in order, never
+    a sort of all of the organization's invoices."""
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))
+    plan = sqlite_plan_of_last(sqlite_db.engine,
+                               lambda: service.list_invoices({"organization_id": 1}, sort=sort, limit=5))
+    assert "ix_oro_invoice_invoice_org_id (organization_id=?)" in plan and "TEMP B-TREE" not in plan, plan
 
 
 @pytest.mark.parametrize("sort", ["invoice_number", "-invoice_number"])

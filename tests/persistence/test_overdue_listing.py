@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy import select
 from support.payloads import invoice_payload
+from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.overdue import days_overdue
 from oro_invoices.domain.statuses import is_payable
@@ -124,16 +125,8 @@ def test_an_organizations_overdue_invoices_are_one_range_of_the_open_due_date_in
 
 def page_plan(service: InvoiceService, sort: str) -> str:
     """SQLite's plan of the statement that reads a first page of overdue invoices."""
-    seen = []
-    listen = lambda conn, cursor, statement, params, context, many: seen.append((statement, params))  # noqa: E731
-    event.listen(service.db.engine, "before_cursor_execute", listen)
-    try:
-        service.list_invoices({"overdue": True, "organization_id": 1}, sort=sort, limit=5)
-    finally:
-        event.remove(service.db.engine, "before_cursor_execute", listen)
-    statement, params = seen[-1]
-    with service.db.engine.connect() as conn:
-        return " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params))
+    return sqlite_plan_of_last(service.db.engine, lambda: service.list_invoices(
+        {"overdue": True, "organization_id": 1}, sort=sort, limit=5))
 
 
 @pytest.mark.parametrize("sort", ["due_date", "-due_date"])

@@ -1,8 +1,9 @@
-"""The SQL statements a host's pages send, as the statement-count tests read them."""
+"""The SQL statements a host's pages send, as the statement-count tests read them, and the
+plan SQLite makes for one."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from sqlalchemy import event
@@ -30,3 +31,22 @@ def statements_sent(app: Any) -> Iterator[list[str]]:
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", keep)
+
+
+def sqlite_plan_of_last(engine: Any, call: Callable[[], object]) -> str:
+    """SQLite's query plan of the last statement ``call`` sends on ``engine``, its lines
+    joined by " | "."""
+    seen: list[tuple[str, Any]] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        call()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    statement, parameters = seen[-1]
+    with engine.connect() as conn:
+        return " | ".join(str(row[-1]) for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                      parameters))
