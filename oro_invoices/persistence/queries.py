@@ -476,12 +476,17 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
-    if open_sort and index_due_date and _overdue_only(f):
-        # the page's ids from the open-due-date index alone, sorted; rows read for those only
+    if open_sort and _overdue_only(f):
+        # The page's ids from one of the state's indexes alone (the few overdue by due date,
+        # then sorted; or the open invoices in the sort's order, each tested there); the rows
+        # are read for those ids only.
         ids = select(PaymentState.invoice_id).where(
             PaymentState.organization_id == bindparam("oi_f_organization_id", f.organization_id,
                                                       type_=BigInteger),
-            overdue_condition(bindparam("oi_f_today", f.today, type_=PaymentState.open_due_date.type)))
+            overdue_condition(bindparam("oi_f_today", f.today, type_=PaymentState.open_due_date.type),
+                              index_due_date=index_due_date))
+        if not index_due_date:
+            ids = ids.where(PaymentState.open_due_date.is_not(None))   # the partial index's rows
         if keyset is not None:
             ids = ids.where(keyset)
         stmt = joined.where(Invoice.id.in_(ids.order_by(*order).limit(limit + 1)))

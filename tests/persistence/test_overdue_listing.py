@@ -141,17 +141,17 @@ def test_by_due_date_overdue_invoices_are_read_in_order_from_one_index(sqlite_db
 
 
 def test_newest_first_overdue_invoices_come_from_the_payment_states_indexes(sqlite_db, monkeypatch):
-    """Few: the page's ids from the open-due-date index alone, sorted; many: the open invoices
-    in date order, each tested."""
+    """Few: the page's ids from the open-due-date index alone, sorted; many: from the open
+    invoices in date order, each tested in that index."""
     service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
     for offset in range(4):
         make(service, due=-3 - offset)
     few = page_plan(service, "-invoice_date")
     assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_due" in few, few
     monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", 2)
-    many = page_plan(service, "-invoice_date")
-    assert "ix_oro_invoice_payment_state_org_open_date (organization_id=?)" in many, many
-    assert "TEMP B-TREE" not in many, many
+    ids = page_plan(service, "-invoice_date").split("REUSE LIST SUBQUERY")[0]
+    assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_date (organization_id=?)" in ids, ids
+    assert "TEMP B-TREE" not in ids, ids      # read in the index's order; only the page's rows are sorted
 
 
 def open_due_dates(service: InvoiceService) -> dict[int, tuple[int | None, dt.date | None, dt.date | None]]:
