@@ -480,11 +480,7 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
         # The page's ids from one of the state's indexes alone (the few overdue by due date,
         # then sorted; or the open invoices in the sort's order, each tested there); the rows
         # are read for those ids only.
-        ids = select(PaymentState.invoice_id).where(
-            PaymentState.organization_id == bindparam("oi_f_organization_id", f.organization_id,
-                                                      type_=BigInteger),
-            overdue_condition(bindparam("oi_f_today", f.today, type_=PaymentState.open_due_date.type),
-                              index_due_date=index_due_date))
+        ids = select(PaymentState.invoice_id).where(_organization_overdue(index_due_date=index_due_date))
         if not index_due_date:
             ids = ids.where(PaymentState.open_due_date.is_not(None))   # the partial index's rows
         if keyset is not None:
@@ -628,7 +624,7 @@ def _many_overdue(session: Session, f: InvoiceFilter, few: int) -> bool:
     if _overdue_only(f):
         # an organization's overdue invoices: entries of one index, nothing else read
         found: int = session.connection().execute(_ORGANIZATION_OVERDUE, {
-            "oi_organization": f.organization_id, "oi_today": f.today, "oi_limit": few + 1,
+            "oi_f_organization_id": f.organization_id, "oi_f_today": f.today, "oi_limit": few + 1,
         }).scalar_one()
     else:
         probe = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
@@ -637,12 +633,18 @@ def _many_overdue(session: Session, f: InvoiceFilter, few: int) -> bool:
     return found > few
 
 
+def _organization_overdue(*, index_due_date: bool = True) -> ColumnElement[bool]:
+    """An organization's overdue invoices in their payment states alone, its values bound as
+    ``filter_values`` names them (``oi_f_organization_id``, ``oi_f_today``)."""
+    return and_(PaymentState.organization_id == bindparam("oi_f_organization_id", type_=BigInteger),
+                overdue_condition(bindparam("oi_f_today", type_=PaymentState.open_due_date.type),
+                                  index_due_date=index_due_date))
+
+
 #: How many of an organization's invoices are overdue, counted up to ``oi_limit``.
 _ORGANIZATION_OVERDUE = select(func.count()).select_from(
-    select(PaymentState.invoice_id).where(
-        PaymentState.organization_id == bindparam("oi_organization", type_=BigInteger),
-        PaymentState.open_due_date < bindparam("oi_today", type_=PaymentState.open_due_date.type),
-    ).limit(bindparam("oi_limit", type_=Integer)).subquery())
+    select(PaymentState.invoice_id).where(_organization_overdue())
+    .limit(bindparam("oi_limit", type_=Integer)).subquery())
 
 
 def _sort_value(key: str, row: Row[Any]) -> Any:
