@@ -21,7 +21,8 @@ INVOICE_COLUMNS = ("organization_id", "invoice_date", "status", "document_type",
 
 
 def _open_due(state: str, invoice: str) -> str:
-    """``CASE`` giving the invoice's due date while it is payable (``statuses.is_payable``)."""
+    """``CASE`` giving the invoice's due date while it is payable (``statuses.is_payable``):
+    ``queries.payable_condition`` in the text a trigger can hold, where the state is ``NEW``."""
     statuses = ", ".join(f"'{status.value}'" for status in sorted(NOT_PAYABLE))
     return (f"CASE WHEN {invoice}.status = 'posted' AND {invoice}.document_type = 'invoice' "
             f"AND {state}.payment_status NOT IN ({statuses}) "

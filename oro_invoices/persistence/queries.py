@@ -216,7 +216,8 @@ def name_prefix(prefix: str | ColumnElement[str]) -> ColumnElement[bool]:
 
 def payable_condition() -> ColumnElement[bool]:
     """A posted invoice (not a credit note) that can still be paid: ``statuses.is_payable`` in
-    SQL over the joined payment state (an amount due, a status that lets it be paid)."""
+    SQL over the joined payment state (an amount due, a status that lets it be paid). The
+    triggers of ``open_due`` state the same rule for the open due date; tests hold both to the domain's."""
     return and_(Invoice.status == "posted", Invoice.document_type == "invoice",
                 PaymentState.payment_status.not_in([s.value for s in NOT_PAYABLE]),
                 Invoice.total_amount > PaymentState.amount_paid + PaymentState.amount_credited)
