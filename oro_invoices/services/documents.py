@@ -77,6 +77,13 @@ class Documents:
         return (doc.is_posted and doc.pdf is None and self.in_background(doc)
                 and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
 
+    def pdf_awaited(self, doc: InvoiceDocument) -> bool:
+        """Whether ``doc`` is posted without a stored PDF although one is expected: a storage
+        exists and PDF generation is on for it (an import's invoice still to render, or a
+        background job's). ``pdf_backlog.pending_pdfs`` asks the same of many in one statement."""
+        return (doc.is_posted and doc.pdf is None and self.ctx.storage is not None
+                and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
+
     def pdf_for_posting(self, snapshot: InvoiceDocument, supplied: bytes | None = None, *,
                         defer: bool = False) -> PostingPdf | None:
         """Store the PDF of an invoice being posted, before its posting commits.

@@ -37,7 +37,7 @@ from oro_invoices.services.context import (
     Renderer,
     ServiceContext,
 )
-from oro_invoices.services.credit_notes import Creditable, CreditNotes, CreditResult, ReissueResult
+from oro_invoices.services.credit_notes import Corrections, Creditable, CreditNotes, CreditResult, ReissueResult
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.jobs import JobQueue
 from oro_invoices.services.lifecycle import Lifecycle
@@ -337,6 +337,10 @@ class InvoiceService:
         """The invoices issued to replace this voided one."""
         return self.credit_notes.reissues_of(invoice_id)
 
+    def corrections_of(self, invoice_id: int) -> Corrections:
+        """An invoice's credit notes and the invoices issued to replace it, in one read."""
+        return self.credit_notes.corrections_of(invoice_id)
+
     # ---- the stored PDF -----------------------------------------------------------------
 
     def ensure_pdf(self, invoice_id: int, *, actor: str = "system") -> InvoiceDocument:
@@ -368,3 +372,8 @@ class InvoiceService:
     def pdf_pending(self, invoice: InvoiceDocument) -> bool:
         """Whether the posted ``invoice``'s PDF is still being made in the background."""
         return self.documents.pdf_pending(invoice)
+
+    def pdf_awaited(self, invoice: InvoiceDocument) -> bool:
+        """Whether the posted ``invoice`` has no PDF yet although one is expected (being made in
+        the background, or an imported invoice's still to render), decided without a query."""
+        return self.documents.pdf_awaited(invoice)

@@ -188,8 +188,7 @@ class BackOffice:
             notes=history.notes, activities=history.activities,
             note_author_id=getattr(req.user, "id", None), editing_note=parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
-            pdf_pending=ctx.service.pdf_pending(doc) or (doc.is_posted and doc.pdf is None
-                                                         and bool(pending_pdfs(ctx.service, [doc.id]))),
+            pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
             download_xml=doc.pdf is not None and ctx.service.einvoice_enabled(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,

@@ -32,8 +32,9 @@ def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument, *
     service = pages.ctx.service
     if transactions is None:
         transactions = service.transactions(doc.id)
-    credit_notes = service.credit_notes_of(doc.id) if doc.is_posted and not doc.is_credit_note else []
-    reissues = service.reissues_of(doc.id) if doc.is_posted and not doc.is_credit_note else []
+    corrections = service.corrections_of(doc.id) if doc.is_posted and not doc.is_credit_note else None
+    credit_notes = corrections.credit_notes if corrections is not None else []
+    reissues = corrections.reissues if corrections is not None else []
     creditable = (doc.is_posted and not doc.is_credit_note and doc.amount_credited < doc.total_amount)
     unpaid = doc.amount_paid == 0 and not any(
         t.successful and t.action in ("charge", "capture", "authorize") for t in transactions)

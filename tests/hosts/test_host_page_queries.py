@@ -59,11 +59,13 @@ def rows(html: str) -> int:
 
 
 def add_acme_invoices(shop, count: int) -> None:
-    """``count`` posted invoices of Acme, their buyers taken in turn from Acme's four users."""
+    """``count`` posted invoices of Acme, their buyers taken in turn from Acme's four users,
+    sold on one of its organization's websites (whose name each page shows)."""
     app, info = shop
     service = app.extensions["oro_invoices"].service
     users = {u["email"]: u["id"] for u in info["customer_users"]}
     acme = next(c for c in info["customers"] if c["name"] == "Acme Industries AG")
+    [website, *_] = next(o["websites"] for o in info["organizations"] if o["id"] == acme["organization_id"])
     bill_to = {"name": "Accounts Payable", "street": "Industriestraße 5", "city": "Stuttgart",
                "postal_code": "70565", "country": "DE"}
     for n in range(count):
@@ -72,7 +74,7 @@ def add_acme_invoices(shop, count: int) -> None:
             "external_id": f"QRY-{n}", "invoice_date": day.isoformat(),
             "due_date": (day + dt.timedelta(days=30)).isoformat(), "bill_to": bill_to,
             "currency": "EUR", "organization_id": acme["organization_id"], "customer_id": acme["id"],
-            "customer_user_id": users[ACME_USERS[n % len(ACME_USERS)]],
+            "customer_user_id": users[ACME_USERS[n % len(ACME_USERS)]], "website_id": website,
             "lines": [{"description": "Bolts", "quantity": "1", "unit_price": "10.00", "tax_rate": "0.19"}],
         }, actor="test")
         service.post(doc.id, actor="test")
@@ -165,6 +167,19 @@ def test_statements_per_view_page_are_bounded_and_do_not_grow_with_its_history(s
                    and f"ch-{invoice_id}-{k}" in shown for k in range(1, 5))
     assert many <= MAX_STATEMENTS, f"{page} view: {many} statements"
     assert many == few, f"{page} view: {few} statements with 1 note, payment and email, {many} with 4"
+
+
+def test_the_view_page_of_an_invoice_whose_pdf_is_pending_reads_as_much_as_with_its_pdf(shop, admin):
+    service = shop[0].extensions["oro_invoices"].service
+    drafts = service.list_invoices({"organization_id": 1, "status": "draft"}, limit=2).items
+    with_pdf = service.post(drafts[0].id, actor="test")
+    pending = service.post(drafts[1].id, actor="test", defer_pdf=True)
+    assert with_pdf.pdf is not None and pending.pdf is None
+    read_with_pdf, html = statements(admin, f"/admin/invoices/{with_pdf.id}")
+    assert f"/admin/invoices/{with_pdf.id}/download" in html
+    read_pending, html = statements(admin, f"/admin/invoices/{pending.id}")
+    assert "PDF being prepared" in text_of(html)
+    assert read_pending == read_with_pdf <= MAX_STATEMENTS, (read_with_pdf, read_pending)
 
 
 def test_customer_user_names_of_every_row_are_shown(shop, admin):
