@@ -54,6 +54,30 @@ def _currency_pattern(locale: str, min_digits: int, max_digits: int) -> NumberPa
     return pattern
 
 
+@functools.lru_cache(maxsize=256)
+def _money_layout(locale: str, currency: str) -> tuple[str, str, str, str] | None:
+    """What the locale's currency pattern writes around the number, for a positive and for a
+    negative amount of ``currency``: ``(prefix, suffix, negative prefix, negative suffix)``,
+    read from what Babel writes for a probe amount. None where the pattern is not the plain
+    grouping by three (``en_IN``'s "#,##,##0.00") or the probe's number is not found once in
+    Babel's text: Babel then writes each amount."""
+    digits = minor_units(currency)
+    pattern = _currency_pattern(locale, digits, 0)
+    if pattern.grouping != (3, 3):
+        return None
+    babel_locale = Locale.parse(locale)
+    probe = Decimal("1234567" + ("." + "8" * digits if digits else ""))
+    number = Formatter(locale).amount(probe, currency)
+    layout: list[str] = []
+    for value in (probe, -probe):
+        text = pattern.apply(value, babel_locale, currency=currency, currency_digits=False)
+        if text.count(number) != 1:
+            return None
+        layout += [part.translate(_HALFWIDTH_SYMBOLS) for part in text.split(number)]
+    prefix, suffix, negative_prefix, negative_suffix = layout
+    return prefix, suffix, negative_prefix, negative_suffix
+
+
 def _unquoted(text: str) -> str:
     """What Babel makes of quotes in a number it wrote: "'x'" is "x", "''" is "'"."""
     return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
@@ -91,8 +115,19 @@ class Formatter:
         return text.translate(_HALFWIDTH_SYMBOLS)
 
     def money(self, amount: Decimal, currency: str) -> str:
-        """An amount with the currency's minor units: EUR, de_DE → ``1.234,50 €``."""
-        return self._currency(round_money(Decimal(amount), currency), currency, 0)
+        """An amount with the currency's minor units: EUR, de_DE → ``1.234,50 €``.
+
+        What Babel writes: the number as ``amount`` writes it, between what the locale's
+        pattern puts around it (``_money_layout``), without Babel's pattern machinery for each
+        amount of a page."""
+        value = round_money(Decimal(amount), currency)
+        layout = _money_layout(self.locale, currency) if value.is_finite() else None
+        if layout is None:
+            return self._currency(value, currency, 0)
+        number = self.amount(abs(value), currency)
+        if value.is_signed():
+            return layout[2] + number + layout[3]
+        return layout[0] + number + layout[1]
 
     def amount(self, amount: Decimal, currency: str) -> str:
         """An amount with the currency's decimals and no sign, for a column headed by the

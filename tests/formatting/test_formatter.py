@@ -5,9 +5,11 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from babel.numbers import format_currency
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import Address
+from oro_invoices.domain.money import round_money
 from oro_invoices.formatting import Formatter, check_timezone, keep_words
 
 MOMENT = dt.datetime(2025, 3, 5, 13, 30, tzinfo=dt.UTC)
@@ -63,6 +65,20 @@ def test_amounts_read_as_babel_writes_them(locale):
     for text in ("0", "-0", "0.005", "0.015", "-1234.5", "999999.995", "1E+3", "123456789012.345"):
         for currency, pattern in (("EUR", "#,##0.00"), ("JPY", "#,##0"), ("KWD", "#,##0.000")):
             assert fmt.amount(Decimal(text), currency) == fmt.decimal(Decimal(text), pattern), (text, currency)
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "de_CH", "fr_FR", "ja_JP", "en_IN", "hi_IN", "ar_EG",
+                                    "fa_IR", "he_IL", "nl_NL", "sv_SE", "es_ES", "pl_PL", "pt_BR", "tr_TR"])
+def test_money_reads_as_babel_writes_it(locale):
+    """``money`` writes the number itself between the pattern's prefix and suffix; the text is
+    Babel's, for patterns that group by three and those that do not (en_IN, hi_IN)."""
+    fmt = Formatter(locale)
+    fullwidth = str.maketrans({"\uffe5": "\u00a5"})
+    for text in ("0", "-0", "0.005", "-1.5", "1234.5", "-1234.5", "999.995", "1234567.891", "123456789012.345"):
+        for currency in ("EUR", "USD", "JPY", "CHF", "INR", "KWD"):
+            value = round_money(Decimal(text), currency)
+            expected = format_currency(value, currency, locale=locale).translate(fullwidth)
+            assert fmt.money(Decimal(text), currency) == expected, (text, currency)
 
 
 def test_yen_has_no_decimals_and_an_ordinary_sign():

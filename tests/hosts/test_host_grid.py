@@ -107,6 +107,9 @@ def test_filters_on_external_id_customer_user_website_currency_and_total(shop, a
     eur = [i for i in everyone if i.currency == "EUR"]
     html = grid(admin, "?currency=EUR")
     assert sorted(numbers(html)) == sorted(i.display_number for i in eur)
+    currency = re.search(r'<select id="f-currency".*?</select>', html, re.S).group(0)
+    assert re.findall(r'<option value="(\w*)"[^>]*\bselected\b', currency) == ["EUR"]   # the form keeps it
+    assert {"", "EUR", "JPY", "USD", "CHF"} <= set(re.findall(r'<option value="(\w*)"', currency))
     assert pager_text(html).startswith(f"{len(eur)} invoices")
     low, high = sorted(i.total_amount for i in eur)[1:3]
     html = grid(admin, f"?currency=EUR&total_min={low}&total_max={high}")

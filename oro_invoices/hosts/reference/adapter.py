@@ -9,13 +9,14 @@ session (``host.auth``) inside a request, or from ``login_*`` outside one
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, bindparam, delete, insert, select, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
@@ -78,9 +79,8 @@ class ReferenceConfigStore:
                                       t.c.scope_id == (scope_id or GLOBAL_ID)))
 
     def stored(self, prefix: str) -> Iterable[StoredSetting]:
-        t = m.config_values
         with reading(self.engine) as c:
-            rows = c.execute(select(t).where(t.c.key.startswith(prefix, autoescape=True))).all()
+            rows = c.execute(_stored_under(prefix)).all()
         return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
                 for r in rows]
 
@@ -94,6 +94,18 @@ class ReferenceConfigStore:
         return [_group(d) for d in _Registry(self.engine, m.settings_groups).all()]
 
 
+#: The customer users of a page's rows (``get_customer_users``), built once.
+_CUSTOMER_USERS_AMONG = select(m.customer_users).where(m.customer_users.c.id.in_(bindparam("ids", expanding=True)))
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_under(prefix: str) -> Select[Any]:
+    """The settings whose key starts with ``prefix``: built once per prefix (each page reads
+    the add-on's, ``oro_invoices.``)."""
+    t = m.config_values
+    return select(t).where(t.c.key.startswith(prefix, autoescape=True))
+
+
 def _group(d: dict[str, Any]) -> SettingsGroup:
     fields = tuple(SettingField(**{**f, "scopes": tuple(f["scopes"]), "choices": tuple(f["choices"])})
                    for f in d["fields"])
@@ -105,6 +117,7 @@ class _Registry:
 
     def __init__(self, engine: Engine, table: Table):
         self.engine, self.table = engine, table
+        self._all = select(table).order_by(table.c.key)  # read on every page (menu, account entries)
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         """Store ``data`` under ``key``; an unchanged row is not written (several processes
@@ -122,7 +135,7 @@ class _Registry:
 
     def all(self) -> list[dict[str, Any]]:
         with reading(self.engine) as c:
-            return [r.data for r in c.execute(select(self.table).order_by(self.table.c.key))]
+            return [r.data for r in c.execute(self._all)]
 
 
 class ReferenceMenu(StoredMenu):
@@ -271,9 +284,8 @@ class ReferenceCustomers:
 
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""
-        t = m.customer_users
         with reading(self.engine) as c:
-            rows = c.execute(select(t).where(t.c.id.in_(list(ids)))).all()
+            rows = c.execute(_CUSTOMER_USERS_AMONG, {"ids": list(ids)}).all()
         return {row.id: _customer_user(row) for row in rows}
 
     def children(self, customer_id: int) -> list[CustomerRef]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.flask import OroInvoices
@@ -172,12 +172,18 @@ CUSTOMER_CHOICES_LIMIT = 200
 def _customers(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]] | None:
     """The customers the grid's Customer filter lists, by name; None when there are too many
     to list on every page (the filter then takes the start of a name)."""
-    where = [m.customers.c.organization_id == scope.organization_id] if scope.organization_id is not None else []
-    stmt = (select(m.customers.c.id, m.customers.c.name).where(*where).order_by(m.customers.c.name)
-            .limit(CUSTOMER_CHOICES_LIMIT + 1))
     with reading(host.engine) as conn:
-        rows = [(r.id, r.name) for r in conn.execute(stmt)]
-    return rows if len(rows) <= CUSTOMER_CHOICES_LIMIT else None
+        if scope.organization_id is None:
+            rows = conn.execute(_CUSTOMER_CHOICES).all()
+        else:
+            rows = conn.execute(_ORGANIZATION_CUSTOMER_CHOICES, {"organization_id": scope.organization_id}).all()
+    return [(r.id, r.name) for r in rows] if len(rows) <= CUSTOMER_CHOICES_LIMIT else None
+
+
+_CUSTOMER_CHOICES = (select(m.customers.c.id, m.customers.c.name).order_by(m.customers.c.name)
+                     .limit(CUSTOMER_CHOICES_LIMIT + 1))
+_ORGANIZATION_CUSTOMER_CHOICES = _CUSTOMER_CHOICES.where(
+    m.customers.c.organization_id == bindparam("organization_id"))
 
 
 def _api_client(host: ReferenceHost, token: str) -> ApiClient | None:
