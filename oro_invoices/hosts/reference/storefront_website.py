@@ -12,12 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import flask
 from flask.typing import ResponseReturnValue
+from sqlalchemy import select
 
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import host_of, require_csrf, safe_next
 from oro_invoices.hosts.reference.language import _
 from oro_invoices.hosts.reference.request_cache import remembered
+from oro_invoices.persistence.engine import reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.hosts.reference.reference import ReferenceHost
@@ -33,15 +35,20 @@ def current_website(host: ReferenceHost) -> int | None:
     if not flask.has_request_context():
         return None
     website_id = parse_id(flask.request.cookies.get(COOKIE))
-    if website_id is None or host.records.row(m.websites, website_id) is None:
+    if website_id is None or website_id not in dict(website_choices(host)):
         return None
     return website_id
 
 
 def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
     """Every website, as (id, name), by name (read once per request)."""
-    return remembered("website_choices", None, lambda: [
-        (r.id, r.name) for r in host.records.rows(m.websites, order_by=m.websites.c.name)])
+    def read() -> list[tuple[int, str]]:
+        with reading(host.engine) as conn:
+            return [(r.id, r.name) for r in conn.execute(_WEBSITES)]
+    return remembered("website_choices", None, read)
+
+
+_WEBSITES = select(m.websites.c.id, m.websites.c.name).order_by(m.websites.c.name, m.websites.c.id)
 
 
 def website_name(host: ReferenceHost, website_id: int) -> str:
