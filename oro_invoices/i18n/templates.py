@@ -4,6 +4,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from markupsafe import Markup
+
 from oro_invoices.i18n.catalogs import language_of, translations
 from oro_invoices.i18n.current import current_language, translate
 
@@ -33,6 +37,7 @@ def install(env: Any, locale: str | None = None, *, language: Callable[[], str] 
     if locale is not None:
         fixed = translations(language_of(locale))
         target.install_gettext_callables(fixed.gettext, fixed.ngettext, newstyle=True)
+        env.globals.update(gettext=_newstyle(fixed.gettext), _=_newstyle(fixed.gettext))
         env.filters["message"] = lambda message: translate(locale, message) if message else ""
         return
 
@@ -46,3 +51,17 @@ def install(env: Any, locale: str | None = None, *, language: Callable[[], str] 
         return translations(language_of(chosen())).ngettext(singular, plural, n)
 
     target.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(gettext=_newstyle(gettext), _=_newstyle(gettext))
+
+
+def _newstyle(translated: Callable[[str], str]) -> Callable[..., str]:
+    """What Jinja's new-style ``gettext`` (and its ``_`` alias) does — translate, mark the text
+    safe where the template autoescapes, fill ``%(name)s`` with the escaped values, write
+    ``%%`` as ``%`` — in one call instead of its four: a page translates some hundred words."""
+    @pass_context
+    def gettext(context: Context, message: str, /, **variables: Any) -> str:
+        text = translated(message)
+        if context.eval_ctx.autoescape:
+            text = Markup(text)
+        return text % variables if variables or "%" in text else text
+    return gettext

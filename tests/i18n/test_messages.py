@@ -70,6 +70,24 @@ def test_the_message_filter_escapes_what_it_shows():
     assert page == "Rechnung &lt;b&gt;1&lt;/b&gt;"
 
 
+def test_template_words_are_translated_filled_and_escaped_as_jinja_writes_them():
+    """``_`` and ``gettext`` in a template: translated, values escaped where the template
+    autoescapes (and not where it does not), ``%%`` written as ``%`` with or without values,
+    and ``{% trans %}`` blocks the same."""
+    for autoescape, value in ((True, "&lt;b&gt;1&lt;/b&gt;"), (False, "<b>1</b>")):
+        env = Environment(autoescape=autoescape)
+        i18n.install(env, "de_DE")
+        page = env.from_string(
+            "{{ _('Invoice %(number)s', number=n) }}|{{ gettext('Invoice %(number)s', number=n) }}|"
+            "{{ _('100%% sure') }}|{{ _('%(share)s%%', share=n) }}|{% trans %}Invoice {{ n }}{% endtrans %}|"
+            "{{ _('Filter') }}").render(n="<b>1</b>")
+        assert page.split("|") == [f"Rechnung {value}", f"Rechnung {value}", "100% sure", f"{value}%",
+                                   "Invoice " + value, i18n.translate("de", "Filter")]
+    env = Environment(autoescape=True)
+    i18n.install(env, language=lambda: "fr")
+    assert env.from_string("{{ _('Invoice %(number)s', number=7) }}").render() == "Facture 7"
+
+
 def test_a_list_value_is_written_as_a_list_of_the_language():
     from oro_invoices.services.lifecycle import changed_summary
     message = changed_summary(["due_date", "lines", "bill_to"])
