@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.domain import statuses as pstatus
@@ -57,6 +57,13 @@ from oro_invoices.services.schemas import (
 CREDIT_NOTE = DocumentType.CREDIT_NOTE.value
 REFUND = "refund"
 OUTSIDE = "outside"
+
+#: The credit notes and replacing invoices of one invoice (``corrections_of``), built once.
+_CORRECTIONS = (select(Invoice, PaymentState)
+                .outerjoin(PaymentState, PaymentState.invoice_id == Invoice.id)
+                .where(or_(Invoice.credited_invoice_id == bindparam("invoice_id"),
+                           Invoice.reissued_from_id == bindparam("invoice_id")))
+                .order_by(Invoice.id))
 
 
 @dataclass(frozen=True)
@@ -183,11 +190,7 @@ class CreditNotes:
         """The credit notes of an invoice and the invoices that replace it, oldest first, read
         in one statement (the view page shows both)."""
         with self.ctx.db.session() as s:
-            rows = s.execute(select(Invoice, PaymentState)
-                             .outerjoin(PaymentState, PaymentState.invoice_id == Invoice.id)
-                             .where(or_(Invoice.credited_invoice_id == invoice_id,
-                                        Invoice.reissued_from_id == invoice_id))
-                             .order_by(Invoice.id)).all()
+            rows = s.execute(_CORRECTIONS, {"invoice_id": invoice_id}).all()
             return Corrections(
                 credit_notes=[views.summary(inv, state) for inv, state in rows
                               if inv.credited_invoice_id == invoice_id and state is not None],

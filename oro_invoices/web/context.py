@@ -7,6 +7,7 @@ imports a web framework: the adapter supplies the CSRF provider and URLs.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from oro_invoices.services.mail.service import MailService
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
+#: A whole number no row has, put in a URL where ``url_maker`` puts each row's value.
+_URL_MARKER = 90_817_263_545_362
 
 
 class CsrfProvider(Protocol):
@@ -70,6 +73,8 @@ class WebContext:
     :param page_size: rows per grid page.
     :param template_dirs: directories searched before the package's page templates.
     :param url_builder: builds the URLs of the add-on's pages (default: the host's ``Urls``).
+    :param template_reload: whether a template edited on disk is read again (each render then
+        checks its files' times); off, each is read once per process.
     """
 
     service: InvoiceService
@@ -87,6 +92,7 @@ class WebContext:
     page_size: int = 25
     template_dirs: tuple[str, ...] = ()
     url_builder: Callable[..., str] | None = None
+    template_reload: bool = True
     env: jinja2.Environment = field(init=False)
     settings: Settings = field(init=False)
 
@@ -97,7 +103,7 @@ class WebContext:
             loader=jinja2.ChoiceLoader([jinja2.FileSystemLoader(list(self.template_dirs)),
                                         jinja2.FileSystemLoader(TEMPLATES_DIR)]),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
-            undefined=jinja2.StrictUndefined)
+            undefined=jinja2.StrictUndefined, auto_reload=self.template_reload)
         self.env.code_generator_class = TextOutputGenerator
         self.env.filters.update(self.formatters.filters())
         i18n.install(self.env)  # each page in its user's language (docs/i18n.md)
@@ -110,6 +116,7 @@ class WebContext:
         self.env.filters["email_status"] = lambda code: i18n.gettext(EMAIL_STATUS_LABELS.get(code) or str(code))
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
         self.env.globals["url_for"] = self.url_for
+        self.env.globals["url_maker"] = self.url_maker
         self.env.globals["static_url"] = self.static_url
         self.env.globals["days_overdue"] = self.days_overdue
 
@@ -118,6 +125,22 @@ class WebContext:
         if self.url_builder is not None:
             return self.url_builder(endpoint, **params)
         return str(self.host.urls.url_for(endpoint, **params))
+
+    def url_maker(self, endpoint: str, param: str, **params: Any) -> Callable[[int], str]:
+        """``url_for(endpoint, **params, param=value)`` for many whole-number values (a page's
+        rows): the URL is built once with a marker in the value's place, then each value is put
+        there. Build it within the request whose links it makes."""
+        built = self.url_for(endpoint, **params, **{param: _URL_MARKER})
+        head, found, tail = built.partition(str(_URL_MARKER))
+        if not found or str(_URL_MARKER) in tail:  # the marker is not where a value goes alone
+            return lambda value: self.url_for(endpoint, **params, **{param: value})
+        return lambda value: f"{head}{value:d}{tail}"
+
+    def written_once(self, macro: str) -> Callable[[Any], Any]:
+        """The ``_macros.html`` macro ``macro`` of one argument, written once per value on the
+        page that calls this (a badge repeated on many rows)."""
+        write = getattr(self.env.get_template("_macros.html").module, macro)
+        return functools.cache(write)
 
     def payment_link(self, invoice: InvoiceDocument) -> str | None:
         """The guest payment link a page shows: the configured absolute link, else a site-relative one.

@@ -29,7 +29,7 @@ class Names(Protocol):
     def website(self, website_id: int | None) -> str: ...
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each of its fields through a call
 class GridRow:
     """One invoice of the grid as shown: texts are escaped where placed, ``Markup`` is not."""
 
@@ -66,6 +66,8 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     document_types: dict[DocumentType, Markup] = {}
     payment_badges: dict[Any, Markup] = {}
     payment_methods: dict[str, str] = {}
+    view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
+    delete_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id", dialog="delete") if can_delete else None
     rows = []
     for inv in items:
         number = inv.display_number
@@ -81,8 +83,8 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         if method is None:
             method = payment_methods[inv.payment_method] = ctx.payment_method_label(inv.payment_method) or "—"
         overdue = Markup(macros.overdue_badge(inv)) if ctx.days_overdue(inv) else Markup()  # type: ignore[attr-defined]
-        url = ctx.url_for(ENDPOINT_VIEW, invoice_id=inv.id)
-        offers_delete = can_delete and draft
+        url = view_url(inv.id)
+        offers_delete = delete_url is not None and draft
         rows.append(GridRow(
             id=inv.id, url=url, number=number, draft=draft, pdf_pending=inv.id in pdf_pending,
             invoice_date=formatter.date(inv.invoice_date), document_type=document_type,
@@ -92,6 +94,6 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             payment_badge=payment_badge, overdue_badge=overdue, payment_method=method,
             external_payment_url=inv.external_payment_url,
             view_title=view_title % {"number": number},
-            delete_url=ctx.url_for(ENDPOINT_VIEW, invoice_id=inv.id, dialog="delete") if offers_delete else "",
+            delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",
             delete_title=delete_title % {"number": number} if offers_delete else Markup()))
     return rows

@@ -118,9 +118,10 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
                   customer_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None,
                   storefront_website: Callable[[Request], int | None] | None = None,
                   locale: str | None = None, timezone: str | None = None, page_size: int = 25,
-                  template_dirs: Iterable[str] = ()) -> WebContext:
+                  template_dirs: Iterable[str] = (), template_reload: bool = True) -> WebContext:
     """The ``WebContext`` every handler shares; without ``locale``/``timezone`` each page formats
-    with the ``oro_invoices.locale``/``oro_invoices.timezone`` settings of its scope."""
+    with the ``oro_invoices.locale``/``oro_invoices.timezone`` settings of its scope;
+    ``template_reload``: whether templates edited on disk are read again (off in production)."""
     if page_size < 1:
         raise ValueError(f"page_size must be a positive number of rows, not {page_size!r}")
     return WebContext(
@@ -132,7 +133,7 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
         storefront_website=storefront_website or (lambda request: None),
         static_url=static_url, url_builder=url_builder,
         locale=locale, timezone=timezone,
-        page_size=page_size, template_dirs=tuple(template_dirs))
+        page_size=page_size, template_dirs=tuple(template_dirs), template_reload=template_reload)
 
 
 # -- routes --------------------------------------------------------------------------------

@@ -117,7 +117,8 @@ class StorefrontPages:
                                  allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size)
         html = self.ctx.render("storefront/list.html", req, page=page,
-                               statuses=PAYMENT_STATUS_LABELS, can_pay=self._payable(page.items))
+                               statuses=PAYMENT_STATUS_LABELS, can_pay=self._payable(page.items),
+                               status_badge=self.ctx.written_once("payment_badge"))
         return Response.html(html, title=_("Invoices"))
 
     def view(self, req: Request) -> Response:

@@ -35,3 +35,39 @@ def test_a_url_default_of_the_host_is_applied_to_page_urls(shop):
     with app.test_request_context("/"):
         assert app.extensions["oro_invoices"].url_for("oro_invoices.admin.view", invoice_id=5) \
             == "/admin/invoices/5?lang=de"
+
+
+@pytest.mark.parametrize("base_url", ["http://localhost/", "http://localhost/shop"])
+def test_a_url_maker_writes_the_url_flask_builds_for_each_row(shop, base_url):
+    app = shop[0]
+    ctx = app.extensions["oro_invoices"].ctx
+    with app.test_request_context("/", base_url=base_url):
+        view = ctx.url_maker("oro_invoices.admin.view", "invoice_id")
+        delete = ctx.url_maker("oro_invoices.admin.view", "invoice_id", dialog="delete")
+        note = ctx.url_maker("oro_invoices.admin.delete_note", "note_id", invoice_id=42)
+        for row_id in (1, 7, 90, 123456789012):
+            assert view(row_id) == flask.url_for("oro_invoices.admin.view", invoice_id=row_id)
+            assert delete(row_id) == flask.url_for("oro_invoices.admin.view", invoice_id=row_id, dialog="delete")
+            assert note(row_id) == flask.url_for("oro_invoices.admin.delete_note", invoice_id=42, note_id=row_id)
+
+
+def test_a_url_maker_asks_for_each_url_where_the_value_is_not_in_it_alone(shop):
+    """A host whose URLs carry the value encoded or twice gets its own URL for every row."""
+    ctx = shop[0].extensions["oro_invoices"].ctx
+    saved = ctx.url_builder
+    ctx.url_builder = lambda endpoint, **params: f"/rows/{params['invoice_id']}/again/{params['invoice_id']}"
+    try:
+        assert ctx.url_maker("oro_invoices.admin.view", "invoice_id")(5) == "/rows/5/again/5"
+    finally:
+        ctx.url_builder = saved
+
+
+@pytest.mark.parametrize(("debug", "setting", "reloads"), [
+    (False, None, False), (True, None, True), (False, True, True), (True, False, False)])
+def test_the_pages_templates_are_read_again_when_flask_says_so(debug, setting, reloads):
+    from oro_invoices.adapters.flask import templates_reload
+    app = flask.Flask(__name__)
+    app.debug = debug
+    app.config["TEMPLATES_AUTO_RELOAD"] = setting
+    assert templates_reload(app) is reloads
+    assert app.create_jinja_environment().auto_reload is reloads  # Flask's own templates alike

@@ -42,6 +42,13 @@ def addon_config(app: flask.Flask) -> AddonConfig:
                        migrate=bool(cfg.get("ORO_INVOICES_MIGRATE", False)))
 
 
+def templates_reload(app: flask.Flask) -> bool:
+    """Whether the add-on's templates are read again when edited: as Flask decides for the
+    application's own (``TEMPLATES_AUTO_RELOAD``, else debug mode)."""
+    reload = app.config.get("TEMPLATES_AUTO_RELOAD")
+    return bool(app.debug if reload is None else reload)
+
+
 class OroInvoices:
     """Flask extension for oro-invoices' back-office and storefront pages.
 
@@ -142,7 +149,8 @@ class OroInvoices:
             static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
             url_builder=self.url_for, locale=cfg.get("ORO_INVOICES_LOCALE"),
             page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
-            template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())))
+            template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())),
+            template_reload=templates_reload(app))
         self.mount = mounting.PageMount(self.ctx, prefixes=self.prefixes,
                                         login_url=lambda area, request: self.login_url(area),
                                         render_flashes=self.render_flashes)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Mapping
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, delete, insert, select, update
 from sqlalchemy.engine import Engine, Row
 
 from oro_invoices.adapters.commerce import (
@@ -243,7 +243,7 @@ class ReferenceCustomers:
 
     def _customer(self, customer_id: int) -> CustomerRef | None:
         with reading(self.engine) as c:
-            row = c.execute(select(m.customers).where(m.customers.c.id == customer_id)).first()
+            row = c.execute(_CUSTOMER, {"customer_id": customer_id}).first()
         return None if row is None else _customer(row)
 
     def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
@@ -251,9 +251,8 @@ class ReferenceCustomers:
                           lambda: self._customer_user(customer_user_id))
 
     def _customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
-        t = m.customer_users
         with reading(self.engine) as c:
-            row = c.execute(select(t).where(t.c.id == customer_user_id)).first()
+            row = c.execute(_CUSTOMER_USER, {"customer_user_id": customer_user_id}).first()
         return None if row is None else _customer_user(row)
 
     def with_customer(self, customer_user_id: int, *where: ColumnElement[bool],
@@ -297,22 +296,33 @@ class ReferenceCustomers:
     def descendants(self, customer_id: int) -> list[CustomerRef]:
         """Every customer below ``customer_id`` at any depth, by id, in one recursive query
         (``UNION`` drops repeated ids, so a cycle in bad data ends it too)."""
-        t = m.customers
-        below = select(t.c.id).where(t.c.parent_id == customer_id).cte("below", recursive=True)
-        below = below.union(select(t.c.id).join(below, t.c.parent_id == below.c.id))
-        stmt = select(t).where(t.c.id.in_(select(below.c.id)), t.c.id != customer_id).order_by(t.c.id)
         with reading(self.engine) as c:
-            return [_customer(r) for r in c.execute(stmt)]
+            return [_customer(r) for r in c.execute(_DESCENDANTS, {"top_customer_id": customer_id})]
 
+
+
+def _descendants_statement() -> Select[Any]:
+    t = m.customers
+    top: BindParameter[int] = bindparam("top_customer_id")
+    below = select(t.c.id).where(t.c.parent_id == top).cte("below", recursive=True)
+    below = below.union(select(t.c.id).join(below, t.c.parent_id == below.c.id))
+    return select(t).where(t.c.id.in_(select(below.c.id)), t.c.id != top).order_by(t.c.id)
+
+
+_CUSTOMER = select(m.customers).where(m.customers.c.id == bindparam("customer_id"))
+_CUSTOMER_USER = select(m.customer_users).where(m.customer_users.c.id == bindparam("customer_user_id"))
+_WEBSITE = select(m.websites).where(m.websites.c.id == bindparam("website_id"))
+#: Every customer below one (``top_customer_id``), built once: the recursive CTE costs more
+#: to build than to run.
+_DESCENDANTS = _descendants_statement()
 
 class ReferenceWebsites:
     def __init__(self, engine: Engine):
         self.engine = engine
 
     def get_website(self, website_id: int) -> WebsiteRef | None:
-        t = m.websites
         with reading(self.engine) as c:
-            row = c.execute(select(t).where(t.c.id == website_id)).first()
+            row = c.execute(_WEBSITE, {"website_id": website_id}).first()
         return None if row is None else WebsiteRef(row.id, row.name, row.organization_id)
 
 
