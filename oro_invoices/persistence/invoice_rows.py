@@ -4,10 +4,15 @@ A page showing an invoice's notes, activity, payments and emails would otherwise
 query per table. ``rows_of_invoice`` sends one ``UNION ALL`` instead: each table's columns get
 result columns of their own (``NULL`` in the other tables' rows), so every value comes back
 through its own column type, and each row is rebuilt as a detached instance of its model.
+
+``invoice_for_reading`` reads an invoice, its lines, payment state and PDF record in one
+statement as plain values (named tuples with the models' attribute names): what a page shows
+needs no ORM instance, whose loading costs more than the statement.
 """
 from __future__ import annotations
 
 import functools
+from collections import namedtuple
 from collections.abc import Sequence
 from typing import Any
 
@@ -25,7 +30,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from oro_invoices.persistence.models import Base
+from oro_invoices.persistence.models import Base, Invoice, InvoiceDocumentRow, InvoiceLineRow, PaymentState
 
 
 def rows_of_invoice(session: Session, invoice_id: int,
@@ -60,3 +65,56 @@ def _statement(models: tuple[type[Base], ...],
                               for i, (owner, column) in enumerate(columns) if owner == n])
              for n, mapper in enumerate(mappers)]
     return union_all(*branches), parts
+
+
+def invoice_for_reading(session: Session, invoice_id: int) -> tuple[Any, Any, Any] | None:
+    """``(invoice, payment state, PDF record or None)`` of ``invoice_id`` in one statement, as
+    read-only values with the models' attribute names (the invoice's ``lines`` in position
+    order); None when there is no such invoice (or it has no payment state)."""
+    rows = session.connection().execute(_READ.statement, {"invoice_id": invoice_id}).all()
+    if not rows:
+        return None
+    invoice, state, pdf, line = _READ.shapes
+    lines = [line.make(row) for row in rows if row[line.start] is not None]
+    first = rows[0]
+    return (invoice.kind._make((*first[invoice.start:invoice.end], lines)), state.make(first),
+            pdf.make(first) if first[pdf.start] is not None else None)
+
+
+class _Shape:
+    """Where one model's values are in a row of ``_READ``, and the named tuple they make."""
+
+    def __init__(self, model: type[Base], start: int, extra: tuple[str, ...] = ()):
+        self.keys = [prop.key for prop in inspect(model).column_attrs]
+        self.columns = [getattr(model, key) for key in self.keys]
+        self.start, self.end = start, start + len(self.keys)
+        self.kind: Any = namedtuple(f"{model.__name__}Values", [*self.keys, *extra])  # type: ignore[misc]
+
+    def make(self, row: Sequence[Any]) -> Any:
+        return self.kind._make(row[self.start:self.end])
+
+
+class _InvoiceRead:
+    """``invoice_for_reading``'s statement and shapes, built once on first use."""
+
+    @functools.cached_property
+    def shapes(self) -> tuple[_Shape, _Shape, _Shape, _Shape]:
+        invoice = _Shape(Invoice, 0, ("lines",))
+        state = _Shape(PaymentState, invoice.end)
+        pdf = _Shape(InvoiceDocumentRow, state.end)
+        return invoice, state, pdf, _Shape(InvoiceLineRow, pdf.end)
+
+    @functools.cached_property
+    def statement(self) -> Any:
+        invoice, state, pdf, line = self.shapes
+        columns = [column.label(f"c{i}") for i, column in enumerate(
+            (*invoice.columns, *state.columns, *pdf.columns, *line.columns))]
+        return (select(*columns)
+                .join_from(Invoice, PaymentState, PaymentState.invoice_id == Invoice.id)
+                .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
+                .outerjoin(InvoiceLineRow, InvoiceLineRow.invoice_id == Invoice.id)
+                .where(Invoice.id == bindparam("invoice_id"))
+                .order_by(InvoiceLineRow.position))
+
+
+_READ = _InvoiceRead()

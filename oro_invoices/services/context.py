@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from pluggy import PluginManager
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext
@@ -27,6 +27,7 @@ from oro_invoices.integration.plugins import notify
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.error_translation import translate_db_errors
+from oro_invoices.persistence.invoice_rows import invoice_for_reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
 from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
 
@@ -39,14 +40,6 @@ PaymentUrl = Callable[[InvoiceDocument], str | None]
 Clock = Callable[[], dt.datetime]
 #: Runs in a write transaction just before it commits; returns what to run after the commit.
 CommitStep = Callable[[Session], Sequence[Callable[[], None]]]
-
-#: ``ServiceContext.read``'s statement, built once (an ORM statement costs more to build than
-#: the database takes to run it).
-_READ = (select(Invoice, PaymentState, InvoiceDocumentRow)
-         .join(PaymentState, PaymentState.invoice_id == Invoice.id)
-         .outerjoin(InvoiceDocumentRow, InvoiceDocumentRow.invoice_id == Invoice.id)
-         .where(Invoice.id == bindparam("invoice_id")).options(joinedload(Invoice.lines))
-         .execution_options(populate_existing=True))
 
 
 class SettingsSource(Protocol):
@@ -267,7 +260,7 @@ class ServiceContext:
     def read(self, session: Session, invoice_id: int) -> InvoiceDocument:
         """The invoice value for reading only: its row, lines, payment state and PDF record in
         one statement; ``NotFound`` if there is none."""
-        found = session.execute(_READ, {"invoice_id": invoice_id}).unique().first()
+        found = invoice_for_reading(session, invoice_id)
         if found is None:
             raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
         invoice, state, pdf = found

@@ -11,9 +11,10 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from oro_invoices.domain.invoice import DocumentType
+from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
@@ -61,8 +62,8 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     ``ctx.render``, ``written=``: amounts and dates in the page's formats)."""
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
-    view_title = Markup(_("View %(number)s"))
-    delete_title = Markup(_("Delete %(number)s"))
+    view_title, delete_title = _("View %(number)s"), _("Delete %(number)s")
+    today = local_today(ctx.service.clock())
     document_types: dict[DocumentType, Markup] = {}
     payment_badges: dict[Any, Markup] = {}
     payment_methods: dict[str, str] = {}
@@ -71,6 +72,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     rows = []
     for inv in items:
         number = inv.display_number
+        escaped_number = escape(number)  # the titles are the page's own words around it
         draft = inv.status.value == "draft"
         document_type = document_types.get(inv.document_type)
         if document_type is None:
@@ -82,7 +84,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         method = payment_methods.get(inv.payment_method)
         if method is None:
             method = payment_methods[inv.payment_method] = ctx.payment_method_label(inv.payment_method) or "—"
-        overdue = Markup(macros.overdue_badge(inv)) if ctx.days_overdue(inv) else Markup()  # type: ignore[attr-defined]
+        overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else Markup()  # type: ignore[attr-defined]
         url = view_url(inv.id)
         offers_delete = delete_url is not None and draft
         rows.append(GridRow(
@@ -93,7 +95,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             total_amount=formatter.amount(inv.total_amount, inv.currency), currency=inv.currency,
             payment_badge=payment_badge, overdue_badge=overdue, payment_method=method,
             external_payment_url=inv.external_payment_url,
-            view_title=view_title % {"number": number},
+            view_title=Markup(view_title % {"number": escaped_number}),
             delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",
-            delete_title=delete_title % {"number": number} if offers_delete else Markup()))
+            delete_title=Markup(delete_title % {"number": escaped_number}) if offers_delete else Markup()))
     return rows
