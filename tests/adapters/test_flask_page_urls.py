@@ -71,3 +71,21 @@ def test_the_pages_templates_are_read_again_when_flask_says_so(debug, setting, r
     app.config["TEMPLATES_AUTO_RELOAD"] = setting
     assert templates_reload(app) is reloads
     assert app.create_jinja_environment().auto_reload is reloads  # Flask's own templates alike
+
+
+def test_the_static_url_is_the_one_flask_builds_under_each_root_and_with_url_defaults(shop):
+    app = shop[0]
+    invoices = app.extensions["oro_invoices"]
+    for base_url in ("http://localhost/", "http://localhost/shop", "http://localhost/"):
+        with app.test_request_context("/", base_url=base_url):
+            assert invoices.static_url("oro_invoices.css") \
+                == flask.url_for("oro_invoices.static", filename="oro_invoices.css")
+
+    @app.url_defaults
+    def bust_caches(endpoint, values):
+        if endpoint == "oro_invoices.static":
+            values.setdefault("v", "2")
+
+    with app.test_request_context("/"):
+        assert invoices.static_url("oro_invoices.css") == "/oro-invoices/static/oro_invoices.css?v=2" \
+            == flask.url_for("oro_invoices.static", filename="oro_invoices.css")

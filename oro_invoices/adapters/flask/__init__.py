@@ -110,6 +110,7 @@ class OroInvoices:
         self.customer_choices = customer_choices
         self.storefront_website = storefront_website
         self.app: flask.Flask | None = None
+        self._static_urls: dict[tuple[str | None, str], str] = {}
         if app is not None:
             self.init_app(app)
 
@@ -146,7 +147,7 @@ class OroInvoices:
             storefront_order_url=self._endpoint_url(cfg.get("ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT")),
             website_name=self.website_name, customer_choices=self.customer_choices,
             storefront_website=self.storefront_website,
-            static_url=lambda filename: flask.url_for("oro_invoices.static", filename=filename),
+            static_url=self.static_url,
             url_builder=self.url_for, locale=cfg.get("ORO_INVOICES_LOCALE"),
             page_size=int(cfg.get("ORO_INVOICES_PAGE_SIZE", 25)),
             template_dirs=tuple(cfg.get("ORO_INVOICES_TEMPLATE_DIRS", ())),
@@ -187,6 +188,20 @@ class OroInvoices:
                 and not app.url_map.host_matching and not any(app.url_default_functions.values()):
             return flask.request.script_root + route.braces.format(**params)
         return flask.url_for(endpoint, **params)
+
+    def static_url(self, filename: str) -> str:
+        """The URL of one of the add-on's static files: ``flask.url_for``'s, kept per root path
+        while the application adds no URL defaults (every page links the stylesheet)."""
+        app = self.app
+        if app is None or app.url_map.host_matching or any(app.url_default_functions.values()):
+            return flask.url_for("oro_invoices.static", filename=filename)
+        seen = (flask.request.script_root if flask.has_request_context() else None, filename)
+        url = self._static_urls.get(seen)
+        if url is None:
+            url = flask.url_for("oro_invoices.static", filename=filename)
+            if len(self._static_urls) < 100:
+                self._static_urls[seen] = url
+        return url
 
     def _endpoint_url(self, endpoint: str | None) -> Callable[[int], str | None]:
         if not endpoint:
