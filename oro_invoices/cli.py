@@ -67,11 +67,10 @@ def _cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _expects_pdf(addon: Addon) -> Callable[[int, int | None], bool]:
-    """Whether PDF generation at posting is on for an organization and website (the settings)."""
-    def expects(organization_id: int, website_id: int | None) -> bool:
-        return bool(addon.invoices.setting("oro_invoices.generate_pdf_on_post",
-                                           organization_id=organization_id, website_id=website_id))
-    return expects
+    """Whether PDF generation at posting is on for an organization and website (the settings,
+    read once for each)."""
+    from oro_invoices.services.pdf_backlog import expects_pdf
+    return expects_pdf(addon.invoices)
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:

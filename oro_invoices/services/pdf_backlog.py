@@ -9,6 +9,7 @@ processes at once, leaves exactly one PDF per invoice.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 
@@ -38,7 +39,9 @@ class BacklogResult:
 
 
 def expects_pdf(service: InvoiceService) -> ExpectsPdf:
-    """Whether PDF generation at posting is on for an organization and website (its settings)."""
+    """Whether PDF generation at posting is on for an organization and website (its settings),
+    resolved once per organization and website by the function returned."""
+    @functools.cache
     def expects(organization_id: int, website_id: int | None) -> bool:
         return bool(service.setting(GENERATE_SETTING, organization_id=organization_id, website_id=website_id))
     return expects

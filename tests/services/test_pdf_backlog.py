@@ -128,3 +128,19 @@ def test_two_processes_rendering_the_same_pdf_record_one(db, tmp_path):
     assert check.ok, check.problems
     for svc in racers:
         svc.db.dispose()
+
+
+def test_a_page_of_pending_pdfs_reads_each_scopes_setting_once():
+    from oro_invoices.services.pdf_backlog import expects_pdf
+
+    asked = []
+
+    class Settings:
+        def setting(self, key, *, organization_id, website_id):
+            asked.append((key, organization_id, website_id))
+            return website_id != 2
+
+    expects = expects_pdf(Settings())
+    scopes = [(1, None), (1, 2), (1, None), (1, 2), (3, None)] * 10
+    assert [expects(*scope) for scope in scopes] == [website != 2 for _org, website in scopes]
+    assert sorted(asked, key=str) == sorted({("oro_invoices.generate_pdf_on_post", *s) for s in scopes}, key=str)
