@@ -133,3 +133,17 @@ def test_suggestions_need_the_view_permission(large_shop):
     assert resp.status_code == 403 and "Acme" not in resp.get_data(as_text=True)
     anonymous = ShopClient(large_shop[0]).get("/admin/invoices/customer-names?q=ac")
     assert anonymous.status_code in (302, 401, 403) and b"Acme" not in anonymous.get_data()
+
+
+def test_below_the_limit_the_filter_lists_the_organizations_customers_the_chosen_one_selected(shop, admin):
+    host = shop[0].extensions["oro_reference_host"]
+    with host.engine.begin() as conn:
+        new = conn.execute(insert(m.customers).values(name='Smith & "Sons" <Ltd>', organization_id=NORTHWIND)
+                           ).inserted_primary_key[0]
+    select = grid(admin, f"?customer={new}").split('<select id="f-customer"')[1].split("</select>")[0]
+    options = re.findall(r'<option value="(\d*)"( selected)?\s*>([^<]*)</option>', select)
+    assert options[0] == ("", "", "All customers")
+    assert (str(new), " selected", "Smith &amp; &#34;Sons&#34; &lt;Ltd&gt;") in options
+    assert [o for o in options if o[1]] == [(str(new), " selected", "Smith &amp; &#34;Sons&#34; &lt;Ltd&gt;")]
+    names = [unescape(name) for _id, _sel, name in options[1:]]
+    assert len(names) == len(set(names)) <= CUSTOMER_CHOICES_LIMIT
