@@ -55,7 +55,8 @@ class Demo:
         raise AssertionError(f"no demo.json after {STARTUP_TIMEOUT}s: {self.output()}")
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:  # stop() closes it; what the run wrote is still read
+            self.log.flush()
         return Path(self.log.name).read_text()[-3000:]
 
     def stop(self) -> int:

@@ -300,7 +300,6 @@ class ReferenceCustomers:
             return [_customer(r) for r in c.execute(_DESCENDANTS, {"top_customer_id": customer_id})]
 
 
-
 def _descendants_statement() -> Select[Any]:
     t = m.customers
     top: BindParameter[int] = bindparam("top_customer_id")
@@ -315,6 +314,7 @@ _WEBSITE = select(m.websites).where(m.websites.c.id == bindparam("website_id"))
 #: Every customer below one (``top_customer_id``), built once: the recursive CTE costs more
 #: to build than to run.
 _DESCENDANTS = _descendants_statement()
+
 
 class ReferenceWebsites:
     def __init__(self, engine: Engine):
