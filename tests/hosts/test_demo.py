@@ -8,7 +8,6 @@ import re
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.parse
@@ -16,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support.demo_run import DEMO
 from support.lifetime import tied
 
 STARTUP_TIMEOUT = 120
@@ -28,7 +28,7 @@ def free_port() -> int:
 
 
 class Demo:
-    """One run of the demo command."""
+    """One run of the demo command (stopped with Ctrl-C, as a user stops it)."""
 
     def __init__(self, data_dir: Path, port: int, *extra: str):
         self.data_dir, self.port = data_dir, port
@@ -36,9 +36,8 @@ class Demo:
         self.log = open(  # noqa: SIM115  (closed when the run stops)
             data_dir.parent / f"demo-{port}-{time.time_ns()}.log", "w")
         self.proc = subprocess.Popen(
-            tied([sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir),
-                  "--port", str(port), *extra]), stdout=self.log, stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            tied([*DEMO, "--data-dir", str(data_dir), "--port", str(port), *extra]),
+            stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait(self) -> dict:
         deadline = time.monotonic() + STARTUP_TIMEOUT

@@ -21,6 +21,12 @@ from typing import Any
 from support.lifetime import tied
 from support.mail import free_port
 
+#: ``python -m oro_invoices demo`` with Ctrl-C (SIGINT) at Python's own handler, as at a
+#: terminal: a test run started in the background of a non-interactive shell inherits SIGINT
+#: ignored, and the demo would inherit that too.
+DEMO = (sys.executable, "-c", "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "runpy.run_module('oro_invoices', run_name='__main__', alter_sys=True)", "demo")
+
 
 @contextlib.contextmanager
 def running_demo(work: Path, *options: str, timeout: float = 120) -> Iterator[dict[str, Any]]:
@@ -28,8 +34,7 @@ def running_demo(work: Path, *options: str, timeout: float = 120) -> Iterator[di
     data_dir, port = work / "demo-data", free_port()
     with open(work / "demo.log", "w") as log:
         proc = subprocess.Popen(
-            tied([sys.executable, "-m", "oro_invoices", "demo", "--data-dir", str(data_dir), "--port", str(port),
-                  *options]), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            tied([*DEMO, "--data-dir", str(data_dir), "--port", str(port), *options]), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             deadline, info = time.monotonic() + timeout, None
             while time.monotonic() < deadline and info is None:
