@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from markupsafe import Markup, escape
 
@@ -65,7 +65,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     view_title, delete_title = _("View %(number)s"), _("Delete %(number)s")
     today = local_today(ctx.service.clock())
     document_types: dict[DocumentType, Markup] = {}
-    payment_badges: dict[Any, Markup] = {}
+    payment_badge = ctx.written_once("payment_badge")
     payment_methods: dict[str, str] = {}
     view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
     delete_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id", dialog="delete") if can_delete else None
@@ -77,10 +77,6 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         document_type = document_types.get(inv.document_type)
         if document_type is None:
             document_type = document_types[inv.document_type] = Markup(_(inv.document_type.label))
-        payment_badge = payment_badges.get(inv.payment_status)
-        if payment_badge is None:
-            payment_badge = payment_badges[inv.payment_status] = Markup(
-                macros.payment_badge(inv.payment_status))  # type: ignore[attr-defined]
         method = payment_methods.get(inv.payment_method)
         if method is None:
             method = payment_methods[inv.payment_method] = ctx.payment_method_label(inv.payment_method) or "—"
@@ -93,7 +89,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             customer=inv.customer_name, customer_user=names.customer_user(inv.customer_user_id),
             website=names.website(inv.website_id),
             total_amount=formatter.amount(inv.total_amount, inv.currency), currency=inv.currency,
-            payment_badge=payment_badge, overdue_badge=overdue, payment_method=method,
+            payment_badge=payment_badge(inv.payment_status), overdue_badge=overdue, payment_method=method,
             external_payment_url=inv.external_payment_url,
             view_title=Markup(view_title % {"number": escaped_number}),
             delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",
