@@ -120,6 +120,12 @@ class WebContext:
         self.env.globals["static_url"] = self.static_url
         self.env.globals["days_overdue"] = self.days_overdue
 
+    def set_template_reload(self, reload: bool) -> None:
+        """From now on, read templates edited on disk again (``reload``) or once per process: for
+        an adapter that learns its framework's debug setting after building the context."""
+        self.template_reload = reload
+        self.env.auto_reload = reload
+
     def url_for(self, endpoint: str, **params: Any) -> str:
         """A URL of one of the add-on's pages (the adapter's router, else the host's URLs)."""
         if self.url_builder is not None:

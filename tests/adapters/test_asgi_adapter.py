@@ -218,3 +218,38 @@ def test_an_oversized_page_body_is_refused(shop):
 def test_a_host_needs_an_adapter():
     with pytest.raises(RuntimeError, match="needs the host adapter"):
         OroInvoices(Starlette())
+
+
+@pytest.mark.parametrize(("debug", "template_reload", "mounted_later", "reads_again"), [
+    (False, None, False, False), (True, None, False, True), (True, None, True, True),
+    (False, None, True, False), (True, False, False, False), (False, True, True, True)])
+def test_an_edited_template_is_read_again_when_the_application_debugs(
+        tmp_path, sqlite_template, debug, template_reload, mounted_later, reads_again):
+    """As Starlette's debug pages: a template edited on disk shows on the next page in debug
+    mode (or with ``template_reload=True``); otherwise each is read once per process."""
+    import os
+    import shutil
+    shutil.copy(sqlite_template, tmp_path / "i.db")
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "error.html"
+    page.write_text("<p>first edition</p>")
+    host = Host()
+    profile.install(host)
+    addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path / 'i.db'}", pdf=False,
+                                    load_entrypoints=False), host=host)
+    addon.settings.set("oro_invoices.enabled", True)
+    app = Starlette(debug=debug, routes=[Route("/test-login", log_in)],
+                    middleware=[Middleware(SessionMiddleware, secret_key="s3cret")])
+    invoices = OroInvoices(None if mounted_later else app, addon=addon, template_reload=template_reload,
+                           template_dirs=[str(tmp_path / "templates")])
+    if mounted_later:
+        invoices.init_app(app)
+    with TestClient(app) as client:
+        login(client, *PERMISSIONS)
+        assert "first edition" in client.get("/admin/invoices/999999").text
+        page.write_text("<p>second edition</p>")
+        later = page.stat().st_mtime + 5
+        os.utime(page, (later, later))
+        shown = client.get("/admin/invoices/999999").text
+    assert ("second edition" if reads_again else "first edition") in shown
+    addon.close()

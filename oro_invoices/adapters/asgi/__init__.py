@@ -74,6 +74,9 @@ class OroInvoices:
     :param page_size: rows per grid page. :param locale: how amounts and dates are formatted
         (default: each page's ``oro_invoices.locale`` setting). :param template_dirs: directories
         searched before the package's page templates.
+    :param template_reload: read the add-on's templates again when edited on disk (each render
+        then checks their files); default: when the application runs with ``debug``, as
+        Starlette's own error pages do. Off, each template is read once per process.
     :param website_name: ``website_name(id) -> str`` (default: the host's ``websites``).
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the grid's filter.
     :param storefront_website: ``storefront_website(request) -> website id | None``.
@@ -89,7 +92,7 @@ class OroInvoices:
                  login_route: str | None = None, storefront_login_route: str | None = None,
                  order_route: str | None = None, storefront_order_route: str | None = None,
                  render_flashes: bool = True, page_size: int = 25, locale: str | None = None,
-                 template_dirs: Iterable[str] = (),
+                 template_dirs: Iterable[str] = (), template_reload: bool | None = None,
                  website_name: Callable[[int], str] | None = None,
                  customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None,
                  storefront_website: Callable[[Request], int | None] | None = None,
@@ -113,7 +116,9 @@ class OroInvoices:
             order_url=_route_url(order_route), storefront_order_url=_route_url(storefront_order_route),
             website_name=website_name, customer_choices=customer_choices,
             storefront_website=storefront_website, locale=locale, page_size=page_size,
-            template_dirs=template_dirs)
+            template_dirs=template_dirs,
+            template_reload=template_reload if template_reload is not None else app is not None and app.debug)
+        self._template_reload = template_reload
         self.mount = mounting.PageMount(
             self.ctx, prefixes={"backoffice": backoffice_prefix, "storefront": storefront_prefix,
                                 "guest": pay_prefix},
@@ -136,6 +141,8 @@ class OroInvoices:
         if self.app is not None:
             raise RuntimeError("This OroInvoices object is already mounted on another application.")
         app.router.routes[0:0] = self.routes
+        if self._template_reload is None:
+            self.ctx.set_template_reload(bool(app.debug))
         setattr(app.state, STATE_KEY, self)
         self.app = app
         return self

@@ -100,7 +100,8 @@ def build_runtime(host: OscarHost | None = None, addon: Addon | None = None) -> 
     services = mounting.compose(host, addon=addon)
     ctx = mounting.build_context(services, host, csrf=DjangoCsrf(), url_builder=host.urls.url_for,
                                  static_url=_static_url, order_url=_order_url,
-                                 storefront_order_url=_storefront_order_url)
+                                 storefront_order_url=_storefront_order_url,
+                                 template_reload=bool(option("TEMPLATE_RELOAD", django_settings.DEBUG)))
     mount = mounting.PageMount(ctx, prefixes=host.prefixes, login_url=_login_url,
                                render_flashes=False)
     tokens = _api_tokens()

@@ -107,3 +107,19 @@ def test_anonymous_visitors_go_to_oscars_login_pages(shop: Shop) -> None:
     assert admin.status == 302 and admin.headers["Location"].startswith("/dashboard/login/?next=")
     store = shop.get(shop.url("oro_invoices.storefront.index"))
     assert store.status == 302 and store.headers["Location"].startswith("/accounts/login/?next=")
+
+
+def test_templates_are_read_again_when_edited_only_as_django_debugs(shop: Shop) -> None:
+    """``DEBUG`` decides whether the add-on's templates are checked on disk at every render, as
+    for Django's development server; ``ORO_INVOICES["TEMPLATE_RELOAD"]`` decides over it."""
+    from django.conf import settings
+    from django.test import override_settings
+
+    from oro_invoices.adapters.oscar.runtime import build_runtime
+    options = dict(getattr(settings, "ORO_INVOICES", {}), INSTALL=False)
+    for debug, reload, expected in ((False, None, False), (True, None, True), (True, False, False),
+                                    (False, True, True)):
+        chosen = dict(options) if reload is None else dict(options, TEMPLATE_RELOAD=reload)
+        with override_settings(DEBUG=debug, ORO_INVOICES=chosen):
+            env = build_runtime(shop.host, shop.client.addon).mount.ctx.env
+        assert env.auto_reload is expected, (debug, reload)
