@@ -29,6 +29,7 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
+from oro_invoices.web.storefront_rows import storefront_rows
 
 LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "date", "payment_status", "overdue")
@@ -116,9 +117,12 @@ class StorefrontPages:
         page = listing.load_page(self.ctx.service, visible, req.query,
                                  allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size)
-        html = self.ctx.render("storefront/list.html", req, page=page,
-                               statuses=PAYMENT_STATUS_LABELS, can_pay=self._payable(page.items),
-                               status_badge=self.ctx.written_once("payment_badge"))
+        can_pay = self._payable(page.items)
+        html = self.ctx.render(
+            "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
+            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
+            # still there for a host's own list template that writes page.items itself
+            can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
         return Response.html(html, title=_("Invoices"))
 
     def view(self, req: Request) -> Response:

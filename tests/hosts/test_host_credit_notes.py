@@ -136,7 +136,13 @@ def test_the_customer_sees_the_voided_invoice_and_its_credit_note(shop, admin):
     note = service.void(inv.id, reason="Wrong order", actor="test").credit_note
 
     listing = carla.get("/customer/invoices").get_data(as_text=True)
-    assert f'<tr data-invoice-id="{note.id}">' in listing
+    note_row = re.search(rf'<tr data-invoice-id="{note.id}">.*?</tr>', listing, re.S).group(0)
+    cells = [text_of(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", note_row, re.S)]
+    # number and type, its date, no due date, its total, no payment badge, View only
+    assert cells[0] == f"{note.invoice_number} Credit note" and cells[2] == "—" and cells[4] == ""
+    assert note.currency == "EUR" and cells[3] == f"€{note.total_amount:,.2f}"
+    assert f'href="/customer/invoices/{note.id}">{note.invoice_number}</a>' in note_row
+    assert "data-oi-pay>" not in note_row and cells[5] == "View"
     row = re.search(rf'<tr data-invoice-id="{inv.id}">.*?</tr>', listing, re.S).group(0)
     assert "Voided" in text_of(row) and "data-oi-pay>" not in row
     page = carla.get(f"/customer/invoices/{inv.id}").get_data(as_text=True)

@@ -1,0 +1,63 @@
+"""The rows of the storefront's invoice list, each cell written once in Python.
+
+As the back-office grid's (``grid_rows``): per row, its dates, total, badges and links are
+made here; what many rows share (a payment status's badge, the column labels) once per page.
+The template only places them.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from markupsafe import Markup
+
+from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.web.context import WebContext
+
+ENDPOINT_VIEW = "oro_invoices.storefront.view"
+ENDPOINT_PAY = "oro_invoices.storefront.payment"
+
+
+@dataclass(slots=True)  # not frozen: a frozen dataclass sets each of its fields through a call
+class StorefrontRow:
+    """One invoice of the customer's list as shown: texts are escaped where placed, ``Markup`` is not."""
+
+    id: int
+    url: str
+    number: str
+    credit_note: bool
+    invoice_date: str
+    #: "—" for a credit note or an invoice without a due date
+    due_date: str
+    total_amount: str
+    #: empty for a credit note, which is not paid
+    payment_badge: Markup
+    overdue_badge: Markup
+    #: the Pay link; "" when the row offers none
+    pay_url: str
+
+
+def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
+                    can_pay: Callable[[InvoiceSummary], bool]) -> list[StorefrontRow]:
+    """The rows of ``items``, formatted for the page being rendered (made within its
+    ``ctx.render``, ``written=``: amounts and dates in the page's formats)."""
+    formatter = ctx.formatters.current()
+    macros = ctx.env.get_template("_macros.html").module
+    today = local_today(ctx.service.clock())
+    payment_badge = ctx.written_once("payment_badge")
+    view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
+    pay_url = ctx.url_maker(ENDPOINT_PAY, "invoice_id")
+    rows = []
+    for inv in items:
+        credit_note = inv.is_credit_note
+        overdue = not credit_note and days_overdue(inv, today)
+        rows.append(StorefrontRow(
+            id=inv.id, url=view_url(inv.id), number=inv.display_number, credit_note=credit_note,
+            invoice_date=formatter.date(inv.invoice_date),
+            due_date=formatter.date(inv.due_date) if inv.due_date and not credit_note else "—",
+            total_amount=formatter.money(inv.total_amount, inv.currency),
+            payment_badge=Markup() if credit_note else payment_badge(inv.payment_status),
+            overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else Markup(),  # type: ignore[attr-defined]
+            pay_url=pay_url(inv.id) if can_pay(inv) else ""))
+    return rows
