@@ -149,8 +149,13 @@ class Formatter:
         decimals = -exponent if isinstance(exponent, int) and exponent < 0 else 0
         return self._currency(amount, currency, decimals)
 
-    def quantity(self, value: Decimal) -> str:
+    def quantity(self, value: Decimal | int) -> str:
         """A quantity without needless trailing zeros ("3", "2.5", "1,000")."""
+        if (type(value) is int and value >= 0) or (isinstance(value, Decimal) and value.is_finite()
+                                                   and not value.is_signed() and value == value.to_integral_value()):
+            # a count or a page number: what Babel's pattern writes, without its machinery
+            text = f"{int(value):,}".translate(self._grouped)
+            return _unquoted(text) if "'" in text else text
         return self.decimal(value, "#,##0.######")
 
     def decimal(self, value: Decimal, pattern: str, *, quantize: bool = True) -> str:

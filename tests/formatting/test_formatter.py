@@ -5,7 +5,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from babel.numbers import format_currency
+from babel import Locale
+from babel.numbers import format_currency, parse_pattern
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import Address
@@ -65,6 +66,20 @@ def test_amounts_read_as_babel_writes_them(locale):
     for text in ("0", "-0", "0.005", "0.015", "-1234.5", "999999.995", "1E+3", "123456789012.345"):
         for currency, pattern in (("EUR", "#,##0.00"), ("JPY", "#,##0"), ("KWD", "#,##0.000")):
             assert fmt.amount(Decimal(text), currency) == fmt.decimal(Decimal(text), pattern), (text, currency)
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE", "de_CH", "fr_FR", "ja_JP", "en_IN", "hi_IN", "ar_EG",
+                                    "fa_IR", "he_IL", "nl_NL", "sv_SE", "es_ES", "pl_PL", "pt_BR", "tr_TR"])
+def test_quantities_read_as_babel_writes_them(locale):
+    """Whole quantities (counts, page numbers) are written without Babel's pattern machinery;
+    the text is what Babel writes for the same pattern, as for fractions and negative ones."""
+    fmt = Formatter(locale)
+    pattern = parse_pattern("#,##0.######")
+    for value in (0, 1, 999, 1000, 12345, 1234567, 10**15, Decimal("0"), Decimal("-0"), Decimal("3.000"),
+                  Decimal("1E+3"), Decimal("2.5"), Decimal("-4"), Decimal("-1234.5"), Decimal("0.0000005"),
+                  Decimal("1234567.1234567"), Decimal("Infinity")):
+        expected = pattern.apply(Decimal(value), Locale.parse(locale), decimal_quantization=True)
+        assert fmt.quantity(value) == expected, (locale, value)
 
 
 @pytest.mark.parametrize("locale", ["en_US", "de_DE", "de_CH", "fr_FR", "ja_JP", "en_IN", "hi_IN", "ar_EG",
