@@ -156,7 +156,7 @@ class Formatter:
             # a count or a page number: what Babel's pattern writes, without its machinery
             text = f"{int(value):,}".translate(self._grouped)
             return _unquoted(text) if "'" in text else text
-        return self.decimal(value, "#,##0.######")
+        return self.decimal(Decimal(value), "#,##0.######")
 
     def decimal(self, value: Decimal, pattern: str, *, quantize: bool = True) -> str:
         """``value`` in ``pattern`` ("#,##0.00") with the locale's separators; ``quantize``

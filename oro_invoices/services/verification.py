@@ -285,5 +285,6 @@ def posted_without_pdf(db: Database, expects_pdf: ExpectsPdf | None = None, *,
         else:  # in slices: a database limits the parameters of one statement
             rows = [row for start in range(0, len(wanted), _ID_SLICE)
                     for row in conn.execute(_POSTED_WITHOUT_PDF_AMONG, {"ids": wanted[start:start + _ID_SLICE]})]
-    return [row.id for row in rows if expects(row.organization_id, row.website_id)]
+    return [invoice_id for invoice_id, organization_id, website_id in rows
+            if expects(organization_id, website_id)]
 

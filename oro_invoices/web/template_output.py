@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from jinja2 import Undefined
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.nodes import Expr, Template
 
@@ -31,6 +32,8 @@ def escaped_text(value: Any) -> str:
     """``value`` as HTML text: escaped, unless it is safe already (has ``__html__``)."""
     if type(value) is str:
         return _escaped(value)
+    if isinstance(value, Undefined):  # "{{ x if c }}" when not c: no __html__ to look for
+        return _escaped(str(value))  # ("" for Undefined; StrictUndefined raises, as before)
     html = getattr(value, "__html__", None)
     if html is not None:
         text: str = html()

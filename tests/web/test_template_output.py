@@ -16,6 +16,7 @@ TEMPLATE = """\
 {% call box() %}{{ text }}{{ safe }}{% endcall %}
 {% autoescape false %}{{ text }}{% endautoescape %}|{{ "<const & 'quoted'>" }}
 {% for v in values %}{{ loop.index }}:{{ v }};{% endfor %}
+[{{ "shown" if number }}][{{ "hidden" if nothing }}][{{ safe if not number }}]
 """
 
 

@@ -12,12 +12,12 @@ import dataclasses
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
-from types import SimpleNamespace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, delete, insert, select, update
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 
 from oro_invoices.adapters.commerce import (
     CustomerRef,
@@ -81,8 +81,8 @@ class ReferenceConfigStore:
     def stored(self, prefix: str) -> Iterable[StoredSetting]:
         with reading(self.engine) as c:
             rows = c.execute(_stored_under(prefix)).all()
-        return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
-                for r in rows]
+        return [StoredSetting(key, scope, None if scope == "global" else scope_id, value)
+                for key, scope, scope_id, value in rows]
 
     def declare_settings(self, group: SettingsGroup) -> None:
         _Registry(self.engine, m.settings_groups).put(group.key, dataclasses.asdict(group))
@@ -103,7 +103,7 @@ def _stored_under(prefix: str) -> Select[Any]:
     """The settings whose key starts with ``prefix``: built once per prefix (each page reads
     the add-on's, ``oro_invoices.``)."""
     t = m.config_values
-    return select(t).where(t.c.key.startswith(prefix, autoescape=True))
+    return select(t.c.key, t.c.scope, t.c.scope_id, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))
 
 
 def _group(d: dict[str, Any]) -> SettingsGroup:
@@ -117,7 +117,7 @@ class _Registry:
 
     def __init__(self, engine: Engine, table: Table):
         self.engine, self.table = engine, table
-        self._all = select(table).order_by(table.c.key)  # read on every page (menu, account entries)
+        self._all = select(table.c.data).order_by(table.c.key)  # read on every page (menu, account entries)
 
     def put(self, key: str, data: dict[str, Any]) -> None:
         """Store ``data`` under ``key``; an unchanged row is not written (several processes
@@ -135,7 +135,7 @@ class _Registry:
 
     def all(self) -> list[dict[str, Any]]:
         with reading(self.engine) as c:
-            return [r.data for r in c.execute(self._all)]
+            return [data for data, in c.execute(self._all)]
 
 
 class ReferenceMenu(StoredMenu):
@@ -222,15 +222,29 @@ class ReferenceOrders:
             created_at=row.created_at)
 
 
-def _customer(row: Row[Any] | SimpleNamespace) -> CustomerRef:
-    return CustomerRef(row.id, row.name, row.parent_id, row.group_id, row.organization_id,
-                       vat_id=row.vat_id or "", country_code=row.country_code or "",
-                       buyer_reference=row.buyer_reference or "")
+def _by_position(table: Table, *names: str) -> Callable[[Sequence[Any]], tuple[Any, ...]]:
+    """The values of ``names`` from a row of all of ``table``'s columns, by position: a row's
+    values read by name (``row.id``) cost several times as much (a page reads hundreds)."""
+    keys = list(table.c.keys())
+    return itemgetter(*(keys.index(name) for name in names))
 
 
-def _customer_user(row: Row[Any]) -> CustomerUserRef:
-    return CustomerUserRef(row.id, row.email, row.name, row.customer_id,
-                           InvoiceRole(row.invoice_role))
+_CUSTOMER_FIELDS = _by_position(m.customers, "id", "name", "parent_id", "group_id", "organization_id",
+                                "vat_id", "country_code", "buyer_reference")
+_CUSTOMER_USER_FIELDS = _by_position(m.customer_users, "id", "email", "name", "customer_id", "invoice_role")
+
+
+def _customer(row: Sequence[Any]) -> CustomerRef:
+    """The customer of a row of all of ``customers``' columns."""
+    id_, name, parent_id, group_id, organization_id, vat_id, country_code, buyer_reference = _CUSTOMER_FIELDS(row)
+    return CustomerRef(id_, name, parent_id, group_id, organization_id, vat_id=vat_id or "",
+                       country_code=country_code or "", buyer_reference=buyer_reference or "")
+
+
+def _customer_user(row: Sequence[Any]) -> CustomerUserRef:
+    """The customer user of a row of all of ``customer_users``' columns."""
+    id_, email, name, customer_id, role = _CUSTOMER_USER_FIELDS(row)
+    return CustomerUserRef(id_, email, name, customer_id, InvoiceRole(role))
 
 
 class ReferenceCustomers:
@@ -276,16 +290,15 @@ class ReferenceCustomers:
         if row is None:
             return None
         ref = remember("customer_user", customer_user_id, _customer_user(row))
-        columns = {name[2:]: value for name, value in row._mapping.items()
-                   if isinstance(name, str) and name.startswith("c_")}
-        customer = None if columns["id"] is None else _customer(SimpleNamespace(**columns))
+        customer_columns = row[len(m.customer_users.c):]  # the customer's, in its table's order
+        customer = None if _CUSTOMER_FIELDS(customer_columns)[0] is None else _customer(customer_columns)
         return ref, remember("customer", ref.customer_id, customer)
 
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""
         with reading(self.engine) as c:
             rows = c.execute(_CUSTOMER_USERS_AMONG, {"ids": list(ids)}).all()
-        return {row.id: _customer_user(row) for row in rows}
+        return {user.id: user for user in map(_customer_user, rows)}
 
     def children(self, customer_id: int) -> list[CustomerRef]:
         t = m.customers
@@ -311,6 +324,7 @@ def _descendants_statement() -> Select[Any]:
 _CUSTOMER = select(m.customers).where(m.customers.c.id == bindparam("customer_id"))
 _CUSTOMER_USER = select(m.customer_users).where(m.customer_users.c.id == bindparam("customer_user_id"))
 _WEBSITE = select(m.websites).where(m.websites.c.id == bindparam("website_id"))
+_WEBSITE_FIELDS = _by_position(m.websites, "id", "name", "organization_id")
 #: Every customer below one (``top_customer_id``), built once: the recursive CTE costs more
 #: to build than to run.
 _DESCENDANTS = _descendants_statement()
@@ -323,7 +337,7 @@ class ReferenceWebsites:
     def get_website(self, website_id: int) -> WebsiteRef | None:
         with reading(self.engine) as c:
             row = c.execute(_WEBSITE, {"website_id": website_id}).first()
-        return None if row is None else WebsiteRef(row.id, row.name, row.organization_id)
+        return None if row is None else WebsiteRef(*_WEBSITE_FIELDS(row))
 
 
 class ReferenceUsers:

@@ -10,14 +10,14 @@ import functools
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import jinja2
 from markupsafe import Markup
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 
 from oro_invoices import i18n
 from oro_invoices.adapters.commerce import (
@@ -272,10 +272,12 @@ class ReferenceHost:
         flask.g.oro_host_user = found
         return found
 
-    def admin_user(self, row: Row[Any]) -> Login:
-        user = CurrentUser(id=row.id, kind="admin", name=row.name or row.username,
-                           email=row.email, organization_id=row.organization_id)
-        return user, frozenset(row.permissions or ())
+    def admin_user(self, row: Sequence[Any]) -> Login:
+        """The admin of a row of ``auth.ADMIN_LOGIN_COLUMNS``."""
+        id_, name, username, email, organization_id, permissions = row
+        user = CurrentUser(id=id_, kind="admin", name=name or username, email=email,
+                           organization_id=organization_id)
+        return user, frozenset(permissions or ())
 
     def customer_user(self, ref: CustomerUserRef) -> Login:
         customer = self.customers.get_customer(ref.customer_id)

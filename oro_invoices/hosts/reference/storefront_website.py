@@ -44,7 +44,7 @@ def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
     """Every website, as (id, name), by name (read once per request)."""
     def read() -> list[tuple[int, str]]:
         with reading(host.engine) as conn:
-            return [(r.id, r.name) for r in conn.execute(_WEBSITES)]
+            return [(id_, name) for id_, name in conn.execute(_WEBSITES)]
     return remembered("website_choices", None, read)
 
 
