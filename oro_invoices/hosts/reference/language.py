@@ -15,7 +15,8 @@ def shop_language() -> str:
     """The language of the current request's pages; English outside a request."""
     if not flask.has_request_context():
         return i18n.DEFAULT_LANGUAGE
-    return _negotiated(flask.request.headers.get("Accept-Language"))
+    # asked for every message of a page: the header straight from the WSGI environ
+    return _negotiated(flask.request.environ.get("HTTP_ACCEPT_LANGUAGE"))
 
 
 @functools.lru_cache(maxsize=256)

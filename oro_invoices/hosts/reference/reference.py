@@ -263,13 +263,14 @@ class ReferenceHost:
         import flask
         if not flask.has_request_context():
             return None
-        if "oro_host_user" in flask.g:
-            cached: Login = flask.g.oro_host_user
+        g = flask.g._get_current_object()  # asked once per permission: no proxy lookup each time
+        cached: Login | None = getattr(g, "oro_host_user", None)
+        if cached is not None:
             return cached
         from oro_invoices.hosts.reference.auth import session_user
         found: Login = session_user(self, flask.request.path, flask.session) \
             or (ANONYMOUS, frozenset())
-        flask.g.oro_host_user = found
+        g.oro_host_user = found
         return found
 
     def admin_user(self, row: Sequence[Any]) -> Login:
