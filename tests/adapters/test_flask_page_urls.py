@@ -73,6 +73,13 @@ def test_the_pages_templates_are_read_again_when_flask_says_so(debug, setting, r
     assert app.create_jinja_environment().auto_reload is reloads  # Flask's own templates alike
 
 
+def test_the_reference_shops_layouts_are_read_again_when_its_pages_are(shop):
+    from oro_invoices.adapters.flask import templates_reload
+    app = shop[0]
+    layouts = app.extensions["oro_reference_host"].layout.env
+    assert layouts.auto_reload is templates_reload(app) is app.extensions["oro_invoices"].ctx.env.auto_reload
+
+
 def test_the_static_url_is_the_one_flask_builds_under_each_root_and_with_url_defaults(shop):
     app = shop[0]
     invoices = app.extensions["oro_invoices"]

@@ -20,7 +20,7 @@ import flask
 from sqlalchemy import bindparam, select
 
 from oro_invoices.adapters.config_store import ScopeContext
-from oro_invoices.adapters.flask import OroInvoices
+from oro_invoices.adapters.flask import OroInvoices, templates_reload
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.adapters.ui import MenuEntry
 from oro_invoices.composition import AddonConfig, build_addon
@@ -136,6 +136,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
     OroInvoices(app, addon=addon, website_name=lambda wid: website_name(host, wid),
         customer_choices=lambda scope: _customers(host, scope),
         storefront_website=request_website)
+    host.layout.env.auto_reload = templates_reload(app)  # the layouts as the add-on's pages
     api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),
                      settings=addon.settings, base_path="/api")
     app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))
