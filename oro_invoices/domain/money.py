@@ -63,8 +63,9 @@ def to_minor(amount: Decimal, currency: str) -> int:
 
 
 def from_minor(value: int, currency: str) -> Decimal:
-    """``1999``, USD → ``Decimal('19.99')``."""
-    return Decimal(int(value)).scaleb(-minor_units(currency)).quantize(quantum(currency))
+    """``1999``, USD → ``Decimal('19.99')``: exactly the currency's decimals (``0`` → ``0.00``),
+    which a whole number scaled by them has already."""
+    return Decimal(int(value)).scaleb(-minor_units(currency))
 
 
 def is_decimal_text(text: str) -> bool:

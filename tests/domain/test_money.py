@@ -30,6 +30,12 @@ def test_minor_units_round_trip_exactly():
     assert to_minor(Decimal("1.234"), "BHD") == 1234
     assert from_minor(1999, "USD") == Decimal("19.99")
     assert str(from_minor(1234, "BHD")) == "1.234"
+    for currency in ("USD", "JPY", "BHD", "CLF"):
+        for value in (0, 1, -1, 5, -5, 99, 100, 1999, -1999, 10**17, -(10**17), 123456789012345678):
+            made = from_minor(value, currency)
+            assert made.as_tuple() == Decimal(value).scaleb(-minor_units(currency)).quantize(
+                Decimal(1).scaleb(-minor_units(currency))).as_tuple(), (value, currency)
+            assert to_minor(made, currency) == value and str(made) == str(round_money(made, currency))
 
 
 def test_more_decimals_than_the_currency_allows_is_refused():
