@@ -3,7 +3,8 @@
 A page showing an invoice's notes, activity, payments and emails would otherwise send one
 query per table. ``rows_of_invoice`` sends one ``UNION ALL`` instead: each table's columns get
 result columns of their own (``NULL`` in the other tables' rows), so every value comes back
-through its own column type, and each row is rebuilt as a detached instance of its model.
+through its own column type, and each row comes back as read-only values with its model's
+attribute names (a named tuple per model), not as an ORM instance.
 
 ``invoice_for_reading`` reads an invoice, its lines, payment state and PDF record in one
 statement as plain values (named tuples with the models' attribute names): what a page shows
@@ -14,6 +15,7 @@ from __future__ import annotations
 import functools
 from collections import namedtuple
 from collections.abc import Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -36,22 +38,22 @@ from oro_invoices.persistence.models import Base, Invoice, InvoiceDocumentRow, I
 def rows_of_invoice(session: Session, invoice_id: int,
                     models: Sequence[type[Base]]) -> dict[type[Base], list[Any]]:
     """For each of ``models`` (each with an ``invoice_id`` column) its rows of ``invoice_id``,
-    unordered, read in one statement."""
+    unordered, read in one statement: read-only values with the model's attribute names."""
     found: dict[type[Base], list[Any]] = {model: [] for model in models}
     if not models:
         return found
     stmt, parts = _statement(tuple(models))
-    for row in session.execute(stmt, {"invoice_id": invoice_id}):
-        model, attributes = parts[row.part]
-        found[model].append(model(**{key: row[i] for i, key in attributes}))
+    for row in session.connection().execute(stmt, {"invoice_id": invoice_id}):
+        model, make, values_of = parts[row[0]]
+        found[model].append(make(values_of(row)))
     return found
 
 
 @functools.lru_cache(maxsize=16)
 def _statement(models: tuple[type[Base], ...],
-               ) -> tuple[CompoundSelect[Any], list[tuple[type[Base], list[tuple[int, str]]]]]:
-    """The ``UNION ALL`` over ``models`` (built once), and for each part its model and the
-    result positions of its attributes."""
+               ) -> tuple[CompoundSelect[Any], list[tuple[type[Base], Any, Any]]]:
+    """The ``UNION ALL`` over ``models`` (built once), and for each part its model, the named
+    tuple of its attributes and what takes their values from a result row."""
     mappers = [inspect(model) for model in models]
     columns = [(n, column) for n, mapper in enumerate(mappers) for column in mapper.local_table.c]
     invoice_id = bindparam("invoice_id", type_=BigInteger)
@@ -61,9 +63,14 @@ def _statement(models: tuple[type[Base], ...],
         values += [(column if owner == n else cast(null(), column.type)).label(f"c{i}")
                    for i, (owner, column) in enumerate(columns)]
         branches.append(select(*values).where(mapper.local_table.c.invoice_id == invoice_id))
-    parts = [(mapper.class_, [(i + 1, mapper.get_property_by_column(column).key)
-                              for i, (owner, column) in enumerate(columns) if owner == n])
-             for n, mapper in enumerate(mappers)]
+    parts = []
+    for n, mapper in enumerate(mappers):
+        attributes = [(i + 1, mapper.get_property_by_column(column).key)
+                      for i, (owner, column) in enumerate(columns) if owner == n]
+        record = namedtuple(f"{mapper.class_.__name__}Values", [key for _i, key in attributes])  # type: ignore[misc]
+        positions = [i for i, _key in attributes]
+        take = itemgetter(*positions) if len(positions) > 1 else (lambda row, i=positions[0]: (row[i],))
+        parts.append((mapper.class_, record._make, take))
     return union_all(*branches), parts
 
 

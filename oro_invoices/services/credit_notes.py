@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -59,11 +59,14 @@ REFUND = "refund"
 OUTSIDE = "outside"
 
 #: The credit notes and replacing invoices of one invoice (``corrections_of``), built once.
-_CORRECTIONS = (select(Invoice, PaymentState)
+_CORRECTIONS = (select(*views.SUMMARY_COLUMNS, Invoice.reissued_from_id, PaymentState.invoice_id)
                 .outerjoin(PaymentState, PaymentState.invoice_id == Invoice.id)
                 .where(or_(Invoice.credited_invoice_id == bindparam("invoice_id"),
                            Invoice.reissued_from_id == bindparam("invoice_id")))
                 .order_by(Invoice.id))
+#: Where ``_CORRECTIONS``' rows hold what is read of them besides the summary's columns.
+_COLUMN = {column.key: n for n, column in enumerate(views.SUMMARY_COLUMNS) if column.class_ is Invoice}
+_REISSUED_FROM, _HAS_STATE = len(views.SUMMARY_COLUMNS), len(views.SUMMARY_COLUMNS) + 1
 
 
 @dataclass(frozen=True)
@@ -189,12 +192,16 @@ class CreditNotes:
     def corrections_of(self, invoice_id: int) -> Corrections:
         """The credit notes of an invoice and the invoices that replace it, oldest first, read
         in one statement (the view page shows both)."""
-        with self.ctx.db.session() as s:
-            rows = s.execute(_CORRECTIONS, {"invoice_id": invoice_id}).all()
-            return Corrections(
-                credit_notes=[views.summary(inv, state) for inv, state in rows
-                              if inv.credited_invoice_id == invoice_id and state is not None],
-                reissues=[views.reference(inv) for inv, _state in rows if inv.reissued_from_id == invoice_id])
+        with self.ctx.db.session() as s:  # plain rows: the view page reads no ORM instance here
+            rows: Sequence[Sequence[Any]] = s.connection().execute(_CORRECTIONS, {"invoice_id": invoice_id}).all()
+        c = _COLUMN
+        return Corrections(
+            credit_notes=[views.summary_of_row(row) for row in rows
+                          if row[c["credited_invoice_id"]] == invoice_id and row[_HAS_STATE] is not None],
+            reissues=[DocumentRef(id=row[c["id"]], number=row[c["invoice_number"]], date=row[c["invoice_date"]],
+                                  document_type=DocumentType(row[c["document_type"]] or "invoice"),
+                                  external_id=row[c["external_id"]])
+                      for row in rows if row[_REISSUED_FROM] == invoice_id])
 
     def credit_notes_of(self, invoice_id: int) -> list[views.InvoiceSummary]:
         """The posted credit notes of an invoice, oldest first."""

@@ -492,3 +492,23 @@ def test_historical_credit_notes_are_imported_after_their_invoice(db, tmp_path):
     assert service.get(inv.id).amount_credited == Decimal("23.79")
     with pytest.raises(ValidationError, match="Set only when a document is created"):
         service.update(service.create(invoice_payload()).id, {"document_type": "invoice"})
+
+
+def test_the_corrections_of_an_invoice_read_as_their_invoices_do(db, service):
+    """The view page's corrections (credit notes and re-issues, one statement of plain rows)
+    are what the invoices themselves read as."""
+    from oro_invoices.persistence import read_models as views
+    from oro_invoices.persistence.models import Invoice, PaymentState
+    inv = _posted(service)
+    note = service.create_credit_note(inv.id, {"full": False, "lines": [{"line": 1, "quantity": "1"}],
+                                               "settlement": "outside"}, actor="test").credit_note
+    draft = service.reissue(inv.id, reason="Wrong address", actor="admin").draft
+    corrections = service.corrections_of(inv.id)
+    with db.session() as s:
+        notes = s.query(Invoice).filter(Invoice.credited_invoice_id == inv.id).order_by(Invoice.id).all()
+        expected_notes = [views.summary(n, s.get(PaymentState, n.id)) for n in notes]
+        expected_reissues = [views.reference(s.get(Invoice, draft.id))]
+    assert len(expected_notes) == 2 and expected_notes[0].id == note.id  # the partial one, then the void's
+    assert corrections.credit_notes == expected_notes and all(n.is_credit_note for n in corrections.credit_notes)
+    assert corrections.reissues == expected_reissues and corrections.reissues[0].number is None
+    assert service.corrections_of(draft.id).credit_notes == service.corrections_of(draft.id).reissues == []
