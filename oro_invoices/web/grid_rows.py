@@ -20,6 +20,8 @@ from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
 
 ENDPOINT_VIEW = "oro_invoices.admin.view"
+#: An empty cell's markup, shared by every row that has nothing there.
+NOTHING = Markup()
 
 
 class Names(Protocol):
@@ -80,7 +82,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         method = payment_methods.get(inv.payment_method)
         if method is None:
             method = payment_methods[inv.payment_method] = ctx.payment_method_label(inv.payment_method) or "—"
-        overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else Markup()  # type: ignore[attr-defined]
+        overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else NOTHING  # type: ignore[attr-defined]
         url = view_url(inv.id)
         offers_delete = delete_url is not None and draft
         rows.append(GridRow(
@@ -93,5 +95,5 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             external_payment_url=inv.external_payment_url,
             view_title=Markup(view_title % {"number": escaped_number}),
             delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",
-            delete_title=Markup(delete_title % {"number": escaped_number}) if offers_delete else Markup()))
+            delete_title=Markup(delete_title % {"number": escaped_number}) if offers_delete else NOTHING))
     return rows

@@ -14,6 +14,7 @@ from markupsafe import Markup
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.grid_rows import NOTHING
 
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_PAY = "oro_invoices.storefront.payment"
@@ -57,7 +58,7 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             invoice_date=formatter.date(inv.invoice_date),
             due_date=formatter.date(inv.due_date) if inv.due_date and not credit_note else "—",
             total_amount=formatter.money(inv.total_amount, inv.currency),
-            payment_badge=Markup() if credit_note else payment_badge(inv.payment_status),
-            overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else Markup(),  # type: ignore[attr-defined]
+            payment_badge=NOTHING if credit_note else payment_badge(inv.payment_status),
+            overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
             pay_url=pay_url(inv.id) if can_pay(inv) else ""))
     return rows
