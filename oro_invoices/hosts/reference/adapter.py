@@ -290,9 +290,9 @@ class ReferenceCustomers:
         if row is None:
             return None
         ref = remember("customer_user", customer_user_id, _customer_user(row))
-        customer_columns = row[len(m.customer_users.c):]  # the customer's, in its table's order
-        customer = None if _CUSTOMER_FIELDS(customer_columns)[0] is None else _customer(customer_columns)
-        return ref, remember("customer", ref.customer_id, customer)
+        customer = _customer(row[len(m.customer_users.c):])  # its columns follow the user's
+        found = None if customer.id is None else customer  # None: a user without a customer
+        return ref, remember("customer", ref.customer_id, found)
 
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""

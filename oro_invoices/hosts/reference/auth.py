@@ -72,8 +72,7 @@ def session_user(host: ReferenceHost, path: str, session: Any) -> Login | None:
 
 #: The columns of an admin that ``ReferenceHost.admin_user`` reads, in its order.
 ADMIN_LOGIN_COLUMNS = ("id", "name", "username", "email", "organization_id", "permissions")
-#: The admin of a live login session (``LoginSessions.live_params``), built once; its columns
-#: in the order ``ReferenceHost.admin_user`` reads them.
+#: The admin of a live login session (``LoginSessions.live_params``), built once.
 _ADMIN_LOGIN = select(*(m.admin_users.c[name] for name in ADMIN_LOGIN_COLUMNS)).where(
     m.admin_users.c.id == bindparam("live_user_id"), LIVE)
 
