@@ -8,15 +8,20 @@ environments compile their templates with ``TextOutputGenerator`` instead, which
 value with MarkupSafe's own escaping (the same characters) into a plain string; a value that is
 already safe (``__html__``) is written as it is, as before. Only the statement that writes
 output changes: filters, ``{% set %}`` blocks, macros and ``caller()`` keep their ``Markup``.
+
+An attribute read (``{{ row.number }}``) is compiled to the builtin ``getattr`` with a default,
+falling back to ``Environment.getattr`` (an item, then undefined) only when the attribute is
+missing: the same result without a Python call per read. A sandboxed or async environment, or
+one with its own ``getattr``, keeps Jinja's compilation.
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Undefined
-from jinja2.compiler import CodeGenerator, Frame
-from jinja2.nodes import Expr, Template
+from jinja2 import Environment, Undefined
+from jinja2.compiler import CodeGenerator, Frame, optimizeconst
+from jinja2.nodes import Expr, Getattr, Template
 
 _escaped: Callable[[str], str]
 try:  # MarkupSafe 3: the escaping that ``escape`` wraps in a Markup object (C, else Python)
@@ -56,3 +61,17 @@ class TextOutputGenerator(CodeGenerator):
         self.write("escaped_text(")
         if finalize.src is not None:
             self.write(finalize.src)
+
+    @optimizeconst
+    def visit_Getattr(self, node: Getattr, frame: Frame) -> None:
+        env = self.environment
+        if env.is_async or env.sandboxed or type(env).getattr is not Environment.getattr:
+            super().visit_Getattr.__wrapped__(self, node, frame)  # type: ignore[attr-defined]
+            return
+        # Names of this template's own; Jinja's generated code has no comprehensions or
+        # lambdas, where an assignment expression would bind elsewhere.
+        self._oi_names = n = getattr(self, "_oi_names", 0) + 1
+        value, obj, attr = f"_oi_v{n}", f"_oi_o{n}", repr(node.attr)
+        self.write(f"({value} if ({value} := getattr(({obj} := ")
+        self.visit(node.node, frame)
+        self.write(f"), {attr}, missing)) is not missing else environment.getattr({obj}, {attr}))")

@@ -50,6 +50,50 @@ def test_escaped_text_escapes_what_is_not_safe_and_keeps_what_is():
     assert escaped_text(7) == "7" and escaped_text(None) == "None"
 
 
+class Row:
+    """An object whose attributes a template reads, one of them failing as a missing one does."""
+
+    __slots__ = ("number",)
+
+    def __init__(self) -> None:
+        self.number = "INV-1"
+
+    @property
+    def broken(self) -> str:
+        raise AttributeError("broken")
+
+    def __getitem__(self, name: str) -> str:
+        return f"item {name}"
+
+
+ATTRIBUTES = """\
+{{ row.number }}|{{ row.broken }}|{{ row.other }}|{{ mapping.key }}|{{ mapping.items is defined }}|\
+{{ mapping.absent is defined }}|{{ rows[0].number }}|{{ nested.a.b }}|{% set n = row.number %}{{ n }}\
+{% macro m(r) %}{{ r.number }}{% endmacro %}|{{ m(row) }}|{% for r in rows %}{{ r.number }}{% endfor %}
+"""
+
+
+@pytest.mark.parametrize("undefined", [jinja2.Undefined, jinja2.ChainableUndefined])
+def test_attributes_are_read_as_jinja_reads_them(undefined: type[jinja2.Undefined]):
+    """An attribute first, then an item, then undefined: the fast path of the attribute
+    read changes none of it."""
+    values = {"row": Row(), "rows": [Row()], "mapping": {"key": "value"}, "nested": {"a": {"b": "deep"}}}
+    plain = jinja2.Environment(autoescape=True, undefined=undefined)
+    fast = jinja2.Environment(autoescape=True, undefined=undefined)
+    fast.code_generator_class = TextOutputGenerator
+    expected = plain.from_string(ATTRIBUTES).render(values)
+    assert fast.from_string(ATTRIBUTES).render(values) == expected
+    assert expected.startswith("INV-1|item broken|item other|value|True|False|INV-1|deep|INV-1|INV-1|INV-1")
+
+
+def test_a_sandbox_keeps_its_own_attribute_checks():
+    from jinja2.sandbox import SandboxedEnvironment
+    env = SandboxedEnvironment(autoescape=True)
+    env.code_generator_class = TextOutputGenerator
+    # an unsafe attribute reads as undefined, as it does in Jinja's own sandbox compilation
+    assert env.from_string("[{{ f.__globals__ }}]").render(f=test_a_sandbox_keeps_its_own_attribute_checks) == "[]"
+
+
 def test_an_undefined_value_still_fails_loudly():
     with pytest.raises(jinja2.UndefinedError):
         environment(True).from_string("{{ missing }}").render()
