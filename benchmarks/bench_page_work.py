@@ -1,7 +1,7 @@
 """Work per page, counted in instructions: the back-office grid, the view page and the
 storefront lists, beside a one-line view of the same Flask application in the same run.
 
-    python benchmarks/bench_page_work.py [--requests 40]
+    python benchmarks/bench_page_work.py [--requests 40] [--customer-values N]
 
 Times per request move with the machine (on a shared or throttled VM by a third between runs
 minutes apart); the instructions a request executes do not. Each page is requested in a
@@ -10,7 +10,10 @@ reference shop with 30 more posted invoices (as ``bench_throughput.py`` serves i
 requests to warm up, then callgrind's counting is switched on (``callgrind_control``) for
 ``--requests`` requests and off again. The figure is the instructions counted ÷ the requests.
 The one-line view (``/hello-flask``) is the baseline: what Flask's request handling and the
-test client cost before any page's work. Needs ``valgrind`` (Debian package).
+test client cost before any page's work. ``--customer-values N`` first stores a document
+language for each of N other customers (``oro_invoices.locale`` at customer scope), as a shop
+that sends each customer documents in their own language does: a page reads only its own
+customer's values, so the figures should stay those without. Needs ``valgrind`` (Debian package).
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import argparse
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -81,9 +85,19 @@ def counted(page: str, data_dir: Path, requests: int, work: Path) -> float:
     return int(found.group(1)) / requests
 
 
+def store_customer_values(database: Path, count: int) -> None:
+    """A document language stored for each of ``count`` customers the pages do not show (ids
+    after the shop's own), straight into the reference host's config table."""
+    with sqlite3.connect(database) as db:
+        db.executemany("INSERT INTO host_config (key, scope, scope_id, value) VALUES (?, 'customer', ?, ?)",
+                       [("oro_invoices.locale", 100_000 + n, '"de_DE"') for n in range(count)])
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=40, help="requests counted per page (40)")
+    parser.add_argument("--customer-values", type=int, default=0, metavar="N",
+                        help="store a document language for N other customers first (0)")
     parser.add_argument("--child", nargs=3, metavar=("PAGE", "DATA_DIR", "REQUESTS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -91,15 +105,21 @@ def main() -> int:
         return 0
     if args.requests < 1:
         parser.error("--requests must be positive")
+    if args.customer_values < 0:
+        parser.error("--customer-values must not be negative")
     if shutil.which("valgrind") is None or shutil.which("callgrind_control") is None:
         raise SystemExit("bench_page_work.py needs valgrind (apt-get install valgrind)")
     with tempfile.TemporaryDirectory(prefix="oro-bench-work-") as tmp:
         data_dir = Path(tmp) / "shop"
         build(data_dir)
+        if args.customer_values:
+            store_customer_values(data_dir / "shop.db", args.customer_values)
         figures = {page: counted(page, data_dir, args.requests, Path(tmp)) for page in PAGES}
     baseline = figures[PAGES[0]]
     print(f"\ninstructions per request (callgrind, {args.requests} requests after {WARM_UP} to warm up; "
-          "Flask test client)\n")
+          "Flask test client"
+          + (f"; {args.customer_values:,} other customers with a document language of their own"
+             if args.customer_values else "") + ")\n")
     print(f"{'page':40} {'instructions':>14} {'× the one-line view':>20}")
     for page, value in figures.items():
         print(f"{page:40} {value / 1e6:12.2f} M {value / baseline:19.1f}×")

@@ -27,6 +27,7 @@ from oro_invoices.adapters.commerce import (
 )
 from oro_invoices.adapters.config_store import (
     ConfigStore,
+    ConfigStoreByPlace,
     SettingField,
     SettingsGroup,
     StoredSetting,
@@ -50,6 +51,7 @@ ENTRY_POINT_GROUP = "oro_invoices.hosts"
 
 __all__ = [
     "ANONYMOUS", "CAPABILITIES", "ENTRY_POINT_GROUP", "PARTS", "PERMISSIONS", "ConfigStore",
+    "ConfigStoreByPlace",
     "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "EmailTemplate",
     "EmailTemplates", "HostAdapter", "InvoiceRole", "Layout", "Menu", "MenuEntry", "OrderLine",
     "OrderSnapshot", "OrderTab", "OrderView", "Orders", "PayHook", "SettingField",

@@ -6,7 +6,7 @@ must save what an admin enters through ``oro_invoices.integration.config.Setting
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,3 +90,16 @@ class ConfigStore(Protocol):
 
     def declared_settings(self) -> list[SettingsGroup]:
         """The settings groups currently declared."""
+
+
+@runtime_checkable
+class ConfigStoreByPlace(Protocol):
+    """What a ``ConfigStore`` may add so that a request reads only the values that can apply
+    to it. Optional: without it, each page and API request reads every stored value of the
+    add-on (``stored``), whose number grows with per-customer values."""
+
+    def stored_at(self, prefix: str, scopes: Collection[str],
+                  places: Collection[tuple[str, int]]) -> Iterable[StoredSetting]:
+        """Every stored value whose key starts with ``prefix`` and which is stored at one of
+        ``scopes`` (any id; ``global`` included when named) or at one of ``places``, each a
+        (scope, id) pair. Either may be empty."""

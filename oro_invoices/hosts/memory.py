@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 import itertools
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -58,6 +58,11 @@ class MemoryConfigStore:
     def stored(self, prefix: str) -> Iterable[StoredSetting]:
         return [StoredSetting(k, s, i, v) for (k, s, i), v in self.values.items()
                 if k.startswith(prefix)]
+
+    def stored_at(self, prefix: str, scopes: Collection[str],
+                  places: Collection[tuple[str, int]]) -> Iterable[StoredSetting]:
+        return [StoredSetting(k, s, i, v) for (k, s, i), v in self.values.items()
+                if k.startswith(prefix) and (s in scopes or (s, i) in places)]
 
     def declare_settings(self, group: SettingsGroup) -> None:
         self.groups[group.key] = group

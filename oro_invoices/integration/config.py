@@ -26,6 +26,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.payment_labels import method_label
 from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
+from oro_invoices.integration.request_settings import RequestValues
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.config_store import ConfigStore
@@ -461,13 +462,16 @@ class Settings:
 
     def _resolve(self, key: str, ctx: ScopeContext) -> ResolvedValue:
         spec = self.schema[key]
+        values = self._request_values() if key.startswith(SETTINGS_PREFIX) else None
+        if values is not None:
+            values.cover(ctx)
         for scope in reversed(SCOPES):
             if scope not in spec.scopes:
                 continue
             scope_id = ctx.scope_id(scope)
             if scope != "global" and scope_id is None:
                 continue
-            raw = self._load(key, scope, scope_id)
+            raw = self.store.load(key, scope, scope_id) if values is None else values.get(key, scope, scope_id)
             if raw is None:
                 continue
             try:
@@ -478,34 +482,28 @@ class Settings:
                 self._report(exc, scope, scope_id, raw)
         return ResolvedValue(spec.default, "default")
 
-    def stored_everywhere(self, key: str) -> list[StoredSetting]:
-        """Every value stored for ``key``, at every scope (within a remembered request, from
-        the same one read of the add-on's values that ``resolve`` uses)."""
-        values = self._snapshot() if key.startswith(SETTINGS_PREFIX) else None
-        if values is None:
-            return [item for item in self.store.stored(key) if item.key == key]
-        return [StoredSetting(k, scope, scope_id, value)
-                for (k, scope, scope_id), value in values.items() if k == key]
+    def stored_everywhere(self, key: str, scope: str | None = None) -> list[StoredSetting]:
+        """Every value stored for ``key`` (only those at ``scope``, any id, when given). Within
+        a remembered request, the values at the scopes read whole (``request_settings``) come
+        from the same reads that ``resolve`` uses."""
+        values = self._request_values() if key.startswith(SETTINGS_PREFIX) and scope is not None else None
+        if values is not None:
+            values.cover(ScopeContext())
+            found = values.at_scope(key, scope)  # type: ignore[arg-type]
+            if found is not None:
+                return found
+        return [item for item in self.store.stored(key)
+                if item.key == key and (scope is None or item.scope == scope)]
 
-    def _load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
-        """The stored value; within a remembered request, from one read of every add-on value."""
-        values = self._snapshot() if key.startswith(SETTINGS_PREFIX) else None
-        if values is None:
-            return self.store.load(key, scope, scope_id)
-        return values.get((key, scope, scope_id))
-
-    def _snapshot(self) -> dict[tuple[str, str, int | None], Any] | None:
-        """Every stored add-on value by (key, scope, id), read once per remembered request;
-        None outside one."""
+    def _request_values(self) -> RequestValues | None:
+        """The add-on's stored values as this remembered request has read them; None outside one."""
         memo = settings_memo.active()
         if memo is None:
             return None
         seen = ("stored", id(self.store))
-        if seen not in memo:
-            memo[("kept", id(self.store))] = self.store
-            memo[seen] = {(item.key, item.scope, item.scope_id): item.value
-                          for item in self.store.stored(SETTINGS_PREFIX)}
-        values: dict[tuple[str, str, int | None], Any] = memo[seen]
+        values: RequestValues | None = memo.get(seen)
+        if values is None:
+            memo[seen] = values = RequestValues(self.store, SETTINGS_PREFIX)  # keeps the store: no reused id
         return values
 
     @staticmethod

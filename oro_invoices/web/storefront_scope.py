@@ -54,8 +54,8 @@ def website_filter(settings: Settings, scope: ScopeContext, flt: InvoiceFilter) 
     base = replace(scope, website_id=None)
     shown = features.is_enabled(settings, features.STOREFRONT, base)
     differing = sorted(
-        stored.scope_id for stored in settings.stored_everywhere(STOREFRONT_KEY)
-        if stored.scope == "website" and stored.scope_id is not None
+        stored.scope_id for stored in settings.stored_everywhere(STOREFRONT_KEY, "website")
+        if stored.scope_id is not None
         and features.is_enabled(settings, features.STOREFRONT,
                                 replace(base, website_id=stored.scope_id)) != shown)
     if shown:

@@ -222,3 +222,27 @@ def test_an_earlier_data_directory_gets_the_customer_group_organization_column(t
             == [("Old", None)]
     m.create_tables(engine)  # again: nothing to add
     engine.dispose()
+
+
+def test_an_earlier_data_directory_gets_the_index_of_settings_by_place(tmp_path):
+    """A request reads its customer's values by (scope, id); a data directory made before the
+    index existed gets it, its values kept, and a customer's value is read through it."""
+    from sqlalchemy import create_engine, inspect, text
+
+    from oro_invoices.hosts.reference.adapter import ReferenceConfigStore
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as conn:
+        conn.execute(text('CREATE TABLE host_config ("key" VARCHAR(255) NOT NULL, scope VARCHAR(32) NOT NULL, '
+                          'scope_id INTEGER NOT NULL, value JSON NOT NULL, PRIMARY KEY ("key", scope, scope_id))'))
+        conn.execute(text("""INSERT INTO host_config VALUES ('oro_invoices.locale', 'customer', 7, '"de_DE"')"""))
+    m.create_tables(engine)
+    assert "ix_host_config_place" in {i["name"] for i in inspect(engine).get_indexes("host_config")}
+    m.create_tables(engine)  # again: nothing to add
+    with engine.connect() as conn:
+        plan = " ".join(str(row[-1]) for row in conn.execute(text(
+            "EXPLAIN QUERY PLAN SELECT value FROM host_config WHERE scope = 'customer' AND scope_id = 7")))
+    assert "ix_host_config_place" in plan
+    found = ReferenceConfigStore(engine).stored_at("oro_invoices.", (), [("customer", 7)])
+    assert [(s.key, s.scope, s.scope_id, s.value) for s in found] == [("oro_invoices.locale", "customer", 7, "de_DE")]
+    engine.dispose()

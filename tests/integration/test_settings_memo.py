@@ -1,4 +1,5 @@
-"""Settings remembered within a request: one read of the store, forgotten on every write."""
+"""Settings remembered within a request: one read of the store, forgotten on every write; the
+values of customers and customer groups read only for the ones the request asks about."""
 from __future__ import annotations
 
 from typing import Any
@@ -24,6 +25,36 @@ class CountingStore(MemoryConfigStore):
     def stored(self, prefix: str):
         self.reads += 1
         return super().stored(prefix)
+
+    def stored_at(self, prefix: str, scopes, places):
+        self.reads += 1
+        found = list(super().stored_at(prefix, scopes, places))
+        self.returned += len(found)
+        return found
+
+    returned = 0
+
+
+class WholeStore:
+    """A host's store without ``stored_at``: a request reads it whole, once."""
+
+    def __init__(self) -> None:
+        self.inner = MemoryConfigStore()
+        self.reads = 0
+
+    def load(self, key: str, scope: str, scope_id: int | None) -> Any | None:
+        self.reads += 1
+        return self.inner.load(key, scope, scope_id)
+
+    def save(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
+        self.inner.save(key, value, scope, scope_id)
+
+    def delete(self, key: str, scope: str, scope_id: int | None) -> None:
+        self.inner.delete(key, scope, scope_id)
+
+    def stored(self, prefix: str):
+        self.reads += 1
+        return self.inner.stored(prefix)
 
 
 def test_feature_checks_read_the_store_once_per_request():
@@ -77,3 +108,48 @@ def test_stored_everywhere_agrees_with_the_store():
         inside = {(s.scope, s.scope_id, s.value)
                   for s in settings.stored_everywhere("oro_invoices.storefront_enabled")}
     assert inside == outside == {("website", 2, False), ("website", 5, True)}
+
+
+def per_customer_locales(store: Any, customers: int) -> Settings:
+    settings = Settings(store)
+    settings.set("oro_invoices.locale", "fr_FR", "organization", 1)
+    settings.set("oro_invoices.storefront_enabled", False, "website", 5)
+    for customer in range(100, 100 + customers):
+        store.save("oro_invoices.locale", "de_DE", "customer", customer)
+    store.save("oro_invoices.locale", "ja_JP", "customer", 4)
+    store.save("oro_invoices.storefront_enabled", False, "customer_group", 3)
+    return settings
+
+
+def test_a_request_reads_the_values_of_its_own_customer_only():
+    store = CountingStore()
+    settings = per_customer_locales(store, 1000)
+    with remember_settings():
+        assert settings.value("oro_invoices.locale", ORG) == "ja_JP"
+        assert not features.is_enabled(settings, features.STOREFRONT, ORG)  # its customer group's
+        assert settings.value("oro_invoices.locale", ScopeContext(organization_id=1)) == "fr_FR"
+        assert store.reads == 1
+        assert store.returned == 4  # two at the whole scopes, its customer's and its group's
+        other = ScopeContext(organization_id=1, customer_id=150)
+        assert settings.value("oro_invoices.locale", other) == "de_DE"
+        assert settings.value("oro_invoices.locale", other) == "de_DE"
+        assert (store.reads, store.returned) == (2, 5)  # one more read: that customer's value
+        assert [(s.scope_id, s.value) for s in settings.stored_everywhere("oro_invoices.storefront_enabled",
+                                                                          "website")] == [(5, False)]
+        assert store.reads == 2  # the websites' values came with the first read
+    everywhere = settings.stored_everywhere("oro_invoices.locale")
+    assert len(everywhere) == 1002 and {s.scope for s in everywhere} == {"organization", "customer"}
+
+
+def test_a_store_without_stored_at_is_read_whole_once_per_request():
+    store = WholeStore()
+    settings = per_customer_locales(store, 50)
+    with remember_settings():
+        assert settings.value("oro_invoices.locale", ORG) == "ja_JP"
+        assert settings.value("oro_invoices.locale", ScopeContext(organization_id=1, customer_id=120)) == "de_DE"
+        assert not features.is_enabled(settings, features.STOREFRONT, ORG)
+        assert [s.scope_id for s in settings.stored_everywhere("oro_invoices.storefront_enabled", "website")] == [5]
+    assert store.reads == 1
+    store.reads = 0
+    assert settings.value("oro_invoices.locale", ORG) == "ja_JP"
+    assert store.reads >= 1  # outside a request: read by key, as before

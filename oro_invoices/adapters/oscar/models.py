@@ -25,6 +25,8 @@ class ConfigValue(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["key", "scope", "scope_id"],
                                                name="oro_invoices_config_unique")]
+        # a request reads its customer's values by place (ConfigStoreByPlace.stored_at)
+        indexes = [models.Index(fields=["scope", "scope_id"], name="oro_invoices_config_place")]
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.scope} {self.scope_id or ''}".strip()

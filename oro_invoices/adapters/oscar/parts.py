@@ -5,10 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from oscar.core.loading import get_model
 
 from oro_invoices.adapters.config_store import (
@@ -50,6 +51,15 @@ class OscarConfigStore:
 
     def stored(self, prefix: str) -> Iterable[StoredSetting]:
         rows = ConfigValue.objects.using(self.db).filter(key__startswith=prefix).order_by("id")
+        return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
+                for r in rows]
+
+    def stored_at(self, prefix: str, scopes: Collection[str],
+                  places: Collection[tuple[str, int]]) -> Iterable[StoredSetting]:
+        where = Q(scope__in=list(scopes))
+        for scope, scope_id in places:
+            where |= Q(scope=scope, scope_id=scope_id)
+        rows = ConfigValue.objects.using(self.db).filter(where, key__startswith=prefix).order_by("id")
         return [StoredSetting(r.key, r.scope, None if r.scope == "global" else r.scope_id, r.value)
                 for r in rows]
 

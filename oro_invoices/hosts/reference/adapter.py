@@ -12,11 +12,24 @@ import dataclasses
 import functools
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import BindParameter, ColumnElement, Select, Table, bindparam, delete, insert, select, update
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    false,
+    insert,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.engine import Engine
 
 from oro_invoices.adapters.commerce import (
@@ -84,6 +97,16 @@ class ReferenceConfigStore:
         return [StoredSetting(key, scope, None if scope == "global" else scope_id, value)
                 for key, scope, scope_id, value in rows]
 
+    def stored_at(self, prefix: str, scopes: Collection[str],
+                  places: Collection[tuple[str, int]]) -> Iterable[StoredSetting]:
+        params: dict[str, Any] = {f"scope_{n}": scope for n, scope in enumerate(scopes)}
+        for n, (scope, scope_id) in enumerate(places):
+            params[f"place_scope_{n}"], params[f"place_id_{n}"] = scope, scope_id
+        with reading(self.engine) as c:
+            rows = c.execute(_stored_at(prefix, len(scopes), len(places)), params).all()
+        return [StoredSetting(key, scope, None if scope == "global" else scope_id, value)
+                for key, scope, scope_id, value in rows]
+
     def declare_settings(self, group: SettingsGroup) -> None:
         _Registry(self.engine, m.settings_groups).put(group.key, dataclasses.asdict(group))
 
@@ -104,6 +127,19 @@ def _stored_under(prefix: str) -> Select[Any]:
     the add-on's, ``oro_invoices.``)."""
     t = m.config_values
     return select(t.c.key, t.c.scope, t.c.scope_id, t.c.value).where(t.c.key.startswith(prefix, autoescape=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _stored_at(prefix: str, scopes: int, places: int) -> Select[Any]:
+    """The settings under ``prefix`` at ``scopes`` whole scopes (bound as ``scope_<n>``) and
+    ``places`` places (``place_scope_<n>``, ``place_id_<n>``): built once per prefix and shape,
+    with a parameter per value, so that no statement is rendered anew for its values."""
+    t = m.config_values
+    where: list[ColumnElement[bool]] = [t.c.scope.in_([bindparam(f"scope_{n}") for n in range(scopes)])] \
+        if scopes else []
+    where += [and_(t.c.scope == bindparam(f"place_scope_{n}"), t.c.scope_id == bindparam(f"place_id_{n}"))
+              for n in range(places)]
+    return _stored_under(prefix).where(or_(*where) if where else false())
 
 
 def _group(d: dict[str, Any]) -> SettingsGroup:

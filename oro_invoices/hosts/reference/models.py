@@ -15,6 +15,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -130,6 +131,8 @@ config_values = Table(
     Column("scope", String(32), primary_key=True),
     Column("scope_id", Integer, primary_key=True),  # 0 at global scope
     Column("value", JSON, nullable=False),
+    # a request reads its customer's values by place, not every customer's (ConfigStoreByPlace)
+    Index("ix_host_config_place", "scope", "scope_id"),
 )
 
 
@@ -157,9 +160,12 @@ def create_tables(engine: Engine) -> None:
     """Create the host's tables, and add the nullable columns a later release declared.
 
     The host has no migrations of its own: a data directory made by an earlier release
-    gets its new (nullable) columns here, with no value.
+    gets its new (nullable) columns and its new indexes here, the columns with no value.
     """
     metadata.create_all(engine)
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(engine, checkfirst=True)
     found = inspect(engine)
     with engine.begin() as conn:
         quote = conn.dialect.identifier_preparer.quote

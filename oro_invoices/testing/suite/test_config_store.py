@@ -1,10 +1,12 @@
 """The config store keeps values apart per scope; the add-on resolves them."""
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from oro_invoices.adapters import SettingField, SettingsGroup
-from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.config_store import ConfigStoreByPlace, ScopeContext
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.integration.config import Settings
 from oro_invoices.testing.suite.base import HostSuite
@@ -51,6 +53,32 @@ class TestConfigStore(HostSuite):
         found = {(s.key, s.scope, s.scope_id, s.value)
                  for s in self.host.config.stored("oro_invoices.number")}
         assert found == {(KEY, "website", 3, "X-")}
+
+    def test_stored_at_reads_only_the_scopes_and_places_asked_for(self) -> None:
+        """``ConfigStoreByPlace``, optional: a store without ``stored_at`` is read whole."""
+        config = self.host.config
+        by_place = self.host.config
+        if not isinstance(by_place, ConfigStoreByPlace):
+            pytest.skip("this host's config store reads every value at once (no stored_at)")
+        config.save(KEY, "G-", "global", None)
+        config.save(KEY, "O-", "organization", 1)
+        config.save(KEY, "W-", "website", 2)
+        for customer in (7, 8, 9):
+            config.save("oro_invoices.locale", "de_DE", "customer", customer)
+        config.save("oro_invoices.storefront_enabled", False, "customer_group", 7)
+        config.save("other.key", "x", "customer", 7)
+
+        def read(scopes: tuple[str, ...], places: list[tuple[str, int]]) -> set[tuple[Any, ...]]:
+            return {(s.key, s.scope, s.scope_id, s.value)
+                    for s in by_place.stored_at("oro_invoices.", scopes, places)}
+        whole = {(KEY, "global", None, "G-"), (KEY, "organization", 1, "O-"), (KEY, "website", 2, "W-")}
+        assert read(("global", "organization", "website"), []) == whole
+        assert read(("global", "organization", "website"), [("customer", 8), ("customer_group", 7)]) \
+            == whole | {("oro_invoices.locale", "customer", 8, "de_DE"),
+                        ("oro_invoices.storefront_enabled", "customer_group", 7, False)}
+        assert read((), [("customer", 9)]) == {("oro_invoices.locale", "customer", 9, "de_DE")}
+        assert read(("website",), [("customer", 99)]) == {(KEY, "website", 2, "W-")}
+        assert read((), []) == set()
 
     def test_declared_settings_group_round_trip(self) -> None:
         group = SettingsGroup("kit_group", "Kit", ("Commerce", "Kit"),
