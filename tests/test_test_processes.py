@@ -70,3 +70,39 @@ def test_a_tied_process_ends_when_the_test_process_is_killed(tmp_path):
 def test_without_setpriv_the_command_runs_as_given(monkeypatch):
     monkeypatch.setattr("shutil.which", lambda name: None)
     assert tied(["weed", "server"]) == ["weed", "server"]
+
+
+@pytest.mark.slow
+def test_an_s3_server_whose_port_was_taken_meanwhile_starts_again_elsewhere(tmp_path, monkeypatch):
+    """Another process binding a chosen port before SeaweedFS does makes it exit; the suite's
+    S3 server is then started on other ports instead of failing every test that needs it."""
+    import socket
+
+    from support import seaweedfs
+
+    weed = seaweedfs._weed()
+    pytest.importorskip("s3fs")
+    for key, value in seaweedfs.CREDENTIALS.items():
+        monkeypatch.setenv(key, value)
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    chosen = iter([])
+    real = seaweedfs._free_port
+
+    def first_s3_port_taken(used: set[int]) -> int:
+        nonlocal chosen
+        port = real(used)
+        return next(chosen, port)
+
+    # the fourth port of the first start (the S3 gateway's) is the one held here
+    chosen = iter([real(set()), real(set()), real(set()), taken.getsockname()[1]])
+    monkeypatch.setattr(seaweedfs, "_free_port", first_s3_port_taken)
+    with taken, seaweedfs.running_weed(weed, tmp_path) as endpoint:
+        assert endpoint != f"http://127.0.0.1:{taken.getsockname()[1]}"
+        fs = seaweedfs.S3Server(endpoint).filesystem()
+        fs.mkdir("again", exist_ok=True)
+        fs.pipe_file("again/file", b"stored")
+        assert fs.cat_file("again/file") == b"stored"
+    assert "address already in use" in (tmp_path / "start-1" / "weed.log").read_text(errors="replace")
+    assert (tmp_path / "start-2" / "weed.log").is_file()

@@ -6,13 +6,17 @@ credentials; the session sets dummy AWS variables so the clients sign their requ
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
+import random
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -47,22 +51,59 @@ def _weed() -> str:
     return found
 
 
-def _free_port(used: set[int]) -> int:
-    """A free port whose gRPC twin (port + 10000, SeaweedFS's default) is free too."""
-    for _ in range(200):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = int(s.getsockname()[1])
-        if port > 55000 or port in used or port + 10000 in used:
-            continue
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel takes the local ports of outgoing connections from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as s:
         try:
-            with socket.socket() as twin:
-                twin.bind(("127.0.0.1", port + 10000))
+            s.bind(("127.0.0.1", port))
         except OSError:
+            return False
+    return True
+
+
+def _free_port(used: set[int]) -> int:
+    """A free port whose gRPC twin (port + 10000, SeaweedFS's default) is free too, both below
+    the ephemeral range when it leaves room: a port the kernel may hand to an outgoing
+    connection (the servers' own, or another test process's) in the second between choosing
+    it and the server binding it is then never chosen."""
+    low, _ = _ephemeral_ports()
+    candidates = range(10000, low - 10000)
+    for _ in range(500):
+        if len(candidates) > 1000:
+            port = random.choice(candidates)
+        else:  # an unusual ephemeral range: take what the kernel hands out
+            with socket.socket() as s:
+                s.bind(("127.0.0.1", 0))
+                port = int(s.getsockname()[1])
+            if port > 55000:
+                continue
+        if port in used or port + 10000 in used or not (_bindable(port) and _bindable(port + 10000)):
             continue
         used.update((port, port + 10000))
         return port
     raise RuntimeError("no free port pair for SeaweedFS")
+
+
+_DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
+
+
+def _answers_http(endpoint: str) -> bool:
+    """Whether an HTTP server answers at ``endpoint`` within two seconds (any status)."""
+    try:
+        with _DIRECT.open(endpoint, timeout=2):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, http.client.HTTPException):  # refused, reset, timed out, not HTTP
+        return False
 
 
 def _wait_until_up(process: subprocess.Popen[bytes], endpoint: str, log: Path) -> None:
@@ -71,6 +112,9 @@ def _wait_until_up(process: subprocess.Popen[bytes], endpoint: str, log: Path) -
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"weed exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        if not _answers_http(endpoint):  # not up yet, or the port is another process's
+            time.sleep(0.5)
+            continue
         try:
             fs = s3fs.S3FileSystem(endpoint_url=endpoint, skip_instance_cache=True)
             fs.mkdir("probe", exist_ok=True)
@@ -83,31 +127,52 @@ def _wait_until_up(process: subprocess.Popen[bytes], endpoint: str, log: Path) -
     raise RuntimeError(f"SeaweedFS did not come up in {STARTUP_TIMEOUT:.0f} s:\n{log.read_text()[-3000:]}")
 
 
+#: Starts tried when a port was taken by another process meanwhile.
+STARTS = 3
+
+
 @contextlib.contextmanager
 def running_weed(weed: str, data: Path) -> Iterator[str]:
     """A ``weed server`` with its S3 gateway, every port on 127.0.0.1, keeping its data in
-    ``data``; yields the S3 endpoint and stops the server on the way out."""
+    ``data``; yields the S3 endpoint and stops the server on the way out. A server that stops
+    because one of its ports was taken in the meantime is started again on other ports."""
     used: set[int] = set()
-    ports = {name: _free_port(used) for name in ("master", "volume", "filer", "s3", "iceberg", "lance")}
-    log = data / "weed.log"
-    command = [weed, "server", f"-dir={data}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-               f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
-               f"-filer.port={ports['filer']}", "-master.volumeSizeLimitMB=64", "-volume.max=100",
-               "-s3", f"-s3.port={ports['s3']}", f"-s3.port.iceberg={ports['iceberg']}",
-               f"-s3.port.lance={ports['lance']}", "-metricsPort=0"]
-    with open(log, "wb") as out:
-        process = subprocess.Popen(tied(command), stdout=out, stderr=subprocess.STDOUT, cwd=data)
-    endpoint = f"http://127.0.0.1:{ports['s3']}"
-    try:
-        _wait_until_up(process, endpoint, log)
-        yield endpoint
-    finally:
-        process.send_signal(signal.SIGINT)
+    for start in range(1, STARTS + 1):
+        ports = {name: _free_port(used) for name in ("master", "volume", "filer", "s3", "iceberg", "lance")}
+        where = data / f"start-{start}"  # nothing a failed start left behind is read again
+        where.mkdir(exist_ok=True)
+        log = where / "weed.log"
+        command = [weed, "server", f"-dir={where}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+                   f"-master.port={ports['master']}", f"-volume.port={ports['volume']}",
+                   f"-filer.port={ports['filer']}", "-master.volumeSizeLimitMB=64", "-volume.max=100",
+                   "-s3", f"-s3.port={ports['s3']}", f"-s3.port.iceberg={ports['iceberg']}",
+                   f"-s3.port.lance={ports['lance']}", "-metricsPort=0"]
+        with open(log, "wb") as out:
+            process = subprocess.Popen(tied(command), stdout=out, stderr=subprocess.STDOUT, cwd=where)
+        endpoint = f"http://127.0.0.1:{ports['s3']}"
         try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+            try:
+                _wait_until_up(process, endpoint, log)
+            except RuntimeError:
+                if start < STARTS and process.poll() is not None \
+                        and "address already in use" in log.read_text(errors="replace"):
+                    continue
+                raise
+            yield endpoint
+            return
+        finally:
+            _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is not None:
+        return
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=15)
 
 
 @pytest.fixture(scope="session")
