@@ -486,10 +486,9 @@ class Settings:
         """Every value stored for ``key`` (only those at ``scope``, any id, when given). Within
         a remembered request, the values at the scopes read whole (``request_settings``) come
         from the same reads that ``resolve`` uses."""
-        values = self._request_values() if key.startswith(SETTINGS_PREFIX) and scope is not None else None
-        if values is not None:
+        if scope is not None and key.startswith(SETTINGS_PREFIX) and (values := self._request_values()):
             values.cover(ScopeContext())
-            found = values.at_scope(key, scope)  # type: ignore[arg-type]
+            found = values.at_scope(key, scope)
             if found is not None:
                 return found
         return [item for item in self.store.stored(key)
