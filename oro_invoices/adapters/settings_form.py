@@ -70,16 +70,71 @@ class ScopeAccess(Protocol):
         ...
 
 
+class SearchableScopeAccess(Protocol):
+    """What a ``ScopeAccess`` may add so that a page never lists every object of a scope (a
+    shop may have tens of thousands of customers). Optional: without it, ``choices`` is read
+    whole and the page still lists at most ``CHOICES_SHOWN``."""
+
+    def find(self, scope: str, search: str, limit: int) -> list[tuple[int, str]]:
+        """Up to ``limit`` of the objects of ``scope`` the admin may configure whose name
+        contains ``search`` (ignoring case; "" for any), as (id, name), by name."""
+        ...
+
+    def name(self, scope: str, scope_id: int) -> str | None:
+        """The name of one object of ``scope`` the admin may configure; None for any other."""
+        ...
+
+
+#: The objects of a scope a settings page lists at most; a search finds the others.
+CHOICES_SHOWN = 50
+
+
+def matching(choices: list[tuple[int, str]], search: str, limit: int | None) -> list[tuple[int, str]]:
+    """Up to ``limit`` (None: all) of ``choices`` whose name contains ``search``, ignoring case."""
+    needle = search.casefold()
+    return [c for c in choices if needle in c[1].casefold()][:limit]
+
+
+def find_choices(access: ScopeAccess, scope: str, search: str = "",
+                 limit: int = CHOICES_SHOWN) -> list[tuple[int, str]]:
+    """Up to ``limit`` objects of ``scope`` the admin may configure whose name contains
+    ``search`` (ignoring case), by name: through the host's ``find`` when it has one."""
+    find = getattr(access, "find", None)
+    if find is not None:
+        found: list[tuple[int, str]] = find(scope, search.strip(), limit)
+        return found[:limit]
+    return matching(access.choices(scope), search.strip(), limit)
+
+
+def scope_search(args: Mapping[str, Any], scope: str) -> str:
+    """The search to show back in the selector's field: the one sent for ``scope`` (none after
+    the admin switched to another scope, see ``choose_scope``)."""
+    return str(args.get("scope_search") or "") if args.get("scope_of_id", scope) == scope else ""
+
+
+def _chosen_name(access: ScopeAccess, scope: str, scope_id: int) -> str | None:
+    name = getattr(access, "name", None)
+    if name is not None:
+        found: str | None = name(scope, scope_id)
+        return found
+    return dict(access.choices(scope)).get(scope_id)
+
+
 def offered_scopes(access: ScopeAccess, candidates: tuple[str, ...]) -> list[str]:
     """Those of ``candidates`` the admin may configure something at."""
     return [s for s in candidates
-            if (access.may_configure_global if s == "global" else bool(access.choices(s)))]
+            if (access.may_configure_global if s == "global" else bool(find_choices(access, s, limit=1)))]
 
 
 def choose_scope(access: ScopeAccess, args: Mapping[str, Any],
                  candidates: tuple[str, ...]) -> tuple[str, int | None, list[tuple[int, str]]]:
     """The scope, scope object and that scope's choices asked for by ``args`` (``scope``,
-    ``scope_id``; the first offered when absent); ``Denied`` when the admin may not."""
+    ``scope_id``; the first offered when absent); ``Denied`` when the admin may not.
+
+    The choices are those the selector lists: at most ``CHOICES_SHOWN`` by name, those whose
+    name contains ``args["scope_search"]`` when given, and the chosen object first when it is
+    not among them. A selector form sends the scope its object and search belong to as
+    ``scope_of_id``: when the admin has switched to another scope, they are left out."""
     if not access.may_configure:
         raise Denied(403, Message("You do not have permission to change the invoice settings. Ask "
                                   "an administrator to grant you %(permission)s.", permission=CONFIGURE))
@@ -93,11 +148,18 @@ def choose_scope(access: ScopeAccess, args: Mapping[str, Any],
                                       "needs the permission %(permission)s. Choose your "
                                       "organization's scope instead.", permission=CONFIGURE_GLOBAL))
         return scope, None, []
-    choices = access.choices(scope)
-    raw_id = str(args.get("scope_id") or (choices[0][0] if choices else ""))
+    if args.get("scope_of_id", scope) != scope:
+        # the selector switched to another scope: its object and search were the old scope's
+        args = {"scope": scope}
+    choices = find_choices(access, scope, scope_search(args, scope))
+    first = choices[:1] or find_choices(access, scope, limit=1)
+    raw_id = str(args.get("scope_id") or (first[0][0] if first else ""))
     scope_id = int(raw_id) if raw_id.isascii() and raw_id.isdigit() and len(raw_id) < 19 else None
     if not access.owns(scope, scope_id):
         raise Denied(404, NOT_YOURS.get(scope, Message("There is no such configuration scope.")))
+    if scope_id is not None and all(cid != scope_id for cid, _ in choices):
+        chosen = _chosen_name(access, scope, scope_id)
+        choices = [(scope_id, chosen if chosen is not None else str(scope_id)), *choices]
     return scope, scope_id, choices
 
 

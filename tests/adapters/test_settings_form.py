@@ -9,6 +9,7 @@ import pytest
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext, SettingField
 from oro_invoices.adapters.settings_form import (
+    CHOICES_SHOWN,
     Denied,
     FieldRow,
     SettingsForm,
@@ -208,3 +209,61 @@ def test_every_help_names_the_choices_by_the_labels_the_admin_sees(settings: Set
         if quoted:
             quoting_codes[spec.key] = quoted
     assert quoting_codes == {}
+
+
+def many_customers(count: int) -> Access:
+    return Access(objects={"organization": [(ORG, "Northwind")],
+                           "customer": [(1000 + n, f"Customer {n:04d}") for n in range(count)]})
+
+
+@dataclass
+class SearchingAccess(Access):
+    """A host that finds scope objects itself: the page never asks it for all of them."""
+
+    asked: list[tuple[str, str, int]] = field(default_factory=list)
+
+    def choices(self, scope: str) -> list[tuple[int, str]]:
+        raise AssertionError("every object of a scope was read")
+
+    def find(self, scope: str, search: str, limit: int) -> list[tuple[int, str]]:
+        self.asked.append((scope, search, limit))
+        needle = search.casefold()
+        return [c for c in self.objects.get(scope, []) if needle in c[1].casefold()][:limit]
+
+    def name(self, scope: str, scope_id: int) -> str | None:
+        return dict(self.objects.get(scope, [])).get(scope_id)
+
+    def owns(self, scope: str, scope_id: int | None) -> bool:
+        return scope_id is not None and self.name(scope, scope_id) is not None
+
+
+@pytest.mark.parametrize("access", [many_customers(120), SearchingAccess(objects=many_customers(120).objects)],
+                         ids=["choices", "find"])
+def test_a_scope_with_many_objects_lists_a_page_of_them_and_finds_the_rest(access: Access) -> None:
+    scope, chosen, listed = choose_scope(access, {"scope": "customer"}, SCOPES)
+    assert (scope, chosen) == ("customer", 1000) and len(listed) == CHOICES_SHOWN
+    assert listed[:2] == [(1000, "Customer 0000"), (1001, "Customer 0001")]
+    # one beyond the first page, asked for by id: listed first, then the first page
+    _, chosen, listed = choose_scope(access, {"scope": "customer", "scope_id": "1110"}, SCOPES)
+    assert chosen == 1110 and listed[0] == (1110, "Customer 0110") and len(listed) == CHOICES_SHOWN + 1
+    # a search narrows the list and, without an id, chooses its first match
+    _, chosen, listed = choose_scope(access, {"scope": "customer", "scope_search": " customer 011"}, SCOPES)
+    assert chosen == 1110 and [name for _, name in listed] == [f"Customer 011{n}" for n in range(10)]
+    # nothing found: the first object of the scope stays chosen and listed
+    _, chosen, listed = choose_scope(access, {"scope": "customer", "scope_search": "Globex"}, SCOPES)
+    assert (chosen, listed) == (1000, [(1000, "Customer 0000")])
+    assert offered_scopes(access, SCOPES) == ["organization", "customer"]
+    if isinstance(access, SearchingAccess):
+        assert all(limit <= CHOICES_SHOWN for _, _, limit in access.asked)
+
+
+def test_switching_the_scope_leaves_the_old_scopes_object_and_search_out() -> None:
+    """The selector sends its scope's object along when the admin picks another scope: that id
+    is another scope's (organization 7 is no website), so it must not be read as a website's."""
+    access = Access(objects={"organization": [(ORG, "Northwind")], "website": [(1, "North shop"), (2, "South shop")]})
+    assert choose_scope(access, {"scope": "website", "scope_id": str(ORG), "scope_search": "Northwind",
+                                 "scope_of_id": "organization"}, SCOPES) \
+        == ("website", 1, [(1, "North shop"), (2, "South shop")])
+    with pytest.raises(Denied) as refused:  # the same id for the website scope itself is refused
+        choose_scope(access, {"scope": "website", "scope_id": str(ORG), "scope_of_id": "website"}, SCOPES)
+    assert refused.value.status == 404

@@ -246,3 +246,41 @@ def test_an_earlier_data_directory_gets_the_index_of_settings_by_place(tmp_path)
     found = ReferenceConfigStore(engine).stored_at("oro_invoices.", (), [("customer", 7)])
     assert [(s.key, s.scope, s.scope_id, s.value) for s in found] == [("oro_invoices.locale", "customer", 7, "de_DE")]
     engine.dispose()
+
+
+def test_the_customer_scope_lists_a_page_of_customers_and_finds_the_others_by_name(shop):
+    """A shop with more customers than a selector can show: at most CHOICES_SHOWN by name, a
+    search by part of the name for the others, and the chosen one always listed."""
+    from oro_invoices.adapters.settings_form import CHOICES_SHOWN
+
+    rec = host(shop).records
+    added = {n: rec.add_customer(f"Zeta Trading {n:03d}", organization_id=1) for n in range(70)}
+    rec.add_customer("Zeta Trading 999 of Sakura", organization_id=2)
+    client = admin_client(shop, "configurer")
+    html = client.get(CONFIG + "?scope=customer").get_data(as_text=True)
+    listed = scope_options(html, "scope_id")
+    assert len(listed) == CHOICES_SHOWN and listed == sorted(listed)
+    assert "Zeta Trading 069" not in listed
+    assert 'id="scope_search"' in html and f"At most {CHOICES_SHOWN} are listed" in text_of(html)
+
+    found = client.get(CONFIG + "?scope=customer&scope_of_id=customer&scope_search=trading 06")
+    html = found.get_data(as_text=True)
+    assert scope_options(html, "scope_id") == [f"Zeta Trading 06{n}" for n in range(10)]
+    assert 'value="trading 06"' in html  # the search stays in its field
+    assert f'<option value="{added[60]}" selected>' in html  # its first match is chosen
+
+    chosen = client.get(CONFIG + f"?scope=customer&scope_id={added[69]}")
+    assert scope_options(chosen.get_data(as_text=True), "scope_id")[0] == "Zeta Trading 069"
+    sakura = client.get(CONFIG + "?scope=customer&scope_of_id=customer&scope_search=Sakura")
+    assert "Zeta Trading 999 of Sakura" not in sakura.get_data(as_text=True)  # another organization's
+
+
+def test_switching_scope_does_not_carry_the_old_scopes_object_over(shop):
+    """The scope selector sends the object of the scope it showed: an admin of organization 2
+    switching from Organization (2) to Website gets their first website, not website 2."""
+    client = admin_client(shop, "sakura.configurer", organization_id=2)
+    resp = client.get(CONFIG + "?scope=website&scope_id=2&scope_of_id=organization&scope_search=x")
+    assert resp.status_code == 200
+    first = org2_scopes(shop)["website"]
+    assert f'<option value="{first}" selected>' in resp.get_data(as_text=True)
+    assert client.get(CONFIG + "?scope=website&scope_id=2&scope_of_id=website").status_code == 404

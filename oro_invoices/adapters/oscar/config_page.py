@@ -14,7 +14,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.contrib.sites.models import Site
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -27,14 +27,18 @@ from oro_invoices.adapters.oscar.models import BusinessCustomer
 from oro_invoices.adapters.oscar.runtime import runtime
 from oro_invoices.adapters.oscar.web import base_request
 from oro_invoices.adapters.settings_form import (
+    CHOICES_SHOWN,
     CONFIGURE,
     CONFIGURE_GLOBAL,
     Denied,
     SettingsForm,
     choose_scope,
+    matching,
     offered_scopes,
+    scope_search,
     sections,
 )
+from oro_invoices.domain.messages import Message
 from oro_invoices.web.current import bind_request
 from oro_invoices.web.language import page_language
 
@@ -61,19 +65,38 @@ class Access:
             return [(s.id, s.name or s.domain) for s in Site.objects.order_by("name")
                     if site_organization(s.id) == self.organization_id]
         if scope == "customer":
-            return self._customers()
+            return self.find(scope, "", None)
         return []
 
-    def _customers(self) -> list[tuple[int, str]]:
+    def find(self, scope: str, search: str, limit: int | None) -> list[tuple[int, str]]:
+        """Up to ``limit`` (None: all) of those whose name contains ``search``, ignoring case
+        (``settings_form.SearchableScopeAccess``); customers are found in the database."""
+        if scope != "customer":
+            return matching(self.choices(scope), search, limit)
+        if not self.may_configure or self.organization_id is None:
+            return []
+        found = self._customers()
+        if search:
+            found = found.filter(name__icontains=search)
+        return [(c.id, c.name) for c in found.order_by("name", "id")[:limit]]
+
+    def name(self, scope: str, scope_id: int) -> str | None:
+        if scope != "customer":
+            return dict(self.choices(scope)).get(scope_id)
+        if not self.may_configure or self.organization_id is None:
+            return None
+        customer = self._customers().filter(pk=scope_id).first()
+        return None if customer is None else customer.name
+
+    def _customers(self) -> QuerySet[Any]:
         """The organization's business customers (those without a partner belong to the default one)."""
         of_organization = Q(organization_id=self.organization_id)
         if default_organization() == self.organization_id:
             of_organization |= Q(organization__isnull=True)
-        found = BusinessCustomer.objects.filter(of_organization).order_by("name", "id")
-        return [(c.id, c.name) for c in found]
+        return BusinessCustomer.objects.filter(of_organization)
 
     def owns(self, scope: str, scope_id: int | None) -> bool:
-        return scope_id is not None and scope_id in dict(self.choices(scope))
+        return scope_id is not None and self.name(scope, scope_id) is not None
 
     def context(self, scope: str, scope_id: int | None) -> ScopeContext:
         if scope == "organization":
@@ -125,13 +148,18 @@ def settings_page(request: HttpRequest) -> HttpResponse:
         "scope": scope, "scope_id": scope_id, "sections": by_section,
         "scopes": [(s, i18n.translate(language, SCOPE_LABELS[s]))
                    for s in offered_scopes(access, tuple(SCOPE_LABELS))],
-        "scope_choices": choices}, status, language)
+        "scope_choices": choices,
+        "scope_search": scope_search(where, scope),
+        "scope_search_hint": i18n.translate(language, Message(
+            "At most %(count)s are listed, by name: type part of a name and switch to find another.",
+            count=CHOICES_SHOWN))}, status, language)
 
 
 #: The page's own words (its template's), in the catalogs of the add-on.
 WORDS = {"title": i18n.N_("Invoice settings"), "invoices": i18n.N_("Invoices"), "settings": i18n.N_("Settings"),
          "none_declared": i18n.N_("No invoice settings are declared: run the add-on's installation first."),
          "scope": i18n.N_("Scope"), "which_one": i18n.N_("Which one"), "switch_scope": i18n.N_("Switch scope"),
+         "find_by_name": i18n.N_("Find by name"),
          "yes": i18n.N_("Yes"), "no": i18n.N_("No"), "secret_stored": i18n.N_("Stored (hidden). Type a new value to replace it."),
          "not_set": i18n.N_("Not set"), "use_default": i18n.N_("Use default"), "save": i18n.N_("Save settings")}
 

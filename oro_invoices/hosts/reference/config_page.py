@@ -24,11 +24,13 @@ from markupsafe import escape
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import SettingField, SettingsGroup
 from oro_invoices.adapters.settings_form import (
+    CHOICES_SHOWN,
     Denied,
     FieldRow,
     SettingsForm,
     choose_scope,
     offered_scopes,
+    scope_search,
     sections,
 )
 from oro_invoices.hosts.reference.auth import admin_required, csrf_token, host_of
@@ -89,7 +91,8 @@ def _page(group: SettingsGroup | None, groups: list[SettingsGroup], access: Scop
         "admin_config.html", groups=groups, group=group, scope=scope, scope_id=scope_id,
         heading=heading, path=[_(step) for step in group.path] if group else [],
         scopes=[(s, _(SCOPE_LABELS[s])) for s in offered_scopes(access, SCOPES) or [scope]],
-        scope_label=_(SCOPE_LABELS[scope]), scope_choices=choices,
+        scope_label=_(SCOPE_LABELS[scope]), scope_choices=choices, shown=CHOICES_SHOWN,
+        scope_search=scope_search(flask.request.args, scope),
         sections=by_section,
         csrf_token=csrf_token())
     title = _("Configuration") + (f" – {heading}" if group else "")

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import ColumnElement, Table, or_
+from sqlalchemy import ColumnElement, Table, or_, select
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.settings_form import CONFIGURE, CONFIGURE_GLOBAL
 from oro_invoices.hosts.reference import models as m
+from oro_invoices.persistence.engine import reading
 
 if TYPE_CHECKING:  # pragma: no cover
     from sqlalchemy.engine import Row
@@ -48,8 +49,37 @@ class ScopeAccess:
 
     def choices(self, scope: str) -> list[tuple[int, str]]:
         """The objects of ``scope`` the admin may configure, as (id, name), by name."""
-        if not self.may_configure or scope not in TABLES:
+        return self.find(scope, "", None)
+
+    def find(self, scope: str, search: str, limit: int | None) -> list[tuple[int, str]]:
+        """Up to ``limit`` (None: all) of those whose name contains ``search``, ignoring case
+        (``settings_form.SearchableScopeAccess``)."""
+        owned = self._owned_by_admin(scope)
+        if owned is None:
             return []
+        table = TABLES[scope]
+        where = [owned]
+        if search:
+            where.append(table.c.name.icontains(search, autoescape=True))
+        stmt = select(table.c.id, table.c.name).where(*where).order_by(table.c.name, table.c.id).limit(limit)
+        with reading(self.host.records.engine) as c:
+            return [(row_id, name) for row_id, name in c.execute(stmt)]
+
+    def name(self, scope: str, scope_id: int) -> str | None:
+        """The name of one object the admin may configure; None for any other."""
+        owned = self._owned_by_admin(scope)
+        if owned is None:
+            return None
+        table = TABLES[scope]
+        with reading(self.host.records.engine) as c:
+            found: str | None = c.execute(select(table.c.name).where(owned, table.c.id == scope_id)).scalar()
+        return found
+
+    def _owned_by_admin(self, scope: str) -> ColumnElement[bool] | None:
+        """The condition on ``scope``'s table of the objects the admin may configure; None
+        when there are none."""
+        if not self.may_configure or scope not in TABLES:
+            return None
         table = TABLES[scope]
         owners: list[ColumnElement[bool]] = []
         if self.organization_id is not None:
@@ -57,10 +87,7 @@ class ScopeAccess:
             owners.append(column == self.organization_id)
         if scope == "customer_group" and self.may_configure_global:
             owners.append(table.c.organization_id.is_(None))
-        if not owners:
-            return []
-        rows = self.host.records.rows(table, or_(*owners), order_by=table.c.name)
-        return [(r.id, r.name) for r in rows]
+        return or_(*owners) if owners else None
 
     def owns(self, scope: str, scope_id: int | None) -> bool:
         """Whether the admin may see and change the values of this scope object."""

@@ -162,3 +162,26 @@ def test_settings_page_shows_the_settings_in_the_admins_language(shop: Shop) -> 
         assert word in page
     for english in ("Use default", "Save settings", "Switch scope", "Invoice settings"):
         assert english not in page
+
+
+def test_customer_scope_lists_a_page_of_customers_and_finds_the_others(shop: Shop) -> None:
+    """More business customers than a selector can show: a page of them by name, the others
+    by part of their name; another organization's are never found."""
+    from oro_invoices.adapters.settings_form import CHOICES_SHOWN
+    seeder = shop.host.seeder()
+    added = [seeder.add_customer(f"Zeta Trading {n:03d}") for n in range(60)]
+    seeder.add_customer("Zeta Trading of Initech", organization_id=2)
+    shop.client.login_admin(CONFIGURE)
+
+    def options(page: str) -> list[str]:
+        body = re.search(r'<select[^>]*id="scope_id"[^>]*>(.*?)</select>', page, re.S)
+        return re.findall(r"<option[^>]*>([^<]*)</option>", body.group(1)) if body else []
+
+    page = page_of(shop.get(SETTINGS + "?scope=customer"))
+    assert len(options(page)) == CHOICES_SHOWN and f"At most {CHOICES_SHOWN} are listed" in page
+    found = page_of(shop.get(SETTINGS + "?scope=customer&scope_of_id=customer&scope_search=trading 05"))
+    assert options(found) == [f"Zeta Trading 05{n}" for n in range(10)]
+    assert f'<option value="{added[50].id}" selected>' in found
+    assert "of Initech" not in page_of(shop.get(SETTINGS + "?scope=customer&scope_of_id=customer&scope_search=Initech"))
+    switched = shop.get(SETTINGS + f"?scope=website&scope_id={added[59].id}&scope_of_id=customer")
+    assert switched.status == 200  # the customer's id is not read as a website's
