@@ -11,7 +11,7 @@ Anything else is treated as if it did not exist.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, Table, or_, select
 
@@ -21,8 +21,6 @@ from oro_invoices.hosts.reference import models as m
 from oro_invoices.persistence.engine import reading
 
 if TYPE_CHECKING:  # pragma: no cover
-    from sqlalchemy.engine import Row
-
     from oro_invoices.hosts.reference.reference import ReferenceHost
 
 TABLES: dict[str, Table] = {"organization": m.organizations, "website": m.websites,
@@ -38,14 +36,6 @@ class ScopeAccess:
         self.organization_id = host.users.current().organization_id
         self.may_configure = host.users.can(CONFIGURE)
         self.may_configure_global = self.may_configure and host.users.can(CONFIGURE_GLOBAL)
-
-    def _owned(self, scope: str, row: Row[Any]) -> bool:
-        if scope == "organization":
-            return self.organization_id is not None and row.id == self.organization_id
-        owner: int | None = row.organization_id
-        if owner is None:
-            return scope == "customer_group" and self.may_configure_global
-        return owner == self.organization_id
 
     def choices(self, scope: str) -> list[tuple[int, str]]:
         """The objects of ``scope`` the admin may configure, as (id, name), by name."""
@@ -93,10 +83,7 @@ class ScopeAccess:
         """Whether the admin may see and change the values of this scope object."""
         if scope == "global":
             return scope_id is None and self.may_configure_global
-        if not self.may_configure or scope not in TABLES or scope_id is None:
-            return False
-        row = self.host.records.row(TABLES[scope], scope_id)
-        return row is not None and self._owned(scope, row)
+        return scope_id is not None and self.name(scope, scope_id) is not None
 
     def context(self, scope: str, scope_id: int | None) -> ScopeContext:
         """The context of a scope object with its parents (a website's organization …)."""
