@@ -252,9 +252,11 @@ class PaymentState(Base):
     __table_args__ = (Index("ix_oro_invoice_payment_state_status_invoice", "payment_status", "invoice_id"),
                       Index("ix_oro_invoice_payment_state_method_invoice", "payment_method", "invoice_id"),
                       # the Overdue filter (``queries.overdue_condition``): what is open, by due
-                      # date, and by invoice date (its default sort)
+                      # date with the columns of the sorts read from it (``queries.OPEN_SORTS``),
+                      # and by invoice date (its default sort)
                       Index("ix_oro_invoice_payment_state_org_open_due", "organization_id", "open_due_date",
-                            "invoice_id", "invoice_date"),
+                            "invoice_id", "invoice_date", "total_amount", "customer_name", "payment_status",
+                            "payment_method"),
                       Index("ix_oro_invoice_payment_state_org_open_date", "organization_id", "invoice_date",
                             "invoice_id", "open_due_date", sqlite_where=OPEN, postgresql_where=OPEN))
 
@@ -267,10 +269,13 @@ class PaymentState(Base):
     amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The invoice's organization, its date and, while it can be paid, its due date. Kept by
-    #: triggers (``open_due.py``, revision 0016): the add-on's code never writes them.
+    #: The invoice's organization, date, total and customer name and, while it can be paid, its
+    #: due date. Kept by triggers (``open_due.py``, revisions 0016 and 0018): the add-on's code
+    #: never writes them.
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_date: Mapped[dt.date | None] = mapped_column(Date)
+    total_amount: Mapped[int | None] = mapped_column(BigInteger)
+    customer_name: Mapped[str | None] = mapped_column(String(255))
     open_due_date: Mapped[dt.date | None] = mapped_column(Date)
 
 

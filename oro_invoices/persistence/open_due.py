@@ -2,12 +2,14 @@
 
 ``oro_invoice_payment_state.open_due_date`` holds the invoice's due date while the invoice can
 be paid (posted, an invoice rather than a credit note, an amount due and a status that lets it
-be paid: ``statuses.is_payable``) and NULL otherwise; ``organization_id`` and ``invoice_date``
-are the invoice's. Triggers keep them up to date whatever code path writes, so that the state's
-indexes hold exactly the invoices that can be overdue, by due date and by invoice date: the
-Overdue filter (``queries.overdue_condition``) reads them. Installed by revision 0016; a change to
-``statuses.NOT_PAYABLE`` needs a revision that installs the triggers again and refreshes the
-column (``refresh_statement``).
+be paid: ``statuses.is_payable``) and NULL otherwise; the other columns it keeps (``COPIED``)
+are copies of the invoice's. Triggers keep them up to date whatever code path writes, so that the
+state's indexes hold exactly the invoices that can be overdue, by due date and by invoice date,
+with the columns their pages are sorted by: the Overdue filter (``queries.overdue_condition``)
+reads them. Installed by revision 0016, with more copies by 0018; a change to
+``statuses.NOT_PAYABLE`` or to ``COPIED`` needs a revision that installs the triggers again and
+refreshes the columns (``refresh_statement``). A revision passes the copies of its own time, so
+that it keeps doing what it did.
 """
 from __future__ import annotations
 
@@ -17,7 +19,16 @@ STATE = "oro_invoice_payment_state"
 INVOICE = "oro_invoice_invoice"
 #: The state's columns the trigger on the state watches; the invoice's, the invoice's trigger.
 STATE_COLUMNS = ("invoice_id", "payment_status", "amount_paid", "amount_credited")
-INVOICE_COLUMNS = ("organization_id", "invoice_date", "status", "document_type", "total_amount", "due_date")
+#: The invoice's columns the state holds a copy of, under the same name, as each revision
+#: that changed them left them.
+COPIED_0016 = ("organization_id", "invoice_date")
+COPIED_0018 = (*COPIED_0016, "total_amount", "customer_name")
+COPIED = COPIED_0018
+
+
+def _invoice_columns(copied: tuple[str, ...]) -> tuple[str, ...]:
+    """The invoice's columns whose change the invoice's trigger carries to its state."""
+    return tuple(dict.fromkeys((*copied, "status", "document_type", "total_amount", "due_date")))
 
 
 def _open_due(state: str, invoice: str) -> str:
@@ -30,69 +41,78 @@ def _open_due(state: str, invoice: str) -> str:
             f"THEN {invoice}.due_date END")
 
 
-def refresh_statement(where: str = "1 = 1") -> str:
+def refresh_statement(copied: tuple[str, ...], where: str = "1 = 1") -> str:
     """``UPDATE`` setting the kept columns of the payment states matching ``where`` from their
     invoices (the same on SQLite and PostgreSQL)."""
-    invoice = f"FROM {INVOICE} i WHERE i.id = {STATE}.invoice_id"
-    return (f"UPDATE {STATE} SET organization_id = (SELECT i.organization_id {invoice}), "
-            f"invoice_date = (SELECT i.invoice_date {invoice}), "
-            f"open_due_date = (SELECT {_open_due(STATE, 'i')} {invoice}) WHERE {where}")
+    columns = ", ".join((*copied, "open_due_date"))
+    values = ", ".join((*(f"i.{column}" for column in copied), _open_due(STATE, "i")))
+    return (f"UPDATE {STATE} SET ({columns}) = (SELECT {values} FROM {INVOICE} i "
+            f"WHERE i.id = {STATE}.invoice_id) WHERE {where}")
 
 
-_SQLITE = {
-    "oro_invoice_open_due_state_insert": f"""
-        CREATE TRIGGER oro_invoice_open_due_state_insert AFTER INSERT ON {STATE}
-        BEGIN {refresh_statement('invoice_id = NEW.invoice_id')}; END""",
-    # the refresh sets none of the watched columns, so it does not fire these again
-    "oro_invoice_open_due_state_update": f"""
-        CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {', '.join(STATE_COLUMNS)}
-        ON {STATE} BEGIN {refresh_statement('invoice_id = NEW.invoice_id')}; END""",
-    # no INSERT trigger on the invoice: its state (a foreign key to it) is always written after it
-    "oro_invoice_open_due_invoice_update": f"""
-        CREATE TRIGGER oro_invoice_open_due_invoice_update AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)}
-        ON {INVOICE} BEGIN {refresh_statement('invoice_id = NEW.id')}; END""",
-}
-
-_PG_FUNCTIONS = {
-    "oro_invoice_open_due_of_state": f"""
-        CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_state() RETURNS trigger AS $$
-        BEGIN
-            SELECT i.organization_id, i.invoice_date, {_open_due('NEW', 'i')}
-              INTO NEW.organization_id, NEW.invoice_date, NEW.open_due_date
-              FROM {INVOICE} i WHERE i.id = NEW.invoice_id;
-            RETURN NEW;
-        END $$ LANGUAGE plpgsql""",
-    "oro_invoice_open_due_of_invoice": f"""
-        CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_invoice() RETURNS trigger AS $$
-        BEGIN
-            {refresh_statement('invoice_id = NEW.id')};
-            RETURN NULL;
-        END $$ LANGUAGE plpgsql""",
-}
-
-#: name: (when it fires, on which table, what it runs)
-_PG_TRIGGERS = {
-    "oro_invoice_open_due_state": (f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)}", STATE,
-                                   "oro_invoice_open_due_of_state"),
-    "oro_invoice_open_due_invoice": (f"AFTER UPDATE OF {', '.join(INVOICE_COLUMNS)}", INVOICE,
-                                     "oro_invoice_open_due_of_invoice"),
-}
+def _sqlite(copied: tuple[str, ...]) -> dict[str, str]:
+    """The SQLite triggers, by name."""
+    return {
+        "oro_invoice_open_due_state_insert": f"""
+            CREATE TRIGGER oro_invoice_open_due_state_insert AFTER INSERT ON {STATE}
+            BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id')}; END""",
+        # the refresh sets none of the watched columns, so it does not fire these again
+        "oro_invoice_open_due_state_update": f"""
+            CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {', '.join(STATE_COLUMNS)}
+            ON {STATE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id')}; END""",
+        # no INSERT trigger on the invoice: its state (a foreign key to it) is always written after it
+        "oro_invoice_open_due_invoice_update": f"""
+            CREATE TRIGGER oro_invoice_open_due_invoice_update AFTER UPDATE OF
+            {', '.join(_invoice_columns(copied))}
+            ON {INVOICE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.id')}; END""",
+    }
 
 
-def create_statements(dialect: str) -> list[str]:
-    """The DDL installing the triggers on ``dialect`` ("sqlite" or "postgresql")."""
+def _pg_functions(copied: tuple[str, ...]) -> dict[str, str]:
+    """The PostgreSQL trigger functions, by name."""
+    return {
+        "oro_invoice_open_due_of_state": f"""
+            CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_state() RETURNS trigger AS $$
+            BEGIN
+                SELECT {''.join(f'i.{column}, ' for column in copied)}{_open_due('NEW', 'i')}
+                  INTO {''.join(f'NEW.{column}, ' for column in copied)}NEW.open_due_date
+                  FROM {INVOICE} i WHERE i.id = NEW.invoice_id;
+                RETURN NEW;
+            END $$ LANGUAGE plpgsql""",
+        "oro_invoice_open_due_of_invoice": f"""
+            CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_invoice() RETURNS trigger AS $$
+            BEGIN
+                {refresh_statement(copied, 'invoice_id = NEW.id')};
+                RETURN NULL;
+            END $$ LANGUAGE plpgsql""",
+    }
+
+
+def _pg_triggers(copied: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+    """name: (when it fires, on which table, what it runs)"""
+    return {
+        "oro_invoice_open_due_state": (f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)}", STATE,
+                                       "oro_invoice_open_due_of_state"),
+        "oro_invoice_open_due_invoice": (f"AFTER UPDATE OF {', '.join(_invoice_columns(copied))}", INVOICE,
+                                         "oro_invoice_open_due_of_invoice"),
+    }
+
+
+def create_statements(dialect: str, copied: tuple[str, ...]) -> list[str]:
+    """The DDL installing the triggers on ``dialect`` ("sqlite" or "postgresql") that keep the
+    open due date and the ``copied`` columns."""
     if dialect == "sqlite":
-        return list(_SQLITE.values())
+        return list(_sqlite(copied).values())
     if dialect == "postgresql":
-        return [*_PG_FUNCTIONS.values(), *(
+        return [*_pg_functions(copied).values(), *(
             f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {func}()"
-            for name, (when, table, func) in _PG_TRIGGERS.items())]
+            for name, (when, table, func) in _pg_triggers(copied).items())]
     raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 
 def drop_statements(dialect: str) -> list[str]:
     """The DDL removing them again."""
     if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE]
-    return [*(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, (_, table, _) in _PG_TRIGGERS.items()),
-            *(f"DROP FUNCTION IF EXISTS {name}()" for name in _PG_FUNCTIONS)]
+        return [f"DROP TRIGGER IF EXISTS {name}" for name in _sqlite(COPIED)]
+    return [*(f"DROP TRIGGER IF EXISTS {name} ON {table}" for name, (_, table, _) in _pg_triggers(COPIED).items()),
+            *(f"DROP FUNCTION IF EXISTS {name}()" for name in _pg_functions(COPIED))]

@@ -132,16 +132,23 @@ class Page(Generic[T]):
 
 
 #: Under the Overdue filter within one organization, these sorts read the payment state's own
-#: copy of their column (``open_due.py``), whose indexes hold only the invoices that can be
-#: overdue; equal to the invoice's for every such invoice, so cursors are the same.
+#: column or its copy of the invoice's (``open_due.py``), which the index of the open due dates
+#: holds: a few overdue invoices are read from that index alone and sorted. A copy equals the
+#: invoice's column for every such invoice, so cursors are the same.
 OPEN_SORTS: dict[str, tuple[Any, Any]] = {
     "due_date": (PaymentState.open_due_date, PaymentState.invoice_id),
     "invoice_date": (PaymentState.invoice_date, PaymentState.invoice_id),
+    "total_amount": (PaymentState.total_amount, PaymentState.invoice_id),
+    "customer_name": (PaymentState.customer_name, PaymentState.invoice_id),
+    "payment_status": (PaymentState.payment_status, PaymentState.invoice_id),
+    "payment_method": (PaymentState.payment_method, PaymentState.invoice_id),
 }
+#: Those of them with an index of the open invoices in their own order, read when many are overdue.
+OPEN_ORDERED = frozenset({"due_date", "invoice_date"})
 
 
 def _open_sort(f: InvoiceFilter, key: str) -> bool:
-    """Whether a page of ``f`` sorted by ``key`` reads the ``OPEN_SORTS`` columns."""
+    """Whether a page of ``f`` sorted by ``key`` may read the ``OPEN_SORTS`` columns."""
     return bool(f.overdue) and f.organization_id is not None and f.customer_ids is None \
         and key in OPEN_SORTS
 
@@ -226,8 +233,9 @@ def payable_condition() -> ColumnElement[bool]:
 #: Up to this many overdue invoices are read through the open-due-date index and sorted; with
 #: more, the index of the sort reads them in order and the overdue test is applied row by row.
 FEW_OVERDUE = 500
-#: The same for the invoice-date sort (``OPEN_SORTS``), whose reads by due date touch the index
-#: alone (about a microsecond per invoice instead of a row of the invoice table).
+#: The same for the sorts by a column the open-due-date index holds (``OPEN_SORTS``), whose
+#: reads by due date touch the index alone (about a microsecond per invoice instead of a row of
+#: the invoice table).
 FEW_OVERDUE_BY_DATE = 5000
 
 
@@ -413,6 +421,8 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     # by due date, an organization's overdue invoices are one range of an index, in order
     index_due_date = (open_sort and key == "due_date") or not _many_overdue(
         session, f, FEW_OVERDUE_BY_DATE if open_sort else FEW_OVERDUE)
+    if open_sort and not index_due_date and key not in OPEN_ORDERED:
+        open_sort = False   # many: read in the order of the invoices' own index, each tested
     counted = with_total and total_cap is not None
     shape = (_filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else

@@ -89,14 +89,16 @@ def test_overdue_is_judged_on_the_day_given(clocked, cases):
 
 @pytest.mark.parametrize("few", [500, 3], ids=["read-by-due-date", "read-in-sort-order"])
 @pytest.mark.parametrize("sort", ["-invoice_date", "invoice_date", "due_date", "-due_date", "-total_amount",
-                                  "invoice_number", "payment_status", "-id"])
+                                  "total_amount", "customer_name", "-customer_name", "invoice_number",
+                                  "payment_status", "-payment_method", "-id"])
 def test_keyset_paging_under_the_filter_visits_each_row_once(clocked, sort, few, monkeypatch):
     """Both ways of reading overdue invoices (few: by due date, then sorted; many: in the
     sort's order, tested row by row) give the same pages."""
     monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE", few)
     monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", few)
     late = {make(clocked, due=-(i + 1), invoice_date=f"2026-11-{1 + i % 9:02d}",
-                 price=f"{10 + i % 4}.00", paid="1.00" if i % 3 == 0 else None)
+                 price=f"{10 + i % 4}.00", paid="1.00" if i % 3 == 0 else None,
+                 customer_name=["Zeta", "alpha", "Alpha", "Émile", "beta"][i % 5])
             for i in range(23)}
     make(clocked, due=3)
     make(clocked, due=-2, paid=None, post=False)
@@ -152,6 +154,46 @@ def test_newest_first_overdue_invoices_come_from_the_payment_states_indexes(sqli
     ids = page_plan(service, "-invoice_date").split("REUSE LIST SUBQUERY")[0]
     assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_date (organization_id=?)" in ids, ids
     assert "TEMP B-TREE" not in ids, ids      # read in the index's order; only the page's rows are sorted
+
+
+@pytest.mark.parametrize("sort", ["-total_amount", "customer_name", "payment_status", "-payment_method"])
+def test_few_overdue_invoices_sorted_by_a_column_of_the_open_due_date_index_are_read_from_it_alone(
+        sqlite_db, sort, monkeypatch):
+    """Few: the page's ids from the open-due-date index alone, which holds the sort's column,
+    then sorted; many: the invoices in the order of the sort's own index, each tested."""
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    for offset in range(4):
+        make(service, due=-3 - offset, price=f"{10 + offset}.00", customer_name=f"Customer {offset}")
+    ids = page_plan(service, sort).split("REUSE LIST SUBQUERY")[0]
+    assert "COVERING INDEX ix_oro_invoice_payment_state_org_open_due (organization_id=? AND open_due_date<?)" \
+        in ids, ids
+    assert "oro_invoice_invoice" not in ids, ids
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", 2)
+    index = {"-total_amount": "ix_oro_invoice_invoice_org_total_id", "customer_name": "ix_oro_invoice_invoice_org_name_id",
+             "payment_status": "ix_oro_invoice_payment_state_status_invoice",
+             "-payment_method": "ix_oro_invoice_payment_state_method_invoice"}
+    assert index[sort] in page_plan(service, sort)
+
+
+def copied_columns(service: InvoiceService) -> tuple[dict[int, tuple[int | None, str | None]], ...]:
+    """The invoices' totals and customer names as their payment states copy them, and as the
+    invoices hold them."""
+    with service.db.session() as s:
+        return tuple({row[0]: (row[1], row[2]) for row in s.execute(select(*columns))} for columns in (
+            (PaymentState.invoice_id, PaymentState.total_amount, PaymentState.customer_name),
+            (Invoice.id, Invoice.total_amount, Invoice.customer_name)))
+
+
+def test_the_total_and_customer_name_the_states_copy_follow_drafts_as_they_change(clocked, cases):
+    draft = make(clocked, due=-3, post=False, customer_name="Aaron Ltd")
+    clocked.update(draft, {"customer_name": "Zulu GmbH", "lines": [
+        {"description": "x", "quantity": "2", "unit_price": "70.00"}]})
+    clocked.post(draft)
+    copied, held = copied_columns(clocked)
+    assert copied == held
+    assert copied[draft] == (14000, "Zulu GmbH")
+    first = clocked.list_invoices({"overdue": True, "organization_id": 1}, sort="-customer_name", limit=1)
+    assert [i.customer_name for i in first.items] == ["Zulu GmbH"]
 
 
 def open_due_dates(service: InvoiceService) -> dict[int, tuple[int | None, dt.date | None, dt.date | None]]:
@@ -215,5 +257,30 @@ def test_upgrading_fills_in_the_open_due_dates_of_existing_invoices(db, clocked,
     finally:
         upgrade(db)
     assert open_due_dates(clocked) == expected
+    copied, held = copied_columns(clocked)
+    assert copied == held
     clocked.record_payment(cases["five_days_late"], {"method": "bank", "action": "charge", "amount": "100.00"})
     assert open_due_dates(clocked)[cases["five_days_late"]][2] is None    # kept from then on
+
+
+def test_downgrading_below_the_copied_totals_and_names_keeps_the_open_due_dates(db, clocked, cases):
+    downgrade(db, "0017")
+    try:
+        with db.engine.connect() as conn:
+            columns = {c["name"] for c in sa_inspect(conn).get_columns("oro_invoice_payment_state")}
+            assert {"total_amount", "customer_name"}.isdisjoint(columns) and "open_due_date" in columns
+            paid = open_due_dates_at(conn)
+        assert paid[cases["five_days_late"]] is not None
+        with db.engine.begin() as conn:     # the triggers of revision 0017 still keep the open due date
+            conn.exec_driver_sql("UPDATE oro_invoice_payment_state SET amount_paid = 11900 "
+                                 f"WHERE invoice_id = {cases['five_days_late']}")
+            assert open_due_dates_at(conn)[cases["five_days_late"]] is None
+    finally:
+        upgrade(db)
+    copied, held = copied_columns(clocked)
+    assert copied == held
+
+
+def open_due_dates_at(conn) -> dict[int, dt.date | None]:
+    return {row[0]: row[1] for row in conn.exec_driver_sql(
+        "SELECT invoice_id, open_due_date FROM oro_invoice_payment_state")}
