@@ -418,20 +418,26 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
         else:
             params.update({f"oi_customer_{n}": customer for n, customer in enumerate(customers)})
     open_sort = _open_sort(f, key)
+    few = FEW_OVERDUE_BY_DATE if open_sort else FEW_OVERDUE
+    # PostgreSQL tests up to FEW_OVERDUE_BY_DATE of an organization's overdue invoices against
+    # their ids in any order (``overdue_set``)
+    set_apart = dialect == "postgresql" and _overdue_only(f)
     # by due date, an organization's overdue invoices are one range of an index, in order
-    index_due_date = (open_sort and key == "due_date") or not _many_overdue(
-        session, f, FEW_OVERDUE_BY_DATE if open_sort else FEW_OVERDUE)
+    found = 0 if open_sort and key == "due_date" else _overdue_found(
+        session, f, FEW_OVERDUE_BY_DATE if set_apart else few)
+    index_due_date = found <= few
+    overdue_set = set_apart and not index_due_date and found <= FEW_OVERDUE_BY_DATE
     if open_sort and not index_due_date and key not in OPEN_ORDERED:
         open_sort = False   # many: read in the order of the invoices' own index, each tested
     counted = with_total and total_cap is not None
     shape = (_filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else
-             (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, int(limit),
-             total_cap if counted else None)
+             (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, overdue_set,
+             int(limit), total_cap if counted else None)
     stmt = _PAGE_STATEMENTS.get(shape)
     if stmt is None:
         stmt = _page_statement(f, key, desc, after, customers, limit, total_cap if counted else None,
-                               index_due_date, dialect, open_sort)
+                               index_due_date, dialect, open_sort, overdue_set)
         bound = {name for name in stmt.compile(dialect=session.get_bind().dialect).params
                  if name.startswith("oi_")}
         if bound != set(params):  # a value the parameters would not replace: never reuse it
@@ -461,10 +467,13 @@ _PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 
 def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,
                     customers: list[int] | None, limit: int, total_cap: int | None,
-                    index_due_date: bool, dialect: str, open_sort: bool) -> Select[*tuple[Any, ...]]:
+                    index_due_date: bool, dialect: str, open_sort: bool,
+                    overdue_set: bool = False) -> Select[*tuple[Any, ...]]:
     """The statement of one page of ``list_rows``: its values are the named parameters of
     ``filter_values`` (``oi_f_*``), the cursor's (``oi_after_value``, ``oi_after_id``) and the
-    customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite)."""
+    customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite). ``overdue_set``: the
+    sort's own index read in order, each invoice tested against the organization's overdue ids
+    (PostgreSQL, ``list_rows``)."""
     col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
     if open_sort and key == "invoice_date" and index_due_date:
         # read the few by due date (one index, nothing else) and sort them, rather than the
@@ -487,7 +496,19 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
         pair, ref = tuple_(col, tie), tuple_(value, last_id)
         keyset = pair < ref if desc else pair > ref
     order = (col.desc(), tie.desc()) if desc else (col.asc(), tie.asc())
-    if open_sort and _overdue_only(f):
+    if overdue_set:
+        # The overdue ids from their index alone, hashed once: a sublink under OR is not made a
+        # join, which would look up each invoice's payment state (about five buffer pages) instead.
+        overdue = select(PaymentState.invoice_id).where(_organization_overdue())
+        ids = select(Invoice.id).where(
+            Invoice.organization_id == bindparam("oi_f_organization_id", type_=BigInteger),
+            or_(Invoice.id.in_(overdue), Invoice.id.is_(None)))
+        if key == "invoice_number":
+            ids = ids.where(col > literal_column("''"))
+        if keyset is not None:
+            ids = ids.where(keyset)
+        stmt = joined.where(Invoice.id.in_(ids.order_by(*order).limit(limit + 1)))
+    elif open_sort and _overdue_only(f):
         # The page's ids from one of the state's indexes alone (the few overdue by due date,
         # then sorted; or the open invoices in the sort's order, each tested there); the rows
         # are read for those ids only.
@@ -627,21 +648,22 @@ def _overdue_only(f: InvoiceFilter) -> bool:
         and replace(f, organization_id=None, overdue=None, today=None) == InvoiceFilter()
 
 
-def _many_overdue(session: Session, f: InvoiceFilter, few: int) -> bool:
-    """Whether ``f`` asks for overdue invoices and more than ``few`` match: then reading them
-    in the sort's order beats reading them by due date and sorting them all."""
+def _overdue_found(session: Session, f: InvoiceFilter, upto: int) -> int:
+    """How many invoices ``f`` finds, counted up to ``upto + 1``, when it asks for overdue
+    ones (else 0). Past a few, reading them in the sort's order beats reading them by due date
+    and sorting them all (``list_rows``)."""
     if not f.overdue:
-        return False
+        return 0
     if _overdue_only(f):
         # an organization's overdue invoices: entries of one index, nothing else read
         found: int = session.connection().execute(_ORGANIZATION_OVERDUE, {
-            "oi_f_organization_id": f.organization_id, "oi_f_today": f.today, "oi_limit": few + 1,
+            "oi_f_organization_id": f.organization_id, "oi_f_today": f.today, "oi_limit": upto + 1,
         }).scalar_one()
     else:
         probe = apply_filter(select(Invoice.id).join(PaymentState, PaymentState.invoice_id == Invoice.id),
-                             f).limit(few + 1)
+                             f).limit(upto + 1)
         found = session.execute(select(func.count()).select_from(probe.subquery())).scalar_one()
-    return found > few
+    return found
 
 
 def _organization_overdue(*, index_due_date: bool = True) -> ColumnElement[bool]:

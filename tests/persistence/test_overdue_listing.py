@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
+from support.databases import make_database
 from support.payloads import invoice_payload
 from support.statements import sqlite_plan_of_last
 
@@ -87,15 +88,17 @@ def test_overdue_is_judged_on_the_day_given(clocked, cases):
     assert earlier == {cases["partially_paid_late"]}   # five_days_late was not yet due then
 
 
-@pytest.mark.parametrize("few", [500, 3], ids=["read-by-due-date", "read-in-sort-order"])
+@pytest.mark.parametrize("few", [(500, 500), (3, 3), (3, 500)],
+                         ids=["read-by-due-date", "read-in-sort-order", "between"])
 @pytest.mark.parametrize("sort", ["-invoice_date", "invoice_date", "due_date", "-due_date", "-total_amount",
                                   "total_amount", "customer_name", "-customer_name", "invoice_number",
                                   "payment_status", "-payment_method", "-id"])
 def test_keyset_paging_under_the_filter_visits_each_row_once(clocked, sort, few, monkeypatch):
-    """Both ways of reading overdue invoices (few: by due date, then sorted; many: in the
-    sort's order, tested row by row) give the same pages."""
-    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE", few)
-    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", few)
+    """Every way of reading overdue invoices (few: by due date, then sorted; many: in the
+    sort's order, tested row by row; between the two thresholds, on PostgreSQL, in the sort's
+    order tested against the set of overdue ids) gives the same pages."""
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE", few[0])
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", few[1])
     late = {make(clocked, due=-(i + 1), invoice_date=f"2026-11-{1 + i % 9:02d}",
                  price=f"{10 + i % 4}.00", paid="1.00" if i % 3 == 0 else None,
                  customer_name=["Zeta", "alpha", "Alpha", "Émile", "beta"][i % 5])
@@ -173,6 +176,26 @@ def test_few_overdue_invoices_sorted_by_a_column_of_the_open_due_date_index_are_
              "payment_status": "ix_oro_invoice_payment_state_status_invoice",
              "-payment_method": "ix_oro_invoice_payment_state_method_invoice"}
     assert index[sort] in page_plan(service, sort)
+
+
+def test_on_postgresql_some_overdue_invoices_are_tested_against_their_ids_hashed_once(request, monkeypatch):
+    """Between the two thresholds, the sort's index is read in order and each invoice tested
+    against the set of overdue ids, not by looking up its payment state."""
+    db = make_database("postgresql", request, request.getfixturevalue("tmp_path"))
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    for offset in range(4):
+        make(service, due=-3 - offset, currency=["EUR", "USD"][offset % 2])
+    monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE", 2)
+    seen: list[tuple[str, object]] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+    page = service.list_invoices({"overdue": True, "organization_id": 1}, sort="currency", limit=3)
+    assert [i.currency for i in page.items] == ["EUR", "EUR", "USD"]
+    statement, parameters = seen[-1]
+    with db.engine.connect() as conn:
+        plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+    assert "Filter: ((hashed SubPlan 1) OR (id IS NULL))" in plan, plan
+    assert "Index Only Scan using ix_oro_invoice_payment_state_org_open_due" in plan.rsplit("SubPlan 1", 1)[1], plan
+    db.dispose()
 
 
 def copied_columns(service: InvoiceService) -> tuple[dict[int, tuple[int | None, str | None]], ...]:
