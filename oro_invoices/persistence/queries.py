@@ -468,7 +468,7 @@ _PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,
                     customers: list[int] | None, limit: int, total_cap: int | None,
                     index_due_date: bool, dialect: str, open_sort: bool,
-                    overdue_set: bool = False) -> Select[*tuple[Any, ...]]:
+                    overdue_set: bool) -> Select[*tuple[Any, ...]]:
     """The statement of one page of ``list_rows``: its values are the named parameters of
     ``filter_values`` (``oi_f_*``), the cursor's (``oi_after_value``, ``oi_after_id``) and the
     customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite). ``overdue_set``: the

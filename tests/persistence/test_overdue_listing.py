@@ -178,10 +178,17 @@ def test_few_overdue_invoices_sorted_by_a_column_of_the_open_due_date_index_are_
     assert index[sort] in page_plan(service, sort)
 
 
-def test_on_postgresql_some_overdue_invoices_are_tested_against_their_ids_hashed_once(request, monkeypatch):
+@pytest.fixture
+def pg_db(request, tmp_path):
+    database = make_database("postgresql", request, tmp_path)
+    yield database
+    database.dispose()
+
+
+def test_on_postgresql_some_overdue_invoices_are_tested_against_their_ids_hashed_once(pg_db, monkeypatch):
     """Between the two thresholds, the sort's index is read in order and each invoice tested
     against the set of overdue ids, not by looking up its payment state."""
-    db = make_database("postgresql", request, request.getfixturevalue("tmp_path"))
+    db = pg_db
     service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
     for offset in range(4):
         make(service, due=-3 - offset, currency=["EUR", "USD"][offset % 2])
@@ -195,7 +202,6 @@ def test_on_postgresql_some_overdue_invoices_are_tested_against_their_ids_hashed
         plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
     assert "Filter: ((hashed SubPlan 1) OR (id IS NULL))" in plan, plan
     assert "Index Only Scan using ix_oro_invoice_payment_state_org_open_due" in plan.rsplit("SubPlan 1", 1)[1], plan
-    db.dispose()
 
 
 def copied_columns(service: InvoiceService) -> tuple[dict[int, tuple[int | None, str | None]], ...]:

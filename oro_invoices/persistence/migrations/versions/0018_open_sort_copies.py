@@ -40,8 +40,8 @@ def upgrade() -> None:
     op.add_column(STATE, sa.Column("total_amount", sa.BigInteger(), nullable=True))
     op.add_column(STATE, sa.Column("customer_name", sa.String(255), nullable=True))
     op.execute(open_due.refresh_statement(open_due.COPIED_0018))
-    _install(open_due.COPIED_0018, [*INDEXED_0016, "total_amount", "customer_name", "payment_status",
-                                         "payment_method"])
+    _install(open_due.COPIED_0018,
+             [*INDEXED_0016, "total_amount", "customer_name", "payment_status", "payment_method"])
 
 
 def downgrade() -> None:
