@@ -142,9 +142,14 @@ OPEN_SORTS: dict[str, tuple[Any, Any]] = {
     "customer_name": (PaymentState.customer_name, PaymentState.invoice_id),
     "payment_status": (PaymentState.payment_status, PaymentState.invoice_id),
     "payment_method": (PaymentState.payment_method, PaymentState.invoice_id),
+    "id": (PaymentState.invoice_id, PaymentState.invoice_id),
+    "created_at": (PaymentState.invoice_id, PaymentState.invoice_id),
 }
 #: Those of them with an index of the open invoices in their own order, read when many are overdue.
 OPEN_ORDERED = frozenset({"due_date", "invoice_date"})
+#: Those whose column leads another of the state's indexes (the open invoices by date, the
+#: primary key), kept out of the plan when the few are read by due date and sorted.
+OPEN_SORTED = frozenset({"invoice_date", "id", "created_at"})
 
 
 def _open_sort(f: InvoiceFilter, key: str) -> bool:
@@ -475,9 +480,9 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
     sort's own index read in order, each invoice tested against the organization's overdue ids
     (PostgreSQL, ``list_rows``)."""
     col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
-    if open_sort and key == "invoice_date" and index_due_date:
+    if open_sort and key in OPEN_SORTED and index_due_date:
         # read the few by due date (one index, nothing else) and sort them, rather than the
-        # open invoices in date order: keep the invoice-date index out of the plan
+        # states in the column's order, each tested: keep that column's index out of the plan
         col = func.coalesce(col, col)
     joined = select(*SUMMARY_COLUMNS).select_from(Invoice).join(
         PaymentState, PaymentState.invoice_id == Invoice.id)

@@ -92,7 +92,7 @@ def test_overdue_is_judged_on_the_day_given(clocked, cases):
                          ids=["read-by-due-date", "read-in-sort-order", "between"])
 @pytest.mark.parametrize("sort", ["-invoice_date", "invoice_date", "due_date", "-due_date", "-total_amount",
                                   "total_amount", "customer_name", "-customer_name", "invoice_number",
-                                  "payment_status", "-payment_method", "-id"])
+                                  "payment_status", "-payment_method", "-id", "created_at"])
 def test_keyset_paging_under_the_filter_visits_each_row_once(clocked, sort, few, monkeypatch):
     """Every way of reading overdue invoices (few: by due date, then sorted; many: in the
     sort's order, tested row by row; between the two thresholds, on PostgreSQL, in the sort's
@@ -159,7 +159,8 @@ def test_newest_first_overdue_invoices_come_from_the_payment_states_indexes(sqli
     assert "TEMP B-TREE" not in ids, ids      # read in the index's order; only the page's rows are sorted
 
 
-@pytest.mark.parametrize("sort", ["-total_amount", "customer_name", "payment_status", "-payment_method"])
+@pytest.mark.parametrize("sort", ["-total_amount", "customer_name", "payment_status", "-payment_method", "-id",
+                                  "created_at"])
 def test_few_overdue_invoices_sorted_by_a_column_of_the_open_due_date_index_are_read_from_it_alone(
         sqlite_db, sort, monkeypatch):
     """Few: the page's ids from the open-due-date index alone, which holds the sort's column,
@@ -174,7 +175,8 @@ def test_few_overdue_invoices_sorted_by_a_column_of_the_open_due_date_index_are_
     monkeypatch.setattr("oro_invoices.persistence.queries.FEW_OVERDUE_BY_DATE", 2)
     index = {"-total_amount": "ix_oro_invoice_invoice_org_total_id", "customer_name": "ix_oro_invoice_invoice_org_name_id",
              "payment_status": "ix_oro_invoice_payment_state_status_invoice",
-             "-payment_method": "ix_oro_invoice_payment_state_method_invoice"}
+             "-payment_method": "ix_oro_invoice_payment_state_method_invoice",
+             "-id": "ix_oro_invoice_invoice_org_id", "created_at": "ix_oro_invoice_invoice_org_id"}
     assert index[sort] in page_plan(service, sort)
 
 
