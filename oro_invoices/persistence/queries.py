@@ -149,7 +149,7 @@ OPEN_SORTS: dict[str, tuple[Any, Any]] = {
 OPEN_ORDERED = frozenset({"due_date", "invoice_date"})
 #: Those whose column leads another of the state's indexes (the open invoices by date, the
 #: primary key), kept out of the plan when the few are read by due date and sorted.
-OPEN_SORTED = frozenset({"invoice_date", "id", "created_at"})
+OPEN_KEPT_OUT = frozenset({"invoice_date", "id", "created_at"})
 
 
 def _open_sort(f: InvoiceFilter, key: str) -> bool:
@@ -480,7 +480,7 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
     sort's own index read in order, each invoice tested against the organization's overdue ids
     (PostgreSQL, ``list_rows``)."""
     col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
-    if open_sort and key in OPEN_SORTED and index_due_date:
+    if open_sort and key in OPEN_KEPT_OUT and index_due_date:
         # read the few by due date (one index, nothing else) and sort them, rather than the
         # states in the column's order, each tested: keep that column's index out of the plan
         col = func.coalesce(col, col)
