@@ -63,21 +63,19 @@ def database_url(args: argparse.Namespace) -> Iterator[str]:
         yield f"sqlite:///{args.keep or os.path.join(tempfile.mkdtemp(), 'overdue.db')}"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
+def database_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options choosing the database and its size (``database_url``, ``filled``)."""
     parser.add_argument("--count", type=int, default=1_000_000)
     parser.add_argument("--keep", help="reuse/keep the database file at this path")
     parser.add_argument("--quick", action="store_true", help="100,000 invoices")
     parser.add_argument("--postgresql", action="store_true", help="in PostgreSQL instead of SQLite")
     parser.add_argument("--pg-url", default=ADMIN_URL, help="the server's maintenance database")
     parser.add_argument("--pg-database", help="keep and reuse this PostgreSQL database")
-    args = parser.parse_args()
-    count = 100_000 if args.quick else args.count
-    with database_url(args) as url:
-        return measure(Database(url), count)
 
 
-def measure(db: Database, count: int) -> int:
+def filled(db: Database, count: int) -> None:
+    """``db`` migrated and holding ``count`` invoices, each due ``DUE_DAYS`` after its date
+    (inserted when it is empty)."""
     upgrade(db)
     with db.session() as s:
         have = s.execute(select(func.count()).select_from(Invoice)).scalar_one()
@@ -91,6 +89,19 @@ def measure(db: Database, count: int) -> int:
                 conn.exec_driver_sql("VACUUM ANALYZE")
         print(f"inserted {count:,} invoices (due {DUE_DAYS} days after their date) "
               f"in {time.perf_counter() - t:.1f} s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    database_arguments(parser)
+    args = parser.parse_args()
+    count = 100_000 if args.quick else args.count
+    with database_url(args) as url:
+        return measure(Database(url), count)
+
+
+def measure(db: Database, count: int) -> int:
+    filled(db, count)
     service = InvoiceService(db)
     baseline = InvoiceFilter(organization_id=1)
     engine = "PostgreSQL" if db.dialect == "postgresql" else "SQLite"

@@ -11,12 +11,25 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint, select
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    any_,
+    bindparam,
+    select,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.domain.reminders import describe_step
-from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, utcnow
+from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, Invoice, PaymentState, utcnow
+from oro_invoices.persistence.queries import overdue_condition, unindexed
 from oro_invoices.persistence.types import UTCDateTime
 
 TABLE = "oro_invoice_reminder"
@@ -84,11 +97,46 @@ def sent_steps(session: Session, invoice_ids: Iterable[int]) -> dict[int, set[in
     found: dict[int, set[int]] = {}
     if not ids:
         return found
-    rows = session.execute(select(ReminderRow.invoice_id, ReminderRow.step)
-                           .where(ReminderRow.invoice_id.in_(ids)))
+    if session.get_bind().dialect.name == "postgresql":
+        # one array parameter: psycopg parses a statement with a thousand placeholders again
+        # on every call (it keeps only short ones)
+        among = ReminderRow.invoice_id == any_(bindparam("ids", ids, type_=ARRAY(BigInteger)))
+    else:
+        among = ReminderRow.invoice_id.in_(ids)
+    rows = session.execute(select(ReminderRow.invoice_id, ReminderRow.step).where(among))
     for invoice_id, step in rows:
         found.setdefault(invoice_id, set()).add(step)
     return found
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An invoice that can be paid and is due on or before the day a run looks up to."""
+
+    invoice_id: int
+    organization_id: int
+    website_id: int | None
+    due_date: dt.date
+
+
+def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, limit: int = 1000,
+               organization_id: int | None = None) -> list[Candidate]:
+    """The next ``limit`` invoices after ``after_id``, by id, that can still be paid and are due
+    on or before ``due_by``.
+
+    They are read from the payment states' open due dates (``open_due.py``: the due date while
+    an invoice can be paid) along the states' primary key, from ``after_id`` on: a run over all
+    batches reads each state once, however many there are. The due-date and organization
+    indexes are kept out, since a batch from them would be sorted by id again each time."""
+    website = select(Invoice.website_id).where(Invoice.id == PaymentState.invoice_id).scalar_subquery()
+    stmt = (select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date)
+            .where(PaymentState.invoice_id > after_id,
+                   # due before the next day: on or before due_by
+                   overdue_condition(due_by + dt.timedelta(days=1), index_due_date=False))
+            .order_by(PaymentState.invoice_id).limit(limit))
+    if organization_id is not None:
+        stmt = stmt.where(unindexed(PaymentState.organization_id) == organization_id)
+    return [Candidate(*row) for row in session.execute(stmt)]
 
 
 def for_invoice(session: Session, invoice_id: int) -> list[ReminderView]:

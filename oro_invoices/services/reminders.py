@@ -45,8 +45,7 @@ from oro_invoices.domain.reminders import (
 from oro_invoices.domain.statuses import is_payable
 from oro_invoices.integration.profile import REMINDER_TEMPLATE
 from oro_invoices.persistence import activity, reminders
-from oro_invoices.persistence.models import Invoice, PaymentState
-from oro_invoices.persistence.queries import payable_condition
+from oro_invoices.persistence.models import PaymentState
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.services.mail.compose import EmailDraft
 
@@ -60,7 +59,7 @@ ENABLED_SETTING = "oro_invoices.reminders.enabled"
 SCHEDULE_SETTING = "oro_invoices.reminders.schedule"
 ACTIVITY_KIND = "reminder"
 DEFAULT_ACTOR = "reminders"
-BATCH_SIZE = 200
+BATCH_SIZE = 1000
 NO_RECIPIENT = "The invoice has no customer user email address to send the reminder to."
 
 
@@ -110,14 +109,6 @@ class ReminderReport:
         if self.problems:
             text += f", {len(self.problems)} could not be sent"
         return text
-
-
-@dataclass(frozen=True)
-class _Candidate:
-    invoice_id: int
-    organization_id: int
-    website_id: int | None
-    due_date: dt.date
 
 
 class PaymentReminders:
@@ -174,24 +165,18 @@ class PaymentReminders:
                     self._send(candidate.invoice_id, step, today, actor, dry_run, report)
         return report
 
-    def _candidates(self, today: dt.date, organization_id: int | None) -> Iterator[list[_Candidate]]:
+    def _candidates(self, today: dt.date, organization_id: int | None) -> Iterator[list[reminders.Candidate]]:
         """Payable posted invoices whose earliest possible step has arrived, in id batches."""
-        horizon = today - dt.timedelta(days=MIN_OFFSET)
-        stmt = (select(Invoice.id, Invoice.organization_id, Invoice.website_id, Invoice.due_date)
-                .join(PaymentState, PaymentState.invoice_id == Invoice.id)
-                .where(payable_condition(), Invoice.due_date.is_not(None), Invoice.due_date <= horizon)
-                .order_by(Invoice.id).limit(self.batch_size))
-        if organization_id is not None:
-            stmt = stmt.where(Invoice.organization_id == organization_id)
+        due_by = today - dt.timedelta(days=MIN_OFFSET)
         last_id = 0
         while True:
             with self.db.session() as s:
-                rows = s.execute(stmt.where(Invoice.id > last_id)).all()
-            if not rows:
+                batch = reminders.candidates(s, due_by, after_id=last_id, limit=self.batch_size,
+                                             organization_id=organization_id)
+            if not batch:
                 return
-            yield [_Candidate(invoice_id, org, website, due) for invoice_id, org, website, due in rows
-                   if due is not None]
-            last_id = rows[-1][0]
+            yield batch
+            last_id = batch[-1].invoice_id
 
     def _send(self, invoice_id: int, step: int, today: dt.date, actor: str, dry_run: bool,
               report: ReminderReport) -> None:

@@ -10,12 +10,13 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from support.mail import SELLER, make_app, make_mail, parse, sha256
 
 from oro_invoices import cli
 from oro_invoices.integration.config import InvalidSetting
 from oro_invoices.integration.profile import REMINDER_TEMPLATE, reminder_template
+from oro_invoices.persistence import reminders
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import OutboxEmail
 from oro_invoices.persistence.reminders import ReminderRow
@@ -334,3 +335,41 @@ def test_invoices_are_read_in_batches(rapp):
     report = PaymentReminders(rapp.invoices, mail, batch_size=2).run(today=on(0))
     assert sorted(r.invoice_id for r in report.queued) == invoices
     assert report.summary() == f"{on(0).isoformat()}: queued 5 payment reminder(s)"
+
+
+def test_each_batch_is_read_from_where_the_last_one_ended(rapp):
+    """A batch starts at the last id in the payment states' primary key and reads it in order:
+    a run reads each state once, not every earlier one again for each batch."""
+    invoices = [posted(rapp) for _ in range(5)]
+    paid = posted(rapp)
+    rapp.invoices.force_payment_status(paid, "paid_in_full")
+    rapp.create()
+    db = rapp.invoices.db
+    seen: list[tuple[str, object]] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+    with db.session() as s:
+        batch = reminders.candidates(s, DUE, after_id=invoices[1], limit=2)
+        assert [(c.invoice_id, c.due_date) for c in batch] == [(invoices[2], DUE), (invoices[3], DUE)]
+        assert [c.invoice_id for c in reminders.candidates(s, DUE, after_id=invoices[3])] == [invoices[4]]
+        assert reminders.candidates(s, on(-1)) == []
+        assert [c.invoice_id for c in reminders.candidates(s, DUE, organization_id=1)] == invoices
+        assert reminders.candidates(s, DUE, organization_id=2) == []
+    batches = [sent for sent in seen if "open_due_date" in sent[0]]
+    for statement, parameters in (batches[0], batches[-2]):    # all organizations, one
+        assert_read_from_the_last_id(db, statement, parameters)
+
+
+def assert_read_from_the_last_id(db: Database, statement: str, parameters: object) -> None:
+    """The plan of a batch: a range of the states' primary key from the last id, in order."""
+    with db.engine.connect() as conn:
+        if db.dialect == "postgresql":
+            # a few rows, read as a large table would be
+            conn.exec_driver_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
+            plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
+            assert "Index Scan using pk_oro_invoice_payment_state" in plan, plan
+            assert "Index Cond: (invoice_id > " in plan, plan
+        else:
+            plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
+                                                                       parameters))
+            assert "SEARCH oro_invoice_payment_state USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
