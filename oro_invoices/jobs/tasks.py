@@ -92,7 +92,7 @@ def complete_pdfs(addon: Addon) -> int:
         return bool(addon.invoices.setting("oro_invoices.generate_pdf_on_post",
                                            organization_id=organization_id, website_id=website_id))
     made = 0
-    for invoice_id in posted_without_pdf(addon.db, expects)[:SWEEP_LIMIT]:
+    for invoice_id in posted_without_pdf(addon.db, expects, limit=SWEEP_LIMIT):
         try:
             made += render_pdf(addon, invoice_id)
         except InvoiceError as exc:  # one invoice's failure does not stop the others

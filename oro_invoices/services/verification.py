@@ -26,7 +26,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import BigInteger, Integer, and_, bindparam, select
 from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.documents.storage import Storage
@@ -271,14 +271,30 @@ _POSTED_WITHOUT_PDF = (select(Invoice.id, Invoice.organization_id, Invoice.websi
                        .where(Invoice.status == "posted", InvoiceDocumentRow.invoice_id.is_(None))
                        .order_by(Invoice.id))
 _POSTED_WITHOUT_PDF_AMONG = _POSTED_WITHOUT_PDF.where(Invoice.id.in_(bindparam("ids", expanding=True)))
+#: The next of them after an id: the invoices' primary key from there on, and the records' too
+#: (in the join's condition), so that no plan reads the records from the first one again.
+_POSTED_WITHOUT_PDF_AFTER = (
+    select(Invoice.id, Invoice.organization_id, Invoice.website_id)
+    .outerjoin(InvoiceDocumentRow, and_(InvoiceDocumentRow.invoice_id == Invoice.id,
+                                        InvoiceDocumentRow.invoice_id > bindparam("after", type_=BigInteger)))
+    .where(Invoice.status == "posted", InvoiceDocumentRow.invoice_id.is_(None),
+           Invoice.id > bindparam("after", type_=BigInteger))
+    .order_by(Invoice.id).limit(bindparam("batch", type_=Integer)))
+#: How many of them one statement of ``posted_without_pdf(limit=…)`` reads at most.
+PENDING_BATCH = 5000
 
 
 def posted_without_pdf(db: Database, expects_pdf: ExpectsPdf | None = None, *,
-                       invoice_ids: Collection[int] | None = None) -> list[int]:
+                       invoice_ids: Collection[int] | None = None, limit: int | None = None) -> list[int]:
     """Ids of posted invoices (all, or those of ``invoice_ids``) whose PDF is pending: no PDF
-    record although PDF generation is on for them."""
+    record although PDF generation is on for them, in id order.
+
+    ``limit``: at most this many, the oldest; they are read in batches from the start of the
+    invoices' primary key until there are enough (the periodic sweep makes a few at a time)."""
     expects = expects_pdf or _schema_default_expects_pdf
     wanted = sorted(set(invoice_ids)) if invoice_ids is not None else None
+    if wanted is None and limit is not None:
+        return _first_posted_without_pdf(db, expects, limit)
     with reading(db.engine) as conn:  # a grid asks for its page's rows: one plain statement
         if wanted is None:
             rows = conn.execute(_POSTED_WITHOUT_PDF).all()
@@ -287,4 +303,19 @@ def posted_without_pdf(db: Database, expects_pdf: ExpectsPdf | None = None, *,
                     for row in conn.execute(_POSTED_WITHOUT_PDF_AMONG, {"ids": wanted[start:start + _ID_SLICE]})]
     return [invoice_id for invoice_id, organization_id, website_id in rows
             if expects(organization_id, website_id)]
+
+
+def _first_posted_without_pdf(db: Database, expects: ExpectsPdf, limit: int) -> list[int]:
+    """The first ``limit`` ids of ``posted_without_pdf``, read a batch at a time."""
+    found: list[int] = []
+    after = 0
+    while len(found) < limit:
+        with reading(db.engine) as conn:
+            rows = conn.execute(_POSTED_WITHOUT_PDF_AFTER, {"after": after, "batch": PENDING_BATCH}).all()
+        found.extend(invoice_id for invoice_id, organization_id, website_id in rows
+                     if expects(organization_id, website_id))
+        if len(rows) < PENDING_BATCH:
+            break
+        after = rows[-1][0]
+    return found[:limit]
 

@@ -5,7 +5,7 @@ import sys
 import textwrap
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
 from support.payloads import invoice_payload
 
@@ -17,7 +17,7 @@ from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.models import InvoiceDocumentRow, NumberSequence
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.verification import verify
+from oro_invoices.services.verification import posted_without_pdf, verify
 
 
 class BytesRenderer:
@@ -174,6 +174,31 @@ def test_verify_reports_posted_invoices_without_a_pdf_and_complete_pdfs_makes_th
     assert again.returncode == 0, again.stdout
     assert "PENDING" not in again.stdout and "pending" not in again.stdout
 
+
+
+def test_the_first_pending_pdfs_are_read_a_batch_at_a_time(db, storage, monkeypatch):
+    """``posted_without_pdf(limit=…)``: the oldest pending PDFs in id order, read in batches
+    past invoices whose PDF is made or not expected (organization 2's here) until there are
+    enough; the same as the first of all of them."""
+    svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Values(generate_pdf_on_post=False),
+                         storage=storage, renderer=BytesRenderer())
+    ids = [svc.post(svc.create(invoice_payload(external_id=f"p{n}", organization_id=1 + n % 2)).id).id
+           for n in range(7)]
+    svc.attach_pdf(ids[2], b"%PDF-1.7 from the ERP", actor="erp")
+    svc.create(invoice_payload(external_id="draft"))
+
+    def first_organization(organization_id, website_id):
+        return organization_id == 1
+
+    monkeypatch.setattr("oro_invoices.services.verification.PENDING_BATCH", 2)
+    statements: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert posted_without_pdf(db, first_organization, limit=2) == [ids[0], ids[4]]
+    # ids[0] and ids[1], then ids[3] and ids[4] (ids[2] has its PDF): enough
+    assert len([s for s in statements if s.startswith("SELECT")]) == 2
+    assert posted_without_pdf(db, first_organization, limit=10) == [ids[0], ids[4], ids[6]]
+    assert posted_without_pdf(db, first_organization) == [ids[0], ids[4], ids[6]]
+    assert posted_without_pdf(db, first_organization, limit=0) == []
 
 def test_an_uploaded_pdf_is_chained_and_tampering_with_its_record_is_caught(db, storage, drop_guards):
     svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Values(generate_pdf_on_post=False),
