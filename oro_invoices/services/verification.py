@@ -301,8 +301,9 @@ def posted_without_pdf(db: Database, expects_pdf: ExpectsPdf | None = None, *,
         else:  # in slices: a database limits the parameters of one statement
             rows = [row for start in range(0, len(wanted), _ID_SLICE)
                     for row in conn.execute(_POSTED_WITHOUT_PDF_AMONG, {"ids": wanted[start:start + _ID_SLICE]})]
-    return [invoice_id for invoice_id, organization_id, website_id in rows
-            if expects(organization_id, website_id)]
+    pending = [invoice_id for invoice_id, organization_id, website_id in rows
+               if expects(organization_id, website_id)]
+    return pending if limit is None else pending[:limit]
 
 
 def _first_posted_without_pdf(db: Database, expects: ExpectsPdf, limit: int) -> list[int]:
@@ -318,4 +319,3 @@ def _first_posted_without_pdf(db: Database, expects: ExpectsPdf, limit: int) -> 
             break
         after = rows[-1][0]
     return found[:limit]
-

@@ -199,6 +199,7 @@ def test_the_first_pending_pdfs_are_read_a_batch_at_a_time(db, storage, monkeypa
     assert posted_without_pdf(db, first_organization, limit=10) == [ids[0], ids[4], ids[6]]
     assert posted_without_pdf(db, first_organization) == [ids[0], ids[4], ids[6]]
     assert posted_without_pdf(db, first_organization, limit=0) == []
+    assert posted_without_pdf(db, first_organization, invoice_ids=ids[4:], limit=1) == [ids[4]]
 
 def test_an_uploaded_pdf_is_chained_and_tampering_with_its_record_is_caught(db, storage, drop_guards):
     svc = InvoiceService(db, plugins=get_plugin_manager(False), settings=Values(generate_pdf_on_post=False),
