@@ -494,6 +494,19 @@ class Settings:
         return [item for item in self.store.stored(key)
                 if item.key == key and (scope is None or item.scope == scope)]
 
+    def values_anywhere(self, key: str) -> list[Any]:
+        """Every value ``key`` can take in some scope: each value stored at a scope it applies
+        at that passes its checks (``resolve`` passes over the others to the parent scope,
+        whose value is listed too), and its default unless a global value hides it."""
+        found, overall = [], False
+        for item in self.stored_everywhere(key):
+            try:
+                found.append(self.validate(key, item.value, item.scope, item.scope_id))
+            except ConfigurationError:
+                continue
+            overall = overall or item.scope == "global"
+        return found if overall else [self.schema[key].default, *found]
+
     def _request_values(self) -> RequestValues | None:
         """The add-on's stored values as this remembered request has read them; None outside one."""
         memo = settings_memo.active()

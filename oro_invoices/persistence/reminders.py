@@ -22,6 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     any_,
     bindparam,
+    func,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -120,9 +121,10 @@ class Candidate:
 
 
 def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, limit: int = 1000,
-               organization_id: int | None = None) -> list[Candidate]:
+               organization_id: int | None = None, finished_from: int | None = None) -> list[Candidate]:
     """The next ``limit`` invoices after ``after_id``, by id, that can still be paid and are due
-    on or before ``due_by``.
+    on or before ``due_by``; with ``finished_from``, only those not yet sent that step or a
+    later one (each state's latest step is looked up in the reminders' (invoice, step) index).
 
     They are read from the payment states' open due dates (``open_due.py``: the due date while
     an invoice can be paid) along the states' primary key, from ``after_id`` on: a run over all
@@ -136,6 +138,12 @@ def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, limit: i
             .order_by(PaymentState.invoice_id).limit(limit))
     if organization_id is not None:
         stmt = stmt.where(unindexed(PaymentState.organization_id) == organization_id)
+    if finished_from is not None:
+        # a scalar subquery, not NOT EXISTS: PostgreSQL would make that an anti-join that may
+        # hash every reminder for each batch
+        latest = select(func.max(ReminderRow.step)).where(ReminderRow.invoice_id == PaymentState.invoice_id) \
+            .scalar_subquery()
+        stmt = stmt.where(func.coalesce(latest, finished_from - 1) < finished_from)
     return [Candidate(*row) for row in session.execute(stmt)]
 
 

@@ -147,6 +147,14 @@ class ServiceContext:
         scope = ScopeContext(organization_id=organization_id, website_id=website_id, customer_id=customer_id)
         return self._values.value(key, scope)
 
+    def setting_values(self, key: str) -> list[Any]:
+        """Every value a setting takes in some scope (``Settings.values_anywhere``: each valid
+        stored value, and the default unless a global value hides it); only the default
+        without configured settings."""
+        if self.settings is None:
+            return [self._values.value(key)]
+        return self.settings.values_anywhere(key)
+
     def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument) -> Any:
         """The effective value of a setting for the invoice's organization and website."""
         return self.setting(key, organization_id=invoice.organization_id, website_id=invoice.website_id)

@@ -130,6 +130,10 @@ class InvoiceService:
         return self.context.setting(key, organization_id=organization_id, website_id=website_id,
                                     customer_id=customer_id)
 
+    def setting_values(self, key: str) -> list[Any]:
+        """Every value a setting takes in some scope (``Settings.values_anywhere``)."""
+        return self.context.setting_values(key)
+
     def seller(self, invoice: InvoiceDocument) -> SellerInfo:
         """The seller as configured now for the invoice's organization and website."""
         return self.context.seller(invoice)

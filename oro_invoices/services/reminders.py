@@ -36,9 +36,10 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import (
-    MIN_OFFSET,
     ReminderNotice,
+    ScheduleError,
     describe_step,
+    latest_due_step,
     parse_schedule,
     step_to_send,
 )
@@ -88,6 +89,16 @@ class Problem:
     invoice_number: str
     step: int
     message: str
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The invoices a run reads: those due on or before ``due_by`` (today less the earliest
+    step of any schedule) that were not yet sent ``last_step`` (the latest step of any
+    schedule) or a later one: such an invoice is owed nothing more."""
+
+    due_by: dt.date
+    last_step: int
 
 
 @dataclass
@@ -151,28 +162,49 @@ class PaymentReminders:
         """
         today = today or local_today(self.invoices.clock())
         report = ReminderReport(today=today, dry_run=dry_run)
+        reach = self.reach(today)
+        if reach is None:
+            return report
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
-        for batch in self._candidates(today, organization_id):
-            with self.db.session() as s:
-                sent = reminders.sent_steps(s, [c.invoice_id for c in batch])
+        for batch in self._candidates(reach, organization_id):
+            arrived: list[tuple[reminders.Candidate, tuple[int, ...]]] = []
             for candidate in batch:
                 scope = (candidate.organization_id, candidate.website_id)
                 if scope not in schedules:
                     schedules[scope] = self.schedule(*scope)
-                step = step_to_send(schedules[scope], candidate.due_date, today,
-                                    sent.get(candidate.invoice_id, ()))
+                if latest_due_step(schedules[scope], candidate.due_date, today) is not None:
+                    arrived.append((candidate, schedules[scope]))
+            if not arrived:  # nothing owed in this batch: what was sent need not be read
+                continue
+            with self.db.session() as s:
+                sent = reminders.sent_steps(s, [candidate.invoice_id for candidate, _ in arrived])
+            for candidate, schedule in arrived:
+                step = step_to_send(schedule, candidate.due_date, today, sent.get(candidate.invoice_id, ()))
                 if step is not None:
                     self._send(candidate.invoice_id, step, today, actor, dry_run, report)
         return report
 
-    def _candidates(self, today: dt.date, organization_id: int | None) -> Iterator[list[reminders.Candidate]]:
-        """Payable posted invoices whose earliest possible step has arrived, in id batches."""
-        due_by = today - dt.timedelta(days=MIN_OFFSET)
+    def reach(self, today: dt.date) -> Reach | None:
+        """Which invoices a run on ``today`` reads, from the schedules that apply in some scope;
+        None when reminders (or invoices) are off in every scope, or no schedule has a step:
+        a run then reads no invoice at all."""
+        def on_somewhere(key: str) -> bool:
+            return any(self.invoices.setting_values(key))
+        if not (on_somewhere("oro_invoices.enabled") and on_somewhere(ENABLED_SETTING)):
+            return None
+        steps = [schedule for schedule in map(_parsed, self.invoices.setting_values(SCHEDULE_SETTING)) if schedule]
+        if not steps:
+            return None
+        return Reach(due_by=today - dt.timedelta(days=min(s[0] for s in steps)),
+                     last_step=max(s[-1] for s in steps))
+
+    def _candidates(self, reach: Reach, organization_id: int | None) -> Iterator[list[reminders.Candidate]]:
+        """Payable posted invoices in ``reach``, in id batches."""
         last_id = 0
         while True:
             with self.db.session() as s:
-                batch = reminders.candidates(s, due_by, after_id=last_id, limit=self.batch_size,
-                                             organization_id=organization_id)
+                batch = reminders.candidates(s, reach.due_by, after_id=last_id, limit=self.batch_size,
+                                             organization_id=organization_id, finished_from=reach.last_step)
             if not batch:
                 return
             yield batch
@@ -241,6 +273,14 @@ class PaymentReminders:
 def _remindable(invoice: InvoiceDocument) -> bool:
     """Posted and still payable (the one rule: ``statuses.is_payable``)."""
     return invoice.is_posted and is_payable(invoice.payment_status, invoice.amount_due)
+
+
+def _parsed(text: object) -> tuple[int, ...]:
+    """A schedule setting's steps; none for one that cannot be used (it never applies)."""
+    try:
+        return parse_schedule(str(text or ""))
+    except ScheduleError:
+        return ()
 
 
 def send_due_reminders(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,

@@ -516,3 +516,17 @@ def test_a_setting_declared_twice_is_refused(tmp_path):
     doubled.write_text(text[:block_end] + text[first - 1:block_end] + text[block_end:], encoding="utf-8")
     with pytest.raises(ConfigurationError, match="'oro_invoices.storefront_enabled' is declared twice"):
         load_schema(doubled)
+
+
+def test_values_anywhere_are_those_a_scope_can_resolve_to():
+    store = MemoryConfigStore()
+    settings = Settings(store)
+    key = "oro_invoices.number_prefix"
+    assert settings.values_anywhere(key) == ["INV-"]
+    settings.set(key, "ACME-", O, 4)
+    store.save(key, "X" * 500, O, 5)       # stored behind the add-on's back: too long
+    store.save(key, "WEB-", W, 6)          # at a scope the setting does not apply at
+    assert settings.values_anywhere(key) == ["INV-", "ACME-"]
+    settings.set(key, "ALL-")              # the default applies nowhere now
+    assert sorted(settings.values_anywhere(key)) == ["ACME-", "ALL-"]
+    assert sorted({settings.value(key, ScopeContext(organization_id=o)) for o in (1, 4, 5)}) == ["ACME-", "ALL-"]

@@ -61,7 +61,6 @@ def test_a_pdf_job_killed_after_storing_the_file_leaves_one_pdf_when_run_again(s
         f"PDF generated ({size_label(pdf.size)})") == 1
 
 
-
 def test_the_sweep_makes_the_oldest_lost_pdfs_a_few_at_a_time(shop, monkeypatch):
     """PDF jobs nobody ran (the queue is not consumed): each sweep makes at most SWEEP_LIMIT of
     the pending PDFs, the oldest first, read in batches smaller than that here."""
@@ -75,6 +74,7 @@ def test_the_sweep_makes_the_oldest_lost_pdfs_a_few_at_a_time(shop, monkeypatch)
     assert tasks.complete_pdfs(shop.addon) == 1
     assert tasks.complete_pdfs(shop.addon) == 0
     assert [shop.pdf_records(i) for i in invoices] == [1] * 5
+
 
 def test_two_pdf_jobs_racing_for_one_invoice_record_one_pdf(shop):
     invoice = shop.addon.invoices.post(shop.create().id)

@@ -21,7 +21,7 @@ from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import OutboxEmail
 from oro_invoices.persistence.reminders import ReminderRow
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.reminders import PaymentReminders, send_due_reminders
+from oro_invoices.services.reminders import PaymentReminders, Reach, send_due_reminders
 
 DUE = dt.date(2026, 12, 2)  # the due date of the shared payload
 
@@ -373,3 +373,103 @@ def assert_read_from_the_last_id(db: Database, statement: str, parameters: objec
                                                                        parameters))
             assert "SEARCH oro_invoice_payment_state USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def statements_reading(db: Database, run) -> list[str]:
+    """The statements ``run()`` sends that read the payment states or the reminders sent."""
+    seen: list[str] = []
+    def note(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return [s for s in seen if "oro_invoice_payment_state" in s or "oro_invoice_reminder" in s]
+
+
+def test_a_run_with_reminders_off_everywhere_reads_no_invoice(rapp):
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    rapp.settings.set("oro_invoices.reminders.enabled", False)
+    run = lambda: send_due_reminders(rapp.invoices, mail, today=on(14))  # noqa: E731
+    assert statements_reading(rapp.invoices.db, run) == []
+    rapp.settings.set("oro_invoices.reminders.enabled", True, "website", rapp.host.add_website("Elsewhere").id)
+    assert statements_reading(rapp.invoices.db, run) != []   # one website is enough to look
+    assert mail.emails(invoice) == []
+    rapp.settings.set("oro_invoices.reminders.enabled", True, "organization", 1)
+    assert [r.invoice_id for r in send_due_reminders(rapp.invoices, mail, today=on(14)).queued] == [invoice]
+
+
+def test_a_run_reads_only_as_far_ahead_as_the_earliest_step_of_any_schedule(rapp):
+    """The default schedule starts 3 days before the due date; a website's starting 10 days
+    before makes the run look 10 days ahead; a schedule stored behind the add-on's back that
+    cannot be used changes nothing (its parent scope's applies)."""
+    mail = make_mail(rapp)
+    reminders_of = PaymentReminders(rapp.invoices, mail)
+    assert reminders_of.reach(DUE) == Reach(due_by=on(3), last_step=14)
+    rapp.settings.store.save("oro_invoices.reminders.schedule", "-100, soon", "website", 5)
+    assert reminders_of.reach(DUE) == Reach(due_by=on(3), last_step=14)
+    early = rapp.host.add_website("Early").id
+    rapp.settings.set("oro_invoices.reminders.schedule", "-10, 30", "website", early)
+    assert reminders_of.reach(DUE) == Reach(due_by=on(10), last_step=30)
+    rapp.settings.set("oro_invoices.reminders.schedule", "")
+    rapp.settings.set("oro_invoices.reminders.schedule", "", "website", early)
+    assert reminders_of.reach(DUE) is None
+    rapp.settings.set("oro_invoices.reminders.schedule", "-10", "website", early)
+    assert reminders_of.reach(DUE) == Reach(due_by=on(10), last_step=-10)
+    plain, ahead = posted(rapp), posted(rapp, website_id=early)
+    report = send_due_reminders(rapp.invoices, mail, today=on(-10))
+    assert [(r.invoice_id, r.step) for r in report.queued] == [(ahead, -10)]
+    assert mail.emails(plain) == []
+
+
+def test_what_was_sent_is_read_only_for_invoices_a_step_has_arrived_for(rapp):
+    mail = make_mail(rapp)
+    posted(rapp)
+    db = rapp.invoices.db
+    def sent_reads(today: dt.date) -> int:
+        run = lambda: send_due_reminders(rapp.invoices, mail, today=today)  # noqa: E731
+        return sum(s.startswith("SELECT oro_invoice_reminder.invoice_id, oro_invoice_reminder.step")
+                   for s in statements_reading(db, run))
+    assert sent_reads(on(-4)) == 0   # due in 4 days: beyond the first step, not a candidate
+    assert sent_reads(on(-3)) == 1
+    rapp.settings.set("oro_invoices.reminders.schedule", "7", "organization", 1)
+    assert sent_reads(on(0)) == 0    # a candidate (-3 applies elsewhere), but 7 has not arrived
+    assert sent_reads(on(7)) == 1
+
+
+def test_invoices_sent_the_last_step_of_every_schedule_are_not_read_again(rapp):
+    """An invoice sent the latest step of any schedule (or a later one) is owed nothing more:
+    a batch leaves it out, looking its latest step up in the reminders' index, and still
+    reads the payment states from the last id. A schedule with a later step reads it again."""
+    mail = make_mail(rapp)
+    first, second, third = (posted(rapp) for _ in range(3))
+    assert len(send_due_reminders(rapp.invoices, mail, today=on(14)).queued) == 3
+    rapp.settings.set("oro_invoices.reminders.schedule", "-3, 0, 7")
+    with rapp.invoices.db.transaction() as s:
+        s.add(ReminderRow(invoice_id=third, step=30, due_date=DUE, sent_on=on(30), email_id=0))
+    db = rapp.invoices.db
+    seen: list[tuple[str, object]] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+    with db.session() as s:
+        assert [c.invoice_id for c in reminders.candidates(s, on(60), finished_from=14)] == []
+        assert [c.invoice_id for c in reminders.candidates(s, on(60), finished_from=30)] == [first, second]
+        assert [c.invoice_id for c in reminders.candidates(s, on(60), finished_from=31)] == [first, second, third]
+    [batch] = [sent for sent in seen if "open_due_date" in sent[0]][:1]
+    assert_read_from_the_last_id(db, *batch)
+    with db.engine.connect() as conn:
+        explain = "EXPLAIN " if db.dialect == "postgresql" else "EXPLAIN QUERY PLAN "
+        if db.dialect == "postgresql":  # a few rows, read as large tables would be
+            conn.exec_driver_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
+        plan = " | ".join(str(row[-1] if db.dialect == "sqlite" else row[0])
+                          for row in conn.exec_driver_sql(explain + batch[0], batch[1]))
+    by_invoice = "uq_oro_invoice_reminder_invoice_step" if db.dialect == "postgresql" \
+        else "SEARCH oro_invoice_reminder USING COVERING INDEX"
+    assert by_invoice in plan, plan
+    assert "Hash" not in plan and "SCAN oro_invoice_reminder" not in plan, plan
+    # nothing owed: a daily run reads none of them, a run with a 30-day step reads them again
+    assert send_due_reminders(rapp.invoices, mail, today=on(60)).queued == []
+    rapp.settings.set("oro_invoices.reminders.schedule", "14, 45")
+    assert sorted(r.invoice_id for r in send_due_reminders(rapp.invoices, mail, today=on(60)).queued) == \
+        [first, second, third]
