@@ -95,7 +95,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
-    from oro_invoices.services.verification import STRAY_AFTER, posted_without_pdf
+    from oro_invoices.services.pdf_backlog import pending_pdfs
+    from oro_invoices.services.verification import STRAY_AFTER
     with _addon(args, host_object=args.host_object, storage_url=args.storage,
                 host=_host_name(args)) as addon:
         if addon.storage is None or addon.renderer is None:
@@ -103,7 +104,7 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
                   "(pip install 'oro-invoices[pdf]')", file=sys.stderr)
             return 2
         failed = 0
-        for invoice_id in posted_without_pdf(addon.db, _expects_pdf(addon)):
+        for invoice_id in pending_pdfs(addon.invoices):
             try:
                 doc = addon.invoices.ensure_pdf(invoice_id, actor=args.actor)
             except InvoiceError as exc:

@@ -14,7 +14,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.persistence.outbox import RETRY
 from oro_invoices.services.event_delivery import EventDeliveryReport
 from oro_invoices.services.mail.delivery import DeliveryReport
-from oro_invoices.services.verification import posted_without_pdf
+from oro_invoices.services.pdf_backlog import pending_pdfs
 
 log = logging.getLogger("oro_invoices.jobs")
 
@@ -88,11 +88,8 @@ def sweep_events(addon: Addon) -> EventDeliveryReport:
 
 def complete_pdfs(addon: Addon) -> int:
     """The periodic PDF sweep: make the pending PDFs whose job was lost; how many were made."""
-    def expects(organization_id: int, website_id: int | None) -> bool:
-        return bool(addon.invoices.setting("oro_invoices.generate_pdf_on_post",
-                                           organization_id=organization_id, website_id=website_id))
     made = 0
-    for invoice_id in posted_without_pdf(addon.db, expects, limit=SWEEP_LIMIT):
+    for invoice_id in pending_pdfs(addon.invoices, limit=SWEEP_LIMIT):
         try:
             made += render_pdf(addon, invoice_id)
         except InvoiceError as exc:  # one invoice's failure does not stop the others

@@ -18,7 +18,7 @@ from oro_invoices.services.documents import GENERATE_SETTING
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import ExpectsPdf, posted_without_pdf
 
-__all__ = ["BacklogResult", "expects_pdf", "pending_pdfs", "render_pdfs"]
+__all__ = ["BacklogResult", "expects_pdf", "generated_anywhere", "pending_pdfs", "render_pdfs"]
 
 
 @dataclass
@@ -47,14 +47,24 @@ def expects_pdf(service: InvoiceService) -> ExpectsPdf:
     return expects
 
 
-def pending_pdfs(service: InvoiceService, invoice_ids: Collection[int] | None = None) -> list[int]:
-    """Ids of the posted invoices (all, or those of ``invoice_ids``) whose PDF is pending.
+def generated_anywhere(service: InvoiceService) -> bool:
+    """Whether PDF generation at posting is on in some scope (``setting_values``): when it is
+    off in every scope no PDF is pending, and nothing need be read to know it."""
+    return any(service.setting_values(GENERATE_SETTING))
 
-    None without a PDF storage: there, no PDF is made, so none is awaited.
+
+def pending_pdfs(service: InvoiceService, invoice_ids: Collection[int] | None = None, *,
+                 limit: int | None = None) -> list[int]:
+    """Ids of the posted invoices (all, or those of ``invoice_ids``) whose PDF is pending, in
+    id order; with ``limit``, at most that many, the oldest (``posted_without_pdf``).
+
+    None without a PDF storage: there, no PDF is made, so none is awaited; none without
+    reading anything when generation is off in every scope.
     """
-    if (invoice_ids is not None and not invoice_ids) or service.storage is None:
+    if (invoice_ids is not None and not invoice_ids) or service.storage is None \
+            or not generated_anywhere(service):
         return []
-    return posted_without_pdf(service.db, expects_pdf(service), invoice_ids=invoice_ids)
+    return posted_without_pdf(service.db, expects_pdf(service), invoice_ids=invoice_ids, limit=limit)
 
 
 def render_pdfs(service: InvoiceService, invoice_ids: Iterable[int], *, actor: str = "system",

@@ -10,6 +10,7 @@ import threading
 import uuid
 
 import pytest
+from sqlalchemy import event
 from support.celery_jobs import delete_queue, jobs_shop
 
 from oro_invoices.jobs import tasks
@@ -74,6 +75,30 @@ def test_the_sweep_makes_the_oldest_lost_pdfs_a_few_at_a_time(shop, monkeypatch)
     assert tasks.complete_pdfs(shop.addon) == 1
     assert tasks.complete_pdfs(shop.addon) == 0
     assert [shop.pdf_records(i) for i in invoices] == [1] * 5
+
+
+def test_the_sweep_reads_nothing_while_pdf_generation_is_off_everywhere(shop):
+    """With generation off in every scope no PDF is pending: the sweep does not read the
+    invoices to find that out. On for one website, it reads them and makes that website's."""
+    off = shop.addon.invoices.post(shop.create().id).id
+    shop.settings.set("oro_invoices.generate_pdf_on_post", False)
+    lost = shop.addon.invoices.post(shop.create().id).id
+    statements: list[str] = []
+    listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
+    event.listen(shop.addon.db.engine, "before_cursor_execute", listen)
+    try:
+        assert tasks.complete_pdfs(shop.addon) == 0
+        assert [s for s in statements if "oro_invoice_invoice" in s] == []
+        website = shop.host.add_website("Printed").id
+        shop.settings.set("oro_invoices.generate_pdf_on_post", True, "website", website)
+        assert tasks.complete_pdfs(shop.addon) == 0
+        assert [s for s in statements if "oro_invoice_invoice" in s] != []
+    finally:
+        event.remove(shop.addon.db.engine, "before_cursor_execute", listen)
+    assert [shop.pdf_records(i) for i in (off, lost)] == [0, 0]
+    printed = shop.addon.invoices.post(shop.create(website_id=website).id).id
+    assert tasks.complete_pdfs(shop.addon) == 1
+    assert [shop.pdf_records(i) for i in (off, lost, printed)] == [0, 0, 1]
 
 
 def test_two_pdf_jobs_racing_for_one_invoice_record_one_pdf(shop):
