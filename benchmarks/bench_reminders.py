@@ -8,7 +8,8 @@ the time is what a run reads and decides:
 - **on, all sent**: ``send_due_reminders(dry_run=True)`` in this process, reminders on with the
   default schedule (-3, 0, 7, 14), every payable invoice already sent step 14 (rows written
   for the run and removed after it): the hourly run of a shop whose unpaid invoices have
-  all had their reminders.
+  all had their reminders; and the same for organization 1 alone (of the two), as
+  ``remind --organization 1`` reads it.
 
 Beside a baseline measured in the same run: every payable invoice due up to 90 days after the
 day (the most any schedule reaches), read by one statement in one go.
@@ -68,7 +69,7 @@ def measure(db: Database, url: str) -> None:
     engine = "PostgreSQL" if db.dialect == "postgresql" else "SQLite"
     print(f"{count:,} invoices on {engine}: one run, reminders off (`remind --dry-run`) and on with "
           "every step sent (s), beside one statement reading every invoice due up to 90 days ahead (s)")
-    print(f"{'day judged on':14} {'candidates':>11} {'off':>9} {'on, sent':>9} {'baseline':>9}")
+    print(f"{'day judged on':14} {'candidates':>11} {'off':>9} {'on, sent':>9} {'org 1':>9} {'baseline':>9}")
     invoices, mail = reminders_on(db)
     for today in (FEW_LATE, MANY_LATE):
         due_by = today - dt.timedelta(days=MIN_OFFSET)
@@ -85,13 +86,17 @@ def measure(db: Database, url: str) -> None:
         run = time.perf_counter() - t
         if "would queue 0 payment reminder(s)" not in out:
             raise SystemExit(f"unexpected report: {out}")
+        times = []
         with all_sent(db):
-            t = time.perf_counter()
-            report = send_due_reminders(invoices, mail, today=today, dry_run=True)
-            sent = time.perf_counter() - t
-        if report.queued or report.problems:
-            raise SystemExit(f"unexpected report: {report.summary()}")
-        print(f"{today.isoformat():14} {candidates:>11,} {run:9.2f} {sent:9.2f} {baseline:9.2f}")
+            for organization_id in (None, 1):
+                t = time.perf_counter()
+                report = send_due_reminders(invoices, mail, today=today, dry_run=True,
+                                            organization_id=organization_id)
+                times.append(time.perf_counter() - t)
+                if report.queued or report.problems:
+                    raise SystemExit(f"unexpected report: {report.summary()}")
+        sent, one = times
+        print(f"{today.isoformat():14} {candidates:>11,} {run:9.2f} {sent:9.2f} {one:9.2f} {baseline:9.2f}")
 
 
 def reminders_on(db: Database) -> tuple[InvoiceService, MailService]:

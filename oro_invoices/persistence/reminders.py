@@ -23,14 +23,16 @@ from sqlalchemy import (
     any_,
     bindparam,
     func,
+    literal,
     select,
+    tuple_,
 )
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.domain.reminders import describe_step
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, Invoice, PaymentState, utcnow
-from oro_invoices.persistence.queries import overdue_condition, unindexed
+from oro_invoices.persistence.queries import overdue_condition
 from oro_invoices.persistence.types import UTCDateTime
 
 TABLE = "oro_invoice_reminder"
@@ -120,24 +122,38 @@ class Candidate:
     due_date: dt.date
 
 
-def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, limit: int = 1000,
-               organization_id: int | None = None, finished_from: int | None = None) -> list[Candidate]:
-    """The next ``limit`` invoices after ``after_id``, by id, that can still be paid and are due
-    on or before ``due_by``; with ``finished_from``, only those not yet sent that step or a
-    later one (each state's latest step is looked up in the reminders' (invoice, step) index).
+def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_due_date: dt.date | None = None,
+               limit: int = 1000, organization_id: int | None = None,
+               finished_from: int | None = None) -> list[Candidate]:
+    """The next ``limit`` invoices that can still be paid and are due on or before ``due_by``;
+    with ``finished_from``, only those not yet sent that step or a later one (each state's
+    latest step is looked up in the reminders' (invoice, step) index).
 
     They are read from the payment states' open due dates (``open_due.py``: the due date while
-    an invoice can be paid) along the states' primary key, from ``after_id`` on: a run over all
-    batches reads each state once, however many there are. The due-date and organization
-    indexes are kept out, since a batch from them would be sorted by id again each time."""
+    an invoice can be paid), each batch from where the last one ended, so that a run over all
+    batches reads each state once, however many there are:
+
+    - all organizations: by id, along the states' primary key, after ``after_id``. The
+      due-date and organization indexes are kept out, since a batch from them would be sorted
+      by id again each time;
+    - one organization: by due date and id, along its (organization, open due date, invoice)
+      index, after (``after_due_date``, ``after_id``): only that organization's states are read.
+    """
     website = select(Invoice.website_id).where(Invoice.id == PaymentState.invoice_id).scalar_subquery()
-    stmt = (select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date)
-            .where(PaymentState.invoice_id > after_id,
-                   # due before the next day: on or before due_by
-                   overdue_condition(due_by + dt.timedelta(days=1), index_due_date=False))
-            .order_by(PaymentState.invoice_id).limit(limit))
-    if organization_id is not None:
-        stmt = stmt.where(unindexed(PaymentState.organization_id) == organization_id)
+    stmt = select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date)
+    if organization_id is None:
+        # due before the next day: on or before due_by
+        stmt = stmt.where(PaymentState.invoice_id > after_id,
+                          overdue_condition(due_by + dt.timedelta(days=1), index_due_date=False)) \
+            .order_by(PaymentState.invoice_id)
+    else:
+        stmt = stmt.where(PaymentState.organization_id == organization_id,
+                          overdue_condition(due_by + dt.timedelta(days=1))) \
+            .order_by(PaymentState.open_due_date, PaymentState.invoice_id)
+        if after_due_date is not None:
+            stmt = stmt.where(tuple_(PaymentState.open_due_date, PaymentState.invoice_id)
+                              > tuple_(literal(after_due_date, PaymentState.open_due_date.type), literal(after_id)))
+    stmt = stmt.limit(limit)
     if finished_from is not None:
         # a scalar subquery, not NOT EXISTS: PostgreSQL would make that an anti-join that may
         # hash every reminder for each batch

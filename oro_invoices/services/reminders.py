@@ -199,16 +199,18 @@ class PaymentReminders:
                      last_step=max(s[-1] for s in steps))
 
     def _candidates(self, reach: Reach, organization_id: int | None) -> Iterator[list[reminders.Candidate]]:
-        """Payable posted invoices in ``reach``, in id batches."""
-        last_id = 0
+        """Payable posted invoices in ``reach``, in batches (``reminders.candidates``)."""
+        last: reminders.Candidate | None = None
         while True:
             with self.db.session() as s:
-                batch = reminders.candidates(s, reach.due_by, after_id=last_id, limit=self.batch_size,
-                                             organization_id=organization_id, finished_from=reach.last_step)
+                batch = reminders.candidates(
+                    s, reach.due_by, after_id=last.invoice_id if last else 0,
+                    after_due_date=last.due_date if last and organization_id is not None else None,
+                    limit=self.batch_size, organization_id=organization_id, finished_from=reach.last_step)
             if not batch:
                 return
             yield batch
-            last_id = batch[-1].invoice_id
+            last = batch[-1]
 
     def _send(self, invoice_id: int, step: int, today: dt.date, actor: str, dry_run: bool,
               report: ReminderReport) -> None:

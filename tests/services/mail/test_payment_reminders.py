@@ -337,6 +337,15 @@ def test_invoices_are_read_in_batches(rapp):
     assert report.summary() == f"{on(0).isoformat()}: queued 5 payment reminder(s)"
 
 
+def test_one_organizations_invoices_are_read_in_batches_by_due_date(rapp):
+    mail = make_mail(rapp)
+    due = [DUE + dt.timedelta(days=d) for d in (2, 0, 1, 0, 2)]
+    invoices = [posted(rapp, due_date=day.isoformat()) for day in due]
+    report = PaymentReminders(rapp.invoices, mail, batch_size=2).run(today=on(14), organization_id=1)
+    assert [r.invoice_id for r in report.queued] == [invoices[i] for i in (1, 3, 2, 0, 4)]
+    assert PaymentReminders(rapp.invoices, mail, batch_size=2).run(today=on(14), organization_id=2).queued == []
+
+
 def test_each_batch_is_read_from_where_the_last_one_ended(rapp):
     """A batch starts at the last id in the payment states' primary key and reads it in order:
     a run reads each state once, not every earlier one again for each batch."""
@@ -354,24 +363,36 @@ def test_each_batch_is_read_from_where_the_last_one_ended(rapp):
         assert reminders.candidates(s, on(-1)) == []
         assert [c.invoice_id for c in reminders.candidates(s, DUE, organization_id=1)] == invoices
         assert reminders.candidates(s, DUE, organization_id=2) == []
+        mark = len(seen)
+        one = reminders.candidates(s, DUE, organization_id=1, after_due_date=DUE, after_id=invoices[2])
+        assert [c.invoice_id for c in one] == invoices[3:]
     batches = [sent for sent in seen if "open_due_date" in sent[0]]
-    for statement, parameters in (batches[0], batches[-2]):    # all organizations, one
-        assert_read_from_the_last_id(db, statement, parameters)
+    assert_read_from_the_last_id(db, *batches[0])
+    assert_read_from_the_last_id(db, *seen[mark], organization=True)
 
 
-def assert_read_from_the_last_id(db: Database, statement: str, parameters: object) -> None:
-    """The plan of a batch: a range of the states' primary key from the last id, in order."""
+def assert_read_from_the_last_id(db: Database, statement: str, parameters: object, *,
+                                 organization: bool = False) -> None:
+    """The plan of a batch: a range of the states' primary key from the last id, in order; for
+    one organization a range of its (organization, open due date, invoice) index from the last
+    (due date, id), in order."""
     with db.engine.connect() as conn:
         if db.dialect == "postgresql":
             # a few rows, read as a large table would be
             conn.exec_driver_sql("SET enable_seqscan = off; SET enable_bitmapscan = off")
             plan = "\n".join(row[0] for row in conn.exec_driver_sql("EXPLAIN " + statement, parameters))
-            assert "Index Scan using pk_oro_invoice_payment_state" in plan, plan
-            assert "Index Cond: (invoice_id > " in plan, plan
+            if organization:
+                assert "Index Only Scan using ix_oro_invoice_payment_state_org_open_due" in plan, plan
+                assert "ROW(open_due_date, invoice_id) > ROW(" in plan, plan
+            else:
+                assert "Index Scan using pk_oro_invoice_payment_state" in plan, plan
+                assert "Index Cond: (invoice_id > " in plan, plan
         else:
             plan = " | ".join(row[-1] for row in conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement,
                                                                        parameters))
-            assert "SEARCH oro_invoice_payment_state USING INTEGER PRIMARY KEY (rowid>?)" in plan, plan
+            expected = "USING COVERING INDEX ix_oro_invoice_payment_state_org_open_due (organization_id=? " \
+                "AND open_due_date>?" if organization else "USING INTEGER PRIMARY KEY (rowid>?)"
+            assert "SEARCH oro_invoice_payment_state " + expected in plan, plan
     assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
 
 
