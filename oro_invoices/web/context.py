@@ -28,7 +28,7 @@ from oro_invoices.services.mail.render import template_label
 from oro_invoices.web.http import Request
 from oro_invoices.web.language import actor_label, reminder_step
 from oro_invoices.web.page_formatting import PageFormatters, page_scope
-from oro_invoices.web.template_output import TextOutputGenerator
+from oro_invoices.web.template_output import use_text_output
 
 if TYPE_CHECKING:
     from oro_invoices.adapters.base import HostAdapter
@@ -104,7 +104,7 @@ class WebContext:
                                         jinja2.FileSystemLoader(TEMPLATES_DIR)]),
             autoescape=True, trim_blocks=True, lstrip_blocks=True,
             undefined=jinja2.StrictUndefined, auto_reload=self.template_reload)
-        self.env.code_generator_class = TextOutputGenerator
+        use_text_output(self.env)
         self.env.filters.update(self.formatters.filters())
         i18n.install(self.env)  # each page in its user's language (docs/i18n.md)
         self.env.filters["reminder_step"] = reminder_step

@@ -13,15 +13,24 @@ An attribute read (``{{ row.number }}``) is compiled to the builtin ``getattr`` 
 falling back to ``Environment.getattr`` (an item, then undefined) only when the attribute is
 missing: the same result without a Python call per read. A sandboxed or async environment, or
 one with its own ``getattr``, keeps Jinja's compilation.
+
+The generator extends parts of Jinja's compiler that are not public, so ``use_text_output``
+first checks that the installed Jinja compiles a probe page to the same text with it as
+without it; if not, the environment keeps Jinja's own compilation (a warning says so): a
+newer Jinja can make the pages slower, never different.
 """
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Callable
 from typing import Any
 
-from jinja2 import Environment, Undefined
+from jinja2 import Environment, StrictUndefined, Undefined
 from jinja2.compiler import CodeGenerator, Frame, optimizeconst
 from jinja2.nodes import Expr, Getattr, Template
+
+log = logging.getLogger("oro_invoices.web")
 
 _escaped: Callable[[str], str]
 try:  # MarkupSafe 3: the escaping that ``escape`` wraps in a Markup object (C, else Python)
@@ -75,3 +84,46 @@ class TextOutputGenerator(CodeGenerator):
         self.write(f"({value} if ({value} := getattr(({obj} := ")
         self.visit(node.node, frame)
         self.write(f"), {attr}, missing)) is not missing else environment.getattr({obj}, {attr}))")
+
+
+#: A page using what ``TextOutputGenerator`` changes: output of every kind of value, in and out
+#: of autoescaping, through macros, ``caller()``, ``{% set %}`` blocks and attribute reads.
+_PROBE = """\
+{% macro cell(v) %}<td title="{{ v }}">{{ v }}</td>{% endmacro %}
+{% macro box() %}<div>{{ caller() }}</div>{% endmacro %}
+{% set block %}<b>{{ text }}</b>{{ cell(text) }}{% endset %}
+{{ text }}|{{ number }}|{{ nothing }}|{{ text | upper }}|{{ block }}|{{ row.real }}|{{ row.imag }}
+{% call box() %}{{ text }}{% endcall %}{% autoescape false %}{{ text }}{% endautoescape %}
+{% for v in values %}{{ loop.index }}:{{ v }};{% endfor %}[{{ "shown" if number }}][{{ "hidden" if nothing }}]
+"""
+_PROBE_VALUES: dict[str, Any] = {"text": "<a href='x'>\"&\"</a>", "number": 42, "nothing": None,
+                                 "row": 3 + 4j, "values": ["a<b", 3.5]}
+
+
+@functools.cache
+def _compiles_alike() -> bool:
+    """Whether the installed Jinja renders the probe page alike with ``TextOutputGenerator``
+    and with its own code generator (checked once per process)."""
+    pages = []
+    try:
+        for generator in (None, TextOutputGenerator):
+            env = Environment(autoescape=True, undefined=StrictUndefined)
+            if generator is not None:
+                env.code_generator_class = generator
+            pages.append(env.from_string(_PROBE).render(_PROBE_VALUES))
+    except Exception as exc:  # whatever this Jinja's compiler does differently: do not use it
+        log.warning("Templates keep Jinja's own compilation: the faster output does not compile "
+                    "with this Jinja (%s: %s).", type(exc).__name__, exc)
+        return False
+    if pages[0] != pages[1]:
+        log.warning("Templates keep Jinja's own compilation: with this Jinja the faster output "
+                    "writes a page differently.")
+        return False
+    return True
+
+
+def use_text_output(env: Environment) -> None:
+    """Compile ``env``'s templates with ``TextOutputGenerator`` when the installed Jinja
+    renders pages alike with it (else leave Jinja's own code generator)."""
+    if _compiles_alike():
+        env.code_generator_class = TextOutputGenerator

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import jinja2
 import pytest
+from jinja2.compiler import CodeGenerator
 from markupsafe import Markup
 
+from oro_invoices.web import template_output
 from oro_invoices.web.template_output import TextOutputGenerator, escaped_text
 
 TEMPLATE = """\
@@ -97,3 +99,36 @@ def test_a_sandbox_keeps_its_own_attribute_checks():
 def test_an_undefined_value_still_fails_loudly():
     with pytest.raises(jinja2.UndefinedError):
         environment(True).from_string("{{ missing }}").render()
+
+
+@pytest.fixture
+def fresh_check():
+    """``use_text_output``'s check of the installed Jinja, made again for the test and after it."""
+    template_output._compiles_alike.cache_clear()
+    yield
+    template_output._compiles_alike.cache_clear()
+
+
+def test_use_text_output_compiles_with_the_generator_when_this_jinja_agrees(fresh_check):
+    env = jinja2.Environment(autoescape=True)
+    template_output.use_text_output(env)
+    assert env.code_generator_class is TextOutputGenerator
+
+
+def test_a_jinja_whose_pages_would_read_differently_keeps_its_own_compilation(fresh_check, monkeypatch, caplog):
+    monkeypatch.setattr(template_output, "escaped_text", lambda value: str(value).upper())
+    env = jinja2.Environment(autoescape=True)
+    template_output.use_text_output(env)
+    assert env.code_generator_class is CodeGenerator
+    assert env.from_string("{{ v }}").render(v="<b>") == "&lt;b&gt;"
+    assert "writes a page differently" in caplog.text
+
+
+def test_a_jinja_whose_compiler_it_does_not_fit_keeps_its_own_compilation(fresh_check, monkeypatch, caplog):
+    def unknown(self, node, frame=None):
+        raise AttributeError("'CodeGenerator' has no attribute '_output_child_pre'")
+    monkeypatch.setattr(TextOutputGenerator, "visit_Template", unknown)
+    env = jinja2.Environment(autoescape=True)
+    template_output.use_text_output(env)
+    assert env.code_generator_class is CodeGenerator
+    assert "does not compile with this Jinja (AttributeError" in caplog.text

@@ -53,7 +53,7 @@ from oro_invoices.i18n import N_
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.persistence.engine import normalize_url
-from oro_invoices.web.template_output import TextOutputGenerator
+from oro_invoices.web.template_output import use_text_output
 
 if TYPE_CHECKING:  # pragma: no cover
     import flask
@@ -130,7 +130,7 @@ class ReferenceLayout:
     def __init__(self, host: ReferenceHost):
         self.host = host
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
-        self.env.code_generator_class = TextOutputGenerator
+        use_text_output(self.env)
         install_shop_language(self.env)
         self._paths: dict[tuple[str, str, tuple[tuple[str, Any], ...]], str] = {}
 
