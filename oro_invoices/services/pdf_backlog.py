@@ -58,11 +58,12 @@ def pending_pdfs(service: InvoiceService, invoice_ids: Collection[int] | None = 
     """Ids of the posted invoices (all, or those of ``invoice_ids``) whose PDF is pending, in
     id order; with ``limit``, at most that many, the oldest (``posted_without_pdf``).
 
-    None without a PDF storage: there, no PDF is made, so none is awaited; none without
-    reading anything when generation is off in every scope.
+    None without a PDF storage: there, no PDF is made, so none is awaited. Asked for all of
+    them, none without reading any invoice when generation is off in every scope (a page's
+    few ids are read at once rather than the settings of every scope).
     """
     if (invoice_ids is not None and not invoice_ids) or service.storage is None \
-            or not generated_anywhere(service):
+            or (invoice_ids is None and not generated_anywhere(service)):
         return []
     return posted_without_pdf(service.db, expects_pdf(service), invoice_ids=invoice_ids, limit=limit)
 
