@@ -153,14 +153,13 @@ def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_du
         if after_due_date is not None:
             stmt = stmt.where(tuple_(PaymentState.open_due_date, PaymentState.invoice_id)
                               > tuple_(literal(after_due_date, PaymentState.open_due_date.type), literal(after_id)))
-    stmt = stmt.limit(limit)
     if finished_from is not None:
         # a scalar subquery, not NOT EXISTS: PostgreSQL would make that an anti-join that may
         # hash every reminder for each batch
         latest = select(func.max(ReminderRow.step)).where(ReminderRow.invoice_id == PaymentState.invoice_id) \
             .scalar_subquery()
         stmt = stmt.where(func.coalesce(latest, finished_from - 1) < finished_from)
-    return [Candidate(*row) for row in session.execute(stmt)]
+    return [Candidate(*row) for row in session.execute(stmt.limit(limit))]
 
 
 def for_invoice(session: Session, invoice_id: int) -> list[ReminderView]:
