@@ -10,8 +10,8 @@ import threading
 import uuid
 
 import pytest
-from sqlalchemy import event
 from support.celery_jobs import delete_queue, jobs_shop
+from support.statements import statements_on
 
 from oro_invoices.jobs import tasks
 from oro_invoices.persistence.outbox import QUEUED, SENT, UNKNOWN
@@ -83,18 +83,13 @@ def test_the_sweep_reads_nothing_while_pdf_generation_is_off_everywhere(shop):
     off = shop.addon.invoices.post(shop.create().id).id
     shop.settings.set("oro_invoices.generate_pdf_on_post", False)
     lost = shop.addon.invoices.post(shop.create().id).id
-    statements: list[str] = []
-    listen = lambda conn, cursor, statement, *args: statements.append(statement)  # noqa: E731
-    event.listen(shop.addon.db.engine, "before_cursor_execute", listen)
-    try:
+    with statements_on(shop.addon.db.engine) as statements:
         assert tasks.complete_pdfs(shop.addon) == 0
         assert [s for s in statements if "oro_invoice_invoice" in s] == []
         website = shop.host.add_website("Printed").id
         shop.settings.set("oro_invoices.generate_pdf_on_post", True, "website", website)
         assert tasks.complete_pdfs(shop.addon) == 0
         assert [s for s in statements if "oro_invoice_invoice" in s] != []
-    finally:
-        event.remove(shop.addon.db.engine, "before_cursor_execute", listen)
     assert [shop.pdf_records(i) for i in (off, lost)] == [0, 0]
     printed = shop.addon.invoices.post(shop.create(website_id=website).id).id
     assert tasks.complete_pdfs(shop.addon) == 1

@@ -13,17 +13,14 @@ TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
 
 @contextlib.contextmanager
-def statements_sent(app: Any) -> Iterator[list[str]]:
-    """Every statement sent on the reference shop's two engines (the host's and the add-on's)
-    while the block runs, transaction control left out."""
+def statements_on(*engines: Any) -> Iterator[list[str]]:
+    """Every statement sent on ``engines`` while the block runs, transaction control left out."""
     seen: list[str] = []
 
     def keep(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(TRANSACTION_CONTROL):
             seen.append(statement)
 
-    engines = (app.extensions["oro_reference_host"].engine,
-               app.extensions["oro_invoices"].service.db.engine)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", keep)
     try:
@@ -31,6 +28,13 @@ def statements_sent(app: Any) -> Iterator[list[str]]:
     finally:
         for engine in engines:
             event.remove(engine, "before_cursor_execute", keep)
+
+
+def statements_sent(app: Any) -> contextlib.AbstractContextManager[list[str]]:
+    """Every statement sent on the reference shop's two engines (the host's and the add-on's)
+    while the block runs, transaction control left out."""
+    return statements_on(app.extensions["oro_reference_host"].engine,
+                         app.extensions["oro_invoices"].service.db.engine)
 
 
 def sqlite_plan_of_last(engine: Any, call: Callable[[], object]) -> str:

@@ -12,6 +12,7 @@ import time
 import pytest
 from sqlalchemy import event, func, select
 from support.mail import SELLER, make_app, make_mail, parse, sha256
+from support.statements import statements_on
 
 from oro_invoices import cli
 from oro_invoices.integration.config import InvalidSetting
@@ -398,14 +399,8 @@ def assert_read_from_the_last_id(db: Database, statement: str, parameters: objec
 
 def statements_reading(db: Database, run) -> list[str]:
     """The statements ``run()`` sends that read the payment states or the reminders sent."""
-    seen: list[str] = []
-    def note(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with statements_on(db.engine) as seen:
         run()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     return [s for s in seen if "oro_invoice_payment_state" in s or "oro_invoice_reminder" in s]
 
 
