@@ -281,11 +281,11 @@ def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float
     """The grid and the storefront list with one process and with two, at 16 connections, each
     with the CPU seconds every worker process spent on it.
 
-    ``wrk`` opens its connections once and keeps them alive; gunicorn's threaded worker keeps
-    each connection it accepted, so with two processes the split of the 16 connections decides
-    how much the second one works (one worker may take them all). The workers' CPU shows it.
-    Each route is therefore also measured with a new connection per request, which the
-    processes share out request by request, as they do for many separate clients."""
+    ``wrk`` asks to keep its connections alive; the shop's worker (``FreeThreadWorker``) closes
+    each after its response and ``wrk`` opens a new one. Each route is also measured with
+    ``Connection: close`` on every request, as a proxy sends them. With a worker that keeps
+    connections (``gthread``) the two differ: the split of the 16 kept connections between the
+    processes decides how much the second one works. The workers' CPU shows the split."""
     picked = [r for r in routes(shop, invoice) if r[0].startswith(("back-office grid", "storefront list"))]
     result: dict[int, list[tuple[str, Figure, list[float]]]] = {}
     for workers in (1, 2):
@@ -300,7 +300,7 @@ def scaling(environ: dict[str, str], shop: Shop, invoice: int, *, seconds: float
                              cookie=cookies[who], close=close)
                 after = worker_cpu(master)
                 split = sorted((after[pid] - before.get(pid, 0.0) for pid in after), reverse=True)
-                way = "new connections" if close else "kept alive"
+                way = "new connections" if close else "keep-alive asked"
                 result[workers].append((f"{label}, {way}", figure, split))
     return result
 

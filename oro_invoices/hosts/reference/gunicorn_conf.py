@@ -1,9 +1,11 @@
 """gunicorn settings for the reference shop: ``gunicorn -c python:oro_invoices.hosts.reference.gunicorn_conf``.
 
 Serves ``oro_invoices.hosts.reference.wsgi:create()`` one request at a time per worker process
-(``gthread`` with one thread: idle kept-alive connections wait in its poller, not in a thread);
-the shop is set up (tables, add-on install) once in the master process before the workers
-start, each of which then opens its own connections. Options on the command line
+(``FreeThreadWorker``: ``gthread`` with one thread that listens only while the thread is free
+and closes each connection after its response, so that waiting requests queue once, in front
+of all the processes, not in a process that is busy); the shop is set up (tables, add-on
+install) once in the master process before the workers start, each of which then opens its own
+connections. Options on the command line
 (``--workers``, ``--bind``, ``--threads`` …) override these. The access log names the worker
 process of each request.
 """
@@ -14,16 +16,16 @@ from typing import Any
 wsgi_app = "oro_invoices.hosts.reference.wsgi:create()"
 bind = ["127.0.0.1:8765"]
 workers = 2
-worker_class = "gthread"
+worker_class = "oro_invoices.hosts.reference.gunicorn_worker.FreeThreadWorker"
 # A page is Python work (templates, row mapping) holding the GIL: threads of one process take
 # turns and each request then costs more CPU (the grid 15 ms with 4 threads against 11 ms with
 # one; docs/benchmarks.md). Scale with processes, about one per core; add threads only for
 # requests that mostly wait (streamed downloads from a slow store).
 threads = 1
-# Each worker listens on a socket of its own (SO_REUSEPORT) and the kernel shares new connections
-# among them; on one shared socket, whichever worker accepts first keeps a kept-alive client's
-# connections, and one process may serve them all while the others idle.
-reuse_port = True
+# All workers listen on one socket (no SO_REUSEPORT): a connection waits in its queue until a
+# worker is free. With a socket per worker the kernel would pick a worker by a hash of the
+# connection's addresses, busy or not.
+reuse_port = False
 timeout = 60
 graceful_timeout = 20
 access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
