@@ -54,14 +54,16 @@ def _get(port: int, path: str) -> tuple[str, float]:
 
 
 @contextmanager
-def _serving(tmp_path: Path, worker_class: str = WORKER) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    """Two processes of ``worker_class`` with one thread each, on one shared socket, both answering."""
+def _serving(tmp_path: Path, *options: str) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
+    """Two ``WORKER`` processes with one thread each, on one shared socket, both answering;
+    ``options`` are more gunicorn options."""
     (tmp_path / "slow_app.py").write_text(APP)
     port = _free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-k", worker_class, "--workers", "2", "--threads", "1",
-             "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "--chdir", str(tmp_path), "slow_app:app"],
+            [sys.executable, "-m", "gunicorn", "-k", WORKER, "--workers", "2", "--threads", "1",
+             "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "10", "--chdir", str(tmp_path), *options,
+             "slow_app:app"],
             stdout=log, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 30
@@ -133,3 +135,15 @@ def test_a_stopping_server_finishes_the_request_in_flight(tmp_path):
         thread.join()
         assert proc.wait(timeout=15) == 0
     assert len(slow) == 1 and slow[0][1] >= SLOW_SECONDS
+
+
+def test_http2_asked_for_is_refused_with_a_warning_and_http1_served(tmp_path):
+    with _serving(tmp_path, "--http-protocols", "h2,h1", "--keep-alive", "30") as (port, _):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("GET", "/")
+        response = conn.getresponse()
+        response.read()
+        conn.close()
+    assert (response.status, response.version, response.getheader("Connection")) == (200, 11, "close")
+    log = (tmp_path / "gunicorn.log").read_text()
+    assert log.count("FreeThreadWorker serves HTTP/1.1 only: --http-protocols h2,h1 is ignored") == 2, log

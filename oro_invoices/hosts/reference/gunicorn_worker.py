@@ -8,7 +8,8 @@ listens only while it has a thread free, so connections wait in the kernel's que
 listening socket all the processes share, and whichever process comes free first takes the
 next: one queue in front of all the processes instead of one per process.
 
-Every response closes its connection (keep-alive off, whatever ``--keep-alive`` says). A kept
+Every response closes its connection (keep-alive off, whatever ``--keep-alive`` says; HTTP/1.1
+only, whatever ``--http-protocols`` says). A kept
 connection brings its next request straight to its process, ahead of the shared queue: with
 more kept-alive clients than threads, the clients a process already serves would keep it busy
 and the ones still waiting in the shared queue would never be accepted. A proxy in front (its
@@ -36,7 +37,13 @@ class FreeThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
         self.in_flight = 0
 
     def init_process(self) -> None:
-        self.cfg.set("keepalive", 0)  # in the worker process only: the master's settings stay as given
+        # In the worker process only: the master's settings stay as given.
+        self.cfg.set("keepalive", 0)
+        if self.cfg.http_protocols != ["h1"]:
+            # An HTTP/2 connection carries many requests and, without keep-alive, has no idle timeout.
+            self.log.warning("FreeThreadWorker serves HTTP/1.1 only: --http-protocols %s is ignored",
+                             ",".join(self.cfg.http_protocols))
+            self.cfg.set("http_protocols", "h1")
         super().init_process()
 
     def has_free_thread(self) -> bool:
