@@ -1,6 +1,7 @@
 """The reference shop's gunicorn worker (``FreeThreadWorker``): requests that arrive while every
 process is busy go to whichever comes free first, no client waits for ever behind the
-connections others keep, and a graceful stop finishes the request in flight."""
+connections others keep or behind connections that send nothing, and a graceful stop finishes
+the request in flight."""
 from __future__ import annotations
 
 import http.client
@@ -147,3 +148,17 @@ def test_http2_asked_for_is_refused_with_a_warning_and_http1_served(tmp_path):
     assert (response.status, response.version, response.getheader("Connection")) == (200, 11, "close")
     log = (tmp_path / "gunicorn.log").read_text()
     assert log.count("FreeThreadWorker serves HTTP/1.1 only: --http-protocols h2,h1 is ignored") == 2, log
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_DEFER_ACCEPT"), reason="TCP_DEFER_ACCEPT is Linux's")
+def test_connections_that_send_nothing_hold_no_process(tmp_path):
+    """A speculative connection to each process, silent: a request still gets its answer at once."""
+    with _serving(tmp_path) as (port, _):
+        silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
+        try:
+            time.sleep(0.3)
+            pid, seconds = _get(port, "/")
+        finally:
+            for sock in silent:
+                sock.close()
+    assert seconds < 1.0, seconds

@@ -16,6 +16,10 @@ and the ones still waiting in the shared queue would never be accepted. A proxy 
 default towards the upstream is a new connection per request) keeps the clients' connections
 alive.
 
+A connection reaches a worker only once its request has arrived (``TCP_DEFER_ACCEPT``, on
+Linux): a browser's speculative connection that sends nothing for a while would otherwise
+hold a worker's only thread, waiting for its request, while the worker stopped listening.
+
 Written against gunicorn 27's ``ThreadWorker`` (``pyproject.toml`` keeps gunicorn below 28).
 Every hook below runs on the worker's main thread, so the count needs no lock.
 """
@@ -23,9 +27,12 @@ from __future__ import annotations
 
 import socket
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Final
 
 from gunicorn.workers.gthread import ThreadWorker
+
+#: Seconds the kernel holds a connection that has sent nothing before handing it over anyway.
+DEFER_ACCEPT_SECONDS: Final = 30
 
 
 class FreeThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no type hints
@@ -44,6 +51,9 @@ class FreeThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
             self.log.warning("FreeThreadWorker serves HTTP/1.1 only: --http-protocols %s is ignored",
                              ",".join(self.cfg.http_protocols))
             self.cfg.set("http_protocols", "h1")
+        for listener in self.sockets:
+            if hasattr(socket, "TCP_DEFER_ACCEPT") and listener.family in (socket.AF_INET, socket.AF_INET6):
+                listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, DEFER_ACCEPT_SECONDS)
         super().init_process()
 
     def has_free_thread(self) -> bool:
