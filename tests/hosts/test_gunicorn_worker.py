@@ -157,7 +157,7 @@ def test_connections_that_send_nothing_hold_no_process(tmp_path):
         silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(2)]
         try:
             time.sleep(0.3)
-            pid, seconds = _get(port, "/")
+            _, seconds = _get(port, "/")
         finally:
             for sock in silent:
                 sock.close()

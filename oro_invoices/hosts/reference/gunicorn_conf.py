@@ -5,9 +5,8 @@ Serves ``oro_invoices.hosts.reference.wsgi:create()`` one request at a time per 
 and closes each connection after its response, so that waiting requests queue once, in front
 of all the processes, not in a process that is busy); the shop is set up (tables, add-on
 install) once in the master process before the workers start, each of which then opens its own
-connections. Options on the command line
-(``--workers``, ``--bind``, ``--threads`` …) override these. The access log names the worker
-process of each request.
+connections. Options on the command line (``--workers``, ``--bind``, ``--threads`` …) override
+these. The access log names the worker process of each request.
 """
 from __future__ import annotations
 

@@ -9,14 +9,13 @@ listening socket all the processes share, and whichever process comes free first
 next: one queue in front of all the processes instead of one per process.
 
 Every response closes its connection (keep-alive off, whatever ``--keep-alive`` says; HTTP/1.1
-only, whatever ``--http-protocols`` says). A kept
-connection brings its next request straight to its process, ahead of the shared queue: with
-more kept-alive clients than threads, the clients a process already serves would keep it busy
-and the ones still waiting in the shared queue would never be accepted. A proxy in front (its
-default towards the upstream is a new connection per request) keeps the clients' connections
-alive.
+only, whatever ``--http-protocols`` says). A kept connection brings its next request straight
+to its process, ahead of the shared queue: with more kept-alive clients than threads, the
+clients a process already serves would keep it busy and the ones still waiting in the shared
+queue would never be accepted. A proxy in front (its default towards the upstream is a new
+connection per request) keeps the clients' connections alive.
 
-A connection reaches a worker only once its request has arrived (``TCP_DEFER_ACCEPT``, on
+A connection reaches a worker only once its first bytes have arrived (``TCP_DEFER_ACCEPT``, on
 Linux): a browser's speculative connection that sends nothing for a while would otherwise
 hold a worker's only thread, waiting for its request, while the worker stopped listening.
 
