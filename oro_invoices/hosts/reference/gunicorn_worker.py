@@ -69,12 +69,11 @@ class FreeThreadWorker(ThreadWorker):  # type: ignore[misc]  # gunicorn ships no
 
     def enqueue_req(self, conn: Any) -> None:
         self.in_flight += 1
-        if not self.has_free_thread():
+        if not self.has_free_thread():  # else the listener, still readable, would wake every poll
             self.set_accept_enabled(False)
         super().enqueue_req(conn)
 
     def finish_request(self, conn: Any, fs: Future[Any]) -> None:
+        # gunicorn's run loop listens again before its next poll (set_accept_enabled above).
         self.in_flight -= 1
         super().finish_request(conn, fs)
-        if self.alive:  # a stopping worker accepts nothing more (gunicorn's run loop stopped it)
-            self.set_accept_enabled(self.nr_conns < self.worker_connections)
