@@ -71,5 +71,5 @@ def bulk_invoices(db, count: int, *, customers: int = 500, organizations: int = 
             conn.execute(insert(PaymentState), states)
             next_id += batch
     if db.dialect == "sqlite":
-        with db.engine.connect() as conn:
+        with db.engine.begin() as conn:
             conn.exec_driver_sql("ANALYZE")

@@ -235,5 +235,5 @@ def _insert(engine: Any, batches: Iterator[tuple[list[tuple[Any, ...]], ...]]) -
                     values = [{**v, "status": "draft"} for v in values]
                 conn.execute(insert(table), values)
         conn.execute(text("UPDATE oro_invoice_invoice SET status = 'posted' WHERE posted_at IS NOT NULL"))
-    with engine.connect() as conn:
+    with engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")

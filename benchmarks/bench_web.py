@@ -97,7 +97,7 @@ def build_shop(data_dir: Path, count: int):
                                    amount_paid=0, payment_method="", updated_at=now))
             conn.execute(insert(Invoice), rows)
             conn.execute(insert(PaymentState), states)
-    with db.engine.connect() as conn:
+    with db.engine.begin() as conn:
         conn.exec_driver_sql("ANALYZE")
     print(f"inserted {count:,} invoices in {time.perf_counter() - t0:.1f} s")
     return app, org, buyer

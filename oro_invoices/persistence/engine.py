@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
 
 DEFAULT_URL = "sqlite:///oro_invoices.db"
 
@@ -196,6 +197,7 @@ class Database:
         read_engine = write_engine = self.engine
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine)
+            keep_statistics(self.engine)
             write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             _postgresql_setup(self.engine)
@@ -222,6 +224,15 @@ class Database:
         with self._write() as session:
             with session.begin():
                 yield session
+
+    def refresh_statistics(self) -> list[str]:
+        """On SQLite, analyze now the add-on's tables whose planner statistics are missing or out
+        of date (after a bulk write); the tables analyzed. The other connections take the new
+        statistics at their next check (``sqlite_statistics``)."""
+        if self.dialect != "sqlite":
+            return []
+        with self.engine.connect() as conn:
+            return analyze_stale(conn.connection.dbapi_connection) or []  # type: ignore[arg-type]
 
     def dispose(self) -> None:
         self.engine.dispose()

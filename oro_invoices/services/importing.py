@@ -447,8 +447,14 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
                     _write_chunk(writing, tx.session, chunk)
                 tx.on_commit(announcements.deliver)
                 tx.on_commit(functools.partial(_attach, service, writing.pdfs, actor, report))
+                tx.on_commit(functools.partial(_refresh_statistics, service))
             if not size:
                 return
+
+
+def _refresh_statistics(service: InvoiceService) -> None:
+    """After a commit: SQLite's planner statistics of the tables that grew (``sqlite_statistics``)."""
+    service.context.db.refresh_statistics()
 
 
 def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> None:

@@ -59,3 +59,29 @@ def test_migrate_on_postgresql(pg_database_url):
 def test_bad_url_is_one_clear_line():
     result = _migrate("nonsense://")
     assert result.returncode == 2 and result.stderr.startswith("error: ")
+
+
+OPTIONAL_REFERENCE_INDEXES = {"ix_oro_invoice_invoice_order", "ix_oro_invoice_invoice_credited",
+                              "ix_oro_invoice_invoice_reissued_from", "ix_oro_invoice_invoice_user_date_id",
+                              "ix_oro_invoice_line_credited"}
+
+
+def _partial_indexes(db):
+    """The names of the add-on's indexes limited by a WHERE clause."""
+    with db.engine.connect() as conn:
+        if db.dialect == "sqlite":
+            rows = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+        else:
+            rows = conn.execute(text("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"))
+        return {name for name, ddl in rows if name.startswith("ix_oro_invoice_") and " WHERE " in ddl.upper()}
+
+
+def test_revision_0019_limits_the_optional_references_indexes_to_rows_with_a_value(db):
+    from oro_invoices.persistence.migrate import upgrade
+    assert OPTIONAL_REFERENCE_INDEXES <= _partial_indexes(db)
+    downgrade(db, "0018")
+    try:
+        assert not OPTIONAL_REFERENCE_INDEXES & _partial_indexes(db)
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    assert OPTIONAL_REFERENCE_INDEXES <= _partial_indexes(db)
