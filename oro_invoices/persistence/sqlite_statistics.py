@@ -22,6 +22,7 @@ pool hands it out:
 """
 from __future__ import annotations
 
+import logging
 import sqlite3
 import time
 from typing import Any
@@ -39,6 +40,8 @@ GROWTH = 4
 #: Rows sampled per index (``PRAGMA analysis_limit``).
 ANALYSIS_LIMIT = 1000
 
+log = logging.getLogger("oro_invoices.persistence")
+
 _PREFIX = "oro_invoice_"
 _CHECKED_AT = "oro_invoices_statistics_checked_at"
 _SEEN = "oro_invoices_statistics_seen"
@@ -52,22 +55,27 @@ def keep_statistics(engine: Engine) -> None:
 
     @event.listens_for(engine, "connect")
     def _opened(dbapi_conn: Any, record: Any) -> None:
-        _check(dbapi_conn, record.info)
-        record.info[_SEEN] = fingerprint(dbapi_conn)
+        record.info[_SEEN] = _checked(dbapi_conn, record.info)
 
     @event.listens_for(engine, "checkout")
     def _handed_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
         if time.monotonic() - record.info.get(_CHECKED_AT, 0.0) < CHECK_EVERY:
             return
-        _check(dbapi_conn, record.info)
-        if fingerprint(dbapi_conn) != record.info.get(_SEEN):
+        if _checked(dbapi_conn, record.info) != record.info.get(_SEEN):
             raise DisconnectionError("the planner statistics changed; a new connection reads them")
 
 
-def _check(dbapi_conn: sqlite3.Connection, info: dict[str, Any]) -> None:
+def _checked(dbapi_conn: sqlite3.Connection, info: dict[str, Any]) -> int | None:
+    """Analyze what is stale; the statistics' ``fingerprint`` then (the one seen before if the
+    check failed: statistics never stand in the way of a connection)."""
     info[_CHECKED_AT] = time.monotonic()
-    if not info.get(_READ_ONLY) and analyze_stale(dbapi_conn) is None:
-        info[_READ_ONLY] = True
+    try:
+        if not info.get(_READ_ONLY) and analyze_stale(dbapi_conn) is None:
+            info[_READ_ONLY] = True
+        return fingerprint(dbapi_conn)
+    except sqlite3.Error as exc:
+        log.warning("SQLite's planner statistics were not checked: %s", exc)
+        return info.get(_SEEN)
 
 
 def stale_tables(dbapi_conn: sqlite3.Connection) -> list[str]:

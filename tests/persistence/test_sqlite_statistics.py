@@ -204,3 +204,17 @@ def test_with_statistics_an_invoices_related_documents_are_read_by_their_indexes
         (1, 1)))
     assert "ix_oro_invoice_invoice_credited" in related and "ix_oro_invoice_invoice_reissued_from" in related
     assert "SCAN oro_invoice_invoice" not in related
+
+
+def test_a_check_that_fails_leaves_the_connection_working_and_says_why(sqlite_db, monkeypatch, caplog):
+    add_invoices(sqlite_db, 3000)
+    sqlite_db.engine.dispose()
+
+    def broken(_conn):
+        raise sqlite3.OperationalError("disk I/O error")
+    monkeypatch.setattr(sqlite_statistics, "stale_tables", broken)
+    monkeypatch.setattr(sqlite_statistics, "CHECK_EVERY", 0.0)
+    for _ in range(2):
+        with sqlite_db.engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT count(*) FROM oro_invoice_invoice").scalar_one() == 3000
+    assert "SQLite's planner statistics were not checked: disk I/O error" in caplog.text
