@@ -140,7 +140,10 @@ def _rows(dbapi_conn: sqlite3.Connection, table: str) -> int:
     """About how many rows ``table`` has, read off its row ids (two index look-ups, where a
     count would read the whole table)."""
     try:
-        low, high = dbapi_conn.execute(f'SELECT min(rowid), max(rowid) FROM "{table}"').fetchone()
+        # two subqueries: SQLite reads min() or max() alone off the index, but both together
+        # in one SELECT by scanning the table
+        low, high = dbapi_conn.execute(
+            f'SELECT (SELECT min(rowid) FROM "{table}"), (SELECT max(rowid) FROM "{table}")').fetchone()
     except sqlite3.OperationalError:  # a table without row ids
         return 0
     return 0 if low is None else high - low + 1
