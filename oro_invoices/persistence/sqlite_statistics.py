@@ -108,7 +108,11 @@ def analyze_stale(dbapi_conn: sqlite3.Connection) -> list[str] | None:
     try:
         dbapi_conn.execute("BEGIN IMMEDIATE")
     except sqlite3.OperationalError as exc:
-        return None if "readonly" in str(exc) else []
+        if "locked" in str(exc) or "busy" in str(exc):
+            return []
+        if "readonly" in str(exc):
+            return None
+        raise
     finally:
         dbapi_conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
     try:
@@ -116,9 +120,11 @@ def analyze_stale(dbapi_conn: sqlite3.Connection) -> list[str] | None:
         for table in stale:
             dbapi_conn.execute(f'ANALYZE "{table}"')
         dbapi_conn.execute("COMMIT")
-    except sqlite3.OperationalError as exc:
-        dbapi_conn.execute("ROLLBACK")
-        return None if "readonly" in str(exc) else []
+    except sqlite3.Error as exc:
+        dbapi_conn.execute("ROLLBACK")  # never hand the pool a connection inside a transaction
+        if "readonly" in str(exc):
+            return None
+        raise
     return stale
 
 

@@ -237,3 +237,14 @@ def test_a_check_reads_as_much_of_a_large_table_as_of_a_small_one(sqlite_db, pat
     small = steps_of_a_check()
     add_invoices(sqlite_db, 10_800, first=1201)
     assert steps_of_a_check() <= small * 1.2 + 2
+
+
+def test_an_analysis_that_fails_is_rolled_back_before_the_connection_is_used(sqlite_db, path, monkeypatch, caplog):
+    add_invoices(sqlite_db, 3000)
+    sqlite_db.engine.dispose()
+    monkeypatch.setattr(sqlite_statistics, "ANALYSIS_LIMIT", "not a number")   # makes the PRAGMA fail
+    with sqlite_db.engine.connect() as conn:
+        assert not conn.connection.dbapi_connection.in_transaction
+    assert "SQLite's planner statistics were not checked" in caplog.text
+    with sqlite_db.transaction() as session:        # the write lock is free
+        session.execute(Invoice.__table__.delete().where(Invoice.id == -1))
