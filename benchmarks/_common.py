@@ -1,10 +1,11 @@
-"""Helpers shared by the benchmarks: timing, memory, bulk data."""
+"""Helpers shared by the benchmarks: timing, memory, bulk data, subprocesses."""
 from __future__ import annotations
 
 import datetime as dt
 import random
 import secrets
 import statistics
+import subprocess
 import time
 from collections.abc import Callable
 
@@ -15,6 +16,16 @@ from oro_invoices.persistence.models import Invoice, PaymentState
 STATUSES = ["pending", "paid_in_full", "paid_partially", "pending", "pending", "declined"]
 VARIED_CURRENCIES = ("USD", "EUR", "JPY")
 VARIED_METHODS = ("", "stripe", "bank_transfer")
+
+
+def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    """Stop ``process`` gracefully (SIGTERM), killing it when it has not ended after ``timeout`` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def median_ms(fn: Callable[[], object], repeat: int = 30, warmup: int = 3) -> float:

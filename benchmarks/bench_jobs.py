@@ -36,6 +36,8 @@ from sqlalchemy import text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from _common import stop  # noqa: E402
+
 from oro_invoices.composition import AddonConfig, build_addon  # noqa: E402
 
 TARGET_P95_MS = 50.0
@@ -115,12 +117,7 @@ def worker(db_url: str, storage: Path, broker: str, queue: str, concurrency: int
     try:
         yield
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=60)
 
 
 def main() -> int:

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the SeaweedFS helpers of the test suite
 
+from _common import stop  # noqa: E402
 from _shop_data import ADMIN_URL, BUYER, PASSWORD, Shop, build_shop, throwaway_database  # noqa: E402
 from bench_throughput import free_port, login  # noqa: E402
 
@@ -132,16 +133,6 @@ def wrk(port: int, path: str, *, seconds: float, connections: int, cookie: str =
     data = json.loads(line[5:])
     return Figure(data["requests"], data["duration_us"] / 1e6, data["p50"] / 1000, data["p95"] / 1000,
                   data["p99"] / 1000, {k: data[k] for k in ("connect", "read", "write", "status", "timeout")})
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    """Stop ``process`` gracefully (SIGTERM), killing it when it has not ended after 30 s."""
-    process.terminate()
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @contextlib.contextmanager
