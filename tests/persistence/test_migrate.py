@@ -9,7 +9,7 @@ from sqlalchemy import inspect, text
 import oro_invoices.persistence.models  # noqa: F401
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
-from oro_invoices.persistence.migrate import downgrade, head_revision
+from oro_invoices.persistence.migrate import downgrade, head_revision, upgrade
 
 
 def _migrate(url):
@@ -77,7 +77,6 @@ def _partial_indexes(db):
 
 
 def test_revision_0019_limits_the_optional_references_indexes_to_rows_with_a_value(db):
-    from oro_invoices.persistence.migrate import upgrade
     assert _partial_indexes(db) >= OPTIONAL_REFERENCE_INDEXES
     downgrade(db, "0018")
     try:
