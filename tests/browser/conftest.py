@@ -4,17 +4,10 @@ from __future__ import annotations
 import threading
 
 import pytest
+from support import chromium
 from werkzeug.serving import make_server
 
 from oro_invoices.hosts.reference.testing import make_shop
-
-CHROMIUM = "/usr/bin/chromium"
-# Every host but loopback resolves to "not found" at once: a page that names a CDN (Oscar's
-# base template loads jQuery from one) must not wait on this machine's resolver, since a slow
-# failure delays the load event and with it every meta refresh.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 
 def pytest_configure(config):
@@ -24,7 +17,7 @@ def pytest_configure(config):
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium; nothing is downloaded."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return chromium.launch_args(browser_type_launch_args)
 
 
 @pytest.fixture

@@ -9,14 +9,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
+from support import chromium
 from support.stripe_server import contract
 from support.stripe_server.fixtures import PUBLISHABLE_KEY, local_client
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 PAY_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Pay</title><script src="{stripe_js}"></script></head>
@@ -60,7 +57,7 @@ PAY_PAGE = """<!doctype html>
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     """Launch Debian's Chromium; nothing is downloaded."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}
+    return chromium.launch_args(browser_type_launch_args)
 
 
 @pytest.fixture
