@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from oro_invoices.persistence import chain, triggers
+from oro_invoices.persistence.migrations.index_order import sort_indexes
 from oro_invoices.persistence.types import UTCDateTime
 
 revision = "0004"
@@ -66,6 +67,8 @@ def upgrade() -> None:
                 batch.add_column(sa.Column("pdf_sha256", sa.String(length=64), nullable=True))
                 batch.add_column(sa.Column("number_sequence", sa.Integer(), nullable=True))
     _create_expression_indexes()
+    for table in ID_TABLES:
+        sort_indexes(table)
 
     with op.batch_alter_table("oro_invoice_sequence") as batch:
         batch.add_column(sa.Column("tracked_from", sa.Integer(), nullable=False, server_default="1"))
