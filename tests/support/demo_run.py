@@ -14,27 +14,32 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from support.extras import command_without
 from support.lifetime import tied
 from support.mail import free_port
 
 #: ``python -m oro_invoices demo`` with Ctrl-C (SIGINT) at Python's own handler, as at a
 #: terminal: a test run started in the background of a non-interactive shell inherits SIGINT
 #: ignored, and the demo would inherit that too.
-DEMO = (sys.executable, "-c", "import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
-        "runpy.run_module('oro_invoices', run_name='__main__', alter_sys=True)", "demo")
+DEMO_CODE = ("import runpy, signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+             "runpy.run_module('oro_invoices', run_name='__main__', alter_sys=True)")
+DEMO = (sys.executable, "-c", DEMO_CODE, "demo")
 
 
 @contextlib.contextmanager
-def running_demo(work: Path, *options: str, timeout: float = 120) -> Iterator[dict[str, Any]]:
-    """Start the demo on a free port with ``options``; yield its demo.json; stop it afterwards."""
+def running_demo(work: Path, *options: str, timeout: float = 120,
+                 blocked: Sequence[str] = ()) -> Iterator[dict[str, Any]]:
+    """Start the demo on a free port with ``options`` (and the ``blocked`` packages unimportable,
+    as if not installed); yield its demo.json; stop it afterwards."""
     data_dir, port = work / "demo-data", free_port()
+    demo = [*command_without(blocked, DEMO_CODE), "demo"] if blocked else list(DEMO)
     with open(work / "demo.log", "w") as log:
         proc = subprocess.Popen(
-            tied([*DEMO, "--data-dir", str(data_dir), "--port", str(port), *options]), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+            tied([*demo, "--data-dir", str(data_dir), "--port", str(port), *options]), stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         try:
             deadline, info = time.monotonic() + timeout, None
             while time.monotonic() < deadline and info is None:

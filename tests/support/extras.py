@@ -1,10 +1,14 @@
 """Run Python code in a subprocess that cannot import some packages, as if their extras were absent."""
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterable
+from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
+
+from packaging.requirements import Requirement
 
 _BLOCKER = textwrap.dedent('''
     import importlib.abc
@@ -23,8 +27,45 @@ _BLOCKER = textwrap.dedent('''
 ''')
 
 
+def command_without(blocked: Iterable[str], code: str) -> list[str]:
+    """The command that runs ``code`` with the ``blocked`` packages unimportable (append its arguments)."""
+    return [sys.executable, "-c", _BLOCKER + textwrap.dedent(code), ",".join(blocked)]
+
+
 def run_without(blocked: Iterable[str], code: str, *args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run ``code`` (its ``sys.argv[1:]`` are ``args``) with the ``blocked`` packages unimportable."""
-    script = _BLOCKER + textwrap.dedent(code)
-    return subprocess.run([sys.executable, "-c", script, ",".join(blocked), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run([*command_without(blocked, code), *args], capture_output=True, text=True, timeout=timeout)
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def installed_with(project: str, extra: str) -> set[str]:
+    """The distributions ``pip install 'PROJECT[EXTRA]'`` installs (normalised names), as far as
+    their metadata here tells: ``project``'s requirements for ``extra``, and theirs in turn."""
+    found: set[str] = set()
+    pending: list[tuple[str, frozenset[str]]] = [(project, frozenset({extra}))]
+    seen: set[tuple[str, frozenset[str]]] = set()
+    while pending:
+        name, extras = pending.pop()
+        if (name, extras) in seen:
+            continue
+        seen.add((name, extras))
+        found.add(_normal(name))
+        try:
+            requires = distribution(name).requires or []
+        except PackageNotFoundError:
+            continue
+        for text in requires:
+            req = Requirement(text)
+            if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras | {""}):
+                pending.append((_normal(req.name), frozenset(req.extras)))
+    return found
+
+
+def modules_outside(project: str, extra: str) -> list[str]:
+    """The top-level modules installed here that ``pip install 'PROJECT[EXTRA]'`` would not bring."""
+    wanted = installed_with(project, extra)
+    return sorted(module for module, dists in packages_distributions().items()
+                  if module.isidentifier() and not {_normal(d) for d in dists} & wanted)
