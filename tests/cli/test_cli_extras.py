@@ -62,3 +62,6 @@ def test_the_quick_start_demo_runs_with_only_what_its_extra_installs(tmp_path):
             pdf = resp.read()
     assert pdf.startswith(b"%PDF")
     assert hybrid.extract(pdf) is not None, "the PDF carries no factur-x.xml"
+    start = (tmp_path / "demo.log").read_text().partition("oro-invoices demo is running")[0]
+    chatter = re.findall(r"^\S+ \S+ (?:INFO|DEBUG) (?!oro_invoices)\S+: .*$", start, re.M)
+    assert chatter == [], "libraries' info lines before the banner"

@@ -80,7 +80,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from oro_invoices.hosts.reference.seed import is_seeded, seed
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for noisy in ("weasyprint", "fontTools", "alembic"):
+    for noisy in ("weasyprint", "fontTools", "alembic", "pikepdf"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     hosted_page_url = getattr(args, "hosted_page_url", None)
     hosted_page_api_url = getattr(args, "hosted_page_api_url", None)
