@@ -146,28 +146,25 @@ class LineSchema(Schema):
     description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
     sku = fields.String(load_default="", validate=validate.Length(max=128))
     unit = fields.String(load_default="", validate=validate.Length(max=32))
-    quantity = DecimalString(required=True, places=6)
+    # The range checks are the fields' own, so they are reported beside any other field's error.
+    quantity = DecimalString(required=True, places=6, validate=validate.Range(
+        min=Decimal(0), min_inclusive=False, error=N_("Must be greater than 0.")))
     unit_price = DecimalString(required=True, places=6)
-    tax_rate = DecimalString(load_default=Decimal("0"), places=6)
+    tax_rate = DecimalString(load_default=Decimal("0"), places=6, validate=validate.Range(
+        min=Decimal(0), max=Decimal(1), max_inclusive=False,
+        error=N_("Must be a fraction from 0 up to but not including 1 (\"0.19\" is 19 %).")))
     #: EN 16931 VAT category; empty: Z at rate 0, else S.
     tax_category = fields.String(load_default="", validate=validate.OneOf(
         ("", *TAX_CATEGORY_CODES), error=N_("Must be one of S, Z, E, AE, K, G, O (or empty).")))
     tax_exemption_reason = fields.String(load_default="", validate=validate.Length(max=1000))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)  # it reads only fields that loaded
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
-        errors: dict[str, list[str]] = {}
-        if "quantity" in data and data["quantity"] <= 0:
-            errors["quantity"] = [N_("Must be greater than 0.")]
-        rate = data.get("tax_rate")
-        if rate is not None and not (Decimal(0) <= rate < Decimal(1)):
-            errors["tax_rate"] = [N_("Must be a fraction from 0 up to but not including 1 (\"0.19\" is 19 %).")]
-        elif rate is not None and data.get("tax_category") in TAX_CATEGORY_CODES:
-            problem = tax_category_problem(data["tax_category"], rate, data.get("tax_exemption_reason", ""))
+        rate, category = data.get("tax_rate"), data.get("tax_category")
+        if rate is not None and category in TAX_CATEGORY_CODES:
+            problem = tax_category_problem(category, rate, data.get("tax_exemption_reason", ""))
             if problem:
-                errors["tax_category"] = [problem]
-        if errors:
-            raise MmValidationError(errors)
+                raise MmValidationError([problem], "tax_category")
 
 
 _STATUSES = [s.value for s in PaymentStatus]

@@ -20,6 +20,18 @@ def test_field_paths_name_the_bad_line(service):
     assert errs["lines[0].unit_price"].startswith("Not a valid decimal number: write it like \"19.99\"")
 
 
+def test_every_problem_of_a_line_is_reported_together(service):
+    payload = invoice_payload()
+    payload["lines"][0].update(quantity="-2", unit_price="abc", tax_rate="19")
+    payload["lines"][1].update(unit_price="abc", tax_rate="0.19", tax_category="E")
+    errs = errors_of(service, payload)
+    assert errs["lines[0].quantity"] == "Must be greater than 0."
+    assert errs["lines[0].unit_price"].startswith("Not a valid decimal number")
+    assert errs["lines[0].tax_rate"].startswith("Must be a fraction from 0 up to but not including 1")
+    assert errs["lines[1].unit_price"].startswith("Not a valid decimal number")
+    assert errs["lines[1].tax_category"] == "VAT category E is charged at tax rate 0; got 0.19."
+
+
 @pytest.mark.parametrize("change,field,message", [
     ({"currency": "XYZ"}, "currency", "Unknown currency code"),
     ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date."),
