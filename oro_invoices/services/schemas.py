@@ -213,7 +213,9 @@ class InvoiceInputSchema(Schema):
         validate.Length(min=1, max=128), strict_identifier])
 
     @validates_schema
-    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+    def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
+        # Skipped after any field's error: a credited invoice's id that failed its own checks
+        # is absent here, and "a credit note names the invoice it credits" would be wrong.
         errors: dict[str, Any] = {}
         if data.get("document_type") == "credit_note":
             if not data.get("credited_invoice_external_id"):
@@ -224,6 +226,14 @@ class InvoiceInputSchema(Schema):
         elif data.get("credited_invoice_external_id") is not None:
             errors["credited_invoice_external_id"] = ["Only a credit note (document_type \"credit_note\") "
                                                       "credits an invoice."]
+        if errors:
+            raise MmValidationError(errors)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Dates, prices and the total, reported beside any field's error: each check reads only
+        values that loaded (a line that failed is here without its failed fields)."""
+        errors: dict[str, Any] = {}
         inv, due = data.get("invoice_date"), data.get("due_date")
         if inv and due and due < inv:
             errors["due_date"] = [N_("Must not be before the invoice date.")]

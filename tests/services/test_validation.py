@@ -32,6 +32,16 @@ def test_every_problem_of_a_line_is_reported_together(service):
     assert errs["lines[1].tax_category"] == "VAT category E is charged at tax rate 0; got 0.19."
 
 
+def test_the_invoice_dates_are_checked_beside_a_bad_line(service):
+    payload = invoice_payload(invoice_date="2026-11-02", due_date="2026-11-01", currency="JPY")
+    payload["lines"][0].update(quantity="abc")
+    payload["lines"][1].update(unit_price="19.99999")
+    errs = errors_of(service, payload)
+    assert errs["lines[0].quantity"].startswith("Not a valid decimal number")
+    assert errs["due_date"] == "Must not be before the invoice date."
+    assert errs["lines[1].unit_price"] == "At most 4 decimal places for JPY."
+
+
 @pytest.mark.parametrize("change,field,message", [
     ({"currency": "XYZ"}, "currency", "Unknown currency code"),
     ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date."),
