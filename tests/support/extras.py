@@ -1,7 +1,6 @@
 """Run Python code in a subprocess that cannot import some packages, as if their extras were absent."""
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import textwrap
@@ -9,6 +8,7 @@ from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, distribution, packages_distributions
 
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 _BLOCKER = textwrap.dedent('''
     import importlib.abc
@@ -37,10 +37,6 @@ def run_without(blocked: Iterable[str], code: str, *args: str, timeout: float = 
     return subprocess.run([*command_without(blocked, code), *args], capture_output=True, text=True, timeout=timeout)
 
 
-def _normal(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def installed_with(project: str, extra: str) -> set[str]:
     """The distributions ``pip install 'PROJECT[EXTRA]'`` installs (normalised names), as far as
     their metadata here tells: ``project``'s requirements for ``extra``, and theirs in turn."""
@@ -52,7 +48,7 @@ def installed_with(project: str, extra: str) -> set[str]:
         if (name, extras) in seen:
             continue
         seen.add((name, extras))
-        found.add(_normal(name))
+        found.add(canonicalize_name(name))
         try:
             requires = distribution(name).requires or []
         except PackageNotFoundError:
@@ -60,7 +56,7 @@ def installed_with(project: str, extra: str) -> set[str]:
         for text in requires:
             req = Requirement(text)
             if req.marker is None or any(req.marker.evaluate({"extra": e}) for e in extras | {""}):
-                pending.append((_normal(req.name), frozenset(req.extras)))
+                pending.append((canonicalize_name(req.name), frozenset(req.extras)))
     return found
 
 
@@ -68,4 +64,4 @@ def modules_outside(project: str, extra: str) -> list[str]:
     """The top-level modules installed here that ``pip install 'PROJECT[EXTRA]'`` would not bring."""
     wanted = installed_with(project, extra)
     return sorted(module for module, dists in packages_distributions().items()
-                  if module.isidentifier() and not {_normal(d) for d in dists} & wanted)
+                  if module.isidentifier() and not {canonicalize_name(d) for d in dists} & wanted)
