@@ -40,6 +40,8 @@ COUNT_CAP = 10_000
 #: not compare): offered only while the Currency filter is set.
 CURRENCY_SORTS = frozenset({"total_amount"})
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+", re.ASCII)
+#: The filters whose text reaches a query as it was typed (the others are parsed first).
+TEXT_FILTERS = ("number", "external_id", "customer", "customer_user")
 
 
 def sort_value(key: str, row: InvoiceSummary) -> Any:
@@ -207,6 +209,10 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str],
     errors: list[tuple[str, str]] = []
     args: dict[str, Any] = {}
     echo: dict[str, str] = {}
+    unstorable = [name for name in TEXT_FILTERS if name in allowed and not is_storable_text(query.get(name) or "")]
+    for name in unstorable:  # no database column holds them: a NUL even fails the statement on PostgreSQL
+        errors.append((name, _("Must not contain NUL or unpaired surrogate characters.")))
+    query = {k: v for k, v in query.items() if k not in unstorable}
     if "number" in allowed and (query.get("number") or "").strip():
         echo["number"] = query["number"].strip()[:64]
         args["number_contains"] = echo["number"]
@@ -246,8 +252,6 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str],
         elif len(raw) > NAME_PREFIX_MAX:
             errors.append(("customer", _("Give at most %(count)s characters of the customer's name.",
                                          count=NAME_PREFIX_MAX)))
-        elif not is_storable_text(raw):
-            errors.append(("customer", _("Must not contain NUL or unpaired surrogate characters.")))
         else:  # the start of the customer's name, any case
             args["customer_name_prefix"] = echo["customer"] = raw
     if "customer_user" in allowed and (query.get("customer_user") or "").strip():
@@ -321,12 +325,27 @@ def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, curr
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
+        errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=repr(sort[:40]),
+                                 keys=", ".join(sort_keys))))
         return default
     if key in currency_sorts and not currency:
         errors.append(("sort", _("Choose one currency to sort by total: amounts in different "
                                  "currencies do not compare.")))
         return default
     return sort
+
+
+def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int:
+    """The page number the link carries (only a label: the cursor says which rows); 1 when
+    absent or wrong. Negative numbers count from the end (see ``GridPage``)."""
+    raw = (query.get("page") or "").strip()
+    if not raw:
+        return 1
+    if re.fullmatch(r"-?[0-9]{1,18}", raw, re.ASCII) and int(raw) != 0:
+        return int(raw)
+    errors.append(("page", _("%(value)s is not a page number: use a whole number such as 2.",
+                             value=repr(raw[:40]))))
+    return 1
 
 
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
@@ -347,13 +366,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
             limit = per_page
             echo["per_page"] = str(per_page)
     sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors)
+    page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
     flt = replace(base, **args)
-    try:
-        page_number = int(query.get("page") or 1)
-    except ValueError:
-        page_number = 1
     before, after = query.get("before"), query.get("after")
     counted: int | None = None
     cap = COUNT_CAP if count else None

@@ -145,6 +145,25 @@ def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(adm
         assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.website_id == 2)
 
 
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("?sort=bogus", "sort", "Cannot sort by 'bogus'; use one of invoice_number, invoice_date,"),
+    ("?sort=invoice_date-", "sort", "Cannot sort by 'invoice_date-'"),
+    ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
+    ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
+])
+def test_a_bad_sort_page_or_text_is_said_over_the_grid_of_the_rest(admin, query, field, message):
+    resp = admin.get("/admin/invoices" + query)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    error = re.search(rf'<[^>]* data-oi-error="{field}"[^>]*>([^<]*)<', html)
+    assert error and message in error.group(1).replace("&#39;", "'")
+    everyone = northwind(admin)
+    if "currency=USD" in query:                            # the valid filter still applies
+        assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.currency == "USD")
+    else:                                                  # in the default order, newest first
+        assert numbers(html) == numbers(grid(admin))
+
+
 def header_link(html: str, column: str) -> str | None:
     found = re.search(rf'data-oi-column="{column}"[^>]*><a class="oi-sort" href="(\?[^"]*)"', html)
     return found.group(1).replace("&amp;", "&") if found else None

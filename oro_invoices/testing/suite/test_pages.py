@@ -3,13 +3,16 @@
 What every host must get right around the pages: anonymous visitors are sent to the login
 page; 403 and 404 follow the user's permissions, organization and invoice role (role
 ``none``: no entry and no access); forms without this session's CSRF token are refused;
-an action's flash message is shown once after its redirect; the order tab; HEAD; the PDF
-download's headers; switching invoices off removes every page. Needs the host's page client
+an action's flash message is shown once after its redirect; a list query that cannot be
+used is answered 422 saying why; the order tab; HEAD; the PDF download's headers; switching
+invoices off removes every page. Needs the host's page client
 (``host.page_client()`` or the ``oro_page_client`` fixture, see ``oro_invoices.testing.pages``).
 """
 from __future__ import annotations
 
+import html
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -207,6 +210,38 @@ class TestPageOrderTab(PageSuite):
     def test_tab_needs_the_view_permission(self) -> None:
         self.client.login_admin([])
         assert self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id)).status == 403
+
+
+#: List queries no list can use, and what the answer says about each.
+BAD_LIST_QUERIES = [
+    pytest.param({"number": "INV\x00"}, "Must not contain NUL", id="nul-in-number"),
+    pytest.param({"sort": "bogus"}, "Cannot sort by 'bogus'", id="unknown-sort"),
+    pytest.param({"sort": "--invoice_date"}, "Cannot sort by '--invoice_date'", id="malformed-sort"),
+    pytest.param({"page": "abc"}, "'abc' is not a page number", id="page-not-a-number"),
+    pytest.param({"page": "0"}, "'0' is not a page number", id="page-zero"),
+    pytest.param({"date_from": "2026-02-31"}, "'2026-02-31' is not a date", id="impossible-date"),
+]
+
+
+class TestPageListQuery(PageSuite):
+    """A list query that cannot be used is answered 422 with what is wrong with it, on every
+    database (a NUL reaching PostgreSQL fails the statement): never a 5xx, never a silent
+    default."""
+
+    def check(self, resp: Any, message: str) -> None:
+        assert resp.status == 422, f"answered {resp.status}, not 422 naming the problem"
+        assert message in html.unescape(resp.text()), f"{message!r} is not on the page"
+
+    @pytest.mark.parametrize(("query", "message"), BAD_LIST_QUERIES)
+    def test_backoffice_grid(self, query: dict[str, str], message: str) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        self.check(self.browser.get(self.url(ADMIN_INDEX) + "?" + urlencode(query)), message)
+
+    @pytest.mark.oro_requires("storefront")
+    @pytest.mark.parametrize(("query", "message"), BAD_LIST_QUERIES)
+    def test_storefront_list(self, query: dict[str, str], message: str) -> None:
+        self.as_customer("own")
+        self.check(self.browser.get(self.url(STORE_INDEX) + "?" + urlencode(query)), message)
 
 
 class TestPageHead(PageSuite):
