@@ -321,6 +321,7 @@ class CreditNotes:
                      actor: str) -> tuple[Invoice, Invoice, StatusChange]:
         if len(reason) > 1000:
             raise ValidationError([("reason", "At most 1000 characters.")])
+        check_storable(reason, "reason")
         inv = self.ctx.load(s, invoice_id, lock=True)
         self._check_creditable(inv)
         state = self.ctx.payment_state(s, inv.id, lock=True)

@@ -14,7 +14,7 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Note
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.schemas import NoteInputSchema
+from oro_invoices.services.schemas import NoteInputSchema, check_storable
 
 #: How much of a note's text an activity entry quotes.
 QUOTE_LENGTH = 200
@@ -73,6 +73,7 @@ class Notes:
 
 
 def _checked(body: str) -> str:
+    check_storable(body, "body")
     errors = NoteInputSchema().validate({"body": body})
     if errors or not str(body).strip():
         raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])

@@ -22,7 +22,7 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.schemas import PaymentInputSchema, validation_error
+from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
 
 #: A payment status change: ``(old, new)``, or None when the status stayed.
 StatusChange = tuple[PaymentStatus, PaymentStatus] | None
@@ -66,6 +66,7 @@ class Payments:
         Redeliveries are idempotent on every database, also when they arrive at once: the
         unique provider event decides, and the loser returns the winner's transaction.
         """
+        check_storable(payload)
         try:
             data: dict[str, Any] = PaymentInputSchema().load(payload)
         except MmValidationError as exc:

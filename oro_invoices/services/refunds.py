@@ -35,6 +35,7 @@ from oro_invoices.services.payment_records import (
     pending_against,
     refunded_from,
 )
+from oro_invoices.services.schemas import check_storable
 
 MAX_NOTES = 10_000
 
@@ -159,6 +160,7 @@ class Refunds:
         """Check the transaction and the amount, and record the attempt (under the invoice's lock)."""
         if len(notes) > MAX_NOTES:
             raise ValidationError([("notes", Message("At most %(limit)s characters.", limit=MAX_NOTES))])
+        check_storable(notes, "notes")
         key = check_request_key(request_key)
         now = self.ctx.clock()
         with self.ctx.translate_errors(), self.ctx.write() as s:

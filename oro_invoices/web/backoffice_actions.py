@@ -94,10 +94,10 @@ class BackOfficeActions:
         try:
             self.ctx.service.add_note(doc.id, req.form.get("body", ""), actor=actor_of(req),
                                       author_id=user_id_of(req))
-        except ValidationError:
-            return Response.redirect(self._view_url(doc.id) + "#notes",
-                                     flashes=[("error", _("The note is empty. Write the note's text, "
-                                                          "then click Add note."))])
+        except ValidationError as exc:
+            message = guard.friendly(exc)[1] if req.form.get("body", "").strip() else \
+                _("The note is empty. Write the note's text, then click Add note.")
+            return Response.redirect(self._view_url(doc.id) + "#notes", flashes=[("error", message)])
         return Response.redirect(self._view_url(doc.id) + "#notes",
                                  flashes=[("success", _("Note added."))])
 

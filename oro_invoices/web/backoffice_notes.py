@@ -11,6 +11,7 @@ from typing import Any
 from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
+from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, user_id_of
 from oro_invoices.web.http import Request, Response
@@ -33,10 +34,10 @@ class NoteActions:
         try:
             self.ctx.service.edit_note(doc.id, note_id, req.form.get("body", ""),
                                        author_id=user_id_of(req), actor=actor_of(req))
-        except ValidationError:
-            return Response.redirect(self._notes_url(doc.id, edit_note=note_id), flashes=[
-                ("error", _("The note is empty. Write the note's text, then click Save, "
-                            "or delete the note."))])
+        except ValidationError as exc:
+            message = guard.friendly(exc)[1] if req.form.get("body", "").strip() else \
+                _("The note is empty. Write the note's text, then click Save, or delete the note.")
+            return Response.redirect(self._notes_url(doc.id, edit_note=note_id), flashes=[("error", message)])
         return Response.redirect(self._notes_url(doc.id), flashes=[("success", _("Note saved."))])
 
     def delete_note(self, req: Request) -> Response:

@@ -141,6 +141,11 @@ def test_add_note(admin):
     assert "Alex Admin" in text_of(html.split('id="notes"')[1])
     empty = admin.submit(page, f"{page}/notes", {"body": "   "})
     assert "The note is empty" in text_of(admin.get(empty.headers["Location"]).get_data(as_text=True))
+    nul = admin.submit(page, f"{page}/notes", {"body": "pasted\x00text"})
+    said = text_of(admin.get(nul.headers["Location"]).get_data(as_text=True))
+    assert "Note: Must not contain NUL or unpaired surrogate characters." in said
+    assert "The note is empty" not in said
+    assert [n.body for n in admin.service.notes(inv)] == ["Customer asked for <b>a copy</b>."]
 
 
 def test_delete_draft_with_confirmation(admin):

@@ -36,6 +36,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
+from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
@@ -180,6 +181,8 @@ class MailService:
         return sorted(names)
 
     def _source(self, name: str) -> TemplateSource:
+        if not is_storable_text(name):  # no host could have stored that name: never ask it
+            raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         if self.templates is not None:
             found = self.templates.load(name)
             if found is not None:
@@ -396,6 +399,10 @@ class MailService:
                                               limit=MAX_SUBJECT)))
         if not (html or "").strip() and not (text or "").strip():
             errors.append(("text", Message("Write the message (as HTML, text or both).")))
+        errors += [(name, Message("Must not contain NUL or unpaired surrogate characters."))
+                   for name, value in (("subject", subject), ("html", html), ("text", text),
+                                       ("template", template), ("once", once))
+                   if isinstance(value, str) and not is_storable_text(value)]
         if errors:
             raise ValidationError(errors)
         invoice = self.invoices.get(invoice_id)
