@@ -37,11 +37,11 @@ def run_without(blocked: Iterable[str], code: str, *args: str, timeout: float = 
     return subprocess.run([*command_without(blocked, code), *args], capture_output=True, text=True, timeout=timeout)
 
 
-def installed_with(project: str, extra: str) -> set[str]:
-    """The distributions ``pip install 'PROJECT[EXTRA]'`` installs (normalised names), as far as
-    their metadata here tells: ``project``'s requirements for ``extra``, and theirs in turn."""
+def installed_with(project: str, *extras: str) -> set[str]:
+    """The distributions ``pip install 'PROJECT[EXTRA,…]'`` installs (normalised names), as far as
+    their metadata here tells: ``project``'s requirements for ``extras``, and theirs in turn."""
     found: set[str] = set()
-    pending: list[tuple[str, frozenset[str]]] = [(project, frozenset({extra}))]
+    pending: list[tuple[str, frozenset[str]]] = [(project, frozenset(extras))]
     seen: set[tuple[str, frozenset[str]]] = set()
     while pending:
         name, extras = pending.pop()
@@ -60,8 +60,11 @@ def installed_with(project: str, extra: str) -> set[str]:
     return found
 
 
-def modules_outside(project: str, extra: str) -> list[str]:
-    """The top-level modules installed here that ``pip install 'PROJECT[EXTRA]'`` would not bring."""
-    wanted = installed_with(project, extra)
+def modules_outside(project: str, *extras: str, also: Iterable[str] = ()) -> list[str]:
+    """The top-level modules installed here that ``pip install 'PROJECT[EXTRA,…]' ALSO…`` would
+    not bring."""
+    wanted = installed_with(project, *extras)
+    for name in also:
+        wanted |= installed_with(name)
     return sorted(module for module, dists in packages_distributions().items()
                   if module.isidentifier() and not {canonicalize_name(d) for d in dists} & wanted)
