@@ -16,6 +16,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from oro_invoices.adapters.commerce import InvoiceRole, OrderLine
 from oro_invoices.adapters.identity import PERMISSIONS
 from oro_invoices.domain.invoice import Address
+from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.persistence.engine import reading
 
@@ -158,11 +159,15 @@ class Records:
 
     def check_admin(self, username: str, password: str) -> Row[Any] | None:
         """The admin row when the password matches, else None."""
+        if not is_storable_text(username):  # no stored name holds it (PostgreSQL refuses the query)
+            return None
         rows = self.rows(m.admin_users, m.admin_users.c.username == username.strip())
         return _matching(rows[0] if rows else None, password)
 
     def check_customer_user(self, email: str, password: str) -> Row[Any] | None:
         """The customer user row when the password matches, else None."""
+        if not is_storable_text(email):
+            return None
         rows = self.rows(m.customer_users, m.customer_users.c.email == email.strip().lower())
         return _matching(rows[0] if rows else None, password)
 
