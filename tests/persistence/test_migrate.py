@@ -3,6 +3,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -43,6 +44,33 @@ def test_sqlite_indexes_come_in_one_order_whatever_the_hash_seed(tmp_path):
                 "ORDER BY rowid")).all())
     assert len(orders[0]) >= 40
     assert orders[0] == orders[1]
+
+
+DOWN_AND_UP = """
+import sys
+from oro_invoices.persistence.engine import Database
+from oro_invoices.persistence.migrate import downgrade, upgrade
+db = Database(sys.argv[1])
+upgrade(db)
+downgrade(db, sys.argv[2])
+"""
+
+
+@pytest.mark.parametrize("target", ["0010", "0003"])
+def test_sqlite_indexes_keep_one_order_after_a_downgrade(tmp_path, target):
+    """The downgrades that rebuild a table (dropping columns) re-create its indexes in name order too."""
+    orders = []
+    for seed in ("1", "2", "3"):
+        url = f"sqlite:///{tmp_path / f'seed-{seed}.db'}"
+        done = subprocess.run([sys.executable, "-c", DOWN_AND_UP, url, target], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "PYTHONHASHSEED": seed})
+        assert done.returncode == 0, done.stderr
+        with Database(url).engine.connect() as conn:
+            orders.append(conn.execute(text(
+                "SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "ORDER BY rowid")).all())
+    assert len(orders[0]) >= 10
+    assert orders[0] == orders[1] == orders[2]
 
 
 def test_migrations_match_the_models(db):

@@ -148,5 +148,7 @@ def downgrade() -> None:
         batch.drop_column("number_sequence")
         batch.drop_column("pdf_sha256")
     _create_expression_indexes()
+    for table in ("oro_invoice_document", "oro_invoice_sequence", "oro_invoice_invoice"):
+        sort_indexes(table)
     for statement in triggers.create_statements(dialect, version=1):
         op.execute(statement)

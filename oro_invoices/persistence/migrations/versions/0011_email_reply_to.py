@@ -8,6 +8,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from oro_invoices.persistence.migrations.index_order import sort_indexes
+
 revision = "0011"
 down_revision = "0010"
 branch_labels = None
@@ -22,3 +24,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("oro_invoice_email") as batch:
         batch.drop_column("reply_to")
+    sort_indexes("oro_invoice_email")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from oro_invoices.persistence.migrations.index_order import sort_indexes
 from oro_invoices.persistence.types import UTCDateTime
 
 revision = "0013"
@@ -26,3 +27,4 @@ def downgrade() -> None:
     with op.batch_alter_table("oro_invoice_note") as batch:
         batch.drop_column("updated_at")
         batch.drop_column("author_id")
+    sort_indexes("oro_invoice_note")

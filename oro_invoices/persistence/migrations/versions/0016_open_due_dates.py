@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from oro_invoices.persistence import open_due
+from oro_invoices.persistence.migrations.index_order import sort_indexes
 
 revision = "0016"
 down_revision = "0015"
@@ -43,3 +44,4 @@ def downgrade() -> None:
     with op.batch_alter_table(STATE) as batch:
         for column in ("open_due_date", "invoice_date", "organization_id"):
             batch.drop_column(column)
+    sort_indexes(STATE)

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from oro_invoices.persistence import open_due
+from oro_invoices.persistence.migrations.index_order import sort_indexes
 
 revision = "0018"
 down_revision = "0017"
@@ -50,3 +51,4 @@ def downgrade() -> None:
         for column in ("customer_name", "total_amount"):
             batch.drop_column(column)
     _install(open_due.COPIED_0016, INDEXED_0016)
+    sort_indexes(STATE)
