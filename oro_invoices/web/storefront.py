@@ -116,14 +116,15 @@ class StorefrontPages:
                                                   viewer.visibility())
         page = listing.load_page(self.ctx.service, visible, req.query,
                                  allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
-                                 default_sort="-invoice_date", limit=self.ctx.page_size)
+                                 default_sort="-invoice_date", limit=self.ctx.page_size,
+                                 inline_errors=True)
         can_pay = self._payable(page.items)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
-        return Response.html(html, title=_("Invoices"))
+        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
     def view(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)

@@ -91,6 +91,24 @@ def test_filters(shop):
     assert listed(client, f"?date_from={day}&date_to={day}") == [doc.invoice_number]
 
 
+@pytest.mark.parametrize(("query", "field", "message"), [
+    ("?date_from=2026-02-31&payment_status=paid_partially", "date_from", "'2026-02-31' is not a date"),
+    ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
+    ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
+    ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'"),
+])
+def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop, query, field, message):
+    client = customer(shop, "amanda.cole@acme.example")
+    resp = client.get("/customer/invoices" + query)
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    error = re.search(rf'<[^>]* id="f-error-{field}" data-oi-error="{field}"[^>]*>([^<]*)<', html)
+    assert error and message in error.group(1).replace("&#39;", "'")
+    if field != "sort":
+        assert f'aria-describedby="f-error-{field}"' in html
+    assert listed(client, query) == sorted(numbers(client, "ERP-SO-1002-2"))  # the valid filter applies
+
+
 def test_view_page_links_the_order_and_offers_download(shop):
     client = customer(shop, "ben.ortiz@acme.example")
     inv = client.service.find_id(external_id="ERP-SO-1002-2")
