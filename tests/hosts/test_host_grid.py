@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support.list_errors import inline_error
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.web import listing
@@ -126,14 +127,14 @@ def test_filters_on_external_id_customer_user_website_currency_and_total(shop, a
     ("?website=main&currency=USD", "website", "Give the website's id"),
     ("?currency=EURO&website=2", "currency", "'EURO' is not a currency code"),
     ("?currency=USD&total_min=500&total_max=100", "total_max", "Must not be less than the minimum."),
+    ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
+    ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
+    ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of invoice_number,"),
 ])
 def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
     resp = admin.get("/admin/invoices" + query)
-    assert resp.status_code == 422
+    assert message in inline_error(resp, field)
     html = resp.get_data(as_text=True)
-    error = re.search(rf'<span class="oi-field__error" id="f-error-{field}" data-oi-error="{field}">([^<]*)</span>', html)
-    assert error and message in error.group(1).replace("&#39;", "'")
-    assert f'aria-describedby="f-error-{field}"' in html and "Traceback" not in html
     assert numbers(html), "the grid is still shown"
     everyone = northwind(admin)
     if "total_min=500" in query:                           # the valid filters still apply
@@ -145,23 +146,10 @@ def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(adm
         assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.website_id == 2)
 
 
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ("?sort=bogus", "sort", "Cannot sort by 'bogus'; use one of invoice_number, invoice_date,"),
-    ("?sort=invoice_date-", "sort", "Cannot sort by 'invoice_date-'"),
-    ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
-    ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
-])
-def test_a_bad_sort_page_or_text_is_said_over_the_grid_of_the_rest(admin, query, field, message):
-    resp = admin.get("/admin/invoices" + query)
-    assert resp.status_code == 422
-    html = resp.get_data(as_text=True)
-    error = re.search(rf'<[^>]* data-oi-error="{field}"[^>]*>([^<]*)<', html)
-    assert error and message in error.group(1).replace("&#39;", "'")
-    everyone = northwind(admin)
-    if "currency=USD" in query:                            # the valid filter still applies
-        assert sorted(numbers(html)) == sorted(i.display_number for i in everyone if i.currency == "USD")
-    else:                                                  # in the default order, newest first
-        assert numbers(html) == numbers(grid(admin))
+def test_a_bad_sort_is_said_over_the_grid_in_the_default_order(admin):
+    resp = admin.get("/admin/invoices?sort=bogus")
+    assert "Cannot sort by 'bogus'" in inline_error(resp, "sort")
+    assert numbers(resp.get_data(as_text=True)) == numbers(grid(admin))
 
 
 def header_link(html: str, column: str) -> str | None:
