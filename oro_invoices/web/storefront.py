@@ -117,10 +117,11 @@ class StorefrontPages:
         page = listing.load_page(self.ctx.service, visible, req.query,
                                  allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
-                                 inline_errors=True)
+                                 inline_errors=True, sizes=True)
         can_pay = self._payable(page.items)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
+            page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))

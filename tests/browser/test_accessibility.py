@@ -60,6 +60,8 @@ def test_back_office_pages(page: Page, shop, axe):
     ]
     found = [p for label, url in pages for p in problems_on(page, axe, label, url)]
     found += problems_on(page, axe, "error page", f"{view}/999999999", status=404)
+    found += problems_on(page, axe, "grid with bad filters", view + "?date_from=2026-02-31&external_id=x%00"
+                         "&sort=bogus&page=abc", status=422)
     # a sent email: the page after sending (with its announced message) and the email itself
     page.goto(f"{view}/{posted}?dialog=email")
     page.locator("#oi-email-dialog").get_by_role("button", name="Send").click()
@@ -86,6 +88,8 @@ def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
         ("storefront pay page", f"{store}/{posted}/payment"),
     ] for p in problems_on(page, axe, label, url)]
     found += problems_on(page, axe, "storefront error page", f"{store}/999999999", status=404)
+    found += problems_on(page, axe, "storefront list with bad filters",
+                         store + "?date_from=2026-02-31&overdue=maybe&sort=bogus&page=abc", status=422)
     guest = browser.new_page(viewport={"width": width, "height": 800})
     try:
         found += problems_on(guest, axe, "guest pay page", service.pay_link(service.get(posted)))

@@ -193,6 +193,21 @@ def test_corporate_list_pages_forward_and_back_in_date_order(shop):
     assert re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html) == [expected[-2]]
 
 
+def test_the_page_size_is_chosen_from_the_list_and_kept_while_paging(shop):
+    shop[0].extensions["oro_invoices"].ctx.page_size = 3
+    client = customer(shop, "amanda.cole@acme.example")
+    assert len(listed(client)) == 3
+    html = client.get("/customer/invoices?per_page=10").get_data(as_text=True)
+    assert len(listed(client, "?per_page=10")) == 4 and '<option value="10" selected>' in html
+    assert 'rel="next"' not in html
+    refused = client.get("/customer/invoices?per_page=7")
+    assert "Show 3, 10, 25, 50, 100 rows per page." in inline_error(refused, "per_page")
+    assert len(listed(client, "?per_page=7")) == 3                 # at the default size
+    html = client.get("/customer/invoices?per_page=3").get_data(as_text=True)
+    after = re.search(r'rel="next" href="(\?[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "per_page=3" in after and len(listed(client, after)) == 1
+
+
 def test_guest_payment_link_expires_after_the_configured_days(shop):
     app = shop[0]
     client = ShopClient(app)
