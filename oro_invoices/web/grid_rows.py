@@ -7,7 +7,7 @@ row's texts, links and badges are made once per row, and what is the same for ma
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -58,6 +58,18 @@ class GridRow:
     delete_title: Markup
 
 
+def payment_method_labels(ctx: WebContext) -> Callable[[str | None], str]:
+    """A payment method's label for a list's cell ("—" for none), each method's looked up once."""
+    labels: dict[str | None, str] = {}
+
+    def label(method: str | None) -> str:
+        found = labels.get(method)
+        if found is None:
+            found = labels[method] = ctx.payment_method_label(method) or "—"
+        return found
+    return label
+
+
 def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
               pdf_pending: Collection[int], can_delete: bool) -> list[GridRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
@@ -68,7 +80,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     today = local_today(ctx.service.clock())
     document_types: dict[DocumentType, Markup] = {}
     payment_badge = ctx.written_once("payment_badge")
-    payment_methods: dict[str, str] = {}
+    method_label = payment_method_labels(ctx)
     view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
     delete_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id", dialog="delete") if can_delete else None
     rows = []
@@ -79,9 +91,6 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         document_type = document_types.get(inv.document_type)
         if document_type is None:
             document_type = document_types[inv.document_type] = Markup(_(inv.document_type.label))
-        method = payment_methods.get(inv.payment_method)
-        if method is None:
-            method = payment_methods[inv.payment_method] = ctx.payment_method_label(inv.payment_method) or "—"
         overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else NOTHING  # type: ignore[attr-defined]
         url = view_url(inv.id)
         offers_delete = delete_url is not None and draft
@@ -91,7 +100,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             customer=inv.customer_name, customer_user=names.customer_user(inv.customer_user_id),
             website=names.website(inv.website_id),
             total_amount=formatter.amount(inv.total_amount, inv.currency), currency=inv.currency,
-            payment_badge=payment_badge(inv.payment_status), overdue_badge=overdue, payment_method=method,
+            payment_badge=payment_badge(inv.payment_status), overdue_badge=overdue, payment_method=method_label(inv.payment_method),
             external_payment_url=inv.external_payment_url,
             view_title=Markup(view_title % {"number": escaped_number}),
             delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",

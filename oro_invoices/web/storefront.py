@@ -119,8 +119,12 @@ class StorefrontPages:
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, sizes=True)
         can_pay = self._payable(page.items)
+        show_payment_method = req.query.get("show_payment_method") == "1"  # hidden by default
+        if show_payment_method:
+            page.query["show_payment_method"] = "1"  # kept through paging, sorting and filters
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
+            show_payment_method=show_payment_method,
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
             # still there for a host's own list template that writes page.items itself

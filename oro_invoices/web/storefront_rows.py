@@ -14,7 +14,7 @@ from markupsafe import Markup
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.grid_rows import NOTHING
+from oro_invoices.web.grid_rows import NOTHING, payment_method_labels
 
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_PAY = "oro_invoices.storefront.payment"
@@ -35,6 +35,8 @@ class StorefrontRow:
     #: empty for a credit note, which is not paid
     payment_badge: Markup
     overdue_badge: Markup
+    #: the label of the method it was paid with, "—" without one (a column shown on request)
+    payment_method: str
     #: the Pay link; "" when the row offers none
     pay_url: str
 
@@ -49,6 +51,7 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
     payment_badge = ctx.written_once("payment_badge")
     view_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id")
     pay_url = ctx.url_maker(ENDPOINT_PAY, "invoice_id")
+    method_label = payment_method_labels(ctx)
     rows = []
     for inv in items:
         credit_note = inv.is_credit_note
@@ -60,5 +63,5 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             total_amount=formatter.money(inv.total_amount, inv.currency),
             payment_badge=NOTHING if credit_note else payment_badge(inv.payment_status),
             overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
-            pay_url=pay_url(inv.id) if can_pay(inv) else ""))
+            payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else ""))
     return rows

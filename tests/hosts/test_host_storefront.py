@@ -208,6 +208,25 @@ def test_the_page_size_is_chosen_from_the_list_and_kept_while_paging(shop):
     assert "per_page=3" in after and len(listed(client, after)) == 1
 
 
+def test_the_payment_method_column_is_hidden_until_asked_for_and_kept_while_paging(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    plain = client.get("/customer/invoices").get_data(as_text=True)
+    assert "Payment Method</th>" not in plain and 'name="show_payment_method" value="1" >' in plain
+    html = client.get("/customer/invoices?show_payment_method=1").get_data(as_text=True)
+    assert '<th scope="col" data-oi-column="payment_method">Payment Method</th>' in html
+    cells = dict(re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>.*?'
+                            r'data-label="Payment Method">([^<]*)</td>', html, re.S))
+    paid = client.service.get(client.service.find_id(external_id="ERP-SO-1001-1"))
+    unpaid = client.service.get(client.service.find_id(external_id="ERP-SO-1003-3"))
+    assert cells[paid.invoice_number] == "Bank transfer"     # the method's label, never its code
+    assert cells[unpaid.invoice_number] == "—"
+    shop[0].extensions["oro_invoices"].ctx.page_size = 1
+    html = client.get("/customer/invoices?show_payment_method=1").get_data(as_text=True)
+    after = re.search(r'rel="next" href="(\?[^"]*)"', html).group(1).replace("&amp;", "&")
+    assert "show_payment_method=1" in after
+    assert "Payment Method</th>" in client.get("/customer/invoices" + after).get_data(as_text=True)
+
+
 def test_guest_payment_link_expires_after_the_configured_days(shop):
     app = shop[0]
     client = ShopClient(app)
