@@ -84,6 +84,7 @@ def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
     found = [p for label, url in [
         ("storefront list", store),
         ("storefront list filtered", store + "?payment_status=invoiced&overdue=no"),
+        ("storefront list with payment method", store + "?show_payment_method=1&per_page=10"),
         ("storefront view", f"{store}/{posted}"),
         ("storefront pay page", f"{store}/{posted}/payment"),
     ] for p in problems_on(page, axe, label, url)]
