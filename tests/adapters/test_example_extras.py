@@ -1,11 +1,10 @@
 """The example shops run with only what their documented install brings: every package
 installed here that ``pip install 'oro-invoices[EXTRAS]' …`` would not bring is unimportable in
-the shop's process (``support.extras``), and a customer still downloads a posted invoice's PDF."""
+the shop's process (``support.extras``), and a posted invoice's PDF is still downloaded."""
 from __future__ import annotations
 
 import json
 import re
-import socket
 import subprocess
 import time
 import urllib.error
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.extras import command_without, modules_outside, run_without
+from support.mail import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -70,12 +70,6 @@ STARLETTE_SERVE = '''
 '''
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _get(url: str) -> tuple[int, str]:
     with urllib.request.urlopen(url, timeout=30) as resp:
         return resp.status, resp.read().decode()
@@ -118,7 +112,7 @@ def test_the_starlette_example_serves_with_only_the_asgi_and_pdf_extras_and_uvic
     assert {"flask", "django", "celery", "s3fs", "psycopg"} <= set(blocked)
     monkeypatch.chdir(tmp_path)  # the example keeps its data under the working directory
     (tmp_path / "examples").symlink_to(ROOT / "examples")
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen([*command_without(blocked, STARLETTE_SERVE), str(port)],
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
