@@ -1,6 +1,7 @@
 """Every payment status change is published: the hook once, outbox rows in the same transaction."""
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ ERP = "https://erp.example/hooks/invoices"
 BI = "https://bi.example/ingest?source=shop"
 ORG2 = "https://org2.example/hooks"
 SECRET = "erp-secret-0123456789"
+# Before the payload's due date (2026-12-02), so the published invoice is not overdue.
+BEFORE_DUE = dt.datetime(2026, 11, 20, 12, tzinfo=dt.UTC)
 
 
 class Listener:
@@ -48,7 +51,8 @@ def listener():
 
 @pytest.fixture
 def svc(db, settings, listener):
-    return InvoiceService(db, plugins=get_plugin_manager(False, plugins=[listener]), settings=settings)
+    return InvoiceService(db, plugins=get_plugin_manager(False, plugins=[listener]), settings=settings,
+                          clock=lambda: BEFORE_DUE)
 
 
 def posted(svc: InvoiceService, **overrides):
