@@ -393,9 +393,18 @@ class InvoiceDocument:
 
     @property
     def display_number(self) -> str:
-        """The invoice number, or "Draft #id" before one is assigned."""
-        return self.invoice_number or f"Draft #{self.id}"
+        """The invoice number, or "Draft #id" before one is assigned (see ``display_number``)."""
+        return display_number(self.invoice_number, self.id)
 
+
+
+def display_number(number: str | None, document_id: int | None) -> str:
+    """How a document is named: its number, or "Draft #id" before it has one.
+
+    The draft's name is a ``Message``: English wherever text is plain (logs, the API, file
+    names), and in the reader's language on a page or in a message that includes it.
+    """
+    return number or Message("Draft #%(id)s", id=document_id)
 
 @dataclass(frozen=True)
 class DocumentRef:
@@ -409,4 +418,4 @@ class DocumentRef:
 
     @property
     def display_number(self) -> str:
-        return self.number or f"Draft #{self.id}"
+        return display_number(self.number, self.id)

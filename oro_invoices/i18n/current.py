@@ -46,14 +46,25 @@ def translate(language: str, message: str, **values: Any) -> str:
     """``message`` in ``language``, with ``%(name)s`` placeholders filled from ``values``.
 
     A ``Message`` (``oro_invoices.domain.messages``) is translated by its catalog id and filled
-    with its own values, each written in the current formats (``using``).
+    with its own values, each written in the current formats (``using``); a value that is a
+    ``Message`` ("Draft #7") is translated too.
     """
     language = language_of(language)
     msgid = getattr(message, "msgid", None)
     if msgid is not None:
         return _translate_message(language, message)
     text = translations(language).gettext(message)
-    return text % values if values else text
+    return text % translated_values(language, values) if values else text
+
+
+def translated_values(language: str | Callable[[], str], values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with each ``Message`` among them translated into ``language`` (or the
+    language ``language()`` gives, asked only when there is one)."""
+    if not any(getattr(value, "msgid", None) is not None for value in values.values()):
+        return values
+    into = language if isinstance(language, str) else language()
+    return {name: _translate_message(into, value) if getattr(value, "msgid", None) is not None
+            else value for name, value in values.items()}
 
 
 def _translate_message(language: str, message: Any) -> str:
@@ -92,8 +103,9 @@ _ = gettext
 
 def ngettext(singular: str, plural: str, n: int, **values: Any) -> str:
     """The singular or plural form for ``n`` in the current language; ``%(num)d`` is ``n``."""
-    text = translations(current_language()).ngettext(singular, plural, n)
-    return text % {"num": n, **values}
+    language = current_language()
+    text = translations(language).ngettext(singular, plural, n)
+    return text % {"num": n, **translated_values(language, values)}
 
 
 def N_(message: str) -> str:

@@ -9,7 +9,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from oro_invoices.i18n.catalogs import language_of, translations
-from oro_invoices.i18n.current import current_language, translate
+from oro_invoices.i18n.current import current_language, translate, translated_values
 
 #: The Jinja extension providing ``{% trans %}`` and the gettext globals.
 EXTENSION = "jinja2.ext.i18n"
@@ -37,7 +37,9 @@ def install(env: Any, locale: str | None = None, *, language: Callable[[], str] 
     if locale is not None:
         fixed = translations(language_of(locale))
         target.install_gettext_callables(fixed.gettext, fixed.ngettext, newstyle=True)
-        env.globals.update(gettext=_newstyle(fixed.gettext), _=_newstyle(fixed.gettext))
+        fixed_language = language_of(locale)
+        document_gettext = _newstyle(fixed.gettext, lambda: fixed_language)
+        env.globals.update(gettext=document_gettext, _=document_gettext)
         env.filters["message"] = lambda message: translate(locale, message) if message else ""
         return
 
@@ -51,17 +53,21 @@ def install(env: Any, locale: str | None = None, *, language: Callable[[], str] 
         return translations(language_of(chosen())).ngettext(singular, plural, n)
 
     target.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(gettext=_newstyle(gettext), _=_newstyle(gettext))
+    page_gettext = _newstyle(gettext, lambda: language_of(chosen()))
+    env.globals.update(gettext=page_gettext, _=page_gettext)
 
 
-def _newstyle(translated: Callable[[str], str]) -> Callable[..., str]:
+def _newstyle(translated: Callable[[str], str], language: Callable[[], str]) -> Callable[..., str]:
     """What Jinja's new-style ``gettext`` (and its ``_`` alias) does — translate, mark the text
     safe where the template autoescapes, fill ``%(name)s`` with the escaped values, write
-    ``%%`` as ``%`` — in one call instead of its four: a page translates some hundred words."""
+    ``%%`` as ``%`` — in one call instead of its four: a page translates some hundred words.
+    A value that is a ``Message`` ("Draft #7") is written in ``language()`` too."""
     @pass_context
     def gettext(context: Context, message: str, /, **variables: Any) -> str:
         text = translated(message)
         if context.eval_ctx.autoescape:
             text = Markup(text)
-        return text % variables if variables or "%" in text else text
+        if variables:
+            return text % translated_values(language, variables)
+        return text % variables if "%" in text else text
     return gettext

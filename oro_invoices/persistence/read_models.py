@@ -19,6 +19,7 @@ from oro_invoices.domain.invoice import (
     PdfInfo,
     SellerInfo,
     compute_lines,
+    display_number,
 )
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
@@ -64,7 +65,7 @@ class InvoiceSummary:
 
     @property
     def display_number(self) -> str:
-        return self.invoice_number or f"Draft #{self.id}"
+        return display_number(self.invoice_number, self.id)
 
     @property
     def is_credit_note(self) -> bool:

@@ -35,6 +35,7 @@ from oro_invoices.domain.invoice import (
     LineInput,
     PaymentStatus,
     compute_lines,
+    display_number,
 )
 from oro_invoices.domain.messages import Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, to_minor
@@ -315,7 +316,7 @@ class CreditNotes:
         if inv.status != "posted":
             raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: change or delete it instead; only "
                                            "posted invoices are credited.",
-                                           number=inv.invoice_number or f"Draft #{inv.id}"))
+                                           number=display_number(inv.invoice_number, inv.id)))
 
     def _void_locked(self, s: Session, invoice_id: int, reason: str,
                      actor: str) -> tuple[Invoice, Invoice, StatusChange]:

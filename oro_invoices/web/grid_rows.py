@@ -85,7 +85,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     delete_url = ctx.url_maker(ENDPOINT_VIEW, "invoice_id", dialog="delete") if can_delete else None
     rows = []
     for inv in items:
-        number = inv.display_number
+        number = inv.invoice_number or _(inv.display_number)
         escaped_number = escape(number)  # the titles are the page's own words around it
         draft = inv.status.value == "draft"
         document_type = document_types.get(inv.document_type)

@@ -96,3 +96,21 @@ def test_a_list_value_is_written_as_a_list_of_the_language():
     assert "Fälligkeitsdatum" in german and "Positionen" in german and "Rechnungsadresse" in german
     assert "due date" not in german
     assert i18n.translate("de", Message.from_json(message.to_json())) == german
+
+
+def test_a_drafts_name_is_english_text_and_translated_wherever_it_is_shown():
+    from oro_invoices.domain.invoice import display_number
+    draft = display_number(None, 7)
+    assert draft == "Draft #7" and f"{draft}.pdf" == "Draft #7.pdf"   # logs, the API, file names
+    assert display_number("INV-7", 7) == "INV-7"
+    assert i18n.translate("de", draft) == "Entwurf #7"
+    assert i18n.translate("fr", TITLE, number=draft) == "Facture Brouillon #7"
+    with i18n.using("ja"):
+        assert i18n._(Message("Deleted draft %(number)s", number=draft)) == i18n.translate(
+            "ja", "Deleted draft %(number)s", number="下書き #7")
+    stored = Message.from_json(Message(TITLE, number=draft).to_json())
+    assert i18n.translate("de", stored) == "Rechnung Entwurf #7"
+    env = Environment(autoescape=True)
+    i18n.install(env, language=lambda: "de")
+    page = env.from_string("{{ _('Invoice %(number)s', number=n) }}|{{ n | message }}").render(n=draft)
+    assert page == "Rechnung Entwurf #7|Entwurf #7"
