@@ -350,18 +350,17 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
 
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
-              limit: int, inline_errors: bool = False, count: bool = False, sizes: bool = False,
+              limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset()) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
     shows it next to its field) instead of raising ``ValidationError``. ``count``: count the
-    matches (up to ``COUNT_CAP``), offer a page size and the last page. ``sizes``: offer a page
-    size (``per_page``) without counting. ``currency_sorts``: sort keys allowed only while the
-    Currency filter is set.
+    matches (up to ``COUNT_CAP``, in the statement that reads the page), offer a page size and
+    the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
     """
     args, echo, errors = read_filters(query, allowed_filters)
-    if count or sizes:
+    if count:
         per_page = _per_page(query, limit, errors)
         if per_page is not None:
             limit = per_page

@@ -117,7 +117,7 @@ class StorefrontPages:
         page = listing.load_page(self.ctx.service, visible, req.query,
                                  allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
-                                 inline_errors=True, sizes=True)
+                                 inline_errors=True, count=True)
         can_pay = self._payable(page.items)
         show_payment_method = req.query.get("show_payment_method") == "1"  # hidden by default
         if show_payment_method:

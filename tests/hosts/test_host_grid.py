@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.list_errors import inline_error
+from support.list_pages import inline_error, link, pager_text
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.web import listing
@@ -21,15 +21,6 @@ def numbers(html: str) -> list[str]:
 
 def rows_text(html: str) -> str:
     return text_of(html.split("<tbody>")[1].split("</tbody>")[0])
-
-
-def pager_text(html: str) -> str:
-    return " ".join(text_of(html.split('<nav class="oi-pager"')[1].split(">", 1)[1].split("</nav>")[0]).split())
-
-
-def link(html: str, rel: str) -> str | None:
-    found = re.search(rf'rel="{rel}" href="(\?[^"]*)"', html)
-    return found.group(1).replace("&amp;", "&") if found else None
 
 
 def northwind(admin: ShopClient) -> list:

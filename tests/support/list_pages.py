@@ -1,9 +1,12 @@
-"""What a list page (the grid, the storefront list) says about a bad query, per field."""
+"""Reading a list page (the grid, the storefront list): what it says about a bad query, per
+field, and its pager."""
 from __future__ import annotations
 
 import re
 from html import unescape
 from typing import Any
+
+from oro_invoices.hosts.reference.testing import text_of
 
 
 def inline_error(resp: Any, field: str) -> str:
@@ -18,3 +21,14 @@ def inline_error(resp: Any, field: str) -> str:
         assert f'aria-describedby="f-error-{field}"' in html
     assert "Traceback" not in html
     return unescape(found.group(2))
+
+
+def pager_text(html: str) -> str:
+    """The pager's words ("4 invoices · Page 1 of 2 First Previous Next Last"), spaces collapsed."""
+    return " ".join(text_of(html.split('<nav class="oi-pager"')[1].split(">", 1)[1].split("</nav>")[0]).split())
+
+
+def link(html: str, rel: str) -> str | None:
+    """The query string of the page's ``rel`` link (first, prev, next, last), if it has one."""
+    found = re.search(rf'rel="{rel}" href="(\?[^"]*)"', html)
+    return found.group(1).replace("&amp;", "&") if found else None
