@@ -26,7 +26,13 @@ from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.domain.money import KNOWN_CURRENCIES, is_decimal_text, minor_units, to_minor
 from oro_invoices.i18n import _
-from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter, encode_cursor, parse_sort
+from oro_invoices.persistence.queries import (
+    NAME_PREFIX_MAX,
+    InvoiceFilter,
+    decode_cursor,
+    encode_cursor,
+    parse_sort,
+)
 from oro_invoices.persistence.read_models import InvoiceSummary
 
 FAR_FUTURE = dt.date(9999, 12, 31)
@@ -355,7 +361,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
-    shows it next to its field) instead of raising ``ValidationError``. ``count``: count the
+    shows it next to its field) instead of raising ``ValidationError``; a ``before``/``after``
+    cursor the list did not make for this sort reads the first page, reported at ``page``.
+    ``count``: count the
     matches (up to ``COUNT_CAP``, in the statement that reads the page), offer a page size and
     the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
     """
@@ -371,6 +379,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         raise ValidationError(errors)
     flt = replace(base, **args)
     before, after = query.get("before"), query.get("after")
+    if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
+        errors.append(("page", _("This page link is damaged or out of date; here is the first page.")))
+        before = after = None
     counted: int | None = None
     cap = COUNT_CAP if count else None
     if count and query.get("last") and not (before or after):
@@ -407,6 +418,18 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         more_than=more_than, per_page=limit, errors=dict(errors),
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
+
+
+def _cursor_fits(cursor: str | None, sort: str) -> bool:
+    """Whether ``cursor`` is absent or one the list made for reading in ``sort`` (a link kept
+    from another sort, or edited, is not)."""
+    if not cursor:
+        return True
+    try:
+        decode_cursor(cursor, sort)
+    except ValidationError:
+        return False
+    return True
 
 
 def _pages(counted: int, per_page: int) -> int | None:

@@ -213,6 +213,7 @@ class TestPageOrderTab(PageSuite):
 
 
 #: List queries no list can use, and what the answer says about each.
+DAMAGED_CURSOR = "This page link is damaged or out of date; here is the first page."
 BAD_LIST_QUERIES = [
     pytest.param({"number": "INV\x00"}, "Must not contain NUL", id="nul-in-number"),
     pytest.param({"sort": "bogus"}, "Cannot sort by 'bogus'", id="unknown-sort"),
@@ -220,6 +221,9 @@ BAD_LIST_QUERIES = [
     pytest.param({"page": "abc"}, "'abc' is not a page number", id="page-not-a-number"),
     pytest.param({"page": "0"}, "'0' is not a page number", id="page-zero"),
     pytest.param({"date_from": "2026-02-31"}, "'2026-02-31' is not a date", id="impossible-date"),
+    pytest.param({"after": "not-a-cursor"}, DAMAGED_CURSOR, id="damaged-cursor"),
+    pytest.param({"before": "WyJjdXN0b21lcl9uYW1lIiwiQWNtZSIsNV0"},  # made for another sort
+                 DAMAGED_CURSOR, id="cursor-of-another-sort"),
 ]
 
 
@@ -242,6 +246,19 @@ class TestPageListQuery(PageSuite):
     def test_storefront_list(self, query: dict[str, str], message: str) -> None:
         self.as_customer("own")
         self.check(self.browser.get(self.url(STORE_INDEX) + "?" + urlencode(query)), message)
+
+    def test_a_damaged_cursor_shows_the_grids_first_page(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.get(self.url(ADMIN_INDEX) + "?after=not-a-cursor&page=7")
+        self.check(resp, DAMAGED_CURSOR)
+        assert self.shop.posted.display_number in resp.text()
+
+    @pytest.mark.oro_requires("storefront")
+    def test_a_damaged_cursor_shows_the_storefront_lists_first_page(self) -> None:
+        self.as_customer("own")
+        resp = self.browser.get(self.url(STORE_INDEX) + "?before=not-a-cursor&page=3")
+        self.check(resp, DAMAGED_CURSOR)
+        assert self.shop.posted.display_number in resp.text()
 
 
 class TestPageHead(PageSuite):
