@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,18 +17,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from support.ports import free_port
 
 pytest.importorskip("gunicorn")
 pytest.importorskip("uvicorn_worker")
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = re.compile(r"name='csrf_token' value='([^']+)'")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _open(opener, url: str, data: dict[str, str] | None = None) -> tuple[int, str, str]:
@@ -48,7 +42,7 @@ def served(tmp_path):
     env = {**os.environ, "SHOP_SECRET_KEY": "one-secret-for-every-process", "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-m", "oro_invoices", "migrate", "--db", "sqlite:///shop-invoices.db"],
                    cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     with open(tmp_path / "gunicorn.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "uvicorn_worker.UvicornWorker",
                                  "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(tmp_path),

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.extras import command_without, modules_outside, run_without
-from support.mail import free_port
+from support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 

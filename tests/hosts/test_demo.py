@@ -6,7 +6,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 import urllib.error
@@ -17,14 +16,9 @@ from pathlib import Path
 import pytest
 from support.demo_run import DEMO
 from support.lifetime import tied
+from support.ports import free_port
 
 STARTUP_TIMEOUT = 120
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Demo:

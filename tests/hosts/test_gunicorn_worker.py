@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from support.ports import free_port
 
 pytest.importorskip("gunicorn")
 
@@ -33,12 +34,6 @@ def app(environ, start_response):
     start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
     return [body]
 """
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _get(port: int, path: str) -> tuple[str, float]:
@@ -59,7 +54,7 @@ def _serving(tmp_path: Path, *options: str) -> Iterator[tuple[int, subprocess.Po
     """Two ``WORKER`` processes with one thread each, on one shared socket, both answering;
     ``options`` are more gunicorn options."""
     (tmp_path / "slow_app.py").write_text(APP)
-    port = _free_port()
+    port = free_port()
     with open(tmp_path / "gunicorn.log", "wb") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-k", WORKER, "--workers", "2", "--threads", "1",

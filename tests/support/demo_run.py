@@ -20,7 +20,7 @@ from typing import Any
 
 from support.extras import command_without
 from support.lifetime import tied
-from support.mail import free_port
+from support.ports import free_port
 
 #: ``python -m oro_invoices demo`` with Ctrl-C (SIGINT) at Python's own handler, as at a
 #: terminal: a test run started in the background of a non-interactive shell inherits SIGINT

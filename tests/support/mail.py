@@ -7,7 +7,6 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
-import socket
 import threading
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from oro_invoices.integration.profile import notification_template
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail import MailService, SmtpConfig
 from support.payloads import invoice_payload
+from support.ports import free_port
 
 SENDER = "billing@acme.example"
 SELLER = {"company_name": "Acme Supplies GmbH", "business_address": "Hauptstraße 1, 10115 Berlin",
@@ -32,12 +32,6 @@ SELLER = {"company_name": "Acme Supplies GmbH", "business_address": "Hauptstraß
 
 def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass(frozen=True)

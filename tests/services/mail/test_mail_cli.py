@@ -2,7 +2,8 @@
 import subprocess
 import sys
 
-from support.mail import free_port, make_mail, parse, sha256
+from support.mail import make_mail, parse, sha256
+from support.ports import free_port
 
 
 def test_deliver_mail_sends_the_queued_message_with_its_pdf(app, smtp_server, tmp_path):

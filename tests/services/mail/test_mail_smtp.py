@@ -5,7 +5,8 @@ import datetime as dt
 import threading
 
 import pytest
-from support.mail import SENDER, free_port, make_mail, parse, sha256
+from support.mail import SENDER, make_mail, parse, sha256
+from support.ports import free_port
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.services.facade import InvoiceService

@@ -9,7 +9,8 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 from sqlalchemy import inspect
-from support.mail import RecordingHandler, free_port, make_app, make_mail, parse
+from support.mail import RecordingHandler, make_app, make_mail, parse
+from support.ports import free_port
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.persistence.engine import Database
