@@ -397,7 +397,6 @@ class InvoiceDocument:
         return display_number(self.invoice_number, self.id)
 
 
-
 def display_number(number: str | None, document_id: int | None) -> str:
     """How a document is named: its number, or "Draft #id" before it has one.
 
@@ -405,6 +404,7 @@ def display_number(number: str | None, document_id: int | None) -> str:
     names), and in the reader's language on a page or in a message that includes it.
     """
     return number or Message("Draft #%(id)s", id=document_id)
+
 
 @dataclass(frozen=True)
 class DocumentRef:

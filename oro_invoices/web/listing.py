@@ -363,9 +363,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
     shows it next to its field) instead of raising ``ValidationError``; a ``before``/``after``
     cursor the list did not make for this sort reads the first page, reported at ``page``.
-    ``count``: count the
-    matches (up to ``COUNT_CAP``, in the statement that reads the page), offer a page size and
-    the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
+    ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
+    offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
     """
     args, echo, errors = read_filters(query, allowed_filters)
     if count:

@@ -212,8 +212,9 @@ class TestPageOrderTab(PageSuite):
         assert self.browser.get(self.url(ORDER_TAB, order_id=self.shop.order.id)).status == 403
 
 
-#: List queries no list can use, and what the answer says about each.
+#: What a list says at its pager about a paging link it did not make.
 DAMAGED_CURSOR = "This page link is damaged or out of date; here is the first page."
+#: List queries no list can use, and what the answer says about each.
 BAD_LIST_QUERIES = [
     pytest.param({"number": "INV\x00"}, "Must not contain NUL", id="nul-in-number"),
     pytest.param({"sort": "bogus"}, "Cannot sort by 'bogus'", id="unknown-sort"),
