@@ -8,7 +8,7 @@ the ``oro_invoices.view`` permission.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -195,20 +195,30 @@ class BackOffice:
         emails = [] if mail is None else history.emails \
             if getattr(mail, "db", None) is getattr(ctx.service, "db", None) else mail.emails(doc.id)
         dialog_data: dict[str, Any] = {}
+        query: Mapping[str, str] = req.query
         if dialog == "email" and not doc.is_posted:  # only a posted invoice is emailed: post it first
             dialog = "send-to-customer"
+        elif dialog == "send-to-customer" and doc.is_posted:  # posted meanwhile: only the email is left
+            dialog, query = "email", {**req.query, "to_customer": "1"}
         if dialog == "email" and mail is not None:
             from oro_invoices.web.backoffice_actions import email_form
-            dialog_data = email or email_form(ctx, doc, req.query)
+            dialog_data = email or email_form(ctx, doc, query)
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
-            dialog = ""
+            dialog = ""  # a name the page does not know (or email without mail) is ignored
         transactions = history.transactions
         payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions)
+        # a dialog asked by a link that no longer applies: the page says why it did not open
+        notice = ""
         if dialog in PAYMENT_DIALOGS and payments["payment_dialog"] is None:
-            dialog = ""
-        if dialog == "send-to-customer" and doc.is_posted:
-            dialog = ""
-        if dialog == "delete" and (doc.is_posted or not req.can("oro_invoices.delete")):
+            notice = (_("Your role may not refund payments or cancel authorizations.")
+                      if not payments["can_manage_payments"]
+                      else _("This payment can no longer be refunded.") if dialog == "refund"
+                      else _("This authorization can no longer be canceled."))
+        elif dialog == "delete" and doc.is_posted:
+            notice = _("Invoice %(number)s is posted and cannot be deleted.", number=doc.display_number)
+        elif dialog == "delete" and not req.can("oro_invoices.delete"):
+            notice = _("Your role may not delete invoices.")
+        if notice:
             dialog = ""
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
@@ -219,7 +229,7 @@ class BackOffice:
             download_xml=doc.pdf is not None and ctx.service.einvoice_enabled(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
-            dialog=dialog, email=dialog_data, form_error=form_error, has_mail=mail is not None,
+            dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             **payments, **corrections_section(self, req, doc, transactions=transactions))

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -351,6 +352,9 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     assert ids == [str(refund.id), str(charge.id)]                        # the refund row above the charge
     assert "Refund of" in text and "Returned" in text                     # in the activity
     assert f"?dialog=refund&amp;transaction={charge.id}" not in html     # nothing left to refund
+    stale = admin.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")   # a kept link
+    assert stale.status_code == 200 and 'role="dialog"' not in stale.get_data(as_text=True)
+    assert "This payment can no longer be refunded." in dialog_notice(stale)
 
 
 def test_a_resubmitted_refund_dialog_refunds_once(shop, admin, rebates):
@@ -381,6 +385,9 @@ def test_refund_needs_the_manage_payments_permission(shop, rebates):
     viewer.login_admin("viewer", "viewer1234")
     [charge] = viewer.service.transactions(doc.id)
     assert "?dialog=refund" not in viewer.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    link = viewer.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")
+    assert "Your role may not refund payments or cancel authorizations." in dialog_notice(link)
+    assert 'role="dialog"' not in link.get_data(as_text=True)
     resp = viewer.submit(f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund",
                          {"amount": "1"})
     assert resp.status_code == 403 and rebates.calls == 0

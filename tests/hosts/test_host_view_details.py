@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from support.view_page import dialog_notice
+
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
 
@@ -200,8 +202,27 @@ def test_delete_is_a_dialog_over_the_invoice(admin):
 
 def test_no_delete_dialog_for_a_posted_invoice(admin):
     inv = invoice_id(admin, "ERP-SO-1003-3")
-    page = admin.get(f"/admin/invoices/{inv}?dialog=delete").get_data(as_text=True)
-    assert 'id="oi-delete-dialog"' not in page
+    resp = admin.get(f"/admin/invoices/{inv}?dialog=delete")
+    assert resp.status_code == 200 and 'id="oi-delete-dialog"' not in resp.get_data(as_text=True)
+    number = admin.service.get(inv).invoice_number
+    assert dialog_notice(resp) == f"Invoice {number} is posted and cannot be deleted."
+
+
+def test_a_link_to_send_a_draft_that_was_posted_since_opens_the_email_to_the_customer(admin):
+    inv = invoice_id(admin, "ERP-SO-1006-6")
+    link = f"/admin/invoices/{inv}?dialog=send-to-customer"
+    admin.service.post(inv, actor="someone else")
+    page = admin.get(link).get_data(as_text=True)
+    assert 'id="oi-email-dialog"' in page and "Once posted" not in text_of(page)
+    assert re.search(r'name="to" value="[^"]+@', page)                  # addressed to the customer
+    assert 'name="to_customer" value="1"' in page
+
+
+def test_a_dialog_name_the_page_does_not_know_is_ignored(admin):
+    inv = invoice_id(admin, "ERP-SO-1003-3")
+    resp = admin.get(f"/admin/invoices/{inv}?dialog=bogus&transaction=abc")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'role="dialog"' not in html and 'id="oi-dialog-notice"' not in html
 
 
 def test_changed_fields_are_named_in_words(admin):

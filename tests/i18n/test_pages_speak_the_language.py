@@ -199,6 +199,9 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", f"/admin/invoices/{note.id}?dialog=email&to_customer=1"),
         Page("admin", f"{view}?dialog=refund&transaction={charge.id}"),
         Page("admin", f"/admin/invoices/{authorized}?dialog=cancel-authorization&transaction={auth.id}"),
+        # a dialog the invoice no longer offers: the page says why
+        Page("admin", f"{view}?dialog=delete"),
+        Page("viewer", f"{view}?dialog=refund&transaction={charge.id}"),
         # forms sent with bad input: the page again with the reason
         Page("admin", f"{view}/email", 422, {"to": "not an address", "subject": "", "body": "",
                                                "template": ""}, f"{view}?dialog=email"),
