@@ -218,6 +218,8 @@ class BackOffice:
             notice = _("Invoice %(number)s is posted and cannot be deleted.", number=doc.display_number)
         elif dialog == "delete" and not req.can("oro_invoices.delete"):
             notice = _("Your role may not delete invoices.")
+        elif dialog in ("email", "send-to-customer") and not req.can("oro_invoices.send"):
+            notice = _("Your role may not send invoices.")
         if notice:
             dialog = ""
         return ctx.render(

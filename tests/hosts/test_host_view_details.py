@@ -218,6 +218,20 @@ def test_a_link_to_send_a_draft_that_was_posted_since_opens_the_email_to_the_cus
     assert 'name="to_customer" value="1"' in page
 
 
+def test_a_viewer_is_told_their_role_may_not_send_or_delete(shop):
+    shop[0].extensions["oro_reference_host"].records.add_admin(
+        "viewer", "viewer1234", name="Val Viewer", organization_id=1, permissions={"oro_invoices.view"})
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    posted, draft = invoice_id(viewer, "ERP-SO-1003-3"), invoice_id(viewer, "ERP-SO-1006-6")
+    for url, reason in ((f"/admin/invoices/{posted}?dialog=email&to_customer=1", "Your role may not send invoices."),
+                        (f"/admin/invoices/{draft}?dialog=send-to-customer", "Your role may not send invoices."),
+                        (f"/admin/invoices/{draft}?dialog=delete", "Your role may not delete invoices.")):
+        resp = viewer.get(url)
+        assert resp.status_code == 200 and 'role="dialog"' not in resp.get_data(as_text=True), url
+        assert dialog_notice(resp) == reason, url
+
+
 def test_a_dialog_name_the_page_does_not_know_is_ignored(admin):
     inv = invoice_id(admin, "ERP-SO-1003-3")
     resp = admin.get(f"/admin/invoices/{inv}?dialog=bogus&transaction=abc")
