@@ -39,7 +39,6 @@ class GridRow:
     id: int
     url: str
     number: str
-    draft: bool
     pdf_pending: bool
     invoice_date: str
     document_type: Markup
@@ -87,15 +86,14 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     for inv in items:
         number = inv.invoice_number or _(inv.display_number)
         escaped_number = escape(number)  # the titles are the page's own words around it
-        draft = inv.status.value == "draft"
         document_type = document_types.get(inv.document_type)
         if document_type is None:
             document_type = document_types[inv.document_type] = Markup(_(inv.document_type.label))
         overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else NOTHING  # type: ignore[attr-defined]
         url = view_url(inv.id)
-        offers_delete = delete_url is not None and draft
+        offers_delete = delete_url is not None and inv.status.value == "draft"
         rows.append(GridRow(
-            id=inv.id, url=url, number=number, draft=draft, pdf_pending=inv.id in pdf_pending,
+            id=inv.id, url=url, number=number, pdf_pending=inv.id in pdf_pending,
             invoice_date=formatter.date(inv.invoice_date), document_type=document_type,
             customer=inv.customer_name, customer_user=names.customer_user(inv.customer_user_id),
             website=names.website(inv.website_id),

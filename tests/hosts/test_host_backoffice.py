@@ -47,6 +47,10 @@ def test_grid_filters(admin):
         return grid_numbers(admin.get("/admin/invoices?" + query).get_data(as_text=True))
     drafts = rows("status=draft")
     assert drafts and all(n.startswith("Draft #") for n in drafts)
+    # a draft's name says it is one: its cell reads "Draft #9", not "Draft #9 Draft"
+    draft_rows = admin.get("/admin/invoices?status=draft").get_data(as_text=True).split("<tbody>")[1]
+    first_cell = text_of(draft_rows.split("</td>")[0])
+    assert first_cell == drafts[0], first_cell
     posted = rows("status=posted")
     assert posted and not any(n.startswith("Draft") for n in posted)
     assert len(rows("")) == len(drafts) + len(posted)
