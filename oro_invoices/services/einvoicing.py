@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid
-from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.invoice import InvoiceDocument, display_number
+from oro_invoices.domain.messages import Message, PluralMessage
 from oro_invoices.services.context import ServiceContext
 
 ENABLED = "oro_invoices.einvoice.enabled"
@@ -75,11 +75,12 @@ class EInvoicing:
             return EInvoice(profile, xml)
         if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
             named = broken[:MAX_NAMED]
-            more = f" (and {len(broken) - len(named)} more)" if len(broken) > len(named) else ""
-            raise EInvoiceInvalid(named, message=(
-                f"Invoice Draft #{doc.id} was not posted: its {PROFILE_LABELS[profile]} e-invoice "
-                f"breaks {len(broken)} rule(s){more}: "
-                + "; ".join(f"[{rule}] {text}" for rule, text in named)))
+            listed = "; ".join(f"[{rule}] {text}" for rule, text in named)
+            raise EInvoiceInvalid(named, message=PluralMessage(
+                "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rule: %(rules)s",
+                "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rules: %(rules)s",
+                len(broken), number=display_number(None, doc.id), profile=PROFILE_LABELS[profile],
+                rules=listed + ("; …" if len(broken) > len(named) else "")))
         return EInvoice(profile, None, broken)
 
     @staticmethod

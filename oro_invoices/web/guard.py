@@ -50,6 +50,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
     status = status_for(exc)
     if isinstance(exc, errors.FeatureDisabled):
         return status, _("The page you asked for does not exist.")
+    if isinstance(exc, errors.EInvoiceInvalid):  # its errors are rules, not fields; its message names them
+        return status, _(exc.message)
     if isinstance(exc, errors.ValidationError):
         parts = [f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors]
         return status, " ".join(parts) or _(exc.message)

@@ -7,7 +7,7 @@ from support.einvoices import texts
 from support.variant import documents_made
 
 from oro_invoices.documents.einvoice import rules
-from oro_invoices.hosts.reference.testing import ShopClient
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 
 
@@ -60,3 +60,15 @@ def test_the_storefront_page_shows_the_bank_details_and_the_payment_reference(sh
     assert "DE89 3704 0044 0532 0130 00" in page and "COBADEFFXXX" in page
     assert f"<dd data-oi-remittance-reference>{number}</dd>" in page
     assert "Download XML" not in page  # e-invoices are off in the seeded shop
+
+
+def test_a_refused_posting_names_the_broken_rules_in_the_admins_language(einvoicing, admin):
+    Settings(einvoicing[0].extensions["oro_reference_host"].config).set("oro_invoices.einvoice.profile", "xrechnung")
+    admin.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    inv = admin.service.find_id(external_id="ERP-SO-1009-9")  # Globex: no buyer reference (BT-10)
+    view = f"/admin/invoices/{inv}"
+    resp = admin.submit(f"{view}?dialog=send-to-customer", f"{view}/send-to-customer", {"confirm": "1"})
+    assert resp.status_code == 303 and not admin.service.get(inv).is_posted
+    shown = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
+    assert (f"Rechnung Entwurf #{inv} wurde nicht gebucht: ihre XRechnung 3.0-E-Rechnung verletzt 1 Regel: "
+            '[BR-DE-15] Das Element "Buyer reference" (BT-10) muss übermittelt werden.') in shown

@@ -347,7 +347,7 @@ def test_an_xrechnung_without_leitweg_id_is_refused_naming_br_de_15(svc, db, set
     with pytest.raises(EInvoiceInvalid) as caught:
         svc.post(draft.id)
     assert list(dict(caught.value.errors)) == ["BR-DE-15"]
-    assert "its XRechnung 3.0 e-invoice breaks 1 rule(s): [BR-DE-15]" in caught.value.message
+    assert "its XRechnung 3.0 e-invoice breaks 1 rule: [BR-DE-15]" in caught.value.message
     assert "(BT-10)" in caught.value.message
     assert not svc.get(draft.id).is_posted
     settings.set("oro_invoices.einvoice.on_invalid", "post_without")
