@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.persistence import postgresql_statistics
 from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
 
 DEFAULT_URL = "sqlite:///oro_invoices.db"
@@ -226,13 +227,16 @@ class Database:
                 yield session
 
     def refresh_statistics(self) -> list[str]:
-        """On SQLite, analyze now the add-on's tables whose planner statistics are missing or out
-        of date (after a bulk write); the tables analyzed. The other connections take the new
-        statistics at their next check (``sqlite_statistics``)."""
-        if self.dialect != "sqlite":
-            return []
+        """Analyze now the add-on's tables whose planner statistics are missing or out of date
+        (after a bulk write); the tables analyzed. On SQLite the other connections take the new
+        statistics at their next check (``sqlite_statistics``); on PostgreSQL at once
+        (``postgresql_statistics``)."""
         with self.engine.connect() as conn:
-            return analyze_stale(conn.connection.dbapi_connection) or []  # type: ignore[arg-type]
+            if self.dialect == "postgresql":
+                return postgresql_statistics.analyze_stale(conn)
+            if self.dialect == "sqlite":
+                return analyze_stale(conn.connection.dbapi_connection) or []  # type: ignore[arg-type]
+        return []
 
     def dispose(self) -> None:
         self.engine.dispose()

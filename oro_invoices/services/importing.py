@@ -453,7 +453,7 @@ def _write_all(service: InvoiceService, records: Iterator[Checked], organization
 
 
 def _refresh_statistics(service: InvoiceService) -> None:
-    """After a commit: SQLite's planner statistics of the tables that grew (``sqlite_statistics``)."""
+    """After a commit: the planner statistics of the tables that grew (``Database.refresh_statistics``)."""
     service.context.db.refresh_statistics()
 
 
