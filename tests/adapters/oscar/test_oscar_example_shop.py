@@ -28,3 +28,8 @@ def test_example_shop_migrates_and_seeds(tmp_path: Path) -> None:
     assert (tmp_path / "invoice-pdf").is_dir()  # the posted invoice's PDF is stored
     again = manage(tmp_path, "seed_invoices")
     assert "seeded already" in again.stdout
+
+
+def test_the_apps_migrations_match_its_models(tmp_path: Path) -> None:
+    checked = manage(tmp_path, "makemigrations", "oro_invoices_oscar", "--check", "--dry-run")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
