@@ -248,6 +248,22 @@ class CancelRequest:
     config: MethodConfig
 
 
+@dataclass(frozen=True)
+class CaptureRequest:
+    """Take the money an authorization holds: all that remains of it (``amount``).
+
+    :param attempt_id: the add-on's reference of this capture (use it as the idempotency key).
+    """
+
+    attempt_id: str
+    transaction: TransactionRef
+    amount: int
+    currency: str
+    notes: str
+    timestamp: dt.datetime
+    config: MethodConfig
+
+
 @runtime_checkable
 class PaymentMethod(Protocol):
     """A way to pay invoices. See docs/payments.md for a walk-through."""
@@ -290,6 +306,19 @@ class PaymentMethod(Protocol):
 
     def cancel(self, request: CancelRequest) -> ProviderEvent:
         """Cancel (void) an authorization at the provider; the event says how it went."""
+
+
+@runtime_checkable
+class CapturingMethod(Protocol):
+    """A payment method whose authorizations an admin may capture from the back-office
+    (optional: without ``capture`` an authorization is captured at the provider and reported)."""
+
+    def capture(self, request: CaptureRequest) -> ProviderEvent:
+        """Capture the authorization at the provider. The event is the one a capture reported
+        by the provider would be: action ``capture``, the amount taken, ``parent_reference`` the
+        authorization's provider reference and ``attempt_id`` the authorization's attempt
+        (``request.transaction.attempt_id``), so that the capture can be refunded later.
+        Raise ``ProviderError`` when the provider refuses or cannot be reached."""
 
 
 class PaymentMethods:

@@ -380,7 +380,7 @@ class PaymentAttempt(Base):
 
     __tablename__ = "oro_invoice_payment_attempt"
     __table_args__ = (
-        CheckConstraint("kind IN ('payment', 'refund', 'cancel')", name="kind"),
+        CheckConstraint("kind IN ('payment', 'refund', 'cancel', 'capture')", name="kind"),
         CheckConstraint("status IN ('started', 'succeeded', 'failed')", name="status"),
         CheckConstraint("amount > 0", name="amount_positive"),
         UniqueConstraint("public_id", name="uq_oro_invoice_payment_attempt_public_id"),

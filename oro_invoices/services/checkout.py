@@ -329,8 +329,10 @@ class Checkout:
                                                       low=Amount(low, currency), high=Amount(high, currency)))])
         return minor
 
-    def finish_attempt(self, public_id: str, *, succeeded: bool, message: str, actor: str) -> None:
-        """Mark a started attempt as ended (a failure never overrides a success)."""
+    def finish_attempt(self, public_id: str, *, succeeded: bool, message: str, actor: str,
+                       record: bool = True) -> None:
+        """Mark a started attempt as ended (a failure never overrides a success); a failure is
+        recorded in the activity unless ``record`` is false (a transaction records it)."""
         with self.ctx.write() as s:
             row = find_attempt(s, public_id, lock=True)
             if row is None or row.status == "succeeded":
@@ -338,7 +340,7 @@ class Checkout:
             row.status = "succeeded" if succeeded else "failed"
             row.message = message[:2000]
             row.updated_at = self.ctx.clock()
-            if not succeeded:
+            if not succeeded and record:
                 activity.record(s, row.invoice_id, "payment", actor,
                                 _not_through(row.kind, self.methods.label(row.method), message),
                                 {"attempt": row.public_id})
@@ -374,4 +376,6 @@ def _not_through(kind: str, method: str, reason: str) -> Message:
         return Message("Refund via %(method)s did not go through: %(reason)s", method=method, reason=reason)
     if kind == "cancel":
         return Message("Cancel via %(method)s did not go through: %(reason)s", method=method, reason=reason)
+    if kind == "capture":
+        return Message("Capture via %(method)s did not go through: %(reason)s", method=method, reason=reason)
     return Message("Payment via %(method)s did not go through: %(reason)s", method=method, reason=reason)

@@ -294,7 +294,7 @@ class InvoiceService:
         return self.payment_events.handle_callback(method, callback, actor=actor)
 
     def transaction_actions(self, invoice_id: int) -> dict[int, TransactionActions]:
-        """What remains to refund or cancel of each of the invoice's provider transactions."""
+        """What remains to refund, capture or cancel of each of the invoice's provider transactions."""
         return self.refunds.actions(invoice_id)
 
     def refund_payment(self, transaction_id: int, amount: object = None, *, notes: str = "",
@@ -310,6 +310,12 @@ class InvoiceService:
         """Cancel what remains of an authorization through its provider (``request_key``: as
         for ``refund_payment``)."""
         return self.refunds.cancel(transaction_id, notes=notes, actor=actor, request_key=request_key)
+
+    def capture_authorization(self, transaction_id: int, *, notes: str = "",
+                              actor: str, request_key: str | None = None) -> ProviderOutcome:
+        """Capture what remains of an authorization through its provider, when its method can
+        (``CapturingMethod``; ``request_key``: as for ``refund_payment``)."""
+        return self.refunds.capture(transaction_id, notes=notes, actor=actor, request_key=request_key)
 
     # ---- corrections (services.credit_notes) --------------------------------------------
 

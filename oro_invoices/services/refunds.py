@@ -1,4 +1,4 @@
-"""Refunds and cancellations of recorded payments, through the provider that took them.
+"""Refunds, captures and cancellations of recorded payments, through the provider that took them.
 
 Never more than remains: what was refunded already and what a refund still waiting for its
 provider's answer holds (``payment_records.PENDING_HOLD``) are subtracted, under the
@@ -8,17 +8,21 @@ nothing.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
-from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, to_minor
 from oro_invoices.integration.payment_methods import (
     CancelRequest,
+    CaptureRequest,
+    CapturingMethod,
     PaymentMethod,
     ProviderError,
     RefundRequest,
@@ -48,6 +52,7 @@ class TransactionActions:
     refundable: Decimal
     cancelable: Decimal
     currency: str
+    capturable: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -71,12 +76,46 @@ class _Prepared:
     website_id: int | None
 
 
-#: The actions of the transactions a provider may still refund or cancel.
+#: The actions of the transactions a provider may still refund, capture or cancel.
 ACTIONABLE = ("charge", "capture", "authorize")
 
 
+@dataclass(frozen=True)
+class _Kind:
+    """What one kind of request acts on, and how its refusals and activity are worded."""
+
+    parents: tuple[str, ...]
+    wrong_parent: str
+    elsewhere: str
+    nothing_left: str
+    requested: str
+    repeated: str
+
+
+_KINDS = {
+    "refund": _Kind(
+        ("charge", "capture"), N_("Only a successful charge can be refunded."),
+        N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); refund it "
+           "where it was made."),
+        N_("Nothing remains to refund of this payment."), N_("Refund of %(amount)s requested from %(method)s"),
+        N_("This refund of %(amount)s was already requested (%(when)s); it was not requested again.")),
+    "cancel": _Kind(
+        ("authorize",), N_("Only a successful authorization can be canceled."),
+        N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); cancel it "
+           "where it was made."),
+        N_("Nothing remains to cancel of this payment."), N_("Cancellation of %(amount)s requested from %(method)s"),
+        N_("This cancellation of %(amount)s was already requested (%(when)s); it was not requested again.")),
+    "capture": _Kind(
+        ("authorize",), N_("Only a successful authorization can be captured."),
+        N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); capture it "
+           "where it was made."),
+        N_("Nothing remains to capture of this payment."), N_("Capture of %(amount)s requested from %(method)s"),
+        N_("This capture of %(amount)s was already requested (%(when)s); it was not requested again.")),
+}
+
+
 class Refunds:
-    """Refund a charge; cancel an authorization."""
+    """Refund a charge; capture or cancel an authorization."""
 
     def __init__(self, ctx: ServiceContext, checkout: Checkout, events: PaymentEvents):
         self.ctx = ctx
@@ -94,14 +133,16 @@ class Refunds:
             for tx in rows:
                 if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
                     continue
-                refundable = cancelable = 0
+                refundable = cancelable = capturable = 0
                 if tx.action in ("charge", "capture"):
-                    refundable = tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
+                    refundable = _left(s, tx, "refund", now)
                 else:
-                    cancelable = (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
-                                  - pending_against(s, tx, "cancel", now))
+                    cancelable = _left(s, tx, "cancel", now)
+                    if isinstance(self.checkout.methods.get(tx.method), CapturingMethod):
+                        capturable = cancelable
                 result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
-                                                   from_minor(max(cancelable, 0), tx.currency), tx.currency)
+                                                   from_minor(max(cancelable, 0), tx.currency), tx.currency,
+                                                   from_minor(max(capturable, 0), tx.currency))
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
@@ -143,6 +184,29 @@ class Refunds:
         return self._outcome(prepared, self.events.apply(prepared.method.name, [event], actor=actor,
                                                          notes=notes)[0], event.successful, event.message)
 
+    def capture(self, transaction_id: int, *, notes: str = "", actor: str,
+                request_key: str | None = None) -> ProviderOutcome:
+        """Capture all that remains of an authorization through its provider (``request_key``:
+        as for ``refund``); the capture can then be refunded like a charge."""
+        prepared = self._prepare(transaction_id, "capture", None, notes, actor, request_key)
+        request = CaptureRequest(
+            attempt_id=prepared.attempt_id, transaction=prepared.ref, amount=prepared.amount,
+            currency=prepared.ref.currency, notes=notes, timestamp=self.ctx.clock(),
+            config=self.checkout.method_config(prepared.method, prepared.organization_id,
+                                               prepared.website_id))
+        try:
+            event = cast(CapturingMethod, prepared.method).capture(request)
+        except ProviderError as exc:
+            self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
+            raise
+        applied = self.events.apply(prepared.method.name, [event], actor=actor, notes=notes)[0]
+        if applied.outcome in (APPLIED, DUPLICATE):
+            # the event names the authorization's attempt (see CapturingMethod): this one ends here,
+            # its outcome recorded by the transaction
+            self.checkout.finish_attempt(prepared.attempt_id, succeeded=event.successful, message=event.message,
+                                         actor=actor, record=False)
+        return self._outcome(prepared, applied, event.successful, event.message)
+
     def _outcome(self, prepared: _Prepared, outcome: EventOutcome, successful: bool,
                  message: str) -> ProviderOutcome:
         applied = outcome.outcome in (APPLIED, DUPLICATE)
@@ -162,6 +226,7 @@ class Refunds:
             raise ValidationError([("notes", Message("At most %(limit)s characters.", limit=MAX_NOTES))])
         check_storable(notes, "notes")
         key = check_request_key(request_key)
+        words = _KINDS[kind]
         now = self.ctx.clock()
         with self.ctx.translate_errors(), self.ctx.write() as s:
             tx = s.get(PaymentTransaction, transaction_id)
@@ -169,29 +234,20 @@ class Refunds:
                 raise NotFound(Message("Payment transaction %(id)s does not exist.", id=transaction_id))
             invoice: Invoice = self.ctx.load(s, tx.invoice_id, lock=True)
             if key is not None:
-                _refuse_repeat(s, tx.invoice_id, key, kind)
-            wanted = ("charge", "capture") if kind == "refund" else ("authorize",)
-            if not tx.successful or tx.action not in wanted:
-                raise Conflict(Message("Only a successful charge can be refunded.") if kind == "refund"
-                               else Message("Only a successful authorization can be canceled."))
+                _refuse_repeat(s, tx.invoice_id, key, words)
+            if not tx.successful or tx.action not in words.parents:
+                raise Conflict(Message(words.wrong_parent))
+            left = _left(s, tx, kind, now)
+            if left <= 0:
+                raise Conflict(Message(words.nothing_left))
             method = self.checkout.methods.get(tx.method)
             origin = _payment_attempt(s, tx)
             if method is None or origin is None:
-                raise Conflict(Message("This %(action)s was not taken through a payment method of the add-on "
-                                       "(%(method)s); refund it where it was made.", action=tx.action,
-                                       method=tx.method) if kind == "refund" else
-                               Message("This %(action)s was not taken through a payment method of the add-on "
-                                       "(%(method)s); cancel it where it was made.", action=tx.action,
-                                       method=tx.method))
-            if kind == "refund":
-                left = tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
-            else:
-                left = (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
-                        - pending_against(s, tx, "cancel", now))
-            if left <= 0:
-                raise Conflict(Message("Nothing remains to refund of this payment.") if kind == "refund"
-                               else Message("Nothing remains to cancel of this payment."))
-            minor = left if kind == "cancel" else _amount(amount, left, tx.currency)
+                raise Conflict(Message(words.elsewhere, action=tx.action, method=tx.method))
+            if kind == "capture" and not isinstance(method, CapturingMethod):
+                raise Conflict(Message("%(method)s cannot capture an authorization from here; capture it at "
+                                       "%(method)s, which then reports it.", method=method.label))
+            minor = _amount(amount, left, tx.currency) if kind == "refund" else left
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=kind, method=tx.method,
                 amount=minor, currency=tx.currency, status="started", origin="backoffice",
@@ -199,11 +255,8 @@ class Refunds:
                 request_key=key)
             s.add(row)
             s.flush()
-            money = Amount(from_minor(minor, tx.currency), tx.currency)
-            summary = (Message("Refund of %(amount)s requested from %(method)s", amount=money, method=method.label)
-                       if kind == "refund" else
-                       Message("Cancellation of %(amount)s requested from %(method)s", amount=money,
-                               method=method.label))
+            summary = Message(words.requested, amount=Amount(from_minor(minor, tx.currency), tx.currency),
+                              method=method.label)
             activity.record(s, tx.invoice_id, "payment", actor,
                             Message("%(summary)s: %(reason)s", summary=summary, reason=notes) if notes else summary,
                             {"attempt": row.public_id, "transaction_id": tx.id})
@@ -211,6 +264,15 @@ class Refunds:
                                  currency=tx.currency, provider_reference=tx.provider_reference or "",
                                  attempt_id=origin.public_id, data=dict(tx.data or {}))
             return _Prepared(method, ref, row.public_id, minor, invoice.organization_id, invoice.website_id)
+
+
+def _left(s: Session, tx: PaymentTransaction, kind: str, now: dt.datetime) -> int:
+    """What remains of ``tx`` for a ``kind`` request: of a charge, what is not refunded or being
+    refunded; of an authorization, what is not captured, canceled or being either."""
+    if kind == "refund":
+        return tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
+    return (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
+            - pending_against(s, tx, "cancel", now) - pending_against(s, tx, "capture", now))
 
 
 def _payment_attempt(s: Session, tx: PaymentTransaction) -> PaymentAttempt | None:
@@ -235,17 +297,13 @@ def _amount(amount: object, left: int, currency: str) -> int:
 
 
 class AlreadyRequested(Conflict):
-    """The refund or cancellation form was submitted before: nothing was requested again."""
+    """The refund, capture or cancellation form was submitted before: nothing was requested again."""
 
 
-def _refuse_repeat(s: Session, invoice_id: int, key: str, kind: str) -> None:
-    """Raise ``AlreadyRequested`` when ``key`` already started a refund or cancellation of the invoice."""
+def _refuse_repeat(s: Session, invoice_id: int, key: str, words: _Kind) -> None:
+    """Raise ``AlreadyRequested`` when ``key`` already started a request on the invoice."""
     found = s.execute(select(PaymentAttempt).where(PaymentAttempt.invoice_id == invoice_id,
                                                    PaymentAttempt.request_key == key)).scalar_one_or_none()
     if found is not None:
-        money = Amount(from_minor(found.amount, found.currency), found.currency)
-        raise AlreadyRequested(
-            Message("This refund of %(amount)s was already requested (%(when)s); it was not requested again.",
-                    amount=money, when=found.created_at) if kind == "refund" else
-            Message("This cancellation of %(amount)s was already requested (%(when)s); it was not requested "
-                    "again.", amount=money, when=found.created_at))
+        raise AlreadyRequested(Message(words.repeated, amount=Amount(from_minor(found.amount, found.currency),
+                                                                      found.currency), when=found.created_at))

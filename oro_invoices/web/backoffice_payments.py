@@ -1,9 +1,9 @@
-"""Back-office actions on an invoice's payments: Refund a charge, cancel an authorization.
+"""Back-office actions on an invoice's payments: Refund a charge, capture or cancel an authorization.
 
-Both need the ``oro_invoices.manage_payments`` permission and go through the provider that
-took the payment (``InvoiceService.refund_payment`` / ``cancel_authorization``), never for more
-than remains. The dialogs open over the view page (``?dialog=refund&transaction=<id>``); a
-refused amount shows the dialog again with the reason.
+Each needs the ``oro_invoices.manage_payments`` permission and goes through the provider that
+took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` /
+``cancel_authorization``), never for more than remains. The dialogs open over the view page
+(``?dialog=refund&transaction=<id>``); a refused amount shows the dialog again with the reason.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
-DIALOGS = ("refund", "cancel-authorization")
+DIALOGS = ("refund", "capture", "cancel-authorization")
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,7 @@ class PaymentRow:
     transaction: views.TransactionView
     refundable: Decimal | None
     cancelable: Decimal | None
+    capturable: Decimal | None = None
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -53,22 +54,23 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
         rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
-                               found.cancelable if found and found.cancelable > 0 else None))
-    chosen = None
+                               found.cancelable if found and found.cancelable > 0 else None,
+                               found.capturable if found and found.capturable > 0 else None))
+    asked = chosen = None
     if dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
-        chosen = next((r for r in rows if r.transaction.id == wanted), None)
-        usable = chosen is not None and (chosen.refundable if dialog == "refund" else chosen.cancelable)
-        if not usable:
-            chosen = None
+        asked = next((r for r in rows if r.transaction.id == wanted), None)
+        usable = asked is not None and (asked.refundable if dialog == "refund" else asked.capturable
+                                        if dialog == "capture" else asked.cancelable)
+        chosen = asked if usable else None
     return {"payment_rows": rows, "can_manage_payments": manage,
-            "payment_dialog": chosen if chosen is not None else None,
+            "payment_dialog": chosen, "payment_asked": asked,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
 
 
 class PaymentActions:
-    """Refund and Cancel on the back-office view page."""
+    """Refund, Capture and Cancel on the back-office view page."""
 
     def __init__(self, pages: BackOffice):
         self.pages = pages
@@ -109,6 +111,26 @@ class PaymentActions:
                 ("success", _("The payment of %(amount)s has been refunded successfully.", amount=money))])
         return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
             ("error", _("The refund of %(amount)s was not made: %(reason)s.", amount=money,
+                        reason=_(outcome.message or N_("declined by the provider"))))])
+
+    def capture(self, req: Request) -> Response:
+        """Capture an authorization through the provider: the customer is charged."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        tx = self._transaction(req, doc)
+        try:
+            outcome = self.ctx.service.capture_authorization(tx.id, notes=req.form.get("notes", ""),
+                                                             actor=actor_of(req),
+                                                             request_key=req.form.get("request_key") or None)
+        except InvoiceError as exc:
+            return Response.redirect(self._view_url(doc.id) + "#payments",
+                                     flashes=[("error", guard.friendly(exc)[1])])
+        money = self._money(outcome.amount, outcome.currency)
+        if outcome.successful:
+            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+                ("success", _("The payment of %(amount)s has been captured.", amount=money))])
+        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
+            ("error", _("The payment of %(amount)s was not captured: %(reason)s.", amount=money,
                         reason=_(outcome.message or N_("declined by the provider"))))])
 
     def cancel(self, req: Request) -> Response:

@@ -224,7 +224,7 @@ def stripe_card(page: Page, number: str) -> None:
     page.get_by_role("button", name="Proceed with Payment").click()
 
 
-def test_stripe_pages_and_the_cancel_authorization_dialog(page: Page, stripe_shop, axe, browser):
+def test_stripe_pages_and_the_capture_and_cancel_authorization_dialogs(page: Page, stripe_shop, axe, browser):
     base_url, app, info = stripe_shop
     service = app.extensions["oro_invoices"].service
     doc = service.get(service.find_id(external_id="ERP-SO-1003-3"))
@@ -262,6 +262,11 @@ def test_stripe_pages_and_the_cancel_authorization_dialog(page: Page, stripe_sho
         admin.keyboard.press("Escape")
         expect(admin.get_by_role("dialog")).to_have_count(0)
         expect(admin.locator("#payments").get_by_role("link", name="Cancel")).to_be_focused()
+        admin.locator("#payments").get_by_role("link", name="Capture").click()
+        expect(admin.get_by_role("dialog", name="Capture Payment")).to_be_visible()
+        found += [f"capture dialog: {line}" for line in blocking(audit(admin, axe))]
+        admin.keyboard.press("Escape")
+        expect(admin.locator("#payments").get_by_role("link", name="Capture")).to_be_focused()
     finally:
         admin.close()
     assert not found, "\n".join(found)

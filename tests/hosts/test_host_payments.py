@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -14,6 +15,7 @@ from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.hosted_page import method as oropay
 from oro_invoices.integration.hosted_page.signing import sign_response
+from oro_invoices.persistence.models import PaymentTransaction
 
 SECRET = "hpp-shared-secret"
 HPP_URL = "http://hpp.test/pay"
@@ -386,11 +388,26 @@ def test_refund_needs_the_manage_payments_permission(shop, rebates):
     [charge] = viewer.service.transactions(doc.id)
     assert "?dialog=refund" not in viewer.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
     link = viewer.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")
-    assert "Your role may not refund payments or cancel authorizations." in dialog_notice(link)
+    assert "Your role may not refund, capture or cancel payments." in dialog_notice(link)
     assert 'role="dialog"' not in link.get_data(as_text=True)
     resp = viewer.submit(f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund",
                          {"amount": "1"})
     assert resp.status_code == 403 and rebates.calls == 0
+
+
+def test_an_authorization_its_method_cannot_capture_offers_only_cancel(shop, admin):
+    doc = _paid_through_the_shop(shop)
+    [payment] = admin.service.transactions(doc.id)
+    with admin.service.db.engine.begin() as conn:  # OroPay charges at once; as if it had authorized
+        conn.execute(update(PaymentTransaction).where(PaymentTransaction.id == payment.id).values(action="authorize"))
+    view = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    assert "?dialog=cancel-authorization" in view and "?dialog=capture" not in view
+    link = admin.get(f"/admin/invoices/{doc.id}?dialog=capture&transaction={payment.id}")
+    assert dialog_notice(link) == "OroPay authorizations are captured at OroPay, not from here."
+    resp = admin.submit(f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/transactions/{payment.id}/capture", {})
+    shown = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
+    assert "OroPay cannot capture an authorization from here; capture it at OroPay, which then reports it." in shown
+    assert [t.action for t in admin.service.transactions(doc.id)] == ["authorize"]
 
 
 # -- the configuration page --------------------------------------------------------------------

@@ -9,6 +9,7 @@ import time
 
 import pytest
 from support.stripe_payments import configure_stripe, local_account
+from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -146,3 +147,44 @@ def test_below_stripes_minimum_the_page_offers_no_method(stripe_shop):
     # the invoice above the minimum still has its form
     assert "Proceed with Payment" in text_of(client.get(f"/customer/invoices/{like.id}/payment")
                                              .get_data(as_text=True))
+
+
+def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
+    app, account = stripe_shop
+    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
+                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
+    client = customer(app)
+    doc = doc_of(client)
+    data = form_data(hand_over(client, doc).get_data(as_text=True))
+    intent = data["client-secret"].split("_secret_")[0]
+    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
+                                                         "return_url": data["return-url"]})
+    client.get(data["return-url"].replace("http://localhost", "") + f"&payment_intent={intent}"
+               f"&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded")
+    assert client.service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    admin = ShopClient(app)
+    admin.login_admin()
+    view = f"/admin/invoices/{doc.id}"
+    [authorization] = client.service.transactions(doc.id)
+    row = admin.get(view).get_data(as_text=True).split(f'data-transaction-id="{authorization.id}"')[1].split("</tr>")[0]
+    assert re.findall(r">(Capture|Cancel|Refund)</a>", row) == ["Capture", "Cancel"]
+    dialog_url = f"{view}?dialog=capture&transaction={authorization.id}"
+    dialog = admin.get(dialog_url).get_data(as_text=True)
+    assert 'role="dialog"' in dialog and "Capture Payment" in text_of(dialog)
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.total_amount:,}"
+    assert (f"The {amount} authorization will be captured: the customer is charged. Are you sure you want "
+            "to continue?") in text_of(dialog)
+    done = admin.submit(dialog_url, f"{view}/transactions/{authorization.id}/capture", {"notes": "shipped"})
+    assert done.status_code in (302, 303)
+    page = admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"The payment of {amount} has been captured." in text_of(page)
+    assert account.client().v1.payment_intents.retrieve(intent).status == "succeeded"
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    capture = next(t for t in client.service.transactions(doc.id) if t.action == "capture")
+    assert re.findall(r">(Capture|Cancel|Refund)</a>", page.split(f'data-transaction-id="{capture.id}"')[1]
+                      .split("</tr>")[0]) == ["Refund"]
+    assert not re.findall(r">(Capture|Cancel|Refund)</a>", page.split(f'data-transaction-id="{authorization.id}"')[1]
+                          .split("</tr>")[0])
+    # the kept dialog link says why it no longer opens
+    again = admin.get(dialog_url)
+    assert dialog_notice(again) == "This authorization can no longer be captured."

@@ -103,3 +103,28 @@ def test_cancel_an_authorization(db, stripe_account):
         ("authorize", True), ("cancel", True)]
     with pytest.raises(Conflict, match="Nothing remains to cancel"):
         service.cancel_authorization(authorization, actor="admin")
+
+
+def test_capture_an_authorization_then_refund_part_of_it(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    page = start(service, doc.id).page
+    assert confirm(stripe_account, page, "pm_card_visa").status == "requires_capture"
+    authorization = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded")).attempt.transaction_id
+    assert service.transaction_actions(doc.id)[authorization].capturable == Decimal("231.86")
+    captured = service.capture_authorization(authorization, notes="shipped", actor="admin")
+    assert captured.successful and captured.amount == Decimal("231.86")
+    intent = stripe_account.client().v1.payment_intents.retrieve(intent_id(page))
+    assert (intent.status, intent.amount_received) == ("succeeded", 23186)
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    # Stripe's webhook about the same capture changes nothing
+    outcome = service.handle_payment_callback("stripe", webhook(stripe_event(stripe_account, "payment_intent.succeeded",
+                                                                             intent.id)))
+    assert {o.outcome for o in outcome.outcomes} == {"duplicate"}
+    capture = captured.transaction_id
+    refunded = service.refund_payment(capture, "31.86", actor="admin")
+    assert refunded.successful and service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("231.86")), ("capture", Decimal("231.86")), ("refund", Decimal("31.86"))]
+    with pytest.raises(Conflict, match="Nothing remains to capture"):
+        service.capture_authorization(authorization, actor="admin")

@@ -7,6 +7,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import IntegrityError
 
 import oro_invoices.persistence.models  # noqa: F401
 from oro_invoices.persistence.engine import Database
@@ -127,3 +128,30 @@ def test_revision_0019_limits_the_optional_references_indexes_to_rows_with_a_val
     finally:
         upgrade(db)                                  # the database is shared with later tests
     assert _partial_indexes(db) >= OPTIONAL_REFERENCE_INDEXES
+
+
+def _attempt_kinds(db):
+    with db.engine.connect() as conn:
+        return sorted(conn.execute(text("SELECT kind FROM oro_invoice_payment_attempt")).scalars())
+
+
+def test_revision_0020_admits_capture_attempts_and_its_downgrade_removes_them(db):
+    from support.fakepay import callback, charge, payment_service, posted_invoice, start
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    a = start(service, doc.id).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(a, {**charge(a, 23186), "action": "authorize"}))
+    [auth] = service.transactions(doc.id)
+    assert service.capture_authorization(auth.id, actor="admin").successful
+    assert _attempt_kinds(db) == ["capture", "payment"]
+    downgrade(db, "0019")
+    try:
+        assert _attempt_kinds(db) == ["payment"]
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:
+            conn.execute(text("UPDATE oro_invoice_payment_attempt SET kind = 'capture'"))
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    if db.dialect == "sqlite":                       # rebuilt: its ids are still never reused
+        with db.engine.connect() as conn:
+            assert "AUTOINCREMENT" in conn.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_payment_attempt'")).scalar()

@@ -39,7 +39,9 @@ class FakePay:
         self.started = []
         self.refunds = []
         self.cancels = []
+        self.captures = []
         self.decline_refunds = False
+        self.decline_captures = False
 
     def limits(self, currency, config):
         return AmountLimits(50, 100_000_000) if currency in ("USD", "EUR") else None
@@ -74,6 +76,17 @@ class FakePay:
                              parent_reference=request.transaction.provider_reference)
 
 
+    def capture(self, request):
+        self.captures.append(request)
+        ok = not self.decline_captures
+        return ProviderEvent(event_id=f"capture-{request.attempt_id}", action="capture", successful=ok,
+                             amount=request.amount, currency=request.currency,
+                             attempt_id=request.transaction.attempt_id,
+                             provider_reference=f"cap-{request.attempt_id}" if ok else f"cap-{request.attempt_id}-x",
+                             parent_reference=request.transaction.provider_reference,
+                             message="captured" if ok else "authorization expired")
+
+
 class FakePayPlugin:
     def __init__(self, method):
         self.method = method
@@ -103,9 +116,9 @@ def configure(settings: Settings, method: str = "fakepay", *, partial: bool = Fa
     settings.set(oropay.REBATE_PASSWORD, "rebate-password")
 
 
-def payment_service(db, *, plugins=(), configured: bool = True, **options):
-    """``(service, settings, fakepay)``: a service whose plugins include FakePay."""
-    fake = FakePay()
+def payment_service(db, *, plugins=(), configured: bool = True, fake: FakePay | None = None, **options):
+    """``(service, settings, fakepay)``: a service whose plugins include FakePay (or ``fake``)."""
+    fake = fake or FakePay()
     pm = get_plugin_manager(load_entrypoints=False, plugins=[FakePayPlugin(fake), *plugins])
     settings = Settings(MemoryConfigStore(), payment_methods=("oropay", "fakepay"))
     if configured:

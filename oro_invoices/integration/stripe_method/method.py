@@ -27,6 +27,7 @@ from oro_invoices.integration.payment_methods import (
     CallbackRejected,
     CallbackResult,
     CancelRequest,
+    CaptureRequest,
     MethodConfig,
     PaymentPage,
     PaymentRequest,
@@ -230,6 +231,18 @@ class StripeMethod:
                                         refunded=event.amount, refunded_currency=event.currency,
                                         asked=request.amount, currency=request.currency))
         return event
+
+    def capture(self, request: CaptureRequest) -> ProviderEvent:
+        intent_id = str(request.transaction.data.get("payment_intent") or "")
+        if not PAYMENT_INTENT_ID.match(intent_id):
+            raise ProviderError(Message("This authorization has no Stripe PaymentIntent to capture."))
+        import stripe
+        try:
+            intent = self.client_factory(read(request.config)).v1.payment_intents.capture(
+                intent_id, None, {"idempotency_key": f"oro-invoices-capture-{request.attempt_id}"})
+        except stripe.StripeError as exc:
+            raise provider_error(exc, Message("capturing the payment")) from None
+        return reports.capture_event(intent)
 
     def cancel(self, request: CancelRequest) -> ProviderEvent:
         intent_id = str(request.transaction.data.get("payment_intent") or "")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.payment_methods import ProviderEvent
+from oro_invoices.integration.payment_methods import ProviderError, ProviderEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
@@ -136,6 +136,19 @@ def refund_event(refund: stripe.Refund) -> ProviderEvent | None:
         else Message("Stripe could not refund: %(reason)s.", reason=reason or status),
         data={"refund": refund.id, "status": status, "payment_intent": object_id(field(refund, "payment_intent")),
               **({"failure_reason": reason} if reason else {})})
+
+
+def capture_event(intent: stripe.PaymentIntent) -> ProviderEvent:
+    """The capture of an authorized PaymentIntent asked for by the add-on: the event the
+    ``payment_intent.succeeded`` webhook about it carries (the same id, the authorization's attempt).
+
+    :raises ProviderError: Stripe did not capture it.
+    """
+    captured = [event for event in intent_events(intent) if event.action == "capture"]
+    if intent.status != "succeeded" or not captured:
+        raise ProviderError(Message("Stripe did not capture the payment (status %(status)s).",
+                                    status=str(intent.status)))
+    return captured[0]
 
 
 def cancel_event(intent: stripe.PaymentIntent, attempt_id: str) -> ProviderEvent:

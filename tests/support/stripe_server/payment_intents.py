@@ -9,7 +9,8 @@ Stripe (https://docs.stripe.com/api/payment_intents):
 - a card needing 3-D Secure leaves the intent in ``requires_action``: ``next_action`` is
   ``use_stripe_sdk`` for Stripe.js, or ``redirect_to_url`` when the server confirmed with a
   ``return_url`` (see three_d_secure.py);
-- ``latest_charge`` is a charge id, expandable (localstripe embedded the charge).
+- ``latest_charge`` is a charge id, expandable (localstripe embedded the charge);
+- ``amount_received`` is what was taken (localstripe had none).
 """
 from __future__ import annotations
 
@@ -139,6 +140,10 @@ def _export_latest_charge_id(self: PaymentIntent, expand: Any = None) -> dict[st
     expanded = any(isinstance(path, str) and path.split(".")[0] == "latest_charge" for path in expand or [])
     if isinstance(charge, dict) and not expanded:
         exported["latest_charge"] = charge["id"]
+    # what was taken: the charge once captured (localstripe's partial capture refunds the rest,
+    # which a later refund could not be told from; the add-on captures whole authorizations)
+    taken = self.latest_charge if exported.get("status") == "succeeded" else None
+    exported["amount_received"] = taken.amount if taken is not None and taken.captured else 0
     return exported
 
 
