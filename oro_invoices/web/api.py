@@ -39,6 +39,7 @@ from oro_invoices.domain.limits import MAX_PDF_BYTES, is_storable_text, parse_id
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     KNOWN_CURRENCIES,
+    from_minor,
     is_decimal_text,
     minor_units,
     round_money,
@@ -47,6 +48,7 @@ from oro_invoices.domain.money import (
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
+from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence.idempotency import ClientKey
 from oro_invoices.persistence.queries import (
     MAX_LIMIT,
@@ -56,6 +58,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.services.credit_notes import CreditResult
+from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
     check_storable,
@@ -111,6 +114,7 @@ class Route:
     @property
     def pattern(self) -> re.Pattern[str]:
         regex = re.escape(self.path).replace(r"\{id\}", "(?P<id>[^/]+)")
+        regex = regex.replace(r"\{transaction_id\}", "(?P<transaction_id>[^/]+)")
         regex = regex.replace(r"\{external_id\}", "(?P<external_id>.+)")
         return re.compile(regex + "$")
 
@@ -130,6 +134,9 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/invoices/{id}/xml", "download_xml", READ),
     Route("GET", "/invoices/{id}/payments", "list_payments", READ),
     Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ),
     Route("POST", "/invoices/{id}/notes", "add_note", WRITE),
     Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ),
@@ -419,6 +426,12 @@ class InvoiceApi:
     def list_payments(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         rows = openapi.TransactionOut(many=True).dump(self.service.transactions(doc.id))
+        actions = self.service.transaction_actions(doc.id)
+        for row in rows:
+            found = actions.get(row["id"])
+            none = from_minor(0, row["currency"])
+            for name in ("refundable", "capturable", "cancelable"):
+                row[name] = format(getattr(found, name) if found is not None else none, "f")
         return Response.json({"data": rows})
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
@@ -428,6 +441,50 @@ class InvoiceApi:
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)
+
+    # ---- refund, capture, cancel: through the provider that took the payment ------------
+
+    def refund_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        body = _action_body(request, ("amount", "notes"))
+        doc, tx = self._transaction(client, id, transaction_id)
+        amount = body.get("amount")
+        if amount is not None and not isinstance(amount, str):
+            raise ValidationError([("amount", 'A decimal string such as "50.00"; leave it out to refund all '
+                                              "that remains.")])
+        return self._payment_action(doc, lambda: self.service.refund_payment(
+            tx, amount, notes=body.get("notes", ""), actor=self._actor(client)))
+
+    def capture_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        body = _action_body(request, ("notes",))
+        doc, tx = self._transaction(client, id, transaction_id)
+        return self._payment_action(doc, lambda: self.service.capture_authorization(
+            tx, notes=body.get("notes", ""), actor=self._actor(client)))
+
+    def cancel_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        body = _action_body(request, ("notes",))
+        doc, tx = self._transaction(client, id, transaction_id)
+        return self._payment_action(doc, lambda: self.service.cancel_authorization(
+            tx, notes=body.get("notes", ""), actor=self._actor(client)))
+
+    def _transaction(self, client: ApiClient, raw_id: str, raw_transaction_id: str) -> tuple[InvoiceDocument, int]:
+        """The invoice and the id of one of its payment transactions."""
+        doc = self._load(client, raw_id)
+        wanted = parse_id(raw_transaction_id)
+        if wanted is None or not any(t.id == wanted for t in self.service.transactions(doc.id)):
+            raise NotFound(f"Invoice {doc.id} has no payment transaction {raw_transaction_id[:40]!r}; "
+                           f"see {self._url(doc.id, '/payments')}.")
+        return doc, wanted
+
+    def _payment_action(self, doc: InvoiceDocument, act: Callable[[], ProviderOutcome]) -> Response:
+        """200 with how the provider answered; 502 when it refused the request or could not be reached."""
+        try:
+            outcome = act()
+        except ProviderError as exc:
+            return Response.json(error_body([{"field": "", "message": exc.message}]), status=502)
+        return Response.json({
+            "successful": outcome.successful, "amount": format(outcome.amount, "f"), "currency": outcome.currency,
+            "transaction_id": outcome.transaction_id, "message": "" if outcome.successful else outcome.message,
+            "invoice": self._invoice_json(self.service.get(doc.id))})
 
     # ---- corrections: credit notes, void, re-issue ------------------------------------
 
@@ -516,6 +573,20 @@ def _reason(request: Request) -> str:
     if not isinstance(reason, str) or len(reason) > 1000:
         raise ValidationError([("reason", "A text of at most 1000 characters.")])
     return reason
+
+
+def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The optional body of a refund, capture or cancel: only ``allowed`` fields, notes a text."""
+    if not request.body:
+        return {}
+    payload = json_object(request)
+    unknown = sorted(set(payload) - set(allowed))
+    if unknown:
+        raise ValidationError([(name, f"Unknown field; only {', '.join(allowed)} may be given.") for name in unknown])
+    notes = payload.get("notes", "")
+    if not isinstance(notes, str):
+        raise ValidationError([("notes", "A text of at most 10000 characters.")])
+    return payload
 
 
 def _media_type(request: Request) -> str:

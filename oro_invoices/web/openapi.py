@@ -153,8 +153,43 @@ class PaymentResultOut(TransactionOut):
     invoice = fields.Nested(InvoiceOut)
 
 
+class ListedTransactionOut(TransactionOut):
+    """A transaction as listed: with what may still be done with it through its provider."""
+
+    refundable = DecimalString(metadata={"description": "What remains to refund (a charge or capture)."})
+    capturable = DecimalString(metadata={
+        "description": "What remains to capture (an authorization, when its method captures)."})
+    cancelable = DecimalString(metadata={"description": "What remains to cancel (an authorization)."})
+
+
 class TransactionListOut(Schema):
-    data = fields.List(fields.Nested(TransactionOut))
+    data = fields.List(fields.Nested(ListedTransactionOut))
+
+
+class RefundIn(Schema):
+    """The optional body of a refund."""
+
+    amount = DecimalString(metadata={"description": "How much; left out: all that remains of the payment."})
+    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+        "description": "Why; kept with the refund and in the invoice's activity."})
+
+
+class ActionNotesIn(Schema):
+    """The optional body of a capture or cancellation."""
+
+    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+        "description": "Why; kept with the transaction and in the invoice's activity."})
+
+
+class PaymentActionOut(Schema):
+    """How the provider answered a refund, capture or cancellation, and the invoice after it."""
+
+    successful = fields.Boolean()
+    amount = DecimalString()
+    currency = fields.String()
+    transaction_id = fields.Integer(allow_none=True, metadata={"description": "The transaction recorded."})
+    message = fields.String(metadata={"description": "Why it was not done, when it was not."})
+    invoice = fields.Nested(InvoiceOut)
 
 
 class NoteOut(Schema):
@@ -212,6 +247,7 @@ _ERRORS = {
     "409": "The invoice's state does not allow this (posted, not posted, duplicate).",
     "413": "The body is too large.",
     "422": "Invalid data; every error names its field.",
+    "502": "The payment provider refused the request or could not be reached; nothing was recorded.",
 }
 
 
@@ -221,6 +257,12 @@ def _errors(*codes: str) -> dict[str, Any]:
 
 _ID = {"in": "path", "name": "id", "required": True,
        "schema": {"type": "integer", "format": "int64", "minimum": 1}}
+_TX = {"in": "path", "name": "transaction_id", "required": True,
+       "schema": {"type": "integer", "format": "int64", "minimum": 1},
+       "description": "One of the invoice's payment transactions (`GET /invoices/{id}/payments`)."}
+_PAYMENT_ACTION = ("Through the payment method that took the payment, never for more than remains (409 when "
+                   "nothing does). The provider's answer is 200 with `successful`; 502 when it refused the "
+                   "request or could not be reached (nothing was recorded; retrying is safe).")
 _EXT = {"in": "path", "name": "external_id", "required": True, "schema": {"type": "string"},
         "description": "The importing system's own id of the invoice."}
 
@@ -357,6 +399,21 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"201": _ok("Recorded.", "PaymentResult"),
                       "200": _ok("Already recorded: the earlier transaction.", "PaymentResult"),
                       **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}/payments/{transaction_id}/refund", "post"): {
+        "summary": "Refund (part of) a charge or capture", "description": _PAYMENT_ACTION,
+        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("RefundCreate")},
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+                      **_errors("403", "409", "502")}},
+    ("/invoices/{id}/payments/{transaction_id}/capture", "post"): {
+        "summary": "Capture all that remains of an authorization", "description": _PAYMENT_ACTION,
+        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+                      **_errors("403", "409", "502")}},
+    ("/invoices/{id}/payments/{transaction_id}/cancel", "post"): {
+        "summary": "Cancel what remains of an authorization", "description": _PAYMENT_ACTION,
+        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+                      **_errors("403", "409", "502")}},
     ("/invoices/{id}/notes", "get"): {
         "summary": "List the invoice's notes", "parameters": [_ID],
         "responses": {"200": _ok("The notes, newest first.", "NoteList"), **_errors("403")}},
@@ -424,6 +481,8 @@ _COMPONENTS = [
     ("Invoice", InvoiceOut), ("InvoiceSummary", InvoiceSummaryOut), ("InvoicePage", InvoicePageOut),
     ("PaymentCreate", PaymentInputSchema), ("Transaction", TransactionOut),
     ("PaymentResult", PaymentResultOut), ("TransactionList", TransactionListOut),
+    ("ListedTransaction", ListedTransactionOut), ("RefundCreate", RefundIn), ("ActionNotes", ActionNotesIn),
+    ("PaymentAction", PaymentActionOut),
     ("NoteCreate", NoteInputSchema), ("Note", NoteOut), ("NoteList", NoteListOut),
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),

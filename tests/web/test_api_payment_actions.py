@@ -1,0 +1,129 @@
+"""Refund, capture and cancel through the API: what remains is listed with each transaction, the
+provider's answer is the response, and a retry with the same Idempotency-Key does nothing twice."""
+from __future__ import annotations
+
+import pytest
+from support.api import assert_error_shape, make_http
+from support.fakepay import callback, charge, payment_service, posted_invoice, start
+
+from oro_invoices.integration.payment_methods import ProviderError
+
+
+@pytest.fixture
+def paying(db):
+    """``(http, fakepay)``: the API over a service paying with FakePay."""
+    service, settings, fake = payment_service(db)
+    return make_http(service, settings), fake
+
+
+def paid(http, *, action: str = "charge") -> tuple[int, int]:
+    """An invoice of the ERP client's organization paid (or authorized) with FakePay: (invoice, transaction)."""
+    doc = posted_invoice(http.service)
+    a = start(http.service, doc.id).attempt.public_id
+    http.service.handle_payment_callback("fakepay", callback(a, {**charge(a, 23186), "action": action,
+                                                                 "event_id": f"{action}-{a}"}))
+    [tx] = http.service.transactions(doc.id)
+    return doc.id, tx.id
+
+
+def listed(http, invoice_id: int) -> dict[int, dict]:
+    resp = http.get(f"/api/invoices/{invoice_id}/payments")
+    assert resp.status_code == 200
+    return {row["id"]: row for row in resp.get_json()["data"]}
+
+
+def test_a_refund_through_the_api_and_what_remains(paying):
+    http, fake = paying
+    inv, tx = paid(http)
+    assert {k: listed(http, inv)[tx][k] for k in ("refundable", "capturable", "cancelable")} == {
+        "refundable": "231.86", "capturable": "0.00", "cancelable": "0.00"}
+    resp = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "31.86", "notes": "damaged"},
+                     headers={"Idempotency-Key": "refund-1"})
+    assert resp.status_code == 200, resp.get_data()
+    body = resp.get_json()
+    assert (body["successful"], body["amount"], body["currency"], body["message"]) == (True, "31.86", "USD", "")
+    assert body["invoice"]["payment_status"] == "refunded_partially"
+    assert listed(http, inv)[tx]["refundable"] == "200.00"
+    again = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", {"amount": "31.86", "notes": "damaged"},
+                      headers={"Idempotency-Key": "refund-1"})
+    assert again.status_code == 200 and again.headers.get("Idempotent-Replayed") == "true"
+    assert len(fake.refunds) == 1
+    rest = http.post(f"/api/invoices/{inv}/payments/{tx}/refund")   # no body: all that remains
+    assert rest.get_json()["amount"] == "200.00" and rest.get_json()["invoice"]["payment_status"] == "refunded"
+    nothing = http.post(f"/api/invoices/{inv}/payments/{tx}/refund")
+    assert nothing.status_code == 409
+    assert assert_error_shape(nothing)[0]["message"] == "Nothing remains to refund of this payment."
+
+
+def test_capture_and_cancel_an_authorization(paying):
+    http, fake = paying
+    inv, auth = paid(http, action="authorize")
+    assert {k: listed(http, inv)[auth][k] for k in ("refundable", "capturable", "cancelable")} == {
+        "refundable": "0.00", "capturable": "231.86", "cancelable": "231.86"}
+    resp = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"notes": "shipped"})
+    assert resp.status_code == 200, resp.get_data()
+    body = resp.get_json()
+    assert body["successful"] and body["amount"] == "231.86" and body["invoice"]["payment_status"] == "paid_in_full"
+    assert listed(http, inv)[body["transaction_id"]]["refundable"] == "231.86"
+    refused = http.post(f"/api/invoices/{inv}/payments/{auth}/cancel")
+    assert refused.status_code == 409
+    assert assert_error_shape(refused)[0]["message"] == "Nothing remains to cancel of this payment."
+    inv2, auth2 = paid(http, action="authorize")
+    canceled = http.post(f"/api/invoices/{inv2}/payments/{auth2}/cancel", {"notes": "order canceled"})
+    assert canceled.status_code == 200 and canceled.get_json()["invoice"]["payment_status"] == "canceled"
+    assert [r.notes for r in fake.cancels] == ["order canceled"]
+
+
+def test_a_declined_capture_is_a_200_saying_so(paying):
+    http, fake = paying
+    fake.decline_captures = True
+    inv, auth = paid(http, action="authorize")
+    resp = http.post(f"/api/invoices/{inv}/payments/{auth}/capture")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["successful"], body["message"]) == (False, "authorization expired")
+    assert body["invoice"]["payment_status"] == "authorized"
+
+
+def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(paying, monkeypatch):
+    http, fake = paying
+    inv, tx = paid(http)
+
+    def unreachable(request):
+        raise ProviderError("FakePay could not be reached.")
+    monkeypatch.setattr(fake, "refund", unreachable)
+    resp = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", headers={"Idempotency-Key": "r-502"})
+    assert resp.status_code == 502
+    assert assert_error_shape(resp)[0]["message"] == "FakePay could not be reached."
+    assert listed(http, inv)[tx]["refundable"] == "231.86"
+    monkeypatch.undo()
+    retried = http.post(f"/api/invoices/{inv}/payments/{tx}/refund", headers={"Idempotency-Key": "r-502"})
+    assert retried.status_code == 200 and retried.get_json()["successful"]
+
+
+@pytest.mark.parametrize(("path", "body", "status", "field", "message"), [
+    ("/payments/{tx}/refund", {"amount": 5}, 422, "amount", 'A decimal string such as "50.00"'),
+    ("/payments/{tx}/refund", {"amount": "999"}, 422, "amount", "Must be more than 0 and at most 231.86 USD"),
+    ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
+    ("/payments/{tx}/capture", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
+    ("/payments/{tx}/cancel", {"notes": 7}, 422, "notes", "A text of at most 10000 characters."),
+    ("/payments/{tx}/capture", {}, 409, "", "Only a successful authorization can be captured."),
+    ("/payments/99999/refund", {}, 404, "", "has no payment transaction '99999'"),
+    ("/payments/abc/refund", {}, 404, "", "has no payment transaction 'abc'"),
+])
+def test_bad_requests_say_what_is_wrong(paying, path, body, status, field, message):
+    http, fake = paying
+    inv, tx = paid(http)
+    resp = http.post(f"/api/invoices/{inv}" + path.format(tx=tx), body)
+    assert resp.status_code == status, resp.get_data()
+    [error] = assert_error_shape(resp)
+    assert error["field"] == field and message in error["message"]
+    assert not fake.refunds and not fake.captures
+
+
+def test_another_organizations_payment_and_the_read_scope_are_refused(paying):
+    http, fake = paying
+    inv, tx = paid(http)
+    assert http.post(f"/api/invoices/{inv}/payments/{tx}/refund", token="tok-other").status_code == 403
+    assert http.post(f"/api/invoices/{inv}/payments/{tx}/refund", token="tok-reader").status_code == 403
+    assert not fake.refunds
