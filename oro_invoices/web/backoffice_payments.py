@@ -8,6 +8,7 @@ took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -17,7 +18,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import N_, _
 from oro_invoices.persistence import read_models as views
-from oro_invoices.services.refunds import ACTIONABLE
+from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -115,43 +116,33 @@ class PaymentActions:
 
     def capture(self, req: Request) -> Response:
         """Capture an authorization through the provider: the customer is charged."""
-        self.pages.check(req, PERMISSION)
-        doc = self.pages.load(req, req.path_params.get("invoice_id"))
-        tx = self._transaction(req, doc)
-        try:
-            outcome = self.ctx.service.capture_authorization(tx.id, notes=req.form.get("notes", ""),
-                                                             actor=actor_of(req),
-                                                             request_key=req.form.get("request_key") or None)
-        except InvoiceError as exc:
-            return Response.redirect(self._view_url(doc.id) + "#payments",
-                                     flashes=[("error", guard.friendly(exc)[1])])
-        money = self._money(outcome.amount, outcome.currency)
-        if outcome.successful:
-            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-                ("success", _("The payment of %(amount)s has been captured.", amount=money))])
-        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-            ("error", _("The payment of %(amount)s was not captured: %(reason)s.", amount=money,
-                        reason=_(outcome.message or N_("declined by the provider"))))])
+        return self._act_on_authorization(
+            req, self.ctx.service.capture_authorization, N_("The payment of %(amount)s has been captured."),
+            N_("The payment of %(amount)s was not captured: %(reason)s."), N_("declined by the provider"))
 
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
+        return self._act_on_authorization(
+            req, self.ctx.service.cancel_authorization, N_("The authorization of %(amount)s has been canceled."),
+            N_("The authorization of %(amount)s was not canceled: %(reason)s."), N_("declined"))
+
+    def _act_on_authorization(self, req: Request, act: Callable[..., ProviderOutcome], done: str,
+                              not_done: str, declined: str) -> Response:
+        """Capture or cancel (``act``) the authorization the form names; flash how it went."""
         self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         tx = self._transaction(req, doc)
+        back = self._view_url(doc.id) + "#payments"
         try:
-            outcome = self.ctx.service.cancel_authorization(tx.id, notes=req.form.get("notes", ""),
-                                                            actor=actor_of(req),
-                                                            request_key=req.form.get("request_key") or None)
+            outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req),
+                          request_key=req.form.get("request_key") or None)
         except InvoiceError as exc:
-            return Response.redirect(self._view_url(doc.id) + "#payments",
-                                     flashes=[("error", guard.friendly(exc)[1])])
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self._money(outcome.amount, outcome.currency)
         if outcome.successful:
-            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-                ("success", _("The authorization of %(amount)s has been canceled.", amount=money))])
-        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-            ("error", _("The authorization of %(amount)s was not canceled: %(reason)s.", amount=money,
-                        reason=_(outcome.message or N_("declined"))))])
+            return Response.redirect(back, flashes=[("success", _(done, amount=money))])
+        return Response.redirect(back, flashes=[
+            ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
 
     def _money(self, amount: Decimal, currency: str) -> str:
         return str(self.ctx.env.filters["money"](amount, currency))

@@ -51,6 +51,18 @@ def form_data(page_html: str) -> dict[str, str]:
     return {name: html.unescape(value) for name, value in re.findall(r'data-([a-z-]+)="([^"]*)"', form)}
 
 
+def pay_with_visa(client, account, doc):
+    """Stripe.js's part done by the SDK: the card confirmed, the customer back from Stripe;
+    (the PaymentIntent's id, the response to the return)."""
+    data = form_data(hand_over(client, doc).get_data(as_text=True))
+    intent = data["client-secret"].split("_secret_")[0]
+    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
+                                                         "return_url": data["return-url"]})
+    back = data["return-url"].replace("http://localhost", "") + \
+        f"&payment_intent={intent}&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded"
+    return intent, client.get(back)
+
+
 def test_the_hand_over_page_loads_stripe_js_and_the_payment_form(stripe_shop):
     app, account = stripe_shop
     client = customer(app)
@@ -75,13 +87,7 @@ def test_the_return_from_stripe_shows_the_result(stripe_shop):
     app, account = stripe_shop
     client = customer(app)
     doc = doc_of(client)
-    data = form_data(hand_over(client, doc).get_data(as_text=True))
-    intent = data["client-secret"].split("_secret_")[0]
-    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
-                                                         "return_url": data["return-url"]})
-    back = data["return-url"].replace("http://localhost", "") + \
-        f"&payment_intent={intent}&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded"
-    resp = client.get(back)
+    _, resp = pay_with_visa(client, account, doc)
     assert resp.status_code in (302, 303)
     text = text_of(client.get(resp.headers["Location"]).get_data(as_text=True))
     assert f"Payment Successful - Invoice #{doc.invoice_number}" in text
@@ -155,12 +161,7 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
                      base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
     client = customer(app)
     doc = doc_of(client)
-    data = form_data(hand_over(client, doc).get_data(as_text=True))
-    intent = data["client-secret"].split("_secret_")[0]
-    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
-                                                         "return_url": data["return-url"]})
-    client.get(data["return-url"].replace("http://localhost", "") + f"&payment_intent={intent}"
-               f"&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded")
+    intent, _ = pay_with_visa(client, account, doc)
     assert client.service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
     admin = ShopClient(app)
     admin.login_admin()

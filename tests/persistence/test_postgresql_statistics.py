@@ -6,13 +6,13 @@ analyses asked for by a client (``pg_stat_get_analyze_count``), which autovacuum
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import uuid
 
 import pytest
 from sqlalchemy import insert
 from support.databases import make_database
+from support.payloads import one_line_import
 
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence import postgresql_statistics
@@ -62,15 +62,7 @@ def add_drafts(db: Database, count: int, *, first: int = 1) -> None:
 
 def test_an_import_leaves_the_tables_it_filled_analyzed(pg_db, tmp_path):
     before = {t: analyses(pg_db, t) for t in (INVOICES, "oro_invoice_line", "oro_invoice_email")}
-    source = tmp_path / "invoices.jsonl"
-    with source.open("w") as out:
-        for i in range(1200):
-            out.write(json.dumps({
-                "external_id": f"ERP-{i}", "invoice_date": "2026-03-01", "currency": "EUR",
-                "bill_to": {"name": "Acme", "street": "Main 1", "city": "Berlin", "postal_code": "10115",
-                            "country": "DE"},
-                "lines": [{"description": "Bolts", "quantity": "2", "unit_price": "5.00", "tax_rate": "0.19"}],
-            }) + "\n")
+    source = one_line_import(tmp_path / "invoices.jsonl", 1200)
     service = InvoiceService(pg_db, plugins=get_plugin_manager(load_entrypoints=False))
     report = run_import(service, [source], organization_id=1, check_apart=False)
     assert report.count("created") == 1200

@@ -9,13 +9,13 @@ customer's list on the customer's index.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import insert
+from support.payloads import one_line_import
 
 from oro_invoices.persistence import sqlite_statistics
 from oro_invoices.persistence.engine import Database
@@ -179,15 +179,7 @@ def test_an_import_leaves_the_invoices_analyzed(sqlite_db, path, tmp_path):
     from oro_invoices.services.facade import InvoiceService
     from oro_invoices.services.importing import run_import
     service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))
-    source = tmp_path / "invoices.jsonl"
-    with source.open("w") as out:
-        for i in range(1200):
-            out.write(json.dumps({
-                "external_id": f"ERP-{i}", "invoice_date": "2026-03-01", "currency": "EUR",
-                "bill_to": {"name": "Acme", "street": "Main 1", "city": "Berlin", "postal_code": "10115",
-                            "country": "DE"},
-                "lines": [{"description": "Bolts", "quantity": "2", "unit_price": "5.00", "tax_rate": "0.19"}],
-            }) + "\n")
+    source = one_line_import(tmp_path / "invoices.jsonl", 1200)
     report = run_import(service, [source], organization_id=1, check_apart=False)
     assert report.count("created") == 1200
     assert stats_of(path) > 0 and stats_of(path, "oro_invoice_line") > 0

@@ -1,4 +1,6 @@
 """Payloads shared by the tests (import with ``from payloads import invoice_payload``)."""
+import json
+from pathlib import Path
 
 
 def invoice_payload(**overrides):
@@ -38,3 +40,16 @@ def posted_for_seeded_customer(service, **overrides):
         "customer_name": source.customer_name, "customer_user_email": source.customer_user_email,
         "website_id": source.website_id, "order_id": None, "order_identifier": "", **overrides})
     return service.post(service.create(payload, actor="test").id, actor="test")
+
+
+def one_line_import(path: Path, count: int) -> Path:
+    """``path``: a JSON Lines import file of ``count`` drafts of one line each (``ERP-0`` …)."""
+    with path.open("w") as out:
+        for i in range(count):
+            out.write(json.dumps({
+                "external_id": f"ERP-{i}", "invoice_date": "2026-03-01", "currency": "EUR",
+                "bill_to": {"name": "Acme", "street": "Main 1", "city": "Berlin", "postal_code": "10115",
+                            "country": "DE"},
+                "lines": [{"description": "Bolts", "quantity": "2", "unit_price": "5.00", "tax_rate": "0.19"}],
+            }) + "\n")
+    return path
