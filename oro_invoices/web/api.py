@@ -563,28 +563,27 @@ class InvoiceApi:
 
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
-    if not request.body:
-        return ""
-    payload = json_object(request)
-    unknown = sorted(set(payload) - {"reason"})
-    if unknown:
-        raise ValidationError([(name, "Unknown field; only reason may be given.") for name in unknown])
-    reason = payload.get("reason", "")
+    reason = _optional_body(request, ("reason",)).get("reason", "")
     if not isinstance(reason, str) or len(reason) > 1000:
         raise ValidationError([("reason", "A text of at most 1000 characters.")])
     return reason
 
 
-def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The optional body of a refund, capture or cancel: only ``allowed`` fields, notes a text."""
+def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """An optional JSON object body of only ``allowed`` fields (an empty body: ``{}``)."""
     if not request.body:
         return {}
     payload = json_object(request)
     unknown = sorted(set(payload) - set(allowed))
     if unknown:
         raise ValidationError([(name, f"Unknown field; only {', '.join(allowed)} may be given.") for name in unknown])
-    notes = payload.get("notes", "")
-    if not isinstance(notes, str):
+    return payload
+
+
+def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
+    """The optional body of a refund, capture or cancel: only ``allowed`` fields, notes a text."""
+    payload = _optional_body(request, allowed)
+    if not isinstance(payload.get("notes", ""), str):
         raise ValidationError([("notes", "A text of at most 10000 characters.")])
     return payload
 
