@@ -37,8 +37,8 @@ def stale_tables(conn: Connection) -> list[str]:
         "pg_relation_size(c.oid) / current_setting('block_size')::int "
         "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
         "WHERE c.relkind = 'r' AND n.nspname = current_schema() AND left(c.relname, %(length)s) = %(prefix)s "
-        # only a table's owner (or a superuser) may analyze it; the others are left to autovacuum
-        "AND (pg_has_role(c.relowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)) "
+        # only a table's owner may analyze it (a superuser has every role); the others are left to autovacuum
+        "AND pg_has_role(c.relowner, 'USAGE') "
         "AND EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid) ORDER BY c.relname",
         {"length": len(_PREFIX), "prefix": _PREFIX}).all()
     stale = []
