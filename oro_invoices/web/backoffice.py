@@ -188,7 +188,7 @@ class BackOffice:
                     payment_fields: dict[str, str] | None = None) -> str:
         from oro_invoices.web.backoffice_credits import corrections_section
         from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
-        from oro_invoices.web.backoffice_payments import payments_section
+        from oro_invoices.web.backoffice_payments import payment_notice, payments_section
         ctx = self.ctx
         mail = ctx.mail
         history = ctx.service.history(doc.id)
@@ -209,17 +209,8 @@ class BackOffice:
         payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions)
         # a dialog asked by a link that no longer applies: the page says why it did not open
         notice = ""
-        asked = payments["payment_asked"]
-        if dialog in PAYMENT_DIALOGS and payments["payment_dialog"] is None:
-            notice = (_("Your role may not refund, capture or cancel payments.")
-                      if not payments["can_manage_payments"]
-                      else _("This payment can no longer be refunded.") if dialog == "refund"
-                      # an authorization its method cannot capture from here (it still may be canceled)
-                      else _("%(method)s authorizations are captured at %(method)s, not from here.",
-                             method=ctx.payment_method_label(asked.transaction.method))
-                      if dialog == "capture" and asked is not None and asked.cancelable
-                      else _("This authorization can no longer be captured.") if dialog == "capture"
-                      else _("This authorization can no longer be canceled."))
+        if dialog in PAYMENT_DIALOGS:
+            notice = payment_notice(ctx, dialog, payments)
         elif dialog == "delete" and doc.is_posted:
             notice = _("Invoice %(number)s is posted and cannot be deleted.", number=doc.display_number)
         elif dialog == "delete" and not req.can("oro_invoices.delete"):

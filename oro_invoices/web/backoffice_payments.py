@@ -22,6 +22,7 @@ from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
@@ -68,6 +69,24 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             "payment_dialog": chosen, "payment_asked": asked,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
+
+
+def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> str:
+    """Why the payment ``dialog`` a link asked for does not open ("" when it does), from
+    what ``payments_section`` found."""
+    if payments["payment_dialog"] is not None:
+        return ""
+    if not payments["can_manage_payments"]:
+        return _("Your role may not refund, capture or cancel payments.")
+    if dialog == "refund":
+        return _("This payment can no longer be refunded.")
+    if dialog == "cancel-authorization":
+        return _("This authorization can no longer be canceled.")
+    asked: PaymentRow | None = payments["payment_asked"]
+    if asked is not None and asked.cancelable:  # still held, but its method cannot capture from here
+        return _("%(method)s authorizations are captured at %(method)s, not from here.",
+                 method=ctx.payment_method_label(asked.transaction.method))
+    return _("This authorization can no longer be captured.")
 
 
 class PaymentActions:
