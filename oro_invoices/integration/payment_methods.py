@@ -45,6 +45,8 @@ REPLIES = (REPLY_REDIRECT, REPLY_PAGE, REPLY_ACK)
 
 #: Provider events a method may report (the payment transaction actions).
 EVENT_ACTIONS = ("charge", "authorize", "capture", "refund", "cancel")
+#: The key of an authorization's ``ProviderEvent.data`` that says until when it can be captured.
+CAPTURE_BEFORE = "capture_before"
 
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 
@@ -174,6 +176,8 @@ class ProviderEvent:
     :param provider_reference: the provider's id of the transaction (charge, refund …).
     :param parent_reference: for a capture, refund or cancel: the provider reference of the
         charge or authorization it acts on.
+    :param data: kept with the transaction. For an authorization, ``CAPTURE_BEFORE`` (an ISO 8601
+        time with its offset) says until when the provider holds it; admins see it beside Capture.
     """
 
     event_id: str

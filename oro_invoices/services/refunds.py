@@ -20,6 +20,7 @@ from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, to_minor
 from oro_invoices.integration.payment_methods import (
+    CAPTURE_BEFORE,
     CancelRequest,
     CaptureRequest,
     CapturingMethod,
@@ -53,6 +54,8 @@ class TransactionActions:
     cancelable: Decimal
     currency: str
     capturable: Decimal = Decimal(0)
+    #: Until when the provider holds an authorization that is still open (None: not said).
+    capture_before: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -134,15 +137,17 @@ class Refunds:
                 if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
                     continue
                 refundable = cancelable = capturable = 0
+                held_until = None
                 if tx.action in ("charge", "capture"):
                     refundable = _left(s, tx, "refund", now)
                 else:
                     cancelable = _left(s, tx, "cancel", now)
                     if isinstance(self.checkout.methods.get(tx.method), CapturingMethod):
                         capturable = cancelable
+                    held_until = _held_until(tx) if cancelable > 0 else None
                 result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
                                                    from_minor(max(cancelable, 0), tx.currency), tx.currency,
-                                                   from_minor(max(capturable, 0), tx.currency))
+                                                   from_minor(max(capturable, 0), tx.currency), held_until)
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
@@ -273,6 +278,16 @@ def _left(s: Session, tx: PaymentTransaction, kind: str, now: dt.datetime) -> in
         return tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
     return (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
             - pending_against(s, tx, "cancel", now) - pending_against(s, tx, "capture", now))
+
+
+def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
+    """Until when the provider said it holds the authorization ``tx`` (None: not said, or not a time)."""
+    value = (tx.data or {}).get(CAPTURE_BEFORE)
+    try:
+        when = dt.datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
 
 
 def _payment_attempt(s: Session, tx: PaymentTransaction) -> PaymentAttempt | None:

@@ -432,6 +432,8 @@ class InvoiceApi:
             none = from_minor(0, row["currency"])
             for name in ("refundable", "capturable", "cancelable"):
                 row[name] = format(getattr(found, name) if found is not None else none, "f")
+            held_until = found.capture_before if found is not None else None
+            row["capture_before"] = held_until.isoformat() if held_until is not None else None
         return Response.json({"data": rows})
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:

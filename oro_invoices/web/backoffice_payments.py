@@ -7,6 +7,7 @@ took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` 
 """
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,9 @@ class PaymentRow:
     refundable: Decimal | None
     cancelable: Decimal | None
     capturable: Decimal | None = None
+    #: Until when the provider holds an open authorization, when it said so.
+    held_until: dt.datetime | None = None
+    hold_expired: bool = False
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -53,11 +57,14 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                      for t in transactions)
     actions = service.transaction_actions(doc.id) if manage and actionable else {}
     rows = []
+    now = service.clock()
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
+        held_until = found.capture_before if found else None
         rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
                                found.cancelable if found and found.cancelable > 0 else None,
-                               found.capturable if found and found.capturable > 0 else None))
+                               found.capturable if found and found.capturable > 0 else None,
+                               held_until, held_until is not None and held_until <= now))
     asked = chosen = None
     if dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))

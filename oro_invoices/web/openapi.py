@@ -160,6 +160,8 @@ class ListedTransactionOut(TransactionOut):
     capturable = DecimalString(metadata={
         "description": "What remains to capture (an authorization, when its method captures)."})
     cancelable = DecimalString(metadata={"description": "What remains to cancel (an authorization)."})
+    capture_before = fields.AwareDateTime(allow_none=True, metadata={
+        "description": "Until when the provider holds an open authorization, when it said so; else null."})
 
 
 class TransactionListOut(Schema):

@@ -410,6 +410,23 @@ def test_an_authorization_its_method_cannot_capture_offers_only_cancel(shop, adm
     assert [t.action for t in admin.service.transactions(doc.id)] == ["authorize"]
 
 
+def test_an_authorization_says_until_when_it_is_held_and_when_that_has_passed(shop, admin):
+    doc = _paid_through_the_shop(shop)
+    [payment] = admin.service.transactions(doc.id)
+
+    def held_until(when: str) -> str:
+        with admin.service.db.engine.begin() as conn:
+            conn.execute(update(PaymentTransaction).where(PaymentTransaction.id == payment.id).values(
+                action="authorize", data={"capture_before": when}))
+        page = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+        row = page.split(f'data-transaction-id="{payment.id}"')[1].split("</tr>")[0]
+        return text_of(row.split("data-held-until>")[1])
+
+    assert held_until("2099-01-05T10:00:00+00:00") == "Capture by Jan 5, 2099, 10:00 AM UTC"
+    assert held_until("2026-01-05T10:00:00+00:00") == (
+        "Held until Jan 5, 2026, 10:00 AM UTC: the provider may have released it.")
+
+
 # -- the configuration page --------------------------------------------------------------------
 
 def test_secrets_are_write_only_on_the_configuration_page(shop, admin):

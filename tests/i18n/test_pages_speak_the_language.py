@@ -149,11 +149,13 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
     mail = app.extensions["oro_invoices"].mail
     [email] = mail.emails(paid)
 
-    # an authorization to cancel: a second shop payment, recorded as an authorization
+    # an authorization to cancel, held until a time that has passed: a second shop payment,
+    # recorded as an authorization
     _pay_through_the_hosted_page(clients["corporate"], f"/customer/invoices/{authorized}/payment")
     [auth] = service.transactions(authorized)
     with service.db.engine.begin() as conn:
-        conn.execute(update(PaymentTransaction).where(PaymentTransaction.id == auth.id).values(action="authorize"))
+        conn.execute(update(PaymentTransaction).where(PaymentTransaction.id == auth.id).values(
+            action="authorize", data={"capture_before": "2026-01-05T10:00:00+00:00"}))
 
     # a credit note of a posted invoice, and a voided invoice
     cv = f"/admin/invoices/{credited}"

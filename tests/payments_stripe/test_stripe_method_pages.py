@@ -169,6 +169,9 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     [authorization] = client.service.transactions(doc.id)
     row = admin.get(view).get_data(as_text=True).split(f'data-transaction-id="{authorization.id}"')[1].split("</tr>")[0]
     assert re.findall(r">(Capture|Cancel|Refund)</a>", row) == ["Capture", "Cancel"]
+    charge = account.client().v1.payment_intents.retrieve(intent, {"expand": ["latest_charge"]}).latest_charge
+    held = dt.datetime.fromtimestamp(charge.payment_method_details.card.capture_before, dt.UTC)
+    assert text_of(row).endswith(f"Capture by {held:%b} {held.day}, {held:%Y}, {held.hour % 12 or 12}:{held:%M %p} UTC")
     dialog_url = f"{view}?dialog=capture&transaction={authorization.id}"
     dialog = admin.get(dialog_url).get_data(as_text=True)
     assert 'role="dialog"' in dialog and "Capture Payment" in text_of(dialog)
@@ -184,8 +187,8 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     capture = next(t for t in client.service.transactions(doc.id) if t.action == "capture")
     assert re.findall(r">(Capture|Cancel|Refund)</a>", page.split(f'data-transaction-id="{capture.id}"')[1]
                       .split("</tr>")[0]) == ["Refund"]
-    assert not re.findall(r">(Capture|Cancel|Refund)</a>", page.split(f'data-transaction-id="{authorization.id}"')[1]
-                          .split("</tr>")[0])
+    settled = page.split(f'data-transaction-id="{authorization.id}"')[1].split("</tr>")[0]
+    assert not re.findall(r">(Capture|Cancel|Refund)</a>", settled) and "Capture by" not in settled
     # the kept dialog link says why it no longer opens
     again = admin.get(dialog_url)
     assert dialog_notice(again) == "This authorization can no longer be captured."

@@ -1,6 +1,9 @@
 """Refunds and cancellations through Stripe: full, partial, never more than remains."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
 import uuid
 from decimal import Decimal
 
@@ -128,3 +131,39 @@ def test_capture_an_authorization_then_refund_part_of_it(db, stripe_account):
         ("authorize", Decimal("231.86")), ("capture", Decimal("231.86")), ("refund", Decimal("31.86"))]
     with pytest.raises(Conflict, match="Nothing remains to capture"):
         service.capture_authorization(authorization, actor="admin")
+
+
+def held_until(account, page) -> dt.datetime:
+    """What Stripe says of the PaymentIntent's charge: until when it can be captured."""
+    charge = account.client().v1.payment_intents.retrieve(intent_id(page), {"expand": ["latest_charge"]}).latest_charge
+    return dt.datetime.fromtimestamp(charge.payment_method_details.card.capture_before, dt.UTC)
+
+
+def test_an_authorization_says_until_when_stripe_holds_it(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    page = start(service, doc.id).page
+    confirm(stripe_account, page, "pm_card_visa")
+    authorization = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded")).attempt.transaction_id
+    held = service.transaction_actions(doc.id)[authorization].capture_before
+    assert held == held_until(stripe_account, page)
+    assert dt.timedelta(days=6) < held - dt.datetime.now(dt.UTC) <= dt.timedelta(days=7)
+    captured = service.capture_authorization(authorization, actor="admin")
+    assert service.transaction_actions(doc.id)[captured.transaction_id].capture_before is None
+
+
+def test_the_authorization_webhook_reads_until_when_stripe_holds_it(db, stripe_account):
+    """The webhook names the charge only by id: the PaymentIntent is read again with its charge."""
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    page = start(service, doc.id).page
+    confirm(stripe_account, page, "pm_card_visa")
+    intent = stripe_account.client().v1.payment_intents.retrieve(intent_id(page))
+    assert isinstance(intent.latest_charge, str)
+    body = json.dumps({"id": f"evt_{uuid.uuid4().hex}", "object": "event", "created": int(time.time()),
+                       "type": "payment_intent.amount_capturable_updated", "api_version": "2025-01-27.acacia",
+                       "data": {"object": intent.to_dict(for_json=True)}}).encode()
+    outcome = service.handle_payment_callback("stripe", webhook(body))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    [authorization] = service.transactions(doc.id)
+    assert service.transaction_actions(doc.id)[authorization.id].capture_before == held_until(stripe_account, page)

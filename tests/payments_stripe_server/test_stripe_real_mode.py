@@ -88,3 +88,7 @@ def test_refund_events(real_client):
 
 def test_latest_charge_is_an_id(real_client):
     contract.check_latest_charge_is_an_id(real_client)
+
+
+def test_capture_before(real_client):
+    contract.check_capture_before(real_client)

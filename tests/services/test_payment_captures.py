@@ -2,6 +2,7 @@
 the capture is then refundable like a charge."""
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -12,12 +13,13 @@ from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.services.refunds import AlreadyRequested
 
 
-def authorized(service):
-    """A posted invoice of 231.86 USD whose payment FakePay authorized; (invoice, authorization id)."""
+def authorized(service, **data: str):
+    """A posted invoice of 231.86 USD whose payment FakePay authorized (its event's ``data``);
+    (invoice, authorization id)."""
     doc = posted_invoice(service)
     a = start(service, doc.id).attempt.public_id
     service.handle_payment_callback("fakepay", callback(a, {**charge(a, 23186), "action": "authorize",
-                                                            "event_id": f"auth-{a}"}))
+                                                            "event_id": f"auth-{a}", "data": data}))
     [auth] = service.transactions(doc.id)
     return doc, auth.id
 
@@ -87,3 +89,20 @@ def test_a_method_that_cannot_capture_offers_only_cancel(db):
     with pytest.raises(Conflict, match="FakePay cannot capture an authorization from here"):
         service.capture_authorization(auth, actor="Alex Admin")
     assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+
+
+def test_an_open_authorization_says_until_when_its_provider_holds_it(db):
+    service, _, _ = payment_service(db)
+    doc, auth = authorized(service, capture_before="2026-12-10T09:30:00+01:00")
+    assert service.transaction_actions(doc.id)[auth].capture_before == dt.datetime(2026, 12, 10, 8, 30, tzinfo=dt.UTC)
+    service.cancel_authorization(auth, actor="Alex Admin")
+    assert service.transaction_actions(doc.id)[auth].capture_before is None   # nothing held any more
+
+
+@pytest.mark.parametrize(("said", "read"), [
+    ("2026-12-10T08:30:00", dt.datetime(2026, 12, 10, 8, 30, tzinfo=dt.UTC)),   # no offset: UTC
+    ("next Tuesday", None), ("", None)])
+def test_until_when_is_read_leniently(db, said, read):
+    service, _, _ = payment_service(db)
+    doc, auth = authorized(service, capture_before=said)
+    assert service.transaction_actions(doc.id)[auth].capture_before == read

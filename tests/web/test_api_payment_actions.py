@@ -16,12 +16,13 @@ def paying(db):
     return make_http(service, settings), fake
 
 
-def paid(http, *, action: str = "charge") -> tuple[int, int]:
-    """An invoice of the ERP client's organization paid (or authorized) with FakePay: (invoice, transaction)."""
+def paid(http, *, action: str = "charge", **data: str) -> tuple[int, int]:
+    """An invoice of the ERP client's organization paid (or authorized) with FakePay, its event
+    carrying ``data``: (invoice, transaction)."""
     doc = posted_invoice(http.service)
     a = start(http.service, doc.id).attempt.public_id
     http.service.handle_payment_callback("fakepay", callback(a, {**charge(a, 23186), "action": action,
-                                                                 "event_id": f"{action}-{a}"}))
+                                                                 "event_id": f"{action}-{a}", "data": data}))
     [tx] = http.service.transactions(doc.id)
     return doc.id, tx.id
 
@@ -57,14 +58,16 @@ def test_a_refund_through_the_api_and_what_remains(paying):
 
 def test_capture_and_cancel_an_authorization(paying):
     http, fake = paying
-    inv, auth = paid(http, action="authorize")
-    assert {k: listed(http, inv)[auth][k] for k in ("refundable", "capturable", "cancelable")} == {
-        "refundable": "0.00", "capturable": "231.86", "cancelable": "231.86"}
+    inv, auth = paid(http, action="authorize", capture_before="2026-12-10T08:30:00+00:00")
+    assert {k: listed(http, inv)[auth][k] for k in ("refundable", "capturable", "cancelable", "capture_before")} == {
+        "refundable": "0.00", "capturable": "231.86", "cancelable": "231.86",
+        "capture_before": "2026-12-10T08:30:00+00:00"}
     resp = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"notes": "shipped"})
     assert resp.status_code == 200, resp.get_data()
     body = resp.get_json()
     assert body["successful"] and body["amount"] == "231.86" and body["invoice"]["payment_status"] == "paid_in_full"
     assert listed(http, inv)[body["transaction_id"]]["refundable"] == "231.86"
+    assert listed(http, inv)[auth]["capture_before"] is None
     refused = http.post(f"/api/invoices/{inv}/payments/{auth}/cancel")
     assert refused.status_code == 409
     assert assert_error_shape(refused)[0]["message"] == "Nothing remains to cancel of this payment."

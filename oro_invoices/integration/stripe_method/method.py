@@ -49,7 +49,12 @@ from oro_invoices.integration.stripe_method.settings import (
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
-    from stripe.params import PaymentIntentCreateParams, RefundCreateParams, RefundListParams
+    from stripe.params import (
+        PaymentIntentCreateParams,
+        PaymentIntentRetrieveParams,
+        RefundCreateParams,
+        RefundListParams,
+    )
 
 log = logging.getLogger("oro_invoices.payments.stripe")
 
@@ -59,6 +64,8 @@ BROWSER_SCRIPT = "oro_invoices_stripe.js"
 STRIPE_JS_ORIGINS = ("https://*.js.stripe.com", "https://hooks.stripe.com")
 PAYMENT_INTENT_ID = re.compile(r"^pi_[A-Za-z0-9]{1,250}$")
 CHARGE_ID = re.compile(r"^(ch|py)_[A-Za-z0-9]{1,250}$")
+#: How a PaymentIntent is read: with its latest charge, which says until when an authorization is held.
+READ_INTENT: PaymentIntentRetrieveParams = {"expand": ["latest_charge"]}
 #: Stripe keeps metadata values to 500 characters.
 METADATA_VALUE = 500
 
@@ -166,7 +173,7 @@ class StripeMethod:
                                    attempt_id=attempt.attempt_id)
         import stripe
         try:
-            intent = self.client_factory(settings).v1.payment_intents.retrieve(pi)
+            intent = self.client_factory(settings).v1.payment_intents.retrieve(pi, READ_INTENT)
         except stripe.InvalidRequestError as exc:
             raise CallbackRejected(f"Stripe does not know PaymentIntent {pi}: {exc.user_message or exc}",
                                    attempt_id=attempt.attempt_id) from None
@@ -197,7 +204,18 @@ class StripeMethod:
             except stripe.StripeError as exc:
                 raise provider_error(exc, Message("listing the refunds of a charge")) from None
 
-        return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds)), reply=REPLY_ACK)
+        def with_charge(intent: stripe.PaymentIntent) -> stripe.PaymentIntent:
+            import stripe
+            try:
+                found = self.client_factory(settings).v1.payment_intents.retrieve(intent.id, READ_INTENT)
+            except stripe.StripeError as exc:
+                log.warning("Could not read PaymentIntent %s again (%s); until when it is held stays unknown.",
+                            intent.id, exc.user_message or exc)
+                return intent
+            return found if found.id == intent.id else intent
+
+        return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds, with_charge)),
+                              reply=REPLY_ACK)
 
     # ---- refunds and cancellations --------------------------------------------------------
 

@@ -11,11 +11,12 @@ and cancellations name as their parent; the PaymentIntent's id is in the event's
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.payment_methods import ProviderError, ProviderEvent
+from oro_invoices.integration.payment_methods import CAPTURE_BEFORE, ProviderError, ProviderEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
@@ -74,6 +75,16 @@ class _Intent:
             data={**self.data, **(extra or {})})
 
 
+def capture_before(charge: Any) -> str:
+    """Until when Stripe holds an uncaptured charge (``payment_method_details.card.capture_before``),
+    as an ISO 8601 UTC time; "" when the charge is not expanded or does not say."""
+    card = field(field(charge, "payment_method_details"), "card")
+    when = field(card, "capture_before")
+    if not isinstance(when, int) or isinstance(when, bool) or when <= 0:
+        return ""
+    return dt.datetime.fromtimestamp(when, dt.UTC).isoformat()
+
+
 def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
     """The outcomes a PaymentIntent has reached (none while it is still on its way)."""
     manual = field(intent, "capture_method") == "manual"
@@ -83,7 +94,9 @@ def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
                     data={"payment_intent": intent.id, "status": str(intent.status),
                           **({"charge": charge_id} if charge_id else {})})
     first_action = "authorize" if manual else "charge"
-    authorized = facts.event("authorized", "authorize", True, "Authorized by Stripe.")
+    held_until = capture_before(field(intent, "latest_charge"))
+    authorized = facts.event("authorized", "authorize", True, "Authorized by Stripe.",
+                             extra={CAPTURE_BEFORE: held_until} if held_until else None)
     status = intent.status
     if status == "succeeded" and not manual:
         return [facts.event("succeeded", "charge", True, "Paid with Stripe.")]

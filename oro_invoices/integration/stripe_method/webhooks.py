@@ -36,6 +36,8 @@ HANDLED_EVENTS = (*INTENT_EVENTS, *REFUND_EVENTS, CHARGE_REFUNDED)
 
 #: Lists the refunds of a charge.
 RefundLister = Callable[[str], list["stripe.Refund"]]
+#: The PaymentIntent read again with its latest charge expanded (or as it came, when that fails).
+ChargeExpander = Callable[["stripe.PaymentIntent"], "stripe.PaymentIntent"]
 
 
 def is_webhook(callback: ProviderCallback) -> bool:
@@ -72,11 +74,16 @@ def verify(callback: ProviderCallback, secret: str) -> stripe.Event:
     return event
 
 
-def event_outcomes(event: stripe.Event, list_refunds: RefundLister) -> list[ProviderEvent]:
-    """The outcomes a verified event reports (none for the event types not used)."""
+def event_outcomes(event: stripe.Event, list_refunds: RefundLister,
+                   with_charge: ChargeExpander = lambda intent: intent) -> list[ProviderEvent]:
+    """The outcomes a verified event reports (none for the event types not used). An authorized
+    PaymentIntent is read again through ``with_charge``: the event names its charge only by id,
+    and the charge says until when the authorization is held."""
     import stripe
     obj: Any = event.data.object
     if event.type in INTENT_EVENTS and isinstance(obj, stripe.PaymentIntent):
+        if obj.status == "requires_capture" and isinstance(reports.field(obj, "latest_charge"), str):
+            obj = with_charge(obj)
         return reports.intent_events(obj)
     if event.type in REFUND_EVENTS and isinstance(obj, stripe.Refund):
         found = reports.refund_event(obj)

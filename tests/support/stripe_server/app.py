@@ -14,6 +14,7 @@ from localstripe import server
 from localstripe.resources import Store
 
 from support.stripe_server import (
+    charges,
     declines,
     events,
     payment_intents,
@@ -67,7 +68,7 @@ def install() -> web.Application:
             raise RuntimeError("localstripe's app already ran without the extensions; install them before starting it")
         Store.dump_to_disk = _no_pickle
         Store.try_load_from_disk = _no_pickle
-        for module in (declines, payment_methods, payment_intents, refunds, events):
+        for module in (declines, payment_methods, payment_intents, charges, refunds, events):
             module.install()
         for position, middleware in enumerate((idempotency_middleware, stripe_errors_middleware,
                                                overrides_middleware)):

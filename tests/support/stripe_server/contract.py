@@ -174,3 +174,18 @@ def check_latest_charge_is_an_id(client: stripe.StripeClient) -> None:
     expanded = client.v1.payment_intents.retrieve(paid.id, {"expand": ["latest_charge"]})
     assert isinstance(expanded.latest_charge, stripe.Charge)
     assert expanded.latest_charge.id == paid.latest_charge and expanded.latest_charge.amount == 1_500
+
+
+def check_capture_before(client: stripe.StripeClient) -> None:
+    """Stripe: an authorized card charge (``capture_method=manual``) says until when it can be
+    captured, ``payment_method_details.card.capture_before`` (a Unix time, days ahead); a charge
+    captured at once has none."""
+    held = intent(client, 2_000, payment_method="pm_card_visa", confirm=True, capture_method="manual")
+    assert held.status == "requires_capture"
+    charge = client.v1.payment_intents.retrieve(held.id, {"expand": ["latest_charge"]}).latest_charge
+    assert isinstance(charge, stripe.Charge)
+    capture_before = charge.payment_method_details.card.capture_before
+    assert time.time() + 24 * 3600 < capture_before < time.time() + 31 * 24 * 3600
+    paid = paid_intent(client, 2_000)
+    paid_charge = client.v1.payment_intents.retrieve(paid.id, {"expand": ["latest_charge"]}).latest_charge
+    assert getattr(paid_charge.payment_method_details.card, "capture_before", None) is None
