@@ -77,6 +77,26 @@ def test_storefront_list_view_and_pay_page(page: Page, shop, width, tmp_path):
     assert reachable(page, page.get_by_role("button", name="Proceed with Payment"))
 
 
+@pytest.mark.parametrize("width", [1024, 1280])
+def test_storefront_list_in_german_keeps_view_and_pay_in_reach(page: Page, shop, width, tmp_path):
+    """German column names make the table wider than its frame: the actions stay in view."""
+    base_url, app, info = shop
+    page.set_viewport_size({"width": width, "height": 800})
+    customer_login(page, base_url, "amanda.cole@acme.example")
+    page.set_extra_http_headers({"Accept-Language": "de"})
+    page.goto(base_url + "/customer/invoices")
+    rows = page.locator("table[aria-label=Rechnungen] tbody tr")
+    expect(rows).to_have_count(4)
+    page.screenshot(path=tmp_path / f"storefront-list-de-{width}.png", full_page=True)
+    assert page_overflow(page) <= 0
+    assert page.locator(".oi-tablewrap").evaluate("el => el.scrollWidth > el.clientWidth")
+    pays = rows.get_by_role("link", name="Bezahlen")
+    assert pays.count() >= 2
+    for link in [*(rows.nth(i).get_by_role("link", name="Ansehen") for i in range(rows.count())),
+                 *(pays.nth(i) for i in range(pays.count()))]:
+        assert reachable(page, link), f"{link} at {width}px"
+
+
 @pytest.mark.parametrize("width", [360, 1024])
 def test_guest_pay_page_and_error_page(page: Page, shop, width, tmp_path):
     base_url, app, info = shop
@@ -119,3 +139,18 @@ def test_back_office_grid_keeps_every_rows_actions_in_reach(page: Page, shop, wi
     page.screenshot(path=tmp_path / f"admin-view-{width}.png", full_page=True)
     assert page_overflow(page) <= 0
     assert outside_viewport(page, ".oi-head .oi-actions a, .oi-card") == []
+
+
+def test_back_office_invoice_page_and_order_tab_on_a_phone(page: Page, shop, tmp_path):
+    """The tables of the invoice page and of the order's Invoices tab scroll inside their frames:
+    nothing in them (not even the screen-reader-only "Actions" heading) widens the page."""
+    base_url, app, info = shop
+    service = app.extensions["oro_invoices"].service
+    paid = service.get(service.find_id(external_id="ERP-SO-1001-1"))
+    page.set_viewport_size({"width": 360, "height": 800})
+    admin_login(page, base_url)
+    for path in (f"/admin/invoices/{paid.id}", f"/admin/orders/{paid.order_id}?tab=oro_invoices.order_invoices"):
+        page.goto(base_url + path)
+        page.screenshot(path=tmp_path / f"admin-{path.split('/')[2]}-360.png", full_page=True)
+        assert page.locator(".oi-tablewrap .oi-sr-only").count() >= 1, path
+        assert page_overflow(page) <= 0, path
