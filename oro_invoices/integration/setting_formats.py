@@ -19,6 +19,7 @@ from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.reminders import ScheduleError, format_schedule, parse_schedule
+from oro_invoices.formatting.countries import country_codes
 from oro_invoices.formatting.zones import check_timezone
 
 #: The format a ``str`` setting has when its declaration names none.
@@ -118,15 +119,10 @@ def day_offsets(value: str) -> str:
 def country_code(value: str) -> str:
     """Empty, or an ISO 3166-1 alpha-2 country code (``DE``), upper-cased."""
     value = line(value).upper()
-    if value and not (len(value) == 2 and value.isalpha() and value in _countries()):
+    if value and value not in country_codes():
         raise ValidationError(Message("%(value)s is not an ISO 3166-1 country code; use two letters "
                                       "such as 'DE'.", value=repr(value)))
     return value
-
-
-def _countries() -> frozenset[str]:
-    return frozenset(str(code) for code in Locale("en").territories
-                     if isinstance(code, str) and len(code) == 2 and code.isalpha())
 
 
 def _einvoice_extra(what: Message) -> ValidationError:

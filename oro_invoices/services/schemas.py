@@ -46,6 +46,7 @@ from oro_invoices.domain.money import (
     minor_units,
 )
 from oro_invoices.domain.overdue import OverdueFacts, days_overdue, local_today
+from oro_invoices.formatting.countries import country_codes, looks_like_code
 from oro_invoices.services.compiled_schema import compile_schema
 from oro_invoices.services.schema_messages import translatable
 
@@ -124,6 +125,14 @@ def decimal_places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+def known_country(value: str) -> None:
+    """A two-letter country must be an ISO 3166-1 code (it is used as one: the buyer's country,
+    the e-invoice); a longer value is the country's name, printed as written."""
+    if looks_like_code(value) and value.strip().upper() not in country_codes():
+        raise MmValidationError(Message("%(value)s is not an ISO 3166-1 country code: write a known two-letter "
+                                        "code such as 'DE', or the country's name.", value=repr(value.strip())))
+
+
 class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -135,7 +144,7 @@ class AddressSchema(Schema):
     city = fields.String(load_default="", validate=validate.Length(max=128))
     region = fields.String(load_default="", validate=validate.Length(max=128))
     postal_code = fields.String(load_default="", validate=validate.Length(max=32))
-    country = fields.String(load_default="", validate=validate.Length(max=64))
+    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country])
     phone = fields.String(load_default="", validate=validate.Length(max=64))
 
 

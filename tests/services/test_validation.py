@@ -58,6 +58,22 @@ def test_each_bad_field_gets_a_clear_message(service, change, field, message):
     assert message in errs[field]
 
 
+@pytest.mark.parametrize("country", ["ZZ", "XK", "eu", " zz "])
+def test_a_two_letter_country_must_be_a_country_code(service, country):
+    """It would be the buyer's country and the e-invoice's CountryID: refused when the invoice is
+    made, not at posting."""
+    payload = invoice_payload(bill_to={"name": "Acme", "country": "DE"}, ship_to={"name": "Acme", "country": country})
+    assert errors_of(service, payload) == {
+        "ship_to.country": f"{country.strip()!r} is not an ISO 3166-1 country code: write a known two-letter "
+                           "code such as 'DE', or the country's name."}
+
+
+@pytest.mark.parametrize("country", ["DE", "fr", "Germany", "Deutschland", ""])
+def test_a_country_code_or_name_is_taken(service, country):
+    doc = service.create(invoice_payload(bill_to={"name": "Acme", "country": country}))
+    assert doc.bill_to.country == country
+
+
 @pytest.mark.parametrize("line_change,field,message", [
     ({"quantity": "0"}, "quantity", "Must be greater than 0."),
     ({"tax_rate": "1"}, "tax_rate", "from 0 up to but not including 1"),

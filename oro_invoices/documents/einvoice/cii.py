@@ -13,6 +13,7 @@ from lxml import etree
 
 from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
 from oro_invoices.domain.money import round_money
+from oro_invoices.formatting.countries import country_codes
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -264,8 +265,8 @@ def _address(party: etree._Element, postcode: str, street: str, city: str, count
 
 
 def _country(value: str) -> str:
-    value = value.strip()
-    return value.upper() if len(value) == 2 and value.isalpha() and value.isascii() else ""
+    value = value.strip().upper()
+    return value if value in country_codes() else ""
 
 
 def _el(parent: etree._Element, ns: str, name: str) -> etree._Element:
