@@ -257,6 +257,23 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     assert guest.get(f"/invoices/pay/{doc.payment_token}/result/not-an-attempt-id-x").status_code == 404
 
 
+def test_the_payment_page_adds_up_after_a_credit_note(shop):
+    """Total, Credited, Amount Paid and Amount Due, as on the invoice page."""
+    configure(shop[0])
+    guest = ShopClient(shop[0])
+    doc = doc_of(guest, "ERP-SO-1003-3")
+    guest.service.create_credit_note(doc.id, {"lines": [{"line": 1, "quantity": "1"}], "reason": "Returned"},
+                                     actor="admin")
+    doc = guest.service.get(doc.id)
+    assert doc.amount_credited > 0
+    page = guest.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
+    shown = dict(re.findall(r"<dt>([^<]+)</dt><dd[^>]*>([^<]+)</dd>", page))
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + "{:,}"
+    assert shown == {"Total": amount.format(doc.total_amount), "Credited": amount.format(doc.amount_credited),
+                     "Amount Paid": amount.format(doc.amount_paid), "Amount Due": amount.format(doc.amount_due)}
+    assert doc.amount_due == doc.total_amount - doc.amount_credited
+
+
 def test_the_guest_link_expires_as_configured(shop):
     app = shop[0]
     configure(app)
