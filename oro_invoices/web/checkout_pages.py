@@ -23,7 +23,7 @@ import secrets
 from urllib.parse import urlsplit
 
 from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, SellerInfo
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
@@ -238,14 +238,14 @@ class CheckoutPages:
 
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
                     available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
-        if not headline:
+        contact = True
+        if not headline and available is not None and available.reason == "nothing_due":
+            headline, detail, contact = nothing_due(doc)
+        elif not headline:
             headline = _("Invoice #%(number)s cannot be paid online.", number=doc.display_number)
-            if available is not None and available.reason == "nothing_due":
-                detail = _("Nothing is due on this invoice: %(status)s.", status=_(doc.payment_status.label))
-            else:
-                detail = _("Online payment is not available for this invoice.")
+            detail = _("Online payment is not available for this invoice.")
         html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest,
-                               headline=headline, detail=detail, seller=self._seller(doc),
+                               headline=headline, detail=detail, seller=self._seller(doc), contact=contact,
                                invoice_url=self._invoice_url(doc, guest))
         return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
@@ -293,3 +293,24 @@ class CheckoutPages:
             return self.ctx.url_for(ENDPOINT_GUEST_RESULT, token=doc.payment_token, attempt=attempt.public_id)
         return self.ctx.url_for(ENDPOINT_RESULT, invoice_id=doc.id, attempt=attempt.public_id)
 
+
+
+def nothing_due(doc: InvoiceDocument) -> tuple[str, str, bool]:
+    """Why the customer has nothing to pay on ``doc``, in their words: (headline, detail, whether
+    to show the seller's contact). A paid invoice says it is paid; a refunded or canceled payment
+    sends the customer to the seller about what remains."""
+    number = doc.display_number
+    status = doc.payment_status
+    if doc.is_credit_note:
+        return (_("Credit note #%(number)s is not paid: it lowers what is due on the invoice it corrects.",
+                  number=number), "", False)
+    if status is PaymentStatus.PAID_IN_FULL:
+        return _("Invoice #%(number)s is paid.", number=number), _("Nothing is due on this invoice."), False
+    if status is PaymentStatus.AUTHORIZED:
+        return (_("Invoice #%(number)s is paid.", number=number),
+                _("Your payment is authorized; the seller collects it."), False)
+    headline = _("Invoice #%(number)s cannot be paid online.", number=number)
+    if status in (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED):
+        return headline, _("Its payment status is %(status)s: please contact the seller about paying it.",
+                           status=_(status.label)), True
+    return headline, _("Nothing is due on this invoice: %(status)s.", status=_(status.label)), True

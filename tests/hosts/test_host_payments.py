@@ -251,8 +251,8 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     after = guest.get(f"/invoices/pay/{doc.payment_token}")
     assert after.status_code == 200
     text = text_of(after.get_data(as_text=True))
-    assert f"Invoice #{doc.invoice_number} cannot be paid online." in text
-    assert "Nothing is due on this invoice: Paid in full." in text and "billing@northwind.example" in text
+    assert f"Invoice #{doc.invoice_number} is paid. Nothing is due on this invoice." in text
+    assert "Contact the seller" not in text and "billing@northwind.example" not in text
     assert guest.get(f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}").status_code == 200
     assert guest.get(f"/invoices/pay/{doc.payment_token}/result/not-an-attempt-id-x").status_code == 404
 
@@ -365,6 +365,11 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     text = text_of(done.get_data(as_text=True))
     assert f"The payment of {money} has been refunded successfully." in text
     assert admin.service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+    # the customer is sent to the seller about it, not told that nothing is due
+    buyer = customer(shop, "ben.ortiz@acme.example")
+    shown = text_of(buyer.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    assert (f"Invoice #{doc.invoice_number} cannot be paid online. Its payment status is Refunded: please "
+            "contact the seller about paying it.") in shown and "billing@northwind.example" in shown
     html = done.get_data(as_text=True)
     ids = re.findall(r'<tr data-transaction-id="(\d+)">', html)
     refund = next(t for t in admin.service.transactions(doc.id) if t.action == "refund")

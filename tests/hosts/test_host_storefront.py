@@ -168,9 +168,15 @@ def test_guest_payment_page_of_paid_invoice_and_of_a_draft(shop):
     client = ShopClient(shop[0])
     paid = client.service.get(client.service.find_id(external_id="ERP-SO-1001-1"))
     text = text_of(client.get(f"/invoices/pay/{paid.payment_token}").get_data(as_text=True))
-    assert "Nothing is due on this invoice: Paid in full." in text
+    assert f"Invoice #{paid.invoice_number} is paid. Nothing is due on this invoice." in text
     draft = client.service.get(client.service.find_id(external_id="ERP-SO-1004-4"))
     assert client.get(f"/invoices/pay/{draft.payment_token}").status_code == 404
+    note = client.service.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "outside"},
+                                             actor="admin")
+    credit = note.credit_note
+    text = text_of(client.get(f"/invoices/pay/{credit.payment_token}").get_data(as_text=True))
+    assert (f"Credit note #{credit.invoice_number} is not paid: it lowers what is due on the invoice it "
+            "corrects.") in text
 
 
 def test_corporate_list_pages_forward_and_back_in_date_order(shop):
