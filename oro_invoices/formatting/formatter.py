@@ -14,11 +14,13 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import DateTimePattern
 from babel.dates import parse_pattern as parse_date_pattern
 from babel.numbers import (
+    NumberFormatError,
     NumberPattern,
     format_decimal,
     format_percent,
     get_decimal_symbol,
     get_group_symbol,
+    parse_decimal,
     parse_pattern,
 )
 
@@ -83,6 +85,10 @@ def _unquoted(text: str) -> str:
     return re.sub(r"'([^']*)'", lambda m: m.group(1) or "'", text)
 
 
+#: A number written the plain way, as the API and files take it ("1234.5").
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
 @functools.lru_cache(maxsize=64)
 def number_pattern(pattern: str) -> NumberPattern:
     """``pattern`` ("#,##0.00") parsed once."""
@@ -108,6 +114,8 @@ class Formatter:
         self._grouped = str.maketrans({",": get_group_symbol(self._locale), ".": get_decimal_symbol(self._locale)})
         # a grid shows a few days over and over: each written once
         self._day: Callable[[dt.date], str] = functools.lru_cache(maxsize=1024)(self._write_day)
+        signs = get_decimal_symbol(self._locale) + get_group_symbol(self._locale)
+        self._typed = re.compile(rf"[+-]?[0-9{re.escape(signs)}]+")
 
     def _currency(self, amount: Decimal, currency: str, max_digits: int) -> str:
         pattern = _currency_pattern(self.locale, minor_units(currency), max_digits)
@@ -164,6 +172,25 @@ class Formatter:
         text: str = number_pattern(pattern).apply(Decimal(value), self._locale,
                                                   decimal_quantization=quantize)
         return text
+
+    def field_number(self, value: Decimal | int | str) -> str:
+        """A number as a form field offers it for editing: the locale's decimal sign, no grouping
+        ("158,03" in German); what ``typed_number`` reads back."""
+        return format(Decimal(value), "f").replace(".", get_decimal_symbol(self._locale))
+
+    def typed_number(self, text: str) -> str:
+        """A number typed into a form on a page in this locale, as a plain decimal string: in
+        German "12,50" and "1.234,50" give "12.50" and "1234.50" (spaces are ignored, and
+        "’" is the apostrophe Swiss grouping uses); where the locale does not read it, the plain form ("12.50") is taken. Anything
+        else comes back as typed, for the check that refuses it to quote."""
+        # Swiss grouping is typed with either apostrophe
+        compact = re.sub(r"[\s\u00a0\u202f]", "", text).replace("\u2019", "'")
+        if self._typed.fullmatch(compact):
+            try:
+                return format(parse_decimal(compact, self._locale, strict=True), "f")
+            except NumberFormatError:
+                pass
+        return compact if _PLAIN_NUMBER.fullmatch(compact) else text
 
     def percent(self, rate: Decimal) -> str:
         """A rate given as a fraction (``0.19``) as "19 %" in the locale's style."""
@@ -233,10 +260,11 @@ class Formatter:
         return [line.strip() for line in seller.business_address.splitlines() if line.strip()]
 
     def filters(self) -> dict[str, Callable[..., Any]]:
-        """The Jinja2 filters: money, amount, unit_price, quantity, unit, measure, percent, date, datetime,
+        """The Jinja2 filters: money, amount, unit_price, quantity, field_number, unit, measure, percent, date, datetime,
         country, address and seller_address (lists of lines), keep_words (no line break inside a
         Japanese word)."""
         return {"money": self.money, "amount": self.amount, "unit_price": self.unit_price, "quantity": self.quantity,
+                "field_number": self.field_number,
                 "unit": self.unit, "measure": self.measure, "percent": self.percent,
                 "date": self.date, "datetime": self.datetime, "country": self.country,
                 "address": self.address, "seller_address": self.seller_address, "keep_words": keep_words}

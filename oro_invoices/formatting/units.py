@@ -1,9 +1,10 @@
 """The names of quantity units ("item", "kg", "hour") in a locale, in the right plural form.
 
 A line's unit is a code the shop chose. Codes of measures CLDR knows (hours, kilograms,
-metres …) are named from CLDR; counted things ("item", "pcs") from the small table below,
-since CLDR's only countable unit reads as a list entry ("Element", "項目"). Any other code
-("bag", "box") is shown as given.
+metres …) are named from CLDR; counted things ("item", "pcs") and the common packages ("pair",
+"set", "bag", "box", "pack", "shipment", with their UN/ECE Recommendation 20 codes) from the
+small tables below, since CLDR has no such words (its only countable unit reads as a list
+entry: "Element", "項目"). Any other code ("crate") is shown as given.
 """
 from __future__ import annotations
 
@@ -46,6 +47,24 @@ COUNTED_NAMES: dict[str, dict[str, str]] = {
     "fr": {"one": "pièce", "other": "pièces"},
     "ja": {"other": "個"},
 }
+#: Packages: their codes, and their name per language as for ``COUNTED_NAMES``.
+PACKAGES: tuple[tuple[tuple[str, ...], dict[str, dict[str, str]]], ...] = (
+    (("pair", "pairs", "pr"), {"en": {"one": "pair", "other": "pairs"}, "de": {"other": "Paar"},
+                               "fr": {"one": "paire", "other": "paires"}, "ja": {"other": "組"}}),
+    (("set", "sets"), {"en": {"one": "set", "other": "sets"}, "de": {"one": "Set", "other": "Sets"},
+                       "fr": {"one": "lot", "other": "lots"}, "ja": {"other": "セット"}}),
+    (("bag", "bags", "bg"), {"en": {"one": "bag", "other": "bags"}, "de": {"other": "Beutel"},
+                             "fr": {"one": "sac", "other": "sacs"}, "ja": {"other": "袋"}}),
+    (("box", "boxes", "bx"), {"en": {"one": "box", "other": "boxes"}, "de": {"one": "Karton", "other": "Kartons"},
+                              "fr": {"one": "boîte", "other": "boîtes"}, "ja": {"other": "箱"}}),
+    (("pack", "packs", "pk", "package", "packages"), {
+        "en": {"one": "pack", "other": "packs"}, "de": {"one": "Packung", "other": "Packungen"},
+        "fr": {"one": "paquet", "other": "paquets"}, "ja": {"other": "パック"}}),
+    (("shipment", "shipments"), {"en": {"one": "shipment", "other": "shipments"},
+                                 "de": {"one": "Sendung", "other": "Sendungen"},
+                                 "fr": {"one": "envoi", "other": "envois"}, "ja": {"other": "便"}}),
+)
+_PACKAGE_NAMES = {code: names for codes, names in PACKAGES for code in codes}
 
 
 def unit_name(code: str, quantity: Decimal, locale: Locale) -> str:
@@ -57,6 +76,10 @@ def unit_name(code: str, quantity: Decimal, locale: Locale) -> str:
         if names is not None:
             return names.get(locale.plural_form(abs(quantity)), names["other"])
         return _measure_name("concentr-item", quantity, locale, short=False) or code
+    package = _PACKAGE_NAMES.get(key)
+    if package is not None:
+        names = package.get(locale.language)
+        return names.get(locale.plural_form(abs(quantity)), names["other"]) if names is not None else code
     measure = MEASURES.get(key)
     if measure is None:
         return code

@@ -125,6 +125,10 @@ def decimal_places(value: Decimal) -> int:
     return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
+#: A credit note's request that names nothing to credit.
+NOTHING_TO_CREDIT = N_("Say what to credit: full: true, or lines and/or amounts.")
+
+
 def known_country(value: str) -> None:
     """A two-letter country must be an ISO 3166-1 code (it is used as one: the buyer's country,
     the e-invoice); a longer value is the country's name, printed as written."""
@@ -417,7 +421,7 @@ class CreditNoteInputSchema(Schema):
         if data.get("full") and given:
             raise MmValidationError(N_("Give either full: true or lines/amounts, not both."), "full")
         if not data.get("full") and not given:
-            raise MmValidationError(N_("Say what to credit: full: true, or lines and/or amounts."), "lines")
+            raise MmValidationError(NOTHING_TO_CREDIT, "lines")
 
 
 # ---- output ---------------------------------------------------------------

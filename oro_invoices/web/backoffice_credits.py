@@ -7,14 +7,18 @@ and the invoices that replace it, and a credit note or re-issued invoice links b
 """
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.services.credit_notes import AlreadyCredited, Creditable
+from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -51,8 +55,6 @@ class CreditActions:
         self.pages = pages
         self.ctx = pages.ctx
 
-    def _money(self, amount: Decimal, currency: str) -> str:
-        return str(self.ctx.env.filters["money"](amount, currency))
 
     def _view_url(self, doc_id: int) -> str:
         return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id)
@@ -73,22 +75,24 @@ class CreditActions:
         doc = self._load(req)
         left = self.ctx.service.creditable(doc.id)
         form = req.form
+        payload: dict[str, Any] = {}
         try:
-            payload = _payload(form, left)
+            payload = _payload(form, left, self.ctx.page_formatter(req, doc).typed_number)
             result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req),
                                                          request_key=form.get("request_key") or None)
         except AlreadyCredited as exc:  # the form was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id), flashes=[("info", _(exc.message))])
         except (ValidationError, Conflict) as exc:
-            status, message = guard.friendly(exc)
+            status, message = guard.friendly(in_form_terms(exc, payload))
             return self._form(req, doc, left, dict(form.items()), error=message, status=status)
         note = result.credit_note
+        money = self.ctx.page_formatter(req, doc).money   # a flash is written before its page is shown
         flashes = [("success", _("Credit note %(number)s of %(amount)s was posted against invoice %(invoice)s.",
-                                 number=note.invoice_number, amount=self._money(note.total_amount, note.currency),
+                                 number=note.invoice_number, amount=money(note.total_amount, note.currency),
                                  invoice=doc.display_number))]
         if result.refund is not None and result.refund.successful:
             flashes.append(("success", _("%(amount)s was refunded through the payment method.",
-                                         amount=self._money(result.refund.amount, result.refund.currency))))
+                                         amount=money(result.refund.amount, result.refund.currency))))
         elif result.refund_error:
             flashes.append(("error", _("The refund was not made: %(reason)s. Refund it from the Payments section.",
                                        reason=_(result.refund_error))))
@@ -144,8 +148,9 @@ class CreditActions:
                           number=doc.display_number, credit_note=result.credit_note.invoice_number))])
 
 
-def _payload(form: Any, left: Creditable) -> dict[str, Any]:
-    """The service payload of the Create Credit Note form.
+def _payload(form: Any, left: Creditable, typed: Callable[[str], str] = str) -> dict[str, Any]:
+    """The service payload of the Create Credit Note form (``typed``: reads a number as the
+    page's locale writes it).
 
     Fields: ``mode`` (``full`` or ``partial``), ``qty_<position>`` per line,
     ``amount_<rate>`` per tax rate, ``reason``, ``settlement`` (``outside``, or
@@ -161,11 +166,50 @@ def _payload(form: Any, left: Creditable) -> dict[str, Any]:
         payload["full"] = True
         return payload
     lines = [{"line": line.position, "quantity": raw} for line in left.lines
-             if _given(raw := (form.get(f"qty_{line.position}") or "").strip())]
+             if _given(raw := typed((form.get(f"qty_{line.position}") or "").strip()))]
     amounts = [{"tax_rate": format(rate, "f"), "amount": raw} for rate in left.rates
-               if _given(raw := (form.get(f"amount_{rate_key(rate)}") or "").strip())]
+               if _given(raw := typed((form.get(f"amount_{rate_key(rate)}") or "").strip()))]
     payload["lines"], payload["amounts"] = lines, amounts
     return payload
+
+
+_ITEM = re.compile(r"(lines|amounts)\[(\d+)\]\.\w+")
+
+
+def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> ValidationError | Conflict:
+    """``exc`` worded for the form rather than the API: a line's or a tax rate's problem under
+    that field's label (or alone, when the message names the line or rate itself), and "say
+    what to credit" as the form asks it."""
+    if not isinstance(exc, ValidationError):
+        return exc
+    worded: list[tuple[str, str]] = []
+    for field, message in exc.errors:
+        item = _ITEM.fullmatch(field)
+        if field == "lines" and getattr(message, "msgid", message) == NOTHING_TO_CREDIT:
+            worded.append(("", Message("Enter a quantity or an amount to credit, or choose everything that "
+                                       "remains.")))
+        elif item is None:
+            worded.append((field, message))
+        elif isinstance(message, Message) and ({"line", "rate"} & set(message.values)):
+            worded.append(("", message))                  # it names the line or rate itself
+        else:
+            chosen = payload.get(item.group(1)) or []
+            index = int(item.group(2))
+            given = chosen[index] if index < len(chosen) else {}
+            label = (Message("Quantity of line %(position)s to credit", position=given.get("line", index + 1))
+                     if item.group(1) == "lines" else
+                     Message("Amount at %(rate)s %% tax", rate=_percent(given.get("tax_rate", ""))))
+            problem = message if isinstance(message, Message) else Message(message)   # a catalog message
+            worded.append(("", Message("%(field)s: %(problem)s", field=label, problem=problem)))
+    return ValidationError(worded)
+
+
+def _percent(rate: str) -> str:
+    """A rate as the form's labels write it ("0.19" → "19")."""
+    try:
+        return format((Decimal(rate) * 100).normalize(), "f")
+    except ArithmeticError:
+        return rate
 
 
 def _given(raw: str) -> bool:

@@ -119,8 +119,10 @@ class PaymentActions:
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         tx = self._transaction(req, doc)
         form = req.form
+        typed = form.get("amount")
         try:
-            outcome = self.ctx.service.refund_payment(tx.id, form.get("amount"), notes=form.get("notes", ""),
+            amount = self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed
+            outcome = self.ctx.service.refund_payment(tx.id, amount, notes=form.get("notes", ""),
                                                       actor=actor_of(req),
                                                       request_key=form.get("request_key") or None)
         except ValidationError as exc:
@@ -132,7 +134,7 @@ class PaymentActions:
         except InvoiceError as exc:
             return Response.redirect(self._view_url(doc.id) + "#payments",
                                      flashes=[("error", guard.friendly(exc)[1])])
-        money = self._money(outcome.amount, outcome.currency)
+        money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
             return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
                 ("success", _("The payment of %(amount)s has been refunded successfully.", amount=money))])
@@ -164,11 +166,9 @@ class PaymentActions:
                           request_key=req.form.get("request_key") or None)
         except InvoiceError as exc:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
-        money = self._money(outcome.amount, outcome.currency)
+        money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
             ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
 
-    def _money(self, amount: Decimal, currency: str) -> str:
-        return str(self.ctx.env.filters["money"](amount, currency))

@@ -193,7 +193,7 @@ class CheckoutPages:
             external=external, confirm=confirm,
             external_host=urlsplit(external).netloc if external else "",
             minimum=low, maximum=high, amount_due=due,
-            amount=amount if amount is not None else str(high),
+            amount=amount if amount is not None else self.ctx.page_formatter(req, doc).field_number(high),
             method_label=available.method.label if available.method is not None else "",
             request_key=secrets.token_urlsafe(24), error=error, seller=self._seller(doc),
             action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest))
@@ -201,9 +201,11 @@ class CheckoutPages:
 
     def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool) -> Response:
         form = req.form
+        typed = form.get("amount")
         try:
             started = self.ctx.service.start_payment(
-                doc.id, amount=form.get("amount"), actor=self._actor(req, guest),
+                doc.id, amount=self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed,
+                actor=self._actor(req, guest),
                 origin="guest" if guest else "storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
                 cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"))

@@ -20,6 +20,7 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.domain.payment_labels import action_label
+from oro_invoices.formatting import Formatter
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
@@ -164,13 +165,16 @@ class WebContext:
         """Render one of the add-on's templates with the request's CSRF token, its values
         formatted for the page's scope (``page_formatting``). ``written``: values made just
         before rendering, in the page's formats and language (a grid's rows, written in Python)."""
-        scope = page_scope(request.user, self.storefront_website(request), values)
-        page = self.formatters.for_page(scope, i18n.current_language(),
-                                        getattr(request.user, "locale", "") or "")
-        with self.formatters.using(page):
+        with self.formatters.using(self.page_formatter(request, values.get("invoice"))):
             made = {name: make() for name, make in written.items()} if written else {}
             return self.env.get_template(template).render(
                 request=request, csrf_token=self.csrf.token(request), **values, **made)
+
+    def page_formatter(self, request: Request, invoice: Any = None) -> Formatter:
+        """How the page ``request`` shows (``invoice``'s page, when it shows one) writes its values,
+        and so how the numbers typed into its forms read (``Formatter.typed_number``)."""
+        scope = page_scope(request.user, self.storefront_website(request), {"invoice": invoice})
+        return self.formatters.for_page(scope, i18n.current_language(), getattr(request.user, "locale", "") or "")
 
     def payment_method_label(self, code: str | None) -> str:
         """A payment method's label in the current language ("" without a method)."""

@@ -102,16 +102,19 @@ def test_yen_has_no_decimals_and_an_ordinary_sign():
 
 
 @pytest.mark.parametrize("locale,expected", [
-    ("en_US", ["1 hour", "1.5 hours", "3 items", "1 item", "2.5 kg", "12 bag", "4 m²", "2 days"]),
-    ("de_DE", ["1 Stunde", "1,5 Stunden", "3 Stück", "1 Stück", "2,5 kg", "12 bag", "4 m²", "2 Tage"]),
-    ("fr_FR", ["1 heure", "1,5 heure", "3 pièces", "1 pièce", "2,5 kg", "12 bag", "4 m²", "2 jours"]),
-    ("ja_JP", ["1 時間", "1.5 時間", "3 個", "1 個", "2.5 kg", "12 bag", "4 m²", "2 日"]),
+    ("en_US", ["1 hour", "1.5 hours", "3 items", "1 item", "2.5 kg", "12 bags", "1 pair", "4 m²", "2 days",
+               "2 crate"]),
+    ("de_DE", ["1 Stunde", "1,5 Stunden", "3 Stück", "1 Stück", "2,5 kg", "12 Beutel", "1 Paar", "4 m²", "2 Tage",
+               "2 crate"]),
+    ("fr_FR", ["1 heure", "1,5 heure", "3 pièces", "1 pièce", "2,5 kg", "12 sacs", "1 paire", "4 m²", "2 jours",
+               "2 crate"]),
+    ("ja_JP", ["1 時間", "1.5 時間", "3 個", "1 個", "2.5 kg", "12 袋", "1 組", "4 m²", "2 日", "2 crate"]),
 ])
 def test_quantities_with_their_unit_names_in_the_right_plural(locale, expected):
     fmt = Formatter(locale)
     shown = [fmt.measure(Decimal(q), unit).replace("\u00a0", " ")
              for q, unit in [("1", "hour"), ("1.5", "HOUR"), ("3", "pcs"), ("1", "item"), ("2.5", "kg"),
-                             ("12", "bag"), ("4", "m2"), ("2", "day")]]
+                             ("12", "bag"), ("1", "PR"), ("4", "m2"), ("2", "day"), ("2", "crate")]]
     assert shown == expected
     assert fmt.measure(Decimal("3"), "") == "3" and fmt.unit("", Decimal(3)) == ""
 
@@ -181,3 +184,37 @@ def test_the_date_of_a_moment_is_its_day_in_the_configured_zone():
     late_evening_utc = dt.datetime(2025, 3, 5, 23, 30, tzinfo=dt.UTC)
     assert Formatter("de_DE", "Asia/Tokyo").date(late_evening_utc) == "06.03.2025"
     assert Formatter("de_DE", "America/New_York").date(late_evening_utc) == "05.03.2025"
+
+
+@pytest.mark.parametrize("locale,typed,read", [
+    ("de_DE", "12,50", "12.50"), ("de_DE", "1.234,50", "1234.50"), ("de_DE", "1 234,5", "1234.5"),
+    ("de_DE", "158.03", "158.03"),          # the plain form, where German does not read it
+    ("de_DE", "1.234", "1234"),             # German grouping, as a German reader means it
+    ("fr_FR", "1\u202f234,5", "1234.5"), ("fr_FR", "1 234,5", "1234.5"), ("fr_FR", "12.5", "12.5"),
+    ("en_US", "1,234.50", "1234.50"), ("en_US", " 7 ", "7"), ("ja_JP", "1,500", "1500"),
+    ("de_CH", "1’234.50", "1234.50"),
+    # no number in this locale: back as typed, for the check that refuses it to quote
+    ("en_US", "12,50", "12,50"), ("de_DE", "12,5,0", "12,5,0"), ("de_DE", "1e5", "1e5"), ("de_DE", "abc", "abc"),
+])
+def test_numbers_typed_into_a_form_are_read_in_the_pages_locale(locale, typed, read):
+    assert Formatter(locale).typed_number(typed) == read
+
+
+@pytest.mark.parametrize("locale,shown", [("de_DE", "1234,50"), ("en_US", "1234.50"), ("fr_FR", "1234,50")])
+def test_a_form_offers_a_number_with_the_locales_decimal_sign_and_reads_it_back(locale, shown):
+    fmt = Formatter(locale)
+    assert fmt.field_number(Decimal("1234.50")) == shown
+    assert fmt.typed_number(shown) == "1234.50"
+
+
+@pytest.mark.parametrize("locale,expected", [
+    ("en_US", "20 pairs · 1 set · 3 boxes · 2 packs · 1 shipment"),
+    ("de_DE", "20 Paar · 1 Set · 3 Kartons · 2 Packungen · 1 Sendung"),
+    ("fr_FR", "20 paires · 1 lot · 3 boîtes · 2 paquets · 1 envoi"),
+    ("ja_JP", "20 組 · 1 セット · 3 箱 · 2 パック · 1 便"),
+])
+def test_packages_are_named_in_the_readers_language(locale, expected):
+    fmt = Formatter(locale)
+    shown = [fmt.measure(Decimal(q), unit).replace("\u00a0", " ")
+             for q, unit in [("20", "pair"), ("1", "set"), ("3", "BX"), ("2", "pack"), ("1", "shipment")]]
+    assert " · ".join(shown) == expected

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from html import unescape
 
 from support.payloads import invoice_payload, posted_for_seeded_customer
@@ -53,6 +54,31 @@ def test_create_a_partial_credit_note_from_the_view_page(admin):
     assert str(note.id) in ids and str(inv.id) not in ids
     assert '<td class="oi-doctype">Credit note</td>' in grid
     assert admin.get("/admin/invoices?document_type=receipt").status_code == 422
+
+
+def test_the_credit_note_form_speaks_of_its_own_fields(admin):
+    """Refusals name the form's fields, not the API's paths; numbers are typed as the page writes them."""
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+
+    def refused(form: dict[str, str], **kwargs) -> str:
+        resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", **form}, **kwargs)
+        assert resp.status_code == 422
+        return text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+
+    assert refused({}) == "Enter a quantity or an amount to credit, or choose everything that remains."
+    shown = refused({"qty_2": "two"})
+    assert "Quantity of line 2 to credit: Not a valid decimal number" in shown and "Lines[0]" not in shown
+    assert "Amount at 7 % tax: At most 2 decimal places for USD." in refused({"amount_0_07": "1.234"})
+    shown = refused({"qty_1": "4", "qty_2": "1"})                   # the message names its line itself
+    assert "Line 1 (Widget): at most 3 of 3 remain creditable; 4 asked." in shown and "Quantity of line" not in shown
+    german = {"Accept-Language": "de"}
+    done = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "1", "amount_0_07": "2,50", "reason": "Rabatt"}, headers=german)
+    assert done.status_code == 303
+    [note] = admin.service.credit_notes_of(inv.id)
+    credit = admin.service.get(note.id)
+    assert [(line.quantity, line.unit_price) for line in credit.lines][-1] == (1, Decimal("2.50"))
 
 
 def test_void_then_reissue_with_links_both_ways(admin):

@@ -189,6 +189,29 @@ def test_partial_amounts_are_checked_and_paid(shop):
     assert part.payment_status is PaymentStatus.PAID_PARTIALLY and part.amount_paid == Decimal("25.00")
 
 
+def test_a_german_customer_types_the_amount_with_a_decimal_comma(shop):
+    """The amount field is in the page's language both ways: offered as "261,84", read as typed."""
+    configure(shop[0], partial=True, minimum="10")
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    german = {"Accept-Language": "de"}
+    url = f"/customer/invoices/{doc.id}/payment"
+
+    def pay(amount: str):
+        page = client.get(url, headers=german).get_data(as_text=True)
+        action = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form"', page).group(1)
+        return page, client.client.post(action, data={**hidden_fields(page), "amount": amount}, headers=german)
+
+    page, wrong = pay("12,5,0")
+    assert f'name="amount" value="{doc.amount_due:.2f}"'.replace(".", ",") in page
+    assert "Von 10,00 € bis {} €.".format(f"{doc.amount_due:.2f}".replace(".", ",")) in text_of(page)
+    assert wrong.status_code == 422 and "'12,5,0'" in text_of(wrong.get_data(as_text=True))
+    _, handover = pay("12,50")
+    assert handover.status_code == 200 and hidden_fields(handover.get_data(as_text=True))["AMOUNT"] == "1250"
+    _, plain = pay("12.50")                                   # the plain form is read too
+    assert plain.status_code == 200 and hidden_fields(plain.get_data(as_text=True))["AMOUNT"] == "1250"
+
+
 def test_a_customer_pays_only_invoices_their_role_lets_them_see(shop):
     configure(shop[0])
     carla = customer(shop, "carla.nguyen@acme.example")                  # own
@@ -398,6 +421,19 @@ def test_a_resubmitted_refund_dialog_refunds_once(shop, admin, rebates):
     assert [t.amount for t in admin.service.transactions(doc.id) if t.action == "refund"] == [Decimal("1.00")]
     fresh = admin.get(dialog_url).get_data(as_text=True)                     # a new dialog: a new key
     assert re.search(r'name="request_key" value="([^"]+)"', fresh).group(1) != key
+
+
+def test_a_german_admin_refunds_an_amount_typed_with_a_decimal_comma(shop, admin, rebates):
+    doc = _paid_through_the_shop(shop)
+    [charge] = admin.service.transactions(doc.id)
+    german = {"Accept-Language": "de"}
+    dialog_url = f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}"
+    dialog = admin.get(dialog_url, headers=german).get_data(as_text=True)
+    assert f'name="amount" value="{charge.amount:.2f}"'.replace(".", ",") in dialog   # offered as German writes it
+    done = admin.submit(dialog_url, f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund",
+                        {"amount": "1,50", "notes": ""}, headers=german, follow_redirects=True)
+    assert "Die Zahlung über 1,50 € wurde erfolgreich erstattet." in text_of(done.get_data(as_text=True))
+    assert [t.amount for t in admin.service.transactions(doc.id) if t.action == "refund"] == [Decimal("1.50")]
 
 
 def test_refund_needs_the_manage_payments_permission(shop, rebates):
