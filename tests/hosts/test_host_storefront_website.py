@@ -146,7 +146,7 @@ def test_the_header_offers_the_websites_and_remembers_the_choice(shop):
     eu, us = websites(shop)
     client = customer(shop, AMANDA)
     html = client.get("/customer/account").get_data(as_text=True)
-    assert "Northwind US Store" in text_of(html) and "Sakura Online" in text_of(html)
+    assert "Northwind EU Store" in text_of(html) and "Northwind US Store" in text_of(html)
     client = customer(shop, AMANDA, website_id=us)
     html = client.get("/customer/account").get_data(as_text=True)
     assert re.search(rf'<option value="{us}" selected>Northwind US Store</option>', html)
@@ -160,3 +160,22 @@ def test_picking_an_unknown_website_is_refused(shop):
     assert "There is no such website" in text_of(resp.get_data(as_text=True))
     resp = client.client.post("/website", data={"website_id": "1"})  # no CSRF token
     assert resp.status_code == 400
+
+
+def test_a_customer_user_picks_only_their_organizations_websites(shop):
+    """Another organization's website (and the settings made for it) is not theirs: it is not
+    listed, picking it is refused, and a cookie naming it is ignored."""
+    sakura = next(o for o in shop[1]["organizations"] if o["id"] != 1)["websites"][0]
+    client = customer(shop, AMANDA)
+    html = client.get("/customer/account").get_data(as_text=True)
+    listed_ids = {int(i) for i in re.findall(r'<option value="(\d+)"', html)}
+    assert set(websites(shop)) <= listed_ids and sakura not in listed_ids
+    token = form_token(html)
+    resp = client.client.post("/website", data={"website_id": str(sakura), "csrf_token": token})
+    assert resp.status_code == 400 and "There is no such website" in text_of(resp.get_data(as_text=True))
+    client.client.set_cookie("host_website", str(sakura))
+    html = client.get("/customer/account").get_data(as_text=True)
+    assert "selected>" not in html.split('name="website_id"')[1].split("</select>")[0]
+    # a visitor who is not signed in still sees every storefront
+    visitor = ShopClient(shop[0]).get("/").get_data(as_text=True)
+    assert f'<option value="{sakura}"' in visitor

@@ -41,11 +41,21 @@ def current_website(host: ReferenceHost) -> int | None:
 
 
 def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
-    """Every website, as (id, name), by name (read once per request)."""
+    """The websites the visitor may pick, as (id, name), by name: a signed-in customer user's
+    organization's (another organization's website and its settings are not theirs to use),
+    every website for anyone else."""
+    user = host.users.current() if flask.has_request_context() else None
+    return _websites(host, user.organization_id if user is not None and user.kind == "customer_user" else None)
+
+
+def _websites(host: ReferenceHost, organization_id: int | None) -> list[tuple[int, str]]:
+    """The websites of ``organization_id`` (None: all), as (id, name), read once per request."""
     def read() -> list[tuple[int, str]]:
+        query = _WEBSITES if organization_id is None else _WEBSITES.where(
+            m.websites.c.organization_id == organization_id)
         with reading(host.engine) as conn:
-            return [(id_, name) for id_, name in conn.execute(_WEBSITES)]
-    return remembered("website_choices", None, read)
+            return [(id_, name) for id_, name in conn.execute(query)]
+    return remembered("websites", organization_id, read)
 
 
 _WEBSITES = select(m.websites.c.id, m.websites.c.name).order_by(m.websites.c.name, m.websites.c.id)
@@ -53,7 +63,7 @@ _WEBSITES = select(m.websites.c.id, m.websites.c.name).order_by(m.websites.c.nam
 
 def website_name(host: ReferenceHost, website_id: int) -> str:
     """A website's name for the grid (``Website #id`` when it no longer exists)."""
-    return dict(website_choices(host)).get(website_id) or _("Website #%(id)s", id=website_id)
+    return dict(_websites(host, None)).get(website_id) or _("Website #%(id)s", id=website_id)
 
 
 @bp.route("/website", methods=["POST"])
@@ -63,7 +73,7 @@ def choose() -> ResponseReturnValue:
     host = host_of()
     raw = flask.request.form.get("website_id", "")
     website_id = parse_id(raw)
-    if raw and (website_id is None or host.records.row(m.websites, website_id) is None):
+    if raw and website_id not in dict(website_choices(host)):
         flask.abort(400, "There is no such website. Pick one from the list.")
     response = flask.redirect(safe_next(flask.request.form.get("next"),
                                         flask.url_for("host_store.home")))
