@@ -196,8 +196,9 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
         errors.append((name, _("%(value)s is not an amount: write it like 1250.00.", value=repr(raw[:40]))))
         return None
     if currency is None:
-        errors.append((name, _("Choose a currency to filter by total: amounts in different "
-                               "currencies do not compare.")))
+        if "currency" not in dict(errors):   # once, beside the currency, for either bound
+            errors.append(("currency", _("Choose a currency to filter by total: amounts in different "
+                                         "currencies do not compare.")))
         return None
     amount = Decimal(raw)
     if amount.as_tuple().exponent < -minor_units(currency):  # type: ignore[operator]
