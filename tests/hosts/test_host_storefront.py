@@ -285,3 +285,15 @@ def test_the_line_table_says_its_tax_column_is_a_rate(shop):
     doc_id = client.service.find_id(external_id=ACME[0])
     page = client.get(f"/customer/invoices/{doc_id}").get_data(as_text=True)
     assert '<th class="oi-num">Tax Rate</th>' in page and '<th class="oi-num">Tax</th>' not in page
+
+
+def test_every_page_names_the_shops_icon_and_it_is_served(shop):
+    """Browsers ask every site for an icon: the layouts name one, so none asks for a missing
+    /favicon.ico."""
+    client = ShopClient(shop[0])
+    for path in ("/", "/customer/login", "/admin/login"):
+        icon = re.search(r'<link rel="icon" href="([^"]+)" type="image/svg\+xml">',
+                         client.get(path).get_data(as_text=True))
+        assert icon is not None, path
+        served = client.get(icon.group(1))
+        assert served.status_code == 200 and served.content_type.startswith("image/svg+xml")
