@@ -20,7 +20,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=delete`, `?dialog=refund&transaction=<id>`, `?dialog=capture&transaction=<id>` or `?dialog=cancel-authorization&transaction=<id>` opens a dialog over it",
     "oro_invoices.admin.add_note": "**Add note**",
     "oro_invoices.admin.edit_note": "**Save** in a note's edit form (`?edit_note=<id>`; its author only)",
-    "oro_invoices.admin.delete_note": "**Delete** on a note (its author only)",
+    "oro_invoices.admin.delete_note": "**Delete** on a note (its author only; with scripts the browser asks first)",
     "oro_invoices.admin.email": "one email of the Emails section: headers, the message (HTML sandboxed, and text), attachments",
     "oro_invoices.admin.email_attachment": "an attachment of that email, as sent",
     "oro_invoices.admin.delete_confirm": "**Delete**: the confirmation as a page of its own (drafts only; the pages open it as `?dialog=delete`)",

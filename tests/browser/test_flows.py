@@ -79,6 +79,31 @@ def test_admin_sends_a_draft_to_the_customer_and_downloads_it(page: Page, live_s
     expect(page.locator("#oi-order-invoices")).to_contain_text(doc.invoice_number)
 
 
+def test_deleting_a_note_asks_first(page: Page, live_shop):
+    base_url, app, info = live_shop
+    service = app.extensions["oro_invoices"].service
+    invoice = service.find_id(external_id="ERP-SO-1001-1")
+    admin_login(page, base_url)
+    page.goto(f"{base_url}/admin/invoices/{invoice}")
+    page.get_by_label("Add a note").fill("Call back on Monday.")
+    page.get_by_role("button", name="Add note").click()
+    note = page.locator(".oi-note", has_text="Call back on Monday.")
+    asked: list[str] = []
+
+    def answer(dialog, accept: bool) -> None:
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    note.get_by_role("button", name="Delete this note").click()
+    expect(note).to_have_count(1)                                   # kept: the question was declined
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    note.get_by_role("button", name="Delete this note").click()
+    expect(note).to_have_count(0)
+    assert asked == ["Delete this note? It cannot be restored."] * 2
+    assert "Call back on Monday." not in [n.body for n in service.notes(invoice)]
+
+
 @pytest.mark.parametrize("email,count", [
     ("amanda.cole@acme.example", 4),   # corporate: Acme and its Berlin branch
     ("ben.ortiz@acme.example", 3),     # department: Acme

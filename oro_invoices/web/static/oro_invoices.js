@@ -35,6 +35,14 @@
         .catch(function () { /* no suggestions: the field still filters by what is typed */ });
     }, 200);
   });
+  // <form data-oi-confirm="Question?">: ask before sending it (without scripts it is sent at once).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.hasAttribute("data-oi-confirm")
+        && !window.confirm(form.getAttribute("data-oi-confirm"))) {
+      event.preventDefault();
+    }
+  });
   // <a data-oi-back href="…">: go back in the history when there is one, else follow the link.
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element ? event.target.closest("a[data-oi-back]") : null;
