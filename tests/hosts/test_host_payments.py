@@ -125,6 +125,7 @@ def test_the_payment_page_and_a_successful_payment(shop):
     text = text_of(result.get_data(as_text=True))
     assert f"Payment Successful - Invoice #{doc.invoice_number}" in text
     assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
+    assert re.search(rf"Amount paid: €{doc.amount_due:,.2f}(?!\.)", text)   # no full stop of one language
     assert "Back to Invoice Page" in text
     paid = client.service.get(doc.id)
     assert paid.payment_status is PaymentStatus.PAID_IN_FULL
