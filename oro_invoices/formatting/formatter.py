@@ -180,9 +180,9 @@ class Formatter:
 
     def typed_number(self, text: str) -> str:
         """A number typed into a form on a page in this locale, as a plain decimal string: in
-        German "12,50" and "1.234,50" give "12.50" and "1234.50" (spaces are ignored, and
-        "’" is the apostrophe Swiss grouping uses); where the locale does not read it, the plain form ("12.50") is taken. Anything
-        else comes back as typed, for the check that refuses it to quote."""
+        German "12,50" and "1.234,50" give "12.50" and "1234.50" (spaces are ignored). Where the
+        locale does not read it, the plain form ("12.50") is taken; anything else comes back as
+        typed, for the check that refuses it to quote."""
         # Swiss grouping is typed with either apostrophe
         compact = re.sub(r"[\s\u00a0\u202f]", "", text).replace("\u2019", "'")
         if self._typed.fullmatch(compact):

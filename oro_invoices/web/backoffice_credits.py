@@ -55,7 +55,6 @@ class CreditActions:
         self.pages = pages
         self.ctx = pages.ctx
 
-
     def _view_url(self, doc_id: int) -> str:
         return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id)
 
@@ -229,5 +228,3 @@ def _int(raw: str, field: str) -> int:
 def rate_key(rate: Decimal) -> str:
     """A form-field-safe name of a tax rate ("0.19" → "0_19")."""
     return format(rate, "f").replace(".", "_")
-
-

@@ -171,4 +171,3 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
             ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
-
