@@ -101,7 +101,8 @@ class BackOffice:
         page = listing.load_page(self.ctx.service, self.base_filter(req), req.query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
-                                 inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS)
+                                 inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
+                                 typed=self.ctx.page_formatter(req).typed_number)
         shown = set(grid_columns.chosen(self.ctx, req))
         if req.query.get("show_payment_method") == "1":  # the old link still shows the column
             shown.add("payment_method")

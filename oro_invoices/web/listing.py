@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -187,12 +187,14 @@ def _choice(query: Mapping[str, str], name: str, choices: Sequence[str], message
 
 
 def _amount(query: Mapping[str, str], name: str, currency: str | None,
-            echo: dict[str, str], errors: list[tuple[str, str]]) -> int | None:
-    """A total bound in ``currency``'s minor units (amounts only compare within a currency)."""
+            echo: dict[str, str], errors: list[tuple[str, str]], typed: Callable[[str], str]) -> int | None:
+    """A total bound in ``currency``'s minor units (amounts only compare within a currency),
+    typed as the page writes numbers (``typed``)."""
     raw = (query.get(name) or "").strip()
     if not raw:
         return None
-    if not is_decimal_text(raw) or len(raw) > 24:
+    value = typed(raw) if len(raw) <= 40 else raw
+    if not is_decimal_text(value) or len(value) > 24:
         errors.append((name, _("%(value)s is not an amount: write it like 1250.00.", value=repr(raw[:40]))))
         return None
     if currency is None:
@@ -200,7 +202,7 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
             errors.append(("currency", _("Choose a currency to filter by total: amounts in different "
                                          "currencies do not compare.")))
         return None
-    amount = Decimal(raw)
+    amount = Decimal(value)
     if amount.as_tuple().exponent < -minor_units(currency):  # type: ignore[operator]
         errors.append((name, _("%(currency)s amounts have at most %(digits)s decimals.",
                                currency=currency, digits=minor_units(currency))))
@@ -209,10 +211,11 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
     return to_minor(amount, currency)
 
 
-def read_filters(query: Mapping[str, str], allowed: Sequence[str],
+def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str,
                  ) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
     """Grid query parameters as ``InvoiceFilter`` arguments, the values to echo in the form,
-    and what is wrong with the others (field, message): a bad value is left out, never guessed."""
+    and what is wrong with the others (field, message): a bad value is left out, never guessed.
+    ``typed`` reads an amount as the page writes numbers (``Formatter.typed_number``)."""
     errors: list[tuple[str, str]] = []
     args: dict[str, Any] = {}
     echo: dict[str, str] = {}
@@ -288,7 +291,7 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str],
                                          value=repr(query["currency"][:12]))))
     if "total" in allowed:
         for name in ("total_min", "total_max"):
-            bound = _amount(query, name, currency, echo, errors)
+            bound = _amount(query, name, currency, echo, errors, typed)
             if bound is not None:
                 args[name] = bound
         if args.get("total_min") is not None and args.get("total_max") is not None \
@@ -301,10 +304,11 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str],
     return args, echo, errors
 
 
-def parse_filters(query: Mapping[str, str], allowed: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+def parse_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str,
+                  ) -> tuple[dict[str, Any], dict[str, str]]:
     """Turn grid query parameters into ``InvoiceFilter`` arguments (and the echoed values);
     ``ValidationError`` naming every bad one."""
-    args, echo, errors = read_filters(query, allowed)
+    args, echo, errors = read_filters(query, allowed, typed)
     if errors:
         raise ValidationError(errors)
     return args, echo
@@ -358,7 +362,7 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
               limit: int, inline_errors: bool = False, count: bool = False,
-              currency_sorts: frozenset[str] = frozenset()) -> GridPage:
+              currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -366,8 +370,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     cursor the list did not make for this sort reads the first page, reported at ``page``.
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
+    ``typed``: as for ``read_filters``.
     """
-    args, echo, errors = read_filters(query, allowed_filters)
+    args, echo, errors = read_filters(query, allowed_filters, typed)
     if count:
         per_page = _per_page(query, limit, errors)
         if per_page is not None:

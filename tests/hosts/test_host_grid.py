@@ -109,6 +109,24 @@ def test_filters_on_external_id_customer_user_website_currency_and_total(shop, a
     assert f'value="{low}"' in html                        # the form keeps what was filtered on
 
 
+def test_a_german_admin_filters_by_totals_typed_with_a_decimal_comma(admin):
+    eur = [i for i in northwind(admin) if i.currency == "EUR"]
+    low, high = sorted(i.total_amount for i in eur)[1:3]
+    german = {"Accept-Language": "de"}
+    query = "?currency=EUR&total_min={}&total_max={}".format(*(f"{v:,.2f}".replace(",", " ").replace(".", ",")
+                                                                 for v in (low, high)))
+    resp = admin.get("/admin/invoices" + query.replace(" ", "."), headers=german)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[-1500:]
+    html = resp.get_data(as_text=True)
+    wanted = [i for i in eur if low <= i.total_amount <= high]
+    assert sorted(map(int, re.findall(r'<tr data-invoice-id="(\d+)">', html))) == sorted(i.id for i in wanted)
+    assert f'value="{low:.2f}"'.replace(".", ",") in html                 # the field keeps what was typed
+    exported = admin.get("/admin/invoices/export.csv" + query.replace(" ", "."), headers=german)
+    assert exported.status_code == 200
+    ids = {line.split(",")[0] for line in exported.get_data(as_text=True).splitlines()[1:]}
+    assert ids == {i.external_id or "" for i in wanted}
+
+
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("?date_from=2026-02-31&currency=USD", "date_from", "is not a date (use YYYY-MM-DD)"),
     ("?total_min=abc&currency=USD", "total_min", "is not an amount"),
