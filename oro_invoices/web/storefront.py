@@ -82,6 +82,10 @@ class Viewer:
         return f.customer_user_id is None or doc.customer_user_id == f.customer_user_id
 
 
+#: The transactions a customer sees on their invoice: money taken and money given back.
+CUSTOMER_PAYMENT_ACTIONS = ("charge", "capture", "refund")
+
+
 class StorefrontPages:
     """Account > Invoices and the pages behind it."""
 
@@ -141,9 +145,18 @@ class StorefrontPages:
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
-            credit_notes=self._credit_notes(viewer, doc),
+            credit_notes=self._credit_notes(viewer, doc), payments=self._payments(doc),
             sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=document_title(doc))
+
+    def _payments(self, doc: InvoiceDocument) -> list[Any]:
+        """What the customer paid and got back on the invoice: its successful charges, captures
+        and refunds, oldest first (authorizations, cancellations and failed tries are the
+        back-office's)."""
+        if doc.is_credit_note or not doc.is_posted:
+            return []
+        return [t for t in self.ctx.service.transactions(doc.id)
+                if t.successful and t.action in CUSTOMER_PAYMENT_ACTIONS]
 
     def _credit_notes(self, viewer: Viewer, doc: InvoiceDocument) -> list[Any]:
         """The invoice's credit notes (they name the same customer and user as the invoice)."""

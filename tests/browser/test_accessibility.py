@@ -188,6 +188,9 @@ def test_payment_result_and_refund_dialog(page: Page, shop, axe, browser):
     page.get_by_role("button", name="Pay Now").click()
     expect(page.get_by_role("heading", name=f"Payment Successful - Invoice #{doc.invoice_number}")).to_be_visible()
     found = [f"payment result: {line}" for line in blocking(audit(page, axe))]
+    page.goto(f"{base_url}/customer/invoices/{doc.id}")
+    expect(page.locator("#oi-payments")).to_contain_text("OroPay")
+    found += [f"storefront view with its payments: {line}" for line in blocking(audit(page, axe))]
 
     admin = browser.new_page()
     try:

@@ -131,6 +131,9 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert paid.payment_status is PaymentStatus.PAID_IN_FULL
     view = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
     assert "Paid in full" in text_of(view) and "data-oi-pay>" not in view
+    payments = text_of(view.split('id="oi-payments"')[1].split(">", 1)[1].split("</section>")[0])   # what the customer paid
+    assert payments.startswith("Payments Date Payment Method Amount")
+    assert f"OroPay €{doc.amount_due:,.2f}" in payments
     # the answer posted again changes nothing
     hpp_answer(client, html)
     assert len(client.service.transactions(doc.id)) == 1
@@ -394,6 +397,9 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     shown = text_of(buyer.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
     assert (f"Invoice #{doc.invoice_number} cannot be paid online. Its payment status is Refunded: please "
             "contact the seller about paying it.") in shown and "billing@northwind.example" in shown
+    view = buyer.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    payments = text_of(view.split('id="oi-payments"')[1].split(">", 1)[1].split("</section>")[0])
+    assert f"OroPay {money}" in payments and f"OroPay Refund of {money}" in payments
     html = done.get_data(as_text=True)
     ids = re.findall(r'<tr data-transaction-id="(\d+)">', html)
     refund = next(t for t in admin.service.transactions(doc.id) if t.action == "refund")
