@@ -72,7 +72,7 @@ def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    yield _taken(buffer)
+    yield drain(buffer)
     for record in records:
         head = {k: record[k] for k in HEAD_COLUMNS if k in record}
         for which in ("bill_to", "ship_to"):
@@ -80,11 +80,11 @@ def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
                 head[f"{which}_{part}"] = value
         for line in record["lines"]:
             writer.writerow({**head, **{f"line_{k}": v for k, v in line.items()}})
-        yield _taken(buffer)
+        yield drain(buffer)
 
 
-def _taken(buffer: io.StringIO) -> str:
-    """What ``buffer`` holds, emptying it."""
+def drain(buffer: io.StringIO) -> str:
+    """What ``buffer`` holds, emptying it (a streamed file's next piece)."""
     text = buffer.getvalue()
     buffer.seek(0)
     buffer.truncate()

@@ -9,6 +9,7 @@ import re
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.exporting import CSV_COLUMNS
 from oro_invoices.services.import_payloads import document_payload
+from oro_invoices.services.totals_export import TOTALS_COLUMNS
 
 
 def export_link(page: str) -> str:
@@ -51,6 +52,35 @@ def test_export_csv_downloads_every_invoice_of_the_filter_not_only_the_page(admi
     assert {r["status"] for r in rows} == {""} and {r["organization_id"] for r in rows} == {"1"}
     lines = sum(len(admin.service.get(d.id).lines) for d in drafts)
     assert len(rows) == lines                                                    # one row per line item
+
+
+def test_export_totals_gives_one_row_per_invoice_with_its_totals(shop, admin):
+    add_drafts(admin, 1, 30)
+    grid = admin.get("/admin/invoices?status=draft").get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'id="oi-export-totals" href="([^"]+)"', grid).group(1))
+    assert link.startswith("/admin/invoices/export-totals.csv?") and "status=draft" in link
+    resp, rows = exported(admin, link)
+    assert re.fullmatch(r'attachment; filename="invoice-totals-\d{4}-\d{2}-\d{2}\.csv"',
+                        resp.headers["Content-Disposition"])
+    assert resp.get_data(as_text=True).splitlines()[0] == ",".join(TOTALS_COLUMNS)
+    drafts = admin.service.list_invoices({"organization_id": 1, "status": "draft"}, limit=500).items
+    assert len(rows) == len(drafts) > 25                                         # every page, one row each
+    _, rows = exported(admin, "/admin/invoices/export-totals.csv")
+    everything = admin.service.list_invoices({"organization_id": 1}, limit=500).items
+    by_id = {i.external_id: i for i in everything}
+    assert {r["external_id"] for r in rows} == set(by_id)
+    for row in rows:
+        inv = by_id[row["external_id"]]
+        assert (row["invoice_number"], row["currency"], row["total_amount"], row["amount_paid"], row["amount_due"],
+                row["payment_status"], row["status"]) == (
+            inv.invoice_number or "", inv.currency, f"{inv.total_amount:.2f}", f"{inv.amount_paid:.2f}",
+            f"{inv.amount_due:.2f}", inv.payment_status.value, inv.status.value)
+    paid = [r for r in rows if r["payment_status"] == "paid_in_full"]
+    assert paid and all(r["amount_due"] == "0.00" and r["amount_paid"] == r["total_amount"] for r in paid)
+    sakura = ShopClient(shop[0])                                              # another organization's admin
+    sakura.login_admin("admin.jp", "admin1234")
+    _, theirs = exported(sakura, "/admin/invoices/export-totals.csv")
+    assert theirs and {r["currency"] for r in theirs} == {"JPY"}
 
 
 def test_export_follows_every_grid_filter(admin):

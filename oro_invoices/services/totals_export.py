@@ -1,0 +1,49 @@
+"""The invoices a filter selects as one CSV row each, with their totals and payment state:
+what an accountant reconciles, as opposed to the import's layout (``exporting``: one row
+per line item). Streamed a page of ``PAGE`` invoices at a time; amounts are plain decimals in
+the invoice's currency.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.services.exporting import PAGE, drain
+from oro_invoices.services.facade import InvoiceService
+
+TOTALS_COLUMNS = ("invoice_number", "document_type", "status", "external_id", "invoice_date", "due_date",
+                  "customer_name", "customer_user_email", "currency", "total_amount", "amount_credited",
+                  "amount_paid", "amount_due", "payment_status", "payment_method")
+
+
+def totals_rows(service: InvoiceService, filters: InvoiceFilter) -> Iterator[list[str]]:
+    """A row of ``TOTALS_COLUMNS`` per invoice ``filters`` selects, oldest first."""
+    cursor: str | None = None
+    while True:
+        page = service.list_invoices(filters, sort="id", limit=PAGE, cursor=cursor)
+        yield from (_row(summary) for summary in page.items)
+        if page.next_cursor is None or not page.items:
+            return
+        cursor = page.next_cursor
+
+
+def totals_csv_text(service: InvoiceService, filters: InvoiceFilter) -> Iterator[str]:
+    """The CSV of ``totals_rows`` piece by piece: the header row, then a page of rows at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(TOTALS_COLUMNS)
+    for count, row in enumerate(totals_rows(service, filters), start=1):
+        writer.writerow(row)
+        if count % PAGE == 0:
+            yield drain(buffer)
+    yield drain(buffer)
+
+
+def _row(s: InvoiceSummary) -> list[str]:
+    return [s.invoice_number or "", s.document_type.value, s.status.value, s.external_id or "",
+            s.invoice_date.isoformat(), s.due_date.isoformat() if s.due_date else "", s.customer_name,
+            s.customer_user_email, s.currency, format(s.total_amount, "f"), format(s.amount_credited, "f"),
+            format(s.amount_paid, "f"), format(s.amount_due, "f"), s.payment_status.value, s.payment_method]
