@@ -72,18 +72,20 @@ def unit_name(code: str, quantity: Decimal, locale: Locale) -> str:
     an unknown code as given."""
     key = code.strip().lower()
     if key in COUNTED:
-        names = COUNTED_NAMES.get(locale.language)
-        if names is not None:
-            return names.get(locale.plural_form(abs(quantity)), names["other"])
-        return _measure_name("concentr-item", quantity, locale, short=False) or code
-    package = _PACKAGE_NAMES.get(key)
-    if package is not None:
-        names = package.get(locale.language)
-        return names.get(locale.plural_form(abs(quantity)), names["other"]) if names is not None else code
+        return _word(COUNTED_NAMES, quantity, locale) \
+            or _measure_name("concentr-item", quantity, locale, short=False) or code
+    if key in _PACKAGE_NAMES:
+        return _word(_PACKAGE_NAMES[key], quantity, locale) or code
     measure = MEASURES.get(key)
     if measure is None:
         return code
     return _measure_name(measure[0], quantity, locale, short=measure[1]) or code
+
+
+def _word(names: dict[str, dict[str, str]], quantity: Decimal, locale: Locale) -> str:
+    """The word of a table of ``names`` for ``quantity`` in ``locale``'s language ("" without one)."""
+    words = names.get(locale.language)
+    return words.get(locale.plural_form(abs(quantity)), words["other"]) if words is not None else ""
 
 
 def _measure_name(unit: str, quantity: Decimal, locale: Locale, *, short: bool) -> str:

@@ -282,7 +282,7 @@ class CreditNotes:
         credited = _credited(s, inv)  # the note is flushed: it is counted
         errors: list[tuple[str, str]] = [
             ("lines", Message("At %(rate)s %% tax at most %(amount)s (net) of invoice %(number)s remain creditable.",
-                              rate=_percent(rate), number=inv.invoice_number,
+                              rate=percent_of(rate), number=inv.invoice_number,
                               amount=Amount(from_minor(base - (credited.base[rate] - new), cur), cur)))
             for rate, new in _bases(note).items()
                   if credited.base[rate] > (base := _bases(inv).get(rate, 0))]
@@ -384,7 +384,7 @@ class CreditNotes:
             limit = bases.get(rate, 0) - credited.base[rate]
             if to_minor(tax.base, cur) > limit:
                 errors.append(("amounts", Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; "
-                                                  "this credit note would take %(amount)s.", rate=_percent(rate),
+                                                  "this credit note would take %(amount)s.", rate=percent_of(rate),
                                                   limit=Amount(from_minor(limit, cur), cur),
                                                   amount=Amount(tax.base, cur))))
         total = to_minor(totals.total_amount, cur)
@@ -660,10 +660,10 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
     for index, item in enumerate(amounts):
         rate, amount = item["tax_rate"].normalize(), item["amount"]
         if rate not in left.rates:
-            known = ", ".join(f"{_percent(r)} %" for r in left.rates)
+            known = ", ".join(f"{percent_of(r)} %" for r in left.rates)
             errors.append((f"amounts[{index}].tax_rate", Message(
                 "Invoice %(number)s has no line taxed at %(rate)s %%; its rates: %(rates)s.",
-                number=inv.invoice_number, rate=_percent(rate), rates=known)))
+                number=inv.invoice_number, rate=percent_of(rate), rates=known)))
             continue
         if decimal_places(amount) > places:
             errors.append((f"amounts[{index}].amount", Message("At most %(places)s decimal places for "
@@ -673,7 +673,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
         if amount > left.rates[rate]:
             errors.append((f"amounts[{index}].amount",
                            Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; %(asked)s "
-                                   "asked.", rate=_percent(rate), limit=Amount(left.rates[rate], inv.currency),
+                                   "asked.", rate=percent_of(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=amount)))
             continue
         lines.append(_amount_line(rate, amount))
@@ -689,12 +689,13 @@ def _line_from(row: InvoiceLineRow, quantity: Decimal) -> LineInput:
 
 
 def _amount_line(rate: Decimal, amount: Decimal) -> LineInput:
-    return LineInput(description=f"Credit at {_percent(rate)} % tax", quantity=Decimal(1), unit_price=amount,
+    return LineInput(description=f"Credit at {percent_of(rate)} % tax", quantity=Decimal(1), unit_price=amount,
                      tax_rate=rate)
 
 
-def _percent(rate: Decimal) -> Decimal:
-    """A tax rate (0.19) as the number of percent (19), written without an exponent."""
+def percent_of(rate: Decimal) -> Decimal:
+    """A tax rate (0.19) as the number of percent (19), written without an exponent: how the
+    credit-note messages (and the Create Credit Note form's labels) name a rate."""
     return _plain(rate * 100)
 
 

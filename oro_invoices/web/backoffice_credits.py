@@ -17,7 +17,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
-from oro_invoices.services.credit_notes import AlreadyCredited, Creditable
+from oro_invoices.services.credit_notes import AlreadyCredited, Creditable, percent_of
 from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -192,23 +192,13 @@ def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> V
         elif isinstance(message, Message) and ({"line", "rate"} & set(message.values)):
             worded.append(("", message))                  # it names the line or rate itself
         else:
-            chosen = payload.get(item.group(1)) or []
-            index = int(item.group(2))
-            given = chosen[index] if index < len(chosen) else {}
-            label = (Message("Quantity of line %(position)s to credit", position=given.get("line", index + 1))
+            given = payload[item.group(1)][int(item.group(2))]   # the errors index the payload's own lists
+            label = (Message("Quantity of line %(position)s to credit", position=given["line"])
                      if item.group(1) == "lines" else
-                     Message("Amount at %(rate)s %% tax", rate=_percent(given.get("tax_rate", ""))))
+                     Message("Amount at %(rate)s %% tax", rate=percent_of(Decimal(given["tax_rate"]))))
             problem = message if isinstance(message, Message) else Message(message)   # a catalog message
             worded.append(("", Message("%(field)s: %(problem)s", field=label, problem=problem)))
     return ValidationError(worded)
-
-
-def _percent(rate: str) -> str:
-    """A rate as the form's labels write it ("0.19" → "19")."""
-    try:
-        return format((Decimal(rate) * 100).normalize(), "f")
-    except ArithmeticError:
-        return rate
 
 
 def _given(raw: str) -> bool:
