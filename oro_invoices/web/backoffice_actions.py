@@ -173,8 +173,8 @@ class BackOfficeActions:
                 pass
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
-            sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), subject=form.get("subject", ""),
-                                      html=html_body, text=body, attach_pdf=attach,
+            sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
+                                      subject=form.get("subject", ""), html=html_body, text=body, attach_pdf=attach,
                                       actor=actor_of(req), template=template,
                                       once=form.get("form_token") or None)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
@@ -182,7 +182,8 @@ class BackOfficeActions:
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
             fields = {"templates": self.ctx.mail.templates_available(), "template": template or "",
-                      "to": form.get("to", ""), "subject": form.get("subject", ""), "body": body,
+                      "to": form.get("to", ""), "cc": form.get("cc", ""), "bcc": form.get("bcc", ""),
+                      "subject": form.get("subject", ""), "body": body,
                       "attachments": (), "to_customer": form.get("to_customer") == "1",
                       "attach_pdf": attach, "form_token": form.get("form_token") or secrets.token_urlsafe(16),
                       "sent_before": None}

@@ -66,7 +66,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
                      "please try again or contact support.")
 
 
-_FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "subject": N_("Subject"), "html": N_("Body"),
+_FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("Bcc"), "subject": N_("Subject"), "html": N_("Body"),
                  "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
                  "cursor": N_("Page"), "invoice_date": N_("Invoice date"), "amount": N_("Amount"),
                  "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date")}

@@ -162,3 +162,44 @@ def test_an_email_of_another_invoice_cannot_be_decided_here(shop, admin):
     resp = admin.submit(f"/admin/invoices/{b}", f"/admin/invoices/{b}/emails/{queued.id}",
                         {"decision": "requeue"})
     assert resp.status_code == 404
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_send_email_with_cc_and_bcc(shop, admin, smtp_server):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    dialog = admin.get(f"{view}?dialog=email").get_data(as_text=True)
+    assert '<label for="oi-email-cc">Cc</label>' in dialog and '<label for="oi-email-bcc">Bcc</label>' in dialog
+    sent = admin.submit(f"{view}?dialog=email", f"{view}/email", {
+        "to": "ap@acme.example", "cc": "Carla Nguyen <carla.nguyen@acme.example>, buyer@acme.example",
+        "bcc": "archive@acme.example", "subject": "Your invoice", "body": "Please find it attached.",
+        "template": ""})
+    assert sent.status_code == 303
+    email = shop_emails(admin, inv)[0]
+    assert email.cc == ("Carla Nguyen <carla.nguyen@acme.example>", "buyer@acme.example")
+    assert email.bcc == ("archive@acme.example",)
+    emails = text_of(admin.get(view).get_data(as_text=True).split('id="emails"')[1].split('id="activity"')[0])
+    assert "Cc: Carla Nguyen <carla.nguyen@acme.example>, buyer@acme.example" in emails
+    assert "archive@acme.example" not in emails                  # Bcc is on the email's own page only
+
+    mail = shop[0].extensions["oro_invoices"].mail
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    assert sorted(received.rcpt_tos) == ["ap@acme.example", "archive@acme.example", "buyer@acme.example",
+                                         "carla.nguyen@acme.example"]
+    assert received.message["Cc"] == "Carla Nguyen <carla.nguyen@acme.example>, buyer@acme.example"
+    assert received.message["Bcc"] is None and b"archive@acme.example" not in received.content
+
+
+def test_a_bad_cc_address_is_named_and_the_dialog_keeps_what_was_typed(admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    resp = admin.submit(f"{view}?dialog=email", f"{view}/email", {
+        "to": "ap@acme.example", "cc": "buyer@acme", "bcc": "archive@acme.example", "subject": "Hello",
+        "body": "Hi", "template": ""})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert "Cc: 'buyer@acme' is not a valid email address." in text_of(html)
+    assert field(html, "cc") == "buyer@acme" and field(html, "bcc") == "archive@acme.example"
+    assert shop_emails(admin, inv) == []
