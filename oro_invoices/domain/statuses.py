@@ -11,6 +11,9 @@ failed means "declined". Precedence, first match wins:
 10. declined (there were attempts and none succeeded)
 11. pending payment
 
+A re-authorization (an authorization that renews an earlier one before its provider releases
+it) moves that authorization's open part to a new hold: it adds nothing to what is authorized.
+
 Credit notes come first: an invoice credited in full is "voided" when nothing was paid
 for it, else "credited"; a partial credit lowers the total the transactions are measured
 against, like a settlement of that part.
@@ -37,6 +40,8 @@ class TransactionFacts:
     action: str
     amount: int
     successful: bool
+    #: An authorization that renews an earlier one (its parent): it moves that hold, adds none.
+    reauthorization: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
             sums["paid"] += t.amount
         elif t.action == "refund":
             sums["refunded"] += t.amount
-        elif t.action == "authorize":
+        elif t.action == "authorize" and not t.reauthorization:
             sums["authorized"] += t.amount
         elif t.action == "cancel":
             sums["canceled"] += t.amount

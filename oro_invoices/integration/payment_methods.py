@@ -6,7 +6,7 @@ replaces one by registering a method of the same name, or removes it by blocking
 plugin. The service layer (``oro_invoices.services.checkout``) owns everything around a method:
 which invoices may be paid, the payment attempts, applying each provider event once. A method
 only talks to its provider: it builds what the payment page shows, reads what the provider
-sends back (verifying it), and refunds or cancels.
+sends back (verifying it), and refunds or cancels (optionally captures and re-authorizes).
 
 Amounts crossing this interface are integers in minor units of ``currency`` (cents, yen).
 See docs/payments.md.
@@ -268,6 +268,40 @@ class CaptureRequest:
     config: MethodConfig
 
 
+@dataclass(frozen=True)
+class ReauthorizeRequest:
+    """Renew an authorization before its provider releases it: authorize ``amount`` (all that it
+    still holds) again on the same card, then release the old hold.
+
+    :param attempt_id: the add-on's reference of the new authorization (its attempt: put it where
+        the provider's reports about the new authorization carry it, as ``start`` does).
+    """
+
+    attempt_id: str
+    transaction: TransactionRef
+    invoice: InvoiceDocument
+    amount: int
+    currency: str
+    description: str
+    notes: str
+    timestamp: dt.datetime
+    config: MethodConfig
+
+
+@dataclass(frozen=True)
+class Reauthorization:
+    """What renewing an authorization did at the provider.
+
+    :param authorization: the new authorization's event (action ``authorize``, ``attempt_id`` the
+        request's), as the provider's own report of it would be.
+    :param release: the old authorization's release (action ``cancel``), as the provider reports
+        it; kept as part of the renewal, so that the report changes nothing when it arrives.
+    """
+
+    authorization: ProviderEvent
+    release: ProviderEvent | None = None
+
+
 @runtime_checkable
 class PaymentMethod(Protocol):
     """A way to pay invoices. See docs/payments.md for a walk-through."""
@@ -323,6 +357,22 @@ class CapturingMethod(Protocol):
         authorization's provider reference and ``attempt_id`` the authorization's attempt
         (``request.transaction.attempt_id``), so that the capture can be refunded later.
         Raise ``ProviderError`` when the provider refuses or cannot be reached."""
+
+
+@runtime_checkable
+class ReauthorizingMethod(Protocol):
+    """A payment method that can renew an authorization before it expires (optional; the
+    reference product's *Re-authorize*). Without ``reauthorize`` an authorization is captured or
+    canceled before its provider releases it."""
+
+    def can_reauthorize(self, transaction: TransactionRef, config: MethodConfig) -> bool:
+        """Whether ``transaction`` can be renewed with this configuration (its card was kept for
+        payments without the customer, say), without asking the provider."""
+
+    def reauthorize(self, request: ReauthorizeRequest) -> Reauthorization:
+        """Authorize the amount again, then release the old authorization. Raise
+        ``ProviderError`` when the provider declines or cannot be reached; then nothing may
+        have changed at the provider (a new authorization made before the failure is released)."""
 
 
 class PaymentMethods:

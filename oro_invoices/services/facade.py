@@ -317,6 +317,13 @@ class InvoiceService:
         (``CapturingMethod``; ``request_key``: as for ``refund_payment``)."""
         return self.refunds.capture(transaction_id, notes=notes, actor=actor, request_key=request_key)
 
+    def reauthorize_authorization(self, transaction_id: int, *, notes: str = "",
+                                  actor: str, request_key: str | None = None) -> ProviderOutcome:
+        """Renew what an authorization still holds before its provider releases it, when its method
+        can (``ReauthorizingMethod``; ``request_key``: as for ``refund_payment``). The outcome's
+        ``transaction_id`` is the new authorization."""
+        return self.refunds.reauthorize(transaction_id, notes=notes, actor=actor, request_key=request_key)
+
     # ---- corrections (services.credit_notes) --------------------------------------------
 
     def creditable(self, invoice_id: int) -> Creditable:

@@ -10,7 +10,9 @@ anything is recorded:
   (a provider's amount is never trusted over the attempt: a different one is refused and logged);
 - a refund, capture or cancel acting on a payment that has not arrived yet is *deferred* and
   applied as soon as that payment is recorded (events arrive late and out of order);
-- a refund, capture or cancel may never move more than remains of the payment it acts on.
+- a refund, capture or cancel may never move more than remains of the payment it acts on;
+- an authorization started to renew another one (a re-authorization: its attempt names the
+  authorization) records that one as its parent, and what the old one still held moves to it.
 
 Recorded transactions go through ``Payments.record_payment``, which recalculates the payment
 status and announces the change (``invoice_payment_status_changed``) after the commit.
@@ -48,6 +50,7 @@ from oro_invoices.services.payment_records import (
     attempt_record,
     find_attempt,
     refunded_from,
+    still_held,
 )
 from oro_invoices.services.payments import Payments
 
@@ -184,6 +187,25 @@ class PaymentEvents:
             # The same event, stored meanwhile by a concurrent delivery: that one applies it.
             return EventOutcome(event.event_id, DUPLICATE)
 
+    def absorb(self, method_name: str, event: ProviderEvent, transaction_id: int) -> None:
+        """Keep ``event`` as applied by the transaction ``transaction_id`` without recording one of its
+        own: the release of an authorization that a re-authorization renewed. The provider's own
+        report of it later is then a duplicate."""
+        try:
+            with self.ctx.batch() as batch:
+                s = batch.session
+                tx = s.get(PaymentTransaction, transaction_id)
+                batch.session.add(PaymentEvent(
+                    method=method_name, event_id=event.event_id, action=event.action,
+                    successful=event.successful, amount=event.amount, currency=event.currency,
+                    provider_reference=_cut(event.provider_reference),
+                    parent_reference=_cut(event.parent_reference), outcome=APPLIED, reason="",
+                    payload=_payload(event, ""), deliveries=1, received_at=self.ctx.clock(),
+                    invoice_id=tx.invoice_id if tx is not None else None, transaction_id=transaction_id,
+                    applied_at=self.ctx.clock()))
+        except IntegrityError:
+            pass  # the provider's report arrived first and was kept
+
     def _retry_deferred(self, s: Session, method_name: str, invoice_id: int | None, actor: str) -> None:
         """Apply the deferred events that the event just applied may have unblocked."""
         for _ in range(MAX_RETRY_PASSES):
@@ -209,7 +231,9 @@ class PaymentEvents:
         if attempt is not None and attempt.method != method_name:
             return self._refuse(s, row, Message("The reference belongs to a payment of another method."), actor)
         parent = None
-        if row.action in PARENT_ACTIONS:
+        if row.action == "authorize" and attempt is not None and attempt.parent_transaction_id is not None:
+            parent = s.get(PaymentTransaction, attempt.parent_transaction_id)  # the one it renews
+        elif row.action in PARENT_ACTIONS:
             parent = self._parent(s, method_name, row, attempt)
             if parent is None:
                 row.invoice_id = attempt.invoice_id if attempt is not None else row.invoice_id
@@ -234,7 +258,8 @@ class PaymentEvents:
                                                 reported=Amount(reported, row.currency),
                                                 started=Amount(started, attempt.currency)), actor, attempt)
         if parent is not None and row.successful:
-            left = parent.amount - refunded_from(s, parent, row.action)
+            left = (still_held(s, parent) if parent.action == "authorize"
+                    else parent.amount - refunded_from(s, parent, row.action))
             if row.amount > left:
                 return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
                                                     "payment (%(left)s).", action=Message(action_label(row.action)),
@@ -266,7 +291,9 @@ class PaymentEvents:
                 attempt: PaymentAttempt | None) -> PaymentTransaction | None:
         """The recorded payment a refund, capture or cancel acts on, or None (not arrived yet)."""
         actions = PARENT_ACTIONS[row.action]
-        if attempt is not None and attempt.parent_transaction_id is not None:
+        # a refund's, capture's or cancellation's own attempt names what it acts on (a capture
+        # reported under its authorization's payment attempt does not: that one names what it renewed)
+        if attempt is not None and attempt.kind != "payment" and attempt.parent_transaction_id is not None:
             parent = s.get(PaymentTransaction, attempt.parent_transaction_id)
             return parent if parent is not None and parent.action in actions else None
         if not row.parent_reference:

@@ -81,7 +81,8 @@ def find_attempt(s: Session, public_id: str | None, *, lock: bool = False) -> Pa
 
 
 def refunded_from(s: Session, transaction: PaymentTransaction, action: str) -> int:
-    """What successful ``action`` transactions (refunds, captures, cancels) took from ``transaction``."""
+    """What successful ``action`` transactions (refunds, captures, cancels, re-authorizations) took
+    from ``transaction``."""
     rows = s.execute(select(PaymentTransaction.amount).where(
         PaymentTransaction.parent_id == transaction.id, PaymentTransaction.action == action,
         PaymentTransaction.successful.is_(True))).scalars().all()
@@ -95,3 +96,9 @@ def pending_against(s: Session, transaction: PaymentTransaction, kind: str, now:
         PaymentAttempt.status == "started",
         PaymentAttempt.created_at > now - PENDING_HOLD)).scalars().all()
     return int(sum(rows))
+
+
+def still_held(s: Session, authorization: PaymentTransaction) -> int:
+    """What of ``authorization`` is neither captured, canceled nor moved to a re-authorization."""
+    return (authorization.amount - refunded_from(s, authorization, "capture")
+            - refunded_from(s, authorization, "cancel") - refunded_from(s, authorization, "authorize"))

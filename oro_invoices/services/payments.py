@@ -14,7 +14,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import to_minor
+from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.domain.payment_limits import over_limit
 from oro_invoices.integration.payment_methods import PaymentMethods
@@ -22,6 +22,7 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
 
 #: A payment status change: ``(old, new)``, or None when the status stayed.
@@ -89,11 +90,15 @@ class Payments:
                 raise ValidationError([("amount", Message("Too many decimal places for %(currency)s.",
                                                           currency=inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
-            too_much = over_limit(data["action"], amount, successful=data["successful"],
-                                  total=inv.total_amount - (state.amount_credited if data["successful"] else 0),
-                                  summary=summary, currency=inv.currency)
-            if too_much is not None:
-                raise ValidationError([("amount", too_much)])
+            if data["action"] == "authorize" and data.get("parent_id") is not None:
+                problem = self._renewal_problem(s, inv, data["parent_id"], amount, data["successful"])
+            else:
+                too_much = over_limit(data["action"], amount, successful=data["successful"],
+                                      total=inv.total_amount - (state.amount_credited if data["successful"] else 0),
+                                      summary=summary, currency=inv.currency)
+                problem = ("amount", too_much) if too_much is not None else None
+            if problem is not None:
+                raise ValidationError([problem])
             tx = PaymentTransaction(
                 invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
                 currency=inv.currency, successful=data["successful"],
@@ -118,6 +123,22 @@ class Payments:
             doc = self.ctx.document(s, inv)
         self.status_hooks(doc, change, actor)
         return RecordedPayment(view, created=True)
+
+    @staticmethod
+    def _renewal_problem(s: Session, inv: Invoice, parent_id: int, amount: int,
+                         successful: bool) -> tuple[str, str] | None:
+        """Why a re-authorization of ``amount`` cannot renew the authorization ``parent_id`` (field,
+        message), or None: it renews a successful authorization of the same invoice, for at most
+        what that still holds."""
+        parent = s.get(PaymentTransaction, parent_id)
+        if parent is None or parent.invoice_id != inv.id or parent.action != "authorize" or not parent.successful:
+            return "parent_id", Message("An authorization with a parent renews a successful authorization of "
+                                        "this invoice; transaction %(id)s is not one.", id=parent_id)
+        held = still_held(s, parent)
+        if successful and amount > held:
+            return "amount", Message("Exceeds what the authorization it renews still holds (%(limit)s).",
+                                     limit=Amount(from_minor(held, inv.currency), inv.currency))
+        return None
 
     def _recorded(self, s: Session, invoice_id: int,
                   data: Mapping[str, Any]) -> views.TransactionView | None:
@@ -185,9 +206,10 @@ class Payments:
 
     def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
         rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
-                                PaymentTransaction.successful)
+                                PaymentTransaction.successful, PaymentTransaction.parent_id)
                          .where(PaymentTransaction.invoice_id == invoice_id)).all()
-        return [pstatus.TransactionFacts(a, m, ok) for a, m, ok in rows]
+        return [pstatus.TransactionFacts(a, m, ok, a == "authorize" and parent is not None)
+                for a, m, ok, parent in rows]
 
     def recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         """Recalculate the status of ``inv`` (``state`` locked) in the caller's transaction."""

@@ -1,10 +1,15 @@
-"""Refunds, captures and cancellations of recorded payments, through the provider that took them.
+"""Refunds, captures, cancellations and re-authorizations of recorded payments, through the
+provider that took them.
 
 Never more than remains: what was refunded already and what a refund still waiting for its
 provider's answer holds (``payment_records.PENDING_HOLD``) are subtracted, under the
 invoice's row lock, before the provider is asked. The provider's answer is applied like any
 other provider event (``payment_events``), so a webhook about the same refund later changes
 nothing.
+
+A re-authorization renews an open authorization before its provider releases it: the provider
+authorizes what the old one still holds again on the same card and releases the old hold; the
+new authorization is recorded with the old one as its parent (``statuses``: it moves the hold).
 """
 from __future__ import annotations
 
@@ -26,6 +31,8 @@ from oro_invoices.integration.payment_methods import (
     CapturingMethod,
     PaymentMethod,
     ProviderError,
+    ReauthorizeRequest,
+    ReauthorizingMethod,
     RefundRequest,
     TransactionRef,
 )
@@ -39,6 +46,7 @@ from oro_invoices.services.payment_records import (
     new_public_id,
     pending_against,
     refunded_from,
+    still_held,
 )
 from oro_invoices.services.schemas import check_storable
 
@@ -56,6 +64,8 @@ class TransactionActions:
     capturable: Decimal = Decimal(0)
     #: Until when the provider holds an authorization that is still open (None: not said).
     capture_before: dt.datetime | None = None
+    #: What a re-authorization would renew (0: the method cannot renew this authorization).
+    reauthorizable: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -77,6 +87,7 @@ class _Prepared:
     amount: int
     organization_id: int
     website_id: int | None
+    invoice_id: int
 
 
 #: The actions of the transactions a provider may still refund, capture or cancel.
@@ -114,11 +125,20 @@ _KINDS = {
            "where it was made."),
         N_("Nothing remains to capture of this payment."), N_("Capture of %(amount)s requested from %(method)s"),
         N_("This capture of %(amount)s was already requested (%(when)s); it was not requested again.")),
+    "reauthorize": _Kind(
+        ("authorize",), N_("Only a successful authorization can be re-authorized."),
+        N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); re-authorize "
+           "it where it was made."),
+        N_("Nothing remains to re-authorize of this payment."),
+        N_("Re-authorization of %(amount)s requested from %(method)s"),
+        N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again.")),
 }
+#: The attempt a request records: a re-authorization is a payment of its own (a new authorization).
+_ATTEMPT_KIND = {"reauthorize": "payment"}
 
 
 class Refunds:
-    """Refund a charge; capture or cancel an authorization."""
+    """Refund a charge; capture, cancel or re-authorize an authorization."""
 
     def __init__(self, ctx: ServiceContext, checkout: Checkout, events: PaymentEvents):
         self.ctx = ctx
@@ -136,18 +156,22 @@ class Refunds:
             for tx in rows:
                 if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
                     continue
-                refundable = cancelable = capturable = 0
+                refundable = cancelable = capturable = renewable = 0
                 held_until = None
                 if tx.action in ("charge", "capture"):
                     refundable = _left(s, tx, "refund", now)
                 else:
+                    method = self.checkout.methods.get(tx.method)
                     cancelable = _left(s, tx, "cancel", now)
-                    if isinstance(self.checkout.methods.get(tx.method), CapturingMethod):
+                    if isinstance(method, CapturingMethod):
                         capturable = cancelable
+                    if cancelable > 0 and self._renews(s, method, tx):
+                        renewable = cancelable
                     held_until = _held_until(tx) if cancelable > 0 else None
                 result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
                                                    from_minor(max(cancelable, 0), tx.currency), tx.currency,
-                                                   from_minor(max(capturable, 0), tx.currency), held_until)
+                                                   from_minor(max(capturable, 0), tx.currency), held_until,
+                                                   from_minor(max(renewable, 0), tx.currency))
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
@@ -212,6 +236,41 @@ class Refunds:
                                          actor=actor, record=False)
         return self._outcome(prepared, applied, event.successful, event.message)
 
+    def reauthorize(self, transaction_id: int, *, notes: str = "", actor: str,
+                    request_key: str | None = None) -> ProviderOutcome:
+        """Renew what an authorization still holds through its provider before the hold expires
+        (``request_key``: as for ``refund``): a new authorization, then the old one released.
+        ``ProviderOutcome.transaction_id`` is the new authorization."""
+        prepared = self._prepare(transaction_id, "reauthorize", None, notes, actor, request_key)
+        with self.ctx.db.session() as s:
+            doc = self.ctx.document(s, self.ctx.load(s, prepared.invoice_id))
+        request = ReauthorizeRequest(
+            attempt_id=prepared.attempt_id, transaction=prepared.ref, invoice=doc, amount=prepared.amount,
+            currency=prepared.ref.currency, description=f"Invoice {doc.display_number}", notes=notes,
+            timestamp=self.ctx.clock(),
+            config=self.checkout.method_config(prepared.method, prepared.organization_id, prepared.website_id))
+        try:
+            renewal = cast(ReauthorizingMethod, prepared.method).reauthorize(request)
+        except ProviderError as exc:
+            self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
+            raise
+        event = renewal.authorization
+        applied = self.events.apply(prepared.method.name, [event], actor=actor, notes=notes)[0]
+        if applied.outcome in (APPLIED, DUPLICATE) and applied.transaction_id and renewal.release is not None:
+            self.events.absorb(prepared.method.name, renewal.release, applied.transaction_id)
+        return self._outcome(prepared, applied, event.successful, event.message)
+
+    def _renews(self, s: Session, method: PaymentMethod | None, tx: PaymentTransaction) -> bool:
+        """Whether ``method`` can renew the authorization ``tx`` with the settings of its invoice."""
+        if not isinstance(method, ReauthorizingMethod):
+            return False
+        origin = _payment_attempt(s, tx)
+        invoice = s.get(Invoice, tx.invoice_id)
+        if origin is None or invoice is None:
+            return False
+        config = self.checkout.method_config(method, invoice.organization_id, invoice.website_id)
+        return method.can_reauthorize(_ref(tx, origin), config)
+
     def _outcome(self, prepared: _Prepared, outcome: EventOutcome, successful: bool,
                  message: str) -> ProviderOutcome:
         applied = outcome.outcome in (APPLIED, DUPLICATE)
@@ -252,9 +311,14 @@ class Refunds:
             if kind == "capture" and not isinstance(method, CapturingMethod):
                 raise Conflict(Message("%(method)s cannot capture an authorization from here; capture it at "
                                        "%(method)s, which then reports it.", method=method.label))
+            if kind == "reauthorize" and not self._renews(s, method, tx):
+                raise Conflict(Message("%(method)s cannot re-authorize this payment: its card was not kept for "
+                                       "payments without the customer. Capture it before it expires, or cancel "
+                                       "it.", method=method.label))
             minor = _amount(amount, left, tx.currency) if kind == "refund" else left
             row = PaymentAttempt(
-                public_id=new_public_id(), invoice_id=tx.invoice_id, kind=kind, method=tx.method,
+                public_id=new_public_id(), invoice_id=tx.invoice_id, kind=_ATTEMPT_KIND.get(kind, kind),
+                method=tx.method,
                 amount=minor, currency=tx.currency, status="started", origin="backoffice",
                 parent_transaction_id=tx.id, message="", actor=actor, created_at=now, updated_at=now,
                 request_key=key)
@@ -265,19 +329,24 @@ class Refunds:
             activity.record(s, tx.invoice_id, "payment", actor,
                             Message("%(summary)s: %(reason)s", summary=summary, reason=notes) if notes else summary,
                             {"attempt": row.public_id, "transaction_id": tx.id})
-            ref = TransactionRef(transaction_id=tx.id, action=tx.action, amount=tx.amount,
-                                 currency=tx.currency, provider_reference=tx.provider_reference or "",
-                                 attempt_id=origin.public_id, data=dict(tx.data or {}))
-            return _Prepared(method, ref, row.public_id, minor, invoice.organization_id, invoice.website_id)
+            return _Prepared(method, _ref(tx, origin), row.public_id, minor, invoice.organization_id,
+                             invoice.website_id, invoice.id)
 
 
 def _left(s: Session, tx: PaymentTransaction, kind: str, now: dt.datetime) -> int:
     """What remains of ``tx`` for a ``kind`` request: of a charge, what is not refunded or being
-    refunded; of an authorization, what is not captured, canceled or being either."""
+    refunded; of an authorization, what is not captured, canceled, renewed or being any of these."""
     if kind == "refund":
         return tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
-    return (tx.amount - refunded_from(s, tx, "capture") - refunded_from(s, tx, "cancel")
-            - pending_against(s, tx, "cancel", now) - pending_against(s, tx, "capture", now))
+    return (still_held(s, tx) - pending_against(s, tx, "cancel", now) - pending_against(s, tx, "capture", now)
+            - pending_against(s, tx, "payment", now))
+
+
+def _ref(tx: PaymentTransaction, origin: PaymentAttempt) -> TransactionRef:
+    """``tx`` as a method reads it (``origin``: the attempt that took it)."""
+    return TransactionRef(transaction_id=tx.id, action=tx.action, amount=tx.amount, currency=tx.currency,
+                          provider_reference=tx.provider_reference or "", attempt_id=origin.public_id,
+                          data=dict(tx.data or {}))
 
 
 def _held_until(tx: PaymentTransaction) -> dt.datetime | None:

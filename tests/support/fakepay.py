@@ -20,7 +20,9 @@ from oro_invoices.integration.payment_methods import (
     CallbackResult,
     PaymentPage,
     ProviderCallback,
+    ProviderError,
     ProviderEvent,
+    Reauthorization,
 )
 from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
 from oro_invoices.services.facade import InvoiceService
@@ -42,6 +44,9 @@ class FakePay:
         self.captures = []
         self.decline_refunds = False
         self.decline_captures = False
+        self.reauthorizations = []
+        self.renewable = True          # can_reauthorize's answer
+        self.decline_renewals = False
 
     def limits(self, currency, config):
         return AmountLimits(50, 100_000_000) if currency in ("USD", "EUR") else None
@@ -85,6 +90,25 @@ class FakePay:
                              provider_reference=f"cap-{request.attempt_id}" if ok else f"cap-{request.attempt_id}-x",
                              parent_reference=request.transaction.provider_reference,
                              message="captured" if ok else "authorization expired")
+
+
+    def can_reauthorize(self, transaction, config):
+        return self.renewable
+
+    def reauthorize(self, request):
+        self.reauthorizations.append(request)
+        if self.decline_renewals:
+            raise ProviderError("The card was declined.")
+        old = request.transaction.provider_reference
+        return Reauthorization(
+            authorization=ProviderEvent(event_id=f"auth-{request.attempt_id}", action="authorize", successful=True,
+                                        amount=request.amount, currency=request.currency,
+                                        attempt_id=request.attempt_id, provider_reference=f"auth-{request.attempt_id}",
+                                        message="authorized again",
+                                        data={"capture_before": "2026-12-10T12:00:00+00:00"}),
+            release=ProviderEvent(event_id=f"release-{old}", action="cancel", successful=True,
+                                  amount=request.amount, currency=request.currency, provider_reference=old,
+                                  parent_reference=old))
 
 
 class FakePayPlugin:
