@@ -125,6 +125,8 @@ class PaymentPage:
         (kept on the attempt).
     :param origins: further origins the page must reach (``https://api.provider.example``):
         the page's Content-Security-Policy allows them for scripts, frames and requests.
+    :param notice: a sentence the page shows the customer above the form (what paying this way
+        agrees to); "" for none. A ``Message`` is shown in the customer's language.
     """
 
     kind: str
@@ -134,6 +136,7 @@ class PaymentPage:
     local_script: str = ""
     provider_reference: str = ""
     origins: tuple[str, ...] = ()
+    notice: str = ""
 
     def __post_init__(self) -> None:
         if self.kind not in PAGE_KINDS:

@@ -92,3 +92,15 @@ def test_latest_charge_is_an_id(real_client):
 
 def test_capture_before(real_client):
     contract.check_capture_before(real_client)
+
+
+def test_card_kept_for_later(real_client):
+    contract.check_card_kept_for_later(real_client)
+
+
+def test_used_card_not_reused(real_client):
+    contract.check_used_card_not_reused(real_client)
+
+
+def test_off_session_authentication_required(real_client):
+    contract.check_off_session_authentication_required(real_client)

@@ -82,7 +82,7 @@ def stripe_account(request) -> StripeAccount:
 
 def configure_stripe(settings: Settings, account: StripeAccount, *, partial: bool = False, minimum: str = "0",
                      action: str = "charge", webhook_secret: str = WEBHOOK_SECRET, base_url: str = BASE_URL,
-                     scope: str = "global", scope_id: int | None = None) -> None:
+                     scope: str = "global", scope_id: int | None = None, reauthorize: bool = False) -> None:
     """Invoices and payments on, paid with Stripe through ``account``."""
     settings.set("oro_invoices.enabled", True)
     settings.set("oro_invoices.storefront_base_url", base_url)
@@ -91,7 +91,7 @@ def configure_stripe(settings: Settings, account: StripeAccount, *, partial: boo
         "oro_invoices.partial_payments_enabled": partial, "oro_invoices.partial_payment_minimum": minimum,
         keys.SECRET_KEY: account.secret_key, keys.PUBLISHABLE_KEY: account.publishable_key,
         keys.WEBHOOK_SECRET: webhook_secret, keys.API_BASE: account.api_base, keys.JS_URL: account.js_url,
-        keys.PAYMENT_ACTION: action,
+        keys.PAYMENT_ACTION: action, keys.REAUTHORIZE: reauthorize,
     }.items():
         settings.set(key, value, scope, scope_id)
 

@@ -6,8 +6,13 @@ PaymentIntent); the payment page then mounts Stripe's Payment Element and confir
 browser (``web/static/oro_invoices_stripe.js``), 3-D Secure included. Stripe sends the customer
 back to the callback route with ``payment_intent``, ``payment_intent_client_secret`` and
 ``redirect_status``; the server retrieves that PaymentIntent itself and reports its outcome.
-Webhooks (POSTs to the same route) are verified with the signing secret. Refunds and
+Webhooks (POSTs to the same route) are verified with the signing secret. Refunds, captures and
 cancellations go through the API with the attempt's idempotency key.
+
+With Authorize Only and Allow Re-Authorization, the card is kept for payments without the customer
+(``setup_future_usage``), so that an authorization can be renewed before Stripe releases it: a new
+PaymentIntent for what it still holds, confirmed off-session with the same card, then the old one
+canceled.
 """
 from __future__ import annotations
 
@@ -34,7 +39,10 @@ from oro_invoices.integration.payment_methods import (
     ProviderCallback,
     ProviderError,
     ProviderEvent,
+    Reauthorization,
+    ReauthorizeRequest,
     RefundRequest,
+    TransactionRef,
 )
 from oro_invoices.integration.stripe_method import reports, webhooks
 from oro_invoices.integration.stripe_method.amounts import charge_limits
@@ -68,6 +76,10 @@ CHARGE_ID = re.compile(r"^(ch|py)_[A-Za-z0-9]{1,250}$")
 READ_INTENT: PaymentIntentRetrieveParams = {"expand": ["latest_charge"]}
 #: Stripe keeps metadata values to 500 characters.
 METADATA_VALUE = 500
+#: The metadata key of a renewing PaymentIntent naming the one it renews.
+RENEWS_KEY = "renews_payment_intent"
+#: What the payment page tells the customer when the card is kept for renewing the authorization.
+CARD_KEPT = Message("Stripe keeps your card so that the seller can renew this authorization before it expires.")
 
 ClientFactory = Callable[[StripeSettings], "stripe.StripeClient"]
 
@@ -124,6 +136,8 @@ class StripeMethod:
             customer = customer_for(client, invoice)
             if customer:
                 params["customer"] = customer
+                if settings.keeps_cards:
+                    params["setup_future_usage"] = "off_session"
             intent = client.v1.payment_intents.create(
                 params, {"idempotency_key": f"oro-invoices-payment-{invoice.id}-{request.attempt_id}"})
         except stripe.StripeError as exc:
@@ -137,7 +151,8 @@ class StripeMethod:
             kind=CLIENT_FORM, script_url=settings.js_url, local_script=BROWSER_SCRIPT,
             fields={"publishable_key": settings.publishable_key, "client_secret": intent.client_secret,
                     "return_url": with_query(request.return_url, attempt=request.attempt_id)},
-            provider_reference=intent.id, origins=self._origins(settings))
+            provider_reference=intent.id, origins=self._origins(settings),
+            notice=CARD_KEPT if params.get("setup_future_usage") else "")
 
     @staticmethod
     def _origins(settings: StripeSettings) -> tuple[str, ...]:
@@ -273,3 +288,78 @@ class StripeMethod:
         except stripe.StripeError as exc:
             raise provider_error(exc, Message("canceling the authorization")) from None
         return reports.cancel_event(intent, request.attempt_id)
+
+    # ---- renewing authorizations ----------------------------------------------------------
+
+    def can_reauthorize(self, transaction: TransactionRef, config: MethodConfig) -> bool:
+        """An authorization whose card Stripe kept for payments without the customer, while
+        Allow Re-Authorization is on."""
+        return (read(config).keeps_cards and transaction.data.get("setup_future_usage") == "off_session"
+                and bool(PAYMENT_INTENT_ID.match(str(transaction.data.get("payment_intent") or ""))))
+
+    def reauthorize(self, request: ReauthorizeRequest) -> Reauthorization:
+        """A new PaymentIntent for what the old one still holds, confirmed off-session with its
+        kept card; then the old one canceled. A new authorization made before a failure is canceled."""
+        import stripe
+        client = self.client_factory(read(request.config))
+        old_id = str(request.transaction.data.get("payment_intent") or "")
+        try:
+            old = client.v1.payment_intents.retrieve(old_id)
+        except stripe.StripeError as exc:
+            raise provider_error(exc, Message("reading the authorization to renew")) from None
+        card, customer = reports.object_id(old.payment_method), reports.object_id(old.customer)
+        if not card or not customer:
+            raise ProviderError(Message("Stripe did not keep the card of this authorization, so it cannot be "
+                                        "renewed. Capture it before it expires, or cancel it."))
+        params: PaymentIntentCreateParams = {
+            "amount": request.amount, "currency": request.currency.lower(), "customer": customer,
+            "payment_method": card, "capture_method": "manual",
+            # confirmed here, without the customer: no payment method that would send them elsewhere
+            "automatic_payment_methods": {"enabled": True, "allow_redirects": "never"},
+            "setup_future_usage": "off_session", "confirm": True, "off_session": True,
+            "description": request.description[:1000], "expand": ["latest_charge"],
+            "metadata": {reports.ATTEMPT_KEY: request.attempt_id, reports.INVOICE_ID_KEY: str(request.invoice.id),
+                         reports.INVOICE_NUMBER_KEY: request.invoice.display_number[:METADATA_VALUE],
+                         RENEWS_KEY: old_id},
+        }
+        try:
+            new = client.v1.payment_intents.create(
+                params, {"idempotency_key": f"oro-invoices-reauthorize-{request.attempt_id}"})
+        except stripe.CardError as exc:
+            raise ProviderError(Message("Stripe declined the card: %(said)s The authorization stays as it was.",
+                                        said=(exc.user_message or str(exc)).strip())) from None
+        except stripe.StripeError as exc:
+            raise provider_error(exc, Message("renewing the authorization")) from None
+        if new.status != "requires_capture" or reports.intent_attempt(new) != request.attempt_id \
+                or new.amount != request.amount:
+            self._release(client, new.id, f"oro-invoices-reauthorize-undo-{request.attempt_id}")
+            raise ProviderError(Message("Stripe did not authorize the card again (status %(status)s); the "
+                                        "authorization stays as it was.", status=str(new.status)))
+        try:
+            released: stripe.PaymentIntent | None = client.v1.payment_intents.cancel(
+                old_id, None, {"idempotency_key": f"oro-invoices-release-{request.attempt_id}"})
+        except stripe.StripeError as exc:
+            released = self._read(client, old_id)
+            if released is None or released.status != "canceled":  # not released already: undo the new one
+                self._release(client, new.id, f"oro-invoices-reauthorize-undo-{request.attempt_id}")
+                raise provider_error(exc, Message("releasing the authorization being renewed")) from None
+        authorized = next(e for e in reports.intent_events(new) if e.action == "authorize")
+        return Reauthorization(authorization=authorized,
+                               release=reports.cancel_event(released, request.attempt_id) if released else None)
+
+    def _release(self, client: stripe.StripeClient, intent_id: str, key: str) -> None:
+        """Cancel ``intent_id``, logging (not raising) when Stripe refuses."""
+        import stripe
+        try:
+            client.v1.payment_intents.cancel(intent_id, None, {"idempotency_key": key})
+        except stripe.StripeError as exc:
+            log.error("Could not cancel PaymentIntent %s after a failed renewal (%s); cancel it in the Stripe "
+                      "Dashboard.", intent_id, exc.user_message or exc)
+
+    @staticmethod
+    def _read(client: stripe.StripeClient, intent_id: str) -> stripe.PaymentIntent | None:
+        import stripe
+        try:
+            return client.v1.payment_intents.retrieve(intent_id)
+        except stripe.StripeError:
+            return None

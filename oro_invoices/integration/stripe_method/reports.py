@@ -92,7 +92,9 @@ def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
     facts = _Intent(pi=intent.id, attempt=intent_attempt(intent), currency=str(intent.currency).upper(),
                     amount=int(intent.amount), charge=charge_id,
                     data={"payment_intent": intent.id, "status": str(intent.status),
-                          **({"charge": charge_id} if charge_id else {})})
+                          **({"charge": charge_id} if charge_id else {}),
+                          **({"setup_future_usage": "off_session"}
+                             if field(intent, "setup_future_usage") == "off_session" else {})})
     first_action = "authorize" if manual else "charge"
     held_until = capture_before(field(intent, "latest_charge"))
     authorized = facts.event("authorized", "authorize", True, "Authorized by Stripe.",

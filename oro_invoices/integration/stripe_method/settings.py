@@ -13,7 +13,8 @@ WEBHOOK_SECRET = PREFIX + "webhook_secret"
 JS_URL = PREFIX + "js_url"
 API_BASE = PREFIX + "api_base"
 PAYMENT_ACTION = PREFIX + "payment_action"
-SETTING_KEYS = (SECRET_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET, JS_URL, API_BASE, PAYMENT_ACTION)
+REAUTHORIZE = PREFIX + "reauthorize"
+SETTING_KEYS = (SECRET_KEY, PUBLISHABLE_KEY, WEBHOOK_SECRET, JS_URL, API_BASE, PAYMENT_ACTION, REAUTHORIZE)
 
 #: What Stripe answers at its own addresses (the settings' defaults say the same).
 STRIPE_API_BASE = "https://api.stripe.com"
@@ -32,11 +33,18 @@ class StripeSettings:
     js_url: str
     api_base: str
     payment_action: str
+    #: Keep the card of an authorization for off-session use, so that it can be renewed.
+    reauthorize: bool = False
 
     @property
     def configured(self) -> bool:
         """Both keys are set: payments can be started."""
         return bool(self.secret_key and self.publishable_key)
+
+    @property
+    def keeps_cards(self) -> bool:
+        """Authorizations are made with the card kept for renewing them (``setup_future_usage``)."""
+        return self.payment_action == AUTHORIZE and self.reauthorize
 
     @property
     def capture_method(self) -> Literal["automatic", "manual"]:
@@ -52,4 +60,5 @@ def read(config: MethodConfig) -> StripeSettings:
         secret_key=text(SECRET_KEY), publishable_key=text(PUBLISHABLE_KEY),
         webhook_secret=text(WEBHOOK_SECRET), js_url=text(JS_URL) or STRIPE_JS_URL,
         api_base=(text(API_BASE) or STRIPE_API_BASE).rstrip("/"),
-        payment_action=AUTHORIZE if text(PAYMENT_ACTION) == AUTHORIZE else CHARGE)
+        payment_action=AUTHORIZE if text(PAYMENT_ACTION) == AUTHORIZE else CHARGE,
+        reauthorize=config.get(REAUTHORIZE) is True)

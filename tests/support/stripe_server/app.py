@@ -20,6 +20,7 @@ from support.stripe_server import (
     payment_intents,
     payment_methods,
     refunds,
+    saved_cards,
     stripe_js,
     three_d_secure,
 )
@@ -68,7 +69,7 @@ def install() -> web.Application:
             raise RuntimeError("localstripe's app already ran without the extensions; install them before starting it")
         Store.dump_to_disk = _no_pickle
         Store.try_load_from_disk = _no_pickle
-        for module in (declines, payment_methods, payment_intents, charges, refunds, events):
+        for module in (declines, payment_methods, payment_intents, charges, refunds, events, saved_cards):
             module.install()
         for position, middleware in enumerate((idempotency_middleware, stripe_errors_middleware,
                                                overrides_middleware)):

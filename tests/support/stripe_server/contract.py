@@ -189,3 +189,36 @@ def check_capture_before(client: stripe.StripeClient) -> None:
     paid = paid_intent(client, 2_000)
     paid_charge = client.v1.payment_intents.retrieve(paid.id, {"expand": ["latest_charge"]}).latest_charge
     assert getattr(paid_charge.payment_method_details.card, "capture_before", None) is None
+
+
+def check_card_kept_for_later(client: stripe.StripeClient) -> None:
+    """Stripe: ``setup_future_usage=off_session`` with a ``customer`` attaches the card to the customer
+    once the payment succeeds; it then pays again without the customer (``off_session``)."""
+    customer = client.v1.customers.create({"email": f"kept-{uuid.uuid4().hex[:8]}@example.com"}).id
+    held = intent(client, 2_000, customer=customer, payment_method="pm_card_visa", confirm=True,
+                  capture_method="manual", setup_future_usage="off_session")
+    assert (held.status, held.setup_future_usage) == ("requires_capture", "off_session")
+    card = held.payment_method if isinstance(held.payment_method, str) else held.payment_method.id
+    assert client.v1.payment_methods.retrieve(card).customer == customer
+    again = intent(client, 2_000, customer=customer, payment_method=card, confirm=True, off_session=True,
+                   capture_method="manual")
+    assert again.status == "requires_capture"
+
+
+def check_used_card_not_reused(client: stripe.StripeClient) -> None:
+    """Stripe: a PaymentMethod used once without being attached to a customer cannot be used again."""
+    paid = paid_intent(client, 1_000)
+    card = paid.payment_method if isinstance(paid.payment_method, str) else paid.payment_method.id
+    with pytest.raises(stripe.InvalidRequestError, match="may not be used again"):
+        intent(client, 1_000, payment_method=card, confirm=True)
+
+
+def check_off_session_authentication_required(client: stripe.StripeClient) -> None:
+    """Stripe: without the customer a card that always asks for 3-D Secure is declined with
+    ``authentication_required`` (4000002760003184), the PaymentIntent in the error."""
+    customer = client.v1.customers.create({"email": f"auth-{uuid.uuid4().hex[:8]}@example.com"}).id
+    card = client.v1.payment_methods.attach("pm_card_authenticationRequired", {"customer": customer}).id
+    with pytest.raises(stripe.CardError) as declined:
+        intent(client, 1_000, customer=customer, payment_method=card, confirm=True, off_session=True)
+    assert declined.value.code == "authentication_required"
+    assert declined.value.error.payment_intent is not None

@@ -10,7 +10,8 @@ Stripe (https://docs.stripe.com/api/payment_intents):
   ``use_stripe_sdk`` for Stripe.js, or ``redirect_to_url`` when the server confirmed with a
   ``return_url`` (see three_d_secure.py);
 - ``latest_charge`` is a charge id, expandable (localstripe embedded the charge);
-- ``amount_received`` is what was taken (localstripe had none).
+- ``amount_received`` is what was taken (localstripe had none);
+- ``setup_future_usage`` and ``off_session``: see saved_cards.py.
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from aiohttp import web
 from localstripe.resources import PaymentIntent
 from localstripe.server import get_post_data, json_response, unflatten_data
 
-from support.stripe_server import params, payment_methods, three_d_secure
+from support.stripe_server import params, payment_methods, saved_cards, three_d_secure
 from support.stripe_server.auth import header_key, is_secret_key, publishable_key, require_secret_or_client_secret
 from support.stripe_server.errors import invalid_request, unknown_parameters
 
@@ -29,7 +30,7 @@ _CLIENT_FIELDS = ("key", "payment_user_agent", "referrer", "client_secret")
 CONFIRM_PARAMS = {"payment_method", "payment_method_data", "return_url", "use_stripe_sdk", "receipt_email",
                   "off_session"}
 CREATE_EXTRAS = {"confirm", "off_session", "description", "receipt_email", "return_url",
-                 "automatic_payment_methods", "payment_method_data", "use_stripe_sdk"}
+                 "automatic_payment_methods", "payment_method_data", "use_stripe_sdk", "setup_future_usage"}
 
 
 def base_url(request: web.Request) -> str:
@@ -37,7 +38,8 @@ def base_url(request: web.Request) -> str:
 
 
 def confirm_intent(intent: PaymentIntent, data: dict[str, Any], server: str) -> None:
-    """Confirm ``intent`` with ``data`` (``payment_method`` | ``payment_method_data``, ``return_url``, …)."""
+    """Confirm ``intent`` with ``data`` (``payment_method`` | ``payment_method_data``, ``return_url``,
+    ``off_session`` …)."""
     if intent.status not in CONFIRMABLE:
         raise invalid_request(f"You cannot confirm this PaymentIntent because it has a status of {intent.status}.",
                               code="payment_intent_unexpected_state")
@@ -56,11 +58,22 @@ def confirm_intent(intent: PaymentIntent, data: dict[str, Any], server: str) -> 
                               param="payment_method", code="payment_intent_unexpected_state")
     if data.get("receipt_email") is not None:
         intent.receipt_email = params.optional_text(data, "receipt_email")
+    saved_cards.check_usable(intent.payment_method, intent.customer)
     if intent.latest_charge is not None and intent.latest_charge.status == "failed":
         intent.latest_charge = None  # a new attempt after a decline
+    off_session = params.boolean(data.get("off_session", False), "off_session")
+    if off_session:
+        saved_cards.refuse_authentication_off_session(intent)
     intent.next_action = None
     intent._return_url = return_url
-    intent._confirm(on_failure_now=intent._report_failure)
+    try:
+        if off_session:  # no challenge without the customer: charged, or refused just above
+            intent._authentication_failed = False
+            intent._create_charge(on_failure_now=intent._report_failure)
+        else:
+            intent._confirm(on_failure_now=intent._report_failure)
+    finally:
+        saved_cards.after_confirm(intent)
     if intent.next_action and return_url and not use_stripe_sdk:
         intent.next_action = {"type": "redirect_to_url",
                               "redirect_to_url": {"url": three_d_secure.challenge_url(intent, server),
@@ -98,9 +111,10 @@ async def create(request: web.Request, handler: Any) -> web.StreamResponse:
     intent.description, intent.receipt_email = description, receipt_email
     intent.automatic_payment_methods = automatic
     intent.payment_method_types = types
+    intent.setup_future_usage = saved_cards.usage(extras.get("setup_future_usage"))
     if confirm:
-        confirm_intent(intent, {k: extras.get(k) for k in ("payment_method_data", "return_url", "use_stripe_sdk")
-                                if k in extras}, base_url(request))
+        confirm_intent(intent, {k: extras.get(k) for k in ("payment_method_data", "return_url", "use_stripe_sdk",
+                                                           "off_session") if k in extras}, base_url(request))
     elif "payment_method_data" in extras:
         intent.payment_method = payment_methods.from_data(extras["payment_method_data"]).id
     return json_response(intent._export(expand=expand))

@@ -21,7 +21,7 @@ from localstripe.resources import Event, PaymentIntent
 from localstripe.server import get_post_data, json_response, unflatten_data
 from localstripe.webhooks import schedule_webhook
 
-from support.stripe_server import params
+from support.stripe_server import params, saved_cards
 from support.stripe_server.auth import require_secret_or_client_secret
 from support.stripe_server.errors import invalid_request
 
@@ -38,6 +38,7 @@ def finish_authentication(intent: PaymentIntent, success: bool) -> None:
                               f"{intent.status}).", code="payment_intent_unexpected_state")
     payment_method = intent.payment_method
     PaymentIntent._api_authenticate(intent.id, client_secret=intent.client_secret, success=success)
+    saved_cards.after_confirm(intent)
     if not success:
         intent._failed_payment_method = payment_method
         schedule_webhook(Event("payment_intent.payment_failed", intent))
