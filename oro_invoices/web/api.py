@@ -137,6 +137,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ),
     Route("POST", "/invoices/{id}/notes", "add_note", WRITE),
     Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ),
@@ -430,7 +431,7 @@ class InvoiceApi:
         for row in rows:
             found = actions.get(row["id"])
             none = from_minor(0, row["currency"])
-            for name in ("refundable", "capturable", "cancelable"):
+            for name in ("refundable", "capturable", "cancelable", "reauthorizable"):
                 row[name] = format(getattr(found, name) if found is not None else none, "f")
             held_until = found.capture_before if found is not None else None
             row["capture_before"] = held_until.isoformat() if held_until is not None else None
@@ -444,7 +445,7 @@ class InvoiceApi:
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)
 
-    # ---- refund, capture, cancel: through the provider that took the payment ------------
+    # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
 
     def refund_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         body = _action_body(request, ("amount", "notes"))
@@ -466,6 +467,12 @@ class InvoiceApi:
         body = _action_body(request, ("notes",))
         doc, tx = self._transaction(client, id, transaction_id)
         return self._payment_action(doc, lambda: self.service.cancel_authorization(
+            tx, notes=body.get("notes", ""), actor=self._actor(client)))
+
+    def reauthorize_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        body = _action_body(request, ("notes",))
+        doc, tx = self._transaction(client, id, transaction_id)
+        return self._payment_action(doc, lambda: self.service.reauthorize_authorization(
             tx, notes=body.get("notes", ""), actor=self._actor(client)))
 
     def _transaction(self, client: ApiClient, raw_id: str, raw_transaction_id: str) -> tuple[InvoiceDocument, int]:
@@ -583,7 +590,8 @@ def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]
 
 
 def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """The optional body of a refund, capture or cancel: only ``allowed`` fields, notes a text."""
+    """The optional body of a refund, capture, cancel or re-authorization: only ``allowed`` fields,
+    notes a text."""
     payload = _optional_body(request, allowed)
     if not isinstance(payload.get("notes", ""), str):
         raise ValidationError([("notes", "A text of at most 10000 characters.")])

@@ -1,8 +1,9 @@
-"""Back-office actions on an invoice's payments: Refund a charge, capture or cancel an authorization.
+"""Back-office actions on an invoice's payments: Refund a charge; capture, cancel or re-authorize
+an authorization.
 
 Each needs the ``oro_invoices.manage_payments`` permission and goes through the provider that
 took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` /
-``cancel_authorization``), never for more than remains. The dialogs open over the view page
+``cancel_authorization`` / ``reauthorize_authorization``), never for more than remains. The dialogs open over the view page
 (``?dialog=refund&transaction=<id>``); a refused amount shows the dialog again with the reason.
 """
 from __future__ import annotations
@@ -27,7 +28,7 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
-DIALOGS = ("refund", "capture", "cancel-authorization")
+DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class PaymentRow:
     #: Until when the provider holds an open authorization, when it said so.
     held_until: dt.datetime | None = None
     hold_expired: bool = False
+    reauthorizable: Decimal | None = None
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -64,13 +66,14 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
                                found.cancelable if found and found.cancelable > 0 else None,
                                found.capturable if found and found.capturable > 0 else None,
-                               held_until, held_until is not None and held_until <= now))
+                               held_until, held_until is not None and held_until <= now,
+                               found.reauthorizable if found and found.reauthorizable > 0 else None))
     asked = chosen = None
     if dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)
-        usable = asked is not None and (asked.refundable if dialog == "refund" else asked.capturable
-                                        if dialog == "capture" else asked.cancelable)
+        usable = asked is not None and {"refund": asked.refundable, "capture": asked.capturable,
+                                        "reauthorize": asked.reauthorizable}.get(dialog, asked.cancelable)
         chosen = asked if usable else None
     return {"payment_rows": rows, "can_manage_payments": manage,
             "payment_dialog": chosen, "payment_asked": asked,
@@ -84,12 +87,17 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     if payments["payment_dialog"] is not None:
         return ""
     if not payments["can_manage_payments"]:
-        return _("Your role may not refund, capture or cancel payments.")
+        return _("Your role may not refund, capture, cancel or re-authorize payments.")
     if dialog == "refund":
         return _("This payment can no longer be refunded.")
     if dialog == "cancel-authorization":
         return _("This authorization can no longer be canceled.")
     asked: PaymentRow | None = payments["payment_asked"]
+    if dialog == "reauthorize":
+        if asked is not None and asked.cancelable:  # still held, but its card was not kept for renewing it
+            return _("This authorization cannot be re-authorized: %(method)s did not keep its card. Capture it "
+                     "before it expires, or cancel it.", method=ctx.payment_method_label(asked.transaction.method))
+        return _("This authorization can no longer be re-authorized.")
     if asked is not None and asked.cancelable:  # still held, but its method cannot capture from here
         return _("%(method)s authorizations are captured at %(method)s, not from here.",
                  method=ctx.payment_method_label(asked.transaction.method))
@@ -97,7 +105,7 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
 
 
 class PaymentActions:
-    """Refund, Capture and Cancel on the back-office view page."""
+    """Refund, Capture, Cancel and Re-authorize on the back-office view page."""
 
     def __init__(self, pages: BackOffice):
         self.pages = pages
@@ -154,9 +162,16 @@ class PaymentActions:
             req, self.ctx.service.cancel_authorization, N_("The authorization of %(amount)s has been canceled."),
             N_("The authorization of %(amount)s was not canceled: %(reason)s."), N_("declined"))
 
+    def reauthorize(self, req: Request) -> Response:
+        """Renew an authorization through the provider before it expires."""
+        return self._act_on_authorization(
+            req, self.ctx.service.reauthorize_authorization,
+            N_("The authorization of %(amount)s has been renewed."),
+            N_("The authorization of %(amount)s was not renewed: %(reason)s."), N_("declined by the provider"))
+
     def _act_on_authorization(self, req: Request, act: Callable[..., ProviderOutcome], done: str,
                               not_done: str, declined: str) -> Response:
-        """Capture or cancel (``act``) the authorization the form names; flash how it went."""
+        """Capture, cancel or renew (``act``) the authorization the form names; flash how it went."""
         self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         tx = self._transaction(req, doc)

@@ -160,6 +160,8 @@ class ListedTransactionOut(TransactionOut):
     capturable = DecimalString(metadata={
         "description": "What remains to capture (an authorization, when its method captures)."})
     cancelable = DecimalString(metadata={"description": "What remains to cancel (an authorization)."})
+    reauthorizable = DecimalString(metadata={
+        "description": "What a re-authorization would renew (an authorization whose card its method kept)."})
     capture_before = fields.AwareDateTime(allow_none=True, metadata={
         "description": "Until when the provider holds an open authorization, when it said so; else null."})
 
@@ -177,14 +179,15 @@ class RefundIn(Schema):
 
 
 class ActionNotesIn(Schema):
-    """The optional body of a capture or cancellation."""
+    """The optional body of a capture, cancellation or re-authorization."""
 
     notes = fields.String(validate=validate.Length(max=10_000), metadata={
         "description": "Why; kept with the transaction and in the invoice's activity."})
 
 
 class PaymentActionOut(Schema):
-    """How the provider answered a refund, capture or cancellation, and the invoice after it."""
+    """How the provider answered a refund, capture, cancellation or re-authorization, and the
+    invoice after it."""
 
     successful = fields.Boolean()
     amount = DecimalString()
@@ -413,6 +416,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/cancel", "post"): {
         "summary": "Cancel what remains of an authorization", "description": _PAYMENT_ACTION,
+        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
+        "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
+                      **_errors("403", "409", "502")}},
+    ("/invoices/{id}/payments/{transaction_id}/reauthorize", "post"): {
+        "summary": "Renew what remains of an authorization before its provider releases it",
+        "description": _PAYMENT_ACTION + " The answer's `transaction_id` is the new authorization; the old "
+                       "one is released. 409 when its method cannot renew it (its card was not kept).",
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},

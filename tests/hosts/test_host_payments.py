@@ -453,7 +453,7 @@ def test_refund_needs_the_manage_payments_permission(shop, rebates):
     [charge] = viewer.service.transactions(doc.id)
     assert "?dialog=refund" not in viewer.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
     link = viewer.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")
-    assert "Your role may not refund, capture or cancel payments." in dialog_notice(link)
+    assert "Your role may not refund, capture, cancel or re-authorize payments." in dialog_notice(link)
     assert 'role="dialog"' not in link.get_data(as_text=True)
     resp = viewer.submit(f"/admin/invoices/{doc.id}", f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund",
                          {"amount": "1"})

@@ -192,3 +192,62 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     # the kept dialog link says why it no longer opens
     again = admin.get(dialog_url)
     assert dialog_notice(again) == "This authorization can no longer be captured."
+
+
+def test_an_admin_reauthorizes_an_authorization_from_the_view_page(stripe_shop):
+    app, account = stripe_shop
+    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
+                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET, reauthorize=True)
+    client = customer(app)
+    doc = doc_of(client)
+    handed_over = text_of(hand_over(client, doc).get_data(as_text=True))
+    assert "Stripe keeps your card so that the seller can renew this authorization before it expires." in handed_over
+    intent, _ = pay_with_visa(client, account, doc)
+    admin = ShopClient(app)
+    admin.login_admin()
+    view = f"/admin/invoices/{doc.id}"
+    [old] = client.service.transactions(doc.id)
+    row = admin.get(view).get_data(as_text=True).split(f'data-transaction-id="{old.id}"')[1].split("</tr>")[0]
+    assert re.findall(r">(Capture|Re-authorize|Cancel|Refund)</a>", row) == ["Capture", "Re-authorize", "Cancel"]
+    dialog_url = f"{view}?dialog=reauthorize&transaction={old.id}"
+    dialog = text_of(admin.get(dialog_url).get_data(as_text=True))
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.total_amount:,}"
+    assert "Re-authorize Payment" in dialog and "Yes, Re-authorize" in dialog
+    assert (f"A new authorization of {amount} will be placed on the customer's card, and the current one "
+            "released. Are you sure you want to continue?") in dialog
+    done = admin.submit(dialog_url, f"{view}/transactions/{old.id}/reauthorize", {"notes": "ships next week"})
+    assert done.status_code in (302, 303)
+    page = admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"The authorization of {amount} has been renewed." in text_of(page)
+    assert account.client().v1.payment_intents.retrieve(intent).status == "canceled"
+    assert client.service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    new = next(t for t in client.service.transactions(doc.id) if t.id != old.id)
+    renewed = page.split(f'data-transaction-id="{new.id}"')[1].split("</tr>")[0]
+    assert re.findall(r">(Capture|Re-authorize|Cancel|Refund)</a>", renewed) == ["Capture", "Re-authorize", "Cancel"]
+    assert "Capture by" in text_of(renewed) and "ships next week" in text_of(renewed)
+    released = page.split(f'data-transaction-id="{old.id}"')[1].split("</tr>")[0]
+    assert not re.findall(r">(Capture|Re-authorize|Cancel|Refund)</a>", released)
+    assert dialog_notice(admin.get(dialog_url)) == "This authorization can no longer be re-authorized."
+
+
+def test_an_authorization_whose_card_was_not_kept_says_why_it_cannot_be_renewed(stripe_shop):
+    app, account = stripe_shop
+    settings = Settings(app.extensions["oro_reference_host"].config)
+    configure_stripe(settings, account, action="authorize", base_url="http://localhost",
+                     webhook_secret=RECEIVER_SECRET)
+    client = customer(app)
+    doc = doc_of(client)
+    pay_with_visa(client, account, doc)
+    settings.set("oro_invoices.stripe.reauthorize", True)
+    admin = ShopClient(app)
+    admin.login_admin()
+    [old] = client.service.transactions(doc.id)
+    view = f"/admin/invoices/{doc.id}"
+    row = admin.get(view).get_data(as_text=True).split(f'data-transaction-id="{old.id}"')[1].split("</tr>")[0]
+    assert re.findall(r">(Capture|Re-authorize|Cancel|Refund)</a>", row) == ["Capture", "Cancel"]
+    assert dialog_notice(admin.get(f"{view}?dialog=reauthorize&transaction={old.id}")) == (
+        "This authorization cannot be re-authorized: Stripe did not keep its card. Capture it before it expires, "
+        "or cancel it.")
+    refused = admin.submit(view, f"{view}/transactions/{old.id}/reauthorize", {})
+    assert "Stripe cannot re-authorize this payment: its card was not kept" in text_of(
+        admin.get(refused.headers["Location"]).get_data(as_text=True))

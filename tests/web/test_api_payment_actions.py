@@ -1,4 +1,4 @@
-"""Refund, capture and cancel through the API: what remains is listed with each transaction, the
+"""Refund, capture, cancel and re-authorize through the API: what remains is listed with each transaction, the
 provider's answer is the response, and a retry with the same Idempotency-Key does nothing twice."""
 from __future__ import annotations
 
@@ -77,6 +77,32 @@ def test_capture_and_cancel_an_authorization(paying):
     assert [r.notes for r in fake.cancels] == ["order canceled"]
 
 
+def test_reauthorize_an_authorization(paying):
+    http, fake = paying
+    inv, auth = paid(http, action="authorize")
+    assert listed(http, inv)[auth]["reauthorizable"] == "231.86"
+    resp = http.post(f"/api/invoices/{inv}/payments/{auth}/reauthorize", {"notes": "ships later"},
+                     headers={"Idempotency-Key": "renew-1"})
+    assert resp.status_code == 200, resp.get_data()
+    body = resp.get_json()
+    assert (body["successful"], body["amount"], body["invoice"]["payment_status"]) == (True, "231.86", "authorized")
+    renewed = listed(http, inv)
+    assert renewed[body["transaction_id"]]["capturable"] == "231.86"
+    assert renewed[body["transaction_id"]]["capture_before"] == "2026-12-10T12:00:00+00:00"
+    assert renewed[auth]["reauthorizable"] == renewed[auth]["cancelable"] == "0.00"
+    again = http.post(f"/api/invoices/{inv}/payments/{auth}/reauthorize", {"notes": "ships later"},
+                      headers={"Idempotency-Key": "renew-1"})
+    assert again.headers.get("Idempotent-Replayed") == "true" and len(fake.reauthorizations) == 1
+    fake.decline_renewals = True
+    declined = http.post(f"/api/invoices/{inv}/payments/{body['transaction_id']}/reauthorize")
+    assert declined.status_code == 502
+    assert assert_error_shape(declined)[0]["message"] == "The card was declined."
+    fake.renewable = False
+    refused = http.post(f"/api/invoices/{inv}/payments/{body['transaction_id']}/reauthorize")
+    assert refused.status_code == 409
+    assert "FakePay cannot re-authorize this payment" in assert_error_shape(refused)[0]["message"]
+
+
 def test_a_declined_capture_is_a_200_saying_so(paying):
     http, fake = paying
     fake.decline_captures = True
@@ -110,6 +136,8 @@ def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(p
     ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
     ("/payments/{tx}/capture", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
     ("/payments/{tx}/cancel", {"notes": 7}, 422, "notes", "A text of at most 10000 characters."),
+    ("/payments/{tx}/reauthorize", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
+    ("/payments/{tx}/reauthorize", {}, 409, "", "Only a successful authorization can be re-authorized."),
     ("/payments/{tx}/capture", {}, 409, "", "Only a successful authorization can be captured."),
     ("/payments/99999/refund", {}, 404, "", "has no payment transaction '99999'"),
     ("/payments/abc/refund", {}, 404, "", "has no payment transaction 'abc'"),
@@ -121,7 +149,7 @@ def test_bad_requests_say_what_is_wrong(paying, path, body, status, field, messa
     assert resp.status_code == status, resp.get_data()
     [error] = assert_error_shape(resp)
     assert error["field"] == field and message in error["message"]
-    assert not fake.refunds and not fake.captures
+    assert not fake.refunds and not fake.captures and not fake.reauthorizations
 
 
 def test_another_organizations_payment_and_the_read_scope_are_refused(paying):

@@ -117,7 +117,7 @@ class InvoicePermissions(models.Model):
             ("view_invoices", "Can see invoices"),
             ("delete_invoices", "Can delete draft invoices"),
             ("send_invoices", "Can send invoices to customers"),
-            ("manage_invoice_payments", "Can refund, capture and cancel invoice payments"),
+            ("manage_invoice_payments", "Can refund, capture, cancel and re-authorize invoice payments"),
             ("credit_invoices", "Can issue credit notes, void and re-issue invoices"),
             ("import_invoices", "Can create and update invoices (import, API)"),
             ("configure_invoices", "Can change the invoice settings of their organization"),
