@@ -19,6 +19,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import N_, _
+from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
@@ -94,9 +95,13 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
         return _("This authorization can no longer be canceled.")
     asked: PaymentRow | None = payments["payment_asked"]
     if dialog == "reauthorize":
-        if asked is not None and asked.cancelable:  # still held, but its card was not kept for renewing it
+        if asked is not None and asked.cancelable:  # still held, but not renewable
+            method = asked.transaction.method
+            label = ctx.payment_method_label(method)
+            if not isinstance(ctx.service.payment_methods.get(method), ReauthorizingMethod):
+                return _("%(method)s authorizations cannot be re-authorized from here.", method=label)
             return _("This authorization cannot be re-authorized: %(method)s did not keep its card. Capture it "
-                     "before it expires, or cancel it.", method=ctx.payment_method_label(asked.transaction.method))
+                     "before it expires, or cancel it.", method=label)
         return _("This authorization can no longer be re-authorized.")
     if asked is not None and asked.cancelable:  # still held, but its method cannot capture from here
         return _("%(method)s authorizations are captured at %(method)s, not from here.",

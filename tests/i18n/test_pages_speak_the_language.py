@@ -205,6 +205,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", f"{view}?dialog=delete"),
         Page("viewer", f"{view}?dialog=refund&transaction={charge.id}"),
         Page("admin", f"/admin/invoices/{authorized}?dialog=capture&transaction={auth.id}"),  # OroPay's
+        Page("admin", f"/admin/invoices/{authorized}?dialog=reauthorize&transaction={auth.id}"),  # OroPay's
         Page("viewer", f"{view}?dialog=email"),
         # forms sent with bad input: the page again with the reason
         Page("admin", f"{view}/email", 422, {"to": "not an address", "subject": "", "body": "",

@@ -90,6 +90,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.stripe.js_url": ("url", "https://js.stripe.com/v3/", GOW),
     "oro_invoices.stripe.api_base": ("url", "https://api.stripe.com", GOW),
     "oro_invoices.stripe.payment_action": ("choice", "charge", GOW),
+    "oro_invoices.stripe.reauthorize": ("bool", False, GOW),
 }
 
 
