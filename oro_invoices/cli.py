@@ -1,5 +1,5 @@
 """The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, deliver-mail, deliver-events,
-remind, worker, beat, migrate-storage, demo.
+remind, reauthorize, worker, beat, migrate-storage, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -14,6 +14,7 @@ serves no shop, or a host whose adapter is not installed where the command runs)
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -199,7 +200,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _date(text: str) -> Any:
-    import datetime as dt
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -296,6 +296,28 @@ def _cmd_remind(args: argparse.Namespace) -> int:
               f"{reminder.label} to {', '.join(reminder.to)}")
     for problem in report.problems:
         print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _cmd_reauthorize(args: argparse.Namespace) -> int:
+    from oro_invoices.services.renewals import renew_expiring_authorizations
+    host = _host_name(args)
+    if host is None and args.host_object is None:
+        print("note: no host: settings are at their defaults, so renewing is off "
+              "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    with _addon(args, host_object=args.host_object, host=host, pdf=False) as addon:
+        report = renew_expiring_authorizations(addon.invoices, within=dt.timedelta(hours=args.within),
+                                               dry_run=args.dry_run, actor=args.actor,
+                                               organization_id=args.organization)
+    verb = "would renew" if args.dry_run else "renewed"
+    for renewal in report.renewed:
+        print(f"{verb}: invoice {renewal.invoice_number} (id {renewal.invoice_id}): authorization "
+              f"{renewal.transaction_id}, held until {renewal.held_until.isoformat()}"
+              + (f", now transaction {renewal.renewed_as}" if renewal.renewed_as else ""))
+    for renewal, reason in report.problems:
+        print(f"FAIL invoice {renewal.invoice_number} (id {renewal.invoice_id}): authorization "
+              f"{renewal.transaction_id}: {reason}")
     print(report.summary())
     return 1 if report.problems else 0
 
@@ -498,6 +520,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="reminders", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_remind)
 
+    p = sub.add_parser("reauthorize", help="renew the open authorizations in their last day before the "
+                                           "payment provider releases them (where Re-Authorize Expiring "
+                                           "Authorizations is on)")
+    p.add_argument("--db", required=True, help="database URL")
+    _host_argument(p, "whose settings say where renewing is on and hold the payment method's keys")
+    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+                   help="only this organization's invoices")
+    p.add_argument("--within", type=_number(float, minimum=0, inclusive=False), default=24.0,
+                   help="renew what the provider releases within this many hours (default: 24)")
+    p.add_argument("--dry-run", action="store_true", help="list what would be renewed, ask no provider")
+    p.add_argument("--actor", default="reauthorizations", help="name recorded in the invoices' activity")
+    p.set_defaults(func=_cmd_reauthorize)
+
     p = sub.add_parser("worker", help="run a Celery worker for the background jobs: PDFs made at posting, "
                                       "email and webhook delivery (docs/jobs.md)")
     p.add_argument("--db", required=True, help="database URL")
@@ -521,7 +556,7 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_arguments(p)
     p.set_defaults(func=_cmd_worker)
 
-    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders) "
+    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders, renewing authorizations) "
                                     "to the workers; run one per deployment")
     p.add_argument("--every", type=_number(float, minimum=1, inclusive=True), default=30.0,
                    help="seconds between the sweeps (default: 30)")

@@ -29,6 +29,10 @@ SWEEP_EVENTS = "oro_invoices.sweep_events"
 COMPLETE_PDFS = "oro_invoices.complete_pdfs"
 #: The periodic slot of the payment reminders (``tasks.payment_reminders``).
 PAYMENT_REMINDERS = "oro_invoices.payment_reminders"
+#: The periodic renewal of authorizations in their last day (``tasks.renew_authorizations``).
+RENEW_AUTHORIZATIONS = "oro_invoices.renew_authorizations"
+#: Seconds between two renewal runs (an authorization is renewed in its last day).
+RENEW_EVERY = 3600.0
 #: Seconds between two sweeps of the outbox, the events and the pending PDFs.
 SWEEP_EVERY = 30.0
 #: Seconds between two runs of the payment reminders.
@@ -109,16 +113,20 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
     def payment_reminders() -> int:
         return tasks.payment_reminders(worker_addon.get())
 
+    def renew_authorizations() -> int:
+        return tasks.renew_authorizations(worker_addon.get())
+
     for name, function in ((RENDER_PDF, render_pdf), (DELIVER_EMAIL, deliver_email),
                            (DELIVER_EVENTS, deliver_events), (SWEEP_MAIL, sweep_mail),
                            (SWEEP_EVENTS, sweep_events), (COMPLETE_PDFS, complete_pdfs),
-                           (PAYMENT_REMINDERS, payment_reminders)):
+                           (PAYMENT_REMINDERS, payment_reminders), (RENEW_AUTHORIZATIONS, renew_authorizations)):
         app.task(name=name, shared=False, **retried)(function)
     app.conf.beat_schedule = {
         "oro-invoices-sweep-mail": {"task": SWEEP_MAIL, "schedule": sweep_every},
         "oro-invoices-sweep-events": {"task": SWEEP_EVENTS, "schedule": sweep_every},
         "oro-invoices-complete-pdfs": {"task": COMPLETE_PDFS, "schedule": sweep_every},
         "oro-invoices-payment-reminders": {"task": PAYMENT_REMINDERS, "schedule": reminders_every},
+        "oro-invoices-renew-authorizations": {"task": RENEW_AUTHORIZATIONS, "schedule": RENEW_EVERY},
     }
     for entry in app.conf.beat_schedule.values():
         # a sweep no worker started before the next one is due is dropped, not piled up

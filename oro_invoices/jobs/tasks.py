@@ -105,3 +105,13 @@ def payment_reminders(addon: Addon) -> int:
     for problem in report.problems:
         log.error("payment_reminders: invoice %s: %s", problem.invoice_number, problem.message)
     return len(report.queued)
+
+
+def renew_authorizations(addon: Addon) -> int:
+    """The hourly renewal of authorizations in their last day (``services.renewals``): how many
+    were renewed. Declines are logged and stay in the invoices' activity."""
+    from oro_invoices.services.renewals import renew_expiring_authorizations
+    report = renew_expiring_authorizations(addon.invoices)
+    for renewal, reason in report.problems:
+        log.error("renew_authorizations: invoice %s: %s", renewal.invoice_number, reason)
+    return len(report.renewed)

@@ -15,6 +15,7 @@ before anything is written, and a failure rolls everything back.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any, BinaryIO
 
@@ -46,7 +47,7 @@ from oro_invoices.services.payment_events import CallbackOutcome, PaymentEvents
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import InvoiceHistory, Reads
-from oro_invoices.services.refunds import ProviderOutcome, Refunds, TransactionActions
+from oro_invoices.services.refunds import ExpiringAuthorization, ProviderOutcome, Refunds, TransactionActions
 from oro_invoices.services.status_events import PaymentStatusEvents
 
 
@@ -316,6 +317,10 @@ class InvoiceService:
         """Capture what remains of an authorization through its provider, when its method can
         (``CapturingMethod``; ``request_key``: as for ``refund_payment``)."""
         return self.refunds.capture(transaction_id, notes=notes, actor=actor, request_key=request_key)
+
+    def expiring_authorizations(self, until: dt.datetime) -> list[ExpiringAuthorization]:
+        """The open authorizations their provider releases between now and ``until``, soonest first."""
+        return self.refunds.expiring(until)
 
     def reauthorize_authorization(self, transaction_id: int, *, notes: str = "",
                                   actor: str, request_key: str | None = None) -> ProviderOutcome:

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, to_minor
 from oro_invoices.integration.payment_methods import (
@@ -37,7 +38,7 @@ from oro_invoices.integration.payment_methods import (
     TransactionRef,
 )
 from oro_invoices.persistence import activity
-from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentTransaction
+from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_events import APPLIED, DUPLICATE, EventOutcome, PaymentEvents
@@ -66,6 +67,17 @@ class TransactionActions:
     capture_before: dt.datetime | None = None
     #: What a re-authorization would renew (0: the method cannot renew this authorization).
     reauthorizable: Decimal = Decimal(0)
+
+
+@dataclass(frozen=True)
+class ExpiringAuthorization:
+    """An open authorization and until when its provider holds it."""
+
+    transaction_id: int
+    invoice_id: int
+    organization_id: int
+    website_id: int | None
+    held_until: dt.datetime
 
 
 @dataclass(frozen=True)
@@ -133,6 +145,9 @@ _KINDS = {
         N_("Re-authorization of %(amount)s requested from %(method)s"),
         N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again.")),
 }
+#: The payment statuses an invoice with an open authorization can have.
+_MAY_HOLD = tuple(status.value for status in (PaymentStatus.AUTHORIZED, PaymentStatus.AUTHORIZED_PARTIALLY,
+                                              PaymentStatus.CANCELED_PARTIALLY, PaymentStatus.PAID_PARTIALLY))
 #: The attempt a request records: a re-authorization is a payment of its own (a new authorization).
 _ATTEMPT_KIND = {"reauthorize": "payment"}
 
@@ -259,6 +274,25 @@ class Refunds:
         if applied.outcome in (APPLIED, DUPLICATE) and applied.transaction_id and renewal.release is not None:
             self.events.absorb(prepared.method.name, renewal.release, applied.transaction_id)
         return self._outcome(prepared, applied, event.successful, event.message)
+
+    def expiring(self, until: dt.datetime) -> list[ExpiringAuthorization]:
+        """The open authorizations whose provider said it holds them until a time between now and
+        ``until``, soonest first (read among the invoices whose status can leave one open)."""
+        now = self.ctx.clock()
+        found = []
+        with self.ctx.db.session() as s:
+            rows = s.execute(
+                select(PaymentTransaction, Invoice.organization_id, Invoice.website_id)
+                .join(PaymentState, PaymentState.invoice_id == PaymentTransaction.invoice_id)
+                .join(Invoice, Invoice.id == PaymentTransaction.invoice_id)
+                .where(PaymentState.payment_status.in_(_MAY_HOLD), PaymentTransaction.action == "authorize",
+                       PaymentTransaction.successful.is_(True))).all()
+            for tx, organization_id, website_id in rows:
+                held_until = _held_until(tx)
+                if held_until is not None and now < held_until <= until and _left(s, tx, "cancel", now) > 0:
+                    found.append(ExpiringAuthorization(tx.id, tx.invoice_id, organization_id, website_id,
+                                                       held_until))
+        return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
     def _renews(self, s: Session, method: PaymentMethod | None, tx: PaymentTransaction) -> bool:
         """Whether ``method`` can renew the authorization ``tx`` with the settings of its invoice."""

@@ -9,9 +9,11 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from support.fakepay import BASE_URL
 from support.stripe_payments import (
     authenticate,
     back_from_stripe,
+    configure_stripe,
     confirm,
     intent_id,
     posted,
@@ -20,9 +22,14 @@ from support.stripe_payments import (
     webhook,
 )
 
+from oro_invoices import cli
 from oro_invoices.domain.errors import Conflict
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
 
 
 def authorized(service, account, card="pm_card_visa"):
@@ -106,3 +113,24 @@ def test_a_card_set_up_for_later_payments_is_renewed_without_the_customer(db, st
     doc, _, old = authorized(service, stripe_account, "pm_card_authenticationRequiredOnSetup")
     assert service.reauthorize_authorization(old, actor="admin").successful
     assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+
+
+def test_the_reauthorize_command_renews_what_stripe_releases_soon(sqlite_db, stripe_account, capsys):
+    host = MemoryHost()
+    settings = Settings(host.config, payment_methods=("stripe", "oropay"))
+    configure_stripe(settings, stripe_account, action="authorize", reauthorize=True)
+    settings.set("oro_invoices.reauthorize_expiring", True)
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings,
+                             payment_url=lambda inv: f"{BASE_URL}/invoices/pay/{inv.payment_token}")
+    doc, page, old = authorized(service, stripe_account)
+    argv = ["reauthorize", "--db", sqlite_db.url]
+    assert cli.main(argv, host=host) == 0                     # Stripe holds it for 7 days: not yet
+    assert capsys.readouterr().out.strip() == "0 authorization(s) renewed, 0 not renewed, 0 skipped"
+    assert cli.main([*argv, "--within", "200", "--dry-run"], host=host) == 0
+    assert f"would renew: invoice {doc.display_number} (id {doc.id}): authorization {old}" in capsys.readouterr().out
+    assert cli.main([*argv, "--within", "200"], host=host) == 0
+    out = capsys.readouterr().out
+    assert f"renewed: invoice {doc.display_number} (id {doc.id}): authorization {old}" in out
+    assert "1 authorization(s) renewed, 0 not renewed, 0 skipped" in out
+    assert stripe_account.client().v1.payment_intents.retrieve(intent_id(page)).status == "canceled"
+    assert service.transaction_actions(doc.id)[old].cancelable == 0

@@ -6,6 +6,7 @@ the "provider" reports (and can report it twice, late or out of order).
 """
 from __future__ import annotations
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -29,6 +30,8 @@ from oro_invoices.services.facade import InvoiceService
 from support.payloads import invoice_payload
 
 BASE_URL = "https://shop.test"
+#: How long FakePay holds a renewed authorization.
+HOLD = dt.timedelta(days=7)
 SIGNATURE = "fake-signature"
 
 
@@ -105,7 +108,7 @@ class FakePay:
                                         amount=request.amount, currency=request.currency,
                                         attempt_id=request.attempt_id, provider_reference=f"auth-{request.attempt_id}",
                                         message="authorized again",
-                                        data={"capture_before": "2026-12-10T12:00:00+00:00"}),
+                                        data={"capture_before": (request.timestamp + HOLD).isoformat()}),
             release=ProviderEvent(event_id=f"release-{old}", action="cancel", successful=True,
                                   amount=request.amount, currency=request.currency, provider_reference=old,
                                   parent_reference=old))

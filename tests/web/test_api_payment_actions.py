@@ -2,9 +2,11 @@
 provider's answer is the response, and a retry with the same Idempotency-Key does nothing twice."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from support.api import assert_error_shape, make_http
-from support.fakepay import callback, charge, payment_service, posted_invoice, start
+from support.fakepay import HOLD, callback, charge, payment_service, posted_invoice, start
 
 from oro_invoices.integration.payment_methods import ProviderError
 
@@ -88,7 +90,8 @@ def test_reauthorize_an_authorization(paying):
     assert (body["successful"], body["amount"], body["invoice"]["payment_status"]) == (True, "231.86", "authorized")
     renewed = listed(http, inv)
     assert renewed[body["transaction_id"]]["capturable"] == "231.86"
-    assert renewed[body["transaction_id"]]["capture_before"] == "2026-12-10T12:00:00+00:00"
+    held = dt.datetime.fromisoformat(renewed[body["transaction_id"]]["capture_before"])
+    assert dt.timedelta(days=6) < held - dt.datetime.now(dt.UTC) <= HOLD
     assert renewed[auth]["reauthorizable"] == renewed[auth]["cancelable"] == "0.00"
     again = http.post(f"/api/invoices/{inv}/payments/{auth}/reauthorize", {"notes": "ships later"},
                       headers={"Idempotency-Key": "renew-1"})
