@@ -168,6 +168,7 @@ class Refunds:
             rows = s.execute(select(PaymentTransaction).where(
                 PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
                 PaymentTransaction.action.in_(ACTIONABLE))).scalars().all()
+            invoice = s.get(Invoice, invoice_id) if any(tx.action == "authorize" for tx in rows) else None
             for tx in rows:
                 if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
                     continue
@@ -180,7 +181,7 @@ class Refunds:
                     cancelable = _left(s, tx, "cancel", now)
                     if isinstance(method, CapturingMethod):
                         capturable = cancelable
-                    if cancelable > 0 and self._renews(s, method, tx):
+                    if cancelable > 0 and self._renews(s, method, tx, invoice):
                         renewable = cancelable
                     held_until = _held_until(tx) if cancelable > 0 else None
                 result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
@@ -294,12 +295,12 @@ class Refunds:
                                                        held_until))
         return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
-    def _renews(self, s: Session, method: PaymentMethod | None, tx: PaymentTransaction) -> bool:
-        """Whether ``method`` can renew the authorization ``tx`` with the settings of its invoice."""
+    def _renews(self, s: Session, method: PaymentMethod | None, tx: PaymentTransaction,
+                invoice: Invoice | None) -> bool:
+        """Whether ``method`` can renew the authorization ``tx`` with the settings of its ``invoice``."""
         if not isinstance(method, ReauthorizingMethod):
             return False
         origin = _payment_attempt(s, tx)
-        invoice = s.get(Invoice, tx.invoice_id)
         if origin is None or invoice is None:
             return False
         config = self.checkout.method_config(method, invoice.organization_id, invoice.website_id)
@@ -345,15 +346,14 @@ class Refunds:
             if kind == "capture" and not isinstance(method, CapturingMethod):
                 raise Conflict(Message("%(method)s cannot capture an authorization from here; capture it at "
                                        "%(method)s, which then reports it.", method=method.label))
-            if kind == "reauthorize" and not self._renews(s, method, tx):
+            if kind == "reauthorize" and not self._renews(s, method, tx, invoice):
                 raise Conflict(Message("%(method)s cannot re-authorize this payment: its card was not kept for "
                                        "payments without the customer. Capture it before it expires, or cancel "
                                        "it.", method=method.label))
             minor = _amount(amount, left, tx.currency) if kind == "refund" else left
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=_ATTEMPT_KIND.get(kind, kind),
-                method=tx.method,
-                amount=minor, currency=tx.currency, status="started", origin="backoffice",
+                method=tx.method, amount=minor, currency=tx.currency, status="started", origin="backoffice",
                 parent_transaction_id=tx.id, message="", actor=actor, created_at=now, updated_at=now,
                 request_key=key)
             s.add(row)
