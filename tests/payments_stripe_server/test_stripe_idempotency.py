@@ -11,9 +11,10 @@ from support.stripe_server import contract
 def test_a_retry_with_the_same_key_replays_the_first_result(stripe_client):
     """Stripe: requests with the same Idempotency-Key and the same parameters return the first result
     with Idempotent-Replayed: true (https://docs.stripe.com/api/idempotent_requests)."""
-    contract.check_idempotent_replay(stripe_client)
-    listed = stripe_client.v1.payment_intents.list({"limit": 100}).data
-    assert len([pi for pi in listed if pi.metadata.to_dict() == {"invoice": "INV-1"}]) == 1
+    invoice = f"INV-{uuid.uuid4().hex[:8]}"
+    contract.check_idempotent_replay(stripe_client, invoice)
+    listed = stripe_client.v1.payment_intents.list({"limit": 100}).auto_paging_iter()
+    assert len([pi for pi in listed if pi.metadata.to_dict() == {"invoice": invoice}]) == 1
 
 
 def test_the_same_key_with_other_parameters_is_an_idempotency_error(stripe_client):

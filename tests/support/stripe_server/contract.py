@@ -41,12 +41,12 @@ def find_event(client: stripe.StripeClient, type: str, object_id: str, timeout: 
         time.sleep(0.5)
 
 
-def check_idempotent_replay(client: stripe.StripeClient) -> None:
+def check_idempotent_replay(client: stripe.StripeClient, invoice: str = "INV-1") -> None:
     """Stripe: a retry with the same Idempotency-Key and parameters returns the first result, marked
-    ``Idempotent-Replayed: true``, and performs nothing twice."""
+    ``Idempotent-Replayed: true``, and performs nothing twice (``invoice``: the metadata it carries)."""
     key = f"replay-{uuid.uuid4()}"
     params: Any = {"amount": 2_500, "currency": "usd", "payment_method_types": ["card"],
-                   "metadata": {"invoice": "INV-1"}}
+                   "metadata": {"invoice": invoice}}
     first = client.v1.payment_intents.create(params, {"idempotency_key": key})
     again = client.v1.payment_intents.create(params, {"idempotency_key": key})
     assert again.id == first.id
