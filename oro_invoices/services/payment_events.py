@@ -204,7 +204,7 @@ class PaymentEvents:
                     invoice_id=tx.invoice_id if tx is not None else None, transaction_id=transaction_id,
                     applied_at=self.ctx.clock()))
         except IntegrityError:
-            pass  # the provider's report arrived first and was kept
+            return  # the provider's report arrived first and was kept
 
     def _retry_deferred(self, s: Session, method_name: str, invoice_id: int | None, actor: str) -> None:
         """Apply the deferred events that the event just applied may have unblocked."""

@@ -9,6 +9,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+import stripe
 from support.fakepay import BASE_URL
 from support.stripe_payments import (
     authenticate,
@@ -134,3 +135,26 @@ def test_the_reauthorize_command_renews_what_stripe_releases_soon(sqlite_db, str
     assert "1 authorization(s) renewed, 0 not renewed, 0 skipped" in out
     assert stripe_account.client().v1.payment_intents.retrieve(intent_id(page)).status == "canceled"
     assert service.transaction_actions(doc.id)[old].cancelable == 0
+
+
+def test_when_the_old_authorization_cannot_be_released_the_new_one_is_canceled(db, stripe_account, monkeypatch):
+    stripe_account.local_only("Stripe is made unreachable for one call")
+    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, stripe_account)
+    first = intent_id(page)
+    cancel = stripe.PaymentIntentService.cancel
+
+    def unreachable_for_the_old_one(self, intent, *args, **kwargs):
+        if intent == first:
+            raise stripe.APIConnectionError("Connection refused")
+        return cancel(self, intent, *args, **kwargs)
+    monkeypatch.setattr(stripe.PaymentIntentService, "cancel", unreachable_for_the_old_one)
+    with pytest.raises(ProviderError, match="Stripe could not be reached while releasing the authorization"):
+        service.reauthorize_authorization(old, actor="admin")
+    client = stripe_account.client()
+    renewals = [pi for pi in client.v1.payment_intents.list({"limit": 100}).auto_paging_iter()
+                if pi.metadata.to_dict().get("renews_payment_intent") == first]
+    assert [pi.status for pi in renewals] == ["canceled"]          # the new hold was released again
+    assert client.v1.payment_intents.retrieve(first).status == "requires_capture"
+    assert [t.id for t in service.transactions(doc.id)] == [old]
+    assert service.transaction_actions(doc.id)[old].reauthorizable == Decimal("231.86")

@@ -58,3 +58,20 @@ def test_a_declined_renewal_is_reported_and_the_hold_kept(db):
     [(renewal, reason)] = report.problems
     assert (renewal.transaction_id, reason) == (auth, "The card was declined.")
     assert service.transaction_actions(doc.id)[auth].capturable > 0
+
+
+def test_a_run_while_another_renews_the_same_authorization_skips_it(db):
+    """The second run finds the first one's renewal under way (its attempt, under the invoice's lock)."""
+    service, settings, fake = payment_service(db)
+    settings.set("oro_invoices.reauthorize_expiring", True)
+    authorized(service, capture_before=held(4))
+    nested = []
+    renew = fake.reauthorize
+
+    def renew_while_another_run_starts(request):
+        nested.append(renew_expiring_authorizations(service))
+        return renew(request)
+    fake.reauthorize = renew_while_another_run_starts
+    report = renew_expiring_authorizations(service)
+    assert len(report.renewed) == 1 and len(fake.reauthorizations) == 1
+    assert [n.summary() for n in nested] == ["0 authorization(s) renewed, 0 not renewed, 0 skipped"]
