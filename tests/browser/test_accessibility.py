@@ -211,10 +211,12 @@ def test_payment_result_and_refund_dialog(page: Page, shop, axe, browser):
 
 @pytest.fixture
 def stripe_shop(live_shop, stripe_server):
-    """The live shop paying with Stripe (authorize only) through the local Stripe server."""
+    """The live shop paying with Stripe (authorize only, cards kept for renewing) through the local
+    Stripe server."""
     base_url, app, info = live_shop
     settings = Settings(app.extensions["oro_reference_host"].config)
-    configure_stripe(settings, local_account(stripe_server), base_url=base_url, action="authorize")
+    configure_stripe(settings, local_account(stripe_server), base_url=base_url, action="authorize",
+                     reauthorize=True)
     return base_url, app, info
 
 
@@ -227,7 +229,7 @@ def stripe_card(page: Page, number: str) -> None:
     page.get_by_role("button", name="Proceed with Payment").click()
 
 
-def test_stripe_pages_and_the_capture_and_cancel_authorization_dialogs(page: Page, stripe_shop, axe, browser):
+def test_stripe_pages_and_the_capture_reauthorize_and_cancel_dialogs(page: Page, stripe_shop, axe, browser):
     base_url, app, info = stripe_shop
     service = app.extensions["oro_invoices"].service
     doc = service.get(service.find_id(external_id="ERP-SO-1003-3"))
@@ -235,6 +237,8 @@ def test_stripe_pages_and_the_capture_and_cancel_authorization_dialogs(page: Pag
     found = problems_on(page, axe, "Stripe pay page", f"{base_url}/customer/invoices/{doc.id}/payment")
     page.get_by_role("button", name="Proceed with Payment").click()
     expect(page.locator("#oi-provider-element").get_by_placeholder("number")).to_be_visible()
+    expect(page.locator("#oi-payment-notice")).to_have_text(
+        "Stripe keeps your card so that the seller can renew this authorization before it expires.")
     found += [f"Stripe card step: {line}"
               for line in blocking(audit(page, axe))]
     stripe_card(page, "4000000000000002")  # declined
@@ -270,6 +274,11 @@ def test_stripe_pages_and_the_capture_and_cancel_authorization_dialogs(page: Pag
         found += [f"capture dialog: {line}" for line in blocking(audit(admin, axe))]
         admin.keyboard.press("Escape")
         expect(admin.locator("#payments").get_by_role("link", name="Capture")).to_be_focused()
+        admin.locator("#payments").get_by_role("link", name="Re-authorize").click()
+        expect(admin.get_by_role("dialog", name="Re-authorize Payment")).to_be_visible()
+        found += [f"re-authorize dialog: {line}" for line in blocking(audit(admin, axe))]
+        admin.keyboard.press("Escape")
+        expect(admin.locator("#payments").get_by_role("link", name="Re-authorize")).to_be_focused()
     finally:
         admin.close()
     assert not found, "\n".join(found)
