@@ -341,8 +341,10 @@ class Checkout:
             row.message = message[:2000]
             row.updated_at = self.ctx.clock()
             if not succeeded and record:
+                # a payment attempt that names a transaction renews that authorization
+                kind = "reauthorize" if row.kind == "payment" and row.parent_transaction_id is not None else row.kind
                 activity.record(s, row.invoice_id, "payment", actor,
-                                _not_through(row.kind, self.methods.label(row.method), message),
+                                _not_through(kind, self.methods.label(row.method), message),
                                 {"attempt": row.public_id})
 
     def attempt(self, public_id: str) -> AttemptView:
@@ -378,4 +380,7 @@ def _not_through(kind: str, method: str, reason: str) -> Message:
         return Message("Cancel via %(method)s did not go through: %(reason)s", method=method, reason=reason)
     if kind == "capture":
         return Message("Capture via %(method)s did not go through: %(reason)s", method=method, reason=reason)
+    if kind == "reauthorize":
+        return Message("Re-authorization via %(method)s did not go through: %(reason)s", method=method,
+                       reason=reason)
     return Message("Payment via %(method)s did not go through: %(reason)s", method=method, reason=reason)

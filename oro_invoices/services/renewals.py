@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from oro_invoices.domain.errors import Conflict, InvoiceError
-from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.services.refunds import ExpiringAuthorization
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +70,7 @@ def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timede
     for expiring in invoices.expiring_authorizations(invoices.clock() + within):
         if organization_id is not None and expiring.organization_id != organization_id:
             continue
-        if not _wanted(invoices, expiring):
+        if not _wanted(invoices, expiring) or not _renewable(invoices, expiring):
             report.skipped += 1
             continue
         doc = invoices.get(expiring.invoice_id)
@@ -84,7 +83,7 @@ def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timede
         except Conflict:  # renewed or settled meanwhile, or its card was not kept
             report.skipped += 1
             continue
-        except (ProviderError, InvoiceError) as exc:
+        except InvoiceError as exc:  # the provider declined (ProviderError) or the invoice refused
             log.error("Could not renew authorization %s of invoice %s: %s", expiring.transaction_id,
                       doc.display_number, exc.message)
             report.problems.append((renewal, exc.message))
@@ -95,6 +94,12 @@ def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timede
         else:
             report.problems.append((renewal, outcome.message))
     return report
+
+
+def _renewable(invoices: InvoiceService, expiring: ExpiringAuthorization) -> bool:
+    """Whether the authorization's method can renew it (its card was kept, say)."""
+    actions = invoices.transaction_actions(expiring.invoice_id).get(expiring.transaction_id)
+    return actions is not None and actions.reauthorizable > 0
 
 
 def _wanted(invoices: InvoiceService, expiring: ExpiringAuthorization) -> bool:

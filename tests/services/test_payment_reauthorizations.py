@@ -86,6 +86,8 @@ def test_a_declined_reauthorization_leaves_the_old_authorization(db):
     assert [t.id for t in service.transactions(doc.id)] == [old]
     assert service.transaction_actions(doc.id)[old].capturable == Decimal("231.86")
     assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    summaries = [str(a.summary) for a in service.activities(doc.id)]
+    assert "Re-authorization via FakePay did not go through: The card was declined." in summaries
     fake.decline_renewals = False
     assert service.reauthorize_authorization(old, actor="Alex Admin").successful
 
