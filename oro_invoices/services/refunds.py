@@ -170,7 +170,8 @@ class Refunds:
                 PaymentTransaction.action.in_(ACTIONABLE))).scalars().all()
             invoice = s.get(Invoice, invoice_id) if any(tx.action == "authorize" for tx in rows) else None
             for tx in rows:
-                if tx.method not in self.checkout.methods or _payment_attempt(s, tx) is None:
+                origin = _payment_attempt(s, tx) if tx.method in self.checkout.methods else None
+                if origin is None:
                     continue
                 refundable = cancelable = capturable = renewable = 0
                 held_until = None
@@ -181,7 +182,7 @@ class Refunds:
                     cancelable = _left(s, tx, "cancel", now)
                     if isinstance(method, CapturingMethod):
                         capturable = cancelable
-                    if cancelable > 0 and self._renews(s, method, tx, invoice):
+                    if cancelable > 0 and self._renews(method, tx, origin, invoice):
                         renewable = cancelable
                     held_until = _held_until(tx) if cancelable > 0 else None
                 result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
@@ -295,13 +296,11 @@ class Refunds:
                                                        held_until))
         return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
-    def _renews(self, s: Session, method: PaymentMethod | None, tx: PaymentTransaction,
+    def _renews(self, method: PaymentMethod | None, tx: PaymentTransaction, origin: PaymentAttempt,
                 invoice: Invoice | None) -> bool:
-        """Whether ``method`` can renew the authorization ``tx`` with the settings of its ``invoice``."""
-        if not isinstance(method, ReauthorizingMethod):
-            return False
-        origin = _payment_attempt(s, tx)
-        if origin is None or invoice is None:
+        """Whether ``method`` can renew the authorization ``tx`` (started by ``origin``) with the
+        settings of its ``invoice``."""
+        if not isinstance(method, ReauthorizingMethod) or invoice is None:
             return False
         config = self.checkout.method_config(method, invoice.organization_id, invoice.website_id)
         return method.can_reauthorize(_ref(tx, origin), config)
@@ -346,7 +345,7 @@ class Refunds:
             if kind == "capture" and not isinstance(method, CapturingMethod):
                 raise Conflict(Message("%(method)s cannot capture an authorization from here; capture it at "
                                        "%(method)s, which then reports it.", method=method.label))
-            if kind == "reauthorize" and not self._renews(s, method, tx, invoice):
+            if kind == "reauthorize" and not self._renews(method, tx, origin, invoice):
                 raise Conflict(Message("%(method)s cannot re-authorize this payment: its card was not kept for "
                                        "payments without the customer. Capture it before it expires, or cancel "
                                        "it.", method=method.label))

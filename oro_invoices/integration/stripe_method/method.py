@@ -336,16 +336,16 @@ class StripeMethod:
             raise ProviderError(Message("Stripe did not authorize the card again (status %(status)s); the "
                                         "authorization stays as it was.", status=str(new.status)))
         try:
-            released: stripe.PaymentIntent | None = client.v1.payment_intents.cancel(
+            released = client.v1.payment_intents.cancel(
                 old_id, None, {"idempotency_key": f"oro-invoices-release-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            released = self._read(client, old_id)
-            if released is None or released.status != "canceled":  # not released already: undo the new one
+            current = self._read(client, old_id)
+            if current is None or current.status != "canceled":  # not released already: undo the new one
                 self._release(client, new.id, f"oro-invoices-reauthorize-undo-{request.attempt_id}")
                 raise provider_error(exc, Message("releasing the authorization being renewed")) from None
+            released = current
         authorized = next(e for e in reports.intent_events(new) if e.action == "authorize")
-        return Reauthorization(authorization=authorized,
-                               release=reports.cancel_event(released, request.attempt_id) if released else None)
+        return Reauthorization(authorization=authorized, release=reports.cancel_event(released, request.attempt_id))
 
     def _release(self, client: stripe.StripeClient, intent_id: str, key: str) -> None:
         """Cancel ``intent_id``, logging (not raising) when Stripe refuses."""
