@@ -113,8 +113,17 @@ def test_a_seller_without_country_breaks_the_rules_by_name():
 
 
 def test_units_map_to_recommendation_20_codes():
-    assert [cii.unit_code(u) for u in ("", "pcs", "hour", "kg", "KGM", "crate of apples")] \
-        == ["C62", "H87", "HUR", "KGM", "KGM", "C62"]
+    assert [cii.unit_code(u) for u in ("", "pcs", "hour", "kg", "KGM", "crate of apples", " Pair ", "Bag")] \
+        == ["C62", "H87", "HUR", "KGM", "KGM", "C62", "PR", "XBG"]
+
+
+def test_every_unit_the_table_knows_makes_a_valid_en16931_invoice():
+    units = sorted(cii.UNIT_CODES)
+    doc = einvoice_document([{"description": f"Line in {unit or 'no unit'}", "quantity": "2", "unit": unit,
+                              "unit_price": "10", "tax_rate": "19"} for unit in units])
+    xml = cii.build_xml(doc, "en16931")
+    assert texts(xml, "//ram:BilledQuantity/@unitCode") == [cii.UNIT_CODES[unit] for unit in units]
+    assert rules.check(xml, "en16931") == []
 
 
 @pytest.mark.parametrize("profile", PROFILES)

@@ -37,12 +37,22 @@ CREDIT_NOTE_TYPE_CODE = "381"
 PAYMENT_MEANS = {"sepa_credit_transfer": "58", "credit_transfer": "30", "direct_debit": "49",
                  "sepa_direct_debit": "59", "bank_card": "48"}
 #: Common spellings of an invoice line's unit → UN/ECE Recommendation 20 codes.
+#: Packaging (bag, box, bottle …) uses Recommendation 21 codes with an X before them, as EN 16931 does.
 UNIT_CODES = {"": "C62", "item": "C62", "items": "C62", "each": "C62", "ea": "C62", "pc": "H87",
               "pcs": "H87", "piece": "H87", "pieces": "H87", "unit": "C62", "units": "C62",
-              "kg": "KGM", "g": "GRM", "t": "TNE", "l": "LTR", "m": "MTR", "m2": "MTK", "m3": "MTQ",
-              "h": "HUR", "hour": "HUR", "hours": "HUR", "day": "DAY", "days": "DAY",
-              "month": "MON", "months": "MON", "year": "ANN", "km": "KMT", "set": "SET",
-              "pack": "XPK", "box": "XBX", "pallet": "XPX", "license": "C62", "licence": "C62"}
+              "pair": "PR", "pairs": "PR", "dozen": "DZN", "set": "SET", "sets": "SET",
+              "lump sum": "LS", "license": "C62", "licence": "C62",
+              "kg": "KGM", "kilogram": "KGM", "g": "GRM", "gram": "GRM", "t": "TNE", "tonne": "TNE",
+              "lb": "LBR", "oz": "ONZ",
+              "l": "LTR", "liter": "LTR", "litre": "LTR", "ml": "MLT",
+              "m": "MTR", "meter": "MTR", "metre": "MTR", "cm": "CMT", "mm": "MMT", "km": "KMT",
+              "ft": "FOT", "in": "INH", "m2": "MTK", "m²": "MTK", "sqm": "MTK", "m3": "MTQ", "m³": "MTQ",
+              "kwh": "KWH",
+              "min": "MIN", "minute": "MIN", "minutes": "MIN", "h": "HUR", "hour": "HUR", "hours": "HUR",
+              "day": "DAY", "days": "DAY", "week": "WEE", "weeks": "WEE", "month": "MON", "months": "MON",
+              "year": "ANN", "years": "ANN",
+              "pack": "XPK", "box": "XBX", "bag": "XBG", "bottle": "XBO", "can": "XCA", "carton": "XCT",
+              "roll": "XRO", "pallet": "XPX"}
 
 
 def document_type_code(doc: InvoiceDocument) -> str:
