@@ -53,6 +53,7 @@ from oro_invoices.services.celery_queue import DEFAULT_QUEUE, CeleryJobs
 from oro_invoices.services.event_delivery import DEFAULT_TIMEOUT, EventDelivery
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.jobs import InlineJobs, JobQueue
+from oro_invoices.services.mail.receipts import PaymentReceipts
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
 
@@ -221,6 +222,7 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
                                   clock=config.clock or utcnow, jobs=jobs)
         mail = build_mail(invoices, settings=settings, host=host, plugins=plugins, smtp=config.smtp,
                           sender=config.mail_sender, sender_name=config.mail_sender_name)
+        PaymentReceipts(invoices, mail)
         events = EventDelivery(invoices.context, timeout=config.webhook_timeout)
     except BaseException:
         if db is not None:

@@ -3,8 +3,8 @@
 ``install(host)`` and ``uninstall(host)`` are idempotent mirror images:
 install declares the settings group, the Sales > Invoices menu entry, the
 order-view Invoices tab, the ``invoice_notification_template``,
-``invoice_reminder_template`` and ``credit_note_notification_template`` email templates, the
-storefront pay hook and
+``invoice_reminder_template``, ``credit_note_notification_template`` and
+``payment_receipt_template`` email templates, the storefront pay hook and the
 Account > Invoices entry, then records the profile version in the host's config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
 ``upgrade(host)`` runs the steps from the installed version to the current one.
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 3
+PROFILE_VERSION = 4
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -43,6 +43,7 @@ ENDPOINT_STOREFRONT_PAY = "oro_invoices.storefront.pay"
 NOTIFICATION_TEMPLATE = "invoice_notification_template"
 REMINDER_TEMPLATE = "invoice_reminder_template"
 CREDIT_NOTE_TEMPLATE = "credit_note_notification_template"
+RECEIPT_TEMPLATE = "payment_receipt_template"
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -78,6 +79,7 @@ def _adds_only(host: HostAdapter) -> None:
 UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(1, 2, "the invoice_reminder_template email template", _adds_only),
     UpgradeStep(2, 3, "the credit_note_notification_template email template", _adds_only),
+    UpgradeStep(3, 4, "the payment_receipt_template email template", _adds_only),
 )
 
 
@@ -115,6 +117,12 @@ def credit_note_template() -> EmailTemplate:
                              ("invoice", "credited_invoice", "settlement", "seller"))
 
 
+def receipt_template() -> EmailTemplate:
+    """The default ``payment_receipt_template`` (the customer's receipt of a payment taken
+    online; ``payment`` is that payment: amount, currency, method, received_at)."""
+    return packaged_template(RECEIPT_TEMPLATE, ("invoice", "payment", "payment_url", "seller"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -126,7 +134,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
         order_tabs=(OrderTab(key="oro_invoices.order_invoices", label=N_("Invoices"),
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
-        email_templates=(notification_template(), reminder_template(), credit_note_template()),
+        email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

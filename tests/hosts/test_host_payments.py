@@ -343,6 +343,21 @@ def _paid_through_the_shop(shop, external_id="ERP-SO-1003-3"):
     return doc
 
 
+def test_with_receipts_on_the_customer_is_emailed_a_receipt_the_admin_sees(shop, admin):
+    settings = configure(shop[0])
+    settings.set("oro_invoices.mail.payment_receipts", True)
+    doc = _paid_through_the_shop(shop)
+    view = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    emails = text_of(view.split('id="oi-emails"')[1].split("</section>")[0])
+    assert f"Payment received for invoice {doc.invoice_number}" in emails
+    [receipt] = admin.app.extensions["oro_invoices"].mail.emails(doc.id)
+    # to the invoice's customer user; the colleague who paid it gets a copy
+    assert (receipt.to, receipt.cc) == ((doc.customer_user_email,), ("ben.ortiz@acme.example",))
+    text = admin.app.extensions["oro_invoices"].mail.email_bodies(receipt.id)[2]
+    assert f"thank you for your payment of €{doc.amount_due:,.2f} for invoice {doc.invoice_number}." in text
+    assert "Payment method: OroPay" in text and f"Invoice {doc.invoice_number} is now paid in full." in text
+
+
 class RebateApi:
     """The hosted page's XML API, answering rebates as approved."""
 

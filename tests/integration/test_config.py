@@ -71,6 +71,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.timezone": ("str", "UTC", GOW),
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),
+    "oro_invoices.mail.payment_receipts": ("bool", False, GOW),
     "oro_invoices.reminders.enabled": ("bool", False, GOW),
     "oro_invoices.reminders.schedule": ("str", "-3, 0, 7, 14", GOW),
     "oro_invoices.payment_link_ttl_days": ("int", 90, GOW),

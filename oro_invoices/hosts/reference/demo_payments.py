@@ -60,7 +60,8 @@ def configure_hosted_page(app: flask.Flask, *, page_url: str, api_url: str | Non
     settings = Settings(host.config)
     creds = _credentials(data_dir)
     api = api_url or api_url_for(page_url)
-    values = {"oro_invoices.payments_enabled": True, "oro_invoices.payment_method": "oropay",
+    values = {"oro_invoices.payments_enabled": True, "oro_invoices.mail.payment_receipts": True,
+              "oro_invoices.payment_method": "oropay",
               oropay.MERCHANT_ID: MERCHANT_ID, oropay.ACCOUNT: ACCOUNT,
               oropay.SHARED_SECRET: creds["shared_secret"], oropay.REBATE_PASSWORD: creds["rebate_password"],
               oropay.HPP_URL: page_url, oropay.API_URL: api}

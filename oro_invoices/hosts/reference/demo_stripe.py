@@ -71,7 +71,8 @@ def configure_stripe(app: flask.Flask, demo: StripeDemo, *, base_url: str,
     from oro_invoices.integration.config import Settings
     host = app.extensions["oro_reference_host"]
     settings = Settings(host.config)
-    values = {"oro_invoices.payments_enabled": True, "oro_invoices.payment_method": "stripe",
+    values = {"oro_invoices.payments_enabled": True, "oro_invoices.mail.payment_receipts": True,
+              "oro_invoices.payment_method": "stripe",
               stripe_settings.SECRET_KEY: demo.secret_key, stripe_settings.PUBLISHABLE_KEY: demo.publishable_key,
               stripe_settings.WEBHOOK_SECRET: demo.webhook_secret, stripe_settings.API_BASE: demo.api_base,
               stripe_settings.JS_URL: demo.js_url}

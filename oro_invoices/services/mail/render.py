@@ -35,6 +35,7 @@ TEMPLATE_LABELS = {
     "invoice_notification_template": N_("Invoice notification"),
     "invoice_reminder_template": N_("Payment reminder"),
     "credit_note_notification_template": N_("Credit note notification"),
+    "payment_receipt_template": N_("Payment receipt"),
 }
 
 

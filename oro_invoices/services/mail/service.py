@@ -41,7 +41,12 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.integration.plugins import merge_dicts
-from oro_invoices.integration.profile import CREDIT_NOTE_TEMPLATE, NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE
+from oro_invoices.integration.profile import (
+    CREDIT_NOTE_TEMPLATE,
+    NOTIFICATION_TEMPLATE,
+    RECEIPT_TEMPLATE,
+    REMINDER_TEMPLATE,
+)
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import (
@@ -54,6 +59,7 @@ from oro_invoices.persistence.outbox import (
     OutboxEmail,
     OutboxView,
 )
+from oro_invoices.persistence.received_payments import latest_received
 from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import einvoice_attachment, history
@@ -310,7 +316,8 @@ class MailService:
             except NotFound:
                 attachments = ()  # supplied later by the external system
         user = self._customer_user(invoice)
-        context = {**self._reminder_now(template, invoice), **self._credit(invoice), **(extra_context or {}),
+        context = {**self._reminder_now(template, invoice), **self._credit(invoice),
+                   **self._latest_payment(template, invoice, extra_context), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
                    "pdf_attached": bool(attachments), **self.context(invoice)}
         rendered = self._renderer(invoice).render(self._source(template), context)
@@ -334,6 +341,17 @@ class MailService:
         today = local_today(self.clock())
         days = (today - invoice.due_date).days
         return {"reminder": ReminderNotice.on(days, invoice.due_date, today)}
+
+    def _latest_payment(self, template: str, invoice: InvoiceDocument,
+                        extra_context: Mapping[str, Any] | None) -> dict[str, Any]:
+        """The ``payment`` of the receipt template chosen by hand (the email dialog): the
+        invoice's latest payment received, when none is given."""
+        if template != RECEIPT_TEMPLATE or "payment" in (extra_context or {}):
+            return {}
+        label_of = getattr(self.invoices, "payments", None)
+        with self.db.session() as s:
+            payment = latest_received(s, invoice.id, label_of.method_label if label_of is not None else str)
+        return {"payment": payment} if payment is not None else {}
 
     def _credit(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """A credit note's ``credited_invoice`` (as it stands now) and ``settlement``."""

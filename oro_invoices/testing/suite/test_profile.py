@@ -23,6 +23,7 @@ def contributions(host: HostAdapter) -> dict[str, bool]:
         "template": host.email_templates.load(profile.NOTIFICATION_TEMPLATE) is not None,
         "reminder_template": host.email_templates.load(profile.REMINDER_TEMPLATE) is not None,
         "credit_note_template": host.email_templates.load(profile.CREDIT_NOTE_TEMPLATE) is not None,
+        "receipt_template": host.email_templates.load(profile.RECEIPT_TEMPLATE) is not None,
         "version": profile.installed_version(host) is not None,
     }
     if host.storefront is not None:
@@ -77,6 +78,13 @@ class TestInstall(HostSuite):
         assert {"invoice", "credited_invoice", "settlement", "seller"} <= set(template.variables)
         assert "payment_url" not in template.variables
         assert profile.CREDIT_NOTE_TEMPLATE in self.host.email_templates.names()
+
+    def test_template_is_the_payment_receipt_template(self) -> None:
+        profile.install(self.host)
+        template = self.host.email_templates.load(profile.RECEIPT_TEMPLATE)
+        assert "invoice.display_number" in template.subject
+        assert {"invoice", "payment", "seller"} <= set(template.variables)
+        assert profile.RECEIPT_TEMPLATE in self.host.email_templates.names()
 
 
 class TestFeatureGating(HostSuite):

@@ -1,0 +1,100 @@
+"""Payments received through a payment method: noted on the session that records them, and read
+back for the customer's receipt (``services.mail.receipts``).
+
+A provider's event that records a successful payment or capture notes its transaction on the
+session (``note_received``); just before that session commits, ``take_received`` hands the notes
+over, so a receipt is made only for what is committed with it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.money import from_minor
+from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
+
+_KEY = "oro_invoices.received_payments"
+#: The actions by which money reaches the seller: a payment, or the capture of an authorization.
+RECEIVING_ACTIONS = ("charge", "capture")
+
+
+@dataclass(frozen=True)
+class ReceivedPayment:
+    """One payment as a receipt shows it (the ``payment`` of ``payment_receipt_template``)."""
+
+    transaction_id: int
+    invoice_id: int
+    amount: Decimal
+    currency: str
+    #: the payment method's name (``stripe``); ``method`` is what people read
+    method_code: str
+    method: str
+    received_at: dt.datetime
+    #: who paid, when a signed-in customer user started the payment in the storefront: what
+    #: the payment was started under (their email address), else ""
+    payer: str = ""
+
+
+def note_received(session: Session, transaction_id: int) -> None:
+    """Note that ``session`` records the received payment ``transaction_id``."""
+    session.info.setdefault(_KEY, []).append(transaction_id)
+
+
+def take_received(session: Session) -> list[int]:
+    """The received payments noted on ``session`` that it will commit; forgets the notes."""
+    noted: list[int] = session.info.pop(_KEY, [])
+    if not noted:
+        return []
+    session.flush()
+    kept = set(session.execute(select(PaymentTransaction.id).where(PaymentTransaction.id.in_(noted))).scalars())
+    return [tx_id for tx_id in dict.fromkeys(noted) if tx_id in kept]
+
+
+LabelOf = Callable[[str], str]
+
+
+def received_payment(session: Session, transaction_id: int, label_of: LabelOf = str) -> ReceivedPayment | None:
+    """The successful payment or capture ``transaction_id``, or None (``label_of``: a method's
+    name as people read it)."""
+    tx = session.get(PaymentTransaction, transaction_id)
+    if tx is None or not tx.successful or tx.action not in RECEIVING_ACTIONS:
+        return None
+    return _view(tx, label_of, _payer(session, tx))
+
+
+def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str) -> ReceivedPayment | None:
+    """The invoice's latest successful payment or capture, or None."""
+    tx = session.execute(select(PaymentTransaction).where(
+        PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
+        PaymentTransaction.action.in_(RECEIVING_ACTIONS))
+        .order_by(PaymentTransaction.created_at.desc(), PaymentTransaction.id.desc()).limit(1)).scalar_one_or_none()
+    if tx is None:
+        return None
+    return _view(tx, label_of)
+
+
+def _payer(session: Session, tx: PaymentTransaction) -> str:
+    """Who started the payment in the storefront (a capture: the payment of its authorization)."""
+    started = session.get(PaymentTransaction, tx.parent_id) if tx.action == "capture" and tx.parent_id else tx
+    public_id = ((started.data if started is not None else None) or {}).get("attempt")
+    if not public_id:
+        return ""
+    attempt = session.execute(select(PaymentAttempt).where(PaymentAttempt.public_id == str(public_id))) \
+        .scalar_one_or_none()
+    return attempt.actor if attempt is not None and attempt.origin == "storefront" else ""
+
+
+def _view(tx: PaymentTransaction, label_of: LabelOf, payer: str = "") -> ReceivedPayment:
+    return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
+                           currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
+                           received_at=_utc(tx.created_at), payer=payer)
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time as UTC (SQLite gives it back without its zone)."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)

@@ -1,0 +1,189 @@
+"""Payment receipts: the customer's email when a payment through a payment method succeeds, once
+per payment, only where switched on, never for what an ERP records, never failing the payment."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func, select
+from support.fakepay import callback, charge, payment_service, posted_invoice, start
+from support.mail import smtp_server  # noqa: F401  (fixture)
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.profile import RECEIPT_TEMPLATE
+from oro_invoices.persistence.outbox import OutboxEmail
+from oro_invoices.services.mail.receipts import ENABLED_SETTING, PaymentReceipts
+from oro_invoices.services.mail.service import MailService
+from oro_invoices.services.mail.smtp import SmtpConfig
+
+
+def receipting(db, server=None, *, on: bool = True, **options):
+    """``(service, settings, mail)``: FakePay payments, receipts switched on (unless ``on`` is False)."""
+    service, settings, _ = payment_service(db, **options)
+    if on:
+        settings.set(ENABLED_SETTING, True)
+    smtp = SmtpConfig(host="127.0.0.1", port=server.port, timeout=5) if server is not None else None
+    mail = MailService(db, service, smtp=smtp, sender="billing@acme.test", sender_name="Acme Billing")
+    PaymentReceipts(service, mail)
+    return service, settings, mail
+
+
+def pay(service, invoice_id: int, minor: int, *, event_id: str | None = None, **started) -> None:
+    attempt = start(service, invoice_id, amount=f"{minor / 100:.2f}", **started).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, minor, event_id=event_id)))
+
+
+def receipts(mail: MailService, invoice_id: int):
+    return [e for e in reversed(mail.emails(invoice_id)) if e.template == RECEIPT_TEMPLATE]
+
+
+def text_of(mail: MailService, email) -> str:
+    return mail.email_bodies(email.id)[2] or ""
+
+
+def test_each_payment_through_a_method_is_receipted_to_the_customer(db, smtp_server):  # noqa: F811
+    service, _, mail = receipting(db, smtp_server, partial=True)
+    doc = posted_invoice(service)
+
+    pay(service, doc.id, 10000)
+    [first] = receipts(mail, doc.id)
+    assert first.to == ("buyer@acme.test",) and first.actor == "receipts"
+    assert first.subject == f"Payment received for invoice {doc.display_number}"
+    mail.deliver_pending()
+    [received] = smtp_server.handler.received
+    message = received.message
+    assert received.rcpt_tos == ("buyer@acme.test",) and message["Subject"] == first.subject
+    assert message["From"] == "Acme Billing <billing@acme.test>"
+    text = message.get_body(("plain",)).get_content()
+    assert f"thank you for your payment of $100.00 for invoice {doc.display_number}." in text
+    assert "Amount paid: $100.00" in text and "Payment method: FakePay" in text
+    assert "Paid: $100.00" in text and "Amount due: $131.86" in text
+    assert "$131.86 remains due by" in text and "/invoices/pay/" in text   # and how to pay the rest
+    html = message.get_body(("html",)).get_content()
+    assert "<strong>$100.00</strong>" in html and "Payment date" in html
+    assert not list(message.iter_attachments())                   # a receipt, not the invoice again
+    assert any(a.kind == "email" and first.subject in str(a.summary) for a in service.activities(doc.id))
+
+    pay(service, doc.id, 13186)
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    mail.deliver_pending()
+    last = smtp_server.handler.received[-1].message.get_body(("plain",)).get_content()
+    assert "thank you for your payment of $131.86" in last and "Amount due: $0.00" in last
+    assert f"Invoice {doc.display_number} is now paid in full." in last and "/invoices/pay/" not in last
+
+
+def test_the_provider_repeating_its_report_sends_no_second_receipt(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id).attempt.public_id
+    report = callback(attempt, charge(attempt, 23186))
+    service.handle_payment_callback("fakepay", report)
+    outcome = service.handle_payment_callback("fakepay", report)
+    assert [o.outcome for o in outcome.outcomes] == ["duplicate"]
+    assert len(receipts(mail, doc.id)) == 1
+
+
+def test_receipts_are_off_unless_switched_on_for_the_invoices_scope(db):
+    service, settings, mail = receipting(db, on=False)
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL and receipts(mail, doc.id) == []
+
+    settings.set(ENABLED_SETTING, True, "organization", doc.organization_id + 1)   # another organization's
+    other = posted_invoice(service)
+    pay(service, other.id, 23186)
+    assert receipts(mail, other.id) == []
+
+    settings.set(ENABLED_SETTING, True, "organization", doc.organization_id)
+    third = posted_invoice(service)
+    pay(service, third.id, 23186)
+    assert len(receipts(mail, third.id)) == 1
+
+
+def test_an_authorization_is_not_receipted_its_capture_is(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, {**charge(attempt, 23186), "action": "authorize"}))
+    [auth] = [t.id for t in service.transactions(doc.id)]
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED and receipts(mail, doc.id) == []
+    assert service.capture_authorization(auth, actor="Alex Admin").successful
+    [receipt] = receipts(mail, doc.id)
+    text = text_of(mail, receipt)
+    assert "thank you for your payment of $231.86" in text and "is now paid in full" in text
+
+
+def test_a_declined_payment_or_one_recorded_over_the_api_gets_no_receipt(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186, ok=False)))
+    service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge", "amount": "231.86",
+                                    "successful": True, "provider_reference": "ERP-PAY-1"}, actor="erp")
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    assert receipts(mail, doc.id) == []
+
+
+def test_a_colleague_who_paid_gets_a_copy_and_a_guest_payment_only_the_customer_user(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186, actor="ap@acme.test")                    # signed in as another customer user
+    [receipt] = receipts(mail, doc.id)
+    assert (receipt.to, receipt.cc) == (("buyer@acme.test",), ("ap@acme.test",))
+    guest = posted_invoice(service)
+    pay(service, guest.id, 23186, actor="guest payment link", origin="guest")
+    [receipt] = receipts(mail, guest.id)
+    assert (receipt.to, receipt.cc) == (("buyer@acme.test",), ())
+    unaddressed = posted_invoice(service, customer_user_email=None)     # who paid is then the one to tell
+    pay(service, unaddressed.id, 23186, actor="ap@acme.test")
+    [receipt] = receipts(mail, unaddressed.id)
+    assert (receipt.to, receipt.cc) == (("ap@acme.test",), ())
+
+
+def test_an_invoice_without_a_customer_email_paid_by_guest_link_gets_none_and_the_payment_stands(db, caplog):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service, customer_user_email=None)
+    with caplog.at_level(logging.INFO, logger="oro_invoices.receipts"):
+        pay(service, doc.id, 23186, actor="guest payment link", origin="guest")
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL and receipts(mail, doc.id) == []
+    assert "has no customer user email address" in caplog.text
+
+
+def test_a_receipt_that_cannot_be_made_never_fails_the_payment(db, caplog, monkeypatch):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("template store unreachable")
+    monkeypatch.setattr(mail, "prepare", broken)
+    with caplog.at_level(logging.ERROR, logger="oro_invoices.receipts"):
+        pay(service, doc.id, 23186)
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    assert "The receipt of payment transaction" in caplog.text and "template store unreachable" in caplog.text
+    with db.session() as s:
+        assert s.execute(select(func.count()).select_from(OutboxEmail)).scalar_one() == 0
+
+
+def test_the_receipt_chosen_in_the_email_dialog_shows_the_latest_payment(db):
+    service, _, mail = receipting(db, on=False, partial=True)
+    doc = posted_invoice(service)
+    before = mail.prepare(doc.id, RECEIPT_TEMPLATE, attach_pdf=False)
+    assert f"thank you for your payment for invoice {doc.display_number}." in before.text
+    pay(service, doc.id, 5000)
+    pay(service, doc.id, 2500)
+    draft = mail.prepare(doc.id, RECEIPT_TEMPLATE, attach_pdf=False)
+    assert "thank you for your payment of $25.00" in draft.text and "Paid: $75.00" in draft.text
+    assert "Payment received" in str(draft.subject) and draft.to == ("buyer@acme.test",)
+
+
+@pytest.mark.parametrize("locale, expected", [
+    ("de_DE", "vielen Dank für Ihre Zahlung"), ("fr_FR", "merci pour votre paiement"),
+    ("ja_JP", "お支払いいただき"),
+])
+def test_the_receipt_speaks_the_customers_language(db, locale, expected):
+    service, settings, mail = receipting(db)
+    settings.set("oro_invoices.locale", locale)
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)
+    [receipt] = receipts(mail, doc.id)
+    assert expected in text_of(mail, receipt) and "Payment received" not in receipt.subject
