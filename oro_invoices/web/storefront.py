@@ -32,7 +32,7 @@ from oro_invoices.web.language import document_title
 from oro_invoices.web.storefront_rows import storefront_rows
 
 LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
-LIST_FILTERS = ("number", "date", "payment_status", "overdue")
+LIST_FILTERS = ("number", "document_type", "date", "payment_status", "overdue")
 
 
 class Viewer:

@@ -179,6 +179,27 @@ def test_guest_payment_page_of_paid_invoice_and_of_a_draft(shop):
             "corrects.") in text
 
 
+def test_the_list_filters_invoices_from_credit_notes(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    paid = client.service.get(client.service.find_id(external_id="ERP-SO-1001-1"))
+    credit = client.service.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}],
+                                                         "settlement": "outside"}, actor="admin").credit_note
+
+    def numbers(query: str) -> list[str]:
+        html = client.get("/customer/invoices" + query).get_data(as_text=True)
+        return re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html)
+
+    everything = numbers("")
+    assert credit.invoice_number in everything and paid.invoice_number in everything
+    assert numbers("?document_type=credit_note") == [credit.invoice_number]
+    assert sorted(numbers("?document_type=invoice")) == sorted(n for n in everything if n != credit.invoice_number)
+    page = client.get("/customer/invoices?document_type=credit_note").get_data(as_text=True)
+    assert '<option value="credit_note" selected>Credit note</option>' in page
+    wrong = client.get("/customer/invoices?document_type=receipt")
+    assert wrong.status_code == 422                                   # said beside the field, as any bad filter
+    assert "Use Invoice or Credit note." in text_of(wrong.get_data(as_text=True))
+
+
 def test_corporate_list_pages_forward_and_back_in_date_order(shop):
     shop[0].extensions["oro_invoices"].ctx.page_size = 1
     client = customer(shop, "amanda.cole@acme.example")
