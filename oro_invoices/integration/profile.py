@@ -3,8 +3,8 @@
 ``install(host)`` and ``uninstall(host)`` are idempotent mirror images:
 install declares the settings group, the Sales > Invoices menu entry, the
 order-view Invoices tab, the ``invoice_notification_template``,
-``invoice_reminder_template``, ``credit_note_notification_template`` and
-``payment_receipt_template`` email templates, the storefront pay hook and the
+``invoice_reminder_template``, ``credit_note_notification_template``,
+``payment_receipt_template`` and ``refund_receipt_template`` email templates, the storefront pay hook and the
 Account > Invoices entry, then records the profile version in the host's config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
 ``upgrade(host)`` runs the steps from the installed version to the current one.
@@ -44,6 +44,7 @@ NOTIFICATION_TEMPLATE = "invoice_notification_template"
 REMINDER_TEMPLATE = "invoice_reminder_template"
 CREDIT_NOTE_TEMPLATE = "credit_note_notification_template"
 RECEIPT_TEMPLATE = "payment_receipt_template"
+REFUND_TEMPLATE = "refund_receipt_template"
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -79,7 +80,7 @@ def _adds_only(host: HostAdapter) -> None:
 UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(1, 2, "the invoice_reminder_template email template", _adds_only),
     UpgradeStep(2, 3, "the credit_note_notification_template email template", _adds_only),
-    UpgradeStep(3, 4, "the payment_receipt_template email template", _adds_only),
+    UpgradeStep(3, 4, "the payment_receipt_template and refund_receipt_template email templates", _adds_only),
 )
 
 
@@ -123,6 +124,12 @@ def receipt_template() -> EmailTemplate:
     return packaged_template(RECEIPT_TEMPLATE, ("invoice", "payment", "payment_url", "seller"))
 
 
+def refund_receipt_template() -> EmailTemplate:
+    """The default ``refund_receipt_template`` (the customer's notice of a refund through a
+    payment method; ``refund`` is that refund: amount, currency, method, received_at)."""
+    return packaged_template(REFUND_TEMPLATE, ("invoice", "refund", "seller"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -134,7 +141,8 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
         order_tabs=(OrderTab(key="oro_invoices.order_invoices", label=N_("Invoices"),
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
-        email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template()),
+        email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template(),
+                         refund_receipt_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

@@ -1,9 +1,9 @@
-"""Payments received through a payment method: noted on the session that records them, and read
-back for the customer's receipt (``services.mail.receipts``).
+"""Money moved through a payment method: noted on the session that records it, and read back
+for the customer's receipt (``services.mail.receipts``).
 
-A provider's event that records a successful payment or capture notes its transaction on the
-session (``note_received``); just before that session commits, ``take_received`` hands the notes
-over, so a receipt is made only for what is committed with it.
+A provider's event that records a successful payment, capture or refund notes its transaction
+on the session (``note_received``); just before that session commits, ``take_received`` hands
+the notes over, so a receipt is made only for what is committed with it.
 """
 from __future__ import annotations
 
@@ -21,11 +21,14 @@ from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
 _KEY = "oro_invoices.received_payments"
 #: The actions by which money reaches the seller: a payment, or the capture of an authorization.
 RECEIVING_ACTIONS = ("charge", "capture")
+#: The actions a customer gets a receipt of: money received, or given back.
+RECEIPTED_ACTIONS = (*RECEIVING_ACTIONS, "refund")
 
 
 @dataclass(frozen=True)
 class ReceivedPayment:
-    """One payment as a receipt shows it (the ``payment`` of ``payment_receipt_template``)."""
+    """One payment (or refund) as a receipt shows it: the ``payment`` of ``payment_receipt_template``
+    (and the ``refund`` of ``refund_receipt_template``)."""
 
     transaction_id: int
     invoice_id: int
@@ -38,6 +41,12 @@ class ReceivedPayment:
     #: who paid, when a signed-in customer user started the payment in the storefront: what
     #: the payment was started under (their email address), else ""
     payer: str = ""
+    #: "charge", "capture" or "refund"
+    action: str = "charge"
+
+    @property
+    def is_refund(self) -> bool:
+        return self.action == "refund"
 
 
 def note_received(session: Session, transaction_id: int) -> None:
@@ -59,19 +68,21 @@ LabelOf = Callable[[str], str]
 
 
 def received_payment(session: Session, transaction_id: int, label_of: LabelOf = str) -> ReceivedPayment | None:
-    """The successful payment or capture ``transaction_id``, or None (``label_of``: a method's
-    name as people read it)."""
+    """The successful payment, capture or refund ``transaction_id``, or None (``label_of``: a
+    method's name as people read it)."""
     tx = session.get(PaymentTransaction, transaction_id)
-    if tx is None or not tx.successful or tx.action not in RECEIVING_ACTIONS:
+    if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS:
         return None
     return _view(tx, label_of, _payer(session, tx))
 
 
-def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str) -> ReceivedPayment | None:
-    """The invoice's latest successful payment or capture, or None."""
+def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, *,
+                    refund: bool = False) -> ReceivedPayment | None:
+    """The invoice's latest successful payment or capture (with ``refund``: refund), or None."""
+    actions = ("refund",) if refund else RECEIVING_ACTIONS
     tx = session.execute(select(PaymentTransaction).where(
         PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
-        PaymentTransaction.action.in_(RECEIVING_ACTIONS))
+        PaymentTransaction.action.in_(actions))
         .order_by(PaymentTransaction.created_at.desc(), PaymentTransaction.id.desc()).limit(1)).scalar_one_or_none()
     if tx is None:
         return None
@@ -79,8 +90,13 @@ def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str) 
 
 
 def _payer(session: Session, tx: PaymentTransaction) -> str:
-    """Who started the payment in the storefront (a capture: the payment of its authorization)."""
-    started = session.get(PaymentTransaction, tx.parent_id) if tx.action == "capture" and tx.parent_id else tx
+    """Who started the payment in the storefront: of a capture, the payment it captures; of a
+    refund, the payment it gives back (and, for a captured one, its authorization's)."""
+    started: PaymentTransaction | None = tx
+    for _ in range(2):
+        if started is None or started.action not in ("capture", "refund") or not started.parent_id:
+            break
+        started = session.get(PaymentTransaction, started.parent_id)
     public_id = ((started.data if started is not None else None) or {}).get("attempt")
     if not public_id:
         return ""
@@ -92,7 +108,7 @@ def _payer(session: Session, tx: PaymentTransaction) -> str:
 def _view(tx: PaymentTransaction, label_of: LabelOf, payer: str = "") -> ReceivedPayment:
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
-                           received_at=_utc(tx.created_at), payer=payer)
+                           received_at=_utc(tx.created_at), payer=payer, action=tx.action)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

@@ -43,7 +43,7 @@ from oro_invoices.integration.payment_methods import (
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentTransaction
-from oro_invoices.persistence.received_payments import RECEIVING_ACTIONS, note_received
+from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import (
@@ -284,7 +284,7 @@ class PaymentEvents:
             return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)
         row.outcome, row.reason, row.transaction_id = APPLIED, "", tx.id
         row.applied_at = self.ctx.clock()
-        if row.successful and row.action in RECEIVING_ACTIONS:
+        if row.successful and row.action in RECEIPTED_ACTIONS:
             note_received(s, tx.id)  # the customer's receipt, once this commits (services.mail.receipts)
         if attempt is not None:
             _finish(attempt, row, tx.id, message, self.ctx.clock())

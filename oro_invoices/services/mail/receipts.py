@@ -1,11 +1,12 @@
-"""Payment receipts: the customer's email when a payment taken through a payment method succeeds.
+"""Payment receipts: the customer's email when a payment through a payment method succeeds, or is refunded.
 
     PaymentReceipts(addon.invoices, addon.mail)     # build_addon does this
 
-A provider's event that records a successful payment, or the capture of an authorization,
-notes its transaction (``persistence.received_payments``). Once that write commits, and when
-``oro_invoices.mail.payment_receipts`` is on for the invoice's website (or organization, or
-globally), the ``payment_receipt_template`` email goes to the invoice's customer user through
+A provider's event that records a successful payment, the capture of an authorization or a
+refund notes its transaction (``persistence.received_payments``). Once that write commits, and
+when ``oro_invoices.mail.payment_receipts`` is on for the invoice's website (or organization, or
+globally), the ``payment_receipt_template`` email (for a refund ``refund_receipt_template``)
+goes to the invoice's customer user through
 the outbox, recorded in the invoice's activity like any email; a colleague of theirs who paid
 it in the storefront gets it in Cc. Payments recorded over the API
 (an ERP's bank transfers, an import) get none.
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from oro_invoices.integration.profile import RECEIPT_TEMPLATE
+from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.persistence.received_payments import received_payment, take_received
 from oro_invoices.services.mail.compose import is_address
@@ -58,9 +59,9 @@ class PaymentReceipts:
             log.exception("The receipt of payment transaction %s was not queued.", transaction_id)
 
     def send(self, transaction_id: int, *, actor: str = ACTOR) -> OutboxView | None:
-        """Queue the receipt of the payment ``transaction_id``; the queued message, or None when
-        receipts are off for its invoice, it is not a payment received, its invoice has no
-        customer user email address, or its receipt was queued before."""
+        """Queue the receipt of the payment (or refund) ``transaction_id``; the queued message, or
+        None when receipts are off for its invoice, it is neither a payment received nor a
+        refund, there is no one to send it to, or its receipt was queued before."""
         with self.invoices.db.session() as s:
             payment = received_payment(s, transaction_id, self.invoices.payments.method_label)
         if payment is None:
@@ -69,8 +70,8 @@ class PaymentReceipts:
         if not self.invoices.setting(ENABLED_SETTING, organization_id=invoice.organization_id,
                                      website_id=invoice.website_id):
             return None
-        draft = self.mail.prepare(invoice.id, RECEIPT_TEMPLATE, extra_context={"payment": payment},
-                                  attach_pdf=False)
+        template, name = (REFUND_TEMPLATE, "refund") if payment.is_refund else (RECEIPT_TEMPLATE, "payment")
+        draft = self.mail.prepare(invoice.id, template, extra_context={name: payment}, attach_pdf=False)
         to, cc = _recipients(draft.to, payment.payer)
         if not to:
             log.info("No receipt for payment transaction %s: invoice %s has no customer user email address.",
@@ -78,8 +79,8 @@ class PaymentReceipts:
             return None
         try:
             return self.mail.send(invoice.id, to=to, cc=cc, subject=draft.subject, html=draft.html,
-                                  text=draft.text, attach_pdf=False, actor=actor, template=RECEIPT_TEMPLATE,
-                                  once=f"payment-receipt-{transaction_id}")
+                                  text=draft.text, attach_pdf=False, actor=actor, template=template,
+                                  once=f"{name}-receipt-{transaction_id}")
         except AlreadySent:
             return None
 

@@ -36,6 +36,7 @@ TEMPLATE_LABELS = {
     "invoice_reminder_template": N_("Payment reminder"),
     "credit_note_notification_template": N_("Credit note notification"),
     "payment_receipt_template": N_("Payment receipt"),
+    "refund_receipt_template": N_("Refund receipt"),
 }
 
 

@@ -45,6 +45,7 @@ from oro_invoices.integration.profile import (
     CREDIT_NOTE_TEMPLATE,
     NOTIFICATION_TEMPLATE,
     RECEIPT_TEMPLATE,
+    REFUND_TEMPLATE,
     REMINDER_TEMPLATE,
 )
 from oro_invoices.persistence import outbox
@@ -344,14 +345,16 @@ class MailService:
 
     def _latest_payment(self, template: str, invoice: InvoiceDocument,
                         extra_context: Mapping[str, Any] | None) -> dict[str, Any]:
-        """The ``payment`` of the receipt template chosen by hand (the email dialog): the
-        invoice's latest payment received, when none is given."""
-        if template != RECEIPT_TEMPLATE or "payment" in (extra_context or {}):
+        """The ``payment`` (``refund``) of the receipt (refund receipt) template chosen by hand,
+        in the email dialog: the invoice's latest payment received (refund), when none is given."""
+        name = {RECEIPT_TEMPLATE: "payment", REFUND_TEMPLATE: "refund"}.get(template)
+        if name is None or name in (extra_context or {}):
             return {}
-        label_of = getattr(self.invoices, "payments", None)
+        payments = getattr(self.invoices, "payments", None)
         with self.db.session() as s:
-            payment = latest_received(s, invoice.id, label_of.method_label if label_of is not None else str)
-        return {"payment": payment} if payment is not None else {}
+            found = latest_received(s, invoice.id, payments.method_label if payments is not None else str,
+                                    refund=name == "refund")
+        return {name: found} if found is not None else {}
 
     def _credit(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """A credit note's ``credited_invoice`` (as it stands now) and ``settlement``."""

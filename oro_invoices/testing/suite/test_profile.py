@@ -24,6 +24,7 @@ def contributions(host: HostAdapter) -> dict[str, bool]:
         "reminder_template": host.email_templates.load(profile.REMINDER_TEMPLATE) is not None,
         "credit_note_template": host.email_templates.load(profile.CREDIT_NOTE_TEMPLATE) is not None,
         "receipt_template": host.email_templates.load(profile.RECEIPT_TEMPLATE) is not None,
+        "refund_template": host.email_templates.load(profile.REFUND_TEMPLATE) is not None,
         "version": profile.installed_version(host) is not None,
     }
     if host.storefront is not None:
@@ -85,6 +86,13 @@ class TestInstall(HostSuite):
         assert "invoice.display_number" in template.subject
         assert {"invoice", "payment", "seller"} <= set(template.variables)
         assert profile.RECEIPT_TEMPLATE in self.host.email_templates.names()
+
+    def test_template_is_the_refund_receipt_template(self) -> None:
+        profile.install(self.host)
+        template = self.host.email_templates.load(profile.REFUND_TEMPLATE)
+        assert "invoice.display_number" in template.subject
+        assert {"invoice", "refund", "seller"} <= set(template.variables)
+        assert profile.REFUND_TEMPLATE in self.host.email_templates.names()
 
 
 class TestFeatureGating(HostSuite):

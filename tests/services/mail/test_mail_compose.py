@@ -114,7 +114,7 @@ def test_templates_available_lists_defaults_and_host_templates(app):
     mail = make_mail(app)
     assert mail.templates_available() == ["credit_note_notification_template", "invoice_notification_template",
                                           "invoice_reminder", "invoice_reminder_template",
-                                          "payment_receipt_template"]
+                                          "payment_receipt_template", "refund_receipt_template"]
     assert mail.prepare(posted(app).id, "invoice_reminder").subject == "Reminder"
     with pytest.raises(NotFound, match="no email template named 'nope'"):
         mail.prepare(1, "nope")

@@ -10,7 +10,7 @@ from support.fakepay import callback, charge, payment_service, posted_invoice, s
 from support.mail import smtp_server  # noqa: F401  (fixture)
 
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.integration.profile import RECEIPT_TEMPLATE
+from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import OutboxEmail
 from oro_invoices.services.mail.receipts import ENABLED_SETTING, PaymentReceipts
 from oro_invoices.services.mail.service import MailService
@@ -33,8 +33,8 @@ def pay(service, invoice_id: int, minor: int, *, event_id: str | None = None, **
     service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, minor, event_id=event_id)))
 
 
-def receipts(mail: MailService, invoice_id: int):
-    return [e for e in reversed(mail.emails(invoice_id)) if e.template == RECEIPT_TEMPLATE]
+def receipts(mail: MailService, invoice_id: int, template: str = RECEIPT_TEMPLATE):
+    return [e for e in reversed(mail.emails(invoice_id)) if e.template == template]
 
 
 def text_of(mail: MailService, email) -> str:
@@ -124,6 +124,34 @@ def test_a_declined_payment_or_one_recorded_over_the_api_gets_no_receipt(db):
     assert receipts(mail, doc.id) == []
 
 
+def test_a_refund_through_the_method_tells_the_customer_and_who_paid(db, smtp_server):  # noqa: F811
+    service, _, mail = receipting(db, smtp_server)
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186, actor="ap@acme.test")
+    [charge] = [t for t in service.transactions(doc.id) if t.action == "charge"]
+    assert service.refund_payment(charge.id, "31.86", notes="Damaged box", actor="Alex Admin").successful
+    [notice] = receipts(mail, doc.id, REFUND_TEMPLATE)
+    assert notice.subject == f"Refund for invoice {doc.display_number}" and notice.actor == "receipts"
+    assert (notice.to, notice.cc) == (("buyer@acme.test",), ("ap@acme.test",))    # the payer, as for the payment
+    mail.deliver_pending()
+    text = smtp_server.handler.received[-1].message.get_body(("plain",)).get_content()
+    assert (f"we have refunded $31.86 of your payment for invoice {doc.display_number} to the payment method "
+            "you paid with. It may take a few days to appear on your statement.") in text
+    assert "Amount refunded: $31.86" in text and "Payment method: FakePay" in text and "Paid: $200.00" in text
+    assert "Amount due" not in text and "/invoices/pay/" not in text      # not an invitation to pay again
+    assert len(receipts(mail, doc.id)) == 1                                # and no second payment receipt
+
+
+def test_a_refund_recorded_over_the_api_tells_no_one(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)
+    [charge] = service.transactions(doc.id)
+    service.record_payment(doc.id, {"method": "fakepay", "action": "refund", "amount": "10.00", "successful": True,
+                                    "parent_id": charge.id, "provider_reference": "ERP-RF-1"}, actor="erp")
+    assert receipts(mail, doc.id, REFUND_TEMPLATE) == []
+
+
 def test_a_colleague_who_paid_gets_a_copy_and_a_guest_payment_only_the_customer_user(db):
     service, _, mail = receipting(db)
     doc = posted_invoice(service)
@@ -174,6 +202,10 @@ def test_the_receipt_chosen_in_the_email_dialog_shows_the_latest_payment(db):
     draft = mail.prepare(doc.id, RECEIPT_TEMPLATE, attach_pdf=False)
     assert "thank you for your payment of $25.00" in draft.text and "Paid: $75.00" in draft.text
     assert "Payment received" in str(draft.subject) and draft.to == ("buyer@acme.test",)
+    [second] = [t for t in service.transactions(doc.id) if t.amount == 25]
+    service.refund_payment(second.id, "5.00", actor="Alex Admin")
+    refund = mail.prepare(doc.id, REFUND_TEMPLATE, attach_pdf=False)
+    assert "we have refunded $5.00 of your payment" in refund.text and "Paid: $70.00" in refund.text
 
 
 @pytest.mark.parametrize("locale, expected", [
