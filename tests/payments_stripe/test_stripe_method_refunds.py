@@ -167,3 +167,22 @@ def test_the_authorization_webhook_reads_until_when_stripe_holds_it(db, stripe_a
     assert [o.outcome for o in outcome.outcomes] == ["applied"]
     [authorization] = service.transactions(doc.id)
     assert service.transaction_actions(doc.id)[authorization.id].capture_before == held_until(stripe_account, page)
+
+
+def test_with_receipts_on_the_stripe_payment_and_its_refund_each_email_the_customer(db, stripe_account):
+    from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
+    from oro_invoices.services.mail.receipts import ENABLED_SETTING, PaymentReceipts
+    from oro_invoices.services.mail.service import MailService
+    service, settings = stripe_service(db, stripe_account, partial=True)
+    settings.set(ENABLED_SETTING, True)
+    mail = MailService(db, service, sender="billing@acme.test")
+    PaymentReceipts(service, mail)
+    doc, page, charge = paid_invoice(service, stripe_account, "100.00")
+    service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))    # the return reloaded
+    service.refund_payment(charge, "40.00", actor="admin")
+    sent = [(e.template, e.to) for e in reversed(mail.emails(doc.id))]
+    assert sent == [(RECEIPT_TEMPLATE, (doc.customer_user_email,)), (REFUND_TEMPLATE, (doc.customer_user_email,))]
+    receipt, refund = (mail.email_bodies(e.id)[2] for e in reversed(mail.emails(doc.id)))
+    assert "thank you for your payment of $100.00" in receipt and "Payment method: Stripe" in receipt
+    assert "$131.86 remains due" in receipt
+    assert "we have refunded $40.00 of your payment" in refund and "Paid: $60.00" in refund
