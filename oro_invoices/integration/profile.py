@@ -4,8 +4,9 @@
 install declares the settings group, the Sales > Invoices menu entry, the
 order-view Invoices tab, the ``invoice_notification_template``,
 ``invoice_reminder_template``, ``credit_note_notification_template``,
-``payment_receipt_template`` and ``refund_receipt_template`` email templates, the storefront pay hook and the
-Account > Invoices entry, then records the profile version in the host's config store; uninstall removes each of them again.
+``payment_receipt_template`` and ``refund_receipt_template`` email templates, the storefront
+pay hook and the Account > Invoices entry, then records the profile version in the host's
+config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
 ``upgrade(host)`` runs the steps from the installed version to the current one.
 """
