@@ -382,6 +382,8 @@ class InvoiceDocument:
     #: The period invoiced (BG-14: BT-73 start, BT-74 end), either end may be open.
     delivery_period_start: dt.date | None = None
     delivery_period_end: dt.date | None = None
+    #: A credit note: why it was issued (empty when no reason was given).
+    credit_reason: str = ""
 
     @property
     def is_posted(self) -> bool:

@@ -26,9 +26,9 @@ from typing import Any
 from oro_invoices.persistence.models import Invoice
 
 GENESIS = "0" * 64
-#: Content keys that are hashed only when they have a value (added by revisions 0004 and 0009).
+#: Content keys that are hashed only when they have a value (added by revisions 0004, 0009 and 0021).
 OPTIONAL_KEYS = ("pdf_sha256", "number_sequence", "credited_invoice_id", "reissued_from_id",
-                 "buyer")
+                 "buyer", "credit_reason")
 #: Dates hashed (ISO 8601) only when set (added by revision 0014).
 OPTIONAL_DATES = ("delivery_date", "delivery_period_start", "delivery_period_end")
 #: Line keys hashed only when set (added by revision 0010: a line's VAT category).

@@ -123,6 +123,8 @@ class Invoice(Base):
     delivery_date: Mapped[dt.date | None] = mapped_column(Date)
     delivery_period_start: Mapped[dt.date | None] = mapped_column(Date)
     delivery_period_end: Mapped[dt.date | None] = mapped_column(Date)
+    #: A credit note: why it was issued, as the admin gave it (None: no reason given; revision 0021).
+    credit_reason: Mapped[str | None] = mapped_column(Text)
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)

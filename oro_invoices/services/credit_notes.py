@@ -454,7 +454,7 @@ class CreditNotes:
             customer_user_email=inv.customer_user_email, order_id=inv.order_id,
             order_identifier=inv.order_identifier, invoice_date=today, due_date=today, currency=cur,
             bill_to=inv.bill_to, ship_to=inv.ship_to, payment_token=secrets.token_urlsafe(24),
-            created_by=actor, created_at=now, updated_at=now)
+            credit_reason=reason.strip() or None, created_by=actor, created_at=now, updated_at=now)
         computed, totals = compute_lines(plan.lines, cur)
         note.lines = [InvoiceLineRow(
             position=line.position, description=line.description, sku=line.sku, unit=line.unit,

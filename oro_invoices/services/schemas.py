@@ -510,6 +510,8 @@ class InvoiceOutputSchema(Schema):
     overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
     days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
     credited_invoice = fields.Function(lambda inv: _ref(inv.credited_invoice))
+    credit_reason = fields.String(metadata={
+        "description": "A credit note: why it was issued, as printed on it; empty when no reason was given."})
     reissued_from = fields.Function(lambda inv: _ref(inv.reissued_from))
 
 

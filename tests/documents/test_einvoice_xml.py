@@ -101,7 +101,19 @@ def test_a_credit_note_is_type_381_and_names_the_invoice_it_credits():
     xml = cii.build_xml(doc, "en16931")
     assert texts(xml, "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
     assert texts(xml, "//ram:InvoiceReferencedDocument/ram:IssuerAssignedID") == ["INV-2025-03-00042"]
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IncludedNote") == []      # no reason given
     assert broken(xml, "en16931") == set()
+
+
+@pytest.mark.parametrize("profile", ["basic", "en16931", "xrechnung"])
+def test_a_credit_notes_reason_is_its_note_with_subject_code_acd(profile):
+    doc = einvoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                            credited_invoice=DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1)),
+                            credit_reason="Returned: 2 × chair <damaged> & late")
+    xml = cii.build_xml(doc, profile)
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IncludedNote/ram:Content") == ["Returned: 2 × chair <damaged> & late"]
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IncludedNote/ram:SubjectCode") == ["ACD"]
+    assert [v for v in rules.check(xml, profile) if not v.warning] == []
 
 
 def test_a_seller_without_country_breaks_the_rules_by_name():

@@ -119,6 +119,24 @@ def test_partially_paid_invoice_shows_amount_paid_and_remaining_due(renderer):
     assert "Amount paid €500.00" in text and "Amount due €465.02" in text
 
 
+def test_a_credit_note_prints_its_reason(renderer):
+    from oro_invoices.domain.invoice import DocumentRef, DocumentType
+    note = make_invoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                                 credited_invoice=DocumentRef(7, "INV-2025-03-00042", renderer_date()),
+                                 credit_reason="Two chairs returned damaged")
+    text = pdf_text(renderer.render(note))
+    assert "This credit note takes €965.02 off invoice INV-2025-03-00042." in text
+    assert "Reason: Two chairs returned damaged" in text
+    without = pdf_text(renderer.render(make_invoice_document(document_type=DocumentType.CREDIT_NOTE,
+                                                             credited_invoice=DocumentRef(7, "INV-1", renderer_date()))))
+    assert "Reason" not in without
+
+
+def renderer_date():
+    import datetime as dt
+    return dt.date(2025, 3, 1)
+
+
 def test_draft_is_marked_as_draft(renderer):
     text = pdf_text(renderer.render(make_invoice_document(posted=False, invoice_number=None, id=7)))
     assert "Draft invoice" in text and "Invoice number Draft #7" in text

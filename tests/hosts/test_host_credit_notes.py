@@ -45,6 +45,11 @@ def test_create_a_partial_credit_note_from_the_view_page(admin):
     # the credit note's own page links back; it has no correction actions of its own
     cn_page = admin.get(f"/admin/invoices/{note.id}").get_data(as_text=True)
     assert f"Credit Note {note.invoice_number}" in text_of(cn_page)
+    assert "Reason Returned" in text_of(cn_page)                           # and on the customer's side
+    buyer = ShopClient(admin.app)
+    buyer.login_customer(note.customer_user_email)
+    assert "Reason Returned" in text_of(buyer.get(f"/customer/invoices/{note.id}").get_data(as_text=True))
+    assert admin.service.get(inv.id).credit_reason == ""                  # the invoice has none
     assert f'id="oi-credited-invoice" href="/admin/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
     assert "Create Credit Note</a>" not in cn_page and ">Void</a>" not in cn_page
     assert "Due Date" not in text_of(cn_page) and "Due Date" in text_of(page)   # nothing falls due

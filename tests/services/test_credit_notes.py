@@ -38,6 +38,7 @@ def test_a_full_credit_note_is_a_posted_numbered_document_that_voids_an_unpaid_i
     assert [(l.description, l.quantity) for l in note.lines] == [("Widget", Decimal("3")),
                                                                 ("Installation", Decimal("1.5"))]
     assert note.total_amount == inv.total_amount
+    assert note.credit_reason == "Wrong customer" and result.invoice.credit_reason == ""
     assert result.invoice.amount_credited == inv.total_amount
     assert result.invoice.amount_due == 0
     assert result.invoice.payment_status is PaymentStatus.VOIDED

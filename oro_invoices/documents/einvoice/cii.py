@@ -33,6 +33,8 @@ XRECHNUNG_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 #: UNTDID 1001: commercial invoice, credit note.
 INVOICE_TYPE_CODE = "380"
 CREDIT_NOTE_TYPE_CODE = "381"
+#: UNTDID 4451 subject code of a credit note's reason (BT-21): "Reason".
+CREDIT_REASON_SUBJECT = "ACD"
 #: The payment means setting → UNTDID 4461 codes.
 PAYMENT_MEANS = {"sepa_credit_transfer": "58", "credit_transfer": "30", "direct_debit": "49",
                  "sepa_direct_debit": "59", "bank_card": "48"}
@@ -92,6 +94,10 @@ def build_xml(doc: InvoiceDocument, profile: str = "en16931") -> bytes:
     _text(header, RAM, "ID", doc.invoice_number or doc.display_number)
     _text(header, RAM, "TypeCode", document_type_code(doc))
     _date(_el(header, RAM, "IssueDateTime"), doc.invoice_date)
+    if doc.is_credit_note and doc.credit_reason:  # BT-22 with BT-21 "ACD": the reason
+        note = _el(header, RAM, "IncludedNote")
+        _text(note, RAM, "Content", doc.credit_reason)
+        _text(note, RAM, "SubjectCode", CREDIT_REASON_SUBJECT)
     transaction = _el(root, RSM, "SupplyChainTradeTransaction")
     for line in doc.lines:
         _line(transaction, doc, line, full=full)
