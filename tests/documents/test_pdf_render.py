@@ -1,6 +1,7 @@
 """The invoice PDF as a reader sees it: text, pages, paper size, and nothing fetched."""
 from __future__ import annotations
 
+import datetime as dt
 import gc
 import io
 import logging
@@ -20,6 +21,7 @@ from support.invoices import make_invoice_document, make_lines
 from oro_invoices.documents import render as render_module
 from oro_invoices.documents.render import PdfRenderer, render_batch
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
+from oro_invoices.domain.invoice import DocumentRef, DocumentType
 
 PAY_URL = "https://shop.example/invoices/pay/tok-8f3a"
 PASSWD_MARK = "root:x:0:0"
@@ -120,21 +122,15 @@ def test_partially_paid_invoice_shows_amount_paid_and_remaining_due(renderer):
 
 
 def test_a_credit_note_prints_its_reason(renderer):
-    from oro_invoices.domain.invoice import DocumentRef, DocumentType
+    credited = DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1))
     note = make_invoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
-                                 credited_invoice=DocumentRef(7, "INV-2025-03-00042", renderer_date()),
-                                 credit_reason="Two chairs returned damaged")
+                                 credited_invoice=credited, credit_reason="Two chairs returned damaged")
     text = pdf_text(renderer.render(note))
     assert "This credit note takes €965.02 off invoice INV-2025-03-00042." in text
     assert "Reason: Two chairs returned damaged" in text
     without = pdf_text(renderer.render(make_invoice_document(document_type=DocumentType.CREDIT_NOTE,
-                                                             credited_invoice=DocumentRef(7, "INV-1", renderer_date()))))
+                                                             credited_invoice=credited)))
     assert "Reason" not in without
-
-
-def renderer_date():
-    import datetime as dt
-    return dt.date(2025, 3, 1)
 
 
 def test_draft_is_marked_as_draft(renderer):

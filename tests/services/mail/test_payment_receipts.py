@@ -7,7 +7,6 @@ import logging
 import pytest
 from sqlalchemy import func, select
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
-from support.mail import smtp_server  # noqa: F401  (fixture)
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
@@ -41,7 +40,7 @@ def text_of(mail: MailService, email) -> str:
     return mail.email_bodies(email.id)[2] or ""
 
 
-def test_each_payment_through_a_method_is_receipted_to_the_customer(db, smtp_server):  # noqa: F811
+def test_each_payment_through_a_method_is_receipted_to_the_customer(db, smtp_server):
     service, _, mail = receipting(db, smtp_server, partial=True)
     doc = posted_invoice(service)
 
@@ -124,7 +123,7 @@ def test_a_declined_payment_or_one_recorded_over_the_api_gets_no_receipt(db):
     assert receipts(mail, doc.id) == []
 
 
-def test_a_refund_through_the_method_tells_the_customer_and_who_paid(db, smtp_server):  # noqa: F811
+def test_a_refund_through_the_method_tells_the_customer_and_who_paid(db, smtp_server):
     service, _, mail = receipting(db, smtp_server)
     doc = posted_invoice(service)
     pay(service, doc.id, 23186, actor="ap@acme.test")
