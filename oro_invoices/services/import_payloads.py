@@ -52,6 +52,7 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
         # an invoice without an external id is exported as ORO-<id> (``exporting``)
         payload["credited_invoice_external_id"] = (doc.credited_invoice.external_id
                                                    or f"ORO-{doc.credited_invoice.id}")
+        payload["credit_reason"] = doc.credit_reason
         payload.pop("payment_status", None)  # a credit note's status follows from what it is
     if fields is not None:
         payload = {k: v for k, v in payload.items() if k in fields}

@@ -399,7 +399,7 @@ class Announcements:
 
 
 #: What the batch path leaves to the service in a record that changes a stored draft.
-_SERVICE_ONLY = frozenset({"payment_status", "document_type", "credited_invoice_external_id"})
+_SERVICE_ONLY = frozenset({"payment_status", "document_type", "credited_invoice_external_id", "credit_reason"})
 
 #: The columns posting sets (``b_id`` names the row).
 _POSTING = tuple(name for name in ("id", "status", "invoice_number", "number_sequence", "seller", "buyer",

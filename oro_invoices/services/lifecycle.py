@@ -102,6 +102,8 @@ class Lifecycle:
         want_status = data.pop("status", "draft")
         forced = data.pop("payment_status", None)
         credits = data.pop("credited_invoice_external_id", None)
+        if "credit_reason" in data:         # kept as the credit-note dialog keeps it
+            data["credit_reason"] = (data["credit_reason"] or "").strip() or None
         now = self.ctx.clock()
         inv = Invoice(status="draft", payment_token=secrets.token_urlsafe(24), created_by=actor,
                       created_at=now, updated_at=now)
@@ -158,7 +160,7 @@ class Lifecycle:
         data = load_input(payload, partial=True)
         if "status" in data:
             raise ValidationError([("status", "Use post() (POST /invoices/{id}/post) to post an invoice.")])
-        for key in ("document_type", "credited_invoice_external_id"):
+        for key in ("document_type", "credited_invoice_external_id", "credit_reason"):
             if key in data:
                 raise ValidationError([(key, "Set only when a document is created: a credit note is made by "
                                              "crediting a posted invoice.")])

@@ -224,6 +224,8 @@ class InvoiceInputSchema(Schema):
     document_type = fields.String(validate=validate.OneOf(["invoice", "credit_note"]))
     credited_invoice_external_id = fields.String(allow_none=True, validate=[
         validate.Length(min=1, max=128), strict_identifier])
+    #: Why the credit note was issued, printed on it (only with ``document_type: "credit_note"``).
+    credit_reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
 
     @validates_schema
     def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -236,9 +238,12 @@ class InvoiceInputSchema(Schema):
                     "A credit note names the external id of the invoice it credits."]
             if data.get("status") != "posted":
                 errors["status"] = ["A credit note is created posted: give status \"posted\"."]
-        elif data.get("credited_invoice_external_id") is not None:
-            errors["credited_invoice_external_id"] = ["Only a credit note (document_type \"credit_note\") "
-                                                      "credits an invoice."]
+        else:
+            if data.get("credited_invoice_external_id") is not None:
+                errors["credited_invoice_external_id"] = ["Only a credit note (document_type \"credit_note\") "
+                                                          "credits an invoice."]
+            if data.get("credit_reason"):
+                errors["credit_reason"] = ["Only a credit note (document_type \"credit_note\") has a reason."]
         if errors:
             raise MmValidationError(errors)
 

@@ -461,7 +461,7 @@ def test_historical_credit_notes_are_imported_after_their_invoice(db, tmp_path):
                               due_date="2019-03-31", status="posted")
     credit = invoice_payload(external_id="H-7-CN", invoice_number="OLD-CN-2019-1", invoice_date="2019-04-02",
                              due_date="2019-04-02", status="posted", document_type="credit_note",
-                             credited_invoice_external_id="H-7",
+                             credited_invoice_external_id="H-7", credit_reason="  Widget returned  ",
                              lines=[{"description": "Widget returned", "quantity": "1", "unit_price": "19.99",
                                      "tax_rate": "0.19"}])
     path = tmp_path / "legacy.jsonl"
@@ -471,28 +471,36 @@ def test_historical_credit_notes_are_imported_after_their_invoice(db, tmp_path):
     note = service.get(service.find_id(external_id="H-7-CN"))
     assert note.is_credit_note and note.invoice_number == "OLD-CN-2019-1"
     assert note.credited_invoice.number == "OLD-2019-7" and str(note.invoice_date) == "2019-04-02"
+    assert note.credit_reason == "Widget returned"
     inv = service.get(service.find_id(external_id="H-7"))
     assert inv.amount_credited == Decimal("23.79") and inv.amount_due == inv.total_amount - Decimal("23.79")
     assert verify(db).ok
     exported = {r["external_id"]: r for r in export_records(service, InvoiceFilter())}
     assert exported["H-7-CN"]["document_type"] == "credit_note"
     assert exported["H-7-CN"]["credited_invoice_external_id"] == "H-7"
-    assert "document_type" not in exported["H-7"]
+    assert exported["H-7-CN"]["credit_reason"] == "Widget returned"
+    assert "document_type" not in exported["H-7"] and "credit_reason" not in exported["H-7"]
 
     # refused: an unknown invoice, too much, a draft credit note
     bad = [dict(credit, external_id="X-1", invoice_number="OLD-CN-X1", credited_invoice_external_id="NOPE"),
            dict(credit, external_id="X-2", invoice_number="OLD-CN-X2",
                 lines=[{"description": "Too much", "quantity": "3", "unit_price": "19.99", "tax_rate": "0.19"}]),
-           dict(credit, external_id="X-3", status="draft")]
-    for record, field, message in zip(bad, ("credited_invoice_external_id", "lines", "status"), (
+           dict(credit, external_id="X-3", status="draft"),
+           invoice_payload(external_id="X-4", credit_reason="Not a credit note")]
+    for record, field, message in zip(bad, ("credited_invoice_external_id", "lines", "status", "credit_reason"), (
             "No invoice of organization 1 has the external id 'NOPE'", "At 19 % tax at most 39.98 USD",
-            "A credit note is created posted"), strict=True):
+            "A credit note is created posted", "Only a credit note (document_type \"credit_note\") has a reason."),
+            strict=True):
         with pytest.raises(ValidationError) as excinfo:
             service.create(record)
         assert message in _errors(excinfo)[field]
     assert service.get(inv.id).amount_credited == Decimal("23.79")
     with pytest.raises(ValidationError, match="Set only when a document is created"):
         service.update(service.create(invoice_payload()).id, {"document_type": "invoice"})
+    with pytest.raises(ValidationError, match="credit_reason: Only a credit note .* has a reason"):
+        service.update(service.create(invoice_payload()).id, {"credit_reason": "Late"})
+    with pytest.raises(ValidationError, match="credit_reason: Set only when a document is created"):
+        service.update(service.create(invoice_payload()).id, {"credit_reason": ""})
 
 
 def test_the_corrections_of_an_invoice_read_as_their_invoices_do(db, service):

@@ -24,13 +24,18 @@ def snapshot(svc: InvoiceService) -> list[tuple]:
     return [(d.external_id or f"ORO-{d.id}", d.invoice_number, d.status.value, d.payment_status.value,
              d.invoice_date, d.due_date, d.delivery_date, d.delivery_period_start, d.delivery_period_end, d.currency, d.customer_name, d.bill_to, d.subtotal, d.tax_amount,
              d.total_amount, [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate, l.tax_category,
-                              l.tax_exemption_reason) for l in d.lines])
+                              l.tax_exemption_reason) for l in d.lines],
+             d.document_type.value, d.credited_invoice and d.credited_invoice.number, d.credit_reason,
+             d.amount_credited)
             for d in docs]
 
 
 def seed(svc: InvoiceService) -> None:
-    svc.create(invoice_payload(external_id="RT-1", status="posted", invoice_number="OLD-1",
-                               invoice_date="2020-01-15", due_date="2020-02-15", payment_status="paid_in_full"))
+    first = svc.create(invoice_payload(external_id="RT-1", status="posted", invoice_number="OLD-1",
+                                       invoice_date="2020-01-15", due_date="2020-02-15",
+                                       payment_status="paid_in_full"))
+    svc.create_credit_note(first.id, {"full": False, "lines": [{"line": 1, "quantity": "1"}],
+                                      "settlement": "outside", "reason": "Returned: damaged, in transit"})
     svc.post(svc.create(invoice_payload(external_id="RT-2", currency="EUR", delivery_date="2026-10-30",
                                         delivery_period_start="2026-10-01", delivery_period_end="2026-10-31",
                                         ship_to={"name": "Dock 4", "city": "Hamburg", "country": "DE"})).id)
@@ -52,7 +57,7 @@ def test_export_then_import_into_an_empty_database_round_trips(db, request, tmp_
     before = snapshot(source)
     out = io.StringIO()
     writer = write_csv if layout == "csv" else write_jsonl
-    assert writer(export_records(source, InvoiceFilter()), out) == 4
+    assert writer(export_records(source, InvoiceFilter()), out) == 5
     path = tmp_path / f"export.{layout}"
     path.write_text(out.getvalue(), encoding="utf-8")
     if request.node.callspec.params["db"] == "sqlite":
@@ -63,7 +68,7 @@ def test_export_then_import_into_an_empty_database_round_trips(db, request, tmp_
         target_db = db
     target = service(target_db)
     report = run_import(target, [path], organization_id=1)
-    assert report.problems == [] and len(report.created) == 4
+    assert report.problems == [] and len(report.created) == 5
     assert snapshot(target) == before
     assert run_import(target, [path], organization_id=1).unchanged == report.created
     if target_db is not db:
@@ -74,7 +79,10 @@ def test_export_filters(db):
     svc = service(db)
     seed(svc)
     posted = [r["external_id"] for r in export_records(svc, InvoiceFilter(status="posted"))]
-    assert posted == ["RT-1", "RT-2"]
+    assert posted == ["RT-1", "ORO-2", "RT-2"]              # ORO-2: the credit note of RT-1
+    notes = list(export_records(svc, InvoiceFilter(document_type="credit_note")))
+    assert [(r["external_id"], r["credited_invoice_external_id"], r["credit_reason"]) for r in notes] == [
+        ("ORO-2", "RT-1", "Returned: damaged, in transit")]
     import datetime as dt
     old = [r["external_id"] for r in export_records(svc, InvoiceFilter(date_to=dt.date(2021, 1, 1)))]
     assert old == ["RT-1"]
@@ -90,6 +98,8 @@ def test_the_csv_carries_each_lines_vat_category_and_reason(db):
             for r in rows if r["external_id"] == "RT-3"] == [
         ("Line one\nline two", "", ""), ("Therapy", "E", 'Exempt under § 4 Nr. 14 UStG, "medical"'),
         ("Consulting", "AE", "")]  # a default category (S, Z) and a default reason are left empty
+    assert {(r["document_type"], r["credit_reason"]) for r in rows} == {
+        ("", ""), ("credit_note", "Returned: damaged, in transit")}
 
 
 def test_a_changed_vat_category_is_an_update_the_same_one_spelled_out_is_not(db, tmp_path):
