@@ -58,6 +58,9 @@ def test_create_a_partial_credit_note_from_the_view_page(admin):
     ids = re.findall(r'<tr data-invoice-id="(\d+)">', grid)
     assert str(note.id) in ids and str(inv.id) not in ids
     assert '<td class="oi-doctype">Credit note</td>' in grid
+    assert f"{len(ids)} credit note{'s' if len(ids) > 1 else ''} · Page 1 of 1" in text_of(grid)
+    nothing = admin.get(f"/admin/invoices?document_type=credit_note&number={inv.invoice_number}")
+    assert "No credit notes match these filters." in text_of(nothing.get_data(as_text=True))
     assert admin.get("/admin/invoices?document_type=receipt").status_code == 422
 
 

@@ -195,6 +195,12 @@ def test_the_list_filters_invoices_from_credit_notes(shop):
     assert sorted(numbers("?document_type=invoice")) == sorted(n for n in everything if n != credit.invoice_number)
     page = client.get("/customer/invoices?document_type=credit_note").get_data(as_text=True)
     assert '<option value="credit_note" selected>Credit note</option>' in page
+    assert "1 credit note · Page 1 of 1" in text_of(page)          # the pager counts what is listed
+    invoices = numbers("?document_type=invoice")
+    assert f"{len(invoices)} invoices · Page 1 of 1" in text_of(
+        client.get("/customer/invoices?document_type=invoice").get_data(as_text=True))
+    none = client.get(f"/customer/invoices?document_type=credit_note&number={paid.invoice_number}")
+    assert "No credit notes found." in text_of(none.get_data(as_text=True))
     wrong = client.get("/customer/invoices?document_type=receipt")
     assert wrong.status_code == 422                                   # said beside the field, as any bad filter
     assert "Use Invoice or Credit note." in text_of(wrong.get_data(as_text=True))
