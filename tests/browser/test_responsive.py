@@ -154,3 +154,19 @@ def test_back_office_invoice_page_and_order_tab_on_a_phone(page: Page, shop, tmp
         page.screenshot(path=tmp_path / f"admin-{path.split('/')[2]}-360.png", full_page=True)
         assert page.locator(".oi-tablewrap .oi-sr-only").count() >= 1, path
         assert page_overflow(page) <= 0, path
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_back_office_header_on_a_phone_keeps_the_user_and_log_out_on_one_line(page: Page, shop, width, tmp_path):
+    base_url, app, info = shop
+    page.set_viewport_size({"width": width, "height": 800})
+    admin_login(page, base_url)
+    page.goto(base_url + "/admin/invoices")
+    page.screenshot(path=tmp_path / f"admin-header-{width}.png")
+    lines = page.evaluate("""() => ['#h-current-user', '.h-top button'].map(selector => {
+        const range = document.createRange();
+        range.selectNodeContents(document.querySelector(selector));
+        return new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top))).size; })""")
+    assert lines == [1, 1]                        # "Alex Admin" and "Log out" are not broken
+    assert outside_viewport(page, ".h-top a, .h-top button, #h-current-user") == []
+    assert page_overflow(page) <= 0
