@@ -1,10 +1,11 @@
-"""**Export CSV** and **Export Totals (CSV)** on the back-office grid: every invoice the grid's
-filters select, not only one page.
+"""**Export CSV**, **Export Totals (CSV)** and **Download PDFs (ZIP)** on the back-office grid:
+every invoice the grid's filters select, not only one page.
 
 **Export CSV** has the layout of ``oro-invoices export`` (``services.exporting``), so it can be
 imported again; **Export Totals** has a row per invoice with its totals and payment state
-(``services.totals_export``), for reconciling. Both are streamed, a page of invoices at a
-time, as they are read. The admin needs what the grid needs (``oro_invoices.view``) and gets
+(``services.totals_export``), for reconciling; **Download PDFs** is one ZIP archive of the
+stored PDFs of the posted ones (``services.pdf_archive``). All are streamed, a page of invoices
+at a time, as they are read. The admin needs what the grid needs (``oro_invoices.view``) and gets
 only their organization's invoices.
 """
 from __future__ import annotations
@@ -12,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
+from oro_invoices.i18n import current_language, translate
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.exporting import csv_text, export_records
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.services.totals_export import totals_csv_text
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import GRID_FILTERS, BackOffice
@@ -38,6 +41,17 @@ class GridExport:
         """The grid's current filter, one row per invoice with its totals (``invoice-totals-YYYY-MM-DD.csv``)."""
         service = self.backoffice.ctx.service
         return _download("invoice-totals", totals_csv_text(service, self._filters(req)), service)
+
+    def export_pdfs(self, req: Request) -> Response:
+        """The stored PDFs of the grid's current filter as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``)."""
+        service = self.backoffice.ctx.service
+        filters = self._filters(req)
+        language = current_language()        # the archive is written after this request's language is gone
+        name = f"invoice-pdfs-{service.clock().date().isoformat()}.zip"
+        return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m)),
+                        content_type="application/zip", headers={
+                            "Content-Disposition": f'attachment; filename="{name}"',
+                            "Cache-Control": "private, no-store"})
 
     def _filters(self, req: Request) -> InvoiceFilter:
         """The grid's filter of this request (a bad one: 400, saying which; amounts read as the

@@ -84,6 +84,7 @@ ROUTES: tuple[Route, ...] = (
        "backoffice"),
     _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
     _r("oro_invoices.admin.export_totals_csv", "/export-totals.csv", "export.export_totals_csv", "backoffice"),
+    _r("oro_invoices.admin.export_pdfs", "/export-pdfs.zip", "export.export_pdfs", "backoffice"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",

@@ -3,12 +3,14 @@ stream that never holds the whole object in memory."""
 from __future__ import annotations
 
 import gc
+import io
 import os
 import shutil
 import time
 import tracemalloc
 import urllib.error
 import urllib.request
+import zipfile
 
 import pytest
 from starlette.applications import Starlette
@@ -110,6 +112,17 @@ def test_streaming_stays_the_default_on_s3(s3_shop):
     client, _, _, data = s3_shop
     resp = client.get(f"/admin/invoices/{data.posted.id}/download")
     assert resp.status_code == 200 and resp.content == KIT_PDF
+
+
+def test_the_grids_pdf_archive_reads_the_pdfs_from_s3(s3_shop):
+    """Download PDFs (ZIP) under the ASGI mount: the stored objects, even with presigned downloads on."""
+    client, addon, _, data = s3_shop
+    addon.settings.set("oro_invoices.storage.download", "presigned")
+    resp = client.get("/admin/invoices/export-pdfs.zip?status=posted")
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(resp.content))
+    assert archive.read(f"invoice-{data.posted.invoice_number}.pdf") == KIT_PDF
+    assert "missing.txt" not in archive.namelist()
 
 
 def test_local_storage_ignores_presigned_and_streams(tmp_path, sqlite_template):
