@@ -187,6 +187,8 @@ def _cmd_export(args: argparse.Namespace) -> int:
     fmt = args.format or ("csv" if (args.output or "").lower().endswith(".csv") else "jsonl")
     filters = InvoiceFilter(organization_id=args.organization, status=args.status,
                             date_from=args.date_from, date_to=args.date_to)
+    if fmt == "pdfs":
+        return _export_pdfs(args, filters)
     meter = ProgressMeter(sys.stderr, what="invoices")
     with _addon(args) as addon, contextlib.ExitStack() as stack:
         total = addon.invoices.list_invoices(filters, limit=1, with_total=True).total
@@ -197,6 +199,39 @@ def _cmd_export(args: argparse.Namespace) -> int:
     meter.finish()
     print(f"exported: {count} invoice(s)", file=sys.stderr)
     return 0
+
+
+def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
+    """``export --format pdfs``: the stored PDFs of the posted invoices, one ZIP archive."""
+    import contextlib
+
+    from oro_invoices.services.import_progress import ProgressMeter
+    from oro_invoices.services.pdf_archive import MISSING_NAME, pdf_archive
+    if not args.storage:
+        print("error: --format pdfs needs --storage, the URL of the PDF storage", file=sys.stderr)
+        return 2
+    if not args.output and sys.stdout.isatty():
+        print("error: --format pdfs writes a ZIP archive: give --output FILE (or redirect standard output)",
+              file=sys.stderr)
+        return 2
+    meter = ProgressMeter(sys.stderr, what="PDFs")
+    missing: list[str] = []
+    written = 0
+    with _addon(args, storage_url=args.storage, pdf=False) as addon:
+        posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
+            if filters.status in (None, "posted") else 0
+        with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
+            for piece in pdf_archive(addon.invoices, filters, missing=missing):
+                out.write(piece)
+                written += 1
+                meter("exported", min(written + len(missing), posted or 0), posted)
+    meter.finish()
+    pdfs = max(written - 1, 0)                    # the last piece is the archive's directory
+    print(f"exported: {pdfs} PDF(s)" + (f"; {len(missing)} posted invoice(s) without a readable PDF, "
+                                        f"listed in {MISSING_NAME}" if missing else ""), file=sys.stderr)
+    for line in missing:
+        print(f"MISSING {line}", file=sys.stderr)
+    return 1 if missing else 0
 
 
 def _date(text: str) -> Any:
@@ -469,10 +504,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_import)
 
-    p = sub.add_parser("export", help="export invoices as CSV or JSON Lines, in the import's layouts")
+    p = sub.add_parser("export", help="export invoices as CSV or JSON Lines, in the import's layouts, "
+                                      "or their stored PDFs as one ZIP archive")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--format", choices=("csv", "jsonl"),
-                   help="layout (default: csv for an --output ending in .csv, else jsonl)")
+    p.add_argument("--format", choices=("csv", "jsonl", "pdfs"),
+                   help="layout (default: csv for an --output ending in .csv, else jsonl); pdfs: a ZIP "
+                        "archive of the stored PDFs of the posted invoices (needs --storage)")
+    p.add_argument("--storage", help="PDF storage URL (for --format pdfs)")
     p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
     p.add_argument("--status", choices=("draft", "posted"), help="only drafts or only posted invoices")
     p.add_argument("--date-from", type=_date, help="only invoices dated on or after YYYY-MM-DD")

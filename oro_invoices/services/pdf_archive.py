@@ -66,13 +66,14 @@ class _Sink:
         return data
 
 
-def pdf_archive(service: InvoiceService, filters: InvoiceFilter,
-                words: Callable[[Message], str] = str) -> Iterator[bytes]:
+def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable[[Message], str] = str,
+                missing: list[str] | None = None) -> Iterator[bytes]:
     """The ZIP archive of the stored PDFs of the posted invoices ``filters`` selects, oldest
-    first, piece by piece (see the module docstring). ``words`` writes the reasons of
-    ``MISSING_NAME`` in the reader's language (English by default)."""
+    first, piece by piece: one piece per PDF, then the rest (see the module docstring).
+    ``words`` writes the reasons of ``MISSING_NAME`` in the reader's language (English by
+    default); ``missing``, when given, receives its lines too."""
     sink = _Sink()
-    missing: list[str] = []
+    missing = [] if missing is None else missing
     names: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for summary, stored in _posted(service, filters):

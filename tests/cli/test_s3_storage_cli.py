@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import zipfile
 
 import pytest
 from starlette.applications import Starlette
@@ -120,3 +121,31 @@ def test_migrate_storage_refuses_a_damaged_source_object_and_reports_it(tmp_path
 def test_migrate_storage_with_a_bad_url_says_what_is_wrong(tmp_path, capsys):
     assert main(["migrate-storage", "--from", str(tmp_path), "--to", "s3://bucket/pdf?endpoint=x"]) == 2
     assert "unknown option(s) endpoint" in capsys.readouterr().err
+
+
+def test_export_writes_the_stored_pdfs_from_s3_as_one_zip(shop, tmp_path, capsys):
+    client, addon, data, url = shop
+    db_url = f"sqlite:///{tmp_path / 'invoices.db'}"
+    out = tmp_path / "november.zip"
+    args = ["export", "--db", db_url, "--organization", "1", "--format", "pdfs", "--output", str(out)]
+    assert main(args) == 2                                                   # no storage given
+    assert "--format pdfs needs --storage" in capsys.readouterr().err
+    posted = [addon.invoices.get(i.id) for i in addon.invoices.list_invoices(
+        {"organization_id": 1, "status": "posted"}, limit=100).items]
+    names = sorted(f"invoice-{doc.invoice_number}.pdf" for doc in posted)
+    assert data.posted.id in {doc.id for doc in posted} and all(doc.pdf is not None for doc in posted)
+    assert main([*args, "--storage", url]) == 0
+    assert f"exported: {len(posted)} PDF(s)\n" in capsys.readouterr().err
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == names
+        assert archive.read(f"invoice-{data.posted.invoice_number}.pdf") == KIT_PDF
+
+    draft = addon.invoices.list_invoices({"organization_id": 1, "status": "draft"}, limit=1).items[0]
+    pending = addon.invoices.post(draft.id, defer_pdf=True)
+    assert main([*args, "--storage", url]) == 1                          # the archive is incomplete
+    err = capsys.readouterr().err
+    assert (f"exported: {len(posted)} PDF(s); 1 posted invoice(s) without a readable PDF, listed in "
+            "missing.txt") in err
+    assert f"MISSING {pending.invoice_number}: its PDF is being prepared or has not been supplied yet." in err
+    with zipfile.ZipFile(out) as archive:
+        assert sorted(archive.namelist()) == sorted([*names, "missing.txt"])
