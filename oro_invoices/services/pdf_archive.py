@@ -67,16 +67,20 @@ class _Sink:
 
 
 def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable[[Message], str] = str,
-                missing: list[str] | None = None) -> Iterator[bytes]:
+                missing: list[str] | None = None,
+                admits: Callable[[InvoiceSummary], bool] | None = None) -> Iterator[bytes]:
     """The ZIP archive of the stored PDFs of the posted invoices ``filters`` selects, oldest
     first, piece by piece: one piece per PDF, then the rest (see the module docstring).
     ``words`` writes the reasons of ``MISSING_NAME`` in the reader's language (English by
-    default); ``missing``, when given, receives its lines too."""
+    default); ``missing``, when given, receives its lines too; ``admits`` leaves out, without a
+    word, the invoices whose PDF the reader may not download."""
     sink = _Sink()
     missing = [] if missing is None else missing
     names: set[str] = set()
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for summary, stored in _posted(service, filters):
+            if admits is not None and not admits(summary):
+                continue
             data = _read(service, summary, stored)
             if isinstance(data, Message):
                 missing.append(words(data))

@@ -96,6 +96,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.reissue", "/<int:invoice_id>/reissue", "credits.reissue", "backoffice", "POST"),
     _r("oro_invoices.storefront.index", "", "storefront.index", "storefront"),
     _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
+    _r("oro_invoices.storefront.download_all", "/download-pdfs.zip", "storefront.download_all", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),
     _r("oro_invoices.storefront.download_xml", "/<int:invoice_id>/download/xml",

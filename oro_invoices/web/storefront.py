@@ -20,9 +20,10 @@ from oro_invoices.domain.invoice import (
     InvoiceDocument,
 )
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.i18n import _
+from oro_invoices.i18n import _, current_language, translate
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
@@ -129,6 +130,7 @@ class StorefrontPages:
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             show_payment_method=show_payment_method,
+            download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
             # still there for a host's own list template that writes page.items itself
@@ -173,6 +175,31 @@ class StorefrontPages:
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         return pdf_response(self.ctx.service, req, doc)
+
+    def download_all(self, req: Request) -> Response:
+        """**Download PDFs (ZIP)** of the list: the stored PDFs of every invoice and credit note its
+        filters select that this user may see and download (``invoices-YYYY-MM-DD.zip``)."""
+        viewer = Viewer(self.ctx, req)
+        features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
+        visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
+        args, _echo = listing.parse_filters(req.query, LIST_FILTERS)      # a bad one: 422, saying which
+        settings, scope, service = self.ctx.settings, viewer.scope, self.ctx.service
+        allowed: dict[tuple[int, int | None], bool] = {}
+
+        def admits(invoice: Any) -> bool:           # the download setting of the invoice's website
+            key = (invoice.organization_id, invoice.website_id)
+            if key not in allowed:
+                allowed[key] = features.is_enabled(settings, features.PDF_DOWNLOAD,
+                                                   storefront_scope.invoice_scope(scope, invoice))
+            return allowed[key]
+
+        language = current_language()
+        name = f"invoices-{service.clock().date().isoformat()}.zip"
+        return Response(status=200, body=pdf_archive(service, replace(visible, **args),
+                                                     lambda m: translate(language, m), admits=admits),
+                        content_type="application/zip", headers={
+                            "Content-Disposition": f'attachment; filename="{name}"',
+                            "Cache-Control": "private, no-store"})
 
     def download_xml(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)

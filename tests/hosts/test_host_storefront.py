@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import re
+import zipfile
 
 import pytest
 from support.list_pages import inline_error, link, pager_text
@@ -324,3 +326,41 @@ def test_every_page_names_the_shops_icon_and_it_is_served(shop):
         assert icon is not None, path
         served = client.get(icon.group(1))
         assert served.status_code == 200 and served.content_type.startswith("image/svg+xml")
+
+
+def archived(client: ShopClient, query: str = "") -> dict[str, bytes]:
+    resp = client.get("/customer/invoices/download-pdfs.zip" + query)
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:300]
+    assert resp.content_type == "application/zip" and resp.is_streamed
+    assert re.fullmatch(r'attachment; filename="invoices-\d{4}-\d{2}-\d{2}\.zip"', resp.headers["Content-Disposition"])
+    with zipfile.ZipFile(io.BytesIO(resp.get_data())) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.parametrize("email,expected", [
+    ("amanda.cole@acme.example", ACME + ACME_BERLIN),          # corporate
+    ("ben.ortiz@acme.example", ACME),                           # department
+    ("carla.nguyen@acme.example", CARLA_OWN),                   # own
+])
+def test_download_pdfs_gives_each_role_the_pdfs_of_exactly_its_invoices(shop, email, expected):
+    client = customer(shop, email)
+    page = client.get("/customer/invoices?payment_status=&per_page=10").get_data(as_text=True)
+    href = re.search(r'id="oi-download-pdfs" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    assert href.startswith("/customer/invoices/download-pdfs.zip") and "Download PDFs (ZIP)" in text_of(page)
+    files = archived(client, href.removeprefix("/customer/invoices/download-pdfs.zip"))
+    docs = [client.service.get(client.service.find_id(external_id=e)) for e in expected]
+    assert files == {f"invoice-{doc.invoice_number}.pdf": client.service.storage.read(doc.pdf.sha256)
+                     for doc in docs}
+
+
+def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
+    client = customer(shop, "ben.ortiz@acme.example")
+    one = client.service.get(client.service.find_id(external_id=ACME[1]))
+    assert list(archived(client, f"?number={one.invoice_number}")) == [f"invoice-{one.invoice_number}.pdf"]
+    assert archived(client, "?document_type=credit_note") == {}
+    bad = client.get("/customer/invoices/download-pdfs.zip?date_from=2026-02-31")
+    assert bad.status_code == 422 and "is not a date" in text_of(bad.get_data(as_text=True))
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    assert "oi-download-pdfs" not in client.get("/customer/invoices").get_data(as_text=True)
+    assert client.get("/customer/invoices/download-pdfs.zip").status_code == 404
+    assert ShopClient(shop[0]).get("/customer/invoices/download-pdfs.zip").status_code in (302, 401)

@@ -1,7 +1,9 @@
 """'Show Invoices in the Storefront' set per website hides that website's storefront only."""
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 
 import pytest
 
@@ -179,3 +181,17 @@ def test_a_customer_user_picks_only_their_organizations_websites(shop):
     # a visitor who is not signed in still sees every storefront
     visitor = ShopClient(shop[0]).get("/").get_data(as_text=True)
     assert f'<option value="{sakura}"' in visitor
+
+
+def test_download_pdfs_leaves_out_the_invoices_of_a_website_without_downloads(shop):
+    eu, us = websites(shop)
+    settings(shop).set("oro_invoices.storefront_pdf_download", False, "website", eu)
+    amanda = customer(shop, AMANDA, website_id=us)
+    resp = amanda.get("/customer/invoices/download-pdfs.zip")
+    assert resp.status_code == 200
+    names = zipfile.ZipFile(io.BytesIO(resp.get_data())).namelist()
+    eu_invoice = amanda.service.get(invoice_id(amanda, AMANDA_INVOICE))
+    assert eu_invoice.website_id == eu and f"invoice-{eu_invoice.invoice_number}.pdf" not in names
+    assert "missing.txt" not in names                          # left out, not reported as missing
+    on_eu = customer(shop, AMANDA, website_id=eu)              # where downloads are off: no archive at all
+    assert on_eu.get("/customer/invoices/download-pdfs.zip").status_code == 404
