@@ -1,9 +1,10 @@
 """The stored PDFs of the invoices a filter selects, as one ZIP archive written as it streams.
 
-For the month end: every posted invoice and credit note the back-office grid's filter
-selects, each as its stored PDF, byte for byte (never rendered again), named as its email
-attachment is (``invoice-<number>.pdf``, ``credit-note-<number>.pdf``). Drafts have no PDF and
-are left out. A posted invoice whose PDF is still being prepared, or whose stored file is
+For the month end: every posted invoice and credit note a filter selects (the back-office
+grid's, the storefront list's within what its customer user may see, or ``oro-invoices export
+--format pdfs``'s), each as its stored PDF, byte for byte (never rendered again), named as its
+email attachment is (``invoice-<number>.pdf``, ``credit-note-<number>.pdf``). Drafts have no
+PDF and are left out. A posted invoice whose PDF is still being prepared, or whose stored file is
 missing or no longer matches its recorded SHA-256, is named with the reason in
 ``MISSING_NAME`` inside the archive rather than failing a download already under way.
 
