@@ -14,15 +14,15 @@ whatever the number of invoices.
 """
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
 import zipfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from sqlalchemy import select
 
+from oro_invoices.documents.storage import StoredObject
 from oro_invoices.domain.errors import StorageError
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence.models import InvoiceDocumentRow
@@ -37,13 +37,6 @@ log = logging.getLogger(__name__)
 PAGE = 200
 #: The archive's list of posted invoices whose PDF it does not hold, one per line.
 MISSING_NAME = "missing.txt"
-
-
-@dataclass(frozen=True)
-class _Stored:
-    sha256: str
-    size: int
-    created_at: dt.datetime
 
 
 class _Sink:
@@ -99,7 +92,7 @@ def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable
     yield sink.take()
 
 
-def _posted(service: InvoiceService, filters: InvoiceFilter) -> Iterator[tuple[InvoiceSummary, _Stored | None]]:
+def _posted(service: InvoiceService, filters: InvoiceFilter) -> Iterator[tuple[InvoiceSummary, StoredObject | None]]:
     """The posted invoices ``filters`` selects, each with its stored PDF's record (None: none yet)."""
     if filters.status not in (None, "posted"):
         return                                            # drafts only: they have no PDF
@@ -112,7 +105,7 @@ def _posted(service: InvoiceService, filters: InvoiceFilter) -> Iterator[tuple[I
             rows = session.execute(select(InvoiceDocumentRow.invoice_id, InvoiceDocumentRow.sha256,
                                           InvoiceDocumentRow.size, InvoiceDocumentRow.created_at)
                                    .where(InvoiceDocumentRow.invoice_id.in_(ids))).all() if ids else []
-        stored = {row.invoice_id: _Stored(row.sha256, row.size, row.created_at) for row in rows}
+        stored = {row.invoice_id: StoredObject(row.sha256, row.size, row.created_at) for row in rows}
         for summary in page.items:
             yield summary, stored.get(summary.id)
         if page.next_cursor is None or not page.items:
@@ -120,7 +113,7 @@ def _posted(service: InvoiceService, filters: InvoiceFilter) -> Iterator[tuple[I
         cursor = page.next_cursor
 
 
-def _read(service: InvoiceService, summary: InvoiceSummary, stored: _Stored | None) -> bytes | Message:
+def _read(service: InvoiceService, summary: InvoiceSummary, stored: StoredObject | None) -> bytes | Message:
     """The stored PDF's bytes, checked against its record, or why there are none."""
     number = summary.display_number
     if stored is None:
