@@ -391,7 +391,7 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     [charge] = admin.service.transactions(doc.id)
     row = re.search(rf'<tr data-transaction-id="{charge.id}">(.*?)</tr>', view, re.S).group(1)
     assert "OroPay" in row and "Charge" in row and "Yes" in row and charge.provider_reference in row
-    assert "Refund" in row
+    assert "Refund" in row and 'id="oi-refunded-due"' not in view           # paid: nothing reads as due
     dialog = admin.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}").get_data(as_text=True)
     money = f"€{charge.amount:,.2f}"
     text = text_of(dialog)
@@ -407,6 +407,10 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     text = text_of(done.get_data(as_text=True))
     assert f"The payment of {money} has been refunded successfully." in text
     assert admin.service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+    hint = re.search(r'id="oi-refunded-due">(.*?)</p>', done.get_data(as_text=True), re.S).group(1)
+    assert (f"After the refund {money} reads as due, but it is not offered for payment, overdue or reminded. "
+            "If it is not to be collected, create a credit note for it.") in text_of(hint)
+    assert f'href="/admin/invoices/{doc.id}/credit-notes/new"' in hint
     # the customer is sent to the seller about it, not told that nothing is due
     buyer = customer(shop, "ben.ortiz@acme.example")
     shown = text_of(buyer.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
@@ -424,6 +428,11 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     stale = admin.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")   # a kept link
     assert stale.status_code == 200 and 'role="dialog"' not in stale.get_data(as_text=True)
     assert "This payment can no longer be refunded." in dialog_notice(stale)
+    # the credit note the hint suggests settles the invoice, and the hint goes
+    admin.service.create_credit_note(doc.id, {"full": True, "reason": "Returned"}, actor="admin")
+    settled = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    assert admin.service.get(doc.id).payment_status is PaymentStatus.CREDITED
+    assert 'id="oi-refunded-due"' not in settled
 
 
 def test_a_resubmitted_refund_dialog_refunds_once(shop, admin, rebates):
