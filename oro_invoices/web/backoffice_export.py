@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 
-from oro_invoices.i18n import current_language, translate
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.exporting import csv_text, export_records
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.services.totals_export import totals_csv_text
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import GRID_FILTERS, BackOffice
+from oro_invoices.web.downloads import archive_download
 from oro_invoices.web.http import Request, Response
 
 CSV = "text/csv; charset=utf-8"
@@ -44,14 +43,7 @@ class GridExport:
 
     def export_pdfs(self, req: Request) -> Response:
         """The stored PDFs of the grid's current filter as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``)."""
-        service = self.backoffice.ctx.service
-        filters = self._filters(req)
-        language = current_language()        # the archive is written after this request's language is gone
-        name = f"invoice-pdfs-{service.clock().date().isoformat()}.zip"
-        return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m)),
-                        content_type="application/zip", headers={
-                            "Content-Disposition": f'attachment; filename="{name}"',
-                            "Cache-Control": "private, no-store"})
+        return archive_download(self.backoffice.ctx.service, self._filters(req), "invoice-pdfs")
 
     def _filters(self, req: Request) -> InvoiceFilter:
         """The grid's filter of this request (a bad one: 400, saying which; amounts read as the

@@ -1,13 +1,19 @@
-"""The stored PDF as a download: one response shape for the back-office, the storefront and the API."""
+"""The stored PDF as a download: one response shape for the back-office, the storefront and the API;
+and the ZIP archive of many (``archive_download``)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from oro_invoices.documents.storage import SigningStorage, Storage, sha256_hex
 from oro_invoices.domain.invoice import PdfInfo
+from oro_invoices.i18n import current_language, translate
 from oro_invoices.integration.config import Settings
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.web.http import Request, Response
 
 CHUNK = 64 * 1024
@@ -66,6 +72,19 @@ def pdf_download(info: PdfInfo, stream: BinaryIO, number: str) -> Response:
         "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
         "Content-Disposition": f'attachment; filename="{attachment_name(number)}"',
         "Cache-Control": CACHE_CONTROL})
+
+
+def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
+                     admits: Callable[[InvoiceSummary], bool] | None = None) -> Response:
+    """The stored PDFs of the posted invoices ``filters`` selects as one streamed ZIP archive,
+    ``<stem>-YYYY-MM-DD.zip`` (``services.pdf_archive``; ``admits``: as there), its
+    ``missing.txt`` in the language of this request."""
+    language = current_language()            # the archive is written after this request is over
+    name = f"{stem}-{service.clock().date().isoformat()}.zip"
+    return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m),
+                                                 admits=admits),
+                    content_type="application/zip", headers={
+                        "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
 def xml_download(xml: bytes, number: str) -> Response:

@@ -20,13 +20,13 @@ from oro_invoices.domain.invoice import (
     InvoiceDocument,
 )
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.i18n import _, current_language, translate
+from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.downloads import archive_download
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
@@ -183,7 +183,7 @@ class StorefrontPages:
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
         args, _echo = listing.parse_filters(req.query, LIST_FILTERS)      # a bad one: 422, saying which
-        settings, scope, service = self.ctx.settings, viewer.scope, self.ctx.service
+        settings, scope = self.ctx.settings, viewer.scope
         allowed: dict[tuple[int, int | None], bool] = {}
 
         def admits(invoice: Any) -> bool:           # the download setting of the invoice's website
@@ -193,13 +193,7 @@ class StorefrontPages:
                                                    storefront_scope.invoice_scope(scope, invoice))
             return allowed[key]
 
-        language = current_language()
-        name = f"invoices-{service.clock().date().isoformat()}.zip"
-        return Response(status=200, body=pdf_archive(service, replace(visible, **args),
-                                                     lambda m: translate(language, m), admits=admits),
-                        content_type="application/zip", headers={
-                            "Content-Disposition": f'attachment; filename="{name}"',
-                            "Cache-Control": "private, no-store"})
+        return archive_download(self.ctx.service, replace(visible, **args), "invoices", admits=admits)
 
     def download_xml(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)
