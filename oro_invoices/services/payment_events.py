@@ -8,6 +8,7 @@ anything is recorded:
 
 - a charge or authorization must be for exactly the amount its attempt was started with
   (a provider's amount is never trusted over the attempt: a different one is refused and logged);
+  a capture may take less than its authorization (a partial capture), never more;
 - a refund, capture or cancel acting on a payment that has not arrived yet is *deferred* and
   applied as soon as that payment is recorded (events arrive late and out of order);
 - a refund, capture or cancel may never move more than remains of the payment it acts on;
@@ -250,7 +251,8 @@ class PaymentEvents:
             return self._refuse(s, row, Message("The provider reports %(reported)s, but the payment is in "
                                                 "%(expected)s: not recorded.", reported=row.currency,
                                                 expected=expected_currency), actor, attempt)
-        if attempt is not None and attempt.kind == "payment" and row.amount != attempt.amount:
+        if (attempt is not None and attempt.kind == "payment" and row.action in ("charge", "authorize")
+                and row.amount != attempt.amount):
             reported, started = from_minor(row.amount, row.currency), from_minor(attempt.amount, attempt.currency)
             log.warning("Refused %s event %s: amount %s %s differs from the %s %s the payment was started with.",
                         method_name, row.event_id, reported, row.currency, started, attempt.currency)

@@ -122,6 +122,42 @@ def test_an_authorization_captured_in_the_dashboard(db, stripe_account):
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
 
 
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_partial_capture_in_the_dashboard_releases_the_rest(db, stripe_account, seed):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    page = start(service, doc.id).page
+    confirm(stripe_account, page, "pm_card_visa")
+    authorization = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded")).attempt.transaction_id
+    client = stripe_account.client()
+    client.v1.payment_intents.capture(intent_id(page), {"amount_to_capture": 20000})
+    charge = str(client.v1.payment_intents.retrieve(intent_id(page)).latest_charge)
+    (release,) = client.v1.refunds.list({"charge": charge}).data
+    events = stripe_events(stripe_account, {("payment_intent.succeeded", intent_id(page)): 1,
+                                            ("refund.created", release.id): 1, ("charge.refunded", charge): 1})
+    rng = random.Random(seed)
+    deliveries = [event for event in events for _ in range(rng.randint(1, 3))]
+    rng.shuffle(deliveries)
+    for event in deliveries:
+        outcome = service.handle_payment_callback("stripe", webhook(event))
+        assert all(o.outcome != "refused" for o in outcome.outcomes), outcome
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("231.86")), ("cancel", Decimal("31.86")), ("capture", Decimal("200.00"))]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED_PARTIALLY, Decimal("31.86"))
+    # nothing is left to capture or cancel; what was captured can be refunded
+    capture = next(t.id for t in service.transactions(doc.id) if t.action == "capture")
+    actions = service.transaction_actions(doc.id)
+    assert authorization not in actions and actions[capture].refundable == Decimal("200.00")
+    # a refund made later for the same amount as the release is a refund of the payment
+    refund = client.v1.refunds.create({"charge": charge, "amount": 3186})
+    outcome = service.handle_payment_callback("stripe", webhook(stripe_event(stripe_account, "refund.created",
+                                                                             refund.id)))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.REFUNDED_PARTIALLY, Decimal("63.72"))
+
+
 def _scenario(service, account):
     """Two partial payments (the first declined once, then paid on the same PaymentIntent) and three
     refunds made in Stripe; the events Stripe sent about them."""

@@ -86,12 +86,20 @@ def test_refund_events(real_client):
     contract.check_refund_events(real_client)
 
 
+def test_refunds_listed_newest_first(real_client):
+    contract.check_refunds_listed_newest_first(real_client)
+
+
 def test_latest_charge_is_an_id(real_client):
     contract.check_latest_charge_is_an_id(real_client)
 
 
 def test_capture_before(real_client):
     contract.check_capture_before(real_client)
+
+
+def test_partial_capture(real_client):
+    contract.check_partial_capture(real_client)
 
 
 def test_card_kept_for_later(real_client):

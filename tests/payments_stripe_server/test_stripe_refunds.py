@@ -55,3 +55,8 @@ def test_refund_events_reach_webhook_endpoints_signed(stripe_client, stripe_webh
     charge = stripe_webhooks.wait_for_event("charge.refunded", str(paid.latest_charge)).data.object
     assert (charge.amount_refunded, charge.refunded) == (3_000, False)
     assert stripe_webhooks.wait_for_event("refund.updated", refund.id).data.object.metadata.ticket == "T-1"
+
+
+def test_refunds_are_listed_newest_first(stripe_client):
+    """Stripe: the most recent refunds first (localstripe listed the oldest first within one second)."""
+    contract.check_refunds_listed_newest_first(stripe_client)

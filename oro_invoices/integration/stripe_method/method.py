@@ -219,6 +219,13 @@ class StripeMethod:
             except stripe.StripeError as exc:
                 raise provider_error(exc, Message("listing the refunds of a charge")) from None
 
+        def read_charge(charge: str) -> stripe.Charge:
+            import stripe
+            try:
+                return self.client_factory(settings).v1.charges.retrieve(charge)
+            except stripe.StripeError as exc:
+                raise provider_error(exc, Message("reading the charge of a refund")) from None
+
         def with_charge(intent: stripe.PaymentIntent) -> stripe.PaymentIntent:
             import stripe
             try:
@@ -229,7 +236,7 @@ class StripeMethod:
                 return intent
             return found if found.id == intent.id else intent
 
-        return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds, with_charge)),
+        return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds, read_charge, with_charge)),
                               reply=REPLY_ACK)
 
     # ---- refunds and cancellations --------------------------------------------------------

@@ -3,8 +3,8 @@
 Event ids name the outcome, not the message that reported it: the customer's return and every
 webhook about the same outcome carry the same id, so the service applies it once however often
 and in whatever order they come (``<pi>/succeeded``, ``<pi>/authorized``, ``<pi>/captured``,
-``<pi>/canceled``, ``<pi>/failed/<charge, payment method or code>``, ``<re>/succeeded``,
-``<re>/failed``). Charges, authorizations and captures carry the attempt id from the
+``<pi>/canceled``, ``<pi>/released``, ``<pi>/failed/<charge, payment method or code>``,
+``<re>/succeeded``, ``<re>/failed``). Charges, authorizations and captures carry the attempt id from the
 PaymentIntent's metadata. A transaction's provider reference is its Stripe charge (``ch_…``;
 a try that failed before any charge is ``<pi>/<payment method or code>``), which refunds, captures
 and cancellations name as their parent; the PaymentIntent's id is in the event's data.
@@ -104,9 +104,14 @@ def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
         return [facts.event("succeeded", "charge", True, "Paid with Stripe.")]
     if status == "succeeded":
         received = field(intent, "amount_received")
-        captured = received if isinstance(received, int) and received > 0 else facts.amount
-        return [authorized, facts.event("captured", "capture", True, "Captured in Stripe.", amount=captured,
-                                        parent=True)]
+        captured = received if isinstance(received, int) and 0 < received <= facts.amount else facts.amount
+        events = [authorized, facts.event("captured", "capture", True, "Captured in Stripe.", amount=captured,
+                                          parent=True)]
+        if captured < facts.amount:  # a partial capture: Stripe released the rest of the authorization
+            events.append(facts.event("released", "cancel", True,
+                                      Message("Stripe released what was not captured."),
+                                      amount=facts.amount - captured, parent=True, with_attempt=False))
+        return events
     if status == "requires_capture":
         return [authorized]
     if status == "canceled":
@@ -151,6 +156,33 @@ def refund_event(refund: stripe.Refund) -> ProviderEvent | None:
         else Message("Stripe could not refund: %(reason)s.", reason=reason or status),
         data={"refund": refund.id, "status": status, "payment_intent": object_id(field(refund, "payment_intent")),
               **({"failure_reason": reason} if reason else {})})
+
+
+def uncaptured(charge: Any) -> int:
+    """What a partial capture of ``charge`` left uncaptured (0 when it is not captured, or whole)."""
+    amount, captured = field(charge, "amount"), field(charge, "amount_captured")
+    if field(charge, "captured") is not True or not isinstance(amount, int) or not isinstance(captured, int):
+        return 0
+    return max(amount - captured, 0)
+
+
+def release_refund(charge: Any, refunds: list[stripe.Refund]) -> str | None:
+    """The id of the refund Stripe made of what a partial capture of ``charge`` left uncaptured
+    ("any additional amount will be automatically refunded"), or None.
+
+    It is made with the capture, so before any refund of what was captured: it is the charge's
+    first refund, for exactly the uncaptured amount, and not one the add-on asked for. It moved no
+    money the add-on recorded as received (the release is recorded from the PaymentIntent), so it
+    is not a refund of the payment.
+    """
+    left = uncaptured(charge)
+    if left <= 0 or not refunds:
+        return None
+    # Stripe lists the newest first, also within one second (``created`` counts seconds)
+    first = min(refunds[::-1], key=lambda refund: field(refund, "created") or 0)
+    if field(first, "amount") != left or metadata(first).get(ATTEMPT_KEY):
+        return None
+    return str(first.id)
 
 
 def capture_event(intent: stripe.PaymentIntent) -> ProviderEvent:

@@ -10,6 +10,12 @@ timestamp's age before anything is read. The events used:
   outcome; ``charge.refunded``: the outcomes of every refund of the charge, listed from Stripe (the
   charge's own ``refunds`` list is not sent to recent API versions).
 
+A partial capture (made in the Stripe Dashboard) is recorded from ``payment_intent.succeeded`` as
+the capture of ``amount_received`` and the release of the rest. The refund Stripe makes of that
+rest is not a refund of the payment and is left out (``reports.release_refund``); telling it
+needs the charge, which a refund event names only by id, so a refund the add-on did not ask for
+has its charge read.
+
 Other event types are acknowledged and ignored.
 """
 from __future__ import annotations
@@ -38,6 +44,8 @@ HANDLED_EVENTS = (*INTENT_EVENTS, *REFUND_EVENTS, CHARGE_REFUNDED)
 RefundLister = Callable[[str], list["stripe.Refund"]]
 #: The PaymentIntent read again with its latest charge expanded (or as it came, when that fails).
 ChargeExpander = Callable[["stripe.PaymentIntent"], "stripe.PaymentIntent"]
+#: Reads a charge.
+ChargeReader = Callable[[str], "stripe.Charge"]
 
 
 def is_webhook(callback: ProviderCallback) -> bool:
@@ -74,7 +82,7 @@ def verify(callback: ProviderCallback, secret: str) -> stripe.Event:
     return event
 
 
-def event_outcomes(event: stripe.Event, list_refunds: RefundLister,
+def event_outcomes(event: stripe.Event, list_refunds: RefundLister, read_charge: ChargeReader,
                    with_charge: ChargeExpander = lambda intent: intent) -> list[ProviderEvent]:
     """The outcomes a verified event reports (none for the event types not used). An authorized
     PaymentIntent is read again through ``with_charge``: the event names its charge only by id,
@@ -86,11 +94,32 @@ def event_outcomes(event: stripe.Event, list_refunds: RefundLister,
             obj = with_charge(obj)
         return reports.intent_events(obj)
     if event.type in REFUND_EVENTS and isinstance(obj, stripe.Refund):
+        if _releases(obj, list_refunds, read_charge):
+            log.info("Stripe refund %s releases what a partial capture left; not a refund of the payment.", obj.id)
+            return []
         found = reports.refund_event(obj)
         return [found] if found is not None else []
     if event.type == CHARGE_REFUNDED and isinstance(obj, stripe.Charge):
-        return [found for refund in list_refunds(obj.id) if (found := reports.refund_event(refund)) is not None]
+        refunds = list_refunds(obj.id)
+        release = reports.release_refund(obj, refunds)
+        return [found for refund in refunds
+                if refund.id != release and (found := reports.refund_event(refund)) is not None]
     if event.type in HANDLED_EVENTS:
         log.warning("Stripe event %s (%s) carries no %s object; ignored.", event.id, event.type,
                     event.type.split(".")[0])
     return []
+
+
+def _releases(refund: stripe.Refund, list_refunds: RefundLister, read_charge: ChargeReader) -> bool:
+    """Whether ``refund`` is the one Stripe made of what a partial capture left uncaptured."""
+    import stripe
+    if reports.metadata(refund).get(reports.ATTEMPT_KEY):
+        return False  # asked for by the add-on
+    named = reports.field(refund, "charge")
+    charge_id = reports.object_id(named)
+    if not charge_id:
+        return False
+    charge = named if isinstance(named, stripe.Charge) else read_charge(charge_id)
+    if reports.uncaptured(charge) <= 0:
+        return False
+    return reports.release_refund(charge, list_refunds(charge_id)) == refund.id

@@ -167,6 +167,15 @@ def check_refund_events(client: stripe.StripeClient) -> None:
     assert find_event(client, "refund.updated", refund.id).data.object.metadata.note == "goodwill"
 
 
+def check_refunds_listed_newest_first(client: stripe.StripeClient) -> None:
+    """Stripe: refunds are listed "with the most recent refunds appearing first", also when they
+    were made within the same second."""
+    paid = paid_intent(client, 3_000)
+    made = [client.v1.refunds.create({"payment_intent": paid.id, "amount": amount}).id for amount in (100, 200, 300)]
+    listed = client.v1.refunds.list({"charge": str(paid.latest_charge)}).data
+    assert [refund.id for refund in listed] == made[::-1]
+
+
 def check_latest_charge_is_an_id(client: stripe.StripeClient) -> None:
     """Stripe: ``latest_charge`` is the id of the charge, expandable to the charge."""
     paid = paid_intent(client, 1_500)
@@ -189,6 +198,26 @@ def check_capture_before(client: stripe.StripeClient) -> None:
     paid = paid_intent(client, 2_000)
     paid_charge = client.v1.payment_intents.retrieve(paid.id, {"expand": ["latest_charge"]}).latest_charge
     assert getattr(paid_charge.payment_method_details.card, "capture_before", None) is None
+
+
+def check_partial_capture(client: stripe.StripeClient) -> None:
+    """Stripe: capturing less than an authorized PaymentIntent (``amount_to_capture``) succeeds it
+    with ``amount_received`` what was captured, and the charge's ``amount_captured`` says the same;
+    "any additional amount will be automatically refunded" (Capture a charge): a refund of the rest
+    is made with the capture, and ``charge.refunded`` is sent; what was captured can still be
+    refunded, no more."""
+    held = intent(client, 10_000, payment_method="pm_card_visa", confirm=True, capture_method="manual")
+    client.v1.payment_intents.capture(held.id, {"amount_to_capture": 6_000})
+    captured = client.v1.payment_intents.retrieve(held.id)
+    assert (captured.status, captured.amount, captured.amount_received) == ("succeeded", 10_000, 6_000)
+    charge = client.v1.charges.retrieve(str(captured.latest_charge))
+    assert (charge.captured, charge.amount, charge.amount_captured) == (True, 10_000, 6_000)
+    assert [refund.amount for refund in client.v1.refunds.list({"charge": charge.id}).data] == [4_000]
+    assert find_event(client, "charge.refunded", charge.id).data.object.amount_captured == 6_000
+    with pytest.raises(stripe.InvalidRequestError) as too_much:
+        client.v1.refunds.create({"charge": charge.id, "amount": 6_001})
+    assert too_much.value.param == "amount"
+    assert client.v1.refunds.create({"charge": charge.id, "amount": 6_000}).status == "succeeded"
 
 
 def check_card_kept_for_later(client: stripe.StripeClient) -> None:

@@ -23,6 +23,7 @@ from localstripe.server import get_post_data, json_response, unflatten_data
 
 from support.stripe_server import params, payment_methods, saved_cards, three_d_secure
 from support.stripe_server.auth import header_key, is_secret_key, publishable_key, require_secret_or_client_secret
+from support.stripe_server.charges import captured_amount
 from support.stripe_server.errors import invalid_request, unknown_parameters
 
 CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -154,10 +155,9 @@ def _export_latest_charge_id(self: PaymentIntent, expand: Any = None) -> dict[st
     expanded = any(isinstance(path, str) and path.split(".")[0] == "latest_charge" for path in expand or [])
     if isinstance(charge, dict) and not expanded:
         exported["latest_charge"] = charge["id"]
-    # what was taken: the charge once captured (localstripe's partial capture refunds the rest,
-    # which a later refund could not be told from; the add-on captures whole authorizations)
+    # what was taken: what the charge's capture took (less than the amount after a partial capture)
     taken = self.latest_charge if exported.get("status") == "succeeded" else None
-    exported["amount_received"] = taken.amount if taken is not None and taken.captured else 0
+    exported["amount_received"] = captured_amount(taken) if taken is not None else 0
     return exported
 
 

@@ -8,12 +8,14 @@ Stripe (https://docs.stripe.com/api/refunds/create, https://docs.stripe.com/api/
 - creating a refund sends ``refund.created`` and ``charge.refunded`` ("occurs whenever a charge is
   refunded, including partial refunds"); updating one (only ``metadata`` may change) sends
   ``refund.updated``. localstripe sent none of them.
+- refunds are listed "with the most recent refunds appearing first"; localstripe sorted them by
+  the second they were made in, listing the oldest first within one second.
 """
 from __future__ import annotations
 
 from typing import Any
 
-from localstripe.resources import Charge, Event, PaymentIntent, Refund, StripeObject, try_convert_to_int
+from localstripe.resources import Charge, Event, List, PaymentIntent, Refund, StripeObject, try_convert_to_int
 from localstripe.webhooks import schedule_webhook
 
 from support.stripe_server.errors import invalid_request, unknown_parameters
@@ -74,7 +76,18 @@ def _update(cls: type[Refund], id: str, **data: Any) -> Refund:
     return refund
 
 
+_original_list_all = Refund._api_list_all.__func__
+
+
+def _list_newest_first(cls: type[Refund], url: str, **filters: Any) -> List:
+    listed: List = _original_list_all(cls, url, **filters)
+    listed._list.reverse()  # oldest first within a second; reversed, a stable sort keeps the newest first
+    listed._list.sort(key=lambda refund: refund.created, reverse=True)
+    return listed
+
+
 def install() -> None:
+    Refund._api_list_all = classmethod(_list_newest_first)
     Refund._api_create = classmethod(_create)
     Refund._api_update = classmethod(_update)
     Refund.reason = None
