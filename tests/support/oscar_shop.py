@@ -46,7 +46,11 @@ class Shop:
 
 
 @pytest.fixture
-def shop() -> Iterator[Shop]:
+def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
+    # Once a worker has run a browser test, pytest-playwright's session keeps an event loop
+    # running in this thread, and Django then refuses its synchronous ORM calls here; the
+    # shop's calls are synchronous, made by the test itself, never from a coroutine.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from oro_invoices.adapters.oscar.entry import make_host
     host = make_host()
     client = host.page_client()

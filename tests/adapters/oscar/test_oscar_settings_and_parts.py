@@ -96,7 +96,7 @@ def test_staff_flags_map_onto_the_permissions(shop: Shop) -> None:
     assert set(backoffice_login(root)[1]) == set(PERMISSIONS) - {"oro_invoices.pay"}
 
 
-def test_navigation_helper_puts_invoices_after_orders() -> None:
+def test_navigation_helper_puts_invoices_after_orders(shop) -> None:  # the shop's Django translates the labels
     from oro_invoices.adapters.oscar.navigation import NAVIGATION_ENTRY, with_invoices
     navigation = [{"label": "Fulfilment", "children": [
         {"label": "Orders", "url_name": "dashboard:order-list"},
