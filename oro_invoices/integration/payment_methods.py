@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -257,7 +257,8 @@ class CancelRequest:
 
 @dataclass(frozen=True)
 class CaptureRequest:
-    """Take the money an authorization holds: all that remains of it (``amount``).
+    """Take the money an authorization holds: ``amount``, all that remains of it, or less when
+    the method captures part (``CapturingMethod.captures_part``).
 
     :param attempt_id: the add-on's reference of this capture (use it as the idempotency key).
     """
@@ -354,12 +355,21 @@ class CapturingMethod(Protocol):
     """A payment method whose authorizations an admin may capture from the back-office
     (optional: without ``capture`` an authorization is captured at the provider and reported)."""
 
-    def capture(self, request: CaptureRequest) -> ProviderEvent:
-        """Capture the authorization at the provider. The event is the one a capture reported
-        by the provider would be: action ``capture``, the amount taken, ``parent_reference`` the
-        authorization's provider reference and ``attempt_id`` the authorization's attempt
-        (``request.transaction.attempt_id``), so that the capture can be refunded later.
+    def capture(self, request: CaptureRequest) -> ProviderEvent | Sequence[ProviderEvent]:
+        """Capture ``request.amount`` of the authorization at the provider. The event is the one
+        a capture reported by the provider would be: action ``capture``, the amount taken,
+        ``parent_reference`` the authorization's provider reference and ``attempt_id`` the
+        authorization's attempt (``request.transaction.attempt_id``), so that the capture can be
+        refunded later. A method that captures part (``captures_part``) and whose provider then
+        releases the rest returns the capture's event followed by the release's (action
+        ``cancel``, the rest, the same parent, no attempt).
         Raise ``ProviderError`` when the provider refuses or cannot be reached."""
+
+
+def captures_part(method: object) -> bool:
+    """Whether ``method`` may capture less than an authorization holds: a ``CapturingMethod``
+    with ``captures_part = True`` (optional; without it an authorization is captured whole)."""
+    return isinstance(method, CapturingMethod) and getattr(method, "captures_part", False) is True
 
 
 @runtime_checkable

@@ -312,11 +312,13 @@ class InvoiceService:
         for ``refund_payment``)."""
         return self.refunds.cancel(transaction_id, notes=notes, actor=actor, request_key=request_key)
 
-    def capture_authorization(self, transaction_id: int, *, notes: str = "",
+    def capture_authorization(self, transaction_id: int, amount: object = None, *, notes: str = "",
                               actor: str, request_key: str | None = None) -> ProviderOutcome:
-        """Capture what remains of an authorization through its provider, when its method can
-        (``CapturingMethod``; ``request_key``: as for ``refund_payment``)."""
-        return self.refunds.capture(transaction_id, notes=notes, actor=actor, request_key=request_key)
+        """Capture ``amount`` (default: all that remains) of an authorization through its
+        provider, when its method can (``CapturingMethod``; less than remains only when it
+        ``captures_part``, and its provider releases the rest; ``request_key``: as for
+        ``refund_payment``)."""
+        return self.refunds.capture(transaction_id, amount, notes=notes, actor=actor, request_key=request_key)
 
     def expiring_authorizations(self, until: dt.datetime) -> list[ExpiringAuthorization]:
         """The open authorizations their provider releases between now and ``until``, soonest first."""

@@ -32,10 +32,12 @@ from oro_invoices.integration.payment_methods import (
     CapturingMethod,
     PaymentMethod,
     ProviderError,
+    ProviderEvent,
     ReauthorizeRequest,
     ReauthorizingMethod,
     RefundRequest,
     TransactionRef,
+    captures_part,
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
@@ -63,6 +65,8 @@ class TransactionActions:
     cancelable: Decimal
     currency: str
     capturable: Decimal = Decimal(0)
+    #: Whether less than ``capturable`` may be captured (the provider releases the rest).
+    captures_part: bool = False
     #: Until when the provider holds an authorization that is still open (None: not said).
     capture_before: dt.datetime | None = None
     #: What a re-authorization would renew (0: the method cannot renew this authorization).
@@ -185,10 +189,11 @@ class Refunds:
                     if cancelable > 0 and self._renews(method, tx, origin, invoice):
                         renewable = cancelable
                     held_until = _held_until(tx) if cancelable > 0 else None
-                result[tx.id] = TransactionActions(tx.id, from_minor(max(refundable, 0), tx.currency),
-                                                   from_minor(max(cancelable, 0), tx.currency), tx.currency,
-                                                   from_minor(max(capturable, 0), tx.currency), held_until,
-                                                   from_minor(max(renewable, 0), tx.currency))
+                result[tx.id] = TransactionActions(
+                    tx.id, from_minor(max(refundable, 0), tx.currency), from_minor(max(cancelable, 0), tx.currency),
+                    tx.currency, from_minor(max(capturable, 0), tx.currency),
+                    capturable > 0 and captures_part(self.checkout.methods.get(tx.method)), held_until,
+                    from_minor(max(renewable, 0), tx.currency))
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
@@ -230,22 +235,29 @@ class Refunds:
         return self._outcome(prepared, self.events.apply(prepared.method.name, [event], actor=actor,
                                                          notes=notes)[0], event.successful, event.message)
 
-    def capture(self, transaction_id: int, *, notes: str = "", actor: str,
+    def capture(self, transaction_id: int, amount: object = None, *, notes: str = "", actor: str,
                 request_key: str | None = None) -> ProviderOutcome:
-        """Capture all that remains of an authorization through its provider (``request_key``:
-        as for ``refund``); the capture can then be refunded like a charge."""
-        prepared = self._prepare(transaction_id, "capture", None, notes, actor, request_key)
+        """Capture ``amount`` (default: all that remains) of an authorization through its provider
+        (``request_key``: as for ``refund``); the capture can then be refunded like a charge.
+        Less than remains only through a method that captures part; its provider releases the rest."""
+        prepared = self._prepare(transaction_id, "capture", amount, notes, actor, request_key)
         request = CaptureRequest(
             attempt_id=prepared.attempt_id, transaction=prepared.ref, amount=prepared.amount,
             currency=prepared.ref.currency, notes=notes, timestamp=self.ctx.clock(),
             config=self.checkout.method_config(prepared.method, prepared.organization_id,
                                                prepared.website_id))
         try:
-            event = cast(CapturingMethod, prepared.method).capture(request)
+            answer = cast(CapturingMethod, prepared.method).capture(request)
+            events = [answer] if isinstance(answer, ProviderEvent) else list(answer)
+            if not events or events[0].action != "capture":
+                raise ProviderError(Message("%(method)s did not report a capture.", method=prepared.method.label))
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
+        event = events[0]
         applied = self.events.apply(prepared.method.name, [event], actor=actor, notes=notes)[0]
+        # then the provider's release of the rest (a partial capture), in its own words
+        self.events.apply(prepared.method.name, events[1:], actor=actor)
         if applied.outcome in (APPLIED, DUPLICATE):
             # the event names the authorization's attempt (see CapturingMethod): this one ends here,
             # its outcome recorded by the transaction
@@ -349,7 +361,11 @@ class Refunds:
                 raise Conflict(Message("%(method)s cannot re-authorize this payment: its card was not kept for "
                                        "payments without the customer. Capture it before it expires, or cancel "
                                        "it.", method=method.label))
-            minor = _amount(amount, left, tx.currency) if kind == "refund" else left
+            minor = _amount(amount, left, tx.currency) if kind in ("refund", "capture") else left
+            if kind == "capture" and minor < left and not captures_part(method):
+                raise ValidationError([("amount", Message(
+                    "%(method)s captures all an authorization holds (%(amount)s), not part of it.",
+                    method=method.label, amount=Amount(from_minor(left, tx.currency), tx.currency)))])
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=_ATTEMPT_KIND.get(kind, kind),
                 method=tx.method, amount=minor, currency=tx.currency, status="started", origin="backoffice",

@@ -433,6 +433,7 @@ class InvoiceApi:
             none = from_minor(0, row["currency"])
             for name in ("refundable", "capturable", "cancelable", "reauthorizable"):
                 row[name] = format(getattr(found, name) if found is not None else none, "f")
+            row["captures_part"] = found is not None and found.captures_part
             held_until = found.capture_before if found is not None else None
             row["capture_before"] = held_until.isoformat() if held_until is not None else None
         return Response.json({"data": rows})
@@ -450,18 +451,16 @@ class InvoiceApi:
     def refund_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         body = _action_body(request, ("amount", "notes"))
         doc, tx = self._transaction(client, id, transaction_id)
-        amount = body.get("amount")
-        if amount is not None and not isinstance(amount, str):
-            raise ValidationError([("amount", 'A decimal string such as "50.00"; leave it out to refund all '
-                                              "that remains.")])
+        amount = _action_amount(body, "refund")
         return self._payment_action(doc, lambda: self.service.refund_payment(
             tx, amount, notes=body.get("notes", ""), actor=self._actor(client)))
 
     def capture_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
-        body = _action_body(request, ("notes",))
+        body = _action_body(request, ("amount", "notes"))
         doc, tx = self._transaction(client, id, transaction_id)
+        amount = _action_amount(body, "capture")
         return self._payment_action(doc, lambda: self.service.capture_authorization(
-            tx, notes=body.get("notes", ""), actor=self._actor(client)))
+            tx, amount, notes=body.get("notes", ""), actor=self._actor(client)))
 
     def cancel_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         body = _action_body(request, ("notes",))
@@ -596,6 +595,15 @@ def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(payload.get("notes", ""), str):
         raise ValidationError([("notes", "A text of at most 10000 characters.")])
     return payload
+
+
+def _action_amount(body: dict[str, Any], verb: str) -> str | None:
+    """The ``amount`` of a refund or capture body: a decimal string, or None (all that remains)."""
+    amount = body.get("amount")
+    if amount is not None and not isinstance(amount, str):
+        raise ValidationError([("amount", f'A decimal string such as "50.00"; leave it out to {verb} all '
+                                          "that remains.")])
+    return amount
 
 
 def _media_type(request: Request) -> str:

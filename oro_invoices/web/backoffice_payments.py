@@ -44,6 +44,8 @@ class PaymentRow:
     held_until: dt.datetime | None = None
     hold_expired: bool = False
     reauthorizable: Decimal | None = None
+    #: Whether less than ``capturable`` may be captured (its provider releases the rest).
+    captures_part: bool = False
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -68,7 +70,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                found.cancelable if found and found.cancelable > 0 else None,
                                found.capturable if found and found.capturable > 0 else None,
                                held_until, held_until is not None and held_until <= now,
-                               found.reauthorizable if found and found.reauthorizable > 0 else None))
+                               found.reauthorizable if found and found.reauthorizable > 0 else None,
+                               bool(found and found.captures_part)))
     asked = chosen = None
     if dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
@@ -128,38 +131,44 @@ class PaymentActions:
 
     def refund(self, req: Request) -> Response:
         """Yes, Refund Payment: refund the amount through the provider; flash how it went."""
+        return self._act_on_amount(
+            req, "refund", self.ctx.service.refund_payment,
+            N_("The payment of %(amount)s has been refunded successfully."),
+            N_("The refund of %(amount)s was not made: %(reason)s."))
+
+    def capture(self, req: Request) -> Response:
+        """Capture (part of) an authorization through the provider: the customer is charged."""
+        return self._act_on_amount(
+            req, "capture", self.ctx.service.capture_authorization, N_("The payment of %(amount)s has been captured."),
+            N_("The payment of %(amount)s was not captured: %(reason)s."))
+
+    def _act_on_amount(self, req: Request, dialog: str, act: Callable[..., ProviderOutcome], done: str,
+                       not_done: str) -> Response:
+        """Refund or capture (``act``) the amount the ``dialog``'s form names (left out: all that
+        remains); a bad amount shows the dialog again saying why; else flash how it went."""
         self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         tx = self._transaction(req, doc)
         form = req.form
         typed = form.get("amount")
+        back = self._view_url(doc.id) + "#payments"
         try:
             amount = self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed
-            outcome = self.ctx.service.refund_payment(tx.id, amount, notes=form.get("notes", ""),
-                                                      actor=actor_of(req),
-                                                      request_key=form.get("request_key") or None)
+            outcome = act(tx.id, amount, notes=form.get("notes", ""), actor=actor_of(req),
+                          request_key=form.get("request_key") or None)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
                       "request_key": form.get("request_key", "")}
-            html = self.pages.render_view(req, doc, dialog="refund", form_error=message, payment_fields=fields)
+            html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
-            return Response.redirect(self._view_url(doc.id) + "#payments",
-                                     flashes=[("error", guard.friendly(exc)[1])])
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)
         if outcome.successful:
-            return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-                ("success", _("The payment of %(amount)s has been refunded successfully.", amount=money))])
-        return Response.redirect(self._view_url(doc.id) + "#payments", flashes=[
-            ("error", _("The refund of %(amount)s was not made: %(reason)s.", amount=money,
-                        reason=_(outcome.message or N_("declined by the provider"))))])
-
-    def capture(self, req: Request) -> Response:
-        """Capture an authorization through the provider: the customer is charged."""
-        return self._act_on_authorization(
-            req, self.ctx.service.capture_authorization, N_("The payment of %(amount)s has been captured."),
-            N_("The payment of %(amount)s was not captured: %(reason)s."), N_("declined by the provider"))
+            return Response.redirect(back, flashes=[("success", _(done, amount=money))])
+        return Response.redirect(back, flashes=[
+            ("error", _(not_done, amount=money, reason=_(outcome.message or N_("declined by the provider"))))])
 
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""

@@ -159,6 +159,9 @@ class ListedTransactionOut(TransactionOut):
     refundable = DecimalString(metadata={"description": "What remains to refund (a charge or capture)."})
     capturable = DecimalString(metadata={
         "description": "What remains to capture (an authorization, when its method captures)."})
+    captures_part = fields.Boolean(metadata={
+        "description": "Whether less than `capturable` may be captured (its method's provider then releases "
+                       "the rest)."})
     cancelable = DecimalString(metadata={"description": "What remains to cancel (an authorization)."})
     reauthorizable = DecimalString(metadata={
         "description": "What a re-authorization would renew (an authorization whose card its method kept)."})
@@ -176,6 +179,16 @@ class RefundIn(Schema):
     amount = DecimalString(metadata={"description": "How much; left out: all that remains of the payment."})
     notes = fields.String(validate=validate.Length(max=10_000), metadata={
         "description": "Why; kept with the refund and in the invoice's activity."})
+
+
+class CaptureIn(Schema):
+    """The optional body of a capture."""
+
+    amount = DecimalString(metadata={
+        "description": "How much; left out: all that remains of the authorization. Less only when the "
+                       "transaction's `captures_part` is true; the provider releases the rest."})
+    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+        "description": "Why; kept with the capture and in the invoice's activity."})
 
 
 class ActionNotesIn(Schema):
@@ -410,8 +423,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/capture", "post"): {
-        "summary": "Capture all that remains of an authorization", "description": _PAYMENT_ACTION,
-        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
+        "summary": "Capture (part of) an authorization", "description": _PAYMENT_ACTION,
+        "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("CaptureCreate")},
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},
     ("/invoices/{id}/payments/{transaction_id}/cancel", "post"): {
@@ -493,7 +506,7 @@ _COMPONENTS = [
     ("Invoice", InvoiceOut), ("InvoiceSummary", InvoiceSummaryOut), ("InvoicePage", InvoicePageOut),
     ("PaymentCreate", PaymentInputSchema), ("Transaction", TransactionOut),
     ("PaymentResult", PaymentResultOut), ("TransactionList", TransactionListOut),
-    ("ListedTransaction", ListedTransactionOut), ("RefundCreate", RefundIn), ("ActionNotes", ActionNotesIn),
+    ("ListedTransaction", ListedTransactionOut), ("RefundCreate", RefundIn), ("CaptureCreate", CaptureIn), ("ActionNotes", ActionNotesIn),
     ("PaymentAction", PaymentActionOut),
     ("NoteCreate", NoteInputSchema), ("Note", NoteOut), ("NoteList", NoteListOut),
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),

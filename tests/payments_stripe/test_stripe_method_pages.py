@@ -6,9 +6,10 @@ import datetime as dt
 import html
 import re
 import time
+from decimal import Decimal
 
 import pytest
-from support.stripe_payments import configure_stripe, local_account
+from support.stripe_payments import configure_stripe, local_account, stripe_event, webhook
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -176,9 +177,12 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     dialog = admin.get(dialog_url).get_data(as_text=True)
     assert 'role="dialog"' in dialog and "Capture Payment" in text_of(dialog)
     amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.total_amount:,}"
-    assert (f"The {amount} authorization will be captured: the customer is charged. Are you sure you want "
-            "to continue?") in text_of(dialog)
-    done = admin.submit(dialog_url, f"{view}/transactions/{authorization.id}/capture", {"notes": "shipped"})
+    assert (f"The customer is charged the amount captured, and Stripe releases the rest of the {amount} "
+            "authorization. Are you sure you want to continue?") in text_of(dialog)
+    assert f'id="oi-capture-amount" name="amount" value="{doc.total_amount}"' in dialog
+    assert f"At most {amount} can be captured." in text_of(dialog)
+    done = admin.submit(dialog_url, f"{view}/transactions/{authorization.id}/capture",
+                        {"amount": str(doc.total_amount), "notes": "shipped"})
     assert done.status_code in (302, 303)
     page = admin.get(done.headers["Location"]).get_data(as_text=True)
     assert f"The payment of {amount} has been captured." in text_of(page)
@@ -192,6 +196,50 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     # the kept dialog link says why it no longer opens
     again = admin.get(dialog_url)
     assert dialog_notice(again) == "This authorization can no longer be captured."
+
+
+def test_an_admin_captures_part_of_an_authorization_and_stripe_releases_the_rest(stripe_shop):
+    app, account = stripe_shop
+    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
+                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
+    client = customer(app)
+    doc = doc_of(client)
+    intent, _ = pay_with_visa(client, account, doc)
+    admin = ShopClient(app)
+    admin.login_admin()
+    view = f"/admin/invoices/{doc.id}"
+    [authorization] = client.service.transactions(doc.id)
+    dialog_url = f"{view}?dialog=capture&transaction={authorization.id}"
+    action = f"{view}/transactions/{authorization.id}/capture"
+    symbol = {"EUR": "€", "USD": "$"}[doc.currency]
+    too_much = admin.submit(dialog_url, action, {"amount": str(doc.total_amount + 1), "notes": "two shipped"})
+    assert too_much.status_code == 422
+    shown = text_of(too_much.get_data(as_text=True))
+    assert (f"Amount: Must be more than 0 and at most {symbol}{doc.total_amount:,}, what remains of the payment."
+            in shown) and "Capture Payment" in shown
+    assert f'value="{doc.total_amount + 1}"' in too_much.get_data(as_text=True)
+    assert account.client().v1.payment_intents.retrieve(intent).status == "requires_capture"
+    done = admin.submit(dialog_url, action, {"amount": "200.00", "notes": "two shipped"})
+    page = admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert f"The payment of {symbol}200.00 has been captured." in text_of(page)
+    stripe_intent = account.client().v1.payment_intents.retrieve(intent)
+    assert (stripe_intent.status, stripe_intent.amount_received) == ("succeeded", 20000)
+    rest = doc.total_amount - 200
+    assert sorted((t.action, t.amount, t.notes) for t in client.service.transactions(doc.id)) == [
+        ("authorize", doc.total_amount, "Authorized by Stripe."),
+        ("cancel", rest, "Stripe released what was not captured."),
+        ("capture", Decimal("200.00"), "two shipped")]
+    end = client.service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED_PARTIALLY, rest)
+    rows = {t.action: page.split(f'data-transaction-id="{t.id}"')[1].split("</tr>")[0]
+            for t in client.service.transactions(doc.id)}
+    assert re.findall(r">(Capture|Cancel|Refund)</a>", rows["capture"]) == ["Refund"]
+    assert not re.findall(r">(Capture|Cancel|Refund)</a>", rows["authorize"]) and "Capture by" not in rows["authorize"]
+    # Stripe's webhook about the same capture changes nothing
+    event = stripe_event(account, "payment_intent.succeeded", intent)
+    outcome = client.service.handle_payment_callback("stripe", webhook(event, RECEIVER_SECRET))
+    assert {o.outcome for o in outcome.outcomes} == {"duplicate"}
+    assert len(client.service.transactions(doc.id)) == 3
 
 
 def test_an_admin_reauthorizes_an_authorization_from_the_view_page(stripe_shop):

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from support.fakepay import FakePay, callback, charge, payment_service, posted_invoice, start
 
-from oro_invoices.domain.errors import Conflict
+from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.services.refunds import AlreadyRequested
 
@@ -50,6 +50,40 @@ def test_capture_takes_the_whole_authorization_and_the_capture_can_be_refunded(d
     summaries = [str(a.summary) for a in service.activities(doc.id)]
     assert "Capture of 231.86 USD requested from FakePay: goods shipped" in summaries
     assert len(fake.captures) == 1
+
+
+def test_a_method_that_captures_whole_refuses_part(db):
+    service, _, fake = payment_service(db)
+    doc, auth = authorized(service)
+    assert service.transaction_actions(doc.id)[auth].captures_part is False
+    with pytest.raises(ValidationError, match=r"FakePay captures all an authorization holds \(231.86 USD\), not "
+                                              "part of it."):
+        service.capture_authorization(auth, "200.00", actor="Alex Admin")
+    assert not fake.captures and service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    assert service.capture_authorization(auth, "231.86", actor="Alex Admin").successful
+
+
+def test_a_method_that_captures_part_releases_the_rest(db):
+    service, _, fake = payment_service(db)
+    fake.captures_part = True
+    doc, auth = authorized(service)
+    assert service.transaction_actions(doc.id)[auth].captures_part is True
+    for wrong, why in (("231.87", "Must be more than 0 and at most 231.86 USD"), ("0", "Must be more than 0"),
+                       ("1.001", "USD amounts have at most 2 decimals."), ("lots", "amount")):
+        with pytest.raises(ValidationError, match=why):
+            service.capture_authorization(auth, wrong, actor="Alex Admin")
+    assert not fake.captures
+    outcome = service.capture_authorization(auth, "200.00", notes="two of three shipped", actor="Alex Admin")
+    assert outcome.successful and outcome.amount == Decimal("200.00")
+    assert [r.amount for r in fake.captures] == [20000]
+    assert sorted((t.action, t.amount, t.notes) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("231.86"), "ok"), ("cancel", Decimal("31.86"), "released the rest"),
+        ("capture", Decimal("200.00"), "two of three shipped")]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED_PARTIALLY, Decimal("31.86"))
+    assert set(service.transaction_actions(doc.id)) == {outcome.transaction_id}
+    with pytest.raises(Conflict, match="Nothing remains to capture of this payment"):
+        service.capture_authorization(auth, "10.00", actor="Alex Admin")
 
 
 def test_a_declined_capture_leaves_the_authorization_to_capture_or_cancel(db):

@@ -50,6 +50,7 @@ class FakePay:
         self.reauthorizations = []
         self.renewable = True          # can_reauthorize's answer
         self.decline_renewals = False
+        self.captures_part = False     # True: captures less than an authorization and releases the rest
 
     def limits(self, currency, config):
         return AmountLimits(50, 100_000_000) if currency in ("USD", "EUR") else None
@@ -87,12 +88,20 @@ class FakePay:
     def capture(self, request):
         self.captures.append(request)
         ok = not self.decline_captures
-        return ProviderEvent(event_id=f"capture-{request.attempt_id}", action="capture", successful=ok,
-                             amount=request.amount, currency=request.currency,
-                             attempt_id=request.transaction.attempt_id,
-                             provider_reference=f"cap-{request.attempt_id}" if ok else f"cap-{request.attempt_id}-x",
-                             parent_reference=request.transaction.provider_reference,
-                             message="captured" if ok else "authorization expired")
+        captured = ProviderEvent(event_id=f"capture-{request.attempt_id}", action="capture", successful=ok,
+                                 amount=request.amount, currency=request.currency,
+                                 attempt_id=request.transaction.attempt_id,
+                                 provider_reference=f"cap-{request.attempt_id}" if ok else f"cap-{request.attempt_id}-x",
+                                 parent_reference=request.transaction.provider_reference,
+                                 message="captured" if ok else "authorization expired")
+        rest = request.transaction.amount - request.amount
+        if not (ok and self.captures_part and rest > 0):
+            return captured
+        return [captured, ProviderEvent(event_id=f"release-{request.attempt_id}", action="cancel", successful=True,
+                                        amount=rest, currency=request.currency,
+                                        provider_reference=f"rel-{request.attempt_id}",
+                                        parent_reference=request.transaction.provider_reference,
+                                        message="released the rest")]
 
 
     def can_reauthorize(self, transaction, config):

@@ -106,6 +106,27 @@ def test_reauthorize_an_authorization(paying):
     assert "FakePay cannot re-authorize this payment" in assert_error_shape(refused)[0]["message"]
 
 
+def test_capture_part_of_an_authorization(paying):
+    http, fake = paying
+    inv, auth = paid(http, action="authorize")
+    assert listed(http, inv)[auth]["captures_part"] is False
+    whole_only = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"amount": "200.00"})
+    assert whole_only.status_code == 422
+    assert assert_error_shape(whole_only) == [{"field": "amount", "message": "FakePay captures all an authorization "
+                                               "holds (231.86 USD), not part of it."}]
+    fake.captures_part = True
+    assert listed(http, inv)[auth]["captures_part"] is True
+    resp = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"amount": "200.00", "notes": "part shipped"})
+    assert resp.status_code == 200, resp.get_data()
+    body = resp.get_json()
+    assert (body["successful"], body["amount"]) == (True, "200.00")
+    assert (body["invoice"]["payment_status"], body["invoice"]["amount_due"]) == ("canceled_partially", "31.86")
+    rows = listed(http, inv)
+    assert {k: rows[auth][k] for k in ("capturable", "cancelable", "captures_part")} == {
+        "capturable": "0.00", "cancelable": "0.00", "captures_part": False}
+    assert rows[body["transaction_id"]]["refundable"] == "200.00"
+
+
 def test_a_declined_capture_is_a_200_saying_so(paying):
     http, fake = paying
     fake.decline_captures = True
@@ -137,7 +158,8 @@ def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(p
     ("/payments/{tx}/refund", {"amount": 5}, 422, "amount", 'A decimal string such as "50.00"'),
     ("/payments/{tx}/refund", {"amount": "999"}, 422, "amount", "Must be more than 0 and at most 231.86 USD"),
     ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
-    ("/payments/{tx}/capture", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
+    ("/payments/{tx}/capture", {"amount": 5}, 422, "amount", 'leave it out to capture all that remains.'),
+    ("/payments/{tx}/capture", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
     ("/payments/{tx}/cancel", {"notes": 7}, 422, "notes", "A text of at most 10000 characters."),
     ("/payments/{tx}/reauthorize", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
     ("/payments/{tx}/reauthorize", {}, 409, "", "Only a successful authorization can be re-authorized."),

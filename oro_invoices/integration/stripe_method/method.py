@@ -58,6 +58,7 @@ from oro_invoices.integration.stripe_method.settings import (
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
     from stripe.params import (
+        PaymentIntentCaptureParams,
         PaymentIntentCreateParams,
         PaymentIntentRetrieveParams,
         RefundCreateParams,
@@ -102,6 +103,8 @@ class StripeMethod:
     name = "stripe"
     label = "Stripe"
     setting_keys = SETTING_KEYS
+    #: ``amount_to_capture``: Stripe captures part of an authorization and releases the rest.
+    captures_part = True
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
@@ -272,17 +275,18 @@ class StripeMethod:
                                         asked=request.amount, currency=request.currency))
         return event
 
-    def capture(self, request: CaptureRequest) -> ProviderEvent:
+    def capture(self, request: CaptureRequest) -> list[ProviderEvent]:
         intent_id = str(request.transaction.data.get("payment_intent") or "")
         if not PAYMENT_INTENT_ID.match(intent_id):
             raise ProviderError(Message("This authorization has no Stripe PaymentIntent to capture."))
         import stripe
+        params: PaymentIntentCaptureParams = {"amount_to_capture": request.amount}
         try:
             intent = self.client_factory(read(request.config)).v1.payment_intents.capture(
-                intent_id, None, {"idempotency_key": f"oro-invoices-capture-{request.attempt_id}"})
+                intent_id, params, {"idempotency_key": f"oro-invoices-capture-{request.attempt_id}"})
         except stripe.StripeError as exc:
             raise provider_error(exc, Message("capturing the payment")) from None
-        return reports.capture_event(intent)
+        return reports.capture_events(intent)
 
     def cancel(self, request: CancelRequest) -> ProviderEvent:
         intent_id = str(request.transaction.data.get("payment_intent") or "")

@@ -185,17 +185,18 @@ def release_refund(charge: Any, refunds: list[stripe.Refund]) -> str | None:
     return str(first.id)
 
 
-def capture_event(intent: stripe.PaymentIntent) -> ProviderEvent:
-    """The capture of an authorized PaymentIntent asked for by the add-on: the event the
-    ``payment_intent.succeeded`` webhook about it carries (the same id, the authorization's attempt).
+def capture_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
+    """The capture of an authorized PaymentIntent asked for by the add-on, then the release of
+    the rest when it captured part: the events the ``payment_intent.succeeded`` webhook about it
+    carries (the same ids; the capture with the authorization's attempt).
 
     :raises ProviderError: Stripe did not capture it.
     """
-    captured = [event for event in intent_events(intent) if event.action == "capture"]
-    if intent.status != "succeeded" or not captured:
+    found = [event for event in intent_events(intent) if event.action in ("capture", "cancel")]
+    if intent.status != "succeeded" or not found or found[0].action != "capture":
         raise ProviderError(Message("Stripe did not capture the payment (status %(status)s).",
                                     status=str(intent.status)))
-    return captured[0]
+    return found
 
 
 def cancel_event(intent: stripe.PaymentIntent, attempt_id: str) -> ProviderEvent:
