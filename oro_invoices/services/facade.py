@@ -165,6 +165,11 @@ class InvoiceService:
         return self.reads.list_invoices(filters, sort=sort, limit=limit, cursor=cursor,
                                         with_total=with_total, total_cap=total_cap)
 
+    def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
+        """``filters`` as the listings read them, checked before anything is read (for a reply
+        that starts before its rows are read, such as a streamed archive)."""
+        return self.reads.checked_filter(filters)
+
     def count_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        cap: int | None = None) -> int:
         """How many invoices match; with ``cap``, at most ``cap + 1``: counting stops there, so

@@ -16,7 +16,14 @@ from oro_invoices.persistence.invoice_rows import rows_of_invoice
 from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.persistence.outbox import view as email_view
-from oro_invoices.persistence.queries import InvoiceFilter, Page, count_rows, customer_names, list_rows
+from oro_invoices.persistence.queries import (
+    InvoiceFilter,
+    Page,
+    count_rows,
+    customer_names,
+    filter_values,
+    list_rows,
+)
 from oro_invoices.persistence.reminders import ReminderRow, ReminderView
 from oro_invoices.persistence.reminders import view as reminder_view
 from oro_invoices.services.context import ServiceContext
@@ -98,6 +105,13 @@ class Reads:
         (``customer_name_prefix``: the names a Customer filter's text would select)."""
         with self.ctx.db.session() as s:
             return customer_names(s, self._filter(filters), limit=limit)
+
+    def checked_filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
+        """``filters`` as the listings read them (``overdue`` judged as of today), checked:
+        ``ValidationError`` for a value no listing accepts, before anything is read."""
+        filters = self._filter(filters)
+        filter_values(filters)
+        return filters
 
     def _filter(self, filters: InvoiceFilter | Mapping[str, Any] | None) -> InvoiceFilter:
         if filters is None:

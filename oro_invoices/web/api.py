@@ -69,7 +69,13 @@ from oro_invoices.services.schemas import (
 )
 from oro_invoices.services.upsert import changed_fields
 from oro_invoices.web import idempotency, openapi
-from oro_invoices.web.downloads import not_modified, pdf_download, presigned_download, xml_download
+from oro_invoices.web.downloads import (
+    archive_download,
+    not_modified,
+    pdf_download,
+    presigned_download,
+    xml_download,
+)
 from oro_invoices.web.errors import (
     AuthenticationRequired,
     BadRequest,
@@ -125,6 +131,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices", "create_invoice", WRITE),
     Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ),
     Route("PUT", "/invoices/by-external-id/{external_id}", "put_by_external_id", WRITE),
+    Route("GET", "/invoices/pdfs.zip", "download_pdfs", READ),  # before /invoices/{id}
     Route("GET", "/invoices/{id}", "get_invoice", READ),
     Route("PATCH", "/invoices/{id}", "update_invoice", WRITE),
     Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE),
@@ -409,6 +416,19 @@ class InvoiceApi:
                 return redirect
         info, stream = self.service.open_pdf(doc.id)
         return pdf_download(info, stream, number)
+
+    def download_pdfs(self, request: Request, client: ApiClient) -> Response:
+        """The stored PDFs of the posted invoices and credit notes the list's filters select, as
+        one streamed ZIP archive (``web.downloads.archive_download``)."""
+        unused = sorted(name for name in ("sort", "limit", "cursor") if name in request.query)
+        if unused:
+            raise ValidationError([(name, "Not used here: the archive holds every posted invoice and credit "
+                                          "note the filters select.") for name in unused])
+        filters, _, _, _ = _list_query(request)
+        if self.service.storage is None:
+            raise StorageError("No PDF storage is configured.")
+        return archive_download(self.service, InvoiceFilter(organization_id=client.organization_id, **filters),
+                                "invoice-pdfs")
 
     def download_xml(self, request: Request, client: ApiClient, id: str) -> Response:
         """The e-invoice XML (factur-x.xml) attached to the stored PDF; 404 when it carries none."""

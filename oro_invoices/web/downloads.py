@@ -78,7 +78,9 @@ def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
                      admits: Callable[[InvoiceSummary], bool] | None = None) -> Response:
     """The stored PDFs of the posted invoices ``filters`` selects as one streamed ZIP archive,
     ``<stem>-YYYY-MM-DD.zip`` (``services.pdf_archive``; ``admits``: as there), its
-    ``missing.txt`` in the language of this request."""
+    ``missing.txt`` in the language of this request. A filter no listing accepts raises
+    ``ValidationError`` here, before the archive starts."""
+    filters = service.checked_filter(filters)
     language = current_language()            # the archive is written after this request is over
     name = f"{stem}-{service.clock().date().isoformat()}.zip"
     return Response(status=200, body=pdf_archive(service, filters, lambda m: translate(language, m),

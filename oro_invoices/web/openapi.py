@@ -366,6 +366,21 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"201": _ok("Created.", "Invoice", {**_LOCATION, **_WRITE_RESULT}),
                       "200": _ok("Updated, or unchanged.", "Invoice", _WRITE_RESULT),
                       **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/pdfs.zip", "get"): {
+        "summary": "Download the stored PDFs of the invoices the filters select, as one ZIP archive",
+        "description": "Every posted invoice and credit note the filters select (drafts have no PDF), each "
+                       "PDF byte for byte as stored, checked against its recorded SHA-256, named "
+                       "`invoice-<number>.pdf` or `credit-note-<number>.pdf`. A PDF still being made, "
+                       "missing or altered is named in `missing.txt` inside the archive, with the reason. "
+                       "The archive is streamed: memory holds one PDF whatever the number of invoices.",
+        "parameters": [p for p in _LIST_PARAMS if p["name"] not in ("sort", "limit", "cursor")],
+        "responses": {"200": {"description": "The ZIP archive.",
+                              "headers": {"Content-Disposition": {
+                                  "description": 'attachment; filename="invoice-pdfs-YYYY-MM-DD.zip"',
+                                  "schema": {"type": "string"}}},
+                              "content": {"application/zip": {"schema": {"type": "string",
+                                                                         "format": "binary"}}}},
+                      **_errors("422")}},
     ("/invoices/{id}", "get"): {
         "summary": "Get an invoice", "parameters": [_ID],
         "responses": {"200": _ok("The invoice.", "Invoice"), **_errors("403")}},
