@@ -156,7 +156,9 @@ def test_below_stripes_minimum_the_page_offers_no_method(stripe_shop):
                                              .get_data(as_text=True))
 
 
-def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
+def authorized_with_visa(stripe_shop):
+    """Stripe with Payment Action authorize; the customer's card authorized for an invoice, and an
+    admin logged in: (account, customer's client, invoice, PaymentIntent id, admin, view page URL)."""
     app, account = stripe_shop
     configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
                      base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
@@ -166,7 +168,11 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     assert client.service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
     admin = ShopClient(app)
     admin.login_admin()
-    view = f"/admin/invoices/{doc.id}"
+    return account, client, doc, intent, admin, f"/admin/invoices/{doc.id}"
+
+
+def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
+    account, client, doc, intent, admin, view = authorized_with_visa(stripe_shop)
     [authorization] = client.service.transactions(doc.id)
     row = admin.get(view).get_data(as_text=True).split(f'data-transaction-id="{authorization.id}"')[1].split("</tr>")[0]
     assert re.findall(r">(Capture|Cancel|Refund)</a>", row) == ["Capture", "Cancel"]
@@ -199,15 +205,7 @@ def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
 
 
 def test_an_admin_captures_part_of_an_authorization_and_stripe_releases_the_rest(stripe_shop):
-    app, account = stripe_shop
-    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
-                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
-    client = customer(app)
-    doc = doc_of(client)
-    intent, _ = pay_with_visa(client, account, doc)
-    admin = ShopClient(app)
-    admin.login_admin()
-    view = f"/admin/invoices/{doc.id}"
+    account, client, doc, intent, admin, view = authorized_with_visa(stripe_shop)
     [authorization] = client.service.transactions(doc.id)
     dialog_url = f"{view}?dialog=capture&transaction={authorization.id}"
     action = f"{view}/transactions/{authorization.id}/capture"

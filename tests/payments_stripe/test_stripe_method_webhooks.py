@@ -122,6 +122,16 @@ def test_an_authorization_captured_in_the_dashboard(db, stripe_account):
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
 
 
+def deliver_shuffled(service, events, seed: int, most: int) -> None:
+    """Deliver each event 1 to ``most`` times, all in an order ``seed`` shuffles; none is refused."""
+    rng = random.Random(seed)
+    deliveries = [event for event in events for _ in range(rng.randint(1, most))]
+    rng.shuffle(deliveries)
+    for event in deliveries:
+        outcome = service.handle_payment_callback("stripe", webhook(event))
+        assert all(o.outcome != "refused" for o in outcome.outcomes), outcome
+
+
 @pytest.mark.parametrize("seed", [1, 2])
 def test_a_partial_capture_in_the_dashboard_releases_the_rest(db, stripe_account, seed):
     service, _ = stripe_service(db, stripe_account, action="authorize")
@@ -135,12 +145,7 @@ def test_a_partial_capture_in_the_dashboard_releases_the_rest(db, stripe_account
     (release,) = client.v1.refunds.list({"charge": charge}).data
     events = stripe_events(stripe_account, {("payment_intent.succeeded", intent_id(page)): 1,
                                             ("refund.created", release.id): 1, ("charge.refunded", charge): 1})
-    rng = random.Random(seed)
-    deliveries = [event for event in events for _ in range(rng.randint(1, 3))]
-    rng.shuffle(deliveries)
-    for event in deliveries:
-        outcome = service.handle_payment_callback("stripe", webhook(event))
-        assert all(o.outcome != "refused" for o in outcome.outcomes), outcome
+    deliver_shuffled(service, events, seed, most=3)
     assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
         ("authorize", Decimal("231.86")), ("cancel", Decimal("31.86")), ("capture", Decimal("200.00"))]
     end = service.get(doc.id)
@@ -182,12 +187,7 @@ def _scenario(service, account):
 def test_replayed_shuffled_webhooks_leave_the_right_end_state(db, stripe_account, seed):
     service, _ = stripe_service(db, stripe_account, partial=True, minimum="10")
     doc, events = _scenario(service, stripe_account)
-    rng = random.Random(seed)
-    deliveries = [event for event in events for _ in range(rng.randint(1, 5))]
-    rng.shuffle(deliveries)
-    for event in deliveries:
-        outcome = service.handle_payment_callback("stripe", webhook(event))
-        assert all(o.outcome != "refused" for o in outcome.outcomes), outcome
+    deliver_shuffled(service, events, seed, most=5)
     end = service.get(doc.id)
     assert end.payment_status is PaymentStatus.REFUNDED_PARTIALLY
     assert sorted((t.action, t.amount, t.successful) for t in service.transactions(doc.id)) == [
