@@ -65,12 +65,12 @@ class TransactionActions:
     cancelable: Decimal
     currency: str
     capturable: Decimal = Decimal(0)
-    #: Whether less than ``capturable`` may be captured (the provider releases the rest).
-    captures_part: bool = False
     #: Until when the provider holds an authorization that is still open (None: not said).
     capture_before: dt.datetime | None = None
     #: What a re-authorization would renew (0: the method cannot renew this authorization).
     reauthorizable: Decimal = Decimal(0)
+    #: Whether less than ``capturable`` may be captured (the provider releases the rest).
+    captures_part: bool = False
 
 
 @dataclass(frozen=True)
@@ -191,9 +191,9 @@ class Refunds:
                     held_until = _held_until(tx) if cancelable > 0 else None
                 result[tx.id] = TransactionActions(
                     tx.id, from_minor(max(refundable, 0), tx.currency), from_minor(max(cancelable, 0), tx.currency),
-                    tx.currency, from_minor(max(capturable, 0), tx.currency),
-                    capturable > 0 and captures_part(self.checkout.methods.get(tx.method)), held_until,
-                    from_minor(max(renewable, 0), tx.currency))
+                    tx.currency, from_minor(max(capturable, 0), tx.currency), held_until,
+                    from_minor(max(renewable, 0), tx.currency),
+                    captures_part=capturable > 0 and captures_part(self.checkout.methods.get(tx.method)))
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",

@@ -192,7 +192,7 @@ class CaptureIn(Schema):
 
 
 class ActionNotesIn(Schema):
-    """The optional body of a capture, cancellation or re-authorization."""
+    """The optional body of a cancellation or re-authorization."""
 
     notes = fields.String(validate=validate.Length(max=10_000), metadata={
         "description": "Why; kept with the transaction and in the invoice's activity."})
