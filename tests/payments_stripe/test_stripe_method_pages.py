@@ -233,11 +233,38 @@ def test_an_admin_captures_part_of_an_authorization_and_stripe_releases_the_rest
             for t in client.service.transactions(doc.id)}
     assert re.findall(r">(Capture|Cancel|Refund)</a>", rows["capture"]) == ["Refund"]
     assert not re.findall(r">(Capture|Cancel|Refund)</a>", rows["authorize"]) and "Capture by" not in rows["authorize"]
+    hint = re.search(r'id="oi-canceled-due">(.*?)</p>', page, re.S).group(1)
+    assert text_of(hint) == (f"After the cancellation {symbol}{rest:,} is still due: the customer may pay it, and it "
+                             "becomes overdue and is reminded like any amount due. If it is not to be collected, "
+                             "create a credit note for it. Create Credit Note")
+    assert f'href="/admin/invoices/{doc.id}/credit-notes/new"' in hint
     # Stripe's webhook about the same capture changes nothing
     event = stripe_event(account, "payment_intent.succeeded", intent)
     outcome = client.service.handle_payment_callback("stripe", webhook(event, RECEIVER_SECRET))
     assert {o.outcome for o in outcome.outcomes} == {"duplicate"}
     assert len(client.service.transactions(doc.id)) == 3
+
+
+def test_after_canceling_an_authorization_the_view_page_says_how_to_settle_the_invoice(stripe_shop):
+    account, client, doc, intent, admin, view = authorized_with_visa(stripe_shop)
+    [authorization] = client.service.transactions(doc.id)
+    assert 'id="oi-canceled-due"' not in admin.get(view).get_data(as_text=True)     # authorized: nothing to say
+    dialog_url = f"{view}?dialog=cancel-authorization&transaction={authorization.id}"
+    done = admin.submit(dialog_url, f"{view}/transactions/{authorization.id}/cancel", {"notes": "out of stock"})
+    assert done.status_code in (302, 303)
+    page = admin.get(done.headers["Location"]).get_data(as_text=True)
+    assert account.client().v1.payment_intents.retrieve(intent).status == "canceled"
+    end = client.service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED, doc.total_amount)
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.total_amount:,}"
+    hint = re.search(r'id="oi-canceled-due">(.*?)</p>', page, re.S).group(1)
+    assert text_of(hint) == (f"After the cancellation {amount} reads as due, but it is not offered for payment, "
+                             "overdue or reminded. If it is not to be collected, create a credit note for it. "
+                             "Create Credit Note")
+    # the credit note the hint suggests settles the invoice, and the hint goes
+    client.service.create_credit_note(doc.id, {"full": True, "reason": "Not shipped"}, actor="admin")
+    assert client.service.get(doc.id).payment_status is PaymentStatus.VOIDED
+    assert 'id="oi-canceled-due"' not in admin.get(view).get_data(as_text=True)
 
 
 def test_an_admin_reauthorizes_an_authorization_from_the_view_page(stripe_shop):
