@@ -336,15 +336,18 @@ def _cmd_remind(args: argparse.Namespace) -> int:
 
 
 def _cmd_reauthorize(args: argparse.Namespace) -> int:
+    from oro_invoices.services.authorization_alerts import alert_expiring_authorizations
     from oro_invoices.services.renewals import renew_expiring_authorizations
     host = _host_name(args)
     if host is None and args.host_object is None:
-        print("note: no host: settings are at their defaults, so renewing is off "
+        print("note: no host: settings are at their defaults, so renewing and alerts are off "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
     with _addon(args, host_object=args.host_object, host=host, pdf=False) as addon:
         report = renew_expiring_authorizations(addon.invoices, within=dt.timedelta(hours=args.within),
                                                dry_run=args.dry_run, actor=args.actor,
                                                organization_id=args.organization)
+        alerts = alert_expiring_authorizations(addon.invoices, addon.mail, declined=report.declined(),
+                                               dry_run=args.dry_run, organization_id=args.organization)
     verb = "would renew" if args.dry_run else "renewed"
     for renewal in report.renewed:
         print(f"{verb}: invoice {renewal.invoice_number} (id {renewal.invoice_id}): authorization "
@@ -353,8 +356,15 @@ def _cmd_reauthorize(args: argparse.Namespace) -> int:
     for renewal, reason in report.problems:
         print(f"FAIL invoice {renewal.invoice_number} (id {renewal.invoice_id}): authorization "
               f"{renewal.transaction_id}: {reason}")
+    verb = "would alert" if args.dry_run else "alerted"
+    for alert in alerts.queued:
+        print(f"{verb}: invoice {alert.invoice_number} (id {alert.invoice_id}): authorization "
+              f"{alert.transaction_id}, held until {alert.held_until.isoformat()}, to {', '.join(alert.to)}")
+    for alert, reason in alerts.problems:
+        print(f"FAIL alert about invoice {alert.invoice_number} (id {alert.invoice_id}): {reason}")
     print(report.summary())
-    return 1 if report.problems else 0
+    print(alerts.summary())
+    return 1 if report.problems or alerts.problems else 0
 
 
 def _celery_app(args: argparse.Namespace, build: Callable[[], Addon]) -> Any:
@@ -560,7 +570,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("reauthorize", help="renew the open authorizations in their last day before the "
                                            "payment provider releases them (where Re-Authorize Expiring "
-                                           "Authorizations is on)")
+                                           "Authorizations is on), and email Alert About Expiring "
+                                           "Authorizations about the others")
     p.add_argument("--db", required=True, help="database URL")
     _host_argument(p, "whose settings say where renewing is on and hold the payment method's keys")
     p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,

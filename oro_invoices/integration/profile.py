@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 4
+PROFILE_VERSION = 5
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -46,6 +46,9 @@ REMINDER_TEMPLATE = "invoice_reminder_template"
 CREDIT_NOTE_TEMPLATE = "credit_note_notification_template"
 RECEIPT_TEMPLATE = "payment_receipt_template"
 REFUND_TEMPLATE = "refund_receipt_template"
+AUTHORIZATION_ALERT_TEMPLATE = "authorization_expiring_template"
+#: Templates written to the seller's staff, never offered in the email dialog to the customer.
+STAFF_TEMPLATES = frozenset({AUTHORIZATION_ALERT_TEMPLATE})
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -82,6 +85,7 @@ UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(1, 2, "the invoice_reminder_template email template", _adds_only),
     UpgradeStep(2, 3, "the credit_note_notification_template email template", _adds_only),
     UpgradeStep(3, 4, "the payment_receipt_template and refund_receipt_template email templates", _adds_only),
+    UpgradeStep(4, 5, "the authorization_expiring_template email template", _adds_only),
 )
 
 
@@ -131,6 +135,13 @@ def refund_receipt_template() -> EmailTemplate:
     return packaged_template(REFUND_TEMPLATE, ("invoice", "refund", "seller"))
 
 
+def authorization_alert_template() -> EmailTemplate:
+    """The default ``authorization_expiring_template`` (the staff's alert about an authorization
+    its provider is about to release; ``authorization``: amount, currency, method, held_until,
+    renewal_problem)."""
+    return packaged_template(AUTHORIZATION_ALERT_TEMPLATE, ("invoice", "authorization", "seller"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -143,7 +154,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template(),
-                         refund_receipt_template()),
+                         refund_receipt_template(), authorization_alert_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

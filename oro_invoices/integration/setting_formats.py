@@ -97,6 +97,24 @@ def optional_email(value: str) -> str:
     return value
 
 
+def email_list(value: str) -> str:
+    """Empty, or email addresses separated by commas (or semicolons), written ``a@x, b@y``
+    without repeats."""
+    found: list[str] = []
+    for part in line(value).replace(";", ",").split(","):
+        address = part.strip()
+        if not address:
+            continue
+        try:
+            Email()(address)
+        except ValidationError:
+            raise ValidationError(Message("%(value)s is not a valid email address; separate addresses "
+                                          "with commas.", value=repr(address))) from None
+        if address.lower() not in (f.lower() for f in found):
+            found.append(address)
+    return ", ".join(found)
+
+
 def number_prefix(value: str) -> str:
     """Empty, or letters, digits and ``. _ / -`` starting with a letter or digit (20 at most)."""
     value = line(value)
@@ -206,6 +224,7 @@ FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "locale": (locale, "a locale Babel knows, such as `en_US` or `de_DE`"),
     "timezone": (timezone, "an IANA time zone name, such as `Europe/Berlin` or `UTC`"),
     "email": (optional_email, "empty or one email address"),
+    "email_list": (email_list, "empty or email addresses separated by commas"),
     "number_prefix": (number_prefix, "empty or letters, digits and `. _ / -`, starting with "
                                      "a letter or digit"),
     "country_code": (country_code, "empty or an ISO 3166-1 alpha-2 country code such as `DE`"),

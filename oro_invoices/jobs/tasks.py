@@ -108,10 +108,15 @@ def payment_reminders(addon: Addon) -> int:
 
 
 def renew_authorizations(addon: Addon) -> int:
-    """The hourly renewal of authorizations in their last day (``services.renewals``): how many
+    """The hourly renewal of authorizations in their last day (``services.renewals``), then the
+    staff's alerts about those about to be released (``services.authorization_alerts``): how many
     were renewed. Declines are logged and stay in the invoices' activity."""
+    from oro_invoices.services.authorization_alerts import alert_expiring_authorizations
     from oro_invoices.services.renewals import renew_expiring_authorizations
     report = renew_expiring_authorizations(addon.invoices)
     for renewal, reason in report.problems:
         log.error("renew_authorizations: invoice %s: %s", renewal.invoice_number, reason)
+    alerts = alert_expiring_authorizations(addon.invoices, addon.mail, declined=report.declined())
+    for alert, reason in alerts.problems:
+        log.error("renew_authorizations: alert about invoice %s: %s", alert.invoice_number, reason)
     return len(report.renewed)

@@ -82,6 +82,10 @@ class ExpiringAuthorization:
     organization_id: int
     website_id: int | None
     held_until: dt.datetime
+    #: What it still holds, in its currency, and its payment method's name.
+    amount: Decimal = Decimal(0)
+    currency: str = ""
+    method: str = ""
 
 
 @dataclass(frozen=True)
@@ -303,9 +307,13 @@ class Refunds:
                        PaymentTransaction.successful.is_(True))).all()
             for tx, organization_id, website_id in rows:
                 held_until = _held_until(tx)
-                if held_until is not None and now < held_until <= until and _left(s, tx, "cancel", now) > 0:
+                if held_until is None or not now < held_until <= until:
+                    continue
+                left = _left(s, tx, "cancel", now)
+                if left > 0:
                     found.append(ExpiringAuthorization(tx.id, tx.invoice_id, organization_id, website_id,
-                                                       held_until))
+                                                       held_until, from_minor(left, tx.currency), tx.currency,
+                                                       tx.method))
         return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
     def _renews(self, method: PaymentMethod | None, tx: PaymentTransaction, origin: PaymentAttempt,

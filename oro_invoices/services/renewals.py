@@ -57,6 +57,10 @@ class RenewalReport:
         return (f"{len(self.renewed)} authorization(s) renewed, {len(self.problems)} not renewed, "
                 f"{self.skipped} skipped")
 
+    def declined(self) -> dict[int, str]:
+        """The authorizations not renewed (transaction id → why), for the staff's alerts."""
+        return {renewal.transaction_id: reason for renewal, reason in self.problems}
+
 
 def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timedelta = RENEW_WITHIN,
                                   dry_run: bool = False, actor: str = DEFAULT_ACTOR,
@@ -70,7 +74,7 @@ def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timede
     for expiring in invoices.expiring_authorizations(invoices.clock() + within):
         if organization_id is not None and expiring.organization_id != organization_id:
             continue
-        if not _wanted(invoices, expiring) or not _renewable(invoices, expiring):
+        if not renewed_automatically(invoices, expiring):
             report.skipped += 1
             continue
         doc = invoices.get(expiring.invoice_id)
@@ -94,6 +98,12 @@ def renew_expiring_authorizations(invoices: InvoiceService, *, within: dt.timede
         else:
             report.problems.append((renewal, outcome.message))
     return report
+
+
+def renewed_automatically(invoices: InvoiceService, expiring: ExpiringAuthorization) -> bool:
+    """Whether this run renews ``expiring``: renewing is on for its invoice's scope and its method
+    can renew it."""
+    return _wanted(invoices, expiring) and _renewable(invoices, expiring)
 
 
 def _renewable(invoices: InvoiceService, expiring: ExpiringAuthorization) -> bool:

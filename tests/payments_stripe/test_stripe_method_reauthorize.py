@@ -126,7 +126,8 @@ def test_the_reauthorize_command_renews_what_stripe_releases_soon(sqlite_db, str
     doc, page, old = authorized(service, stripe_account)
     argv = ["reauthorize", "--db", sqlite_db.url]
     assert cli.main(argv, host=host) == 0                     # Stripe holds it for 7 days: not yet
-    assert capsys.readouterr().out.strip() == "0 authorization(s) renewed, 0 not renewed, 0 skipped"
+    assert capsys.readouterr().out.splitlines() == ["0 authorization(s) renewed, 0 not renewed, 0 skipped",
+                                                    "0 alert(s) queued, 0 failed, 0 skipped"]
     assert cli.main([*argv, "--within", "200", "--dry-run"], host=host) == 0
     assert f"would renew: invoice {doc.display_number} (id {doc.id}): authorization {old}" in capsys.readouterr().out
     assert cli.main([*argv, "--within", "200"], host=host) == 0

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.domain.authorizations import AuthorizationNotice
 from oro_invoices.domain.invoice import (
     Address,
     DocumentRef,
@@ -70,6 +71,8 @@ def sample_context(seller: SellerInfo | None = None, today: dt.date | None = Non
         "recipient_name": "Sample Buyer", "pdf_attached": True,
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
+        "authorization": AuthorizationNotice(Decimal("120.00"), "EUR", "Stripe", dt.datetime.combine(
+            today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
     }
 
 

@@ -47,6 +47,7 @@ from oro_invoices.integration.profile import (
     RECEIPT_TEMPLATE,
     REFUND_TEMPLATE,
     REMINDER_TEMPLATE,
+    STAFF_TEMPLATES,
 )
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
@@ -181,11 +182,11 @@ class MailService:
     # ---- templates ------------------------------------------------------------------
 
     def templates_available(self) -> list[str]:
-        """Names of the templates the email dialog may offer."""
+        """Names of the templates the email dialog may offer (not those written to the staff)."""
         names = set(default_names())
         if self.templates is not None and hasattr(self.templates, "names"):
             names.update(self.templates.names())
-        return sorted(names)
+        return sorted(names - STAFF_TEMPLATES)
 
     def _source(self, name: str) -> TemplateSource:
         if not is_storable_text(name):  # no host could have stored that name: never ask it
@@ -199,10 +200,12 @@ class MailService:
             raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         return default
 
-    def _renderer(self, invoice: InvoiceDocument) -> TemplateRenderer:
-        # the customer's locale where one is set: the email's language and formats (docs/i18n.md)
+    def _renderer(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> TemplateRenderer:
+        # the customer's locale where one is set (the seller's for staff): the email's language
+        # and formats (docs/i18n.md)
         locale = self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                       website_id=invoice.website_id, customer_id=invoice.customer_id) or "en_US"
+                                       website_id=invoice.website_id,
+                                       customer_id=None if for_staff else invoice.customer_id) or "en_US"
         timezone = self.invoices.setting("oro_invoices.timezone", organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "UTC"
         if (locale, timezone) not in self._renderers:
@@ -301,12 +304,14 @@ class MailService:
     def prepare(self, invoice_id: int, template: str | None = None, *,
                 to: str | Iterable[str] | None = None,
                 extra_context: Mapping[str, Any] | None = None,
-                attach_pdf: bool = True) -> EmailDraft:
+                attach_pdf: bool = True, for_staff: bool = False) -> EmailDraft:
         """A draft rendered from ``template`` (by default ``template_for`` the document) with
         the stored PDF attached (when there is one and ``attach_pdf``).
 
         Without ``to`` the invoice's customer user is the recipient. ``extra_context``: more
         template variables (the payment reminder's ``reminder``); the built-in ones win.
+        ``for_staff``: the message is for the seller's staff, in the seller's language rather
+        than the customer's.
         """
         invoice = self.invoices.get(invoice_id)
         template = template or self.template_for(invoice)
@@ -321,7 +326,7 @@ class MailService:
                    **self._latest_payment(template, invoice, extra_context), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
                    "pdf_attached": bool(attachments), **self.context(invoice)}
-        rendered = self._renderer(invoice).render(self._source(template), context)
+        rendered = self._renderer(invoice, for_staff=for_staff).render(self._source(template), context)
         if to is None:
             email = invoice.customer_user_email or (user.email if user is not None else "")
             to_list: tuple[str, ...] = (email,) if is_address(email) else ()
