@@ -17,3 +17,5 @@ class AuthorizationNotice:
     held_until: dt.datetime
     #: Why the renewal run could not renew it (None: it was not tried).
     renewal_problem: str | None = None
+    #: The invoice's back-office page, as the host writes it (None: the host cannot say).
+    invoice_url: str | None = None

@@ -37,6 +37,7 @@ SETTINGS_PREFIX = "oro_invoices."
 
 # Route names the web layer mounts and the host resolves with ``Urls.url_for``.
 ENDPOINT_ADMIN_INDEX = "oro_invoices.admin.index"
+ENDPOINT_ADMIN_VIEW = "oro_invoices.admin.view"
 ENDPOINT_ORDER_TAB = "oro_invoices.admin.order_invoices"
 ENDPOINT_STOREFRONT_INDEX = "oro_invoices.storefront.index"
 ENDPOINT_STOREFRONT_PAY = "oro_invoices.storefront.pay"

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 from oro_invoices.domain.authorizations import AuthorizationNotice
 from oro_invoices.domain.errors import InvoiceError
-from oro_invoices.integration.profile import AUTHORIZATION_ALERT_TEMPLATE
+from oro_invoices.integration.profile import AUTHORIZATION_ALERT_TEMPLATE, ENDPOINT_ADMIN_VIEW
 from oro_invoices.integration.setting_formats import email_list
 from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.services.refunds import ExpiringAuthorization
@@ -93,7 +93,8 @@ def alert_expiring_authorizations(invoices: InvoiceService, mail: MailService, *
             report.queued.append(alert)
             continue
         notice = AuthorizationNotice(expiring.amount, expiring.currency,
-                                     invoices.payments.method_label(expiring.method), expiring.held_until, problem)
+                                     invoices.payments.method_label(expiring.method), expiring.held_until, problem,
+                                     _backoffice_url(invoices, doc.id))
         try:
             draft = mail.prepare(doc.id, AUTHORIZATION_ALERT_TEMPLATE, to=to, for_staff=True,
                                  extra_context={"authorization": notice}, attach_pdf=False)
@@ -110,6 +111,18 @@ def alert_expiring_authorizations(invoices: InvoiceService, mail: MailService, *
             continue
         report.queued.append(alert)
     return report
+
+
+def _backoffice_url(invoices: InvoiceService, invoice_id: int) -> str | None:
+    """The absolute URL of the invoice's back-office page as the host writes it, or None."""
+    urls = getattr(getattr(invoices, "host", None), "urls", None)
+    if urls is None:
+        return None
+    try:
+        return str(urls.url_for(ENDPOINT_ADMIN_VIEW, invoice_id=invoice_id, external=True))
+    except Exception:  # a host that cannot build it here (a worker without its web app, say)
+        log.info("No back-office link for invoice id %s in the authorization alert.", invoice_id, exc_info=True)
+        return None
 
 
 def _recipients(invoices: InvoiceService, expiring: ExpiringAuthorization) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ import html
 import re
 import time
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 import pytest
 from support.stripe_payments import configure_stripe, local_account, stripe_event, webhook
@@ -15,6 +16,8 @@ from support.view_page import dialog_notice
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
+from oro_invoices.services.authorization_alerts import SETTING as ALERT_SETTING
+from oro_invoices.services.authorization_alerts import alert_expiring_authorizations
 
 NOTIFY = "/invoices/pay/notify/stripe"
 RECEIVER_SECRET = "whsec_local_test"  # the stripe_webhooks receiver's
@@ -265,6 +268,26 @@ def test_after_canceling_an_authorization_the_view_page_says_how_to_settle_the_i
     client.service.create_credit_note(doc.id, {"full": True, "reason": "Not shipped"}, actor="admin")
     assert client.service.get(doc.id).payment_status is PaymentStatus.VOIDED
     assert 'id="oi-canceled-due"' not in admin.get(view).get_data(as_text=True)
+
+
+def test_the_staffs_alert_about_a_stripe_authorization_links_to_its_view_page(stripe_shop):
+    account, client, doc, intent, admin, view = authorized_with_visa(stripe_shop)
+    app = stripe_shop[0]
+    Settings(app.extensions["oro_reference_host"].config).set(ALERT_SETTING, "ops@acme.example")
+    [authorization] = client.service.transactions(doc.id)
+    mail = app.extensions["oro_invoices"].mail
+    assert alert_expiring_authorizations(client.service, mail).queued == []     # Stripe holds it for 7 days
+    report = alert_expiring_authorizations(client.service, mail, within=dt.timedelta(days=8))
+    assert [(a.transaction_id, a.to) for a in report.queued] == [(authorization.id, ("ops@acme.example",))]
+    [alert] = [e for e in mail.emails(doc.id) if e.template == "authorization_expiring_template"]
+    text = mail.email_bodies(alert.id)[2]
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.total_amount:,}"
+    assert f"The Stripe authorization of {amount} for invoice {doc.display_number} ({doc.customer_name})" in text
+    link = urlsplit(text.split("Capture or cancel it on the invoice's page:\n")[1].split("\n")[0])
+    assert link.scheme in ("http", "https") and link.netloc and link.path == view
+    page = admin.get(link.path).get_data(as_text=True)            # the page the admin captures it on
+    row = page.split(f'data-transaction-id="{authorization.id}"')[1].split("</tr>")[0]
+    assert re.findall(r">(Capture|Cancel)</a>", row) == ["Capture", "Cancel"]
 
 
 def test_an_admin_reauthorizes_an_authorization_from_the_view_page(stripe_shop):

@@ -168,3 +168,19 @@ def test_the_reauthorize_command_alerts_the_staff_after_its_renewals(sqlite_db, 
     assert queued.to == ("ops@acme.test",) and queued.subject.startswith(f"Capture the payment of invoice {doc.display_number}")
     assert cli.main(argv, host=host) == 0                    # alerted once
     assert capsys.readouterr().out.splitlines()[-1] == "0 alert(s) queued, 0 failed, 1 skipped"
+
+
+def test_without_a_link_from_the_host_the_alert_names_where_to_find_the_invoice(db):
+    service, _, _, mail = alerting(db)
+
+    class NoWebApp:                       # the reference host in a worker, say: no app to build URLs with
+        def url_for(self, endpoint, *, external=False, **params):
+            raise RuntimeError("The reference host's URLs need its Flask app (create_app).")
+    doc, _ = authorized(service, capture_before=held(20))
+    host = MemoryHost()
+    host.urls = NoWebApp()
+    service.context.host = host
+    assert len(alert_expiring_authorizations(service, mail).queued) == 1
+    [queued] = alerts(mail, doc.id)
+    text = mail.email_bodies(queued.id)[2]
+    assert "Capture or cancel it on the invoice's page in Sales > Invoices." in text and "http" not in text
