@@ -30,9 +30,12 @@ from oro_invoices.documents.page_words import localize_stylesheet
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.formatting import Formatter
+from oro_invoices.persistence.received_payments import ReceivedPayment
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"
+#: The receipt of one payment (or refund) of an invoice, laid out with the same stylesheet.
+RECEIPT_TEMPLATE_NAME = "receipt.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
 PDFA_VARIANT = "pdf/a-3b"
@@ -142,6 +145,11 @@ def document_date(invoice: InvoiceDocument) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
 
 
+def receipt_number(invoice: InvoiceDocument, payment: ReceivedPayment) -> str:
+    """The receipt's number: the invoice's number and the payment's transaction id (``INV-7-R12``)."""
+    return f"{invoice.display_number}-R{payment.transaction_id}"
+
+
 class PdfRenderer:
     """Renders invoices to PDF bytes.
 
@@ -246,6 +254,31 @@ class PdfRenderer:
             source = self.html(invoice, payment_url=payment_url, logo=logo, extra_context=extra_context)
             document = InvoiceHTML(string=source, url_fetcher=fetcher)
             pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(), **options)
+            return pdf
+
+    def receipt_html(self, invoice: InvoiceDocument, payment: ReceivedPayment, *,
+                     logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> str:
+        """The receipt of ``payment`` (a payment or refund of ``invoice``) as HTML for WeasyPrint."""
+        extra = dict(extra_context or {})
+        moment = payment.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        context: dict[str, Any] = {
+            **extra, "extra": extra, "invoice": invoice, "seller": invoice.seller, "payment": payment,
+            "number": receipt_number(invoice, payment), "logo_uri": logo_data_uri(logo),
+            "page_size": self.page_size, "locale": self.locale, "lang": self.locale.replace("_", "-"),
+            "document_date": moment,
+        }
+        return self.env.get_template(RECEIPT_TEMPLATE_NAME).render(context)
+
+    def render_receipt(self, invoice: InvoiceDocument, payment: ReceivedPayment, *,
+                       logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The receipt of ``payment`` as a tagged PDF/UA-1 (the same bytes for the same payment:
+        its dates are the payment's, never the clock's)."""
+        sheets = stylesheets(self.css_text, self.page_size)
+        with _lock, gc_paused():
+            source = self.receipt_html(invoice, payment, logo=logo, extra_context=extra_context)
+            document = InvoiceHTML(string=source, url_fetcher=DataOnlyURLFetcher())
+            pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(),
+                                            pdf_variant=ACCESSIBLE_VARIANT, pdf_tags=True)
             return pdf
 
     def render_archival(self, invoice: InvoiceDocument, *, payment_url: str | None = None,

@@ -29,6 +29,7 @@ from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.error_translation import translate_db_errors
 from oro_invoices.persistence.invoice_rows import invoice_for_reading
 from oro_invoices.persistence.models import Invoice, InvoiceDocumentRow, PaymentState, utcnow
+from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
 
 #: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
@@ -72,6 +73,15 @@ class ArchivalRenderer(Protocol):
     def render_archival(self, invoice: InvoiceDocument, *, payment_url: str | None = None,
                         extra_context: Mapping[str, Any] | None = None) -> bytes:
         """The invoice as PDF/A-3b bytes."""
+
+
+@runtime_checkable
+class ReceiptRenderer(Protocol):
+    """A renderer that can also make the receipt of one payment or refund of an invoice."""
+
+    def render_receipt(self, invoice: InvoiceDocument, payment: ReceivedPayment, *,
+                       extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The receipt as PDF bytes."""
 
 
 @runtime_checkable

@@ -14,6 +14,7 @@ PDF is *pending* until the ``render_pdf`` job runs ``ensure_pdf``, and ``open_pd
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -32,11 +33,19 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.models import InvoiceDocumentRow
-from oro_invoices.services.context import ArchivalRenderer, Renderer, RendererVariants, ServiceContext
+from oro_invoices.persistence.received_payments import received_payment
+from oro_invoices.services.context import (
+    ArchivalRenderer,
+    ReceiptRenderer,
+    Renderer,
+    RendererVariants,
+    ServiceContext,
+)
 from oro_invoices.services.einvoicing import SIGNING_CERTIFICATE, EInvoice, EInvoicing, attach, sign, xml_in
 from oro_invoices.services.jobs import RENDER_PDF, Job
 from oro_invoices.services.reads import Reads
@@ -166,6 +175,31 @@ class Documents:
         if self.ctx.storage is None:
             raise StorageError("No PDF storage is configured.")
         return self._store_after_posting(self.ctx.storage, doc, data, "uploaded", actor)
+
+    def receipt_pdf(self, invoice_id: int, transaction_id: int,
+                    label_of: Callable[[str], str] = str) -> tuple[InvoiceDocument, bytes]:
+        """The invoice and the receipt PDF of its successful payment, capture or refund
+        ``transaction_id``, made on request from what was recorded (the invoice's posted seller
+        and the payment's date and method; ``label_of``: a method's name as people read it).
+
+        :raises NotFound: the invoice has no such payment, or no renderer makes receipts here.
+        """
+        doc = self.reads.get(invoice_id)
+        with self.ctx.db.session() as s:
+            payment = received_payment(s, transaction_id, label_of) if parse_id(transaction_id) else None
+        if payment is None or payment.invoice_id != doc.id or not doc.is_posted:
+            raise NotFound(Message("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
+                                   number=doc.display_number, id=transaction_id))
+        renderer = self.ctx.renderer
+        chosen = self._renderer_for(renderer, doc) if renderer is not None else None
+        if not isinstance(chosen, ReceiptRenderer):
+            raise NotFound(Message("Receipts cannot be made here: no PDF renderer that makes them is configured."))
+        try:
+            extra = merge_dicts(self.ctx.hook("invoice_pdf_context", invoice=doc) or [])
+            return doc, chosen.render_receipt(doc, payment, extra_context=extra)
+        except Exception as exc:  # a template, font or plugin error: say which invoice and why
+            raise _failed(doc, N_("the receipt of its payment could not be rendered"), exc,
+                          at_posting=False) from exc
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, BinaryIO]:
         """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one.

@@ -387,6 +387,14 @@ class InvoiceService:
         """
         return self.documents.open_pdf(invoice_id)
 
+    def receipt_pdf(self, invoice_id: int, transaction_id: int) -> tuple[InvoiceDocument, bytes]:
+        """The invoice and the receipt PDF of its successful payment, capture or refund
+        ``transaction_id``, made on request in the invoice's language from what was recorded.
+
+        :raises NotFound: the invoice has no such payment, or no renderer here makes receipts.
+        """
+        return self.documents.receipt_pdf(invoice_id, transaction_id, self.payments.method_label)
+
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
         """The invoice and the e-invoice XML (``factur-x.xml``) attached to its stored PDF.
 

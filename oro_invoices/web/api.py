@@ -74,6 +74,7 @@ from oro_invoices.web.downloads import (
     not_modified,
     pdf_download,
     presigned_download,
+    receipt_download,
     xml_download,
 )
 from oro_invoices.web.errors import (
@@ -141,6 +142,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/invoices/{id}/xml", "download_xml", READ),
     Route("GET", "/invoices/{id}/payments", "list_payments", READ),
     Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
+    Route("GET", "/invoices/{id}/payments/{transaction_id}/receipt", "payment_receipt", READ),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE),
@@ -467,6 +469,12 @@ class InvoiceApi:
         return Response.json(data, status=201 if recorded.created else 200)
 
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
+
+    def payment_receipt(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        """The receipt PDF of a successful payment, capture or refund of the invoice (404 for any
+        other transaction)."""
+        doc, tx = self._transaction(client, id, transaction_id)
+        return receipt_download(self.service, doc.id, tx)
 
     def refund_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         body = _action_body(request, ("amount", "notes"))

@@ -26,7 +26,13 @@ from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import not_modified, pdf_download, presigned_download, xml_download
+from oro_invoices.web.downloads import (
+    not_modified,
+    pdf_download,
+    presigned_download,
+    receipt_download,
+    xml_download,
+)
 from oro_invoices.web.http import Request, Response
 
 if TYPE_CHECKING:
@@ -229,6 +235,15 @@ class BackOfficeActions:
         self.pages.check(req)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         return xml_response(self.ctx.service, doc)
+
+    def receipt(self, req: Request) -> Response:
+        """The receipt PDF of one of the invoice's payments or refunds (404 for anything else)."""
+        self.pages.check(req)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        transaction_id = parse_id(req.path_params.get("transaction_id"))
+        if transaction_id is None:
+            raise NotFound(_("That payment does not belong to this invoice."))
+        return receipt_download(self.ctx.service, doc.id, transaction_id)
 
 
 def xml_response(service: InvoiceService, doc: InvoiceDocument) -> Response:

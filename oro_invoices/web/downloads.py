@@ -97,6 +97,16 @@ def xml_download(xml: bytes, number: str) -> Response:
         "Cache-Control": CACHE_CONTROL})
 
 
+def receipt_download(service: InvoiceService, invoice_id: int, transaction_id: int) -> Response:
+    """The receipt PDF of the invoice's payment or refund ``transaction_id``, made for this request,
+    as ``receipt-<invoice number>-R<transaction id>.pdf`` (404 when there is none)."""
+    doc, pdf = service.receipt_pdf(invoice_id, transaction_id)
+    name = "receipt-" + attachment_name(f"{doc.display_number}-R{transaction_id}")
+    return Response(status=200, body=pdf, content_type=PDF, headers={
+        "ETag": f'"{sha256_hex(pdf)}"', "Content-Disposition": f'attachment; filename="{name}"',
+        "Cache-Control": CACHE_CONTROL})
+
+
 def presigned_download(storage: Storage | None, settings: Settings | None, info: PdfInfo,
                        number: str) -> Response | None:
     """A redirect to a short-lived presigned URL of the stored PDF, when ``DOWNLOAD_SETTING`` is

@@ -432,6 +432,18 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"201": _ok("Recorded.", "PaymentResult"),
                       "200": _ok("Already recorded: the earlier transaction.", "PaymentResult"),
                       **_errors("400", "403", "409", "413", "422")}},
+    ("/invoices/{id}/payments/{transaction_id}/receipt", "get"): {
+        "summary": "Download the receipt of a payment, capture or refund",
+        "description": "A PDF made on request from what was recorded (the posted invoice's seller, the "
+                       "payment's date, method and amount), in the invoice's language; the same bytes each "
+                       "time. Only a successful charge, capture or refund has one.",
+        "parameters": [_ID, _TX],
+        "responses": {"200": {"description": "The receipt.",
+                              "headers": {"Content-Disposition": {
+                                  "description": 'attachment; filename="receipt-<invoice number>-R<transaction '
+                                                 'id>.pdf"', "schema": {"type": "string"}}},
+                              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_errors("403")}},
     ("/invoices/{id}/payments/{transaction_id}/refund", "post"): {
         "summary": "Refund (part of) a charge or capture", "description": _PAYMENT_ACTION,
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("RefundCreate")},

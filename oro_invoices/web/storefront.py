@@ -26,7 +26,7 @@ from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import archive_download
+from oro_invoices.web.downloads import archive_download, receipt_download
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
@@ -147,7 +147,7 @@ class StorefrontPages:
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
-            credit_notes=self._credit_notes(viewer, doc), payments=self._payments(doc),
+            credit_notes=self._credit_notes(viewer, doc), payments=self._payments(doc), receipts=may_download,
             sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=document_title(doc))
 
@@ -200,3 +200,15 @@ class StorefrontPages:
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         return xml_response(self.ctx.service, doc)
+
+    def receipt(self, req: Request) -> Response:
+        """The receipt PDF of a payment or refund shown in the invoice's Payments section, where
+        PDF download is on (404 for a transaction the section does not show)."""
+        viewer = Viewer(self.ctx, req)
+        doc = self._load(viewer, req.path_params.get("invoice_id"))
+        features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
+        transaction_id = parse_id(req.path_params.get("transaction_id"))
+        if transaction_id is None or transaction_id not in {t.id for t in self._payments(doc)}:
+            raise NotFound(_("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
+                             number=doc.display_number, id=req.path_params.get("transaction_id")))
+        return receipt_download(self.ctx.service, doc.id, transaction_id)

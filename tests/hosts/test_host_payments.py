@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
 from decimal import Decimal
 
 import pytest
@@ -356,6 +357,50 @@ def test_with_receipts_on_the_customer_is_emailed_a_receipt_the_admin_sees(shop,
     text = admin.app.extensions["oro_invoices"].mail.email_bodies(receipt.id)[2]
     assert f"thank you for your payment of €{doc.amount_due:,.2f} for invoice {doc.invoice_number}." in text
     assert "Payment method: OroPay" in text and f"Invoice {doc.invoice_number} is now paid in full." in text
+
+
+def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin):
+    doc = _paid_through_the_shop(shop)
+    [payment] = admin.service.transactions(doc.id)
+    buyer = customer(shop, "ben.ortiz@acme.example")
+    payments = buyer.get(f"/customer/invoices/{doc.id}").get_data(as_text=True).split('id="oi-payments"')[1]
+    url = f"/customer/invoices/{doc.id}/payments/{payment.id}/receipt"
+    assert f'href="{url}" download>Receipt (PDF)</a>' in payments.split("</section>")[0]
+    got = buyer.get(url)
+    assert (got.status_code, got.content_type) == (200, "application/pdf")
+    name = f"receipt-{doc.invoice_number}-R{payment.id}.pdf"
+    assert got.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+    text = pdf_text(got.data)
+    assert "Payment receipt" in text and f"Amount paid €{doc.amount_due:,.2f}" in text and "OroPay" in text
+    assert f"Invoice number {doc.invoice_number}" in text
+    # the admin's link gives the same receipt; an admin of another organization gets none
+    view = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
+    admin_url = f"/admin/invoices/{doc.id}/transactions/{payment.id}/receipt"
+    assert f'href="{admin_url}" download>Receipt (PDF)</a>' in view
+    assert admin.get(admin_url).data == got.data
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    assert sakura.get(admin_url).status_code == 404
+    # another customer's user, another invoice's path, and a number no id can be: 404, no PDF
+    other = customer(shop, "gina.park@globex.example")
+    assert other.get(url).status_code == 404
+    mine = doc_of(buyer, "ERP-SO-1001-1")
+    for wrong in (f"/customer/invoices/{mine.id}/payments/{payment.id}/receipt",
+                  f"/customer/invoices/{doc.id}/payments/99999999999999999999999/receipt",
+                  f"/admin/invoices/{mine.id}/transactions/{payment.id}/receipt"):
+        answer = (admin if wrong.startswith("/admin") else buyer).get(wrong)
+        assert answer.status_code == 404 and answer.content_type != "application/pdf", wrong
+    # with PDF download off in the storefront: no link, and the URL answers 404
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    assert "Receipt (PDF)" not in buyer.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    assert buyer.get(url).status_code == 404
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's lines as laid out (pdftotext -layout), each with its whitespace collapsed."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=pdf, capture_output=True,
+                         check=True)
+    return "\n".join(" ".join(line.split()) for line in out.stdout.decode().splitlines())
 
 
 class RebateApi:

@@ -8,6 +8,7 @@ import pytest
 from support.api import assert_error_shape, make_http
 from support.fakepay import HOLD, callback, charge, payment_service, posted_invoice, start
 
+from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.integration.payment_methods import ProviderError
 
 
@@ -183,3 +184,26 @@ def test_another_organizations_payment_and_the_read_scope_are_refused(paying):
     assert http.post(f"/api/invoices/{inv}/payments/{tx}/refund", token="tok-other").status_code == 403
     assert http.post(f"/api/invoices/{inv}/payments/{tx}/refund", token="tok-reader").status_code == 403
     assert not fake.refunds
+
+
+def test_the_receipt_of_a_payment_and_of_its_refund(paying):
+    http, _ = paying
+    http.service.context.renderer = PdfRenderer()
+    inv, charged = paid(http)
+    number = http.service.get(inv).display_number
+    resp = http.get(f"/api/invoices/{inv}/payments/{charged}/receipt", token="tok-reader")
+    assert (resp.status_code, resp.content_type) == (200, "application/pdf")
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="receipt-{number}-R{charged}.pdf"'
+    assert resp.data.startswith(b"%PDF-") and resp.data == http.service.receipt_pdf(inv, charged)[1]
+    refund = http.post(f"/api/invoices/{inv}/payments/{charged}/refund", {"amount": "31.86"}).get_json()
+    assert http.get(f"/api/invoices/{inv}/payments/{refund['transaction_id']}/receipt").status_code == 200
+    # an authorization has none; another organization's client is refused the invoice
+    other, auth = paid(http, action="authorize")
+    missing = http.get(f"/api/invoices/{other}/payments/{auth}/receipt")
+    assert missing.status_code == 404
+    [error] = assert_error_shape(missing)
+    assert error["message"] == (f"Invoice {http.service.get(other).display_number} has no payment or refund "
+                                f"{auth} to make a receipt of.")
+    foreign = http.get(f"/api/invoices/{inv}/payments/{charged}/receipt", token="tok-other")
+    assert foreign.status_code == 403 and foreign.content_type != "application/pdf"
+    assert http.get(f"/api/invoices/{inv}/payments/{auth}/receipt").status_code == 404     # another invoice's

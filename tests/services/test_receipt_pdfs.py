@@ -1,0 +1,88 @@
+"""The receipt PDF of a payment or refund: made on request from what was recorded, the same bytes
+each time, in the invoice's language; only for a successful payment, capture or refund of that
+invoice."""
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+
+import pikepdf
+import pytest
+from support.fakepay import callback, charge, payment_service, posted_invoice, start
+from test_payment_captures import authorized
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.domain.errors import NotFound
+
+pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
+
+
+def text_of(pdf: bytes) -> str:
+    """The receipt's lines as laid out (pdftotext -layout), each with its whitespace collapsed, one
+    per line."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=pdf, capture_output=True,
+                         check=True)
+    return "\n".join(" ".join(line.split()) for line in out.stdout.decode().splitlines() if line.strip())
+
+
+def paid(db, minor: int = 10000):
+    """``(service, invoice, charge id)``: $``minor / 100`` of a posted $231.86 invoice paid with FakePay,
+    and a PDF renderer."""
+    service, _, _ = payment_service(db, partial=True)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id, amount=f"{minor / 100:.2f}").attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, minor)))
+    [payment] = service.transactions(doc.id)
+    service.context.renderer = PdfRenderer()
+    return service, service.get(doc.id), payment
+
+
+def test_the_receipt_of_a_payment_says_what_was_received_for_which_invoice(db):
+    service, doc, payment = paid(db)
+    shown, pdf = service.receipt_pdf(doc.id, payment.id)
+    assert shown.id == doc.id
+    text = text_of(pdf)
+    day = f"{payment.created_at:%b} {payment.created_at.day}, {payment.created_at:%Y}"
+    for expected in ("Payment receipt", f"Receipt number {doc.display_number}-R{payment.id}", f"Payment date {day}",
+                     "Payment method FakePay", f"Invoice number {doc.display_number}", "Customer Acme Corp",
+                     "Invoice total $231.86", "Amount paid $100.00",
+                     f"$100.00 was received for invoice {doc.display_number} on {day}. Thank you for your payment."):
+        assert expected in text.splitlines() or any(line.endswith(expected) for line in text.splitlines()), expected
+    assert service.receipt_pdf(doc.id, payment.id)[1] == pdf             # made again, the same bytes
+    with pikepdf.open(io.BytesIO(pdf)) as document:                      # tagged, titled, in its language
+        assert str(document.docinfo.Title) == f"Payment receipt {doc.display_number}-R{payment.id}"
+        assert str(document.Root.Lang) == "en-US" and "/StructTreeRoot" in document.Root
+
+
+def test_the_receipt_of_a_refund(db):
+    service, doc, payment = paid(db, 23186)
+    outcome = service.refund_payment(payment.id, "31.86", actor="admin")
+    text = text_of(service.receipt_pdf(doc.id, outcome.transaction_id)[1])
+    assert "Refund receipt" in text.splitlines() and "Amount refunded $31.86" in text.splitlines()
+    assert (f"$31.86 of the payment for invoice {doc.display_number} was refunded to the payment method it was "
+            "paid with on") in " ".join(text.splitlines())
+
+
+def test_the_receipt_is_in_the_invoices_language(db):
+    service, doc, payment = paid(db)
+    service.settings.set("oro_invoices.locale", "de_DE")
+    text = text_of(service.receipt_pdf(doc.id, payment.id)[1])
+    assert "Zahlungsbestätigung" in text.splitlines() and "Bezahlter Betrag 100,00 $" in text.splitlines()
+
+
+def test_no_receipt_of_what_is_not_a_payment_of_that_invoice(db):
+    service, doc, payment = paid(db)
+    other, auth = authorized(service)
+    with pytest.raises(NotFound) as refused:
+        service.receipt_pdf(other.id, auth)                      # an authorization: nothing received yet
+    assert refused.value.message == (f"Invoice {other.display_number} has no payment or refund {auth} to make a "
+                                     "receipt of.")
+    with pytest.raises(NotFound, match="has no payment or refund"):
+        service.receipt_pdf(other.id, payment.id)                # another invoice's payment
+    with pytest.raises(NotFound, match="has no payment or refund"):
+        service.receipt_pdf(doc.id, 999_999)
+    service.context.renderer = None
+    with pytest.raises(NotFound) as refused:
+        service.receipt_pdf(doc.id, payment.id)
+    assert refused.value.message == "Receipts cannot be made here: no PDF renderer that makes them is configured."
