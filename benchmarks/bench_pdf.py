@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 import pypdf  # noqa: E402
 import weasyprint  # noqa: E402
-from factories import make_invoice_document, make_lines  # noqa: E402
+from support.invoices import make_invoice_document, make_lines  # noqa: E402
 
 from oro_invoices.documents.render import PdfRenderer, check_page_size  # noqa: E402
 from oro_invoices.documents.storage import LocalStorage  # noqa: E402

@@ -263,7 +263,8 @@ class PdfRenderer:
         moment = payment.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         context: dict[str, Any] = {
             **extra, "extra": extra, "invoice": invoice, "seller": invoice.seller, "payment": payment,
-            "number": receipt_number(invoice, payment), "logo_uri": logo_data_uri(logo),
+            "number": receipt_number(invoice, payment), "posted": True, "payment_url": None, "qr_uri": None,
+            "logo_uri": logo_data_uri(logo),
             "page_size": self.page_size, "locale": self.locale, "lang": self.locale.replace("_", "-"),
             "document_date": moment,
         }
