@@ -183,8 +183,11 @@ class ServiceContext:
         return self.payment_url(invoice) or invoice.external_payment_url
 
     def seller(self, invoice: Invoice | InvoiceDocument) -> SellerInfo:
-        """The seller as configured for the invoice's organization and website."""
-        return resolve_seller(lambda key: self.invoice_setting(key, invoice))
+        """The seller as configured for the invoice's organization and website (and, for the
+        settings a customer may have, such as the payment terms, for its customer)."""
+        return resolve_seller(lambda key: self.setting(key, organization_id=invoice.organization_id,
+                                                       website_id=invoice.website_id,
+                                                       customer_id=invoice.customer_id))
 
     def hook(self, name: str, **kwargs: Any) -> Any:
         """Call a hook. Events are announced after the commit (of the batch, inside ``atomic()``)."""

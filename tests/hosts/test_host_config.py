@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 from support.config_form import save
 
@@ -32,8 +33,9 @@ def test_scopes_offer_only_their_settings(admin):
     website = text_of(admin.get(CONFIG + "?scope=website").get_data(as_text=True))
     assert "Show Invoices in the Storefront" in website and "Enable Invoices" not in website
     customer = admin.get(CONFIG + "?scope=customer").get_data(as_text=True)
-    # the storefront switch, and the customer's language of documents (docs/i18n.md)
+    # the storefront switch, the customer's own payment terms and its language of documents (docs/i18n.md)
     assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled",
+                                                               "oro_invoices.seller.payment_terms",
                                                                "oro_invoices.locale"]
     assert "Acme Industries AG" in customer  # the scope object selector
     assert "Tanaka" not in customer          # another organization's customer
@@ -65,6 +67,27 @@ def test_customer_scope_overrides_and_inherits(shop, admin):
     assert settings(shop).value("oro_invoices.storefront_enabled", ctx) is False
     page = text_of(admin.get(url).get_data(as_text=True))
     assert "Use default" in page
+
+
+def test_a_customers_own_payment_terms_are_printed_on_its_invoices(shop, admin):
+    acme = next(c for c in shop[1]["customers"] if c["name"] == "Acme Industries AG")
+    terms = "Zahlbar innerhalb von 60 Tagen ohne Abzug."
+    save(admin, CONFIG + f"?scope=customer&scope_id={acme['id']}",
+         {"oro_invoices.seller.payment_terms": terms, "oro_invoices.seller.payment_terms.use_default": None})
+    draft = admin.service.get(admin.service.find_id(external_id="ERP-SO-1004-4"))
+    assert draft.customer_id == acme["id"] and not draft.is_posted
+    posted = admin.service.post(draft.id, actor="admin")
+    assert posted.seller.payment_terms == terms                        # kept with the posted invoice
+    assert terms in pdf_text(admin.get(f"/admin/invoices/{posted.id}/download").data)
+    other = admin.service.get(admin.service.find_id(external_id="ERP-SO-1007-7"))    # Globex: the shop's terms
+    assert other.customer_id != acme["id"]
+    assert admin.service.seller(other).payment_terms == "Payable within 30 days without deduction."
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The PDF's text (pdftotext), whitespace collapsed."""
+    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
+    return " ".join(out.stdout.decode().split())
 
 
 def test_invalid_values_are_refused_and_nothing_is_saved(shop, admin):
