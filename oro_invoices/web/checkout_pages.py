@@ -103,7 +103,10 @@ class CheckoutPages:
 
     def result(self, req: Request) -> Response:
         doc = self._customer_invoice(req)
-        return self._result_page(req, doc, self._attempt(req, doc), guest=False)
+        attempt = self._attempt(req, doc)
+        receipt = (self.storefront.receipt_url(Viewer(self.ctx, req), doc, attempt.transaction_id)
+                   if attempt.status == "succeeded" else None)
+        return self._result_page(req, doc, attempt, guest=False, receipt_url=receipt)
 
     # -- the guest payment link -------------------------------------------------------
     def _guest_invoice(self, req: Request) -> tuple[InvoiceDocument, bool]:
@@ -226,7 +229,7 @@ class CheckoutPages:
         return response
 
     def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
-                     status: int = 200) -> Response:
+                     status: int = 200, receipt_url: str | None = None) -> Response:
         state = {"succeeded": "success", "failed": "error"}.get(attempt.status, "processing")
         titles = {"success": _("Payment Successful - Invoice #%(number)s", number=doc.display_number),
                   "error": _("Payment Error - Invoice #%(number)s", number=doc.display_number),
@@ -235,7 +238,7 @@ class CheckoutPages:
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
             guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
-            can_pay=self.ctx.service.can_pay(doc))
+            can_pay=self.ctx.service.can_pay(doc), receipt_url=receipt_url)
         return Response.html(html, status=status, title=titles[state])
 
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,

@@ -32,6 +32,7 @@ from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
 from oro_invoices.web.storefront_rows import storefront_rows
 
+ENDPOINT_RECEIPT = "oro_invoices.storefront.receipt"
 LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "document_type", "date", "payment_status", "overdue")
 
@@ -147,11 +148,11 @@ class StorefrontPages:
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
-            credit_notes=self._credit_notes(viewer, doc), payments=self._payments(doc), receipts=may_download,
+            credit_notes=self._credit_notes(viewer, doc), payments=self.payments(doc), receipts=may_download,
             sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=document_title(doc))
 
-    def _payments(self, doc: InvoiceDocument) -> list[Any]:
+    def payments(self, doc: InvoiceDocument) -> list[Any]:
         """What the customer paid and got back on the invoice: its successful charges, captures
         and refunds, oldest first (authorizations, cancellations and failed tries are the
         back-office's)."""
@@ -166,6 +167,15 @@ class StorefrontPages:
             return []
         f = replace(viewer.visibility(), credited_invoice_id=doc.id, document_type="credit_note")
         return self.ctx.service.list_invoices(f, sort="invoice_date", limit=100).items
+
+    def receipt_url(self, viewer: Viewer, doc: InvoiceDocument, transaction_id: int | None) -> str | None:
+        """The link to the receipt of the payment ``transaction_id`` of ``doc`` that the Payments
+        section shows, while PDF download is on for the invoice; else None."""
+        if transaction_id is None or transaction_id not in {t.id for t in self.payments(doc)}:
+            return None
+        if not features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc)):
+            return None
+        return self.ctx.url_for(ENDPOINT_RECEIPT, invoice_id=doc.id, transaction_id=transaction_id)
 
     def _scope(self, viewer: Viewer, doc: InvoiceDocument) -> ScopeContext:
         return storefront_scope.invoice_scope(viewer.scope, doc)
@@ -208,7 +218,7 @@ class StorefrontPages:
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         transaction_id = parse_id(req.path_params.get("transaction_id"))
-        if transaction_id is None or transaction_id not in {t.id for t in self._payments(doc)}:
+        if transaction_id is None or transaction_id not in {t.id for t in self.payments(doc)}:
             raise NotFound(_("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
                              number=doc.display_number, id=req.path_params.get("transaction_id")))
         return receipt_download(self.ctx.service, doc.id, transaction_id)

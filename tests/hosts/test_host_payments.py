@@ -128,6 +128,10 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
     assert re.search(rf"Amount paid: €{doc.amount_due:,.2f}(?!\.)", text)   # no full stop of one language
     assert "Back to Invoice Page" in text
+    [charged] = client.service.transactions(doc.id)
+    receipt = f"/customer/invoices/{doc.id}/payments/{charged.id}/receipt"
+    assert f'href="{receipt}" download>Receipt (PDF)</a>' in result.get_data(as_text=True)
+    assert client.get(receipt).content_type == "application/pdf"
     paid = client.service.get(doc.id)
     assert paid.payment_status is PaymentStatus.PAID_IN_FULL
     view = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
