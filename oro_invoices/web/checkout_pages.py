@@ -40,6 +40,7 @@ from oro_invoices.services.checkout import NO_METHOD, PAYABLE, Availability
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.web import guard, storefront_scope
 from oro_invoices.web.context import WebContext
+from oro_invoices.web.downloads import receipt_download
 from oro_invoices.web.errors import CsrfRejected
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages, Viewer
@@ -52,6 +53,7 @@ ENDPOINT_RESULT = "oro_invoices.storefront.payment_result"
 ENDPOINT_GUEST = "oro_invoices.storefront.pay"
 ENDPOINT_GUEST_START = "oro_invoices.storefront.guest_start_payment"
 ENDPOINT_GUEST_RESULT = "oro_invoices.storefront.guest_payment_result"
+ENDPOINT_GUEST_RECEIPT = "oro_invoices.storefront.guest_receipt"
 ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_INDEX = "oro_invoices.storefront.index"
@@ -144,7 +146,29 @@ class CheckoutPages:
 
     def guest_result(self, req: Request) -> Response:
         doc, _expired = self._guest_invoice(req)
-        return self._result_page(req, doc, self._attempt(req, doc), guest=True)
+        attempt = self._attempt(req, doc)
+        return self._result_page(req, doc, attempt, guest=True, receipt_url=self._guest_receipt_url(doc, attempt))
+
+    def guest_receipt(self, req: Request) -> Response:
+        """The receipt PDF of the guest's own payment: behind the link's token and the payment's
+        id, as its result page is."""
+        doc, _expired = self._guest_invoice(req)
+        attempt = self._attempt(req, doc)
+        if attempt.transaction_id is None or self._guest_receipt_url(doc, attempt) is None:
+            raise NotFound(_("That payment has no receipt."))
+        return receipt_download(self.ctx.service, doc.id, attempt.transaction_id)
+
+    def _guest_receipt_url(self, doc: InvoiceDocument, attempt: AttemptView) -> str | None:
+        """The link to the receipt of the guest's payment ``attempt`` once it succeeded as a payment
+        (an authorization has none yet), while PDF download is on for the invoice; else None."""
+        if attempt.status != "succeeded" or attempt.transaction_id is None:
+            return None
+        if attempt.transaction_id not in {t.id for t in self.storefront.payments(doc)}:
+            return None
+        scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
+        if not features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, scope):
+            return None
+        return self.ctx.url_for(ENDPOINT_GUEST_RECEIPT, token=doc.payment_token, attempt=attempt.public_id)
 
     # -- the provider's answer --------------------------------------------------------
     def notify(self, req: Request) -> Response:

@@ -126,6 +126,8 @@ ROUTES: tuple[Route, ...] = (
        "POST"),
     _r("oro_invoices.storefront.guest_payment_result", "/<token>/result/<attempt>",
        "checkout.guest_result", "guest"),
+    _r("oro_invoices.storefront.guest_receipt", "/<token>/result/<attempt>/receipt",
+       "checkout.guest_receipt", "guest"),
     _r("oro_invoices.storefront.payment_notify", "/notify/<method>", "checkout.notify", "guest",
        "GET", "POST"),
 )

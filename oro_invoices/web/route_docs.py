@@ -49,6 +49,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.storefront.payment_result": "\"Payment Successful\" or \"Payment Error\" of one payment",
     "oro_invoices.storefront.guest_start_payment": "**Proceed with Payment** on the guest payment page",
     "oro_invoices.storefront.guest_payment_result": "the guest payment's result (no Back to Invoice Page)",
+    "oro_invoices.storefront.guest_receipt": "**Receipt (PDF)** on the guest payment's \"Payment Successful\" page: the receipt of that payment (where PDF download is on)",
     "oro_invoices.storefront.payment_notify": "the payment provider's signed answer or the customer coming back from it (no login, no CSRF: the method verifies the signature)",
 }
 

@@ -279,6 +279,22 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
     assert "Back to Invoice Page" not in text
     assert guest.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    # the payer's receipt, behind the link's token and the payment's id like the result page
+    receipt = f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}/receipt"
+    assert f'href="{receipt}" download>Receipt (PDF)</a>' in result.get_data(as_text=True)
+    got = guest.get(receipt)
+    assert (got.status_code, got.content_type) == (200, "application/pdf") and got.data.startswith(b"%PDF-")
+    [charged] = guest.service.transactions(doc.id)
+    assert got.headers["Content-Disposition"] == f'attachment; filename="receipt-{doc.invoice_number}-R{charged.id}.pdf"'
+    other = doc_of(guest, "ERP-SO-1001-1")                          # another posted invoice's link
+    assert other.is_posted and other.payment_token and guest.get(f"/invoices/pay/{other.payment_token}").status_code == 200
+    assert guest.get(f"/invoices/pay/{other.payment_token}/result/{request['ORDER_ID']}/receipt").status_code == 404
+    assert guest.get(f"/invoices/pay/{doc.payment_token}/result/not-an-attempt-id-x/receipt").status_code == 404
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    again = guest.get(f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}").get_data(as_text=True)
+    assert "Payment Successful!" in again and "Receipt (PDF)" not in again
+    assert guest.get(receipt).status_code == 404
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", True)
     # once paid, the link says so, with the seller's contact: never a 404
     after = guest.get(f"/invoices/pay/{doc.payment_token}")
     assert after.status_code == 200
