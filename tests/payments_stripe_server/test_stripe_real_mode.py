@@ -86,6 +86,10 @@ def test_refund_events(real_client):
     contract.check_refund_events(real_client)
 
 
+def test_cancel_event(real_client):
+    contract.check_cancel_event(real_client)
+
+
 def test_refunds_listed_newest_first(real_client):
     contract.check_refunds_listed_newest_first(real_client)
 

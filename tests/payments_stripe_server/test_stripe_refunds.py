@@ -60,3 +60,13 @@ def test_refund_events_reach_webhook_endpoints_signed(stripe_client, stripe_webh
 def test_refunds_are_listed_newest_first(stripe_client):
     """Stripe: the most recent refunds first (localstripe listed the oldest first within one second)."""
     contract.check_refunds_listed_newest_first(stripe_client)
+
+
+def test_canceling_an_authorization_sends_payment_intent_canceled(stripe_client, stripe_webhooks):
+    """Stripe: a canceled PaymentIntent sends payment_intent.canceled, listed and delivered signed
+    (stock localstripe sent nothing)."""
+    contract.check_cancel_event(stripe_client)
+    held = contract.intent(stripe_client, 1_200, payment_method="pm_card_visa", confirm=True, capture_method="manual")
+    stripe_client.v1.payment_intents.cancel(held.id)
+    delivered = stripe_webhooks.wait_for_event("payment_intent.canceled", held.id).data.object
+    assert (delivered.status, delivered.amount) == ("canceled", 1_200)

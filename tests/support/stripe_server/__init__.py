@@ -27,8 +27,9 @@ The extensions, each with the Stripe behaviour it restores (and its test in test
                          ``payment_method_data``, ``return_url``; confirm takes ``payment_method``,
                          ``payment_method_data``, ``return_url``, from a secret key or from a publishable
                          key plus the ``client_secret`` (docs.stripe.com/api/payment_intents/confirm);
-                         ``latest_charge`` is a charge id, expandable. localstripe answered 500/400 to
-                         those parameters and embedded the charge.
+                         ``latest_charge`` is a charge id, expandable; cancel sends
+                         ``payment_intent.canceled``. localstripe answered 500/400 to those parameters,
+                         embedded the charge and sent no event on cancel.
     three_d_secure.py    a failed challenge returns the intent to ``requires_payment_method`` with
                          ``last_payment_error.code = payment_intent_authentication_failure`` and sends
                          ``payment_intent.payment_failed`` (localstripe sent nothing); confirmed with a

@@ -35,6 +35,7 @@ ROUTES: list[tuple[str, str, Route]] = [
     ("POST", r"/v1/payment_intents", payment_intents.create),
     ("GET", rf"/v1/payment_intents/{_ID}", payment_intents.retrieve),
     ("POST", rf"/v1/payment_intents/{_ID}/confirm", payment_intents.confirm),
+    ("POST", rf"/v1/payment_intents/{_ID}/cancel", payment_intents.cancel),
     ("POST", rf"/v1/payment_intents/{_ID}/_authenticate", three_d_secure.authenticate),
     ("POST", r"/v1/payment_methods", payment_methods.create_with_publishable_key),
     ("GET", rf"/_3ds/{_ID}", three_d_secure.challenge_page),

@@ -167,6 +167,15 @@ def check_refund_events(client: stripe.StripeClient) -> None:
     assert find_event(client, "refund.updated", refund.id).data.object.metadata.note == "goodwill"
 
 
+def check_cancel_event(client: stripe.StripeClient) -> None:
+    """Stripe: canceling a PaymentIntent (an authorization released) sends ``payment_intent.canceled``
+    with the intent canceled."""
+    held = intent(client, 2_500, payment_method="pm_card_visa", confirm=True, capture_method="manual")
+    assert held.status == "requires_capture"
+    client.v1.payment_intents.cancel(held.id)
+    assert find_event(client, "payment_intent.canceled", held.id).data.object.status == "canceled"
+
+
 def check_refunds_listed_newest_first(client: stripe.StripeClient) -> None:
     """Stripe: refunds are listed "with the most recent refunds appearing first", also when they
     were made within the same second."""

@@ -11,15 +11,17 @@ Stripe (https://docs.stripe.com/api/payment_intents):
   ``return_url`` (see three_d_secure.py);
 - ``latest_charge`` is a charge id, expandable (localstripe embedded the charge);
 - ``amount_received`` is what was taken (localstripe had none);
-- ``setup_future_usage`` and ``off_session``: see saved_cards.py.
+- ``setup_future_usage`` and ``off_session``: see saved_cards.py;
+- cancel sends ``payment_intent.canceled`` (localstripe sent no event).
 """
 from __future__ import annotations
 
 from typing import Any
 
 from aiohttp import web
-from localstripe.resources import PaymentIntent
+from localstripe.resources import Event, PaymentIntent
 from localstripe.server import get_post_data, json_response, unflatten_data
+from localstripe.webhooks import schedule_webhook
 
 from support.stripe_server import params, payment_methods, saved_cards, three_d_secure
 from support.stripe_server.auth import header_key, is_secret_key, publishable_key, require_secret_or_client_secret
@@ -159,6 +161,15 @@ def _export_latest_charge_id(self: PaymentIntent, expand: Any = None) -> dict[st
     taken = self.latest_charge if exported.get("status") == "succeeded" else None
     exported["amount_received"] = captured_amount(taken) if taken is not None else 0
     return exported
+
+
+async def cancel(request: web.Request, handler: Any, id: str) -> web.StreamResponse:
+    """``POST /v1/payment_intents/{id}/cancel``: localstripe's cancel, then ``payment_intent.canceled``
+    as Stripe sends it."""
+    response: web.StreamResponse = await handler(request)
+    if response.status == 200:
+        schedule_webhook(Event("payment_intent.canceled", PaymentIntent._api_retrieve(id)))
+    return response
 
 
 def install() -> None:
