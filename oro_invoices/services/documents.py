@@ -35,6 +35,7 @@ from oro_invoices.domain.errors import (
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import N_, Message
+from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.models import InvoiceDocumentRow
@@ -185,8 +186,12 @@ class Documents:
         :raises NotFound: the invoice has no such payment, or no renderer makes receipts here.
         """
         doc = self.reads.get(invoice_id)
+        language = self.ctx.document_locale(doc)          # "Bank transfer" in the receipt's language
+
+        def label(code: str) -> str:
+            return translate(language, label_of(code))
         with self.ctx.db.session() as s:
-            payment = received_payment(s, transaction_id, label_of) if parse_id(transaction_id) else None
+            payment = received_payment(s, transaction_id, label) if parse_id(transaction_id) else None
         if payment is None or payment.invoice_id != doc.id or not doc.is_posted:
             raise NotFound(Message("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
                                    number=doc.display_number, id=transaction_id))

@@ -86,3 +86,12 @@ def test_no_receipt_of_what_is_not_a_payment_of_that_invoice(db):
     with pytest.raises(NotFound) as refused:
         service.receipt_pdf(doc.id, payment.id)
     assert refused.value.message == "Receipts cannot be made here: no PDF renderer that makes them is configured."
+
+
+def test_a_payment_recorded_by_an_erp_has_a_receipt_with_its_method_in_the_invoices_language(db):
+    service, doc, _ = paid(db)
+    service.settings.set("oro_invoices.locale", "de_DE", "customer", doc.customer_id)
+    transfer = service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge", "amount": "131.86",
+                                               "provider_reference": "BT-1"}, actor="api:erp")
+    lines = text_of(service.receipt_pdf(doc.id, transfer.id)[1]).splitlines()
+    assert "Zahlungsart Banküberweisung" in lines and "Bezahlter Betrag 131,86 $" in lines

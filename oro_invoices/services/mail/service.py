@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import replace
 from typing import IO, Any, Protocol
 
 from pluggy import PluginManager
@@ -40,6 +41,7 @@ from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
+from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import merge_dicts
 from oro_invoices.integration.profile import (
     CREDIT_NOTE_TEMPLATE,
@@ -90,6 +92,9 @@ from oro_invoices.services.mail.render import (
     load_default,
 )
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
+
+#: Template variables whose ``method`` is a payment method's label, written in the email's language.
+METHOD_NAMED = ("payment", "refund", "authorization")
 
 
 class Invoices(Protocol):
@@ -200,12 +205,15 @@ class MailService:
             raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         return default
 
+    def _locale(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> str:
+        """The email's locale, its language and formats (docs/i18n.md): the customer's where one is
+        set (the seller's for staff)."""
+        return str(self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
+                                         website_id=invoice.website_id,
+                                         customer_id=None if for_staff else invoice.customer_id) or "en_US")
+
     def _renderer(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> TemplateRenderer:
-        # the customer's locale where one is set (the seller's for staff): the email's language
-        # and formats (docs/i18n.md)
-        locale = self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                       website_id=invoice.website_id,
-                                       customer_id=None if for_staff else invoice.customer_id) or "en_US"
+        locale = self._locale(invoice, for_staff=for_staff)
         timezone = self.invoices.setting("oro_invoices.timezone", organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "UTC"
         if (locale, timezone) not in self._renderers:
@@ -326,6 +334,10 @@ class MailService:
                    **self._latest_payment(template, invoice, extra_context), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
                    "pdf_attached": bool(attachments), **self.context(invoice)}
+        language = self._locale(invoice, for_staff=for_staff)
+        for name in METHOD_NAMED:          # "Bank transfer" in the email's language, as the pages write it
+            if hasattr(context.get(name), "method"):
+                context[name] = replace(context[name], method=translate(language, context[name].method))
         rendered = self._renderer(invoice, for_staff=for_staff).render(self._source(template), context)
         if to is None:
             email = invoice.customer_user_email or (user.email if user is not None else "")

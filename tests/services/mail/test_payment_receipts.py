@@ -218,3 +218,14 @@ def test_the_receipt_speaks_the_customers_language(db, locale, expected):
     pay(service, doc.id, 23186)
     [receipt] = receipts(mail, doc.id)
     assert expected in text_of(mail, receipt) and "Payment received" not in receipt.subject
+
+
+def test_the_payment_method_is_written_in_the_customers_language(db):
+    """A receipt chosen in the email dialog for a bank transfer an ERP recorded, to a German customer."""
+    service, settings, mail = receipting(db)
+    doc = posted_invoice(service)
+    settings.set("oro_invoices.locale", "de_DE", "customer", doc.customer_id)
+    service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge", "amount": "231.86",
+                                    "provider_reference": "BT-1"}, actor="api:erp")
+    draft = mail.prepare(doc.id, RECEIPT_TEMPLATE, attach_pdf=False)
+    assert "Zahlungsart: Banküberweisung" in draft.text and "Bank transfer" not in draft.text
