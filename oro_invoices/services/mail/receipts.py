@@ -8,8 +8,9 @@ when ``oro_invoices.mail.payment_receipts`` is on for the invoice's website (or 
 globally), the ``payment_receipt_template`` email (for a refund ``refund_receipt_template``)
 goes to the invoice's customer user through
 the outbox, recorded in the invoice's activity like any email; a colleague of theirs who paid
-it in the storefront gets it in Cc. Payments recorded over the API
-(an ERP's bank transfers, an import) get none.
+it in the storefront gets it in Cc. The payment's receipt PDF is attached (stored in the PDF
+storage like an e-invoice's XML) where the add-on makes and stores PDFs. Payments recorded over
+the API (an ERP's bank transfers, an import) get none.
 
 Each transaction gets one receipt at most: its message is queued with a one-time key made
 from the transaction, so a second try is refused by the outbox's unique Message-ID. A
@@ -25,10 +26,11 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from oro_invoices.domain.errors import NotFound
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
-from oro_invoices.persistence.outbox import OutboxView
-from oro_invoices.persistence.received_payments import received_payment, take_received
-from oro_invoices.services.mail.compose import is_address
+from oro_invoices.persistence.outbox import Attachment, OutboxView
+from oro_invoices.persistence.received_payments import ReceivedPayment, received_payment, take_received
+from oro_invoices.services.mail.compose import is_address, pdf_filename
 from oro_invoices.services.mail.service import AlreadySent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,7 +73,9 @@ class PaymentReceipts:
                                      website_id=invoice.website_id):
             return None
         template, name = (REFUND_TEMPLATE, "refund") if payment.is_refund else (RECEIPT_TEMPLATE, "payment")
-        draft = self.mail.prepare(invoice.id, template, extra_context={name: payment}, attach_pdf=False)
+        receipt = self._receipt_attachment(payment)
+        draft = self.mail.prepare(invoice.id, template, attach_pdf=False,
+                                  extra_context={name: payment, "receipt_attached": bool(receipt)})
         to, cc = _recipients(draft.to, payment.payer)
         if not to:
             log.info("No receipt for payment transaction %s: invoice %s has no customer user email address.",
@@ -80,9 +84,27 @@ class PaymentReceipts:
         try:
             return self.mail.send(invoice.id, to=to, cc=cc, subject=draft.subject, html=draft.html,
                                   text=draft.text, attach_pdf=False, actor=actor, template=template,
-                                  once=f"{name}-receipt-{transaction_id}")
+                                  once=f"{name}-receipt-{transaction_id}", extra_attachments=receipt)
         except AlreadySent:
             return None
+
+    def _receipt_attachment(self, payment: ReceivedPayment) -> tuple[Attachment, ...]:
+        """The payment's receipt PDF, stored for the message; none where no storage keeps PDFs or
+        no renderer makes receipts. A receipt that cannot be made is logged and the email goes
+        without it."""
+        storage = self.invoices.storage
+        if storage is None:
+            return ()
+        try:
+            doc, pdf = self.invoices.receipt_pdf(payment.invoice_id, payment.transaction_id)
+            stored = storage.put(pdf)
+        except NotFound:                        # no renderer here that makes receipts
+            return ()
+        except Exception:  # the email still confirms the payment
+            log.exception("The receipt PDF of payment transaction %s was not attached.", payment.transaction_id)
+            return ()
+        name = pdf_filename(f"{doc.display_number}-R{payment.transaction_id}", kind="receipt")
+        return (Attachment(filename=name, sha256=stored.sha256, size=stored.size),)
 
 
 def _recipients(to: tuple[str, ...], payer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -410,13 +410,15 @@ class MailService:
     def send(self, invoice_id: int, *, to: str | Iterable[str], subject: str,
              html: str | None = None, text: str | None = None, cc: str | Iterable[str] = (),
              bcc: str | Iterable[str] = (), attach_pdf: bool = True, actor: str,
-             template: str | None = None, once: str | None = None) -> OutboxView:
+             template: str | None = None, once: str | None = None,
+             extra_attachments: Sequence[Attachment] = ()) -> OutboxView:
         """Check the message and queue it in the outbox, recorded on the invoice's activity.
 
         Only a posted invoice is sent (a draft is not an invoice the customer can be given
         yet: Send to Customer posts it first). ``once``: the one-time key of the form it
         comes from; a second message with the same key is refused (``AlreadySent``), even
-        when both arrive at the same moment.
+        when both arrive at the same moment. ``extra_attachments``: files already in the PDF
+        storage, attached after the invoice's PDF (a payment's receipt).
 
         :raises ValidationError: with one ``(field, message)`` per problem.
         :raises InvoiceNotPosted: the invoice is a draft.
@@ -450,7 +452,7 @@ class MailService:
                                            number=invoice.display_number))
         if once:
             self._refuse_second(invoice_id, once)
-        attachments = self.attachments_for(invoice) if attach_pdf else ()
+        attachments = (self.attachments_for(invoice) if attach_pdf else ()) + tuple(extra_attachments)
         try:
             with self.db.transaction() as s:
                 view = self.queue(s, invoice, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,

@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
 
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import OutboxEmail
@@ -229,3 +231,32 @@ def test_the_payment_method_is_written_in_the_customers_language(db):
                                     "provider_reference": "BT-1"}, actor="api:erp")
     draft = mail.prepare(doc.id, RECEIPT_TEMPLATE, attach_pdf=False)
     assert "Zahlungsart: Banküberweisung" in draft.text and "Bank transfer" not in draft.text
+
+
+def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_server, tmp_path, caplog):
+    service, _, mail = receipting(db, smtp_server, partial=True)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = PdfRenderer()
+    doc = posted_invoice(service)
+    pay(service, doc.id, 10000)
+    [charged] = service.transactions(doc.id)
+    mail.deliver_pending()
+    [received] = smtp_server.handler.received
+    assert "The receipt is attached as a PDF." in received.message.get_body(("plain",)).get_content()
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == f"receipt-{doc.display_number}-R{charged.id}.pdf"
+    assert attachment.get_content() == service.receipt_pdf(doc.id, charged.id)[1]       # the receipt, as downloaded
+    # a receipt that cannot be made leaves the email without it, and says nothing of one
+    service.context.renderer = BrokenReceipts()
+    with caplog.at_level(logging.ERROR, logger="oro_invoices.receipts"):
+        pay(service, doc.id, 13186)
+    assert "was not attached" in caplog.text
+    mail.deliver_pending()
+    last = smtp_server.handler.received[-1].message
+    assert not list(last.iter_attachments()) and "attached" not in last.get_body(("plain",)).get_content()
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+
+
+class BrokenReceipts(PdfRenderer):
+    def render_receipt(self, invoice, payment, **kwargs):
+        raise RuntimeError("the font is gone")
