@@ -161,12 +161,8 @@ class CheckoutPages:
     def _guest_receipt_url(self, doc: InvoiceDocument, attempt: AttemptView) -> str | None:
         """The link to the receipt of the guest's payment ``attempt`` once it succeeded as a payment
         (an authorization has none yet), while PDF download is on for the invoice; else None."""
-        if attempt.status != "succeeded" or attempt.transaction_id is None:
-            return None
-        if attempt.transaction_id not in {t.id for t in self.storefront.payments(doc)}:
-            return None
         scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
-        if not features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, scope):
+        if attempt.status != "succeeded" or not self.storefront.has_receipt(scope, doc, attempt.transaction_id):
             return None
         return self.ctx.url_for(ENDPOINT_GUEST_RECEIPT, token=doc.payment_token, attempt=attempt.public_id)
 

@@ -168,12 +168,15 @@ class StorefrontPages:
         f = replace(viewer.visibility(), credited_invoice_id=doc.id, document_type="credit_note")
         return self.ctx.service.list_invoices(f, sort="invoice_date", limit=100).items
 
+    def has_receipt(self, scope: ScopeContext, doc: InvoiceDocument, transaction_id: int | None) -> bool:
+        """Whether the payment ``transaction_id`` of ``doc`` is one the Payments section shows and
+        PDF download is on for ``scope`` (the invoice's, as the viewer or the guest link sees it)."""
+        return (transaction_id is not None and transaction_id in {t.id for t in self.payments(doc)}
+                and features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, scope))
+
     def receipt_url(self, viewer: Viewer, doc: InvoiceDocument, transaction_id: int | None) -> str | None:
-        """The link to the receipt of the payment ``transaction_id`` of ``doc`` that the Payments
-        section shows, while PDF download is on for the invoice; else None."""
-        if transaction_id is None or transaction_id not in {t.id for t in self.payments(doc)}:
-            return None
-        if not features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc)):
+        """The link to the receipt of the payment ``transaction_id`` of ``doc`` (``has_receipt``), or None."""
+        if not self.has_receipt(self._scope(viewer, doc), doc, transaction_id):
             return None
         return self.ctx.url_for(ENDPOINT_RECEIPT, invoice_id=doc.id, transaction_id=transaction_id)
 
