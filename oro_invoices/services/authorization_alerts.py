@@ -87,6 +87,10 @@ def alert_expiring_authorizations(invoices: InvoiceService, mail: MailService, *
         if not to or (problem is None and renewed_automatically(invoices, expiring)):
             report.skipped += 1
             continue
+        once = f"authorization-alert-{expiring.transaction_id}"
+        if dry_run and mail.sent_once(expiring.invoice_id, once) is not None:
+            report.skipped += 1
+            continue
         doc = invoices.get(expiring.invoice_id)
         alert = Alert(doc.id, doc.display_number, expiring.transaction_id, expiring.held_until, to)
         if dry_run:
@@ -100,7 +104,7 @@ def alert_expiring_authorizations(invoices: InvoiceService, mail: MailService, *
                                  extra_context={"authorization": notice}, attach_pdf=False)
             mail.send(doc.id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
                       attach_pdf=False, actor=actor, template=AUTHORIZATION_ALERT_TEMPLATE,
-                      once=f"authorization-alert-{expiring.transaction_id}")
+                      once=once)
         except AlreadySent:
             report.skipped += 1
             continue

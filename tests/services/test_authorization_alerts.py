@@ -75,7 +75,9 @@ def test_the_staff_are_alerted_once_about_an_authorization_about_to_be_released(
     assert "could not be renewed" not in text and not list(received.message.iter_attachments())
     html = received.message.get_body(("html",)).get_content()
     assert f"<strong>{soon.display_number}</strong>" in html and "<strong>$231.86</strong>" in html
-    # the next hourly run has nothing to say; the customer's email dialog never offers the staff's template
+    # the next hourly run has nothing to say (nor has its dry run); the customer's email dialog never
+    # offers the staff's template
+    assert alert_expiring_authorizations(service, mail, dry_run=True).queued == []
     assert alert_expiring_authorizations(service, mail).summary() == "0 alert(s) queued, 0 failed, 1 skipped"
     assert len(alerts(mail, soon.id)) == 1
     assert AUTHORIZATION_ALERT_TEMPLATE not in mail.templates_available()

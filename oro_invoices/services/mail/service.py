@@ -467,15 +467,20 @@ class MailService:
         self.submit_delivery(view.id)
         return view
 
-    def _refuse_second(self, invoice_id: int, once: str) -> None:
-        """Raise ``AlreadySent`` when a message of ``invoice_id`` was queued with the key ``once``."""
+    def sent_once(self, invoice_id: int, once: str) -> OutboxView | None:
+        """The message of ``invoice_id`` queued with the one-time key ``once``, if any."""
         prefix = f"<{message_key(invoice_id, once)}.invoice-{invoice_id}@"
         with self.db.session() as s:
             row = s.execute(select(OutboxEmail).where(OutboxEmail.invoice_id == invoice_id,
                                                       OutboxEmail.message_id.startswith(prefix, autoescape=True))
                             .limit(1)).scalar_one_or_none()
-            if row is not None:
-                raise AlreadySent(outbox.view(row))
+            return outbox.view(row) if row is not None else None
+
+    def _refuse_second(self, invoice_id: int, once: str) -> None:
+        """Raise ``AlreadySent`` when a message of ``invoice_id`` was queued with the key ``once``."""
+        earlier = self.sent_once(invoice_id, once)
+        if earlier is not None:
+            raise AlreadySent(earlier)
 
     def submit_delivery(self, email_id: int) -> None:
         """With background jobs, submit the ``deliver_email`` job of a committed outbox message."""
