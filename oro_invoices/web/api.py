@@ -57,6 +57,7 @@ from oro_invoices.persistence.queries import (
     decode_cursor,
     parse_sort,
 )
+from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
@@ -458,6 +459,8 @@ class InvoiceApi:
             row["captures_part"] = found is not None and found.captures_part
             held_until = found.capture_before if found is not None else None
             row["capture_before"] = held_until.isoformat() if held_until is not None else None
+            receipted = doc.is_posted and row["successful"] and row["action"] in RECEIPTED_ACTIONS
+            row["receipt"] = self._url(doc.id, f"/payments/{row['id']}/receipt") if receipted else None
         return Response.json({"data": rows})
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:

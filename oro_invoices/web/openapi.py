@@ -167,6 +167,9 @@ class ListedTransactionOut(TransactionOut):
         "description": "What a re-authorization would renew (an authorization whose card its method kept)."})
     capture_before = fields.AwareDateTime(allow_none=True, metadata={
         "description": "Until when the provider holds an open authorization, when it said so; else null."})
+    receipt = fields.String(allow_none=True, metadata={
+        "description": "The path of its receipt PDF (a successful charge, capture or refund of a posted "
+                       "invoice); else null."})
 
 
 class TransactionListOut(Schema):

@@ -191,6 +191,7 @@ def test_the_receipt_of_a_payment_and_of_its_refund(paying):
     http.service.context.renderer = PdfRenderer()
     inv, charged = paid(http)
     number = http.service.get(inv).display_number
+    assert listed(http, inv)[charged]["receipt"] == f"/api/invoices/{inv}/payments/{charged}/receipt"
     resp = http.get(f"/api/invoices/{inv}/payments/{charged}/receipt", token="tok-reader")
     assert (resp.status_code, resp.content_type) == (200, "application/pdf")
     assert resp.headers["Content-Disposition"] == f'attachment; filename="receipt-{number}-R{charged}.pdf"'
@@ -199,6 +200,7 @@ def test_the_receipt_of_a_payment_and_of_its_refund(paying):
     assert http.get(f"/api/invoices/{inv}/payments/{refund['transaction_id']}/receipt").status_code == 200
     # an authorization has none; another organization's client is refused the invoice
     other, auth = paid(http, action="authorize")
+    assert listed(http, other)[auth]["receipt"] is None
     missing = http.get(f"/api/invoices/{other}/payments/{auth}/receipt")
     assert missing.status_code == 404
     [error] = assert_error_shape(missing)
