@@ -30,7 +30,7 @@ from oro_invoices.documents.page_words import localize_stylesheet
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.formatting import Formatter
-from oro_invoices.persistence.received_payments import ReceivedPayment
+from oro_invoices.persistence.received_payments import ReceivedPayment, receipt_number
 
 TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"
@@ -143,11 +143,6 @@ def document_date(invoice: InvoiceDocument) -> str:
     """The PDF's creation date (W3C format, UTC): when the invoice was posted, else last updated."""
     moment = invoice.posted_at or invoice.updated_at
     return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
-
-
-def receipt_number(invoice: InvoiceDocument, payment: ReceivedPayment) -> str:
-    """The receipt's number: the invoice's number and the payment's transaction id (``INV-7-R12``)."""
-    return f"{invoice.display_number}-R{payment.transaction_id}"
 
 
 class PdfRenderer:
@@ -263,7 +258,7 @@ class PdfRenderer:
         moment = payment.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S+00:00")
         context: dict[str, Any] = {
             **extra, "extra": extra, "invoice": invoice, "seller": invoice.seller, "payment": payment,
-            "number": receipt_number(invoice, payment), "posted": True, "payment_url": None, "qr_uri": None,
+            "number": receipt_number(invoice.display_number, payment.transaction_id), "posted": True, "payment_url": None, "qr_uri": None,
             "logo_uri": logo_data_uri(logo),
             "page_size": self.page_size, "locale": self.locale, "lang": self.locale.replace("_", "-"),
             "document_date": moment,

@@ -49,6 +49,11 @@ class ReceivedPayment:
         return self.action == "refund"
 
 
+def receipt_number(invoice_number: str, transaction_id: int) -> str:
+    """The number of a payment's receipt: the invoice's number and the transaction's id (``INV-7-R12``)."""
+    return f"{invoice_number}-R{transaction_id}"
+
+
 def note_received(session: Session, transaction_id: int) -> None:
     """Note that ``session`` records the received payment ``transaction_id``."""
     session.info.setdefault(_KEY, []).append(transaction_id)

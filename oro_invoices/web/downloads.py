@@ -12,6 +12,7 @@ from oro_invoices.i18n import current_language, translate
 from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.persistence.received_payments import receipt_number
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.web.http import Request, Response
@@ -101,7 +102,7 @@ def receipt_download(service: InvoiceService, invoice_id: int, transaction_id: i
     """The receipt PDF of the invoice's payment or refund ``transaction_id``, made for this request,
     as ``receipt-<invoice number>-R<transaction id>.pdf`` (404 when there is none)."""
     doc, pdf = service.receipt_pdf(invoice_id, transaction_id)
-    name = "receipt-" + attachment_name(f"{doc.display_number}-R{transaction_id}")
+    name = "receipt-" + attachment_name(receipt_number(doc.display_number, transaction_id))
     return Response(status=200, body=pdf, content_type=PDF, headers={
         "ETag": f'"{sha256_hex(pdf)}"', "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": CACHE_CONTROL})

@@ -29,7 +29,12 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
-from oro_invoices.persistence.received_payments import ReceivedPayment, received_payment, take_received
+from oro_invoices.persistence.received_payments import (
+    ReceivedPayment,
+    receipt_number,
+    received_payment,
+    take_received,
+)
 from oro_invoices.services.mail.compose import is_address, pdf_filename
 from oro_invoices.services.mail.service import AlreadySent
 
@@ -103,7 +108,7 @@ class PaymentReceipts:
         except Exception:  # the email still confirms the payment
             log.exception("The receipt PDF of payment transaction %s was not attached.", payment.transaction_id)
             return ()
-        name = pdf_filename(f"{doc.display_number}-R{payment.transaction_id}", kind="receipt")
+        name = pdf_filename(receipt_number(doc.display_number, payment.transaction_id), kind="receipt")
         return (Attachment(filename=name, sha256=stored.sha256, size=stored.size),)
 
 
