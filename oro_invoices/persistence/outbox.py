@@ -78,8 +78,9 @@ class OutboxEmail(Base):
 class Attachment:
     """A file attached to a message, referenced by the SHA-256 of the stored bytes.
 
-    ``pending``: the invoice's PDF, still being made in the background when the message was
-    queued (no SHA-256 yet); the sender fills it in once the PDF exists and waits until then.
+    ``pending``: a file made only when the message is sent (no SHA-256 yet): the invoice's PDF,
+    still being made in the background when the message was queued, which the sender waits for;
+    or (``receipt_of``) the receipt PDF of that payment transaction, which the sender makes.
     """
 
     filename: str
@@ -87,19 +88,23 @@ class Attachment:
     size: int
     content_type: str = "application/pdf"
     pending: bool = False
+    receipt_of: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"filename": self.filename, "sha256": self.sha256, "size": self.size,
                                 "content_type": self.content_type}
         if self.pending:
             data["pending"] = True
+        if self.receipt_of is not None:
+            data["receipt_of"] = self.receipt_of
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Attachment:
         return cls(filename=data["filename"], sha256=data["sha256"], size=int(data["size"]),
                    content_type=data.get("content_type") or "application/pdf",
-                   pending=bool(data.get("pending")))
+                   pending=bool(data.get("pending")),
+                   receipt_of=int(data["receipt_of"]) if data.get("receipt_of") is not None else None)
 
     @classmethod
     def pending_pdf(cls, filename: str) -> Attachment:
@@ -111,6 +116,16 @@ class Attachment:
         """The e-invoice XML of the invoice PDF still being made: read out of it once it exists
         (and left out when it carries none)."""
         return cls(filename="factur-x.xml", sha256="", size=0, content_type="application/xml", pending=True)
+
+    @classmethod
+    def pending_receipt(cls, filename: str, transaction_id: int) -> Attachment:
+        """The receipt PDF of the payment transaction ``transaction_id``: made by the sender."""
+        return cls(filename=filename, sha256="", size=0, pending=True, receipt_of=transaction_id)
+
+    @property
+    def awaits_pdf(self) -> bool:
+        """Whether this waits for the invoice's own PDF (or the e-invoice XML it carries)."""
+        return self.pending and self.receipt_of is None
 
 
 @dataclass(frozen=True)

@@ -177,6 +177,13 @@ class Documents:
             raise StorageError("No PDF storage is configured.")
         return self._store_after_posting(self.ctx.storage, doc, data, "uploaded", actor)
 
+    def makes_receipts(self, doc: InvoiceDocument) -> bool:
+        """Whether receipt PDFs of ``doc``'s payments can be made and stored here (a storage and a
+        renderer that makes them), without making one."""
+        renderer = self.ctx.renderer
+        return (self.ctx.storage is not None and renderer is not None
+                and isinstance(self._renderer_for(renderer, doc), ReceiptRenderer))
+
     def receipt_pdf(self, invoice_id: int, transaction_id: int,
                     label_of: Callable[[str], str] = str) -> tuple[InvoiceDocument, bytes]:
         """The invoice and the receipt PDF of its successful payment, capture or refund

@@ -14,7 +14,7 @@ from support.celery_jobs import delete_queue, jobs_shop
 from support.statements import statements_on
 
 from oro_invoices.jobs import tasks
-from oro_invoices.persistence.outbox import QUEUED, SENT, UNKNOWN
+from oro_invoices.persistence.outbox import QUEUED, SENT, UNKNOWN, Attachment
 from oro_invoices.services.documents import size_label
 from oro_invoices.services.mail.delivery import WAITING_FOR_PDF
 
@@ -168,3 +168,38 @@ def test_a_message_waiting_for_its_pdf_is_put_back_without_using_an_attempt(shop
     sent = mail.email(queued.id)
     assert sent.status == SENT and sent.attempts == 1
     assert sent.attachments[0].sha256 == shop.addon.invoices.get(invoice.id).pdf.sha256
+
+
+def test_a_receipt_email_job_makes_the_receipt_once_without_waiting_for_the_invoice_pdf(shop, smtp_server,
+                                                                                          monkeypatch):
+    invoices, mail = shop.addon.invoices, shop.addon.mail
+    invoice = invoices.post(shop.create().id)
+    assert invoices.get(invoice.id).pdf is None                  # its PDF job has not run
+    invoices.record_payment(invoice.id, {"method": "bank_transfer", "action": "charge", "amount": "10.00",
+                                         "provider_reference": "BT-1"}, actor="api:erp")
+    [paid] = invoices.transactions(invoice.id)
+    name = f"receipt-{invoice.display_number}-R{paid.id}.pdf"
+    queued = mail.send(invoice.id, to="buyer@acme.test", subject="Payment received", text="Thanks.",
+                       attach_pdf=False, actor="receipts",
+                       extra_attachments=(Attachment.pending_receipt(name, paid.id),))
+    real_put = shop.addon.storage.put
+
+    def put_then_die(data):
+        real_put(data)
+        raise Crash("killed after storing the receipt, before sending")
+
+    monkeypatch.setattr(shop.addon.storage, "put", put_then_die)
+    assert tasks.deliver_email(shop.addon, queued.id).retrying == 1
+    assert not smtp_server.handler.received and "killed after storing" in mail.email(queued.id).last_error
+    monkeypatch.undo()
+
+    later = invoices.clock() + dt.timedelta(minutes=2)             # the retry is due
+    assert mail.deliver_one(queued.id, now=later).sent == 1
+    assert tasks.deliver_email(shop.addon, queued.id).claimed == 0
+    [received] = smtp_server.handler.received
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == name
+    assert attachment.get_content() == invoices.receipt_pdf(invoice.id, paid.id)[1]
+    [sent] = mail.email(queued.id).attachments
+    assert not sent.pending and shop.addon.storage.read(sent.sha256) == attachment.get_content()
+    assert invoices.get(invoice.id).pdf is None                  # the invoice's own PDF was left to its job

@@ -18,6 +18,9 @@ A message queued while its invoice's PDF was still being made in the background 
 there is none, the message goes back to ``queued`` (this attempt not counted) and is due
 again after ``PDF_WAIT``. Once the PDF exists its SHA-256 is written into the message, which
 is then sent as any other; a pending e-invoice XML is then read out of it (``resolve_xml``).
+A pending payment receipt (a receipt email's PDF) is made by the sender (``resolve_receipt``,
+the same bytes each time); when it cannot be made, the attempt fails like a refused send and is
+retried on the same schedule.
 """
 from __future__ import annotations
 
@@ -64,6 +67,8 @@ WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
 PdfResolver = Callable[[int], Attachment | None]
 #: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.
 XmlResolver = Callable[[Attachment], Attachment | None]
+#: ``resolve_receipt(invoice_id, transaction_id) -> Attachment``: that payment's receipt PDF, stored.
+ReceiptResolver = Callable[[int, int], Attachment]
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,8 @@ class Deliverer:
                  expired_lease: str = "unknown",
                  reconcile: Callable[[str], bool | None] | None = None,
                  resolve_pdf: PdfResolver | None = None,
-                 resolve_xml: XmlResolver | None = None) -> None:
+                 resolve_xml: XmlResolver | None = None,
+                 resolve_receipt: ReceiptResolver | None = None) -> None:
         if expired_lease not in EXPIRED_LEASE_POLICIES:
             raise ValueError(f"expired_lease must be one of {EXPIRED_LEASE_POLICIES}")
         self.db = db
@@ -119,6 +125,7 @@ class Deliverer:
         self.reconcile = reconcile
         self.resolve_pdf = resolve_pdf
         self.resolve_xml = resolve_xml
+        self.resolve_receipt = resolve_receipt
 
     @property
     def max_attempts(self) -> int:
@@ -206,15 +213,19 @@ class Deliverer:
         return "sent"
 
     def _resolve_pending(self, claimed: _Claimed) -> _Claimed | None:
-        """The claimed message with its invoice's stored PDF in place of the pending one
-        (written into the row), or None while the PDF is still being made."""
+        """The claimed message with its pending files in place (written into the row): its
+        invoice's stored PDF, and the receipt it carries made now; None while the invoice's PDF
+        is still being made."""
         email = claimed.email
-        if self.resolve_pdf is None:
-            raise RuntimeError("The invoice PDF of this message cannot be looked up here.")
-        pdf = self.resolve_pdf(email.invoice_id)
-        if pdf is None:
-            return None
-        attachments = tuple(r for r in (self._resolved(a, pdf) for a in email.attachments) if r is not None)
+        pdf = None
+        if any(a.awaits_pdf for a in email.attachments):
+            if self.resolve_pdf is None:
+                raise RuntimeError("The invoice PDF of this message cannot be looked up here.")
+            pdf = self.resolve_pdf(email.invoice_id)
+            if pdf is None:
+                return None
+        attachments = tuple(r for r in (self._resolved(a, email.invoice_id, pdf) for a in email.attachments)
+                            if r is not None)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
                       .where(OutboxEmail.id == email.id, OutboxEmail.lease_token == claimed.token)
@@ -222,11 +233,16 @@ class Deliverer:
                       .execution_options(synchronize_session=False))
         return replace(claimed, email=replace(email, attachments=attachments))
 
-    def _resolved(self, attachment: Attachment, pdf: Attachment) -> Attachment | None:
-        """A pending attachment filled in from the now stored PDF (a pending XML: the XML that
-        PDF carries, None when it carries none); any other one as it is."""
+    def _resolved(self, attachment: Attachment, invoice_id: int, pdf: Attachment | None) -> Attachment | None:
+        """A pending attachment filled in: a receipt made now, the now stored invoice PDF, or the
+        e-invoice XML that PDF carries (None when it carries none); any other one as it is."""
         if not attachment.pending:
             return attachment
+        if attachment.receipt_of is not None:
+            if self.resolve_receipt is None:
+                raise RuntimeError("The receipt PDF of this message cannot be made here.")
+            return replace(self.resolve_receipt(invoice_id, attachment.receipt_of), filename=attachment.filename)
+        assert pdf is not None
         if attachment.content_type == "application/xml":
             return self.resolve_xml(pdf) if self.resolve_xml is not None else None
         return replace(pdf, filename=attachment.filename)

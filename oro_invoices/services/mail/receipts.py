@@ -8,14 +8,16 @@ when ``oro_invoices.mail.payment_receipts`` is on for the invoice's website (or 
 globally), the ``payment_receipt_template`` email (for a refund ``refund_receipt_template``)
 goes to the invoice's customer user through
 the outbox, recorded in the invoice's activity like any email; a colleague of theirs who paid
-it in the storefront gets it in Cc. The payment's receipt PDF is attached (stored in the PDF
-storage like an e-invoice's XML) where the add-on makes and stores PDFs. Payments recorded over
-the API (an ERP's bank transfers, an import) get none.
+it in the storefront gets it in Cc. The payment's receipt PDF is attached where the add-on makes
+and stores PDFs: it is made when the message is sent (``services.mail.delivery``), not in the
+payment's own request, and stored in the PDF storage like an e-invoice's XML. Payments recorded
+over the API (an ERP's bank transfers, an import) get none.
 
 Each transaction gets one receipt at most: its message is queued with a one-time key made
 from the transaction, so a second try is refused by the outbox's unique Message-ID. A
 receipt that cannot be made (no recipient, a broken template, the database gone) is
-logged and never undoes or fails the payment.
+logged and never undoes or fails the payment; nor does a receipt PDF that cannot be made: its
+message is then retried like a refused send, and shows why in the invoice's Emails.
 """
 from __future__ import annotations
 
@@ -26,7 +28,6 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import NotFound
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
 from oro_invoices.persistence.received_payments import (
@@ -39,6 +40,7 @@ from oro_invoices.services.mail.compose import is_address, pdf_filename
 from oro_invoices.services.mail.service import AlreadySent
 
 if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.domain.invoice import InvoiceDocument
     from oro_invoices.services.facade import InvoiceService
     from oro_invoices.services.mail.service import MailService
 
@@ -78,7 +80,7 @@ class PaymentReceipts:
                                      website_id=invoice.website_id):
             return None
         template, name = (REFUND_TEMPLATE, "refund") if payment.is_refund else (RECEIPT_TEMPLATE, "payment")
-        receipt = self._receipt_attachment(payment)
+        receipt = self._receipt_attachment(invoice, payment)
         draft = self.mail.prepare(invoice.id, template, attach_pdf=False,
                                   extra_context={name: payment, "receipt_attached": bool(receipt)})
         to, cc = _recipients(draft.to, payment.payer)
@@ -93,23 +95,13 @@ class PaymentReceipts:
         except AlreadySent:
             return None
 
-    def _receipt_attachment(self, payment: ReceivedPayment) -> tuple[Attachment, ...]:
-        """The payment's receipt PDF, stored for the message; none where no storage keeps PDFs or
-        no renderer makes receipts. A receipt that cannot be made is logged and the email goes
-        without it."""
-        storage = self.invoices.storage
-        if storage is None:
+    def _receipt_attachment(self, invoice: InvoiceDocument, payment: ReceivedPayment) -> tuple[Attachment, ...]:
+        """The payment's receipt PDF, to be made when the message is sent; none where no storage
+        keeps PDFs or no renderer makes receipts."""
+        if not self.invoices.documents.makes_receipts(invoice):
             return ()
-        try:
-            doc, pdf = self.invoices.receipt_pdf(payment.invoice_id, payment.transaction_id)
-            stored = storage.put(pdf)
-        except NotFound:                        # no renderer here that makes receipts
-            return ()
-        except Exception:  # the email still confirms the payment
-            log.exception("The receipt PDF of payment transaction %s was not attached.", payment.transaction_id)
-            return ()
-        name = pdf_filename(receipt_number(doc.display_number, payment.transaction_id), kind="receipt")
-        return (Attachment(filename=name, sha256=stored.sha256, size=stored.size),)
+        name = pdf_filename(receipt_number(invoice.display_number, payment.transaction_id), kind="receipt")
+        return (Attachment.pending_receipt(name, payment.transaction_id),)
 
 
 def _recipients(to: tuple[str, ...], payer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

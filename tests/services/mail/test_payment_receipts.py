@@ -233,30 +233,78 @@ def test_the_payment_method_is_written_in_the_customers_language(db):
     assert "Zahlungsart: Banküberweisung" in draft.text and "Bank transfer" not in draft.text
 
 
-def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_server, tmp_path, caplog):
+def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_server, tmp_path):
     service, _, mail = receipting(db, smtp_server, partial=True)
     service.context.storage = LocalStorage(tmp_path / "pdf")
-    service.context.renderer = PdfRenderer()
+    service.context.renderer = renderer = CountingReceipts()
+    CountingReceipts.receipts = 0                   # counted on the class: its variants count too
     doc = posted_invoice(service)
     pay(service, doc.id, 10000)
     [charged] = service.transactions(doc.id)
-    mail.deliver_pending()
+    # made when the message is sent, not in the payment's own request
+    assert renderer.receipts == 0
+    [queued] = receipts(mail, doc.id)
+    assert [(a.filename, a.pending) for a in queued.attachments] == [
+        (f"receipt-{doc.display_number}-R{charged.id}.pdf", True)]
+    assert mail.deliver_pending().sent == 1 and renderer.receipts == 1
     [received] = smtp_server.handler.received
     assert "The receipt is attached as a PDF." in received.message.get_body(("plain",)).get_content()
     [attachment] = list(received.message.iter_attachments())
     assert attachment.get_filename() == f"receipt-{doc.display_number}-R{charged.id}.pdf"
     assert attachment.get_content() == service.receipt_pdf(doc.id, charged.id)[1]       # the receipt, as downloaded
-    # a receipt that cannot be made leaves the email without it, and says nothing of one
+    [sent] = receipts(mail, doc.id)
+    assert not sent.attachments[0].pending and sent.attachments[0].size == len(attachment.get_content())
+
+
+def test_a_receipt_pdf_that_cannot_be_made_holds_its_email_back_and_says_why(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
     service.context.renderer = BrokenReceipts()
-    with caplog.at_level(logging.ERROR, logger="oro_invoices.receipts"):
-        pay(service, doc.id, 13186)
-    assert "was not attached" in caplog.text
-    mail.deliver_pending()
-    last = smtp_server.handler.received[-1].message
-    assert not list(last.iter_attachments()) and "attached" not in last.get_body(("plain",)).get_content()
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)                                  # the payment itself is not touched
     assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    report = mail.deliver_pending()
+    assert report.sent == 0 and report.retrying == 1 and not smtp_server.handler.received
+    [waiting] = receipts(mail, doc.id)
+    assert waiting.status == "retry" and "the font is gone" in waiting.last_error
+    assert doc.display_number in waiting.last_error and waiting.attachments[0].pending
+    # once receipts can be made again, the retry sends it with its receipt
+    service.context.renderer = PdfRenderer()
+    assert mail.deliver_pending(now=waiting.next_attempt_at).sent == 1
+    [received] = smtp_server.handler.received
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_content()[:5] == b"%PDF-"
+
+
+def test_without_a_receipt_renderer_the_email_says_nothing_of_an_attachment(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = InvoicesOnly()
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)
+    [queued] = receipts(mail, doc.id)
+    assert queued.attachments == ()
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    assert not list(received.message.iter_attachments())
+    assert "attached" not in received.message.get_body(("plain",)).get_content()
+
+
+class CountingReceipts(PdfRenderer):
+    receipts = 0
+
+    def render_receipt(self, invoice, payment, **kwargs):
+        type(self).receipts += 1
+        return super().render_receipt(invoice, payment, **kwargs)
 
 
 class BrokenReceipts(PdfRenderer):
     def render_receipt(self, invoice, payment, **kwargs):
         raise RuntimeError("the font is gone")
+
+
+class InvoicesOnly:
+    """A host renderer that makes invoice PDFs only."""
+
+    def render(self, invoice, *, payment_url=None, extra_context=None):
+        return PdfRenderer().render(invoice, payment_url=payment_url, extra_context=extra_context)
