@@ -152,10 +152,18 @@ class ServiceContext:
     # ---- configuration and hooks ------------------------------------------------------
 
     def setting(self, key: str, *, organization_id: int | None = None, website_id: int | None = None,
-                customer_id: int | None = None) -> Any:
+                customer_id: int | None = None, customer_group_id: int | None = None) -> Any:
         """The effective value of a setting for the given scope."""
-        scope = ScopeContext(organization_id=organization_id, website_id=website_id, customer_id=customer_id)
+        scope = ScopeContext(organization_id=organization_id, website_id=website_id,
+                             customer_group_id=customer_group_id, customer_id=customer_id)
         return self._values.value(key, scope)
+
+    def customer_group_of(self, customer_id: int | None) -> int | None:
+        """The group of the host's customer ``customer_id``; None without one (or without a host)."""
+        if customer_id is None or self.host is None:
+            return None
+        customer = self.host.customers.get_customer(customer_id)
+        return customer.group_id if customer is not None else None
 
     def setting_values(self, key: str) -> list[Any]:
         """Every value a setting takes in some scope (``Settings.values_anywhere``: each valid
@@ -184,10 +192,12 @@ class ServiceContext:
 
     def seller(self, invoice: Invoice | InvoiceDocument) -> SellerInfo:
         """The seller as configured for the invoice's organization and website (and, for the
-        settings a customer may have, such as the payment terms, for its customer)."""
+        settings a customer may have, such as the payment terms, for its customer and its group)."""
+        group = self.customer_group_of(invoice.customer_id)
         return resolve_seller(lambda key: self.setting(key, organization_id=invoice.organization_id,
                                                        website_id=invoice.website_id,
-                                                       customer_id=invoice.customer_id))
+                                                       customer_id=invoice.customer_id,
+                                                       customer_group_id=group))
 
     def hook(self, name: str, **kwargs: Any) -> Any:
         """Call a hook. Events are announced after the commit (of the batch, inside ``atomic()``)."""

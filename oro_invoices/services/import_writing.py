@@ -113,7 +113,7 @@ class BatchWriter:
         self.actor = actor
         self.host = cached_host(self.ctx.host) if self.ctx.host is not None else None
         self._years: dict[tuple[int, int | None], YearRange] = {}
-        self._sellers: dict[tuple[int, int | None], dict[str, str]] = {}
+        self._sellers: dict[tuple[int, int | None, int | None], dict[str, str]] = {}
         self._prefixes: dict[tuple[int, int | None], str] = {}
         plugins = self.ctx.plugins
         #: the number comes from the default format (no plugin of its own): no document needed
@@ -229,11 +229,15 @@ class BatchWriter:
                                                                         website_id=website))
         return self._years[key]
 
-    def _seller(self, org: int, website: int | None) -> dict[str, str]:
-        key = (org, website)
+    def _seller(self, org: int, website: int | None, customer: int | None) -> dict[str, str]:
+        """The seller kept with an invoice posted here, as ``ServiceContext.seller`` resolves it
+        (the customer's and its group's own payment terms included), once per customer."""
+        key = (org, website, customer)
         if key not in self._sellers:
+            group = self.ctx.customer_group_of(customer)
             self._sellers[key] = resolve_seller(
-                lambda name: self.ctx.setting(name, organization_id=org, website_id=website)).as_dict()
+                lambda name: self.ctx.setting(name, organization_id=org, website_id=website, customer_id=customer,
+                                              customer_group_id=group)).as_dict()
         return self._sellers[key]
 
     def _prefix(self, org: int, website: int | None) -> str:
@@ -335,7 +339,8 @@ class BatchWriter:
             posted = []
             for inv in invoices:
                 row = inv.row
-                row.update(status="posted", posted_at=now, updated_at=now, seller=self._seller(org, inv.website_id),
+                row.update(status="posted", posted_at=now, updated_at=now,
+                           seller=self._seller(org, inv.website_id, row.get("customer_id")),
                            chain_key=chain.chain_key(org, period))
                 if "buyer" in _POSTING and row.get("buyer") is None:
                     row["buyer"] = buyer_snapshot(self.host, row.get("customer_id"), row.get("bill_to"))

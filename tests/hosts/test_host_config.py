@@ -39,6 +39,9 @@ def test_scopes_offer_only_their_settings(admin):
                                                                "oro_invoices.locale"]
     assert "Acme Industries AG" in customer  # the scope object selector
     assert "Tanaka" not in customer          # another organization's customer
+    group = admin.get(CONFIG + "?scope=customer_group").get_data(as_text=True)
+    assert re.findall(r'data-setting="([^"]+)"', group) == ["oro_invoices.storefront_enabled",
+                                                            "oro_invoices.seller.payment_terms"]
 
 
 def test_set_at_organization_scope_and_use_default(shop, admin):
@@ -82,6 +85,33 @@ def test_a_customers_own_payment_terms_are_printed_on_its_invoices(shop, admin):
     other = admin.service.get(admin.service.find_id(external_id="ERP-SO-1007-7"))    # Globex: the shop's terms
     assert other.customer_id != acme["id"]
     assert admin.service.seller(other).payment_terms == "Payable within 30 days without deduction."
+
+
+def test_a_customer_groups_payment_terms_are_printed_on_its_customers_invoices(shop, admin):
+    """Terms agreed with a customer group (Oro assigns payment terms to customer groups too); a
+    customer's own terms still come first."""
+    acme = next(c for c in shop[1]["customers"] if c["name"] == "Acme Industries AG")
+    globex = next(c for c in shop[1]["customers"] if c["name"] == "Globex Corporation")
+    retail = shop[0].extensions["oro_reference_host"].customers.get_customer(globex["id"]).group_id
+    wholesale = shop[0].extensions["oro_reference_host"].customers.get_customer(acme["id"]).group_id
+    assert retail != wholesale
+    group_terms = "Payable within 10 days; 2 % discount within 5 days."
+    save(admin, CONFIG + f"?scope=customer_group&scope_id={retail}",
+         {"oro_invoices.seller.payment_terms": group_terms, "oro_invoices.seller.payment_terms.use_default": None})
+    own_terms = "Net 45."
+    save(admin, CONFIG + f"?scope=customer&scope_id={acme['id']}",
+         {"oro_invoices.seller.payment_terms": own_terms, "oro_invoices.seller.payment_terms.use_default": None})
+    service = admin.service
+    retail_draft = service.get(service.find_id(external_id="ERP-SO-1009-9"))
+    assert retail_draft.customer_id == globex["id"] and not retail_draft.is_posted
+    posted = service.post(retail_draft.id, actor="admin")
+    assert posted.seller.payment_terms == group_terms
+    assert group_terms in pdf_text(admin.get(f"/admin/invoices/{posted.id}/download").data)
+    acme_draft = service.get(service.find_id(external_id="ERP-SO-1004-4"))
+    assert service.post(acme_draft.id, actor="admin").seller.payment_terms == own_terms   # in the group, own terms
+    berlin = service.get(service.find_id(external_id="ERP-SO-1006-6"))      # the same group, no own terms
+    assert berlin.customer_id != acme["id"] and not berlin.is_posted
+    assert service.post(berlin.id, actor="admin").seller.payment_terms == "Payable within 30 days without deduction."
 
 
 def pdf_text(pdf: bytes) -> str:

@@ -8,6 +8,8 @@ from support.payloads import invoice_payload
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.memory import MemoryConfigStore
+from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import get_plugin_manager, hookimpl
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import import_files, read_records
@@ -134,3 +136,19 @@ def test_missing_pdf_and_duplicates_are_reported_together(importing, tmp_path):
     fields = dict(err.value.errors)
     assert "cannot be read" in fields[f"{path}[0].pdf_file"]
     assert "Repeats the invoice of" in fields[f"{path}[1].external_id"]
+
+
+def test_invoices_the_import_posts_keep_their_customers_own_payment_terms(db, storage, tmp_path):
+    """As posting one does (ServiceContext.seller): the terms set for the customer, else the shop's."""
+    settings = Settings(MemoryConfigStore())
+    settings.set("oro_invoices.seller.payment_terms", "Payable within 30 days.")
+    settings.set("oro_invoices.seller.payment_terms", "Net 60, agreed.", "customer", 10)
+    service = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, settings=settings)
+    records = [invoice_payload(external_id="T-1", status="posted"),
+               invoice_payload(external_id="T-2", status="posted", customer_id=11),
+               invoice_payload(external_id="T-3", status="posted")]
+    import_files(service, [write(tmp_path, "t.jsonl", "\n".join(json.dumps(r) for r in records))])
+    terms = {x: service.get(service.find_id(external_id=x)).seller.payment_terms for x in ("T-1", "T-2", "T-3")}
+    assert terms == {"T-1": "Net 60, agreed.", "T-2": "Payable within 30 days.", "T-3": "Net 60, agreed."}
+    one_by_one = service.post(service.create(invoice_payload(external_id="T-4")).id, actor="admin")
+    assert one_by_one.seller.payment_terms == terms["T-1"]
