@@ -12,7 +12,7 @@ from oro_invoices.web import api
 from oro_invoices.web.mounting import check_prefixes, mounted_routes
 from oro_invoices.web.pages import DEFAULT_PREFIXES, ROUTES
 
-#: What the user sees at each page (a page missing here is listed with its handler).
+#: What the user sees at each page (a test holds every page to a summary here).
 PAGE_SUMMARIES = {
     "oro_invoices.admin.index": "**Sales > Invoices** grid",
     "oro_invoices.admin.grid_columns": "**Save columns** / **Default columns** in the grid's column chooser",
@@ -29,6 +29,13 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.send_email": "**Send** in the email dialog",
     "oro_invoices.admin.email_decision": "**Send again** / **Mark as delivered** on an email of the Emails section",
     "oro_invoices.admin.download": "**Download** (the stored PDF)",
+    "oro_invoices.admin.download_xml": "**Download XML** (with e-invoices on): the e-invoice XML attached to the stored PDF, read out of it",
+    "oro_invoices.admin.credit_note_form": "**Create Credit Note** on a posted invoice: the form (all that remains, quantities of lines or net amounts per tax rate; a reason)",
+    "oro_invoices.admin.create_credit_note": "**Create Credit Note** in that form: the credit note, posted and numbered the moment it is made",
+    "oro_invoices.admin.void_confirm": "**Void**: the confirmation (a posted invoice nothing was paid for)",
+    "oro_invoices.admin.void": "**Yes, Void**: a credit note for all that remains, the invoice Voided",
+    "oro_invoices.admin.reissue_confirm": "**Re-issue**: the confirmation",
+    "oro_invoices.admin.reissue": "**Yes, Re-issue**: the invoice voided and a corrected draft copied from it, in one transaction",
     "oro_invoices.admin.receipt": "**Receipt (PDF)** under a payment, capture or refund of the Payments section: its receipt, made on request",
     "oro_invoices.admin.order_invoices": "the order view page's **Invoices** tab",
     "oro_invoices.admin.export_csv": "**Export CSV** on the grid: every invoice its filters select, in the layout of `oro-invoices export`",
@@ -38,6 +45,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.storefront.index": "My Account > **Invoices**",
     "oro_invoices.storefront.view": "the storefront invoice page",
     "oro_invoices.storefront.download": "**Download** in the storefront",
+    "oro_invoices.storefront.download_xml": "**Download XML** in the storefront (with e-invoices on, where PDF download is on)",
     "oro_invoices.storefront.receipt": "**Receipt (PDF)** under a payment or refund of the storefront invoice page's Payments section (where PDF download is on)",
     "oro_invoices.storefront.pay": "the guest payment page (no login): the payment page of exactly that invoice",
     "oro_invoices.admin.refund": "**Yes, Refund Payment** in the Refund Payment dialog of a charge",

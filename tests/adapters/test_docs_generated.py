@@ -6,7 +6,7 @@ from pathlib import Path
 
 from oro_invoices.web import api
 from oro_invoices.web.pages import ROUTES
-from oro_invoices.web.route_docs import page_table
+from oro_invoices.web.route_docs import PAGE_SUMMARIES, page_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +29,11 @@ def test_every_page_and_api_route_is_in_web_md():
     assert "`oro_invoices.admin.email_decision`" in text
     for route in api.ROUTES:
         assert f"| {route.method} | `/api{route.path}` |" in text, (route.method, route.path)
+
+
+def test_every_page_says_what_the_user_sees_there():
+    """Each page's row names the button or page it serves, not only its handler."""
+    assert [r.endpoint for r in ROUTES if r.endpoint not in PAGE_SUMMARIES] == []
 
 
 def test_a_changed_route_makes_the_docs_out_of_date(monkeypatch):
