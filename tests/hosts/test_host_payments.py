@@ -377,6 +377,11 @@ def test_with_receipts_on_the_customer_is_emailed_a_receipt_the_admin_sees(shop,
     text = admin.app.extensions["oro_invoices"].mail.email_bodies(receipt.id)[2]
     assert f"thank you for your payment of €{doc.amount_due:,.2f} for invoice {doc.invoice_number}." in text
     assert "Payment method: OroPay" in text and f"Invoice {doc.invoice_number} is now paid in full." in text
+    assert "The receipt is attached as a PDF." in text
+    # its receipt PDF is made when the email goes out, not while the payment was recorded
+    [payment] = admin.service.transactions(doc.id)
+    page = text_of(admin.get(f"/admin/invoices/{doc.id}/emails/{receipt.id}").get_data(as_text=True))
+    assert f"receipt-{doc.invoice_number}-R{payment.id}.pdf (made when the email is sent)" in page
 
 
 def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin):
