@@ -17,6 +17,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.integration.hosted_page import method as oropay
 from oro_invoices.integration.hosted_page.signing import sign_response
 from oro_invoices.persistence.models import PaymentTransaction
+from oro_invoices.persistence.outbox import Attachment
 
 SECRET = "hpp-shared-secret"
 HPP_URL = "http://hpp.test/pay"
@@ -378,10 +379,26 @@ def test_with_receipts_on_the_customer_is_emailed_a_receipt_the_admin_sees(shop,
     assert f"thank you for your payment of €{doc.amount_due:,.2f} for invoice {doc.invoice_number}." in text
     assert "Payment method: OroPay" in text and f"Invoice {doc.invoice_number} is now paid in full." in text
     assert "The receipt is attached as a PDF." in text
-    # its receipt PDF is made when the email goes out, not while the payment was recorded
+    # the email's page lists the receipt PDF it carries: the receipt the Payments section gives
     [payment] = admin.service.transactions(doc.id)
-    page = text_of(admin.get(f"/admin/invoices/{doc.id}/emails/{receipt.id}").get_data(as_text=True))
-    assert f"receipt-{doc.invoice_number}-R{payment.id}.pdf (made when the email is sent)" in page
+    page = admin.get(f"/admin/invoices/{doc.id}/emails/{receipt.id}").get_data(as_text=True)
+    attachment = f"/admin/invoices/{doc.id}/emails/{receipt.id}/attachments/1"
+    assert f'href="{attachment}" download>receipt-{doc.invoice_number}-R{payment.id}.pdf</a>' in page
+    assert admin.get(attachment).data == admin.get(f"/admin/invoices/{doc.id}/transactions/{payment.id}/receipt").data
+
+
+def test_a_receipt_left_to_the_delivery_is_listed_as_made_when_the_email_is_sent(shop, admin):
+    """With background jobs the receipt email's PDF is made by the delivery job; until then the
+    email's page says so, with no link to a file that does not exist yet."""
+    doc = _paid_through_the_shop(shop)
+    [payment] = admin.service.transactions(doc.id)
+    mail = admin.app.extensions["oro_invoices"].mail
+    name = f"receipt-{doc.invoice_number}-R{payment.id}.pdf"
+    queued = mail.send(doc.id, to="amanda.cole@acme.example", subject="Payment received", text="Thank you.",
+                       attach_pdf=False, actor="receipts", extra_attachments=(Attachment.pending_receipt(name, payment.id),))
+    page = admin.get(f"/admin/invoices/{doc.id}/emails/{queued.id}").get_data(as_text=True)
+    assert f"{name} (made when the email is sent)" in text_of(page)
+    assert f"/emails/{queued.id}/attachments/1" not in page
 
 
 def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin):

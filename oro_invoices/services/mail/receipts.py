@@ -9,15 +9,17 @@ globally), the ``payment_receipt_template`` email (for a refund ``refund_receipt
 goes to the invoice's customer user through
 the outbox, recorded in the invoice's activity like any email; a colleague of theirs who paid
 it in the storefront gets it in Cc. The payment's receipt PDF is attached where the add-on makes
-and stores PDFs: it is made when the message is sent (``services.mail.delivery``), not in the
-payment's own request, and stored in the PDF storage like an e-invoice's XML. Payments recorded
-over the API (an ERP's bank transfers, an import) get none.
+and stores PDFs, stored in the PDF storage like an e-invoice's XML. With background jobs it is
+made by the delivery job when the message is sent (``services.mail.delivery``), not in the
+payment's own request; inline, right after the payment's commit. Payments recorded over the API
+(an ERP's bank transfers, an import) get none.
 
 Each transaction gets one receipt at most: its message is queued with a one-time key made
 from the transaction, so a second try is refused by the outbox's unique Message-ID. A
 receipt that cannot be made (no recipient, a broken template, the database gone) is
-logged and never undoes or fails the payment; nor does a receipt PDF that cannot be made: its
-message is then retried like a refused send, and shows why in the invoice's Emails.
+logged and never undoes or fails the payment; nor does a receipt PDF that cannot be made. Inline,
+the email then goes without it; made by the delivery job, its message is retried like a refused
+send, and shows why in the invoice's Emails.
 """
 from __future__ import annotations
 
@@ -96,12 +98,19 @@ class PaymentReceipts:
             return None
 
     def _receipt_attachment(self, invoice: InvoiceDocument, payment: ReceivedPayment) -> tuple[Attachment, ...]:
-        """The payment's receipt PDF, to be made when the message is sent; none where no storage
-        keeps PDFs or no renderer makes receipts."""
+        """The payment's receipt PDF; none where no storage keeps PDFs or no renderer makes
+        receipts. With background jobs it is made by the delivery job, when the message is sent;
+        otherwise now. A receipt that cannot be made now is logged and the email goes without it."""
         if not self.invoices.documents.makes_receipts(invoice):
             return ()
         name = pdf_filename(receipt_number(invoice.display_number, payment.transaction_id), kind="receipt")
-        return (Attachment.pending_receipt(name, payment.transaction_id),)
+        if self.mail.jobs.background:
+            return (Attachment.pending_receipt(name, payment.transaction_id),)
+        try:
+            return (self.mail.receipt_attachment(invoice.id, payment.transaction_id, name),)
+        except Exception:  # the email still confirms the payment
+            log.exception("The receipt PDF of payment transaction %s was not attached.", payment.transaction_id)
+            return ()
 
 
 def _recipients(to: tuple[str, ...], payer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

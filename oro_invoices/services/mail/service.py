@@ -182,7 +182,7 @@ class MailService:
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
                                    expired_lease=expired_lease, reconcile=reconcile,
                                    resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml,
-                                   resolve_receipt=self._resolve_receipt)
+                                   resolve_receipt=self.receipt_attachment)
         self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
 
     # ---- templates ------------------------------------------------------------------
@@ -305,15 +305,20 @@ class MailService:
         invoice = self.invoices.get(invoice_id)
         return self._stored_pdf(invoice) if invoice.pdf is not None else None
 
-    def _resolve_receipt(self, invoice_id: int, transaction_id: int) -> Attachment:
-        """The receipt PDF of a message's payment, made now and stored (the same bytes as downloaded)."""
+    def receipt_attachment(self, invoice_id: int, transaction_id: int, filename: str = "") -> Attachment:
+        """The receipt PDF of the invoice's payment ``transaction_id``, made now and stored (the
+        same bytes the pages download), as an attachment named ``filename``.
+
+        :raises NotFound: no such payment, or no renderer here makes receipts.
+        :raises StorageError: no PDF storage is configured.
+        """
         storage = getattr(self.invoices, "storage", None)
         make = getattr(self.invoices, "receipt_pdf", None)
         if storage is None or make is None:
             raise StorageError("No PDF storage or receipt renderer is configured; the receipt cannot be attached.")
         _, pdf = make(invoice_id, transaction_id)
         stored = storage.put(pdf)
-        return Attachment(filename="", sha256=stored.sha256, size=stored.size)
+        return Attachment(filename=filename, sha256=stored.sha256, size=stored.size)
 
     @staticmethod
     def template_for(invoice: InvoiceDocument) -> str:

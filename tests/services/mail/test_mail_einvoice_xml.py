@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from support.einvoices import SELLER_SETTINGS, texts
+from support.held_jobs import HeldJobs
 from support.mail import make_mail, parse
 
 from oro_invoices.documents.einvoice import rules
@@ -87,18 +88,6 @@ def test_an_xrechnung_is_attached_as_pure_xml_named_after_the_invoice(einvoice_a
     assert xml == xml_in(pdf)
     assert texts(xml, "//ram:BuyerReference") == ["991-01234-56"]
     assert rules.check(xml, "xrechnung") == []
-
-
-class HeldJobs:
-    """Background jobs that wait until the test runs them: posting leaves the PDF pending."""
-
-    background = True
-
-    def __init__(self):
-        self.submitted = []
-
-    def submit(self, job):
-        self.submitted.append(job)
 
 
 def test_a_message_queued_while_the_pdf_is_made_gets_its_xml_once_the_pdf_exists(einvoice_app, smtp_server):

@@ -7,6 +7,7 @@ import logging
 import pytest
 from sqlalchemy import func, select
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
+from support.held_jobs import HeldJobs
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.documents.storage import LocalStorage
@@ -18,13 +19,14 @@ from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
 
 
-def receipting(db, server=None, *, on: bool = True, **options):
-    """``(service, settings, mail)``: FakePay payments, receipts switched on (unless ``on`` is False)."""
+def receipting(db, server=None, *, on: bool = True, jobs=None, **options):
+    """``(service, settings, mail)``: FakePay payments, receipts switched on (unless ``on`` is False);
+    ``jobs``: the mail's job queue (inline by default)."""
     service, settings, _ = payment_service(db, **options)
     if on:
         settings.set(ENABLED_SETTING, True)
     smtp = SmtpConfig(host="127.0.0.1", port=server.port, timeout=5) if server is not None else None
-    mail = MailService(db, service, smtp=smtp, sender="billing@acme.test", sender_name="Acme Billing")
+    mail = MailService(db, service, smtp=smtp, sender="billing@acme.test", sender_name="Acme Billing", jobs=jobs)
     PaymentReceipts(service, mail)
     return service, settings, mail
 
@@ -233,15 +235,43 @@ def test_the_payment_method_is_written_in_the_customers_language(db):
     assert "Zahlungsart: Banküberweisung" in draft.text and "Bank transfer" not in draft.text
 
 
-def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_server, tmp_path):
+def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_server, tmp_path, caplog):
+    """Inline (no background jobs), right after the payment's commit."""
     service, _, mail = receipting(db, smtp_server, partial=True)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = PdfRenderer()
+    doc = posted_invoice(service)
+    pay(service, doc.id, 10000)
+    [charged] = service.transactions(doc.id)
+    [queued] = receipts(mail, doc.id)
+    assert [(a.filename, a.pending) for a in queued.attachments] == [
+        (f"receipt-{doc.display_number}-R{charged.id}.pdf", False)]
+    mail.deliver_pending()
+    [received] = smtp_server.handler.received
+    assert "The receipt is attached as a PDF." in received.message.get_body(("plain",)).get_content()
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == f"receipt-{doc.display_number}-R{charged.id}.pdf"
+    assert attachment.get_content() == service.receipt_pdf(doc.id, charged.id)[1]       # the receipt, as downloaded
+    # a receipt that cannot be made leaves the email without it, and says nothing of one
+    service.context.renderer = BrokenReceipts()
+    with caplog.at_level(logging.ERROR, logger="oro_invoices.receipts"):
+        pay(service, doc.id, 13186)
+    assert "was not attached" in caplog.text
+    mail.deliver_pending()
+    last = smtp_server.handler.received[-1].message
+    assert not list(last.iter_attachments()) and "attached" not in last.get_body(("plain",)).get_content()
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+
+
+def test_with_background_jobs_the_receipt_pdf_is_made_when_the_email_is_sent(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server, partial=True, jobs=HeldJobs())
     service.context.storage = LocalStorage(tmp_path / "pdf")
     service.context.renderer = renderer = CountingReceipts()
     CountingReceipts.receipts = 0                   # counted on the class: its variants count too
     doc = posted_invoice(service)
     pay(service, doc.id, 10000)
     [charged] = service.transactions(doc.id)
-    # made when the message is sent, not in the payment's own request
+    # not in the payment's own request
     assert renderer.receipts == 0
     [queued] = receipts(mail, doc.id)
     assert [(a.filename, a.pending) for a in queued.attachments] == [
@@ -256,8 +286,8 @@ def test_where_pdfs_are_made_and_stored_the_receipt_pdf_is_attached(db, smtp_ser
     assert not sent.attachments[0].pending and sent.attachments[0].size == len(attachment.get_content())
 
 
-def test_a_receipt_pdf_that_cannot_be_made_holds_its_email_back_and_says_why(db, smtp_server, tmp_path):
-    service, _, mail = receipting(db, smtp_server)
+def test_a_receipt_pdf_the_delivery_cannot_make_holds_its_email_back_and_says_why(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server, jobs=HeldJobs())
     service.context.storage = LocalStorage(tmp_path / "pdf")
     service.context.renderer = BrokenReceipts()
     doc = posted_invoice(service)
@@ -277,7 +307,7 @@ def test_a_receipt_pdf_that_cannot_be_made_holds_its_email_back_and_says_why(db,
 
 
 def test_without_a_receipt_renderer_the_email_says_nothing_of_an_attachment(db, smtp_server, tmp_path):
-    service, _, mail = receipting(db, smtp_server)
+    service, _, mail = receipting(db, smtp_server, jobs=HeldJobs())
     service.context.storage = LocalStorage(tmp_path / "pdf")
     service.context.renderer = InvoicesOnly()
     doc = posted_invoice(service)
