@@ -33,7 +33,7 @@ from oro_invoices.web.language import document_title
 from oro_invoices.web.storefront_rows import storefront_rows
 
 ENDPOINT_RECEIPT = "oro_invoices.storefront.receipt"
-LIST_SORTS = ("invoice_number", "invoice_date", "due_date", "total_amount", "payment_status")
+LIST_SORTS = ("invoice_number", "invoice_date", "customer_name", "due_date", "total_amount", "payment_status")
 LIST_FILTERS = ("number", "document_type", "date", "payment_status", "overdue")
 
 
@@ -131,6 +131,8 @@ class StorefrontPages:
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             show_payment_method=show_payment_method,
+            # a corporate user's list spans their customer and its sub-customers: say whose each is
+            show_customer=len(visible.customer_ids or ()) > 1,
             download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},

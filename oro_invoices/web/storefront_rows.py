@@ -39,6 +39,9 @@ class StorefrontRow:
     payment_method: str
     #: the Pay link; "" when the row offers none
     pay_url: str
+    #: the customer (company) the invoice is made out to: a column for a list that spans
+    #: several, a corporate customer user's (their customer and its sub-customers)
+    customer: str = ""
 
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
@@ -63,5 +66,6 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             total_amount=formatter.money(inv.total_amount, inv.currency),
             payment_badge=NOTHING if credit_note else payment_badge(inv.payment_status),
             overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
-            payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else ""))
+            payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else "",
+            customer=inv.customer_name))
     return rows

@@ -282,6 +282,28 @@ def test_the_payment_method_column_is_hidden_until_asked_for_and_kept_while_pagi
     assert "Payment Method</th>" in client.get("/customer/invoices" + after).get_data(as_text=True)
 
 
+def test_a_corporate_list_says_which_customer_each_invoice_is_made_out_to(shop):
+    """A corporate customer user sees their customer's and its sub-customers' invoices: the
+    Customer column tells the branches apart (and sorts by them); a list of one customer has none."""
+    client = customer(shop, "amanda.cole@acme.example")
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    cells = dict(re.findall(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>.*?'
+                            r'data-label="Customer">([^<]*)</td>', html, re.S))
+    branch, = numbers(client, *ACME_BERLIN)
+    assert cells == {**dict.fromkeys(numbers(client, *ACME), "Acme Industries AG"),
+                     branch: "Acme Industries – Berlin Branch"}
+    by_customer = client.get("/customer/invoices?sort=-customer_name").get_data(as_text=True)
+    assert listed_first(by_customer) == branch                             # "Acme Industries –" after "… AG"
+    assert listed_first(client.get("/customer/invoices?sort=customer_name").get_data(as_text=True)) != branch
+    for email in ("ben.ortiz@acme.example", "dieter.berg@acme.example"):   # department, own: one customer
+        page = customer(shop, email).get("/customer/invoices").get_data(as_text=True)
+        assert 'data-label="Customer"' not in page and ">Customer</" not in page
+
+
+def listed_first(html: str) -> str:
+    return re.search(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html).group(1)
+
+
 def test_guest_payment_link_expires_after_the_configured_days(shop):
     app = shop[0]
     client = ShopClient(app)
