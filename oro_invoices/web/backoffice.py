@@ -56,8 +56,8 @@ def currency_options(chosen: str | None) -> Markup:
 
 
 def customer_options(customers: Iterable[tuple[int, str]], chosen: str | None) -> Markup:
-    """The grid's Customer filter options, the customer whose id is ``chosen`` selected (written
-    in Python: up to 200 options a page, each a few template calls)."""
+    """The grid's Customer (or Website) filter options, the one whose id is ``chosen`` selected
+    (written in Python: up to 200 options a page, each a few template calls)."""
     return Markup("".join(
         f'<option value="{escape(cid)}" {"selected" if chosen == str(cid) else ""}>{escape(name)}</option>'
         for cid, name in customers))
@@ -109,6 +109,7 @@ class BackOffice:
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
         customers = self._customer_choices(req, scope)
+        websites = self.ctx.website_choices(scope) if self.ctx.website_choices is not None else None
         names = self.names()
         names.prefetch(page.items)
         pdf_pending = set(pending_pdfs(self.ctx.service, [r.id for r in page.items if r.status.value == "posted"]))
@@ -123,6 +124,7 @@ class BackOffice:
             statuses=PAYMENT_STATUS_LABELS,
             customer_options=None if customers is None else customer_options(customers, page.query.get("customer")),
             customer_filter=self._customer_filter(req, page.query.get("customer"), customers),
+            website_options=None if websites is None else customer_options(websites, page.query.get("website")),
             can_delete=can_delete, pdf_pending=pdf_pending)
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 

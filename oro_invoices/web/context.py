@@ -65,6 +65,8 @@ class WebContext:
     :param customer_choices: the customers offered by the grid's Customer filter; None from it
         (too many to list) makes the filter a field for the start of a customer's name (or an id),
         with suggestions.
+    :param website_choices: the websites offered by the grid's Website filter; None from it (or
+        without it) makes the filter a field for a website's id.
     :param storefront_website: the website a storefront request is on (None: the host does
         not say); storefront settings set per website are resolved with it.
     :param static_url: the URL of one of the add-on's static files (its stylesheet).
@@ -86,6 +88,7 @@ class WebContext:
     storefront_order_url: Callable[[int], str | None] = lambda order_id: None
     website_name: Callable[[int], str] = lambda website_id: i18n.gettext("Website #%(id)s", id=website_id)
     customer_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None
+    website_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None
     storefront_website: Callable[[Request], int | None] = lambda request: None
     static_url: Callable[[str], str] = lambda filename: f"/oro-invoices/static/{filename}"
     locale: str | None = None

@@ -127,6 +127,20 @@ def test_a_german_admin_filters_by_totals_typed_with_a_decimal_comma(admin):
     assert ids == {i.external_id or "" for i in wanted}
 
 
+def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, admin):
+    us_store = next(i.website_id for i in northwind(admin) if i.currency == "USD")
+    html = grid(admin, f"?website={us_store}")
+    select = re.search(r'<select id="f-website" name="website"[^>]*>(.*?)</select>', html, re.S).group(1)
+    options = re.findall(r'<option value="(\d*)"\s*(selected)?>([^<]*)</option>', select)
+    assert [(name, bool(chosen)) for _, chosen, name in options] == [
+        ("All websites", False), ("Northwind EU Store", False), ("Northwind US Store", True)]
+    assert {name: value for value, _, name in options}["Northwind US Store"] == str(us_store)
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    theirs = grid(sakura)
+    assert "Sakura Online</option>" in theirs and "Northwind EU Store" not in theirs
+
+
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("?date_from=2026-02-31&currency=USD", "date_from", "is not a date (use YYYY-MM-DD)"),
     ("?total_min=abc&currency=USD", "total_min", "is not an amount"),

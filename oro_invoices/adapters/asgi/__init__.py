@@ -79,6 +79,7 @@ class OroInvoices:
         Starlette's own error pages do. Off, each template is read once per process.
     :param website_name: ``website_name(id) -> str`` (default: the host's ``websites``).
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the grid's filter.
+    :param website_choices: ``website_choices(scope) -> [(id, name)]`` for the grid's Website filter.
     :param storefront_website: ``storefront_website(request) -> website id | None``.
     :param api_authenticate: ``token -> ApiClient | None``: mounts the JSON API at ``api_prefix``.
     :param api: an ``InvoiceApi`` to mount instead (its ``base_path`` is the prefix).
@@ -95,6 +96,7 @@ class OroInvoices:
                  template_dirs: Iterable[str] = (), template_reload: bool | None = None,
                  website_name: Callable[[int], str] | None = None,
                  customer_choices: Callable[[ScopeContext], list[tuple[int, str]]] | None = None,
+                 website_choices: Callable[[ScopeContext], list[tuple[int, str]] | None] | None = None,
                  storefront_website: Callable[[Request], int | None] | None = None,
                  api_authenticate: Callable[[str], ApiClient | None] | None = None,
                  api: InvoiceApi | None = None, api_prefix: str = "/api"):
@@ -114,7 +116,7 @@ class OroInvoices:
             self.services, host, csrf=SessionCsrf(),
             url_builder=self.url_for, static_url=self._static_url,
             order_url=_route_url(order_route), storefront_order_url=_route_url(storefront_order_route),
-            website_name=website_name, customer_choices=customer_choices,
+            website_name=website_name, customer_choices=customer_choices, website_choices=website_choices,
             storefront_website=storefront_website, locale=locale, page_size=page_size,
             template_dirs=template_dirs,
             template_reload=template_reload if template_reload is not None else app is not None and app.debug)

@@ -60,6 +60,8 @@ class OroInvoices:
     :param mail: a ``MailService``; the add-on's when omitted (outbox, plus SMTP if configured).
     :param plugins: the pluggy manager (default: ``get_plugin_manager()``).
     :param website_name: ``website_name(id) -> str`` for the grid's Website column.
+    :param website_choices: ``website_choices(scope) -> [(id, name)]`` for the Website filter
+        (the websites of the admin's organization; without it the filter takes a website's id).
     :param customer_choices: ``customer_choices(scope) -> [(id, name)]`` for the Customer filter
         (None from it: too many to list; the filter takes the start of a name, or an id).
     :param storefront_website: ``storefront_website(request) -> website id | None``: the
@@ -100,6 +102,7 @@ class OroInvoices:
                  mail: Any = None, plugins: Any = None, addon: Addon | None = None,
                  website_name: Callable[[int], str] | None = None,
                  customer_choices: Callable[..., list[tuple[int, str]] | None] | None = None,
+                 website_choices: Callable[..., list[tuple[int, str]] | None] | None = None,
                  storefront_website: Callable[[Request], int | None] | None = None):
         self.host = host
         self.service = service
@@ -108,6 +111,7 @@ class OroInvoices:
         self.addon = addon
         self.website_name = website_name
         self.customer_choices = customer_choices
+        self.website_choices = website_choices
         self.storefront_website = storefront_website
         self.app: flask.Flask | None = None
         self._static_urls: dict[tuple[str | None, str], str] = {}
@@ -146,6 +150,7 @@ class OroInvoices:
             order_url=self._endpoint_url(cfg.get("ORO_INVOICES_ORDER_ENDPOINT")),
             storefront_order_url=self._endpoint_url(cfg.get("ORO_INVOICES_STOREFRONT_ORDER_ENDPOINT")),
             website_name=self.website_name, customer_choices=self.customer_choices,
+            website_choices=self.website_choices,
             storefront_website=self.storefront_website,
             static_url=self.static_url,
             url_builder=self.url_for, locale=cfg.get("ORO_INVOICES_LOCALE"),

@@ -120,8 +120,8 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         profile.install(host)
 
     from oro_invoices.hosts.reference.config_page import bp as config_bp
+    from oro_invoices.hosts.reference.storefront_website import admin_websites, request_website, website_name
     from oro_invoices.hosts.reference.storefront_website import bp as website_bp
-    from oro_invoices.hosts.reference.storefront_website import request_website, website_name
     from oro_invoices.hosts.reference.views_admin import bp as admin_bp
     from oro_invoices.hosts.reference.views_store import bp as store_bp
     app.register_blueprint(admin_bp)
@@ -135,6 +135,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
                         host=host)
     OroInvoices(app, addon=addon, website_name=lambda wid: website_name(host, wid),
         customer_choices=lambda scope: _customers(host, scope),
+        website_choices=lambda scope: admin_websites(host, scope),
         storefront_website=request_website)
     host.layout.env.auto_reload = templates_reload(app)  # the layouts as the add-on's pages
     api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),

@@ -22,6 +22,7 @@ from oro_invoices.hosts.reference.request_cache import remembered
 from oro_invoices.persistence.engine import reading
 
 if TYPE_CHECKING:  # pragma: no cover
+    from oro_invoices.adapters.config_store import ScopeContext
     from oro_invoices.hosts.reference.reference import ReferenceHost
 
 COOKIE = "host_website"
@@ -49,16 +50,23 @@ def website_choices(host: ReferenceHost) -> list[tuple[int, str]]:
 
 
 def _websites(host: ReferenceHost, organization_id: int | None) -> list[tuple[int, str]]:
-    """The websites of ``organization_id`` (None: all), as (id, name), read once per request."""
-    def read() -> list[tuple[int, str]]:
-        query = _WEBSITES if organization_id is None else _WEBSITES.where(
-            m.websites.c.organization_id == organization_id)
+    """The websites of ``organization_id`` (None: all), as (id, name), by name; every website
+    is read once per request, whichever organizations the page asks for."""
+    def read() -> list[tuple[int, int, str]]:
         with reading(host.engine) as conn:
-            return [(id_, name) for id_, name in conn.execute(query)]
-    return remembered("websites", organization_id, read)
+            return [(id_, org, name) for id_, org, name in conn.execute(_WEBSITES)]
+    return [(id_, name) for id_, org, name in remembered("websites", None, read)
+            if organization_id is None or org == organization_id]
 
 
-_WEBSITES = select(m.websites.c.id, m.websites.c.name).order_by(m.websites.c.name, m.websites.c.id)
+_WEBSITES = select(m.websites.c.id, m.websites.c.organization_id, m.websites.c.name).order_by(
+    m.websites.c.name, m.websites.c.id)
+
+
+def admin_websites(host: ReferenceHost, scope: ScopeContext) -> list[tuple[int, str]]:
+    """The back-office grid's Website filter: the websites of the admin's organization (every
+    website for an admin of none)."""
+    return _websites(host, scope.organization_id)
 
 
 def website_name(host: ReferenceHost, website_id: int) -> str:
