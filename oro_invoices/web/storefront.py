@@ -24,6 +24,7 @@ from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing, storefront_scope
+from oro_invoices.web.backoffice import customer_options
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import archive_download, receipt_download
@@ -56,6 +57,7 @@ class Viewer:
         guard.check(ctx, req, feature=features.STOREFRONT, scope=self.scope,
                     user_kind="customer_user", permission="oro_invoices.view")
         self.ctx = ctx
+        self._customers: list[tuple[int, str]] | None = None
 
     def visibility(self) -> InvoiceFilter:
         """The filter of every invoice this user may see (posted, of their customer's organization)."""
@@ -69,9 +71,24 @@ class Viewer:
         if role is InvoiceRole.DEPARTMENT:
             return replace(base, customer_id=self.ref.customer_id)
         if role is InvoiceRole.CORPORATE:
-            subs = self.ctx.host.customers.descendants(self.ref.customer_id)
-            return replace(base, customer_ids=[self.ref.customer_id] + [c.id for c in subs])
+            return replace(base, customer_ids=[cid for cid, _name in self.customers()])
         raise PermissionDenied(_("Your account has no access to invoices."))
+
+    def customers(self) -> list[tuple[int, str]]:
+        """The customers whose invoices this user sees, as (id, name): theirs, and for the
+        corporate role every sub-customer (read once per request)."""
+        if self._customers is None:
+            own = (self.ref.customer_id, self.customer.name if self.customer is not None else "")
+            subs = (self.ctx.host.customers.descendants(self.ref.customer_id)
+                    if self.ref.invoice_role is InvoiceRole.CORPORATE else [])
+            self._customers = [own] + [(c.id, c.name) for c in subs]
+        return self._customers
+
+    def list_filters(self, visible: InvoiceFilter) -> tuple[str, ...]:
+        """The filters of the invoice list: with Customer (one of ``customers``) where the list
+        spans several, a corporate user's. Never elsewhere: a customer filter there would take
+        the place of the one their role sets."""
+        return LIST_FILTERS + ("customer",) if visible.customer_ids is not None else LIST_FILTERS
 
     def may_see(self, doc: InvoiceDocument) -> bool:
         f = self.visibility()
@@ -121,7 +138,7 @@ class StorefrontPages:
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
         page = listing.load_page(self.ctx.service, visible, req.query,
-                                 allowed_filters=LIST_FILTERS, sort_keys=LIST_SORTS,
+                                 allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True)
         can_pay = self._payable(page.items)
@@ -133,6 +150,8 @@ class StorefrontPages:
             show_payment_method=show_payment_method,
             # a corporate user's list spans their customer and its sub-customers: say whose each is
             show_customer=len(visible.customer_ids or ()) > 1,
+            customer_options=customer_options(viewer.customers(), page.query.get("customer"))
+            if len(visible.customer_ids or ()) > 1 else None,
             download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
@@ -197,7 +216,7 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
-        args, _echo = listing.parse_filters(req.query, LIST_FILTERS)      # a bad one: 422, saying which
+        args, _echo = listing.parse_filters(req.query, viewer.list_filters(visible))  # a bad one: 422
         settings, scope = self.ctx.settings, viewer.scope
         allowed: dict[tuple[int, int | None], bool] = {}
 

@@ -300,6 +300,32 @@ def test_a_corporate_list_says_which_customer_each_invoice_is_made_out_to(shop):
         assert 'data-label="Customer"' not in page and ">Customer</" not in page
 
 
+def test_a_corporate_user_filters_the_list_by_one_of_their_customers(shop):
+    client = customer(shop, "amanda.cole@acme.example")
+    branch_id = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Acme Industries – Berlin Branch")
+    acme_id = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Acme Industries AG")
+    html = client.get("/customer/invoices").get_data(as_text=True)
+    select = re.search(r'<select id="f-customer" name="customer"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'<option value="(\d*)"[^>]*>([^<]*)</option>', select) == [
+        ("", "All customers"), (str(acme_id), "Acme Industries AG"),
+        (str(branch_id), "Acme Industries – Berlin Branch")]
+    assert set(listed(client, f"?customer={branch_id}")) == numbers(client, *ACME_BERLIN)
+    assert f'<option value="{branch_id}" selected>' in client.get(f"/customer/invoices?customer={branch_id}").get_data(
+        as_text=True)
+    assert set(listed(client, f"?customer={acme_id}")) == numbers(client, *ACME)
+    # the archive follows it; a customer outside theirs shows nothing of it
+    branch_number, = numbers(client, *ACME_BERLIN)
+    assert set(archived(client, f"?customer={branch_id}")) == {f"invoice-{branch_number}.pdf"}
+    globex_id = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Globex Corporation")
+    assert listed(client, f"?customer={globex_id}") == []
+    # other roles have no such filter: it never replaces the customer their role sets
+    for email, theirs in (("ben.ortiz@acme.example", ACME), ("carla.nguyen@acme.example", CARLA_OWN)):
+        other = customer(shop, email)
+        assert 'id="f-customer"' not in other.get("/customer/invoices").get_data(as_text=True)
+        assert set(listed(other, f"?customer={branch_id}")) == numbers(other, *theirs)
+        assert set(archived(other, f"?customer={globex_id}")) == {f"invoice-{n}.pdf" for n in numbers(other, *theirs)}
+
+
 def listed_first(html: str) -> str:
     return re.search(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html).group(1)
 
