@@ -19,7 +19,9 @@ there is none, the message goes back to ``queued`` (this attempt not counted) an
 again after ``PDF_WAIT``. Once the PDF exists its SHA-256 is written into the message, which
 is then sent as any other; a pending e-invoice XML is then read out of it (``resolve_xml``).
 A pending payment receipt (a receipt email's PDF) is made by the sender (``resolve_receipt``,
-the same bytes each time); when it cannot be made, the attempt fails like a refused send and is
+the same bytes each time). A sender that makes no PDFs (``oro-invoices deliver-mail``) puts the
+message back, like one waiting for its PDF, for a sender that does (a worker's delivery job or
+its sweep); when the receipt cannot be made there, the attempt fails like a refused send and is
 retried on the same schedule.
 """
 from __future__ import annotations
@@ -63,12 +65,14 @@ INTERRUPTED = "Interrupted while sending (lease expired); delivery unknown."
 #: How long a message waits before looking again for its invoice's PDF.
 PDF_WAIT = dt.timedelta(seconds=15)
 WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
+WAITING_FOR_RECEIPT = "Waiting for a sender that makes PDFs to make the receipt PDF."
 #: The stored PDF of an invoice as an attachment, or None while it is still being made.
 PdfResolver = Callable[[int], Attachment | None]
 #: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.
 XmlResolver = Callable[[Attachment], Attachment | None]
-#: ``resolve_receipt(invoice_id, transaction_id) -> Attachment``: that payment's receipt PDF, stored.
-ReceiptResolver = Callable[[int, int], Attachment]
+#: ``resolve_receipt(invoice_id, transaction_id) -> Attachment | None``: that payment's receipt
+#: PDF, made and stored; None where no receipt can be made (no renderer or storage here).
+ReceiptResolver = Callable[[int, int], Attachment | None]
 
 
 @dataclass(frozen=True)
@@ -201,8 +205,8 @@ class Deliverer:
                 resolved = self._resolve_pending(claimed)
             except Exception as exc:  # recorded on the message like a failed send
                 return self._mark_failed(claimed, exc, now)
-            if resolved is None:
-                self._put_back(claimed, now)
+            if isinstance(resolved, str):
+                self._put_back(claimed, now, resolved)
                 return "waiting"
             claimed = resolved
         try:
@@ -212,10 +216,10 @@ class Deliverer:
         self._mark_sent(claimed, reply or "")
         return "sent"
 
-    def _resolve_pending(self, claimed: _Claimed) -> _Claimed | None:
+    def _resolve_pending(self, claimed: _Claimed) -> _Claimed | str:
         """The claimed message with its pending files in place (written into the row): its
-        invoice's stored PDF, and the receipt it carries made now; None while the invoice's PDF
-        is still being made."""
+        invoice's stored PDF, and the receipt it carries made now; or why it waits: its invoice's
+        PDF is still being made, or no receipt can be made here."""
         email = claimed.email
         pdf = None
         if any(a.awaits_pdf for a in email.attachments):
@@ -223,8 +227,16 @@ class Deliverer:
                 raise RuntimeError("The invoice PDF of this message cannot be looked up here.")
             pdf = self.resolve_pdf(email.invoice_id)
             if pdf is None:
-                return None
-        attachments = tuple(r for r in (self._resolved(a, email.invoice_id, pdf) for a in email.attachments)
+                return WAITING_FOR_PDF
+        receipts: dict[int, Attachment] = {}
+        for a in email.attachments:
+            if a.pending and a.receipt_of is not None:
+                made = self.resolve_receipt(email.invoice_id, a.receipt_of) if self.resolve_receipt else None
+                if made is None:
+                    return WAITING_FOR_RECEIPT
+                receipts[a.receipt_of] = replace(made, filename=a.filename)
+        attachments = tuple(r for r in (receipts.get(a.receipt_of) if a.pending and a.receipt_of is not None
+                                        else self._resolved(a, pdf) for a in email.attachments)
                             if r is not None)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
@@ -233,28 +245,24 @@ class Deliverer:
                       .execution_options(synchronize_session=False))
         return replace(claimed, email=replace(email, attachments=attachments))
 
-    def _resolved(self, attachment: Attachment, invoice_id: int, pdf: Attachment | None) -> Attachment | None:
-        """A pending attachment filled in: a receipt made now, the now stored invoice PDF, or the
-        e-invoice XML that PDF carries (None when it carries none); any other one as it is."""
+    def _resolved(self, attachment: Attachment, pdf: Attachment | None) -> Attachment | None:
+        """A pending attachment filled in from the now stored invoice PDF, or the e-invoice XML
+        that PDF carries (None when it carries none); any other one as it is."""
         if not attachment.pending:
             return attachment
-        if attachment.receipt_of is not None:
-            if self.resolve_receipt is None:
-                raise RuntimeError("The receipt PDF of this message cannot be made here.")
-            return replace(self.resolve_receipt(invoice_id, attachment.receipt_of), filename=attachment.filename)
         assert pdf is not None
         if attachment.content_type == "application/xml":
             return self.resolve_xml(pdf) if self.resolve_xml is not None else None
         return replace(pdf, filename=attachment.filename)
 
-    def _put_back(self, claimed: _Claimed, now: dt.datetime) -> None:
+    def _put_back(self, claimed: _Claimed, now: dt.datetime, reason: str) -> None:
         """Release a message whose PDF is not made yet: queued again, this attempt not counted."""
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
                       .where(OutboxEmail.id == claimed.email.id, OutboxEmail.lease_token == claimed.token,
                              OutboxEmail.status == SENDING)
                       .values(status=QUEUED, attempts=OutboxEmail.attempts - 1, lease_until=None,
-                              next_attempt_at=now + PDF_WAIT, last_error=WAITING_FOR_PDF,
+                              next_attempt_at=now + PDF_WAIT, last_error=reason,
                               updated_at=self.clock())
                       .execution_options(synchronize_session=False))
 

@@ -182,7 +182,7 @@ class MailService:
                                    clock=self.clock, lease=lease, retry_schedule=retry_schedule,
                                    expired_lease=expired_lease, reconcile=reconcile,
                                    resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml,
-                                   resolve_receipt=self.receipt_attachment)
+                                   resolve_receipt=self._resolve_receipt)
         self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
 
     # ---- templates ------------------------------------------------------------------
@@ -319,6 +319,15 @@ class MailService:
         _, pdf = make(invoice_id, transaction_id)
         stored = storage.put(pdf)
         return Attachment(filename=filename, sha256=stored.sha256, size=stored.size)
+
+    def _resolve_receipt(self, invoice_id: int, transaction_id: int) -> Attachment | None:
+        """A message's receipt PDF made now; None where this process makes none (no storage, or
+        no renderer that makes receipts: the CLI's sender), so a sender that does takes it."""
+        documents = getattr(self.invoices, "documents", None)
+        if getattr(self.invoices, "storage", None) is None or documents is None \
+                or not documents.makes_receipts(self.invoices.get(invoice_id)):
+            return None
+        return self.receipt_attachment(invoice_id, transaction_id)
 
     @staticmethod
     def template_for(invoice: InvoiceDocument) -> str:

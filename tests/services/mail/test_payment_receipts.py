@@ -14,6 +14,7 @@ from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import OutboxEmail
+from oro_invoices.services.mail.delivery import WAITING_FOR_RECEIPT
 from oro_invoices.services.mail.receipts import ENABLED_SETTING, PaymentReceipts
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
@@ -300,6 +301,26 @@ def test_a_receipt_pdf_the_delivery_cannot_make_holds_its_email_back_and_says_wh
     assert doc.display_number in waiting.last_error and waiting.attachments[0].pending
     # once receipts can be made again, the retry sends it with its receipt
     service.context.renderer = PdfRenderer()
+    assert mail.deliver_pending(now=waiting.next_attempt_at).sent == 1
+    [received] = smtp_server.handler.received
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_content()[:5] == b"%PDF-"
+
+
+def test_a_sender_that_makes_no_pdfs_leaves_a_receipt_email_to_one_that_does(db, smtp_server, tmp_path):
+    """``oro-invoices deliver-mail`` renders nothing: the message waits for a worker's delivery,
+    its attempts untouched, instead of failing."""
+    service, _, mail = receipting(db, smtp_server, jobs=HeldJobs())
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = renderer = PdfRenderer()
+    doc = posted_invoice(service)
+    pay(service, doc.id, 23186)
+    service.context.renderer = None                              # a process without a renderer
+    report = mail.deliver_pending()
+    assert (report.sent, report.waiting, report.retrying) == (0, 1, 0) and not smtp_server.handler.received
+    [waiting] = receipts(mail, doc.id)
+    assert (waiting.status, waiting.attempts, waiting.last_error) == ("queued", 0, WAITING_FOR_RECEIPT)
+    service.context.renderer = renderer                          # the worker's turn
     assert mail.deliver_pending(now=waiting.next_attempt_at).sent == 1
     [received] = smtp_server.handler.received
     [attachment] = list(received.message.iter_attachments())
