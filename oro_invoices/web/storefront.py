@@ -142,16 +142,16 @@ class StorefrontPages:
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True)
         can_pay = self._payable(page.items)
+        # a corporate user's list spans their customer and its sub-customers: say whose each is
+        several = len(visible.customer_ids or ()) > 1
         show_payment_method = req.query.get("show_payment_method") == "1"  # hidden by default
         if show_payment_method:
             page.query["show_payment_method"] = "1"  # kept through paging, sorting and filters
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             show_payment_method=show_payment_method,
-            # a corporate user's list spans their customer and its sub-customers: say whose each is
-            show_customer=len(visible.customer_ids or ()) > 1,
-            customer_options=customer_options(viewer.customers(), page.query.get("customer"))
-            if len(visible.customer_ids or ()) > 1 else None,
+            show_customer=several,
+            customer_options=customer_options(viewer.customers(), page.query.get("customer")) if several else None,
             download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
