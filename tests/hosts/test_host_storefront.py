@@ -298,6 +298,12 @@ def test_a_corporate_list_says_which_customer_each_invoice_is_made_out_to(shop):
     for email in ("ben.ortiz@acme.example", "dieter.berg@acme.example"):   # department, own: one customer
         page = customer(shop, email).get("/customer/invoices").get_data(as_text=True)
         assert 'data-label="Customer"' not in page and ">Customer</" not in page
+    # the invoice's page says it too
+    branch_doc = client.service.get(client.service.find_id(external_id=ACME_BERLIN[0]))
+    view = client.get(f"/customer/invoices/{branch_doc.id}").get_data(as_text=True)
+    assert '<dd id="oi-customer">Acme Industries – Berlin Branch</dd>' in view
+    dieter = customer(shop, "dieter.berg@acme.example").get(f"/customer/invoices/{branch_doc.id}").get_data(as_text=True)
+    assert 'id="oi-customer"' not in dieter
 
 
 def test_a_corporate_user_filters_the_list_by_one_of_their_customers(shop):
