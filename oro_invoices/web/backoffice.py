@@ -55,12 +55,13 @@ def currency_options(chosen: str | None) -> Markup:
     return Markup(tags)
 
 
-def customer_options(customers: Iterable[tuple[int, str]], chosen: str | None) -> Markup:
-    """The grid's Customer (or Website) filter options, the one whose id is ``chosen`` selected
-    (written in Python: up to 200 options a page, each a few template calls)."""
+def choice_options(choices: Iterable[tuple[int, str]], chosen: str | None) -> Markup:
+    """The ``<option>``s of a filter that lists (id, name) choices (the grid's Customer and
+    Website, the storefront's Customer), the one whose id is ``chosen`` selected (written in
+    Python: up to 200 options a page, each a few template calls)."""
     return Markup("".join(
         f'<option value="{escape(cid)}" {"selected" if chosen == str(cid) else ""}>{escape(name)}</option>'
-        for cid, name in customers))
+        for cid, name in choices))
 
 
 class BackOffice:
@@ -122,9 +123,9 @@ class BackOffice:
             currency_sorts=listing.CURRENCY_SORTS,
             currency_options=currency_options(page.query.get("currency")),
             statuses=PAYMENT_STATUS_LABELS,
-            customer_options=None if customers is None else customer_options(customers, page.query.get("customer")),
+            customer_options=None if customers is None else choice_options(customers, page.query.get("customer")),
             customer_filter=self._customer_filter(req, page.query.get("customer"), customers),
-            website_options=None if websites is None else customer_options(websites, page.query.get("website")),
+            website_options=None if websites is None else choice_options(websites, page.query.get("website")),
             can_delete=can_delete, pdf_pending=pdf_pending)
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 

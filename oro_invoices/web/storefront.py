@@ -24,7 +24,7 @@ from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard, listing, storefront_scope
-from oro_invoices.web.backoffice import customer_options
+from oro_invoices.web.backoffice import choice_options
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import archive_download, receipt_download
@@ -151,7 +151,7 @@ class StorefrontPages:
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             show_payment_method=show_payment_method,
             show_customer=several,
-            customer_options=customer_options(viewer.customers(), page.query.get("customer")) if several else None,
+            customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
             download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},

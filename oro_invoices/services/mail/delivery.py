@@ -235,8 +235,7 @@ class Deliverer:
                 if made is None:
                     return WAITING_FOR_RECEIPT
                 receipts[a.receipt_of] = replace(made, filename=a.filename)
-        attachments = tuple(r for r in (receipts.get(a.receipt_of) if a.pending and a.receipt_of is not None
-                                        else self._resolved(a, pdf) for a in email.attachments)
+        attachments = tuple(r for r in (self._resolved(a, pdf, receipts) for a in email.attachments)
                             if r is not None)
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
@@ -245,18 +244,22 @@ class Deliverer:
                       .execution_options(synchronize_session=False))
         return replace(claimed, email=replace(email, attachments=attachments))
 
-    def _resolved(self, attachment: Attachment, pdf: Attachment | None) -> Attachment | None:
-        """A pending attachment filled in from the now stored invoice PDF, or the e-invoice XML
-        that PDF carries (None when it carries none); any other one as it is."""
+    def _resolved(self, attachment: Attachment, pdf: Attachment | None,
+                  receipts: dict[int, Attachment]) -> Attachment | None:
+        """A pending attachment filled in: its receipt made now, the now stored invoice PDF, or the
+        e-invoice XML that PDF carries (None when it carries none); any other one as it is."""
         if not attachment.pending:
             return attachment
+        if attachment.receipt_of is not None:
+            return receipts[attachment.receipt_of]
         assert pdf is not None
         if attachment.content_type == "application/xml":
             return self.resolve_xml(pdf) if self.resolve_xml is not None else None
         return replace(pdf, filename=attachment.filename)
 
     def _put_back(self, claimed: _Claimed, now: dt.datetime, reason: str) -> None:
-        """Release a message whose PDF is not made yet: queued again, this attempt not counted."""
+        """Release a message whose PDF (or receipt) cannot be attached yet, saying why (``reason``):
+        queued again, this attempt not counted."""
         with self.db.transaction() as s:
             s.execute(update(OutboxEmail)
                       .where(OutboxEmail.id == claimed.email.id, OutboxEmail.lease_token == claimed.token,
