@@ -484,9 +484,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--actor", default="complete-pdfs", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_complete_pdfs)
 
-    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files")
-    p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv)")
-    p.add_argument("--format", choices=("csv", "jsonl", "json"),
+    p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files, or e-invoices")
+    p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv; e-invoices: "
+                                            "CII .xml, Factur-X / ZUGFeRD .pdf)")
+    p.add_argument("--format", choices=("csv", "jsonl", "json", "einvoice"),
                    help="the files' layout (default: by each file's extension)")
     p.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")
     p.add_argument("--on-error", choices=("stop", "skip"), default="stop",

@@ -131,6 +131,21 @@ def customer_users_of(customers: Customers, ids: Iterable[int]) -> dict[int, Cus
     return {i: ref for i, ref in refs.items() if ref is not None}
 
 
+def normal_vat_id(vat_id: str) -> str:
+    """A VAT id as compared: without spaces, dots and dashes, in capitals (``de 123.456`` → ``DE123456``)."""
+    return "".join(ch for ch in vat_id if ch.isalnum()).upper()
+
+
+def customers_with_vat_id(customers: Customers, organization_id: int, vat_id: str) -> list[CustomerRef] | None:
+    """The customers of ``organization_id`` whose VAT id is ``vat_id`` (compared as
+    ``normal_vat_id``), from the host's optional ``customers_with_vat_id(organization_id,
+    vat_id)``, which is given the id already made normal; None when the host has no such look-up."""
+    lookup = getattr(customers, "customers_with_vat_id", None)
+    if not callable(lookup):
+        return None
+    return list(lookup(organization_id, normal_vat_id(vat_id)))
+
+
 def walk_descendants(customers: Customers, customer_id: int) -> list[CustomerRef]:
     """Breadth-first descendants built from ``children`` (for adapters without a faster query)."""
     found: list[CustomerRef] = []

@@ -20,6 +20,7 @@ from oro_invoices.adapters.commerce import (
     OrderLine,
     OrderSnapshot,
     WebsiteRef,
+    normal_vat_id,
     walk_descendants,
 )
 from oro_invoices.adapters.config_store import (
@@ -205,6 +206,11 @@ class MemoryCustomers:
 
     def children(self, customer_id: int) -> list[CustomerRef]:
         return [c for c in self.customers.values() if c.parent_id == customer_id]
+
+    def customers_with_vat_id(self, organization_id: int, vat_id: str) -> list[CustomerRef]:
+        """The organization's customers whose VAT id, without spaces, dots and dashes, is ``vat_id``."""
+        return [c for c in self.customers.values()
+                if c.organization_id == organization_id and normal_vat_id(c.vat_id) == vat_id]
 
     def descendants(self, customer_id: int) -> list[CustomerRef]:
         return walk_descendants(self, customer_id)

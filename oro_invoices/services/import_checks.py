@@ -2,8 +2,8 @@
 
 ``Checker`` checks a record through the API's schema (``load_input``), its organization, a
 repeated external id and its PDF (``check_alone``: what needs only the record and the ones
-before it), then against the organization's posting requirements and, with a host, its
-parties (``context_problems``). Every problem is a ``Problem`` naming the record (a CSV
+before it; an e-invoice's stated totals too), then against the organization's posting requirements and, with a host, its
+parties (``context_problems``; an e-invoice's buyer is found among the customers first). Every problem is a ``Problem`` naming the record (a CSV
 line's problem: that line's row) and the field.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.services.import_einvoices import match_customer, totals_problems
 from oro_invoices.services.import_reading import Problem, Record
 from oro_invoices.services.import_spool import SeenKeys
 from oro_invoices.services.schemas import load_input
@@ -86,6 +87,8 @@ class Checker:
         elif self.organization_id is not None and org != self.organization_id:
             problems.append(Problem(record.location, "organization_id",
                                     f"This import is for organization {self.organization_id}."))
+        if self.loaded is not None and record.einvoice is not None:
+            problems += totals_problems(record, self.loaded)
         split = len(problems)
         problems += self._identity_problems(record, payload, org)
         problems += _pdf_problems(record, payload)
@@ -95,6 +98,8 @@ class Checker:
         """The problems of ``record`` (which loaded to ``loaded``) against the organization's
         settings (the posting requirements) and, with a host, its parties."""
         problems: list[Problem] = []
+        if self.host is not None and record.einvoice is not None:
+            problems += match_customer(record, loaded, self.host.customers)
         years = self.years_of(loaded["organization_id"])
         if years is not None and loaded.get("status") == "posted":
             problems += [problem_at(record, f, m) for f, m in _posting_problems(loaded, years, self.host is not None)]

@@ -73,8 +73,10 @@ class PdfLibrary:
         return zipfile.Path(self._zip, entry), self._zip.getinfo(entry).file_size
 
     def resolve(self, record: Record) -> Record:
-        """``record`` with its PDF taken from here (a problem when the file it names is missing)."""
-        if record.fatal:
+        """``record`` with its PDF taken from here (a problem when the file it names is missing).
+
+        A Factur-X / ZUGFeRD PDF imported as an e-invoice is its own PDF."""
+        if record.fatal or (record.einvoice is not None and record.pdf_path is not None):
             return record
         found = None
         if record.pdf_name:

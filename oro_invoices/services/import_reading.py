@@ -1,9 +1,11 @@
-"""Reading import files (JSON, JSON Lines, CSV) into records, collecting every problem.
+"""Reading import files (JSON, JSON Lines, CSV, e-invoices) into records, collecting every problem.
 
 A problem that makes the whole file unreadable (unknown type, broken JSON array, no
 ``external_id`` column) ends the file; a problem of one line or row is recorded
 against that record and reading goes on, so one run reports all of them. JSON Lines
-and CSV files are read record by record, and so is a JSON array (``json_stream``).
+and CSV files are read record by record, and so is a JSON array (``json_stream``). An
+e-invoice (CII XML, or a Factur-X / ZUGFeRD PDF carrying it) is one posted record; a PDF
+becomes that invoice's stored PDF (``import_einvoices``).
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate
 ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
                  "country", "phone")
 INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")
-FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
+           ".xml": "einvoice", ".pdf": "einvoice"}
 #: a PDF to import: a file, or an entry of a zip (``import_pdfs``)
 PdfFile = Path | zipfile.Path
 
@@ -60,10 +63,14 @@ class Record:
     pdf_name: str | None = None
     #: its lines' sums, when a checking process worked them out (``import_pricing``)
     line_sums: LineSums | None = None
+    #: an e-invoice's own figures: its totals as written and the buyer's VAT id
+    #: (``import_einvoices.EInvoiceFacts``)
+    einvoice: dict[str, str] | None = None
 
 
 def file_format(path: Path, given: str | None = None) -> str | None:
-    """``json``, ``jsonl`` or ``csv``: ``given``, else by the file's extension (None: unknown)."""
+    """``json``, ``jsonl``, ``csv`` or ``einvoice``: ``given``, else by the file's extension
+    (None: unknown)."""
     return given or FORMATS.get(path.suffix.lower())
 
 
@@ -84,7 +91,12 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
     """
     kind = file_format(path, fmt)
     if kind is None:
-        yield _fatal(str(path), "Unknown file type; use .json, .jsonl, .ndjson or .csv (or --format).")
+        yield _fatal(str(path), "Unknown file type; use .json, .jsonl, .ndjson, .csv, .xml or .pdf "
+                                "(or --format).")
+        return
+    if kind == "einvoice":
+        from oro_invoices.services.import_einvoices import read_einvoice
+        yield read_einvoice(path)
         return
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:

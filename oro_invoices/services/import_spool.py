@@ -61,7 +61,7 @@ class Spool:
         found later belong, see ``Checker.check_alone``)."""
         problems = [(p.record, p.field, p.message) for p in record.problems]
         kept = (record.location, record.payload, self._decoder.pdf_ref(record.pdf_path), record.line_locations,
-                problems, record.fatal, split, record.line_sums)
+                problems, record.fatal, split, record.line_sums, record.einvoice)
         try:
             data = _MARSHALLED + marshal.dumps((*kept, *_compact(loaded)))
         except (ValueError, _Irregular):
@@ -114,12 +114,14 @@ def _entries(fh: BinaryIO, decoder: _Decoder, until: int | None = None
     while (until is None or fh.tell() < until) and (size := fh.read(_SIZE.size)):
         data = fh.read(_SIZE.unpack(size)[0])
         if data[:1] == _MARSHALLED:
-            location, payload, pdf, rows, problems, fatal, split, sums, *compact = marshal.loads(memoryview(data)[1:])
+            location, payload, pdf, rows, problems, fatal, split, sums, facts, *compact = marshal.loads(
+                memoryview(data)[1:])
             loaded = decoder.loaded(*compact)
         else:
-            location, payload, pdf, rows, problems, fatal, split, sums, loaded = pickle.loads(memoryview(data)[1:])
+            location, payload, pdf, rows, problems, fatal, split, sums, facts, loaded = pickle.loads(
+                memoryview(data)[1:])
         yield Record(location, payload, decoder.pdf(pdf), [Problem(*p) for p in problems], rows,
-                     fatal=fatal, line_sums=sums), loaded, split
+                     fatal=fatal, line_sums=sums, einvoice=facts), loaded, split
 
 
 class _Decoder:

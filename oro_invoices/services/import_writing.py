@@ -582,19 +582,20 @@ class _Memo:
         if name not in self._methods:
             return value
 
-        def memoized(key: Any) -> Any:
+        def memoized(*key: Any) -> Any:
             if (name, key) not in self._answers:
-                self._answers[(name, key)] = value(key)
+                self._answers[(name, key)] = value(*key)
             return self._answers[(name, key)]
         return memoized
 
 
 class _CachedHost:
-    """The host with its customers, customer users, websites and orders looked up once per run."""
+    """The host with its customers (by id and by VAT id), customer users, websites and orders
+    looked up once per run."""
 
     def __init__(self, host: HostAdapter):
         self._host = host
-        self.customers = _Memo(host.customers, ("get_customer", "get_customer_user"))
+        self.customers = _Memo(host.customers, ("get_customer", "get_customer_user", "customers_with_vat_id"))
         self.websites = _Memo(host.websites, ("get_website",))
         self.orders = _Memo(host.orders, ("get",))
 

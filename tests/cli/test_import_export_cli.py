@@ -182,3 +182,21 @@ def test_progress_on_a_terminal_rewrites_one_line():
     meter.finish()
     assert out.getvalue() == ("\rimported 10/100 invoices, 10.0/s, ETA 9s\x1b[K"
                               "\rimported 20/100 invoices, 10.0/s, ETA 8s\x1b[K\n")
+
+
+def test_an_e_invoice_file_imports_as_a_posted_invoice(sqlite_db, tmp_path, capsys):
+    example = EXAMPLES / "invoice-cii.xml"
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(example)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0)
+    service = InvoiceService(sqlite_db)
+    doc = service.get(service.find_id(external_id="RE-2025-0117"))
+    assert (doc.invoice_number, doc.status.value, str(doc.invoice_date), doc.customer_name, str(doc.total_amount)) == (
+        "RE-2025-0117", "posted", "2025-03-14", "Initech GmbH", "1235.77")
+    assert [(l.description, l.unit, str(l.quantity), str(l.unit_price)) for l in doc.lines] == [
+        ("Thermal printer TP-200", "pcs", "4", "189"), ("Installation and training", "h", "2.5", "95"),
+        ("Printer manual (printed)", "", "4", "12.5")]
+    renamed = tmp_path / "from-the-erp.txt"
+    renamed.write_bytes(example.read_bytes().replace(b"RE-2025-0117", b"RE-2025-0118"))
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--format", "einvoice",
+                 str(renamed)]) == 0
+    assert service.get(service.find_id(external_id="RE-2025-0118")).total_amount == doc.total_amount

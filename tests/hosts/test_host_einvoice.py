@@ -9,6 +9,7 @@ from support.variant import documents_made
 from oro_invoices.documents.einvoice import rules
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
+from oro_invoices.services.importing import run_import
 
 
 @pytest.fixture
@@ -72,3 +73,29 @@ def test_a_refused_posting_names_the_broken_rules_in_the_admins_language(einvoic
     shown = text_of(admin.get(resp.headers["Location"]).get_data(as_text=True))
     assert (f"Rechnung Entwurf #{inv} wurde nicht gebucht: ihre XRechnung 3.0-E-Rechnung verletzt 1 Regel: "
             '[BR-DE-15] Das Element "Buyer reference" (BT-10) muss übermittelt werden.') in shown
+
+
+def test_an_imported_e_invoice_goes_to_the_customer_with_the_buyers_vat_id(einvoicing, admin, tmp_path):
+    """Acme and its Berlin branch share a VAT id: the buyer's name tells them apart; Acme's
+    corporate customer user then finds the branch's invoice in the storefront."""
+    service = admin.service
+    customers = {c["name"]: c["id"] for c in einvoicing[1]["customers"]}
+    draft = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
+                 if d.customer_name == "Acme Industries AG")
+    posted = documents_made(service, service.post(draft.id).id)
+    xml = service.open_xml(posted.id)[1]
+    (branch_name,) = [name for name in customers if "Berlin" in name]
+    for number, buyer, vat_id in (("EXT-1", branch_name, "DE 136 695 976"),
+                                  ("EXT-2", "Initech GmbH", "de129273398")):
+        changed = (xml.replace(f"<ram:ID>{posted.invoice_number}</ram:ID>".encode(), f"<ram:ID>{number}</ram:ID>".encode())
+                   .replace(b"<ram:Name>Acme Industries AG</ram:Name>", f"<ram:Name>{buyer}</ram:Name>".encode())
+                   .replace(b">DE136695976<", f">{vat_id}<".encode()))
+        (tmp_path / f"{number}.xml").write_bytes(changed)
+    report = run_import(service, sorted(tmp_path.glob("EXT-*.xml")), organization_id=1)
+    assert report.problems == [] and report.created == ["EXT-1", "EXT-2"]
+    assert service.get(service.find_id(external_id="EXT-1")).customer_id == customers[branch_name]
+    assert service.get(service.find_id(external_id="EXT-2")).customer_id == customers["Initech GmbH"]
+    corporate = ShopClient(einvoicing[0])
+    corporate.login_customer("amanda.cole@acme.example")
+    listed = text_of(corporate.get("/customer/invoices").get_data(as_text=True))
+    assert "EXT-1" in listed and "EXT-2" not in listed

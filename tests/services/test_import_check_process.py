@@ -189,7 +189,7 @@ def test_a_file_that_cannot_be_read_is_reported_among_the_others(svc, tmp_path, 
     last = write(tmp_path / "c.jsonl", [bad("B-1"), *good(1, start=4)])
     report = run_import(svc, [first, unknown, last], organization_id=1, on_error=on_error)
     assert [(p.where, p.message) for p in report.problems] == [
-        (str(unknown), "Unknown file type; use .json, .jsonl, .ndjson or .csv (or --format)."),
+        (str(unknown), "Unknown file type; use .json, .jsonl, .ndjson, .csv, .xml or .pdf (or --format)."),
         (f"{last}:1.currency", "Unknown currency code; use an ISO 4217 code such as \"USD\".")]
     assert report.skipped == ["B-1"]
     written = ["X-1", "X-2", "X-3", "X-4"] if on_error == "skip" else []

@@ -25,6 +25,7 @@ from sqlalchemy import (
     bindparam,
     delete,
     false,
+    func,
     insert,
     or_,
     select,
@@ -336,6 +337,12 @@ class ReferenceCustomers:
             rows = c.execute(_CUSTOMER_USERS_AMONG, {"ids": list(ids)}).all()
         return {user.id: user for user in map(_customer_user, rows)}
 
+    def customers_with_vat_id(self, organization_id: int, vat_id: str) -> list[CustomerRef]:
+        """The organization's customers whose VAT id, without spaces, dots and dashes, is ``vat_id``."""
+        with reading(self.engine) as c:
+            rows = c.execute(_CUSTOMERS_WITH_VAT_ID, {"organization_id": organization_id, "vat_id": vat_id}).all()
+        return [_customer(r) for r in rows]
+
     def children(self, customer_id: int) -> list[CustomerRef]:
         t = m.customers
         with reading(self.engine) as c:
@@ -358,6 +365,12 @@ def _descendants_statement() -> Select[Any]:
 
 
 _CUSTOMER = select(m.customers).where(m.customers.c.id == bindparam("customer_id"))
+_CUSTOMERS_WITH_VAT_ID = (
+    select(m.customers)
+    .where(m.customers.c.organization_id == bindparam("organization_id"),
+           func.upper(func.replace(func.replace(func.replace(m.customers.c.vat_id, " ", ""), ".", ""), "-", ""))
+           == bindparam("vat_id"))
+    .order_by(m.customers.c.id))
 _CUSTOMER_USER = select(m.customer_users).where(m.customer_users.c.id == bindparam("customer_user_id"))
 _WEBSITE = select(m.websites).where(m.websites.c.id == bindparam("website_id"))
 _WEBSITE_FIELDS = _by_position(m.websites, "id", "name", "organization_id")

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot, WebsiteRef
-from oro_invoices.adapters.commerce import customer_users_of
+from oro_invoices.adapters.commerce import customer_users_of, customers_with_vat_id
 from oro_invoices.domain.invoice import Address
 from oro_invoices.testing.suite.base import HostSuite
 
@@ -72,6 +72,21 @@ class TestCustomers(HostSuite):
             == ("DE123456788", "DE", "04011000-12345-03")
         plain = self.host.customers.get_customer(self.seeder.add_customer("No Tax Data").id)
         assert (plain.vat_id, plain.country_code, plain.buyer_reference) == ("", "", "")
+
+    @pytest.mark.oro_requires("buyer_tax_data")
+    def test_customers_by_vat_id(self) -> None:
+        """The optional ``customers_with_vat_id`` (imported e-invoices find their buyer by it)
+        answers the organization's customers with that VAT id, however it is spaced."""
+        if customers_with_vat_id(self.host.customers, 1, "DE123456788") is None:
+            pytest.skip("the host has no customers_with_vat_id (optional)")
+        parent = self.seeder.add_customer("Acme Industries AG", vat_id="DE123456788", country_code="DE")
+        branch = self.seeder.add_customer("Acme Berlin", parent_id=parent.id, vat_id="de 123 456 788")
+        self.seeder.add_customer("Initech GmbH", vat_id="DE129273398")
+        self.seeder.add_customer("Acme abroad", vat_id="DE123456788", organization_id=2)
+        found = customers_with_vat_id(self.host.customers, 1, "DE 123.456-788")
+        assert sorted(c.id for c in found or []) == sorted([parent.id, branch.id])
+        assert {c.name for c in found or []} == {"Acme Industries AG", "Acme Berlin"}
+        assert customers_with_vat_id(self.host.customers, 1, "DE811569869") == []
 
     @pytest.mark.oro_requires("customer_groups")
     def test_customer_group(self) -> None:

@@ -1,0 +1,278 @@
+"""Reading an EN 16931 invoice in CII syntax (Factur-X / ZUGFeRD / XRechnung) into the
+fields of an imported invoice (the API's ``POST /api/invoices`` object).
+
+``read_cii`` never raises for what a file can hold: each part it cannot take is a problem
+naming the business term (``BT-2``) and the element. What EN 16931 keeps at the level of
+the VAT breakdown (the exemption reason, BT-120) is given to the lines of that category.
+The document's own totals (BT-109, BT-110, BT-112) and the buyer's VAT id (BT-48) come
+back beside the fields, for the import to check the totals it works out and to find the
+buyer among the host's customers.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from lxml import etree
+
+from oro_invoices.documents.einvoice.cii import (
+    CREDIT_NOTE_TYPE_CODE,
+    CREDIT_REASON_SUBJECT,
+    INVOICE_TYPE_CODE,
+    NSMAP,
+    RSM,
+    UNIT_CODES,
+)
+
+__all__ = ["EInvoice", "read_cii"]
+
+UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+#: Recommendation 20/21 codes → the unit printed on the line (the first spelling ``cii`` maps
+#: to the code; "one" (C62) prints nothing, as a line without a unit).
+UNIT_NAMES = {code: name for name, code in reversed(UNIT_CODES.items()) if name}
+UNIT_NAMES.update({"C62": "", "H87": "pcs", "HUR": "h", "DAY": "day", "MON": "month", "KGM": "kg",
+                   "LTR": "l", "MTR": "m"})
+_TRANSACTION = "rsm:SupplyChainTradeTransaction"
+_AGREEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeAgreement"
+_DELIVERY = f"{_TRANSACTION}/ram:ApplicableHeaderTradeDelivery"
+_SETTLEMENT = f"{_TRANSACTION}/ram:ApplicableHeaderTradeSettlement"
+_SUMMATION = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation"
+
+
+@dataclass
+class EInvoice:
+    """What an e-invoice says, as an imported invoice's fields (``payload``).
+
+    ``problems``: ``(field, message)`` pairs, ``field`` naming the business term.
+    ``buyer_vat_id``: BT-48 ("" when not given). ``totals``: the document's BT-109 (net),
+    BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
+    """
+
+    payload: dict[str, Any] = field(default_factory=dict)
+    problems: list[tuple[str, str]] = field(default_factory=list)
+    buyer_vat_id: str = ""
+    totals: dict[str, str] = field(default_factory=dict)
+
+
+def read_cii(xml: bytes) -> EInvoice:
+    """The invoice ``xml`` describes; a document that is not a CII invoice is one problem."""
+    out = EInvoice()
+    try:
+        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True,
+                                                            huge_tree=False))
+    except etree.XMLSyntaxError as exc:
+        out.problems.append(("", f"Not well-formed XML: {exc.msg}."))
+        return out
+    if root.tag != f"{{{RSM}}}CrossIndustryInvoice":
+        out.problems.append(("", _not_cii(root.tag)))
+        return out
+    _Reader(root, out).read()
+    return out
+
+
+def _not_cii(tag: str) -> str:
+    if tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
+        return ("This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) "
+                "can be imported.")
+    return f"Not a CII e-invoice: the document is <{etree.QName(tag).localname}>, not <rsm:CrossIndustryInvoice>."
+
+
+class _Reader:
+    def __init__(self, root: etree._Element, out: EInvoice):
+        self.root, self.out = root, out
+
+    # ---- the parts ---------------------------------------------------------------------
+
+    def read(self) -> None:
+        payload = self.out.payload
+        number = self.text(self.root, "rsm:ExchangedDocument/ram:ID")
+        if number:
+            payload["external_id"] = payload["invoice_number"] = number
+        else:
+            self.problem("BT-1", "The invoice number (ram:ID of rsm:ExchangedDocument) is missing.")
+        payload["status"] = "posted"
+        self._type()
+        self.date("invoice_date", "BT-2", "rsm:ExchangedDocument/ram:IssueDateTime", required=True)
+        currency = self.text(self.root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
+        if currency:
+            payload["currency"] = currency
+        else:
+            self.problem("BT-5", "The invoice currency (ram:InvoiceCurrencyCode) is missing.")
+        self.date("due_date", "BT-9", f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime")
+        self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
+        self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
+        self.date("delivery_period_end", "BT-74", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime")
+        self._buyer()
+        order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
+        if order:
+            payload["order_identifier"] = order
+        self._unsupported()
+        reasons = self._exemption_reasons()
+        payload["lines"] = [self._line(i, item, reasons) for i, item in enumerate(
+            self.root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP))]
+        if not payload["lines"]:
+            self.problem("BG-25", "The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); "
+                                  "only profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported.")
+        for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
+                           ("total_amount", "GrandTotalAmount")):
+            value = self.text(self.root, f"{_SUMMATION}/ram:{term}")
+            if value:
+                self.out.totals[name] = value
+        self._payment_status()
+
+    def _type(self) -> None:
+        code = self.text(self.root, "rsm:ExchangedDocument/ram:TypeCode")
+        if code == CREDIT_NOTE_TYPE_CODE:
+            self.out.payload["document_type"] = "credit_note"
+            credited = self.text(self.root, f"{_SETTLEMENT}/ram:InvoiceReferencedDocument/ram:IssuerAssignedID")
+            if credited:
+                self.out.payload["credited_invoice_external_id"] = credited
+            for note in self.root.iterfind("rsm:ExchangedDocument/ram:IncludedNote", NSMAP):
+                if self.text(note, "ram:SubjectCode") == CREDIT_REASON_SUBJECT:
+                    self.out.payload["credit_reason"] = self.text(note, "ram:Content")
+        elif code != INVOICE_TYPE_CODE:
+            self.problem("BT-3", f"Document type {code or '(none)'} cannot be imported; only commercial "
+                                 f"invoices ({INVOICE_TYPE_CODE}) and credit notes ({CREDIT_NOTE_TYPE_CODE}) can.")
+
+    def _buyer(self) -> None:
+        payload = self.out.payload
+        buyer = self.root.find(f"{_AGREEMENT}/ram:BuyerTradeParty", NSMAP)
+        if buyer is None:
+            self.problem("BG-7", "The buyer (ram:BuyerTradeParty) is missing.")
+            return
+        name = self.text(buyer, "ram:Name")
+        if name:
+            payload["customer_name"] = name
+        email = self.text(buyer, "ram:URIUniversalCommunication/ram:URIID[@schemeID='EM']")
+        if email:
+            payload["customer_user_email"] = email
+        self.out.buyer_vat_id = self.text(buyer, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
+        bill_to = self._address(buyer, name)
+        if bill_to:
+            payload["bill_to"] = bill_to
+        ship_party = self.root.find(f"{_DELIVERY}/ram:ShipToTradeParty", NSMAP)
+        if ship_party is not None:
+            ship_to = self._address(ship_party, self.text(ship_party, "ram:Name"))
+            if ship_to:
+                payload["ship_to"] = ship_to
+
+    def _address(self, party: etree._Element, name: str) -> dict[str, str]:
+        parts = {"name": name}
+        address = party.find("ram:PostalTradeAddress", NSMAP)
+        if address is not None:
+            for part, element in (("street", "LineOne"), ("street2", "LineTwo"), ("city", "CityName"),
+                                  ("postal_code", "PostcodeCode"), ("country", "CountryID"),
+                                  ("region", "CountrySubDivisionName")):
+                parts[part] = self.text(address, f"ram:{element}")
+            line_three = self.text(address, "ram:LineThree")
+            if line_three:
+                parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
+        return {part: value for part, value in parts.items() if value}
+
+    def _unsupported(self) -> None:
+        """Allowances and charges (document and line level) and prepaid amounts are not part
+        of an invoice here, so an e-invoice with them would import with other totals."""
+        if self.root.find(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
+            self.problem("BG-20", "Document-level allowances and charges (ram:SpecifiedTradeAllowanceCharge) "
+                                  "cannot be imported.")
+        if self.root.find(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
+                          "ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
+            self.problem("BG-27", "Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) "
+                                  "cannot be imported.")
+
+    def _exemption_reasons(self) -> dict[str, str]:
+        reasons: dict[str, str] = {}
+        for tax in self.root.iterfind(f"{_SETTLEMENT}/ram:ApplicableTradeTax", NSMAP):
+            reason = self.text(tax, "ram:ExemptionReason")
+            if reason:
+                reasons.setdefault(self.text(tax, "ram:CategoryCode"), reason)
+        return reasons
+
+    def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
+        at = f"lines[{index}]"
+        line: dict[str, Any] = {"description": self.text(item, "ram:SpecifiedTradeProduct/ram:Name")}
+        sku = self.text(item, "ram:SpecifiedTradeProduct/ram:SellerAssignedID")
+        if sku:
+            line["sku"] = sku
+        quantity = item.find("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", NSMAP)
+        if quantity is None:
+            self.problem(f"{at}.quantity", "The line's quantity (BT-129, ram:BilledQuantity) is missing.")
+        else:
+            line["quantity"] = (quantity.text or "").strip()
+            unit = quantity.get("unitCode", "")
+            line["unit"] = UNIT_NAMES.get(unit, unit)
+        price = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
+        basis = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity")
+        if not price:
+            self.problem(f"{at}.unit_price", "The line's net price (BT-146) is missing.")
+        else:
+            line["unit_price"] = self._per_unit(at, price, basis)
+        tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
+        category = self.text(item, f"{tax}/ram:CategoryCode")
+        if category:
+            line["tax_category"] = category
+            if category in reasons:
+                line["tax_exemption_reason"] = reasons[category]
+        rate = self.text(item, f"{tax}/ram:RateApplicablePercent")
+        line["tax_rate"] = self._fraction(f"{at}.tax_rate", rate) if rate else "0"
+        return line
+
+    def _payment_status(self) -> None:
+        """BT-113 (paid amount) against BT-112: paid in full, or in part."""
+        prepaid = self._decimal(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
+        total = self._decimal(self.out.totals.get("total_amount", ""))
+        if prepaid is None or total is None or prepaid <= 0:
+            return
+        self.out.payload["payment_status"] = "paid_in_full" if prepaid >= total else "paid_partially"
+
+    # ---- values ------------------------------------------------------------------------
+
+    def date(self, name: str, term: str, path: str, *, required: bool = False) -> None:
+        element = self.root.find(f"{path}/udt:DateTimeString", NSMAP)
+        if element is None:
+            if required:
+                self.problem(term, f"The date ({path.rsplit('/', 1)[-1]}) is missing.")
+            return
+        text, form = (element.text or "").strip(), element.get("format", "102")
+        try:
+            if form != "102":
+                raise ValueError
+            self.out.payload[name] = dt.datetime.strptime(text, "%Y%m%d").date().isoformat()
+        except ValueError:
+            self.problem(term, f"{text!r} (format {form}) is not a date in format 102 (YYYYMMDD).")
+
+    def _per_unit(self, at: str, price: str, basis: str) -> str:
+        """The price of one unit: BT-146 for BT-149 units."""
+        if not basis:
+            return price
+        amount, per = self._decimal(price), self._decimal(basis)
+        if amount is None or per is None or per <= 0:
+            self.problem(f"{at}.unit_price", f"The price {price} per {basis} units (BT-149) is not a price per unit.")
+            return price
+        return format((amount / per).normalize(), "f")
+
+    def _fraction(self, where: str, percent: str) -> str:
+        value = self._decimal(percent)
+        if value is None:
+            self.problem(where, f"The VAT rate {percent!r} (BT-152) is not a number.")
+            return percent
+        return format((value / 100).normalize(), "f")
+
+    @staticmethod
+    def _decimal(text: str) -> Decimal | None:
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            return None
+        return value if value.is_finite() else None
+
+    def problem(self, where: str, message: str) -> None:
+        self.out.problems.append((where, message))
+
+    @staticmethod
+    def text(parent: etree._Element, path: str) -> str:
+        element = parent.find(path, NSMAP)
+        return (element.text or "").strip() if element is not None else ""

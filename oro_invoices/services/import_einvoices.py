@@ -1,0 +1,127 @@
+"""E-invoices as import records: CII XML, or a Factur-X / ZUGFeRD PDF carrying it.
+
+One file is one posted invoice (or credit note) whose fields come from the XML
+(``documents.einvoice.reading``). A hybrid PDF becomes the invoice's stored PDF byte for
+byte, so its embedded XML stays the one **Download XML** gives. Beside the fields, the
+record keeps the document's own totals and the buyer's VAT id (``Record.einvoice``):
+``totals_problems`` holds the totals worked out from the lines to the ones the document
+states, and ``match_customer`` links the invoice to the host customer with that VAT id.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from oro_invoices.adapters.commerce import Customers, customers_with_vat_id
+from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.domain.money import from_minor
+from oro_invoices.services.import_reading import Problem, Record
+
+__all__ = ["match_customer", "read_einvoice", "totals_problems"]
+
+#: the document's totals that are checked, and their business terms
+TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
+_LABELS = {"subtotal": "total without VAT", "tax_amount": "VAT total", "total_amount": "total with VAT"}
+
+
+def read_einvoice(path: Path) -> Record:
+    """The record of the e-invoice at ``path`` (``.pdf``: a hybrid; else CII XML)."""
+    where = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return Record(where, {}, problems=[Problem(where, "", f"Cannot read the file: {exc.strerror or exc}.")])
+    try:
+        from oro_invoices.documents.einvoice.reading import read_cii
+    except ImportError:
+        return Record(where, {}, problems=[Problem(where, "", "Importing e-invoices needs the einvoice extra "
+                                                              "(pip install 'oro-invoices[einvoice]').")])
+    pdf: Path | None = None
+    if data[:5] == b"%PDF-":
+        if len(data) > MAX_PDF_BYTES:
+            return Record(where, {}, problems=[Problem(where, "", f"Larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")])
+        xml = _embedded_xml(data)
+        if isinstance(xml, str):
+            return Record(where, {}, problems=[Problem(where, "", xml)])
+        data, pdf = xml, path
+    elif path.suffix.lower() == ".pdf":
+        return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
+    found = read_cii(data)
+    record = Record(where, found.payload, pdf, [Problem(where, f, m) for f, m in found.problems])
+    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, **found.totals}
+    return record
+
+
+def _embedded_xml(pdf: bytes) -> bytes | str:
+    """The XML a hybrid PDF carries, or what is wrong."""
+    import pikepdf
+
+    from oro_invoices.documents.einvoice.hybrid import extract
+    try:
+        xml = extract(pdf)
+    except (pikepdf.PdfError, ValueError) as exc:
+        return f"Cannot read the PDF: {exc}."
+    if xml is None:
+        return ("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml "
+                "attached); only Factur-X / ZUGFeRD PDFs can be imported.")
+    return xml
+
+
+def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:
+    """Where the totals worked out from ``loaded``'s lines differ from the e-invoice's own."""
+    stated = record.einvoice or {}
+    if not any(name in stated for name in TOTAL_TERMS):
+        return []
+    from oro_invoices.services.import_pricing import line_sums
+    currency = loaded["currency"]
+    sums = line_sums(loaded["lines"], currency)
+    if sums is None:
+        return []
+    worked_out = dict(zip(("subtotal", "tax_amount", "total_amount"), sums[1:4], strict=True))
+    problems = []
+    for name, term in TOTAL_TERMS.items():
+        if name not in stated:
+            continue
+        try:
+            given = Decimal(stated[name])
+        except InvalidOperation:
+            problems.append(Problem(record.location, term, f"The {_LABELS[name]} {stated[name]!r} is not an amount."))
+            continue
+        if given != from_minor(worked_out[name], currency):
+            problems.append(Problem(
+                record.location, term,
+                f"The e-invoice states a {_LABELS[name]} of {stated[name]} {currency}; its lines make "
+                f"{from_minor(worked_out[name], currency)} {currency}."))
+    return problems
+
+
+def match_customer(record: Record, loaded: dict[str, Any], customers: Customers) -> list[Problem]:
+    """Set the customer of ``record`` (and of what it ``loaded`` to) to the organization's
+    customer with the buyer's VAT id.
+
+    Among several customers with that VAT id, the one named as the buyer is taken; none
+    or several so named is a problem. No customer with it: the invoice keeps the buyer's
+    name and addresses only. Needs the host's optional ``customers_with_vat_id``.
+    """
+    vat_id = (record.einvoice or {}).get("buyer_vat_id", "")
+    if not vat_id or loaded.get("customer_id") is not None:
+        return []
+    found = customers_with_vat_id(customers, loaded["organization_id"], vat_id)
+    if found is None or not found:
+        return []
+    if len(found) > 1:
+        name = (loaded.get("customer_name") or "").casefold()
+        named = [c for c in found if c.name.casefold() == name]
+        if len(named) != 1:
+            listed = ", ".join(f"{c.name} ({c.id})" for c in found)
+            buyer = loaded.get("customer_name") or "(no name)"
+            return [Problem(record.location, "BT-48",
+                            f"Several customers have the buyer's VAT id {vat_id} ({listed}); "
+                            f"{'none' if not named else 'more than one'} of them is named {buyer}, "
+                            "as the buyer (BT-44) is.")]
+        found = named
+    # both: a record is written from what it loaded to, or through the service from its payload
+    loaded["customer_id"] = record.payload["customer_id"] = found[0].id
+    return []

@@ -1,0 +1,239 @@
+"""Importing e-invoices: Factur-X / ZUGFeRD PDFs and CII XML become posted invoices.
+
+The files are the add-on's own e-invoices, made by posting in one database and imported
+into another (empty) one, so every field can be compared with where it came from.
+"""
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+
+import pikepdf
+import pytest
+from support.databases import make_database
+from support.einvoices import SELLER_SETTINGS, texts
+from support.payloads import invoice_payload
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.importing import run_import
+
+BILL_TO = {"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
+           "street2": "Building C", "city": "Stuttgart", "postal_code": "70565", "country": "DE"}
+LINES = [{"description": "Consulting", "sku": "CONS", "unit": "hour", "quantity": "7.5",
+          "unit_price": "120.00", "tax_rate": "0.19"},
+         {"description": "Handbook", "sku": "BK-1", "unit": "", "quantity": "3", "unit_price": "24.90",
+          "tax_rate": "0.07"},
+         {"description": "Delivery to Zürich", "quantity": "1", "unit_price": "40", "tax_rate": "0",
+          "tax_category": "G", "tax_exemption_reason": "Export outside the EU"}]
+
+
+def make_service(db, tmp_path, name: str, *, customers: list[tuple[str, str]]) -> InvoiceService:
+    host = MemoryHost()
+    for customer, vat_id in customers:
+        host.add_customer(customer, vat_id=vat_id, country_code="DE")
+    settings = Settings(host.config)
+    settings.apply({"oro_invoices.einvoice.enabled": True,
+                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
+    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings,
+                          storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host)
+
+
+@pytest.fixture
+def source(sqlite_db, tmp_path):
+    return make_service(sqlite_db, tmp_path, "source-pdf", customers=[("Acme Industries AG", "DE136695976")])
+
+
+@pytest.fixture
+def target(request, tmp_path):
+    (tmp_path / "target").mkdir()
+    db = make_database("sqlite", request, tmp_path / "target")
+    yield make_service(db, tmp_path, "target-pdf", customers=[("Northwind Trading", "DE999999999"),
+                                                               ("Acme Industries AG", "de 136.695.976")])
+    db.dispose()
+
+
+def post_invoice(svc: InvoiceService, **overrides) -> int:
+    acme = svc.host.customers.customers[1]
+    payload = invoice_payload(currency="EUR", customer_id=acme.id, customer_user_id=None, order_id=None,
+                              customer_name=acme.name, customer_user_email="ap@acme.example", bill_to=BILL_TO,
+                              ship_to={"name": "Dock 4", "street": "Kai 1", "city": "Hamburg",
+                                       "postal_code": "20457", "country": "DE"},
+                              order_identifier="PO-4711", lines=LINES, delivery_date="2026-10-30", **overrides)
+    return svc.post(svc.create(payload).id).id
+
+
+def stored_pdf(svc: InvoiceService, invoice_id: int) -> bytes:
+    _, stream = svc.open_pdf(invoice_id)
+    with stream:
+        return stream.read()
+
+
+def facts(doc) -> tuple:
+    """What an imported invoice must keep of the one it came from."""
+    # a German seller's XML states the date of supply: the invoice date where none was given
+    return (doc.invoice_number, doc.document_type.value, doc.status.value, doc.invoice_date, doc.due_date,
+            doc.delivery_date or doc.invoice_date, doc.currency, doc.customer_name, doc.customer_user_email, doc.order_identifier,
+            doc.bill_to.organization or doc.bill_to.name, doc.bill_to.street, doc.bill_to.street2,
+            doc.bill_to.city, doc.bill_to.postal_code, doc.bill_to.country,
+            doc.ship_to and (doc.ship_to.name, doc.ship_to.street, doc.ship_to.city, doc.ship_to.country),
+            [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate, l.tax_category.value,
+              l.tax_exemption_reason or l.tax_category.default_reason) for l in doc.lines],
+            doc.subtotal, doc.tax_amount, doc.total_amount,
+            doc.credited_invoice and doc.credited_invoice.number, doc.credit_reason)
+
+
+def only(svc: InvoiceService, number: str):
+    (item,) = [i for i in svc.list_invoices(sort="id", limit=100).items if i.invoice_number == number]
+    return svc.get(item.id)
+
+
+@pytest.mark.parametrize("apart", [False, True], ids=["checked-here", "checked-apart"])
+def test_factur_x_pdfs_import_as_posted_invoices_with_their_pdf_kept_byte_for_byte(source, target, tmp_path, apart):
+    invoice_id = post_invoice(source)
+    note_id = source.create_credit_note(invoice_id, {"full": False, "lines": [{"line": 2, "quantity": "1"}],
+                                                     "settlement": "outside",
+                                                     "reason": "One handbook returned"}).credit_note.id
+    files = []
+    for doc_id in (invoice_id, note_id):
+        path = tmp_path / f"{source.get(doc_id).invoice_number}.pdf"
+        path.write_bytes(stored_pdf(source, doc_id))
+        files.append(path)
+
+    report = run_import(target, files, organization_id=1, check_apart=apart)
+
+    assert report.problems == [] and len(report.created) == 2 and report.pdfs_attached == 2
+    for doc_id, path in zip((invoice_id, note_id), files, strict=True):
+        original = source.get(doc_id)
+        imported = only(target, original.invoice_number)
+        assert facts(imported) == facts(original)
+        assert imported.external_id == original.invoice_number
+        assert imported.customer_id == target.host.customers.customers[2].id   # found by the buyer's VAT id
+        assert stored_pdf(target, imported.id) == path.read_bytes()
+        assert target.open_xml(imported.id)[1] == source.open_xml(doc_id)[1]
+    assert only(target, source.get(note_id).invoice_number).credited_invoice.number == \
+        source.get(invoice_id).invoice_number
+    again = run_import(target, files, organization_id=1)
+    assert again.problems == [] and again.unchanged == report.created
+
+
+def test_cii_xml_imports_and_its_pdf_is_made_after_the_import(source, target, tmp_path):
+    invoice_id = post_invoice(source)
+    path = tmp_path / "invoice.xml"
+    path.write_bytes(source.open_xml(invoice_id)[1])
+
+    report = run_import(target, [path], organization_id=1)
+
+    assert report.problems == [] and len(report.created) == 1
+    imported = only(target, source.get(invoice_id).invoice_number)
+    assert facts(imported) == facts(source.get(invoice_id))
+    assert report.pending_pdfs == [imported.id]                    # rendered later, like any import's
+
+
+def xml_of(source: InvoiceService, **overrides) -> bytes:
+    return source.open_xml(post_invoice(source, **overrides))[1]
+
+
+def import_xml(target: InvoiceService, tmp_path, xml: bytes, name: str = "in.xml"):
+    path = tmp_path / name
+    path.write_bytes(xml)
+    report = run_import(target, [path], organization_id=1)
+    return [(p.record.rsplit("/", 1)[-1], p.field, p.message) for p in report.problems], report
+
+
+def test_totals_that_the_lines_do_not_make_are_reported_and_nothing_is_written(source, target, tmp_path):
+    xml = xml_of(source)
+    grand = texts(xml, "//ram:GrandTotalAmount")[0]
+    wrong = xml.replace(f"<ram:GrandTotalAmount>{grand}</ram:GrandTotalAmount>".encode(),
+                        b"<ram:GrandTotalAmount>1000.00</ram:GrandTotalAmount>")
+    problems, report = import_xml(target, tmp_path, wrong)
+    assert problems == [("in.xml", "BT-112", f"The e-invoice states a total with VAT of 1000.00 EUR; "
+                                             f"its lines make {Decimal(grand):.2f} EUR.")]
+    assert not report.written and target.list_invoices(limit=10).items == []
+
+
+@pytest.mark.parametrize(("change", "field", "message"), [
+    (lambda x: x.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>386</ram:TypeCode>", 1), "BT-3",
+     "Document type 386 cannot be imported; only commercial invoices (380) and credit notes (381) can."),
+    (lambda x: re.sub(rb'(<ram:IssueDateTime>\s*<udt:DateTimeString format=")102(">)\d+',
+                      rb"\g<1>610\g<2>202611", x), "BT-2",
+     "'202611' (format 610) is not a date in format 102 (YYYYMMDD)."),
+    (lambda x: re.sub(rb"<ram:IncludedSupplyChainTradeLineItem>.*?</ram:IncludedSupplyChainTradeLineItem>\s*",
+                      b"", x, flags=re.S), "BG-25",
+     "The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only profiles with lines "
+     "(BASIC, EN 16931, EXTENDED, XRechnung) can be imported."),
+    (lambda x: x.replace(b"<ram:ApplicableTradeTax>", b"<ram:SpecifiedTradeAllowanceCharge><ram:ActualAmount>5"
+                                                      b"</ram:ActualAmount></ram:SpecifiedTradeAllowanceCharge>"
+                                                      b"<ram:ApplicableTradeTax>", 1), "BG-27",
+     "Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) cannot be imported."),
+])
+def test_what_cannot_be_imported_is_named_by_its_business_term(source, target, tmp_path, change, field, message):
+    problems, report = import_xml(target, tmp_path, change(xml_of(source)))
+    assert ("in.xml", field, message) in problems
+    assert not report.written
+
+
+def test_a_line_problem_names_the_line_and_the_field(source, target, tmp_path):
+    xml = re.sub(rb'(<ram:BilledQuantity unitCode="\w+">)7.5<', rb"\g<1>-2<", xml_of(source))
+    problems, _ = import_xml(target, tmp_path, xml)
+    assert ("in.xml", "lines[0].quantity", "Must be greater than 0.") in problems
+
+
+@pytest.mark.parametrize(("content", "name", "message"), [
+    (b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>", "ubl.xml",
+     "This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) can be imported."),
+    (b"<order/>", "order.xml", "Not a CII e-invoice: the document is <order>, not <rsm:CrossIndustryInvoice>."),
+    (b"<rsm:CrossIndustryInvoice", "cut.xml", None),
+    (b"just text", "text.pdf", "Not a PDF."),
+])
+def test_a_file_that_is_no_cii_invoice_is_one_clear_problem(target, tmp_path, content, name, message):
+    problems, _ = import_xml(target, tmp_path, content, name)
+    assert len(problems) == 1 and problems[0][:2] == (name, "")
+    if message is None:
+        assert problems[0][2].startswith("Not well-formed XML: ")
+    else:
+        assert problems[0][2] == message
+
+
+def test_a_pdf_without_an_e_invoice_says_so(target, tmp_path):
+    out = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page()
+        pdf.save(out)
+    problems, _ = import_xml(target, tmp_path, out.getvalue(), "scan.pdf")
+    assert problems == [("scan.pdf", "", "The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml "
+                                         "or xrechnung.xml attached); only Factur-X / ZUGFeRD PDFs can be imported.")]
+
+
+def test_several_customers_with_the_buyers_vat_id_are_told_apart_by_name(source, target, tmp_path):
+    branch = target.host.add_customer("Acme Industries Berlin", vat_id="DE136695976", country_code="DE")
+    xml = xml_of(source)
+    _, report = import_xml(target, tmp_path, xml)
+    assert report.problems == []
+    assert target.get(target.list_invoices(limit=1).items[0].id).customer_id == 2     # named as the buyer
+    ambiguous = xml.replace(b"<ram:Name>Acme Industries AG</ram:Name>", b"<ram:Name>Acme</ram:Name>")
+    ambiguous = ambiguous.replace(b"<ram:ID>INV-", b"<ram:ID>X-INV-", 1)
+    problems, _ = import_xml(target, tmp_path, ambiguous, "other.xml")
+    assert problems == [("other.xml", "BT-48", "Several customers have the buyer's VAT id DE136695976 "
+                                               f"(Acme Industries AG (2), Acme Industries Berlin ({branch.id})); "
+                                               "none of them is named Acme, as the buyer (BT-44) is.")]
+
+
+def test_a_buyer_no_customer_has_the_vat_id_of_keeps_its_name_only(source, target, tmp_path):
+    xml = xml_of(source).replace(b">DE136695976<", b">DE811569869<")
+    problems, report = import_xml(target, tmp_path, xml)
+    assert problems == []
+    imported = target.get(target.list_invoices(limit=1).items[0].id)
+    assert imported.customer_id is None and imported.customer_name == "Acme Industries AG"
+
+
+def test_an_e_invoice_of_a_number_already_taken_is_refused(source, tmp_path):
+    invoice_id = post_invoice(source)
+    problems, report = import_xml(source, tmp_path, source.open_xml(invoice_id)[1])
+    assert problems == [("in.xml", "", "That invoice number is already used by another invoice.")]
+    assert not report.written
