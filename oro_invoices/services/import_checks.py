@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.posting import YearRange, posting_problems
-from oro_invoices.services.import_einvoices import match_customer, totals_problems
+from oro_invoices.services.import_einvoices import match_customer, seller_problems, totals_problems
 from oro_invoices.services.import_reading import Problem, Record
 from oro_invoices.services.import_spool import SeenKeys
 from oro_invoices.services.schemas import load_input
@@ -33,17 +33,20 @@ class Checker:
     """Checks records one by one, fully, before anything is committed.
 
     ``organization_id`` None: every record must name its organization. With ``years``,
-    records to be posted are checked against the posting requirements; with a ``host``,
+    records to be posted are checked against the posting requirements; with ``seller_vat_id``
+    (an organization's own VAT id), an e-invoice's seller against it; with a ``host``,
     the parties (customer, customer user, website, order) are checked like the API checks
     them. Duplicate external ids are found across everything checked by one checker.
     """
 
     def __init__(self, organization_id: int | None,
                  years: YearRange | Callable[[int], YearRange] | None = None,
-                 host: HostAdapter | None = None):
+                 host: HostAdapter | None = None, seller_vat_id: Callable[[int], str] | None = None):
         self.organization_id = organization_id
         self.years = years
         self.host = host
+        self.seller_vat_id = seller_vat_id
+        self._seller_vat_ids: dict[int, str] = {}
         self.seen = SeenKeys()
         self._years: dict[int, YearRange] = {}
         #: what the record checked last loaded to (``load_input``), None if it did not load
@@ -98,6 +101,11 @@ class Checker:
         """The problems of ``record`` (which loaded to ``loaded``) against the organization's
         settings (the posting requirements) and, with a host, its parties."""
         problems: list[Problem] = []
+        if record.einvoice is not None and self.seller_vat_id is not None:
+            org = loaded["organization_id"]
+            if org not in self._seller_vat_ids:
+                self._seller_vat_ids[org] = self.seller_vat_id(org)
+            problems += seller_problems(record, self._seller_vat_ids[org])
         if self.host is not None and record.einvoice is not None:
             problems += match_customer(record, loaded, self.host.customers)
         years = self.years_of(loaded["organization_id"])

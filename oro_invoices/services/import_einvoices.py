@@ -3,9 +3,10 @@
 One file is one posted invoice (or credit note) whose fields come from the XML
 (``documents.einvoice.reading``). A hybrid PDF becomes the invoice's stored PDF byte for
 byte, so its embedded XML stays the one **Download XML** gives. Beside the fields, the
-record keeps the document's own totals and the buyer's VAT id (``Record.einvoice``):
-``totals_problems`` holds the totals worked out from the lines to the ones the document
-states, and ``match_customer`` links the invoice to the host customer with that VAT id.
+record keeps the document's own totals and the seller's and buyer's VAT ids
+(``Record.einvoice``): ``totals_problems`` holds the totals worked out from the lines to the
+ones the document states, ``seller_problems`` its seller to the organization's, and
+``match_customer`` links the invoice to the host customer with the buyer's VAT id.
 """
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from oro_invoices.adapters.commerce import Customers, customers_with_vat_id
+from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["match_customer", "read_einvoice", "totals_problems"]
+__all__ = ["match_customer", "read_einvoice", "seller_problems", "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -50,7 +51,7 @@ def read_einvoice(path: Path) -> Record:
         return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
     found = read_cii(data)
     record = Record(where, found.payload, pdf, [Problem(where, f, m) for f, m in found.problems])
-    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, **found.totals}
+    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
     return record
 
 
@@ -95,6 +96,17 @@ def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:
                 f"The e-invoice states a {_LABELS[name]} of {stated[name]} {currency}; its lines make "
                 f"{from_minor(worked_out[name], currency)} {currency}."))
     return problems
+
+
+def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:
+    """An e-invoice another seller issued (an invoice received, in the wrong folder): its
+    seller's VAT id (BT-31) is not ``organization_vat_id``, the organization's own."""
+    given = (record.einvoice or {}).get("seller_vat_id", "")
+    if not given or not organization_vat_id or normal_vat_id(given) == normal_vat_id(organization_vat_id):
+        return []
+    return [Problem(record.location, "BT-31",
+                    f"The seller's VAT id is {given}, not this organization's ({organization_vat_id}): "
+                    "only invoices the organization issued can be imported.")]
 
 
 def match_customer(record: Record, loaded: dict[str, Any], customers: Customers) -> list[Problem]:

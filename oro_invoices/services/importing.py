@@ -195,6 +195,14 @@ def _years(service: InvoiceService) -> Callable[[int], YearRange]:
     return lambda organization_id: year_range(lambda key: service.setting(key, organization_id=organization_id))
 
 
+def _checker(service: InvoiceService, organization_id: int | None) -> Checker:
+    """The checker of an import into ``service``: its organizations' settings and its host."""
+    def seller_vat_id(org: int) -> str:
+        return str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or "")
+    return Checker(organization_id, _years(service), cached_host(service.host) if service.host else None,
+                   seller_vat_id=seller_vat_id)
+
+
 def import_records(service: InvoiceService, records: Sequence[Record], *, organization_id: int | None = 1,
                    actor: str = "import", on_error: OnError = "stop", dry_run: bool = False,
                    progress: Progress | None = None) -> ImportReport:
@@ -264,7 +272,7 @@ class _Verdicts:
     def __init__(self, service: InvoiceService, checking: CheckingProcess, organization_id: int | None,
                  report: ImportReport):
         self.checking = checking
-        self.checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
+        self.checker = _checker(service, organization_id)
         self.checker.seen.close()                                   # repeats are the child's to find
         self.entries = checking.entries()
         self.report = report
@@ -342,7 +350,7 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
                      progress: Progress | None, raise_errors: bool) -> ImportReport:
     """Check every record (keeping what the good ones loaded to in ``spool``), then write them."""
     report = ImportReport(dry_run=dry_run)
-    checker = Checker(organization_id, _years(service), cached_host(service.host) if service.host else None)
+    checker = _checker(service, organization_id)
     bad = total = 0
     for record in source():
         problems = record.problems if record.fatal else checker.check(record)

@@ -237,3 +237,13 @@ def test_an_e_invoice_of_a_number_already_taken_is_refused(source, tmp_path):
     problems, report = import_xml(source, tmp_path, source.open_xml(invoice_id)[1])
     assert problems == [("in.xml", "", "That invoice number is already used by another invoice.")]
     assert not report.written
+
+
+def test_an_invoice_another_seller_issued_is_refused(source, target, tmp_path):
+    xml = xml_of(source).replace(b">DE123456788<", b">FR40303265045<")
+    problems, report = import_xml(target, tmp_path, xml)
+    assert problems == [("in.xml", "BT-31", "The seller's VAT id is FR40303265045, not this organization's "
+                                            "(DE123456788): only invoices the organization issued can be imported.")]
+    assert not report.written
+    spaced = xml_of(source, invoice_number="OWN-1").replace(b">DE123456788<", b">DE 123 456 788<")
+    assert import_xml(target, tmp_path, spaced, "own.xml")[0] == []

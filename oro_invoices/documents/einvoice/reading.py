@@ -4,9 +4,9 @@ fields of an imported invoice (the API's ``POST /api/invoices`` object).
 ``read_cii`` never raises for what a file can hold: each part it cannot take is a problem
 naming the business term (``BT-2``) and the element. What EN 16931 keeps at the level of
 the VAT breakdown (the exemption reason, BT-120) is given to the lines of that category.
-The document's own totals (BT-109, BT-110, BT-112) and the buyer's VAT id (BT-48) come
-back beside the fields, for the import to check the totals it works out and to find the
-buyer among the host's customers.
+The document's own totals (BT-109, BT-110, BT-112) and the seller's and the buyer's VAT ids
+(BT-31, BT-48) come back beside the fields, for the import to check the totals it works out
+and the seller, and to find the buyer among the host's customers.
 """
 from __future__ import annotations
 
@@ -47,13 +47,14 @@ class EInvoice:
     """What an e-invoice says, as an imported invoice's fields (``payload``).
 
     ``problems``: ``(field, message)`` pairs, ``field`` naming the business term.
-    ``buyer_vat_id``: BT-48 ("" when not given). ``totals``: the document's BT-109 (net),
-    BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
+    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31 ("" when not given). ``totals``: the
+    document's BT-109 (net), BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
     """
 
     payload: dict[str, Any] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
     buyer_vat_id: str = ""
+    seller_vat_id: str = ""
     totals: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,6 +106,8 @@ class _Reader:
         self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
         self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
         self.date("delivery_period_end", "BT-74", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime")
+        self.out.seller_vat_id = self.text(
+            self.root, f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
         self._buyer()
         order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
