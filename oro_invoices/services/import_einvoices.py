@@ -20,7 +20,7 @@ from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["match_customer", "read_einvoice", "seller_problems", "totals_problems"]
+__all__ = ["einvoice_record", "match_customer", "read_einvoice", "seller_problems", "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -28,29 +28,37 @@ _LABELS = {"subtotal": "total without VAT", "tax_amount": "VAT total", "total_am
 
 
 def read_einvoice(path: Path) -> Record:
-    """The record of the e-invoice at ``path`` (``.pdf``: a hybrid; else CII XML)."""
+    """The record of the e-invoice at ``path`` (a hybrid PDF, else CII XML)."""
     where = str(path)
     try:
         data = path.read_bytes()
     except OSError as exc:
         return Record(where, {}, problems=[Problem(where, "", f"Cannot read the file: {exc.strerror or exc}.")])
+    if data[:5] != b"%PDF-" and path.suffix.lower() == ".pdf":
+        return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
+    record = einvoice_record(data, where)
+    if data[:5] == b"%PDF-" and record.payload:
+        record.pdf_path = path
+    return record
+
+
+def einvoice_record(data: bytes, where: str) -> Record:
+    """The record of an e-invoice's bytes (a PDF when they start as one, else CII XML);
+    ``where`` names it in its problems."""
+    if len(data) > MAX_PDF_BYTES:
+        return Record(where, {}, problems=[Problem(where, "", f"Larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")])
     try:
         from oro_invoices.documents.einvoice.reading import read_cii
     except ImportError:
         return Record(where, {}, problems=[Problem(where, "", "Importing e-invoices needs the einvoice extra "
                                                               "(pip install 'oro-invoices[einvoice]').")])
-    pdf: Path | None = None
     if data[:5] == b"%PDF-":
-        if len(data) > MAX_PDF_BYTES:
-            return Record(where, {}, problems=[Problem(where, "", f"Larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")])
         xml = _embedded_xml(data)
         if isinstance(xml, str):
             return Record(where, {}, problems=[Problem(where, "", xml)])
-        data, pdf = xml, path
-    elif path.suffix.lower() == ".pdf":
-        return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
+        data = xml
     found = read_cii(data)
-    record = Record(where, found.payload, pdf, [Problem(where, f, m) for f, m in found.problems])
+    record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
     record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
     return record
 

@@ -195,7 +195,7 @@ def _years(service: InvoiceService) -> Callable[[int], YearRange]:
     return lambda organization_id: year_range(lambda key: service.setting(key, organization_id=organization_id))
 
 
-def _checker(service: InvoiceService, organization_id: int | None) -> Checker:
+def import_checker(service: InvoiceService, organization_id: int | None) -> Checker:
     """The checker of an import into ``service``: its organizations' settings and its host."""
     def seller_vat_id(org: int) -> str:
         return str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or "")
@@ -272,7 +272,7 @@ class _Verdicts:
     def __init__(self, service: InvoiceService, checking: CheckingProcess, organization_id: int | None,
                  report: ImportReport):
         self.checking = checking
-        self.checker = _checker(service, organization_id)
+        self.checker = import_checker(service, organization_id)
         self.checker.seen.close()                                   # repeats are the child's to find
         self.entries = checking.entries()
         self.report = report
@@ -350,7 +350,7 @@ def _check_and_write(service: InvoiceService, source: Callable[[], Iterator[Reco
                      progress: Progress | None, raise_errors: bool) -> ImportReport:
     """Check every record (keeping what the good ones loaded to in ``spool``), then write them."""
     report = ImportReport(dry_run=dry_run)
-    checker = _checker(service, organization_id)
+    checker = import_checker(service, organization_id)
     bad = total = 0
     for record in source():
         problems = record.problems if record.fatal else checker.check(record)

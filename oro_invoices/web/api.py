@@ -59,6 +59,7 @@ from oro_invoices.persistence.queries import (
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.credit_notes import CreditResult
+from oro_invoices.services.einvoice_intake import einvoice_intake
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -101,6 +102,8 @@ MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 16
 #: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
 WRITE_RESULT_HEADER = "Invoice-Write-Result"
+#: what ``POST /e-invoices`` takes: a Factur-X / ZUGFeRD PDF, or CII XML
+EINVOICE_MEDIA_TYPES = ("application/pdf", "application/xml", "text/xml")
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE),
     Route("POST", "/invoices/{id}/void", "void_invoice", WRITE),
     Route("POST", "/invoices/{id}/reissue", "reissue_invoice", WRITE),
+    Route("POST", "/e-invoices", "import_einvoice", WRITE),
     Route("GET", "/credit-notes", "list_credit_notes", READ),
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
@@ -358,6 +362,34 @@ class InvoiceApi:
                 return Response.json(self._invoice_json(doc), status=201,
                                      headers={"Location": self._url(doc.id), WRITE_RESULT_HEADER: "created"})
         return self._bring_up_to_date(client, self.service.get(found), payload, data)
+
+    def import_einvoice(self, request: Request, client: ApiClient) -> Response:
+        """A Factur-X / ZUGFeRD PDF or CII XML as a posted invoice or credit note: created (201),
+        or, sent again, the one its number (its external id) already made (200)."""
+        media = _media_type(request)
+        if media not in EINVOICE_MEDIA_TYPES:
+            raise BadRequest("Send the e-invoice's bytes with 'Content-Type: application/pdf' (Factur-X, "
+                             "ZUGFeRD) or 'Content-Type: application/xml' (CII).", field="content-type")
+        if len(request.body) > MAX_PDF_BYTES:
+            raise PayloadTooLarge(f"The e-invoice is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
+        data = bytes(request.body)
+        if (media == "application/pdf") != (data[:5] == b"%PDF-"):
+            raise BadRequest(f"The body is {'not ' if media == 'application/pdf' else ''}a PDF, but the "
+                             f"Content-Type says {media}.", field="content-type")
+        intake = einvoice_intake(self.service, data, organization_id=client.organization_id)
+        external_id = intake.payload["external_id"]
+        found = self._find_external_id(client, external_id)
+        if found is None:
+            try:
+                doc = self.service.create(intake.payload, actor=self._actor(client), pdf=intake.pdf)
+            except Conflict:  # created by a concurrent request meanwhile: compare with that one
+                found = self._find_external_id(client, external_id)
+                if found is None:
+                    raise
+            else:
+                return Response.json(self._invoice_json(doc), status=201,
+                                     headers={"Location": self._url(doc.id), WRITE_RESULT_HEADER: "created"})
+        return self._bring_up_to_date(client, self.service.get(found), intake.payload, intake.loaded)
 
     def _bring_up_to_date(self, client: ApiClient, doc: InvoiceDocument, payload: dict[str, Any],
                           data: dict[str, Any]) -> Response:

@@ -502,6 +502,25 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"201": _ok("The credit note, the voided invoice and the new draft.", "ReissueResult",
                                  _LOCATION),
                       **_errors("400", "403", "409", "422")}},
+    ("/e-invoices", "post"): {
+        "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF or CII XML) as a posted invoice or credit note",
+        "description": "The body is the e-invoice's bytes: a PDF carrying its XML (`application/pdf`), kept "
+                       "byte for byte as the invoice's PDF, or the EN 16931 CII XML (`application/xml`), "
+                       "whose PDF is made at posting. Its number (BT-1) is the invoice's number and external "
+                       "id; type code 381 makes a credit note of the invoice BT-25 names. It is checked as "
+                       "the bulk import checks a record: the totals it states against its lines, its "
+                       "seller's VAT id against the organization's, the posting requirements; the buyer "
+                       "goes to the customer with its VAT id where the host can look customers up by it. "
+                       "Every problem is listed, named by its business term (`BT-112`) or the invoice's "
+                       "field (`lines[0].quantity`). Sent again: 200 with the invoice it made (409 when "
+                       "its document fields differ). The `Invoice-Write-Result` header says which happened.",
+        "requestBody": {"required": True, "content": {
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}},
+            "application/xml": {"schema": {"type": "string"}}}},
+        "responses": {"201": _ok("Created and posted.", "Invoice", {**_LOCATION, **_WRITE_RESULT}),
+                      "200": _ok("Sent before: the invoice it made (or its payment status updated).", "Invoice",
+                                 _WRITE_RESULT),
+                      **_errors("400", "403", "409", "413", "422")}},
     ("/credit-notes", "get"): {
         "summary": "List the client's organization's credit notes (cursor paging)",
         "parameters": _LIST_PARAMS,

@@ -1,5 +1,6 @@
 """The e-invoice through the API: the XML download, the tax categories, a refused posting (422)."""
 import io
+from decimal import Decimal
 
 import pytest
 from pypdf import PdfReader
@@ -104,3 +105,82 @@ def test_a_delivery_period_ending_before_it_starts_is_refused_on_its_field(einvo
     assert resp.status_code == 422
     assert {e["field"]: e["message"] for e in resp.get_json()["errors"]} \
         == {"delivery_period_end": "Must not be before delivery_period_start."}
+
+
+def posted_einvoice(api) -> tuple[dict, bytes, bytes]:
+    created = api.create(currency="EUR", invoice_number="ERP-2026-0042")
+    posted = api.post(f"/api/invoices/{created['id']}/post").get_json()
+    return (posted, api.get(f"/api/invoices/{created['id']}/pdf").get_data(),
+            api.get(f"/api/invoices/{created['id']}/xml").get_data())
+
+
+def test_a_factur_x_pdf_posted_to_the_api_becomes_a_posted_invoice_with_that_pdf(einvoice_api):
+    original, pdf, xml = posted_einvoice(einvoice_api)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=pdf, content_type="application/pdf",
+                                token="tok-other")                      # organization 2 has no such number yet
+    assert resp.status_code == 201, resp.get_data()
+    assert resp.headers["Invoice-Write-Result"] == "created"
+    body = resp.get_json()
+    assert resp.headers["Location"].endswith(f"/api/invoices/{body['id']}")
+    assert (body["status"], body["invoice_number"], body["external_id"], body["organization_id"], body["pdf"]["source"]) \
+        == ("posted", "ERP-2026-0042", "ERP-2026-0042", 2, "imported")
+    assert [(l["description"], Decimal(l["quantity"]), Decimal(l["unit_price"]), l["tax_rate"]) for l in body["lines"]] \
+        == [(l["description"], Decimal(l["quantity"]), Decimal(l["unit_price"]), l["tax_rate"])
+            for l in original["lines"]]
+    assert body["total_amount"] == original["total_amount"]
+    assert einvoice_api.get(f"/api/invoices/{body['id']}/pdf", token="tok-other").get_data() == pdf
+    assert einvoice_api.get(f"/api/invoices/{body['id']}/xml", token="tok-other").get_data() == xml
+    again = einvoice_api.request("POST", "/api/e-invoices", data=pdf, content_type="application/pdf",
+                                 token="tok-other")
+    assert (again.status_code, again.headers["Invoice-Write-Result"], again.get_json()["id"]) \
+        == (200, "unchanged", body["id"])
+
+
+def test_cii_xml_posted_to_the_api_gets_its_pdf_made_at_posting(einvoice_api):
+    _, _, xml = posted_einvoice(einvoice_api)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=xml.replace(b"ERP-2026-0042", b"ERP-2026-0043"),
+                                content_type="application/xml")
+    assert resp.status_code == 201, resp.get_data()
+    body = resp.get_json()
+    assert (body["invoice_number"], body["pdf"]["source"]) == ("ERP-2026-0043", "generated")
+    made = einvoice_api.get(f"/api/invoices/{body['id']}/xml").get_data()
+    assert texts(made, "//rsm:ExchangedDocument/ram:ID") == ["ERP-2026-0043"]
+
+
+def test_every_problem_of_an_e_invoice_comes_back_on_its_field(einvoice_api):
+    _, _, xml = posted_einvoice(einvoice_api)
+    (grand,) = texts(xml, "//ram:GrandTotalAmount")
+    bad = (xml.replace(b"ERP-2026-0042", b"ERP-2026-0044")
+           .replace(f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<")
+           .replace(b'<ram:BilledQuantity unitCode="C62">', b'<ram:BilledQuantity unitCode="C62">-', 1))
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=bad, content_type="application/xml")
+    assert resp.status_code == 422
+    # lines that do not load make no totals to compare: the line's problem comes first
+    assert resp.get_json()["errors"] == [{"field": "lines[0].quantity", "message": "Must be greater than 0."}]
+    fine_lines = xml.replace(b"ERP-2026-0042", b"ERP-2026-0044").replace(
+        f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<")
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=fine_lines, content_type="application/xml")
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == [{"field": "BT-112", "message": "The e-invoice states a total with VAT "
+                                          f"of 1.00 EUR; its lines make {grand} EUR."}]
+    assert einvoice_api.get("/api/invoices", query={"external_id": "ERP-2026-0044"}).get_json()["data"] == []
+
+
+@pytest.mark.parametrize(("body", "content_type", "message"), [
+    (b"<x/>", "application/json",
+     "Send the e-invoice's bytes with 'Content-Type: application/pdf' (Factur-X, ZUGFeRD) or "
+     "'Content-Type: application/xml' (CII)."),
+    (b"<x/>", "application/pdf", "The body is not a PDF, but the Content-Type says application/pdf."),
+    (b"%PDF-1.7", "application/xml", "The body is a PDF, but the Content-Type says application/xml."),
+])
+def test_a_body_that_is_not_what_it_says_is_400(einvoice_api, body, content_type, message):
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=body, content_type=content_type)
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"] == [{"field": "content-type", "message": message}]
+
+
+def test_a_reader_cannot_import(einvoice_api):
+    _, pdf, _ = posted_einvoice(einvoice_api)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=pdf, content_type="application/pdf",
+                                token="tok-reader")
+    assert resp.status_code == 403
