@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.services.import_einvoices import einvoice_record
 from oro_invoices.services.importing import import_checker
+from oro_invoices.services.upsert import bring_up_to_date
 
 if TYPE_CHECKING:
     from oro_invoices.services.facade import InvoiceService
 
-__all__ = ["EInvoiceIntake", "einvoice_intake"]
+__all__ = ["EInvoiceIntake", "einvoice_intake", "take_einvoice"]
 
 
 @dataclass(frozen=True)
@@ -46,3 +48,32 @@ def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: in
     assert checker.loaded is not None  # checked without problems: it loaded
     pdf = data if data[:5] == b"%PDF-" else None
     return EInvoiceIntake({"organization_id": organization_id, **record.payload}, checker.loaded, pdf)
+
+
+def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
+                  actor: str) -> tuple[InvoiceDocument, str]:
+    """The invoice the e-invoice ``data`` made, and ``"created"``; or, sent before (its
+    number is the external id), the one it made and ``"unchanged"`` (``"updated"``: a draft
+    with that external id posted, or a payment status it states applied).
+
+    :raises ValidationError: as ``einvoice_intake``.
+    :raises InvoiceIsPosted: sent before, and its document fields differ (they are named).
+    """
+    intake = einvoice_intake(service, data, organization_id=organization_id)
+    external_id = intake.payload["external_id"]
+    found = _find(service, external_id, organization_id)
+    if found is None:
+        try:
+            return service.create(intake.payload, actor=actor, pdf=intake.pdf), "created"
+        except Conflict:  # made by a concurrent request meanwhile: compare with that one
+            found = _find(service, external_id, organization_id)
+            if found is None:
+                raise
+    return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf)
+
+
+def _find(service: InvoiceService, external_id: str, organization_id: int) -> int | None:
+    try:
+        return service.find_id(external_id=external_id, organization_id=organization_id)
+    except NotFound:
+        return None

@@ -1,16 +1,21 @@
 """Create-or-update by external id: which document fields a payload would change.
 
-``PUT /invoices/by-external-id/{external_id}`` re-sends a whole invoice; comparing the
-validated payload with what is stored tells "unchanged" from "updated", and names the
-fields that a posted (frozen) invoice would need to change.
+``PUT /invoices/by-external-id/{external_id}`` re-sends a whole invoice (and ``POST
+/e-invoices`` an e-invoice); comparing the validated payload with what is stored tells
+"unchanged" from "updated", and names the fields that a posted (frozen) invoice would
+need to change.
 """
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from oro_invoices.domain.errors import InvoiceIsPosted
 from oro_invoices.domain.invoice import Address, InvoiceDocument, tax_category_for
 from oro_invoices.services.lifecycle import DOCUMENT_FIELDS
+
+if TYPE_CHECKING:
+    from oro_invoices.services.facade import InvoiceService
 
 _LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate")
 
@@ -24,6 +29,34 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
     if "status" in data and data["status"] != doc.status.value:
         changed.append("status")
     return changed
+
+
+def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Mapping[str, Any],
+                     data: Mapping[str, Any], *, actor: str, pdf: bytes | None = None) -> tuple[InvoiceDocument, str]:
+    """``doc`` (found by the external id ``payload`` gives) as ``payload`` describes it, and
+    ``"updated"`` or ``"unchanged"``. ``data``: what ``payload`` loaded to. A draft is changed
+    (and posted, with ``pdf`` if given, when the payload says posted); a posted invoice only
+    takes a different payment status.
+
+    :raises InvoiceIsPosted: ``doc`` is posted and its document fields differ (they are named).
+    """
+    changed = changed_fields(doc, data)
+    if doc.is_posted and changed:
+        raise InvoiceIsPosted(
+            f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
+            f"longer be modified; these fields differ from it: {', '.join(changed)}.")
+    new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
+                                                       if data["payment_status"] is not None
+                                                       else doc.payment_status_forced)
+    if not changed and not new_payment_status:
+        return doc, "unchanged"
+    changes = {k: v for k, v in payload.items() if k != "status" and (k in changed or k == "payment_status")}
+    with service.atomic():
+        if changes:
+            doc = service.update(doc.id, changes, actor=actor)
+        if "status" in changed:  # a draft sent as posted
+            doc = service.post(doc.id, actor=actor, pdf=pdf)
+    return doc, "updated"
 
 
 def _stored(doc: InvoiceDocument, name: str) -> Any:

@@ -28,7 +28,6 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
-    InvoiceIsPosted,
     NotFound,
     PermissionDenied,
     StorageError,
@@ -59,7 +58,7 @@ from oro_invoices.persistence.queries import (
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.credit_notes import CreditResult
-from oro_invoices.services.einvoice_intake import einvoice_intake
+from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -69,7 +68,7 @@ from oro_invoices.services.schemas import (
     overdue_fields,
     validation_error,
 )
-from oro_invoices.services.upsert import changed_fields
+from oro_invoices.services.upsert import bring_up_to_date
 from oro_invoices.web import idempotency, openapi
 from oro_invoices.web.downloads import (
     archive_download,
@@ -376,41 +375,17 @@ class InvoiceApi:
         if (media == "application/pdf") != (data[:5] == b"%PDF-"):
             raise BadRequest(f"The body is {'not ' if media == 'application/pdf' else ''}a PDF, but the "
                              f"Content-Type says {media}.", field="content-type")
-        intake = einvoice_intake(self.service, data, organization_id=client.organization_id)
-        external_id = intake.payload["external_id"]
-        found = self._find_external_id(client, external_id)
-        if found is None:
-            try:
-                doc = self.service.create(intake.payload, actor=self._actor(client), pdf=intake.pdf)
-            except Conflict:  # created by a concurrent request meanwhile: compare with that one
-                found = self._find_external_id(client, external_id)
-                if found is None:
-                    raise
-            else:
-                return Response.json(self._invoice_json(doc), status=201,
-                                     headers={"Location": self._url(doc.id), WRITE_RESULT_HEADER: "created"})
-        return self._bring_up_to_date(client, self.service.get(found), intake.payload, intake.loaded)
+        doc, outcome = take_einvoice(self.service, data, organization_id=client.organization_id,
+                                     actor=self._actor(client))
+        headers = {WRITE_RESULT_HEADER: outcome}
+        if outcome == "created":
+            return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id), **headers})
+        return Response.json(self._invoice_json(doc), headers=headers)
 
     def _bring_up_to_date(self, client: ApiClient, doc: InvoiceDocument, payload: dict[str, Any],
                           data: dict[str, Any]) -> Response:
-        changed = changed_fields(doc, data)
-        if doc.is_posted and changed:
-            raise InvoiceIsPosted(
-                f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
-                f"longer be modified; these fields differ from it: {', '.join(changed)}.")
-        new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
-                                                   if data["payment_status"] is not None
-                                                   else doc.payment_status_forced)
-        if not changed and not new_payment_status:
-            return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: "unchanged"})
-        changes = {k: v for k, v in payload.items() if k != "status"
-                   and (k in changed or k == "payment_status")}
-        with self.service.atomic():
-            if changes:
-                doc = self.service.update(doc.id, changes, actor=self._actor(client))
-            if "status" in changed:  # a draft sent as posted
-                doc = self.service.post(doc.id, actor=self._actor(client))
-        return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: "updated"})
+        doc, outcome = bring_up_to_date(self.service, doc, payload, data, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: outcome})
 
     def _find_external_id(self, client: ApiClient, external_id: str) -> int | None:
         page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id,
