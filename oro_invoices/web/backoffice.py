@@ -126,7 +126,8 @@ class BackOffice:
             customer_options=None if customers is None else choice_options(customers, page.query.get("customer")),
             customer_filter=self._customer_filter(req, page.query.get("customer"), customers),
             website_options=None if websites is None else choice_options(websites, page.query.get("website")),
-            can_delete=can_delete, pdf_pending=pdf_pending)
+            can_delete=can_delete, pdf_pending=pdf_pending,
+            can_import=req.can("oro_invoices.import") and getattr(req.user, "organization_id", None) is not None)
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
     def save_columns(self, req: Request) -> Response:

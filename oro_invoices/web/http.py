@@ -17,7 +17,7 @@ class Request:
 
     ``headers`` keys are lower-case. ``query`` and ``form`` map a name to its
     first value; ``query_lists``/``form_lists`` keep every value; ``files`` maps a
-    field to ``(filename, bytes)``.
+    field to its first file's ``(filename, bytes)``, ``file_lists`` to every file sent in it.
 
     ``user`` and ``permissions`` are who is logged in and what they may do, both taken
     once per request from the host's ``Users`` by the mounting code
@@ -38,6 +38,7 @@ class Request:
     query_lists: Mapping[str, list[str]] = field(default_factory=dict)
     form_lists: Mapping[str, list[str]] = field(default_factory=dict)
     files: Mapping[str, tuple[str, bytes]] = field(default_factory=dict)
+    file_lists: Mapping[str, list[tuple[str, bytes]]] = field(default_factory=dict)
     permissions: frozenset[str] = frozenset()
     session: MutableMapping[str, Any] | None = field(default=None, compare=False)
     native: Any = field(default=None, compare=False)

@@ -15,6 +15,7 @@ from oro_invoices.web.backoffice_actions import BackOfficeActions
 from oro_invoices.web.backoffice_credits import CreditActions
 from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
+from oro_invoices.web.backoffice_import import ImportPages
 from oro_invoices.web.backoffice_notes import NoteActions
 from oro_invoices.web.backoffice_payments import PaymentActions
 from oro_invoices.web.checkout_pages import CheckoutPages
@@ -84,6 +85,8 @@ ROUTES: tuple[Route, ...] = (
        "actions.receipt", "backoffice"),
     _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "backoffice.order_invoices",
        "backoffice"),
+    _r("oro_invoices.admin.import_form", "/import", "imports.import_form", "backoffice"),
+    _r("oro_invoices.admin.import_files", "/import", "imports.import_files", "backoffice", "POST"),
     _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
     _r("oro_invoices.admin.export_totals_csv", "/export-totals.csv", "export.export_totals_csv", "backoffice"),
     _r("oro_invoices.admin.export_pdfs", "/export-pdfs.zip", "export.export_pdfs", "backoffice"),
@@ -140,6 +143,7 @@ class InvoicePages:
         self.ctx = ctx
         self.backoffice = BackOffice(ctx)
         self.export = GridExport(self.backoffice)
+        self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)
         self.checkout = CheckoutPages(ctx, self.storefront)

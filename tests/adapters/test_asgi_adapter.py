@@ -253,3 +253,14 @@ def test_an_edited_template_is_read_again_when_the_application_debugs(
         shown = client.get("/admin/invoices/999999").text
     assert ("second edition" if reads_again else "first edition") in shown
     addon.close()
+
+
+def test_every_file_of_a_multiple_upload_reaches_the_page(shop):
+    client, _, _ = shop
+    login(client, *PERMISSIONS)
+    token = token_of(client.get("/admin/invoices/import").text)
+    resp = client.post("/admin/invoices/import", data={"csrf_token": token},
+                       files=[("files", ("a.xml", b"<order/>", "application/xml")),
+                              ("files", ("b.xml", b"<invoice/>", "application/xml"))])
+    assert resp.status_code == 422
+    assert "a.xml" in resp.text and "b.xml" in resp.text and resp.text.count('data-oi-outcome="refused"') == 2

@@ -55,6 +55,7 @@ def test_back_office_pages(page: Page, shop, axe):
         ("delete confirmation", f"{view}/{draft}/delete"),
         ("void confirmation", f"{view}/{posted}/void"),
         ("credit note form", f"{view}/{posted}/credit-notes/new"),
+        ("import form", f"{view}/import"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]
@@ -70,6 +71,13 @@ def test_back_office_pages(page: Page, shop, axe):
     email_url = page.locator("a[data-oi-open-email]").first.get_attribute("href")
     assert email_url
     found += problems_on(page, axe, "sent email", base_url + email_url)
+    # the import's outcome per file
+    page.goto(f"{view}/import")
+    page.set_input_files("#oi-import-files", files=[{"name": "order.xml", "mimeType": "application/xml",
+                                                     "buffer": b"<order/>"}])
+    page.get_by_role("button", name="Import", exact=True).click()
+    expect(page.locator("#oi-import-results")).to_contain_text("Not imported")
+    found += [f"import results: {line}" for line in blocking(audit(page, axe))]
     assert not found, "\n".join(found)
 
 

@@ -63,13 +63,13 @@ async def page_request(request: StarletteRequest) -> Request:
         return base
     media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     form_lists: dict[str, list[str]] = {}
-    files: dict[str, tuple[str, bytes]] = {}
+    file_lists: dict[str, list[tuple[str, bytes]]] = {}
     body = b""
     if media == "multipart/form-data":
         async with request.form() as data:
             for key, value in data.multi_items():
                 if isinstance(value, UploadFile):
-                    files[key] = (value.filename or "", await value.read())
+                    file_lists.setdefault(key, []).append((value.filename or "", await value.read()))
                 else:
                     form_lists.setdefault(key, []).append(value)
     else:
@@ -81,7 +81,7 @@ async def page_request(request: StarletteRequest) -> Request:
                                         encoding="utf-8", errors="replace"):
                 form_lists.setdefault(key, []).append(value)
     return replace(base, body=body, form={k: v[0] for k, v in form_lists.items()},
-                   form_lists=form_lists, files=files)
+                   form_lists=form_lists, files={k: v[0] for k, v in file_lists.items()}, file_lists=file_lists)
 
 
 async def api_request(request: StarletteRequest, limit: int) -> Request:

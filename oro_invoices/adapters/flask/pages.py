@@ -49,13 +49,15 @@ def to_request(req: flask.Request, path_params: dict[str, Any]) -> Request:
     multipart uploads: a payment provider's signature covers the exact bytes it sent.
     """
     body = b"" if req.mimetype == "multipart/form-data" else req.get_data(cache=True)
-    files = {name: (storage.filename or "", storage.read()) for name, storage in req.files.items()}
+    file_lists = {name: [(storage.filename or "", storage.read()) for storage in req.files.getlist(name)]
+                  for name in req.files}
     return Request(
         method=req.method, path=req.path, query=req.args.to_dict(flat=True),
         query_lists=req.args.to_dict(flat=False), form=req.form.to_dict(flat=True),
         form_lists=req.form.to_dict(flat=False),
         headers={k.lower(): v for k, v in req.headers.items()}, body=body,
-        path_params={k: str(v) for k, v in path_params.items()}, files=files,
+        path_params={k: str(v) for k, v in path_params.items()},
+        files={name: sent[0] for name, sent in file_lists.items() if sent}, file_lists=file_lists,
         session=flask.session, native=req, root_path=req.script_root)
 
 

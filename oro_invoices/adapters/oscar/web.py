@@ -36,11 +36,13 @@ def page_request(request: HttpRequest, path_params: dict[str, str]) -> Request:
     multipart = (request.content_type or "").lower() == "multipart/form-data"
     body = b"" if multipart else request.body
     form_lists = {key: request.POST.getlist(key) for key in request.POST}
-    files = {name: (upload.name or "", upload.read()) for name, upload in request.FILES.items()}
+    file_lists = {name: [(upload.name or "", upload.read()) for upload in request.FILES.getlist(name)]
+                  for name in request.FILES}
     return Request(method=base.method, path=base.path, query=base.query,
                    query_lists=base.query_lists, headers=base.headers, body=body,
                    form={k: v[0] for k, v in form_lists.items() if v}, form_lists=form_lists,
-                   files=files, path_params=base.path_params, session=base.session,
+                   files={name: sent[0] for name, sent in file_lists.items() if sent}, file_lists=file_lists,
+                   path_params=base.path_params, session=base.session,
                    native=request, root_path=base.root_path)
 
 

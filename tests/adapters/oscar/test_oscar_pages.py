@@ -123,3 +123,17 @@ def test_templates_are_read_again_when_edited_only_as_django_debugs(shop: Shop) 
         with override_settings(DEBUG=debug, ORO_INVOICES=chosen):
             env = build_runtime(shop.host, shop.client.addon).mount.ctx.env
         assert env.auto_reload is expected, (debug, reload)
+
+
+def test_every_file_of_a_multiple_upload_reaches_the_import_page(shop: Shop) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    shop.client.login_admin(PERMISSIONS)
+    page = shop.url("oro_invoices.admin.import_form")
+    token = shop.token(page)
+    resp = shop.client.http.post(shop.url("oro_invoices.admin.import_files"), {
+        "csrf_token": token, "files": [SimpleUploadedFile("a.xml", b"<order/>", "application/xml"),
+                                       SimpleUploadedFile("b.xml", b"<invoice/>", "application/xml")]})
+    body = html.unescape(resp.content.decode())
+    assert resp.status_code == 422
+    assert "a.xml" in body and "b.xml" in body and body.count('data-oi-outcome="refused"') == 2

@@ -1,0 +1,85 @@
+"""Back-office Import E-Invoices: Factur-X / ZUGFeRD PDFs and CII XML files uploaded from
+the grid become posted invoices and credit notes of the admin's organization.
+
+Each file is taken on its own (``services.einvoice_intake.take_einvoice``, as the API's
+``POST /e-invoices``): the page then lists, per file, the invoice it made, the one an
+earlier upload of it made, or every problem that kept it out. It needs the
+``oro_invoices.import`` permission and an admin of an organization, since every invoice
+belongs to one.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from oro_invoices.domain.errors import InvoiceError, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.i18n import _
+from oro_invoices.services.einvoice_intake import take_einvoice
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.http import Request, Response
+
+PERMISSION = "oro_invoices.import"
+TEMPLATE = "admin/import.html"
+FIELD = "files"
+#: files taken in one upload (more is an archive: ``oro-invoices import``, docs/import.md)
+MAX_FILES = 50
+
+
+@dataclass
+class FileOutcome:
+    """What became of one uploaded file: ``outcome`` is created, unchanged, updated or refused."""
+
+    filename: str
+    outcome: str
+    invoice: InvoiceDocument | None = None
+    problems: list[str] = field(default_factory=list)
+
+
+class ImportPages:
+    """The Import E-Invoices form and its upload."""
+
+    def __init__(self, pages: BackOffice):
+        self.pages = pages
+        self.ctx = pages.ctx
+
+    def import_form(self, req: Request) -> Response:
+        self.pages.check(req, PERMISSION)
+        return self._page(req)
+
+    def import_files(self, req: Request) -> Response:
+        """Take each uploaded file; show what became of each (422 when none was taken)."""
+        self.pages.check(req, PERMISSION)
+        organization_id = getattr(req.user, "organization_id", None)
+        if organization_id is None:
+            return self._page(req, status=403)
+        sent = [(name, data) for name, data in req.file_lists.get(FIELD, []) if name or data]
+        if not sent:
+            return self._page(req, error=_("Choose one or more e-invoice files (PDF or XML)."), status=422)
+        if len(sent) > MAX_FILES:
+            return self._page(req, error=_("At most %(count)s files can be imported at once; for an archive, "
+                                           "use the import command.", count=MAX_FILES), status=422)
+        results = [self._take(req, organization_id, name, data) for name, data in sent]
+        taken = any(r.outcome != "refused" for r in results)
+        return self._page(req, results=results, status=200 if taken else 422)
+
+    def _take(self, req: Request, organization_id: int, name: str, data: bytes) -> FileOutcome:
+        if len(data) > MAX_PDF_BYTES:
+            return FileOutcome(name, "refused", problems=[_("The file is larger than %(size)s MiB.",
+                                                            size=MAX_PDF_BYTES // (1024 * 1024))])
+        try:
+            doc, outcome = take_einvoice(self.ctx.service, data, organization_id=organization_id,
+                                         actor=actor_of(req))
+        except ValidationError as exc:
+            return FileOutcome(name, "refused", problems=[f"{f}: {_(m)}" if f else _(m) for f, m in exc.errors])
+        except InvoiceError as exc:  # sent before and different, storage …: said as any page says it
+            return FileOutcome(name, "refused", problems=[guard.friendly(exc)[1]])
+        return FileOutcome(name, outcome, doc)
+
+    def _page(self, req: Request, *, results: list[FileOutcome] | None = None, error: str = "",
+              status: int = 200) -> Response:
+        html = self.ctx.render(TEMPLATE, req, results=results or [], form_error=error,
+                               organization=getattr(req.user, "organization_id", None), max_files=MAX_FILES)
+        return Response.html(html, status=status, title=_("Import E-Invoices"))

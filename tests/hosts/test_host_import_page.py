@@ -1,0 +1,97 @@
+"""Back-office Import E-Invoices: uploaded Factur-X PDFs and CII XML files become posted
+invoices of the admin's organization; each file's outcome, and every problem, is listed."""
+from __future__ import annotations
+
+import io
+
+import pytest
+from support.variant import documents_made
+
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
+
+PAGE = "/admin/invoices/import"
+
+
+@pytest.fixture
+def einvoicing(shop):
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.einvoice.enabled", True)
+    return shop
+
+
+@pytest.fixture
+def posted(einvoicing, admin):
+    """A posted invoice of Acme, with its hybrid PDF and its XML."""
+    service = admin.service
+    draft = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
+                 if d.customer_name == "Acme Industries AG")
+    doc = documents_made(service, service.post(draft.id).id)
+    _, stream = service.open_pdf(doc.id)
+    with stream:
+        pdf = stream.read()
+    return doc, pdf, service.open_xml(doc.id)[1]
+
+
+def upload(client: ShopClient, files: list[tuple[str, bytes]]):
+    token = form_token(client.get(PAGE).get_data(as_text=True))
+    return client.client.post(PAGE, data={"csrf_token": token,
+                                          "files": [(io.BytesIO(data), name) for name, data in files]},
+                              content_type="multipart/form-data")
+
+
+def rows(resp) -> list[str]:
+    html = resp.get_data(as_text=True)
+    body = html.split('id="oi-import-results"', 1)[1].split("</table>", 1)[0]
+    return [text_of("<tr" + row) for row in body.split("<tr")[2:]]
+
+
+def test_each_uploaded_file_is_imported_or_says_why_not(posted, admin):
+    doc, pdf, xml = posted
+    fresh = (xml.replace(f"<ram:ID>{doc.invoice_number}</ram:ID>".encode(), b"<ram:ID>EXT-10</ram:ID>")
+             .replace(b"<ram:Name>Acme Industries AG</ram:Name>", b"<ram:Name>Initech GmbH</ram:Name>")
+             .replace(b">DE136695976<", b">DE129273398<"))
+    grand = fresh.split(b"<ram:GrandTotalAmount>", 1)[1].split(b"<", 1)[0].decode()
+    wrong_total = fresh.replace(b"EXT-10", b"EXT-11").replace(f"<ram:GrandTotalAmount>{grand}<".encode(),
+                                                            b"<ram:GrandTotalAmount>1.00<")
+    resp = upload(admin, [("ext-10.xml", fresh), (f"{doc.invoice_number}.pdf", pdf), ("ext-11.xml", wrong_total)])
+
+    assert resp.status_code == 200
+    assert rows(resp) == [
+        "ext-10.xml Imported EXT-10",
+        f"{doc.invoice_number}.pdf Not imported That invoice number is already used by another invoice.",
+        f"ext-11.xml Not imported BT-112: The e-invoice states a total with VAT of 1.00 {doc.currency}; "
+        f"its lines make {grand} {doc.currency}."]
+    service = admin.service
+    imported = service.get(service.find_id(external_id="EXT-10"))
+    assert (imported.is_posted, imported.customer_name, imported.total_amount) == (True, "Initech GmbH", doc.total_amount)
+    assert f'href="/admin/invoices/{imported.id}"' in resp.get_data(as_text=True)
+    assert rows(upload(admin, [("again.xml", fresh)])) == ["again.xml Imported before EXT-10"]
+
+
+def test_an_upload_without_files_asks_for_them(posted, admin):
+    resp = upload(admin, [])
+    assert resp.status_code == 422
+    assert "Choose one or more e-invoice files (PDF or XML)." in text_of(resp.get_data(as_text=True))
+
+
+def test_the_grid_offers_import_only_to_admins_who_may_import(einvoicing, admin):
+    assert 'id="oi-import-einvoices"' in admin.get("/admin/invoices").get_data(as_text=True)
+    records = einvoicing[0].extensions["oro_reference_host"].records
+    records.add_admin("viewer", "viewer1234", organization_id=1, permissions={"oro_invoices.view"})
+    viewer = ShopClient(einvoicing[0])
+    viewer.login_admin("viewer", "viewer1234")
+    assert 'id="oi-import-einvoices"' not in viewer.get("/admin/invoices").get_data(as_text=True)
+    assert viewer.get(PAGE).status_code == 403
+
+
+def test_an_admin_of_no_organization_is_told_why_they_cannot_import(einvoicing):
+    records = einvoicing[0].extensions["oro_reference_host"].records
+    records.add_admin("root", "root12345", organization_id=None)
+    root = ShopClient(einvoicing[0])
+    root.login_admin("root", "root12345")
+    assert 'id="oi-import-einvoices"' not in root.get("/admin/invoices").get_data(as_text=True)
+    page = root.get(PAGE)
+    assert "Only an administrator of an organization can import invoices: each invoice belongs to one " \
+           "organization." in text_of(page.get_data(as_text=True))
+    assert 'type="file"' not in page.get_data(as_text=True)
+    assert upload(root, [("x.xml", b"<x/>")]).status_code == 403
