@@ -95,3 +95,14 @@ def test_an_admin_of_no_organization_is_told_why_they_cannot_import(einvoicing):
            "organization." in text_of(page.get_data(as_text=True))
     assert 'type="file"' not in page.get_data(as_text=True)
     assert upload(root, [("x.xml", b"<x/>")]).status_code == 403
+
+
+def test_the_docs_example_imports_into_the_demo_shop_for_initech(shop, admin):
+    """docs/demo.md suggests uploading docs/examples/invoice-cii.xml as Northwind's admin."""
+    from pathlib import Path
+    example = Path(__file__).parents[2] / "docs" / "examples" / "invoice-cii.xml"
+    assert rows(upload(admin, [("invoice-cii.xml", example.read_bytes())])) == [
+        "invoice-cii.xml Imported RE-2025-0117"]
+    doc = admin.service.get(admin.service.find_id(external_id="RE-2025-0117"))
+    initech = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Initech GmbH")
+    assert (doc.customer_id, str(doc.total_amount)) == (initech, "1235.77")
