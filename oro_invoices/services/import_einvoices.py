@@ -10,6 +10,7 @@ ones the document states, ``seller_problems`` its seller to the organization's, 
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -25,6 +26,8 @@ __all__ = ["einvoice_record", "match_customer", "read_einvoice", "seller_problem
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
 _LABELS = {"subtotal": "total without VAT", "tax_amount": "VAT total", "total_amount": "total with VAT"}
+#: how pikepdf names the in-memory file in its errors ("stream <_io.BytesIO object at 0x…>: ")
+_PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
 
 def read_einvoice(path: Path) -> Record:
@@ -71,7 +74,7 @@ def _embedded_xml(pdf: bytes) -> bytes | str:
     try:
         xml = extract(pdf)
     except (pikepdf.PdfError, ValueError) as exc:
-        return f"Cannot read the PDF: {exc}."
+        return f"Cannot read the PDF: {_PDF_STREAM.sub('', str(exc)).rstrip('.')}."
     if xml is None:
         return ("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml "
                 "attached); only Factur-X / ZUGFeRD PDFs can be imported.")

@@ -247,3 +247,8 @@ def test_an_invoice_another_seller_issued_is_refused(source, target, tmp_path):
     assert not report.written
     spaced = xml_of(source, invoice_number="OWN-1").replace(b">DE123456788<", b">DE 123 456 788<")
     assert import_xml(target, tmp_path, spaced, "own.xml")[0] == []
+
+
+def test_a_damaged_pdf_says_what_pikepdf_found(target, tmp_path):
+    problems, _ = import_xml(target, tmp_path, b"%PDF-1.7\nnothing else", "damaged.pdf")
+    assert problems == [("damaged.pdf", "", "Cannot read the PDF: unable to find trailer dictionary while recovering damaged file.")]
