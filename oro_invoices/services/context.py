@@ -179,9 +179,11 @@ class ServiceContext:
 
     def document_locale(self, invoice: Invoice | InvoiceDocument) -> str:
         """The locale of the invoice's PDF and emails (their words and formats): the
-        ``oro_invoices.locale`` set for its customer, else for its website or organization."""
+        ``oro_invoices.locale`` set for its customer, else for the customer's group, its website
+        or organization."""
         return str(self.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                website_id=invoice.website_id, customer_id=invoice.customer_id) or "en_US")
+                                website_id=invoice.website_id, customer_id=invoice.customer_id,
+                                customer_group_id=self.customer_group_of(invoice.customer_id)) or "en_US")
 
     def pay_link(self, invoice: InvoiceDocument) -> str | None:
         """The link that leaves the request to pay ``invoice`` (PDF, email): the guest payment

@@ -139,6 +139,11 @@ class InvoiceService:
         """The seller as configured now for the invoice's organization and website."""
         return self.context.seller(invoice)
 
+    def document_locale(self, invoice: InvoiceDocument) -> str:
+        """The locale of the invoice's PDF and emails: its customer's, else its customer group's,
+        website's or organization's ``oro_invoices.locale``."""
+        return self.context.document_locale(invoice)
+
     def atomic(self) -> contextlib.AbstractContextManager[Batch]:
         """Run several writes as one transaction; hooks follow the commit."""
         return self.lifecycle.atomic()

@@ -41,7 +41,8 @@ def test_scopes_offer_only_their_settings(admin):
     assert "Tanaka" not in customer          # another organization's customer
     group = admin.get(CONFIG + "?scope=customer_group").get_data(as_text=True)
     assert re.findall(r'data-setting="([^"]+)"', group) == ["oro_invoices.storefront_enabled",
-                                                            "oro_invoices.seller.payment_terms"]
+                                                            "oro_invoices.seller.payment_terms",
+                                                            "oro_invoices.locale"]
 
 
 def test_set_at_organization_scope_and_use_default(shop, admin):

@@ -164,3 +164,20 @@ def test_a_long_invoice_lists_its_first_twenty_lines_and_counts_the_rest(app):
     assert "Part 20 · 2\u00a0kg · 2,00\u00a0$\n… und 3 weitere Positionen\n" in draft.text, draft.text
     assert "Part 21" not in draft.text + draft.html
     assert '<td colspan="3">… und 3 weitere Positionen</td>' in draft.html
+
+
+def test_a_customer_groups_locale_applies_to_its_customers_unless_one_has_its_own(app):
+    from dataclasses import replace
+    customers = app.host.customers.customers
+    customer_id = app.payload["customer_id"]
+    customers[customer_id] = replace(customers[customer_id], group_id=7)
+    app.settings.set("oro_invoices.locale", "fr_FR", "customer_group", 7)
+    grouped = app.invoices.post(app.create().id, actor="admin")
+    assert "numéro de facture" in " ".join(pdf_text(app, grouped).split()).casefold()
+    assert make_mail(app).prepare(grouped.id).subject.startswith(f"Facture {grouped.invoice_number}")
+    customer_locale(app, "de_DE")
+    own = app.invoices.post(app.create().id, actor="admin")
+    assert make_mail(app).prepare(own.id).subject.startswith(f"Rechnung {own.invoice_number}")
+    other = app.host.add_customer("Globex", group_id=8)
+    elsewhere = app.invoices.post(app.create(customer_id=other.id, customer_user_id=None, order_id=None).id, actor="admin")
+    assert make_mail(app).prepare(elsewhere.id).subject.startswith(f"Invoice {elsewhere.invoice_number}")

@@ -67,7 +67,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.einvoice.attach_xml": ("bool", False, GOW),
     "oro_invoices.einvoice.signing_certificate": ("str", "", (G,)),
     "oro_invoices.pdf.page_size": ("choice", "A4", GOW),
-    "oro_invoices.locale": ("str", "en_US", (G, O, W, C)),  # a customer's documents in its language
+    "oro_invoices.locale": ("str", "en_US", (G, O, W, CG, C)),  # a customer's (group's) documents in its language
     "oro_invoices.timezone": ("str", "UTC", GOW),
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),

@@ -117,6 +117,8 @@ class Invoices(Protocol):
 
     def seller(self, invoice: InvoiceDocument) -> SellerInfo: ...
 
+    def document_locale(self, invoice: InvoiceDocument) -> str: ...
+
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
 
 
@@ -207,11 +209,12 @@ class MailService:
         return default
 
     def _locale(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> str:
-        """The email's locale, its language and formats (docs/i18n.md): the customer's where one is
-        set (the seller's for staff)."""
+        """The email's locale, its language and formats (docs/i18n.md): its documents' (the
+        customer's or the customer group's where one is set), the seller's for staff."""
+        if not for_staff:
+            return self.invoices.document_locale(invoice)
         return str(self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
-                                         website_id=invoice.website_id,
-                                         customer_id=None if for_staff else invoice.customer_id) or "en_US")
+                                         website_id=invoice.website_id) or "en_US")
 
     def _renderer(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> TemplateRenderer:
         locale = self._locale(invoice, for_staff=for_staff)
