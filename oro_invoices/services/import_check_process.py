@@ -76,13 +76,16 @@ class CheckingProcess:
         self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         job = {"paths": [str(p) for p in paths], "format": fmt, "organization_id": organization_id,
                "pdfs": str(pdfs) if pdfs is not None else None, "spool": str(spool)}
+        # in a file, not on the command line, which holds at most 128 KiB in one argument
+        job_file = Path(self._dir.name) / "job.json"
+        job_file.write_text(json.dumps(job), encoding="utf-8")
         # the child finds the modules this process found, where it found them: on this process's
         # path ("" there is the working directory), and on nothing else, such as the working
         # directory that ``-m`` would put first (``-P``)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p or os.getcwd() for p in sys.path)}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-P", "-m", __name__, json.dumps(job)], stdin=subprocess.DEVNULL,
+                [sys.executable, "-P", "-m", __name__, str(job_file)], stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE, stderr=self._stderr, env=env, text=True)
         except OSError:
             self._tail.close()
@@ -167,7 +170,7 @@ if __name__ == "__main__":
     channel = os.fdopen(os.dup(sys.stdout.fileno()), "w", encoding="utf-8")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
-        _check(json.loads(sys.argv[1]), channel)
+        _check(json.loads(Path(sys.argv[1]).read_text(encoding="utf-8")), channel)
     except BrokenPipeError:           # the importing process is gone: nobody wants the rest
         os.dup2(os.open(os.devnull, os.O_WRONLY), channel.fileno())  # nothing left to flush at exit
         sys.exit(1)

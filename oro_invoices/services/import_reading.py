@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import json
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -72,6 +72,26 @@ def file_format(path: Path, given: str | None = None) -> str | None:
     """``json``, ``jsonl``, ``csv`` or ``einvoice``: ``given``, else by the file's extension
     (None: unknown)."""
     return given or FORMATS.get(path.suffix.lower())
+
+
+def expand_folders(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[Path], list[Problem]]:
+    """``paths`` with each folder replaced by the files in it and its subfolders that an import
+    reads — by their extension, or every file when ``fmt`` names the layout — in path order,
+    hidden ones left out; and a problem for each folder without any."""
+    files: list[Path] = []
+    problems: list[Problem] = []
+    for path in paths:
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(p for p in path.rglob("*") if p.is_file()
+                       and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                       and (fmt is not None or p.suffix.lower() in FORMATS))
+        if not found:
+            problems.append(Problem(str(path), "", "The folder holds no file to import (.json, .jsonl, .ndjson, "
+                                                   ".csv, .xml or .pdf)."))
+        files += found
+    return files, problems
 
 
 def read_file(path: Path, fmt: str | None = None) -> tuple[list[Record], list[Problem]]:

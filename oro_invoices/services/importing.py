@@ -45,6 +45,7 @@ from oro_invoices.services.import_reading import (
     PdfFile,
     Problem,
     Record,
+    expand_folders,
     iter_file,
     read_file,
 )
@@ -223,6 +224,9 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
                pdfs: Path | None = None, check_apart: bool | None = None) -> ImportReport:
     """Read, validate and import ``paths``; never raises for bad input: the report lists it.
 
+    A folder stands for the files in it and its subfolders (``expand_folders``); one holding
+    none is a problem, and nothing is written.
+
     The files are read once, record by record, to check everything; the good records are
     written from the on-disk spool the checking fills.
     With ``on_error="stop"`` and any problem (or a conflict while writing), nothing is
@@ -235,7 +239,9 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     ``import_check_process``); None: when the files are large enough for it to pay
     (``worth_checking_apart``).
     """
-    files = [Path(p) for p in paths]
+    files, unreadable = expand_folders((Path(p) for p in paths), fmt)
+    if unreadable:
+        return ImportReport(dry_run=dry_run, written=False, problems=unreadable)
     with contextlib.ExitStack() as stack:
         try:
             library = stack.enter_context(PdfLibrary(pdfs)) if pdfs is not None else None

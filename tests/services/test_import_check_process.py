@@ -220,3 +220,16 @@ def test_a_spool_is_read_by_another_reader_up_to_what_was_flushed_problems_and_a
     assert second.problems[0].message.values == {"line": 2}                 # still a translatable message
     assert second_loaded == loaded and second.payload == payload
     assert fatal.fatal and fatal.problems[0].message == "Cannot read the file."
+
+
+def test_a_folder_of_many_files_is_checked_apart(sqlite_db, tmp_path):
+    """Their paths exceed what one command-line argument may hold (128 KiB): the child reads them
+    from a file."""
+    folder = tmp_path / ("f" * 100)
+    folder.mkdir()
+    for i in range(1, 1201):
+        write(folder / f"{'invoices-of-the-old-erp-' * 3}{i:05}.jsonl", [invoice_payload(external_id=f"M-{i}")])
+    assert sum(len(str(p)) for p in folder.iterdir()) > 128 * 1024
+    report = run_import(InvoiceService(sqlite_db, plugins=get_plugin_manager(False)), [folder],
+                        organization_id=1, check_apart=True, dry_run=True)
+    assert report.problems == [] and len(report.created) == 1200

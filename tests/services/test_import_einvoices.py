@@ -252,3 +252,23 @@ def test_an_invoice_another_seller_issued_is_refused(source, target, tmp_path):
 def test_a_damaged_pdf_says_what_pikepdf_found(target, tmp_path):
     problems, _ = import_xml(target, tmp_path, b"%PDF-1.7\nnothing else", "damaged.pdf")
     assert problems == [("damaged.pdf", "", "Cannot read the PDF: unable to find trailer dictionary while recovering damaged file.")]
+
+
+def test_a_folder_stands_for_the_e_invoices_in_it(source, target, tmp_path):
+    inbox = tmp_path / "inbox"
+    (inbox / "2026" / "11").mkdir(parents=True)
+    first, second = post_invoice(source), post_invoice(source)
+    (inbox / "2026" / "11" / "a.pdf").write_bytes(stored_pdf(source, first))
+    (inbox / "b.xml").write_bytes(source.open_xml(second)[1])
+    (inbox / "notes.txt").write_text("not an invoice")
+    (inbox / ".hidden.xml").write_bytes(b"<broken")
+    report = run_import(target, [inbox], organization_id=1)
+    assert report.problems == []
+    assert sorted(report.created) == sorted(source.get(i).invoice_number for i in (first, second))
+    empty = tmp_path / "empty"
+    (empty / ".git").mkdir(parents=True)
+    (empty / ".git" / "x.xml").write_bytes(b"<x/>")
+    refused = run_import(target, [empty, inbox], organization_id=1)
+    assert [(p.record, p.message) for p in refused.problems] == [
+        (str(empty), "The folder holds no file to import (.json, .jsonl, .ndjson, .csv, .xml or .pdf).")]
+    assert not refused.written
