@@ -349,6 +349,20 @@ class Activity(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class EInvoiceSourceRow(Base):
+    """The e-invoice XML an invoice was imported from (CII), kept in the PDF storage by its
+    SHA-256: the invoice's PDF carries it instead of an XML built from the invoice's fields.
+    Inserted once with the imported invoice, never updated."""
+
+    __tablename__ = "oro_invoice_einvoice_source"
+
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class InvoiceDocumentRow(Base):
     """The stored PDF of a posted invoice: inserted once, never updated or deleted.
 

@@ -95,7 +95,7 @@ class Documents:
                 and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
 
     def pdf_for_posting(self, snapshot: InvoiceDocument, supplied: bytes | None = None, *,
-                        defer: bool = False) -> PostingPdf | None:
+                        defer: bool = False, einvoice_kept: bool = False) -> PostingPdf | None:
         """Store the PDF of an invoice being posted, before its posting commits.
 
         ``supplied`` (an imported invoice's own PDF) is stored as it is; otherwise the PDF
@@ -104,7 +104,9 @@ class Documents:
         or (``defer``) it is rendered after the commit by ``ensure_pdf``: it is pending.
 
         With e-invoices on, the XML made from ``snapshot`` is checked first (also when the PDF
-        is made later) and a valid one is attached to the PDF/A-3 rendered.
+        is made later) and a valid one is attached to the PDF/A-3 rendered. ``einvoice_kept``: the
+        invoice is imported from e-invoice XML, which its PDF, made after the commit, carries:
+        no XML is made or checked now.
 
         :raises ValidationError: ``supplied`` is not a PDF.
         :raises EInvoiceInvalid: the e-invoice breaks rules and ``on_invalid`` is ``refuse``.
@@ -117,7 +119,7 @@ class Documents:
                 raise StorageError(Message("Invoice %(number)s was not posted: it brings its PDF, but no PDF "
                                            "storage is configured.", number=snapshot.display_number))
             return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported")
-        if not self.generates_at_posting(snapshot):
+        if einvoice_kept or not self.generates_at_posting(snapshot):
             return None
         einvoice = self.einvoicing.for_posting(snapshot)
         if defer or self.in_background(snapshot):
@@ -160,7 +162,8 @@ class Documents:
         storage, renderer = self.ctx.storage, self.ctx.renderer
         if storage is None or renderer is None:
             raise StorageError("No PDF storage or renderer is configured.")
-        einvoice = self.einvoicing.for_posting(doc, refuse=False)  # posted: nothing can be refused now
+        # the e-invoice it was imported from, else its own (posted: nothing can be refused now)
+        einvoice = self.einvoicing.imported(doc.id) or self.einvoicing.for_posting(doc, refuse=False)
         data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
         return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)
 

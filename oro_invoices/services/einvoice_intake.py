@@ -1,7 +1,8 @@
 """An e-invoice sent on its own (the API's ``POST /e-invoices``): checked as the import
 checks each record (``import_checker``: its fields, its totals, its seller, its organization's
 posting requirements and, with a host, its buyer and parties), then created like any invoice
-the API creates, so that its PDF is made (or, for a Factur-X / ZUGFeRD PDF, kept) at posting.
+the API creates. A Factur-X / ZUGFeRD PDF is kept as its PDF; CII XML is kept too, and the
+PDF made right after the commit (or by the worker) carries it.
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ __all__ = ["EInvoiceIntake", "einvoice_intake", "take_einvoice"]
 @dataclass(frozen=True)
 class EInvoiceIntake:
     """What to create: the invoice's fields, as ``InvoiceService.create`` takes them, what they
-    load to, and the PDF it came in (None: CII XML, whose PDF posting makes)."""
+    load to, and the PDF it came in or, for CII XML, the XML its PDF is to carry."""
 
     payload: dict[str, Any]
     loaded: dict[str, Any]
     pdf: bytes | None
+    xml: bytes | None
 
 
 def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: int) -> EInvoiceIntake:
@@ -46,8 +48,9 @@ def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: in
     if problems:
         raise ValidationError([(p.field, p.message) for p in problems])
     assert checker.loaded is not None  # checked without problems: it loaded
-    pdf = data if data[:5] == b"%PDF-" else None
-    return EInvoiceIntake({"organization_id": organization_id, **record.payload}, checker.loaded, pdf)
+    pdf = data[:5] == b"%PDF-"
+    return EInvoiceIntake({"organization_id": organization_id, **record.payload}, checker.loaded,
+                          data if pdf else None, None if pdf else data)
 
 
 def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
@@ -64,7 +67,7 @@ def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
     found = _find(service, external_id, organization_id)
     if found is None:
         try:
-            return service.create(intake.payload, actor=actor, pdf=intake.pdf), "created"
+            return service.create(intake.payload, actor=actor, pdf=intake.pdf, einvoice_xml=intake.xml), "created"
         except Conflict:  # made by a concurrent request meanwhile: compare with that one
             found = _find(service, external_id, organization_id)
             if found is None:

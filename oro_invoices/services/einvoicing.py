@@ -6,6 +6,10 @@ profile's XSD and schematron rules in-process. A valid XML is attached to the PD
 that is stored write-once; an invalid one refuses the posting (``on_invalid: refuse``,
 ``EInvoiceInvalid`` naming each rule) or is left out (``post_without``, recorded in the
 invoice's activity). ``xml_of`` reads the XML back out of the stored PDF.
+
+An invoice imported from CII XML keeps that XML (``keep_source``, ``EInvoiceSourceRow``):
+its PDF, made after the import, carries it byte for byte (``imported``) instead of an XML
+built from the invoice's fields, whatever the e-invoice settings.
 """
 from __future__ import annotations
 
@@ -13,9 +17,12 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
+from oro_invoices.persistence.models import EInvoiceSourceRow
 from oro_invoices.services.context import ServiceContext
 
 ENABLED = "oro_invoices.einvoice.enabled"
@@ -23,7 +30,8 @@ PROFILE = "oro_invoices.einvoice.profile"
 ON_INVALID = "oro_invoices.einvoice.on_invalid"
 SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
 XML_FILENAME = "factur-x.xml"
-PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xrechnung": "XRechnung 3.0"}
+PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xrechnung": "XRechnung 3.0",
+                  "extended": "Factur-X EXTENDED"}
 #: At most this many broken rules are named in an error or activity entry.
 MAX_NAMED = 20
 
@@ -59,6 +67,30 @@ class EInvoicing:
 
     def enabled(self, doc: InvoiceDocument) -> bool:
         return bool(self.ctx.invoice_setting(ENABLED, doc))
+
+    def keep_source(self, s: Session, invoice_id: int, xml: bytes) -> None:
+        """Keep ``xml``, the CII e-invoice invoice ``invoice_id`` is imported from, as the XML its PDF
+        will carry (in ``s``, the transaction that writes the invoice)."""
+        if self.ctx.storage is None:
+            raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
+                               "configured (oro-invoices import: give --storage).")
+        stored = self.ctx.storage.put(xml)
+        s.add(EInvoiceSourceRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
+                                created_at=self.ctx.clock()))
+
+    def imported(self, invoice_id: int) -> EInvoice | None:
+        """The e-invoice invoice ``invoice_id`` was imported from, as its PDF is to carry it; None
+        for an invoice not imported from CII XML."""
+        with self.ctx.db.session() as s:
+            row = s.get(EInvoiceSourceRow, invoice_id)
+        if row is None:
+            return None
+        if self.ctx.storage is None:
+            raise StorageError("No PDF storage is configured.")
+        with self.ctx.storage.open(row.sha256) as stream:
+            xml = stream.read()
+        from oro_invoices.documents.einvoice.reading import profile_of
+        return EInvoice(profile_of(xml), xml)
 
     def for_posting(self, doc: InvoiceDocument, *, refuse: bool = True) -> EInvoice | None:
         """The checked e-invoice of ``doc`` (the invoice as it will be once posted), or None

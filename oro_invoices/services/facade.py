@@ -207,13 +207,16 @@ class InvoiceService:
     # ---- writing ------------------------------------------------------------------------
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
-               pdf: bytes | None = None, defer_pdf: bool = False) -> InvoiceDocument:
+               pdf: bytes | None = None, defer_pdf: bool = False,
+               einvoice_xml: bytes | None = None) -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: a posted invoice's own PDF (an imported invoice), stored at posting.
         ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
+        ``einvoice_xml``: the CII XML a posted invoice is imported from: kept, and carried by its
+        PDF (made once the invoice is committed) instead of an XML built from its fields.
         """
-        return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf)
+        return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""

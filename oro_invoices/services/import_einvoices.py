@@ -21,7 +21,8 @@ from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "match_customer", "read_einvoice", "seller_problems", "totals_problems"]
+__all__ = ["einvoice_record", "einvoice_xml_path", "match_customer", "read_einvoice", "seller_problems",
+           "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -40,9 +41,18 @@ def read_einvoice(path: Path) -> Record:
     if data[:5] != b"%PDF-" and path.suffix.lower() == ".pdf":
         return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
     record = einvoice_record(data, where)
-    if data[:5] == b"%PDF-" and record.payload:
-        record.pdf_path = path
+    if record.payload and record.einvoice is not None:
+        if data[:5] == b"%PDF-":
+            record.pdf_path = path
+        else:  # kept with the invoice, for its PDF to carry (``InvoiceService.create(einvoice_xml=)``)
+            record.einvoice["xml_path"] = str(path)
     return record
+
+
+def einvoice_xml_path(record: Record) -> Path | None:
+    """The CII XML file ``record`` was read from, or None (not an e-invoice, or a PDF)."""
+    path = (record.einvoice or {}).get("xml_path")
+    return Path(path) if path else None
 
 
 def einvoice_record(data: bytes, where: str) -> Record:

@@ -75,8 +75,9 @@ class PdfLibrary:
     def resolve(self, record: Record) -> Record:
         """``record`` with its PDF taken from here (a problem when the file it names is missing).
 
-        A Factur-X / ZUGFeRD PDF imported as an e-invoice is its own PDF."""
-        if record.fatal or (record.einvoice is not None and record.pdf_path is not None):
+        An e-invoice brings its own: a Factur-X / ZUGFeRD PDF is its PDF, and CII XML is carried
+        by the PDF made for it."""
+        if record.fatal or record.einvoice is not None:
             return record
         found = None
         if record.pdf_name:

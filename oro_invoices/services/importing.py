@@ -36,6 +36,7 @@ from oro_invoices.domain.posting import YearRange
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
 from oro_invoices.services.import_checks import Checker, payload_of, problem_at
+from oro_invoices.services.import_einvoices import einvoice_xml_path
 from oro_invoices.services.import_payloads import document_payload
 from oro_invoices.services.import_pdfs import PdfLibrary
 from oro_invoices.services.import_reading import (
@@ -482,7 +483,9 @@ def _write_chunk(writing: _Writing, session: Session, chunk: list[Checked]) -> N
     together: list[tuple[Record, NewInvoice]] = []
     for (record, loaded), payload in zip(chunk, payloads, strict=True):
         current = existing.get(_key(payload))
-        outcome = None if record.pdf_path is not None else _outcome(current, drafts, payload, loaded)
+        # a record bringing its PDF or its e-invoice XML is written by the service, which keeps them
+        brings_file = record.pdf_path is not None or einvoice_xml_path(record) is not None
+        outcome = None if brings_file else _outcome(current, drafts, payload, loaded)
         if outcome == "unchanged" and current is not None:
             writing.report.add("unchanged", str(payload["external_id"]))
             if payload.get("status") == "posted":
@@ -578,7 +581,9 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
            report: ImportReport, pdfs: list[tuple[int, PdfFile]]) -> None:
     payload = payload_of(record, organization_id)
     pdf = record.pdf_path.read_bytes() if record.pdf_path is not None else None
-    invoice_id, outcome, doc = _upsert(service, payload, actor, pdf)
+    xml_path = einvoice_xml_path(record)
+    invoice_id, outcome, doc = _upsert(service, payload, actor, pdf,
+                                       xml_path.read_bytes() if xml_path is not None else None)
     report.add(outcome, str(payload["external_id"]))
     if doc is not None and doc.pdf is not None:
         report.pdfs_attached += 1
@@ -633,12 +638,14 @@ def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
 
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
-            pdf: bytes | None) -> tuple[int, str, InvoiceDocument | None]:
-    """``(invoice id, outcome, the invoice if it was posted now)``."""
+            pdf: bytes | None, einvoice_xml: bytes | None = None) -> tuple[int, str, InvoiceDocument | None]:
+    """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the CII XML
+    a posted record was read from, kept for its PDF to carry."""
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:
-        created = service.create(payload, actor=actor, pdf=pdf if posting else None, defer_pdf=True)
+        created = service.create(payload, actor=actor, pdf=pdf if posting else None, defer_pdf=True,
+                                 einvoice_xml=einvoice_xml if posting else None)
         return created.id, "created", created if created.is_posted else None
     current = service.get(invoice_id)
     if current.is_posted:

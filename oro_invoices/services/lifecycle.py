@@ -7,6 +7,7 @@ several writes into one transaction.
 from __future__ import annotations
 
 import contextlib
+import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -48,6 +49,8 @@ CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
 PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email",
                 *TENANCY_FIELDS)
 
+log = logging.getLogger(__name__)
+
 
 @dataclass(frozen=True)
 class CreditedInvoice:
@@ -88,15 +91,22 @@ class Lifecycle:
             yield batch
 
     def create(self, payload: Mapping[str, Any], *, actor: str = "system",
-               pdf: bytes | None = None, defer_pdf: bool = False) -> InvoiceDocument:
+               pdf: bytes | None = None, defer_pdf: bool = False,
+               einvoice_xml: bytes | None = None) -> InvoiceDocument:
         """Create a draft (or, with ``"status": "posted"``, a posted invoice) from a payload.
 
         ``pdf``: the posted invoice's own PDF (an imported invoice), stored at posting.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
+        ``einvoice_xml``: the CII XML a posted invoice is imported from, kept with it for its PDF
+        to carry (``EInvoicing.keep_source``); the PDF is made once the invoice is committed
+        (by the worker with background jobs; with ``defer_pdf``, by ``ensure_pdf``).
         """
         data = load_input(payload)
         if pdf is not None and data.get("status") != "posted":
             raise ValidationError([("pdf", "Only a posted invoice can have a PDF.")])
+        if einvoice_xml is not None and (pdf is not None or data.get("status") != "posted"):
+            raise ValidationError([("einvoice_xml", "Only a posted invoice without a PDF of its own is "
+                                                    "imported from e-invoice XML.")])
         data.update(self._check_parties(data))
         lines = data.pop("lines")
         want_status = data.pop("status", "draft")
@@ -125,8 +135,10 @@ class Lifecycle:
                             created_summary(len(lines), Amount(from_minor(inv.total_amount, inv.currency),
                                                                inv.currency)),
                             {"external_id": inv.external_id})
+            if einvoice_xml is not None:
+                self.documents.einvoicing.keep_source(s, inv.id, einvoice_xml)
             if want_status == "posted":
-                self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf)
+                self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_kept=einvoice_xml is not None)
             if original is not None:
                 credited = self.on_credit_note(s, original, inv, actor)
             s.flush()
@@ -134,10 +146,21 @@ class Lifecycle:
         self.ctx.hook("invoice_created", invoice=doc, actor=actor)
         if doc.is_posted:
             self.documents.submit_posting_pdf(doc)
+            if einvoice_xml is not None and not defer_pdf and not self.ctx.jobs.background:
+                doc = self._imported_pdf(doc, actor)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
         if credited is not None:
             self.payments.status_hooks(credited.invoice, credited.change, actor)
         return doc
+
+    def _imported_pdf(self, doc: InvoiceDocument, actor: str) -> InvoiceDocument:
+        """The PDF of an invoice imported from e-invoice XML, made right after its commit; one
+        that cannot be made is left pending (logged) for ``oro-invoices complete-pdfs``."""
+        try:
+            return self.documents.ensure_pdf(doc.id, actor=actor)
+        except Exception:  # the invoice is committed: its PDF is pending, as after a crash
+            log.exception("the PDF of imported invoice %s was not made; it is pending", doc.display_number)
+            return doc
 
     def _credited_invoice(self, s: Session, organization_id: int, external_id: str) -> Invoice:
         """The posted invoice of ``organization_id`` with ``external_id``, row-locked."""
@@ -296,7 +319,7 @@ class Lifecycle:
         self._post_locked(s, inv, actor)
 
     def _post_locked(self, s: Session, inv: Invoice, actor: str, *, pdf: bytes | None = None,
-                     defer_pdf: bool = False) -> None:
+                     defer_pdf: bool = False, einvoice_kept: bool = False) -> None:
         """Post ``inv`` (row-locked by the caller), all in the caller's transaction.
 
         Checks the posting requirements, assigns the number (skipping numbers already
@@ -333,7 +356,7 @@ class Lifecycle:
         inv.updated_at = now
         # Nothing is flushed from here until the row is complete: a posted row is frozen.
         stored = self.documents.pdf_for_posting(
-            views.document(inv, state, None, **references), pdf, defer=defer_pdf)
+            views.document(inv, state, None, **references), pdf, defer=defer_pdf, einvoice_kept=einvoice_kept)
         inv.pdf_sha256 = stored.stored.sha256 if stored is not None else None
         seq.chain_length += 1
         inv.chain_key = chain.chain_key(inv.organization_id, period)

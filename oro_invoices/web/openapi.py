@@ -506,7 +506,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF or CII XML) as a posted invoice or credit note",
         "description": "The body is the e-invoice's bytes: a PDF carrying its XML (`application/pdf`), kept "
                        "byte for byte as the invoice's PDF, or the EN 16931 CII XML (`application/xml`), "
-                       "whose PDF is made at posting. Its number (BT-1) is the invoice's number and external "
+                       "kept too and carried byte for byte by the PDF made for the invoice. Its number (BT-1) is the invoice's number and external "
                        "id; type code 381 makes a credit note of the invoice BT-25 names. It is checked as "
                        "the bulk import checks a record: the totals it states against its lines, its "
                        "seller's VAT id against the organization's, the posting requirements; the buyer "

@@ -186,8 +186,15 @@ def test_progress_on_a_terminal_rewrites_one_line():
 
 def test_an_e_invoice_file_imports_as_a_posted_invoice(sqlite_db, tmp_path, capsys):
     example = EXAMPLES / "invoice-cii.xml"
-    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(example)]) == 0
-    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0)
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(example)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{example}: The e-invoice XML cannot be kept: it goes into the PDF storage, and none is configured "
+        "(oro-invoices import: give --storage).", "error: nothing imported (1 problem(s))"]
+    storage = f"file://{tmp_path / 'pdf'}"
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", storage, "--no-pdf",
+                 str(example)]) == 0
+    assert capsys.readouterr().out.strip() == "imported: " + SUMMARY.format(c=1, u=0, n=0, s=0).replace(
+        "0 pending", "1 pending")
     service = InvoiceService(sqlite_db)
     doc = service.get(service.find_id(external_id="RE-2025-0117"))
     assert (doc.invoice_number, doc.status.value, str(doc.invoice_date), doc.customer_name, str(doc.total_amount)) == (
@@ -197,6 +204,6 @@ def test_an_e_invoice_file_imports_as_a_posted_invoice(sqlite_db, tmp_path, caps
         ("Printer manual (printed)", "", "4", "12.5")]
     renamed = tmp_path / "from-the-erp.txt"
     renamed.write_bytes(example.read_bytes().replace(b"RE-2025-0117", b"RE-2025-0118"))
-    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--format", "einvoice",
-                 str(renamed)]) == 0
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", storage, "--format",
+                 "einvoice", str(renamed)]) == 0
     assert service.get(service.find_id(external_id="RE-2025-0118")).total_amount == doc.total_amount

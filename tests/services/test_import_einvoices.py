@@ -22,6 +22,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import run_import
+from oro_invoices.services.pdf_backlog import render_pdfs
 
 BILL_TO = {"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
            "street2": "Building C", "city": "Stuttgart", "postal_code": "70565", "country": "DE"}
@@ -33,7 +34,7 @@ LINES = [{"description": "Consulting", "sku": "CONS", "unit": "hour", "quantity"
           "tax_category": "G", "tax_exemption_reason": "Export outside the EU"}]
 
 
-def make_service(db, tmp_path, name: str, *, customers: list[tuple[str, str]]) -> InvoiceService:
+def make_service(db, tmp_path, name: str, *, customers: list[tuple[str, str]], jobs=None) -> InvoiceService:
     host = MemoryHost()
     for customer, vat_id in customers:
         host.add_customer(customer, vat_id=vat_id, country_code="DE")
@@ -41,7 +42,7 @@ def make_service(db, tmp_path, name: str, *, customers: list[tuple[str, str]]) -
     settings.apply({"oro_invoices.einvoice.enabled": True,
                     **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
     return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings,
-                          storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host)
+                          storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host, jobs=jobs)
 
 
 @pytest.fixture
@@ -122,10 +123,17 @@ def test_factur_x_pdfs_import_as_posted_invoices_with_their_pdf_kept_byte_for_by
     assert again.problems == [] and again.unchanged == report.created
 
 
-def test_cii_xml_imports_and_its_pdf_is_made_after_the_import(source, target, tmp_path):
+@pytest.mark.parametrize("einvoicing", [True, False], ids=["einvoices-on", "einvoices-off"])
+def test_cii_xml_imports_and_the_pdf_made_after_the_import_carries_that_xml(source, target, tmp_path, einvoicing):
+    """Byte for byte, also what the invoice's fields cannot say: the buyer's routing reference
+    (BT-10) of a buyer no customer has, and whatever the e-invoice settings."""
+    target.settings.set("oro_invoices.einvoice.enabled", einvoicing)
     invoice_id = post_invoice(source)
+    xml = source.open_xml(invoice_id)[1].replace(
+        b"<ram:ApplicableHeaderTradeAgreement>",
+        b"<ram:ApplicableHeaderTradeAgreement><ram:BuyerReference>04011000-12345-03</ram:BuyerReference>", 1)
     path = tmp_path / "invoice.xml"
-    path.write_bytes(source.open_xml(invoice_id)[1])
+    path.write_bytes(xml)
 
     report = run_import(target, [path], organization_id=1)
 
@@ -133,6 +141,9 @@ def test_cii_xml_imports_and_its_pdf_is_made_after_the_import(source, target, tm
     imported = only(target, source.get(invoice_id).invoice_number)
     assert facts(imported) == facts(source.get(invoice_id))
     assert report.pending_pdfs == [imported.id]                    # rendered later, like any import's
+    render_pdfs(target, report.pending_pdfs)
+    assert target.open_xml(imported.id)[1] == xml
+    assert run_import(target, [path], organization_id=1).unchanged == report.created
 
 
 def xml_of(source: InvoiceService, **overrides) -> bytes:
@@ -272,3 +283,24 @@ def test_a_folder_stands_for_the_e_invoices_in_it(source, target, tmp_path):
     assert [(p.record, p.message) for p in refused.problems] == [
         (str(empty), "The folder holds no file to import (.json, .jsonl, .ndjson, .csv, .xml or .pdf).")]
     assert not refused.written
+
+
+
+def test_with_background_jobs_the_worker_makes_the_pdf_that_carries_the_xml(source, request, tmp_path):
+    """take_einvoice (the API's and the back-office's) leaves the PDF to the render_pdf job."""
+    from support.held_jobs import HeldJobs
+
+    from oro_invoices.services.einvoice_intake import take_einvoice
+    from oro_invoices.services.jobs import RENDER_PDF, Job
+
+    xml = source.open_xml(post_invoice(source))[1]
+    (tmp_path / "bg").mkdir()
+    db = make_database("sqlite", request, tmp_path / "bg")
+    jobs = HeldJobs()
+    service = make_service(db, tmp_path, "bg-pdf", customers=[], jobs=jobs)
+    doc, outcome = take_einvoice(service, xml, organization_id=1, actor="erp")
+    assert outcome == "created" and doc.is_posted and doc.pdf is None
+    assert jobs.submitted == [Job(RENDER_PDF, (doc.id,))]
+    service.ensure_pdf(doc.id)                                  # what the render_pdf job does
+    assert service.open_xml(doc.id)[1] == xml
+    db.dispose()

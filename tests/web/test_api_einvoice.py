@@ -136,15 +136,17 @@ def test_a_factur_x_pdf_posted_to_the_api_becomes_a_posted_invoice_with_that_pdf
         == (200, "unchanged", body["id"])
 
 
-def test_cii_xml_posted_to_the_api_gets_its_pdf_made_at_posting(einvoice_api):
+def test_cii_xml_posted_to_the_api_gets_a_pdf_carrying_that_xml(einvoice_api):
     _, _, xml = posted_einvoice(einvoice_api)
-    resp = einvoice_api.request("POST", "/api/e-invoices", data=xml.replace(b"ERP-2026-0042", b"ERP-2026-0043"),
-                                content_type="application/xml")
+    sent = xml.replace(b"ERP-2026-0042", b"ERP-2026-0043").replace(b"<ram:TypeCode>380</ram:TypeCode>",
+                                                                   b"<ram:TypeCode>380</ram:TypeCode>\n    "
+                                                                   b"<ram:IncludedNote><ram:Content>As agreed"
+                                                                   b"</ram:Content></ram:IncludedNote>", 1)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
     assert resp.status_code == 201, resp.get_data()
     body = resp.get_json()
     assert (body["invoice_number"], body["pdf"]["source"]) == ("ERP-2026-0043", "generated")
-    made = einvoice_api.get(f"/api/invoices/{body['id']}/xml").get_data()
-    assert texts(made, "//rsm:ExchangedDocument/ram:ID") == ["ERP-2026-0043"]
+    assert einvoice_api.get(f"/api/invoices/{body['id']}/xml").get_data() == sent   # the XML sent, note and all
 
 
 def test_every_problem_of_an_e_invoice_comes_back_on_its_field(einvoice_api):

@@ -18,7 +18,7 @@ FX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: The XMP ConformanceLevel of each profile.
 #: (ZUGFeRD 2.2 names an XRechnung carried in a hybrid ``factur-x.xml`` too, level XRECHNUNG.)
-XMP_LEVELS = {"basic": "BASIC", "en16931": "EN 16931", "xrechnung": "XRECHNUNG"}
+XMP_LEVELS = {"basic": "BASIC", "en16931": "EN 16931", "xrechnung": "XRECHNUNG", "extended": "EXTENDED"}
 
 _PROPERTIES = (("DocumentFileName", "The name of the embedded XML document"),
                ("DocumentType", "The type of the hybrid document in capital letters, e.g. INVOICE or ORDER"),

@@ -22,11 +22,12 @@ from oro_invoices.documents.einvoice.cii import (
     CREDIT_REASON_SUBJECT,
     INVOICE_TYPE_CODE,
     NSMAP,
+    PROFILES,
     RSM,
     UNIT_CODES,
 )
 
-__all__ = ["EInvoice", "read_cii"]
+__all__ = ["EInvoice", "profile_of", "read_cii"]
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -72,6 +73,19 @@ def read_cii(xml: bytes) -> EInvoice:
         return out
     _Reader(root, out).read()
     return out
+
+
+def profile_of(xml: bytes) -> str:
+    """The profile (``cii.PROFILES``, or ``extended``) a CII invoice names in its specification
+    identifier (BT-24); ``en16931`` for one it does not name so."""
+    guideline = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True)).findtext(
+        "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+        default="", namespaces=NSMAP).strip()
+    by_id = {identifier: profile for profile, identifier in PROFILES.items()}
+    if guideline in by_id:
+        return by_id[guideline]
+    lowered = guideline.lower()  # an earlier XRechnung version, or Factur-X EXTENDED
+    return next((name for name in ("xrechnung", "extended") if name in lowered), "en16931")
 
 
 def _not_cii(tag: str) -> str:
