@@ -5,6 +5,7 @@ into another (empty) one, so every field can be compared with where it came from
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from decimal import Decimal
@@ -304,3 +305,18 @@ def test_with_background_jobs_the_worker_makes_the_pdf_that_carries_the_xml(sour
     service.ensure_pdf(doc.id)                                  # what the render_pdf job does
     assert service.open_xml(doc.id)[1] == xml
     db.dispose()
+
+
+def test_verify_checks_the_kept_xml(source, target, tmp_path):
+    from oro_invoices.services.verification import verify
+
+    path = tmp_path / "in.xml"
+    path.write_bytes(xml_of(source))
+    report = run_import(target, [path], organization_id=1)
+    render_pdfs(target, report.pending_pdfs)
+    assert verify(target.db, target.storage).ok
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()             # kept by its content's hash
+    target.storage.path_for(sha).unlink()
+    (imported,) = report.created
+    problems = verify(target.db, target.storage).problems
+    assert problems == [f"invoice {imported} (id 1): imported e-invoice XML {sha[:12]}…: missing"]
