@@ -1,10 +1,11 @@
 """Checking an import's records: every record is checked before anything is committed.
 
 ``Checker`` checks a record through the API's schema (``load_input``), its organization, a
-repeated external id and its PDF (``check_alone``: what needs only the record and the ones
-before it; an e-invoice's stated totals too), then against the organization's posting requirements and, with a host, its
-parties (``context_problems``; an e-invoice's buyer is found among the customers first). Every problem is a ``Problem`` naming the record (a CSV
-line's problem: that line's row) and the field.
+repeated external id, its PDF and an e-invoice's stated totals (``check_alone``: what needs
+only the record and the ones before it), then an e-invoice's seller, the organization's
+posting requirements and, with a host, its parties, an e-invoice's buyer found among the
+customers first (``context_problems``). Every problem is a ``Problem`` naming the record (a
+CSV line's problem: that line's row) and the field.
 """
 from __future__ import annotations
 
@@ -99,7 +100,8 @@ class Checker:
 
     def context_problems(self, record: Record, loaded: dict[str, Any]) -> list[Problem]:
         """The problems of ``record`` (which loaded to ``loaded``) against the organization's
-        settings (the posting requirements) and, with a host, its parties."""
+        settings (an e-invoice's seller, the posting requirements) and, with a host, its parties
+        (an e-invoice's buyer is given the customer with its VAT id first)."""
         problems: list[Problem] = []
         if record.einvoice is not None and self.seller_vat_id is not None:
             org = loaded["organization_id"]
