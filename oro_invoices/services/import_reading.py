@@ -5,7 +5,7 @@ A problem that makes the whole file unreadable (unknown type, broken JSON array,
 against that record and reading goes on, so one run reports all of them. JSON Lines
 and CSV files are read record by record, and so is a JSON array (``json_stream``). An
 e-invoice (CII XML, or a Factur-X / ZUGFeRD PDF carrying it) is one posted record; a PDF
-becomes that invoice's stored PDF (``import_einvoices``).
+becomes that invoice's stored PDF, and XML is kept for the PDF made for it (``import_einvoices``).
 """
 from __future__ import annotations
 
@@ -63,8 +63,8 @@ class Record:
     pdf_name: str | None = None
     #: its lines' sums, when a checking process worked them out (``import_pricing``)
     line_sums: LineSums | None = None
-    #: an e-invoice's own figures: its totals as written and the buyer's VAT id
-    #: (``import_einvoices.EInvoiceFacts``)
+    #: an e-invoice's own facts (``import_einvoices``): its totals as written, the seller's and
+    #: the buyer's VAT ids and, for CII XML, the file (``xml_path``), kept for the invoice's PDF
     einvoice: dict[str, str] | None = None
 
 
