@@ -18,6 +18,7 @@ from typing import Any
 
 from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
 from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
@@ -26,7 +27,10 @@ __all__ = ["einvoice_record", "einvoice_xml_path", "match_customer", "read_einvo
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
-_LABELS = {"subtotal": "total without VAT", "tax_amount": "VAT total", "total_amount": "total with VAT"}
+#: what the document states against what its lines make, per total
+_STATED = {"subtotal": N_("The e-invoice states a total without VAT of %(stated)s; its lines make %(made)s."),
+           "tax_amount": N_("The e-invoice states a VAT total of %(stated)s; its lines make %(made)s."),
+           "total_amount": N_("The e-invoice states a total with VAT of %(stated)s; its lines make %(made)s.")}
 #: how pikepdf names the in-memory file in its errors ("stream <_io.BytesIO object at 0x…>: ")
 _PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
@@ -37,9 +41,10 @@ def read_einvoice(path: Path) -> Record:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return Record(where, {}, problems=[Problem(where, "", f"Cannot read the file: {exc.strerror or exc}.")])
+        return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the file: %(reason)s.",
+                                                                      reason=exc.strerror or str(exc)))])
     if data[:5] != b"%PDF-" and path.suffix.lower() == ".pdf":
-        return Record(where, {}, problems=[Problem(where, "", "Not a PDF.")])
+        return Record(where, {}, problems=[Problem(where, "", Message("Not a PDF."))])
     record = einvoice_record(data, where)
     if record.payload and record.einvoice is not None:
         if data[:5] == b"%PDF-":
@@ -59,15 +64,16 @@ def einvoice_record(data: bytes, where: str) -> Record:
     """The record of an e-invoice's bytes (a PDF when they start as one, else CII XML);
     ``where`` names it in its problems."""
     if len(data) > MAX_PDF_BYTES:
-        return Record(where, {}, problems=[Problem(where, "", f"Larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")])
+        return Record(where, {}, problems=[Problem(where, "", Message("Larger than %(size)s MiB.",
+                                                                      size=MAX_PDF_BYTES // (1024 * 1024)))])
     try:
         from oro_invoices.documents.einvoice.reading import read_cii
     except ImportError:
-        return Record(where, {}, problems=[Problem(where, "", "Importing e-invoices needs the einvoice extra "
-                                                              "(pip install 'oro-invoices[einvoice]').")])
+        return Record(where, {}, problems=[Problem(where, "", Message(
+            "Importing e-invoices needs the einvoice extra (pip install 'oro-invoices[einvoice]')."))])
     if data[:5] == b"%PDF-":
         xml = _embedded_xml(data)
-        if isinstance(xml, str):
+        if isinstance(xml, Message):
             return Record(where, {}, problems=[Problem(where, "", xml)])
         data = xml
     found = read_cii(data)
@@ -76,7 +82,7 @@ def einvoice_record(data: bytes, where: str) -> Record:
     return record
 
 
-def _embedded_xml(pdf: bytes) -> bytes | str:
+def _embedded_xml(pdf: bytes) -> bytes | Message:
     """The XML a hybrid PDF carries, or what is wrong."""
     import pikepdf
 
@@ -84,10 +90,10 @@ def _embedded_xml(pdf: bytes) -> bytes | str:
     try:
         xml = extract(pdf)
     except (pikepdf.PdfError, ValueError) as exc:
-        return f"Cannot read the PDF: {_PDF_STREAM.sub('', str(exc)).rstrip('.')}."
+        return Message("Cannot read the PDF: %(reason)s.", reason=_PDF_STREAM.sub("", str(exc)).rstrip("."))
     if xml is None:
-        return ("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml "
-                "attached); only Factur-X / ZUGFeRD PDFs can be imported.")
+        return Message("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml "
+                       "attached); only Factur-X / ZUGFeRD PDFs can be imported.")
     return xml
 
 
@@ -109,13 +115,13 @@ def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:
         try:
             given = Decimal(stated[name])
         except InvalidOperation:
-            problems.append(Problem(record.location, term, f"The {_LABELS[name]} {stated[name]!r} is not an amount."))
+            problems.append(Problem(record.location, term, Message("The total %(value)s is not an amount.",
+                                                                   value=repr(stated[name]))))
             continue
         if given != from_minor(worked_out[name], currency):
-            problems.append(Problem(
-                record.location, term,
-                f"The e-invoice states a {_LABELS[name]} of {stated[name]} {currency}; its lines make "
-                f"{from_minor(worked_out[name], currency)} {currency}."))
+            problems.append(Problem(record.location, term, Message(
+                _STATED[name], stated=Amount(given, currency), made=Amount(from_minor(worked_out[name], currency),
+                                                                          currency))))
     return problems
 
 
@@ -125,9 +131,9 @@ def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:
     given = (record.einvoice or {}).get("seller_vat_id", "")
     if not given or not organization_vat_id or normal_vat_id(given) == normal_vat_id(organization_vat_id):
         return []
-    return [Problem(record.location, "BT-31",
-                    f"The seller's VAT id is {given}, not this organization's ({organization_vat_id}): "
-                    "only invoices the organization issued can be imported.")]
+    return [Problem(record.location, "BT-31", Message(
+        "The seller's VAT id is %(given)s, not this organization's (%(own)s): only invoices the organization "
+        "issued can be imported.", given=given, own=organization_vat_id))]
 
 
 def match_customer(record: Record, loaded: dict[str, Any], customers: Customers) -> list[Problem]:
@@ -148,12 +154,13 @@ def match_customer(record: Record, loaded: dict[str, Any], customers: Customers)
         name = (loaded.get("customer_name") or "").casefold()
         named = [c for c in found if c.name.casefold() == name]
         if len(named) != 1:
-            listed = ", ".join(f"{c.name} ({c.id})" for c in found)
-            buyer = loaded.get("customer_name") or "(no name)"
-            return [Problem(record.location, "BT-48",
-                            f"Several customers have the buyer's VAT id {vat_id} ({listed}); "
-                            f"{'none' if not named else 'more than one'} of them is named {buyer}, "
-                            "as the buyer (BT-44) is.")]
+            values = {"vat_id": vat_id, "customers": tuple(f"{c.name} ({c.id})" for c in found),
+                      "buyer": loaded.get("customer_name") or "—"}
+            return [Problem(record.location, "BT-48", Message(
+                "Several customers have the buyer's VAT id %(vat_id)s (%(customers)s); none of them is named "
+                "%(buyer)s, as the buyer (BT-44) is.", **values) if not named else Message(
+                "Several customers have the buyer's VAT id %(vat_id)s (%(customers)s); more than one of them is "
+                "named %(buyer)s, as the buyer (BT-44) is.", **values))]
         found = named
     # both: a record is written from what it loaded to, or through the service from its payload
     loaded["customer_id"] = record.payload["customer_id"] = found[0].id

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
 
@@ -88,8 +89,8 @@ def expand_folders(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[
                        and not any(part.startswith(".") for part in p.relative_to(path).parts)
                        and (fmt is not None or p.suffix.lower() in FORMATS))
         if not found:
-            problems.append(Problem(str(path), "", "The folder holds no file to import (.json, .jsonl, .ndjson, "
-                                                   ".csv, .xml or .pdf)."))
+            problems.append(Problem(str(path), "", Message("The folder holds no file to import (.json, .jsonl, "
+                                                           ".ndjson, .csv, .xml or .pdf).")))
         files += found
     return files, problems
 

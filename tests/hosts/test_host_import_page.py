@@ -59,8 +59,8 @@ def test_each_uploaded_file_is_imported_or_says_why_not(posted, admin):
     assert rows(resp) == [
         "ext-10.xml Imported EXT-10",
         f"{doc.invoice_number}.pdf Not imported That invoice number is already used by another invoice.",
-        f"ext-11.xml Not imported BT-112: The e-invoice states a total with VAT of 1.00 {doc.currency}; "
-        f"its lines make {grand} {doc.currency}."]
+        "ext-11.xml Not imported BT-112: The e-invoice states a total with VAT of €1.00; "   # as the page writes amounts
+        f"its lines make €{float(grand):,.2f}."]
     service = admin.service
     imported = service.get(service.find_id(external_id="EXT-10"))
     assert (imported.is_posted, imported.customer_name, imported.total_amount) == (True, "Initech GmbH", doc.total_amount)
@@ -106,3 +106,17 @@ def test_the_docs_example_imports_into_the_demo_shop_for_initech(shop, admin):
     doc = admin.service.get(admin.service.find_id(external_id="RE-2025-0117"))
     initech = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Initech GmbH")
     assert (doc.customer_id, str(doc.total_amount)) == (initech, "1235.77")
+
+
+def test_the_problems_are_in_the_admins_language(posted, admin):
+    doc, _, xml = posted
+    grand = xml.split(b"<ram:GrandTotalAmount>", 1)[1].split(b"<", 1)[0].decode()
+    wrong = (xml.replace(f"<ram:ID>{doc.invoice_number}</ram:ID>".encode(), b"<ram:ID>EXT-20</ram:ID>")
+             .replace(f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<"))
+    admin.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
+    made = f"{doc.total_amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")   # de: 1.234,56
+    assert rows(upload(admin, [("falsch.xml", wrong), ("bestellung.xml", b"<order/>")])) == [
+        "falsch.xml Nicht importiert BT-112: Die E-Rechnung gibt eine Bruttosumme von 1,00 € an; ihre Positionen "
+        f"ergeben {made} €.",
+        "bestellung.xml Nicht importiert Keine CII-E-Rechnung: Das Dokument ist <order>, nicht "
+        "<rsm:CrossIndustryInvoice>."]

@@ -26,6 +26,7 @@ from oro_invoices.documents.einvoice.cii import (
     RSM,
     UNIT_CODES,
 )
+from oro_invoices.domain.messages import Message
 
 __all__ = ["EInvoice", "profile_of", "read_cii"]
 
@@ -47,7 +48,8 @@ _SUMMATION = f"{_SETTLEMENT}/ram:SpecifiedTradeSettlementHeaderMonetarySummation
 class EInvoice:
     """What an e-invoice says, as an imported invoice's fields (``payload``).
 
-    ``problems``: ``(field, message)`` pairs, ``field`` naming the business term.
+    ``problems``: ``(field, message)`` pairs, ``field`` naming the business term, each message a
+    ``Message`` (English, translated where it is shown).
     ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31 ("" when not given). ``totals``: the
     document's BT-109 (net), BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
     """
@@ -66,7 +68,7 @@ def read_cii(xml: bytes) -> EInvoice:
         root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True,
                                                             huge_tree=False))
     except etree.XMLSyntaxError as exc:
-        out.problems.append(("", f"Not well-formed XML: {exc.msg}."))
+        out.problems.append(("", Message("Not well-formed XML: %(reason)s.", reason=exc.msg)))
         return out
     if root.tag != f"{{{RSM}}}CrossIndustryInvoice":
         out.problems.append(("", _not_cii(root.tag)))
@@ -88,11 +90,12 @@ def profile_of(xml: bytes) -> str:
     return next((name for name in ("xrechnung", "extended") if name in lowered), "en16931")
 
 
-def _not_cii(tag: str) -> str:
+def _not_cii(tag: str) -> Message:
     if tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
-        return ("This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) "
-                "can be imported.")
-    return f"Not a CII e-invoice: the document is <{etree.QName(tag).localname}>, not <rsm:CrossIndustryInvoice>."
+        return Message("This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) "
+                       "can be imported.")
+    return Message("Not a CII e-invoice: the document is <%(element)s>, not <rsm:CrossIndustryInvoice>.",
+                   element=etree.QName(tag).localname)
 
 
 class _Reader:
@@ -107,7 +110,7 @@ class _Reader:
         if number:
             payload["external_id"] = payload["invoice_number"] = number
         else:
-            self.problem("BT-1", "The invoice number (ram:ID of rsm:ExchangedDocument) is missing.")
+            self.problem("BT-1", Message("The invoice number (ram:ID of rsm:ExchangedDocument) is missing."))
         payload["status"] = "posted"
         self._type()
         self.date("invoice_date", "BT-2", "rsm:ExchangedDocument/ram:IssueDateTime", required=True)
@@ -115,7 +118,7 @@ class _Reader:
         if currency:
             payload["currency"] = currency
         else:
-            self.problem("BT-5", "The invoice currency (ram:InvoiceCurrencyCode) is missing.")
+            self.problem("BT-5", Message("The invoice currency (ram:InvoiceCurrencyCode) is missing."))
         self.date("due_date", "BT-9", f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime")
         self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
         self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
@@ -131,8 +134,8 @@ class _Reader:
         payload["lines"] = [self._line(i, item, reasons) for i, item in enumerate(
             self.root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP))]
         if not payload["lines"]:
-            self.problem("BG-25", "The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); "
-                                  "only profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported.")
+            self.problem("BG-25", Message("The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only "
+                                          "profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported."))
         for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
                            ("total_amount", "GrandTotalAmount")):
             value = self.text(self.root, f"{_SUMMATION}/ram:{term}")
@@ -151,14 +154,15 @@ class _Reader:
                 if self.text(note, "ram:SubjectCode") == CREDIT_REASON_SUBJECT:
                     self.out.payload["credit_reason"] = self.text(note, "ram:Content")
         elif code != INVOICE_TYPE_CODE:
-            self.problem("BT-3", f"Document type {code or '(none)'} cannot be imported; only commercial "
-                                 f"invoices ({INVOICE_TYPE_CODE}) and credit notes ({CREDIT_NOTE_TYPE_CODE}) can.")
+            self.problem("BT-3", Message("Document type %(code)s cannot be imported; only commercial invoices "
+                                         "(%(invoice)s) and credit notes (%(credit_note)s) can.", code=code or "—",
+                                         invoice=INVOICE_TYPE_CODE, credit_note=CREDIT_NOTE_TYPE_CODE))
 
     def _buyer(self) -> None:
         payload = self.out.payload
         buyer = self.root.find(f"{_AGREEMENT}/ram:BuyerTradeParty", NSMAP)
         if buyer is None:
-            self.problem("BG-7", "The buyer (ram:BuyerTradeParty) is missing.")
+            self.problem("BG-7", Message("The buyer (ram:BuyerTradeParty) is missing."))
             return
         name = self.text(buyer, "ram:Name")
         if name:
@@ -193,12 +197,12 @@ class _Reader:
         """Allowances and charges (document and line level) and prepaid amounts are not part
         of an invoice here, so an e-invoice with them would import with other totals."""
         if self.root.find(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
-            self.problem("BG-20", "Document-level allowances and charges (ram:SpecifiedTradeAllowanceCharge) "
-                                  "cannot be imported.")
+            self.problem("BG-20", Message("Document-level allowances and charges (ram:SpecifiedTradeAllowanceCharge) "
+                                          "cannot be imported."))
         if self.root.find(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
                           "ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
-            self.problem("BG-27", "Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) "
-                                  "cannot be imported.")
+            self.problem("BG-27", Message("Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) "
+                                          "cannot be imported."))
 
     def _exemption_reasons(self) -> dict[str, str]:
         reasons: dict[str, str] = {}
@@ -216,7 +220,7 @@ class _Reader:
             line["sku"] = sku
         quantity = item.find("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", NSMAP)
         if quantity is None:
-            self.problem(f"{at}.quantity", "The line's quantity (BT-129, ram:BilledQuantity) is missing.")
+            self.problem(f"{at}.quantity", Message("The line's quantity (BT-129, ram:BilledQuantity) is missing."))
         else:
             line["quantity"] = (quantity.text or "").strip()
             unit = quantity.get("unitCode", "")
@@ -224,7 +228,7 @@ class _Reader:
         price = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
         basis = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity")
         if not price:
-            self.problem(f"{at}.unit_price", "The line's net price (BT-146) is missing.")
+            self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
         else:
             line["unit_price"] = self._per_unit(at, price, basis)
         tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
@@ -251,7 +255,7 @@ class _Reader:
         element = self.root.find(f"{path}/udt:DateTimeString", NSMAP)
         if element is None:
             if required:
-                self.problem(term, f"The date ({path.rsplit('/', 1)[-1]}) is missing.")
+                self.problem(term, Message("The date (%(element)s) is missing.", element=path.rsplit("/", 1)[-1]))
             return
         text, form = (element.text or "").strip(), element.get("format", "102")
         try:
@@ -259,7 +263,8 @@ class _Reader:
                 raise ValueError
             self.out.payload[name] = dt.datetime.strptime(text, "%Y%m%d").date().isoformat()
         except ValueError:
-            self.problem(term, f"{text!r} (format {form}) is not a date in format 102 (YYYYMMDD).")
+            self.problem(term, Message("%(value)s (format %(format)s) is not a date in format 102 (YYYYMMDD).",
+                                       value=repr(text), format=form))
 
     def _per_unit(self, at: str, price: str, basis: str) -> str:
         """The price of one unit: BT-146 for BT-149 units."""
@@ -267,14 +272,15 @@ class _Reader:
             return price
         amount, per = self._decimal(price), self._decimal(basis)
         if amount is None or per is None or per <= 0:
-            self.problem(f"{at}.unit_price", f"The price {price} per {basis} units (BT-149) is not a price per unit.")
+            self.problem(f"{at}.unit_price", Message("The price %(price)s per %(basis)s units (BT-149) is not a price "
+                                                     "per unit.", price=price, basis=basis))
             return price
         return format((amount / per).normalize(), "f")
 
     def _fraction(self, where: str, percent: str) -> str:
         value = self._decimal(percent)
         if value is None:
-            self.problem(where, f"The VAT rate {percent!r} (BT-152) is not a number.")
+            self.problem(where, Message("The VAT rate %(rate)s (BT-152) is not a number.", rate=repr(percent)))
             return percent
         return format((value / 100).normalize(), "f")
 
@@ -286,7 +292,7 @@ class _Reader:
             return None
         return value if value.is_finite() else None
 
-    def problem(self, where: str, message: str) -> None:
+    def problem(self, where: str, message: Message) -> None:
         self.out.problems.append((where, message))
 
     @staticmethod
