@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.import_einvoices import einvoice_record
+from oro_invoices.services.import_einvoices import einvoice_record, is_pdf
 from oro_invoices.services.importing import import_checker
 from oro_invoices.services.upsert import bring_up_to_date
 
@@ -48,7 +48,7 @@ def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: in
     if problems:
         raise ValidationError([(p.field, p.message) for p in problems])
     assert checker.loaded is not None  # checked without problems: it loaded
-    pdf = data[:5] == b"%PDF-"
+    pdf = is_pdf(data)
     return EInvoiceIntake({"organization_id": organization_id, **record.payload}, checker.loaded,
                           data if pdf else None, None if pdf else data)
 

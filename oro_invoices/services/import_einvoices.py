@@ -22,7 +22,7 @@ from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "einvoice_xml_path", "match_customer", "read_einvoice", "seller_problems",
+__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
            "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
@@ -35,6 +35,11 @@ _STATED = {"subtotal": N_("The e-invoice states a total without VAT of %(stated)
 _PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
 
+def is_pdf(data: bytes) -> bool:
+    """Whether ``data`` is a PDF (a Factur-X / ZUGFeRD hybrid), not CII XML, by its first bytes."""
+    return data[:5] == b"%PDF-"
+
+
 def read_einvoice(path: Path) -> Record:
     """The record of the e-invoice at ``path`` (a hybrid PDF, else CII XML)."""
     where = str(path)
@@ -43,11 +48,12 @@ def read_einvoice(path: Path) -> Record:
     except OSError as exc:
         return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the file: %(reason)s.",
                                                                       reason=exc.strerror or str(exc)))])
-    if data[:5] != b"%PDF-" and path.suffix.lower() == ".pdf":
+    pdf = is_pdf(data)
+    if not pdf and path.suffix.lower() == ".pdf":
         return Record(where, {}, problems=[Problem(where, "", Message("Not a PDF."))])
     record = einvoice_record(data, where)
     if record.payload and record.einvoice is not None:
-        if data[:5] == b"%PDF-":
+        if pdf:
             record.pdf_path = path
         else:  # kept with the invoice, for its PDF to carry (``InvoiceService.create(einvoice_xml=)``)
             record.einvoice["xml_path"] = str(path)
@@ -71,7 +77,7 @@ def einvoice_record(data: bytes, where: str) -> Record:
     except ImportError:
         return Record(where, {}, problems=[Problem(where, "", Message(
             "Importing e-invoices needs the einvoice extra (pip install 'oro-invoices[einvoice]')."))])
-    if data[:5] == b"%PDF-":
+    if is_pdf(data):
         xml = _embedded_xml(data)
         if isinstance(xml, Message):
             return Record(where, {}, problems=[Problem(where, "", xml)])

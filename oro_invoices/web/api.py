@@ -59,6 +59,7 @@ from oro_invoices.persistence.queries import (
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
+from oro_invoices.services.import_einvoices import is_pdf
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -372,7 +373,7 @@ class InvoiceApi:
         if len(request.body) > MAX_PDF_BYTES:
             raise PayloadTooLarge(f"The e-invoice is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
         data = bytes(request.body)
-        if (media == "application/pdf") != (data[:5] == b"%PDF-"):
+        if (media == "application/pdf") != is_pdf(data):
             raise BadRequest(f"The body is {'not ' if media == 'application/pdf' else ''}a PDF, but the "
                              f"Content-Type says {media}.", field="content-type")
         doc, outcome = take_einvoice(self.service, data, organization_id=client.organization_id,

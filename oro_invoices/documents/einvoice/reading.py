@@ -65,8 +65,7 @@ def read_cii(xml: bytes) -> EInvoice:
     """The invoice ``xml`` describes; a document that is not a CII invoice is one problem."""
     out = EInvoice()
     try:
-        root = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True,
-                                                            huge_tree=False))
+        root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as exc:
         out.problems.append(("", Message("Not well-formed XML: %(reason)s.", reason=exc.msg)))
         return out
@@ -80,7 +79,7 @@ def read_cii(xml: bytes) -> EInvoice:
 def profile_of(xml: bytes) -> str:
     """The profile (``cii.PROFILES``, or ``extended``) a CII invoice names in its specification
     identifier (BT-24); ``en16931`` for one it does not name so."""
-    guideline = etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True)).findtext(
+    guideline = etree.fromstring(xml, parser=_parser()).findtext(
         "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
         default="", namespaces=NSMAP).strip()
     by_id = {identifier: profile for profile, identifier in PROFILES.items()}
@@ -88,6 +87,12 @@ def profile_of(xml: bytes) -> str:
         return by_id[guideline]
     lowered = guideline.lower()  # an earlier XRechnung version, or Factur-X EXTENDED
     return next((name for name in ("xrechnung", "extended") if name in lowered), "en16931")
+
+
+def _parser() -> etree.XMLParser:
+    """A parser that expands no entity and fetches nothing (one per parse: lxml parsers are not
+    shared between threads)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def _not_cii(tag: str) -> Message:
