@@ -486,7 +486,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import invoices from JSON, JSON Lines or CSV files, or e-invoices")
     p.add_argument("files", nargs="+", help="files to import (.json, .jsonl, .ndjson, .csv; e-invoices: "
-                                            "CII .xml, Factur-X / ZUGFeRD .pdf), or folders of them")
+                                            "CII or UBL .xml, Factur-X / ZUGFeRD .pdf), or folders of them")
     p.add_argument("--format", choices=("csv", "jsonl", "json", "einvoice"),
                    help="the files' layout (default: by each file's extension)")
     p.add_argument("--dry-run", action="store_true", help="validate everything, write nothing")

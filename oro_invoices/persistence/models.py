@@ -350,8 +350,9 @@ class Activity(Base):
 
 
 class EInvoiceSourceRow(Base):
-    """The e-invoice XML an invoice was imported from (CII), kept in the PDF storage by its
-    SHA-256: the invoice's PDF carries it instead of an XML built from the invoice's fields.
+    """The e-invoice XML an invoice was imported from (CII or UBL), kept in the PDF storage by its
+    SHA-256: Download XML gives it, and the invoice's PDF carries a CII one instead of an XML
+    built from the invoice's fields.
     Inserted once with the imported invoice, never updated."""
 
     __tablename__ = "oro_invoice_einvoice_source"

@@ -237,10 +237,14 @@ class Documents:
         return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
-        """The invoice and the e-invoice XML attached to its stored PDF.
+        """The invoice and its e-invoice XML: the one it was imported from, else the one attached
+        to its stored PDF.
 
-        :raises NotFound: the stored PDF carries no e-invoice.
+        :raises NotFound: neither was imported nor does the stored PDF carry one.
         """
+        kept = self.einvoicing.kept_xml(invoice_id)
+        if kept is not None:
+            return self.reads.get(invoice_id), kept
         info, stream = self.open_pdf(invoice_id)
         with stream:
             xml = xml_in(stream.read())

@@ -1,8 +1,8 @@
 """An e-invoice sent on its own (the API's ``POST /e-invoices``): checked as the import
 checks each record (``import_checker``: its fields, its totals, its seller, its organization's
 posting requirements and, with a host, its buyer and parties), then created like any invoice
-the API creates. A Factur-X / ZUGFeRD PDF is kept as its PDF; CII XML is kept too, and the
-PDF made right after the commit (or by the worker) carries it.
+the API creates. A Factur-X / ZUGFeRD PDF is kept as its PDF; XML is kept too, and the PDF
+made right after the commit (or by the worker) carries it when it is CII.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ __all__ = ["EInvoiceIntake", "einvoice_intake", "take_einvoice"]
 @dataclass(frozen=True)
 class EInvoiceIntake:
     """What to create: the invoice's fields, as ``InvoiceService.create`` takes them, what they
-    load to, and the PDF it came in or, for CII XML, the XML its PDF is to carry."""
+    load to, and the PDF it came in or, for XML, the XML to keep (``InvoiceService.create(einvoice_xml=)``)."""
 
     payload: dict[str, Any]
     loaded: dict[str, Any]
@@ -33,7 +33,7 @@ class EInvoiceIntake:
 
 
 def einvoice_intake(service: InvoiceService, data: bytes, *, organization_id: int) -> EInvoiceIntake:
-    """The invoice the e-invoice ``data`` (a hybrid PDF, else CII XML) describes, for
+    """The invoice the e-invoice ``data`` (a hybrid PDF, else CII or UBL XML) describes, for
     ``organization_id``.
 
     :raises ValidationError: every problem at once, each on its field (a business term such

@@ -7,9 +7,11 @@ that is stored write-once; an invalid one refuses the posting (``on_invalid: ref
 ``EInvoiceInvalid`` naming each rule) or is left out (``post_without``, recorded in the
 invoice's activity). ``xml_of`` reads the XML back out of the stored PDF.
 
-An invoice imported from CII XML keeps that XML (``keep_source``, ``EInvoiceSourceRow``):
-its PDF, made after the import, carries it byte for byte (``imported``) instead of an XML
-built from the invoice's fields, whatever the e-invoice settings.
+An invoice imported from XML keeps that XML (``keep_source``, ``EInvoiceSourceRow``), and
+**Download XML** gives it back as issued (``kept_xml``). The PDF made for it after the
+import carries a CII XML byte for byte (``imported``) instead of one built from the invoice's
+fields, whatever the e-invoice settings; a UBL XML it cannot carry (Factur-X is CII only),
+so that PDF carries no XML at all rather than a second, different e-invoice.
 """
 from __future__ import annotations
 
@@ -32,6 +34,8 @@ SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
 XML_FILENAME = "factur-x.xml"
 PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xrechnung": "XRechnung 3.0",
                   "extended": "Factur-X EXTENDED"}
+#: the "profile" of a kept UBL e-invoice, which no PDF carries
+UBL = "ubl"
 #: At most this many broken rules are named in an error or activity entry.
 MAX_NAMED = 20
 
@@ -47,6 +51,8 @@ class EInvoice:
     @property
     def summary(self) -> str:
         """The activity line: what was attached, or why nothing was."""
+        if self.profile == UBL:
+            return Message("UBL e-invoice kept as imported (Download XML); the PDF carries no XML")
         label = PROFILE_LABELS[self.profile]
         if self.xml is not None:
             return Message("%(profile)s e-invoice attached (%(file)s)", profile=label, file=XML_FILENAME)
@@ -69,8 +75,8 @@ class EInvoicing:
         return bool(self.ctx.invoice_setting(ENABLED, doc))
 
     def keep_source(self, s: Session, invoice_id: int, xml: bytes) -> None:
-        """Keep ``xml``, the CII e-invoice invoice ``invoice_id`` is imported from, as the XML its PDF
-        will carry (in ``s``, the transaction that writes the invoice)."""
+        """Keep ``xml``, the e-invoice (CII or UBL) invoice ``invoice_id`` is imported from (in ``s``,
+        the transaction that writes the invoice)."""
         if self.ctx.storage is None:
             raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
                                "configured (oro-invoices import: give --storage).")
@@ -78,9 +84,9 @@ class EInvoicing:
         s.add(EInvoiceSourceRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                 created_at=self.ctx.clock()))
 
-    def imported(self, invoice_id: int) -> EInvoice | None:
-        """The e-invoice invoice ``invoice_id`` was imported from, as its PDF is to carry it; None
-        for an invoice not imported from CII XML."""
+    def kept_xml(self, invoice_id: int) -> bytes | None:
+        """The XML invoice ``invoice_id`` was imported from, as it came; None for an invoice not
+        imported from XML."""
         with self.ctx.db.session() as s:
             row = s.get(EInvoiceSourceRow, invoice_id)
         if row is None:
@@ -88,9 +94,16 @@ class EInvoicing:
         if self.ctx.storage is None:
             raise StorageError("No PDF storage is configured.")
         with self.ctx.storage.open(row.sha256) as stream:
-            xml = stream.read()
-        from oro_invoices.documents.einvoice.reading import profile_of
-        return EInvoice(profile_of(xml), xml)
+            return stream.read()
+
+    def imported(self, invoice_id: int) -> EInvoice | None:
+        """The e-invoice invoice ``invoice_id`` was imported from, as its PDF is to carry it (a UBL
+        one: no XML); None for an invoice not imported from XML."""
+        xml = self.kept_xml(invoice_id)
+        if xml is None:
+            return None
+        from oro_invoices.documents.einvoice.reading import is_ubl, profile_of
+        return EInvoice(UBL, None) if is_ubl(xml) else EInvoice(profile_of(xml), xml)
 
     def for_posting(self, doc: InvoiceDocument, *, refuse: bool = True) -> EInvoice | None:
         """The checked e-invoice of ``doc`` (the invoice as it will be once posted), or None

@@ -213,8 +213,9 @@ class InvoiceService:
 
         ``pdf``: a posted invoice's own PDF (an imported invoice), stored at posting.
         ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
-        ``einvoice_xml``: the CII XML a posted invoice is imported from: kept, and carried by its
-        PDF (made once the invoice is committed) instead of an XML built from its fields.
+        ``einvoice_xml``: the XML a posted invoice is imported from: kept (Download XML gives it)
+        and, when CII, carried by its PDF (made once the invoice is committed) instead of an XML
+        built from its fields; a UBL one's PDF carries no XML.
         """
         return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
 
@@ -404,11 +405,18 @@ class InvoiceService:
         return self.documents.receipt_pdf(invoice_id, transaction_id, self.payments.method_label)
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
-        """The invoice and the e-invoice XML (``factur-x.xml``) attached to its stored PDF.
+        """The invoice and its e-invoice XML: the CII or UBL XML it was imported from, else the
+        one (``factur-x.xml``) attached to its stored PDF.
 
-        :raises NotFound: the stored PDF carries no e-invoice (docs/einvoicing.md).
+        :raises NotFound: it was not imported from XML and its stored PDF carries no e-invoice
+            (docs/einvoicing.md).
         """
         return self.documents.open_xml(invoice_id)
+
+    def kept_einvoice(self, invoice_id: int) -> bytes | None:
+        """The e-invoice XML (CII or UBL) the invoice was imported from, as it came; None when it
+        was not imported from XML."""
+        return self.documents.einvoicing.kept_xml(invoice_id)
 
     def einvoice_enabled(self, invoice: InvoiceDocument) -> bool:
         """Whether e-invoices are on for ``invoice`` (its XML may be offered for download)."""

@@ -1,7 +1,7 @@
-"""E-invoices as import records: CII XML, or a Factur-X / ZUGFeRD PDF carrying it.
+"""E-invoices as import records: CII or UBL XML, or a Factur-X / ZUGFeRD PDF carrying CII.
 
 One file is one posted invoice (or credit note) whose fields come from the XML
-(``documents.einvoice.reading``). A hybrid PDF becomes the invoice's stored PDF byte for
+(``documents.einvoice.reading``, ``ubl_reading``). A hybrid PDF becomes the invoice's stored PDF byte for
 byte, so its embedded XML stays the one **Download XML** gives. Beside the fields, the
 record keeps the document's own totals and the seller's and buyer's VAT ids
 (``Record.einvoice``): ``totals_problems`` holds the totals worked out from the lines to the
@@ -36,12 +36,12 @@ _PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
 
 def is_pdf(data: bytes) -> bool:
-    """Whether ``data`` is a PDF (a Factur-X / ZUGFeRD hybrid), not CII XML, by its first bytes."""
+    """Whether ``data`` is a PDF (a Factur-X / ZUGFeRD hybrid), not XML, by its first bytes."""
     return data[:5] == b"%PDF-"
 
 
 def read_einvoice(path: Path) -> Record:
-    """The record of the e-invoice at ``path`` (a hybrid PDF, else CII XML)."""
+    """The record of the e-invoice at ``path`` (a hybrid PDF, else CII or UBL XML)."""
     where = str(path)
     try:
         data = path.read_bytes()
@@ -61,19 +61,19 @@ def read_einvoice(path: Path) -> Record:
 
 
 def einvoice_xml_path(record: Record) -> Path | None:
-    """The CII XML file ``record`` was read from, or None (not an e-invoice, or a PDF)."""
+    """The XML file (CII or UBL) ``record`` was read from, or None (not an e-invoice, or a PDF)."""
     path = (record.einvoice or {}).get("xml_path")
     return Path(path) if path else None
 
 
 def einvoice_record(data: bytes, where: str) -> Record:
-    """The record of an e-invoice's bytes (a PDF when they start as one, else CII XML);
+    """The record of an e-invoice's bytes (a PDF when they start as one, else CII or UBL XML);
     ``where`` names it in its problems."""
     if len(data) > MAX_PDF_BYTES:
         return Record(where, {}, problems=[Problem(where, "", Message("Larger than %(size)s MiB.",
                                                                       size=MAX_PDF_BYTES // (1024 * 1024)))])
     try:
-        from oro_invoices.documents.einvoice.reading import read_cii
+        from oro_invoices.documents.einvoice.reading import read_xml
     except ImportError:
         return Record(where, {}, problems=[Problem(where, "", Message(
             "Importing e-invoices needs the einvoice extra (pip install 'oro-invoices[einvoice]')."))])
@@ -82,7 +82,7 @@ def einvoice_record(data: bytes, where: str) -> Record:
         if isinstance(xml, Message):
             return Record(where, {}, problems=[Problem(where, "", xml)])
         data = xml
-    found = read_cii(data)
+    found = read_xml(data)
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
     record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
     return record

@@ -75,8 +75,8 @@ class PdfLibrary:
     def resolve(self, record: Record) -> Record:
         """``record`` with its PDF taken from here (a problem when the file it names is missing).
 
-        An e-invoice brings its own: a Factur-X / ZUGFeRD PDF is its PDF, and CII XML is carried
-        by the PDF made for it."""
+        An e-invoice brings its own: a Factur-X / ZUGFeRD PDF is its PDF; XML is kept, and CII
+        XML is carried by the PDF made for it."""
         if record.fatal or record.einvoice is not None:
             return record
         found = None

@@ -4,8 +4,8 @@ A problem that makes the whole file unreadable (unknown type, broken JSON array,
 ``external_id`` column) ends the file; a problem of one line or row is recorded
 against that record and reading goes on, so one run reports all of them. JSON Lines
 and CSV files are read record by record, and so is a JSON array (``json_stream``). An
-e-invoice (CII XML, or a Factur-X / ZUGFeRD PDF carrying it) is one posted record; a PDF
-becomes that invoice's stored PDF, and XML is kept for the PDF made for it (``import_einvoices``).
+e-invoice (CII or UBL XML, or a Factur-X / ZUGFeRD PDF carrying CII) is one posted record; a
+PDF becomes that invoice's stored PDF, and XML is kept with the invoice (``import_einvoices``).
 """
 from __future__ import annotations
 
@@ -65,7 +65,7 @@ class Record:
     #: its lines' sums, when a checking process worked them out (``import_pricing``)
     line_sums: LineSums | None = None
     #: an e-invoice's own facts (``import_einvoices``): its totals as written, the seller's and
-    #: the buyer's VAT ids and, for CII XML, the file (``xml_path``), kept for the invoice's PDF
+    #: the buyer's VAT ids and, for XML, the file (``xml_path``), kept with the invoice
     einvoice: dict[str, str] | None = None
 
 

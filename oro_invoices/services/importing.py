@@ -639,8 +639,8 @@ def _effective_categories(loaded: dict[str, Any]) -> dict[str, Any]:
 
 def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
             pdf: bytes | None, einvoice_xml: bytes | None = None) -> tuple[int, str, InvoiceDocument | None]:
-    """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the CII XML
-    a posted record was read from, kept for its PDF to carry."""
+    """``(invoice id, outcome, the invoice if it was posted now)``; ``einvoice_xml``: the XML
+    (CII or UBL) a posted record was read from, kept with it."""
     posting = payload.get("status") == "posted"
     invoice_id = _find(service, payload)
     if invoice_id is None:

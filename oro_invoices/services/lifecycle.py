@@ -97,9 +97,10 @@ class Lifecycle:
 
         ``pdf``: the posted invoice's own PDF (an imported invoice), stored at posting.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
-        ``einvoice_xml``: the CII XML a posted invoice is imported from, kept with it for its PDF
-        to carry (``EInvoicing.keep_source``); the PDF is made once the invoice is committed
-        (by the worker with background jobs; with ``defer_pdf``, by ``ensure_pdf``).
+        ``einvoice_xml``: the XML (CII or UBL) a posted invoice is imported from, kept with it
+        (``EInvoicing.keep_source``) and, when CII, carried by its PDF; the PDF is made once the
+        invoice is committed (by the worker with background jobs; with ``defer_pdf``, by
+        ``ensure_pdf``).
         """
         data = load_input(payload)
         if pdf is not None and data.get("status") != "posted":

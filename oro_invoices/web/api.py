@@ -102,7 +102,7 @@ MAX_JSON_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 16
 #: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
 WRITE_RESULT_HEADER = "Invoice-Write-Result"
-#: what ``POST /e-invoices`` takes: a Factur-X / ZUGFeRD PDF, or CII XML
+#: what ``POST /e-invoices`` takes: a Factur-X / ZUGFeRD PDF, or CII or UBL XML
 EINVOICE_MEDIA_TYPES = ("application/pdf", "application/xml", "text/xml")
 
 
@@ -364,12 +364,12 @@ class InvoiceApi:
         return self._bring_up_to_date(client, self.service.get(found), payload, data)
 
     def import_einvoice(self, request: Request, client: ApiClient) -> Response:
-        """A Factur-X / ZUGFeRD PDF or CII XML as a posted invoice or credit note: created (201),
+        """A Factur-X / ZUGFeRD PDF or CII or UBL XML as a posted invoice or credit note: created (201),
         or, sent again, the one its number (its external id) already made (200)."""
         media = _media_type(request)
         if media not in EINVOICE_MEDIA_TYPES:
             raise BadRequest("Send the e-invoice's bytes with 'Content-Type: application/pdf' (Factur-X, "
-                             "ZUGFeRD) or 'Content-Type: application/xml' (CII).", field="content-type")
+                             "ZUGFeRD) or 'Content-Type: application/xml' (CII or UBL).", field="content-type")
         if len(request.body) > MAX_PDF_BYTES:
             raise PayloadTooLarge(f"The e-invoice is larger than {MAX_PDF_BYTES // (1024 * 1024)} MiB.")
         data = bytes(request.body)
@@ -442,7 +442,8 @@ class InvoiceApi:
                                 "invoice-pdfs")
 
     def download_xml(self, request: Request, client: ApiClient, id: str) -> Response:
-        """The e-invoice XML (factur-x.xml) attached to the stored PDF; 404 when it carries none."""
+        """The e-invoice XML: the CII or UBL XML it was imported from, else the one (factur-x.xml)
+        attached to the stored PDF; 404 when there is none."""
         doc, xml = self.service.open_xml(self._load(client, id).id)
         return xml_download(xml, doc.invoice_number or f"invoice-{doc.id}")
 

@@ -231,7 +231,8 @@ class BackOfficeActions:
         return pdf_response(self.ctx.service, req, doc)
 
     def download_xml(self, req: Request) -> Response:
-        """The e-invoice XML attached to the stored PDF (404 when it carries none)."""
+        """The e-invoice XML: the one it was imported from, else the one its stored PDF carries (404
+        when there is none)."""
         self.pages.check(req)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         return xml_response(self.ctx.service, doc)
@@ -247,7 +248,7 @@ class BackOfficeActions:
 
 
 def xml_response(service: InvoiceService, doc: InvoiceDocument) -> Response:
-    """The e-invoice XML of a posted invoice's stored PDF as a download."""
+    """The e-invoice XML of a posted invoice (``InvoiceService.open_xml``) as a download."""
     doc, xml = service.open_xml(doc.id)
     return xml_download(xml, doc.display_number)
 

@@ -91,7 +91,7 @@ def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
 
 
 def xml_download(xml: bytes, number: str) -> Response:
-    """The e-invoice XML read from the stored PDF, as an attachment named after the invoice."""
+    """An invoice's e-invoice XML (``InvoiceService.open_xml``), as an attachment named after it."""
     name = attachment_name(number).removesuffix(".pdf") + ".xml"
     return Response(status=200, body=xml, content_type="application/xml", headers={
         "ETag": f'"{sha256_hex(xml)}"', "Content-Disposition": f'attachment; filename="{name}"',

@@ -413,9 +413,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                           "schema": {"type": "integer"}}},
                               "content": _json("Error")}}},
     ("/invoices/{id}/xml", "get"): {
-        "summary": "Download the e-invoice XML (factur-x.xml) attached to the stored PDF",
+        "summary": "Download the e-invoice XML: the one the invoice was imported from, else the one "
+                   "(factur-x.xml) attached to the stored PDF",
         "parameters": [_ID],
-        "responses": {"200": {"description": "The EN 16931 CII XML.",
+        "responses": {"200": {"description": "The EN 16931 XML: CII, or UBL for an invoice imported from UBL.",
                               "content": {"application/xml": {"schema": {"type": "string"}}}},
                       **_errors("403", "409")}},
     ("/invoices/{id}/pdf", "put"): {
@@ -503,10 +504,14 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                  _LOCATION),
                       **_errors("400", "403", "409", "422")}},
     ("/e-invoices", "post"): {
-        "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF or CII XML) as a posted invoice or credit note",
+        "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF, or CII or UBL XML) as a posted invoice or credit "
+                   "note",
         "description": "The body is the e-invoice's bytes: a PDF carrying its XML (`application/pdf`), kept "
-                       "byte for byte as the invoice's PDF, or the EN 16931 CII XML (`application/xml`), "
-                       "kept too and carried byte for byte by the PDF made for the invoice. Its number (BT-1) is the invoice's number and external "
+                       "byte for byte as the invoice's PDF, or EN 16931 XML (`application/xml`) in CII "
+                       "syntax, kept too and carried byte for byte by the PDF made for the invoice, or in "
+                       "UBL syntax (XRechnung UBL, Peppol BIS Billing 3.0: an `Invoice` or a `CreditNote`), "
+                       "kept as sent and given back by the XML download (the PDF made for it carries no XML). "
+                       "Its number (BT-1) is the invoice's number and external "
                        "id; type code 381 makes a credit note of the invoice BT-25 names. It is checked as "
                        "the bulk import checks a record: the totals it states against its lines, its "
                        "seller's VAT id against the organization's, the posting requirements; the buyer "

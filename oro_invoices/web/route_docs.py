@@ -40,7 +40,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.order_invoices": "the order view page's **Invoices** tab",
     "oro_invoices.admin.export_csv": "**Export CSV** on the grid: every invoice its filters select, in the layout of `oro-invoices export`",
     "oro_invoices.admin.export_totals_csv": "**Export Totals (CSV)** on the grid: every invoice its filters select, one row each: number, type, status, dates, customer, currency, total, credited, paid, due, payment status and method",
-    "oro_invoices.admin.import_form": "**Import E-Invoices** (on the grid, with the `oro_invoices.import` permission, for an admin of an organization): upload Factur-X / ZUGFeRD PDFs or CII XML files",
+    "oro_invoices.admin.import_form": "**Import E-Invoices** (on the grid, with the `oro_invoices.import` permission, for an admin of an organization): upload Factur-X / ZUGFeRD PDFs or CII or UBL XML files",
     "oro_invoices.admin.import_files": "**Import**: each uploaded e-invoice becomes a posted invoice or credit note (or names the one it made before); the page lists what became of each file and every problem of those refused",
     "oro_invoices.admin.export_pdfs": "**Download PDFs (ZIP)** on the grid: the stored PDFs of the posted invoices and credit notes its filters select, one ZIP archive; `missing.txt` in it names those without a readable PDF",
     "oro_invoices.storefront.download_all": "**Download PDFs (ZIP)** on My Account > Invoices: the stored PDFs of the invoices and credit notes its filters select that the customer user may see and download",

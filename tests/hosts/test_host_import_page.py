@@ -108,6 +108,19 @@ def test_the_docs_example_imports_into_the_demo_shop_for_initech(shop, admin):
     assert (doc.customer_id, str(doc.total_amount)) == (initech, "1235.77")
 
 
+def test_the_peppol_examples_import_into_the_demo_shop_as_an_invoice_and_its_credit_note(shop, admin):
+    """docs/demo.md suggests the UBL examples too: the Download XML link gives the UBL back."""
+    from support.einvoices import UBL_CREDIT_NOTE, UBL_INVOICE
+    files = [(path.name, path.read_bytes()) for path in (UBL_INVOICE, UBL_CREDIT_NOTE)]
+    assert rows(upload(admin, files)) == ["invoice-ubl.xml Imported RE-2025-0118",
+                                          "credit-note-ubl.xml Imported GS-2025-0009"]
+    invoice = admin.service.get(admin.service.find_id(external_id="RE-2025-0118"))
+    initech = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Initech GmbH")
+    assert (invoice.customer_id, str(invoice.total_amount)) == (initech, "737.52")
+    xml = admin.get(f"/admin/invoices/{invoice.id}/download/xml")
+    assert xml.status_code == 200 and xml.get_data() == UBL_INVOICE.read_bytes()
+
+
 def test_the_problems_are_in_the_admins_language(posted, admin):
     doc, _, xml = posted
     grand = xml.split(b"<ram:GrandTotalAmount>", 1)[1].split(b"<", 1)[0].decode()
@@ -118,5 +131,5 @@ def test_the_problems_are_in_the_admins_language(posted, admin):
     assert rows(upload(admin, [("falsch.xml", wrong), ("bestellung.xml", b"<order/>")])) == [
         "falsch.xml Nicht importiert BT-112: Die E-Rechnung gibt eine Bruttosumme von 1,00 € an; ihre Positionen "
         f"ergeben {made} €.",
-        "bestellung.xml Nicht importiert Keine CII-E-Rechnung: Das Dokument ist <order>, nicht "
-        "<rsm:CrossIndustryInvoice>."]
+        "bestellung.xml Nicht importiert Keine E-Rechnung nach EN 16931: Das Dokument ist <order>, weder eine "
+        "CII-<rsm:CrossIndustryInvoice> noch eine UBL-<Invoice> oder -<CreditNote>."]

@@ -13,14 +13,10 @@ from decimal import Decimal
 import pikepdf
 import pytest
 from support.databases import make_database
-from support.einvoices import SELLER_SETTINGS, texts
+from support.einvoices import einvoice_service as make_service
+from support.einvoices import texts
 from support.payloads import invoice_payload
 
-from oro_invoices.documents.render import PdfRenderer
-from oro_invoices.documents.storage import LocalStorage
-from oro_invoices.hosts.memory import MemoryHost
-from oro_invoices.integration.config import Settings
-from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.importing import run_import
 from oro_invoices.services.pdf_backlog import render_pdfs
@@ -33,17 +29,6 @@ LINES = [{"description": "Consulting", "sku": "CONS", "unit": "hour", "quantity"
           "tax_rate": "0.07"},
          {"description": "Delivery to Zürich", "quantity": "1", "unit_price": "40", "tax_rate": "0",
           "tax_category": "G", "tax_exemption_reason": "Export outside the EU"}]
-
-
-def make_service(db, tmp_path, name: str, *, customers: list[tuple[str, str]], jobs=None) -> InvoiceService:
-    host = MemoryHost()
-    for customer, vat_id in customers:
-        host.add_customer(customer, vat_id=vat_id, country_code="DE")
-    settings = Settings(host.config)
-    settings.apply({"oro_invoices.einvoice.enabled": True,
-                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
-    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings,
-                          storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host, jobs=jobs)
 
 
 @pytest.fixture
@@ -197,13 +182,12 @@ def test_a_line_problem_names_the_line_and_the_field(source, target, tmp_path):
 
 
 @pytest.mark.parametrize(("content", "name", "message"), [
-    (b"<Invoice xmlns='urn:oasis:names:specification:ubl:schema:xsd:Invoice-2'/>", "ubl.xml",
-     "This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) can be imported."),
-    (b"<order/>", "order.xml", "Not a CII e-invoice: the document is <order>, not <rsm:CrossIndustryInvoice>."),
+    (b"<order/>", "order.xml", "Not an EN 16931 e-invoice: the document is <order>, not a CII "
+                               "<rsm:CrossIndustryInvoice> or a UBL <Invoice> or <CreditNote>."),
     (b"<rsm:CrossIndustryInvoice", "cut.xml", None),
     (b"just text", "text.pdf", "Not a PDF."),
 ])
-def test_a_file_that_is_no_cii_invoice_is_one_clear_problem(target, tmp_path, content, name, message):
+def test_a_file_that_is_no_e_invoice_is_one_clear_problem(target, tmp_path, content, name, message):
     problems, _ = import_xml(target, tmp_path, content, name)
     assert len(problems) == 1 and problems[0][:2] == (name, "")
     if message is None:
@@ -320,3 +304,4 @@ def test_verify_checks_the_kept_xml(source, target, tmp_path):
     (imported,) = report.created
     problems = verify(target.db, target.storage).problems
     assert problems == [f"invoice {imported} (id 1): imported e-invoice XML {sha[:12]}…: missing"]
+

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from oro_invoices.documents.einvoice import cii
@@ -46,3 +47,42 @@ def pdf_text(pdf: bytes) -> str:
     """The PDF's text as pdftotext reads it (layout kept)."""
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
                           check=True).stdout.decode()
+
+
+EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"
+#: Peppol BIS Billing 3.0 examples: an invoice, and a credit note of it
+UBL_INVOICE = EXAMPLES / "invoice-ubl.xml"
+UBL_CREDIT_NOTE = EXAMPLES / "credit-note-ubl.xml"
+
+
+def ubl_errors(xml: bytes) -> list[Any]:
+    """The CEN EN 16931 UBL schematron's errors for ``xml`` (the rules ship with the xrechnung extra)."""
+    import os
+
+    from oro_invoices.documents.einvoice import rules
+    directory = rules.xrechnung_directory()
+    compiler = rules.processor().new_xslt30_processor()
+    compiler.set_cwd(directory)
+    executable = compiler.compile_stylesheet(stylesheet_file=os.path.join(directory, "EN16931-UBL-validation.xsl"))
+    return rules.errors(rules.run(executable, xml))
+
+
+def einvoice_service(db: Any, tmp_path: Path, name: str, *, customers: list[tuple[str, str]],
+                     jobs: Any = None) -> Any:
+    """An ``InvoiceService`` on ``db`` for ``SELLER`` with e-invoices on, PDFs stored in
+    ``tmp_path / name``, and a memory host with ``customers`` (name, VAT id) in Germany."""
+    from oro_invoices.documents.render import PdfRenderer
+    from oro_invoices.documents.storage import LocalStorage
+    from oro_invoices.hosts.memory import MemoryHost
+    from oro_invoices.integration.config import Settings
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+
+    host = MemoryHost()
+    for customer, vat_id in customers:
+        host.add_customer(customer, vat_id=vat_id, country_code="DE")
+    settings = Settings(host.config)
+    settings.apply({"oro_invoices.einvoice.enabled": True,
+                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
+    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings,
+                          storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host, jobs=jobs)

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 from support.api import make_http
-from support.einvoices import SELLER_SETTINGS, pdf_text, texts
+from support.einvoices import SELLER_SETTINGS, UBL_CREDIT_NOTE, UBL_INVOICE, pdf_text, texts
 
 from oro_invoices.documents import LocalStorage, PdfRenderer
 from oro_invoices.integration.plugins import get_plugin_manager
@@ -149,6 +149,28 @@ def test_cii_xml_posted_to_the_api_gets_a_pdf_carrying_that_xml(einvoice_api):
     assert einvoice_api.get(f"/api/invoices/{body['id']}/xml").get_data() == sent   # the XML sent, note and all
 
 
+def test_a_peppol_ubl_invoice_and_credit_note_posted_to_the_api_are_kept_as_sent(einvoice_api):
+    created = []
+    for example in (UBL_INVOICE, UBL_CREDIT_NOTE):
+        resp = einvoice_api.request("POST", "/api/e-invoices", data=example.read_bytes(), content_type="text/xml")
+        assert resp.status_code == 201, resp.get_data()
+        created.append(resp.get_json())
+    invoice, note = created
+    assert (invoice["invoice_number"], invoice["document_type"], invoice["total_amount"], invoice["pdf"]["source"]) \
+        == ("RE-2025-0118", "invoice", "737.52", "generated")
+    assert (note["document_type"], note["credited_invoice"]["number"], note["credit_reason"]) \
+        == ("credit_note", "RE-2025-0118", "One label printer returned unused")
+    xml = einvoice_api.get(f"/api/invoices/{invoice['id']}/xml")
+    assert xml.headers["Content-Disposition"] == 'attachment; filename="RE-2025-0118.xml"'
+    assert xml.get_data() == UBL_INVOICE.read_bytes()
+    pdf = einvoice_api.get(f"/api/invoices/{invoice['id']}/pdf").get_data()
+    assert PdfReader(io.BytesIO(pdf)).attachments == {}           # Factur-X carries CII, not a second XML
+    assert "RE-2025-0118" in pdf_text(pdf)
+    again = einvoice_api.request("POST", "/api/e-invoices", data=UBL_INVOICE.read_bytes(),
+                                 content_type="application/xml")
+    assert (again.status_code, again.headers["Invoice-Write-Result"]) == (200, "unchanged")
+
+
 def test_every_problem_of_an_e_invoice_comes_back_on_its_field(einvoice_api):
     _, _, xml = posted_einvoice(einvoice_api)
     (grand,) = texts(xml, "//ram:GrandTotalAmount")
@@ -171,7 +193,7 @@ def test_every_problem_of_an_e_invoice_comes_back_on_its_field(einvoice_api):
 @pytest.mark.parametrize(("body", "content_type", "message"), [
     (b"<x/>", "application/json",
      "Send the e-invoice's bytes with 'Content-Type: application/pdf' (Factur-X, ZUGFeRD) or "
-     "'Content-Type: application/xml' (CII)."),
+     "'Content-Type: application/xml' (CII or UBL)."),
     (b"<x/>", "application/pdf", "The body is not a PDF, but the Content-Type says application/pdf."),
     (b"%PDF-1.7", "application/xml", "The body is a PDF, but the Content-Type says application/xml."),
 ])

@@ -1,7 +1,8 @@
-"""Reading an EN 16931 invoice in CII syntax (Factur-X / ZUGFeRD / XRechnung) into the
-fields of an imported invoice (the API's ``POST /api/invoices`` object).
+"""Reading an EN 16931 invoice into the fields of an imported invoice (the API's
+``POST /api/invoices`` object): in CII syntax (Factur-X / ZUGFeRD / XRechnung CII) here, in
+UBL syntax (Peppol BIS Billing, XRechnung UBL) in ``ubl_reading``; ``read_xml`` takes either.
 
-``read_cii`` never raises for what a file can hold: each part it cannot take is a problem
+The readers never raise for what a file can hold: each part they cannot take is a problem
 naming the business term (``BT-2``) and the element. What EN 16931 keeps at the level of
 the VAT breakdown (the exemption reason, BT-120) is given to the lines of that category.
 The document's own totals (BT-109, BT-110, BT-112) and the seller's and the buyer's VAT ids
@@ -28,10 +29,12 @@ from oro_invoices.documents.einvoice.cii import (
 )
 from oro_invoices.domain.messages import Message
 
-__all__ = ["EInvoice", "profile_of", "read_cii"]
+__all__ = ["EInvoice", "FieldReader", "is_ubl", "profile_of", "read_cii", "read_xml"]
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
+#: the root elements of UBL invoices and credit notes
+UBL_ROOTS = (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote")
 #: Recommendation 20/21 codes → the unit printed on the line (the first spelling ``cii`` maps
 #: to the code; "one" (C62) prints nothing, as a line without a unit).
 UNIT_NAMES = {code: name for name, code in reversed(UNIT_CODES.items()) if name}
@@ -61,18 +64,49 @@ class EInvoice:
     totals: dict[str, str] = field(default_factory=dict)
 
 
-def read_cii(xml: bytes) -> EInvoice:
-    """The invoice ``xml`` describes; a document that is not a CII invoice is one problem."""
-    out = EInvoice()
-    try:
-        root = etree.fromstring(xml, parser=_parser())
-    except etree.XMLSyntaxError as exc:
-        out.problems.append(("", Message("Not well-formed XML: %(reason)s.", reason=exc.msg)))
-        return out
+def read_xml(xml: bytes) -> EInvoice:
+    """The invoice ``xml`` describes, in CII or UBL syntax; any other document is one problem."""
+    root = _root(xml)
+    if isinstance(root, EInvoice):
+        return root
+    if root.tag in UBL_ROOTS:
+        from oro_invoices.documents.einvoice.ubl_reading import UblReader
+        return UblReader(root).read()
     if root.tag != f"{{{RSM}}}CrossIndustryInvoice":
-        out.problems.append(("", _not_cii(root.tag)))
-        return out
-    _Reader(root, out).read()
+        return _one_problem(Message(
+            "Not an EN 16931 e-invoice: the document is <%(element)s>, not a CII <rsm:CrossIndustryInvoice> or a "
+            "UBL <Invoice> or <CreditNote>.", element=etree.QName(root.tag).localname))
+    return _Reader(root).read()
+
+
+def read_cii(xml: bytes) -> EInvoice:
+    """The invoice ``xml`` describes in CII syntax; any other document is one problem."""
+    root = _root(xml)
+    if isinstance(root, EInvoice):
+        return root
+    if root.tag != f"{{{RSM}}}CrossIndustryInvoice":
+        return _one_problem(Message("Not a CII e-invoice: the document is <%(element)s>, not "
+                                    "<rsm:CrossIndustryInvoice>.", element=etree.QName(root.tag).localname))
+    return _Reader(root).read()
+
+
+def is_ubl(xml: bytes) -> bool:
+    """Whether ``xml`` is a UBL invoice or credit note (else CII, or not an e-invoice)."""
+    root = _root(xml)
+    return not isinstance(root, EInvoice) and root.tag in UBL_ROOTS
+
+
+def _root(xml: bytes) -> etree._Element | EInvoice:
+    """The document's root element, or the problem of a document that is not XML."""
+    try:
+        return etree.fromstring(xml, parser=_parser())
+    except etree.XMLSyntaxError as exc:
+        return _one_problem(Message("Not well-formed XML: %(reason)s.", reason=exc.msg))
+
+
+def _one_problem(message: Message) -> EInvoice:
+    out = EInvoice()
+    out.problems.append(("", message))
     return out
 
 
@@ -95,21 +129,77 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-def _not_cii(tag: str) -> Message:
-    if tag in (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote"):
-        return Message("This is a UBL e-invoice; only the CII syntax (Factur-X, ZUGFeRD, XRechnung CII) "
-                       "can be imported.")
-    return Message("Not a CII e-invoice: the document is <%(element)s>, not <rsm:CrossIndustryInvoice>.",
-                   element=etree.QName(tag).localname)
+class FieldReader:
+    """What the CII and UBL readers share: the ``EInvoice`` being filled in, its problems, and
+    the amounts, prices and rates as the import takes them. ``namespaces``: the prefixes the
+    reader's paths use."""
+
+    namespaces: dict[str, str] = {}
+
+    def __init__(self, root: etree._Element):
+        self.root, self.out = root, EInvoice()
+
+    def read(self) -> EInvoice:
+        """The e-invoice's fields and problems."""
+        raise NotImplementedError
+
+    def problem(self, where: str, message: Message) -> None:
+        self.out.problems.append((where, message))
+
+    def text(self, parent: etree._Element, path: str) -> str:
+        element = parent.find(path, self.namespaces)
+        return (element.text or "").strip() if element is not None else ""
+
+    def per_unit(self, at: str, price: str, basis: str) -> str:
+        """The price of one unit: BT-146 for BT-149 units."""
+        if not basis:
+            return price
+        amount, per = decimal_or_none(price), decimal_or_none(basis)
+        if amount is None or per is None or per <= 0:
+            self.problem(f"{at}.unit_price", Message("The price %(price)s per %(basis)s units (BT-149) is not a price "
+                                                     "per unit.", price=price, basis=basis))
+            return price
+        return format((amount / per).normalize(), "f")
+
+    def fraction(self, where: str, percent: str) -> str:
+        """A VAT rate in percent (BT-152) as the fraction the import takes."""
+        value = decimal_or_none(percent)
+        if value is None:
+            self.problem(where, Message("The VAT rate %(rate)s (BT-152) is not a number.", rate=repr(percent)))
+            return percent
+        return format((value / 100).normalize(), "f")
+
+    def payment_status(self, prepaid_text: str) -> None:
+        """BT-113 (paid amount) against BT-112: paid in full, or in part."""
+        prepaid = decimal_or_none(prepaid_text)
+        total = decimal_or_none(self.out.totals.get("total_amount", ""))
+        if prepaid is None or total is None or prepaid <= 0:
+            return
+        self.out.payload["payment_status"] = "paid_in_full" if prepaid >= total else "paid_partially"
 
 
-class _Reader:
-    def __init__(self, root: etree._Element, out: EInvoice):
-        self.root, self.out = root, out
+def decimal_or_none(text: str) -> Decimal | None:
+    """``text`` as a finite decimal, or None."""
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None
+
+
+def unit_name(code: str) -> str:
+    """The unit printed on a line for a Recommendation 20/21 code (the code when unknown)."""
+    return UNIT_NAMES.get(code, code)
+
+
+class _Reader(FieldReader):
+    """CII (``rsm:CrossIndustryInvoice``)."""
+
+    namespaces = NSMAP
 
     # ---- the parts ---------------------------------------------------------------------
 
-    def read(self) -> None:
+    def read(self) -> EInvoice:
         payload = self.out.payload
         number = self.text(self.root, "rsm:ExchangedDocument/ram:ID")
         if number:
@@ -146,7 +236,8 @@ class _Reader:
             value = self.text(self.root, f"{_SUMMATION}/ram:{term}")
             if value:
                 self.out.totals[name] = value
-        self._payment_status()
+        self.payment_status(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
+        return self.out
 
     def _type(self) -> None:
         code = self.text(self.root, "rsm:ExchangedDocument/ram:TypeCode")
@@ -229,13 +320,13 @@ class _Reader:
         else:
             line["quantity"] = (quantity.text or "").strip()
             unit = quantity.get("unitCode", "")
-            line["unit"] = UNIT_NAMES.get(unit, unit)
+            line["unit"] = unit_name(unit)
         price = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
         basis = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity")
         if not price:
             self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
         else:
-            line["unit_price"] = self._per_unit(at, price, basis)
+            line["unit_price"] = self.per_unit(at, price, basis)
         tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
         category = self.text(item, f"{tax}/ram:CategoryCode")
         if category:
@@ -243,16 +334,8 @@ class _Reader:
             if category in reasons:
                 line["tax_exemption_reason"] = reasons[category]
         rate = self.text(item, f"{tax}/ram:RateApplicablePercent")
-        line["tax_rate"] = self._fraction(f"{at}.tax_rate", rate) if rate else "0"
+        line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
         return line
-
-    def _payment_status(self) -> None:
-        """BT-113 (paid amount) against BT-112: paid in full, or in part."""
-        prepaid = self._decimal(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
-        total = self._decimal(self.out.totals.get("total_amount", ""))
-        if prepaid is None or total is None or prepaid <= 0:
-            return
-        self.out.payload["payment_status"] = "paid_in_full" if prepaid >= total else "paid_partially"
 
     # ---- values ------------------------------------------------------------------------
 
@@ -270,37 +353,3 @@ class _Reader:
         except ValueError:
             self.problem(term, Message("%(value)s (format %(format)s) is not a date in format 102 (YYYYMMDD).",
                                        value=repr(text), format=form))
-
-    def _per_unit(self, at: str, price: str, basis: str) -> str:
-        """The price of one unit: BT-146 for BT-149 units."""
-        if not basis:
-            return price
-        amount, per = self._decimal(price), self._decimal(basis)
-        if amount is None or per is None or per <= 0:
-            self.problem(f"{at}.unit_price", Message("The price %(price)s per %(basis)s units (BT-149) is not a price "
-                                                     "per unit.", price=price, basis=basis))
-            return price
-        return format((amount / per).normalize(), "f")
-
-    def _fraction(self, where: str, percent: str) -> str:
-        value = self._decimal(percent)
-        if value is None:
-            self.problem(where, Message("The VAT rate %(rate)s (BT-152) is not a number.", rate=repr(percent)))
-            return percent
-        return format((value / 100).normalize(), "f")
-
-    @staticmethod
-    def _decimal(text: str) -> Decimal | None:
-        try:
-            value = Decimal(text)
-        except InvalidOperation:
-            return None
-        return value if value.is_finite() else None
-
-    def problem(self, where: str, message: Message) -> None:
-        self.out.problems.append((where, message))
-
-    @staticmethod
-    def text(parent: etree._Element, path: str) -> str:
-        element = parent.find(path, NSMAP)
-        return (element.text or "").strip() if element is not None else ""

@@ -1,10 +1,12 @@
 """The e-invoice XML as a file of its own next to the PDF in invoice email (when configured).
 
 With ``oro_invoices.einvoice.attach_xml`` on, a message that carries an invoice's stored PDF
-also carries the XML that PDF embeds: ``factur-x.xml`` for a Factur-X profile, the invoice's
-file name with ``.xml`` for an XRechnung (German public buyers take the pure XML). The XML
-is read out of the stored PDF, so it is the one the stored file carries, and put into the
-same content-addressed storage, where the sender reads every attachment by its SHA-256.
+also carries its e-invoice XML: ``factur-x.xml`` for a Factur-X profile, the invoice's file
+name with ``.xml`` for an XRechnung or a UBL e-invoice (German public buyers take the pure
+XML). For an invoice imported from XML that is the XML it came with (``kept_attachment``);
+otherwise it is read out of the stored PDF, so it is the one the stored file carries. Either
+goes into the same content-addressed storage, where the sender reads every attachment by its
+SHA-256.
 """
 from __future__ import annotations
 
@@ -32,10 +34,18 @@ def wanted(setting: Any, invoice: InvoiceDocument) -> bool:
 
 
 def xml_filename(xml: bytes, pdf_filename: str) -> str:
-    """``factur-x.xml``, or for an XRechnung the PDF's name with ``.xml``."""
-    if XRECHNUNG_MARK in xml:
+    """``factur-x.xml``, or for an XRechnung or a UBL e-invoice the PDF's name with ``.xml``."""
+    from oro_invoices.documents.einvoice.reading import is_ubl
+    if XRECHNUNG_MARK in xml or is_ubl(xml):
         return pdf_filename.removesuffix(".pdf") + ".xml"
     return FACTURX_FILENAME
+
+
+def kept_attachment(storage: _Storage, xml: bytes, pdf_filename: str) -> Attachment:
+    """``xml``, the e-invoice an invoice was imported from, as an attachment (stored by its SHA-256)."""
+    stored = storage.put(xml)
+    return Attachment(filename=xml_filename(xml, pdf_filename), sha256=stored.sha256, size=len(xml),
+                      content_type=XML_CONTENT_TYPE)
 
 
 def xml_attachment(storage: _Storage | None, pdf: Attachment) -> Attachment | None:
@@ -47,6 +57,4 @@ def xml_attachment(storage: _Storage | None, pdf: Attachment) -> Attachment | No
     xml = xml_in(storage.read(pdf.sha256))
     if xml is None:
         return None
-    stored = storage.put(xml)
-    return Attachment(filename=xml_filename(xml, pdf.filename), sha256=stored.sha256, size=len(xml),
-                      content_type=XML_CONTENT_TYPE)
+    return kept_attachment(storage, xml, pdf.filename)

@@ -121,6 +121,8 @@ class Invoices(Protocol):
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
 
+    def kept_einvoice(self, invoice_id: int) -> bytes | None: ...
+
 
 class AlreadySent(Conflict):
     """The form was sent before (its one-time key is on a queued message): nothing was sent again."""
@@ -294,6 +296,10 @@ class MailService:
         pdf = self.pdf_attachment(invoice)
         if not einvoice_attachment.wanted(self.invoices.setting, invoice):
             return (pdf,)
+        storage = getattr(self.invoices, "storage", None)
+        kept = self.invoices.kept_einvoice(invoice.id) if storage is not None else None
+        if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
+            return (pdf, einvoice_attachment.kept_attachment(storage, kept, pdf.filename))
         if pdf.pending:
             return (pdf, Attachment.pending_xml())
         xml = einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)

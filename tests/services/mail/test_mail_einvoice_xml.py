@@ -5,7 +5,7 @@ import dataclasses
 import datetime as dt
 
 import pytest
-from support.einvoices import SELLER_SETTINGS, texts
+from support.einvoices import SELLER_SETTINGS, UBL_INVOICE, texts
 from support.held_jobs import HeldJobs
 from support.mail import make_mail, parse
 
@@ -109,3 +109,28 @@ def test_a_message_queued_while_the_pdf_is_made_gets_its_xml_once_the_pdf_exists
     (pdf_name, _, pdf), (xml_name, _, xml) = files(received)
     assert pdf == stored_pdf(app, invoice.id) and xml_name == "factur-x.xml" and xml == xml_in(pdf)
     assert [a.pending for a in mail.email(queued.id).attachments] == [False, False]
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["pdf-made-inline", "pdf-made-by-the-worker"])
+def test_an_invoice_imported_from_ubl_is_mailed_with_that_ubl(einvoice_app, smtp_server, background):
+    """Its PDF carries no XML (Factur-X is CII only): the UBL it came as goes beside it, at once."""
+    from oro_invoices.services.einvoice_intake import take_einvoice
+
+    app = einvoice_app
+    app.settings.set("oro_invoices.einvoice.attach_xml", True)
+    if background:
+        app.invoices = InvoiceService(app.invoices.db, plugins=app.invoices.plugins, settings=app.settings,
+                                      storage=app.storage, renderer=app.renderer, host=app.host, jobs=HeldJobs())
+    ubl = UBL_INVOICE.read_bytes()
+    invoice, _ = take_einvoice(app.invoices, ubl, organization_id=1, actor="erp")
+    mail = make_mail(app, smtp_server)
+    queued = mail.send(invoice.id, to="ap@initech.example", subject="Your invoice", text="Attached.", actor="admin")
+    assert [(a.filename, a.pending) for a in queued.attachments] == [
+        ("invoice-RE-2025-0118.pdf", background), ("invoice-RE-2025-0118.xml", False)]
+    if background:
+        app.invoices.ensure_pdf(invoice.id)                         # what the render_pdf job does
+    assert mail.deliver_pending(now=app.invoices.clock() + dt.timedelta(minutes=1)).sent == 1
+    (received,) = smtp_server.handler.received
+    (_, _, pdf), (xml_name, xml_type, xml) = files(received)
+    assert (xml_name, xml_type, xml) == ("invoice-RE-2025-0118.xml", "application/xml", ubl)
+    assert pdf == stored_pdf(app, invoice.id) and xml_in(pdf) is None

@@ -1,0 +1,222 @@
+"""Reading an EN 16931 invoice in UBL syntax (Peppol BIS Billing 3.0, XRechnung UBL) into
+the fields of an imported invoice, as ``reading`` does for CII.
+
+UBL has an ``Invoice`` and a ``CreditNote`` document; either may carry type code 380 or 381,
+which decides what is imported. Where EN 16931 puts a term differently in the two documents
+(the due date: BT-9 is ``cbc:DueDate`` of an invoice, ``cbc:PaymentDueDate`` of a credit
+note's payment means), both places are read. A note starting with the subject code
+``#ACD#`` (the XRechnung way of writing BT-21 in UBL) is a credit note's reason.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from lxml import etree
+
+from oro_invoices.documents.einvoice.cii import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
+from oro_invoices.documents.einvoice.reading import UBL_CREDIT_NOTE, EInvoice, FieldReader, unit_name
+from oro_invoices.domain.messages import Message
+
+__all__ = ["UblReader"]
+
+CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
+CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
+_BUYER = "cac:AccountingCustomerParty/cac:Party"
+_SELLER = "cac:AccountingSupplierParty/cac:Party"
+_TOTAL = "cac:LegalMonetaryTotal"
+_ADDRESS_PARTS = (("street", "cbc:StreetName"), ("street2", "cbc:AdditionalStreetName"), ("city", "cbc:CityName"),
+                  ("postal_code", "cbc:PostalZone"), ("country", "cac:Country/cbc:IdentificationCode"),
+                  ("region", "cbc:CountrySubentity"))
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+class UblReader(FieldReader):
+    """UBL 2.1 ``Invoice`` or ``CreditNote``."""
+
+    namespaces = {"cac": CAC, "cbc": CBC}
+
+    def __init__(self, root: etree._Element):
+        super().__init__(root)
+        self.credit_document = root.tag == f"{{{UBL_CREDIT_NOTE}}}CreditNote"
+        self.kind = "CreditNote" if self.credit_document else "Invoice"
+
+    def read(self) -> EInvoice:
+        payload = self.out.payload
+        number = self.text(self.root, "cbc:ID")
+        if number:
+            payload["external_id"] = payload["invoice_number"] = number
+        else:
+            self.problem("BT-1", Message("The invoice number (cbc:ID) is missing."))
+        payload["status"] = "posted"
+        self._type()
+        self.date("invoice_date", "BT-2", "cbc:IssueDate", required=True)
+        currency = self.text(self.root, "cbc:DocumentCurrencyCode")
+        if currency:
+            payload["currency"] = currency
+        else:
+            self.problem("BT-5", Message("The invoice currency (cbc:DocumentCurrencyCode) is missing."))
+        self.date("due_date", "BT-9", "cbc:DueDate" if not self.credit_document
+                  else "cac:PaymentMeans/cbc:PaymentDueDate")
+        self.date("delivery_date", "BT-72", "cac:Delivery/cbc:ActualDeliveryDate")
+        self.date("delivery_period_start", "BT-73", "cac:InvoicePeriod/cbc:StartDate")
+        self.date("delivery_period_end", "BT-74", "cac:InvoicePeriod/cbc:EndDate")
+        self.out.seller_vat_id = self._vat_id(self.root.find(_SELLER, self.namespaces))
+        self._buyer()
+        order = self.text(self.root, "cac:OrderReference/cbc:ID")
+        if order:
+            payload["order_identifier"] = order
+        self._unsupported()
+        reasons = self._exemption_reasons()
+        line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
+        payload["lines"] = [self._line(i, item, reasons)
+                            for i, item in enumerate(self.root.iterfind(line_tag, self.namespaces))]
+        if not payload["lines"]:
+            self.problem("BG-25", Message("The e-invoice has no invoice lines (%(element)s).",
+                                          element=line_tag))
+        self._totals(currency)
+        self.payment_status(self.text(self.root, f"{_TOTAL}/cbc:PrepaidAmount"))
+        return self.out
+
+    # ---- the parts ---------------------------------------------------------------------
+
+    def _type(self) -> None:
+        code = self.text(self.root, f"cbc:{self.kind}TypeCode")
+        if code == CREDIT_NOTE_TYPE_CODE:
+            payload = self.out.payload
+            payload["document_type"] = "credit_note"
+            credited = self.text(self.root, "cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID")
+            if credited:
+                payload["credited_invoice_external_id"] = credited
+            subject = f"#{CREDIT_REASON_SUBJECT}#"
+            for note in self.root.iterfind("cbc:Note", self.namespaces):
+                text = (note.text or "").strip()
+                if text.startswith(subject):
+                    payload["credit_reason"] = text.removeprefix(subject).strip()
+                    break
+        elif code != INVOICE_TYPE_CODE:
+            self.problem("BT-3", Message("Document type %(code)s cannot be imported; only commercial invoices "
+                                         "(%(invoice)s) and credit notes (%(credit_note)s) can.", code=code or "—",
+                                         invoice=INVOICE_TYPE_CODE, credit_note=CREDIT_NOTE_TYPE_CODE))
+
+    def _buyer(self) -> None:
+        payload = self.out.payload
+        buyer = self.root.find(_BUYER, self.namespaces)
+        if buyer is None:
+            self.problem("BG-7", Message("The buyer (cac:AccountingCustomerParty) is missing."))
+            return
+        # BT-44, the legal name; a trading name (BT-45) only where no legal name is given
+        name = self.text(buyer, "cac:PartyLegalEntity/cbc:RegistrationName") or self.text(
+            buyer, "cac:PartyName/cbc:Name")
+        if name:
+            payload["customer_name"] = name
+        endpoint = buyer.find("cbc:EndpointID", self.namespaces)
+        if endpoint is not None and endpoint.get("schemeID") == "EM" and (endpoint.text or "").strip():
+            payload["customer_user_email"] = endpoint.text.strip()
+        self.out.buyer_vat_id = self._vat_id(buyer)
+        bill_to = self._address(buyer.find("cac:PostalAddress", self.namespaces), name)
+        if bill_to:
+            payload["bill_to"] = bill_to
+        delivery = self.root.find("cac:Delivery", self.namespaces)
+        if delivery is not None:
+            ship_to = self._address(delivery.find("cac:DeliveryLocation/cac:Address", self.namespaces),
+                                    self.text(delivery, "cac:DeliveryParty/cac:PartyName/cbc:Name"))
+            if ship_to:
+                payload["ship_to"] = ship_to
+
+    def _vat_id(self, party: etree._Element | None) -> str:
+        """A party's VAT identifier (BT-31, BT-48): the tax scheme ``VAT``'s company id."""
+        if party is None:
+            return ""
+        for scheme in party.iterfind("cac:PartyTaxScheme", self.namespaces):
+            if self.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
+                return self.text(scheme, "cbc:CompanyID")
+        return ""
+
+    def _address(self, address: etree._Element | None, name: str) -> dict[str, str]:
+        parts = {"name": name}
+        if address is not None:
+            for part, path in _ADDRESS_PARTS:
+                parts[part] = self.text(address, path)
+            line_three = self.text(address, "cac:AddressLine/cbc:Line")  # BT-163
+            if line_three:
+                parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
+        return {part: value for part, value in parts.items() if value}
+
+    def _unsupported(self) -> None:
+        """Allowances and charges (document and line level) are not part of an invoice here, so
+        an e-invoice with them would import with other totals."""
+        if self.root.find("cac:AllowanceCharge", self.namespaces) is not None:
+            self.problem("BG-20", Message("Document-level allowances and charges (cac:AllowanceCharge) cannot be "
+                                          "imported."))
+        line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
+        if self.root.find(f"{line_tag}/cac:AllowanceCharge", self.namespaces) is not None:
+            self.problem("BG-27", Message("Line allowances and charges (cac:AllowanceCharge of a line) cannot be "
+                                          "imported."))
+
+    def _exemption_reasons(self) -> dict[str, str]:
+        reasons: dict[str, str] = {}
+        for category in self.root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", self.namespaces):
+            reason = self.text(category, "cbc:TaxExemptionReason")
+            if reason:
+                reasons.setdefault(self.text(category, "cbc:ID"), reason)
+        return reasons
+
+    def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
+        at = f"lines[{index}]"
+        line: dict[str, Any] = {"description": self.text(item, "cac:Item/cbc:Name")}
+        sku = self.text(item, "cac:Item/cac:SellersItemIdentification/cbc:ID")
+        if sku:
+            line["sku"] = sku
+        quantity_tag = "cbc:CreditedQuantity" if self.credit_document else "cbc:InvoicedQuantity"
+        quantity = item.find(quantity_tag, self.namespaces)
+        if quantity is None:
+            self.problem(f"{at}.quantity", Message("The line's quantity (BT-129, %(element)s) is missing.",
+                                                   element=quantity_tag))
+        else:
+            line["quantity"] = (quantity.text or "").strip()
+            line["unit"] = unit_name(quantity.get("unitCode", ""))
+        price = self.text(item, "cac:Price/cbc:PriceAmount")
+        if not price:
+            self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
+        else:
+            line["unit_price"] = self.per_unit(at, price, self.text(item, "cac:Price/cbc:BaseQuantity"))
+        category = self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID")
+        if category:
+            line["tax_category"] = category
+            if category in reasons:
+                line["tax_exemption_reason"] = reasons[category]
+        rate = self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent")
+        line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
+        return line
+
+    def _totals(self, currency: str) -> None:
+        """BT-109, BT-110 (the tax total in the invoice's currency, not BT-111's in the
+        accounting currency) and BT-112, as written."""
+        for name, path in (("subtotal", f"{_TOTAL}/cbc:TaxExclusiveAmount"),
+                           ("total_amount", f"{_TOTAL}/cbc:TaxInclusiveAmount")):
+            value = self.text(self.root, path)
+            if value:
+                self.out.totals[name] = value
+        for amount in self.root.iterfind("cac:TaxTotal/cbc:TaxAmount", self.namespaces):
+            if amount.get("currencyID", currency) == currency and (amount.text or "").strip():
+                self.out.totals["tax_amount"] = amount.text.strip()
+                break
+
+    # ---- values ------------------------------------------------------------------------
+
+    def date(self, name: str, term: str, path: str, *, required: bool = False) -> None:
+        """An ISO date (``YYYY-MM-DD``, as UBL writes every ``cbc:…Date``)."""
+        element = self.root.find(path, self.namespaces)
+        if element is None:
+            if required:
+                self.problem(term, Message("The date (%(element)s) is missing.", element=path.rsplit("/", 1)[-1]))
+            return
+        text = (element.text or "").strip()
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError
+            self.out.payload[name] = dt.date.fromisoformat(text).isoformat()
+        except ValueError:
+            self.problem(term, Message("%(value)s is not a date (YYYY-MM-DD).", value=repr(text)))
