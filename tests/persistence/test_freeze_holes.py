@@ -171,3 +171,23 @@ def test_a_deleted_drafts_id_is_never_given_to_another_invoice(db, svc):
     assert new.id > gone.id > kept.id
     assert [a.kind for a in svc.activities(new.id)] == ["created"]
     assert [a.kind for a in svc.activities(gone.id)] == ["deleted", "created"]
+
+
+def test_the_kept_e_invoice_xml_cannot_be_changed_replaced_or_removed(db, svc, world):
+    """Migration 0023: the record of the XML an invoice was imported from is frozen like its PDF's."""
+    imported = svc.create(invoice_payload(external_id="xml", status="posted"), einvoice_xml=b"<kept/>",
+                          defer_pdf=True)
+    table = "oro_invoice_einvoice_source"
+    copy = f"(invoice_id, sha256, size, created_at) SELECT invoice_id, 'forged', 1, created_at FROM {table}"
+    attacks = [f"UPDATE {table} SET sha256 = 'forged'", f"DELETE FROM {table}", f"INSERT INTO {table} {copy}"]
+    if db.dialect == "sqlite":
+        attacks.append(f"INSERT OR REPLACE INTO {table} {copy}")
+    else:
+        attacks.append(f"TRUNCATE {table}")
+    for attack in attacks:
+        # a second record for the invoice: the guard on SQLite, the primary key on PostgreSQL
+        with pytest.raises(DBAPIError, match="imported from cannot be changed or removed|duplicate key|truncated"):
+            with db.engine.begin() as conn:
+                conn.execute(text(attack))
+    assert svc.kept_einvoice(imported.id) == b"<kept/>"
+    assert verify(db, svc.storage).ok
