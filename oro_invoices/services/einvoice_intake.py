@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.services.import_einvoices import einvoice_record, is_pdf
 from oro_invoices.services.importing import import_checker
@@ -64,19 +64,12 @@ def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
     """
     intake = einvoice_intake(service, data, organization_id=organization_id)
     external_id = intake.payload["external_id"]
-    found = _find(service, external_id, organization_id)
+    found = service.id_of_external_id(organization_id, external_id)
     if found is None:
         try:
             return service.create(intake.payload, actor=actor, pdf=intake.pdf, einvoice_xml=intake.xml), "created"
         except Conflict:  # made by a concurrent request meanwhile: compare with that one
-            found = _find(service, external_id, organization_id)
+            found = service.id_of_external_id(organization_id, external_id)
             if found is None:
                 raise
     return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf)
-
-
-def _find(service: InvoiceService, external_id: str, organization_id: int) -> int | None:
-    try:
-        return service.find_id(external_id=external_id, organization_id=organization_id)
-    except NotFound:
-        return None

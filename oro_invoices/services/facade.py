@@ -23,6 +23,7 @@ from pluggy import PluginManager
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.documents.storage import Storage
+from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, PaymentStatus, PdfInfo, SellerInfo
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import PaymentMethods, ProviderCallback
@@ -159,6 +160,14 @@ class InvoiceService:
         """The id of the invoice with this external id, number or payment token."""
         return self.reads.find_id(external_id=external_id, invoice_number=invoice_number,
                                   payment_token=payment_token, organization_id=organization_id)
+
+    def id_of_external_id(self, organization_id: int, external_id: str) -> int | None:
+        """The id of ``organization_id``'s invoice with ``external_id``, or None when it has none
+        (what a create-or-update by external id looks up)."""
+        try:
+            return self.reads.find_id(external_id=external_id, organization_id=organization_id)
+        except NotFound:
+            return None
 
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,

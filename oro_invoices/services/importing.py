@@ -30,7 +30,7 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
+from oro_invoices.domain.errors import InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, tax_category_for
 from oro_invoices.domain.posting import YearRange
 from oro_invoices.services.facade import InvoiceService
@@ -594,10 +594,7 @@ def _write(service: InvoiceService, record: Record, organization_id: int | None,
 
 
 def _find(service: InvoiceService, payload: dict[str, Any]) -> int | None:
-    try:
-        return service.find_id(external_id=payload["external_id"], organization_id=payload["organization_id"])
-    except NotFound:
-        return None
+    return service.id_of_external_id(payload["organization_id"], payload["external_id"])
 
 
 def _planned(service: InvoiceService, payload: dict[str, Any]) -> str:

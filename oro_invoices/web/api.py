@@ -350,12 +350,12 @@ class InvoiceApi:
         payload["external_id"] = external_id
         payload.setdefault("organization_id", client.organization_id)
         data = load_input(payload)
-        found = self._find_external_id(client, external_id)
+        found = self.service.id_of_external_id(client.organization_id, external_id)
         if found is None:
             try:
                 doc = self.service.create(payload, actor=self._actor(client))
             except Conflict:  # created by a concurrent request meanwhile: update that one
-                found = self._find_external_id(client, external_id)
+                found = self.service.id_of_external_id(client.organization_id, external_id)
                 if found is None:
                     raise
             else:
@@ -387,11 +387,6 @@ class InvoiceApi:
                           data: dict[str, Any]) -> Response:
         doc, outcome = bring_up_to_date(self.service, doc, payload, data, actor=self._actor(client))
         return Response.json(self._invoice_json(doc), headers={WRITE_RESULT_HEADER: outcome})
-
-    def _find_external_id(self, client: ApiClient, external_id: str) -> int | None:
-        page = self.service.list_invoices(InvoiceFilter(organization_id=client.organization_id,
-                                                        external_id=external_id), limit=1)
-        return page.items[0].id if page.items else None
 
     def get_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         return Response.json(self._invoice_json(self._load(client, id)))

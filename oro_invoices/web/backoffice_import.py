@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.i18n import _
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.web import guard
@@ -66,10 +65,7 @@ class ImportPages:
         return self._page(req, results=results, status=200 if taken else 422)
 
     def _take(self, req: Request, organization_id: int, name: str, data: bytes) -> FileOutcome:
-        if len(data) > MAX_PDF_BYTES:
-            return FileOutcome(name, "refused", problems=[_("The file is larger than %(size)s MiB.",
-                                                            size=MAX_PDF_BYTES // (1024 * 1024))])
-        try:
+        try:  # a file too large is one of the problems take_einvoice names
             doc, outcome = take_einvoice(self.ctx.service, data, organization_id=organization_id,
                                          actor=actor_of(req))
         except ValidationError as exc:

@@ -305,3 +305,11 @@ def test_verify_checks_the_kept_xml(source, target, tmp_path):
     problems = verify(target.db, target.storage).problems
     assert problems == [f"invoice {imported} (id 1): imported e-invoice XML {sha[:12]}…: missing"]
 
+
+def test_a_file_larger_than_a_pdf_may_be_is_refused_unread():
+    from oro_invoices.domain.limits import MAX_PDF_BYTES
+    from oro_invoices.services.import_einvoices import einvoice_record
+
+    record = einvoice_record(b"<" * (MAX_PDF_BYTES + 1), "huge.xml")
+    assert [(p.field, p.message) for p in record.problems] == [("", "Larger than 64 MiB.")]
+    assert record.payload == {}

@@ -112,9 +112,9 @@ def test_put_with_an_idempotency_key_is_replayed(api):
 def test_a_put_losing_the_create_race_updates_the_winner(api, monkeypatch):
     winner = put(api, api_payload()).get_json()
     # As if another PUT created the invoice between this one's look-up and its insert.
-    monkeypatch.setattr(type(api.api), "_find_external_id",
-                        lambda self, client, ext, calls=[]: (calls.append(1), None if len(calls) == 1
-                                                             else winner["id"])[1])
+    monkeypatch.setattr(api.api.service, "id_of_external_id",
+                        lambda organization_id, ext, calls=[]: (calls.append(1), None if len(calls) == 1
+                                                                else winner["id"])[1])
     resp = put(api, api_payload(customer_name="Late"))
     assert resp.status_code == 200 and resp.headers["Invoice-Write-Result"] == "updated"
     assert resp.get_json()["id"] == winner["id"] and resp.get_json()["customer_name"] == "Late"
