@@ -1,4 +1,5 @@
-"""The buyer's tax data frozen into an invoice at posting, from the host's customer."""
+"""The buyer's tax data frozen into an invoice at posting: what the invoice states, and for
+what it leaves out, the host's customer's."""
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -10,16 +11,21 @@ from oro_invoices.formatting.countries import country_codes
 
 
 def buyer_snapshot(host: HostAdapter | None, customer_id: int | None,
-                   bill_to: Mapping[str, Any] | None) -> dict[str, str]:
-    """``BuyerInfo`` as stored: the customer's VAT id, country and reference.
+                   bill_to: Mapping[str, Any] | None, stated: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """``BuyerInfo`` as stored: each of the VAT id, country and reference the invoice states
+    (``stated``, its ``buyer`` field), else the customer's.
 
     The country falls back to the billing address's when that is an ISO 3166-1 code.
     """
+    given = BuyerInfo.from_mapping(stated)
+    if given.vat_id and given.country_code and given.reference:
+        return given.as_dict()
     customer = host.customers.get_customer(customer_id) if host is not None and customer_id else None
-    country = (customer.country_code if customer is not None else "").strip().upper()
+    country = given.country_code or (customer.country_code if customer is not None else "").strip().upper()
     if not country:
-        given = str((bill_to or {}).get("country") or "").strip().upper()
-        country = given if given in country_codes() else ""
-    return BuyerInfo(vat_id=customer.vat_id.strip() if customer is not None else "",
+        address = str((bill_to or {}).get("country") or "").strip().upper()
+        country = address if address in country_codes() else ""
+    return BuyerInfo(vat_id=given.vat_id or (customer.vat_id.strip() if customer is not None else ""),
                      country_code=country,
-                     reference=customer.buyer_reference.strip() if customer is not None else "").as_dict()
+                     reference=given.reference or (customer.buyer_reference.strip() if customer is not None
+                                                   else "")).as_dict()

@@ -16,7 +16,7 @@ from typing import Any, TextIO
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_payloads import document_payload
-from oro_invoices.services.import_reading import ADDRESS_PARTS, LINE_FIELDS
+from oro_invoices.services.import_reading import ADDRESS_PARTS, BUYER_PARTS, LINE_FIELDS
 
 PAGE = 500
 HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "delivery_date",
@@ -25,7 +25,8 @@ HEAD_COLUMNS = ("external_id", "invoice_number", "invoice_date", "due_date", "de
                 "order_id", "order_identifier", "status", "payment_status", "external_payment_url",
                 "document_type", "credited_invoice_external_id", "credit_reason")
 CSV_COLUMNS = (HEAD_COLUMNS + tuple(f"bill_to_{p}" for p in ADDRESS_PARTS)
-               + tuple(f"ship_to_{p}" for p in ADDRESS_PARTS) + tuple(f"line_{f}" for f in LINE_FIELDS))
+               + tuple(f"ship_to_{p}" for p in ADDRESS_PARTS) + tuple(f"buyer_{p}" for p in BUYER_PARTS)
+               + tuple(f"line_{f}" for f in LINE_FIELDS))
 
 
 def export_records(service: InvoiceService, filters: InvoiceFilter) -> Iterator[dict[str, Any]]:
@@ -75,7 +76,7 @@ def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield drain(buffer)
     for record in records:
         head = {k: record[k] for k in HEAD_COLUMNS if k in record}
-        for which in ("bill_to", "ship_to"):
+        for which in ("bill_to", "ship_to", "buyer"):
             for part, value in (record.get(which) or {}).items():
                 head[f"{which}_{part}"] = value
         for line in record["lines"]:

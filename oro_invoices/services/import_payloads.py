@@ -37,6 +37,7 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
         payload[key] = day.isoformat() if day else None
     payload["bill_to"] = _address(doc.bill_to)
     payload["ship_to"] = _address(doc.ship_to)
+    payload["buyer"] = {part: value for part, value in doc.buyer.as_dict().items() if value} or None
     payload["lines"] = [{"description": line.description, "sku": line.sku, "unit": line.unit,
                          "quantity": _decimal(line.quantity), "unit_price": _decimal(line.unit_price),
                          "tax_rate": _decimal(line.tax_rate), **_tax_category(line)} for line in doc.lines]

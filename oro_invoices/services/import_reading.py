@@ -25,6 +25,8 @@ LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate
                "tax_exemption_reason")
 ADDRESS_PARTS = ("name", "organization", "street", "street2", "city", "region", "postal_code",
                  "country", "phone")
+#: the parts of ``buyer``, in CSV as ``buyer_<part>``
+BUYER_PARTS = ("vat_id", "country_code", "reference")
 INTEGER_FIELDS = ("customer_id", "customer_user_id", "website_id", "order_id", "organization_id")
 FORMATS = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv",
            ".xml": "einvoice", ".pdf": "einvoice"}
@@ -226,6 +228,8 @@ def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any],
             line[column[5:]] = value
         elif column.startswith(("bill_to_", "ship_to_")):
             head.setdefault(column[:7], {})[column[8:]] = value
+        elif column.startswith("buyer_"):
+            head.setdefault("buyer", {})[column[6:]] = value
         elif column in INTEGER_FIELDS:
             head[column] = int(value) if value.isdigit() else value
         else:

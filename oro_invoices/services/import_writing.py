@@ -342,8 +342,9 @@ class BatchWriter:
                 row.update(status="posted", posted_at=now, updated_at=now,
                            seller=self._seller(org, inv.website_id, row.get("customer_id")),
                            chain_key=chain.chain_key(org, period))
-                if "buyer" in _POSTING and row.get("buyer") is None:
-                    row["buyer"] = buyer_snapshot(self.host, row.get("customer_id"), row.get("bill_to"))
+                if "buyer" in _POSTING:
+                    row["buyer"] = buyer_snapshot(self.host, row.get("customer_id"), row.get("bill_to"),
+                                                  stated=row.get("buyer"))
                 seq.chain_length += 1
                 row.update(chain_seq=seq.chain_length, prev_hash=seq.head_hash or chain.GENESIS)
                 row["content_hash"] = seq.head_hash = chain.link_hash(_content(row, inv.lines), row["prev_hash"])

@@ -42,7 +42,7 @@ DOCUMENT_FIELDS = frozenset({
     "external_id", "invoice_number", "invoice_date", "due_date", "currency", "organization_id",
     "website_id", "customer_id", "customer_user_id", "customer_name", "customer_user_email",
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
-    "delivery_date", "delivery_period_start", "delivery_period_end",
+    "delivery_date", "delivery_period_start", "delivery_period_end", "buyer",
 })
 INVOICE_PREFIX = "oro_invoices.number_prefix"
 CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
@@ -341,8 +341,8 @@ class Lifecycle:
             draft_doc = self.ctx.document(s, inv)
         if not inv.seller:
             inv.seller = self._seller(inv)
-        if inv.buyer is None:
-            inv.buyer = buyer_snapshot(self.ctx.host, inv.customer_id, inv.bill_to)
+        # a draft's buyer is what it states, if anything; posting completes it from the customer
+        inv.buyer = buyer_snapshot(self.ctx.host, inv.customer_id, inv.bill_to, stated=inv.buyer)
         seq = numbering.lock_sequence(s, inv.organization_id, period)
         skipped: list[numbering.Skipped] = []
         if needs_number:

@@ -152,6 +152,22 @@ class AddressSchema(Schema):
     phone = fields.String(load_default="", validate=validate.Length(max=64))
 
 
+class BuyerSchema(Schema):
+    """The buyer's tax data an invoice states (BT-48, BT-55, BT-10); a part left empty is taken
+    from the host's customer at posting (``services.buyer``)."""
+
+    class Meta:
+        unknown = RAISE
+
+    vat_id = fields.String(load_default="", validate=validate.Length(max=64),
+                           metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
+    country_code = fields.String(load_default="", validate=validate.OneOf(
+        ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
+        metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
+    reference = fields.String(load_default="", validate=validate.Length(max=255), metadata={
+        "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
+
+
 class LineSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -213,6 +229,8 @@ class InvoiceInputSchema(Schema):
     order_identifier = fields.String(allow_none=True, validate=validate.Length(max=128))
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
+    #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
+    buyer = fields.Nested(BuyerSchema, allow_none=True)
     lines = fields.List(fields.Nested(LineSchema), required=True,
                         validate=validate.Length(min=1, max=MAX_LINES,
                                                  error="Give between {min} and {max} lines."))
@@ -282,6 +300,8 @@ class InvoiceInputSchema(Schema):
         for key in ("customer_name", "customer_user_email", "order_identifier"):
             if key in data and data[key] is None:
                 data[key] = ""
+        if "buyer" in data and data["buyer"] is not None:    # stated parts only, trimmed; none: None
+            data["buyer"] = {part: value.strip() for part, value in data["buyer"].items() if value.strip()} or None
         return data
 
 

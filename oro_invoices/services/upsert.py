@@ -24,7 +24,10 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
     """The document fields (and ``status``) given in ``data`` (a loaded payload) that differ from ``doc``."""
     changed = []
     for name in sorted(set(data) & DOCUMENT_FIELDS):
-        if _stored(doc, name) != _given(name, data[name]):
+        if name == "buyer":
+            if _buyer_differs(doc, data[name]):
+                changed.append(name)
+        elif _stored(doc, name) != _given(name, data[name]):
             changed.append(name)
     if "status" in data and data["status"] != doc.status.value:
         changed.append("status")
@@ -57,6 +60,13 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
         if "status" in changed:  # a draft sent as posted
             doc = service.post(doc.id, actor=actor, pdf=pdf)
     return doc, "updated"
+
+
+def _buyer_differs(doc: InvoiceDocument, given: Mapping[str, str] | None) -> bool:
+    """Whether a part of the buyer ``given`` states differs from ``doc``'s (a part it leaves
+    empty is the customer's at posting: no change)."""
+    stored = doc.buyer.as_dict()
+    return any(value and stored[part] != value for part, value in (given or {}).items())
 
 
 def _stored(doc: InvoiceDocument, name: str) -> Any:

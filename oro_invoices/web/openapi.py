@@ -19,6 +19,7 @@ from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.schemas import (
     AddressOut,
     AddressSchema,
+    BuyerSchema,
     CreditNoteInputSchema,
     DecimalString,
     InvoiceInputSchema,
@@ -553,7 +554,7 @@ for (_path, _method), _operation in OPERATIONS.items():
         _operation["responses"].update(_errors("400", "409", "422"))
 
 _COMPONENTS = [
-    ("Address", AddressSchema), ("Line", LineSchema), ("Links", LinksOut),
+    ("Address", AddressSchema), ("Buyer", BuyerSchema), ("Line", LineSchema), ("Links", LinksOut),
     ("AddressOut", AddressOut), ("LineOut", LineOut), ("TaxOut", TaxOut), ("PdfOut", PdfOut),
     ("InvoiceCreate", InvoiceInputSchema()),
     ("InvoiceUpdate", InvoiceInputSchema(partial=tuple(InvoiceInputSchema().fields))),

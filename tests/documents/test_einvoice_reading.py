@@ -24,6 +24,7 @@ def test_the_example_reads_as_a_posted_invoice_with_its_totals_and_vat_ids():
                                          "quantity": "2.5", "unit": "h", "unit_price": "95", "tax_category": "S",
                                          "tax_rate": "0.19"}
     assert (found.buyer_vat_id, found.seller_vat_id) == ("DE129273398", "DE123456788")
+    assert found.payload["buyer"] == {"vat_id": "DE129273398"}                            # no BT-10
     assert found.totals == {"subtotal": "1043.50", "tax_amount": "192.27", "total_amount": "1235.77"}
     assert "payment_status" not in found.payload
 

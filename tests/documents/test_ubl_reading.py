@@ -30,6 +30,7 @@ def test_the_peppol_example_reads_as_a_posted_invoice_with_its_totals_and_vat_id
         {"description": "Label rolls, 500 labels", "sku": "LR-500", "quantity": "10", "unit": "",
          "unit_price": "4.2", "tax_category": "S", "tax_rate": "0.07"}]          # 42.00 per 10 (BT-149)
     assert (found.buyer_vat_id, found.seller_vat_id) == ("DE129273398", "DE123456788")
+    assert found.payload["buyer"] == {"vat_id": "DE129273398", "reference": "4711"}     # BT-48, BT-10
     assert found.totals == {"subtotal": "624.00", "tax_amount": "113.52", "total_amount": "737.52"}
     assert is_ubl(INVOICE) and not is_ubl(b"<x/>") and not is_ubl(b"<broken")
 

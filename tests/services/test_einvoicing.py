@@ -120,6 +120,47 @@ def test_the_buyer_data_is_frozen_from_the_host_at_posting(svc, db, storage, hos
     assert verify(db, storage).ok  # the buyer snapshot is in the hash chain, and it holds
 
 
+def test_what_the_invoice_states_of_the_buyer_wins_and_the_rest_comes_from_the_customer(svc, db, storage, acme):
+    """An ERP knows the buyer's VAT id and Leitweg-ID of each invoice; a part it leaves out is
+    the customer's at posting."""
+    draft = svc.create(german_payload(acme, buyer={"vat_id": " ATU13585627 ", "reference": ""}))
+    assert draft.buyer.as_dict() == {"vat_id": "ATU13585627", "country_code": "", "reference": ""}
+    posted = svc.post(draft.id)
+    assert posted.buyer.as_dict() == {"vat_id": "ATU13585627", "country_code": "DE",
+                                      "reference": "04011000-12345-03"}
+    _, xml = svc.open_xml(posted.id)
+    assert texts(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["ATU13585627"]
+    assert verify(db, storage).ok
+
+
+def test_a_buyer_without_a_customer_keeps_the_vat_id_a_reverse_charge_needs(svc):
+    """BR-AE-02: a reverse-charge invoice names the buyer's VAT id; with no customer to take it
+    from, the invoice states it."""
+    lines = [{"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
+              "tax_category": "AE"}]
+    payload = invoice_payload(currency="EUR", customer_id=None, customer_user_id=None, order_id=None,
+                              customer_name="Wiener Werkstätten GmbH", lines=lines,
+                              bill_to={"name": "Wiener Werkstätten GmbH", "street": "Ring 1", "city": "Wien",
+                                       "postal_code": "1010", "country": "AT"})
+    with pytest.raises(EInvoiceInvalid):
+        svc.post(svc.create(payload).id)
+    posted = svc.post(svc.create({**payload, "buyer": {"vat_id": "ATU13585627"}}).id)
+    assert (posted.buyer.vat_id, posted.buyer.country_code) == ("ATU13585627", "AT")   # the country: billing's
+    _, xml = svc.open_xml(posted.id)
+    assert texts(xml, "//ram:BuyerTradeParty/ram:SpecifiedTaxRegistration/ram:ID") == ["ATU13585627"]
+
+
+@pytest.mark.parametrize(("buyer", "field", "message"), [
+    ({"country_code": "Germany"}, "buyer.country_code", "Must be an ISO 3166-1 country code such as 'DE' (or empty)."),
+    ({"vat": "DE1"}, "buyer.vat", "Unknown field."),
+    ({"reference": "x" * 256}, "buyer.reference", "Longer than maximum length 255."),
+])
+def test_a_wrong_buyer_is_refused_on_its_field(svc, acme, buyer, field, message):
+    with pytest.raises(ValidationError) as refused:
+        svc.create(german_payload(acme, buyer=buyer))
+    assert refused.value.errors == [(field, message)]
+
+
 def test_an_invalid_einvoice_refuses_the_posting_with_the_rules_and_writes_nothing(svc, db, storage, acme):
     draft = svc.create(german_payload(acme, lines=[
         {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",

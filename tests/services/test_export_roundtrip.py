@@ -26,7 +26,7 @@ def snapshot(svc: InvoiceService) -> list[tuple]:
              d.total_amount, [(l.description, l.sku, l.quantity, l.unit_price, l.tax_rate, l.tax_category,
                               l.tax_exemption_reason) for l in d.lines],
              d.document_type.value, d.credited_invoice and d.credited_invoice.number, d.credit_reason,
-             d.amount_credited)
+             d.amount_credited, d.buyer)
             for d in docs]
 
 
@@ -38,8 +38,9 @@ def seed(svc: InvoiceService) -> None:
                                       "settlement": "outside", "reason": "Returned: damaged, in transit"})
     svc.post(svc.create(invoice_payload(external_id="RT-2", currency="EUR", delivery_date="2026-10-30",
                                         delivery_period_start="2026-10-01", delivery_period_end="2026-10-31",
-                                        ship_to={"name": "Dock 4", "city": "Hamburg", "country": "DE"})).id)
-    svc.create(invoice_payload(external_id="RT-3", customer_name="Comma, \"Quote\" & Co",
+                                        ship_to={"name": "Dock 4", "city": "Hamburg", "country": "DE"},
+                                        buyer={"vat_id": "DE129273398", "reference": "991-01234-56"})).id)
+    svc.create(invoice_payload(external_id="RT-3", customer_name="Comma, \"Quote\" & Co", buyer={"vat_id": "ATU13585627"},
                                lines=[{"description": "Line one\nline two", "quantity": "0.5",
                                        "unit_price": "0.0125", "tax_rate": "0.075"},
                                       {"description": "Therapy", "quantity": "1", "unit_price": "80",

@@ -220,12 +220,17 @@ def test_several_customers_with_the_buyers_vat_id_are_told_apart_by_name(source,
                                                "none of them is named Acme, as the buyer (BT-44) is.")]
 
 
-def test_a_buyer_no_customer_has_the_vat_id_of_keeps_its_name_only(source, target, tmp_path):
-    xml = xml_of(source).replace(b">DE136695976<", b">DE811569869<")
+def test_a_buyer_no_customer_has_the_vat_id_of_keeps_its_name_and_tax_data(source, target, tmp_path):
+    xml = xml_of(source).replace(b">DE136695976<", b">DE811569869<").replace(
+        b"<ram:ApplicableHeaderTradeAgreement>",
+        b"<ram:ApplicableHeaderTradeAgreement><ram:BuyerReference>04011000-12345-03</ram:BuyerReference>", 1)
     problems, report = import_xml(target, tmp_path, xml)
     assert problems == []
     imported = target.get(target.list_invoices(limit=1).items[0].id)
     assert imported.customer_id is None and imported.customer_name == "Acme Industries AG"
+    # its VAT id, BT-10 and the billing address's country, for the PDF made for it
+    assert imported.buyer.as_dict() == {"vat_id": "DE811569869", "country_code": "DE",
+                                        "reference": "04011000-12345-03"}
 
 
 def test_an_e_invoice_of_a_number_already_taken_is_refused(source, tmp_path):

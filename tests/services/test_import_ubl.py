@@ -56,6 +56,7 @@ def test_a_peppol_invoice_and_its_credit_note_import_with_every_field(target, tm
     assert (invoice.status.value, invoice.document_type.value, invoice.external_id) == (
         "posted", "invoice", "RE-2025-0118")
     assert invoice.customer_id == initech.id and invoice.customer_name == "Initech GmbH"  # by the buyer's VAT id
+    assert invoice.buyer.as_dict() == {"vat_id": "DE129273398", "country_code": "DE", "reference": "4711"}
     assert (invoice.invoice_date, invoice.due_date, invoice.delivery_date) == (
         dt.date(2025, 3, 21), dt.date(2025, 4, 20), dt.date(2025, 3, 19))
     assert (invoice.currency, invoice.order_identifier) == ("EUR", "PO-88241")

@@ -133,3 +133,18 @@ def test_a_changed_vat_category_is_an_update_the_default_spelled_out_is_not(api)
     assert reason.headers["Invoice-Write-Result"] == "updated"
     assert put(api, api_payload(lines=[{**line, "tax_category": "G", "tax_exemption_reason": "Export (§ 6 UStG)"}])) \
         .headers["Invoice-Write-Result"] == "unchanged"
+
+
+def test_the_buyer_an_erp_states_is_compared_part_by_part(api):
+    """What a re-send leaves out of ``buyer`` came from the customer at posting: no change."""
+    draft = put(api, api_payload(buyer={"vat_id": "DE129273398"})).get_json()
+    assert draft["buyer"] == {"vat_id": "DE129273398", "country_code": "", "reference": ""}
+    assert put(api, api_payload(buyer={"vat_id": "DE129273398"})).headers["Invoice-Write-Result"] == "unchanged"
+    updated = put(api, api_payload(buyer={"vat_id": "DE129273398", "reference": "04011000-1234512345-35"}))
+    assert updated.headers["Invoice-Write-Result"] == "updated"
+    posted = api.post(f"/api/invoices/{draft['id']}/post").get_json()
+    assert posted["buyer"]["vat_id"] == "DE129273398" and posted["buyer"]["reference"] == "04011000-1234512345-35"
+    for same in ({"vat_id": "DE129273398"}, {}, posted["buyer"]):
+        assert put(api, api_payload(buyer=same)).headers["Invoice-Write-Result"] == "unchanged"
+    changed = put(api, api_payload(buyer={"vat_id": "FR40303265045"}))
+    assert changed.status_code == 409 and "buyer" in assert_error_shape(changed)[0]["message"]

@@ -150,6 +150,14 @@ class FieldReader:
         element = parent.find(path, self.namespaces)
         return (element.text or "").strip() if element is not None else ""
 
+    def buyer_data(self, reference: str) -> None:
+        """The invoice's ``buyer``: the VAT id (BT-48) and the routing reference (BT-10) it
+        states, kept even for a buyer no customer has."""
+        stated = {part: value for part, value in (("vat_id", self.out.buyer_vat_id), ("reference", reference))
+                  if value}
+        if stated:
+            self.out.payload["buyer"] = stated
+
     def per_unit(self, at: str, price: str, basis: str) -> str:
         """The price of one unit: BT-146 for BT-149 units."""
         if not basis:
@@ -267,6 +275,7 @@ class _Reader(FieldReader):
         if email:
             payload["customer_user_email"] = email
         self.out.buyer_vat_id = self.text(buyer, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
+        self.buyer_data(self.text(self.root, f"{_AGREEMENT}/ram:BuyerReference"))
         bill_to = self._address(buyer, name)
         if bill_to:
             payload["bill_to"] = bill_to

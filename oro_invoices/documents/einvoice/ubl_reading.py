@@ -115,6 +115,7 @@ class UblReader(FieldReader):
         if endpoint is not None and endpoint.get("schemeID") == "EM" and (endpoint.text or "").strip():
             payload["customer_user_email"] = endpoint.text.strip()
         self.out.buyer_vat_id = self._vat_id(buyer)
+        self.buyer_data(self.text(self.root, "cbc:BuyerReference"))
         bill_to = self._address(buyer.find("cac:PostalAddress", self.namespaces), name)
         if bill_to:
             payload["bill_to"] = bill_to
