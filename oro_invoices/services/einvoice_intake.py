@@ -72,4 +72,5 @@ def take_einvoice(service: InvoiceService, data: bytes, *, organization_id: int,
             found = service.id_of_external_id(organization_id, external_id)
             if found is None:
                 raise
-    return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf)
+    return bring_up_to_date(service, service.get(found), intake.payload, intake.loaded, actor=actor, pdf=intake.pdf,
+                            einvoice_xml=intake.xml)

@@ -237,13 +237,15 @@ class InvoiceService:
         self.lifecycle.delete(invoice_id, actor=actor)
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
-             defer_pdf: bool = False) -> InvoiceDocument:
+             defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> InvoiceDocument:
         """Post a draft (idempotent, all or nothing): number, freeze, chain link, PDF.
 
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
+        ``einvoice_xml``: the XML of an e-invoice imported onto the draft, kept as ``create`` keeps it.
         """
-        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf)
+        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf,
+                                   einvoice_xml=einvoice_xml)
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
                  author_id: int | None = None) -> views.NoteView:

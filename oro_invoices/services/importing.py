@@ -655,7 +655,8 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
     changes = {k: v for k, v in payload.items() if k not in ("status", "organization_id")}
     service.update(invoice_id, changes, actor=actor)
     if posting:
-        return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=True)
+        return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=True,
+                                                   einvoice_xml=einvoice_xml)
     return invoice_id, "updated", None
 
 

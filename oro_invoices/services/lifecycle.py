@@ -229,15 +229,19 @@ class Lifecycle:
         self.ctx.hook("invoice_deleted", invoice=doc, actor=actor)
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
-             defer_pdf: bool = False) -> InvoiceDocument:
+             defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> InvoiceDocument:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
         All or nothing: the number, the chain link and the PDF record are written in one
         transaction; when any of them fails, the invoice stays a draft and nothing changes.
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
+        ``einvoice_xml``: as ``create`` takes it (a draft an e-invoice is imported onto).
         Idempotent: posting a posted invoice returns it unchanged.
         """
+        if einvoice_xml is not None and pdf is not None:
+            raise ValidationError([("einvoice_xml", "Only a posted invoice without a PDF of its own is "
+                                                    "imported from e-invoice XML.")])
         with self.ctx.translate_errors():
             with self.ctx.write() as s:
                 inv = self.ctx.load(s, invoice_id, lock=True)
@@ -245,11 +249,16 @@ class Lifecycle:
                 was_posted = inv.status == "posted"
                 if not was_posted:
                     self._check_parties({k: getattr(inv, k) for k in TENANCY_FIELDS})
-                    self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf)
+                    if einvoice_xml is not None:
+                        self.documents.einvoicing.keep_source(s, inv.id, einvoice_xml)
+                    self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf,
+                                      einvoice_kept=einvoice_xml is not None)
                 doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id),
                                      **self.ctx.references(s, inv))
         if not was_posted:
             self.documents.submit_posting_pdf(doc)
+            if einvoice_xml is not None and not defer_pdf and not self.ctx.jobs.background:
+                doc = self._imported_pdf(doc, actor)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
         return doc
 

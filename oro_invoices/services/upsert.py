@@ -35,11 +35,12 @@ def changed_fields(doc: InvoiceDocument, data: Mapping[str, Any]) -> list[str]:
 
 
 def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Mapping[str, Any],
-                     data: Mapping[str, Any], *, actor: str, pdf: bytes | None = None) -> tuple[InvoiceDocument, str]:
+                     data: Mapping[str, Any], *, actor: str, pdf: bytes | None = None,
+                     einvoice_xml: bytes | None = None) -> tuple[InvoiceDocument, str]:
     """``doc`` (found by the external id ``payload`` gives) as ``payload`` describes it, and
     ``"updated"`` or ``"unchanged"``. ``data``: what ``payload`` loaded to. A draft is changed
-    (and posted, with ``pdf`` if given, when the payload says posted); a posted invoice only
-    takes a different payment status.
+    (and posted, with ``pdf`` or ``einvoice_xml`` if given, when the payload says posted); a
+    posted invoice only takes a different payment status.
 
     :raises InvoiceIsPosted: ``doc`` is posted and its document fields differ (they are named).
     """
@@ -58,7 +59,7 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
         if changes:
             doc = service.update(doc.id, changes, actor=actor)
         if "status" in changed:  # a draft sent as posted
-            doc = service.post(doc.id, actor=actor, pdf=pdf)
+            doc = service.post(doc.id, actor=actor, pdf=pdf, einvoice_xml=einvoice_xml)
     return doc, "updated"
 
 

@@ -318,3 +318,26 @@ def test_a_file_larger_than_a_pdf_may_be_is_refused_unread():
     record = einvoice_record(b"<" * (MAX_PDF_BYTES + 1), "huge.xml")
     assert [(p.field, p.message) for p in record.problems] == [("", "Larger than 64 MiB.")]
     assert record.payload == {}
+
+
+@pytest.mark.parametrize("way", ["one-e-invoice", "bulk-import"])
+def test_an_e_invoice_for_a_draft_of_its_number_posts_the_draft_and_keeps_the_xml(source, target, tmp_path, way):
+    """The ERP made a draft with the e-invoice's number as its external id before sending it."""
+    from oro_invoices.services.einvoice_intake import take_einvoice
+    from oro_invoices.services.einvoicing import xml_in
+
+    xml = xml_of(source)
+    (number,) = texts(xml, "//rsm:ExchangedDocument/ram:ID")
+    draft = target.create(invoice_payload(external_id=number, currency="EUR", customer_id=None,
+                                          customer_user_id=None, order_id=None))
+    if way == "one-e-invoice":
+        doc, outcome = take_einvoice(target, xml, organization_id=1, actor="erp")
+        assert (outcome, doc.id, doc.is_posted) == ("updated", draft.id, True)
+    else:
+        problems, report = import_xml(target, tmp_path, xml)
+        assert problems == [] and report.updated == [number]
+        render_pdfs(target, report.pending_pdfs)
+    assert target.kept_einvoice(draft.id) == xml
+    _, stream = target.open_pdf(draft.id)
+    with stream:
+        assert xml_in(stream.read()) == xml                    # the PDF carries it byte for byte
