@@ -364,6 +364,22 @@ class EInvoiceSourceRow(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class ReceiptRow(Base):
+    """The receipt PDF of a successful payment, capture or refund, kept in the PDF storage by its
+    SHA-256 the first time it is made: every later download and email gives that file.
+    Inserted once, never updated (triggers: ``triggers.RECEIPTS``)."""
+
+    __tablename__ = "oro_invoice_receipt"
+
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_payment_transaction.id", ondelete="CASCADE"), primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class InvoiceDocumentRow(Base):
     """The stored PDF of a posted invoice: inserted once, never updated or deleted.
 

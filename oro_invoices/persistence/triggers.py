@@ -12,17 +12,19 @@ Used by the migrations: revision 0001 installs version 1, revision 0004 version 
   ``BEFORE TRUNCATE`` triggers on the frozen tables.
 - The record of skipped invoice numbers (``oro_invoice_number_skip``) is insert-only.
 
-Revision 0023 adds the guards of the e-invoice XML an invoice was imported from
-(``oro_invoice_einvoice_source``, ``source_create_statements``): one record per invoice,
-never changed, removed or truncated, as the PDF record is. They are a group of their own
-with a function of their own, so the revisions before the table existed keep installing
-(and dropping) exactly their version.
+Revisions 0023 and 0024 add the guards of insert-once records (``InsertOnce``): the
+e-invoice XML an invoice was imported from (``EINVOICE_SOURCES``) and the receipt PDF kept
+for a payment (``RECEIPTS``), never changed, removed or truncated, as the PDF record is.
+Each is a group of its own with a function of its own, so the revisions before its table
+existed keep installing (and dropping) exactly their version.
 
 Every message starts with ``FROZEN_MARKER`` (or, for a clash on an invoice number or
 external id, names the column) so the service layer can turn the database's refusal
 into ``InvoiceIsPosted`` or ``Conflict``.
 """
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 FROZEN_MARKER = "oro_invoice_frozen"
 LATEST = 2
@@ -36,6 +38,7 @@ _MSG_DOC_DRAFT = f"{FROZEN_MARKER}: only a posted invoice can have a PDF"
 _MSG_SKIP = f"{FROZEN_MARKER}: the record of a skipped invoice number cannot be changed or removed"
 _MSG_TRUNCATE = f"{FROZEN_MARKER}: posted invoices and their records cannot be truncated"
 _MSG_SOURCE = f"{FROZEN_MARKER}: the e-invoice XML an invoice was imported from cannot be changed or removed"
+_MSG_RECEIPT = f"{FROZEN_MARKER}: a kept receipt PDF cannot be changed or removed"
 # No FROZEN_MARKER here: the column name makes it the usual "already used" conflict.
 _MSG_NUMBER_TAKEN = "oro_invoice_unique: invoice_number is already used by a posted invoice"
 _MSG_EXTERNAL_TAKEN = "oro_invoice_unique: external_id is already used by a posted invoice"
@@ -219,55 +222,71 @@ _VERSIONS = {
 }
 
 
-# ---- the kept e-invoice XML (revision 0023) -------------------------------------------------
+# ---- insert-once records: the kept e-invoice XML (0023), the kept receipts (0024) -----------
 
-SOURCE_TABLE = "oro_invoice_einvoice_source"
-#: The tables whose rows are frozen, each guarded against TRUNCATE on PostgreSQL.
-FROZEN_TABLES = (*_V2_FROZEN_TABLES, SOURCE_TABLE)
+@dataclass(frozen=True)
+class InsertOnce:
+    """A table of records written once and then never changed, removed or truncated: one
+    record per ``key`` (the primary key), refused a second time (SQLite's ``INSERT OR
+    REPLACE`` too). Each has its own guard function, so its revision installs and drops
+    exactly its own guards."""
 
-_SQLITE_SOURCE_TRIGGERS = {
-    "oro_invoice_einvoice_source_replace": f"""
-        CREATE TRIGGER oro_invoice_einvoice_source_replace BEFORE INSERT ON {SOURCE_TABLE}
-        WHEN EXISTS (SELECT 1 FROM {SOURCE_TABLE} WHERE invoice_id = NEW.invoice_id)
-        {_raise(_MSG_SOURCE)}""",
-    "oro_invoice_einvoice_source_update": f"""
-        CREATE TRIGGER oro_invoice_einvoice_source_update BEFORE UPDATE ON {SOURCE_TABLE}
-        {_raise(_MSG_SOURCE)}""",
-    "oro_invoice_einvoice_source_delete": f"""
-        CREATE TRIGGER oro_invoice_einvoice_source_delete BEFORE DELETE ON {SOURCE_TABLE}
-        {_raise(_MSG_SOURCE)}""",
-}
-_PG_SOURCE_FUNCTION = ("oro_invoice_einvoice_source_guard", f"""
-        CREATE OR REPLACE FUNCTION oro_invoice_einvoice_source_guard() RETURNS trigger AS $$
+    table: str
+    key: str
+    message: str
+
+    @property
+    def _function(self) -> str:
+        return f"{self.table}_guard"
+
+    def _sqlite(self) -> dict[str, str]:
+        t = self.table
+        return {
+            f"{t}_replace": f"""
+        CREATE TRIGGER {t}_replace BEFORE INSERT ON {t}
+        WHEN EXISTS (SELECT 1 FROM {t} WHERE {self.key} = NEW.{self.key})
+        {_raise(self.message)}""",
+            f"{t}_update": f"""
+        CREATE TRIGGER {t}_update BEFORE UPDATE ON {t}
+        {_raise(self.message)}""",
+            f"{t}_delete": f"""
+        CREATE TRIGGER {t}_delete BEFORE DELETE ON {t}
+        {_raise(self.message)}""",
+        }
+
+    def create_statements(self, dialect: str) -> list[str]:
+        """The DDL that freezes the table's records on ``dialect``."""
+        if dialect == "sqlite":
+            return list(self._sqlite().values())
+        if dialect == "postgresql":
+            return [f"""
+        CREATE OR REPLACE FUNCTION {self._function}() RETURNS trigger AS $$
         BEGIN
             IF TG_OP = 'TRUNCATE' THEN
                 RAISE EXCEPTION USING MESSAGE = '{_MSG_TRUNCATE} (' || TG_TABLE_NAME || ')',
                     ERRCODE = 'integrity_constraint_violation';
             END IF;
-            RAISE EXCEPTION '{_MSG_SOURCE}' USING ERRCODE = 'integrity_constraint_violation';
-        END $$ LANGUAGE plpgsql""")
+            RAISE EXCEPTION '{self.message}' USING ERRCODE = 'integrity_constraint_violation';
+        END $$ LANGUAGE plpgsql""",
+                    f"CREATE TRIGGER {self.table}_frozen BEFORE UPDATE OR DELETE ON {self.table} "
+                    f"FOR EACH ROW EXECUTE FUNCTION {self._function}()",
+                    f"CREATE TRIGGER {self.table}_no_truncate BEFORE TRUNCATE ON {self.table} "
+                    f"FOR EACH STATEMENT EXECUTE FUNCTION {self._function}()"]
+        raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
+
+    def drop_statements(self, dialect: str) -> list[str]:
+        """The DDL that removes those guards again."""
+        if dialect == "sqlite":
+            return [f"DROP TRIGGER IF EXISTS {name}" for name in self._sqlite()]
+        return [f"DROP TRIGGER IF EXISTS {self.table}_frozen ON {self.table}",
+                f"DROP TRIGGER IF EXISTS {self.table}_no_truncate ON {self.table}",
+                f"DROP FUNCTION IF EXISTS {self._function}()"]
 
 
-def source_create_statements(dialect: str) -> list[str]:
-    """The DDL that freezes the kept e-invoice XML records on ``dialect`` (revision 0023)."""
-    if dialect == "sqlite":
-        return list(_SQLITE_SOURCE_TRIGGERS.values())
-    if dialect == "postgresql":
-        return [_PG_SOURCE_FUNCTION[1],
-                f"CREATE TRIGGER oro_invoice_einvoice_source_frozen BEFORE UPDATE OR DELETE ON {SOURCE_TABLE} "
-                f"FOR EACH ROW EXECUTE FUNCTION {_PG_SOURCE_FUNCTION[0]}()",
-                f"CREATE TRIGGER {SOURCE_TABLE}_no_truncate BEFORE TRUNCATE ON {SOURCE_TABLE} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {_PG_SOURCE_FUNCTION[0]}()"]
-    raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
-
-
-def source_drop_statements(dialect: str) -> list[str]:
-    """The DDL that removes those guards again."""
-    if dialect == "sqlite":
-        return [f"DROP TRIGGER IF EXISTS {name}" for name in _SQLITE_SOURCE_TRIGGERS]
-    return [f"DROP TRIGGER IF EXISTS oro_invoice_einvoice_source_frozen ON {SOURCE_TABLE}",
-            f"DROP TRIGGER IF EXISTS {SOURCE_TABLE}_no_truncate ON {SOURCE_TABLE}",
-            f"DROP FUNCTION IF EXISTS {_PG_SOURCE_FUNCTION[0]}()"]
+EINVOICE_SOURCES = InsertOnce("oro_invoice_einvoice_source", "invoice_id", _MSG_SOURCE)
+RECEIPTS = InsertOnce("oro_invoice_receipt", "transaction_id", _MSG_RECEIPT)
+#: The tables whose rows are frozen, each guarded against TRUNCATE on PostgreSQL.
+FROZEN_TABLES = (*_V2_FROZEN_TABLES, EINVOICE_SOURCES.table, RECEIPTS.table)
 
 
 def _version(version: int) -> tuple[dict[str, str], dict[str, str], dict[str, tuple[str, str, str]],

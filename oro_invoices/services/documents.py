@@ -38,7 +38,7 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
-from oro_invoices.persistence.models import InvoiceDocumentRow
+from oro_invoices.persistence.models import InvoiceDocumentRow, ReceiptRow
 from oro_invoices.persistence.received_payments import received_payment
 from oro_invoices.services.context import (
     ArchivalRenderer,
@@ -190,10 +190,12 @@ class Documents:
     def receipt_pdf(self, invoice_id: int, transaction_id: int,
                     label_of: Callable[[str], str] = str) -> tuple[InvoiceDocument, bytes]:
         """The invoice and the receipt PDF of its successful payment, capture or refund
-        ``transaction_id``, made on request from what was recorded (the invoice's posted seller
-        and the payment's date and method; ``label_of``: a method's name as people read it).
+        ``transaction_id``: made the first time from what was recorded (the invoice's posted
+        seller and the payment's date and method; ``label_of``: a method's name as people read
+        it) and, with a PDF storage, kept, so that every later call gives that file.
 
-        :raises NotFound: the invoice has no such payment, or no renderer makes receipts here.
+        :raises NotFound: the invoice has no such payment, or it has no kept receipt and no
+            renderer makes receipts here.
         """
         doc = self.reads.get(invoice_id)
         language = self.ctx.document_locale(doc)          # "Bank transfer" in the receipt's language
@@ -205,16 +207,49 @@ class Documents:
         if payment is None or payment.invoice_id != doc.id or not doc.is_posted:
             raise NotFound(Message("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
                                    number=doc.display_number, id=transaction_id))
+        kept = self._kept_receipt(payment.transaction_id)
+        if kept is not None:
+            return doc, kept
         renderer = self.ctx.renderer
         chosen = self._renderer_for(renderer, doc) if renderer is not None else None
         if not isinstance(chosen, ReceiptRenderer):
             raise NotFound(Message("Receipts cannot be made here: no PDF renderer that makes them is configured."))
         try:
             extra = merge_dicts(self.ctx.hook("invoice_pdf_context", invoice=doc) or [])
-            return doc, chosen.render_receipt(doc, payment, extra_context=extra)
+            pdf = chosen.render_receipt(doc, payment, extra_context=extra)
         except Exception as exc:  # a template, font or plugin error: say which invoice and why
             raise _failed(doc, N_("the receipt of its payment could not be rendered"), exc,
                           at_posting=False) from exc
+        return doc, self._keep_receipt(doc.id, payment.transaction_id, pdf)
+
+    def _kept_receipt(self, transaction_id: int) -> bytes | None:
+        """The receipt kept for ``transaction_id``, or None (none yet, or no storage here)."""
+        if self.ctx.storage is None:
+            return None
+        with self.ctx.db.session() as s:
+            row = s.get(ReceiptRow, transaction_id)
+        if row is None:
+            return None
+        with self.ctx.storage.open(row.sha256) as stream:
+            return stream.read()
+
+    def _keep_receipt(self, invoice_id: int, transaction_id: int, pdf: bytes) -> bytes:
+        """Keep ``pdf`` as the receipt of ``transaction_id`` (write-once); of two processes making
+        it at once, the first one's is kept and both give that."""
+        storage = self.ctx.storage
+        if storage is None:
+            return pdf
+        stored = storage.put(pdf)
+        try:
+            with self.ctx.write() as s:
+                s.add(ReceiptRow(transaction_id=transaction_id, invoice_id=invoice_id, sha256=stored.sha256,
+                                 size=stored.size, created_at=self.ctx.clock()))
+        except IntegrityError:
+            kept = self._kept_receipt(transaction_id)
+            if kept is None:
+                raise
+            return kept
+        return pdf
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, BinaryIO]:
         """``(PdfInfo, binary stream)`` of the stored PDF; never renders a second one.

@@ -10,8 +10,9 @@ What is checked:
   share a file;
 - every counter value the automatic numbering issued (since revision 0004) is either held by
   a posted invoice or recorded as skipped, with the reason given as a note;
-- with a storage: each stored file against its SHA-256 and size (the PDFs and the e-invoice
-  XML imported invoices keep), and temporary files writers left behind; and posted invoices without a PDF record while PDF generation is on for them.
+- with a storage: each stored file against its SHA-256 and size (the PDFs, the e-invoice
+  XML imported invoices keep and the kept receipts), and temporary files writers left
+  behind; and posted invoices without a PDF record while PDF generation is on for them.
   Their PDF is *pending* (an import renders them after its commit; ``complete-pdfs``
   renders what is left): they are listed and counted, but they are not an integrity
   problem. A PDF record whose stored file is missing or altered is.
@@ -24,7 +25,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy import BigInteger, Integer, and_, bindparam, select
 from sqlalchemy.orm import Session, selectinload
@@ -33,7 +34,14 @@ from oro_invoices.documents.storage import Storage
 from oro_invoices.integration.config import load_schema
 from oro_invoices.persistence import chain
 from oro_invoices.persistence.engine import Database, reading
-from oro_invoices.persistence.models import EInvoiceSourceRow, Invoice, InvoiceDocumentRow, NumberSequence, NumberSkip
+from oro_invoices.persistence.models import (
+    EInvoiceSourceRow,
+    Invoice,
+    InvoiceDocumentRow,
+    NumberSequence,
+    NumberSkip,
+    ReceiptRow,
+)
 
 #: ``expects_pdf(organization_id, website_id)``: whether posting made PDFs for that scope.
 ExpectsPdf = Callable[[int, int | None], bool]
@@ -117,7 +125,10 @@ def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000,
         if storage is not None:
             _check_storage(report, storage, docs, numbers,
                            lambda: tick("PDFs", report.checked_pdfs, len(docs)))
-            _check_einvoice_sources(report, storage, s.execute(select(EInvoiceSourceRow)).scalars(), numbers)
+            _check_kept_files(report, storage, s.execute(select(EInvoiceSourceRow)).scalars(), numbers,
+                              "imported e-invoice XML")
+            _check_kept_files(report, storage, s.execute(select(ReceiptRow)).scalars(), numbers, "receipt",
+                              lambda row: f" of payment {row.transaction_id}")
     return report
 
 
@@ -267,14 +278,16 @@ def _check_storage(report: VerifyReport, storage: Storage, docs: dict[int, Invoi
                                    f"`{COMPLETE_COMMAND}` removes it")
 
 
-def _check_einvoice_sources(report: VerifyReport, storage: Storage, sources: Iterable[EInvoiceSourceRow],
-                            numbers: dict[int, str | None]) -> None:
-    """The e-invoice XML imported invoices keep for their PDFs is stored, with its hash and size."""
-    for source in sources:
-        problem = storage.check(source.sha256, size=source.size)
+def _check_kept_files(report: VerifyReport, storage: Storage, rows: Iterable[EInvoiceSourceRow | ReceiptRow],
+                      numbers: dict[int, str | None], what: str,
+                      detail: Callable[[Any], str] = lambda row: "") -> None:
+    """Files the invoices keep beside their PDFs (the e-invoice XML they were imported from,
+    their receipts) are stored, with their hash and size."""
+    for row in rows:
+        problem = storage.check(row.sha256, size=row.size)
         if problem:
-            report.problems.append(f"invoice {numbers.get(source.invoice_id) or source.invoice_id} "
-                                   f"(id {source.invoice_id}): imported e-invoice XML {source.sha256[:12]}…: {problem}")
+            report.problems.append(f"invoice {numbers.get(row.invoice_id) or row.invoice_id} (id {row.invoice_id}): "
+                                   f"{what}{detail(row)} {row.sha256[:12]}…: {problem}")
 
 
 _POSTED_WITHOUT_PDF = (select(Invoice.id, Invoice.organization_id, Invoice.website_id)

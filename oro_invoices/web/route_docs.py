@@ -36,7 +36,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.void": "**Yes, Void**: a credit note for all that remains, the invoice Voided",
     "oro_invoices.admin.reissue_confirm": "**Re-issue**: the confirmation",
     "oro_invoices.admin.reissue": "**Yes, Re-issue**: the invoice voided and a corrected draft copied from it, in one transaction",
-    "oro_invoices.admin.receipt": "**Receipt (PDF)** under a payment, capture or refund of the Payments section: its receipt, made on request",
+    "oro_invoices.admin.receipt": "**Receipt (PDF)** under a payment, capture or refund of the Payments section: its receipt, made the first time and then kept",
     "oro_invoices.admin.order_invoices": "the order view page's **Invoices** tab",
     "oro_invoices.admin.export_csv": "**Export CSV** on the grid: every invoice its filters select, in the layout of `oro-invoices export`",
     "oro_invoices.admin.export_totals_csv": "**Export Totals (CSV)** on the grid: every invoice its filters select, one row each: number, type, status, dates, customer, currency, total, credited, paid, due, payment status and method",

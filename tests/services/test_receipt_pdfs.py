@@ -1,19 +1,24 @@
-"""The receipt PDF of a payment or refund: made on request from what was recorded, the same bytes
-each time, in the invoice's language; only for a successful payment, capture or refund of that
-invoice."""
+"""The receipt PDF of a payment or refund: made from what was recorded, the same bytes each time, in
+the invoice's language, and kept where there is a PDF storage; only for a successful payment,
+capture or refund of that invoice."""
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
 
 import pikepdf
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
 from test_payment_captures import authorized
 
 from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import NotFound
+from oro_invoices.services.verification import verify
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
 
@@ -95,3 +100,26 @@ def test_a_payment_recorded_by_an_erp_has_a_receipt_with_its_method_in_the_invoi
                                                "provider_reference": "BT-1"}, actor="api:erp")
     lines = text_of(service.receipt_pdf(doc.id, transfer.id)[1]).splitlines()
     assert "Zahlungsart Banküberweisung" in lines and "Bezahlter Betrag 131,86 $" in lines
+
+
+def test_a_receipt_is_kept_the_first_time_it_is_made_and_given_ever_after(db, tmp_path):
+    """As an invoice's PDF is made once: the receipt emailed or downloaded later is the same file,
+    whatever changes meanwhile (here its language), and it needs no renderer any more."""
+
+    service, doc, payment = paid(db)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    _, first = service.receipt_pdf(doc.id, payment.id)
+    service.settings.set("oro_invoices.locale", "de_DE")
+    service.context.renderer = None
+    assert service.receipt_pdf(doc.id, payment.id)[1] == first
+    assert "Payment receipt" in text_of(first)
+    with pytest.raises(NotFound, match="has no payment or refund"):          # still only that invoice's
+        service.receipt_pdf(posted_invoice(service).id, payment.id)
+    with pytest.raises(DBAPIError, match="kept receipt PDF cannot be changed or removed"):
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE oro_invoice_receipt SET sha256 = 'forged'"))
+    assert verify(db, service.storage).ok
+    sha = hashlib.sha256(first).hexdigest()
+    service.storage.path_for(sha).unlink()
+    assert verify(db, service.storage).problems == [
+        f"invoice {doc.display_number} (id {doc.id}): receipt of payment {payment.id} {sha[:12]}…: missing"]
