@@ -375,7 +375,7 @@ class InvoiceDocument:
     reissued_from: DocumentRef | None = None
     #: What posted credit notes took off this invoice.
     amount_credited: Decimal = Decimal(0)
-    #: The buyer's VAT id, country and reference, frozen at posting (empty on a draft).
+    #: The buyer's VAT id, country and reference, frozen at posting (a draft: what it states).
     buyer: BuyerInfo = BuyerInfo()
     #: When the goods or services were supplied (EN 16931 BT-72), if the invoice says.
     delivery_date: dt.date | None = None
@@ -384,6 +384,9 @@ class InvoiceDocument:
     delivery_period_end: dt.date | None = None
     #: A credit note: why it was issued (empty when no reason was given).
     credit_reason: str = ""
+    #: Whether it keeps the e-invoice XML (CII or UBL) it was imported from, which **Download
+    #: XML** gives whatever the e-invoice settings.
+    einvoice_kept: bool = False
 
     @property
     def is_posted(self) -> bool:

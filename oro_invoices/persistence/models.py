@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     func,
     literal_column,
     text,
@@ -125,6 +126,9 @@ class Invoice(Base):
     delivery_period_end: Mapped[dt.date | None] = mapped_column(Date)
     #: A credit note: why it was issued, as the admin gave it (None: no reason given; revision 0021).
     credit_reason: Mapped[str | None] = mapped_column(Text)
+    #: Whether it keeps the e-invoice XML it was imported from (``EInvoiceSourceRow``; revision 0025),
+    #: set with that record, so a page knows without reading it.
+    einvoice_kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)

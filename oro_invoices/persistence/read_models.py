@@ -164,7 +164,7 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         credited_invoice=credited_invoice, reissued_from=reissued_from, amount_credited=credited,
         buyer=BuyerInfo.from_mapping(inv.buyer), delivery_date=inv.delivery_date,
         delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
-        credit_reason=inv.credit_reason or "",
+        credit_reason=inv.credit_reason or "", einvoice_kept=bool(inv.einvoice_kept),
     )
 
 

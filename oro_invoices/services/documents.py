@@ -163,7 +163,8 @@ class Documents:
         if storage is None or renderer is None:
             raise StorageError("No PDF storage or renderer is configured.")
         # the e-invoice it was imported from, else its own (posted: nothing can be refused now)
-        einvoice = self.einvoicing.imported(doc.id) or self.einvoicing.for_posting(doc, refuse=False)
+        einvoice = (self.einvoicing.imported(doc.id) if doc.einvoice_kept else None) \
+            or self.einvoicing.for_posting(doc, refuse=False)
         data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
         return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)
 
@@ -277,9 +278,10 @@ class Documents:
 
         :raises NotFound: neither was imported nor does the stored PDF carry one.
         """
-        kept = self.einvoicing.kept_xml(invoice_id)
+        doc = self.reads.get(invoice_id)
+        kept = self.einvoicing.kept_xml(invoice_id) if doc.einvoice_kept else None
         if kept is not None:
-            return self.reads.get(invoice_id), kept
+            return doc, kept
         info, stream = self.open_pdf(invoice_id)
         with stream:
             xml = xml_in(stream.read())

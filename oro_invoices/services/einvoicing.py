@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
-from oro_invoices.persistence.models import EInvoiceSourceRow
+from oro_invoices.persistence.models import EInvoiceSourceRow, Invoice
 from oro_invoices.services.context import ServiceContext
 
 ENABLED = "oro_invoices.einvoice.enabled"
@@ -74,15 +74,16 @@ class EInvoicing:
     def enabled(self, doc: InvoiceDocument) -> bool:
         return bool(self.ctx.invoice_setting(ENABLED, doc))
 
-    def keep_source(self, s: Session, invoice_id: int, xml: bytes) -> None:
-        """Keep ``xml``, the e-invoice (CII or UBL) invoice ``invoice_id`` is imported from (in ``s``,
-        the transaction that writes the invoice)."""
+    def keep_source(self, s: Session, invoice: Invoice, xml: bytes) -> None:
+        """Keep ``xml``, the e-invoice (CII or UBL) the draft ``invoice`` is imported from (in ``s``,
+        the transaction that writes and posts it), and mark the invoice as keeping it."""
         if self.ctx.storage is None:
             raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
                                "configured (oro-invoices import: give --storage).")
         stored = self.ctx.storage.put(xml)
-        s.add(EInvoiceSourceRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
+        s.add(EInvoiceSourceRow(invoice_id=invoice.id, sha256=stored.sha256, size=stored.size,
                                 created_at=self.ctx.clock()))
+        invoice.einvoice_kept = True
 
     def kept_xml(self, invoice_id: int) -> bytes | None:
         """The XML invoice ``invoice_id`` was imported from, as it came; None for an invoice not

@@ -433,6 +433,13 @@ class InvoiceService:
         """Whether e-invoices are on for ``invoice`` (its XML may be offered for download)."""
         return self.documents.einvoicing.enabled(invoice)
 
+    def offers_xml(self, invoice: InvoiceDocument) -> bool:
+        """Whether **Download XML** is offered for ``invoice``: it keeps the e-invoice XML it was
+        imported from (whatever the settings: that XML is the invoice as issued), or its PDF is
+        stored and e-invoices are on."""
+        return invoice.is_posted and (invoice.einvoice_kept
+                                      or (invoice.pdf is not None and self.einvoice_enabled(invoice)))
+
     def pdf_pending(self, invoice: InvoiceDocument) -> bool:
         """Whether the posted ``invoice``'s PDF is still being made in the background."""
         return self.documents.pdf_pending(invoice)

@@ -137,7 +137,7 @@ class Lifecycle:
                                                                inv.currency)),
                             {"external_id": inv.external_id})
             if einvoice_xml is not None:
-                self.documents.einvoicing.keep_source(s, inv.id, einvoice_xml)
+                self.documents.einvoicing.keep_source(s, inv, einvoice_xml)
             if want_status == "posted":
                 self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_kept=einvoice_xml is not None)
             if original is not None:
@@ -250,7 +250,7 @@ class Lifecycle:
                 if not was_posted:
                     self._check_parties({k: getattr(inv, k) for k in TENANCY_FIELDS})
                     if einvoice_xml is not None:
-                        self.documents.einvoicing.keep_source(s, inv.id, einvoice_xml)
+                        self.documents.einvoicing.keep_source(s, inv, einvoice_xml)
                     self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf,
                                       einvoice_kept=einvoice_xml is not None)
                 doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id),

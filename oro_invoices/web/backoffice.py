@@ -230,7 +230,7 @@ class BackOffice:
             note_author_id=getattr(req.user, "id", None), editing_note=parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
             pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
-            download_xml=doc.pdf is not None and ctx.service.einvoice_enabled(doc),
+            download_xml=ctx.service.offers_xml(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,

@@ -165,7 +165,7 @@ class StorefrontPages:
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         html = self.ctx.render(
             "storefront/view.html", req, invoice=doc, download=doc.pdf is not None and may_download,
-            download_xml=doc.pdf is not None and may_download and self.ctx.service.einvoice_enabled(doc),
+            download_xml=may_download and self.ctx.service.offers_xml(doc),
             pdf_pending=may_download and self.ctx.service.pdf_pending(doc),
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),

@@ -109,7 +109,8 @@ def test_the_docs_example_imports_into_the_demo_shop_for_initech(shop, admin):
 
 
 def test_the_peppol_examples_import_into_the_demo_shop_as_an_invoice_and_its_credit_note(shop, admin):
-    """docs/demo.md suggests the UBL examples too: the Download XML link gives the UBL back."""
+    """docs/demo.md suggests the UBL examples too: the Download XML link gives the UBL back, offered
+    although the shop issues no e-invoices itself (its setting is off)."""
     from support.einvoices import UBL_CREDIT_NOTE, UBL_INVOICE
     files = [(path.name, path.read_bytes()) for path in (UBL_INVOICE, UBL_CREDIT_NOTE)]
     assert rows(upload(admin, files)) == ["invoice-ubl.xml Imported RE-2025-0118",
@@ -117,8 +118,15 @@ def test_the_peppol_examples_import_into_the_demo_shop_as_an_invoice_and_its_cre
     invoice = admin.service.get(admin.service.find_id(external_id="RE-2025-0118"))
     initech = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Initech GmbH")
     assert (invoice.customer_id, str(invoice.total_amount)) == (initech, "737.52")
+    assert not admin.service.einvoice_enabled(invoice)
+    page = admin.get(f"/admin/invoices/{invoice.id}").get_data(as_text=True)
+    link = f'href="/admin/invoices/{invoice.id}/download/xml" data-oi-download-xml'
+    assert link in page
     xml = admin.get(f"/admin/invoices/{invoice.id}/download/xml")
     assert xml.status_code == 200 and xml.get_data() == UBL_INVOICE.read_bytes()
+    other = next(i for i in admin.service.list_invoices({"status": "posted"}, limit=50).items if i.id != invoice.id
+                 and not admin.service.get(i.id).einvoice_kept)
+    assert "data-oi-download-xml" not in admin.get(f"/admin/invoices/{other.id}").get_data(as_text=True)
 
 
 def test_the_problems_are_in_the_admins_language(posted, admin):

@@ -155,3 +155,25 @@ def test_revision_0020_admits_capture_attempts_and_its_downgrade_removes_them(db
         with db.engine.connect() as conn:
             assert "AUTOINCREMENT" in conn.execute(text(
                 "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_payment_attempt'")).scalar()
+
+
+def test_revision_0025_marks_the_invoices_imported_before_as_keeping_their_xml(db, tmp_path):
+    from support.payloads import invoice_payload
+
+    from oro_invoices.documents.storage import LocalStorage
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+
+    service = InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"))
+    kept = service.create(invoice_payload(external_id="kept-xml", status="posted"), einvoice_xml=b"<kept/>",
+                          defer_pdf=True)
+    plain = service.post(service.create(invoice_payload(external_id="plain")).id)
+    assert (service.get(kept.id).einvoice_kept, service.get(plain.id).einvoice_kept) == (True, False)
+    downgrade(db, "0024")
+    try:
+        upgrade(db)                            # from the records: the posted invoice is marked anyway
+        assert (service.get(kept.id).einvoice_kept, service.get(plain.id).einvoice_kept) == (True, False)
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:     # and frozen again
+            conn.execute(text(f"UPDATE oro_invoice_invoice SET einvoice_kept = FALSE WHERE id = {kept.id}"))
+    finally:
+        upgrade(db)

@@ -297,7 +297,7 @@ class MailService:
         if not einvoice_attachment.wanted(self.invoices.setting, invoice):
             return (pdf,)
         storage = getattr(self.invoices, "storage", None)
-        kept = self.invoices.kept_einvoice(invoice.id) if storage is not None else None
+        kept = self.invoices.kept_einvoice(invoice.id) if storage is not None and invoice.einvoice_kept else None
         if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
             return (pdf, einvoice_attachment.kept_attachment(storage, kept, pdf.filename))
         if pdf.pending:
