@@ -12,6 +12,7 @@ and the seller, and to find the buyer among the host's customers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -157,6 +158,42 @@ class FieldReader:
                   if value}
         if stated:
             self.out.payload["buyer"] = stated
+
+    @staticmethod
+    def reasons_by_category(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """The exemption reason (BT-120) of each VAT category of the breakdown that gives one."""
+        reasons: dict[str, str] = {}
+        for category, reason in pairs:
+            if reason:
+                reasons.setdefault(category, reason)
+        return reasons
+
+    def make_line(self, index: int, *, description: str, sku: str, quantity: etree._Element | None,
+                  quantity_element: str, price: str, basis: str, category: str, rate: str,
+                  reasons: dict[str, str]) -> dict[str, Any]:
+        """A line's fields from what the e-invoice gives (each syntax finds them in its own
+        elements): the unit from the quantity's code, the price per unit, the VAT rate as a
+        fraction and its category's exemption reason; what is missing is a problem on the line."""
+        at = f"lines[{index}]"
+        line: dict[str, Any] = {"description": description}
+        if sku:
+            line["sku"] = sku
+        if quantity is None:
+            self.problem(f"{at}.quantity", Message("The line's quantity (BT-129, %(element)s) is missing.",
+                                                   element=quantity_element))
+        else:
+            line["quantity"] = (quantity.text or "").strip()
+            line["unit"] = unit_name(quantity.get("unitCode", ""))
+        if not price:
+            self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
+        else:
+            line["unit_price"] = self.per_unit(at, price, basis)
+        if category:
+            line["tax_category"] = category
+            if category in reasons:
+                line["tax_exemption_reason"] = reasons[category]
+        line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
+        return line
 
     def per_unit(self, at: str, price: str, basis: str) -> str:
         """The price of one unit: BT-146 for BT-149 units."""
@@ -310,41 +347,20 @@ class _Reader(FieldReader):
                                           "cannot be imported."))
 
     def _exemption_reasons(self) -> dict[str, str]:
-        reasons: dict[str, str] = {}
-        for tax in self.root.iterfind(f"{_SETTLEMENT}/ram:ApplicableTradeTax", NSMAP):
-            reason = self.text(tax, "ram:ExemptionReason")
-            if reason:
-                reasons.setdefault(self.text(tax, "ram:CategoryCode"), reason)
-        return reasons
+        return self.reasons_by_category(
+            (self.text(tax, "ram:CategoryCode"), self.text(tax, "ram:ExemptionReason"))
+            for tax in self.root.iterfind(f"{_SETTLEMENT}/ram:ApplicableTradeTax", NSMAP))
 
     def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
-        at = f"lines[{index}]"
-        line: dict[str, Any] = {"description": self.text(item, "ram:SpecifiedTradeProduct/ram:Name")}
-        sku = self.text(item, "ram:SpecifiedTradeProduct/ram:SellerAssignedID")
-        if sku:
-            line["sku"] = sku
-        quantity = item.find("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", NSMAP)
-        if quantity is None:
-            self.problem(f"{at}.quantity", Message("The line's quantity (BT-129, ram:BilledQuantity) is missing."))
-        else:
-            line["quantity"] = (quantity.text or "").strip()
-            unit = quantity.get("unitCode", "")
-            line["unit"] = unit_name(unit)
-        price = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:ChargeAmount")
-        basis = self.text(item, "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice/ram:BasisQuantity")
-        if not price:
-            self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
-        else:
-            line["unit_price"] = self.per_unit(at, price, basis)
+        agreement = "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
         tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
-        category = self.text(item, f"{tax}/ram:CategoryCode")
-        if category:
-            line["tax_category"] = category
-            if category in reasons:
-                line["tax_exemption_reason"] = reasons[category]
-        rate = self.text(item, f"{tax}/ram:RateApplicablePercent")
-        line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
-        return line
+        return self.make_line(
+            index, description=self.text(item, "ram:SpecifiedTradeProduct/ram:Name"),
+            sku=self.text(item, "ram:SpecifiedTradeProduct/ram:SellerAssignedID"),
+            quantity=item.find("ram:SpecifiedLineTradeDelivery/ram:BilledQuantity", NSMAP),
+            quantity_element="ram:BilledQuantity", price=self.text(item, f"{agreement}/ram:ChargeAmount"),
+            basis=self.text(item, f"{agreement}/ram:BasisQuantity"), category=self.text(item, f"{tax}/ram:CategoryCode"),
+            rate=self.text(item, f"{tax}/ram:RateApplicablePercent"), reasons=reasons)
 
     # ---- values ------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from typing import Any
 from lxml import etree
 
 from oro_invoices.documents.einvoice.cii import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
-from oro_invoices.documents.einvoice.reading import UBL_CREDIT_NOTE, EInvoice, FieldReader, unit_name
+from oro_invoices.documents.einvoice.reading import UBL_CREDIT_NOTE, EInvoice, FieldReader
 from oro_invoices.domain.messages import Message
 
 __all__ = ["UblReader"]
@@ -157,40 +157,19 @@ class UblReader(FieldReader):
                                           "imported."))
 
     def _exemption_reasons(self) -> dict[str, str]:
-        reasons: dict[str, str] = {}
-        for category in self.root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", self.namespaces):
-            reason = self.text(category, "cbc:TaxExemptionReason")
-            if reason:
-                reasons.setdefault(self.text(category, "cbc:ID"), reason)
-        return reasons
+        return self.reasons_by_category(
+            (self.text(category, "cbc:ID"), self.text(category, "cbc:TaxExemptionReason"))
+            for category in self.root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", self.namespaces))
 
     def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
-        at = f"lines[{index}]"
-        line: dict[str, Any] = {"description": self.text(item, "cac:Item/cbc:Name")}
-        sku = self.text(item, "cac:Item/cac:SellersItemIdentification/cbc:ID")
-        if sku:
-            line["sku"] = sku
-        quantity_tag = "cbc:CreditedQuantity" if self.credit_document else "cbc:InvoicedQuantity"
-        quantity = item.find(quantity_tag, self.namespaces)
-        if quantity is None:
-            self.problem(f"{at}.quantity", Message("The line's quantity (BT-129, %(element)s) is missing.",
-                                                   element=quantity_tag))
-        else:
-            line["quantity"] = (quantity.text or "").strip()
-            line["unit"] = unit_name(quantity.get("unitCode", ""))
-        price = self.text(item, "cac:Price/cbc:PriceAmount")
-        if not price:
-            self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
-        else:
-            line["unit_price"] = self.per_unit(at, price, self.text(item, "cac:Price/cbc:BaseQuantity"))
-        category = self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID")
-        if category:
-            line["tax_category"] = category
-            if category in reasons:
-                line["tax_exemption_reason"] = reasons[category]
-        rate = self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent")
-        line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
-        return line
+        quantity = "cbc:CreditedQuantity" if self.credit_document else "cbc:InvoicedQuantity"
+        return self.make_line(
+            index, description=self.text(item, "cac:Item/cbc:Name"),
+            sku=self.text(item, "cac:Item/cac:SellersItemIdentification/cbc:ID"),
+            quantity=item.find(quantity, self.namespaces), quantity_element=quantity,
+            price=self.text(item, "cac:Price/cbc:PriceAmount"), basis=self.text(item, "cac:Price/cbc:BaseQuantity"),
+            category=self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:ID"),
+            rate=self.text(item, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"), reasons=reasons)
 
     def _totals(self, currency: str) -> None:
         """BT-109, BT-110 (the tax total in the invoice's currency, not BT-111's in the
