@@ -5,7 +5,7 @@ invoice, the same frozen snapshot the PDF is rendered from, and checked against 
 profile's XSD and schematron rules in-process. A valid XML is attached to the PDF/A-3
 that is stored write-once; an invalid one refuses the posting (``on_invalid: refuse``,
 ``EInvoiceInvalid`` naming each rule) or is left out (``post_without``, recorded in the
-invoice's activity). ``xml_of`` reads the XML back out of the stored PDF.
+invoice's activity). ``xml_in`` reads the XML back out of the stored PDF.
 
 An invoice imported from XML keeps that XML (``keep_source``, ``EInvoiceSourceRow``), and
 **Download XML** gives it back as issued (``kept_xml``). The PDF made for it after the
