@@ -253,15 +253,15 @@ class InvoiceInputSchema(Schema):
         if data.get("document_type") == "credit_note":
             if not data.get("credited_invoice_external_id"):
                 errors["credited_invoice_external_id"] = [
-                    "A credit note names the external id of the invoice it credits."]
+                    N_("A credit note names the external id of the invoice it credits.")]
             if data.get("status") != "posted":
-                errors["status"] = ["A credit note is created posted: give status \"posted\"."]
+                errors["status"] = [N_("A credit note is created posted: give status \"posted\".")]
         else:
             if data.get("credited_invoice_external_id") is not None:
-                errors["credited_invoice_external_id"] = ["Only a credit note (document_type \"credit_note\") "
-                                                          "credits an invoice."]
+                errors["credited_invoice_external_id"] = [N_("Only a credit note (document_type \"credit_note\") "
+                                                             "credits an invoice.")]
             if data.get("credit_reason"):
-                errors["credit_reason"] = ["Only a credit note (document_type \"credit_note\") has a reason."]
+                errors["credit_reason"] = [N_("Only a credit note (document_type \"credit_note\") has a reason.")]
         if errors:
             raise MmValidationError(errors)
 

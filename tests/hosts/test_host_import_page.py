@@ -136,6 +136,12 @@ def test_the_problems_are_in_the_admins_language(posted, admin):
              .replace(f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<"))
     admin.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "de-DE,de;q=0.9"
     made = f"{doc.total_amount:,.2f}".replace(",", "X").replace(".", ",").replace("X", ".")   # de: 1.234,56
+    from support.einvoices import UBL_CREDIT_NOTE
+    unreferenced = UBL_CREDIT_NOTE.read_bytes().replace(b"<cac:BillingReference>", b"<!--").replace(
+        b"</cac:BillingReference>", b"-->")                    # a credit note that names no invoice (BT-25)
+    assert rows(upload(admin, [("gutschrift.xml", unreferenced)])) == [
+        "gutschrift.xml Nicht importiert credited_invoice_external_id: Eine Gutschrift nennt die externe ID der "
+        "Rechnung, die sie gutschreibt."]
     assert rows(upload(admin, [("falsch.xml", wrong), ("bestellung.xml", b"<order/>")])) == [
         "falsch.xml Nicht importiert BT-112: Die E-Rechnung gibt eine Bruttosumme von 1,00 € an; ihre Positionen "
         f"ergeben {made} €.",
