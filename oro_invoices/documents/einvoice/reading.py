@@ -5,6 +5,8 @@ UBL syntax (Peppol BIS Billing, XRechnung UBL) in ``ubl_reading``; ``read_xml`` 
 The readers never raise for what a file can hold: each part they cannot take is a problem
 naming the business term (``BT-2``) and the element. What EN 16931 keeps at the level of
 the VAT breakdown (the exemption reason, BT-120) is given to the lines of that category.
+Allowances and charges, a line's (BG-27/BG-28) and the document's (BG-20/BG-21), become lines
+of their own (``FieldReader.allowance_line``), so the lines make the document's totals.
 The document's own totals (BT-109, BT-110, BT-112) and the seller's and the buyer's VAT ids
 (BT-31, BT-48) come back beside the fields, for the import to check the totals it works out
 and the seller, and to find the buyer among the host's customers.
@@ -195,6 +197,24 @@ class FieldReader:
         line["tax_rate"] = self.fraction(f"{at}.tax_rate", rate) if rate else "0"
         return line
 
+    def allowance_line(self, index: int, *, charge: bool, amount: str, reason: str, reason_code: str,
+                       category: str, rate: str) -> dict[str, Any]:
+        """An allowance (a discount) or a charge (shipping, a fee) as a line of its own: one
+        unit at its amount, negative for an allowance, in its VAT category at ``rate`` (a
+        fraction), described by its reason (BT-97/BT-104, else its code, else "Allowance" or
+        "Charge"). So the lines make the totals the e-invoice states."""
+        at = f"lines[{index}]"
+        value = decimal_or_none(amount)
+        if value is None or value < 0:
+            self.problem(f"{at}.unit_price", Message("The allowance or charge amount %(amount)s (BT-92, BT-99) "
+                                                     "is not an amount.", amount=repr(amount)))
+        line: dict[str, Any] = {"description": reason or reason_code or ("Charge" if charge else "Allowance"),
+                                "quantity": "1", "unit_price": amount if charge or value is None else
+                                format(-value, "f"), "tax_rate": rate}
+        if category:
+            line["tax_category"] = category
+        return line
+
     def per_unit(self, at: str, price: str, basis: str) -> str:
         """The price of one unit: BT-146 for BT-149 units."""
         if not basis:
@@ -269,11 +289,20 @@ class _Reader(FieldReader):
         order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
             payload["order_identifier"] = order
-        self._unsupported()
         reasons = self._exemption_reasons()
-        payload["lines"] = [self._line(i, item, reasons) for i, item in enumerate(
-            self.root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP))]
-        if not payload["lines"]:
+        lines: list[dict[str, Any]] = []
+        for item in self.root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP):
+            line = self._line(len(lines), item, reasons)
+            lines.append(line)
+            for found in item.iterfind("ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge", NSMAP):
+                lines.append(self._allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
+        for found in self.root.iterfind(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP):
+            tax = "ram:CategoryTradeTax/ram:RateApplicablePercent"
+            rate = self.text(found, tax)
+            lines.append(self._allowance(len(lines), found, self.text(found, "ram:CategoryTradeTax/ram:CategoryCode"),
+                                         self.fraction(f"lines[{len(lines)}].tax_rate", rate) if rate else "0"))
+        payload["lines"] = lines
+        if self.root.find(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only "
                                           "profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported."))
         for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
@@ -335,16 +364,12 @@ class _Reader(FieldReader):
                 parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
         return {part: value for part, value in parts.items() if value}
 
-    def _unsupported(self) -> None:
-        """Allowances and charges (document and line level) and prepaid amounts are not part
-        of an invoice here, so an e-invoice with them would import with other totals."""
-        if self.root.find(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
-            self.problem("BG-20", Message("Document-level allowances and charges (ram:SpecifiedTradeAllowanceCharge) "
-                                          "cannot be imported."))
-        if self.root.find(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement/"
-                          "ram:SpecifiedTradeAllowanceCharge", NSMAP) is not None:
-            self.problem("BG-27", Message("Line allowances and charges (ram:SpecifiedTradeAllowanceCharge of a line) "
-                                          "cannot be imported."))
+    def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
+        """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""
+        return self.allowance_line(
+            index, charge=self.text(found, "ram:ChargeIndicator/udt:Indicator").lower() == "true",
+            amount=self.text(found, "ram:ActualAmount"), reason=self.text(found, "ram:Reason"),
+            reason_code=self.text(found, "ram:ReasonCode"), category=category, rate=rate)
 
     def _exemption_reasons(self) -> dict[str, str]:
         return self.reasons_by_category(

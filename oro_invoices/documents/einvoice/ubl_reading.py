@@ -67,12 +67,20 @@ class UblReader(FieldReader):
         order = self.text(self.root, "cac:OrderReference/cbc:ID")
         if order:
             payload["order_identifier"] = order
-        self._unsupported()
         reasons = self._exemption_reasons()
         line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
-        payload["lines"] = [self._line(i, item, reasons)
-                            for i, item in enumerate(self.root.iterfind(line_tag, self.namespaces))]
-        if not payload["lines"]:
+        lines: list[dict[str, Any]] = []
+        for item in self.root.iterfind(line_tag, self.namespaces):
+            line = self._line(len(lines), item, reasons)
+            lines.append(line)
+            for found in item.iterfind("cac:AllowanceCharge", self.namespaces):
+                lines.append(self._allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
+        for found in self.root.iterfind("cac:AllowanceCharge", self.namespaces):
+            rate = self.text(found, "cac:TaxCategory/cbc:Percent")
+            lines.append(self._allowance(len(lines), found, self.text(found, "cac:TaxCategory/cbc:ID"),
+                                         self.fraction(f"lines[{len(lines)}].tax_rate", rate) if rate else "0"))
+        payload["lines"] = lines
+        if self.root.find(line_tag, self.namespaces) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (%(element)s).",
                                           element=line_tag))
         self._totals(currency)
@@ -145,16 +153,12 @@ class UblReader(FieldReader):
                 parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
         return {part: value for part, value in parts.items() if value}
 
-    def _unsupported(self) -> None:
-        """Allowances and charges (document and line level) are not part of an invoice here, so
-        an e-invoice with them would import with other totals."""
-        if self.root.find("cac:AllowanceCharge", self.namespaces) is not None:
-            self.problem("BG-20", Message("Document-level allowances and charges (cac:AllowanceCharge) cannot be "
-                                          "imported."))
-        line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
-        if self.root.find(f"{line_tag}/cac:AllowanceCharge", self.namespaces) is not None:
-            self.problem("BG-27", Message("Line allowances and charges (cac:AllowanceCharge of a line) cannot be "
-                                          "imported."))
+    def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
+        """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""
+        return self.allowance_line(
+            index, charge=self.text(found, "cbc:ChargeIndicator").lower() == "true",
+            amount=self.text(found, "cbc:Amount"), reason=self.text(found, "cbc:AllowanceChargeReason"),
+            reason_code=self.text(found, "cbc:AllowanceChargeReasonCode"), category=category, rate=rate)
 
     def _exemption_reasons(self) -> dict[str, str]:
         return self.reasons_by_category(
