@@ -14,6 +14,7 @@ and the seller, and to find the buyer among the host's customers.
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -132,7 +133,7 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
-class FieldReader:
+class FieldReader(ABC):
     """What the CII and UBL readers share: the ``EInvoice`` being filled in, its problems, and
     the amounts, prices and rates as the import takes them. ``namespaces``: the prefixes the
     reader's paths use."""
@@ -142,9 +143,18 @@ class FieldReader:
     def __init__(self, root: etree._Element):
         self.root, self.out = root, EInvoice()
 
+    @abstractmethod
     def read(self) -> EInvoice:
         """The e-invoice's fields and problems."""
-        raise NotImplementedError
+
+    @staticmethod
+    def address(name: str, parts: dict[str, str], line_three: str) -> dict[str, str]:
+        """An address from its parts (``name`` first), its third line (BT-163) joined to the
+        second; empty parts left out."""
+        found = {"name": name, **parts}
+        if line_three:
+            found["street2"] = ", ".join(p for p in (found.get("street2", ""), line_three) if p)
+        return {part: value for part, value in found.items() if value}
 
     def problem(self, where: str, message: Message) -> None:
         self.out.problems.append((where, message))
@@ -352,17 +362,12 @@ class _Reader(FieldReader):
                 payload["ship_to"] = ship_to
 
     def _address(self, party: etree._Element, name: str) -> dict[str, str]:
-        parts = {"name": name}
         address = party.find("ram:PostalTradeAddress", NSMAP)
-        if address is not None:
-            for part, element in (("street", "LineOne"), ("street2", "LineTwo"), ("city", "CityName"),
-                                  ("postal_code", "PostcodeCode"), ("country", "CountryID"),
-                                  ("region", "CountrySubDivisionName")):
-                parts[part] = self.text(address, f"ram:{element}")
-            line_three = self.text(address, "ram:LineThree")
-            if line_three:
-                parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
-        return {part: value for part, value in parts.items() if value}
+        if address is None:
+            return self.address(name, {}, "")
+        return self.address(name, {part: self.text(address, f"ram:{element}") for part, element in (
+            ("street", "LineOne"), ("street2", "LineTwo"), ("city", "CityName"), ("postal_code", "PostcodeCode"),
+            ("country", "CountryID"), ("region", "CountrySubDivisionName"))}, self.text(address, "ram:LineThree"))
 
     def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
         """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""

@@ -144,14 +144,10 @@ class UblReader(FieldReader):
         return ""
 
     def _address(self, address: etree._Element | None, name: str) -> dict[str, str]:
-        parts = {"name": name}
-        if address is not None:
-            for part, path in _ADDRESS_PARTS:
-                parts[part] = self.text(address, path)
-            line_three = self.text(address, "cac:AddressLine/cbc:Line")  # BT-163
-            if line_three:
-                parts["street2"] = ", ".join(p for p in (parts["street2"], line_three) if p)
-        return {part: value for part, value in parts.items() if value}
+        if address is None:
+            return self.address(name, {}, "")
+        return self.address(name, {part: self.text(address, path) for part, path in _ADDRESS_PARTS},
+                            self.text(address, "cac:AddressLine/cbc:Line"))
 
     def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
         """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""
