@@ -3,10 +3,9 @@
 With ``oro_invoices.einvoice.attach_xml`` on, a message that carries an invoice's stored PDF
 also carries its e-invoice XML: ``factur-x.xml`` for a Factur-X profile, the invoice's file
 name with ``.xml`` for an XRechnung or a UBL e-invoice (German public buyers take the pure
-XML). For an invoice imported from XML that is the XML it came with (``kept_attachment``);
-otherwise it is read out of the stored PDF, so it is the one the stored file carries. Either
-goes into the same content-addressed storage, where the sender reads every attachment by its
-SHA-256.
+XML). For an invoice imported from XML that is the XML it came with; otherwise it is read
+out of the stored PDF, so it is the one the stored file carries. Either goes into the same
+content-addressed storage, where the sender reads every attachment by its SHA-256.
 """
 from __future__ import annotations
 
@@ -41,8 +40,8 @@ def xml_filename(xml: bytes, pdf_filename: str) -> str:
     return FACTURX_FILENAME
 
 
-def kept_attachment(storage: _Storage, xml: bytes, pdf_filename: str) -> Attachment:
-    """``xml``, the e-invoice an invoice was imported from, as an attachment (stored by its SHA-256)."""
+def file_attachment(storage: _Storage, xml: bytes, pdf_filename: str) -> Attachment:
+    """The e-invoice ``xml`` as an attachment named for the PDF ``pdf_filename`` (stored by its SHA-256)."""
     stored = storage.put(xml)
     return Attachment(filename=xml_filename(xml, pdf_filename), sha256=stored.sha256, size=len(xml),
                       content_type=XML_CONTENT_TYPE)
@@ -57,4 +56,4 @@ def xml_attachment(storage: _Storage | None, pdf: Attachment) -> Attachment | No
     xml = xml_in(storage.read(pdf.sha256))
     if xml is None:
         return None
-    return kept_attachment(storage, xml, pdf.filename)
+    return file_attachment(storage, xml, pdf.filename)

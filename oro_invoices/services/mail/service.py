@@ -299,7 +299,7 @@ class MailService:
         storage = getattr(self.invoices, "storage", None)
         kept = self.invoices.kept_einvoice(invoice.id) if storage is not None and invoice.einvoice_kept else None
         if storage is not None and kept is not None:  # imported from XML: that XML, carried or not
-            return (pdf, einvoice_attachment.kept_attachment(storage, kept, pdf.filename))
+            return (pdf, einvoice_attachment.file_attachment(storage, kept, pdf.filename))
         if pdf.pending:
             return (pdf, Attachment.pending_xml())
         xml = einvoice_attachment.xml_attachment(getattr(self.invoices, "storage", None), pdf)
