@@ -16,6 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sites.models import Site
 from django.db import transaction
+from django.db.models import F, Q, Value
+from django.db.models.functions import Replace, Upper
 from oscar.core.loading import get_model
 
 from oro_invoices.adapters.commerce import (
@@ -143,8 +145,22 @@ class OscarCustomers:
     """Business customers and the Oscar users buying for them."""
 
     def __init__(self, db: str = "default"):
+        self.db = db
         self.customers = BusinessCustomer.objects.db_manager(db)
         self.buyers = Buyer.objects.db_manager(db)
+
+    def customers_with_vat_id(self, organization_id: int, vat_id: str) -> list[CustomerRef]:
+        """The organization's business customers (the default organization's: also those of no
+        partner) whose VAT id, without spaces, dots and dashes and in capitals, is ``vat_id``."""
+        stripped: Any = F("vat_id")
+        for mark in (" ", ".", "-"):
+            stripped = Replace(stripped, Value(mark), Value(""))
+        of_organization = Q(organization_id=organization_id)
+        if default_organization(self.db) == organization_id:
+            of_organization |= Q(organization__isnull=True)
+        rows = (self.customers.filter(of_organization).annotate(normal_vat_id=Upper(stripped))
+                .filter(normal_vat_id=vat_id).order_by("id"))
+        return [_customer(row) for row in rows]
 
     def get_customer(self, customer_id: int) -> CustomerRef | None:
         row = self.customers.filter(pk=customer_id).first()
