@@ -147,6 +147,37 @@ class FieldReader(ABC):
     def read(self) -> EInvoice:
         """The e-invoice's fields and problems."""
 
+    @abstractmethod
+    def read_line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
+        """The fields of the invoice line ``item`` (``make_line``)."""
+
+    @abstractmethod
+    def read_allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
+        """The allowance or charge ``found`` as a line (``allowance_line``) in ``category`` at ``rate``."""
+
+    def given(self, value: str, term: str, missing: Message, *names: str) -> None:
+        """``value`` as the fields ``names``, or the problem ``missing`` on ``term``."""
+        if value:
+            self.out.payload.update(dict.fromkeys(names, value))
+        else:
+            self.problem(term, missing)
+
+    def lines(self, items: Iterable[etree._Element], reasons: dict[str, str], line_allowances: str,
+              document_allowances: Iterable[tuple[etree._Element, str, str]]) -> list[dict[str, Any]]:
+        """The invoice lines ``items``, each followed by its allowances and charges (at
+        ``line_allowances`` below it, in its category and rate), then the document's
+        ``(element, category, percent)``."""
+        lines: list[dict[str, Any]] = []
+        for item in items:
+            line = self.read_line(len(lines), item, reasons)
+            lines.append(line)
+            for found in item.iterfind(line_allowances, self.namespaces):
+                lines.append(self.read_allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
+        for found, category, percent in document_allowances:
+            rate = self.fraction(f"lines[{len(lines)}].tax_rate", percent) if percent else "0"
+            lines.append(self.read_allowance(len(lines), found, category, rate))
+        return lines
+
     @staticmethod
     def address(name: str, parts: dict[str, str], line_three: str) -> dict[str, str]:
         """An address from its parts (``name`` first), its third line (BT-163) joined to the
@@ -276,19 +307,14 @@ class _Reader(FieldReader):
 
     def read(self) -> EInvoice:
         payload = self.out.payload
-        number = self.text(self.root, "rsm:ExchangedDocument/ram:ID")
-        if number:
-            payload["external_id"] = payload["invoice_number"] = number
-        else:
-            self.problem("BT-1", Message("The invoice number (ram:ID of rsm:ExchangedDocument) is missing."))
+        self.given(self.text(self.root, "rsm:ExchangedDocument/ram:ID"), "BT-1",
+                   Message("The invoice number (ram:ID of rsm:ExchangedDocument) is missing."),
+                   "external_id", "invoice_number")
         payload["status"] = "posted"
         self._type()
         self.date("invoice_date", "BT-2", "rsm:ExchangedDocument/ram:IssueDateTime", required=True)
-        currency = self.text(self.root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode")
-        if currency:
-            payload["currency"] = currency
-        else:
-            self.problem("BT-5", Message("The invoice currency (ram:InvoiceCurrencyCode) is missing."))
+        self.given(self.text(self.root, f"{_SETTLEMENT}/ram:InvoiceCurrencyCode"), "BT-5",
+                   Message("The invoice currency (ram:InvoiceCurrencyCode) is missing."), "currency")
         self.date("due_date", "BT-9", f"{_SETTLEMENT}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime")
         self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
         self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
@@ -299,20 +325,14 @@ class _Reader(FieldReader):
         order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
             payload["order_identifier"] = order
-        reasons = self._exemption_reasons()
-        lines: list[dict[str, Any]] = []
-        for item in self.root.iterfind(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP):
-            line = self._line(len(lines), item, reasons)
-            lines.append(line)
-            for found in item.iterfind("ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge", NSMAP):
-                lines.append(self._allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
-        for found in self.root.iterfind(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP):
-            tax = "ram:CategoryTradeTax/ram:RateApplicablePercent"
-            rate = self.text(found, tax)
-            lines.append(self._allowance(len(lines), found, self.text(found, "ram:CategoryTradeTax/ram:CategoryCode"),
-                                         self.fraction(f"lines[{len(lines)}].tax_rate", rate) if rate else "0"))
-        payload["lines"] = lines
-        if self.root.find(f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem", NSMAP) is None:
+        items = f"{_TRANSACTION}/ram:IncludedSupplyChainTradeLineItem"
+        payload["lines"] = self.lines(
+            self.root.iterfind(items, NSMAP), self._exemption_reasons(),
+            "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeAllowanceCharge",
+            ((found, self.text(found, "ram:CategoryTradeTax/ram:CategoryCode"),
+              self.text(found, "ram:CategoryTradeTax/ram:RateApplicablePercent"))
+             for found in self.root.iterfind(f"{_SETTLEMENT}/ram:SpecifiedTradeAllowanceCharge", NSMAP)))
+        if self.root.find(items, NSMAP) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only "
                                           "profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported."))
         for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
@@ -369,7 +389,7 @@ class _Reader(FieldReader):
             ("street", "LineOne"), ("street2", "LineTwo"), ("city", "CityName"), ("postal_code", "PostcodeCode"),
             ("country", "CountryID"), ("region", "CountrySubDivisionName"))}, self.text(address, "ram:LineThree"))
 
-    def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
+    def read_allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
         """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""
         return self.allowance_line(
             index, charge=self.text(found, "ram:ChargeIndicator/udt:Indicator").lower() == "true",
@@ -381,7 +401,7 @@ class _Reader(FieldReader):
             (self.text(tax, "ram:CategoryCode"), self.text(tax, "ram:ExemptionReason"))
             for tax in self.root.iterfind(f"{_SETTLEMENT}/ram:ApplicableTradeTax", NSMAP))
 
-    def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
+    def read_line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
         agreement = "ram:SpecifiedLineTradeAgreement/ram:NetPriceProductTradePrice"
         tax = "ram:SpecifiedLineTradeSettlement/ram:ApplicableTradeTax"
         return self.make_line(

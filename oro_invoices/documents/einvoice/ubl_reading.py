@@ -44,19 +44,14 @@ class UblReader(FieldReader):
 
     def read(self) -> EInvoice:
         payload = self.out.payload
-        number = self.text(self.root, "cbc:ID")
-        if number:
-            payload["external_id"] = payload["invoice_number"] = number
-        else:
-            self.problem("BT-1", Message("The invoice number (cbc:ID) is missing."))
+        self.given(self.text(self.root, "cbc:ID"), "BT-1", Message("The invoice number (cbc:ID) is missing."),
+                   "external_id", "invoice_number")
         payload["status"] = "posted"
         self._type()
         self.date("invoice_date", "BT-2", "cbc:IssueDate", required=True)
         currency = self.text(self.root, "cbc:DocumentCurrencyCode")
-        if currency:
-            payload["currency"] = currency
-        else:
-            self.problem("BT-5", Message("The invoice currency (cbc:DocumentCurrencyCode) is missing."))
+        self.given(currency, "BT-5", Message("The invoice currency (cbc:DocumentCurrencyCode) is missing."),
+                   "currency")
         self.date("due_date", "BT-9", "cbc:DueDate" if not self.credit_document
                   else "cac:PaymentMeans/cbc:PaymentDueDate")
         self.date("delivery_date", "BT-72", "cac:Delivery/cbc:ActualDeliveryDate")
@@ -67,19 +62,11 @@ class UblReader(FieldReader):
         order = self.text(self.root, "cac:OrderReference/cbc:ID")
         if order:
             payload["order_identifier"] = order
-        reasons = self._exemption_reasons()
         line_tag = "cac:CreditNoteLine" if self.credit_document else "cac:InvoiceLine"
-        lines: list[dict[str, Any]] = []
-        for item in self.root.iterfind(line_tag, self.namespaces):
-            line = self._line(len(lines), item, reasons)
-            lines.append(line)
-            for found in item.iterfind("cac:AllowanceCharge", self.namespaces):
-                lines.append(self._allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
-        for found in self.root.iterfind("cac:AllowanceCharge", self.namespaces):
-            rate = self.text(found, "cac:TaxCategory/cbc:Percent")
-            lines.append(self._allowance(len(lines), found, self.text(found, "cac:TaxCategory/cbc:ID"),
-                                         self.fraction(f"lines[{len(lines)}].tax_rate", rate) if rate else "0"))
-        payload["lines"] = lines
+        payload["lines"] = self.lines(
+            self.root.iterfind(line_tag, self.namespaces), self._exemption_reasons(), "cac:AllowanceCharge",
+            ((found, self.text(found, "cac:TaxCategory/cbc:ID"), self.text(found, "cac:TaxCategory/cbc:Percent"))
+             for found in self.root.iterfind("cac:AllowanceCharge", self.namespaces)))
         if self.root.find(line_tag, self.namespaces) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (%(element)s).",
                                           element=line_tag))
@@ -149,7 +136,7 @@ class UblReader(FieldReader):
         return self.address(name, {part: self.text(address, path) for part, path in _ADDRESS_PARTS},
                             self.text(address, "cac:AddressLine/cbc:Line"))
 
-    def _allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
+    def read_allowance(self, index: int, found: etree._Element, category: str, rate: str) -> dict[str, Any]:
         """A document's (BG-20, BG-21) or a line's (BG-27, BG-28) allowance or charge."""
         return self.allowance_line(
             index, charge=self.text(found, "cbc:ChargeIndicator").lower() == "true",
@@ -161,7 +148,7 @@ class UblReader(FieldReader):
             (self.text(category, "cbc:ID"), self.text(category, "cbc:TaxExemptionReason"))
             for category in self.root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", self.namespaces))
 
-    def _line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
+    def read_line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
         quantity = "cbc:CreditedQuantity" if self.credit_document else "cbc:InvoicedQuantity"
         return self.make_line(
             index, description=self.text(item, "cac:Item/cbc:Name"),
