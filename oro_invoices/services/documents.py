@@ -94,8 +94,23 @@ class Documents:
         return (doc.is_posted and doc.pdf is None and self.ctx.storage is not None
                 and bool(self.ctx.invoice_setting(GENERATE_SETTING, doc)))
 
+    def einvoice_for_posting(self, snapshot: InvoiceDocument, *, supplied: bool = False,
+                             einvoice_kept: bool = False) -> EInvoice | None:
+        """The checked e-invoice of an invoice being posted (``snapshot``: as it will be once
+        posted), or None: e-invoices are off, or the add-on does not make its documents (its PDF
+        is ``supplied`` or comes later from the external system; ``einvoice_kept``: it is imported
+        from e-invoice XML, which it keeps). Made and checked before the PDF, also when the PDF
+        is made after the commit; a UBL one is for the caller to keep (``EInvoicing.keep_source``).
+
+        :raises EInvoiceInvalid: the e-invoice breaks rules and ``on_invalid`` is ``refuse``.
+        """
+        if supplied or einvoice_kept or not self.generates_at_posting(snapshot):
+            return None
+        return self.einvoicing.for_posting(snapshot)
+
     def pdf_for_posting(self, snapshot: InvoiceDocument, supplied: bytes | None = None, *,
-                        defer: bool = False, einvoice_kept: bool = False) -> PostingPdf | None:
+                        defer: bool = False, einvoice: EInvoice | None = None,
+                        einvoice_kept: bool = False) -> PostingPdf | None:
         """Store the PDF of an invoice being posted, before its posting commits.
 
         ``supplied`` (an imported invoice's own PDF) is stored as it is; otherwise the PDF
@@ -103,13 +118,11 @@ class Documents:
         makes PDFs (``generates_at_posting``). None: the external system supplies it later,
         or (``defer``) it is rendered after the commit by ``ensure_pdf``: it is pending.
 
-        With e-invoices on, the XML made from ``snapshot`` is checked first (also when the PDF
-        is made later) and a valid one is attached to the PDF/A-3 rendered. ``einvoice_kept``: the
-        invoice is imported from e-invoice XML, which its PDF, made after the commit, carries:
-        no XML is made or checked now.
+        ``einvoice`` (``einvoice_for_posting``): a valid CII XML is attached to the PDF/A-3
+        rendered. ``einvoice_kept``: the invoice is imported from e-invoice XML, which its PDF,
+        made after the commit, carries.
 
         :raises ValidationError: ``supplied`` is not a PDF.
-        :raises EInvoiceInvalid: the e-invoice breaks rules and ``on_invalid`` is ``refuse``.
         :raises PdfFailed: (or the renderer's own ``InvoiceError``) the PDF could not be made or
             stored; the message says the invoice was not posted.
         """
@@ -121,7 +134,6 @@ class Documents:
             return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported")
         if einvoice_kept or not self.generates_at_posting(snapshot):
             return None
-        einvoice = self.einvoicing.for_posting(snapshot)
         if defer or self.in_background(snapshot):
             return None  # in the background: ``submit_posting_pdf`` after the commit
         assert self.ctx.storage is not None and self.ctx.renderer is not None
@@ -162,9 +174,7 @@ class Documents:
         storage, renderer = self.ctx.storage, self.ctx.renderer
         if storage is None or renderer is None:
             raise StorageError("No PDF storage or renderer is configured.")
-        # the e-invoice it was imported from, else its own (posted: nothing can be refused now)
-        einvoice = (self.einvoicing.imported(doc.id) if doc.einvoice_kept else None) \
-            or self.einvoicing.for_posting(doc, refuse=False)
+        einvoice = self.einvoicing.for_pdf(doc)
         data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
         return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)
 
@@ -299,7 +309,7 @@ class Documents:
         try:
             extra = merge_dicts(self.ctx.hook("invoice_pdf_context", invoice=doc) or [])
             chosen, url = self._renderer_for(renderer, doc), self.ctx.pay_link(doc)
-            if einvoice is None or einvoice.xml is None:
+            if einvoice is None or einvoice.carried is None:
                 pdf = chosen.render(doc, payment_url=url, extra_context=extra)
             else:
                 pdf = attach(chosen.render_archival(doc, payment_url=url, extra_context=extra)

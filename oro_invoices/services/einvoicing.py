@@ -1,17 +1,21 @@
-"""E-invoices: the EN 16931 XML of a posted invoice, checked, and attached to its PDF.
+"""E-invoices: the EN 16931 XML of a posted invoice, checked, and attached to its PDF or kept
+beside it.
 
 At posting (``oro_invoices.einvoice.enabled``) the XML is built from the would-be-posted
 invoice, the same frozen snapshot the PDF is rendered from, and checked against the
-profile's XSD and schematron rules in-process. A valid XML is attached to the PDF/A-3
-that is stored write-once; an invalid one refuses the posting (``on_invalid: refuse``,
-``EInvoiceInvalid`` naming each rule) or is left out (``post_without``, recorded in the
-invoice's activity). ``xml_in`` reads the XML back out of the stored PDF.
+profile's XSD and schematron rules in-process. A valid CII XML is attached to the PDF/A-3
+that is stored write-once (Factur-X / ZUGFeRD); a valid UBL XML, which no PDF carries, is
+kept beside the PDF in the posting transaction (``keep_source``). An invalid one refuses the
+posting (``on_invalid: refuse``, ``EInvoiceInvalid`` naming each rule) or is left out
+(``post_without``, recorded in the invoice's activity). ``xml_in`` reads the XML back out of
+a stored PDF.
 
-An invoice imported from XML keeps that XML (``keep_source``, ``EInvoiceSourceRow``), and
-**Download XML** gives it back as issued (``kept_xml``). The PDF made for it after the
-import carries a CII XML byte for byte (``imported``) instead of one built from the invoice's
-fields, whatever the e-invoice settings; a UBL XML it cannot carry (Factur-X is CII only),
-so that PDF carries no XML at all rather than a second, different e-invoice.
+An invoice imported from XML keeps that XML the same way (``keep_source``,
+``EInvoiceSourceRow``), and **Download XML** gives a kept XML back as issued (``kept_xml``).
+The PDF made for an imported invoice carries a CII XML byte for byte (``kept``) instead of
+one built from the invoice's fields, whatever the e-invoice settings; a UBL XML it cannot
+carry (Factur-X is CII only), so that PDF carries no XML at all rather than a second,
+different e-invoice.
 """
 from __future__ import annotations
 
@@ -33,27 +37,36 @@ ON_INVALID = "oro_invoices.einvoice.on_invalid"
 SIGNING_CERTIFICATE = "oro_invoices.einvoice.signing_certificate"
 XML_FILENAME = "factur-x.xml"
 PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xrechnung": "XRechnung 3.0",
-                  "extended": "Factur-X EXTENDED"}
-#: the "profile" of a kept UBL e-invoice, which no PDF carries
-UBL = "ubl"
+                  "extended": "Factur-X EXTENDED", "ubl": "EN 16931 UBL",
+                  "xrechnung_ubl": "XRechnung 3.0 UBL", "peppol": "Peppol BIS Billing 3.0"}
 #: At most this many broken rules are named in an error or activity entry.
 MAX_NAMED = 20
 
 
 @dataclass(frozen=True)
 class EInvoice:
-    """The outcome for one invoice: its checked XML, or the rules it broke."""
+    """The outcome for one invoice: its checked XML, or the rules it broke.
+
+    ``kept``: the XML (UBL) is kept beside the PDF, which carries none; else (CII) the PDF
+    carries it."""
 
     profile: str
     xml: bytes | None
     broken: list[tuple[str, str]] = field(default_factory=list)
+    kept: bool = False
+
+    @property
+    def carried(self) -> bytes | None:
+        """The XML the PDF is to carry, if any."""
+        return None if self.kept else self.xml
 
     @property
     def summary(self) -> str:
-        """The activity line: what was attached, or why nothing was."""
-        if self.profile == UBL:
-            return Message("UBL e-invoice kept as imported (Download XML); the PDF carries no XML")
+        """The activity line: what was attached or kept, or why nothing was."""
         label = PROFILE_LABELS[self.profile]
+        if self.xml is not None and self.kept:
+            return Message("%(profile)s e-invoice kept as issued (Download XML); the PDF carries no XML",
+                           profile=label)
         if self.xml is not None:
             return Message("%(profile)s e-invoice attached (%(file)s)", profile=label, file=XML_FILENAME)
         rules = ", ".join(rule for rule, _ in self.broken[:MAX_NAMED])
@@ -61,7 +74,7 @@ class EInvoice:
                        rules=rules)
 
     def activity_data(self) -> dict[str, Any]:
-        return {"profile": self.profile, "attached": self.xml is not None,
+        return {"profile": self.profile, "attached": self.carried is not None, "kept": self.kept and bool(self.xml),
                 "broken": [{"rule": r, "message": m} for r, m in self.broken[:MAX_NAMED]]}
 
 
@@ -75,8 +88,9 @@ class EInvoicing:
         return bool(self.ctx.invoice_setting(ENABLED, doc))
 
     def keep_source(self, s: Session, invoice: Invoice, xml: bytes) -> None:
-        """Keep ``xml``, the e-invoice (CII or UBL) the draft ``invoice`` is imported from (in ``s``,
-        the transaction that writes and posts it), and mark the invoice as keeping it."""
+        """Keep ``xml``, the e-invoice (CII or UBL) the draft ``invoice`` is imported from or the
+        UBL one it is issued as (in ``s``, the transaction that posts it, before its posted row
+        is written), and mark the invoice as keeping it."""
         if self.ctx.storage is None:
             raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
                                "configured (oro-invoices import: give --storage).")
@@ -86,8 +100,8 @@ class EInvoicing:
         invoice.einvoice_kept = True
 
     def kept_xml(self, invoice_id: int) -> bytes | None:
-        """The XML invoice ``invoice_id`` was imported from, as it came; None for an invoice not
-        imported from XML."""
+        """The XML invoice ``invoice_id`` keeps (imported from, or issued as UBL), as it came;
+        None for an invoice that keeps none."""
         with self.ctx.db.session() as s:
             row = s.get(EInvoiceSourceRow, invoice_id)
         if row is None:
@@ -97,14 +111,23 @@ class EInvoicing:
         with self.ctx.storage.open(row.sha256) as stream:
             return stream.read()
 
-    def imported(self, invoice_id: int) -> EInvoice | None:
-        """The e-invoice invoice ``invoice_id`` was imported from, as its PDF is to carry it (a UBL
-        one: no XML); None for an invoice not imported from XML."""
+    def kept(self, invoice_id: int) -> EInvoice | None:
+        """The e-invoice invoice ``invoice_id`` keeps, as its PDF is to carry it (a UBL one: kept
+        beside it); None for an invoice that keeps none."""
         xml = self.kept_xml(invoice_id)
         if xml is None:
             return None
         from oro_invoices.documents.einvoice.reading import is_ubl, profile_of
-        return EInvoice(UBL, None) if is_ubl(xml) else EInvoice(profile_of(xml), xml)
+        return EInvoice(profile_of(xml), xml, kept=is_ubl(xml))
+
+    def for_pdf(self, doc: InvoiceDocument) -> EInvoice | None:
+        """The e-invoice of the posted ``doc`` for its PDF made after posting: the one it keeps,
+        else its CII one built now (posted, nothing can be refused any more). A UBL one is issued
+        at posting or not at all: the posted invoice can keep none now."""
+        if doc.einvoice_kept:
+            return self.kept(doc.id)
+        einvoice = self.for_posting(doc, refuse=False)
+        return None if einvoice is not None and einvoice.kept and einvoice.xml is not None else einvoice
 
     def for_posting(self, doc: InvoiceDocument, *, refuse: bool = True) -> EInvoice | None:
         """The checked e-invoice of ``doc`` (the invoice as it will be once posted), or None
@@ -117,8 +140,10 @@ class EInvoicing:
             return None
         profile = str(self.ctx.invoice_setting(PROFILE, doc))
         xml, broken = self.build(doc, profile)
+        from oro_invoices.documents.einvoice.terms import UBL_PROFILES
+        kept = profile in UBL_PROFILES
         if not broken:
-            return EInvoice(profile, xml)
+            return EInvoice(profile, xml, kept=kept)
         if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
             named = broken[:MAX_NAMED]
             listed = "; ".join(f"[{rule}] {text}" for rule, text in named)
@@ -127,17 +152,17 @@ class EInvoicing:
                 "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rules: %(rules)s",
                 len(broken), number=display_number(None, doc.id), profile=PROFILE_LABELS[profile],
                 rules=listed + ("; …" if len(broken) > len(named) else "")))
-        return EInvoice(profile, None, broken)
+        return EInvoice(profile, None, broken, kept=kept)
 
     @staticmethod
     def build(doc: InvoiceDocument, profile: str) -> tuple[bytes, list[tuple[str, str]]]:
         """``doc``'s XML for ``profile`` and the rules it breaks (rule id, text); warnings aside."""
         try:
-            from oro_invoices.documents.einvoice import cii, rules
+            from oro_invoices.documents.einvoice import cii, rules, ubl
         except ImportError as exc:
             raise ConfigurationError("E-invoices need the einvoice extra "
                                      f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
-        xml = cii.build_xml(doc, profile)
+        xml = ubl.build_xml(doc, profile) if profile in ubl.PROFILES else cii.build_xml(doc, profile)
         try:
             broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
         except ImportError as exc:  # the XRechnung rules are a separate extra
@@ -152,11 +177,11 @@ def sign(pdf: bytes, pkcs12_path: str) -> bytes:
 
 
 def attach(pdf: bytes, einvoice: EInvoice, moment: dt.datetime) -> bytes:
-    """``pdf`` with the e-invoice's XML attached (unchanged when it has none)."""
-    if einvoice.xml is None:
+    """``pdf`` with the e-invoice's XML attached (unchanged when it carries none)."""
+    if einvoice.carried is None:
         return pdf
     from oro_invoices.documents.einvoice import hybrid
-    return hybrid.embed(pdf, einvoice.xml, einvoice.profile, moment=moment)
+    return hybrid.embed(pdf, einvoice.carried, einvoice.profile, moment=moment)
 
 
 def xml_in(pdf: bytes) -> bytes | None:

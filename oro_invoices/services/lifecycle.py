@@ -365,8 +365,13 @@ class Lifecycle:
         inv.posted_at = now
         inv.updated_at = now
         # Nothing is flushed from here until the row is complete: a posted row is frozen.
-        stored = self.documents.pdf_for_posting(
-            views.document(inv, state, None, **references), pdf, defer=defer_pdf, einvoice_kept=einvoice_kept)
+        snapshot = views.document(inv, state, None, **references)
+        einvoice = self.documents.einvoice_for_posting(snapshot, supplied=pdf is not None,
+                                                       einvoice_kept=einvoice_kept)
+        if einvoice is not None and einvoice.kept and einvoice.xml is not None:
+            self.documents.einvoicing.keep_source(s, inv, einvoice.xml)   # UBL, issued as it is kept
+        stored = self.documents.pdf_for_posting(snapshot, pdf, defer=defer_pdf, einvoice=einvoice,
+                                                einvoice_kept=einvoice_kept)
         inv.pdf_sha256 = stored.stored.sha256 if stored is not None else None
         seq.chain_length += 1
         inv.chain_key = chain.chain_key(inv.organization_id, period)

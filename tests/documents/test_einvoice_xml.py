@@ -7,7 +7,7 @@ import pytest
 from lxml import etree
 from support.einvoices import SELLER, einvoice_document, texts, total
 
-from oro_invoices.documents.einvoice import cii, rules
+from oro_invoices.documents.einvoice import cii, rules, terms
 from oro_invoices.domain.invoice import BuyerInfo, DocumentRef, DocumentType
 
 PROFILES = ["en16931", "basic"]
@@ -125,16 +125,16 @@ def test_a_seller_without_country_breaks_the_rules_by_name():
 
 
 def test_units_map_to_recommendation_20_codes():
-    assert [cii.unit_code(u) for u in ("", "pcs", "hour", "kg", "KGM", "crate of apples", " Pair ", "Bag")] \
+    assert [terms.unit_code(u) for u in ("", "pcs", "hour", "kg", "KGM", "crate of apples", " Pair ", "Bag")] \
         == ["C62", "H87", "HUR", "KGM", "KGM", "C62", "PR", "XBG"]
 
 
 def test_every_unit_the_table_knows_makes_a_valid_en16931_invoice():
-    units = sorted(cii.UNIT_CODES)
+    units = sorted(terms.UNIT_CODES)
     doc = einvoice_document([{"description": f"Line in {unit or 'no unit'}", "quantity": "2", "unit": unit,
                               "unit_price": "10", "tax_rate": "19"} for unit in units])
     xml = cii.build_xml(doc, "en16931")
-    assert texts(xml, "//ram:BilledQuantity/@unitCode") == [cii.UNIT_CODES[unit] for unit in units]
+    assert texts(xml, "//ram:BilledQuantity/@unitCode") == [terms.UNIT_CODES[unit] for unit in units]
     assert rules.check(xml, "en16931") == []
 
 

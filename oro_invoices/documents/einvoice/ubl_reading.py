@@ -15,14 +15,13 @@ from typing import Any
 
 from lxml import etree
 
-from oro_invoices.documents.einvoice.cii import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
-from oro_invoices.documents.einvoice.reading import UBL_CREDIT_NOTE, EInvoice, FieldReader
+from oro_invoices.documents.einvoice.reading import EInvoice, FieldReader
+from oro_invoices.documents.einvoice.terms import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
+from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
 from oro_invoices.domain.messages import Message
 
 __all__ = ["UblReader"]
 
-CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
-CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 _BUYER = "cac:AccountingCustomerParty/cac:Party"
 _SELLER = "cac:AccountingSupplierParty/cac:Party"
 _TOTAL = "cac:LegalMonetaryTotal"
@@ -35,11 +34,11 @@ _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 class UblReader(FieldReader):
     """UBL 2.1 ``Invoice`` or ``CreditNote``."""
 
-    namespaces = {"cac": CAC, "cbc": CBC}
+    namespaces = NSMAP
 
     def __init__(self, root: etree._Element):
         super().__init__(root)
-        self.credit_document = root.tag == f"{{{UBL_CREDIT_NOTE}}}CreditNote"
+        self.credit_document = root.tag == f"{{{CREDIT_NOTE_NS}}}CreditNote"
         self.kind = "CreditNote" if self.credit_document else "Invoice"
 
     def read(self) -> EInvoice:

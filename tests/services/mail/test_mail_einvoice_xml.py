@@ -134,3 +134,27 @@ def test_an_invoice_imported_from_ubl_is_mailed_with_that_ubl(einvoice_app, smtp
     (_, _, pdf), (xml_name, xml_type, xml) = files(received)
     assert (xml_name, xml_type, xml) == ("invoice-RE-2025-0118.xml", "application/xml", ubl)
     assert pdf == stored_pdf(app, invoice.id) and xml_in(pdf) is None
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["pdf-made-inline", "pdf-made-by-the-worker"])
+def test_an_invoice_issued_as_ubl_is_mailed_with_its_ubl_beside_the_pdf(einvoice_app, smtp_server, background):
+    """With a UBL profile the XML is issued at posting and kept: the email carries it at once,
+    named for the PDF, while the PDF carries none."""
+    app = einvoice_app
+    app.settings.apply({"oro_invoices.einvoice.attach_xml": True, "oro_invoices.einvoice.profile": "ubl"})
+    if background:
+        app.invoices = InvoiceService(app.invoices.db, plugins=app.invoices.plugins, settings=app.settings,
+                                      storage=app.storage, renderer=app.renderer, host=app.host, jobs=HeldJobs())
+    invoice = app.invoices.post(app.create().id)
+    mail = make_mail(app, smtp_server)
+    queued = mail.send(invoice.id, to="buyer@acme.test", subject="Your invoice", text="Attached.", actor="admin")
+    name = f"invoice-{invoice.invoice_number}"
+    assert [(a.filename, a.pending) for a in queued.attachments] == [(f"{name}.pdf", background), (f"{name}.xml", False)]
+    if background:
+        app.invoices.ensure_pdf(invoice.id)                         # what the render_pdf job does
+    assert mail.deliver_pending(now=app.invoices.clock() + dt.timedelta(minutes=1)).sent == 1
+    (received,) = smtp_server.handler.received
+    (_, _, pdf), (xml_name, xml_type, xml) = files(received)
+    assert (xml_name, xml_type) == (f"{name}.xml", "application/xml")
+    assert xml == app.invoices.kept_einvoice(invoice.id) and rules.check(xml, "ubl") == []
+    assert pdf == stored_pdf(app, invoice.id) and xml_in(pdf) is None

@@ -1,0 +1,113 @@
+"""The EN 16931 business terms the CII and the UBL writers state alike: document type and
+unit codes, the means of payment, the date of supply, and how amounts are written."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, TaxCategory
+from oro_invoices.domain.money import round_money
+from oro_invoices.formatting.countries import country_codes
+
+#: The profiles of the German CIUS, in CII and in UBL syntax.
+XRECHNUNG_PROFILES = frozenset({"xrechnung", "xrechnung_ubl"})
+#: The profiles in UBL syntax, whose XML is a file of its own (the others are CII, which a
+#: Factur-X PDF carries).
+UBL_PROFILES = frozenset({"ubl", "xrechnung_ubl"})
+
+#: BT-23, the business process an XRechnung names (the Peppol billing process it follows).
+XRECHNUNG_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+#: UNTDID 1001: commercial invoice, credit note.
+INVOICE_TYPE_CODE = "380"
+CREDIT_NOTE_TYPE_CODE = "381"
+#: UNTDID 4451 subject code of a credit note's reason (BT-21): "Reason".
+CREDIT_REASON_SUBJECT = "ACD"
+#: The payment means setting → UNTDID 4461 codes.
+PAYMENT_MEANS = {"sepa_credit_transfer": "58", "credit_transfer": "30", "direct_debit": "49",
+                 "sepa_direct_debit": "59", "bank_card": "48"}
+#: Common spellings of an invoice line's unit → UN/ECE Recommendation 20 codes.
+#: Packaging (bag, box, bottle …) uses Recommendation 21 codes with an X before them, as EN 16931 does.
+UNIT_CODES = {"": "C62", "item": "C62", "items": "C62", "each": "C62", "ea": "C62", "pc": "H87",
+              "pcs": "H87", "piece": "H87", "pieces": "H87", "unit": "C62", "units": "C62",
+              "pair": "PR", "pairs": "PR", "dozen": "DZN", "set": "SET", "sets": "SET",
+              "lump sum": "LS", "license": "C62", "licence": "C62",
+              "kg": "KGM", "kilogram": "KGM", "g": "GRM", "gram": "GRM", "t": "TNE", "tonne": "TNE",
+              "lb": "LBR", "oz": "ONZ",
+              "l": "LTR", "liter": "LTR", "litre": "LTR", "ml": "MLT",
+              "m": "MTR", "meter": "MTR", "metre": "MTR", "cm": "CMT", "mm": "MMT", "km": "KMT",
+              "ft": "FOT", "in": "INH", "m2": "MTK", "m²": "MTK", "sqm": "MTK", "m3": "MTQ", "m³": "MTQ",
+              "kwh": "KWH",
+              "min": "MIN", "minute": "MIN", "minutes": "MIN", "h": "HUR", "hour": "HUR", "hours": "HUR",
+              "day": "DAY", "days": "DAY", "week": "WEE", "weeks": "WEE", "month": "MON", "months": "MON",
+              "year": "ANN", "years": "ANN",
+              "pack": "XPK", "box": "XBX", "bag": "XBG", "bottle": "XBO", "can": "XCA", "carton": "XCT",
+              "roll": "XRO", "pallet": "XPX"}
+
+
+def document_type_code(doc: InvoiceDocument) -> str:
+    """BT-3: 381 for a credit note, else 380."""
+    return CREDIT_NOTE_TYPE_CODE if doc.is_credit_note else INVOICE_TYPE_CODE
+
+
+def unit_code(unit: str) -> str:
+    """The Recommendation 20 code for a line's unit; a code given as such is kept."""
+    text = unit.strip()
+    if text.lower() in UNIT_CODES:
+        return UNIT_CODES[text.lower()]
+    return text if text.isupper() and text.isalnum() and 2 <= len(text) <= 3 else "C62"
+
+
+def payment_means_code(seller: SellerInfo, currency: str) -> str | None:
+    """BT-81, or None when the invoice names no means of payment."""
+    if seller.payment_means:
+        return PAYMENT_MEANS[seller.payment_means]
+    if seller.iban:
+        return "58" if currency == "EUR" else "30"
+    return None
+
+
+def is_xrechnung(profile: str) -> bool:
+    """Whether ``profile`` is an XRechnung (the German CIUS), in either syntax."""
+    return profile in XRECHNUNG_PROFILES
+
+
+def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
+    """BT-72: the invoice's delivery date; without one (and without an invoicing period), the
+    invoice date where a rule needs a date of supply, else None.
+
+    A date is needed for an intra-community supply (BR-IC-11), from a German seller (the
+    Factur-X rule BR-FX-EN-04; German VAT law lets an invoice state that the supply date is
+    the invoice date) and in an XRechnung (BR-DE-TMP-32).
+    """
+    if doc.delivery_date is not None or doc.delivery_period_start or doc.delivery_period_end:
+        return doc.delivery_date
+    needs_one = (is_xrechnung(profile) or doc.seller.country_code == "DE"
+                 or any(t.category is TaxCategory.INTRA_COMMUNITY for t in doc.taxes))
+    return doc.invoice_date if needs_one else None
+
+
+def outside_scope(doc: InvoiceDocument) -> bool:
+    """An invoice outside the scope of VAT names no VAT ids (BR-O-02 … BR-O-04)."""
+    return any(t.category is TaxCategory.OUTSIDE_SCOPE for t in doc.taxes)
+
+
+def known_country(value: str) -> str:
+    """An ISO 3166 country code, or "" for anything else."""
+    value = value.strip().upper()
+    return value if value in country_codes() else ""
+
+
+def amount(value: Decimal, currency: str) -> str:
+    """An amount with the currency's decimals (at most 2, as EN 16931 allows)."""
+    return format(round_money(value, currency), "f")
+
+
+def percent(rate: Decimal) -> str:
+    """A rate (0.19) as the percentage EN 16931 writes (19)."""
+    return plain(rate * 100)
+
+
+def plain(value: Decimal) -> str:
+    """A decimal without exponent or needless trailing zeros (at least the integer part)."""
+    text = format(value.normalize(), "f")
+    return "0" if text == "-0" else text
