@@ -7,7 +7,8 @@ import pytest
 from lxml import etree
 from support.einvoices import SELLER, einvoice_document, texts, total
 
-from oro_invoices.documents.einvoice import cii, rules, terms
+from oro_invoices.documents.einvoice import cii, rules, terms, ubl
+from oro_invoices.documents.einvoice.reading import read_xml
 from oro_invoices.domain.invoice import BuyerInfo, DocumentRef, DocumentType
 
 PROFILES = ["en16931", "basic"]
@@ -229,3 +230,31 @@ def test_the_buyers_and_delivery_addresses_carry_their_second_line_and_region():
     assert texts(xml, delivery + "LineTwo") == ["Tor 4"]
     assert texts(xml, delivery + "CountrySubDivisionName") == ["Sachsen"]
     assert rules.errors(rules.check(xml, "en16931")) == []
+
+
+COUPON_LINES = [{"description": "Chair", "quantity": "2", "unit_price": "100", "tax_rate": "0.19"},
+                {"description": "Coupon SPRING10", "quantity": "1", "unit_price": "-20", "tax_rate": "0.19"}]
+
+
+@pytest.mark.parametrize("profile", ["en16931", "basic", "xrechnung", "ubl", "xrechnung_ubl"])
+def test_a_discount_line_is_a_negative_quantity_at_its_price_so_br_27_holds(profile):
+    """A shop's coupon line has a negative price; EN 16931 takes no negative price (BR-27) but a
+    negative quantity, so the line says -1 × 20.00 = -20.00 and the invoice posts."""
+    doc = einvoice_document(COUPON_LINES, buyer=dataclasses.replace(einvoice_document().buyer,
+                                                                     reference="04011000-12345-03"))
+    xml = ubl.build_xml(doc, profile) if profile in ubl.PROFILES else cii.build_xml(doc, profile)
+    assert broken(xml, profile) == set()
+    if profile in ubl.PROFILES:
+        coupon = "//cac:InvoiceLine[cbc:ID='2']"
+        assert ubl.element_texts(xml, f"{coupon}/cbc:InvoicedQuantity") == ["-1"]
+        assert ubl.element_texts(xml, f"{coupon}/cac:Price/cbc:PriceAmount") == ["20"]
+        assert ubl.element_texts(xml, f"{coupon}/cbc:LineExtensionAmount") == ["-20.00"]
+    else:
+        coupon = "//ram:IncludedSupplyChainTradeLineItem[ram:AssociatedDocumentLineDocument/ram:LineID='2']"
+        assert texts(xml, f"{coupon}//ram:BilledQuantity") == ["-1"]
+        assert texts(xml, f"{coupon}//ram:NetPriceProductTradePrice/ram:ChargeAmount") == ["20"]
+        assert texts(xml, f"{coupon}//ram:LineTotalAmount") == ["-20.00"]
+    # read back, it is the line the shop sent: one coupon at -20
+    lines = read_xml(xml).payload["lines"]
+    assert [(line["description"], Decimal(line["quantity"]), Decimal(line["unit_price"])) for line in lines] \
+        == [("Chair", 2, 100), ("Coupon SPRING10", 1, -20)]

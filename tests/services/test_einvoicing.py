@@ -469,3 +469,14 @@ def test_without_the_xrechnung_rules_posting_is_refused_naming_the_extra(svc, db
     assert not svc.get(draft.id).is_posted
     with db.session() as s:
         assert s.scalar(select(func.count()).select_from(InvoiceDocumentRow)) == 0
+
+
+def test_an_invoice_with_a_coupon_line_posts_as_a_valid_einvoice(svc, acme):
+    """A negative line (a coupon, a discount) once broke BR-27 and refused the posting."""
+    posted = svc.post(svc.create(german_payload(acme, lines=[
+        {"description": "Chair", "quantity": "2", "unit_price": "100", "tax_rate": "0.19"},
+        {"description": "Coupon SPRING10", "quantity": "1", "unit_price": "-20", "tax_rate": "0.19"}])).id)
+    assert posted.total_amount == Decimal("214.20")
+    _, xml = svc.open_xml(posted.id)
+    assert rules.check(xml, "en16931") == []
+    assert total(xml, "GrandTotalAmount") == posted.total_amount

@@ -172,7 +172,7 @@ def test_what_cannot_be_imported_is_named_by_its_business_term(source, target, t
 
 
 def test_a_line_problem_names_the_line_and_the_field(source, target, tmp_path):
-    xml = re.sub(rb'(<ram:BilledQuantity unitCode="\w+">)7.5<', rb"\g<1>-2<", xml_of(source))
+    xml = re.sub(rb'(<ram:BilledQuantity unitCode="\w+">)7.5<', rb"\g<1>0<", xml_of(source))
     problems, _ = import_xml(target, tmp_path, xml)
     assert ("in.xml", "lines[0].quantity", "Must be greater than 0.") in problems
 

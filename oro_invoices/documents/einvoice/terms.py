@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, TaxCategory
+from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
 from oro_invoices.domain.money import round_money
 from oro_invoices.formatting.countries import country_codes
 
@@ -55,6 +55,15 @@ def unit_code(unit: str) -> str:
     if text.lower() in UNIT_CODES:
         return UNIT_CODES[text.lower()]
     return text if text.isupper() and text.isalnum() and 2 <= len(text) <= 3 else "C62"
+
+
+def quantity_and_price(line: InvoiceLine) -> tuple[Decimal, Decimal]:
+    """BT-129 and BT-146 of ``line``. A net price is never negative (BR-27), so a line at a
+    negative price (a discount or a coupon) is stated as the negative quantity of its price;
+    its amount (BT-131) is the same."""
+    if line.unit_price < 0:
+        return -line.quantity, -line.unit_price
+    return line.quantity, line.unit_price
 
 
 def payment_means_code(seller: SellerInfo, currency: str) -> str | None:

@@ -25,6 +25,7 @@ from oro_invoices.documents.einvoice.terms import (
     payment_means_code,
     percent,
     plain,
+    quantity_and_price,
     unit_code,
 )
 from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, TaxCategory
@@ -188,8 +189,9 @@ def _totals(root: etree._Element, doc: InvoiceDocument) -> None:
 def _line(root: etree._Element, kind: str, doc: InvoiceDocument, line: InvoiceLine) -> None:
     """BG-25: an invoice (or credit note) line."""
     item_line = _cac(root, f"{kind}Line")
+    quantity, price = quantity_and_price(line)
     _cbc(item_line, "ID", str(line.position))
-    _cbc(item_line, "CreditedQuantity" if kind == "CreditNote" else "InvoicedQuantity", plain(line.quantity),
+    _cbc(item_line, "CreditedQuantity" if kind == "CreditNote" else "InvoicedQuantity", plain(quantity),
          unitCode=unit_code(line.unit))
     _amount(item_line, "LineExtensionAmount", line.row_total, doc.currency)
     item = _cac(item_line, "Item")
@@ -197,7 +199,7 @@ def _line(root: etree._Element, kind: str, doc: InvoiceDocument, line: InvoiceLi
     if line.sku:
         _cbc(_cac(item, "SellersItemIdentification"), "ID", line.sku)
     _category(item, "ClassifiedTaxCategory", line.tax_category, line.tax_rate, "")
-    _cbc(_cac(item_line, "Price"), "PriceAmount", plain(line.unit_price), currencyID=doc.currency)
+    _cbc(_cac(item_line, "Price"), "PriceAmount", plain(price), currencyID=doc.currency)
 
 
 # ---- helpers ----------------------------------------------------------------------------
