@@ -25,6 +25,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from oro_invoices.documents.einvoice.terms import UBL_PROFILES
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
@@ -140,7 +141,6 @@ class EInvoicing:
             return None
         profile = str(self.ctx.invoice_setting(PROFILE, doc))
         xml, broken = self.build(doc, profile)
-        from oro_invoices.documents.einvoice.terms import UBL_PROFILES
         kept = profile in UBL_PROFILES
         if not broken:
             return EInvoice(profile, xml, kept=kept)
