@@ -437,8 +437,8 @@ class InvoiceApi:
                                 "invoice-pdfs")
 
     def download_xml(self, request: Request, client: ApiClient, id: str) -> Response:
-        """The e-invoice XML: the CII or UBL XML it was imported from, else the one (factur-x.xml)
-        attached to the stored PDF; 404 when there is none."""
+        """The e-invoice XML: the CII or UBL XML it was imported from or the UBL it was issued as,
+        else the one (factur-x.xml) attached to the stored PDF; 404 when there is none."""
         doc, xml = self.service.open_xml(self._load(client, id).id)
         return xml_download(xml, doc.invoice_number or f"invoice-{doc.id}")
 

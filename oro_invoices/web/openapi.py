@@ -414,10 +414,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                           "schema": {"type": "integer"}}},
                               "content": _json("Error")}}},
     ("/invoices/{id}/xml", "get"): {
-        "summary": "Download the e-invoice XML: the one the invoice was imported from, else the one "
-                   "(factur-x.xml) attached to the stored PDF",
+        "summary": "Download the e-invoice XML: the one the invoice keeps (imported from, or issued as "
+                   "UBL), else the one (factur-x.xml) attached to the stored PDF",
         "parameters": [_ID],
-        "responses": {"200": {"description": "The EN 16931 XML: CII, or UBL for an invoice imported from UBL.",
+        "responses": {"200": {"description": "The EN 16931 XML: CII, or UBL for an invoice issued or imported as UBL.",
                               "content": {"application/xml": {"schema": {"type": "string"}}}},
                       **_errors("403", "409")}},
     ("/invoices/{id}/pdf", "put"): {

@@ -8,6 +8,7 @@ from support.api import make_http
 from support.einvoices import SELLER_SETTINGS, UBL_CREDIT_NOTE, UBL_INVOICE, pdf_text, texts
 
 from oro_invoices.documents import LocalStorage, PdfRenderer
+from oro_invoices.documents.einvoice import rules, ubl
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
 
@@ -34,6 +35,20 @@ def test_the_xml_is_downloaded_as_the_stored_pdf_carries_it(einvoice_api):
     stranger = einvoice_api.get(f"/api/invoices/{created['id']}/xml", token="tok-other")
     assert stranger.status_code == einvoice_api.get(f"/api/invoices/{created['id']}/pdf", token="tok-other").status_code
     assert stranger.status_code in (403, 404) and b"<?xml" not in stranger.get_data()
+
+
+def test_with_a_ubl_profile_the_xml_is_the_ubl_issued_at_posting(einvoice_api, settings):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
+    created = einvoice_api.create(currency="EUR", invoice_number="ACME/2026/6")
+    assert einvoice_api.get(f"/api/invoices/{created['id']}/xml").status_code == 409  # a draft
+    einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    resp = einvoice_api.get(f"/api/invoices/{created['id']}/xml")
+    assert resp.status_code == 200 and resp.mimetype == "application/xml"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="ACME_2026_6.xml"'
+    assert ubl.element_texts(resp.get_data(), "/*/cbc:ID") == ["ACME/2026/6"]
+    assert rules.check(resp.get_data(), "ubl") == []
+    pdf = einvoice_api.get(f"/api/invoices/{created['id']}/pdf").get_data()
+    assert PdfReader(io.BytesIO(pdf)).attachments == {}
 
 
 def test_tax_categories_go_in_and_come_out(einvoice_api):
