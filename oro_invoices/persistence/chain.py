@@ -5,8 +5,9 @@ posting in one never waits for another. A link's hash covers the frozen
 content and the previous link's hash. Two kinds of link:
 
 - an invoice, at posting: its canonical content, including the SHA-256 of the PDF
-  stored in the same transaction (``pdf_sha256``) and the counter value the automatic
-  numbering gave it (``number_sequence``);
+  stored in the same transaction (``pdf_sha256``), that of the e-invoice XML it keeps
+  (``einvoice_sha256``: imported from it, or issued as UBL) and the counter value the
+  automatic numbering gave it (``number_sequence``);
 - a PDF stored after posting (uploaded by the external system, or completed later):
   the invoice it belongs to and the file's SHA-256 and size, appended to the chain the
   invoice was posted in.
@@ -14,8 +15,9 @@ content and the previous link's hash. Two kinds of link:
 Keys added by revision 0004 (``pdf_sha256``, ``number_sequence``) and 0009 (a credit
 note's ``document_type``, ``credited_invoice_id`` and lines' ``credited_line_id``; a
 re-issued invoice's ``reissued_from_id``), 0010 (the ``buyer`` snapshot, lines'
-``tax_category`` and ``tax_exemption_reason``) and 0014 (the delivery date and period) enter
-the hashed content only when set, so links made before them still verify.
+``tax_category`` and ``tax_exemption_reason``), 0014 (the delivery date and period), 0021
+(``credit_reason``) and 0026 (``einvoice_sha256``) enter the hashed content only when set, so
+links made before them still verify.
 """
 from __future__ import annotations
 
@@ -26,9 +28,10 @@ from typing import Any
 from oro_invoices.persistence.models import Invoice
 
 GENESIS = "0" * 64
-#: Content keys that are hashed only when they have a value (added by revisions 0004, 0009 and 0021).
+#: Content keys that are hashed only when they have a value (added by revisions 0004, 0009, 0021
+#: and 0026).
 OPTIONAL_KEYS = ("pdf_sha256", "number_sequence", "credited_invoice_id", "reissued_from_id",
-                 "buyer", "credit_reason")
+                 "buyer", "credit_reason", "einvoice_sha256")
 #: Dates hashed (ISO 8601) only when set (added by revision 0014).
 OPTIONAL_DATES = ("delivery_date", "delivery_period_start", "delivery_period_end")
 #: Line keys hashed only when set (added by revision 0010: a line's VAT category).

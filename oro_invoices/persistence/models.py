@@ -126,9 +126,12 @@ class Invoice(Base):
     delivery_period_end: Mapped[dt.date | None] = mapped_column(Date)
     #: A credit note: why it was issued, as the admin gave it (None: no reason given; revision 0021).
     credit_reason: Mapped[str | None] = mapped_column(Text)
-    #: Whether it keeps the e-invoice XML it was imported from (``EInvoiceSourceRow``; revision 0025),
-    #: set with that record, so a page knows without reading it.
+    #: Whether it keeps an e-invoice XML, imported from it or issued as UBL (``EInvoiceSourceRow``;
+    #: revision 0025), set with that record, so a page knows without reading it.
     einvoice_kept: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: The SHA-256 of that XML, covered by the invoice's hash-chain link (revision 0026; None for
+    #: an invoice that kept its XML before).
+    einvoice_sha256: Mapped[str | None] = mapped_column(String(64))
 
     lines: Mapped[list[InvoiceLineRow]] = relationship(
         order_by="InvoiceLineRow.position", cascade="all, delete-orphan", passive_deletes=True)

@@ -91,7 +91,8 @@ class EInvoicing:
     def keep_source(self, s: Session, invoice: Invoice, xml: bytes) -> None:
         """Keep ``xml``, the e-invoice (CII or UBL) the draft ``invoice`` is imported from or the
         UBL one it is issued as (in ``s``, the transaction that posts it, before its posted row
-        is written), and mark the invoice as keeping it."""
+        is written), and mark the invoice as keeping it, with the XML's SHA-256 for its
+        hash-chain link."""
         if self.ctx.storage is None:
             raise StorageError("The e-invoice XML cannot be kept: it goes into the PDF storage, and none is "
                                "configured (oro-invoices import: give --storage).")
@@ -99,6 +100,7 @@ class EInvoicing:
         s.add(EInvoiceSourceRow(invoice_id=invoice.id, sha256=stored.sha256, size=stored.size,
                                 created_at=self.ctx.clock()))
         invoice.einvoice_kept = True
+        invoice.einvoice_sha256 = stored.sha256  # covered by its hash-chain link
 
     def kept_xml(self, invoice_id: int) -> bytes | None:
         """The XML invoice ``invoice_id`` keeps (imported from, or issued as UBL), as it came;

@@ -114,27 +114,27 @@ def verify(db: Database, storage: Storage | None = None, *, batch: int = 1000,
     expects = expects_pdf or _schema_default_expects_pdf
     with db.snapshot() as s:  # one consistent view of the chains, streamed in batches
         docs = {d.invoice_id: d for d in s.execute(select(InvoiceDocumentRow)).scalars()}
+        kept = {row.invoice_id: row for row in s.execute(select(EInvoiceSourceRow)).scalars()}
         posted = s.execute(select(Invoice.id, Invoice.invoice_number, Invoice.pdf_sha256)
                            .where(Invoice.status == "posted")).all()
         numbers = {row.id: row.invoice_number for row in posted}
         stored_at_posting = {row.id for row in posted if row.pdf_sha256 is not None}
-        _walk_chains(s, report, docs, numbers, batch, expects if storage is not None else None,
+        _walk_chains(s, report, docs, kept, numbers, batch, expects if storage is not None else None,
                      lambda: tick("invoices", report.checked_invoices, len(posted)))
         _check_pdf_records(report, docs, numbers, stored_at_posting)
         _account_for_numbers(s, report)
         if storage is not None:
             _check_storage(report, storage, docs, numbers,
                            lambda: tick("PDFs", report.checked_pdfs, len(docs)))
-            _check_kept_files(report, storage, s.execute(select(EInvoiceSourceRow)).scalars(), numbers,
-                              "imported e-invoice XML")
+            _check_kept_files(report, storage, kept.values(), numbers, "kept e-invoice XML")
             _check_kept_files(report, storage, s.execute(select(ReceiptRow)).scalars(), numbers, "receipt",
                               lambda row: f" of payment {row.transaction_id}")
     return report
 
 
 def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocumentRow],
-                 numbers: dict[int, str | None], batch: int, expects: ExpectsPdf | None,
-                 checked: Callable[[], None]) -> None:
+                 kept: dict[int, EInvoiceSourceRow], numbers: dict[int, str | None], batch: int,
+                 expects: ExpectsPdf | None, checked: Callable[[], None]) -> None:
     heads = {chain.chain_key(r.organization_id, r.period): r for r in s.execute(select(NumberSequence)).scalars()}
     pdf_links: dict[str, list[_Link]] = defaultdict(list)
     for doc in docs.values():
@@ -147,7 +147,7 @@ def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocume
     seen: set[str | None] = set()
     for key, group in groupby(s.execute(stmt).scalars(), key=lambda inv: inv.chain_key):
         seen.add(key)
-        invoice_links = (_invoice_link(report, inv, docs, expects, checked) for inv in group)
+        invoice_links = (_invoice_link(report, inv, docs, kept, expects, checked) for inv in group)
         _check_chain(report, str(key), heapq.merge(invoice_links, sorted(pdf_links.pop(str(key), []),
                                                                            key=lambda l: l.seq),
                                                    key=lambda l: l.seq), heads.get(str(key)))
@@ -161,9 +161,11 @@ def _walk_chains(s: Session, report: VerifyReport, docs: dict[int, InvoiceDocume
 
 
 def _invoice_link(report: VerifyReport, inv: Invoice, docs: dict[int, InvoiceDocumentRow],
-                  expects: ExpectsPdf | None, checked: Callable[[], None]) -> _Link:
+                  kept: dict[int, EInvoiceSourceRow], expects: ExpectsPdf | None,
+                  checked: Callable[[], None]) -> _Link:
     report.checked_invoices += 1
     checked()
+    _check_kept_record(report, inv, kept.get(inv.id))
     doc = docs.get(inv.id)
     if inv.pdf_sha256 is not None:
         if doc is None:
@@ -178,6 +180,18 @@ def _invoice_link(report: VerifyReport, inv: Invoice, docs: dict[int, InvoiceDoc
                               f"`{COMPLETE_COMMAND}` renders it")
     return _Link(inv.chain_seq or 0, inv.prev_hash, inv.content_hash,
                  chain.link_hash(inv, inv.prev_hash or ""), _label(inv))
+
+
+def _check_kept_record(report: VerifyReport, inv: Invoice, record: EInvoiceSourceRow | None) -> None:
+    """The record of the e-invoice XML ``inv`` keeps names the file its chain link covers."""
+    if inv.einvoice_sha256 is None:
+        return
+    if record is None:
+        report.problems.append(f"{_label(inv)}: its kept e-invoice XML record is missing (the XML its link "
+                               f"covers is {inv.einvoice_sha256[:12]}…)")
+    elif record.sha256 != inv.einvoice_sha256:
+        report.problems.append(f"{_label(inv)}: its kept e-invoice XML record points at file {record.sha256[:12]}…, "
+                               f"not the XML its link covers ({inv.einvoice_sha256[:12]}…)")
 
 
 def _pdf_link(doc: InvoiceDocumentRow, number: str | None) -> _Link:
@@ -281,8 +295,8 @@ def _check_storage(report: VerifyReport, storage: Storage, docs: dict[int, Invoi
 def _check_kept_files(report: VerifyReport, storage: Storage, rows: Iterable[EInvoiceSourceRow | ReceiptRow],
                       numbers: dict[int, str | None], what: str,
                       detail: Callable[[Any], str] = lambda row: "") -> None:
-    """Files the invoices keep beside their PDFs (the e-invoice XML they were imported from,
-    their receipts) are stored, with their hash and size."""
+    """Files the invoices keep beside their PDFs (the e-invoice XML they were imported from or
+    issued as, their receipts) are stored, with their hash and size."""
     for row in rows:
         problem = storage.check(row.sha256, size=row.size)
         if problem:

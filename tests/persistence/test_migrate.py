@@ -1,4 +1,5 @@
 """``oro-invoices migrate``: creates or upgrades the schema; migrations match the models."""
+import hashlib
 import os
 import subprocess
 import sys
@@ -10,9 +11,11 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 import oro_invoices.persistence.models  # noqa: F401
+from oro_invoices.persistence import triggers
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
-from oro_invoices.persistence.migrate import downgrade, head_revision, upgrade
+from oro_invoices.persistence.migrate import current_revision, downgrade, head_revision, upgrade
+from oro_invoices.persistence.models import Invoice
 
 
 def _migrate(url, **env):
@@ -157,18 +160,27 @@ def test_revision_0020_admits_capture_attempts_and_its_downgrade_removes_them(db
                 "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_payment_attempt'")).scalar()
 
 
-def test_revision_0025_marks_the_invoices_imported_before_as_keeping_their_xml(db, tmp_path):
-    from support.payloads import invoice_payload
-
+def kept_xml_service(db, tmp_path):
     from oro_invoices.documents.storage import LocalStorage
     from oro_invoices.integration.plugins import get_plugin_manager
     from oro_invoices.services.facade import InvoiceService
 
-    service = InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"))
+    return InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"))
+
+
+def test_revision_0025_marks_the_invoices_imported_before_as_keeping_their_xml(db, tmp_path, drop_guards):
+    from support.payloads import invoice_payload
+
+    service = kept_xml_service(db, tmp_path)
     kept = service.create(invoice_payload(external_id="kept-xml", status="posted"), einvoice_xml=b"<kept/>",
                           defer_pdf=True)
     plain = service.post(service.create(invoice_payload(external_id="plain")).id)
     assert (service.get(kept.id).einvoice_kept, service.get(plain.id).einvoice_kept) == (True, False)
+    drop_guards()                              # as it was imported before 0026 held the XML's hash
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE oro_invoice_invoice SET einvoice_sha256 = NULL"))
+        for stmt in triggers.create_statements(db.dialect):                 # the guards back
+            conn.exec_driver_sql(stmt)
     downgrade(db, "0024")
     try:
         upgrade(db)                            # from the records: the posted invoice is marked anyway
@@ -177,3 +189,18 @@ def test_revision_0025_marks_the_invoices_imported_before_as_keeping_their_xml(d
             conn.execute(text(f"UPDATE oro_invoice_invoice SET einvoice_kept = FALSE WHERE id = {kept.id}"))
     finally:
         upgrade(db)
+
+
+def test_revision_0026_is_not_taken_back_over_hashes_the_chain_covers(db, tmp_path):
+    from support.payloads import invoice_payload
+
+    from oro_invoices.services.verification import verify
+
+    service = kept_xml_service(db, tmp_path)
+    kept = service.create(invoice_payload(external_id="kept-xml", status="posted"), einvoice_xml=b"<kept/>",
+                          defer_pdf=True)
+    with db.session() as s:
+        assert s.get(Invoice, kept.id).einvoice_sha256 == hashlib.sha256(b"<kept/>").hexdigest()
+    with pytest.raises(RuntimeError, match=r"Cannot go below revision 0026: the hash-chain links of 1 invoice"):
+        downgrade(db, "0025")
+    assert current_revision(db) == head_revision() and verify(db).ok      # nothing was changed

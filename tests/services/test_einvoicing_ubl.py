@@ -1,5 +1,6 @@
 """Posting issues a UBL e-invoice: the checked UBL XML is kept beside the PDF, frozen, and given
 back by Download XML; the PDF carries no second, CII e-invoice."""
+import hashlib
 import io
 from decimal import Decimal
 
@@ -19,6 +20,7 @@ from oro_invoices.domain.errors import EInvoiceInvalid, NotFound
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence import triggers
 from oro_invoices.persistence.models import EInvoiceSourceRow, Invoice
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import verify
@@ -182,3 +184,28 @@ def test_the_issued_ubl_is_frozen(svc, db, acme):
         with pytest.raises(DBAPIError), db.engine.begin() as conn:
             conn.execute(text(statement))
     assert svc.open_xml(posted.id)[1] == svc.kept_einvoice(posted.id)
+
+
+def test_the_issued_ubl_is_covered_by_the_hash_chain(svc, db, storage, acme, drop_guards):
+    """Re-pointing the kept record at another file, even with the guards dropped, is found; so is
+    changing the hash the invoice's link covers."""
+    posted = svc.post(svc.create(payload(acme)).id)
+    issued = svc.kept_einvoice(posted.id)
+    issued_sha = hashlib.sha256(issued).hexdigest()
+    forged = storage.put(issued + b"<!-- forged -->")
+    label = f"invoice {posted.invoice_number} (id {posted.id})"
+    drop_guards()
+    kept_guards = triggers.EINVOICE_SOURCES
+    with db.engine.begin() as conn:
+        for statement in kept_guards.drop_statements(db.dialect):
+            conn.exec_driver_sql(statement)
+        conn.execute(text("UPDATE oro_invoice_einvoice_source SET sha256 = :sha, size = :size"),
+                     {"sha": forged.sha256, "size": forged.size})
+        for statement in kept_guards.create_statements(db.dialect):
+            conn.exec_driver_sql(statement)
+    report = verify(db, storage)
+    assert report.problems == [f"{label}: its kept e-invoice XML record points at file {forged.sha256[:12]}…, "
+                               f"not the XML its link covers ({issued_sha[:12]}…)"]
+    with db.engine.begin() as conn:          # the invoice made to cover the forged file instead
+        conn.execute(text("UPDATE oro_invoice_invoice SET einvoice_sha256 = :sha"), {"sha": forged.sha256})
+    assert f"{label}: content does not match its recorded hash (altered)" in verify(db, storage).problems

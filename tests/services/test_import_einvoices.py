@@ -304,7 +304,7 @@ def test_verify_checks_the_kept_xml(source, target, tmp_path):
     target.storage.path_for(sha).unlink()
     (imported,) = report.created
     problems = verify(target.db, target.storage).problems
-    assert problems == [f"invoice {imported} (id 1): imported e-invoice XML {sha[:12]}…: missing"]
+    assert problems == [f"invoice {imported} (id 1): kept e-invoice XML {sha[:12]}…: missing"]
 
 
 def test_a_file_larger_than_a_pdf_may_be_is_refused_unread():
