@@ -165,15 +165,12 @@ def _invoice_link(report: VerifyReport, inv: Invoice, docs: dict[int, InvoiceDoc
                   checked: Callable[[], None]) -> _Link:
     report.checked_invoices += 1
     checked()
-    _check_kept_record(report, inv, kept.get(inv.id))
+    if inv.einvoice_sha256 is not None:
+        _check_covered_record(report, inv, inv.einvoice_sha256, kept.get(inv.id), "kept e-invoice XML",
+                              "the XML its link covers")
     doc = docs.get(inv.id)
     if inv.pdf_sha256 is not None:
-        if doc is None:
-            report.problems.append(f"{_label(inv)}: its PDF record is missing (the PDF stored at posting "
-                                   f"was {inv.pdf_sha256[:12]}…)")
-        elif doc.sha256 != inv.pdf_sha256:
-            report.problems.append(f"{_label(inv)}: its PDF record points at file {doc.sha256[:12]}…, "
-                                   f"not the PDF stored at posting ({inv.pdf_sha256[:12]}…)")
+        _check_covered_record(report, inv, inv.pdf_sha256, doc, "PDF", "the PDF stored at posting")
     elif doc is None and expects is not None and expects(inv.organization_id, inv.website_id):
         report.pending_pdfs.append(inv.id)
         report.pending.append(f"{_label(inv)}: its PDF is pending (not rendered yet); "
@@ -182,16 +179,15 @@ def _invoice_link(report: VerifyReport, inv: Invoice, docs: dict[int, InvoiceDoc
                  chain.link_hash(inv, inv.prev_hash or ""), _label(inv))
 
 
-def _check_kept_record(report: VerifyReport, inv: Invoice, record: EInvoiceSourceRow | None) -> None:
-    """The record of the e-invoice XML ``inv`` keeps names the file its chain link covers."""
-    if inv.einvoice_sha256 is None:
-        return
+def _check_covered_record(report: VerifyReport, inv: Invoice, covered: str,
+                          record: InvoiceDocumentRow | EInvoiceSourceRow | None, what: str, file: str) -> None:
+    """The record of a file ``inv``'s chain link covers by its SHA-256 (``covered``) exists and
+    names that file (``what``: the record, ``file``: the file, as a problem names them)."""
     if record is None:
-        report.problems.append(f"{_label(inv)}: its kept e-invoice XML record is missing (the XML its link "
-                               f"covers is {inv.einvoice_sha256[:12]}…)")
-    elif record.sha256 != inv.einvoice_sha256:
-        report.problems.append(f"{_label(inv)}: its kept e-invoice XML record points at file {record.sha256[:12]}…, "
-                               f"not the XML its link covers ({inv.einvoice_sha256[:12]}…)")
+        report.problems.append(f"{_label(inv)}: its {what} record is missing ({file} was {covered[:12]}…)")
+    elif record.sha256 != covered:
+        report.problems.append(f"{_label(inv)}: its {what} record points at file {record.sha256[:12]}…, "
+                               f"not {file} ({covered[:12]}…)")
 
 
 def _pdf_link(doc: InvoiceDocumentRow, number: str | None) -> _Link:

@@ -43,6 +43,22 @@ def total(xml: bytes, name: str) -> Decimal:
     return Decimal(value)
 
 
+def german_payload(customer: Any, **overrides: Any) -> dict[str, Any]:
+    """An invoice in euros for the German business ``customer`` (a ``CustomerRef``), billed in Stuttgart."""
+    from support.payloads import invoice_payload
+    return invoice_payload(
+        currency="EUR", customer_id=customer.id, customer_user_id=None, order_id=None, customer_name=customer.name,
+        bill_to={"name": "Accounts Payable", "organization": customer.name, "street": "Industriestraße 5",
+                 "city": "Stuttgart", "postal_code": "70565", "country": "DE"}, **overrides)
+
+
+def stored_pdf(service: Any, invoice_id: int) -> bytes:
+    """The bytes of the invoice's stored PDF."""
+    _, stream = service.open_pdf(invoice_id)
+    with stream:
+        return stream.read()
+
+
 def pdf_text(pdf: bytes) -> str:
     """The PDF's text as pdftotext reads it (layout kept)."""
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,

@@ -7,12 +7,11 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
-from support.einvoices import SELLER_SETTINGS, pdf_text, texts, total
+from support.einvoices import SELLER_SETTINGS, german_payload, pdf_text, stored_pdf, texts, total
 from support.payloads import invoice_payload
 
 from oro_invoices.documents.einvoice import rules
 from oro_invoices.documents.render import PdfRenderer
-from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, NotFound, ValidationError
 from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import InvalidSetting, Settings
@@ -22,49 +21,6 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import verify
 
 FX = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
-
-
-@pytest.fixture
-def host():
-    return MemoryHost()
-
-
-@pytest.fixture
-def settings(host):
-    settings = Settings(host.config)
-    settings.apply({"oro_invoices.einvoice.enabled": True,
-                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
-    return settings
-
-
-@pytest.fixture
-def storage(tmp_path):
-    return LocalStorage(tmp_path / "pdf")
-
-
-@pytest.fixture
-def svc(db, settings, storage, host):
-    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings, storage=storage,
-                          renderer=PdfRenderer(), host=host)
-
-
-@pytest.fixture
-def acme(host):
-    return host.add_customer("Acme Industries AG", vat_id="DE136695976", country_code="DE",
-                             buyer_reference="04011000-12345-03")
-
-
-def german_payload(acme, **overrides):
-    return invoice_payload(
-        currency="EUR", customer_id=acme.id, customer_user_id=None, order_id=None, customer_name=acme.name,
-        bill_to={"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
-                 "city": "Stuttgart", "postal_code": "70565", "country": "DE"}, **overrides)
-
-
-def stored_pdf(svc, invoice_id) -> bytes:
-    info, stream = svc.open_pdf(invoice_id)
-    with stream:
-        return stream.read()
 
 
 @pytest.mark.parametrize("profile", ["en16931", "basic"])
@@ -179,17 +135,18 @@ def test_an_invalid_einvoice_refuses_the_posting_with_the_rules_and_writes_nothi
         assert s.scalar(select(func.count()).select_from(Activity).where(Activity.kind == "einvoice")) == 0
 
 
-def test_post_without_posts_a_plain_pdf_and_records_the_broken_rules(svc, settings, acme):
-    settings.set("oro_invoices.einvoice.on_invalid", "post_without")
+@pytest.mark.parametrize(("profile", "label"), [("en16931", "Factur-X EN 16931"), ("ubl", "EN 16931 UBL")])
+def test_post_without_posts_a_plain_pdf_and_records_the_broken_rules(svc, settings, acme, profile, label):
+    settings.apply({"oro_invoices.einvoice.on_invalid": "post_without", "oro_invoices.einvoice.profile": profile})
     svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
                                                                      country_code="FR")
     posted = svc.post(svc.create(german_payload(acme, lines=[
         {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
          "tax_category": "AE"}])).id)
-    assert posted.is_posted and posted.pdf is not None
+    assert posted.is_posted and posted.pdf is not None and not posted.einvoice_kept
     assert PdfReader(io.BytesIO(stored_pdf(svc, posted.id))).attachments == {}
-    entry = next(a for a in svc.history(posted.id).activities if a.kind == "einvoice")
-    assert entry.summary.startswith("Posted without an e-invoice: the Factur-X EN 16931 XML breaks BR-AE-02")
+    (entry,) = [a for a in svc.history(posted.id).activities if a.kind == "einvoice"]
+    assert entry.summary.startswith(f"Posted without an e-invoice: the {label} XML breaks BR-AE-02")
     assert entry.data["attached"] is False and entry.data["broken"][0]["rule"] == "BR-AE-02"
     with pytest.raises(NotFound, match="has no e-invoice"):
         svc.open_xml(posted.id)

@@ -8,71 +8,22 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
-from support.einvoices import SELLER_SETTINGS
+from support.einvoices import SELLER_SETTINGS, german_payload, stored_pdf
 from support.held_jobs import HeldJobs
-from support.payloads import invoice_payload
 
 from oro_invoices.documents.einvoice import rules, ubl
 from oro_invoices.documents.einvoice.reading import read_xml
-from oro_invoices.documents.render import PdfRenderer
-from oro_invoices.documents.storage import LocalStorage
-from oro_invoices.domain.errors import EInvoiceInvalid, NotFound
-from oro_invoices.hosts.memory import MemoryHost
-from oro_invoices.integration.config import Settings
-from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.domain.errors import EInvoiceInvalid
 from oro_invoices.persistence import triggers
 from oro_invoices.persistence.models import EInvoiceSourceRow, Invoice
-from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import verify
 
 pytest.importorskip("saxonche")
 
 
-@pytest.fixture
-def host():
-    return MemoryHost()
-
-
-@pytest.fixture
-def settings(host):
-    settings = Settings(host.config)
-    settings.apply({"oro_invoices.einvoice.enabled": True, "oro_invoices.einvoice.profile": "ubl",
-                    **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
-    return settings
-
-
-@pytest.fixture
-def storage(tmp_path):
-    return LocalStorage(tmp_path / "pdf")
-
-
-def service(db, settings, storage, host, jobs=None):
-    return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings, storage=storage,
-                          renderer=PdfRenderer(), host=host, jobs=jobs)
-
-
-@pytest.fixture
-def svc(db, settings, storage, host):
-    return service(db, settings, storage, host)
-
-
-@pytest.fixture
-def acme(host):
-    return host.add_customer("Acme Industries AG", vat_id="DE136695976", country_code="DE",
-                             buyer_reference="04011000-12345-03")
-
-
-def payload(acme, **overrides):
-    return invoice_payload(
-        currency="EUR", customer_id=acme.id, customer_user_id=None, order_id=None, customer_name=acme.name,
-        bill_to={"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
-                 "city": "Stuttgart", "postal_code": "70565", "country": "DE"}, **overrides)
-
-
-def stored_pdf(svc, invoice_id) -> bytes:
-    _, stream = svc.open_pdf(invoice_id)
-    with stream:
-        return stream.read()
+@pytest.fixture(autouse=True)
+def ubl_profile(settings):
+    settings.set("oro_invoices.einvoice.profile", "ubl")
 
 
 def einvoice_entries(svc, invoice_id):
@@ -82,7 +33,7 @@ def einvoice_entries(svc, invoice_id):
 @pytest.mark.parametrize("profile", ["ubl", "xrechnung_ubl"])
 def test_posting_issues_the_checked_ubl_beside_a_pdf_that_carries_no_xml(svc, db, storage, settings, acme, profile):
     settings.set("oro_invoices.einvoice.profile", profile)
-    posted = svc.post(svc.create(payload(acme)).id)
+    posted = svc.post(svc.create(german_payload(acme)).id)
     assert posted.einvoice_kept and svc.offers_xml(posted)
     _, xml = svc.open_xml(posted.id)
     assert rules.check(xml, profile) == []                 # the XSD and every rule, warnings included
@@ -100,7 +51,7 @@ def test_posting_issues_the_checked_ubl_beside_a_pdf_that_carries_no_xml(svc, db
 
 
 def test_the_ubl_says_what_the_posted_invoice_says(svc, acme):
-    posted = svc.post(svc.create(payload(acme)).id)
+    posted = svc.post(svc.create(german_payload(acme)).id)
     _, xml = svc.open_xml(posted.id)
     read = read_xml(xml)
     assert read.problems == []
@@ -117,7 +68,7 @@ def test_the_ubl_says_what_the_posted_invoice_says(svc, acme):
 
 
 def test_a_credit_note_is_issued_as_a_ubl_credit_note(svc, acme):
-    invoice = svc.post(svc.create(payload(acme)).id)
+    invoice = svc.post(svc.create(german_payload(acme)).id)
     posted = svc.create_credit_note(invoice.id, {"lines": [{"line": 1, "quantity": "1"}],
                                                   "reason": "Returned: 1 chair"}, actor="admin").credit_note
     assert posted.is_posted and posted.einvoice_kept
@@ -133,7 +84,7 @@ def test_a_credit_note_is_issued_as_a_ubl_credit_note(svc, acme):
 def test_an_invalid_ubl_refuses_the_posting_and_keeps_nothing(svc, db, acme):
     svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
                                                                      country_code="FR")
-    draft = svc.create(payload(acme, lines=[{"description": "Consulting", "quantity": "10", "unit_price": "120",
+    draft = svc.create(german_payload(acme, lines=[{"description": "Consulting", "quantity": "10", "unit_price": "120",
                                              "tax_rate": "0", "tax_category": "AE"}]))
     with pytest.raises(EInvoiceInvalid) as caught:
         svc.post(draft.id)
@@ -145,25 +96,11 @@ def test_an_invalid_ubl_refuses_the_posting_and_keeps_nothing(svc, db, acme):
         assert s.scalar(select(Invoice.einvoice_kept).where(Invoice.id == draft.id)) is False
 
 
-def test_post_without_posts_without_a_ubl_and_says_which_rules_it_broke(svc, settings, acme):
-    settings.set("oro_invoices.einvoice.on_invalid", "post_without")
-    svc.context.host.customers.customers[acme.id] = acme.__class__(acme.id, acme.name, organization_id=1,
-                                                                     country_code="FR")
-    posted = svc.post(svc.create(payload(acme, lines=[
-        {"description": "Consulting", "quantity": "10", "unit_price": "120", "tax_rate": "0",
-         "tax_category": "AE"}])).id)
-    assert posted.is_posted and posted.pdf is not None and not posted.einvoice_kept
-    (entry,) = einvoice_entries(svc, posted.id)
-    assert entry.summary.startswith("Posted without an e-invoice: the EN 16931 UBL XML breaks BR-AE-02")
-    with pytest.raises(NotFound, match="has no e-invoice"):
-        svc.open_xml(posted.id)
-
-
-def test_with_background_pdfs_the_ubl_is_issued_at_posting_and_downloadable_at_once(db, settings, storage, host,
-                                                                                     acme):
+def test_with_background_pdfs_the_ubl_is_issued_at_posting_and_downloadable_at_once(make_service, db, settings,
+                                                                                     storage, acme):
     held = HeldJobs()
-    svc = service(db, settings, storage, host, jobs=held)
-    posted = svc.post(svc.create(payload(acme)).id)
+    svc = make_service(jobs=held)
+    posted = svc.post(svc.create(german_payload(acme)).id)
     assert svc.pdf_pending(posted) and [job.name for job in held.submitted] == ["oro_invoices.render_pdf"]
     _, xml = svc.open_xml(posted.id)                      # the PDF is still being made
     assert rules.check(xml, "ubl") == []
@@ -178,7 +115,7 @@ def test_with_background_pdfs_the_ubl_is_issued_at_posting_and_downloadable_at_o
 
 
 def test_the_issued_ubl_is_frozen(svc, db, acme):
-    posted = svc.post(svc.create(payload(acme)).id)
+    posted = svc.post(svc.create(german_payload(acme)).id)
     for statement in ("UPDATE oro_invoice_einvoice_source SET size = size + 1",
                       "DELETE FROM oro_invoice_einvoice_source"):
         with pytest.raises(DBAPIError), db.engine.begin() as conn:
@@ -189,7 +126,7 @@ def test_the_issued_ubl_is_frozen(svc, db, acme):
 def test_the_issued_ubl_is_covered_by_the_hash_chain(svc, db, storage, acme, drop_guards):
     """Re-pointing the kept record at another file, even with the guards dropped, is found; so is
     changing the hash the invoice's link covers."""
-    posted = svc.post(svc.create(payload(acme)).id)
+    posted = svc.post(svc.create(german_payload(acme)).id)
     issued = svc.kept_einvoice(posted.id)
     issued_sha = hashlib.sha256(issued).hexdigest()
     forged = storage.put(issued + b"<!-- forged -->")
