@@ -57,3 +57,25 @@ def test_download_pages_say_the_pdf_is_being_prepared_until_the_worker_stored_it
         ready = client.get(download)
         assert ready.status_code == 200 and ready.mimetype == "application/pdf"
         assert ready.headers["ETag"] == f'"{pdf.sha256}"' and ready.get_data().startswith(b"%PDF-")
+
+
+def test_an_issued_ubl_is_offered_at_once_while_the_pdf_is_being_prepared(jobs_shop_app):
+    """The UBL is kept at posting: Download XML is on both pages before the worker made the PDF."""
+    from oro_invoices.integration.config import Settings
+
+    app, _info = jobs_shop_app
+    Settings(app.extensions["oro_reference_host"].config).apply(
+        {"oro_invoices.einvoice.enabled": True, "oro_invoices.einvoice.profile": "ubl"})
+    admin = ShopClient(app)
+    admin.login_admin()
+    buyer = ShopClient(app)
+    buyer.login_customer("amanda.cole@acme.example")
+    invoice_id = admin.service.find_id(external_id="ERP-SO-1004-4")
+    admin.service.post(invoice_id, actor="admin")
+    issued = admin.service.kept_einvoice(invoice_id)
+    assert issued is not None and admin.service.get(invoice_id).pdf is None
+    for client, view in ((admin, f"/admin/invoices/{invoice_id}"), (buyer, f"/customer/invoices/{invoice_id}")):
+        page = client.get(view).get_data(as_text=True)
+        assert PREPARING in text_of(page) and f'href="{view}/download/xml"' in page
+        xml = client.get(f"{view}/download/xml")
+        assert xml.status_code == 200 and xml.mimetype == "application/xml" and xml.get_data() == issued
