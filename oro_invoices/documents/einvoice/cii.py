@@ -14,9 +14,10 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_REASON_SUBJECT,
     XRECHNUNG_PROCESS,
     amount,
+    buyer_name,
     delivery_date,
+    delivery_place,
     document_type_code,
-    known_country,
     outside_scope,
     payment_means_code,
     percent,
@@ -114,7 +115,7 @@ def _agreement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> N
         _text(_el(party, RAM, "SpecifiedTaxRegistration"), RAM, "ID", seller.tax_id, schemeID="FC")
     buyer = _el(agreement, RAM, "BuyerTradeParty")
     bill_to = doc.bill_to
-    _text(buyer, RAM, "Name", doc.customer_name or (bill_to.organization or bill_to.name if bill_to else ""))
+    _text(buyer, RAM, "Name", buyer_name(doc))
     _address(buyer, bill_to.postal_code if bill_to else "", bill_to.street if bill_to else "",
              bill_to.city if bill_to else "", doc.buyer.country_code,
              line_two=bill_to.street2 if bill_to else "", region=bill_to.region if bill_to else "")
@@ -143,8 +144,7 @@ def _seller_contact(party: etree._Element, seller: SellerInfo) -> None:
 def _delivery(parent: etree._Element, doc: InvoiceDocument, profile: str) -> None:
     """Where the goods went (BT-80, from the shipping address) and when (BT-72)."""
     delivery = _el(parent, RAM, "ApplicableHeaderTradeDelivery")
-    ship_to = doc.ship_to or doc.bill_to
-    country = known_country(ship_to.country if ship_to else "") or doc.buyer.country_code
+    ship_to, country = delivery_place(doc)
     if country:
         party = _el(delivery, RAM, "ShipToTradeParty")
         if ship_to is not None and (ship_to.organization or ship_to.name):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from oro_invoices.domain.invoice import InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
+from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
 from oro_invoices.domain.money import round_money
 from oro_invoices.formatting.countries import country_codes
 
@@ -93,6 +93,19 @@ def delivery_date(doc: InvoiceDocument, profile: str) -> dt.date | None:
     needs_one = (is_xrechnung(profile) or doc.seller.country_code == "DE"
                  or any(t.category is TaxCategory.INTRA_COMMUNITY for t in doc.taxes))
     return doc.invoice_date if needs_one else None
+
+
+def buyer_name(doc: InvoiceDocument) -> str:
+    """BT-44: the customer's name, else the billing address's organization or name."""
+    bill_to = doc.bill_to
+    return doc.customer_name or (bill_to.organization or bill_to.name if bill_to else "")
+
+
+def delivery_place(doc: InvoiceDocument) -> tuple[Address | None, str]:
+    """Where the goods went (BG-15): the shipping address (else the billing one) and its country
+    (BT-80; the buyer's when the address names no known one, "" when neither does)."""
+    ship_to = doc.ship_to or doc.bill_to
+    return ship_to, known_country(ship_to.country if ship_to else "") or doc.buyer.country_code
 
 
 def outside_scope(doc: InvoiceDocument) -> bool:

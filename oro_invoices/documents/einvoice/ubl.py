@@ -17,10 +17,11 @@ from oro_invoices.documents.einvoice.terms import (
     CREDIT_REASON_SUBJECT,
     XRECHNUNG_PROCESS,
     amount,
+    buyer_name,
     delivery_date,
+    delivery_place,
     document_type_code,
     is_xrechnung,
-    known_country,
     outside_scope,
     payment_means_code,
     percent,
@@ -118,21 +119,18 @@ def _seller(root: etree._Element, doc: InvoiceDocument) -> None:
 
 def _buyer(root: etree._Element, doc: InvoiceDocument) -> None:
     """BG-7: electronic address, the billing address, VAT id and legal name."""
-    bill_to = doc.bill_to
     party = _cac(_cac(root, "AccountingCustomerParty"), "Party")
     if doc.customer_user_email:  # BT-49
         _cbc(party, "EndpointID", doc.customer_user_email, schemeID="EM")
-    _address(party, "PostalAddress", **_address_parts(bill_to), country=doc.buyer.country_code)
+    _address(party, "PostalAddress", **_address_parts(doc.bill_to), country=doc.buyer.country_code)
     if doc.buyer.vat_id and not outside_scope(doc):
         _tax_scheme(party, doc.buyer.vat_id, "VAT")
-    name = doc.customer_name or (bill_to.organization or bill_to.name if bill_to else "")
-    _cbc(_cac(party, "PartyLegalEntity"), "RegistrationName", name)
+    _cbc(_cac(party, "PartyLegalEntity"), "RegistrationName", buyer_name(doc))
 
 
 def _delivery(root: etree._Element, doc: InvoiceDocument, profile: str) -> None:
     """BG-13: when (BT-72) and where (BG-15, from the shipping address) the goods went."""
-    ship_to = doc.ship_to or doc.bill_to
-    country = known_country(ship_to.country if ship_to else "") or doc.buyer.country_code
+    ship_to, country = delivery_place(doc)
     day = delivery_date(doc, profile)
     if day is None and not country:
         return
