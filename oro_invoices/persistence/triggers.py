@@ -37,7 +37,9 @@ _MSG_DOC = f"{FROZEN_MARKER}: a stored invoice PDF cannot be changed or removed"
 _MSG_DOC_DRAFT = f"{FROZEN_MARKER}: only a posted invoice can have a PDF"
 _MSG_SKIP = f"{FROZEN_MARKER}: the record of a skipped invoice number cannot be changed or removed"
 _MSG_TRUNCATE = f"{FROZEN_MARKER}: posted invoices and their records cannot be truncated"
-_MSG_SOURCE = f"{FROZEN_MARKER}: the e-invoice XML an invoice was imported from cannot be changed or removed"
+_MSG_SOURCE_V1 = f"{FROZEN_MARKER}: the e-invoice XML an invoice was imported from cannot be changed or removed"
+_MSG_SOURCE = (f"{FROZEN_MARKER}: the e-invoice XML an invoice keeps (imported from it, or issued as UBL) cannot be "
+               "changed or removed")
 _MSG_RECEIPT = f"{FROZEN_MARKER}: a kept receipt PDF cannot be changed or removed"
 # No FROZEN_MARKER here: the column name makes it the usual "already used" conflict.
 _MSG_NUMBER_TAKEN = "oro_invoice_unique: invoice_number is already used by a posted invoice"
@@ -284,6 +286,8 @@ class InsertOnce:
 
 
 EINVOICE_SOURCES = InsertOnce("oro_invoice_einvoice_source", "invoice_id", _MSG_SOURCE)
+#: The same guards as revision 0023 installed them, before 0026 worded them for issued UBL too.
+EINVOICE_SOURCES_V1 = InsertOnce(EINVOICE_SOURCES.table, EINVOICE_SOURCES.key, _MSG_SOURCE_V1)
 RECEIPTS = InsertOnce("oro_invoice_receipt", "transaction_id", _MSG_RECEIPT)
 #: The tables whose rows are frozen, each guarded against TRUNCATE on PostgreSQL.
 FROZEN_TABLES = (*_V2_FROZEN_TABLES, EINVOICE_SOURCES.table, RECEIPTS.table)

@@ -204,3 +204,30 @@ def test_revision_0026_is_not_taken_back_over_hashes_the_chain_covers(db, tmp_pa
     with pytest.raises(RuntimeError, match=r"Cannot go below revision 0026: the hash-chain links of 1 invoice"):
         downgrade(db, "0025")
     assert current_revision(db) == head_revision() and verify(db).ok      # nothing was changed
+
+
+def test_revision_0026_words_the_kept_xml_guards_anew_and_takes_it_back(db, tmp_path, drop_guards):
+    """Without hashes to keep, going below 0026 works and brings back 0023's guards, as they were."""
+    from support.payloads import invoice_payload
+
+    kept_xml_service(db, tmp_path).create(invoice_payload(external_id="kept-xml", status="posted"),
+                                          einvoice_xml=b"<kept/>", defer_pdf=True)
+    drop_guards()                              # as it was imported before 0026 held the XML's hash
+    with db.engine.begin() as conn:
+        conn.execute(text("UPDATE oro_invoice_invoice SET einvoice_sha256 = NULL"))
+        for stmt in triggers.create_statements(db.dialect):
+            conn.exec_driver_sql(stmt)
+
+    def refusal() -> str:
+        with pytest.raises(IntegrityError) as refused, db.engine.begin() as conn:
+            conn.execute(text("DELETE FROM oro_invoice_einvoice_source"))
+        return str(refused.value)
+
+    assert "an invoice keeps (imported from it, or issued as UBL) cannot be changed" in refusal()
+    downgrade(db, "0025")
+    try:
+        assert "an invoice was imported from cannot be changed" in refusal()
+        assert "einvoice_sha256" not in {c["name"] for c in inspect(db.engine).get_columns("oro_invoice_invoice")}
+    finally:
+        upgrade(db)
+    assert "an invoice keeps (imported from it, or issued as UBL) cannot be changed" in refusal()

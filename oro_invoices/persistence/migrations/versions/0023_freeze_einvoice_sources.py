@@ -2,7 +2,7 @@
 
 An invoice's record of the XML it was imported from is written once with the invoice and
 then never changed or removed, whatever code path writes, as its PDF record is
-(``triggers.EINVOICE_SOURCES``). No row changes.
+(``triggers.EINVOICE_SOURCES_V1``; revision 0026 words their message anew). No row changes.
 
 Revision ID: 0023
 Revises: 0022
@@ -20,10 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in triggers.EINVOICE_SOURCES.create_statements(op.get_bind().dialect.name):
+    for statement in triggers.EINVOICE_SOURCES_V1.create_statements(op.get_bind().dialect.name):
         op.execute(statement)
 
 
 def downgrade() -> None:
-    for statement in triggers.EINVOICE_SOURCES.drop_statements(op.get_bind().dialect.name):
+    for statement in triggers.EINVOICE_SOURCES_V1.drop_statements(op.get_bind().dialect.name):
         op.execute(statement)

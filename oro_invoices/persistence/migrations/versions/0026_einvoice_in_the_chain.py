@@ -6,6 +6,9 @@ stored at posting (``persistence.chain``), so a kept record re-pointed at anothe
 the chain. Invoices that kept their XML before this revision have no value: their links were
 made without one and verify unchanged.
 
+The guards of the kept records say that they keep issued UBL too (``triggers.EINVOICE_SOURCES``
+replaces the ``EINVOICE_SOURCES_V1`` of revision 0023).
+
 Going below this revision would drop hashes the chain covers: it is refused once any invoice
 holds one.
 
@@ -17,6 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from oro_invoices.persistence import triggers
+
 revision = "0026"
 down_revision = "0025"
 branch_labels = None
@@ -27,6 +32,13 @@ TABLE, COLUMN = "oro_invoice_invoice", "einvoice_sha256"
 
 def upgrade() -> None:
     op.add_column(TABLE, sa.Column(COLUMN, sa.String(length=64), nullable=True))
+    _replace_guards(triggers.EINVOICE_SOURCES_V1, triggers.EINVOICE_SOURCES)
+
+
+def _replace_guards(old: triggers.InsertOnce, new: triggers.InsertOnce) -> None:
+    dialect = op.get_bind().dialect.name
+    for statement in old.drop_statements(dialect) + new.create_statements(dialect):
+        op.execute(statement)
 
 
 def downgrade() -> None:
@@ -35,6 +47,7 @@ def downgrade() -> None:
         raise RuntimeError(f"Cannot go below revision 0026: the hash-chain links of {covered} invoice(s) cover "
                            "the SHA-256 of the e-invoice XML they keep, which older revisions do not hold. "
                            "Restore a backup instead.")
+    _replace_guards(triggers.EINVOICE_SOURCES, triggers.EINVOICE_SOURCES_V1)
     if op.get_bind().dialect.name == "sqlite":  # SQLite 3.35+ drops a column in place
         op.execute(f"ALTER TABLE {TABLE} DROP COLUMN {COLUMN}")
     else:
