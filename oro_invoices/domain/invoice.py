@@ -329,6 +329,8 @@ class PdfInfo:
     size: int
     created_at: dt.datetime
     source: str = "generated"  # or "uploaded"
+    #: Whether it carries an e-invoice XML (None: not known, stored before that was recorded).
+    carries_xml: bool | None = None
 
 
 @dataclass(frozen=True)

@@ -408,6 +408,9 @@ class InvoiceDocumentRow(Base):
     chain_seq: Mapped[int | None] = mapped_column(Integer)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    #: Whether the PDF carries an e-invoice XML (a Factur-X / ZUGFeRD hybrid); None: stored before
+    #: revision 0027, or its e-invoice could not be looked for (unknown).
+    carries_xml: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class PaymentAttempt(Base):

@@ -113,7 +113,8 @@ class TransactionView:
 def pdf_info(row: InvoiceDocumentRow | None) -> PdfInfo | None:
     if row is None:
         return None
-    return PdfInfo(sha256=row.sha256, size=row.size, created_at=row.created_at, source=row.source)
+    return PdfInfo(sha256=row.sha256, size=row.size, created_at=row.created_at, source=row.source,
+                   carries_xml=row.carries_xml)
 
 
 def reference(inv: Invoice) -> DocumentRef:

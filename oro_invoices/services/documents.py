@@ -63,6 +63,8 @@ class PostingPdf:
     source: str  # "generated" or "imported"
     #: The e-invoice attached (or left out) when e-invoices are on.
     einvoice: EInvoice | None = None
+    #: Whether the PDF carries an e-invoice XML (``carries_xml``).
+    carries_xml: bool | None = False
 
 
 class Documents:
@@ -131,20 +133,22 @@ class Documents:
             if self.ctx.storage is None:
                 raise StorageError(Message("Invoice %(number)s was not posted: it brings its PDF, but no PDF "
                                            "storage is configured.", number=snapshot.display_number))
-            return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported")
+            return PostingPdf(self._put(self.ctx.storage, snapshot, supplied, at_posting=True), "imported",
+                              carries_xml=carries_xml(supplied, None, made_here=False))
         if einvoice_kept or not self.generates_at_posting(snapshot):
             return None
         if defer or self.in_background(snapshot):
             return None  # in the background: ``submit_posting_pdf`` after the commit
         assert self.ctx.storage is not None and self.ctx.renderer is not None
         data = self._render(self.ctx.renderer, snapshot, at_posting=True, einvoice=einvoice)
-        return PostingPdf(self._put(self.ctx.storage, snapshot, data, at_posting=True), "generated", einvoice)
+        return PostingPdf(self._put(self.ctx.storage, snapshot, data, at_posting=True), "generated", einvoice,
+                          carries_xml(data, einvoice, made_here=True))
 
     def record_posting_pdf(self, s: Session, invoice_id: int, pdf: PostingPdf, actor: str) -> None:
         """Write the record of the PDF stored at posting, in the posting transaction."""
         stored = pdf.stored
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
-                                 source=pdf.source, created_at=stored.created_at))
+                                 source=pdf.source, created_at=stored.created_at, carries_xml=pdf.carries_xml))
         activity.record(s, invoice_id, "pdf", actor, pdf_summary(pdf.source, stored.size),
                         {"sha256": stored.sha256})
         _record_einvoice(s, invoice_id, pdf.einvoice, actor)
@@ -349,7 +353,8 @@ class Documents:
                 inv = self.ctx.load(s, doc.id, lock=True)  # serialises racing stores of this PDF
                 if s.get(InvoiceDocumentRow, doc.id) is None:
                     stored = self._put(storage, doc, data, at_posting=False)
-                    self._chained_record(s, inv.id, inv.invoice_number, inv.chain_key, stored, source, actor)
+                    self._chained_record(s, inv.id, inv.invoice_number, inv.chain_key, stored, source, actor,
+                                         carries_xml(data, einvoice, made_here=source == "generated"))
                     _record_einvoice(s, inv.id, einvoice, actor)
         except IntegrityError:
             # Another process recorded this invoice's PDF first: theirs is the PDF.
@@ -363,7 +368,7 @@ class Documents:
 
     @staticmethod
     def _chained_record(s: Session, invoice_id: int, invoice_number: str | None, key: str | None,
-                        stored: StoredObject, source: str, actor: str) -> None:
+                        stored: StoredObject, source: str, actor: str, carries: bool | None) -> None:
         if key is None:
             raise StorageError(f"Invoice {invoice_number} has no hash-chain link; run oro-invoices verify.")
         organization_id, period = chain.parse_chain_key(key)
@@ -376,10 +381,23 @@ class Documents:
         seq.head_hash = link
         s.add(InvoiceDocumentRow(invoice_id=invoice_id, sha256=stored.sha256, size=stored.size,
                                  source=source, created_at=stored.created_at, chain_key=key,
-                                 chain_seq=seq.chain_length, prev_hash=prev, content_hash=link))
+                                 chain_seq=seq.chain_length, prev_hash=prev, content_hash=link,
+                                 carries_xml=carries))
         activity.record(s, invoice_id, "pdf", actor, pdf_summary(source, stored.size),
                         {"sha256": stored.sha256})
         s.flush()
+
+
+def carries_xml(pdf: bytes, einvoice: EInvoice | None, *, made_here: bool) -> bool | None:
+    """Whether ``pdf`` carries an e-invoice XML: for a PDF made here, whether ``einvoice`` was
+    attached to it; for one imported or uploaded, whether one is found in it (None when that
+    cannot be looked for: no einvoice extra here, or a PDF it cannot read)."""
+    if made_here:
+        return einvoice is not None and einvoice.carried is not None
+    try:
+        return xml_in(pdf) is not None
+    except (ImportError, ValueError):
+        return None
 
 
 def _record_einvoice(s: Session, invoice_id: int, einvoice: EInvoice | None, actor: str) -> None:

@@ -52,10 +52,11 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
     except ImportError as exc:
         raise ConfigurationError("Checking e-invoices needs the einvoice extra "
                                  f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
-    from oro_invoices.services.import_einvoices import embedded_xml, is_pdf
+    from oro_invoices.services.einvoicing import xml_in
+    from oro_invoices.services.import_einvoices import is_pdf
     if is_pdf(data):
         try:
-            xml = embedded_xml(data)
+            xml = xml_in(data)
         except ValueError as exc:
             raise ValueError(f"Cannot read the PDF: {exc}.") from None
         if xml is None:

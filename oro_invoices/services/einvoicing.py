@@ -20,6 +20,7 @@ different e-invoice.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,8 @@ PROFILE_LABELS = {"basic": "Factur-X BASIC", "en16931": "Factur-X EN 16931", "xr
                   "xrechnung_ubl": "XRechnung 3.0 UBL", "peppol": "Peppol BIS Billing 3.0"}
 #: At most this many broken rules are named in an error or activity entry.
 MAX_NAMED = 20
+#: how pikepdf names the in-memory file in its errors ("stream <_io.BytesIO object at 0x…>: ")
+_PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,14 @@ def attach(pdf: bytes, einvoice: EInvoice, moment: dt.datetime) -> bytes:
 
 
 def xml_in(pdf: bytes) -> bytes | None:
-    """The e-invoice XML attached to a stored PDF, or None."""
+    """The e-invoice XML a PDF carries (a Factur-X / ZUGFeRD hybrid), or None.
+
+    :raises ValueError: the PDF cannot be read (the reason, without the in-memory stream's name).
+    """
+    import pikepdf
+
     from oro_invoices.documents.einvoice import hybrid
-    return hybrid.extract(pdf)
+    try:
+        return hybrid.extract(pdf)
+    except (pikepdf.PdfError, ValueError) as exc:
+        raise ValueError(_PDF_STREAM.sub("", str(exc)).rstrip(".")) from None

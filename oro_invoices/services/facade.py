@@ -434,11 +434,17 @@ class InvoiceService:
         return self.documents.einvoicing.enabled(invoice)
 
     def offers_xml(self, invoice: InvoiceDocument) -> bool:
-        """Whether **Download XML** is offered for ``invoice``: it keeps the e-invoice XML it was
-        imported from (whatever the settings: that XML is the invoice as issued), or its PDF is
-        stored and e-invoices are on."""
-        return invoice.is_posted and (invoice.einvoice_kept
-                                      or (invoice.pdf is not None and self.einvoice_enabled(invoice)))
+        """Whether **Download XML** is offered for ``invoice``, whatever the settings: it keeps an
+        e-invoice XML (imported from it, or issued as UBL), or its stored PDF carries one. For a
+        PDF stored before that was recorded (``PdfInfo.carries_xml`` None): while e-invoices are on."""
+        if not invoice.is_posted:
+            return False
+        if invoice.einvoice_kept:
+            return True
+        pdf = invoice.pdf
+        if pdf is None:
+            return False
+        return pdf.carries_xml if pdf.carries_xml is not None else self.einvoice_enabled(invoice)
 
     def pdf_pending(self, invoice: InvoiceDocument) -> bool:
         """Whether the posted ``invoice``'s PDF is still being made in the background."""

@@ -10,7 +10,6 @@ ones the document states, ``seller_problems`` its seller to the organization's, 
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,9 +19,10 @@ from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, nor
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
+from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
-__all__ = ["einvoice_record", "einvoice_xml_path", "embedded_xml", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
+__all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
            "totals_problems"]
 
 #: the document's totals that are checked, and their business terms
@@ -31,8 +31,6 @@ TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT
 _STATED = {"subtotal": N_("The e-invoice states a total without VAT of %(stated)s; its lines make %(made)s."),
            "tax_amount": N_("The e-invoice states a VAT total of %(stated)s; its lines make %(made)s."),
            "total_amount": N_("The e-invoice states a total with VAT of %(stated)s; its lines make %(made)s.")}
-#: how pikepdf names the in-memory file in its errors ("stream <_io.BytesIO object at 0x…>: ")
-_PDF_STREAM = re.compile(r"^stream <[^>]*>: ")
 
 
 def is_pdf(data: bytes) -> bool:
@@ -79,7 +77,7 @@ def einvoice_record(data: bytes, where: str) -> Record:
             "Importing e-invoices needs the einvoice extra (pip install 'oro-invoices[einvoice]')."))])
     if is_pdf(data):
         try:
-            xml = embedded_xml(data)
+            xml = xml_in(data)
         except ValueError as exc:
             return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the PDF: %(reason)s.",
                                                                           reason=str(exc)))])
@@ -92,20 +90,6 @@ def einvoice_record(data: bytes, where: str) -> Record:
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
     record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
     return record
-
-
-def embedded_xml(pdf: bytes) -> bytes | None:
-    """The e-invoice XML a hybrid PDF carries, or None when it carries none.
-
-    :raises ValueError: the PDF cannot be read (the reason, without the in-memory stream's name).
-    """
-    import pikepdf
-
-    from oro_invoices.documents.einvoice.hybrid import extract
-    try:
-        return extract(pdf)
-    except (pikepdf.PdfError, ValueError) as exc:
-        raise ValueError(_PDF_STREAM.sub("", str(exc)).rstrip(".")) from None
 
 
 def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:

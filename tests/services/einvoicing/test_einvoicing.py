@@ -1,4 +1,5 @@
 """Posting makes the e-invoice: the stored PDF/A-3 carries the checked XML of the frozen invoice."""
+import dataclasses
 import io
 import re
 from decimal import Decimal
@@ -17,6 +18,7 @@ from oro_invoices.hosts.memory import MemoryHost
 from oro_invoices.integration.config import InvalidSetting, Settings
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceDocumentRow
+from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.verification import verify
 
@@ -145,6 +147,7 @@ def test_post_without_posts_a_plain_pdf_and_records_the_broken_rules(svc, settin
          "tax_category": "AE"}])).id)
     assert posted.is_posted and posted.pdf is not None and not posted.einvoice_kept
     assert PdfReader(io.BytesIO(stored_pdf(svc, posted.id))).attachments == {}
+    assert posted.pdf.carries_xml is False and not svc.offers_xml(posted)       # no Download XML to nothing
     (entry,) = [a for a in svc.history(posted.id).activities if a.kind == "einvoice"]
     assert entry.summary.startswith(f"Posted without an e-invoice: the {label} XML breaks BR-AE-02")
     assert entry.data["attached"] is False and entry.data["broken"][0]["rule"] == "BR-AE-02"
@@ -160,12 +163,41 @@ def test_off_by_default_posting_stores_the_plain_pdf(db, storage, host, acme):
     assert not any(a.kind == "einvoice" for a in svc.history(posted.id).activities)
 
 
+def test_download_xml_is_offered_where_the_stored_pdf_carries_xml_whatever_the_setting_is_now(svc, settings, acme):
+    hybrid = svc.post(svc.create(german_payload(acme)).id)
+    settings.set("oro_invoices.einvoice.enabled", False)
+    plain = svc.post(svc.create(german_payload(acme)).id)
+    settings.set("oro_invoices.einvoice.enabled", True)       # on again: the plain one still has none
+    assert (hybrid.pdf.carries_xml, plain.pdf.carries_xml) == (True, False)
+    assert (svc.offers_xml(hybrid), svc.offers_xml(plain)) == (True, False)
+    settings.set("oro_invoices.einvoice.enabled", False)      # off: the hybrid's XML is still there
+    assert svc.offers_xml(svc.get(hybrid.id)) and svc.open_xml(hybrid.id)[1] == xml_in(stored_pdf(svc, hybrid.id))
+    # a PDF stored before what it carries was recorded: as the setting says
+    unknown = dataclasses.replace(plain, pdf=dataclasses.replace(plain.pdf, carries_xml=None))
+    assert not svc.offers_xml(unknown)
+    settings.set("oro_invoices.einvoice.enabled", True)
+    assert svc.offers_xml(unknown)
+
+
+def test_an_uploaded_or_imported_pdf_is_looked_into_for_its_xml(svc, settings, acme):
+    hybrid_bytes = stored_pdf(svc, svc.post(svc.create(german_payload(acme)).id).id)
+    settings.set("oro_invoices.generate_pdf_on_post", False)
+    uploaded = svc.post(svc.create(german_payload(acme)).id)
+    uploaded = svc.attach_pdf(uploaded.id, hybrid_bytes)
+    plain = svc.post(svc.create(german_payload(acme)).id)
+    plain = svc.attach_pdf(plain.id, _minimal_pdf())
+    imported = svc.create(german_payload(acme, status="posted"), pdf=hybrid_bytes)
+    assert [d.pdf.carries_xml for d in (uploaded, plain, imported)] == [True, False, True]
+    assert [svc.offers_xml(d) for d in (uploaded, plain, imported)] == [True, False, True]
+
+
 def test_a_pdf_made_after_posting_carries_the_xml_too(svc, db, storage, settings, acme):
     settings.set("oro_invoices.generate_pdf_on_post", False)
     posted = svc.post(svc.create(german_payload(acme)).id)
     assert posted.pdf is None
     settings.set("oro_invoices.generate_pdf_on_post", True)
-    svc.ensure_pdf(posted.id)
+    completed = svc.ensure_pdf(posted.id)
+    assert completed.pdf.carries_xml is True and svc.offers_xml(completed)
     _, xml = svc.open_xml(posted.id)
     assert rules.check(xml, "en16931") == []
     assert verify(db, storage).ok
