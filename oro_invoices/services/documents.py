@@ -287,19 +287,21 @@ class Documents:
         return doc.pdf, self.ctx.storage.open(doc.pdf.sha256)
 
     def open_xml(self, invoice_id: int) -> tuple[InvoiceDocument, bytes]:
-        """The invoice and its e-invoice XML: the one it was imported from, else the one attached
-        to its stored PDF.
+        """The invoice and its e-invoice XML: the one it keeps (imported from it, or issued as
+        UBL), else the one attached to its stored PDF; a PDF recorded as carrying none is not read.
 
-        :raises NotFound: neither was imported nor does the stored PDF carry one.
+        :raises NotFound: it keeps none and its stored PDF carries none.
         """
         doc = self.reads.get(invoice_id)
         kept = self.einvoicing.kept_xml(invoice_id) if doc.einvoice_kept else None
         if kept is not None:
             return doc, kept
-        info, stream = self.open_pdf(invoice_id)
-        with stream:
-            xml = xml_in(stream.read())
-        doc = self.reads.get(invoice_id)
+        xml = None
+        if doc.pdf is None or doc.pdf.carries_xml is not False:
+            _, stream = self.open_pdf(invoice_id)
+            with stream:
+                xml = xml_in(stream.read())
+            doc = self.reads.get(invoice_id)
         if xml is None:
             raise NotFound(Message("Invoice %(number)s has no e-invoice: its PDF carries no XML (e-invoices were "
                                    "off, or its XML broke a rule, when it was posted).", number=doc.display_number))
