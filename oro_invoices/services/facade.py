@@ -31,6 +31,7 @@ from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
+from oro_invoices.services import aging
 from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
 from oro_invoices.services.context import (
     Batch,
@@ -189,6 +190,14 @@ class InvoiceService:
         """How many invoices match; with ``cap``, at most ``cap + 1``: counting stops there, so
         the count stays cheap however many invoices there are."""
         return self.reads.count_invoices(filters, cap=cap)
+
+    def receivables_aging(self, organization_id: int | None = None, *, currency: str | None = None,
+                          today: dt.date | None = None) -> aging.AgingReport:
+        """What each customer still owes, by how many days it is overdue (``services.aging``):
+        ``organization_id``'s open invoices (every organization's: None), in ``currency`` only
+        when given, on ``today`` (the clock's UTC date unless given). ``ValidationError`` on
+        ``currency`` when it is no currency code."""
+        return aging.read_report(self.context, organization_id=organization_id, currency=currency, today=today)
 
     def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        limit: int = 20) -> list[str]:

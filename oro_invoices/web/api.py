@@ -57,6 +57,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
+from oro_invoices.services.aging import AgingLine
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -161,6 +162,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes", "list_credit_notes", READ),
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
+    Route("GET", "/receivables/aging", "receivables_aging", READ),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -587,6 +589,18 @@ class InvoiceApi:
     def download_credit_note_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         return self.download_pdf(request, client, id, doc=self._load_credit_note(client, id))
 
+    def receivables_aging(self, request: Request, client: ApiClient) -> Response:
+        """What each customer of the client's organization owes on posted invoices, by days past
+        due (``services.aging``); ``?currency=`` keeps one currency."""
+        errors = [(name, "Unknown query parameter; use currency.") for name in request.query if name != "currency"]
+        errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
+        if errors:
+            raise ValidationError(errors)
+        report = self.service.receivables_aging(client.organization_id, currency=request.query.get("currency") or None)
+        return Response.json(openapi.AgingReportOut().dump({
+            "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
+            "totals": [_aging_line(line) for line in report.totals]}))
+
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         return Response.json({"data": openapi.NoteOut(many=True).dump(self.service.notes(doc.id))})
@@ -603,6 +617,11 @@ class InvoiceApi:
 
 
 # ---- request parsing ----------------------------------------------------------------
+
+def _aging_line(line: AgingLine) -> dict[str, Any]:
+    return {"customer_id": line.customer_id, "customer_name": line.customer_name, "currency": line.currency,
+            "invoices": line.invoices, "amounts": line.amounts, "total_due": line.total}
+
 
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""

@@ -154,6 +154,35 @@ class PaymentResultOut(TransactionOut):
     invoice = fields.Nested(InvoiceOut)
 
 
+class AgingAmountsOut(Schema):
+    """Amounts due by bucket of days past the due date (``domain.aging.BUCKETS``)."""
+
+    current = DecimalString(metadata={"description": "Not yet due (or due today)."})
+    days_1_30 = DecimalString(metadata={"description": "1 to 30 days past due."})
+    days_31_60 = DecimalString(metadata={"description": "31 to 60 days past due."})
+    days_61_90 = DecimalString(metadata={"description": "61 to 90 days past due."})
+    over_90 = DecimalString(metadata={"description": "More than 90 days past due."})
+
+
+class AgingLineOut(Schema):
+    """What one customer (or, in ``totals``, every customer) owes in one currency."""
+
+    customer_id = fields.Integer(allow_none=True, metadata={
+        "description": "Null in totals, and for invoices that name no customer."})
+    customer_name = fields.String()
+    currency = fields.String()
+    invoices = fields.Integer(metadata={"description": "How many open invoices."})
+    amounts = fields.Nested(AgingAmountsOut)
+    total_due = DecimalString()
+
+
+class AgingReportOut(Schema):
+    as_of = fields.Date(metadata={"description": "The day the report is judged on (UTC)."})
+    customers = fields.List(fields.Nested(AgingLineOut), metadata={
+        "description": "A line per customer and currency, by currency, then customer name."})
+    totals = fields.List(fields.Nested(AgingLineOut), metadata={"description": "A line per currency."})
+
+
 class ListedTransactionOut(TransactionOut):
     """A transaction as listed: with what may still be done with it through its provider."""
 
@@ -542,6 +571,11 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                                          "format": "binary"}}}},
                       "304": {"description": "Not modified: the ETag matched."},
                       **_errors("403", "409")}},
+    ("/receivables/aging", "get"): {
+        "summary": "The receivables aging: what each customer owes on posted invoices, by days past due",
+        "parameters": [{"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
+                        "description": "Only amounts in this ISO 4217 currency."}],
+        "responses": {"200": _ok("The report.", "AgingReport"), **_errors("422")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -567,6 +601,7 @@ _COMPONENTS = [
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
+    ("AgingReport", AgingReportOut),
 ]
 
 DESCRIPTION = """\

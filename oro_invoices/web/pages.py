@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
+from oro_invoices.web.backoffice_aging import AgingPages
 from oro_invoices.web.backoffice_credits import CreditActions
 from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
@@ -90,6 +91,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
     _r("oro_invoices.admin.export_totals_csv", "/export-totals.csv", "export.export_totals_csv", "backoffice"),
     _r("oro_invoices.admin.export_pdfs", "/export-pdfs.zip", "export.export_pdfs", "backoffice"),
+    _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
+    _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",
@@ -143,6 +146,7 @@ class InvoicePages:
         self.ctx = ctx
         self.backoffice = BackOffice(ctx)
         self.export = GridExport(self.backoffice)
+        self.aging = AgingPages(self.backoffice)
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)

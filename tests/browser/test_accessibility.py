@@ -56,11 +56,13 @@ def test_back_office_pages(page: Page, shop, axe):
         ("void confirmation", f"{view}/{posted}/void"),
         ("credit note form", f"{view}/{posted}/credit-notes/new"),
         ("import form", f"{view}/import"),
+        ("aging report", f"{view}/aging"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]
     found = [p for label, url in pages for p in problems_on(page, axe, label, url)]
     found += problems_on(page, axe, "error page", f"{view}/999999999", status=404)
+    found += problems_on(page, axe, "aging report with a bad currency", f"{view}/aging?currency=x", status=422)
     found += problems_on(page, axe, "grid with bad filters", view + "?date_from=2026-02-31&external_id=x%00"
                          "&sort=bogus&page=abc", status=422)
     # a sent email: the page after sending (with its announced message) and the email itself

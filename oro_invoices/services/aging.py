@@ -1,0 +1,114 @@
+"""The receivables aging report: what each customer still owes, by how late it is.
+
+One row per customer and currency with its open invoices' amounts due in the buckets of
+``domain.aging`` (not yet due, 1–30, 31–60, 61–90 and over 90 days overdue), and a total row per
+currency: amounts in different currencies are never added up. Judged on the service clock's
+UTC date, as the Overdue filter is. Read in one statement (``persistence.aging``).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.aging import AgingRow, aging_rows
+from oro_invoices.services.context import ServiceContext
+
+#: The CSV's columns: who, then the buckets, then the total.
+CSV_COLUMNS = ("customer_id", "customer_name", "currency", "invoices", *BUCKET_KEYS, "total_due")
+
+
+@dataclass(frozen=True)
+class AgingLine:
+    """What one customer of one organization (or, ``is_total``, everyone) owes in one currency."""
+
+    organization_id: int | None
+    customer_id: int | None
+    customer_name: str
+    currency: str
+    invoices: int
+    #: The amounts due by bucket key, in ``BUCKETS`` order.
+    amounts: dict[str, Decimal]
+    is_total: bool = False
+
+    @property
+    def total(self) -> Decimal:
+        """Everything this line's invoices still owe."""
+        return sum(self.amounts.values(), from_minor(0, self.currency))
+
+    @property
+    def overdue(self) -> Decimal:
+        """What of ``total`` is past its due date."""
+        return self.total - self.amounts[BUCKETS[0].key]
+
+
+@dataclass(frozen=True)
+class AgingReport:
+    """The aging on ``as_of``: customers' lines (by currency, then name) and a total per currency."""
+
+    as_of: dt.date
+    lines: list[AgingLine]
+    totals: list[AgingLine]
+
+    def lines_in(self, currency: str) -> list[AgingLine]:
+        """The customers' lines in ``currency``."""
+        return [line for line in self.lines if line.currency == currency]
+
+
+def check_currency(currency: str | None) -> str | None:
+    """``currency`` when it is a currency code (or None); else ``ValidationError`` on ``currency``."""
+    if currency is not None and currency not in KNOWN_CURRENCIES:
+        raise ValidationError([("currency", Message("Must be an ISO 4217 currency code such as EUR (upper case)."))])
+    return currency
+
+
+def read_report(ctx: ServiceContext, *, organization_id: int | None, currency: str | None = None,
+                today: dt.date | None = None) -> AgingReport:
+    """The aging of ``organization_id``'s open invoices (every organization's: None), in
+    ``currency`` only when given, on ``today`` (the clock's UTC date unless given)."""
+    check_currency(currency)
+    as_of = today or local_today(ctx.clock())
+    with ctx.db.session() as s:
+        rows = aging_rows(s, today=as_of, organization_id=organization_id, currency=currency)
+    return build_report(rows, as_of)
+
+
+def build_report(rows: list[AgingRow], as_of: dt.date) -> AgingReport:
+    """The report of ``rows`` (``persistence.aging``): lines in amounts, sorted, and the totals."""
+    lines = sorted((_line(row) for row in rows),
+                   key=lambda line: (line.currency, line.customer_name.casefold(), line.customer_id or 0,
+                                    line.organization_id or 0))
+    totals: dict[str, list[AgingRow]] = {}
+    for row in rows:
+        totals.setdefault(row.currency, []).append(row)
+    return AgingReport(as_of=as_of, lines=lines, totals=[
+        _line(AgingRow(None, None, "", currency, sum(r.invoices for r in group),
+                       tuple(sum(column) for column in zip(*(r.amounts for r in group), strict=True))),
+              is_total=True)
+        for currency, group in sorted(totals.items())])
+
+
+def _line(row: AgingRow, *, is_total: bool = False) -> AgingLine:
+    return AgingLine(row.organization_id, row.customer_id, row.customer_name, row.currency, row.invoices,
+                     {key: from_minor(amount, row.currency) for key, amount in zip(BUCKET_KEYS, row.amounts, strict=True)},
+                     is_total=is_total)
+
+
+def aging_csv_text(report: AgingReport) -> str:
+    """The report as CSV (``CSV_COLUMNS``): a row per customer and currency, then a row per
+    currency for its total (no customer id, the name ``Total``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for line in (*report.lines, *report.totals):
+        writer.writerow(["" if line.customer_id is None else line.customer_id,
+                         "Total" if line.is_total else line.customer_name, line.currency, line.invoices,
+                         *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f")])
+    return buffer.getvalue()

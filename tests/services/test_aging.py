@@ -1,0 +1,132 @@
+"""The receivables aging: each open invoice's amount due in the bucket of its days overdue, per
+customer and currency, on SQLite and PostgreSQL; the SQL agrees with the domain's buckets."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from support.payloads import invoice_payload
+from support.statements import sqlite_plan_of_last
+
+from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.overdue import days_overdue
+from oro_invoices.domain.statuses import is_payable
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.aging import CSV_COLUMNS, aging_csv_text
+from oro_invoices.services.facade import InvoiceService
+
+NOW = dt.datetime(2027, 3, 31, 23, 30, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def clocked(db) -> InvoiceService:
+    return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+
+
+def make(service: InvoiceService, *, due: int, price: str = "100.00", post: bool = True,
+         paid: str | None = None, **extra) -> int:
+    """A one-line invoice (no tax) of ``price``, due ``due`` days from TODAY."""
+    payload = invoice_payload(invoice_date="2025-06-01", due_date=(TODAY + dt.timedelta(days=due)).isoformat(),
+                              lines=[{"description": "x", "quantity": "1", "unit_price": price}], **extra)
+    invoice = service.create(payload)
+    if post:
+        service.post(invoice.id)
+    if paid:
+        service.record_payment(invoice.id, {"method": "bank", "action": "charge", "amount": paid})
+    return invoice.id
+
+
+def amounts(line) -> list[str]:
+    return [str(line.amounts[key]) for key in BUCKET_KEYS]
+
+
+def test_each_invoice_is_in_the_bucket_of_its_days_overdue(clocked):
+    for due in (3, 0, -1, -30, -31, -60, -61, -90, -91, -400):
+        make(clocked, due=due)
+    report = clocked.receivables_aging(1)
+    [line] = report.lines
+    assert report.as_of == TODAY
+    assert (line.customer_id, line.customer_name, line.currency, line.invoices) == (10, "Acme Corp", "USD", 10)
+    assert amounts(line) == ["200.00", "200.00", "200.00", "200.00", "200.00"]
+    assert (line.total, line.overdue) == (Decimal("1000.00"), Decimal("800.00"))
+
+
+def test_only_what_can_still_be_paid_is_aged_for_its_amount_due(clocked):
+    make(clocked, due=-10, paid="30.00")              # 70.00 left
+    make(clocked, due=-10, paid="100.00")             # paid in full
+    make(clocked, due=-10, post=False)                # a draft owes nothing yet
+    forced = make(clocked, due=-10)
+    clocked.force_payment_status(forced, "paid_in_full")
+    credited = make(clocked, due=-45)
+    clocked.create_credit_note(credited, {"amounts": [{"tax_rate": "0", "amount": "25.00"}]})   # 75.00 left, 31–60
+    voided = make(clocked, due=-45)
+    clocked.void(voided, reason="wrong")
+    [line] = clocked.receivables_aging(1).lines
+    assert amounts(line) == ["0.00", "70.00", "75.00", "0.00", "0.00"] and line.invoices == 2
+
+
+def test_lines_are_per_customer_and_currency_with_a_total_per_currency(clocked):
+    make(clocked, due=-5)
+    make(clocked, due=-100, price="40.00", customer_id=11, customer_name="beta GmbH")
+    make(clocked, due=2, price="5000", currency="JPY", customer_id=11, customer_name="beta GmbH")
+    make(clocked, due=-3, price="7.50", customer_id=None, customer_user_id=None, customer_name="Walk-in")
+    make(clocked, due=-5, organization_id=2, customer_name="Other Org's")      # another organization
+    report = clocked.receivables_aging(1)
+    assert [(ln.currency, ln.customer_name, ln.customer_id) for ln in report.lines] == [
+        ("JPY", "beta GmbH", 11), ("USD", "Acme Corp", 10), ("USD", "beta GmbH", 11), ("USD", "Walk-in", None)]
+    assert amounts(report.lines[0]) == ["5000", "0", "0", "0", "0"]            # yen have no decimals
+    assert [(t.currency, t.invoices, amounts(t)) for t in report.totals] == [
+        ("JPY", 1, ["5000", "0", "0", "0", "0"]), ("USD", 3, ["0.00", "107.50", "0.00", "0.00", "40.00"])]
+    assert all(t.is_total and t.customer_id is None for t in report.totals)
+    assert [ln.currency for ln in clocked.receivables_aging(1, currency="JPY").lines] == ["JPY"]
+    assert {ln.customer_name for ln in clocked.receivables_aging(None).lines} >= {"Other Org's", "Acme Corp"}
+    assert clocked.receivables_aging(3).lines == [] and clocked.receivables_aging(3).totals == []
+
+
+def test_the_sql_agrees_with_the_domain_on_every_day(clocked):
+    ids = [make(clocked, due=due, paid="10.00" if due % 3 == 0 else None)
+           for due in range(-130, 10, 7)]
+    for today in (TODAY, TODAY - dt.timedelta(days=33), TODAY + dt.timedelta(days=61)):
+        expected = {key: Decimal("0.00") for key in BUCKET_KEYS}
+        for invoice_id in ids:
+            doc = clocked.get(invoice_id)
+            if is_payable(doc.payment_status, doc.amount_due):
+                expected[bucket_of(days_overdue(doc, today)).key] += doc.amount_due
+        [line] = clocked.receivables_aging(1, today=today).lines
+        assert line.amounts == expected, today
+
+
+def test_a_currency_that_is_no_code_is_refused_on_its_field(clocked):
+    with pytest.raises(ValidationError) as caught:
+        clocked.receivables_aging(1, currency="euro")
+    assert caught.value.as_list()[0]["field"] == "currency"
+
+
+def test_the_csv_has_a_row_per_line_then_the_totals(clocked):
+    make(clocked, due=-5)
+    make(clocked, due=-100, price="40.00", customer_id=11, customer_name='beta, "the" GmbH')
+    rows = list(csv.reader(io.StringIO(aging_csv_text(clocked.receivables_aging(1)))))
+    assert rows == [list(CSV_COLUMNS),
+                    ["10", "Acme Corp", "USD", "1", "0.00", "100.00", "0.00", "0.00", "0.00", "100.00"],
+                    ["11", 'beta, "the" GmbH', "USD", "1", "0.00", "0.00", "0.00", "0.00", "40.00", "40.00"],
+                    ["", "Total", "USD", "2", "0.00", "100.00", "0.00", "0.00", "40.00", "140.00"]]
+
+
+def test_the_buckets_cover_every_day_once():
+    for days in range(400):
+        assert sum(bucket.holds(days) for bucket in BUCKETS) == 1
+    with pytest.raises(ValueError):
+        bucket_of(-1)
+
+
+def test_an_organizations_aging_reads_its_open_invoices_from_the_open_due_date_index(sqlite_db):
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    make(service, due=-3)
+    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging(1))
+    assert "INDEX ix_oro_invoice_payment_state_org_open_d" in plan and "(organization_id=?" in plan, plan
+    assert "SCAN oro_invoice_invoice" not in plan, plan

@@ -1,0 +1,70 @@
+"""``GET /api/receivables/aging``: what each customer of the client's organization owes on posted
+invoices, by days past due, as decimal strings; and what the OpenAPI document says of it."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from support.api import assert_error_shape, make_http
+
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web.openapi import build_spec
+
+NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)   # the payload's due date (2026-12-02) is 44 days ago
+
+
+@pytest.fixture
+def late_api(db, settings):
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False),
+                             settings=settings, clock=lambda: NOW)
+    return make_http(service, settings)
+
+
+def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):
+    late = late_api.create(status="posted", external_id="LATE")
+    late_api.create(status="posted", external_id="SOON", due_date="2027-02-01")
+    late_api.create(external_id="DRAFT")                                          # owes nothing yet
+    late_api.create(status="posted", external_id="THEIRS", token="tok-other")     # another organization
+    paid = late_api.post(f"/api/invoices/{late['id']}/payments",
+                         {"method": "bank_transfer", "action": "charge", "amount": "50.00"})
+    assert paid.status_code == 201
+    resp = late_api.get("/api/receivables/aging")
+    assert resp.status_code == 200
+    body = late_api.decimals(resp)
+    total = Decimal(late["total_amount"])
+    due, owed = str(total - 50), str(total * 2 - 50)
+    assert body == {
+        "as_of": "2027-01-15",
+        "customers": [{"customer_id": 10, "customer_name": "Acme Corp", "currency": "USD", "invoices": 2,
+                       "amounts": {"current": late["total_amount"], "days_1_30": "0.00", "days_31_60": due,
+                                   "days_61_90": "0.00", "over_90": "0.00"},
+                       "total_due": owed}],
+        "totals": [{"customer_id": None, "customer_name": "", "currency": "USD", "invoices": 2,
+                    "amounts": {"current": late["total_amount"], "days_1_30": "0.00", "days_31_60": due,
+                                "days_61_90": "0.00", "over_90": "0.00"},
+                    "total_due": owed}]}
+    assert late_api.get("/api/receivables/aging?currency=EUR").get_json()["customers"] == []
+    theirs = late_api.get("/api/receivables/aging", token="tok-other").get_json()
+    assert [c["invoices"] for c in theirs["customers"]] == [1]
+
+
+@pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer_id=1", "customer_id"),
+                                          ("currency=EUR&currency=USD", "currency")])
+def test_a_bad_query_is_refused_on_its_parameter(api, query, field):
+    resp = api.get(f"/api/receivables/aging?{query}")
+    assert resp.status_code == 422
+    assert [e["field"] for e in assert_error_shape(resp)] == [field]
+
+
+def test_the_report_needs_a_token_and_is_in_the_openapi_document(api):
+    assert api.get("/api/receivables/aging", token=None).status_code == 401
+    assert api.get("/api/receivables/aging", token="tok-reader").status_code == 200
+    spec = build_spec()
+    operation = spec["paths"]["/receivables/aging"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/AgingReport"}
+    line = spec["components"]["schemas"]["AgingReport"]["properties"]["customers"]["items"]
+    assert set(line["properties"]["amounts"]["properties"]) == {
+        "current", "days_1_30", "days_31_60", "days_61_90", "over_90"}
