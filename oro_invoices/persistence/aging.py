@@ -9,13 +9,14 @@ due date, so the statement reads the open invoices and none of the others.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.aging import BUCKETS, AgingBucket
 from oro_invoices.persistence.models import Invoice, PaymentState
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 
 
 @dataclass(frozen=True)
@@ -39,20 +40,22 @@ def bucket_condition(bucket: AgingBucket, today: dt.date) -> ColumnElement[bool]
     return and_(*([] if earliest is None else [due >= earliest]), *([] if latest is None else [due <= latest]))
 
 
-def aging_rows(session: Session, *, today: dt.date, organization_id: int | None = None,
-               currency: str | None = None) -> list[AgingRow]:
-    """The aging on ``today`` of ``organization_id``'s invoices (every organization's: None),
-    in ``currency`` only when given; one row per organization, customer and currency, in no set order."""
+def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> list[AgingRow]:
+    """The aging on ``today`` of the open invoices ``within`` selects (its organization,
+    customers, customer user, websites, currency …; ``status``, ``document_type``, ``overdue`` and
+    ``payment_status`` are the aging's own and are not read); one row per organization, customer
+    and currency, in no set order."""
     due = Invoice.total_amount - PaymentState.amount_paid - PaymentState.amount_credited
     unnamed = case((Invoice.customer_id.is_(None), Invoice.customer_name), else_="")
-    stmt = (select(PaymentState.organization_id, Invoice.customer_id, func.max(Invoice.customer_name), Invoice.currency, func.count(),
+    stmt = (select(PaymentState.organization_id, Invoice.customer_id, func.max(Invoice.customer_name),
+                   Invoice.currency, func.count(),
                    *(func.sum(case((bucket_condition(bucket, today), due), else_=0)) for bucket in BUCKETS))
             .select_from(PaymentState).join(Invoice, Invoice.id == PaymentState.invoice_id)
             .where(PaymentState.open_due_date.is_not(None))
             .group_by(PaymentState.organization_id, Invoice.customer_id, unnamed, Invoice.currency))
-    if organization_id is not None:
-        stmt = stmt.where(PaymentState.organization_id == organization_id)
-    if currency is not None:
-        stmt = stmt.where(Invoice.currency == currency)
+    if within.organization_id is not None:   # the state's copy: the first column of its open-invoice index
+        stmt = stmt.where(PaymentState.organization_id == within.organization_id)
+    stmt = apply_filter(stmt, replace(within, organization_id=None, status=None, document_type=None,
+                                      overdue=None, today=None, payment_status=None))
     return [AgingRow(org, customer_id, name or "", code, count, tuple(int(amount or 0) for amount in amounts))
             for org, customer_id, name, code, count, *amounts in session.execute(stmt)]

@@ -19,6 +19,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import AgingRow, aging_rows
+from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: who, then the buckets, then the total.
@@ -69,14 +70,13 @@ def check_currency(currency: str | None) -> str | None:
     return currency
 
 
-def read_report(ctx: ServiceContext, *, organization_id: int | None, currency: str | None = None,
-                today: dt.date | None = None) -> AgingReport:
-    """The aging of ``organization_id``'s open invoices (every organization's: None), in
-    ``currency`` only when given, on ``today`` (the clock's UTC date unless given)."""
-    check_currency(currency)
+def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None) -> AgingReport:
+    """The aging of the open invoices ``within`` selects (``persistence.aging.aging_rows``), on
+    ``today`` (the clock's UTC date unless given)."""
+    check_currency(within.currency)
     as_of = today or local_today(ctx.clock())
     with ctx.db.session() as s:
-        rows = aging_rows(s, today=as_of, organization_id=organization_id, currency=currency)
+        rows = aging_rows(s, today=as_of, within=within)
     return build_report(rows, as_of)
 
 

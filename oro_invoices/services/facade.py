@@ -191,13 +191,18 @@ class InvoiceService:
         the count stays cheap however many invoices there are."""
         return self.reads.count_invoices(filters, cap=cap)
 
-    def receivables_aging(self, organization_id: int | None = None, *, currency: str | None = None,
+    def receivables_aging(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                           today: dt.date | None = None) -> aging.AgingReport:
         """What each customer still owes, by how many days it is overdue (``services.aging``):
-        ``organization_id``'s open invoices (every organization's: None), in ``currency`` only
-        when given, on ``today`` (the clock's UTC date unless given). ``ValidationError`` on
-        ``currency`` when it is no currency code."""
-        return aging.read_report(self.context, organization_id=organization_id, currency=currency, today=today)
+        the open invoices ``filters`` select (as ``list_invoices`` takes them: ``organization_id``,
+        ``currency``, customers, websites …; every organization's without one), on ``today``
+        (the clock's UTC date unless given). ``ValidationError`` on ``currency`` when it is no
+        currency code."""
+        if filters is None:
+            filters = InvoiceFilter()
+        elif isinstance(filters, Mapping):
+            filters = InvoiceFilter(**filters)
+        return aging.read_report(self.context, filters, today=today)
 
     def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        limit: int = 20) -> list[str]:

@@ -596,7 +596,8 @@ class InvoiceApi:
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
         if errors:
             raise ValidationError(errors)
-        report = self.service.receivables_aging(client.organization_id, currency=request.query.get("currency") or None)
+        report = self.service.receivables_aging(InvoiceFilter(organization_id=client.organization_id,
+                                                              currency=request.query.get("currency") or None))
         return Response.json(openapi.AgingReportOut().dump({
             "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
             "totals": [_aging_line(line) for line in report.totals]}))

@@ -4,6 +4,8 @@ its CSV. The admin needs what the grid needs (``oro_invoices.view``).
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
@@ -31,7 +33,7 @@ class AgingPages:
             check_currency(chosen)
         except ValidationError:
             error, chosen = _("Choose one of the currencies listed."), None
-        report = bo.ctx.service.receivables_aging(self._organization(req), currency=chosen)
+        report = bo.ctx.service.receivables_aging(replace(bo.base_filter(req), currency=chosen))
         html = bo.ctx.render("admin/aging.html", req, report=report, buckets=BUCKETS, chosen=chosen,
                              currency_options=currency_options(chosen), error=error,
                              csv_query=f"?currency={chosen}" if chosen else "")
@@ -41,10 +43,7 @@ class AgingPages:
         """The report as CSV (``aging-YYYY-MM-DD.csv``); an unknown ``?currency=``: 422."""
         bo = self.backoffice
         bo.check(req)
-        report = bo.ctx.service.receivables_aging(self._organization(req), currency=req.query.get("currency") or None)
+        report = bo.ctx.service.receivables_aging(replace(bo.base_filter(req), currency=req.query.get("currency") or None))
         name = f"aging-{report.as_of.isoformat()}.csv"
         return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
-
-    def _organization(self, req: Request) -> int | None:
-        return self.backoffice.base_filter(req).organization_id

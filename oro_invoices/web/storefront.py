@@ -134,6 +134,8 @@ class StorefrontPages:
         return lambda invoice: bool(found.get(invoice.id))
 
     def index(self, req: Request) -> Response:
+        """Account > Invoices: the balance (what the user's invoices still owe, and of it what is
+        overdue, per currency; whatever the list's filters), then the list."""
         viewer = Viewer(self.ctx, req)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
@@ -149,6 +151,7 @@ class StorefrontPages:
             page.query["show_payment_method"] = "1"  # kept through paging, sorting and filters
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
+            balance=self.ctx.service.receivables_aging(visible).totals,
             show_payment_method=show_payment_method,
             show_customer=several,
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,

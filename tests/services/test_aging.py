@@ -48,7 +48,7 @@ def amounts(line) -> list[str]:
 def test_each_invoice_is_in_the_bucket_of_its_days_overdue(clocked):
     for due in (3, 0, -1, -30, -31, -60, -61, -90, -91, -400):
         make(clocked, due=due)
-    report = clocked.receivables_aging(1)
+    report = clocked.receivables_aging({"organization_id": 1})
     [line] = report.lines
     assert report.as_of == TODAY
     assert (line.customer_id, line.customer_name, line.currency, line.invoices) == (10, "Acme Corp", "USD", 10)
@@ -66,7 +66,7 @@ def test_only_what_can_still_be_paid_is_aged_for_its_amount_due(clocked):
     clocked.create_credit_note(credited, {"amounts": [{"tax_rate": "0", "amount": "25.00"}]})   # 75.00 left, 31–60
     voided = make(clocked, due=-45)
     clocked.void(voided, reason="wrong")
-    [line] = clocked.receivables_aging(1).lines
+    [line] = clocked.receivables_aging({"organization_id": 1}).lines
     assert amounts(line) == ["0.00", "70.00", "75.00", "0.00", "0.00"] and line.invoices == 2
 
 
@@ -76,16 +76,35 @@ def test_lines_are_per_customer_and_currency_with_a_total_per_currency(clocked):
     make(clocked, due=2, price="5000", currency="JPY", customer_id=11, customer_name="beta GmbH")
     make(clocked, due=-3, price="7.50", customer_id=None, customer_user_id=None, customer_name="Walk-in")
     make(clocked, due=-5, organization_id=2, customer_name="Other Org's")      # another organization
-    report = clocked.receivables_aging(1)
+    report = clocked.receivables_aging({"organization_id": 1})
     assert [(ln.currency, ln.customer_name, ln.customer_id) for ln in report.lines] == [
         ("JPY", "beta GmbH", 11), ("USD", "Acme Corp", 10), ("USD", "beta GmbH", 11), ("USD", "Walk-in", None)]
     assert amounts(report.lines[0]) == ["5000", "0", "0", "0", "0"]            # yen have no decimals
     assert [(t.currency, t.invoices, amounts(t)) for t in report.totals] == [
         ("JPY", 1, ["5000", "0", "0", "0", "0"]), ("USD", 3, ["0.00", "107.50", "0.00", "0.00", "40.00"])]
     assert all(t.is_total and t.customer_id is None for t in report.totals)
-    assert [ln.currency for ln in clocked.receivables_aging(1, currency="JPY").lines] == ["JPY"]
-    assert {ln.customer_name for ln in clocked.receivables_aging(None).lines} >= {"Other Org's", "Acme Corp"}
-    assert clocked.receivables_aging(3).lines == [] and clocked.receivables_aging(3).totals == []
+    assert [ln.currency for ln in clocked.receivables_aging({"organization_id": 1, "currency": "JPY"}).lines] == ["JPY"]
+    assert {ln.customer_name for ln in clocked.receivables_aging().lines} >= {"Other Org's", "Acme Corp"}
+    nobody = clocked.receivables_aging({"organization_id": 3})
+    assert nobody.lines == [] and nobody.totals == []
+
+
+def test_the_filter_chooses_whose_invoices_are_aged_and_the_aging_keeps_its_own_rules(clocked):
+    make(clocked, due=-5, customer_user_id=100, website_id=1)
+    make(clocked, due=-5, price="20.00", customer_user_id=101, website_id=2)
+    make(clocked, due=-5, price="30.00", customer_id=11, customer_name="beta GmbH", customer_user_id=110)
+    make(clocked, due=-5, price="40.00", post=False)                              # a draft owes nothing yet
+
+    def owed(**filters) -> list[tuple[int | None, str]]:
+        report = clocked.receivables_aging({"organization_id": 1, **filters})
+        return [(line.customer_id, str(line.total)) for line in report.lines]
+
+    assert owed() == [(10, "120.00"), (11, "30.00")]
+    assert owed(customer_user_id=101) == [(10, "20.00")]
+    assert owed(customer_ids=[11]) == [(11, "30.00")]
+    assert owed(exclude_website_ids=[2]) == [(10, "100.00"), (11, "30.00")]
+    assert owed(status="draft", overdue=False, document_type="credit_note", payment_status="paid_in_full") == \
+        owed()                                                                   # not the aging's to choose
 
 
 def test_the_sql_agrees_with_the_domain_on_every_day(clocked):
@@ -97,20 +116,20 @@ def test_the_sql_agrees_with_the_domain_on_every_day(clocked):
             doc = clocked.get(invoice_id)
             if is_payable(doc.payment_status, doc.amount_due):
                 expected[bucket_of(days_overdue(doc, today)).key] += doc.amount_due
-        [line] = clocked.receivables_aging(1, today=today).lines
+        [line] = clocked.receivables_aging({"organization_id": 1}, today=today).lines
         assert line.amounts == expected, today
 
 
 def test_a_currency_that_is_no_code_is_refused_on_its_field(clocked):
     with pytest.raises(ValidationError) as caught:
-        clocked.receivables_aging(1, currency="euro")
+        clocked.receivables_aging({"organization_id": 1, "currency": "euro"})
     assert caught.value.as_list()[0]["field"] == "currency"
 
 
 def test_the_csv_has_a_row_per_line_then_the_totals(clocked):
     make(clocked, due=-5)
     make(clocked, due=-100, price="40.00", customer_id=11, customer_name='beta, "the" GmbH')
-    rows = list(csv.reader(io.StringIO(aging_csv_text(clocked.receivables_aging(1)))))
+    rows = list(csv.reader(io.StringIO(aging_csv_text(clocked.receivables_aging({"organization_id": 1})))))
     assert rows == [list(CSV_COLUMNS),
                     ["10", "Acme Corp", "USD", "1", "0.00", "100.00", "0.00", "0.00", "0.00", "100.00"],
                     ["11", 'beta, "the" GmbH', "USD", "1", "0.00", "0.00", "0.00", "0.00", "40.00", "40.00"],
@@ -127,6 +146,6 @@ def test_the_buckets_cover_every_day_once():
 def test_an_organizations_aging_reads_its_open_invoices_from_the_open_due_date_index(sqlite_db):
     service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
     make(service, due=-3)
-    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging(1))
+    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging({"organization_id": 1}))
     assert "INDEX ix_oro_invoice_payment_state_org_open_d" in plan and "(organization_id=?" in plan, plan
     assert "SCAN oro_invoice_invoice" not in plan, plan
