@@ -3,8 +3,10 @@ paid, summed per customer and currency into the buckets of ``domain.aging``. Amo
 integer minor units of the row's currency.
 
 The invoices are those with an open due date (``open_due``: posted, payable, and due on that
-date; posting needs a due date), read from the payment states' index by organization and open
-due date, so the statement reads the open invoices and none of the others.
+date; posting needs a due date). Their payment states keep copies of what the aging reads (the
+organization, customer, currency, total and customer name, by triggers), so an organization's
+aging, or a customer's, is read from the states' aging index alone, in the order it groups by.
+A filter on anything else (a customer user, websites …) joins the invoices for it.
 """
 from __future__ import annotations
 
@@ -17,6 +19,10 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain.aging import BUCKETS, AgingBucket
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+
+#: What the aging reads from the filter itself, on the states' copies; ``NOT_READ`` it leaves out.
+STATE_FIELDS = ("organization_id", "customer_id", "customer_ids", "currency")
+NOT_READ = ("status", "document_type", "overdue", "today", "payment_status")
 
 
 @dataclass(frozen=True)
@@ -42,20 +48,26 @@ def bucket_condition(bucket: AgingBucket, today: dt.date) -> ColumnElement[bool]
 
 def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> list[AgingRow]:
     """The aging on ``today`` of the open invoices ``within`` selects (its organization,
-    customers, customer user, websites, currency …; ``status``, ``document_type``, ``overdue`` and
-    ``payment_status`` are the aging's own and are not read); one row per organization, customer
-    and currency, in no set order."""
-    due = Invoice.total_amount - PaymentState.amount_paid - PaymentState.amount_credited
-    unnamed = case((Invoice.customer_id.is_(None), Invoice.customer_name), else_="")
-    stmt = (select(PaymentState.organization_id, Invoice.customer_id, func.max(Invoice.customer_name),
-                   Invoice.currency, func.count(),
-                   *(func.sum(case((bucket_condition(bucket, today), due), else_=0)) for bucket in BUCKETS))
-            .select_from(PaymentState).join(Invoice, Invoice.id == PaymentState.invoice_id)
-            .where(PaymentState.open_due_date.is_not(None))
-            .group_by(PaymentState.organization_id, Invoice.customer_id, unnamed, Invoice.currency))
-    if within.organization_id is not None:   # the state's copy: the first column of its open-invoice index
-        stmt = stmt.where(PaymentState.organization_id == within.organization_id)
-    stmt = apply_filter(stmt, replace(within, organization_id=None, status=None, document_type=None,
-                                      overdue=None, today=None, payment_status=None))
-    return [AgingRow(org, customer_id, name or "", code, count, tuple(int(amount or 0) for amount in amounts))
+    customers, currency, customer user, websites …; ``NOT_READ`` are the aging's own to decide
+    and are not read); one row per organization, customer and currency, in no set order."""
+    state = PaymentState
+    due = state.total_amount - state.amount_paid - state.amount_credited
+    unnamed = case((state.customer_id.is_(None), state.customer_name), else_="")
+    stmt = (select(state.organization_id, state.customer_id, func.max(state.customer_name), state.currency,
+                   func.count(), *(func.sum(case((bucket_condition(bucket, today), due), else_=0))
+                                   for bucket in BUCKETS))
+            .where(state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
+            .group_by(state.organization_id, state.customer_id, state.currency, unnamed))
+    if within.organization_id is not None:
+        stmt = stmt.where(state.organization_id == within.organization_id)
+    if within.customer_id is not None:
+        stmt = stmt.where(state.customer_id == within.customer_id)
+    if within.customer_ids is not None:
+        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
+    if within.currency is not None:
+        stmt = stmt.where(state.currency == within.currency)
+    rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
+    if rest != InvoiceFilter():
+        stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
+    return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts))
             for org, customer_id, name, code, count, *amounts in session.execute(stmt)]

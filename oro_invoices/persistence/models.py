@@ -260,6 +260,9 @@ class NumberSkip(Base):
 
 #: The payment states of invoices that can still be paid (``open_due.py``).
 OPEN = text("open_due_date IS NOT NULL")
+#: The aging index's rows: the open ones. Its second term (always true of an open one) is one only
+#: the aging states (``persistence.aging``), so that no other query is planned over that index.
+AGING_ROWS = text("open_due_date IS NOT NULL AND currency IS NOT NULL")
 
 
 class PaymentState(Base):
@@ -275,7 +278,12 @@ class PaymentState(Base):
                             "invoice_id", "invoice_date", "total_amount", "customer_name", "payment_status",
                             "payment_method"),
                       Index("ix_oro_invoice_payment_state_org_open_date", "organization_id", "invoice_date",
-                            "invoice_id", "open_due_date", sqlite_where=OPEN, postgresql_where=OPEN))
+                            "invoice_id", "open_due_date", sqlite_where=OPEN, postgresql_where=OPEN),
+                      # the receivables aging (``persistence.aging``): what is open, by customer and
+                      # currency, with every column it adds up (read from the index alone)
+                      Index("ix_oro_invoice_payment_state_org_aging", "organization_id", "customer_id", "currency",
+                            "open_due_date", "total_amount", "amount_paid", "amount_credited", "customer_name",
+                            sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS))
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)
@@ -286,13 +294,15 @@ class PaymentState(Base):
     amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The invoice's organization, date, total and customer name and, while it can be paid, its
-    #: due date. Kept by triggers (``open_due.py``, revisions 0016 and 0018): the add-on's code
-    #: never writes them.
+    #: The invoice's organization, date, total, customer, customer name and currency and, while it
+    #: can be paid, its due date. Kept by triggers (``open_due.py``, revisions 0016, 0018 and 0028):
+    #: the add-on's code never writes them.
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_date: Mapped[dt.date | None] = mapped_column(Date)
     total_amount: Mapped[int | None] = mapped_column(BigInteger)
     customer_name: Mapped[str | None] = mapped_column(String(255))
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
+    currency: Mapped[str | None] = mapped_column(String(3))
     open_due_date: Mapped[dt.date | None] = mapped_column(Date)
 
 

@@ -6,7 +6,8 @@ be paid: ``statuses.is_payable``) and NULL otherwise; the other columns it keeps
 are copies of the invoice's. Triggers keep them up to date whatever code path writes, so that the
 state's indexes hold exactly the invoices that can be overdue, by due date and by invoice date,
 with the columns their pages are sorted by: the Overdue filter (``queries.overdue_condition``)
-reads them. Installed by revision 0016, with more copies by 0018; a change to
+reads them, and so does the receivables aging (``persistence.aging``). Installed by revision
+0016, with more copies by 0018 and 0028; a change to
 ``statuses.NOT_PAYABLE`` or to ``COPIED`` needs a revision that installs the triggers again and
 refreshes the columns (``refresh_statement``). A revision passes the copies of its own time, so
 that it keeps doing what it did.
@@ -23,7 +24,8 @@ STATE_COLUMNS = ("invoice_id", "payment_status", "amount_paid", "amount_credited
 #: that changed them left them.
 COPIED_0016 = ("organization_id", "invoice_date")
 COPIED_0018 = (*COPIED_0016, "total_amount", "customer_name")
-COPIED = COPIED_0018
+COPIED_0028 = (*COPIED_0018, "customer_id", "currency")
+COPIED = COPIED_0028
 
 
 def _invoice_columns(copied: tuple[str, ...]) -> tuple[str, ...]:

@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import text
 from support.payloads import invoice_payload
 from support.statements import sqlite_plan_of_last
 
@@ -16,6 +17,7 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.overdue import days_overdue
 from oro_invoices.domain.statuses import is_payable
 from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.services.aging import CSV_COLUMNS, aging_csv_text
 from oro_invoices.services.facade import InvoiceService
 
@@ -143,9 +145,36 @@ def test_the_buckets_cover_every_day_once():
         bucket_of(-1)
 
 
-def test_an_organizations_aging_reads_its_open_invoices_from_the_open_due_date_index(sqlite_db):
+@pytest.mark.parametrize("within", [{"organization_id": 1}, {"organization_id": 1, "customer_id": 10},
+                                    {"organization_id": 1, "customer_ids": [10, 11], "currency": "USD"}])
+def test_an_aging_is_read_from_the_aging_index_alone(sqlite_db, within):
     service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
     make(service, due=-3)
-    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging({"organization_id": 1}))
-    assert "INDEX ix_oro_invoice_payment_state_org_open_d" in plan and "(organization_id=?" in plan, plan
-    assert "SCAN oro_invoice_invoice" not in plan, plan
+    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging(within))
+    assert "COVERING INDEX ix_oro_invoice_payment_state_org_aging (organization_id=?" in plan, plan
+    assert "oro_invoice_invoice" not in plan, plan
+
+
+def test_a_customer_users_aging_joins_the_invoices_for_what_only_they_hold(sqlite_db):
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    make(service, due=-3)
+    plan = sqlite_plan_of_last(sqlite_db.engine, lambda: service.receivables_aging(
+        {"organization_id": 1, "customer_id": 10, "customer_user_id": 100}))
+    assert "ix_oro_invoice_payment_state_org_aging (organization_id=? AND customer_id=?" in plan, plan
+    assert "oro_invoice_invoice USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_revision_0028_copies_the_customer_and_currency_of_the_invoices_there_are(clocked):
+    make(clocked, due=-5)
+    make(clocked, due=-40, price="40.00", currency="EUR", customer_id=11, customer_name="beta GmbH")
+    make(clocked, due=-70, price="7.00", customer_id=None, customer_user_id=None, customer_name="Walk-in")
+    before = clocked.receivables_aging({"organization_id": 1})
+    downgrade(clocked.db, "0027")                    # the copies are dropped …
+    upgrade(clocked.db)                              # … and made again from the invoices
+    after = clocked.receivables_aging({"organization_id": 1})
+    assert [(ln.currency, ln.customer_id, str(ln.total)) for ln in after.lines] == [
+        ("EUR", 11, "40.00"), ("USD", 10, "100.00"), ("USD", None, "7.00")]
+    assert after == before
+    with clocked.db.engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM oro_invoice_payment_state "
+                                 "WHERE currency IS NULL")).scalar() == 0
