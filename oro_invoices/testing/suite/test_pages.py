@@ -5,7 +5,7 @@ page; 403 and 404 follow the user's permissions, organization and invoice role (
 ``none``: no entry and no access); forms without this session's CSRF token are refused;
 an action's flash message is shown once after its redirect; a list query that cannot be
 used is answered 422 saying why; the order tab; HEAD; the PDF download's headers; switching
-invoices off removes every page. Needs the host's page client
+invoices off removes every page; the Aging Report and the storefront's balance. Needs the host's page client
 (``host.page_client()`` or the ``oro_page_client`` fixture, see ``oro_invoices.testing.pages``).
 """
 from __future__ import annotations
@@ -34,6 +34,8 @@ STORE_INDEX = "oro_invoices.storefront.index"
 STORE_VIEW = "oro_invoices.storefront.view"
 STORE_DOWNLOAD = "oro_invoices.storefront.download"
 PAY = "oro_invoices.storefront.pay"
+AGING = "oro_invoices.admin.aging"
+AGING_CSV = "oro_invoices.admin.aging_csv"
 
 
 class PageSuite(HostSuite):
@@ -158,6 +160,42 @@ class TestPageAccess(PageSuite):
         self.as_customer("department")
         assert self.browser.get(self.store_url(self.shop.colleague_invoice)).status == 200
         assert self.browser.get(self.store_url(self.shop.foreign)).status == 404
+
+
+class TestPageAging(PageSuite):
+    """The Aging Report and the storefront's balance: what the host's customers owe, each user
+    seeing what their organization or role lets them see."""
+
+    def test_the_report_shows_what_each_customer_owes(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        page = self.browser.get(self.url(AGING))
+        acme = self.shop.posted.amount_due + self.shop.colleague_invoice.amount_due
+        assert page.status == 200 and acme > 0
+        text = html.unescape(page.text())
+        assert "ACME Corp" in text and "Globex Inc" in text and f"{acme:,.2f}" in text
+        export = self.browser.get(self.url(AGING_CSV))
+        assert export.status == 200 and (header(export, "Content-Type") or "").startswith("text/csv")
+        rows = export.text().splitlines()
+        assert rows[0].startswith("customer_id,customer_name,currency,invoices,")
+        assert any(row.startswith(f"{self.shop.posted.customer_id},ACME Corp,USD,2,") and row.endswith(f",{acme}")
+                   for row in rows), rows
+
+    def test_another_organizations_admin_sees_none_of_it(self) -> None:
+        self.client.login_admin(PERMISSIONS, organization_id=2)
+        page = self.browser.get(self.url(AGING))
+        assert page.status == 200 and "ACME Corp" not in page.text()
+        self.client.login_admin([p for p in PERMISSIONS if p != "oro_invoices.view"])
+        assert self.browser.get(self.url(AGING)).status == 403
+
+    @pytest.mark.oro_requires("storefront")
+    def test_the_storefront_states_what_the_users_invoices_still_owe(self) -> None:
+        self.as_customer("own")
+        own = html.unescape(self.browser.get(self.url(STORE_INDEX)).text())
+        self.as_customer("department")
+        department = html.unescape(self.browser.get(self.url(STORE_INDEX)).text())
+        mine, ours = self.shop.posted.amount_due, self.shop.posted.amount_due + self.shop.colleague_invoice.amount_due
+        assert 'id="oi-balance"' in own and f"{mine:,.2f}" in own.split('id="oi-balance"')[1].split("</section>")[0]
+        assert f"{ours:,.2f}" in department.split('id="oi-balance"')[1].split("</section>")[0]
 
 
 class TestPageForms(PageSuite):
