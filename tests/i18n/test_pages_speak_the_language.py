@@ -183,6 +183,8 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices?status=posted&document_type=credit_note&overdue=no"),
         Page("admin", "/admin/invoices?invoice_date_from=31.02.2026&total_min=ten&per_page=7", 422),
         Page("admin", "/admin/invoices?total_min=10&overdue=1", 422),
+        Page("admin", "/admin/invoices/aging"),
+        Page("admin", "/admin/invoices/aging?currency=euro", 422),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
         Page("admin", view),
