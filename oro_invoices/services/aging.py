@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS
@@ -24,6 +24,9 @@ from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: who, then the buckets, then the total.
 CSV_COLUMNS = ("customer_id", "customer_name", "currency", "invoices", *BUCKET_KEYS, "total_due")
+#: The orders of a report's lines within a currency: by customer name, or by one of the amounts
+#: (a bucket's, or the total due), the largest first.
+SORTS = ("customer", *BUCKET_KEYS, "total")
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,20 @@ class AgingReport:
     def lines_in(self, currency: str) -> list[AgingLine]:
         """The customers' lines in ``currency``."""
         return [line for line in self.lines if line.currency == currency]
+
+    def sorted_by(self, key: str) -> AgingReport:
+        """The report with its lines in the order ``key`` (one of ``SORTS``) gives within each
+        currency: by customer name, or by that amount, the largest first (then by name)."""
+        if key == "customer":
+            return self
+        if key not in SORTS:
+            raise ValueError(f"unknown aging sort {key!r}; use one of {', '.join(SORTS)}")
+
+        def amount(line: AgingLine) -> Decimal:
+            return line.total if key == "total" else line.amounts[key]
+
+        # stable: lines of equal amounts keep their order by name
+        return replace(self, lines=sorted(self.lines, key=lambda line: (line.currency, -amount(line))))
 
 
 def check_currency(currency: str | None) -> str | None:

@@ -43,7 +43,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.import_form": "**Import E-Invoices** (on the grid, with the `oro_invoices.import` permission, for an admin of an organization): upload Factur-X / ZUGFeRD PDFs or CII or UBL XML files",
     "oro_invoices.admin.import_files": "**Import**: each uploaded e-invoice becomes a posted invoice or credit note (or names the one it made before); the page lists what became of each file and every problem of those refused",
     "oro_invoices.admin.export_pdfs": "**Download PDFs (ZIP)** on the grid: the stored PDFs of the posted invoices and credit notes its filters select, one ZIP archive; `missing.txt` in it names those without a readable PDF",
-    "oro_invoices.admin.aging": "**Aging Report** (a button on the grid): what each customer still owes on posted invoices, by days past the due date (not yet due, 1–30, 31–60, 61–90, over 90), one table per currency with its total; `?currency=` shows one",
+    "oro_invoices.admin.aging": "**Aging Report** (a button on the grid): what each customer still owes on posted invoices, by days past the due date (not yet due, 1–30, 31–60, 61–90, over 90), one table per currency with its total; `?currency=` shows one, `?sort=` orders the customers by an amount",
     "oro_invoices.admin.aging_csv": "The Aging Report's **Export CSV**: a row per customer and currency, then a total row per currency (`aging-YYYY-MM-DD.csv`)",
     "oro_invoices.storefront.download_all": "**Download PDFs (ZIP)** on My Account > Invoices: the stored PDFs of the invoices and credit notes its filters select that the customer user may see and download",
     "oro_invoices.storefront.index": "My Account > **Invoices**",

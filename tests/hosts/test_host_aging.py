@@ -122,3 +122,39 @@ def test_the_report_needs_the_view_permission_and_a_login(shop):
         assert refused.status_code == 403 and "Total Due" not in refused.get_data(as_text=True)
         anonymous = ShopClient(shop[0]).get(url)
         assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]
+
+
+def test_the_customers_are_sorted_by_name_or_by_an_amount_the_largest_first(admin):
+    def order(url: str) -> list[str]:
+        page = admin.get(url).get_data(as_text=True)
+        return [name for name in table_cells(page, "EUR") if name not in ("Customer", "Total")]
+
+    by_name = order("/admin/invoices/aging")
+    assert by_name == sorted(by_name, key=str.casefold) and len(by_name) > 2
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'<a class="oi-sort" href="([^"]+)">Total Due</a>', page).group(1))
+    assert link == "?sort=total"
+    rows = table_cells(admin.get("/admin/invoices/aging" + link).get_data(as_text=True), "EUR")
+    totals = [Decimal(cells[-1].replace(",", "")) for name, cells in rows.items() if name not in ("Customer", "Total")]
+    assert totals == sorted(totals, reverse=True) and len(set(totals)) > 1
+    assert order("/admin/invoices/aging" + link) != by_name
+    late_first = order("/admin/invoices/aging?sort=days_1_30&currency=EUR")
+    owed = expected_by_customer(admin.service, 1)
+    latest = max((name for name, currency in owed if currency == "EUR"), key=lambda name: owed[(name, "EUR")][1])
+    assert owed[(latest, "EUR")][1] > 0 and late_first[0] == latest
+    page = admin.get("/admin/invoices/aging?sort=days_1_30&currency=EUR").get_data(as_text=True)
+    assert 'aria-sort="descending"><a class="oi-sort" href="?currency=EUR&amp;sort=days_1_30">1–30 Days' in page
+    assert 'href="/admin/invoices/aging.csv?currency=EUR&amp;sort=days_1_30"' in page
+    csv_rows = list(csv.DictReader(io.StringIO(admin.get(
+        "/admin/invoices/aging.csv?sort=total").get_data(as_text=True))))
+    eur = [Decimal(r["total_due"]) for r in csv_rows if r["currency"] == "EUR" and r["customer_name"] != "Total"]
+    assert eur == sorted(eur, reverse=True)
+
+
+def test_an_unknown_order_is_said_beside_its_field(admin):
+    resp = admin.get("/admin/invoices/aging?sort=size")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and "Choose one of the orders listed." in text_of(page)
+    assert 'aria-describedby="f-error-sort"' in page
+    resp = admin.get("/admin/invoices/aging.csv?sort=size")
+    assert resp.status_code == 422 and "Sort: Must be one of customer, current" in text_of(resp.get_data(as_text=True))

@@ -178,3 +178,22 @@ def test_revision_0028_copies_the_customer_and_currency_of_the_invoices_there_ar
     with clocked.db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM oro_invoice_payment_state "
                                  "WHERE currency IS NULL")).scalar() == 0
+
+
+def test_a_report_sorts_its_lines_by_an_amount_within_each_currency(clocked):
+    make(clocked, due=-5, price="10.00", customer_id=11, customer_name="alpha")
+    make(clocked, due=-50, price="30.00", customer_id=12, customer_name="beta")
+    make(clocked, due=3, price="20.00", customer_id=13, customer_name="gamma")
+    make(clocked, due=3, price="99.00", currency="EUR", customer_id=14, customer_name="delta")
+    report = clocked.receivables_aging({"organization_id": 1})
+
+    def names(key: str) -> list[str]:
+        return [line.customer_name for line in report.sorted_by(key).lines]
+
+    assert names("customer") == ["delta", "alpha", "beta", "gamma"]
+    assert names("total") == ["delta", "beta", "gamma", "alpha"]
+    assert names("current") == ["delta", "gamma", "alpha", "beta"]            # equal amounts keep name order
+    assert names("days_31_60") == ["delta", "beta", "alpha", "gamma"]
+    assert report.sorted_by("total").totals == report.totals
+    with pytest.raises(ValueError, match="unknown aging sort 'size'"):
+        report.sorted_by("size")
