@@ -57,6 +57,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
+from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
@@ -591,13 +592,18 @@ class InvoiceApi:
 
     def receivables_aging(self, request: Request, client: ApiClient) -> Response:
         """What each customer of the client's organization owes on posted invoices, by days past
-        due (``services.aging``); ``?currency=`` keeps one currency."""
-        errors = [(name, "Unknown query parameter; use currency.") for name in request.query if name != "currency"]
+        due (``services.aging``); ``?currency=`` keeps one currency, ``?sort=`` orders the customers."""
+        errors = [(name, "Unknown query parameter; use currency or sort.") for name in request.query
+                  if name not in ("currency", "sort")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
+        sort = request.query.get("sort") or "customer"
+        if sort not in AGING_SORTS:
+            errors.append(("sort", f"Must be one of {', '.join(AGING_SORTS)}."))
         if errors:
             raise ValidationError(errors)
         report = self.service.receivables_aging(InvoiceFilter(organization_id=client.organization_id,
                                                               currency=request.query.get("currency") or None))
+        report = report.sorted_by(sort)
         return Response.json(openapi.AgingReportOut().dump({
             "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
             "totals": [_aging_line(line) for line in report.totals]}))

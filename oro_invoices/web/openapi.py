@@ -574,7 +574,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("/receivables/aging", "get"): {
         "summary": "The receivables aging: what each customer owes on posted invoices, by days past due",
         "parameters": [{"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
-                        "description": "Only amounts in this ISO 4217 currency."}],
+                        "description": "Only amounts in this ISO 4217 currency."},
+                       {"in": "query", "name": "sort", "required": False, "schema": {
+                           "type": "string", "default": "customer",
+                           "enum": ["customer", "current", "days_1_30", "days_31_60", "days_61_90", "over_90",
+                                    "total"]},
+                        "description": "The customers of each currency by name, or by that amount, the largest first."}],
         "responses": {"200": _ok("The report.", "AgingReport"), **_errors("422")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],

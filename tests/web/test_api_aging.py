@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from support.api import assert_error_shape, make_http
+from support.api import api_payload, assert_error_shape, make_http
 
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
@@ -46,12 +46,19 @@ def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):
                                 "days_61_90": "0.00", "over_90": "0.00"},
                     "total_due": owed}]}
     assert late_api.get("/api/receivables/aging?currency=EUR").get_json()["customers"] == []
+    by_total = late_api.post("/api/invoices", {**api_payload(status="posted", external_id="BIG", customer_id=11,
+                                                              customer_name="Zeta Ltd")}).get_json()
+    assert by_total["status"] == "posted"
+    assert [c["customer_name"] for c in late_api.get("/api/receivables/aging").get_json()["customers"]] == [
+        "Acme Corp", "Zeta Ltd"]
+    assert [c["customer_name"] for c in late_api.get("/api/receivables/aging?sort=days_31_60").get_json()[
+        "customers"]] == ["Zeta Ltd", "Acme Corp"]                 # Zeta owes all of its late one, Acme part
     theirs = late_api.get("/api/receivables/aging", token="tok-other").get_json()
     assert [c["invoices"] for c in theirs["customers"]] == [1]
 
 
 @pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer_id=1", "customer_id"),
-                                          ("currency=EUR&currency=USD", "currency")])
+                                          ("currency=EUR&currency=USD", "currency"), ("sort=size", "sort")])
 def test_a_bad_query_is_refused_on_its_parameter(api, query, field):
     resp = api.get(f"/api/receivables/aging?{query}")
     assert resp.status_code == 422
