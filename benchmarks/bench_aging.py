@@ -11,7 +11,6 @@ two days: one on which every unpaid invoice is overdue, and one on which about o
 """
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -19,21 +18,12 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, os.path.dirname(__file__))
 from _common import median_ms
-from bench_overdue import FEW_LATE, MANY_LATE, database_arguments, database_url, filled
+from bench_overdue import FEW_LATE, MANY_LATE, filled, run
 
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
-
-
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    database_arguments(parser)
-    args = parser.parse_args()
-    count = 100_000 if args.quick else args.count
-    with database_url(args) as url:
-        return measure(Database(url), count)
 
 
 def open_count(db: Database) -> int:
@@ -66,4 +56,4 @@ def measure(db: Database, count: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(measure))

@@ -21,7 +21,7 @@ import os
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from sqlalchemy import func, select
 
@@ -91,7 +91,8 @@ def filled(db: Database, count: int) -> None:
               f"in {time.perf_counter() - t:.1f} s")
 
 
-def main() -> int:
+def run(measure: Callable[[Database, int], int]) -> int:
+    """``measure`` on the database the command line chooses (``database_arguments``), of its size."""
     parser = argparse.ArgumentParser()
     database_arguments(parser)
     args = parser.parse_args()
@@ -143,4 +144,4 @@ def measure(db: Database, count: int) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run(measure))

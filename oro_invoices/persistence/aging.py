@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.aging import BUCKETS, AgingBucket
@@ -49,15 +50,34 @@ def bucket_condition(bucket: AgingBucket, today: dt.date) -> ColumnElement[bool]
 def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> list[AgingRow]:
     """The aging on ``today`` of the open invoices ``within`` selects (its organization,
     customers, currency, customer user, websites …; ``NOT_READ`` are the aging's own to decide
-    and are not read); one row per organization, customer and currency, in no set order."""
+    and are not read); one row per organization, customer and currency, in no set order.
+
+    The invoices of a customer are grouped in the aging index's own order; those naming no
+    customer, by the name they carry, in a second part of the statement (so that the first
+    needs no sort: half the time of one grouping of both)."""
+    named = _grouped(today, within, customer_named=True)
+    stmt = named if within.customer_id is not None or within.customer_ids is not None \
+        else union_all(named, _grouped(today, within, customer_named=False))
+    return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts))
+            for org, customer_id, name, code, count, *amounts in session.execute(stmt)]
+
+
+def _grouped(today: dt.date, within: InvoiceFilter, *, customer_named: bool) -> Select[*tuple[Any, ...]]:
+    """The aging of the invoices naming a customer, grouped by organization, customer and currency
+    (``customer_named``), or of those naming none, by organization, currency and name."""
     state = PaymentState
     due = state.total_amount - state.amount_paid - state.amount_credited
-    unnamed = case((state.customer_id.is_(None), state.customer_name), else_="")
-    stmt = (select(state.organization_id, state.customer_id, func.max(state.customer_name), state.currency,
+    customer = state.customer_id if customer_named else func.max(state.customer_id)   # NULL: none named
+    stmt: Select[*tuple[Any, ...]] = (select(state.organization_id, customer, func.max(state.customer_name), state.currency,
                    func.count(), *(func.sum(case((bucket_condition(bucket, today), due), else_=0))
                                    for bucket in BUCKETS))
-            .where(state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
-            .group_by(state.organization_id, state.customer_id, state.currency, unnamed))
+            .where(state.open_due_date.is_not(None), state.currency.is_not(None)))   # the aging index's rows
+    if customer_named:
+        stmt = stmt.where(state.customer_id.is_not(None)).group_by(
+            state.organization_id, state.customer_id, state.currency)
+    else:
+        stmt = stmt.where(state.customer_id.is_(None)).group_by(
+            state.organization_id, state.currency, state.customer_name)
     if within.organization_id is not None:
         stmt = stmt.where(state.organization_id == within.organization_id)
     if within.customer_id is not None:
@@ -69,5 +89,4 @@ def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> li
     rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
-    return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts))
-            for org, customer_id, name, code, count, *amounts in session.execute(stmt)]
+    return stmt

@@ -16,6 +16,7 @@ import re
 
 import pytest
 from sqlalchemy import event
+from support.list_pages import ROLES, customer
 from support.statements import statements_sent as counted
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -79,16 +80,6 @@ def add_acme_invoices(shop, count: int) -> None:
         }, actor="test")
         service.post(doc.id, actor="test")
 
-
-#: A customer user of each storefront invoice role (the corporate one sees Acme Berlin's too).
-ROLES = {"corporate": "amanda.cole@acme.example", "department": "ben.ortiz@acme.example",
-         "own": "carla.nguyen@acme.example"}
-
-
-def customer(shop, email: str) -> ShopClient:
-    client = ShopClient(shop[0])
-    client.login_customer(email)
-    return client
 
 
 def add_history(shop, invoice_id: int, first: int, last: int) -> None:

@@ -7,19 +7,11 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from support.list_pages import ROLES, customer
 
 from oro_invoices.domain.overdue import is_overdue, local_today
 from oro_invoices.domain.statuses import is_payable
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
-
-ROLES = {"corporate": "amanda.cole@acme.example", "department": "ben.ortiz@acme.example",
-         "own": "carla.nguyen@acme.example"}
-
-
-def customer(shop, email: str) -> ShopClient:
-    client = ShopClient(shop[0])
-    client.login_customer(email)
-    return client
 
 
 def balance(page: str) -> dict[str, tuple[str, str]]:

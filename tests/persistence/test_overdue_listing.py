@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, select
 from sqlalchemy import inspect as sa_inspect
 from support.databases import make_database
-from support.payloads import invoice_payload
+from support.payloads import one_line_invoice
 from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.overdue import days_overdue
@@ -37,15 +37,8 @@ def clocked(db) -> InvoiceService:
 
 def make(service: InvoiceService, *, due: int | None, post: bool = True, paid: str | None = None,
          price: str = "100.00", invoice_date: str = "2026-12-01", **extra) -> int:
-    payload = invoice_payload(invoice_date=invoice_date, due_date=None if due is None else day(due),
-                              lines=[{"description": "x", "quantity": "1", "unit_price": price}],
-                              **extra)
-    invoice = service.create(payload)
-    if post:
-        service.post(invoice.id)
-    if paid:
-        service.record_payment(invoice.id, {"method": "bank", "action": "charge", "amount": paid})
-    return invoice.id
+    return one_line_invoice(service, due_date=None if due is None else day(due), invoice_date=invoice_date,
+                            price=price, post=post, paid=paid, **extra)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
-from support.payloads import invoice_payload
+from support.payloads import one_line_invoice
 from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
@@ -33,14 +33,8 @@ def clocked(db) -> InvoiceService:
 def make(service: InvoiceService, *, due: int, price: str = "100.00", post: bool = True,
          paid: str | None = None, **extra) -> int:
     """A one-line invoice (no tax) of ``price``, due ``due`` days from TODAY."""
-    payload = invoice_payload(invoice_date="2025-06-01", due_date=(TODAY + dt.timedelta(days=due)).isoformat(),
-                              lines=[{"description": "x", "quantity": "1", "unit_price": price}], **extra)
-    invoice = service.create(payload)
-    if post:
-        service.post(invoice.id)
-    if paid:
-        service.record_payment(invoice.id, {"method": "bank", "action": "charge", "amount": paid})
-    return invoice.id
+    return one_line_invoice(service, due_date=(TODAY + dt.timedelta(days=due)).isoformat(), invoice_date="2025-06-01",
+                            price=price, post=post, paid=paid, **extra)
 
 
 def amounts(line) -> list[str]:

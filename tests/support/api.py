@@ -21,7 +21,7 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.api import READ, WRITE, ApiClient, InvoiceApi
 from support.payloads import invoice_payload
 
-__all__ = ["ApiHttp", "CLIENTS", "api", "api_payload", "assert_error_shape", "make_http", "pdf_api",
+__all__ = ["ApiHttp", "CLIENTS", "api", "api_payload", "assert_error_shape", "clocked_http", "make_http", "pdf_api",
            "settings", "upload_api"]
 
 CLIENTS = {
@@ -104,6 +104,13 @@ def make_http(service: InvoiceService, settings: Settings | None = None) -> ApiH
     app = flask.Flask(__name__)
     app.register_blueprint(make_api_blueprint(api))
     return ApiHttp(app, service, api)
+
+
+def clocked_http(db, settings: Settings, now) -> ApiHttp:
+    """The API over a service without PDF storage whose clock says ``now``."""
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings,
+                             clock=lambda: now)
+    return make_http(service, settings)
 
 
 @pytest.fixture

@@ -6,7 +6,19 @@ import re
 from html import unescape
 from typing import Any
 
-from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+
+#: A customer user of each storefront invoice role in the seeded shop (the corporate one sees
+#: Acme Berlin's invoices too).
+ROLES = {"corporate": "amanda.cole@acme.example", "department": "ben.ortiz@acme.example",
+         "own": "carla.nguyen@acme.example"}
+
+
+def customer(shop: Any, email: str) -> ShopClient:
+    """A client of the seeded shop logged in as the customer user ``email``."""
+    client = ShopClient(shop[0])
+    client.login_customer(email)
+    return client
 
 
 def inline_error(resp: Any, field: str) -> str:

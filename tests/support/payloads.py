@@ -29,6 +29,20 @@ def invoice_payload(**overrides):
     return payload
 
 
+def one_line_invoice(service, *, due_date: str | None, invoice_date: str, price: str = "100.00", post: bool = True,
+                     paid: str | None = None, **extra) -> int:
+    """The id of a new invoice of one line (no tax) at ``price``, posted unless ``post`` is False
+    and with ``paid`` charged by bank when given."""
+    payload = invoice_payload(invoice_date=invoice_date, due_date=due_date,
+                              lines=[{"description": "x", "quantity": "1", "unit_price": price}], **extra)
+    invoice = service.create(payload)
+    if post:
+        service.post(invoice.id)
+    if paid:
+        service.record_payment(invoice.id, {"method": "bank", "action": "charge", "amount": paid})
+    return invoice.id
+
+
 def posted_for_seeded_customer(service, **overrides):
     """A fresh posted invoice of organization 1 (Northwind in the seeded shop) for the customer of
     one of its posted invoices (USD unless ``currency`` is given), created and posted by "test"."""

@@ -6,10 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from support.api import api_payload, assert_error_shape, make_http
+from support.api import api_payload, assert_error_shape, clocked_http
 
-from oro_invoices.integration.plugins import get_plugin_manager
-from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.openapi import build_spec
 
 NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)   # the payload's due date (2026-12-02) is 44 days ago
@@ -17,9 +15,7 @@ NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)   # the payload's due date (
 
 @pytest.fixture
 def late_api(db, settings):
-    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False),
-                             settings=settings, clock=lambda: NOW)
-    return make_http(service, settings)
+    return clocked_http(db, settings, NOW)
 
 
 def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):

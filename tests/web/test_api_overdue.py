@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.api import api_payload, assert_error_shape, make_http
+from support.api import api_payload, assert_error_shape, clocked_http
 
-from oro_invoices.integration.plugins import get_plugin_manager
-from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.openapi import build_spec
 
 NOW = dt.datetime(2026, 12, 12, 9, 0, tzinfo=dt.UTC)   # ten days after the payload's due date
@@ -16,9 +14,7 @@ NOW = dt.datetime(2026, 12, 12, 9, 0, tzinfo=dt.UTC)   # ten days after the payl
 
 @pytest.fixture
 def late_api(db, settings):
-    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False),
-                             settings=settings, clock=lambda: NOW)
-    return make_http(service, settings)
+    return clocked_http(db, settings, NOW)
 
 
 def test_invoices_and_rows_say_whether_they_are_overdue(late_api):
