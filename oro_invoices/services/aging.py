@@ -68,16 +68,17 @@ class AgingReport:
     def sorted_by(self, key: str) -> AgingReport:
         """The report with its lines in the order ``key`` (one of ``SORTS``) gives within each
         currency: by customer name, or by that amount, the largest first (then by name)."""
-        if key == "customer":
-            return self
         if key not in SORTS:
             raise ValueError(f"unknown aging sort {key!r}; use one of {', '.join(SORTS)}")
+        by_name = sorted(self.lines, key=_by_name)
+        if key == "customer":
+            return replace(self, lines=by_name)
 
         def amount(line: AgingLine) -> Decimal:
             return line.total if key == "total" else line.amounts[key]
 
         # stable: lines of equal amounts keep their order by name
-        return replace(self, lines=sorted(self.lines, key=lambda line: (line.currency, -amount(line))))
+        return replace(self, lines=sorted(by_name, key=lambda line: (line.currency, -amount(line))))
 
 
 def check_currency(currency: str | None) -> str | None:
@@ -99,9 +100,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
 
 def build_report(rows: list[AgingRow], as_of: dt.date) -> AgingReport:
     """The report of ``rows`` (``persistence.aging``): lines in amounts, sorted, and the totals."""
-    lines = sorted((_line(row) for row in rows),
-                   key=lambda line: (line.currency, line.customer_name.casefold(), line.customer_id or 0,
-                                    line.organization_id or 0))
+    lines = sorted((_line(row) for row in rows), key=_by_name)
     totals: dict[str, list[AgingRow]] = {}
     for row in rows:
         totals.setdefault(row.currency, []).append(row)
@@ -110,6 +109,11 @@ def build_report(rows: list[AgingRow], as_of: dt.date) -> AgingReport:
                        tuple(sum(column) for column in zip(*(r.amounts for r in group), strict=True))),
               is_total=True)
         for currency, group in sorted(totals.items())])
+
+
+def _by_name(line: AgingLine) -> tuple[str, str, int, int]:
+    """The report's own order: by currency, then customer name (any case)."""
+    return line.currency, line.customer_name.casefold(), line.customer_id or 0, line.organization_id or 0
 
 
 def _line(row: AgingRow, *, is_total: bool = False) -> AgingLine:

@@ -189,5 +189,6 @@ def test_a_report_sorts_its_lines_by_an_amount_within_each_currency(clocked):
     assert names("current") == ["delta", "gamma", "alpha", "beta"]            # equal amounts keep name order
     assert names("days_31_60") == ["delta", "beta", "alpha", "gamma"]
     assert report.sorted_by("total").totals == report.totals
+    assert report.sorted_by("total").sorted_by("customer") == report
     with pytest.raises(ValueError, match="unknown aging sort 'size'"):
         report.sorted_by("size")
