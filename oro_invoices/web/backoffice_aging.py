@@ -13,9 +13,8 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.services.aging import SORTS, aging_csv_text, check_currency
 from oro_invoices.web.backoffice import BackOffice, currency_options
+from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.http import Request, Response
-
-CSV = "text/csv; charset=utf-8"
 
 
 class AgingPages:
