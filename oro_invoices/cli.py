@@ -1,5 +1,5 @@
-"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, deliver-mail, deliver-events,
-remind, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
+"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, aging, deliver-mail,
+deliver-events, remind, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -240,6 +241,21 @@ def _date(text: str) -> Any:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _cmd_aging(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from oro_invoices.persistence.queries import InvoiceFilter
+    from oro_invoices.services.aging import aging_csv_text, aging_text
+    with _addon(args, pdf=False) as addon:
+        report = addon.invoices.receivables_aging(
+            InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
+    text = aging_csv_text(report.sorted_by(args.sort)) if args.format == "csv" else aging_text(report.sorted_by(args.sort))
+    with open(args.output, "w", encoding="utf-8", newline="") if args.output \
+            else contextlib.nullcontext(sys.stdout) as out:
+        out.write(text)
+    return 0
 
 
 def _cmd_deliver_mail(args: argparse.Namespace) -> int:
@@ -555,6 +571,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     p.set_defaults(func=_cmd_export)
 
+    p = sub.add_parser("aging", help="print the receivables aging: what each customer owes on posted invoices, "
+                                     "by days past the due date, per currency")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--currency", default=None, help="only amounts in this currency (ISO 4217, such as EUR)")
+    p.add_argument("--sort", default="customer", choices=AGING_SORTS,
+                   help="each currency's customers by name (default), or by that amount, the largest first")
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="judge the days past due on this day (default: today, UTC)")
+    p.add_argument("--format", choices=("text", "csv"), default="text",
+                   help="a table per currency (default), or the back-office's CSV")
+    p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    p.set_defaults(func=_cmd_aging)
+
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", required=True, help="PDF storage URL (attachments are read from it)")
@@ -721,7 +751,8 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
     if isinstance(exc, DBAPIError):
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
         lowered = reason.lower()
-        if "no such table" in lowered or ("relation" in lowered and "does not exist" in lowered):
+        if "no such table" in lowered or "no such column" in lowered or (
+                ("relation" in lowered or "column" in lowered) and "does not exist" in lowered):
             return (f"the database {database} has no oro-invoices schema, or an older one ({reason}); "
                     f"run: oro-invoices migrate --db {database}")
         if "unable to open database file" in lowered:

@@ -133,3 +133,29 @@ def aging_csv_text(report: AgingReport) -> str:
                          "Total" if line.is_total else line.customer_name, line.currency, line.invoices,
                          *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f")])
     return buffer.getvalue()
+
+
+#: ``aging_text``'s column headings after the customer's.
+TEXT_HEADINGS = ("invoices", "not yet due", "1-30 days", "31-60 days", "61-90 days", "over 90", "total due")
+
+
+def aging_text(report: AgingReport) -> str:
+    """The report as plain text, for a terminal or a mail: a table per currency, its customers
+    (in the report's order) and its total, amounts right-aligned."""
+    blocks = [f"Receivables aging on {report.as_of.isoformat()}"]
+    if not report.totals:
+        return blocks[0] + ": no customer owes anything on a posted invoice.\n"
+    for total in report.totals:
+        lines = [*report.lines_in(total.currency), total]
+        cells = [[str(line.invoices), *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f")]
+                 for line in lines]
+        names = ["Total" if line.is_total else line.customer_name or f"#{line.customer_id}" for line in lines]
+        first = f"customer ({total.currency})"
+        name_width = max(len(first), *(len(name) for name in names))
+        widths = [max(len(heading), *(len(row[i]) for row in cells)) for i, heading in enumerate(TEXT_HEADINGS)]
+        heading = "  ".join([f"{first:<{name_width}}",
+                             *(f"{text:>{width}}" for text, width in zip(TEXT_HEADINGS, widths, strict=True))])
+        rows = ["  ".join([f"{name:<{name_width}}", *(f"{cell:>{width}}" for cell, width in zip(row, widths, strict=True))])
+                for name, row in zip(names, cells, strict=True)]
+        blocks.append("\n".join([heading, *rows[:-1], "-" * len(heading), rows[-1]]))
+    return "\n\n".join(blocks) + "\n"

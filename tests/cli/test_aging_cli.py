@@ -1,0 +1,74 @@
+"""``oro-invoices aging``: the receivables aging printed as a table per currency, or as the
+back-office's CSV, for a day given or today."""
+from __future__ import annotations
+
+import datetime as dt
+
+from support.payloads import one_line_invoice
+
+from oro_invoices.cli import main
+from oro_invoices.persistence.migrate import downgrade
+from oro_invoices.services.aging import aging_csv_text
+from oro_invoices.services.facade import InvoiceService
+
+AS_OF = "2027-03-31"
+
+
+def seeded(db) -> InvoiceService:
+    service = InvoiceService(db)
+    one_line_invoice(service, due_date="2027-03-20", invoice_date="2027-01-01", price="120.00")   # 11 days late
+    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="30.00", paid="10.00")
+    one_line_invoice(service, due_date="2026-12-01", invoice_date="2026-11-01", price="5.00", customer_id=11,
+                     customer_name="Zeta Tools")                                                 # 120 days late
+    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="9000", currency="JPY")
+    one_line_invoice(service, due_date="2027-03-20", invoice_date="2027-01-01", price="77.00", organization_id=2)
+    return service
+
+
+def test_a_table_per_currency_with_its_total(sqlite_db, capsys):
+    seeded(sqlite_db)
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", AS_OF]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert out.splitlines() == [
+        "Receivables aging on 2027-03-31",
+        "",
+        "customer (JPY)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due",
+        "Acme Corp              1         9000          0           0           0        0       9000",
+        "--------------------------------------------------------------------------------------------",
+        "Total                  1         9000          0           0           0        0       9000",
+        "",
+        "customer (USD)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due",
+        "Acme Corp              2        20.00     120.00        0.00        0.00     0.00     140.00",
+        "Zeta Tools             1         0.00       0.00        0.00        0.00     5.00       5.00",
+        "--------------------------------------------------------------------------------------------",
+        "Total                  3        20.00     120.00        0.00        0.00     5.00     145.00",
+    ]
+
+
+def test_the_csv_is_the_back_offices_in_the_order_asked(sqlite_db, tmp_path, capsys):
+    service = seeded(sqlite_db)
+    out = tmp_path / "aging.csv"
+    assert main(["aging", "--db", sqlite_db.url, "--as-of", AS_OF, "--format", "csv", "--sort", "over_90",
+                 "--currency", "USD", "--output", str(out)]) == 0
+    assert capsys.readouterr() == ("", "")
+    report = service.receivables_aging({"currency": "USD"}, today=dt.date.fromisoformat(AS_OF))
+    assert out.read_text() == aging_csv_text(report.sorted_by("over_90"))
+    assert out.read_text().splitlines()[1].split(",")[1] == "Zeta Tools"          # the latest money first
+    assert len(out.read_text().splitlines()) == 1 + 3 + 1                         # both organizations' customers
+
+
+def test_nothing_owed_says_so(sqlite_db, capsys):
+    assert main(["aging", "--db", sqlite_db.url]) == 0
+    assert capsys.readouterr().out.endswith(": no customer owes anything on a posted invoice.\n")
+
+
+def test_a_bad_currency_or_an_older_schema_is_one_line_saying_what_to_do(sqlite_db, capsys):
+    assert main(["aging", "--db", sqlite_db.url, "--currency", "euro"]) == 2
+    assert capsys.readouterr().err == ("error: Invalid input: currency: Must be an ISO 4217 currency code such as "
+                                       "EUR (upper case).\n")
+    downgrade(sqlite_db, "0027")
+    assert main(["aging", "--db", sqlite_db.url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: the database {sqlite_db.url} has no oro-invoices schema, or an older one")
+    assert err.rstrip().endswith(f"run: oro-invoices migrate --db {sqlite_db.url}")
