@@ -158,3 +158,17 @@ def test_an_unknown_order_is_said_beside_its_field(admin):
     assert 'aria-describedby="f-error-sort"' in page
     resp = admin.get("/admin/invoices/aging.csv?sort=size")
     assert resp.status_code == 422 and "Sort: Must be one of customer, current" in text_of(resp.get_data(as_text=True))
+
+
+def test_an_overdue_amount_opens_that_customers_overdue_invoices(admin):
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    links = re.findall(r'<td class="oi-num" data-bucket="(\w+)"><a href="([^"]+)" aria-label="([^"]+)">', page)
+    assert links and {bucket for bucket, _, _ in links} <= {"days_1_30", "days_31_60", "days_61_90", "over_90"}
+    bucket, href, label = links[0]
+    assert html_lib.unescape(label).startswith("Overdue invoices of ")
+    grid = admin.get(html_lib.unescape(href)).get_data(as_text=True)
+    listed = [admin.service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)"', grid)]
+    today = local_today(admin.service.clock())
+    customer_id = int(re.search(r"customer=(\d+)", href).group(1))
+    assert listed and all(doc.customer_id == customer_id and days_overdue(doc, today) > 0 for doc in listed)
+    assert 'data-bucket="current"><a ' not in page                  # what is not yet due links nowhere
