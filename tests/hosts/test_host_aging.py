@@ -170,5 +170,7 @@ def test_an_overdue_amount_opens_that_customers_overdue_invoices(admin):
     listed = [admin.service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)"', grid)]
     today = local_today(admin.service.clock())
     customer_id = int(re.search(r"customer=(\d+)", href).group(1))
-    assert listed and all(doc.customer_id == customer_id and days_overdue(doc, today) > 0 for doc in listed)
+    currency = re.search(r"currency=(\w+)", href).group(1)
+    assert listed and all(doc.customer_id == customer_id and doc.currency == currency and days_overdue(doc, today) > 0
+                          for doc in listed)
     assert 'data-bucket="current"><a ' not in page                  # what is not yet due links nowhere
