@@ -68,10 +68,10 @@ def _grouped(today: dt.date, within: InvoiceFilter, *, customer_named: bool) -> 
     state = PaymentState
     due = state.total_amount - state.amount_paid - state.amount_credited
     customer = state.customer_id if customer_named else func.max(state.customer_id)   # NULL: none named
-    stmt: Select[*tuple[Any, ...]] = (select(state.organization_id, customer, func.max(state.customer_name), state.currency,
-                   func.count(), *(func.sum(case((bucket_condition(bucket, today), due), else_=0))
-                                   for bucket in BUCKETS))
-            .where(state.open_due_date.is_not(None), state.currency.is_not(None)))   # the aging index's rows
+    columns = (state.organization_id, customer, func.max(state.customer_name), state.currency, func.count(),
+               *(func.sum(case((bucket_condition(bucket, today), due), else_=0)) for bucket in BUCKETS))
+    stmt: Select[*tuple[Any, ...]] = select(*columns).where(
+        state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
     if customer_named:
         stmt = stmt.where(state.customer_id.is_not(None)).group_by(
             state.organization_id, state.customer_id, state.currency)
