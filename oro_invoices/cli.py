@@ -251,7 +251,8 @@ def _cmd_aging(args: argparse.Namespace) -> int:
     with _addon(args, pdf=False) as addon:
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
-    text = aging_csv_text(report.sorted_by(args.sort)) if args.format == "csv" else aging_text(report.sorted_by(args.sort))
+    ordered = report.sorted_by(args.sort)
+    text = aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered)
     with open(args.output, "w", encoding="utf-8", newline="") if args.output \
             else contextlib.nullcontext(sys.stdout) as out:
         out.write(text)
