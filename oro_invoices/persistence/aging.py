@@ -14,12 +14,12 @@ import datetime as dt
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select, union_all
+from sqlalchemy import ColumnElement, Date, Select, and_, bindparam, case, func, select, union_all
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.aging import BUCKETS, AgingBucket
 from oro_invoices.persistence.models import Invoice, PaymentState
-from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter, filter_shape, filter_values
 
 #: What the aging reads from the filter itself, on the states' copies; ``NOT_READ`` it leaves out.
 STATE_FIELDS = ("organization_id", "customer_id", "customer_ids", "currency")
@@ -40,11 +40,25 @@ class AgingRow:
     amounts: tuple[int, ...]
 
 
-def bucket_condition(bucket: AgingBucket, today: dt.date) -> ColumnElement[bool]:
-    """``bucket.holds(days_overdue)`` in SQL over an open invoice's due date on ``today``."""
-    earliest, latest = bucket.due_dates(today)
+def bucket_condition(bucket: AgingBucket) -> ColumnElement[bool]:
+    """``bucket.holds(days_overdue)`` in SQL over an open invoice's due date, on the day whose
+    bounds ``bucket_params`` gives."""
     due = PaymentState.open_due_date
-    return and_(*([] if earliest is None else [due >= earliest]), *([] if latest is None else [due <= latest]))
+    # the bounds ``AgingBucket.due_dates`` gives: an earliest with a last day, a latest past day 0
+    return and_(*([] if bucket.last_day is None else [due >= bindparam(f"oi_a_{bucket.key}_from", type_=Date)]),
+                *([] if bucket.first_day == 0 else [due <= bindparam(f"oi_a_{bucket.key}_to", type_=Date)]))
+
+
+def bucket_params(today: dt.date) -> dict[str, dt.date]:
+    """The due dates each bucket holds on ``today``, as ``bucket_condition`` binds them."""
+    params: dict[str, dt.date] = {}
+    for bucket in BUCKETS:
+        earliest, latest = bucket.due_dates(today)
+        if earliest is not None:
+            params[f"oi_a_{bucket.key}_from"] = earliest
+        if latest is not None:
+            params[f"oi_a_{bucket.key}_to"] = latest
+    return params
 
 
 def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> list[AgingRow]:
@@ -54,22 +68,47 @@ def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> li
 
     The invoices of a customer are grouped in the aging index's own order; those naming no
     customer, by the name they carry, in a second part of the statement (so that the first
-    needs no sort: half the time of one grouping of both)."""
-    named = _grouped(today, within, customer_named=True)
-    stmt = named if within.customer_id is not None or within.customer_ids is not None \
-        else union_all(named, _grouped(today, within, customer_named=False))
+    needs no sort: half the time of one grouping of both). The statement is built once per
+    shape of ``within`` and run again with its values (as ``queries.list_rows`` does)."""
+    rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
+    values = filter_values(rest)
+    given = {"oi_a_organization": within.organization_id, "oi_a_customer": within.customer_id,
+             "oi_a_customers": None if within.customer_ids is None else list(within.customer_ids),
+             "oi_a_currency": within.currency}
+    given = {name: value for name, value in given.items() if value is not None}
+    shape = (tuple(given), filter_shape(rest, values), session.get_bind().dialect.name)
+    stmt = _STATEMENTS.get(shape)
+    if stmt is None:
+        stmt = _statement(within, rest)
+        if len(_STATEMENTS) >= STATEMENTS_MAX:
+            _STATEMENTS.clear()
+        _STATEMENTS[shape] = stmt
+    rows = session.connection().execute(stmt, {**given, **values, **bucket_params(today)})
     return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts))
-            for org, customer_id, name, code, count, *amounts in session.execute(stmt)]
+            for org, customer_id, name, code, count, *amounts in rows]
 
 
-def _grouped(today: dt.date, within: InvoiceFilter, *, customer_named: bool) -> Select[*tuple[Any, ...]]:
+#: Statements kept for reuse, by shape (``aging_rows``); past this many the store is emptied.
+STATEMENTS_MAX = 64
+_STATEMENTS: dict[tuple[Any, ...], Any] = {}
+
+
+def _statement(within: InvoiceFilter, rest: InvoiceFilter) -> Any:
+    """The aging statement for filters of ``within``'s shape (``rest``: what the states do not hold)."""
+    named = _grouped(within, rest, customer_named=True)
+    if within.customer_id is not None or within.customer_ids is not None:
+        return named
+    return union_all(named, _grouped(within, rest, customer_named=False))
+
+
+def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool) -> Select[*tuple[Any, ...]]:
     """The aging of the invoices naming a customer, grouped by organization, customer and currency
     (``customer_named``), or of those naming none, by organization, currency and name."""
     state = PaymentState
     due = state.total_amount - state.amount_paid - state.amount_credited
     customer = state.customer_id if customer_named else func.max(state.customer_id)   # NULL: none named
     columns = (state.organization_id, customer, func.max(state.customer_name), state.currency, func.count(),
-               *(func.sum(case((bucket_condition(bucket, today), due), else_=0)) for bucket in BUCKETS))
+               *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS))
     stmt: Select[*tuple[Any, ...]] = select(*columns).where(
         state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
     if customer_named:
@@ -79,14 +118,14 @@ def _grouped(today: dt.date, within: InvoiceFilter, *, customer_named: bool) -> 
         stmt = stmt.where(state.customer_id.is_(None)).group_by(
             state.organization_id, state.currency, state.customer_name)
     if within.organization_id is not None:
-        stmt = stmt.where(state.organization_id == within.organization_id)
+        stmt = stmt.where(state.organization_id == bindparam("oi_a_organization", type_=state.organization_id.type))
     if within.customer_id is not None:
-        stmt = stmt.where(state.customer_id == within.customer_id)
+        stmt = stmt.where(state.customer_id == bindparam("oi_a_customer", type_=state.customer_id.type))
     if within.customer_ids is not None:
-        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
+        stmt = stmt.where(state.customer_id.in_(bindparam("oi_a_customers", expanding=True,
+                                                          type_=state.customer_id.type)))
     if within.currency is not None:
-        stmt = stmt.where(state.currency == within.currency)
-    rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
+        stmt = stmt.where(state.currency == bindparam("oi_a_currency", type_=state.currency.type))
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
     return stmt

@@ -266,7 +266,7 @@ _EQUAL_FIELDS = ("organization_id", "website_id", "customer_id", "customer_user_
 
 def filter_values(f: InvoiceFilter) -> dict[str, Any]:
     """The values ``apply_filter`` binds for ``f``, by parameter name (each ``oi_f_<field>``):
-    passed to a statement built earlier for a filter of the same shape (``_filter_shape``), they
+    passed to a statement built earlier for a filter of the same shape (``filter_shape``), they
     replace that filter's values. Raises ``ValidationError`` for a value no listing accepts."""
     values: dict[str, Any] = {}
     if f.status:
@@ -320,7 +320,7 @@ _BOUND_FIELDS = frozenset({"status", "payment_status", *_EQUAL_FIELDS, "customer
                            "total_max", "date_from", "date_to", "today"})
 
 
-def _filter_shape(f: InvoiceFilter, values: dict[str, Any]) -> tuple[Any, ...]:
+def filter_shape(f: InvoiceFilter, values: dict[str, Any]) -> tuple[Any, ...]:
     """What ``apply_filter``'s conditions for ``f`` depend on besides ``values``: two filters of
     one shape give the same statement with other parameters. A field not bound by name is part
     of the shape with its value."""
@@ -435,7 +435,7 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     if open_sort and not index_due_date and key not in OPEN_ORDERED:
         open_sort = False   # many: read in the order of the invoices' own index, each tested
     counted = with_total and total_cap is not None
-    shape = (_filter_shape(f, values), key, desc, after is not None and after[0] is not None,
+    shape = (filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else
              (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, overdue_set,
              int(limit), total_cap if counted else None)

@@ -192,3 +192,22 @@ def test_a_report_sorts_its_lines_by_an_amount_within_each_currency(clocked):
     assert report.sorted_by("total").sorted_by("customer") == report
     with pytest.raises(ValueError, match="unknown aging sort 'size'"):
         report.sorted_by("size")
+
+
+def test_a_statement_is_built_once_per_shape_and_run_again_with_other_values(clocked, monkeypatch):
+    from oro_invoices.persistence import aging as aging_sql
+    monkeypatch.setattr(aging_sql, "_STATEMENTS", {})
+    make(clocked, due=-5)
+    make(clocked, due=-40, price="40.00", customer_id=11, customer_name="beta GmbH")
+    make(clocked, due=-5, price="7.00", organization_id=2, customer_id=12, customer_name="gamma")
+    ours, theirs = (clocked.receivables_aging({"organization_id": org}) for org in (1, 2))
+    earlier = clocked.receivables_aging({"organization_id": 1}, today=TODAY - dt.timedelta(days=30))
+    assert len(aging_sql._STATEMENTS) == 1
+    assert [(ln.customer_id, amounts(ln)) for ln in ours.lines] == [
+        (10, ["0.00", "100.00", "0.00", "0.00", "0.00"]), (11, ["0.00", "0.00", "40.00", "0.00", "0.00"])]
+    assert [(ln.customer_id, str(ln.total)) for ln in theirs.lines] == [(12, "7.00")]
+    assert [(ln.customer_id, amounts(ln)) for ln in earlier.lines] == [
+        (10, ["100.00", "0.00", "0.00", "0.00", "0.00"]), (11, ["0.00", "40.00", "0.00", "0.00", "0.00"])]
+    one, both = (clocked.receivables_aging({"organization_id": 1, "customer_ids": ids}) for ids in ([11], [10, 11]))
+    assert len(aging_sql._STATEMENTS) == 2                      # any number of customers: one more shape
+    assert [ln.customer_id for ln in one.lines] == [11] and [ln.customer_id for ln in both.lines] == [10, 11]
