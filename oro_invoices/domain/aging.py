@@ -27,10 +27,20 @@ class AgingBucket:
         """Whether an invoice ``days_overdue`` days overdue falls in this bucket."""
         return days_overdue >= self.first_day and (self.last_day is None or days_overdue <= self.last_day)
 
+    @property
+    def has_earliest(self) -> bool:
+        """Whether the due dates it holds have a lower bound (it has a last day)."""
+        return self.last_day is not None
+
+    @property
+    def has_latest(self) -> bool:
+        """Whether they have an upper bound (it holds no invoice that is not overdue)."""
+        return self.first_day > 0
+
     def due_dates(self, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
         """The due dates the bucket holds on ``today``, as (earliest, latest); None: unbounded."""
-        latest = None if self.first_day == 0 else today - dt.timedelta(days=self.first_day)
-        earliest = None if self.last_day is None else today - dt.timedelta(days=self.last_day)
+        earliest = today - dt.timedelta(days=self.last_day) if self.last_day is not None else None
+        latest = today - dt.timedelta(days=self.first_day) if self.has_latest else None
         return earliest, latest
 
 

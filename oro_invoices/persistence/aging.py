@@ -44,9 +44,8 @@ def bucket_condition(bucket: AgingBucket) -> ColumnElement[bool]:
     """``bucket.holds(days_overdue)`` in SQL over an open invoice's due date, on the day whose
     bounds ``bucket_params`` gives."""
     due = PaymentState.open_due_date
-    # the bounds ``AgingBucket.due_dates`` gives: an earliest with a last day, a latest past day 0
-    return and_(*([] if bucket.last_day is None else [due >= bindparam(f"oi_a_{bucket.key}_from", type_=Date)]),
-                *([] if bucket.first_day == 0 else [due <= bindparam(f"oi_a_{bucket.key}_to", type_=Date)]))
+    return and_(*([due >= bindparam(f"oi_a_{bucket.key}_from", type_=Date)] if bucket.has_earliest else []),
+                *([due <= bindparam(f"oi_a_{bucket.key}_to", type_=Date)] if bucket.has_latest else []))
 
 
 def bucket_params(today: dt.date) -> dict[str, dt.date]:
