@@ -27,8 +27,9 @@ from oro_invoices import i18n
 from oro_invoices.documents.assets import check_payment_url, logo_data_uri, qr_data_uri
 from oro_invoices.documents.fetcher import DataOnlyURLFetcher
 from oro_invoices.documents.page_words import localize_stylesheet
+from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import ConfigurationError
-from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.invoice import Address, InvoiceDocument, SellerInfo
 from oro_invoices.formatting import Formatter
 from oro_invoices.persistence.received_payments import ReceivedPayment, receipt_number
 
@@ -36,6 +37,8 @@ TEMPLATES_DIR = os.path.join(os.path.dirname(__file__), "templates")
 TEMPLATE_NAME = "invoice.html"
 #: The receipt of one payment (or refund) of an invoice, laid out with the same stylesheet.
 RECEIPT_TEMPLATE_NAME = "receipt.html"
+#: A customer's statement of account (``services.statement``), laid out with the same stylesheet.
+STATEMENT_TEMPLATE_NAME = "statement.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
 PDFA_VARIANT = "pdf/a-3b"
@@ -272,6 +275,33 @@ class PdfRenderer:
         sheets = stylesheets(self.css_text, self.page_size)
         with _lock, gc_paused():
             source = self.receipt_html(invoice, payment, logo=logo, extra_context=extra_context)
+            document = InvoiceHTML(string=source, url_fetcher=DataOnlyURLFetcher())
+            pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(),
+                                            pdf_variant=ACCESSIBLE_VARIANT, pdf_tags=True)
+            return pdf
+
+    def statement_html(self, statement: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                       logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> str:
+        """A customer's statement (``services.statement.Statement``) as HTML for WeasyPrint:
+        ``seller`` heads it, ``bill_to`` (None: the customer's name) is whom it is addressed to."""
+        extra = dict(extra_context or {})
+        context: dict[str, Any] = {
+            **extra, "extra": extra, "statement": statement, "buckets": BUCKETS, "invoice": None,
+            "seller": seller, "bill_to": bill_to, "number": "", "posted": True, "payment_url": None,
+            "qr_uri": None, "logo_uri": logo_data_uri(logo), "page_size": self.page_size, "locale": self.locale,
+            "lang": self.locale.replace("_", "-"),
+            "document_date": f"{statement.as_of.isoformat()}T00:00:00+00:00",
+        }
+        return self.env.get_template(STATEMENT_TEMPLATE_NAME).render(context)
+
+    def render_statement(self, statement: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                         logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The statement as a tagged PDF/UA-1 (the same bytes for the same statement: its date is
+        the statement's day, never the clock's)."""
+        sheets = stylesheets(self.css_text, self.page_size)
+        with _lock, gc_paused():
+            source = self.statement_html(statement, seller=seller, bill_to=bill_to, logo=logo,
+                                         extra_context=extra_context)
             document = InvoiceHTML(string=source, url_fetcher=DataOnlyURLFetcher())
             pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(),
                                             pdf_variant=ACCESSIBLE_VARIANT, pdf_tags=True)

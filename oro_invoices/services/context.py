@@ -20,7 +20,7 @@ from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.documents.storage import Storage
 from oro_invoices.domain.errors import NotFound, UsageError
-from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, SellerInfo
+from oro_invoices.domain.invoice import Address, DocumentRef, InvoiceDocument, SellerInfo
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.config import Settings, load_schema, resolve_seller
 from oro_invoices.integration.plugins import notify
@@ -85,6 +85,15 @@ class ReceiptRenderer(Protocol):
 
 
 @runtime_checkable
+class StatementRenderer(Protocol):
+    """A renderer that can also make a customer's statement of account (``services.statement``)."""
+
+    def render_statement(self, statement: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                         extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The statement as PDF bytes."""
+
+
+@runtime_checkable
 class RendererVariants(Protocol):
     """A renderer that can make variants of itself for another page size, locale, time zone or
     templates."""
@@ -93,6 +102,16 @@ class RendererVariants(Protocol):
                 extra_template_dirs: Sequence[str] = (), timezone: str | None = None) -> Renderer:
         """A renderer like this one with the given page size, locale, extra template dirs and
         time zone."""
+
+
+@dataclass(frozen=True)
+class DocumentScope:
+    """Whose settings a document that is not one invoice follows (a customer's statement): its
+    organization, website and customer, as an invoice's are read (``seller``, ``document_locale``)."""
+
+    organization_id: int
+    website_id: int | None = None
+    customer_id: int | None = None
 
 
 @dataclass
@@ -173,11 +192,11 @@ class ServiceContext:
             return [self._values.value(key)]
         return self.settings.values_anywhere(key)
 
-    def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument) -> Any:
+    def invoice_setting(self, key: str, invoice: Invoice | InvoiceDocument | DocumentScope) -> Any:
         """The effective value of a setting for the invoice's organization and website."""
         return self.setting(key, organization_id=invoice.organization_id, website_id=invoice.website_id)
 
-    def document_locale(self, invoice: Invoice | InvoiceDocument) -> str:
+    def document_locale(self, invoice: Invoice | InvoiceDocument | DocumentScope) -> str:
         """The locale of the invoice's PDF and emails (their words and formats): the
         ``oro_invoices.locale`` set for its customer, else for the customer's group, its website
         or organization."""
@@ -192,7 +211,7 @@ class ServiceContext:
             return None
         return self.payment_url(invoice) or invoice.external_payment_url
 
-    def seller(self, invoice: Invoice | InvoiceDocument) -> SellerInfo:
+    def seller(self, invoice: Invoice | InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller as configured for the invoice's organization and website (and, for the
         settings a customer may have, such as the payment terms, for its customer and its group)."""
         group = self.customer_group_of(invoice.customer_id)

@@ -42,6 +42,7 @@ from oro_invoices.persistence.models import InvoiceDocumentRow, ReceiptRow
 from oro_invoices.persistence.received_payments import received_payment
 from oro_invoices.services.context import (
     ArchivalRenderer,
+    DocumentScope,
     ReceiptRenderer,
     Renderer,
     RendererVariants,
@@ -200,7 +201,7 @@ class Documents:
         renderer that makes them), without making one."""
         renderer = self.ctx.renderer
         return (self.ctx.storage is not None and renderer is not None
-                and isinstance(self._renderer_for(renderer, doc), ReceiptRenderer))
+                and isinstance(self.renderer_for(renderer, doc), ReceiptRenderer))
 
     def receipt_pdf(self, invoice_id: int, transaction_id: int,
                     label_of: Callable[[str], str] = str) -> tuple[InvoiceDocument, bytes]:
@@ -226,7 +227,7 @@ class Documents:
         if kept is not None:
             return doc, kept
         renderer = self.ctx.renderer
-        chosen = self._renderer_for(renderer, doc) if renderer is not None else None
+        chosen = self.renderer_for(renderer, doc) if renderer is not None else None
         if not isinstance(chosen, ReceiptRenderer):
             raise NotFound(Message("Receipts cannot be made here: no PDF renderer that makes them is configured."))
         try:
@@ -314,7 +315,7 @@ class Documents:
         """The PDF; with an e-invoice XML, a PDF/A-3 (when the renderer can make one) with it attached."""
         try:
             extra = merge_dicts(self.ctx.hook("invoice_pdf_context", invoice=doc) or [])
-            chosen, url = self._renderer_for(renderer, doc), self.ctx.pay_link(doc)
+            chosen, url = self.renderer_for(renderer, doc), self.ctx.pay_link(doc)
             if einvoice is None or einvoice.carried is None:
                 pdf = chosen.render(doc, payment_url=url, extra_context=extra)
             else:
@@ -334,8 +335,9 @@ class Documents:
         except Exception as exc:
             raise _failed(doc, N_("its PDF could not be stored"), exc, at_posting=at_posting) from exc
 
-    def _renderer_for(self, renderer: Renderer, doc: InvoiceDocument) -> Renderer:
-        """The renderer for this invoice's page size, locale and time zone, with plugins' template dirs."""
+    def renderer_for(self, renderer: Renderer, doc: InvoiceDocument | DocumentScope) -> Renderer:
+        """The renderer for this invoice's (or a customer's document's) page size, locale and time
+        zone, with plugins' template dirs."""
         if not isinstance(renderer, RendererVariants):
             return renderer
         return renderer.variant(page_size=self.ctx.invoice_setting("oro_invoices.pdf.page_size", doc),

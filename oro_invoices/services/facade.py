@@ -31,7 +31,7 @@ from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
-from oro_invoices.services import aging
+from oro_invoices.services import aging, statement
 from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
 from oro_invoices.services.context import (
     Batch,
@@ -203,6 +203,26 @@ class InvoiceService:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today)
+
+    def customer_statement(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                           today: dt.date | None = None, customer_name: str = "") -> statement.Statement:
+        """A statement of account (``services.statement``): the open invoices ``filters`` select
+        (as ``receivables_aging`` takes them: one customer's, or what a storefront user sees), each
+        with what it still owes and how late it is, and per currency the aging of them all, on
+        ``today`` (the clock's UTC date unless given). ``customer_name`` names it (else the name
+        on its latest open invoice). ``ValidationError`` on ``currency`` when it is no currency code."""
+        return statement.read_statement(self.context, self.reads.checked_filter(filters), today=today,
+                                        customer_name=customer_name)
+
+    def statement_pdf(self, of: statement.Statement) -> bytes:
+        """The statement as PDF, made now (statements are not kept: each payment changes them), in
+        its customer's language, headed by the seller as configured now.
+
+        :raises NotFound: no renderer here makes statements.
+        :raises PdfFailed: the template or a font failed.
+        """
+        latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
+        return statement.statement_pdf(self.context, of, latest, self.documents.renderer_for)
 
     def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                        limit: int = 20) -> list[str]:

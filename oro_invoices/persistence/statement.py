@@ -1,0 +1,77 @@
+"""The open items of a customer statement: every invoice that can still be paid, with what it
+still owes. Amounts are integer minor units of the row's currency.
+
+The open invoices are those of the receivables aging (``persistence.aging``): the payment states
+with an open due date. Their states keep the organization, customer, currency and amounts, so
+they are found on the aging index; the invoice row adds its number and date.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS
+from oro_invoices.persistence.models import Invoice, PaymentState
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+
+#: At most this many open items are read for one statement (the oldest due first); a statement
+#: that would list more says how many it left out.
+ITEMS_MAX = 2000
+
+
+@dataclass(frozen=True)
+class OpenItemRow:
+    """One invoice that can still be paid: its number, dates and amounts (minor units)."""
+
+    invoice_id: int
+    number: str
+    invoice_date: dt.date
+    due_date: dt.date
+    currency: str
+    customer_id: int | None
+    customer_name: str
+    total: int
+    paid: int
+    credited: int
+
+    @property
+    def due(self) -> int:
+        """What the invoice still owes."""
+        return self.total - self.paid - self.credited
+
+
+def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
+    """The open invoices ``within`` selects (its organization, customers, currency, customer user,
+    websites …; ``aging.NOT_READ`` are not read), by currency, then due date, invoice date and
+    number; at most ``limit`` of them, and how many there are in all."""
+    state = PaymentState
+    stmt: Any = (select(state.invoice_id, Invoice.invoice_number, Invoice.invoice_date, state.open_due_date,
+                        state.currency, state.customer_id, state.customer_name, state.total_amount,
+                        state.amount_paid, state.amount_credited)
+                 .join(Invoice, Invoice.id == state.invoice_id)
+                 .where(state.open_due_date.is_not(None), state.currency.is_not(None)))
+    if within.organization_id is not None:
+        stmt = stmt.where(state.organization_id == within.organization_id)
+    if within.customer_id is not None:
+        stmt = stmt.where(state.customer_id == within.customer_id)
+    if within.customer_ids is not None:
+        stmt = stmt.where(state.customer_id.in_(list(within.customer_ids)))
+    if within.currency is not None:
+        stmt = stmt.where(state.currency == within.currency)
+    rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
+    if rest != InvoiceFilter():
+        stmt = apply_filter(stmt, rest)
+    ordered = stmt.order_by(state.currency, state.open_due_date, Invoice.invoice_date, Invoice.invoice_number,
+                            state.invoice_id)
+    rows = session.execute(ordered.limit(limit + 1)).all()
+    total = len(rows)
+    if total > limit:
+        total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    return [OpenItemRow(invoice_id, number or "", invoice_date, due_date, currency, customer_id, name or "",
+                        int(amount or 0), int(paid or 0), int(credited or 0))
+            for invoice_id, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
+            in rows[:limit]], int(total)

@@ -1,0 +1,210 @@
+"""The customer statement (statement of account): every posted invoice a customer can still pay,
+with what it still owes and how late it is, and per currency the totals by aging bucket.
+
+An open-item statement, as on the day ``as_of``: the invoices are those the receivables aging
+counts (``services.aging``), so the statement's totals are the customer's line of the Aging
+Report. Amounts in different currencies are never added up. Its PDF is made on demand
+(``InvoiceService.statement_pdf``) and not kept: it changes whenever a payment arrives.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
+from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.aging import aging_rows
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, open_items
+from oro_invoices.services.aging import AgingLine, build_report, check_currency
+from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
+
+#: The statement CSV's columns: one row per open invoice.
+CSV_COLUMNS = ("currency", "invoice_number", "invoice_date", "due_date", "days_overdue", "bucket",
+               "total", "paid", "credited", "due", "customer_name")
+
+
+@dataclass(frozen=True)
+class StatementItem:
+    """One invoice of the statement: what it was, what it still owes, how late it is on ``as_of``."""
+
+    invoice_id: int
+    number: str
+    invoice_date: dt.date
+    due_date: dt.date
+    currency: str
+    customer_name: str
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    #: Days past its due date on the statement's day (0: not yet due).
+    days_overdue: int
+    #: The aging bucket it falls in (``domain.aging.BUCKET_KEYS``).
+    bucket: str
+
+    @property
+    def due(self) -> Decimal:
+        """What the invoice still owes."""
+        return self.total - self.paid - self.credited
+
+
+@dataclass(frozen=True)
+class StatementSection:
+    """The open invoices in one currency, the oldest due first, and what they owe by bucket."""
+
+    currency: str
+    items: list[StatementItem]
+    #: The customer's aging in this currency (every open invoice, listed or not).
+    aging: AgingLine
+
+    @property
+    def total(self) -> Decimal:
+        """Everything still owed in this currency."""
+        return self.aging.total
+
+    @property
+    def overdue(self) -> Decimal:
+        """What of ``total`` is past its due date."""
+        return self.aging.overdue
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A customer's statement on ``as_of``: a section per currency (in code order)."""
+
+    as_of: dt.date
+    organization_id: int | None
+    customer_id: int | None
+    customer_name: str
+    sections: list[StatementSection]
+    #: Open invoices not listed because the statement lists at most ``ITEMS_MAX`` (their amounts
+    #: are in the totals).
+    left_out: int = 0
+    #: The latest open invoice (its bill-to address heads the PDF); None when nothing is open.
+    latest_invoice_id: int | None = field(default=None, compare=False)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing is owed."""
+        return not self.sections
+
+    @property
+    def invoices(self) -> int:
+        """How many open invoices there are (listed or not)."""
+        return sum(section.aging.invoices for section in self.sections)
+
+    def section(self, currency: str) -> StatementSection | None:
+        """The section in ``currency``, if anything is owed in it."""
+        return next((section for section in self.sections if section.currency == currency), None)
+
+
+def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
+                   customer_name: str = "", limit: int = ITEMS_MAX) -> Statement:
+    """The statement of the open invoices ``within`` selects (a customer's, or those a storefront
+    user sees), on ``today`` (the clock's UTC date unless given). ``customer_name`` names it
+    when given; else the name on its latest open invoice."""
+    check_currency(within.currency)
+    as_of = today or local_today(ctx.clock())
+    with ctx.db.session() as s:
+        rows, count = open_items(s, within=within, limit=limit)
+        report = build_report(aging_rows(s, today=as_of, within=within), as_of)
+    return build_statement(rows, report.totals, as_of=as_of, within=within, customer_name=customer_name,
+                           left_out=count - len(rows))
+
+
+def build_statement(rows: list[OpenItemRow], totals: list[AgingLine], *, as_of: dt.date, within: InvoiceFilter,
+                    customer_name: str = "", left_out: int = 0) -> Statement:
+    """The statement of the open items ``rows`` and the aging ``totals`` (a line per currency)."""
+    sections = [StatementSection(total.currency, [_item(row, as_of) for row in rows if row.currency == total.currency],
+                                 total) for total in totals]
+    latest = max(rows, key=lambda row: (row.invoice_date, row.invoice_id), default=None)
+    return Statement(as_of=as_of, organization_id=within.organization_id, customer_id=within.customer_id,
+                     customer_name=customer_name or (latest.customer_name if latest else ""), sections=sections,
+                     left_out=left_out, latest_invoice_id=latest.invoice_id if latest else None)
+
+
+def statement_pdf(ctx: ServiceContext, statement: Statement, latest: InvoiceDocument | None,
+                  renderer_for: Callable[[Renderer, InvoiceDocument | DocumentScope], Renderer]) -> bytes:
+    """The statement as PDF, made now in its customer's language and headed by the seller as
+    configured now. ``latest`` is its latest open invoice (``Statement.latest_invoice_id``): its
+    website's settings apply and, when it is the statement's customer's, its bill-to address
+    heads the page. ``renderer_for`` picks the renderer variant (``Documents.renderer_for``).
+
+    :raises NotFound: no renderer here makes statements.
+    """
+    if statement.organization_id is None:
+        raise ValueError("a statement is made for one organization")
+    scope = DocumentScope(statement.organization_id, latest.website_id if latest else None, statement.customer_id)
+    chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
+    if not isinstance(chosen, StatementRenderer):
+        raise NotFound(Message("Statements cannot be made here: no PDF renderer that makes them is configured."))
+    bill_to = latest.bill_to if latest is not None and latest.customer_id == statement.customer_id else None
+    try:
+        return chosen.render_statement(statement, seller=ctx.seller(scope), bill_to=bill_to)
+    except Exception as exc:  # a template or font error: say whose statement and why
+        detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
+        raise PdfFailed(Message("The statement of %(customer)s could not be made: %(detail)s",
+                                customer=statement.customer_name or f"#{statement.customer_id}", detail=detail)) from exc
+
+
+def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
+    late = max((as_of - row.due_date).days, 0)
+    return StatementItem(row.invoice_id, row.number, row.invoice_date, row.due_date, row.currency, row.customer_name,
+                         from_minor(row.total, row.currency), from_minor(row.paid, row.currency),
+                         from_minor(row.credited, row.currency), late, bucket_of(late).key)
+
+
+def statement_csv_text(statement: Statement) -> str:
+    """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for section in statement.sections:
+        for item in section.items:
+            writer.writerow([item.currency, item.number, item.invoice_date.isoformat(), item.due_date.isoformat(),
+                             item.days_overdue, item.bucket, *(format(amount, "f") for amount in (
+                                 item.total, item.paid, item.credited, item.due)), item.customer_name])
+    return buffer.getvalue()
+
+
+#: ``statement_text``'s column headings.
+TEXT_HEADINGS = ("invoice", "date", "due date", "days late", "total", "paid/credited", "due")
+
+
+def statement_text(statement: Statement) -> str:
+    """The statement as plain text: per currency its invoices, then what they owe by bucket."""
+    who = statement.customer_name or (f"customer #{statement.customer_id}" if statement.customer_id else "")
+    head = f"Statement{' of ' + who if who else ''} on {statement.as_of.isoformat()}"
+    if statement.is_empty:
+        return head + ": nothing is owed on a posted invoice.\n"
+    blocks = [head]
+    for section in statement.sections:
+        cells = [[item.number, item.invoice_date.isoformat(), item.due_date.isoformat(), str(item.days_overdue),
+                  format(item.total, "f"), format(item.paid + item.credited, "f"), format(item.due, "f")]
+                 for item in section.items]
+        widths = [max(len(heading), *(len(row[i]) for row in cells)) for i, heading in enumerate(TEXT_HEADINGS)]
+        aligned = [str.ljust] * 3 + [str.rjust] * 4
+
+        def row_text(row: list[str] | tuple[str, ...]) -> str:
+            return "  ".join(pad(cell, width) for cell, width, pad in zip(row, widths, aligned, strict=True)).rstrip()
+        heading = row_text(TEXT_HEADINGS)
+        summary = "  ".join(f"{bucket.label}: {format(section.aging.amounts[bucket.key], 'f')}" for bucket in BUCKETS)
+        blocks.append("\n".join([f"{section.currency}", heading, *(row_text(row) for row in cells), "-" * len(heading),
+                                 f"Total due {format(section.total, 'f')} {section.currency}"
+                                 f" ({section.aging.invoices} invoices; overdue {format(section.overdue, 'f')})",
+                                 summary]))
+    if statement.left_out:
+        blocks.append(f"{statement.left_out} more open invoices are not listed; their amounts are in the totals.")
+    return "\n\n".join(blocks) + "\n"
+
+
+__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
+           "read_statement", "statement_csv_text", "statement_pdf", "statement_text"]

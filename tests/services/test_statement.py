@@ -1,0 +1,141 @@
+"""The customer statement: a customer's open invoices with what each still owes and how late it
+is, per currency, with totals that are the customer's line of the receivables aging; its CSV,
+text and PDF, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
+
+import pytest
+from support.einvoices import pdf_text
+from support.payloads import one_line_invoice
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.statement import CSV_COLUMNS, statement_csv_text, statement_text
+
+NOW = dt.datetime(2027, 3, 31, 23, 30, tzinfo=dt.UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture
+def clocked(db, tmp_path) -> InvoiceService:
+    return InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW,
+                          storage=LocalStorage(tmp_path / "pdfs"), renderer=PdfRenderer())
+
+
+def make(service: InvoiceService, *, due: int, price: str = "100.00", invoice_date: str = "2026-06-01",
+         **extra) -> int:
+    """A one-line invoice (no tax) of ``price``, due ``due`` days from TODAY, posted."""
+    return one_line_invoice(service, due_date=(TODAY + dt.timedelta(days=due)).isoformat(),
+                            invoice_date=invoice_date, price=price, **extra)
+
+
+def test_lists_the_customers_open_invoices_oldest_due_first_with_what_each_owes(clocked):
+    late = make(clocked, due=-40, paid="30.00")
+    soon = make(clocked, due=5)
+    make(clocked, due=-10, paid="100.00")                                           # paid: not listed
+    make(clocked, due=-10, post=False)                                              # a draft: not listed
+    credited = make(clocked, due=-95, price="80.00")
+    clocked.create_credit_note(credited, {"amounts": [{"tax_rate": "0", "amount": "20.00"}]})
+    make(clocked, due=-3, customer_id=11, customer_name="Beta GmbH")               # another customer
+    make(clocked, due=-3, organization_id=2)                                        # another organization
+
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    assert (statement.as_of, statement.customer_id, statement.customer_name) == (TODAY, 10, "Acme Corp")
+    [usd] = statement.sections
+    assert [(i.invoice_id, i.days_overdue, i.bucket, str(i.total), str(i.paid), str(i.credited), str(i.due))
+            for i in usd.items] == [
+        (credited, 95, "over_90", "80.00", "0.00", "20.00", "60.00"),
+        (late, 40, "days_31_60", "100.00", "30.00", "0.00", "70.00"),
+        (soon, 0, "current", "100.00", "0.00", "0.00", "100.00")]
+    assert [i.number for i in usd.items] == [clocked.get(i.invoice_id).invoice_number for i in usd.items]
+    assert (usd.total, usd.overdue, statement.invoices) == (Decimal("230.00"), Decimal("130.00"), 3)
+    # the totals are the customer's line of the Aging Report
+    [aging_line] = [line for line in clocked.receivables_aging({"organization_id": 1}).lines if line.customer_id == 10]
+    assert usd.aging.amounts == aging_line.amounts
+    assert statement.latest_invoice_id == credited            # of the same date, the last made
+
+
+def test_a_section_per_currency_never_adds_currencies_up(clocked):
+    make(clocked, due=-1, price="10.00")
+    make(clocked, due=2, price="5000", currency="JPY")
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    assert [(s.currency, str(s.total), str(s.overdue)) for s in statement.sections] == [
+        ("JPY", "5000", "0"), ("USD", "10.00", "10.00")]
+    only_yen = clocked.customer_statement({"organization_id": 1, "customer_id": 10, "currency": "JPY"})
+    assert [s.currency for s in only_yen.sections] == ["JPY"]
+
+
+def test_a_customer_who_owes_nothing_gets_an_empty_statement(clocked):
+    make(clocked, due=-10, paid="100.00")
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10}, customer_name="Acme Corp")
+    assert statement.is_empty and statement.invoices == 0 and statement.latest_invoice_id is None
+    assert statement_text(statement) == "Statement of Acme Corp on 2027-03-31: nothing is owed on a posted invoice.\n"
+    text = pdf_text(clocked.statement_pdf(statement))
+    assert "Statement of account" in text and "Nothing is owed on your invoices" in text
+
+
+def test_a_bad_currency_is_refused_on_its_field(clocked):
+    with pytest.raises(ValidationError) as caught:
+        clocked.customer_statement({"organization_id": 1, "customer_id": 10, "currency": "usd"})
+    assert caught.value.errors[0][0] == "currency"
+
+
+def test_a_long_statement_lists_the_oldest_and_says_how_many_it_left_out(clocked, monkeypatch):
+    for days in (1, 2, 3, 4):
+        make(clocked, due=-days, price="1.00")
+    from oro_invoices.services import statement as module
+    real = module.open_items
+    monkeypatch.setattr(module, "open_items", lambda s, *, within, limit: real(s, within=within, limit=2))
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    [usd] = statement.sections
+    assert [i.days_overdue for i in usd.items] == [4, 3] and statement.left_out == 2
+    assert str(usd.total) == "4.00" and statement.invoices == 4                    # the totals count them all
+    assert "2 more open invoices are not listed" in statement_text(statement)
+
+
+def test_csv_has_a_row_per_open_invoice(clocked):
+    first = make(clocked, due=-40, paid="30.00")
+    make(clocked, due=2, price="5000", currency="JPY")
+    rows = list(csv.DictReader(io.StringIO(statement_csv_text(
+        clocked.customer_statement({"organization_id": 1, "customer_id": 10})))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    number = clocked.get(first).invoice_number
+    assert [(r["currency"], r["invoice_number"], r["days_overdue"], r["bucket"], r["due"]) for r in rows] == [
+        ("JPY", rows[0]["invoice_number"], "0", "current", "5000"), ("USD", number, "40", "days_31_60", "70.00")]
+
+
+def test_text_lists_each_invoice_and_the_buckets(clocked):
+    make(clocked, due=-40, paid="30.00")
+    text = statement_text(clocked.customer_statement({"organization_id": 1, "customer_id": 10}))
+    assert text.startswith("Statement of Acme Corp on 2027-03-31\n\nUSD\n")
+    assert "Total due 70.00 USD (1 invoices; overdue 70.00)" in text
+    assert "31–60 Days: 70.00" in text
+
+
+def test_the_pdf_lists_the_open_invoices_with_the_bill_to_address_and_the_sellers_words(clocked):
+    late = make(clocked, due=-40, paid="30.00")
+    make(clocked, due=5, invoice_date="2026-07-01", currency="EUR")
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    pdf = clocked.statement_pdf(statement)
+    assert pdf.startswith(b"%PDF-")
+    text = pdf_text(pdf)
+    assert "Statement of account" in text and "1 Main St" in text           # the latest invoice's bill-to
+    assert clocked.get(late).invoice_number in text
+    assert "OPEN INVOICES IN EUR" in text and "OPEN INVOICES IN USD" in text           # headings in capitals
+    assert "$70.00 of $70.00 is overdue" in text
+    assert "€100.00 is due: please pay each invoice by its due date" in text
+    assert pdf == clocked.statement_pdf(statement)                          # the same statement, the same bytes
+
+
+def test_without_a_renderer_no_statement_pdf_is_made(db):
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: NOW)
+    make(service, due=-1)
+    with pytest.raises(NotFound, match="no PDF renderer"):
+        service.statement_pdf(service.customer_statement({"organization_id": 1, "customer_id": 10}))
