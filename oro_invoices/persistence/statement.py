@@ -28,6 +28,7 @@ class OpenItemRow:
     """One invoice that can still be paid: its number, dates and amounts (minor units)."""
 
     invoice_id: int
+    organization_id: int
     number: str
     invoice_date: dt.date
     due_date: dt.date
@@ -49,7 +50,7 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     websites …; ``aging.NOT_READ`` are not read), by currency, then due date, invoice date and
     number; at most ``limit`` of them, and how many there are in all."""
     state = PaymentState
-    stmt: Any = (select(state.invoice_id, Invoice.invoice_number, Invoice.invoice_date, state.open_due_date,
+    stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date, state.open_due_date,
                         state.currency, state.customer_id, state.customer_name, state.total_amount,
                         state.amount_paid, state.amount_credited)
                  .join(Invoice, Invoice.id == state.invoice_id)
@@ -71,7 +72,7 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     total = len(rows)
     if total > limit:
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    return [OpenItemRow(invoice_id, number or "", invoice_date, due_date, currency, customer_id, name or "",
+    return [OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
                         int(amount or 0), int(paid or 0), int(credited or 0))
-            for invoice_id, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
+            for invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
             in rows[:limit]], int(total)

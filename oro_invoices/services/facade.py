@@ -205,14 +205,16 @@ class InvoiceService:
         return aging.read_report(self.context, filters, today=today)
 
     def customer_statement(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
-                           today: dt.date | None = None, customer_name: str = "") -> statement.Statement:
+                           today: dt.date | None = None, customer_id: int | None = None,
+                           customer_name: str = "") -> statement.Statement:
         """A statement of account (``services.statement``): the open invoices ``filters`` select
         (as ``receivables_aging`` takes them: one customer's, or what a storefront user sees), each
         with what it still owes and how late it is, and per currency the aging of them all, on
-        ``today`` (the clock's UTC date unless given). ``customer_name`` names it (else the name
-        on its latest open invoice). ``ValidationError`` on ``currency`` when it is no currency code."""
+        ``today`` (the clock's UTC date unless given). It is addressed to ``customer_id`` (else the
+        filter's customer) and named ``customer_name`` (else the name on its latest open invoice).
+        ``ValidationError`` on ``currency`` when it is no currency code."""
         return statement.read_statement(self.context, self.reads.checked_filter(filters), today=today,
-                                        customer_name=customer_name)
+                                        customer_id=customer_id, customer_name=customer_name)
 
     def statement_pdf(self, of: statement.Statement) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in

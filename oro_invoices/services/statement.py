@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -107,26 +107,32 @@ class Statement:
 
 
 def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
-                   customer_name: str = "", limit: int = ITEMS_MAX) -> Statement:
+                   customer_id: int | None = None, customer_name: str = "", limit: int = ITEMS_MAX) -> Statement:
     """The statement of the open invoices ``within`` selects (a customer's, or those a storefront
-    user sees), on ``today`` (the clock's UTC date unless given). ``customer_name`` names it
-    when given; else the name on its latest open invoice."""
+    user sees), on ``today`` (the clock's UTC date unless given). It is addressed to
+    ``customer_id`` (else ``within``'s customer), named ``customer_name`` (else the name on its
+    latest open invoice)."""
     check_currency(within.currency)
     as_of = today or local_today(ctx.clock())
     with ctx.db.session() as s:
         rows, count = open_items(s, within=within, limit=limit)
         report = build_report(aging_rows(s, today=as_of, within=within), as_of)
-    return build_statement(rows, report.totals, as_of=as_of, within=within, customer_name=customer_name,
-                           left_out=count - len(rows))
+    return build_statement(rows, report.totals, as_of=as_of, organization_id=within.organization_id,
+                           customer_id=within.customer_id if customer_id is None else customer_id,
+                           customer_name=customer_name, left_out=count - len(rows))
 
 
-def build_statement(rows: list[OpenItemRow], totals: list[AgingLine], *, as_of: dt.date, within: InvoiceFilter,
-                    customer_name: str = "", left_out: int = 0) -> Statement:
-    """The statement of the open items ``rows`` and the aging ``totals`` (a line per currency)."""
+def build_statement(rows: list[OpenItemRow], totals: list[AgingLine], *, as_of: dt.date,
+                    organization_id: int | None, customer_id: int | None, customer_name: str = "",
+                    left_out: int = 0) -> Statement:
+    """The statement of the open items ``rows`` and the aging ``totals`` (a line per currency)
+    for ``customer_id`` of ``organization_id`` (None: of the latest item's)."""
     sections = [StatementSection(total.currency, [_item(row, as_of) for row in rows if row.currency == total.currency],
                                  total) for total in totals]
     latest = max(rows, key=lambda row: (row.invoice_date, row.invoice_id), default=None)
-    return Statement(as_of=as_of, organization_id=within.organization_id, customer_id=within.customer_id,
+    if organization_id is None and latest is not None:
+        organization_id = latest.organization_id
+    return Statement(as_of=as_of, organization_id=organization_id, customer_id=customer_id,
                      customer_name=customer_name or (latest.customer_name if latest else ""), sections=sections,
                      left_out=left_out, latest_invoice_id=latest.invoice_id if latest else None)
 
@@ -141,7 +147,7 @@ def statement_pdf(ctx: ServiceContext, statement: Statement, latest: InvoiceDocu
     :raises NotFound: no renderer here makes statements.
     """
     if statement.organization_id is None:
-        raise ValueError("a statement is made for one organization")
+        raise NotFound(Message("A statement is made for one organization; none was given."))
     scope = DocumentScope(statement.organization_id, latest.website_id if latest else None, statement.customer_id)
     chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
     if not isinstance(chosen, StatementRenderer):
@@ -191,19 +197,21 @@ def statement_text(statement: Statement) -> str:
                   format(item.total, "f"), format(item.paid + item.credited, "f"), format(item.due, "f")]
                  for item in section.items]
         widths = [max(len(heading), *(len(row[i]) for row in cells)) for i, heading in enumerate(TEXT_HEADINGS)]
-        aligned = [str.ljust] * 3 + [str.rjust] * 4
-
-        def row_text(row: list[str] | tuple[str, ...]) -> str:
-            return "  ".join(pad(cell, width) for cell, width, pad in zip(row, widths, aligned, strict=True)).rstrip()
-        heading = row_text(TEXT_HEADINGS)
+        heading = _text_row(TEXT_HEADINGS, widths)
         summary = "  ".join(f"{bucket.label}: {format(section.aging.amounts[bucket.key], 'f')}" for bucket in BUCKETS)
-        blocks.append("\n".join([f"{section.currency}", heading, *(row_text(row) for row in cells), "-" * len(heading),
+        blocks.append("\n".join([f"{section.currency}", heading, *(_text_row(row, widths) for row in cells), "-" * len(heading),
                                  f"Total due {format(section.total, 'f')} {section.currency}"
                                  f" ({section.aging.invoices} invoices; overdue {format(section.overdue, 'f')})",
                                  summary]))
     if statement.left_out:
         blocks.append(f"{statement.left_out} more open invoices are not listed; their amounts are in the totals.")
     return "\n\n".join(blocks) + "\n"
+
+
+def _text_row(cells: Sequence[str], widths: list[int]) -> str:
+    """A row of ``statement_text``: the invoice and its dates left-aligned, the figures right."""
+    return "  ".join(cell.ljust(width) if i < 3 else cell.rjust(width)
+                     for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
 __all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",

@@ -15,6 +15,7 @@ from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.persistence.received_payments import receipt_number
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
+from oro_invoices.services.statement import Statement
 from oro_invoices.web.http import Request, Response
 
 CHUNK = 64 * 1024
@@ -106,6 +107,21 @@ def receipt_download(service: InvoiceService, invoice_id: int, transaction_id: i
     return Response(status=200, body=pdf, content_type=PDF, headers={
         "ETag": f'"{sha256_hex(pdf)}"', "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": CACHE_CONTROL})
+
+
+def statement_download(service: InvoiceService, statement: Statement) -> Response:
+    """A customer's statement (``InvoiceService.statement_pdf``), made for this request, as
+    ``statement-<customer>-<date>.pdf`` (never cached: each payment changes it)."""
+    pdf = service.statement_pdf(statement)
+    return Response(status=200, body=pdf, content_type=PDF, headers={
+        "Content-Disposition": f'attachment; filename="{statement_file_name(statement, "pdf")}"',
+        "Cache-Control": "private, no-store"})
+
+
+def statement_file_name(statement: Statement, extension: str) -> str:
+    """``statement-<customer id>-<date>.<extension>`` (``statement-<date>`` without a customer)."""
+    who = f"-{statement.customer_id}" if statement.customer_id is not None else ""
+    return f"statement{who}-{statement.as_of.isoformat()}.{extension}"
 
 
 def presigned_download(storage: Storage | None, settings: Settings | None, info: PdfInfo,

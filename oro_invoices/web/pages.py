@@ -19,6 +19,7 @@ from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_import import ImportPages
 from oro_invoices.web.backoffice_notes import NoteActions
 from oro_invoices.web.backoffice_payments import PaymentActions
+from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.guard import error_response
@@ -93,6 +94,9 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.export_pdfs", "/export-pdfs.zip", "export.export_pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
+    _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
+    _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
+    _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",
@@ -105,6 +109,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.storefront.index", "", "storefront.index", "storefront"),
     _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
     _r("oro_invoices.storefront.download_all", "/download-pdfs.zip", "storefront.download_all", "storefront"),
+    _r("oro_invoices.storefront.statement", "/statement.pdf", "storefront.statement", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),
     _r("oro_invoices.storefront.download_xml", "/<int:invoice_id>/download/xml",
@@ -147,6 +152,7 @@ class InvoicePages:
         self.backoffice = BackOffice(ctx)
         self.export = GridExport(self.backoffice)
         self.aging = AgingPages(self.backoffice)
+        self.statements = StatementPages(self.backoffice)
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)

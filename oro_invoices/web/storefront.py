@@ -27,7 +27,7 @@ from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice import choice_options
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import archive_download, receipt_download
+from oro_invoices.web.downloads import archive_download, receipt_download, statement_download
 from oro_invoices.web.errors import LoginRequired
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import document_title
@@ -152,6 +152,7 @@ class StorefrontPages:
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             balance=self.ctx.service.receivables_aging(visible).totals,
+            statement=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
             show_payment_method=show_payment_method,
             show_customer=several,
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
@@ -232,6 +233,18 @@ class StorefrontPages:
             return allowed[key]
 
         return archive_download(self.ctx.service, replace(visible, **args), "invoices", admits=admits)
+
+    def statement(self, req: Request) -> Response:
+        """**Download statement (PDF)** of the balance: the open invoices this user's role shows
+        (as the balance counts them), each with what it still owes and how late it is, addressed
+        to their customer (``statement-<customer id>-YYYY-MM-DD.pdf``)."""
+        viewer = Viewer(self.ctx, req)
+        features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
+        visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
+        found = self.ctx.service.customer_statement(
+            visible, customer_id=viewer.ref.customer_id,
+            customer_name=viewer.customer.name if viewer.customer is not None else "")
+        return statement_download(self.ctx.service, found)
 
     def download_xml(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)

@@ -19,9 +19,10 @@ from oro_invoices.services.aging import CSV_COLUMNS
 
 
 def table_cells(page: str, currency: str) -> dict[str, list[str]]:
-    """The report table of ``currency``: each row's cells (as read) by its first cell's text."""
+    """The report table of ``currency``: each row's cells (as read) by its first cell's text (the
+    customer's name, without the link to their statement)."""
     table = re.search(rf'<table[^>]*data-currency="{currency}".*?</table>', page, re.S).group(0)
-    rows = re.findall(r"<tr\b.*?</tr>", table, re.S)
+    rows = [re.sub(r'<a class="oi-statement-link".*?</a>', "", row) for row in re.findall(r"<tr\b.*?</tr>", table, re.S)]
     cells = [[text_of(c) for c in re.findall(r"<t[hd]\b.*?</t[hd]>", row, re.S)] for row in rows]
     return {row[0]: row[1:] for row in cells}
 

@@ -1,0 +1,136 @@
+"""A customer's statement in the reference shop: opened from the Aging Report, it lists exactly the
+customer's invoices that can still be paid with what each owes, adds up to the report's line, and
+downloads as PDF and CSV; the storefront's balance offers the statement of what the user sees."""
+from __future__ import annotations
+
+import csv
+import html as html_lib
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from support.einvoices import pdf_text
+from support.list_pages import ROLES, customer
+from support.payloads import posted_for_seeded_customer
+
+from oro_invoices.domain.statuses import is_payable
+from oro_invoices.integration.config import Settings
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+
+
+def open_invoices(service, **filters) -> dict[str, Decimal]:
+    """The amount due of each invoice the grid lists for ``filters`` that can still be paid, by number."""
+    return {item.invoice_number: item.amount_due
+            for item in service.list_invoices({"status": "posted", **filters}, limit=500).items
+            if item.document_type.value == "invoice" and is_payable(item.payment_status, item.amount_due)}
+
+
+def statement_rows(page: str, currency: str) -> dict[str, list[str]]:
+    """The statement's rows in ``currency``: its cells (as read) by invoice number."""
+    table = re.search(rf'<table class="oi-table" id="oi-statement-{currency}".*?</table>', page, re.S).group(0)
+    body = re.search(r"<tbody>(.*?)</tbody>", table, re.S).group(1)
+    rows = [[text_of(c) for c in re.findall(r"<t[hd]\b.*?</t[hd]>", row, re.S)]
+            for row in re.findall(r"<tr\b.*?</tr>", body, re.S)]
+    return {row[0]: row[1:] for row in rows}
+
+
+def test_the_aging_reports_customer_opens_their_statement(admin):
+    service = admin.service
+    late = posted_for_seeded_customer(service, due_date="2026-01-15", invoice_date="2026-01-01")
+    service.record_payment(late.id, {"method": "bank", "action": "charge", "amount": "10.00"})
+    aging = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    link = re.search(rf'<tr data-customer-id="{late.customer_id}">.*?<a class="oi-statement-link" href="([^"]+)"',
+                     aging, re.S).group(1)
+    resp = admin.get(html_lib.unescape(link))
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert f"Statement of {late.customer_name}" in text_of(page)
+    for currency in ("EUR", "USD"):
+        expected = open_invoices(service, organization_id=1, customer_id=late.customer_id, currency=currency)
+        if not expected:
+            assert f'id="oi-statement-{currency}"' not in page
+            continue
+        rows = statement_rows(page, currency)
+        assert {number: Decimal(cells[-1].replace(",", "")) for number, cells in rows.items()} == expected
+        shown_total = re.search(rf'id="oi-statement-{currency}".*?data-total>([^<]+)<', page, re.S).group(1)
+        assert Decimal(shown_total.replace(",", "")) == sum(expected.values())
+    row = statement_rows(page, late.currency)[late.invoice_number]
+    assert row[2] and int(row[2]) > 90 and row[4] == "10.00"            # days overdue; paid
+    assert f'href="/admin/invoices/{late.id}"' in page                   # each invoice opens its view page
+
+
+def test_the_statement_downloads_as_pdf_and_csv(admin):
+    late = posted_for_seeded_customer(admin.service, due_date="2026-01-15", invoice_date="2026-01-01")
+    query = f"?customer={late.customer_id}"
+    pdf = admin.get("/admin/invoices/statement.pdf" + query)
+    assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
+    assert re.fullmatch(rf'attachment; filename="statement-{late.customer_id}-\d{{4}}-\d{{2}}-\d{{2}}\.pdf"',
+                        pdf.headers["Content-Disposition"])
+    text = pdf_text(pdf.get_data())
+    assert "Statement of account" in text and late.invoice_number in text and late.customer_name in text
+    resp = admin.get("/admin/invoices/statement.csv" + query)
+    assert resp.status_code == 200 and resp.content_type == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    expected = open_invoices(admin.service, organization_id=1, customer_id=late.customer_id)
+    assert {r["invoice_number"]: Decimal(r["due"]) for r in rows} == expected
+
+
+def test_only_the_customers_of_the_admins_organization_have_a_statement_there(shop, admin):
+    late = posted_for_seeded_customer(admin.service)
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    for url in ("/admin/invoices/statement", "/admin/invoices/statement.pdf", "/admin/invoices/statement.csv"):
+        refused = sakura.get(f"{url}?customer={late.customer_id}")
+        assert refused.status_code == 404 and late.invoice_number not in refused.get_data(as_text=True)
+    for bad in ("", "?customer=", "?customer=abc", "?customer=999999"):
+        resp = admin.get("/admin/invoices/statement" + bad)
+        assert resp.status_code == 404 and "That customer does not exist." in text_of(resp.get_data(as_text=True))
+
+
+def test_the_statement_needs_the_view_permission_and_a_login(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("clerk", "clerk1234", name="Clara Clerk", organization_id=1, permissions=[])
+    clerk = ShopClient(shop[0])
+    clerk.login_admin("clerk", "clerk1234")
+    for url in ("/admin/invoices/statement?customer=1", "/admin/invoices/statement.pdf?customer=1"):
+        assert clerk.get(url).status_code == 403
+        anonymous = ShopClient(shop[0]).get(url)
+        assert anonymous.status_code == 302 and "/admin/login" in anonymous.headers["Location"]
+
+
+def test_a_customer_who_owes_nothing_has_an_empty_statement(admin):
+    service = admin.service
+    late = posted_for_seeded_customer(service)
+    for number in open_invoices(service, organization_id=1, customer_id=late.customer_id):
+        doc = service.get(service.find_id(invoice_number=number, organization_id=1))
+        service.record_payment(doc.id, {"method": "bank", "action": "charge", "amount": str(doc.amount_due)})
+    page = admin.get(f"/admin/invoices/statement?customer={late.customer_id}").get_data(as_text=True)
+    assert f"{late.customer_name} owes nothing on a posted invoice." in text_of(page)
+    assert "Nothing is owed on your invoices" in pdf_text(
+        admin.get(f"/admin/invoices/statement.pdf?customer={late.customer_id}").get_data())
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_the_storefront_statement_lists_what_the_users_list_shows_as_open(shop, role):
+    client = customer(shop, ROLES[role])
+    page = client.get("/customer/invoices?per_page=100").get_data(as_text=True)
+    href = html_lib.unescape(re.search(r'<a id="oi-statement" href="([^"]+)"', page).group(1))
+    resp = client.get(href)
+    assert resp.status_code == 200 and resp.content_type == "application/pdf"
+    text = pdf_text(resp.get_data())
+    service = client.service
+    listed = [service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)">', page)]
+    open_ = {doc.invoice_number for doc in listed if not doc.is_credit_note
+             and is_payable(doc.payment_status, doc.amount_due)}
+    assert open_, role
+    printed = set(re.findall(r"\bINV-\d{4}-\d{2}-\d{5}\b", text))
+    assert printed == open_, role
+
+
+def test_the_storefront_statement_follows_the_pdf_download_setting(shop):
+    client = customer(shop, ROLES["department"])
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    page = client.get("/customer/invoices").get_data(as_text=True)
+    assert 'id="oi-statement"' not in page and 'id="oi-balance"' in page
+    assert client.get("/customer/invoices/statement.pdf").status_code == 404
