@@ -216,6 +216,17 @@ class InvoiceService:
         return statement.read_statement(self.context, self.reads.checked_filter(filters), today=today,
                                         customer_id=customer_id, customer_name=customer_name)
 
+    def statement_of(self, customer_id: int, *, organization_id: int | None = None, currency: str | None = None,
+                     today: dt.date | None = None) -> statement.Statement:
+        """The statement of the host's customer ``customer_id`` (``customer_statement`` of its open
+        invoices of ``organization_id``; None: of any), named as the host names it.
+
+        :raises NotFound: the customer belongs to another organization, or is unknown to the host
+            and named by no invoice.
+        """
+        return statement.statement_of(self.context, customer_id, organization_id=organization_id,
+                                      currency=currency, today=today)
+
     def statement_pdf(self, of: statement.Statement) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in
         its customer's language, headed by the seller as configured now.

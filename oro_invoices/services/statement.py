@@ -22,7 +22,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import aging_rows
-from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.queries import InvoiceFilter, count_rows
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, open_items
 from oro_invoices.services.aging import AgingLine, build_report, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
@@ -122,6 +122,31 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
                            customer_name=customer_name, left_out=count - len(rows))
 
 
+def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int | None = None,
+                 currency: str | None = None, today: dt.date | None = None) -> Statement:
+    """The statement of the host's customer ``customer_id`` (its open invoices of
+    ``organization_id``; None: of any), named as the host names it.
+
+    :raises NotFound: the host's customer belongs to another organization, or there is no such
+        customer and no open invoice names it.
+    """
+    ref = ctx.host.customers.get_customer(customer_id) if ctx.host is not None else None
+    if ref is not None and organization_id is not None and ref.organization_id != organization_id:
+        raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
+    found = read_statement(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
+                                              currency=currency), today=today,
+                           customer_name=ref.name if ref is not None else "")
+    if ref is None and found.is_empty and not _has_invoices(ctx, organization_id, customer_id):
+        raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
+    return found
+
+
+def _has_invoices(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> bool:
+    """Whether any invoice of ``organization_id`` (None: any) names ``customer_id``."""
+    with ctx.db.session() as s:
+        return count_rows(s, InvoiceFilter(organization_id=organization_id, customer_id=customer_id), cap=0) > 0
+
+
 def build_statement(rows: list[OpenItemRow], totals: list[AgingLine], *, as_of: dt.date,
                     organization_id: int | None, customer_id: int | None, customer_name: str = "",
                     left_out: int = 0) -> Statement:
@@ -215,4 +240,4 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
 
 
 __all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
-           "read_statement", "statement_csv_text", "statement_pdf", "statement_text"]
+           "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

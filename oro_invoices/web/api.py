@@ -59,6 +59,7 @@ from oro_invoices.persistence.queries import (
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine
+from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -79,6 +80,7 @@ from oro_invoices.web.downloads import (
     pdf_download,
     presigned_download,
     receipt_download,
+    statement_download,
     xml_download,
 )
 from oro_invoices.web.errors import (
@@ -164,6 +166,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
     Route("GET", "/receivables/aging", "receivables_aging", READ),
+    Route("GET", "/receivables/statement", "customer_statement", READ),
+    Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -608,6 +612,37 @@ class InvoiceApi:
             "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
             "totals": [_aging_line(line) for line in report.totals]}))
 
+    def customer_statement(self, request: Request, client: ApiClient) -> Response:
+        """A customer's statement (``services.statement``): their open invoices with what each still
+        owes and how late it is, per currency with the aging of them all; ``?customer_id=`` (required)
+        names the customer, ``?currency=`` keeps one currency."""
+        found = self._statement(request, client)
+        return Response.json(openapi.StatementOut().dump({
+            "as_of": found.as_of, "customer_id": found.customer_id, "customer_name": found.customer_name,
+            "invoices": found.invoices, "left_out": found.left_out,
+            "sections": [{"currency": section.currency, "amounts": section.aging.amounts, "total_due": section.total,
+                          "overdue": section.overdue, "items": [_statement_item(item) for item in section.items]}
+                         for section in found.sections]}))
+
+    def customer_statement_pdf(self, request: Request, client: ApiClient) -> Response:
+        """The statement as PDF (``statement-<customer id>-YYYY-MM-DD.pdf``), made for this request."""
+        return statement_download(self.service, self._statement(request, client))
+
+    def _statement(self, request: Request, client: ApiClient) -> Statement:
+        """The statement the query asks for, of a customer of the client's organization; 422 naming
+        a bad or unknown parameter, 404 for a customer that is not the organization's."""
+        errors = [(name, "Unknown query parameter; use customer_id or currency.") for name in request.query
+                  if name not in ("customer_id", "currency")]
+        errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
+        customer_id = parse_id(request.query.get("customer_id"))
+        if customer_id is None:
+            errors.append(("customer_id", "Required: the id of one of the organization's customers."))
+        if errors:
+            raise ValidationError(errors)
+        assert customer_id is not None
+        return self.service.statement_of(customer_id, organization_id=client.organization_id,
+                                         currency=request.query.get("currency") or None)
+
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         return Response.json({"data": openapi.NoteOut(many=True).dump(self.service.notes(doc.id))})
@@ -628,6 +663,13 @@ class InvoiceApi:
 def _aging_line(line: AgingLine) -> dict[str, Any]:
     return {"customer_id": line.customer_id, "customer_name": line.customer_name, "currency": line.currency,
             "invoices": line.invoices, "amounts": line.amounts, "total_due": line.total}
+
+
+def _statement_item(item: StatementItem) -> dict[str, Any]:
+    return {"id": item.invoice_id, "invoice_number": item.number, "invoice_date": item.invoice_date,
+            "due_date": item.due_date, "days_overdue": item.days_overdue, "bucket": item.bucket,
+            "total_amount": item.total, "amount_paid": item.paid, "amount_credited": item.credited,
+            "amount_due": item.due, "customer_name": item.customer_name}
 
 
 def _reason(request: Request) -> str:

@@ -5,8 +5,6 @@ send them and a CSV. Opened from the Aging Report; the admin needs what the grid
 """
 from __future__ import annotations
 
-from dataclasses import replace
-
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.limits import parse_id
@@ -32,14 +30,10 @@ class StatementPages:
         customer_id = parse_id(req.query.get("customer"))
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
-        within = replace(bo.base_filter(req), customer_id=customer_id)
-        ref = bo.ctx.host.customers.get_customer(customer_id)
-        if ref is not None and within.organization_id is not None and ref.organization_id != within.organization_id:
-            raise NotFound(_("That customer does not exist."))
-        found = bo.ctx.service.customer_statement(within, customer_name=ref.name if ref is not None else "")
-        if ref is None and found.is_empty:
-            raise NotFound(_("That customer does not exist."))
-        return found
+        try:
+            return bo.ctx.service.statement_of(customer_id, organization_id=bo.base_filter(req).organization_id)
+        except NotFound:
+            raise NotFound(_("That customer does not exist.")) from None
 
     def page(self, req: Request) -> Response:
         """The statement as a page, with **Download PDF** and **Export CSV**."""

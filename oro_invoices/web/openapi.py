@@ -183,6 +183,46 @@ class AgingReportOut(Schema):
     totals = fields.List(fields.Nested(AgingLineOut), metadata={"description": "A line per currency."})
 
 
+class StatementItemOut(Schema):
+    """One open invoice of a statement."""
+
+    id = fields.Integer()
+    invoice_number = fields.String()
+    invoice_date = fields.Date()
+    due_date = fields.Date()
+    days_overdue = fields.Integer(metadata={"description": "Days past its due date on `as_of` (0: not yet due)."})
+    bucket = fields.String(metadata={"description": "Its aging bucket: current, days_1_30, days_31_60, "
+                                                    "days_61_90 or over_90."})
+    total_amount = DecimalString()
+    amount_paid = DecimalString()
+    amount_credited = DecimalString(metadata={"description": "What posted credit notes took off it."})
+    amount_due = DecimalString()
+    customer_name = fields.String(metadata={"description": "As the invoice names its customer."})
+
+
+class StatementSectionOut(Schema):
+    """What is open in one currency."""
+
+    currency = fields.String()
+    items = fields.List(fields.Nested(StatementItemOut), metadata={
+        "description": "The open invoices, the oldest due first."})
+    amounts = fields.Nested(AgingAmountsOut)
+    total_due = DecimalString()
+    overdue = DecimalString(metadata={"description": "What of `total_due` is past its due date."})
+
+
+class StatementOut(Schema):
+    as_of = fields.Date(metadata={"description": "The day the statement is judged on (UTC)."})
+    customer_id = fields.Integer()
+    customer_name = fields.String()
+    invoices = fields.Integer(metadata={"description": "How many open invoices (listed or not)."})
+    left_out = fields.Integer(metadata={
+        "description": "Open invoices not listed (a statement lists at most 2,000); their amounts are in the "
+                       "sections' totals."})
+    sections = fields.List(fields.Nested(StatementSectionOut), metadata={
+        "description": "A section per currency, by currency code; empty when nothing is owed."})
+
+
 class ListedTransactionOut(TransactionOut):
     """A transaction as listed: with what may still be done with it through its provider."""
 
@@ -306,6 +346,12 @@ def _errors(*codes: str) -> dict[str, Any]:
     return {code: {"$ref": f"#/components/responses/Error{code}"} for code in ("401", "404", *codes)}
 
 
+_STATEMENT_PARAMS = [
+    {"in": "query", "name": "customer_id", "required": True,
+     "schema": {"type": "integer", "format": "int64", "minimum": 1},
+     "description": "One of the organization's customers (404 for any other)."},
+    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
+     "description": "Only invoices in this ISO 4217 currency."}]
 _ID = {"in": "path", "name": "id", "required": True,
        "schema": {"type": "integer", "format": "int64", "minimum": 1}}
 _TX = {"in": "path", "name": "transaction_id", "required": True,
@@ -581,6 +627,22 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                     "total"]},
                         "description": "The customers of each currency by name, or by that amount, the largest first."}],
         "responses": {"200": _ok("The report.", "AgingReport"), **_errors("422")}},
+    ("/receivables/statement", "get"): {
+        "summary": "A customer's statement: their open invoices, what each still owes and how late it is",
+        "description": "The posted invoices the customer can still pay, per currency with the aging of them "
+                       "all: the customer's line of `GET /receivables/aging`.",
+        "parameters": _STATEMENT_PARAMS,
+        "responses": {"200": _ok("The statement.", "Statement"), **_errors("422")}},
+    ("/receivables/statement.pdf", "get"): {
+        "summary": "A customer's statement as PDF, to send them",
+        "description": "Made on request in the customer's language, headed by the seller as configured now.",
+        "parameters": _STATEMENT_PARAMS,
+        "responses": {"200": {"description": "The statement.",
+                              "headers": {"Content-Disposition": {
+                                  "description": 'attachment; filename="statement-<customer id>-YYYY-MM-DD.pdf"',
+                                  "schema": {"type": "string"}}},
+                              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_errors("422")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -606,7 +668,7 @@ _COMPONENTS = [
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
-    ("AgingReport", AgingReportOut),
+    ("AgingReport", AgingReportOut), ("Statement", StatementOut),
 ]
 
 DESCRIPTION = """\

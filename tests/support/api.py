@@ -106,10 +106,11 @@ def make_http(service: InvoiceService, settings: Settings | None = None) -> ApiH
     return ApiHttp(app, service, api)
 
 
-def clocked_http(db, settings: Settings, now) -> ApiHttp:
-    """The API over a service without PDF storage whose clock says ``now``."""
+def clocked_http(db, settings: Settings, now, *, renderer=None) -> ApiHttp:
+    """The API over a service without PDF storage whose clock says ``now`` (and that renders
+    with ``renderer`` what is made on request, such as statements)."""
     service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings,
-                             clock=lambda: now)
+                             clock=lambda: now, renderer=renderer)
     return make_http(service, settings)
 
 

@@ -1,0 +1,87 @@
+"""``GET /api/receivables/statement[.pdf]``: a customer's open invoices with what each still owes
+and how late it is, per currency with their aging, as JSON and as PDF; and what the OpenAPI
+document says of it."""
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from support.api import assert_error_shape, clocked_http
+from support.einvoices import pdf_text
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.web.openapi import build_spec
+
+NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)   # the payload's due date (2026-12-02) is 44 days ago
+
+
+@pytest.fixture
+def late_api(db, settings):
+    return clocked_http(db, settings, NOW, renderer=PdfRenderer())
+
+
+def test_the_statement_lists_the_customers_open_invoices_with_their_aging(late_api):
+    late = late_api.create(status="posted", external_id="LATE")
+    soon = late_api.create(status="posted", external_id="SOON", due_date="2027-02-01")
+    late_api.create(external_id="DRAFT")                                          # owes nothing yet
+    late_api.create(status="posted", external_id="OTHER", customer_id=11, customer_name="Zeta Ltd")
+    paid = late_api.post(f"/api/invoices/{late['id']}/payments",
+                         {"method": "bank_transfer", "action": "charge", "amount": "50.00"})
+    assert paid.status_code == 201
+    resp = late_api.get("/api/receivables/statement?customer_id=10")
+    assert resp.status_code == 200
+    body = late_api.decimals(resp)
+    total = Decimal(late["total_amount"])
+    due = str(total - 50)
+    assert (body["as_of"], body["customer_id"], body["customer_name"], body["invoices"], body["left_out"]) == (
+        "2027-01-15", 10, "Acme Corp", 2, 0)
+    [usd] = body["sections"]
+    assert usd["currency"] == "USD" and usd["total_due"] == str(total * 2 - 50) and usd["overdue"] == due
+    assert usd["amounts"] == {"current": late["total_amount"], "days_1_30": "0.00", "days_31_60": due,
+                              "days_61_90": "0.00", "over_90": "0.00"}
+    assert [(i["id"], i["invoice_number"], i["days_overdue"], i["bucket"], i["amount_paid"], i["amount_due"])
+            for i in usd["items"]] == [
+        (late["id"], late["invoice_number"], 44, "days_31_60", "50.00", due),
+        (soon["id"], soon["invoice_number"], 0, "current", "0.00", soon["total_amount"])]
+    assert late_api.get("/api/receivables/statement?customer_id=10&currency=EUR").get_json()["sections"] == []
+
+
+def test_the_statement_pdf_is_the_customers(late_api):
+    late = late_api.create(status="posted", external_id="LATE")
+    resp = late_api.get("/api/receivables/statement.pdf?customer_id=10")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/pdf"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="statement-10-2027-01-15.pdf"'
+    text = pdf_text(resp.get_data())
+    assert "Statement of account" in text and late["invoice_number"] in text and "Acme Corp" in text
+
+
+def test_another_organizations_customer_has_no_statement_here(late_api):
+    late_api.create(status="posted", external_id="THEIRS", token="tok-other", customer_id=77)
+    for path in ("/api/receivables/statement?customer_id=77", "/api/receivables/statement.pdf?customer_id=77"):
+        assert late_api.get(path).status_code == 404
+        assert late_api.get(path, token="tok-other").status_code == 200
+
+
+@pytest.mark.parametrize("query, field", [("", "customer_id"), ("customer_id=abc", "customer_id"),
+                                          ("customer_id=10&currency=euro", "currency"),
+                                          ("customer_id=10&customer_id=11", "customer_id"),
+                                          ("customer_id=10&sort=total", "sort")])
+def test_a_bad_query_is_refused_on_its_parameter(late_api, query, field):
+    late_api.create(status="posted", external_id="LATE")
+    for path in ("/api/receivables/statement", "/api/receivables/statement.pdf"):
+        resp = late_api.get(f"{path}?{query}")
+        assert resp.status_code == 422
+        assert field in [e["field"] for e in assert_error_shape(resp)]
+
+
+def test_the_statement_needs_a_token_and_is_in_the_openapi_document(late_api):
+    assert late_api.get("/api/receivables/statement?customer_id=10", token=None).status_code == 401
+    spec = build_spec()
+    operation = spec["paths"]["/receivables/statement"]["get"]
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/Statement"}
+    assert "application/pdf" in spec["paths"]["/receivables/statement.pdf"]["get"]["responses"]["200"]["content"]
+    section = spec["components"]["schemas"]["Statement"]["properties"]["sections"]["items"]
+    item = section["properties"]["items"]["items"]
+    assert {"invoice_number", "due_date", "days_overdue", "bucket", "amount_due"} <= set(item["properties"])
