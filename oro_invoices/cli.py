@@ -1,4 +1,4 @@
-"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, aging, deliver-mail,
+"""The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, aging, statement, deliver-mail,
 deliver-events, remind, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
 
 Every command builds the add-on through the composition root
@@ -253,6 +253,29 @@ def _cmd_aging(args: argparse.Namespace) -> int:
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
     ordered = report.sorted_by(args.sort)
     text = aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered)
+    with open(args.output, "w", encoding="utf-8", newline="") if args.output \
+            else contextlib.nullcontext(sys.stdout) as out:
+        out.write(text)
+    return 0
+
+
+def _cmd_statement(args: argparse.Namespace) -> int:
+    import contextlib
+
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.services.statement import statement_csv_text, statement_text
+    pdf = args.format == "pdf"
+    if pdf and not args.output:
+        raise UsageError("A PDF statement is written to a file: give --output FILE.")
+    with _addon(args, pdf=pdf, host=_host_name(args)) as addon:
+        found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
+                                            currency=args.currency, today=args.as_of)
+        if pdf:
+            with open(args.output, "wb") as out:
+                out.write(addon.invoices.statement_pdf(found))
+            print(f"wrote {args.output}: {found.invoices} open invoice(s)", file=sys.stderr)
+            return 0
+    text = statement_csv_text(found) if args.format == "csv" else statement_text(found)
     with open(args.output, "w", encoding="utf-8", newline="") if args.output \
             else contextlib.nullcontext(sys.stdout) as out:
         out.write(text)
@@ -585,6 +608,20 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a table per currency (default), or the back-office's CSV")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     p.set_defaults(func=_cmd_aging)
+
+    p = sub.add_parser("statement", help="a customer's statement of account: their open invoices, what each still "
+                                         "owes and how late it is, per currency with the aging of them all")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--customer", type=_positive_int, required=True, help="the customer's id")
+    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--currency", default=None, help="only invoices in this currency (ISO 4217, such as EUR)")
+    p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="judge the days past due on this day (default: today, UTC)")
+    p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
+                   help="a table per currency (default), the back-office's CSV, or the PDF to send the customer")
+    p.add_argument("--output", metavar="FILE", help="file to write (default: standard output; needed for pdf)")
+    _host_argument(p, "whose settings (the seller, the customer's language) and customer names apply")
+    p.set_defaults(func=_cmd_statement)
 
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")

@@ -59,7 +59,6 @@ from oro_invoices.persistence.queries import (
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine
-from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -72,6 +71,7 @@ from oro_invoices.services.schemas import (
     overdue_fields,
     validation_error,
 )
+from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
 from oro_invoices.web import idempotency, openapi
 from oro_invoices.web.downloads import (

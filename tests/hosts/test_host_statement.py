@@ -15,8 +15,8 @@ from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.domain.statuses import is_payable
-from oro_invoices.integration.config import Settings
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.integration.config import Settings
 
 
 def open_invoices(service, **filters) -> dict[str, Decimal]:
