@@ -57,6 +57,7 @@ def test_back_office_pages(page: Page, shop, axe):
         ("credit note form", f"{view}/{posted}/credit-notes/new"),
         ("import form", f"{view}/import"),
         ("aging report", f"{view}/aging"),
+        ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]

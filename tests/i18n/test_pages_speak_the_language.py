@@ -185,6 +185,8 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices?total_min=10&overdue=1", 422),
         Page("admin", "/admin/invoices/aging"),
         Page("admin", "/admin/invoices/aging?currency=euro", 422),
+        Page("admin", f"/admin/invoices/statement?customer={service.get(late).customer_id}"),
+        Page("admin", "/admin/invoices/statement?customer=999999", 404),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
         Page("admin", view),

@@ -36,6 +36,9 @@ STORE_DOWNLOAD = "oro_invoices.storefront.download"
 PAY = "oro_invoices.storefront.pay"
 AGING = "oro_invoices.admin.aging"
 AGING_CSV = "oro_invoices.admin.aging_csv"
+STATEMENT = "oro_invoices.admin.statement"
+STATEMENT_PDF = "oro_invoices.admin.statement_pdf"
+STORE_STATEMENT = "oro_invoices.storefront.statement"
 
 
 class PageSuite(HostSuite):
@@ -196,6 +199,50 @@ class TestPageAging(PageSuite):
         mine, ours = self.shop.posted.amount_due, self.shop.posted.amount_due + self.shop.colleague_invoice.amount_due
         assert 'id="oi-balance"' in own and f"{mine:,.2f}" in own.split('id="oi-balance"')[1].split("</section>")[0]
         assert f"{ours:,.2f}" in department.split('id="oi-balance"')[1].split("</section>")[0]
+
+
+class TestPageStatement(PageSuite):
+    """A customer's statement of account: their open invoices with what each still owes, as a
+    page and a PDF in the back-office and as a PDF under the storefront's balance."""
+
+    def test_the_statement_lists_the_customers_open_invoices(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        customer_id = self.shop.posted.customer_id
+        aging = html.unescape(self.browser.get(self.url(AGING)).text())
+        assert f'class="oi-statement-link" href="{self.url(STATEMENT, customer=customer_id)}"' in aging
+        page = self.browser.get(self.url(STATEMENT, customer=customer_id))
+        text = html.unescape(page.text())
+        acme = self.shop.posted.amount_due + self.shop.colleague_invoice.amount_due
+        assert page.status == 200 and "ACME Corp" in text and f"{acme:,.2f}" in text
+        for invoice in (self.shop.posted, self.shop.colleague_invoice):
+            assert invoice.display_number in text
+        self.assert_statement_pdf(self.browser.get(self.url(STATEMENT_PDF, customer=customer_id)),
+                                  f"statement-{customer_id}-")
+
+    def assert_statement_pdf(self, pdf: Any, file_name: str) -> None:
+        """A statement PDF, where the add-on renders PDFs; else a 404 saying none can be made."""
+        if self.client.addon.renderer is None:
+            assert pdf.status == 404 and "no PDF renderer" in html.unescape(pdf.text())
+            return
+        assert pdf.status == 200 and (header(pdf, "Content-Type") or "").startswith("application/pdf")
+        assert bytes(pdf.body).startswith(b"%PDF-")
+        assert file_name in (header(pdf, "Content-Disposition") or "")
+
+    def test_only_an_admin_of_the_customers_organization_sees_it(self) -> None:
+        url = self.url(STATEMENT, customer=self.shop.posted.customer_id)
+        self.client.login_admin(PERMISSIONS, organization_id=2)
+        refused = self.browser.get(url)
+        assert refused.status == 404 and self.shop.posted.display_number not in refused.text()
+        self.client.login_admin([p for p in PERMISSIONS if p != "oro_invoices.view"])
+        assert self.browser.get(url).status == 403
+
+    @pytest.mark.oro_requires("storefront")
+    def test_the_storefront_offers_the_statement_of_what_the_user_sees(self) -> None:
+        self.as_customer("department")
+        listing = html.unescape(self.browser.get(self.url(STORE_INDEX)).text())
+        assert 'id="oi-statement"' in listing and self.url(STORE_STATEMENT) in listing
+        self.assert_statement_pdf(self.browser.get(self.url(STORE_STATEMENT)),
+                                  f"statement-{self.shop.posted.customer_id}-")
 
 
 class TestPageForms(PageSuite):
