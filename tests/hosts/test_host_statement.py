@@ -134,3 +134,16 @@ def test_the_storefront_statement_follows_the_pdf_download_setting(shop):
     page = client.get("/customer/invoices").get_data(as_text=True)
     assert 'id="oi-statement"' not in page and 'id="oi-balance"' in page
     assert client.get("/customer/invoices/statement.pdf").status_code == 404
+
+
+def test_the_grid_of_one_customer_and_a_posted_invoice_link_to_the_statement(admin):
+    late = posted_for_seeded_customer(admin.service)
+    expected = f'href="/admin/invoices/statement?customer={late.customer_id}"'
+    grid = admin.get(f"/admin/invoices?customer={late.customer_id}").get_data(as_text=True)
+    assert f'id="oi-customer-statement" {expected}' in grid
+    assert 'id="oi-customer-statement"' not in admin.get("/admin/invoices").get_data(as_text=True)
+    assert 'id="oi-customer-statement"' not in admin.get("/admin/invoices?customer=Acme").get_data(as_text=True)
+    view = admin.get(f"/admin/invoices/{late.id}").get_data(as_text=True)
+    assert re.search(rf'<a class="oi-statement-link" id="oi-customer-statement" {re.escape(expected)}', view)
+    statement = admin.get(f"/admin/invoices/statement?customer={late.customer_id}").get_data(as_text=True)
+    assert late.invoice_number in statement

@@ -130,7 +130,9 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
             f"/admin/invoices/{other.draft}?dialog=email",
             f"/admin/invoices/{other.draft}/delete", f"/admin/invoices/{other.posted}/download",
             f"/admin/invoices/orders/{other_order}", f"/admin/orders/{other_order}",
-            f"/admin/orders/{other_order}?tab={ORDER_TAB}"]
+            f"/admin/orders/{other_order}?tab={ORDER_TAB}",
+            *(f"/admin/invoices/statement{kind}?customer={customer}" for customer in other.info["customers"]
+              for kind in ("", ".pdf", ".csv"))]
     for url in gets:
         resp = admin.get(url)
         assert resp.status_code == 404, url
@@ -264,6 +266,9 @@ def test_api_client_never_reads_or_writes_the_other_organizations_invoices(shop,
         resp = api.call(method, path, body)
         assert resp.status_code == 403, (method, path)
         assert "another organization" in resp.get_json()["errors"][0]["message"]
+    for customer in other.info["customers"]:
+        for path in (f"/receivables/statement?customer_id={customer}", f"/receivables/statement.pdf?customer_id={customer}"):
+            assert api.call("GET", path).status_code == 404, path
     upload = api.client.put(f"/api/invoices/{other.posted}/pdf", data=b"%PDF-1.4 forged",
                             headers={**api.headers, "Content-Type": "application/pdf"})
     assert upload.status_code == 403
