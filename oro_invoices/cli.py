@@ -315,8 +315,10 @@ def _explain_undelivered(addon: Addon) -> None:
         return
     retry = (f"; next attempt at {problem.next_attempt_at:%Y-%m-%d %H:%M:%S} UTC"
              if problem.status == "retry" and problem.next_attempt_at else "; it is not retried")
-    print(f"error: nothing was delivered; the last problem (message {problem.id}, invoice "
-          f"{problem.invoice_id}): {problem.last_error}{retry}", file=sys.stderr)
+    about = (f"invoice {problem.invoice_id}" if problem.invoice_id is not None
+             else f"statement of customer {problem.customer_id}")
+    print(f"error: nothing was delivered; the last problem (message {problem.id}, {about}): "
+          f"{problem.last_error}{retry}", file=sys.stderr)
 
 
 def _cmd_migrate_storage(args: argparse.Namespace) -> int:

@@ -50,6 +50,7 @@ from oro_invoices.persistence.engine import Database, pool_options
 from oro_invoices.persistence.migrate import upgrade
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.services.celery_queue import DEFAULT_QUEUE, CeleryJobs
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.event_delivery import DEFAULT_TIMEOUT, EventDelivery
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.jobs import InlineJobs, JobQueue
@@ -296,7 +297,7 @@ def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapte
     Without a fixed ``sender`` each invoice's email is sent from the ``oro_invoices.mail.sender``
     and ``oro_invoices.mail.sender_name`` of its website, else organization, else global scope.
     """
-    def sender_for(invoice: InvoiceDocument) -> tuple[str, str]:
+    def sender_for(invoice: InvoiceDocument | DocumentScope) -> tuple[str, str]:
         scope = ScopeContext(organization_id=invoice.organization_id, website_id=invoice.website_id)
         name = sender_name if sender_name is not None \
             else settings.value("oro_invoices.mail.sender_name", scope) or ""

@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 5
+PROFILE_VERSION = 6
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -48,8 +48,12 @@ CREDIT_NOTE_TEMPLATE = "credit_note_notification_template"
 RECEIPT_TEMPLATE = "payment_receipt_template"
 REFUND_TEMPLATE = "refund_receipt_template"
 AUTHORIZATION_ALERT_TEMPLATE = "authorization_expiring_template"
+#: A customer's statement of account sent by email (its variables are a statement's, not an invoice's).
+STATEMENT_TEMPLATE = "customer_statement_template"
 #: Templates written to the seller's staff, never offered in the email dialog to the customer.
 STAFF_TEMPLATES = frozenset({AUTHORIZATION_ALERT_TEMPLATE})
+#: Templates of messages about no one invoice, never offered in an invoice's email dialog.
+CUSTOMER_TEMPLATES = frozenset({STATEMENT_TEMPLATE})
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -87,6 +91,7 @@ UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(2, 3, "the credit_note_notification_template email template", _adds_only),
     UpgradeStep(3, 4, "the payment_receipt_template and refund_receipt_template email templates", _adds_only),
     UpgradeStep(4, 5, "the authorization_expiring_template email template", _adds_only),
+    UpgradeStep(5, 6, "the customer_statement_template email template", _adds_only),
 )
 
 
@@ -143,6 +148,12 @@ def authorization_alert_template() -> EmailTemplate:
     return packaged_template(AUTHORIZATION_ALERT_TEMPLATE, ("invoice", "authorization", "seller"))
 
 
+def statement_template() -> EmailTemplate:
+    """The default ``customer_statement_template`` (a customer's statement of account, its PDF
+    attached; ``statement``: as_of, customer_name, sections with their items and totals)."""
+    return packaged_template(STATEMENT_TEMPLATE, ("statement", "seller", "recipient_name"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -155,7 +166,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template(),
-                         refund_receipt_template(), authorization_alert_template()),
+                         refund_receipt_template(), authorization_alert_template(), statement_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

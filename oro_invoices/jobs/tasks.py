@@ -41,7 +41,7 @@ def deliver_email(addon: Addon, email_id: int) -> DeliveryReport:
     except NotFound:
         log.warning("deliver_email: email %s no longer exists", email_id)
         return DeliveryReport()
-    if any(a.awaits_pdf for a in email.attachments):
+    if email.invoice_id is not None and any(a.awaits_pdf for a in email.attachments):
         render_pdf(addon, email.invoice_id)
     return addon.mail.deliver_one(email_id)
 

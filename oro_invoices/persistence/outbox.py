@@ -22,7 +22,7 @@ from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oro_invoices.domain.messages import N_
-from oro_invoices.persistence.models import Base, BigId, utcnow
+from oro_invoices.persistence.models import Base, BigId, utcnow, where_set
 from oro_invoices.persistence.types import UTCDateTime
 
 QUEUED, SENDING, RETRY, SENT, FAILED, UNKNOWN = "queued", "sending", "retry", "sent", "failed", "unknown"
@@ -44,11 +44,17 @@ class OutboxEmail(Base):
                         name="status"),
         Index("ix_oro_invoice_email_invoice", "invoice_id", "id"),
         Index("ix_oro_invoice_email_due", "status", "next_attempt_at"),
+        # a customer's messages (a statement sent by email; revision 0029)
+        Index("ix_oro_invoice_email_customer", "organization_id", "customer_id", "id", **where_set("customer_id")),
         {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
-    invoice_id: Mapped[int] = mapped_column(BigInteger)
+    #: The invoice the message is about; None for a customer's message (``customer_id``).
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger)
+    organization_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: The customer a message that is about no one invoice is for (a statement of account).
+    customer_id: Mapped[int | None] = mapped_column(BigInteger)
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     template: Mapped[str | None] = mapped_column(String(128))
     actor: Mapped[str] = mapped_column(String(255), default="")
@@ -133,7 +139,8 @@ class OutboxView:
     """A message as the invoice view page lists it."""
 
     id: int
-    invoice_id: int
+    #: None for a customer's message (``customer_id``), such as a statement.
+    invoice_id: int | None
     message_id: str
     template: str | None
     actor: str
@@ -152,6 +159,7 @@ class OutboxView:
     created_at: dt.datetime
     next_attempt_at: dt.datetime | None
     sent_at: dt.datetime | None
+    customer_id: int | None = None
 
     @property
     def needs_attention(self) -> bool:
@@ -162,7 +170,8 @@ class OutboxView:
 def view(row: OutboxEmail) -> OutboxView:
     """The view of one outbox row."""
     return OutboxView(
-        id=row.id, invoice_id=row.invoice_id, message_id=row.message_id, template=row.template,
+        id=row.id, invoice_id=row.invoice_id, customer_id=row.customer_id, message_id=row.message_id,
+        template=row.template,
         actor=row.actor, sender=row.sender, sender_name=row.sender_name or "",
         reply_to=row.reply_to or "", to=tuple(row.to_addrs or ()),
         cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()), subject=row.subject,

@@ -36,6 +36,7 @@ from oro_invoices.services.checkout import Availability, Checkout, PayableInvoic
 from oro_invoices.services.context import (
     Batch,
     Clock,
+    DocumentScope,
     PaymentUrl,
     Renderer,
     ServiceContext,
@@ -137,11 +138,11 @@ class InvoiceService:
         """Every value a setting takes in some scope (``Settings.values_anywhere``)."""
         return self.context.setting_values(key)
 
-    def seller(self, invoice: InvoiceDocument) -> SellerInfo:
+    def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller as configured now for the invoice's organization and website."""
         return self.context.seller(invoice)
 
-    def document_locale(self, invoice: InvoiceDocument) -> str:
+    def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str:
         """The locale of the invoice's PDF and emails: its customer's, else its customer group's,
         website's or organization's ``oro_invoices.locale``."""
         return self.context.document_locale(invoice)

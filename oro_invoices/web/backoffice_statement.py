@@ -1,16 +1,23 @@
 """A customer's **Statement** in the back-office: their open invoices with what each still owes
-and how late it is, per currency with its aging (``services.statement``), as a page, a PDF to
-send them and a CSV. Opened from the Aging Report; the admin needs what the grid needs
-(``oro_invoices.view``) and sees only customers of their organization.
+and how late it is, per currency with its aging (``services.statement``), as a page, a PDF, a
+CSV, and an email to the customer with the PDF attached (``services.mail.statements``). Opened
+from the Aging Report; the admin needs what the grid needs (``oro_invoices.view``; sending,
+``oro_invoices.send``) and sees only customers of their organization.
 """
 from __future__ import annotations
 
+import secrets
+from typing import Any
+
 from oro_invoices.domain.aging import BUCKETS
-from oro_invoices.domain.errors import NotFound
+from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
+from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.services.statement import Statement, statement_csv_text
+from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import actor_of, text_to_html
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
@@ -36,12 +43,62 @@ class StatementPages:
             raise NotFound(_("That customer does not exist.")) from None
 
     def page(self, req: Request) -> Response:
-        """The statement as a page, with **Download PDF** and **Export CSV**."""
+        """The statement as a page, with **Download PDF**, **Export CSV**, **Send to Customer**
+        (``?dialog=email``: the email dialog, pre-filled from ``customer_statement_template``)
+        and the statements sent to the customer by email."""
         found = self.statement(req)
+        dialog = req.query.get("dialog") == "email" and self._may_send(req)
+        return self._render(req, found, email=self._draft(found) if dialog else None)
+
+    def send_email(self, req: Request) -> Response:
+        """Queue the statement's email from the dialog, its PDF attached; on bad input show the
+        dialog again with the message (422). Needs ``oro_invoices.send``."""
+        self.backoffice.check(req, "oro_invoices.send")
+        found = self.statement(req)
+        mail = self.backoffice.ctx.mail
+        if mail is None:
+            raise InvoiceError(_("Email is not configured for invoices."))
+        form, back = req.form, self._url(found) + "#emails"
+        body = form.get("body", "")
+        try:
+            sent = mail.statements.send(found, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
+                                        subject=form.get("subject", ""), html=text_to_html(body), text=body,
+                                        actor=actor_of(req), once=form.get("form_token") or None)
+        except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
+            return Response.redirect(back, flashes=[("info", _(exc.message))])
+        except InvoiceError as exc:
+            status, message = guard.friendly(exc)
+            fields = {key: form.get(key, "") for key in ("to", "cc", "bcc", "subject", "body")}
+            fields["form_token"] = form.get("form_token") or secrets.token_urlsafe(16)
+            return self._render(req, found, email=fields, form_error=message, status=status)
+        to = ", ".join(sent.to)
+        return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
+                                                              to=to))])
+
+    def _may_send(self, req: Request) -> bool:
+        return self.backoffice.ctx.mail is not None and req.can("oro_invoices.send")
+
+    def _draft(self, found: Statement) -> dict[str, Any]:
+        """The email dialog's fields, from the statement template."""
+        mail = self.backoffice.ctx.mail
+        assert mail is not None
+        draft = mail.statements.prepare(found)
+        return {"to": ", ".join(draft.to), "cc": "", "bcc": "", "subject": draft.subject, "body": draft.text or "",
+                "form_token": secrets.token_urlsafe(16)}
+
+    def _url(self, found: Statement) -> str:
+        return f"{self.backoffice.ctx.url_for('oro_invoices.admin.statement')}?customer={found.customer_id}"
+
+    def _render(self, req: Request, found: Statement, *, email: dict[str, Any] | None = None,
+                form_error: str = "", status: int = 200) -> Response:
+        ctx = self.backoffice.ctx
         who = found.customer_name or f"#{found.customer_id}"
-        html = self.backoffice.ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS,
-                                          customer=who, query=f"?customer={found.customer_id}")
-        return Response.html(html, title=_("Statement of %(customer)s", customer=who))
+        sent = ([] if ctx.mail is None or found.organization_id is None or found.customer_id is None
+                else ctx.mail.statements.emails(found.organization_id, found.customer_id))
+        html = ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS, customer=who,
+                          query=f"?customer={found.customer_id}", page_url=self._url(found), emails=sent,
+                          can_send=self._may_send(req), email=email, form_error=form_error)
+        return Response.html(html, status=status, title=_("Statement of %(customer)s", customer=who))
 
     def pdf(self, req: Request) -> Response:
         """The statement as PDF (``statement-<customer id>-<date>.pdf``), made now."""

@@ -97,6 +97,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
     _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
     _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),
+    _r("oro_invoices.admin.statement_email", "/statement/email", "statements.send_email", "backoffice", "POST"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",

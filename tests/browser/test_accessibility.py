@@ -58,6 +58,7 @@ def test_back_office_pages(page: Page, shop, axe):
         ("import form", f"{view}/import"),
         ("aging report", f"{view}/aging"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
+        ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]

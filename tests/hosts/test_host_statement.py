@@ -13,10 +13,12 @@ import pytest
 from support.einvoices import pdf_text
 from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
+from support.variant import inline_jobs_only
 
 from oro_invoices.domain.statuses import is_payable
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
+from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
 
 def open_invoices(service, **filters) -> dict[str, Decimal]:
@@ -147,3 +149,85 @@ def test_the_grid_of_one_customer_and_a_posted_invoice_link_to_the_statement(adm
     assert re.search(rf'<a class="oi-statement-link" id="oi-customer-statement" {re.escape(expected)}', view)
     statement = admin.get(f"/admin/invoices/statement?customer={late.customer_id}").get_data(as_text=True)
     assert late.invoice_number in statement
+
+
+def field(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return html_lib.unescape(found.group(1)) if found else ""
+
+
+def body_of(html: str) -> str:
+    return html_lib.unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_send_to_customer_emails_the_statement_pdf(shop, admin, smtp_server):
+    service = admin.service
+    late = posted_for_seeded_customer(service, due_date="2026-01-15", invoice_date="2026-01-01")
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    page = admin.get(page_url).get_data(as_text=True)
+    assert f'id="oi-statement-send" href="{page_url}&amp;dialog=email"' in page
+    assert "No statement has been sent to this customer by email." in text_of(page)
+    dialog = admin.get(page_url + "&dialog=email").get_data(as_text=True)
+    assert field(dialog, "to") == late.customer_user_email
+    assert field(dialog, "subject").startswith("Statement of account from ")
+    body = body_of(dialog)
+    assert "please find attached your statement of account" in body and late.invoice_number in body
+
+    sent = admin.submit(page_url + "&dialog=email", f"/admin/invoices/statement/email?customer={late.customer_id}",
+                        {"to": field(dialog, "to"), "cc": "ap@acme.example", "subject": field(dialog, "subject"),
+                         "body": body, "form_token": field(dialog, "form_token")})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(f"{page_url}#emails")
+    after = admin.get(sent.headers["Location"]).get_data(as_text=True)
+    assert f"The statement to {late.customer_user_email} was queued for delivery." in text_of(after)
+    listed = text_of(after.split('id="emails"')[1])
+    assert late.customer_user_email in listed and "Queued" in listed and ".pdf" in listed
+    # the invoice's own emails and activity are not the statement's
+    assert service.history(late.id).emails == []
+
+    mail = shop[0].extensions["oro_invoices"].mail
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    assert sorted(received.rcpt_tos) == sorted([late.customer_user_email, "ap@acme.example"])
+    message = received.message
+    assert message["Subject"] == field(dialog, "subject")
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    assert attachment.get_filename().startswith("statement-")
+    text = pdf_text(attachment.get_content())
+    assert "Statement of account" in text and late.invoice_number in text
+    shown = text_of(admin.get(page_url).get_data(as_text=True).split('id="emails"')[1])
+    assert "Sent" in shown
+
+
+def test_the_statement_email_dialog_names_what_is_wrong_and_sends_nothing(shop, admin):
+    late = posted_for_seeded_customer(admin.service)
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    action = f"/admin/invoices/statement/email?customer={late.customer_id}"
+    resp = admin.submit(page_url, action, {"to": "buyer@acme", "subject": "", "body": "Hi", "form_token": "t1"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="oi-email-dialog"' in page
+    assert field(page, "to") == "buyer@acme"                             # what was typed is kept
+    assert "buyer@acme" in text_of(page.split('role="alert"')[1].split("</div>")[0])
+    mail = shop[0].extensions["oro_invoices"].mail
+    assert mail.statements.emails(1, late.customer_id) == []
+    again = {"to": "ap@acme.example", "subject": "Statement", "body": "Hi", "form_token": "t2"}
+    assert admin.submit(page_url, action, again).status_code == 303
+    assert admin.submit(page_url, action, again).status_code == 303     # the same form again: sent once
+    assert len(mail.statements.emails(1, late.customer_id)) == 1
+
+
+def test_sending_a_statement_needs_the_send_permission(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", organization_id=1,
+                           permissions=["oro_invoices.view"])
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    page_url = "/admin/invoices/statement?customer=1"
+    page = viewer.get(page_url + "&dialog=email").get_data(as_text=True)
+    assert 'id="oi-statement-send"' not in page and 'id="oi-email-dialog"' not in page
+    resp = viewer.submit(page_url, "/admin/invoices/statement/email?customer=1",
+                         {"to": "ap@acme.example", "subject": "S", "body": "B"})
+    assert resp.status_code == 403
+    assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, 1) == []

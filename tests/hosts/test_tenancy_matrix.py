@@ -142,7 +142,9 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
              (f"/admin/invoices/{other.draft}/send-to-customer", {"confirm": "1"}),
              (f"/admin/invoices/{other.posted}/email",
               {"to": "x@example.test", "subject": "s", "body": "b", "template": ""}),
-             (f"/admin/invoices/{other.posted}/emails/1", {"decision": "send"})]
+             (f"/admin/invoices/{other.posted}/emails/1", {"decision": "send"}),
+             *((f"/admin/invoices/statement/email?customer={customer}",
+                {"to": "x@example.test", "subject": "s", "body": "b"}) for customer in other.info["customers"])]
     for url, form in posts:
         resp = admin.client.post(url, data={**form, "csrf_token": token})
         assert resp.status_code == 404, url

@@ -177,6 +177,12 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
     org_scope = "scope=organization&scope_id=1"
     paid_token = service.get(paid).payment_token
 
+    # a customer's statement, sent to them once (the page lists it)
+    customer_id = service.get(late).customer_id
+    statement = f"/admin/invoices/statement?customer={customer_id}"
+    statement_email = f"/admin/invoices/statement/email?customer={customer_id}"
+    statement_sent = mail.statements.send(service.statement_of(customer_id, organization_id=1), to="ap@acme.example",
+                                          subject="Your statement", text="Attached.", actor="test")
     pages = [
         # the back-office grid, with filters, and with bad filter values shown next to their fields
         Page("admin", "/admin/invoices"),
@@ -185,7 +191,10 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices?total_min=10&overdue=1", 422),
         Page("admin", "/admin/invoices/aging"),
         Page("admin", "/admin/invoices/aging?currency=euro", 422),
-        Page("admin", f"/admin/invoices/statement?customer={service.get(late).customer_id}"),
+        Page("admin", statement),
+        Page("admin", f"{statement}&dialog=email"),
+        Page("admin", statement_email, 422, {"to": "not an address", "subject": "", "body": ""},
+             f"{statement}&dialog=email"),
         Page("admin", "/admin/invoices/statement?customer=999999", 404),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
@@ -272,7 +281,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
     units = {product[2] for products in seed_module.PRODUCTS.values() for product in products}
     data = (literals_of(Path(seed_module.__file__)) - units) | set(TYPED) | set(NAMES)
     data |= {e.subject for inv in service.list_invoices({}, limit=500).items for e in mail.emails(inv.id)}
-    data |= {email.actor, "[ test system ] Authorised", "[ test system ] Declined"}
+    data |= {email.actor, "[ test system ] Authorised", "[ test system ] Declined", statement_sent.subject}
     return clients, pages, data
 
 

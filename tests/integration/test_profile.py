@@ -36,8 +36,8 @@ INSTALLED = {
     "menu": [("oro_invoices.invoices", "sales", "Invoices", "invoices")],
     "tabs": [("oro_invoices.order_invoices", "Invoices", "invoices")],
     "templates": ["authorization_expiring_template", "credit_note_notification_template",
-                  "invoice_notification_template", "invoice_reminder_template", "payment_receipt_template",
-                  "refund_receipt_template"],
+                  "customer_statement_template", "invoice_notification_template", "invoice_reminder_template",
+                  "payment_receipt_template", "refund_receipt_template"],
     "pay_hooks": [("oro_invoices.pay", "payments")],
     "account": [("oro_invoices.account_invoices", "account", "Invoices", "storefront")],
     "version": profile.PROFILE_VERSION,
@@ -256,7 +256,8 @@ def test_an_install_of_version_3_gains_the_receipt_templates(host):
     host.config.save(profile.VERSION_KEY, 3, "global", None)    # as the credit notes release left it
     ran = profile.upgrade(host)
     assert [step.title for step in ran] == ["the payment_receipt_template and refund_receipt_template email templates",
-                                            "the authorization_expiring_template email template"]
+                                            "the authorization_expiring_template email template",
+                                            "the customer_statement_template email template"]
     assert snapshot(host) == INSTALLED
     receipt = host.email_templates.load("payment_receipt_template")
     assert receipt.variables == ("invoice", "payment", "payment_url", "seller")
@@ -269,10 +270,22 @@ def test_an_install_of_version_4_gains_the_staffs_authorization_alert(host):
     profile.install(host)
     host.email_templates.remove("authorization_expiring_template")
     host.config.save(profile.VERSION_KEY, 4, "global", None)    # as the receipts release left it
-    assert [step.title for step in profile.upgrade(host)] == ["the authorization_expiring_template email template"]
+    assert [step.title for step in profile.upgrade(host)] == ["the authorization_expiring_template email template",
+                                                              "the customer_statement_template email template"]
     assert snapshot(host) == INSTALLED
     alert = host.email_templates.load("authorization_expiring_template")
     assert alert.variables == ("invoice", "authorization", "seller") and "Capture the payment" in alert.subject
+
+
+def test_an_install_of_version_5_gains_the_statement_template(host):
+    profile.install(host)
+    host.email_templates.remove("customer_statement_template")
+    host.config.save(profile.VERSION_KEY, 5, "global", None)    # as the aging release left it
+    assert [step.title for step in profile.upgrade(host)] == ["the customer_statement_template email template"]
+    assert snapshot(host) == INSTALLED
+    statement = host.email_templates.load("customer_statement_template")
+    assert statement.variables == ("statement", "seller", "recipient_name")
+    assert "Statement of account" in statement.subject
 
 
 def test_upgrade_refuses_not_installed_and_newer_installs(host):

@@ -231,3 +231,29 @@ def test_revision_0026_words_the_kept_xml_guards_anew_and_takes_it_back(db, tmp_
     finally:
         upgrade(db)
     assert "an invoice keeps (imported from it, or issued as UBL) cannot be changed" in refusal()
+
+
+def test_revision_0029_keeps_customers_messages_and_its_downgrade_removes_them(db):
+    from oro_invoices.persistence.outbox import OutboxEmail
+
+    def message(**about: int | None) -> OutboxEmail:
+        return OutboxEmail(message_id=f"<{about}@shop.example>", sender="billing@shop.example", to_addrs=["a@b.example"],
+                           cc_addrs=[], bcc_addrs=[], subject="s", text="t", attachments=[], **about)
+
+    with db.session() as s:
+        s.add_all([message(invoice_id=7), message(organization_id=1, customer_id=10)])
+        s.commit()
+    downgrade(db, "0028")
+    try:
+        with db.engine.connect() as conn:
+            assert conn.execute(text("SELECT invoice_id FROM oro_invoice_email")).scalars().all() == [7]
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:   # every message is an invoice's again
+            conn.execute(text("INSERT INTO oro_invoice_email (message_id, sender, to_addrs, cc_addrs, bcc_addrs, "
+                              "subject, attachments, status, attempts) VALUES ('<x@y>', 's@y.example', '[]', '[]', "
+                              "'[]', 's', '[]', 'queued', 0)"))
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    if db.dialect == "sqlite":                       # rebuilt: its ids are still never reused
+        with db.engine.connect() as conn:
+            assert "AUTOINCREMENT" in conn.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_email'")).scalar()

@@ -10,6 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.domain.aging import BUCKET_KEYS
 from oro_invoices.domain.authorizations import AuthorizationNotice
 from oro_invoices.domain.invoice import (
     Address,
@@ -24,6 +25,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
+from oro_invoices.services.aging import AgingLine
 from oro_invoices.services.credit_notes import Settlement
 from oro_invoices.services.mail.render import (
     EmailTemplateError,
@@ -31,6 +33,7 @@ from oro_invoices.services.mail.render import (
     TemplateRenderer,
     TemplateSource,
 )
+from oro_invoices.services.statement import Statement, StatementItem, StatementSection
 
 PARTS = ("subject", "text", "html")
 SAMPLE_PAYMENT_URL = "https://shop.example/invoices/pay/sample"
@@ -62,18 +65,32 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
 
 
 def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None) -> dict[str, Any]:
-    """Every variable any of the add-on's templates reads, filled with a made-up invoice."""
+    """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
+    for the statement template, a made-up statement)."""
     today = today or dt.date.today()
     invoice = _sample_invoice(today)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
             company_name="Your Company", contact_email="billing@company.example"),
-        "recipient_name": "Sample Buyer", "pdf_attached": True,
+        "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today),
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "authorization": AuthorizationNotice(Decimal("120.00"), "EUR", "Stripe", dt.datetime.combine(
             today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
     }
+
+
+def _sample_statement(today: dt.date) -> Statement:
+    """A customer's statement of two open invoices, one of them 10 days overdue."""
+    items = [StatementItem(1, "INV-0001", today - dt.timedelta(days=40), today - dt.timedelta(days=10), "USD",
+                           "Sample Customer Ltd", Decimal("120.00"), Decimal("20.00"), Decimal(0), 10, "days_1_30"),
+             StatementItem(2, "INV-0002", today - dt.timedelta(days=5), today + dt.timedelta(days=25), "USD",
+                           "Sample Customer Ltd", Decimal("80.00"), Decimal(0), Decimal(0), 0, "current")]
+    amounts = {key: Decimal("0.00") for key in BUCKET_KEYS}
+    amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
+    aging = AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)
+    return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
+                     sections=[StatementSection("USD", items, aging)], latest_invoice_id=2)
 
 
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:

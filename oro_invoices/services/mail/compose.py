@@ -8,7 +8,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from email.utils import getaddresses, parseaddr
 
-from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.errors import ConfigurationError, ValidationError
+from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence.outbox import Attachment
 
@@ -25,7 +26,8 @@ MAX_RECIPIENTS = 50
 class EmailDraft:
     """A message ready for the email dialog: recipients, rendered subject and bodies, attachments."""
 
-    invoice_id: int
+    #: None for a customer's message (a statement).
+    invoice_id: int | None
     to: tuple[str, ...]
     cc: tuple[str, ...]
     bcc: tuple[str, ...]
@@ -113,16 +115,50 @@ def pdf_filename(number: str, kind: str = "invoice") -> str:
     return f"{kind}-{safe}.pdf"
 
 
-def new_message_id(invoice_id: int, sender: str, once: str | None = None) -> str:
+def new_message_id(invoice_id: int | None, sender: str, once: str | None = None, *,
+                   about: str | None = None) -> str:
     """A globally unique Message-ID, fixed when the message is queued.
 
     ``once``: a one-time key of the form the message was sent from; the same key gives the
     same Message-ID, so the outbox's unique Message-ID refuses a second message from one form.
+    ``about``: what a message about no invoice is about (``statement-<organization>-<customer>``).
     """
     domain = sender.rpartition("@")[2] or "localhost"
-    return f"<{message_key(invoice_id, once) if once else uuid.uuid4().hex}.invoice-{invoice_id}@{domain}>"
+    key: int | str | None = invoice_id if about is None else about
+    tag = f"invoice-{invoice_id}" if about is None else about
+    return f"<{message_key(key, once) if once else uuid.uuid4().hex}.{tag}@{domain}>"
 
 
-def message_key(invoice_id: int, once: str) -> str:
-    """The Message-ID's local part made from a form's one-time key (``new_message_id``)."""
-    return hashlib.sha256(f"{invoice_id}:{once}".encode()).hexdigest()[:32]
+def message_key(key: int | str | None, once: str) -> str:
+    """The Message-ID's local part made from a form's one-time key (``new_message_id``): of an
+    invoice's message its id, of another message what it is about."""
+    return hashlib.sha256(f"{key}:{once}".encode()).hexdigest()[:32]
+
+
+def check_message(*, to: str | Iterable[str], cc: str | Iterable[str], bcc: str | Iterable[str], subject: str,
+                  html: str | None, text: str | None, template: str | None = None,
+                  once: str | None = None) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The recipients (to, cc, bcc) of a message a person wrote, checked with its subject and
+    body; ``ValidationError`` with one ``(field, message)`` per problem."""
+    errors: list[tuple[str, str]] = []
+    to_list = recipients("to", to, errors)
+    if not to_list and not any(f == "to" for f, _ in errors):
+        errors.append(("to", Message("Enter at least one recipient.")))
+    cc_list = recipients("cc", cc, errors)
+    bcc_list = recipients("bcc", bcc, errors)
+    if not isinstance(subject, str) or not subject.strip():
+        errors.append(("subject", Message("Enter a subject.")))
+    elif has_line_break(subject):
+        errors.append(("subject", Message("The subject must not contain line breaks.")))
+    elif len(subject) > MAX_SUBJECT:
+        errors.append(("subject", Message("The subject must be at most %(limit)s characters.",
+                                          limit=MAX_SUBJECT)))
+    if not (html or "").strip() and not (text or "").strip():
+        errors.append(("text", Message("Write the message (as HTML, text or both).")))
+    errors += [(name, Message("Must not contain NUL or unpaired surrogate characters."))
+               for name, value in (("subject", subject), ("html", html), ("text", text),
+                                   ("template", template), ("once", once))
+               if isinstance(value, str) and not is_storable_text(value)]
+    if errors:
+        raise ValidationError(errors)
+    return to_list, cc_list, bcc_list

@@ -222,6 +222,8 @@ class Deliverer:
         PDF is still being made, or no receipt can be made here."""
         email = claimed.email
         pdf = None
+        if email.invoice_id is None:    # a customer's message carries only files stored when it was queued
+            raise RuntimeError("A message about no invoice cannot wait for an invoice's files.")
         if any(a.awaits_pdf for a in email.attachments):
             if self.resolve_pdf is None:
                 raise RuntimeError("The invoice PDF of this message cannot be looked up here.")

@@ -16,8 +16,11 @@ def record(session: Session, email: OutboxView, actor: str, event: str, **extra:
     """Add ``Email to <recipients> <event>`` to the invoice's activity, in the caller's transaction.
 
     The entry's data names the message (``email_id``, ``message_id``), its ``to``,
-    ``subject`` and ``status``, plus ``extra`` (the error, the SMTP reply …).
+    ``subject`` and ``status``, plus ``extra`` (the error, the SMTP reply …). A customer's
+    message (a statement) belongs to no invoice: its history is its own row's status.
     """
+    if email.invoice_id is None:
+        return
     activity.record(session, email.invoice_id, KIND, actor,
                     Message("Email to %(to)s %(event)s", to=", ".join(email.to), event=event),
                     {"email_id": email.id, "message_id": email.message_id, "to": list(email.to),

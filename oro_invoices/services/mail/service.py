@@ -45,6 +45,7 @@ from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import merge_dicts
 from oro_invoices.integration.profile import (
     CREDIT_NOTE_TEMPLATE,
+    CUSTOMER_TEMPLATES,
     NOTIFICATION_TEMPLATE,
     RECEIPT_TEMPLATE,
     REFUND_TEMPLATE,
@@ -64,14 +65,14 @@ from oro_invoices.persistence.outbox import (
     OutboxView,
 )
 from oro_invoices.persistence.received_payments import latest_received
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import einvoice_attachment, history
 from oro_invoices.services.mail.compose import (
-    MAX_SUBJECT,
     EmailDraft,
+    check_message,
     check_sender,
-    has_line_break,
     is_address,
     message_key,
     new_message_id,
@@ -92,6 +93,7 @@ from oro_invoices.services.mail.render import (
     load_default,
 )
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport, Transport
+from oro_invoices.services.statement import Statement
 
 #: Template variables whose ``method`` is a payment method's label, written in the email's language.
 METHOD_NAMED = ("payment", "refund", "authorization")
@@ -115,9 +117,11 @@ class Invoices(Protocol):
 
     def open_pdf(self, invoice_id: int) -> tuple[PdfInfo, IO[bytes]]: ...
 
-    def seller(self, invoice: InvoiceDocument) -> SellerInfo: ...
+    def seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo: ...
 
-    def document_locale(self, invoice: InvoiceDocument) -> str: ...
+    def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str: ...
+
+    def statement_pdf(self, of: Statement) -> bytes: ...
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
 
@@ -166,7 +170,7 @@ class MailService:
                  retry_schedule: Sequence[dt.timedelta] = RETRY_SCHEDULE,
                  expired_lease: str = "unknown",
                  reconcile: Callable[[str], bool | None] | None = None,
-                 sender_for: Callable[[InvoiceDocument], tuple[str, str]] | None = None,
+                 sender_for: Callable[[InvoiceDocument | DocumentScope], tuple[str, str]] | None = None,
                  jobs: JobQueue | None = None) -> None:
         check_sender(sender, sender_name)
         self.db = db
@@ -188,6 +192,9 @@ class MailService:
                                    resolve_pdf=self._resolve_pdf, resolve_xml=self._resolve_xml,
                                    resolve_receipt=self._resolve_receipt)
         self._renderers: dict[tuple[str, str], TemplateRenderer] = {}
+        from oro_invoices.services.mail.statements import StatementMail
+        #: A customer's statement sent by email (``services.mail.statements``).
+        self.statements = StatementMail(self)
 
     # ---- templates ------------------------------------------------------------------
 
@@ -196,9 +203,10 @@ class MailService:
         names = set(default_names())
         if self.templates is not None and hasattr(self.templates, "names"):
             names.update(self.templates.names())
-        return sorted(names - STAFF_TEMPLATES)
+        return sorted(names - STAFF_TEMPLATES - CUSTOMER_TEMPLATES)
 
-    def _source(self, name: str) -> TemplateSource:
+    def template_source(self, name: str) -> TemplateSource:
+        """The email template ``name``: the host's (an admin's edit), else the package default."""
         if not is_storable_text(name):  # no host could have stored that name: never ask it
             raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         if self.templates is not None:
@@ -210,7 +218,7 @@ class MailService:
             raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
         return default
 
-    def _locale(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> str:
+    def _locale(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> str:
         """The email's locale, its language and formats (docs/i18n.md): its documents' (the
         customer's or the customer group's where one is set), the seller's for staff."""
         if not for_staff:
@@ -218,7 +226,9 @@ class MailService:
         return str(self.invoices.setting("oro_invoices.locale", organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "en_US")
 
-    def _renderer(self, invoice: InvoiceDocument, *, for_staff: bool = False) -> TemplateRenderer:
+    def renderer_for(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> TemplateRenderer:
+        """The template renderer in the language, formats and time zone of ``invoice``'s (or a
+        customer's) email; the seller's for staff."""
         locale = self._locale(invoice, for_staff=for_staff)
         timezone = self.invoices.setting("oro_invoices.timezone", organization_id=invoice.organization_id,
                                          website_id=invoice.website_id) or "UTC"
@@ -240,21 +250,30 @@ class MailService:
             return None
         return self.payment_url(invoice) or invoice.external_payment_url
 
-    def sender_of(self, invoice: InvoiceDocument) -> tuple[str, str]:
+    def sender_of(self, invoice: InvoiceDocument | DocumentScope, seller: SellerInfo | None = None) -> tuple[str, str]:
         """The From address and name of ``invoice``'s email (``sender_for``, else the fixed
-        sender); without a configured name, the seller's company name."""
+        sender); without a configured name, the company name of ``seller`` (by default the
+        invoice's). A customer's message (``DocumentScope``) gives its ``seller``."""
         if self.sender_for is None:
             sender, sender_name = self.sender, self.sender_name
         else:
             sender, sender_name = self.sender_for(invoice)
-        sender_name = sender_name or " ".join(self._seller(invoice).company_name.split())
+        sender_name = sender_name or " ".join(self._seller_of(invoice, seller).company_name.split())
         check_sender(sender, sender_name)
         return sender, sender_name
 
-    def reply_to_of(self, invoice: InvoiceDocument, sender: str) -> str:
+    def reply_to_of(self, invoice: InvoiceDocument | DocumentScope, sender: str,
+                    seller: SellerInfo | None = None) -> str:
         """Where replies go: the seller's contact email, when it is an address other than From."""
-        contact = self._seller(invoice).contact_email.strip()
+        contact = self._seller_of(invoice, seller).contact_email.strip()
         return contact if is_address(contact) and contact.lower() != sender.lower() else ""
+
+    def _seller_of(self, invoice: InvoiceDocument | DocumentScope, seller: SellerInfo | None) -> SellerInfo:
+        if seller is not None:
+            return seller
+        if not isinstance(invoice, InvoiceDocument):
+            raise TypeError("a customer's message names its seller")
+        return self._seller(invoice)
 
     def context(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """The template variables: plugin extras, then ``invoice``, ``payment_url``, ``seller``."""
@@ -372,7 +391,7 @@ class MailService:
         for name in METHOD_NAMED:          # "Bank transfer" in the email's language, as the pages write it
             if hasattr(context.get(name), "method"):
                 context[name] = replace(context[name], method=translate(language, context[name].method))
-        rendered = self._renderer(invoice, for_staff=for_staff).render(self._source(template), context)
+        rendered = self.renderer_for(invoice, for_staff=for_staff).render(self.template_source(template), context)
         if to is None:
             email = invoice.customer_user_email or (user.email if user is not None else "")
             to_list: tuple[str, ...] = (email,) if is_address(email) else ()
@@ -458,27 +477,8 @@ class MailService:
         :raises InvoiceNotPosted: the invoice is a draft.
         :raises AlreadySent: a message was already queued from this form.
         """
-        errors: list[tuple[str, str]] = []
-        to_list = recipients("to", to, errors)
-        if not to_list and not any(f == "to" for f, _ in errors):
-            errors.append(("to", Message("Enter at least one recipient.")))
-        cc_list = recipients("cc", cc, errors)
-        bcc_list = recipients("bcc", bcc, errors)
-        if not isinstance(subject, str) or not subject.strip():
-            errors.append(("subject", Message("Enter a subject.")))
-        elif has_line_break(subject):
-            errors.append(("subject", Message("The subject must not contain line breaks.")))
-        elif len(subject) > MAX_SUBJECT:
-            errors.append(("subject", Message("The subject must be at most %(limit)s characters.",
-                                              limit=MAX_SUBJECT)))
-        if not (html or "").strip() and not (text or "").strip():
-            errors.append(("text", Message("Write the message (as HTML, text or both).")))
-        errors += [(name, Message("Must not contain NUL or unpaired surrogate characters."))
-                   for name, value in (("subject", subject), ("html", html), ("text", text),
-                                       ("template", template), ("once", once))
-                   if isinstance(value, str) and not is_storable_text(value)]
-        if errors:
-            raise ValidationError(errors)
+        to_list, cc_list, bcc_list = check_message(to=to, cc=cc, bcc=bcc, subject=subject, html=html, text=text,
+                                                   template=template, once=once)
         invoice = self.invoices.get(invoice_id)
         if not invoice.is_posted:
             raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: only a posted invoice is emailed. Use "
@@ -531,13 +531,24 @@ class MailService:
         the transaction that records the reminder, so that both exist or neither does.
         """
         sender, sender_name = self.sender_of(invoice)
+        return self.add_to_outbox(
+            session, invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender, once), sender=sender,
+            sender_name=sender_name, reply_to=self.reply_to_of(invoice, sender), to=to, cc=cc, bcc=bcc,
+            subject=subject, html=html, text=text, attachments=attachments, actor=actor, template=template)
+
+    def add_to_outbox(self, session: Session, *, message_id: str, sender: str, sender_name: str, reply_to: str,
+                      to: Sequence[str], cc: Sequence[str], bcc: Sequence[str], subject: str, html: str | None,
+                      text: str | None, attachments: Sequence[Attachment], actor: str, template: str | None,
+                      invoice_id: int | None = None, organization_id: int | None = None,
+                      customer_id: int | None = None) -> OutboxView:
+        """Write one checked, addressed message to the outbox in the caller's transaction: an
+        invoice's (``invoice_id``), or a customer's (``organization_id`` and ``customer_id``)."""
         now = self.clock()
         row = OutboxEmail(
-            invoice_id=invoice.id, message_id=new_message_id(invoice.id, sender, once),
-            template=template, actor=actor or "system", sender=sender,
-            sender_name=sender_name, reply_to=self.reply_to_of(invoice, sender), to_addrs=list(to), cc_addrs=list(cc),
-            bcc_addrs=list(bcc), subject=subject.strip(), html=html or None, text=text or None,
-            attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
+            invoice_id=invoice_id, organization_id=organization_id, customer_id=customer_id, message_id=message_id,
+            template=template, actor=actor or "system", sender=sender, sender_name=sender_name, reply_to=reply_to,
+            to_addrs=list(to), cc_addrs=list(cc), bcc_addrs=list(bcc), subject=subject.strip(), html=html or None,
+            text=text or None, attachments=[a.as_dict() for a in attachments], status=QUEUED, attempts=0,
             next_attempt_at=now, last_error="", smtp_response="", created_at=now, updated_at=now)
         session.add(row)
         session.flush()

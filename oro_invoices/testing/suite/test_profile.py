@@ -25,6 +25,7 @@ def contributions(host: HostAdapter) -> dict[str, bool]:
         "credit_note_template": host.email_templates.load(profile.CREDIT_NOTE_TEMPLATE) is not None,
         "receipt_template": host.email_templates.load(profile.RECEIPT_TEMPLATE) is not None,
         "refund_template": host.email_templates.load(profile.REFUND_TEMPLATE) is not None,
+        "statement_template": host.email_templates.load(profile.STATEMENT_TEMPLATE) is not None,
         "version": profile.installed_version(host) is not None,
     }
     if host.storefront is not None:
@@ -93,6 +94,14 @@ class TestInstall(HostSuite):
         assert "invoice.display_number" in template.subject
         assert {"invoice", "refund", "seller"} <= set(template.variables)
         assert profile.REFUND_TEMPLATE in self.host.email_templates.names()
+
+
+    def test_template_is_the_customer_statement_template(self) -> None:
+        profile.install(self.host)
+        template = self.host.email_templates.load(profile.STATEMENT_TEMPLATE)
+        assert "statement.as_of" in template.subject
+        assert {"statement", "seller"} <= set(template.variables)
+        assert profile.STATEMENT_TEMPLATE in self.host.email_templates.names()
 
 
 class TestFeatureGating(HostSuite):

@@ -1,0 +1,120 @@
+"""A customer's statement of account sent by email: the message belongs to the customer, not to
+one invoice (``oro_invoice_email.customer_id``, revision 0029), and carries the statement's PDF
+as it was when the message was queued (stored in the PDF storage, content-addressed).
+
+The draft is the ``customer_statement_template`` in the customer's language, addressed to the
+customer user of their latest open invoice; the seller and sender are those configured now for
+the customer's organization and the website of that invoice.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from oro_invoices.domain.errors import StorageError
+from oro_invoices.domain.messages import Message
+from oro_invoices.integration.profile import STATEMENT_TEMPLATE
+from oro_invoices.persistence import outbox
+from oro_invoices.persistence.outbox import Attachment, OutboxEmail, OutboxView
+from oro_invoices.services.context import DocumentScope
+from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address, message_key, new_message_id
+from oro_invoices.services.statement import Statement
+
+if TYPE_CHECKING:
+    from oro_invoices.services.mail.service import MailService
+
+
+class StatementMail:
+    """Drafting, sending and listing the statement emails of a customer (``MailService.statements``)."""
+
+    def __init__(self, mail: MailService):
+        self.mail = mail
+
+    def _scope(self, statement: Statement) -> tuple[DocumentScope, str]:
+        """Whose settings the message follows, and the email of its latest open invoice's customer user."""
+        if statement.organization_id is None:
+            raise StorageError(Message("A statement is made for one organization; none was given."))
+        latest = (self.mail.invoices.get(statement.latest_invoice_id)
+                  if statement.latest_invoice_id is not None else None)
+        scope = DocumentScope(statement.organization_id, latest.website_id if latest is not None else None,
+                              statement.customer_id)
+        email = latest.customer_user_email if latest is not None else ""
+        return scope, email if is_address(email) else ""
+
+    def prepare(self, statement: Statement, *, template: str = STATEMENT_TEMPLATE) -> EmailDraft:
+        """The draft of the statement's email, rendered from ``template`` in the customer's
+        language, to the customer user of the latest open invoice (none when that is unknown)."""
+        scope, to = self._scope(statement)
+        seller = self.mail.invoices.seller(scope)
+        context: dict[str, Any] = {"statement": statement, "seller": seller, "recipient_name": "",
+                                   "pdf_attached": True}
+        rendered = self.mail.renderer_for(scope).render(self.mail.template_source(template), context)
+        return EmailDraft(invoice_id=None, to=(to,) if to else (), cc=(), bcc=(), subject=rendered.subject,
+                          html=rendered.html, text=rendered.text, attachments=(), template=template)
+
+    def send(self, statement: Statement, *, to: str | Iterable[str], subject: str, html: str | None = None,
+             text: str | None = None, cc: str | Iterable[str] = (), bcc: str | Iterable[str] = (), actor: str,
+             template: str | None = STATEMENT_TEMPLATE, once: str | None = None) -> OutboxView:
+        """Check the message, make the statement's PDF and store it, and queue the message with it
+        attached. ``once``: the form's one-time key; a second message from it is refused
+        (``AlreadySent``).
+
+        :raises ValidationError: with one ``(field, message)`` per problem.
+        :raises StorageError: no PDF storage is configured.
+        :raises AlreadySent: a message was already queued from this form.
+        """
+        from oro_invoices.services.mail.service import AlreadySent
+        to_list, cc_list, bcc_list = check_message(to=to, cc=cc, bcc=bcc, subject=subject, html=html, text=text,
+                                                   template=template, once=once)
+        storage = getattr(self.mail.invoices, "storage", None)
+        if storage is None:
+            raise StorageError(Message("No PDF storage is configured; the statement cannot be attached."))
+        scope, _to = self._scope(statement)
+        about = _about(scope)
+        if once and (earlier := self.sent_once(scope, once)) is not None:
+            raise AlreadySent(earlier)
+        pdf = self.mail.invoices.statement_pdf(statement)
+        stored = storage.put(pdf)
+        attachment = Attachment(filename=f"statement-{statement.as_of.isoformat()}.pdf", sha256=stored.sha256,
+                                size=stored.size, content_type="application/pdf")
+        seller = self.mail.invoices.seller(scope)
+        sender, sender_name = self.mail.sender_of(scope, seller)
+        try:
+            with self.mail.db.transaction() as s:
+                view = self.mail.add_to_outbox(
+                    s, organization_id=scope.organization_id, customer_id=scope.customer_id,
+                    message_id=new_message_id(None, sender, once, about=about), sender=sender,
+                    sender_name=sender_name, reply_to=self.mail.reply_to_of(scope, sender, seller), to=to_list,
+                    cc=cc_list, bcc=bcc_list, subject=subject, html=html, text=text, attachments=(attachment,),
+                    actor=actor, template=template)
+        except IntegrityError:
+            if once and (earlier := self.sent_once(scope, once)) is not None:   # the same form, at the same moment
+                raise AlreadySent(earlier) from None
+            raise
+        self.mail.submit_delivery(view.id)
+        return view
+
+    def sent_once(self, scope: DocumentScope, once: str) -> OutboxView | None:
+        """The customer's statement message queued with the one-time key ``once``, if any."""
+        prefix = f"<{message_key(_about(scope), once)}.{_about(scope)}@"
+        with self.mail.db.session() as s:
+            row = s.execute(select(OutboxEmail).where(
+                OutboxEmail.organization_id == scope.organization_id, OutboxEmail.customer_id == scope.customer_id,
+                OutboxEmail.message_id.startswith(prefix, autoescape=True)).limit(1)).scalar_one_or_none()
+            return outbox.view(row) if row is not None else None
+
+    def emails(self, organization_id: int, customer_id: int, *, limit: int = 50) -> list[OutboxView]:
+        """The customer's messages (their statements sent), newest first."""
+        with self.mail.db.session() as s:
+            rows = s.execute(select(OutboxEmail).where(
+                OutboxEmail.organization_id == organization_id, OutboxEmail.customer_id == customer_id,
+                OutboxEmail.invoice_id.is_(None)).order_by(OutboxEmail.id.desc()).limit(limit)).scalars()
+            return [outbox.view(row) for row in rows]
+
+
+def _about(scope: DocumentScope) -> str:
+    """What a statement message is about, in its Message-ID: ``statement-<organization>-<customer>``."""
+    return f"statement-{scope.organization_id}-{scope.customer_id}"
