@@ -159,7 +159,9 @@ class OutboxView:
     created_at: dt.datetime
     next_attempt_at: dt.datetime | None
     sent_at: dt.datetime | None
+    #: A customer's message (``invoice_id`` None): whose, in which organization.
     customer_id: int | None = None
+    organization_id: int | None = None
 
     @property
     def needs_attention(self) -> bool:
@@ -170,7 +172,8 @@ class OutboxView:
 def view(row: OutboxEmail) -> OutboxView:
     """The view of one outbox row."""
     return OutboxView(
-        id=row.id, invoice_id=row.invoice_id, customer_id=row.customer_id, message_id=row.message_id,
+        id=row.id, invoice_id=row.invoice_id, customer_id=row.customer_id, organization_id=row.organization_id,
+        message_id=row.message_id,
         template=row.template,
         actor=row.actor, sender=row.sender, sender_name=row.sender_name or "",
         reply_to=row.reply_to or "", to=tuple(row.to_addrs or ()),

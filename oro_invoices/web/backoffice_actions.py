@@ -22,7 +22,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
-from oro_invoices.services.mail.service import AlreadySent
+from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
@@ -76,6 +76,18 @@ def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subjec
     wanted = sorted(a.lower() for a in to)
     return next((e for e in ctx.mail.emails(doc.id)
                  if e.subject == subject.strip() and sorted(a.lower() for a in e.to) == wanted), None)
+
+
+def decide_email(mail: MailService, email: OutboxView, decision: str | None, actor: str) -> str:
+    """An admin's decision on an undelivered email (``requeue``: send it again; ``mark_sent``:
+    record it as delivered), and what the page then says."""
+    if decision == "requeue":
+        mail.requeue(email.id, actor=actor)
+        return _("The email to %(to)s will be sent again.", to=", ".join(email.to))
+    if decision == "mark_sent":
+        mail.mark_sent(email.id, actor=actor)
+        return _("The email to %(to)s is recorded as delivered; it will not be sent again.", to=", ".join(email.to))
+    raise InvoiceError(_("Choose Send again or Mark as delivered."))
 
 
 def text_to_html(text: str) -> str:
@@ -213,15 +225,7 @@ class BackOfficeActions:
         email = mail.email(email_id)
         if email.invoice_id != doc.id:
             raise NotFound(_("That email does not belong to this invoice."))
-        decision = req.form.get("decision")
-        if decision == "requeue":
-            mail.requeue(email.id, actor=actor_of(req))
-            message = _("The email to %(to)s will be sent again.", to=", ".join(email.to))
-        elif decision == "mark_sent":
-            mail.mark_sent(email.id, actor=actor_of(req))
-            message = _("The email to %(to)s is recorded as delivered; it will not be sent again.", to=", ".join(email.to))
-        else:
-            raise InvoiceError(_("Choose Send again or Mark as delivered."))
+        message = decide_email(mail, email, req.form.get("decision"), actor_of(req))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", message)])
 
     def download(self, req: Request) -> Response:

@@ -17,7 +17,7 @@ from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of, text_to_html
+from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
@@ -74,6 +74,25 @@ class StatementPages:
         to = ", ".join(sent.to)
         return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
                                                               to=to))])
+
+    def email_decision(self, req: Request) -> Response:
+        """An admin's decision on an undelivered statement email of this customer: send it again,
+        or record it as delivered (``oro_invoices.send``); another's message is 404."""
+        self.backoffice.check(req, "oro_invoices.send")
+        found = self.statement(req)
+        mail = self.backoffice.ctx.mail
+        if mail is None:
+            raise InvoiceError(_("Email is not configured for invoices."))
+        email_id = parse_id(req.path_params.get("email_id"))
+        try:
+            email = mail.email(email_id) if email_id is not None else None
+        except NotFound:
+            email = None
+        if email is None or email.invoice_id is not None or (email.organization_id, email.customer_id) != (
+                found.organization_id, found.customer_id):
+            raise NotFound(_("That email does not exist."))
+        message = decide_email(mail, email, req.form.get("decision"), actor_of(req))
+        return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
     def _may_send(self, req: Request) -> bool:
         return self.backoffice.ctx.mail is not None and req.can("oro_invoices.send")

@@ -98,6 +98,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
     _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),
     _r("oro_invoices.admin.statement_email", "/statement/email", "statements.send_email", "backoffice", "POST"),
+    _r("oro_invoices.admin.statement_email_decision", "/statement/emails/<int:email_id>",
+       "statements.email_decision", "backoffice", "POST"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",

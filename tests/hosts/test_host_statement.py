@@ -231,3 +231,29 @@ def test_sending_a_statement_needs_the_send_permission(shop):
                          {"to": "ap@acme.example", "subject": "S", "body": "B"})
     assert resp.status_code == 403
     assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, 1) == []
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_a_refused_statement_email_is_shown_and_can_be_sent_again(shop, admin, smtp_server):
+    mail = shop[0].extensions["oro_invoices"].mail
+    late = posted_for_seeded_customer(admin.service)
+    queued = mail.statements.send(admin.service.statement_of(late.customer_id, organization_id=1),
+                                  to="ap@acme.example", subject="Your statement", text="Attached.", actor="test")
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    smtp_server.handler.refuse.append("554 5.7.1 Message rejected by policy")
+    assert mail.deliver_pending().failed == 1
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    page = admin.get(page_url).get_data(as_text=True)
+    assert "Message rejected by policy" in text_of(page) and ">Send again</button>" in page
+    other = next(c for c in shop[1]["organizations"][0]["customers"] if c != late.customer_id)   # same organization
+    assert admin.get(f"/admin/invoices/statement?customer={other}").status_code == 200
+    elsewhere = admin.submit(page_url, f"/admin/invoices/statement/emails/{queued.id}?customer={other}",
+                             {"decision": "requeue"})
+    assert elsewhere.status_code == 404                                   # not that customer's message
+    resp = admin.submit(page_url, f"/admin/invoices/statement/emails/{queued.id}?customer={late.customer_id}",
+                        {"decision": "requeue"})
+    assert resp.status_code == 303
+    assert "The email to ap@acme.example will be sent again." in text_of(admin.get(resp.headers["Location"]).get_data(
+        as_text=True))
+    assert mail.deliver_pending().sent == 1
+    assert [e.status for e in mail.statements.emails(1, late.customer_id)] == ["sent"]
