@@ -173,6 +173,8 @@ def test_send_to_customer_emails_the_statement_pdf(shop, admin, smtp_server):
     assert field(dialog, "subject").startswith("Statement of account from ")
     body = body_of(dialog)
     assert "please find attached your statement of account" in body and late.invoice_number in body
+    user = shop[0].extensions["oro_reference_host"].customers.get_customer_user(late.customer_user_id)
+    assert body.startswith(f"Hello {user.name},")                        # the person it is addressed to
 
     sent = admin.submit(page_url + "&dialog=email", f"/admin/invoices/statement/email?customer={late.customer_id}",
                         {"to": field(dialog, "to"), "cc": "ap@acme.example", "subject": field(dialog, "subject"),

@@ -382,7 +382,7 @@ class MailService:
                 attachments = self.attachments_for(invoice)
             except NotFound:
                 attachments = ()  # supplied later by the external system
-        user = self._customer_user(invoice)
+        user = self.customer_user(invoice)
         context = {**self._reminder_now(template, invoice), **self._credit(invoice),
                    **self._latest_payment(template, invoice, extra_context), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
@@ -435,7 +435,7 @@ class MailService:
         return {"credited_invoice": self.invoices.get(invoice.credited_invoice.id),
                 "settlement": settlement}
 
-    def _customer_user(self, invoice: InvoiceDocument) -> CustomerUserRef | None:
+    def customer_user(self, invoice: InvoiceDocument) -> CustomerUserRef | None:
         """The invoice's customer user as the host knows them (name and email), if any."""
         host = getattr(self.invoices, "host", None)
         if host is None or invoice.customer_user_id is None:

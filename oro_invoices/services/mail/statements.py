@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from oro_invoices.domain.errors import StorageError
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.profile import STATEMENT_TEMPLATE
 from oro_invoices.persistence import outbox
@@ -33,24 +34,29 @@ class StatementMail:
     def __init__(self, mail: MailService):
         self.mail = mail
 
-    def _scope(self, statement: Statement) -> tuple[DocumentScope, str]:
-        """Whose settings the message follows, and the email of its latest open invoice's customer user."""
+    def _scope(self, statement: Statement) -> tuple[DocumentScope, InvoiceDocument | None]:
+        """Whose settings the message follows, and the statement's latest open invoice (whose
+        customer user it is addressed to)."""
         if statement.organization_id is None:
             raise StorageError(Message("A statement is made for one organization; none was given."))
         latest = (self.mail.invoices.get(statement.latest_invoice_id)
                   if statement.latest_invoice_id is not None else None)
         scope = DocumentScope(statement.organization_id, latest.website_id if latest is not None else None,
                               statement.customer_id)
-        email = latest.customer_user_email if latest is not None else ""
-        return scope, email if is_address(email) else ""
+        return scope, latest
 
     def prepare(self, statement: Statement, *, template: str = STATEMENT_TEMPLATE) -> EmailDraft:
         """The draft of the statement's email, rendered from ``template`` in the customer's
-        language, to the customer user of the latest open invoice (none when that is unknown)."""
-        scope, to = self._scope(statement)
+        language, to (and greeting) the customer user of the latest open invoice (no recipient
+        when that is unknown)."""
+        scope, latest = self._scope(statement)
+        user = self.mail.customer_user(latest) if latest is not None else None
+        email = latest.customer_user_email if latest is not None else ""
+        email = email or (user.email if user is not None else "")
+        to = email if is_address(email) else ""
         seller = self.mail.invoices.seller(scope)
-        context: dict[str, Any] = {"statement": statement, "seller": seller, "recipient_name": "",
-                                   "pdf_attached": True}
+        context: dict[str, Any] = {"statement": statement, "seller": seller, "pdf_attached": True,
+                                   "recipient_name": user.name.strip() if user is not None else ""}
         rendered = self.mail.renderer_for(scope).render(self.mail.template_source(template), context)
         return EmailDraft(invoice_id=None, to=(to,) if to else (), cc=(), bcc=(), subject=rendered.subject,
                           html=rendered.html, text=rendered.text, attachments=(), template=template)
@@ -72,7 +78,7 @@ class StatementMail:
         storage = getattr(self.mail.invoices, "storage", None)
         if storage is None:
             raise StorageError(Message("No PDF storage is configured; the statement cannot be attached."))
-        scope, _to = self._scope(statement)
+        scope, _latest = self._scope(statement)
         about = _about(scope)
         if once and (earlier := self.sent_once(scope, once)) is not None:
             raise AlreadySent(earlier)
