@@ -1,5 +1,5 @@
 """The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, aging, statement, deliver-mail,
-deliver-events, remind, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
+deliver-events, remind, send-statements, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -267,7 +267,7 @@ def _cmd_statement(args: argparse.Namespace) -> int:
     pdf = args.format == "pdf"
     if pdf and not args.output:
         raise UsageError("A PDF statement is written to a file: give --output FILE.")
-    with _addon(args, pdf=pdf, host=_host_name(args)) as addon:
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
         found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
                                             currency=args.currency, today=args.as_of)
         if pdf:
@@ -399,6 +399,25 @@ def _cmd_remind(args: argparse.Namespace) -> int:
               f"{reminder.label} to {', '.join(reminder.to)}")
     for problem in report.problems:
         print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _cmd_send_statements(args: argparse.Namespace) -> int:
+    from oro_invoices.services.statement_runs import send_statements
+    host = _host_name(args)
+    if host is None and args.host_object is None:
+        print("note: no host: the seller, sender and languages are the settings' defaults "
+              "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
+                                 overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
+    verb = "would queue" if args.dry_run else "queued"
+    for sent in report.queued:
+        print(f"{verb}: statement of {sent.customer_name} (customer {sent.customer_id}, organization "
+              f"{sent.organization_id}), {sent.invoices} open invoice(s), to {', '.join(sent.to)}")
+    for org, customer, name, why in report.problems:
+        print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
     print(report.summary())
     return 1 if report.problems else 0
 
@@ -664,6 +683,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="reminders", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_remind)
+
+    p = sub.add_parser("send-statements", help="queue a statement of account by email to every customer who "
+                                               "owes something on a posted invoice (once per customer and "
+                                               "day); deliver-mail sends them")
+    p.add_argument("--db", required=True, help="database URL")
+    _host_argument(p, "whose settings give the seller, the sender, each customer's language and templates")
+    p.add_argument("--storage", required=True, help="PDF storage URL: each statement's PDF is stored there")
+    p.add_argument("--date", type=_date, default=None,
+                   help="the statements' day, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+                   help="only this organization's customers")
+    p.add_argument("--overdue-only", action="store_true", help="only customers with something overdue")
+    p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
+    p.add_argument("--actor", default="statements", help="name recorded as the sender of each message")
+    p.set_defaults(func=_cmd_send_statements)
 
     p = sub.add_parser("reauthorize", help="renew the open authorizations in their last day before the "
                                            "payment provider releases them (where Re-Authorize Expiring "

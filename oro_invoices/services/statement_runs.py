@@ -1,0 +1,101 @@
+"""Month-end statements: a customer's statement of account emailed to every customer who still
+owes something on a posted invoice (``oro-invoices send-statements``).
+
+Each customer of the receivables aging gets one message (``services.mail.statements``), in their
+language, with the statement's PDF attached, addressed to the customer user of their latest
+open invoice. A run is safe to repeat: each customer's statement of a day is queued once,
+whatever the number of runs (the day is the message's one-time key), and a customer whose
+address is unknown is reported, not skipped silently.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.mail.service import AlreadySent, MailService
+
+#: The problem of a customer whose latest open invoice names no customer user with an address.
+NO_RECIPIENT = "no recipient: the latest open invoice names no customer user with an email address"
+
+
+@dataclass(frozen=True)
+class StatementSent:
+    """One customer's statement queued (or, in a dry run, to be queued)."""
+
+    organization_id: int
+    customer_id: int
+    customer_name: str
+    to: tuple[str, ...]
+    invoices: int
+
+
+@dataclass
+class StatementRunReport:
+    """What one run did: the day it judged on, the statements it queued, those sent before, the
+    customers it could not send to."""
+
+    today: dt.date
+    dry_run: bool = False
+    queued: list[StatementSent] = field(default_factory=list)
+    #: Customers whose statement of this day an earlier run had queued.
+    already_sent: list[StatementSent] = field(default_factory=list)
+    #: (organization id, customer id, customer name, why)
+    problems: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        verb = "would queue" if self.dry_run else "queued"
+        text = f"{self.today.isoformat()}: {verb} {len(self.queued)} statement(s)"
+        if self.already_sent:
+            text += f", {len(self.already_sent)} already sent on this day"
+        if self.problems:
+            text += f", {len(self.problems)} could not be sent"
+        return text
+
+
+def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
+                    organization_id: int | None = None, overdue_only: bool = False, dry_run: bool = False,
+                    actor: str = "statements") -> StatementRunReport:
+    """Queue the statement of every customer (of ``organization_id``; None: every organization)
+    who owes something on ``today`` (with ``overdue_only``, something overdue); ``dry_run``
+    lists them and writes nothing."""
+    today = today or local_today(invoices.clock())
+    report = StatementRunReport(today=today, dry_run=dry_run)
+    aging = invoices.receivables_aging(InvoiceFilter(organization_id=organization_id), today=today)
+    owing: dict[tuple[int, int], bool] = {}
+    for line in aging.lines:
+        if line.customer_id is None or line.organization_id is None:
+            continue                                # invoices naming no customer: no statement to address
+        key = (line.organization_id, line.customer_id)
+        owing[key] = owing.get(key, False) or line.overdue > 0
+    for (org, customer), overdue in sorted(owing.items()):
+        if overdue_only and not overdue:
+            continue
+        _send_one(invoices, mail, report, org, customer, dry_run=dry_run, actor=actor)
+    return report
+
+
+def _send_one(invoices: InvoiceService, mail: MailService, report: StatementRunReport, org: int, customer: int,
+              *, dry_run: bool, actor: str) -> None:
+    name = str(customer)
+    try:
+        statement = invoices.statement_of(customer, organization_id=org, today=report.today)
+        name = statement.customer_name or name
+        draft = mail.statements.prepare(statement)
+        if not draft.to:
+            report.problems.append((org, customer, name, NO_RECIPIENT))
+            return
+        sent = StatementSent(org, customer, name, draft.to, statement.invoices)
+        if dry_run:
+            report.queued.append(sent)
+            return
+        mail.statements.send(statement, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+                             actor=actor, template=draft.template, once=f"statement-run:{report.today.isoformat()}")
+        report.queued.append(sent)
+    except AlreadySent:
+        report.already_sent.append(StatementSent(org, customer, name, (), 0))
+    except InvoiceError as exc:        # a template, storage or rendering problem: this customer only
+        report.problems.append((org, customer, name, str(exc.message)))

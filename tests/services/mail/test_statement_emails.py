@@ -1,0 +1,82 @@
+"""Statements by email: each customer who owes something gets their statement once per day, in
+their language, with its PDF, through the outbox to a real SMTP server; ``oro-invoices
+send-statements`` then ``deliver-mail``."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from support.einvoices import pdf_text
+from support.mail import SELLER, make_mail, parse
+
+from oro_invoices import cli
+from oro_invoices.domain.errors import StorageError
+from oro_invoices.services.statement_runs import NO_RECIPIENT, send_statements
+
+DAY = dt.date(2026, 12, 9)          # the shared payload is due 2026-12-02: 7 days late
+
+
+def test_the_command_queues_each_owing_customer_once_then_deliver_mail_sends_it(app, smtp_server, capsys):
+    invoice = app.invoices.post(app.create().id)
+    nobody = app.host.add_customer("Walk-in Ltd")                    # a customer with no customer user
+    app.invoices.post(app.create(customer_id=nobody.id, customer_user_id=None, customer_name="Walk-in Ltd",
+                                 order_id=None).id)
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root),
+            "--date", DAY.isoformat()]
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 1
+    dry = capsys.readouterr().out
+    assert (f"would queue: statement of Acme Corp (customer {invoice.customer_id}, organization 1), "
+            f"1 open invoice(s), to {app.customer_user_email}") in dry
+    assert f"FAIL statement of Walk-in Ltd (customer {nobody.id}, organization 1): {NO_RECIPIENT}" in dry
+    assert dry.rstrip().endswith("2026-12-09: would queue 1 statement(s), 1 could not be sent")
+    assert make_mail(app).statements.emails(1, invoice.customer_id) == []          # a dry run writes nothing
+    assert cli.main(argv, host=app.host) == 1
+    assert "2026-12-09: queued 1 statement(s), 1 could not be sent" in capsys.readouterr().out
+    assert cli.main(argv, host=app.host) == 1                                        # the same day again
+    assert "queued 0 statement(s), 1 already sent on this day, 1 could not be sent" in capsys.readouterr().out
+
+    result = subprocess.run(
+        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
+         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{smtp_server.port}",
+         "--sender", "billing@acme.test"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    [received] = smtp_server.handler.received
+    message = parse(received.content)
+    assert received.rcpt_tos == (app.customer_user_email,)
+    assert message["Subject"] == f"Statement of account from {SELLER['company_name']} on Dec 9, 2026"
+    body = message.get_body(("plain",)).get_content()
+    assert body.startswith("Hello Bea Buyer,") and invoice.invoice_number in body
+    assert "Due in USD: $231.86, of which $231.86 is overdue." in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "statement-2026-12-09.pdf"
+    text = pdf_text(attachment.get_content())
+    assert "Statement of account" in text and invoice.invoice_number in text and SELLER["company_name"] in text
+    assert [e.status for e in make_mail(app).statements.emails(1, invoice.customer_id)] == ["sent"]
+    assert make_mail(app).emails(invoice.id) == []                   # not the invoice's own email
+
+
+def test_overdue_only_leaves_customers_with_nothing_late(app):
+    late = app.invoices.post(app.create().id)
+    other = app.host.add_customer("Beta GmbH")
+    user = app.host.add_customer_user(other.id, "ap@beta.test", "Ben Beta")
+    app.invoices.post(app.create(customer_id=other.id, customer_user_id=user.id, customer_name="Beta GmbH",
+                                 order_id=None, due_date="2027-01-31").id)
+    mail = make_mail(app)
+    report = send_statements(app.invoices, mail, today=DAY, overdue_only=True)
+    assert [(s.customer_id, s.to) for s in report.queued] == [(late.customer_id, (app.customer_user_email,))]
+    report = send_statements(app.invoices, mail, today=DAY)
+    assert [s.customer_name for s in report.queued] == ["Beta GmbH"]
+    assert [s.customer_name for s in report.already_sent] == ["Acme Corp"]
+
+
+def test_without_a_pdf_storage_a_statement_is_not_sent(app):
+    app.invoices.post(app.create().id)
+    mail = make_mail(app)
+    statement = app.invoices.statement_of(app.payload["customer_id"], organization_id=1, today=DAY)
+    app.invoices.context.storage = None
+    with pytest.raises(StorageError, match="the statement cannot be attached"):
+        mail.statements.send(statement, to="a@b.test", subject="S", text="T", actor="test")
+    assert mail.statements.emails(1, app.payload["customer_id"]) == []
