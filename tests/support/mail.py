@@ -7,6 +7,8 @@ from __future__ import annotations
 import email
 import email.policy
 import hashlib
+import subprocess
+import sys
 import threading
 from dataclasses import dataclass
 
@@ -157,3 +159,15 @@ def make_mail(app: App, server=None, **kwargs) -> MailService:
 def app(db, tmp_path) -> App:
     """Host, settings and invoice service over ``db`` (SQLite and PostgreSQL), PDFs generated."""
     return make_app(db, tmp_path)
+
+
+def deliver_mail_command(app: App, server) -> subprocess.CompletedProcess[str]:
+    """``oro-invoices deliver-mail`` run as a process over ``app``'s database and storage, to ``server``;
+    asserted to succeed."""
+    result = subprocess.run(
+        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
+         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{server.port}",
+         "--sender", "billing@acme.test"],
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    return result

@@ -2,7 +2,7 @@
 import subprocess
 import sys
 
-from support.mail import make_mail, parse, sha256
+from support.mail import deliver_mail_command, make_mail, parse, sha256
 from support.ports import free_port
 
 
@@ -14,12 +14,7 @@ def test_deliver_mail_sends_the_queued_message_with_its_pdf(app, smtp_server, tm
               actor="admin")
     assert [e.status for e in mail.emails(invoice.id)] == ["queued"]
 
-    result = subprocess.run(
-        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
-         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{smtp_server.port}",
-         "--sender", "billing@acme.test"],
-        capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    result = deliver_mail_command(app, smtp_server)
     assert "1 sent" in result.stdout
     [received] = smtp_server.handler.received
     message = parse(received.content)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from sqlalchemy import event, func, select
-from support.mail import SELLER, make_app, make_mail, parse, sha256
+from support.mail import SELLER, deliver_mail_command, make_app, make_mail, parse, sha256
 from support.statements import statements_on
 
 from oro_invoices import cli
@@ -290,12 +288,7 @@ def test_the_remind_command_then_deliver_mail_reaches_the_smtp_server(app, smtp_
     assert cli.main(argv, host=app.host) == 0
     assert "queued 0 payment reminder(s)" in capsys.readouterr().out
 
-    result = subprocess.run(
-        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
-         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{smtp_server.port}",
-         "--sender", "billing@acme.test"],
-        capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    deliver_mail_command(app, smtp_server)
     [received] = smtp_server.handler.received
     message = parse(received.content)
     assert received.rcpt_tos == (app.customer_user_email,)

@@ -4,12 +4,10 @@ send-statements`` then ``deliver-mail``."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 
 import pytest
 from support.einvoices import pdf_text
-from support.mail import SELLER, make_mail, parse
+from support.mail import SELLER, deliver_mail_command, make_mail, parse
 
 from oro_invoices import cli
 from oro_invoices.domain.errors import StorageError
@@ -37,12 +35,7 @@ def test_the_command_queues_each_owing_customer_once_then_deliver_mail_sends_it(
     assert cli.main(argv, host=app.host) == 1                                        # the same day again
     assert "queued 0 statement(s), 1 already sent on this day, 1 could not be sent" in capsys.readouterr().out
 
-    result = subprocess.run(
-        [sys.executable, "-m", "oro_invoices", "deliver-mail", "--db", app.invoices.db.url,
-         "--storage", str(app.storage.root), "--smtp-url", f"smtp://127.0.0.1:{smtp_server.port}",
-         "--sender", "billing@acme.test"],
-        capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    deliver_mail_command(app, smtp_server)
     [received] = smtp_server.handler.received
     message = parse(received.content)
     assert received.rcpt_tos == (app.customer_user_email,)
