@@ -50,9 +50,9 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     websites …; ``aging.NOT_READ`` are not read), by currency, then due date, invoice date and
     number; at most ``limit`` of them, and how many there are in all."""
     state = PaymentState
-    stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date, state.open_due_date,
-                        state.currency, state.customer_id, state.customer_name, state.total_amount,
-                        state.amount_paid, state.amount_credited)
+    stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date,
+                        state.open_due_date, state.currency, state.customer_id, state.customer_name,
+                        state.total_amount, state.amount_paid, state.amount_credited)
                  .join(Invoice, Invoice.id == state.invoice_id)
                  .where(state.open_due_date.is_not(None), state.currency.is_not(None)))
     if within.organization_id is not None:

@@ -133,6 +133,8 @@ def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int 
     ref = ctx.host.customers.get_customer(customer_id) if ctx.host is not None else None
     if ref is not None and organization_id is not None and ref.organization_id != organization_id:
         raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
+    if organization_id is None and ref is not None:      # a statement is one organization's: the customer's
+        organization_id = ref.organization_id
     found = read_statement(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
                                               currency=currency), today=today,
                            customer_name=ref.name if ref is not None else "")
@@ -171,9 +173,7 @@ def statement_pdf(ctx: ServiceContext, statement: Statement, latest: InvoiceDocu
 
     :raises NotFound: no renderer here makes statements.
     """
-    if statement.organization_id is None:
-        raise NotFound(Message("A statement is made for one organization; none was given."))
-    scope = DocumentScope(statement.organization_id, latest.website_id if latest else None, statement.customer_id)
+    scope = DocumentScope(organization_of(statement), latest.website_id if latest else None, statement.customer_id)
     chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
     if not isinstance(chosen, StatementRenderer):
         raise NotFound(Message("Statements cannot be made here: no PDF renderer that makes them is configured."))
@@ -184,6 +184,14 @@ def statement_pdf(ctx: ServiceContext, statement: Statement, latest: InvoiceDocu
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The statement of %(customer)s could not be made: %(detail)s",
                                 customer=statement.customer_name or f"#{statement.customer_id}", detail=detail)) from exc
+
+
+def organization_of(statement: Statement) -> int:
+    """The organization whose settings (seller, sender, language) a statement follows;
+    ``NotFound`` for a statement of no one organization (nothing open, no customer known)."""
+    if statement.organization_id is None:
+        raise NotFound(Message("A statement is made for one organization; none was given."))
+    return statement.organization_id
 
 
 def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
@@ -240,4 +248,4 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
 
 
 __all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
-           "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]
+           "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

@@ -22,7 +22,7 @@ from oro_invoices.persistence import outbox
 from oro_invoices.persistence.outbox import Attachment, OutboxEmail, OutboxView
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address, message_key, new_message_id
-from oro_invoices.services.statement import Statement
+from oro_invoices.services.statement import Statement, organization_of
 
 if TYPE_CHECKING:
     from oro_invoices.services.mail.service import MailService
@@ -37,11 +37,10 @@ class StatementMail:
     def _scope(self, statement: Statement) -> tuple[DocumentScope, InvoiceDocument | None]:
         """Whose settings the message follows, and the statement's latest open invoice (whose
         customer user it is addressed to)."""
-        if statement.organization_id is None:
-            raise StorageError(Message("A statement is made for one organization; none was given."))
+        organization = organization_of(statement)
         latest = (self.mail.invoices.get(statement.latest_invoice_id)
                   if statement.latest_invoice_id is not None else None)
-        scope = DocumentScope(statement.organization_id, latest.website_id if latest is not None else None,
+        scope = DocumentScope(organization, latest.website_id if latest is not None else None,
                               statement.customer_id)
         return scope, latest
 
