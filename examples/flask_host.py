@@ -251,7 +251,7 @@ def create_app(host: ShopHost | None = None, *, database_url: str = "sqlite:///s
     addon = build_addon(AddonConfig(database_url=database_url, storage_url=storage_url,
                                     migrate=migrate), host=host)
     OroInvoices(app, addon=addon)
-    api = InvoiceApi(addon.invoices, authenticate=host.api_tokens.get, settings=addon.settings)
+    api = InvoiceApi(addon.invoices, authenticate=host.api_tokens.get, settings=addon.settings, mail=addon.mail)
     app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))
     host.urls.app = app
     return app

@@ -62,6 +62,7 @@ from oro_invoices.services.aging import AgingLine
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
+from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -168,6 +169,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/receivables/aging", "receivables_aging", READ),
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
+    Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -202,13 +204,15 @@ class InvoiceApi:
     :param base_path: where the API is mounted; request paths start with it.
     :param idempotency_ttl: how long an ``Idempotency-Key`` and its response are kept (24 h).
     :param idempotency_wait: seconds a request waits for another one holding its key before 409.
+    :param mail: the ``MailService`` that sends statements by email; None: the API sends none (404).
     """
 
     def __init__(self, service: InvoiceService, *, authenticate: Callable[[str], ApiClient | None],
                  settings: Settings | None = None, base_path: str = "/api",
                  idempotency_ttl: dt.timedelta = idempotency.DEFAULT_TTL,
-                 idempotency_wait: float = idempotency.DEFAULT_WAIT):
+                 idempotency_wait: float = idempotency.DEFAULT_WAIT, mail: MailService | None = None):
         self.service = service
+        self.mail = mail
         self._idempotency = (idempotency_ttl, idempotency_wait)
         self._idempotent: idempotency.IdempotentWrites | None = None
         self.authenticate = authenticate
@@ -627,6 +631,31 @@ class InvoiceApi:
     def customer_statement_pdf(self, request: Request, client: ApiClient) -> Response:
         """The statement as PDF (``statement-<customer id>-YYYY-MM-DD.pdf``), made for this request."""
         return statement_download(self.service, self._statement(request, client))
+
+    def email_customer_statement(self, request: Request, client: ApiClient) -> Response:
+        """Queue a customer's statement by email, its PDF attached (``services.mail.statements``):
+        to the customer user of their latest open invoice, from the statement template, unless the
+        optional body gives ``to``, ``cc``, ``bcc``, ``subject`` or ``text``."""
+        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text"))
+        errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
+                  if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
+        errors += [(name, "A text.") for name in ("subject", "text") if name in body and not isinstance(body[name], str)]
+        if errors:
+            raise ValidationError(errors)
+        if self.mail is None or self.service.storage is None:
+            raise NotFound("Email with a PDF storage is not configured here: statements cannot be sent.")
+        found = self._statement(request, client)
+        draft = self.mail.statements.prepare(found)
+        text = body.get("text", draft.text)
+        sent = self.mail.statements.send(
+            found, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
+            subject=body.get("subject", draft.subject), text=text,
+            html=draft.html if "text" not in body else None, actor=self._actor(client), template=draft.template)
+        return Response.json(openapi.StatementEmailOut().dump({
+            "id": sent.id, "customer_id": sent.customer_id, "status": sent.status, "to": sent.to, "cc": sent.cc,
+            "subject": sent.subject, "created_at": sent.created_at,
+            "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}),
+            status=201)
 
     def _statement(self, request: Request, client: ApiClient) -> Statement:
         """The statement the query asks for, of a customer of the client's organization; 422 naming

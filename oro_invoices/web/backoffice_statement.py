@@ -56,8 +56,8 @@ class StatementPages:
         self.backoffice.check(req, "oro_invoices.send")
         found = self.statement(req)
         mail = self.backoffice.ctx.mail
-        if mail is None:
-            raise InvoiceError(_("Email is not configured for invoices."))
+        if mail is None or self.backoffice.ctx.service.storage is None:
+            raise InvoiceError(_("Statements cannot be emailed here: email and a PDF storage must be configured."))
         form, back = req.form, self._url(found) + "#emails"
         body = form.get("body", "")
         try:
@@ -95,7 +95,9 @@ class StatementPages:
         return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
     def _may_send(self, req: Request) -> bool:
-        return self.backoffice.ctx.mail is not None and req.can("oro_invoices.send")
+        """Whether the page offers Send to Customer: mail and a PDF storage here, and the permission."""
+        ctx = self.backoffice.ctx
+        return ctx.mail is not None and ctx.service.storage is not None and req.can("oro_invoices.send")
 
     def _draft(self, found: Statement) -> dict[str, Any]:
         """The email dialog's fields, from the statement template."""

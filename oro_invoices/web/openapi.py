@@ -223,6 +223,37 @@ class StatementOut(Schema):
         "description": "A section per currency, by currency code; empty when nothing is owed."})
 
 
+class StatementEmailIn(Schema):
+    """The optional body of a statement email: what is left out comes from the customer's
+    ``customer_statement_template`` draft (to the customer user of their latest open invoice)."""
+
+    to = fields.List(fields.String(), metadata={"description": "Recipients (addresses, or Name <address>)."})
+    cc = fields.List(fields.String())
+    bcc = fields.List(fields.String())
+    subject = fields.String(validate=validate.Length(max=500))
+    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML."})
+
+
+class EmailAttachmentOut(Schema):
+    filename = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+
+
+class StatementEmailOut(Schema):
+    """A statement email queued in the outbox (``deliver-mail`` or the worker sends it)."""
+
+    id = fields.Integer()
+    customer_id = fields.Integer()
+    status = fields.String(metadata={"description": "queued, sending, retry, sent, failed or unknown."})
+    to = fields.List(fields.String())
+    cc = fields.List(fields.String())
+    subject = fields.String()
+    attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
+        "description": "The statement PDF as it stood when the email was queued."})
+    created_at = fields.AwareDateTime()
+
+
 class ListedTransactionOut(TransactionOut):
     """A transaction as listed: with what may still be done with it through its provider."""
 
@@ -643,6 +674,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                   "schema": {"type": "string"}}},
                               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                       **_errors("422")}},
+    ("/receivables/statement/email", "post"): {
+        "summary": "Email a customer their statement, its PDF attached",
+        "description": "Queues the statement of account (as `GET /receivables/statement` gives it, its PDF as it "
+                       "stands now) to the customer user of the customer's latest open invoice, from the "
+                       "customer_statement_template in their language; a body overrides the recipients, subject "
+                       "or text. 404 where email or a PDF storage is not configured.",
+        "parameters": _STATEMENT_PARAMS,
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/StatementEmailCreate"}}}},
+        "responses": {"201": _ok("The queued email.", "StatementEmail")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -668,7 +709,8 @@ _COMPONENTS = [
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
-    ("AgingReport", AgingReportOut), ("Statement", StatementOut),
+    ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("StatementEmailCreate", StatementEmailIn),
+    ("StatementEmail", StatementEmailOut),
 ]
 
 DESCRIPTION = """\

@@ -15,6 +15,7 @@ from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
 from support.variant import inline_jobs_only
 
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.statuses import is_payable
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
@@ -259,3 +260,41 @@ def test_a_refused_statement_email_is_shown_and_can_be_sent_again(shop, admin, s
         as_text=True))
     assert mail.deliver_pending().sent == 1
     assert [e.status for e in mail.statements.emails(1, late.customer_id)] == ["sent"]
+
+
+def api_call(shop, method: str, path: str, body=None, *, headers=None):
+    """The shop's JSON API with organization 1's token (``demo.json``)."""
+    token = shop[1]["organizations"][0]["api_token"]
+    return shop[0].test_client().open("/api" + path, method=method, json=body,
+                                      headers={"Authorization": f"Bearer {token}", **(headers or {})})
+
+
+def test_the_api_emails_a_customer_their_statement_once_per_key(shop, admin):
+    late = posted_for_seeded_customer(admin.service)
+    path = f"/receivables/statement/email?customer_id={late.customer_id}"
+    resp = api_call(shop, "POST", path, headers={"Idempotency-Key": "month-end-1"})
+    assert resp.status_code == 201, resp.get_json()
+    sent = resp.get_json()
+    assert sent["to"] == [late.customer_user_email] and sent["status"] == "queued"
+    assert sent["subject"].startswith("Statement of account") and sent["customer_id"] == late.customer_id
+    assert [a["filename"] for a in sent["attachments"]] == [f"statement-{local_today(admin.service.clock())}.pdf"]
+    again = api_call(shop, "POST", path, headers={"Idempotency-Key": "month-end-1"})
+    assert again.status_code == 201 and again.get_json()["id"] == sent["id"]            # the key: sent once
+    mail = shop[0].extensions["oro_invoices"].mail
+    assert [e.id for e in mail.statements.emails(1, late.customer_id)] == [sent["id"]]
+    page = admin.get(f"/admin/invoices/statement?customer={late.customer_id}").get_data(as_text=True)
+    assert late.customer_user_email in text_of(page.split('id="emails"')[1])        # listed on the page
+
+    own = api_call(shop, "POST", path, {"to": ["ap@acme.example"], "subject": "Your statement", "text": "Attached."})
+    assert own.status_code == 201 and own.get_json()["to"] == ["ap@acme.example"]
+    bodies = mail.email_bodies(own.get_json()["id"])
+    assert bodies[2] == "Attached."
+
+
+@pytest.mark.parametrize("body, field", [({"to": "ap@acme.example"}, "to"), ({"to": ["not an address"]}, "to"),
+                                         ({"subject": 5}, "subject"), ({"from": "x@y.example"}, "from")])
+def test_the_api_names_what_is_wrong_in_a_statement_email_and_sends_nothing(shop, admin, body, field):
+    late = posted_for_seeded_customer(admin.service)
+    resp = api_call(shop, "POST", f"/receivables/statement/email?customer_id={late.customer_id}", body)
+    assert resp.status_code == 422 and field in [e["field"] for e in resp.get_json()["errors"]]
+    assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, late.customer_id) == []

@@ -271,6 +271,7 @@ def test_api_client_never_reads_or_writes_the_other_organizations_invoices(shop,
     for customer in other.info["customers"]:
         for path in (f"/receivables/statement?customer_id={customer}", f"/receivables/statement.pdf?customer_id={customer}"):
             assert api.call("GET", path).status_code == 404, path
+        assert api.call("POST", f"/receivables/statement/email?customer_id={customer}").status_code == 404
     upload = api.client.put(f"/api/invoices/{other.posted}/pdf", data=b"%PDF-1.4 forged",
                             headers={**api.headers, "Content-Type": "application/pdf"})
     assert upload.status_code == 403

@@ -128,7 +128,7 @@ class OroInvoices:
         self.pages = self.mount.pages
         if api is None and api_authenticate is not None:
             api = InvoiceApi(self.service, authenticate=api_authenticate, settings=self.settings,
-                             base_path=api_prefix)
+                             base_path=api_prefix, mail=self.mail)
         self.api = api
         self.routes: list[BaseRoute] = self._page_routes() + self._static_routes() + self._api_routes()
         self.router = Router(routes=self.routes)

@@ -106,7 +106,7 @@ def build_runtime(host: OscarHost | None = None, addon: Addon | None = None) -> 
                                render_flashes=False)
     tokens = _api_tokens()
     api = InvoiceApi(services.invoices, authenticate=tokens.get, settings=services.settings,
-                     base_path=option("API_PREFIX", "/api")) if tokens else None
+                     base_path=option("API_PREFIX", "/api"), mail=services.mail) if tokens else None
     return Runtime(host=host, addon=addon, mount=mount, api=api)
 
 

@@ -139,7 +139,7 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         storefront_website=request_website)
     host.layout.env.auto_reload = templates_reload(app)  # the layouts as the add-on's pages
     api = InvoiceApi(addon.invoices, authenticate=lambda token: _api_client(host, token),
-                     settings=addon.settings, base_path="/api")
+                     settings=addon.settings, base_path="/api", mail=addon.mail)
     app.register_blueprint(make_api_blueprint(api, url_prefix="/api"))
     app.extensions["oro_reference_api"] = api
 
