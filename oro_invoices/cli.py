@@ -244,24 +244,17 @@ def _date(text: str) -> Any:
 
 
 def _cmd_aging(args: argparse.Namespace) -> int:
-    import contextlib
-
     from oro_invoices.persistence.queries import InvoiceFilter
     from oro_invoices.services.aging import aging_csv_text, aging_text
     with _addon(args, pdf=False) as addon:
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
     ordered = report.sorted_by(args.sort)
-    text = aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered)
-    with open(args.output, "w", encoding="utf-8", newline="") if args.output \
-            else contextlib.nullcontext(sys.stdout) as out:
-        out.write(text)
+    _write_text(args.output, aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered))
     return 0
 
 
 def _cmd_statement(args: argparse.Namespace) -> int:
-    import contextlib
-
     from oro_invoices.domain.errors import UsageError
     from oro_invoices.services.statement import statement_csv_text, statement_text
     pdf = args.format == "pdf"
@@ -275,11 +268,15 @@ def _cmd_statement(args: argparse.Namespace) -> int:
                 out.write(addon.invoices.statement_pdf(found))
             print(f"wrote {args.output}: {found.invoices} open invoice(s)", file=sys.stderr)
             return 0
-    text = statement_csv_text(found) if args.format == "csv" else statement_text(found)
-    with open(args.output, "w", encoding="utf-8", newline="") if args.output \
-            else contextlib.nullcontext(sys.stdout) as out:
-        out.write(text)
+    _write_text(args.output, statement_csv_text(found) if args.format == "csv" else statement_text(found))
     return 0
+
+
+def _write_text(output: str | None, text: str) -> None:
+    """``text`` into the file ``output`` (as it is: CSV line ends kept), else to standard output."""
+    import contextlib
+    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
+        out.write(text)
 
 
 def _cmd_deliver_mail(args: argparse.Namespace) -> int:
