@@ -238,9 +238,10 @@ class MailService:
                 Formatter(locale, timezone).filters(), locale=locale)
         return self._renderers[locale, timezone]
 
-    def _seller(self, invoice: InvoiceDocument) -> SellerInfo:
-        """The seller snapshot taken at posting; the current settings for a draft."""
-        if any(invoice.seller.as_dict().values()):
+    def _seller(self, invoice: InvoiceDocument | DocumentScope) -> SellerInfo:
+        """The seller snapshot taken at posting; the current settings for a draft, or for a
+        customer's message (``DocumentScope``)."""
+        if isinstance(invoice, InvoiceDocument) and any(invoice.seller.as_dict().values()):
             return invoice.seller
         return self.invoices.seller(invoice)
 
@@ -250,30 +251,21 @@ class MailService:
             return None
         return self.payment_url(invoice) or invoice.external_payment_url
 
-    def sender_of(self, invoice: InvoiceDocument | DocumentScope, seller: SellerInfo | None = None) -> tuple[str, str]:
-        """The From address and name of ``invoice``'s email (``sender_for``, else the fixed
-        sender); without a configured name, the company name of ``seller`` (by default the
-        invoice's). A customer's message (``DocumentScope``) gives its ``seller``."""
+    def sender_of(self, invoice: InvoiceDocument | DocumentScope) -> tuple[str, str]:
+        """The From address and name of ``invoice``'s (or a customer's) email (``sender_for``,
+        else the fixed sender); without a configured name, the seller's company name."""
         if self.sender_for is None:
             sender, sender_name = self.sender, self.sender_name
         else:
             sender, sender_name = self.sender_for(invoice)
-        sender_name = sender_name or " ".join(self._seller_of(invoice, seller).company_name.split())
+        sender_name = sender_name or " ".join(self._seller(invoice).company_name.split())
         check_sender(sender, sender_name)
         return sender, sender_name
 
-    def reply_to_of(self, invoice: InvoiceDocument | DocumentScope, sender: str,
-                    seller: SellerInfo | None = None) -> str:
+    def reply_to_of(self, invoice: InvoiceDocument | DocumentScope, sender: str) -> str:
         """Where replies go: the seller's contact email, when it is an address other than From."""
-        contact = self._seller_of(invoice, seller).contact_email.strip()
+        contact = self._seller(invoice).contact_email.strip()
         return contact if is_address(contact) and contact.lower() != sender.lower() else ""
-
-    def _seller_of(self, invoice: InvoiceDocument | DocumentScope, seller: SellerInfo | None) -> SellerInfo:
-        if seller is not None:
-            return seller
-        if not isinstance(invoice, InvoiceDocument):
-            raise TypeError("a customer's message names its seller")
-        return self._seller(invoice)
 
     def context(self, invoice: InvoiceDocument) -> dict[str, Any]:
         """The template variables: plugin extras, then ``invoice``, ``payment_url``, ``seller``."""

@@ -85,14 +85,13 @@ class StatementMail:
         stored = storage.put(pdf)
         attachment = Attachment(filename=f"statement-{statement.as_of.isoformat()}.pdf", sha256=stored.sha256,
                                 size=stored.size, content_type="application/pdf")
-        seller = self.mail.invoices.seller(scope)
-        sender, sender_name = self.mail.sender_of(scope, seller)
+        sender, sender_name = self.mail.sender_of(scope)
         try:
             with self.mail.db.transaction() as s:
                 view = self.mail.add_to_outbox(
                     s, organization_id=scope.organization_id, customer_id=scope.customer_id,
                     message_id=new_message_id(None, sender, once, about=about), sender=sender,
-                    sender_name=sender_name, reply_to=self.mail.reply_to_of(scope, sender, seller), to=to_list,
+                    sender_name=sender_name, reply_to=self.mail.reply_to_of(scope, sender), to=to_list,
                     cc=cc_list, bcc=bcc_list, subject=subject, html=html, text=text, attachments=(attachment,),
                     actor=actor, template=template)
         except IntegrityError:
