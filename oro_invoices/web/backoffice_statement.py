@@ -24,7 +24,7 @@ from oro_invoices.web.http import Request, Response
 
 
 class StatementPages:
-    """The statement page, its PDF and its CSV, for ``?customer=<id>``."""
+    """The statement page, its PDF, its CSV and its email, for ``?customer=<id>``."""
 
     def __init__(self, backoffice: BackOffice):
         self.backoffice = backoffice

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from support.einvoices import pdf_text
 from support.payloads import one_line_invoice
+from support.pdfs import pdf_text
 
 from oro_invoices.cli import main
 from oro_invoices.services.facade import InvoiceService

@@ -2,9 +2,9 @@
 from __future__ import annotations
 
 import re
-import subprocess
 
 from support.config_form import save
+from support.pdfs import pdf_words
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -82,7 +82,7 @@ def test_a_customers_own_payment_terms_are_printed_on_its_invoices(shop, admin):
     assert draft.customer_id == acme["id"] and not draft.is_posted
     posted = admin.service.post(draft.id, actor="admin")
     assert posted.seller.payment_terms == terms                        # kept with the posted invoice
-    assert terms in pdf_text(admin.get(f"/admin/invoices/{posted.id}/download").data)
+    assert terms in pdf_words(admin.get(f"/admin/invoices/{posted.id}/download").data)
     other = admin.service.get(admin.service.find_id(external_id="ERP-SO-1007-7"))    # Globex: the shop's terms
     assert other.customer_id != acme["id"]
     assert admin.service.seller(other).payment_terms == "Payable within 30 days without deduction."
@@ -107,18 +107,12 @@ def test_a_customer_groups_payment_terms_are_printed_on_its_customers_invoices(s
     assert retail_draft.customer_id == globex["id"] and not retail_draft.is_posted
     posted = service.post(retail_draft.id, actor="admin")
     assert posted.seller.payment_terms == group_terms
-    assert group_terms in pdf_text(admin.get(f"/admin/invoices/{posted.id}/download").data)
+    assert group_terms in pdf_words(admin.get(f"/admin/invoices/{posted.id}/download").data)
     acme_draft = service.get(service.find_id(external_id="ERP-SO-1004-4"))
     assert service.post(acme_draft.id, actor="admin").seller.payment_terms == own_terms   # in the group, own terms
     berlin = service.get(service.find_id(external_id="ERP-SO-1006-6"))      # the same group, no own terms
     assert berlin.customer_id != acme["id"] and not berlin.is_posted
     assert service.post(berlin.id, actor="admin").seller.payment_terms == "Payable within 30 days without deduction."
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text (pdftotext), whitespace collapsed."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True, check=True)
-    return " ".join(out.stdout.decode().split())
 
 
 def test_invalid_values_are_refused_and_nothing_is_saved(shop, admin):

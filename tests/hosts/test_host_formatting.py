@@ -5,10 +5,10 @@ times in the configured zone."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.pdfs import pdf_words
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -28,12 +28,6 @@ def date_in(locale: str, day: dt.date) -> str:
 def time_in(locale: str, moment: dt.datetime) -> str:
     return {"de_DE": f"{moment:%H:%M}", "fr_FR": f"{moment:%H:%M}", "ja_JP": f"{moment.hour}:{moment:%M}",
             "en_US": moment.strftime("%I:%M %p").lstrip("0")}[locale]
-
-
-def pdf_text(pdf: bytes) -> str:
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-", "-"], input=pdf, capture_output=True,
-                         check=True).stdout.decode("utf-8")
-    return " ".join(out.split())
 
 
 def configure(shop, scope: str, scope_id: int, **values: str) -> None:
@@ -60,7 +54,7 @@ def pages(shop, doc, *, admin: tuple[str, str], customer: str, language: str) ->
             "storefront": storefront.get(f"/customer/invoices/{doc.id}", headers=headers)}
     pdf = back_office.get(f"/admin/invoices/{doc.id}/download")
     assert pdf.status_code == 200 and all(r.status_code == 200 for r in seen.values())
-    return {**{k: text_of(r.get_data(as_text=True)) for k, r in seen.items()}, "pdf": pdf_text(pdf.data)}
+    return {**{k: text_of(r.get_data(as_text=True)) for k, r in seen.items()}, "pdf": pdf_words(pdf.data)}
 
 
 @pytest.mark.parametrize("locale,zone,zone_names,unit,country", [

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import subprocess
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
+from support.pdfs import pdf_lines
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -412,7 +412,7 @@ def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin
     assert (got.status_code, got.content_type) == (200, "application/pdf")
     name = f"receipt-{doc.invoice_number}-R{payment.id}.pdf"
     assert got.headers["Content-Disposition"] == f'attachment; filename="{name}"'
-    text = pdf_text(got.data)
+    text = pdf_lines(got.data)
     assert "Payment receipt" in text and f"Amount paid €{doc.amount_due:,.2f}" in text and "OroPay" in text
     assert f"Invoice number {doc.invoice_number}" in text
     # the admin's link gives the same receipt; an admin of another organization gets none
@@ -436,13 +436,6 @@ def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
     assert "Receipt (PDF)" not in buyer.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
     assert buyer.get(url).status_code == 404
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's lines as laid out (pdftotext -layout), each with its whitespace collapsed."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=pdf, capture_output=True,
-                         check=True)
-    return "\n".join(" ".join(line.split()) for line in out.stdout.decode().splitlines())
 
 
 class RebateApi:

@@ -10,9 +10,9 @@ import re
 from decimal import Decimal
 
 import pytest
-from support.einvoices import pdf_text
 from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
+from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
 from oro_invoices.domain.overdue import local_today

@@ -4,12 +4,12 @@ SMTP server received it)."""
 from __future__ import annotations
 
 import re
-import subprocess
 from email import message_from_bytes
 from email.policy import default
 
 import pytest
 from support.mail import make_app, make_mail
+from support.pdfs import pdf_text as read_back
 
 WORDS = {
     # the PDF's headings and payment sentence, the email's subject, greeting and opening
@@ -49,8 +49,7 @@ def customer_locale(app, locale: str) -> None:
 
 def pdf_text(app, invoice) -> str:
     data = app.invoices.open_pdf(invoice.id)[1].read()
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
-                          check=True).stdout.decode()
+    return read_back(data)
 
 
 def delivered(app, smtp_server, invoice):

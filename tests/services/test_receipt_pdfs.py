@@ -6,13 +6,13 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-import subprocess
 
 import pikepdf
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
+from support.pdfs import pdf_lines
 from test_payment_captures import authorized
 
 from oro_invoices.documents.render import PdfRenderer
@@ -26,9 +26,7 @@ pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs pop
 def text_of(pdf: bytes) -> str:
     """The receipt's lines as laid out (pdftotext -layout), each with its whitespace collapsed, one
     per line."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", "-layout", "-", "-"], input=pdf, capture_output=True,
-                         check=True)
-    return "\n".join(" ".join(line.split()) for line in out.stdout.decode().splitlines() if line.strip())
+    return "\n".join(line for line in pdf_lines(pdf).splitlines() if line)
 
 
 def paid(db, minor: int = 10000):

@@ -9,8 +9,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from support.einvoices import pdf_text
 from support.payloads import one_line_invoice
+from support.pdfs import pdf_text
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.documents.storage import LocalStorage

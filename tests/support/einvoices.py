@@ -1,7 +1,6 @@
 """E-invoice test helpers: a seller with everything an EN 16931 invoice needs, XML reading."""
 from __future__ import annotations
 
-import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -57,12 +56,6 @@ def stored_pdf(service: Any, invoice_id: int) -> bytes:
     _, stream = service.open_pdf(invoice_id)
     with stream:
         return stream.read()
-
-
-def pdf_text(pdf: bytes) -> str:
-    """The PDF's text as pdftotext reads it (layout kept)."""
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True,
-                          check=True).stdout.decode()
 
 
 EXAMPLES = Path(__file__).parents[2] / "docs" / "examples"

@@ -6,7 +6,8 @@ from decimal import Decimal
 import pytest
 from pypdf import PdfReader
 from support.api import make_http
-from support.einvoices import SELLER_SETTINGS, UBL_CREDIT_NOTE, UBL_INVOICE, pdf_text, texts
+from support.einvoices import SELLER_SETTINGS, UBL_CREDIT_NOTE, UBL_INVOICE, texts
+from support.pdfs import pdf_text
 
 from oro_invoices.documents import LocalStorage, PdfRenderer
 from oro_invoices.documents.einvoice import rules, ubl

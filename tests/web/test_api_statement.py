@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 from support.api import assert_error_shape, clocked_http
-from support.einvoices import pdf_text
+from support.pdfs import pdf_text
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.web.openapi import build_spec

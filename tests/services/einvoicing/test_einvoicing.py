@@ -8,8 +8,9 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
-from support.einvoices import SELLER_SETTINGS, german_payload, pdf_text, stored_pdf, texts, total
+from support.einvoices import SELLER_SETTINGS, german_payload, stored_pdf, texts, total
 from support.payloads import invoice_payload
+from support.pdfs import pdf_text
 
 from oro_invoices.documents.einvoice import rules
 from oro_invoices.documents.render import PdfRenderer

@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.einvoices import pdf_text
 from support.mail import SELLER, deliver_mail_command, make_mail, parse
+from support.pdfs import pdf_text
 
 from oro_invoices import cli
 from oro_invoices.domain.errors import StorageError
