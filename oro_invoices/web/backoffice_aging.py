@@ -12,9 +12,13 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.services.aging import SORTS, aging_csv_text, check_currency
+from oro_invoices.web import listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.http import Request, Response
+
+#: The report's customer filter, read as the grid reads it: a customer's id, or the start of names.
+CUSTOMER_FILTER = ("customer",)
 
 
 class AgingPages:
@@ -25,22 +29,27 @@ class AgingPages:
 
     def report(self, req: Request) -> Response:
         """The report; ``?sort=`` orders each currency's customers (``SORTS``: by name, or by an
-        amount, the largest first). An unknown ``?currency=`` or ``?sort=`` is said beside its
-        field (422) over the report of every currency in name order."""
+        amount, the largest first); ``?customer=`` keeps one customer (an id) or those whose names
+        start with it. An unknown ``?currency=`` or ``?sort=``, or a bad ``?customer=``, is said
+        beside its field (422) over the report without that filter."""
         bo = self.backoffice
         bo.check(req)
         chosen, sort = req.query.get("currency") or None, req.query.get("sort") or "customer"
-        errors: dict[str, str] = {}
+        customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
+        errors: dict[str, str] = dict(problems)
+        customer = echo.get("customer", "")
         try:
             check_currency(chosen)
         except ValidationError:
             errors["currency"], chosen = _("Choose one of the currencies listed."), None
         if sort not in SORTS:
             errors["sort"], sort = _("Choose one of the orders listed."), "customer"
-        report = bo.ctx.service.receivables_aging(replace(bo.base_filter(req), currency=chosen)).sorted_by(sort)
+        report = bo.ctx.service.receivables_aging(
+            replace(bo.base_filter(req), currency=chosen, **customer_args)).sorted_by(sort)
         html = bo.ctx.render("admin/aging.html", req, report=report, buckets=BUCKETS, chosen=chosen, sort=sort,
-                             currency_options=currency_options(chosen), errors=errors,
-                             sort_link=lambda key: _query(chosen, key) or "?", csv_query=_query(chosen, sort))
+                             customer=customer, currency_options=currency_options(chosen), errors=errors,
+                             sort_link=lambda key: _query(chosen, key, customer) or "?",
+                             csv_query=_query(chosen, sort, customer))
         return Response.html(html, status=422 if errors else 200, title=_("Aging Report"))
 
     def report_csv(self, req: Request) -> Response:
@@ -51,14 +60,17 @@ class AgingPages:
         sort = req.query.get("sort") or "customer"
         if sort not in SORTS:
             raise ValidationError([("sort", Message("Must be one of %(sorts)s.", sorts=", ".join(SORTS)))])
+        customer_args, _echo = listing.parse_filters(req.query, CUSTOMER_FILTER)
         report = bo.ctx.service.receivables_aging(
-            replace(bo.base_filter(req), currency=req.query.get("currency") or None)).sorted_by(sort)
+            replace(bo.base_filter(req), currency=req.query.get("currency") or None, **customer_args)).sorted_by(sort)
         name = f"aging-{report.as_of.isoformat()}.csv"
         return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
-def _query(currency: str | None, sort: str) -> str:
-    """The query string of the report in ``currency`` (None: every one) sorted by ``sort``; "" for the default."""
-    params = {**({"currency": currency} if currency else {}), **({"sort": sort} if sort != "customer" else {})}
+def _query(currency: str | None, sort: str, customer: str = "") -> str:
+    """The query string of the report in ``currency`` (None: every one) sorted by ``sort``, of the
+    customers ``customer`` selects (an id, or the start of their names); "" for the default."""
+    params = {**({"customer": customer} if customer else {}), **({"currency": currency} if currency else {}),
+              **({"sort": sort} if sort != "customer" else {})}
     return "?" + urlencode(params) if params else ""

@@ -175,3 +175,34 @@ def test_an_overdue_amount_opens_that_customers_overdue_invoices(admin):
     assert listed and all(doc.customer_id == customer_id and doc.currency == currency and days_overdue(doc, today) > 0
                           for doc in listed)
     assert 'data-bucket="current"><a ' not in page                  # what is not yet due links nowhere
+
+
+def test_the_customer_filter_keeps_one_customer_or_those_whose_names_start_with_it(admin):
+    names = [name for name in table_cells(admin.get("/admin/invoices/aging").get_data(as_text=True), "EUR")
+             if name not in ("Customer", "Total")]
+    first = names[0]
+    prefix = first[:4].lower()                                         # any case
+    expected = [name for name in names if name.casefold().startswith(prefix)]
+    page = admin.get(f"/admin/invoices/aging?customer={prefix}&sort=total").get_data(as_text=True)
+    shown = [name for name in table_cells(page, "EUR") if name not in ("Customer", "Total")]
+    assert sorted(shown) == sorted(expected) and len(shown) < len(names)
+    assert f'value="{prefix}"' in page
+    assert f'href="/admin/invoices/aging.csv?customer={prefix}&amp;sort=total"' in page   # the CSV keeps it
+    csv_rows = list(csv.DictReader(io.StringIO(admin.get(f"/admin/invoices/aging.csv?customer={prefix}").get_data(
+        as_text=True))))
+    assert sorted(r["customer_name"] for r in csv_rows if r["currency"] == "EUR" and r["customer_name"] != "Total") \
+        == sorted(expected)
+    customer_id = re.search(rf'<tr data-customer-id="(\d+)"><th scope="row"><a href="[^"]+">{re.escape(html_lib.escape(first))}<',
+                            page).group(1)
+    one = admin.get(f"/admin/invoices/aging?customer={customer_id}").get_data(as_text=True)
+    assert [n for n in table_cells(one, "EUR") if n not in ("Customer", "Total")] == [first]
+    nobody = admin.get("/admin/invoices/aging?customer=zzzz-nobody").get_data(as_text=True)
+    assert "No customer you chose owes anything on a posted invoice." in text_of(nobody)
+
+
+def test_a_bad_customer_filter_is_said_beside_its_field(admin):
+    resp = admin.get("/admin/invoices/aging?customer=" + "x" * 300)
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'aria-describedby="f-error-customer"' in page
+    assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]            # every customer meanwhile
+    assert admin.get("/admin/invoices/aging.csv?customer=" + "x" * 300).status_code == 422

@@ -191,6 +191,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices?total_min=10&overdue=1", 422),
         Page("admin", "/admin/invoices/aging"),
         Page("admin", "/admin/invoices/aging?currency=euro", 422),
+        Page("admin", "/admin/invoices/aging?customer=zzzz-nobody"),
         Page("admin", statement),
         Page("admin", f"{statement}&dialog=email"),
         Page("admin", statement_email, 422, {"to": "not an address", "subject": "", "body": ""},
