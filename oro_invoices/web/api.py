@@ -600,16 +600,21 @@ class InvoiceApi:
 
     def receivables_aging(self, request: Request, client: ApiClient) -> Response:
         """What each customer of the client's organization owes on posted invoices, by days past
-        due (``services.aging``); ``?currency=`` keeps one currency, ``?sort=`` orders the customers."""
-        errors = [(name, "Unknown query parameter; use currency or sort.") for name in request.query
-                  if name not in ("currency", "sort")]
+        due (``services.aging``); ``?customer_id=`` keeps one customer, ``?currency=`` one currency,
+        ``?sort=`` orders the customers."""
+        errors = [(name, "Unknown query parameter; use customer_id, currency or sort.") for name in request.query
+                  if name not in ("customer_id", "currency", "sort")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
         sort = request.query.get("sort") or "customer"
         if sort not in AGING_SORTS:
             errors.append(("sort", f"Must be one of {', '.join(AGING_SORTS)}."))
+        customer_id = parse_id(request.query["customer_id"]) if "customer_id" in request.query else None
+        if "customer_id" in request.query and customer_id is None:
+            errors.append(("customer_id", "The id of one of the organization's customers."))
         if errors:
             raise ValidationError(errors)
         report = self.service.receivables_aging(InvoiceFilter(organization_id=client.organization_id,
+                                                              customer_id=customer_id,
                                                               currency=request.query.get("currency") or None))
         report = report.sorted_by(sort)
         return Response.json(openapi.AgingReportOut().dump({

@@ -650,7 +650,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                       **_errors("403", "409")}},
     ("/receivables/aging", "get"): {
         "summary": "The receivables aging: what each customer owes on posted invoices, by days past due",
-        "parameters": [{"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
+        "parameters": [{"in": "query", "name": "customer_id", "required": False,
+                        "schema": {"type": "integer", "format": "int64", "minimum": 1},
+                        "description": "Only this customer's lines (and totals)."},
+                       {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
                         "description": "Only amounts in this ISO 4217 currency."},
                        {"in": "query", "name": "sort", "required": False, "schema": {
                            "type": "string", "default": "customer",

@@ -49,11 +49,15 @@ def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):
         "Acme Corp", "Zeta Ltd"]
     assert [c["customer_name"] for c in late_api.get("/api/receivables/aging?sort=days_31_60").get_json()[
         "customers"]] == ["Zeta Ltd", "Acme Corp"]                 # Zeta owes all of its late one, Acme part
+    zeta = late_api.get("/api/receivables/aging?customer_id=11").get_json()
+    assert [c["customer_name"] for c in zeta["customers"]] == ["Zeta Ltd"] and len(zeta["totals"]) == 1
+    assert zeta["totals"][0]["total_due"] == zeta["customers"][0]["total_due"]
     theirs = late_api.get("/api/receivables/aging", token="tok-other").get_json()
     assert [c["invoices"] for c in theirs["customers"]] == [1]
 
 
-@pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer_id=1", "customer_id"),
+@pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer=1", "customer"),
+                                          ("customer_id=abc", "customer_id"), ("customer_id=1&customer_id=2", "customer_id"),
                                           ("currency=EUR&currency=USD", "currency"), ("sort=size", "sort")])
 def test_a_bad_query_is_refused_on_its_parameter(api, query, field):
     resp = api.get(f"/api/receivables/aging?{query}")
