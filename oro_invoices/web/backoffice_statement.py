@@ -7,17 +7,20 @@ from the Aging Report; the admin needs what the grid needs (``oro_invoices.view`
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
-from oro_invoices.services.mail.service import AlreadySent
+from oro_invoices.persistence.outbox import OutboxView
+from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
+from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
@@ -75,23 +78,48 @@ class StatementPages:
         return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
                                                               to=to))])
 
-    def email_decision(self, req: Request) -> Response:
-        """An admin's decision on an undelivered statement email of this customer: send it again,
-        or record it as delivered (``oro_invoices.send``); another's message is 404."""
-        self.backoffice.check(req, "oro_invoices.send")
-        found = self.statement(req)
+    def email_view(self, req: Request) -> Response:
+        """The page of one statement email of this customer (headers, bodies, attachments)."""
+        found, email = self._customer_email(req, self.backoffice.check)
+        _email, html, text = self._mail().email_bodies(email.id)
+        ctx = self.backoffice.ctx
+        return email_page(ctx, req, email, html, text, back_url=self._url(found) + "#emails",
+                          back_title=_("Statement of %(customer)s", customer=found.customer_name or
+                                       f"#{found.customer_id}"),
+                          back_label=_("Back to the statement"), attachment_url=lambda index: ctx.url_for(
+                              "oro_invoices.admin.statement_email_attachment", email_id=email.id, index=index)
+                          + f"?customer={found.customer_id}")
+
+    def email_attachment(self, req: Request) -> Response:
+        """An attachment of one statement email of this customer (the statement PDF it carried)."""
+        _found, email = self._customer_email(req, self.backoffice.check)
+        return attachment_response(self.backoffice.ctx, email, req.path_params.get("index"))
+
+    def _mail(self) -> MailService:
         mail = self.backoffice.ctx.mail
         if mail is None:
-            raise InvoiceError(_("Email is not configured for invoices."))
+            raise NotFound(_("Email is not configured for invoices."))
+        return mail
+
+    def _customer_email(self, req: Request, check: Callable[..., None]) -> tuple[Statement, OutboxView]:
+        """The statement of ``?customer=`` and its email ``email_id`` (404 for any other message)."""
+        check(req)
+        found = self.statement(req)
         email_id = parse_id(req.path_params.get("email_id"))
         try:
-            email = mail.email(email_id) if email_id is not None else None
+            email = self._mail().email(email_id) if email_id is not None else None
         except NotFound:
             email = None
         if email is None or email.invoice_id is not None or (email.organization_id, email.customer_id) != (
                 found.organization_id, found.customer_id):
             raise NotFound(_("That email does not exist."))
-        message = decide_email(mail, email, req.form.get("decision"), actor_of(req))
+        return found, email
+
+    def email_decision(self, req: Request) -> Response:
+        """An admin's decision on an undelivered statement email of this customer: send it again,
+        or record it as delivered (``oro_invoices.send``); another's message is 404."""
+        found, email = self._customer_email(req, lambda r: self.backoffice.check(r, "oro_invoices.send"))
+        message = decide_email(self._mail(), email, req.form.get("decision"), actor_of(req))
         return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
     def _may_send(self, req: Request) -> bool:

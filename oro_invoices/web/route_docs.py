@@ -49,6 +49,8 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.statement_pdf": "The statement's **Download PDF** (`?customer=<id>`): the statement of account to send the customer, made now in their language (`statement-<id>-YYYY-MM-DD.pdf`)",
     "oro_invoices.admin.statement_csv": "The statement's **Export CSV** (`?customer=<id>`): a row per open invoice (`statement-<id>-YYYY-MM-DD.csv`)",
     "oro_invoices.admin.statement_email": "The statement's **Send to Customer** dialog (`?customer=<id>`): queues the email with the statement PDF attached (`oro_invoices.send`)",
+    "oro_invoices.admin.statement_email_view": "One statement email of the customer (`?customer=<id>`): its headers, bodies and attachments, opened from **Statements Sent**",
+    "oro_invoices.admin.statement_email_attachment": "An attachment of a statement email (`?customer=<id>`): the statement PDF it carried, checked against the SHA-256 it recorded",
     "oro_invoices.admin.statement_email_decision": "**Send again** (or **Mark as delivered**) on an undelivered statement email of the customer (`?customer=<id>`; `oro_invoices.send`)",
     "oro_invoices.storefront.download_all": "**Download PDFs (ZIP)** on My Account > Invoices: the stored PDFs of the invoices and credit notes its filters select that the customer user may see and download",
     "oro_invoices.storefront.statement": "**Download statement (PDF)** under the Balance: the open invoices the user's role shows, each with what it still owes and its days overdue, per currency with their aging (`statement-<customer id>-YYYY-MM-DD.pdf`)",

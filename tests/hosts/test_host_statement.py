@@ -298,3 +298,26 @@ def test_the_api_names_what_is_wrong_in_a_statement_email_and_sends_nothing(shop
     resp = api_call(shop, "POST", f"/receivables/statement/email?customer_id={late.customer_id}", body)
     assert resp.status_code == 422 and field in [e["field"] for e in resp.get_json()["errors"]]
     assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, late.customer_id) == []
+
+
+def test_a_statement_email_opens_with_its_bodies_and_its_pdf(shop, admin):
+    mail = shop[0].extensions["oro_invoices"].mail
+    late = posted_for_seeded_customer(admin.service)
+    queued = mail.statements.send(admin.service.statement_of(late.customer_id, organization_id=1),
+                                  to="ap@acme.example", subject="Your statement", text="Attached is your statement.",
+                                  actor="test")
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    listed = admin.get(page_url).get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'<a href="([^"]+)" data-oi-open-email>Your statement</a>', listed).group(1))
+    assert link == f"/admin/invoices/statement/emails/{queued.id}?customer={late.customer_id}"
+    page = admin.get(link).get_data(as_text=True)
+    text = text_of(page)
+    assert "Your statement" in text and "ap@acme.example" in text and "Attached is your statement." in text
+    assert f'href="{page_url}#emails"' in page and "Back to the statement" in text
+    href = html_lib.unescape(re.search(r'<a href="([^"]+)" download>statement-', page).group(1))
+    pdf = admin.get(href)
+    assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
+    assert late.invoice_number in pdf_text(pdf.get_data())
+    other = next(c for c in shop[1]["organizations"][0]["customers"] if c != late.customer_id)
+    assert admin.get(f"/admin/invoices/statement/emails/{queued.id}?customer={other}").status_code == 404
+    assert admin.get(f"/admin/invoices/statement/emails/{queued.id}/attachments/1?customer={other}").status_code == 404

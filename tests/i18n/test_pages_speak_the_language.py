@@ -193,6 +193,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices/aging?currency=euro", 422),
         Page("admin", "/admin/invoices/aging?customer=zzzz-nobody"),
         Page("admin", statement),
+        Page("admin", f"/admin/invoices/statement/emails/{statement_sent.id}?customer={customer_id}"),
         Page("admin", f"{statement}&dialog=email"),
         Page("admin", statement_email, 422, {"to": "not an address", "subject": "", "body": ""},
              f"{statement}&dialog=email"),

@@ -37,6 +37,7 @@ TEMPLATE_LABELS = {
     "credit_note_notification_template": N_("Credit note notification"),
     "payment_receipt_template": N_("Payment receipt"),
     "refund_receipt_template": N_("Refund receipt"),
+    "customer_statement_template": N_("Customer statement"),
 }
 
 
