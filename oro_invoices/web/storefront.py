@@ -149,14 +149,16 @@ class StorefrontPages:
         show_payment_method = req.query.get("show_payment_method") == "1"  # hidden by default
         if show_payment_method:
             page.query["show_payment_method"] = "1"  # kept through paging, sorting and filters
+        # Download PDFs (ZIP) and the balance's statement follow one setting
+        may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
             balance=self.ctx.service.receivables_aging(visible).totals,
-            statement=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
+            statement=may_download,
             show_payment_method=show_payment_method,
             show_customer=several,
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
-            download_all=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
+            download_all=may_download,
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
             # still there for a host's own list template that writes page.items itself
