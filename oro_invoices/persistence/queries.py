@@ -91,6 +91,8 @@ class InvoiceFilter:
     website_id: int | None = None
     customer_id: int | None = None
     customer_ids: Sequence[int] | None = None
+    #: Only these invoices (a selection made on the grid); None: any.
+    invoice_ids: Sequence[int] | None = None
     #: only these websites (storefront settings per website); None: any
     website_ids: Sequence[int] | None = None
     #: not these websites; invoices without a website stay in
@@ -288,6 +290,8 @@ def filter_values(f: InvoiceFilter) -> dict[str, Any]:
             values[f"oi_f_{attr}"] = value
     if f.customer_ids is not None:
         values["oi_f_customer_ids"] = list(f.customer_ids)
+    if f.invoice_ids is not None:
+        values["oi_f_invoice_ids"] = list(f.invoice_ids)
     if f.website_ids is not None:
         values["oi_f_website_ids"] = list(f.website_ids)
     if f.exclude_website_ids:
@@ -315,8 +319,8 @@ def filter_values(f: InvoiceFilter) -> dict[str, Any]:
 
 
 #: The fields ``filter_values`` binds (``overdue`` binds ``today``; its own value is the shape).
-_BOUND_FIELDS = frozenset({"status", "payment_status", *_EQUAL_FIELDS, "customer_ids", "website_ids",
-                           "exclude_website_ids", "customer_name_prefix", "number_contains", "total_min",
+_BOUND_FIELDS = frozenset({"status", "payment_status", *_EQUAL_FIELDS, "customer_ids", "invoice_ids",
+                           "website_ids", "exclude_website_ids", "customer_name_prefix", "number_contains", "total_min",
                            "total_max", "date_from", "date_to", "today"})
 
 
@@ -364,6 +368,8 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
     if "oi_f_customer_ids" in values:
         conds.append(Invoice.customer_id.in_(_bound("oi_f_customer_ids", Invoice.customer_id, values,
                                                     expanding=True)))
+    if "oi_f_invoice_ids" in values:
+        conds.append(Invoice.id.in_(_bound("oi_f_invoice_ids", Invoice.id, values, expanding=True)))
     if "oi_f_website_ids" in values:
         conds.append(Invoice.website_id.in_(_bound("oi_f_website_ids", Invoice.website_id, values,
                                                    expanding=True)))

@@ -52,6 +52,8 @@ class GridRow:
     payment_method: str
     external_payment_url: str | None
     view_title: Markup
+    #: the accessible name of the row's checkbox ("Select INV-1")
+    select_title: Markup
     #: the link of the Delete dialog; "" when the row offers none
     delete_url: str
     delete_title: Markup
@@ -75,7 +77,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
     ``ctx.render``, ``written=``: amounts and dates in the page's formats)."""
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
-    view_title, delete_title = _("View %(number)s"), _("Delete %(number)s")
+    view_title, delete_title, select_title = _("View %(number)s"), _("Delete %(number)s"), _("Select %(number)s")
     today = local_today(ctx.service.clock())
     document_types: dict[DocumentType, Markup] = {}
     payment_badge = ctx.written_once("payment_badge")
@@ -101,6 +103,7 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
             payment_badge=payment_badge(inv.payment_status), overdue_badge=overdue, payment_method=method_label(inv.payment_method),
             external_payment_url=inv.external_payment_url,
             view_title=Markup(view_title % {"number": escaped_number}),
+            select_title=Markup(select_title % {"number": escaped_number}),
             delete_url=delete_url(inv.id) if offers_delete and delete_url is not None else "",
             delete_title=Markup(delete_title % {"number": escaped_number}) if offers_delete else NOTHING))
     return rows

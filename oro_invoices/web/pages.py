@@ -19,6 +19,7 @@ from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_import import ImportPages
 from oro_invoices.web.backoffice_notes import NoteActions
 from oro_invoices.web.backoffice_payments import PaymentActions
+from oro_invoices.web.backoffice_selection import SelectionPages
 from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
 from oro_invoices.web.context import WebContext
@@ -92,6 +93,11 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
     _r("oro_invoices.admin.export_totals_csv", "/export-totals.csv", "export.export_totals_csv", "backoffice"),
     _r("oro_invoices.admin.export_pdfs", "/export-pdfs.zip", "export.export_pdfs", "backoffice"),
+    _r("oro_invoices.admin.selection_send_confirm", "/selected/send", "selection.send_confirm", "backoffice"),
+    _r("oro_invoices.admin.selection_send", "/selected/send", "selection.send", "backoffice", "POST"),
+    _r("oro_invoices.admin.selection_delete_confirm", "/selected/delete", "selection.delete_confirm", "backoffice"),
+    _r("oro_invoices.admin.selection_delete", "/selected/delete", "selection.delete", "backoffice", "POST"),
+    _r("oro_invoices.admin.selection_pdfs", "/selected/pdfs.zip", "selection.pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
     _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
@@ -160,6 +166,7 @@ class InvoicePages:
         self.export = GridExport(self.backoffice)
         self.aging = AgingPages(self.backoffice)
         self.statements = StatementPages(self.backoffice)
+        self.selection = SelectionPages(self.backoffice)
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)

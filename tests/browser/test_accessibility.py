@@ -59,6 +59,8 @@ def test_back_office_pages(page: Page, shop, axe):
         ("aging report", f"{view}/aging"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
+        ("send the ticked invoices", f"{view}/selected/send?invoice={draft}&invoice={posted}&invoice={paid}"),
+        ("delete the ticked drafts", f"{view}/selected/delete?invoice={draft}&invoice={posted}"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]

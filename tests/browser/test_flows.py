@@ -155,3 +155,34 @@ def test_switching_invoices_off_in_configuration(page: Page, live_shop, browser)
         assert shopper.goto(base_url + "/customer/invoices").status == 404
     finally:
         shopper.close()
+
+
+def test_admin_ticks_the_drafts_of_a_page_and_sends_them_all(page: Page, live_shop):
+    base_url, app, info = live_shop
+    service = app.extensions["oro_invoices"].service
+    mail = app.extensions["oro_invoices"].mail
+    admin_login(page, base_url)
+    page.goto(base_url + "/admin/invoices?status=draft")
+    rows = page.locator("table[aria-label=Invoices] tbody tr")
+    expect(rows).to_have_count(4)
+    drafts = [int(rows.nth(i).get_attribute("data-invoice-id")) for i in range(4)]
+
+    every = page.get_by_label("Select every invoice on this page")
+    every.check()                                        # the script ticks each row
+    expect(page.locator("input[name=invoice]:checked")).to_have_count(4)
+    page.get_by_label(f"Select Draft #{drafts[0]}").uncheck()
+    expect(every).not_to_be_checked()                    # some, not all: shown as mixed
+    assert every.evaluate("box => box.indeterminate")
+    page.get_by_label(f"Select Draft #{drafts[0]}").check()
+    expect(every).to_be_checked()
+
+    page.locator("#oi-selection-form").get_by_role("button", name="Send to Customer").click()
+    expect(page.get_by_role("heading", level=1, name="Send to Customer")).to_be_visible()
+    expect(page.get_by_text("4 of them are drafts: they are posted first")).to_be_visible()
+    page.get_by_role("button", name="Send 4 invoices").click()
+    expect(page.locator("#oi-selection-summary")).to_contain_text(
+        "4 invoices were queued for sending. 4 drafts were posted first.")
+    for invoice_id in drafts:
+        assert service.get(invoice_id).is_posted and len(mail.emails(invoice_id)) == 1
+    page.get_by_role("link", name="Back to Invoices").click()
+    expect(page.locator("table[aria-label=Invoices] td.oi-empty")).to_have_count(1)          # no drafts left

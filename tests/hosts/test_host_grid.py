@@ -16,7 +16,7 @@ NORTHWIND = 1
 
 def numbers(html: str) -> list[str]:
     """The invoice numbers in the grid's rows, top to bottom."""
-    return re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html)
+    return re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-select">.*?</td>\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html)
 
 
 def rows_text(html: str) -> str:

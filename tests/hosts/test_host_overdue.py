@@ -12,7 +12,7 @@ from oro_invoices.services.reminders import send_due_reminders
 
 
 def grid_numbers(html: str) -> set[str]:
-    return set(re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html))
+    return set(re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-select">.*?</td>\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html))
 
 
 def overdue_invoice(client: ShopClient, days: int) -> int:

@@ -148,6 +148,19 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
     for url, form in posts:
         resp = admin.client.post(url, data={**form, "csrf_token": token})
         assert resp.status_code == 404, url
+    # the grid's actions on ticked invoices: the other's are "not found" and left alone
+    theirs_ticked = "&".join(f"invoice={i}" for i in (other.posted, other.draft))
+    for url in (f"/admin/invoices/selected/send?{theirs_ticked}", f"/admin/invoices/selected/delete?{theirs_ticked}"):
+        page = admin.get(url).get_data(as_text=True)
+        assert f"Invoice {other.posted} does not exist." in text_of(page), url
+        assert not displayed_numbers(page) & numbers_of(app, other) and 'name="invoice"' not in page, url
+    archive = admin.get(f"/admin/invoices/selected/pdfs.zip?{theirs_ticked}")
+    assert archive.status_code == 200 and b".pdf" not in archive.get_data()
+    for url in ("/admin/invoices/selected/send", "/admin/invoices/selected/delete"):
+        resp = admin.client.post(url, data={"invoice": [other.posted, other.draft], "form_token": "t",
+                                            "csrf_token": token})
+        assert resp.status_code in (200, 303) and not displayed_numbers(resp.get_data(as_text=True)) \
+            & numbers_of(app, other), url
     assert fingerprint(app) == before
 
 

@@ -198,6 +198,12 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", statement_email, 422, {"to": "not an address", "subject": "", "body": ""},
              f"{statement}&dialog=email"),
         Page("admin", "/admin/invoices/statement?customer=999999", 404),
+        # the grid's actions on ticked invoices: what will happen, what happened, a bad selection
+        Page("admin", f"/admin/invoices/selected/send?invoice={draft}&invoice={paid}&invoice=999999"),
+        Page("admin", f"/admin/invoices/selected/delete?invoice={find['ERP-SO-1006-6']}&invoice={paid}"),
+        Page("admin", "/admin/invoices/selected/send", 200, {"invoice": str(paid), "form_token": "languages"},
+             f"/admin/invoices/selected/send?invoice={paid}"),
+        Page("admin", "/admin/invoices/selected/pdfs.zip?invoice=abc", 422),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
         Page("admin", view),

@@ -385,8 +385,8 @@ class MailService:
                 context[name] = replace(context[name], method=translate(language, context[name].method))
         rendered = self.renderer_for(invoice, for_staff=for_staff).render(self.template_source(template), context)
         if to is None:
-            email = invoice.customer_user_email or (user.email if user is not None else "")
-            to_list: tuple[str, ...] = (email,) if is_address(email) else ()
+            email = self.customer_address(invoice, user)
+            to_list: tuple[str, ...] = (email,) if email else ()
         else:
             errors: list[tuple[str, str]] = []
             to_list = recipients("to", to, errors)
@@ -434,6 +434,15 @@ class MailService:
             return None
         user: CustomerUserRef | None = host.customers.get_customer_user(invoice.customer_user_id)
         return user
+
+    def customer_address(self, invoice: InvoiceDocument, user: CustomerUserRef | None = None) -> str:
+        """Where Send to Customer writes to: the email address the invoice carries for its
+        customer user, else the host's (``user`` when already read); "" when neither is one."""
+        email = invoice.customer_user_email
+        if not email:
+            user = user or self.customer_user(invoice)
+            email = user.email if user is not None else ""
+        return email if is_address(email) else ""
 
     def send_to_customer(self, invoice_id: int, *, confirm_post: bool, actor: str) -> EmailDraft:
         """Post the invoice if needed (only when confirmed), then the customer email draft

@@ -11,6 +11,8 @@ invoices off removes every page; the Aging Report and the storefront's balance. 
 from __future__ import annotations
 
 import html
+import io
+import zipfile
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ import pytest
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.identity import PERMISSIONS
+from oro_invoices.domain.errors import NotFound
 from oro_invoices.integration import profile
 from oro_invoices.testing.pages import KIT_PDF, Browser, KitShop, header, location, next_of
 from oro_invoices.testing.suite.base import HostSuite
@@ -39,6 +42,10 @@ AGING_CSV = "oro_invoices.admin.aging_csv"
 STATEMENT = "oro_invoices.admin.statement"
 STATEMENT_PDF = "oro_invoices.admin.statement_pdf"
 STORE_STATEMENT = "oro_invoices.storefront.statement"
+SELECTION_DELETE_CONFIRM = "oro_invoices.admin.selection_delete_confirm"
+SELECTION_DELETE = "oro_invoices.admin.selection_delete"
+SELECTION_SEND_CONFIRM = "oro_invoices.admin.selection_send_confirm"
+SELECTION_PDFS = "oro_invoices.admin.selection_pdfs"
 
 
 class PageSuite(HostSuite):
@@ -243,6 +250,59 @@ class TestPageStatement(PageSuite):
         assert 'id="oi-statement"' in listing and self.url(STORE_STATEMENT) in listing
         self.assert_statement_pdf(self.browser.get(self.url(STORE_STATEMENT)),
                                   f"statement-{self.shop.posted.customer_id}-")
+
+
+class TestPageSelection(PageSuite):
+    """The grid's actions on ticked invoices: a page saying what happens to each, then the
+    action (Delete: drafts only), and the ZIP of their stored PDFs; each needs its permission,
+    and another organization's invoices are "not found"."""
+
+    def selected(self, endpoint: str, *invoices: Any) -> str:
+        return self.url(endpoint) + "?" + urlencode([("invoice", i.id) for i in invoices])
+
+    @staticmethod
+    def archive_of(resp: Any) -> zipfile.ZipFile:
+        body = resp.body if isinstance(resp.body, bytes) else b"".join(resp.body)
+        return zipfile.ZipFile(io.BytesIO(body))
+
+    def test_the_grid_has_a_checkbox_per_invoice(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        grid = self.browser.get(self.url(ADMIN_INDEX)).text()
+        for invoice in (self.shop.posted, self.shop.draft):
+            assert f'name="invoice" value="{invoice.id}" form="oi-selection-form"' in grid
+        assert f'action="{self.url(SELECTION_PDFS)}"' in grid
+
+    def test_ticked_drafts_are_deleted_after_confirmation(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        page_url = self.selected(SELECTION_DELETE_CONFIRM, self.shop.draft, self.shop.posted)
+        page = self.browser.get(page_url)
+        text = html.unescape(page.text())
+        assert page.status == 200 and "It is posted: only drafts are deleted." in text
+        resp = self.browser.submit(page_url, self.url(SELECTION_DELETE), {"invoice": str(self.shop.draft.id)})
+        assert resp.status == 303 and location(resp).endswith(self.url(ADMIN_INDEX))
+        assert self.client.addon.invoices.get(self.shop.posted.id).is_posted
+        with pytest.raises(NotFound):
+            self.client.addon.invoices.get(self.shop.draft.id)
+        assert "1 draft was deleted." in html.unescape(self.browser.get(location(resp)).text())
+
+    def test_the_pdfs_of_ticked_invoices_come_as_one_archive(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.get(self.selected(SELECTION_PDFS, self.shop.posted, self.shop.foreign))
+        assert resp.status == 200 and (header(resp, "Content-Type") or "").startswith("application/zip")
+        archive = self.archive_of(resp)
+        assert sorted(archive.namelist()) == sorted(f"invoice-{invoice.display_number}.pdf"
+                                                    for invoice in (self.shop.posted, self.shop.foreign))
+        assert archive.read(f"invoice-{self.shop.posted.display_number}.pdf") == KIT_PDF
+
+    def test_each_action_needs_its_permission_and_the_admins_organization(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        for endpoint in (SELECTION_DELETE_CONFIRM, SELECTION_SEND_CONFIRM):
+            assert self.browser.get(self.selected(endpoint, self.shop.draft)).status == 403
+        self.client.login_admin(PERMISSIONS, organization_id=2)
+        page = self.browser.get(self.selected(SELECTION_DELETE_CONFIRM, self.shop.draft))
+        assert page.status == 200 and f"Invoice {self.shop.draft.id} does not exist." in html.unescape(page.text())
+        archive = self.browser.get(self.selected(SELECTION_PDFS, self.shop.posted))
+        assert archive.status == 200 and self.archive_of(archive).namelist() == []
 
 
 class TestPageForms(PageSuite):

@@ -43,6 +43,38 @@
       event.preventDefault();
     }
   });
+  // <input type="checkbox" data-oi-select-all="form id" hidden>: shown, it ticks or clears every
+  // row's checkbox of that form (name="invoice"), and shows whether all, some or none are ticked.
+  function rowBoxes(all) {
+    return document.querySelectorAll("input[type=checkbox][name=invoice][form='" + all.getAttribute("data-oi-select-all") + "']");
+  }
+  function showSelection(all) {
+    var boxes = Array.prototype.slice.call(rowBoxes(all));
+    var ticked = boxes.filter(function (box) { return box.checked; }).length;
+    all.checked = boxes.length > 0 && ticked === boxes.length;
+    all.indeterminate = ticked > 0 && ticked < boxes.length;
+  }
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || box.type !== "checkbox") { return; }
+    if (box.hasAttribute("data-oi-select-all")) {
+      Array.prototype.forEach.call(rowBoxes(box), function (row) { row.checked = box.checked; });
+    } else if (box.name === "invoice" && box.form) {
+      var all = document.querySelector("input[data-oi-select-all='" + box.form.id + "']");
+      if (all) { showSelection(all); }
+    }
+  });
+  function showSelectAll() {
+    Array.prototype.forEach.call(document.querySelectorAll("input[data-oi-select-all]"), function (all) {
+      all.hidden = false;
+      showSelection(all);      // the browser may have kept ticks across a reload
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", showSelectAll);
+  } else {
+    showSelectAll();
+  }
   // <a data-oi-back href="…">: go back in the history when there is one, else follow the link.
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element ? event.target.closest("a[data-oi-back]") : null;

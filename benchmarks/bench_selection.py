@@ -1,0 +1,77 @@
+"""Send to Customer for the invoices ticked on the grid: N drafts posted and emailed at once.
+
+In the reference shop (SQLite, PDFs rendered at posting in the request: the embedded default),
+``services.selected_invoices.send`` of N drafts of 10 lines, each posted (its PDF made) and its
+email queued with the PDF attached, beside a baseline in the same run: the same work done one
+invoice at a time the way the view page's Send to Customer and Send do it (``post``,
+``prepare``, ``send``), on N other drafts of the same shop. Also the confirmation page's plan
+(``plan_sends``), which writes nothing.
+
+    python benchmarks/bench_selection.py [--count 100]
+"""
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from oro_invoices.hosts.reference.testing import make_shop
+from oro_invoices.services import selected_invoices
+
+LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "quantity": str(n), "unit_price": "9.99",
+          "tax_rate": "0.19"} for n in range(1, 11)]
+
+
+def drafts(service, count: int, template: int) -> list[int]:
+    """``count`` drafts of 10 lines for the customer user of the draft ``template``."""
+    source = service.get(template)
+    payload = {"organization_id": source.organization_id, "customer_id": source.customer_id,
+               "customer_user_id": source.customer_user_id, "currency": source.currency,
+               "invoice_date": "2026-12-01", "due_date": "2026-12-31",
+               "bill_to": {"name": "Bench Buyer", "street": "1 Bench Street", "city": "Berlin",
+                           "postal_code": "10115", "country": "DE"}, "lines": LINES}
+    return [service.create(payload, actor="bench").id for _ in range(count)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=selected_invoices.MAX_SELECTED)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        app, _ = make_shop(Path(folder) / "shop")
+        addon = app.extensions["oro_invoices"]
+        service, mail = addon.service, addon.mail
+        template = service.find_id(external_id="ERP-SO-1004-4")
+        ticked, one_by_one = drafts(service, args.count, template), drafts(service, args.count, template)
+        service.post(drafts(service, 1, template)[0], actor="bench")     # the renderer warmed up
+
+        start = time.perf_counter()
+        selected_invoices.plan_sends(service, mail, ticked, organization_id=1)
+        planned = time.perf_counter() - start
+
+        start = time.perf_counter()
+        for invoice_id in one_by_one:
+            doc = service.post(invoice_id, actor="bench")
+            draft = mail.prepare(invoice_id)
+            mail.send(invoice_id, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+                      attach_pdf=doc.pdf is not None, actor="bench", template=draft.template)
+        baseline = time.perf_counter() - start
+
+        start = time.perf_counter()
+        results = selected_invoices.send(service, mail, ticked, organization_id=1, actor="bench", once="bench")
+        sent = time.perf_counter() - start
+        assert all(r.outcome == selected_invoices.SENT for r in results), results[:3]
+        app.extensions["oro_reference_host"].engine.dispose()
+        service.db.dispose()
+    n = args.count
+    print(f"{n} drafts of 10 lines, SQLite, PDFs made at posting (inline)")
+    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
+    for label, seconds in (("confirmation page's plan", planned), ("Send N invoices (ticked)", sent),
+                           ("baseline: one at a time", baseline)):
+        print(f"{label:34} {seconds:8.2f} {seconds / n * 1000:15.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
