@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from support.list_pages import inline_error, link, pager_text
+from support.list_pages import grid_numbers, inline_error, link, pager_text
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.web import listing
@@ -16,7 +16,7 @@ NORTHWIND = 1
 
 def numbers(html: str) -> list[str]:
     """The invoice numbers in the grid's rows, top to bottom."""
-    return re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-select">.*?</td>\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html)
+    return grid_numbers(html)
 
 
 def rows_text(html: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from support.list_pages import grid_numbers as grid_rows
+
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
@@ -12,7 +14,7 @@ from oro_invoices.services.reminders import send_due_reminders
 
 
 def grid_numbers(html: str) -> set[str]:
-    return set(re.findall(r'<tr data-invoice-id="\d+">\s*<td class="oi-select">.*?</td>\s*<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', html))
+    return set(grid_rows(html))
 
 
 def overdue_invoice(client: ShopClient, days: int) -> int:

@@ -21,6 +21,16 @@ def customer(shop: Any, email: str) -> ShopClient:
     return client
 
 
+#: A row of the back-office grid: its checkbox cell, then the invoice's number (linked).
+GRID_ROW_NUMBER = re.compile(r'<tr data-invoice-id="\d+">\s*<td class="oi-select">.*?</td>\s*'
+                             r'<td class="oi-nowrap"><a [^>]*>([^<]+)</a>', re.S)
+
+
+def grid_numbers(html: str) -> list[str]:
+    """The invoice numbers the back-office grid shows, in its order."""
+    return GRID_ROW_NUMBER.findall(html)
+
+
 def inline_error(resp: Any, field: str) -> str:
     """The message a 422 list page shows for ``field``: next to its input (which points at it
     with ``aria-describedby``), or above the list for the sort and the page number."""
