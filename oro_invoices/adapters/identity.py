@@ -11,7 +11,7 @@ PERMISSIONS = (
     "oro_invoices.view",        # back-office: see invoices; storefront: see one's invoices (role not none)
     "oro_invoices.delete",      # back-office: delete a draft invoice
     "oro_invoices.send",        # back-office: post and send to the customer
-    "oro_invoices.manage_payments",  # back-office: refund, capture, cancel, re-authorize
+    "oro_invoices.manage_payments",  # back-office: refund, capture, cancel, re-authorize; record payments by hand
     "oro_invoices.credit",      # back-office and API: credit notes, void, re-issue of posted invoices
     "oro_invoices.import",      # API: create and update invoices
     "oro_invoices.configure",   # change invoice settings of the user's own organization(s)

@@ -14,6 +14,10 @@ failed means "declined". Precedence, first match wins:
 A re-authorization (an authorization that renews an earlier one before its provider releases
 it) moves that authorization's open part to a new hold: it adds nothing to what is authorized.
 
+A reversal (a refund that takes back a payment recorded by hand in error, ``reversal``) undoes
+that payment: it lowers what was paid rather than counting as money given back, so the
+invoice is due again as if the payment had never been recorded.
+
 Credit notes come first: an invoice credited in full is "voided" when nothing was paid
 for it, else "credited"; a partial credit lowers the total the transactions are measured
 against, like a settlement of that part.
@@ -42,6 +46,8 @@ class TransactionFacts:
     successful: bool
     #: An authorization that renews an earlier one (its parent): it moves that hold, adds none.
     reauthorization: bool = False
+    #: A refund that undoes a payment recorded in error: it lowers what was paid.
+    reversal: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,8 @@ def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
             continue
         if t.action in PAID_ACTIONS:
             sums["paid"] += t.amount
+        elif t.action == "refund" and t.reversal:
+            sums["paid"] -= t.amount
         elif t.action == "refund":
             sums["refunded"] += t.amount
         elif t.action == "authorize" and not t.reauthorization:

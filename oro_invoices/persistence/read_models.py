@@ -94,6 +94,18 @@ class ActivityView:
     created_at: dt.datetime
 
 
+#: The keys of a transaction's ``data`` for a payment recorded by hand (``services.manual_payments``):
+#: the day it was received (ISO date), the reference typed, and for a reversal the payment it undoes.
+RECEIVED_ON_KEY, REFERENCE_KEY, REVERSES_KEY = "received_on", "reference", "reverses"
+#: The start of the provider reference of a payment recorded by hand (then its form's one-time key).
+BY_HAND_PREFIX = "by-hand-"
+
+
+def is_reversal(data: Any) -> bool:
+    """Whether a refund's ``data`` marks it as the reversal of a payment recorded in error."""
+    return isinstance(data, dict) and isinstance(data.get(REVERSES_KEY), int)
+
+
 @dataclass(frozen=True)
 class TransactionView:
     id: int
@@ -108,6 +120,21 @@ class TransactionView:
     notes: str
     actor: str
     created_at: dt.datetime
+    #: A payment recorded by hand (``services.manual_payments``): the day it was received and
+    #: the reference the admin typed (a bank statement line, a check number).
+    received_on: dt.date | None = None
+    reference: str = ""
+    #: A reversal: the id of the payment recorded by hand that it undoes.
+    reverses: int | None = None
+
+    @property
+    def recorded_by_hand(self) -> bool:
+        return self.received_on is not None
+
+    @property
+    def shown_reference(self) -> str:
+        """The reference people read: the typed one of a payment recorded by hand, else the provider's."""
+        return self.reference if self.recorded_by_hand or self.reverses else (self.provider_reference or "")
 
 
 def pdf_info(row: InvoiceDocumentRow | None) -> PdfInfo | None:
@@ -238,8 +265,18 @@ def activity(row: Activity) -> ActivityView:
 
 
 def transaction(row: PaymentTransaction) -> TransactionView:
+    data = row.data if isinstance(row.data, dict) else {}
+    by_hand = (row.provider_reference or "").startswith(BY_HAND_PREFIX)
+    received = data.get(RECEIVED_ON_KEY) if by_hand else None
+    try:
+        received_on = dt.date.fromisoformat(received) if isinstance(received, str) else None
+    except ValueError:
+        received_on = None
+    reverses = data.get(REVERSES_KEY)
     return TransactionView(
         id=row.id, invoice_id=row.invoice_id, method=row.method, action=row.action,
         amount=from_minor(row.amount, row.currency), currency=row.currency,
         successful=row.successful, provider_reference=row.provider_reference,
-        parent_id=row.parent_id, notes=row.notes, actor=row.actor, created_at=row.created_at)
+        parent_id=row.parent_id, notes=row.notes, actor=row.actor, created_at=row.created_at,
+        received_on=received_on, reference=str(data.get(REFERENCE_KEY) or ""),
+        reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None)

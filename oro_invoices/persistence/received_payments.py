@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.money import from_minor
 from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
+from oro_invoices.persistence.read_models import is_reversal, transaction
 
 _KEY = "oro_invoices.received_payments"
 #: The actions by which money reaches the seller: a payment, or the capture of an authorization.
@@ -76,19 +77,30 @@ def received_payment(session: Session, transaction_id: int, label_of: LabelOf = 
     """The successful payment, capture or refund ``transaction_id``, or None (``label_of``: a
     method's name as people read it)."""
     tx = session.get(PaymentTransaction, transaction_id)
-    if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS:
+    if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS or _undone(session, tx):
         return None
     return _view(tx, label_of, _payer(session, tx))
 
 
+def _undone(session: Session, tx: PaymentTransaction) -> bool:
+    """A reversal of a payment recorded in error, or a payment reversed so: no money moved."""
+    if tx.action == "refund":
+        return is_reversal(tx.data)
+    return tx.action == "charge" and any(is_reversal(data) for data in session.execute(
+        select(PaymentTransaction.data).where(PaymentTransaction.parent_id == tx.id,
+                                              PaymentTransaction.action == "refund")).scalars())
+
+
 def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, *,
                     refund: bool = False) -> ReceivedPayment | None:
-    """The invoice's latest successful payment or capture (with ``refund``: refund), or None."""
+    """The invoice's latest successful payment or capture (with ``refund``: refund), or None; a payment
+    recorded by hand in error and its reversal moved no money and are left out."""
     actions = ("refund",) if refund else RECEIVING_ACTIONS
-    tx = session.execute(select(PaymentTransaction).where(
+    rows = session.execute(select(PaymentTransaction).where(
         PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
         PaymentTransaction.action.in_(actions))
-        .order_by(PaymentTransaction.created_at.desc(), PaymentTransaction.id.desc()).limit(1)).scalar_one_or_none()
+        .order_by(PaymentTransaction.created_at.desc(), PaymentTransaction.id.desc())).scalars()
+    tx = next((row for row in rows if not _undone(session, row)), None)   # few per invoice
     if tx is None:
         return None
     return _view(tx, label_of)
@@ -113,7 +125,16 @@ def _payer(session: Session, tx: PaymentTransaction) -> str:
 def _view(tx: PaymentTransaction, label_of: LabelOf, payer: str = "") -> ReceivedPayment:
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
-                           received_at=_utc(tx.created_at), payer=payer, action=tx.action)
+                           received_at=_received_at(tx), payer=payer, action=tx.action)
+
+
+def _received_at(tx: PaymentTransaction) -> dt.datetime:
+    """When the money arrived: the day an admin says a payment recorded by hand was received
+    (at noon UTC, that day in every time zone within 11 hours of it), else when it was recorded."""
+    received_on = transaction(tx).received_on
+    if received_on is not None:
+        return dt.datetime.combine(received_on, dt.time(12), tzinfo=dt.UTC)
+    return _utc(tx.created_at)
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:

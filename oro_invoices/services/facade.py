@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any, BinaryIO
 
 from pluggy import PluginManager
@@ -45,6 +46,7 @@ from oro_invoices.services.credit_notes import Corrections, Creditable, CreditNo
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.jobs import JobQueue
 from oro_invoices.services.lifecycle import Lifecycle
+from oro_invoices.services.manual_payments import ManualPayments
 from oro_invoices.services.notes import Notes
 from oro_invoices.services.payment_events import CallbackOutcome, PaymentEvents
 from oro_invoices.services.payment_records import AttemptView
@@ -81,6 +83,7 @@ class InvoiceService:
         self.notes_service = Notes(self.context)
         self.documents = Documents(self.context, self.reads)
         self.payments = Payments(self.context)
+        self.manual_payments = ManualPayments(self.context, self.reads, self.payments)
         self.lifecycle = Lifecycle(self.context, self.reads, self.documents, self.payments)
         self.status_events = PaymentStatusEvents(self.context)
         self.checkout = Checkout(self.context, self.reads)
@@ -316,6 +319,21 @@ class InvoiceService:
                        actor: str = "system") -> views.TransactionView:
         """Record a payment transaction and recalculate the payment status."""
         return self.payments.record_payment(invoice_id, payload, actor=actor)
+
+    def record_received_payment(self, invoice_id: int, *, amount: Decimal | str, method: str,
+                                received_on: dt.date | None, reference: str = "", notes: str = "", actor: str,
+                                request_key: str) -> RecordedPayment:
+        """Record a payment received outside the payment methods (a bank transfer, a check, cash),
+        while the invoice can be paid; ``created`` False: this form recorded it before
+        (``services.manual_payments``)."""
+        return self.manual_payments.record(invoice_id, amount=amount, method=method, received_on=received_on,
+                                           reference=reference, notes=notes, actor=actor, request_key=request_key)
+
+    def reverse_received_payment(self, invoice_id: int, transaction_id: int, *, reason: str,
+                                 actor: str) -> RecordedPayment:
+        """Undo a payment recorded by hand in error: the invoice is due again as if it had never
+        been recorded; ``created`` False: it was reversed before."""
+        return self.manual_payments.reverse(invoice_id, transaction_id, reason=reason, actor=actor)
 
     def record_payment_once(self, invoice_id: int, payload: Mapping[str, Any], *,
                             actor: str = "system") -> RecordedPayment:

@@ -21,6 +21,7 @@ from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
+from oro_invoices.persistence.read_models import is_reversal
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
@@ -206,10 +207,12 @@ class Payments:
 
     def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
         rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
-                                PaymentTransaction.successful, PaymentTransaction.parent_id)
+                                PaymentTransaction.successful, PaymentTransaction.parent_id,
+                                PaymentTransaction.data)
                          .where(PaymentTransaction.invoice_id == invoice_id)).all()
-        return [pstatus.TransactionFacts(a, m, ok, a == "authorize" and parent is not None)
-                for a, m, ok, parent in rows]
+        return [pstatus.TransactionFacts(a, m, ok, a == "authorize" and parent is not None,
+                                         a == "refund" and parent is not None and is_reversal(data))
+                for a, m, ok, parent, data in rows]
 
     def recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         """Recalculate the status of ``inv`` (``state`` locked) in the caller's transaction."""

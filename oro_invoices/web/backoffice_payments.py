@@ -1,5 +1,6 @@
 """Back-office actions on an invoice's payments: Refund a charge; capture, cancel or re-authorize
-an authorization.
+an authorization; Record Payment received outside the payment methods, and Reverse one recorded
+in error (``services.manual_payments``).
 
 Each needs the ``oro_invoices.manage_payments`` permission and goes through the provider that
 took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` /
@@ -15,12 +16,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
+from oro_invoices.services.manual_payments import OFFLINE_METHODS, reversed_payments
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -29,7 +33,8 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
-DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize")
+DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize", "record-payment", "reverse-payment")
+RECORD, REVERSE = "record-payment", "reverse-payment"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,20 @@ class PaymentRow:
     reauthorizable: Decimal | None = None
     #: Whether less than ``capturable`` may be captured (its provider releases the rest).
     captures_part: bool = False
+    #: A payment recorded by hand that may be reversed (recorded in error).
+    reversible: bool = False
+    #: A payment recorded by hand that a reversal undid.
+    reversed: bool = False
+
+
+@dataclass(frozen=True)
+class RecordForm:
+    """The Record Payment dialog: the invoice's amount due and the day it opens on."""
+
+    amount_due: Decimal
+    currency: str
+    today: dt.date
+    methods: tuple[str, ...] = OFFLINE_METHODS
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -63,23 +82,32 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     actions = service.transaction_actions(doc.id) if manage and actionable else {}
     rows = []
     now = service.clock()
+    undone = reversed_payments(transactions)
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
+        by_hand = tx.recorded_by_hand and tx.action == "charge" and tx.successful
         rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
                                found.cancelable if found and found.cancelable > 0 else None,
                                found.capturable if found and found.capturable > 0 else None,
                                held_until, held_until is not None and held_until <= now,
                                found.reauthorizable if found and found.reauthorizable > 0 else None,
-                               bool(found and found.captures_part)))
-    asked = chosen = None
-    if dialog in DIALOGS:
+                               bool(found and found.captures_part),
+                               reversible=manage and by_hand and tx.id not in undone, reversed=tx.id in undone))
+    can_record = manage and doc.is_posted and not doc.is_credit_note \
+        and pstatus.is_payable(doc.payment_status, doc.amount_due)
+    asked: PaymentRow | None = None
+    chosen: PaymentRow | RecordForm | None = None
+    if dialog == RECORD:
+        chosen = RecordForm(doc.amount_due, doc.currency, local_today(now)) if can_record else None
+    elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)
         usable = asked is not None and {"refund": asked.refundable, "capture": asked.capturable,
-                                        "reauthorize": asked.reauthorizable}.get(dialog, asked.cancelable)
+                                        "reauthorize": asked.reauthorizable,
+                                        REVERSE: asked.reversible}.get(dialog, asked.cancelable)
         chosen = asked if usable else None
-    return {"payment_rows": rows, "can_manage_payments": manage,
+    return {"payment_rows": rows, "can_manage_payments": manage, "can_record_payment": can_record,
             "payment_dialog": chosen, "payment_asked": asked,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
@@ -90,8 +118,14 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     what ``payments_section`` found."""
     if payments["payment_dialog"] is not None:
         return ""
+    if dialog in (RECORD, REVERSE) and not payments["can_manage_payments"]:
+        return _("Your role may not record or reverse payments.")
     if not payments["can_manage_payments"]:
         return _("Your role may not refund, capture, cancel or re-authorize payments.")
+    if dialog == RECORD:
+        return _("This invoice has nothing to pay, so no payment can be recorded for it.")
+    if dialog == REVERSE:
+        return _("This payment cannot be reversed: only a payment recorded by hand is, and only once.")
     if dialog == "refund":
         return _("This payment can no longer be refunded.")
     if dialog == "cancel-authorization":
@@ -170,6 +204,65 @@ class PaymentActions:
         return Response.redirect(back, flashes=[
             ("error", _(not_done, amount=money, reason=_(outcome.message or N_("declined by the provider"))))])
 
+    def record(self, req: Request) -> Response:
+        """Record Payment: a payment received outside the payment methods; a bad field shows the
+        dialog again saying why."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        form = req.form
+        back = self._view_url(doc.id) + "#payments"
+        fields = {key: form.get(key, "") for key in ("amount", "method", "received_on", "reference", "notes",
+                                                      "request_key")}
+        try:
+            typed = form.get("amount", "").strip()
+            if not typed:
+                raise ValidationError([("amount", _("Enter the amount received."))])
+            amount = self.ctx.page_formatter(req, doc).typed_number(typed)
+            recorded = self.ctx.service.record_received_payment(
+                doc.id, amount=amount, method=form.get("method", ""), received_on=_day(form.get("received_on", "")),
+                reference=form.get("reference", ""), notes=form.get("notes", ""), actor=actor_of(req),
+                request_key=form.get("request_key", ""))
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            html = self.pages.render_view(req, doc, dialog=RECORD, form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+        except InvoiceError as exc:
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
+        tx = recorded.transaction
+        if not recorded.created:
+            return Response.redirect(back, flashes=[("info", _("This payment was recorded before; it was not "
+                                                               "recorded again."))])
+        formatter = self.ctx.page_formatter(req, doc)
+        return Response.redirect(back, flashes=[("success", _(
+            "A payment of %(amount)s received by %(method)s on %(date)s has been recorded.",
+            amount=formatter.money(tx.amount, tx.currency), method=self.ctx.payment_method_label(tx.method),
+            date=formatter.date(tx.received_on) if tx.received_on else ""))])
+
+    def reverse(self, req: Request) -> Response:
+        """Reverse a payment recorded by hand in error: the invoice is due again."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        tx = self._transaction(req, doc)
+        back = self._view_url(doc.id) + "#payments"
+        try:
+            reversal = self.ctx.service.reverse_received_payment(doc.id, tx.id, reason=req.form.get("reason", ""),
+                                                                 actor=actor_of(req))
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            fields = {"transaction": str(tx.id), "reason": req.form.get("reason", "")}
+            html = self.pages.render_view(req, doc, dialog=REVERSE, form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+        except NotFound:
+            raise
+        except InvoiceError as exc:
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
+        if not reversal.created:
+            return Response.redirect(back, flashes=[("info", _("This payment was reversed before."))])
+        money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
+        return Response.redirect(back, flashes=[("success", _(
+            "The payment of %(amount)s has been reversed: the invoice is due as if it had never been recorded.",
+            amount=money))])
+
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
         return self._act_on_authorization(
@@ -200,3 +293,18 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
             ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
+
+
+def _day(text: str) -> dt.date | None:
+    """The day an ``<input type="date">`` sent (``YYYY-MM-DD``).
+
+    :raises ValidationError: text that is no such day.
+    """
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValidationError([("received_on", _("%(value)s is not a date (use YYYY-MM-DD).",
+                                                  value=repr(text[:40])))]) from None

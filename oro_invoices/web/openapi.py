@@ -127,6 +127,12 @@ class TransactionOut(Schema):
     notes = fields.String()
     actor = fields.String()
     created_at = fields.AwareDateTime()
+    received_on = fields.Date(allow_none=True, metadata={
+        "description": "A payment recorded by hand in the back-office (Record Payment): the day it was received."})
+    reference = fields.String(metadata={
+        "description": "A payment recorded by hand, or its reversal: the reference the admin typed."})
+    reverses = fields.Integer(allow_none=True, metadata={
+        "description": "A reversal (a refund undoing a payment recorded by hand in error): that payment's id."})
 
 
 class RefundOut(Schema):

@@ -23,6 +23,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.manual_payments import reversed_payments
 from oro_invoices.web import guard, listing, storefront_scope
 from oro_invoices.web.backoffice import choice_options
 from oro_invoices.web.backoffice_actions import pdf_response, xml_response
@@ -183,11 +184,13 @@ class StorefrontPages:
     def payments(self, doc: InvoiceDocument) -> list[Any]:
         """What the customer paid and got back on the invoice: its successful charges, captures
         and refunds, oldest first (authorizations, cancellations and failed tries are the
-        back-office's)."""
+        back-office's, and so are a payment recorded by hand in error and its reversal)."""
         if doc.is_credit_note or not doc.is_posted:
             return []
-        return [t for t in self.ctx.service.transactions(doc.id)
-                if t.successful and t.action in CUSTOMER_PAYMENT_ACTIONS]
+        transactions = self.ctx.service.transactions(doc.id)
+        undone = reversed_payments(transactions)    # recorded by hand in error: no money moved
+        return [t for t in transactions if t.successful and t.action in CUSTOMER_PAYMENT_ACTIONS
+                and t.reverses is None and t.id not in undone]
 
     def _credit_notes(self, viewer: Viewer, doc: InvoiceDocument) -> list[Any]:
         """The invoice's credit notes (they name the same customer and user as the invoice)."""

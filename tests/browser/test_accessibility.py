@@ -2,6 +2,8 @@
 and the dialogs keep the keyboard inside them and give it back when they close."""
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from playwright.sync_api import Page, expect
 from support.axe import audit, axe_script, blocking
@@ -44,6 +46,9 @@ def test_back_office_pages(page: Page, shop, axe):
     order = info["orders"][0]["id"]
     admin_login(page, base_url)
     view = f"{base_url}/admin/invoices"
+    by_hand = service.record_received_payment(posted, amount="1.00", method="bank_transfer",
+                                              received_on=dt.date(2026, 12, 1), reference="STMT 7",
+                                              actor="test", request_key="a" * 24).transaction
     pages = [
         ("grid", view),
         ("grid filtered", view + "?payment_status=paid_in_full&overdue=no&show_payment_method=1"),
@@ -59,6 +64,8 @@ def test_back_office_pages(page: Page, shop, axe):
         ("aging report", f"{view}/aging"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
+        ("record payment dialog", f"{view}/{posted}?dialog=record-payment"),
+        ("reverse payment dialog", f"{view}/{posted}?dialog=reverse-payment&transaction={by_hand.id}"),
         ("send the ticked invoices", f"{view}/selected/send?invoice={draft}&invoice={posted}&invoice={paid}"),
         ("delete the ticked drafts", f"{view}/selected/delete?invoice={draft}&invoice={posted}"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),

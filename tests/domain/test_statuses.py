@@ -28,6 +28,10 @@ TOTAL = 10000
     ([T("charge", 10000, True), T("refund", 10000, True)], S.REFUNDED),
     ([T("charge", 10000, True), T("refund", 2500, True)], S.REFUNDED_PARTIALLY),
     ([T("charge", 10000, True), T("refund", 2500, False)], S.PAID_IN_FULL),
+    # a payment recorded by hand in error, reversed: as if it had never been recorded
+    ([T("charge", 10000, True), T("refund", 10000, True, reversal=True)], S.PENDING),
+    ([T("charge", 4000, True), T("charge", 6000, True), T("refund", 6000, True, reversal=True)], S.PAID_PARTIALLY),
+    ([T("charge", 4000, True), T("refund", 4000, True, reversal=True), T("charge", 10000, True)], S.PAID_IN_FULL),
     # precedence: a refund outranks "paid", a payment outranks "invoiced" and "authorized"
     ([T("invoice", 10000, True), T("charge", 5000, True)], S.PAID_PARTIALLY),
     ([T("authorize", 10000, True), T("charge", 2000, True)], S.PAID_PARTIALLY),

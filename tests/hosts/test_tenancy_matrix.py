@@ -143,6 +143,9 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
              (f"/admin/invoices/{other.posted}/email",
               {"to": "x@example.test", "subject": "s", "body": "b", "template": ""}),
              (f"/admin/invoices/{other.posted}/emails/1", {"decision": "send"}),
+             (f"/admin/invoices/{other.posted}/payments",
+              {"amount": "1", "method": "cash", "received_on": "2026-12-01", "request_key": "t" * 24}),
+             (f"/admin/invoices/{other.posted}/transactions/1/reverse", {"reason": "cross-tenant"}),
              *((f"/admin/invoices/statement/email?customer={customer}",
                 {"to": "x@example.test", "subject": "s", "body": "b"}) for customer in other.info["customers"])]
     for url, form in posts:

@@ -10,9 +10,11 @@ invoices off removes every page; the Aging Report and the storefront's balance. 
 """
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import zipfile
+from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
 
@@ -46,6 +48,8 @@ SELECTION_DELETE_CONFIRM = "oro_invoices.admin.selection_delete_confirm"
 SELECTION_DELETE = "oro_invoices.admin.selection_delete"
 SELECTION_SEND_CONFIRM = "oro_invoices.admin.selection_send_confirm"
 SELECTION_PDFS = "oro_invoices.admin.selection_pdfs"
+RECORD_PAYMENT = "oro_invoices.admin.record_payment"
+REVERSE_PAYMENT = "oro_invoices.admin.reverse_payment"
 
 
 class PageSuite(HostSuite):
@@ -303,6 +307,41 @@ class TestPageSelection(PageSuite):
         assert page.status == 200 and f"Invoice {self.shop.draft.id} does not exist." in html.unescape(page.text())
         archive = self.browser.get(self.selected(SELECTION_PDFS, self.shop.posted))
         assert archive.status == 200 and self.archive_of(archive).namelist() == []
+
+
+class TestPageRecordPayment(PageSuite):
+    """Record Payment on the view page: a payment received outside the payment methods (a bank
+    transfer), recorded once however often its form is sent, and Reverse when recorded in error;
+    both need ``oro_invoices.manage_payments``."""
+
+    def record_url(self) -> str:
+        return self.url(RECORD_PAYMENT, invoice_id=self.shop.posted.id)
+
+    def form(self, key: str) -> dict[str, str]:
+        return {"amount": "5.00", "method": "bank_transfer", "received_on": dt.datetime.now(dt.UTC).date().isoformat(),
+                "reference": "STMT 1", "notes": "", "request_key": key}
+
+    def test_a_bank_transfer_is_recorded_once_and_reversed(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        invoices, posted = self.client.addon.invoices, self.shop.posted
+        dialog = self.browser.get(self.view_url(posted) + "?dialog=record-payment")
+        assert dialog.status == 200 and 'id="oi-record-payment-dialog"' in dialog.text()
+        for _ in range(2):   # the same form twice: one payment
+            resp = self.browser.submit(self.view_url(posted), self.record_url(), self.form("kit-record-payment-0001"))
+            assert resp.status == 303 and location(resp).endswith("#payments")
+        [payment] = invoices.transactions(posted.id)
+        assert (payment.amount, payment.method, payment.reference) == (Decimal("5.00"), "bank_transfer", "STMT 1")
+        assert invoices.get(posted.id).amount_due == posted.amount_due - Decimal("5.00")
+        reverse = self.url(REVERSE_PAYMENT, invoice_id=posted.id, transaction_id=payment.id)
+        resp = self.browser.submit(self.view_url(posted), reverse, {"reason": "Recorded on the wrong invoice"})
+        assert resp.status == 303
+        assert invoices.get(posted.id).amount_due == posted.amount_due
+
+    def test_it_needs_the_manage_payments_permission(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        resp = self.browser.submit(self.view_url(self.shop.posted), self.record_url(),
+                                   self.form("kit-record-payment-0002"))
+        assert resp.status == 403 and list(self.client.addon.invoices.transactions(self.shop.posted.id)) == []
 
 
 class TestPageForms(PageSuite):

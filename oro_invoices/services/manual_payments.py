@@ -1,0 +1,142 @@
+"""Payments the seller received outside any payment method (a bank transfer, a check, cash),
+recorded by an admin on the invoice (**Record Payment**), and their reversal when recorded in error.
+
+A payment recorded by hand is a successful ``charge`` of one of ``OFFLINE_METHODS``, of at most
+the amount due, recorded while the invoice can be paid (as the storefront's Pay decides:
+``statuses.is_payable``). The day it was received (not after today) and the reference the admin
+typed (a bank statement line, a check number) are kept in its data (``read_models``). The
+payment form's one-time key is its provider reference, so the same form sent twice records one
+payment. The payment status is recalculated and announced as for any payment.
+
+**Reverse** undoes one: a ``refund`` of its whole amount marked as its reversal (its parent is
+the payment, its data names it). The status is then recalculated as if the payment had never
+been recorded (``domain.statuses``), so the invoice is due again; the customer never sees either
+of them. A payment is reversed once; only payments recorded by hand are (a provider's payment is
+refunded through its provider).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.limits import identifier_problem
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.models import PaymentTransaction
+from oro_invoices.persistence.read_models import (
+    BY_HAND_PREFIX,
+    RECEIVED_ON_KEY,
+    REFERENCE_KEY,
+    REVERSES_KEY,
+    TransactionView,
+    transaction,
+)
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import check_request_key
+from oro_invoices.services.payments import Payments, RecordedPayment
+from oro_invoices.services.reads import Reads
+
+#: How a payment recorded by hand was received (``payment_labels`` names each).
+OFFLINE_METHODS = ("bank_transfer", "check", "cash", "direct_debit", "other")
+#: The longest reference and notes kept.
+REFERENCE_MAX, NOTES_MAX = 255, 10_000
+
+
+class ManualPayments:
+    """``record`` a payment received outside the payment methods; ``reverse`` one recorded in error."""
+
+    def __init__(self, ctx: ServiceContext, reads: Reads, payments: Payments):
+        self.ctx = ctx
+        self.reads = reads
+        self.payments = payments
+
+    def record(self, invoice_id: int, *, amount: Decimal | str, method: str, received_on: dt.date | None,
+               reference: str = "", notes: str = "", actor: str, request_key: str) -> RecordedPayment:
+        """Record a payment received on ``received_on`` by ``method``; ``created`` is False when this
+        form (``request_key``) recorded it before.
+
+        :raises ValidationError: one ``(field, message)`` per problem (``amount`` over the amount due).
+        :raises Conflict: the invoice cannot be paid (a draft, a credit note, nothing due, a
+            status that settles it).
+        """
+        key = check_request_key(request_key)
+        if key is None:
+            raise ValidationError([("request_key", Message("The payment form is damaged; open Record Payment "
+                                                           "again."))])
+        reference, notes = reference.strip(), notes.strip()
+        errors: list[tuple[str, str]] = []
+        if method not in OFFLINE_METHODS:
+            errors.append(("method", Message("Choose how the payment was received.")))
+        today = local_today(self.ctx.clock())
+        if received_on is None:
+            errors.append(("received_on", Message("Give the day the payment was received.")))
+        elif received_on > today:
+            errors.append(("received_on", Message("The payment cannot be received after today (%(today)s).",
+                                                  today=today.isoformat())))
+        if len(reference) > REFERENCE_MAX:
+            errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
+        elif reference and identifier_problem(reference):
+            errors.append(("reference", Message("Must not contain control characters.")))
+        if len(notes) > NOTES_MAX:
+            errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
+        if errors:
+            raise ValidationError(errors)
+        provider_reference = BY_HAND_PREFIX + key
+        earlier = self._recorded(invoice_id, method, "charge", provider_reference)
+        if earlier is not None:
+            return earlier
+        doc = self.reads.get(invoice_id)
+        if not doc.is_posted or doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
+            raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
+                                   number=doc.display_number))
+        assert received_on is not None
+        payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
+                   "provider_reference": provider_reference, "notes": notes,
+                   "data": {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}}
+        return self.payments.record(invoice_id, payload, actor=actor)
+
+    def reverse(self, invoice_id: int, transaction_id: int, *, reason: str, actor: str) -> RecordedPayment:
+        """Undo the payment ``transaction_id`` of ``invoice_id``, recorded by hand in error;
+        ``created`` is False when it was reversed before.
+
+        :raises NotFound: no such payment of this invoice recorded by hand.
+        :raises ValidationError: no ``reason``.
+        """
+        reason = reason.strip()
+        with self.ctx.db.session() as s:
+            row = s.get(PaymentTransaction, transaction_id)
+            payment = transaction(row) if row is not None else None
+        if payment is None or payment.invoice_id != invoice_id or not payment.recorded_by_hand \
+                or payment.action != "charge" or not payment.successful:
+            raise NotFound(Message("There is no payment recorded by hand with id %(id)s on this invoice.",
+                                   id=transaction_id))
+        if not reason:
+            raise ValidationError([("reason", Message("Say why the payment is reversed."))])
+        if len(reason) > NOTES_MAX:
+            raise ValidationError([("reason", Message("Use at most %(count)s characters.", count=NOTES_MAX))])
+        payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
+                   "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,
+                   "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.reference}}
+        return self.payments.record(invoice_id, payload, actor=actor)
+
+    def _recorded(self, invoice_id: int, method: str, action: str, reference: str) -> RecordedPayment | None:
+        """The payment this form recorded before, if any (``Conflict`` for another invoice's form)."""
+        with self.ctx.db.session() as s:
+            row = s.execute(select(PaymentTransaction).where(
+                PaymentTransaction.method == method, PaymentTransaction.action == action,
+                PaymentTransaction.provider_reference == reference)).scalar_one_or_none()
+            if row is None:
+                return None
+            if row.invoice_id != invoice_id:
+                raise Conflict(Message("This payment form belongs to another invoice; open Record Payment again."))
+            return RecordedPayment(transaction(row), created=False)
+
+
+def reversed_payments(transactions: Iterable[TransactionView]) -> set[int]:
+    """The ids of the payments among ``transactions`` that a reversal undid."""
+    return {t.reverses for t in transactions if t.reverses is not None}

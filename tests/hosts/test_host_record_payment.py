@@ -1,0 +1,183 @@
+"""Record Payment on the back-office view page: a payment received outside the payment methods
+(a bank transfer, a check, cash), and Reverse for one recorded in error."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from support.pdfs import pdf_text
+from support.view_page import dialog_notice
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+
+
+def view_of(admin: ShopClient, external_id: str) -> tuple[int, str]:
+    invoice_id = admin.service.find_id(external_id=external_id)
+    return invoice_id, f"/admin/invoices/{invoice_id}"
+
+
+def record_form(admin: ShopClient, view: str) -> dict[str, str]:
+    """The Record Payment dialog's fields as the page fills them in."""
+    page = admin.get(f"{view}?dialog=record-payment").get_data(as_text=True)
+    assert 'id="oi-record-payment-dialog"' in page, text_of(page)[:300]
+    fields = dict(re.findall(r'<input type="(?:text|hidden|date)" (?:inputmode="decimal" )?(?:id="[^"]*" )?'
+                             r'name="([a-z_]+)" value="([^"]*)"', page))
+    fields["method"] = re.search(r'<option value="([a-z_]+)" selected>', page).group(1)
+    return fields
+
+
+def row_of(page: str, transaction_id: int) -> str:
+    return text_of(re.search(rf'<tr data-transaction-id="{transaction_id}">(.*?)</tr>', page, re.S).group(1))
+
+
+def test_a_bank_transfer_is_recorded_with_its_day_and_reference(shop, admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1003-3")
+    doc = admin.service.get(invoice_id)
+    page = admin.get(view).get_data(as_text=True)
+    assert f'href="{view}?dialog=record-payment#payments"' in page
+    fields = record_form(admin, view)
+    today = dt.datetime.now(dt.UTC).date()
+    assert fields["amount"] == f"{doc.amount_due:.2f}" and fields["received_on"] == today.isoformat()
+    assert fields["method"] == "bank_transfer" and fields["request_key"]
+
+    part = (doc.amount_due / 2).quantize(Decimal("0.01"))
+    received = today - dt.timedelta(days=3)
+    done = admin.submit(view, f"{view}/payments", {**fields, "amount": str(part), "received_on": received.isoformat(),
+                                                   "reference": "STMT 2026-114 / line 7", "notes": "First half"})
+    assert done.status_code == 303 and done.headers["Location"].endswith(f"{view}#payments")
+    after = admin.get(view).get_data(as_text=True)
+    assert (f"A payment of €{part:,.2f} received by Bank transfer on {received:%b} {received.day}, {received.year} "
+            "has been recorded.") in text_of(after)
+    [payment] = admin.service.transactions(invoice_id)
+    assert (payment.action, payment.amount, payment.method, payment.received_on) == \
+        ("charge", part, "bank_transfer", received)
+    row = row_of(after, payment.id)
+    assert "Bank transfer" in row and "Charge" in row and "STMT 2026-114 / line 7" in row and "First half" in row
+    assert "recorded" in row and "Reverse" in row and "Receipt (PDF)" in row
+    receipt = admin.get(f"{view}/transactions/{payment.id}/receipt")
+    assert receipt.status_code == 200
+    assert f"was received for invoice {doc.invoice_number} on {received:%b} {received.day}, {received.year}." in \
+        " ".join(pdf_text(receipt.get_data()).split())                 # the day received, not the day recorded
+    paid = admin.service.get(invoice_id)
+    assert paid.payment_status is PaymentStatus.PAID_PARTIALLY and paid.amount_due == doc.amount_due - part
+    assert any("Payment status: Paid partially" in a.summary for a in admin.service.activities(invoice_id))
+
+    # the customer sees it, with its receipt
+    buyer = ShopClient(shop[0])
+    buyer.login_customer("carla.nguyen@acme.example")
+    storefront = buyer.get(f"/customer/invoices/{invoice_id}").get_data(as_text=True)
+    assert f'data-transaction-id="{payment.id}"' in storefront
+    assert buyer.get(f"/customer/invoices/{invoice_id}/payments/{payment.id}/receipt").status_code == 200
+
+    # the same form sent again (Back, a double click) records nothing more
+    again = admin.client.post(f"{view}/payments", data={**fields, "amount": str(part), "received_on": received.isoformat(),
+                                                         "csrf_token": form_token(after)}, follow_redirects=True)
+    assert "This payment was recorded before; it was not recorded again." in text_of(again.get_data(as_text=True))
+    assert len(admin.service.transactions(invoice_id)) == 1
+
+    # the rest, in cash: paid in full, and nothing is left to record
+    rest = record_form(admin, view)
+    assert rest["amount"] == f"{paid.amount_due:.2f}" and rest["request_key"] != fields["request_key"]
+    admin.submit(view, f"{view}/payments", {**rest, "method": "cash"})
+    assert admin.service.get(invoice_id).payment_status is PaymentStatus.PAID_IN_FULL
+    page = admin.get(view).get_data(as_text=True)
+    assert "?dialog=record-payment" not in page
+    assert dialog_notice(admin.get(f"{view}?dialog=record-payment")) == \
+        "This invoice has nothing to pay, so no payment can be recorded for it."
+
+
+def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    due = admin.service.get(invoice_id).amount_due
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
+    for changed, said in [
+        ({"amount": str(due + 1)}, f"Amount: Exceeds the amount due (€{due:,.2f})."),
+        ({"amount": ""}, "Amount: Enter the amount received."),
+        ({"amount": "ten"}, "Amount:"),
+        ({"received_on": tomorrow.isoformat()}, "The payment cannot be received after today"),
+        ({"received_on": "2026-02-31"}, "'2026-02-31' is not a date (use YYYY-MM-DD)."),
+        ({"method": "stripe"}, "Choose how the payment was received."),
+        ({"reference": "line\x07 7"}, "Must not contain control characters."),
+    ]:
+        fields = record_form(admin, view)
+        resp = admin.submit(view, f"{view}/payments", {**fields, **changed})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422, changed
+        assert 'id="oi-record-payment-dialog"' in page and said in text_of(page), (changed, text_of(page)[-600:])
+        assert f'name="request_key" value="{fields["request_key"]}"' in page      # the same form, kept
+    assert admin.service.transactions(invoice_id) == []
+
+
+def test_a_payment_recorded_in_error_is_reversed_and_the_invoice_is_due_again(shop, admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1007-7")
+    due = admin.service.get(invoice_id).amount_due
+    admin.submit(view, f"{view}/payments", {**record_form(admin, view), "reference": "CHK 4411", "method": "check"})
+    [payment] = admin.service.transactions(invoice_id)
+    assert admin.service.get(invoice_id).payment_status is PaymentStatus.PAID_IN_FULL
+
+    dialog = admin.get(f"{view}?dialog=reverse-payment&transaction={payment.id}").get_data(as_text=True)
+    assert "will be reversed, as recorded in error: the invoice is due again" in text_of(dialog)
+    action = f"{view}/transactions/{payment.id}/reverse"
+    unexplained = admin.submit(view, action, {"reason": "  "})
+    assert unexplained.status_code == 422 and "Say why the payment is reversed." in text_of(
+        unexplained.get_data(as_text=True))
+    done = admin.submit(view, action, {"reason": "The check bounced"}, follow_redirects=True)
+    assert ("has been reversed: the invoice is due as if it had never been recorded."
+            in text_of(done.get_data(as_text=True)))
+    doc = admin.service.get(invoice_id)
+    assert doc.payment_status is PaymentStatus.PENDING and doc.amount_due == due
+    reversal = next(t for t in admin.service.transactions(invoice_id) if t.id != payment.id)
+    assert (reversal.action, reversal.reverses, reversal.amount, reversal.notes) == \
+        ("refund", payment.id, payment.amount, "The check bounced")
+
+    page = admin.get(view).get_data(as_text=True)
+    assert "Reversed" in row_of(page, payment.id) and "Reverse" not in row_of(page, payment.id).replace("Reversed", "")
+    assert "Reversal" in row_of(page, reversal.id) and "CHK 4411" in row_of(page, reversal.id)
+    assert "Receipt (PDF)" not in row_of(page, payment.id) + row_of(page, reversal.id)
+    assert f'href="{view}?dialog=record-payment#payments"' in page                    # due again
+    for tx in (payment, reversal):
+        assert admin.get(f"{view}/transactions/{tx.id}/receipt").status_code == 404
+    # the customer never sees either: no money moved
+    buyer = ShopClient(shop[0])
+    buyer.login_customer("gina.park@globex.example")
+    storefront = buyer.get(f"/customer/invoices/{invoice_id}").get_data(as_text=True)
+    assert f'data-transaction-id="{payment.id}"' not in storefront and 'id="oi-payments"' not in storefront
+    assert buyer.get(f"/customer/invoices/{invoice_id}/payments/{payment.id}/receipt").status_code == 404
+
+    twice = admin.submit(view, action, {"reason": "again"}, follow_redirects=True)
+    assert "This payment was reversed before." in text_of(twice.get_data(as_text=True))
+    assert len(admin.service.transactions(invoice_id)) == 2
+    assert dialog_notice(admin.get(f"{view}?dialog=reverse-payment&transaction={payment.id}")) == \
+        "This payment cannot be reversed: only a payment recorded by hand is, and only once."
+
+
+def test_only_payments_recorded_by_hand_are_reversed(admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1002-2")          # paid partially through a provider
+    [provider_payment] = [t for t in admin.service.transactions(invoice_id) if t.action == "charge"]
+    assert "Reverse<" not in admin.get(view).get_data(as_text=True)
+    resp = admin.submit(view, f"{view}/transactions/{provider_payment.id}/reverse", {"reason": "no"})
+    assert resp.status_code == 404
+
+
+def test_recording_needs_the_manage_payments_permission_and_a_posted_invoice(shop, admin):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", email="val@northwind.example",
+                           organization_id=1, permissions={"oro_invoices.view"})
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    invoice_id, view = view_of(admin, "ERP-SO-1008-8")
+    assert "?dialog=record-payment" not in viewer.get(view).get_data(as_text=True)
+    assert dialog_notice(viewer.get(f"{view}?dialog=record-payment")) == "Your role may not record or reverse payments."
+    refused = viewer.submit(view, f"{view}/payments", {"amount": "1", "method": "cash",
+                                                      "received_on": "2026-12-01", "request_key": "k" * 24})
+    assert refused.status_code == 403 and admin.service.transactions(invoice_id) == []
+
+    draft_id, draft_view = view_of(admin, "ERP-SO-1004-4")
+    assert "?dialog=record-payment" not in admin.get(draft_view).get_data(as_text=True)
+    posted = admin.submit(draft_view, f"{draft_view}/payments", {"amount": "1", "method": "cash",
+                                                                 "received_on": "2026-12-01", "request_key": "d" * 24},
+                          follow_redirects=True)
+    assert "has nothing to pay, so no payment can be recorded for it." in text_of(posted.get_data(as_text=True))
+    assert admin.service.transactions(draft_id) == []
