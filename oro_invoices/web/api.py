@@ -146,6 +146,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", "/invoices/{id}", "update_invoice", WRITE),
     Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE),
     Route("POST", "/invoices/{id}/post", "post_invoice", WRITE),
+    Route("POST", "/invoices/{id}/send", "send_invoice", WRITE),
     Route("GET", "/invoices/{id}/pdf", "download_pdf", READ),
     Route("PUT", "/invoices/{id}/pdf", "upload_pdf", WRITE),
     Route("GET", "/invoices/{id}/xml", "download_xml", READ),
@@ -417,6 +418,48 @@ class InvoiceApi:
     def post_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
+
+    def send_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        """Send to Customer: queue the invoice's email from its template (the credit note one for a
+        credit note), in the customer's language, its PDF attached, to its customer user, unless the
+        optional body gives ``to``, ``cc``, ``bcc``, ``subject``, ``text`` or ``template``. A draft
+        is posted first when the body says ``"post": true`` (else 409); an email that cannot be
+        sent (no recipient) is refused before the draft is posted."""
+        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text", "template", "post"))
+        errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
+                  if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
+        errors += [(name, "A text.") for name in ("subject", "text", "template")
+                   if name in body and not isinstance(body[name], str)]
+        if "post" in body and not isinstance(body["post"], bool):
+            errors.append(("post", "true or false."))
+        if errors:
+            raise ValidationError(errors)
+        if self.mail is None:
+            raise NotFound("Email is not configured here: invoices cannot be sent.")
+        doc = self._load(client, id)
+        template = body.get("template") or self.mail.template_for(doc)
+        if template not in self.mail.templates_available():
+            raise ValidationError([("template", f"Unknown email template; use one of "
+                                                f"{', '.join(self.mail.templates_available())}.")])
+        if not doc.is_posted:
+            if body.get("post") is not True:
+                raise Conflict(f"Invoice {doc.id} is a draft: send {{\"post\": true}} to post it and send it "
+                               "(once posted it can no longer be changed).")
+            if not body.get("to", self.mail.prepare(doc.id, template).to):
+                raise ValidationError([("to", "The invoice names no customer user with an email address: give the "
+                                              "recipients.")])
+            doc = self.service.post(doc.id, actor=self._actor(client))
+        draft = self.mail.prepare(doc.id, template)
+        sent = self.mail.send(
+            doc.id, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
+            subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
+            html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
+            attach_pdf=doc.pdf is not None or self.service.pdf_pending(doc))
+        return Response.json(openapi.InvoiceEmailOut().dump({
+            "id": sent.id, "invoice_id": doc.id, "invoice_number": doc.invoice_number, "status": sent.status,
+            "to": sent.to, "cc": sent.cc, "subject": sent.subject, "created_at": sent.created_at,
+            "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}),
+            status=201)
 
     def download_pdf(self, request: Request, client: ApiClient, id: str,
                      doc: InvoiceDocument | None = None) -> Response:

@@ -260,6 +260,34 @@ class StatementEmailOut(Schema):
     created_at = fields.AwareDateTime()
 
 
+class InvoiceEmailIn(Schema):
+    """What may replace the template's email when an invoice is sent (every field optional)."""
+
+    to = fields.List(fields.String(), metadata={"description": "Recipients instead of the invoice's customer user."})
+    cc = fields.List(fields.String())
+    bcc = fields.List(fields.String())
+    subject = fields.String(metadata={"description": "Instead of the template's subject."})
+    text = fields.String(metadata={"description": "A plain text body instead of the template's."})
+    template = fields.String(metadata={"description": "An email template instead of invoice_notification_template "
+                                                     "(credit_note_notification_template for a credit note)."})
+    post = fields.Boolean(metadata={"description": "true: a draft is posted first (else a draft is refused, 409)."})
+
+
+class InvoiceEmailOut(Schema):
+    """An invoice email queued in the outbox (``deliver-mail`` or the worker sends it)."""
+
+    id = fields.Integer()
+    invoice_id = fields.Integer()
+    invoice_number = fields.String()
+    status = fields.String(metadata={"description": "queued, sending, retry, sent, failed or unknown."})
+    to = fields.List(fields.String())
+    cc = fields.List(fields.String())
+    subject = fields.String()
+    attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
+        "description": "The invoice's stored PDF (pending while it is being made: the email waits for it)."})
+    created_at = fields.AwareDateTime()
+
+
 class ListedTransactionOut(TransactionOut):
     """A transaction as listed: with what may still be done with it through its provider."""
 
@@ -683,6 +711,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                   "schema": {"type": "string"}}},
                               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                       **_errors("422")}},
+    ("/invoices/{id}/send", "post"): {
+        "summary": "Send to Customer: email the invoice, its PDF attached",
+        "description": "Queues the invoice's email from invoice_notification_template (a credit note's from "
+                       "credit_note_notification_template) in the customer's language, with the stored PDF, to "
+                       "its customer user; a body overrides the recipients, subject, text or template. A draft "
+                       "is posted first only with \"post\": true (else 409); a draft without a recipient is "
+                       "refused (422) before it is posted. 404 where email is not configured.",
+        "parameters": [_ID],
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/InvoiceEmailCreate"}}}},
+        "responses": {"201": _ok("The queued email.", "InvoiceEmail"), **_errors("403")}},
     ("/receivables/statement/email", "post"): {
         "summary": "Email a customer their statement, its PDF attached",
         "description": "Queues the statement of account (as `GET /receivables/statement` gives it, its PDF as it "
@@ -719,7 +758,7 @@ _COMPONENTS = [
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
     ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("StatementEmailCreate", StatementEmailIn),
-    ("StatementEmail", StatementEmailOut),
+    ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("InvoiceEmail", InvoiceEmailOut),
 ]
 
 DESCRIPTION = """\

@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from support.api import shop_api_call as api_call
 from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
 from support.pdfs import pdf_text
@@ -260,13 +261,6 @@ def test_a_refused_statement_email_is_shown_and_can_be_sent_again(shop, admin, s
         as_text=True))
     assert mail.deliver_pending().sent == 1
     assert [e.status for e in mail.statements.emails(1, late.customer_id)] == ["sent"]
-
-
-def api_call(shop, method: str, path: str, body=None, *, headers=None):
-    """The shop's JSON API with organization 1's token (``demo.json``)."""
-    token = shop[1]["organizations"][0]["api_token"]
-    return shop[0].test_client().open("/api" + path, method=method, json=body,
-                                      headers={"Authorization": f"Bearer {token}", **(headers or {})})
 
 
 def test_the_api_emails_a_customer_their_statement_once_per_key(shop, admin):

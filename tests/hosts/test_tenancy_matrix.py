@@ -277,6 +277,8 @@ def test_api_client_never_reads_or_writes_the_other_organizations_invoices(shop,
                   ("PATCH", f"/invoices/{other.draft}", {"due_date": "2027-01-31"}),
                   ("DELETE", f"/invoices/{other.draft}", None),
                   ("POST", f"/invoices/{other.draft}/post", None),
+                  ("POST", f"/invoices/{other.posted}/send", None),
+                  ("POST", f"/invoices/{other.draft}/send", {"post": True}),
                   ("POST", f"/invoices/{other.posted}/notes", {"body": "cross-tenant"}),
                   ("POST", f"/invoices/{other.posted}/payments",
                    {"method": "bank", "action": "charge", "amount": "1.00"})]

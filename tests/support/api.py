@@ -32,6 +32,14 @@ CLIENTS = {
 }
 
 
+def shop_api_call(shop, method: str, path: str, body=None, *, headers=None, organization: int = 0):
+    """The reference shop's JSON API (``path`` under ``/api``) with the token of its ``organization``-th
+    organization (``demo.json``; 0: Northwind)."""
+    token = shop[1]["organizations"][organization]["api_token"]
+    return shop[0].test_client().open("/api" + path, method=method, json=body,
+                                      headers={"Authorization": f"Bearer {token}", **(headers or {})})
+
+
 def api_payload(**overrides) -> dict:
     """A valid API create payload (organization_id comes from the client)."""
     payload = invoice_payload(**overrides)
