@@ -50,6 +50,33 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     websites …; ``aging.NOT_READ`` are not read), by currency, then due date, invoice date and
     number; at most ``limit`` of them, and how many there are in all."""
     state = PaymentState
+    stmt = _open_items(within)
+    ordered = stmt.order_by(state.currency, state.open_due_date, Invoice.invoice_date, Invoice.invoice_number,
+                            state.invoice_id)
+    rows = session.execute(ordered.limit(limit + 1)).all()
+    total = len(rows)
+    if total > limit:
+        total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    return [OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
+                        int(amount or 0), int(paid or 0), int(credited or 0))
+            for invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
+            in rows[:limit]], int(total)
+
+
+def latest_open_item(session: Session, *, within: InvoiceFilter) -> OpenItemRow | None:
+    """The open invoice ``within`` selects with the latest invoice date (then id), listed or not."""
+    stmt = _open_items(within).order_by(Invoice.invoice_date.desc(), PaymentState.invoice_id.desc()).limit(1)
+    found = session.execute(stmt).first()
+    if found is None:
+        return None
+    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited = found
+    return OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
+                       int(amount or 0), int(paid or 0), int(credited or 0))
+
+
+def _open_items(within: InvoiceFilter) -> Any:
+    """The open invoices ``within`` selects, unordered: each row the columns of ``OpenItemRow``."""
+    state = PaymentState
     stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date,
                         state.open_due_date, state.currency, state.customer_id, state.customer_name,
                         state.total_amount, state.amount_paid, state.amount_credited)
@@ -66,13 +93,4 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     rest = replace(within, **dict.fromkeys((*STATE_FIELDS, *NOT_READ)))
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt, rest)
-    ordered = stmt.order_by(state.currency, state.open_due_date, Invoice.invoice_date, Invoice.invoice_number,
-                            state.invoice_id)
-    rows = session.execute(ordered.limit(limit + 1)).all()
-    total = len(rows)
-    if total > limit:
-        total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    return [OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
-                        int(amount or 0), int(paid or 0), int(credited or 0))
-            for invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
-            in rows[:limit]], int(total)
+    return stmt

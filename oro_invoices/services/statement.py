@@ -23,7 +23,7 @@ from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
-from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, open_items
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
 from oro_invoices.services.aging import AgingLine, build_report, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 
@@ -117,9 +117,11 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
     with ctx.db.session() as s:
         rows, count = open_items(s, within=within, limit=limit)
         report = build_report(aging_rows(s, today=as_of, within=within), as_of)
+        # a long statement lists the oldest due; its latest invoice (its address, its organization) may be past them
+        latest = latest_open_item(s, within=within) if count > len(rows) else None
     return build_statement(rows, report.totals, as_of=as_of, organization_id=within.organization_id,
                            customer_id=within.customer_id if customer_id is None else customer_id,
-                           customer_name=customer_name, left_out=count - len(rows))
+                           customer_name=customer_name, left_out=count - len(rows), latest=latest)
 
 
 def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int | None = None,
@@ -151,12 +153,13 @@ def _has_invoices(ctx: ServiceContext, organization_id: int | None, customer_id:
 
 def build_statement(rows: list[OpenItemRow], totals: list[AgingLine], *, as_of: dt.date,
                     organization_id: int | None, customer_id: int | None, customer_name: str = "",
-                    left_out: int = 0) -> Statement:
+                    left_out: int = 0, latest: OpenItemRow | None = None) -> Statement:
     """The statement of the open items ``rows`` and the aging ``totals`` (a line per currency)
-    for ``customer_id`` of ``organization_id`` (None: of the latest item's)."""
+    for ``customer_id`` of ``organization_id`` (None: of the latest item's). ``latest``: the latest
+    open invoice when ``rows`` may not hold it (some were left out); else the latest of ``rows``."""
     sections = [StatementSection(total.currency, [_item(row, as_of) for row in rows if row.currency == total.currency],
                                  total) for total in totals]
-    latest = max(rows, key=lambda row: (row.invoice_date, row.invoice_id), default=None)
+    latest = latest or max(rows, key=lambda row: (row.invoice_date, row.invoice_id), default=None)
     if organization_id is None and latest is not None:
         organization_id = latest.organization_id
     return Statement(as_of=as_of, organization_id=organization_id, customer_id=customer_id,

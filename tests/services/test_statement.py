@@ -88,8 +88,8 @@ def test_a_bad_currency_is_refused_on_its_field(clocked):
 
 
 def test_a_long_statement_lists_the_oldest_and_says_how_many_it_left_out(clocked, monkeypatch):
-    for days in (1, 2, 3, 4):
-        make(clocked, due=-days, price="1.00")
+    made = {days: make(clocked, due=-days, price="1.00", invoice_date=f"2026-06-0{5 - days}")
+            for days in (1, 2, 3, 4)}
     from oro_invoices.services import statement as module
     real = module.open_items
     monkeypatch.setattr(module, "open_items", lambda s, *, within, limit: real(s, within=within, limit=2))
@@ -98,6 +98,8 @@ def test_a_long_statement_lists_the_oldest_and_says_how_many_it_left_out(clocked
     assert [i.days_overdue for i in usd.items] == [4, 3] and statement.left_out == 2
     assert str(usd.total) == "4.00" and statement.invoices == 4                    # the totals count them all
     assert "2 more open invoices are not listed" in statement_text(statement)
+    # the latest invoice (whose bill-to heads the PDF) is the latest of all, not of those listed
+    assert statement.latest_invoice_id == made[1]
 
 
 def test_csv_has_a_row_per_open_invoice(clocked):
