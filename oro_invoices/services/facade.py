@@ -331,9 +331,14 @@ class InvoiceService:
 
     def reverse_received_payment(self, invoice_id: int, transaction_id: int, *, reason: str,
                                  actor: str) -> RecordedPayment:
-        """Undo a payment recorded by hand in error: the invoice is due again as if it had never
-        been recorded; ``created`` False: it was reversed before."""
+        """Undo a payment recorded outside the payment methods in error (by hand, or over the API):
+        the invoice is due again as if it had never been recorded; ``created`` False: it was
+        reversed before."""
         return self.manual_payments.reverse(invoice_id, transaction_id, reason=reason, actor=actor)
+
+    def reversible(self, payment: views.TransactionView) -> bool:
+        """Whether ``reverse_received_payment`` takes ``payment`` (unless it was reversed already)."""
+        return self.manual_payments.reversible(payment)
 
     def record_payment_once(self, invoice_id: int, payload: Mapping[str, Any], *,
                             actor: str = "system") -> RecordedPayment:

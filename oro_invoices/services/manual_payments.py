@@ -11,8 +11,9 @@ payment. The payment status is recalculated and announced as for any payment.
 **Reverse** undoes one: a ``refund`` of its whole amount marked as its reversal (its parent is
 the payment, its data names it). The status is then recalculated as if the payment had never
 been recorded (``domain.statuses``), so the invoice is due again; the customer never sees either
-of them. A payment is reversed once; only payments recorded by hand are (a provider's payment is
-refunded through its provider).
+of them. A payment is reversed once. Any successful charge recorded outside the payment methods
+is reversible: recorded here, or over the API by an external system (a bank transfer an ERP
+reported in error); a payment through an installed payment method is refunded through it instead.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence.models import PaymentTransaction
 from oro_invoices.persistence.read_models import (
     BY_HAND_PREFIX,
@@ -54,6 +56,7 @@ class ManualPayments:
         self.ctx = ctx
         self.reads = reads
         self.payments = payments
+        self._methods: PaymentMethods | None = None
 
     def record(self, invoice_id: int, *, amount: Decimal | str, method: str, received_on: dt.date | None,
                reference: str = "", notes: str = "", actor: str, request_key: str) -> RecordedPayment:
@@ -100,21 +103,32 @@ class ManualPayments:
                    "data": {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}}
         return self.payments.record(invoice_id, payload, actor=actor)
 
-    def reverse(self, invoice_id: int, transaction_id: int, *, reason: str, actor: str) -> RecordedPayment:
-        """Undo the payment ``transaction_id`` of ``invoice_id``, recorded by hand in error;
-        ``created`` is False when it was reversed before.
+    def reversible(self, payment: TransactionView) -> bool:
+        """Whether ``payment`` may be reversed (were it not reversed yet): a successful charge
+        recorded outside the installed payment methods."""
+        return payment.action == "charge" and payment.successful and payment.reverses is None \
+            and payment.method not in self.methods
 
-        :raises NotFound: no such payment of this invoice recorded by hand.
+    @property
+    def methods(self) -> PaymentMethods:
+        if self._methods is None:
+            self._methods = PaymentMethods.from_plugins(self.ctx.plugins)
+        return self._methods
+
+    def reverse(self, invoice_id: int, transaction_id: int, *, reason: str, actor: str) -> RecordedPayment:
+        """Undo the payment ``transaction_id`` of ``invoice_id``, recorded outside the payment
+        methods in error; ``created`` is False when it was reversed before.
+
+        :raises NotFound: no such payment of this invoice (or one made through a payment method).
         :raises ValidationError: no ``reason``.
         """
         reason = reason.strip()
         with self.ctx.db.session() as s:
             row = s.get(PaymentTransaction, transaction_id)
             payment = transaction(row) if row is not None else None
-        if payment is None or payment.invoice_id != invoice_id or not payment.recorded_by_hand \
-                or payment.action != "charge" or not payment.successful:
-            raise NotFound(Message("There is no payment recorded by hand with id %(id)s on this invoice.",
-                                   id=transaction_id))
+        if payment is None or payment.invoice_id != invoice_id or not self.reversible(payment):
+            raise NotFound(Message("There is no payment recorded outside the payment methods with id %(id)s on "
+                                   "this invoice.", id=transaction_id))
         if not reason:
             raise ValidationError([("reason", Message("Say why the payment is reversed."))])
         if len(reason) > NOTES_MAX:

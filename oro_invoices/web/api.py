@@ -154,6 +154,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
     Route("GET", "/invoices/{id}/payments/{transaction_id}/receipt", "payment_receipt", READ),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/reverse", "reverse_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE),
@@ -528,6 +529,19 @@ class InvoiceApi:
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)
+
+    def reverse_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the
+        invoice is due as if it had never been recorded. 201 with the reversal; 200 with it when
+        the payment was reversed before; 404 for a payment through a payment method."""
+        body = _optional_body(request, ("reason",))
+        if not isinstance(body.get("reason"), str) or not body["reason"].strip():
+            raise ValidationError([("reason", "Required: why the payment is reversed (a text).")])
+        doc, tx = self._transaction(client, id, transaction_id)
+        reversal = self.service.reverse_received_payment(doc.id, tx, reason=body["reason"], actor=self._actor(client))
+        data = openapi.TransactionOut().dump(reversal.transaction)
+        data["invoice"] = self._invoice_json(self.service.get(doc.id))
+        return Response.json(data, status=201 if reversal.created else 200)
 
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
 

@@ -86,14 +86,14 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     for tx in sorted(transactions, key=lambda t: (t.created_at, t.id), reverse=True):
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
-        by_hand = tx.recorded_by_hand and tx.action == "charge" and tx.successful
+        outside = manage and service.reversible(tx)        # recorded by hand or by the API
         rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
                                found.cancelable if found and found.cancelable > 0 else None,
                                found.capturable if found and found.capturable > 0 else None,
                                held_until, held_until is not None and held_until <= now,
                                found.reauthorizable if found and found.reauthorizable > 0 else None,
                                bool(found and found.captures_part),
-                               reversible=manage and by_hand and tx.id not in undone, reversed=tx.id in undone))
+                               reversible=outside and tx.id not in undone, reversed=tx.id in undone))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_payable(doc.payment_status, doc.amount_due)
     asked: PaymentRow | None = None
@@ -125,7 +125,8 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     if dialog == RECORD:
         return _("This invoice has nothing to pay, so no payment can be recorded for it.")
     if dialog == REVERSE:
-        return _("This payment cannot be reversed: only a payment recorded by hand is, and only once.")
+        return _("This payment cannot be reversed: only a payment recorded outside the payment methods is, "
+                 "and only once.")
     if dialog == "refund":
         return _("This payment can no longer be refunded.")
     if dialog == "cancel-authorization":

@@ -260,6 +260,12 @@ class StatementEmailOut(Schema):
     created_at = fields.AwareDateTime()
 
 
+class PaymentReverseIn(Schema):
+    """Why a payment recorded in error is reversed."""
+
+    reason = fields.String(required=True, metadata={"description": "Kept as the reversal's notes."})
+
+
 class InvoiceEmailIn(Schema):
     """What may replace the template's email when an invoice is sent (every field optional)."""
 
@@ -599,6 +605,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("CaptureCreate")},
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},
+    ("/invoices/{id}/payments/{transaction_id}/reverse", "post"): {
+        "summary": "Reverse a payment recorded outside the payment methods in error",
+        "description": "For a successful charge recorded over this API or with the back-office's Record Payment "
+                       "(a bank transfer reported in error): records its reversal, a refund of the whole payment "
+                       "with `reverses` naming it, after which the invoice is due as if the payment had never "
+                       "been recorded (not Refunded). Once: a second call answers 200 with the same reversal. "
+                       "404 for any other transaction (a payment method's payment is refunded through it).",
+        "parameters": [_ID, _TX], "requestBody": {"required": True, "content": _json("PaymentReverse")},
+        "responses": {"201": _ok("Reversed.", "PaymentResult"),
+                      "200": _ok("Reversed before: that reversal.", "PaymentResult"),
+                      **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/payments/{transaction_id}/cancel", "post"): {
         "summary": "Cancel what remains of an authorization", "description": _PAYMENT_ACTION,
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
@@ -758,7 +775,7 @@ _COMPONENTS = [
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
     ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("StatementEmailCreate", StatementEmailIn),
-    ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("InvoiceEmail", InvoiceEmailOut),
+    ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
 ]
 
 DESCRIPTION = """\

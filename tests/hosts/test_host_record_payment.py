@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from support.api import shop_api_call
 from support.pdfs import pdf_text
 from support.view_page import dialog_notice
 
@@ -150,15 +151,50 @@ def test_a_payment_recorded_in_error_is_reversed_and_the_invoice_is_due_again(sh
     assert "This payment was reversed before." in text_of(twice.get_data(as_text=True))
     assert len(admin.service.transactions(invoice_id)) == 2
     assert dialog_notice(admin.get(f"{view}?dialog=reverse-payment&transaction={payment.id}")) == \
-        "This payment cannot be reversed: only a payment recorded by hand is, and only once."
+        "This payment cannot be reversed: only a payment recorded outside the payment methods is, and only once."
 
 
-def test_only_payments_recorded_by_hand_are_reversed(admin):
-    invoice_id, view = view_of(admin, "ERP-SO-1002-2")          # paid partially through a provider
-    [provider_payment] = [t for t in admin.service.transactions(invoice_id) if t.action == "charge"]
-    assert "Reverse<" not in admin.get(view).get_data(as_text=True)
-    resp = admin.submit(view, f"{view}/transactions/{provider_payment.id}/reverse", {"reason": "no"})
+def provider_payment(admin: ShopClient, invoice_id: int):
+    """A charge reported as made through an installed payment method (refunded through it, never reversed)."""
+    method = admin.service.payment_methods.names()[0]
+    return admin.service.record_payment(invoice_id, {"method": method, "action": "charge", "amount": "10.00",
+                                                     "provider_reference": "pi_kit_1"}, actor="test")
+
+
+def test_a_payment_method_s_payment_is_not_reversed(admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    payment = provider_payment(admin, invoice_id)
+    assert f"dialog=reverse-payment&amp;transaction={payment.id}" not in admin.get(view).get_data(as_text=True)
+    resp = admin.submit(view, f"{view}/transactions/{payment.id}/reverse", {"reason": "no"})
     assert resp.status_code == 404
+
+
+def test_the_api_reverses_a_bank_transfer_it_reported_in_error(shop, admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1008-8")
+    due = admin.service.get(invoice_id).amount_due
+    reported = shop_api_call(shop, "POST", f"/invoices/{invoice_id}/payments",
+                             {"method": "bank_transfer", "action": "charge", "amount": str(due),
+                              "provider_reference": "BT-2026-0042"})
+    assert reported.status_code == 201 and reported.get_json()["invoice"]["payment_status"] == "paid_in_full"
+    payment = reported.get_json()["id"]
+    assert f"dialog=reverse-payment&amp;transaction={payment}" in admin.get(view).get_data(as_text=True)
+    path = f"/invoices/{invoice_id}/payments/{payment}/reverse"
+    unexplained = shop_api_call(shop, "POST", path, {})
+    assert unexplained.status_code == 422 and unexplained.get_json()["errors"][0]["field"] == "reason"
+    resp = shop_api_call(shop, "POST", path, {"reason": "Booked on the wrong invoice"})
+    assert resp.status_code == 201, resp.get_json()
+    reversal = resp.get_json()
+    assert (reversal["action"], reversal["reverses"], reversal["amount"], reversal["notes"]) == \
+        ("refund", payment, f"{due:.2f}", "Booked on the wrong invoice")
+    assert reversal["invoice"]["payment_status"] == "pending" and reversal["invoice"]["amount_due"] == f"{due:.2f}"
+    again = shop_api_call(shop, "POST", path, {"reason": "again"})
+    assert again.status_code == 200 and again.get_json()["id"] == reversal["id"]
+    listed = shop_api_call(shop, "GET", f"/invoices/{invoice_id}/payments").get_json()["data"]
+    assert [(t["id"], t["reverses"]) for t in listed] == [(payment, None), (reversal["id"], payment)]
+    provider = admin.service.find_id(external_id="ERP-SO-1005-5")
+    charge = provider_payment(admin, provider)
+    refused = shop_api_call(shop, "POST", f"/invoices/{provider}/payments/{charge.id}/reverse", {"reason": "no"})
+    assert refused.status_code == 404
 
 
 def test_recording_needs_the_manage_payments_permission_and_a_posted_invoice(shop, admin):
