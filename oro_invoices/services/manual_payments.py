@@ -87,7 +87,7 @@ class ManualPayments:
             errors.append(("reference", Message("Must not contain control characters.")))
         if len(notes) > NOTES_MAX:
             errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
-        if errors:
+        if errors or received_on is None:
             raise ValidationError(errors)
         provider_reference = BY_HAND_PREFIX + key
         earlier = self._recorded(invoice_id, method, "charge", provider_reference)
@@ -97,7 +97,6 @@ class ManualPayments:
         if not doc.is_posted or doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
             raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
                                    number=doc.display_number))
-        assert received_on is not None
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes,
                    "data": {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}}

@@ -11,7 +11,7 @@ Back lead to the grid as it was.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -43,7 +43,7 @@ class SelectionPages:
         """What Send to Customer will do with each selected invoice, and the button that does it."""
         self.backoffice.check(req, "oro_invoices.send")
         mail = self._mail()
-        ids, back = self._selection(req, req.query_lists, req.query)
+        ids, back = self._selection(req.query_lists, req.query)
         if ids is None:
             return self._nothing_selected(back)
         planned = selection.plan_sends(self.ctx.service, mail, ids, organization_id=self._organization(req))
@@ -58,7 +58,7 @@ class SelectionPages:
         """Post and send the selected invoices; the page then says what became of each."""
         self.backoffice.check(req, "oro_invoices.send")
         mail = self._mail()
-        ids, back = self._selection(req, req.form_lists, req.form)
+        ids, back = self._selection(req.form_lists, req.form)
         if ids is None:
             return self._nothing_selected(back)
         token = req.form.get("form_token", "")
@@ -76,7 +76,7 @@ class SelectionPages:
     def delete_confirm(self, req: Request) -> Response:
         """Which selected invoices Delete removes (the drafts), and the button that does it."""
         self.backoffice.check(req, "oro_invoices.delete")
-        ids, back = self._selection(req, req.query_lists, req.query)
+        ids, back = self._selection(req.query_lists, req.query)
         if ids is None:
             return self._nothing_selected(back)
         planned = selection.plan_deletes(self.ctx.service, ids, organization_id=self._organization(req))
@@ -88,7 +88,7 @@ class SelectionPages:
     def delete(self, req: Request) -> Response:
         """Delete the selected drafts, then back to the grid saying what was done."""
         self.backoffice.check(req, "oro_invoices.delete")
-        ids, back = self._selection(req, req.form_lists, req.form)
+        ids, back = self._selection(req.form_lists, req.form)
         if ids is None:
             return self._nothing_selected(back)
         results = selection.delete(self.ctx.service, ids, organization_id=self._organization(req),
@@ -104,7 +104,7 @@ class SelectionPages:
     def pdfs(self, req: Request) -> Response:
         """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``)."""
         self.backoffice.check(req)
-        ids, back = self._selection(req, req.query_lists, req.query)
+        ids, back = self._selection(req.query_lists, req.query)
         if ids is None:
             return self._nothing_selected(back)
         return archive_download(self.ctx.service, replace(self.backoffice.base_filter(req), invoice_ids=ids),
@@ -121,7 +121,8 @@ class SelectionPages:
     def _organization(req: Request) -> int | None:
         return getattr(req.user, "organization_id", None)
 
-    def _selection(self, req: Request, lists: Any, single: Any) -> tuple[list[int] | None, str]:
+    def _selection(self, lists: Mapping[str, list[str]],
+                   single: Mapping[str, str]) -> tuple[list[int] | None, str]:
         """The selected ids (None when none is) and the grid's query to go back to.
 
         :raises ValidationError: an id that is not one, or more than ``MAX_SELECTED``.
@@ -147,7 +148,7 @@ class SelectionPages:
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX) + back, flashes=[
             ("error", _("Select the invoices first: tick them in the grid's first column."))])
 
-    def _rows(self, items: Any) -> list[dict[str, Any]]:
+    def _rows(self, items: Iterable[selection.Selected]) -> list[dict[str, Any]]:
         """Each result as the page shows it: the invoice's number and link, and the reason in words."""
         rows = []
         for item in items:
