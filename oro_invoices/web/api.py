@@ -49,6 +49,7 @@ from oro_invoices.integration import features
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence.idempotency import ClientKey
+from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.persistence.queries import (
     MAX_LIMIT,
     NAME_PREFIX_MAX,
@@ -456,11 +457,8 @@ class InvoiceApi:
             subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
             html=draft.html if "text" not in body else None, template=template, actor=self._actor(client),
             attach_pdf=doc.pdf is not None or self.service.pdf_pending(doc))
-        return Response.json(openapi.InvoiceEmailOut().dump({
-            "id": sent.id, "invoice_id": doc.id, "invoice_number": doc.invoice_number, "status": sent.status,
-            "to": sent.to, "cc": sent.cc, "subject": sent.subject, "created_at": sent.created_at,
-            "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}),
-            status=201)
+        return Response.json(openapi.InvoiceEmailOut().dump(
+            _queued(sent, invoice_id=doc.id, invoice_number=doc.invoice_number)), status=201)
 
     def download_pdf(self, request: Request, client: ApiClient, id: str,
                      doc: InvoiceDocument | None = None) -> Response:
@@ -713,11 +711,7 @@ class InvoiceApi:
             found, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
             subject=body.get("subject", draft.subject), text=text,
             html=draft.html if "text" not in body else None, actor=self._actor(client), template=draft.template)
-        return Response.json(openapi.StatementEmailOut().dump({
-            "id": sent.id, "customer_id": sent.customer_id, "status": sent.status, "to": sent.to, "cc": sent.cc,
-            "subject": sent.subject, "created_at": sent.created_at,
-            "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}),
-            status=201)
+        return Response.json(openapi.StatementEmailOut().dump(_queued(sent, customer_id=sent.customer_id)), status=201)
 
     def _statement(self, request: Request, client: ApiClient) -> Statement:
         """The statement the query asks for, of a customer of the client's organization; 422 naming
@@ -769,6 +763,14 @@ def _reason(request: Request) -> str:
     if not isinstance(reason, str) or len(reason) > 1000:
         raise ValidationError([("reason", "A text of at most 1000 characters.")])
     return reason
+
+
+def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:
+    """A message queued in the outbox as the API answers it (``openapi.QueuedEmailOut``), with
+    what it is ``about`` (its invoice, its customer)."""
+    return {"id": sent.id, "status": sent.status, "to": sent.to, "cc": sent.cc, "subject": sent.subject,
+            "created_at": sent.created_at, **about,
+            "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}
 
 
 def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:

@@ -246,18 +246,23 @@ class EmailAttachmentOut(Schema):
     sha256 = fields.String()
 
 
-class StatementEmailOut(Schema):
-    """A statement email queued in the outbox (``deliver-mail`` or the worker sends it)."""
+class QueuedEmailOut(Schema):
+    """An email queued in the outbox (``deliver-mail`` or the worker sends it)."""
 
     id = fields.Integer()
-    customer_id = fields.Integer()
     status = fields.String(metadata={"description": "queued, sending, retry, sent, failed or unknown."})
     to = fields.List(fields.String())
     cc = fields.List(fields.String())
     subject = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class StatementEmailOut(QueuedEmailOut):
+    """A statement email queued in the outbox."""
+
+    customer_id = fields.Integer()
     attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
         "description": "The statement PDF as it stood when the email was queued."})
-    created_at = fields.AwareDateTime()
 
 
 class PaymentReverseIn(Schema):
@@ -279,19 +284,13 @@ class InvoiceEmailIn(Schema):
     post = fields.Boolean(metadata={"description": "true: a draft is posted first (else a draft is refused, 409)."})
 
 
-class InvoiceEmailOut(Schema):
-    """An invoice email queued in the outbox (``deliver-mail`` or the worker sends it)."""
+class InvoiceEmailOut(QueuedEmailOut):
+    """An invoice email queued in the outbox."""
 
-    id = fields.Integer()
     invoice_id = fields.Integer()
     invoice_number = fields.String()
-    status = fields.String(metadata={"description": "queued, sending, retry, sent, failed or unknown."})
-    to = fields.List(fields.String())
-    cc = fields.List(fields.String())
-    subject = fields.String()
     attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
         "description": "The invoice's stored PDF (pending while it is being made: the email waits for it)."})
-    created_at = fields.AwareDateTime()
 
 
 class ListedTransactionOut(TransactionOut):
