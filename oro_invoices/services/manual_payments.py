@@ -6,7 +6,8 @@ the amount due, recorded while the invoice can be paid (as the storefront's Pay 
 ``statuses.is_payable``). The day it was received (not after today) and the reference the admin
 typed (a bank statement line, a check number) are kept in its data (``read_models``). The
 payment form's one-time key is its provider reference, so the same form sent twice records one
-payment. The payment status is recalculated and announced as for any payment.
+payment. The payment status is recalculated and announced as for any payment, and where payment
+receipts are on the customer is emailed its receipt, as for a payment made online.
 
 **Reverse** undoes one: a ``refund`` of its whole amount marked as its reversal (its parent is
 the payment, its data names it). The status is then recalculated as if the payment had never
@@ -100,7 +101,7 @@ class ManualPayments:
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes,
                    "data": {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}}
-        return self.payments.record(invoice_id, payload, actor=actor)
+        return self.payments.record(invoice_id, payload, actor=actor, receipt=True)
 
     def reversible(self, payment: TransactionView) -> bool:
         """Whether ``payment`` may be reversed (were it not reversed yet): a successful charge

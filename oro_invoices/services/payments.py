@@ -22,6 +22,7 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.read_models import is_reversal
+from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
@@ -61,12 +62,14 @@ class Payments:
         return self.record(invoice_id, payload, actor=actor).transaction
 
     def record(self, invoice_id: int, payload: Mapping[str, Any], *,
-               actor: str = "system") -> RecordedPayment:
+               actor: str = "system", receipt: bool = False) -> RecordedPayment:
         """``record_payment``, saying whether this call recorded the transaction.
 
         Amounts are bounded by what remains for the action (``domain.payment_limits``).
         Redeliveries are idempotent on every database, also when they arrive at once: the
         unique provider event decides, and the loser returns the winner's transaction.
+        ``receipt``: the customer is emailed its receipt once it commits, where payment receipts
+        are on (``services.mail.receipts``), as for a payment through a payment method.
         """
         check_storable(payload)
         try:
@@ -115,6 +118,8 @@ class Payments:
                 if existing is None:
                     raise
                 return RecordedPayment(existing, created=False)
+            if receipt and data["successful"]:
+                note_received(s, tx.id)
             activity.record(s, inv.id, "payment", actor,
                             _payment_summary(data, inv.currency, self.method_label(data["method"])),
                             {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})

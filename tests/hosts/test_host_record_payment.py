@@ -11,6 +11,7 @@ from support.pdfs import pdf_text
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.config import Settings
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
 
@@ -217,3 +218,16 @@ def test_recording_needs_the_manage_payments_permission_and_a_posted_invoice(sho
                           follow_redirects=True)
     assert "has nothing to pay, so no payment can be recorded for it." in text_of(posted.get_data(as_text=True))
     assert admin.service.transactions(draft_id) == []
+
+
+def test_with_receipts_on_the_customer_is_emailed_the_receipt_of_a_recorded_payment(shop, admin):
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.mail.payment_receipts", True)
+    invoice_id, view = view_of(admin, "ERP-SO-1007-7")
+    doc = admin.service.get(invoice_id)
+    admin.submit(view, f"{view}/payments", {**record_form(admin, view), "reference": "STMT 9"})
+    [receipt] = shop[0].extensions["oro_invoices"].mail.emails(invoice_id)
+    assert receipt.to == (doc.customer_user_email,) and doc.invoice_number in receipt.subject
+    assert receipt.template == "payment_receipt_template"
+    [payment] = admin.service.transactions(invoice_id)
+    admin.submit(view, f"{view}/transactions/{payment.id}/reverse", {"reason": "Bounced"})
+    assert len(shop[0].extensions["oro_invoices"].mail.emails(invoice_id)) == 1     # a reversal is no refund

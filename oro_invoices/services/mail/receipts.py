@@ -12,7 +12,8 @@ it in the storefront gets it in Cc. The payment's receipt PDF is attached where 
 and stores PDFs, stored in the PDF storage like an e-invoice's XML. With background jobs it is
 made by the delivery job when the message is sent (``services.mail.delivery``), not in the
 payment's own request; inline, right after the payment's commit. Payments recorded over the API
-(an ERP's bank transfers, an import) get none.
+(an ERP's bank transfers, an import) get none; a payment an admin records with Record Payment
+(``services.manual_payments``) gets one.
 
 Each transaction gets one receipt at most: its message is queued with a one-time key made
 from the transaction, so a second try is refused by the outbox's unique Message-ID. A
@@ -53,7 +54,8 @@ ACTOR = "receipts"
 
 
 class PaymentReceipts:
-    """Queues the receipt of each payment received through a payment method, after its commit."""
+    """Queues the receipt of each payment received through a payment method (or recorded with
+    Record Payment), after its commit."""
 
     def __init__(self, invoices: InvoiceService, mail: MailService):
         self.invoices = invoices
