@@ -95,7 +95,8 @@ class ActivityView:
 
 
 #: The keys of a transaction's ``data`` for a payment recorded by hand (``services.manual_payments``):
-#: the day it was received (ISO date), the reference typed, and for a reversal the payment it undoes.
+#: the day it was received (ISO date) and the reference typed; for a reversal, the payment it undoes
+#: and that payment's reference.
 RECEIVED_ON_KEY, REFERENCE_KEY, REVERSES_KEY = "received_on", "reference", "reverses"
 #: The start of the provider reference of a payment recorded by hand (then its form's one-time key).
 BY_HAND_PREFIX = "by-hand-"
@@ -124,7 +125,7 @@ class TransactionView:
     #: the reference the admin typed (a bank statement line, a check number).
     received_on: dt.date | None = None
     reference: str = ""
-    #: A reversal: the id of the payment recorded by hand that it undoes.
+    #: A reversal: the id of the payment recorded outside the payment methods that it undoes.
     reverses: int | None = None
 
     @property

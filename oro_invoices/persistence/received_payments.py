@@ -94,7 +94,7 @@ def _undone(session: Session, tx: PaymentTransaction) -> bool:
 def latest_received(session: Session, invoice_id: int, label_of: LabelOf = str, *,
                     refund: bool = False) -> ReceivedPayment | None:
     """The invoice's latest successful payment or capture (with ``refund``: refund), or None; a payment
-    recorded by hand in error and its reversal moved no money and are left out."""
+    recorded in error and reversed, and its reversal, moved no money and are left out."""
     actions = ("refund",) if refund else RECEIVING_ACTIONS
     rows = session.execute(select(PaymentTransaction).where(
         PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),

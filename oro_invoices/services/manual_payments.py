@@ -135,7 +135,7 @@ class ManualPayments:
             raise ValidationError([("reason", Message("Use at most %(count)s characters.", count=NOTES_MAX))])
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,
-                   "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.reference}}
+                   "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.shown_reference}}
         return self.payments.record(invoice_id, payload, actor=actor)
 
     def _recorded(self, invoice_id: int, method: str, action: str, reference: str) -> RecordedPayment | None:

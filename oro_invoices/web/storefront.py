@@ -184,7 +184,7 @@ class StorefrontPages:
     def payments(self, doc: InvoiceDocument) -> list[Any]:
         """What the customer paid and got back on the invoice: its successful charges, captures
         and refunds, oldest first (authorizations, cancellations and failed tries are the
-        back-office's, and so are a payment recorded by hand in error and its reversal)."""
+        back-office's, and so are a payment recorded in error and reversed, and its reversal)."""
         if doc.is_credit_note or not doc.is_posted:
             return []
         transactions = self.ctx.service.transactions(doc.id)

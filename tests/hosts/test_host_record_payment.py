@@ -11,8 +11,8 @@ from support.pdfs import pdf_text
 from support.view_page import dialog_notice
 
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.integration.config import Settings
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
 
 
 def view_of(admin: ShopClient, external_id: str) -> tuple[int, str]:
@@ -192,6 +192,8 @@ def test_the_api_reverses_a_bank_transfer_it_reported_in_error(shop, admin):
     assert again.status_code == 200 and again.get_json()["id"] == reversal["id"]
     listed = shop_api_call(shop, "GET", f"/invoices/{invoice_id}/payments").get_json()["data"]
     assert [(t["id"], t["reverses"]) for t in listed] == [(payment, None), (reversal["id"], payment)]
+    assert reversal["reference"] == "BT-2026-0042"                  # what the reversal undoes, in the back-office
+    assert "BT-2026-0042" in row_of(admin.get(view).get_data(as_text=True), reversal["id"])
     provider = admin.service.find_id(external_id="ERP-SO-1005-5")
     charge = provider_payment(admin, provider)
     refused = shop_api_call(shop, "POST", f"/invoices/{provider}/payments/{charge.id}/reverse", {"reason": "no"})
