@@ -1,17 +1,20 @@
 """**Aging Report** of the back-office: what each customer of the admin's organization still owes
 on posted invoices, by days past the due date (``services.aging``), one table per currency, and
 its CSV. The admin needs what the grid needs (``oro_invoices.view``).
+
+The page shows ``PAGE_SIZE`` customer lines at a time, counted across the currencies in the
+report's order; each currency's total is always that of all its customers. The CSV has them all.
 """
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
-from oro_invoices.services.aging import SORTS, aging_csv_text, check_currency
+from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_currency
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
@@ -19,6 +22,37 @@ from oro_invoices.web.http import Request, Response
 
 #: The report's customer filter, read as the grid reads it: a customer's id, or the start of names.
 CUSTOMER_FILTER = ("customer",)
+#: How many customer lines a page of the report shows.
+PAGE_SIZE = 100
+
+
+@dataclass(frozen=True)
+class ReportPage:
+    """One page of the report's customer lines: by currency, the lines shown (in the report's
+    order), and where the page stands among them all."""
+
+    lines: dict[str, list[AgingLine]]
+    number: int
+    count: int
+    first: int
+    last: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.count // PAGE_SIZE))
+
+
+def page_of(report: AgingReport, number: int) -> ReportPage:
+    """Page ``number`` (1 is the first; past the last: the last) of ``report``'s customer lines."""
+    flat = [line for total in report.totals for line in report.lines_in(total.currency)]
+    pages = max(1, -(-len(flat) // PAGE_SIZE))
+    number = min(max(number, 1), pages)
+    shown = flat[(number - 1) * PAGE_SIZE:number * PAGE_SIZE]
+    by_currency: dict[str, list[AgingLine]] = {}
+    for line in shown:
+        by_currency.setdefault(line.currency, []).append(line)
+    first = (number - 1) * PAGE_SIZE + 1 if shown else 0
+    return ReportPage(by_currency, number, len(flat), first, first + len(shown) - 1 if shown else 0)
 
 
 class AgingPages:
@@ -44,12 +78,16 @@ class AgingPages:
             errors["currency"], chosen = _("Choose one of the currencies listed."), None
         if sort not in SORTS:
             errors["sort"], sort = _("Choose one of the orders listed."), "customer"
+        number = _page_number(req.query.get("page", ""), errors)
         report = bo.ctx.service.receivables_aging(
             replace(bo.base_filter(req), currency=chosen, **customer_args)).sorted_by(sort)
-        html = bo.ctx.render("admin/aging.html", req, report=report, buckets=BUCKETS, chosen=chosen, sort=sort,
-                             customer=customer, currency_options=currency_options(chosen), errors=errors,
+        page = page_of(report, number)
+        here = _query(chosen, sort, customer)
+        html = bo.ctx.render("admin/aging.html", req, report=report, page=page, buckets=BUCKETS, chosen=chosen,
+                             sort=sort, customer=customer, currency_options=currency_options(chosen), errors=errors,
                              sort_link=lambda key: _query(chosen, key, customer) or "?",
-                             csv_query=_query(chosen, sort, customer))
+                             page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
+                             csv_query=here)
         return Response.html(html, status=422 if errors else 200, title=_("Aging Report"))
 
     def report_csv(self, req: Request) -> Response:
@@ -66,6 +104,17 @@ class AgingPages:
         name = f"aging-{report.as_of.isoformat()}.csv"
         return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+
+def _page_number(raw: str, errors: dict[str, str]) -> int:
+    """The page ``?page=`` asks for (1 when absent); a value that is no page number is said (422)."""
+    raw = raw.strip()
+    if not raw:
+        return 1
+    if raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) > 0:
+        return int(raw)
+    errors["page"] = _("%(value)s is not a page number: use a whole number such as 2.", value=repr(raw[:40]))
+    return 1
 
 
 def _query(currency: str | None, sort: str, customer: str = "") -> str:

@@ -206,3 +206,32 @@ def test_a_bad_customer_filter_is_said_beside_its_field(admin):
     assert resp.status_code == 422 and 'aria-describedby="f-error-customer"' in page
     assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]            # every customer meanwhile
     assert admin.get("/admin/invoices/aging.csv?customer=" + "x" * 300).status_code == 422
+
+
+def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin, monkeypatch):
+    from oro_invoices.web import backoffice_aging
+    whole = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    every = re.findall(r'<tr data-customer-id="(\d*)">', whole)
+    footers = re.findall(r'<tfoot>(.*?)</tfoot>', whole, re.S)
+    assert len(every) >= 3 and 'id="oi-aging-pager"' not in whole             # one page: no pager
+    order = re.findall(r'<tr data-customer-id="(\d*)">', admin.get("/admin/invoices/aging?sort=total")
+                       .get_data(as_text=True))
+    monkeypatch.setattr(backoffice_aging, "PAGE_SIZE", 2)
+    pages, url = [], "/admin/invoices/aging?sort=total"
+    first = admin.get(url).get_data(as_text=True)
+    assert f"Customers 1–2 of {len(every)} · Page 1 of {-(-len(every) // 2)}" in text_of(first)
+    while url:
+        page = admin.get(url).get_data(as_text=True)
+        pages.append(re.findall(r'<tr data-customer-id="(\d*)">', page))
+        for footer in re.findall(r'<tfoot>(.*?)</tfoot>', page, re.S):
+            assert footer in footers                                        # each currency's total is all of it
+        found = re.search(r'rel="next" href="([^"]+)"', page)
+        url = "/admin/invoices/aging" + html_lib.unescape(found.group(1)) if found else ""
+    assert [c for shown in pages for c in shown] == order                    # every customer once, in order
+    assert all(len(shown) <= 2 for shown in pages) and sorted(order) == sorted(every)
+    assert "sort=total" in html_lib.unescape(first) and "page=2" in html_lib.unescape(first)
+    past = admin.get("/admin/invoices/aging?page=999").get_data(as_text=True)
+    assert f"Page {len(pages)} of {len(pages)}" in text_of(past)                # past the last: the last
+    bad = admin.get("/admin/invoices/aging?page=abc")
+    assert bad.status_code == 422
+    assert "'abc' is not a page number: use a whole number such as 2." in text_of(bad.get_data(as_text=True))

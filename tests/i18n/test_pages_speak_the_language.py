@@ -42,6 +42,7 @@ from oro_invoices.persistence.models import PaymentTransaction
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.reminders import send_due_reminders
+from oro_invoices.web import backoffice_aging
 
 LANGUAGES = ("de", "fr", "ja")
 SECRET = "hpp-shared-secret"
@@ -200,6 +201,8 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices/aging"),
         Page("admin", "/admin/invoices/aging?currency=euro", 422),
         Page("admin", "/admin/invoices/aging?customer=zzzz-nobody"),
+        Page("admin", "/admin/invoices/aging?page=2"),
+        Page("admin", "/admin/invoices/aging?page=abc", 422),
         Page("admin", statement),
         Page("admin", f"/admin/invoices/statement/emails/{statement_sent.id}?customer={customer_id}"),
         Page("admin", f"{statement}&dialog=email"),
@@ -339,7 +342,9 @@ def site(tmp_path_factory):
             cache[key] = visible_text(html, language, skip_ids=DOCUMENT_CONTENT)
         return cache[key]
 
-    yield Site(read, pages, data)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(backoffice_aging, "PAGE_SIZE", 2)    # the Aging Report's pages, with their pager
+        yield Site(read, pages, data)
     app.extensions["oro_reference_host"].engine.dispose()
     app.extensions["oro_invoices"].service.db.dispose()
 
