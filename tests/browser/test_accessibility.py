@@ -12,6 +12,7 @@ from support.hpp_standin import APPROVED_CARD
 from support.stripe_payments import configure_stripe, local_account
 
 from oro_invoices.integration.config import Settings
+from oro_invoices.web import backoffice_aging
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +38,7 @@ def problems_on(page: Page, axe, label: str, url: str, *, status: int = 200) -> 
     return [f"{label}: {line}" for line in blocking(audit(page, axe))]
 
 
-def test_back_office_pages(page: Page, shop, axe):
+def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     base_url, app, info = shop
     service = app.extensions["oro_invoices"].service
     draft = service.find_id(external_id="ERP-SO-1004-4")
@@ -46,6 +47,7 @@ def test_back_office_pages(page: Page, shop, axe):
     order = info["orders"][0]["id"]
     admin_login(page, base_url)
     view = f"{base_url}/admin/invoices"
+    monkeypatch.setattr(backoffice_aging, "PAGE_SIZE", 2)     # the report's pager on a seeded shop
     by_hand = service.record_received_payment(posted, amount="1.00", method="bank_transfer",
                                               received_on=dt.date(2026, 12, 1), reference="STMT 7",
                                               actor="test", request_key="a" * 24).transaction
@@ -62,6 +64,7 @@ def test_back_office_pages(page: Page, shop, axe):
         ("credit note form", f"{view}/{posted}/credit-notes/new"),
         ("import form", f"{view}/import"),
         ("aging report", f"{view}/aging"),
+        ("aging report, second page", f"{view}/aging?page=2"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
         ("record payment dialog", f"{view}/{posted}?dialog=record-payment"),
