@@ -98,6 +98,8 @@ class ActivityView:
 #: the day it was received (ISO date) and the reference typed; for a reversal, the payment it undoes
 #: and that payment's reference.
 RECEIVED_ON_KEY, REFERENCE_KEY, REVERSES_KEY = "received_on", "reference", "reverses"
+#: ... and, for one payment received for several invoices (``services.remittances``), what it was.
+REMITTANCE_KEY = "remittance"
 #: The start of the provider reference of a payment recorded by hand (then its form's one-time key).
 BY_HAND_PREFIX = "by-hand-"
 
@@ -105,6 +107,29 @@ BY_HAND_PREFIX = "by-hand-"
 def is_reversal(data: Any) -> bool:
     """Whether a refund's ``data`` marks it as the reversal of a payment recorded in error."""
     return isinstance(data, dict) and isinstance(data.get(REVERSES_KEY), int)
+
+
+@dataclass(frozen=True)
+class RemittanceView:
+    """One payment received for several invoices: the amount received and the invoices it
+    paid (their numbers), of which a payment recorded by hand is one share."""
+
+    total: Decimal
+    invoices: tuple[str, ...]
+
+    def to_data(self) -> dict[str, Any]:
+        return {"total": str(self.total), "invoices": list(self.invoices)}
+
+    @classmethod
+    def from_data(cls, data: Any) -> RemittanceView | None:
+        """The remittance stored in a transaction's data (None when there is none or it is damaged)."""
+        if not isinstance(data, dict) or not isinstance(data.get("invoices"), list):
+            return None
+        try:
+            total = Decimal(str(data.get("total")))
+        except ArithmeticError:
+            return None
+        return cls(total, tuple(str(n) for n in data["invoices"]))
 
 
 @dataclass(frozen=True)
@@ -127,6 +152,8 @@ class TransactionView:
     reference: str = ""
     #: A reversal: the id of the payment recorded outside the payment methods that it undoes.
     reverses: int | None = None
+    #: A payment recorded by hand as its invoice's share of one payment for several invoices.
+    remittance: RemittanceView | None = None
 
     @property
     def recorded_by_hand(self) -> bool:
@@ -280,4 +307,5 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         successful=row.successful, provider_reference=row.provider_reference,
         parent_id=row.parent_id, notes=row.notes, actor=row.actor, created_at=row.created_at,
         received_on=received_on, reference=str(data.get(REFERENCE_KEY) or ""),
-        reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None)
+        reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None,
+        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand else None)

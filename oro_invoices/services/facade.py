@@ -322,12 +322,25 @@ class InvoiceService:
 
     def record_received_payment(self, invoice_id: int, *, amount: Decimal | str, method: str,
                                 received_on: dt.date | None, reference: str = "", notes: str = "", actor: str,
-                                request_key: str) -> RecordedPayment:
+                                request_key: str, remittance: views.RemittanceView | None = None) -> RecordedPayment:
         """Record a payment received outside the payment methods (a bank transfer, a check, cash),
         while the invoice can be paid; ``created`` False: this form recorded it before
-        (``services.manual_payments``)."""
+        (``services.manual_payments``). ``remittance``: the payment for several invoices it is a
+        share of (``services.remittances``)."""
         return self.manual_payments.record(invoice_id, amount=amount, method=method, received_on=received_on,
-                                           reference=reference, notes=notes, actor=actor, request_key=request_key)
+                                           reference=reference, notes=notes, actor=actor, request_key=request_key,
+                                           remittance=remittance)
+
+    def received_payment(self, invoice_id: int, request_key: str) -> views.TransactionView | None:
+        """The payment the Record Payment form ``request_key`` recorded on ``invoice_id``, if any."""
+        return self.manual_payments.recorded_with(invoice_id, request_key)
+
+    def received_payment_problems(self, *, method: str, received_on: dt.date | None, reference: str,
+                                  notes: str) -> list[tuple[str, str]]:
+        """What is wrong with how, when and under which reference a payment recorded by hand was
+        received (``[]``: nothing)."""
+        return self.manual_payments.check_receipt(method=method, received_on=received_on, reference=reference,
+                                                  notes=notes)
 
     def reverse_received_payment(self, invoice_id: int, transaction_id: int, *, reason: str,
                                  actor: str) -> RecordedPayment:

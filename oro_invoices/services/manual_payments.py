@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 
@@ -35,7 +36,9 @@ from oro_invoices.persistence.read_models import (
     BY_HAND_PREFIX,
     RECEIVED_ON_KEY,
     REFERENCE_KEY,
+    REMITTANCE_KEY,
     REVERSES_KEY,
+    RemittanceView,
     TransactionView,
     transaction,
 )
@@ -60,9 +63,11 @@ class ManualPayments:
         self._methods: PaymentMethods | None = None
 
     def record(self, invoice_id: int, *, amount: Decimal | str, method: str, received_on: dt.date | None,
-               reference: str = "", notes: str = "", actor: str, request_key: str) -> RecordedPayment:
+               reference: str = "", notes: str = "", actor: str, request_key: str,
+               remittance: RemittanceView | None = None) -> RecordedPayment:
         """Record a payment received on ``received_on`` by ``method``; ``created`` is False when this
-        form (``request_key``) recorded it before.
+        form (``request_key``) recorded it before. ``remittance``: the one payment received for
+        several invoices that this is the invoice's share of (``services.remittances``).
 
         :raises ValidationError: one ``(field, message)`` per problem (``amount`` over the amount due).
         :raises Conflict: the invoice cannot be paid (a draft, a credit note, nothing due, a
@@ -73,6 +78,28 @@ class ManualPayments:
             raise ValidationError([("request_key", Message("The payment form is damaged; open Record Payment "
                                                            "again."))])
         reference, notes = reference.strip(), notes.strip()
+        errors = self.check_receipt(method=method, received_on=received_on, reference=reference, notes=notes)
+        if errors or received_on is None:
+            raise ValidationError(errors)
+        provider_reference = BY_HAND_PREFIX + key
+        earlier = self._recorded(invoice_id, method, "charge", provider_reference)
+        if earlier is not None:
+            return earlier
+        doc = self.reads.get(invoice_id)
+        if not doc.is_posted or doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
+            raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
+                                   number=doc.display_number))
+        data: dict[str, Any] = {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}
+        if remittance is not None:
+            data[REMITTANCE_KEY] = remittance.to_data()
+        payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
+                   "provider_reference": provider_reference, "notes": notes, "data": data}
+        return self.payments.record(invoice_id, payload, actor=actor, receipt=True)
+
+    def check_receipt(self, *, method: str, received_on: dt.date | None, reference: str,
+                      notes: str) -> list[tuple[str, str]]:
+        """What is wrong with how, when and under which reference a payment was received (``[]``:
+        nothing); ``reference`` and ``notes`` already stripped."""
         errors: list[tuple[str, str]] = []
         if method not in OFFLINE_METHODS:
             errors.append(("method", Message("Choose how the payment was received.")))
@@ -88,20 +115,7 @@ class ManualPayments:
             errors.append(("reference", Message("Must not contain control characters.")))
         if len(notes) > NOTES_MAX:
             errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
-        if errors or received_on is None:
-            raise ValidationError(errors)
-        provider_reference = BY_HAND_PREFIX + key
-        earlier = self._recorded(invoice_id, method, "charge", provider_reference)
-        if earlier is not None:
-            return earlier
-        doc = self.reads.get(invoice_id)
-        if not doc.is_posted or doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
-            raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
-                                   number=doc.display_number))
-        payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
-                   "provider_reference": provider_reference, "notes": notes,
-                   "data": {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}}
-        return self.payments.record(invoice_id, payload, actor=actor, receipt=True)
+        return errors
 
     def reversible(self, payment: TransactionView) -> bool:
         """Whether ``payment`` may be reversed (were it not reversed yet): a successful charge
@@ -137,6 +151,14 @@ class ManualPayments:
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,
                    "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.shown_reference}}
         return self.payments.record(invoice_id, payload, actor=actor)
+
+    def recorded_with(self, invoice_id: int, request_key: str) -> TransactionView | None:
+        """The payment the form ``request_key`` recorded on ``invoice_id`` by hand, if any."""
+        with self.ctx.db.session() as s:
+            row = s.execute(select(PaymentTransaction).where(
+                PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.action == "charge",
+                PaymentTransaction.provider_reference == BY_HAND_PREFIX + request_key)).scalar_one_or_none()
+            return transaction(row) if row is not None else None
 
     def _recorded(self, invoice_id: int, method: str, action: str, reference: str) -> RecordedPayment | None:
         """The payment this form recorded before, if any (``Conflict`` for another invoice's form)."""

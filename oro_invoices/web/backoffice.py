@@ -127,6 +127,7 @@ class BackOffice:
             customer_filter=self._customer_filter(req, page.query.get("customer"), customers),
             website_options=None if websites is None else choice_options(websites, page.query.get("website")),
             can_delete=can_delete, can_send=req.can("oro_invoices.send"), pdf_pending=pdf_pending,
+            can_record_payments=req.can("oro_invoices.manage_payments"),
             # filtered to one customer (the list's choice, or the Aging Report's link): their statement
             statement_customer=None if "customer" in page.errors else parse_id(page.query.get("customer") or ""),
             can_import=req.can("oro_invoices.import") and getattr(req.user, "organization_id", None) is not None)

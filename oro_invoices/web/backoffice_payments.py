@@ -220,7 +220,7 @@ class PaymentActions:
                 raise ValidationError([("amount", _("Enter the amount received."))])
             amount = self.ctx.page_formatter(req, doc).typed_number(typed)
             recorded = self.ctx.service.record_received_payment(
-                doc.id, amount=amount, method=form.get("method", ""), received_on=_day(form.get("received_on", "")),
+                doc.id, amount=amount, method=form.get("method", ""), received_on=received_day(form.get("received_on", "")),
                 reference=form.get("reference", ""), notes=form.get("notes", ""), actor=actor_of(req),
                 request_key=form.get("request_key", ""))
         except ValidationError as exc:
@@ -296,7 +296,7 @@ class PaymentActions:
             ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
 
 
-def _day(text: str) -> dt.date | None:
+def received_day(text: str) -> dt.date | None:
     """The day an ``<input type="date">`` sent (``YYYY-MM-DD``).
 
     :raises ValidationError: text that is no such day.

@@ -43,10 +43,10 @@ class SelectionPages:
         """What Send to Customer will do with each selected invoice, and the button that does it."""
         self.backoffice.check(req, "oro_invoices.send")
         mail = self._mail()
-        ids, back = self._selection(req.query_lists, req.query)
+        ids, back = self.selected(req.query_lists, req.query)
         if ids is None:
-            return self._nothing_selected(back)
-        planned = selection.plan_sends(self.ctx.service, mail, ids, organization_id=self._organization(req))
+            return self.nothing_selected(back)
+        planned = selection.plan_sends(self.ctx.service, mail, ids, organization_id=organization_of(req))
         sendable = [p for p in planned if not p.outcome]
         html = self.ctx.render("admin/selection.html", req, mode="send_confirm", rows=self._rows(planned),
                                ids=[p.invoice_id for p in sendable], back=back,
@@ -58,13 +58,13 @@ class SelectionPages:
         """Post and send the selected invoices; the page then says what became of each."""
         self.backoffice.check(req, "oro_invoices.send")
         mail = self._mail()
-        ids, back = self._selection(req.form_lists, req.form)
+        ids, back = self.selected(req.form_lists, req.form)
         if ids is None:
-            return self._nothing_selected(back)
+            return self.nothing_selected(back)
         token = req.form.get("form_token", "")
         if not token:
             raise ValidationError([("", Message("The form is incomplete; open Send to Customer again."))])
-        results = selection.send(self.ctx.service, mail, ids, organization_id=self._organization(req),
+        results = selection.send(self.ctx.service, mail, ids, organization_id=organization_of(req),
                                  actor=actor_of(req), once=token)
         html = self.ctx.render("admin/selection.html", req, mode="send_result", rows=self._rows(results),
                                back=back, summary=_sent_summary(results),
@@ -76,10 +76,10 @@ class SelectionPages:
     def delete_confirm(self, req: Request) -> Response:
         """Which selected invoices Delete removes (the drafts), and the button that does it."""
         self.backoffice.check(req, "oro_invoices.delete")
-        ids, back = self._selection(req.query_lists, req.query)
+        ids, back = self.selected(req.query_lists, req.query)
         if ids is None:
-            return self._nothing_selected(back)
-        planned = selection.plan_deletes(self.ctx.service, ids, organization_id=self._organization(req))
+            return self.nothing_selected(back)
+        planned = selection.plan_deletes(self.ctx.service, ids, organization_id=organization_of(req))
         deletable = [p for p in planned if not p.outcome]
         html = self.ctx.render("admin/selection.html", req, mode="delete_confirm", rows=self._rows(planned),
                                ids=[p.invoice_id for p in deletable], back=back, count=len(deletable))
@@ -88,10 +88,10 @@ class SelectionPages:
     def delete(self, req: Request) -> Response:
         """Delete the selected drafts, then back to the grid saying what was done."""
         self.backoffice.check(req, "oro_invoices.delete")
-        ids, back = self._selection(req.form_lists, req.form)
+        ids, back = self.selected(req.form_lists, req.form)
         if ids is None:
-            return self._nothing_selected(back)
-        results = selection.delete(self.ctx.service, ids, organization_id=self._organization(req),
+            return self.nothing_selected(back)
+        results = selection.delete(self.ctx.service, ids, organization_id=organization_of(req),
                                    actor=actor_of(req))
         deleted = sum(1 for r in results if r.outcome == selection.DELETED)
         flashes = [("success", ngettext("%(num)d draft was deleted.", "%(num)d drafts were deleted.", deleted))] if deleted else []
@@ -104,9 +104,9 @@ class SelectionPages:
     def pdfs(self, req: Request) -> Response:
         """The stored PDFs of the selected invoices as one ZIP archive (``invoice-pdfs-YYYY-MM-DD.zip``)."""
         self.backoffice.check(req)
-        ids, back = self._selection(req.query_lists, req.query)
+        ids, back = self.selected(req.query_lists, req.query)
         if ids is None:
-            return self._nothing_selected(back)
+            return self.nothing_selected(back)
         return archive_download(self.ctx.service, replace(self.backoffice.base_filter(req), invoice_ids=ids),
                                 "invoice-pdfs")
 
@@ -117,11 +117,7 @@ class SelectionPages:
             raise InvoiceError(_("Email is not configured for invoices."))
         return self.ctx.mail
 
-    @staticmethod
-    def _organization(req: Request) -> int | None:
-        return getattr(req.user, "organization_id", None)
-
-    def _selection(self, lists: Mapping[str, list[str]],
+    def selected(self, lists: Mapping[str, list[str]],
                    single: Mapping[str, str]) -> tuple[list[int] | None, str]:
         """The selected ids (None when none is) and the grid's query to go back to.
 
@@ -144,7 +140,7 @@ class SelectionPages:
             raise ValidationError([("", Message("Select at most %(count)s invoices at once.",
                                                        count=selection.MAX_SELECTED))]) from None
 
-    def _nothing_selected(self, back: str) -> Response:
+    def nothing_selected(self, back: str) -> Response:
         return Response.redirect(self.ctx.url_for(ENDPOINT_INDEX) + back, flashes=[
             ("error", _("Select the invoices first: tick them in the grid's first column."))])
 
@@ -158,6 +154,11 @@ class SelectionPages:
             rows.append({"id": item.invoice_id, "invoice": doc, "number": number, "posts": item.posts,
                          "to": item.to, "outcome": item.outcome, "problem": problem})
         return rows
+
+
+def organization_of(req: Request) -> int | None:
+    """The organization whose invoices the admin acts on (None: every one, on a host without them)."""
+    return getattr(req.user, "organization_id", None)
 
 
 def _sent_summary(results: Sequence[selection.Selected]) -> str:

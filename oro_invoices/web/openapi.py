@@ -112,6 +112,13 @@ class InvoicePageOut(Schema):
         "description": "Pass as `cursor` for the next page; null on the last page."})
 
 
+class RemittanceOut(Schema):
+    """One payment received for several invoices, recorded in the back-office's grid."""
+
+    total = DecimalString(metadata={"description": "The amount received for all of them."})
+    invoices = fields.List(fields.String(), metadata={"description": "The invoices' numbers."})
+
+
 class TransactionOut(Schema):
     """A recorded payment transaction; ``invoice`` is the invoice after it."""
 
@@ -133,6 +140,9 @@ class TransactionOut(Schema):
         "description": "A payment recorded by hand, or its reversal: the reference the admin typed."})
     reverses = fields.Integer(allow_none=True, metadata={
         "description": "A reversal (a refund undoing a payment recorded by hand in error): that payment's id."})
+    remittance = fields.Nested(RemittanceOut, allow_none=True, metadata={
+        "description": "A payment recorded by hand as this invoice's share of one payment received for several "
+                       "invoices (Record Payment on the invoices ticked in the grid)."})
 
 
 class RefundOut(Schema):

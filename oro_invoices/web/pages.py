@@ -19,6 +19,7 @@ from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_import import ImportPages
 from oro_invoices.web.backoffice_notes import NoteActions
 from oro_invoices.web.backoffice_payments import PaymentActions
+from oro_invoices.web.backoffice_remittance import RemittancePages
 from oro_invoices.web.backoffice_selection import SelectionPages
 from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
@@ -97,6 +98,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.selection_send", "/selected/send", "selection.send", "backoffice", "POST"),
     _r("oro_invoices.admin.selection_delete_confirm", "/selected/delete", "selection.delete_confirm", "backoffice"),
     _r("oro_invoices.admin.selection_delete", "/selected/delete", "selection.delete", "backoffice", "POST"),
+    _r("oro_invoices.admin.selection_payment_form", "/selected/payment", "remittance.form", "backoffice"),
+    _r("oro_invoices.admin.selection_payment", "/selected/payment", "remittance.record", "backoffice", "POST"),
     _r("oro_invoices.admin.selection_pdfs", "/selected/pdfs.zip", "selection.pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
@@ -170,6 +173,7 @@ class InvoicePages:
         self.aging = AgingPages(self.backoffice)
         self.statements = StatementPages(self.backoffice)
         self.selection = SelectionPages(self.backoffice)
+        self.remittance = RemittancePages(self.selection)
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)

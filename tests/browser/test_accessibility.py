@@ -71,6 +71,8 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
         ("reverse payment dialog", f"{view}/{posted}?dialog=reverse-payment&transaction={by_hand.id}"),
         ("send the ticked invoices", f"{view}/selected/send?invoice={draft}&invoice={posted}&invoice={paid}"),
         ("delete the ticked drafts", f"{view}/selected/delete?invoice={draft}&invoice={posted}"),
+        ("record payment for the ticked invoices",
+         f"{view}/selected/payment?invoice={draft}&invoice={posted}&invoice={paid}&received=99999"),
         ("order tab", f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices"),
         ("configuration", base_url + "/admin/config/oro_invoices"),
     ]

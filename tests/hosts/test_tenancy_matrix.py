@@ -153,7 +153,8 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
         assert resp.status_code == 404, url
     # the grid's actions on ticked invoices: the other's are "not found" and left alone
     theirs_ticked = "&".join(f"invoice={i}" for i in (other.posted, other.draft))
-    for url in (f"/admin/invoices/selected/send?{theirs_ticked}", f"/admin/invoices/selected/delete?{theirs_ticked}"):
+    for url in (f"/admin/invoices/selected/send?{theirs_ticked}", f"/admin/invoices/selected/delete?{theirs_ticked}",
+                f"/admin/invoices/selected/payment?{theirs_ticked}"):
         page = admin.get(url).get_data(as_text=True)
         assert f"Invoice {other.posted} does not exist." in text_of(page), url
         assert not displayed_numbers(page) & numbers_of(app, other) and 'name="invoice"' not in page, url
@@ -164,6 +165,12 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
                                             "csrf_token": token})
         assert resp.status_code in (200, 303) and not displayed_numbers(resp.get_data(as_text=True)) \
             & numbers_of(app, other), url
+    # Record Payment for their invoices, with a share typed for each: nothing to record, nothing shown
+    resp = admin.client.post("/admin/invoices/selected/payment", data={
+        "invoice": [other.posted, other.draft], f"amount-{other.posted}": "1", "method": "cash",
+        "received_on": "2026-12-01", "request_key": "t" * 24, "csrf_token": token})
+    assert resp.status_code == 422 and not displayed_numbers(resp.get_data(as_text=True)) & numbers_of(app, other)
+    assert "None of the selected invoices can take a payment." in text_of(resp.get_data(as_text=True))
     assert fingerprint(app) == before
 
 

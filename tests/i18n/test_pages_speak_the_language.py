@@ -215,6 +215,17 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices/selected/send", 200, {"invoice": str(paid), "form_token": "languages"},
              f"/admin/invoices/selected/send?invoice={paid}"),
         Page("admin", "/admin/invoices/selected/pdfs.zip?invoice=abc", 422),
+        # Record Payment for ticked invoices: the form (spread beyond the amount due), a refused share, the result
+        Page("admin", f"/admin/invoices/selected/payment?invoice={partial}&invoice={late}&invoice={draft}"
+                      "&invoice=999999&received=99999"),
+        Page("admin", "/admin/invoices/selected/payment", 422,
+             {"invoice": str(partial), f"amount-{partial}": "99999999", "method": "cash",
+              "received_on": dt.date.today().isoformat(), "request_key": "r" * 24},
+             f"/admin/invoices/selected/payment?invoice={partial}"),
+        Page("admin", "/admin/invoices/selected/payment", 200,
+             {"invoice": str(late), f"amount-{late}": "1", "method": "cash",
+              "received_on": dt.date.today().isoformat(), "request_key": "languages-remittance"},
+             f"/admin/invoices/selected/payment?invoice={late}"),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
         Page("admin", view),

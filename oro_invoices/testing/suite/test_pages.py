@@ -48,6 +48,8 @@ SELECTION_DELETE_CONFIRM = "oro_invoices.admin.selection_delete_confirm"
 SELECTION_DELETE = "oro_invoices.admin.selection_delete"
 SELECTION_SEND_CONFIRM = "oro_invoices.admin.selection_send_confirm"
 SELECTION_PDFS = "oro_invoices.admin.selection_pdfs"
+SELECTION_PAYMENT_FORM = "oro_invoices.admin.selection_payment_form"
+SELECTION_PAYMENT = "oro_invoices.admin.selection_payment"
 RECORD_PAYMENT = "oro_invoices.admin.record_payment"
 REVERSE_PAYMENT = "oro_invoices.admin.reverse_payment"
 
@@ -258,8 +260,9 @@ class TestPageStatement(PageSuite):
 
 class TestPageSelection(PageSuite):
     """The grid's actions on ticked invoices: a page saying what happens to each, then the
-    action (Delete: drafts only), and the ZIP of their stored PDFs; each needs its permission,
-    and another organization's invoices are "not found"."""
+    action (Delete: drafts only; Record Payment: one payment shared among them), and the ZIP of
+    their stored PDFs; each needs its permission, and another organization's invoices are "not
+    found"."""
 
     def selected(self, endpoint: str, *invoices: Any) -> str:
         return self.url(endpoint) + "?" + urlencode([("invoice", i.id) for i in invoices])
@@ -298,9 +301,28 @@ class TestPageSelection(PageSuite):
                                                     for invoice in (self.shop.posted, self.shop.foreign))
         assert archive.read(f"invoice-{self.shop.posted.display_number}.pdf") == KIT_PDF
 
+    def test_one_payment_is_recorded_for_the_ticked_invoices_once(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        invoices, posted = self.client.addon.invoices, self.shop.posted
+        page_url = self.selected(SELECTION_PAYMENT_FORM, self.shop.draft, posted)
+        page = self.browser.get(page_url)
+        text = html.unescape(page.text())
+        assert page.status == 200 and "Not recorded: It is a draft: post it first." in text
+        assert f'name="amount-{posted.id}"' in page.text() and f'name="amount-{self.shop.draft.id}"' not in page.text()
+        form = {"invoice": str(posted.id), f"amount-{posted.id}": "5.00", "method": "bank_transfer",
+                "received_on": dt.datetime.now(dt.UTC).date().isoformat(), "reference": "STMT 9",
+                "request_key": "kit-remittance-0001"}
+        for _ in range(2):   # the same form twice: one payment
+            resp = self.browser.submit(page_url, self.url(SELECTION_PAYMENT), form)
+            assert resp.status == 200 and 'data-oi-mode="result"' in resp.text()
+        [payment] = invoices.transactions(posted.id)
+        assert (payment.amount, payment.method, payment.reference) == (Decimal("5.00"), "bank_transfer", "STMT 9")
+        assert payment.remittance is not None and payment.remittance.total == Decimal("5.00")
+        assert invoices.get(posted.id).amount_due == posted.amount_due - Decimal("5.00")
+
     def test_each_action_needs_its_permission_and_the_admins_organization(self) -> None:
         self.client.login_admin(VIEW_ONLY)
-        for endpoint in (SELECTION_DELETE_CONFIRM, SELECTION_SEND_CONFIRM):
+        for endpoint in (SELECTION_DELETE_CONFIRM, SELECTION_SEND_CONFIRM, SELECTION_PAYMENT_FORM):
             assert self.browser.get(self.selected(endpoint, self.shop.draft)).status == 403
         self.client.login_admin(PERMISSIONS, organization_id=2)
         page = self.browser.get(self.selected(SELECTION_DELETE_CONFIRM, self.shop.draft))

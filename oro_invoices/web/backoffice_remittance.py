@@ -1,0 +1,156 @@
+"""**Record Payment** for the invoices ticked on the grid: one payment received for several
+invoices, such as a customer's bank transfer that settles a list of them
+(``services.remittances``).
+
+The form lists the ticked invoices that can take a share, oldest due date first, each with its
+amount due as its share; typing the amount received and pressing **Spread** shares it out oldest
+first instead. The invoices that cannot take one are listed with the reason. Recording checks
+every share and the shared fields (method, day, reference, notes) first: a problem shows the
+form again with it beside its field, and nothing is recorded. The page then says what became of
+each invoice. Needs ``oro_invoices.manage_payments``.
+"""
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.money import parse_decimal
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.i18n import _, ngettext
+from oro_invoices.services import remittances
+from oro_invoices.services.manual_payments import OFFLINE_METHODS
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_payments import PERMISSION, received_day
+from oro_invoices.web.backoffice_selection import SelectionPages, organization_of
+from oro_invoices.web.http import Request, Response
+
+#: The shared fields of the form, as the page sends them back when it shows a problem.
+FIELDS = ("method", "received_on", "reference", "notes", "request_key", "received")
+#: The fields the form shows a problem beside (the others, above the form).
+PLACED = ("method", "received_on", "reference", "notes", "request_key", "received", "amount")
+
+
+class RemittancePages:
+    """Record Payment for the ticked invoices: the form, and recording it."""
+
+    def __init__(self, selection: SelectionPages):
+        self.selection = selection
+        self.backoffice = selection.backoffice
+        self.ctx = selection.ctx
+
+    def form(self, req: Request) -> Response:
+        """The shares of the payment (each invoice's amount due, or ``?received=`` spread oldest
+        first) and the fields of how it was received."""
+        self.backoffice.check(req, PERMISSION)
+        ids, back = self.selection.selected(req.query_lists, req.query)
+        if ids is None:
+            return self.selection.nothing_selected(back)
+        fields = {key: req.query.get(key, "") for key in FIELDS}
+        errors: dict[str, str] = {}
+        received = None
+        if fields["received"].strip():
+            try:
+                received = self._amount(req, fields["received"], "received")
+                if received <= 0:
+                    raise ValidationError([("received", _("Enter an amount above zero."))])
+            except ValidationError as exc:
+                errors = _by_field(exc)
+                received = None
+        planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req), received=received)
+        if received is not None:     # the spread shares are the form's amounts
+            fields.update({s.field: self._field_number(req, s.amount) for s in planned.takers})
+        status = 422 if errors else 200
+        return self._page(req, planned, back, fields, errors, status=status)
+
+    def record(self, req: Request) -> Response:
+        """Record the shares; the page then says what became of each invoice."""
+        self.backoffice.check(req, PERMISSION)
+        form = req.form
+        ids, back = self.selection.selected(req.form_lists, form)
+        if ids is None:
+            return self.selection.nothing_selected(back)
+        organization = organization_of(req)
+        fields = {key: form.get(key, "") for key in FIELDS}
+        fields.update({key: value for key, value in form.items() if key.startswith("amount-")})
+        try:
+            amounts = self._shares(req, ids, form)
+            day = received_day(form.get("received_on", ""))
+            done = remittances.record(
+                self.ctx.service, ids, amounts, organization_id=organization, method=form.get("method", ""),
+                received_on=day, reference=form.get("reference", ""),
+                notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""))
+        except ValidationError as exc:
+            planned = remittances.plan(self.ctx.service, ids, organization_id=organization)
+            return self._page(req, planned, back, fields, _by_field(exc), status=guard.friendly(exc)[0])
+        formatter = self.ctx.page_formatter(req)
+        recorded = [s for s in done.shares if s.outcome == remittances.RECORDED]
+        summary = ngettext(
+            "A payment of %(amount)s received by %(method)s on %(date)s was recorded for %(num)d invoice.",
+            "A payment of %(amount)s received by %(method)s on %(date)s was recorded across %(num)d invoices.",
+            len(recorded), amount=formatter.money(sum((s.amount for s in recorded), Decimal(0)), done.currency),
+            method=self.ctx.payment_method_label(form.get("method", "")),
+            date=formatter.date(day)) if recorded else ""
+        html = self.ctx.render("admin/remittance.html", req, mode="result", remittance=done,
+                               rows=self._rows(done), back=back, summary=summary,
+                               before=sum(1 for s in done.shares if s.outcome == remittances.ALREADY_RECORDED),
+                               failed=sum(1 for s in done.shares if s.error is not None))
+        return Response.html(html, title=_("Payment recorded"))
+
+    # ---- helpers ------------------------------------------------------------------------
+
+    def _page(self, req: Request, planned: remittances.Remittance, back: str, fields: dict[str, str],
+              errors: dict[str, str], *, status: int = 200) -> Response:
+        fields = dict(fields)
+        for share in planned.takers:
+            fields.setdefault(share.field, self._field_number(req, share.amount))
+        shown = {*PLACED, *(share.field for share in planned.takers)}
+        unplaced = [message for field, message in errors.items() if field not in shown]
+        if unplaced:
+            errors = {**{f: m for f, m in errors.items() if f in shown}, "": " ".join(unplaced)}
+        if not fields.get("request_key"):
+            fields["request_key"] = secrets.token_urlsafe(24)
+        html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
+                               rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
+                               methods=OFFLINE_METHODS, today=local_today(self.ctx.service.clock()),
+                               ids=[s.invoice_id for s in planned.shares if s.invoice is not None])
+        return Response.html(html, status=status, title=_("Record Payment"))
+
+    def _amount(self, req: Request, typed: str, field: str) -> Decimal:
+        """An amount typed in the page's number format.
+
+        :raises ValidationError: text that is no amount (under ``field``).
+        """
+        amount = parse_decimal(self.ctx.page_formatter(req).typed_number(typed.strip()), field)
+        if not amount.is_finite():
+            raise ValidationError([(field, _("Enter an amount."))])
+        return amount
+
+    def _shares(self, req: Request, ids: list[int], form: Any) -> dict[int, str]:
+        """The amount typed for each invoice, read in the page's number format ("": left empty)."""
+        formatter = self.ctx.page_formatter(req)
+        return {invoice_id: formatter.typed_number(str(form.get(f"amount-{invoice_id}", "") or "").strip())
+                for invoice_id in ids}
+
+    def _field_number(self, req: Request, amount: Decimal) -> str:
+        """``amount`` as the form's amount fields show it (the page's number format)."""
+        return self.ctx.page_formatter(req).field_number(amount)
+
+    def _rows(self, remittance: remittances.Remittance) -> list[dict[str, Any]]:
+        rows = []
+        for share in remittance.shares:
+            doc = share.invoice
+            number = (doc.invoice_number or _(doc.display_number)) if doc is not None else f"#{share.invoice_id}"
+            problem = _(share.problem) if share.problem else (guard.friendly(share.error)[1] if share.error else "")
+            rows.append({"share": share, "invoice": doc, "number": number, "problem": problem})
+        return rows
+
+
+def _by_field(exc: ValidationError) -> dict[str, str]:
+    """Each problem of ``exc`` under its field ("" for the form as a whole), in the admin's language."""
+    errors: dict[str, str] = {}
+    for field, message in exc.errors:
+        errors.setdefault(field, _(message))
+    return errors

@@ -1,0 +1,198 @@
+"""Record Payment for the invoices ticked on the grid, in the reference shop: one bank transfer
+shared among several invoices, oldest due first, recorded as one payment by hand on each."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from urllib.parse import urlencode
+
+from support.api import shop_api_call
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+
+PAYMENT = "/admin/invoices/selected/payment"
+#: Acme's: partly paid (due Dec 2), pending (Dec 9), the Berlin branch's (Dec 14); paid in full;
+#: a draft; Globex's in USD; Sakura's (the other organization).
+PARTLY, PENDING, BRANCH, PAID, DRAFT, DOLLARS, FOREIGN = (
+    "ERP-SO-1002-2", "ERP-SO-1003-3", "ERP-SO-1005-5", "ERP-SO-1001-1", "ERP-SO-1004-4", "ERP-SO-1007-7",
+    "ERP-SO-1011-11")
+
+
+def ids(admin: ShopClient, *external_ids: str) -> list[int]:
+    return [admin.service.find_id(external_id=e) for e in external_ids]
+
+
+def query(invoices: list[int], **params: str) -> str:
+    return "?" + urlencode([("invoice", i) for i in invoices] + [("return", "?status=posted"), *params.items()])
+
+
+def rows(page: str) -> list[tuple[int, str, str]]:
+    """Each invoice row: its id, its outcome and its last cell in words."""
+    found = re.findall(r'<tr data-invoice-id="(\d+)" data-oi-outcome="([a-z_]+)">(.*?)</tr>', page, re.S)
+    return [(int(i), outcome, text_of(re.split(r"<td[^>]*>", cells)[-1])) for i, outcome, cells in found]
+
+
+def form_of(page: str) -> dict[str, object]:
+    """The Record Payment form as the page fills it in, ready to be sent."""
+    form = page.split('id="oi-remittance-form"')[1]
+    fields: dict[str, object] = dict(re.findall(r'name="((?:amount-\d+)|request_key|received_on|return)" '
+                                                r'value="([^"]*)"', form))
+    fields["invoice"] = re.findall(r'<input type="hidden" name="invoice" value="(\d+)">', form)
+    fields["method"] = re.search(r'<option value="([a-z_]+)" selected>', form).group(1)
+    fields["csrf_token"] = form_token(page)
+    return fields
+
+
+def test_the_grid_offers_record_payment_for_the_ticked_invoices(admin):
+    grid = admin.get("/admin/invoices").get_data(as_text=True)
+    bar = grid.split('id="oi-selection-form"')[1].split("</form>")[0]
+    assert f'id="oi-selection-payment" formaction="{PAYMENT}"' in bar
+
+
+def test_the_form_shares_the_amount_due_oldest_first_and_says_which_cannot_take_a_share(admin):
+    partly, pending, branch, paid, draft, dollars, foreign = ids(admin, PARTLY, PENDING, BRANCH, PAID, DRAFT,
+                                                                 DOLLARS, FOREIGN)
+    paid_before = admin.service.transactions(partly)
+    resp = admin.get(PAYMENT + query([branch, paid, pending, draft, dollars, foreign, partly]))
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert [(i, outcome) for i, outcome, _ in rows(page)] == [
+        (partly, "share"), (pending, "share"), (branch, "share"),
+        (paid, "not_recorded"), (dollars, "not_recorded"), (draft, "not_recorded"), (foreign, "not_recorded")]
+    said = {i: cell for i, _, cell in rows(page)}
+    assert said[paid] == "Not recorded: It has nothing to pay."
+    assert said[draft] == "Not recorded: It is a draft: post it first."
+    assert said[dollars] == "Not recorded: It is in USD, this payment in EUR: record it apart."
+    assert said[foreign] == f"Not recorded: Invoice {foreign} does not exist."
+    assert "SAK-" not in page                                      # nothing of the other organization's is shown
+    form = form_of(page)
+    dues = {i: admin.service.get(i).amount_due for i in (partly, pending, branch)}
+    assert {k: v for k, v in form.items() if k.startswith("amount-")} == \
+        {f"amount-{i}": f"{due:.2f}" for i, due in dues.items()}
+    assert form["invoice"] == [str(i) for i in (partly, pending, branch, paid, dollars, draft)]
+    assert form["method"] == "bank_transfer" and form["received_on"] == dt.datetime.now(dt.UTC).date().isoformat()
+    assert f"Amount due of these invoices €{sum(dues.values()):,.2f}" in text_of(page)
+    assert admin.service.transactions(partly) == paid_before                 # showing it writes nothing
+
+
+def test_a_transfer_spread_oldest_first_is_recorded_once_on_each_invoice(shop, admin):
+    partly, pending, branch = ids(admin, PARTLY, PENDING, BRANCH)
+    before = {i: admin.service.get(i) for i in (partly, pending, branch)}
+    received = Decimal("300.00")
+    page = admin.get(PAYMENT + query([pending, branch, partly], received="300")).get_data(as_text=True)
+    form = form_of(page)
+    first = before[partly].amount_due
+    assert (form[f"amount-{partly}"], form[f"amount-{pending}"], form[f"amount-{branch}"]) == \
+        (f"{first:.2f}", f"{received - first:.2f}", "0.00")
+    done = admin.client.post(PAYMENT, data={**form, "reference": "STMT 2026-120 / 3", "notes": "Remittance advice"})
+    assert done.status_code == 200
+    result = done.get_data(as_text=True)
+    today = dt.datetime.now(dt.UTC).date()
+    assert (f"A payment of €300.00 received by Bank transfer on {today:%b} {today.day}, {today.year} was recorded "
+            "across 2 invoices.") in text_of(result)
+    assert [(i, outcome) for i, outcome, _ in rows(result)] == \
+        [(partly, "recorded"), (pending, "recorded"), (branch, "skipped")]
+    assert "Total recorded €300.00" in text_of(result)
+
+    numbers = (before[partly].invoice_number, before[pending].invoice_number)
+    for invoice_id, share in ((partly, first), (pending, received - first)):
+        [payment] = [t for t in admin.service.transactions(invoice_id) if t.recorded_by_hand]
+        assert (payment.amount, payment.method, payment.reference, payment.notes) == \
+            (share, "bank_transfer", "STMT 2026-120 / 3", "Remittance advice")
+        assert (payment.remittance.total, payment.remittance.invoices) == (received, numbers)
+        view = admin.get(f"/admin/invoices/{invoice_id}").get_data(as_text=True)
+        row = text_of(re.search(rf'<tr data-transaction-id="{payment.id}">(.*?)</tr>', view, re.S).group(1))
+        assert f"Share of €300.00 received for {numbers[0]}, {numbers[1]}" in row and "Reverse" in row
+    assert admin.service.get(partly).payment_status is PaymentStatus.PAID_IN_FULL
+    assert admin.service.get(pending).payment_status is PaymentStatus.PAID_PARTIALLY
+    assert admin.service.get(pending).amount_due == before[pending].amount_due - (received - first)
+    assert admin.service.transactions(branch) == []
+
+    # the API shows which remittance a payment belongs to
+    api = shop_api_call(shop, "GET", f"/invoices/{pending}/payments").get_json()
+    [shown] = [t for t in api["data"] if t["received_on"]]
+    assert shown["remittance"] == {"total": "300.00", "invoices": list(numbers)}
+
+    # the same form sent again (a reload, Back) records nothing more
+    again = admin.client.post(PAYMENT, data={**form, "reference": "STMT 2026-120 / 3"})
+    assert again.status_code == 200
+    assert "2 shares were recorded from this form before and not recorded again." in text_of(again.get_data(as_text=True))
+    assert sum(1 for t in admin.service.transactions(pending) if t.recorded_by_hand) == 1
+    assert sum(1 for t in admin.service.transactions(partly) if t.recorded_by_hand) == 1
+
+
+def test_more_received_than_due_is_said_and_never_recorded(admin):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    due = sum(admin.service.get(i).amount_due for i in (partly, pending))
+    page = admin.get(PAYMENT + query([partly, pending], received=f"{due + 50:.2f}")).get_data(as_text=True)
+    assert "€50.00 of the amount received is more than these invoices' amount due: it is not recorded here." \
+        in text_of(page)
+    form = form_of(page)
+    assert Decimal(form[f"amount-{partly}"]) + Decimal(form[f"amount-{pending}"]) == due
+
+
+def test_every_problem_is_said_beside_its_field_and_nothing_is_recorded(admin):
+    partly, pending, branch = ids(admin, PARTLY, PENDING, BRANCH)
+    page = admin.get(PAYMENT + query([partly, pending, branch])).get_data(as_text=True)
+    form = form_of(page)
+    tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=2)
+    due = admin.service.get(pending).amount_due
+    bad = {**form, f"amount-{partly}": "abc", f"amount-{pending}": f"{due + 1:.2f}", f"amount-{branch}": "-5",
+           "received_on": tomorrow.isoformat(), "method": "barter"}
+    resp = admin.client.post(PAYMENT, data=bad)
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    errors = {name: text_of(message) for name, message in
+              re.findall(r'data-oi-error="([a-z_0-9-]+)">(.*?)</span>', page, re.S)}
+    assert errors[f"amount-{partly}"].startswith("'abc' is not a decimal number")
+    assert errors[f"amount-{pending}"] == f"At most the amount due, €{due:,.2f}."
+    assert errors[f"amount-{branch}"] == "Enter an amount above zero, or leave it empty."
+    assert errors["received_on"].startswith("The payment cannot be received after today")
+    assert errors["method"] == "Choose how the payment was received."
+    assert "Nothing was recorded. Correct what is marked below." in text_of(page)
+    assert 'value="abc"' in page and f'value="{due + 1:.2f}"' in page        # what was typed is kept
+    for invoice_id in (partly, pending, branch):
+        assert not any(t.recorded_by_hand for t in admin.service.transactions(invoice_id))
+
+    empty = admin.client.post(PAYMENT, data={**form, **{k: "" for k in form if str(k).startswith("amount-")}})
+    assert empty.status_code == 422
+    assert "Enter the amount received for at least one invoice." in text_of(empty.get_data(as_text=True))
+
+    spread = admin.get(PAYMENT + query([partly], received="lots"))
+    assert spread.status_code == 422
+    said = re.search(r'data-oi-error="received">(.*?)</span>', spread.get_data(as_text=True), re.S).group(1)
+    assert text_of(said).startswith("'lots' is not a decimal number")
+
+
+def test_amounts_are_read_in_the_pages_number_format(admin):
+    branch, = ids(admin, BRANCH)
+    german = {"Accept-Language": "de-DE"}
+    page = admin.get(PAYMENT + query([branch], received="1.000,50"), headers=german).get_data(as_text=True)
+    form = form_of(page)
+    assert form[f"amount-{branch}"] == "1000,50"
+    assert admin.client.post(PAYMENT, data=form, headers=german).status_code == 200
+    [payment] = admin.service.transactions(branch)
+    assert payment.amount == Decimal("1000.50")
+
+
+def test_record_payment_needs_the_manage_payments_permission(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
+                           permissions=["oro_invoices.view"])
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    pending, = ids(viewer, PENDING)
+    grid = viewer.get("/admin/invoices").get_data(as_text=True)
+    assert 'id="oi-selection-payment"' not in grid
+    assert viewer.get(PAYMENT + query([pending])).status_code == 403
+    refused = viewer.client.post(PAYMENT, data={"invoice": [pending], f"amount-{pending}": "1", "method": "cash",
+                                                "received_on": "2026-12-01", "request_key": "k" * 24,
+                                                "csrf_token": form_token(grid)})
+    assert refused.status_code == 403 and viewer.service.transactions(pending) == []
+
+
+def test_nothing_ticked_goes_back_to_the_grid(admin):
+    resp = admin.get(PAYMENT + "?return=%3Fstatus%3Dposted")
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/invoices?status=posted")
