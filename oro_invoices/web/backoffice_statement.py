@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound
@@ -16,6 +17,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
+from oro_invoices.services.selected_invoices import MAX_SELECTED
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
@@ -146,8 +148,20 @@ class StatementPages:
                 else ctx.mail.statements.emails(found.organization_id, found.customer_id))
         html = ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS, customer=who,
                           query=f"?customer={found.customer_id}", page_url=self._url(found), emails=sent,
-                          can_send=self._may_send(req), email=email, form_error=form_error)
+                          can_send=self._may_send(req), email=email, form_error=form_error,
+                          record_payment=self._record_payment_links(req, found))
         return Response.html(html, status=status, title=_("Statement of %(customer)s", customer=who))
+
+    def _record_payment_links(self, req: Request, found: Statement) -> dict[str, str]:
+        """Per currency, **Record Payment** for the customer's open invoices in it (the first
+        ``MAX_SELECTED``, as listed: oldest due first), where the admin may record payments."""
+        if not req.can("oro_invoices.manage_payments"):
+            return {}
+        form = self.backoffice.ctx.url_for("oro_invoices.admin.selection_payment_form")
+        back = f"?customer={found.customer_id}&status=posted"
+        return {section.currency: form + "?" + urlencode(
+                    [("invoice", item.invoice_id) for item in section.items[:MAX_SELECTED]] + [("return", back)])
+                for section in found.sections if section.items}
 
     def pdf(self, req: Request) -> Response:
         """The statement as PDF (``statement-<customer id>-<date>.pdf``), made now."""

@@ -196,3 +196,28 @@ def test_record_payment_needs_the_manage_payments_permission(shop):
 def test_nothing_ticked_goes_back_to_the_grid(admin):
     resp = admin.get(PAYMENT + "?return=%3Fstatus%3Dposted")
     assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/invoices?status=posted")
+
+
+def test_the_customer_statement_records_a_payment_for_its_open_invoices(admin):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    customer = admin.service.get(pending).customer_id
+    statement = admin.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
+    listed = [int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)" data-bucket=', statement)]
+    link = re.search(r'data-oi-record-payment="EUR" href="([^"]+)">Record a payment in EUR<', statement)
+    assert link is not None and {partly, pending} <= set(listed)
+    page = admin.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    shares = [i for i, outcome, _ in rows(page) if outcome == "share"]
+    assert sorted(shares) == sorted(listed)                       # every open invoice of the customer
+    assert f'href="/admin/invoices?customer={customer}&amp;status=posted"' in page     # Cancel: their invoices
+
+
+def test_the_statement_offers_no_record_payment_without_the_permission(shop):
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
+                           permissions=["oro_invoices.view"])
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    pending, = ids(viewer, PENDING)
+    customer = viewer.service.get(pending).customer_id
+    statement = viewer.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
+    assert "data-oi-record-payment" not in statement
