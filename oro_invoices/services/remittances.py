@@ -27,7 +27,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import minor_units, parse_decimal, round_money
+from oro_invoices.domain.money import minor_units, parse_decimal, quantum, round_money
 from oro_invoices.persistence.read_models import RemittanceView, TransactionView
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.payment_records import check_request_key
@@ -144,11 +144,13 @@ def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int |
 
 def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, Decimal | str | None], *,
            organization_id: int | None, method: str, received_on: dt.date | None, reference: str = "",
-           notes: str = "", actor: str, request_key: str) -> Remittance:
+           notes: str = "", actor: str, request_key: str, strict: bool = False) -> Remittance:
     """Record ``amounts`` (by invoice id, a decimal or its text; None, "" or zero: no share) as
     one payment received for ``ids``: one payment by hand per invoice with a share; what became
     of each.
 
+    :param strict: an invoice that cannot take a share (``plan``'s problem) but was given an
+        amount is an error under its field, rather than left out (what the API asks).
     :raises ValidationError: a shared field, or a share that is no amount the invoice can take
         (its field is ``amount-<id>``); nothing is written then.
     """
@@ -163,6 +165,8 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
         errors.append(("request_key", Message("The payment form is damaged; open Record Payment again.")))
     shares: list[Share] = []
     for share in planned.shares:
+        if share.outcome == NOT_RECORDED and strict and share.problem is not None:
+            errors.append((share.field, share.problem))
         if share.outcome:
             shares.append(share)
             continue
@@ -183,7 +187,7 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             errors.append((share.field, Message("At most the amount due, %(amount)s.",
                                                 amount=Amount(share.amount, planned.currency))))
         else:
-            shares.append(replace(share, amount=amount))
+            shares.append(replace(share, amount=amount.quantize(quantum(planned.currency))))
     taking = [s for s in shares if not s.outcome]
     if not taking and not any(s.outcome == ALREADY_RECORDED for s in shares) \
             and not any(f.startswith("amount-") for f, _ in errors):

@@ -75,7 +75,7 @@ from oro_invoices.services.schemas import (
 )
 from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
-from oro_invoices.web import idempotency, openapi
+from oro_invoices.web import api_remittances, idempotency, openapi
 from oro_invoices.web.downloads import (
     archive_download,
     not_modified,
@@ -173,6 +173,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
     Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
+    Route("POST", "/receivables/payments", "record_remittance", WRITE),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -527,6 +528,24 @@ class InvoiceApi:
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)
+
+    def record_remittance(self, request: Request, client: ApiClient) -> Response:
+        """One payment received outside the payment methods for several invoices, each one's
+        share recorded as a payment on it, all or nothing (``web.api_remittances``). 201 with
+        each payment and its invoice after it."""
+        done = api_remittances.record(self.service, client.organization_id, json_object(request),
+                                      actor=self._actor(client))
+        payments, refused = [], []
+        for share in done.shares:
+            if share.transaction is not None:
+                row = openapi.TransactionOut().dump(share.transaction)
+                row["invoice"] = self._invoice_json(self.service.get(share.invoice_id))
+                payments.append(row)
+            elif share.error is not None:     # paid by someone else between the check and its turn
+                refused.append({"invoice_id": share.invoice_id, "message": share.error.message})
+        total = sum((share.amount for share in done.shares if share.transaction is not None), Decimal(0))
+        return Response.json({"currency": done.currency, "total": format(total, "f"), "payments": payments,
+                              "not_recorded": refused}, status=201)
 
     def reverse_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the

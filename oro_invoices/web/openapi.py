@@ -112,8 +112,8 @@ class InvoicePageOut(Schema):
         "description": "Pass as `cursor` for the next page; null on the last page."})
 
 
-class RemittanceOut(Schema):
-    """One payment received for several invoices, recorded in the back-office's grid."""
+class RemittanceOfOut(Schema):
+    """One payment received for several invoices, of which a transaction is one share."""
 
     total = DecimalString(metadata={"description": "The amount received for all of them."})
     invoices = fields.List(fields.String(), metadata={"description": "The invoices' numbers."})
@@ -140,7 +140,7 @@ class TransactionOut(Schema):
         "description": "A payment recorded by hand, or its reversal: the reference the admin typed."})
     reverses = fields.Integer(allow_none=True, metadata={
         "description": "A reversal (a refund undoing a payment recorded by hand in error): that payment's id."})
-    remittance = fields.Nested(RemittanceOut, allow_none=True, metadata={
+    remittance = fields.Nested(RemittanceOfOut, allow_none=True, metadata={
         "description": "A payment recorded by hand as this invoice's share of one payment received for several "
                        "invoices (Record Payment on the invoices ticked in the grid)."})
 
@@ -168,6 +168,47 @@ class ReissueResultOut(CreditNoteResultOut):
 
 class PaymentResultOut(TransactionOut):
     invoice = fields.Nested(InvoiceOut)
+
+
+class RemittanceShareIn(Schema):
+    """One invoice a payment for several invoices pays, and its share."""
+
+    id = fields.Integer(metadata={"description": "The invoice's id (or give external_id)."})
+    external_id = fields.String(metadata={"description": "The invoice's external id (or give id)."})
+    amount = DecimalString(metadata={"description": "Its share, at most its amount due; leave it out of every "
+                                                    "invoice to give the amount received instead."})
+
+
+class RemittanceIn(Schema):
+    """One payment received outside the payment methods for several invoices."""
+
+    method = fields.String(required=True, metadata={
+        "description": "How it was received: bank_transfer, check, cash, direct_debit or other."})
+    received_on = fields.Date(required=True, metadata={"description": "The day it was received (not after today)."})
+    reference = fields.String(metadata={"description": "The bank statement's line, the check number… (≤ 255)."})
+    notes = fields.String()
+    amount = DecimalString(metadata={"description": "The amount received, spread over the invoices oldest due "
+                                                    "date first; at most their amount due."})
+    invoices = fields.List(fields.Nested(RemittanceShareIn), required=True, metadata={
+        "description": "The invoices it pays (1 to 100), in one currency."})
+
+
+class RemittanceRefusalOut(Schema):
+    invoice_id = fields.Integer()
+    message = fields.String()
+
+
+class RemittanceOut(Schema):
+    """The payments a payment for several invoices was recorded as, one per invoice."""
+
+    currency = fields.String()
+    total = DecimalString(metadata={"description": "The sum of the payments recorded."})
+    payments = fields.List(fields.Nested(PaymentResultOut), metadata={
+        "description": "One per invoice: the payment recorded by hand (its remittance names them all) and the "
+                       "invoice after it."})
+    not_recorded = fields.List(fields.Nested(RemittanceRefusalOut), metadata={
+        "description": "An invoice paid by someone else between the check and its turn (rare): why it was not "
+                       "recorded; the others were."})
 
 
 class AgingAmountsOut(Schema):
@@ -758,6 +799,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "requestBody": {"required": False, "content": {"application/json": {"schema": {
             "$ref": "#/components/schemas/StatementEmailCreate"}}}},
         "responses": {"201": _ok("The queued email.", "StatementEmail")}},
+    ("/receivables/payments", "post"): {
+        "summary": "Record one payment received for several invoices (a bank transfer settling a list of them)",
+        "description": "Each invoice's share (its amount, or the amount received spread over them oldest due date "
+                       "first) is recorded as a payment received outside the payment methods, as the back-office's "
+                       "Record Payment does: reversible, with its receipt, each naming the remittance. All or "
+                       "nothing: an invoice that cannot be paid (a draft, a credit note, nothing due, another "
+                       "currency), a share above its amount due or an amount received beyond their amount due is a "
+                       "422 naming its field, and nothing is recorded.",
+        "requestBody": {"required": True, "content": _json("RemittanceCreate")},
+        "responses": {"201": _ok("The payments recorded.", "Remittance")}},
     ("/openapi.json", "get"): {
         "summary": "This document (no authentication)", "security": [],
         "responses": {"200": {"description": "The OpenAPI document.",
@@ -785,6 +836,7 @@ _COMPONENTS = [
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
     ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("StatementEmailCreate", StatementEmailIn),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
+    ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
 ]
 
 DESCRIPTION = """\

@@ -221,3 +221,74 @@ def test_the_statement_offers_no_record_payment_without_the_permission(shop):
     customer = viewer.service.get(pending).customer_id
     statement = viewer.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
     assert "data-oi-record-payment" not in statement
+
+
+# ---- the API: POST /api/receivables/payments -------------------------------------------
+
+def api_pay(shop, body, **kwargs):
+    return shop_api_call(shop, "POST", "/receivables/payments", body, **kwargs)
+
+
+def test_the_api_records_a_transfer_spread_over_invoices_named_by_id_or_external_id(shop, admin):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    first = admin.service.get(partly).amount_due
+    resp = api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01", "reference": "STMT 77",
+                          "amount": "300.00", "invoices": [{"id": pending}, {"external_id": PARTLY}]})
+    assert resp.status_code == 201, resp.get_json()
+    body = resp.get_json()
+    assert (body["currency"], body["total"], body["not_recorded"]) == ("EUR", "300.00", [])
+    numbers = [admin.service.get(i).invoice_number for i in (partly, pending)]
+    assert [(p["invoice_id"], p["amount"]) for p in body["payments"]] == \
+        [(partly, f"{first:.2f}"), (pending, f"{Decimal('300.00') - first:.2f}")]       # oldest due first
+    for payment in body["payments"]:
+        assert (payment["method"], payment["received_on"], payment["reference"]) == \
+            ("bank_transfer", "2026-12-01", "STMT 77")
+        assert payment["remittance"] == {"total": "300.00", "invoices": numbers}
+    assert body["payments"][0]["invoice"]["payment_status"] == "paid_in_full"
+    assert body["payments"][1]["invoice"]["payment_status"] == "paid_partially"
+    [recorded] = [t for t in admin.service.transactions(pending) if t.recorded_by_hand]
+    assert admin.service.reversible(recorded)                         # reversed like any payment recorded by hand
+
+
+def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
+    branch, paid, draft, foreign = ids(admin, BRANCH, PAID, DRAFT, FOREIGN)
+    due = admin.service.get(branch).amount_due
+    refused = api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01", "invoices": [
+        {"id": branch, "amount": "10.00"}, {"id": paid, "amount": "1.00"}, {"id": foreign, "amount": "1"},
+        {"external_id": DRAFT, "amount": "1.00"}]})
+    assert refused.status_code == 422
+    assert refused.get_json()["errors"] == [
+        {"field": "invoices[1]", "message": "It has nothing to pay."},
+        {"field": "invoices[2]", "message": "No invoice of this organization has this id or external_id."},
+        {"field": "invoices[3]", "message": "It is a draft: post it first."}]
+    wrong = api_pay(shop, {"method": "wire", "received_on": "2999-01-01",
+                           "invoices": [{"id": branch, "amount": f"{due + 1:.2f}"}]})
+    assert wrong.status_code == 422
+    assert [e["field"] for e in wrong.get_json()["errors"]] == ["method", "received_on", "invoices[0].amount"]
+    assert wrong.get_json()["errors"][2]["message"] == f"At most the amount due, {due} EUR."
+    beyond = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": f"{due + 5:.2f}",
+                            "invoices": [{"id": branch}]})
+    assert beyond.status_code == 422
+    assert beyond.get_json()["errors"] == [
+        {"field": "amount", "message": "5.00 EUR more than the invoices' amount due; record only what they owe."}]
+    both = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": "5.00",
+                          "invoices": [{"id": branch, "amount": "5.00"}]})
+    assert both.status_code == 422 and both.get_json()["errors"][0]["field"] == "amount"
+    missing = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch}]})
+    assert missing.get_json()["errors"] == [
+        {"field": "invoices[0].amount", "message": "Required, or give the amount received as amount."}]
+    for invoice_id in (branch, paid, draft):
+        assert not any(t.recorded_by_hand for t in admin.service.transactions(invoice_id))
+
+
+def test_the_api_with_an_idempotency_key_records_a_retry_once(shop, admin):
+    branch, = ids(admin, BRANCH)
+    body = {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch, "amount": "5.00"}]}
+    first = api_pay(shop, body, headers={"Idempotency-Key": "remit-42"})
+    again = api_pay(shop, body, headers={"Idempotency-Key": "remit-42"})
+    assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
+    assert len(admin.service.transactions(branch)) == 1
+    # the other organization's client cannot name this organization's invoices
+    theirs = api_pay(shop, body, organization=1)
+    assert theirs.status_code == 422 and theirs.get_json()["errors"][0]["field"] == "invoices[0]"
+    assert len(admin.service.transactions(branch)) == 1

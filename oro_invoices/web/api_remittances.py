@@ -1,0 +1,153 @@
+"""``POST /api/receivables/payments``: one payment received outside the payment methods for
+several invoices (a bank transfer that settles a list of them), as the back-office grid's Record
+Payment records it (``services.remittances``).
+
+The body names the invoices (by ``id`` or ``external_id``) and either each one's ``amount``, or
+one ``amount`` received that is spread over them oldest due date first. Unlike the form, the API
+records all or nothing: an invoice that cannot take a share, a share above its amount due, or an
+amount received beyond their amount due is a 422 naming its field, and nothing is recorded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from decimal import Decimal
+from typing import Any
+
+from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.money import parse_decimal
+from oro_invoices.services import remittances
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.selected_invoices import MAX_SELECTED
+
+#: The fields of the body.
+FIELDS = ("method", "received_on", "reference", "notes", "amount", "invoices")
+
+
+def _invoice_ids(service: InvoiceService, organization_id: int,
+                 items: Any) -> tuple[list[tuple[int, int, Any]], list[tuple[str, str]]]:
+    """Each item of ``invoices`` that names one of the organization's invoices once, as ``(its
+    index, invoice id, its amount or None)``, and what is wrong with the others.
+
+    :raises ValidationError: ``invoices`` is no list of 1 to ``MAX_SELECTED`` items.
+    """
+    if not isinstance(items, list) or not items:
+        raise ValidationError([("invoices", "Required: a list of {\"id\" or \"external_id\", \"amount\"}.")])
+    if len(items) > MAX_SELECTED:
+        raise ValidationError([("invoices", f"At most {MAX_SELECTED} invoices in one payment.")])
+    errors: list[tuple[str, str]] = []
+    found: list[tuple[int, int, Any]] = []
+    seen: set[int] = set()
+    for index, item in enumerate(items):
+        where = f"invoices[{index}]"
+        if not isinstance(item, dict) or set(item) - {"id", "external_id", "amount"}:
+            errors.append((where, 'An object of "id" or "external_id", and "amount".'))
+            continue
+        invoice_id = _find(service, organization_id, item)
+        if invoice_id is None:
+            errors.append((where, "No invoice of this organization has this id or external_id."))
+        elif invoice_id in seen:
+            errors.append((where, f"Invoice {invoice_id} is named twice."))
+        elif "amount" in item and not isinstance(item["amount"], str):
+            errors.append((f"{where}.amount", 'A decimal string such as "50.00".'))
+        else:
+            seen.add(invoice_id)
+            found.append((index, invoice_id, item.get("amount")))
+    return found, errors
+
+
+def _find(service: InvoiceService, organization_id: int, item: dict[str, Any]) -> int | None:
+    if ("id" in item) == ("external_id" in item):
+        return None
+    if "id" in item:
+        invoice_id = parse_id(str(item["id"])) if type(item["id"]) is int else None
+        if invoice_id is None:
+            return None
+        try:
+            return invoice_id if service.get(invoice_id).organization_id == organization_id else None
+        except NotFound:
+            return None
+    if not isinstance(item["external_id"], str):
+        return None
+    return service.id_of_external_id(organization_id, item["external_id"])
+
+
+def record(service: InvoiceService, organization_id: int, body: dict[str, Any], *, actor: str) -> remittances.Remittance:
+    """Record the payment ``body`` describes; its shares, each with its payment.
+
+    :raises ValidationError: anything wrong with the body, each under its field (``invoices[i]``,
+        ``invoices[i].amount``, ``amount``…); nothing is recorded then.
+    """
+    unknown = sorted(set(body) - set(FIELDS))
+    if unknown:
+        raise ValidationError([(name, f"Unknown field; only {', '.join(FIELDS)} may be given.") for name in unknown])
+    wrong = [(name, "A text.") for name in ("method", "reference", "notes")
+             if name in body and not isinstance(body[name], str)]
+    received_on = _day(body.get("received_on"))
+    found, errors = _invoice_ids(service, organization_id, body.get("invoices"))
+    index_of = {invoice_id: index for index, invoice_id, _ in found}
+    ids = [invoice_id for _, invoice_id, _ in found]
+    if wrong or errors:       # with what is wrong with the invoices it did name
+        named = _unsharing(remittances.plan(service, ids, organization_id=organization_id), index_of) if ids else []
+        raise ValidationError(wrong + sorted(errors + named, key=lambda e: _item_order(e[0])))
+    amounts: dict[int, Decimal | str | None] = {invoice_id: amount for _, invoice_id, amount in found}
+    if "amount" in body:
+        if any(amount is not None for amount in amounts.values()):
+            raise ValidationError([("amount", "Give either the amount received or each invoice's amount, not both.")])
+        total = _total(body["amount"])
+        planned = remittances.plan(service, ids, organization_id=organization_id, received=total)
+        unsharing = _unsharing(planned, index_of)
+        if unsharing:
+            raise ValidationError(unsharing)
+        if planned.unallocated > 0:
+            raise ValidationError([("amount", f"{planned.unallocated} {planned.currency} more than the invoices' "
+                                              "amount due; record only what they owe.")])
+        amounts = {share.invoice_id: share.amount for share in planned.takers}
+    elif any(amount is None for amount in amounts.values()):
+        raise ValidationError([(f"invoices[{index_of[i]}].amount", "Required, or give the amount received as amount.")
+                               for i, amount in amounts.items() if amount is None])
+    try:
+        return remittances.record(
+            service, ids, amounts, organization_id=organization_id, method=body.get("method", ""),
+            received_on=received_on, reference=body.get("reference", ""), notes=body.get("notes", ""), actor=actor,
+            request_key=secrets.token_urlsafe(24), strict=True)
+    except ValidationError as exc:
+        raise ValidationError([(_api_field(field, index_of), message) for field, message in exc.errors]) from None
+
+
+def _unsharing(planned: remittances.Remittance, index_of: dict[int, int]) -> list[tuple[str, str]]:
+    """Why each named invoice that cannot take a share cannot, under its item."""
+    return [(f"invoices[{index_of[s.invoice_id]}]", s.problem) for s in planned.shares
+            if s.outcome == remittances.NOT_RECORDED and s.problem is not None and s.invoice_id in index_of]
+
+
+def _item_order(field: str) -> int:
+    """``invoices[3]…`` → 3: errors in the order of the body's items."""
+    return int(field.split("[", 1)[1].split("]", 1)[0]) if field.startswith("invoices[") else -1
+
+
+def _api_field(field: str, index_of: dict[int, int]) -> str:
+    """A field of ``services.remittances`` as the body names it (``amount-7`` → ``invoices[0].amount``)."""
+    if field.startswith("amount-"):
+        invoice_id = int(field.removeprefix("amount-"))
+        return f"invoices[{index_of[invoice_id]}].amount" if invoice_id in index_of else "invoices"
+    return {"amount": "invoices", "request_key": ""}.get(field, field)
+
+
+def _day(value: Any) -> dt.date:
+    if not isinstance(value, str):
+        raise ValidationError([("received_on", "Required: the day the payment was received, YYYY-MM-DD.")])
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValidationError([("received_on", f"{value[:40]!r} is not a date (use YYYY-MM-DD).")]) from None
+
+
+def _total(value: Any) -> Decimal:
+    if not isinstance(value, str):
+        raise ValidationError([("amount", 'A decimal string such as "300.00".')])
+    total = parse_decimal(value, "amount")
+    if not total.is_finite() or total <= 0:
+        raise ValidationError([("amount", "An amount above zero.")])
+    return total
