@@ -173,6 +173,10 @@ class Formatter:
                                                   decimal_quantization=quantize)
         return text
 
+    def number_symbols(self) -> tuple[str, str]:
+        """The locale's decimal sign and digit group separator ("," and "." in German)."""
+        return get_decimal_symbol(self._locale), get_group_symbol(self._locale)
+
     def field_number(self, value: Decimal | int | str) -> str:
         """A number as a form field offers it for editing: the locale's decimal sign, no grouping
         ("158,03" in German); what ``typed_number`` reads back."""

@@ -112,13 +112,15 @@ def is_reversal(data: Any) -> bool:
 @dataclass(frozen=True)
 class RemittanceView:
     """One payment received for several invoices: the amount received and the invoices it
-    paid (their numbers), of which a payment recorded by hand is one share."""
+    paid (their numbers and ids, in the same order), of which a payment recorded by hand is one
+    share."""
 
     total: Decimal
     invoices: tuple[str, ...]
+    invoice_ids: tuple[int, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
-        return {"total": str(self.total), "invoices": list(self.invoices)}
+        return {"total": str(self.total), "invoices": list(self.invoices), "invoice_ids": list(self.invoice_ids)}
 
     @classmethod
     def from_data(cls, data: Any) -> RemittanceView | None:
@@ -129,7 +131,15 @@ class RemittanceView:
             total = Decimal(str(data.get("total")))
         except ArithmeticError:
             return None
-        return cls(total, tuple(str(n) for n in data["invoices"]))
+        ids = data.get("invoice_ids")
+        ids = tuple(i for i in ids if type(i) is int) if isinstance(ids, list) else ()
+        numbers = tuple(str(n) for n in data["invoices"])
+        return cls(total, numbers, ids if len(ids) == len(numbers) else ())
+
+    @property
+    def linked(self) -> list[tuple[str, int | None]]:
+        """Each invoice's number with its id (None where not kept)."""
+        return list(zip(self.invoices, self.invoice_ids or (None,) * len(self.invoices), strict=True))
 
 
 @dataclass(frozen=True)

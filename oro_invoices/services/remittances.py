@@ -195,7 +195,8 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     if errors or received_on is None or key is None:
         raise ValidationError(errors)
     remittance = RemittanceView(sum((s.amount for s in taking), Decimal(0)),
-                                tuple(s.invoice.invoice_number or str(s.invoice_id) for s in taking if s.invoice))
+                                tuple(s.invoice.invoice_number or str(s.invoice_id) for s in taking if s.invoice),
+                                tuple(s.invoice_id for s in taking if s.invoice))
     done = []
     for share in shares:
         if share.outcome:

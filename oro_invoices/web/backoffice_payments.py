@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from markupsafe import Markup
+
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -55,6 +57,8 @@ class PaymentRow:
     reversible: bool = False
     #: A payment recorded by hand that a reversal undid.
     reversed: bool = False
+    #: A share of one payment for several invoices: their numbers, each linking to its view page.
+    remittance: Markup | None = None
 
 
 @dataclass(frozen=True)
@@ -93,7 +97,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                held_until, held_until is not None and held_until <= now,
                                found.reauthorizable if found and found.reauthorizable > 0 else None,
                                bool(found and found.captures_part),
-                               reversible=outside and tx.id not in undone, reversed=tx.id in undone))
+                               reversible=outside and tx.id not in undone, reversed=tx.id in undone,
+                               remittance=_remittance_links(pages.ctx, tx, doc.id)))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_payable(doc.payment_status, doc.amount_due)
     asked: PaymentRow | None = None
@@ -294,6 +299,16 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
             ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
+
+
+def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: int) -> Markup | None:
+    """The invoices the payment ``tx`` is a share of, by number, each other one a link to its page."""
+    if tx.remittance is None:
+        return None
+    return Markup(", ").join(
+        Markup('<a href="{}">{}</a>').format(ctx.url_for(ENDPOINT_VIEW, invoice_id=other), number)
+        if other is not None and other != invoice_id else Markup.escape(number)
+        for number, other in tx.remittance.linked)
 
 
 def received_day(text: str) -> dt.date | None:

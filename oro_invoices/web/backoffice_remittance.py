@@ -112,8 +112,11 @@ class RemittancePages:
             errors = {**{f: m for f, m in errors.items() if f in shown}, "": " ".join(unplaced)}
         if not fields.get("request_key"):
             fields["request_key"] = secrets.token_urlsafe(24)
+        formatter = self.ctx.page_formatter(req)
+        typed = [fields.get(share.field, "") for share in planned.takers]
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
+                               symbols=formatter.number_symbols(), shares_total=_sum_typed(formatter, typed),
                                methods=OFFLINE_METHODS, today=local_today(self.ctx.service.clock()),
                                ids=[s.invoice_id for s in planned.shares if s.invoice is not None])
         return Response.html(html, status=status, title=_("Record Payment"))
@@ -146,6 +149,19 @@ class RemittancePages:
             problem = _(share.problem) if share.problem else (guard.friendly(share.error)[1] if share.error else "")
             rows.append({"share": share, "invoice": doc, "number": number, "problem": problem})
         return rows
+
+
+def _sum_typed(formatter: Any, typed: list[str]) -> Decimal | None:
+    """The sum of the shares as typed (empty: none); None while one is no number."""
+    total = Decimal(0)
+    for text in typed:
+        if not text.strip():
+            continue
+        try:
+            total += Decimal(formatter.typed_number(text.strip()))
+        except ArithmeticError:
+            return None
+    return total if total.is_finite() else None
 
 
 def _by_field(exc: ValidationError) -> dict[str, str]:

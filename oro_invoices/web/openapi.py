@@ -117,6 +117,7 @@ class RemittanceOfOut(Schema):
 
     total = DecimalString(metadata={"description": "The amount received for all of them."})
     invoices = fields.List(fields.String(), metadata={"description": "The invoices' numbers."})
+    invoice_ids = fields.List(fields.Integer(), metadata={"description": "The invoices' ids, in the same order."})
 
 
 class TransactionOut(Schema):

@@ -6,6 +6,7 @@ and the view page go to /tmp/oro-invoices-*.png.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -186,3 +187,30 @@ def test_admin_ticks_the_drafts_of_a_page_and_sends_them_all(page: Page, live_sh
         assert service.get(invoice_id).is_posted and len(mail.emails(invoice_id)) == 1
     page.get_by_role("link", name="Back to Invoices").click()
     expect(page.locator("table[aria-label=Invoices] td.oi-empty")).to_have_count(1)          # no drafts left
+
+
+def test_admin_records_one_transfer_for_the_ticked_invoices_of_a_customer(page: Page, live_shop):
+    base_url, app, info = live_shop
+    service = app.extensions["oro_invoices"].service
+    partly, pending = (service.find_id(external_id=e) for e in ("ERP-SO-1002-2", "ERP-SO-1003-3"))
+    due = {i: service.get(i).amount_due for i in (partly, pending)}
+    admin_login(page, base_url)
+    page.goto(base_url + "/admin/invoices?status=posted")
+    for invoice_id in (partly, pending):
+        page.get_by_label(f"Select {service.get(invoice_id).invoice_number}").check()
+    page.locator("#oi-selection-form").get_by_role("button", name="Record Payment").click()
+    expect(page.get_by_role("heading", level=1, name="Record Payment")).to_be_visible()
+    total = page.locator("#oi-shares-total")
+    expect(total).to_have_text(f"€{sum(due.values()):,.2f}")
+
+    page.get_by_label("Amount received (EUR)").fill("200")
+    page.get_by_role("button", name="Spread").click()                # oldest due first
+    number = service.get(pending).invoice_number
+    expect(page.get_by_label(f"Payment for {number}")).to_have_value(f"{Decimal('200') - due[partly]:.2f}")
+    page.get_by_label(f"Payment for {number}").fill("50")            # the total follows what is typed
+    expect(total).to_have_text(f"€{due[partly] + 50:,.2f}")
+    page.get_by_label("Reference").fill("STMT 9 / 4")
+    page.locator("#oi-remittance-form").get_by_role("button", name="Record Payment").click()
+    expect(page.locator("#oi-remittance-summary")).to_contain_text(
+        f"A payment of €{due[partly] + 50:,.2f} received by Bank transfer")
+    assert service.get(partly).amount_due == 0 and service.get(pending).amount_due == due[pending] - 50

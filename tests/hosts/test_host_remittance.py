@@ -104,7 +104,10 @@ def test_a_transfer_spread_oldest_first_is_recorded_once_on_each_invoice(shop, a
         assert (payment.remittance.total, payment.remittance.invoices) == (received, numbers)
         view = admin.get(f"/admin/invoices/{invoice_id}").get_data(as_text=True)
         row = text_of(re.search(rf'<tr data-transaction-id="{payment.id}">(.*?)</tr>', view, re.S).group(1))
-        assert f"Share of €300.00 received for {numbers[0]}, {numbers[1]}" in row and "Reverse" in row
+        assert f"Share of €300.00 received for {numbers[0]}, {numbers[1]}" in row.replace(" ,", ",") and "Reverse" in row
+        other = pending if invoice_id == partly else partly              # the other invoice is a link
+        shared = re.search(r"data-oi-remittance>(.*?)</div>", view, re.S).group(1)
+        assert re.findall(r'<a href="([^"]+)">', shared) == [f"/admin/invoices/{other}"]
     assert admin.service.get(partly).payment_status is PaymentStatus.PAID_IN_FULL
     assert admin.service.get(pending).payment_status is PaymentStatus.PAID_PARTIALLY
     assert admin.service.get(pending).amount_due == before[pending].amount_due - (received - first)
@@ -113,7 +116,7 @@ def test_a_transfer_spread_oldest_first_is_recorded_once_on_each_invoice(shop, a
     # the API shows which remittance a payment belongs to
     api = shop_api_call(shop, "GET", f"/invoices/{pending}/payments").get_json()
     [shown] = [t for t in api["data"] if t["received_on"]]
-    assert shown["remittance"] == {"total": "300.00", "invoices": list(numbers)}
+    assert shown["remittance"] == {"total": "300.00", "invoices": list(numbers), "invoice_ids": [partly, pending]}
 
     # the same form sent again (a reload, Back) records nothing more
     again = admin.client.post(PAYMENT, data={**form, "reference": "STMT 2026-120 / 3"})
@@ -243,7 +246,7 @@ def test_the_api_records_a_transfer_spread_over_invoices_named_by_id_or_external
     for payment in body["payments"]:
         assert (payment["method"], payment["received_on"], payment["reference"]) == \
             ("bank_transfer", "2026-12-01", "STMT 77")
-        assert payment["remittance"] == {"total": "300.00", "invoices": numbers}
+        assert payment["remittance"] == {"total": "300.00", "invoices": numbers, "invoice_ids": [partly, pending]}
     assert body["payments"][0]["invoice"]["payment_status"] == "paid_in_full"
     assert body["payments"][1]["invoice"]["payment_status"] == "paid_partially"
     [recorded] = [t for t in admin.service.transactions(pending) if t.recorded_by_hand]

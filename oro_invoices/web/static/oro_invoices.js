@@ -75,6 +75,33 @@
   } else {
     showSelectAll();
   }
+  // <output data-oi-shares-total="form id" data-oi-currency data-oi-decimal data-oi-group>: the
+  // sum of that form's <input data-oi-share> fields as typed (in the page's number format),
+  // kept up to date while they are edited; "—" while one of them is no number.
+  function typedNumber(text, decimal, group) {
+    var plain = text.replace(/[\s\u00a0\u202f'\u2019]/g, "").split(group).join("");
+    if (decimal !== ".") { plain = plain.split(decimal).join("."); }
+    return /^-?\d+(\.\d+)?$/.test(plain) ? Number(plain) : (plain === "" ? 0 : NaN);
+  }
+  function showSharesTotal(output) {
+    var form = document.getElementById(output.getAttribute("data-oi-shares-total"));
+    if (!form) { return; }
+    var decimal = output.getAttribute("data-oi-decimal"), group = output.getAttribute("data-oi-group");
+    var total = 0;
+    Array.prototype.forEach.call(form.querySelectorAll("input[data-oi-share]"), function (field) {
+      total += typedNumber(field.value, decimal, group);
+    });
+    var currency = output.getAttribute("data-oi-currency");
+    output.value = isNaN(total) ? "\u2014" : new Intl.NumberFormat(document.documentElement.lang || undefined,
+      {style: "currency", currency: currency}).format(total);
+  }
+  document.addEventListener("input", function (event) {
+    var field = event.target;
+    if (field instanceof HTMLInputElement && field.hasAttribute("data-oi-share") && field.form) {
+      var output = document.querySelector("output[data-oi-shares-total='" + field.form.id + "']");
+      if (output) { showSharesTotal(output); }
+    }
+  });
   // <a data-oi-back href="…">: go back in the history when there is one, else follow the link.
   document.addEventListener("click", function (event) {
     var link = event.target instanceof Element ? event.target.closest("a[data-oi-back]") : null;
