@@ -322,14 +322,15 @@ class InvoiceService:
 
     def record_received_payment(self, invoice_id: int, *, amount: Decimal | str, method: str,
                                 received_on: dt.date | None, reference: str = "", notes: str = "", actor: str,
-                                request_key: str, remittance: views.RemittanceView | None = None) -> RecordedPayment:
+                                request_key: str, remittance: views.RemittanceView | None = None,
+                                receipt: bool = True) -> RecordedPayment:
         """Record a payment received outside the payment methods (a bank transfer, a check, cash),
         while the invoice can be paid; ``created`` False: this form recorded it before
         (``services.manual_payments``). ``remittance``: the payment for several invoices it is a
-        share of (``services.remittances``)."""
+        share of (``services.remittances``); ``receipt`` False: no receipt email (over the API)."""
         return self.manual_payments.record(invoice_id, amount=amount, method=method, received_on=received_on,
                                            reference=reference, notes=notes, actor=actor, request_key=request_key,
-                                           remittance=remittance)
+                                           remittance=remittance, receipt=receipt)
 
     def received_payment(self, invoice_id: int, request_key: str) -> views.TransactionView | None:
         """The payment the Record Payment form ``request_key`` recorded on ``invoice_id``, if any."""

@@ -64,10 +64,11 @@ class ManualPayments:
 
     def record(self, invoice_id: int, *, amount: Decimal | str, method: str, received_on: dt.date | None,
                reference: str = "", notes: str = "", actor: str, request_key: str,
-               remittance: RemittanceView | None = None) -> RecordedPayment:
+               remittance: RemittanceView | None = None, receipt: bool = True) -> RecordedPayment:
         """Record a payment received on ``received_on`` by ``method``; ``created`` is False when this
         form (``request_key``) recorded it before. ``remittance``: the one payment received for
-        several invoices that this is the invoice's share of (``services.remittances``).
+        several invoices that this is the invoice's share of (``services.remittances``);
+        ``receipt`` False: the customer is not emailed its receipt (recorded over the API).
 
         :raises ValidationError: one ``(field, message)`` per problem (``amount`` over the amount due).
         :raises Conflict: the invoice cannot be paid (a draft, a credit note, nothing due, a
@@ -94,7 +95,7 @@ class ManualPayments:
             data[REMITTANCE_KEY] = remittance.to_data()
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes, "data": data}
-        return self.payments.record(invoice_id, payload, actor=actor, receipt=True)
+        return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt)
 
     def check_receipt(self, *, method: str, received_on: dt.date | None, reference: str,
                       notes: str) -> list[tuple[str, str]]:

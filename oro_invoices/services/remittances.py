@@ -144,13 +144,15 @@ def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int |
 
 def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, Decimal | str | None], *,
            organization_id: int | None, method: str, received_on: dt.date | None, reference: str = "",
-           notes: str = "", actor: str, request_key: str, strict: bool = False) -> Remittance:
+           notes: str = "", actor: str, request_key: str, strict: bool = False,
+           receipts: bool = True) -> Remittance:
     """Record ``amounts`` (by invoice id, a decimal or its text; None, "" or zero: no share) as
     one payment received for ``ids``: one payment by hand per invoice with a share; what became
     of each.
 
     :param strict: an invoice that cannot take a share (``plan``'s problem) but was given an
         amount is an error under its field, rather than left out (what the API asks).
+    :param receipts: False: no receipt emails, as for every payment recorded over the API.
     :raises ValidationError: a shared field, or a share that is no amount the invoice can take
         (its field is ``amount-<id>``); nothing is written then.
     """
@@ -206,7 +208,7 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             recorded = invoices.record_received_payment(
                 share.invoice_id, amount=share.amount, method=method, received_on=received_on,
                 reference=reference, notes=notes, actor=actor, request_key=f"{key}-{share.invoice_id}",
-                remittance=remittance)
+                remittance=remittance, receipt=receipts)
         except InvoiceError as exc:   # paid, or changed, since the form was opened
             done.append(replace(share, outcome=NOT_RECORDED, error=exc))
             continue

@@ -5,7 +5,8 @@ Payment records it (``services.remittances``).
 The body names the invoices (by ``id`` or ``external_id``) and either each one's ``amount``, or
 one ``amount`` received that is spread over them oldest due date first. Unlike the form, the API
 records all or nothing: an invoice that cannot take a share, a share above its amount due, or an
-amount received beyond their amount due is a 422 naming its field, and nothing is recorded.
+amount received beyond their amount due is a 422 naming its field, and nothing is recorded. As
+for every payment recorded over the API, the customer is not emailed receipts.
 """
 from __future__ import annotations
 
@@ -111,7 +112,7 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         return remittances.record(
             service, ids, amounts, organization_id=organization_id, method=body.get("method", ""),
             received_on=received_on, reference=body.get("reference", ""), notes=body.get("notes", ""), actor=actor,
-            request_key=secrets.token_urlsafe(24), strict=True)
+            request_key=secrets.token_urlsafe(24), strict=True, receipts=False)
     except ValidationError as exc:
         raise ValidationError([(_api_field(field, index_of), message) for field, message in exc.errors]) from None
 

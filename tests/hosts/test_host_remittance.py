@@ -11,6 +11,7 @@ from support.api import shop_api_call
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
 
 PAYMENT = "/admin/invoices/selected/payment"
 #: Acme's: partly paid (due Dec 2), pending (Dec 9), the Berlin branch's (Dec 14); paid in full;
@@ -295,3 +296,18 @@ def test_the_api_with_an_idempotency_key_records_a_retry_once(shop, admin):
     theirs = api_pay(shop, body, organization=1)
     assert theirs.status_code == 422 and theirs.get_json()["errors"][0]["field"] == "invoices[0]"
     assert len(admin.service.transactions(branch)) == 1
+
+
+def test_each_share_recorded_in_the_back_office_gets_its_receipt_and_none_over_the_api(shop, admin):
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.mail.payment_receipts", True)
+    mail = shop[0].extensions["oro_invoices"].mail
+    partly, pending, branch = ids(admin, PARTLY, PENDING, BRANCH)
+    page = admin.get(PAYMENT + query([partly, pending])).get_data(as_text=True)
+    assert admin.client.post(PAYMENT, data=form_of(page)).status_code == 200
+    for invoice_id in (partly, pending):
+        [receipt] = mail.emails(invoice_id)
+        assert receipt.template == "payment_receipt_template"
+        assert receipt.to == (admin.service.get(invoice_id).customer_user_email,)
+    assert api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01",
+                          "invoices": [{"id": branch, "amount": "10.00"}]}).status_code == 201
+    assert mail.emails(branch) == []                # as for every payment recorded over the API
