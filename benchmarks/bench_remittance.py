@@ -1,0 +1,82 @@
+"""Record Payment for the invoices ticked on the grid: one transfer shared among N invoices.
+
+In the reference shop (SQLite, the embedded default), ``services.remittances.record`` of one
+payment for N posted invoices (each share its amount due: N payments by hand, each with its
+status recalculated and announced), beside a baseline in the same run: the same N payments
+recorded one invoice at a time as the view page's Record Payment does
+(``record_received_payment``), on N other invoices of the same shop. Also the form's plan
+(``remittances.plan``), which writes nothing.
+
+    python benchmarks/bench_remittance.py [--count 100]
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
+from oro_invoices.hosts.reference.testing import make_shop
+from oro_invoices.services import remittances
+from oro_invoices.services.selected_invoices import MAX_SELECTED
+
+LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "quantity": str(n), "unit_price": "9.99",
+          "tax_rate": "0.19"} for n in range(1, 11)]
+
+
+def posted(service, count: int, template: int) -> list[int]:
+    """``count`` posted invoices of 10 lines for the customer of ``template`` (no PDFs: not measured)."""
+    source = service.get(template)
+    payload = {"organization_id": source.organization_id, "customer_id": source.customer_id,
+               "customer_user_id": source.customer_user_id, "currency": source.currency,
+               "invoice_date": "2026-12-01", "due_date": "2026-12-31",
+               "bill_to": {"name": "Bench Buyer", "street": "1 Bench Street", "city": "Berlin",
+                           "postal_code": "10115", "country": "DE"}, "lines": LINES}
+    return [service.post(service.create(payload, actor="bench").id, actor="bench").id for _ in range(count)]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=MAX_SELECTED)
+    args = parser.parse_args()
+    today = dt.datetime.now(dt.UTC).date()
+    with tempfile.TemporaryDirectory() as folder:
+        app, _ = make_shop(Path(folder) / "shop")
+        addon = app.extensions["oro_invoices"]
+        service = addon.service
+        addon.settings.set("oro_invoices.generate_pdf_on_post", False)
+        template = service.find_id(external_id="ERP-SO-1003-3")
+        ticked, one_by_one = posted(service, args.count, template), posted(service, args.count, template)
+
+        start = time.perf_counter()
+        planned = remittances.plan(service, ticked, organization_id=1)
+        plan_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        for invoice_id in one_by_one:
+            service.record_received_payment(invoice_id, amount=service.get(invoice_id).amount_due,
+                                            method="bank_transfer", received_on=today, reference="BENCH",
+                                            actor="bench", request_key=secrets.token_urlsafe(24))
+        baseline = time.perf_counter() - start
+
+        start = time.perf_counter()
+        done = remittances.record(service, ticked, {s.invoice_id: s.amount for s in planned.takers},
+                                  organization_id=1, method="bank_transfer", received_on=today, reference="BENCH",
+                                  actor="bench", request_key=secrets.token_urlsafe(24))
+        recorded = time.perf_counter() - start
+        assert all(s.outcome == remittances.RECORDED for s in done.shares), done.shares[:3]
+        app.extensions["oro_reference_host"].engine.dispose()
+        service.db.dispose()
+    n = args.count
+    print(f"one payment for {n} posted invoices of 10 lines, SQLite")
+    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
+    for label, seconds in (("the form's plan", plan_seconds), ("Record Payment (ticked)", recorded),
+                           ("baseline: one at a time", baseline)):
+        print(f"{label:34} {seconds:8.2f} {seconds / n * 1000:15.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
