@@ -31,6 +31,7 @@ from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
@@ -63,12 +64,32 @@ class PaymentRow:
 
 @dataclass(frozen=True)
 class RecordForm:
-    """The Record Payment dialog: the invoice's amount due and the day it opens on."""
+    """The Record Payment dialog: the invoice's amount due and the day it opens on; ``several``:
+    how many open invoices the customer has in its currency and the grid's Record Payment for
+    them all (when it has others)."""
 
     amount_due: Decimal
     currency: str
     today: dt.date
     methods: tuple[str, ...] = OFFLINE_METHODS
+    several: tuple[int, str] | None = None
+
+
+def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, str] | None:
+    """The customer's open invoices in ``doc``'s currency, as ``(how many, Record Payment for
+    them)``, when there are others than ``doc``."""
+    if doc.customer_id is None:
+        return None
+    try:
+        found = pages.ctx.service.statement_of(doc.customer_id, organization_id=doc.organization_id,
+                                               currency=doc.currency)
+    except NotFound:
+        return None
+    ids = [item.invoice_id for section in found.sections if section.currency == doc.currency
+           for item in section.items]
+    if len(ids) < 2:
+        return None
+    return len(ids), remittance_form_url(pages.ctx, doc.customer_id, ids)
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
@@ -104,7 +125,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     asked: PaymentRow | None = None
     chosen: PaymentRow | RecordForm | None = None
     if dialog == RECORD:
-        chosen = RecordForm(doc.amount_due, doc.currency, local_today(now)) if can_record else None
+        chosen = RecordForm(doc.amount_due, doc.currency, local_today(now),
+                            several=_customer_remittance(pages, doc)) if can_record else None
     elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)

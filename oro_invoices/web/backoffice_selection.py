@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import InvoiceError, ValidationError
 from oro_invoices.domain.limits import parse_id
@@ -24,6 +25,7 @@ from oro_invoices.services.mail.service import MailService
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
+from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import archive_download
 from oro_invoices.web.http import Request, Response
 
@@ -154,6 +156,14 @@ class SelectionPages:
             rows.append({"id": item.invoice_id, "invoice": doc, "number": number, "posts": item.posts,
                          "to": item.to, "outcome": item.outcome, "problem": problem})
         return rows
+
+
+def remittance_form_url(ctx: WebContext, customer_id: int | None, invoice_ids: Sequence[int]) -> str:
+    """The grid's Record Payment form for ``invoice_ids`` (the first ``MAX_SELECTED``); its Cancel
+    leads to the grid of the customer's posted invoices."""
+    back = f"?customer={customer_id}&status=posted" if customer_id is not None else ""
+    return ctx.url_for("oro_invoices.admin.selection_payment_form") + "?" + urlencode(
+        [("invoice", invoice_id) for invoice_id in list(invoice_ids)[:selection.MAX_SELECTED]] + [("return", back)])
 
 
 def organization_of(req: Request) -> int | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound
@@ -17,13 +16,13 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
-from oro_invoices.services.selected_invoices import MAX_SELECTED
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_export import CSV
+from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
 
@@ -157,10 +156,8 @@ class StatementPages:
         ``MAX_SELECTED``, as listed: oldest due first), where the admin may record payments."""
         if not req.can("oro_invoices.manage_payments"):
             return {}
-        form = self.backoffice.ctx.url_for("oro_invoices.admin.selection_payment_form")
-        back = f"?customer={found.customer_id}&status=posted"
-        return {section.currency: form + "?" + urlencode(
-                    [("invoice", item.invoice_id) for item in section.items[:MAX_SELECTED]] + [("return", back)])
+        return {section.currency: remittance_form_url(self.backoffice.ctx, found.customer_id,
+                                                      [item.invoice_id for item in section.items])
                 for section in found.sections if section.items}
 
     def pdf(self, req: Request) -> Response:

@@ -311,3 +311,18 @@ def test_each_share_recorded_in_the_back_office_gets_its_receipt_and_none_over_t
     assert api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01",
                           "invoices": [{"id": branch, "amount": "10.00"}]}).status_code == 201
     assert mail.emails(branch) == []                # as for every payment recorded over the API
+
+
+def test_the_record_payment_dialog_offers_the_customers_other_open_invoices(admin):
+    partly, pending, initech = ids(admin, PARTLY, PENDING, "ERP-SO-1010-10")
+    dialog = admin.get(f"/admin/invoices/{pending}?dialog=record-payment").get_data(as_text=True)
+    offer = re.search(r'id="oi-record-several">(.*?)</p>', dialog, re.S).group(1)
+    customer = admin.service.get(pending).customer_id
+    statement = admin.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
+    listed = [int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)" data-bucket=', statement)]
+    assert f"Record it for the customer's {len(listed)} open invoices in EUR" in text_of(offer)
+    page = admin.get(re.search(r'href="([^"]+)"', offer).group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert sorted(i for i, outcome, _ in rows(page) if outcome == "share") == sorted(listed)
+    assert {partly, pending} <= set(listed)
+    alone = admin.get(f"/admin/invoices/{initech}?dialog=record-payment").get_data(as_text=True)
+    assert 'id="oi-record-payment-dialog"' in alone and 'id="oi-record-several"' not in alone   # its only one
