@@ -128,6 +128,8 @@ class BackOffice:
             website_options=None if websites is None else choice_options(websites, page.query.get("website")),
             can_delete=can_delete, can_send=req.can("oro_invoices.send"), pdf_pending=pdf_pending,
             can_record_payments=req.can("oro_invoices.manage_payments"),
+            can_match_bank=req.can("oro_invoices.manage_payments") and getattr(req.user, "organization_id", None)
+            is not None,
             # filtered to one customer (the list's choice, or the Aging Report's link): their statement
             statement_customer=None if "customer" in page.errors else parse_id(page.query.get("customer") or ""),
             can_import=req.can("oro_invoices.import") and getattr(req.user, "organization_id", None) is not None)

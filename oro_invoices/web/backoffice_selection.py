@@ -158,12 +158,14 @@ class SelectionPages:
         return rows
 
 
-def remittance_form_url(ctx: WebContext, customer_id: int | None, invoice_ids: Sequence[int]) -> str:
-    """The grid's Record Payment form for ``invoice_ids`` (the first ``MAX_SELECTED``); its Cancel
-    leads to the grid of the customer's posted invoices."""
+def remittance_form_url(ctx: WebContext, customer_id: int | None, invoice_ids: Sequence[int], **fields: str) -> str:
+    """The grid's Record Payment form for ``invoice_ids`` (the first ``MAX_SELECTED``), its
+    ``fields`` filled in (``received``, ``received_on``, ``reference``…); its Cancel leads to
+    the grid of the customer's posted invoices."""
     back = f"?customer={customer_id}&status=posted" if customer_id is not None else ""
     return ctx.url_for("oro_invoices.admin.selection_payment_form") + "?" + urlencode(
-        [("invoice", invoice_id) for invoice_id in list(invoice_ids)[:selection.MAX_SELECTED]] + [("return", back)])
+        [("invoice", invoice_id) for invoice_id in list(invoice_ids)[:selection.MAX_SELECTED]] + [("return", back)]
+        + list(fields.items()))
 
 
 def organization_of(req: Request) -> int | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
 from oro_invoices.web.backoffice_aging import AgingPages
+from oro_invoices.web.backoffice_bank import BankStatementPages
 from oro_invoices.web.backoffice_credits import CreditActions
 from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
@@ -100,6 +101,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.selection_delete", "/selected/delete", "selection.delete", "backoffice", "POST"),
     _r("oro_invoices.admin.selection_payment_form", "/selected/payment", "remittance.form", "backoffice"),
     _r("oro_invoices.admin.selection_payment", "/selected/payment", "remittance.record", "backoffice", "POST"),
+    _r("oro_invoices.admin.bank_statement_form", "/bank-statement", "bank.form", "backoffice"),
+    _r("oro_invoices.admin.bank_statement", "/bank-statement", "bank.upload", "backoffice", "POST"),
     _r("oro_invoices.admin.selection_pdfs", "/selected/pdfs.zip", "selection.pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
@@ -174,6 +177,7 @@ class InvoicePages:
         self.statements = StatementPages(self.backoffice)
         self.selection = SelectionPages(self.backoffice)
         self.remittance = RemittancePages(self.selection)
+        self.bank = BankStatementPages(self.backoffice)
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)

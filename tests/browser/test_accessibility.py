@@ -3,6 +3,7 @@ and the dialogs keep the keyboard inside them and give it back when they close."
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -13,6 +14,8 @@ from support.stripe_payments import configure_stripe, local_account
 
 from oro_invoices.integration.config import Settings
 from oro_invoices.web import backoffice_aging
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
 
 pytestmark = pytest.mark.browser
 
@@ -96,6 +99,14 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#oi-import-results")).to_contain_text("Not imported")
     found += [f"import results: {line}" for line in blocking(audit(page, axe))]
+    # a bank statement's payments matched to invoices
+    page.goto(f"{view}/bank-statement")
+    found += [f"bank statement form: {line}" for line in blocking(audit(page, axe))]
+    page.set_input_files("#oi-bank-file", files=[{"name": "bank-statement.csv", "mimeType": "text/csv",
+                                                  "buffer": (EXAMPLES / "bank-statement.csv").read_bytes()}])
+    page.get_by_role("button", name="Match Payments").click()
+    expect(page.locator("#oi-bank-payments")).to_contain_text("No invoice found")
+    found += [f"bank statement payments: {line}" for line in blocking(audit(page, axe))]
     assert not found, "\n".join(found)
 
 

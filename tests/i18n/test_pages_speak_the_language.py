@@ -215,6 +215,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", "/admin/invoices/selected/send", 200, {"invoice": str(paid), "form_token": "languages"},
              f"/admin/invoices/selected/send?invoice={paid}"),
         Page("admin", "/admin/invoices/selected/pdfs.zip?invoice=abc", 422),
+        Page("admin", "/admin/invoices/bank-statement"),
         # Record Payment for ticked invoices: the form (spread beyond the amount due), a refused share, the result
         Page("admin", f"/admin/invoices/selected/payment?invoice={partial}&invoice={late}&invoice={draft}"
                       "&invoice=999999&received=99999"),

@@ -1,0 +1,115 @@
+"""Matching the payments of a bank statement (``services.bank_statement_files``) to the invoices
+they pay, so that each is recorded with the grid's Record Payment (``services.remittances``).
+
+A payment's remittance information names the invoices it pays: every word of it with a digit is
+looked up as an invoice number and as an external id among the admin's organization's invoices
+(``find_id``: exact, as printed on the invoice). Nothing is guessed from amounts or names. A
+payment is **recorded** already when one of its invoices has a payment recorded by hand, not
+reversed, received the day it was booked under its reference: uploading a statement again shows
+what is done.
+
+Nothing is written: each match leads to the Record Payment form, filled in with the invoices, the
+amount received, the day and the reference, for the admin to check and record.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.errors import NotFound
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.services.bank_statement_files import StatementEntry
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.manual_payments import reversed_payments
+
+#: A word that may be an invoice number or an external id: letters, digits and ``/_.-``, with a digit.
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,63}")
+#: How a payment compares with what its invoices owe.
+MATCHED, PARTLY, MORE, NOT_FOUND, RECORDED = "matched", "partly", "more", "not_found", "recorded"
+#: The most words of one payment looked up.
+WORDS_MAX = 40
+
+
+@dataclass(frozen=True)
+class EntryMatch:
+    """A payment of the statement and the invoices it names.
+
+    :param invoices: the organization's invoices its remittance information names, in that order.
+    :param recorded: one of them has this payment recorded already (by hand, same day and reference).
+    """
+
+    entry: StatementEntry
+    invoices: tuple[InvoiceDocument, ...] = ()
+    recorded: bool = False
+
+    @property
+    def payable(self) -> list[InvoiceDocument]:
+        """The named invoices that can take a share of it: posted, payable, in its currency."""
+        return [d for d in self.invoices if d.is_posted and not d.is_credit_note and d.currency == self.entry.currency
+                and pstatus.is_payable(d.payment_status, d.amount_due)]
+
+    @property
+    def due(self) -> Decimal:
+        return sum((d.amount_due for d in self.payable), Decimal(0))
+
+    @property
+    def outcome(self) -> str:
+        """``RECORDED``, ``NOT_FOUND`` (no invoice it can pay), or how its amount compares with
+        their amount due: ``MATCHED``, ``PARTLY`` (less), ``MORE``."""
+        if self.recorded:
+            return RECORDED
+        if not self.payable:
+            return NOT_FOUND
+        if self.entry.amount == self.due:
+            return MATCHED
+        return PARTLY if self.entry.amount < self.due else MORE
+
+
+def candidate_words(text: str) -> list[str]:
+    """The words of ``text`` that may name an invoice (with a digit), once each, in order."""
+    words = (w.rstrip("./-_") for w in _WORD.findall(text))
+    return list(dict.fromkeys(w for w in words if len(w) >= 3 and any(c.isdigit() for c in w)))[:WORDS_MAX]
+
+
+def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
+                  organization_id: int) -> list[EntryMatch]:
+    """Each entry with the invoices of ``organization_id`` it names (nothing is written)."""
+    found: dict[str, int | None] = {}
+    documents: dict[int, InvoiceDocument] = {}
+    matches = []
+    for entry in entries:
+        ids: list[int] = []
+        for word in candidate_words(entry.reference):
+            if word not in found:
+                found[word] = _lookup(invoices, organization_id, word)
+            invoice_id = found[word]
+            if invoice_id is not None and invoice_id not in ids:
+                ids.append(invoice_id)
+        named = []
+        for invoice_id in ids:
+            if invoice_id not in documents:
+                documents[invoice_id] = invoices.get(invoice_id)
+            named.append(documents[invoice_id])
+        matches.append(EntryMatch(entry, tuple(named), _recorded(invoices, entry, ids)))
+    return matches
+
+
+def _lookup(invoices: InvoiceService, organization_id: int, word: str) -> int | None:
+    """The organization's invoice numbered ``word``, else the one whose external id it is."""
+    try:
+        return invoices.find_id(invoice_number=word, organization_id=organization_id)
+    except NotFound:
+        return invoices.id_of_external_id(organization_id, word)
+
+
+def _recorded(invoices: InvoiceService, entry: StatementEntry, ids: list[int]) -> bool:
+    """Whether one of ``ids`` has ``entry`` recorded by hand already (and not reversed)."""
+    for invoice_id in ids:
+        transactions = invoices.transactions(invoice_id)
+        undone = reversed_payments(transactions)
+        if any(t.recorded_by_hand and t.action == "charge" and t.id not in undone and t.received_on == entry.booked_on
+               and t.reference == entry.reference for t in transactions):
+            return True
+    return False

@@ -1,0 +1,218 @@
+"""Reading a bank statement an admin downloaded from the bank: the payments received on the
+seller's account, to be matched to invoices (``services.bank_matching``).
+
+Two layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
+elements are read by name whatever the namespace), and a **CSV** with the header
+``date,amount,currency,reference,payer`` (``payer`` optional; dates ``YYYY-MM-DD``, amounts
+with a dot, a payment received positive). Only money received is kept: CAMT debits and
+reversals, and CSV rows below zero, are counted as skipped. Each entry of a CAMT batch booking
+with several transactions of their own amounts is one entry per transaction.
+
+The file is read whole (at most ``MAX_BYTES``), with an XML parser that expands no entity and
+fetches nothing; nothing is written.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from lxml import etree
+
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import is_decimal_text
+
+#: The largest statement file read, and the most entries taken from it.
+MAX_BYTES, MAX_ENTRIES = 5 * 1024 * 1024, 2_000
+CSV_HEADER = ("date", "amount", "currency", "reference", "payer")
+#: The longest reference kept (that of a payment recorded by hand).
+REFERENCE_MAX = 255
+
+
+@dataclass(frozen=True)
+class StatementEntry:
+    """One payment received, as the bank booked it.
+
+    :param where: where it is in the file ("entry 3", "line 7": a ``Message``), for the page to name it.
+    :param reference: the remittance information the payer gave (and the creditor reference,
+        referred document numbers), one line; else the bank's reference.
+    """
+
+    where: Message
+    booked_on: dt.date
+    amount: Decimal
+    currency: str
+    reference: str
+    payer: str = ""
+
+
+@dataclass
+class StatementFile:
+    """What a statement file holds: its ``entries`` (payments received), how many bookings were
+    ``skipped`` (debits, reversals), and the ``problems`` of what could not be read, each naming
+    where."""
+
+    entries: list[StatementEntry] = field(default_factory=list)
+    skipped: int = 0
+    problems: list[Message] = field(default_factory=list)
+
+
+class UnreadableStatement(ValueError):
+    """The file is no bank statement this module reads (the message says why)."""
+
+    def __init__(self, message: Message):
+        super().__init__(message)
+        self.message = message
+
+
+def read_statement(filename: str, data: bytes) -> StatementFile:
+    """The payments received in a CAMT.053 XML or CSV statement file.
+
+    :raises UnreadableStatement: empty, too large, or neither layout.
+    """
+    if not data.strip():
+        raise UnreadableStatement(Message("The file is empty."))
+    if len(data) > MAX_BYTES:
+        raise UnreadableStatement(Message("The file is larger than %(size)s MiB.", size=MAX_BYTES // (1024 * 1024)))
+    if data.lstrip()[:1] == b"<" or filename.lower().endswith(".xml"):
+        return _read_camt(data)
+    return _read_csv(data)
+
+
+# ---- CAMT.053 -----------------------------------------------------------------------------
+
+def _read_camt(data: bytes) -> StatementFile:
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise UnreadableStatement(Message("The file is not well-formed XML (%(error)s).",
+                                          error=str(exc)[:200])) from None
+    if etree.QName(root).localname != "Document" or root.find("{*}BkToCstmrStmt") is None:
+        raise UnreadableStatement(Message("The XML is no CAMT.053 bank statement (BkToCstmrStmt)."))
+    out = StatementFile()
+    for number, entry in enumerate(root.iterfind("{*}BkToCstmrStmt/{*}Stmt/{*}Ntry"), start=1):
+        where = Message("entry %(number)s", number=number)
+        if _text(entry, "{*}CdtDbtInd") != "CRDT" or _text(entry, "{*}RvslInd").lower() == "true":
+            out.skipped += 1
+            continue
+        booked = _day(_text(entry, "{*}BookgDt/{*}Dt") or _text(entry, "{*}BookgDt/{*}DtTm")[:10]
+                      or _text(entry, "{*}ValDt/{*}Dt"))
+        if booked is None:
+            out.problems.append(Message("%(where)s: it has no booking date.", where=where))
+            continue
+        details = entry.findall("{*}NtryDtls/{*}TxDtls")
+        own = [d for d in details if d.find("{*}AmtDtls/{*}TxAmt/{*}Amt") is not None]
+        parts = own if len(own) > 1 and len(own) == len(details) else [None]
+        for index, detail in enumerate(parts, start=1):
+            source = detail if detail is not None else (details[0] if details else None)
+            amount_element = (detail.find("{*}AmtDtls/{*}TxAmt/{*}Amt") if detail is not None
+                              else entry.find("{*}Amt"))
+            label = where if detail is None else Message("entry %(number)s, transaction %(index)s", number=number,
+                                                         index=index)
+            amount = _amount(amount_element.text if amount_element is not None else "")
+            currency = (amount_element.get("Ccy", "") if amount_element is not None else "").strip().upper()
+            if amount is None or amount <= 0 or len(currency) != 3:
+                out.problems.append(Message("%(where)s: it has no amount with a currency.", where=label))
+                continue
+            reference = _remittance(source) if source is not None else ""
+            reference = reference or _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
+            payer = (_text(source, "{*}RltdPties/{*}Dbtr/{*}Nm") or _text(source, "{*}RltdPties/{*}Dbtr/{*}Pty/{*}Nm")
+                     if source is not None else "")
+            if not _take(out, StatementEntry(label, booked, amount, currency, reference, payer)):
+                return out
+    return out
+
+
+def _remittance(detail: etree._Element) -> str:
+    """The remittance information of a transaction, one line: its unstructured lines, then its
+    creditor references and referred document numbers."""
+    parts = [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Ustrd")]
+    parts += [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Strd/{*}CdtrRefInf/{*}Ref")]
+    parts += [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Strd/{*}RfrdDocInf/{*}Nb")]
+    return _one_line(" ".join(p for p in parts if p.strip()))
+
+
+def _text(element: etree._Element, path: str) -> str:
+    return (element.findtext(path) or "").strip()
+
+
+# ---- CSV ----------------------------------------------------------------------------------
+
+def _read_csv(data: bytes) -> StatementFile:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UnreadableStatement(Message("The file is neither CAMT.053 XML nor a UTF-8 CSV file.")) from None
+    rows = csv.reader(io.StringIO(text))
+    header = [h.strip().lower() for h in next(rows, [])]
+    missing = [name for name in CSV_HEADER[:4] if name not in header]
+    if missing:
+        raise UnreadableStatement(Message("The CSV file's first line must name the columns %(columns)s; "
+                                          "%(missing)s is missing.", columns=", ".join(CSV_HEADER),
+                                          missing=", ".join(missing)))
+    column = {name: header.index(name) for name in CSV_HEADER if name in header}
+    out = StatementFile()
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        where = Message("line %(number)s", number=line)
+        cells = {name: (row[i].strip() if i < len(row) else "") for name, i in column.items()}
+        booked, amount = _day(cells["date"]), _amount(cells["amount"])
+        said = []
+        if booked is None:
+            said.append(Message("%(where)s: date %(value)s is not a date (YYYY-MM-DD).", where=where,
+                                value=repr(cells["date"][:40])))
+        if amount is None:
+            said.append(Message("%(where)s: amount %(value)s is not a decimal number such as 1234.50.", where=where,
+                                value=repr(cells["amount"][:40])))
+        if len(cells["currency"]) != 3 or not cells["currency"].isalpha():
+            said.append(Message("%(where)s: currency %(value)s is not a three-letter code.", where=where,
+                                value=repr(cells["currency"][:40])))
+        if said or booked is None or amount is None:
+            out.problems.extend(said)
+            continue
+        if amount <= 0:
+            out.skipped += 1
+            continue
+        entry = StatementEntry(where, booked, amount, cells["currency"].upper(), _one_line(cells["reference"]),
+                               _one_line(cells.get("payer", "")))
+        if not _take(out, entry):
+            return out
+    return out
+
+
+# ---- shared -------------------------------------------------------------------------------
+
+def _take(out: StatementFile, entry: StatementEntry) -> bool:
+    """Keep ``entry``; False (and said) once ``MAX_ENTRIES`` are kept."""
+    if len(out.entries) >= MAX_ENTRIES:
+        out.problems.append(Message("Only the first %(count)s payments are read; split the statement.",
+                                    count=MAX_ENTRIES))
+        return False
+    out.entries.append(entry)
+    return True
+
+
+def _day(text: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
+    except ValueError:
+        return None
+
+
+def _amount(text: str) -> Decimal | None:
+    text = text.strip()
+    if not is_decimal_text(text):
+        return None
+    try:
+        return Decimal(text)
+    except InvalidOperation:
+        return None
+
+
+def _one_line(text: str) -> str:
+    """``text`` on one line without control characters, at most ``REFERENCE_MAX`` characters."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:REFERENCE_MAX]

@@ -1,0 +1,73 @@
+"""**Match Bank Statement**: the payments of a statement file an admin downloaded from the bank
+(CAMT.053 XML or CSV, ``services.bank_statement_files``), each with the invoices its remittance
+information names (``services.bank_matching``) and how its amount compares with what they owe.
+
+Each payment leads to the grid's Record Payment form (``backoffice_remittance``) filled in with
+its invoices, amount, day and reference, where the admin checks the shares and records it; a
+payment recorded so before is said. Nothing is written by the upload itself. Needs
+``oro_invoices.manage_payments`` and an admin of an organization (invoice numbers are looked up
+in theirs).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from oro_invoices.i18n import _
+from oro_invoices.services.bank_matching import EntryMatch, match_entries
+from oro_invoices.services.bank_statement_files import MAX_BYTES, UnreadableStatement, read_statement
+from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_payments import PERMISSION
+from oro_invoices.web.backoffice_selection import organization_of, remittance_form_url
+from oro_invoices.web.http import Request, Response
+
+TEMPLATE = "admin/bank_statement.html"
+FIELD = "statement"
+
+
+class BankStatementPages:
+    """The upload form, and the statement's payments matched to invoices."""
+
+    def __init__(self, pages: BackOffice):
+        self.pages = pages
+        self.ctx = pages.ctx
+
+    def form(self, req: Request) -> Response:
+        self.pages.check(req, PERMISSION)
+        return self._page(req, status=200 if organization_of(req) is not None else 403)
+
+    def upload(self, req: Request) -> Response:
+        """Read the uploaded statement and match its payments (422 when it cannot be read)."""
+        self.pages.check(req, PERMISSION)
+        organization_id = organization_of(req)
+        if organization_id is None:
+            return self._page(req, status=403)
+        sent = [(name, data) for name, data in req.file_lists.get(FIELD, []) if name or data]
+        if not sent:
+            return self._page(req, error=_("Choose the statement file (CAMT.053 XML or CSV)."), status=422)
+        name, data = sent[0]
+        try:
+            statement = read_statement(name, data)
+        except UnreadableStatement as exc:
+            return self._page(req, error=_("%(file)s: %(problem)s", file=name or _("The file"), problem=_(exc.message)),
+                              status=422)
+        matches = match_entries(self.ctx.service, statement.entries, organization_id=organization_id)
+        return self._page(req, filename=name, rows=[self._row(req, m) for m in matches], skipped=statement.skipped,
+                          problems=[_(p) for p in statement.problems],
+                          status=200 if statement.entries or not statement.problems else 422)
+
+    def _row(self, req: Request, match: EntryMatch) -> dict[str, Any]:
+        entry, payable = match.entry, match.payable
+        record = None
+        if payable and not match.recorded:
+            formatter = self.ctx.page_formatter(req)
+            record = remittance_form_url(
+                self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
+                received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
+        return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record}
+
+    def _page(self, req: Request, *, filename: str = "", rows: list[dict[str, Any]] | None = None,
+              skipped: int = 0, problems: list[str] | None = None, error: str = "", status: int = 200) -> Response:
+        html = self.ctx.render(TEMPLATE, req, filename=filename, rows=rows, skipped=skipped, problems=problems or [],
+                               form_error=error, organization=organization_of(req),
+                               max_mib=MAX_BYTES // (1024 * 1024))
+        return Response.html(html, status=status, title=_("Match Bank Statement"))

@@ -1,0 +1,124 @@
+"""Match Bank Statement in the reference shop: the payments of a CAMT.053 or CSV statement, each
+with the invoices its reference names, leading to Record Payment filled in."""
+from __future__ import annotations
+
+import io
+import re
+from decimal import Decimal
+from html import unescape
+from pathlib import Path
+
+import pytest
+
+from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+
+PAGE = "/admin/invoices/bank-statement"
+EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+
+
+def upload(admin: ShopClient, name: str, data: bytes):
+    token = form_token(admin.get(PAGE).get_data(as_text=True))
+    return admin.client.post(PAGE, data={"csrf_token": token, "statement": (io.BytesIO(data), name)},
+                             content_type="multipart/form-data")
+
+
+def payments(page: str) -> dict[str, tuple[str, str, str | None]]:
+    """Each payment row: its outcome, its text and its Record Payment link."""
+    rows = re.findall(r'<tr data-oi-entry="([^"]+)" data-oi-outcome="([a-z_]+)">(.*?)</tr>', page, re.S)
+    out = {}
+    for where, outcome, cells in rows:
+        link = re.search(r'href="(/admin/invoices/selected/payment[^"]+)"', cells)
+        out[where] = (outcome, text_of(cells), unescape(link.group(1)) if link else None)
+    return out
+
+
+def test_the_grid_offers_it_to_an_admin_who_records_payments(shop, admin):
+    grid = admin.get("/admin/invoices").get_data(as_text=True)
+    assert f'id="oi-match-bank-statement" href="{PAGE}"' in grid
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
+                           permissions=["oro_invoices.view"])
+    viewer = ShopClient(shop[0])
+    viewer.login_admin("viewer", "viewer1234")
+    assert 'id="oi-match-bank-statement"' not in viewer.get("/admin/invoices").get_data(as_text=True)
+    assert viewer.get(PAGE).status_code == 403
+
+
+def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_in_form(admin):
+    partly, pending, branch = (admin.service.find_id(external_id=e)
+                               for e in ("ERP-SO-1002-2", "ERP-SO-1003-3", "ERP-SO-1005-5"))
+    due_partly = admin.service.get(partly).amount_due
+    resp = upload(admin, "bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    assert "bank-statement-camt053.xml: 3 payments received. 1 other booking (a debit or a reversal) is left out." \
+        in text_of(page)
+    rows = payments(page)
+    assert [(where, outcome) for where, (outcome, _, _) in rows.items()] == [
+        ("entry 1", "partly"), ("entry 2, transaction 1", "partly"), ("entry 2, transaction 2", "not_found")]
+    first = rows["entry 1"]
+    numbers = [admin.service.get(i).invoice_number for i in (partly, pending)]
+    assert all(n in first[1] for n in numbers) and "Pays part of what they owe" in first[1]
+    assert rows["entry 2, transaction 2"][2] is None and "No invoice found" in rows["entry 2, transaction 2"][1]
+    assert admin.service.transactions(pending) == []                     # uploading records nothing
+
+    form_page = admin.get(first[2]).get_data(as_text=True)
+    fields = dict(re.findall(r'name="((?:amount-\d+)|request_key|received_on|reference)" value="([^"]*)"', form_page))
+    assert (fields[f"amount-{partly}"], fields[f"amount-{pending}"]) == \
+        (f"{due_partly:.2f}", f"{Decimal('300.00') - due_partly:.2f}")   # spread oldest due first
+    assert fields["received_on"] == "2026-12-03"
+    assert unescape(fields["reference"]) == "Invoices ERP-SO-1002-2 and ERP-SO-1003-3, thank you"
+    form = {**fields, "reference": unescape(fields["reference"]), "method": "bank_transfer",
+            "invoice": [str(partly), str(pending)], "csrf_token": form_token(form_page)}
+    assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
+
+    again = payments(upload(admin, "bank-statement-camt053.xml",
+                            (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True))
+    assert again["entry 1"][0] == "recorded" and again["entry 1"][2] is None        # said, not offered again
+    assert "Recorded before" in again["entry 1"][1]
+    assert again["entry 2, transaction 1"][0] == "partly" and branch
+
+
+def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_invoices(admin):
+    pending, foreign = (admin.service.find_id(external_id=e) for e in ("ERP-SO-1003-3", "ERP-SO-1011-11"))
+    number, theirs = admin.service.get(pending).invoice_number, admin.service.get(foreign).invoice_number
+    due = admin.service.get(pending).amount_due
+    data = (f"date,amount,currency,reference,payer\n2026-12-01,{due},EUR,Payment {number},Acme\n"
+            f"2026-12-01,10.00,JPY,{theirs},Tanaka\n2026-12-01,5.00,EUR,,Nobody\n").encode()
+    page = upload(admin, "statement.csv", data).get_data(as_text=True)
+    rows = payments(page)
+    assert rows["line 2"][0] == "matched" and "Pays what they owe" in rows["line 2"][1]
+    assert rows["line 3"][0] == "not_found"                 # another organization's number names nothing here
+    assert f'href="/admin/invoices/{foreign}"' not in page and f'href="/admin/invoices/{pending}"' in page
+    assert rows["line 4"][0] == "not_found"
+
+
+def test_a_file_that_cannot_be_read_is_said(admin):
+    for name, data, said in (
+            ("empty.csv", b"", "empty.csv: The file is empty."),
+            ("s.xml", b"<Document><Other/></Document>", "The XML is no CAMT.053 bank statement"),
+            ("s.csv", b"when,what\n", "The CSV file's first line must name the columns")):
+        resp = upload(admin, name, data)
+        assert resp.status_code == 422 and said in text_of(resp.get_data(as_text=True)), name
+    token = form_token(admin.get(PAGE).get_data(as_text=True))
+    nothing = admin.client.post(PAGE, data={"csrf_token": token}, content_type="multipart/form-data")
+    assert nothing.status_code == 422
+    assert "Choose the statement file (CAMT.053 XML or CSV)." in text_of(nothing.get_data(as_text=True))
+    bad_rows = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-13-01,1,EUR,x\n")
+    assert bad_rows.status_code == 422
+    assert "line 2: date '2026-13-01' is not a date (YYYY-MM-DD)." in text_of(bad_rows.get_data(as_text=True))
+
+
+ENGLISH = ("payments received", "left out", "Pays part of what they owe", "No invoice found", "Booked On", "Payer",
+           "Record Payment", "Match Payments", "Statement file", "due", "Not read", "line 4")
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ja"])
+def test_the_payments_page_speaks_the_admins_language(admin, language):
+    token = form_token(admin.get(PAGE).get_data(as_text=True))
+    data = (EXAMPLES / "bank-statement.csv").read_bytes() + b"2026-12-05,ten,EUR,x,\n"
+    resp = admin.client.post(PAGE, data={"csrf_token": token, "statement": (io.BytesIO(data), "s.csv")},
+                             content_type="multipart/form-data", headers={"Accept-Language": language})
+    assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
+    text = text_of(resp.get_data(as_text=True).split('id="oi-bank-statement"')[1])
+    assert [phrase for phrase in ENGLISH if phrase in text] == []
