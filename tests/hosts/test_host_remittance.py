@@ -326,3 +326,14 @@ def test_the_record_payment_dialog_offers_the_customers_other_open_invoices(admi
     assert {partly, pending} <= set(listed)
     alone = admin.get(f"/admin/invoices/{initech}?dialog=record-payment").get_data(as_text=True)
     assert 'id="oi-record-payment-dialog"' in alone and 'id="oi-record-several"' not in alone   # its only one
+
+
+def test_spreading_again_keeps_the_day_and_reference_it_was_opened_with(admin):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    page = admin.get(PAYMENT + query([partly, pending], received="300", received_on="2026-12-03",
+                                     reference="STMT 5", method="check")).get_data(as_text=True)
+    spread = page.split('id="oi-remittance-spread"')[1].split("</form>")[0]
+    assert '<input type="hidden" name="received_on" value="2026-12-03">' in spread
+    assert '<input type="hidden" name="reference" value="STMT 5">' in spread
+    form = form_of(page)
+    assert (form["received_on"], form["method"]) == ("2026-12-03", "check")
