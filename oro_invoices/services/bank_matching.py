@@ -8,21 +8,31 @@ payment is **recorded** already when one of its invoices has a payment recorded 
 reversed, received the day it was booked under its reference: uploading a statement again shows
 what is done.
 
-Nothing is written: each match leads to the Record Payment form, filled in with the invoices, the
-amount received, the day and the reference, for the admin to check and record.
+Matching writes nothing: each match leads to the Record Payment form, filled in with the invoices,
+the amount received, the day and the reference, for the admin to check and record. The payments
+that pay exactly what their invoices owe can also be recorded together (``record_matched``), each
+as that form would; a key made from the payment and its invoices makes recording the same one
+again record nothing more.
 """
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from oro_invoices.domain import statuses as pstatus
-from oro_invoices.domain.errors import NotFound
+from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.bank_statement_files import StatementEntry
+from oro_invoices.domain.messages import Message
+from oro_invoices.services import remittances
+from oro_invoices.services.bank_statement_files import REFERENCE_MAX, StatementEntry
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.manual_payments import reversed_payments
+from oro_invoices.services.selected_invoices import MAX_SELECTED
 
 #: A word that may be an invoice number or an external id: letters, digits and ``/_.-``, with a digit.
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,63}")
@@ -113,3 +123,86 @@ def _recorded(invoices: InvoiceService, entry: StatementEntry, ids: list[int]) -
                and t.reference == entry.reference for t in transactions):
             return True
     return False
+
+
+@dataclass(frozen=True)
+class MatchedPayment:
+    """A payment of the statement to record for the invoices it pays exactly (what the payments
+    page sends back for **Record them**)."""
+
+    invoice_ids: tuple[int, ...]
+    amount: Decimal
+    currency: str
+    booked_on: dt.date
+    reference: str
+
+    def to_text(self) -> str:
+        return json.dumps({"invoices": list(self.invoice_ids), "amount": str(self.amount), "currency": self.currency,
+                           "booked_on": self.booked_on.isoformat(), "reference": self.reference})
+
+    @classmethod
+    def from_text(cls, text: str) -> MatchedPayment:
+        """:raises ValidationError: text that is no payment of the page (a damaged form)."""
+        try:
+            data: Any = json.loads(text)
+            ids = tuple(data["invoices"])
+            if not ids or len(ids) > MAX_SELECTED or any(type(i) is not int or i < 1 for i in ids):
+                raise ValueError("invoices")
+            amount, reference = Decimal(str(data["amount"])), str(data["reference"])[:REFERENCE_MAX]
+            if not amount.is_finite() or amount <= 0:
+                raise ValueError("amount")
+            return cls(ids, amount, str(data["currency"])[:3], dt.date.fromisoformat(data["booked_on"]), reference)
+        except (ValueError, TypeError, KeyError, ArithmeticError):
+            raise ValidationError([("", Message("The list of payments is damaged; upload the statement "
+                                                "again."))]) from None
+
+    @classmethod
+    def of(cls, match: EntryMatch) -> MatchedPayment:
+        entry = match.entry
+        return cls(tuple(d.id for d in match.payable), entry.amount, entry.currency, entry.booked_on, entry.reference)
+
+    def key(self, organization_id: int) -> str:
+        """The Record Payment key of this payment: the same statement line and invoices, the same key."""
+        source = "|".join([str(organization_id), self.booked_on.isoformat(), str(self.amount), self.currency,
+                           self.reference, ",".join(map(str, sorted(self.invoice_ids)))])
+        return "bank-" + hashlib.sha256(source.encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class RecordedMatch:
+    """What recording one matched payment did: ``remittance`` (its shares), or ``problem``."""
+
+    payment: MatchedPayment
+    remittance: remittances.Remittance | None = None
+    problem: Message | str | None = None
+
+
+def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, organization_id: int,
+                   actor: str) -> list[RecordedMatch]:
+    """Record each payment that still pays exactly what its invoices owe, as Record Payment for
+    them would (by bank transfer, received the day it was booked, under its reference); one
+    that no longer does is left for the admin (``problem``), and the others go on."""
+    done = []
+    for payment in payments:
+        key = payment.key(organization_id)
+        planned = remittances.plan(invoices, list(payment.invoice_ids), organization_id=organization_id,
+                                   received=payment.amount)
+        before = any(invoices.received_payment(i, f"{key}-{i}") is not None for i in payment.invoice_ids)
+        if before:                  # recorded from this list already: nothing more (said as such)
+            amounts: dict[int, Decimal | str | None] = {}
+        elif planned.currency != payment.currency or planned.unallocated or len(planned.takers) != len(
+                payment.invoice_ids) or any(s.amount != s.invoice.amount_due for s in planned.takers if s.invoice):
+            done.append(RecordedMatch(payment, problem=Message(
+                "It no longer pays exactly what its invoices owe: record it from the list.")))
+            continue
+        else:
+            amounts = {s.invoice_id: s.amount for s in planned.takers}
+        try:
+            recorded = remittances.record(
+                invoices, list(payment.invoice_ids), amounts, organization_id=organization_id, method="bank_transfer",
+                received_on=payment.booked_on, reference=payment.reference, actor=actor, request_key=key)
+        except InvoiceError as exc:
+            done.append(RecordedMatch(payment, problem=exc.message))
+            continue
+        done.append(RecordedMatch(payment, recorded))
+    return done

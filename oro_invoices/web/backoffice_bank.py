@@ -12,16 +12,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
-from oro_invoices.services.bank_matching import EntryMatch, match_entries
+from oro_invoices.services import remittances
+from oro_invoices.services.bank_matching import MATCHED, EntryMatch, MatchedPayment, match_entries, record_matched
 from oro_invoices.services.bank_statement_files import MAX_BYTES, UnreadableStatement, read_statement
+from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.backoffice_payments import PERMISSION
 from oro_invoices.web.backoffice_selection import organization_of, remittance_form_url
 from oro_invoices.web.http import Request, Response
 
 TEMPLATE = "admin/bank_statement.html"
 FIELD = "statement"
+#: The form field of each payment that pays exactly what its invoices owe, on the payments page.
+MATCHED_FIELD = "payment"
 
 
 class BankStatementPages:
@@ -63,11 +69,39 @@ class BankStatementPages:
             record = remittance_form_url(
                 self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
                 received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
-        return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record}
+        exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
+        return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact}
+
+    def record_matched(self, req: Request) -> Response:
+        """**Record them**: the ticked payments that pay exactly what their invoices owe, each as
+        Record Payment for its invoices would; the page then says what became of each."""
+        self.pages.check(req, PERMISSION)
+        organization_id = organization_of(req)
+        if organization_id is None:
+            return self._page(req, status=403)
+        try:
+            ticked = [MatchedPayment.from_text(text) for text in req.form_lists.get(MATCHED_FIELD, [])]
+        except ValidationError as exc:
+            return self._page(req, error=guard.friendly(exc)[1], status=422)
+        if not ticked:
+            return self._page(req, error=_("Tick the payments to record first."), status=422)
+        results = record_matched(self.ctx.service, ticked, organization_id=organization_id, actor=actor_of(req))
+        rows = []
+        for result in results:
+            shares = result.remittance.shares if result.remittance is not None else []
+            outcomes = {s.outcome for s in shares if s.transaction is not None}
+            rows.append({"payment": result.payment, "shares": [s for s in shares if s.invoice is not None],
+                         "outcome": ("before" if outcomes == {remittances.ALREADY_RECORDED} else
+                                     "recorded" if outcomes else "not_recorded"),
+                         "problem": _(result.problem) if result.problem else ""})
+        recorded = sum(1 for r in rows if r["outcome"] == "recorded")
+        return self._page(req, recorded_rows=rows, recorded=recorded)
 
     def _page(self, req: Request, *, filename: str = "", rows: list[dict[str, Any]] | None = None,
-              skipped: int = 0, problems: list[str] | None = None, error: str = "", status: int = 200) -> Response:
+              skipped: int = 0, problems: list[str] | None = None, error: str = "", status: int = 200,
+              recorded_rows: list[dict[str, Any]] | None = None, recorded: int = 0) -> Response:
         html = self.ctx.render(TEMPLATE, req, filename=filename, rows=rows, skipped=skipped, problems=problems or [],
                                form_error=error, organization=organization_of(req),
-                               max_mib=MAX_BYTES // (1024 * 1024))
+                               max_mib=MAX_BYTES // (1024 * 1024), recorded_rows=recorded_rows, recorded=recorded,
+                               exact=[r for r in rows or [] if r["exact"]])
         return Response.html(html, status=status, title=_("Match Bank Statement"))

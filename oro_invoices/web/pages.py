@@ -103,6 +103,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.selection_payment", "/selected/payment", "remittance.record", "backoffice", "POST"),
     _r("oro_invoices.admin.bank_statement_form", "/bank-statement", "bank.form", "backoffice"),
     _r("oro_invoices.admin.bank_statement", "/bank-statement", "bank.upload", "backoffice", "POST"),
+    _r("oro_invoices.admin.bank_statement_record", "/bank-statement/record", "bank.record_matched", "backoffice",
+       "POST"),
     _r("oro_invoices.admin.selection_pdfs", "/selected/pdfs.zip", "selection.pdfs", "backoffice"),
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),

@@ -2,6 +2,7 @@
 with the invoices its reference names, leading to Record Payment filled in."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 from decimal import Decimal
@@ -55,7 +56,7 @@ def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_i
         in text_of(page)
     rows = payments(page)
     assert [(where, outcome) for where, (outcome, _, _) in rows.items()] == [
-        ("entry 1", "partly"), ("entry 2, transaction 1", "partly"), ("entry 2, transaction 2", "not_found")]
+        ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]
     first = rows["entry 1"]
     numbers = [admin.service.get(i).invoice_number for i in (partly, pending)]
     assert all(n in first[1] for n in numbers) and "Pays part of what they owe" in first[1]
@@ -76,7 +77,7 @@ def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_i
                             (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True))
     assert again["entry 1"][0] == "recorded" and again["entry 1"][2] is None        # said, not offered again
     assert "Recorded before" in again["entry 1"][1]
-    assert again["entry 2, transaction 1"][0] == "partly" and branch
+    assert again["entry 2, transaction 1"][0] == "matched" and branch
 
 
 def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_invoices(admin):
@@ -109,7 +110,7 @@ def test_a_file_that_cannot_be_read_is_said(admin):
     assert "line 2: date '2026-13-01' is not a date (YYYY-MM-DD)." in text_of(bad_rows.get_data(as_text=True))
 
 
-ENGLISH = ("payments received", "left out", "Pays part of what they owe", "No invoice found", "Booked On", "Payer",
+ENGLISH = ("payments received", "left out", "Pays part of what they owe", "No invoice found", "Booked On", "Paid By",
            "Record Payment", "Match Payments", "Statement file", "due", "Not read", "line 4")
 
 
@@ -122,3 +123,51 @@ def test_the_payments_page_speaks_the_admins_language(admin, language):
     assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
     text = text_of(resp.get_data(as_text=True).split('id="oi-bank-statement"')[1])
     assert [phrase for phrase in ENGLISH if phrase in text] == []
+
+
+def record_them(admin: ShopClient, page: str, values: list[str]):
+    return admin.client.post(PAGE + "/record", data={"payment": values, "csrf_token": form_token(page)})
+
+
+def test_the_payments_that_pay_exactly_what_they_owe_are_recorded_together_once(admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    page = upload(admin, "bank-statement-camt053.xml",
+                  (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True)
+    ticked = [unescape(v) for v in re.findall(r'<input type="checkbox" name="payment" value="([^"]+)" '
+                                              r'form="oi-bank-record-form" checked', page)]
+    assert len(ticked) == 1 and "Record the 1 payment ticked below" in text_of(page)   # the exact match only
+    done = record_them(admin, page, ticked)
+    assert done.status_code == 200
+    result = done.get_data(as_text=True)
+    assert "1 payment was recorded." in text_of(result)
+    assert re.findall(r'<tr data-oi-outcome="([a-z_]+)">', result.split('id="oi-bank-recorded"')[1]) == ["recorded"]
+    [payment] = admin.service.transactions(branch)
+    assert (payment.method, payment.received_on.isoformat(), payment.reference, payment.amount) == \
+        ("bank_transfer", "2026-12-04", "ERP-SO-1005-5", Decimal("1344.34"))
+    assert admin.service.get(branch).amount_due == 0
+
+    again = record_them(admin, page, ticked).get_data(as_text=True)      # the same list sent again
+    assert "0 payments were recorded." in text_of(again) and "Recorded before" in text_of(again)
+    assert len(admin.service.transactions(branch)) == 1
+
+
+def test_a_payment_that_no_longer_pays_exactly_is_left_for_the_admin(admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    page = upload(admin, "bank-statement.csv", (EXAMPLES / "bank-statement.csv").read_bytes()).get_data(as_text=True)
+    ticked = [unescape(v) for v in re.findall(r'name="payment" value="([^"]+)"', page)]
+    admin.service.record_received_payment(branch, amount="10.00", method="cash", received_on=dt.date(2026, 12, 1),
+                                          actor="test", request_key="meanwhile-0000000001")
+    result = text_of(record_them(admin, page, ticked).get_data(as_text=True))
+    assert "Not recorded: It no longer pays exactly what its invoices owe: record it from the list." in result
+    assert len(admin.service.transactions(branch)) == 1                  # only the one recorded meanwhile
+
+
+def test_recording_without_a_payment_or_with_a_damaged_one_is_said(admin):
+    page = admin.get(PAGE).get_data(as_text=True)
+    none = record_them(admin, page, [])
+    assert none.status_code == 422 and "Tick the payments to record first." in text_of(none.get_data(as_text=True))
+    for damaged in ('{"invoices": [1]}', "not json", '{"invoices": [], "amount": "1", "currency": "EUR", '
+                                                    '"booked_on": "2026-12-01", "reference": ""}'):
+        resp = record_them(admin, page, [damaged])
+        assert resp.status_code == 422, damaged
+        assert "The list of payments is damaged; upload the statement again." in text_of(resp.get_data(as_text=True))

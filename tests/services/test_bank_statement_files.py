@@ -31,7 +31,7 @@ def test_the_camt_example_gives_its_payments_received_and_leaves_out_the_debit()
     read = read_statement("bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
     assert [(e.where, e.booked_on, e.amount, e.currency, e.payer) for e in read.entries] == [
         ("entry 1", dt.date(2026, 12, 3), Decimal("300.00"), "EUR", "Acme Industries AG"),
-        ("entry 2, transaction 1", dt.date(2026, 12, 4), Decimal("700.00"), "EUR", "Acme Industries - Berlin Branch"),
+        ("entry 2, transaction 1", dt.date(2026, 12, 4), Decimal("1344.34"), "EUR", "Acme Industries - Berlin Branch"),
         ("entry 2, transaction 2", dt.date(2026, 12, 4), Decimal("280.00"), "EUR", "Unknown Trading Ltd")]
     assert read.entries[0].reference == "Invoices ERP-SO-1002-2 and ERP-SO-1003-3, thank you"
     assert read.entries[1].reference == "ERP-SO-1005-5"                  # a referred document's number
