@@ -18,23 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import drafts_like
+
 from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import remittances
 from oro_invoices.services.selected_invoices import MAX_SELECTED
 
-LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "quantity": str(n), "unit_price": "9.99",
-          "tax_rate": "0.19"} for n in range(1, 11)]
-
 
 def posted(service, count: int, template: int) -> list[int]:
     """``count`` posted invoices of 10 lines for the customer of ``template`` (no PDFs: not measured)."""
-    source = service.get(template)
-    payload = {"organization_id": source.organization_id, "customer_id": source.customer_id,
-               "customer_user_id": source.customer_user_id, "currency": source.currency,
-               "invoice_date": "2026-12-01", "due_date": "2026-12-31",
-               "bill_to": {"name": "Bench Buyer", "street": "1 Bench Street", "city": "Berlin",
-                           "postal_code": "10115", "country": "DE"}, "lines": LINES}
-    return [service.post(service.create(payload, actor="bench").id, actor="bench").id for _ in range(count)]
+    return [service.post(invoice_id, actor="bench").id for invoice_id in drafts_like(service, count, template)]
 
 
 def main() -> int:

@@ -16,22 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from _common import drafts_like
+
 from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import selected_invoices
-
-LINES = [{"description": f"Item {n}", "sku": f"SKU-{n}", "quantity": str(n), "unit_price": "9.99",
-          "tax_rate": "0.19"} for n in range(1, 11)]
-
-
-def drafts(service, count: int, template: int) -> list[int]:
-    """``count`` drafts of 10 lines for the customer user of the draft ``template``."""
-    source = service.get(template)
-    payload = {"organization_id": source.organization_id, "customer_id": source.customer_id,
-               "customer_user_id": source.customer_user_id, "currency": source.currency,
-               "invoice_date": "2026-12-01", "due_date": "2026-12-31",
-               "bill_to": {"name": "Bench Buyer", "street": "1 Bench Street", "city": "Berlin",
-                           "postal_code": "10115", "country": "DE"}, "lines": LINES}
-    return [service.create(payload, actor="bench").id for _ in range(count)]
 
 
 def main() -> int:
@@ -43,8 +31,8 @@ def main() -> int:
         addon = app.extensions["oro_invoices"]
         service, mail = addon.service, addon.mail
         template = service.find_id(external_id="ERP-SO-1004-4")
-        ticked, one_by_one = drafts(service, args.count, template), drafts(service, args.count, template)
-        service.post(drafts(service, 1, template)[0], actor="bench")     # the renderer warmed up
+        ticked, one_by_one = drafts_like(service, args.count, template), drafts_like(service, args.count, template)
+        service.post(drafts_like(service, 1, template)[0], actor="bench")     # the renderer warmed up
 
         start = time.perf_counter()
         selected_invoices.plan_sends(service, mail, ticked, organization_id=1)

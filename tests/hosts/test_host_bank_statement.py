@@ -10,6 +10,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+from support.admins import admin_with
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
@@ -36,11 +37,7 @@ def payments(page: str) -> dict[str, tuple[str, str, str | None]]:
 def test_the_grid_offers_it_to_an_admin_who_records_payments(shop, admin):
     grid = admin.get("/admin/invoices").get_data(as_text=True)
     assert f'id="oi-match-bank-statement" href="{PAGE}"' in grid
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     assert 'id="oi-match-bank-statement"' not in viewer.get("/admin/invoices").get_data(as_text=True)
     assert viewer.get(PAGE).status_code == 403
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import update
+from support.admins import admin_with
 from support.pdfs import pdf_lines
 from support.view_page import dialog_notice
 
@@ -549,11 +550,7 @@ def test_a_german_admin_refunds_an_amount_typed_with_a_decimal_comma(shop, admin
 
 def test_refund_needs_the_manage_payments_permission(shop, rebates):
     doc = _paid_through_the_shop(shop)
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", email="val@northwind.example",
-                           organization_id=doc.organization_id, permissions={"oro_invoices.view"})
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     [charge] = viewer.service.transactions(doc.id)
     assert "?dialog=refund" not in viewer.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)
     link = viewer.get(f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}")

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from support.admins import admin_with
 from support.api import shop_api_call
 from support.pdfs import pdf_text
 from support.view_page import dialog_notice
@@ -201,11 +202,7 @@ def test_the_api_reverses_a_bank_transfer_it_reported_in_error(shop, admin):
 
 
 def test_recording_needs_the_manage_payments_permission_and_a_posted_invoice(shop, admin):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", email="val@northwind.example",
-                           organization_id=1, permissions={"oro_invoices.view"})
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     invoice_id, view = view_of(admin, "ERP-SO-1008-8")
     assert "?dialog=record-payment" not in viewer.get(view).get_data(as_text=True)
     assert dialog_notice(viewer.get(f"{view}?dialog=record-payment")) == "Your role may not record or reverse payments."

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from support.admins import admin_with
 from support.api import shop_api_call
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -182,11 +183,7 @@ def test_amounts_are_read_in_the_pages_number_format(admin):
 
 
 def test_record_payment_needs_the_manage_payments_permission(shop):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     pending, = ids(viewer, PENDING)
     grid = viewer.get("/admin/invoices").get_data(as_text=True)
     assert 'id="oi-selection-payment"' not in grid
@@ -216,11 +213,7 @@ def test_the_customer_statement_records_a_payment_for_its_open_invoices(admin):
 
 
 def test_the_statement_offers_no_record_payment_without_the_permission(shop):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     pending, = ids(viewer, PENDING)
     customer = viewer.service.get(pending).customer_id
     statement = viewer.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)

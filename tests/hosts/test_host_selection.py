@@ -7,6 +7,7 @@ import re
 import zipfile
 from urllib.parse import urlencode
 
+from support.admins import admin_with
 from support.variant import celery_jobs, documents_made
 
 from oro_invoices.domain.errors import ValidationError
@@ -183,11 +184,7 @@ def test_download_pdfs_gives_the_stored_pdfs_of_the_ticked_posted_invoices(admin
 
 
 def test_each_action_needs_its_permission(shop):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Vera Viewer", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     draft = viewer.service.find_id(external_id="ERP-SO-1004-4")
     grid = viewer.get("/admin/invoices").get_data(as_text=True)
     assert 'id="oi-selection-pdfs"' in grid

@@ -4,9 +4,10 @@ from __future__ import annotations
 import re
 from html import unescape
 
+from support.admins import admin_with
 from support.variant import documents_made, inline_jobs_only
 
-from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.hosts.reference.testing import text_of
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
 
@@ -117,11 +118,7 @@ def test_download_streams_the_stored_pdf(shop, admin):
 
 
 def test_actions_need_their_permissions(shop):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    client = ShopClient(shop[0])
-    client.login_admin("viewer", "viewer1234")
+    client = admin_with(shop)
     inv = client.service.find_id(external_id="ERP-SO-1004-4")
     page = client.get(f"/admin/invoices/{inv}").get_data(as_text=True)
     assert "Send to Customer" not in text_of(page) and "Delete" not in text_of(page)

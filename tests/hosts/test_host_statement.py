@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from support.admins import admin_with
 from support.api import shop_api_call as api_call
 from support.list_pages import ROLES, customer
 from support.payloads import posted_for_seeded_customer
@@ -223,11 +224,7 @@ def test_the_statement_email_dialog_names_what_is_wrong_and_sends_nothing(shop, 
 
 
 def test_sending_a_statement_needs_the_send_permission(shop):
-    host = shop[0].extensions["oro_reference_host"]
-    host.records.add_admin("viewer", "viewer1234", name="Val Viewer", organization_id=1,
-                           permissions=["oro_invoices.view"])
-    viewer = ShopClient(shop[0])
-    viewer.login_admin("viewer", "viewer1234")
+    viewer = admin_with(shop)
     page_url = "/admin/invoices/statement?customer=1"
     page = viewer.get(page_url + "&dialog=email").get_data(as_text=True)
     assert 'id="oi-statement-send"' not in page and 'id="oi-email-dialog"' not in page
