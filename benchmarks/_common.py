@@ -100,3 +100,11 @@ def drafts_like(service, count: int, template: int) -> list[int]:
                "bill_to": {"name": "Bench Buyer", "street": "1 Bench Street", "city": "Berlin",
                            "postal_code": "10115", "country": "DE"}, "lines": TEN_LINES}
     return [service.create(payload, actor="bench").id for _ in range(count)]
+
+
+def print_per_invoice(title: str, count: int, timings: list[tuple[str, float]]) -> None:
+    """``timings`` (label, seconds for ``count`` invoices) as a table of totals and ms per invoice."""
+    print(title)
+    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
+    for label, seconds in timings:
+        print(f"{label:34} {seconds:8.2f} {seconds / count * 1000:15.1f}")

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import drafts_like
+from _common import drafts_like, print_per_invoice
 
 from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import remittances
@@ -62,12 +62,9 @@ def main() -> int:
         assert all(s.outcome == remittances.RECORDED for s in done.shares), done.shares[:3]
         app.extensions["oro_reference_host"].engine.dispose()
         service.db.dispose()
-    n = args.count
-    print(f"one payment for {n} posted invoices of 10 lines, SQLite")
-    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
-    for label, seconds in (("the form's plan", plan_seconds), ("Record Payment (ticked)", recorded),
-                           ("baseline: one at a time", baseline)):
-        print(f"{label:34} {seconds:8.2f} {seconds / n * 1000:15.1f}")
+    print_per_invoice(f"one payment for {args.count} posted invoices of 10 lines, SQLite", args.count,
+                      [("the form's plan", plan_seconds), ("Record Payment (ticked)", recorded),
+                       ("baseline: one at a time", baseline)])
     return 0
 
 

@@ -16,7 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _common import drafts_like
+from _common import drafts_like, print_per_invoice
 
 from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import selected_invoices
@@ -52,12 +52,9 @@ def main() -> int:
         assert all(r.outcome == selected_invoices.SENT for r in results), results[:3]
         app.extensions["oro_reference_host"].engine.dispose()
         service.db.dispose()
-    n = args.count
-    print(f"{n} drafts of 10 lines, SQLite, PDFs made at posting (inline)")
-    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
-    for label, seconds in (("confirmation page's plan", planned), ("Send N invoices (ticked)", sent),
-                           ("baseline: one at a time", baseline)):
-        print(f"{label:34} {seconds:8.2f} {seconds / n * 1000:15.1f}")
+    print_per_invoice(f"{args.count} drafts of 10 lines, SQLite, PDFs made at posting (inline)", args.count,
+                      [("confirmation page's plan", planned), ("Send N invoices (ticked)", sent),
+                       ("baseline: one at a time", baseline)])
     return 0
 
 
