@@ -272,6 +272,50 @@ def _cmd_statement(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_match_payments(args: argparse.Namespace) -> int:
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.services.bank_matching import MATCHED, MatchedPayment, match_entries, record_matched
+    from oro_invoices.services.bank_statement_files import UnreadableStatement, read_statement
+    try:
+        with open(args.file, "rb") as source:
+            statement = read_statement(args.file, source.read())
+    except OSError as exc:
+        raise UsageError(f"{args.file}: {exc.strerror or exc}") from None
+    except UnreadableStatement as exc:
+        raise UsageError(f"{args.file}: {exc.message}") from None
+    for problem in statement.problems:
+        print(f"FAIL {problem}")
+    with _addon(args, host_object=args.host_object, host=_host_name(args), pdf=False) as addon:
+        matches = match_entries(addon.invoices, statement.entries, organization_id=args.organization)
+        for match in matches:
+            entry = match.entry
+            named = ", ".join(d.invoice_number or f"#{d.id}" for d in match.invoices) or "no invoice"
+            print(f"{entry.where}: {entry.booked_on} {entry.amount} {entry.currency} {entry.reference!r} → {named}: "
+                  f"{_MATCH_WORDS[match.outcome].format(due=match.due, currency=entry.currency)}")
+        exact = [MatchedPayment.of(m) for m in matches if m.outcome == MATCHED]
+        failed = 0
+        if args.record and exact:
+            for done in record_matched(addon.invoices, exact, organization_id=args.organization, actor=args.actor):
+                what = f"{done.payment.booked_on} {done.payment.amount} {done.payment.currency}"
+                if done.problem is not None:
+                    failed += 1
+                    print(f"FAIL {what}: {done.problem}")
+                    continue
+                shares = [s for s in done.remittance.shares if s.transaction is not None] if done.remittance else []
+                before = all(s.outcome == "already_recorded" for s in shares)
+                print(f"{'recorded before' if before else 'recorded'}: {what} for "
+                      f"{', '.join(s.invoice.invoice_number or str(s.invoice_id) for s in shares if s.invoice)}")
+    print(f"{len(statement.entries)} payment(s) received, {statement.skipped} other booking(s) left out; "
+          f"{len(exact)} pay exactly what their invoices owe"
+          + ("" if args.record else " (--record records them)"))
+    return 1 if statement.problems or failed else 0
+
+
+_MATCH_WORDS = {"matched": "pays what they owe", "partly": "pays part of what they owe ({due} {currency})",
+                "more": "more than they owe ({due} {currency})", "not_found": "no invoice found",
+                "recorded": "recorded before"}
+
+
 def _write_text(output: str | None, text: str) -> None:
     """``text`` into the file ``output`` (as it is: CSV line ends kept), else to standard output."""
     import contextlib
@@ -640,6 +684,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output; needed for pdf)")
     _host_argument(p, "whose settings (the seller, the customer's language) and customer names apply")
     p.set_defaults(func=_cmd_statement)
+
+    p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053 XML or "
+                                              "CSV) to the invoices their references name; --record records "
+                                              "those that pay exactly what their invoices owe")
+    p.add_argument("file", help="the statement file")
+    p.add_argument("--db", required=True, help="database URL")
+    p.add_argument("--organization", type=_positive_int, required=True,
+                   help="the organization whose invoices the references name")
+    p.add_argument("--record", action="store_true",
+                   help="record each payment that pays exactly what its invoices owe, as the back-office's "
+                        "Record Payment would (once: running again records nothing more)")
+    p.add_argument("--actor", default="bank-statement", help="who the payments are recorded by (default: %(default)s)")
+    _host_argument(p, "whose settings apply (payment receipts, where they are on)")
+    p.set_defaults(func=_cmd_match_payments)
 
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")

@@ -1,0 +1,62 @@
+"""``oro-invoices match-payments``: a bank statement's payments matched to the invoices their
+references name, printed; with ``--record`` those paying exactly what they owe are recorded once."""
+from __future__ import annotations
+
+from support.payloads import one_line_invoice
+
+from oro_invoices.cli import main
+from oro_invoices.services.facade import InvoiceService
+
+
+def statement(tmp_path, rows: str):
+    path = tmp_path / "statement.csv"
+    path.write_text("date,amount,currency,reference,payer\n" + rows, encoding="utf-8")
+    return str(path)
+
+
+def test_prints_each_payment_with_its_invoices_and_records_the_exact_ones_once(sqlite_db, tmp_path, capsys):
+    service = InvoiceService(sqlite_db)
+    exact = service.get(one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="120.00",
+                                         external_id="ERP-77"))
+    part = service.get(one_line_invoice(service, due_date="2026-12-21", invoice_date="2026-11-21", price="80.00"))
+    theirs = one_line_invoice(service, due_date="2026-12-21", invoice_date="2026-11-21", price="5.00",
+                              organization_id=2, external_id="THEIRS-1")
+    path = statement(tmp_path, f"2026-12-01,120.00,USD,Payment ERP-77,Acme\n"
+                               f"2026-12-02,30.00,USD,{part.invoice_number},Acme\n"
+                               "2026-12-02,5.00,USD,THEIRS-1,Other\n"
+                               "2026-12-02,-3.00,USD,fees,\n")
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"line 2: 2026-12-01 120.00 USD 'Payment ERP-77' → {exact.invoice_number}: pays what they owe",
+        f"line 3: 2026-12-02 30.00 USD '{part.invoice_number}' → {part.invoice_number}: "
+        "pays part of what they owe (80.00 USD)",
+        "line 4: 2026-12-02 5.00 USD 'THEIRS-1' → no invoice: no invoice found",      # another organization's
+        "3 payment(s) received, 1 other booking(s) left out; 1 pay exactly what their invoices owe "
+        "(--record records them)"]
+    assert service.transactions(exact.id) == []                               # printing records nothing
+
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1", "--record"]) == 0
+    assert f"recorded: 2026-12-01 120.00 USD for {exact.invoice_number}" in capsys.readouterr().out
+    [payment] = service.transactions(exact.id)
+    assert (payment.method, str(payment.received_on), payment.reference, payment.actor) == \
+        ("bank_transfer", "2026-12-01", "Payment ERP-77", "bank-statement")
+    assert service.get(exact.id).amount_due == 0 and service.transactions(part.id) == []
+    assert service.transactions(theirs) == []
+
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1", "--record"]) == 0
+    assert f"line 2: 2026-12-01 120.00 USD 'Payment ERP-77' → {exact.invoice_number}: recorded before" \
+        in capsys.readouterr().out
+    assert len(service.transactions(exact.id)) == 1
+
+
+def test_a_file_that_is_no_statement_or_has_bad_rows_is_said(sqlite_db, tmp_path, capsys):
+    other = tmp_path / "notes.txt"
+    other.write_text("hello\n", encoding="utf-8")
+    assert main(["match-payments", str(other), "--db", sqlite_db.url, "--organization", "1"]) == 2
+    assert "The CSV file's first line must name the columns" in capsys.readouterr().err
+    assert main(["match-payments", str(tmp_path / "missing.csv"), "--db", sqlite_db.url, "--organization", "1"]) == 2
+    assert "missing.csv" in capsys.readouterr().err
+    path = statement(tmp_path, "2026-12-01,ten,USD,x,\n")
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1"]) == 1
+    assert "FAIL line 2: amount 'ten' is not a decimal number such as 1234.50." in capsys.readouterr().out
