@@ -113,7 +113,7 @@ def _read_camt(data: bytes) -> StatementFile:
                               else entry.find("{*}Amt"))
             label = where if detail is None else Message("entry %(number)s, transaction %(index)s", number=number,
                                                          index=index)
-            amount = _amount(amount_element.text if amount_element is not None else "")
+            amount = _amount((amount_element.text or "") if amount_element is not None else "")
             currency = (amount_element.get("Ccy", "") if amount_element is not None else "").strip().upper()
             if amount is None or amount <= 0 or len(currency) != 3:
                 out.problems.append(Message("%(where)s: it has no amount with a currency.", where=label))

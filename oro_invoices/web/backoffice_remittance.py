@@ -75,16 +75,20 @@ class RemittancePages:
         organization = organization_of(req)
         fields = {key: form.get(key, "") for key in FIELDS}
         fields.update({key: value for key, value in form.items() if key.startswith("amount-")})
+        day_errors: list[tuple[str, str]] = []
         try:
-            amounts = self._shares(req, ids, form)
             day = received_day(form.get("received_on", ""))
+        except ValidationError as exc:     # said with every other problem (no day: nothing is recorded)
+            day, day_errors = None, exc.errors
+        try:
             done = remittances.record(
-                self.ctx.service, ids, amounts, organization_id=organization, method=form.get("method", ""),
-                received_on=day, reference=form.get("reference", ""),
+                self.ctx.service, ids, self._shares(req, ids, form), organization_id=organization,
+                method=form.get("method", ""), received_on=day, reference=form.get("reference", ""),
                 notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""))
         except ValidationError as exc:
             planned = remittances.plan(self.ctx.service, ids, organization_id=organization)
-            return self._page(req, planned, back, fields, _by_field(exc), status=guard.friendly(exc)[0])
+            return self._page(req, planned, back, fields, _by_field(ValidationError(day_errors + exc.errors)),
+                              status=guard.friendly(exc)[0])
         formatter = self.ctx.page_formatter(req)
         recorded = [s for s in done.shares if s.outcome == remittances.RECORDED]
         summary = ngettext(

@@ -330,3 +330,14 @@ def test_spreading_again_keeps_the_day_and_reference_it_was_opened_with(admin):
     assert '<input type="hidden" name="reference" value="STMT 5">' in spread
     form = form_of(page)
     assert (form["received_on"], form["method"]) == ("2026-12-03", "check")
+
+
+def test_a_day_that_is_no_date_is_said_with_the_other_problems(admin):
+    partly, = ids(admin, PARTLY)
+    form = form_of(admin.get(PAYMENT + query([partly])).get_data(as_text=True))
+    resp = admin.client.post(PAYMENT, data={**form, "received_on": "31.12.2026", f"amount-{partly}": "-1"})
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    errors = dict(re.findall(r'data-oi-error="([a-z_0-9-]+)">(.*?)</span>', page, re.S))
+    assert text_of(errors["received_on"]) == "'31.12.2026' is not a date (use YYYY-MM-DD)."
+    assert text_of(errors[f"amount-{partly}"]) == "Enter an amount above zero, or leave it empty."
