@@ -297,14 +297,13 @@ def _cmd_match_payments(args: argparse.Namespace) -> int:
         if args.record and exact:
             for done in record_matched(addon.invoices, exact, organization_id=args.organization, actor=args.actor):
                 what = f"{done.payment.booked_on} {done.payment.amount} {done.payment.currency}"
-                if done.problem is not None:
+                if done.outcome == "not_recorded":
                     failed += 1
-                    print(f"FAIL {what}: {done.problem}")
+                    print(f"FAIL {what}: {done.why}")
                     continue
-                shares = [s for s in done.remittance.shares if s.transaction is not None] if done.remittance else []
-                before = all(s.outcome == "already_recorded" for s in shares)
-                print(f"{'recorded before' if before else 'recorded'}: {what} for "
-                      f"{', '.join(s.invoice.invoice_number or str(s.invoice_id) for s in shares if s.invoice)}")
+                numbers = ", ".join(s.invoice.invoice_number or str(s.invoice_id) for s in done.recorded_shares
+                                    if s.invoice)
+                print(f"{'recorded before' if done.outcome == 'before' else 'recorded'}: {what} for {numbers}")
     print(f"{len(statement.entries)} payment(s) received, {statement.skipped} other booking(s) left out; "
           f"{len(exact)} pay exactly what their invoices owe"
           + ("" if args.record else " (--record records them)"))

@@ -176,6 +176,25 @@ class RecordedMatch:
     remittance: remittances.Remittance | None = None
     problem: Message | str | None = None
 
+    @property
+    def recorded_shares(self) -> list[remittances.Share]:
+        """The shares with their payment (recorded now or before)."""
+        return [s for s in (self.remittance.shares if self.remittance else []) if s.transaction is not None]
+
+    @property
+    def outcome(self) -> str:
+        """``RECORDED`` (now), ``"before"`` (from this statement line earlier) or ``"not_recorded"``."""
+        outcomes = {s.outcome for s in self.recorded_shares}
+        if not outcomes:
+            return "not_recorded"
+        return "before" if outcomes == {remittances.ALREADY_RECORDED} else RECORDED
+
+    @property
+    def why(self) -> Message | str | None:
+        """Why it was not recorded: ``problem``, or the error that stopped its shares."""
+        return self.problem or next((s.error.message for s in (self.remittance.shares if self.remittance else [])
+                                     if s.error is not None), None)
+
 
 def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, organization_id: int,
                    actor: str) -> list[RecordedMatch]:

@@ -14,7 +14,6 @@ from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
-from oro_invoices.services import remittances
 from oro_invoices.services.bank_matching import MATCHED, EntryMatch, MatchedPayment, match_entries, record_matched
 from oro_invoices.services.bank_statement_files import MAX_BYTES, UnreadableStatement, read_statement
 from oro_invoices.web import guard
@@ -86,14 +85,8 @@ class BankStatementPages:
         if not ticked:
             return self._page(req, error=_("Tick the payments to record first."), status=422)
         results = record_matched(self.ctx.service, ticked, organization_id=organization_id, actor=actor_of(req))
-        rows = []
-        for result in results:
-            shares = result.remittance.shares if result.remittance is not None else []
-            outcomes = {s.outcome for s in shares if s.transaction is not None}
-            rows.append({"payment": result.payment, "shares": [s for s in shares if s.invoice is not None],
-                         "outcome": ("before" if outcomes == {remittances.ALREADY_RECORDED} else
-                                     "recorded" if outcomes else "not_recorded"),
-                         "problem": _(result.problem) if result.problem else ""})
+        rows = [{"payment": r.payment, "shares": r.recorded_shares, "outcome": r.outcome,
+                 "problem": _(r.why) if r.why else ""} for r in results]
         recorded = sum(1 for r in rows if r["outcome"] == "recorded")
         return self._page(req, recorded_rows=rows, recorded=recorded)
 
