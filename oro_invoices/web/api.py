@@ -37,7 +37,6 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import MAX_PDF_BYTES, is_storable_text, parse_id
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
-    KNOWN_CURRENCIES,
     from_minor,
     is_decimal_text,
     minor_units,
@@ -59,7 +58,7 @@ from oro_invoices.persistence.queries import (
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
-from oro_invoices.services.aging import AgingLine
+from oro_invoices.services.aging import AgingLine, check_currency
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -880,10 +879,10 @@ def _currency_and_totals(q: Mapping[str, str]) -> dict[str, Any]:
     found: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
     if "currency" in q:
-        if q["currency"] not in KNOWN_CURRENCIES:
-            errors.append(("currency", "Must be an ISO 4217 currency code such as EUR (upper case)."))
-        else:
-            found["currency"] = q["currency"]
+        try:
+            found["currency"] = check_currency(q["currency"])
+        except ValidationError as exc:
+            errors.extend(exc.errors)
     for name in ("total_min", "total_max"):
         if name not in q:
             continue
