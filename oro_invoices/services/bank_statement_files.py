@@ -4,8 +4,9 @@ seller's account, to be matched to invoices (``services.bank_matching``).
 Two layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
 elements are read by name whatever the namespace), and a **CSV** with the header
 ``date,amount,currency,reference,payer`` (``payer`` optional; dates ``YYYY-MM-DD``, amounts
-with a dot, a payment received positive). Only money received is kept: CAMT debits and
-reversals, and CSV rows below zero, are counted as skipped. Each entry of a CAMT batch booking
+with a dot, a payment received positive). Only money received is kept: CAMT debits, reversals
+and entries not booked (pending, or for information), and CSV rows below zero, are counted as
+skipped. Each entry of a CAMT batch booking
 with several transactions of their own amounts is one entry per transaction.
 
 The file is read whole (at most ``MAX_BYTES``) with the standard library's XML parser; a file
@@ -27,6 +28,8 @@ from oro_invoices.domain.money import is_decimal_text
 #: The largest statement file read, and the most entries taken from it.
 MAX_BYTES, MAX_ENTRIES = 5 * 1024 * 1024, 2_000
 CSV_HEADER = ("date", "amount", "currency", "reference", "payer")
+#: CAMT entry statuses of money not (yet) on the account: pending, or for information only.
+NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
 #: The longest reference kept (that of a payment recorded by hand).
 REFERENCE_MAX = 255
 
@@ -96,7 +99,9 @@ def _read_camt(data: bytes) -> StatementFile:
     out = StatementFile()
     for number, entry in enumerate(root.iterfind("{*}BkToCstmrStmt/{*}Stmt/{*}Ntry"), start=1):
         where = Message("entry %(number)s", number=number)
-        if _text(entry, "{*}CdtDbtInd") != "CRDT" or _text(entry, "{*}RvslInd").lower() == "true":
+        status = (_text(entry, "{*}Sts/{*}Cd") or _text(entry, "{*}Sts")).upper()
+        if _text(entry, "{*}CdtDbtInd") != "CRDT" or _text(entry, "{*}RvslInd").lower() == "true" \
+                or status in NOT_BOOKED:
             out.skipped += 1
             continue
         booked = _day(_text(entry, "{*}BookgDt/{*}Dt") or _text(entry, "{*}BookgDt/{*}DtTm")[:10]

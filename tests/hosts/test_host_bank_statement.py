@@ -49,8 +49,8 @@ def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_i
     resp = upload(admin, "bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
-    assert "bank-statement-camt053.xml: 3 payments received. 1 other booking (a debit or a reversal) is left out." \
-        in text_of(page)
+    assert ("bank-statement-camt053.xml: 3 payments received. 1 other entry (a debit, a reversal, or not booked "
+            "yet) is left out.") in text_of(page)
     rows = payments(page)
     assert [(where, outcome) for where, (outcome, _, _) in rows.items()] == [
         ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]

@@ -53,6 +53,12 @@ def test_any_camt_version_is_read(version):
         [(dt.date(2026, 12, 1), Decimal("10.00"), "INV-1")]
 
 
+def test_entries_not_booked_yet_are_skipped():
+    read = read_statement("s.xml", camt(entry("1.00", extra="<Sts>PDNG</Sts>") + entry("2.00", extra="<Sts><Cd>INFO</Cd></Sts>")
+                                        + entry("3.00", extra="<Sts><Cd>BOOK</Cd></Sts>") + entry("4.00")))
+    assert [e.amount for e in read.entries] == [Decimal("3.00"), Decimal("4.00")] and read.skipped == 2
+
+
 def test_reversals_and_debits_are_skipped_and_broken_entries_said():
     read = read_statement("s.xml", camt(
         entry(extra="<RvslInd>true</RvslInd>") + entry(side="DBIT") + entry(booked="")
