@@ -11,16 +11,25 @@ in theirs).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
-from oro_invoices.services.bank_matching import MATCHED, EntryMatch, MatchedPayment, match_entries, record_matched
+from oro_invoices.persistence.queries import NAME_PREFIX_MAX
+from oro_invoices.services.bank_matching import (
+    MATCHED,
+    NOT_FOUND,
+    EntryMatch,
+    MatchedPayment,
+    match_entries,
+    record_matched,
+)
 from oro_invoices.services.bank_statement_files import MAX_BYTES, UnreadableStatement, read_statement
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.backoffice_payments import PERMISSION
-from oro_invoices.web.backoffice_selection import organization_of, remittance_form_url
+from oro_invoices.web.backoffice_selection import ENDPOINT_INDEX, organization_of, remittance_form_url
 from oro_invoices.web.http import Request, Response
 
 TEMPLATE = "admin/bank_statement.html"
@@ -69,7 +78,12 @@ class BankStatementPages:
                 self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
                 received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
         exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
-        return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact}
+        # no invoice named: the grid of the customers whose names start with the payer's, to tick them there
+        payer = entry.payer[:NAME_PREFIX_MAX].strip() if match.outcome == NOT_FOUND else ""
+        find = self.ctx.url_for(ENDPOINT_INDEX) + "?" + urlencode({"customer": payer, "status": "posted"}) \
+            if payer else None
+        return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact,
+                "find_url": find}
 
     def record_matched(self, req: Request) -> Response:
         """**Record them**: the ticked payments that pay exactly what their invoices owe, each as

@@ -168,3 +168,19 @@ def test_recording_without_a_payment_or_with_a_damaged_one_is_said(admin):
         resp = record_them(admin, page, [damaged])
         assert resp.status_code == 422, damaged
         assert "The list of payments is damaged; upload the statement again." in text_of(resp.get_data(as_text=True))
+
+
+def test_a_payment_naming_no_invoice_leads_to_the_payers_invoices_on_the_grid(admin):
+    data = b"date,amount,currency,reference,payer\n2026-12-01,50.00,EUR,Thanks for everything,Acme Industries AG\n"
+    page = upload(admin, "s.csv", data).get_data(as_text=True)
+    link = re.search(r'<a href="([^"]+)" data-oi-find-payer>(.*?)</a>', page, re.S)
+    assert text_of(link.group(2)) == "Find the invoices of customers named “Acme Industries AG…”"
+    grid = admin.get(unescape(link.group(1))).get_data(as_text=True)
+    assert "Customer: names starting with “Acme Industries AG”" in text_of(grid)
+    numbers = set(re.findall(r"INV-\d{4}-\d{2}-\d{5}", text_of(grid.split("</thead>", 1)[1])))
+    acme = {admin.service.get(admin.service.find_id(external_id=e)).invoice_number
+            for e in ("ERP-SO-1002-2", "ERP-SO-1003-3")}
+    assert acme <= numbers and admin.service.get(admin.service.find_id(external_id="ERP-SO-1007-7")) \
+        .invoice_number not in numbers                                    # Globex's are not among them
+    unnamed = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-12-01,5.00,EUR,x\n").get_data(as_text=True)
+    assert "data-oi-find-payer" not in unnamed                          # no payer, nothing to look for
