@@ -83,13 +83,16 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
     unknown = sorted(set(body) - set(FIELDS))
     if unknown:
         raise ValidationError([(name, f"Unknown field; only {', '.join(FIELDS)} may be given.") for name in unknown])
-    wrong = [(name, "A text.") for name in ("method", "reference", "notes")
-             if name in body and not isinstance(body[name], str)]
-    received_on = _day(body.get("received_on"))
+    wrong: list[tuple[str, str]] = [(name, "A text.") for name in ("method", "reference", "notes")
+                                    if name in body and not isinstance(body[name], str)]
+    try:
+        received_on = _day(body.get("received_on"))
+    except ValidationError as exc:        # said with every other problem
+        received_on, wrong = None, wrong + exc.errors
     found, errors = _invoice_ids(service, organization_id, body.get("invoices"))
     index_of = {invoice_id: index for index, invoice_id, _ in found}
     ids = [invoice_id for _, invoice_id, _ in found]
-    if wrong or errors:       # with what is wrong with the invoices it did name
+    if wrong or errors or received_on is None:       # with what is wrong with the invoices it did name
         named = _unsharing(remittances.plan(service, ids, organization_id=organization_id), index_of) if ids else []
         raise ValidationError(wrong + sorted(errors + named, key=lambda e: _item_order(e[0])))
     amounts: dict[int, Decimal | str | None] = {invoice_id: amount for _, invoice_id, amount in found}

@@ -341,3 +341,13 @@ def test_a_day_that_is_no_date_is_said_with_the_other_problems(admin):
     errors = dict(re.findall(r'data-oi-error="([a-z_0-9-]+)">(.*?)</span>', page, re.S))
     assert text_of(errors["received_on"]) == "'31.12.2026' is not a date (use YYYY-MM-DD)."
     assert text_of(errors[f"amount-{partly}"]) == "Enter an amount above zero, or leave it empty."
+
+
+def test_the_api_says_a_bad_day_with_the_other_problems(shop, admin):
+    paid, = ids(admin, PAID)
+    resp = api_pay(shop, {"method": 5, "received_on": "1.12.2026", "invoices": [{"id": paid, "amount": "1.00"}]})
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == [
+        {"field": "method", "message": "A text."},
+        {"field": "received_on", "message": "'1.12.2026' is not a date (use YYYY-MM-DD)."},
+        {"field": "invoices[0]", "message": "It has nothing to pay."}]
