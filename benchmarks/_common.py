@@ -102,9 +102,10 @@ def drafts_like(service, count: int, template: int) -> list[int]:
     return [service.create(payload, actor="bench").id for _ in range(count)]
 
 
-def print_per_invoice(title: str, count: int, timings: list[tuple[str, float]]) -> None:
-    """``timings`` (label, seconds for ``count`` invoices) as a table of totals and ms per invoice."""
+def print_per_invoice(title: str, count: int, timings: list[tuple[str, float]], *, per: str = "invoice") -> None:
+    """``timings`` (label, seconds for ``count`` invoices, or other ``per``) as a table of totals
+    and ms each."""
     print(title)
-    print(f"{'':34} {'total s':>8} {'ms per invoice':>15}")
+    print(f"{'':34} {'total s':>8} {'ms per ' + per:>15}")
     for label, seconds in timings:
-        print(f"{label:34} {seconds:8.2f} {seconds / count * 1000:15.1f}")
+        print(f"{label:34} {seconds:8.2f} {seconds / count * 1000:15.2f}")

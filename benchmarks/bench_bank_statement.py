@@ -1,0 +1,63 @@
+"""Match Bank Statement: reading a statement of 2,000 payments and matching them to invoices.
+
+In the reference shop (SQLite, the embedded default) with N posted invoices of 10 lines, a CSV
+statement of 2,000 payments received (``bank_statement_files.MAX_ENTRIES``), each naming one or
+two of the invoices in its reference among other words, as a bank gives it. Measured: reading
+the file alone (the baseline, in the same run), then reading and matching it
+(``bank_matching.match_entries``): what the page does before it answers.
+
+    python benchmarks/bench_bank_statement.py [--invoices 500]
+"""
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import time
+from pathlib import Path
+
+from _common import drafts_like, print_per_invoice
+
+from oro_invoices.hosts.reference.testing import make_shop
+from oro_invoices.services.bank_matching import match_entries
+from oro_invoices.services.bank_statement_files import MAX_ENTRIES, read_statement
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--invoices", type=int, default=500)
+    args = parser.parse_args()
+    rng = random.Random(7)
+    with tempfile.TemporaryDirectory() as folder:
+        app, _ = make_shop(Path(folder) / "shop")
+        addon = app.extensions["oro_invoices"]
+        service = addon.service
+        addon.settings.set("oro_invoices.generate_pdf_on_post", False)
+        template = service.find_id(external_id="ERP-SO-1003-3")
+        numbers = [service.post(i, actor="bench").invoice_number for i in drafts_like(service, args.invoices, template)]
+        rows = ["date,amount,currency,reference,payer"]
+        for n in range(MAX_ENTRIES):
+            named = " and ".join(rng.sample(numbers, rng.choice((1, 1, 1, 2))))
+            rows.append(f"2026-12-0{1 + n % 9},{rng.randint(100, 99999) / 100:.2f},EUR,"
+                        f"\"Order 55{n:04d} invoices {named}, customer 10{n % 97:03d}\",Payer {n % 50}")
+        data = ("\n".join(rows) + "\n").encode()
+
+        start = time.perf_counter()
+        statement = read_statement("statement.csv", data)
+        read_seconds = time.perf_counter() - start
+
+        start = time.perf_counter()
+        matches = match_entries(service, read_statement("statement.csv", data).entries, organization_id=1)
+        matched_seconds = time.perf_counter() - start
+        assert len(matches) == MAX_ENTRIES and all(m.invoices for m in matches)
+        app.extensions["oro_reference_host"].engine.dispose()
+        service.db.dispose()
+    print_per_invoice(f"a CSV statement of {len(statement.entries)} payments ({len(data) // 1024} KiB), "
+                      f"{args.invoices} posted invoices, SQLite", len(statement.entries),
+                      [("baseline: reading the file", read_seconds), ("reading and matching", matched_seconds)],
+                      per="payment")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
