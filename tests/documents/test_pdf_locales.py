@@ -7,6 +7,7 @@ import subprocess
 
 import pytest
 from support.invoices import make_invoice_document
+from support.pdfs import pdf_text, pdf_words
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.domain.invoice import Address, SellerInfo
@@ -14,17 +15,15 @@ from oro_invoices.domain.invoice import Address, SellerInfo
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext"), reason="needs poppler's pdftotext")
 
 
-def pdftotext(pdf: bytes, *options: str) -> list[str]:
+def pdftotext(pdf: bytes) -> list[str]:
     """The PDF's text lines as pdftotext reads them, whitespace collapsed."""
-    out = subprocess.run(["pdftotext", "-enc", "UTF-8", *options, "-", "-"], input=pdf,
-                         capture_output=True, check=True).stdout.decode("utf-8")
-    return [" ".join(line.split()) for line in out.splitlines() if line.strip()]
+    return [" ".join(line.split()) for line in pdf_text(pdf, layout=False).splitlines() if line.strip()]
 
 
 def seen(pdf: bytes) -> str:
     """The page's text line by line as laid out, without spaces: pdftotext's spacing inside a
     table row (around "%", between columns) is a guess, the characters and their order are not."""
-    return "".join("".join(pdftotext(pdf, "-layout")).split())
+    return "".join(pdf_text(pdf).split())
 
 
 def shows(pdf_seen: str, *expected: str) -> bool:
@@ -32,7 +31,7 @@ def shows(pdf_seen: str, *expected: str) -> bool:
 
 
 def text_of(pdf: bytes) -> str:
-    return " ".join(pdftotext(pdf))
+    return pdf_words(pdf)
 
 
 def render(locale: str, *lines: tuple[str, ...], currency: str = "EUR", bill_to: Address,
