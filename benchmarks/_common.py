@@ -1,13 +1,17 @@
 """Helpers shared by the benchmarks: timing, memory, bulk data, subprocesses."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import random
 import secrets
 import statistics
 import subprocess
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -109,3 +113,26 @@ def print_per_invoice(title: str, count: int, timings: list[tuple[str, float]], 
     print(f"{'':34} {'total s':>8} {'ms per ' + per:>15}")
     for label, seconds in timings:
         print(f"{label:34} {seconds:8.2f} {seconds / count * 1000:15.2f}")
+
+
+@contextlib.contextmanager
+def seeded_shop(*, pdfs_at_posting: bool = True) -> Iterator[Any]:
+    """The seeded reference shop in a folder of its own: its add-on extension (``service``,
+    ``mail``, ``settings``); PDFs at posting off unless ``pdfs_at_posting``. Its engines are
+    disposed and the folder removed afterwards."""
+    from oro_invoices.hosts.reference.testing import make_shop
+    with tempfile.TemporaryDirectory() as folder:
+        app, _ = make_shop(Path(folder) / "shop")
+        addon = app.extensions["oro_invoices"]
+        if not pdfs_at_posting:
+            addon.settings.set("oro_invoices.generate_pdf_on_post", False)
+        try:
+            yield addon
+        finally:
+            app.extensions["oro_reference_host"].engine.dispose()
+            addon.service.db.dispose()
+
+
+def posted_like(service, count: int, template: int) -> list[int]:
+    """``count`` invoices as ``drafts_like`` makes them, posted."""
+    return [service.post(invoice_id, actor="bench").id for invoice_id in drafts_like(service, count, template)]

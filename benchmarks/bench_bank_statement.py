@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import argparse
 import random
-import tempfile
 import time
-from pathlib import Path
 
-from _common import drafts_like, print_per_invoice
+from _common import posted_like, print_per_invoice, seeded_shop
 
-from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services.bank_matching import match_entries
 from oro_invoices.services.bank_statement_files import MAX_ENTRIES, read_statement
 
@@ -28,13 +25,10 @@ def main() -> int:
     parser.add_argument("--invoices", type=int, default=500)
     args = parser.parse_args()
     rng = random.Random(7)
-    with tempfile.TemporaryDirectory() as folder:
-        app, _ = make_shop(Path(folder) / "shop")
-        addon = app.extensions["oro_invoices"]
+    with seeded_shop(pdfs_at_posting=False) as addon:
         service = addon.service
-        addon.settings.set("oro_invoices.generate_pdf_on_post", False)
         template = service.find_id(external_id="ERP-SO-1003-3")
-        numbers = [service.post(i, actor="bench").invoice_number for i in drafts_like(service, args.invoices, template)]
+        numbers = [service.get(i).invoice_number for i in posted_like(service, args.invoices, template)]
         rows = ["date,amount,currency,reference,payer"]
         for n in range(MAX_ENTRIES):
             named = " and ".join(rng.sample(numbers, rng.choice((1, 1, 1, 2))))
@@ -50,8 +44,6 @@ def main() -> int:
         matches = match_entries(service, read_statement("statement.csv", data).entries, organization_id=1)
         matched_seconds = time.perf_counter() - start
         assert len(matches) == MAX_ENTRIES and all(m.invoices for m in matches)
-        app.extensions["oro_reference_host"].engine.dispose()
-        service.db.dispose()
     print_per_invoice(f"a CSV statement of {len(statement.entries)} payments ({len(data) // 1024} KiB), "
                       f"{args.invoices} posted invoices, SQLite", len(statement.entries),
                       [("baseline: reading the file", read_seconds), ("reading and matching", matched_seconds)],

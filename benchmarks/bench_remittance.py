@@ -14,20 +14,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import secrets
-import tempfile
 import time
-from pathlib import Path
 
-from _common import drafts_like, print_per_invoice
+from _common import posted_like, print_per_invoice, seeded_shop
 
-from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import remittances
 from oro_invoices.services.selected_invoices import MAX_SELECTED
-
-
-def posted(service, count: int, template: int) -> list[int]:
-    """``count`` posted invoices of 10 lines for the customer of ``template`` (no PDFs: not measured)."""
-    return [service.post(invoice_id, actor="bench").id for invoice_id in drafts_like(service, count, template)]
 
 
 def main() -> int:
@@ -35,13 +27,10 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=MAX_SELECTED)
     args = parser.parse_args()
     today = dt.datetime.now(dt.UTC).date()
-    with tempfile.TemporaryDirectory() as folder:
-        app, _ = make_shop(Path(folder) / "shop")
-        addon = app.extensions["oro_invoices"]
+    with seeded_shop(pdfs_at_posting=False) as addon:
         service = addon.service
-        addon.settings.set("oro_invoices.generate_pdf_on_post", False)
         template = service.find_id(external_id="ERP-SO-1003-3")
-        ticked, one_by_one = posted(service, args.count, template), posted(service, args.count, template)
+        ticked, one_by_one = posted_like(service, args.count, template), posted_like(service, args.count, template)
 
         start = time.perf_counter()
         planned = remittances.plan(service, ticked, organization_id=1)
@@ -60,8 +49,6 @@ def main() -> int:
                                   actor="bench", request_key=secrets.token_urlsafe(24))
         recorded = time.perf_counter() - start
         assert all(s.outcome == remittances.RECORDED for s in done.shares), done.shares[:3]
-        app.extensions["oro_reference_host"].engine.dispose()
-        service.db.dispose()
     print_per_invoice(f"one payment for {args.count} posted invoices of 10 lines, SQLite", args.count,
                       [("the form's plan", plan_seconds), ("Record Payment (ticked)", recorded),
                        ("baseline: one at a time", baseline)])

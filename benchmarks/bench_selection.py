@@ -12,13 +12,10 @@ invoice at a time the way the view page's Send to Customer and Send do it (``pos
 from __future__ import annotations
 
 import argparse
-import tempfile
 import time
-from pathlib import Path
 
-from _common import drafts_like, print_per_invoice
+from _common import drafts_like, print_per_invoice, seeded_shop
 
-from oro_invoices.hosts.reference.testing import make_shop
 from oro_invoices.services import selected_invoices
 
 
@@ -26,9 +23,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=selected_invoices.MAX_SELECTED)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
-        app, _ = make_shop(Path(folder) / "shop")
-        addon = app.extensions["oro_invoices"]
+    with seeded_shop() as addon:
         service, mail = addon.service, addon.mail
         template = service.find_id(external_id="ERP-SO-1004-4")
         ticked, one_by_one = drafts_like(service, args.count, template), drafts_like(service, args.count, template)
@@ -50,8 +45,6 @@ def main() -> int:
         results = selected_invoices.send(service, mail, ticked, organization_id=1, actor="bench", once="bench")
         sent = time.perf_counter() - start
         assert all(r.outcome == selected_invoices.SENT for r in results), results[:3]
-        app.extensions["oro_reference_host"].engine.dispose()
-        service.db.dispose()
     print_per_invoice(f"{args.count} drafts of 10 lines, SQLite, PDFs made at posting (inline)", args.count,
                       [("confirmation page's plan", planned), ("Send N invoices (ticked)", sent),
                        ("baseline: one at a time", baseline)])
