@@ -684,8 +684,8 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings (the seller, the customer's language) and customer names apply")
     p.set_defaults(func=_cmd_statement)
 
-    p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053 XML or "
-                                              "CSV) to the invoices their references name; --record records "
+    p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053 XML, "
+                                              "MT940 or CSV) to the invoices their references name; --record records "
                                               "those that pay exactly what their invoices owe")
     p.add_argument("file", help="the statement file")
     p.add_argument("--db", required=True, help="database URL")

@@ -1,8 +1,9 @@
 """Reading a bank statement an admin downloaded from the bank: the payments received on the
 seller's account, to be matched to invoices (``services.bank_matching``).
 
-Two layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
-elements are read by name whatever the namespace), and a **CSV** with the header
+Three layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
+elements are read by name whatever the namespace), SWIFT **MT940** (``services.bank_statement_mt940``),
+and a **CSV** with the header
 ``date,amount,currency,reference,payer`` (``payer`` optional; dates ``YYYY-MM-DD``, amounts
 with a dot, a payment received positive). Only money received is kept: CAMT debits, reversals
 and entries not booked (pending, or for information), and CSV rows below zero, are counted as
@@ -16,62 +17,34 @@ entity is ever declared, expanded or fetched. Nothing is written.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from xml.etree import ElementTree
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import is_decimal_text
+from oro_invoices.services.bank_statement_entries import (
+    MAX_ENTRIES,
+    REFERENCE_MAX,
+    StatementEntry,
+    StatementFile,
+    UnreadableStatement,
+    decimal_amount,
+    iso_day,
+    one_line,
+)
+from oro_invoices.services.bank_statement_mt940 import is_mt940, read_mt940
 
-#: The largest statement file read, and the most entries taken from it.
-MAX_BYTES, MAX_ENTRIES = 5 * 1024 * 1024, 2_000
+__all__ = ["MAX_BYTES", "MAX_ENTRIES", "REFERENCE_MAX", "StatementEntry", "StatementFile", "UnreadableStatement",
+           "read_statement"]
+
+#: The largest statement file read.
+MAX_BYTES = 5 * 1024 * 1024
 CSV_HEADER = ("date", "amount", "currency", "reference", "payer")
 #: CAMT entry statuses of money not (yet) on the account: pending, or for information only.
 NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
-#: The longest reference kept (that of a payment recorded by hand).
-REFERENCE_MAX = 255
-
-
-@dataclass(frozen=True)
-class StatementEntry:
-    """One payment received, as the bank booked it.
-
-    :param where: where it is in the file ("entry 3", "line 7": a ``Message``), for the page to name it.
-    :param reference: the remittance information the payer gave (and the creditor reference,
-        referred document numbers), one line; else the bank's reference.
-    """
-
-    where: Message
-    booked_on: dt.date
-    amount: Decimal
-    currency: str
-    reference: str
-    payer: str = ""
-
-
-@dataclass
-class StatementFile:
-    """What a statement file holds: its ``entries`` (payments received), how many bookings were
-    ``skipped`` (debits, reversals), and the ``problems`` of what could not be read, each naming
-    where."""
-
-    entries: list[StatementEntry] = field(default_factory=list)
-    skipped: int = 0
-    problems: list[Message] = field(default_factory=list)
-
-
-class UnreadableStatement(ValueError):
-    """The file is no bank statement this module reads (the message says why)."""
-
-    def __init__(self, message: Message):
-        super().__init__(message)
-        self.message = message
 
 
 def read_statement(filename: str, data: bytes) -> StatementFile:
-    """The payments received in a CAMT.053 XML or CSV statement file.
+    """The payments received in a CAMT.053 XML, MT940 or CSV statement file.
 
     :raises UnreadableStatement: empty, too large, or neither layout.
     """
@@ -81,6 +54,8 @@ def read_statement(filename: str, data: bytes) -> StatementFile:
         raise UnreadableStatement(Message("The file is larger than %(size)s MiB.", size=MAX_BYTES // (1024 * 1024)))
     if data.lstrip()[:1] == b"<" or filename.lower().endswith(".xml"):
         return _read_camt(data)
+    if is_mt940(filename, data):
+        return read_mt940(data)
     return _read_csv(data)
 
 
@@ -104,7 +79,7 @@ def _read_camt(data: bytes) -> StatementFile:
                 or status in NOT_BOOKED:
             out.skipped += 1
             continue
-        booked = _day(_text(entry, "{*}BookgDt/{*}Dt") or _text(entry, "{*}BookgDt/{*}DtTm")[:10]
+        booked = iso_day(_text(entry, "{*}BookgDt/{*}Dt") or _text(entry, "{*}BookgDt/{*}DtTm")[:10]
                       or _text(entry, "{*}ValDt/{*}Dt"))
         if booked is None:
             out.problems.append(Message("%(where)s: it has no booking date.", where=where))
@@ -118,7 +93,7 @@ def _read_camt(data: bytes) -> StatementFile:
                               else entry.find("{*}Amt"))
             label = where if detail is None else Message("entry %(number)s, transaction %(index)s", number=number,
                                                          index=index)
-            amount = _amount((amount_element.text or "") if amount_element is not None else "")
+            amount = decimal_amount((amount_element.text or "") if amount_element is not None else "")
             currency = (amount_element.get("Ccy", "") if amount_element is not None else "").strip().upper()
             if amount is None or amount <= 0 or len(currency) != 3:
                 out.problems.append(Message("%(where)s: it has no amount with a currency.", where=label))
@@ -127,7 +102,7 @@ def _read_camt(data: bytes) -> StatementFile:
             reference = reference or _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
             payer = (_text(source, "{*}RltdPties/{*}Dbtr/{*}Nm") or _text(source, "{*}RltdPties/{*}Dbtr/{*}Pty/{*}Nm")
                      if source is not None else "")
-            if not _take(out, StatementEntry(label, booked, amount, currency, reference, payer)):
+            if not out.take(StatementEntry(label, booked, amount, currency, reference, payer)):
                 return out
     return out
 
@@ -138,7 +113,7 @@ def _remittance(detail: ElementTree.Element) -> str:
     parts = [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Ustrd")]
     parts += [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Strd/{*}CdtrRefInf/{*}Ref")]
     parts += [t.text or "" for t in detail.iterfind("{*}RmtInf/{*}Strd/{*}RfrdDocInf/{*}Nb")]
-    return _one_line(" ".join(p for p in parts if p.strip()))
+    return one_line(" ".join(p for p in parts if p.strip()))
 
 
 def _text(element: ElementTree.Element, path: str) -> str:
@@ -151,7 +126,7 @@ def _read_csv(data: bytes) -> StatementFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableStatement(Message("The file is neither CAMT.053 XML nor a UTF-8 CSV file.")) from None
+        raise UnreadableStatement(Message("The file is neither CAMT.053 XML, MT940 nor a UTF-8 CSV file.")) from None
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     missing = [name for name in CSV_HEADER[:4] if name not in header]
@@ -166,7 +141,7 @@ def _read_csv(data: bytes) -> StatementFile:
             continue
         where = Message("line %(number)s", number=line)
         cells = {name: (row[i].strip() if i < len(row) else "") for name, i in column.items()}
-        booked, amount = _day(cells["date"]), _amount(cells["amount"])
+        booked, amount = iso_day(cells["date"]), decimal_amount(cells["amount"])
         said = []
         if booked is None:
             said.append(Message("%(where)s: date %(value)s is not a date (YYYY-MM-DD).", where=where,
@@ -183,42 +158,8 @@ def _read_csv(data: bytes) -> StatementFile:
         if amount <= 0:
             out.skipped += 1
             continue
-        entry = StatementEntry(where, booked, amount, cells["currency"].upper(), _one_line(cells["reference"]),
-                               _one_line(cells.get("payer", "")))
-        if not _take(out, entry):
+        entry = StatementEntry(where, booked, amount, cells["currency"].upper(), one_line(cells["reference"]),
+                               one_line(cells.get("payer", "")))
+        if not out.take(entry):
             return out
     return out
-
-
-# ---- shared -------------------------------------------------------------------------------
-
-def _take(out: StatementFile, entry: StatementEntry) -> bool:
-    """Keep ``entry``; False (and said) once ``MAX_ENTRIES`` are kept."""
-    if len(out.entries) >= MAX_ENTRIES:
-        out.problems.append(Message("Only the first %(count)s payments are read; split the statement.",
-                                    count=MAX_ENTRIES))
-        return False
-    out.entries.append(entry)
-    return True
-
-
-def _day(text: str) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
-    except ValueError:
-        return None
-
-
-def _amount(text: str) -> Decimal | None:
-    text = text.strip()
-    if not is_decimal_text(text):
-        return None
-    try:
-        return Decimal(text)
-    except InvalidOperation:
-        return None
-
-
-def _one_line(text: str) -> str:
-    """``text`` on one line without control characters, at most ``REFERENCE_MAX`` characters."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:REFERENCE_MAX]

@@ -1,4 +1,4 @@
-"""Match Bank Statement in the reference shop: the payments of a CAMT.053 or CSV statement, each
+"""Match Bank Statement in the reference shop: the payments of a CAMT.053, MT940 or CSV statement, each
 with the invoices its reference names, leading to Record Payment filled in."""
 from __future__ import annotations
 
@@ -91,6 +91,20 @@ def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_i
     assert rows["line 4"][0] == "not_found"
 
 
+def test_an_mt940_statement_is_matched_as_the_camt_one(admin):
+    data = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
+    page = upload(admin, "bank-statement-mt940.sta", data).get_data(as_text=True)
+    assert ("bank-statement-mt940.sta: 3 payments received. 1 other entry (a debit, a reversal, or not booked "
+            "yet) is left out.") in text_of(page)
+    rows = payments(page)
+    assert [(where, outcome) for where, (outcome, _, _) in rows.items()] == [
+        ("line 5", "partly"), ("line 9", "matched"), ("line 12", "not_found")]
+    branch = admin.service.get(admin.service.find_id(external_id="ERP-SO-1005-5"))
+    assert branch.invoice_number in rows["line 9"][1] and "Acme Industries - Berlin Branch" in rows["line 9"][1]
+    form_page = admin.get(rows["line 9"][2]).get_data(as_text=True)
+    assert 'name="received_on" value="2026-12-04"' in form_page and 'value="ERP-SO-1005-5"' in form_page
+
+
 def test_a_file_that_cannot_be_read_is_said(admin):
     for name, data, said in (
             ("empty.csv", b"", "empty.csv: The file is empty."),
@@ -101,7 +115,7 @@ def test_a_file_that_cannot_be_read_is_said(admin):
     token = form_token(admin.get(PAGE).get_data(as_text=True))
     nothing = admin.client.post(PAGE, data={"csrf_token": token}, content_type="multipart/form-data")
     assert nothing.status_code == 422
-    assert "Choose the statement file (CAMT.053 XML or CSV)." in text_of(nothing.get_data(as_text=True))
+    assert "Choose the statement file (CAMT.053 XML, MT940 or CSV)." in text_of(nothing.get_data(as_text=True))
     bad_rows = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-13-01,1,EUR,x\n")
     assert bad_rows.status_code == 422
     assert "line 2: date '2026-13-01' is not a date (YYYY-MM-DD)." in text_of(bad_rows.get_data(as_text=True))

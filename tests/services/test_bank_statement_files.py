@@ -1,5 +1,5 @@
-"""Reading bank statement files: CAMT.053 (any version) and CSV, payments received only, every
-problem said with where it is."""
+"""Reading bank statement files: CAMT.053 (any version), MT940 and CSV, payments received only,
+every problem said with where it is."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from oro_invoices.services import bank_statement_files
+from oro_invoices.services import bank_statement_entries, bank_statement_files
 from oro_invoices.services.bank_matching import candidate_words
 from oro_invoices.services.bank_statement_files import UnreadableStatement, read_statement
 
@@ -100,7 +100,7 @@ def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
                               "payer; date, amount, currency, reference is missing."),
     (b"<Document><Other/></Document>", "The XML is no CAMT.053 bank statement (BkToCstmrStmt)."),
     (b"<Document><BkToCstmrStmt>", "The file is not well-formed XML"),
-    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT.053 XML nor a UTF-8 CSV file."),
+    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT.053 XML, MT940 nor a UTF-8 CSV file."),
 ])
 def test_a_file_that_is_no_statement_is_refused_saying_why(data, said):
     with pytest.raises(UnreadableStatement) as caught:
@@ -113,7 +113,7 @@ def test_a_statement_too_large_or_too_long_is_said(monkeypatch):
     with pytest.raises(UnreadableStatement):
         read_statement("s.csv", b"date,amount,currency,reference\n" + b"2026-12-01,1.00,EUR,x\n" * 10)
     monkeypatch.setattr(bank_statement_files, "MAX_BYTES", 10_000)
-    monkeypatch.setattr(bank_statement_files, "MAX_ENTRIES", 3)
+    monkeypatch.setattr(bank_statement_entries, "MAX_ENTRIES", 3)
     read = read_statement("s.csv", b"date,amount,currency,reference\n" + b"2026-12-01,1.00,EUR,x\n" * 10)
     assert len(read.entries) == 3 and read.problems == ["Only the first 3 payments are read; split the statement."]
 
@@ -122,3 +122,93 @@ def test_words_that_may_name_an_invoice():
     assert candidate_words("Invoices INV-2026-12-00002, INV-2026-12-00003. Thanks 2x! ERP-SO-1005-5/") == \
         ["INV-2026-12-00002", "INV-2026-12-00003", "ERP-SO-1005-5"]
     assert candidate_words("no numbers here") == []
+
+
+# ---- MT940 ----------------------------------------------------------------------------------
+
+def mt940(*lines: str, balance: str = ":60F:C261130EUR1000,00") -> bytes:
+    return "\r\n".join([":20:STMT", ":25:DE89370400440532013000", ":28C:1/1", balance, *lines,
+                        ":62F:C261201EUR1000,00", "-"]).encode()
+
+
+def test_the_mt940_example_reads_as_the_camt_one():
+    sta = read_statement("bank-statement-mt940.sta", (EXAMPLES / "bank-statement-mt940.sta").read_bytes())
+    xml = read_statement("bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
+    assert [(e.booked_on, e.amount, e.currency, e.reference, e.payer) for e in sta.entries] == \
+        [(e.booked_on, e.amount, e.currency, e.reference, e.payer) for e in xml.entries]
+    assert [e.where for e in sta.entries] == ["line 5", "line 9", "line 12"]     # each :61:'s line in the file
+    assert (sta.skipped, sta.problems) == (1, [])                                   # the bank's fees
+
+
+def test_mt940_structured_details_give_the_sepa_text_and_own_reference_and_the_payer():
+    read = read_statement("s.sta", mt940(
+        ":61:2612011201C99,50NTRFNONREF",
+        ":86:166?00SEPA-GUTSCHRIFT?20EREF+PO-7781?21SVWZ+Rechnung INV-2026-12-0",
+        "0002?22 vielen Dank?30BYLADEMMXXX?31DE02700100800030876808?32Mueller & Soehne Maschinenb?33au GmbH"))
+    [entry] = read.entries
+    assert entry.reference == "Rechnung INV-2026-12-00002 vielen Dank PO-7781"
+    assert entry.payer == "Mueller & Soehne Maschinenbau GmbH"                      # ?32 and ?33 run on
+    assert candidate_words(entry.reference) == ["INV-2026-12-00002", "PO-7781"]    # no IBAN looked up
+
+
+def test_mt940_free_text_runs_a_word_on_after_a_full_line_and_else_joins_with_a_space():
+    first = "Payments of Nov.: invoices INV-2026-12-00003 and INV-2026-12-0000"
+    assert len(first) == 65                                                 # a full line, broken in a number
+    read = read_statement("s.txt", mt940(":61:2612011201C10,00NTRFNONREF", f":86:{first}", "4 from",
+                                         "Globex Corp"))
+    assert read.entries[0].reference == \
+        "Payments of Nov.: invoices INV-2026-12-00003 and INV-2026-12-00004 from Globex Corp"
+    assert read.entries[0].payer == ""
+
+
+def test_mt940_without_details_takes_the_lines_own_reference_else_the_banks():
+    read = read_statement("s.sta", mt940(":61:2612011201C10,00NTRFINV-42//B-1", ":61:2612011201C11,NTRFNONREF//B-2",
+                                         "extra details of the bank"))
+    assert [(e.reference, e.amount) for e in read.entries] == [("INV-42", Decimal("10.00")), ("B-2", Decimal("11"))]
+
+
+def test_mt940_debits_and_reversals_are_skipped_and_the_day_straddles_new_year():
+    read = read_statement("s.sta", mt940(
+        ":61:2612011201D5,00NCHGNONREF", ":61:2612011201RC5,00NTRFNONREF", ":61:2612011201RD5,00NDDTNONREF",
+        ":61:2701021231C7,00NTRFNONREF//B-3", ":61:2612311231CR8,00NTRFNONREF//B-4", ":61:261215C9,00NTRFX"))
+    assert read.skipped == 3
+    assert [(e.booked_on, e.amount) for e in read.entries] == [
+        (dt.date(2026, 12, 31), Decimal("7.00")),    # booked Dec 31, valued Jan 2
+        (dt.date(2026, 12, 31), Decimal("8.00")),    # a funds code after the mark
+        (dt.date(2026, 12, 15), Decimal("9.00"))]    # no entry date: the value date
+
+
+def test_mt940_in_swift_blocks_with_several_statements_takes_each_ones_currency():
+    data = (b"{1:F01BANKDEFFAXXX0000000000}{2:O9400000261201BANKDEFFAXXX00000000002612010000N}{4:\r\n"
+            b":20:S1\r\n:25:X\r\n:28C:1\r\n:60F:C261130EUR0,\r\n:61:2612011201C1,00NTRFA-1\r\n:62F:C261201EUR1,\r\n-}"
+            b"{1:F01BANKDEFFAXXX0000000000}{4:\r\n"
+            b":20:S2\r\n:25:Y\r\n:28C:2\r\n:60M:C261130USD0,\r\n:61:2612011201C2,00NTRFA-2\r\n:62F:C261201USD2,\r\n-}"
+            b"{5:{CHK:0}}")
+    read = read_statement("statement.txt", data)
+    assert [(e.currency, e.amount, e.reference) for e in read.entries] == [
+        ("EUR", Decimal("1.00"), "A-1"), ("USD", Decimal("2.00"), "A-2")]
+
+
+def test_mt940_lines_that_cannot_be_read_are_named_by_line_and_the_others_read():
+    read = read_statement("s.sta", mt940(":61:26120C10,00", ":61:2613011301C10,00NTRFX", ":61:2612011201C0,00NTRFX",
+                                         ":61:2612011201C12,00NTRFOK"))
+    assert read.problems == ["line 5: the statement line (:61:) cannot be read.",
+                             "line 6: its date or amount cannot be read.",
+                             "line 7: its date or amount cannot be read."]
+    assert [e.reference for e in read.entries] == ["OK"]
+    no_balance = read_statement("s.sta", b":20:S\n:60F:C261130EUR0,\n-\n:20:T\n:61:2612011201C1,00NTRFX\n-\n")
+    assert no_balance.entries == [] and no_balance.problems == []           # a statement without :60F: is none
+    orphan = read_statement("s.sta", b":20:S\n:61:2612011201C1,00NTRFX\n:60F:C261130EUR0,\n-\n")
+    assert orphan.problems == ["line 2: no opening balance (:60F:) before it gives the currency."]
+
+
+def test_mt940_in_the_banks_latin_1_is_read():
+    read = read_statement("s.sta", mt940(":61:2612011201C10,00NTRFNONREF",
+                                         ":86:166?20SVWZ+INV-7?32M\u00fcller GmbH").decode().encode("latin-1"))
+    assert read.entries[0].payer == "M\u00fcller GmbH"
+
+
+def test_a_file_named_as_mt940_that_holds_no_statement_is_said():
+    with pytest.raises(UnreadableStatement) as caught:
+        read_statement("statement.sta", b"date,amount\n1,2\n")
+    assert caught.value.message == "The file is no MT940 statement: it has no opening balance (:60F:)."
