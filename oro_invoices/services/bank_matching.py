@@ -3,10 +3,14 @@ they pay, so that each is recorded with the grid's Record Payment (``services.re
 
 A payment's remittance information names the invoices it pays: every word of it with a digit is
 looked up as an invoice number and as an external id among the admin's organization's invoices
-(``find_id``: exact, as printed on the invoice). Nothing is guessed from amounts or names. A
-payment is **recorded** already when one of its invoices has a payment recorded by hand, not
-reversed, received the day it was booked under its reference: uploading a statement again shows
-what is done.
+(``find_id``: exact, as printed on the invoice). A payment that names no invoice it can pay is
+**suggested** one when a single open invoice of the organization owes exactly its amount in its
+currency, none of the statement's other payments names it and no other payment was suggested it;
+among several such invoices, the one whose customer name shares a word with the payer's (legal
+forms aside). A suggestion is only that: it is never recorded with the exact matches. A
+payment is **recorded** already when one of its invoices (named, or, naming none, one charged
+exactly its amount) has a payment recorded by hand, not reversed, received the day it was booked
+under its reference: uploading a statement again shows what is done.
 
 Matching writes nothing: each match leads to the Record Payment form, filled in with the invoices,
 the amount received, the day and the reference, for the admin to check and record. The payments
@@ -28,6 +32,8 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import to_minor
+from oro_invoices.persistence.owing import charged_exactly, owing_exactly
 from oro_invoices.services import remittances
 from oro_invoices.services.bank_statement_files import REFERENCE_MAX, StatementEntry
 from oro_invoices.services.facade import InvoiceService
@@ -38,6 +44,11 @@ from oro_invoices.services.selected_invoices import MAX_SELECTED
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9/_.\-]{1,63}")
 #: How a payment compares with what its invoices owe.
 MATCHED, PARTLY, MORE, NOT_FOUND, RECORDED = "matched", "partly", "more", "not_found", "recorded"
+#: A payment naming no invoice, with one open invoice owing exactly its amount.
+SUGGESTED = "suggested"
+#: Words of a name that say what kind of company it is, not which.
+_LEGAL_FORMS = frozenset({"ag", "gmbh", "kg", "ohg", "ug", "ev", "ltd", "llc", "llp", "inc", "corp", "co", "plc", "sa",
+                          "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "kk", "the", "und", "and"})
 #: The most words of one payment looked up.
 WORDS_MAX = 40
 
@@ -48,17 +59,26 @@ class EntryMatch:
 
     :param invoices: the organization's invoices its remittance information names, in that order.
     :param recorded: one of them has this payment recorded already (by hand, same day and reference).
+    :param suggested: naming no invoice it can pay, the invoice found by its amount: the one open
+        invoice owing exactly that (``SUGGESTED``), or the one it was recorded for (``RECORDED``).
     """
 
     entry: StatementEntry
     invoices: tuple[InvoiceDocument, ...] = ()
     recorded: bool = False
+    suggested: InvoiceDocument | None = None
 
     @property
-    def payable(self) -> list[InvoiceDocument]:
+    def named_payable(self) -> list[InvoiceDocument]:
         """The named invoices that can take a share of it: posted, payable, in its currency."""
         return [d for d in self.invoices if d.is_posted and not d.is_credit_note and d.currency == self.entry.currency
                 and pstatus.is_payable(d.payment_status, d.amount_due)]
+
+    @property
+    def payable(self) -> list[InvoiceDocument]:
+        """The invoices it would be recorded for: those named that can take a share, else the suggested one."""
+        named = self.named_payable
+        return named if named or self.suggested is None else [self.suggested]
 
     @property
     def due(self) -> Decimal:
@@ -66,12 +86,13 @@ class EntryMatch:
 
     @property
     def outcome(self) -> str:
-        """``RECORDED``, ``NOT_FOUND`` (no invoice it can pay), or how its amount compares with
-        their amount due: ``MATCHED``, ``PARTLY`` (less), ``MORE``."""
+        """``RECORDED``, ``NOT_FOUND`` (no invoice it can pay), ``SUGGESTED`` (none named, one owing
+        exactly its amount), or how its amount compares with their amount due: ``MATCHED``,
+        ``PARTLY`` (less), ``MORE``."""
         if self.recorded:
             return RECORDED
-        if not self.payable:
-            return NOT_FOUND
+        if not self.named_payable:
+            return SUGGESTED if self.suggested is not None else NOT_FOUND
         if self.entry.amount == self.due:
             return MATCHED
         return PARTLY if self.entry.amount < self.due else MORE
@@ -85,10 +106,17 @@ def candidate_words(text: str) -> list[str]:
 
 def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
                   organization_id: int) -> list[EntryMatch]:
-    """Each entry with the invoices of ``organization_id`` it names (nothing is written)."""
+    """Each entry with the invoices of ``organization_id`` it names, or the one suggested by its
+    amount (nothing is written)."""
     found: dict[str, int | None] = {}
     documents: dict[int, InvoiceDocument] = {}
-    matches = []
+
+    def document(invoice_id: int) -> InvoiceDocument:
+        if invoice_id not in documents:
+            documents[invoice_id] = invoices.get(invoice_id)
+        return documents[invoice_id]
+
+    named_ids: list[list[int]] = []
     for entry in entries:
         ids: list[int] = []
         for word in candidate_words(entry.reference):
@@ -97,13 +125,82 @@ def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
             invoice_id = found[word]
             if invoice_id is not None and invoice_id not in ids:
                 ids.append(invoice_id)
-        named = []
-        for invoice_id in ids:
-            if invoice_id not in documents:
-                documents[invoice_id] = invoices.get(invoice_id)
-            named.append(documents[invoice_id])
-        matches.append(EntryMatch(entry, tuple(named), _recorded(invoices, entry, ids)))
+        named_ids.append(ids)
+    named = [EntryMatch(entry, tuple(document(i) for i in ids)) for entry, ids in zip(entries, named_ids, strict=True)]
+    unmatched = [m for m in named if not m.named_payable]
+    before = _recorded_by_amount(invoices, unmatched, organization_id)
+    suggestions = _suggestions(invoices, [m for m in unmatched if id(m.entry) not in before], organization_id,
+                               taken={i for ids in named_ids for i in ids})
+    matches = []
+    for match, ids in zip(named, named_ids, strict=True):
+        key = id(match.entry)
+        if key in before:
+            matches.append(EntryMatch(match.entry, match.invoices, True, document(before[key])))
+            continue
+        suggested = suggestions.get(key)
+        matches.append(EntryMatch(match.entry, match.invoices, _recorded(invoices, match.entry, ids),
+                                  document(suggested) if suggested is not None else None))
     return matches
+
+
+def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch], organization_id: int) -> dict[int, int]:
+    """The invoice each payment naming none it can pay was recorded for already (by ``id`` of its
+    entry): one charged exactly its amount, by hand, the day it was booked, under its reference."""
+    recorded: dict[int, int] = {}
+    for currency, matches in _by_currency(unmatched).items():
+        amounts = {id(m.entry): _minor(m.entry.amount, currency) for m in matches}
+        with invoices.db.session() as s:
+            charged = charged_exactly(s, organization_id, currency, [a for a in amounts.values() if a is not None])
+        for match in matches:
+            amount = amounts[id(match.entry)]
+            found = next((i for i in charged.get(amount, []) if _recorded(invoices, match.entry, [i])), None) \
+                if amount is not None else None
+            if found is not None:
+                recorded[id(match.entry)] = found
+    return recorded
+
+
+def _by_currency(matches: list[EntryMatch]) -> dict[str, list[EntryMatch]]:
+    grouped: dict[str, list[EntryMatch]] = {}
+    for match in matches:
+        grouped.setdefault(match.entry.currency, []).append(match)
+    return grouped
+
+
+def _suggestions(invoices: InvoiceService, unmatched: list[EntryMatch], organization_id: int, *,
+                 taken: set[int]) -> dict[int, int]:
+    """The invoice suggested to each payment naming none it can pay (by ``id`` of its entry): the
+    one open invoice owing exactly its amount that no payment names and none was suggested before."""
+    suggested: dict[int, int] = {}
+    for currency, matches in _by_currency(unmatched).items():
+        amounts = {id(m.entry): _minor(m.entry.amount, currency) for m in matches}
+        wanted = [a for a in amounts.values() if a is not None]
+        if not wanted:
+            continue
+        with invoices.db.session() as s:
+            owing = owing_exactly(s, organization_id, currency, wanted)
+        for match in matches:
+            candidates = [o for o in owing if o.amount == amounts[id(match.entry)] and o.invoice_id not in taken]
+            alike = [o for o in candidates if _share_a_word(o.customer_name, match.entry.payer)]
+            chosen = alike if alike else candidates
+            if len(chosen) == 1:
+                suggested[id(match.entry)] = chosen[0].invoice_id
+                taken.add(chosen[0].invoice_id)
+    return suggested
+
+
+def _minor(amount: Decimal, currency: str) -> int | None:
+    try:
+        return to_minor(amount, currency)
+    except (ValidationError, ArithmeticError, ValueError):
+        return None       # more decimals than the currency has: no invoice owes it
+
+
+def _share_a_word(name: str, payer: str) -> bool:
+    """Whether a customer's name and a payer's share a word of three letters or more (legal forms aside)."""
+    def words(text: str) -> set[str]:
+        return {w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 3 and w not in _LEGAL_FORMS}
+    return bool(words(name) & words(payer))
 
 
 def _lookup(invoices: InvoiceService, organization_id: int, word: str) -> int | None:

@@ -3,7 +3,7 @@
 information names (``services.bank_matching``) and how its amount compares with what they owe.
 
 Each payment leads to the grid's Record Payment form (``backoffice_remittance``) filled in with
-its invoices, amount, day and reference, where the admin checks the shares and records it; a
+its invoices (or the one suggested by its amount), amount, day and reference, where the admin checks the shares and records it; a
 payment recorded so before is said. Nothing is written by the upload itself. Needs
 ``oro_invoices.manage_payments`` and an admin of an organization (invoice numbers are looked up
 in theirs).
@@ -19,6 +19,7 @@ from oro_invoices.persistence.queries import NAME_PREFIX_MAX
 from oro_invoices.services.bank_matching import (
     MATCHED,
     NOT_FOUND,
+    SUGGESTED,
     EntryMatch,
     MatchedPayment,
     match_entries,
@@ -79,7 +80,7 @@ class BankStatementPages:
                 received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
         exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
         # no invoice named: the grid of the customers whose names start with the payer's, to tick them there
-        payer = entry.payer[:NAME_PREFIX_MAX].strip() if match.outcome == NOT_FOUND else ""
+        payer = entry.payer[:NAME_PREFIX_MAX].strip() if match.outcome in (NOT_FOUND, SUGGESTED) else ""
         find = self.ctx.url_for(ENDPOINT_INDEX) + "?" + urlencode({"customer": payer, "status": "posted"}) \
             if payer else None
         return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact,

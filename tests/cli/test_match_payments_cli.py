@@ -60,3 +60,14 @@ def test_a_file_that_is_no_statement_or_has_bad_rows_is_said(sqlite_db, tmp_path
     path = statement(tmp_path, "2026-12-01,ten,USD,x,\n")
     assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1"]) == 1
     assert "FAIL line 2: amount 'ten' is not a decimal number such as 1234.50." in capsys.readouterr().out
+
+
+def test_a_payment_naming_no_invoice_prints_the_one_owing_its_amount_and_is_not_recorded(sqlite_db, tmp_path, capsys):
+    service = InvoiceService(sqlite_db)
+    owing = service.get(one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="64.50"))
+    path = statement(tmp_path, "2026-12-01,64.50,USD,Thanks,ACME CORP.\n")
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1", "--record"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == (f"line 2: 2026-12-01 64.50 USD 'Thanks' → no invoice: no invoice named (suggested by its "
+                      f"amount: {owing.invoice_number} of 'Acme Corp', not recorded by --record)")
+    assert service.transactions(owing.id) == []

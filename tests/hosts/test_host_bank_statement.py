@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.admins import admin_with
+from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
@@ -198,3 +199,61 @@ def test_a_payment_naming_no_invoice_leads_to_the_payers_invoices_on_the_grid(ad
         .invoice_number not in numbers                                    # Globex's are not among them
     unnamed = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-12-01,5.00,EUR,x\n").get_data(as_text=True)
     assert "data-oi-find-payer" not in unnamed                          # no payer, nothing to look for
+
+
+def statement_csv(*rows: str) -> bytes:
+    return ("date,amount,currency,reference,payer\n" + "".join(f"{row}\n" for row in rows)).encode()
+
+
+def test_a_payment_naming_no_invoice_is_suggested_the_one_open_invoice_owing_exactly_its_amount(admin):
+    pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
+    sakura = admin.service.get(admin.service.find_id(external_id="ERP-SO-1011-11"))
+    page = upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES",
+        f"2026-12-05,{sakura.amount_due},JPY,Payment,Sakura",              # another organization's invoice
+        f"2026-12-05,{pending.amount_due + 1},EUR,Payment,Acme")).get_data(as_text=True)
+    rows = payments(page)
+    assert [outcome for outcome, _, _ in rows.values()] == ["suggested", "not_found", "not_found"]
+    outcome, text, record = rows["line 2"]
+    assert pending.invoice_number in text and "Suggested by its amount" in text
+    assert "Its reference names no invoice, but this one open invoice owes exactly its amount." in text
+    assert sakura.invoice_number not in page
+    assert 'name="payment"' not in page                                  # a suggestion is never ticked
+    form_page = admin.get(record).get_data(as_text=True)
+    assert f'name="amount-{pending.id}" value="{pending.amount_due:.2f}"' in form_page
+    assert 'value="Thank you for the bolts"' in form_page
+
+    form = dict(re.findall(r'name="((?:amount-\d+)|request_key|received_on|reference)" value="([^"]*)"', form_page))
+    form.update({"method": "bank_transfer", "invoice": [str(pending.id)], "csrf_token": form_token(form_page)})
+    assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
+    again = payments(upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES")).get_data(as_text=True))
+    assert again["line 2"][0] == "recorded"                              # the suggestion recorded is said
+
+
+def test_an_invoice_named_by_another_payment_or_suggested_before_is_not_suggested(admin):
+    pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
+    due = pending.amount_due
+    named = payments(upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{due},EUR,No reference,Acme", f"2026-12-05,{due},EUR,{pending.invoice_number},Acme"))
+        .get_data(as_text=True))
+    assert [o for o, _, _ in named.values()] == ["not_found", "matched"]
+    twice = payments(upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{due},EUR,First,Acme", f"2026-12-05,{due},EUR,Second,Acme")).get_data(as_text=True))
+    assert [o for o, _, _ in twice.values()] == ["suggested", "not_found"]
+
+
+def test_among_invoices_owing_the_same_amount_the_payers_is_suggested_and_else_none(admin):
+    pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
+    other = posted_for_seeded_customer(admin.service, currency="EUR", customer_name="Initech Kft.",
+                                       lines=[{"description": "x", "quantity": "1",
+                                               "unit_price": str(pending.amount_due)}])
+    assert other.amount_due == pending.amount_due
+    rows = payments(upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{pending.amount_due},EUR,Payment,INITECH KFT",
+        f"2026-12-05,{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
+    assert rows["line 2"][0] == "suggested" and other.invoice_number in rows["line 2"][1]
+    assert rows["line 3"][0] == "suggested" and pending.invoice_number in rows["line 3"][1]   # the one left
+    unsure = payments(upload(admin, "s.csv", statement_csv(
+        f"2026-12-05,{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
+    assert unsure["line 2"][0] == "not_found"                            # two owe it, neither is the payer's
