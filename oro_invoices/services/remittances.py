@@ -13,7 +13,8 @@ payment by hand per invoice (``ManualPayments.record``: its status, event and re
 one), all received the same day by the same method under the same reference, each naming the
 remittance it belongs to (the amount received and the invoices' numbers). The form's one-time
 key with the invoice's id is each payment's key, so sending the form again records nothing
-more. An invoice paid by someone else between the check and its turn is not recorded and says
+more; a submission cut short is completed by sending it again, the remittance then naming the
+whole transfer (what was recorded before and what is recorded now). An invoice paid by someone else between the check and its turn is not recorded and says
 why; the others are.
 """
 from __future__ import annotations
@@ -196,9 +197,11 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
         errors.append(("amount", Message("Enter the amount received for at least one invoice.")))
     if errors or received_on is None or key is None:
         raise ValidationError(errors)
-    remittance = RemittanceView(sum((s.amount for s in taking), Decimal(0)),
-                                tuple(s.invoice.invoice_number or str(s.invoice_id) for s in taking if s.invoice),
-                                tuple(s.invoice_id for s in taking if s.invoice))
+    # the whole transfer: what this form recorded before (a submission cut short) and what it records now
+    whole = [s for s in shares if not s.outcome or s.outcome == ALREADY_RECORDED]
+    remittance = RemittanceView(sum((s.amount for s in whole), Decimal(0)),
+                                tuple(s.invoice.invoice_number or str(s.invoice_id) for s in whole if s.invoice),
+                                tuple(s.invoice_id for s in whole if s.invoice))
     done = []
     for share in shares:
         if share.outcome:

@@ -13,6 +13,7 @@ from support.api import shop_api_call
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.integration.config import Settings
+from oro_invoices.persistence.read_models import RemittanceView
 
 PAYMENT = "/admin/invoices/selected/payment"
 #: Acme's: partly paid (due Dec 2), pending (Dec 9), the Berlin branch's (Dec 14); paid in full;
@@ -126,6 +127,25 @@ def test_a_transfer_spread_oldest_first_is_recorded_once_on_each_invoice(shop, a
     assert "2 shares were recorded from this form before and not recorded again." in text_of(again.get_data(as_text=True))
     assert sum(1 for t in admin.service.transactions(pending) if t.recorded_by_hand) == 1
     assert sum(1 for t in admin.service.transactions(partly) if t.recorded_by_hand) == 1
+
+
+def test_a_submission_cut_short_is_completed_with_the_whole_transfer_as_its_remittance(admin):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    first = admin.service.get(partly).amount_due
+    form = form_of(admin.get(PAYMENT + query([partly, pending], received="300")).get_data(as_text=True))
+    numbers = tuple(admin.service.get(i).invoice_number for i in (partly, pending))
+    # the first submission recorded its first share, then stopped (the process ended)
+    admin.service.record_received_payment(
+        partly, amount=first, method="bank_transfer", received_on=dt.date.fromisoformat(str(form["received_on"])),
+        actor="admin", request_key=f"{form['request_key']}-{partly}",
+        remittance=RemittanceView(Decimal("300.00"), numbers, (partly, pending)))
+    done = admin.client.post(PAYMENT, data=form)
+    assert done.status_code == 200
+    assert [(i, outcome) for i, outcome, _ in rows(done.get_data(as_text=True))] == \
+        [(partly, "already_recorded"), (pending, "recorded")]
+    [rest] = [t for t in admin.service.transactions(pending) if t.recorded_by_hand]
+    assert rest.amount == Decimal("300.00") - first
+    assert (rest.remittance.total, rest.remittance.invoices) == (Decimal("300.00"), numbers)   # the whole transfer
 
 
 def test_more_received_than_due_is_said_and_never_recorded(admin):
