@@ -345,8 +345,10 @@ class KitClient:
         self._ids = itertools.count(1000)
 
     def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None) -> PageResponse:
-        r = self.http.request(method, url, data=dict(data or {}), headers=dict(headers or {}))
+                headers: Mapping[str, str] | None = None,
+                files: Mapping[str, tuple[str, bytes]] | None = None) -> PageResponse:
+        r = self.http.request(method, url, data=dict(data or {}), headers=dict(headers or {}),
+                              files=dict(files) if files else None)
         return PageResponse(status=r.status_code, body=r.content, headers=dict(r.headers),
                             content_type=r.headers.get("content-type", ""))
 

@@ -52,7 +52,8 @@ class MemoryPages:
 
     def handle(self, method: str, url: str, session: dict[str, Any], *,
                data: Mapping[str, str] | None = None,
-               headers: Mapping[str, str] | None = None) -> Response:
+               headers: Mapping[str, str] | None = None,
+               files: Mapping[str, tuple[str, bytes]] | None = None) -> Response:
         """Answer one request as a server would (the full headers, the body read)."""
         parts = urlsplit(url)
         found = self.mount.match(method, parts.path)
@@ -68,6 +69,7 @@ class MemoryPages:
         request = Request(method=method.upper(), path=parts.path,
                           query={k: v[0] for k, v in query_lists.items()}, query_lists=query_lists,
                           form={k: v[0] for k, v in form_lists.items()}, form_lists=form_lists,
+                          files=dict(files or {}), file_lists={k: [v] for k, v in (files or {}).items()},
                           headers={k.lower(): v for k, v in (headers or {}).items()},
                           path_params=params, session=session)
         out = self.mount.respond(route.endpoint, request, SessionFlashes(session))
@@ -89,8 +91,9 @@ class MemoryPageClient:
         self.session: dict[str, Any] = {}
 
     def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None) -> Response:
-        return self.pages.handle(method, url, self.session, data=data, headers=headers)
+                headers: Mapping[str, str] | None = None,
+                files: Mapping[str, tuple[str, bytes]] | None = None) -> Response:
+        return self.pages.handle(method, url, self.session, data=data, headers=headers, files=files)
 
     def login_admin(self, permissions: Iterable[str] = PERMISSIONS, *,
                     organization_id: int = 1) -> None:

@@ -34,10 +34,13 @@ class PageClient(Protocol):
     addon: Addon
 
     def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None) -> Response:
+                headers: Mapping[str, str] | None = None,
+                files: Mapping[str, tuple[str, bytes]] | None = None) -> Response:
         """Send one request with this client's session; never follow a redirect.
 
-        ``data`` is sent as an ``application/x-www-form-urlencoded`` form. The answer is a
+        ``data`` is sent as an ``application/x-www-form-urlencoded`` form; with ``files``
+        (a field's name → the file's name and content) as a ``multipart/form-data`` form
+        holding both, as a browser uploads a file. The answer is a
         ``web.http.Response`` with the status, every header (``headers``; ``content_type`` too)
         and the body as bytes (empty for HEAD).
         """
@@ -85,6 +88,13 @@ class Browser:
     def submit(self, page_url: str, action: str, data: Mapping[str, str]) -> Response:
         """Open ``page_url``, take its form's token, POST ``data`` with it to ``action``."""
         return self.post(action, {**data, "csrf_token": self.token(page_url)})
+
+    def upload(self, page_url: str, action: str, files: Mapping[str, tuple[str, bytes]],
+               data: Mapping[str, str] | None = None) -> Response:
+        """Open ``page_url``, take its form's token, POST ``files`` (and ``data``) to ``action``
+        as a ``multipart/form-data`` form."""
+        return self.client.request("POST", action, data={**(data or {}), "csrf_token": self.token(page_url)},
+                                   files=files)
 
 
 def location(resp: Response) -> str:

@@ -288,10 +288,18 @@ class KitClient:
         self._numbers = itertools.count(1)
 
     def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None) -> Response:
-        body = urlencode(dict(data or {}))
-        resp = self.http.generic(method.upper(), url, body,
-                                 content_type="application/x-www-form-urlencoded",
+                headers: Mapping[str, str] | None = None,
+                files: Mapping[str, tuple[str, bytes]] | None = None) -> Response:
+        from django.core.files.uploadedfile import SimpleUploadedFile
+        from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+        if files:
+            fields: dict[str, Any] = {**(data or {}), **{field: SimpleUploadedFile(name, content)
+                                                         for field, (name, content) in files.items()}}
+            body: str | bytes = encode_multipart(BOUNDARY, fields)
+            content_type = MULTIPART_CONTENT
+        else:
+            body, content_type = urlencode(dict(data or {})), "application/x-www-form-urlencoded"
+        resp = self.http.generic(method.upper(), url, body, content_type=content_type,
                                  headers=dict(headers or {}))
         content = b"".join(resp.streaming_content) if resp.streaming else resp.content
         return Response(status=resp.status_code, body=content, headers=dict(resp.headers.items()),

@@ -7,6 +7,7 @@ into a template directory that each ``make_shop`` copies. The add-on is built by
 from __future__ import annotations
 
 import atexit
+import io
 import re
 import shutil
 import tempfile
@@ -140,9 +141,12 @@ class ReferencePageClient:
         self._count = 0
 
     def request(self, method: str, url: str, *, data: Mapping[str, str] | None = None,
-                headers: Mapping[str, str] | None = None) -> Response:
-        resp = self.client.client.open(url, method=method, data=dict(data or {}),
-                                       headers=dict(headers or {}))
+                headers: Mapping[str, str] | None = None,
+                files: Mapping[str, tuple[str, bytes]] | None = None) -> Response:
+        form: dict[str, Any] = dict(data or {})
+        form.update({field: (io.BytesIO(content), name) for field, (name, content) in (files or {}).items()})
+        resp = self.client.client.open(url, method=method, data=form, headers=dict(headers or {}),
+                                       content_type="multipart/form-data" if files else None)
         return Response(status=resp.status_code, body=resp.get_data(),
                         content_type=resp.content_type or "", headers=dict(resp.headers))
 

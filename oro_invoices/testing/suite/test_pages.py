@@ -5,7 +5,8 @@ page; 403 and 404 follow the user's permissions, organization and invoice role (
 ``none``: no entry and no access); forms without this session's CSRF token are refused;
 an action's flash message is shown once after its redirect; a list query that cannot be
 used is answered 422 saying why; the order tab; HEAD; the PDF download's headers; switching
-invoices off removes every page; the Aging Report and the storefront's balance. Needs the host's page client
+invoices off removes every page; the Aging Report and the storefront's balance; a file uploaded as a
+browser sends it (``multipart/form-data``). Needs the host's page client
 (``host.page_client()`` or the ``oro_page_client`` fixture, see ``oro_invoices.testing.pages``).
 """
 from __future__ import annotations
@@ -51,6 +52,8 @@ SELECTION_PDFS = "oro_invoices.admin.selection_pdfs"
 SELECTION_PAYMENT_FORM = "oro_invoices.admin.selection_payment_form"
 SELECTION_PAYMENT = "oro_invoices.admin.selection_payment"
 RECORD_PAYMENT = "oro_invoices.admin.record_payment"
+BANK_STATEMENT_FORM = "oro_invoices.admin.bank_statement_form"
+BANK_STATEMENT = "oro_invoices.admin.bank_statement"
 REVERSE_PAYMENT = "oro_invoices.admin.reverse_payment"
 
 
@@ -364,6 +367,38 @@ class TestPageRecordPayment(PageSuite):
         resp = self.browser.submit(self.view_url(self.shop.posted), self.record_url(),
                                    self.form("kit-record-payment-0002"))
         assert resp.status == 403 and list(self.client.addon.invoices.transactions(self.shop.posted.id)) == []
+
+
+class TestPageUploads(PageSuite):
+    """A file uploaded through the host's stack as a browser sends it (``multipart/form-data``,
+    beside the form's other fields): Match Bank Statement reads the file, says when none came,
+    and refuses an upload without the form's token."""
+
+    def statement(self) -> bytes:
+        posted = self.shop.posted
+        return (f"date,amount,currency,reference,payer\n2026-12-01,{posted.amount_due},{posted.currency},"
+                f"Invoice {posted.invoice_number} thank you,ACME Corp\n").encode()
+
+    def test_an_uploaded_bank_statement_is_read_and_matched(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        resp = self.browser.upload(self.url(BANK_STATEMENT_FORM), self.url(BANK_STATEMENT),
+                                   {"statement": ("statement.csv", self.statement())})
+        text = html.unescape(resp.text())
+        assert resp.status == 200 and "statement.csv: 1 payment received." in text
+        assert 'data-oi-outcome="matched"' in text and self.shop.posted.display_number in text
+        assert self.client.addon.invoices.transactions(self.shop.posted.id) == []    # uploading writes nothing
+
+    def test_a_form_without_its_file_is_said(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        resp = self.browser.submit(self.url(BANK_STATEMENT_FORM), self.url(BANK_STATEMENT), {})
+        assert resp.status == 422 and "Choose the statement file" in html.unescape(resp.text())
+
+    def test_an_upload_without_the_forms_token_is_refused(self) -> None:
+        self.client.login_admin(PERMISSIONS)
+        self.browser.token(self.url(BANK_STATEMENT_FORM))   # this session has a token now
+        resp = self.client.request("POST", self.url(BANK_STATEMENT), data={"csrf_token": "x" * 43},
+                                   files={"statement": ("statement.csv", self.statement())})
+        assert resp.status == 400 and "payment received" not in resp.text()
 
 
 class TestPageForms(PageSuite):
