@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 6
+PROFILE_VERSION = 7
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -92,6 +92,8 @@ UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(3, 4, "the payment_receipt_template and refund_receipt_template email templates", _adds_only),
     UpgradeStep(4, 5, "the authorization_expiring_template email template", _adds_only),
     UpgradeStep(5, 6, "the customer_statement_template email template", _adds_only),
+    # re-applying refreshes the default (an admin's edit is kept)
+    UpgradeStep(6, 7, "the payment_receipt_template listing each invoice of a payment for several", _adds_only),
 )
 
 
@@ -131,8 +133,9 @@ def credit_note_template() -> EmailTemplate:
 
 def receipt_template() -> EmailTemplate:
     """The default ``payment_receipt_template`` (the customer's receipt of a payment taken
-    online; ``payment`` is that payment: amount, currency, method, received_at)."""
-    return packaged_template(RECEIPT_TEMPLATE, ("invoice", "payment", "payment_url", "seller"))
+    online; ``payment`` is that payment: amount, currency, method, received_at; ``remittance``
+    the shares of a payment received for several invoices, when it is one)."""
+    return packaged_template(RECEIPT_TEMPLATE, ("invoice", "payment", "payment_url", "seller", "remittance"))
 
 
 def refund_receipt_template() -> EmailTemplate:

@@ -86,7 +86,9 @@ class Attachment:
 
     ``pending``: a file made only when the message is sent (no SHA-256 yet): the invoice's PDF,
     still being made in the background when the message was queued, which the sender waits for;
-    or (``receipt_of``) the receipt PDF of that payment transaction, which the sender makes.
+    or (``receipt_of``) the receipt PDF of that payment transaction, which the sender makes;
+    ``receipt_invoice`` is that payment's invoice when it is not the message's (one receipt email
+    for a payment shared among several invoices).
     """
 
     filename: str
@@ -95,6 +97,7 @@ class Attachment:
     content_type: str = "application/pdf"
     pending: bool = False
     receipt_of: int | None = None
+    receipt_invoice: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"filename": self.filename, "sha256": self.sha256, "size": self.size,
@@ -103,6 +106,8 @@ class Attachment:
             data["pending"] = True
         if self.receipt_of is not None:
             data["receipt_of"] = self.receipt_of
+        if self.receipt_invoice is not None:
+            data["receipt_invoice"] = self.receipt_invoice
         return data
 
     @classmethod
@@ -110,7 +115,8 @@ class Attachment:
         return cls(filename=data["filename"], sha256=data["sha256"], size=int(data["size"]),
                    content_type=data.get("content_type") or "application/pdf",
                    pending=bool(data.get("pending")),
-                   receipt_of=int(data["receipt_of"]) if data.get("receipt_of") is not None else None)
+                   receipt_of=int(data["receipt_of"]) if data.get("receipt_of") is not None else None,
+                   receipt_invoice=int(data["receipt_invoice"]) if data.get("receipt_invoice") is not None else None)
 
     @classmethod
     def pending_pdf(cls, filename: str) -> Attachment:
@@ -124,9 +130,11 @@ class Attachment:
         return cls(filename="factur-x.xml", sha256="", size=0, content_type="application/xml", pending=True)
 
     @classmethod
-    def pending_receipt(cls, filename: str, transaction_id: int) -> Attachment:
-        """The receipt PDF of the payment transaction ``transaction_id``: made by the sender."""
-        return cls(filename=filename, sha256="", size=0, pending=True, receipt_of=transaction_id)
+    def pending_receipt(cls, filename: str, transaction_id: int, invoice_id: int | None = None) -> Attachment:
+        """The receipt PDF of the payment transaction ``transaction_id`` (of ``invoice_id``, when
+        not the message's invoice): made by the sender."""
+        return cls(filename=filename, sha256="", size=0, pending=True, receipt_of=transaction_id,
+                   receipt_invoice=invoice_id)
 
     @property
     def awaits_pdf(self) -> bool:

@@ -3,7 +3,9 @@ for the customer's receipt (``services.mail.receipts``).
 
 A provider's event that records a successful payment, capture or refund notes its transaction
 on the session (``note_received``); just before that session commits, ``take_received`` hands
-the notes over, so a receipt is made only for what is committed with it.
+the notes over, so a receipt is made only for what is committed with it. Payments recorded as
+the shares of one payment received for several invoices are noted together
+(``note_received_together``, ``take_received_together``): their customer gets one receipt.
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
 from oro_invoices.persistence.read_models import is_reversal, transaction
 
 _KEY = "oro_invoices.received_payments"
+_TOGETHER_KEY = "oro_invoices.received_payments_together"
 #: The actions by which money reaches the seller: a payment, or the capture of an authorization.
 RECEIVING_ACTIONS = ("charge", "capture")
 #: The actions a customer gets a receipt of: money received, or given back.
@@ -68,6 +71,18 @@ def take_received(session: Session) -> list[int]:
     session.flush()
     kept = set(session.execute(select(PaymentTransaction.id).where(PaymentTransaction.id.in_(noted))).scalars())
     return [tx_id for tx_id in dict.fromkeys(noted) if tx_id in kept]
+
+
+def note_received_together(session: Session, transaction_ids: list[int]) -> None:
+    """Note that the received payments ``transaction_ids`` (committed already) are the shares of
+    one payment, to be receipted together once ``session`` commits."""
+    session.info.setdefault(_TOGETHER_KEY, []).append(list(dict.fromkeys(transaction_ids)))
+
+
+def take_received_together(session: Session) -> list[list[int]]:
+    """The groups noted with ``note_received_together`` on ``session``; forgets the notes."""
+    groups: list[list[int]] = session.info.pop(_TOGETHER_KEY, [])
+    return [group for group in groups if group]
 
 
 LabelOf = Callable[[str], str]

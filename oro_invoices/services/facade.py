@@ -332,6 +332,11 @@ class InvoiceService:
                                            reference=reference, notes=notes, actor=actor, request_key=request_key,
                                            remittance=remittance, receipt=receipt)
 
+    def receipt_for_shares(self, transaction_ids: list[int]) -> None:
+        """Email the customer one receipt for payments recorded by hand (``receipt`` False) as the
+        shares of one payment received for several invoices, where receipts are on."""
+        self.manual_payments.receipt_together(transaction_ids)
+
     def received_payment(self, invoice_id: int, request_key: str) -> views.TransactionView | None:
         """The payment the Record Payment form ``request_key`` recorded on ``invoice_id``, if any."""
         return self.manual_payments.recorded_with(invoice_id, request_key)

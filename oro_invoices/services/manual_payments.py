@@ -42,6 +42,7 @@ from oro_invoices.persistence.read_models import (
     TransactionView,
     transaction,
 )
+from oro_invoices.persistence.received_payments import note_received_together
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import check_request_key
 from oro_invoices.services.payments import Payments, RecordedPayment
@@ -96,6 +97,14 @@ class ManualPayments:
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes, "data": data}
         return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt)
+
+    def receipt_together(self, transaction_ids: list[int]) -> None:
+        """Have the customer emailed one receipt for the payments ``transaction_ids``, recorded
+        (with ``receipt`` False) as the shares of one payment received for several invoices,
+        where receipts are on (``services.mail.receipts``)."""
+        if transaction_ids:
+            with self.ctx.write() as s:
+                note_received_together(s, transaction_ids)
 
     def check_receipt(self, *, method: str, received_on: dt.date | None, reference: str,
                       notes: str) -> list[tuple[str, str]]:

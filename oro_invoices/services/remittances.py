@@ -153,7 +153,9 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
 
     :param strict: an invoice that cannot take a share (``plan``'s problem) but was given an
         amount is an error under its field, rather than left out (what the API asks).
-    :param receipts: False: no receipt emails, as for every payment recorded over the API.
+    :param receipts: True: where receipts are on, the customer is emailed one receipt for the
+        shares recorded now (``PaymentReceipts.send_together``); False: none, as for every payment
+        recorded over the API.
     :raises ValidationError: a shared field, or a share that is no amount the invoice can take
         (its field is ``amount-<id>``); nothing is written then.
     """
@@ -202,6 +204,7 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     remittance = RemittanceView(sum((s.amount for s in whole), Decimal(0)),
                                 tuple(s.invoice.invoice_number or str(s.invoice_id) for s in whole if s.invoice),
                                 tuple(s.invoice_id for s in whole if s.invoice))
+    together = receipts and len(taking) > 1       # one receipt for the whole payment, once all are recorded
     done = []
     for share in shares:
         if share.outcome:
@@ -211,13 +214,15 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             recorded = invoices.record_received_payment(
                 share.invoice_id, amount=share.amount, method=method, received_on=received_on,
                 reference=reference, notes=notes, actor=actor, request_key=f"{key}-{share.invoice_id}",
-                remittance=remittance, receipt=receipts)
+                remittance=remittance, receipt=receipts and not together)
         except InvoiceError as exc:   # paid, or changed, since the form was opened
             done.append(replace(share, outcome=NOT_RECORDED, error=exc))
             continue
         done.append(replace(share, invoice=invoices.get(share.invoice_id),
                             outcome=RECORDED if recorded.created else ALREADY_RECORDED,
                             transaction=recorded.transaction))
+    if together:
+        invoices.receipt_for_shares([s.transaction.id for s in done if s.outcome == RECORDED and s.transaction])
     return Remittance(planned.currency, done)
 
 

@@ -311,16 +311,27 @@ def test_the_api_with_an_idempotency_key_records_a_retry_once(shop, admin):
     assert len(admin.service.transactions(branch)) == 1
 
 
-def test_each_share_recorded_in_the_back_office_gets_its_receipt_and_none_over_the_api(shop, admin):
+def test_the_shares_recorded_in_the_back_office_get_one_receipt_per_customer_user_and_none_over_the_api(shop, admin):
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.mail.payment_receipts", True)
     mail = shop[0].extensions["oro_invoices"].mail
-    partly, pending, branch = ids(admin, PARTLY, PENDING, BRANCH)
+    partly, pending, branch, dollars, more_dollars = ids(admin, PARTLY, PENDING, BRANCH, DOLLARS, "ERP-SO-1008-8")
+    # Globex's two invoices, both its one customer user's: one email for the transfer
+    page = admin.get(PAYMENT + query([more_dollars, dollars])).get_data(as_text=True)
+    assert admin.client.post(PAYMENT, data=form_of(page)).status_code == 200
+    [lead, other] = sorted((dollars, more_dollars), key=lambda i: admin.service.get(i).due_date)
+    [receipt] = mail.emails(lead)
+    numbers = ", ".join(admin.service.get(i).invoice_number for i in (lead, other))
+    assert (receipt.template, receipt.subject) == ("payment_receipt_template", f"Payment received for invoices {numbers}")
+    assert receipt.to == ("gina.park@globex.example",) and mail.emails(other) == []
+    view = text_of(admin.get(f"/admin/invoices/{other}").get_data(as_text=True))
+    assert f"queued: Payment received for invoices {numbers}" in view        # its activity names the email
+    # Acme's two, of two of its customer users: each gets the receipt of their own invoice
     page = admin.get(PAYMENT + query([partly, pending])).get_data(as_text=True)
     assert admin.client.post(PAYMENT, data=form_of(page)).status_code == 200
     for invoice_id in (partly, pending):
-        [receipt] = mail.emails(invoice_id)
-        assert receipt.template == "payment_receipt_template"
-        assert receipt.to == (admin.service.get(invoice_id).customer_user_email,)
+        [own] = mail.emails(invoice_id)
+        doc = admin.service.get(invoice_id)
+        assert (own.to, own.subject) == ((doc.customer_user_email,), f"Payment received for invoice {doc.invoice_number}")
     assert api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01",
                           "invoices": [{"id": branch, "amount": "10.00"}]}).status_code == 201
     assert mail.emails(branch) == []                # as for every payment recorded over the API

@@ -1,6 +1,8 @@
 """Install and uninstall are idempotent mirror images; upgrades run versioned steps."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from sqlalchemy import inspect, text
 
@@ -204,6 +206,7 @@ def future_profile(version: int) -> profile.Profile:
 
 
 NOW = profile.PROFILE_VERSION
+RECEIPT_STEP = "the payment_receipt_template listing each invoice of a payment for several"
 
 
 def test_upgrade_runs_each_step_in_order(host):
@@ -257,10 +260,10 @@ def test_an_install_of_version_3_gains_the_receipt_templates(host):
     ran = profile.upgrade(host)
     assert [step.title for step in ran] == ["the payment_receipt_template and refund_receipt_template email templates",
                                             "the authorization_expiring_template email template",
-                                            "the customer_statement_template email template"]
+                                            "the customer_statement_template email template", RECEIPT_STEP]
     assert snapshot(host) == INSTALLED
     receipt = host.email_templates.load("payment_receipt_template")
-    assert receipt.variables == ("invoice", "payment", "payment_url", "seller")
+    assert receipt.variables == ("invoice", "payment", "payment_url", "seller", "remittance")
     assert "Payment received" in receipt.subject
     refund = host.email_templates.load("refund_receipt_template")
     assert refund.variables == ("invoice", "refund", "seller") and "Refund for invoice" in refund.subject
@@ -271,7 +274,8 @@ def test_an_install_of_version_4_gains_the_staffs_authorization_alert(host):
     host.email_templates.remove("authorization_expiring_template")
     host.config.save(profile.VERSION_KEY, 4, "global", None)    # as the receipts release left it
     assert [step.title for step in profile.upgrade(host)] == ["the authorization_expiring_template email template",
-                                                              "the customer_statement_template email template"]
+                                                              "the customer_statement_template email template",
+                                                              RECEIPT_STEP]
     assert snapshot(host) == INSTALLED
     alert = host.email_templates.load("authorization_expiring_template")
     assert alert.variables == ("invoice", "authorization", "seller") and "Capture the payment" in alert.subject
@@ -281,11 +285,30 @@ def test_an_install_of_version_5_gains_the_statement_template(host):
     profile.install(host)
     host.email_templates.remove("customer_statement_template")
     host.config.save(profile.VERSION_KEY, 5, "global", None)    # as the aging release left it
-    assert [step.title for step in profile.upgrade(host)] == ["the customer_statement_template email template"]
+    assert [step.title for step in profile.upgrade(host)] == ["the customer_statement_template email template",
+                                                              RECEIPT_STEP]
     assert snapshot(host) == INSTALLED
     statement = host.email_templates.load("customer_statement_template")
     assert statement.variables == ("statement", "seller", "recipient_name")
     assert "Statement of account" in statement.subject
+
+
+def test_an_install_of_version_6_gains_the_receipt_of_a_payment_for_several_invoices_and_keeps_an_edit(host):
+    profile.install(host)
+    old = profile.receipt_template()
+    host.email_templates.register(replace(old, subject=old.subject.split("{% else %}")[1].split("{% endif %}")[0],
+                                          variables=old.variables[:-1]))      # the default as version 6 left it
+    host.config.save(profile.VERSION_KEY, 6, "global", None)
+    assert "remittance" not in host.email_templates.load("payment_receipt_template").subject
+    assert [step.title for step in profile.upgrade(host)] == [RECEIPT_STEP]
+    assert snapshot(host) == INSTALLED
+    receipt = host.email_templates.load("payment_receipt_template")
+    assert "remittance.numbers" in receipt.subject and "remittance" in receipt.variables
+
+    host.email_templates.customise("payment_receipt_template", subject="Danke!")   # an admin's edit
+    host.config.save(profile.VERSION_KEY, 6, "global", None)
+    profile.upgrade(host)
+    assert host.email_templates.load("payment_receipt_template").subject == "Danke!"
 
 
 def test_upgrade_refuses_not_installed_and_newer_installs(host):

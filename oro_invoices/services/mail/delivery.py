@@ -233,7 +233,8 @@ class Deliverer:
         receipts: dict[int, Attachment] = {}
         for a in email.attachments:
             if a.pending and a.receipt_of is not None:
-                made = self.resolve_receipt(email.invoice_id, a.receipt_of) if self.resolve_receipt else None
+                made = self.resolve_receipt(a.receipt_invoice or email.invoice_id, a.receipt_of) \
+                    if self.resolve_receipt else None
                 if made is None:
                     return WAITING_FOR_RECEIPT
                 receipts[a.receipt_of] = replace(made, filename=a.filename)

@@ -15,6 +15,12 @@ payment's own request; inline, right after the payment's commit. Payments record
 (an ERP's bank transfers, an import) get none; a payment an admin records with Record Payment
 (``services.manual_payments``) gets one.
 
+The shares of one payment received for several invoices (Record Payment for the ticked
+invoices, ``services.remittances``) are receipted together (``send_together``): each customer
+address gets one email for its shares, about the first invoice, its ``remittance`` listing each
+invoice with what it was paid and what it still owes, with each share's receipt PDF attached;
+the other invoices' activity names that email.
+
 Each transaction gets one receipt at most: its message is queued with a one-time key made
 from the transaction, so a second try is refused by the outbox's unique Message-ID. A
 receipt that cannot be made (no recipient, a broken template, the database gone) is
@@ -24,13 +30,17 @@ send, and shows why in the invoice's Emails.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from oro_invoices.domain.messages import Message
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
 from oro_invoices.persistence.received_payments import (
@@ -38,7 +48,9 @@ from oro_invoices.persistence.received_payments import (
     receipt_number,
     received_payment,
     take_received,
+    take_received_together,
 )
+from oro_invoices.services.mail import history
 from oro_invoices.services.mail.compose import is_address, pdf_filename
 from oro_invoices.services.mail.service import AlreadySent
 
@@ -53,6 +65,47 @@ ENABLED_SETTING = "oro_invoices.mail.payment_receipts"
 ACTOR = "receipts"
 
 
+@dataclass(frozen=True)
+class ReceiptShare:
+    """One invoice's share of a payment received for several: the ``remittance.shares`` of
+    ``payment_receipt_template``."""
+
+    invoice_number: str
+    invoice_date: dt.date
+    amount: Decimal
+    amount_due: Decimal
+    currency: str
+    receipt_number: str
+
+
+@dataclass(frozen=True)
+class RemittanceReceipt:
+    """What a receipt for several invoices lists (``remittance`` of ``payment_receipt_template``):
+    the ``total`` received for them and each invoice's share."""
+
+    total: Decimal
+    currency: str
+    shares: tuple[ReceiptShare, ...]
+
+    @property
+    def numbers(self) -> str:
+        """The invoices' numbers: ``INV-1, INV-2``."""
+        return ", ".join(share.invoice_number for share in self.shares)
+
+    @property
+    def paid_in_full(self) -> bool:
+        """Whether every invoice is paid in full now."""
+        return all(share.amount_due <= 0 for share in self.shares)
+
+    @classmethod
+    def of(cls, shares: list[tuple[InvoiceDocument, ReceivedPayment]]) -> RemittanceReceipt:
+        return cls(total=sum((payment.amount for _, payment in shares), Decimal(0)), currency=shares[0][1].currency,
+                   shares=tuple(ReceiptShare(invoice.display_number, invoice.invoice_date, payment.amount,
+                                             invoice.amount_due, payment.currency,
+                                             receipt_number(invoice.display_number, payment.transaction_id))
+                                for invoice, payment in shares))
+
+
 class PaymentReceipts:
     """Queues the receipt of each payment received through a payment method (or recorded with
     Record Payment), after its commit."""
@@ -63,7 +116,14 @@ class PaymentReceipts:
         invoices.context.before_every_commit(self._before_commit)
 
     def _before_commit(self, session: Session) -> list[Callable[[], None]]:
-        return [functools.partial(self._send_logged, tx_id) for tx_id in take_received(session)]
+        return [*(functools.partial(self._send_logged, tx_id) for tx_id in take_received(session)),
+                *(functools.partial(self._send_together_logged, ids) for ids in take_received_together(session))]
+
+    def _send_together_logged(self, transaction_ids: list[int]) -> None:
+        try:
+            self.send_together(transaction_ids)
+        except Exception:  # the payments are committed: a receipt must never fail them
+            log.exception("The receipt of payment transactions %s was not queued.", transaction_ids)
 
     def _send_logged(self, transaction_id: int) -> None:
         try:
@@ -99,15 +159,66 @@ class PaymentReceipts:
         except AlreadySent:
             return None
 
-    def _receipt_attachment(self, invoice: InvoiceDocument, payment: ReceivedPayment) -> tuple[Attachment, ...]:
+    def send_together(self, transaction_ids: list[int], *, actor: str = ACTOR) -> list[OutboxView]:
+        """Queue one receipt per customer address for the payments ``transaction_ids``, the
+        shares of one payment received for several invoices; the queued messages. Each is about
+        the first of its invoices, lists every share (``remittance``) and carries each share's
+        receipt PDF; a customer with one share gets that payment's own receipt (``send``).
+        Shares whose invoice has receipts off, and those receipted before, are left out."""
+        with self.invoices.db.session() as s:
+            found = [received_payment(s, tx_id, self.invoices.payments.method_label) for tx_id in transaction_ids]
+        by_address: dict[str, list[tuple[InvoiceDocument, ReceivedPayment]]] = {}
+        for payment in found:
+            if payment is None or payment.is_refund:
+                continue
+            invoice = self.invoices.get(payment.invoice_id)
+            if self.invoices.setting(ENABLED_SETTING, organization_id=invoice.organization_id,
+                                     website_id=invoice.website_id):
+                by_address.setdefault(self.mail.customer_address(invoice).lower(), []).append((invoice, payment))
+        queued = []
+        for shares in by_address.values():
+            view = self.send(shares[0][1].transaction_id, actor=actor) if len(shares) == 1 \
+                else self._send_shares(shares, actor)
+            if view is not None:
+                queued.append(view)
+        return queued
+
+    def _send_shares(self, shares: list[tuple[InvoiceDocument, ReceivedPayment]], actor: str) -> OutboxView | None:
+        """One receipt email for several shares, about the first share's invoice."""
+        lead, payment = shares[0]
+        attachments = tuple(a for invoice, share in shares
+                            for a in self._receipt_attachment(invoice, share, message_invoice=lead.id))
+        draft = self.mail.prepare(lead.id, RECEIPT_TEMPLATE, attach_pdf=False, extra_context={
+            "payment": payment, "remittance": RemittanceReceipt.of(shares), "receipt_attached": bool(attachments)})
+        to, cc = _recipients(draft.to, payment.payer)
+        if not to:
+            log.info("No receipt for payment transactions %s: invoice %s has no customer user email address.",
+                     [share.transaction_id for _, share in shares], lead.display_number)
+            return None
+        try:
+            view = self.mail.send(lead.id, to=to, cc=cc, subject=draft.subject, html=draft.html, text=draft.text,
+                                  attach_pdf=False, actor=actor, template=RECEIPT_TEMPLATE,
+                                  once=f"payment-receipt-{payment.transaction_id}", extra_attachments=attachments)
+        except AlreadySent:
+            return None
+        with self.invoices.db.transaction() as s:      # the other invoices' activity names the email
+            for invoice, _ in shares[1:]:
+                history.record(s, view, actor, Message("queued: %(subject)s", subject=view.subject),
+                               invoice_id=invoice.id)
+        return view
+
+    def _receipt_attachment(self, invoice: InvoiceDocument, payment: ReceivedPayment, *,
+                            message_invoice: int | None = None) -> tuple[Attachment, ...]:
         """The payment's receipt PDF; none where no storage keeps PDFs or no renderer makes
         receipts. With background jobs it is made by the delivery job, when the message is sent;
-        otherwise now. A receipt that cannot be made now is logged and the email goes without it."""
+        otherwise now. A receipt that cannot be made now is logged and the email goes without it.
+        ``message_invoice``: the invoice of the message it is attached to, when not the payment's."""
         if not self.invoices.documents.makes_receipts(invoice):
             return ()
         name = pdf_filename(receipt_number(invoice.display_number, payment.transaction_id), kind="receipt")
         if self.mail.jobs.background:
-            return (Attachment.pending_receipt(name, payment.transaction_id),)
+            other = invoice.id if message_invoice is not None and message_invoice != invoice.id else None
+            return (Attachment.pending_receipt(name, payment.transaction_id, other),)
         try:
             return (self.mail.receipt_attachment(invoice.id, payment.transaction_id, name),)
         except Exception:  # the email still confirms the payment

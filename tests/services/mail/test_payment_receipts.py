@@ -2,6 +2,7 @@
 per payment, only where switched on, never for what an ERP records, never failing the payment."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import pytest
@@ -14,6 +15,7 @@ from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import OutboxEmail
+from oro_invoices.services import remittances
 from oro_invoices.services.mail.delivery import WAITING_FOR_RECEIPT
 from oro_invoices.services.mail.receipts import ENABLED_SETTING, PaymentReceipts
 from oro_invoices.services.mail.service import MailService
@@ -359,3 +361,82 @@ class InvoicesOnly:
 
     def render(self, invoice, *, payment_url=None, extra_context=None):
         return PdfRenderer().render(invoice, payment_url=payment_url, extra_context=extra_context)
+
+
+def record_shares(service, amounts: dict[int, str], key: str = "remittance-form-0001"):
+    """Record one bank transfer shared among invoices (Record Payment for the ticked invoices)."""
+    return remittances.record(service, list(amounts), amounts, organization_id=1, method="bank_transfer",
+                              received_on=dt.date(2026, 12, 3), reference="STMT 77", actor="Alex Admin",
+                              request_key=key)
+
+
+def test_a_payment_for_several_invoices_is_receipted_once_listing_each_share(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server)
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = PdfRenderer()
+    first, second = posted_invoice(service), posted_invoice(service)
+    done = record_shares(service, {first.id: "231.86", second.id: "100.00"})
+    assert [s.outcome for s in done.shares] == ["recorded", "recorded"]
+    [receipt] = receipts(mail, first.id)
+    assert receipts(mail, second.id) == []                              # one email, about the first invoice
+    numbers = f"{first.display_number}, {second.display_number}"
+    assert receipt.subject == f"Payment received for invoices {numbers}" and receipt.to == ("buyer@acme.test",)
+    assert any(a.kind == "email" and receipt.subject in str(a.summary) for a in service.activities(second.id))
+
+    mail.deliver_pending()
+    [received] = smtp_server.handler.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert f"thank you for your payment of $331.86 for invoices {numbers}." in text
+    assert "Amount paid: $331.86" in text and "Payment method: Bank transfer" in text
+    assert f"Invoice number: {first.display_number}" in text and f"Invoice number: {second.display_number}" in text
+    assert "Paid: $100.00\nAmount due: $131.86" in text and "Paid: $231.86\nAmount due: $0.00" in text
+    assert "What remains due on each invoice is listed above." in text
+    assert "A receipt for each invoice is attached as a PDF." in text
+    html = received.message.get_body(("html",)).get_content()
+    assert "<strong>$331.86</strong>" in html and html.count("<td align=\"right\">$131.86</td>") == 1
+    charges = {doc.id: [t for t in service.transactions(doc.id) if t.recorded_by_hand][0] for doc in (first, second)}
+    attached = {a.get_filename(): a.get_content() for a in received.message.iter_attachments()}
+    assert attached == {f"receipt-{doc.display_number}-R{charges[doc.id].id}.pdf":
+                        service.receipt_pdf(doc.id, charges[doc.id].id)[1] for doc in (first, second)}
+
+
+def test_with_background_jobs_each_shares_receipt_is_made_when_the_email_is_sent(db, smtp_server, tmp_path):
+    service, _, mail = receipting(db, smtp_server, jobs=HeldJobs())
+    service.context.storage = LocalStorage(tmp_path / "pdf")
+    service.context.renderer = PdfRenderer()
+    first, second = posted_invoice(service), posted_invoice(service)
+    record_shares(service, {first.id: "231.86", second.id: "231.86"})
+    [queued] = receipts(mail, first.id)
+    assert [a.pending for a in queued.attachments] == [True, True]
+    assert [a.receipt_invoice for a in queued.attachments] == [None, second.id]   # the other invoice's payment
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    text = received.message.get_body(("plain",)).get_content()
+    assert f"Invoices {first.display_number}, {second.display_number} are now paid in full." in text
+    [charge] = [t for t in service.transactions(second.id) if t.recorded_by_hand]
+    contents = [a.get_content() for a in received.message.iter_attachments()]
+    assert len(contents) == 2 and service.receipt_pdf(second.id, charge.id)[1] in contents
+
+
+def test_each_customer_of_a_shared_payment_gets_their_own_receipt(db):
+    service, _, mail = receipting(db)
+    acme = posted_invoice(service)
+    globex = posted_invoice(service, customer_id=11, customer_user_id=110, customer_name="Globex Inc",
+                            customer_user_email="ap@globex.test")
+    record_shares(service, {acme.id: "10.00", globex.id: "20.00"})
+    [to_acme], [to_globex] = receipts(mail, acme.id), receipts(mail, globex.id)
+    assert to_acme.to == ("buyer@acme.test",) and to_globex.to == ("ap@globex.test",)
+    assert to_acme.subject == f"Payment received for invoice {acme.display_number}"   # one share each: its own
+    assert "thank you for your payment of $20.00 for invoice" in text_of(mail, to_globex)
+
+
+def test_a_shared_payment_sent_again_sends_no_second_receipt_and_with_receipts_off_none(db):
+    service, settings, mail = receipting(db)
+    first, second = posted_invoice(service), posted_invoice(service)
+    record_shares(service, {first.id: "10.00", second.id: "20.00"})
+    record_shares(service, {first.id: "10.00", second.id: "20.00"})           # the same form again
+    assert len(receipts(mail, first.id)) == 1 and receipts(mail, second.id) == []
+    settings.set(ENABLED_SETTING, False)
+    third, fourth = posted_invoice(service), posted_invoice(service)
+    record_shares(service, {third.id: "10.00", fourth.id: "20.00"}, key="remittance-form-0002")
+    assert receipts(mail, third.id) == [] and receipts(mail, fourth.id) == []
