@@ -32,6 +32,7 @@ from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
+from oro_invoices.services import activity_statement as activity_statements
 from oro_invoices.services import aging, statement
 from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
 from oro_invoices.services.context import (
@@ -230,6 +231,24 @@ class InvoiceService:
         """
         return statement.statement_of(self.context, customer_id, organization_id=organization_id,
                                       currency=currency, today=today)
+
+    def statement_customer(self, customer_id: int, organization_id: int | None = None) -> tuple[int | None, str]:
+        """The organization a statement of ``customer_id`` is of and the customer's name
+        (``statement.customer_of``). :raises NotFound: as ``statement_of``."""
+        return statement.customer_of(self.context, customer_id, organization_id)
+
+    def activity_statement(self, customer_id: int, *, start: dt.date | None, end: dt.date | None,
+                           organization_id: int | None = None,
+                           currency: str | None = None) -> activity_statements.ActivityStatement:
+        """The activity statement (balance forward) of the host's customer ``customer_id`` from
+        ``start`` to ``end``: per currency the opening balance, each invoice, credit note, payment
+        and refund dated in the period with the balance after it, and the closing balance.
+
+        :raises ValidationError: a bad period. :raises NotFound: as ``statement_of``.
+        """
+        return activity_statements.activity_statement(self.context, customer_id, start=start, end=end,
+                                                      organization_id=organization_id, currency=currency,
+                                                      label_of=self.payments.method_label)
 
     def statement_pdf(self, of: statement.Statement) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in

@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
 from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -22,6 +24,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import aging_rows
+from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
 from oro_invoices.services.aging import AgingLine, build_report, check_currency
@@ -132,17 +135,37 @@ def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int 
     :raises NotFound: the host's customer belongs to another organization, or there is no such
         customer and no open invoice names it.
     """
+    organization_id, name = customer_of(ctx, customer_id, organization_id)
+    return read_statement(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
+                                             currency=currency), today=today, customer_name=name)
+
+
+def customer_of(ctx: ServiceContext, customer_id: int, organization_id: int | None) -> tuple[int | None, str]:
+    """The organization a statement of ``customer_id`` is of (``organization_id``, else the host's
+    customer's, as a statement is one organization's; None: the host does not know it) and the
+    customer's name: as the host gives it, else as its latest invoice names it.
+
+    :raises NotFound: the host's customer belongs to another organization, or the host does not
+        know it and no invoice of the organization names it.
+    """
     ref = ctx.host.customers.get_customer(customer_id) if ctx.host is not None else None
     if ref is not None and organization_id is not None and ref.organization_id != organization_id:
         raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
-    if organization_id is None and ref is not None:      # a statement is one organization's: the customer's
-        organization_id = ref.organization_id
-    found = read_statement(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
-                                              currency=currency), today=today,
-                           customer_name=ref.name if ref is not None else "")
-    if ref is None and found.is_empty and not _has_invoices(ctx, organization_id, customer_id):
+    if ref is None and not _has_invoices(ctx, organization_id, customer_id):
         raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
-    return found
+    if ref is None:
+        return organization_id, _named(ctx, organization_id, customer_id)
+    return organization_id if organization_id is not None else ref.organization_id, ref.name
+
+
+def _named(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> str:
+    """The customer name on the latest invoice of ``organization_id`` naming ``customer_id``."""
+    stmt = select(Invoice.customer_name).where(Invoice.customer_id == customer_id)
+    if organization_id is not None:
+        stmt = stmt.where(Invoice.organization_id == organization_id)
+    with ctx.db.session() as s:
+        name = s.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(1)).scalar()
+    return name or ""
 
 
 def _has_invoices(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> bool:
@@ -251,4 +274,4 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
 
 
 __all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
-           "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]
+           "customer_of", "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

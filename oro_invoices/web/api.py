@@ -74,7 +74,7 @@ from oro_invoices.services.schemas import (
 )
 from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
-from oro_invoices.web import api_remittances, idempotency, openapi
+from oro_invoices.web import api_activity, api_remittances, idempotency, openapi
 from oro_invoices.web.downloads import (
     archive_download,
     not_modified,
@@ -170,6 +170,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
     Route("GET", "/receivables/aging", "receivables_aging", READ),
     Route("GET", "/receivables/statement", "customer_statement", READ),
+    Route("GET", "/receivables/activity", "customer_activity", READ),
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
     Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
     Route("POST", "/receivables/payments", "record_remittance", WRITE),
@@ -705,6 +706,12 @@ class InvoiceApi:
             "sections": [{"currency": section.currency, "amounts": section.aging.amounts, "total_due": section.total,
                           "overdue": section.overdue, "items": [_statement_item(item) for item in section.items]}
                          for section in found.sections]}))
+
+    def customer_activity(self, request: Request, client: ApiClient) -> Response:
+        """A customer's activity statement of a period (``web.api_activity``): per currency the
+        opening balance, each entry with the balance after it, and the closing balance."""
+        found = api_activity.activity(self.service, client.organization_id, dict(request.query_lists))
+        return Response.json(openapi.ActivityOut().dump(found))
 
     def customer_statement_pdf(self, request: Request, client: ApiClient) -> Response:
         """The statement as PDF (``statement-<customer id>-YYYY-MM-DD.pdf``), made for this request."""

@@ -57,7 +57,7 @@ class RemittancePages:
                 if received <= 0:
                     raise ValidationError([("received", _("Enter an amount above zero."))])
             except ValidationError as exc:
-                errors = _by_field(exc)
+                errors = guard.field_errors(exc)
                 received = None
         planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req), received=received)
         if received is not None:     # the spread shares are the form's amounts
@@ -87,7 +87,7 @@ class RemittancePages:
                 notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""))
         except ValidationError as exc:
             planned = remittances.plan(self.ctx.service, ids, organization_id=organization)
-            return self._page(req, planned, back, fields, _by_field(ValidationError(day_errors + exc.errors)),
+            return self._page(req, planned, back, fields, guard.field_errors(ValidationError(day_errors + exc.errors)),
                               status=guard.friendly(exc)[0])
         formatter = self.ctx.page_formatter(req)
         recorded = [s for s in done.shares if s.outcome == remittances.RECORDED]
@@ -166,11 +166,3 @@ def _sum_typed(formatter: Any, typed: list[str]) -> Decimal | None:
         except ArithmeticError:
             return None
     return total if total.is_finite() else None
-
-
-def _by_field(exc: ValidationError) -> dict[str, str]:
-    """Each problem of ``exc`` under its field ("" for the form as a whole), in the admin's language."""
-    errors: dict[str, str] = {}
-    for field, message in exc.errors:
-        errors.setdefault(field, _(message))
-    return errors

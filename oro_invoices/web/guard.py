@@ -72,6 +72,15 @@ _FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("
                  "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date")}
 
 
+def field_errors(exc: errors.ValidationError) -> dict[str, str]:
+    """Each problem of ``exc`` under its field ("" for the form as a whole), in the user's language:
+    what a form shows beside each field."""
+    found: dict[str, str] = {}
+    for field, message in exc.errors:
+        found.setdefault(field, _(message))
+    return found
+
+
 def _field_label(field: str) -> str:
     if field in _FIELD_LABELS:
         return _(_FIELD_LABELS[field])

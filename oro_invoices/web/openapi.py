@@ -281,6 +281,41 @@ class StatementOut(Schema):
         "description": "A section per currency, by currency code; empty when nothing is owed."})
 
 
+class ActivityEntryOut(Schema):
+    """One entry of an activity statement."""
+
+    date = fields.Date(metadata={"description": "An invoice's or credit note's date; the day a payment was "
+                                                "received (or recorded); the day a refund was recorded."})
+    kind = fields.String(metadata={"description": "invoice, credit_note, payment or refund."})
+    invoice_id = fields.Integer(metadata={"description": "The invoice (or credit note) it is, or was paid for."})
+    number = fields.String()
+    amount = DecimalString(metadata={"description": "What it adds to what is owed: negative for a credit note or "
+                                                    "a payment."})
+    balance = DecimalString(metadata={"description": "What the customer owes after it."})
+    method = fields.String(metadata={"description": "A payment's or refund's method, as people read it."})
+    reference = fields.String(metadata={"description": "The reference a payment recorded by hand was given."})
+
+
+class ActivitySectionOut(Schema):
+    """The period in one currency."""
+
+    currency = fields.String()
+    opening_balance = DecimalString(metadata={"description": "What was owed before the period."})
+    charges = DecimalString(metadata={"description": "The sum of the period's invoices and refunds."})
+    credits = DecimalString(metadata={"description": "The sum of the period's credit notes and payments."})
+    closing_balance = DecimalString(metadata={"description": "What is owed at the period's end."})
+    entries = fields.List(fields.Nested(ActivityEntryOut), metadata={"description": "In date order."})
+
+
+class ActivityOut(Schema):
+    customer_id = fields.Integer()
+    customer_name = fields.String()
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+    sections = fields.List(fields.Nested(ActivitySectionOut), metadata={
+        "description": "A section per currency with a balance or an entry, by currency code."})
+
+
 class StatementEmailIn(Schema):
     """The optional body of a statement email: what is left out comes from the customer's
     ``customer_statement_template`` draft (to the customer user of their latest open invoice)."""
@@ -769,6 +804,19 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "all: the customer's line of `GET /receivables/aging`.",
         "parameters": _STATEMENT_PARAMS,
         "responses": {"200": _ok("The statement.", "Statement"), **_errors("422")}},
+    ("/receivables/activity", "get"): {
+        "summary": "A customer's activity statement (balance forward) of a period",
+        "description": "Per currency: what the customer owed before the period, every posted invoice, credit "
+                       "note, payment and refund dated in it with the balance after each, and what they owe at its "
+                       "end. A payment recorded in error and reversed is left out. 422 for a period that ends "
+                       "before it starts or is longer than three years.",
+        "parameters": [_STATEMENT_PARAMS[0],
+                       {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "The period's first day."},
+                       {"in": "query", "name": "to", "required": True, "schema": {"type": "string", "format": "date"},
+                        "description": "The period's last day."},
+                       _STATEMENT_PARAMS[1]],
+        "responses": {"200": _ok("The activity.", "Activity"), **_errors("422")}},
     ("/receivables/statement.pdf", "get"): {
         "summary": "A customer's statement as PDF, to send them",
         "description": "Made on request in the customer's language, headed by the seller as configured now.",
@@ -835,7 +883,7 @@ _COMPONENTS = [
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
-    ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("StatementEmailCreate", StatementEmailIn),
+    ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("Activity", ActivityOut), ("StatementEmailCreate", StatementEmailIn),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
 ]

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
+from oro_invoices.web.backoffice_activity import ActivityPages
 from oro_invoices.web.backoffice_aging import AgingPages
 from oro_invoices.web.backoffice_bank import BankStatementPages
 from oro_invoices.web.backoffice_credits import CreditActions
@@ -111,6 +112,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
     _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
     _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),
+    _r("oro_invoices.admin.statement_activity", "/statement/activity", "activity.page", "backoffice"),
+    _r("oro_invoices.admin.statement_activity_csv", "/statement/activity.csv", "activity.csv", "backoffice"),
     _r("oro_invoices.admin.statement_email", "/statement/email", "statements.send_email", "backoffice", "POST"),
     _r("oro_invoices.admin.statement_email_view", "/statement/emails/<int:email_id>", "statements.email_view",
        "backoffice"),
@@ -177,6 +180,7 @@ class InvoicePages:
         self.export = GridExport(self.backoffice)
         self.aging = AgingPages(self.backoffice)
         self.statements = StatementPages(self.backoffice)
+        self.activity = ActivityPages(self.backoffice)
         self.selection = SelectionPages(self.backoffice)
         self.remittance = RemittancePages(self.selection)
         self.bank = BankStatementPages(self.backoffice)

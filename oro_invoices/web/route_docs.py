@@ -59,6 +59,8 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.aging_csv": "The Aging Report's **Export CSV**: a row per customer and currency, then a total row per currency (`aging-YYYY-MM-DD.csv`)",
     "oro_invoices.admin.statement": "A customer's **Statement** (`?customer=<id>`, linked from the Aging Report): their open invoices with what each still owes and its days overdue, per currency with the aging of them all",
     "oro_invoices.admin.statement_pdf": "The statement's **Download PDF** (`?customer=<id>`): the statement of account to send the customer, made now in their language (`statement-<id>-YYYY-MM-DD.pdf`)",
+    "oro_invoices.admin.statement_activity": "The statement's **Activity** (`?customer=<id>&from=YYYY-MM-DD&to=YYYY-MM-DD`, by default from the first day of the month two months back to today): the activity statement (balance forward) per currency: the opening balance, each invoice, credit note, payment and refund dated in the period with the balance after it, and the closing balance (422 for a bad period)",
+    "oro_invoices.admin.statement_activity_csv": "The activity's **Export CSV**: an opening row, a row per entry with the balance after it and a closing row per currency (`activity-<id>-<from>-<to>.csv`)",
     "oro_invoices.admin.statement_csv": "The statement's **Export CSV** (`?customer=<id>`): a row per open invoice (`statement-<id>-YYYY-MM-DD.csv`)",
     "oro_invoices.admin.statement_email": "The statement's **Send to Customer** dialog (`?customer=<id>`): queues the email with the statement PDF attached (`oro_invoices.send`)",
     "oro_invoices.admin.statement_email_view": "One statement email of the customer (`?customer=<id>`): its headers, bodies and attachments, opened from **Statements Sent**",

@@ -70,6 +70,7 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
         ("aging report, second page", f"{view}/aging?page=2"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
+        ("account activity", f"{view}/statement/activity?customer={service.get(posted).customer_id}&from=2026-01-01"),
         ("record payment dialog", f"{view}/{posted}?dialog=record-payment"),
         ("reverse payment dialog", f"{view}/{posted}?dialog=reverse-payment&transaction={by_hand.id}"),
         ("send the ticked invoices", f"{view}/selected/send?invoice={draft}&invoice={posted}&invoice={paid}"),

@@ -1,0 +1,171 @@
+"""The activity statement (balance forward) of a customer over a period: per currency, what they
+owed when it began, every invoice, credit note, payment and refund dated in it with the balance
+after each, and what they owe at its end.
+
+Beside the open-item statement (``services.statement``: what is still open today), this is the
+account's history, as accountants reconcile it at month end. It is made from the customer's
+ledger entries (``persistence.ledger``): the opening balance adds up every entry before the
+period, so it is the same whatever the period's length. Amounts in different currencies are
+never added up. The closing balance counts every posted invoice, paid or not, and can differ
+from the open-item statement's total due where a payment status takes an invoice out of what
+can be paid (an authorization held, a refund without a credit note).
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import from_minor
+from oro_invoices.persistence.ledger import PAYMENT, LedgerEntry, customer_entries
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.statement import customer_of
+
+#: The longest period one statement covers.
+MAX_DAYS = 3 * 366 + 1
+#: The CSV's columns: an opening row, a row per entry, a closing row, by currency.
+CSV_COLUMNS = ("currency", "date", "kind", "number", "reference", "charges", "credits", "balance")
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    """One entry of the period, and what the customer owed after it."""
+
+    on: dt.date
+    #: ``invoice``, ``credit_note``, ``payment`` or ``refund`` (``persistence.ledger``)
+    kind: str
+    invoice_id: int
+    number: str
+    #: what it added to what is owed (negative: a credit note, a payment)
+    amount: Decimal
+    balance: Decimal
+    #: a payment's or refund's method as people read it, and its reference
+    method: str = ""
+    reference: str = ""
+
+    @property
+    def charge(self) -> Decimal | None:
+        """What it added (an invoice, a refund), else None."""
+        return self.amount if self.amount > 0 else None
+
+    @property
+    def credit(self) -> Decimal | None:
+        """What it took off (a credit note, a payment), else None."""
+        return -self.amount if self.amount < 0 else None
+
+
+@dataclass(frozen=True)
+class ActivitySection:
+    """The period in one currency."""
+
+    currency: str
+    opening: Decimal
+    lines: list[ActivityLine]
+
+    @property
+    def closing(self) -> Decimal:
+        """What the customer owes at the period's end."""
+        return self.lines[-1].balance if self.lines else self.opening
+
+    @property
+    def charges(self) -> Decimal:
+        return sum((line.charge or Decimal(0) for line in self.lines), Decimal(0))
+
+    @property
+    def credits(self) -> Decimal:
+        return sum((line.credit or Decimal(0) for line in self.lines), Decimal(0))
+
+
+@dataclass(frozen=True)
+class ActivityStatement:
+    """A customer's activity from ``start`` to ``end`` (both included), a section per currency
+    with an opening balance or an entry (in code order)."""
+
+    start: dt.date
+    end: dt.date
+    organization_id: int | None
+    customer_id: int
+    customer_name: str
+    sections: list[ActivitySection]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
+
+
+def check_period(start: dt.date | None, end: dt.date | None) -> None:
+    """:raises ValidationError: a day missing, a period that ends before it starts or is longer
+    than ``MAX_DAYS``."""
+    errors: list[tuple[str, Message | str]] = []
+    if start is None:
+        errors.append(("from", Message("Enter the first day of the period as YYYY-MM-DD.")))
+    if end is None:
+        errors.append(("to", Message("Enter the last day of the period as YYYY-MM-DD.")))
+    if start is not None and end is not None:
+        if end < start:
+            errors.append(("to", Message("The period ends before it starts.")))
+        elif (end - start).days >= MAX_DAYS:
+            errors.append(("to", Message("A statement covers at most three years.")))
+    if errors:
+        raise ValidationError(errors)
+
+
+def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date | None, end: dt.date | None,
+                       organization_id: int | None = None, currency: str | None = None,
+                       label_of: Callable[[str], str] = str) -> ActivityStatement:
+    """The activity statement of the host's customer ``customer_id`` (of ``organization_id``;
+    None: the customer's own) from ``start`` to ``end``; ``label_of`` names a payment method.
+
+    :raises ValidationError: a bad period (``check_period``).
+    :raises NotFound: as ``statement.statement_of``.
+    """
+    check_period(start, end)
+    assert start is not None and end is not None
+    organization_id, name = customer_of(ctx, customer_id, organization_id)
+    if organization_id is None:
+        return ActivityStatement(start, end, None, customer_id, name, [])
+    with ctx.db.session() as s:
+        entries = customer_entries(s, organization_id=organization_id, customer_id=customer_id, until=end,
+                                   currency=currency)
+    sections = [_section(code, [e for e in entries if e.currency == code], start, label_of)
+                for code in sorted({e.currency for e in entries})]
+    return ActivityStatement(start, end, organization_id, customer_id, name,
+                             [s for s in sections if s.lines or s.opening])
+
+
+def _section(currency: str, entries: list[LedgerEntry], start: dt.date,
+             label_of: Callable[[str], str]) -> ActivitySection:
+    opening = from_minor(sum(e.amount for e in entries if e.on < start), currency)
+    balance, lines = opening, []
+    for entry in (e for e in entries if e.on >= start):
+        amount = from_minor(entry.amount, currency)
+        balance += amount
+        method = label_of(entry.method) if entry.method else ""
+        lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
+                                  method or entry.method, entry.reference))
+    return ActivitySection(currency, opening, lines)
+
+
+def activity_csv_text(found: ActivityStatement) -> str:
+    """The statement as CSV (``CSV_COLUMNS``): per currency its opening balance, each entry with
+    the balance after it, and its closing balance; amounts as plain decimals."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for section in found.sections:
+        writer.writerow([section.currency, found.start.isoformat(), "opening_balance", "", "", "", "",
+                         format(section.opening, "f")])
+        for line in section.lines:
+            reference = " ".join(p for p in (line.method, line.reference) if p) if line.kind == PAYMENT else \
+                line.reference
+            writer.writerow([section.currency, line.on.isoformat(), line.kind, line.number, reference,
+                             format(line.charge, "f") if line.charge is not None else "",
+                             format(line.credit, "f") if line.credit is not None else "", format(line.balance, "f")])
+        writer.writerow([section.currency, found.end.isoformat(), "closing_balance", "", "",
+                         format(section.charges, "f"), format(section.credits, "f"), format(section.closing, "f")])
+    return buffer.getvalue()

@@ -1,0 +1,61 @@
+"""``GET /api/receivables/activity``: a customer's activity statement (balance forward) of a
+period, as the back-office's Account Activity shows it (``services.activity_statement``): per
+currency the opening balance, each invoice, credit note, payment and refund dated in the period
+with the balance after it, and the closing balance.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.aging import check_currency
+from oro_invoices.services.facade import InvoiceService
+
+#: The query's parameters.
+PARAMETERS = ("customer_id", "from", "to", "currency")
+
+
+def activity(service: InvoiceService, organization_id: int, query: dict[str, list[str]]) -> dict[str, Any]:
+    """The activity the query asks for, of a customer of ``organization_id``, as the API answers it.
+
+    :raises ValidationError: a bad or unknown parameter, or a bad period (422).
+    :raises NotFound: a customer that is not the organization's (404).
+    """
+    errors: list[tuple[str, str]] = [(name, f"Unknown query parameter; use {', '.join(PARAMETERS)}.")
+                                     for name in query if name not in PARAMETERS]
+    errors += [(name, "Give this parameter once.") for name, values in query.items() if len(values) > 1]
+    value = {name: values[0] for name, values in query.items() if values}
+    customer_id = parse_id(value.get("customer_id"))
+    if customer_id is None:
+        errors.append(("customer_id", "Required: the id of one of the organization's customers."))
+    days = {name: _day(value.get(name)) for name in ("from", "to")}
+    errors += [(name, "Required: a day as YYYY-MM-DD.") for name, day in days.items() if day is None]
+    if errors:
+        raise ValidationError(errors)
+    assert customer_id is not None
+    currency = value.get("currency") or None
+    check_currency(currency)
+    found = service.activity_statement(customer_id, start=days["from"], end=days["to"],
+                                       organization_id=organization_id, currency=currency)
+    return as_json(found)
+
+
+def as_json(found: ActivityStatement) -> dict[str, Any]:
+    return {"customer_id": found.customer_id, "customer_name": found.customer_name, "from_": found.start,
+            "to": found.end, "sections": [{
+                "currency": section.currency, "opening_balance": section.opening, "charges": section.charges,
+                "credits": section.credits, "closing_balance": section.closing,
+                "entries": [{"date": line.on, "kind": line.kind, "invoice_id": line.invoice_id,
+                             "number": line.number, "amount": line.amount, "balance": line.balance,
+                             "method": line.method, "reference": line.reference} for line in section.lines]}
+                for section in found.sections]}
+
+
+def _day(text: str | None) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(text) if text and len(text) == 10 else None
+    except ValueError:
+        return None

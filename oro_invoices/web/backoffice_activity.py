@@ -1,0 +1,91 @@
+"""A customer's **Activity** in the back-office: the activity statement (balance forward) of a
+period chosen on the page (``services.activity_statement``), as a page and a CSV. Opened from the
+customer's statement; the admin needs ``oro_invoices.view`` and sees only customers of their
+organization.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.i18n import _
+from oro_invoices.services.activity_statement import ActivityStatement, activity_csv_text
+from oro_invoices.web import guard
+from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_export import CSV
+from oro_invoices.web.http import Request, Response
+
+TEMPLATE = "admin/statement_activity.html"
+#: How many months before the current one a period starts when the page names none.
+DEFAULT_MONTHS = 2
+
+
+class ActivityPages:
+    """The activity page and its CSV, for ``?customer=<id>&from=YYYY-MM-DD&to=YYYY-MM-DD``."""
+
+    def __init__(self, backoffice: BackOffice):
+        self.backoffice = backoffice
+
+    def page(self, req: Request) -> Response:
+        """The activity of the period asked (by default from the first day of the month two
+        months back to today); a bad period shows the form again saying why (422)."""
+        customer_id, start, end, fields = self._asked(req)
+        try:
+            found = self._statement(req, customer_id, start, end)
+        except ValidationError as exc:
+            _organization, name = self.backoffice.ctx.service.statement_customer(
+                customer_id, self.backoffice.base_filter(req).organization_id)
+            return self._render(req, name or f"#{customer_id}", customer_id, None, fields, guard.field_errors(exc),
+                                status=422)
+        return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {})
+
+    def csv(self, req: Request) -> Response:
+        """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``); 422 for a bad period."""
+        customer_id, start, end, _fields = self._asked(req)
+        found = self._statement(req, customer_id, start, end)
+        name = f"activity-{found.customer_id}-{found.start.isoformat()}-{found.end.isoformat()}.csv"
+        return Response(status=200, body=activity_csv_text(found).encode("utf-8"), content_type=CSV, headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+    def _asked(self, req: Request) -> tuple[int, dt.date | None, dt.date | None, dict[str, str]]:
+        """The customer and the period the query asks for, and the form's fields as typed."""
+        bo = self.backoffice
+        bo.check(req)
+        customer_id = parse_id(req.query.get("customer"))
+        if customer_id is None:
+            raise NotFound(_("That customer does not exist."))
+        today = local_today(bo.ctx.service.context.clock())
+        first = today.replace(day=1)
+        for _month in range(DEFAULT_MONTHS):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+        fields = {"from": req.query.get("from", first.isoformat()).strip(),
+                  "to": req.query.get("to", today.isoformat()).strip()}
+        return customer_id, _day(fields["from"]), _day(fields["to"]), fields
+
+    def _statement(self, req: Request, customer_id: int, start: dt.date | None,
+                   end: dt.date | None) -> ActivityStatement:
+        bo = self.backoffice
+        try:
+            return bo.ctx.service.activity_statement(customer_id, start=start, end=end,
+                                                     organization_id=bo.base_filter(req).organization_id)
+        except NotFound:
+            raise NotFound(_("That customer does not exist.")) from None
+
+    def _render(self, req: Request, who: str, customer_id: int, found: ActivityStatement | None,
+                fields: dict[str, str], errors: dict[str, str], *, status: int = 200) -> Response:
+        ctx = self.backoffice.ctx
+        query: dict[str, Any] = {"customer": customer_id, **fields}
+        html = ctx.render(TEMPLATE, req, statement=found, customer=who, customer_id=customer_id, fields=fields,
+                          page={"errors": errors}, query=query)
+        return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))
+
+
+def _day(text: str) -> dt.date | None:
+    """``YYYY-MM-DD`` as a day, else None (the period's check then says what to enter)."""
+    try:
+        return dt.date.fromisoformat(text) if len(text) == 10 else None
+    except ValueError:
+        return None

@@ -1,0 +1,185 @@
+"""A customer's Activity in the reference shop: the activity statement (balance forward) of a
+period, as a page and a CSV, opened from the customer's statement."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+import pytest
+from support.api import shop_api_call
+from support.payloads import invoice_payload
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+
+PAGE = "/admin/invoices/statement/activity"
+
+
+def acme(admin: ShopClient) -> int:
+    """Acme Industries AG's customer id (the demo's invoices ERP-SO-1001 to -1004)."""
+    customer_id = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).customer_id
+    assert customer_id is not None
+    return customer_id
+
+
+def lines(page: str, currency: str = "EUR") -> list[tuple[str, str, str]]:
+    """Each row of the currency's table: its kind, its text and its balance."""
+    table = page.split(f'id="oi-activity-{currency}"')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1].split("</tbody>")[0]
+    return [(kind, text_of(cells), text_of(re.search(r"data-balance>(.*?)</td>", cells, re.S).group(1)))
+            for kind, cells in re.findall(r'<tr data-oi-line="([a-z_]+)"[^>]*>(.*?)</tr>', body, re.S)]
+
+
+def test_the_statement_opens_the_customers_activity_with_a_running_balance(admin):
+    customer = acme(admin)
+    statement = admin.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
+    assert f'id="oi-statement-activity" href="{PAGE}?customer={customer}"' in statement
+    resp = admin.get(f"{PAGE}?customer={customer}")
+    assert resp.status_code == 200
+    page = resp.get_data(as_text=True)
+    today = dt.datetime.now(dt.UTC).date()
+    assert f'name="to" value="{today.isoformat()}"' in page               # by default: up to today
+    numbers = {e: admin.service.get(admin.service.find_id(external_id=e)).invoice_number
+               for e in ("ERP-SO-1001-1", "ERP-SO-1002-2", "ERP-SO-1003-3")}
+    rows = lines(page)
+    assert rows[0][0] == "opening" and [kind for kind, _, _ in rows[1:]] == \
+        ["invoice", "invoice", "invoice", "payment", "payment"]
+    assert f"Invoice {numbers['ERP-SO-1001-1']}" in rows[1][1] and f"Payment for {numbers['ERP-SO-1002-2']}" in rows[5][1]
+    assert "Bank transfer" in rows[4][1]
+    running = Decimal(rows[0][2].replace(",", ""))
+    for kind, text, balance in rows[1:]:     # each balance is the one before plus a charge, or less a credit
+        amount = Decimal(re.findall(r"[\d,]+\.\d\d", text)[0].replace(",", ""))
+        running += amount if kind == "invoice" else -amount
+        assert Decimal(balance.replace(",", "")) == running
+    closing = text_of(re.search(r"data-closing>(.*?)</td>", page, re.S).group(1))
+    open_total = sum(admin.service.get(admin.service.find_id(external_id=e)).amount_due
+                     for e in ("ERP-SO-1002-2", "ERP-SO-1003-3"))
+    assert Decimal(closing.replace(",", "")) == open_total                 # what the open-item statement says is due
+
+
+def test_a_later_period_starts_from_what_was_owed_before_it(admin):
+    customer = acme(admin)
+    first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
+    start = first.invoice_date + dt.timedelta(days=1)
+    rows = lines(admin.get(f"{PAGE}?customer={customer}&from={start.isoformat()}").get_data(as_text=True))
+    balance = f"{first.total_amount:,.2f}"
+    assert rows[0] == ("opening", f"{start:%b} {start.day}, {start.year} Opening balance {balance}", balance)
+    assert f"Invoice {first.invoice_number}" not in " ".join(text for _, text, _ in rows)
+
+
+def test_payments_on_the_day_received_reversals_left_out_credit_notes_and_refunds(admin):
+    customer = acme(admin)
+    pending = admin.service.find_id(external_id="ERP-SO-1003-3")
+    paid = admin.service.record_received_payment(pending, amount="100.00", method="check",
+                                                 received_on=dt.date(2026, 11, 20), reference="CHK 4411", actor="t",
+                                                 request_key="activity-0000000001").transaction
+    wrong = admin.service.record_received_payment(pending, amount="20.00", method="cash",
+                                                  received_on=dt.date(2026, 11, 21), actor="t",
+                                                  request_key="activity-0000000002").transaction
+    admin.service.reverse_received_payment(pending, wrong.id, reason="Entered twice", actor="t")
+    admin.service.record_payment(pending, {"method": "check", "action": "refund", "amount": "30.00",
+                                           "parent_id": paid.id})
+    credit = admin.service.create_credit_note(pending, {"amounts": [{"tax_rate": "0.19", "amount": "10.00"}]},
+                                              actor="t").credit_note
+    rows = lines(admin.get(f"{PAGE}?customer={customer}&from=2026-11-01").get_data(as_text=True))
+    texts = [text for _, text, _ in rows]
+    [check] = [t for t in texts if "CHK 4411" in t]
+    assert check.startswith("Nov 20, 2026 Payment for") and "Check · CHK 4411" in check and "100.00" in check
+    assert not any("20.00" in t and "Cash" in t for t in texts)                     # reversed: no money moved
+    number = admin.service.get(pending).invoice_number
+    assert any(f"Refund for {number} Check" in t and "30.00" in t for t in texts)          # money given back
+    assert any(f"Credit note {credit.invoice_number}" in t and f"{credit.total_amount:,.2f}" in t for t in texts)
+
+
+def test_every_currency_has_its_own_balance_and_the_csv_says_the_same(admin):
+    customer = acme(admin)
+    dollars = admin.service.post(admin.service.create(invoice_payload(
+        customer_id=customer, customer_user_id=None, customer_user_email=None, customer_name="Acme Industries AG",
+        currency="USD", invoice_date="2026-11-25", due_date="2026-12-25", order_id=None, order_identifier=""),
+        actor="t").id, actor="t")
+    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+    usd = lines(page, "USD")
+    assert usd[0][2] == "0.00" and usd[1][0] == "invoice" and usd[1][2] == f"{dollars.total_amount:,.2f}"
+    csv = admin.get(f"{PAGE}.csv?customer={customer}&from=2026-11-01&to=2026-12-31")
+    assert csv.status_code == 200
+    assert csv.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-2026-11-01-2026-12-31.csv"'
+    text = csv.get_data(as_text=True).splitlines()
+    assert text[0] == "currency,date,kind,number,reference,charges,credits,balance"
+    assert f"USD,2026-11-25,invoice,{dollars.invoice_number},,{dollars.total_amount},,{dollars.total_amount}" in text
+    assert [row.split(",")[2] for row in text if row.startswith("USD")] == ["opening_balance", "invoice",
+                                                                             "closing_balance"]
+
+
+@pytest.mark.parametrize("query, field, said", [
+    ("&from=2026-12-01&to=2026-11-01", "to", "The period ends before it starts."),
+    ("&from=abc", "from", "Enter the first day of the period as YYYY-MM-DD."),
+    ("&to=2026-02-30", "to", "Enter the last day of the period as YYYY-MM-DD."),
+    ("&from=2020-01-01&to=2026-12-01", "to", "A statement covers at most three years."),
+])
+def test_a_period_that_cannot_be_shown_is_said_beside_its_field(admin, query, field, said):
+    resp = admin.get(f"{PAGE}?customer={acme(admin)}{query}")
+    assert resp.status_code == 422
+    page = resp.get_data(as_text=True)
+    assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', page)
+    assert "Activity of Acme Industries AG" in text_of(page) and 'id="oi-activity-EUR"' not in page
+    assert admin.get(f"{PAGE}.csv?customer={acme(admin)}{query}").status_code == 422
+
+
+def test_only_an_admin_of_the_customers_organization_with_view_sees_it(shop, admin):
+    customer = acme(admin)
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    for url in (PAGE, PAGE + ".csv"):
+        assert sakura.get(f"{url}?customer={customer}").status_code == 404
+        assert admin.get(f"{url}?customer=999999").status_code == 404
+    host = shop[0].extensions["oro_reference_host"]
+    host.records.add_admin("clerk", "clerk1234", name="Clara Clerk", organization_id=1, permissions=[])
+    clerk = ShopClient(shop[0])
+    clerk.login_admin("clerk", "clerk1234")
+    assert clerk.get(f"{PAGE}?customer={customer}").status_code == 403
+
+
+ENGLISH = ("Activity of", "Opening balance", "Closing balance", "Payment for", "Charges", "Credits", "Show Activity",
+           "Every invoice")
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ja"])
+def test_the_activity_speaks_the_admins_language(admin, language):
+    resp = admin.get(f"{PAGE}?customer={acme(admin)}&from=2026-10-01", headers={"Accept-Language": language})
+    assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
+    text = text_of(resp.get_data(as_text=True).split('id="oi-activity"')[1])
+    assert [phrase for phrase in ENGLISH if phrase in text] == []
+
+
+def test_the_api_gives_the_same_activity(shop, admin):
+    customer = acme(admin)
+    resp = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={customer}&from=2026-11-01&to=2026-12-31")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["customer_id"], body["customer_name"], body["from"], body["to"]) == \
+        (customer, "Acme Industries AG", "2026-11-01", "2026-12-31")
+    [eur] = body["sections"]
+    first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
+    assert eur["opening_balance"] == f"{first.total_amount}" and eur["currency"] == "EUR"
+    assert [e["kind"] for e in eur["entries"]] == ["invoice", "invoice", "payment", "payment"]
+    assert eur["entries"][-1]["balance"] == eur["closing_balance"]
+    assert Decimal(eur["opening_balance"]) + Decimal(eur["charges"]) - Decimal(eur["credits"]) == \
+        Decimal(eur["closing_balance"])
+    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+    closing = text_of(re.search(r"data-closing>(.*?)</td>", page, re.S).group(1))
+    assert Decimal(closing.replace(",", "")) == Decimal(eur["closing_balance"])
+
+
+@pytest.mark.parametrize("query, field", [
+    ("from=2026-11-01&to=2026-12-31", "customer_id"),
+    ("customer_id={customer}&to=2026-12-31", "from"),
+    ("customer_id={customer}&from=2026-12-31&to=2026-11-01", "to"),
+    ("customer_id={customer}&from=2026-11-01&to=2026-12-31&currency=euro", "currency"),
+    ("customer_id={customer}&from=2026-11-01&to=2026-12-31&since=1", "since"),
+])
+def test_the_api_names_what_is_wrong_with_its_query(shop, admin, query, field):
+    resp = shop_api_call(shop, "GET", "/receivables/activity?" + query.format(customer=acme(admin)))
+    assert resp.status_code == 422 and field in {e["field"] for e in resp.get_json()["errors"]}
+    other = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={acme(admin)}&from=2026-11-01&to=2026-12-31",
+                          organization=1)
+    assert other.status_code == 404                              # another organization's customer

@@ -1,0 +1,43 @@
+"""A customer's ledger entries on SQLite and PostgreSQL: invoices and credit notes on their dates,
+payments on the day received, refunds; a payment reversed in error is no entry, nor its reversal."""
+from __future__ import annotations
+
+import datetime as dt
+
+from support.payloads import one_line_invoice
+
+from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, customer_entries
+from oro_invoices.services.facade import InvoiceService
+
+
+def test_a_customers_entries_in_date_order(db):
+    service = InvoiceService(db)
+    first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
+    second = one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-15", price="50.00")
+    one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-16", price="70.00", post=False)   # a draft
+    one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-16", price="9.00", customer_id=11)
+    one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-16", price="8.00", organization_id=2)
+    paid = service.record_received_payment(first, amount="40.00", method="bank_transfer",
+                                           received_on=dt.date(2026, 11, 20), reference="STMT 9", actor="admin",
+                                           request_key="ledger-0000000001").transaction
+    wrong = service.record_received_payment(first, amount="10.00", method="cash", received_on=dt.date(2026, 11, 21),
+                                            actor="admin", request_key="ledger-0000000002").transaction
+    service.reverse_received_payment(first, wrong.id, reason="Entered twice", actor="admin")
+    refund = service.record_payment(first, {"method": "bank_transfer", "action": "refund", "amount": "5.00",
+                                            "parent_id": paid.id})
+    credit = service.create_credit_note(second, {"full": True, "reason": "Returned"}, actor="admin").credit_note
+    with db.session() as s:
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+        early = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2026, 11, 20), currency="USD")
+        euros = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1), currency="EUR")
+    today = refund.created_at.date()
+    assert [(e.on, e.kind, e.invoice_id, e.amount) for e in entries] == sorted([
+        (dt.date(2026, 10, 31), INVOICE, first, 10000),
+        (dt.date(2026, 11, 15), INVOICE, second, 5000),
+        (dt.date(2026, 11, 20), PAYMENT, first, -4000),
+        (today, REFUND, first, 500),
+        (credit.invoice_date, CREDIT_NOTE, credit.id, -5000)], key=lambda e: (e[0], [INVOICE, CREDIT_NOTE, PAYMENT,
+                                                                                        REFUND].index(e[1])))
+    payment = next(e for e in entries if e.kind == PAYMENT)
+    assert (payment.method, payment.reference, payment.transaction_id) == ("bank_transfer", "STMT 9", paid.id)
+    assert [e.kind for e in early] == [INVOICE, INVOICE, PAYMENT] and euros == []
