@@ -15,7 +15,7 @@ import gc
 import hashlib
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -39,6 +39,8 @@ TEMPLATE_NAME = "invoice.html"
 RECEIPT_TEMPLATE_NAME = "receipt.html"
 #: A customer's statement of account (``services.statement``), laid out with the same stylesheet.
 STATEMENT_TEMPLATE_NAME = "statement.html"
+#: A customer's activity statement (balance forward); extends the statement's page.
+ACTIVITY_TEMPLATE_NAME = "activity.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
 PDFA_VARIANT = "pdf/a-3b"
@@ -298,11 +300,33 @@ class PdfRenderer:
                          logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
         """The statement as a tagged PDF/UA-1 (the same bytes for the same statement: its date is
         the statement's day, never the clock's)."""
+        return self._accessible(lambda: self.statement_html(statement, seller=seller, bill_to=bill_to, logo=logo,
+                                                            extra_context=extra_context))
+
+    def activity_html(self, activity: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                      logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> str:
+        """A customer's activity statement (``services.activity_statement.ActivityStatement``) as
+        HTML for WeasyPrint, headed and addressed as the statement is."""
+        extra = dict(extra_context or {})
+        context: dict[str, Any] = {
+            **extra, "extra": extra, "activity": activity, "invoice": None, "seller": seller, "bill_to": bill_to,
+            "number": "", "posted": True, "payment_url": None, "qr_uri": None, "logo_uri": logo_data_uri(logo),
+            "page_size": self.page_size, "locale": self.locale, "lang": self.locale.replace("_", "-"),
+            "document_date": f"{activity.end.isoformat()}T00:00:00+00:00",
+        }
+        return self.env.get_template(ACTIVITY_TEMPLATE_NAME).render(context)
+
+    def render_activity(self, activity: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                        logo: bytes | None = None, extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The activity statement as a tagged PDF/UA-1, dated its period's last day."""
+        return self._accessible(lambda: self.activity_html(activity, seller=seller, bill_to=bill_to, logo=logo,
+                                                           extra_context=extra_context))
+
+    def _accessible(self, html: Callable[[], str]) -> bytes:
+        """The HTML ``html`` makes (a statement's) as a tagged PDF/UA-1."""
         sheets = stylesheets(self.css_text, self.page_size)
         with _lock, gc_paused():
-            source = self.statement_html(statement, seller=seller, bill_to=bill_to, logo=logo,
-                                         extra_context=extra_context)
-            document = InvoiceHTML(string=source, url_fetcher=DataOnlyURLFetcher())
+            document = InvoiceHTML(string=html(), url_fetcher=DataOnlyURLFetcher())
             pdf: bytes = document.write_pdf(stylesheets=sheets, font_config=font_config(),
                                             pdf_variant=ACCESSIBLE_VARIANT, pdf_tags=True)
             return pdf

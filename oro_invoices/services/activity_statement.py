@@ -16,14 +16,15 @@ import csv
 import datetime as dt
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.persistence.ledger import PAYMENT, LedgerEntry, customer_entries
-from oro_invoices.services.context import ServiceContext
+from oro_invoices.persistence.ledger import INVOICE, PAYMENT, LedgerEntry, customer_entries
+from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.statement import customer_of
 
 #: The longest period one statement covers.
@@ -92,6 +93,8 @@ class ActivityStatement:
     customer_id: int
     customer_name: str
     sections: list[ActivitySection]
+    #: The customer's latest invoice up to ``end`` (its bill-to address heads the PDF), if any.
+    latest_invoice_id: int | None = field(default=None, compare=False)
 
     @property
     def is_empty(self) -> bool:
@@ -134,8 +137,34 @@ def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date 
                                    currency=currency)
     sections = [_section(code, [e for e in entries if e.currency == code], start, label_of)
                 for code in sorted({e.currency for e in entries})]
+    invoices = [e for e in entries if e.kind == INVOICE]
+    latest = max(invoices, key=lambda e: (e.on, e.invoice_id)).invoice_id if invoices else None
     return ActivityStatement(start, end, organization_id, customer_id, name,
-                             [s for s in sections if s.lines or s.opening])
+                             [s for s in sections if s.lines or s.opening], latest)
+
+
+def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceDocument | None,
+                 renderer_for: Callable[[Renderer, InvoiceDocument | DocumentScope], Renderer]) -> bytes:
+    """The activity statement as PDF, made now in its customer's language and headed by the seller
+    as configured now; ``latest`` (``ActivityStatement.latest_invoice_id``) gives its website's
+    settings and the bill-to address. ``renderer_for`` picks the renderer variant.
+
+    :raises NotFound: no renderer here makes activity statements, or it is no one organization's.
+    :raises PdfFailed: the template or a font failed.
+    """
+    if found.organization_id is None:
+        raise NotFound(Message("A statement is made for one organization; none was given."))
+    scope = DocumentScope(found.organization_id, latest.website_id if latest else None, found.customer_id)
+    chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
+    if not isinstance(chosen, ActivityRenderer):
+        raise NotFound(Message("Activity statements cannot be made here: no PDF renderer that makes them is "
+                               "configured."))
+    try:
+        return chosen.render_activity(found, seller=ctx.seller(scope), bill_to=latest.bill_to if latest else None)
+    except Exception as exc:  # a template or font error: say whose statement and why
+        detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
+        raise PdfFailed(Message("The statement of %(customer)s could not be made: %(detail)s",
+                                customer=found.customer_name or f"#{found.customer_id}", detail=detail)) from exc
 
 
 def _section(currency: str, entries: list[LedgerEntry], start: dt.date,

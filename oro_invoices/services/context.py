@@ -94,6 +94,15 @@ class StatementRenderer(Protocol):
 
 
 @runtime_checkable
+class ActivityRenderer(Protocol):
+    """A renderer that can also make a customer's activity statement (``services.activity_statement``)."""
+
+    def render_activity(self, activity: Any, *, seller: SellerInfo, bill_to: Address | None = None,
+                        extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The activity statement as PDF bytes."""
+
+
+@runtime_checkable
 class RendererVariants(Protocol):
     """A renderer that can make variants of itself for another page size, locale, time zone or
     templates."""

@@ -250,6 +250,12 @@ class InvoiceService:
                                                       organization_id=organization_id, currency=currency,
                                                       label_of=self.payments.method_label)
 
+    def activity_pdf(self, of: activity_statements.ActivityStatement) -> bytes:
+        """The activity statement as PDF, made now in its customer's language, headed by the
+        seller as configured now. :raises NotFound: no renderer here makes it. :raises PdfFailed."""
+        latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
+        return activity_statements.activity_pdf(self.context, of, latest, self.documents.renderer_for)
+
     def statement_pdf(self, of: statement.Statement) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in
         its customer's language, headed by the seller as configured now.

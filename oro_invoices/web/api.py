@@ -76,6 +76,7 @@ from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
 from oro_invoices.web import api_activity, api_remittances, idempotency, openapi
 from oro_invoices.web.downloads import (
+    activity_download,
     archive_download,
     not_modified,
     pdf_download,
@@ -171,6 +172,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/receivables/aging", "receivables_aging", READ),
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/activity", "customer_activity", READ),
+    Route("GET", "/receivables/activity.pdf", "customer_activity_pdf", READ),
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
     Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
     Route("POST", "/receivables/payments", "record_remittance", WRITE),
@@ -711,7 +713,12 @@ class InvoiceApi:
         """A customer's activity statement of a period (``web.api_activity``): per currency the
         opening balance, each entry with the balance after it, and the closing balance."""
         found = api_activity.activity(self.service, client.organization_id, dict(request.query_lists))
-        return Response.json(openapi.ActivityOut().dump(found))
+        return Response.json(openapi.ActivityOut().dump(api_activity.as_json(found)))
+
+    def customer_activity_pdf(self, request: Request, client: ApiClient) -> Response:
+        """The activity statement as PDF (``activity-<customer id>-<from>-<to>.pdf``), made for this request."""
+        return activity_download(self.service, api_activity.activity(self.service, client.organization_id,
+                                                                     dict(request.query_lists)))
 
     def customer_statement_pdf(self, request: Request, client: ApiClient) -> Response:
         """The statement as PDF (``statement-<customer id>-YYYY-MM-DD.pdf``), made for this request."""

@@ -18,8 +18,8 @@ from oro_invoices.services.facade import InvoiceService
 PARAMETERS = ("customer_id", "from", "to", "currency")
 
 
-def activity(service: InvoiceService, organization_id: int, query: dict[str, list[str]]) -> dict[str, Any]:
-    """The activity the query asks for, of a customer of ``organization_id``, as the API answers it.
+def activity(service: InvoiceService, organization_id: int, query: dict[str, list[str]]) -> ActivityStatement:
+    """The activity the query asks for, of a customer of ``organization_id``.
 
     :raises ValidationError: a bad or unknown parameter, or a bad period (422).
     :raises NotFound: a customer that is not the organization's (404).
@@ -38,12 +38,12 @@ def activity(service: InvoiceService, organization_id: int, query: dict[str, lis
     assert customer_id is not None
     currency = value.get("currency") or None
     check_currency(currency)
-    found = service.activity_statement(customer_id, start=days["from"], end=days["to"],
-                                       organization_id=organization_id, currency=currency)
-    return as_json(found)
+    return service.activity_statement(customer_id, start=days["from"], end=days["to"],
+                                      organization_id=organization_id, currency=currency)
 
 
 def as_json(found: ActivityStatement) -> dict[str, Any]:
+    """What ``openapi.ActivityOut`` dumps."""
     return {"customer_id": found.customer_id, "customer_name": found.customer_name, "from_": found.start,
             "to": found.end, "sections": [{
                 "currency": section.currency, "opening_balance": section.opening, "charges": section.charges,

@@ -16,6 +16,7 @@ from oro_invoices.services.activity_statement import ActivityStatement, activity
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_export import CSV
+from oro_invoices.web.downloads import activity_download, activity_file_name
 from oro_invoices.web.http import Request, Response
 
 TEMPLATE = "admin/statement_activity.html"
@@ -42,13 +43,18 @@ class ActivityPages:
                                 status=422)
         return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {})
 
+    def pdf(self, req: Request) -> Response:
+        """The activity as PDF, made now (``activity-<customer id>-<from>-<to>.pdf``); 422 for a bad period."""
+        customer_id, start, end, _fields = self._asked(req)
+        return activity_download(self.backoffice.ctx.service, self._statement(req, customer_id, start, end))
+
     def csv(self, req: Request) -> Response:
         """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``); 422 for a bad period."""
         customer_id, start, end, _fields = self._asked(req)
         found = self._statement(req, customer_id, start, end)
-        name = f"activity-{found.customer_id}-{found.start.isoformat()}-{found.end.isoformat()}.csv"
         return Response(status=200, body=activity_csv_text(found).encode("utf-8"), content_type=CSV, headers={
-            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+            "Content-Disposition": f'attachment; filename="{activity_file_name(found, "csv")}"',
+            "Cache-Control": "private, no-store"})
 
     def _asked(self, req: Request) -> tuple[int, dt.date | None, dt.date | None, dict[str, str]]:
         """The customer and the period the query asks for, and the form's fields as typed."""

@@ -13,6 +13,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.persistence.received_payments import receipt_number
+from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.services.statement import Statement
@@ -116,6 +117,19 @@ def statement_download(service: InvoiceService, statement: Statement) -> Respons
     return Response(status=200, body=pdf, content_type=PDF, headers={
         "Content-Disposition": f'attachment; filename="{statement_file_name(statement, "pdf")}"',
         "Cache-Control": "private, no-store"})
+
+
+def activity_download(service: InvoiceService, found: ActivityStatement) -> Response:
+    """A customer's activity statement (``InvoiceService.activity_pdf``), made for this request,
+    as ``activity-<customer>-<from>-<to>.pdf`` (never cached)."""
+    return Response(status=200, body=service.activity_pdf(found), content_type=PDF, headers={
+        "Content-Disposition": f'attachment; filename="{activity_file_name(found, "pdf")}"',
+        "Cache-Control": "private, no-store"})
+
+
+def activity_file_name(found: ActivityStatement, extension: str) -> str:
+    """``activity-<customer id>-<from>-<to>.<extension>``."""
+    return f"activity-{found.customer_id}-{found.start.isoformat()}-{found.end.isoformat()}.{extension}"
 
 
 def statement_file_name(statement: Statement, extension: str) -> str:

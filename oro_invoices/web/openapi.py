@@ -817,6 +817,19 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                         "description": "The period's last day."},
                        _STATEMENT_PARAMS[1]],
         "responses": {"200": _ok("The activity.", "Activity"), **_errors("422")}},
+    ("/receivables/activity.pdf", "get"): {
+        "summary": "A customer's activity statement as PDF, to send them",
+        "description": "The same query as `GET /receivables/activity`; made on request in the customer's language.",
+        "parameters": [_STATEMENT_PARAMS[0],
+                       {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"}},
+                       {"in": "query", "name": "to", "required": True, "schema": {"type": "string", "format": "date"}},
+                       _STATEMENT_PARAMS[1]],
+        "responses": {"200": {"description": "The activity statement.",
+                              "headers": {"Content-Disposition": {
+                                  "description": 'attachment; filename="activity-<customer id>-<from>-<to>.pdf"',
+                                  "schema": {"type": "string"}}},
+                              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_errors("422")}},
     ("/receivables/statement.pdf", "get"): {
         "summary": "A customer's statement as PDF, to send them",
         "description": "Made on request in the customer's language, headed by the seller as configured now.",

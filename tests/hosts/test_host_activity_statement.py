@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from support.api import shop_api_call
 from support.payloads import invoice_payload
+from support.pdfs import pdf_words
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
@@ -183,3 +184,29 @@ def test_the_api_names_what_is_wrong_with_its_query(shop, admin, query, field):
     other = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={acme(admin)}&from=2026-11-01&to=2026-12-31",
                           organization=1)
     assert other.status_code == 404                              # another organization's customer
+
+
+def test_the_activity_downloads_as_a_pdf_to_send_the_customer(admin):
+    customer = acme(admin)
+    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+    link = re.search(r'id="oi-activity-pdf" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    resp = admin.get(link)
+    assert resp.status_code == 200 and resp.content_type == "application/pdf"
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-2026-11-01-2026-12-31.pdf"'
+    text = " ".join(pdf_words(resp.get_data()).split())
+    first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
+    pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
+    assert "Account activity" in text and "Acme Industries AG" in text and "Nov 1, 2026 – Dec 31, 2026" in text
+    assert "Opening balance" in text and f"€{first.total_amount:,.2f}" in text and "Closing balance" in text
+    assert f"Invoice {pending.invoice_number}" in text and "Bank transfer" in text
+    closing = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).amount_due + pending.amount_due
+    assert f"On Dec 31, 2026 you owe €{closing:,.2f}." in text
+    assert admin.get(f"{PAGE}.pdf?customer={customer}&from=2026-12-31&to=2026-11-01").status_code == 422
+
+
+def test_the_api_gives_the_pdf_too(shop, admin):
+    customer = acme(admin)
+    resp = shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}&from=2026-11-01&to=2026-12-31")
+    assert resp.status_code == 200 and resp.content_type == "application/pdf"
+    assert "Account activity" in pdf_words(resp.get_data())
+    assert shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}").status_code == 422

@@ -132,7 +132,7 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
             f"/admin/invoices/orders/{other_order}", f"/admin/orders/{other_order}",
             f"/admin/orders/{other_order}?tab={ORDER_TAB}",
             *(f"/admin/invoices/statement{kind}?customer={customer}" for customer in other.info["customers"]
-              for kind in ("", ".pdf", ".csv"))]
+              for kind in ("", ".pdf", ".csv", "/activity", "/activity.pdf", "/activity.csv"))]
     for url in gets:
         resp = admin.get(url)
         assert resp.status_code == 404, url
@@ -295,7 +295,8 @@ def test_api_client_never_reads_or_writes_the_other_organizations_invoices(shop,
         assert resp.status_code == 403, (method, path)
         assert "another organization" in resp.get_json()["errors"][0]["message"]
     for customer in other.info["customers"]:
-        for path in (f"/receivables/statement?customer_id={customer}", f"/receivables/statement.pdf?customer_id={customer}"):
+        for path in (f"/receivables/statement?customer_id={customer}", f"/receivables/statement.pdf?customer_id={customer}",
+                     f"/receivables/activity?customer_id={customer}&from=2026-01-01&to=2026-12-31"):
             assert api.call("GET", path).status_code == 404, path
         assert api.call("POST", f"/receivables/statement/email?customer_id={customer}").status_code == 404
     upload = api.client.put(f"/api/invoices/{other.posted}/pdf", data=b"%PDF-1.4 forged",
