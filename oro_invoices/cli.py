@@ -260,6 +260,8 @@ def _cmd_statement(args: argparse.Namespace) -> int:
     pdf = args.format == "pdf"
     if pdf and not args.output:
         raise UsageError("A PDF statement is written to a file: give --output FILE.")
+    if args.start is not None or args.end is not None:
+        return _activity(args, pdf)
     with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
         found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
                                             currency=args.currency, today=args.as_of)
@@ -269,6 +271,28 @@ def _cmd_statement(args: argparse.Namespace) -> int:
             print(f"wrote {args.output}: {found.invoices} open invoice(s)", file=sys.stderr)
             return 0
     _write_text(args.output, statement_csv_text(found) if args.format == "csv" else statement_text(found))
+    return 0
+
+
+def _activity(args: argparse.Namespace, pdf: bool) -> int:
+    """``statement --from``: the customer's activity statement of a period."""
+    from oro_invoices.domain.errors import UsageError, ValidationError
+    from oro_invoices.services.activity_statement import activity_csv_text, activity_text
+    if args.as_of is not None:
+        raise UsageError("--as-of judges the open-item statement; an activity statement takes --from and --to.")
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+        end = args.end or dt.datetime.now(dt.UTC).date()
+        try:
+            found = addon.invoices.activity_statement(args.customer, start=args.start or end.replace(day=1), end=end,
+                                                      organization_id=args.organization, currency=args.currency)
+        except ValidationError as exc:
+            raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
+        if pdf:
+            with open(args.output, "wb") as out:
+                out.write(addon.invoices.activity_pdf(found))
+            print(f"wrote {args.output}: {sum(len(s.lines) for s in found.sections)} entries", file=sys.stderr)
+            return 0
+    _write_text(args.output, activity_csv_text(found) if args.format == "csv" else activity_text(found))
     return 0
 
 
@@ -682,6 +706,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--currency", default=None, help="only invoices in this currency (ISO 4217, such as EUR)")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="judge the days past due on this day (default: today, UTC)")
+    p.add_argument("--from", dest="start", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="the activity statement (balance forward) from this day instead: the opening balance, each "
+                        "invoice, credit note, payment and refund with the balance after it, the closing balance")
+    p.add_argument("--to", dest="end", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="the activity statement's last day (default: today, UTC; without --from, from the first of "
+                        "its month)")
     p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
                    help="a table per currency (default), the back-office's CSV, or the PDF to send the customer")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output; needed for pdf)")

@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -75,11 +75,13 @@ class ActivitySection:
 
     @property
     def charges(self) -> Decimal:
-        return sum((line.charge or Decimal(0) for line in self.lines), Decimal(0))
+        """The sum of the period's invoices and refunds."""
+        return sum((line.charge for line in self.lines if line.charge is not None), from_minor(0, self.currency))
 
     @property
     def credits(self) -> Decimal:
-        return sum((line.credit or Decimal(0) for line in self.lines), Decimal(0))
+        """The sum of the period's credit notes and payments."""
+        return sum((line.credit for line in self.lines if line.credit is not None), from_minor(0, self.currency))
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,7 @@ def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date 
     """
     check_period(start, end)
     assert start is not None and end is not None
-    organization_id, name = customer_of(ctx, customer_id, organization_id)
+    organization_id, name = customer_of(ctx, customer_id, organization_id, infer=True)
     if organization_id is None:
         return ActivityStatement(start, end, None, customer_id, name, [])
     with ctx.db.session() as s:
@@ -178,6 +180,39 @@ def _section(currency: str, entries: list[LedgerEntry], start: dt.date,
         lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
                                   method or entry.method, entry.reference))
     return ActivitySection(currency, opening, lines)
+
+
+#: ``activity_text``'s column headings.
+TEXT_HEADINGS = ("date", "entry", "charges", "credits", "balance")
+
+
+def activity_text(found: ActivityStatement) -> str:
+    """The statement as plain text: per currency its opening balance, entries and closing balance."""
+    who = found.customer_name or f"customer #{found.customer_id}"
+    head = f"Activity of {who} from {found.start.isoformat()} to {found.end.isoformat()}"
+    if found.is_empty:
+        return head + ": nothing was invoiced or paid, and nothing was owed before it.\n"
+    blocks = [head]
+    for section in found.sections:
+        def money(amount: Decimal | None) -> str:
+            return format(amount, "f") if amount is not None else ""
+        rows = [[found.start.isoformat(), "opening balance", "", "", money(section.opening)]]
+        rows += [[line.on.isoformat(), f"{line.kind.replace('_', ' ')} {line.number}"
+                  + (f" ({', '.join(p for p in (line.method, line.reference) if p)})"
+                     if line.method or line.reference else ""),
+                  money(line.charge), money(line.credit), money(line.balance)] for line in section.lines]
+        rows.append([found.end.isoformat(), "closing balance", money(section.charges), money(section.credits),
+                     money(section.closing)])
+        widths = [max(len(heading), *(len(row[i]) for row in rows)) for i, heading in enumerate(TEXT_HEADINGS)]
+        blocks.append("\n".join([section.currency, _text_row(TEXT_HEADINGS, widths),
+                                 *(_text_row(row, widths) for row in rows)]))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _text_row(cells: Sequence[str], widths: list[int]) -> str:
+    """A row of ``activity_text``: the day and the entry left-aligned, the figures right."""
+    return "  ".join(cell.ljust(width) if i < 2 else cell.rjust(width)
+                     for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
 def activity_csv_text(found: ActivityStatement) -> str:

@@ -140,10 +140,12 @@ def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int 
                                              currency=currency), today=today, customer_name=name)
 
 
-def customer_of(ctx: ServiceContext, customer_id: int, organization_id: int | None) -> tuple[int | None, str]:
+def customer_of(ctx: ServiceContext, customer_id: int, organization_id: int | None, *,
+                infer: bool = False) -> tuple[int | None, str]:
     """The organization a statement of ``customer_id`` is of (``organization_id``, else the host's
-    customer's, as a statement is one organization's; None: the host does not know it) and the
-    customer's name: as the host gives it, else as its latest invoice names it.
+    customer's, as a statement is one organization's; None: the host does not know it, unless
+    ``infer`` takes its latest invoice's) and the customer's name: as the host gives it, else as
+    its latest invoice names it.
 
     :raises NotFound: the host's customer belongs to another organization, or the host does not
         know it and no invoice of the organization names it.
@@ -154,18 +156,19 @@ def customer_of(ctx: ServiceContext, customer_id: int, organization_id: int | No
     if ref is None and not _has_invoices(ctx, organization_id, customer_id):
         raise NotFound(Message("Customer %(id)s does not exist.", id=customer_id))
     if ref is None:
-        return organization_id, _named(ctx, organization_id, customer_id)
+        latest_organization, name = _latest_invoice(ctx, organization_id, customer_id)
+        return organization_id if organization_id is not None or not infer else latest_organization, name
     return organization_id if organization_id is not None else ref.organization_id, ref.name
 
 
-def _named(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> str:
-    """The customer name on the latest invoice of ``organization_id`` naming ``customer_id``."""
-    stmt = select(Invoice.customer_name).where(Invoice.customer_id == customer_id)
+def _latest_invoice(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> tuple[int | None, str]:
+    """The organization and customer name of the latest invoice (of ``organization_id``) naming ``customer_id``."""
+    stmt = select(Invoice.organization_id, Invoice.customer_name).where(Invoice.customer_id == customer_id)
     if organization_id is not None:
         stmt = stmt.where(Invoice.organization_id == organization_id)
     with ctx.db.session() as s:
-        name = s.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(1)).scalar()
-    return name or ""
+        row = s.execute(stmt.order_by(Invoice.invoice_date.desc(), Invoice.id.desc()).limit(1)).first()
+    return (row[0], row[1] or "") if row is not None else (None, "")
 
 
 def _has_invoices(ctx: ServiceContext, organization_id: int | None, customer_id: int) -> bool:

@@ -73,3 +73,53 @@ def test_mistakes_are_one_line_saying_what_to_do(sqlite_db, tmp_path, capsys):
     pdf = tmp_path / "statement.pdf"
     assert main(["statement", "--db", sqlite_db.url, "--customer", "99", "--format", "pdf", "--output", str(pdf)]) == 2
     assert capsys.readouterr().err == "error: Customer 99 does not exist.\n" and not pdf.exists()
+
+
+def activity_seeded(db) -> tuple[InvoiceService, dict[str, str], dt.date]:
+    """An invoice before the period and one in it, paid in part by bank transfer; the numbers by price."""
+    service = InvoiceService(db)
+    today = dt.datetime.now(dt.UTC).date()
+    days = [(today - dt.timedelta(days=n)).isoformat() for n in (60, 30, 10)]
+    one_line_invoice(service, invoice_date=days[0], due_date=days[1], price="120.00")
+    second = one_line_invoice(service, invoice_date=days[2], due_date=today.isoformat(), price="30.00")
+    one_line_invoice(service, invoice_date=days[2], due_date=today.isoformat(), price="7.00", customer_id=11)
+    service.record_received_payment(second, amount="10.00", method="bank_transfer",
+                                    received_on=today - dt.timedelta(days=5), reference="STMT 1", actor="t",
+                                    request_key="cli-activity-0001")
+    numbers = {str(i.total_amount): i.invoice_number for i in service.list_invoices({"customer_id": 10}).items}
+    return service, numbers, today
+
+
+def test_from_prints_the_activity_statement_with_its_balances(sqlite_db, capsys):
+    _service, number, today = activity_seeded(sqlite_db)
+    start, paid_on, second_on = (today - dt.timedelta(days=n) for n in (30, 5, 10))
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", start.isoformat(),
+                 "--to", today.isoformat()]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == f"Activity of Acme Corp from {start} to {today}"
+    assert [line.split() for line in out[2:]] == [
+        ["USD"], ["date", "entry", "charges", "credits", "balance"],
+        [start.isoformat(), "opening", "balance", "120.00"],
+        [second_on.isoformat(), "invoice", number["30.00"], "30.00", "150.00"],
+        [paid_on.isoformat(), "payment", number["30.00"], "(Bank", "transfer,", "STMT", "1)", "10.00", "140.00"],
+        [today.isoformat(), "closing", "balance", "30.00", "10.00", "140.00"]]
+
+
+def test_the_activity_as_csv_and_pdf_and_a_bad_period_said(sqlite_db, tmp_path, capsys):
+    _service, _number, today = activity_seeded(sqlite_db)
+    start = (today - dt.timedelta(days=90)).isoformat()
+    out = tmp_path / "activity.csv"
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", start,
+                 "--format", "csv", "--output", str(out)]) == 0                  # to today
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "currency,date,kind,number,reference,charges,credits,balance"
+    assert [row.split(",")[2] for row in rows[1:]] == [
+        "opening_balance", "invoice", "invoice", "payment", "closing_balance"]
+    assert rows[-1] == f"USD,{today},closing_balance,,,150.00,10.00,140.00"
+    pdf = tmp_path / "activity.pdf"
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", start,
+                 "--format", "pdf", "--output", str(pdf)]) == 0
+    assert "Account activity" in pdf_text(pdf.read_bytes())
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", today.isoformat(),
+                 "--to", start]) == 2
+    assert "--to: The period ends before it starts." in capsys.readouterr().err
