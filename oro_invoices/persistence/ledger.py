@@ -14,12 +14,13 @@ an entry. Authorizations, their cancellations and drafts are none either.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.persistence.models import Invoice, PaymentTransaction
+from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.read_models import is_reversal, transaction
 
 #: The kinds of entry.
@@ -50,11 +51,18 @@ def customer_entries(session: Session, *, organization_id: int, customer_id: int
     """The entries of ``customer_id`` (of ``organization_id``; in ``currency``, else every one) dated
     up to ``until``, in date order (a day's invoices first, then its credit notes, payments and
     refunds)."""
-    documents = select(Invoice.id, Invoice.invoice_number, Invoice.document_type, Invoice.invoice_date,
-                       Invoice.total_amount, Invoice.currency).where(
-        Invoice.organization_id == organization_id, Invoice.customer_id == customer_id, Invoice.status == "posted")
-    if currency is not None:
-        documents = documents.where(Invoice.currency == currency)
+    return entries_within(session, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
+                                                 currency=currency), until=until)
+
+
+def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -> list[LedgerEntry]:
+    """The entries of the posted invoices and credit notes ``within`` selects (its organization,
+    customers, customer user, websites, currency; what concerns payment status, overdue and
+    dates is not read), and of their payments and refunds, dated up to ``until``, in date order."""
+    shape = replace(within, status="posted", payment_status=None, overdue=None, today=None, date_from=None,
+                    date_to=None)
+    documents = apply_filter(select(Invoice.id, Invoice.invoice_number, Invoice.document_type, Invoice.invoice_date,
+                                    Invoice.total_amount, Invoice.currency), shape)
     found: dict[int, tuple[str, str]] = {}
     entries: list[LedgerEntry] = []
     for invoice_id, number, document_type, invoice_date, total, code in session.execute(documents):

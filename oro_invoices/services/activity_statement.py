@@ -23,7 +23,8 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.persistence.ledger import INVOICE, PAYMENT, LedgerEntry, customer_entries
+from oro_invoices.persistence.ledger import INVOICE, PAYMENT, LedgerEntry, entries_within
+from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.statement import customer_of
 
@@ -130,18 +131,33 @@ def activity_statement(ctx: ServiceContext, customer_id: int, *, start: dt.date 
     :raises NotFound: as ``statement.statement_of``.
     """
     check_period(start, end)
-    assert start is not None and end is not None
     organization_id, name = customer_of(ctx, customer_id, organization_id, infer=True)
     if organization_id is None:
+        assert start is not None and end is not None
         return ActivityStatement(start, end, None, customer_id, name, [])
+    return activity_within(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
+                                              currency=currency), start=start, end=end, customer_id=customer_id,
+                           customer_name=name, label_of=label_of)
+
+
+def activity_within(ctx: ServiceContext, within: InvoiceFilter, *, start: dt.date | None, end: dt.date | None,
+                    customer_id: int, customer_name: str = "",
+                    label_of: Callable[[str], str] = str) -> ActivityStatement:
+    """The activity of the posted invoices ``within`` selects (one customer's, or what a storefront
+    user sees: ``persistence.ledger.entries_within``) from ``start`` to ``end``, addressed to
+    ``customer_id`` named ``customer_name``.
+
+    :raises ValidationError: a bad period (``check_period``).
+    """
+    check_period(start, end)
+    assert start is not None and end is not None
     with ctx.db.session() as s:
-        entries = customer_entries(s, organization_id=organization_id, customer_id=customer_id, until=end,
-                                   currency=currency)
+        entries = entries_within(s, within, until=end)
     sections = [_section(code, [e for e in entries if e.currency == code], start, label_of)
                 for code in sorted({e.currency for e in entries})]
     invoices = [e for e in entries if e.kind == INVOICE]
     latest = max(invoices, key=lambda e: (e.on, e.invoice_id)).invoice_id if invoices else None
-    return ActivityStatement(start, end, organization_id, customer_id, name,
+    return ActivityStatement(start, end, within.organization_id, customer_id, customer_name,
                              [s for s in sections if s.lines or s.opening], latest)
 
 

@@ -250,6 +250,14 @@ class InvoiceService:
                                                       organization_id=organization_id, currency=currency,
                                                       label_of=self.payments.method_label)
 
+    def customer_activity(self, filters: InvoiceFilter, *, start: dt.date | None, end: dt.date | None,
+                          customer_id: int, customer_name: str = "") -> activity_statements.ActivityStatement:
+        """The activity statement of the posted invoices ``filters`` select (what a storefront user
+        sees) from ``start`` to ``end``, addressed to ``customer_id``. :raises ValidationError."""
+        return activity_statements.activity_within(self.context, filters, start=start, end=end,
+                                                   customer_id=customer_id, customer_name=customer_name,
+                                                   label_of=self.payments.method_label)
+
     def activity_pdf(self, of: activity_statements.ActivityStatement) -> bytes:
         """The activity statement as PDF, made now in its customer's language, headed by the
         seller as configured now. :raises NotFound: no renderer here makes it. :raises PdfFailed."""

@@ -5,7 +5,6 @@ with the balance after it, and the closing balance.
 """
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
@@ -13,6 +12,7 @@ from oro_invoices.domain.limits import parse_id
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import check_currency
 from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web.periods import parse_day
 
 #: The query's parameters.
 PARAMETERS = ("customer_id", "from", "to", "currency")
@@ -31,7 +31,7 @@ def activity(service: InvoiceService, organization_id: int, query: dict[str, lis
     customer_id = parse_id(value.get("customer_id"))
     if customer_id is None:
         errors.append(("customer_id", "Required: the id of one of the organization's customers."))
-    days = {name: _day(value.get(name)) for name in ("from", "to")}
+    days = {name: parse_day(value.get(name)) for name in ("from", "to")}
     errors += [(name, "Required: a day as YYYY-MM-DD.") for name, day in days.items() if day is None]
     if errors:
         raise ValidationError(errors)
@@ -53,9 +53,3 @@ def as_json(found: ActivityStatement) -> dict[str, Any]:
                              "method": line.method, "reference": line.reference} for line in section.lines]}
                 for section in found.sections]}
 
-
-def _day(text: str | None) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(text) if text and len(text) == 10 else None
-    except ValueError:
-        return None

@@ -18,10 +18,9 @@ from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import activity_download, activity_file_name
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.periods import asked_period
 
 TEMPLATE = "admin/statement_activity.html"
-#: How many months before the current one a period starts when the page names none.
-DEFAULT_MONTHS = 2
 
 
 class ActivityPages:
@@ -63,13 +62,8 @@ class ActivityPages:
         customer_id = parse_id(req.query.get("customer"))
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
-        today = local_today(bo.ctx.service.context.clock())
-        first = today.replace(day=1)
-        for _month in range(DEFAULT_MONTHS):
-            first = (first - dt.timedelta(days=1)).replace(day=1)
-        fields = {"from": req.query.get("from", first.isoformat()).strip(),
-                  "to": req.query.get("to", today.isoformat()).strip()}
-        return customer_id, _day(fields["from"]), _day(fields["to"]), fields
+        start, end, fields = asked_period(req.query, local_today(bo.ctx.service.context.clock()))
+        return customer_id, start, end, fields
 
     def _statement(self, req: Request, customer_id: int, start: dt.date | None,
                    end: dt.date | None) -> ActivityStatement:
@@ -88,10 +82,3 @@ class ActivityPages:
                           page={"errors": errors}, query=query)
         return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))
 
-
-def _day(text: str) -> dt.date | None:
-    """``YYYY-MM-DD`` as a day, else None (the period's check then says what to enter)."""
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None

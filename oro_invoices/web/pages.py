@@ -29,6 +29,7 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages
+from oro_invoices.web.storefront_activity import StorefrontActivity
 
 #: Where each area is mounted unless the adapter is told otherwise.
 DEFAULT_PREFIXES = {"backoffice": "/admin/invoices", "storefront": "/customer/invoices",
@@ -135,6 +136,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.storefront.view", "/<int:invoice_id>", "storefront.view", "storefront"),
     _r("oro_invoices.storefront.download_all", "/download-pdfs.zip", "storefront.download_all", "storefront"),
     _r("oro_invoices.storefront.statement", "/statement.pdf", "storefront.statement", "storefront"),
+    _r("oro_invoices.storefront.activity", "/activity", "storefront_activity.page", "storefront"),
+    _r("oro_invoices.storefront.activity_pdf", "/activity.pdf", "storefront_activity.pdf", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),
     _r("oro_invoices.storefront.download_xml", "/<int:invoice_id>/download/xml",
@@ -188,6 +191,7 @@ class InvoicePages:
         self.imports = ImportPages(self.backoffice)
         self.actions = BackOfficeActions(self.backoffice)
         self.storefront = StorefrontPages(ctx)
+        self.storefront_activity = StorefrontActivity(ctx)
         self.checkout = CheckoutPages(ctx, self.storefront)
         self.payments = PaymentActions(self.backoffice)
         self.credits = CreditActions(self.backoffice)

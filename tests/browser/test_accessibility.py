@@ -124,6 +124,7 @@ def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
         ("storefront list filtered", store + "?payment_status=invoiced&overdue=no"),
         ("storefront list with payment method", store + "?show_payment_method=1&per_page=10"),
         ("storefront view", f"{store}/{posted}"),
+        ("storefront account activity", f"{store}/activity?from=2026-01-01"),
         ("storefront pay page", f"{store}/{posted}/payment"),
     ] for p in problems_on(page, axe, label, url)]
     found += problems_on(page, axe, "storefront error page", f"{store}/999999999", status=404)

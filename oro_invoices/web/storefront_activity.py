@@ -1,0 +1,67 @@
+"""Account > Invoices > **Account activity**: the activity statement (balance forward) of the
+invoices the customer user's role shows (``services.activity_statement``) for a period chosen on
+the page, and its PDF where PDF download is on. Their own invoices for the Own role, their
+customer's for Department, and their sub-customers' too for Corporate: the same invoices as the
+list and its balance.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.i18n import _
+from oro_invoices.integration import features
+from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.web import guard, storefront_scope
+from oro_invoices.web.context import WebContext
+from oro_invoices.web.downloads import activity_download
+from oro_invoices.web.http import Request, Response
+from oro_invoices.web.periods import asked_period
+from oro_invoices.web.storefront import Viewer
+
+TEMPLATE = "storefront/activity.html"
+
+
+class StorefrontActivity:
+    """The customer user's activity page and its PDF (``?from=YYYY-MM-DD&to=YYYY-MM-DD``)."""
+
+    def __init__(self, ctx: WebContext):
+        self.ctx = ctx
+
+    def page(self, req: Request) -> Response:
+        """The activity of the period asked (by default from the first day of the month two months
+        back to today); a bad period shows the form again saying why (422)."""
+        viewer = Viewer(self.ctx, req)
+        fields: dict[str, str] = {}
+        try:
+            found, fields = self._activity(viewer, req)
+        except ValidationError as exc:
+            return self._render(req, viewer, None, fields or asked_period(req.query, self._today())[2],
+                                guard.field_errors(exc), status=422)
+        return self._render(req, viewer, found, fields, {})
+
+    def pdf(self, req: Request) -> Response:
+        """The activity as PDF to keep (``activity-<customer id>-<from>-<to>.pdf``), where PDF
+        download is on; 422 for a bad period."""
+        viewer = Viewer(self.ctx, req)
+        features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
+        found, _fields = self._activity(viewer, req)
+        return activity_download(self.ctx.service, found)
+
+    def _today(self) -> Any:
+        return local_today(self.ctx.service.context.clock())
+
+    def _activity(self, viewer: Viewer, req: Request) -> tuple[ActivityStatement, dict[str, str]]:
+        start, end, fields = asked_period(req.query, self._today())
+        visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
+        found = self.ctx.service.customer_activity(
+            visible, start=start, end=end, customer_id=viewer.ref.customer_id,
+            customer_name=viewer.customer.name if viewer.customer is not None else "")
+        return found, fields
+
+    def _render(self, req: Request, viewer: Viewer, found: ActivityStatement | None, fields: dict[str, str],
+                errors: dict[str, str], *, status: int = 200) -> Response:
+        html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors},
+                               download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope))
+        return Response.html(html, status=status, title=_("Account activity"))

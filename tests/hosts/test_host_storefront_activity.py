@@ -1,0 +1,65 @@
+"""Account > Invoices > Account activity in the reference shop: the activity statement of the
+invoices the customer user's role shows, for a period, and its PDF where PDF download is on."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from html import unescape
+
+import pytest
+from support.list_pages import ROLES, customer
+from support.pdfs import pdf_words
+
+from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.integration.config import Settings
+
+PAGE = "/customer/invoices/activity"
+
+
+def entries(page: str, currency: str = "EUR") -> list[tuple[str, int | None, str]]:
+    """Each row of the currency's table: its kind, its invoice and its balance."""
+    body = page.split(f'id="oi-activity-{currency}"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    return [(kind, int(invoice) if invoice else None, text_of(re.search(r"data-balance>(.*?)</td>", cells, re.S).group(1)))
+            for kind, invoice, cells in re.findall(
+                r'<tr data-oi-line="([a-z_]+)"(?: data-invoice-id="(\d+)")?>(.*?)</tr>', body, re.S)]
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_the_activity_shows_the_invoices_the_users_role_shows(shop, role):
+    client = customer(shop, ROLES[role])
+    listed = client.get("/customer/invoices?per_page=100").get_data(as_text=True)
+    assert f'id="oi-account-activity" href="{PAGE}"' in listed
+    visible = {int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)">', listed)}
+    resp = client.get(f"{PAGE}?from=2026-01-01")
+    assert resp.status_code == 200
+    rows = entries(resp.get_data(as_text=True))
+    assert rows[0][0] == "opening" and rows[0][2] == "€0.00"
+    shown = {invoice for kind, invoice, _ in rows if kind in ("invoice", "credit_note")}
+    service = client.service
+    euros = {i for i in visible if service.get(i).currency == "EUR"}
+    assert shown == euros, role                                   # exactly the EUR invoices the list shows
+    balance = Decimal(rows[-1][2].replace("€", "").replace(",", ""))
+    open_due = sum((service.get(i).amount_due for i in euros if not service.get(i).is_credit_note), Decimal(0))
+    assert balance == open_due, role
+
+
+def test_a_bad_period_is_said_and_the_pdf_follows_the_download_setting(shop):
+    client = customer(shop, ROLES["department"])
+    bad = client.get(f"{PAGE}?from=2026-12-01&to=2026-11-01")
+    assert bad.status_code == 422
+    assert re.search(r'data-oi-error="to">The period ends before it starts.<', bad.get_data(as_text=True))
+    page = client.get(f"{PAGE}?from=2026-10-01&to=2026-12-31").get_data(as_text=True)
+    link = unescape(re.search(r'id="oi-activity-pdf" href="([^"]+)"', page).group(1))
+    pdf = client.get(link)
+    assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
+    assert "Account activity" in pdf_words(pdf.get_data()) and "Opening balance" in pdf_words(pdf.get_data())
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    page = client.get(f"{PAGE}?from=2026-10-01&to=2026-12-31").get_data(as_text=True)
+    assert 'id="oi-activity-pdf"' not in page and client.get(link).status_code == 404
+
+
+def test_an_admin_or_a_visitor_gets_no_customers_activity(shop, admin):
+    from oro_invoices.hosts.reference.testing import ShopClient
+    anonymous = ShopClient(shop[0]).get(PAGE)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert admin.get(PAGE).status_code in (302, 403)
