@@ -45,6 +45,9 @@ AGING_CSV = "oro_invoices.admin.aging_csv"
 STATEMENT = "oro_invoices.admin.statement"
 STATEMENT_PDF = "oro_invoices.admin.statement_pdf"
 STORE_STATEMENT = "oro_invoices.storefront.statement"
+ACTIVITY = "oro_invoices.admin.statement_activity"
+ACTIVITY_PDF = "oro_invoices.admin.statement_activity_pdf"
+STORE_ACTIVITY = "oro_invoices.storefront.activity"
 SELECTION_DELETE_CONFIRM = "oro_invoices.admin.selection_delete_confirm"
 SELECTION_DELETE = "oro_invoices.admin.selection_delete"
 SELECTION_SEND_CONFIRM = "oro_invoices.admin.selection_send_confirm"
@@ -219,7 +222,8 @@ class TestPageAging(PageSuite):
 
 class TestPageStatement(PageSuite):
     """A customer's statement of account: their open invoices with what each still owes, as a
-    page and a PDF in the back-office and as a PDF under the storefront's balance."""
+    page and a PDF in the back-office and as a PDF under the storefront's balance; and their
+    account activity of a period (opening balance, entries, closing balance) in both."""
 
     def test_the_statement_lists_the_customers_open_invoices(self) -> None:
         self.client.login_admin(VIEW_ONLY)
@@ -259,6 +263,41 @@ class TestPageStatement(PageSuite):
         assert 'id="oi-statement"' in listing and self.url(STORE_STATEMENT) in listing
         self.assert_statement_pdf(self.browser.get(self.url(STORE_STATEMENT)),
                                   f"statement-{self.shop.posted.customer_id}-")
+
+    def test_the_account_activity_runs_to_what_the_customer_owes(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        customer_id = self.shop.posted.customer_id
+        statement = html.unescape(self.browser.get(self.url(STATEMENT, customer=customer_id)).text())
+        assert f'id="oi-statement-activity" href="{self.url(ACTIVITY)}?customer={customer_id}"' in statement
+        page = self.browser.get(self.url(ACTIVITY) + "?" + urlencode({"customer": customer_id, "from": "2000-01-01",
+                                                                      "to": "2002-12-31"}))
+        assert page.status == 200 and 'id="oi-activity-empty"' in page.text()   # nothing then: said so
+        today = dt.datetime.now(dt.UTC).date()
+        query = urlencode({"customer": customer_id, "from": (today - dt.timedelta(days=700)).isoformat(),
+                           "to": today.isoformat()})
+        text = html.unescape(self.browser.get(self.url(ACTIVITY) + "?" + query).text())
+        acme = self.shop.posted.amount_due + self.shop.colleague_invoice.amount_due
+        for invoice in (self.shop.posted, self.shop.colleague_invoice):
+            assert f'data-oi-line="invoice" data-invoice-id="{invoice.id}"' in text
+        assert f"{acme:,.2f}</td></tr></tfoot>" in text                   # the closing balance
+        self.assert_statement_pdf(self.browser.get(self.url(ACTIVITY_PDF) + "?" + query), f"activity-{customer_id}-")
+        bad = self.browser.get(self.url(ACTIVITY) + "?" + urlencode({"customer": customer_id, "from": "2026-12-01",
+                                                                     "to": "2026-11-01"}))
+        assert bad.status == 422 and "The period ends before it starts." in html.unescape(bad.text())
+        self.client.login_admin(PERMISSIONS, organization_id=2)
+        assert self.browser.get(self.url(ACTIVITY) + "?" + query).status == 404
+
+    @pytest.mark.oro_requires("storefront")
+    def test_the_storefront_offers_the_activity_of_what_the_user_sees(self) -> None:
+        self.as_customer("department")
+        listing = html.unescape(self.browser.get(self.url(STORE_INDEX)).text())
+        assert f'id="oi-account-activity" href="{self.url(STORE_ACTIVITY)}"' in listing
+        today = dt.datetime.now(dt.UTC).date()
+        page = self.browser.get(self.url(STORE_ACTIVITY) + "?" + urlencode(
+            {"from": (today - dt.timedelta(days=700)).isoformat(), "to": today.isoformat()}))
+        text = html.unescape(page.text())
+        assert page.status == 200 and f'data-oi-line="invoice" data-invoice-id="{self.shop.posted.id}"' in text
+        assert self.shop.foreign.display_number not in text                 # Globex's is not theirs
 
 
 class TestPageSelection(PageSuite):
