@@ -264,14 +264,16 @@ class InvoiceService:
         latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
         return activity_statements.activity_pdf(self.context, of, latest, self.documents.renderer_for)
 
-    def statement_pdf(self, of: statement.Statement) -> bytes:
+    def statement_pdf(self, of: statement.Statement, *, latest: InvoiceDocument | None = None) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in
-        its customer's language, headed by the seller as configured now.
+        its customer's language, headed by the seller as configured now. ``latest``: its latest
+        open invoice when the caller has read it already.
 
         :raises NotFound: no renderer here makes statements.
         :raises PdfFailed: the template or a font failed.
         """
-        latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
+        if latest is None or latest.id != of.latest_invoice_id:
+            latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
         return statement.statement_pdf(self.context, of, latest, self.documents.renderer_for)
 
     def customer_names(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,

@@ -77,11 +77,11 @@ class StatementMail:
         storage = getattr(self.mail.invoices, "storage", None)
         if storage is None:
             raise StorageError(Message("No PDF storage is configured; the statement cannot be attached."))
-        scope, _latest = self._scope(statement)
+        scope, latest = self._scope(statement)
         about = _about(scope)
         if once and (earlier := self.sent_once(scope, once)) is not None:
             raise AlreadySent(earlier)
-        pdf = self.mail.invoices.statement_pdf(statement)
+        pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
         stored = storage.put(pdf)
         attachment = Attachment(filename=f"statement-{statement.as_of.isoformat()}.pdf", sha256=stored.sha256,
                                 size=stored.size, content_type="application/pdf")
