@@ -74,7 +74,7 @@ from oro_invoices.services.schemas import (
 )
 from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
-from oro_invoices.web import api_activity, api_remittances, idempotency, openapi
+from oro_invoices.web import api_activity, api_bank_statements, api_remittances, idempotency, openapi
 from oro_invoices.web.downloads import (
     activity_download,
     archive_download,
@@ -172,6 +172,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/receivables/aging", "receivables_aging", READ),
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/activity", "customer_activity", READ),
+    Route("POST", "/receivables/bank-statement/matches", "match_bank_statement", READ),
+    Route("POST", "/receivables/bank-statement/payments", "record_bank_statement", WRITE),
     Route("GET", "/receivables/activity.pdf", "customer_activity_pdf", READ),
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
     Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
@@ -714,6 +716,18 @@ class InvoiceApi:
         opening balance, each entry with the balance after it, and the closing balance."""
         found = api_activity.activity(self.service, client.organization_id, dict(request.query_lists))
         return Response.json(openapi.ActivityOut().dump(api_activity.as_json(found)))
+
+    def match_bank_statement(self, request: Request, client: ApiClient) -> Response:
+        """A bank statement's payments matched to the organization's invoices; nothing is written
+        (``web.api_bank_statements``)."""
+        return Response.json(openapi.BankStatementOut().dump(
+            api_bank_statements.matches(self.service, client.organization_id, request)))
+
+    def record_bank_statement(self, request: Request, client: ApiClient) -> Response:
+        """A bank statement's payments matched, and those that pay exactly what their invoices owe
+        recorded, once however often the statement is sent."""
+        return Response.json(openapi.BankStatementOut().dump(
+            api_bank_statements.record(self.service, client.organization_id, request, actor=self._actor(client))))
 
     def customer_activity_pdf(self, request: Request, client: ApiClient) -> Response:
         """The activity statement as PDF (``activity-<customer id>-<from>-<to>.pdf``), made for this request."""

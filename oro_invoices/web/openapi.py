@@ -316,6 +316,54 @@ class ActivityOut(Schema):
         "description": "A section per currency with a balance or an entry, by currency code."})
 
 
+class BankInvoiceOut(Schema):
+    """An invoice a bank statement's payment names (or, naming none, is suggested by its amount)."""
+
+    id = fields.Integer()
+    invoice_number = fields.String(allow_none=True)
+    external_id = fields.String(allow_none=True)
+    customer_name = fields.String()
+    currency = fields.String()
+    amount_due = DecimalString()
+    payment_status = fields.String()
+
+
+class BankPaymentOut(Schema):
+    """A payment received, as the statement books it, and how it matches."""
+
+    where = fields.String(metadata={"description": "Where it is in the file: `entry 3`, `line 7`."})
+    booked_on = fields.Date()
+    amount = DecimalString()
+    currency = fields.String()
+    reference = fields.String(metadata={"description": "The remittance information the payer gave."})
+    payer = fields.String()
+    outcome = fields.String(metadata={"description": "matched (pays what its invoices owe), partly, more, "
+                                                     "not_found, suggested (names none; one open invoice owes "
+                                                     "exactly its amount) or recorded (recorded by hand before)."})
+    due = DecimalString(allow_none=True, metadata={"description": "What the invoices it would pay owe."})
+    invoices = fields.List(fields.Nested(BankInvoiceOut), metadata={"description": "The invoices its reference "
+                                                                                   "names."})
+    suggested = fields.Nested(BankInvoiceOut, allow_none=True)
+
+
+class BankRecordedOut(Schema):
+    """What recording one exactly matched payment did."""
+
+    where = fields.String()
+    outcome = fields.String(metadata={"description": "recorded, before (from this statement line before: nothing "
+                                                     "more) or not_recorded."})
+    problem = fields.String(allow_none=True)
+    transactions = fields.List(fields.Integer(), metadata={"description": "The payments recorded, one per invoice."})
+
+
+class BankStatementOut(Schema):
+    skipped = fields.Integer(metadata={"description": "Bookings left out: debits, reversals, not booked yet."})
+    problems = fields.List(fields.String(), metadata={"description": "What could not be read, each naming where."})
+    payments = fields.List(fields.Nested(BankPaymentOut))
+    recorded = fields.List(fields.Nested(BankRecordedOut), metadata={
+        "description": "`…/payments` only: each payment that paid exactly what its invoices owe."})
+
+
 class StatementEmailIn(Schema):
     """The optional body of a statement email: what is left out comes from the customer's
     ``customer_statement_template`` draft (to the customer user of their latest open invoice)."""
@@ -817,6 +865,26 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                         "description": "The period's last day."},
                        _STATEMENT_PARAMS[1]],
         "responses": {"200": _ok("The activity.", "Activity"), **_errors("422")}},
+    ("/receivables/bank-statement/matches", "post"): {
+        "summary": "Match the payments of a bank statement to invoices (nothing is written)",
+        "description": "The body is the statement as the bank gave it: CAMT.053 XML (`application/xml`), MT940 "
+                       "(`text/plain`) or CSV with `date,amount,currency,reference,payer` (`text/csv`), at most 5 "
+                       "MiB and 2,000 payments. Each payment received comes with the organization's invoices its "
+                       "reference names (numbers, external ids) or, naming none, the one open invoice owing exactly "
+                       "its amount, and how it compares. A file that is no statement is a 422 on `body`.",
+        "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                                      for media in ("application/xml", "text/plain", "text/csv")}},
+        "responses": {"200": _ok("The payments and their matches.", "BankStatement"), **_errors("422")}},
+    ("/receivables/bank-statement/payments", "post"): {
+        "summary": "Match a bank statement and record the payments that pay exactly what their invoices owe",
+        "description": "As `…/matches`, then each payment that pays exactly what its invoices owe is recorded "
+                       "as Record Payment for them would (by bank transfer, the day booked, its reference), once "
+                       "per statement line however often the statement is sent; `recorded` says what became of "
+                       "each. The others are left for an admin.",
+        "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
+                                                      for media in ("application/xml", "text/plain", "text/csv")}},
+        "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement"),
+                      **_errors("422")}},
     ("/receivables/activity.pdf", "get"): {
         "summary": "A customer's activity statement as PDF, to send them",
         "description": "The same query as `GET /receivables/activity`; made on request in the customer's language.",
@@ -896,7 +964,8 @@ _COMPONENTS = [
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
-    ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("Activity", ActivityOut), ("StatementEmailCreate", StatementEmailIn),
+    ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("Activity", ActivityOut),
+    ("BankStatement", BankStatementOut), ("StatementEmailCreate", StatementEmailIn),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
 ]

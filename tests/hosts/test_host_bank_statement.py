@@ -257,3 +257,52 @@ def test_among_invoices_owing_the_same_amount_the_payers_is_suggested_and_else_n
     unsure = payments(upload(admin, "s.csv", statement_csv(
         f"2026-12-05,{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
     assert unsure["line 2"][0] == "not_found"                            # two owe it, neither is the payer's
+
+
+def api_statement(shop, path: str, data: bytes, content_type: str, organization: int = 0):
+    token = shop[1]["organizations"][organization]["api_token"]
+    return shop[0].test_client().post(f"/api/receivables/bank-statement/{path}", data=data, headers={
+        "Authorization": f"Bearer {token}", "Content-Type": content_type})
+
+
+def test_the_api_matches_a_statement_and_writes_nothing(shop, admin):
+    resp = api_statement(shop, "matches", (EXAMPLES / "bank-statement-camt053.xml").read_bytes(), "application/xml")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert (body["skipped"], body["problems"]) == (1, [])
+    assert [(p["where"], p["outcome"]) for p in body["payments"]] == [
+        ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]
+    first = body["payments"][0]
+    assert [i["external_id"] for i in first["invoices"]] == ["ERP-SO-1002-2", "ERP-SO-1003-3"]
+    assert (first["amount"], first["booked_on"], first["payer"]) == ("300.00", "2026-12-03", "Acme Industries AG")
+    assert "recorded" not in body
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    assert admin.service.transactions(branch) == []
+    theirs = api_statement(shop, "payments", (EXAMPLES / "bank-statement-camt053.xml").read_bytes(),
+                           "application/xml", organization=1).get_json()
+    assert {p["outcome"] for p in theirs["payments"]} == {"not_found"} and theirs["recorded"] == []
+    assert admin.service.transactions(branch) == []          # another organization's client names none of ours
+
+
+def test_the_api_records_the_exact_payments_once(shop, admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    data = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
+    body = api_statement(shop, "payments", data, "text/plain").get_json()
+    [done] = body["recorded"]
+    [payment] = admin.service.transactions(branch)
+    assert done == {"where": "line 9", "outcome": "recorded", "problem": None, "transactions": [payment.id]}
+    assert (payment.method, str(payment.received_on), payment.amount) == ("bank_transfer", "2026-12-04",
+                                                                          Decimal("1344.34"))
+    again = api_statement(shop, "payments", data, "text/plain").get_json()
+    assert [p["outcome"] for p in again["payments"]][1] == "recorded"     # said as recorded before, not again
+    assert again["recorded"] == [] and len(admin.service.transactions(branch)) == 1
+
+
+@pytest.mark.parametrize("data, content_type, status, said", [
+    (b"<Document><Other/></Document>", "application/xml", 422, "The XML is no CAMT.053 bank statement"),
+    (b"", "text/csv", 422, "The file is empty."),
+    (b"date,amount\n", "application/json", 400, "Content-Type"),
+])
+def test_the_api_says_what_is_wrong_with_a_statement(shop, data, content_type, status, said):
+    resp = api_statement(shop, "matches", data, content_type)
+    assert resp.status_code == status and said in str(resp.get_json())

@@ -1,0 +1,85 @@
+"""``POST /api/receivables/bank-statement/matches`` and ``…/payments``: a statement of the seller's
+bank account sent as it came from the bank (CAMT.053 XML, MT940 or CSV,
+``services.bank_statement_files``), each payment received matched to the organization's invoices
+its reference names or, naming none, the one owing exactly its amount (``services.bank_matching``),
+as the back-office's Match Bank Statement does. ``matches`` writes nothing; ``payments`` also
+records those that pay exactly what their invoices owe, once however often the same statement is
+sent (a bank-feed integration's daily call).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.services.bank_matching import MATCHED, EntryMatch, MatchedPayment, match_entries, record_matched
+from oro_invoices.services.bank_statement_files import MAX_BYTES, StatementFile, UnreadableStatement, read_statement
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.web.errors import BadRequest, PayloadTooLarge
+from oro_invoices.web.http import Request
+
+#: The media types a statement is sent as, and the file name each is read under.
+MEDIA_TYPES = {"application/xml": "statement.xml", "text/xml": "statement.xml", "text/csv": "statement.csv",
+               "text/plain": "statement.txt", "application/octet-stream": "statement"}
+
+
+def read(request: Request) -> StatementFile:
+    """The statement in the request's body.
+
+    :raises BadRequest: a media type that is none of ``MEDIA_TYPES``.
+    :raises PayloadTooLarge: above ``MAX_BYTES``.
+    :raises ValidationError: no statement (empty, or neither layout), on ``body``.
+    """
+    media = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
+    if media not in MEDIA_TYPES:
+        raise BadRequest("Send the statement's bytes as the bank gave it, with 'Content-Type: application/xml' "
+                         "(CAMT.053), 'text/plain' (MT940) or 'text/csv'.", field="content-type")
+    if len(request.body) > MAX_BYTES:
+        raise PayloadTooLarge(f"The statement is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
+    try:
+        return read_statement(MEDIA_TYPES[media], bytes(request.body))
+    except UnreadableStatement as exc:
+        raise ValidationError([("body", exc.message)]) from None
+
+
+def matches(service: InvoiceService, organization_id: int, request: Request) -> dict[str, Any]:
+    """The statement's payments with their matches (nothing written)."""
+    statement = read(request)
+    found = match_entries(service, statement.entries, organization_id=organization_id)
+    return _answer(statement, found)
+
+
+def record(service: InvoiceService, organization_id: int, request: Request, *, actor: str) -> dict[str, Any]:
+    """The statement's payments with their matches, and what recording the exact ones did."""
+    statement = read(request)
+    found = match_entries(service, statement.entries, organization_id=organization_id)
+    exact = [match for match in found if match.outcome == MATCHED]
+    done = record_matched(service, [MatchedPayment.of(m) for m in exact], organization_id=organization_id,
+                          actor=actor)
+    answer = _answer(statement, found)
+    answer["recorded"] = [{
+        "where": str(match.entry.where), "outcome": result.outcome,
+        "problem": str(result.why) if result.outcome == "not_recorded" and result.why else None,
+        "transactions": [share.transaction.id for share in result.recorded_shares if share.transaction is not None]}
+        for match, result in zip(exact, done, strict=True)]
+    return answer
+
+
+def _answer(statement: StatementFile, found: list[EntryMatch]) -> dict[str, Any]:
+    return {"skipped": statement.skipped, "problems": [str(problem) for problem in statement.problems],
+            "payments": [_payment(match) for match in found]}
+
+
+def _payment(match: EntryMatch) -> dict[str, Any]:
+    entry = match.entry
+    return {"where": str(entry.where), "booked_on": entry.booked_on, "amount": entry.amount,
+            "currency": entry.currency, "reference": entry.reference, "payer": entry.payer,
+            "outcome": match.outcome, "due": match.due if match.payable else None,
+            "invoices": [_invoice(doc) for doc in match.invoices],
+            "suggested": _invoice(match.suggested) if match.suggested is not None else None}
+
+
+def _invoice(doc: InvoiceDocument) -> dict[str, Any]:
+    return {"id": doc.id, "invoice_number": doc.invoice_number, "external_id": doc.external_id,
+            "customer_name": doc.customer_name, "currency": doc.currency, "amount_due": doc.amount_due,
+            "payment_status": doc.payment_status.value}
