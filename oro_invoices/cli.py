@@ -719,7 +719,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_statement)
 
     p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053 XML, "
-                                              "MT940 or CSV) to the invoices their references name; --record records "
+                                              "MT940, BAI2 or CSV) to the invoices their references name; --record records "
                                               "those that pay exactly what their invoices owe")
     p.add_argument("file", help="the statement file")
     p.add_argument("--db", required=True, help="database URL")

@@ -1,9 +1,9 @@
 """Reading a bank statement an admin downloaded from the bank: the payments received on the
 seller's account, to be matched to invoices (``services.bank_matching``).
 
-Three layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
+Four layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
 elements are read by name whatever the namespace), SWIFT **MT940** (``services.bank_statement_mt940``),
-and a **CSV** with the header
+**BAI2** (US banks, ``services.bank_statement_bai2``), and a **CSV** with the header
 ``date,amount,currency,reference,payer`` (``payer`` optional; dates ``YYYY-MM-DD``, amounts
 with a dot, a payment received positive). Only money received is kept: CAMT debits, reversals
 and entries not booked (pending, or for information), and CSV rows below zero, are counted as
@@ -21,6 +21,7 @@ import io
 from xml.etree import ElementTree
 
 from oro_invoices.domain.messages import Message
+from oro_invoices.services.bank_statement_bai2 import is_bai2, read_bai2
 from oro_invoices.services.bank_statement_entries import (
     MAX_ENTRIES,
     REFERENCE_MAX,
@@ -44,7 +45,7 @@ NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
 
 
 def read_statement(filename: str, data: bytes) -> StatementFile:
-    """The payments received in a CAMT.053 XML, MT940 or CSV statement file.
+    """The payments received in a CAMT.053 XML, MT940, BAI2 or CSV statement file.
 
     :raises UnreadableStatement: empty, too large, or neither layout.
     """
@@ -56,6 +57,8 @@ def read_statement(filename: str, data: bytes) -> StatementFile:
         return _read_camt(data)
     if is_mt940(filename, data):
         return read_mt940(data)
+    if is_bai2(filename, data):
+        return read_bai2(data)
     return _read_csv(data)
 
 
@@ -126,7 +129,7 @@ def _read_csv(data: bytes) -> StatementFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableStatement(Message("The file is neither CAMT.053 XML, MT940 nor a UTF-8 CSV file.")) from None
+        raise UnreadableStatement(Message("The file is neither CAMT.053 XML, MT940, BAI2 nor a UTF-8 CSV file.")) from None
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     missing = [name for name in CSV_HEADER[:4] if name not in header]

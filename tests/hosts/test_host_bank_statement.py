@@ -1,4 +1,4 @@
-"""Match Bank Statement in the reference shop: the payments of a CAMT.053, MT940 or CSV statement, each
+"""Match Bank Statement in the reference shop: the payments of a CAMT.053, MT940, BAI2 or CSV statement, each
 with the invoices its reference names, leading to Record Payment filled in."""
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def test_a_file_that_cannot_be_read_is_said(admin):
     token = form_token(admin.get(PAGE).get_data(as_text=True))
     nothing = admin.client.post(PAGE, data={"csrf_token": token}, content_type="multipart/form-data")
     assert nothing.status_code == 422
-    assert "Choose the statement file (CAMT.053 XML, MT940 or CSV)." in text_of(nothing.get_data(as_text=True))
+    assert "Choose the statement file (CAMT.053 XML, MT940, BAI2 or CSV)." in text_of(nothing.get_data(as_text=True))
     bad_rows = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-13-01,1,EUR,x\n")
     assert bad_rows.status_code == 422
     assert "line 2: date '2026-13-01' is not a date (YYYY-MM-DD)." in text_of(bad_rows.get_data(as_text=True))

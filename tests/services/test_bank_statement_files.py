@@ -100,7 +100,7 @@ def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
                               "payer; date, amount, currency, reference is missing."),
     (b"<Document><Other/></Document>", "The XML is no CAMT.053 bank statement (BkToCstmrStmt)."),
     (b"<Document><BkToCstmrStmt>", "The file is not well-formed XML"),
-    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT.053 XML, MT940 nor a UTF-8 CSV file."),
+    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT.053 XML, MT940, BAI2 nor a UTF-8 CSV file."),
 ])
 def test_a_file_that_is_no_statement_is_refused_saying_why(data, said):
     with pytest.raises(UnreadableStatement) as caught:
@@ -212,3 +212,48 @@ def test_a_file_named_as_mt940_that_holds_no_statement_is_said():
     with pytest.raises(UnreadableStatement) as caught:
         read_statement("statement.sta", b"date,amount\n1,2\n")
     assert caught.value.message == "The file is no MT940 statement: it has no opening balance (:60F:)."
+
+
+# ---- BAI2 -----------------------------------------------------------------------------------
+
+def bai2(*details: str, currency: str = "USD") -> bytes:
+    return "\n".join(["01,SELLER,BANK,261204,2300,1,80,,2/", f"02,SELLER,BANK,1,261203,2300,{currency},2/",
+                      "03,0532013000,,010,100000,,/", *details, "49,0,2/", "98,0,1,4/", "99,0,1,6/"]).encode()
+
+
+def test_the_bai2_example_reads_as_the_camt_one_without_the_payers():
+    bai = read_statement("bank-statement-bai2.bai", (EXAMPLES / "bank-statement-bai2.bai").read_bytes())
+    xml = read_statement("bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
+    assert [(e.booked_on, e.amount, e.currency, e.reference) for e in bai.entries] == \
+        [(e.booked_on, e.amount, e.currency, e.reference) for e in xml.entries]
+    assert [e.where for e in bai.entries] == ["line 4", "line 10", "line 11"] and (bai.skipped, bai.problems) == (1, [])
+
+
+def test_bai2_amounts_are_minor_units_of_the_accounts_currency_and_the_text_may_hold_commas():
+    read = read_statement("s.txt", bai2("16,165,123456,0,BR-1,CR-9,Payment INV-7, INV-8, thanks/",
+                                        "88,see remittance",
+                                        "16,195,500000,S,100000,200000,200000,BR-2,,Wire for INV-9/",
+                                        "16,175,2500,V,261202,,BR-3,INV-10,/",
+                                        "16,142,700,D,2,1,300,2,400,BR-4,,ACH INV-11/"))
+    assert [(e.amount, e.currency, e.reference) for e in read.entries] == [
+        (Decimal("1234.56"), "USD", "Payment INV-7, INV-8, thanks see remittance CR-9"),
+        (Decimal("5000.00"), "USD", "Wire for INV-9"),           # the funds type's availability skipped
+        (Decimal("25.00"), "USD", "INV-10"),                     # no text: the customer reference
+        (Decimal("7.00"), "USD", "ACH INV-11")]
+    yen = read_statement("s.bai", bai2("16,165,9000,Z,,,INV-1/", currency="JPY"))
+    assert [(e.amount, e.currency) for e in yen.entries] == [(Decimal("9000"), "JPY")]
+
+
+def test_bai2_debits_are_skipped_and_details_that_cannot_be_read_named_by_line():
+    read = read_statement("s.bai", bai2("16,475,1000,Z,,,check/", "16,699,1000,Z,,,fee/", "16,xx,1,Z,,,?/",
+                                        "16,165,,Z,,,no amount/", "16,165,0,Z,,,zero/", "16,165,100,Z,BR-9,,/"))
+    assert read.skipped == 2
+    assert read.problems == ["line 6: the transaction detail (16) cannot be read.",
+                             "line 7: its date or amount cannot be read.", "line 8: its date or amount cannot be read."]
+    assert [(e.where, e.reference) for e in read.entries] == [("line 9", "BR-9")]      # the bank's reference
+
+
+def test_a_file_named_as_bai2_that_holds_no_group_is_said():
+    with pytest.raises(UnreadableStatement) as caught:
+        read_statement("statement.bai", b"01,SELLER,BANK,261204,2300,1,80,,2/\n99,0,0,1/\n")
+    assert caught.value.message == "The file is no BAI2 statement: it has no group header (02)."

@@ -1,0 +1,136 @@
+"""Reading a **BAI2** bank statement (the Cash Management Balance Reporting format US banks give,
+as ``.bai``, ``.bai2`` or ``.txt``), beside CAMT.053 and MT940 (``services.bank_statement_files``).
+
+A file is records of comma-separated fields ending with ``/``: ``01`` file header, ``02`` group
+header (its as-of date is the day of the group's transactions, and its currency the default),
+``03`` account (its currency, if given), ``16`` transaction detail, ``88`` continuation of the
+record before it, then trailers (``49``, ``98``, ``99``). Each ``16`` with a credit type code
+(100–399) is a payment received; debits and the others are counted as skipped. Its amount is in
+the currency's minor units without a point (``134434`` is 1,344.34 EUR). The reference is its text
+(the remittance information, continued by ``88`` records) and the customer reference, else the
+bank's reference. A detail record that cannot be read is named by its line in the file.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import minor_units
+from oro_invoices.services.bank_statement_entries import StatementEntry, StatementFile, UnreadableStatement, one_line
+
+#: File names taken for BAI2 whatever they start with.
+SUFFIXES = (".bai", ".bai2")
+#: The type codes of money received (BAI2 credits).
+CREDITS = range(100, 400)
+#: How many more fields a funds type adds before the bank reference (``D`` says its own count).
+_FUNDS_FIELDS = {"S": 3, "V": 2}
+
+
+def is_bai2(filename: str, data: bytes) -> bool:
+    """Whether ``data`` is to be read as BAI2: by its name, or a first record ``01,``."""
+    return filename.lower().endswith(SUFFIXES) or data.lstrip(b"\xef\xbb\xbf \t\r\n")[:3] == b"01,"
+
+
+@dataclass
+class _Record:
+    code: str
+    fields: list[str]
+    line: int
+
+
+def read_bai2(data: bytes) -> StatementFile:
+    """The payments received in a BAI2 file.
+
+    :raises UnreadableStatement: a file without a group header (``02``): no BAI2.
+    """
+    out = StatementFile()
+    as_of: dt.date | None = None
+    group_currency = account_currency = ""
+    groups = 0
+    for record in _records(data.decode("latin-1")):
+        if record.code == "02":
+            groups += 1
+            as_of = _day(_field(record.fields, 3))
+            group_currency = _field(record.fields, 5).upper()
+        elif record.code == "03":
+            account_currency = _field(record.fields, 1).upper()
+        elif record.code == "49":
+            account_currency = ""
+        elif record.code == "16" and not _detail(record, as_of, account_currency or group_currency or "USD", out):
+            break
+    if not groups:
+        raise UnreadableStatement(Message("The file is no BAI2 statement: it has no group header (02)."))
+    return out
+
+
+def _records(text: str) -> list[_Record]:
+    """The file's records, each ``88`` continuation joined to the record before it: more text for a
+    transaction detail, more fields for the others."""
+    records: list[_Record] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        line = line[:-1] if line.endswith("/") else line
+        code, _, rest = line.partition(",")
+        if code == "88" and records:
+            last = records[-1]
+            if last.code == "16":
+                last.fields[-1] = f"{last.fields[-1]} {rest}".strip()
+            else:
+                last.fields.extend(rest.split(","))
+            continue
+        records.append(_Record(code, _detail_fields(rest) if code == "16" else rest.split(","), number))
+    return records
+
+
+def _detail_fields(rest: str) -> list[str]:
+    """A ``16`` record as ``[type code, amount, funds type, bank reference, customer reference,
+    text]``: what a funds type adds left out, the text whole (it may hold commas)."""
+    parts = rest.split(",")
+    funds = parts[2].strip().upper() if len(parts) > 2 else ""
+    extra = _FUNDS_FIELDS.get(funds, 0)
+    if funds == "D" and len(parts) > 3 and parts[3].strip().isdigit():
+        extra = 1 + 2 * int(parts[3])
+    after = parts[3 + extra:]
+    return [*(parts[:3] + [""] * 3)[:3], *(after[:2] + [""] * 2)[:2], ",".join(after[2:])]
+
+
+def _detail(record: _Record, as_of: dt.date | None, currency: str, out: StatementFile) -> bool:
+    """Add the ``16`` record to ``out`` when it is money received; False once ``out`` is full."""
+    where = Message("line %(number)s", number=record.line)
+    fields = record.fields
+    code = _field(fields, 0)
+    if not code.isdigit():
+        out.problems.append(Message("%(where)s: the transaction detail (16) cannot be read.", where=where))
+        return True
+    if int(code) not in CREDITS:
+        out.skipped += 1
+        return True
+    amount_text = _field(fields, 1)
+    if as_of is None:
+        out.problems.append(Message("%(where)s: no group header (02) before it gives the day.", where=where))
+        return True
+    if not amount_text.isdigit() or int(amount_text) == 0 or len(currency) != 3:
+        out.problems.append(Message("%(where)s: its date or amount cannot be read.", where=where))
+        return True
+    amount = Decimal(int(amount_text)).scaleb(-minor_units(currency))
+    bank_ref, customer_ref, text = (f.strip() for f in fields[3:6])
+    parts = [text] + ([customer_ref] if customer_ref and customer_ref not in text else [])
+    reference = " ".join(p for p in parts if p) or bank_ref
+    return out.take(StatementEntry(where, as_of, amount, currency, one_line(reference)))
+
+
+def _field(fields: list[str], index: int) -> str:
+    return fields[index].strip() if index < len(fields) else ""
+
+
+def _day(text: str) -> dt.date | None:
+    """A ``YYMMDD`` date."""
+    try:
+        return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6])) if len(text) == 6 and text.isdigit() \
+            else None
+    except ValueError:
+        return None
