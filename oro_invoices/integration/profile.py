@@ -4,7 +4,8 @@
 install declares the settings group, the Sales > Invoices menu entry, the
 order-view Invoices tab, the ``invoice_notification_template``,
 ``invoice_reminder_template``, ``credit_note_notification_template``,
-``payment_receipt_template`` and ``refund_receipt_template`` email templates, the storefront
+``payment_receipt_template``, ``refund_receipt_template``, ``customer_statement_template`` and
+``customer_activity_template`` email templates, the storefront
 pay hook and the Account > Invoices entry, then records the profile version in the host's
 config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
@@ -50,10 +51,12 @@ REFUND_TEMPLATE = "refund_receipt_template"
 AUTHORIZATION_ALERT_TEMPLATE = "authorization_expiring_template"
 #: A customer's statement of account sent by email (its variables are a statement's, not an invoice's).
 STATEMENT_TEMPLATE = "customer_statement_template"
+#: A customer's account activity of a period sent by email (its variables are an activity statement's).
+ACTIVITY_TEMPLATE = "customer_activity_template"
 #: Templates written to the seller's staff, never offered in the email dialog to the customer.
 STAFF_TEMPLATES = frozenset({AUTHORIZATION_ALERT_TEMPLATE})
 #: Templates of messages about no one invoice, never offered in an invoice's email dialog.
-CUSTOMER_TEMPLATES = frozenset({STATEMENT_TEMPLATE})
+CUSTOMER_TEMPLATES = frozenset({STATEMENT_TEMPLATE, ACTIVITY_TEMPLATE})
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
 
 
@@ -93,7 +96,8 @@ UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     UpgradeStep(4, 5, "the authorization_expiring_template email template", _adds_only),
     UpgradeStep(5, 6, "the customer_statement_template email template", _adds_only),
     # re-applying refreshes the default (an admin's edit is kept)
-    UpgradeStep(6, 7, "the payment_receipt_template listing each invoice of a payment for several", _adds_only),
+    UpgradeStep(6, 7, "the payment_receipt_template listing each invoice of a payment for several, and the "
+                      "customer_activity_template email template", _adds_only),
 )
 
 
@@ -157,6 +161,13 @@ def statement_template() -> EmailTemplate:
     return packaged_template(STATEMENT_TEMPLATE, ("statement", "seller", "recipient_name"))
 
 
+def activity_template() -> EmailTemplate:
+    """The default ``customer_activity_template`` (a customer's account activity of a period, its
+    PDF attached; ``activity``: start, end, customer_name, sections with their opening and
+    closing balances and lines)."""
+    return packaged_template(ACTIVITY_TEMPLATE, ("activity", "seller", "recipient_name"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -169,7 +180,8 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
                              endpoint=ENDPOINT_ORDER_TAB, position=60,
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template(),
-                         refund_receipt_template(), authorization_alert_template(), statement_template()),
+                         refund_receipt_template(), authorization_alert_template(), statement_template(),
+                         activity_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

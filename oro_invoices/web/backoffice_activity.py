@@ -1,20 +1,25 @@
-"""A customer's **Activity** in the back-office: the activity statement (balance forward) of a
-period chosen on the page (``services.activity_statement``), as a page and a CSV. Opened from the
-customer's statement; the admin needs ``oro_invoices.view`` and sees only customers of their
-organization.
+"""A customer's **Account Activity** in the back-office: the activity statement (balance forward)
+of a period chosen on the page (``services.activity_statement``), as a page, a PDF, a CSV, and an
+email to the customer with the PDF attached (``services.mail.statements``, from
+``customer_activity_template``). Opened from the customer's statement; the admin needs
+``oro_invoices.view`` (sending, ``oro_invoices.send``) and sees only customers of their organization.
 """
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from typing import Any
+from urllib.parse import urlencode
 
-from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.services.activity_statement import ActivityStatement, activity_csv_text
+from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice_actions import actor_of, text_to_html
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import activity_download, activity_file_name
 from oro_invoices.web.http import Request, Response
@@ -31,7 +36,8 @@ class ActivityPages:
 
     def page(self, req: Request) -> Response:
         """The activity of the period asked (by default from the first day of the month two
-        months back to today); a bad period shows the form again saying why (422)."""
+        months back to today), with ``?dialog=email`` its email dialog pre-filled from
+        ``customer_activity_template``; a bad period shows the form again saying why (422)."""
         customer_id, start, end, fields = self._asked(req)
         try:
             found = self._statement(req, customer_id, start, end)
@@ -40,7 +46,52 @@ class ActivityPages:
                 customer_id, self.backoffice.base_filter(req).organization_id)
             return self._render(req, name or f"#{customer_id}", customer_id, None, fields, guard.field_errors(exc),
                                 status=422)
-        return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {})
+        email = self._draft(found) if req.query.get("dialog") == "email" and self._may_send(req) else None
+        return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
+                            email=email)
+
+    def send_email(self, req: Request) -> Response:
+        """Queue the activity's email from the dialog, its PDF attached; on bad input show the
+        dialog again with the message (422). Needs ``oro_invoices.send``."""
+        self.backoffice.check(req, "oro_invoices.send")
+        customer_id, start, end, fields = self._asked(req)
+        found = self._statement(req, customer_id, start, end)
+        mail = self.backoffice.ctx.mail
+        if mail is None or self.backoffice.ctx.service.storage is None:
+            raise InvoiceError(_("Statements cannot be emailed here: email and a PDF storage must be configured."))
+        form, back = req.form, self._url(customer_id, fields)
+        body = form.get("body", "")
+        try:
+            sent = mail.statements.send(found, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
+                                        subject=form.get("subject", ""), html=text_to_html(body), text=body,
+                                        actor=actor_of(req), once=form.get("form_token") or None)
+        except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
+            return Response.redirect(back, flashes=[("info", _(exc.message))])
+        except InvoiceError as exc:
+            status, message = guard.friendly(exc)
+            typed = {key: form.get(key, "") for key in ("to", "cc", "bcc", "subject", "body")}
+            typed["form_token"] = form.get("form_token") or secrets.token_urlsafe(16)
+            return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
+                                email=typed, form_error=message, status=status)
+        return Response.redirect(back, flashes=[("success", _("The account activity to %(to)s was queued for "
+                                                              "delivery.", to=", ".join(sent.to)))])
+
+    def _may_send(self, req: Request) -> bool:
+        """Whether the page offers Send to Customer: mail and a PDF storage here, and the permission."""
+        ctx = self.backoffice.ctx
+        return ctx.mail is not None and ctx.service.storage is not None and req.can("oro_invoices.send")
+
+    def _draft(self, found: ActivityStatement) -> dict[str, Any]:
+        """The email dialog's fields, from the activity template."""
+        mail = self.backoffice.ctx.mail
+        assert mail is not None
+        draft = mail.statements.prepare(found)
+        return {"to": ", ".join(draft.to), "cc": "", "bcc": "", "subject": draft.subject, "body": draft.text or "",
+                "form_token": secrets.token_urlsafe(16)}
+
+    def _url(self, customer_id: int, fields: dict[str, str]) -> str:
+        return self.backoffice.ctx.url_for("oro_invoices.admin.statement_activity") + "?" + urlencode(
+            {"customer": customer_id, **fields})
 
     def pdf(self, req: Request) -> Response:
         """The activity as PDF, made now (``activity-<customer id>-<from>-<to>.pdf``); 422 for a bad period."""
@@ -75,10 +126,12 @@ class ActivityPages:
             raise NotFound(_("That customer does not exist.")) from None
 
     def _render(self, req: Request, who: str, customer_id: int, found: ActivityStatement | None,
-                fields: dict[str, str], errors: dict[str, str], *, status: int = 200) -> Response:
+                fields: dict[str, str], errors: dict[str, str], *, status: int = 200,
+                email: dict[str, Any] | None = None, form_error: str = "") -> Response:
         ctx = self.backoffice.ctx
         query: dict[str, Any] = {"customer": customer_id, **fields}
         html = ctx.render(TEMPLATE, req, statement=found, customer=who, customer_id=customer_id, fields=fields,
-                          page={"errors": errors}, query=query)
+                          page={"errors": errors}, query=query, page_url=self._url(customer_id, fields),
+                          can_send=found is not None and self._may_send(req), email=email, form_error=form_error)
         return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))
 

@@ -116,6 +116,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.statement_activity", "/statement/activity", "activity.page", "backoffice"),
     _r("oro_invoices.admin.statement_activity_csv", "/statement/activity.csv", "activity.csv", "backoffice"),
     _r("oro_invoices.admin.statement_activity_pdf", "/statement/activity.pdf", "activity.pdf", "backoffice"),
+    _r("oro_invoices.admin.statement_activity_email", "/statement/activity/email", "activity.send_email",
+       "backoffice", "POST"),
     _r("oro_invoices.admin.statement_email", "/statement/email", "statements.send_email", "backoffice", "POST"),
     _r("oro_invoices.admin.statement_email_view", "/statement/emails/<int:email_id>", "statements.email_view",
        "backoffice"),

@@ -5,13 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from support.admins import admin_with
 from support.api import shop_api_call
 from support.payloads import invoice_payload
 from support.pdfs import pdf_words
+from support.variant import inline_jobs_only
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
 PAGE = "/admin/invoices/statement/activity"
 
@@ -210,3 +214,54 @@ def test_the_api_gives_the_pdf_too(shop, admin):
     assert resp.status_code == 200 and resp.content_type == "application/pdf"
     assert "Account activity" in pdf_words(resp.get_data())
     assert shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}").status_code == 422
+
+
+def field(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', page)
+    return unescape(found.group(1)) if found else ""
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_send_to_customer_emails_the_activity_pdf(shop, admin, smtp_server):
+    customer = acme(admin)
+    query = f"?customer={customer}&from=2026-11-01&to=2026-12-31"
+    page = admin.get(PAGE + query).get_data(as_text=True)
+    assert f'id="oi-activity-send" href="{PAGE}{query.replace("&", "&amp;")}&amp;dialog=email"' in page
+    dialog = admin.get(PAGE + query + "&dialog=email").get_data(as_text=True)
+    assert field(dialog, "subject") == "Account activity from Northwind Supply GmbH, Nov 1, 2026 – Dec 31, 2026"
+    body = unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', dialog, re.S).group(1))
+    assert "please find attached your account activity from Nov 1, 2026 to Dec 31, 2026" in body
+    closing = sum(admin.service.get(admin.service.find_id(external_id=e)).amount_due
+                  for e in ("ERP-SO-1002-2", "ERP-SO-1003-3"))
+    assert f"€{closing:,.2f} owed on Dec 31, 2026" in body
+    form = {"to": "ap@acme.example", "subject": field(dialog, "subject"), "body": body,
+            "form_token": field(dialog, "form_token")}
+    sent = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}", form)
+    assert sent.status_code == 303 and unescape(sent.headers["Location"]).endswith(PAGE + query)
+    assert "The account activity to ap@acme.example was queued for delivery." in \
+        text_of(admin.get(sent.headers["Location"]).get_data(as_text=True))
+    again = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}", form)   # the same form again
+    assert again.status_code == 303
+    statement = admin.get(f"/admin/invoices/statement?customer={customer}").get_data(as_text=True)
+    assert text_of(statement.split('id="emails"')[1]).count("Account activity from") == 1   # listed, sent once
+
+    mail = shop[0].extensions["oro_invoices"].mail
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    [attachment] = list(received.message.iter_attachments())
+    assert attachment.get_filename() == "activity-2026-11-01-2026-12-31.pdf"
+    assert "Account activity" in pdf_words(attachment.get_content())
+
+
+def test_the_activity_email_names_what_is_wrong_and_needs_the_send_permission(shop, admin):
+    customer = acme(admin)
+    query = f"?customer={customer}&from=2026-11-01&to=2026-12-31"
+    bad = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}",
+                       {"to": "not an address", "subject": "", "body": "x", "form_token": "activity-form-0001"})
+    assert bad.status_code == 422 and 'id="oi-email-dialog"' in bad.get_data(as_text=True)
+    assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, customer) == []
+    viewer = admin_with(shop, ["oro_invoices.view"])
+    assert 'id="oi-activity-send"' not in viewer.get(PAGE + query).get_data(as_text=True)
+    assert viewer.submit(PAGE + query, f"{PAGE}/email{query}", {"to": "ap@acme.example", "subject": "x",
+                                                                 "body": "x"}).status_code == 403

@@ -38,7 +38,8 @@ INSTALLED = {
     "menu": [("oro_invoices.invoices", "sales", "Invoices", "invoices")],
     "tabs": [("oro_invoices.order_invoices", "Invoices", "invoices")],
     "templates": ["authorization_expiring_template", "credit_note_notification_template",
-                  "customer_statement_template", "invoice_notification_template", "invoice_reminder_template",
+                  "customer_activity_template", "customer_statement_template", "invoice_notification_template",
+                  "invoice_reminder_template",
                   "payment_receipt_template", "refund_receipt_template"],
     "pay_hooks": [("oro_invoices.pay", "payments")],
     "account": [("oro_invoices.account_invoices", "account", "Invoices", "storefront")],
@@ -206,7 +207,8 @@ def future_profile(version: int) -> profile.Profile:
 
 
 NOW = profile.PROFILE_VERSION
-RECEIPT_STEP = "the payment_receipt_template listing each invoice of a payment for several"
+RECEIPT_STEP = ("the payment_receipt_template listing each invoice of a payment for several, and the "
+                "customer_activity_template email template")
 
 
 def test_upgrade_runs_each_step_in_order(host):

@@ -25,6 +25,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
+from oro_invoices.services.activity_statement import ActivityLine, ActivitySection, ActivityStatement
 from oro_invoices.services.aging import AgingLine
 from oro_invoices.services.credit_notes import Settlement
 from oro_invoices.services.mail.render import (
@@ -66,13 +67,14 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
 
 def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
-    for the statement template, a made-up statement)."""
+    for the statement and activity templates, a made-up statement and account activity)."""
     today = today or dt.date.today()
     invoice = _sample_invoice(today)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
             company_name="Your Company", contact_email="billing@company.example"),
         "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today),
+        "activity": _sample_activity(today),
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "authorization": AuthorizationNotice(Decimal("120.00"), "EUR", "Stripe", dt.datetime.combine(
@@ -91,6 +93,16 @@ def _sample_statement(today: dt.date) -> Statement:
     aging = AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)
     return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
                      sections=[StatementSection("USD", items, aging)], latest_invoice_id=2)
+
+
+def _sample_activity(today: dt.date) -> ActivityStatement:
+    """A customer's account activity of a month: an invoice and a payment after an opening balance."""
+    start = today - dt.timedelta(days=30)
+    lines = [ActivityLine(start + dt.timedelta(days=5), "invoice", 2, "INV-0002", Decimal("80.00"), Decimal("200.00")),
+             ActivityLine(start + dt.timedelta(days=12), "payment", 1, "INV-0001", Decimal("-20.00"),
+                          Decimal("180.00"), "Bank transfer", "STMT 12")]
+    return ActivityStatement(start, today, 1, 1, "Sample Customer Ltd",
+                             [ActivitySection("USD", Decimal("120.00"), lines)], latest_invoice_id=2)
 
 
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:

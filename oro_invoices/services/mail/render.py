@@ -38,6 +38,7 @@ TEMPLATE_LABELS = {
     "payment_receipt_template": N_("Payment receipt"),
     "refund_receipt_template": N_("Refund receipt"),
     "customer_statement_template": N_("Customer statement"),
+    "customer_activity_template": N_("Customer account activity"),
 }
 
 

@@ -65,6 +65,7 @@ from oro_invoices.persistence.outbox import (
     OutboxView,
 )
 from oro_invoices.persistence.received_payments import latest_received
+from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
@@ -122,6 +123,8 @@ class Invoices(Protocol):
     def document_locale(self, invoice: InvoiceDocument | DocumentScope) -> str: ...
 
     def statement_pdf(self, of: Statement, *, latest: InvoiceDocument | None = None) -> bytes: ...
+
+    def activity_pdf(self, of: ActivityStatement) -> bytes: ...
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
 

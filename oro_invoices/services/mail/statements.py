@@ -4,7 +4,9 @@ as it was when the message was queued (stored in the PDF storage, content-addres
 
 The draft is the ``customer_statement_template`` in the customer's language, addressed to the
 customer user of their latest open invoice; the seller and sender are those configured now for
-the customer's organization and the website of that invoice.
+the customer's organization and the website of that invoice. A customer's account activity of a
+period (``services.activity_statement``) is sent the same way, from ``customer_activity_template``
+with the activity's PDF, addressed as its latest invoice is.
 """
 from __future__ import annotations
 
@@ -14,15 +16,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from oro_invoices.domain.errors import StorageError
+from oro_invoices.domain.errors import NotFound, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.profile import STATEMENT_TEMPLATE
+from oro_invoices.integration.profile import ACTIVITY_TEMPLATE, STATEMENT_TEMPLATE
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.outbox import Attachment, OutboxEmail, OutboxView
+from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address, message_key, new_message_id
 from oro_invoices.services.statement import Statement, organization_of
+
+#: What a customer's message sends: their statement, or their account activity of a period.
+CustomerDocument = Statement | ActivityStatement
 
 if TYPE_CHECKING:
     from oro_invoices.services.mail.service import MailService
@@ -34,37 +40,42 @@ class StatementMail:
     def __init__(self, mail: MailService):
         self.mail = mail
 
-    def _scope(self, statement: Statement) -> tuple[DocumentScope, InvoiceDocument | None]:
-        """Whose settings the message follows, and the statement's latest open invoice (whose
+    def _scope(self, statement: CustomerDocument) -> tuple[DocumentScope, InvoiceDocument | None]:
+        """Whose settings the message follows, and the statement's latest (open) invoice (whose
         customer user it is addressed to)."""
-        organization = organization_of(statement)
+        organization = organization_of(statement) if isinstance(statement, Statement) else statement.organization_id
+        if organization is None:
+            raise NotFound(Message("A statement is made for one organization; none was given."))
         latest = (self.mail.invoices.get(statement.latest_invoice_id)
                   if statement.latest_invoice_id is not None else None)
         scope = DocumentScope(organization, latest.website_id if latest is not None else None,
                               statement.customer_id)
         return scope, latest
 
-    def prepare(self, statement: Statement, *, template: str = STATEMENT_TEMPLATE) -> EmailDraft:
-        """The draft of the statement's email, rendered from ``template`` in the customer's
-        language, to (and greeting) the customer user of the latest open invoice (no recipient
-        when that is unknown)."""
+    def prepare(self, statement: CustomerDocument, *, template: str | None = None) -> EmailDraft:
+        """The draft of the statement's (or activity's) email, rendered from ``template`` (by
+        default ``customer_statement_template``, or ``customer_activity_template`` for an
+        activity) in the customer's language, to (and greeting) the customer user of the latest
+        (open) invoice (no recipient when that is unknown)."""
+        template = template or _template_of(statement)
         scope, latest = self._scope(statement)
         user = self.mail.customer_user(latest) if latest is not None else None
         email = latest.customer_user_email if latest is not None else ""
         email = email or (user.email if user is not None else "")
         to = email if is_address(email) else ""
         seller = self.mail.invoices.seller(scope)
-        context: dict[str, Any] = {"statement": statement, "seller": seller, "pdf_attached": True,
+        context: dict[str, Any] = {"activity" if isinstance(statement, ActivityStatement) else "statement": statement,
+                                   "seller": seller, "pdf_attached": True,
                                    "recipient_name": user.name.strip() if user is not None else ""}
         rendered = self.mail.renderer_for(scope).render(self.mail.template_source(template), context)
         return EmailDraft(invoice_id=None, to=(to,) if to else (), cc=(), bcc=(), subject=rendered.subject,
                           html=rendered.html, text=rendered.text, attachments=(), template=template)
 
-    def send(self, statement: Statement, *, to: str | Iterable[str], subject: str, html: str | None = None,
+    def send(self, statement: CustomerDocument, *, to: str | Iterable[str], subject: str, html: str | None = None,
              text: str | None = None, cc: str | Iterable[str] = (), bcc: str | Iterable[str] = (), actor: str,
-             template: str | None = STATEMENT_TEMPLATE, once: str | None = None) -> OutboxView:
-        """Check the message, make the statement's PDF and store it, and queue the message with it
-        attached. ``once``: the form's one-time key; a second message from it is refused
+             template: str | None = "", once: str | None = None) -> OutboxView:
+        """Check the message, make the statement's (or activity's) PDF and store it, and queue the
+        message with it attached. ``template``: the one it was drafted from ("" its default). ``once``: the form's one-time key; a second message from it is refused
         (``AlreadySent``).
 
         :raises ValidationError: with one ``(field, message)`` per problem.
@@ -72,6 +83,7 @@ class StatementMail:
         :raises AlreadySent: a message was already queued from this form.
         """
         from oro_invoices.services.mail.service import AlreadySent
+        template = _template_of(statement) if template == "" else template
         to_list, cc_list, bcc_list = check_message(to=to, cc=cc, bcc=bcc, subject=subject, html=html, text=text,
                                                    template=template, once=once)
         storage = getattr(self.mail.invoices, "storage", None)
@@ -81,10 +93,15 @@ class StatementMail:
         about = _about(scope)
         if once and (earlier := self.sent_once(scope, once)) is not None:
             raise AlreadySent(earlier)
-        pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
+        if isinstance(statement, ActivityStatement):
+            pdf = self.mail.invoices.activity_pdf(statement)
+            filename = f"activity-{statement.start.isoformat()}-{statement.end.isoformat()}.pdf"
+        else:
+            pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
+            filename = f"statement-{statement.as_of.isoformat()}.pdf"
         stored = storage.put(pdf)
-        attachment = Attachment(filename=f"statement-{statement.as_of.isoformat()}.pdf", sha256=stored.sha256,
-                                size=stored.size, content_type="application/pdf")
+        attachment = Attachment(filename=filename, sha256=stored.sha256, size=stored.size,
+                                content_type="application/pdf")
         sender, sender_name = self.mail.sender_of(scope)
         try:
             with self.mail.db.transaction() as s:
@@ -117,6 +134,11 @@ class StatementMail:
                 OutboxEmail.organization_id == organization_id, OutboxEmail.customer_id == customer_id,
                 OutboxEmail.invoice_id.is_(None)).order_by(OutboxEmail.id.desc()).limit(limit)).scalars()
             return [outbox.view(row) for row in rows]
+
+
+def _template_of(statement: CustomerDocument) -> str:
+    """The template a customer's document is sent from by default."""
+    return ACTIVITY_TEMPLATE if isinstance(statement, ActivityStatement) else STATEMENT_TEMPLATE
 
 
 def _about(scope: DocumentScope) -> str:

@@ -17,6 +17,10 @@ def test_every_default_passes_and_renders_its_sample(name: str) -> None:
         assert "Statement of account" in rendered.subject
         assert all("INV-0001" in body and "INV-0002" in body for body in (rendered.text, rendered.html))
         return
+    if name == "customer_activity_template":     # a customer's, of the sample's month: its balances
+        assert rendered.subject.startswith("Account activity from Your Company, ")
+        assert all("$120.00 owed on" in body and "$180.00 owed on" in body for body in (rendered.text, rendered.html))
+        return
     number = "CN-0001" if name.startswith("credit_note") else "INV-0001"
     assert number in rendered.subject and number in rendered.text and number in rendered.html
 
