@@ -7,7 +7,6 @@ email to the customer with the PDF attached (``services.mail.statements``, from
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,9 +16,8 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.services.activity_statement import ActivityStatement, activity_csv_text
 from oro_invoices.services.mail.service import AlreadySent
-from oro_invoices.web import guard
+from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of, text_to_html
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import activity_download, activity_file_name
 from oro_invoices.web.http import Request, Response
@@ -46,7 +44,7 @@ class ActivityPages:
                 customer_id, self.backoffice.base_filter(req).organization_id)
             return self._render(req, name or f"#{customer_id}", customer_id, None, fields, guard.field_errors(exc),
                                 status=422)
-        email = self._draft(found) if req.query.get("dialog") == "email" and self._may_send(req) else None
+        email = customer_emails.drafted(self.backoffice.ctx, found) if req.query.get("dialog") == "email" and customer_emails.may_send(self.backoffice.ctx, req) else None
         return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
                             email=email)
 
@@ -56,38 +54,17 @@ class ActivityPages:
         self.backoffice.check(req, "oro_invoices.send")
         customer_id, start, end, fields = self._asked(req)
         found = self._statement(req, customer_id, start, end)
-        mail = self.backoffice.ctx.mail
-        if mail is None or self.backoffice.ctx.service.storage is None:
-            raise InvoiceError(_("Statements cannot be emailed here: email and a PDF storage must be configured."))
-        form, back = req.form, self._url(customer_id, fields)
-        body = form.get("body", "")
+        back = self._url(customer_id, fields)
         try:
-            sent = mail.statements.send(found, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
-                                        subject=form.get("subject", ""), html=text_to_html(body), text=body,
-                                        actor=actor_of(req), once=form.get("form_token") or None)
+            sent = customer_emails.queue(self.backoffice.ctx, req, found)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
-            typed = {key: form.get(key, "") for key in ("to", "cc", "bcc", "subject", "body")}
-            typed["form_token"] = form.get("form_token") or secrets.token_urlsafe(16)
             return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
-                                email=typed, form_error=message, status=status)
+                                email=customer_emails.typed(req.form), form_error=message, status=status)
         return Response.redirect(back, flashes=[("success", _("The account activity to %(to)s was queued for "
                                                               "delivery.", to=", ".join(sent.to)))])
-
-    def _may_send(self, req: Request) -> bool:
-        """Whether the page offers Send to Customer: mail and a PDF storage here, and the permission."""
-        ctx = self.backoffice.ctx
-        return ctx.mail is not None and ctx.service.storage is not None and req.can("oro_invoices.send")
-
-    def _draft(self, found: ActivityStatement) -> dict[str, Any]:
-        """The email dialog's fields, from the activity template."""
-        mail = self.backoffice.ctx.mail
-        assert mail is not None
-        draft = mail.statements.prepare(found)
-        return {"to": ", ".join(draft.to), "cc": "", "bcc": "", "subject": draft.subject, "body": draft.text or "",
-                "form_token": secrets.token_urlsafe(16)}
 
     def _url(self, customer_id: int, fields: dict[str, str]) -> str:
         return self.backoffice.ctx.url_for("oro_invoices.admin.statement_activity") + "?" + urlencode(
@@ -132,6 +109,6 @@ class ActivityPages:
         query: dict[str, Any] = {"customer": customer_id, **fields}
         html = ctx.render(TEMPLATE, req, statement=found, customer=who, customer_id=customer_id, fields=fields,
                           page={"errors": errors}, query=query, page_url=self._url(customer_id, fields),
-                          can_send=found is not None and self._may_send(req), email=email, form_error=form_error)
+                          can_send=found is not None and customer_emails.may_send(self.backoffice.ctx, req), email=email, form_error=form_error)
         return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))
 

@@ -6,7 +6,6 @@ from the Aging Report; the admin needs what the grid needs (``oro_invoices.view`
 """
 from __future__ import annotations
 
-import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -17,9 +16,9 @@ from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
 from oro_invoices.services.statement import Statement, statement_csv_text
-from oro_invoices.web import guard
+from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_actions import actor_of, decide_email, text_to_html
+from oro_invoices.web.backoffice_actions import actor_of, decide_email
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.backoffice_selection import remittance_form_url
@@ -51,30 +50,22 @@ class StatementPages:
         (``?dialog=email``: the email dialog, pre-filled from ``customer_statement_template``)
         and the statements sent to the customer by email."""
         found = self.statement(req)
-        dialog = req.query.get("dialog") == "email" and self._may_send(req)
-        return self._render(req, found, email=self._draft(found) if dialog else None)
+        dialog = req.query.get("dialog") == "email" and customer_emails.may_send(self.backoffice.ctx, req)
+        return self._render(req, found, email=customer_emails.drafted(self.backoffice.ctx, found) if dialog else None)
 
     def send_email(self, req: Request) -> Response:
         """Queue the statement's email from the dialog, its PDF attached; on bad input show the
         dialog again with the message (422). Needs ``oro_invoices.send``."""
         self.backoffice.check(req, "oro_invoices.send")
         found = self.statement(req)
-        mail = self.backoffice.ctx.mail
-        if mail is None or self.backoffice.ctx.service.storage is None:
-            raise InvoiceError(_("Statements cannot be emailed here: email and a PDF storage must be configured."))
-        form, back = req.form, self._url(found) + "#emails"
-        body = form.get("body", "")
+        back = self._url(found) + "#emails"
         try:
-            sent = mail.statements.send(found, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
-                                        subject=form.get("subject", ""), html=text_to_html(body), text=body,
-                                        actor=actor_of(req), once=form.get("form_token") or None)
+            sent = customer_emails.queue(self.backoffice.ctx, req, found)
         except AlreadySent as exc:  # the dialog was submitted again (Back, reload, double click)
             return Response.redirect(back, flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
-            fields = {key: form.get(key, "") for key in ("to", "cc", "bcc", "subject", "body")}
-            fields["form_token"] = form.get("form_token") or secrets.token_urlsafe(16)
-            return self._render(req, found, email=fields, form_error=message, status=status)
+            return self._render(req, found, email=customer_emails.typed(req.form), form_error=message, status=status)
         to = ", ".join(sent.to)
         return Response.redirect(back, flashes=[("success", _("The statement to %(to)s was queued for delivery.",
                                                               to=to))])
@@ -123,19 +114,6 @@ class StatementPages:
         message = decide_email(self._mail(), email, req.form.get("decision"), actor_of(req))
         return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
-    def _may_send(self, req: Request) -> bool:
-        """Whether the page offers Send to Customer: mail and a PDF storage here, and the permission."""
-        ctx = self.backoffice.ctx
-        return ctx.mail is not None and ctx.service.storage is not None and req.can("oro_invoices.send")
-
-    def _draft(self, found: Statement) -> dict[str, Any]:
-        """The email dialog's fields, from the statement template."""
-        mail = self.backoffice.ctx.mail
-        assert mail is not None
-        draft = mail.statements.prepare(found)
-        return {"to": ", ".join(draft.to), "cc": "", "bcc": "", "subject": draft.subject, "body": draft.text or "",
-                "form_token": secrets.token_urlsafe(16)}
-
     def _url(self, found: Statement) -> str:
         return f"{self.backoffice.ctx.url_for('oro_invoices.admin.statement')}?customer={found.customer_id}"
 
@@ -147,7 +125,7 @@ class StatementPages:
                 else ctx.mail.statements.emails(found.organization_id, found.customer_id))
         html = ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS, customer=who,
                           query=f"?customer={found.customer_id}", page_url=self._url(found), emails=sent,
-                          can_send=self._may_send(req), email=email, form_error=form_error,
+                          can_send=customer_emails.may_send(self.backoffice.ctx, req), email=email, form_error=form_error,
                           record_payment=self._record_payment_links(req, found))
         return Response.html(html, status=status, title=_("Statement of %(customer)s", customer=who))
 
