@@ -44,6 +44,8 @@ class LedgerEntry:
     reference: str = ""
     #: the transaction, for a payment or refund
     transaction_id: int | None = None
+    #: the customer name its invoice carries
+    customer_name: str = ""
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
@@ -62,23 +64,24 @@ def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -
     shape = replace(within, status="posted", payment_status=None, overdue=None, today=None, date_from=None,
                     date_to=None)
     documents = apply_filter(select(Invoice.id, Invoice.invoice_number, Invoice.document_type, Invoice.invoice_date,
-                                    Invoice.total_amount, Invoice.currency), shape)
-    found: dict[int, tuple[str, str]] = {}
+                                    Invoice.total_amount, Invoice.currency, Invoice.customer_name), shape)
+    found: dict[int, tuple[str, str, str]] = {}
     entries: list[LedgerEntry] = []
-    for invoice_id, number, document_type, invoice_date, total, code in session.execute(documents):
-        found[invoice_id] = (number or f"#{invoice_id}", code)
+    for invoice_id, number, document_type, invoice_date, total, code, name in session.execute(documents):
+        found[invoice_id] = (number or f"#{invoice_id}", code, name or "")
         if invoice_date is not None and invoice_date <= until:
             credit = document_type == "credit_note"
             entries.append(LedgerEntry(invoice_date, CREDIT_NOTE if credit else INVOICE, invoice_id,
-                                       found[invoice_id][0], code, -int(total) if credit else int(total)))
+                                       found[invoice_id][0], code, -int(total) if credit else int(total),
+                                       customer_name=name or ""))
     if found:
         entries.extend(_money(session, found, until))
     order = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, REFUND: 3}
     return sorted(entries, key=lambda e: (e.on, order[e.kind], e.number, e.transaction_id or 0))
 
 
-def _money(session: Session, documents: dict[int, tuple[str, str]], until: dt.date) -> list[LedgerEntry]:
-    """The payments and refunds of ``documents`` (id → number, currency) up to ``until``."""
+def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date) -> list[LedgerEntry]:
+    """The payments and refunds of ``documents`` (id → number, currency, customer name) up to ``until``."""
     rows: list[PaymentTransaction] = []
     ids = list(documents)
     for start in range(0, len(ids), 500):
@@ -94,11 +97,11 @@ def _money(session: Session, documents: dict[int, tuple[str, str]], until: dt.da
         on = view.received_on or _day(row.created_at)
         if on > until:
             continue
-        number, code = documents[row.invoice_id]
+        number, code, name = documents[row.invoice_id]
         paid = row.action in _PAID
         entries.append(LedgerEntry(on, PAYMENT if paid else REFUND, row.invoice_id, number, code,
                                    -int(row.amount) if paid else int(row.amount), method=row.method,
-                                   reference=view.reference, transaction_id=row.id))
+                                   reference=view.reference, transaction_id=row.id, customer_name=name))
     return entries
 
 

@@ -49,6 +49,8 @@ class ActivityLine:
     #: a payment's or refund's method as people read it, and its reference
     method: str = ""
     reference: str = ""
+    #: the customer name its invoice carries (a corporate user's sub-customers differ)
+    customer_name: str = ""
 
     @property
     def charge(self) -> Decimal | None:
@@ -194,7 +196,7 @@ def _section(currency: str, entries: list[LedgerEntry], start: dt.date,
         balance += amount
         method = label_of(entry.method) if entry.method else ""
         lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
-                                  method or entry.method, entry.reference))
+                                  method or entry.method, entry.reference, entry.customer_name))
     return ActivitySection(currency, opening, lines)
 
 

@@ -62,6 +62,9 @@ class StorefrontActivity:
 
     def _render(self, req: Request, viewer: Viewer, found: ActivityStatement | None, fields: dict[str, str],
                 errors: dict[str, str], *, status: int = 200) -> Response:
+        # a corporate user's activity spans their customer and its sub-customers: say whose each entry is
+        several = len(viewer.visibility().customer_ids or ()) > 1
         html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors},
-                               download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope))
+                               download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
+                               show_customer=several)
         return Response.html(html, status=status, title=_("Account activity"))

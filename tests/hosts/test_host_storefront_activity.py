@@ -63,3 +63,12 @@ def test_an_admin_or_a_visitor_gets_no_customers_activity(shop, admin):
     anonymous = ShopClient(shop[0]).get(PAGE)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
     assert admin.get(PAGE).status_code in (302, 403)
+
+
+def test_a_corporate_user_sees_whose_each_entry_is(shop):
+    corporate = customer(shop, ROLES["corporate"]).get(f"{PAGE}?from=2026-01-01").get_data(as_text=True)
+    branch = re.findall(r'<tr data-oi-line="invoice"[^>]*>(.*?)</tr>', corporate, re.S)
+    names = {text_of(name) for cells in branch for name in re.findall(r"data-oi-customer>(.*?)</div>", cells, re.S)}
+    assert names == {"Acme Industries AG", "Acme Industries – Berlin Branch"}
+    department = customer(shop, ROLES["department"]).get(f"{PAGE}?from=2026-01-01").get_data(as_text=True)
+    assert "data-oi-customer" not in department                  # one customer: nothing to tell apart
