@@ -477,6 +477,8 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: the seller, sender and languages are the settings' defaults "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    if args.activity:
+        return _send_activities(args, host)
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
         report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                  overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
@@ -487,6 +489,35 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
     for org, customer, name, why in report.problems:
         print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
     print(report.summary())
+    return 1 if report.problems else 0
+
+
+def _send_activities(args: argparse.Namespace, host: str | None) -> int:
+    """``send-statements --activity``: each customer's account activity of the period (by default
+    the last whole month)."""
+    from oro_invoices.domain.errors import UsageError, ValidationError
+    from oro_invoices.services.statement_runs import send_activity_statements
+    if args.date is not None or args.overdue_only:
+        raise UsageError("--activity sends the activity of --from to --to; --date and --overdue-only are for "
+                         "the open-item statements.")
+    month_start = dt.datetime.now(dt.UTC).date().replace(day=1)
+    end = args.end or month_start - dt.timedelta(days=1)
+    start = args.start or end.replace(day=1)
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        try:
+            report = send_activity_statements(addon.invoices, addon.mail, start=start, end=end,
+                                              organization_id=args.organization, dry_run=args.dry_run,
+                                              actor=args.actor)
+        except ValidationError as exc:
+            raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
+    verb = "would queue" if args.dry_run else "queued"
+    for sent in report.queued:
+        print(f"{verb}: account activity of {sent.customer_name} (customer {sent.customer_id}, organization "
+              f"{sent.organization_id}), {sent.invoices} entries from {start} to {end}, to {', '.join(sent.to)}")
+    for org, customer, name, why in report.problems:
+        print(f"FAIL account activity of {name} (customer {customer}, organization {org}): {why}")
+    print(report.summary().replace("statement(s)", "account activity statement(s)").replace(
+        "already sent on this day", "already sent for this period"))
     return 1 if report.problems else 0
 
 
@@ -783,6 +814,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
                    help="only this organization's customers")
     p.add_argument("--overdue-only", action="store_true", help="only customers with something overdue")
+    p.add_argument("--activity", action="store_true",
+                   help="send each customer their account activity of --from to --to instead (every customer with "
+                        "an entry in it or a balance; once per customer and period)")
+    p.add_argument("--from", dest="start", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="with --activity: the period's first day (default: the first of --to's month)")
+    p.add_argument("--to", dest="end", type=_date, default=None, metavar="YYYY-MM-DD",
+                   help="with --activity: the period's last day (default: the last day of last month)")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="statements", help="name recorded as the sender of each message")
     p.set_defaults(func=_cmd_send_statements)

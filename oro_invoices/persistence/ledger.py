@@ -80,6 +80,16 @@ def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -
     return sorted(entries, key=lambda e: (e.on, order[e.kind], e.number, e.transaction_id or 0))
 
 
+def customers_with_invoices(session: Session, *, organization_id: int | None, until: dt.date) -> list[tuple[int, int]]:
+    """``(organization id, customer id)`` of every customer with a posted invoice or credit note
+    dated up to ``until`` (of ``organization_id``; None: of every organization), in that order."""
+    stmt = select(Invoice.organization_id, Invoice.customer_id).where(
+        Invoice.status == "posted", Invoice.customer_id.is_not(None), Invoice.invoice_date <= until).distinct()
+    if organization_id is not None:
+        stmt = stmt.where(Invoice.organization_id == organization_id)
+    return sorted((org, customer) for org, customer in session.execute(stmt) if customer is not None)
+
+
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to ``until``."""
     rows: list[PaymentTransaction] = []

@@ -1,5 +1,7 @@
 """Month-end statements: a customer's statement of account emailed to every customer who still
-owes something on a posted invoice (``oro-invoices send-statements``).
+owes something on a posted invoice (``oro-invoices send-statements``); or, with ``--activity``,
+their account activity of the period (``send_activity_statements``) to every customer with an
+entry in it or a balance.
 
 Each customer of the receivables aging gets one message (``services.mail.statements``), in their
 language, with the statement's PDF attached, addressed to the customer user of their latest
@@ -14,7 +16,9 @@ from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.ledger import customers_with_invoices
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.activity_statement import check_period
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
 
@@ -75,6 +79,44 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
         if overdue_only and not overdue:
             continue
         _send_one(invoices, mail, report, org, customer, dry_run=dry_run, actor=actor)
+    return report
+
+
+def send_activity_statements(invoices: InvoiceService, mail: MailService, *, start: dt.date, end: dt.date,
+                             organization_id: int | None = None, dry_run: bool = False,
+                             actor: str = "statements") -> StatementRunReport:
+    """Queue the account activity from ``start`` to ``end`` of every customer (of
+    ``organization_id``; None: every organization) with a posted invoice, payment or balance in
+    it, once per customer and period however often it runs; ``dry_run`` lists them and writes
+    nothing. The report's day is ``end``; each ``StatementSent.invoices`` counts the entries.
+
+    :raises ValidationError: a bad period.
+    """
+    check_period(start, end)
+    report = StatementRunReport(today=end, dry_run=dry_run)
+    with invoices.db.session() as s:
+        customers = customers_with_invoices(s, organization_id=organization_id, until=end)
+    for org, customer in customers:
+        name = str(customer)
+        try:
+            activity = invoices.activity_statement(customer, start=start, end=end, organization_id=org)
+            name = activity.customer_name or name
+            if activity.is_empty:
+                continue                             # nothing in the period and nothing owed before it
+            draft = mail.statements.prepare(activity)
+            if not draft.to:
+                report.problems.append((org, customer, name, NO_RECIPIENT))
+                continue
+            sent = StatementSent(org, customer, name, draft.to, sum(len(s.lines) for s in activity.sections))
+            if not dry_run:
+                mail.statements.send(activity, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
+                                     actor=actor, template=draft.template,
+                                     once=f"activity-run:{start.isoformat()}:{end.isoformat()}")
+            report.queued.append(sent)
+        except AlreadySent:
+            report.already_sent.append(StatementSent(org, customer, name, (), 0))
+        except InvoiceError as exc:    # a template, storage or rendering problem: this customer only
+            report.problems.append((org, customer, name, str(exc.message)))
     return report
 
 

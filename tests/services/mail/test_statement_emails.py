@@ -73,3 +73,32 @@ def test_without_a_pdf_storage_a_statement_is_not_sent(app):
     with pytest.raises(StorageError, match="the statement cannot be attached"):
         mail.statements.send(statement, to="a@b.test", subject="S", text="T", actor="test")
     assert mail.statements.emails(1, app.payload["customer_id"]) == []
+
+
+def test_activity_sends_each_customer_their_period_once_then_deliver_mail_sends_it(app, smtp_server, capsys):
+    invoice = app.invoices.post(app.create().id)                    # dated Nov 2, 2026
+    app.host.add_customer("Quiet GmbH")                               # no invoice: no activity
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--activity",
+            "--from", "2026-11-01", "--to", "2026-11-30"]
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 0
+    dry = capsys.readouterr().out
+    assert dry.splitlines()[0] == (f"would queue: account activity of Acme Corp (customer {invoice.customer_id}, "
+                                   f"organization 1), 1 entries from 2026-11-01 to 2026-11-30, to "
+                                   f"{app.customer_user_email}")
+    assert make_mail(app).statements.emails(1, invoice.customer_id) == []          # a dry run writes nothing
+    assert cli.main(argv, host=app.host) == 0
+    assert "2026-11-30: queued 1 account activity statement(s)" in capsys.readouterr().out
+    assert cli.main(argv, host=app.host) == 0                                        # the same period again
+    assert "queued 0 account activity statement(s), 1 already sent for this period" in capsys.readouterr().out
+    assert cli.main([*argv, "--date", "2026-11-30"], host=app.host) == 2              # the open-item statements' option
+    assert "--date and --overdue-only are for the open-item statements" in capsys.readouterr().err
+
+    deliver_mail_command(app, smtp_server)
+    [received] = smtp_server.handler.received
+    message = parse(received.content)
+    assert message["Subject"] == f"Account activity from {SELLER['company_name']}, Nov 1, 2026 – Nov 30, 2026"
+    body = message.get_body(("plain",)).get_content()
+    assert "In USD: $0.00 owed on Nov 1, 2026, $231.86 owed on Nov 30, 2026." in body
+    [attachment] = list(message.iter_attachments())
+    assert attachment.get_filename() == "activity-2026-11-01-2026-11-30.pdf"
+    assert invoice.invoice_number in pdf_text(attachment.get_content())
