@@ -32,6 +32,7 @@ MAX_SELECTED = 100
 SENT, ALREADY_SENT, NOT_SENT, DELETED, NOT_DELETED = "sent", "already_sent", "not_sent", "deleted", "not_deleted"
 NO_ADDRESS = Message("Its customer user has no email address, so it is not sent (and a draft is not posted).")
 IS_POSTED = Message("It is posted: only drafts are deleted.")
+DRAFT_KEPT = Message("It is a draft, and drafts were not to be posted: it is not sent.")
 
 
 @dataclass(frozen=True)
@@ -99,19 +100,22 @@ def plan_sends(invoices: InvoiceService, mail: MailService, ids: Sequence[int], 
 
 
 def send(invoices: InvoiceService, mail: MailService, ids: Sequence[int], *, organization_id: int | None,
-         actor: str, once: str) -> list[Selected]:
+         actor: str, once: str, post_drafts: bool = True) -> list[Selected]:
     """Post the drafts among ``ids`` and email every one to its customer user, as Send to
-    Customer does for one; each invoice's result."""
-    return [_send_one(invoices, mail, invoice_id, organization_id, actor, once)
+    Customer does for one; each invoice's result. ``post_drafts`` False: a draft is left as it
+    is and not sent (``DRAFT_KEPT``)."""
+    return [_send_one(invoices, mail, invoice_id, organization_id, actor, once, post_drafts)
             for invoice_id in check_selection(ids)]
 
 
 def _send_one(invoices: InvoiceService, mail: MailService, invoice_id: int, organization_id: int | None,
-              actor: str, once: str) -> Selected:
+              actor: str, once: str, post_drafts: bool = True) -> Selected:
     doc = _read(invoices, invoice_id, organization_id)
     if doc is None:
         return _missing(invoice_id, NOT_SENT)
     posts = not doc.is_posted
+    if posts and not post_drafts:
+        return Selected(invoice_id, doc, outcome=NOT_SENT, problem=DRAFT_KEPT)
     to = mail.customer_address(doc)
     if not to:
         return Selected(invoice_id, doc, outcome=NOT_SENT, problem=NO_ADDRESS)

@@ -74,7 +74,14 @@ from oro_invoices.services.schemas import (
 )
 from oro_invoices.services.statement import Statement, StatementItem
 from oro_invoices.services.upsert import bring_up_to_date
-from oro_invoices.web import api_activity, api_bank_statements, api_remittances, idempotency, openapi
+from oro_invoices.web import (
+    api_activity,
+    api_bank_statements,
+    api_remittances,
+    api_sending,
+    idempotency,
+    openapi,
+)
 from oro_invoices.web.downloads import (
     activity_download,
     archive_download,
@@ -140,6 +147,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/openapi.json", "openapi", None),
     Route("GET", "/invoices", "list_invoices", READ),
     Route("POST", "/invoices", "create_invoice", WRITE),
+    Route("POST", "/invoices/send", "send_invoices", WRITE),
     Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ),
     Route("PUT", "/invoices/by-external-id/{external_id}", "put_by_external_id", WRITE),
     Route("GET", "/invoices/pdfs.zip", "download_pdfs", READ),  # before /invoices/{id}
@@ -425,6 +433,16 @@ class InvoiceApi:
     def post_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
         return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
+
+    def send_invoices(self, request: Request, client: ApiClient) -> Response:
+        """Send to Customer for several invoices (``web.api_sending``): 200 with what became of
+        each; 404 where email is not configured."""
+        body = json_object(request)
+        if self.mail is None:
+            raise NotFound("Email is not configured here: invoices cannot be sent.")
+        results = api_sending.send(self.service, self.mail, client.organization_id, body, actor=self._actor(client),
+                                   key=request.header("idempotency-key"))
+        return Response.json(openapi.InvoicesSentOut().dump(api_sending.as_json(results)))
 
     def send_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
         """Send to Customer: queue the invoice's email from its template (the credit note one for a

@@ -15,63 +15,14 @@ import secrets
 from decimal import Decimal
 from typing import Any
 
-from oro_invoices.domain.errors import NotFound, ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.money import parse_decimal
 from oro_invoices.services import remittances
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.selected_invoices import MAX_SELECTED
+from oro_invoices.web.api_invoice_lists import named_invoices
 
 #: The fields of the body.
 FIELDS = ("method", "received_on", "reference", "notes", "amount", "invoices")
-
-
-def _invoice_ids(service: InvoiceService, organization_id: int,
-                 items: Any) -> tuple[list[tuple[int, int, Any]], list[tuple[str, str]]]:
-    """Each item of ``invoices`` that names one of the organization's invoices once, as ``(its
-    index, invoice id, its amount or None)``, and what is wrong with the others.
-
-    :raises ValidationError: ``invoices`` is no list of 1 to ``MAX_SELECTED`` items.
-    """
-    if not isinstance(items, list) or not items:
-        raise ValidationError([("invoices", "Required: a list of {\"id\" or \"external_id\", \"amount\"}.")])
-    if len(items) > MAX_SELECTED:
-        raise ValidationError([("invoices", f"At most {MAX_SELECTED} invoices in one payment.")])
-    errors: list[tuple[str, str]] = []
-    found: list[tuple[int, int, Any]] = []
-    seen: set[int] = set()
-    for index, item in enumerate(items):
-        where = f"invoices[{index}]"
-        if not isinstance(item, dict) or set(item) - {"id", "external_id", "amount"}:
-            errors.append((where, 'An object of "id" or "external_id", and "amount".'))
-            continue
-        invoice_id = _find(service, organization_id, item)
-        if invoice_id is None:
-            errors.append((where, "No invoice of this organization has this id or external_id."))
-        elif invoice_id in seen:
-            errors.append((where, f"Invoice {invoice_id} is named twice."))
-        elif "amount" in item and not isinstance(item["amount"], str):
-            errors.append((f"{where}.amount", 'A decimal string such as "50.00".'))
-        else:
-            seen.add(invoice_id)
-            found.append((index, invoice_id, item.get("amount")))
-    return found, errors
-
-
-def _find(service: InvoiceService, organization_id: int, item: dict[str, Any]) -> int | None:
-    if ("id" in item) == ("external_id" in item):
-        return None
-    if "id" in item:
-        invoice_id = parse_id(str(item["id"])) if type(item["id"]) is int else None
-        if invoice_id is None:
-            return None
-        try:
-            return invoice_id if service.get(invoice_id).organization_id == organization_id else None
-        except NotFound:
-            return None
-    if not isinstance(item["external_id"], str):
-        return None
-    return service.id_of_external_id(organization_id, item["external_id"])
 
 
 def record(service: InvoiceService, organization_id: int, body: dict[str, Any], *, actor: str) -> remittances.Remittance:
@@ -89,7 +40,7 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         received_on = _day(body.get("received_on"))
     except ValidationError as exc:        # said with every other problem
         received_on, wrong = None, wrong + exc.errors
-    found, errors = _invoice_ids(service, organization_id, body.get("invoices"))
+    found, errors = named_invoices(service, organization_id, body.get("invoices"), action="one payment", amounts=True)
     index_of = {invoice_id: index for index, invoice_id, _ in found}
     ids = [invoice_id for _, invoice_id, _ in found]
     if wrong or errors or received_on is None:       # with what is wrong with the invoices it did name

@@ -364,6 +364,28 @@ class BankStatementOut(Schema):
         "description": "`…/payments` only: each payment that paid exactly what its invoices owe."})
 
 
+class InvoicesSendIn(Schema):
+    invoices = fields.List(fields.Dict(), required=True, metadata={
+        "description": "1 to 100 items, each {\"id\": …} or {\"external_id\": …} of the organization's invoices."})
+    post = fields.Boolean(metadata={"description": "Post the drafts among them first (default false: a draft is "
+                                                   "not sent)."})
+
+
+class InvoiceSentOut(Schema):
+    id = fields.Integer()
+    invoice_number = fields.String(allow_none=True)
+    outcome = fields.String(metadata={"description": "sent, already_sent (this Idempotency-Key sent it before) or "
+                                                     "not_sent."})
+    posted = fields.Boolean(metadata={"description": "It was a draft, posted to be sent."})
+    to = fields.String(metadata={"description": "The recipients, comma-separated."})
+    problem = fields.String(allow_none=True, metadata={"description": "Why it was not sent."})
+
+
+class InvoicesSentOut(Schema):
+    sent = fields.Integer()
+    results = fields.List(fields.Nested(InvoiceSentOut), metadata={"description": "One per invoice, in order."})
+
+
 class StatementEmailIn(Schema):
     """The optional body of a statement email: what is left out comes from the customer's
     ``customer_statement_template`` draft (to the customer user of their latest open invoice)."""
@@ -908,6 +930,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                   "schema": {"type": "string"}}},
                               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                       **_errors("422")}},
+    ("/invoices/send", "post"): {
+        "summary": "Send to Customer for several invoices at once",
+        "description": "Each invoice is emailed to its customer user from its template, in the customer's "
+                       "language, with its PDF, as `POST /invoices/{id}/send` does without a body; a draft is "
+                       "posted first only with \"post\": true. One that cannot be sent (no address, a draft "
+                       "left as it is) does not stop the others: the answer says what became of each. An invoice "
+                       "that is not the organization's is a 422 under its place, and nothing is sent. 404 where "
+                       "email is not configured.",
+        "requestBody": {"required": True, "content": _json("InvoicesSend")},
+        "responses": {"200": _ok("What became of each.", "InvoicesSent"), **_errors("422")}},
     ("/invoices/{id}/send", "post"): {
         "summary": "Send to Customer: email the invoice, its PDF attached",
         "description": "Queues the invoice's email from invoice_notification_template (a credit note's from "
@@ -965,6 +997,7 @@ _COMPONENTS = [
     ("DocumentRef", DocumentRefOut), ("CreditNoteCreate", CreditNoteInputSchema),
     ("CreditNoteResult", CreditNoteResultOut), ("ReissueResult", ReissueResultOut), ("Reason", ReasonIn),
     ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("Activity", ActivityOut),
+    ("InvoicesSend", InvoicesSendIn), ("InvoicesSent", InvoicesSentOut),
     ("BankStatement", BankStatementOut), ("StatementEmailCreate", StatementEmailIn),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
