@@ -309,7 +309,8 @@ class PdfRenderer:
         HTML for WeasyPrint, headed and addressed as the statement is."""
         extra = dict(extra_context or {})
         context: dict[str, Any] = {
-            **extra, "extra": extra, "activity": activity, "invoice": None, "seller": seller, "bill_to": bill_to,
+            **extra, "extra": extra, "activity": activity, "statement": None, "invoice": None, "seller": seller,
+            "bill_to": bill_to,
             "number": "", "posted": True, "payment_url": None, "qr_uri": None, "logo_uri": logo_data_uri(logo),
             "page_size": self.page_size, "locale": self.locale, "lang": self.locale.replace("_", "-"),
             "document_date": f"{activity.end.isoformat()}T00:00:00+00:00",
