@@ -1,5 +1,6 @@
 """The open invoices that owe exactly a given amount: what a bank transfer naming no invoice may
-pay; and the invoices charged exactly an amount: where such a transfer may be recorded already.
+pay; and the payments recorded by hand of exactly an amount: where such a transfer may be
+recorded already.
 
 Read from the payment states' copies (``open_due``): an invoice that can be paid has an open due
 date, and owes its total less what was paid and credited. Amounts are integer minor units.
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
+from oro_invoices.persistence.read_models import BY_HAND_PREFIX, transaction
 
 #: The most amounts asked for in one statement.
 _CHUNK = 500
@@ -44,21 +46,35 @@ def owing_exactly(session: Session, organization_id: int, currency: str, amounts
     return [owing for _, _, owing in sorted(found, key=lambda row: (row[0], row[1]))]
 
 
-def charged_exactly(session: Session, organization_id: int, currency: str, amounts: Collection[int]) -> dict[int, list[int]]:
-    """For each of ``amounts``, the invoices of ``organization_id`` in ``currency`` with a successful
-    charge of exactly that amount (by id, newest charge first)."""
+@dataclass(frozen=True)
+class ChargedByHand:
+    """A payment recorded by hand of exactly ``amount``: its invoice, the day it was received and
+    its reference (as Record Payment was told)."""
+
+    invoice_id: int
+    amount: int
+    received_on: dt.date | None
+    reference: str
+
+
+def charged_exactly(session: Session, organization_id: int, currency: str, amounts: Collection[int], *,
+                    recorded_since: dt.date) -> list[ChargedByHand]:
+    """The successful payments recorded by hand since ``recorded_since`` (UTC day) of ``organization_id``'s
+    invoices in ``currency`` of exactly one of ``amounts``, newest first: where a bank transfer naming
+    no invoice may have been recorded already."""
     wanted = sorted(set(amounts))
-    found: dict[int, list[int]] = {}
+    since = dt.datetime.combine(recorded_since - dt.timedelta(days=1), dt.time(0), tzinfo=dt.UTC)
+    found: list[ChargedByHand] = []
     for start in range(0, len(wanted), _CHUNK):
         rows = session.execute(
-            select(PaymentTransaction.amount, PaymentTransaction.invoice_id)
+            select(PaymentTransaction)
             .join(Invoice, Invoice.id == PaymentTransaction.invoice_id)
             .where(Invoice.organization_id == organization_id, PaymentTransaction.currency == currency,
                    PaymentTransaction.action == "charge", PaymentTransaction.successful.is_(True),
-                   PaymentTransaction.amount.in_(wanted[start:start + _CHUNK]))
-            .order_by(PaymentTransaction.id.desc())).all()
-        for amount, invoice_id in rows:
-            ids = found.setdefault(amount, [])
-            if invoice_id not in ids:
-                ids.append(invoice_id)
+                   PaymentTransaction.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True),
+                   PaymentTransaction.created_at >= since, PaymentTransaction.amount.in_(wanted[start:start + _CHUNK]))
+            .order_by(PaymentTransaction.id.desc())).scalars()
+        for row in rows:
+            view = transaction(row)
+            found.append(ChargedByHand(row.invoice_id, int(row.amount), view.received_on, view.reference))
     return found

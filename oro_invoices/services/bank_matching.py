@@ -149,14 +149,17 @@ def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch], o
     recorded: dict[int, int] = {}
     for currency, matches in _by_currency(unmatched).items():
         amounts = {id(m.entry): _minor(m.entry.amount, currency) for m in matches}
-        with invoices.db.session() as s:
-            charged = charged_exactly(s, organization_id, currency, [a for a in amounts.values() if a is not None])
+        earliest = min(m.entry.booked_on for m in matches)
+        with invoices.db.session() as s:       # recorded after the money arrived: since the statement's first day
+            charged = charged_exactly(s, organization_id, currency, [a for a in amounts.values() if a is not None],
+                                      recorded_since=earliest)
         for match in matches:
-            amount = amounts[id(match.entry)]
-            found = next((i for i in charged.get(amount, []) if _recorded(invoices, match.entry, [i])), None) \
-                if amount is not None else None
+            entry = match.entry
+            candidates = [c.invoice_id for c in charged if c.amount == amounts[id(entry)]
+                          and c.received_on == entry.booked_on and c.reference == entry.reference]
+            found = next((i for i in dict.fromkeys(candidates) if _recorded(invoices, entry, [i])), None)
             if found is not None:
-                recorded[id(match.entry)] = found
+                recorded[id(entry)] = found
     return recorded
 
 
