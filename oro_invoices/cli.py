@@ -266,10 +266,7 @@ def _cmd_statement(args: argparse.Namespace) -> int:
         found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
                                             currency=args.currency, today=args.as_of)
         if pdf:
-            with open(args.output, "wb") as out:
-                out.write(addon.invoices.statement_pdf(found))
-            print(f"wrote {args.output}: {found.invoices} open invoice(s)", file=sys.stderr)
-            return 0
+            return _write_pdf(args.output, addon.invoices.statement_pdf(found), f"{found.invoices} open invoice(s)")
     _write_text(args.output, statement_csv_text(found) if args.format == "csv" else statement_text(found))
     return 0
 
@@ -288,11 +285,17 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
         except ValidationError as exc:
             raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
         if pdf:
-            with open(args.output, "wb") as out:
-                out.write(addon.invoices.activity_pdf(found))
-            print(f"wrote {args.output}: {sum(len(s.lines) for s in found.sections)} entries", file=sys.stderr)
-            return 0
+            return _write_pdf(args.output, addon.invoices.activity_pdf(found),
+                              f"{sum(len(s.lines) for s in found.sections)} entries")
     _write_text(args.output, activity_csv_text(found) if args.format == "csv" else activity_text(found))
+    return 0
+
+
+def _write_pdf(path: str, pdf: bytes, what: str) -> int:
+    """Write a statement's ``pdf`` to ``path`` and say so on standard error (``what`` it holds)."""
+    with open(path, "wb") as out:
+        out.write(pdf)
+    print(f"wrote {path}: {what}", file=sys.stderr)
     return 0
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX, transaction
 
-#: The most amounts asked for in one statement.
+#: The most amounts asked for in one query (a statement's are asked for in chunks of this many).
 _CHUNK = 500
 
 
