@@ -726,7 +726,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", default="customer", choices=AGING_SORTS,
                    help="each currency's customers by name (default), or by that amount, the largest first")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="judge the days past due on this day (default: today, UTC)")
+                   help="judge on this day (default: today, UTC); a past day, such as a month-end, gives what "
+                        "was owed at its end")
     p.add_argument("--format", choices=("text", "csv"), default="text",
                    help="a table per currency (default), or the back-office's CSV")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")

@@ -14,6 +14,7 @@ an entry. Authorizations, their cancellations and drafts are none either.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
 from sqlalchemy import select
@@ -98,15 +99,11 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
         rows.extend(session.execute(select(PaymentTransaction).where(
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
             PaymentTransaction.action.in_((*_PAID, "refund")))).scalars())
-    reversed_ids = {row.parent_id for row in rows if row.action == "refund" and is_reversal(row.data)}
     entries = []
-    for row in rows:
-        if row.id in reversed_ids or (row.action == "refund" and is_reversal(row.data)):
-            continue
-        view = transaction(row)
-        on = view.received_on or _day(row.created_at)
+    for row, on in counted(rows):
         if on > until:
             continue
+        view = transaction(row)
         number, code, name = documents[row.invoice_id]
         paid = row.action in _PAID
         entries.append(LedgerEntry(on, PAYMENT if paid else REFUND, row.invoice_id, number, code,
@@ -115,6 +112,18 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
     return entries
 
 
-def _day(moment: dt.datetime) -> dt.date:
+def counted(rows: Iterable[PaymentTransaction]) -> Iterator[tuple[PaymentTransaction, dt.date]]:
+    """Each of ``rows`` that moved money or may (all but a payment reversed in error and its
+    reversal, which must both be among ``rows``), with the day it counts on: the day received,
+    as an admin recorded it by hand, else the UTC day it was recorded."""
+    rows = list(rows)
+    reversed_ids = {row.parent_id for row in rows if row.action == "refund" and is_reversal(row.data)}
+    for row in rows:
+        if row.id in reversed_ids or (row.action == "refund" and is_reversal(row.data)):
+            continue
+        yield row, transaction(row).received_on or utc_day(row.created_at)
+
+
+def utc_day(moment: dt.datetime) -> dt.date:
     """The UTC day of a stored time (SQLite gives it back without its zone)."""
     return (moment if moment.tzinfo is None else moment.astimezone(dt.UTC)).date()

@@ -3,7 +3,9 @@
 One row per customer and currency with its open invoices' amounts due in the buckets of
 ``domain.aging`` (not yet due, 1–30, 31–60, 61–90 and over 90 days overdue), and a total row per
 currency: amounts in different currencies are never added up. Judged on the service clock's
-UTC date, as the Overdue filter is. Read in one statement (``persistence.aging``).
+UTC date, as the Overdue filter is, and read in one statement (``persistence.aging``). On a past
+day it is what was owed at the end of that day, by how late it was then
+(``persistence.aging_history``); on a day to come, what is owed now, by how late it will be.
 """
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import AgingRow, aging_rows
+from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ServiceContext
 
@@ -89,12 +92,14 @@ def check_currency(currency: str | None) -> str | None:
 
 
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None) -> AgingReport:
-    """The aging of the open invoices ``within`` selects (``persistence.aging.aging_rows``), on
-    ``today`` (the clock's UTC date unless given)."""
+    """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
+    given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
+    clock's, of those open at its end (``persistence.aging_history.aging_rows_on``)."""
     check_currency(within.currency)
-    as_of = today or local_today(ctx.clock())
+    now = local_today(ctx.clock())
+    as_of = today or now
     with ctx.db.session() as s:
-        rows = aging_rows(s, today=as_of, within=within)
+        rows = aging_rows_on(s, day=as_of, within=within) if as_of < now else aging_rows(s, today=as_of, within=within)
     return build_report(rows, as_of)
 
 

@@ -103,6 +103,7 @@ from oro_invoices.web.errors import (
     status_for,
 )
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.periods import parse_day
 
 if TYPE_CHECKING:
     from oro_invoices.services.facade import InvoiceService
@@ -697,9 +698,10 @@ class InvoiceApi:
     def receivables_aging(self, request: Request, client: ApiClient) -> Response:
         """What each customer of the client's organization owes on posted invoices, by days past
         due (``services.aging``); ``?customer_id=`` keeps one customer, ``?currency=`` one currency,
-        ``?sort=`` orders the customers."""
-        errors = [(name, "Unknown query parameter; use customer_id, currency or sort.") for name in request.query
-                  if name not in ("customer_id", "currency", "sort")]
+        ``?sort=`` orders the customers, ``?as_of=`` judges another day (a past one: what was owed
+        at its end)."""
+        errors = [(name, "Unknown query parameter; use customer_id, currency, sort or as_of.") for name in request.query
+                  if name not in ("customer_id", "currency", "sort", "as_of")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
         sort = request.query.get("sort") or "customer"
         if sort not in AGING_SORTS:
@@ -707,11 +709,15 @@ class InvoiceApi:
         customer_id = parse_id(request.query["customer_id"]) if "customer_id" in request.query else None
         if "customer_id" in request.query and customer_id is None:
             errors.append(("customer_id", "The id of one of the organization's customers."))
+        as_of = parse_day(request.query["as_of"]) if "as_of" in request.query else None
+        if "as_of" in request.query and as_of is None:
+            errors.append(("as_of", "A day written YYYY-MM-DD, such as 2026-10-31."))
         if errors:
             raise ValidationError(errors)
         report = self.service.receivables_aging(InvoiceFilter(organization_id=client.organization_id,
                                                               customer_id=customer_id,
-                                                              currency=request.query.get("currency") or None))
+                                                              currency=request.query.get("currency") or None),
+                                                today=as_of)
         report = report.sorted_by(sort)
         return Response.json(openapi.AgingReportOut().dump({
             "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],

@@ -4,6 +4,8 @@ its CSV. The admin needs what the grid needs (``oro_invoices.view``).
 
 The page shows ``PAGE_SIZE`` customer lines at a time, counted across the currencies in the
 report's order; each currency's total is always that of all its customers. The CSV has them all.
+``?as_of=YYYY-MM-DD`` asks for the aging at the end of another day (a month-end: what was owed
+then, by how late it was then).
 """
 from __future__ import annotations
 
@@ -13,12 +15,14 @@ from urllib.parse import urlencode
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_currency
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.periods import parse_day
 
 #: The report's customer filter, read as the grid reads it: a customer's id, or the start of names.
 CUSTOMER_FILTER = ("customer",)
@@ -64,14 +68,20 @@ class AgingPages:
     def report(self, req: Request) -> Response:
         """The report; ``?sort=`` orders each currency's customers (``SORTS``: by name, or by an
         amount, the largest first); ``?customer=`` keeps one customer (an id) or those whose names
-        start with it. An unknown ``?currency=`` or ``?sort=``, or a bad ``?customer=``, is said
-        beside its field (422) over the report without that filter."""
+        start with it; ``?as_of=`` is the day it is judged on (today unless given). An unknown
+        ``?currency=`` or ``?sort=``, or a bad ``?customer=`` or ``?as_of=``, is said beside its
+        field (422) over the report without that filter."""
         bo = self.backoffice
         bo.check(req)
         chosen, sort = req.query.get("currency") or None, req.query.get("sort") or "customer"
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
         customer = echo.get("customer", "")
+        as_of_text = req.query.get("as_of", "").strip()
+        as_of = parse_day(as_of_text)
+        if as_of_text and as_of is None:
+            errors["as_of"] = _("%(value)s is not a day: use YYYY-MM-DD, such as 2026-10-31.", value=repr(as_of_text[:40]))
+            as_of_text = ""
         try:
             check_currency(chosen)
         except ValidationError:
@@ -80,27 +90,32 @@ class AgingPages:
             errors["sort"], sort = _("Choose one of the orders listed."), "customer"
         number = _page_number(req.query.get("page", ""), errors)
         report = bo.ctx.service.receivables_aging(
-            replace(bo.base_filter(req), currency=chosen, **customer_args)).sorted_by(sort)
+            replace(bo.base_filter(req), currency=chosen, **customer_args), today=as_of).sorted_by(sort)
         page = page_of(report, number)
-        here = _query(chosen, sort, customer)
+        here = _query(chosen, sort, customer, as_of_text)
         html = bo.ctx.render("admin/aging.html", req, report=report, page=page, buckets=BUCKETS, chosen=chosen,
                              sort=sort, customer=customer, currency_options=currency_options(chosen), errors=errors,
-                             sort_link=lambda key: _query(chosen, key, customer) or "?",
+                             as_of=as_of_text, past=report.as_of < local_today(bo.ctx.service.clock()),
+                             sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
                              csv_query=here)
         return Response.html(html, status=422 if errors else 200, title=_("Aging Report"))
 
     def report_csv(self, req: Request) -> Response:
-        """The report as CSV (``aging-YYYY-MM-DD.csv``), in the page's order; an unknown
-        ``?currency=`` or ``?sort=``: 422."""
+        """The report as CSV (``aging-YYYY-MM-DD.csv``, the day it is judged on), in the page's
+        order; an unknown ``?currency=`` or ``?sort=``, or a bad ``?as_of=``: 422."""
         bo = self.backoffice
         bo.check(req)
         sort = req.query.get("sort") or "customer"
         if sort not in SORTS:
             raise ValidationError([("sort", Message("Must be one of %(sorts)s.", sorts=", ".join(SORTS)))])
+        as_of = parse_day(req.query.get("as_of", "").strip())
+        if req.query.get("as_of", "").strip() and as_of is None:
+            raise ValidationError([("as_of", Message("Must be a day written YYYY-MM-DD."))])
         customer_args, _echo = listing.parse_filters(req.query, CUSTOMER_FILTER)
         report = bo.ctx.service.receivables_aging(
-            replace(bo.base_filter(req), currency=req.query.get("currency") or None, **customer_args)).sorted_by(sort)
+            replace(bo.base_filter(req), currency=req.query.get("currency") or None, **customer_args),
+            today=as_of).sorted_by(sort)
         name = f"aging-{report.as_of.isoformat()}.csv"
         return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
@@ -117,9 +132,10 @@ def _page_number(raw: str, errors: dict[str, str]) -> int:
     return 1
 
 
-def _query(currency: str | None, sort: str, customer: str = "") -> str:
+def _query(currency: str | None, sort: str, customer: str = "", as_of: str = "") -> str:
     """The query string of the report in ``currency`` (None: every one) sorted by ``sort``, of the
-    customers ``customer`` selects (an id, or the start of their names); "" for the default."""
+    customers ``customer`` selects (an id, or the start of their names), on ``as_of`` (""
+    today); "" for the default."""
     params = {**({"customer": customer} if customer else {}), **({"currency": currency} if currency else {}),
-              **({"sort": sort} if sort != "customer" else {})}
+              **({"sort": sort} if sort != "customer" else {}), **({"as_of": as_of} if as_of else {})}
     return "?" + urlencode(params) if params else ""

@@ -866,7 +866,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                            "type": "string", "default": "customer",
                            "enum": ["customer", "current", "days_1_30", "days_31_60", "days_61_90", "over_90",
                                     "total"]},
-                        "description": "The customers of each currency by name, or by that amount, the largest first."}],
+                        "description": "The customers of each currency by name, or by that amount, the largest first."},
+                       {"in": "query", "name": "as_of", "required": False,
+                        "schema": {"type": "string", "format": "date"},
+                        "description": "The day the report is judged on (default: today, UTC). A past day gives "
+                                       "what was owed at its end: payments received and credit notes dated later "
+                                       "are not counted."}],
         "responses": {"200": _ok("The report.", "AgingReport"), **_errors("422")}},
     ("/receivables/statement", "get"): {
         "summary": "A customer's statement: their open invoices, what each still owes and how late it is",

@@ -58,6 +58,19 @@ def test_the_csv_is_the_back_offices_in_the_order_asked(sqlite_db, tmp_path, cap
     assert len(out.read_text().splitlines()) == 1 + 3 + 1                         # both organizations' customers
 
 
+def test_a_month_end_past_is_what_was_owed_at_its_end(sqlite_db, capsys):
+    service = InvoiceService(sqlite_db)
+    today = dt.datetime.now(dt.UTC).date()
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    one_line_invoice(service, invoice_date=(month_end - dt.timedelta(days=40)).isoformat(),
+                     due_date=(month_end - dt.timedelta(days=5)).isoformat(), price="120.00", paid="120.00")
+    assert main(["aging", "--db", sqlite_db.url]) == 0                     # paid today: nothing owed now
+    assert capsys.readouterr().out.endswith(": no customer owes anything on a posted invoice.\n")
+    assert main(["aging", "--db", sqlite_db.url, "--as-of", month_end.isoformat(), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == ["10,Acme Corp,USD,1,0.00,120.00,0.00,0.00,0.00,120.00",
+                                                        ",Total,USD,1,0.00,120.00,0.00,0.00,0.00,120.00"]
+
+
 def test_nothing_owed_says_so(sqlite_db, capsys):
     assert main(["aging", "--db", sqlite_db.url]) == 0
     assert capsys.readouterr().out.endswith(": no customer owes anything on a posted invoice.\n")

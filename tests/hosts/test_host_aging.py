@@ -3,6 +3,7 @@ organization still owes, by days past due, per currency, on the page and in its 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html as html_lib
 import io
 import re
@@ -235,3 +236,41 @@ def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin,
     bad = admin.get("/admin/invoices/aging?page=abc")
     assert bad.status_code == 422
     assert "'abc' is not a page number: use a whole number such as 2." in text_of(bad.get_data(as_text=True))
+
+
+def test_a_month_end_shows_what_was_owed_then_and_a_payment_received_since_leaves_it(admin):
+    service = admin.service
+    today = local_today(service.clock())
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    due = month_end - dt.timedelta(days=10)
+    late = posted_for_seeded_customer(service, invoice_date=(due - dt.timedelta(days=30)).isoformat(),
+                                      due_date=due.isoformat())
+    before = admin.get(f"/admin/invoices/aging?as_of={month_end.isoformat()}&currency=USD")
+    page = before.get_data(as_text=True)
+    assert before.status_code == 200 and 'value="' + month_end.isoformat() + '"' in page
+    assert "at the end of" in text_of(page) and "credit notes dated later are not counted" in text_of(page)
+    owed = table_cells(page, "USD")[late.customer_name]
+    assert Decimal(owed[2].replace(",", "")) >= late.total_amount               # 1–30 days late then
+    assert "overdue=yes" not in page                                          # the grid shows today's, not then
+    assert 'href="?currency=USD&amp;sort=over_90&amp;as_of=' + month_end.isoformat() + '"' in page
+    service.record_received_payment(late.id, amount=late.amount_due, method="bank_transfer", received_on=today,
+                                    actor="admin", request_key="aging-month-end-0001")
+    again = admin.get(f"/admin/invoices/aging?as_of={month_end.isoformat()}&currency=USD").get_data(as_text=True)
+    assert table_cells(again, "USD")[late.customer_name] == owed
+    now = table_cells(admin.get("/admin/invoices/aging?currency=USD").get_data(as_text=True), "USD")
+    assert now.get(late.customer_name, ["0"] * 7)[-1] != owed[-1]
+    resp = admin.get(f"/admin/invoices/aging.csv?as_of={month_end.isoformat()}&currency=USD")
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-{month_end.isoformat()}.csv"'
+    [row] = [r for r in csv.DictReader(io.StringIO(resp.get_data(as_text=True)))
+             if r["customer_name"] == late.customer_name]
+    assert [f"{Decimal(row[key]):,.2f}" for key in BUCKET_KEYS] == owed[1:-1]
+
+
+def test_a_day_that_is_no_day_is_said_beside_its_field(admin):
+    resp = admin.get("/admin/invoices/aging?as_of=31.10.2026")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'aria-describedby="f-error-as-of"' in page
+    assert "'31.10.2026' is not a day: use YYYY-MM-DD" in html_lib.unescape(text_of(page))
+    assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]          # today's report meanwhile
+    resp = admin.get("/admin/invoices/aging.csv?as_of=yesterday")
+    assert resp.status_code == 422 and "As of: Must be a day written YYYY-MM-DD." in text_of(resp.get_data(as_text=True))

@@ -56,9 +56,25 @@ def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):
     assert [c["invoices"] for c in theirs["customers"]] == [1]
 
 
+def test_a_past_day_gives_what_was_owed_at_its_end(late_api):
+    late = late_api.create(status="posted", external_id="LATE")                  # due 2026-12-02
+    assert late_api.post(f"/api/invoices/{late['id']}/payments",
+                         {"method": "bank_transfer", "action": "charge", "amount": "50.00"}).status_code == 201
+    total = late["total_amount"]
+    yesterday = late_api.get("/api/receivables/aging?as_of=2027-01-14").get_json()  # paid today: not yet then
+    assert yesterday["as_of"] == "2027-01-14"
+    assert [(c["amounts"]["days_31_60"], c["total_due"]) for c in yesterday["customers"]] == [(total, total)]
+    year_end = late_api.get("/api/receivables/aging?as_of=2026-12-31").get_json()
+    assert [(c["amounts"]["days_1_30"], c["invoices"]) for c in year_end["totals"]] == [(total, 1)]
+    assert late_api.get("/api/receivables/aging?as_of=2026-12-01").get_json()["customers"][0]["amounts"][
+        "current"] == total
+    assert late_api.get("/api/receivables/aging?as_of=2026-11-01").get_json()["customers"] == []   # not yet dated
+
+
 @pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer=1", "customer"),
                                           ("customer_id=abc", "customer_id"), ("customer_id=1&customer_id=2", "customer_id"),
-                                          ("currency=EUR&currency=USD", "currency"), ("sort=size", "sort")])
+                                          ("currency=EUR&currency=USD", "currency"), ("sort=size", "sort"),
+                                          ("as_of=2026-13-01", "as_of"), ("as_of=today", "as_of")])
 def test_a_bad_query_is_refused_on_its_parameter(api, query, field):
     resp = api.get(f"/api/receivables/aging?{query}")
     assert resp.status_code == 422
