@@ -753,7 +753,7 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings (the seller, the customer's language) and customer names apply")
     p.set_defaults(func=_cmd_statement)
 
-    p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053 XML, "
+    p = sub.add_parser("match-payments", help="match the payments received in a bank statement (CAMT.053/.054/.052 XML, "
                                               "MT940, BAI2 or CSV) to the invoices their references name; --record records "
                                               "those that pay exactly what their invoices owe")
     p.add_argument("file", help="the statement file")

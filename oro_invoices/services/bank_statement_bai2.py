@@ -1,5 +1,5 @@
 """Reading a **BAI2** bank statement (the Cash Management Balance Reporting format US banks give,
-as ``.bai``, ``.bai2`` or ``.txt``), beside CAMT.053 and MT940 (``services.bank_statement_files``).
+as ``.bai``, ``.bai2`` or ``.txt``), beside CAMT and MT940 (``services.bank_statement_files``).
 
 A file is records of comma-separated fields ending with ``/``: ``01`` file header, ``02`` group
 header (its as-of date is the day of the group's transactions, and its currency the default),

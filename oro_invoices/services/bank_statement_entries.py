@@ -1,7 +1,7 @@
 """What a bank statement file holds once read, whatever its layout: the payments received
 (``StatementEntry``), how many bookings were left out, and the problems of what could not be read.
 
-The readers (``services.bank_statement_files`` for CAMT.053 and CSV, ``services.bank_statement_mt940``
+The readers (``services.bank_statement_files`` for CAMT and CSV, ``services.bank_statement_mt940``
 for MT940) share these types and the few rules of reading a value.
 """
 from __future__ import annotations

@@ -1,14 +1,17 @@
 """Reading a bank statement an admin downloaded from the bank: the payments received on the
 seller's account, to be matched to invoices (``services.bank_matching``).
 
-Four layouts: ISO 20022 **CAMT.053** (the XML statement European banks give, any version:
-elements are read by name whatever the namespace), SWIFT **MT940** (``services.bank_statement_mt940``),
+Four layouts: ISO 20022 **CAMT** XML, as European banks give it — the day's statement
+(CAMT.053), the notification of each credit as it is booked (CAMT.054) or the intraday account
+report (CAMT.052), any version: elements are read by name whatever the namespace —, SWIFT **MT940** (``services.bank_statement_mt940``),
 **BAI2** (US banks, ``services.bank_statement_bai2``), and a **CSV** with the header
 ``date,amount,currency,reference,payer`` (``payer`` optional; dates ``YYYY-MM-DD``, amounts
 with a dot, a payment received positive). Only money received is kept: CAMT debits, reversals
 and entries not booked (pending, or for information), and CSV rows below zero, are counted as
 skipped. Each entry of a CAMT batch booking
-with several transactions of their own amounts is one entry per transaction.
+with several transactions of their own amounts is one entry per transaction. A credit found in a
+notification and again in the day's statement is the same statement line to Record Payment (its
+booking day, amount and reference), so it is recorded once.
 
 The file is read whole (at most ``MAX_BYTES``) with the standard library's XML parser; a file
 that declares a DOCTYPE (which no bank statement does) is refused before it is parsed, so no
@@ -45,7 +48,7 @@ NOT_BOOKED = frozenset({"PDNG", "INFO", "FUTR"})
 
 
 def read_statement(filename: str, data: bytes) -> StatementFile:
-    """The payments received in a CAMT.053 XML, MT940, BAI2 or CSV statement file.
+    """The payments received in a CAMT (.053, .054, .052) XML, MT940, BAI2 or CSV statement file.
 
     :raises UnreadableStatement: empty, too large, or neither layout.
     """
@@ -62,20 +65,28 @@ def read_statement(filename: str, data: bytes) -> StatementFile:
     return _read_csv(data)
 
 
-# ---- CAMT.053 -----------------------------------------------------------------------------
+# ---- CAMT.053, .054, .052 -----------------------------------------------------------------
+
+#: Where each CAMT message holds its entries: the statement's, the notification's, the report's.
+CAMT_ENTRIES = ("{*}BkToCstmrStmt/{*}Stmt/{*}Ntry", "{*}BkToCstmrDbtCdtNtfctn/{*}Ntfctn/{*}Ntry",
+                "{*}BkToCstmrAcctRpt/{*}Rpt/{*}Ntry")
+CAMT_MESSAGES = ("{*}BkToCstmrStmt", "{*}BkToCstmrDbtCdtNtfctn", "{*}BkToCstmrAcctRpt")
+
 
 def _read_camt(data: bytes) -> StatementFile:
     if b"<!DOCTYPE" in data.upper():       # entities are declared there only
-        raise UnreadableStatement(Message("The XML declares a DOCTYPE; a CAMT.053 bank statement has none."))
+        raise UnreadableStatement(Message("The XML declares a DOCTYPE; a CAMT bank file has none."))
     try:
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise UnreadableStatement(Message("The file is not well-formed XML (%(error)s).",
                                           error=str(exc)[:200])) from None
-    if root.tag.rsplit("}", 1)[-1] != "Document" or root.find("{*}BkToCstmrStmt") is None:
-        raise UnreadableStatement(Message("The XML is no CAMT.053 bank statement (BkToCstmrStmt)."))
+    if root.tag.rsplit("}", 1)[-1] != "Document" or all(root.find(path) is None for path in CAMT_MESSAGES):
+        raise UnreadableStatement(Message("The XML is no CAMT bank statement (BkToCstmrStmt), notification "
+                                          "(BkToCstmrDbtCdtNtfctn) or account report (BkToCstmrAcctRpt)."))
     out = StatementFile()
-    for number, entry in enumerate(root.iterfind("{*}BkToCstmrStmt/{*}Stmt/{*}Ntry"), start=1):
+    entries = (entry for path in CAMT_ENTRIES for entry in root.iterfind(path))
+    for number, entry in enumerate(entries, start=1):
         where = Message("entry %(number)s", number=number)
         status = (_text(entry, "{*}Sts/{*}Cd") or _text(entry, "{*}Sts")).upper()
         if _text(entry, "{*}CdtDbtInd") != "CRDT" or _text(entry, "{*}RvslInd").lower() == "true" \
@@ -129,7 +140,7 @@ def _read_csv(data: bytes) -> StatementFile:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise UnreadableStatement(Message("The file is neither CAMT.053 XML, MT940, BAI2 nor a UTF-8 CSV file.")) from None
+        raise UnreadableStatement(Message("The file is neither CAMT XML, MT940, BAI2 nor a UTF-8 CSV file.")) from None
     rows = csv.reader(io.StringIO(text))
     header = [h.strip().lower() for h in next(rows, [])]
     missing = [name for name in CSV_HEADER[:4] if name not in header]

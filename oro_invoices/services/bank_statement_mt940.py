@@ -1,5 +1,5 @@
 """Reading a SWIFT **MT940** bank statement: the customer statement many banks still give (as
-``.sta``, ``.mt940`` or ``.txt``), beside CAMT.053 (``services.bank_statement_files``).
+``.sta``, ``.mt940`` or ``.txt``), beside CAMT (``services.bank_statement_files``).
 
 A file holds one or more statements (``:20:`` … ``-``), bare or inside SWIFT's ``{1:}{2:}{4:``
 blocks. Each ``:61:`` statement line is a booking; the ``:86:`` after it tells what it is. Only

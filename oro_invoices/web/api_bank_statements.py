@@ -1,5 +1,5 @@
 """``POST /api/receivables/bank-statement/matches`` and ``…/payments``: a statement of the seller's
-bank account sent as it came from the bank (CAMT.053 XML, MT940, BAI2 or CSV,
+bank account sent as it came from the bank (CAMT.053, .054 or .052 XML, MT940, BAI2 or CSV,
 ``services.bank_statement_files``), each payment received matched to the organization's invoices
 its reference names or, naming none, the one owing exactly its amount (``services.bank_matching``),
 as the back-office's Match Bank Statement does. ``matches`` writes nothing; ``payments`` also
@@ -33,7 +33,7 @@ def read(request: Request) -> StatementFile:
     media = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
     if media not in MEDIA_TYPES:
         raise BadRequest("Send the statement's bytes as the bank gave it, with 'Content-Type: application/xml' "
-                         "(CAMT.053), 'text/plain' (MT940, BAI2) or 'text/csv'.", field="content-type")
+                         "(CAMT), 'text/plain' (MT940, BAI2) or 'text/csv'.", field="content-type")
     if len(request.body) > MAX_BYTES:
         raise PayloadTooLarge(f"The statement is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
     try:

@@ -1,5 +1,5 @@
 """**Match Bank Statement**: the payments of a statement file an admin downloaded from the bank
-(CAMT.053 XML, MT940, BAI2 or CSV, ``services.bank_statement_files``), each with the invoices its remittance
+(CAMT XML, MT940, BAI2 or CSV, ``services.bank_statement_files``), each with the invoices its remittance
 information names (``services.bank_matching``) and how its amount compares with what they owe.
 
 Each payment leads to the grid's Record Payment form (``backoffice_remittance``) filled in with
@@ -58,7 +58,7 @@ class BankStatementPages:
             return self._page(req, status=403)
         sent = [(name, data) for name, data in req.file_lists.get(FIELD, []) if name or data]
         if not sent:
-            return self._page(req, error=_("Choose the statement file (CAMT.053 XML, MT940, BAI2 or CSV)."), status=422)
+            return self._page(req, error=_("Choose the statement file (CAMT XML, MT940, BAI2 or CSV)."), status=422)
         name, data = sent[0]
         try:
             statement = read_statement(name, data)

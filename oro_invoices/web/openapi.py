@@ -894,7 +894,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": _ok("The activity.", "Activity"), **_errors("422")}},
     ("/receivables/bank-statement/matches", "post"): {
         "summary": "Match the payments of a bank statement to invoices (nothing is written)",
-        "description": "The body is the statement as the bank gave it: CAMT.053 XML (`application/xml`), MT940 "
+        "description": "The body is the statement as the bank gave it: CAMT.053, .054 or .052 XML (`application/xml`), MT940 "
                        "(`text/plain`) or CSV with `date,amount,currency,reference,payer` (`text/csv`), at most 5 "
                        "MiB and 2,000 payments. Each payment received comes with the organization's invoices its "
                        "reference names (numbers, external ids) or, naming none, the one open invoice owing exactly "

@@ -1,4 +1,4 @@
-"""Match Bank Statement in the reference shop: the payments of a CAMT.053, MT940, BAI2 or CSV statement, each
+"""Match Bank Statement in the reference shop: the payments of a CAMT.053 (or .054, .052), MT940, BAI2 or CSV statement, each
 with the invoices its reference names, leading to Record Payment filled in."""
 from __future__ import annotations
 
@@ -109,14 +109,14 @@ def test_an_mt940_statement_is_matched_as_the_camt_one(admin):
 def test_a_file_that_cannot_be_read_is_said(admin):
     for name, data, said in (
             ("empty.csv", b"", "empty.csv: The file is empty."),
-            ("s.xml", b"<Document><Other/></Document>", "The XML is no CAMT.053 bank statement"),
+            ("s.xml", b"<Document><Other/></Document>", "The XML is no CAMT bank statement"),
             ("s.csv", b"when,what\n", "The CSV file's first line must name the columns")):
         resp = upload(admin, name, data)
         assert resp.status_code == 422 and said in text_of(resp.get_data(as_text=True)), name
     token = form_token(admin.get(PAGE).get_data(as_text=True))
     nothing = admin.client.post(PAGE, data={"csrf_token": token}, content_type="multipart/form-data")
     assert nothing.status_code == 422
-    assert "Choose the statement file (CAMT.053 XML, MT940, BAI2 or CSV)." in text_of(nothing.get_data(as_text=True))
+    assert "Choose the statement file (CAMT XML, MT940, BAI2 or CSV)." in text_of(nothing.get_data(as_text=True))
     bad_rows = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-13-01,1,EUR,x\n")
     assert bad_rows.status_code == 422
     assert "line 2: date '2026-13-01' is not a date (YYYY-MM-DD)." in text_of(bad_rows.get_data(as_text=True))
@@ -139,6 +139,22 @@ def test_the_payments_page_speaks_the_admins_language(admin, language):
 
 def record_them(admin: ShopClient, page: str, values: list[str]):
     return admin.client.post(PAGE + "/record", data={"payment": values, "csrf_token": form_token(page)})
+
+
+def test_a_credit_recorded_from_its_camt054_notification_is_recorded_before_in_the_days_statement(admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    notified = upload(admin, "bank-statement-camt054.xml",
+                      (EXAMPLES / "bank-statement-camt054.xml").read_bytes()).get_data(as_text=True)
+    assert [(where, outcome) for where, (outcome, _, _) in payments(notified).items()] == [
+        ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]
+    ticked = [unescape(v) for v in re.findall(r'<input type="checkbox" name="payment" value="([^"]+)" '
+                                              r'form="oi-bank-record-form" checked', notified)]
+    assert "1 payment was recorded." in text_of(record_them(admin, notified, ticked).get_data(as_text=True))
+    statement = upload(admin, "bank-statement-camt053.xml",
+                       (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True)
+    assert "Recorded before" in payments(statement)["entry 2, transaction 1"][1]
+    again = record_them(admin, statement, ticked).get_data(as_text=True)
+    assert "0 payments were recorded." in text_of(again) and len(admin.service.transactions(branch)) == 1
 
 
 def test_the_payments_that_pay_exactly_what_they_owe_are_recorded_together_once(admin):
@@ -299,7 +315,7 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
 
 
 @pytest.mark.parametrize("data, content_type, status, said", [
-    (b"<Document><Other/></Document>", "application/xml", 422, "The XML is no CAMT.053 bank statement"),
+    (b"<Document><Other/></Document>", "application/xml", 422, "The XML is no CAMT bank statement"),
     (b"", "text/csv", 422, "The file is empty."),
     (b"date,amount\n", "application/json", 400, "Content-Type"),
 ])

@@ -1,4 +1,4 @@
-"""Reading bank statement files: CAMT.053 (any version), MT940 and CSV, payments received only,
+"""Reading bank statement files: CAMT.053, .054 and .052 (any version), MT940, BAI2 and CSV, payments received only,
 every problem said with where it is."""
 from __future__ import annotations
 
@@ -36,6 +36,18 @@ def test_the_camt_example_gives_its_payments_received_and_leaves_out_the_debit()
     assert read.entries[0].reference == "Invoices ERP-SO-1002-2 and ERP-SO-1003-3, thank you"
     assert read.entries[1].reference == "ERP-SO-1005-5"                  # a referred document's number
     assert (read.skipped, read.problems) == (1, [])
+
+
+def test_a_camt054_notification_and_a_camt052_report_read_as_the_statement():
+    xml = read_statement("bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
+    notified = read_statement("n.xml", (EXAMPLES / "bank-statement-camt054.xml").read_bytes())
+    assert notified.entries == xml.entries and notified.skipped == 1
+    report = (b'<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.052.001.08"><BkToCstmrAcctRpt>'
+              b"<Rpt><Id>R1</Id>" + entry("5.00", extra="<Sts><Cd>PDNG</Cd></Sts>").encode() + b"</Rpt>"
+              b"<Rpt><Id>R2</Id>" + entry("7.00").encode() + b"</Rpt></BkToCstmrAcctRpt></Document>")
+    read = read_statement("r.xml", report)
+    assert [(e.where, e.amount, e.reference) for e in read.entries] == [("entry 2", Decimal("7.00"), "INV-1")]
+    assert read.skipped == 1                                                  # pending: not on the account yet
 
 
 def test_the_csv_example_reads_as_the_camt_one():
@@ -79,7 +91,7 @@ def test_an_xml_declaring_a_doctype_is_refused_before_it_is_parsed():
     for data in (hostile, laughs):
         with pytest.raises(UnreadableStatement) as caught:
             read_statement("s.xml", data)
-        assert caught.value.message == "The XML declares a DOCTYPE; a CAMT.053 bank statement has none."
+        assert caught.value.message == "The XML declares a DOCTYPE; a CAMT bank file has none."
 
 
 def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
@@ -98,9 +110,10 @@ def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
     (b"", "The file is empty."),
     (b"when,how much\n1,2\n", "The CSV file's first line must name the columns date, amount, currency, reference, "
                               "payer; date, amount, currency, reference is missing."),
-    (b"<Document><Other/></Document>", "The XML is no CAMT.053 bank statement (BkToCstmrStmt)."),
+    (b"<Document><Other/></Document>", "The XML is no CAMT bank statement (BkToCstmrStmt), notification "
+                                      "(BkToCstmrDbtCdtNtfctn) or account report (BkToCstmrAcctRpt)."),
     (b"<Document><BkToCstmrStmt>", "The file is not well-formed XML"),
-    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT.053 XML, MT940, BAI2 nor a UTF-8 CSV file."),
+    (b"\xff\xfe\x00d\x00a", "The file is neither CAMT XML, MT940, BAI2 nor a UTF-8 CSV file."),
 ])
 def test_a_file_that_is_no_statement_is_refused_saying_why(data, said):
     with pytest.raises(UnreadableStatement) as caught:
