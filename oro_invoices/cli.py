@@ -740,7 +740,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
     p.add_argument("--currency", default=None, help="only invoices in this currency (ISO 4217, such as EUR)")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
-                   help="judge the days past due on this day (default: today, UTC)")
+                   help="the statement of this day (default: today, UTC); a past day gives the invoices open at "
+                        "its end, for what each owed then")
     p.add_argument("--from", dest="start", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the activity statement (balance forward) from this day instead: the opening balance, each "
                         "invoice, credit note, payment and refund with the balance after it, the closing balance")

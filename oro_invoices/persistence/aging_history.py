@@ -18,8 +18,9 @@ it is now: when it was set is not known.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import Session
@@ -39,20 +40,33 @@ _Key = tuple[int | None, int | None, str, str]
 
 
 @dataclass(frozen=True)
-class _Changed:
-    """An invoice with facts after the day: what the aging needs of it now."""
+class ChangedInvoice:
+    """A posted invoice dated up to the day with facts after it: what it is, and what it had
+    been paid and credited (minor units) and whether it could be paid, now and at the day's end."""
 
     id: int
-    organization_id: int | None
+    organization_id: int
+    number: str
+    invoice_date: dt.date
+    due_date: dt.date
     customer_id: int | None
     customer_name: str
     currency: str
     total: int
-    due_date: dt.date
-    amount_paid: int
-    amount_credited: int
+    paid_now: int
+    credited_now: int
     open_now: bool
-    forced: bool
+    paid_then: int
+    credited_then: int
+    open_then: bool
+
+    @property
+    def owed_now(self) -> int:
+        return self.total - self.paid_now - self.credited_now
+
+    @property
+    def owed_then(self) -> int:
+        return self.total - self.paid_then - self.credited_then
 
     @property
     def key(self) -> _Key:
@@ -70,12 +84,12 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
                row.currency)
         lines[key] = [row.invoices, *row.amounts]
         names[key] = row.customer_name
-    for invoice, then in _changed_on(session, day, within):
+    for invoice in changed_invoices(session, day=day, within=within):
+        bucket = BUCKETS.index(bucket_of(max((day - invoice.due_date).days, 0)))
         if invoice.open_now:
-            _add(lines, invoice.key, _bucket(invoice.due_date, day), -(invoice.total - invoice.amount_paid
-                                                                        - invoice.amount_credited), -1)
-        if then > 0:
-            _add(lines, invoice.key, _bucket(invoice.due_date, day), then, 1)
+            _add(lines, invoice.key, bucket, -invoice.owed_now, -1)
+        if invoice.open_then:
+            _add(lines, invoice.key, bucket, invoice.owed_then, 1)
             names.setdefault(invoice.key, invoice.customer_name)
     return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:]))
             for key, line in lines.items() if line[0] > 0]
@@ -87,13 +101,11 @@ def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, coun
     line[1 + bucket] += amount
 
 
-def _bucket(due_date: dt.date, day: dt.date) -> int:
-    return BUCKETS.index(bucket_of(max((day - due_date).days, 0)))
-
-
-def _changed_on(session: Session, day: dt.date, within: InvoiceFilter) -> Iterator[tuple[_Changed, int]]:
-    """Each posted invoice of ``within`` dated up to ``day`` with a transaction recorded or a
-    credit note dated after it, with what it owed at the end of ``day`` (0: nothing payable)."""
+def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[ChangedInvoice]:
+    """Each posted invoice ``within`` selects (``aging.NOT_READ`` not read) dated up to ``day``
+    with a transaction recorded or a credit note dated after it, as it is now and as it was at
+    the end of ``day``; ``open_now`` is whether the aging of today's open invoices dated up to
+    ``day`` counts it (``aging_rows(dated_until=day)``)."""
     after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     later = union(select(PaymentTransaction.invoice_id).where(PaymentTransaction.created_at >= after),
                   select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
@@ -101,29 +113,32 @@ def _changed_on(session: Session, day: dt.date, within: InvoiceFilter) -> Iterat
                                                             Invoice.credited_invoice_id.is_not(None))).subquery()
     rest = replace(within, **dict.fromkeys(NOT_READ))
     stmt = apply_filter(
-        select(Invoice.id, Invoice.organization_id, Invoice.customer_id, Invoice.customer_name, Invoice.currency,
-               Invoice.total_amount, Invoice.due_date, PaymentState.amount_paid, PaymentState.amount_credited,
-               PaymentState.open_due_date, PaymentState.invoice_date, PaymentState.forced)
+        select(Invoice.id, Invoice.organization_id, Invoice.invoice_number, Invoice.invoice_date, Invoice.due_date,
+               Invoice.customer_id, Invoice.customer_name, Invoice.currency, Invoice.total_amount,
+               PaymentState.amount_paid, PaymentState.amount_credited, PaymentState.open_due_date,
+               PaymentState.forced)
         .join(PaymentState, PaymentState.invoice_id == Invoice.id)
         .where(Invoice.id.in_(select(later.c[0])), Invoice.status == "posted", Invoice.document_type == "invoice",
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
-    found = [_Changed(row.id, row.organization_id, row.customer_id, row.customer_name or "", row.currency,
-                      int(row.total_amount), row.due_date, int(row.amount_paid or 0), int(row.amount_credited or 0),
-                      row.open_due_date is not None and row.invoice_date is not None and row.invoice_date <= day,
-                      bool(row.forced))
-             for row in session.execute(stmt)]
-    for start in range(0, len(found), CHUNK):
-        chunk = found[start:start + CHUNK]
-        facts, credits = _facts_on(session, day, [i.id for i in chunk]), _credits_on(session, day, chunk)
-        for invoice in chunk:
-            if invoice.forced:
-                now = invoice.total - invoice.amount_paid - invoice.amount_credited
-                yield invoice, now if invoice.open_now else 0
-                continue
-            done, credited = facts.get(invoice.id, []), credits.get(invoice.id, 0)
-            status = statuses.calculate(invoice.total, done, credited)
-            owed = invoice.total - statuses.summarize(done).net_paid - credited
-            yield invoice, owed if statuses.is_payable(status, owed) else 0
+    rows = session.execute(stmt).all()
+    found: list[ChangedInvoice] = []
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start:start + CHUNK]
+        facts, credits = _facts_on(session, day, [row.id for row in chunk]), _credits_on(session, day, chunk)
+        for row in chunk:
+            total, paid, credited = int(row.total_amount), int(row.amount_paid or 0), int(row.amount_credited or 0)
+            open_now = row.open_due_date is not None
+            if row.forced:                     # set from outside: as it is now
+                paid_then, credited_then, open_then = paid, credited, open_now
+            else:
+                done, credited_then = facts.get(row.id, []), credits.get(row.id, 0)
+                paid_then = statuses.summarize(done).net_paid
+                open_then = statuses.is_payable(statuses.calculate(total, done, credited_then),
+                                                total - paid_then - credited_then)
+            found.append(ChangedInvoice(row.id, row.organization_id, row.invoice_number or "", row.invoice_date,
+                                        row.due_date, row.customer_id, row.customer_name or "", row.currency, total,
+                                        paid, credited, open_now, paid_then, credited_then, open_then))
+    return found
 
 
 def _facts_on(session: Session, day: dt.date, ids: list[int]) -> dict[int, list[statuses.TransactionFacts]]:
@@ -139,26 +154,26 @@ def _facts_on(session: Session, day: dt.date, ids: list[int]) -> dict[int, list[
     return facts
 
 
-def _credits_on(session: Session, day: dt.date, invoices: list[_Changed]) -> dict[int, int]:
-    """What the posted credit notes dated up to ``day`` took off each of ``invoices``: each takes
-    its total, but never more than the invoice had left (in the order they were written); when
-    every credit note is that old, what the state says they took."""
-    by_id = {invoice.id: invoice for invoice in invoices}
+def _credits_on(session: Session, day: dt.date, invoices: Sequence[Any]) -> dict[int, int]:
+    """What the posted credit notes dated up to ``day`` took off each of ``invoices`` (rows with
+    ``id``, ``total_amount`` and ``amount_credited``): each takes its total, but never more than
+    the invoice had left (in the order they were written); when every credit note is that old,
+    what the state says they took."""
+    by_id = {row.id: row for row in invoices}
     notes = session.execute(select(Invoice.credited_invoice_id, Invoice.total_amount, Invoice.invoice_date).where(
         Invoice.credited_invoice_id.in_(list(by_id)), Invoice.document_type == "credit_note",
         Invoice.status == "posted").order_by(Invoice.id)).all()
     taken: dict[int, int] = {}
     later: set[int] = set()
     for credited, total, dated in notes:
-        invoice = by_id.get(credited) if credited is not None else None
+        invoice = by_id.get(credited)
         if invoice is None:
             continue
         if dated > day:
             later.add(invoice.id)
             continue
         so_far = taken.get(invoice.id, 0)
-        taken[invoice.id] = so_far + min(int(total), max(invoice.total - so_far, 0))
+        taken[invoice.id] = so_far + min(int(total), max(int(invoice.total_amount) - so_far, 0))
     for invoice_id in taken.keys() - later:
-        taken[invoice_id] = by_id[invoice_id].amount_credited
+        taken[invoice_id] = int(by_id[invoice_id].amount_credited or 0)
     return taken
-

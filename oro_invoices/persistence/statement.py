@@ -3,7 +3,9 @@ still owes. Amounts are integer minor units of the row's currency.
 
 The open invoices are those of the receivables aging (``persistence.aging``): the payment states
 with an open due date. Their states keep the organization, customer, currency and amounts, so
-they are found on the aging index; the invoice row adds its number and date.
+they are found on the aging index; the invoice row adds its number and date. At the end of a
+past day they are those of the aging on that day (``persistence.aging_history``), with what
+each had been paid and credited then.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS
+from oro_invoices.persistence.aging_history import changed_invoices
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 
@@ -57,19 +60,39 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     total = len(rows)
     if total > limit:
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    return [OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
-                        int(amount or 0), int(paid or 0), int(credited or 0))
-            for invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited
-            in rows[:limit]], int(total)
+    return [_row(row) for row in rows[:limit]], int(total)
+
+
+def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
+                  limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
+    """``open_items`` at the end of a past ``day``: today's open invoices dated up to it, each
+    invoice with facts after it (``aging_history.changed_invoices``) as it was then instead."""
+    changed = changed_invoices(session, day=day, within=within)
+    ids = {invoice.id for invoice in changed if invoice.open_now}
+    stmt = _open_items(within).where(PaymentState.invoice_date <= day)
+    ordered = stmt.order_by(PaymentState.currency, PaymentState.open_due_date, Invoice.invoice_date,
+                            Invoice.invoice_number, PaymentState.invoice_id)
+    rows = session.execute(ordered.limit(limit + len(ids) + 1)).all()
+    count = len(rows)
+    if count > limit + len(ids):
+        count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    items = [_row(row) for row in rows if row[0] not in ids]
+    items += [OpenItemRow(c.id, c.organization_id, c.number, c.invoice_date, c.due_date, c.currency, c.customer_id,
+                          c.customer_name, c.total, c.paid_then, c.credited_then) for c in changed if c.open_then]
+    items.sort(key=lambda item: (item.currency, item.due_date, item.invoice_date, item.number, item.invoice_id))
+    return items[:limit], int(count) - len(ids) + sum(1 for c in changed if c.open_then)
 
 
 def latest_open_item(session: Session, *, within: InvoiceFilter) -> OpenItemRow | None:
     """The open invoice ``within`` selects with the latest invoice date (then id), listed or not."""
     stmt = _open_items(within).order_by(Invoice.invoice_date.desc(), PaymentState.invoice_id.desc()).limit(1)
     found = session.execute(stmt).first()
-    if found is None:
-        return None
-    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited = found
+    return None if found is None else _row(found)
+
+
+def _row(row: Any) -> OpenItemRow:
+    """The ``OpenItemRow`` of a row of ``_open_items``."""
+    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited = row
     return OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
                        int(amount or 0), int(paid or 0), int(credited or 0))
 

@@ -3,7 +3,9 @@ with what it still owes and how late it is, and per currency the totals by aging
 
 An open-item statement, as on the day ``as_of``: the invoices are those the receivables aging
 counts (``services.aging``), so the statement's totals are the customer's line of the Aging
-Report. Amounts in different currencies are never added up. Its PDF is made on demand
+Report. On a past day (a month-end) it is what was open at the end of that day, for what each
+invoice owed then (``persistence.aging_history``), as the Aging Report on that day. Amounts in
+different currencies are never added up. Its PDF is made on demand
 (``InvoiceService.statement_pdf``) and not kept: it changes whenever a payment arrives.
 """
 from __future__ import annotations
@@ -24,9 +26,10 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import aging_rows
+from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
-from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items, open_items_on
 from oro_invoices.services.aging import AgingLine, build_report, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 
@@ -116,10 +119,15 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
     ``customer_id`` (else ``within``'s customer), named ``customer_name`` (else the name on its
     latest open invoice)."""
     check_currency(within.currency)
-    as_of = today or local_today(ctx.clock())
+    now = local_today(ctx.clock())
+    as_of = today or now
     with ctx.db.session() as s:
-        rows, count = open_items(s, within=within, limit=limit)
-        report = build_report(aging_rows(s, today=as_of, within=within), as_of)
+        if as_of < now:
+            rows, count = open_items_on(s, day=as_of, within=within, limit=limit)
+            report = build_report(aging_rows_on(s, day=as_of, within=within), as_of)
+        else:
+            rows, count = open_items(s, within=within, limit=limit)
+            report = build_report(aging_rows(s, today=as_of, within=within), as_of)
         # a long statement lists the oldest due; its latest invoice (its address, its organization) may be past them
         latest = latest_open_item(s, within=within) if count > len(rows) else None
     return build_statement(rows, report.totals, as_of=as_of, organization_id=within.organization_id,

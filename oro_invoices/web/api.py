@@ -726,7 +726,7 @@ class InvoiceApi:
     def customer_statement(self, request: Request, client: ApiClient) -> Response:
         """A customer's statement (``services.statement``): their open invoices with what each still
         owes and how late it is, per currency with the aging of them all; ``?customer_id=`` (required)
-        names the customer, ``?currency=`` keeps one currency."""
+        names the customer, ``?currency=`` keeps one currency, ``?as_of=`` gives a past day's."""
         found = self._statement(request, client)
         return Response.json(openapi.StatementOut().dump({
             "as_of": found.as_of, "customer_id": found.customer_id, "customer_name": found.customer_name,
@@ -786,17 +786,20 @@ class InvoiceApi:
     def _statement(self, request: Request, client: ApiClient) -> Statement:
         """The statement the query asks for, of a customer of the client's organization; 422 naming
         a bad or unknown parameter, 404 for a customer that is not the organization's."""
-        errors = [(name, "Unknown query parameter; use customer_id or currency.") for name in request.query
-                  if name not in ("customer_id", "currency")]
+        errors = [(name, "Unknown query parameter; use customer_id, currency or as_of.") for name in request.query
+                  if name not in ("customer_id", "currency", "as_of")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
         customer_id = parse_id(request.query.get("customer_id"))
         if customer_id is None:
             errors.append(("customer_id", "Required: the id of one of the organization's customers."))
+        as_of = parse_day(request.query["as_of"]) if "as_of" in request.query else None
+        if "as_of" in request.query and as_of is None:
+            errors.append(("as_of", "A day written YYYY-MM-DD, such as 2026-10-31."))
         if errors:
             raise ValidationError(errors)
         assert customer_id is not None
         return self.service.statement_of(customer_id, organization_id=client.organization_id,
-                                         currency=request.query.get("currency") or None)
+                                         currency=request.query.get("currency") or None, today=as_of)
 
     def list_notes(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)

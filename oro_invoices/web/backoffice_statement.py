@@ -2,7 +2,9 @@
 and how late it is, per currency with its aging (``services.statement``), as a page, a PDF, a
 CSV, and an email to the customer with the PDF attached (``services.mail.statements``). Opened
 from the Aging Report; the admin needs what the grid needs (``oro_invoices.view``; sending,
-``oro_invoices.send``) and sees only customers of their organization.
+``oro_invoices.send``) and sees only customers of their organization. ``?as_of=YYYY-MM-DD``
+gives the statement at the end of a past day (what was open then, for what it owed then), kept
+by its PDF, CSV and email.
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from collections.abc import Callable
 from typing import Any
 
 from oro_invoices.domain.aging import BUCKETS
-from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.messages import Message
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
@@ -24,6 +28,7 @@ from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.periods import parse_day
 
 
 class StatementPages:
@@ -33,15 +38,20 @@ class StatementPages:
         self.backoffice = backoffice
 
     def statement(self, req: Request) -> Statement:
-        """The statement of the customer ``?customer=`` names, for an admin who may see it;
-        ``NotFound`` for a customer that is not theirs (or unknown, with no open invoice)."""
+        """The statement of the customer ``?customer=`` names on ``?as_of=`` (today unless given),
+        for an admin who may see it; ``NotFound`` for a customer that is not theirs (or unknown,
+        with no open invoice), ``ValidationError`` for an ``as_of`` that is no day."""
         bo = self.backoffice
         bo.check(req)
         customer_id = parse_id(req.query.get("customer"))
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
+        as_of = parse_day(req.query.get("as_of", "").strip())
+        if req.query.get("as_of", "").strip() and as_of is None:
+            raise ValidationError([("as_of", Message("Must be a day written YYYY-MM-DD."))])
         try:
-            return bo.ctx.service.statement_of(customer_id, organization_id=bo.base_filter(req).organization_id)
+            return bo.ctx.service.statement_of(customer_id, organization_id=bo.base_filter(req).organization_id,
+                                               today=as_of)
         except NotFound:
             raise NotFound(_("That customer does not exist.")) from None
 
@@ -115,7 +125,15 @@ class StatementPages:
         return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
     def _url(self, found: Statement) -> str:
-        return f"{self.backoffice.ctx.url_for('oro_invoices.admin.statement')}?customer={found.customer_id}"
+        return self.backoffice.ctx.url_for('oro_invoices.admin.statement') + self._query(found)
+
+    def _past(self, found: Statement) -> bool:
+        """Whether ``found`` is the statement of a past day rather than today's."""
+        return found.as_of < local_today(self.backoffice.ctx.service.clock())
+
+    def _query(self, found: Statement) -> str:
+        """The query naming ``found``: its customer, and its day when it is not today."""
+        return f"?customer={found.customer_id}" + (f"&as_of={found.as_of.isoformat()}" if self._past(found) else "")
 
     def _render(self, req: Request, found: Statement, *, email: dict[str, Any] | None = None,
                 form_error: str = "", status: int = 200) -> Response:
@@ -123,10 +141,13 @@ class StatementPages:
         who = found.customer_name or f"#{found.customer_id}"
         sent = ([] if ctx.mail is None or found.organization_id is None or found.customer_id is None
                 else ctx.mail.statements.emails(found.organization_id, found.customer_id))
+        past = self._past(found)
         html = ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS, customer=who,
-                          query=f"?customer={found.customer_id}", page_url=self._url(found), emails=sent,
+                          query=self._query(found), page_url=self._url(found), emails=sent, past=past,
+                          activity_query=f"?customer={found.customer_id}" + (
+                              f"&to={found.as_of.isoformat()}" if past else ""),
                           can_send=customer_emails.may_send(self.backoffice.ctx, req), email=email, form_error=form_error,
-                          record_payment=self._record_payment_links(req, found))
+                          record_payment={} if past else self._record_payment_links(req, found))
         return Response.html(html, status=status, title=_("Statement of %(customer)s", customer=who))
 
     def _record_payment_links(self, req: Request, found: Statement) -> dict[str, str]:

@@ -578,7 +578,10 @@ _STATEMENT_PARAMS = [
      "schema": {"type": "integer", "format": "int64", "minimum": 1},
      "description": "One of the organization's customers (404 for any other)."},
     {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
-     "description": "Only invoices in this ISO 4217 currency."}]
+     "description": "Only invoices in this ISO 4217 currency."},
+    {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "The day the statement is of (default: today, UTC). A past day (a month-end) gives the "
+                    "invoices open at its end, for what each owed then."}]
 _ID = {"in": "path", "name": "id", "required": True,
        "schema": {"type": "integer", "format": "int64", "minimum": 1}}
 _TX = {"in": "path", "name": "transaction_id", "required": True,

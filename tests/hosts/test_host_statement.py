@@ -4,6 +4,7 @@ downloads as PDF and CSV; the storefront's balance offers the statement of what 
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import html as html_lib
 import io
 import re
@@ -79,6 +80,38 @@ def test_the_statement_downloads_as_pdf_and_csv(admin):
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     expected = open_invoices(admin.service, organization_id=1, customer_id=late.customer_id)
     assert {r["invoice_number"]: Decimal(r["due"]) for r in rows} == expected
+
+
+def test_a_month_ends_statement_opens_from_that_days_aging_with_what_was_open_then(admin):
+    service = admin.service
+    today = local_today(service.clock())
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    late = posted_for_seeded_customer(service, invoice_date=(month_end - dt.timedelta(days=40)).isoformat(),
+                                      due_date=(month_end - dt.timedelta(days=10)).isoformat())
+    service.record_received_payment(late.id, amount=late.amount_due, method="bank_transfer", received_on=today,
+                                    actor="admin", request_key="statement-month-end-01")
+    assert late.invoice_number not in admin.get(f"/admin/invoices/statement?customer={late.customer_id}").get_data(
+        as_text=True)                                                        # paid today
+    aging = admin.get(f"/admin/invoices/aging?as_of={month_end.isoformat()}").get_data(as_text=True)
+    link = re.search(rf'<tr data-customer-id="{late.customer_id}">.*?<a class="oi-statement-link" href="([^"]+)"',
+                     aging, re.S).group(1)
+    query = f"?customer={late.customer_id}&as_of={month_end.isoformat()}"
+    assert html_lib.unescape(link) == "/admin/invoices/statement" + query
+    page = admin.get(html_lib.unescape(link)).get_data(as_text=True)
+    assert "could still pay at the end of" in text_of(page) and f'value="{month_end.isoformat()}"' in page
+    row = statement_rows(page, late.currency)[late.invoice_number]
+    assert row[2] == "10" and row[4] == "0.00"                              # 10 days late then, nothing paid then
+    assert "data-oi-record-payment" not in page                             # a past day's invoices: nothing to record
+    assert f'href="/admin/invoices/statement/activity?customer={late.customer_id}&amp;to={month_end.isoformat()}"' \
+        in page
+    pdf = admin.get("/admin/invoices/statement.pdf" + query)
+    assert pdf.headers["Content-Disposition"] == \
+        f'attachment; filename="statement-{late.customer_id}-{month_end.isoformat()}.pdf"'
+    assert late.invoice_number in pdf_text(pdf.get_data())
+    rows = list(csv.DictReader(io.StringIO(admin.get("/admin/invoices/statement.csv" + query).get_data(as_text=True))))
+    assert late.invoice_number in {r["invoice_number"] for r in rows}
+    bad = admin.get(f"/admin/invoices/statement?customer={late.customer_id}&as_of=last-month")
+    assert bad.status_code == 422 and "As of: Must be a day written YYYY-MM-DD." in text_of(bad.get_data(as_text=True))
 
 
 def test_only_the_customers_of_the_admins_organization_have_a_statement_there(shop, admin):

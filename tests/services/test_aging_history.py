@@ -15,6 +15,7 @@ from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.persistence.statement import open_items_on
 from oro_invoices.services.facade import InvoiceService
 
 MONTH_END = dt.date(2027, 2, 28)
@@ -135,3 +136,20 @@ def test_a_customers_total_is_the_closing_balance_of_their_activity(service, clo
     [section] = activity.sections
     [line] = service.receivables_aging({"organization_id": 1, "customer_id": 11}, today=MONTH_END).lines
     assert section.closing == line.total == Decimal("150.00")
+
+
+def test_a_statement_on_a_month_end_lists_what_was_open_then_for_what_it_owed_then(service, clock, db):
+    ids = seeded(service, clock)
+    then = service.customer_statement({"organization_id": 1, "customer_id": 10}, today=MONTH_END)
+    [section] = then.sections
+    assert [(i.invoice_id, str(i.paid), str(i.credited), str(i.due), i.days_overdue, i.bucket) for i in section.items] \
+        == [(ids["C"], "0.00", "0.00", "50.00", 28, "days_1_30"), (ids["A"], "30.00", "0.00", "70.00", 24, "days_1_30")]
+    assert (then.as_of, then.invoices, str(section.total)) == (MONTH_END, 2, "120.00")
+    [line] = service.receivables_aging({"organization_id": 1, "customer_id": 10}, today=MONTH_END).lines
+    assert section.aging.amounts == line.amounts
+    with db.session() as s:
+        listed, count = open_items_on(s, day=MONTH_END, within=InvoiceFilter(organization_id=1, customer_id=10),
+                                      limit=1)
+    assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 2)       # the oldest due first, and how many
+    now = service.customer_statement({"organization_id": 1, "customer_id": 10})
+    assert [i.invoice_id for i in now.sections[0].items] == [ids["D"]]          # A paid, C credited since

@@ -56,6 +56,21 @@ def test_the_statement_pdf_is_the_customers(late_api):
     assert "Statement of account" in text and late["invoice_number"] in text and "Acme Corp" in text
 
 
+def test_a_past_days_statement_lists_what_was_open_then_for_what_it_owed_then(late_api):
+    late = late_api.create(status="posted", external_id="LATE")                 # due 2026-12-02
+    assert late_api.post(f"/api/invoices/{late['id']}/payments",
+                         {"method": "bank_transfer", "action": "charge", "amount": late["total_amount"]}).status_code == 201
+    assert late_api.get("/api/receivables/statement?customer_id=10").get_json()["sections"] == []   # paid today
+    body = late_api.decimals(late_api.get("/api/receivables/statement?customer_id=10&as_of=2026-12-31"))
+    [usd] = body["sections"]
+    assert body["as_of"] == "2026-12-31" and usd["total_due"] == late["total_amount"]
+    assert [(i["invoice_number"], i["amount_paid"], i["days_overdue"]) for i in usd["items"]] == [
+        (late["invoice_number"], "0.00", 29)]
+    resp = late_api.get("/api/receivables/statement.pdf?customer_id=10&as_of=2026-12-31")
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="statement-10-2026-12-31.pdf"'
+    assert late["invoice_number"] in pdf_text(resp.get_data())
+
+
 def test_another_organizations_customer_has_no_statement_here(late_api):
     late_api.create(status="posted", external_id="THEIRS", token="tok-other", customer_id=77)
     for path in ("/api/receivables/statement?customer_id=77", "/api/receivables/statement.pdf?customer_id=77"):
@@ -66,7 +81,8 @@ def test_another_organizations_customer_has_no_statement_here(late_api):
 @pytest.mark.parametrize("query, field", [("", "customer_id"), ("customer_id=abc", "customer_id"),
                                           ("customer_id=10&currency=euro", "currency"),
                                           ("customer_id=10&customer_id=11", "customer_id"),
-                                          ("customer_id=10&sort=total", "sort")])
+                                          ("customer_id=10&sort=total", "sort"),
+                                          ("customer_id=10&as_of=31.12.2026", "as_of")])
 def test_a_bad_query_is_refused_on_its_parameter(late_api, query, field):
     late_api.create(status="posted", external_id="LATE")
     for path in ("/api/receivables/statement", "/api/receivables/statement.pdf"):
