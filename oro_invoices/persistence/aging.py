@@ -60,12 +60,10 @@ def bucket_params(today: dt.date) -> dict[str, dt.date]:
     return params
 
 
-def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter,
-               dated_until: dt.date | None = None) -> list[AgingRow]:
+def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> list[AgingRow]:
     """The aging on ``today`` of the open invoices ``within`` selects (its organization,
     customers, currency, customer user, websites …; ``NOT_READ`` are the aging's own to decide
-    and are not read), only those dated up to ``dated_until`` when given; one row per
-    organization, customer and currency, in no set order.
+    and are not read); one row per organization, customer and currency, in no set order.
 
     The invoices of a customer are grouped in the aging index's own order; those naming no
     customer, by the name they carry, in a second part of the statement (so that the first
@@ -75,12 +73,12 @@ def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter,
     values = filter_values(rest)
     given = {"oi_a_organization": within.organization_id, "oi_a_customer": within.customer_id,
              "oi_a_customers": None if within.customer_ids is None else list(within.customer_ids),
-             "oi_a_currency": within.currency, "oi_a_dated_until": dated_until}
+             "oi_a_currency": within.currency}
     given = {name: value for name, value in given.items() if value is not None}
     shape = (tuple(given), filter_shape(rest, values), session.get_bind().dialect.name)
     stmt = _STATEMENTS.get(shape)
     if stmt is None:
-        stmt = _statement(within, rest, dated=dated_until is not None)
+        stmt = _statement(within, rest)
         if len(_STATEMENTS) >= STATEMENTS_MAX:
             _STATEMENTS.clear()
         _STATEMENTS[shape] = stmt
@@ -94,17 +92,15 @@ STATEMENTS_MAX = 64
 _STATEMENTS: dict[tuple[Any, ...], Any] = {}
 
 
-def _statement(within: InvoiceFilter, rest: InvoiceFilter, *, dated: bool) -> Any:
-    """The aging statement for filters of ``within``'s shape (``rest``: what the states do not
-    hold; ``dated``: only invoices dated up to a day)."""
-    named = _grouped(within, rest, customer_named=True, dated=dated)
+def _statement(within: InvoiceFilter, rest: InvoiceFilter) -> Any:
+    """The aging statement for filters of ``within``'s shape (``rest``: what the states do not hold)."""
+    named = _grouped(within, rest, customer_named=True)
     if within.customer_id is not None or within.customer_ids is not None:
         return named
-    return union_all(named, _grouped(within, rest, customer_named=False, dated=dated))
+    return union_all(named, _grouped(within, rest, customer_named=False))
 
 
-def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool,
-             dated: bool) -> Select[*tuple[Any, ...]]:
+def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool) -> Select[*tuple[Any, ...]]:
     """The aging of the invoices naming a customer, grouped by organization, customer and currency
     (``customer_named``), or of those naming none, by organization, currency and name."""
     state = PaymentState
@@ -129,8 +125,6 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
                                                           type_=state.customer_id.type)))
     if within.currency is not None:
         stmt = stmt.where(state.currency == bindparam("oi_a_currency", type_=state.currency.type))
-    if dated:
-        stmt = stmt.where(state.invoice_date <= bindparam("oi_a_dated_until", type_=Date))
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
     return stmt

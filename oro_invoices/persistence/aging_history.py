@@ -1,5 +1,5 @@
-"""The receivables aging on a past day: what each customer owed at the end of that day, by how
-late it was then.
+"""The receivables on a past day: the aging and the open items at the end of that day, by how
+late they were then.
 
 A payment state holds what its invoice owes now. At the end of a past day the invoice owed what
 its total less the credit notes dated up to that day and the payments received up to it (and
@@ -9,11 +9,11 @@ counted on the day it was received (as an admin recorded it by hand), else the d
 recorded; a payment recorded in error and reversed counts on no day.
 
 Only invoices whose facts changed after the day can differ from now. So the aging of today's
-open invoices dated up to the day, judged on the day (``persistence.aging``), is read in one
-statement, and each invoice with a transaction recorded, or a credit note dated, after the day is
-taken out of its line as it is now and put in as it was then. A month-end a few weeks back
-touches few invoices; a day long past, most. A status set from outside (``forced``) is taken as
-it is now: when it was set is not known.
+open invoices judged on the day (``persistence.aging``, read from its index alone) is read in
+one statement; the open invoices dated after the day are taken out of it, and each invoice with
+a transaction recorded, or a credit note dated, after the day is taken out as it is now and put
+in as it was then. A month-end a few weeks back touches few invoices; a day long past, most. A
+status set from outside (``forced``) is taken as it is now: when it was set is not known.
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import select, union
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain import statuses
@@ -31,6 +31,7 @@ from oro_invoices.persistence.aging import NOT_READ, AgingRow, aging_rows
 from oro_invoices.persistence.ledger import counted
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, item_row, open_items_query
 
 #: How many changed invoices are read at a time.
 CHUNK = 500
@@ -79,13 +80,17 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
     gives today's: one row per organization, customer and currency, in no set order."""
     lines: dict[_Key, list[int]] = {}         # count, then the amounts by bucket
     names: dict[_Key, str] = {}
-    for row in aging_rows(session, today=day, within=within, dated_until=day):
+    for row in aging_rows(session, today=day, within=within):
         key = (row.organization_id, row.customer_id, "" if row.customer_id is not None else row.customer_name,
                row.currency)
         lines[key] = [row.invoices, *row.amounts]
         names[key] = row.customer_name
+    for item in _open_dated_after(session, day, within):
+        key = (item.organization_id, item.customer_id, "" if item.customer_id is not None else item.customer_name,
+               item.currency)
+        _add(lines, key, _bucket(item.due_date, day), -item.due, -1)
     for invoice in changed_invoices(session, day=day, within=within):
-        bucket = BUCKETS.index(bucket_of(max((day - invoice.due_date).days, 0)))
+        bucket = _bucket(invoice.due_date, day)
         if invoice.open_now:
             _add(lines, invoice.key, bucket, -invoice.owed_now, -1)
         if invoice.open_then:
@@ -93,6 +98,38 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
             names.setdefault(invoice.key, invoice.customer_name)
     return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:]))
             for key, line in lines.items() if line[0] > 0]
+
+
+def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
+                  limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
+    """``statement.open_items`` at the end of ``day``: today's open invoices dated up to it,
+    each invoice with facts after it (``changed_invoices``) as it was then instead; at most
+    ``limit`` of them in the statement's order, and how many there are in all."""
+    changed = changed_invoices(session, day=day, within=within)
+    ids = {invoice.id for invoice in changed if invoice.open_now}
+    stmt = open_items_query(within).where(PaymentState.invoice_date <= day)
+    ordered = stmt.order_by(PaymentState.currency, PaymentState.open_due_date, Invoice.invoice_date,
+                            Invoice.invoice_number, PaymentState.invoice_id)
+    rows = session.execute(ordered.limit(limit + len(ids) + 1)).all()
+    count = len(rows)
+    if count > limit + len(ids):
+        count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    items = [item_row(row) for row in rows if row[0] not in ids]
+    items += [OpenItemRow(c.id, c.organization_id, c.number, c.invoice_date, c.due_date, c.currency, c.customer_id,
+                          c.customer_name, c.total, c.paid_then, c.credited_then) for c in changed if c.open_then]
+    items.sort(key=lambda item: (item.currency, item.due_date, item.invoice_date, item.number, item.invoice_id))
+    return items[:limit], int(count) - len(ids) + sum(1 for c in changed if c.open_then)
+
+
+def _open_dated_after(session: Session, day: dt.date, within: InvoiceFilter) -> list[OpenItemRow]:
+    """Today's open invoices ``within`` selects dated after ``day`` (on the states' open-by-date index)."""
+    stmt = open_items_query(within).where(PaymentState.invoice_date > day)
+    return [item_row(row) for row in session.execute(stmt)]
+
+
+def _bucket(due_date: dt.date, day: dt.date) -> int:
+    """The index in ``BUCKETS`` of an invoice due on ``due_date``, on ``day``."""
+    return BUCKETS.index(bucket_of(max((day - due_date).days, 0)))
 
 
 def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, count: int) -> None:
@@ -105,12 +142,15 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
     """Each posted invoice ``within`` selects (``aging.NOT_READ`` not read) dated up to ``day``
     with a transaction recorded or a credit note dated after it, as it is now and as it was at
     the end of ``day``; ``open_now`` is whether the aging of today's open invoices dated up to
-    ``day`` counts it (``aging_rows(dated_until=day)``)."""
+    ``day`` counts it (``aging_rows``)."""
     after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+    notes = select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
+                                                      Invoice.status == "posted", Invoice.invoice_date > day,
+                                                      Invoice.credited_invoice_id.is_not(None))
+    if within.organization_id is not None:       # on the invoices' (organization, type, date) index
+        notes = notes.where(Invoice.organization_id == within.organization_id)
     later = union(select(PaymentTransaction.invoice_id).where(PaymentTransaction.created_at >= after),
-                  select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
-                                                            Invoice.status == "posted", Invoice.invoice_date > day,
-                                                            Invoice.credited_invoice_id.is_not(None))).subquery()
+                  notes).subquery()
     rest = replace(within, **dict.fromkeys(NOT_READ))
     stmt = apply_filter(
         select(Invoice.id, Invoice.organization_id, Invoice.invoice_number, Invoice.invoice_date, Invoice.due_date,

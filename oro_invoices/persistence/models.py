@@ -316,6 +316,8 @@ class PaymentTransaction(Base):
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         UniqueConstraint("method", "action", "provider_reference",
                          name="uq_oro_invoice_payment_transaction_provider_event"),
+        # the invoices with a transaction recorded after a day (``aging_history``)
+        Index("ix_oro_invoice_payment_transaction_created", "created_at", "invoice_id"),
         NEVER_REUSE_IDS,
     )
 

@@ -3,9 +3,8 @@ still owes. Amounts are integer minor units of the row's currency.
 
 The open invoices are those of the receivables aging (``persistence.aging``): the payment states
 with an open due date. Their states keep the organization, customer, currency and amounts, so
-they are found on the aging index; the invoice row adds its number and date. At the end of a
-past day they are those of the aging on that day (``persistence.aging_history``), with what
-each had been paid and credited then.
+they are found on the aging index; the invoice row adds its number and date. Those open at the
+end of a past day are read by ``persistence.aging_history``.
 """
 from __future__ import annotations
 
@@ -17,7 +16,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.persistence.aging import NOT_READ, STATE_FIELDS
-from oro_invoices.persistence.aging_history import changed_invoices
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 
@@ -53,51 +51,31 @@ def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MA
     websites …; ``aging.NOT_READ`` are not read), by currency, then due date, invoice date and
     number; at most ``limit`` of them, and how many there are in all."""
     state = PaymentState
-    stmt = _open_items(within)
+    stmt = open_items_query(within)
     ordered = stmt.order_by(state.currency, state.open_due_date, Invoice.invoice_date, Invoice.invoice_number,
                             state.invoice_id)
     rows = session.execute(ordered.limit(limit + 1)).all()
     total = len(rows)
     if total > limit:
         total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    return [_row(row) for row in rows[:limit]], int(total)
-
-
-def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
-                  limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
-    """``open_items`` at the end of a past ``day``: today's open invoices dated up to it, each
-    invoice with facts after it (``aging_history.changed_invoices``) as it was then instead."""
-    changed = changed_invoices(session, day=day, within=within)
-    ids = {invoice.id for invoice in changed if invoice.open_now}
-    stmt = _open_items(within).where(PaymentState.invoice_date <= day)
-    ordered = stmt.order_by(PaymentState.currency, PaymentState.open_due_date, Invoice.invoice_date,
-                            Invoice.invoice_number, PaymentState.invoice_id)
-    rows = session.execute(ordered.limit(limit + len(ids) + 1)).all()
-    count = len(rows)
-    if count > limit + len(ids):
-        count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    items = [_row(row) for row in rows if row[0] not in ids]
-    items += [OpenItemRow(c.id, c.organization_id, c.number, c.invoice_date, c.due_date, c.currency, c.customer_id,
-                          c.customer_name, c.total, c.paid_then, c.credited_then) for c in changed if c.open_then]
-    items.sort(key=lambda item: (item.currency, item.due_date, item.invoice_date, item.number, item.invoice_id))
-    return items[:limit], int(count) - len(ids) + sum(1 for c in changed if c.open_then)
+    return [item_row(row) for row in rows[:limit]], int(total)
 
 
 def latest_open_item(session: Session, *, within: InvoiceFilter) -> OpenItemRow | None:
     """The open invoice ``within`` selects with the latest invoice date (then id), listed or not."""
-    stmt = _open_items(within).order_by(Invoice.invoice_date.desc(), PaymentState.invoice_id.desc()).limit(1)
+    stmt = open_items_query(within).order_by(Invoice.invoice_date.desc(), PaymentState.invoice_id.desc()).limit(1)
     found = session.execute(stmt).first()
-    return None if found is None else _row(found)
+    return None if found is None else item_row(found)
 
 
-def _row(row: Any) -> OpenItemRow:
+def item_row(row: Any) -> OpenItemRow:
     """The ``OpenItemRow`` of a row of ``_open_items``."""
     invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited = row
     return OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
                        int(amount or 0), int(paid or 0), int(credited or 0))
 
 
-def _open_items(within: InvoiceFilter) -> Any:
+def open_items_query(within: InvoiceFilter) -> Any:
     """The open invoices ``within`` selects, unordered: each row the columns of ``OpenItemRow``."""
     state = PaymentState
     stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date,

@@ -26,10 +26,10 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import aging_rows
-from oro_invoices.persistence.aging_history import aging_rows_on
+from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
-from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items, open_items_on
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
 from oro_invoices.services.aging import AgingLine, build_report, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 

@@ -13,9 +13,8 @@ from support.payloads import one_line_invoice
 from oro_invoices.domain.aging import BUCKET_KEYS
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.aging import aging_rows
-from oro_invoices.persistence.aging_history import aging_rows_on
+from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.persistence.statement import open_items_on
 from oro_invoices.services.facade import InvoiceService
 
 MONTH_END = dt.date(2027, 2, 28)
