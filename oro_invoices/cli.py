@@ -815,7 +815,8 @@ def build_parser() -> argparse.ArgumentParser:
     _host_argument(p, "whose settings give the seller, the sender, each customer's language and templates")
     p.add_argument("--storage", required=True, help="PDF storage URL: each statement's PDF is stored there")
     p.add_argument("--date", type=_date, default=None,
-                   help="the statements' day, YYYY-MM-DD (default: today, UTC)")
+                   help="the statements' day, YYYY-MM-DD (default: today, UTC); a past day, such as the last "
+                        "month-end, gives what was open at its end")
     p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
                    help="only this organization's customers")
     p.add_argument("--overdue-only", action="store_true", help="only customers with something overdue")
