@@ -317,11 +317,11 @@ def _cmd_match_payments(args: argparse.Namespace) -> int:
         for match in matches:
             entry = match.entry
             named = ", ".join(d.invoice_number or f"#{d.id}" for d in match.invoices) or "no invoice"
-            suggested = match.suggested
+            suggested = ", ".join(d.invoice_number or f"#{d.id}" for d in match.suggested)
             print(f"{entry.where}: {entry.booked_on} {entry.amount} {entry.currency} {entry.reference!r} → {named}: "
                   f"{_MATCH_WORDS[match.outcome].format(due=match.due, currency=entry.currency)}"
-                  + (f" (suggested by its amount: {suggested.invoice_number or suggested.id} of "
-                     f"{suggested.customer_name!r}, not recorded by --record)" if suggested is not None else ""))
+                  + (f" (suggested by its amount: {suggested} of {match.suggested[0].customer_name!r}, not recorded "
+                     f"by --record)" if match.suggested else ""))
         exact = [MatchedPayment.of(m) for m in matches if m.outcome == MATCHED]
         failed = 0
         if args.record and exact:

@@ -7,10 +7,15 @@ looked up as an invoice number and as an external id among the admin's organizat
 **suggested** one when a single open invoice of the organization owes exactly its amount in its
 currency, none of the statement's other payments names it and no other payment was suggested it;
 among several such invoices, the one whose customer name shares a word with the payer's (legal
-forms aside). A suggestion is only that: it is never recorded with the exact matches. A
-payment is **recorded** already when one of its invoices (named, or, naming none, one charged
-exactly its amount) has a payment recorded by hand, not reversed, received the day it was booked
-under its reference: uploading a statement again shows what is done.
+forms aside). Failing that, it is suggested **several** invoices of the payer's customer (the one
+named as the payer, legal forms aside, else the one sharing the most words with the payer's
+name), when their amounts due add up to exactly its amount: the oldest
+due first (as customers pay), else the one set of two to four of their ``SEVERAL_MAX`` oldest
+open invoices that does (several such sets: none). A suggestion is only that: it is never
+recorded with the exact matches. A payment is **recorded** already when one of its invoices
+(named, or, naming none, one charged exactly its amount, alone or as a share of one payment of
+it) has a payment recorded by hand, not reversed, received the day it was booked under its
+reference: uploading a statement again shows what is done.
 
 Matching writes nothing: each match leads to the Record Payment form, filled in with the invoices,
 the amount received, the day and the reference, for the admin to check and record. The payments
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -33,7 +39,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import to_minor
-from oro_invoices.persistence.owing import charged_exactly, owing_exactly
+from oro_invoices.persistence.owing import charged_exactly, open_customers, owing_exactly, owing_of_customer
 from oro_invoices.services import remittances
 from oro_invoices.services.bank_statement_files import REFERENCE_MAX, StatementEntry
 from oro_invoices.services.facade import InvoiceService
@@ -51,6 +57,10 @@ _LEGAL_FORMS = frozenset({"ag", "gmbh", "kg", "ohg", "ug", "ev", "ltd", "llc", "
                           "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "ab", "as", "kk", "the", "und", "and"})
 #: The most words of one payment looked up.
 WORDS_MAX = 40
+#: Among how many of a customer's open invoices (the oldest due) several adding up to a payment are looked for.
+SEVERAL_MAX = 20
+#: The most invoices a set adding up to a payment holds (besides the oldest due first, which may hold more).
+SET_MAX = 4
 
 
 @dataclass(frozen=True)
@@ -59,14 +69,15 @@ class EntryMatch:
 
     :param invoices: the organization's invoices its remittance information names, in that order.
     :param recorded: one of them has this payment recorded already (by hand, same day and reference).
-    :param suggested: naming no invoice it can pay, the invoice found by its amount: the one open
-        invoice owing exactly that (``SUGGESTED``), or the one it was recorded for (``RECORDED``).
+    :param suggested: naming no invoice it can pay, the invoices found by its amount: the one open
+        invoice owing exactly that, or several of the payer's adding up to it (``SUGGESTED``), or
+        those it was recorded for (``RECORDED``).
     """
 
     entry: StatementEntry
     invoices: tuple[InvoiceDocument, ...] = ()
     recorded: bool = False
-    suggested: InvoiceDocument | None = None
+    suggested: tuple[InvoiceDocument, ...] = ()
 
     @property
     def named_payable(self) -> list[InvoiceDocument]:
@@ -76,9 +87,9 @@ class EntryMatch:
 
     @property
     def payable(self) -> list[InvoiceDocument]:
-        """The invoices it would be recorded for: those named that can take a share, else the suggested one."""
+        """The invoices it would be recorded for: those named that can take a share, else the suggested ones."""
         named = self.named_payable
-        return named if named or self.suggested is None else [self.suggested]
+        return named if named else list(self.suggested)
 
     @property
     def due(self) -> Decimal:
@@ -86,13 +97,13 @@ class EntryMatch:
 
     @property
     def outcome(self) -> str:
-        """``RECORDED``, ``NOT_FOUND`` (no invoice it can pay), ``SUGGESTED`` (none named, one owing
-        exactly its amount), or how its amount compares with their amount due: ``MATCHED``,
+        """``RECORDED``, ``NOT_FOUND`` (no invoice it can pay), ``SUGGESTED`` (none named, invoices
+        owing exactly its amount), or how its amount compares with their amount due: ``MATCHED``,
         ``PARTLY`` (less), ``MORE``."""
         if self.recorded:
             return RECORDED
         if not self.named_payable:
-            return SUGGESTED if self.suggested is not None else NOT_FOUND
+            return SUGGESTED if self.suggested else NOT_FOUND
         if self.entry.amount == self.due:
             return MATCHED
         return PARTLY if self.entry.amount < self.due else MORE
@@ -106,7 +117,7 @@ def candidate_words(text: str) -> list[str]:
 
 def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
                   organization_id: int) -> list[EntryMatch]:
-    """Each entry with the invoices of ``organization_id`` it names, or the one suggested by its
+    """Each entry with the invoices of ``organization_id`` it names, or those suggested by its
     amount (nothing is written)."""
     found: dict[str, int | None] = {}
     documents: dict[int, InvoiceDocument] = {}
@@ -129,24 +140,28 @@ def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
     named = [EntryMatch(entry, tuple(document(i) for i in ids)) for entry, ids in zip(entries, named_ids, strict=True)]
     unmatched = [m for m in named if not m.named_payable]
     before = _recorded_by_amount(invoices, unmatched, organization_id)
-    suggestions = _suggestions(invoices, [m for m in unmatched if id(m.entry) not in before], organization_id,
-                               taken={i for ids in named_ids for i in ids})
+    taken = {i for ids in named_ids for i in ids}
+    open_matches = [m for m in unmatched if id(m.entry) not in before]
+    suggestions = _suggestions(invoices, open_matches, organization_id, taken=taken)
+    suggestions.update(_several(invoices, [m for m in open_matches if id(m.entry) not in suggestions],
+                                organization_id, taken=taken))
     matches = []
     for match, ids in zip(named, named_ids, strict=True):
         key = id(match.entry)
         if key in before:
-            matches.append(EntryMatch(match.entry, match.invoices, True, document(before[key])))
+            matches.append(EntryMatch(match.entry, match.invoices, True, tuple(document(i) for i in before[key])))
             continue
-        suggested = suggestions.get(key)
         matches.append(EntryMatch(match.entry, match.invoices, _recorded(invoices, match.entry, ids),
-                                  document(suggested) if suggested is not None else None))
+                                  tuple(document(i) for i in suggestions.get(key, ()))))
     return matches
 
 
-def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch], organization_id: int) -> dict[int, int]:
-    """The invoice each payment naming none it can pay was recorded for already (by ``id`` of its
-    entry): one charged exactly its amount, by hand, the day it was booked, under its reference."""
-    recorded: dict[int, int] = {}
+def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch],
+                        organization_id: int) -> dict[int, tuple[int, ...]]:
+    """The invoices each payment naming none it can pay was recorded for already (by ``id`` of its
+    entry): one charged exactly its amount, or those of one payment of it for several, by hand,
+    the day it was booked, under its reference."""
+    recorded: dict[int, tuple[int, ...]] = {}
     for currency, matches in _by_currency(unmatched).items():
         amounts = {id(m.entry): _minor(m.entry.amount, currency) for m in matches}
         earliest = min(m.entry.booked_on for m in matches)
@@ -155,10 +170,10 @@ def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch], o
                                       recorded_since=earliest)
         for match in matches:
             entry = match.entry
-            candidates = [c.invoice_id for c in charged if c.amount == amounts[id(entry)]
+            candidates = [c.invoice_id for c in charged if c.received == amounts[id(entry)]
                           and c.received_on == entry.booked_on and c.reference == entry.reference]
-            found = next((i for i in dict.fromkeys(candidates) if _recorded(invoices, entry, [i])), None)
-            if found is not None:
+            found = tuple(i for i in dict.fromkeys(candidates) if _recorded(invoices, entry, [i]))
+            if found:
                 recorded[id(entry)] = found
     return recorded
 
@@ -171,10 +186,10 @@ def _by_currency(matches: list[EntryMatch]) -> dict[str, list[EntryMatch]]:
 
 
 def _suggestions(invoices: InvoiceService, unmatched: list[EntryMatch], organization_id: int, *,
-                 taken: set[int]) -> dict[int, int]:
+                 taken: set[int]) -> dict[int, tuple[int, ...]]:
     """The invoice suggested to each payment naming none it can pay (by ``id`` of its entry): the
     one open invoice owing exactly its amount that no payment names and none was suggested before."""
-    suggested: dict[int, int] = {}
+    suggested: dict[int, tuple[int, ...]] = {}
     for currency, matches in _by_currency(unmatched).items():
         amounts = {id(m.entry): _minor(m.entry.amount, currency) for m in matches}
         wanted = [a for a in amounts.values() if a is not None]
@@ -187,9 +202,57 @@ def _suggestions(invoices: InvoiceService, unmatched: list[EntryMatch], organiza
             alike = [o for o in candidates if _share_a_word(o.customer_name, match.entry.payer)]
             chosen = alike if alike else candidates
             if len(chosen) == 1:
-                suggested[id(match.entry)] = chosen[0].invoice_id
+                suggested[id(match.entry)] = (chosen[0].invoice_id,)
                 taken.add(chosen[0].invoice_id)
     return suggested
+
+
+def _several(invoices: InvoiceService, unmatched: list[EntryMatch], organization_id: int, *,
+             taken: set[int]) -> dict[int, tuple[int, ...]]:
+    """The invoices suggested to each payment naming none it can pay and owed by no one invoice
+    (by ``id`` of its entry): several open invoices of the payer's customer (``_payers_customer``)
+    adding up to exactly its amount (``adding_up``), none named or suggested before."""
+    suggested: dict[int, tuple[int, ...]] = {}
+    for currency, matches in _by_currency([m for m in unmatched if m.entry.payer.strip()]).items():
+        with invoices.db.session() as s:
+            customers = open_customers(s, organization_id, currency)
+            for match in matches:
+                amount = _minor(match.entry.amount, currency)
+                payer = _payers_customer(customers, match.entry.payer)
+                if amount is None or payer is None:
+                    continue
+                owing = [o for o in owing_of_customer(s, organization_id, payer, currency, limit=SEVERAL_MAX)
+                         if o.invoice_id not in taken]
+                chosen = adding_up([(o.invoice_id, o.amount) for o in owing], amount)
+                if chosen:
+                    suggested[id(match.entry)] = chosen
+                    taken.update(chosen)
+    return suggested
+
+
+def adding_up(owing: list[tuple[int, int]], amount: int) -> tuple[int, ...]:
+    """The invoices of ``owing`` (id, amount due; oldest due first) whose amounts due add up to
+    exactly ``amount``: two or more of the oldest, else the one set of two to ``SET_MAX`` that
+    does (each set is found once: its indexes in increasing order); () when none does or several
+    sets do."""
+    total = 0
+    for count, (_invoice_id, due) in enumerate(owing, start=1):
+        total += due
+        if total == amount and count >= 2:
+            return tuple(invoice_id for invoice_id, _ in owing[:count])
+        if total > amount:
+            break
+    dues = [due for _, due in owing]
+    pairs: dict[int, list[tuple[int, int]]] = {}
+    for i, j in itertools.combinations(range(len(dues)), 2):
+        pairs.setdefault(dues[i] + dues[j], []).append((i, j))
+    found: list[tuple[int, ...]] = list(pairs.get(amount, []))                                  # two
+    found += [(k, i, j) for k, due in enumerate(dues) for i, j in pairs.get(amount - due, []) if i > k]  # three
+    found += [(i, j, k, m) for (i, j) in itertools.chain.from_iterable(pairs.values())              # four
+              for k, m in pairs.get(amount - dues[i] - dues[j], []) if k > j]
+    if len(found) != 1:
+        return ()
+    return tuple(owing[index][0] for index in found[0])
 
 
 def _minor(amount: Decimal, currency: str) -> int | None:
@@ -201,9 +264,28 @@ def _minor(amount: Decimal, currency: str) -> int | None:
 
 def _share_a_word(name: str, payer: str) -> bool:
     """Whether a customer's name and a payer's share a word of three letters or more (legal forms aside)."""
-    def words(text: str) -> set[str]:
-        return {w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 3 and w not in _LEGAL_FORMS}
-    return bool(words(name) & words(payer))
+    return bool(_name_words(name) & _name_words(payer))
+
+
+def _payers_customer(customers: dict[int, str], payer: str) -> int | None:
+    """The one of ``customers`` (id → name) the payer is: the one named as the payer is (legal
+    forms aside), else the one sharing the most words with the payer's name; None when no one
+    or several are."""
+    said = _name_words(payer)
+    if not said:
+        return None
+    same = [c for c, name in customers.items() if _name_words(name) == said]
+    if len(same) == 1:
+        return same[0]
+    shared = {c: len(_name_words(name) & said) for c, name in customers.items()}
+    most = max(shared.values(), default=0)
+    best = [c for c, count in shared.items() if count == most]
+    return best[0] if most and len(best) == 1 else None
+
+
+def _name_words(text: str) -> set[str]:
+    """The words of a name that tell it apart: three letters or more, legal forms aside, any case."""
+    return {w for w in re.findall(r"\w+", text.casefold()) if len(w) >= 3 and w not in _LEGAL_FORMS}
 
 
 def _lookup(invoices: InvoiceService, organization_id: int, word: str) -> int | None:

@@ -76,7 +76,8 @@ def _payment(match: EntryMatch) -> dict[str, Any]:
             "currency": entry.currency, "reference": entry.reference, "payer": entry.payer,
             "outcome": match.outcome, "due": match.due if match.payable else None,
             "invoices": [_invoice(doc) for doc in match.invoices],
-            "suggested": _invoice(match.suggested) if match.suggested is not None else None}
+            "suggested": _invoice(match.suggested[0]) if len(match.suggested) == 1 else None,
+            "suggested_invoices": [_invoice(doc) for doc in match.suggested]}
 
 
 def _invoice(doc: InvoiceDocument) -> dict[str, Any]:

@@ -339,11 +339,17 @@ class BankPaymentOut(Schema):
     payer = fields.String()
     outcome = fields.String(metadata={"description": "matched (pays what its invoices owe), partly, more, "
                                                      "not_found, suggested (names none; one open invoice owes "
-                                                     "exactly its amount) or recorded (recorded by hand before)."})
+                                                     "exactly its amount, or several of the payer's add up to it) or "
+                                                     "recorded (recorded by hand before)."})
     due = DecimalString(allow_none=True, metadata={"description": "What the invoices it would pay owe."})
     invoices = fields.List(fields.Nested(BankInvoiceOut), metadata={"description": "The invoices its reference "
                                                                                    "names."})
-    suggested = fields.Nested(BankInvoiceOut, allow_none=True)
+    suggested = fields.Nested(BankInvoiceOut, allow_none=True, metadata={
+        "description": "Naming none, the one invoice suggested by its amount (or recorded for it before); null "
+                       "when none is, or several are."})
+    suggested_invoices = fields.List(fields.Nested(BankInvoiceOut), metadata={
+        "description": "Naming none, every invoice suggested by its amount: the one owing it, or several of the "
+                       "payer's adding up to it (or those it was recorded for before)."})
 
 
 class BankRecordedOut(Schema):

@@ -275,6 +275,65 @@ def test_among_invoices_owing_the_same_amount_the_payers_is_suggested_and_else_n
     assert unsure["line 2"][0] == "not_found"                            # two owe it, neither is the payer's
 
 
+def zenith_invoices(admin: ShopClient, *amounts: str) -> list:
+    """Posted EUR invoices of one more customer, Zenith Tools GmbH, due a day apart in the order given."""
+    zenith = admin.app.extensions["oro_reference_host"].records.add_customer("Zenith Tools GmbH", organization_id=1)
+    return [posted_for_seeded_customer(admin.service, currency="EUR", customer_id=zenith,
+                                       customer_name="Zenith Tools GmbH",
+                                       customer_user_id=None, customer_user_email="ap@zenith.example",
+                                       due_date=f"2026-11-{10 + n:02d}", invoice_date="2026-10-01",
+                                       lines=[{"description": "x", "quantity": "1", "unit_price": amount}])
+            for n, amount in enumerate(amounts)]
+
+
+def test_a_payment_naming_no_invoice_is_suggested_the_payers_invoices_adding_up_to_it(shop, admin):
+    first, second, third = zenith_invoices(admin, "100.00", "250.00", "400.00")
+    [api] = api_statement(shop, "matches", statement_csv("2026-12-05,350.00,EUR,October,Zenith Tools"),
+                          "text/csv").get_json()["payments"]
+    assert (api["outcome"], api["suggested"]) == ("suggested", None)       # not one invoice: see the list
+    assert [(i["id"], i["amount_due"]) for i in api["suggested_invoices"]] == [(first.id, "100.00"),
+                                                                                (second.id, "250.00")]
+    page = upload(admin, "s.csv", statement_csv(
+        "2026-12-05,350.00,EUR,October invoices,ZENITH TOOLS",          # the oldest two
+        "2026-12-05,650.00,EUR,Payment,Zenith Tools GmbH")).get_data(as_text=True)   # the other two… none left
+    rows = payments(page)
+    outcome, text, record = rows["line 2"]
+    assert outcome == "suggested" and first.invoice_number in text and second.invoice_number in text
+    assert third.invoice_number not in text
+    assert "these open invoices of Zenith Tools GmbH add up to exactly its amount" in text
+    assert rows["line 3"][0] == "not_found"                              # the first two are taken by line 2
+    form_page = admin.get(record).get_data(as_text=True)
+    assert f'name="amount-{first.id}" value="100.00"' in form_page and f'name="amount-{second.id}" value="250.00"' \
+        in form_page
+    assert 'name="payment"' not in page                                  # never ticked for Record them
+
+    alone = payments(upload(admin, "s.csv", statement_csv("2026-12-05,500.00,EUR,Payment,Zenith Tools"))
+                     .get_data(as_text=True))
+    assert alone["line 2"][0] == "suggested" and third.invoice_number in alone["line 2"][1]  # 100 + 400, the one set
+    form_page = admin.get(alone["line 2"][2]).get_data(as_text=True)
+    form = dict(re.findall(r'name="((?:amount-\d+)|request_key|received_on|reference)" value="([^"]*)"', form_page))
+    form.update({"method": "bank_transfer", "invoice": [str(first.id), str(third.id)],
+                 "csrf_token": form_token(form_page)})
+    assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
+    again = payments(upload(admin, "s.csv", statement_csv("2026-12-05,500.00,EUR,Payment,Zenith Tools"))
+                     .get_data(as_text=True))
+    assert again["line 2"][0] == "recorded"                              # both shares found by the whole amount
+    assert first.invoice_number in again["line 2"][1] and third.invoice_number in again["line 2"][1]
+
+
+def test_no_set_is_suggested_when_several_add_up_or_the_payer_is_unsure(admin):
+    zenith_invoices(admin, "100.00", "150.00", "250.00", "50.00", "60.00")
+    logistics = admin.app.extensions["oro_reference_host"].records.add_customer("Zenith Logistics AG")
+    posted_for_seeded_customer(admin.service, currency="EUR", customer_id=logistics, customer_name="Zenith Logistics AG",
+                               customer_user_id=None, customer_user_email="ap@logistics.example",
+                               lines=[{"description": "x", "quantity": "1", "unit_price": "5.00"}])
+    rows = payments(upload(admin, "s.csv", statement_csv(
+        "2026-12-05,310.00,EUR,Payment,Zenith Tools",                    # 250 + 60, and 100 + 150 + 60
+        "2026-12-05,350.00,EUR,Payment,ZENITH",                          # Tools or Logistics?
+        "2026-12-05,350.00,EUR,Payment,Tools Zenith GmbH")).get_data(as_text=True))   # Tools: 100 + 250 alone
+    assert [outcome for outcome, _, _ in rows.values()] == ["not_found", "not_found", "suggested"]
+
+
 def api_statement(shop, path: str, data: bytes, content_type: str, organization: int = 0):
     token = shop[1]["organizations"][organization]["api_token"]
     return shop[0].test_client().post(f"/api/receivables/bank-statement/{path}", data=data, headers={
