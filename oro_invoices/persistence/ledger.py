@@ -6,7 +6,10 @@ positive when they raise what is owed.
 - a posted **credit note**: minus its total, on its date;
 - a successful **payment** (a charge, or the capture of an authorization): minus its amount, on the
   day it was received (as an admin recorded it by hand) else the day it was recorded (UTC);
-- a **refund**: its amount (money given back), on the day it was recorded.
+- a **refund**: its amount (money given back), on the day it was recorded;
+- a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
+  set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
+  set, or, set when the invoice was imported with it, on the invoice's date.
 
 A payment recorded by hand in error and reversed moved no money: neither it nor its reversal is
 an entry. Authorizations, their cancellations and drafts are none either.
@@ -20,13 +23,19 @@ from dataclasses import dataclass, replace
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from oro_invoices.persistence.models import Invoice, PaymentTransaction
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.persistence.models import Activity, Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.read_models import is_reversal, transaction
 
 #: The kinds of entry.
-INVOICE, CREDIT_NOTE, PAYMENT, REFUND = "invoice", "credit_note", "payment", "refund"
+INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "payment", "refund", "settled"
 _PAID = ("charge", "capture")
+#: The payment statuses that, set from outside, say nothing more is owed.
+SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.value, PaymentStatus.CANCELED.value,
+                      PaymentStatus.CREDITED.value})
+#: A day's entries in this order.
+_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, SETTLED: 3, REFUND: 4}
 
 
 @dataclass(frozen=True)
@@ -47,6 +56,8 @@ class LedgerEntry:
     transaction_id: int | None = None
     #: the customer name its invoice carries
     customer_name: str = ""
+    #: a settlement's payment status as set from outside
+    status: str = ""
 
 
 def customer_entries(session: Session, *, organization_id: int, customer_id: int, until: dt.date,
@@ -65,20 +76,29 @@ def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -
     shape = replace(within, status="posted", payment_status=None, overdue=None, today=None, date_from=None,
                     date_to=None)
     documents = apply_filter(select(Invoice.id, Invoice.invoice_number, Invoice.document_type, Invoice.invoice_date,
-                                    Invoice.total_amount, Invoice.currency, Invoice.customer_name), shape)
+                                    Invoice.total_amount, Invoice.currency, Invoice.customer_name,
+                                    PaymentState.forced, PaymentState.payment_status, PaymentState.amount_paid,
+                                    PaymentState.amount_credited)
+                             .outerjoin(PaymentState, PaymentState.invoice_id == Invoice.id), shape)
     found: dict[int, tuple[str, str, str]] = {}
     entries: list[LedgerEntry] = []
-    for invoice_id, number, document_type, invoice_date, total, code, name in session.execute(documents):
+    settled: dict[int, LedgerEntry] = {}
+    for (invoice_id, number, document_type, invoice_date, total, code, name, forced, status, paid,
+         credited) in session.execute(documents):
         found[invoice_id] = (number or f"#{invoice_id}", code, name or "")
+        credit = document_type == "credit_note"
         if invoice_date is not None and invoice_date <= until:
-            credit = document_type == "credit_note"
             entries.append(LedgerEntry(invoice_date, CREDIT_NOTE if credit else INVOICE, invoice_id,
                                        found[invoice_id][0], code, -int(total) if credit else int(total),
                                        customer_name=name or ""))
+        left = int(total) - int(paid or 0) - int(credited or 0)
+        if forced and not credit and status in SETTLING and left > 0 and invoice_date is not None:
+            settled[invoice_id] = LedgerEntry(invoice_date, SETTLED, invoice_id, found[invoice_id][0], code, -left,
+                                              customer_name=name or "", status=status)
     if found:
         entries.extend(_money(session, found, until))
-    order = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, REFUND: 3}
-    return sorted(entries, key=lambda e: (e.on, order[e.kind], e.number, e.transaction_id or 0))
+    entries.extend(e for e in _settled_on(session, settled).values() if e.on <= until)
+    return sorted(entries, key=lambda e: (e.on, _ORDER[e.kind], e.number, e.transaction_id or 0))
 
 
 def customers_with_invoices(session: Session, *, organization_id: int | None, until: dt.date) -> list[tuple[int, int]]:
@@ -110,6 +130,21 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
                                    -int(row.amount) if paid else int(row.amount), method=row.method,
                                    reference=view.reference, transaction_id=row.id, customer_name=name))
     return entries
+
+
+def _settled_on(session: Session, settled: dict[int, LedgerEntry]) -> dict[int, LedgerEntry]:
+    """``settled`` (by invoice id) each on the day its status was last set from outside to the one
+    it has (the invoice's activity), else on its invoice's date (set when it was imported)."""
+    ids = list(settled)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(Activity.invoice_id, Activity.data, Activity.created_at).where(
+            Activity.invoice_id.in_(ids[start:start + 500]), Activity.kind == "payment_status")
+            .order_by(Activity.id)).all()
+        for invoice_id, data, created_at in rows:
+            entry = settled[invoice_id]
+            if isinstance(data, dict) and data.get("forced") is True and data.get("new") == entry.status:
+                settled[invoice_id] = replace(entry, on=utc_day(created_at))     # the last one wins
+    return settled
 
 
 def counted(rows: Iterable[PaymentTransaction]) -> Iterator[tuple[PaymentTransaction, dt.date]]:

@@ -1,6 +1,7 @@
 """The activity statement (balance forward) of a customer over a period: per currency, what they
 owed when it began, every invoice, credit note, payment and refund dated in it with the balance
-after each, and what they owe at its end.
+after each (and an invoice settled outside the add-on: its payment status set from outside to
+paid, void, canceled or credited, for what it still owed), and what they owe at its end.
 
 Beside the open-item statement (``services.statement``: what is still open today), this is the
 account's history, as accountants reconcile it at month end. It is made from the customer's
@@ -20,10 +21,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.persistence.ledger import INVOICE, PAYMENT, LedgerEntry, entries_within
+from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, LedgerEntry, entries_within
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.statement import customer_of
@@ -32,6 +33,11 @@ from oro_invoices.services.statement import customer_of
 MAX_DAYS = 3 * 366 + 1
 #: The CSV's columns: an opening row, a row per entry, a closing row, by currency.
 CSV_COLUMNS = ("currency", "date", "kind", "number", "reference", "charges", "credits", "balance")
+#: How each kind of entry is named on the pages and the PDF (its invoice's number as ``number``; a
+#: settlement's payment status as ``status``).
+ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
+                PAYMENT: N_("Payment for %(number)s"), REFUND: N_("Refund for %(number)s"),
+                SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)")}
 
 
 @dataclass(frozen=True)
@@ -39,7 +45,7 @@ class ActivityLine:
     """One entry of the period, and what the customer owed after it."""
 
     on: dt.date
-    #: ``invoice``, ``credit_note``, ``payment`` or ``refund`` (``persistence.ledger``)
+    #: ``invoice``, ``credit_note``, ``payment``, ``refund`` or ``settled`` (``persistence.ledger``)
     kind: str
     invoice_id: int
     number: str
@@ -51,6 +57,18 @@ class ActivityLine:
     reference: str = ""
     #: the customer name its invoice carries (a corporate user's sub-customers differ)
     customer_name: str = ""
+    #: a settlement's payment status, as set from outside
+    status: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the entry is named (``ENTRY_LABELS``; to be translated with ``number`` and ``status``)."""
+        return ENTRY_LABELS[self.kind]
+
+    @property
+    def status_label(self) -> str:
+        """A settlement's payment status as people read it (untranslated); "" for the others."""
+        return PaymentStatus(self.status).label if self.status else ""
 
     @property
     def charge(self) -> Decimal | None:
@@ -196,7 +214,7 @@ def _section(currency: str, entries: list[LedgerEntry], start: dt.date,
         balance += amount
         method = label_of(entry.method) if entry.method else ""
         lines.append(ActivityLine(entry.on, entry.kind, entry.invoice_id, entry.number, amount, balance,
-                                  method or entry.method, entry.reference, entry.customer_name))
+                                  method or entry.method, entry.reference, entry.customer_name, entry.status))
     return ActivitySection(currency, opening, lines)
 
 
@@ -216,8 +234,8 @@ def activity_text(found: ActivityStatement) -> str:
             return format(amount, "f") if amount is not None else ""
         rows = [[found.start.isoformat(), "opening balance", "", "", money(section.opening)]]
         rows += [[line.on.isoformat(), f"{line.kind.replace('_', ' ')} {line.number}"
-                  + (f" ({', '.join(p for p in (line.method, line.reference) if p)})"
-                     if line.method or line.reference else ""),
+                  + (f" ({', '.join(p for p in (line.method, line.reference, line.status) if p)})"
+                     if line.method or line.reference or line.status else ""),
                   money(line.charge), money(line.credit), money(line.balance)] for line in section.lines]
         rows.append([found.end.isoformat(), "closing balance", money(section.charges), money(section.credits),
                      money(section.closing)])
@@ -244,7 +262,7 @@ def activity_csv_text(found: ActivityStatement) -> str:
                          format(section.opening, "f")])
         for line in section.lines:
             reference = " ".join(p for p in (line.method, line.reference) if p) if line.kind == PAYMENT else \
-                line.reference
+                line.status if line.kind == SETTLED else line.reference
             writer.writerow([section.currency, line.on.isoformat(), line.kind, line.number, reference,
                              format(line.charge, "f") if line.charge is not None else "",
                              format(line.credit, "f") if line.credit is not None else "", format(line.balance, "f")])

@@ -50,6 +50,7 @@ def as_json(found: ActivityStatement) -> dict[str, Any]:
                 "credits": section.credits, "closing_balance": section.closing,
                 "entries": [{"date": line.on, "kind": line.kind, "invoice_id": line.invoice_id,
                              "number": line.number, "amount": line.amount, "balance": line.balance,
-                             "method": line.method, "reference": line.reference} for line in section.lines]}
+                             "method": line.method, "reference": line.reference, "status": line.status}
+                            for line in section.lines]}
                 for section in found.sections]}
 

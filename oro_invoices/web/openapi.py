@@ -286,7 +286,9 @@ class ActivityEntryOut(Schema):
 
     date = fields.Date(metadata={"description": "An invoice's or credit note's date; the day a payment was "
                                                 "received (or recorded); the day a refund was recorded."})
-    kind = fields.String(metadata={"description": "invoice, credit_note, payment or refund."})
+    kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund, or settled (an invoice "
+                                                "whose payment status was set from outside to paid, void, canceled "
+                                                "or credited, for what it still owed)."})
     invoice_id = fields.Integer(metadata={"description": "The invoice (or credit note) it is, or was paid for."})
     number = fields.String()
     amount = DecimalString(metadata={"description": "What it adds to what is owed: negative for a credit note or "
@@ -294,6 +296,8 @@ class ActivityEntryOut(Schema):
     balance = DecimalString(metadata={"description": "What the customer owes after it."})
     method = fields.String(metadata={"description": "A payment's or refund's method, as people read it."})
     reference = fields.String(metadata={"description": "The reference a payment recorded by hand was given."})
+    status = fields.String(metadata={"description": "A settlement's payment status as set from outside; \"\" "
+                                                   "for the others."})
 
 
 class ActivitySectionOut(Schema):

@@ -96,6 +96,26 @@ def test_payments_on_the_day_received_reversals_left_out_credit_notes_and_refund
     assert any(f"Credit note {credit.invoice_number}" in t and f"{credit.total_amount:,.2f}" in t for t in texts)
 
 
+def test_an_invoice_marked_paid_from_outside_is_settled_on_that_day_for_what_it_still_owed(admin):
+    customer = acme(admin)
+    pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
+    admin.service.force_payment_status(pending.id, "paid_in_full", actor="erp")
+    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01").get_data(as_text=True)
+    rows = lines(page)
+    [(kind, text, _balance)] = [row for row in rows if f"Settled elsewhere: {pending.invoice_number}" in row[1]]
+    assert kind == "settled" and "(Paid in full)" in text and f"{pending.amount_due:,.2f}" in text
+    today = dt.datetime.now(dt.UTC).date()
+    assert text.startswith(f"{today:%b} {today.day}, {today.year}")          # the day it was set
+    closing = text_of(re.search(r"data-closing>(.*?)</td>", page, re.S).group(1))
+    still = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).amount_due
+    assert Decimal(closing.replace(",", "")) == still                      # as the open-item statement says
+    csv_rows = admin.get(f"{PAGE}.csv?customer={customer}&from=2026-11-01").get_data(as_text=True).splitlines()
+    assert any(row.startswith(f"EUR,{today.isoformat()},settled,{pending.invoice_number},paid_in_full,,")
+               for row in csv_rows)
+    pdf = " ".join(pdf_words(admin.get(f"{PAGE}.pdf?customer={customer}&from=2026-11-01").get_data()).split())
+    assert f"Settled elsewhere: {pending.invoice_number} (Paid in full)" in pdf
+
+
 def test_every_currency_has_its_own_balance_and_the_csv_says_the_same(admin):
     customer = acme(admin)
     dollars = admin.service.post(admin.service.create(invoice_payload(

@@ -1,12 +1,13 @@
 """A customer's ledger entries on SQLite and PostgreSQL: invoices and credit notes on their dates,
-payments on the day received, refunds; a payment reversed in error is no entry, nor its reversal."""
+payments on the day received, refunds; a payment reversed in error is no entry, nor its reversal;
+an invoice whose status was set from outside to one that settles it, for what it still owed."""
 from __future__ import annotations
 
 import datetime as dt
 
-from support.payloads import one_line_invoice
+from support.payloads import invoice_payload, one_line_invoice
 
-from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, customer_entries
+from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, customer_entries
 from oro_invoices.services.facade import InvoiceService
 
 
@@ -41,3 +42,30 @@ def test_a_customers_entries_in_date_order(db):
     payment = next(e for e in entries if e.kind == PAYMENT)
     assert (payment.method, payment.reference, payment.transaction_id) == ("bank_transfer", "STMT 9", paid.id)
     assert [e.kind for e in early] == [INVOICE, INVOICE, PAYMENT] and euros == []
+
+
+def test_an_invoice_settled_outside_is_an_entry_for_what_it_still_owed_on_the_day_it_was_set(db):
+    service = InvoiceService(db)
+    erp_paid = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00",
+                                paid="30.00")
+    voided = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="20.00")
+    held = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="40.00")
+    released = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="50.00")
+    imported = service.create(invoice_payload(status="posted", invoice_date="2026-09-15", due_date="2026-10-15",
+                                              payment_status="paid_in_full",
+                                              lines=[{"description": "x", "quantity": "1", "unit_price": "60.00"}]))
+    service.force_payment_status(erp_paid, "paid_in_full", actor="erp")
+    service.force_payment_status(voided, "voided", actor="erp")
+    service.force_payment_status(held, "authorized", actor="erp")            # held, not settled
+    service.force_payment_status(released, "paid_in_full", actor="erp")
+    service.force_payment_status(released, None, actor="erp")                # recalculated again: owed
+    today = dt.datetime.now(dt.UTC).date()                                  # the day each was set
+    with db.session() as s:
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+        before = customer_entries(s, organization_id=1, customer_id=10, until=today - dt.timedelta(days=1))
+    settled = [(e.on, e.invoice_id, e.amount, e.status) for e in entries if e.kind == SETTLED]
+    assert settled == [(dt.date(2026, 9, 15), imported.id, -6000, "paid_in_full"),       # imported: its date
+                       (today, erp_paid, -7000, "paid_in_full"),                          # what was still owed
+                       (today, voided, -2000, "voided")]
+    assert [e.invoice_id for e in before if e.kind == SETTLED] == [imported.id]
+    assert sum(e.amount for e in entries) == 4000 + 5000                    # the held and the released one
