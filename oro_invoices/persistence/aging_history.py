@@ -11,9 +11,11 @@ recorded; a payment recorded in error and reversed counts on no day.
 Only invoices whose facts changed after the day can differ from now. So the aging of today's
 open invoices judged on the day (``persistence.aging``, read from its index alone) is read in
 one statement; the open invoices dated after the day are taken out of it, and each invoice with
-a transaction recorded, or a credit note dated, after the day is taken out as it is now and put
+a transaction recorded, a credit note dated or its status set from outside after the day is taken out as it is now and put
 in as it was then. A month-end a few weeks back touches few invoices; a day long past, most. A
-status set from outside (``forced``) is taken as it is now: when it was set is not known.
+status set from outside that settles the invoice (``ledger.SETTLING``: paid, void, canceled,
+credited) settles it on the day it was set, as the account's ledger has it (imported with it: on
+its date); another one set from outside (held, paid in part) is taken as it is now.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain import statuses
 from oro_invoices.domain.aging import BUCKETS, bucket_of
 from oro_invoices.persistence.aging import NOT_READ, AgingRow, aging_rows
-from oro_invoices.persistence.ledger import counted
+from oro_invoices.persistence.ledger import SETTLING, counted, set_on
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, item_row, open_items_query
@@ -140,27 +142,33 @@ def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, coun
 
 def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[ChangedInvoice]:
     """Each posted invoice ``within`` selects (``aging.NOT_READ`` not read) dated up to ``day``
-    with a transaction recorded or a credit note dated after it, as it is now and as it was at
-    the end of ``day``; ``open_now`` is whether the aging of today's open invoices dated up to
-    ``day`` counts it (``aging_rows``)."""
+    with a transaction recorded, a credit note dated or its status set from outside after it, as
+    it is now and as it was at the end of ``day``; ``open_now`` is whether the aging of today's
+    open invoices dated up to ``day`` counts it (``aging_rows``)."""
     after = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     notes = select(Invoice.credited_invoice_id).where(Invoice.document_type == "credit_note",
                                                       Invoice.status == "posted", Invoice.invoice_date > day,
                                                       Invoice.credited_invoice_id.is_not(None))
     if within.organization_id is not None:       # on the invoices' (organization, type, date) index
         notes = notes.where(Invoice.organization_id == within.organization_id)
+    forced = select(PaymentState.invoice_id).where(PaymentState.forced == True,  # noqa: E712 (the index's term)
+                                                   PaymentState.updated_at >= after)
+    if within.organization_id is not None:       # on the states' (forced, organization, time) index
+        forced = forced.where(PaymentState.organization_id == within.organization_id)
     later = union(select(PaymentTransaction.invoice_id).where(PaymentTransaction.created_at >= after),
-                  notes).subquery()
+                  notes, forced).subquery()
     rest = replace(within, **dict.fromkeys(NOT_READ))
     stmt = apply_filter(
         select(Invoice.id, Invoice.organization_id, Invoice.invoice_number, Invoice.invoice_date, Invoice.due_date,
                Invoice.customer_id, Invoice.customer_name, Invoice.currency, Invoice.total_amount,
                PaymentState.amount_paid, PaymentState.amount_credited, PaymentState.open_due_date,
-               PaymentState.forced)
+               PaymentState.forced, PaymentState.payment_status)
         .join(PaymentState, PaymentState.invoice_id == Invoice.id)
         .where(Invoice.id.in_(select(later.c[0])), Invoice.status == "posted", Invoice.document_type == "invoice",
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
     rows = session.execute(stmt).all()
+    settled_on = set_on(session, {row.id: row.payment_status for row in rows
+                                  if row.forced and row.payment_status in SETTLING})
     found: list[ChangedInvoice] = []
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start:start + CHUNK]
@@ -168,13 +176,16 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
         for row in chunk:
             total, paid, credited = int(row.total_amount), int(row.amount_paid or 0), int(row.amount_credited or 0)
             open_now = row.open_due_date is not None
-            if row.forced:                     # set from outside: as it is now
+            settling = row.forced and row.payment_status in SETTLING
+            if row.forced and not settling:    # held or paid in part, as set from outside: as it is now
                 paid_then, credited_then, open_then = paid, credited, open_now
             else:
                 done, credited_then = facts.get(row.id, []), credits.get(row.id, 0)
                 paid_then = statuses.summarize(done).net_paid
                 open_then = statuses.is_payable(statuses.calculate(total, done, credited_then),
                                                 total - paid_then - credited_then)
+                if settling:                   # settled outside on the day it was set (imported so: its date)
+                    open_then = open_then and settled_on.get(row.id, row.invoice_date) > day
             found.append(ChangedInvoice(row.id, row.organization_id, row.invoice_number or "", row.invoice_date,
                                         row.due_date, row.customer_id, row.customer_name or "", row.currency, total,
                                         paid, credited, open_now, paid_then, credited_then, open_then))

@@ -133,18 +133,26 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
 
 
 def _settled_on(session: Session, settled: dict[int, LedgerEntry]) -> dict[int, LedgerEntry]:
-    """``settled`` (by invoice id) each on the day its status was last set from outside to the one
-    it has (the invoice's activity), else on its invoice's date (set when it was imported)."""
-    ids = list(settled)
+    """``settled`` (by invoice id) each on the day its status was set from outside (``set_on``),
+    else on its invoice's date (set when it was imported)."""
+    days = set_on(session, {invoice_id: entry.status for invoice_id, entry in settled.items()})
+    return {invoice_id: replace(entry, on=days[invoice_id]) if invoice_id in days else entry
+            for invoice_id, entry in settled.items()}
+
+
+def set_on(session: Session, statuses: dict[int, str]) -> dict[int, dt.date]:
+    """The UTC day each invoice's payment status was last set from outside to the one ``statuses``
+    gives (by invoice id), as its activity says; an invoice imported with it has none."""
+    days: dict[int, dt.date] = {}
+    ids = list(statuses)
     for start in range(0, len(ids), 500):
         rows = session.execute(select(Activity.invoice_id, Activity.data, Activity.created_at).where(
             Activity.invoice_id.in_(ids[start:start + 500]), Activity.kind == "payment_status")
             .order_by(Activity.id)).all()
         for invoice_id, data, created_at in rows:
-            entry = settled[invoice_id]
-            if isinstance(data, dict) and data.get("forced") is True and data.get("new") == entry.status:
-                settled[invoice_id] = replace(entry, on=utc_day(created_at))     # the last one wins
-    return settled
+            if isinstance(data, dict) and data.get("forced") is True and data.get("new") == statuses[invoice_id]:
+                days[invoice_id] = utc_day(created_at)                       # the last one wins
+    return days
 
 
 def counted(rows: Iterable[PaymentTransaction]) -> Iterator[tuple[PaymentTransaction, dt.date]]:

@@ -283,7 +283,10 @@ class PaymentState(Base):
                       # currency, with every column it adds up (read from the index alone)
                       Index("ix_oro_invoice_payment_state_org_aging", "organization_id", "customer_id", "currency",
                             "open_due_date", "total_amount", "amount_paid", "amount_credited", "customer_name",
-                            sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS))
+                            sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS),
+                      # the statuses set from outside that changed after a day (``aging_history``)
+                      Index("ix_oro_invoice_payment_state_forced", "forced", "organization_id", "updated_at",
+                            "invoice_id"))
 
     invoice_id: Mapped[int] = mapped_column(
         ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"), primary_key=True)

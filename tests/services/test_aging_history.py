@@ -8,12 +8,14 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 from support.payloads import one_line_invoice
 
 from oro_invoices.domain.aging import BUCKET_KEYS
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
+from oro_invoices.persistence.models import Activity
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 
@@ -76,7 +78,10 @@ def seeded(service: InvoiceService, clock: Clock) -> dict[str, int]:
     clock.on("2027-03-16")
     service.reverse_received_payment(ids["B"], wrong, reason="Another customer's transfer", actor="admin")
     clock.on("2027-03-20")
-    service.force_payment_status(ids["E"], "paid_in_full")
+    service.force_payment_status(ids["E"], "paid_in_full")          # an ERP's "paid": settled that day
+    with service.db.engine.begin() as conn:                          # (the activity is timed by the wall clock)
+        conn.execute(update(Activity).where(Activity.invoice_id == ids["E"], Activity.kind == "payment_status")
+                     .values(created_at=clock.now))
     clock.on("2027-03-31")
     return ids
 
@@ -92,12 +97,12 @@ def test_a_month_end_is_what_was_owed_then_by_how_late_it_was_then(service, cloc
     assert report.as_of == MONTH_END
     assert lines(report) == [
         # A owed 70.00 after the February payment, 24 days late; C was credited only in March;
-        # E's "paid" was set from outside (taken as it is now); F was held by an authorization
-        (10, "Acme Corp", 2, ["0.00", "120.00", "0.00", "0.00", "0.00"]),
+        # E was marked paid from outside only in March; F was held by an authorization
+        (10, "Acme Corp", 3, ["0.00", "180.00", "0.00", "0.00", "0.00"]),
         # B: the payment received on 31 January counts; the one reversed in error never does
         (11, "Beta GmbH", 1, ["0.00", "150.00", "0.00", "0.00", "0.00"]),
         (None, "Walk-in", 1, ["0.00", "25.00", "0.00", "0.00", "0.00"])]
-    assert [(t.currency, str(t.total), t.invoices) for t in report.totals] == [("USD", "295.00", 4)]
+    assert [(t.currency, str(t.total), t.invoices) for t in report.totals] == [("USD", "355.00", 5)]
     # today: A and H paid, C credited, D new (not yet due), B 50 days late
     assert lines(service.receivables_aging({"organization_id": 1})) == [
         (10, "Acme Corp", 1, ["40.00", "0.00", "0.00", "0.00", "0.00"]),
@@ -110,9 +115,9 @@ def test_filters_and_earlier_days(service, clock):
         (11, "Beta GmbH", 1, ["0.00", "150.00", "0.00", "0.00", "0.00"])]
     assert lines(service.receivables_aging({"organization_id": 2}, today=MONTH_END)) == []
     assert lines(service.receivables_aging({"organization_id": 1, "currency": "EUR"}, today=MONTH_END)) == []
-    # on 30 January nothing was received or late yet (E's status set from outside: as it is now)
+    # on 30 January nothing was received or late yet
     assert lines(service.receivables_aging({"organization_id": 1}, today=dt.date(2027, 1, 30))) == [
-        (10, "Acme Corp", 3, ["230.00", "0.00", "0.00", "0.00", "0.00"]),
+        (10, "Acme Corp", 4, ["290.00", "0.00", "0.00", "0.00", "0.00"]),
         (11, "Beta GmbH", 1, ["200.00", "0.00", "0.00", "0.00", "0.00"]),
         (None, "Walk-in", 1, ["25.00", "0.00", "0.00", "0.00", "0.00"])]
     # before any invoice was dated, nobody owed anything
@@ -142,13 +147,14 @@ def test_a_statement_on_a_month_end_lists_what_was_open_then_for_what_it_owed_th
     then = service.customer_statement({"organization_id": 1, "customer_id": 10}, today=MONTH_END)
     [section] = then.sections
     assert [(i.invoice_id, str(i.paid), str(i.credited), str(i.due), i.days_overdue, i.bucket) for i in section.items] \
-        == [(ids["C"], "0.00", "0.00", "50.00", 28, "days_1_30"), (ids["A"], "30.00", "0.00", "70.00", 24, "days_1_30")]
-    assert (then.as_of, then.invoices, str(section.total)) == (MONTH_END, 2, "120.00")
+        == [(ids["C"], "0.00", "0.00", "50.00", 28, "days_1_30"), (ids["A"], "30.00", "0.00", "70.00", 24, "days_1_30"),
+            (ids["E"], "0.00", "0.00", "60.00", 9, "days_1_30")]
+    assert (then.as_of, then.invoices, str(section.total)) == (MONTH_END, 3, "180.00")
     [line] = service.receivables_aging({"organization_id": 1, "customer_id": 10}, today=MONTH_END).lines
     assert section.aging.amounts == line.amounts
     with db.session() as s:
         listed, count = open_items_on(s, day=MONTH_END, within=InvoiceFilter(organization_id=1, customer_id=10),
                                       limit=1)
-    assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 2)       # the oldest due first, and how many
+    assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 3)       # the oldest due first, and how many
     now = service.customer_statement({"organization_id": 1, "customer_id": 10})
     assert [i.invoice_id for i in now.sections[0].items] == [ids["D"]]          # A paid, C credited since
