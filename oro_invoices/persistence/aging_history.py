@@ -73,8 +73,12 @@ class ChangedInvoice:
 
     @property
     def key(self) -> _Key:
-        return (self.organization_id, self.customer_id, "" if self.customer_id is not None else self.customer_name,
-                self.currency)
+        return _key(self.organization_id, self.customer_id, self.customer_name, self.currency)
+
+
+def _key(organization_id: int | None, customer_id: int | None, name: str, currency: str) -> _Key:
+    """The aging line an invoice is in: its organization, customer and currency (naming no customer: its name)."""
+    return organization_id, customer_id, "" if customer_id is not None else name, currency
 
 
 def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[AgingRow]:
@@ -83,14 +87,12 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
     lines: dict[_Key, list[int]] = {}         # count, then the amounts by bucket
     names: dict[_Key, str] = {}
     for row in aging_rows(session, today=day, within=within):
-        key = (row.organization_id, row.customer_id, "" if row.customer_id is not None else row.customer_name,
-               row.currency)
+        key = _key(row.organization_id, row.customer_id, row.customer_name, row.currency)
         lines[key] = [row.invoices, *row.amounts]
         names[key] = row.customer_name
     for item in _open_dated_after(session, day, within):
-        key = (item.organization_id, item.customer_id, "" if item.customer_id is not None else item.customer_name,
-               item.currency)
-        _add(lines, key, _bucket(item.due_date, day), -item.due, -1)
+        _add(lines, _key(item.organization_id, item.customer_id, item.customer_name, item.currency),
+             _bucket(item.due_date, day), -item.due, -1)
     for invoice in changed_invoices(session, day=day, within=within):
         bucket = _bucket(invoice.due_date, day)
         if invoice.open_now:
