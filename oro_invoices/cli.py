@@ -244,11 +244,20 @@ def _date(text: str) -> Any:
 
 
 def _cmd_aging(args: argparse.Namespace) -> int:
+    from oro_invoices.domain.errors import UsageError
     from oro_invoices.persistence.queries import InvoiceFilter
     from oro_invoices.services.aging import aging_csv_text, aging_text
-    with _addon(args, pdf=False) as addon:
+    pdf = args.format == "pdf"
+    if pdf and (not args.output or args.organization is None):
+        raise UsageError("An aging report as PDF is one organization's, written to a file: give --organization ID "
+                         "and --output FILE.")
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
+        if pdf:
+            return _write_pdf(args.output, addon.invoices.aging_pdf(report.sorted_by(args.sort),
+                                                                    organization_id=args.organization),
+                              f"{len(report.lines)} customer line(s)")
     ordered = report.sorted_by(args.sort)
     _write_text(args.output, aging_csv_text(ordered) if args.format == "csv" else aging_text(ordered))
     return 0
@@ -728,9 +737,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="judge on this day (default: today, UTC); a past day, such as a month-end, gives what "
                         "was owed at its end")
-    p.add_argument("--format", choices=("text", "csv"), default="text",
-                   help="a table per currency (default), or the back-office's CSV")
+    p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
+                   help="a table per currency (default), the back-office's CSV, or its PDF (with --organization "
+                        "and --output)")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    _host_argument(p, "whose settings give the PDF's seller and language")
     p.set_defaults(func=_cmd_aging)
 
     p = sub.add_parser("statement", help="a customer's statement of account: their open invoices, what each still "

@@ -41,6 +41,8 @@ RECEIPT_TEMPLATE_NAME = "receipt.html"
 STATEMENT_TEMPLATE_NAME = "statement.html"
 #: A customer's activity statement (balance forward); extends the statement's page.
 ACTIVITY_TEMPLATE_NAME = "activity.html"
+#: An organization's receivables aging.
+AGING_TEMPLATE_NAME = "aging.html"
 STYLESHEET_NAME = "invoice.css"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}  # configuration value → CSS page size
 PDFA_VARIANT = "pdf/a-3b"
@@ -322,6 +324,26 @@ class PdfRenderer:
         """The activity statement as a tagged PDF/UA-1, dated its period's last day."""
         return self._accessible(lambda: self.activity_html(activity, seller=seller, bill_to=bill_to, logo=logo,
                                                            extra_context=extra_context))
+
+    def aging_html(self, report: Any, *, seller: SellerInfo, past: bool = False, logo: bytes | None = None,
+                   extra_context: Mapping[str, Any] | None = None) -> str:
+        """An organization's receivables aging (``services.aging.AgingReport``) as HTML for
+        WeasyPrint, headed by ``seller``; ``past``: the report is of a past day's end."""
+        extra = dict(extra_context or {})
+        context: dict[str, Any] = {
+            **extra, "extra": extra, "report": report, "past": past, "buckets": BUCKETS, "invoice": None,
+            "statement": None, "activity": None, "seller": seller, "bill_to": None, "number": "", "posted": True,
+            "payment_url": None, "qr_uri": None, "logo_uri": logo_data_uri(logo), "page_size": self.page_size,
+            "locale": self.locale, "lang": self.locale.replace("_", "-"),
+            "document_date": f"{report.as_of.isoformat()}T00:00:00+00:00",
+        }
+        return self.env.get_template(AGING_TEMPLATE_NAME).render(context)
+
+    def render_aging(self, report: Any, *, seller: SellerInfo, past: bool = False, logo: bytes | None = None,
+                     extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The receivables aging as a tagged PDF/UA-1, dated its day."""
+        return self._accessible(lambda: self.aging_html(report, seller=seller, past=past, logo=logo,
+                                                        extra_context=extra_context))
 
     def _accessible(self, html: Callable[[], str]) -> bytes:
         """The HTML ``html`` makes (a statement's) as a tagged PDF/UA-1."""

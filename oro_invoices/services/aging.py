@@ -12,18 +12,20 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS
-from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.aging import AgingRow, aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.context import AgingRenderer, DocumentScope, Renderer, ServiceContext
 
 #: The CSV's columns: who, then the buckets, then the total.
 CSV_COLUMNS = ("customer_id", "customer_name", "currency", "invoices", *BUCKET_KEYS, "total_due")
@@ -101,6 +103,26 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     with ctx.db.session() as s:
         rows = aging_rows_on(s, day=as_of, within=within) if as_of < now else aging_rows(s, today=as_of, within=within)
     return build_report(rows, as_of)
+
+
+def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
+              renderer_for: Callable[[Renderer, InvoiceDocument | DocumentScope], Renderer]) -> bytes:
+    """The report of ``organization_id`` as PDF, made now in its organization's document language
+    and headed by its seller as configured now (``renderer_for`` picks the renderer variant).
+
+    :raises NotFound: no renderer here makes aging reports.
+    :raises PdfFailed: the template or a font failed.
+    """
+    scope = DocumentScope(organization_id)
+    chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
+    if not isinstance(chosen, AgingRenderer):
+        raise NotFound(Message("Aging reports cannot be made as PDF here: no PDF renderer that makes them is "
+                               "configured."))
+    try:
+        return chosen.render_aging(report, seller=ctx.seller(scope), past=report.as_of < local_today(ctx.clock()))
+    except Exception as exc:  # a template or font error: say why
+        detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
+        raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc
 
 
 def build_report(rows: list[AgingRow], as_of: dt.date) -> AgingReport:

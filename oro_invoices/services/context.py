@@ -103,6 +103,15 @@ class ActivityRenderer(Protocol):
 
 
 @runtime_checkable
+class AgingRenderer(Protocol):
+    """A renderer that can also make an organization's receivables aging (``services.aging``)."""
+
+    def render_aging(self, report: Any, *, seller: SellerInfo, past: bool = False,
+                     extra_context: Mapping[str, Any] | None = None) -> bytes:
+        """The aging report as PDF bytes."""
+
+
+@runtime_checkable
 class RendererVariants(Protocol):
     """A renderer that can make variants of itself for another page size, locale, time zone or
     templates."""

@@ -209,6 +209,15 @@ class InvoiceService:
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today)
 
+    def aging_pdf(self, report: aging.AgingReport, *, organization_id: int) -> bytes:
+        """``report`` (``receivables_aging`` of ``organization_id``) as PDF, made now in the
+        organization's document language, headed by its seller as configured now.
+
+        :raises NotFound: no renderer here makes aging reports.
+        :raises PdfFailed: the template or a font failed.
+        """
+        return aging.aging_pdf(self.context, report, organization_id, self.documents.renderer_for)
+
     def customer_statement(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                            today: dt.date | None = None, customer_id: int | None = None,
                            customer_name: str = "") -> statement.Statement:

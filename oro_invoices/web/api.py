@@ -58,7 +58,7 @@ from oro_invoices.persistence.queries import (
 )
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
-from oro_invoices.services.aging import AgingLine, check_currency
+from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -84,6 +84,7 @@ from oro_invoices.web import (
 )
 from oro_invoices.web.downloads import (
     activity_download,
+    aging_download,
     archive_download,
     not_modified,
     pdf_download,
@@ -179,6 +180,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
     Route("GET", "/receivables/aging", "receivables_aging", READ),
+    Route("GET", "/receivables/aging.pdf", "receivables_aging_pdf", READ),
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/activity", "customer_activity", READ),
     Route("POST", "/receivables/bank-statement/matches", "match_bank_statement", READ),
@@ -700,6 +702,17 @@ class InvoiceApi:
         due (``services.aging``); ``?customer_id=`` keeps one customer, ``?currency=`` one currency,
         ``?sort=`` orders the customers, ``?as_of=`` judges another day (a past one: what was owed
         at its end)."""
+        report = self._aging(request, client)
+        return Response.json(openapi.AgingReportOut().dump({
+            "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
+            "totals": [_aging_line(line) for line in report.totals]}))
+
+    def receivables_aging_pdf(self, request: Request, client: ApiClient) -> Response:
+        """The same report as PDF (``aging-<date>.pdf``), headed by the organization's seller."""
+        return aging_download(self.service, self._aging(request, client), client.organization_id)
+
+    def _aging(self, request: Request, client: ApiClient) -> AgingReport:
+        """The aging the query asks for, of the client's organization; 422 naming a bad parameter."""
         errors = [(name, "Unknown query parameter; use customer_id, currency, sort or as_of.") for name in request.query
                   if name not in ("customer_id", "currency", "sort", "as_of")]
         errors += [(name, "Give this parameter once.") for name, values in request.query_lists.items() if len(values) > 1]
@@ -718,10 +731,7 @@ class InvoiceApi:
                                                               customer_id=customer_id,
                                                               currency=request.query.get("currency") or None),
                                                 today=as_of)
-        report = report.sorted_by(sort)
-        return Response.json(openapi.AgingReportOut().dump({
-            "as_of": report.as_of, "customers": [_aging_line(line) for line in report.lines],
-            "totals": [_aging_line(line) for line in report.totals]}))
+        return report.sorted_by(sort)
 
     def customer_statement(self, request: Request, client: ApiClient) -> Response:
         """A customer's statement (``services.statement``): their open invoices with what each still

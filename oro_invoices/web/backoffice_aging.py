@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
-from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -21,6 +21,7 @@ from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
+from oro_invoices.web.downloads import aging_download
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.periods import parse_day
 
@@ -98,12 +99,28 @@ class AgingPages:
                              as_of=as_of_text, past=report.as_of < local_today(bo.ctx.service.clock()),
                              sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
-                             csv_query=here)
+                             csv_query=here, can_pdf=bo.base_filter(req).organization_id is not None)
         return Response.html(html, status=422 if errors else 200, title=_("Aging Report"))
 
     def report_csv(self, req: Request) -> Response:
         """The report as CSV (``aging-YYYY-MM-DD.csv``, the day it is judged on), in the page's
         order; an unknown ``?currency=`` or ``?sort=``, or a bad ``?as_of=``: 422."""
+        report = self._asked(req)
+        name = f"aging-{report.as_of.isoformat()}.csv"
+        return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
+            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+    def report_pdf(self, req: Request) -> Response:
+        """The report as PDF (``aging-YYYY-MM-DD.pdf``) headed by the admin's organization, in the
+        page's order, to file or hand to an accountant; an admin of no organization: 404."""
+        report = self._asked(req)
+        organization_id = self.backoffice.base_filter(req).organization_id
+        if organization_id is None:
+            raise NotFound(_("An aging report as PDF is made for one organization; you see them all."))
+        return aging_download(self.backoffice.ctx.service, report, organization_id)
+
+    def _asked(self, req: Request) -> AgingReport:
+        """The report the download's query asks for (as the page's); a bad value: ``ValidationError``."""
         bo = self.backoffice
         bo.check(req)
         sort = req.query.get("sort") or "customer"
@@ -113,12 +130,9 @@ class AgingPages:
         if req.query.get("as_of", "").strip() and as_of is None:
             raise ValidationError([("as_of", Message("Must be a day written YYYY-MM-DD."))])
         customer_args, _echo = listing.parse_filters(req.query, CUSTOMER_FILTER)
-        report = bo.ctx.service.receivables_aging(
+        return bo.ctx.service.receivables_aging(
             replace(bo.base_filter(req), currency=req.query.get("currency") or None, **customer_args),
             today=as_of).sorted_by(sort)
-        name = f"aging-{report.as_of.isoformat()}.csv"
-        return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
-            "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
 def _page_number(raw: str, errors: dict[str, str]) -> int:

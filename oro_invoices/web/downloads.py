@@ -14,6 +14,7 @@ from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.persistence.received_payments import receipt_number
 from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
 from oro_invoices.services.statement import Statement
@@ -117,6 +118,14 @@ def statement_download(service: InvoiceService, statement: Statement) -> Respons
     return Response(status=200, body=pdf, content_type=PDF, headers={
         "Content-Disposition": f'attachment; filename="{statement_file_name(statement, "pdf")}"',
         "Cache-Control": "private, no-store"})
+
+
+def aging_download(service: InvoiceService, report: AgingReport, organization_id: int) -> Response:
+    """An organization's receivables aging (``InvoiceService.aging_pdf``), made for this request,
+    as ``aging-<date>.pdf`` (never cached)."""
+    return Response(status=200, body=service.aging_pdf(report, organization_id=organization_id), content_type=PDF,
+                    headers={"Content-Disposition": f'attachment; filename="aging-{report.as_of.isoformat()}.pdf"',
+                             "Cache-Control": "private, no-store"})
 
 
 def activity_download(service: InvoiceService, found: ActivityStatement) -> Response:

@@ -583,6 +583,19 @@ def _errors(*codes: str) -> dict[str, Any]:
     return {code: {"$ref": f"#/components/responses/Error{code}"} for code in ("401", "404", *codes)}
 
 
+_AGING_PARAMS = [
+    {"in": "query", "name": "customer_id", "required": False,
+     "schema": {"type": "integer", "format": "int64", "minimum": 1},
+     "description": "Only this customer's lines (and totals)."},
+    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
+     "description": "Only amounts in this ISO 4217 currency."},
+    {"in": "query", "name": "sort", "required": False, "schema": {
+        "type": "string", "default": "customer",
+        "enum": ["customer", "current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total"]},
+     "description": "The customers of each currency by name, or by that amount, the largest first."},
+    {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
+     "description": "The day the report is judged on (default: today, UTC). A past day gives what was owed at "
+                    "its end: payments received and credit notes dated later are not counted."}]
 _STATEMENT_PARAMS = [
     {"in": "query", "name": "customer_id", "required": True,
      "schema": {"type": "integer", "format": "int64", "minimum": 1},
@@ -870,22 +883,19 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                       **_errors("403", "409")}},
     ("/receivables/aging", "get"): {
         "summary": "The receivables aging: what each customer owes on posted invoices, by days past due",
-        "parameters": [{"in": "query", "name": "customer_id", "required": False,
-                        "schema": {"type": "integer", "format": "int64", "minimum": 1},
-                        "description": "Only this customer's lines (and totals)."},
-                       {"in": "query", "name": "currency", "required": False, "schema": {"type": "string"},
-                        "description": "Only amounts in this ISO 4217 currency."},
-                       {"in": "query", "name": "sort", "required": False, "schema": {
-                           "type": "string", "default": "customer",
-                           "enum": ["customer", "current", "days_1_30", "days_31_60", "days_61_90", "over_90",
-                                    "total"]},
-                        "description": "The customers of each currency by name, or by that amount, the largest first."},
-                       {"in": "query", "name": "as_of", "required": False,
-                        "schema": {"type": "string", "format": "date"},
-                        "description": "The day the report is judged on (default: today, UTC). A past day gives "
-                                       "what was owed at its end: payments received and credit notes dated later "
-                                       "are not counted."}],
+        "parameters": _AGING_PARAMS,
         "responses": {"200": _ok("The report.", "AgingReport"), **_errors("422")}},
+    ("/receivables/aging.pdf", "get"): {
+        "summary": "The receivables aging as PDF, to file or hand to an accountant",
+        "description": "The same report, headed by the organization's seller as configured now, in its document "
+                       "language; made on request.",
+        "parameters": _AGING_PARAMS,
+        "responses": {"200": {"description": "The report.",
+                              "headers": {"Content-Disposition": {
+                                  "description": 'attachment; filename="aging-YYYY-MM-DD.pdf"',
+                                  "schema": {"type": "string"}}},
+                              "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+                      **_errors("404", "422")}},
     ("/receivables/statement", "get"): {
         "summary": "A customer's statement: their open invoices, what each still owes and how late it is",
         "description": "The posted invoices the customer can still pay, per currency with the aging of them "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from support.payloads import one_line_invoice
+from support.pdfs import pdf_words
 
 from oro_invoices.cli import main
 from oro_invoices.persistence.migrate import downgrade
@@ -69,6 +70,18 @@ def test_a_month_end_past_is_what_was_owed_at_its_end(sqlite_db, capsys):
     assert main(["aging", "--db", sqlite_db.url, "--as-of", month_end.isoformat(), "--format", "csv"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == ["10,Acme Corp,USD,1,0.00,120.00,0.00,0.00,0.00,120.00",
                                                         ",Total,USD,1,0.00,120.00,0.00,0.00,0.00,120.00"]
+
+
+def test_the_pdf_is_one_organizations_written_to_a_file(sqlite_db, tmp_path, capsys):
+    seeded(sqlite_db)
+    out = tmp_path / "aging.pdf"
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", AS_OF, "--sort", "total",
+                 "--format", "pdf", "--output", str(out)]) == 0
+    assert capsys.readouterr().err == f"wrote {out}: 3 customer line(s)\n"
+    text = " ".join(pdf_words(out.read_bytes()).split())
+    assert "Receivables aging" in text and "Zeta Tools" in text and "$145.00" in text
+    assert main(["aging", "--db", sqlite_db.url, "--format", "pdf", "--output", str(out)]) == 2
+    assert "give --organization ID and --output FILE" in capsys.readouterr().err
 
 
 def test_nothing_owed_says_so(sqlite_db, capsys):

@@ -10,7 +10,9 @@ import re
 from collections import defaultdict
 from decimal import Decimal
 
+from support.admins import admin_with
 from support.payloads import posted_for_seeded_customer
+from support.pdfs import pdf_words
 
 from oro_invoices.domain.aging import BUCKET_KEYS, bucket_of
 from oro_invoices.domain.overdue import days_overdue, local_today
@@ -274,3 +276,33 @@ def test_a_day_that_is_no_day_is_said_beside_its_field(admin):
     assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]          # today's report meanwhile
     resp = admin.get("/admin/invoices/aging.csv?as_of=yesterday")
     assert resp.status_code == 422 and "As of: Must be a day written YYYY-MM-DD." in text_of(resp.get_data(as_text=True))
+
+
+def test_the_report_downloads_as_a_pdf_headed_by_the_organization(shop, admin):
+    page = admin.get("/admin/invoices/aging?currency=EUR&sort=total").get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'id="oi-aging-pdf" href="([^"]+)"', page).group(1))
+    assert link == "/admin/invoices/aging.pdf?currency=EUR&sort=total"
+    resp = admin.get(link)
+    assert resp.status_code == 200 and resp.content_type == "application/pdf"
+    today = local_today(admin.service.clock())
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-{today.isoformat()}.pdf"'
+    text = " ".join(pdf_words(resp.get_data()).split())
+    assert "Receivables aging" in text and "AMOUNTS DUE IN EUR" in text.upper() and "IN USD" not in text.upper()
+    report = admin.service.receivables_aging({"organization_id": 1, "currency": "EUR"}).sorted_by("total")
+    names = [line.customer_name for line in report.lines]
+    assert [name for name in names if name in text] == names                       # every customer
+    assert text.index(names[0]) < text.index(names[-1])                            # in the page's order
+    [total] = report.totals
+    assert f"€{total.total:,.2f}" in text and "Northwind" in text                  # its total; the seller heads it
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    past = " ".join(pdf_words(admin.get(f"/admin/invoices/aging.pdf?as_of={month_end.isoformat()}").get_data())
+                    .split())
+    assert "at the end of" in past and "credit notes dated later are not counted" in past
+
+
+def test_an_admin_of_no_organization_gets_no_pdf(shop):
+    everyone = admin_with(shop, username="auditor", organization_id=None)
+    page = everyone.get("/admin/invoices/aging").get_data(as_text=True)
+    assert 'id="oi-aging-csv"' in page and 'id="oi-aging-pdf"' not in page
+    resp = everyone.get("/admin/invoices/aging.pdf")
+    assert resp.status_code == 404 and "made for one organization" in text_of(resp.get_data(as_text=True))

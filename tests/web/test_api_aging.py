@@ -7,7 +7,9 @@ from decimal import Decimal
 
 import pytest
 from support.api import api_payload, assert_error_shape, clocked_http
+from support.pdfs import pdf_words
 
+from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.web.openapi import build_spec
 
 NOW = dt.datetime(2027, 1, 15, 9, 0, tzinfo=dt.UTC)   # the payload's due date (2026-12-02) is 44 days ago
@@ -69,6 +71,21 @@ def test_a_past_day_gives_what_was_owed_at_its_end(late_api):
     assert late_api.get("/api/receivables/aging?as_of=2026-12-01").get_json()["customers"][0]["amounts"][
         "current"] == total
     assert late_api.get("/api/receivables/aging?as_of=2026-11-01").get_json()["customers"] == []   # not yet dated
+
+
+def test_the_report_as_pdf_is_the_organizations(db, settings):
+    api = clocked_http(db, settings, NOW, renderer=PdfRenderer())
+    late = api.create(status="posted", external_id="LATE")
+    api.create(status="posted", external_id="THEIRS", token="tok-other", customer_name="Other Org Customer")
+    resp = api.get("/api/receivables/aging.pdf?as_of=2026-12-31")
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "application/pdf"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="aging-2026-12-31.pdf"'
+    text = " ".join(pdf_words(resp.get_data()).split())
+    assert "Receivables aging" in text and "Acme Corp" in text and "Other Org Customer" not in text
+    assert f"${Decimal(late['total_amount']):,.2f}" in text and "at the end of" in text
+    assert api.get("/api/receivables/aging.pdf?sort=size").status_code == 422
+    assert api.get("/api/receivables/aging.pdf", token=None).status_code == 401
+    assert build_spec()["paths"]["/receivables/aging.pdf"]["get"]["parameters"][-1]["name"] == "as_of"
 
 
 @pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer=1", "customer"),
