@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from support.pdfs import pdf_words
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.persistence.metadata import TABLE_PREFIX, VERSION_TABLE, metadata
@@ -403,3 +404,25 @@ def test_demo_json_lists_each_organization_with_its_logins_and_data(shop):
         assert {host.websites.get_website(w).organization_id for w in entry["websites"]} == {entry["id"]}
         assert {host.orders.get(o).organization_id for o in entry["orders"]} == {entry["id"]}
     assert orgs[0]["api_token"] == seeded["api_token"]      # the existing token is kept
+
+
+@pytest.mark.parametrize("mine, theirs", DIRECTIONS)
+def test_the_aging_in_every_form_names_none_of_the_other_organizations_customers(shop, mine, theirs):
+    app = shop[0]
+    me, other = org(shop, mine), org(shop, theirs)
+    service: InvoiceService = app.extensions["oro_invoices"].service
+    ours = {i.customer_name for i in service.list_invoices({"organization_id": me.id, "status": "posted"},
+                                                          limit=100).items if i.amount_due}
+    names = {i.customer_name for i in service.list_invoices({"organization_id": other.id}, limit=100).items} - ours
+    assert names
+    admin = ShopClient(app)
+    admin.login_admin(me.info["admin"]["username"], me.info["admin"]["password"])
+    api = Api(app, me.info["api_token"])
+    texts = {"page": text_of(admin.get("/admin/invoices/aging?as_of=2026-11-30").get_data(as_text=True)),
+             "csv": admin.get("/admin/invoices/aging.csv").get_data(as_text=True),
+             "pdf": " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf").get_data()).split()),
+             "api": api.call("GET", "/receivables/aging").get_data(as_text=True),
+             "api pdf": " ".join(pdf_words(api.call("GET", "/receivables/aging.pdf").get_data()).split())}
+    for form, text in texts.items():
+        assert any(name in text for name in ours), form                     # its own customers are there
+        assert not [name for name in names if name in text], form
