@@ -8,11 +8,15 @@ record before it, then trailers (``49``, ``98``, ``99``). Each ``16`` with a cre
 (100–399) is a payment received; debits and the others are counted as skipped. Its amount is in
 the currency's minor units without a point (``134434`` is 1,344.34 EUR). The reference is its text
 (the remittance information, continued by ``88`` records) and the customer reference, else the
-bank's reference. A detail record that cannot be read is named by its line in the file.
+bank's reference. The payer is read from the text where the bank names it as US banks do: an
+ACH credit's ``ORIG CO NAME:``, a wire's ``B/O:`` (by order of) or Fedwire's ``ORG=`` (its account
+number aside), up to the next tag those formats write (``ORIG ID:``, ``REF:``, ``OBI=`` …). A detail record that cannot be read is named by its line in
+the file.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -26,6 +30,12 @@ SUFFIXES = (".bai", ".bai2")
 CREDITS = range(100, 400)
 #: How many more fields a funds type adds before the bank reference (``D`` says its own count).
 _FUNDS_FIELDS = {"S": 3, "V": 2}
+#: The tags US banks write in a transaction's text after the payer's name (ACH, wire, Fedwire).
+_NEXT_TAGS = ("ORIG ID", "DESC DATE", "CO ENTRY DESCR", "ENTRY DESCR", "SEC", "TRACE#", "EED", "IND ID", "IND NAME",
+              "REF", "OBI", "BNF", "BBI", "RFB", "TRN", "IMAD", "OMAD", "ADDENDA", "PMT DET", "ORIG BK")
+#: Where a transaction's text names the payer: after one of these tags, up to the next tag or the end.
+_PAYER = re.compile(r"(?:ORIG CO NAME:|B/O:|ORG=|ORIGINATOR:)\s*(.*?)\s*(?=\s(?:"
+                    + "|".join(re.escape(tag) for tag in _NEXT_TAGS) + r")\s?[:=]|$)")
 
 
 def is_bai2(filename: str, data: bytes) -> bool:
@@ -120,7 +130,19 @@ def _detail(record: _Record, as_of: dt.date | None, currency: str, out: Statemen
     bank_ref, customer_ref, text = (f.strip() for f in fields[3:6])
     parts = [text] + ([customer_ref] if customer_ref and customer_ref not in text else [])
     reference = " ".join(p for p in parts if p) or bank_ref
-    return out.take(StatementEntry(where, as_of, amount, currency, one_line(reference)))
+    return out.take(StatementEntry(where, as_of, amount, currency, one_line(reference), payer_of(text)))
+
+
+def payer_of(text: str) -> str:
+    """Who paid, as the transaction's text names them (``_PAYER``; an account number before the
+    name left out); "" when it does not."""
+    found = _PAYER.search(text)
+    if found is None:
+        return ""
+    words = found.group(1).split()
+    if words and (words[0].startswith("/") or sum(c.isdigit() for c in words[0]) > len(words[0]) // 2):
+        words = words[1:]                     # ORG=/DE89370400440532013000 ACME INDUSTRIES AG
+    return one_line(" ".join(words))
 
 
 def _field(fields: list[str], index: int) -> str:

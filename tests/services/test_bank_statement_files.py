@@ -257,6 +257,19 @@ def test_bai2_amounts_are_minor_units_of_the_accounts_currency_and_the_text_may_
     assert [(e.amount, e.currency) for e in yen.entries] == [(Decimal("9000"), "JPY")]
 
 
+@pytest.mark.parametrize("text, payer", [
+    ("ORIG CO NAME:ACME INDUSTRIES ORIG ID:9876543210 DESC DATE:261203 ENTRY DESCR:PAYMENT SEC:CCD "
+     "TRACE#:021000021234567 IND ID:INV-1002 IND NAME:NORTHWIND SUPPLY", "ACME INDUSTRIES"),   # an ACH credit
+    ("B/O: ACME INDUSTRIES AG, BERLIN REF: ERP-SO-1005-5", "ACME INDUSTRIES AG, BERLIN"),        # a wire
+    ("ORG=/DE89370400440532013000 ACME INDUSTRIES AG OBI=ERP-SO-1005-5", "ACME INDUSTRIES AG"),  # Fedwire tags
+    ("ORG=1234567890 Zenith Tools GmbH", "Zenith Tools GmbH"),
+    ("Payment INV-7 thanks", ""),                                                                # named nowhere
+])
+def test_bai2_reads_the_payer_where_the_bank_names_it(text, payer):
+    [entry] = read_statement("s.bai", bai2(f"16,165,1000,Z,BR-1,,{text}/")).entries
+    assert entry.payer == payer and entry.reference == text
+
+
 def test_bai2_debits_are_skipped_and_details_that_cannot_be_read_named_by_line():
     read = read_statement("s.bai", bai2("16,475,1000,Z,,,check/", "16,699,1000,Z,,,fee/", "16,xx,1,Z,,,?/",
                                         "16,165,,Z,,,no amount/", "16,165,0,Z,,,zero/", "16,165,100,Z,BR-9,,/"))
