@@ -20,13 +20,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.persistence.models import Activity, Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
-from oro_invoices.persistence.read_models import is_reversal, transaction
+from oro_invoices.persistence.read_models import BY_HAND_PREFIX, is_reversal, transaction
 
 #: The kinds of entry.
 INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "payment", "refund", "settled"
@@ -69,10 +69,28 @@ def customer_entries(session: Session, *, organization_id: int, customer_id: int
                                                  currency=currency), until=until)
 
 
+@dataclass(frozen=True)
+class Ledger:
+    """A period of an account: per currency what every entry before it adds up to (minor
+    units), its entries, and the latest invoice dated up to its end (any day)."""
+
+    opening: dict[str, int]
+    entries: list[LedgerEntry]
+    latest_invoice_id: int | None
+
+
 def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -> list[LedgerEntry]:
     """The entries of the posted invoices and credit notes ``within`` selects (its organization,
     customers, customer user, websites, currency; what concerns payment status, overdue and
     dates is not read), and of their payments and refunds, dated up to ``until``, in date order."""
+    return ledger_within(session, within, since=None, until=until).entries
+
+
+def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | None, until: dt.date) -> Ledger:
+    """``entries_within`` from ``since`` (None: from the first) to ``until``, with what the entries
+    before ``since`` add up to per currency: the invoices' and credit notes' from the rows read
+    for the period, the payments' and refunds' summed by the database (only the period's are
+    read: a short period of a long account costs what its own entries do)."""
     shape = replace(within, status="posted", payment_status=None, overdue=None, today=None, date_from=None,
                     date_to=None)
     documents = apply_filter(select(Invoice.id, Invoice.invoice_number, Invoice.document_type, Invoice.invoice_date,
@@ -83,22 +101,40 @@ def entries_within(session: Session, within: InvoiceFilter, *, until: dt.date) -
     found: dict[int, tuple[str, str, str]] = {}
     entries: list[LedgerEntry] = []
     settled: dict[int, LedgerEntry] = {}
+    opening: dict[str, int] = {}
+    latest: tuple[dt.date, int] | None = None
     for (invoice_id, number, document_type, invoice_date, total, code, name, forced, status, paid,
          credited) in session.execute(documents):
         found[invoice_id] = (number or f"#{invoice_id}", code, name or "")
         credit = document_type == "credit_note"
         if invoice_date is not None and invoice_date <= until:
-            entries.append(LedgerEntry(invoice_date, CREDIT_NOTE if credit else INVOICE, invoice_id,
-                                       found[invoice_id][0], code, -int(total) if credit else int(total),
-                                       customer_name=name or ""))
+            entry = LedgerEntry(invoice_date, CREDIT_NOTE if credit else INVOICE, invoice_id, found[invoice_id][0],
+                                code, -int(total) if credit else int(total), customer_name=name or "")
+            _take(entry, since, entries, opening)
+            if not credit and (latest is None or (invoice_date, invoice_id) > latest):
+                latest = (invoice_date, invoice_id)
         left = int(total) - int(paid or 0) - int(credited or 0)
         if forced and not credit and status in SETTLING and left > 0 and invoice_date is not None:
             settled[invoice_id] = LedgerEntry(invoice_date, SETTLED, invoice_id, found[invoice_id][0], code, -left,
                                               customer_name=name or "", status=status)
     if found:
-        entries.extend(_money(session, found, until))
-    entries.extend(e for e in _settled_on(session, settled).values() if e.on <= until)
-    return sorted(entries, key=lambda e: (e.on, _ORDER[e.kind], e.number, e.transaction_id or 0))
+        entries.extend(e for e in _money(session, found, until, since=since) if since is None or e.on >= since)
+        if since is not None:
+            for code, amount in _money_before(session, shape, since).items():
+                opening[code] = opening.get(code, 0) + amount
+    for entry in _settled_on(session, settled).values():
+        if entry.on <= until:
+            _take(entry, since, entries, opening)
+    return Ledger(opening, sorted(entries, key=lambda e: (e.on, _ORDER[e.kind], e.number, e.transaction_id or 0)),
+                  latest[1] if latest else None)
+
+
+def _take(entry: LedgerEntry, since: dt.date | None, entries: list[LedgerEntry], opening: dict[str, int]) -> None:
+    """``entry`` among the period's ``entries``, or added to the ``opening`` of its currency."""
+    if since is not None and entry.on < since:
+        opening[entry.currency] = opening.get(entry.currency, 0) + entry.amount
+    else:
+        entries.append(entry)
 
 
 def customers_with_invoices(session: Session, *, organization_id: int | None, until: dt.date) -> list[tuple[int, int]]:
@@ -111,14 +147,20 @@ def customers_with_invoices(session: Session, *, organization_id: int | None, un
     return sorted((org, customer) for org, customer in session.execute(stmt) if customer is not None)
 
 
-def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date) -> list[LedgerEntry]:
-    """The payments and refunds of ``documents`` (id → number, currency, customer name) up to ``until``."""
+def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
+           since: dt.date | None = None) -> list[LedgerEntry]:
+    """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
+    ``until``; from ``since``, only those recorded since then are read (each counts on a day no
+    later than it was recorded)."""
     rows: list[PaymentTransaction] = []
     ids = list(documents)
     for start in range(0, len(ids), 500):
-        rows.extend(session.execute(select(PaymentTransaction).where(
+        stmt = select(PaymentTransaction).where(
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
-            PaymentTransaction.action.in_((*_PAID, "refund")))).scalars())
+            PaymentTransaction.action.in_((*_PAID, "refund")))
+        if since is not None:
+            stmt = stmt.where(PaymentTransaction.created_at >= _midnight(since))
+        rows.extend(session.execute(stmt).scalars())
     entries = []
     for row, on in counted(rows):
         if on > until:
@@ -130,6 +172,34 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
                                    -int(row.amount) if paid else int(row.amount), method=row.method,
                                    reference=view.reference, transaction_id=row.id, customer_name=name))
     return entries
+
+
+def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dict[str, int]:
+    """What the payments and refunds of the invoices ``shape`` selects that count before ``since``
+    add up to, per currency, summed by the database by ``counted``'s rules: the day received of
+    a payment recorded by hand, else the day recorded; a payment reversed in error and its
+    reversal not at all."""
+    tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
+    reverses = tx.data["reverses"].as_integer()
+    received = tx.data["received_on"].as_string()
+    by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
+    counts_before = case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
+                         else_=tx.created_at < _midnight(since))
+    reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
+        undoing.invoice_id == tx.invoice_id, undoing.parent_id == tx.id, undoing.action == "refund",
+        undoing.successful.is_(True), undoing.data["reverses"].as_integer().is_not(None))
+    signed = case((tx.action.in_(_PAID), -tx.amount), else_=tx.amount)
+    stmt = apply_filter(
+        select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
+        .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")),
+               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before)
+        .group_by(Invoice.currency), shape)
+    return {code: int(amount) for code, amount in session.execute(stmt) if amount}
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` (UTC)."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 
 
 def _settled_on(session: Session, settled: dict[int, LedgerEntry]) -> dict[int, LedgerEntry]:

@@ -5,8 +5,9 @@ paid, void, canceled or credited, for what it still owed), and what they owe at 
 
 Beside the open-item statement (``services.statement``: what is still open today), this is the
 account's history, as accountants reconcile it at month end. It is made from the customer's
-ledger entries (``persistence.ledger``): the opening balance adds up every entry before the
-period, so it is the same whatever the period's length. Amounts in different currencies are
+ledger (``persistence.ledger.ledger_within``): the opening balance adds up every entry before the
+period (the payments' and refunds' summed by the database), and only the period's payments are
+read. Amounts in different currencies are
 never added up. The closing balance counts every posted invoice, paid or not, and can differ
 from the open-item statement's total due where a payment status takes an invoice out of what
 can be paid (an authorization held, a refund without a credit note).
@@ -24,7 +25,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
-from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, LedgerEntry, entries_within
+from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, LedgerEntry, ledger_within
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.statement import customer_of
@@ -172,13 +173,12 @@ def activity_within(ctx: ServiceContext, within: InvoiceFilter, *, start: dt.dat
     check_period(start, end)
     assert start is not None and end is not None
     with ctx.db.session() as s:
-        entries = entries_within(s, within, until=end)
-    sections = [_section(code, [e for e in entries if e.currency == code], start, label_of)
-                for code in sorted({e.currency for e in entries})]
-    invoices = [e for e in entries if e.kind == INVOICE]
-    latest = max(invoices, key=lambda e: (e.on, e.invoice_id)).invoice_id if invoices else None
+        ledger = ledger_within(s, within, since=start, until=end)
+    sections = [_section(code, from_minor(ledger.opening.get(code, 0), code),
+                         [e for e in ledger.entries if e.currency == code], label_of)
+                for code in sorted({*ledger.opening, *(e.currency for e in ledger.entries)})]
     return ActivityStatement(start, end, within.organization_id, customer_id, customer_name,
-                             [s for s in sections if s.lines or s.opening], latest)
+                             [s for s in sections if s.lines or s.opening], ledger.latest_invoice_id)
 
 
 def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceDocument | None,
@@ -205,11 +205,11 @@ def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceD
                                 customer=found.customer_name or f"#{found.customer_id}", detail=detail)) from exc
 
 
-def _section(currency: str, entries: list[LedgerEntry], start: dt.date,
+def _section(currency: str, opening: Decimal, entries: list[LedgerEntry],
              label_of: Callable[[str], str]) -> ActivitySection:
-    opening = from_minor(sum(e.amount for e in entries if e.on < start), currency)
+    """The period in ``currency``: ``opening``, then each of its ``entries`` with the balance after it."""
     balance, lines = opening, []
-    for entry in (e for e in entries if e.on >= start):
+    for entry in entries:
         amount = from_minor(entry.amount, currency)
         balance += amount
         method = label_of(entry.method) if entry.method else ""

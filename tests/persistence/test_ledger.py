@@ -7,7 +7,17 @@ import datetime as dt
 
 from support.payloads import invoice_payload, one_line_invoice
 
-from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, customer_entries
+from oro_invoices.persistence.ledger import (
+    CREDIT_NOTE,
+    INVOICE,
+    PAYMENT,
+    REFUND,
+    SETTLED,
+    customer_entries,
+    entries_within,
+    ledger_within,
+)
+from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 
 
@@ -69,3 +79,49 @@ def test_an_invoice_settled_outside_is_an_entry_for_what_it_still_owed_on_the_da
                        (today, voided, -2000, "voided")]
     assert [e.invoice_id for e in before if e.kind == SETTLED] == [imported.id]
     assert sum(e.amount for e in entries) == 4000 + 5000                    # the held and the released one
+
+
+def test_a_period_opens_with_what_every_entry_before_it_adds_up_to(db):
+    """The opening the database sums is the sum of the entries before the period, whatever the
+    day the period starts; the period's entries are those of the whole ledger from that day."""
+    now = {"at": dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)}
+    service = InvoiceService(db, clock=lambda: now["at"])
+
+    def on(day: str) -> None:
+        now["at"] = dt.datetime.fromisoformat(day).replace(hour=9, tzinfo=dt.UTC)
+
+    first = one_line_invoice(service, due_date="2026-10-01", invoice_date="2026-09-01", price="100.00")
+    second = one_line_invoice(service, due_date="2026-10-15", invoice_date="2026-09-15", price="80.00")
+    euros = one_line_invoice(service, due_date="2026-10-15", invoice_date="2026-09-20", price="50.00", currency="EUR")
+    settled = one_line_invoice(service, due_date="2026-10-15", invoice_date="2026-09-20", price="30.00")
+    on("2026-09-25")
+    late = service.record_received_payment(first, amount="40.00", method="bank_transfer",
+                                           received_on=dt.date(2026, 9, 10), reference="EARLY", actor="t",
+                                           request_key="ledger-opening-001").transaction   # received before recorded
+    service.record_payment(second, {"method": "bank", "action": "charge", "amount": "5.00", "successful": False})
+    held = service.record_payment(euros, {"method": "bank", "action": "authorize", "amount": "50.00"})
+    on("2026-10-02")
+    wrong = service.record_received_payment(second, amount="20.00", method="cash", received_on=dt.date(2026, 10, 2),
+                                            actor="t", request_key="ledger-opening-002").transaction
+    service.record_payment(euros, {"method": "bank", "action": "capture", "amount": "30.00", "parent_id": held.id})
+    on("2026-10-12")
+    service.reverse_received_payment(second, wrong.id, reason="Entered twice", actor="t")   # reversed later
+    service.record_payment(first, {"method": "bank_transfer", "action": "refund", "amount": "15.00",
+                                   "parent_id": late.id})
+    service.create_credit_note(second, {"amounts": [{"tax_rate": "0", "amount": "10.00"}]}, actor="t")
+    service.force_payment_status(settled, "paid_in_full", actor="erp")
+    within = InvoiceFilter(organization_id=1, customer_id=10)
+    until = dt.date(2099, 1, 1)
+    with db.session() as s:
+        whole = entries_within(s, within, until=until)
+        assert {e.kind for e in whole} == {INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED}
+        days = sorted({e.on for e in whole} | {e.on + dt.timedelta(days=1) for e in whole})
+        for since in [dt.date(2026, 8, 1), *days]:
+            ledger = ledger_within(s, within, since=since, until=until)
+            before: dict[str, int] = {}
+            for e in whole:
+                if e.on < since:
+                    before[e.currency] = before.get(e.currency, 0) + e.amount
+            assert {c: a for c, a in ledger.opening.items() if a} == {c: a for c, a in before.items() if a}, since
+            assert ledger.entries == [e for e in whole if e.on >= since], since
+            assert ledger.latest_invoice_id == settled                      # the latest invoice, whenever
