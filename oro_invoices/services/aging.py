@@ -86,6 +86,21 @@ class AgingReport:
         return replace(self, lines=sorted(by_name, key=lambda line: (line.currency, -amount(line))))
 
 
+#: How many days back the aging may be judged (what happened since is read) and ahead.
+DAYS_BACK_MAX, DAYS_AHEAD_MAX = 3 * 366, 366
+
+
+def check_as_of(day: dt.date | None, today: dt.date) -> dt.date | None:
+    """``day`` when the aging may be judged on it: at most ``DAYS_BACK_MAX`` days before
+    ``today`` (a past day reads everything recorded since) and ``DAYS_AHEAD_MAX`` after; else
+    ``ValidationError`` on ``as_of``."""
+    first, last = today - dt.timedelta(days=DAYS_BACK_MAX), today + dt.timedelta(days=DAYS_AHEAD_MAX)
+    if day is not None and not first <= day <= last:
+        raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks back at "
+                                                 "most three years.", first=first.isoformat(), last=last.isoformat()))])
+    return day
+
+
 def check_currency(currency: str | None) -> str | None:
     """``currency`` when it is a currency code (or None); else ``ValidationError`` on ``currency``."""
     if currency is not None and currency not in KNOWN_CURRENCIES:
@@ -99,7 +114,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
-    as_of = today or now
+    as_of = check_as_of(today, now) or now
     with ctx.db.session() as s:
         rows = aging_rows_on(s, day=as_of, within=within) if as_of < now else aging_rows(s, today=as_of, within=within)
     return build_report(rows, as_of)

@@ -30,7 +30,7 @@ from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
-from oro_invoices.services.aging import AgingLine, build_report, check_currency
+from oro_invoices.services.aging import AgingLine, build_report, check_as_of, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 
 #: The statement CSV's columns: one row per open invoice.
@@ -120,7 +120,7 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
     latest open invoice)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
-    as_of = today or now
+    as_of = check_as_of(today, now) or now
     with ctx.db.session() as s:
         if as_of < now:
             rows, count = open_items_on(s, day=as_of, within=within, limit=limit)

@@ -17,8 +17,8 @@ from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
-from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_currency
-from oro_invoices.web import listing
+from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
+from oro_invoices.web import guard, listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import aging_download
@@ -83,6 +83,10 @@ class AgingPages:
         if as_of_text and as_of is None:
             errors["as_of"] = _("%(value)s is not a day: use YYYY-MM-DD, such as 2026-10-31.", value=repr(as_of_text[:40]))
             as_of_text = ""
+        try:
+            check_as_of(as_of, local_today(bo.ctx.service.clock()))
+        except ValidationError as exc:
+            errors["as_of"], as_of, as_of_text = guard.field_errors(exc)["as_of"], None, ""
         try:
             check_currency(chosen)
         except ValidationError:

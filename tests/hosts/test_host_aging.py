@@ -276,6 +276,14 @@ def test_a_day_that_is_no_day_is_said_beside_its_field(admin):
     assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]          # today's report meanwhile
     resp = admin.get("/admin/invoices/aging.csv?as_of=yesterday")
     assert resp.status_code == 422 and "As of: Must be a day written YYYY-MM-DD." in text_of(resp.get_data(as_text=True))
+    today = local_today(admin.service.clock())
+    for far in (today - dt.timedelta(days=3 * 366 + 1), today + dt.timedelta(days=367)):   # reads too much, or means little
+        resp = admin.get(f"/admin/invoices/aging?as_of={far.isoformat()}")
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and 'aria-describedby="f-error-as-of"' in page
+        assert "the aging looks back at most three years" in text_of(page)
+        assert re.findall(r'data-currency="(\w+)"', page) == ["EUR", "USD"]       # today's report meanwhile
+        assert admin.get(f"/admin/invoices/aging.pdf?as_of={far.isoformat()}").status_code == 422
 
 
 def test_the_report_downloads_as_a_pdf_headed_by_the_organization(shop, admin):

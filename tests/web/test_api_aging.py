@@ -91,7 +91,8 @@ def test_the_report_as_pdf_is_the_organizations(db, settings):
 @pytest.mark.parametrize("query, field", [("currency=euro", "currency"), ("customer=1", "customer"),
                                           ("customer_id=abc", "customer_id"), ("customer_id=1&customer_id=2", "customer_id"),
                                           ("currency=EUR&currency=USD", "currency"), ("sort=size", "sort"),
-                                          ("as_of=2026-13-01", "as_of"), ("as_of=today", "as_of")])
+                                          ("as_of=2026-13-01", "as_of"), ("as_of=today", "as_of"),
+                                          ("as_of=2020-01-01", "as_of")])                # more than three years back
 def test_a_bad_query_is_refused_on_its_parameter(api, query, field):
     resp = api.get(f"/api/receivables/aging?{query}")
     assert resp.status_code == 422
