@@ -252,6 +252,12 @@ def _cmd_aging(args: argparse.Namespace) -> int:
         raise UsageError("An aging report as PDF is one organization's, written to a file: give --organization ID "
                          "and --output FILE.")
     with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+        if args.format == "detail":
+            from oro_invoices.services.aging_detail import aging_detail_csv
+            day, rows = addon.invoices.aging_detail(
+                InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
+            _write_text(args.output, "".join(aging_detail_csv(day, rows)))
+            return 0
         report = addon.invoices.receivables_aging(
             InvoiceFilter(organization_id=args.organization, currency=args.currency), today=args.as_of)
         if pdf:
@@ -737,9 +743,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="judge on this day (default: today, UTC); a past day, such as a month-end, gives what "
                         "was owed at its end")
-    p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
-                   help="a table per currency (default), the back-office's CSV, or its PDF (with --organization "
-                        "and --output)")
+    p.add_argument("--format", choices=("text", "csv", "pdf", "detail"), default="text",
+                   help="a table per currency (default), the back-office's CSV, its PDF (with --organization "
+                        "and --output), or its Export Detail: every invoice it counts, as CSV")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     _host_argument(p, "whose settings give the PDF's seller and language")
     p.set_defaults(func=_cmd_aging)

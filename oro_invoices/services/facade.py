@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -32,8 +32,9 @@ from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
+from oro_invoices.persistence.statement import OpenItemRow
 from oro_invoices.services import activity_statement as activity_statements
-from oro_invoices.services import aging, statement
+from oro_invoices.services import aging, aging_detail, statement
 from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
 from oro_invoices.services.context import (
     Batch,
@@ -208,6 +209,17 @@ class InvoiceService:
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
         return aging.read_report(self.context, filters, today=today)
+
+    def aging_detail(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
+                     today: dt.date | None = None) -> tuple[dt.date, Iterator[OpenItemRow]]:
+        """Every invoice ``receivables_aging`` counts on ``today``, with its amounts, by currency,
+        customer name and due date, and the day judged on (``services.aging_detail``; today's are
+        read as they are taken). ``ValidationError`` as ``receivables_aging``'s."""
+        if filters is None:
+            filters = InvoiceFilter()
+        elif isinstance(filters, Mapping):
+            filters = InvoiceFilter(**filters)
+        return aging_detail.aging_detail(self.context, filters, today=today)
 
     def aging_pdf(self, report: aging.AgingReport, *, organization_id: int) -> bytes:
         """``report`` (``receivables_aging`` of ``organization_id``) as PDF, made now in the

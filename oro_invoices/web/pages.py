@@ -111,6 +111,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.aging", "/aging", "aging.report", "backoffice"),
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
     _r("oro_invoices.admin.aging_pdf", "/aging.pdf", "aging.report_pdf", "backoffice"),
+    _r("oro_invoices.admin.aging_detail_csv", "/aging-detail.csv", "aging.report_detail_csv", "backoffice"),
     _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
     _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
     _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),

@@ -98,3 +98,15 @@ def test_a_bad_currency_or_an_older_schema_is_one_line_saying_what_to_do(sqlite_
     err = capsys.readouterr().err
     assert err.startswith(f"error: the database {sqlite_db.url} has no oro-invoices schema, or an older one")
     assert err.rstrip().endswith(f"run: oro-invoices migrate --db {sqlite_db.url}")
+
+
+def test_the_detail_lists_each_invoice_of_the_report(sqlite_db, capsys):
+    seeded(sqlite_db)
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--currency", "USD", "--as-of", AS_OF,
+                 "--format", "detail"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == ("customer_id,customer_name,currency,invoice_number,invoice_date,due_date,days_overdue,"
+                        "bucket,total,paid,credited,due")
+    assert [line.split(",")[1:2] + line.split(",")[6:8] + line.split(",")[-1:] for line in lines[1:]] == [
+        ["Acme Corp", "11", "days_1_30", "120.00"], ["Acme Corp", "0", "current", "20.00"],
+        ["Zeta Tools", "120", "over_90", "5.00"]]

@@ -314,3 +314,24 @@ def test_an_admin_of_no_organization_gets_no_pdf(shop):
     assert 'id="oi-aging-csv"' in page and 'id="oi-aging-pdf"' not in page
     resp = everyone.get("/admin/invoices/aging.pdf")
     assert resp.status_code == 404 and "made for one organization" in text_of(resp.get_data(as_text=True))
+
+
+def test_export_detail_lists_every_invoice_the_report_counts(admin):
+    page = admin.get("/admin/invoices/aging?currency=EUR").get_data(as_text=True)
+    link = html_lib.unescape(re.search(r'id="oi-aging-detail" href="([^"]+)"', page).group(1))
+    assert link == "/admin/invoices/aging-detail.csv?currency=EUR"
+    resp = admin.get(link)
+    today = local_today(admin.service.clock())
+    assert resp.status_code == 200 and resp.content_type == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-detail-{today.isoformat()}.csv"'
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    open_eur = {i.invoice_number: i for i in admin.service.list_invoices(
+        {"organization_id": 1, "status": "posted", "currency": "EUR"}, limit=500).items
+        if i.document_type.value == "invoice" and is_payable(i.payment_status, i.amount_due)}
+    assert {r["invoice_number"] for r in rows} == set(open_eur)
+    for row in rows:
+        item = open_eur[row["invoice_number"]]
+        late = days_overdue(item, today)
+        assert (row["customer_name"], Decimal(row["due"]), int(row["days_overdue"]), row["bucket"]) == \
+            (item.customer_name, item.amount_due, late, bucket_of(late).key)
+    assert admin.get("/admin/invoices/aging-detail.csv?as_of=2019-01-01").status_code == 422

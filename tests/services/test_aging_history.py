@@ -4,7 +4,9 @@ reversed in error on no day), by how late it was then; the same as today's on th
 changed, and as the account activity's closing balance."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from decimal import Decimal
 
 import pytest
@@ -17,6 +19,7 @@ from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Activity
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.aging_detail import DETAIL_COLUMNS, aging_detail_csv
 from oro_invoices.services.facade import InvoiceService
 
 MONTH_END = dt.date(2027, 2, 28)
@@ -158,3 +161,19 @@ def test_a_statement_on_a_month_end_lists_what_was_open_then_for_what_it_owed_th
     assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 3)       # the oldest due first, and how many
     now = service.customer_statement({"organization_id": 1, "customer_id": 10})
     assert [i.invoice_id for i in now.sections[0].items] == [ids["D"]]          # A paid, C credited since
+
+
+@pytest.mark.parametrize("day", [MONTH_END, dt.date(2027, 1, 30), None])       # a month-end, a day, today
+def test_the_detail_lists_the_invoices_the_report_counts_for_what_they_owed(service, clock, day):
+    seeded(service, clock)
+    as_of, rows = service.aging_detail({"organization_id": 1}, today=day)
+    text = "".join(aging_detail_csv(as_of, rows))
+    lines = list(csv.DictReader(io.StringIO(text)))
+    assert list(lines[0]) == list(DETAIL_COLUMNS)
+    report = service.receivables_aging({"organization_id": 1}, today=day)
+    for line in report.lines:
+        mine = [r for r in lines if r["customer_name"] == line.customer_name]
+        assert len(mine) == line.invoices, line.customer_name
+        for key in BUCKET_KEYS:
+            assert sum(Decimal(r["due"]) for r in mine if r["bucket"] == key) == line.amounts[key], (key, line)
+    assert [r["customer_name"] for r in lines] == sorted((r["customer_name"] for r in lines), key=str.lower)
