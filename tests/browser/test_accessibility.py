@@ -54,6 +54,8 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     by_hand = service.record_received_payment(posted, amount="1.00", method="bank_transfer",
                                               received_on=dt.date(2026, 12, 1), reference="STMT 7",
                                               actor="test", request_key="a" * 24).transaction
+    today = dt.datetime.now(dt.UTC).date()
+    month_end = (today.replace(day=1) - dt.timedelta(days=1)).isoformat()
     pages = [
         ("grid", view),
         ("grid filtered", view + "?payment_status=paid_in_full&overdue=no&show_payment_method=1"),
@@ -68,7 +70,10 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
         ("import form", f"{view}/import"),
         ("aging report", f"{view}/aging"),
         ("aging report, second page", f"{view}/aging?page=2"),
+        ("aging report at a month-end", f"{view}/aging?as_of={month_end}"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
+        ("customer statement at a month-end",
+         f"{view}/statement?customer={service.get(posted).customer_id}&as_of={month_end}"),
         ("statement email dialog", f"{view}/statement?customer={service.get(posted).customer_id}&dialog=email"),
         ("account activity", f"{view}/statement/activity?customer={service.get(posted).customer_id}&from=2026-01-01"),
         ("record payment dialog", f"{view}/{posted}?dialog=record-payment"),
@@ -83,6 +88,7 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     found = [p for label, url in pages for p in problems_on(page, axe, label, url)]
     found += problems_on(page, axe, "error page", f"{view}/999999999", status=404)
     found += problems_on(page, axe, "aging report with a bad currency", f"{view}/aging?currency=x", status=422)
+    found += problems_on(page, axe, "aging report with a bad day", f"{view}/aging?as_of=x", status=422)
     found += problems_on(page, axe, "grid with bad filters", view + "?date_from=2026-02-31&external_id=x%00"
                          "&sort=bogus&page=abc", status=422)
     # a sent email: the page after sending (with its announced message) and the email itself
