@@ -42,6 +42,8 @@ STORE_DOWNLOAD = "oro_invoices.storefront.download"
 PAY = "oro_invoices.storefront.pay"
 AGING = "oro_invoices.admin.aging"
 AGING_CSV = "oro_invoices.admin.aging_csv"
+AGING_PDF = "oro_invoices.admin.aging_pdf"
+AGING_DETAIL = "oro_invoices.admin.aging_detail_csv"
 STATEMENT = "oro_invoices.admin.statement"
 STATEMENT_PDF = "oro_invoices.admin.statement_pdf"
 STORE_STATEMENT = "oro_invoices.storefront.statement"
@@ -201,6 +203,23 @@ class TestPageAging(PageSuite):
         assert rows[0].startswith("customer_id,customer_name,currency,invoices,")
         assert any(row.startswith(f"{self.shop.posted.customer_id},ACME Corp,USD,2,") and row.endswith(f",{acme}")
                    for row in rows), rows
+
+    def test_a_past_day_and_the_reports_downloads(self) -> None:
+        self.client.login_admin(VIEW_ONLY)
+        yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+        before = self.browser.get(self.url(AGING) + "?" + urlencode({"as_of": yesterday}))
+        assert before.status == 200 and "ACME Corp" not in html.unescape(before.text())   # dated today: not owed then
+        detail = self.browser.get(self.url(AGING_DETAIL))
+        assert detail.status == 200 and (header(detail, "Content-Type") or "").startswith("text/csv")
+        rows = detail.text().splitlines()
+        assert rows[0].startswith("customer_id,customer_name,currency,invoice_number,")
+        assert any(f",{self.shop.posted.invoice_number}," in row for row in rows), rows
+        pdf = self.browser.get(self.url(AGING_PDF))
+        if self.client.addon.renderer is None:
+            assert pdf.status == 404 and "no PDF renderer" in html.unescape(pdf.text())
+        else:
+            assert pdf.status == 200 and bytes(pdf.body).startswith(b"%PDF-")
+            assert "aging-" in (header(pdf, "Content-Disposition") or "")
 
     def test_another_organizations_admin_sees_none_of_it(self) -> None:
         self.client.login_admin(PERMISSIONS, organization_id=2)
