@@ -1,6 +1,7 @@
 """**Aging Report** of the back-office: what each customer of the admin's organization still owes
 on posted invoices, by days past the due date (``services.aging``), one table per currency, and
-its CSV. The admin needs what the grid needs (``oro_invoices.view``).
+its CSV, its detail (every invoice it counts) and its PDF. The admin needs what the grid needs
+(``oro_invoices.view``).
 
 The page shows ``PAGE_SIZE`` customer lines at a time, counted across the currencies in the
 report's order; each currency's total is always that of all its customers. The CSV has them all.
@@ -64,7 +65,7 @@ def page_of(report: AgingReport, number: int) -> ReportPage:
 
 
 class AgingPages:
-    """The report page and its **Export CSV**."""
+    """The report page and its downloads: **Export CSV**, **Export Detail (CSV)**, **Download PDF**."""
 
     def __init__(self, backoffice: BackOffice):
         self.backoffice = backoffice
@@ -81,13 +82,14 @@ class AgingPages:
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
         customer = echo.get("customer", "")
+        today = local_today(bo.ctx.service.clock())
         as_of_text = req.query.get("as_of", "").strip()
         as_of = parse_day(as_of_text)
         if as_of_text and as_of is None:
             errors["as_of"] = _("%(value)s is not a day: use YYYY-MM-DD, such as 2026-10-31.", value=repr(as_of_text[:40]))
             as_of_text = ""
         try:
-            check_as_of(as_of, local_today(bo.ctx.service.clock()))
+            check_as_of(as_of, today)
         except ValidationError as exc:
             errors["as_of"], as_of, as_of_text = guard.field_errors(exc)["as_of"], None, ""
         try:
@@ -103,7 +105,7 @@ class AgingPages:
         here = _query(chosen, sort, customer, as_of_text)
         html = bo.ctx.render("admin/aging.html", req, report=report, page=page, buckets=BUCKETS, chosen=chosen,
                              sort=sort, customer=customer, currency_options=currency_options(chosen), errors=errors,
-                             as_of=as_of_text, past=report.as_of < local_today(bo.ctx.service.clock()),
+                             as_of=as_of_text, past=report.as_of < today,
                              sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
                              csv_query=here, can_pdf=bo.base_filter(req).organization_id is not None)
