@@ -218,7 +218,7 @@ class TestPageAging(PageSuite):
         if self.client.addon.renderer is None:
             assert pdf.status == 404 and "no PDF renderer" in html.unescape(pdf.text())
         else:
-            assert pdf.status == 200 and bytes(pdf.body).startswith(b"%PDF-")
+            assert pdf.status == 200 and isinstance(pdf.body, bytes) and pdf.body.startswith(b"%PDF-")
             assert "aging-" in (header(pdf, "Content-Disposition") or "")
 
     def test_another_organizations_admin_sees_none_of_it(self) -> None:
