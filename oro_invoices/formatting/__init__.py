@@ -4,7 +4,8 @@
 rates, dates, times with their zone, country names and addresses for one locale (Babel and
 CLDR); its ``filters()`` are the templates' filters. ``addresses`` holds the table of address
 orders per country, ``units`` the names of quantity units, ``zones`` the time zone checks,
-``line_breaks`` keeps Japanese words whole on the PDF.
+``line_breaks`` keeps Japanese words whole on the PDF, ``spreadsheet`` writes CSV cells
+that a spreadsheet shows as text, never runs as a formula.
 """
 from __future__ import annotations
 

@@ -14,7 +14,6 @@ can be paid (an authorization held, a refund without a credit note).
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, Valida
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, LedgerEntry, ledger_within
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
@@ -255,7 +255,7 @@ def activity_csv_text(found: ActivityStatement) -> str:
     """The statement as CSV (``CSV_COLUMNS``): per currency its opening balance, each entry with
     the balance after it, and its closing balance; amounts as plain decimals."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for section in found.sections:
         writer.writerow([section.currency, found.start.isoformat(), "opening_balance", "", "", "", "",

@@ -9,7 +9,6 @@ day it is what was owed at the end of that day, by how late it was then
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import AgingRow, aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -168,7 +168,7 @@ def aging_csv_text(report: AgingReport) -> str:
     """The report as CSV (``CSV_COLUMNS``): a row per customer and currency, then a row per
     currency for its total (no customer id, the name ``Total``)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for line in (*report.lines, *report.totals):
         writer.writerow(["" if line.customer_id is None else line.customer_id,

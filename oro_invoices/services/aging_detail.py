@@ -10,7 +10,6 @@ Today's are streamed as they are read; a past day's are read whole (the day is a
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import itertools
@@ -21,6 +20,7 @@ from sqlalchemy import func
 from oro_invoices.domain.aging import bucket_of
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging_history import open_items_on
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -58,7 +58,7 @@ def aging_detail_csv(as_of: dt.date, rows: Iterable[OpenItemRow]) -> Iterator[st
     rows = iter(rows)
     while piece := list(itertools.islice(rows, ROWS_PER_PIECE)):
         buffer = io.StringIO()
-        csv.writer(buffer, lineterminator="\n").writerows(_cells(row, as_of) for row in piece)
+        CsvWriter(buffer).writerows(_cells(row, as_of) for row in piece)
         yield buffer.getvalue()
 
 

@@ -3,7 +3,9 @@
 What export writes, ``importing`` reads back into the same invoices: numbers, dates,
 amounts (lines), statuses. Invoices are read in pages of ``PAGE`` and written as they
 come, so memory does not grow with the number of invoices. An invoice without an
-external id is written with ``ORO-<id>`` so that the import can match it again.
+external id is written with ``ORO-<id>`` so that the import can match it again. Text that a
+spreadsheet would run as a formula is marked as text (``formatting.spreadsheet``), a mark the
+import takes off again.
 """
 from __future__ import annotations
 
@@ -13,6 +15,7 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, TextIO
 
+from oro_invoices.formatting.spreadsheet import cell
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_payloads import document_payload
@@ -80,7 +83,8 @@ def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
             for part, value in (record.get(which) or {}).items():
                 head[f"{which}_{part}"] = value
         for line in record["lines"]:
-            writer.writerow({**head, **{f"line_{k}": v for k, v in line.items()}})
+            row = {**head, **{f"line_{k}": v for k, v in line.items()}}
+            writer.writerow({column: cell(value) for column, value in row.items()})
         yield drain(buffer)
 
 

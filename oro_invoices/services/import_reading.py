@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oro_invoices.domain.messages import Message
+from oro_invoices.formatting.spreadsheet import read_cell
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
 
@@ -221,7 +222,7 @@ def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any],
         if column is None:
             problems.append(Problem(location, "", "This row has more cells than the header."))
             continue
-        value = (value or "").strip()
+        value = read_cell((value or "").strip()).strip()
         if value == "":
             continue
         if column.startswith("line_"):

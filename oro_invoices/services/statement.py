@@ -10,7 +10,6 @@ different currencies are never added up. Its PDF is made on demand
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
@@ -25,6 +24,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
@@ -241,7 +241,7 @@ def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
 def statement_csv_text(statement: Statement) -> str:
     """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for section in statement.sections:
         for item in section.items:

@@ -5,10 +5,10 @@ the invoice's currency.
 """
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.services.exporting import PAGE, drain
@@ -33,7 +33,7 @@ def totals_rows(service: InvoiceService, filters: InvoiceFilter) -> Iterator[lis
 def totals_csv_text(service: InvoiceService, filters: InvoiceFilter) -> Iterator[str]:
     """The CSV of ``totals_rows`` piece by piece: the header row, then a page of rows at a time."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = CsvWriter(buffer)
     writer.writerow(TOTALS_COLUMNS)
     for count, row in enumerate(totals_rows(service, filters), start=1):
         writer.writerow(row)

@@ -132,6 +132,12 @@ def test_the_csv_has_a_row_per_line_then_the_totals(clocked):
                     ["", "Total", "USD", "2", "0.00", "100.00", "0.00", "0.00", "40.00", "140.00"]]
 
 
+def test_a_customer_name_a_spreadsheet_would_run_is_written_as_text(clocked):
+    make(clocked, due=-5, customer_name="=cmd|' /C calc'!A0")
+    rows = list(csv.reader(io.StringIO(aging_csv_text(clocked.receivables_aging({"organization_id": 1})))))
+    assert rows[1][:2] == ["10", "'=cmd|' /C calc'!A0"]
+
+
 def test_the_buckets_cover_every_day_once():
     for days in range(400):
         assert sum(bucket.holds(days) for bucket in BUCKETS) == 1

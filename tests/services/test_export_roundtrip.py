@@ -124,3 +124,35 @@ def test_a_changed_vat_category_is_an_update_the_same_one_spelled_out_is_not(db,
     report = run_import(svc, [path], organization_id=1)
     assert (report.updated, report.unchanged) == (["C-2"], ["C-1"])  # a new reason is a change too
     assert run_import(svc, [path], organization_id=1).unchanged == ["C-1", "C-2"]
+
+
+FORMULAS = {"customer_name": '=HYPERLINK("https://pay.example","Pay")', "description": "@SUM(A1:A9)",
+            "street": "+1 Main St", "city": "-Springfield"}
+
+
+def test_text_a_spreadsheet_would_run_is_exported_as_text_and_imported_back_as_it_was(db, request, tmp_path):
+    source = service(db)
+    source.create(invoice_payload(
+        external_id="=X-1", customer_name=FORMULAS["customer_name"],
+        bill_to={"name": "'=kept", "street": FORMULAS["street"], "city": FORMULAS["city"], "country": "US"},
+        lines=[{"description": FORMULAS["description"], "quantity": "1", "unit_price": "10"}]))
+    before = snapshot(source)
+    out = io.StringIO()
+    write_csv(export_records(source, InvoiceFilter()), out)
+    (row,) = csv.DictReader(io.StringIO(out.getvalue()))
+    assert (row["external_id"], row["customer_name"], row["line_description"], row["bill_to_name"],
+            row["bill_to_street"], row["bill_to_city"], row["line_unit_price"]) == (
+        "'=X-1", "'" + FORMULAS["customer_name"], "'@SUM(A1:A9)", "''=kept", "'+1 Main St", "'-Springfield", "10")
+    path = tmp_path / "export.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    if request.node.callspec.params["db"] == "sqlite":
+        (tmp_path / "target").mkdir()
+        target_db = make_database("sqlite", request, tmp_path / "target")
+    else:
+        truncate_pg(db)
+        target_db = db
+    report = run_import(service(target_db), [path], organization_id=1)
+    assert report.problems == [] and report.created == ["=X-1"]
+    assert snapshot(service(target_db)) == before
+    if target_db is not db:
+        target_db.dispose()
