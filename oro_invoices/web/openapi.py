@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 from oro_invoices import __version__
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
+from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.schemas import (
     AddressOut,
     AddressSchema,
@@ -591,7 +592,7 @@ _AGING_PARAMS = [
      "description": "Only amounts in this ISO 4217 currency."},
     {"in": "query", "name": "sort", "required": False, "schema": {
         "type": "string", "default": "customer",
-        "enum": ["customer", "current", "days_1_30", "days_31_60", "days_61_90", "over_90", "total"]},
+        "enum": list(AGING_SORTS)},
      "description": "The customers of each currency by name, or by that amount, the largest first."},
     {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
      "description": "The day the report is judged on (default: today, UTC). A past day gives what was owed at "
