@@ -30,6 +30,11 @@ KNOWN_CURRENCIES = frozenset({
 })
 
 
+#: Every amount given is less than this, either way (the API says "Must be between
+#: -1,000,000,000,000 and 1,000,000,000,000."): in minor units it fits a 64-bit column, and
+#: rounded to any currency's decimals it fits the decimal context's 28 digits.
+AMOUNT_LIMIT = Decimal(10) ** 12
+
 _DECIMAL_SYNTAX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 #: How a decimal must be written, for error messages.
 DECIMAL_SYNTAX_HINT = N_('write it like "19.99": ASCII digits with an optional leading minus and '

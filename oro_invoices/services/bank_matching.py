@@ -26,6 +26,7 @@ again record nothing more.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import itertools
 import json
@@ -37,10 +38,12 @@ from typing import Any
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import MAX_INT64, is_storable_text
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import to_minor
+from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, to_minor
 from oro_invoices.persistence.owing import charged_exactly, open_customers, owing_exactly, owing_of_customer
 from oro_invoices.services import remittances
+from oro_invoices.services.bank_statement_entries import iso_day
 from oro_invoices.services.bank_statement_files import REFERENCE_MAX, StatementEntry
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.manual_payments import reversed_payments
@@ -61,6 +64,10 @@ WORDS_MAX = 40
 SEVERAL_MAX = 20
 #: The most invoices a set adding up to a payment holds (besides the oldest due first, which may hold more).
 SET_MAX = 4
+#: The longest payment a page sends back (``MatchedPayment.to_text``: ``MAX_SELECTED`` ids and a
+#: reference escaped as JSON fit well within it); longer is refused before it is parsed.
+PAYMENT_TEXT_MAX = 8 * 1024
+_CURRENCY = re.compile(r"[A-Z]{3}")
 
 
 @dataclass(frozen=True)
@@ -324,19 +331,15 @@ class MatchedPayment:
 
     @classmethod
     def from_text(cls, text: str) -> MatchedPayment:
-        """:raises ValidationError: text that is no payment of the page (a damaged form)."""
-        try:
-            data: Any = json.loads(text)
-            ids = tuple(data["invoices"])
-            if not ids or len(ids) > MAX_SELECTED or any(type(i) is not int or i < 1 for i in ids):
-                raise ValueError("invoices")
-            amount, reference = Decimal(str(data["amount"])), str(data["reference"])[:REFERENCE_MAX]
-            if not amount.is_finite() or amount <= 0:
-                raise ValueError("amount")
-            return cls(ids, amount, str(data["currency"])[:3], dt.date.fromisoformat(data["booked_on"]), reference)
-        except (ValueError, TypeError, KeyError, ArithmeticError):
+        """The payment ``to_text`` wrote.
+
+        :raises ValidationError: text that is no payment of the page (a damaged form).
+        """
+        values = _payment_values(text)
+        if values is None:
             raise ValidationError([("", Message("The list of payments is damaged; upload the statement "
-                                                "again."))]) from None
+                                                "again."))])
+        return cls(*values)
 
     @classmethod
     def of(cls, match: EntryMatch) -> MatchedPayment:
@@ -348,6 +351,37 @@ class MatchedPayment:
         source = "|".join([str(organization_id), self.booked_on.isoformat(), str(self.amount), self.currency,
                            self.reference, ",".join(map(str, sorted(self.invoice_ids)))])
         return "bank-" + hashlib.sha256(source.encode()).hexdigest()[:40]
+
+
+#: The keys of a payment's text, in the order ``MatchedPayment`` takes their values.
+_PAYMENT_KEYS = ("invoices", "amount", "currency", "booked_on", "reference")
+
+
+def _payment_values(text: str) -> tuple[tuple[int, ...], Decimal, str, dt.date, str] | None:
+    """The values of a payment's text (``MatchedPayment.to_text``), each checked as the page
+    writes it: 1 to ``MAX_SELECTED`` invoice ids of 64 bits, the amount a decimal string above
+    zero and below ``AMOUNT_LIMIT``, a currency code, a ``YYYY-MM-DD`` day and a reference of at
+    most ``REFERENCE_MAX`` storable characters; None when one is not."""
+    if len(text) > PAYMENT_TEXT_MAX:            # before parsing: no depth or size to exhaust
+        return None
+    try:
+        data: Any = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(data, dict) or set(data) != set(_PAYMENT_KEYS):
+        return None
+    ids, amount, currency, booked_on, reference = (data[key] for key in _PAYMENT_KEYS)
+    if not isinstance(ids, list) or not 0 < len(ids) <= MAX_SELECTED \
+            or not all(type(i) is int and 0 < i <= MAX_INT64 for i in ids):
+        return None
+    if not isinstance(amount, str) or not is_decimal_text(amount) or not 0 < Decimal(amount) < AMOUNT_LIMIT:
+        return None
+    day = iso_day(booked_on) if isinstance(booked_on, str) and len(booked_on) == 10 else None
+    if day is None or not isinstance(currency, str) or _CURRENCY.fullmatch(currency) is None:
+        return None
+    if not isinstance(reference, str) or len(reference) > REFERENCE_MAX or not is_storable_text(reference):
+        return None
+    return tuple(ids), Decimal(amount), currency, day, reference
 
 
 @dataclass(frozen=True)
@@ -374,8 +408,17 @@ class RecordedMatch:
     @property
     def why(self) -> Message | str | None:
         """Why it was not recorded: ``problem``, or the error that stopped its shares."""
-        return self.problem or next((s.error.message for s in (self.remittance.shares if self.remittance else [])
+        return self.problem or next((problem_of(s.error) for s in (self.remittance.shares if self.remittance else [])
                                      if s.error is not None), None)
+
+
+def problem_of(error: InvoiceError) -> Message | str:
+    """What ``error`` says to the admin: a ``ValidationError``'s messages one after the other,
+    without the fields they are on (the statement line is named beside them), else its message."""
+    if isinstance(error, ValidationError) and error.errors:
+        return functools.reduce(lambda said, more: Message("%(problem)s %(more)s", problem=said, more=more),
+                                (message for _field, message in error.errors))
+    return error.message
 
 
 def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, organization_id: int,
@@ -403,7 +446,7 @@ def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, 
                 invoices, list(payment.invoice_ids), amounts, organization_id=organization_id, method="bank_transfer",
                 received_on=payment.booked_on, reference=payment.reference, actor=actor, request_key=key)
         except InvoiceError as exc:
-            done.append(RecordedMatch(payment, problem=exc.message))
+            done.append(RecordedMatch(payment, problem=problem_of(exc)))
             continue
         done.append(RecordedMatch(payment, recorded))
     return done

@@ -10,8 +10,9 @@ the currency's minor units without a point (``134434`` is 1,344.34 EUR). The ref
 (the remittance information, continued by ``88`` records) and the customer reference, else the
 bank's reference. The payer is read from the text where the bank names it as US banks do: an
 ACH credit's ``ORIG CO NAME:``, a wire's ``B/O:`` (by order of) or Fedwire's ``ORG=`` (its account
-number aside), up to the next tag those formats write (``ORIG ID:``, ``REF:``, ``OBI=`` …). A detail record that cannot be read is named by its line in
-the file.
+number aside), up to the next tag those formats write (``ORIG ID:``, ``REF:``, ``OBI=`` …). A detail
+record that cannot be read (a type code, amount or funds count of other than ASCII digits, an
+amount of ``AMOUNT_LIMIT`` or more) is named by its line in the file.
 """
 from __future__ import annotations
 
@@ -21,8 +22,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import minor_units
-from oro_invoices.services.bank_statement_entries import StatementEntry, StatementFile, UnreadableStatement, one_line
+from oro_invoices.domain.money import AMOUNT_LIMIT, minor_units
+from oro_invoices.services.bank_statement_entries import (
+    StatementEntry,
+    StatementFile,
+    UnreadableStatement,
+    ascii_digits,
+    one_line,
+    too_large,
+)
 
 #: File names taken for BAI2 whatever they start with.
 SUFFIXES = (".bai", ".bai2")
@@ -30,6 +38,10 @@ SUFFIXES = (".bai", ".bai2")
 CREDITS = range(100, 400)
 #: How many more fields a funds type adds before the bank reference (``D`` says its own count).
 _FUNDS_FIELDS = {"S": 3, "V": 2}
+#: The most digits of a ``D`` funds type's count of distributions read (a record holds no more).
+_COUNT_DIGITS = 4
+#: More digits than any amount below ``AMOUNT_LIMIT`` has in minor units: too large, whatever they are.
+_AMOUNT_DIGITS = 20
 #: The tags US banks write in a transaction's text after the payer's name (ACH, wire, Fedwire).
 _NEXT_TAGS = ("ORIG ID", "DESC DATE", "CO ENTRY DESCR", "ENTRY DESCR", "SEC", "TRACE#", "EED", "IND ID", "IND NAME",
               "REF", "OBI", "BNF", "BBI", "RFB", "TRN", "IMAD", "OMAD", "ADDENDA", "PMT DET", "ORIG BK")
@@ -48,6 +60,8 @@ class _Record:
     code: str
     fields: list[str]
     line: int
+    #: False: its fields cannot be told apart (a ``16`` whose funds type ``D`` gives no count).
+    readable: bool = True
 
 
 def read_bai2(data: bytes) -> StatementFile:
@@ -92,18 +106,26 @@ def _records(text: str) -> list[_Record]:
             else:
                 last.fields.extend(rest.split(","))
             continue
-        records.append(_Record(code, _detail_fields(rest) if code == "16" else rest.split(","), number))
+        if code == "16":
+            fields = _detail_fields(rest)
+            records.append(_Record(code, fields or [""] * 6, number, readable=fields is not None))
+        else:
+            records.append(_Record(code, rest.split(","), number))
     return records
 
 
-def _detail_fields(rest: str) -> list[str]:
+def _detail_fields(rest: str) -> list[str] | None:
     """A ``16`` record as ``[type code, amount, funds type, bank reference, customer reference,
-    text]``: what a funds type adds left out, the text whole (it may hold commas)."""
+    text]``: what a funds type adds left out, the text whole (it may hold commas); None when a
+    funds type ``D`` gives no count of its distributions."""
     parts = rest.split(",")
     funds = parts[2].strip().upper() if len(parts) > 2 else ""
     extra = _FUNDS_FIELDS.get(funds, 0)
-    if funds == "D" and len(parts) > 3 and parts[3].strip().isdigit():
-        extra = 1 + 2 * int(parts[3])
+    if funds == "D":
+        count = parts[3].strip() if len(parts) > 3 else ""
+        if not ascii_digits(count) or len(count) > _COUNT_DIGITS:
+            return None
+        extra = 1 + 2 * int(count)
     after = parts[3 + extra:]
     return [*(parts[:3] + [""] * 3)[:3], *(after[:2] + [""] * 2)[:2], ",".join(after[2:])]
 
@@ -113,7 +135,7 @@ def _detail(record: _Record, as_of: dt.date | None, currency: str, out: Statemen
     where = Message("line %(number)s", number=record.line)
     fields = record.fields
     code = _field(fields, 0)
-    if not code.isdigit():
+    if not record.readable or not ascii_digits(code) or len(code) > 3:
         out.problems.append(Message("%(where)s: the transaction detail (16) cannot be read.", where=where))
         return True
     if int(code) not in CREDITS:
@@ -123,10 +145,15 @@ def _detail(record: _Record, as_of: dt.date | None, currency: str, out: Statemen
     if as_of is None:
         out.problems.append(Message("%(where)s: no group header (02) before it gives the day.", where=where))
         return True
-    if not amount_text.isdigit() or int(amount_text) == 0 or len(currency) != 3:
+    if not ascii_digits(amount_text) or not amount_text.strip("0") or len(currency) != 3:
         out.problems.append(Message("%(where)s: its date or amount cannot be read.", where=where))
         return True
-    amount = Decimal(int(amount_text)).scaleb(-minor_units(currency))
+    digits = amount_text.lstrip("0")
+    amount = AMOUNT_LIMIT if len(digits) > _AMOUNT_DIGITS else Decimal(digits).scaleb(-minor_units(currency))
+    problem = too_large(amount, amount_text, where)
+    if problem is not None:
+        out.problems.append(problem)
+        return True
     bank_ref, customer_ref, text = (f.strip() for f in fields[3:6])
     parts = [text] + ([customer_ref] if customer_ref and customer_ref not in text else [])
     reference = " ".join(p for p in parts if p) or bank_ref
@@ -152,7 +179,7 @@ def _field(fields: list[str], index: int) -> str:
 def _day(text: str) -> dt.date | None:
     """A ``YYMMDD`` date."""
     try:
-        return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6])) if len(text) == 6 and text.isdigit() \
-            else None
+        return dt.date(2000 + int(text[:2]), int(text[2:4]), int(text[4:6])) if len(text) == 6 \
+            and ascii_digits(text) else None
     except ValueError:
         return None

@@ -2,16 +2,19 @@
 (``StatementEntry``), how many bookings were left out, and the problems of what could not be read.
 
 The readers (``services.bank_statement_files`` for CAMT and CSV, ``services.bank_statement_mt940``
-for MT940) share these types and the few rules of reading a value.
+for MT940, ``services.bank_statement_bai2`` for BAI2) share these types and the few rules of
+reading a value: digits are ASCII digits only, a day is ``YYYY-MM-DD``, and an amount is less than
+``AMOUNT_LIMIT``, as anywhere else in the add-on.
 """
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import is_decimal_text
+from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text
 
 #: The most payments taken from one statement file.
 MAX_ENTRIES = 2_000
@@ -64,10 +67,26 @@ class UnreadableStatement(ValueError):
         self.message = message
 
 
+#: A day as the statements write it: ``YYYY-MM-DD`` (not ISO 8601's other forms, ``20261203`` or ``2026-W49-1``).
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only (``str.isdigit`` also takes "²", which ``int`` refuses)."""
+    return text.isascii() and text.isdigit()
+
+
+#: What may follow the day: a time, or an XML date's time zone (``2026-12-03+01:00``).
+_AFTER_DAY = ("", "T", " ", "Z", "+", "-")
+
+
 def iso_day(text: str) -> dt.date | None:
-    """The ``YYYY-MM-DD`` day ``text`` starts with, else None."""
+    """The ``YYYY-MM-DD`` day ``text`` starts with (a time or time zone may follow it), else None."""
+    text = text.strip()
+    if not _DAY.fullmatch(text[:10]) or text[10:11] not in _AFTER_DAY:
+        return None
     try:
-        return dt.date.fromisoformat(text.strip()[:10]) if text.strip() else None
+        return dt.date.fromisoformat(text[:10])
     except ValueError:
         return None
 
@@ -83,6 +102,20 @@ def decimal_amount(text: str) -> Decimal | None:
         return None
 
 
+def too_large(amount: Decimal, written: str, where: Message) -> Message | None:
+    """Why ``amount`` (``written`` so in the file) is no payment: ``AMOUNT_LIMIT`` or more; None
+    when it is below."""
+    if abs(amount) < AMOUNT_LIMIT:
+        return None
+    return Message("%(where)s: amount %(value)s is too large: a payment is less than %(limit)s.", where=where,
+                   value=repr(written.strip()[:40]), limit=format(AMOUNT_LIMIT, ",.0f"))
+
+
+def flat(text: str) -> str:
+    """``text`` on one line without control characters, whitespace collapsed."""
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def one_line(text: str) -> str:
     """``text`` on one line without control characters, at most ``REFERENCE_MAX`` characters."""
-    return " ".join("".join(c if c.isprintable() else " " for c in text).split())[:REFERENCE_MAX]
+    return flat(text)[:REFERENCE_MAX]

@@ -13,15 +13,21 @@ with several transactions of their own amounts is one entry per transaction. A c
 notification and again in the day's statement is the same statement line to Record Payment (its
 booking day, amount and reference), so it is recorded once.
 
-The file is read whole (at most ``MAX_BYTES``) with the standard library's XML parser; a file
-that declares a DOCTYPE (which no bank statement does) is refused before it is parsed, so no
-entity is ever declared, expanded or fetched. Nothing is written.
+The file is read whole (at most ``MAX_BYTES``). XML is read with the standard library's parser
+in any encoding it declares (UTF-8, UTF-16 with its byte order mark, ISO-8859-1 …); a file that
+declares a DOCTYPE (which no bank statement does) is refused as soon as the parser meets it,
+before the first element, whatever the encoding, so no entity is ever declared, expanded or
+fetched. A CSV is read with any line endings (``\r\n``, ``\n``, or ``\r`` as old Mac exports
+have it); its reference and payer are at most ``REFERENCE_MAX`` characters, each said with its
+line otherwise. Nothing is written.
 """
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
+from xml.parsers import expat
 
 from oro_invoices.domain.messages import Message
 from oro_invoices.services.bank_statement_bai2 import is_bai2, read_bai2
@@ -32,8 +38,10 @@ from oro_invoices.services.bank_statement_entries import (
     StatementFile,
     UnreadableStatement,
     decimal_amount,
+    flat,
     iso_day,
     one_line,
+    too_large,
 )
 from oro_invoices.services.bank_statement_mt940 import is_mt940, read_mt940
 
@@ -73,8 +81,38 @@ CAMT_ENTRIES = ("{*}BkToCstmrStmt/{*}Stmt/{*}Ntry", "{*}BkToCstmrDbtCdtNtfctn/{*
 CAMT_MESSAGES = ("{*}BkToCstmrStmt", "{*}BkToCstmrDbtCdtNtfctn", "{*}BkToCstmrAcctRpt")
 
 
+class _PrologRead(Exception):
+    """The XML's prolog is read: ``doctype`` says whether it declares one."""
+
+    def __init__(self, doctype: bool):
+        super().__init__()
+        self.doctype = doctype
+
+
+def _declares_doctype(data: bytes) -> bool:
+    """Whether the XML declares a DOCTYPE before its root element (the only place entities are
+    declared), read by expat as ``ElementTree`` reads it: in the encoding the file declares or its
+    byte order mark says. Reading stops at the DOCTYPE or the first element."""
+
+    def stop(doctype: bool) -> Callable[..., None]:
+        def handler(*_args: object) -> None:
+            raise _PrologRead(doctype)
+        return handler
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = stop(True)
+    parser.StartElementHandler = stop(False)
+    try:
+        parser.Parse(data, True)
+    except _PrologRead as read:
+        return read.doctype
+    except expat.ExpatError:
+        return False                        # not well-formed: ElementTree says where
+    return False
+
+
 def _read_camt(data: bytes) -> StatementFile:
-    if b"<!DOCTYPE" in data.upper():       # entities are declared there only
+    if _declares_doctype(data):
         raise UnreadableStatement(Message("The XML declares a DOCTYPE; a CAMT bank file has none."))
     try:
         root = ElementTree.fromstring(data)
@@ -107,10 +145,15 @@ def _read_camt(data: bytes) -> StatementFile:
                               else entry.find("{*}Amt"))
             label = where if detail is None else Message("entry %(number)s, transaction %(index)s", number=number,
                                                          index=index)
-            amount = decimal_amount((amount_element.text or "") if amount_element is not None else "")
+            written = (amount_element.text or "") if amount_element is not None else ""
+            amount = decimal_amount(written)
             currency = (amount_element.get("Ccy", "") if amount_element is not None else "").strip().upper()
             if amount is None or amount <= 0 or len(currency) != 3:
                 out.problems.append(Message("%(where)s: it has no amount with a currency.", where=label))
+                continue
+            problem = too_large(amount, written, label)
+            if problem is not None:
+                out.problems.append(problem)
                 continue
             reference = _remittance(source) if source is not None else ""
             reference = reference or _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
@@ -141,8 +184,8 @@ def _read_csv(data: bytes) -> StatementFile:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise UnreadableStatement(Message("The file is neither CAMT XML, MT940, BAI2 nor a UTF-8 CSV file.")) from None
-    rows = csv.reader(io.StringIO(text))
-    header = [h.strip().lower() for h in next(rows, [])]
+    rows = csv.reader(io.StringIO(text, newline=None))       # universal newlines: \r\n, \n or a bare \r
+    header = [h.strip().lower() for h in _next_row(rows, 1) or []]
     missing = [name for name in CSV_HEADER[:4] if name not in header]
     if missing:
         raise UnreadableStatement(Message("The CSV file's first line must name the columns %(columns)s; "
@@ -150,7 +193,16 @@ def _read_csv(data: bytes) -> StatementFile:
                                           missing=", ".join(missing)))
     column = {name: header.index(name) for name in CSV_HEADER if name in header}
     out = StatementFile()
-    for line, row in enumerate(rows, start=2):
+    line = 1
+    while True:
+        line += 1
+        try:
+            row = _next_row(rows, line)
+        except UnreadableStatement as exc:      # where the reader stands after it is unsure: stop
+            out.problems.append(exc.message)
+            return out
+        if row is None:
+            return out
         if not any(cell.strip() for cell in row):
             continue
         where = Message("line %(number)s", number=line)
@@ -163,9 +215,14 @@ def _read_csv(data: bytes) -> StatementFile:
         if amount is None:
             said.append(Message("%(where)s: amount %(value)s is not a decimal number such as 1234.50.", where=where,
                                 value=repr(cells["amount"][:40])))
+        elif (problem := too_large(amount, cells["amount"], where)) is not None:
+            said.append(problem)
         if len(cells["currency"]) != 3 or not cells["currency"].isalpha():
             said.append(Message("%(where)s: currency %(value)s is not a three-letter code.", where=where,
                                 value=repr(cells["currency"][:40])))
+        said += [Message("%(where)s: %(column)s is longer than %(count)s characters.", where=where, column=name,
+                         count=REFERENCE_MAX) for name in ("reference", "payer") if len(flat(cells.get(name, "")))
+                 > REFERENCE_MAX]
         if said or booked is None or amount is None:
             out.problems.extend(said)
             continue
@@ -176,4 +233,18 @@ def _read_csv(data: bytes) -> StatementFile:
                                one_line(cells.get("payer", "")))
         if not out.take(entry):
             return out
-    return out
+
+
+def _next_row(rows: Iterator[list[str]], line: int) -> list[str] | None:
+    """The next row (None after the last).
+
+    :raises UnreadableStatement: a value longer than the ``csv`` module reads (128 KiB): with
+        universal newlines and NUL read as any character, the only row it refuses.
+    """
+    try:
+        return next(rows, None)
+    except csv.Error:
+        raise UnreadableStatement(Message(
+            "%(where)s: a value is longer than %(count)s characters (a reference or a payer has at most "
+            "%(most)s); the file is not read beyond it.", where=Message("line %(number)s", number=line),
+            count=csv.field_size_limit(), most=REFERENCE_MAX)) from None

@@ -18,7 +18,9 @@ or ``:60M:``); the day is the booking's entry date, else its value date.
   line, which a word may run on from.
 
 When ``:86:`` says nothing, the reference is the ``:61:``'s own (the customer's, else the bank's).
-Each statement line that cannot be read is named by its line in the file.
+Each statement line that cannot be read (an amount of ``AMOUNT_LIMIT`` or more among them) is
+named by its line in the file; digits are ASCII digits only, and a sub-field not numbered so is
+left out.
 """
 from __future__ import annotations
 
@@ -33,22 +35,24 @@ from oro_invoices.services.bank_statement_entries import (
     StatementEntry,
     StatementFile,
     UnreadableStatement,
+    ascii_digits,
     one_line,
+    too_large,
 )
 
 #: File names taken for MT940 whatever they start with.
 SUFFIXES = (".sta", ".mt940", ".940")
 #: A field's tag at the start of a line: ``:61:``, ``:60F:``.
-_TAG = re.compile(r"^:(\d\d[A-Z]?):(.*)$")
+_TAG = re.compile(r"^:(\d\d[A-Z]?):(.*)$", re.ASCII)
 #: SWIFT's block headers before the text block (``{1:…}{2:…}{4:``).
-_ENVELOPE = re.compile(r"^(?:\{\d:[^{}]*\})*\{4:")
+_ENVELOPE = re.compile(r"^(?:\{\d:[^{}]*\})*\{4:", re.ASCII)
 #: An opening balance: debit or credit, day, currency, amount.
-_BALANCE = re.compile(r"^[CD](\d{6})([A-Z]{3})[\d,]+")
+_BALANCE = re.compile(r"^[CD](\d{6})([A-Z]{3})[\d,]+", re.ASCII)
 #: A statement line: value date, entry date, mark, funds code, amount, type, references.
 _LINE = re.compile(r"^(?P<value>\d{6})(?P<entry>\d{4})?(?P<mark>RC|RD|C|D)(?P<funds>[A-Z])?"
                    r"(?P<amount>\d[\d,]{0,15})(?P<type>[NFS][A-Z0-9]{3})(?P<own>[^/\n]*?)(?://(?P<bank>[^\n]*))?"
-                   r"(?:\n.*)?$", re.DOTALL)
-_AMOUNT = re.compile(r"^\d+,\d*$")
+                   r"(?:\n.*)?$", re.DOTALL | re.ASCII)
+_AMOUNT = re.compile(r"^\d+,\d*$", re.ASCII)
 #: SEPA keywords in structured remittance information.
 _SEPA = re.compile(r"(EREF|KREF|MREF|CRED|DEBT|SVWZ|ABWA|ABWE|IBAN|BIC|COAM|OAMT|SQTP|PURP)\+")
 #: The free text's line length: a full line may break a word.
@@ -148,6 +152,10 @@ def _read(statement: _Statement, out: StatementFile) -> bool:
             own = line.group("own").strip()
             reference = own if own and own.upper() != "NONREF" else (line.group("bank") or "").strip()
         amount = Decimal(amount_text.replace(",", ".").rstrip("."))
+        problem = too_large(amount, amount_text, where)
+        if problem is not None:
+            out.problems.append(problem)
+            continue
         if not out.take(StatementEntry(where, booked, amount, currency, one_line(reference), one_line(payer))):
             return False
     return True
@@ -173,8 +181,8 @@ def _information(text: str) -> tuple[str, str]:
         return "", ""
     lines = text.split("\n")
     flat = "".join(lines)
-    if len(flat) > 6 and flat[:3].isdigit() and not flat[3].isalnum() and not flat[3].isspace() \
-            and flat[4:6].isdigit():
+    if len(flat) > 6 and ascii_digits(flat[:3]) and not flat[3].isalnum() and not flat[3].isspace() \
+            and ascii_digits(flat[4:6]):
         parts = _subfields(flat[3:], flat[3])
         remittance = "".join(parts.get(n, "") for n in (*range(20, 30), *range(60, 64)))
         payer = "".join(parts.get(n, "") for n in (32, 33))
@@ -198,7 +206,7 @@ def _subfields(text: str, separator: str) -> dict[int, str]:
     """``?20abc?21def`` as ``{20: "abc", 21: "def"}`` (a repeated number: joined)."""
     parts: dict[int, str] = {}
     for chunk in text.split(separator)[1:]:
-        if len(chunk) >= 2 and chunk[:2].isdigit():
+        if len(chunk) >= 2 and ascii_digits(chunk[:2]):
             parts[int(chunk[:2])] = parts.get(int(chunk[:2]), "") + chunk[2:]
     return parts
 

@@ -3,7 +3,8 @@ recorded by an admin on the invoice (**Record Payment**), and their reversal whe
 
 A payment recorded by hand is a successful ``charge`` of one of ``OFFLINE_METHODS``, of at most
 the amount due, recorded while the invoice can be paid (as the storefront's Pay decides:
-``statuses.is_payable``). The day it was received (not after today) and the reference the admin
+``statuses.is_payable``). The day it was received (from ``RECEIVED_DAYS_BACK`` days back, the
+three years the aging and the activity statement look back, to today) and the reference the admin
 typed (a bank statement line, a check number) are kept in its data (``read_models``). The
 payment form's one-time key is its provider reference, so the same form sent twice records one
 payment. The payment status is recalculated and announced as for any payment, and where payment
@@ -52,6 +53,14 @@ from oro_invoices.services.reads import Reads
 OFFLINE_METHODS = ("bank_transfer", "check", "cash", "direct_debit", "other")
 #: The longest reference and notes kept.
 REFERENCE_MAX, NOTES_MAX = 255, 10_000
+#: How many days back a payment may have been received: three years, as far back as the aging is
+#: judged (``services.aging``); an older day is a typing error (0001-01-01, 2016 for 2026).
+RECEIVED_DAYS_BACK = 3 * 366
+
+
+def earliest_received(today: dt.date) -> dt.date:
+    """The first day a payment recorded on ``today`` may have been received."""
+    return today - dt.timedelta(days=RECEIVED_DAYS_BACK)
 
 
 class ManualPayments:
@@ -119,6 +128,10 @@ class ManualPayments:
         elif received_on > today:
             errors.append(("received_on", Message("The payment cannot be received after today (%(today)s).",
                                                   today=today.isoformat())))
+        elif received_on < earliest_received(today):
+            errors.append(("received_on", Message(
+                "A payment received more than three years ago cannot be recorded: choose a day from %(first)s to "
+                "%(today)s.", first=earliest_received(today).isoformat(), today=today.isoformat())))
         if len(reference) > REFERENCE_MAX:
             errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
         elif reference and identifier_problem(reference):

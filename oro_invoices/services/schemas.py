@@ -40,6 +40,7 @@ from oro_invoices.domain.limits import (
 )
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import (
+    AMOUNT_LIMIT,
     DECIMAL_SYNTAX_HINT,
     KNOWN_CURRENCIES,
     is_decimal_text,
@@ -64,7 +65,7 @@ class DecimalString(fields.Field[Decimal]):
         "places": "At most {places} decimal places are allowed.",
         "range": "Must be between -{limit} and {limit}.",
     }
-    LIMIT = Decimal(10) ** 12
+    LIMIT = AMOUNT_LIMIT
 
     #: texts loaded by one field kept at most (then forgotten, to start again)
     MEMO_SIZE = 4096

@@ -82,6 +82,7 @@ from oro_invoices.web import (
     idempotency,
     openapi,
 )
+from oro_invoices.web.backoffice_actions import check_template
 from oro_invoices.web.downloads import (
     activity_download,
     aging_download,
@@ -466,9 +467,7 @@ class InvoiceApi:
             raise NotFound("Email is not configured here: invoices cannot be sent.")
         doc = self._load(client, id)
         template = body.get("template") or self.mail.template_for(doc)
-        if template not in self.mail.templates_available():
-            raise ValidationError([("template", f"Unknown email template; use one of "
-                                                f"{', '.join(self.mail.templates_available())}.")])
+        check_template(self.mail, template)
         if not doc.is_posted:
             if body.get("post") is not True:
                 raise Conflict(f"Invoice {doc.id} is a draft: send {{\"post\": true}} to post it and send it "

@@ -28,7 +28,9 @@ def read(request: Request) -> StatementFile:
 
     :raises BadRequest: a media type that is none of ``MEDIA_TYPES``.
     :raises PayloadTooLarge: above ``MAX_BYTES``.
-    :raises ValidationError: no statement (empty, or neither layout), on ``body``.
+    :raises ValidationError: no statement (empty, or neither layout), or one of which no payment
+        could be read but some line could not (as the back-office's page answers 422 for it): on
+        ``body``, each problem naming its line.
     """
     media = (request.header("content-type") or "").split(";", 1)[0].strip().lower()
     if media not in MEDIA_TYPES:
@@ -37,9 +39,12 @@ def read(request: Request) -> StatementFile:
     if len(request.body) > MAX_BYTES:
         raise PayloadTooLarge(f"The statement is larger than {MAX_BYTES // (1024 * 1024)} MiB.")
     try:
-        return read_statement(MEDIA_TYPES[media], bytes(request.body))
+        statement = read_statement(MEDIA_TYPES[media], bytes(request.body))
     except UnreadableStatement as exc:
         raise ValidationError([("body", exc.message)]) from None
+    if statement.problems and not statement.entries:
+        raise ValidationError([("body", problem) for problem in statement.problems])
+    return statement
 
 
 def matches(service: InvoiceService, organization_id: int, request: Request) -> dict[str, Any]:

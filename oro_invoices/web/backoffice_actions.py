@@ -20,6 +20,7 @@ from oro_invoices.domain.errors import (
 )
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
@@ -66,6 +67,15 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
             "subject": draft.subject, "body": draft.text or "", "attachments": draft.attachments,
             "to_customer": query.get("to_customer") == "1", "form_token": secrets.token_urlsafe(16),
             "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
+
+
+def check_template(mail: MailService, name: str) -> None:
+    """:raises ValidationError: on ``template``, when ``name`` is none of the email templates
+    ``mail`` has (what the API and the email dialog accept)."""
+    available = mail.templates_available()
+    if name not in available:
+        raise ValidationError([("template", Message("Unknown email template; use one of %(templates)s.",
+                                                    templates=", ".join(available)))])
 
 
 def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
@@ -182,15 +192,12 @@ class BackOfficeActions:
         template = form.get("template") or None
         body = form.get("body", "")
         html_body = text_to_html(body)
-        if template:  # unchanged template text keeps the template's HTML version
-            try:
-                draft = self.ctx.mail.prepare(doc.id, template)
-                if _same(draft.text or "", body):
-                    html_body = draft.html
-            except InvoiceError:
-                pass
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
+            if template:                # none: an email written without one
+                check_template(self.ctx.mail, template)
+                same = self._template_html(doc, template, body)
+                html_body = same if same is not None else html_body
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
                                       subject=form.get("subject", ""), html=html_body, text=body, attach_pdf=attach,
                                       actor=actor_of(req), template=template,
@@ -211,6 +218,15 @@ class BackOfficeActions:
         done = (_("The email to %(to)s was queued for delivery.", to=to) if sent.status == "queued"
                 else _("The email to %(to)s was %(status)s.", to=to, status=sent.status))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", done)])
+
+    def _template_html(self, doc: InvoiceDocument, template: str, body: str) -> str | None:
+        """The HTML version of ``template`` for ``doc`` when ``body`` is its text unchanged, else None."""
+        assert self.ctx.mail is not None
+        try:
+            draft = self.ctx.mail.prepare(doc.id, template)
+        except InvoiceError:
+            return None
+        return draft.html if _same(draft.text or "", body) else None
 
     def email_decision(self, req: Request) -> Response:
         """An admin's decision on an undelivered email: send it again, or record it as delivered."""

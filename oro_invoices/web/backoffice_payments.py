@@ -26,7 +26,7 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
-from oro_invoices.services.manual_payments import OFFLINE_METHODS, reversed_payments
+from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received, reversed_payments
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -73,6 +73,11 @@ class RecordForm:
     today: dt.date
     methods: tuple[str, ...] = OFFLINE_METHODS
     several: tuple[int, str] | None = None
+
+    @property
+    def earliest(self) -> dt.date:
+        """The first day the payment may have been received (``manual_payments.RECEIVED_DAYS_BACK``)."""
+        return earliest_received(self.today)
 
 
 def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, str] | None:

@@ -20,7 +20,7 @@ from oro_invoices.domain.money import parse_decimal
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import remittances
-from oro_invoices.services.manual_payments import OFFLINE_METHODS
+from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.backoffice_payments import PERMISSION, received_day
@@ -118,10 +118,11 @@ class RemittancePages:
             fields["request_key"] = secrets.token_urlsafe(24)
         formatter = self.ctx.page_formatter(req)
         typed = [fields.get(share.field, "") for share in planned.takers]
+        today = local_today(self.ctx.service.clock())
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
                                symbols=formatter.number_symbols(), shares_total=_sum_typed(formatter, typed),
-                               methods=OFFLINE_METHODS, today=local_today(self.ctx.service.clock()),
+                               methods=OFFLINE_METHODS, today=today, earliest=earliest_received(today),
                                ids=[s.invoice_id for s in planned.shares if s.invoice is not None])
         return Response.html(html, status=status, title=_("Record Payment"))
 

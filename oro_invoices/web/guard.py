@@ -69,7 +69,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
 _FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("Bcc"), "subject": N_("Subject"), "html": N_("Body"),
                  "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
                  "cursor": N_("Page"), "invoice_date": N_("Invoice date"), "amount": N_("Amount"),
-                 "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date")}
+                 "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date"),
+                 "template": N_("Template"), "received_on": N_("Received on"), "reference": N_("Reference")}
 
 
 def field_errors(exc: errors.ValidationError) -> dict[str, str]:

@@ -186,7 +186,8 @@ class RemittanceIn(Schema):
 
     method = fields.String(required=True, metadata={
         "description": "How it was received: bank_transfer, check, cash, direct_debit or other."})
-    received_on = fields.Date(required=True, metadata={"description": "The day it was received (not after today)."})
+    received_on = fields.Date(required=True, metadata={
+        "description": "The day it was received: not after today, nor more than three years back (3 × 366 days)."})
     reference = fields.String(metadata={"description": "The bank statement's line, the check number… (≤ 255)."})
     notes = fields.String()
     amount = DecimalString(metadata={"description": "The amount received, spread over the invoices oldest due "
@@ -922,7 +923,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "(`text/plain`) or CSV with `date,amount,currency,reference,payer` (`text/csv`), at most 5 "
                        "MiB and 2,000 payments. Each payment received comes with the organization's invoices its "
                        "reference names (numbers, external ids) or, naming none, the one open invoice owing exactly "
-                       "its amount, and how it compares. A file that is no statement is a 422 on `body`.",
+                       "its amount, and how it compares. A file that is no statement, or one of which no payment "
+                       "could be read but some line could not, is a 422 on `body` (each problem naming its line).",
         "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                                       for media in ("application/xml", "text/plain", "text/csv")}},
         "responses": {"200": _ok("The payments and their matches.", "BankStatement"), **_errors("422")}},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 import re
 from decimal import Decimal
 from html import unescape
@@ -381,3 +382,190 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
 def test_the_api_says_what_is_wrong_with_a_statement(shop, data, content_type, status, said):
     resp = api_statement(shop, "matches", data, content_type)
     assert resp.status_code == status and said in str(resp.get_json())
+
+
+def test_a_csv_with_old_mac_line_endings_is_read_as_any_other(shop, admin):
+    data = (EXAMPLES / "bank-statement.csv").read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    assert b"\n" not in data
+    resp = upload(admin, "statement.csv", data)
+    assert resp.status_code == 200
+    assert [(where, outcome) for where, (outcome, _, _) in payments(resp.get_data(as_text=True)).items()] == [
+        ("line 2", "partly"), ("line 3", "matched"), ("line 4", "not_found")]
+    api = api_statement(shop, "matches", data, "text/csv")
+    assert api.status_code == 200 and api.get_json()["problems"] == []
+    assert [(p["where"], p["reference"]) for p in api.get_json()["payments"]] == [
+        ("line 2", "Invoices ERP-SO-1002-2 and ERP-SO-1003-3, thank you"), ("line 3", "ERP-SO-1005-5"),
+        ("line 4", "Order 4471 deposit")]
+
+
+@pytest.mark.parametrize("row, said", [
+    ('2026-12-03,158.03,EUR,"' + "x" * 200_000 + '",Acme',
+     "line 2: a value is longer than 131072 characters (a reference or a payer has at most 255); the file is "
+     "not read beyond it."),
+    ("2026-12-03,158.03,EUR," + "x" * 256 + ",Acme", "line 2: reference is longer than 255 characters."),
+    ("2026-12-03,158.03,EUR,ERP-SO-1002-2," + "A" * 256, "line 2: payer is longer than 255 characters."),
+])
+def test_a_csv_value_longer_than_its_column_holds_is_refused_naming_its_line(shop, admin, row, said):
+    data = statement_csv(row)
+    page = upload(admin, "statement.csv", data)
+    assert page.status_code == 422 and said in text_of(page.get_data(as_text=True))
+    api = api_statement(shop, "matches", data, "text/csv")
+    assert api.status_code == 422 and api.get_json()["errors"] == [{"field": "body", "message": said}]
+
+
+def test_a_csv_row_after_a_value_too_long_to_read_is_not_read(shop):
+    data = statement_csv('2026-12-03,1.00,EUR,"' + "x" * 200_000 + '\nmore",Acme', "2026-12-04,2.00,EUR,x,Acme")
+    body = api_statement(shop, "matches", data, "text/csv").get_json()
+    assert body["errors"][0]["message"].startswith("line 2: a value is longer than 131072 characters")
+
+
+SUPERSCRIPT_TWO = "\u00b2".encode("latin-1")           # "²": str.isdigit() says yes, int() says no
+
+
+@pytest.mark.parametrize("record, said", [
+    (b"16," + SUPERSCRIPT_TWO + b",134434,Z,B61204-007,ERP-SO-1005-5,/",
+     "line 10: the transaction detail (16) cannot be read."),                          # the type code
+    (b"16,195," + SUPERSCRIPT_TWO * 3 + b",Z,B61204-007,ERP-SO-1005-5,/",
+     "line 10: its date or amount cannot be read."),                                   # the amount
+    (b"16,195,134434,D," + SUPERSCRIPT_TWO + b",B61204-007,ERP-SO-1005-5,/",
+     "line 10: the transaction detail (16) cannot be read."),                          # the funds type's count
+])
+def test_a_bai2_record_with_other_than_ascii_digits_is_named_by_its_line(shop, admin, record, said):
+    example = (EXAMPLES / "bank-statement-bai2.bai").read_bytes()
+    data = example.replace(b"16,195,134434,Z,B61204-007,ERP-SO-1005-5,/", record)
+    body = api_statement(shop, "matches", data, "text/plain").get_json()
+    assert body["problems"] == [said] and [p["where"] for p in body["payments"]] == ["line 4", "line 11"]
+    alone = b"\n".join(b"" if line.startswith(b"16,") and line != record else line   # its line number kept
+                        for line in data.split(b"\n"))
+    resp = api_statement(shop, "matches", alone, "text/plain")
+    assert resp.status_code == 422 and resp.get_json()["errors"] == [{"field": "body", "message": said}]
+    page = upload(admin, "statement.bai", alone)
+    assert page.status_code == 422 and said in text_of(page.get_data(as_text=True))
+
+
+def test_an_mt940_sub_field_not_numbered_in_ascii_digits_is_left_out(shop, admin):
+    example = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
+    data = example.replace(b"?20SVWZ+ERP-SO-1005-5", b"?20SVWZ+ERP-SO-1005-5?" + SUPERSCRIPT_TWO * 2 + b"x")
+    resp = api_statement(shop, "matches", data, "text/plain")
+    assert resp.status_code == 200 and resp.get_json()["problems"] == []
+    assert [(p["where"], p["reference"], p["outcome"]) for p in resp.get_json()["payments"]][1] == \
+        ("line 9", "ERP-SO-1005-5", "matched")
+    page = upload(admin, "statement.sta", data)
+    assert page.status_code == 200 and payments(page.get_data(as_text=True))["line 9"][0] == "matched"
+
+
+NINES = "9" * 60
+TOO_LARGE = "amount '" + "9" * 40 + "' is too large: a payment is less than 1,000,000,000,000."
+
+
+@pytest.mark.parametrize("name, data, content_type, status, said", [
+    ("statement.csv", statement_csv(f"2026-12-03,{NINES},EUR,ERP-SO-1002-2,Acme"), "text/csv", 422,
+     f"line 2: {TOO_LARGE}"),
+    ("statement.csv", statement_csv("2026-12-03,1000000000000.00,EUR,ERP-SO-1002-2,Acme"), "text/csv", 422,
+     "line 2: amount '1000000000000.00' is too large: a payment is less than 1,000,000,000,000."),
+    ("statement.bai", b"01,N,B,261204,2300,1,80,,2/\n02,N,B,1,261203,2300,EUR,2/\n03,1,EUR,/\n"
+                      b"16,195," + NINES.encode() + b",Z,B-1,ERP-SO-1002-2,/\n49,0,2/\n98,0,1,4/\n99,0,1,6/\n",
+     "text/plain", 422, f"line 4: {TOO_LARGE}"),
+    ("statement.sta", b":20:S\n:25:X\n:28C:1\n:60F:C261202EUR0,\n:61:2612041204C999999999999999,NTRFNONREF\n"
+                      b":86:ERP-SO-1005-5\n-\n", "text/plain", 422,
+     "line 5: amount '999999999999999,' is too large: a payment is less than 1,000,000,000,000."),
+    ("statement.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes().replace(
+        b'<Amt Ccy="EUR">300.00</Amt>', f'<Amt Ccy="EUR">{NINES}</Amt>'.encode()), "application/xml", 200,
+     f"entry 1: {TOO_LARGE}"),                                  # its other payments are read
+])
+def test_an_amount_beyond_what_money_holds_is_refused_naming_its_line(shop, admin, name, data, content_type,
+                                                                      status, said):
+    page = upload(admin, name, data)
+    assert page.status_code == status and said in text_of(page.get_data(as_text=True))
+    api = api_statement(shop, "matches", data, content_type)
+    assert api.status_code == status
+    if status == 200:
+        assert api.get_json()["problems"] == [said]
+    else:
+        assert api.get_json()["errors"] == [{"field": "body", "message": said}]
+
+
+def camt_utf16(dtd: str, reference: str) -> bytes:
+    return ('<?xml version="1.0" encoding="UTF-16"?>' + dtd
+            + '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"><BkToCstmrStmt><Stmt><Ntry>'
+              '<Amt Ccy="EUR">158.03</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-12-03</Dt></BookgDt>'
+              f"<NtryDtls><TxDtls><RmtInf><Ustrd>{reference}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry></Stmt>"
+              "</BkToCstmrStmt></Document>").encode("utf-16")
+
+
+def test_a_utf16_camt_is_read_and_one_declaring_a_doctype_refused_as_in_utf8(shop, admin):
+    plain = api_statement(shop, "matches", camt_utf16("", "ERP-SO-1002-2"), "application/xml")
+    assert plain.status_code == 200
+    assert [(p["reference"], p["amount"]) for p in plain.get_json()["payments"]] == [("ERP-SO-1002-2", "158.03")]
+    said = "The XML declares a DOCTYPE; a CAMT bank file has none."
+    for dtd, reference in (('<!DOCTYPE Document [<!ENTITY ref "ERP-SO-1002-2">]>', "&ref;"),
+                           ('<!DOCTYPE Document [<!ENTITY e "' + "A" * 100_000 + '">]>', "&e;" * 60)):
+        data = camt_utf16(dtd, reference)
+        resp = api_statement(shop, "matches", data, "application/xml")
+        assert resp.status_code == 422 and resp.get_json()["errors"] == [{"field": "body", "message": said}]
+        page = upload(admin, "statement.xml", data)
+        assert page.status_code == 422 and said in text_of(page.get_data(as_text=True))
+
+
+@pytest.mark.parametrize("day", ["20261203", "2026W491", "2026-W49-1", "2026-12-3"])
+def test_a_csv_date_is_read_only_as_yyyy_mm_dd(shop, admin, day):
+    data = statement_csv(f"{day},158.03,EUR,ERP-SO-1002-2,Acme")
+    said = f"line 2: date '{day}' is not a date (YYYY-MM-DD)."
+    page = upload(admin, "statement.csv", data)
+    assert page.status_code == 422 and said in text_of(page.get_data(as_text=True))
+    api = api_statement(shop, "matches", data, "text/csv")
+    assert api.status_code == 422 and api.get_json()["errors"] == [{"field": "body", "message": said}]
+
+
+def test_a_statement_line_received_before_the_days_a_payment_may_be_is_not_recorded(shop, admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=3 * 366)
+    said = (f"A payment received more than three years ago cannot be recorded: choose a day from {first.isoformat()} "
+            f"to {today.isoformat()}.")
+    body = api_statement(shop, "payments", statement_csv("0001-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
+                         "text/csv").get_json()
+    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": []}]
+    page = admin.get(PAGE).get_data(as_text=True)
+    ticked = json.dumps({"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "0001-01-01",
+                         "reference": "ERP-SO-1005-5"})
+    result = text_of(record_them(admin, page, [ticked]).get_data(as_text=True))
+    assert f"Not recorded: {said}" in result
+    assert admin.service.transactions(branch) == []
+
+
+def test_a_statement_line_booked_after_today_is_not_recorded_saying_why_in_words(shop, admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    said = f"The payment cannot be received after today ({dt.datetime.now(dt.UTC).date().isoformat()})."
+    page = admin.get(PAGE).get_data(as_text=True)
+    ticked = json.dumps({"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "2099-01-01",
+                         "reference": "x"})
+    result = text_of(record_them(admin, page, [ticked]).get_data(as_text=True))
+    assert f"Not recorded: {said}" in result and "Invalid input" not in result and "received_on" not in result
+    body = api_statement(shop, "payments", statement_csv("2099-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
+                         "text/csv").get_json()
+    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": []}]
+    assert admin.service.transactions(branch) == []
+
+
+@pytest.mark.parametrize("changed", [
+    {"invoices": [10**30]}, {"invoices": [2**63]}, {"invoices": [True]}, {"amount": "9" * 40},
+    {"amount": "1000000000000"}, {"amount": "1e400"}, {"amount": "NaN"}, {"amount": 1344.34}, {"amount": 1344},
+    {"currency": "eur"}, {"currency": ["EUR"]}, {"booked_on": "20261204"}, {"reference": "x" * 256},
+    {"reference": "\ud800"}, {"reference": {"a": 1}}, {"extra": 1},
+])
+def test_a_ticked_payment_altered_in_the_page_is_refused_as_damaged(admin, changed):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    good = {"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "2026-12-04",
+            "reference": "ERP-SO-1005-5"}
+    resp = record_them(admin, admin.get(PAGE).get_data(as_text=True), [json.dumps({**good, **changed})])
+    assert resp.status_code == 422, changed
+    assert "The list of payments is damaged; upload the statement again." in text_of(resp.get_data(as_text=True))
+    assert admin.service.transactions(branch) == []
+
+
+@pytest.mark.parametrize("depth", [4_000, 100_000])
+def test_a_ticked_payment_nested_deeply_is_refused_as_damaged(admin, depth):
+    resp = record_them(admin, admin.get(PAGE).get_data(as_text=True), ["[" * depth + "]" * depth])
+    assert resp.status_code == 422
+    assert "The list of payments is damaged; upload the statement again." in text_of(resp.get_data(as_text=True))

@@ -113,6 +113,24 @@ def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
     assert admin.service.transactions(invoice_id) == []
 
 
+def test_a_payment_received_more_than_three_years_ago_is_refused_saying_the_days_allowed(admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=3 * 366)
+    page = admin.get(f"{view}?dialog=record-payment").get_data(as_text=True)
+    assert f'min="{first.isoformat()}" max="{today.isoformat()}"' in page          # the date picker's range
+    for day in ("0001-01-01", (first - dt.timedelta(days=1)).isoformat()):
+        resp = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "received_on": day})
+        assert resp.status_code == 422, day
+        assert ("Received on: A payment received more than three years ago cannot be recorded: choose a day from "
+                f"{first.isoformat()} to {today.isoformat()}.") in text_of(resp.get_data(as_text=True))
+    assert admin.service.transactions(invoice_id) == []
+    done = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "received_on": first.isoformat()})
+    assert done.status_code == 303
+    [payment] = admin.service.transactions(invoice_id)
+    assert payment.received_on == first
+
+
 def test_a_payment_recorded_in_error_is_reversed_and_the_invoice_is_due_again(shop, admin):
     invoice_id, view = view_of(admin, "ERP-SO-1007-7")
     due = admin.service.get(invoice_id).amount_due

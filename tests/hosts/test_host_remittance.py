@@ -382,3 +382,20 @@ def test_the_api_says_a_bad_day_with_the_other_problems(shop, admin):
         {"field": "method", "message": "A text."},
         {"field": "received_on", "message": "'1.12.2026' is not a date (use YYYY-MM-DD)."},
         {"field": "invoices[0]", "message": "It has nothing to pay."}]
+
+
+def test_the_api_and_the_grids_form_refuse_a_day_more_than_three_years_back(shop, admin):
+    branch, pending = ids(admin, BRANCH, PENDING)
+    today = dt.datetime.now(dt.UTC).date()
+    first = today - dt.timedelta(days=3 * 366)
+    said = (f"A payment received more than three years ago cannot be recorded: choose a day from {first.isoformat()} "
+            f"to {today.isoformat()}.")
+    resp = api_pay(shop, {"method": "bank_transfer", "received_on": "0001-01-01",
+                          "invoices": [{"id": branch, "amount": "1.00"}]})
+    assert resp.status_code == 422 and resp.get_json()["errors"] == [{"field": "received_on", "message": said}]
+    page = admin.get(PAYMENT + query([pending])).get_data(as_text=True)
+    assert f'min="{first.isoformat()}" max="{today.isoformat()}"' in page
+    before = (first - dt.timedelta(days=1)).isoformat()
+    refused = admin.client.post(PAYMENT, data={**form_of(page), "received_on": before})
+    assert refused.status_code == 422 and said in text_of(refused.get_data(as_text=True))
+    assert not any(t.recorded_by_hand for i in (branch, pending) for t in admin.service.transactions(i))

@@ -78,6 +78,25 @@ def test_send_email_with_a_bad_recipient_shows_the_dialog_again(admin):
     assert shop_emails(admin, inv) == []
 
 
+def test_send_email_with_an_unknown_template_is_refused_beside_it_as_the_api_refuses_it(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")
+    view = f"/admin/invoices/{inv}"
+    available = ", ".join(admin.app.extensions["oro_invoices"].mail.templates_available())
+    for template in ("../../etc/passwd", "no_such_template"):
+        resp = admin.submit(f"{view}?dialog=email", f"{view}/email", {
+            "to": "ap@acme.example", "subject": "Hello", "body": "Hi", "template": template})
+        assert resp.status_code == 422, template
+        html = resp.get_data(as_text=True)
+        assert 'id="oi-email-dialog"' in html
+        assert f"Template: Unknown email template; use one of {available}." in text_of(html)
+    assert shop_emails(admin, inv) == []
+    token = shop[1]["organizations"][0]["api_token"]
+    api = shop[0].test_client().post(f"/api/invoices/{inv}/send", json={"template": "../../etc/passwd"},
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 422 and api.get_json()["errors"] == [
+        {"field": "template", "message": f"Unknown email template; use one of {available}."}]
+
+
 def shop_emails(admin, inv):
     return admin.app.extensions["oro_invoices"].mail.emails(inv)
 

@@ -87,11 +87,14 @@ def test_an_xml_declaring_a_doctype_is_refused_before_it_is_parsed():
                b'<Ntry><Amt Ccy="EUR">1.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><BookgDt><Dt>2026-12-01</Dt></BookgDt>'
                b"<NtryDtls><TxDtls><RmtInf><Ustrd>&x;</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
                b"</Stmt></BkToCstmrStmt></Document>")
-    laughs = b'<?xml version="1.0"?><!doctype d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><Document/>'
+    laughs = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]><Document/>'
     for data in (hostile, laughs):
         with pytest.raises(UnreadableStatement) as caught:
             read_statement("s.xml", data)
         assert caught.value.message == "The XML declares a DOCTYPE; a CAMT bank file has none."
+    with pytest.raises(UnreadableStatement) as caught:           # lower case is no DOCTYPE: not well-formed
+        read_statement("s.xml", laughs.replace(b"DOCTYPE", b"doctype"))
+    assert caught.value.message.startswith("The file is not well-formed XML")
 
 
 def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
@@ -283,3 +286,11 @@ def test_a_file_named_as_bai2_that_holds_no_group_is_said():
     with pytest.raises(UnreadableStatement) as caught:
         read_statement("statement.bai", b"01,SELLER,BANK,261204,2300,1,80,,2/\n99,0,0,1/\n")
     assert caught.value.message == "The file is no BAI2 statement: it has no group header (02)."
+
+
+def test_an_amount_of_any_length_is_said_too_large_not_raised():
+    nines = "9" * 5_000                                         # beyond what int() reads from text
+    said = "amount '" + "9" * 40 + "' is too large: a payment is less than 1,000,000,000,000."
+    assert read_statement("s.bai", bai2(f"16,165,{nines},Z,,,x/")).problems == [f"line 4: {said}"]
+    assert read_statement("s.csv", f"date,amount,currency,reference\n2026-12-01,{nines},EUR,x\n".encode()) \
+        .problems == [f"line 2: {said}"]

@@ -219,3 +219,14 @@ def test_a_reader_cannot_import(einvoice_api):
     resp = einvoice_api.request("POST", "/api/e-invoices", data=pdf, content_type="application/pdf",
                                 token="tok-reader")
     assert resp.status_code == 403
+
+
+@pytest.mark.parametrize("encoding", ["UTF-8", "UTF-16"])
+def test_an_e_invoice_declaring_a_doctype_is_refused_whatever_its_encoding(einvoice_api, encoding):
+    xml = UBL_INVOICE.read_text(encoding="utf-8").replace('encoding="UTF-8"?>', f'encoding="{encoding}"?>'
+                                                           '<!DOCTYPE Invoice [<!ENTITY n "2025-0118">]>', 1)
+    sent = xml.replace("<cbc:ID>RE-2025-0118</cbc:ID>", "<cbc:ID>RE-&n;</cbc:ID>", 1).encode(encoding.lower())
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"] == [{"field": "", "message": "The XML declares a DOCTYPE; an e-invoice has none."}]
+    assert einvoice_api.get("/api/invoices").get_json()["data"] == []

@@ -98,11 +98,15 @@ def is_ubl(xml: bytes) -> bool:
 
 
 def _root(xml: bytes) -> etree._Element | EInvoice:
-    """The document's root element, or the problem of a document that is not XML."""
+    """The document's root element, or the problem of a document that is not XML or declares a
+    DOCTYPE (no e-invoice does: its entities would be read as nothing)."""
     try:
-        return etree.fromstring(xml, parser=_parser())
+        root = etree.fromstring(xml, parser=_parser())
     except etree.XMLSyntaxError as exc:
         return _one_problem(Message("Not well-formed XML: %(reason)s.", reason=exc.msg))
+    if root.getroottree().docinfo.doctype:
+        return _one_problem(Message("The XML declares a DOCTYPE; an e-invoice has none."))
+    return root
 
 
 def _one_problem(message: Message) -> EInvoice:
@@ -131,9 +135,9 @@ def profile_of(xml: bytes) -> str:
 
 
 def _parser() -> etree.XMLParser:
-    """A parser that expands no entity and fetches nothing (one per parse: lxml parsers are not
-    shared between threads)."""
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    """A parser that expands no entity and loads or fetches no DTD, in whatever encoding the
+    document is (one per parse: lxml parsers are not shared between threads)."""
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
 def _positive_quantity(line: dict[str, Any]) -> None:
