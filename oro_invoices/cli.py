@@ -1,5 +1,6 @@
 """The ``oro-invoices`` command: migrate, verify, complete-pdfs, import, export, aging, statement, deliver-mail,
-deliver-events, remind, send-statements, reauthorize, worker, beat, migrate-storage, check-einvoice, demo.
+deliver-events, remind, send-statements, send-aging-reports, reauthorize, worker, beat, migrate-storage,
+check-einvoice, demo.
 
 Every command builds the add-on through the composition root
 (``oro_invoices.composition.build_addon``); this module only parses arguments and turns
@@ -539,6 +540,27 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     return 1 if report.problems else 0
 
 
+def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
+    from oro_invoices.services.aging_runs import send_aging_reports
+    host = _host_name(args)
+    if host is None and args.host_object is None:
+        print("note: no host: every setting is its default, so no organization emails its Aging Report "
+              "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        report = send_aging_reports(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
+                                    dry_run=args.dry_run, actor=args.actor)
+    verb = "would queue" if args.dry_run else "queued"
+    for sent in report.queued:
+        print(f"{verb}: Aging Report of organization {sent.organization_id} on {sent.as_of.isoformat()}, "
+              f"to {', '.join(sent.to)}")
+    for sent in report.already_sent:
+        print(f"already sent: Aging Report of organization {sent.organization_id} on {sent.as_of.isoformat()}")
+    for org, why in report.problems:
+        print(f"FAIL Aging Report of organization {org}: {why}")
+    print(report.summary())
+    return 1 if report.problems else 0
+
+
 def _cmd_reauthorize(args: argparse.Namespace) -> int:
     from oro_invoices.services.authorization_alerts import alert_expiring_authorizations
     from oro_invoices.services.renewals import renew_expiring_authorizations
@@ -847,6 +869,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="statements", help="name recorded as the sender of each message")
     p.set_defaults(func=_cmd_send_statements)
+
+    p = sub.add_parser("send-aging-reports", help="queue the Aging Report by email where Email The Aging Report "
+                                                  "has one due (every Monday, or on the 1st), to Aging Report "
+                                                  "Recipients, once per organization and report day; "
+                                                  "deliver-mail sends them")
+    p.add_argument("--db", required=True, help="database URL")
+    _host_argument(p, "whose settings give the schedule, the recipients, the seller and the sender")
+    p.add_argument("--storage", required=True, help="PDF storage URL: each report's PDF and CSV are stored there")
+    p.add_argument("--date", type=_date, default=None,
+                   help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
+    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+                   help="only this organization")
+    p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
+    p.add_argument("--actor", default="aging-reports", help="name recorded as the sender of each message")
+    p.set_defaults(func=_cmd_send_aging_reports)
 
     p = sub.add_parser("reauthorize", help="renew the open authorizations in their last day before the "
                                            "payment provider releases them (where Re-Authorize Expiring "

@@ -4,8 +4,8 @@
 install declares the settings group, the Sales > Invoices menu entry, the
 order-view Invoices tab, the ``invoice_notification_template``,
 ``invoice_reminder_template``, ``credit_note_notification_template``,
-``payment_receipt_template``, ``refund_receipt_template``, ``customer_statement_template`` and
-``customer_activity_template`` email templates, the storefront
+``payment_receipt_template``, ``refund_receipt_template``, ``customer_statement_template``,
+``customer_activity_template`` and ``aging_report_template`` email templates, the storefront
 pay hook and the Account > Invoices entry, then records the profile version in the host's
 config store; uninstall removes each of them again.
 Invoice data (tables, stored setting values) stays unless ``purge=True``.
@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
 
 #: Bump when the contributions change, and add an ``UpgradeStep`` reaching it.
-PROFILE_VERSION = 7
+PROFILE_VERSION = 8
 #: Where the installed profile version is kept (global scope of the host's config store).
 VERSION_KEY = "oro_invoices.profile_version"
 SETTINGS_PREFIX = "oro_invoices."
@@ -53,8 +53,10 @@ AUTHORIZATION_ALERT_TEMPLATE = "authorization_expiring_template"
 STATEMENT_TEMPLATE = "customer_statement_template"
 #: A customer's account activity of a period sent by email (its variables are an activity statement's).
 ACTIVITY_TEMPLATE = "customer_activity_template"
+#: The Aging Report sent to the seller's staff (its variables are the report's, not an invoice's).
+AGING_TEMPLATE = "aging_report_template"
 #: Templates written to the seller's staff, never offered in the email dialog to the customer.
-STAFF_TEMPLATES = frozenset({AUTHORIZATION_ALERT_TEMPLATE})
+STAFF_TEMPLATES = frozenset({AUTHORIZATION_ALERT_TEMPLATE, AGING_TEMPLATE})
 #: Templates of messages about no one invoice, never offered in an invoice's email dialog.
 CUSTOMER_TEMPLATES = frozenset({STATEMENT_TEMPLATE, ACTIVITY_TEMPLATE})
 TEMPLATE_DIR = Path(__file__).parent.parent / "services" / "mail" / "templates"
@@ -98,6 +100,7 @@ UPGRADE_STEPS: tuple[UpgradeStep, ...] = (
     # re-applying refreshes the default (an admin's edit is kept)
     UpgradeStep(6, 7, "the payment_receipt_template listing each invoice of a payment for several, and the "
                       "customer_activity_template email template", _adds_only),
+    UpgradeStep(7, 8, "the aging_report_template email template", _adds_only),
 )
 
 
@@ -168,6 +171,13 @@ def activity_template() -> EmailTemplate:
     return packaged_template(ACTIVITY_TEMPLATE, ("activity", "seller", "recipient_name"))
 
 
+def aging_template() -> EmailTemplate:
+    """The default ``aging_report_template`` (the Aging Report sent to the seller's staff, its PDF
+    and CSV attached; ``report``: as_of, lines and totals per currency; ``report_url``: the
+    report's back-office page on that day, when the host can link to it)."""
+    return packaged_template(AGING_TEMPLATE, ("report", "seller", "report_url"))
+
+
 def build_profile(schema: ConfigSchema | None = None) -> Profile:
     """The current profile."""
     return Profile(
@@ -181,7 +191,7 @@ def build_profile(schema: ConfigSchema | None = None) -> Profile:
                              feature=features.INVOICES, permission="oro_invoices.view"),),
         email_templates=(notification_template(), reminder_template(), credit_note_template(), receipt_template(),
                          refund_receipt_template(), authorization_alert_template(), statement_template(),
-                         activity_template()),
+                         activity_template(), aging_template()),
         pay_hooks=(PayHook(key="oro_invoices.pay", label="Pay", endpoint=ENDPOINT_STOREFRONT_PAY,
                            feature=features.PAYMENTS),),
         account_entries=(MenuEntry(key="oro_invoices.account_invoices", label=N_("Invoices"),

@@ -31,6 +31,10 @@ COMPLETE_PDFS = "oro_invoices.complete_pdfs"
 PAYMENT_REMINDERS = "oro_invoices.payment_reminders"
 #: The periodic renewal of authorizations in their last day (``tasks.renew_authorizations``).
 RENEW_AUTHORIZATIONS = "oro_invoices.renew_authorizations"
+#: The periodic look for the Aging Reports the schedules have due (``tasks.aging_reports``).
+AGING_REPORTS = "oro_invoices.aging_reports"
+#: Seconds between two looks (a report is due for a whole day, and queued once).
+AGING_REPORTS_EVERY = 3600.0
 #: Seconds between two renewal runs (an authorization is renewed in its last day).
 RENEW_EVERY = 3600.0
 #: Seconds between two sweeps of the outbox, the events and the pending PDFs.
@@ -116,10 +120,14 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
     def renew_authorizations() -> int:
         return tasks.renew_authorizations(worker_addon.get())
 
+    def aging_reports() -> int:
+        return tasks.aging_reports(worker_addon.get())
+
     for name, function in ((RENDER_PDF, render_pdf), (DELIVER_EMAIL, deliver_email),
                            (DELIVER_EVENTS, deliver_events), (SWEEP_MAIL, sweep_mail),
                            (SWEEP_EVENTS, sweep_events), (COMPLETE_PDFS, complete_pdfs),
-                           (PAYMENT_REMINDERS, payment_reminders), (RENEW_AUTHORIZATIONS, renew_authorizations)):
+                           (PAYMENT_REMINDERS, payment_reminders), (RENEW_AUTHORIZATIONS, renew_authorizations),
+                           (AGING_REPORTS, aging_reports)):
         app.task(name=name, shared=False, **retried)(function)
     app.conf.beat_schedule = {
         "oro-invoices-sweep-mail": {"task": SWEEP_MAIL, "schedule": sweep_every},
@@ -127,6 +135,7 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
         "oro-invoices-complete-pdfs": {"task": COMPLETE_PDFS, "schedule": sweep_every},
         "oro-invoices-payment-reminders": {"task": PAYMENT_REMINDERS, "schedule": reminders_every},
         "oro-invoices-renew-authorizations": {"task": RENEW_AUTHORIZATIONS, "schedule": RENEW_EVERY},
+        "oro-invoices-aging-reports": {"task": AGING_REPORTS, "schedule": AGING_REPORTS_EVERY},
     }
     for entry in app.conf.beat_schedule.values():
         # a sweep no worker started before the next one is due is dropped, not piled up

@@ -120,3 +120,14 @@ def renew_authorizations(addon: Addon) -> int:
     for alert, reason in alerts.problems:
         log.error("renew_authorizations: alert about invoice %s: %s", alert.invoice_number, reason)
     return len(report.renewed)
+
+
+def aging_reports(addon: Addon) -> int:
+    """The hourly look for Aging Reports due by each organization's schedule
+    (``services.aging_runs``, which queues each report day once): how many were queued. The
+    outbox sweep delivers them."""
+    from oro_invoices.services.aging_runs import send_aging_reports
+    report = send_aging_reports(addon.invoices, addon.mail)
+    for organization_id, reason in report.problems:
+        log.error("aging_reports: organization %s: %s", organization_id, reason)
+    return len(report.queued)

@@ -128,3 +128,9 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt.join(Invoice, Invoice.id == state.invoice_id), rest)
     return stmt
+
+
+def organizations_with_invoices(session: Session) -> list[int]:
+    """The id of every organization with a posted invoice, in order (those an aging can be made of)."""
+    stmt = select(Invoice.organization_id).where(Invoice.status == "posted").distinct()
+    return sorted(org for (org,) in session.execute(stmt) if org is not None)

@@ -18,7 +18,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from oro_invoices.domain.messages import N_
@@ -33,6 +33,7 @@ STATUS_LABELS = {QUEUED: N_("Queued"), SENDING: N_("Sending"), RETRY: N_("To ret
                  FAILED: N_("Failed"), UNKNOWN: N_("Interrupted")}
 
 TABLE = "oro_invoice_email"
+_NEITHER = "invoice_id IS NULL AND customer_id IS NULL"
 
 
 class OutboxEmail(Base):
@@ -46,6 +47,9 @@ class OutboxEmail(Base):
         Index("ix_oro_invoice_email_due", "status", "next_attempt_at"),
         # a customer's messages (a statement sent by email; revision 0029)
         Index("ix_oro_invoice_email_customer", "organization_id", "customer_id", "id", **where_set("customer_id")),
+        # an organization's messages of no invoice and no customer (its Aging Report; revision 0031)
+        Index("ix_oro_invoice_email_organization", "organization_id", "id",
+              sqlite_where=text(_NEITHER), postgresql_where=text(_NEITHER)),
         {"sqlite_autoincrement": True},
     )
 

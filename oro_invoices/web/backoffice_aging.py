@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from typing import Any
 from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
@@ -22,7 +23,7 @@ from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
 from oro_invoices.services.aging_detail import aging_detail_csv
-from oro_invoices.web import guard, listing
+from oro_invoices.web import aging_emails, guard, listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import aging_download
@@ -70,14 +71,18 @@ class AgingPages:
     def __init__(self, backoffice: BackOffice):
         self.backoffice = backoffice
 
-    def report(self, req: Request) -> Response:
+    def report(self, req: Request, *, email: dict[str, Any] | None = None, form_error: str = "",
+               status: int = 200) -> Response:
         """The report; ``?sort=`` orders each currency's customers (``SORTS``: by name, or by an
         amount, the largest first); ``?customer=`` keeps one customer (an id) or those whose names
         start with it; ``?as_of=`` is the day it is judged on (today unless given). An unknown
         ``?currency=`` or ``?sort=``, or a bad ``?customer=`` or ``?as_of=``, is said beside its
-        field (422) over the report without that filter."""
+        field (422) over the report without that filter. ``?dialog=email`` opens **Email** with
+        the report's draft (``aging_report_template``), or ``email`` as typed with ``form_error``;
+        the page lists the organization's Aging Reports sent by email."""
         bo = self.backoffice
         bo.check(req)
+        organization_id = bo.base_filter(req).organization_id
         chosen, sort = req.query.get("currency") or None, req.query.get("sort") or "customer"
         customer_args, echo, problems = listing.read_filters(req.query, CUSTOMER_FILTER)
         errors: dict[str, str] = dict(problems)
@@ -103,18 +108,25 @@ class AgingPages:
             replace(bo.base_filter(req), currency=chosen, **customer_args), today=as_of).sorted_by(sort)
         page = page_of(report, number)
         here = _query(chosen, sort, customer, as_of_text)
+        can_email = organization_id is not None and aging_emails.may_send(bo.ctx, req)
+        if email is None and can_email and req.query.get("dialog") == "email" and organization_id is not None:
+            email = aging_emails.drafted(bo.ctx, report, organization_id)
+        sent = (aging_emails.sent(bo.ctx, organization_id) if organization_id is not None and bo.ctx.mail is not None
+                else None)
         html = bo.ctx.render("admin/aging.html", req, report=report, page=page, buckets=BUCKETS, chosen=chosen,
                              sort=sort, customer=customer, currency_options=currency_options(chosen), errors=errors,
                              as_of=as_of_text, past=report.as_of < today,
                              sort_link=lambda key: _query(chosen, key, customer, as_of_text) or "?",
                              page_link=lambda n: (here + ("&" if here else "?") + f"page={n}") if n > 1 else here or "?",
-                             csv_query=here, can_pdf=bo.base_filter(req).organization_id is not None)
-        return Response.html(html, status=422 if errors else 200, title=_("Aging Report"))
+                             csv_query=here, can_pdf=organization_id is not None, can_email=can_email, email=email,
+                             form_error=form_error, emails=sent,
+                             page_url=bo.ctx.url_for("oro_invoices.admin.aging") + (here or ""))
+        return Response.html(html, status=422 if errors else status, title=_("Aging Report"))
 
     def report_csv(self, req: Request) -> Response:
         """The report as CSV (``aging-YYYY-MM-DD.csv``, the day it is judged on), in the page's
         order; an unknown ``?currency=`` or ``?sort=``, or a bad ``?as_of=``: 422."""
-        report = self._asked(req)
+        report = self.asked(req)
         name = f"aging-{report.as_of.isoformat()}.csv"
         return Response(status=200, body=aging_csv_text(report).encode("utf-8"), content_type=CSV, headers={
             "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
@@ -122,7 +134,7 @@ class AgingPages:
     def report_pdf(self, req: Request) -> Response:
         """The report as PDF (``aging-YYYY-MM-DD.pdf``) headed by the admin's organization, in the
         page's order, to file or hand to an accountant; an admin of no organization: 404."""
-        report = self._asked(req)
+        report = self.asked(req)
         organization_id = self.backoffice.base_filter(req).organization_id
         if organization_id is None:
             raise NotFound(_("An aging report as PDF is made for one organization; you see them all."))
@@ -139,7 +151,7 @@ class AgingPages:
             "Content-Disposition": f'attachment; filename="aging-detail-{day.isoformat()}.csv"',
             "Cache-Control": "private, no-store"})
 
-    def _asked(self, req: Request) -> AgingReport:
+    def asked(self, req: Request) -> AgingReport:
         """The report the download's query asks for (as the page's); a bad value: ``ValidationError``."""
         within, as_of, sort = self._query_of(req)
         return self.backoffice.ctx.service.receivables_aging(within, today=as_of).sorted_by(sort)

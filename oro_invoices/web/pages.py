@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from oro_invoices.web.aging_emails import AgingEmailPages
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import BackOfficeActions
 from oro_invoices.web.backoffice_activity import ActivityPages
@@ -112,6 +113,12 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.aging_csv", "/aging.csv", "aging.report_csv", "backoffice"),
     _r("oro_invoices.admin.aging_pdf", "/aging.pdf", "aging.report_pdf", "backoffice"),
     _r("oro_invoices.admin.aging_detail_csv", "/aging-detail.csv", "aging.report_detail_csv", "backoffice"),
+    _r("oro_invoices.admin.aging_email", "/aging/email", "aging_emails.send_email", "backoffice", "POST"),
+    _r("oro_invoices.admin.aging_email_view", "/aging/emails/<int:email_id>", "aging_emails.email_view", "backoffice"),
+    _r("oro_invoices.admin.aging_email_attachment", "/aging/emails/<int:email_id>/attachments/<int:index>",
+       "aging_emails.email_attachment", "backoffice"),
+    _r("oro_invoices.admin.aging_email_decision", "/aging/emails/<int:email_id>", "aging_emails.email_decision",
+       "backoffice", "POST"),
     _r("oro_invoices.admin.statement", "/statement", "statements.page", "backoffice"),
     _r("oro_invoices.admin.statement_pdf", "/statement.pdf", "statements.pdf", "backoffice"),
     _r("oro_invoices.admin.statement_csv", "/statement.csv", "statements.csv", "backoffice"),
@@ -187,6 +194,7 @@ class InvoicePages:
         self.backoffice = BackOffice(ctx)
         self.export = GridExport(self.backoffice)
         self.aging = AgingPages(self.backoffice)
+        self.aging_emails = AgingEmailPages(self.aging)
         self.statements = StatementPages(self.backoffice)
         self.activity = ActivityPages(self.backoffice)
         self.selection = SelectionPages(self.backoffice)

@@ -74,6 +74,8 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.mail.payment_receipts": ("bool", False, GOW),
     "oro_invoices.reminders.enabled": ("bool", False, GOW),
     "oro_invoices.reminders.schedule": ("str", "-3, 0, 7, 14", GOW),
+    "oro_invoices.aging.schedule": ("choice", "", (G, O)),
+    "oro_invoices.aging.recipients": ("str", "", (G, O)),
     "oro_invoices.payment_link_ttl_days": ("int", 90, GOW),
     "oro_invoices.webhooks.endpoints": ("webhook_endpoints", [], (G, O)),
     "oro_invoices.storefront_base_url": ("url", "", GOW),

@@ -37,8 +37,9 @@ INSTALLED = {
     "settings": ["oro_invoices"],
     "menu": [("oro_invoices.invoices", "sales", "Invoices", "invoices")],
     "tabs": [("oro_invoices.order_invoices", "Invoices", "invoices")],
-    "templates": ["authorization_expiring_template", "credit_note_notification_template",
-                  "customer_activity_template", "customer_statement_template", "invoice_notification_template",
+    "templates": ["aging_report_template", "authorization_expiring_template", "credit_note_notification_template",
+                  "customer_activity_template", "customer_statement_template",
+                  "invoice_notification_template",
                   "invoice_reminder_template",
                   "payment_receipt_template", "refund_receipt_template"],
     "pay_hooks": [("oro_invoices.pay", "payments")],
@@ -209,6 +210,7 @@ def future_profile(version: int) -> profile.Profile:
 NOW = profile.PROFILE_VERSION
 RECEIPT_STEP = ("the payment_receipt_template listing each invoice of a payment for several, and the "
                 "customer_activity_template email template")
+AGING_STEP = "the aging_report_template email template"
 
 
 def test_upgrade_runs_each_step_in_order(host):
@@ -262,7 +264,8 @@ def test_an_install_of_version_3_gains_the_receipt_templates(host):
     ran = profile.upgrade(host)
     assert [step.title for step in ran] == ["the payment_receipt_template and refund_receipt_template email templates",
                                             "the authorization_expiring_template email template",
-                                            "the customer_statement_template email template", RECEIPT_STEP]
+                                            "the customer_statement_template email template", RECEIPT_STEP,
+                                            AGING_STEP]
     assert snapshot(host) == INSTALLED
     receipt = host.email_templates.load("payment_receipt_template")
     assert receipt.variables == ("invoice", "payment", "payment_url", "seller", "remittance")
@@ -277,7 +280,7 @@ def test_an_install_of_version_4_gains_the_staffs_authorization_alert(host):
     host.config.save(profile.VERSION_KEY, 4, "global", None)    # as the receipts release left it
     assert [step.title for step in profile.upgrade(host)] == ["the authorization_expiring_template email template",
                                                               "the customer_statement_template email template",
-                                                              RECEIPT_STEP]
+                                                              RECEIPT_STEP, AGING_STEP]
     assert snapshot(host) == INSTALLED
     alert = host.email_templates.load("authorization_expiring_template")
     assert alert.variables == ("invoice", "authorization", "seller") and "Capture the payment" in alert.subject
@@ -288,7 +291,7 @@ def test_an_install_of_version_5_gains_the_statement_template(host):
     host.email_templates.remove("customer_statement_template")
     host.config.save(profile.VERSION_KEY, 5, "global", None)    # as the aging release left it
     assert [step.title for step in profile.upgrade(host)] == ["the customer_statement_template email template",
-                                                              RECEIPT_STEP]
+                                                              RECEIPT_STEP, AGING_STEP]
     assert snapshot(host) == INSTALLED
     statement = host.email_templates.load("customer_statement_template")
     assert statement.variables == ("statement", "seller", "recipient_name")
@@ -302,7 +305,7 @@ def test_an_install_of_version_6_gains_the_receipt_of_a_payment_for_several_invo
                                           variables=old.variables[:-1]))      # the default as version 6 left it
     host.config.save(profile.VERSION_KEY, 6, "global", None)
     assert "remittance" not in host.email_templates.load("payment_receipt_template").subject
-    assert [step.title for step in profile.upgrade(host)] == [RECEIPT_STEP]
+    assert [step.title for step in profile.upgrade(host)] == [RECEIPT_STEP, AGING_STEP]
     assert snapshot(host) == INSTALLED
     receipt = host.email_templates.load("payment_receipt_template")
     assert "remittance.numbers" in receipt.subject and "remittance" in receipt.variables
@@ -311,6 +314,16 @@ def test_an_install_of_version_6_gains_the_receipt_of_a_payment_for_several_invo
     host.config.save(profile.VERSION_KEY, 6, "global", None)
     profile.upgrade(host)
     assert host.email_templates.load("payment_receipt_template").subject == "Danke!"
+
+
+def test_an_install_of_version_7_gains_the_staffs_aging_report_template(host):
+    profile.install(host)
+    host.email_templates.remove("aging_report_template")
+    host.config.save(profile.VERSION_KEY, 7, "global", None)
+    assert [step.title for step in profile.upgrade(host)] == [AGING_STEP]
+    assert snapshot(host) == INSTALLED
+    aging = host.email_templates.load("aging_report_template")
+    assert aging.variables == ("report", "seller", "report_url") and "Aging Report" in aging.subject
 
 
 def test_upgrade_refuses_not_installed_and_newer_installs(host):

@@ -26,7 +26,7 @@ from oro_invoices.domain.invoice import (
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
 from oro_invoices.services.activity_statement import ActivityLine, ActivitySection, ActivityStatement
-from oro_invoices.services.aging import AgingLine
+from oro_invoices.services.aging import AgingLine, AgingReport
 from oro_invoices.services.credit_notes import Settlement
 from oro_invoices.services.mail.render import (
     EmailTemplateError,
@@ -67,14 +67,16 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
 
 def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None) -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
-    for the statement and activity templates, a made-up statement and account activity)."""
+    for the statement, activity and aging templates, a made-up statement, account activity and
+    aging report)."""
     today = today or dt.date.today()
     invoice = _sample_invoice(today)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
             company_name="Your Company", contact_email="billing@company.example"),
         "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today),
-        "activity": _sample_activity(today),
+        "activity": _sample_activity(today), "report": _sample_aging(today),
+        "report_url": "https://shop.example/admin/invoices/aging?as_of=" + today.isoformat(),
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "authorization": AuthorizationNotice(Decimal("120.00"), "EUR", "Stripe", dt.datetime.combine(
@@ -93,6 +95,14 @@ def _sample_statement(today: dt.date) -> Statement:
     aging = AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)
     return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
                      sections=[StatementSection("USD", items, aging)], latest_invoice_id=2)
+
+
+def _sample_aging(today: dt.date) -> AgingReport:
+    """An organization's aging: one customer owing in two buckets, and its total."""
+    amounts = {key: Decimal("0.00") for key in BUCKET_KEYS}
+    amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
+    return AgingReport(as_of=today, lines=[AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)],
+                       totals=[AgingLine(1, None, "", "USD", 2, amounts, is_total=True)])
 
 
 def _sample_activity(today: dt.date) -> ActivityStatement:

@@ -39,6 +39,7 @@ TEMPLATE_LABELS = {
     "refund_receipt_template": N_("Refund receipt"),
     "customer_statement_template": N_("Customer statement"),
     "customer_activity_template": N_("Customer account activity"),
+    "aging_report_template": N_("Aging Report"),
 }
 
 

@@ -64,8 +64,10 @@ from oro_invoices.persistence.outbox import (
     OutboxEmail,
     OutboxView,
 )
+from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.received_payments import latest_received
 from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.credit_notes import settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
@@ -125,6 +127,10 @@ class Invoices(Protocol):
     def statement_pdf(self, of: Statement, *, latest: InvoiceDocument | None = None) -> bytes: ...
 
     def activity_pdf(self, of: ActivityStatement) -> bytes: ...
+
+    def receivables_aging(self, filters: InvoiceFilter, *, today: dt.date | None = None) -> AgingReport: ...
+
+    def aging_pdf(self, report: AgingReport, *, organization_id: int) -> bytes: ...
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
 
@@ -198,6 +204,9 @@ class MailService:
         from oro_invoices.services.mail.statements import StatementMail
         #: A customer's statement sent by email (``services.mail.statements``).
         self.statements = StatementMail(self)
+        from oro_invoices.services.mail.aging_reports import AgingMail
+        #: The Aging Report sent to the seller's staff (``services.mail.aging_reports``).
+        self.aging = AgingMail(self)
 
     # ---- templates ------------------------------------------------------------------
 

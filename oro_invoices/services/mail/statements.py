@@ -14,17 +14,17 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 
 from oro_invoices.domain.errors import NotFound, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.profile import ACTIVITY_TEMPLATE, STATEMENT_TEMPLATE
 from oro_invoices.persistence import outbox
-from oro_invoices.persistence.outbox import Attachment, OutboxEmail, OutboxView
+from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.context import DocumentScope
-from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address, message_key, new_message_id
+from oro_invoices.services.mail import unattached
+from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address
 from oro_invoices.services.statement import Statement, organization_of
 
 #: What a customer's message sends: their statement, or their account activity of a period.
@@ -86,9 +86,9 @@ class StatementMail:
         template = _template_of(statement) if template == "" else template
         to_list, cc_list, bcc_list = check_message(to=to, cc=cc, bcc=bcc, subject=subject, html=html, text=text,
                                                    template=template, once=once)
-        storage = getattr(self.mail.invoices, "storage", None)
-        if storage is None:
-            raise StorageError(Message("No PDF storage is configured; the statement cannot be attached."))
+        missing = Message("No PDF storage is configured; the statement cannot be attached.")
+        if getattr(self.mail.invoices, "storage", None) is None:
+            raise StorageError(missing)
         scope, latest = self._scope(statement)
         about = _about(scope)
         if once and (earlier := self.sent_once(scope, once)) is not None:
@@ -99,33 +99,14 @@ class StatementMail:
         else:
             pdf = self.mail.invoices.statement_pdf(statement, latest=latest)
             filename = f"statement-{statement.as_of.isoformat()}.pdf"
-        stored = storage.put(pdf)
-        attachment = Attachment(filename=filename, sha256=stored.sha256, size=stored.size,
-                                content_type="application/pdf")
-        sender, sender_name = self.mail.sender_of(scope)
-        try:
-            with self.mail.db.transaction() as s:
-                view = self.mail.add_to_outbox(
-                    s, organization_id=scope.organization_id, customer_id=scope.customer_id,
-                    message_id=new_message_id(None, sender, once, about=about), sender=sender,
-                    sender_name=sender_name, reply_to=self.mail.reply_to_of(scope, sender), to=to_list,
-                    cc=cc_list, bcc=bcc_list, subject=subject, html=html, text=text, attachments=(attachment,),
-                    actor=actor, template=template)
-        except IntegrityError:
-            if once and (earlier := self.sent_once(scope, once)) is not None:   # the same form, at the same moment
-                raise AlreadySent(earlier) from None
-            raise
-        self.mail.submit_delivery(view.id)
-        return view
+        attachment = unattached.stored(self.mail, filename, pdf, "application/pdf", missing)
+        return unattached.queue(self.mail, scope, about, to=to_list, cc=cc_list, bcc=bcc_list, subject=subject,
+                                html=html, text=text, attachments=(attachment,), actor=actor, template=template,
+                                once=once)
 
     def sent_once(self, scope: DocumentScope, once: str) -> OutboxView | None:
         """The customer's statement message queued with the one-time key ``once``, if any."""
-        prefix = f"<{message_key(_about(scope), once)}.{_about(scope)}@"
-        with self.mail.db.session() as s:
-            row = s.execute(select(OutboxEmail).where(
-                OutboxEmail.organization_id == scope.organization_id, OutboxEmail.customer_id == scope.customer_id,
-                OutboxEmail.message_id.startswith(prefix, autoescape=True)).limit(1)).scalar_one_or_none()
-            return outbox.view(row) if row is not None else None
+        return unattached.sent_once(self.mail, scope, _about(scope), once)
 
     def emails(self, organization_id: int, customer_id: int, *, limit: int = 50) -> list[OutboxView]:
         """The customer's messages (their statements sent), newest first."""

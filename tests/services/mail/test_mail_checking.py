@@ -21,6 +21,10 @@ def test_every_default_passes_and_renders_its_sample(name: str) -> None:
         assert rendered.subject.startswith("Account activity from Your Company, ")
         assert all("$120.00 owed on" in body and "$180.00 owed on" in body for body in (rendered.text, rendered.html))
         return
+    if name == "aging_report_template":          # the staff's, of the sample's aging: its total per currency
+        assert rendered.subject.startswith("Aging Report of Your Company on ")
+        assert all("$180.00" in body and "aging?as_of=" in body for body in (rendered.text, rendered.html))
+        return
     number = "CN-0001" if name.startswith("credit_note") else "INV-0001"
     assert number in rendered.subject and number in rendered.text and number in rendered.html
 

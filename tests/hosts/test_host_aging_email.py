@@ -1,0 +1,127 @@
+"""The Aging Report by email in the reference shop: **Email** drafts the report of the page's
+filters and day to Aging Report Recipients, queues it once with its PDF and CSV, lists it under
+**Aging Reports Sent** with its page and attachments; only an admin who may send, and only their
+organization's messages."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html as html_lib
+import io
+import re
+
+from support.admins import admin_with
+from support.pdfs import pdf_text
+from support.variant import inline_jobs_only
+
+from oro_invoices.hosts.reference.testing import ShopClient, text_of
+from oro_invoices.integration.config import Settings
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
+
+PAGE = "/admin/invoices/aging?currency=EUR&as_of=2026-10-31"
+ACTION = "/admin/invoices/aging/email?currency=EUR&as_of=2026-10-31"
+
+
+def field(html: str, name: str) -> str:
+    found = re.search(rf'name="{name}" value="([^"]*)"', html)
+    return html_lib.unescape(found.group(1)) if found else ""
+
+
+def body_of(html: str) -> str:
+    return html_lib.unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+
+def mail_of(shop):
+    return shop[0].extensions["oro_invoices"].mail
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_email_sends_the_report_of_the_pages_filters_and_day_with_its_pdf_and_csv(shop, admin, smtp_server):
+    Settings(shop[0].extensions["oro_reference_host"].config).set(
+        "oro_invoices.aging.recipients", "books@northwind.example", "organization", 1)
+    page = admin.get(PAGE).get_data(as_text=True)
+    assert 'id="oi-aging-email" href="?currency=EUR&amp;as_of=2026-10-31&amp;dialog=email"' in page
+    assert "No Aging Report has been sent by email." in text_of(page.split('id="emails"')[1])
+    dialog = admin.get(PAGE + "&dialog=email").get_data(as_text=True)
+    assert field(dialog, "to") == "books@northwind.example"
+    assert field(dialog, "subject").startswith("Aging Report of ") and field(dialog, "subject").endswith(
+        " on Oct 31, 2026")
+    body = body_of(dialog)
+    assert body.startswith("Attached is the Aging Report on Oct 31, 2026") and "Due in EUR:" in body
+    assert "Due in USD" not in body                                          # the page's currency only
+
+    sent = admin.submit(PAGE + "&dialog=email", ACTION, {
+        "to": "books@northwind.example", "cc": "cfo@northwind.example", "subject": field(dialog, "subject"),
+        "body": body, "form_token": field(dialog, "form_token")})
+    assert sent.status_code == 303 and sent.headers["Location"].endswith(PAGE + "#emails")
+    after = admin.get(sent.headers["Location"]).get_data(as_text=True)
+    assert "The Aging Report to books@northwind.example was queued for delivery." in text_of(after)
+    listed = text_of(after.split('id="emails"')[1])
+    assert "books@northwind.example" in listed and "Queued" in listed
+    assert "aging-2026-10-31.pdf, aging-2026-10-31.csv" in listed
+
+    mail = mail_of(shop)
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    assert sorted(received.rcpt_tos) == ["books@northwind.example", "cfo@northwind.example"]
+    pdf, table = list(received.message.iter_attachments())
+    report = admin.service.receivables_aging({"organization_id": 1, "currency": "EUR"},
+                                             today=dt.date(2026, 10, 31))
+    rows = list(csv.reader(io.StringIO(table.get_content())))
+    assert [row[1] for row in rows[1:-1]] == [line.customer_name for line in report.lines]
+    assert rows[-1][:3] == ["", "Total", "EUR"] and rows[-1][-1] == format(report.totals[0].total, "f")
+    assert report.lines[0].customer_name in pdf_text(pdf.get_content())
+    assert "Sent" in text_of(admin.get(PAGE).get_data(as_text=True).split('id="emails"')[1])
+
+
+def test_the_dialog_names_what_is_wrong_keeps_what_was_typed_and_sends_once(shop, admin):
+    resp = admin.submit(PAGE, ACTION, {"to": "books@northwind", "subject": "", "body": "Hi", "form_token": "t1"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and 'id="oi-email-dialog"' in page
+    assert field(page, "to") == "books@northwind"
+    assert "books@northwind" in text_of(page.split('role="alert"')[1].split("</div>")[0])
+    assert mail_of(shop).aging.emails(1) == []
+    again = {"to": "books@northwind.example", "subject": "Aging", "body": "Hi", "form_token": "t2"}
+    assert admin.submit(PAGE, ACTION, again).status_code == 303
+    assert admin.submit(PAGE, ACTION, again).status_code == 303          # the same form again: sent once
+    assert len(mail_of(shop).aging.emails(1)) == 1
+
+
+def test_emailing_the_report_needs_the_send_permission(shop):
+    viewer = admin_with(shop)
+    page = viewer.get(PAGE + "&dialog=email").get_data(as_text=True)
+    assert 'id="oi-aging-email"' not in page and 'id="oi-email-dialog"' not in page
+    resp = viewer.submit(PAGE, ACTION, {"to": "books@northwind.example", "subject": "S", "body": "B"})
+    assert resp.status_code == 403 and mail_of(shop).aging.emails(1) == []
+
+
+@inline_jobs_only  # it runs the outbox itself
+def test_a_sent_report_opens_with_its_attachments_and_a_refused_one_can_be_sent_again(shop, admin, smtp_server):
+    mail = mail_of(shop)
+    report = mail.aging.report(InvoiceFilter(organization_id=1))
+    queued = mail.aging.send(report, 1, to="books@northwind.example", subject="Weekly aging",
+                             text="Attached is the aging.", actor="test")
+    mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
+    smtp_server.handler.refuse.append("554 5.7.1 Message rejected by policy")
+    assert mail.deliver_pending().failed == 1
+    listed = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    assert "Message rejected by policy" in text_of(listed) and ">Send again</button>" in listed
+    link = html_lib.unescape(re.search(r'<a href="([^"]+)" data-oi-open-email>Weekly aging</a>', listed).group(1))
+    assert link == f"/admin/invoices/aging/emails/{queued.id}"
+    page = admin.get(link).get_data(as_text=True)
+    assert "Attached is the aging." in text_of(page) and "Back to the Aging Report" in text_of(page)
+    hrefs = [html_lib.unescape(h) for h in re.findall(r'<a href="([^"]+)" download>aging-', page)]
+    assert [admin.get(h).content_type for h in hrefs] == ["application/pdf", "text/csv"]
+
+    sakura = ShopClient(shop[0])                                          # another organization's admin
+    sakura.login_admin("admin.jp", "admin1234")
+    assert sakura.get(link).status_code == 404 and sakura.get(hrefs[0]).status_code == 404
+    assert sakura.submit("/admin/invoices/aging", link, {"decision": "requeue"}).status_code == 404
+    assert "Weekly aging" not in sakura.get("/admin/invoices/aging").get_data(as_text=True)
+
+    resp = admin.submit("/admin/invoices/aging", link, {"decision": "requeue"})
+    assert resp.status_code == 303
+    assert mail.deliver_pending().sent == 1
+    assert [e.status for e in mail.aging.emails(1)] == ["sent"]
