@@ -28,7 +28,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import minor_units, parse_decimal, quantum, round_money
+from oro_invoices.domain.money import AMOUNT_LIMIT, minor_units, parse_decimal, quantum, round_money
 from oro_invoices.persistence.read_models import RemittanceView, TransactionView
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.payment_records import check_request_key
@@ -103,12 +103,28 @@ def _due_order(doc: InvoiceDocument) -> tuple[dt.date, str, int]:
     return (doc.due_date or doc.invoice_date or dt.date.max, doc.invoice_number or "", doc.id)
 
 
+def check_received(received: Decimal, currency: str) -> None:
+    """That ``received`` can be an amount of ``currency``: below ``AMOUNT_LIMIT`` and with no more
+    decimals than the currency has (a share is never rounded from it).
+
+    :raises ValidationError: on ``received``, saying which.
+    """
+    if abs(received) >= AMOUNT_LIMIT:
+        raise ValidationError([("received", Message("%(amount)s is too large: a payment is less than %(limit)s.",
+                                                    amount=str(received)[:40], limit=format(AMOUNT_LIMIT, ",.0f")))])
+    if currency and round_money(received, currency) != received:
+        raise ValidationError([("received", Message("%(amount)s has more decimals than %(currency)s allows "
+                                                    "(%(places)s).", amount=str(received), currency=currency,
+                                                    places=minor_units(currency)))])
+
+
 def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int | None,
          received: Decimal | None = None) -> Remittance:
     """The shares of a payment for ``ids`` (nothing is written): each payable invoice's amount
     due, or ``received`` spread over them oldest due first.
 
     :raises ValueError: nothing selected, or too many (``selected_invoices.check_selection``).
+    :raises ValidationError: a ``received`` that is no amount of their currency (``check_received``).
     """
     found: list[InvoiceDocument] = []
     missing: list[Share] = []
@@ -133,7 +149,8 @@ def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int |
             others.append(Share(doc.id, doc, outcome=NOT_RECORDED, problem=problem))
     unallocated = Decimal(0)
     if received is not None:
-        left = round_money(received, currency) if currency else received
+        check_received(received, currency)
+        left = received
         spread = []
         for share in takers:
             part = min(left, share.amount)

@@ -59,7 +59,11 @@ class RemittancePages:
             except ValidationError as exc:
                 errors = guard.field_errors(exc)
                 received = None
-        planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req), received=received)
+        try:
+            planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req), received=received)
+        except ValidationError as exc:  # more decimals than the currency has, or too large: said, not rounded
+            errors, received = guard.field_errors(exc), None
+            planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req))
         if received is not None:     # the spread shares are the form's amounts
             fields.update({s.field: self._field_number(req, s.amount) for s in planned.takers})
         status = 422 if errors else 200

@@ -189,6 +189,14 @@ def test_every_problem_is_said_beside_its_field_and_nothing_is_recorded(admin):
     assert spread.status_code == 422
     said = re.search(r'data-oi-error="received">(.*?)</span>', spread.get_data(as_text=True), re.S).group(1)
     assert text_of(said).startswith("'lots' is not a decimal number")
+    for typed, message in (("0.005", "0.005 has more decimals than EUR allows (2)."),
+                           ("5.999", "5.999 has more decimals than EUR allows (2)."),
+                           ("9" * 40, "is too large: a payment is less than 1,000,000,000,000.")):
+        spread = admin.get(PAYMENT + query([partly], received=typed))       # never rounded into the shares
+        page = spread.get_data(as_text=True)
+        said = re.search(r'data-oi-error="received">(.*?)</span>', page, re.S).group(1)
+        assert spread.status_code == 422 and message in text_of(said)
+        assert form_of(page)[f"amount-{partly}"] == f"{admin.service.get(partly).amount_due:.2f}"
 
 
 def test_amounts_are_read_in_the_pages_number_format(admin):
