@@ -56,6 +56,7 @@ from oro_invoices.persistence.queries import (
     decode_cursor,
     parse_sort,
 )
+from oro_invoices.persistence.read_models import BY_HAND_PREFIX
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
@@ -547,6 +548,12 @@ class InvoiceApi:
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
         payload = json_object(request)
+        reference = payload.get("provider_reference")
+        if isinstance(reference, str) and reference.startswith(BY_HAND_PREFIX):
+            # the add-on's mark of a payment recorded by hand, whose day received the ledger trusts
+            raise ValidationError([("provider_reference", f"A provider reference starting with {BY_HAND_PREFIX!r} "
+                                                          "marks a payment recorded by hand; record one with "
+                                                          "POST /api/receivables/payments.")])
         doc = self._load(client, id)
         recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client))
         data = openapi.TransactionOut().dump(recorded.transaction)

@@ -284,6 +284,10 @@ def test_record_payments(api):
     assert assert_error_shape(float_amount)[0]["field"] == "amount"
     too_much = api.post(url, {**payment, "amount": "131.87", "provider_reference": "BT-3"})
     assert too_much.status_code == 422
+    forged = api.post(url, {**payment, "amount": "1.00", "provider_reference": "by-hand-x1",
+                            "data": {"received_on": "0001-01-01"}})       # only Record Payment sets a day received
+    assert forged.status_code == 422
+    assert assert_error_shape(forged)[0]["field"] == "provider_reference"
     rest = api.post(url, {**payment, "amount": "131.86", "provider_reference": "BT-4"})
     assert rest.get_json()["invoice"]["payment_status"] == "paid_in_full"
     listed = api.get(url).get_json()["data"]
