@@ -183,6 +183,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
     Route("GET", "/receivables/aging", "receivables_aging", READ),
     Route("GET", "/receivables/aging.pdf", "receivables_aging_pdf", READ),
+    Route("POST", "/receivables/aging/email", "email_receivables_aging", WRITE),
     Route("GET", "/receivables/statement", "customer_statement", READ),
     Route("GET", "/receivables/activity", "customer_activity", READ),
     Route("POST", "/receivables/bank-statement/matches", "match_bank_statement", READ),
@@ -717,6 +718,21 @@ class InvoiceApi:
         """The same report as PDF (``aging-<date>.pdf``), headed by the organization's seller."""
         return aging_download(self.service, self._aging(request, client), client.organization_id)
 
+    def email_receivables_aging(self, request: Request, client: ApiClient) -> Response:
+        """Queue the aging the query asks for by email to the seller's staff, its PDF and CSV
+        attached (``services.mail.aging_reports``): to Aging Report Recipients, from the aging
+        template, unless the optional body gives ``to``, ``cc``, ``bcc``, ``subject`` or ``text``."""
+        body = _email_body(request)
+        if self.mail is None or self.service.storage is None:
+            raise NotFound("Email with a PDF storage is not configured here: the aging cannot be sent.")
+        report = self._aging(request, client)
+        draft = self.mail.aging.prepare(report, client.organization_id)
+        sent = self.mail.aging.send(
+            report, client.organization_id, to=body.get("to", draft.to), cc=body.get("cc", ()),
+            bcc=body.get("bcc", ()), subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
+            html=draft.html if "text" not in body else None, actor=self._actor(client), template=draft.template)
+        return Response.json(openapi.AgingEmailOut().dump(_queued(sent)), status=201)
+
     def _aging(self, request: Request, client: ApiClient) -> AgingReport:
         """The aging the query asks for, of the client's organization; 422 naming a bad parameter."""
         errors = [(name, "Unknown query parameter; use customer_id, currency, sort or as_of.") for name in request.query
@@ -782,12 +798,7 @@ class InvoiceApi:
         """Queue a customer's statement by email, its PDF attached (``services.mail.statements``):
         to the customer user of their latest open invoice, from the statement template, unless the
         optional body gives ``to``, ``cc``, ``bcc``, ``subject`` or ``text``."""
-        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text"))
-        errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
-                  if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
-        errors += [(name, "A text.") for name in ("subject", "text") if name in body and not isinstance(body[name], str)]
-        if errors:
-            raise ValidationError(errors)
+        body = _email_body(request)
         if self.mail is None or self.service.storage is None:
             raise NotFound("Email with a PDF storage is not configured here: statements cannot be sent.")
         found = self._statement(request, client)
@@ -860,6 +871,19 @@ def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:
     return {"id": sent.id, "status": sent.status, "to": sent.to, "cc": sent.cc, "subject": sent.subject,
             "created_at": sent.created_at, **about,
             "attachments": [{"filename": a.filename, "size": a.size, "sha256": a.sha256} for a in sent.attachments]}
+
+
+def _email_body(request: Request) -> dict[str, Any]:
+    """The optional body of a message about no one invoice: ``to``, ``cc``, ``bcc`` (lists of
+    addresses), ``subject`` and ``text``; 422 naming a field of another shape."""
+    body = _optional_body(request, ("to", "cc", "bcc", "subject", "text"))
+    errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
+                                     if name in body and not (isinstance(body[name], list)
+                                                              and all(isinstance(a, str) for a in body[name]))]
+    errors += [(name, "A text.") for name in ("subject", "text") if name in body and not isinstance(body[name], str)]
+    if errors:
+        raise ValidationError(errors)
+    return body
 
 
 def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:

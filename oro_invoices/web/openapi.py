@@ -409,6 +409,18 @@ class StatementEmailIn(Schema):
     text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML."})
 
 
+class AgingEmailIn(Schema):
+    """The optional body of an Aging Report email: what is left out comes from the organization's
+    ``aging_report_template`` draft (to Aging Report Recipients)."""
+
+    to = fields.List(fields.String(), metadata={"description": "Recipients (addresses, or Name <address>); "
+                                                               "required when Aging Report Recipients is empty."})
+    cc = fields.List(fields.String())
+    bcc = fields.List(fields.String())
+    subject = fields.String(validate=validate.Length(max=500))
+    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML."})
+
+
 class EmailAttachmentOut(Schema):
     filename = fields.String()
     size = fields.Integer()
@@ -432,6 +444,13 @@ class StatementEmailOut(QueuedEmailOut):
     customer_id = fields.Integer()
     attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
         "description": "The statement PDF as it stood when the email was queued."})
+
+
+class AgingEmailOut(QueuedEmailOut):
+    """An Aging Report email queued in the outbox."""
+
+    attachments = fields.List(fields.Nested(EmailAttachmentOut), metadata={
+        "description": "The report as PDF and as CSV as they stood when the email was queued."})
 
 
 class PaymentReverseIn(Schema):
@@ -898,6 +917,16 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                   "schema": {"type": "string"}}},
                               "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
                       **_errors("404", "422")}},
+    ("/receivables/aging/email", "post"): {
+        "summary": "Email the receivables aging to the seller's staff, its PDF and CSV attached",
+        "description": "Queues the report (as `GET /receivables/aging` gives it for the same query) to Aging Report "
+                       "Recipients, from the aging_report_template in the organization's language; a body "
+                       "overrides the recipients, subject or text. 404 where email or a PDF storage is not "
+                       "configured; 422 without a recipient.",
+        "parameters": _AGING_PARAMS,
+        "requestBody": {"required": False, "content": {"application/json": {"schema": {
+            "$ref": "#/components/schemas/AgingEmailCreate"}}}},
+        "responses": {"201": _ok("The queued email.", "AgingEmail"), **_errors("404", "422")}},
     ("/receivables/statement", "get"): {
         "summary": "A customer's statement: their open invoices, what each still owes and how late it is",
         "description": "The posted invoices the customer can still pay, per currency with the aging of them "
@@ -1030,6 +1059,7 @@ _COMPONENTS = [
     ("AgingReport", AgingReportOut), ("Statement", StatementOut), ("Activity", ActivityOut),
     ("InvoicesSend", InvoicesSendIn), ("InvoicesSent", InvoicesSentOut),
     ("BankStatement", BankStatementOut), ("StatementEmailCreate", StatementEmailIn),
+    ("AgingEmailCreate", AgingEmailIn), ("AgingEmail", AgingEmailOut),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
 ]

@@ -11,6 +11,7 @@ import io
 import re
 
 from support.admins import admin_with
+from support.api import shop_api_call as api_call
 from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
@@ -125,3 +126,25 @@ def test_a_sent_report_opens_with_its_attachments_and_a_refused_one_can_be_sent_
     assert resp.status_code == 303
     assert mail.deliver_pending().sent == 1
     assert [e.status for e in mail.aging.emails(1)] == ["sent"]
+
+
+def test_the_api_emails_the_aging_of_its_query_to_the_recipients_once_per_key(shop, admin):
+    resp = api_call(shop, "POST", "/receivables/aging/email?currency=EUR&as_of=2026-10-31")
+    assert resp.status_code == 422 and [e["field"] for e in resp.get_json()["errors"]] == ["to"]   # no recipient
+    Settings(shop[0].extensions["oro_reference_host"].config).set(
+        "oro_invoices.aging.recipients", "books@northwind.example", "organization", 1)
+    path = "/receivables/aging/email?currency=EUR&as_of=2026-10-31"
+    resp = api_call(shop, "POST", path, headers={"Idempotency-Key": "aging-1"})
+    assert resp.status_code == 201, resp.get_json()
+    sent = resp.get_json()
+    assert sent["to"] == ["books@northwind.example"] and sent["subject"].endswith(" on Oct 31, 2026")
+    assert [a["filename"] for a in sent["attachments"]] == ["aging-2026-10-31.pdf", "aging-2026-10-31.csv"]
+    assert api_call(shop, "POST", path, headers={"Idempotency-Key": "aging-1"}).get_json()["id"] == sent["id"]
+    assert [e.id for e in mail_of(shop).aging.emails(1)] == [sent["id"]]
+    own = api_call(shop, "POST", path, {"to": ["cfo@northwind.example"], "text": "The month-end aging."})
+    assert own.status_code == 201 and mail_of(shop).email_bodies(own.get_json()["id"])[2] == "The month-end aging."
+    for body, field in (({"to": "cfo@northwind.example"}, "to"), ({"subject": 5}, "subject"), ({"x": 1}, "x")):
+        bad = api_call(shop, "POST", path, body)
+        assert bad.status_code == 422 and field in [e["field"] for e in bad.get_json()["errors"]]
+    assert api_call(shop, "POST", "/receivables/aging/email?sort=nope").status_code == 422
+    assert len(mail_of(shop).aging.emails(1)) == 2 and mail_of(shop).aging.emails(2) == []
