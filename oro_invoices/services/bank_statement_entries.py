@@ -50,7 +50,12 @@ class StatementFile:
     problems: list[Message] = field(default_factory=list)
 
     def take(self, entry: StatementEntry) -> bool:
-        """Keep ``entry``; False (and said) once ``MAX_ENTRIES`` are kept: the reader stops."""
+        """Keep ``entry``, unless its currency is no three-letter code (said with where it is);
+        False (and said) once ``MAX_ENTRIES`` are kept: the reader stops."""
+        if not (len(entry.currency) == 3 and entry.currency.isascii() and entry.currency.isalpha()):
+            self.problems.append(Message("%(where)s: currency %(value)s is not a three-letter code.",
+                                         where=entry.where, value=repr(entry.currency[:40])))
+            return True
         if len(self.entries) >= MAX_ENTRIES:
             self.problems.append(Message("Only the first %(count)s payments are read; split the statement.",
                                          count=MAX_ENTRIES))

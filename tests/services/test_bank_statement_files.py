@@ -294,3 +294,9 @@ def test_an_amount_of_any_length_is_said_too_large_not_raised():
     assert read_statement("s.bai", bai2(f"16,165,{nines},Z,,,x/")).problems == [f"line 4: {said}"]
     assert read_statement("s.csv", f"date,amount,currency,reference\n2026-12-01,{nines},EUR,x\n".encode()) \
         .problems == [f"line 2: {said}"]
+
+
+def test_a_payment_whose_currency_is_no_three_letter_code_is_said_not_kept():
+    example = (EXAMPLES / "bank-statement-bai2.bai").read_bytes()
+    read = read_statement("s.bai", example.replace(b"03,0532013000,EUR,", b"03,0532013000,010,"))
+    assert read.entries == [] and read.problems[0] == "line 4: currency '010' is not a three-letter code."
