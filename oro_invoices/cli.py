@@ -496,6 +496,8 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: the seller, sender and languages are the settings' defaults "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
+    if args.scheduled:
+        return _send_scheduled_statements(args, host)
     if args.activity:
         return _send_activities(args, host)
     with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
@@ -509,6 +511,34 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
     print(report.summary())
     return 1 if report.problems else 0
+
+
+def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> int:
+    """``send-statements --scheduled``: what each organization's Email Statements To Customers has
+    due on ``--date`` (today unless given), once per customer and month."""
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.services.statement_runs import send_scheduled_statements
+    if args.activity or args.overdue_only or args.start is not None or args.end is not None:
+        raise UsageError("--scheduled sends what Email Statements To Customers has due; --activity, --overdue-only, "
+                         "--from and --to are for a run of your own.")
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        reports = send_scheduled_statements(addon.invoices, addon.mail, today=args.date,
+                                            organization_id=args.organization, dry_run=args.dry_run, actor=args.actor)
+    verb = "would queue" if args.dry_run else "queued"
+    problems = 0
+    for report in reports:
+        for sent in report.queued:
+            print(f"{verb}: statement of {sent.customer_name} (customer {sent.customer_id}, organization "
+                  f"{sent.organization_id}) of {report.today.isoformat()}, to {', '.join(sent.to)}")
+        for org, customer, name, why in report.problems:
+            print(f"FAIL statement of {name} (customer {customer}, organization {org}): {why}")
+        problems += len(report.problems)
+    if not reports:
+        print("no organization has statements due by Email Statements To Customers")
+    else:
+        print(f"{verb} {sum(len(r.queued) for r in reports)} statement(s) by the schedules, "
+              f"{sum(len(r.already_sent) for r in reports)} already sent, {problems} could not be sent")
+    return 1 if problems else 0
 
 
 def _send_activities(args: argparse.Namespace, host: str | None) -> int:
@@ -866,6 +896,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --activity: the period's first day (default: the first of --to's month)")
     p.add_argument("--to", dest="end", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="with --activity: the period's last day (default: the last day of last month)")
+    p.add_argument("--scheduled", action="store_true",
+                   help="send what each organization's Email Statements To Customers has due on --date (the month "
+                        "before's open items or activity, once per customer and month); run it daily from cron "
+                        "where no worker does")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="statements", help="name recorded as the sender of each message")
     p.set_defaults(func=_cmd_send_statements)

@@ -33,7 +33,9 @@ PAYMENT_REMINDERS = "oro_invoices.payment_reminders"
 RENEW_AUTHORIZATIONS = "oro_invoices.renew_authorizations"
 #: The periodic look for the Aging Reports the schedules have due (``tasks.aging_reports``).
 AGING_REPORTS = "oro_invoices.aging_reports"
-#: Seconds between two looks (a report is due for a whole day, and queued once).
+#: The periodic look for the customers' monthly statements (``tasks.scheduled_statements``).
+SCHEDULED_STATEMENTS = "oro_invoices.scheduled_statements"
+#: Seconds between two looks for Aging Reports and statements (each is due for days, and queued once).
 AGING_REPORTS_EVERY = 3600.0
 #: Seconds between two renewal runs (an authorization is renewed in its last day).
 RENEW_EVERY = 3600.0
@@ -123,11 +125,14 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
     def aging_reports() -> int:
         return tasks.aging_reports(worker_addon.get())
 
+    def scheduled_statements() -> int:
+        return tasks.scheduled_statements(worker_addon.get())
+
     for name, function in ((RENDER_PDF, render_pdf), (DELIVER_EMAIL, deliver_email),
                            (DELIVER_EVENTS, deliver_events), (SWEEP_MAIL, sweep_mail),
                            (SWEEP_EVENTS, sweep_events), (COMPLETE_PDFS, complete_pdfs),
                            (PAYMENT_REMINDERS, payment_reminders), (RENEW_AUTHORIZATIONS, renew_authorizations),
-                           (AGING_REPORTS, aging_reports)):
+                           (AGING_REPORTS, aging_reports), (SCHEDULED_STATEMENTS, scheduled_statements)):
         app.task(name=name, shared=False, **retried)(function)
     app.conf.beat_schedule = {
         "oro-invoices-sweep-mail": {"task": SWEEP_MAIL, "schedule": sweep_every},
@@ -136,6 +141,7 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
         "oro-invoices-payment-reminders": {"task": PAYMENT_REMINDERS, "schedule": reminders_every},
         "oro-invoices-renew-authorizations": {"task": RENEW_AUTHORIZATIONS, "schedule": RENEW_EVERY},
         "oro-invoices-aging-reports": {"task": AGING_REPORTS, "schedule": AGING_REPORTS_EVERY},
+        "oro-invoices-scheduled-statements": {"task": SCHEDULED_STATEMENTS, "schedule": AGING_REPORTS_EVERY},
     }
     for entry in app.conf.beat_schedule.values():
         # a sweep no worker started before the next one is due is dropped, not piled up

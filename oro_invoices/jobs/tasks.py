@@ -131,3 +131,16 @@ def aging_reports(addon: Addon) -> int:
     for organization_id, reason in report.problems:
         log.error("aging_reports: organization %s: %s", organization_id, reason)
     return len(report.queued)
+
+
+def scheduled_statements(addon: Addon) -> int:
+    """The hourly look for the statements each organization's Email Statements To Customers
+    has due (``services.statement_runs.send_scheduled_statements``, each customer once a
+    month): how many were queued. The outbox sweep delivers them."""
+    from oro_invoices.services.statement_runs import send_scheduled_statements
+    queued = 0
+    for report in send_scheduled_statements(addon.invoices, addon.mail):
+        queued += len(report.queued)
+        for organization_id, customer_id, _name, reason in report.problems:
+            log.error("scheduled_statements: organization %s, customer %s: %s", organization_id, customer_id, reason)
+    return queued

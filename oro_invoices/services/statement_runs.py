@@ -7,7 +7,12 @@ Each customer of the receivables aging gets one message (``services.mail.stateme
 language, with the statement's PDF attached, addressed to the customer user of their latest
 open invoice. A run is safe to repeat: each customer's statement of a day is queued once,
 whatever the number of runs (the day is the message's one-time key), and a customer whose
-address is unknown is reported, not skipped silently.
+address is unknown is reported, not skipped silently; a customer an earlier run sent to is
+found from the outbox before their statement is made again.
+
+**Email Statements To Customers** (``oro_invoices.statements.schedule``) runs one of them every
+month for an organization (``send_scheduled_statements``): the background worker looks every
+hour, ``oro-invoices send-statements --scheduled`` does the same from cron.
 """
 from __future__ import annotations
 
@@ -16,12 +21,16 @@ from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.aging import organizations_with_invoices
 from oro_invoices.persistence.ledger import customers_with_invoices
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.activity_statement import check_period
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
 
+#: The setting that sends them every month, and its choices (besides "" for never).
+SCHEDULE = "oro_invoices.statements.schedule"
+OPEN_ITEMS, ACTIVITY = "open_items", "activity"
 #: The problem of a customer whose latest open invoice names no customer user with an address.
 NO_RECIPIENT = "no recipient: the latest open invoice names no customer user with an email address"
 
@@ -75,10 +84,16 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
             continue                                # invoices naming no customer: no statement to address
         key = (line.organization_id, line.customer_id)
         owing[key] = owing.get(key, False) or line.overdue > 0
+    once = f"statement-run:{today.isoformat()}"
+    sent = mail.statements.sent_with(once, since=_day_start(today), organization_id=organization_id)
+    names = {(line.organization_id, line.customer_id): line.customer_name for line in aging.lines}
     for (org, customer), overdue in sorted(owing.items()):
         if overdue_only and not overdue:
             continue
-        _send_one(invoices, mail, report, org, customer, dry_run=dry_run, actor=actor)
+        if (org, customer) in sent:                 # an earlier run's: no statement is made again
+            report.already_sent.append(StatementSent(org, customer, names.get((org, customer)) or str(customer), (), 0))
+            continue
+        _send_one(invoices, mail, report, org, customer, once=once, dry_run=dry_run, actor=actor)
     return report
 
 
@@ -96,8 +111,13 @@ def send_activity_statements(invoices: InvoiceService, mail: MailService, *, sta
     report = StatementRunReport(today=end, dry_run=dry_run)
     with invoices.db.session() as s:
         customers = customers_with_invoices(s, organization_id=organization_id, until=end)
+    once = f"activity-run:{start.isoformat()}:{end.isoformat()}"
+    done = mail.statements.sent_with(once, since=_day_start(end), organization_id=organization_id)
     for org, customer in customers:
         name = str(customer)
+        if (org, customer) in done:                 # an earlier run's: no activity is made again
+            report.already_sent.append(StatementSent(org, customer, name, (), 0))
+            continue
         try:
             activity = invoices.activity_statement(customer, start=start, end=end, organization_id=org)
             name = activity.customer_name or name
@@ -110,8 +130,7 @@ def send_activity_statements(invoices: InvoiceService, mail: MailService, *, sta
             sent = StatementSent(org, customer, name, draft.to, sum(len(s.lines) for s in activity.sections))
             if not dry_run:
                 mail.statements.send(activity, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
-                                     actor=actor, template=draft.template,
-                                     once=f"activity-run:{start.isoformat()}:{end.isoformat()}")
+                                     actor=actor, template=draft.template, once=once)
             report.queued.append(sent)
         except AlreadySent:
             report.already_sent.append(StatementSent(org, customer, name, (), 0))
@@ -121,7 +140,7 @@ def send_activity_statements(invoices: InvoiceService, mail: MailService, *, sta
 
 
 def _send_one(invoices: InvoiceService, mail: MailService, report: StatementRunReport, org: int, customer: int,
-              *, dry_run: bool, actor: str) -> None:
+              *, once: str, dry_run: bool, actor: str) -> None:
     name = str(customer)
     try:
         statement = invoices.statement_of(customer, organization_id=org, today=report.today)
@@ -135,9 +154,41 @@ def _send_one(invoices: InvoiceService, mail: MailService, report: StatementRunR
             report.queued.append(sent)
             return
         mail.statements.send(statement, to=draft.to, subject=draft.subject, html=draft.html, text=draft.text,
-                             actor=actor, template=draft.template, once=f"statement-run:{report.today.isoformat()}")
+                             actor=actor, template=draft.template, once=once)
         report.queued.append(sent)
     except AlreadySent:
         report.already_sent.append(StatementSent(org, customer, name, (), 0))
     except InvoiceError as exc:        # a template, storage or rendering problem: this customer only
         report.problems.append((org, customer, name, str(exc.message)))
+
+
+def _day_start(day: dt.date) -> dt.datetime:
+    """The first moment of ``day`` (UTC): a run's messages for that day are queued after it."""
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
+
+
+def send_scheduled_statements(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,
+                              organization_id: int | None = None, dry_run: bool = False,
+                              actor: str = "statements") -> list[StatementRunReport]:
+    """The statements each organization's **Email Statements To Customers** has due on ``today``
+    (the clock's UTC day unless given; of ``organization_id`` only, when given): in the month
+    after a month, its open items at its end (``send_statements``) or its account activity
+    (``send_activity_statements``), once per customer and month however often it runs."""
+    today = today or local_today(invoices.clock())
+    month_end = today.replace(day=1) - dt.timedelta(days=1)
+    reports: list[StatementRunReport] = []
+    with invoices.db.session() as s:
+        organizations = organizations_with_invoices(s)
+    for org in organizations:
+        if organization_id is not None and org != organization_id:
+            continue
+        if not invoices.setting("oro_invoices.enabled", organization_id=org):
+            continue
+        kind = str(invoices.setting(SCHEDULE, organization_id=org) or "")
+        if kind == OPEN_ITEMS:
+            reports.append(send_statements(invoices, mail, today=month_end, organization_id=org, dry_run=dry_run,
+                                           actor=actor))
+        elif kind == ACTIVITY:
+            reports.append(send_activity_statements(invoices, mail, start=month_end.replace(day=1), end=month_end,
+                                                    organization_id=org, dry_run=dry_run, actor=actor))
+    return reports

@@ -74,6 +74,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.mail.payment_receipts": ("bool", False, GOW),
     "oro_invoices.reminders.enabled": ("bool", False, GOW),
     "oro_invoices.reminders.schedule": ("str", "-3, 0, 7, 14", GOW),
+    "oro_invoices.statements.schedule": ("choice", "", (G, O)),
     "oro_invoices.aging.schedule": ("choice", "", (G, O)),
     "oro_invoices.aging.recipients": ("str", "", (G, O)),
     "oro_invoices.payment_link_ttl_days": ("int", 90, GOW),
@@ -536,3 +537,47 @@ def test_values_anywhere_are_those_a_scope_can_resolve_to():
     settings.set(key, "ALL-")              # the default applies nowhere now
     assert sorted(settings.values_anywhere(key)) == ["ACME-", "ALL-"]
     assert sorted({settings.value(key, ScopeContext(organization_id=o)) for o in (1, 4, 5)}) == ["ACME-", "ALL-"]
+
+
+EARLIEST, LATEST = "oro_invoices.posting.earliest_year", "oro_invoices.posting.latest_year"
+
+
+def test_an_earliest_year_after_the_latest_is_refused_at_every_scope(settings):
+    """Posting needs earliest <= latest: each save is checked with the values in effect where it
+    is stored, naming the other setting and its value."""
+    with pytest.raises(ConfigurationError) as err:
+        settings.apply({EARLIEST: 2101}, "organization", 1)
+    assert err.value.problems == {EARLIEST: "Must not be after the Latest Year of a Posted Invoice (2100)."}
+    with pytest.raises(ConfigurationError) as err:
+        settings.apply({LATEST: 1999}, "global")
+    assert err.value.problems == {LATEST: "Must not be before the Earliest Year of a Posted Invoice (2000)."}
+    with pytest.raises(ConfigurationError) as err:
+        settings.apply({EARLIEST: 2300, LATEST: 2200}, "organization", 1)
+    assert set(err.value.problems) == {EARLIEST, LATEST}
+    with pytest.raises(ConfigurationError, match="Must not be after the Latest Year"):
+        settings.set(EARLIEST, 2101, "organization", 1)
+    assert settings.store.values == {}
+    # both moved together is fine; then the organization inherits the global latest year again
+    settings.apply({EARLIEST: 2300, LATEST: 2400}, "organization", 1)
+    with pytest.raises(ConfigurationError) as err:
+        settings.apply({LATEST: None}, "organization", 1)
+    assert err.value.problems == {LATEST: "Must not be before the Earliest Year of a Posted Invoice (2300)."}
+    # a global value an organization's own value would cross
+    settings.apply({EARLIEST: None}, "organization", 1)
+    settings.apply({LATEST: 2050}, "organization", 2)
+    with pytest.raises(ConfigurationError) as err:
+        settings.apply({EARLIEST: 2060}, "global")
+    assert err.value.problems == {EARLIEST: "Must not be after the Latest Year of a Posted Invoice that "
+                                            "organization 2 keeps (2050)."}
+    settings.apply({EARLIEST: 2040}, "global")
+    assert settings.value(EARLIEST, ScopeContext(organization_id=2)) == 2040
+    with pytest.raises(ConfigurationError, match="Must not be before the Earliest Year"):
+        settings.apply({LATEST: 2030}, "organization", 3)
+
+
+@pytest.mark.parametrize("value", ["\uff11\u0662", "\u0661\u0660", "1\u00b2", "\u0661.50"])
+def test_a_decimal_setting_takes_ascii_digits_only(settings, value):
+    with pytest.raises(ConfigurationError) as err:
+        settings.set("oro_invoices.partial_payment_minimum", value, "organization", 1)
+    assert "Must be a number such as 10 or 12.50" in err.value.message
+    assert settings.store.values == {}

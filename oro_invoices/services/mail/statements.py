@@ -10,6 +10,7 @@ with the activity's PDF, addressed as its latest invoice is.
 """
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,7 @@ from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.mail import unattached
-from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address
+from oro_invoices.services.mail.compose import EmailDraft, check_message, is_address, message_key
 from oro_invoices.services.statement import Statement, organization_of
 
 #: What a customer's message sends: their statement, or their account activity of a period.
@@ -107,6 +108,24 @@ class StatementMail:
     def sent_once(self, scope: DocumentScope, once: str) -> OutboxView | None:
         """The customer's statement message queued with the one-time key ``once``, if any."""
         return unattached.sent_once(self.mail, scope, _about(scope), once)
+
+    def sent_with(self, once: str, *, since: dt.datetime, organization_id: int | None = None) -> set[tuple[int, int]]:
+        """``(organization, customer)`` of each customer message queued since ``since`` with the
+        one-time key ``once`` (of ``organization_id`` only, when given): whom a repeated run need
+        not make a statement for again."""
+        stmt = select(OutboxEmail.organization_id, OutboxEmail.customer_id, OutboxEmail.message_id).where(
+            OutboxEmail.customer_id.is_not(None), OutboxEmail.invoice_id.is_(None), OutboxEmail.created_at >= since)
+        if organization_id is not None:
+            stmt = stmt.where(OutboxEmail.organization_id == organization_id)
+        found: set[tuple[int, int]] = set()
+        with self.mail.db.session() as s:
+            for org, customer, message_id in s.execute(stmt):
+                if org is None or customer is None:
+                    continue
+                about = _about(DocumentScope(org, None, customer))
+                if message_id.startswith(f"<{message_key(about, once)}.{about}@"):
+                    found.add((org, customer))
+        return found
 
     def emails(self, organization_id: int, customer_id: int, *, limit: int = 50) -> list[OutboxView]:
         """The customer's messages (their statements sent), newest first."""

@@ -11,7 +11,7 @@ from support.pdfs import pdf_text
 
 from oro_invoices import cli
 from oro_invoices.domain.errors import StorageError
-from oro_invoices.services.statement_runs import NO_RECIPIENT, send_statements
+from oro_invoices.services.statement_runs import NO_RECIPIENT, send_scheduled_statements, send_statements
 
 DAY = dt.date(2026, 12, 9)          # the shared payload is due 2026-12-02: 7 days late
 
@@ -102,3 +102,32 @@ def test_activity_sends_each_customer_their_period_once_then_deliver_mail_sends_
     [attachment] = list(message.iter_attachments())
     assert attachment.get_filename() == "activity-2026-11-01-2026-11-30.pdf"
     assert invoice.invoice_number in pdf_text(attachment.get_content())
+
+
+def test_the_monthly_schedule_sends_each_customer_last_months_statement_once(app, capsys):
+    invoice = app.invoices.post(app.create().id)                    # dated Nov 2, due Dec 2, 2026
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--scheduled",
+            "--date", "2026-12-03"]
+    assert cli.main(argv, host=app.host) == 0                         # "Never" by default
+    assert capsys.readouterr().out.strip() == "no organization has statements due by Email Statements To Customers"
+    app.settings.set("oro_invoices.statements.schedule", "open_items", "organization", 1)
+    assert cli.main([*argv, "--dry-run"], host=app.host) == 0
+    assert make_mail(app).statements.emails(1, invoice.customer_id) == []          # a dry run writes nothing
+    assert cli.main(argv, host=app.host) == 0
+    out = capsys.readouterr().out
+    assert (f"queued: statement of Acme Corp (customer {invoice.customer_id}, organization 1) of 2026-11-30, "
+            f"to {app.customer_user_email}") in out
+    assert out.rstrip().endswith("queued 1 statement(s) by the schedules, 0 already sent, 0 could not be sent")
+    [sent] = make_mail(app).statements.emails(1, invoice.customer_id)
+    assert [a.filename for a in sent.attachments] == ["statement-2026-11-30.pdf"]   # the month-end's open items
+    assert cli.main([*argv[:-1], "2026-12-28"], host=app.host) == 0     # later that month: nothing again
+    assert capsys.readouterr().out.rstrip().endswith("queued 0 statement(s) by the schedules, 1 already sent, "
+                                                     "0 could not be sent")
+
+    app.settings.set("oro_invoices.statements.schedule", "activity", "organization", 1)
+    [report] = send_scheduled_statements(app.invoices, make_mail(app), today=dt.date(2027, 1, 1))
+    assert (report.today, [s.customer_id for s in report.queued]) == (dt.date(2026, 12, 31), [invoice.customer_id])
+    assert make_mail(app).statements.emails(1, invoice.customer_id)[0].attachments[0].filename == \
+        "activity-2026-12-01-2026-12-31.pdf"
+    [again] = send_scheduled_statements(app.invoices, make_mail(app), today=dt.date(2027, 1, 2))
+    assert (again.queued, [s.customer_id for s in again.already_sent]) == ([], [invoice.customer_id])
