@@ -83,7 +83,7 @@ from oro_invoices.web import (
     idempotency,
     openapi,
 )
-from oro_invoices.web.backoffice_actions import check_template
+from oro_invoices.web.backoffice_actions import check_template, text_to_html
 from oro_invoices.web.downloads import (
     activity_download,
     aging_download,
@@ -125,11 +125,15 @@ EINVOICE_MEDIA_TYPES = ("application/pdf", "application/xml", "text/xml")
 
 @dataclass(frozen=True)
 class ApiClient:
-    """Who is calling: a name (recorded as the actor), its organization and its scopes."""
+    """Who is calling: a name (recorded as the actor), its organization, its scopes and, for a
+    token that acts for a back-office user, that user's permissions (``adapters.PERMISSIONS``):
+    each endpoint then also needs its permission (``Route.permission``), as the back-office
+    does. ``permissions`` None: a client of its own (an ERP's credentials), held to its scopes."""
 
     name: str
     organization_id: int
     scopes: frozenset[str] = frozenset({READ, WRITE})
+    permissions: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ class Route:
     path: str          # relative to base_path, OpenAPI style: "/invoices/{id}"
     handler: str
     scope: str | None  # None: no authentication (the OpenAPI document)
+    #: What a client acting for a back-office user must hold (as the same action in the back-office).
+    permission: str | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -147,51 +153,55 @@ class Route:
         return re.compile(regex + "$")
 
 
+#: The permission each endpoint needs of a client acting for a back-office user (``ApiClient.permissions``).
+VIEW, IMPORT, SEND, DELETE = "oro_invoices.view", "oro_invoices.import", "oro_invoices.send", "oro_invoices.delete"
+PAYMENTS, CREDIT = "oro_invoices.manage_payments", "oro_invoices.credit"
+
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/openapi.json", "openapi", None),
-    Route("GET", "/invoices", "list_invoices", READ),
-    Route("POST", "/invoices", "create_invoice", WRITE),
-    Route("POST", "/invoices/send", "send_invoices", WRITE),
-    Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ),
-    Route("PUT", "/invoices/by-external-id/{external_id}", "put_by_external_id", WRITE),
-    Route("GET", "/invoices/pdfs.zip", "download_pdfs", READ),  # before /invoices/{id}
-    Route("GET", "/invoices/{id}", "get_invoice", READ),
-    Route("PATCH", "/invoices/{id}", "update_invoice", WRITE),
-    Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE),
-    Route("POST", "/invoices/{id}/post", "post_invoice", WRITE),
-    Route("POST", "/invoices/{id}/send", "send_invoice", WRITE),
-    Route("GET", "/invoices/{id}/pdf", "download_pdf", READ),
-    Route("PUT", "/invoices/{id}/pdf", "upload_pdf", WRITE),
-    Route("GET", "/invoices/{id}/xml", "download_xml", READ),
-    Route("GET", "/invoices/{id}/payments", "list_payments", READ),
-    Route("POST", "/invoices/{id}/payments", "record_payment", WRITE),
-    Route("GET", "/invoices/{id}/payments/{transaction_id}/receipt", "payment_receipt", READ),
-    Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE),
-    Route("POST", "/invoices/{id}/payments/{transaction_id}/reverse", "reverse_payment", WRITE),
-    Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE),
-    Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE),
-    Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE),
-    Route("GET", "/invoices/{id}/notes", "list_notes", READ),
-    Route("POST", "/invoices/{id}/notes", "add_note", WRITE),
-    Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ),
-    Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE),
-    Route("POST", "/invoices/{id}/void", "void_invoice", WRITE),
-    Route("POST", "/invoices/{id}/reissue", "reissue_invoice", WRITE),
-    Route("POST", "/e-invoices", "import_einvoice", WRITE),
-    Route("GET", "/credit-notes", "list_credit_notes", READ),
-    Route("GET", "/credit-notes/{id}", "get_credit_note", READ),
-    Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ),
-    Route("GET", "/receivables/aging", "receivables_aging", READ),
-    Route("GET", "/receivables/aging.pdf", "receivables_aging_pdf", READ),
-    Route("POST", "/receivables/aging/email", "email_receivables_aging", WRITE),
-    Route("GET", "/receivables/statement", "customer_statement", READ),
-    Route("GET", "/receivables/activity", "customer_activity", READ),
-    Route("POST", "/receivables/bank-statement/matches", "match_bank_statement", READ),
-    Route("POST", "/receivables/bank-statement/payments", "record_bank_statement", WRITE),
-    Route("GET", "/receivables/activity.pdf", "customer_activity_pdf", READ),
-    Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ),
-    Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE),
-    Route("POST", "/receivables/payments", "record_remittance", WRITE),
+    Route("GET", "/invoices", "list_invoices", READ, VIEW),
+    Route("POST", "/invoices", "create_invoice", WRITE, IMPORT),
+    Route("POST", "/invoices/send", "send_invoices", WRITE, SEND),
+    Route("GET", "/invoices/by-external-id/{external_id}", "get_by_external_id", READ, VIEW),
+    Route("PUT", "/invoices/by-external-id/{external_id}", "put_by_external_id", WRITE, IMPORT),
+    Route("GET", "/invoices/pdfs.zip", "download_pdfs", READ, VIEW),  # before /invoices/{id}
+    Route("GET", "/invoices/{id}", "get_invoice", READ, VIEW),
+    Route("PATCH", "/invoices/{id}", "update_invoice", WRITE, IMPORT),
+    Route("DELETE", "/invoices/{id}", "delete_invoice", WRITE, DELETE),
+    Route("POST", "/invoices/{id}/post", "post_invoice", WRITE, SEND),
+    Route("POST", "/invoices/{id}/send", "send_invoice", WRITE, SEND),
+    Route("GET", "/invoices/{id}/pdf", "download_pdf", READ, VIEW),
+    Route("PUT", "/invoices/{id}/pdf", "upload_pdf", WRITE, IMPORT),
+    Route("GET", "/invoices/{id}/xml", "download_xml", READ, VIEW),
+    Route("GET", "/invoices/{id}/payments", "list_payments", READ, VIEW),
+    Route("POST", "/invoices/{id}/payments", "record_payment", WRITE, PAYMENTS),
+    Route("GET", "/invoices/{id}/payments/{transaction_id}/receipt", "payment_receipt", READ, VIEW),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/refund", "refund_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/reverse", "reverse_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE, PAYMENTS),
+    Route("GET", "/invoices/{id}/notes", "list_notes", READ, VIEW),
+    Route("POST", "/invoices/{id}/notes", "add_note", WRITE, VIEW),
+    Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ, VIEW),
+    Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE, CREDIT),
+    Route("POST", "/invoices/{id}/void", "void_invoice", WRITE, CREDIT),
+    Route("POST", "/invoices/{id}/reissue", "reissue_invoice", WRITE, CREDIT),
+    Route("POST", "/e-invoices", "import_einvoice", WRITE, IMPORT),
+    Route("GET", "/credit-notes", "list_credit_notes", READ, VIEW),
+    Route("GET", "/credit-notes/{id}", "get_credit_note", READ, VIEW),
+    Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ, VIEW),
+    Route("GET", "/receivables/aging", "receivables_aging", READ, VIEW),
+    Route("GET", "/receivables/aging.pdf", "receivables_aging_pdf", READ, VIEW),
+    Route("POST", "/receivables/aging/email", "email_receivables_aging", WRITE, SEND),
+    Route("GET", "/receivables/statement", "customer_statement", READ, VIEW),
+    Route("GET", "/receivables/activity", "customer_activity", READ, VIEW),
+    Route("POST", "/receivables/bank-statement/matches", "match_bank_statement", READ, PAYMENTS),
+    Route("POST", "/receivables/bank-statement/payments", "record_bank_statement", WRITE, PAYMENTS),
+    Route("GET", "/receivables/activity.pdf", "customer_activity_pdf", READ, VIEW),
+    Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ, VIEW),
+    Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE, SEND),
+    Route("POST", "/receivables/payments", "record_remittance", WRITE, PAYMENTS),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -276,6 +286,10 @@ class InvoiceApi:
             if route.method == method:
                 if route.scope not in client.scopes:
                     raise PermissionDenied(f"The API client {client.name!r} lacks the {route.scope!r} scope.")
+                if route.permission is not None and client.permissions is not None \
+                        and route.permission not in client.permissions:
+                    raise PermissionDenied(f"The API client {client.name!r} acts for a user without the "
+                                           f"{route.permission!r} permission, which this needs.")
                 handler: Callable[..., Response] = getattr(self, route.handler)
                 args = m.groupdict()
                 key = idempotency.parse_key(request) if method in idempotency.METHODS else None
@@ -727,10 +741,12 @@ class InvoiceApi:
             raise NotFound("Email with a PDF storage is not configured here: the aging cannot be sent.")
         report = self._aging(request, client)
         draft = self.mail.aging.prepare(report, client.organization_id)
+        text = body.get("text", draft.text)
         sent = self.mail.aging.send(
             report, client.organization_id, to=body.get("to", draft.to), cc=body.get("cc", ()),
-            bcc=body.get("bcc", ()), subject=body.get("subject", draft.subject), text=body.get("text", draft.text),
-            html=draft.html if "text" not in body else None, actor=self._actor(client), template=draft.template)
+            bcc=body.get("bcc", ()), subject=body.get("subject", draft.subject), text=text,
+            html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
+            template=draft.template)
         return Response.json(openapi.AgingEmailOut().dump(_queued(sent)), status=201)
 
     def _aging(self, request: Request, client: ApiClient) -> AgingReport:
@@ -807,7 +823,8 @@ class InvoiceApi:
         sent = self.mail.statements.send(
             found, to=body.get("to", draft.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
             subject=body.get("subject", draft.subject), text=text,
-            html=draft.html if "text" not in body else None, actor=self._actor(client), template=draft.template)
+            html=text_to_html(text) if "text" in body else draft.html, actor=self._actor(client),
+            template=draft.template)
         return Response.json(openapi.StatementEmailOut().dump(_queued(sent, customer_id=sent.customer_id)), status=201)
 
     def _statement(self, request: Request, client: ApiClient) -> Statement:

@@ -97,3 +97,21 @@ def test_a_user_set_outside_requests_never_leaks_into_requests(shop):
     assert host.users.current().kind == "admin"
     resp = ShopClient(shop[0]).get("/admin/invoices")
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/admin/login")
+
+
+def test_an_api_token_may_do_only_what_its_admin_may_do_in_the_back_office(shop, admin):
+    records = shop[0].extensions["oro_reference_host"].records
+    viewer = records.add_admin("apiviewer", "apiviewer1234", organization_id=1, permissions=["oro_invoices.view"])
+    token = records.add_api_token(viewer, name="read-only ERP")
+    api = shop[0].test_client()
+    headers = {"Authorization": f"Bearer {token}"}
+    posted = next(i for i in admin.service.list_invoices({"organization_id": 1, "status": "posted"}, limit=50).items
+                  if i.document_type.value == "invoice" and i.amount_due > 0)
+    assert api.get(f"/api/invoices/{posted.id}", headers=headers).status_code == 200
+    credit = api.post(f"/api/invoices/{posted.id}/credit-notes", json={"full": True}, headers=headers)
+    assert credit.status_code == 403 and "'oro_invoices.credit' permission" in credit.get_json()["errors"][0]["message"]
+    assert api.post("/api/receivables/aging/email", headers=headers).status_code == 403
+    assert admin.service.credit_notes_of(posted.id) == []
+    full = records.add_api_token(records.admin_for_token(shop[1]["organizations"][0]["api_token"]).id)
+    assert api.post(f"/api/invoices/{posted.id}/credit-notes", json={"full": True},
+                    headers={"Authorization": f"Bearer {full}"}).status_code == 201          # an admin who may

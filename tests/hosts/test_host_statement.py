@@ -312,7 +312,7 @@ def test_the_api_emails_a_customer_their_statement_once_per_key(shop, admin):
     own = api_call(shop, "POST", path, {"to": ["ap@acme.example"], "subject": "Your statement", "text": "Attached."})
     assert own.status_code == 201 and own.get_json()["to"] == ["ap@acme.example"]
     bodies = mail.email_bodies(own.get_json()["id"])
-    assert bodies[2] == "Attached."
+    assert bodies[1:] == ("<p>Attached.</p>\n", "Attached.")                  # text and simple HTML
 
 
 @pytest.mark.parametrize("body, field", [({"to": "ap@acme.example"}, "to"), ({"to": ["not an address"]}, "to"),

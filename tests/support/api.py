@@ -29,6 +29,10 @@ CLIENTS = {
     "tok-other": ApiClient("other-org", 2),
     "tok-reader": ApiClient("reader", 1, frozenset({READ})),
     "tok-off": ApiClient("switched-off", 3, frozenset({READ, WRITE})),
+    # tokens acting for back-office users: what those users may do
+    "tok-viewer": ApiClient("viewer", 1, permissions=frozenset({"oro_invoices.view"})),
+    "tok-clerk": ApiClient("clerk", 1, permissions=frozenset({"oro_invoices.view", "oro_invoices.import",
+                                                              "oro_invoices.send"})),
 }
 
 

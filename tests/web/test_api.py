@@ -327,6 +327,28 @@ def test_a_read_only_client_cannot_write(api):
     assert api.get("/api/invoices", token="tok-reader").status_code == 200
 
 
+def test_a_token_acting_for_a_user_may_do_only_what_the_user_may_do_in_the_back_office(api):
+    def refused(resp, permission: str) -> bool:
+        return resp.status_code == 403 and f"without the 'oro_invoices.{permission}' permission" in \
+            assert_error_shape(resp)[0]["message"]
+
+    assert refused(api.post("/api/invoices", api_payload(), token="tok-viewer"), "import")
+    created = api.post("/api/invoices", api_payload(), token="tok-clerk")
+    assert created.status_code == 201
+    invoice = created.get_json()["id"]
+    assert refused(api.delete(f"/api/invoices/{invoice}", token="tok-clerk"), "delete")
+    assert api.post(f"/api/invoices/{invoice}/post", token="tok-clerk").status_code == 200
+    assert api.get(f"/api/invoices/{invoice}", token="tok-viewer").status_code == 200
+    assert api.post(f"/api/invoices/{invoice}/notes", {"body": "Called"}, token="tok-viewer").status_code == 201
+    assert refused(api.post(f"/api/invoices/{invoice}/credit-notes", {"full": True}, token="tok-clerk"), "credit")
+    assert refused(api.post(f"/api/invoices/{invoice}/payments", {"method": "bank_transfer", "action": "charge",
+                                                                   "amount": "1.00"}, token="tok-clerk"),
+                   "manage_payments")
+    assert refused(api.post("/api/receivables/aging/email", token="tok-viewer"), "send")
+    assert api.get(f"/api/invoices/{invoice}", token="tok-erp").get_json()["payment_status"] == "pending"
+    assert api.post(f"/api/invoices/{invoice}/void", token="tok-erp").status_code == 201     # an ERP's own: scopes
+
+
 def test_switched_off_invoices_answer_404_everywhere(api, settings):
     for method, path in [("GET", "/api/invoices"), ("POST", "/api/invoices"), ("GET", "/api/invoices/1"),
                          ("GET", "/api/invoices/1/pdf"), ("GET", "/api/invoices/by-external-id/x")]:

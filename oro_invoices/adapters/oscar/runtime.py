@@ -65,7 +65,8 @@ def database_url() -> str:
 
 def _api_tokens() -> dict[str, ApiClient]:
     tokens: dict[str, Any] = option("API_TOKENS", {})
-    return {token: ApiClient(name=str(c["name"]), organization_id=int(c["organization_id"]))
+    return {token: ApiClient(name=str(c["name"]), organization_id=int(c["organization_id"]),
+                             permissions=frozenset(c["permissions"]) if c.get("permissions") is not None else None)
             for token, c in tokens.items()}
 
 

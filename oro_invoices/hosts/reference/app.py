@@ -192,4 +192,6 @@ def _api_client(host: ReferenceHost, token: str) -> ApiClient | None:
     admin = host.records.admin_for_token(token)
     if admin is None or admin.organization_id is None:
         return None
-    return ApiClient(name=admin.username, organization_id=admin.organization_id)
+    # the token acts for its admin: it may do over the API what they may do in the back-office
+    return ApiClient(name=admin.username, organization_id=admin.organization_id,
+                     permissions=frozenset(admin.permissions or ()))

@@ -142,7 +142,7 @@ class AlreadySent(Conflict):
 
     def __init__(self, email: OutboxView):
         super().__init__(Message("This email was already sent to %(to)s (%(when)s); it was not sent again. To "
-                                 "send another one, open Send email again.", to=", ".join(email.to),
+                                 "send another one, open the email form again.", to=", ".join(email.to),
                                  when=email.sent_at or email.created_at))
         self.email = email
 
