@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext, SettingField
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.integration import webhook_endpoints
 from oro_invoices.integration.config import InvalidSetting, InvalidSettings, Settings
 
@@ -33,6 +33,10 @@ WRITE_ONLY_SECRETS = frozenset({"secret"})
 USE_DEFAULT_CONFLICT = Message('"Use default" was ticked, so this change was not saved. "Use '
                                'default" is now unticked: save again to keep the new value, or '
                                "tick it to keep the inherited one.")
+
+#: How a message names each scope (the words of the scope selector).
+SCOPE_LABELS = {"global": N_("Global"), "organization": N_("Organization"), "website": N_("Website"),
+                "customer_group": N_("Customer Group"), "customer": N_("Customer")}
 
 #: Why a scope object the admin may not configure answers 404, one message a scope.
 NOT_YOURS = {
@@ -211,6 +215,9 @@ class SettingsForm:
                  scope_id: int | None, ctx: ScopeContext):
         self.settings, self.fields = settings, fields
         self.scope, self.scope_id, self.ctx = scope, scope_id, ctx
+        #: after a refused ``save``: why settings it sent that this scope has no field for were
+        #: refused (a host shows these beside its "not saved" message)
+        self.not_here: list[str] = []
 
     def rows(self) -> list[FieldRow]:
         """Each field as stored at this scope, or inherited."""
@@ -257,6 +264,9 @@ class SettingsForm:
         """Validate every field sent in ``form``, then store all of them or none: the rows to
         show again (each problem as its ``error``) and whether it was saved."""
         settings, scope, scope_id = self.settings, self.scope, self.scope_id
+        self.not_here = self._not_here(form)
+        if self.not_here:   # all or nothing: a value that cannot be stored here stops the save
+            return self.rows(), False
         changes: dict[str, Any] = {}
         problems: dict[str, str] = {}
         rows: dict[str, FieldRow] = {}
@@ -298,6 +308,15 @@ class SettingsForm:
         for key, problem in problems.items():
             rows[key].error = i18n.gettext(problem)  # values in the page's formats
         return [rows[f.key] for f in self.fields], not problems
+
+    def _not_here(self, form: Mapping[str, str]) -> list[str]:
+        """Why each setting ``form`` sends that cannot be set at this scope is refused."""
+        schema = self.settings.schema
+        sent = {name.removesuffix(".use_default") for name in form}
+        return [i18n.gettext(Message("%(setting)s cannot be set at this scope (only at: %(scopes)s). Nothing "
+                                     "was saved.", setting=Message(schema[key].label),
+                                     scopes=tuple(Message(SCOPE_LABELS[s]) for s in schema[key].scopes)))
+                for key in sorted(sent) if key in schema and self.scope not in schema[key].scopes]
 
     def _edited(self, key: str, raw: Any, unchanged: list[Any]) -> bool:
         """Whether ``raw``, sent with "Use default" ticked, is an edit: a value other than those

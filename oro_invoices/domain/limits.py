@@ -15,6 +15,10 @@ MIN_INT64 = -(2**63)
 #: The largest PDF an external system may supply (an upload through the API, a file of an import).
 MAX_PDF_BYTES = 64 * 1024 * 1024
 
+#: How deeply a JSON document may nest objects and arrays: the API answers 400 beyond it, and
+#: an import refuses the record (deeper ones cannot be read without deep recursion).
+JSON_MAX_DEPTH = 16
+
 #: Characters no database text column can hold: NUL and unpaired UTF-16 surrogates.
 UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 
@@ -44,6 +48,12 @@ def parse_id(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_INT64 else None
+
+
+def shows_nothing(text: str) -> bool:
+    """Whether ``text`` has nothing to read: only spaces, line breaks, control characters and
+    invisible formatting characters (zero-width spaces and joiners, bidirectional marks)."""
+    return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
 def identifier_problem(value: str) -> str | None:

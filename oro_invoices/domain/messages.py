@@ -8,7 +8,7 @@ A message with values ("Line 3: the quantity must be positive", "Only 40.00 EUR 
 refunded") is a ``Message``: a ``str`` in English, as logs, the command line and the JSON API
 show it, that also keeps its catalog id and its values, so a page shows it in its reader's
 language with the values in the reader's formats (``oro_invoices.i18n.gettext`` accepts one).
-Values are text, numbers, dates, times, ``Amount`` or other messages. A message can be stored
+Values are text, numbers, dates, times, ``Amount``, ``Number`` or other messages. A message can be stored
 (``to_json``/``from_json``; activity entries keep theirs) and shown later in any language.
 """
 from __future__ import annotations
@@ -34,8 +34,19 @@ class Amount(NamedTuple):
         return f"{self.amount} {self.currency}"
 
 
+class Number(NamedTuple):
+    """A number in a message as English wrote it (``written``: "1,000,000,000,000"), shown in the
+    reader's number format."""
+
+    value: Decimal
+    written: str
+
+    def __str__(self) -> str:
+        return self.written
+
+
 #: What a message's values may be (a tuple: a list of them, "a, b and c" in the reader's language).
-Value = str | int | Decimal | dt.date | dt.datetime | Amount | tuple[Any, ...]
+Value = str | int | Decimal | dt.date | dt.datetime | Amount | Number | tuple[Any, ...]
 
 
 class Message(str):
@@ -108,6 +119,8 @@ def _value_json(value: Any) -> Any:
         return {"message": value.to_json()}
     if isinstance(value, Amount):
         return {"amount": str(value.amount), "currency": value.currency}
+    if isinstance(value, Number):
+        return {"number": str(value.value), "written": value.written}
     if isinstance(value, dt.datetime):
         return {"datetime": value.isoformat()}
     if isinstance(value, dt.date):
@@ -128,6 +141,8 @@ def _value_from_json(data: Any) -> Any:
         return Message.from_json(data["message"])
     if "amount" in data:
         return Amount(Decimal(data["amount"]), str(data["currency"]))
+    if "number" in data:
+        return Number(Decimal(data["number"]), str(data["written"]))
     if "datetime" in data:
         return dt.datetime.fromisoformat(data["datetime"])
     if "date" in data:

@@ -7,7 +7,7 @@ import datetime as dt
 import functools
 import re
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, localcontext
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -26,7 +26,7 @@ from babel.numbers import (
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
-from oro_invoices.domain.messages import Amount
+from oro_invoices.domain.messages import Amount, Number
 from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.addresses import PostalAddress, address_lines, country_name
 from oro_invoices.formatting.line_breaks import keep_words
@@ -87,6 +87,8 @@ def _unquoted(text: str) -> str:
 
 #: A number written the plain way, as the API and files take it ("1234.5").
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+#: The longest number typed that is read in the locale's way (longer ones only as plain numbers).
+_TYPED_MAX = 200
 
 
 @functools.lru_cache(maxsize=64)
@@ -189,9 +191,13 @@ class Formatter:
         typed, for the check that refuses it to quote."""
         # Swiss grouping is typed with either apostrophe
         compact = re.sub(r"[\s\u00a0\u202f]", "", text).replace("\u2019", "'")
-        if self._typed.fullmatch(compact):
+        if len(compact) <= _TYPED_MAX and self._typed.fullmatch(compact):
             try:
-                return format(parse_decimal(compact, self._locale, strict=True), "f")
+                # babel writes the number back to check its grouping: with room for all its digits,
+                # a number too long for the default 28 reaches the check that refuses it
+                with localcontext() as room:
+                    room.prec = max(room.prec, len(compact) + 2)
+                    return format(parse_decimal(compact, self._locale, strict=True), "f")
             except NumberFormatError:
                 pass
         return compact if _PLAIN_NUMBER.fullmatch(compact) else text
@@ -244,9 +250,11 @@ class Formatter:
 
     def value(self, value: Any) -> str:
         """A value of a message (``oro_invoices.domain.messages``) in this locale: an ``Amount``
-        as money, a date, a moment with its zone, a decimal as a number."""
+        as money, a date, a moment with its zone, a decimal or a ``Number`` as a number."""
         if isinstance(value, Amount):
             return self.money(value.amount, value.currency)
+        if isinstance(value, Number):
+            return format_decimal(value.value, locale=self._locale, decimal_quantization=False)
         if isinstance(value, dt.datetime):
             return self.datetime(value)
         if isinstance(value, dt.date):

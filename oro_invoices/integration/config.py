@@ -22,7 +22,7 @@ from marshmallow import fields, validate
 from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.payment_labels import method_label
 from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
@@ -46,6 +46,11 @@ log = logging.getLogger("oro_invoices.config")
 
 #: What every key of the add-on's settings starts with.
 SETTINGS_PREFIX = "oro_invoices."
+
+#: Settings that bound one another, (lower, higher): at no scope may the lower one's effective
+#: value pass the higher one's (an earliest year after the latest would refuse every posting).
+#: They are set at the global and organization scopes.
+ORDERED_PAIRS = (("oro_invoices.posting.earliest_year", "oro_invoices.posting.latest_year"),)
 
 
 class FormattedString(fields.String):
@@ -213,8 +218,8 @@ def _check_base_url(value: str) -> None:
 
 
 def _check_decimal(value: str) -> None:
-    """A non-negative decimal number written with digits and at most one point ("12.50")."""
-    if not re.fullmatch(r"\d{1,15}(\.\d{1,4})?", value.strip()):
+    """A non-negative decimal number written with ASCII digits and at most one point ("12.50")."""
+    if not re.fullmatch(r"[0-9]{1,15}(\.[0-9]{1,4})?", value.strip()):
         raise MarshmallowError(Message("Must be a number such as 10 or 12.50 (at most 4 decimals, "
                                        "not negative)."))
 
@@ -390,6 +395,10 @@ class Settings:
     def set(self, key: str, value: Any, scope: str = "global", scope_id: int | None = None) -> Any:
         """Validate and store ``value`` for ``key`` at one scope; return the stored value."""
         clean = self.validate(key, value, scope, scope_id)
+        for problem in self._crossings({key: clean}, scope, scope_id).values():
+            raise InvalidSetting(key, problem, Message(
+                "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
+                where=_where(scope, scope_id), value=repr(value), problem=problem))
         settings_memo.forget()
         self.store.save(key, clean, scope, scope_id)
         return clean
@@ -419,6 +428,8 @@ class Settings:
                 clean[key] = self.validate(key, value, scope, scope_id)
             except InvalidSetting as exc:
                 problems[key] = exc.problem
+        if not problems:
+            problems = self._crossings(clean, scope, scope_id)
         if problems:
             raise InvalidSettings(problems, _where(scope, scope_id))
         before = {key: self.store.load(key, scope, scope_id) for key in clean}
@@ -430,6 +441,62 @@ class Settings:
                 self._put(key, value, scope, scope_id)
             raise
         return clean
+
+    def _crossings(self, clean: Mapping[str, Any], scope: str, scope_id: int | None) -> dict[str, str]:
+        """What storing ``clean`` (valid values, None: "Use default") at this scope would make cross
+        (``ORDERED_PAIRS``), by the key changed: at this scope and, for a global save, at each
+        organization that keeps one of the pair itself."""
+        problems: dict[str, str] = {}
+        for pair in ORDERED_PAIRS:
+            if not any(key in clean for key in pair) or not all(key in self.schema for key in pair):
+                continue
+            places: list[int | None] = [None]
+            if scope == "global":
+                places += sorted({item.scope_id for key in pair for item in self.stored_everywhere(key, "organization")
+                                  if item.scope_id is not None})
+            for organization in places:
+                found = self._crossing(pair, clean, scope, scope_id, organization)
+                if found:
+                    problems.update({key: problem for key, problem in found.items() if key not in problems})
+                    break
+        return problems
+
+    def _crossing(self, pair: tuple[str, str], clean: Mapping[str, Any], scope: str, scope_id: int | None,
+                  organization: int | None) -> dict[str, Message]:
+        """The problems of the keys of ``pair`` that ``clean`` changes, if their values would cross
+        at the saved scope (``organization`` None) or at that organization under a global save."""
+        low, high = pair
+        before = {key: self._effective(key, {}, scope, scope_id, organization) for key in pair}
+        after = {key: self._effective(key, clean, scope, scope_id, organization) for key in pair}
+        changed = [key for key in pair if key in clean and after[key] != before[key]]
+        if not changed or after[low] <= after[high]:
+            return {}
+        labels = {key: Message(self.schema[key].label) for key in pair}
+        words = {low: (N_("Must not be after the %(setting)s (%(value)s)."),
+                       N_("Must not be after the %(setting)s that organization %(organization)s keeps "
+                          "(%(value)s).")),
+                 high: (N_("Must not be before the %(setting)s (%(value)s)."),
+                        N_("Must not be before the %(setting)s that organization %(organization)s keeps "
+                           "(%(value)s)."))}
+        other = {low: high, high: low}
+        return {key: Message(words[key][organization is not None], setting=labels[other[key]],
+                             value=str(after[other[key]]), organization=str(organization))
+                for key in changed}
+
+    def _effective(self, key: str, clean: Mapping[str, Any], scope: str, scope_id: int | None,
+                   organization: int | None) -> Any:
+        """The effective value of ``key`` once ``clean`` is stored at ``scope``: at that scope, or at
+        ``organization`` when the save is global and the organization keeps a value of its own."""
+        if organization is not None:
+            kept = self.store.load(key, "organization", organization)
+            if kept is not None:
+                return self.resolve(key, ScopeContext(organization_id=organization)).value
+        if key not in clean:
+            ctx = ScopeContext() if scope == "global" else ScopeContext(**{f"{scope}_id": scope_id})
+            return self.resolve(key, ctx).value
+        if clean[key] is not None:
+            return clean[key]
+        return self.schema[key].default if scope == "global" else self.resolve(key, ScopeContext()).value
 
     def _put(self, key: str, value: Any, scope: str, scope_id: int | None) -> None:
         settings_memo.forget()

@@ -26,7 +26,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import InternalStatus, InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, round_money, to_minor
+from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, minor_units, parse_decimal, round_money, to_minor
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.integration.payment_methods import (
     AmountLimits,
@@ -315,13 +315,9 @@ class Checkout:
                                                                         currency)))])
             return available.amount_due
         value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
-        try:
-            minor = to_minor(value, currency)
-        except ValidationError:
-            raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
-                                                      currency=currency, places=minor_units(currency)))]) from None
+        minor = _minor_or_none(value, currency)
         low, high, _ = available.amounts
-        if not available.minimum <= minor <= available.maximum:
+        if minor is None or not available.minimum <= minor <= available.maximum:
             if available.minimum == available.maximum:
                 raise ValidationError([("amount", Message("Must be %(amount)s: partial payments are not accepted "
                                                           "for this invoice.", amount=Amount(high, currency)))])
@@ -354,6 +350,18 @@ class Checkout:
             if row is None:
                 raise NotFound(Message("That payment does not exist."))
             return attempt_view(row)
+
+
+def _minor_or_none(value: Decimal, currency: str) -> int | None:
+    """``value`` in ``currency``'s minor units; None when it is ``AMOUNT_LIMIT`` or more either
+    way (beyond any invoice's bounds, and too long to round)."""
+    if abs(value) >= AMOUNT_LIMIT:
+        return None
+    try:
+        return to_minor(value, currency)
+    except ValidationError:
+        raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
+                                                  currency=currency, places=minor_units(currency)))]) from None
 
 
 def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:

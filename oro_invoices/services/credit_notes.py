@@ -58,6 +58,8 @@ from oro_invoices.services.schemas import (
 CREDIT_NOTE = DocumentType.CREDIT_NOTE.value
 REFUND = "refund"
 OUTSIDE = "outside"
+#: The longest reason a void or a re-issue may give.
+MAX_VOID_REASON = 1000
 
 #: The credit notes and replacing invoices of one invoice (``corrections_of``), built once.
 _CORRECTIONS = (select(*views.SUMMARY_COLUMNS, Invoice.reissued_from_id, PaymentState.invoice_id)
@@ -320,8 +322,8 @@ class CreditNotes:
 
     def _void_locked(self, s: Session, invoice_id: int, reason: str,
                      actor: str) -> tuple[Invoice, Invoice, StatusChange]:
-        if len(reason) > 1000:
-            raise ValidationError([("reason", "At most 1000 characters.")])
+        if len(reason) > MAX_VOID_REASON:
+            raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=MAX_VOID_REASON))])
         check_storable(reason, "reason")
         inv = self.ctx.load(s, invoice_id, lock=True)
         self._check_creditable(inv)

@@ -18,7 +18,7 @@ from typing import Any
 from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.messages import N_, Amount, Message
-from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.money import from_minor, minor_units
 from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
@@ -114,10 +114,23 @@ def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:
                                                                    value=repr(stated[name]))))
             continue
         if given != from_minor(worked_out[name], currency):
-            problems.append(Problem(record.location, term, Message(
-                _STATED[name], stated=Amount(given, currency), made=Amount(from_minor(worked_out[name], currency),
-                                                                          currency))))
+            problems.append(Problem(record.location, term, _stated_problem(name, given, worked_out[name], currency)))
     return problems
+
+
+def _stated_problem(name: str, given: Decimal, made: int, currency: str) -> Message:
+    """The document states ``given`` as its total ``name``, its lines make ``made`` minor units.
+    A stated amount with more decimals than the currency has is shown as written (the page's
+    money format would round it to what the lines make) and the reason is said."""
+    made_amount = Amount(from_minor(made, currency), currency)
+    places = minor_units(currency)
+    in_minor = given.scaleb(places)
+    if in_minor == in_minor.to_integral_value():
+        return Message(_STATED[name], stated=Amount(given, currency), made=made_amount)
+    stated = Message(_STATED[name], stated=f"{given} {currency}", made=made_amount)
+    why = (Message("%(currency)s amounts have no decimals.", currency=currency) if places == 0 else
+           Message("%(currency)s amounts have at most %(places)s decimals.", currency=currency, places=places))
+    return Message("%(problem)s %(more)s", problem=stated, more=why)
 
 
 def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:

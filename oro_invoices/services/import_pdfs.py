@@ -14,6 +14,7 @@ from types import TracebackType
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.domain.messages import Message
 from oro_invoices.services.import_reading import PdfFile, Problem, Record
 
 __all__ = ["PdfLibrary"]
@@ -26,7 +27,7 @@ class PdfLibrary:
         self.where = Path(where)
         self._zip: zipfile.ZipFile | None = None
         self._entries: set[str] = set()
-        self._by_name: dict[str, str | None] = {}  # file name -> entry (None: several have it)
+        self._by_name: dict[str, list[str]] = {}  # file name -> the entries that have it
         if self.where.is_dir():
             self._root = self.where.resolve()
             return
@@ -38,8 +39,7 @@ class PdfLibrary:
         for info in self._zip.infolist():
             if not info.is_dir():
                 self._entries.add(info.filename)
-                base = info.filename.rsplit("/", 1)[-1]
-                self._by_name[base] = None if base in self._by_name else info.filename
+                self._by_name.setdefault(info.filename.rsplit("/", 1)[-1], []).append(info.filename)
 
     def __enter__(self) -> PdfLibrary:
         return self
@@ -67,10 +67,14 @@ class PdfLibrary:
             if path.is_relative_to(self._root) and path.is_file():
                 return path, path.stat().st_size
             return None
-        entry = name if name in self._entries else self._by_name.get(name.rsplit("/", 1)[-1])
-        if not entry:
+        named = [name] if name in self._entries else self.named(name)
+        if len(named) != 1:
             return None
-        return zipfile.Path(self._zip, entry), self._zip.getinfo(entry).file_size
+        return zipfile.Path(self._zip, named[0]), self._zip.getinfo(named[0]).file_size
+
+    def named(self, name: str) -> list[str]:
+        """The zip's entries whose file name is that of ``name`` (none for a folder)."""
+        return list(self._by_name.get(name.rsplit("/", 1)[-1], ())) if self._zip is not None else []
 
     def resolve(self, record: Record) -> Record:
         """``record`` with its PDF taken from here (a problem when the file it names is missing).
@@ -82,13 +86,26 @@ class PdfLibrary:
         found = None
         if record.pdf_name:
             found = self.find(record.pdf_name)
-            if found is None:
+            if found is None and not self._ambiguous(record, record.pdf_name):
                 record.problems.append(Problem(record.location, "pdf_file",
                                                f"{record.pdf_name} is not in {self.where}."))
         elif record.payload.get("status") == "posted" and record.payload.get("external_id"):
             found = self.find(f"{record.payload['external_id']}.pdf")
+            if found is None:
+                self._ambiguous(record, f"{record.payload['external_id']}.pdf")
         record.pdf_path = found[0] if found else None
         if found and found[1] > MAX_PDF_BYTES:
             record.problems.append(Problem(record.location, "pdf_file", f"{found[0]} is larger than "
                                                                         f"{MAX_PDF_BYTES // (1024 * 1024)} MiB."))
         return record
+
+    def _ambiguous(self, record: Record, name: str) -> bool:
+        """Whether several entries of the zip have the file name ``name`` and no entry is
+        ``name`` itself; if so, a problem on ``record`` says which."""
+        named = self.named(name) if name not in self._entries else []
+        if len(named) < 2:
+            return False
+        record.problems.append(Problem(record.location, "pdf_file", Message(
+            "%(name)s is ambiguous: %(count)s entries of %(zip)s are named so (%(entries)s). Give the path "
+            "inside the zip.", name=name, count=len(named), zip=str(self.where), entries=tuple(sorted(named)))))
+        return True

@@ -9,6 +9,7 @@ PDF becomes that invoice's stored PDF, and XML is kept with the invoice (``impor
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import json
 import zipfile
@@ -17,10 +18,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from oro_invoices.domain.limits import JSON_MAX_DEPTH
 from oro_invoices.domain.messages import Message
 from oro_invoices.formatting.spreadsheet import read_cell
 from oro_invoices.services.import_pricing import LineSums
-from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
+from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
 
 LINE_FIELDS = ("description", "sku", "unit", "quantity", "unit_price", "tax_rate", "tax_category",
                "tax_exemption_reason")
@@ -134,8 +136,28 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
                 yield _record(path, location, item, problems, rows)
     except _Unreadable as exc:
         yield _fatal(exc.where, exc.message)
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except UnicodeDecodeError:
+        yield _fatal(str(path), _not_utf8(path))
+    except (OSError, csv.Error) as exc:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
+
+
+#: Byte order marks of other Unicode encodings (UTF-32's before UTF-16's: they start alike).
+_BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
+         (codecs.BOM_UTF16_BE, "UTF-16"))
+
+
+def _not_utf8(path: Path) -> str:
+    """Why ``path``, which does not decode as UTF-8, is refused: in which encoding it seems to be."""
+    try:
+        with path.open("rb") as fh:
+            start = fh.read(4)
+    except OSError:
+        start = b""
+    found = next((name for bom, name in _BOMS if start.startswith(bom)), None)
+    if found is None:
+        return Message("The file is not UTF-8 text: save it as UTF-8.")
+    return Message("The file is not UTF-8 text (it looks like %(encoding)s): save it as UTF-8.", encoding=found)
 
 
 class _Unreadable(Exception):
@@ -161,7 +183,11 @@ def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], lis
     """A JSON array, read item by item as it streams (memory holds one invoice at a time)."""
     try:
         for i, item in iter_json_array(fh):
-            yield f"{path}[{i}]", item, [], []
+            location = f"{path}[{i}]"
+            if item is TOO_DEEP:
+                yield location, None, [_too_deep(location)], []
+            else:
+                yield location, item, [], []
     except NotAnArray:
         raise _Unreadable(str(path), "Expected a JSON array of invoices.") from None
     except JsonStreamError as exc:
@@ -174,10 +200,18 @@ def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], li
         if not line.strip():
             continue
         location = f"{path}:{number}"
+        if deeper_than(JSON_MAX_DEPTH, line):   # never decoded: deep enough, it exhausts the recursion
+            yield location, None, [_too_deep(location)], []
+            continue
         try:
             yield location, json.loads(line), [], []
         except json.JSONDecodeError as exc:
             yield location, None, [Problem(location, "", f"Not valid JSON: {exc.msg}")], []
+
+
+def _too_deep(location: str) -> Problem:
+    return Problem(location, "", Message("Nested more than %(levels)s levels deep (the most an invoice may "
+                                         "have).", levels=JSON_MAX_DEPTH))
 
 
 def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
@@ -185,9 +219,14 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
     reader = csv.DictReader(fh)
     if not reader.fieldnames or "external_id" not in reader.fieldnames:
         raise _Unreadable(str(path), "The CSV needs a header row with an external_id column.")
+    repeated = sorted({name for name in reader.fieldnames if name and reader.fieldnames.count(name) > 1})
+    if repeated:
+        raise _Unreadable(str(path), Message("The header names %(columns)s more than once: which of its cells "
+                                             "counts would be a guess. Give each column once.",
+                                             columns=tuple(repeated)))
     current: tuple[str, dict[str, Any], list[Problem], list[str]] | None = None
     key = ""
-    for row in reader:
+    for first_line, row in _csv_rows(path, reader):
         location = f"{path}:{reader.line_num}"
         row_key = (row.get("external_id") or "").strip()
         if not row_key:
@@ -195,6 +234,10 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
                                            "Every row needs the invoice's external_id.")], []
             continue
         head, line, problems = _csv_row(location, row)
+        if _unclosed_quote(row):
+            problems.insert(0, Problem(location, "", Message(
+                "A quote in this row (from line %(line)s) is not closed: the cells after it were read as "
+                "one, over several lines.", line=first_line)))
         if current is None or row_key != key:
             if current is not None:
                 yield current
@@ -212,6 +255,31 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
             current[3].append(location)
     if current is not None:
         yield current
+
+
+def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """The rows of ``reader`` with the line each starts on; a cell longer than the csv module
+    reads stops the file, naming its row."""
+    while True:
+        first_line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            if "field limit" not in str(exc):
+                raise
+            raise _Unreadable(f"{path}:{reader.reader.line_num}", Message(
+                "A cell of this row is longer than %(count)s characters, more than any field may hold.",
+                count=csv.field_size_limit())) from None
+        yield first_line, row
+
+
+def _unclosed_quote(row: dict[str | None, Any]) -> bool:
+    """Whether ``row`` looks cut short by a quote never closed: fewer cells than the header, the
+    last of them running over several lines."""
+    cells = [value for column, value in row.items() if column is not None]
+    return None in cells and any(isinstance(value, str) and "\n" in value for value in cells)
 
 
 def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any], dict[str, Any], list[Problem]]:

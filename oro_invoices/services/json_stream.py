@@ -3,19 +3,60 @@
 ``json.JSONDecoder.raw_decode`` decodes one item at a time from a buffer that holds the
 unread rest of the current chunk; consumed text is dropped, so memory holds about one item
 and one chunk, whatever the size of the file. A syntax error says on which line, and in
-which item of the array, it was found.
+which item of the array, it was found. An item nested more deeply than ``JSON_MAX_DEPTH``
+comes as ``TOO_DEEP`` and reading goes on with the next (one too deep for the decoder's
+recursion is passed over without decoding it).
 """
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from typing import Any, TextIO
+from itertools import accumulate
+from typing import Any, Final, TextIO
 
-__all__ = ["CHUNK", "JsonStreamError", "NotAnArray", "iter_json_array"]
+from oro_invoices.domain.limits import JSON_MAX_DEPTH
+
+__all__ = ["CHUNK", "TOO_DEEP", "JsonStreamError", "NotAnArray", "TooDeep", "deeper_than", "iter_json_array",
+           "nesting"]
 
 #: characters read at a time
 CHUNK = 1 << 16
 _WHITESPACE = " \t\n\r"
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+#: a string, the start of one cut off (or never closed), or a bracket
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|"|[\[\]{}]')
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def nesting(text: str) -> int:
+    """How deeply the JSON ``text`` nests arrays and objects (brackets in strings do not count),
+    found without decoding it."""
+    return _bracket_depth(_STRING.sub("", text))
+
+
+def deeper_than(limit: int, text: str, start: int = 0, end: int | None = None) -> bool:
+    """Whether the JSON in ``text[start:end]`` nests more than ``limit`` arrays and objects; the
+    cheap bounds first (counting the brackets in strings too can only find it deeper)."""
+    part = text[start:end]
+    if part.count("[") + part.count("{") <= limit or _bracket_depth(part) <= limit:
+        return False
+    return nesting(part) > limit
+
+
+def _bracket_depth(text: str) -> int:
+    return max(accumulate(map(_STEP.__getitem__, _NOT_BRACKET.sub("", text))), default=0)
+
+
+class TooDeep:
+    """Stands for an item nested more deeply than the limit (``TOO_DEEP``)."""
+
+    def __repr__(self) -> str:
+        return "TOO_DEEP"
+
+
+TOO_DEEP: Final = TooDeep()
 
 
 class JsonStreamError(ValueError):
@@ -62,12 +103,17 @@ class _Buffer:
     def line_at(self, pos: int) -> int:
         return self.line + self.text.count("\n", 0, pos)
 
-    def value(self, decoder: json.JSONDecoder, index: int | None) -> Any:
-        """Decode the value that starts here (at a non-blank character)."""
+    def value(self, decoder: json.JSONDecoder, index: int | None, max_depth: int = JSON_MAX_DEPTH) -> Any:
+        """Decode the value that starts here (at a non-blank character); ``TOO_DEEP`` when it
+        nests more than ``max_depth`` arrays and objects."""
         want = 0
         while True:
             try:
                 value, end = decoder.raw_decode(self.text, self.pos)
+            except RecursionError:
+                if not self.skip():
+                    raise JsonStreamError("Unterminated array or object", self.line_at(self.pos), index) from None
+                return TOO_DEEP
             except json.JSONDecodeError as exc:
                 offset = exc.pos - self.pos  # reading on moves the item to the buffer's start
                 if self.more(want):  # perhaps cut off by the chunk's end: read on and retry
@@ -77,12 +123,34 @@ class _Buffer:
             if end == len(self.text) and self.more(want):  # a number may go on in the next chunk
                 want = 2 * len(self.text)
                 continue
-            self.pos = end
-            return value
+            start, self.pos = self.pos, end
+            return TOO_DEEP if deeper_than(max_depth, self.text, start, end) else value
+
+    def skip(self) -> bool:
+        """Move past the array or object that starts here without decoding it; False when the
+        text ends before it does."""
+        depth, at = 0, self.pos
+        while True:
+            found = _TOKEN.search(self.text, at)
+            if found is None or found.group() == '"':   # read on: more text, or the rest of a string
+                resume = (len(self.text) if found is None else found.start()) - self.pos
+                if not self.more(2 * len(self.text)):
+                    return False
+                at = self.pos + resume
+                continue
+            at, token = found.end(), found.group()
+            if token in ("[", "{"):
+                depth += 1
+            elif token in ("]", "}"):
+                depth -= 1
+                if depth == 0:
+                    self.pos = at
+                    return True
 
 
 def iter_json_array(fh: TextIO, *, chunk: int = CHUNK) -> Iterator[tuple[int, Any]]:
-    """``(index, item)`` for each item of the JSON array that ``fh`` holds.
+    """``(index, item)`` for each item of the JSON array that ``fh`` holds (``TOO_DEEP`` for
+    one nested more than ``JSON_MAX_DEPTH`` levels deep).
 
     :raises JsonStreamError: the text is not valid JSON (``NotAnArray``: valid, but not an array).
     """

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import NotFound, PermissionDenied, ValidationError
+from oro_invoices.domain.limits import shows_nothing
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
@@ -75,7 +76,7 @@ class Notes:
 def _checked(body: str) -> str:
     check_storable(body, "body")
     errors = NoteInputSchema().validate({"body": body})
-    if errors or not str(body).strip():
+    if errors or shows_nothing(str(body)):
         raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])
     return str(body).strip()
 

@@ -3,8 +3,10 @@
 Every event a method reports is stored under its method and event id (unique in the
 database) in the same transaction that records its payment transaction, so a redelivery, a
 retry racing the first delivery, or a customer reloading the response page finds the event
-and changes nothing. What an event says is checked against the add-on's own record before
-anything is recorded:
+and changes nothing. A refused event does not use up its id: a later delivery of that id that
+reports something else (the genuine answer after a copy with a changed amount) is checked as
+a new one. What an event says is checked against the add-on's own record before anything is
+recorded:
 
 - a charge or authorization must be for exactly the amount its attempt was started with
   (a provider's amount is never trusted over the attempt: a different one is refused and logged);
@@ -172,7 +174,12 @@ class PaymentEvents:
                     .with_for_update()).scalar_one_or_none()
                 if row is not None:
                     row.deliveries += 1
-                    return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
+                    if row.outcome != REFUSED or _says(row) == _says_of(event):
+                        return EventOutcome(event.event_id, DUPLICATE, row.reason, row.transaction_id)
+                    # A refusal does not use up the event id: this delivery says something else (a
+                    # copy with a changed AMOUNT came first, say), so it is checked as new.
+                    _retell(row, event, notes)
+                    return self._settle_new(s, method_name, row, actor)
                 row = PaymentEvent(
                     method=method_name, event_id=event.event_id, action=event.action,
                     successful=event.successful, amount=event.amount, currency=event.currency,
@@ -181,13 +188,17 @@ class PaymentEvents:
                     payload=_payload(event, notes), deliveries=1, received_at=self.ctx.clock())
                 s.add(row)
                 s.flush()
-                outcome = self._settle(s, method_name, row, actor)
-                if outcome.outcome == APPLIED:
-                    self._retry_deferred(s, method_name, row.invoice_id, actor)
-                return outcome
+                return self._settle_new(s, method_name, row, actor)
         except IntegrityError:
             # The same event, stored meanwhile by a concurrent delivery: that one applies it.
             return EventOutcome(event.event_id, DUPLICATE)
+
+    def _settle_new(self, s: Session, method_name: str, row: PaymentEvent, actor: str) -> EventOutcome:
+        """Settle a delivery just stored, then the deferred events it may unblock."""
+        outcome = self._settle(s, method_name, row, actor)
+        if outcome.outcome == APPLIED:
+            self._retry_deferred(s, method_name, row.invoice_id, actor)
+        return outcome
 
     def absorb(self, method_name: str, event: ProviderEvent, transaction_id: int) -> None:
         """Keep ``event`` as applied by the transaction ``transaction_id`` without recording one of its
@@ -333,6 +344,26 @@ def _finish(attempt: PaymentAttempt, row: PaymentEvent, transaction_id: int, mes
     if row.provider_reference and not attempt.provider_reference:
         attempt.provider_reference = row.provider_reference
     attempt.updated_at = now
+
+
+def _says(row: PaymentEvent) -> tuple[Any, ...]:
+    """What a stored event reports that its checks read: another delivery of the same id
+    saying the same is a redelivery."""
+    return (row.action, row.successful, row.amount, row.currency, row.provider_reference,
+            row.parent_reference, (row.payload or {}).get("attempt_id"))
+
+
+def _says_of(event: ProviderEvent) -> tuple[Any, ...]:
+    """``_says`` of an event as it would be stored."""
+    return (event.action, event.successful, event.amount, event.currency, _cut(event.provider_reference),
+            _cut(event.parent_reference), event.attempt_id)
+
+
+def _retell(row: PaymentEvent, event: ProviderEvent, notes: str) -> None:
+    """The refused ``row`` now holds what ``event`` reports, to be checked again."""
+    row.action, row.successful, row.amount, row.currency = event.action, event.successful, event.amount, event.currency
+    row.provider_reference, row.parent_reference = _cut(event.provider_reference), _cut(event.parent_reference)
+    row.payload, row.outcome, row.reason = _payload(event, notes), DEFERRED, ""
 
 
 def _cut(value: str | None) -> str | None:

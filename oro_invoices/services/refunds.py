@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.messages import N_, Amount, Message
-from oro_invoices.domain.money import from_minor, minor_units, parse_decimal, to_minor
+from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, minor_units, parse_decimal, to_minor
 from oro_invoices.integration.payment_methods import (
     CAPTURE_BEFORE,
     CancelRequest,
@@ -426,12 +426,14 @@ def _amount(amount: object, left: int, currency: str) -> int:
     if amount is None or (isinstance(amount, str) and not amount.strip()):
         return left
     value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
-    try:
-        minor = to_minor(value, currency)
-    except ValidationError:
-        raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
-                                                  currency=currency, places=minor_units(currency)))]) from None
-    if not 0 < minor <= left:
+    minor = None
+    if abs(value) < AMOUNT_LIMIT:   # beyond it, out of bounds (and too long to round)
+        try:
+            minor = to_minor(value, currency)
+        except ValidationError:
+            raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
+                                                      currency=currency, places=minor_units(currency)))]) from None
+    if minor is None or not 0 < minor <= left:
         raise ValidationError([("amount", Message("Must be more than 0 and at most %(amount)s, what remains of "
                                                   "the payment.", amount=Amount(from_minor(left, currency), currency)))])
     return minor

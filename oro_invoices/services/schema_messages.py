@@ -9,8 +9,10 @@ JSON API and logs keep the English text.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
-from oro_invoices.domain.messages import N_, Message
+from oro_invoices.domain.messages import N_, Message, Number
+from oro_invoices.domain.money import DECIMAL_SYNTAX_HINT
 
 #: marshmallow's own messages without values, and the schemas' own.
 FIXED = frozenset((
@@ -56,6 +58,14 @@ def _pattern(msgid: str) -> re.Pattern[str]:
 
 
 _PATTERNS = tuple((msgid, _pattern(msgid)) for msgid in WITH_VALUES)
+#: A number English wrote with digit grouping ("1,000,000,000,000"): a page writes it its own way.
+_GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?")
+#: The decimal fields' syntax message, with the hint it ends in (``money.DECIMAL_SYNTAX_HINT``).
+_NOT_A_DECIMAL = "Not a valid decimal number: " + DECIMAL_SYNTAX_HINT
+
+
+def _value(text: str) -> str | Number:
+    return Number(Decimal(text.replace(",", "")), text) if _GROUPED.fullmatch(text) else text
 
 
 def translatable(text: str) -> str:
@@ -64,8 +74,10 @@ def translatable(text: str) -> str:
         return text
     if text in FIXED:
         return Message(text)
+    if text == _NOT_A_DECIMAL:
+        return Message("Not a valid decimal number: %(hint)s", hint=Message(DECIMAL_SYNTAX_HINT))
     for msgid, pattern in _PATTERNS:
         found = pattern.match(text)
         if found is not None:
-            return Message(msgid, **found.groupdict())
+            return Message(msgid, **{name: _value(value) for name, value in found.groupdict().items()})
     return text

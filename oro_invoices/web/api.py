@@ -34,7 +34,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import MAX_PDF_BYTES, is_storable_text, parse_id
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_id
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -116,7 +116,7 @@ log = logging.getLogger(__name__)
 READ = "invoices:read"
 WRITE = "invoices:write"
 MAX_JSON_BYTES = 8 * 1024 * 1024
-MAX_DEPTH = 16
+MAX_DEPTH = JSON_MAX_DEPTH
 #: ``PUT /invoices/by-external-id/...`` says what it did: created, updated or unchanged.
 WRITE_RESULT_HEADER = "Invoice-Write-Result"
 #: what ``POST /e-invoices`` takes: a Factur-X / ZUGFeRD PDF, or CII or UBL XML

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from oro_invoices.domain.errors import NotFound, ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_id, shows_nothing
 from oro_invoices.i18n import _
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -35,7 +35,7 @@ class NoteActions:
             self.ctx.service.edit_note(doc.id, note_id, req.form.get("body", ""),
                                        author_id=user_id_of(req), actor=actor_of(req))
         except ValidationError as exc:
-            message = guard.friendly(exc)[1] if req.form.get("body", "").strip() else \
+            message = guard.friendly(exc)[1] if not shows_nothing(req.form.get("body", "")) else \
                 _("The note is empty. Write the note's text, then click Save, or delete the note.")
             return Response.redirect(self._notes_url(doc.id, edit_note=note_id), flashes=[("error", message)])
         return Response.redirect(self._notes_url(doc.id), flashes=[("success", _("Note saved."))])

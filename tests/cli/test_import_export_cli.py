@@ -54,6 +54,34 @@ def test_skip_imports_the_good_rows_and_exits_1(sqlite_db, tmp_path, capsys, che
     assert count(sqlite_db) == 1
 
 
+def _deep(levels: int) -> str:
+    return '{"a": ' * levels + "1" + "}" * levels
+
+
+def test_deeply_nested_json_is_one_problem_and_skip_imports_the_rest(sqlite_db, tmp_path, capsys, checking):
+    """Nesting deeper than the API takes (16 levels) is a problem of that record, however deep:
+    no traceback, the other records are imported with skip, and the report is written."""
+    good = (EXAMPLES / "invoices.jsonl").read_text().splitlines()
+    lines = tmp_path / "deep.jsonl"
+    lines.write_text("\n".join([good[0], _deep(100_000), good[1], _deep(17)[:-1] + ', "b": []}']) + "\n")
+    array = tmp_path / "deep.json"
+    items = json.loads((EXAMPLES / "invoices.json").read_text())
+    array.write_text("[\n" + ",\n".join([json.dumps(items[0]), "[" * 100_000 + "]" * 100_000,
+                                           json.dumps(items[1])]) + "\n]")
+    report = tmp_path / "report.json"
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--on-error", "skip",
+                 "--report", str(report), str(lines), str(array)]) == 1
+    out, err = capsys.readouterr()
+    assert err.splitlines() == [f"{lines}:2: Nested more than 16 levels deep (the most an invoice may have).",
+                                f"{lines}:4: Nested more than 16 levels deep (the most an invoice may have).",
+                                f"{array}[1]: Nested more than 16 levels deep (the most an invoice may have)."]
+    assert out.strip() == "imported: " + SUMMARY.format(c=4, u=0, n=0, s=3) + "; 3 problem(s)"
+    data = json.loads(report.read_text())
+    assert data["counts"]["problems"] == 3 and data["counts"]["created"] == 4
+    assert data["problems"][2]["record"] == f"{array}[1]"
+    assert count(sqlite_db) == 4
+
+
 def test_dry_run_then_import_then_unchanged(sqlite_db, capsys):
     files = [str(EXAMPLES / "invoices.csv"), str(EXAMPLES / "invoices.jsonl"), str(EXAMPLES / "invoices.json")]
     assert main(["import", "--db", sqlite_db.url, "--dry-run", *files]) == 0

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from oro_invoices.domain.limits import MAX_INT64, is_int64, is_storable_text, parse_id
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_INT64, is_int64, is_storable_text, parse_id
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -26,3 +26,8 @@ def test_int64_and_text_limits():
     assert not is_int64(MAX_INT64 + 1) and not is_int64(True) and not is_int64("1")
     assert is_storable_text("Müller GmbH") and not is_storable_text("a\x00b")
     assert not is_storable_text("lone \ud800 surrogate")
+
+
+def test_the_import_refuses_json_nested_as_deeply_as_the_api_does():
+    from oro_invoices.web import api
+    assert api.MAX_DEPTH == JSON_MAX_DEPTH == 16

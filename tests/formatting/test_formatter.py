@@ -200,6 +200,14 @@ def test_numbers_typed_into_a_form_are_read_in_the_pages_locale(locale, typed, r
     assert Formatter(locale).typed_number(typed) == read
 
 
+@pytest.mark.parametrize("locale,typed,read", [
+    ("de_DE", "1" + "0" * 40 + ",5", "1" + "0" * 40 + ".5"), ("en_US", "9" * 30, "9" * 30),
+    ("en_US", "1" + "0" * 40 + ".5", "1" + "0" * 40 + ".5"), ("fr_FR", "9" * 300 + ",5", "9" * 300 + ",5"),
+])
+def test_a_number_too_long_for_any_amount_is_read_for_the_check_that_refuses_it(locale, typed, read):
+    assert Formatter(locale).typed_number(typed) == read
+
+
 @pytest.mark.parametrize("locale,shown", [("de_DE", "1234,50"), ("en_US", "1234.50"), ("fr_FR", "1234,50")])
 def test_a_form_offers_a_number_with_the_locales_decimal_sign_and_reads_it_back(locale, shown):
     fmt = Formatter(locale)

@@ -148,6 +148,8 @@ def test_add_note(admin):
     said = text_of(admin.get(nul.headers["Location"]).get_data(as_text=True))
     assert "Note: Must not contain NUL or unpaired surrogate characters." in said
     assert "The note is empty" not in said
+    invisible = admin.submit(page, f"{page}/notes", {"body": "\u200b"})         # a zero-width space only
+    assert "The note is empty" in text_of(admin.get(invisible.headers["Location"]).get_data(as_text=True))
     assert [n.body for n in admin.service.notes(inv)] == ["Customer asked for <b>a copy</b>."]
 
 

@@ -167,3 +167,55 @@ def test_ticking_use_default_without_changing_the_field_falls_back(shop, admin):
     resp = admin.client.post(ORG1, data={**form_values(html), key: "", "csrf_token": token})
     assert resp.status_code == 302
     assert settings(shop).stored(key, "organization", 1) is None
+
+
+EARLIEST, LATEST = "oro_invoices.posting.earliest_year", "oro_invoices.posting.latest_year"
+
+
+def test_an_earliest_year_after_the_latest_is_refused_next_to_its_field(shop, admin):
+    """Else every posting would be refused; checked with the values in effect at the scope saved."""
+    before = stored_everywhere(shop)
+    resp = save(admin, ORG1, {EARLIEST: "2101", f"{EARLIEST}.use_default": None})
+    assert resp.status_code == 422
+    html = resp.get_data(as_text=True)
+    assert error_next_to(html, EARLIEST) == "Must not be after the Latest Year of a Posted Invoice (2100)."
+    assert error_next_to(html, LATEST) == ""
+    resp = save(admin, CONFIG, {LATEST: "1999", f"{LATEST}.use_default": None})
+    assert resp.status_code == 422
+    assert error_next_to(resp.get_data(as_text=True), LATEST) == \
+        "Must not be before the Earliest Year of a Posted Invoice (2000)."
+    de = {"Accept-Language": "de"}
+    html = admin.get(ORG1, headers=de).get_data(as_text=True)
+    data = {**form_values(html), EARLIEST: "2101", "csrf_token": form_token(html.split('id="h-config-form"')[1])}
+    data.pop(f"{EARLIEST}.use_default", None)
+    german = admin.client.post(ORG1, data=data, headers=de)
+    assert error_next_to(german.get_data(as_text=True), EARLIEST) == \
+        "Darf nicht nach dem Wert von „Spätestes Jahr einer gebuchten Rechnung“ (2100) liegen."  # not "2.100"
+    assert stored_everywhere(shop) == before
+    assert save(admin, ORG1, {EARLIEST: "2101", f"{EARLIEST}.use_default": None,
+                              LATEST: "2200", f"{LATEST}.use_default": None}).status_code == 302
+
+
+@pytest.mark.parametrize("value", ["\uff11\u0662", "\u0661\u0660.50"])
+def test_a_minimum_partial_payment_in_other_digits_is_refused(shop, admin, value):
+    key = "oro_invoices.partial_payment_minimum"
+    resp = save(admin, ORG1, {key: value, f"{key}.use_default": None})
+    assert resp.status_code == 422
+    assert "Must be a number such as 10 or 12.50" in error_next_to(resp.get_data(as_text=True), key)
+    assert settings(shop).stored(key, "organization", 1) is None
+
+
+@pytest.mark.parametrize("key,label", [("oro_invoices.einvoice.signing_certificate", "PDF Signing Certificate"),
+                                       ("oro_invoices.storage.download", "PDF Download Delivery")])
+def test_a_global_setting_sent_for_an_organization_is_refused_saying_where_it_is_set(shop, key, label):
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    before = stored_everywhere(shop)
+    url = CONFIG + "?scope=organization&scope_id=2"
+    resp = save(sakura, url, {key: "stream", "oro_invoices.number_prefix": "SK-",
+                              "oro_invoices.number_prefix.use_default": None})
+    assert resp.status_code == 422
+    text = text_of(resp.get_data(as_text=True))
+    assert f"{label} cannot be set at this scope (only at: Global). Nothing was saved." in text
+    assert "Configuration saved." not in text
+    assert stored_everywhere(shop) == before

@@ -5,6 +5,7 @@ import re
 from decimal import Decimal
 from html import unescape
 
+import pytest
 from support.payloads import invoice_payload, posted_for_seeded_customer
 from support.variant import documents_made
 
@@ -87,6 +88,36 @@ def test_the_credit_note_form_speaks_of_its_own_fields(admin):
     [note] = admin.service.credit_notes_of(inv.id)
     credit = admin.service.get(note.id)
     assert [(line.quantity, line.unit_price) for line in credit.lines][-1] == (1, Decimal("2.50"))
+
+
+@pytest.mark.parametrize("language,reason,decimal,between", [
+    ("de", "Grund: Höchstens 1000 Zeichen.",
+     "Gutzuschreibende Menge von Position 1: Keine gültige Dezimalzahl: schreiben Sie sie wie \"19.99\"",
+     "Muss zwischen -1.000.000.000.000 und 1.000.000.000.000 liegen."),
+    ("fr", "Motif: 1000 caractères au maximum.",
+     "Quantité de la ligne 1 à créditer : Nombre décimal non valide : écrivez-le comme \"19.99\"",
+     "Doit être compris entre -1 000 000 000 000 et 1 000 000 000 000."),   # narrow no-break spaces
+    ("ja", "理由: 1000 文字以内で入力してください。", "有効な小数ではありません：\"19.99\" のように書いてください",
+     "-1,000,000,000,000～1,000,000,000,000 の範囲で指定してください。"),
+])
+def test_refusals_of_the_void_and_credit_note_forms_speak_the_pages_language(admin, language, reason, decimal,
+                                                                           between):
+    inv = _posted_unpaid(admin)
+    view = f"/admin/invoices/{inv.id}"
+    headers = {"Accept-Language": language}
+
+    def refused(page: str, action: str, form: dict[str, str]) -> str:
+        resp = admin.submit(page, action, form, headers=headers)
+        assert resp.status_code == 422
+        return text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+
+    assert reason in refused(f"{view}/void", f"{view}/void", {"reason": "x" * 1001})
+    form = (f"{view}/credit-notes/new", f"{view}/credit-notes")
+    assert decimal in refused(*form, {"mode": "partial", "qty_1": "1e0"})
+    assert between in refused(*form, {"mode": "partial", "qty_1": "9" * 30})
+    comma = "." if language == "ja" else ","                   # as the page writes a decimal: no 500 either
+    assert between in refused(*form, {"mode": "partial", "qty_1": "1" + "0" * 40 + comma + "5"})
+    assert admin.service.credit_notes_of(inv.id) == []
 
 
 def test_void_then_reissue_with_links_both_ways(admin):

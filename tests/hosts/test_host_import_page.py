@@ -108,6 +108,22 @@ def test_the_docs_example_imports_into_the_demo_shop_for_initech(shop, admin):
     assert (doc.customer_id, str(doc.total_amount)) == (initech, "1235.77")
 
 
+def test_a_stated_total_with_more_decimals_than_its_currency_has_is_shown_as_written(shop, admin):
+    """The example in yen keeps its cents: 1043.50 is not shown rounded to ¥1,044 beside ¥1,044."""
+    from pathlib import Path
+    example = (Path(__file__).parents[2] / "docs" / "examples" / "invoice-cii.xml").read_text()
+    jpy = (example.replace("<ram:ID>RE-2025-0117</ram:ID>", "<ram:ID>JPY-1</ram:ID>")
+           .replace(">EUR<", ">JPY<").replace('currencyID="EUR"', 'currencyID="JPY"'))
+    [row] = rows(upload(admin, [("jpy.xml", jpy.encode())]))
+    assert row.startswith("jpy.xml Not imported ")
+    assert ("BT-109: The e-invoice states a total without VAT of 1043.50 JPY; its lines make ¥1,044. "
+            "JPY amounts have no decimals.") in row
+    german = admin.client.post(PAGE, headers={"Accept-Language": "de"}, content_type="multipart/form-data",
+                               data={"csrf_token": form_token(admin.get(PAGE).get_data(as_text=True)),
+                                     "files": [(io.BytesIO(jpy.encode()), "jpy.xml")]})
+    assert "1043.50 JPY" in rows(german)[0] and "JPY-Beträge haben keine Nachkommastellen." in rows(german)[0]
+
+
 def test_the_peppol_examples_import_into_the_demo_shop_as_an_invoice_and_its_credit_note(shop, admin):
     """docs/demo.md suggests the UBL examples too: the Download XML link gives the UBL back, offered
     although the shop issues no e-invoices itself (its setting is off)."""

@@ -184,6 +184,41 @@ def test_an_answer_with_another_amount_is_refused(shop):
     assert client.service.transactions(doc.id) == []
 
 
+def test_a_copy_with_another_amount_does_not_block_the_genuine_answer(shop):
+    """AMOUNT is not signed, and the answer comes back through the payer's browser: a copy with
+    AMOUNT changed is refused, and the genuine answer that follows is still recorded."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    wanted = hidden_fields(handover)["AMOUNT"]
+    tampered, request = hpp_answer(client, handover, amount=str(int(wanted) + 1))
+    assert "Payment Error!" in text_of(follow(client, tampered).get_data(as_text=True))
+    genuine, _ = hpp_answer(client, handover)
+    assert genuine.status_code == 200
+    text = text_of(follow(client, genuine).get_data(as_text=True))
+    assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
+    [charged] = client.service.transactions(doc.id)
+    assert charged.amount == doc.amount_due and charged.successful
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    hpp_answer(client, handover, amount=str(int(wanted) + 1))      # the copy again changes nothing
+    assert len(client.service.transactions(doc.id)) == 1
+
+
+def test_an_amount_in_other_digits_is_refused_as_not_a_number(shop, caplog):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    for amount in ("\u00b2", "\u0661\u0662", "\uff11"):
+        with caplog.at_level("WARNING", logger="oro_invoices.payments"):
+            reply, _ = hpp_answer(client, handover, amount=amount)
+        assert reply.status_code == 400
+        assert f"AMOUNT {amount!r} is not a number of minor units" in caplog.text
+    assert "failed to read a notification" not in caplog.text and "Traceback" not in caplog.text
+    assert client.service.transactions(doc.id) == []
+
+
 def test_partial_amounts_are_checked_and_paid(shop):
     configure(shop[0], partial=True, minimum="10")
     client = customer(shop, "ben.ortiz@acme.example")
@@ -198,6 +233,23 @@ def test_partial_amounts_are_checked_and_paid(shop):
     hpp_answer(client, handover.get_data(as_text=True))
     part = client.service.get(doc.id)
     assert part.payment_status is PaymentStatus.PAID_PARTIALLY and part.amount_paid == Decimal("25.00")
+
+
+@pytest.mark.parametrize("partial", [True, False])
+def test_a_huge_amount_is_refused_on_the_amount_field(shop, partial):
+    """An amount of 27 digits and more is out of bounds like any other, on the customer's page
+    and the guest link (with partial payments off the amount is a hidden field a payer can edit)."""
+    configure(shop[0], partial=partial, minimum="10")
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    expected = (f"Amount: Must be between €10.00 and €{doc.amount_due:,.2f}." if partial else
+                f"Amount: Must be €{doc.amount_due:,.2f}: partial payments are not accepted for this invoice.")
+    for page in (f"/customer/invoices/{doc.id}/payment", f"/invoices/pay/{doc.payment_token}"):
+        for huge in ("9" * 29, "1" + "0" * 40 + ".5", "-" + "9" * 30):
+            refused = proceed(client, page, amount=huge)
+            assert refused.status_code == 422, (page, huge)
+            assert expected in text_of(refused.get_data(as_text=True))
+    assert client.service.get(doc.id).amount_paid == doc.amount_paid
 
 
 def test_a_german_customer_types_the_amount_with_a_decimal_comma(shop):
@@ -546,6 +598,23 @@ def test_a_german_admin_refunds_an_amount_typed_with_a_decimal_comma(shop, admin
                         {"amount": "1,50", "notes": ""}, headers=german, follow_redirects=True)
     assert "Die Zahlung über 1,50 € wurde erfolgreich erstattet." in text_of(done.get_data(as_text=True))
     assert [t.amount for t in admin.service.transactions(doc.id) if t.action == "refund"] == [Decimal("1.50")]
+
+
+def test_a_huge_refund_amount_shows_the_dialog_again_with_the_reason(shop, admin, rebates):
+    doc = _paid_through_the_shop(shop)
+    [charge] = admin.service.transactions(doc.id)
+    dialog_url = f"/admin/invoices/{doc.id}?dialog=refund&transaction={charge.id}"
+    action = f"/admin/invoices/{doc.id}/transactions/{charge.id}/refund"
+    for huge in ("9" * 30, "1" + "0" * 40 + ".5"):
+        refused = admin.submit(dialog_url, action, {"amount": huge, "notes": ""})
+        assert refused.status_code == 422
+        assert (f"Amount: Must be more than 0 and at most €{charge.amount:,.2f}, what remains of the payment."
+                in text_of(refused.get_data(as_text=True)))
+    german = admin.submit(dialog_url, action, {"amount": "1" + "0" * 40 + ",5", "notes": ""},
+                          headers={"Accept-Language": "de"})
+    assert german.status_code == 422
+    assert "höchstens {} €".format(f"{charge.amount:.2f}".replace(".", ",")) in text_of(german.get_data(as_text=True))
+    assert rebates.calls == 0
 
 
 def test_refund_needs_the_manage_payments_permission(shop, rebates):

@@ -129,6 +129,8 @@ def test_responses_are_verified_like_the_npm_sdk_verifies_them():
     (sign_response(response(MERCHANT_ID="Other"), SECRET), "for merchant 'Other'"),
     (sign_response(response(AMOUNT="19.99"), SECRET), "AMOUNT '19.99' is not a number of minor units"),
     (sign_response(response(AMOUNT=""), SECRET), "AMOUNT '' is not"),
+    (sign_response(response(AMOUNT="\u00b2"), SECRET), "AMOUNT '\u00b2' is not a number of minor units"),
+    (sign_response(response(AMOUNT="1\u0669"), SECRET), "AMOUNT '1\u0669' is not a number of minor units"),
     (sign_response(response(ORDER_ID="../x"), SECRET), "names no valid ORDER_ID"),
 ])
 def test_bad_responses_are_refused_with_the_reason(fields, message):

@@ -127,6 +127,59 @@ def test_unreadable_files_say_where(tmp_path, name, text, where, message):
     assert field.endswith(where) and message in msg
 
 
+@pytest.mark.parametrize("header,named", [
+    ("external_id,currency,external_id", "external_id"),
+    ("external_id,currency,line_quantity,currency,line_quantity", "currency, line_quantity"),
+])
+def test_a_csv_header_naming_a_column_twice_refuses_the_file(tmp_path, header, named):
+    path = write(tmp_path, "dup.csv", header + "\n" + ",".join(["DH-1", "EUR", "DH-2", "USD", "1"][:header.count(",") + 1])
+                 + "\n")
+    with pytest.raises(ValidationError) as err:
+        read_records(path)
+    assert err.value.errors == [(str(path), f"The header names {named} more than once: which of its "
+                                            "cells counts would be a guess. Give each column once.")]
+
+
+@pytest.mark.parametrize("name", ["u16.csv", "u16.jsonl", "u16.json"])
+@pytest.mark.parametrize("encoding,said", [("utf-16", "UTF-16"), ("utf-16-be", "UTF-16"), ("utf-32", "UTF-32")])
+def test_a_utf16_file_is_refused_saying_to_save_it_as_utf8(tmp_path, name, encoding, said):
+    text = {"csv": "external_id,currency\nU-1,EUR\n", "jsonl": '{"external_id": "U-1"}\n',
+            "json": '[{"external_id": "U-1"}]'}[name.rsplit(".", 1)[1]]
+    path = tmp_path / name
+    path.write_bytes(("\ufeff" + text).encode(encoding))
+    with pytest.raises(ValidationError) as err:
+        read_records(path)
+    assert err.value.errors == [(str(path), f"The file is not UTF-8 text (it looks like {said}): save it as UTF-8.")]
+
+
+def test_a_file_in_another_encoding_is_refused_without_the_decoders_words(tmp_path):
+    path = tmp_path / "latin.csv"
+    path.write_bytes("external_id,customer_name\nL-1,Müller\n".encode("latin-1"))
+    with pytest.raises(ValidationError) as err:
+        read_records(path)
+    assert err.value.errors == [(str(path), "The file is not UTF-8 text: save it as UTF-8.")]
+
+
+def test_a_csv_cell_over_the_field_limit_names_its_row(tmp_path):
+    path = write(tmp_path, "big.csv", "external_id,currency,customer_name\nB-1,EUR,Acme\nB-2,EUR," + "x" * 200_000
+                 + "\nB-3,EUR,Acme\n")
+    with pytest.raises(ValidationError) as err:
+        read_records(path)
+    assert err.value.errors == [(f"{path}:3", "A cell of this row is longer than 131072 characters, more than "
+                                              "any field may hold.")]
+
+
+def test_an_unclosed_quote_is_named_as_such(tmp_path):
+    path = write(tmp_path, "quote.csv", 'external_id,customer_name,currency\nQ-1,Acme,EUR\nQ-2,"Beta,EUR\n'
+                                       "Q-3,Gamma,EUR\nQ-4,Delta,EUR\n")
+    with pytest.raises(ValidationError) as err:
+        read_records(path)
+    assert err.value.errors == [(f"{path}:5", "A quote in this row (from line 3) is not closed: the cells after it "
+                                              "were read as one, over several lines.")]
+    fine = write(tmp_path, "multiline.csv", 'external_id,customer_name,currency\nQ-1,"Acme\nGmbH",EUR\n')
+    assert [r.payload["customer_name"] for r in read_records(fine)] == ["Acme\nGmbH"]
+
+
 def test_missing_pdf_and_duplicates_are_reported_together(importing, tmp_path):
     a = dict(invoice_payload(external_id="D-1", status="posted"), pdf_file="nope.pdf")
     b = invoice_payload(external_id="D-1")

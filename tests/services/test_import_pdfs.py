@@ -76,6 +76,14 @@ def test_an_ambiguous_file_name_in_a_zip_needs_its_folder(tmp_path):
         assert library.find("X-1.pdf") is None
         found, size = library.find("2025/X-1.pdf")
         assert found.read_bytes() == b"%PDF-1.4 new" and size == 12
+        named, by_id, missing = (library.resolve(r) for r in iter_file(record_file(
+            tmp_path, {**POSTED, "external_id": "N-1", "pdf_file": "X-1.pdf"}, POSTED,
+            {**POSTED, "external_id": "N-2", "pdf_file": "2026/gone.pdf"})))
+    ambiguous = (f"X-1.pdf is ambiguous: 2 entries of {archive} are named so (2024/X-1.pdf, 2025/X-1.pdf). "
+                 "Give the path inside the zip.")
+    assert [(p.field, p.message) for p in named.problems] == [("pdf_file", ambiguous)]
+    assert [(p.field, p.message) for p in by_id.problems] == [("pdf_file", ambiguous)]   # not rendered instead
+    assert [(p.field, p.message) for p in missing.problems] == [("pdf_file", f"2026/gone.pdf is not in {archive}.")]
 
 
 @pytest.mark.parametrize("content", [None, b"PK\x03\x04 broken", b"plain text"])

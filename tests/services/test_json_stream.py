@@ -8,7 +8,14 @@ import tracemalloc
 import pytest
 
 from oro_invoices.services.import_reading import iter_file
-from oro_invoices.services.json_stream import JsonStreamError, NotAnArray, iter_json_array
+from oro_invoices.services.json_stream import (
+    TOO_DEEP,
+    JsonStreamError,
+    NotAnArray,
+    deeper_than,
+    iter_json_array,
+    nesting,
+)
 
 ITEMS = [{"external_id": "A-1", "lines": [{"quantity": 1e3, "price": "12.50"}], "note": "ä \"quoted\" ]},["},
          {"external_id": "A-2", "n": 123456789, "neg": -0.5, "flag": True, "none": None},
@@ -90,3 +97,38 @@ def test_memory_does_not_grow_with_the_array(tmp_path):
     assert (seen_small, seen_large) == (1000, 8000)
     assert peak_large < large.stat().st_size / 10            # never the file, nor a large part of it
     assert peak_large < peak_small * 1.5                      # eight times the file, about the same memory
+
+
+@pytest.mark.parametrize("chunk", [3, 64, 1 << 16])
+def test_an_item_nested_too_deeply_is_too_deep_and_reading_goes_on(chunk):
+    deep = '{"a": ' * 100_000 + '"]}[{"' + "}" * 100_000      # brackets in strings do not count
+    seventeen = "[" * 17 + "]" * 17
+    sixteen = '{"s": "' + "[" * 40 + '", "x": ' + "[" * 15 + "]" * 15 + "}"
+    text = f'[{{"external_id": "A-1"}},\n{deep},\n{seventeen}, {sixteen},\n{{"external_id": "A-2"}}]'
+    items = list(iter_json_array(io.StringIO(text), chunk=chunk))
+    assert [i for i, _ in items] == [0, 1, 2, 3, 4]
+    assert [item for _, item in items][1:3] == [TOO_DEEP, TOO_DEEP]
+    assert items[3][1]["s"] == "[" * 40 and items[4][1] == {"external_id": "A-2"}
+
+
+def test_a_too_deep_item_that_never_closes_is_a_syntax_error():
+    with pytest.raises(JsonStreamError) as caught:
+        list(iter_json_array(io.StringIO('[{"a": 1},\n' + "[" * 100_000), chunk=7))
+    assert (caught.value.line, caught.value.index) == (2, 1)
+
+
+@pytest.mark.parametrize("text, depth", [("1", 0), ("[]", 1), ('{"a": [1, {"b": "}}}[[["}]}', 3),
+                                         ('"\\"[["', 0), ("[" * 5000 + "]" * 5000, 5000)])
+def test_nesting_counts_brackets_outside_strings(text, depth):
+    assert nesting(text) == depth
+    assert deeper_than(depth - 1, text) and not deeper_than(depth, text)
+
+
+def test_the_import_names_a_too_deep_record_and_reads_the_rest(tmp_path):
+    path = tmp_path / "deep.jsonl"
+    path.write_text('{"external_id": "A-1"}\n' + '{"a": ' * 100_000 + "1" + "}" * 100_000 + '\n{"external_id": "A-2"}\n')
+    records = list(iter_file(path))
+    assert [r.payload.get("external_id") for r in records] == ["A-1", None, "A-2"]
+    assert [p.as_dict() for p in records[1].problems] == [{
+        "record": f"{path}:2", "field": "",
+        "message": "Nested more than 16 levels deep (the most an invoice may have)."}]

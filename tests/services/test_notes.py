@@ -40,3 +40,17 @@ def test_nobody_else_changes_a_note(service):
     with pytest.raises(ValidationError):
         service.edit_note(inv.id, note.id, "   ", author_id=7)
     assert sorted(n.body for n in service.notes(inv.id)) == ["Mine", "Written before authors were kept"]
+
+
+@pytest.mark.parametrize("body", ["\u200b", " \u200b\u2060 \n", "\ufeff", "\u200e\u200f\t"])
+def test_a_note_of_only_invisible_characters_is_refused_like_an_empty_one(service, body):
+    inv = service.create(invoice_payload())
+    with pytest.raises(ValidationError) as added:
+        service.add_note(inv.id, body, actor="Alice", author_id=7)
+    assert added.value.errors == [("body", "Write the note's text (up to 10,000 characters).")]
+    note = service.add_note(inv.id, "Mine", actor="Alice", author_id=7)
+    with pytest.raises(ValidationError) as edited:
+        service.edit_note(inv.id, note.id, body, author_id=7)
+    assert edited.value.errors == added.value.errors
+    assert [n.body for n in service.notes(inv.id)] == ["Mine"]
+

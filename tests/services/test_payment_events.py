@@ -70,6 +70,24 @@ def test_an_amount_other_than_the_attempts_is_refused_and_logged(db, caplog):
     assert any("was refused" in a.summary for a in service.activities(doc.id))
 
 
+def test_a_refused_event_does_not_block_the_genuine_delivery_of_its_id(db):
+    """A copy of the provider's answer with another amount is refused; the genuine answer under
+    the same event id that follows is recorded, and the refused copy sent again changes nothing."""
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id).attempt.public_id
+    tampered = callback(attempt, charge(attempt, 23187))
+    refused = service.handle_payment_callback("fakepay", tampered)
+    assert [o.outcome for o in refused.outcomes] == ["refused"] and refused.attempt.status == "failed"
+    assert [o.outcome for o in service.handle_payment_callback("fakepay", tampered).outcomes] == ["duplicate"]
+    genuine = service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186)))
+    assert [o.outcome for o in genuine.outcomes] == ["applied"] and genuine.attempt.status == "succeeded"
+    for again in (tampered, callback(attempt, charge(attempt, 23186))):
+        assert [o.outcome for o in service.handle_payment_callback("fakepay", again).outcomes] == ["duplicate"]
+    assert [(t.action, t.amount) for t in service.transactions(doc.id)] == [("charge", Decimal("231.86"))]
+    assert status(service, doc) is PaymentStatus.PAID_IN_FULL
+
+
 def test_an_unverifiable_callback_records_nothing(db):
     service, _, _ = payment_service(db)
     doc = posted_invoice(service)

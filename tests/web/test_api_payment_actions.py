@@ -117,6 +117,10 @@ def test_capture_part_of_an_authorization(paying):
                                                "holds (231.86 USD), not part of it."}]
     fake.captures_part = True
     assert listed(http, inv)[auth]["captures_part"] is True
+    huge = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"amount": "9" * 30})
+    assert huge.status_code == 422
+    assert assert_error_shape(huge) == [{"field": "amount", "message": "Must be more than 0 and at most 231.86 USD, "
+                                         "what remains of the payment."}]
     resp = http.post(f"/api/invoices/{inv}/payments/{auth}/capture", {"amount": "200.00", "notes": "part shipped"})
     assert resp.status_code == 200, resp.get_data()
     body = resp.get_json()
@@ -158,6 +162,9 @@ def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(p
 @pytest.mark.parametrize(("path", "body", "status", "field", "message"), [
     ("/payments/{tx}/refund", {"amount": 5}, 422, "amount", 'A decimal string such as "50.00"'),
     ("/payments/{tx}/refund", {"amount": "999"}, 422, "amount", "Must be more than 0 and at most 231.86 USD"),
+    ("/payments/{tx}/refund", {"amount": "9" * 30}, 422, "amount", "Must be more than 0 and at most 231.86 USD"),
+    ("/payments/{tx}/refund", {"amount": "-" + "9" * 40 + ".5"}, 422, "amount", "Must be more than 0 and at most"),
+    ("/payments/{tx}/refund", {"amount": "1e400"}, 422, "amount", "is not a decimal number"),
     ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
     ("/payments/{tx}/capture", {"amount": 5}, 422, "amount", 'leave it out to capture all that remains.'),
     ("/payments/{tx}/capture", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),

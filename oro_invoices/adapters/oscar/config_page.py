@@ -137,8 +137,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 messages.success(request, i18n.gettext("The invoice settings were saved."))
                 query = f"?scope={scope}" + (f"&scope_id={scope_id}" if scope_id else "")
                 return HttpResponseRedirect(reverse("oro_invoices:settings") + query)
-            messages.error(request, i18n.gettext("The settings were not saved: please correct the "
-                                                 "highlighted values."))
+            for message in form.not_here:
+                messages.error(request, message)
+            if not form.not_here:
+                messages.error(request, i18n.gettext("The settings were not saved: please correct the "
+                                                     "highlighted values."))
             status = 422
         else:
             rows = form.rows()

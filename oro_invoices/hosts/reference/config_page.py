@@ -71,8 +71,11 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
             flask.flash(_("Configuration saved."), "success")
             return flask.redirect(flask.url_for("host_config.config", group_key=group.key,
                                                 scope=scope, scope_id=scope_id))
-        flask.flash(_("The configuration was not saved: please correct the highlighted values."),
-                    "error")
+        for message in form.not_here:
+            flask.flash(message, "error")
+        if not form.not_here:
+            flask.flash(_("The configuration was not saved: please correct the highlighted values."),
+                        "error")
         status = 422
     else:
         with i18n.using(shop_language()):

@@ -27,6 +27,8 @@ APPROVED = "00"
 HPP_VERSION = "2"
 ORDER_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,50}$")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+#: An amount in minor units: ASCII digits only (``str.isdigit`` takes "²" and "١"), at most 18.
+_MINOR_UNITS = re.compile(r"[0-9]{1,18}", re.ASCII)
 
 
 def sha1_hash(values: Sequence[str], secret: str) -> str:
@@ -135,7 +137,7 @@ def verify_response(fields: Mapping[str, str], *, secret: str, merchant_id: str)
     if not ORDER_ID_PATTERN.match(order_id):
         raise CallbackRejected("The response names no valid ORDER_ID.")
     raw_amount = fields.get("AMOUNT", "")
-    if not raw_amount.isdigit() or len(raw_amount) > 18:
+    if not _MINOR_UNITS.fullmatch(raw_amount):
         raise CallbackRejected(f"The response's AMOUNT {raw_amount!r} is not a number of minor units.",
                                attempt_id=order_id)
     return HppResponse(timestamp=fields.get("TIMESTAMP", ""), merchant_id=fields["MERCHANT_ID"],
