@@ -105,7 +105,7 @@ from oro_invoices.web.errors import (
     headers_for,
     status_for,
 )
-from oro_invoices.web.http import Request, Response
+from oro_invoices.web.http import Request, Response, json_integer
 from oro_invoices.web.periods import parse_day
 
 if TYPE_CHECKING:
@@ -948,7 +948,7 @@ def json_object(request: Request) -> dict[str, Any]:
     if len(request.body) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
     try:
-        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant)
+        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant, parse_int=json_integer)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.") from None
     except (UnicodeDecodeError, ValueError) as exc:

@@ -53,7 +53,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
     if isinstance(exc, errors.EInvoiceInvalid):  # its errors are rules, not fields; its message names them
         return status, _(exc.message)
     if isinstance(exc, errors.ValidationError):
-        parts = [f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors]
+        # two fields of one label (a dialog's body, checked as text and as its HTML) say it once
+        parts = dict.fromkeys(f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)

@@ -6,9 +6,12 @@ handler, and turns the ``Response`` back (see ``oro_invoices.adapters.flask``).
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from oro_invoices.web.errors import BadRequest
 
 
 @dataclass(frozen=True)
@@ -83,3 +86,13 @@ class Response:
         if isinstance(self.body, (bytes, bytearray)):
             return bytes(self.body).decode()
         return b"".join(self.body).decode()
+
+
+def json_integer(text: str) -> int:
+    """``parse_int`` of ``json.loads`` for request bodies: an integer longer than Python converts
+    is refused in plain words (``BadRequest``), not with Python's advice to raise its limit."""
+    try:
+        return int(text)
+    except ValueError:
+        raise BadRequest(f"Numbers in the body must be at most {sys.get_int_max_str_digits()} digits; "
+                         'amounts are decimal strings such as "19.99".') from None

@@ -1,7 +1,7 @@
 """Idempotent writes of the JSON API: the ``Idempotency-Key`` request header.
 
 A POST, PATCH or PUT sent with a key runs once per API client and key: the same key
-with the same request (method, path and body) gets the first response again, marked
+with the same request (method, path, query and body) gets the first response again, marked
 ``Idempotent-Replayed: true``; with another request it is refused (422). Answers below
 500 are kept (errors too); after a 5xx the key is forgotten so the request can be retried.
 Keys are kept for ``ttl`` (24 hours by default). The rows live in
@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import time
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.persistence import idempotency as keys
@@ -39,10 +40,36 @@ def parse_key(request: Request) -> str | None:
     return raw
 
 
+#: Starts a fingerprint that covers the query; a stored one without it (hex only) was written
+#: before the query counted and is compared with method, path and body alone.
+WITH_QUERY = "q:"
+
+
 def request_hash(request: Request) -> str:
-    """What makes two requests "the same": method, path and body."""
+    """What makes two requests "the same": method, path, query (its parameters sorted) and body.
+
+    It fits the key's column (64 characters): ``WITH_QUERY``, then 62 hex digits of the digest.
+    """
+    query = urlencode(sorted(_query_pairs(request))).encode()
+    return WITH_QUERY + _digest(request, query)[:64 - len(WITH_QUERY)]
+
+
+def same_request(stored: str, request: Request) -> bool:
+    """Whether ``request`` is the one a key was first used with (its stored ``request_hash``)."""
+    if stored.startswith(WITH_QUERY):
+        return stored == request_hash(request)
+    return stored == _digest(request)
+
+
+def _query_pairs(request: Request) -> list[tuple[str, str]]:
+    """Every ``(name, value)`` of the request's query."""
+    lists = request.query_lists or {name: [value] for name, value in request.query.items()}
+    return [(name, value) for name, values in lists.items() for value in values]
+
+
+def _digest(request: Request, *more: bytes) -> str:
     digest = hashlib.sha256()
-    for part in (request.method.upper().encode(), request.path.encode(), bytes(request.body)):
+    for part in (request.method.upper().encode(), request.path.encode(), bytes(request.body), *more):
         digest.update(len(part).to_bytes(8, "big"))
         digest.update(part)
     return digest.hexdigest()
@@ -65,10 +92,10 @@ class IdempotentWrites:
         state = keys.claim(self.db, who, fingerprint, now=self.clock(), ttl=self.ttl)
         deadline = time.monotonic() + self.wait
         while not state.owned:
-            if state.request_hash != fingerprint:
+            if not same_request(state.request_hash, request):
                 raise ValidationError([(HEADER, f"The {HEADER} {who.key[:255]!r} was already used for a "
-                                                "different request (method, path or body); send a new "
-                                                "key for a new request.")])
+                                                "different request (method, path, query or body); send a "
+                                                "new key for a new request.")])
             if state.response is not None:
                 return _replay(state.response)
             if time.monotonic() >= deadline:

@@ -235,15 +235,21 @@ class Outcome:
         return not isinstance(self.body, (bytes, bytearray))
 
     def headers_only(self) -> Outcome:
-        """The same response without its body (HEAD); an iterable body is closed."""
+        """The same response without its body (HEAD); an iterable body is closed.
+
+        A streamed body stays a stream (of nothing), so that the framework sends no length for
+        it, as for GET, rather than ``Content-Length: 0``.
+        """
         headers = dict(self.headers)
+        body: bytes | Iterable[bytes] = b""
         if self.streamed:
             close = getattr(self.body, "close", None)
             if callable(close):
                 close()
+            body = iter(())  # an iterator: not a sequence whose length a framework would count
         elif self.body and not any(k.lower() == "content-length" for k in headers):
             headers["Content-Length"] = str(len(bytes(self.body)))  # type: ignore[arg-type]
-        return replace(self, headers=headers, body=b"")
+        return replace(self, headers=headers, body=body)
 
 
 @contextlib.contextmanager

@@ -159,6 +159,21 @@ def test_download_streams_answers_head_and_revalidates(shop):
     assert client.get(url, headers={"If-None-Match": resp.headers["etag"]}).status_code == 304
 
 
+@pytest.mark.parametrize("url", ["/admin/invoices/export.csv", "/admin/invoices/aging-detail.csv",
+                                 "/admin/invoices/export-pdfs.zip", "/api/invoices/pdfs.zip"])
+def test_head_on_a_streamed_download_sends_its_headers_and_no_length(shop, url):
+    client, _, _ = shop
+    login(client, *PERMISSIONS)
+    auth = {"Authorization": "Bearer tok"}
+    got = client.get(url, headers=auth)
+    assert got.status_code == 200 and got.content and "content-length" not in got.headers
+    head = client.head(url, headers=auth)
+    assert head.status_code == 200 and head.content == b""
+    assert "content-length" not in head.headers                              # not "0": the file is not empty
+    for name in ("content-type", "content-disposition"):
+        assert head.headers[name] == got.headers[name]
+
+
 def test_the_order_tab_is_embedded_from_an_async_view(shop):
     client, _, data = shop
     login(client, "oro_invoices.view")

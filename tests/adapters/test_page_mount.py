@@ -144,8 +144,10 @@ def test_head_keeps_the_headers_and_closes_a_download_unread():
     stream = io.BytesIO(KIT_PDF)
     out = Outcome("raw", 200, {"Content-Length": str(len(KIT_PDF))}, FileChunks(stream),
                   "application/pdf").headers_only()
-    assert out.body == b"" and out.headers["Content-Length"] == str(len(KIT_PDF))
+    assert out.streamed and list(out.body) == [] and out.headers["Content-Length"] == str(len(KIT_PDF))
     assert stream.closed
+    chunked = Outcome("raw", 200, {}, iter([b"a,b\n"]), "text/csv").headers_only()
+    assert chunked.streamed and list(chunked.body) == [] and "Content-Length" not in chunked.headers
     page = Outcome("page", 200, {}, b"<p>12345</p>").headers_only()
     assert page.body == b"" and page.headers["Content-Length"] == "12"
 

@@ -6,6 +6,8 @@ import re
 
 import pytest
 
+from oro_invoices.formatting import Formatter
+from oro_invoices.hosts.reference import models
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
 EXPECTED = {
@@ -74,3 +76,26 @@ def test_an_add_on_flash_message_is_in_the_browsers_language(admin):
     resp = admin.submit(view, f"{view}/notes", {"body": "Bitte prüfen"}, headers=headers,
                         follow_redirects=True)
     assert "Notiz hinzugefügt." in text_of(resp.get_data(as_text=True))
+
+
+
+def days_of_orders(client: ShopClient, url: str, headers: dict[str, str]) -> dict[str, str]:
+    """Each order an order list shows, by number, with the day its Created column writes."""
+    page = client.get(url, headers=headers).get_data(as_text=True)
+    rows = [[text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+            for row in re.findall(r"<tr>(.*?)</tr>", page.split("<tbody>")[1], re.S)]
+    return {cells[0]: cells[-2 if url.startswith("/admin") else -1] for cells in rows}
+
+
+@pytest.mark.parametrize("accept, language", [("ja,en;q=0.5", "ja"), ("fr-FR,fr;q=0.9", "fr"), ("de-DE", "de"),
+                                              ("en-US", "en")])
+def test_the_shops_order_lists_write_their_days_in_the_pages_language(shop, admin, accept, language):
+    created = {row.identifier: row.created_at
+               for row in shop[0].extensions["oro_reference_host"].records.rows(models.orders)}
+    write = Formatter(language).date
+    headers = {"Accept-Language": accept}
+    for client, url in ((admin, "/admin/orders"), (customer(shop), "/customer/orders")):
+        shown = days_of_orders(client, url, headers)
+        assert shown and shown == {number: write(created[number]) for number in shown}, url
+    if language == "ja":
+        assert re.fullmatch(r"\d{4}/\d{2}/\d{2}", shown["SO-1002"])

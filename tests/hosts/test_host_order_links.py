@@ -1,7 +1,10 @@
-"""The storefront invoice page's order link opens for everyone who sees the invoice."""
+"""An invoice page's order link opens for everyone who sees the invoice: in the storefront, and in the
+back-office for an admin of no organization, who sees every organization's invoices and orders."""
 from __future__ import annotations
 
 import re
+
+from support.admins import admin_with
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
@@ -35,3 +38,28 @@ def test_the_order_of_another_customer_stays_closed(shop):
     own_acme = order_link(amanda, "ERP-SO-1001-1")
     assert dieter.get(own_acme).status_code == 404                                 # not the parent's
     assert customer(shop, "gina.park@globex.example").get(link).status_code == 404
+
+
+def test_an_admin_of_no_organization_opens_every_organizations_order_an_invoice_links(shop):
+    everyone = admin_with(shop, username="auditor", organization_id=None)
+    links = []
+    for external_id in ("ERP-SO-1001-1", "ERP-SO-1011-11"):              # Northwind's, Sakura's
+        inv = everyone.service.find_id(external_id=external_id)
+        page = everyone.get(f"/admin/invoices/{inv}").get_data(as_text=True)
+        links.append(re.search(r'href="(/admin/orders/\d+)"', page).group(1))
+    for link, number in zip(links, ("SO-1001", "SO-1011"), strict=True):
+        page = everyone.get(link)
+        assert page.status_code == 200 and f"Order {number}" in text_of(page.get_data(as_text=True))
+    listed = admin_orders(everyone)
+    assert set(links) <= set(listed) and len(listed) == len(shop[1]["orders"])
+
+    northwind = ShopClient(shop[0])                                         # an admin of one organization
+    northwind.login_admin()
+    assert links[0] in admin_orders(northwind) and links[1] not in admin_orders(northwind)
+    assert northwind.get(links[1]).status_code == 404
+
+
+def admin_orders(client: ShopClient) -> list[str]:
+    """The order pages ``/admin/orders`` links, once each."""
+    page = client.get("/admin/orders").get_data(as_text=True)
+    return list(dict.fromkeys(re.findall(r'href="(/admin/orders/\d+)"', page)))

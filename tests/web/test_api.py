@@ -438,3 +438,12 @@ def test_the_blueprint_follows_the_api_base_path(db):
     resp = client.post("/erp/v1/invoices", json=api_payload(), headers={"Authorization": "Bearer tok-erp"})
     assert resp.status_code == 201 and resp.headers["Location"] == f"/erp/v1/invoices/{resp.get_json()['id']}"
     assert client.get("/api/invoices", headers={"Authorization": "Bearer tok-erp"}).status_code == 404
+
+
+def test_a_number_too_long_for_python_is_refused_in_plain_words(api):
+    created = api.create()
+    raw = '{"body": "x", "n": ' + "7" * 100_000 + "}"
+    resp = api.request("POST", f"/api/invoices/{created['id']}/notes", data=raw, content_type="application/json")
+    assert resp.status_code == 400
+    assert assert_error_shape(resp)[0]["message"] == ('Numbers in the body must be at most 4300 digits; amounts are '
+                                                      'decimal strings such as "19.99".')

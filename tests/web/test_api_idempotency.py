@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import threading
 
@@ -217,3 +218,32 @@ def test_a_key_left_processing_by_a_dead_server_is_taken_over_after_10_minutes(d
     taken = api.post("/api/invoices", api_payload(), headers=KEY)
     assert taken.status_code == 201 and "Idempotent-Replayed" not in taken.headers
     assert api.post("/api/invoices", api_payload(), headers=KEY).headers["Idempotent-Replayed"] == "true"
+
+
+def test_the_same_key_with_another_query_is_422_and_the_order_of_its_parameters_does_not_count(api):
+    first = api.post("/api/invoices", api_payload(), headers=KEY, query={"a": "1", "b": "2"})
+    assert first.status_code == 201
+    again = api.post("/api/invoices?b=2&a=1", api_payload(), headers=KEY)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == first.get_json()
+    for other in ("/api/invoices?a=1&b=3", "/api/invoices?a=1", "/api/invoices?a=1&b=2&b=2", "/api/invoices"):
+        resp = api.post(other, api_payload(), headers=KEY)
+        assert resp.status_code == 422, other
+        [error] = assert_error_shape(resp)
+        assert error["field"] == "Idempotency-Key" and "query" in error["message"]
+    assert invoice_count(api) == 1
+
+
+def test_a_key_stored_before_the_query_counted_still_replays_its_request(api, db):
+    body = json.dumps(api_payload()).encode()
+    legacy = hashlib.sha256()
+    for part in (b"POST", b"/api/invoices", body):          # the fingerprint of method, path and body
+        legacy.update(len(part).to_bytes(8, "big"))
+        legacy.update(part)
+    now = api.service.clock()
+    state = keys.claim(db, keys.ClientKey(1, "erp", KEY["Idempotency-Key"]), legacy.hexdigest(), now=now,
+                       ttl=dt.timedelta(hours=1))
+    keys.complete(db, state.id, keys.StoredResponse(201, "application/json", {}, b'{"id": 77}'))
+    replay = api.post("/api/invoices?a=1", api_payload(), headers=KEY)
+    assert replay.headers["Idempotent-Replayed"] == "true" and replay.get_json() == {"id": 77}
+    assert api.post("/api/invoices", api_payload(external_id="other"), headers=KEY).status_code == 422
+    assert invoice_count(api) == 0

@@ -1,6 +1,7 @@
 """The language of the reference shop's own pages: the browser's (``Accept-Language``)."""
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from decimal import Decimal
 from typing import Any
@@ -28,12 +29,13 @@ def _negotiated(accept_language: str | None) -> str:
 def install_shop_language(env: Any) -> None:
     """Give the shop's templates ``_``/``gettext``/``ngettext`` in the request's language, and
     the filters that write its values in that language's formats (``unit_price``, ``percent``,
-    ``measure``: an order's prices, tax rates, and quantities with their units)."""
+    ``measure``, ``date``: an order's prices, tax rates, quantities with their units, and days)."""
     i18n.install(env, language=shop_language)
     env.globals["page_language"] = shop_language
     env.filters["unit_price"] = _unit_price
     env.filters["percent"] = _percent
     env.filters["measure"] = _measure
+    env.filters["date"] = _date
 
 
 @functools.cache
@@ -51,6 +53,10 @@ def _percent(rate: Any) -> str:
 
 def _measure(quantity: Any, unit: str | None) -> str:
     return _formatter(shop_language()).measure(Decimal(quantity), unit)
+
+
+def _date(value: dt.date | None) -> str:
+    return _formatter(shop_language()).date(value)
 
 
 def _(message: str, **values: Any) -> str:

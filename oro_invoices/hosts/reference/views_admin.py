@@ -6,7 +6,7 @@ from typing import Any
 import flask
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Table, func, select
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.messages import N_
@@ -45,6 +45,12 @@ def logout() -> ResponseReturnValue:
     return flask.redirect(flask.url_for("host_admin.login"))
 
 
+def of_organization(table: Table, organization_id: int | None) -> list[ColumnElement[bool]]:
+    """What keeps ``table``'s rows to an admin's organization: nothing for an admin of no
+    organization, who sees every organization's, as they see every invoice."""
+    return [] if organization_id is None else [table.c.organization_id == organization_id]
+
+
 @bp.route("/")
 @admin_required
 def dashboard() -> ResponseReturnValue:
@@ -53,9 +59,9 @@ def dashboard() -> ResponseReturnValue:
     org = user.organization_id
     with reading(host.engine) as c:
         orders = c.execute(select(func.count()).select_from(m.orders)
-                           .where(m.orders.c.organization_id == org)).scalar_one()
+                           .where(*of_organization(m.orders, org))).scalar_one()
         customers = c.execute(select(func.count()).select_from(m.customers)
-                              .where(m.customers.c.organization_id == org)).scalar_one()
+                              .where(*of_organization(m.customers, org))).scalar_one()
     org_name = host.records.name_of(m.organizations, org, "")
     shortcuts = host.menu.visible(host.scope_for(user))
     return page("admin_dashboard.html", _("Dashboard"), orders=orders, customers=customers,
@@ -67,8 +73,7 @@ def dashboard() -> ResponseReturnValue:
 def orders() -> ResponseReturnValue:
     host = host_of()
     org = host.users.current().organization_id
-    rows = host.records.rows(m.orders, m.orders.c.organization_id == org,
-                             order_by=m.orders.c.id.desc())
+    rows = host.records.rows(m.orders, *of_organization(m.orders, org), order_by=m.orders.c.id.desc())
     customers = {r.id: r.name for r in host.records.rows(m.customers)}
     return page("admin_orders.html", _("Orders"), orders=rows, customers=customers)
 
@@ -79,7 +84,7 @@ def order(order_id: int) -> ResponseReturnValue:
     host = host_of()
     user = host.users.current()
     snapshot = host.orders.get(order_id)
-    if snapshot is None or snapshot.organization_id != user.organization_id:
+    if snapshot is None or user.organization_id not in (None, snapshot.organization_id):
         flask.abort(404)
     tabs = host.order_view.visible_tabs(ScopeContext(organization_id=snapshot.organization_id,
                                                      website_id=snapshot.website_id))
@@ -114,8 +119,7 @@ def _tab_content(endpoint: str, order_id: int) -> Markup:
 def customers() -> ResponseReturnValue:
     host = host_of()
     org = host.users.current().organization_id
-    rows = host.records.rows(m.customers, m.customers.c.organization_id == org,
-                             order_by=m.customers.c.name)
+    rows = host.records.rows(m.customers, *of_organization(m.customers, org), order_by=m.customers.c.name)
     names = {r.id: r.name for r in rows}
     groups = {r.id: r.name for r in host.records.rows(m.customer_groups)}
     users = host.records.rows(m.customer_users,

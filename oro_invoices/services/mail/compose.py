@@ -16,10 +16,14 @@ from oro_invoices.persistence.outbox import Attachment
 # A pragmatic address check: one @, no spaces or control characters, a dotted domain.
 _ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
-_UNSAFE_HEADER = re.compile(r"[\r\n\x00]")
+# Every character str.splitlines() splits on, which Python's email headers refuse, and NUL.
+_UNSAFE_HEADER = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]")
 _FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_SUBJECT = 500
 MAX_RECIPIENTS = 50
+#: The longest display name of a recipient: its header line stays far below RFC 5322's 998
+#: octets, which a mail server refuses beyond (Python cannot fold a name without spaces).
+MAX_DISPLAY_NAME = 200
 
 
 @dataclass(frozen=True)
@@ -39,7 +43,8 @@ class EmailDraft:
 
 
 def has_line_break(value: str) -> bool:
-    """Whether ``value`` would break out of a header line (CR, LF or NUL)."""
+    """Whether ``value`` would break out of a header line: CR, LF, NUL or any other character
+    that ``str.splitlines()`` splits on (``\\v``, ``\\f``, NEL, U+2028, U+2029, ...)."""
     return bool(_UNSAFE_HEADER.search(value or ""))
 
 
@@ -62,6 +67,9 @@ def recipients(field: str, value: str | Iterable[str] | None,
         if not isinstance(item, str):
             errors.append((field, Message("%(address)s is not an email address.", address=repr(item))))
             continue
+        if not is_storable_text(item):
+            errors.append((field, Message("Must not contain NUL or unpaired surrogate characters.")))
+            continue
         if has_line_break(item):
             errors.append((field, Message("Recipients must not contain line breaks.")))
             continue
@@ -71,9 +79,18 @@ def recipients(field: str, value: str | Iterable[str] | None,
         if not parsed or any(not addr for _, addr in parsed):
             errors.append((field, _invalid(item.strip())))
             continue
+        crowded = _entry_of_several(item)
+        if crowded is not None:
+            errors.append((field, Message("%(entry)s holds more than one address: separate recipients with commas.",
+                                          entry=repr(crowded))))
+            continue
         for name, addr in parsed:
             if not is_address(addr):
                 errors.append((field, _invalid(addr)))
+                continue
+            if len(name) > MAX_DISPLAY_NAME:
+                errors.append((field, Message("The name of %(address)s must be at most %(limit)s characters.",
+                                              address=repr(addr), limit=MAX_DISPLAY_NAME)))
                 continue
             entry = _entry(name, addr)
             if entry not in result:
@@ -81,6 +98,39 @@ def recipients(field: str, value: str | Iterable[str] | None,
     if len(result) > MAX_RECIPIENTS:
         errors.append((field, Message("At most %(limit)s recipients per field.", limit=MAX_RECIPIENTS)))
     return tuple(result)
+
+
+def _entry_of_several(value: str) -> str | None:
+    """The first comma-separated entry of ``value`` that holds more than one address
+    (``Jane <a@x.com> <b@y.com>``), or None."""
+    for entry in _entries(value):
+        if len([addr for _, addr in getaddresses([entry]) if addr]) > 1:
+            return entry.strip()
+    return None
+
+
+def _entries(value: str) -> list[str]:
+    """``value`` split at its commas outside quotes, comments (parentheses) and angle brackets."""
+    entries: list[str] = []
+    start, depth, quoted, escaped = 0, 0, False, False
+    for at, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif char in "(<":
+            depth += 1
+        elif char in ")>":
+            depth = max(depth - 1, 0)
+        elif char == "," and depth == 0:
+            entries.append(value[start:at])
+            start = at + 1
+    entries.append(value[start:])
+    return entries
 
 
 def _invalid(address: str) -> Message:
@@ -148,6 +198,8 @@ def check_message(*, to: str | Iterable[str], cc: str | Iterable[str], bcc: str 
     bcc_list = recipients("bcc", bcc, errors)
     if not isinstance(subject, str) or not subject.strip():
         errors.append(("subject", Message("Enter a subject.")))
+    elif not is_storable_text(subject):
+        errors.append(("subject", Message("Must not contain NUL or unpaired surrogate characters.")))
     elif has_line_break(subject):
         errors.append(("subject", Message("The subject must not contain line breaks.")))
     elif len(subject) > MAX_SUBJECT:
@@ -156,7 +208,7 @@ def check_message(*, to: str | Iterable[str], cc: str | Iterable[str], bcc: str 
     if not (html or "").strip() and not (text or "").strip():
         errors.append(("text", Message("Write the message (as HTML, text or both).")))
     errors += [(name, Message("Must not contain NUL or unpaired surrogate characters."))
-               for name, value in (("subject", subject), ("html", html), ("text", text),
+               for name, value in (("html", html), ("text", text),
                                    ("template", template), ("once", once))
                if isinstance(value, str) and not is_storable_text(value)]
     if errors:

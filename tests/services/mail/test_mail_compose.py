@@ -16,6 +16,7 @@ from oro_invoices.domain.errors import (
 from oro_invoices.integration.plugins import hookimpl
 from oro_invoices.services.mail import NOTIFICATION_TEMPLATE as TEMPLATE
 from oro_invoices.services.mail import EmailTemplateError, MailService
+from oro_invoices.services.mail.compose import check_message
 
 
 def posted(app):
@@ -265,3 +266,66 @@ def test_no_payment_link_while_the_invoice_cannot_be_paid(app):
                                              "amount": str(invoice.total_amount)})
     paid = make_mail(app).prepare(invoice.id)
     assert "/invoices/pay/" not in paid.text and "/invoices/pay/" not in paid.html
+
+
+#: Every character ``str.splitlines()`` splits on: Python's email headers refuse each of them.
+LINE_BREAKS = [chr(c) for c in range(0x110000) if len(f"a{chr(c)}b".splitlines()) > 1]
+
+
+def test_the_line_breaks_refused_are_all_that_split_lines():
+    assert LINE_BREAKS == ["\n", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"]
+
+
+@pytest.mark.parametrize("brk", LINE_BREAKS, ids=[f"U+{ord(c):04X}" for c in LINE_BREAKS])
+@pytest.mark.parametrize("field, message, changed", [
+    ("subject", "The subject must not contain line breaks.", lambda brk: {"subject": f"Invoice{brk}Bcc: x@evil.test"}),
+    ("to", "Recipients must not contain line breaks.", lambda brk: {"to": [f"Bea{brk}Buyer <buyer@acme.test>"]}),
+    ("cc", "Recipients must not contain line breaks.", lambda brk: {"cc": f"x@acme.test{brk}"}),
+], ids=["subject", "to-name", "cc"])
+def test_every_line_break_is_refused_in_subject_and_recipients(brk, field, message, changed):
+    message_args = dict(to="buyer@acme.test", cc="", bcc="", subject="Invoice", html=None, text="Hello")
+    with pytest.raises(ValidationError) as err:
+        check_message(**{**message_args, **changed(brk)})
+    assert err.value.errors == [(field, message)]
+
+
+def test_a_recipients_name_of_at_most_200_characters_is_taken(app):
+    invoice = posted(app)
+    mail = make_mail(app)
+    with pytest.raises(ValidationError) as err:
+        mail.send(invoice.id, to=["N" * 201 + " <buyer@acme.test>"], cc="A" * 1000 + " <boss@acme.test>",
+                  subject="Invoice", text="Hello", actor="admin")
+    assert err.value.errors == [("to", "The name of 'buyer@acme.test' must be at most 200 characters."),
+                                ("cc", "The name of 'boss@acme.test' must be at most 200 characters.")]
+    view = mail.send(invoice.id, to=["N" * 200 + " <buyer@acme.test>"], subject="Invoice", text="Hello",
+                     actor="admin")
+    assert view.to == ("N" * 200 + " <buyer@acme.test>",)
+
+
+@pytest.mark.parametrize("value, entry", [
+    ("Evil <x@evil.test> <buyer@acme.test>", "Evil <x@evil.test> <buyer@acme.test>"),
+    (["boss@acme.test", "x@evil.test <buyer@acme.test>"], "x@evil.test <buyer@acme.test>"),
+    ("boss@acme.test, Evil <x@evil.test> <buyer@acme.test>", "Evil <x@evil.test> <buyer@acme.test>"),
+])
+def test_an_entry_holding_two_addresses_is_refused_naming_it(value, entry):
+    with pytest.raises(ValidationError) as err:
+        check_message(to=value, cc="", bcc="", subject="Invoice", html=None, text="Hello")
+    assert err.value.errors == [("to", f"{entry!r} holds more than one address: separate recipients with commas.")]
+
+
+def test_entries_separated_by_commas_quoted_names_and_groups_are_taken(app):
+    invoice = posted(app)
+    view = make_mail(app).send(
+        invoice.id, to='"Buyer, Bea" <buyer@acme.test>, Boss <boss@acme.test>',
+        cc="Team: one@acme.test, two@acme.test;", bcc=["x@acme.test (Audit, <old>)"],
+        subject="Invoice", text="Hello", actor="admin")
+    assert view.to == ('"Buyer, Bea" <buyer@acme.test>', "Boss <boss@acme.test>")
+    assert view.cc == ("one@acme.test", "two@acme.test")
+    assert view.bcc == ('"Audit, <old>" <x@acme.test>',)
+
+
+def test_a_nul_is_reported_once_with_its_own_message():
+    with pytest.raises(ValidationError) as err:
+        check_message(to="buyer@acme.test\x00", cc="", bcc="", subject="Invoice\x00", html=None, text="Hello")
+    assert err.value.errors == [("to", "Must not contain NUL or unpaired surrogate characters."),
+                                ("subject", "Must not contain NUL or unpaired surrogate characters.")]

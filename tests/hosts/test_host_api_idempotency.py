@@ -1,0 +1,31 @@
+"""An ``Idempotency-Key`` in the reference shop's API: the query is part of the request it names, so
+a retry for another customer is refused instead of answered with the first customer's message."""
+from __future__ import annotations
+
+from support.api import shop_api_call as api_call
+
+KEY = {"Idempotency-Key": "month-end-statement"}
+BODY = {"to": ["books@example.com"]}
+
+
+def test_the_same_key_for_another_customers_statement_is_422_and_sends_nothing(shop):
+    mail = shop[0].extensions["oro_invoices"].mail
+    first = api_call(shop, "POST", "/receivables/statement/email?customer_id=1", BODY, headers=KEY)
+    assert first.status_code == 201 and first.get_json()["customer_id"] == 1
+    other = api_call(shop, "POST", "/receivables/statement/email?customer_id=3", BODY, headers=KEY)
+    assert other.status_code == 422 and "Idempotent-Replayed" not in other.headers
+    [error] = other.get_json()["errors"]
+    assert error["field"] == "Idempotency-Key" and "different request (method, path, query or body)" in error["message"]
+    assert mail.statements.emails(1, 3) == []
+    again = api_call(shop, "POST", "/receivables/statement/email?customer_id=1", BODY, headers=KEY)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.get_json()["id"] == first.get_json()["id"]
+
+
+def test_the_same_key_for_the_aging_of_another_query_is_422(shop):
+    path = "/receivables/aging/email?currency=EUR&as_of=2026-10-31"
+    assert api_call(shop, "POST", path, BODY, headers=KEY).status_code == 201
+    reordered = api_call(shop, "POST", "/receivables/aging/email?as_of=2026-10-31&currency=EUR", BODY, headers=KEY)
+    assert reordered.headers["Idempotent-Replayed"] == "true"
+    other = api_call(shop, "POST", "/receivables/aging/email?currency=USD&as_of=2026-10-31", BODY, headers=KEY)
+    assert other.status_code == 422 and other.get_json()["errors"][0]["field"] == "Idempotency-Key"
+    assert len(shop[0].extensions["oro_invoices"].mail.aging.emails(1)) == 1
