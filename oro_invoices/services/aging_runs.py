@@ -20,6 +20,7 @@ from oro_invoices.persistence.aging import organizations_with_invoices
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
+from oro_invoices.services.statement_runs import run_summary
 
 SCHEDULE = "oro_invoices.aging.schedule"
 WEEKLY, MONTHLY = "weekly", "monthly"
@@ -59,13 +60,8 @@ class AgingRunReport:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        verb = "would queue" if self.dry_run else "queued"
-        text = f"{self.today.isoformat()}: {verb} {len(self.queued)} aging report(s)"
-        if self.already_sent:
-            text += f", {len(self.already_sent)} already sent"
-        if self.problems:
-            text += f", {len(self.problems)} could not be sent"
-        return text
+        return run_summary(self.today, self.dry_run, f"{len(self.queued)} aging report(s)",
+                           f"{len(self.already_sent)} already sent" if self.already_sent else "", len(self.problems))
 
 
 def send_aging_reports(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,

@@ -60,13 +60,19 @@ class StatementRunReport:
     problems: list[tuple[int, int, str, str]] = field(default_factory=list)
 
     def summary(self) -> str:
-        verb = "would queue" if self.dry_run else "queued"
-        text = f"{self.today.isoformat()}: {verb} {len(self.queued)} statement(s)"
-        if self.already_sent:
-            text += f", {len(self.already_sent)} already sent on this day"
-        if self.problems:
-            text += f", {len(self.problems)} could not be sent"
-        return text
+        return run_summary(self.today, self.dry_run, f"{len(self.queued)} statement(s)",
+                           f"{len(self.already_sent)} already sent on this day" if self.already_sent else "",
+                           len(self.problems))
+
+
+def run_summary(day: dt.date, dry_run: bool, queued: str, already: str, problems: int) -> str:
+    """A run's last line: "2026-12-09: queued 3 statement(s), 1 already sent …, 1 could not be sent"."""
+    text = f"{day.isoformat()}: {'would queue' if dry_run else 'queued'} {queued}"
+    if already:
+        text += f", {already}"
+    if problems:
+        text += f", {problems} could not be sent"
+    return text
 
 
 def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.date | None = None,

@@ -30,6 +30,15 @@ def snapshot(svc: InvoiceService) -> list[tuple]:
             for d in docs]
 
 
+def empty_target(db, request, tmp_path):
+    """An empty database of ``db``'s kind to import into: a new SQLite file, or PostgreSQL emptied."""
+    if request.node.callspec.params["db"] == "sqlite":
+        (tmp_path / "target").mkdir()
+        return make_database("sqlite", request, tmp_path / "target")
+    truncate_pg(db)
+    return db
+
+
 def seed(svc: InvoiceService) -> None:
     first = svc.create(invoice_payload(external_id="RT-1", status="posted", invoice_number="OLD-1",
                                        invoice_date="2020-01-15", due_date="2020-02-15",
@@ -61,12 +70,7 @@ def test_export_then_import_into_an_empty_database_round_trips(db, request, tmp_
     assert writer(export_records(source, InvoiceFilter()), out) == 5
     path = tmp_path / f"export.{layout}"
     path.write_text(out.getvalue(), encoding="utf-8")
-    if request.node.callspec.params["db"] == "sqlite":
-        (tmp_path / "target").mkdir()
-        target_db = make_database("sqlite", request, tmp_path / "target")
-    else:
-        truncate_pg(db)
-        target_db = db
+    target_db = empty_target(db, request, tmp_path)
     target = service(target_db)
     report = run_import(target, [path], organization_id=1)
     assert report.problems == [] and len(report.created) == 5
@@ -145,12 +149,7 @@ def test_text_a_spreadsheet_would_run_is_exported_as_text_and_imported_back_as_i
         "'=X-1", "'" + FORMULAS["customer_name"], "'@SUM(A1:A9)", "''=kept", "'+1 Main St", "'-Springfield", "10")
     path = tmp_path / "export.csv"
     path.write_text(out.getvalue(), encoding="utf-8")
-    if request.node.callspec.params["db"] == "sqlite":
-        (tmp_path / "target").mkdir()
-        target_db = make_database("sqlite", request, tmp_path / "target")
-    else:
-        truncate_pg(db)
-        target_db = db
+    target_db = empty_target(db, request, tmp_path)
     report = run_import(service(target_db), [path], organization_id=1)
     assert report.problems == [] and report.created == ["=X-1"]
     assert snapshot(service(target_db)) == before
