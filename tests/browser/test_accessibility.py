@@ -71,6 +71,7 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
         ("aging report", f"{view}/aging"),
         ("aging report, second page", f"{view}/aging?page=2"),
         ("aging report at a month-end", f"{view}/aging?as_of={month_end}"),
+        ("aging report email dialog", f"{view}/aging?as_of={month_end}&dialog=email"),
         ("customer statement", f"{view}/statement?customer={service.get(posted).customer_id}"),
         ("customer statement at a month-end",
          f"{view}/statement?customer={service.get(posted).customer_id}&as_of={month_end}"),
