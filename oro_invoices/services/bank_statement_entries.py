@@ -50,11 +50,18 @@ class StatementFile:
     problems: list[Message] = field(default_factory=list)
 
     def take(self, entry: StatementEntry) -> bool:
-        """Keep ``entry``, unless its currency is no three-letter code (said with where it is);
+        """Keep ``entry``, unless its currency is no three-letter code or its reference or payer is
+        longer than ``REFERENCE_MAX`` (said with where it is, in every layout as in the CSV's);
         False (and said) once ``MAX_ENTRIES`` are kept: the reader stops."""
         if not (len(entry.currency) == 3 and entry.currency.isascii() and entry.currency.isalpha()):
             self.problems.append(Message("%(where)s: currency %(value)s is not a three-letter code.",
                                          where=entry.where, value=repr(entry.currency[:40])))
+            return True
+        too_long = [name for name, text in (("reference", entry.reference), ("payer", entry.payer))
+                    if len(text) > REFERENCE_MAX]
+        if too_long:
+            self.problems += [Message("%(where)s: %(column)s is longer than %(count)s characters.", where=entry.where,
+                                      column=name, count=REFERENCE_MAX) for name in too_long]
             return True
         if len(self.entries) >= MAX_ENTRIES:
             self.problems.append(Message("Only the first %(count)s payments are read; split the statement.",

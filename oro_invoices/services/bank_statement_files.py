@@ -112,12 +112,15 @@ def _declares_doctype(data: bytes) -> bool:
 
 
 def _read_camt(data: bytes) -> StatementFile:
-    if _declares_doctype(data):
-        raise UnreadableStatement(Message("The XML declares a DOCTYPE; a CAMT bank file has none."))
     try:
+        if _declares_doctype(data):
+            raise UnreadableStatement(Message("The XML declares a DOCTYPE; a CAMT bank file has none."))
         root = ElementTree.fromstring(data)
     except ElementTree.ParseError as exc:
         raise UnreadableStatement(Message("The file is not well-formed XML (%(error)s).",
+                                          error=str(exc)[:200])) from None
+    except LookupError as exc:             # the XML declaration names an encoding no codec reads
+        raise UnreadableStatement(Message("The XML declares an encoding that cannot be read (%(error)s).",
                                           error=str(exc)[:200])) from None
     if root.tag.rsplit("}", 1)[-1] != "Document" or all(root.find(path) is None for path in CAMT_MESSAGES):
         raise UnreadableStatement(Message("The XML is no CAMT bank statement (BkToCstmrStmt), notification "

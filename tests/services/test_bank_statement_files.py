@@ -300,3 +300,17 @@ def test_a_payment_whose_currency_is_no_three_letter_code_is_said_not_kept():
     example = (EXAMPLES / "bank-statement-bai2.bai").read_bytes()
     read = read_statement("s.bai", example.replace(b"03,0532013000,EUR,", b"03,0532013000,010,"))
     assert read.entries == [] and read.problems[0] == "line 4: currency '010' is not a three-letter code."
+
+
+def test_an_xml_declaring_an_encoding_no_codec_reads_is_refused_saying_so():
+    example = (EXAMPLES / "bank-statement-camt053.xml").read_bytes()
+    with pytest.raises(UnreadableStatement) as caught:
+        read_statement("s.xml", example.replace(b'encoding="UTF-8"', b'encoding="TF-8"', 1))
+    assert caught.value.message == "The XML declares an encoding that cannot be read (unknown encoding: TF-8)."
+
+
+def test_a_camt_payer_longer_than_a_payment_holds_is_said_not_kept():
+    example = (EXAMPLES / "bank-statement-camt053.xml").read_bytes()
+    read = read_statement("s.xml", example.replace(b"<Nm>Acme Industries AG</Nm>", b"<Nm>" + b"x" * 300 + b"</Nm>", 1))
+    assert "entry 1: payer is longer than 255 characters." in read.problems
+    assert all(len(entry.payer) <= 255 for entry in read.entries)
