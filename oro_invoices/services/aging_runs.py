@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.overdue import local_today
-from oro_invoices.persistence.aging import organizations_with_invoices
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.mail.service import AlreadySent, MailService
-from oro_invoices.services.statement_runs import run_summary
+from oro_invoices.services.statement_runs import run_summary, scheduled_organizations
 
 SCHEDULE = "oro_invoices.aging.schedule"
 WEEKLY, MONTHLY = "weekly", "monthly"
@@ -71,14 +70,8 @@ def send_aging_reports(invoices: InvoiceService, mail: MailService, *, today: dt
     unless given), of ``organization_id`` only when given; ``dry_run`` lists them and writes nothing."""
     today = today or local_today(invoices.clock())
     run = AgingRunReport(today=today, dry_run=dry_run)
-    with invoices.db.session() as s:
-        organizations = organizations_with_invoices(s)
-    for org in organizations:
-        if organization_id is not None and org != organization_id:
-            continue
-        if not invoices.setting("oro_invoices.enabled", organization_id=org):
-            continue
-        day = report_day(str(invoices.setting(SCHEDULE, organization_id=org) or ""), today)
+    for org, schedule in scheduled_organizations(invoices, SCHEDULE, organization_id):
+        day = report_day(schedule, today)
         if day is None:
             continue
         once = f"aging-run:{day.isoformat()}"

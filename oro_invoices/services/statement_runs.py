@@ -17,6 +17,7 @@ hour, ``oro-invoices send-statements --scheduled`` does the same from cron.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from oro_invoices.domain.errors import InvoiceError
@@ -63,6 +64,22 @@ class StatementRunReport:
         return run_summary(self.today, self.dry_run, f"{len(self.queued)} statement(s)",
                            f"{len(self.already_sent)} already sent on this day" if self.already_sent else "",
                            len(self.problems))
+
+
+def scheduled_organizations(invoices: InvoiceService, setting: str,
+                            organization_id: int | None = None) -> Iterator[tuple[int, str]]:
+    """``(organization, value)`` of each organization with a posted invoice (``organization_id``
+    only, when given) where invoices are on and the schedule ``setting`` is set."""
+    with invoices.db.session() as s:
+        organizations = organizations_with_invoices(s)
+    for org in organizations:
+        if organization_id is not None and org != organization_id:
+            continue
+        if not invoices.setting("oro_invoices.enabled", organization_id=org):
+            continue
+        value = str(invoices.setting(setting, organization_id=org) or "")
+        if value:
+            yield org, value
 
 
 def run_summary(day: dt.date, dry_run: bool, queued: str, already: str, problems: int) -> str:
@@ -183,14 +200,7 @@ def send_scheduled_statements(invoices: InvoiceService, mail: MailService, *, to
     today = today or local_today(invoices.clock())
     month_end = today.replace(day=1) - dt.timedelta(days=1)
     reports: list[StatementRunReport] = []
-    with invoices.db.session() as s:
-        organizations = organizations_with_invoices(s)
-    for org in organizations:
-        if organization_id is not None and org != organization_id:
-            continue
-        if not invoices.setting("oro_invoices.enabled", organization_id=org):
-            continue
-        kind = str(invoices.setting(SCHEDULE, organization_id=org) or "")
+    for org, kind in scheduled_organizations(invoices, SCHEDULE, organization_id):
         if kind == OPEN_ITEMS:
             reports.append(send_statements(invoices, mail, today=month_end, organization_id=org, dry_run=dry_run,
                                            actor=actor))
