@@ -15,7 +15,7 @@ KNOWN_METHOD_LABELS = {
     "cheque": N_("Cheque"), "cash": N_("Cash"), "credit_card": N_("Credit card"), "debit_card": N_("Debit card"),
     "direct_debit": N_("Direct debit"), "sepa_direct_debit": N_("SEPA direct debit"),
     "payment_term": N_("Payment term"), "paypal": N_("PayPal"), "stripe": N_("Stripe"), "money_order": N_("Money order"),
-    "other": N_("Other"),
+    "other": N_("Other"), "customer_credit": N_("Customer credit"),
 }
 
 #: The transaction actions (``PaymentInputSchema.action``) as the Payments section names them.

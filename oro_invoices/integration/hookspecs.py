@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import pluggy
 
+from oro_invoices.domain.customer_credit import CreditEntry
 from oro_invoices.domain.events import PaymentStatusUpdated
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 
@@ -112,6 +113,19 @@ def invoice_payment_status_updated(event: PaymentStatusUpdated) -> None:
     :param event: a frozen ``oro_invoices.domain.events.PaymentStatusUpdated``: id, type,
         occurred_at, invoice id and number, organization id, status and previous status,
         amount paid, amount due and currency; ``event.as_json()`` is the webhook payload.
+    """
+
+
+@hookspec
+def customer_credit_changed(entry: CreditEntry, actor: str) -> None:
+    """A customer's credit changed: credit kept from a credit note or a payment's surplus,
+    applied to an invoice, put back by a reversal, or given back outside the add-on.
+
+    :param entry: a frozen ``oro_invoices.domain.customer_credit.CreditEntry``: organization
+        and customer id, currency, ``kind`` (credit_note, surplus, applied, returned,
+        surplus_reversed, paid_out), ``amount`` (negative when credit went out),
+        ``balance_after``, the invoice, credit note and payment transaction it names.
+    :param actor: who or what changed it.
     """
 
 

@@ -35,7 +35,7 @@ from oro_invoices.services.jobs import InlineJobs, Job, JobQueue
 #: Hooks announcing a change: called after the commit, a failing listener is logged, not raised.
 EVENT_HOOKS = frozenset({"invoice_created", "invoice_updated", "invoice_posted", "invoice_deleted",
                          "invoice_paid", "invoice_payment_status_changed",
-                         "invoice_payment_status_updated"})
+                         "invoice_payment_status_updated", "customer_credit_changed"})
 
 PaymentUrl = Callable[[InvoiceDocument], str | None]
 Clock = Callable[[], dt.datetime]

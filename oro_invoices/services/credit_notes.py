@@ -10,8 +10,9 @@ amount due and the payment status follows (``domain.statuses``).
 Everything for one invoice happens under its row lock, so two credit notes written at once
 never credit more than the invoice has left: per line (quantity and amount), per tax rate
 and in total. A credit note that gives money back the customer already paid says how:
-refunded through the payment method that took it (asked after the commit, like any refund)
-or settled outside the add-on.
+refunded through the payment method that took it (asked after the commit, like any refund),
+kept as the customer's credit for their next invoices (``services.customer_credit``), or
+settled outside the add-on.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.customer_credit import CreditEntry
 from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import (
     DocumentRef,
@@ -44,6 +46,7 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.customer_credit import CustomerCredit
 from oro_invoices.services.lifecycle import CreditedInvoice, Lifecycle
 from oro_invoices.services.payment_records import check_request_key
 from oro_invoices.services.payments import Payments, StatusChange
@@ -58,6 +61,9 @@ from oro_invoices.services.schemas import (
 CREDIT_NOTE = DocumentType.CREDIT_NOTE.value
 REFUND = "refund"
 OUTSIDE = "outside"
+#: Kept as the customer's credit (``services.customer_credit``).
+CREDIT = "credit"
+SETTLEMENTS = (REFUND, CREDIT, OUTSIDE)
 #: The longest reason a void or a re-issue may give.
 MAX_VOID_REASON = 1000
 
@@ -131,7 +137,7 @@ class ReissueResult:
 
 @dataclass(frozen=True)
 class Settlement:
-    """How a credit note gives back money already paid: ``how`` is "refund" or "outside"."""
+    """How a credit note gives back money already paid: ``how`` is "refund", "credit" or "outside"."""
 
     how: str
     amount: Decimal
@@ -176,11 +182,13 @@ class _Planned:
 class CreditNotes:
     """``creditable``, ``create``, ``void``, ``reissue`` and the links between documents."""
 
-    def __init__(self, ctx: ServiceContext, lifecycle: Lifecycle, payments: Payments, refunds: Refunds):
+    def __init__(self, ctx: ServiceContext, lifecycle: Lifecycle, payments: Payments, refunds: Refunds,
+                 credit: CustomerCredit):
         self.ctx = ctx
         self.lifecycle = lifecycle
         self.payments = payments
         self.refunds = refunds
+        self.credit = credit
 
     # ---- reading ------------------------------------------------------------------------
 
@@ -224,7 +232,8 @@ class CreditNotes:
         position, "quantity": "2"}``) and/or ``amounts`` (``{"tax_rate": "0.19", "amount":
         "10.00"}``, net); ``reason``; when the credit gives back money already paid,
         ``settlement`` ``"refund"`` (through the payment method that took it; optionally
-        ``transaction_id``, the charge to refund) or ``"outside"``.
+        ``transaction_id``, the charge to refund), ``"credit"`` (kept as the customer's credit)
+        or ``"outside"``.
 
         :raises ValidationError: nothing to credit, or more than remains (naming the line or
             tax rate and its limit); a settlement is needed and missing.
@@ -242,8 +251,13 @@ class CreditNotes:
             state = self.ctx.payment_state(s, inv.id, lock=True)
             plan = self._plan(s, inv, state, data)
             note, change = self._issue(s, inv, state, plan, data["reason"], actor, key)
+            kept: CreditEntry | None = None
+            if plan.settlement == CREDIT:
+                kept = self.credit.keep(s, inv, note, plan.refund_amount, actor)
             note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
         self._announce(note_doc, inv_doc, change, actor)
+        if kept is not None:
+            self.credit.announce(kept, actor)
         return self._settle(note_doc, inv_doc, plan, actor)
 
     def void(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> CreditResult:
@@ -405,7 +419,7 @@ class CreditNotes:
 
     def _settlement(self, s: Session, inv: Invoice, state: PaymentState, lines: list[LineInput],
                     ids: list[int | None], takes: int, data: Mapping[str, Any]) -> _Planned:
-        """How money already paid that the credit gives back is settled (refund or outside)."""
+        """How money already paid that the credit gives back is settled (refund, credit or outside)."""
         cur = inv.currency
         over = state.amount_paid - (inv.total_amount - state.amount_credited - takes)
         give_back = max(min(over, takes), 0)
@@ -416,10 +430,15 @@ class CreditNotes:
         if settlement is None:
             raise ValidationError([("settlement", Message(
                 "Invoice %(number)s is paid: this credit gives %(amount)s back to the customer. Choose "
-                "\"refund\" (through the payment method that took it) or \"outside\" (settled outside the "
-                "add-on).", number=inv.invoice_number, amount=money))])
-        if settlement == OUTSIDE:
-            return _Planned(lines, ids, takes, OUTSIDE, None, give_back)
+                "\"refund\" (through the payment method that took it), \"credit\" (kept as the customer's "
+                "credit) or \"outside\" (settled outside the add-on).", number=inv.invoice_number,
+                amount=money))])
+        if settlement == CREDIT and inv.customer_id is None:
+            raise ValidationError([("settlement", Message(
+                "Invoice %(number)s has no customer to keep the credit for: choose \"refund\" or \"outside\".",
+                number=inv.invoice_number))])
+        if settlement in (OUTSIDE, CREDIT):
+            return _Planned(lines, ids, takes, settlement, None, give_back)
         actions = self.refunds.actions(inv.id)
         if tx_id is not None:
             chosen = actions.get(tx_id)
@@ -432,7 +451,7 @@ class CreditNotes:
             if not candidates or candidates[0].refundable <= 0:
                 raise ValidationError([("settlement", Message(
                     "No payment of invoice %(number)s was taken through a payment method of the add-on, so it "
-                    "cannot be refunded here: choose \"outside\".", number=inv.invoice_number))])
+                    "cannot be refunded here: choose \"credit\" or \"outside\".", number=inv.invoice_number))])
             chosen = candidates[0]
         if to_minor(chosen.refundable, cur) < give_back:
             raise ValidationError([("transaction_id" if tx_id is not None else "settlement",
@@ -489,6 +508,9 @@ class CreditNotes:
                               transaction=plan.refund_transaction or "")
         elif plan.settlement == OUTSIDE:
             summary = Message("Credit note %(number)s of %(amount)s; %(refund)s given back outside the add-on",
+                              number=note.invoice_number, amount=Amount(totals.total_amount, cur), refund=refund)
+        elif plan.settlement == CREDIT:
+            summary = Message("Credit note %(number)s of %(amount)s; %(refund)s kept as the customer's credit",
                               number=note.invoice_number, amount=Amount(totals.total_amount, cur), refund=refund)
         activity.record(s, inv.id, "credit_note", actor, _with_reason(summary, reason),
                         {"credit_note_id": note.id, "credit_note_number": note.invoice_number,

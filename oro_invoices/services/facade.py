@@ -45,6 +45,7 @@ from oro_invoices.services.context import (
     ServiceContext,
 )
 from oro_invoices.services.credit_notes import Corrections, Creditable, CreditNotes, CreditResult, ReissueResult
+from oro_invoices.services.customer_credit import CustomerCredit, CustomerCreditView, PaidOut
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.jobs import JobQueue
 from oro_invoices.services.lifecycle import Lifecycle
@@ -92,7 +93,10 @@ class InvoiceService:
         self.payment_events = PaymentEvents(self.context, self.payments, self.checkout)
         self.refunds = Refunds(self.context, self.checkout, self.payment_events)
         self.context.can_pay = self.checkout.can_pay
-        self.credit_notes = CreditNotes(self.context, self.lifecycle, self.payments, self.refunds)
+        self.customer_credit = CustomerCredit(self.context, self.payments)
+        self.payments.on_recorded = self.customer_credit.on_recorded
+        self.credit_notes = CreditNotes(self.context, self.lifecycle, self.payments, self.refunds,
+                                        self.customer_credit)
         self.lifecycle.on_credit_note = self.credit_notes.take_off
 
     # ---- what the service was built with ------------------------------------------------
@@ -379,14 +383,15 @@ class InvoiceService:
     def record_received_payment(self, invoice_id: int, *, amount: Decimal | str, method: str,
                                 received_on: dt.date | None, reference: str = "", notes: str = "", actor: str,
                                 request_key: str, remittance: views.RemittanceView | None = None,
-                                receipt: bool = True) -> RecordedPayment:
+                                receipt: bool = True, keep_surplus: bool = False) -> RecordedPayment:
         """Record a payment received outside the payment methods (a bank transfer, a check, cash),
         while the invoice can be paid; ``created`` False: this form recorded it before
         (``services.manual_payments``). ``remittance``: the payment for several invoices it is a
-        share of (``services.remittances``); ``receipt`` False: no receipt email (over the API)."""
+        share of (``services.remittances``); ``receipt`` False: no receipt email (over the API);
+        ``keep_surplus``: what is over the amount due is kept as the customer's credit."""
         return self.manual_payments.record(invoice_id, amount=amount, method=method, received_on=received_on,
                                            reference=reference, notes=notes, actor=actor, request_key=request_key,
-                                           remittance=remittance, receipt=receipt)
+                                           remittance=remittance, receipt=receipt, keep_surplus=keep_surplus)
 
     def receipt_for_shares(self, transaction_ids: list[int]) -> None:
         """Email the customer one receipt for payments recorded by hand (``receipt`` False) as the
@@ -414,6 +419,32 @@ class InvoiceService:
     def reversible(self, payment: views.TransactionView) -> bool:
         """Whether ``reverse_received_payment`` takes ``payment`` (unless it was reversed already)."""
         return self.manual_payments.reversible(payment)
+
+    # ---- customers' credit --------------------------------------------------------------
+
+    def customer_credit_of(self, customer_id: int, *, organization_id: int, currency: str | None = None,
+                           before_id: int | None = None) -> CustomerCreditView:
+        """The customer's credit in ``organization_id``: its balance per currency and its newest
+        ledger entries (``services.customer_credit``)."""
+        return self.customer_credit.of(customer_id, organization_id=organization_id, currency=currency,
+                                       before_id=before_id)
+
+    def available_credit(self, invoice: InvoiceDocument) -> Decimal:
+        """The credit the invoice's customer has in the invoice's currency."""
+        return self.customer_credit.available(invoice)
+
+    def apply_credit(self, invoice_id: int, *, amount: Decimal | str | None = None, actor: str,
+                     request_key: str | None = None) -> RecordedPayment:
+        """Pay (part of) the invoice from its customer's credit; ``amount`` left out: as much as
+        the credit covers; ``created`` False: this form applied it before."""
+        return self.customer_credit.apply(invoice_id, amount=amount, actor=actor, request_key=request_key)
+
+    def pay_out_credit(self, customer_id: int, *, organization_id: int, currency: str, amount: Decimal | str,
+                       reference: str = "", notes: str = "", actor: str, request_key: str | None = None) -> PaidOut:
+        """Give (part of) the customer's credit back outside the add-on (a bank transfer, a check)."""
+        return self.customer_credit.pay_out(customer_id, organization_id=organization_id, currency=currency,
+                                            amount=amount, reference=reference, notes=notes, actor=actor,
+                                            request_key=request_key)
 
     def record_payment_once(self, invoice_id: int, payload: Mapping[str, Any], *,
                             actor: str = "system") -> RecordedPayment:

@@ -74,11 +74,14 @@ class ManualPayments:
 
     def record(self, invoice_id: int, *, amount: Decimal | str, method: str, received_on: dt.date | None,
                reference: str = "", notes: str = "", actor: str, request_key: str,
-               remittance: RemittanceView | None = None, receipt: bool = True) -> RecordedPayment:
+               remittance: RemittanceView | None = None, receipt: bool = True,
+               keep_surplus: bool = False) -> RecordedPayment:
         """Record a payment received on ``received_on`` by ``method``; ``created`` is False when this
         form (``request_key``) recorded it before. ``remittance``: the one payment received for
         several invoices that this is the invoice's share of (``services.remittances``);
         ``receipt`` False: the customer is not emailed its receipt (recorded over the API).
+        ``keep_surplus``: an amount over the amount due pays it, and the rest is kept as the
+        customer's credit (``services.customer_credit``) instead of being refused.
 
         :raises ValidationError: one ``(field, message)`` per problem (``amount`` over the amount due).
         :raises Conflict: the invoice cannot be paid (a draft, a credit note, nothing due, a
@@ -105,7 +108,8 @@ class ManualPayments:
             data[REMITTANCE_KEY] = remittance.to_data()
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes, "data": data}
-        return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt)
+        return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt,
+                                    keep_surplus=keep_surplus and remittance is None)
 
     def receipt_together(self, transaction_ids: list[int]) -> None:
         """Have the customer emailed one receipt for the payments ``transaction_ids``, recorded

@@ -1,7 +1,7 @@
 """Payments: transactions, the recalculated or forced payment status, and its hooks."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,11 @@ from oro_invoices.services.schemas import PaymentInputSchema, check_storable, va
 
 #: A payment status change: ``(old, new)``, or None when the status stayed.
 StatusChange = tuple[PaymentStatus, PaymentStatus] | None
+#: In a payment's data: what it brought over the amount due, kept as the customer's credit.
+SURPLUS_KEY = "surplus"
+#: Runs in the transaction that recorded a payment (``Payments.on_recorded``); returns what to
+#: run once it committed, or None. An error it raises rolls the payment back.
+RecordedStep = Callable[[Session, Invoice, PaymentTransaction], Callable[[], None] | None]
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class Payments:
     def __init__(self, ctx: ServiceContext):
         self.ctx = ctx
         self._methods: PaymentMethods | None = None
+        #: Called for every transaction recorded (``services.customer_credit`` keeps its ledger).
+        self.on_recorded: RecordedStep | None = None
 
     def method_label(self, code: str) -> str:
         """What people read for the payment method ``code`` (the installed method's label first)."""
@@ -62,7 +69,7 @@ class Payments:
         return self.record(invoice_id, payload, actor=actor).transaction
 
     def record(self, invoice_id: int, payload: Mapping[str, Any], *,
-               actor: str = "system", receipt: bool = False) -> RecordedPayment:
+               actor: str = "system", receipt: bool = False, keep_surplus: bool = False) -> RecordedPayment:
         """``record_payment``, saying whether this call recorded the transaction.
 
         Amounts are bounded by what remains for the action (``domain.payment_limits``).
@@ -70,12 +77,17 @@ class Payments:
         unique provider event decides, and the loser returns the winner's transaction.
         ``receipt``: the customer is emailed its receipt once it commits, where payment receipts
         are on (``services.mail.receipts``), as for a payment through a payment method.
+        ``keep_surplus``: a successful charge of more than the amount due pays the amount due,
+        and the rest is kept as the customer's credit (``services.customer_credit``).
         """
         check_storable(payload)
         try:
             data: dict[str, Any] = PaymentInputSchema().load(payload)
         except MmValidationError as exc:
             raise validation_error(exc) from None
+        if isinstance(data.get("data"), dict) and SURPLUS_KEY in data["data"]:
+            # only ``keep_surplus`` says what is kept as credit, never the caller's data
+            data["data"] = {key: value for key, value in data["data"].items() if key != SURPLUS_KEY}
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id)
             if inv.status != "posted":
@@ -94,6 +106,8 @@ class Payments:
                 raise ValidationError([("amount", Message("Too many decimal places for %(currency)s.",
                                                           currency=inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
+            if keep_surplus and data["action"] == "charge" and data["successful"]:
+                amount = self._keep_surplus(data, amount, inv, state, summary)
             if data["action"] == "authorize" and data.get("parent_id") is not None:
                 problem = self._renewal_problem(s, inv, data["parent_id"], amount, data["successful"])
             else:
@@ -118,6 +132,7 @@ class Payments:
                 if existing is None:
                     raise
                 return RecordedPayment(existing, created=False)
+            after = self.on_recorded(s, inv, tx) if self.on_recorded is not None else None
             if receipt and data["successful"]:
                 note_received(s, tx.id)
             activity.record(s, inv.id, "payment", actor,
@@ -127,8 +142,26 @@ class Payments:
             change = self._recalculate(s, inv, state, actor)
             view = views.transaction(tx)
             doc = self.ctx.document(s, inv)
+        if after is not None:
+            after()
         self.status_hooks(doc, change, actor)
         return RecordedPayment(view, created=True)
+
+    @staticmethod
+    def _keep_surplus(data: dict[str, Any], amount: int, inv: Invoice, state: PaymentState,
+                      summary: pstatus.PaymentSummary) -> int:
+        """The part of a charge of ``amount`` that pays the amount due; what is over it goes into
+        ``data`` (``SURPLUS_KEY``) for the customer's credit."""
+        due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
+        if amount <= due or due <= 0:
+            return amount
+        if inv.customer_id is None:
+            raise ValidationError([("amount", Message(
+                "Invoice %(number)s has no customer to keep the %(surplus)s over the amount due as credit for.",
+                number=inv.invoice_number, surplus=Amount(from_minor(amount - due, inv.currency), inv.currency)))])
+        data["amount"] = from_minor(due, inv.currency)
+        data["data"] = {**(data.get("data") or {}), SURPLUS_KEY: str(from_minor(amount - due, inv.currency))}
+        return due
 
     @staticmethod
     def _renewal_problem(s: Session, inv: Invoice, parent_id: int, amount: int,

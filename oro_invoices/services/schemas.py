@@ -437,7 +437,7 @@ class CreditNoteInputSchema(Schema):
                           validate=validate.Length(max=100))
     reason = fields.String(load_default="", validate=validate.Length(max=1000))
     settlement = fields.String(allow_none=True, load_default=None,
-                               validate=validate.OneOf(["refund", "outside"]))
+                               validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,
                                     validate=validate.Range(min=1, max=MAX_INT64))
 

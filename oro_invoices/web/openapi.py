@@ -158,7 +158,7 @@ class CreditNoteResultOut(InvoiceOut):
     """A posted credit note, the invoice after it, and how money paid back was settled."""
 
     invoice = fields.Nested(InvoiceOut)
-    settlement = fields.String(allow_none=True, validate=validate.OneOf(["refund", "outside"]))
+    settlement = fields.String(allow_none=True, validate=validate.OneOf(["refund", "credit", "outside"]))
     refund = fields.Nested(RefundOut, allow_none=True, metadata={
         "description": "With settlement refund: how the refund through the payment method went (a "
                        "refused refund leaves the credit note posted; refund from the back-office)."})

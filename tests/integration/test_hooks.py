@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
+from sqlalchemy import text
 from support.invoices import make_invoice_document
 
 from oro_invoices.domain.events import PaymentStatusUpdated
@@ -90,7 +91,7 @@ def documented() -> dict[str, list[str]]:
 
 
 def test_every_hook_is_documented_under_its_signature():
-    assert len(specs()) == 13
+    assert len(specs()) == 14
     assert documented() == specs()
 
 
@@ -287,6 +288,37 @@ def test_the_outgoing_event_reaches_plugins():
                  "previous_status": {"value": "pending", "label": "Pending payment"},
                  "amount_paid": "40.00", "amount_due": "60.00", "currency": "USD",
                  "overdue": False, "days_overdue": 0}}]
+
+
+@covers("customer_credit_changed")
+def test_credit_changes_reach_plugins_after_their_commit_and_a_failing_listener_undoes_none(sqlite_db):
+    from support.payloads import invoice_payload
+
+    from oro_invoices.services.facade import InvoiceService
+    seen = []
+
+    class Listener:
+        @hookimpl
+        def customer_credit_changed(self, entry):
+            with service.db.session() as s:  # committed: another session reads it
+                balance = s.execute(text("SELECT balance FROM oro_invoice_customer_credit")).scalar_one()
+            seen.append((entry.kind, entry.amount, entry.balance_after, entry.customer_id, balance))
+
+    class Failing:
+        @hookimpl
+        def customer_credit_changed(self, entry, actor):
+            raise RuntimeError("the ERP is down")
+
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False,
+                                                                   plugins=[Listener(), Failing()]))
+    inv = service.post(service.create(invoice_payload(lines=[{"description": "Desk", "quantity": "1",
+                                                              "unit_price": "100.00", "tax_rate": "0"}])).id)
+    service.record_payment(inv.id, {"method": "bank_transfer", "action": "charge", "amount": "100.00"})
+    service.create_credit_note(inv.id, {"full": True, "settlement": "credit"}, actor="alice")
+    service.pay_out_credit(10, organization_id=1, currency="USD", amount="40", actor="alice")
+    assert seen == [("credit_note", Decimal("100.00"), Decimal("100.00"), 10, 10000),
+                    ("paid_out", Decimal("-40.00"), Decimal("60.00"), 10, 6000)]
+    assert service.customer_credit_of(10, organization_id=1).balance("USD") == Decimal("60.00")
 
 
 @covers("invoice_posted")

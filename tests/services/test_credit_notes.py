@@ -206,7 +206,7 @@ def test_crediting_a_paid_invoice_needs_a_settlement(db, service):
     assert "this credit gives 107.00 USD back to the customer" in _errors(excinfo)["settlement"]
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "refund"})
-    assert "cannot be refunded here: choose \"outside\"" in _errors(excinfo)["settlement"]
+    assert "cannot be refunded here: choose \"credit\" or \"outside\"" in _errors(excinfo)["settlement"]
     result = service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}],
                                                  "settlement": "outside"})
     assert result.settlement == "outside"

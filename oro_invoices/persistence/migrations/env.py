@@ -8,6 +8,7 @@ from alembic import context
 from alembic.runtime.migration import MigrationContext, MigrationInfo
 from sqlalchemy.engine import Connection
 
+import oro_invoices.persistence.customer_credit  # (registers customers' credit)
 import oro_invoices.persistence.grid_columns  # (registers the grid column choices)
 import oro_invoices.persistence.idempotency
 import oro_invoices.persistence.models

@@ -1,0 +1,322 @@
+"""Customers' credit: money a customer has with the seller that no invoice owes.
+
+Credit comes in when a credit note gives back money the customer paid and the admin keeps it
+as credit (the settlement ``"credit"`` of ``services.credit_notes``), and when a payment
+recorded by hand is more than the amount due and the admin keeps the rest (``keep_surplus``).
+It goes out when applied to one of the customer's open invoices in its currency (``apply``: a
+payment of the method ``customer_credit``, which lowers the amount due and recalculates the
+payment status like any payment), or when given back outside the add-on (``pay_out``).
+
+Reversing an application (Reverse, as for any payment recorded outside the payment methods)
+puts the credit back; reversing a payment whose surplus was kept takes the surplus back, as
+long as it has not been spent. Each change is one ledger entry written in the transaction of
+what caused it (``persistence.customer_credit``) and announced after its commit through the
+``customer_credit_changed`` hook.
+"""
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain import statuses as pstatus
+from oro_invoices.domain.customer_credit import CreditBalance, CreditEntry
+from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.limits import identifier_problem
+from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, to_minor
+from oro_invoices.persistence import activity
+from oro_invoices.persistence import customer_credit as ledger
+from oro_invoices.persistence.customer_credit import CreditEntryRow, EntryKind, Owner
+from oro_invoices.persistence.models import Invoice, PaymentTransaction
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import check_request_key
+from oro_invoices.services.payments import SURPLUS_KEY, Payments, RecordedPayment
+from oro_invoices.services.schemas import check_storable
+
+#: The payment method of an application of credit to an invoice.
+CREDIT_METHOD = "customer_credit"
+#: The provider reference of an application: this prefix and the form's one-time key.
+APPLIED_PREFIX = "credit-"
+#: The longest reference and notes of credit given back.
+REFERENCE_MAX, NOTES_MAX = 255, 10_000
+#: How many ledger entries a page shows at once.
+ENTRIES_PAGE = 50
+
+
+@dataclass(frozen=True)
+class CustomerCreditView:
+    """A customer's credit: the balance per currency and the newest ledger entries."""
+
+    organization_id: int
+    customer_id: int
+    balances: tuple[CreditBalance, ...]
+    entries: tuple[CreditEntry, ...]
+    #: Older entries exist: the id to page on (``before_id``), else None.
+    older_than: int | None
+
+    def balance(self, currency: str) -> Decimal:
+        """The balance in ``currency`` (0 when the customer never had credit in it)."""
+        return next((b.amount for b in self.balances if b.currency == currency), Decimal(0))
+
+
+@dataclass(frozen=True)
+class PaidOut:
+    """Credit given back outside the add-on; ``created`` is False when the form did it before."""
+
+    entry: CreditEntry
+    created: bool
+
+
+class CustomerCredit:
+    """``of``, ``available``, ``apply``, ``pay_out``; ``keep`` and ``on_recorded`` serve the
+    credit notes and the payments."""
+
+    def __init__(self, ctx: ServiceContext, payments: Payments):
+        self.ctx = ctx
+        self.payments = payments
+
+    # ---- reading ------------------------------------------------------------------------
+
+    def of(self, customer_id: int, *, organization_id: int, currency: str | None = None,
+           before_id: int | None = None, limit: int = ENTRIES_PAGE) -> CustomerCreditView:
+        """The customer's credit in ``organization_id``: every currency's balance and the newest
+        ``limit`` entries (of ``currency``, older than ``before_id``)."""
+        with self.ctx.db.session() as s:
+            balances = tuple(CreditBalance(cur, from_minor(amount, cur))
+                             for cur, amount in ledger.balances(s, organization_id, customer_id))
+            rows = ledger.entries(s, organization_id, customer_id, currency=currency, before_id=before_id,
+                                  limit=limit + 1)
+            views = _entries(s, rows[:limit])
+        return CustomerCreditView(organization_id, customer_id, balances, tuple(views),
+                                  views[-1].id if len(rows) > limit else None)
+
+    def available(self, invoice: InvoiceDocument) -> Decimal:
+        """The credit the invoice's customer has in the invoice's currency (0 without a customer)."""
+        if invoice.customer_id is None:
+            return Decimal(0)
+        with self.ctx.db.session() as s:
+            return from_minor(ledger.balance(s, _owner(invoice)), invoice.currency)
+
+    # ---- writing ------------------------------------------------------------------------
+
+    def apply(self, invoice_id: int, *, amount: Decimal | str | None = None, actor: str,
+              request_key: str | None = None) -> RecordedPayment:
+        """Pay ``amount`` of the invoice (left out: as much as the credit covers) from its
+        customer's credit in its currency; ``created`` is False when this form
+        (``request_key``) applied it before.
+
+        :raises ValidationError: the amount is not a positive amount, is more than the amount
+            due or more than the credit.
+        :raises Conflict: the invoice cannot be paid, has no customer, or the customer has no
+            credit in its currency.
+        """
+        key = check_request_key(request_key) or secrets.token_urlsafe(24)
+        with self.ctx.db.session() as s:
+            doc = self.ctx.read(s, invoice_id)
+            existing = s.execute(select(PaymentTransaction.id).where(
+                PaymentTransaction.method == CREDIT_METHOD, PaymentTransaction.action == "charge",
+                PaymentTransaction.provider_reference == APPLIED_PREFIX + key)).scalar_one_or_none()
+            have = ledger.balance(s, _owner(doc)) if doc.customer_id is not None else 0
+        if existing is None:
+            self._check_applicable(doc, have)
+        if amount is None or (isinstance(amount, str) and not amount.strip()):
+            amount = min(from_minor(have, doc.currency), doc.amount_due)
+        payload = {"method": CREDIT_METHOD, "action": "charge", "amount": str(amount).strip(), "successful": True,
+                   "provider_reference": APPLIED_PREFIX + key}
+        return self.payments.record(invoice_id, payload, actor=actor)
+
+    @staticmethod
+    def _check_applicable(doc: InvoiceDocument, have: int) -> None:
+        if not doc.is_posted:
+            raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: credit is applied to posted invoices "
+                                           "only.", number=doc.display_number))
+        if doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
+            raise Conflict(Message("Invoice %(number)s has nothing to pay, so no credit can be applied to it.",
+                                   number=doc.display_number))
+        if doc.customer_id is None:
+            raise Conflict(Message("Invoice %(number)s has no customer, so no customer's credit can pay it.",
+                                   number=doc.display_number))
+        if have <= 0:
+            raise Conflict(Message("%(customer)s has no credit in %(currency)s to apply.",
+                                   customer=doc.customer_name or Message("The customer"), currency=doc.currency))
+
+    def pay_out(self, customer_id: int, *, organization_id: int, currency: str, amount: Decimal | str,
+                reference: str = "", notes: str = "", actor: str, request_key: str | None = None) -> PaidOut:
+        """Give ``amount`` of the customer's credit back outside the add-on (a bank transfer, a
+        check: ``reference``); ``created`` is False when this form (``request_key``) did it before.
+
+        :raises ValidationError: one ``(field, message)`` per problem (an amount that is not a
+            positive amount of ``currency``, or more than the credit).
+        """
+        key = check_request_key(request_key)
+        reference, notes = reference.strip(), notes.strip()
+        check_storable({"reference": reference, "notes": notes})
+        errors: list[tuple[str, str]] = []
+        minor = _minor_amount(amount, currency, errors)
+        if len(reference) > REFERENCE_MAX:
+            errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
+        elif reference and identifier_problem(reference):
+            errors.append(("reference", Message("Must not contain control characters.")))
+        if len(notes) > NOTES_MAX:
+            errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
+        if errors:
+            raise ValidationError(errors)
+        owner = Owner(organization_id, customer_id, currency)
+        now = self.ctx.clock()
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            earlier = ledger.entry_with_key(s, organization_id, key) if key else None
+            if earlier is not None:
+                return PaidOut(_entries(s, [earlier])[0], created=False)
+            row = ledger.lock(s, owner, now)
+            if minor > row.balance:
+                raise ValidationError([("amount", Message(
+                    "The customer has %(balance)s of credit: at most that can be given back.",
+                    balance=Amount(from_minor(row.balance, currency), currency)))])
+            entry = ledger.change(s, row, -minor, EntryKind.PAID_OUT, actor=actor, now=now, reference=reference,
+                                  notes=notes, request_key=key)
+            view = _entries(s, [entry])[0]
+        self.announce(view, actor)
+        return PaidOut(view, created=True)
+
+    # ---- inside the transactions of others ----------------------------------------------
+
+    def keep(self, s: Session, inv: Invoice, credit_note: Invoice, amount: int, actor: str) -> CreditEntry:
+        """Keep ``amount`` (minor units) a credit note gives back as the customer's credit (in
+        the credit note's transaction; ``announce`` the entry once it committed).
+
+        :raises ValidationError: the invoice has no customer.
+        """
+        if inv.customer_id is None:
+            raise ValidationError([("settlement", Message(
+                "Invoice %(number)s has no customer to keep the credit for: choose \"refund\" or \"outside\".",
+                number=inv.invoice_number))])
+        now = self.ctx.clock()
+        row = ledger.lock(s, _owner(inv), now)
+        entry = ledger.change(s, row, amount, EntryKind.CREDIT_NOTE, actor=actor, now=now, invoice_id=inv.id,
+                              credit_note_id=credit_note.id)
+        return _entries(s, [entry])[0]
+
+    def on_recorded(self, s: Session, inv: Invoice, tx: PaymentTransaction) -> Callable[[], None] | None:
+        """Keep the ledger of a payment transaction just recorded on ``inv`` (``Payments.on_recorded``):
+        an application of credit takes it, its reversal gives it back; a payment's surplus is
+        kept, and taken back when that payment is reversed. Returns the announcement to make
+        after the commit.
+
+        :raises ValidationError: the credit does not cover the application, or the surplus to
+            take back was spent.
+        """
+        entry: CreditEntryRow | None
+        if tx.method == CREDIT_METHOD:
+            entry = self._credit_payment(s, inv, tx)
+        else:
+            entry = self._surplus(s, inv, tx)
+        if entry is None:
+            return None
+        view = _entries(s, [entry])[0]
+        return lambda: self.announce(view, tx.actor)
+
+    def _credit_payment(self, s: Session, inv: Invoice, tx: PaymentTransaction) -> CreditEntryRow:
+        if not tx.successful or tx.action not in ("charge", "refund"):
+            raise ValidationError([("method", Message(
+                "Customer credit pays an invoice (a successful charge) or is given back by a refund; it cannot "
+                "record a failed payment, an authorization, a capture or a cancellation."))])
+        if inv.customer_id is None:
+            raise ValidationError([("method", Message(
+                "Invoice %(number)s has no customer, so no customer's credit can pay it.",
+                number=inv.invoice_number))])
+        now = self.ctx.clock()
+        row = ledger.lock(s, _owner(inv), now)
+        if tx.action == "refund":
+            return ledger.change(s, row, tx.amount, EntryKind.RETURNED, actor=tx.actor, now=now,
+                                 invoice_id=inv.id, transaction_id=tx.id, notes=tx.notes or "")
+        if tx.amount > row.balance:
+            raise ValidationError([("amount", Message(
+                "%(customer)s has %(balance)s of credit, less than %(amount)s.",
+                customer=inv.customer_name or Message("The customer"),
+                balance=Amount(from_minor(row.balance, inv.currency), inv.currency),
+                amount=Amount(from_minor(tx.amount, inv.currency), inv.currency)))])
+        return ledger.change(s, row, -tx.amount, EntryKind.APPLIED, actor=tx.actor, now=now, invoice_id=inv.id,
+                             transaction_id=tx.id)
+
+    def _surplus(self, s: Session, inv: Invoice, tx: PaymentTransaction) -> CreditEntryRow | None:
+        if not tx.successful:
+            return None
+        now = self.ctx.clock()
+        if tx.action == "charge":
+            text = (tx.data or {}).get(SURPLUS_KEY) if isinstance(tx.data, dict) else None
+            if not text:
+                return None
+            surplus = to_minor(Decimal(text), inv.currency)
+            row = ledger.lock(s, _owner(inv), now)
+            activity.record(s, inv.id, "payment", tx.actor, Message(
+                "%(amount)s over the amount due kept as the customer's credit",
+                amount=Amount(from_minor(surplus, inv.currency), inv.currency)), {"transaction_id": tx.id})
+            return ledger.change(s, row, surplus, EntryKind.SURPLUS, actor=tx.actor, now=now, invoice_id=inv.id,
+                                 transaction_id=tx.id)
+        if tx.action != "refund" or tx.parent_id is None:
+            return None
+        kept = sum(e.amount for e in ledger.entries_of_transaction(s, tx.parent_id) if e.kind == EntryKind.SURPLUS)
+        if kept <= 0:
+            return None
+        row = ledger.lock(s, _owner(inv), now)
+        if row.balance < kept:
+            raise ValidationError([("reason", Message(
+                "%(surplus)s of this payment was kept as the customer's credit and %(balance)s of credit is left: "
+                "reverse what used that credit first.",
+                surplus=Amount(from_minor(kept, inv.currency), inv.currency),
+                balance=Amount(from_minor(row.balance, inv.currency), inv.currency)))])
+        activity.record(s, inv.id, "payment", tx.actor, Message(
+            "%(amount)s kept as the customer's credit from the reversed payment taken back",
+            amount=Amount(from_minor(kept, inv.currency), inv.currency)), {"transaction_id": tx.id})
+        return ledger.change(s, row, -kept, EntryKind.SURPLUS_REVERSED, actor=tx.actor, now=now,
+                             invoice_id=inv.id, transaction_id=tx.id)
+
+    def announce(self, entry: CreditEntry, actor: str) -> None:
+        """Call ``customer_credit_changed`` for a committed change."""
+        self.ctx.hook("customer_credit_changed", entry=entry, actor=actor)
+
+
+def _owner(invoice: Invoice | InvoiceDocument) -> Owner:
+    assert invoice.customer_id is not None
+    return Owner(invoice.organization_id, invoice.customer_id, invoice.currency)
+
+
+def _minor_amount(amount: Decimal | str, currency: str, errors: list[tuple[str, str]]) -> int:
+    """``amount`` as minor units of ``currency``, or 0 with the problem added to ``errors``."""
+    try:
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
+    except InvalidOperation:
+        errors.append(("amount", Message("%(value)s is not an amount.", value=repr(str(amount)[:40]))))
+        return 0
+    if not value.is_finite() or value <= 0:
+        errors.append(("amount", Message("Must be greater than 0.")))
+        return 0
+    if value >= AMOUNT_LIMIT:
+        errors.append(("amount", Message("Must be less than %(limit)s.", limit=AMOUNT_LIMIT)))
+        return 0
+    try:
+        return to_minor(value, currency)
+    except ValidationError:
+        errors.append(("amount", Message("Too many decimal places for %(currency)s.", currency=currency)))
+        return 0
+
+
+def _entries(s: Session, rows: Sequence[CreditEntryRow]) -> list[CreditEntry]:
+    """The entries as the pages show them, with the numbers of the invoices they name."""
+    ids = {i for row in rows for i in (row.invoice_id, row.credit_note_id) if i is not None}
+    numbers = dict(s.execute(select(Invoice.id, Invoice.invoice_number).where(Invoice.id.in_(ids))).all()) \
+        if ids else {}
+    return [CreditEntry(
+        id=row.id, organization_id=row.organization_id, customer_id=row.customer_id, currency=row.currency,
+        kind=row.kind, amount=from_minor(row.amount, row.currency),
+        balance_after=from_minor(row.balance_after, row.currency), invoice_id=row.invoice_id,
+        invoice_number=numbers.get(row.invoice_id) if row.invoice_id else None, credit_note_id=row.credit_note_id,
+        credit_note_number=numbers.get(row.credit_note_id) if row.credit_note_id else None,
+        transaction_id=row.transaction_id, reference=row.reference, notes=row.notes, actor=row.actor,
+        created_at=row.created_at) for row in rows]
