@@ -8,8 +8,9 @@ A message with values ("Line 3: the quantity must be positive", "Only 40.00 EUR 
 refunded") is a ``Message``: a ``str`` in English, as logs, the command line and the JSON API
 show it, that also keeps its catalog id and its values, so a page shows it in its reader's
 language with the values in the reader's formats (``oro_invoices.i18n.gettext`` accepts one).
-Values are text, numbers, dates, times, ``Amount``, ``Number`` or other messages. A message can be stored
-(``to_json``/``from_json``; activity entries keep theirs) and shown later in any language.
+Values are text, numbers, dates, times, ``Amount``, ``Number``, ``NumberHint`` or other messages.
+A message can be stored (``to_json``/``from_json``; activity entries keep theirs) and shown later
+in any language.
 """
 from __future__ import annotations
 
@@ -45,8 +46,22 @@ class Number(NamedTuple):
         return self.written
 
 
+class NumberHint(NamedTuple):
+    """How to write a number, in a message saying one was not ("…is not a decimal number: %(hint)s").
+
+    English (the JSON API, the command line, logs) gives ``english``, the strict syntax a JSON
+    string takes; a page says instead how its forms read a number typed into them, in the page's
+    own number format ("write it like 1.234,50": ``web.page_formatting``).
+    """
+
+    english: str
+
+    def __str__(self) -> str:
+        return self.english
+
+
 #: What a message's values may be (a tuple: a list of them, "a, b and c" in the reader's language).
-Value = str | int | Decimal | dt.date | dt.datetime | Amount | Number | tuple[Any, ...]
+Value = str | int | Decimal | dt.date | dt.datetime | Amount | Number | NumberHint | tuple[Any, ...]
 
 
 class Message(str):

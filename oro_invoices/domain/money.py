@@ -10,7 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.messages import N_, Message
+from oro_invoices.domain.messages import N_, Message, NumberHint
 
 # ISO 4217 minor units for currencies that differ from the default of 2.
 _MINOR_UNITS = {
@@ -39,6 +39,9 @@ _DECIMAL_SYNTAX = re.compile(r"-?[0-9]+(?:\.[0-9]+)?", re.ASCII)
 #: How a decimal must be written, for error messages.
 DECIMAL_SYNTAX_HINT = N_('write it like "19.99": ASCII digits with an optional leading minus and '
                           "decimal point, no spaces, digit separators or exponent.")
+#: The same as a message's value: a page says how its forms read a typed number instead, in its
+#: own number format (``NumberHint``).
+DECIMAL_SYNTAX = NumberHint(DECIMAL_SYNTAX_HINT)
 
 
 def minor_units(currency: str) -> int:
@@ -61,10 +64,17 @@ def to_minor(amount: Decimal, currency: str) -> int:
     """``Decimal('19.99')``, USD → ``1999``. The amount must already be rounded."""
     rounded = round_money(amount, currency)
     if rounded != amount:
-        raise ValidationError([("amount", Message("%(amount)s has more decimals than %(currency)s allows "
-                                                  "(%(places)s).", amount=str(amount), currency=currency,
-                                                  places=minor_units(currency)))])
+        raise ValidationError([("amount", too_many_decimals(currency))])
     return int(rounded.scaleb(minor_units(currency)))
+
+
+def too_many_decimals(currency: str) -> Message:
+    """What an amount with more decimals than ``currency`` has is told, wherever it is typed or
+    sent: "JPY amounts have no decimals.", "EUR amounts have at most 2 decimals."."""
+    places = minor_units(currency)
+    if places == 0:
+        return Message("%(currency)s amounts have no decimals.", currency=currency)
+    return Message("%(currency)s amounts have at most %(places)s decimals.", currency=currency, places=places)
 
 
 def from_minor(value: int, currency: str) -> Decimal:
@@ -86,6 +96,11 @@ def parse_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if not isinstance(value, str) or not is_decimal_text(value):
-        raise ValidationError([(field, Message("%(value)s is not a decimal number: %(hint)s",
-                                               value=repr(str(value)[:40]), hint=Message(DECIMAL_SYNTAX_HINT)))])
+        raise ValidationError([(field, not_a_decimal(value))])
     return Decimal(value)
+
+
+def not_a_decimal(value: object) -> Message:
+    """What a value that is no decimal number is told: how to write one (the API's strict syntax;
+    on a page, as its forms read numbers)."""
+    return Message("%(value)s is not a decimal number: %(hint)s", value=repr(str(value)[:40]), hint=DECIMAL_SYNTAX)

@@ -18,7 +18,7 @@ from typing import Any
 from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.messages import N_, Amount, Message
-from oro_invoices.domain.money import from_minor, minor_units
+from oro_invoices.domain.money import from_minor, minor_units, too_many_decimals
 from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
@@ -128,9 +128,7 @@ def _stated_problem(name: str, given: Decimal, made: int, currency: str) -> Mess
     if in_minor == in_minor.to_integral_value():
         return Message(_STATED[name], stated=Amount(given, currency), made=made_amount)
     stated = Message(_STATED[name], stated=f"{given} {currency}", made=made_amount)
-    why = (Message("%(currency)s amounts have no decimals.", currency=currency) if places == 0 else
-           Message("%(currency)s amounts have at most %(places)s decimals.", currency=currency, places=places))
-    return Message("%(problem)s %(more)s", problem=stated, more=why)
+    return Message("%(problem)s %(more)s", problem=stated, more=too_many_decimals(currency))
 
 
 def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:

@@ -28,7 +28,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, minor_units, parse_decimal, quantum, round_money
+from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, quantum, round_money, too_many_decimals
 from oro_invoices.persistence.read_models import RemittanceView, TransactionView
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.payment_records import check_request_key
@@ -113,9 +113,7 @@ def check_received(received: Decimal, currency: str) -> None:
         raise ValidationError([("received", Message("%(amount)s is too large: a payment is less than %(limit)s.",
                                                     amount=str(received)[:40], limit=format(AMOUNT_LIMIT, ",.0f")))])
     if currency and round_money(received, currency) != received:
-        raise ValidationError([("received", Message("%(amount)s has more decimals than %(currency)s allows "
-                                                    "(%(places)s).", amount=str(received), currency=currency,
-                                                    places=minor_units(currency)))])
+        raise ValidationError([("received", too_many_decimals(currency))])
 
 
 def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int | None,
@@ -169,7 +167,8 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     of each.
 
     :param strict: an invoice that cannot take a share (``plan``'s problem) but was given an
-        amount is an error under its field, rather than left out (what the API asks).
+        amount is an error under its field, rather than left out (what the API asks); its
+        messages speak of the body, not of the form's fields.
     :param receipts: True: where receipts are on, the customer is emailed one receipt for the
         shares recorded now (``PaymentReceipts.send_together``); False: none, as for every payment
         recorded over the API.
@@ -199,12 +198,11 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             continue
         if amount is None or amount == 0:
             shares.append(replace(share, amount=Decimal(0), outcome=SKIPPED))
-        elif amount < 0:
-            errors.append((share.field, Message("Enter an amount above zero, or leave it empty.")))
+        elif amount < 0:     # the API's words for its body (which has no empty field), or the form's
+            errors.append((share.field, Message("An amount above zero.") if strict
+                           else Message("Enter an amount above zero, or leave it empty.")))
         elif round_money(amount, planned.currency) != amount:
-            errors.append((share.field, Message("%(amount)s has more decimals than %(currency)s allows "
-                                                "(%(places)s).", amount=str(amount), currency=planned.currency,
-                                                places=minor_units(planned.currency))))
+            errors.append((share.field, too_many_decimals(planned.currency)))
         elif amount > share.amount:
             errors.append((share.field, Message("At most the amount due, %(amount)s.",
                                                 amount=Amount(share.amount, planned.currency))))

@@ -41,6 +41,7 @@ from oro_invoices.domain.limits import (
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import (
     AMOUNT_LIMIT,
+    DECIMAL_SYNTAX,
     DECIMAL_SYNTAX_HINT,
     KNOWN_CURRENCIES,
     is_decimal_text,
@@ -56,7 +57,13 @@ MAX_INVOICE_TOTAL = Decimal(10) ** 15
 
 
 class DecimalString(fields.Field[Decimal]):
-    """A decimal given as a string (or an int); floats are refused, output is a string."""
+    """A decimal given as a string (or an int); floats are refused, output is a string.
+
+    ``typed``: people also type it into a form (a payment's amount, what a credit note takes
+    back): a page's message for text that is no number says how its forms read one
+    (``money.DECIMAL_SYNTAX``), the API's the strict syntax. ``positive``: it must be above zero
+    (its own validator says so), so its size limit is said as an upper bound only.
+    """
 
     default_error_messages = {
         "float": N_("Give this number as a decimal string such as \"19.99\", not a float."),
@@ -64,14 +71,17 @@ class DecimalString(fields.Field[Decimal]):
         "syntax": "Not a valid decimal number: " + DECIMAL_SYNTAX_HINT,
         "places": "At most {places} decimal places are allowed.",
         "range": "Must be between -{limit} and {limit}.",
+        "below": "Must be less than {limit}.",
     }
     LIMIT = AMOUNT_LIMIT
 
     #: texts loaded by one field kept at most (then forgotten, to start again)
     MEMO_SIZE = 4096
 
-    def __init__(self, *, places: int | None = None, **kwargs: Any):
+    def __init__(self, *, places: int | None = None, typed: bool = False, positive: bool = False, **kwargs: Any):
         self.places = places
+        self.typed = typed
+        self.positive = positive
         #: text → its Decimal, for texts this field accepted: the same quantities, prices and
         #: rates recur on many lines of a file (a Decimal is immutable, so it can be shared)
         self._accepted: dict[str, Decimal] = {}
@@ -96,10 +106,12 @@ class DecimalString(fields.Field[Decimal]):
         if not isinstance(value, (str, int)):
             raise self.make_error("invalid")
         if isinstance(value, str) and not is_decimal_text(value):
+            if self.typed:   # the same English; a page says it in its own terms
+                raise MmValidationError(Message("Not a valid decimal number: %(hint)s", hint=DECIMAL_SYNTAX))
             raise self.make_error("syntax")
         result = Decimal(value)
         if abs(result) >= self.LIMIT:
-            raise self.make_error("range", limit=f"{self.LIMIT:,.0f}")
+            raise self.make_error("below" if self.positive else "range", limit=f"{self.LIMIT:,.0f}")
         if self.places is not None and decimal_places(result) > self.places:
             raise self.make_error("places", places=self.places)
         return result
@@ -177,7 +189,7 @@ class LineSchema(Schema):
     sku = fields.String(load_default="", validate=validate.Length(max=128))
     unit = fields.String(load_default="", validate=validate.Length(max=32))
     # The range checks are the fields' own, so they are reported beside any other field's error.
-    quantity = DecimalString(required=True, places=6, validate=validate.Range(
+    quantity = DecimalString(required=True, places=6, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error=N_("Must be greater than 0.")))
     unit_price = DecimalString(required=True, places=6)
     tax_rate = DecimalString(load_default=Decimal("0"), places=6, validate=validate.Range(
@@ -393,7 +405,7 @@ class PaymentInputSchema(Schema):
     method = fields.String(required=True, validate=[validate.Length(min=1, max=64), strict_identifier])
     action = fields.String(required=True, validate=validate.OneOf(
         ["charge", "authorize", "capture", "refund", "cancel", "invoice"]))
-    amount = DecimalString(required=True)
+    amount = DecimalString(required=True, typed=True, positive=True)   # above 0: ``Payments.record``
     successful = fields.Boolean(load_default=True)
     provider_reference = fields.String(allow_none=True, validate=[validate.Length(max=255),
                                                                   strict_identifier])
@@ -409,7 +421,7 @@ class CreditLineSchema(Schema):
         unknown = RAISE
 
     line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_LINES))
-    quantity = DecimalString(required=True, places=6, validate=validate.Range(
+    quantity = DecimalString(required=True, places=6, typed=True, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
 
 
@@ -420,7 +432,7 @@ class CreditAmountSchema(Schema):
         unknown = RAISE
 
     tax_rate = DecimalString(required=True, places=6)
-    amount = DecimalString(required=True, validate=validate.Range(
+    amount = DecimalString(required=True, typed=True, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error="Must be greater than 0."))
 
 

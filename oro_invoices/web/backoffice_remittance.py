@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.money import parse_decimal
+from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, minor_units, parse_decimal, round_money
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import remittances
@@ -125,7 +125,8 @@ class RemittancePages:
         today = local_today(self.ctx.service.clock())
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
-                               symbols=formatter.number_symbols(), shares_total=_sum_typed(formatter, typed),
+                               symbols=formatter.number_symbols(), places=minor_units(planned.currency),
+                               shares_total=_sum_typed(formatter, typed, planned.currency),
                                methods=OFFLINE_METHODS, today=today, earliest=earliest_received(today),
                                ids=[s.invoice_id for s in planned.shares if s.invoice is not None])
         return Response.html(html, status=status, title=_("Record Payment"))
@@ -160,14 +161,20 @@ class RemittancePages:
         return rows
 
 
-def _sum_typed(formatter: Any, typed: list[str]) -> Decimal | None:
-    """The sum of the shares as typed (empty: none); None while one is no number."""
+def _sum_typed(formatter: Any, typed: list[str], currency: str) -> Decimal | None:
+    """The sum of the shares as typed (empty: none), each read as recording reads it
+    (``services.remittances.record``); None while one is a share recording refuses: no decimal
+    number (an exponent), below zero, more decimals than ``currency`` has, or too large.
+    The page's script keeps the total the same way while the shares are edited."""
     total = Decimal(0)
     for text in typed:
         if not text.strip():
             continue
-        try:
-            total += Decimal(formatter.typed_number(text.strip()))
-        except ArithmeticError:
+        plain = formatter.typed_number(text.strip())
+        if not is_decimal_text(plain):
             return None
-    return total if total.is_finite() else None
+        amount = Decimal(plain)
+        if amount < 0 or abs(amount) >= AMOUNT_LIMIT or (currency and round_money(amount, currency) != amount):
+            return None
+        total += amount
+    return total

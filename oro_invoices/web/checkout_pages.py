@@ -43,6 +43,7 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import receipt_download
 from oro_invoices.web.errors import CsrfRejected
 from oro_invoices.web.http import Request, Response
+from oro_invoices.web.language import document_title
 from oro_invoices.web.storefront import StorefrontPages, Viewer
 
 log = logging.getLogger("oro_invoices.web.payments")
@@ -191,14 +192,24 @@ class CheckoutPages:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
         target = self._result_url(doc, attempt)
         if outcome.reply == REPLY_PAGE:
+            # the provider shows this page to the payer: it says what became of the payment, as
+            # the result page it continues to does
             base = self.ctx.service.setting(STOREFRONT_BASE_URL, organization_id=doc.organization_id,
                                             website_id=doc.website_id) or ""
             link = absolute_link(base, target) if base else target
-            html = self.ctx.render("storefront/payment_notice.html", req, title=_("Payment received"),
-                                   message=_("Your payment for invoice #%(number)s was received.",
-                                             number=doc.display_number),
-                                   link=link, link_label=_("Continue"), refresh=link)
-            return Response.html(html, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
+            state = result_state(attempt)
+            heading, message = {
+                "success": (_("Payment received"),
+                            _("Your payment for invoice #%(number)s was received.", number=doc.display_number)),
+                "error": (_("Payment Error"),
+                          _("Your payment for invoice #%(number)s was not accepted.", number=doc.display_number)),
+                "processing": (_("Payment - Invoice #%(number)s", number=doc.display_number),
+                               _("Your payment for invoice #%(number)s is being processed.",
+                                 number=doc.display_number)),
+            }[state]
+            html = self.ctx.render("storefront/payment_notice.html", req, title=heading, message=message,
+                                   link=link, link_label=_("Continue"), refresh=link, state=state)
+            return Response.html(html, title=result_titles(doc)[state])
         return Response.redirect(target)
 
     # -- shared -----------------------------------------------------------------------
@@ -250,16 +261,13 @@ class CheckoutPages:
 
     def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
                      status: int = 200, receipt_url: str | None = None) -> Response:
-        state = {"succeeded": "success", "failed": "error"}.get(attempt.status, "processing")
-        titles = {"success": _("Payment Successful - Invoice #%(number)s", number=doc.display_number),
-                  "error": _("Payment Error - Invoice #%(number)s", number=doc.display_number),
-                  "processing": _("Payment - Invoice #%(number)s", number=doc.display_number)}
+        state = result_state(attempt)
         html = self.ctx.render(
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
             guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
             can_pay=self.ctx.service.can_pay(doc), receipt_url=receipt_url)
-        return Response.html(html, status=status, title=titles[state])
+        return Response.html(html, status=status, title=result_titles(doc)[state])
 
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
                     available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
@@ -269,10 +277,13 @@ class CheckoutPages:
         elif not headline:
             headline = _("Invoice #%(number)s cannot be paid online.", number=doc.display_number)
             detail = _("Online payment is not available for this invoice.")
-        html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest,
+        # a credit note is never paid: its page is titled as what it is
+        title = (document_title(doc) if doc.is_credit_note
+                 else _("Payment - Invoice #%(number)s", number=doc.display_number))
+        html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest, title=title,
                                headline=headline, detail=detail, seller=self._seller(doc), contact=contact,
                                invoice_url=self._invoice_url(doc, guest))
-        return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
+        return Response.html(html, status=status, title=title)
 
     def _attempt(self, req: Request, doc: InvoiceDocument) -> AttemptView:
         try:
@@ -318,6 +329,18 @@ class CheckoutPages:
             return self.ctx.url_for(ENDPOINT_GUEST_RESULT, token=doc.payment_token, attempt=attempt.public_id)
         return self.ctx.url_for(ENDPOINT_RESULT, invoice_id=doc.id, attempt=attempt.public_id)
 
+
+def result_state(attempt: AttemptView) -> str:
+    """What became of a payment attempt, as its result page shows it: success, error or processing."""
+    return {"succeeded": "success", "failed": "error"}.get(attempt.status, "processing")
+
+
+def result_titles(doc: InvoiceDocument) -> dict[str, str]:
+    """The title of the result page of a payment of ``doc`` in each of its states."""
+    number = doc.display_number
+    return {"success": _("Payment Successful - Invoice #%(number)s", number=number),
+            "error": _("Payment Error - Invoice #%(number)s", number=number),
+            "processing": _("Payment - Invoice #%(number)s", number=number)}
 
 
 def nothing_due(doc: InvoiceDocument) -> tuple[str, str, bool]:

@@ -41,7 +41,8 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
 # -- errors → what the user reads -------------------------------------------------------
 
 TITLES = {400: N_("Request not accepted"), 401: N_("Please log in"), 403: N_("Access denied"),
-          404: N_("Page not found"), 409: N_("Not possible"), 422: N_("Please check your input"),
+          404: N_("Page not found"), 405: N_("Request not accepted"), 409: N_("Not possible"),
+          422: N_("Please check your input"),
           500: N_("Something went wrong")}
 
 

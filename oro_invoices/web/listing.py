@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -24,7 +24,14 @@ from urllib.parse import urlencode
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import is_storable_text, parse_id
-from oro_invoices.domain.money import KNOWN_CURRENCIES, is_decimal_text, minor_units, to_minor
+from oro_invoices.domain.money import (
+    KNOWN_CURRENCIES,
+    is_decimal_text,
+    minor_units,
+    not_a_decimal,
+    to_minor,
+    too_many_decimals,
+)
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import (
     NAME_PREFIX_MAX,
@@ -195,7 +202,7 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
         return None
     value = typed(raw) if len(raw) <= 40 else raw
     if not is_decimal_text(value) or len(value) > 24:
-        errors.append((name, _("%(value)s is not an amount: write it like 1250.00.", value=repr(raw[:40]))))
+        errors.append((name, _(not_a_decimal(raw))))   # how the page reads a number, in its format
         return None
     if currency is None:
         if "currency" not in dict(errors):   # once, beside the currency, for either bound
@@ -204,18 +211,20 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
         return None
     amount = Decimal(value)
     if amount.as_tuple().exponent < -minor_units(currency):  # type: ignore[operator]
-        errors.append((name, _("%(currency)s amounts have at most %(digits)s decimals.",
-                               currency=currency, digits=minor_units(currency))))
+        errors.append((name, _(too_many_decimals(currency))))
         return None
     echo[name] = raw
     return to_minor(amount, currency)
 
 
-def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str,
+def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str, *,
+                 customers: Collection[int] | None = None,
                  ) -> tuple[dict[str, Any], dict[str, str], list[tuple[str, str]]]:
     """Grid query parameters as ``InvoiceFilter`` arguments, the values to echo in the form,
     and what is wrong with the others (field, message): a bad value is left out, never guessed.
-    ``typed`` reads an amount as the page writes numbers (``Formatter.typed_number``)."""
+    ``typed`` reads an amount as the page writes numbers (``Formatter.typed_number``).
+    ``customers``: the ids the Customer filter chooses from (a list offering them, the
+    storefront's): any other value is an error; None: any id, or the start of a name."""
     errors: list[tuple[str, str]] = []
     args: dict[str, Any] = {}
     echo: dict[str, str] = {}
@@ -254,7 +263,9 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
     if "customer" in allowed and (query.get("customer") or "").strip():
         raw = query["customer"].strip()
         customer_id = parse_id(raw)
-        if customer_id is not None:  # an id: the list's choice, or an old link
+        if customers is not None and customer_id not in customers:  # none of the list's choices
+            errors.append(("customer", _("Choose a customer from the list.")))
+        elif customer_id is not None:  # an id: the list's choice, or an old link
             args["customer_id"] = customer_id
             echo["customer"] = raw
         elif raw.isascii() and raw.isdigit():  # digits, but no id (beyond 64 bits)
@@ -304,11 +315,11 @@ def read_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callab
     return args, echo, errors
 
 
-def parse_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str,
-                  ) -> tuple[dict[str, Any], dict[str, str]]:
+def parse_filters(query: Mapping[str, str], allowed: Sequence[str], typed: Callable[[str], str] = str, *,
+                  customers: Collection[int] | None = None) -> tuple[dict[str, Any], dict[str, str]]:
     """Turn grid query parameters into ``InvoiceFilter`` arguments (and the echoed values);
-    ``ValidationError`` naming every bad one."""
-    args, echo, errors = read_filters(query, allowed, typed)
+    ``ValidationError`` naming every bad one. ``customers``: as for ``read_filters``."""
+    args, echo, errors = read_filters(query, allowed, typed, customers=customers)
     if errors:
         raise ValidationError(errors)
     return args, echo
@@ -362,7 +373,8 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
 def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
               limit: int, inline_errors: bool = False, count: bool = False,
-              currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str) -> GridPage:
+              currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
+              customers: Collection[int] | None = None) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -370,9 +382,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     cursor the list did not make for this sort reads the first page, reported at ``page``.
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
-    ``typed``: as for ``read_filters``.
+    ``typed``, ``customers``: as for ``read_filters``.
     """
-    args, echo, errors = read_filters(query, allowed_filters, typed)
+    args, echo, errors = read_filters(query, allowed_filters, typed, customers=customers)
     if count:
         per_page = _per_page(query, limit, errors)
         if per_page is not None:

@@ -36,6 +36,8 @@ from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.persistence.engine import one_connection_per_engine
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
+from oro_invoices.web.errors import MethodNotAllowed, headers_for
+from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.language import page_language
 from oro_invoices.web.page_formatting import page_scope
@@ -398,6 +400,29 @@ class PageMount:
         title = resp.page_title or ""
         html = self.host.layout.wrap(shown + resp.text(), title=title, area=area)
         return Outcome("page", resp.status, dict(resp.headers), html.encode(), resp.content_type)
+
+    def not_allowed(self, request: Request, flashes: Flashes, allowed: Iterable[str] = ()) -> Outcome | None:
+        """The 405 of ``request``, whose method no page answers at a path some page answers with
+        another (``method_allowed``): the add-on's error page in the layout, in the reader's
+        language, ``Allow`` naming ``allowed`` (by default the pages' methods); None when no
+        page is at that path (not the add-on's to answer)."""
+        methods = self.method_allowed(request.path)
+        if not methods:
+            return None
+        area = next(r.layout_area for r in self.routes if r.regex.match(request.path))
+        refused = MethodNotAllowed(allowed=tuple(allowed) or methods)
+        try:
+            with request_scope():
+                request = self.identify(request)
+                with bind_request(request), self.speaking(request):
+                    resp = error_response(self.ctx, request, refused, area=area)
+                    resp.headers.update(headers_for(refused))
+                    out = self.page(resp, area, flashes)
+        except Exception:  # the host's users, layout or session failed: still a page
+            log.exception("oro-invoices could not answer %s %s", request.method, request.path)
+            with i18n.using(i18n.negotiate(request.header("accept-language"))):
+                return self.failure(area)
+        return out.headers_only() if request.method.upper() == "HEAD" else out
 
     def failure(self, area: str) -> Outcome:
         """The last resort: a 500 page without internals (in the layout when it still works)."""

@@ -14,16 +14,30 @@ import contextlib
 import contextvars
 import functools
 from collections.abc import Callable, Iterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
 
+from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.messages import NumberHint
 from oro_invoices.formatting import Formatter
 from oro_invoices.integration.config import Settings
 
 _current: contextvars.ContextVar[Formatter | None] = contextvars.ContextVar(
     "oro_invoices_page_formatter", default=None)
+
+
+#: The number a page's hint on typing numbers shows, in the page's format ("1.234,50" in German).
+TYPED_EXAMPLE = Decimal("1234.50")
+
+
+def typing_hint(formatter: Formatter) -> str:
+    """How the forms of a page formatted by ``formatter`` read a typed number
+    (``Formatter.typed_number``), in its words and number format: what a page says for a
+    message's ``NumberHint`` (the JSON API's strict syntax does not apply to a form)."""
+    return i18n.gettext("write it like %(example)s.", example=formatter.decimal(TYPED_EXAMPLE, "#,##0.00"))
 
 
 def page_scope(user: Any, website_id: int | None, values: Mapping[str, Any]) -> ScopeContext:
@@ -91,6 +105,8 @@ class PageFormatters:
                 if not found:
                     found.append(self.for_page(scope(), language, user_locale))
                 formatter = found[0]
+            if isinstance(value, NumberHint):
+                return typing_hint(formatter)
             return formatter.value(value)
         return write
 

@@ -85,6 +85,10 @@ class Viewer:
             self._customers = [own] + [(c.id, c.name) for c in subs]
         return self._customers
 
+    def customer_ids(self) -> list[int]:
+        """The ids of ``customers``: what the list's Customer filter chooses from."""
+        return [customer_id for customer_id, _name in self.customers()]
+
     def list_filters(self, visible: InvoiceFilter) -> tuple[str, ...]:
         """The filters of the invoice list: with Customer (one of ``customers``) where the list
         spans several, a corporate user's. Never elsewhere: a customer filter there would take
@@ -143,7 +147,7 @@ class StorefrontPages:
         page = listing.load_page(self.ctx.service, visible, req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
-                                 inline_errors=True, count=True)
+                                 inline_errors=True, count=True, customers=viewer.customer_ids())
         can_pay = self._payable(page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
@@ -226,7 +230,8 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
-        args, _echo = listing.parse_filters(req.query, viewer.list_filters(visible))  # a bad one: 422
+        args, _echo = listing.parse_filters(req.query, viewer.list_filters(visible),  # a bad one: 422
+                                            customers=viewer.customer_ids())
         settings, scope = self.ctx.settings, viewer.scope
         allowed: dict[tuple[int, int | None], bool] = {}
 

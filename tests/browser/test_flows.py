@@ -207,6 +207,11 @@ def test_admin_records_one_transfer_for_the_ticked_invoices_of_a_customer(page: 
     page.get_by_role("button", name="Spread").click()                # oldest due first
     number = service.get(pending).invoice_number
     expect(page.get_by_label(f"Payment for {number}")).to_have_value(f"{Decimal('200') - due[partly]:.2f}")
+    for refused in ("1e1", "-1", "0.001", "1,5"):                      # a share the form refuses is not counted
+        page.get_by_label(f"Payment for {number}").fill(refused)
+        expect(total).to_have_text("—")
+    page.get_by_label(f"Payment for {number}").fill("1,000")         # the page's digit grouping is
+    expect(total).to_have_text(f"€{due[partly] + 1000:,.2f}")
     page.get_by_label(f"Payment for {number}").fill("50")            # the total follows what is typed
     expect(total).to_have_text(f"€{due[partly] + 50:,.2f}")
     page.get_by_label("Reference").fill("STMT 9 / 4")

@@ -11,6 +11,7 @@ from oro_invoices.domain.money import (
     parse_decimal,
     round_money,
     to_minor,
+    too_many_decimals,
 )
 
 
@@ -39,8 +40,13 @@ def test_minor_units_round_trip_exactly():
 
 
 def test_more_decimals_than_the_currency_allows_is_refused():
-    with pytest.raises(ValidationError, match="more decimals than JPY allows"):
+    """Said one way wherever an amount is checked; a currency without decimals says it has none."""
+    with pytest.raises(ValidationError, match=r"amount: JPY amounts have no decimals\.$"):
         to_minor(Decimal("1.5"), "JPY")
+    with pytest.raises(ValidationError, match=r"amount: EUR amounts have at most 2 decimals\.$"):
+        to_minor(Decimal("1.005"), "EUR")
+    assert too_many_decimals("KWD") == "KWD amounts have at most 3 decimals."
+    assert too_many_decimals("JPY").msgid == "%(currency)s amounts have no decimals."
 
 
 def test_floats_are_refused():

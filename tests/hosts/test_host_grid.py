@@ -121,6 +121,10 @@ def test_a_german_admin_filters_by_totals_typed_with_a_decimal_comma(admin):
     wanted = [i for i in eur if low <= i.total_amount <= high]
     assert sorted(map(int, re.findall(r'<tr data-invoice-id="(\d+)">', html))) == sorted(i.id for i in wanted)
     assert f'value="{low:.2f}"'.replace(".", ",") in html                 # the field keeps what was typed
+    refused = admin.get("/admin/invoices?currency=EUR&total_min=1,000.50", headers=german)    # said as typed here
+    assert inline_error(refused, "total_min").endswith(" 1.234,50.")
+    assert inline_error(admin.get("/admin/invoices?currency=JPY&total_min=10,5", headers=german),
+                        "total_min") == "JPY-Beträge haben keine Nachkommastellen."
     exported = admin.get("/admin/invoices/export.csv" + query.replace(" ", "."), headers=german)
     assert exported.status_code == 200
     ids = {line.split(",")[0] for line in exported.get_data(as_text=True).splitlines()[1:]}
@@ -143,7 +147,7 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("?date_from=2026-02-31&currency=USD", "date_from", "is not a date (use YYYY-MM-DD)"),
-    ("?total_min=abc&currency=USD", "total_min", "is not an amount"),
+    ("?total_min=abc&currency=USD", "total_min", "'abc' is not a decimal number: write it like 1,234.50."),
     ("?total_min=10.001&currency=USD", "total_min", "USD amounts have at most 2 decimals."),
     ("?total_min=100&total_max=200&website=2", "currency", "Choose a currency to filter by total"),
     ("?customer_user=somebody&currency=USD", "customer_user", "Give the customer user's email address or id."),

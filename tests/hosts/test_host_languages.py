@@ -79,6 +79,29 @@ def test_an_add_on_flash_message_is_in_the_browsers_language(admin):
 
 
 
+@pytest.mark.parametrize("method, path", [("PUT", "/customer/invoices/{id}/payment"), ("POST", "/customer/invoices"),
+                                          ("PATCH", "/customer/invoices/{id}"), ("PUT", "/invoices/pay/notify/oropay"),
+                                          ("DELETE", "/admin/invoices/{id}")])
+def test_a_method_no_page_answers_is_said_in_the_shops_layout_and_language(shop, admin, method, path):
+    """405 (a method the page does not take) is the add-on's error page in the reader's language,
+    not Werkzeug's bare English page; the Allow header still says which methods the page takes."""
+    client = admin if path.startswith("/admin") else customer(shop)
+    url = path.format(id=admin.service.find_id(external_id="ERP-SO-1003-3"))
+    resp = client.client.open(url, method=method, headers={"Accept-Language": "fr-FR,fr;q=0.9"})
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 405 and "GET" in resp.headers["Allow"] and method not in resp.headers["Allow"]
+    assert '<html lang="fr">' in html and 'data-oi-error="405"' in html
+    assert "Method Not Allowed" not in html
+    assert "Requête refusée Cette méthode n’est pas autorisée ici." in text_of(html)
+    assert client.get("/admin/invoices" if path.startswith("/admin") else "/customer/invoices").status_code == 200
+
+
+def test_a_method_the_shops_own_page_does_not_take_is_said_in_its_layout(shop):
+    resp = customer(shop).client.delete("/customer/account", headers={"Accept-Language": "de-DE"})
+    assert resp.status_code == 405 and resp.headers["Allow"]
+    assert "Anfrage nicht angenommen Diese Methode ist hier nicht erlaubt." in text_of(resp.get_data(as_text=True))
+
+
 def days_of_orders(client: ShopClient, url: str, headers: dict[str, str]) -> dict[str, str]:
     """Each order an order list shows, by number, with the day its Created column writes."""
     page = client.get(url, headers=headers).get_data(as_text=True)

@@ -12,6 +12,7 @@ from support.admins import admin_with
 from support.pdfs import pdf_lines
 from support.view_page import dialog_notice
 
+from oro_invoices import i18n
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.integration.config import Settings
@@ -124,6 +125,8 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert fields["MERCHANT_RESPONSE_URL"] == "http://localhost/invoices/pay/notify/oropay"
     reply, _ = hpp_answer(client, html)
     assert reply.status_code == 200
+    assert (f"Payment received Your payment for invoice #{doc.invoice_number} was received. Continue"
+            in text_of(reply.get_data(as_text=True)))
     result = follow(client, reply)
     text = text_of(result.get_data(as_text=True))
     assert f"Payment Successful - Invoice #{doc.invoice_number}" in text
@@ -152,6 +155,10 @@ def test_a_declined_card_shows_the_error_page_and_pay_stays(shop):
     doc = doc_of(client, "ERP-SO-1003-3")
     reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
                           result="101")
+    said = text_of(reply.get_data(as_text=True))         # the page the hosted page shows the payer first
+    assert f"Payment Error Your payment for invoice #{doc.invoice_number} was not accepted. Continue" in said
+    assert "received" not in said
+    assert re.search(r"<title>Payment Error - Invoice #", reply.get_data(as_text=True))
     text = text_of(follow(client, reply).get_data(as_text=True))
     assert f"Payment Error - Invoice #{doc.invoice_number}" in text
     assert f"Payment Error! Invoice #{doc.invoice_number}" in text
@@ -160,6 +167,14 @@ def test_a_declined_card_shows_the_error_page_and_pay_stays(shop):
     assert "Back to Payment Page" in text and "Back to Invoice Page" in text
     assert client.service.get(doc.id).payment_status is PaymentStatus.DECLINED
     assert "data-oi-pay>" in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    # in French the flash names the invoice as the title does ("Facture n° …"), not "Facture #…"
+    link = re.search(r'id="oi-payment-continue" href="([^"]+)"', reply.get_data(as_text=True)) or \
+        re.search(r'href="([^"]+)" id="oi-payment-continue"', reply.get_data(as_text=True))
+    french = client.get(link.group(1).replace("http://localhost", "").replace("&amp;", "&"),
+                        headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    flash = text_of(re.search(r'role="alert">(.*?)</div>', french, re.S).group(1))
+    named = i18n.translate("fr", "Invoice #%(number)s", number=doc.invoice_number)
+    assert flash.split() == f"{i18n.translate('fr', 'Payment Error!')} {named}".split()
 
 
 def test_a_wrongly_signed_answer_records_nothing(shop):
@@ -180,6 +195,8 @@ def test_an_answer_with_another_amount_is_refused(shop):
     doc = doc_of(client, "ERP-SO-1003-3")
     reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
                           amount="1")
+    assert "was not accepted." in text_of(reply.get_data(as_text=True))
+    assert "received" not in text_of(reply.get_data(as_text=True))
     assert "Payment Error!" in text_of(follow(client, reply).get_data(as_text=True))
     assert client.service.transactions(doc.id) == []
 
@@ -233,6 +250,23 @@ def test_partial_amounts_are_checked_and_paid(shop):
     hpp_answer(client, handover.get_data(as_text=True))
     part = client.service.get(doc.id)
     assert part.payment_status is PaymentStatus.PAID_PARTIALLY and part.amount_paid == Decimal("25.00")
+
+
+@pytest.mark.parametrize("accept, typed, example", [("de-DE", "1,000.50", "1.234,50"), ("fr-FR", "1.000,50", "1\u202f234,50"),
+                                                     ("en", "1.000,50", "1,234.50")])
+def test_an_amount_that_is_no_number_is_said_in_the_pages_number_format(shop, accept, typed, example):
+    """The page reads the amount in its own format ("1.000,50" in German): its message shows that
+    format, not the API's "write it like "19.99" … decimal point, no … digit separators"."""
+    configure(shop[0], partial=True, minimum="10")
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    page = f"/customer/invoices/{doc.id}/payment"
+    form = hidden_fields(client.get(page, headers={"Accept-Language": accept}).get_data(as_text=True))
+    refused = client.client.post(page, data={**form, "amount": typed}, headers={"Accept-Language": accept})
+    said = text_of(re.search(r'id="oi-payment-error">(.*?)</div>', refused.get_data(as_text=True), re.S).group(1))
+    assert refused.status_code == 422 and f"'{typed}'" in said
+    assert said.replace("\u202f", " ").endswith(f" {example}.".replace("\u202f", " ")), said
+    assert "19.99" not in said and "ASCII" not in said
 
 
 @pytest.mark.parametrize("partial", [True, False])

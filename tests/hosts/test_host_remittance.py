@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from urllib.parse import urlencode
 
+import pytest
 from support.admins import admin_with
 from support.api import shop_api_call
 
@@ -189,8 +190,8 @@ def test_every_problem_is_said_beside_its_field_and_nothing_is_recorded(admin):
     assert spread.status_code == 422
     said = re.search(r'data-oi-error="received">(.*?)</span>', spread.get_data(as_text=True), re.S).group(1)
     assert text_of(said).startswith("'lots' is not a decimal number")
-    for typed, message in (("0.005", "0.005 has more decimals than EUR allows (2)."),
-                           ("5.999", "5.999 has more decimals than EUR allows (2)."),
+    for typed, message in (("0.005", "EUR amounts have at most 2 decimals."),      # as every amount field says it
+                           ("5.999", "EUR amounts have at most 2 decimals."),
                            ("9" * 40, "is too large: a payment is less than 1,000,000,000,000.")):
         spread = admin.get(PAYMENT + query([partly], received=typed))       # never rounded into the shares
         page = spread.get_data(as_text=True)
@@ -208,6 +209,38 @@ def test_amounts_are_read_in_the_pages_number_format(admin):
     assert admin.client.post(PAYMENT, data=form, headers=german).status_code == 200
     [payment] = admin.service.transactions(branch)
     assert payment.amount == Decimal("1000.50")
+
+
+def payment_total(page: str) -> str:
+    return text_of(re.search(r'<output id="oi-shares-total"[^>]*>(.*?)</output>', page, re.S).group(1))
+
+
+@pytest.mark.parametrize("typed", ["1e1", "-1", "0.001", "1,5"])
+def test_the_payment_total_counts_only_shares_the_form_takes(admin, typed):
+    """A refused share (an exponent, below zero, more decimals than the currency has, not the
+    page's number format) is not counted into the Payment total: it shows "—" beside the error."""
+    partly, branch = ids(admin, PARTLY, BRANCH)
+    form = form_of(admin.get(PAYMENT + query([partly, branch])).get_data(as_text=True))
+    resp = admin.client.post(PAYMENT, data={**form, f"amount-{partly}": typed, f"amount-{branch}": "10"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and f'data-oi-error="amount-{partly}"' in page
+    assert payment_total(page) == "—"
+    assert 'data-oi-places="2"' in page                     # the script's total follows the same rule
+    fine = admin.client.post(PAYMENT, data={**form, f"amount-{partly}": "-0", f"amount-{branch}": "99999999"})
+    assert payment_total(fine.get_data(as_text=True)) == "€99,999,999.00"     # the share over its due is said apart
+
+
+def test_amount_errors_speak_the_pages_number_format(admin):
+    """A German page reads "1.000,50" and says so: not the API's "write it like "19.99"" and
+    "no digit separators"."""
+    partly, = ids(admin, PARTLY)
+    german = {"Accept-Language": "de-DE"}
+    form = form_of(admin.get(PAYMENT + query([partly]), headers=german).get_data(as_text=True))
+    resp = admin.client.post(PAYMENT, data={**form, f"amount-{partly}": "1,000.50"}, headers=german)
+    said = text_of(re.search(rf'data-oi-error="amount-{partly}">(.*?)</span>', resp.get_data(as_text=True),
+                             re.S).group(1))
+    assert resp.status_code == 422 and said.startswith("'1,000.50' ")
+    assert said.endswith(" 1.234,50.") and "19.99" not in said and "ASCII" not in said
 
 
 def test_record_payment_needs_the_manage_payments_permission(shop):
@@ -302,6 +335,12 @@ def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
     missing = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch}]})
     assert missing.get_json()["errors"] == [
         {"field": "invoices[0].amount", "message": "Required, or give the amount received as amount."}]
+    negative = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch, "amount": "-5"}]})
+    assert negative.get_json()["errors"] == [         # the body's words, as for its amount: no form field to leave empty
+        {"field": "invoices[0].amount", "message": "An amount above zero."}]
+    decimals = api_pay(shop, {"method": "cash", "received_on": "2026-12-01",
+                              "invoices": [{"id": branch, "amount": "1.001"}]})
+    assert decimals.get_json()["errors"] == [{"field": "invoices[0].amount", "message": "EUR amounts have at most 2 decimals."}]
     for invoice_id in (branch, paid, draft):
         assert not any(t.recorded_by_hand for t in admin.service.transactions(invoice_id))
 

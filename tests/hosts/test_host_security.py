@@ -63,6 +63,24 @@ def test_wrong_password_and_open_redirects(shop):
     assert resp.headers["Location"] == "/customer/account"
 
 
+@pytest.mark.parametrize("target", ["/customer/invoices\r\nSet-Cookie: x=1", "/customer/invoices\nx",
+                                    "/customer/invoices\x00", "/customer/\tinvoices"])
+def test_a_next_holding_a_control_character_goes_to_the_landing_page(shop, target):
+    """A crafted login or website-picker link with CR/LF in ``next`` lands on the default page
+    (it was a 500 after the login had succeeded)."""
+    store = ShopClient(shop[0])
+    resp = store.submit("/customer/login", "/customer/login", {"email": "ben.ortiz@acme.example",
+                                                               "password": "demo1234"},
+                        query_string={"next": target})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/customer/account"
+    resp = store.submit("/customer/account", "/website", {"website_id": "", "next": target})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/"
+    admin = ShopClient(shop[0])
+    resp = admin.submit("/admin/login", "/admin/login", {"username": "admin", "password": "admin1234"},
+                        query_string={"next": target.replace("/customer/", "/admin/")})
+    assert resp.status_code == 302 and resp.headers["Location"] == "/admin/"
+
+
 def test_customer_login_does_not_open_the_back_office(shop):
     client = ShopClient(shop[0])
     client.login_customer("amanda.cole@acme.example")

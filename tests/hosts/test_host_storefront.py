@@ -176,9 +176,13 @@ def test_guest_payment_page_of_paid_invoice_and_of_a_draft(shop):
     note = client.service.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "outside"},
                                              actor="admin")
     credit = note.credit_note
-    text = text_of(client.get(f"/invoices/pay/{credit.payment_token}").get_data(as_text=True))
+    page = client.get(f"/invoices/pay/{credit.payment_token}").get_data(as_text=True)
+    text = text_of(page)
     assert (f"Credit note #{credit.invoice_number} is not paid: it lowers what is due on the invoice it "
             "corrects.") in text
+    assert f"<h1>Credit note {credit.invoice_number}</h1>" in page       # titled as what it is, not "Payment"
+    assert re.search(rf"<title>Credit note {credit.invoice_number} ·", page)
+    assert "Payment - Invoice" not in text
 
 
 def test_the_list_filters_invoices_from_credit_notes(shop):
@@ -319,11 +323,19 @@ def test_a_corporate_user_filters_the_list_by_one_of_their_customers(shop):
     assert f'<option value="{branch_id}" selected>' in client.get(f"/customer/invoices?customer={branch_id}").get_data(
         as_text=True)
     assert set(listed(client, f"?customer={acme_id}")) == numbers(client, *ACME)
-    # the archive follows it; a customer outside theirs shows nothing of it
+    # the archive follows it
     branch_number, = numbers(client, *ACME_BERLIN)
     assert set(archived(client, f"?customer={branch_id}")) == {f"invoice-{branch_number}.pdf"}
+    # a customer outside theirs, or no id, is none of the list's choices: said beside the filter,
+    # which shows all of theirs (never the other customer's), not "All customers" over an empty list
     globex_id = next(c["id"] for c in shop[1]["customers"] if c["name"] == "Globex Corporation")
-    assert listed(client, f"?customer={globex_id}") == []
+    for value in (str(globex_id), "abc"):
+        resp = client.get(f"/customer/invoices?customer={value}")
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422, value
+        assert re.search(r'data-oi-error="customer">Choose a customer from the list.<', html), value
+        assert set(listed(client, f"?customer={value}")) == numbers(client, *ACME, *ACME_BERLIN)
+        assert client.get(f"/customer/invoices/download-pdfs.zip?customer={value}").status_code == 422
     # other roles have no such filter: it never replaces the customer their role sets
     for email, theirs in (("ben.ortiz@acme.example", ACME), ("carla.nguyen@acme.example", CARLA_OWN)):
         other = customer(shop, email)

@@ -39,3 +39,33 @@ def test_the_schemas_own_messages_with_values_are_translated():
     message = errors["lines[0].unit_price"]
     assert message == "At most 4 decimal places for USD."
     assert i18n.translate("fr", message) == "Au plus 4 décimales pour USD."
+
+
+def test_a_positive_fields_size_limit_is_an_upper_bound():
+    """A quantity (or a payment's amount) must be above 0: its limit is not said as a range from
+    -1,000,000,000,000, in English or in the reader's language and number format."""
+    errors = _errors(invoice_payload(lines=[{"description": "Widget", "quantity": "9" * 20, "unit_price": "9" * 20}]))
+    assert errors["lines[0].quantity"] == "Must be less than 1,000,000,000,000."
+    assert errors["lines[0].unit_price"] == "Must be between -1,000,000,000,000 and 1,000,000,000,000."  # a discount
+    with i18n.using("de", values=str):
+        assert i18n.gettext(errors["lines[0].quantity"]).startswith("Muss kleiner als ")
+
+
+def test_a_typed_numbers_syntax_message_keeps_its_english_and_is_said_by_the_page():
+    """A payment's amount typed into a form: the API reads the strict syntax in English, a page
+    writes the message's ``NumberHint`` in its own terms; an imported invoice's price keeps the
+    API's hint everywhere (a file is not typed into a page)."""
+    from marshmallow import ValidationError as MmValidationError
+
+    from oro_invoices.domain.messages import NumberHint
+    from oro_invoices.services.schemas import PaymentInputSchema, validation_error
+    with pytest.raises(MmValidationError) as raised:
+        PaymentInputSchema().load({"method": "cash", "action": "charge", "amount": "1e1"})
+    [(field, message)] = validation_error(raised.value).errors
+    imported = _errors(invoice_payload(lines=[{"description": "Widget", "quantity": "1", "unit_price": "1e1"}]))
+    assert field == "amount" and message == imported["lines[0].unit_price"]      # the same English
+    assert isinstance(message.values["hint"], NumberHint)
+    with i18n.using("de", values=lambda value: "wie auf der Seite" if isinstance(value, NumberHint) else str(value)):
+        assert i18n.gettext(message) == "Keine gültige Dezimalzahl: wie auf der Seite"
+        assert "19.99" in i18n.gettext(imported["lines[0].unit_price"])
+

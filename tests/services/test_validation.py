@@ -81,7 +81,8 @@ def test_a_country_code_or_name_is_taken(service, country):
     ({"description": ""}, "description", "Length must be between"),
     ({"quantity": "1e999999"}, "quantity", "Not a valid decimal number"),
     ({"unit_price": "1e-999999"}, "unit_price", "Not a valid decimal number"),
-    ({"quantity": "1" + "0" * 12}, "quantity", "Must be between"),
+    ({"quantity": "1" + "0" * 12}, "quantity", "Must be less than 1,000,000,000,000."),   # above 0: no negative range
+    ({"unit_price": "1" + "0" * 12}, "unit_price", "Must be between -1,000,000,000,000 and"),
     ({"unit_price": "0.0000001"}, "unit_price", "At most 6 decimal places"),
 ])
 def test_bad_lines(service, line_change, field, message):

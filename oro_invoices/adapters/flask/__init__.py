@@ -18,7 +18,8 @@ from typing import Any
 
 import flask
 
-from oro_invoices.adapters.flask.pages import SessionCsrf, make_pages_blueprint, to_request
+from oro_invoices.adapters.flask.api import to_flask_response
+from oro_invoices.adapters.flask.pages import FlaskFlashes, SessionCsrf, make_pages_blueprint, to_request
 from oro_invoices.composition import Addon, AddonConfig, payment_link_builder
 from oro_invoices.web import mounting
 from oro_invoices.web.http import Request, Response
@@ -218,6 +219,22 @@ class OroInvoices:
             else "ORO_INVOICES_STOREFRONT_LOGIN_ENDPOINT"
         endpoint = self.app.config.get(key) if self.app is not None else None
         return flask.url_for(endpoint) if endpoint else None
+
+    def method_not_allowed(self, exc: Any = None) -> flask.Response | None:
+        """The add-on's 405 page for the current request, when its path is one of the add-on's
+        pages (None otherwise: the host answers). Werkzeug's routing refuses such a method before
+        any page runs; a host shows the add-on's page in its layout and language from its own
+        handler::
+
+            @app.errorhandler(405)
+            def method_not_allowed(exc):
+                return invoices.method_not_allowed(exc) or exc
+
+        ``exc``: Werkzeug's ``MethodNotAllowed``, whose ``valid_methods`` the ``Allow`` header names.
+        """
+        out = self.mount.not_allowed(to_request(flask.request, {}), FlaskFlashes(),
+                                     allowed=getattr(exc, "valid_methods", None) or ())
+        return to_flask_response(out) if out is not None else None
 
     def fragment(self, endpoint: str, **path_params: Any) -> Response:
         """Run a page handler for the current user and return its unwrapped ``Response``.

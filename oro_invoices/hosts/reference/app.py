@@ -155,6 +155,19 @@ def create_app(data_dir: str | os.PathLike[str] | None = None, *, database_url: 
         body = f"<h1>{_('Page not found')}</h1><p>{_('The page you asked for does not exist.')}</p>"
         return flask.Response(host.layout.wrap(body, title=_("Page not found"), area=area), status=404)
 
+    @app.errorhandler(405)
+    def _method_not_allowed(exc: Exception) -> flask.Response:
+        """A method no page here answers: the add-on's own error page on its pages, else the shop's."""
+        invoices: OroInvoices = app.extensions["oro_invoices"]
+        page = invoices.method_not_allowed(exc)
+        if page is not None:
+            return page
+        area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"
+        body = f"<h1>{_('Request not accepted')}</h1><p>{_('This method is not allowed here.')}</p>"
+        headers = {"Allow": ", ".join(getattr(exc, "valid_methods", None) or ())}
+        return flask.Response(host.layout.wrap(body, title=_("Request not accepted"), area=area),
+                              status=405, headers=headers)
+
     @app.errorhandler(400)
     def _bad_request(exc: Exception) -> flask.Response:
         area = "backoffice" if flask.request.path.startswith("/admin") else "storefront"

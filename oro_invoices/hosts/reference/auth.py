@@ -83,8 +83,12 @@ def host_of() -> ReferenceHost:
 
 
 def safe_next(target: str | None, default: str) -> str:
-    """Only local paths are followed after a login (no open redirects)."""
-    if not target:
+    """Only local paths are followed after a login (no open redirects).
+
+    A target holding a control character (CR, LF, tab, NUL…) goes to ``default`` too: it is
+    never a path of ours, and a ``Location`` header may not hold a line break.
+    """
+    if not target or any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):

@@ -75,21 +75,47 @@
   } else {
     showSelectAll();
   }
-  // <output data-oi-shares-total="form id" data-oi-currency data-oi-decimal data-oi-group>: the
-  // sum of that form's <input data-oi-share> fields as typed (in the page's number format),
-  // kept up to date while they are edited; "—" while one of them is no number.
-  function typedNumber(text, decimal, group) {
-    var plain = text.replace(/[\s\u00a0\u202f'\u2019]/g, "").split(group).join("");
-    if (decimal !== ".") { plain = plain.split(decimal).join("."); }
-    return /^-?\d+(\.\d+)?$/.test(plain) ? Number(plain) : (plain === "" ? 0 : NaN);
+  // <output data-oi-shares-total="form id" data-oi-currency data-oi-decimal data-oi-group
+  // data-oi-places>: the sum of that form's <input data-oi-share> fields as typed, kept up to
+  // date while they are edited; "—" while one of them is a share the form refuses. Each is read
+  // as the server reads it (Formatter.typed_number, then the share's checks): the page's number
+  // format (digits grouped by three, its decimal sign) or a plain "1234.50"; never an exponent,
+  // nor below zero, nor more decimals than the currency has (data-oi-places).
+  function escaped(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+  function typedShare(text, decimal, group, places) {
+    var plain = text.replace(/[\s\u00a0\u202f]/g, "");
+    if (plain === "") { return 0; }
+    if (group === "'" || group === "\u2019") { plain = plain.replace(/['\u2019]/g, group); }
+    // a space as the group separator is gone with the other spaces
+    var grouped = /\s/.test(group) ? "" : "[1-9]\\d{0,2}(?:" + escaped(group) + "\\d{3})+|";
+    var found = new RegExp("^([+-]?)(" + grouped + "\\d*)(?:" + escaped(decimal) + "(\\d*))?$").exec(plain);
+    var sign, whole, fraction;
+    var strictly = found && found[2].indexOf(group) >= 0;   // grouped: no "+", no bare decimal sign after it
+    if (found && /\d/.test(found[0]) && !(strictly && (found[1] === "+" || found[3] === ""))) {
+      sign = found[1];
+      whole = found[2].split(group).join("");
+      fraction = found[3] || "";
+    } else if ((found = /^(-?)(\d+)(?:\.(\d+))?$/.exec(plain))) {
+      sign = found[1];
+      whole = found[2];
+      fraction = found[3] || "";
+    } else {
+      return NaN;
+    }
+    var value = Number((sign === "-" ? "-" : "") + (whole || "0") + "." + (fraction || "0"));
+    if (value < 0 || Math.abs(value) >= 1e12 || fraction.replace(/0+$/, "").length > places) { return NaN; }
+    return value;
   }
   function showSharesTotal(output) {
     var form = document.getElementById(output.getAttribute("data-oi-shares-total"));
     if (!form) { return; }
     var decimal = output.getAttribute("data-oi-decimal"), group = output.getAttribute("data-oi-group");
+    var places = Number(output.getAttribute("data-oi-places") || "2");
     var total = 0;
     Array.prototype.forEach.call(form.querySelectorAll("input[data-oi-share]"), function (field) {
-      total += typedNumber(field.value, decimal, group);
+      total += typedShare(field.value, decimal, group, places);
     });
     var currency = output.getAttribute("data-oi-currency");
     output.value = isNaN(total) ? "\u2014" : new Intl.NumberFormat(document.documentElement.lang || undefined,
