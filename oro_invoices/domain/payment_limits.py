@@ -18,8 +18,9 @@ from oro_invoices.domain.statuses import PaymentSummary
 
 
 def open_authorization(summary: PaymentSummary) -> int:
-    """What is authorized and neither captured (or otherwise paid) nor canceled."""
-    return max(summary.authorized - summary.paid - summary.canceled, 0)
+    """What is authorized and neither captured nor canceled. A charge or a payment recorded by
+    hand is money of its own and settles no authorization (``statuses.PaymentSummary``)."""
+    return summary.open_authorized
 
 
 def remaining(action: str, total: int, summary: PaymentSummary) -> int:
@@ -36,6 +37,16 @@ def remaining(action: str, total: int, summary: PaymentSummary) -> int:
     if action == "cancel":
         return open_authorization(summary)
     raise ValueError(f"unknown payment action {action!r}")
+
+
+def capturable(held: int, total: int, summary: PaymentSummary, *, pending: int = 0) -> int:
+    """What of one authorization that still holds ``held`` may be captured now: the one rule of
+    the Capture dialog, of ``capturable`` in the API and of the check made before the provider is
+    asked. Never more than it holds, nor than ``remaining("capture")`` (what the invoice's
+    authorizations hold open, and what is due of ``total``, the total less credit notes), less
+    the ``pending`` captures still waiting for their provider's answer. Recording the capture
+    checks the same bound (``over_limit``), so what this allows is recorded."""
+    return max(min(held, remaining("capture", total, summary) - pending), 0)
 
 
 _TOO_MUCH = {

@@ -11,12 +11,21 @@ failed means "declined". Precedence, first match wins:
 10. declined (there were attempts and none succeeded)
 11. pending payment
 
+What stays authorized (open) is what the authorizations hold and no capture took nor a
+cancellation released. Only captures settle authorizations: a charge, or a payment recorded by
+hand, is money of its own, so an invoice partly paid by hand and authorized for the rest holds
+that rest open (``PaymentSummary.open_authorized``).
+
 A re-authorization (an authorization that renews an earlier one before its provider releases
 it) moves that authorization's open part to a new hold: it adds nothing to what is authorized.
 
 A reversal (a refund that takes back a payment recorded by hand in error, ``reversal``) undoes
 that payment: it lowers what was paid rather than counting as money given back, so the
 invoice is due again as if the payment had never been recorded.
+
+A payment's ``surplus`` (what it brought over the amount due, kept as the customer's credit) is
+not paid on the invoice; a refund's ``surplus`` (what of it gave such a surplus back) is neither
+given back by the invoice nor lowers what it was paid.
 
 Credit notes come first: an invoice credited in full is "voided" when nothing was paid
 for it, else "credited"; a partial credit lowers the total the transactions are measured
@@ -48,6 +57,8 @@ class TransactionFacts:
     reauthorization: bool = False
     #: A refund that undoes a payment recorded in error: it lowers what was paid.
     reversal: bool = False
+    #: The part of a payment kept as the customer's credit, or of a refund that gave it back.
+    surplus: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,14 +72,21 @@ class PaymentSummary:
     invoiced: int
     attempts: int
     failures: int
+    #: What captures took (part of ``paid``): what settled authorizations.
+    captured: int = 0
 
     @property
     def net_paid(self) -> int:
         return max(self.paid - self.refunded, 0)
 
+    @property
+    def open_authorized(self) -> int:
+        """What is authorized and neither captured nor canceled (charges do not settle it)."""
+        return max(self.authorized - self.captured - self.canceled, 0)
+
 
 def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
-    sums = dict.fromkeys(("paid", "refunded", "authorized", "canceled", "invoiced"), 0)
+    sums = dict.fromkeys(("paid", "refunded", "authorized", "canceled", "invoiced", "captured"), 0)
     attempts = failures = 0
     for t in transactions:
         attempts += 1
@@ -76,11 +94,13 @@ def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
             failures += 1
             continue
         if t.action in PAID_ACTIONS:
-            sums["paid"] += t.amount
+            sums["paid"] += t.amount - t.surplus
+            if t.action == "capture":   # all it took of the hold, its surplus too
+                sums["captured"] += t.amount
         elif t.action == "refund" and t.reversal:
-            sums["paid"] -= t.amount
+            sums["paid"] -= t.amount - t.surplus
         elif t.action == "refund":
-            sums["refunded"] += t.amount
+            sums["refunded"] += t.amount - t.surplus
         elif t.action == "authorize" and not t.reauthorization:
             sums["authorized"] += t.amount
         elif t.action == "cancel":
@@ -98,7 +118,7 @@ def calculate(total: int, transactions: Iterable[TransactionFacts], credited: in
         return PaymentStatus.CREDITED if s.paid > 0 else PaymentStatus.VOIDED
     total -= credited
     # Captures settle earlier authorizations; what stays open is the uncaptured part.
-    open_auth = max(s.authorized - s.paid - s.canceled, 0)
+    open_auth = s.open_authorized
     if s.refunded > 0:
         return PaymentStatus.REFUNDED if s.refunded >= s.paid else PaymentStatus.REFUNDED_PARTIALLY
     if s.canceled > 0 and s.paid < total:

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain import statuses
 from oro_invoices.domain.aging import BUCKETS, bucket_of
+from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.aging import NOT_READ, AgingRow, aging_rows
 from oro_invoices.persistence.ledger import SETTLING, counted, set_on
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
@@ -201,9 +202,9 @@ def _facts_on(session: Session, day: dt.date, ids: list[int]) -> dict[int, list[
     facts: dict[int, list[statuses.TransactionFacts]] = {}
     for row, on in counted(rows):
         if on <= day:
-            facts.setdefault(row.invoice_id, []).append(statuses.TransactionFacts(
-                row.action, int(row.amount), bool(row.successful),
-                row.action == "authorize" and row.parent_id is not None))
+            # reversals and what they reversed are not ``counted``: as if neither was recorded
+            facts.setdefault(row.invoice_id, []).append(views.facts(
+                row.action, int(row.amount), bool(row.successful), row.parent_id, row.data, row.currency))
     return facts
 
 

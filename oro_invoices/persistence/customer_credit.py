@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    func,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, utcnow
 from oro_invoices.persistence.types import UTCDateTime
 
+#: The payment method of an application of credit to an invoice (``services.customer_credit``).
+CREDIT_METHOD = "customer_credit"
 BALANCE_TABLE = "oro_invoice_customer_credit"
 ENTRY_TABLE = "oro_invoice_credit_entry"
 
@@ -167,6 +170,18 @@ def balances(s: Session, organization_id: int, customer_id: int) -> list[tuple[s
         select(CustomerCreditRow.currency, CustomerCreditRow.balance)
         .where(CustomerCreditRow.organization_id == organization_id, CustomerCreditRow.customer_id == customer_id)
         .order_by(CustomerCreditRow.currency)).all()]
+
+
+def balances_before(s: Session, organization_id: int, customer_id: int, before: dt.datetime) -> list[tuple[str, int]]:
+    """The customer's balance in every currency as it was just before ``before`` (the balance
+    after its last entry then), by currency."""
+    last = (select(func.max(CreditEntryRow.id))
+            .where(CreditEntryRow.organization_id == organization_id, CreditEntryRow.customer_id == customer_id,
+                   CreditEntryRow.created_at < before)
+            .group_by(CreditEntryRow.currency))
+    return [(currency, amount) for currency, amount in s.execute(
+        select(CreditEntryRow.currency, CreditEntryRow.balance_after).where(CreditEntryRow.id.in_(last))
+        .order_by(CreditEntryRow.currency)).all()]
 
 
 def entries(s: Session, organization_id: int, customer_id: int, *, currency: str | None = None,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.invoice import (
     Address,
     BuyerInfo,
@@ -22,7 +23,8 @@ from oro_invoices.domain.invoice import (
     display_number,
 )
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.domain.statuses import TransactionFacts
 from oro_invoices.persistence.models import (
     Activity,
     Invoice,
@@ -102,11 +104,35 @@ RECEIVED_ON_KEY, REFERENCE_KEY, REVERSES_KEY = "received_on", "reference", "reve
 REMITTANCE_KEY = "remittance"
 #: The start of the provider reference of a payment recorded by hand (then its form's one-time key).
 BY_HAND_PREFIX = "by-hand-"
+#: In a payment's ``data``: what of its amount was over the amount due and kept as the customer's
+#: credit (``services.customer_credit``); in a refund's: what of it gave such a surplus back.
+SURPLUS_KEY, FROM_SURPLUS_KEY = "surplus", "from_surplus"
 
 
 def is_reversal(data: Any) -> bool:
     """Whether a refund's ``data`` marks it as the reversal of a payment recorded in error."""
     return isinstance(data, dict) and isinstance(data.get(REVERSES_KEY), int)
+
+
+def surplus_of(action: str, data: Any, currency: str) -> int:
+    """What of a transaction's amount was a surplus kept as credit (a payment's) or gave one back
+    (a refund's), in minor units; 0 for none."""
+    key = SURPLUS_KEY if action in ("charge", "capture") else FROM_SURPLUS_KEY if action == "refund" else None
+    text = data.get(key) if key is not None and isinstance(data, dict) else None
+    if not isinstance(text, str):
+        return 0
+    try:
+        return to_minor(Decimal(text), currency)
+    except (ArithmeticError, ValueError, InvoiceError):
+        return 0
+
+
+def facts(action: str, amount: int, successful: bool, parent_id: int | None, data: Any,
+          currency: str) -> TransactionFacts:
+    """A stored transaction as the payment status reads it (``domain.statuses``)."""
+    return TransactionFacts(action, amount, successful, action == "authorize" and parent_id is not None,
+                            action == "refund" and parent_id is not None and is_reversal(data),
+                            surplus_of(action, data, currency) if successful else 0)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,10 @@ money is due and its payment status does not settle it, and either it carries an
 payment URL (Pay goes there) or the configured method takes the amount due in its currency and
 the storefront base URL is configured (the provider must be able to come back).
 
+With partial payments, a payment of part never leaves less due than the method takes
+(``Availability.least_left``, its minimum): what remains must be payable online too, so the
+customer pays all, or leaves at least that much.
+
 ``start_payment`` records an attempt and asks the method what the payment page shows; the
 events the provider reports are applied by ``payment_events.PaymentEvents``.
 """
@@ -110,6 +114,9 @@ class Availability:
     minimum: int = 0
     maximum: int = 0
     partial: bool = False
+    #: A payment of part (less than the amount due) leaves at least this due: the least the
+    #: method takes, so that the rest can be paid online too (0: no such bound).
+    least_left: int = 0
 
     def __bool__(self) -> bool:
         return self.reason in (PAYABLE, EXTERNAL)
@@ -118,6 +125,12 @@ class Availability:
     def online(self) -> bool:
         """Paid here, through the configured method (not at an external URL)."""
         return self.reason == PAYABLE
+
+    def accepts(self, amount: int) -> bool:
+        """Whether ``amount`` (minor units) may be paid: within the bounds, and all that is due or
+        leaving at least ``least_left`` due."""
+        return self.minimum <= amount <= self.maximum and (
+            amount == self.amount_due or self.amount_due - amount >= self.least_left)
 
     @property
     def amounts(self) -> tuple[Decimal, Decimal, Decimal]:
@@ -198,18 +211,27 @@ class Checkout:
         if method is None or limits is None or not policy.base_url or due < limits.minimum \
                 or (due > limits.maximum and not policy.partial):
             return Availability(NO_METHOD, method=method, currency=currency, amount_due=due)
-        low, high = self._bounds(policy, limits, due, currency)
+        low, high, least_left = self._bounds(policy, limits, due, currency)
         return Availability(PAYABLE, method=method, currency=currency, amount_due=due,
-                            minimum=low, maximum=high, partial=policy.partial and low < high)
+                            minimum=low, maximum=high, partial=policy.partial and low < high,
+                            least_left=least_left)
 
     @staticmethod
-    def _bounds(policy: PaymentPolicy, limits: AmountLimits, due: int, currency: str) -> tuple[int, int]:
+    def _bounds(policy: PaymentPolicy, limits: AmountLimits, due: int, currency: str) -> tuple[int, int, int]:
+        """``(minimum, maximum, least left)`` of what may be paid of ``due``: a payment of part
+        leaves at least the method's minimum due (else nobody could pay the rest online)."""
         high = min(due, limits.maximum)
         if not policy.partial:
-            return high, high
+            return high, high, 0
         floor = to_minor(round_money(policy.partial_minimum, currency), currency)
         low = max(limits.minimum, floor, 1)
-        return min(low, high), high
+        least_left = max(limits.minimum, 0)
+        most_part = due - least_left                     # the most a payment of part may be
+        if high < due:                                   # the method cannot take all: only part
+            high = min(high, most_part)
+        elif most_part < low:                            # no part leaves enough: all, or nothing
+            return due, due, 0
+        return min(low, high), high, least_left
 
     def availabilities(self, invoices: Iterable[PayableInvoice]) -> dict[int, Availability]:
         """``availability`` of each invoice by id, reading each scope's settings once."""
@@ -316,7 +338,14 @@ class Checkout:
             return available.amount_due
         value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
         minor = _minor_or_none(value, currency)
-        low, high, _ = available.amounts
+        low, high, due = available.amounts
+        if minor is not None and available.minimum <= minor <= available.maximum and not available.accepts(minor):
+            least = from_minor(available.least_left, currency)
+            raise ValidationError([("amount", Message(
+                "Pay all of %(due)s, or at most %(most)s: at least %(least)s must remain due, the least "
+                "%(method)s takes, so that the rest can be paid online.", due=Amount(due, currency),
+                most=Amount(due - least, currency), least=Amount(least, currency),
+                method=available.method.label if available.method is not None else ""))])
         if minor is None or not available.minimum <= minor <= available.maximum:
             if available.minimum == available.maximum:
                 raise ValidationError([("amount", Message("Must be %(amount)s: partial payments are not accepted "

@@ -13,6 +13,10 @@ and in total. A credit note that gives money back the customer already paid says
 refunded through the payment method that took it (asked after the commit, like any refund),
 kept as the customer's credit for their next invoices (``services.customer_credit``), or
 settled outside the add-on.
+
+A credit note never takes off what an open payment authorization holds: while one is open, a
+credit that would leave less due than it holds is refused (capture or cancel it first), as Void
+is refused, so a capture is never for more than is due.
 """
 from __future__ import annotations
 
@@ -41,6 +45,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.messages import Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, to_minor
+from oro_invoices.domain.payment_limits import open_authorization
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
@@ -250,6 +255,7 @@ class CreditNotes:
             self._check_creditable(inv)
             state = self.ctx.payment_state(s, inv.id, lock=True)
             plan = self._plan(s, inv, state, data)
+            self._check_authorizations(s, inv, state, plan)
             note, change = self._issue(s, inv, state, plan, data["reason"], actor, key)
             kept: CreditEntry | None = None
             if plan.settlement == CREDIT:
@@ -348,7 +354,7 @@ class CreditNotes:
                                    "voided: create a credit note and refund the payment instead.",
                                    number=inv.invoice_number,
                                    paid=Amount(from_minor(summary.paid, inv.currency), inv.currency)))
-        if summary.authorized - summary.canceled > 0:
+        if open_authorization(summary) > 0:
             raise Conflict(Message("Invoice %(number)s has an open payment authorization: cancel it before "
                                    "voiding the invoice.", number=inv.invoice_number))
         plan = self._plan(s, inv, state, {"full": True, "lines": [], "amounts": [], "settlement": None,
@@ -366,6 +372,28 @@ class CreditNotes:
                                      reason),
                         {"credit_note_id": note.id, "released_forced_status": forced})
         return note, inv, change
+
+    def _check_authorizations(self, s: Session, inv: Invoice, state: PaymentState, plan: _Planned) -> None:
+        """Refuse a credit note that would leave less due than the invoice's open payment
+        authorizations hold: capturing them would then charge the customer more than is due."""
+        summary = pstatus.summarize(self.payments.facts(s, inv.id))
+        held = open_authorization(summary)
+        if held <= 0:
+            return
+        cur = inv.currency
+        due = inv.total_amount - state.amount_credited - plan.takes - summary.net_paid
+        if due >= held:
+            return
+        money = Amount(from_minor(held, cur), cur)
+        if due <= 0:
+            raise Conflict(Message(
+                "Invoice %(number)s has an open payment authorization of %(held)s, and this credit note would "
+                "leave nothing due: cancel the authorization (or capture what the customer is to pay) first, "
+                "then create the credit note.", number=inv.invoice_number, held=money))
+        raise Conflict(Message(
+            "Invoice %(number)s has an open payment authorization of %(held)s, and this credit note would leave "
+            "only %(due)s due: capture what the customer is to pay (or cancel the authorization) first, then "
+            "credit the rest.", number=inv.invoice_number, held=money, due=Amount(from_minor(due, cur), cur)))
 
     def _plan(self, s: Session, inv: Invoice, state: PaymentState, data: Mapping[str, Any]) -> _Planned:
         """The credit note's lines, checked against what remains; how a refund is settled."""
@@ -583,6 +611,23 @@ class CreditNotes:
 
 
 # ---- what remains creditable ------------------------------------------------------------
+
+def given_back_elsewhere(s: Session, invoice_id: int) -> list[tuple[str, str, int]]:
+    """What the invoice's credit notes gave back of its payments without a transaction of the
+    add-on: ``(credit note number, "outside" or "credit", minor units)`` each. (A refund through
+    the payment method is a transaction, which lowers what was paid.)"""
+    rows = s.execute(select(Activity.data, Invoice.currency).join(Invoice, Invoice.id == Activity.invoice_id)
+                     .where(Activity.invoice_id == invoice_id, Activity.kind == "credit_note")
+                     .order_by(Activity.id)).all()
+    found = []
+    for data, currency in rows:
+        data = data or {}
+        if data.get("settlement") in (OUTSIDE, CREDIT) and data.get("refund_amount"):
+            amount = to_minor(Decimal(str(data["refund_amount"])), currency)
+            if amount > 0:
+                found.append((str(data.get("credit_note_number") or ""), str(data["settlement"]), amount))
+    return found
+
 
 def _load(payload: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, Mapping):

@@ -15,6 +15,7 @@ what caused it (``persistence.customer_credit``) and announced after its commit 
 """
 from __future__ import annotations
 
+import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -25,24 +26,29 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.customer_credit import CreditBalance, CreditEntry
-from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
+from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, to_minor
+from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, to_minor, too_many_decimals
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import customer_credit as ledger
+from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.customer_credit import CreditEntryRow, EntryKind, Owner
 from oro_invoices.persistence.models import Invoice, PaymentTransaction
+from oro_invoices.persistence.read_models import is_reversal
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import check_request_key
-from oro_invoices.services.payments import SURPLUS_KEY, Payments, RecordedPayment
+from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.schemas import check_storable
 
+#: The setting that applies the customer's credit to an invoice when it is posted.
+APPLY_ON_POSTING = "oro_invoices.customer_credit.apply_on_posting"
 #: The payment method of an application of credit to an invoice.
-CREDIT_METHOD = "customer_credit"
+CREDIT_METHOD = ledger.CREDIT_METHOD
 #: The provider reference of an application: this prefix and the form's one-time key.
 APPLIED_PREFIX = "credit-"
+log = logging.getLogger(__name__)
 #: The longest reference and notes of credit given back.
 REFERENCE_MAX, NOTES_MAX = 255, 10_000
 #: How many ledger entries a page shows at once.
@@ -146,6 +152,21 @@ class CustomerCredit:
             raise Conflict(Message("%(customer)s has no credit in %(currency)s to apply.",
                                    customer=doc.customer_name or Message("The customer"), currency=doc.currency))
 
+    def apply_on_posting(self, doc: InvoiceDocument, *, actor: str) -> bool:
+        """Where ``oro_invoices.customer_credit.apply_on_posting`` is on for the just posted
+        ``doc``, pay what its customer's credit covers, once per invoice; whether it did. A credit
+        spent meanwhile is logged, never raised: the invoice is posted either way."""
+        if doc.customer_id is None or doc.is_credit_note or not doc.is_posted \
+                or not pstatus.is_payable(doc.payment_status, doc.amount_due) \
+                or not self.ctx.invoice_setting(APPLY_ON_POSTING, doc) or self.available(doc) <= 0:
+            return False
+        try:
+            return self.apply(doc.id, actor=actor, request_key=f"posting-{doc.id:016d}").created
+        except InvoiceError as exc:
+            log.warning("The credit of customer %s was not applied to invoice %s at posting: %s", doc.customer_id,
+                        doc.id, exc.message)
+            return False
+
     def pay_out(self, customer_id: int, *, organization_id: int, currency: str, amount: Decimal | str,
                 reference: str = "", notes: str = "", actor: str, request_key: str | None = None) -> PaidOut:
         """Give ``amount`` of the customer's credit back outside the add-on (a bank transfer, a
@@ -230,6 +251,9 @@ class CustomerCredit:
             raise ValidationError([("method", Message(
                 "Invoice %(number)s has no customer, so no customer's credit can pay it.",
                 number=inv.invoice_number))])
+        if tx.action == "refund" and not is_reversal(tx.data):
+            raise ValidationError([("method", Message(
+                "Credit applied to an invoice is given back by reversing the application, not by a refund."))])
         now = self.ctx.clock()
         row = ledger.lock(s, _owner(inv), now)
         if tx.action == "refund":
@@ -245,36 +269,30 @@ class CustomerCredit:
                              transaction_id=tx.id)
 
     def _surplus(self, s: Session, inv: Invoice, tx: PaymentTransaction) -> CreditEntryRow | None:
-        if not tx.successful:
+        """A payment's surplus into the credit; a refund's share of it out again (``Payments.record``
+        noted both in the transaction's data)."""
+        amount = views.surplus_of(tx.action, tx.data, inv.currency) if tx.successful else 0
+        if amount <= 0:
             return None
+        cur = inv.currency
         now = self.ctx.clock()
-        if tx.action == "charge":
-            text = (tx.data or {}).get(SURPLUS_KEY) if isinstance(tx.data, dict) else None
-            if not text:
-                return None
-            surplus = to_minor(Decimal(text), inv.currency)
-            row = ledger.lock(s, _owner(inv), now)
+        row = ledger.lock(s, _owner(inv), now)
+        if tx.action != "refund":
             activity.record(s, inv.id, "payment", tx.actor, Message(
                 "%(amount)s over the amount due kept as the customer's credit",
-                amount=Amount(from_minor(surplus, inv.currency), inv.currency)), {"transaction_id": tx.id})
-            return ledger.change(s, row, surplus, EntryKind.SURPLUS, actor=tx.actor, now=now, invoice_id=inv.id,
+                amount=Amount(from_minor(amount, cur), cur)), {"transaction_id": tx.id})
+            return ledger.change(s, row, amount, EntryKind.SURPLUS, actor=tx.actor, now=now, invoice_id=inv.id,
                                  transaction_id=tx.id)
-        if tx.action != "refund" or tx.parent_id is None:
-            return None
-        kept = sum(e.amount for e in ledger.entries_of_transaction(s, tx.parent_id) if e.kind == EntryKind.SURPLUS)
-        if kept <= 0:
-            return None
-        row = ledger.lock(s, _owner(inv), now)
-        if row.balance < kept:
-            raise ValidationError([("reason", Message(
+        if row.balance < amount:
+            field = "reason" if is_reversal(tx.data) else "amount"
+            raise ValidationError([(field, Message(
                 "%(surplus)s of this payment was kept as the customer's credit and %(balance)s of credit is left: "
-                "reverse what used that credit first.",
-                surplus=Amount(from_minor(kept, inv.currency), inv.currency),
-                balance=Amount(from_minor(row.balance, inv.currency), inv.currency)))])
+                "reverse what used that credit first.", surplus=Amount(from_minor(amount, cur), cur),
+                balance=Amount(from_minor(row.balance, cur), cur)))])
         activity.record(s, inv.id, "payment", tx.actor, Message(
-            "%(amount)s kept as the customer's credit from the reversed payment taken back",
-            amount=Amount(from_minor(kept, inv.currency), inv.currency)), {"transaction_id": tx.id})
-        return ledger.change(s, row, -kept, EntryKind.SURPLUS_REVERSED, actor=tx.actor, now=now,
+            "%(amount)s of the customer's credit, kept from this payment, given back with it",
+            amount=Amount(from_minor(amount, cur), cur)), {"transaction_id": tx.id})
+        return ledger.change(s, row, -amount, EntryKind.SURPLUS_REVERSED, actor=tx.actor, now=now,
                              invoice_id=inv.id, transaction_id=tx.id)
 
     def announce(self, entry: CreditEntry, actor: str) -> None:
@@ -298,12 +316,12 @@ def _minor_amount(amount: Decimal | str, currency: str, errors: list[tuple[str, 
         errors.append(("amount", Message("Must be greater than 0.")))
         return 0
     if value >= AMOUNT_LIMIT:
-        errors.append(("amount", Message("Must be less than %(limit)s.", limit=AMOUNT_LIMIT)))
+        errors.append(("amount", Message("Must be less than %(max)s.", max=AMOUNT_LIMIT)))
         return 0
     try:
         return to_minor(value, currency)
     except ValidationError:
-        errors.append(("amount", Message("Too many decimal places for %(currency)s.", currency=currency)))
+        errors.append(("amount", too_many_decimals(currency)))
         return 0
 
 

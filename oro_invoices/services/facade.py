@@ -348,15 +348,20 @@ class InvoiceService:
         self.lifecycle.delete(invoice_id, actor=actor)
 
     def post(self, invoice_id: int, *, actor: str = "system", pdf: bytes | None = None,
-             defer_pdf: bool = False, einvoice_xml: bytes | None = None) -> InvoiceDocument:
+             defer_pdf: bool = False, einvoice_xml: bytes | None = None,
+             apply_credit: bool = True) -> InvoiceDocument:
         """Post a draft (idempotent, all or nothing): number, freeze, chain link, PDF.
 
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it stays pending until ``ensure_pdf``.
         ``einvoice_xml``: the XML of an e-invoice imported onto the draft, kept as ``create`` keeps it.
+        ``apply_credit``: where ``oro_invoices.customer_credit.apply_on_posting`` is on, the
+        customer's credit then pays what it covers (False: an invoice imported as it was).
         """
-        return self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf,
-                                   einvoice_xml=einvoice_xml)
+        doc = self.lifecycle.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
+        if apply_credit and self.customer_credit.apply_on_posting(doc, actor=actor):
+            return self.get(invoice_id)
+        return doc
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
                  author_id: int | None = None) -> views.NoteView:

@@ -656,7 +656,7 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
     service.update(invoice_id, changes, actor=actor)
     if posting:
         return invoice_id, "updated", service.post(invoice_id, actor=actor, pdf=pdf, defer_pdf=True,
-                                                   einvoice_xml=einvoice_xml)
+                                                   einvoice_xml=einvoice_xml, apply_credit=False)
     return invoice_id, "updated", None
 
 

@@ -16,6 +16,9 @@ been recorded (``domain.statuses``), so the invoice is due again; the customer n
 of them. A payment is reversed once. Any successful charge recorded outside the payment methods
 is reversible: recorded here, or over the API by an external system (a bank transfer an ERP
 reported in error); a payment through an installed payment method is refunded through it instead.
+It is not reversed while credit notes gave back (outside the add-on, or as the customer's credit)
+money that the payments left would no longer cover: that money is in no transaction, so the
+invoice would read as due less than the customer owes.
 """
 from __future__ import annotations
 
@@ -29,10 +32,11 @@ from sqlalchemy import select
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.limits import identifier_problem
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration.payment_methods import PaymentMethods
-from oro_invoices.persistence.models import PaymentTransaction
+from oro_invoices.persistence.models import Invoice, PaymentTransaction
 from oro_invoices.persistence.read_models import (
     BY_HAND_PREFIX,
     RECEIVED_ON_KEY,
@@ -45,6 +49,7 @@ from oro_invoices.persistence.read_models import (
 )
 from oro_invoices.persistence.received_payments import note_received_together
 from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.credit_notes import CREDIT, OUTSIDE, given_back_elsewhere
 from oro_invoices.services.payment_records import check_request_key
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import Reads
@@ -174,10 +179,57 @@ class ManualPayments:
             raise ValidationError([("reason", Message("Say why the payment is reversed."))])
         if len(reason) > NOTES_MAX:
             raise ValidationError([("reason", Message("Use at most %(count)s characters.", count=NOTES_MAX))])
+        self._check_given_back(payment)
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,
                    "data": {REVERSES_KEY: payment.id, REFERENCE_KEY: payment.shown_reference}}
         return self.payments.record(invoice_id, payload, actor=actor)
+
+    def _check_given_back(self, payment: TransactionView) -> None:
+        """Refuse to reverse ``payment`` when credit notes gave back (outside the add-on, or as the
+        customer's credit) money that the payments left after it would not cover.
+
+        Such money is in no transaction: it went back out of what was paid. With the payment
+        reversed, the invoice would read as due what remains of its total, while the customer
+        also has what was given back, so it would read as due less than the customer owes. The
+        reversal is allowed only while the payments left still pay the invoice and that money.
+        """
+        with self.ctx.db.session() as s:
+            inv = s.get(Invoice, payment.invoice_id)
+            if inv is None:
+                return
+            given = given_back_elsewhere(s, inv.id)
+            if not given:
+                return
+            state = self.ctx.payment_state(s, inv.id)
+            cur = inv.currency
+            back = sum(amount for _, _, amount in given)
+            left_paid = state.amount_paid - to_minor(payment.amount, cur)
+            remains = inv.total_amount - state.amount_credited
+            if left_paid >= remains + back:
+                return
+        shown = max(remains - max(left_paid, 0), 0)
+        numbers = ", ".join(number for number, _, _ in given)
+        values = {"numbers": numbers, "back": Amount(from_minor(back, cur), cur),
+                  "shown": Amount(from_minor(shown, cur), cur),
+                  "owed": Amount(from_minor(max(remains + back - left_paid, 0), cur), cur)}
+        if all(how == OUTSIDE for _, how, _ in given):
+            raise Conflict(Message(
+                "%(back)s of what was paid for this invoice was given back to the customer outside the add-on "
+                "(credit note %(numbers)s). Reversed, this payment would leave that money out of what the "
+                "customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+                "reversed; settle the payment and the money given back with the customer outside the add-on.",
+                **values))
+        if all(how == CREDIT for _, how, _ in given):
+            raise Conflict(Message(
+                "%(back)s of what was paid for this invoice was kept as the customer's credit (credit note "
+                "%(numbers)s). Reversed, this payment would leave the customer that credit for money never "
+                "received, so it is not reversed.", **values))
+        raise Conflict(Message(
+            "%(back)s of what was paid for this invoice was given back to the customer, outside the add-on or as "
+            "the customer's credit (credit notes %(numbers)s). Reversed, this payment would leave that money out "
+            "of what the customer owes: the invoice would read %(shown)s due instead of %(owed)s. So it is not "
+            "reversed.", **values))
 
     def recorded_with(self, invoice_id: int, request_key: str) -> TransactionView | None:
         """The payment the form ``request_key`` recorded on ``invoice_id`` by hand, if any."""

@@ -291,7 +291,9 @@ class PaymentEvents:
                      **({"attempt": attempt.public_id} if attempt is not None else {})},
         }
         try:
-            tx = self.payments.record_payment(invoice_id, record, actor=actor)
+            # money the provider took is recorded whatever is due now (paid twice: its surplus is credit)
+            tx = self.payments.record(invoice_id, record, actor=actor,
+                                      taken=row.successful and row.action in ("charge", "capture")).transaction
         except InvoiceError as exc:
             log.warning("Refused %s event %s: %s", method_name, row.event_id, exc.message)
             return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)

@@ -1,6 +1,7 @@
 """Payments: transactions, the recalculated or forced payment status, and its hooks."""
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -13,24 +14,26 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
-from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.domain.messages import N_, Amount, Message
+from oro_invoices.domain.money import from_minor, to_minor, too_many_decimals
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.domain.payment_limits import over_limit
 from oro_invoices.integration.payment_methods import PaymentMethods
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
-from oro_invoices.persistence.read_models import is_reversal
+from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, SURPLUS_KEY, is_reversal
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import still_held
 from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
 
+log = logging.getLogger(__name__)
+
 #: A payment status change: ``(old, new)``, or None when the status stayed.
 StatusChange = tuple[PaymentStatus, PaymentStatus] | None
-#: In a payment's data: what it brought over the amount due, kept as the customer's credit.
-SURPLUS_KEY = "surplus"
+#: Actions that pay the invoice.
+PAID_ACTIONS = pstatus.PAID_ACTIONS
 #: Runs in the transaction that recorded a payment (``Payments.on_recorded``); returns what to
 #: run once it committed, or None. An error it raises rolls the payment back.
 RecordedStep = Callable[[Session, Invoice, PaymentTransaction], Callable[[], None] | None]
@@ -69,7 +72,8 @@ class Payments:
         return self.record(invoice_id, payload, actor=actor).transaction
 
     def record(self, invoice_id: int, payload: Mapping[str, Any], *,
-               actor: str = "system", receipt: bool = False, keep_surplus: bool = False) -> RecordedPayment:
+               actor: str = "system", receipt: bool = False, keep_surplus: bool = False,
+               taken: bool = False) -> RecordedPayment:
         """``record_payment``, saying whether this call recorded the transaction.
 
         Amounts are bounded by what remains for the action (``domain.payment_limits``).
@@ -78,16 +82,20 @@ class Payments:
         ``receipt``: the customer is emailed its receipt once it commits, where payment receipts
         are on (``services.mail.receipts``), as for a payment through a payment method.
         ``keep_surplus``: a successful charge of more than the amount due pays the amount due,
-        and the rest is kept as the customer's credit (``services.customer_credit``).
+        and the rest (its ``surplus``) is kept as the customer's credit (``services.customer_credit``)
+        instead of being refused. ``taken``: a provider reports money it took (a charge or a
+        capture): it is recorded whatever the amount due, its surplus kept as the customer's credit
+        (when the invoice has a customer). A refund of a payment with a surplus gives that back first.
         """
         check_storable(payload)
         try:
             data: dict[str, Any] = PaymentInputSchema().load(payload)
         except MmValidationError as exc:
             raise validation_error(exc) from None
-        if isinstance(data.get("data"), dict) and SURPLUS_KEY in data["data"]:
-            # only ``keep_surplus`` says what is kept as credit, never the caller's data
-            data["data"] = {key: value for key, value in data["data"].items() if key != SURPLUS_KEY}
+        if isinstance(data.get("data"), dict) and data["data"].keys() & {SURPLUS_KEY, FROM_SURPLUS_KEY}:
+            # only the amounts say what is kept as credit or given back from it, never the caller's data
+            data["data"] = {key: value for key, value in data["data"].items()
+                            if key not in (SURPLUS_KEY, FROM_SURPLUS_KEY)}
         with self.ctx.translate_errors(), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id)
             if inv.status != "posted":
@@ -103,19 +111,21 @@ class Payments:
             try:
                 amount = to_minor(data["amount"], inv.currency)
             except ValidationError:
-                raise ValidationError([("amount", Message("Too many decimal places for %(currency)s.",
-                                                          currency=inv.currency))]) from None
+                raise ValidationError([("amount", too_many_decimals(inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
-            if keep_surplus and data["action"] == "charge" and data["successful"]:
-                amount = self._keep_surplus(data, amount, inv, state, summary)
+            counted = amount - self._surplus(s, data, amount, inv, state, summary, keep=keep_surplus or taken)
             if data["action"] == "authorize" and data.get("parent_id") is not None:
                 problem = self._renewal_problem(s, inv, data["parent_id"], amount, data["successful"])
             else:
-                too_much = over_limit(data["action"], amount, successful=data["successful"],
+                too_much = over_limit(data["action"], counted, successful=data["successful"],
                                       total=inv.total_amount - (state.amount_credited if data["successful"] else 0),
                                       summary=summary, currency=inv.currency)
                 problem = ("amount", too_much) if too_much is not None else None
-            if problem is not None:
+            if problem is not None and taken and data["action"] in PAID_ACTIONS and data["successful"]:
+                # the provider took it: recorded all the same (an invoice without a customer, paid twice)
+                log.warning("Recorded %s of %s %s on invoice %s beyond its limit: %s", data["action"],
+                            data["amount"], inv.currency, inv.id, problem[1])
+            elif problem is not None:
                 raise ValidationError([problem])
             tx = PaymentTransaction(
                 invoice_id=inv.id, method=data["method"], action=data["action"], amount=amount,
@@ -132,12 +142,12 @@ class Payments:
                 if existing is None:
                     raise
                 return RecordedPayment(existing, created=False)
-            after = self.on_recorded(s, inv, tx) if self.on_recorded is not None else None
             if receipt and data["successful"]:
                 note_received(s, tx.id)
             activity.record(s, inv.id, "payment", actor,
                             _payment_summary(data, inv.currency, self.method_label(data["method"])),
                             {"transaction_id": tx.id, "method": data["method"], "action": data["action"]})
+            after = self.on_recorded(s, inv, tx) if self.on_recorded is not None else None
             state.payment_method = data["method"]
             change = self._recalculate(s, inv, state, actor)
             view = views.transaction(tx)
@@ -148,20 +158,35 @@ class Payments:
         return RecordedPayment(view, created=True)
 
     @staticmethod
-    def _keep_surplus(data: dict[str, Any], amount: int, inv: Invoice, state: PaymentState,
-                      summary: pstatus.PaymentSummary) -> int:
-        """The part of a charge of ``amount`` that pays the amount due; what is over it goes into
-        ``data`` (``SURPLUS_KEY``) for the customer's credit."""
-        due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
-        if amount <= due or due <= 0:
-            return amount
-        if inv.customer_id is None:
-            raise ValidationError([("amount", Message(
-                "Invoice %(number)s has no customer to keep the %(surplus)s over the amount due as credit for.",
-                number=inv.invoice_number, surplus=Amount(from_minor(amount - due, inv.currency), inv.currency)))])
-        data["amount"] = from_minor(due, inv.currency)
-        data["data"] = {**(data.get("data") or {}), SURPLUS_KEY: str(from_minor(amount - due, inv.currency))}
-        return due
+    def _surplus(s: Session, data: dict[str, Any], amount: int, inv: Invoice, state: PaymentState,
+                 summary: pstatus.PaymentSummary, *, keep: bool) -> int:
+        """What of a successful transaction of ``amount`` is not the invoice's (minor units), noted in
+        ``data``: of a payment, what is over the amount due, when ``keep`` it as the customer's
+        credit; of a refund, the surplus its payment kept that it gives back first."""
+        if not data["successful"]:
+            return 0
+        cur = inv.currency
+        if data["action"] in PAID_ACTIONS and keep:
+            due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
+            if amount <= due or inv.customer_id is None:
+                return 0
+            surplus = amount - due
+            data["data"] = {**(data.get("data") or {}), SURPLUS_KEY: str(from_minor(surplus, cur))}
+            return surplus
+        if data["action"] != "refund" or data.get("parent_id") is None:
+            return 0
+        parent = s.get(PaymentTransaction, data["parent_id"])
+        if parent is None or parent.invoice_id != inv.id:
+            return 0
+        given_back = sum(views.surplus_of("refund", d, cur) for d in s.execute(
+            select(PaymentTransaction.data).where(PaymentTransaction.parent_id == parent.id,
+                                                  PaymentTransaction.action == "refund",
+                                                  PaymentTransaction.successful.is_(True))).scalars())
+        back = min(amount, views.surplus_of(parent.action, parent.data, cur) - given_back)
+        if back <= 0:
+            return 0
+        data["data"] = {**(data.get("data") or {}), FROM_SURPLUS_KEY: str(from_minor(back, cur))}
+        return back
 
     @staticmethod
     def _renewal_problem(s: Session, inv: Invoice, parent_id: int, amount: int,
@@ -246,11 +271,9 @@ class Payments:
     def _facts(self, s: Session, invoice_id: int) -> list[pstatus.TransactionFacts]:
         rows = s.execute(select(PaymentTransaction.action, PaymentTransaction.amount,
                                 PaymentTransaction.successful, PaymentTransaction.parent_id,
-                                PaymentTransaction.data)
+                                PaymentTransaction.data, PaymentTransaction.currency)
                          .where(PaymentTransaction.invoice_id == invoice_id)).all()
-        return [pstatus.TransactionFacts(a, m, ok, a == "authorize" and parent is not None,
-                                         a == "refund" and parent is not None and is_reversal(data))
-                for a, m, ok, parent, data in rows]
+        return [views.facts(a, m, ok, parent, data, currency) for a, m, ok, parent, data, currency in rows]
 
     def recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         """Recalculate the status of ``inv`` (``state`` locked) in the caller's transaction."""
@@ -275,7 +298,8 @@ class Payments:
 
 def _payment_summary(data: Mapping[str, Any], currency: str, method: str) -> Message:
     """The activity entry of a recorded transaction: "Charge of 40.00 EUR via Cash: successful"."""
-    values = {"action": Message(action_label(data["action"])), "amount": Amount(data["amount"], currency),
+    action = N_("Reversal") if is_reversal(data.get("data")) else action_label(data["action"])
+    values = {"action": Message(action), "amount": Amount(data["amount"], currency),
               "method": Message(method) if method else ""}
     if data["successful"]:
         return Message("%(action)s of %(amount)s via %(method)s: successful", **values)

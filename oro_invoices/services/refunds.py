@@ -7,6 +7,12 @@ invoice's row lock, before the provider is asked. The provider's answer is appli
 other provider event (``payment_events``), so a webhook about the same refund later changes
 nothing.
 
+A capture is bounded before the provider is asked by the same rule that bounds recording it
+(``payment_limits.capturable``): never more than the authorization holds, nor than the invoice
+still has due and held open. The Capture dialog offers that amount, so what a provider captures
+is recorded. Should its report still be refused (the provider took more than it was asked, say),
+``NotRecorded`` says in words that the customer was charged, how much, and what to do.
+
 A re-authorization renews an open authorization before its provider releases it: the provider
 authorizes what the old one still holds again on the same card and releases the old hold; the
 new authorization is recorded with the old one as its parent (``statuses``: it moves the hold).
@@ -21,10 +27,12 @@ from typing import cast
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, minor_units, parse_decimal, to_minor
+from oro_invoices.domain.payment_limits import capturable as capture_rule
 from oro_invoices.integration.payment_methods import (
     CAPTURE_BEFORE,
     CancelRequest,
@@ -43,8 +51,9 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.payment_events import APPLIED, DUPLICATE, EventOutcome, PaymentEvents
+from oro_invoices.services.payment_events import APPLIED, DUPLICATE, REFUSED, EventOutcome, PaymentEvents
 from oro_invoices.services.payment_records import (
+    PENDING_HOLD,
     check_request_key,
     new_public_id,
     pending_against,
@@ -189,7 +198,9 @@ class Refunds:
                     method = self.checkout.methods.get(tx.method)
                     cancelable = _left(s, tx, "cancel", now)
                     if isinstance(method, CapturingMethod):
-                        capturable = cancelable
+                        capturable = self._capturable(s, invoice, cancelable, now) if invoice is not None else 0
+                        if capturable < cancelable and not captures_part(method):
+                            capturable = 0   # it captures all it holds, and that is more than may be captured
                     if cancelable > 0 and self._renews(method, tx, origin, invoice):
                         renewable = cancelable
                     held_until = _held_until(tx) if cancelable > 0 else None
@@ -262,6 +273,8 @@ class Refunds:
         applied = self.events.apply(prepared.method.name, [event], actor=actor, notes=notes)[0]
         # then the provider's release of the rest (a partial capture), in its own words
         self.events.apply(prepared.method.name, events[1:], actor=actor)
+        if event.successful and applied.outcome == REFUSED:
+            self._taken_not_recorded(prepared, event, applied, actor)
         if applied.outcome in (APPLIED, DUPLICATE):
             # the event names the authorization's attempt (see CapturingMethod): this one ends here,
             # its outcome recorded by the transaction
@@ -316,6 +329,53 @@ class Refunds:
                                                        tx.method))
         return sorted(found, key=lambda a: (a.held_until, a.transaction_id))
 
+    def _capturable(self, s: Session, invoice: Invoice, held: int, now: dt.datetime) -> int:
+        """What of an authorization of ``invoice`` that still holds ``held`` (less what is being
+        captured of it) may be captured now: ``payment_limits.capturable`` with the invoice's
+        transactions, credit notes and the captures of all its authorizations still waiting for
+        their provider's answer."""
+        state = self.ctx.payment_state(s, invoice.id)
+        summary = pstatus.summarize(self.events.payments.facts(s, invoice.id))
+        pending = int(sum(s.execute(select(PaymentAttempt.amount).where(
+            PaymentAttempt.invoice_id == invoice.id, PaymentAttempt.kind == "capture",
+            PaymentAttempt.status == "started", PaymentAttempt.created_at > now - PENDING_HOLD)).scalars()))
+        return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
+
+    def _taken_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
+                            actor: str) -> None:
+        """The provider captured ``event.amount`` but its report was refused: say so in the
+        activity (amount and provider reference, to refund it there), end the capture's attempt,
+        and raise ``NotRecorded``."""
+        currency = prepared.ref.currency
+        taken = Amount(from_minor(event.amount, currency), currency)
+        # ended first, so that it no longer counts as a capture waiting for its answer
+        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False,
+                                     message=Message("%(method)s captured %(amount)s, but it was not recorded.",
+                                                     method=prepared.method.label, amount=taken))
+        with self.ctx.write() as s:
+            invoice = self.ctx.load(s, prepared.invoice_id)
+            tx = s.get(PaymentTransaction, prepared.ref.transaction_id)
+            held = _left(s, tx, "cancel", self.ctx.clock()) if tx is not None else 0
+            room = self._capturable(s, invoice, held, self.ctx.clock())
+            reason: str
+            if event.amount > held:
+                reason = Message("that is more than the authorization holds (%(held)s).",
+                                 held=Amount(from_minor(held, currency), currency))
+            elif event.amount > room:
+                reason = Message("only %(limit)s of invoice %(number)s could still be captured (a payment or "
+                                 "credit note recorded meanwhile settles the rest).",
+                                 limit=Amount(from_minor(room, currency), currency), number=invoice.invoice_number)
+            else:
+                reason = _sentence(applied.reason) if applied.reason else Message("its report was refused.")
+            message = Message("%(method)s captured %(amount)s from the customer, but it was not recorded: "
+                              "%(reason)s Refund the %(amount)s at %(method)s (reference %(reference)s).",
+                              method=prepared.method.label, amount=taken, reason=reason,
+                              reference=event.provider_reference or event.event_id)
+            activity.record(s, prepared.invoice_id, "payment", actor, message,
+                            {"attempt": prepared.attempt_id, "event_id": event.event_id,
+                             "provider_reference": event.provider_reference, "not_recorded": True})
+        raise NotRecorded(message)
+
     def _renews(self, method: PaymentMethod | None, tx: PaymentTransaction, origin: PaymentAttempt,
                 invoice: Invoice | None) -> bool:
         """Whether ``method`` can renew the authorization ``tx`` (started by ``origin``) with the
@@ -355,7 +415,7 @@ class Refunds:
                 _refuse_repeat(s, tx.invoice_id, key, words)
             if not tx.successful or tx.action not in words.parents:
                 raise Conflict(Message(words.wrong_parent))
-            left = _left(s, tx, kind, now)
+            left = held = _left(s, tx, kind, now)
             if left <= 0:
                 raise Conflict(Message(words.nothing_left))
             method = self.checkout.methods.get(tx.method)
@@ -369,11 +429,14 @@ class Refunds:
                 raise Conflict(Message("%(method)s cannot re-authorize this payment: its card was not kept for "
                                        "payments without the customer. Capture it before it expires, or cancel "
                                        "it.", method=method.label))
+            if kind == "capture":
+                left = self._capturable(s, invoice, held, now)
+                _check_capturable(invoice, method, held, left, tx.currency)
             minor = _amount(amount, left, tx.currency) if kind in ("refund", "capture") else left
-            if kind == "capture" and minor < left and not captures_part(method):
+            if kind == "capture" and minor < held and not captures_part(method):
                 raise ValidationError([("amount", Message(
                     "%(method)s captures all an authorization holds (%(amount)s), not part of it.",
-                    method=method.label, amount=Amount(from_minor(left, tx.currency), tx.currency)))])
+                    method=method.label, amount=Amount(from_minor(held, tx.currency), tx.currency)))])
             row = PaymentAttempt(
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=_ATTEMPT_KIND.get(kind, kind),
                 method=tx.method, amount=minor, currency=tx.currency, status="started", origin="backoffice",
@@ -397,6 +460,28 @@ def _left(s: Session, tx: PaymentTransaction, kind: str, now: dt.datetime) -> in
         return tx.amount - refunded_from(s, tx, "refund") - pending_against(s, tx, "refund", now)
     return (still_held(s, tx) - pending_against(s, tx, "cancel", now) - pending_against(s, tx, "capture", now)
             - pending_against(s, tx, "payment", now))
+
+
+def _check_capturable(invoice: Invoice, method: PaymentMethod, held: int, limit: int, currency: str) -> None:
+    """Refuse, before the provider is asked, a capture of an authorization holding ``held`` when
+    at most ``limit`` may be captured (``payment_limits.capturable``) and that is nothing, or
+    less than all while ``method`` captures only all."""
+    money = {"held": Amount(from_minor(held, currency), currency),
+             "limit": Amount(from_minor(limit, currency), currency)}
+    if limit <= 0:
+        raise Conflict(Message("Nothing can be captured: invoice %(number)s has nothing due that this "
+                               "authorization's %(held)s would pay (it was paid another way or credited). "
+                               "Cancel the authorization to release it.", number=invoice.invoice_number, **money))
+    if limit < held and not captures_part(method):
+        raise Conflict(Message("%(method)s captures all an authorization holds (%(held)s), but only %(limit)s of "
+                               "invoice %(number)s may be captured. Cancel the authorization, and have the "
+                               "customer pay what is due.", method=method.label, number=invoice.invoice_number,
+                               **money))
+
+
+def _sentence(text: str) -> str:
+    """``text`` ending with a period."""
+    return text if text.endswith(".") else f"{text}."
 
 
 def _ref(tx: PaymentTransaction, origin: PaymentAttempt) -> TransactionRef:
@@ -441,6 +526,11 @@ def _amount(amount: object, left: int, currency: str) -> int:
 
 class AlreadyRequested(Conflict):
     """The refund, capture or cancellation form was submitted before: nothing was requested again."""
+
+
+class NotRecorded(Conflict):
+    """The provider took the money (a capture), but its report could not be recorded: the message
+    says so, with the amount and the provider's reference to refund it there."""
 
 
 def _refuse_repeat(s: Session, invoice_id: int, key: str, words: _Kind) -> None:

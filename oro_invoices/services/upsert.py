@@ -59,7 +59,7 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
         if changes:
             doc = service.update(doc.id, changes, actor=actor)
         if "status" in changed:  # a draft sent as posted
-            doc = service.post(doc.id, actor=actor, pdf=pdf, einvoice_xml=einvoice_xml)
+            doc = service.post(doc.id, actor=actor, pdf=pdf, einvoice_xml=einvoice_xml, apply_credit=False)
     return doc, "updated"
 
 

@@ -174,6 +174,33 @@ def test_a_payment_recorded_in_error_is_reversed_and_the_invoice_is_due_again(sh
         "This payment cannot be reversed: only a payment recorded outside the payment methods is, and only once."
 
 
+def test_a_payment_whose_money_was_given_back_outside_is_not_reversed(admin):
+    """probeA #5: the check paid the invoice, a credit note gave part of it back by bank transfer, then
+    the check bounced. Reversing it would read as due less than the customer owes: the admin is told
+    why it is not reversed, and the invoice stays as it was."""
+    invoice_id, view = view_of(admin, "ERP-SO-1007-7")
+    admin.submit(view, f"{view}/payments", {**record_form(admin, view), "reference": "CHK-77", "method": "check"})
+    [payment] = admin.service.transactions(invoice_id)
+    rate = admin.service.get(invoice_id).lines[0].tax_rate
+    note = admin.service.create_credit_note(invoice_id, {"amounts": [{"tax_rate": str(rate), "amount": "10.00"}],
+                                                         "settlement": "outside", "reason": "goodwill"},
+                                            actor="admin").credit_note
+    given = note.total_amount
+    done = admin.submit(view, f"{view}/transactions/{payment.id}/reverse", {"reason": "The check bounced"},
+                        follow_redirects=True)
+    shown = text_of(done.get_data(as_text=True))
+    assert (f"{given:,.2f} of what was paid for this invoice was given back to the customer outside the add-on "
+            f"(credit note {note.invoice_number}). Reversed, this payment would leave that money out of what the "
+            "customer owes") in shown, shown[:600]
+    owed = admin.service.get(invoice_id).total_amount
+    assert (f"the invoice would read ${owed - given:,.2f} due instead of ${owed:,.2f}. So it is not reversed; settle "
+            "the payment and the money given back with the customer outside the add-on.") in shown
+    assert "has been reversed" not in shown
+    doc = admin.service.get(invoice_id)
+    assert (doc.payment_status, doc.amount_due) == (PaymentStatus.PAID_IN_FULL, 0)
+    assert [t.id for t in admin.service.transactions(invoice_id)] == [payment.id]
+
+
 def provider_payment(admin: ShopClient, invoice_id: int):
     """A charge reported as made through an installed payment method (refunded through it, never reversed)."""
     method = admin.service.payment_methods.names()[0]

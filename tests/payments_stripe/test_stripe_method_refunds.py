@@ -186,3 +186,46 @@ def test_with_receipts_on_the_stripe_payment_and_its_refund_each_email_the_custo
     assert "thank you for your payment of $100.00" in receipt and "Payment method: Stripe" in receipt
     assert "$131.86 remains due" in receipt
     assert "we have refunded $40.00 of your payment" in refund and "Paid: $60.00" in refund
+
+
+def authorized_rest(service, account, doc):
+    """The customer authorizes what is due of ``doc`` at Stripe; the authorization's id."""
+    page = start(service, doc.id).page
+    assert confirm(account, page, "pm_card_visa").status == "requires_capture"
+    return page, service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded")).attempt.transaction_id
+
+
+def paid_by_hand(service, doc, amount: str, key: str) -> None:
+    service.record_received_payment(doc.id, amount=amount, method="bank_transfer", received_on=dt.date.today(),
+                                    actor="admin", request_key=key * 20)
+
+
+def test_capture_on_an_invoice_partly_paid_by_hand_is_recorded(db, stripe_account):
+    """probeA #1: what Stripe captures is recorded; the invoice is paid in full."""
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    paid_by_hand(service, doc, "201.86", "h")
+    page, authorization = authorized_rest(service, stripe_account, doc)
+    assert service.transaction_actions(doc.id)[authorization].capturable == Decimal("30.00")
+    captured = service.capture_authorization(authorization, actor="admin")
+    assert captured.successful and captured.amount == Decimal("30.00")
+    intent = stripe_account.client().v1.payment_intents.retrieve(intent_id(page))
+    assert (intent.status, intent.amount_received) == ("succeeded", 3000)
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.PAID_IN_FULL, 0)
+    assert not any("refused" in a.summary for a in service.activities(doc.id))
+
+
+def test_a_partial_capture_on_an_invoice_partly_paid_by_hand_records_stripes_release(db, stripe_account):
+    """probeA #3: Stripe's release of what was not captured is recorded: Canceled partially, the rest due."""
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc = posted(service)
+    paid_by_hand(service, doc, "100.00", "p")
+    _, authorization = authorized_rest(service, stripe_account, doc)
+    assert service.capture_authorization(authorization, "50.00", actor="admin").successful
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("131.86")), ("cancel", Decimal("81.86")), ("capture", Decimal("50.00")),
+        ("charge", Decimal("100.00"))]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED_PARTIALLY, Decimal("81.86"))
+    assert not any("refused" in a.summary for a in service.activities(doc.id))

@@ -181,3 +181,33 @@ def test_the_pdf_made_at_posting_gets_no_link_when_the_invoice_cannot_be_paid(db
     settings.set("oro_invoices.payments_enabled", False)
     posted_invoice(service)
     assert renderer.links == [f"{BASE_URL}/invoices/pay/{payable.payment_token}", None]
+
+
+def test_a_payment_of_part_never_leaves_less_due_than_the_method_takes(db):
+    """probeB #4: FakePay takes 0.50 and more. Paying 231.50 of 231.86 would leave 0.36 that nobody
+    could pay online; it is refused in words: pay all, or leave at least 0.50 due."""
+    service, _, fake = payment_service(db, partial=True, minimum="10")
+    doc = posted_invoice(service)
+    available = service.payment_availability(doc)
+    assert (available.minimum, available.maximum, available.least_left) == (1000, 23186, 50)
+    assert not available.accepts(23150) and available.accepts(23136) and available.accepts(23186)
+    for amount in ("231.50", "231.37", "231.85"):
+        with pytest.raises(ValidationError) as err:
+            start(service, doc.id, amount)
+        assert err.value.errors == [("amount", "Pay all of 231.86 USD, or at most 231.36 USD: at least 0.50 USD "
+                                               "must remain due, the least FakePay takes, so that the rest can be "
+                                               "paid online.")]
+    assert not fake.started
+    assert start(service, doc.id, "231.36").attempt.amount == Decimal("231.36")
+    assert start(service, doc.id, "231.86").attempt.amount == Decimal("231.86")
+
+
+def test_when_no_part_leaves_enough_due_only_all_is_paid(db):
+    service, _, _ = payment_service(db, partial=True, minimum="0.50")
+    doc = posted_invoice(service)
+    service.record_payment(doc.id, {"method": "manual", "action": "charge", "amount": "230.96"})   # 0.90 due
+    available = service.payment_availability(service.get(doc.id))
+    assert (available.minimum, available.maximum, available.partial) == (90, 90, False)
+    with pytest.raises(ValidationError, match="Must be 0.90 USD: partial payments are not accepted"):
+        start(service, doc.id, "0.50")
+    assert start(service, doc.id).attempt.amount == Decimal("0.90")

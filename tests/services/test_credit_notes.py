@@ -521,3 +521,127 @@ def test_the_corrections_of_an_invoice_read_as_their_invoices_do(db, service):
     assert corrections.credit_notes == expected_notes and all(n.is_credit_note for n in corrections.credit_notes)
     assert corrections.reissues == expected_reissues and corrections.reissues[0].number is None
     assert service.corrections_of(draft.id).credit_notes == service.corrections_of(draft.id).reissues == []
+
+
+# ---- an open payment authorization: captured or canceled before it is credited ------------------
+
+def _authorized(service, doc, amount=None):
+    """The customer authorizes ``amount`` (all that is due) of ``doc`` through FakePay."""
+    from support.fakepay import callback, charge, start
+    attempt = start(service, doc.id, amount).attempt
+    minor = int(attempt.amount * 100)
+    service.handle_payment_callback("fakepay", callback(attempt.public_id, {
+        **charge(attempt.public_id, minor), "action": "authorize", "event_id": f"auth-{attempt.public_id}"}))
+    return next(t.id for t in service.transactions(doc.id) if t.action == "authorize")
+
+
+def test_a_credit_into_an_open_authorization_is_refused_in_words_until_it_is_captured_or_canceled(db):
+    """probeA #2: a credit note while an authorization holds the amount due would leave the provider
+    holding (and a capture taking) more than is due. It is refused, saying what to do first; after a
+    capture of what the customer is to pay, the credit is made, and every cent taken is recorded."""
+    from support.fakepay import payment_service, posted_invoice
+    service, _, fake = payment_service(db)
+    fake.captures_part = True
+    doc = posted_invoice(service)                          # 231.86 USD, authorized in full
+    auth = _authorized(service, doc)
+    with pytest.raises(Conflict) as everything:
+        service.create_credit_note(doc.id, {"full": True})
+    assert everything.value.message == (
+        f"Invoice {doc.invoice_number} has an open payment authorization of 231.86 USD, and this credit note "
+        "would leave nothing due: cancel the authorization (or capture what the customer is to pay) first, then "
+        "create the credit note.")
+    with pytest.raises(Conflict) as part:
+        service.create_credit_note(doc.id, {"lines": [{"line": 2, "quantity": "1"}]})     # 107.00
+    assert part.value.message == (
+        f"Invoice {doc.invoice_number} has an open payment authorization of 231.86 USD, and this credit note "
+        "would leave only 124.86 USD due: capture what the customer is to pay (or cancel the authorization) "
+        "first, then credit the rest.")
+    assert service.credit_notes_of(doc.id) == []
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+
+    captured = service.capture_authorization(auth, "124.86", actor="Alex Admin")
+    assert captured.successful and [r.amount for r in fake.captures] == [12486]
+    assert service.get(doc.id).payment_status is PaymentStatus.CANCELED_PARTIALLY      # 107.00 released
+    credited = service.create_credit_note(doc.id, {"lines": [{"line": 2, "quantity": "1"}]})
+    assert credited.settlement is None
+    assert (credited.invoice.payment_status, credited.invoice.amount_due, credited.invoice.amount_paid) == (
+        PaymentStatus.PAID_IN_FULL, Decimal(0), Decimal("124.86"))
+    assert not any("refused" in a.summary for a in service.activities(doc.id))
+
+
+def test_a_credit_within_what_no_authorization_holds_is_made(db):
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db, partial=True)
+    doc = posted_invoice(service)
+    auth = _authorized(service, doc, "100.00")            # 131.86 USD of 231.86 not held
+    result = service.create_credit_note(doc.id, {"lines": [{"line": 2, "quantity": "1"}]})
+    assert result.invoice.amount_due == Decimal("124.86")
+    assert service.transaction_actions(doc.id)[auth].capturable == Decimal("100.00")
+    with pytest.raises(Conflict, match="open payment authorization of 100.00 USD, and this credit note would "
+                                       "leave only 82.06 USD due"):
+        service.create_credit_note(doc.id, {"amounts": [{"tax_rate": "0.07", "amount": "40.00"}]})   # 42.80
+    assert service.capture_authorization(auth, actor="Alex Admin").successful
+    assert service.get(doc.id).amount_due == Decimal("24.86")
+
+
+# ---- money given back outside, then the payment it came from reversed ---------------------------
+
+def _paid_by_check(service, inv, amount=None):
+    return service.record_received_payment(inv.id, amount=str(amount or inv.total_amount), method="check",
+                                           received_on=dt.date.today(), reference="CHK-77", actor="admin",
+                                           request_key="r" * 20).transaction
+
+
+def test_a_payment_whose_money_a_credit_note_gave_back_outside_is_not_reversed(db, service):
+    """probeA #5: a check of 231.86, 107.00 of it given back by bank transfer with a credit note, then
+    the check bounces. Reversed, the invoice would read 124.86 due while the customer, who never paid
+    and got 107.00, owes 231.86. The reversal is refused in words; nothing changes."""
+    inv = _posted(service)
+    check = _paid_by_check(service, inv)
+    service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "outside"})
+    note = service.credit_notes_of(inv.id)[0]
+    with pytest.raises(Conflict) as refused:
+        service.reverse_received_payment(inv.id, check.id, reason="check bounced", actor="admin")
+    assert refused.value.message == (
+        f"107.00 USD of what was paid for this invoice was given back to the customer outside the add-on "
+        f"(credit note {note.invoice_number}). Reversed, this payment would leave that money out of what the "
+        "customer owes: the invoice would read 124.86 USD due instead of 231.86 USD. So it is not reversed; "
+        "settle the payment and the money given back with the customer outside the add-on.")
+    after = service.get(inv.id)
+    assert (after.payment_status, after.amount_due, after.amount_paid) == (
+        PaymentStatus.PAID_IN_FULL, Decimal(0), inv.total_amount)
+    assert [t.action for t in service.transactions(inv.id)] == ["charge"]
+
+    # credited in full and all of it given back outside: the same
+    full = _posted(service)
+    paid = service.record_payment(full.id, {"method": "bank_transfer", "action": "charge",
+                                            "amount": str(full.total_amount)})
+    service.create_credit_note(full.id, {"full": True, "settlement": "outside"})
+    with pytest.raises(Conflict, match="231.86 USD of what was paid for this invoice was given back to the "
+                                       "customer outside the add-on .* would read 0.00 USD due instead of "
+                                       "231.86 USD"):
+        service.reverse_received_payment(full.id, paid.id, reason="BANK-1 recorded in error", actor="admin")
+    assert service.get(full.id).payment_status is PaymentStatus.CREDITED
+
+
+def test_a_payment_reversed_after_a_credit_that_gave_nothing_back_is_due_as_if_never_recorded(service):
+    inv = _posted(service)
+    check = _paid_by_check(service, inv, "100.00")
+    service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})    # within what is unpaid
+    service.reverse_received_payment(inv.id, check.id, reason="check bounced", actor="admin")
+    after = service.get(inv.id)
+    assert (after.payment_status, after.amount_due) == (PaymentStatus.PENDING, inv.total_amount - Decimal("107.00"))
+
+
+def test_a_payment_whose_money_a_credit_note_kept_as_credit_is_not_reversed(service):
+    inv = _posted(service)
+    check = _paid_by_check(service, inv)
+    service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "credit"})
+    note = service.credit_notes_of(inv.id)[0]
+    with pytest.raises(Conflict) as refused:
+        service.reverse_received_payment(inv.id, check.id, reason="check bounced", actor="admin")
+    assert refused.value.message == (
+        f"107.00 USD of what was paid for this invoice was kept as the customer's credit (credit note "
+        f"{note.invoice_number}). Reversed, this payment would leave the customer that credit for money never "
+        "received, so it is not reversed.")
+    assert [t.action for t in service.transactions(inv.id)] == ["charge"]

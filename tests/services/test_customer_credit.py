@@ -158,6 +158,8 @@ def test_reversing_an_application_puts_the_credit_back(db, credit_service, heard
     assert credit_service.get(other.id).payment_status is PaymentStatus.PENDING
     assert credit_service.available_credit(other) == Decimal("107.00")
     assert heard.changes[-1] == ("returned", Decimal("100.00"), Decimal("107.00"), "admin")
+    summaries = [a.summary for a in credit_service.activities(other.id)]
+    assert "Reversal of 100.00 USD via Customer credit: successful" in summaries
     assert verify(db).ok
 
 
@@ -170,8 +172,9 @@ def test_a_payment_over_the_amount_due_keeps_the_surplus_as_credit_when_asked(db
     recorded = credit_service.record_received_payment(
         inv.id, amount="250.00", method="bank_transfer", received_on=dt.date.today(), actor="admin",
         request_key="b" * 24, keep_surplus=True)
-    assert recorded.transaction.amount == Decimal("231.86")
-    assert credit_service.get(inv.id).payment_status is PaymentStatus.PAID_IN_FULL
+    assert recorded.transaction.amount == Decimal("250.00")                # what was received
+    paid = credit_service.get(inv.id)
+    assert paid.payment_status is PaymentStatus.PAID_IN_FULL and paid.amount_paid == Decimal("231.86")
     assert credit_service.available_credit(inv) == Decimal("18.14")
     [entry] = credit_service.customer_credit_of(10, organization_id=1).entries
     assert (entry.kind, entry.transaction_id) == ("surplus", recorded.transaction.id)
@@ -221,7 +224,7 @@ def test_credit_is_given_back_outside_once_per_form_and_never_beyond_the_balance
     with pytest.raises(ValidationError) as excinfo:
         credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount="1.234", reference="x\x07",
                                       actor="admin")
-    assert _errors(excinfo) == {"amount": "Too many decimal places for USD.",
+    assert _errors(excinfo) == {"amount": "USD amounts have at most 2 decimals.",
                                 "reference": "Must not contain control characters."}
     with pytest.raises(ValidationError) as excinfo:
         credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount="ten", actor="admin")
@@ -277,3 +280,36 @@ def test_two_applications_at_once_never_spend_the_same_credit(db):
     assert sorted(outcomes) == ["applied", "refused", "refused", "refused"]
     assert service.available_credit(targets[0]) == Decimal("7.00")
     assert sum(service.get(t.id).amount_paid for t in targets) == Decimal("100.00")
+
+
+def test_credit_applied_is_given_back_only_by_reversing_the_application(credit_service):
+    _credit_kept(credit_service)
+    other = _posted(credit_service)
+    applied = credit_service.apply_credit(other.id, amount="50", actor="admin").transaction
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.record_payment(other.id, {"method": "customer_credit", "action": "refund", "amount": "50",
+                                                 "parent_id": applied.id})
+    assert _errors(excinfo)["method"] == ("Credit applied to an invoice is given back by reversing the application, "
+                                          "not by a refund.")
+    assert credit_service.available_credit(other) == Decimal("57.00")
+
+
+def test_with_apply_on_posting_the_credit_pays_an_invoice_as_it_is_posted_but_not_an_imported_one(db):
+    from oro_invoices.hosts.memory import MemoryConfigStore
+    from oro_invoices.integration.config import Settings
+
+    settings = Settings(MemoryConfigStore())
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+    _credit_kept(service)                                                           # 107.00 USD
+    before = _posted(service)                                                       # the setting is off
+    assert before.amount_due == Decimal("231.86") and service.available_credit(before) == Decimal("107.00")
+    settings.set("oro_invoices.customer_credit.apply_on_posting", True, "organization", 1)
+    imported = service.post(service.create(invoice_payload()).id, apply_credit=False)
+    assert imported.amount_due == Decimal("231.86")
+    posted = _posted(service)
+    assert (posted.amount_due, posted.payment_status) == (Decimal("124.86"), PaymentStatus.PAID_PARTIALLY)
+    assert [t.method for t in service.transactions(posted.id)] == ["customer_credit"]
+    assert service.post(posted.id).amount_due == Decimal("124.86")                 # posting again applies nothing
+    assert service.available_credit(posted) == 0
+    elsewhere = _posted(service, customer_id=11, customer_name="Globex")           # no credit: nothing to apply
+    assert elsewhere.amount_due == Decimal("231.86")

@@ -2,6 +2,7 @@
 the capture is then refundable like a charge."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from support.fakepay import FakePay, callback, charge, payment_service, posted_i
 
 from oro_invoices.domain.errors import Conflict, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.services.refunds import AlreadyRequested
+from oro_invoices.services.refunds import AlreadyRequested, NotRecorded
 
 
 def authorized(service, **data: str):
@@ -140,3 +141,149 @@ def test_until_when_is_read_leniently(db, said, read):
     service, _, _ = payment_service(db)
     doc, auth = authorized(service, capture_before=said)
     assert service.transaction_actions(doc.id)[auth].capture_before == read
+
+
+# ---- an invoice also paid by other means: the one capture rule --------------------------------
+
+def paid_by_hand(service, invoice_id, amount: str, key: str):
+    """``amount`` received by bank transfer today, recorded with Record Payment."""
+    return service.record_received_payment(invoice_id, amount=amount, method="bank_transfer",
+                                           received_on=dt.date.today(), actor="Alex Admin", request_key=key * 20)
+
+
+def authorized_rest(service, doc):
+    """The customer authorizes what is due of ``doc`` through FakePay; the authorization's id."""
+    a = start(service, doc.id).attempt.public_id
+    due = int(service.get(doc.id).amount_due * 100)
+    service.handle_payment_callback("fakepay", callback(a, {**charge(a, due), "action": "authorize",
+                                                            "event_id": f"auth-{a}"}))
+    return next(t.id for t in service.transactions(doc.id) if t.action == "authorize")
+
+
+def test_an_invoice_partly_paid_by_hand_captures_what_its_customer_authorized(db):
+    """probeA #1: 201.86 recorded by hand, the customer authorizes the 30.00 due, Capture: the
+    dialog offers 30.00, the provider captures it and it is recorded; the invoice is paid in full."""
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    paid_by_hand(service, doc.id, "201.86", "a")
+    auth = authorized_rest(service, doc)
+    actions = service.transaction_actions(doc.id)[auth]
+    assert (actions.capturable, actions.cancelable) == (Decimal("30.00"), Decimal("30.00"))
+    outcome = service.capture_authorization(auth, actor="Alex Admin")
+    assert outcome.successful and outcome.amount == Decimal("30.00") and [r.amount for r in fake.captures] == [3000]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_paid, end.amount_due) == (
+        PaymentStatus.PAID_IN_FULL, Decimal("231.86"), Decimal(0))
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("30.00")), ("capture", Decimal("30.00")), ("charge", Decimal("201.86"))]
+    assert not any("refused" in a.summary for a in service.activities(doc.id))
+    assert set(service.transaction_actions(doc.id)) == {outcome.transaction_id}   # nothing left to capture
+
+
+def test_the_capture_of_the_rest_is_within_the_limit_a_recording_checks(db):
+    """The same root, over the API: an ERP reporting the capture of the 30.00 authorized after 201.86
+    paid by hand is recorded (it was refused: "Exceeds what is authorized ... (0.00 USD)")."""
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    paid_by_hand(service, doc.id, "201.86", "i")
+    authorized_rest(service, doc)
+    service.record_payment(doc.id, {"method": "erp", "action": "capture", "amount": "30.00", "successful": True,
+                                    "provider_reference": "cap-erp-1"}, actor="erp")
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+
+
+def test_a_partial_capture_after_payments_by_hand_records_the_release_of_the_rest(db):
+    """probeA #3: 100.00 recorded by hand, 131.86 authorized, 50.00 captured: the provider's release
+    of the other 81.86 is recorded, and the invoice reads Canceled partially with 81.86 due."""
+    service, _, fake = payment_service(db)
+    fake.captures_part = True
+    doc = posted_invoice(service)
+    paid_by_hand(service, doc.id, "100.00", "b")
+    auth = authorized_rest(service, doc)
+    captured = service.capture_authorization(auth, "50.00", actor="Alex Admin")
+    assert captured.successful
+    assert sorted((t.action, t.amount, t.successful) for t in service.transactions(doc.id)) == [
+        ("authorize", Decimal("131.86"), True), ("cancel", Decimal("81.86"), True),
+        ("capture", Decimal("50.00"), True), ("charge", Decimal("100.00"), True)]
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.CANCELED_PARTIALLY, Decimal("81.86"))
+    assert not any("refused" in a.summary for a in service.activities(doc.id))
+    assert set(service.transaction_actions(doc.id)) == {captured.transaction_id}   # nothing left held
+
+
+def test_a_capture_is_bounded_by_what_is_due_before_the_provider_is_asked(db):
+    """The rest was paid by bank transfer after the customer authorized it: Capture offers nothing,
+    and asking says why in words; the provider is not asked, so nothing is taken."""
+    service, _, fake = payment_service(db)
+    fake.captures_part = True
+    doc = posted_invoice(service)
+    paid_by_hand(service, doc.id, "201.86", "c")
+    auth = authorized_rest(service, doc)
+    paid_by_hand(service, doc.id, "10.00", "d")                 # 20.00 left due, 30.00 held
+    actions = service.transaction_actions(doc.id)[auth]
+    assert (actions.capturable, actions.cancelable) == (Decimal("20.00"), Decimal("30.00"))
+    with pytest.raises(ValidationError, match=r"Must be more than 0 and at most 20.00 USD"):
+        service.capture_authorization(auth, "30.00", actor="Alex Admin")
+    assert not fake.captures
+    # all that may be captured: the provider releases the rest, and all of it is recorded
+    assert service.capture_authorization(auth, actor="Alex Admin").amount == Decimal("20.00")
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.PAID_IN_FULL, Decimal(0))
+    assert sorted((t.action, t.amount) for t in service.transactions(doc.id) if t.action != "charge") == [
+        ("authorize", Decimal("30.00")), ("cancel", Decimal("10.00")), ("capture", Decimal("20.00"))]
+
+    other = posted_invoice(service)
+    paid_by_hand(service, other.id, "201.86", "e")
+    auth = authorized_rest(service, other)
+    paid_by_hand(service, other.id, "30.00", "f")                # paid in full by transfer meanwhile
+    assert service.transaction_actions(other.id)[auth].capturable == 0
+    with pytest.raises(Conflict) as refused:
+        service.capture_authorization(auth, actor="Alex Admin")
+    assert refused.value.message == (
+        f"Nothing can be captured: invoice {other.invoice_number} has nothing due that this authorization's "
+        "30.00 USD would pay (it was paid another way or credited). Cancel the authorization to release it.")
+    assert len(fake.captures) == 1
+    assert service.cancel_authorization(auth, actor="Alex Admin").successful
+
+
+def test_a_method_that_captures_whole_is_not_asked_for_more_than_is_due(db):
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    paid_by_hand(service, doc.id, "201.86", "g")
+    auth = authorized_rest(service, doc)
+    paid_by_hand(service, doc.id, "10.00", "h")
+    assert service.transaction_actions(doc.id)[auth].capturable == 0
+    with pytest.raises(Conflict) as refused:
+        service.capture_authorization(auth, actor="Alex Admin")
+    assert refused.value.message == (
+        f"FakePay captures all an authorization holds (30.00 USD), but only 20.00 USD of invoice "
+        f"{doc.invoice_number} may be captured. Cancel the authorization, and have the customer pay what is due.")
+    assert not fake.captures
+
+
+class FakePayTakingMore(FakePay):
+    """A provider that captures a cent more than it was asked (and than the authorization holds)."""
+
+    def capture(self, request):
+        event = super().capture(request)
+        return dataclasses.replace(event, amount=event.amount + 1)
+
+
+def test_money_a_provider_took_but_that_was_not_recorded_is_said_in_plain_words(db):
+    """probeA #9: never "not captured: Not recorded: Invalid input: amount: …": the admin reads that
+    the customer was charged, how much, why it was not recorded and what to do."""
+    service, _, fake = payment_service(db, fake=FakePayTakingMore())
+    doc, auth = authorized(service)
+    with pytest.raises(NotRecorded) as taken:
+        service.capture_authorization(auth, actor="Alex Admin")
+    [request] = fake.captures
+    message = taken.value.message
+    assert message == (
+        "FakePay captured 231.87 USD from the customer, but it was not recorded: that is more than the "
+        "authorization holds (231.86 USD). Refund the 231.87 USD at FakePay (reference "
+        f"cap-{request.attempt_id}).")
+    assert ".." not in message and "Invalid input" not in message and "Not recorded" not in message
+    summaries = [a.summary for a in service.activities(doc.id)]
+    assert message in summaries
+    assert not any("did not go through" in s for s in summaries)
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED

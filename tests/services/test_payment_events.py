@@ -278,3 +278,28 @@ def test_cancelling_an_authorization(db):
     assert status(service, doc) is PaymentStatus.CANCELED
     with pytest.raises(Conflict, match="Nothing remains to cancel"):
         service.cancel_authorization(auth.id, actor="Alex Admin")
+
+
+def test_an_invoice_paid_twice_records_both_charges_and_keeps_the_second_as_the_customers_credit(db):
+    """Two tabs: both payments succeed at the provider. The money of the second was taken, so it is
+    recorded; what it brought over the amount due is the customer's credit, and refunding it
+    through the provider gives that credit back while the invoice stays paid in full."""
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    first, second = (start(service, doc.id).attempt.public_id for _ in range(2))
+    service.handle_payment_callback("fakepay", callback(first, charge(first, 23186)))
+    outcome = service.handle_payment_callback("fakepay", callback(second, charge(second, 23186)))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    paid = service.get(doc.id)
+    assert paid.payment_status is PaymentStatus.PAID_IN_FULL
+    assert (paid.amount_paid, paid.amount_due) == (Decimal("231.86"), 0)
+    assert [t.amount for t in service.transactions(doc.id)] == [Decimal("231.86"), Decimal("231.86")]
+    assert service.available_credit(paid) == Decimal("231.86")
+    assert any(a.summary == "231.86 USD over the amount due kept as the customer's credit"
+               for a in service.activities(doc.id))
+    service.handle_payment_callback("fakepay", callback(second, refund_event(f"ch-{second}", 23186, 1)))
+    after = service.get(doc.id)
+    assert after.payment_status is PaymentStatus.PAID_IN_FULL and after.amount_paid == Decimal("231.86")
+    assert service.available_credit(after) == 0
+    assert [e.kind for e in service.customer_credit_of(doc.customer_id, organization_id=1).entries] == [
+        "surplus_reversed", "surplus"]
