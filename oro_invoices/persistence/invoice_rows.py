@@ -4,7 +4,9 @@ A page showing an invoice's notes, activity, payments and emails would otherwise
 query per table. ``rows_of_invoice`` sends one ``UNION ALL`` instead: each table's columns get
 result columns of their own (``NULL`` in the other tables' rows), so every value comes back
 through its own column type, and each row comes back as read-only values with its model's
-attribute names (a named tuple per model), not as an ORM instance.
+attribute names (a named tuple per model), not as an ORM instance. A model without an
+``invoice_id`` column is one of the invoice's customer in its organization and currency (the
+customer's credit): its rows are those matching the invoice's.
 
 ``invoice_for_reading`` reads an invoice, its lines, payment state and PDF record in one
 statement as plain values (named tuples with the models' attribute names): what a page shows
@@ -22,6 +24,7 @@ from sqlalchemy import (
     BigInteger,
     CompoundSelect,
     Integer,
+    and_,
     bindparam,
     cast,
     inspect,
@@ -58,11 +61,19 @@ def _statement(models: tuple[type[Base], ...],
     columns = [(n, column) for n, mapper in enumerate(mappers) for column in mapper.local_table.c]
     invoice_id = bindparam("invoice_id", type_=BigInteger)
     branches = []
+    invoices = Invoice.__table__
     for n, mapper in enumerate(mappers):
         values = [literal_column(str(n), Integer).label("part")]
         values += [(column if owner == n else cast(null(), column.type)).label(f"c{i}")
                    for i, (owner, column) in enumerate(columns)]
-        branches.append(select(*values).where(mapper.local_table.c.invoice_id == invoice_id))
+        table = mapper.local_table
+        if "invoice_id" in table.c:
+            branches.append(select(*values).where(table.c.invoice_id == invoice_id))
+        else:  # the invoice's customer's, in its organization and currency
+            branches.append(select(*values).select_from(table.join(invoices, and_(
+                invoices.c.organization_id == table.c.organization_id,
+                invoices.c.customer_id == table.c.customer_id, invoices.c.currency == table.c.currency)))
+                .where(invoices.c.id == invoice_id))
     parts = []
     for n, mapper in enumerate(mappers):
         attributes = [(i + 1, mapper.get_property_by_column(column).key)

@@ -9,33 +9,44 @@ positive when they raise what is owed.
 - a **refund**: its amount (money given back), on the day it was recorded;
 - a **settlement** outside the add-on: what a posted invoice still owed when its payment status was
   set from outside (an ERP's "paid") to one that settles it (``SETTLING``), on the day it was
-  set, or, set when the invoice was imported with it, on the invoice's date.
+  set, or, set when the invoice was imported with it, on the invoice's date;
+- money **given back** outside the add-on: what a credit note settled "outside" gave back of what
+  the customer had paid, on the day it was written (its credit note's entry);
+- **credit paid out**: the customer's credit given back outside the add-on
+  (``persistence.customer_credit``), on the day it was; it names no invoice.
 
 A payment recorded by hand in error and reversed moved no money: neither it nor its reversal is
-an entry. Authorizations, their cancellations and drafts are none either.
+an entry. Nor is credit applied to an invoice (a payment of the method ``customer_credit``) or
+its reversal: the money came in as the payment or credit note that made the credit. A
+customer's credit is so part of the balance (what the seller owes the customer). Authorizations,
+their cancellations and drafts are no entries either.
 """
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.money import to_minor
+from oro_invoices.persistence.customer_credit import CREDIT_METHOD, CreditEntryRow, EntryKind
 from oro_invoices.persistence.models import Activity, Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX, is_reversal, transaction
 
 #: The kinds of entry.
 INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "payment", "refund", "settled"
+GIVEN_BACK, PAID_OUT = "given_back", "paid_out"
 _PAID = ("charge", "capture")
 #: The payment statuses that, set from outside, say nothing more is owed.
 SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.value, PaymentStatus.CANCELED.value,
                       PaymentStatus.CREDITED.value})
 #: A day's entries in this order.
-_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, SETTLED: 3, REFUND: 4}
+_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, SETTLED: 3, REFUND: 4, GIVEN_BACK: 5, PAID_OUT: 6}
 
 
 @dataclass(frozen=True)
@@ -44,7 +55,8 @@ class LedgerEntry:
 
     on: dt.date
     kind: str
-    invoice_id: int
+    #: the invoice or credit note it is of (None: credit paid out)
+    invoice_id: int | None
     number: str
     currency: str
     #: what it adds to what is owed (minor units; negative for a credit note or a payment)
@@ -125,6 +137,13 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
     for entry in _settled_on(session, settled).values():
         if entry.on <= until:
             _take(entry, since, entries, opening)
+    given_back = _given_back(session, found) if found else []
+    if within.organization_id is not None and within.customer_id is not None and within.customer_ids is None \
+            and within.customer_user_id is None:
+        given_back += _paid_out(session, within.organization_id, within.customer_id, within.currency)
+    for entry in given_back:
+        if entry.on <= until:
+            _take(entry, since, entries, opening)
     return Ledger(opening, sorted(entries, key=lambda e: (e.on, _ORDER[e.kind], e.number, e.transaction_id or 0)),
                   latest[1] if latest else None)
 
@@ -147,6 +166,38 @@ def customers_with_invoices(session: Session, *, organization_id: int | None, un
     return sorted((org, customer) for org, customer in session.execute(stmt) if customer is not None)
 
 
+def _given_back(session: Session, documents: dict[int, tuple[str, str, str]]) -> list[LedgerEntry]:
+    """What credit notes of ``documents``' invoices settled "outside" gave back (their credited
+    invoice's activity says how much), each on the day it was written, as its credit note's."""
+    entries = []
+    ids = list(documents)
+    for start in range(0, len(ids), 500):
+        rows = session.execute(select(Activity.invoice_id, Activity.data, Activity.created_at).where(
+            Activity.invoice_id.in_(ids[start:start + 500]), Activity.kind == "credit_note")).all()
+        for invoice_id, data, created_at in rows:
+            if not isinstance(data, dict) or data.get("settlement") != "outside":
+                continue
+            _number, code, name = documents[invoice_id]
+            amount = to_minor(Decimal(str(data.get("refund_amount") or 0)), code)
+            note_id = data.get("credit_note_id")
+            if amount > 0 and isinstance(note_id, int):
+                entries.append(LedgerEntry(utc_day(created_at), GIVEN_BACK, note_id,
+                                           str(data.get("credit_note_number") or f"#{note_id}"), code, amount,
+                                           customer_name=name))
+    return entries
+
+
+def _paid_out(session: Session, organization_id: int, customer_id: int, currency: str | None) -> list[LedgerEntry]:
+    """The customer's credit given back outside the add-on, each on the day it was."""
+    stmt = select(CreditEntryRow).where(CreditEntryRow.organization_id == organization_id,
+                                        CreditEntryRow.customer_id == customer_id,
+                                        CreditEntryRow.kind == EntryKind.PAID_OUT.value)
+    if currency is not None:
+        stmt = stmt.where(CreditEntryRow.currency == currency)
+    return [LedgerEntry(utc_day(row.created_at), PAID_OUT, None, "", row.currency, -row.amount,
+                        reference=row.reference) for row in session.execute(stmt).scalars()]
+
+
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
            since: dt.date | None = None) -> list[LedgerEntry]:
     """The payments and refunds of ``documents`` (id → number, currency, customer name) up to
@@ -157,7 +208,7 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
     for start in range(0, len(ids), 500):
         stmt = select(PaymentTransaction).where(
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
-            PaymentTransaction.action.in_((*_PAID, "refund")))
+            PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
             stmt = stmt.where(PaymentTransaction.created_at >= _midnight(since))
         rows.extend(session.execute(stmt).scalars())
@@ -191,7 +242,7 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     signed = case((tx.action.in_(_PAID), -tx.amount), else_=tx.amount)
     stmt = apply_filter(
         select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
-        .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")),
+        .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
                or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before)
         .group_by(Invoice.currency), shape)
     return {code: int(amount) for code, amount in session.execute(stmt) if amount}

@@ -25,7 +25,17 @@ from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
-from oro_invoices.persistence.ledger import CREDIT_NOTE, INVOICE, PAYMENT, REFUND, SETTLED, LedgerEntry, ledger_within
+from oro_invoices.persistence.ledger import (
+    CREDIT_NOTE,
+    GIVEN_BACK,
+    INVOICE,
+    PAID_OUT,
+    PAYMENT,
+    REFUND,
+    SETTLED,
+    LedgerEntry,
+    ledger_within,
+)
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
 from oro_invoices.services.statement import customer_of
@@ -38,7 +48,9 @@ CSV_COLUMNS = ("currency", "date", "kind", "number", "reference", "charges", "cr
 #: settlement's payment status as ``status``).
 ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
                 PAYMENT: N_("Payment for %(number)s"), REFUND: N_("Refund for %(number)s"),
-                SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)")}
+                SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)"),
+                GIVEN_BACK: N_("Given back outside the add-on: %(number)s"),
+                PAID_OUT: N_("Credit given back outside the add-on")}
 
 
 @dataclass(frozen=True)
@@ -46,9 +58,11 @@ class ActivityLine:
     """One entry of the period, and what the customer owed after it."""
 
     on: dt.date
-    #: ``invoice``, ``credit_note``, ``payment``, ``refund`` or ``settled`` (``persistence.ledger``)
+    #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``settled``, ``given_back`` or
+    #: ``paid_out`` (``persistence.ledger``)
     kind: str
-    invoice_id: int
+    #: the invoice or credit note it is of (None: credit paid out)
+    invoice_id: int | None
     number: str
     #: what it added to what is owed (negative: a credit note, a payment)
     amount: Decimal

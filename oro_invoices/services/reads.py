@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -10,8 +11,10 @@ from sqlalchemy import select
 from oro_invoices.domain.errors import Conflict, NotFound, UsageError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.customer_credit import CustomerCreditRow
 from oro_invoices.persistence.invoice_rows import rows_of_invoice
 from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
@@ -40,6 +43,8 @@ class InvoiceHistory:
     emails: list[OutboxView]
     #: The payment reminders queued for it, earliest step first.
     reminders: list[ReminderView] = field(default_factory=list)
+    #: The credit its customer has in its currency (``services.customer_credit``).
+    customer_credit: Decimal = Decimal(0)
 
 
 class Reads:
@@ -130,10 +135,11 @@ class Reads:
             return [views.activity(r) for r in rows]
 
     def history(self, invoice_id: int) -> InvoiceHistory:
-        """The invoice's notes, activity, payment transactions and emails, in one statement."""
+        """The invoice's notes, activity, payment transactions, emails and its customer's credit, in
+        one statement."""
         with self.ctx.db.session() as s:
             found = rows_of_invoice(s, invoice_id, (Note, Activity, PaymentTransaction, OutboxEmail,
-                                                    ReminderRow))
+                                                    ReminderRow, CustomerCreditRow))
         def newest_first(model: Any) -> list[Any]:
             return sorted(found[model], key=lambda row: row.id, reverse=True)
         return InvoiceHistory(
@@ -142,7 +148,8 @@ class Reads:
             transactions=[views.transaction(r)
                           for r in sorted(found[PaymentTransaction], key=lambda row: row.id)],
             emails=[email_view(r) for r in newest_first(OutboxEmail)],
-            reminders=[reminder_view(r) for r in sorted(found[ReminderRow], key=lambda row: row.step)])
+            reminders=[reminder_view(r) for r in sorted(found[ReminderRow], key=lambda row: row.step)],
+            customer_credit=next((from_minor(r.balance, r.currency) for r in found[CustomerCreditRow]), Decimal(0)))
 
     def transactions(self, invoice_id: int) -> list[views.TransactionView]:
         """The invoice's payment transactions, oldest first."""

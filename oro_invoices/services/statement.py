@@ -5,7 +5,9 @@ An open-item statement, as on the day ``as_of``: the invoices are those the rece
 counts (``services.aging``), so the statement's totals are the customer's line of the Aging
 Report. On a past day (a month-end) it is what was open at the end of that day, for what each
 invoice owed then (``persistence.aging_history``), as the Aging Report on that day. Amounts in
-different currencies are never added up. Its PDF is made on demand
+different currencies are never added up. A customer's statement also says the credit the
+customer has with the seller (``services.customer_credit``) in each currency, as it was at the
+end of its day; it is not taken off what is owed until it is applied. Its PDF is made on demand
 (``InvoiceService.statement_pdf``) and not kept: it changes whenever a payment arrives.
 """
 from __future__ import annotations
@@ -13,18 +15,20 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
+from oro_invoices.domain.customer_credit import CreditBalance
 from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
+from oro_invoices.persistence import customer_credit
 from oro_invoices.persistence.aging import aging_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
@@ -96,6 +100,8 @@ class Statement:
     left_out: int = 0
     #: The latest open invoice (its bill-to address heads the PDF); None when nothing is open.
     latest_invoice_id: int | None = field(default=None, compare=False)
+    #: The customer's credit with the seller at the end of ``as_of``, per currency it has any in.
+    credits: tuple[CreditBalance, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -111,13 +117,25 @@ class Statement:
         """The section in ``currency``, if anything is owed in it."""
         return next((section for section in self.sections if section.currency == currency), None)
 
+    def credit(self, currency: str) -> Decimal:
+        """The customer's credit in ``currency`` (0 when it has none)."""
+        return next((c.amount for c in self.credits if c.currency == currency), Decimal(0))
+
+    @property
+    def credit_only(self) -> tuple[CreditBalance, ...]:
+        """The credit in currencies nothing is owed in."""
+        owed = {section.currency for section in self.sections}
+        return tuple(c for c in self.credits if c.currency not in owed)
+
 
 def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
-                   customer_id: int | None = None, customer_name: str = "", limit: int = ITEMS_MAX) -> Statement:
+                   customer_id: int | None = None, customer_name: str = "", limit: int = ITEMS_MAX,
+                   with_credit: bool = False) -> Statement:
     """The statement of the open invoices ``within`` selects (a customer's, or those a storefront
     user sees), on ``today`` (the clock's UTC date unless given). It is addressed to
     ``customer_id`` (else ``within``'s customer), named ``customer_name`` (else the name on its
-    latest open invoice)."""
+    latest open invoice). ``with_credit``: it says the customer's credit too (a statement of
+    the whole customer's account)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
@@ -130,9 +148,18 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
             report = build_report(aging_rows(s, today=as_of, within=within), as_of)
         # a long statement lists the oldest due; its latest invoice (its address, its organization) may be past them
         latest = latest_open_item(s, within=within) if count > len(rows) else None
-    return build_statement(rows, report.totals, as_of=as_of, organization_id=within.organization_id,
-                           customer_id=within.customer_id if customer_id is None else customer_id,
-                           customer_name=customer_name, left_out=count - len(rows), latest=latest)
+        found = build_statement(rows, report.totals, as_of=as_of, organization_id=within.organization_id,
+                                customer_id=within.customer_id if customer_id is None else customer_id,
+                                customer_name=customer_name, left_out=count - len(rows), latest=latest)
+        if not with_credit or found.organization_id is None or found.customer_id is None:
+            return found
+        if as_of < now:
+            end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+            amounts = customer_credit.balances_before(s, found.organization_id, found.customer_id, end)
+        else:
+            amounts = customer_credit.balances(s, found.organization_id, found.customer_id)
+    return replace(found, credits=tuple(CreditBalance(currency, from_minor(amount, currency))
+                                        for currency, amount in amounts if amount > 0))
 
 
 def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int | None = None,
@@ -145,7 +172,7 @@ def statement_of(ctx: ServiceContext, customer_id: int, *, organization_id: int 
     """
     organization_id, name = customer_of(ctx, customer_id, organization_id)
     return read_statement(ctx, InvoiceFilter(organization_id=organization_id, customer_id=customer_id,
-                                             currency=currency), today=today, customer_name=name)
+                                             currency=currency), today=today, customer_name=name, with_credit=True)
 
 
 def customer_of(ctx: ServiceContext, customer_id: int, organization_id: int | None, *,
@@ -259,8 +286,10 @@ def statement_text(statement: Statement) -> str:
     """The statement as plain text: per currency its invoices, then what they owe by bucket."""
     who = statement.customer_name or (f"customer #{statement.customer_id}" if statement.customer_id else "")
     head = f"Statement{' of ' + who if who else ''} on {statement.as_of.isoformat()}"
+    credits = "".join(f"\nCredit not yet applied: {format(credit.amount, 'f')} {credit.currency}"
+                      for credit in statement.credits)
     if statement.is_empty:
-        return head + ": nothing is owed on a posted invoice.\n"
+        return head + ": nothing is owed on a posted invoice." + credits + "\n"
     blocks = [head]
     for section in statement.sections:
         cells = [[item.number, item.invoice_date.isoformat(), item.due_date.isoformat(), str(item.days_overdue),
@@ -275,7 +304,7 @@ def statement_text(statement: Statement) -> str:
                                  summary]))
     if statement.left_out:
         blocks.append(f"{statement.left_out} more open invoices are not listed; their amounts are in the totals.")
-    return "\n\n".join(blocks) + "\n"
+    return "\n\n".join(blocks) + credits + "\n"
 
 
 def _text_row(cells: Sequence[str], widths: list[int]) -> str:

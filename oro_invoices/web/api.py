@@ -39,9 +39,9 @@ from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
     is_decimal_text,
-    minor_units,
     round_money,
     to_minor,
+    too_many_decimals,
 )
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.integration import features
@@ -78,6 +78,7 @@ from oro_invoices.services.upsert import bring_up_to_date
 from oro_invoices.web import (
     api_activity,
     api_bank_statements,
+    api_customer_credit,
     api_remittances,
     api_sending,
     idempotency,
@@ -181,6 +182,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/apply-credit", "apply_credit", WRITE, PAYMENTS),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ, VIEW),
     Route("POST", "/invoices/{id}/notes", "add_note", WRITE, VIEW),
     Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ, VIEW),
@@ -202,6 +204,8 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/receivables/statement.pdf", "customer_statement_pdf", READ, VIEW),
     Route("POST", "/receivables/statement/email", "email_customer_statement", WRITE, SEND),
     Route("POST", "/receivables/payments", "record_remittance", WRITE, PAYMENTS),
+    Route("GET", "/receivables/credit", "customer_credit", READ, VIEW),
+    Route("POST", "/receivables/credit/pay-outs", "pay_out_credit", WRITE, PAYMENTS),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
 
@@ -606,6 +610,40 @@ class InvoiceApi:
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if reversal.created else 200)
 
+    # ---- customers' credit (web.api_customer_credit) ----------------------------------
+
+    def customer_credit(self, request: Request, client: ApiClient) -> Response:
+        """A customer's credit: the balance per currency and the ledger, newest first;
+        ``?customer_id=`` (required) names the customer, ``?currency=`` keeps one currency's
+        entries, ``?before=`` pages on (``next``)."""
+        return Response.json(openapi.CustomerCreditOut().dump(api_customer_credit.credit(
+            self.service, client.organization_id, dict(request.query_lists), base_path=self.base_path)))
+
+    def apply_credit(self, request: Request, client: ApiClient, id: str) -> Response:
+        """Pay the invoice from its customer's credit (``{"amount": …}``, or as much as it covers):
+        201 with the payment and the invoice after it, as ``record_payment`` answers; 200 with the
+        payment this Idempotency-Key applied before."""
+        body = _optional_body(request, api_customer_credit.APPLY_FIELDS)
+        doc = self._load(client, id)
+        key = api_customer_credit.request_key(client.organization_id, client.name, idempotency.parse_key(request),
+                                              "apply-credit", doc.id)
+        recorded = api_customer_credit.apply(self.service, doc.id, body, actor=self._actor(client), request_key=key)
+        data = openapi.TransactionOut().dump(recorded.transaction)
+        data["invoice"] = self._invoice_json(self.service.get(doc.id))
+        return Response.json(data, status=201 if recorded.created else 200)
+
+    def pay_out_credit(self, request: Request, client: ApiClient) -> Response:
+        """Give (part of) a customer's credit back outside the add-on: 201 with the ledger entry;
+        200 with the one this Idempotency-Key wrote before."""
+        customer_id = api_customer_credit.pay_out_query(dict(request.query_lists))
+        data = api_customer_credit.pay_out_body(json_object(request))
+        key = api_customer_credit.request_key(client.organization_id, client.name, idempotency.parse_key(request),
+                                              "pay-out", customer_id, data["currency"])
+        paid = api_customer_credit.pay_out(self.service, client.organization_id, customer_id, data,
+                                           actor=self._actor(client), request_key=key)
+        return Response.json(openapi.CreditEntryOut().dump(api_customer_credit.entry_json(paid.entry)),
+                             status=201 if paid.created else 200)
+
     # ---- refund, capture, cancel, re-authorize: through the provider that took the payment
 
     def payment_receipt(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
@@ -1005,8 +1043,7 @@ def _currency_and_totals(q: Mapping[str, str]) -> dict[str, Any]:
         elif "currency" in found:
             amount = Decimal(q[name])
             if amount != round_money(amount, found["currency"]):
-                errors.append((name, f"{found['currency']} amounts have at most "
-                                     f"{minor_units(found['currency'])} decimals."))
+                errors.append((name, str(too_many_decimals(found["currency"]))))
             else:
                 found[name] = to_minor(amount, found["currency"])
     if errors:

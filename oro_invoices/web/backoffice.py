@@ -64,6 +64,16 @@ def choice_options(choices: Iterable[tuple[int, str]], chosen: str | None) -> Ma
         for cid, name in choices))
 
 
+
+def grid_return(value: object) -> str:
+    """The grid's query a page goes back to (``?status=posted``), or "" for anything else: an
+    address elsewhere, or a value holding a control character (never a query of the grid's, and a
+    line break may not reach a ``Location`` header)."""
+    text = str(value or "")
+    if not text.startswith("?") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return ""
+    return text
+
 class BackOffice:
     """Read-only back-office pages."""
 
@@ -138,8 +148,7 @@ class BackOffice:
     def save_columns(self, req: Request) -> Response:
         """The column chooser: remember the admin's columns, then back to the grid as it was."""
         self.check(req)
-        back = req.form.get("return", "")
-        back = back if back.startswith("?") else ""
+        back = grid_return(req.form.get("return", ""))
         saved = grid_columns.remember(self.ctx, req, req.form_lists.get("columns", []),
                                       reset=req.form.get("reset") == "1")
         flash = ("success", _("Columns saved.")) if saved else \
@@ -216,7 +225,8 @@ class BackOffice:
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
             dialog = ""  # a name the page does not know (or email without mail) is ignored
         transactions = history.transactions
-        payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions)
+        payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions,
+                                    credit=history.customer_credit)
         # a dialog asked by a link that no longer applies: the page says why it did not open
         notice = ""
         if dialog in PAYMENT_DIALOGS:

@@ -1,8 +1,9 @@
 """Back-office corrections of a posted invoice: Create Credit Note, Void, Re-issue.
 
 Each opens a confirmation page (the credit note form lists every line with what remains
-creditable of it) and acts on POST; a refused form is shown again with the reason. They
-need the ``oro_invoices.credit`` permission. The view page shows an invoice's credit notes
+creditable of it and, when money was paid, how what it gives back is settled: refunded, kept as
+the customer's credit, or outside) and acts on POST; a refused form is shown again with the
+reason. They need the ``oro_invoices.credit`` permission. The view page shows an invoice's credit notes
 and the invoices that replace it, and a credit note or re-issued invoice links back.
 """
 from __future__ import annotations
@@ -17,7 +18,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
-from oro_invoices.services.credit_notes import AlreadyCredited, Creditable, percent_of
+from oro_invoices.services.credit_notes import CREDIT, AlreadyCredited, Creditable, percent_of
 from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -89,13 +90,27 @@ class CreditActions:
         flashes = [("success", _("Credit note %(number)s of %(amount)s was posted against invoice %(invoice)s.",
                                  number=note.invoice_number, amount=money(note.total_amount, note.currency),
                                  invoice=doc.display_number))]
-        if result.refund is not None and result.refund.successful:
+        if result.settlement == CREDIT:
+            kept = self._kept(doc, note.id)
+            if kept is not None:
+                flashes.append(("success", _("%(amount)s is kept as the customer's credit.",
+                                             amount=money(kept, note.currency))))
+        elif result.refund is not None and result.refund.successful:
             flashes.append(("success", _("%(amount)s was refunded through the payment method.",
                                          amount=money(result.refund.amount, result.refund.currency))))
         elif result.refund_error:
             flashes.append(("error", _("The refund was not made: %(reason)s. Refund it from the Payments section.",
                                        reason=_(result.refund_error))))
         return Response.redirect(self._view_url(doc.id), flashes=flashes)
+
+    def _kept(self, doc: InvoiceDocument, credit_note_id: int) -> Decimal | None:
+        """What the credit note ``credit_note_id`` kept as ``doc``'s customer's credit (its ledger
+        entry, among the customer's newest in its currency)."""
+        if doc.customer_id is None:
+            return None
+        credit = self.ctx.service.customer_credit_of(doc.customer_id, organization_id=doc.organization_id,
+                                                     currency=doc.currency)
+        return next((e.amount for e in credit.entries if e.credit_note_id == credit_note_id), None)
 
     def _form(self, req: Request, doc: InvoiceDocument, left: Creditable, values: dict[str, str], *,
               error: str = "", status: int = 200) -> Response:
@@ -104,6 +119,7 @@ class CreditActions:
             if paid_back else []
         html = self.ctx.render(FORM_TEMPLATE, req, invoice=doc, creditable=left, values=values,
                                form_error=error, paid=paid_back, refundable=refundable, rate_key=rate_key,
+                               keeps_credit=doc.customer_id is not None,
                                request_key=values.get("request_key") or secrets.token_urlsafe(24))
         return Response.html(html, status=status, title=_("Create Credit Note for %(number)s", number=doc.display_number))
 
@@ -152,7 +168,7 @@ def _payload(form: Any, left: Creditable, typed: Callable[[str], str] = str) -> 
     page's locale writes it).
 
     Fields: ``mode`` (``full`` or ``partial``), ``qty_<position>`` per line,
-    ``amount_<rate>`` per tax rate, ``reason``, ``settlement`` (``outside``, or
+    ``amount_<rate>`` per tax rate, ``reason``, ``settlement`` (``outside``, ``credit``, or
     ``refund:<transaction id>``).
     """
     payload: dict[str, Any] = {"reason": form.get("reason", "")}

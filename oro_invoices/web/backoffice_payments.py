@@ -1,6 +1,7 @@
 """Back-office actions on an invoice's payments: Refund a charge; capture, cancel or re-authorize
 an authorization; Record Payment received outside the payment methods, and Reverse one recorded
-in error (``services.manual_payments``).
+in error (``services.manual_payments``); Apply Credit: pay the invoice from its customer's
+credit (``services.customer_credit``).
 
 Each needs the ``oro_invoices.manage_payments`` permission and goes through the provider that
 took the payment (``InvoiceService.refund_payment`` / ``capture_authorization`` /
@@ -26,6 +27,7 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
+from oro_invoices.services.customer_credit import CREDIT_METHOD
 from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received, reversed_payments
 from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
 from oro_invoices.web import guard
@@ -36,8 +38,9 @@ from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
-DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize", "record-payment", "reverse-payment")
-RECORD, REVERSE = "record-payment", "reverse-payment"
+DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize", "record-payment", "reverse-payment",
+           "apply-credit")
+RECORD, REVERSE, APPLY = "record-payment", "reverse-payment", "apply-credit"
 
 
 @dataclass(frozen=True)
@@ -73,11 +76,27 @@ class RecordForm:
     today: dt.date
     methods: tuple[str, ...] = OFFLINE_METHODS
     several: tuple[int, str] | None = None
+    #: What is over the amount due may be kept as the customer's credit (the invoice has a customer).
+    keeps_surplus: bool = False
 
     @property
     def earliest(self) -> dt.date:
         """The first day the payment may have been received (``manual_payments.RECEIVED_DAYS_BACK``)."""
         return earliest_received(self.today)
+
+
+@dataclass(frozen=True)
+class ApplyCreditForm:
+    """The Apply Credit dialog: the customer's credit in the invoice's currency and the invoice's
+    amount due; ``most``, the lesser, is what it offers to apply."""
+
+    credit: Decimal
+    amount_due: Decimal
+    currency: str
+
+    @property
+    def most(self) -> Decimal:
+        return min(self.credit, self.amount_due)
 
 
 def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, str] | None:
@@ -99,9 +118,11 @@ def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
                      fields: dict[str, str] | None = None, *,
-                     transactions: list[views.TransactionView] | None = None) -> dict[str, Any]:
+                     transactions: list[views.TransactionView] | None = None,
+                     credit: Decimal | None = None) -> dict[str, Any]:
     """What the view page's Payments section and its dialogs show (``transactions``: the
-    invoice's, when the caller has read them already)."""
+    invoice's, and ``credit``: its customer's in its currency, when the caller has read them
+    already)."""
     service = pages.ctx.service
     if transactions is None:
         transactions = service.transactions(doc.id)
@@ -127,11 +148,19 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                remittance=_remittance_links(pages.ctx, tx, doc.id)))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_payable(doc.payment_status, doc.amount_due)
+    # the customer's credit in the invoice's currency (read with its history), where it could pay it
+    if credit is None:
+        credit = service.available_credit(doc) if can_record and doc.customer_id is not None else Decimal(0)
+    elif not can_record or doc.customer_id is None:
+        credit = Decimal(0)
     asked: PaymentRow | None = None
-    chosen: PaymentRow | RecordForm | None = None
+    chosen: PaymentRow | RecordForm | ApplyCreditForm | None = None
     if dialog == RECORD:
         chosen = RecordForm(doc.amount_due, doc.currency, local_today(now),
-                            several=_customer_remittance(pages, doc)) if can_record else None
+                            several=_customer_remittance(pages, doc),
+                            keeps_surplus=doc.customer_id is not None) if can_record else None
+    elif dialog == APPLY:
+        chosen = ApplyCreditForm(credit, doc.amount_due, doc.currency) if credit > 0 else None
     elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)
@@ -140,9 +169,26 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                         REVERSE: asked.reversible}.get(dialog, asked.cancelable)
         chosen = asked if usable else None
     return {"payment_rows": rows, "can_manage_payments": manage, "can_record_payment": can_record,
-            "payment_dialog": chosen, "payment_asked": asked,
+            "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
+            "credit_refusal": _credit_refusal(doc, manage, can_record, credit) if dialog == APPLY else "",
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
+
+
+def _credit_refusal(doc: InvoiceDocument, manage: bool, can_record: bool, credit: Decimal) -> str:
+    """Why Apply Credit does not open on ``doc`` ("" when it does)."""
+    if not manage:
+        return _("Your role may not apply the customer's credit.")
+    if not can_record:
+        return _("Invoice %(number)s has nothing to pay, so no credit can be applied to it.",
+                 number=doc.display_number)
+    if doc.customer_id is None:
+        return _("Invoice %(number)s has no customer, so no customer's credit can pay it.",
+                 number=doc.display_number)
+    if credit <= 0:
+        return _("%(customer)s has no credit in %(currency)s to apply.",
+                 customer=doc.customer_name or _("The customer"), currency=doc.currency)
+    return ""
 
 
 def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> str:
@@ -150,6 +196,8 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     what ``payments_section`` found."""
     if payments["payment_dialog"] is not None:
         return ""
+    if dialog == APPLY:
+        return str(payments["credit_refusal"])
     if dialog in (RECORD, REVERSE) and not payments["can_manage_payments"]:
         return _("Your role may not record or reverse payments.")
     if not payments["can_manage_payments"]:
@@ -239,13 +287,15 @@ class PaymentActions:
 
     def record(self, req: Request) -> Response:
         """Record Payment: a payment received outside the payment methods; a bad field shows the
-        dialog again saying why."""
+        dialog again saying why. With **Keep what is over the amount due as the customer's
+        credit** ticked, an amount over the amount due pays it and the rest is kept as credit."""
         self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         form = req.form
         back = self._view_url(doc.id) + "#payments"
         fields = {key: form.get(key, "") for key in ("amount", "method", "received_on", "reference", "notes",
-                                                      "request_key")}
+                                                      "request_key", "keep_surplus")}
+        keep = bool(form.get("keep_surplus")) and doc.customer_id is not None
         try:
             typed = form.get("amount", "").strip()
             if not typed:
@@ -254,7 +304,7 @@ class PaymentActions:
             recorded = self.ctx.service.record_received_payment(
                 doc.id, amount=amount, method=form.get("method", ""), received_on=received_day(form.get("received_on", "")),
                 reference=form.get("reference", ""), notes=form.get("notes", ""), actor=actor_of(req),
-                request_key=form.get("request_key", ""))
+                request_key=form.get("request_key", ""), keep_surplus=keep)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             html = self.pages.render_view(req, doc, dialog=RECORD, form_error=message, payment_fields=fields)
@@ -266,10 +316,58 @@ class PaymentActions:
             return Response.redirect(back, flashes=[("info", _("This payment was recorded before; it was not "
                                                                "recorded again."))])
         formatter = self.ctx.page_formatter(req, doc)
+        method = self.ctx.payment_method_label(tx.method)
+        day = formatter.date(tx.received_on) if tx.received_on else ""
+        surplus = self._kept_surplus(doc, tx.id) if keep else None
+        if surplus:                       # what was over the amount due is the customer's credit now
+            received = Decimal(amount)
+            return Response.redirect(back, flashes=[("success", _(
+                "A payment of %(received)s received by %(method)s on %(date)s has been recorded: %(paid)s pays "
+                "this invoice and %(surplus)s is kept as the customer's credit.",
+                received=formatter.money(received, tx.currency), method=method, date=day,
+                paid=formatter.money(received - surplus, tx.currency),
+                surplus=formatter.money(surplus, tx.currency)))])
         return Response.redirect(back, flashes=[("success", _(
             "A payment of %(amount)s received by %(method)s on %(date)s has been recorded.",
-            amount=formatter.money(tx.amount, tx.currency), method=self.ctx.payment_method_label(tx.method),
-            date=formatter.date(tx.received_on) if tx.received_on else ""))])
+            amount=formatter.money(tx.amount, tx.currency), method=method, date=day))])
+
+    def _kept_surplus(self, doc: InvoiceDocument, transaction_id: int) -> Decimal | None:
+        """What of the payment ``transaction_id`` was kept as ``doc``'s customer's credit (its
+        ledger entry, among the customer's newest in the invoice's currency), if anything."""
+        if doc.customer_id is None:
+            return None
+        credit = self.ctx.service.customer_credit_of(doc.customer_id, organization_id=doc.organization_id,
+                                                     currency=doc.currency)
+        return next((e.amount for e in credit.entries if e.transaction_id == transaction_id and e.amount > 0), None)
+
+    def apply_credit(self, req: Request) -> Response:
+        """Apply Credit: pay (part of) the invoice from its customer's credit in its currency; a
+        bad amount shows the dialog again saying why."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        form = req.form
+        back = self._view_url(doc.id) + "#payments"
+        fields = {key: form.get(key, "") for key in ("amount", "request_key")}
+        try:
+            typed = form.get("amount", "").strip()
+            if not typed:
+                raise ValidationError([("amount", _("Enter the amount of credit to apply."))])
+            amount = self.ctx.page_formatter(req, doc).typed_number(typed)
+            recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req),
+                                                     request_key=form.get("request_key") or None)
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            html = self.pages.render_view(req, doc, dialog=APPLY, form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+        except InvoiceError as exc:
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
+        if not recorded.created:
+            return Response.redirect(back, flashes=[("info", _("This credit was applied before; it was not "
+                                                               "applied again."))])
+        tx = recorded.transaction
+        money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
+        return Response.redirect(back, flashes=[("success", _(
+            "%(amount)s of the customer's credit has been applied to this invoice.", amount=money))])
 
     def reverse(self, req: Request) -> Response:
         """Reverse a payment recorded by hand in error: the invoice is due again."""
@@ -292,6 +390,10 @@ class PaymentActions:
         if not reversal.created:
             return Response.redirect(back, flashes=[("info", _("This payment was reversed before."))])
         money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
+        if tx.method == CREDIT_METHOD:     # an application of the customer's credit: the credit is back
+            return Response.redirect(back, flashes=[("success", _(
+                "The payment of %(amount)s from the customer's credit has been reversed: the invoice is due as if "
+                "it had never been applied, and the credit is back with the customer.", amount=money))])
         return Response.redirect(back, flashes=[("success", _(
             "The payment of %(amount)s has been reversed: the invoice is due as if it had never been recorded.",
             amount=money))])

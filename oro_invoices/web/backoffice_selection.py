@@ -23,7 +23,7 @@ from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import selected_invoices as selection
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.web import guard
-from oro_invoices.web.backoffice import BackOffice
+from oro_invoices.web.backoffice import BackOffice, grid_return
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import archive_download
@@ -125,8 +125,7 @@ class SelectionPages:
 
         :raises ValidationError: an id that is not one, or more than ``MAX_SELECTED``.
         """
-        back = str(single.get("return", "") or "")
-        back = back if back.startswith("?") else ""
+        back = grid_return(single.get("return", ""))
         values: Sequence[str] = lists.get("invoice", []) or []
         ids = []
         for value in values:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from oro_invoices import __version__
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.persistence.customer_credit import KINDS as CREDIT_KINDS
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.schemas import (
@@ -212,6 +213,79 @@ class RemittanceOut(Schema):
     not_recorded = fields.List(fields.Nested(RemittanceRefusalOut), metadata={
         "description": "An invoice paid by someone else between the check and its turn (rare): why it was not "
                        "recorded; the others were."})
+
+
+class CreditBalanceOut(Schema):
+    """What a customer has to spend in one currency."""
+
+    currency = fields.String()
+    amount = DecimalString()
+
+
+class CreditEntryOut(Schema):
+    """One change of a customer's credit."""
+
+    id = fields.Integer()
+    kind = fields.String(validate=validate.OneOf(CREDIT_KINDS), metadata={
+        "description": "credit_note (a credit note's money kept as credit), surplus (what a payment recorded by "
+                       "hand brought over the amount due), applied (used to pay an invoice), returned (an "
+                       "application reversed), surplus_reversed (the payment a surplus came from reversed) or "
+                       "paid_out (given back outside the add-on)."})
+    currency = fields.String()
+    amount = DecimalString(metadata={"description": "Positive: credit came in; negative: it went out."})
+    balance_after = DecimalString(metadata={"description": "The balance in `currency` after it."})
+    invoice_id = fields.Integer(allow_none=True, metadata={
+        "description": "The invoice the credit came from (credit_note, surplus) or was applied to."})
+    invoice_number = fields.String(allow_none=True)
+    credit_note_id = fields.Integer(allow_none=True, metadata={"description": "The credit note that kept it."})
+    credit_note_number = fields.String(allow_none=True)
+    transaction_id = fields.Integer(allow_none=True, metadata={
+        "description": "The payment that applied it, reversed an application, or carried the surplus "
+                       "(`GET /invoices/{id}/payments`)."})
+    reference = fields.String(metadata={"description": "Credit given back: the bank transfer's or check's reference."})
+    notes = fields.String()
+    actor = fields.String()
+    created_at = fields.AwareDateTime()
+
+
+class CustomerCreditOut(Schema):
+    """A customer's credit with the seller: the balance per currency and the newest ledger entries."""
+
+    customer_id = fields.Integer()
+    organization_id = fields.Integer()
+    customer_name = fields.String()
+    balances = fields.List(fields.Nested(CreditBalanceOut), metadata={
+        "description": "Every currency the customer ever had credit in, by currency code (0 once spent)."})
+    entries = fields.List(fields.Nested(CreditEntryOut), metadata={
+        "description": "The newest 50 changes (of `currency`, older than `before`), newest first."})
+    next = fields.String(allow_none=True, metadata={
+        "description": "The URL of the older entries; null when there are none."})
+
+
+class ApplyCreditIn(Schema):
+    """The optional body of an application of credit to an invoice."""
+
+    class Meta:
+        unknown = RAISE
+
+    amount = DecimalString(allow_none=True, metadata={
+        "description": "How much; left out (or null): as much as the credit covers, at most the amount due."})
+
+
+class CreditPayOutIn(Schema):
+    """Credit given back to the customer outside the add-on (a bank transfer, a check)."""
+
+    class Meta:
+        unknown = RAISE
+
+    currency = fields.String(required=True, metadata={
+        "description": "The ISO 4217 code of the credit given back (upper case).", "pattern": "^[A-Z]{3}$"})
+    amount = DecimalString(required=True, metadata={
+        "description": "How much: more than 0, at most the customer's credit in `currency`."})
+    reference = fields.String(metadata={
+        "description": "The bank transfer's or check's reference (at most 255 characters, no control characters).",
+        "maxLength": 255})
+    notes = fields.String(metadata={"description": "At most 10,000 characters.", "maxLength": 10_000})
 
 
 class AgingAmountsOut(Schema):
@@ -626,6 +700,13 @@ _STATEMENT_PARAMS = [
     {"in": "query", "name": "as_of", "required": False, "schema": {"type": "string", "format": "date"},
      "description": "The day the statement is of (default: today, UTC). A past day (a month-end) gives the "
                     "invoices open at its end, for what each owed then."}]
+_CREDIT_PARAMS = [
+    _STATEMENT_PARAMS[0],
+    {"in": "query", "name": "currency", "required": False, "schema": {"type": "string", "pattern": "^[A-Z]{3}$"},
+     "description": "Only the entries in this ISO 4217 currency (the balances are always every currency's)."},
+    {"in": "query", "name": "before", "required": False,
+     "schema": {"type": "integer", "format": "int64", "minimum": 1},
+     "description": "Only entries older than this entry id (`next` gives it)."}]
 _ID = {"in": "path", "name": "id", "required": True,
        "schema": {"type": "integer", "format": "int64", "minimum": 1}}
 _TX = {"in": "path", "name": "transaction_id", "required": True,
@@ -831,6 +912,18 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},
+    ("/invoices/{id}/apply-credit", "post"): {
+        "summary": "Pay (part of) the invoice from its customer's credit in its currency",
+        "description": "Records a payment of the method `customer_credit` that takes the credit "
+                       "(`GET /receivables/credit`): the amount due and the payment status follow as for any "
+                       "payment, and `…/payments/{transaction_id}/reverse` puts the credit back. Without `amount`, "
+                       "as much as the credit covers, at most the amount due. 409 for a draft, an invoice with "
+                       "nothing to pay or without a customer, and a customer without credit in its currency; 422 "
+                       "on `amount` for more than the credit or the amount due.",
+        "parameters": [_ID], "requestBody": {"required": False, "content": _json("ApplyCredit")},
+        "responses": {"201": _ok("Applied: the payment and the invoice after it.", "PaymentResult"),
+                      "200": _ok("Applied before under this Idempotency-Key: that payment.", "PaymentResult"),
+                      **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}/notes", "get"): {
         "summary": "List the invoice's notes", "parameters": [_ID],
         "responses": {"200": _ok("The notes, newest first.", "NoteList"), **_errors("403")}},
@@ -848,7 +941,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "Never more than remains creditable per line, per tax rate and in total: 422 "
                        "naming the line or rate and its limit. When the credit gives back money "
                        "already paid, `settlement` says how: `refund` (through the payment method "
-                       "that took it, after the credit note is posted) or `outside`.",
+                       "that took it, after the credit note is posted), `credit` (kept as the customer's "
+                       "credit: `GET /receivables/credit`) or `outside`.",
         "parameters": [_ID], "requestBody": {"required": True, "content": _json("CreditNoteCreate")},
         "responses": {"201": _ok("The credit note, the invoice after it, the refund.", "CreditNoteResult",
                                  _LOCATION),
@@ -933,6 +1027,24 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "all: the customer's line of `GET /receivables/aging`.",
         "parameters": _STATEMENT_PARAMS,
         "responses": {"200": _ok("The statement.", "Statement"), **_errors("422")}},
+    ("/receivables/credit", "get"): {
+        "summary": "A customer's credit: the balance per currency and the ledger, newest first",
+        "description": "Money the customer has with the seller that no invoice owes: kept from a credit note "
+                       "(settlement `credit`) or a payment's surplus, spent by applying it to an invoice "
+                       "(`POST /invoices/{id}/apply-credit`) or giving it back (`POST /receivables/credit/pay-outs`). "
+                       "50 entries a page; `next` pages on.",
+        "parameters": _CREDIT_PARAMS,
+        "responses": {"200": _ok("The customer's credit.", "CustomerCredit"), **_errors("403", "422")}},
+    ("/receivables/credit/pay-outs", "post"): {
+        "summary": "Give (part of) a customer's credit back outside the add-on (a bank transfer, a check)",
+        "description": "Records that the seller gave `amount` of the customer's credit in `currency` back: a "
+                       "`paid_out` entry of the ledger; no money moves through the add-on. 422 naming the field "
+                       "for an amount that is not more than 0 or more than the credit, a currency that is no ISO "
+                       "4217 code, a reference with control characters, an unknown field.",
+        "parameters": [_STATEMENT_PARAMS[0]], "requestBody": {"required": True, "content": _json("CreditPayOut")},
+        "responses": {"201": _ok("Given back: the ledger entry.", "CreditEntry"),
+                      "200": _ok("Given back before under this Idempotency-Key: that entry.", "CreditEntry"),
+                      **_errors("400", "403", "413", "422")}},
     ("/receivables/activity", "get"): {
         "summary": "A customer's activity statement (balance forward) of a period",
         "description": "Per currency: what the customer owed before the period, every posted invoice, credit "
@@ -1062,6 +1174,8 @@ _COMPONENTS = [
     ("AgingEmailCreate", AgingEmailIn), ("AgingEmail", AgingEmailOut),
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
+    ("CustomerCredit", CustomerCreditOut), ("CreditEntry", CreditEntryOut), ("ApplyCredit", ApplyCreditIn),
+    ("CreditPayOut", CreditPayOutIn),
 ]
 
 DESCRIPTION = """\

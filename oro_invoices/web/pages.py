@@ -17,6 +17,7 @@ from oro_invoices.web.backoffice_activity import ActivityPages
 from oro_invoices.web.backoffice_aging import AgingPages
 from oro_invoices.web.backoffice_bank import BankStatementPages
 from oro_invoices.web.backoffice_credits import CreditActions
+from oro_invoices.web.backoffice_customer_credit import CustomerCreditPages
 from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_import import ImportPages
@@ -134,6 +135,9 @@ ROUTES: tuple[Route, ...] = (
        "statements.email_attachment", "backoffice"),
     _r("oro_invoices.admin.statement_email_decision", "/statement/emails/<int:email_id>",
        "statements.email_decision", "backoffice", "POST"),
+    _r("oro_invoices.admin.customer_credit", "/customer-credit", "customer_credit.page", "backoffice"),
+    _r("oro_invoices.admin.customer_credit_pay_out", "/customer-credit/pay-out", "customer_credit.pay_out",
+       "backoffice", "POST"),
     _r("oro_invoices.admin.credit_note_form", "/<int:invoice_id>/credit-notes/new", "credits.credit_form",
        "backoffice"),
     _r("oro_invoices.admin.create_credit_note", "/<int:invoice_id>/credit-notes", "credits.create_credit",
@@ -160,6 +164,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.record_payment", "/<int:invoice_id>/payments", "payments.record", "backoffice", "POST"),
     _r("oro_invoices.admin.reverse_payment", "/<int:invoice_id>/transactions/<int:transaction_id>/reverse",
        "payments.reverse", "backoffice", "POST"),
+    _r("oro_invoices.admin.apply_credit", "/<int:invoice_id>/apply-credit", "payments.apply_credit", "backoffice",
+       "POST"),
     _r("oro_invoices.admin.capture",
        "/<int:invoice_id>/transactions/<int:transaction_id>/capture", "payments.capture", "backoffice",
        "POST"),
@@ -196,6 +202,7 @@ class InvoicePages:
         self.aging = AgingPages(self.backoffice)
         self.aging_emails = AgingEmailPages(self.aging)
         self.statements = StatementPages(self.backoffice)
+        self.customer_credit = CustomerCreditPages(self.backoffice)
         self.activity = ActivityPages(self.backoffice)
         self.selection = SelectionPages(self.backoffice)
         self.remittance = RemittancePages(self.selection)

@@ -54,6 +54,12 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     by_hand = service.record_received_payment(posted, amount="1.00", method="bank_transfer",
                                               received_on=dt.date(2026, 12, 1), reference="STMT 7",
                                               actor="test", request_key="a" * 24).transaction
+    # Acme's credit in EUR: what a payment on its partly paid invoice brought over the amount due
+    partial = service.get(service.find_id(external_id="ERP-SO-1002-2"))
+    service.record_received_payment(partial.id, amount=str(partial.amount_due + 5), method="bank_transfer",
+                                    received_on=dt.date(2026, 12, 1), actor="test", request_key="b" * 24,
+                                    keep_surplus=True)
+    acme = service.get(posted).customer_id
     today = dt.datetime.now(dt.UTC).date()
     month_end = (today.replace(day=1) - dt.timedelta(days=1)).isoformat()
     pages = [
@@ -79,6 +85,8 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
         ("account activity", f"{view}/statement/activity?customer={service.get(posted).customer_id}&from=2026-01-01"),
         ("record payment dialog", f"{view}/{posted}?dialog=record-payment"),
         ("reverse payment dialog", f"{view}/{posted}?dialog=reverse-payment&transaction={by_hand.id}"),
+        ("apply credit dialog", f"{view}/{posted}?dialog=apply-credit"),
+        ("customer credit", f"{view}/customer-credit?customer={acme}"),
         ("send the ticked invoices", f"{view}/selected/send?invoice={draft}&invoice={posted}&invoice={paid}"),
         ("delete the ticked drafts", f"{view}/selected/delete?invoice={draft}&invoice={posted}"),
         ("record payment for the ticked invoices",
@@ -107,6 +115,12 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     page.get_by_role("button", name="Import", exact=True).click()
     expect(page.locator("#oi-import-results")).to_contain_text("Not imported")
     found += [f"import results: {line}" for line in blocking(audit(page, axe))]
+    # Give Back Credit refused: the page again with the reason
+    page.goto(f"{view}/customer-credit?customer={acme}")
+    page.get_by_label("Amount (EUR)").fill("99999")
+    page.get_by_role("button", name="Give Back Credit").click()
+    expect(page.locator("#oi-pay-out-error")).to_contain_text("at most that can be given back")
+    found += [f"give back credit refused: {line}" for line in blocking(audit(page, axe))]
     # a bank statement's payments matched to invoices
     page.goto(f"{view}/bank-statement")
     found += [f"bank statement form: {line}" for line in blocking(audit(page, axe))]

@@ -149,6 +149,19 @@ def test_nothing_ticked_or_too_many_or_a_bad_id_is_said(admin):
     assert 'href="/admin/invoices"' in outside.get_data(as_text=True)
 
 
+def test_a_return_holding_a_line_break_goes_back_to_the_grid_as_it_opens(admin):
+    """A crafted ``return`` with CR/LF is no query of the grid: Back and the redirects go to the
+    grid (it was a 500: a line break may not reach the Location header)."""
+    crafted = "?status=draft\r\nSet-Cookie: x=1"
+    nothing = admin.get(SEND + "?" + urlencode({"return": crafted}))
+    assert nothing.status_code == 303 and nothing.headers["Location"] == "/admin/invoices"
+    page = admin.get(SEND + query(ids(admin, "ERP-SO-1006-6"), back=crafted))
+    assert page.status_code == 200 and 'href="/admin/invoices"' in page.get_data(as_text=True)
+    saved = admin.submit("/admin/invoices", "/admin/invoices/columns",
+                         {"columns": ["invoice_number"], "return": crafted})
+    assert saved.status_code == 303 and saved.headers["Location"] == "/admin/invoices"
+
+
 def test_delete_removes_the_ticked_drafts_and_keeps_the_posted_ones(admin):
     first, second, posted = ids(admin, "ERP-SO-1006-6", "ERP-SO-1009-9", "ERP-SO-1005-5")
     number = admin.service.get(posted).invoice_number

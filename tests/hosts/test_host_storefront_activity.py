@@ -72,3 +72,20 @@ def test_a_corporate_user_sees_whose_each_entry_is(shop):
     assert names == {"Acme Industries AG", "Acme Industries – Berlin Branch"}
     department = customer(shop, ROLES["department"]).get(f"{PAGE}?from=2026-01-01").get_data(as_text=True)
     assert "data-oi-customer" not in department                  # one customer: nothing to tell apart
+
+
+@pytest.mark.parametrize("language, start, end", [("ja", "開始日", "終了日"), ("de-DE", "Datum von", "Datum bis"),
+                                                  ("fr-FR", "Date du", "Date au"), ("en", "Date from", "Date to")])
+def test_the_period_is_labelled_as_the_days_it_runs_between(shop, admin, language, start, end):
+    """The period's fields are a range of days, not an email's sender and recipient (差出人/宛先,
+    Von/An): on the customer's activity page and the back-office's."""
+    headers = {"Accept-Language": language}
+    pages = {"customer": customer(shop, ROLES["department"]).get(PAGE, headers=headers).get_data(as_text=True)}
+    acme = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1")).customer_id
+    pages["admin"] = admin.get(f"/admin/invoices/statement/activity?customer={acme}", headers=headers).get_data(
+        as_text=True)
+    for who, page in pages.items():
+        labels = (re.search(r'<label for="f-from">(.*?)</label>', page).group(1),
+                  re.search(r'<label for="f-to">(.*?)</label>', page).group(1))
+        assert labels == (start, end), who
+

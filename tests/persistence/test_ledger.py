@@ -9,7 +9,9 @@ from support.payloads import invoice_payload, one_line_invoice
 
 from oro_invoices.persistence.ledger import (
     CREDIT_NOTE,
+    GIVEN_BACK,
     INVOICE,
+    PAID_OUT,
     PAYMENT,
     REFUND,
     SETTLED,
@@ -125,3 +127,29 @@ def test_a_period_opens_with_what_every_entry_before_it_adds_up_to(db):
             assert {c: a for c, a in ledger.opening.items() if a} == {c: a for c, a in before.items() if a}, since
             assert ledger.entries == [e for e in whole if e.on >= since], since
             assert ledger.latest_invoice_id == settled                      # the latest invoice, whenever
+
+
+def test_money_given_back_outside_is_an_entry_and_the_customers_credit_is_its_balance(db):
+    """A customer's balance says what the seller owes them too: a payment's surplus and a credit
+    note's money kept as credit leave it below zero; credit applied to another invoice moves no
+    money (no entry); credit, or a credit note's money, given back outside the add-on is one."""
+    service = InvoiceService(db)
+    first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
+    service.record_received_payment(first, amount="130.00", method="bank_transfer", received_on=dt.date(2026, 11, 2),
+                                    actor="admin", request_key="ledger-0000000011", keep_surplus=True)
+    second = one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-15", price="50.00",
+                              paid="50.00")
+    note = service.create_credit_note(second, {"full": True, "settlement": "outside"}, actor="admin").credit_note
+    third = one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="20.00")
+    service.apply_credit(third, actor="admin")                                     # 20.00 of the 30.00
+    service.pay_out_credit(10, organization_id=1, currency="USD", amount="10.00", reference="TRF 7", actor="admin")
+    with db.session() as s:
+        entries = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+    kinds = [(e.kind, e.invoice_id, e.amount) for e in entries]
+    assert (PAYMENT, first, -13000) in kinds and (GIVEN_BACK, note.id, 5000) in kinds
+    assert (PAID_OUT, None, 1000) in kinds
+    assert not any(e.kind == PAYMENT and e.invoice_id == third for e in entries)      # credit applied: no money moved
+    assert next(e for e in entries if e.kind == PAID_OUT).reference == "TRF 7"
+    # owed: 100 + 50 + 20 - 130 - 50 (paid) - 50 (credited) + 50 (given back) + 10 (credit paid out) = 0
+    assert sum(e.amount for e in entries) == 0
+    assert service.available_credit(service.get(third)) == 0

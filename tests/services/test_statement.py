@@ -141,3 +141,24 @@ def test_without_a_renderer_no_statement_pdf_is_made(db):
     make(service, due=-1)
     with pytest.raises(NotFound, match="no PDF renderer"):
         service.statement_pdf(service.customer_statement({"organization_id": 1, "customer_id": 10}))
+
+
+def test_a_customers_statement_says_the_credit_it_had_at_the_end_of_its_day(db, tmp_path):
+    now = [NOW - dt.timedelta(days=10)]
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: now[0],
+                             storage=LocalStorage(tmp_path / "pdfs"), renderer=PdfRenderer())
+    returned = make(service, due=-40, paid="100.00")
+    service.create_credit_note(returned, {"full": True, "settlement": "credit"})          # 100.00 kept as credit
+    make(service, due=5, price="250.00")
+    now[0] = NOW
+    service.pay_out_credit(10, organization_id=1, currency="USD", amount="30", actor="admin")  # 70.00 left
+    statement = service.statement_of(10, organization_id=1)
+    assert [(c.currency, c.amount) for c in statement.credits] == [("USD", Decimal("70.00"))]
+    assert statement.section("USD").total == Decimal("250.00") and statement.credit("USD") == Decimal("70.00")
+    assert "Credit not yet applied: 70.00 USD" in statement_text(statement)
+    assert "Your credit with us: $70.00 (not yet applied to an invoice)." in pdf_text(service.statement_pdf(statement))
+    then = service.statement_of(10, organization_id=1, today=TODAY - dt.timedelta(days=5))
+    assert [(c.currency, c.amount) for c in then.credits] == [("USD", Decimal("100.00"))]
+    assert service.statement_of(10, organization_id=1, today=TODAY - dt.timedelta(days=11)).credits == ()
+    # what a storefront user sees is a list of invoices, not the customer's account
+    assert service.customer_statement({"organization_id": 1, "customer_id": 10}).credits == ()

@@ -51,7 +51,7 @@ def test_sorts_by_customer_user_email_and_website(api, invoices):
 @pytest.mark.parametrize(("query", "field", "message"), [
     ({"total_min": "10"}, "total_min", "Give currency too"),
     ({"currency": "eur"}, "currency", "ISO 4217"),
-    ({"currency": "JPY", "total_max": "10.5"}, "total_max", "JPY amounts have at most 0 decimals."),
+    ({"currency": "JPY", "total_max": "10.5"}, "total_max", "JPY amounts have no decimals."),
     ({"currency": "EUR", "total_min": "1e3"}, "total_min", "Must be a decimal amount"),
     ({"website_id": "main"}, "website_id", "positive integer"),
     ({"customer_user_id": "0"}, "customer_user_id", "positive integer"),
