@@ -102,6 +102,12 @@ class CustomerCredit:
         return CustomerCreditView(organization_id, customer_id, balances, tuple(views),
                                   views[-1].id if len(rows) > limit else None)
 
+    def balances(self, customer_id: int, *, organization_id: int) -> tuple[CreditBalance, ...]:
+        """The customer's credit in ``organization_id`` per currency it has any in, by currency."""
+        with self.ctx.db.session() as s:
+            return tuple(CreditBalance(cur, from_minor(amount, cur))
+                         for cur, amount in ledger.balances(s, organization_id, customer_id) if amount > 0)
+
     def available(self, invoice: InvoiceDocument) -> Decimal:
         """The credit the invoice's customer has in the invoice's currency (0 without a customer)."""
         if invoice.customer_id is None:

@@ -24,6 +24,7 @@ from pluggy import PluginManager
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.documents.storage import Storage
+from oro_invoices.domain.customer_credit import CreditBalance
 from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, PaymentStatus, PdfInfo, SellerInfo
 from oro_invoices.integration.config import Settings
@@ -236,15 +237,17 @@ class InvoiceService:
 
     def customer_statement(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                            today: dt.date | None = None, customer_id: int | None = None,
-                           customer_name: str = "") -> statement.Statement:
+                           customer_name: str = "", with_credit: bool = False) -> statement.Statement:
         """A statement of account (``services.statement``): the open invoices ``filters`` select
         (as ``receivables_aging`` takes them: one customer's, or what a storefront user sees), each
         with what it still owes and how late it is, and per currency the aging of them all, on
         ``today`` (the clock's UTC date unless given). It is addressed to ``customer_id`` (else the
-        filter's customer) and named ``customer_name`` (else the name on its latest open invoice).
+        filter's customer) and named ``customer_name`` (else the name on its latest open invoice);
+        ``with_credit``: it says that customer's credit too (a view of the whole customer's account).
         ``ValidationError`` on ``currency`` when it is no currency code."""
         return statement.read_statement(self.context, self.reads.checked_filter(filters), today=today,
-                                        customer_id=customer_id, customer_name=customer_name)
+                                        customer_id=customer_id, customer_name=customer_name,
+                                        with_credit=with_credit)
 
     def statement_of(self, customer_id: int, *, organization_id: int | None = None, currency: str | None = None,
                      today: dt.date | None = None) -> statement.Statement:
@@ -433,6 +436,11 @@ class InvoiceService:
         ledger entries (``services.customer_credit``)."""
         return self.customer_credit.of(customer_id, organization_id=organization_id, currency=currency,
                                        before_id=before_id)
+
+    def credit_balances(self, customer_id: int, *, organization_id: int) -> tuple[CreditBalance, ...]:
+        """What the customer has to spend in ``organization_id``, per currency it has any in (one
+        statement)."""
+        return self.customer_credit.balances(customer_id, organization_id=organization_id)
 
     def available_credit(self, invoice: InvoiceDocument) -> Decimal:
         """The credit the invoice's customer has in the invoice's currency."""

@@ -283,7 +283,7 @@ class PaymentActions:
         if outcome.successful:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
-            ("error", _(not_done, amount=money, reason=_(outcome.message or N_("declined by the provider"))))])
+            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or N_("declined by the provider")))))])
 
     def record(self, req: Request) -> Response:
         """Record Payment: a payment received outside the payment methods; a bad field shows the
@@ -427,7 +427,7 @@ class PaymentActions:
         if outcome.successful:
             return Response.redirect(back, flashes=[("success", _(done, amount=money))])
         return Response.redirect(back, flashes=[
-            ("error", _(not_done, amount=money, reason=_(outcome.message or declined)))])
+            ("error", _(not_done, amount=money, reason=_clause(_(outcome.message or declined))))])
 
 
 def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: int) -> Markup | None:
@@ -438,6 +438,11 @@ def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: in
         Markup('<a href="{}">{}</a>').format(ctx.url_for(ENDPOINT_VIEW, invoice_id=other), number)
         if other is not None and other != invoice_id else Markup.escape(number)
         for number, other in tx.remittance.linked)
+
+
+def _clause(text: str) -> str:
+    """A provider's message as the end of a sentence that brings its own full stop."""
+    return text.strip().rstrip(".。")
 
 
 def received_day(text: str) -> dt.date | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from oro_invoices.adapters.commerce import InvoiceRole
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.domain.customer_credit import CreditBalance
 from oro_invoices.domain.errors import NotFound, PermissionDenied
 from oro_invoices.domain.invoice import (
     PAYMENT_STATUS_LABELS,
@@ -74,6 +75,12 @@ class Viewer:
         if role is InvoiceRole.CORPORATE:
             return replace(base, customer_ids=[cid for cid, _name in self.customers()])
         raise PermissionDenied(_("Your account has no access to invoices."))
+
+    @property
+    def sees_the_account(self) -> bool:
+        """Whether the user's role shows every invoice of their customer (department, corporate):
+        then their customer's credit too (``services.customer_credit``)."""
+        return self.ref.invoice_role in (InvoiceRole.DEPARTMENT, InvoiceRole.CORPORATE)
 
     def customers(self) -> list[tuple[int, str]]:
         """The customers whose invoices this user sees, as (id, name): theirs, and for the
@@ -158,7 +165,7 @@ class StorefrontPages:
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
-            balance=self.ctx.service.receivables_aging(visible).totals,
+            balance=self.ctx.service.receivables_aging(visible).totals, credit=self._credit(viewer, visible),
             statement=may_download,
             show_payment_method=show_payment_method,
             show_customer=several,
@@ -169,6 +176,12 @@ class StorefrontPages:
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
+
+    def _credit(self, viewer: Viewer, visible: InvoiceFilter) -> tuple[CreditBalance, ...]:
+        """The credit of the user's customer, for a role that sees that customer's whole account."""
+        if not viewer.sees_the_account or visible.organization_id is None:
+            return ()
+        return self.ctx.service.credit_balances(viewer.ref.customer_id, organization_id=visible.organization_id)
 
     def view(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)
@@ -253,7 +266,8 @@ class StorefrontPages:
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
         found = self.ctx.service.customer_statement(
             visible, customer_id=viewer.ref.customer_id,
-            customer_name=viewer.customer.name if viewer.customer is not None else "")
+            customer_name=viewer.customer.name if viewer.customer is not None else "",
+            with_credit=viewer.sees_the_account)
         return statement_download(self.ctx.service, found)
 
     def download_xml(self, req: Request) -> Response:

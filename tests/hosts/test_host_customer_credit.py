@@ -512,3 +512,30 @@ def test_the_statement_says_the_credit_beside_what_is_owed_and_links_the_credit_
         admin.service.record_payment(item.invoice_id, {"method": "bank_transfer", "action": "charge",
                                                        "amount": str(pay)})
     assert "The credit covers the total due, with $57.00 left." in credit_said()
+
+
+# ---- the storefront ---------------------------------------------------------------------------
+
+def test_a_customer_user_who_sees_the_whole_account_sees_its_credit(shop, admin):
+    from support.pdfs import pdf_text
+
+    service = admin.service
+    acme = next(i for i in service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
+                if i.customer_name == "Acme Industries AG" and i.currency == "EUR")
+    paid = service.get(acme.id)
+    if paid.amount_due:
+        service.record_payment(paid.id, {"method": "bank_transfer", "action": "charge",
+                                         "amount": str(paid.amount_due)})
+    service.create_credit_note(paid.id, {"amounts": [{"tax_rate": str(paid.lines[0].tax_rate), "amount": "10.00"}],
+                                         "settlement": "credit"}, actor="test")
+    credit = service.available_credit(paid)
+    assert credit > 0
+    said = f"Your credit with us: €{credit:,.2f} (not yet applied to an invoice)."
+    for email, sees in (("amanda.cole@acme.example", True), ("ben.ortiz@acme.example", True),
+                        ("carla.nguyen@acme.example", False)):                  # corporate, department, own
+        client = ShopClient(shop[0])
+        client.login_customer(email)
+        assert (said in text_of(client.get("/customer/invoices").get_data(as_text=True))) is sees, email
+        statement = client.get("/customer/invoices/statement.pdf")
+        assert statement.status_code == 200
+        assert (said in " ".join(pdf_text(statement.data).split())) is sees, email

@@ -526,10 +526,11 @@ def test_receipts_of_a_payment_in_the_storefront_and_the_back_office(shop, admin
 
 
 class RebateApi:
-    """The hosted page's XML API, answering rebates as approved."""
+    """The hosted page's XML API, answering rebates as approved (or with ``result`` and ``message``)."""
 
-    def __init__(self):
+    def __init__(self, result: str = "00", message: str = "Refunded"):
         self.calls = 0
+        self.result, self.message = result, message
 
     def __call__(self, url, body):
         import xml.etree.ElementTree as ET
@@ -538,10 +539,23 @@ class RebateApi:
         self.calls += 1
         root = ET.fromstring(body)
         values = [root.get("timestamp"), root.find("merchantid").text, root.find("orderid").text,
-                  "00", "Refunded", f"RB-{self.calls}", ""]
+                  self.result, self.message, f"RB-{self.calls}", ""]
         return (f'<response timestamp="{values[0]}"><merchantid>{values[1]}</merchantid><orderid>{values[2]}'
-                f"</orderid><result>00</result><message>Refunded</message><pasref>RB-{self.calls}</pasref>"
-                f"<authcode></authcode><sha1hash>{sha1_hash(values, SECRET)}</sha1hash></response>").encode()
+                f"</orderid><result>{self.result}</result><message>{self.message}</message><pasref>RB-{self.calls}"
+                f"</pasref><authcode></authcode><sha1hash>{sha1_hash(values, SECRET)}</sha1hash></response>").encode()
+
+
+def test_a_refund_the_provider_declines_is_flashed_as_one_sentence(shop, admin):
+    doc = _paid_through_the_shop(shop)
+    method = shop[0].extensions["oro_invoices"].service.payment_methods.get("oropay")
+    method.transport = RebateApi(result="101", message="Declined by the bank.")
+    [charge] = admin.service.transactions(doc.id)
+    view = f"/admin/invoices/{doc.id}"
+    done = admin.submit(view, f"{view}/transactions/{charge.id}/refund", {"amount": "1.00", "notes": ""},
+                        follow_redirects=True)
+    text = text_of(done.get_data(as_text=True))
+    assert "The refund of €1.00 was not made: Declined by the bank." in text and "bank.." not in text
+    assert [t.action for t in admin.service.transactions(doc.id) if t.successful] == ["charge"]
 
 
 @pytest.fixture
