@@ -190,6 +190,8 @@ class TransactionView:
     reverses: int | None = None
     #: A payment recorded by hand as its invoice's share of one payment for several invoices.
     remittance: RemittanceView | None = None
+    #: What of a payment was over the amount due and kept as the customer's credit.
+    surplus: Decimal | None = None
 
     @property
     def recorded_by_hand(self) -> bool:
@@ -344,4 +346,6 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         parent_id=row.parent_id, notes=row.notes, actor=row.actor, created_at=row.created_at,
         received_on=received_on, reference=str(data.get(REFERENCE_KEY) or ""),
         reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None,
-        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand else None)
+        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand else None,
+        surplus=from_minor(kept, row.currency) if row.action in ("charge", "capture") and row.successful
+        and (kept := surplus_of(row.action, data, row.currency)) > 0 else None)

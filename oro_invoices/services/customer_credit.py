@@ -19,7 +19,7 @@ import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,17 +28,23 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.customer_credit import CreditBalance, CreditEntry
 from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, to_minor, too_many_decimals
+from oro_invoices.domain.money import (
+    AMOUNT_LIMIT,
+    from_minor,
+    is_decimal_text,
+    not_a_decimal,
+    to_minor,
+    too_many_decimals,
+)
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import customer_credit as ledger
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.customer_credit import CreditEntryRow, EntryKind, Owner
 from oro_invoices.persistence.models import Invoice, PaymentTransaction
-from oro_invoices.persistence.read_models import is_reversal
+from oro_invoices.persistence.read_models import REVERSES_KEY, is_reversal
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.payment_records import check_request_key
+from oro_invoices.services.payment_records import check_request_key, reference_problems
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.schemas import check_storable
 
@@ -49,8 +55,6 @@ CREDIT_METHOD = ledger.CREDIT_METHOD
 #: The provider reference of an application: this prefix and the form's one-time key.
 APPLIED_PREFIX = "credit-"
 log = logging.getLogger(__name__)
-#: The longest reference and notes of credit given back.
-REFERENCE_MAX, NOTES_MAX = 255, 10_000
 #: How many ledger entries a page shows at once.
 ENTRIES_PAGE = 50
 
@@ -186,12 +190,7 @@ class CustomerCredit:
         check_storable({"reference": reference, "notes": notes})
         errors: list[tuple[str, str]] = []
         minor = _minor_amount(amount, currency, errors)
-        if len(reference) > REFERENCE_MAX:
-            errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
-        elif reference and identifier_problem(reference):
-            errors.append(("reference", Message("Must not contain control characters.")))
-        if len(notes) > NOTES_MAX:
-            errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
+        errors += reference_problems(reference, notes)
         if errors:
             raise ValidationError(errors)
         owner = Owner(organization_id, customer_id, currency)
@@ -257,9 +256,8 @@ class CustomerCredit:
             raise ValidationError([("method", Message(
                 "Invoice %(number)s has no customer, so no customer's credit can pay it.",
                 number=inv.invoice_number))])
-        if tx.action == "refund" and not is_reversal(tx.data):
-            raise ValidationError([("method", Message(
-                "Credit applied to an invoice is given back by reversing the application, not by a refund."))])
+        if tx.action == "refund":
+            self._check_reversal(s, inv, tx)
         now = self.ctx.clock()
         row = ledger.lock(s, _owner(inv), now)
         if tx.action == "refund":
@@ -273,6 +271,25 @@ class CustomerCredit:
                 amount=Amount(from_minor(tx.amount, inv.currency), inv.currency)))])
         return ledger.change(s, row, -tx.amount, EntryKind.APPLIED, actor=tx.actor, now=now, invoice_id=inv.id,
                              transaction_id=tx.id)
+
+    @staticmethod
+    def _check_reversal(s: Session, inv: Invoice, tx: PaymentTransaction) -> None:
+        """A refund of customer credit is the reversal of one application of it to ``inv``, for no
+        more than that application: else ``ValidationError``."""
+        parent = s.get(PaymentTransaction, tx.parent_id) if tx.parent_id is not None else None
+        data = tx.data if isinstance(tx.data, dict) else {}
+        if not is_reversal(data) or parent is None or data.get(REVERSES_KEY) != parent.id \
+                or parent.invoice_id != inv.id or parent.method != CREDIT_METHOD or parent.action != "charge" \
+                or not parent.successful:
+            raise ValidationError([("method", Message(
+                "Credit applied to an invoice is given back by reversing the application, not by a refund."))])
+        undone = sum(s.execute(select(PaymentTransaction.amount).where(
+            PaymentTransaction.parent_id == parent.id, PaymentTransaction.action == "refund",
+            PaymentTransaction.successful.is_(True), PaymentTransaction.id != tx.id)).scalars())
+        if tx.amount > parent.amount - undone:
+            raise ValidationError([("amount", Message(
+                "An application of credit is reversed once, for its whole amount (%(amount)s).",
+                amount=Amount(from_minor(parent.amount, inv.currency), inv.currency)))])
 
     def _surplus(self, s: Session, inv: Invoice, tx: PaymentTransaction) -> CreditEntryRow | None:
         """A payment's surplus into the credit; a refund's share of it out again (``Payments.record``
@@ -292,8 +309,9 @@ class CustomerCredit:
         if row.balance < amount:
             field = "reason" if is_reversal(tx.data) else "amount"
             raise ValidationError([(field, Message(
-                "%(surplus)s of this payment was kept as the customer's credit and %(balance)s of credit is left: "
-                "reverse what used that credit first.", surplus=Amount(from_minor(amount, cur), cur),
+                "%(surplus)s of this payment was kept as the customer's credit, and only %(balance)s of credit is "
+                "left: the rest was applied to invoices or given back. Reverse those applications first, or "
+                "settle the payment with the customer outside the add-on.", surplus=Amount(from_minor(amount, cur), cur),
                 balance=Amount(from_minor(row.balance, cur), cur)))])
         activity.record(s, inv.id, "payment", tx.actor, Message(
             "%(amount)s of the customer's credit, kept from this payment, given back with it",
@@ -312,13 +330,14 @@ def _owner(invoice: Invoice | InvoiceDocument) -> Owner:
 
 
 def _minor_amount(amount: Decimal | str, currency: str, errors: list[tuple[str, str]]) -> int:
-    """``amount`` as minor units of ``currency``, or 0 with the problem added to ``errors``."""
-    try:
-        value = amount if isinstance(amount, Decimal) else Decimal(str(amount).strip())
-    except InvalidOperation:
-        errors.append(("amount", Message("%(value)s is not an amount.", value=repr(str(amount)[:40]))))
+    """``amount`` (a ``Decimal``, or text written as ``domain.money.is_decimal_text`` reads it) as
+    minor units of ``currency``, or 0 with the problem added to ``errors``."""
+    text = amount.strip() if isinstance(amount, str) else None
+    if text is not None and not is_decimal_text(text):
+        errors.append(("amount", not_a_decimal(text)))
         return 0
-    if not value.is_finite() or value <= 0:
+    value = Decimal(text) if text is not None else amount
+    if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:
         errors.append(("amount", Message("Must be greater than 0.")))
         return 0
     if value >= AMOUNT_LIMIT:

@@ -31,7 +31,6 @@ from sqlalchemy import select
 
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
-from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.overdue import local_today
@@ -50,14 +49,12 @@ from oro_invoices.persistence.read_models import (
 from oro_invoices.persistence.received_payments import note_received_together
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.credit_notes import CREDIT, OUTSIDE, given_back_elsewhere
-from oro_invoices.services.payment_records import check_request_key
+from oro_invoices.services.payment_records import NOTES_MAX, check_request_key, reference_problems
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import Reads
 
 #: How a payment recorded by hand was received (``payment_labels`` names each).
 OFFLINE_METHODS = ("bank_transfer", "check", "cash", "direct_debit", "other")
-#: The longest reference and notes kept.
-REFERENCE_MAX, NOTES_MAX = 255, 10_000
 #: How many days back a payment may have been received: three years, as far back as the aging is
 #: judged (``services.aging``); an older day is a typing error (0001-01-01, 2016 for 2026).
 RECEIVED_DAYS_BACK = 3 * 366
@@ -141,13 +138,7 @@ class ManualPayments:
             errors.append(("received_on", Message(
                 "A payment received more than three years ago cannot be recorded: choose a day from %(first)s to "
                 "%(today)s.", first=earliest_received(today).isoformat(), today=today.isoformat())))
-        if len(reference) > REFERENCE_MAX:
-            errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
-        elif reference and identifier_problem(reference):
-            errors.append(("reference", Message("Must not contain control characters.")))
-        if len(notes) > NOTES_MAX:
-            errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
-        return errors
+        return errors + reference_problems(reference, notes)
 
     def reversible(self, payment: TransactionView) -> bool:
         """Whether ``payment`` may be reversed (were it not reversed yet): a successful charge

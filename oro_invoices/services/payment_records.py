@@ -11,6 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import identifier_problem
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.payment_methods import AttemptRecord
 from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
@@ -102,3 +104,20 @@ def still_held(s: Session, authorization: PaymentTransaction) -> int:
     """What of ``authorization`` is neither captured, canceled nor moved to a re-authorization."""
     return (authorization.amount - refunded_from(s, authorization, "capture")
             - refunded_from(s, authorization, "cancel") - refunded_from(s, authorization, "authorize"))
+
+
+#: The longest reference and notes of money received or given back outside the payment methods.
+REFERENCE_MAX, NOTES_MAX = 255, 10_000
+
+
+def reference_problems(reference: str, notes: str) -> list[tuple[str, str]]:
+    """What is wrong with the reference and notes (already stripped) of money received or given
+    back outside the payment methods (``[]``: nothing)."""
+    errors: list[tuple[str, str]] = []
+    if len(reference) > REFERENCE_MAX:
+        errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
+    elif reference and identifier_problem(reference):
+        errors.append(("reference", Message("Must not contain control characters.")))
+    if len(notes) > NOTES_MAX:
+        errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
+    return errors

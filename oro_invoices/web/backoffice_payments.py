@@ -318,27 +318,16 @@ class PaymentActions:
         formatter = self.ctx.page_formatter(req, doc)
         method = self.ctx.payment_method_label(tx.method)
         day = formatter.date(tx.received_on) if tx.received_on else ""
-        surplus = self._kept_surplus(doc, tx.id) if keep else None
-        if surplus:                       # what was over the amount due is the customer's credit now
-            received = Decimal(amount)
+        if tx.surplus:                    # what was over the amount due is the customer's credit now
             return Response.redirect(back, flashes=[("success", _(
                 "A payment of %(received)s received by %(method)s on %(date)s has been recorded: %(paid)s pays "
                 "this invoice and %(surplus)s is kept as the customer's credit.",
-                received=formatter.money(received, tx.currency), method=method, date=day,
-                paid=formatter.money(received - surplus, tx.currency),
-                surplus=formatter.money(surplus, tx.currency)))])
+                received=formatter.money(tx.amount, tx.currency), method=method, date=day,
+                paid=formatter.money(tx.amount - tx.surplus, tx.currency),
+                surplus=formatter.money(tx.surplus, tx.currency)))])
         return Response.redirect(back, flashes=[("success", _(
             "A payment of %(amount)s received by %(method)s on %(date)s has been recorded.",
             amount=formatter.money(tx.amount, tx.currency), method=method, date=day))])
-
-    def _kept_surplus(self, doc: InvoiceDocument, transaction_id: int) -> Decimal | None:
-        """What of the payment ``transaction_id`` was kept as ``doc``'s customer's credit (its
-        ledger entry, among the customer's newest in the invoice's currency), if anything."""
-        if doc.customer_id is None:
-            return None
-        credit = self.ctx.service.customer_credit_of(doc.customer_id, organization_id=doc.organization_id,
-                                                     currency=doc.currency)
-        return next((e.amount for e in credit.entries if e.transaction_id == transaction_id and e.amount > 0), None)
 
     def apply_credit(self, req: Request) -> Response:
         """Apply Credit: pay (part of) the invoice from its customer's credit in its currency; a

@@ -196,8 +196,10 @@ def test_a_payment_whose_surplus_was_spent_is_not_reversed(credit_service):
     credit_service.apply_credit(other.id, actor="admin")
     with pytest.raises(ValidationError) as excinfo:
         credit_service.reverse_received_payment(inv.id, paid.id, reason="Wrong invoice", actor="admin")
-    assert _errors(excinfo)["reason"] == ("18.14 USD of this payment was kept as the customer's credit and 0.00 USD "
-                                          "of credit is left: reverse what used that credit first.")
+    assert _errors(excinfo)["reason"] == (
+        "18.14 USD of this payment was kept as the customer's credit, and only 0.00 USD of credit is left: the rest "
+        "was applied to invoices or given back. Reverse those applications first, or settle the payment with the "
+        "customer outside the add-on.")
     assert credit_service.get(inv.id).payment_status is PaymentStatus.PAID_IN_FULL
 
 
@@ -228,7 +230,7 @@ def test_credit_is_given_back_outside_once_per_form_and_never_beyond_the_balance
                                 "reference": "Must not contain control characters."}
     with pytest.raises(ValidationError) as excinfo:
         credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount="ten", actor="admin")
-    assert _errors(excinfo) == {"amount": "'ten' is not an amount."}
+    assert _errors(excinfo)["amount"].startswith("'ten' is not a decimal number: write it like \"19.99\"")
     paid = credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount="7", reference="TRF-9",
                                          actor="admin", request_key=KEY)
     again = credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount="7", reference="TRF-9",
@@ -313,3 +315,29 @@ def test_with_apply_on_posting_the_credit_pays_an_invoice_as_it_is_posted_but_no
     assert service.available_credit(posted) == 0
     elsewhere = _posted(service, customer_id=11, customer_name="Globex")           # no credit: nothing to apply
     assert elsewhere.amount_due == Decimal("231.86")
+
+
+def test_credit_is_never_made_by_a_refund_that_reverses_no_application(credit_service):
+    inv = _posted(credit_service)
+    credit_service.record_payment(inv.id, {"method": "bank_transfer", "action": "charge", "amount": "100.00"})
+    forged = {"method": "customer_credit", "action": "refund", "amount": "50.00", "data": {"reverses": 424242}}
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.record_payment(inv.id, forged)
+    assert "given back by reversing the application" in _errors(excinfo)["method"]
+    _credit_kept(credit_service, customer_id=10)                                   # 107.00 of credit
+    applied = credit_service.apply_credit(inv.id, amount="10.00", actor="admin").transaction
+    too_much = {"method": "customer_credit", "action": "refund", "amount": "50.00", "parent_id": applied.id,
+                "data": {"reverses": applied.id}}
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.record_payment(inv.id, too_much)
+    assert _errors(excinfo)["amount"] == "An application of credit is reversed once, for its whole amount (10.00 USD)."
+    assert credit_service.available_credit(inv) == Decimal("97.00")
+
+
+@pytest.mark.parametrize("typed", ["1e1", "1_0", "\uff15", "\u0663", "Infinity", "NaN", "1e-2", " 10 0"])
+def test_credit_is_given_back_only_for_an_amount_written_as_the_forms_read_it(credit_service, typed):
+    _credit_kept(credit_service)
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.pay_out_credit(10, organization_id=1, currency="USD", amount=typed, actor="admin")
+    assert "is not a decimal number" in _errors(excinfo)["amount"]
+    assert credit_service.customer_credit_of(10, organization_id=1).balance("USD") == Decimal("107.00")

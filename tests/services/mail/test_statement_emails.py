@@ -131,3 +131,24 @@ def test_the_monthly_schedule_sends_each_customer_last_months_statement_once(app
         "activity-2026-12-01-2026-12-31.pdf"
     [again] = send_scheduled_statements(app.invoices, make_mail(app), today=dt.date(2027, 1, 2))
     assert (again.queued, [s.customer_id for s in again.already_sent]) == ([], [invoice.customer_id])
+
+
+def test_a_statement_email_says_the_customers_credit_in_a_paragraph_of_its_own(app, smtp_server):
+    paid = app.invoices.post(app.create().id)
+    app.invoices.record_payment(paid.id, {"method": "bank_transfer", "action": "charge",
+                                          "amount": str(paid.total_amount)})
+    app.invoices.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "credit"})
+    owed = app.invoices.post(app.create().id)
+    credit = app.invoices.available_credit(owed)
+    assert credit > 0
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root),
+            "--date", DAY.isoformat()]
+    assert cli.main(argv, host=app.host) == 0
+    deliver_mail_command(app, smtp_server)
+    [received] = smtp_server.handler.received
+    message = parse(received.content)
+    body = message.get_body(("plain",)).get_content()
+    assert (f"Your credit with us: ${credit:,.2f} (not yet applied to an invoice).\n\n"
+            "If you have questions about this statement") in body
+    html = message.get_body(("html",)).get_content()
+    assert f"<p>Your credit with us: ${credit:,.2f} (not yet applied to an invoice).</p>" in html
