@@ -819,7 +819,8 @@ class InvoiceApi:
             "invoices": found.invoices, "left_out": found.left_out,
             "sections": [{"currency": section.currency, "amounts": section.aging.amounts, "total_due": section.total,
                           "overdue": section.overdue, "items": [_statement_item(item) for item in section.items]}
-                         for section in found.sections]}))
+                         for section in found.sections],
+            "credits": [{"currency": c.currency, "amount": c.amount} for c in found.credits]}))
 
     def customer_activity(self, request: Request, client: ApiClient) -> Response:
         """A customer's activity statement of a period (``web.api_activity``): per currency the

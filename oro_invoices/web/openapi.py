@@ -355,6 +355,9 @@ class StatementOut(Schema):
                        "sections' totals."})
     sections = fields.List(fields.Nested(StatementSectionOut), metadata={
         "description": "A section per currency, by currency code; empty when nothing is owed."})
+    credits = fields.List(fields.Nested(CreditBalanceOut), metadata={
+        "description": "The customer's credit not yet applied to an invoice (at the end of `as_of`), per currency "
+                       "it has any in; it is not taken off `sections`."})
 
 
 class ActivityEntryOut(Schema):
@@ -362,10 +365,13 @@ class ActivityEntryOut(Schema):
 
     date = fields.Date(metadata={"description": "An invoice's or credit note's date; the day a payment was "
                                                 "received (or recorded); the day a refund was recorded."})
-    kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund, or settled (an invoice "
+    kind = fields.String(metadata={"description": "invoice, credit_note, payment, refund, settled (an invoice "
                                                 "whose payment status was set from outside to paid, void, canceled "
-                                                "or credited, for what it still owed)."})
-    invoice_id = fields.Integer(metadata={"description": "The invoice (or credit note) it is, or was paid for."})
+                                                "or credited, for what it still owed), given_back (what a credit "
+                                                "note settled outside the add-on gave back) or paid_out (the "
+                                                "customer's credit given back outside the add-on)."})
+    invoice_id = fields.Integer(allow_none=True, metadata={
+        "description": "The invoice (or credit note) it is, or was paid for; null for credit paid out."})
     number = fields.String()
     amount = DecimalString(metadata={"description": "What it adds to what is owed: negative for a credit note or "
                                                     "a payment."})

@@ -45,6 +45,17 @@ def test_the_statement_lists_the_customers_open_invoices_with_their_aging(late_a
         (late["id"], late["invoice_number"], 44, "days_31_60", "50.00", due),
         (soon["id"], soon["invoice_number"], 0, "current", "0.00", soon["total_amount"])]
     assert late_api.get("/api/receivables/statement?customer_id=10&currency=EUR").get_json()["sections"] == []
+    assert body["credits"] == []
+    # money a credit note gives back, kept as credit: said beside what is owed, not taken off it
+    paid_all = late_api.post(f"/api/invoices/{soon['id']}/payments", {"method": "bank_transfer", "action": "charge",
+                                                                        "amount": soon["total_amount"]})
+    assert paid_all.status_code == 201
+    kept = late_api.post(f"/api/invoices/{soon['id']}/credit-notes",
+                         {"amounts": [{"tax_rate": "0.19", "amount": "10.00"}], "settlement": "credit"})
+    assert kept.status_code == 201
+    again = late_api.get("/api/receivables/statement?customer_id=10").get_json()
+    assert again["credits"] == [{"currency": "USD", "amount": "11.90"}]
+    assert again["sections"][0]["total_due"] == due
 
 
 def test_the_statement_pdf_is_the_customers(late_api):
