@@ -110,8 +110,7 @@ class ManualPayments:
             data[REMITTANCE_KEY] = remittance.to_data()
         payload = {"method": method, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": provider_reference, "notes": notes, "data": data}
-        return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt,
-                                    keep_surplus=keep_surplus and remittance is None)
+        return self.payments.record(invoice_id, payload, actor=actor, receipt=receipt, keep_surplus=keep_surplus)
 
     def receipt_together(self, transaction_ids: list[int]) -> None:
         """Have the customer emailed one receipt for the payments ``transaction_ids``, recorded

@@ -6,7 +6,8 @@ settles a list of invoices, recorded from the invoices an admin ticked on the gr
 share of the payment: posted invoices with something to pay (``statuses.is_payable``), in the
 payment's currency (the first such invoice's), oldest due date first. Each share is the
 invoice's amount due; given the amount received, ``plan`` spreads it over them, oldest first
-instead, and says what remains beyond their amount due (it is never recorded).
+instead, and says what remains beyond their amount due: unrecorded, unless ``record`` is asked to
+keep it as the customer's credit (``surplus``; the invoices are then one customer's).
 
 ``record`` checks every share and the shared fields before it writes anything, then records one
 payment by hand per invoice (``ManualPayments.record``: its status, event and receipt as for
@@ -161,7 +162,7 @@ def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int |
 def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, Decimal | str | None], *,
            organization_id: int | None, method: str, received_on: dt.date | None, reference: str = "",
            notes: str = "", actor: str, request_key: str, strict: bool = False,
-           receipts: bool = True) -> Remittance:
+           receipts: bool = True, surplus: Decimal | str | None = None) -> Remittance:
     """Record ``amounts`` (by invoice id, a decimal or its text; None, "" or zero: no share) as
     one payment received for ``ids``: one payment by hand per invoice with a share; what became
     of each.
@@ -172,6 +173,9 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     :param receipts: True: where receipts are on, the customer is emailed one receipt for the
         shares recorded now (``PaymentReceipts.send_together``); False: none, as for every payment
         recorded over the API.
+    :param surplus: what was received beyond the shares, kept as the customer's credit
+        (``services.customer_credit``): recorded with the last share that pays its invoice's whole
+        amount due; the invoices must be one customer's.
     :raises ValidationError: a shared field, or a share that is no amount the invoice can take
         (its field is ``amount-<id>``); nothing is written then.
     """
@@ -212,11 +216,12 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     if not taking and not any(s.outcome == ALREADY_RECORDED for s in shares) \
             and not any(f.startswith("amount-") for f, _ in errors):
         errors.append(("amount", Message("Enter the amount received for at least one invoice.")))
+    extra, carrier = _surplus(surplus, taking, planned.currency, errors)
     if errors or received_on is None or key is None:
         raise ValidationError(errors)
     # the whole transfer: what this form recorded before (a submission cut short) and what it records now
     whole = [s for s in shares if not s.outcome or s.outcome == ALREADY_RECORDED]
-    remittance = RemittanceView(sum((s.amount for s in whole), Decimal(0)),
+    remittance = RemittanceView(sum((s.amount for s in whole), extra),
                                 tuple(s.invoice.invoice_number or str(s.invoice_id) for s in whole if s.invoice),
                                 tuple(s.invoice_id for s in whole if s.invoice))
     together = receipts and len(taking) > 1       # one receipt for the whole payment, once all are recorded
@@ -226,10 +231,12 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             done.append(share)
             continue
         try:
+            carries = carrier is not None and share.invoice_id == carrier.invoice_id
             recorded = invoices.record_received_payment(
-                share.invoice_id, amount=share.amount, method=method, received_on=received_on,
-                reference=reference, notes=notes, actor=actor, request_key=f"{key}-{share.invoice_id}",
-                remittance=remittance, receipt=receipts and not together)
+                share.invoice_id, amount=share.amount + extra if carries else share.amount, method=method,
+                received_on=received_on, reference=reference, notes=notes, actor=actor,
+                request_key=f"{key}-{share.invoice_id}", remittance=remittance, receipt=receipts and not together,
+                keep_surplus=carries)
         except InvoiceError as exc:   # paid, or changed, since the form was opened
             done.append(replace(share, outcome=NOT_RECORDED, error=exc))
             continue
@@ -239,6 +246,36 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
     if together:
         invoices.receipt_for_shares([s.transaction.id for s in done if s.outcome == RECORDED and s.transaction])
     return Remittance(planned.currency, done)
+
+
+def _surplus(given: Decimal | str | None, taking: list[Share], currency: str,
+             errors: list[tuple[str, str]]) -> tuple[Decimal, Share | None]:
+    """The surplus to keep as credit and the share that carries it: the last (latest due) to pay
+    its invoice's whole amount due; ``(0, None)`` for none, with what is wrong added to ``errors``."""
+    try:
+        amount = _amount(given, "surplus")
+    except ValidationError as exc:
+        errors.extend(exc.errors)
+        return Decimal(0), None
+    if not amount:
+        return Decimal(0), None
+    if amount < 0 or amount >= AMOUNT_LIMIT:
+        errors.append(("surplus", Message("An amount above zero.")))
+        return Decimal(0), None
+    if round_money(amount, currency) != amount:
+        errors.append(("surplus", too_many_decimals(currency)))
+        return Decimal(0), None
+    customers = {s.invoice.customer_id for s in taking if s.invoice is not None}
+    if len(customers) != 1 or None in customers:
+        errors.append(("surplus", Message("What is over the invoices' amount due is kept as one customer's credit: "
+                                          "choose invoices of one customer.")))
+        return Decimal(0), None
+    whole = [s for s in taking if s.invoice is not None and s.amount == s.invoice.amount_due]
+    if not whole:
+        errors.append(("surplus", Message("Keep what is over the amount due only when the shares pay their "
+                                          "invoices' whole amount due.")))
+        return Decimal(0), None
+    return amount.quantize(quantum(currency)), whole[-1]
 
 
 def _amount(given: Decimal | str | None, field: str) -> Decimal | None:

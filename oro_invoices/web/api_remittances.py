@@ -22,7 +22,7 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.api_invoice_lists import named_invoices
 
 #: The fields of the body.
-FIELDS = ("method", "received_on", "reference", "notes", "amount", "invoices")
+FIELDS = ("method", "received_on", "reference", "notes", "amount", "keep_surplus", "invoices")
 
 
 def record(service: InvoiceService, organization_id: int, body: dict[str, Any], *, actor: str) -> remittances.Remittance:
@@ -36,6 +36,11 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         raise ValidationError([(name, f"Unknown field; only {', '.join(FIELDS)} may be given.") for name in unknown])
     wrong: list[tuple[str, str]] = [(name, "A text.") for name in ("method", "reference", "notes")
                                     if name in body and not isinstance(body[name], str)]
+    keep = body.get("keep_surplus", False)
+    if not isinstance(keep, bool):
+        wrong.append(("keep_surplus", "true or false."))
+    elif keep and "amount" not in body:
+        wrong.append(("keep_surplus", "Give the amount received too: what is over the invoices' amount due is kept."))
     try:
         received_on = _day(body.get("received_on"))
     except ValidationError as exc:        # said with every other problem
@@ -47,6 +52,7 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         named = _unsharing(remittances.plan(service, ids, organization_id=organization_id), index_of) if ids else []
         raise ValidationError(wrong + sorted(errors + named, key=lambda e: _item_order(e[0])))
     amounts: dict[int, Decimal | str | None] = {invoice_id: amount for _, invoice_id, amount in found}
+    surplus = Decimal(0)
     if "amount" in body:
         if any(amount is not None for amount in amounts.values()):
             raise ValidationError([("amount", "Give either the amount received or each invoice's amount, not both.")])
@@ -55,9 +61,11 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         unsharing = _unsharing(planned, index_of)
         if unsharing:
             raise ValidationError(unsharing)
-        if planned.unallocated > 0:
+        if planned.unallocated > 0 and not keep:
             raise ValidationError([("amount", f"{planned.unallocated} {planned.currency} more than the invoices' "
-                                              "amount due; record only what they owe.")])
+                                              "amount due; record only what they owe, or keep the rest as the "
+                                              "customer's credit with keep_surplus: true.")])
+        surplus = planned.unallocated
         amounts = {share.invoice_id: share.amount for share in planned.takers}
     elif any(amount is None for amount in amounts.values()):
         raise ValidationError([(f"invoices[{index_of[i]}].amount", "Required, or give the amount received as amount.")
@@ -66,7 +74,7 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         return remittances.record(
             service, ids, amounts, organization_id=organization_id, method=body.get("method", ""),
             received_on=received_on, reference=body.get("reference", ""), notes=body.get("notes", ""), actor=actor,
-            request_key=secrets.token_urlsafe(24), strict=True, receipts=False)
+            request_key=secrets.token_urlsafe(24), strict=True, receipts=False, surplus=surplus)
     except ValidationError as exc:
         raise ValidationError([(_api_field(field, index_of), message) for field, message in exc.errors]) from None
 
@@ -87,7 +95,7 @@ def _api_field(field: str, index_of: dict[int, int]) -> str:
     if field.startswith("amount-"):
         invoice_id = int(field.removeprefix("amount-"))
         return f"invoices[{index_of[invoice_id]}].amount" if invoice_id in index_of else "invoices"
-    return {"amount": "invoices", "request_key": ""}.get(field, field)
+    return {"amount": "invoices", "request_key": "", "surplus": "keep_surplus"}.get(field, field)
 
 
 def _day(value: Any) -> dt.date:

@@ -28,7 +28,7 @@ from oro_invoices.web.backoffice_selection import SelectionPages, organization_o
 from oro_invoices.web.http import Request, Response
 
 #: The shared fields of the form, as the page sends them back when it shows a problem.
-FIELDS = ("method", "received_on", "reference", "notes", "request_key", "received")
+FIELDS = ("method", "received_on", "reference", "notes", "request_key", "received", "keep_surplus", "surplus")
 #: The fields the form shows a problem beside (the others, above the form).
 PLACED = ("method", "received_on", "reference", "notes", "request_key", "received", "amount")
 
@@ -85,22 +85,33 @@ class RemittancePages:
         except ValidationError as exc:     # said with every other problem (no day: nothing is recorded)
             day, day_errors = None, exc.errors
         try:
+            surplus = self._amount(req, form.get("surplus", ""), "surplus") \
+                if form.get("keep_surplus") and form.get("surplus", "").strip() else None
             done = remittances.record(
                 self.ctx.service, ids, self._shares(req, ids, form), organization_id=organization,
                 method=form.get("method", ""), received_on=day, reference=form.get("reference", ""),
-                notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""))
+                notes=form.get("notes", ""), actor=actor_of(req), request_key=form.get("request_key", ""),
+                surplus=surplus)
         except ValidationError as exc:
-            planned = remittances.plan(self.ctx.service, ids, organization_id=organization)
+            try:       # as the form was spread, so that what is over the amount due is offered again
+                planned = remittances.plan(self.ctx.service, ids, organization_id=organization,
+                                           received=self._received(req, fields))
+            except ValidationError:
+                planned = remittances.plan(self.ctx.service, ids, organization_id=organization)
             return self._page(req, planned, back, fields, guard.field_errors(ValidationError(day_errors + exc.errors)),
                               status=guard.friendly(exc)[0])
         formatter = self.ctx.page_formatter(req)
         recorded = [s for s in done.shares if s.outcome == remittances.RECORDED]
+        kept = sum((s.transaction.surplus or Decimal(0) for s in recorded if s.transaction is not None), Decimal(0))
         summary = ngettext(
             "A payment of %(amount)s received by %(method)s on %(date)s was recorded for %(num)d invoice.",
             "A payment of %(amount)s received by %(method)s on %(date)s was recorded across %(num)d invoices.",
-            len(recorded), amount=formatter.money(sum((s.amount for s in recorded), Decimal(0)), done.currency),
+            len(recorded), amount=formatter.money(sum((s.amount for s in recorded), kept), done.currency),
             method=self.ctx.payment_method_label(form.get("method", "")),
             date=formatter.date(day)) if recorded else ""
+        if kept:
+            summary += " " + _("%(amount)s over their amount due is kept as the customer's credit.",
+                               amount=formatter.money(kept, done.currency))
         html = self.ctx.render("admin/remittance.html", req, mode="result", remittance=done,
                                rows=self._rows(done), back=back, summary=summary,
                                before=sum(1 for s in done.shares if s.outcome == remittances.ALREADY_RECORDED),
@@ -123,13 +134,24 @@ class RemittancePages:
         formatter = self.ctx.page_formatter(req)
         typed = [fields.get(share.field, "") for share in planned.takers]
         today = local_today(self.ctx.service.clock())
+        customers = {s.invoice.customer_id for s in planned.takers if s.invoice is not None}
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
+                               one_customer=len(customers) == 1 and None not in customers,
+                               surplus_typed=self._field_number(req, planned.unallocated),
                                rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
                                symbols=formatter.number_symbols(), places=minor_units(planned.currency),
                                shares_total=_sum_typed(formatter, typed, planned.currency),
                                methods=OFFLINE_METHODS, today=today, earliest=earliest_received(today),
                                ids=[s.invoice_id for s in planned.shares if s.invoice is not None])
         return Response.html(html, status=status, title=_("Record Payment"))
+
+    def _received(self, req: Request, fields: dict[str, str]) -> Decimal | None:
+        """The amount received the form was spread from (None: none, or none that reads)."""
+        try:
+            received = self._amount(req, fields.get("received", ""), "received") if fields.get("received") else None
+        except ValidationError:
+            return None
+        return received if received is not None and received > 0 else None
 
     def _amount(self, req: Request, typed: str, field: str) -> Decimal:
         """An amount typed in the page's number format.

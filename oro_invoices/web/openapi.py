@@ -192,7 +192,11 @@ class RemittanceIn(Schema):
     reference = fields.String(metadata={"description": "The bank statement's line, the check number… (≤ 255)."})
     notes = fields.String()
     amount = DecimalString(metadata={"description": "The amount received, spread over the invoices oldest due "
-                                                    "date first; at most their amount due."})
+                                                    "date first; at most their amount due unless keep_surplus."})
+    keep_surplus = fields.Boolean(metadata={
+        "description": "With amount: what is over the invoices' amount due is kept as their customer's credit "
+                       "(the invoices are one customer's), recorded with the last share that pays its invoice "
+                       "in full."})
     invoices = fields.List(fields.Nested(RemittanceShareIn), required=True, metadata={
         "description": "The invoices it pays (1 to 100), in one currency."})
 

@@ -328,7 +328,8 @@ def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
                             "invoices": [{"id": branch}]})
     assert beyond.status_code == 422
     assert beyond.get_json()["errors"] == [
-        {"field": "amount", "message": "5.00 EUR more than the invoices' amount due; record only what they owe."}]
+        {"field": "amount", "message": "5.00 EUR more than the invoices' amount due; record only what they owe, or "
+                                       "keep the rest as the customer's credit with keep_surplus: true."}]
     both = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": "5.00",
                           "invoices": [{"id": branch, "amount": "5.00"}]})
     assert both.status_code == 422 and both.get_json()["errors"][0]["field"] == "amount"
@@ -446,3 +447,38 @@ def test_the_api_and_the_grids_form_refuse_a_day_more_than_three_years_back(shop
     refused = admin.client.post(PAYMENT, data={**form_of(page), "received_on": before})
     assert refused.status_code == 422 and said in text_of(refused.get_data(as_text=True))
     assert not any(t.recorded_by_hand for i in (branch, pending) for t in admin.service.transactions(i))
+
+
+def test_what_a_transfer_brings_over_the_amount_due_may_be_kept_as_the_customers_credit(shop, admin):
+    partly, pending, branch = ids(admin, PARTLY, PENDING, BRANCH)
+    dues = {i: admin.service.get(i).amount_due for i in (partly, pending)}
+    received = sum(dues.values()) + Decimal("25.00")
+    # invoices of two customers: no one customer to keep it for, so it is not offered
+    two = admin.get(PAYMENT + query([branch, partly], received="99999")).get_data(as_text=True)
+    assert "is more than these invoices' amount due" in text_of(two) and "as the customer's credit" not in text_of(two)
+    page = admin.get(PAYMENT + query([pending, partly], received=f"{received:.2f}")).get_data(as_text=True)
+    assert "Keep the €25.00 over their amount due as the customer's credit" in text_of(page)
+    form = {**form_of(page), "received": f"{received:.2f}", "surplus": "25.00", "keep_surplus": "1"}
+    done = admin.client.post(PAYMENT, data=form)
+    assert done.status_code == 200
+    said = text_of(done.get_data(as_text=True))
+    assert f"A payment of €{received:,.2f} received by Bank transfer" in said and "across 2 invoices" in said
+    assert "€25.00 over their amount due is kept as the customer's credit." in said
+    [carrier] = [t for t in admin.service.transactions(pending) if t.recorded_by_hand]   # the latest due
+    assert (carrier.amount, carrier.surplus, carrier.remittance.total) == (dues[pending] + 25, 25, received)
+    assert admin.service.get(pending).payment_status is PaymentStatus.PAID_IN_FULL
+    assert admin.service.available_credit(admin.service.get(pending)) == Decimal("25.00")
+
+
+def test_the_api_keeps_what_is_over_the_amount_due_when_asked(shop, admin):
+    pending = ids(admin, PENDING)[0]
+    due = admin.service.get(pending).amount_due
+    body = {"method": "bank_transfer", "received_on": "2026-12-01", "amount": f"{due + 10:.2f}",
+            "invoices": [{"id": pending}]}
+    wrong = api_pay(shop, {**body, "keep_surplus": "yes"})
+    assert wrong.status_code == 422 and wrong.get_json()["errors"] == [{"field": "keep_surplus",
+                                                                        "message": "true or false."}]
+    done = api_pay(shop, {**body, "keep_surplus": True})
+    assert done.status_code == 201, done.get_json()
+    assert admin.service.get(pending).payment_status is PaymentStatus.PAID_IN_FULL
+    assert admin.service.available_credit(admin.service.get(pending)) == Decimal("10.00")
