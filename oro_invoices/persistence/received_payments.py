@@ -47,6 +47,8 @@ class ReceivedPayment:
     payer: str = ""
     #: "charge", "capture" or "refund"
     action: str = "charge"
+    #: what of a payment was over the amount due and kept as the customer's credit, if anything
+    surplus: Decimal | None = None
 
     @property
     def is_refund(self) -> bool:
@@ -140,7 +142,8 @@ def _payer(session: Session, tx: PaymentTransaction) -> str:
 def _view(tx: PaymentTransaction, label_of: LabelOf, payer: str = "") -> ReceivedPayment:
     return ReceivedPayment(transaction_id=tx.id, invoice_id=tx.invoice_id, amount=from_minor(tx.amount, tx.currency),
                            currency=tx.currency, method_code=tx.method, method=label_of(tx.method) or tx.method,
-                           received_at=_received_at(tx), payer=payer, action=tx.action)
+                           received_at=_received_at(tx), payer=payer, action=tx.action,
+                           surplus=transaction(tx).surplus)
 
 
 def _received_at(tx: PaymentTransaction) -> dt.datetime:

@@ -121,3 +121,18 @@ def test_a_receipt_is_kept_the_first_time_it_is_made_and_given_ever_after(db, tm
     service.storage.path_for(sha).unlink()
     assert verify(db, service.storage).problems == [
         f"invoice {doc.display_number} (id {doc.id}): receipt of payment {payment.id} {sha[:12]}…: missing"]
+
+
+def test_the_receipt_of_a_second_payment_says_it_is_kept_as_credit(db):
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    first, second = (start(service, doc.id).attempt.public_id for _ in range(2))
+    for attempt in (first, second):
+        service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186)))
+    service.context.renderer = PdfRenderer()
+    once, twice = service.transactions(doc.id)
+    _, again = service.receipt_pdf(doc.id, twice.id)
+    said = " ".join(text_of(again).split())
+    assert "$231.86 of it, over the amount due, is kept as credit in your account for your next invoices." in said
+    _, first_receipt = service.receipt_pdf(doc.id, once.id)
+    assert "kept as credit" not in text_of(first_receipt)

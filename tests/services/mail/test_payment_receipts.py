@@ -440,3 +440,15 @@ def test_a_shared_payment_sent_again_sends_no_second_receipt_and_with_receipts_o
     third, fourth = posted_invoice(service), posted_invoice(service)
     record_shares(service, {third.id: "10.00", fourth.id: "20.00"}, key="remittance-form-0002")
     assert receipts(mail, third.id) == [] and receipts(mail, fourth.id) == []
+
+
+def test_a_receipt_says_what_of_a_payment_over_the_amount_due_is_kept_as_credit(db):
+    service, _, mail = receipting(db)
+    doc = posted_invoice(service)
+    first, second = (start(service, doc.id).attempt.public_id for _ in range(2))
+    for attempt in (first, second):          # two tabs: both succeeded at the provider
+        service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186)))
+    oldest, newest = receipts(mail, doc.id)
+    assert "kept as credit" not in text_of(mail, oldest)
+    assert ("$231.86 of it, over the amount due, is kept as credit in your account for your next invoices."
+            in text_of(mail, newest))
