@@ -34,12 +34,14 @@ class Demo:
             stdout=self.log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
 
     def wait(self) -> dict:
+        """demo.json, once the run says it is ready: it writes the file, then prints its banner
+        (which ends "Press Ctrl-C to stop.")."""
         deadline = time.monotonic() + STARTUP_TIMEOUT
         path = self.data_dir / "demo.json"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError(f"demo exited with {self.proc.returncode}: {self.output()}")
-            if path.exists():
+            if path.exists() and "Press Ctrl-C to stop." in self.output():
                 try:
                     return json.loads(path.read_text())
                 except json.JSONDecodeError:
