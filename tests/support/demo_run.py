@@ -44,9 +44,12 @@ def running_demo(work: Path, *options: str, timeout: float = 120,
             deadline, info = time.monotonic() + timeout, None
             while time.monotonic() < deadline and info is None:
                 assert proc.poll() is None, (work / "demo.log").read_text()[-3000:]
-                try:
-                    info = json.loads((data_dir / "demo.json").read_text())
+                try:     # ready once it printed its banner, just after writing demo.json
+                    info = json.loads((data_dir / "demo.json").read_text()) \
+                        if "Press Ctrl-C to stop." in (work / "demo.log").read_text() else None
                 except (OSError, ValueError):
+                    info = None
+                if info is None:
                     time.sleep(0.2)
             assert info is not None, "no demo.json"
             yield info
