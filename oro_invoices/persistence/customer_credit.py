@@ -11,6 +11,7 @@ Amounts are integer minor units of ``currency``.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -125,12 +126,10 @@ def lock(s: Session, owner: Owner, now: dt.datetime) -> CustomerCreditRow:
     row = s.get(CustomerCreditRow, key, with_for_update=True, populate_existing=True)
     if row is not None:
         return row
-    try:
-        with s.begin_nested():
-            s.add(CustomerCreditRow(organization_id=owner.organization_id, customer_id=owner.customer_id,
-                                    currency=owner.currency, balance=0, updated_at=now))
-    except IntegrityError:
-        pass  # made by a concurrent change meanwhile: lock that one
+    # made by a concurrent change meanwhile (its insert wins): then that one is locked
+    with contextlib.suppress(IntegrityError), s.begin_nested():
+        s.add(CustomerCreditRow(organization_id=owner.organization_id, customer_id=owner.customer_id,
+                                currency=owner.currency, balance=0, updated_at=now))
     found = s.get(CustomerCreditRow, key, with_for_update=True, populate_existing=True)
     assert found is not None
     return found
