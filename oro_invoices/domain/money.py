@@ -91,7 +91,10 @@ def is_decimal_text(text: str) -> bool:
 
 def parse_decimal(value: object, field: str) -> Decimal:
     """Parse a decimal string or int (never a float) or raise a field error."""
-    if isinstance(value, (bool, float)):
+    if isinstance(value, bool):
+        raise ValidationError([(field, Message("Give amounts as decimal strings such as \"19.99\", not true or "
+                                               "false."))])
+    if isinstance(value, float):
         raise ValidationError([(field, Message("Give amounts as decimal strings such as \"19.99\", not floats."))])
     if isinstance(value, int):
         return Decimal(value)

@@ -54,6 +54,12 @@ def test_floats_are_refused():
         parse_decimal(0.1, "amount")
 
 
+def test_true_and_false_are_refused_as_what_they_are():
+    for value in (True, False):
+        with pytest.raises(ValidationError, match=r'as decimal strings such as "19\.99", not true or false\.$'):
+            parse_decimal(value, "amount")
+
+
 def test_tax_is_rounded_once_per_rate_and_totals_are_computed():
     lines, totals = compute_lines([
         LineInput("A", Decimal("1"), Decimal("0.10"), Decimal("0.19")),
