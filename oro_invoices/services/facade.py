@@ -260,10 +260,12 @@ class InvoiceService:
         return statement.statement_of(self.context, customer_id, organization_id=organization_id,
                                       currency=currency, today=today)
 
-    def statement_customer(self, customer_id: int, organization_id: int | None = None) -> tuple[int | None, str]:
+    def statement_customer(self, customer_id: int, organization_id: int | None = None, *,
+                           infer: bool = False) -> tuple[int | None, str]:
         """The organization a statement of ``customer_id`` is of and the customer's name
-        (``statement.customer_of``). :raises NotFound: as ``statement_of``."""
-        return statement.customer_of(self.context, customer_id, organization_id)
+        (``statement.customer_of``; ``infer``: a customer the host does not know is of its latest
+        invoice's organization). :raises NotFound: as ``statement_of``."""
+        return statement.customer_of(self.context, customer_id, organization_id, infer=infer)
 
     def activity_statement(self, customer_id: int, *, start: dt.date | None, end: dt.date | None,
                            organization_id: int | None = None,

@@ -17,7 +17,6 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import KNOWN_CURRENCIES
 from oro_invoices.i18n import N_, _
 from oro_invoices.persistence.customer_credit import EntryKind
-from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -66,15 +65,12 @@ class CustomerCreditPages:
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
         try:
-            organization, name = bo.ctx.service.statement_customer(customer_id,
-                                                                    bo.base_filter(req).organization_id)
+            organization, name = bo.ctx.service.statement_customer(
+                customer_id, bo.base_filter(req).organization_id, infer=True)
         except NotFound:
             raise NotFound(_("That customer does not exist.")) from None
-        if organization is None:   # an admin of no organization, and a customer the host does not know
-            latest = bo.ctx.service.list_invoices(InvoiceFilter(customer_id=customer_id), limit=1).items
-            if not latest:
-                raise NotFound(_("That customer does not exist."))
-            organization = latest[0].organization_id
+        if organization is None:
+            raise NotFound(_("That customer does not exist."))
         return CreditCustomer(organization, customer_id, name or f"#{customer_id}")
 
     def page(self, req: Request) -> Response:
