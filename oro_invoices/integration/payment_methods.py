@@ -96,6 +96,9 @@ class PaymentRequest:
     :param return_url: the absolute URL of this method's callback route: where the provider
         posts its answer or sends the customer back.
     :param cancel_url: the absolute URL of the payment page, for a "cancel" link at the provider.
+    :param invoices: of a payment of several invoices at once (only asked of a method that
+        ``pays_several``), every invoice it pays, ``invoice`` first; ``amount`` is then their sum.
+        Empty for a payment of one invoice.
     """
 
     attempt_id: str
@@ -108,6 +111,7 @@ class PaymentRequest:
     customer_email: str
     timestamp: dt.datetime
     config: MethodConfig
+    invoices: tuple[InvoiceDocument, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,6 +390,23 @@ class ReauthorizingMethod(Protocol):
         """Authorize the amount again, then release the old authorization. Raise
         ``ProviderError`` when the provider declines or cannot be reached; then nothing may
         have changed at the provider (a new authorization made before the failure is released)."""
+
+
+@runtime_checkable
+class SeveralInvoicesMethod(Protocol):
+    """A payment method that takes one payment for several invoices at once (optional; the
+    storefront's Pay Selected). Its payment must be an immediate charge of the whole amount: the
+    add-on shares what it reports among the invoices, one payment recorded on each, and refunds
+    each share on its own (a refund of part of the charge)."""
+
+    def pays_several(self, config: MethodConfig) -> bool:
+        """Whether payments of several invoices can be taken with this configuration (it charges
+        at once, rather than authorizing)."""
+
+
+def pays_several(method: object, config: MethodConfig) -> bool:
+    """Whether ``method`` takes one payment for several invoices with ``config``."""
+    return isinstance(method, SeveralInvoicesMethod) and method.pays_several(config) is True
 
 
 class PaymentMethods:

@@ -466,6 +466,28 @@ class PaymentAttempt(Base):
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class PaymentShare(Base):
+    """One invoice's part of a payment started for several invoices at once (the storefront's
+    Pay Selected): ``amount`` of the attempt ``attempt_id`` pays ``invoice_id``; ``transaction_id``
+    is the payment recorded for it once the provider reported the payment."""
+
+    __tablename__ = "oro_invoice_payment_share"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        UniqueConstraint("attempt_id", "invoice_id", name="uq_oro_invoice_payment_share_invoice"),
+        Index("ix_oro_invoice_payment_share_invoice", "invoice_id"),
+        Index("ix_oro_invoice_payment_share_transaction", "transaction_id"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("oro_invoice_payment_attempt.id", ondelete="CASCADE"))
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("oro_invoice_invoice.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[int] = mapped_column(BigInteger)
+    transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+
+
 class PaymentEvent(Base):
     """An outcome a payment provider reported, kept once per method and event id.
 

@@ -199,8 +199,9 @@ class TransactionView:
 
     @property
     def shown_reference(self) -> str:
-        """The reference people read: the typed one of a payment recorded by hand, else the provider's."""
-        return self.reference if self.recorded_by_hand or self.reverses else (self.provider_reference or "")
+        """The reference people read: the typed one of a payment recorded by hand, else the provider's
+        (of a share of a payment for several invoices, the payment's)."""
+        return self.reference if self.recorded_by_hand or self.reverses else (self.provider_reference or self.reference)
 
 
 def pdf_info(row: InvoiceDocumentRow | None) -> PdfInfo | None:
@@ -346,6 +347,7 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         parent_id=row.parent_id, notes=row.notes, actor=row.actor, created_at=row.created_at,
         received_on=received_on, reference=str(data.get(REFERENCE_KEY) or ""),
         reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None,
-        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand else None,
+        # one payment for several invoices: recorded by hand, or through a payment method (its attempt)
+        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand or data.get("attempt") else None,
         surplus=from_minor(kept, row.currency) if row.action in ("charge", "capture") and row.successful
         and (kept := surplus_of(row.action, data, row.currency)) > 0 else None)

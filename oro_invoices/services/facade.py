@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -37,6 +37,7 @@ from oro_invoices.persistence.statement import OpenItemRow
 from oro_invoices.services import activity_statement as activity_statements
 from oro_invoices.services import aging, aging_detail, statement
 from oro_invoices.services.checkout import Availability, Checkout, PayableInvoice, StartedPayment
+from oro_invoices.services.checkout_several import SeveralAvailability, SeveralCheckout, ShareView
 from oro_invoices.services.context import (
     Batch,
     Clock,
@@ -91,6 +92,7 @@ class InvoiceService:
         self.lifecycle = Lifecycle(self.context, self.reads, self.documents, self.payments)
         self.status_events = PaymentStatusEvents(self.context)
         self.checkout = Checkout(self.context, self.reads)
+        self.several_checkout = SeveralCheckout(self.context, self.checkout)
         self.payment_events = PaymentEvents(self.context, self.payments, self.checkout)
         self.refunds = Refunds(self.context, self.checkout, self.payment_events)
         self.context.can_pay = self.checkout.can_pay
@@ -502,9 +504,30 @@ class InvoiceService:
                                            return_path=return_path, cancel_path=cancel_path,
                                            request_key=request_key)
 
+    def pays_several(self, organization_id: int, website_id: int | None) -> bool:
+        """Whether the payment method of this scope takes one payment for several invoices."""
+        return self.several_checkout.offered(organization_id, website_id)
+
+    def several_payment_availability(self, invoice_ids: Sequence[int]) -> SeveralAvailability:
+        """Whether the invoices ``invoice_ids`` can be paid together with one payment
+        (``SeveralCheckout.availability``); ``NotFound`` names one that does not exist."""
+        return self.several_checkout.availability(self.several_checkout.documents(invoice_ids))
+
+    def start_several_payment(self, invoice_ids: Sequence[int], *, actor: str, origin: str, return_path: str,
+                              cancel_path: str, total: object = None,
+                              request_key: str | None = None) -> StartedPayment:
+        """Record one payment attempt for several invoices, each paid in full, and get what the
+        payment page shows (``SeveralCheckout.start``)."""
+        return self.several_checkout.start(invoice_ids, actor=actor, origin=origin, return_path=return_path,
+                                           cancel_path=cancel_path, total=total, request_key=request_key)
+
     def payment_attempt(self, public_id: str) -> AttemptView:
         """A payment attempt by its public id."""
         return self.checkout.attempt(public_id)
+
+    def payment_shares(self, public_id: str) -> tuple[ShareView, ...]:
+        """The invoices a payment attempt of several pays, with their shares (empty for one invoice)."""
+        return self.several_checkout.shares(public_id)
 
     def handle_payment_callback(self, method: str, callback: ProviderCallback, *,
                                 actor: str | None = None) -> CallbackOutcome:

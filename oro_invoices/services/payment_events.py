@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.domain.invoice import display_number
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.payment_labels import action_label
@@ -45,10 +46,12 @@ from oro_invoices.integration.payment_methods import (
     ProviderEvent,
 )
 from oro_invoices.persistence import activity
-from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentTransaction
-from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received
+from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
+from oro_invoices.persistence.read_models import REFERENCE_KEY, REMITTANCE_KEY, RemittanceView
+from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received, note_received_together
 from oro_invoices.services.checkout import Checkout
-from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.checkout_several import share_attempt, shares_of
+from oro_invoices.services.context import ServiceContext, current_batch
 from oro_invoices.services.payment_records import (
     AttemptView,
     attempt_record,
@@ -271,16 +274,12 @@ class PaymentEvents:
                                                 "for %(started)s: not recorded.",
                                                 reported=Amount(reported, row.currency),
                                                 started=Amount(started, attempt.currency)), actor, attempt)
-        if parent is not None and row.successful:
-            left = (still_held(s, parent) if parent.action == "authorize"
-                    else parent.amount - refunded_from(s, parent, row.action))
-            if row.amount > left:
-                return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
-                                                    "payment (%(left)s).", action=Message(action_label(row.action)),
-                                                    amount=Amount(from_minor(row.amount, row.currency), row.currency),
-                                                    left=Amount(from_minor(left, row.currency), row.currency)),
-                                    actor, attempt)
         message = str(payload.get("message") or "")
+        shares = shares_of(s, attempt) if attempt is not None and attempt.kind == "payment" else []
+        if shares and row.action != "charge":
+            return self._refuse(s, row, Message("A payment of several invoices is charged at once, but the provider "
+                                                "reports %(action)s: not recorded.",
+                                                action=Message(action_label(row.action))), actor, attempt)
         record = {
             "method": method_name, "action": row.action,
             "amount": str(from_minor(row.amount, row.currency)), "successful": row.successful,
@@ -290,6 +289,22 @@ class PaymentEvents:
             "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
                      **({"attempt": attempt.public_id} if attempt is not None else {})},
         }
+        if shares and attempt is not None:
+            return self._settle_shares(s, row, attempt, shares, record, actor, message)
+        if parent is not None and row.successful:
+            left = (still_held(s, parent) if parent.action == "authorize"
+                    else parent.amount - refunded_from(s, parent, row.action))
+            # a refund made at the provider of a payment of several invoices: spread over their shares
+            spread = (self._spread_refund(s, row, parent, record, actor)
+                      if row.amount > left and row.action == "refund" and attempt is None else None)
+            if spread is not None:
+                return spread
+            if row.amount > left:
+                return self._refuse(s, row, Message("%(action)s of %(amount)s exceeds what remains of the "
+                                                    "payment (%(left)s).", action=Message(action_label(row.action)),
+                                                    amount=Amount(from_minor(row.amount, row.currency), row.currency),
+                                                    left=Amount(from_minor(left, row.currency), row.currency)),
+                                    actor, attempt)
         try:
             # money the provider took is recorded whatever is due now (paid twice: its surplus is credit)
             tx = self.payments.record(invoice_id, record, actor=actor,
@@ -304,6 +319,81 @@ class PaymentEvents:
         if attempt is not None:
             _finish(attempt, row, tx.id, message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
+
+    def _settle_shares(self, s: Session, row: PaymentEvent, attempt: PaymentAttempt, shares: list[PaymentShare],
+                       record: Mapping[str, Any], actor: str, message: str) -> EventOutcome:
+        """Record a charge of several invoices as one payment on each, for its share: all of them or
+        none. The first carries the provider's reference; each names the whole payment (``remittance``)."""
+        invoices = {inv.id: inv for inv in s.execute(select(Invoice).where(
+            Invoice.id.in_([share.invoice_id for share in shares]))).scalars()}
+        remittance = RemittanceView(
+            from_minor(attempt.amount, attempt.currency),
+            tuple(display_number(invoices[share.invoice_id].invoice_number, share.invoice_id) for share in shares),
+            tuple(share.invoice_id for share in shares)).to_data()
+        parts = [(share.invoice_id, {**record, "amount": str(from_minor(share.amount, attempt.currency)),
+                                     "data": {**record["data"], REMITTANCE_KEY: remittance}}) for share in shares]
+        recorded = self._record_parts(s, row, parts, actor, attempt)
+        if isinstance(recorded, EventOutcome):
+            return recorded
+        for share, tx_id in zip(shares, recorded, strict=True):
+            share.transaction_id = tx_id
+        if row.successful:
+            note_received_together(s, recorded)  # one receipt listing every invoice it paid
+        _finish(attempt, row, recorded[0], message, self.ctx.clock())
+        return EventOutcome(row.event_id, APPLIED, "", recorded[0])
+
+    def _spread_refund(self, s: Session, row: PaymentEvent, parent: PaymentTransaction,
+                       record: Mapping[str, Any], actor: str) -> EventOutcome | None:
+        """A refund the provider reports of a payment of several invoices (made at the provider, so
+        not for one invoice) and larger than what remains of the first share (``parent``): spread over
+        the shares in their order, each up to what remains of it. None when it is not such a refund,
+        or more than the whole payment has left (then refused as any other)."""
+        attempt = share_attempt(s, parent.id)
+        if attempt is None:
+            return None
+        parts: list[tuple[int, dict[str, Any]]] = []
+        wanted = row.amount
+        for share in shares_of(s, attempt):
+            tx = s.get(PaymentTransaction, share.transaction_id) if share.transaction_id is not None else None
+            if tx is None or not tx.successful or wanted <= 0:
+                continue
+            amount = min(tx.amount - refunded_from(s, tx, "refund"), wanted)
+            if amount > 0:
+                parts.append((share.invoice_id, {**record, "amount": str(from_minor(amount, row.currency)),
+                                                 "parent_id": tx.id}))
+                wanted -= amount
+        if wanted > 0:
+            return None
+        recorded = self._record_parts(s, row, parts, actor, None)
+        if isinstance(recorded, EventOutcome):
+            return recorded
+        for tx_id in recorded:
+            note_received(s, tx_id)   # each invoice's refund receipt
+        return EventOutcome(row.event_id, APPLIED, "", recorded[0])
+
+    def _record_parts(self, s: Session, row: PaymentEvent, parts: list[tuple[int, dict[str, Any]]], actor: str,
+                      attempt: PaymentAttempt | None) -> list[int] | EventOutcome:
+        """Record one event as several transactions (invoice id, record): all of them, the first
+        with the provider's reference, or none and the event refused. The transactions' ids."""
+        batch = current_batch()
+        announced = len(batch.events) if batch is not None else 0
+        recorded: list[int] = []
+        try:
+            with s.begin_nested():
+                for position, (invoice_id, part) in enumerate(parts):
+                    if position:   # one transaction per provider reference: the others name it
+                        part = {**part, "provider_reference": None,
+                                "data": {**part["data"], REFERENCE_KEY: part["provider_reference"] or ""}}
+                    taken = row.successful and row.action == "charge"
+                    recorded.append(self.payments.record(invoice_id, part, actor=actor, taken=taken).transaction.id)
+        except InvoiceError as exc:
+            if batch is not None:
+                del batch.events[announced:]   # what the rolled-back transactions announced
+            log.warning("Refused %s event %s: %s", row.method, row.event_id, exc.message)
+            return self._refuse(s, row, Message("Not recorded: %(reason)s", reason=exc.message), actor, attempt)
+        row.outcome, row.reason, row.transaction_id = APPLIED, "", recorded[0]
+        row.applied_at = self.ctx.clock()
+        return recorded
 
     def _parent(self, s: Session, method_name: str, row: PaymentEvent,
                 attempt: PaymentAttempt | None) -> PaymentTransaction | None:

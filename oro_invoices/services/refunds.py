@@ -49,7 +49,9 @@ from oro_invoices.integration.payment_methods import (
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
+from oro_invoices.persistence.read_models import REFERENCE_KEY
 from oro_invoices.services.checkout import Checkout
+from oro_invoices.services.checkout_several import share_attempt
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_events import APPLIED, DUPLICATE, REFUSED, EventOutcome, PaymentEvents
 from oro_invoices.services.payment_records import (
@@ -487,8 +489,17 @@ def _sentence(text: str) -> str:
 def _ref(tx: PaymentTransaction, origin: PaymentAttempt) -> TransactionRef:
     """``tx`` as a method reads it (``origin``: the attempt that took it)."""
     return TransactionRef(transaction_id=tx.id, action=tx.action, amount=tx.amount, currency=tx.currency,
-                          provider_reference=tx.provider_reference or "", attempt_id=origin.public_id,
+                          # a share of a payment of several invoices: the reference the payment has
+                          provider_reference=tx.provider_reference or _shared_reference(tx, origin),
+                          attempt_id=origin.public_id,
                           data=dict(tx.data or {}))
+
+
+def _shared_reference(tx: PaymentTransaction, origin: PaymentAttempt) -> str:
+    """The provider's reference of the payment of several invoices ``tx`` is a share of: what its
+    first share was recorded with (kept in each other share's data), else the attempt's."""
+    kept = (tx.data or {}).get(REFERENCE_KEY)
+    return str(kept) if isinstance(kept, str) and kept else origin.provider_reference or ""
 
 
 def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
@@ -502,9 +513,11 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
 
 
 def _payment_attempt(s: Session, tx: PaymentTransaction) -> PaymentAttempt | None:
-    """The attempt that took ``tx`` (its reference at the provider)."""
-    return s.execute(select(PaymentAttempt).where(
+    """The attempt that took ``tx`` (its reference at the provider): the payment of one invoice, or
+    of several of which ``tx`` is one invoice's share."""
+    found = s.execute(select(PaymentAttempt).where(
         PaymentAttempt.transaction_id == tx.id, PaymentAttempt.kind == "payment")).scalar_one_or_none()
+    return found if found is not None else share_attempt(s, tx.id)
 
 
 def _amount(amount: object, left: int, currency: str) -> int:

@@ -58,6 +58,7 @@ ENDPOINT_GUEST_RECEIPT = "oro_invoices.storefront.guest_receipt"
 ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_INDEX = "oro_invoices.storefront.index"
+ENDPOINT_SEVERAL_RESULT = "oro_invoices.storefront.several_payment_result"
 
 NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
 ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Please check your payment "
@@ -186,11 +187,15 @@ class CheckoutPages:
         if attempt is None:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
         doc = self.ctx.service.get(attempt.invoice_id)
-        if outcome.rejected:
+        several = self._several_numbers(attempt)
+        if outcome.rejected and not several:
             return self._result_page(req, doc, attempt, guest=attempt.origin == "guest", status=400)
-        if outcome.reply == REPLY_ACK:
+        if outcome.reply == REPLY_ACK and not outcome.rejected:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
-        target = self._result_url(doc, attempt)
+        target = (self.ctx.url_for(ENDPOINT_SEVERAL_RESULT, attempt=attempt.public_id) if several
+                  else self._result_url(doc, attempt))
+        if outcome.rejected:     # the result page of the payment of several invoices says it failed
+            return Response.redirect(target)
         if outcome.reply == REPLY_PAGE:
             # the provider shows this page to the payer: it says what became of the payment, as
             # the result page it continues to does
@@ -198,19 +203,18 @@ class CheckoutPages:
                                             website_id=doc.website_id) or ""
             link = absolute_link(base, target) if base else target
             state = result_state(attempt)
-            heading, message = {
-                "success": (_("Payment received"),
-                            _("Your payment for invoice #%(number)s was received.", number=doc.display_number)),
-                "error": (_("Payment Error"),
-                          _("Your payment for invoice #%(number)s was not accepted.", number=doc.display_number)),
-                "processing": (_("Payment - Invoice #%(number)s", number=doc.display_number),
-                               _("Your payment for invoice #%(number)s is being processed.",
-                                 number=doc.display_number)),
-            }[state]
+            heading, message = notice_words(doc, state, several)
             html = self.ctx.render("storefront/payment_notice.html", req, title=heading, message=message,
                                    link=link, link_label=_("Continue"), refresh=link, state=state)
-            return Response.html(html, title=result_titles(doc)[state])
+            return Response.html(html, title=heading if several else result_titles(doc)[state])
         return Response.redirect(target)
+
+    def _several_numbers(self, attempt: AttemptView) -> str:
+        """Of a payment of several invoices, their numbers ("INV-1, INV-2"); "" for one invoice."""
+        shares = self.ctx.service.payment_shares(attempt.public_id) if attempt.kind == "payment" else ()
+        if not shares:
+            return ""
+        return ", ".join(self.ctx.service.get(share.invoice_id).display_number for share in shares)
 
     # -- shared -----------------------------------------------------------------------
     def _payment_page(self, req: Request, doc: InvoiceDocument, *, guest: bool,
@@ -239,7 +243,7 @@ class CheckoutPages:
         try:
             started = self.ctx.service.start_payment(
                 doc.id, amount=self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed,
-                actor=self._actor(req, guest),
+                actor=self.actor(req, guest=guest),
                 origin="guest" if guest else "storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
                 cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"))
@@ -290,7 +294,8 @@ class CheckoutPages:
             attempt = self.ctx.service.payment_attempt(req.path_params.get("attempt") or "")
         except NotFound:
             attempt = None
-        if attempt is None or attempt.invoice_id != doc.id or attempt.kind != "payment":
+        if attempt is None or attempt.invoice_id != doc.id or attempt.kind != "payment" \
+                or self.ctx.service.payment_shares(attempt.public_id):    # several invoices': its own page
             raise NotFound(_("That payment does not exist."))
         return attempt
 
@@ -305,7 +310,8 @@ class CheckoutPages:
         return available.method.name if available.method is not None else "none"
 
     @staticmethod
-    def _actor(req: Request, guest: bool) -> str:
+    def actor(req: Request, *, guest: bool) -> str:
+        """Who pays, as the payment's activity names them: the customer user's email, or the guest link."""
         user = req.user
         if guest or user is None or getattr(user, "kind", "") != "customer_user":
             return "guest payment link"
@@ -328,6 +334,25 @@ class CheckoutPages:
         if attempt.origin == "guest":
             return self.ctx.url_for(ENDPOINT_GUEST_RESULT, token=doc.payment_token, attempt=attempt.public_id)
         return self.ctx.url_for(ENDPOINT_RESULT, invoice_id=doc.id, attempt=attempt.public_id)
+
+
+def notice_words(doc: InvoiceDocument, state: str, several: str = "") -> tuple[str, str]:
+    """The heading and sentence of the page a provider shows the payer about a payment in ``state``:
+    of ``doc``, or of the invoices numbered ``several``."""
+    number = doc.display_number
+    if several:
+        return {
+            "success": (_("Payment received"), _("Your payment for invoices %(numbers)s was received.", numbers=several)),
+            "error": (_("Payment Error"), _("Your payment for invoices %(numbers)s was not accepted.", numbers=several)),
+            "processing": (_("Pay Invoices"), _("Your payment for invoices %(numbers)s is being processed.",
+                                                numbers=several)),
+        }[state]
+    return {
+        "success": (_("Payment received"), _("Your payment for invoice #%(number)s was received.", number=number)),
+        "error": (_("Payment Error"), _("Your payment for invoice #%(number)s was not accepted.", number=number)),
+        "processing": (_("Payment - Invoice #%(number)s", number=number),
+                       _("Your payment for invoice #%(number)s is being processed.", number=number)),
+    }[state]
 
 
 def result_state(attempt: AttemptView) -> str:

@@ -27,6 +27,7 @@ from oro_invoices.web.backoffice_remittance import RemittancePages
 from oro_invoices.web.backoffice_selection import SelectionPages
 from oro_invoices.web.backoffice_statement import StatementPages
 from oro_invoices.web.checkout_pages import CheckoutPages
+from oro_invoices.web.checkout_several_pages import SeveralCheckoutPages
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.guard import error_response
 from oro_invoices.web.http import Request, Response
@@ -175,6 +176,11 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.reauthorize",
        "/<int:invoice_id>/transactions/<int:transaction_id>/reauthorize", "payments.reauthorize",
        "backoffice", "POST"),
+    _r("oro_invoices.storefront.pay_several", "/payment", "checkout_several.page", "storefront"),
+    _r("oro_invoices.storefront.start_several_payment", "/payment", "checkout_several.start", "storefront",
+       "POST"),
+    _r("oro_invoices.storefront.several_payment_result", "/payments/<attempt>", "checkout_several.result",
+       "storefront"),
     _r("oro_invoices.storefront.payment", "/<int:invoice_id>/payment", "checkout.payment", "storefront"),
     _r("oro_invoices.storefront.start_payment", "/<int:invoice_id>/payment", "checkout.start",
        "storefront", "POST"),
@@ -212,6 +218,7 @@ class InvoicePages:
         self.storefront = StorefrontPages(ctx)
         self.storefront_activity = StorefrontActivity(ctx)
         self.checkout = CheckoutPages(ctx, self.storefront)
+        self.checkout_several = SeveralCheckoutPages(ctx, self.storefront, self.checkout)
         self.payments = PaymentActions(self.backoffice)
         self.credits = CreditActions(self.backoffice)
         self.notes = NoteActions(self.backoffice)

@@ -140,10 +140,27 @@ class StorefrontPages:
         """The invoice if ``viewer`` may see it, else ``NotFound`` (as if it did not exist)."""
         return self._load(viewer, invoice_id)
 
-    def _payable(self, items: Sequence[Any]) -> Callable[[Any], bool]:
-        """Pay is offered per row by the services' one rule (``InvoiceService.payment_availability``)."""
+    def _payable(self, req: Request, items: Sequence[Any]) -> tuple[Callable[[Any], bool], Callable[[Any], bool]]:
+        """Pay is offered per row by the services' one rule (``InvoiceService.payment_availability``);
+        and whether each row may be ticked for Pay Selected: paid online here, in a scope whose
+        method takes several invoices in one payment, by a user who may pay, on a page with at
+        least two such rows."""
         found = self.ctx.service.payment_availabilities(items)
-        return lambda invoice: bool(found.get(invoice.id))
+        several: dict[tuple[int, int | None], bool] = {}
+
+        def online(invoice: Any) -> bool:
+            available = found.get(invoice.id)
+            if available is None or not available.online:
+                return False
+            key = (invoice.organization_id, invoice.website_id)
+            if key not in several:
+                several[key] = self.ctx.service.pays_several(*key)
+            return several[key]
+
+        ticks = {inv.id for inv in items if online(inv)} if req.can("oro_invoices.pay") else set()
+        if len(ticks) < 2:
+            ticks = set()
+        return (lambda invoice: bool(found.get(invoice.id))), (lambda invoice: invoice.id in ticks)
 
     def index(self, req: Request) -> Response:
         """Account > Invoices: the balance (what the user's invoices still owe, and of it what is
@@ -155,7 +172,7 @@ class StorefrontPages:
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids())
-        can_pay = self._payable(page.items)
+        can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1
         show_payment_method = req.query.get("show_payment_method") == "1"  # hidden by default
@@ -172,7 +189,8 @@ class StorefrontPages:
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
             download_all=may_download,
             page_sizes=listing.page_sizes(self.ctx.page_size),
-            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay)},
+            written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable)},
+            pay_several=any(selectable(inv) for inv in page.items),
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))

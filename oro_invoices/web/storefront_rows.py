@@ -42,12 +42,17 @@ class StorefrontRow:
     #: the customer (company) the invoice is made out to: a column for a list that spans
     #: several, a corporate customer user's (their customer and its sub-customers)
     customer: str = ""
+    #: whether the row may be ticked for Pay Selected (paid online here, with a method that takes
+    #: several invoices in one payment)
+    selectable: bool = False
 
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
-                    can_pay: Callable[[InvoiceSummary], bool]) -> list[StorefrontRow]:
+                    can_pay: Callable[[InvoiceSummary], bool],
+                    selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False) -> list[StorefrontRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
-    ``ctx.render``, ``written=``: amounts and dates in the page's formats)."""
+    ``ctx.render``, ``written=``: amounts and dates in the page's formats); ``selectable``: whether
+    a row may be ticked for Pay Selected."""
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
     today = local_today(ctx.service.clock())
@@ -67,5 +72,5 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             payment_badge=NOTHING if credit_note else payment_badge(inv.payment_status),
             overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
             payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else "",
-            customer=inv.customer_name))
+            customer=inv.customer_name, selectable=selectable(inv)))
     return rows

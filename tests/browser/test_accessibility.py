@@ -269,6 +269,36 @@ def test_payment_result_and_refund_dialog(page: Page, shop, axe, browser):
     assert not found, "\n".join(found)
 
 
+def test_pay_selected_from_the_list_to_the_result(page: Page, shop, axe):
+    """A customer user ticks two invoices, presses Pay Selected, pays them on the hosted page with one
+    card payment, and lands on the result naming both; each page passes axe."""
+    base_url, app, info = shop
+    service = app.extensions["oro_invoices"].service
+    docs = [service.get(service.find_id(external_id=e)) for e in ("ERP-SO-1002-2", "ERP-SO-1003-3")]
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices")
+    for doc in docs:
+        page.get_by_role("checkbox", name=f"Select invoice {doc.invoice_number} to pay").check()
+    found = [f"list with invoices ticked: {line}" for line in blocking(audit(page, axe))]
+    page.get_by_role("button", name="Pay Selected").click()
+    expect(page.get_by_role("heading", name="Pay Invoices")).to_be_visible()
+    total = sum(d.amount_due for d in docs)
+    expect(page.locator("#oi-pay-several-total")).to_have_text(f"€{total:,.2f}")
+    found += [f"pay invoices page: {line}" for line in blocking(audit(page, axe))]
+    page.get_by_role("button", name="Proceed with Payment").click()
+    page.get_by_label("Card number").fill(APPROVED_CARD)
+    page.get_by_label("Expiry (MM/YY)").fill("12/30")
+    page.get_by_label("Security code").fill("123")
+    page.get_by_role("button", name="Pay Now").click()
+    expect(page.get_by_role("heading", name="Payment Successful")).to_be_visible()
+    # in the order the list showed them (newest first)
+    numbers = ", ".join(d.invoice_number for d in reversed(docs))
+    expect(page.get_by_role("status")).to_contain_text(f"Invoices {numbers} were successfully processed.")
+    found += [f"result of a payment of several invoices: {line}" for line in blocking(audit(page, axe))]
+    assert all(service.get(d.id).payment_status.value == "paid_in_full" for d in docs)
+    assert not found, "\n".join(found)
+
+
 @pytest.fixture
 def stripe_shop(live_shop, stripe_server):
     """The live shop paying with Stripe (authorize only, cards kept for renewing) through the local

@@ -51,6 +51,10 @@ class FakePay:
         self.renewable = True          # can_reauthorize's answer
         self.decline_renewals = False
         self.captures_part = False     # True: captures less than an authorization and releases the rest
+        self.several = True            # pays_several's answer: one payment for several invoices
+
+    def pays_several(self, config):
+        return self.several
 
     def limits(self, currency, config):
         return AmountLimits(50, 100_000_000) if currency in ("USD", "EUR") else None

@@ -57,6 +57,10 @@ class OroPayMethod:
             return None
         return AmountLimits(minimum=1, maximum=MAXIMUM_AMOUNT)
 
+    def pays_several(self, config: MethodConfig) -> bool:
+        """The hosted page always charges at once, so several invoices can be paid together."""
+        return True
+
     def start(self, request: PaymentRequest) -> PaymentPage:
         config = request.config
         fields = request_fields(HppRequest(

@@ -118,6 +118,10 @@ class StripeMethod:
             return None
         return charge_limits(currency)
 
+    def pays_several(self, config: MethodConfig) -> bool:
+        """Several invoices are paid at once when Stripe charges (not when it only authorizes)."""
+        return read(config).capture_method == "automatic"
+
     # ---- paying -------------------------------------------------------------------------
 
     def start(self, request: PaymentRequest) -> PaymentPage:
@@ -132,7 +136,8 @@ class StripeMethod:
             "capture_method": settings.capture_method,
             "description": request.description[:1000],
             "metadata": {reports.ATTEMPT_KEY: request.attempt_id, reports.INVOICE_ID_KEY: str(invoice.id),
-                         reports.INVOICE_NUMBER_KEY: invoice.display_number[:METADATA_VALUE]},
+                         reports.INVOICE_NUMBER_KEY: invoice.display_number[:METADATA_VALUE],
+                         **_several_metadata(request)},
         }
         import stripe
         try:
@@ -374,3 +379,11 @@ class StripeMethod:
             return client.v1.payment_intents.retrieve(intent_id)
         except stripe.StripeError:
             return None
+
+
+def _several_metadata(request: PaymentRequest) -> dict[str, str]:
+    """Of a payment of several invoices, their ids and numbers (each cut to Stripe's 500 characters)."""
+    if not request.invoices:
+        return {}
+    return {reports.INVOICE_IDS_KEY: ",".join(str(doc.id) for doc in request.invoices)[:METADATA_VALUE],
+            reports.INVOICE_NUMBERS_KEY: ", ".join(doc.display_number for doc in request.invoices)[:METADATA_VALUE]}

@@ -452,3 +452,21 @@ def test_a_receipt_says_what_of_a_payment_over_the_amount_due_is_kept_as_credit(
     assert "kept as credit" not in text_of(mail, oldest)
     assert ("$231.86 of it, over the amount due, is kept as credit in your account for your next invoices."
             in text_of(mail, newest))
+
+
+def test_invoices_of_one_customer_user_paid_together_get_one_receipt_listing_them(db, smtp_server):
+    """Pay Selected: one payment for two invoices of one customer user is receipted once, the
+    email listing both with what each was paid, each share's receipt PDF attached."""
+    service, _, mail = receipting(db, smtp_server)
+    first, second = posted_invoice(service), posted_invoice(service)
+    started = service.start_several_payment([first.id, second.id], actor="buyer@acme.test", origin="storefront",
+                                            return_path="/invoices/pay/notify/fakepay", cancel_path="/pay")
+    attempt = started.attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 46372)))
+    [receipt] = receipts(mail, first.id)
+    assert receipts(mail, second.id) == []          # the second invoice's activity names the same email
+    text = text_of(mail, receipt)
+    numbers = f"{first.display_number}, {second.display_number}"
+    assert f"thank you for your payment of $463.72 for invoices {numbers}." in text
+    assert f"Invoices {numbers} are now paid in full." in text
+    assert text.count("Paid: $231.86") == 2

@@ -1,0 +1,273 @@
+"""Paying several invoices at once: one payment through the payment method, shared among them.
+
+A customer user ticks open invoices in Account > Invoices and pays them with one payment (the
+storefront's **Pay Selected**). ``SeveralCheckout.availability`` is the rule for a selection:
+
+- each invoice can be paid online now (``Checkout.availability``: posted, payments on, something
+  due, the method takes it, no external payment URL);
+- they share one currency and one payment scope (organization and website): one method, one
+  configuration, one charge;
+- the method takes payments of several invoices with this configuration (``pays_several``: it
+  charges at once; an authorization could be captured only once for all of them);
+- the sum is within what the method takes in one payment;
+- at most ``MAX_INVOICES`` invoices.
+
+Each invoice is paid in full: a payment of part is made on the invoice's own payment page.
+``start`` records one attempt (its ``invoice_id`` the first invoice) with one *share* per invoice
+(``oro_invoice_payment_share``: the invoice and its amount due then) and asks the method for the
+payment page of the sum. When the provider reports the charge, ``payment_events`` records one
+payment on each invoice, for its share (``record_shares``); a share whose invoice was paid
+meanwhile is recorded all the same and its surplus kept as the customer's credit, as for any
+payment a provider took. Each share is refunded on its own from its invoice's page.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.money import from_minor
+from oro_invoices.integration.links import absolute_link
+from oro_invoices.integration.payment_methods import PaymentMethod, PaymentRequest, ProviderError, pays_several
+from oro_invoices.persistence import activity
+from oro_invoices.persistence.models import PaymentAttempt, PaymentShare
+from oro_invoices.services.checkout import ORIGINS, PAYABLE, Checkout, StartedPayment, unavailable_message
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.payment_records import attempt_view, check_request_key, find_attempt, new_public_id
+
+#: The most invoices one payment pays.
+MAX_INVOICES = 50
+
+# Why a selection cannot be paid together (``SeveralAvailability.reason``; PAYABLE when it can).
+NONE_CHOSEN = "none_chosen"
+TOO_MANY = "too_many"
+NOT_PAYABLE = "not_payable"          # an invoice cannot be paid online now (``problems`` says which, why)
+MIXED = "mixed"                      # several currencies, or several payment scopes
+ONE_AT_A_TIME = "one_at_a_time"      # the method (with this configuration) pays one invoice at a time
+TOO_LARGE = "too_large"              # the sum is more than the method takes in one payment
+
+
+@dataclass(frozen=True)
+class ShareView:
+    """One invoice's part of a payment of several: what it pays, and its payment once recorded."""
+
+    invoice_id: int
+    amount: Decimal
+    currency: str
+    transaction_id: int | None
+
+
+@dataclass(frozen=True)
+class SeveralAvailability:
+    """Whether a selection of invoices can be paid with one payment; true when it can.
+
+    ``invoices`` and ``amounts`` (each one's amount due, minor units) are in the order chosen;
+    ``problems`` names each invoice that cannot be paid online now, with why; ``message`` says
+    why the selection cannot be paid (empty when it can)."""
+
+    reason: str
+    invoices: tuple[InvoiceDocument, ...] = ()
+    amounts: tuple[int, ...] = ()
+    currency: str = ""
+    method: PaymentMethod | None = None
+    problems: tuple[tuple[InvoiceDocument, str], ...] = ()
+    message: str = ""
+
+    def __bool__(self) -> bool:
+        return self.reason == PAYABLE
+
+    @property
+    def total(self) -> int:
+        """What the payment takes: the sum of the amounts due (minor units)."""
+        return sum(self.amounts)
+
+    @property
+    def total_amount(self) -> Decimal:
+        return from_minor(self.total, self.currency) if self.currency else Decimal(0)
+
+    def amount_of(self, index: int) -> Decimal:
+        return from_minor(self.amounts[index], self.currency)
+
+
+class SeveralCheckout:
+    """The rule for paying a selection of invoices together, and starting that payment."""
+
+    def __init__(self, ctx: ServiceContext, checkout: Checkout):
+        self.ctx = ctx
+        self.checkout = checkout
+
+    def offered(self, organization_id: int, website_id: int | None) -> bool:
+        """Whether the payment method of this scope takes payments of several invoices (the
+        storefront then lets the customer tick invoices to pay together)."""
+        policy = self.checkout.policy(organization_id, website_id)
+        return policy.method is not None and pays_several(policy.method, policy.config)
+
+    def documents(self, invoice_ids: Sequence[int]) -> list[InvoiceDocument]:
+        """The invoices ``invoice_ids`` (each once, in the order given); ``NotFound`` names one
+        that does not exist."""
+        ids = list(dict.fromkeys(invoice_ids))
+        with self.ctx.db.session() as s:
+            docs = {doc.id: doc for doc in self.ctx.read_many(s, ids)}
+        missing = [i for i in ids if i not in docs]
+        if missing:
+            raise NotFound(Message("Invoice %(id)s does not exist.", id=missing[0]))
+        return [docs[i] for i in ids]
+
+    def availability(self, docs: Sequence[InvoiceDocument]) -> SeveralAvailability:
+        """Whether ``docs`` can be paid together now (the rule in the module's docstring)."""
+        docs = tuple({doc.id: doc for doc in docs}.values())
+        if not docs:
+            return SeveralAvailability(NONE_CHOSEN, message=Message("Choose the invoices to pay."))
+        if len(docs) > MAX_INVOICES:
+            return SeveralAvailability(TOO_MANY, docs, message=Message(
+                "One payment pays at most %(count)s invoices; %(chosen)s were chosen.",
+                count=MAX_INVOICES, chosen=len(docs)))
+        found = self.checkout.availabilities(docs)
+        problems = tuple((doc, unavailable_message(doc, found[doc.id])) for doc in docs
+                         if not found[doc.id].online)
+        if problems:
+            return SeveralAvailability(NOT_PAYABLE, docs, problems=problems, message=Message(
+                "Some of the chosen invoices cannot be paid online now."))
+        currencies = {doc.currency for doc in docs}
+        if len(currencies) > 1:
+            return SeveralAvailability(MIXED, docs, message=Message(
+                "Invoices in different currencies (%(currencies)s) are paid separately.",
+                currencies=", ".join(sorted(currencies))))
+        if len({(doc.organization_id, doc.website_id) for doc in docs}) > 1:
+            return SeveralAvailability(MIXED, docs, message=Message(
+                "These invoices are paid separately: they are paid on different websites."))
+        currency = docs[0].currency
+        amounts = tuple(found[doc.id].amount_due for doc in docs)
+        method = found[docs[0].id].method
+        policy = self.checkout.policy(docs[0].organization_id, docs[0].website_id)
+        if method is None or len(docs) > 1 and not pays_several(method, policy.config):
+            return SeveralAvailability(ONE_AT_A_TIME, docs, amounts, currency, method, message=Message(
+                "%(method)s takes one invoice at a time here: please pay each invoice on its own.",
+                method=method.label if method is not None else ""))
+        limits = method.limits(currency, policy.config)
+        if limits is None or sum(amounts) > limits.maximum:
+            most = from_minor(limits.maximum, currency) if limits is not None else Decimal(0)
+            return SeveralAvailability(TOO_LARGE, docs, amounts, currency, method, message=Message(
+                "Together these invoices come to %(total)s, more than %(method)s takes in one payment "
+                "(%(most)s): pay fewer at once.", total=Amount(from_minor(sum(amounts), currency), currency),
+                method=method.label, most=Amount(most, currency)))
+        return SeveralAvailability(PAYABLE, docs, amounts, currency, method)
+
+    def start(self, invoice_ids: Sequence[int], *, actor: str, origin: str, return_path: str,
+              cancel_path: str, total: object = None, request_key: str | None = None) -> StartedPayment:
+        """Record one payment attempt for the invoices ``invoice_ids`` (each paid in full) and ask
+        the method what the payment page shows.
+
+        :param total: the sum the customer saw (a decimal string), checked against the amounts due
+            now: when one changed meanwhile, ``Conflict`` asks them to look again.
+        :param request_key: the form's key: the same form sent again returns the attempt it started.
+        :raises Conflict: the selection cannot be paid together (``SeveralAvailability.message``).
+        """
+        if origin not in ORIGINS:
+            raise ValidationError([("origin", Message("Must be one of %(choices)s.", choices=", ".join(ORIGINS)))])
+        key = check_request_key(request_key)
+        available = self.availability(self.documents(invoice_ids))
+        if not available or available.method is None:
+            raise Conflict(available.message)
+        if total is not None and str(total).strip() != str(available.total_amount):
+            raise Conflict(Message("What is due on these invoices changed meanwhile: it is now %(total)s. "
+                                   "Check the amounts and pay again.",
+                                   total=Amount(available.total_amount, available.currency)))
+        docs, method, currency = available.invoices, available.method, available.currency
+        lead = docs[0]
+        policy = self.checkout.policy(lead.organization_id, lead.website_id)
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            for doc in sorted(docs, key=lambda d: d.id):   # always in one order: no deadlock
+                self.ctx.load(s, doc.id, lock=True)
+            row = self._earlier(s, lead.id, key, available)
+            if row is None:
+                row = self._record(s, available, origin=origin, actor=actor, key=key)
+            view = attempt_view(row)
+        if view.finished:
+            return StartedPayment(view, None, method.label)
+        numbers = ", ".join(doc.display_number for doc in docs)
+        request = PaymentRequest(
+            attempt_id=view.public_id, invoice=lead, amount=available.total, currency=currency,
+            description=f"Invoices {numbers}"[:1000],
+            return_url=absolute_link(policy.base_url, return_path),
+            cancel_url=absolute_link(policy.base_url, cancel_path),
+            customer_email=lead.customer_user_email, timestamp=self.ctx.clock(), config=policy.config,
+            invoices=docs)
+        try:
+            page = method.start(request)
+        except ProviderError as exc:
+            self.checkout.finish_attempt(view.public_id, succeeded=False, message=exc.message, actor=actor)
+            raise
+        if page.provider_reference:
+            with self.ctx.write() as s:
+                found = find_attempt(s, view.public_id, lock=True)
+                if found is not None and not found.provider_reference:
+                    found.provider_reference = page.provider_reference[:255]
+        return StartedPayment(view, page, method.label)
+
+    @staticmethod
+    def _earlier(s: Session, lead_id: int, key: str | None, available: SeveralAvailability) -> PaymentAttempt | None:
+        """The attempt this form started before (None: none); ``Conflict`` when it paid other invoices."""
+        if key is None:
+            return None
+        row = s.execute(select(PaymentAttempt).where(
+            PaymentAttempt.invoice_id == lead_id, PaymentAttempt.request_key == key)).scalar_one_or_none()
+        if row is None:
+            return None
+        paid = [(share.invoice_id, share.amount) for share in shares_of(s, row)]
+        if paid != [(doc.id, amount) for doc, amount in zip(available.invoices, available.amounts, strict=True)]:
+            raise Conflict(Message("This payment form was already sent for other invoices or amounts. Reload "
+                                   "the page and try again."))
+        return row
+
+    def _record(self, s: Session, available: SeveralAvailability, *, origin: str, actor: str,
+                key: str | None) -> PaymentAttempt:
+        """The attempt and its shares, each invoice's activity saying what was started."""
+        method, currency = available.method, available.currency
+        assert method is not None
+        now = self.ctx.clock()
+        row = PaymentAttempt(
+            public_id=new_public_id(), invoice_id=available.invoices[0].id, kind="payment", method=method.name,
+            amount=available.total, currency=currency, status="started", origin=origin, request_key=key,
+            message="", actor=actor, created_at=now, updated_at=now)
+        s.add(row)
+        s.flush()
+        total = Amount(available.total_amount, currency)
+        numbers = ", ".join(doc.display_number for doc in available.invoices)
+        for position, (doc, amount) in enumerate(zip(available.invoices, available.amounts, strict=True)):
+            s.add(PaymentShare(attempt_id=row.id, invoice_id=doc.id, position=position, amount=amount))
+            activity.record(s, doc.id, "payment", actor,
+                            Message("Payment of %(amount)s started via %(method)s, in one payment of %(total)s "
+                                    "for %(invoices)s", amount=Amount(from_minor(amount, currency), currency),
+                                    method=method.label, total=total, invoices=numbers),
+                            {"attempt": row.public_id, "origin": origin})
+        s.flush()
+        return row
+
+    def shares(self, public_id: str) -> tuple[ShareView, ...]:
+        """The shares of the payment attempt ``public_id`` in their order (empty for a payment of one
+        invoice); ``NotFound`` when there is no such attempt."""
+        with self.ctx.db.session() as s:
+            row = find_attempt(s, public_id)
+            if row is None:
+                raise NotFound(Message("That payment does not exist."))
+            return tuple(ShareView(share.invoice_id, from_minor(share.amount, row.currency), row.currency,
+                                   share.transaction_id) for share in shares_of(s, row))
+
+
+def shares_of(s: Session, attempt: PaymentAttempt) -> list[PaymentShare]:
+    """The shares of ``attempt`` in their order (empty for a payment of one invoice)."""
+    return list(s.execute(select(PaymentShare).where(PaymentShare.attempt_id == attempt.id)
+                          .order_by(PaymentShare.position)).scalars())
+
+
+def share_attempt(s: Session, transaction_id: int) -> PaymentAttempt | None:
+    """The payment attempt of several invoices whose share was recorded as ``transaction_id``."""
+    return s.execute(select(PaymentAttempt).join(PaymentShare, PaymentShare.attempt_id == PaymentAttempt.id)
+                     .where(PaymentShare.transaction_id == transaction_id)).scalar_one_or_none()
