@@ -389,6 +389,9 @@ class InvoiceDocument:
     #: Whether it keeps the e-invoice XML (CII or UBL) it was imported from, which **Download
     #: XML** gives whatever the e-invoice settings.
     einvoice_kept: bool = False
+    #: What open authorizations hold of the amount due: the seller collects it by capturing, so
+    #: it is not offered to pay again.
+    amount_held: Decimal = Decimal(0)
 
     @property
     def is_posted(self) -> bool:

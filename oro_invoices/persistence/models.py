@@ -295,6 +295,8 @@ class PaymentState(Base):
     amount_paid: Mapped[int] = mapped_column(BigInteger, default=0)
     #: What posted credit notes took off the invoice (minor units).
     amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: What open authorizations hold for it: neither captured nor canceled (minor units; revision 0034).
+    amount_held: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The invoice's organization, date, total, customer, customer name and currency and, while it

@@ -64,6 +64,8 @@ class InvoiceSummary:
     amount_credited: Decimal = Decimal(0)
     #: The customer user's email as the invoice carries it (the grid's Customer User sort).
     customer_user_email: str = ""
+    #: What open authorizations hold of the amount due (the seller collects it: not offered to pay).
+    amount_held: Decimal = Decimal(0)
 
     @property
     def display_number(self) -> str:
@@ -260,6 +262,7 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         buyer=BuyerInfo.from_mapping(inv.buyer), delivery_date=inv.delivery_date,
         delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
         credit_reason=inv.credit_reason or "", einvoice_kept=bool(inv.einvoice_kept),
+        amount_held=from_minor(state.amount_held or 0, cur),
     )
 
 
@@ -272,6 +275,7 @@ SUMMARY_COLUMNS = (
     Invoice.total_amount, Invoice.external_payment_url, Invoice.created_at, Invoice.document_type,
     Invoice.credited_invoice_id, Invoice.customer_user_email, PaymentState.payment_status,
     PaymentState.payment_method, PaymentState.amount_paid, PaymentState.amount_credited,
+    PaymentState.amount_held,
 )
 _WIDTH = len(SUMMARY_COLUMNS)
 _STATUSES = {s.value: s for s in InternalStatus}
@@ -285,7 +289,7 @@ def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
     (id_, status, number, external_id, invoice_date, due_date, cur, organization_id, website_id,
      customer_id, customer_user_id, customer_name, order_id, total_minor, payment_url, created_at,
      document_type, credited_invoice_id, email, payment_status, payment_method, paid_minor,
-     credited_minor) = row[:_WIDTH]
+     credited_minor, held_minor) = row[:_WIDTH]
     total = from_minor(total_minor, cur)
     paid = from_minor(paid_minor, cur)
     credited = from_minor(credited_minor or 0, cur)
@@ -293,7 +297,7 @@ def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
     due = from_minor(0, cur) if kind is DocumentType.CREDIT_NOTE else \
         max(total - credited - paid, from_minor(0, cur))
     # What InvoiceSummary(...) makes, its values put in at once: a frozen dataclass's __init__
-    # sets each of its 24 fields through a call of object.__setattr__, for every row of a page.
+    # sets each of its 25 fields through a call of object.__setattr__, for every row of a page.
     # (It has no __post_init__; a test holds the two to each other, field by field.)
     summary = _new(InvoiceSummary)
     summary.__dict__.update(
@@ -305,7 +309,7 @@ def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
         payment_status=_PAYMENT_STATUSES.get(payment_status) or PaymentStatus(payment_status),
         payment_method=payment_method, external_payment_url=payment_url, created_at=created_at,
         document_type=kind, credited_invoice_id=credited_invoice_id, amount_credited=credited,
-        customer_user_email=email or "",
+        customer_user_email=email or "", amount_held=from_minor(held_minor or 0, cur),
     )
     return summary
 

@@ -5,7 +5,8 @@ guest payment link, the link and QR code in emails and in the PDF made at postin
 so nothing offers a payment that cannot be made. An invoice (never a credit note) can be paid
 when it is posted, its
 scope has payments on (invoices enabled, Enable Invoice Payments, a Payment Method chosen),
-money is due and its payment status does not settle it, and either it carries an external
+money is due beyond what open authorizations hold (``amount_held``: the seller collects that by
+capturing) and its payment status does not settle it, and either it carries an external
 payment URL (Pay goes there) or the configured method takes the amount due in its currency and
 the storefront base URL is configured (the provider must be able to come back).
 
@@ -87,6 +88,8 @@ class PayableInvoice(Protocol):
     def external_payment_url(self) -> str | None: ...
     @property
     def is_credit_note(self) -> bool: ...
+    @property
+    def amount_held(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -197,7 +200,8 @@ class Checkout:
         if invoice.status is not InternalStatus.POSTED:
             return Availability(NOT_POSTED, currency=invoice.currency)
         currency = invoice.currency
-        due = to_minor(invoice.amount_due, currency)
+        # what open authorizations hold the seller collects by capturing: it is not paid again
+        due = to_minor(invoice.amount_due, currency) - to_minor(invoice.amount_held, currency)
         if invoice.is_credit_note or not pstatus.is_payable(invoice.payment_status, due):
             return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0))
         policy = policy or self.policy(invoice.organization_id, invoice.website_id)

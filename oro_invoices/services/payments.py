@@ -281,7 +281,9 @@ class Payments:
 
     def _recalculate(self, s: Session, inv: Invoice, state: PaymentState, actor: str) -> StatusChange:
         facts = self._facts(s, inv.id)
-        state.amount_paid = pstatus.summarize(facts).net_paid
+        summary = pstatus.summarize(facts)
+        state.amount_paid = summary.net_paid
+        state.amount_held = summary.open_authorized
         state.updated_at = self.ctx.clock()
         if state.forced:
             return None

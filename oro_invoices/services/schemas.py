@@ -544,6 +544,9 @@ class InvoiceOutputSchema(Schema):
     pdf = fields.Nested(PdfOut, allow_none=True)
     document_type = fields.Function(lambda inv: inv.document_type.value)
     amount_credited = DecimalString()
+    amount_held = DecimalString(metadata={
+        "description": "What open authorizations hold of amount_due: the seller collects it by capturing, so "
+                       "it is not offered to pay."})
     #: Filled in by ``dump_invoice`` for the day of the dump (``domain.overdue``).
     overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
     days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})

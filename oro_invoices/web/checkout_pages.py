@@ -379,7 +379,7 @@ def nothing_due(doc: InvoiceDocument) -> tuple[str, str, bool]:
                   number=number), "", False)
     if status is PaymentStatus.PAID_IN_FULL:
         return _("Invoice #%(number)s is paid.", number=number), _("Nothing is due on this invoice."), False
-    if status is PaymentStatus.AUTHORIZED:
+    if status is PaymentStatus.AUTHORIZED or 0 < doc.amount_due <= doc.amount_held:
         return (_("Invoice #%(number)s is paid.", number=number),
                 _("Your payment is authorized; the seller collects it."), False)
     headline = _("Invoice #%(number)s cannot be paid online.", number=number)

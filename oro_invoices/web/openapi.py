@@ -103,6 +103,8 @@ class InvoiceSummaryOut(Schema):
     credited_invoice_id = fields.Integer(allow_none=True, metadata={
         "description": "A credit note: the id of the invoice it credits."})
     amount_credited = DecimalString(metadata={"description": "What credit notes took off this invoice."})
+    amount_held = DecimalString(metadata={"description": "What open authorizations hold of amount_due (the seller "
+                                                         "collects it by capturing)."})
     overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
     days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
     links = fields.Nested(LinksOut)

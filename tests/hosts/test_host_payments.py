@@ -744,3 +744,23 @@ def test_the_payment_method_choices_are_the_registered_methods(admin):
     for method in admin.service.payment_methods:
         assert shown[method.name] == method.label
     assert shown["oropay"] != "oropay"
+
+
+def test_what_an_authorization_holds_is_shown_and_not_offered_to_pay(shop):
+    """An ERP reports an authorization of part of an invoice: the payment page says how much is
+    held and offers only the rest; once the rest is paid by bank transfer nothing is offered."""
+    configure(shop[0], partial=True)
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")                                   # €261.84 due
+    client.service.record_payment(doc.id, {"method": "stripe", "action": "authorize", "amount": "200.00",
+                                           "provider_reference": "pi_held_by_the_erp"})
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    text = text_of(page)
+    assert "Amount Due €261.84 Of it authorized €200.00 Held by an authorized payment; the seller collects it." in text
+    assert "up to €61.84" in text
+    client.service.record_payment(doc.id, {"method": "manual", "action": "charge", "amount": "61.84"})
+    listing = client.get("/customer/invoices").get_data(as_text=True)
+    row = dict(re.findall(r'<tr data-invoice-id="(\d+)">(.*?)</tr>', listing, re.S))[str(doc.id)]
+    assert "data-oi-pay>" not in row
+    shown = text_of(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    assert f"Invoice #{doc.invoice_number} is paid. Your payment is authorized; the seller collects it." in shown

@@ -257,3 +257,35 @@ def test_revision_0029_keeps_customers_messages_and_its_downgrade_removes_them(d
         with db.engine.connect() as conn:
             assert "AUTOINCREMENT" in conn.execute(text(
                 "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_email'")).scalar()
+
+
+def test_revision_0034_works_out_what_open_authorizations_hold(db):
+    """The invoices authorized before 0034 hold what their authorizations still hold: all of an
+    open one, what a partial capture left, nothing once canceled; other invoices nothing."""
+    from support.fakepay import callback, charge, payment_service, posted_invoice, start
+    service, _, fake = payment_service(db, partial=True)
+    fake.captures_part = True
+    open_, captured, canceled, paid = (posted_invoice(service) for _ in range(4))
+    for doc, amount in ((open_, 10000), (captured, 23186), (canceled, 23186)):
+        a = start(service, doc.id, amount=f"{amount / 100:.2f}").attempt.public_id
+        service.handle_payment_callback("fakepay", callback(a, {**charge(a, amount), "action": "authorize"}))
+    [auth] = service.transactions(captured.id)
+    service.capture_authorization(auth.id, "100.00", actor="admin")        # the rest is released
+    [auth] = service.transactions(canceled.id)
+    service.cancel_authorization(auth.id, actor="admin")
+    service.record_payment(paid.id, {"method": "manual", "action": "charge", "amount": "231.86"})
+    expected = {open_.id: 10000, captured.id: 0, canceled.id: 0, paid.id: 0}
+    assert _held(db, expected) == expected                                  # kept as payments are recorded
+    downgrade(db, "0033")
+    try:
+        with db.engine.connect() as conn:
+            assert "amount_held" not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_state")}
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    assert _held(db, expected) == expected                                  # worked out by the upgrade
+
+
+def _held(db, invoices):
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT invoice_id, amount_held FROM oro_invoice_payment_state")).all()
+    return {invoice_id: held for invoice_id, held in rows if invoice_id in invoices}

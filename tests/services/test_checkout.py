@@ -4,10 +4,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from support.fakepay import BASE_URL, configure, payment_service, posted_invoice, start
+from support.fakepay import BASE_URL, callback, charge, configure, payment_service, posted_invoice, start
 from support.payloads import invoice_payload
 
 from oro_invoices.domain.errors import Conflict, ValidationError
+from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.services import checkout
 
 
@@ -211,3 +212,47 @@ def test_when_no_part_leaves_enough_due_only_all_is_paid(db):
     with pytest.raises(ValidationError, match="Must be 0.90 USD: partial payments are not accepted"):
         start(service, doc.id, "0.50")
     assert start(service, doc.id).attempt.amount == Decimal("0.90")
+
+
+def authorize(service, doc, amount: int):
+    a = start(service, doc.id, amount=f"{amount / 100:.2f}").attempt.public_id
+    service.handle_payment_callback("fakepay", callback(a, {**charge(a, amount), "action": "authorize"}))
+    return next(t for t in service.transactions(doc.id) if t.action == "authorize")
+
+
+def test_what_an_open_authorization_holds_is_not_offered_to_pay_again(db):
+    """Paid in part by bank transfer and authorized for the rest: the seller collects the rest by
+    capturing, so nothing is offered to pay (before, Pay offered the rest again)."""
+    service, _, _ = payment_service(db, partial=True)
+    doc = posted_invoice(service)                                           # 231.86
+    service.record_payment(doc.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+    authorize(service, doc, 13186)
+    held = service.get(doc.id)
+    assert (held.payment_status, held.amount_due, held.amount_held) == (
+        PaymentStatus.PAID_PARTIALLY, Decimal("131.86"), Decimal("131.86"))
+    assert reason(service, held) == "nothing_due" and not service.can_pay(held)
+    with pytest.raises(Conflict, match="nothing is due"):
+        start(service, doc.id)
+
+
+def test_a_partial_authorization_leaves_the_rest_to_pay_until_it_is_captured_or_canceled(db):
+    service, _, fake = payment_service(db, partial=True)
+    fake.captures_part = True
+    doc = posted_invoice(service)
+    auth = authorize(service, doc, 10000)
+    available = service.payment_availability(service.get(doc.id))
+    assert available.online and available.amounts == (Decimal("0.50"), Decimal("131.86"), Decimal("131.86"))
+    service.capture_authorization(auth.id, "60.00", actor="admin")           # Stripe-like: releases the rest
+    after = service.get(doc.id)
+    assert (after.amount_held, after.amount_due) == (Decimal("0.00"), Decimal("171.86"))
+    assert service.payment_availability(after).amounts[2] == Decimal("171.86")
+
+
+def test_the_list_offers_pay_by_the_same_rule(db):
+    service, _, _ = payment_service(db)
+    doc = posted_invoice(service)
+    service.record_payment(doc.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+    authorize(service, doc, 13186)
+    [row] = [i for i in service.list_invoices({}, limit=100).items if i.id == doc.id]
+    assert row.amount_held == Decimal("131.86")
+    assert not service.payment_availabilities([row])[doc.id]
