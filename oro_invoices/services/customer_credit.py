@@ -142,7 +142,7 @@ class CustomerCredit:
         if existing is None:
             self._check_applicable(doc, have)
         if amount is None or (isinstance(amount, str) and not amount.strip()):
-            amount = min(from_minor(have, doc.currency), doc.amount_due)
+            amount = min(from_minor(have, doc.currency), _payable(doc))
         payload = {"method": CREDIT_METHOD, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": APPLIED_PREFIX + key}
         return self.payments.record(invoice_id, payload, actor=actor)
@@ -152,7 +152,7 @@ class CustomerCredit:
         if not doc.is_posted:
             raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: credit is applied to posted invoices "
                                            "only.", number=doc.display_number))
-        if doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
+        if doc.is_credit_note or not pstatus.is_payable(doc.payment_status, _payable(doc)):
             raise Conflict(Message("Invoice %(number)s has nothing to pay, so no credit can be applied to it.",
                                    number=doc.display_number))
         if doc.customer_id is None:
@@ -167,7 +167,7 @@ class CustomerCredit:
         ``doc``, pay what its customer's credit covers, once per invoice; whether it did. A credit
         spent meanwhile is logged, never raised: the invoice is posted either way."""
         if doc.customer_id is None or doc.is_credit_note or not doc.is_posted \
-                or not pstatus.is_payable(doc.payment_status, doc.amount_due) \
+                or not pstatus.is_payable(doc.payment_status, _payable(doc)) \
                 or not self.ctx.invoice_setting(APPLY_ON_POSTING, doc) or self.available(doc) <= 0:
             return False
         try:
@@ -363,3 +363,9 @@ def _entries(s: Session, rows: Sequence[CreditEntryRow]) -> list[CreditEntry]:
         credit_note_number=numbers.get(row.credit_note_id) if row.credit_note_id else None,
         transaction_id=row.transaction_id, reference=row.reference, notes=row.notes, actor=row.actor,
         created_at=row.created_at) for row in rows]
+
+
+def _payable(doc: InvoiceDocument) -> Decimal:
+    """What of ``doc``'s amount due credit may pay: not what an open authorization holds (the
+    seller collects that by capturing)."""
+    return doc.amount_due - doc.amount_held

@@ -20,9 +20,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+from decimal import Decimal
 from urllib.parse import urlsplit
 
-from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from oro_invoices.domain.errors import Conflict, InvoiceError, NotFound, PermissionDenied, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, SellerInfo
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
@@ -58,6 +59,9 @@ ENDPOINT_GUEST_RECEIPT = "oro_invoices.storefront.guest_receipt"
 ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_INDEX = "oro_invoices.storefront.index"
+ENDPOINT_APPLY_CREDIT = "oro_invoices.storefront.apply_credit"
+#: The setting that lets customer users apply their customer's credit (``services.customer_credit``).
+CUSTOMERS_APPLY = "oro_invoices.customer_credit.customers_apply"
 ENDPOINT_SEVERAL_RESULT = "oro_invoices.storefront.several_payment_result"
 
 NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
@@ -88,27 +92,64 @@ class CheckoutPages:
         self.storefront = storefront
 
     # -- a customer user's Pay --------------------------------------------------------
-    def _customer_invoice(self, req: Request) -> InvoiceDocument:
+    def _customer_invoice(self, req: Request) -> tuple[Viewer, InvoiceDocument]:
+        """The signed-in customer user and the invoice in the URL, when they may pay it."""
         viewer = Viewer(self.ctx, req)
         if not req.can("oro_invoices.pay"):
             raise PermissionDenied(_("Your account may not pay invoices. Ask your company's "
                                      "administrator for access."))
-        return self.storefront.load_visible(viewer, req.path_params.get("invoice_id"))
+        return viewer, self.storefront.load_visible(viewer, req.path_params.get("invoice_id"))
 
     def payment(self, req: Request) -> Response:
         """The payment page: amount due, the amount to pay, the method, Proceed with Payment."""
-        doc = self._customer_invoice(req)
-        return self._payment_page(req, doc, guest=False)
+        viewer, doc = self._customer_invoice(req)
+        return self._payment_page(req, doc, guest=False, credit=self._credit(viewer, doc))
+
+    def _may_apply_credit(self, viewer: Viewer, doc: InvoiceDocument) -> bool:
+        """Whether the user may apply their customer's credit to ``doc``: Customers Apply Their
+        Credit is on, the invoice is their customer's, and their role sees that customer's whole
+        account (department, corporate)."""
+        return (viewer.sees_the_account and doc.customer_id == viewer.ref.customer_id
+                and bool(self.ctx.settings.value(CUSTOMERS_APPLY, storefront_scope.invoice_scope(viewer.scope, doc))))
+
+    def _credit(self, viewer: Viewer, doc: InvoiceDocument) -> Decimal:
+        """The credit the user may apply to ``doc`` from its payment page (0: none, or they may not)."""
+        return self.ctx.service.customer_credit.available(doc) if self._may_apply_credit(viewer, doc) else Decimal(0)
+
+    def apply_credit(self, req: Request) -> Response:
+        """**Apply Credit** on the payment page (POST): the customer's credit pays what it covers of
+        the invoice; back to the payment page for the rest (or to the invoice once it is paid)."""
+        viewer, doc = self._customer_invoice(req)
+        if not self.ctx.csrf.check(req):
+            raise CsrfRejected()
+        if not self._may_apply_credit(viewer, doc):
+            raise PermissionDenied(_("Your account may not apply credit to this invoice."))
+        try:
+            recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False),
+                                                     request_key=req.form.get("request_key") or None)
+        except InvoiceError as exc:
+            _status, message = guard.friendly(exc)
+            return Response.redirect(self._payment_url(doc, False), flashes=[("error", message)])
+        after = self.ctx.service.get(doc.id)
+        back = self._payment_url(doc, False) if self.ctx.service.can_pay(after) else self._invoice_url(doc, False)
+        if not recorded.created:
+            return Response.redirect(back or "", flashes=[("info", _("This credit was applied before; it was not "
+                                                                     "applied again."))])
+        tx = recorded.transaction
+        money = self.ctx.page_formatter(req, doc).money(tx.amount, tx.currency)
+        return Response.redirect(back or "", flashes=[("success", _(
+            "%(amount)s of your credit was applied to invoice #%(number)s.", amount=money,
+            number=doc.display_number))])
 
     def start(self, req: Request) -> Response:
         """Proceed with Payment (POST): record the attempt, hand over to the provider."""
-        doc = self._customer_invoice(req)
-        return self._start(req, doc, guest=False)
+        viewer, doc = self._customer_invoice(req)
+        return self._start(req, doc, guest=False, viewer=viewer)
 
     def result(self, req: Request) -> Response:
-        doc = self._customer_invoice(req)
+        viewer, doc = self._customer_invoice(req)
         attempt = self._attempt(req, doc)
-        receipt = (self.storefront.receipt_url(Viewer(self.ctx, req), doc, attempt.transaction_id)
+        receipt = (self.storefront.receipt_url(viewer, doc, attempt.transaction_id)
                    if attempt.status == "succeeded" else None)
         return self._result_page(req, doc, attempt, guest=False, receipt_url=receipt)
 
@@ -218,7 +259,8 @@ class CheckoutPages:
 
     # -- shared -----------------------------------------------------------------------
     def _payment_page(self, req: Request, doc: InvoiceDocument, *, guest: bool,
-                      amount: str | None = None, error: str = "", status: int = 200) -> Response:
+                      amount: str | None = None, error: str = "", status: int = 200,
+                      credit: Decimal = Decimal(0)) -> Response:
         available = self.ctx.service.payment_availability(doc)
         if not available and available.reason != NO_METHOD:
             return self._cannot_pay(req, doc, guest=guest, available=available)
@@ -234,10 +276,13 @@ class CheckoutPages:
             amount=amount if amount is not None else self.ctx.page_formatter(req, doc).field_number(high),
             method_label=available.method.label if available.method is not None else "",
             request_key=secrets.token_urlsafe(24), error=error, seller=self._seller(doc),
-            action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest))
+            action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest),
+            credit=credit if available.reason in (PAYABLE, NO_METHOD) else Decimal(0),
+            credit_covers=min(credit, due), credit_key=secrets.token_urlsafe(24),
+            credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id))
         return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
-    def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool) -> Response:
+    def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool, viewer: Viewer | None = None) -> Response:
         form = req.form
         typed = form.get("amount")
         try:
@@ -250,7 +295,8 @@ class CheckoutPages:
         except (ValidationError, Conflict) as exc:
             _status, message = guard.friendly(exc)
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
-                                      status=422 if isinstance(exc, ValidationError) else 409)
+                                      status=422 if isinstance(exc, ValidationError) else 409,
+                                      credit=self._credit(viewer, doc) if viewer is not None else Decimal(0))
         if started.page is None:  # this form's payment ended already
             return Response.redirect(self._result_url(doc, started.attempt))
         page = started.page

@@ -182,6 +182,8 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.storefront.several_payment_result", "/payments/<attempt>", "checkout_several.result",
        "storefront"),
     _r("oro_invoices.storefront.payment", "/<int:invoice_id>/payment", "checkout.payment", "storefront"),
+    _r("oro_invoices.storefront.apply_credit", "/<int:invoice_id>/apply-credit", "checkout.apply_credit",
+       "storefront", "POST"),
     _r("oro_invoices.storefront.start_payment", "/<int:invoice_id>/payment", "checkout.start",
        "storefront", "POST"),
     _r("oro_invoices.storefront.payment_result", "/<int:invoice_id>/payment/<attempt>",

@@ -94,6 +94,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.storefront.pay_several": "**Pay Selected**: \"Pay Invoices\", the ticked invoices with what each owes and the total, **Proceed with Payment**",
     "oro_invoices.storefront.start_several_payment": "**Proceed with Payment** for the ticked invoices: one payment, on to the payment provider",
     "oro_invoices.storefront.several_payment_result": "the result of a payment of several invoices: what became of it and of each invoice",
+    "oro_invoices.storefront.apply_credit": "**Apply Credit** on the payment page: the customer's credit pays what it covers of the invoice",
     "oro_invoices.storefront.payment": "**Pay**: \"Payment - Invoice #…\", the amount due and to pay, **Proceed with Payment**",
     "oro_invoices.storefront.start_payment": "**Proceed with Payment**: on to the payment provider",
     "oro_invoices.storefront.payment_result": "\"Payment Successful\" or \"Payment Error\" of one payment",

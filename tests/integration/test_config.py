@@ -83,6 +83,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.partial_payments_enabled": ("bool", False, GOW),
     "oro_invoices.partial_payment_minimum": ("decimal", "0", GOW),
     "oro_invoices.customer_credit.apply_on_posting": ("bool", False, GOW),
+    "oro_invoices.customer_credit.customers_apply": ("bool", True, GOW),
     "oro_invoices.reauthorize_expiring": ("bool", False, GOW),
     "oro_invoices.authorization_alert_emails": ("str", "", GOW),
     "oro_invoices.oropay.merchant_id": ("str", "", GOW),

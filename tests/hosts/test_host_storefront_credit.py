@@ -1,0 +1,90 @@
+"""A customer user applies their customer's credit on an invoice's payment page, then pays the rest."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+
+from test_host_payments import configure, customer, doc_of
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.hosts.reference.testing import text_of
+
+
+def acme_credit(client, amount: str) -> None:
+    """Acme's credit: what a bank transfer brought over its partly paid invoice's amount due."""
+    partial = doc_of(client, "ERP-SO-1002-2")
+    client.service.record_received_payment(partial.id, amount=str(partial.amount_due + Decimal(amount)),
+                                           method="bank_transfer", received_on=dt.date(2026, 11, 20), actor="admin",
+                                           request_key="k" * 24, keep_surplus=True)
+
+
+def credit_form(html: str) -> tuple[str, dict[str, str]]:
+    section = html.split('id="oi-apply-credit"', 1)[1].split("</section>", 1)[0]
+    action = re.search(r'<form method="post" action="([^"]+)"', section).group(1)
+    return action, dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', section))
+
+
+def test_a_department_user_applies_the_credit_then_pays_the_rest(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "50.00")
+    doc = doc_of(client, "ERP-SO-1003-3")                                   # €261.84 due
+    html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    text = text_of(html)
+    assert "Your credit with us: €50.00. Apply €50.00 of it to this invoice Then pay the rest below." in text
+    action, fields = credit_form(html)
+    done = client.client.post(action, data=fields)
+    assert done.status_code in (302, 303) and done.headers["Location"].endswith(f"/customer/invoices/{doc.id}/payment")
+    after = client.service.get(doc.id)
+    assert (after.amount_due, after.payment_status) == (Decimal("211.84"), PaymentStatus.PAID_PARTIALLY)
+    shown = text_of(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    assert "€50.00 of your credit was applied to invoice" in shown and "Amount Due €211.84" in shown
+    assert "Your credit with us" not in shown                                # spent
+    assert client.client.post(action, data=fields).status_code in (302, 303)   # the same form again: once
+    assert client.service.get(doc.id).amount_due == Decimal("211.84")
+    [applied] = [a for a in client.service.activities(doc.id)
+                 if a.actor == "ben.ortiz@acme.example" and a.kind == "payment"]
+    assert "50.00" in str(applied.summary)                                  # who applied it, in the activity
+
+
+def test_credit_larger_than_the_invoice_pays_it_and_leads_to_the_invoice(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "300.00")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert "Apply €261.84 of it to this invoice" in text_of(html) and "Then pay the rest" not in text_of(html)
+    action, fields = credit_form(html)
+    done = client.client.post(action, data=fields)
+    assert done.headers["Location"].endswith(f"/customer/invoices/{doc.id}")
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    assert client.service.customer_credit.available(client.service.get(doc.id)) == Decimal("38.16")
+
+
+def test_who_may_not_apply_the_credit_sees_none_and_is_refused(shop):
+    settings = configure(shop[0])
+    ben = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(ben, "50.00")
+    doc = doc_of(ben, "ERP-SO-1003-3")
+    action, fields = credit_form(ben.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    # Carla sees her own invoices only: not the customer's account, so not its credit
+    carla = customer(shop, "carla.nguyen@acme.example")
+    assert "Your credit with us" not in carla.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert carla.client.post(action, data={**fields, "csrf_token": carla_token(carla, doc)}).status_code == 403
+    # the guest link never shows it
+    guest = ben.service.pay_link(ben.service.get(doc.id)).replace("http://localhost", "")
+    assert "Your credit with us" not in ben.client.get(guest).get_data(as_text=True)
+    # no CSRF token: refused
+    without = {k: v for k, v in fields.items() if k != "csrf_token"}
+    assert ben.client.post(action, data=without).status_code in (400, 403)
+    # switched off: nothing shown, nothing applied
+    settings.set("oro_invoices.customer_credit.customers_apply", False)
+    assert "Your credit with us" not in ben.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert ben.client.post(action, data=fields).status_code == 403
+    assert ben.service.get(doc.id).amount_due == Decimal("261.84")
+
+
+def carla_token(client, doc) -> str:
+    html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
