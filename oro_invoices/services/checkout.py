@@ -47,6 +47,7 @@ from oro_invoices.persistence.models import PaymentAttempt
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import (
     AttemptView,
+    attempt_invoices,
     attempt_view,
     check_request_key,
     find_attempt,
@@ -372,9 +373,10 @@ class Checkout:
             if not succeeded and record:
                 # a payment attempt that names a transaction renews that authorization
                 kind = "reauthorize" if row.kind == "payment" and row.parent_transaction_id is not None else row.kind
-                activity.record(s, row.invoice_id, "payment", actor,
-                                _not_through(kind, self.methods.label(row.method), message),
-                                {"attempt": row.public_id})
+                for invoice_id in attempt_invoices(s, row):     # each invoice of a payment of several
+                    activity.record(s, invoice_id, "payment", actor,
+                                    _not_through(kind, self.methods.label(row.method), message),
+                                    {"attempt": row.public_id})
 
     def attempt(self, public_id: str) -> AttemptView:
         """The attempt with this public id; ``NotFound`` when there is none."""
@@ -405,12 +407,28 @@ def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:
     if available.reason == PAYMENTS_OFF:
         return Message("Invoice %(number)s cannot be paid online.", number=number)
     if available.reason == NOTHING_DUE:
-        return Message("Invoice %(number)s cannot be paid: nothing is due (%(status)s).", number=number,
-                       status=Message(doc.payment_status.label))
+        return _nothing_due(doc)
     if available.reason == EXTERNAL:
         return Message("Invoice %(number)s is paid on the seller's payment page.", number=number)
     return Message("No payment methods are available, please contact us to proceed.")
 
+
+
+def _nothing_due(doc: InvoiceDocument) -> Message:
+    """Why nothing of ``doc`` is paid online: a credit note, an authorization the seller collects, a
+    status that leaves the rest to the seller, or nothing due."""
+    number, status = doc.display_number, doc.payment_status
+    if doc.is_credit_note:
+        return Message("Credit note %(number)s is not paid: it lowers what is due on the invoice it corrects.",
+                       number=number)
+    if status is PaymentStatus.AUTHORIZED or 0 < doc.amount_due <= doc.amount_held:
+        return Message("Invoice %(number)s cannot be paid again: its payment is authorized and the seller collects "
+                       "it.", number=number)
+    if doc.amount_due > 0:
+        return Message("Invoice %(number)s cannot be paid online: its payment status is %(status)s. Please contact "
+                       "the seller about paying it.", number=number, status=Message(status.label))
+    return Message("Invoice %(number)s cannot be paid: nothing is due (%(status)s).", number=number,
+                   status=Message(status.label))
 
 
 def _not_through(kind: str, method: str, reason: str) -> Message:

@@ -23,7 +23,7 @@ payment a provider took. Each share is refunded on its own from its invoice's pa
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -39,7 +39,13 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import PaymentAttempt, PaymentShare
 from oro_invoices.services.checkout import ORIGINS, PAYABLE, Checkout, StartedPayment, unavailable_message
 from oro_invoices.services.context import ServiceContext
-from oro_invoices.services.payment_records import attempt_view, check_request_key, find_attempt, new_public_id
+from oro_invoices.services.payment_records import (
+    attempt_view,
+    check_request_key,
+    find_attempt,
+    new_public_id,
+    shares_of,
+)
 
 #: The most invoices one payment pays.
 MAX_INVOICES = 50
@@ -160,13 +166,17 @@ class SeveralCheckout:
         return SeveralAvailability(PAYABLE, docs, amounts, currency, method)
 
     def start(self, invoice_ids: Sequence[int], *, actor: str, origin: str, return_path: str,
-              cancel_path: str, total: object = None, request_key: str | None = None) -> StartedPayment:
+              cancel_path: str, total: object = None, request_key: str | None = None,
+              payer_email: str = "") -> StartedPayment:
         """Record one payment attempt for the invoices ``invoice_ids`` (each paid in full) and ask
         the method what the payment page shows.
 
         :param total: the sum the customer saw (a decimal string), checked against the amounts due
             now: when one changed meanwhile, ``Conflict`` asks them to look again.
         :param request_key: the form's key: the same form sent again returns the attempt it started.
+        :param payer_email: who pays (the signed-in customer user): the provider is told their
+            address, never that of a colleague whose invoice is among those paid; an invoice of
+            theirs goes first, so that the provider's customer is theirs.
         :raises Conflict: the selection cannot be paid together (``SeveralAvailability.message``).
         """
         if origin not in ORIGINS:
@@ -175,11 +185,13 @@ class SeveralCheckout:
         available = self.availability(self.documents(invoice_ids))
         if not available or available.method is None:
             raise Conflict(available.message)
-        if total is not None and str(total).strip() != str(available.total_amount):
+        if total is not None and _decimal(total) != available.total_amount:
             raise Conflict(Message("What is due on these invoices changed meanwhile: it is now %(total)s. "
                                    "Check the amounts and pay again.",
                                    total=Amount(available.total_amount, available.currency)))
-        docs, method, currency = available.invoices, available.method, available.currency
+        method = available.method
+        available = _payer_first(available, payer_email)
+        docs, currency = available.invoices, available.currency
         lead = docs[0]
         policy = self.checkout.policy(lead.organization_id, lead.website_id)
         with self.ctx.translate_errors(), self.ctx.write() as s:
@@ -191,14 +203,12 @@ class SeveralCheckout:
             view = attempt_view(row)
         if view.finished:
             return StartedPayment(view, None, method.label)
-        numbers = ", ".join(doc.display_number for doc in docs)
         request = PaymentRequest(
             attempt_id=view.public_id, invoice=lead, amount=available.total, currency=currency,
-            description=f"Invoices {numbers}"[:1000],
-            return_url=absolute_link(policy.base_url, return_path),
+            description=description(docs), return_url=absolute_link(policy.base_url, return_path),
             cancel_url=absolute_link(policy.base_url, cancel_path),
-            customer_email=lead.customer_user_email, timestamp=self.ctx.clock(), config=policy.config,
-            invoices=docs)
+            customer_email=payer_email or lead.customer_user_email, timestamp=self.ctx.clock(),
+            config=policy.config, invoices=docs)
         try:
             page = method.start(request)
         except ProviderError as exc:
@@ -261,13 +271,38 @@ class SeveralCheckout:
                                    share.transaction_id) for share in shares_of(s, row))
 
 
-def shares_of(s: Session, attempt: PaymentAttempt) -> list[PaymentShare]:
-    """The shares of ``attempt`` in their order (empty for a payment of one invoice)."""
-    return list(s.execute(select(PaymentShare).where(PaymentShare.attempt_id == attempt.id)
-                          .order_by(PaymentShare.position)).scalars())
+#: The longest description a payment of several invoices gives its provider.
+DESCRIPTION_MAX = 255
 
 
-def share_attempt(s: Session, transaction_id: int) -> PaymentAttempt | None:
-    """The payment attempt of several invoices whose share was recorded as ``transaction_id``."""
-    return s.execute(select(PaymentAttempt).join(PaymentShare, PaymentShare.attempt_id == PaymentAttempt.id)
-                     .where(PaymentShare.transaction_id == transaction_id)).scalar_one_or_none()
+def description(docs: Sequence[InvoiceDocument]) -> str:
+    """What the provider shows of a payment of several invoices: "Invoices INV-1, INV-2", whole
+    numbers only: "Invoices INV-1, INV-2 and 48 more" when all would not fit."""
+    numbers = [doc.display_number for doc in docs]
+    for shown in range(len(numbers), 0, -1):
+        text = "Invoices " + ", ".join(numbers[:shown])
+        if shown < len(numbers):
+            text += f" and {len(numbers) - shown} more"
+        if len(text) <= DESCRIPTION_MAX:
+            return text
+    return f"{len(numbers)} invoices"
+
+
+def _decimal(value: object) -> Decimal | None:
+    """``value`` as a decimal (None when it is none: a damaged form, which never matches a total)."""
+    try:
+        found = Decimal(str(value).strip())
+    except ArithmeticError:
+        return None
+    return found if found.is_finite() else None
+
+
+def _payer_first(available: SeveralAvailability, payer_email: str) -> SeveralAvailability:
+    """``available`` with the payer's own invoices first (otherwise in the order chosen)."""
+    payer = payer_email.strip().casefold()
+    if not payer:
+        return available
+    order = sorted(range(len(available.invoices)),
+                   key=lambda i: available.invoices[i].customer_user_email.strip().casefold() != payer)
+    return replace(available, invoices=tuple(available.invoices[i] for i in order),
+                   amounts=tuple(available.amounts[i] for i in order))

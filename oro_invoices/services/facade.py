@@ -514,12 +514,14 @@ class InvoiceService:
         return self.several_checkout.availability(self.several_checkout.documents(invoice_ids))
 
     def start_several_payment(self, invoice_ids: Sequence[int], *, actor: str, origin: str, return_path: str,
-                              cancel_path: str, total: object = None,
-                              request_key: str | None = None) -> StartedPayment:
+                              cancel_path: str, total: object = None, request_key: str | None = None,
+                              payer_email: str = "") -> StartedPayment:
         """Record one payment attempt for several invoices, each paid in full, and get what the
-        payment page shows (``SeveralCheckout.start``)."""
+        payment page shows (``SeveralCheckout.start``; ``payer_email``: who pays, as the provider
+        is told)."""
         return self.several_checkout.start(invoice_ids, actor=actor, origin=origin, return_path=return_path,
-                                           cancel_path=cancel_path, total=total, request_key=request_key)
+                                           cancel_path=cancel_path, total=total, request_key=request_key,
+                                           payer_email=payer_email)
 
     def payment_attempt(self, public_id: str) -> AttemptView:
         """A payment attempt by its public id."""

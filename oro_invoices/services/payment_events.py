@@ -50,13 +50,15 @@ from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEven
 from oro_invoices.persistence.read_models import REFERENCE_KEY, REMITTANCE_KEY, RemittanceView
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received, note_received_together
 from oro_invoices.services.checkout import Checkout
-from oro_invoices.services.checkout_several import share_attempt, shares_of
 from oro_invoices.services.context import ServiceContext, current_batch
 from oro_invoices.services.payment_records import (
     AttemptView,
+    attempt_invoices,
     attempt_record,
     find_attempt,
     refunded_from,
+    share_attempt,
+    shares_of,
     still_held,
 )
 from oro_invoices.services.payments import Payments
@@ -330,8 +332,10 @@ class PaymentEvents:
             from_minor(attempt.amount, attempt.currency),
             tuple(display_number(invoices[share.invoice_id].invoice_number, share.invoice_id) for share in shares),
             tuple(share.invoice_id for share in shares)).to_data()
+        # a declined try received nothing: its shares name no payment received
         parts = [(share.invoice_id, {**record, "amount": str(from_minor(share.amount, attempt.currency)),
-                                     "data": {**record["data"], REMITTANCE_KEY: remittance}}) for share in shares]
+                                     "data": {**record["data"], **({REMITTANCE_KEY: remittance} if row.successful
+                                                                   else {})}}) for share in shares]
         recorded = self._record_parts(s, row, parts, actor, attempt)
         if isinstance(recorded, EventOutcome):
             return recorded
@@ -417,8 +421,11 @@ class PaymentEvents:
         row.outcome, row.reason = REFUSED, reason[:2000]
         if attempt is not None and attempt.status == "started":
             attempt.status, attempt.message, attempt.updated_at = "failed", reason[:2000], self.ctx.clock()
-        if row.invoice_id is not None:
-            activity.record(s, row.invoice_id, "payment", actor,
+        # a payment of several invoices: every one of them says so
+        for invoice_id in attempt_invoices(s, attempt) if attempt is not None else [row.invoice_id]:
+            if invoice_id is None:
+                continue
+            activity.record(s, invoice_id, "payment", actor,
                             Message("A notification from %(method)s (%(action)s) was refused: %(reason)s",
                                     method=self.checkout.methods.label(row.method),
                                     action=Message(action_label(row.action)), reason=reason),

@@ -15,7 +15,7 @@ from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.payment_methods import AttemptRecord
-from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
+from oro_invoices.persistence.models import PaymentAttempt, PaymentShare, PaymentTransaction
 
 #: A payment form's request key: what makes a resubmitted form return the attempt it started.
 REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -121,3 +121,20 @@ def reference_problems(reference: str, notes: str) -> list[tuple[str, str]]:
     if len(notes) > NOTES_MAX:
         errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
     return errors
+
+
+def shares_of(s: Session, attempt: PaymentAttempt) -> list[PaymentShare]:
+    """The shares of ``attempt`` in their order (empty for a payment of one invoice)."""
+    return list(s.execute(select(PaymentShare).where(PaymentShare.attempt_id == attempt.id)
+                          .order_by(PaymentShare.position)).scalars())
+
+
+def attempt_invoices(s: Session, attempt: PaymentAttempt) -> list[int]:
+    """The invoices an attempt is about: each of a payment of several, else its one invoice."""
+    return [share.invoice_id for share in shares_of(s, attempt)] or [attempt.invoice_id]
+
+
+def share_attempt(s: Session, transaction_id: int) -> PaymentAttempt | None:
+    """The payment attempt of several invoices whose share was recorded as ``transaction_id``."""
+    return s.execute(select(PaymentAttempt).join(PaymentShare, PaymentShare.attempt_id == PaymentAttempt.id)
+                     .where(PaymentShare.transaction_id == transaction_id)).scalar_one_or_none()

@@ -51,7 +51,6 @@ from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
 from oro_invoices.persistence.read_models import REFERENCE_KEY
 from oro_invoices.services.checkout import Checkout
-from oro_invoices.services.checkout_several import share_attempt
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_events import APPLIED, DUPLICATE, REFUSED, EventOutcome, PaymentEvents
 from oro_invoices.services.payment_records import (
@@ -60,6 +59,7 @@ from oro_invoices.services.payment_records import (
     new_public_id,
     pending_against,
     refunded_from,
+    share_attempt,
     still_held,
 )
 from oro_invoices.services.schemas import check_storable

@@ -119,9 +119,7 @@ class CheckoutPages:
     def apply_credit(self, req: Request) -> Response:
         """**Apply Credit** on the payment page (POST): the customer's credit pays what it covers of
         the invoice; back to the payment page for the rest (or to the invoice once it is paid)."""
-        viewer, doc = self._customer_invoice(req)
-        if not self.ctx.csrf.check(req):
-            raise CsrfRejected()
+        viewer, doc = self._customer_invoice(req)       # its CSRF token checked
         if not self._may_apply_credit(viewer, doc):
             raise PermissionDenied(_("Your account may not apply credit to this invoice."))
         try:
@@ -312,8 +310,11 @@ class CheckoutPages:
     def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
                      status: int = 200, receipt_url: str | None = None) -> Response:
         state = result_state(attempt)
+        paid = next((t for t in self.ctx.service.transactions(doc.id) if t.id == attempt.transaction_id), None) \
+            if state == "success" and attempt.transaction_id is not None else None
         html = self.ctx.render(
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
+            surplus=paid.surplus if paid is not None and paid.surplus else 0,
             guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
             can_pay=self.ctx.service.can_pay(doc), receipt_url=receipt_url)

@@ -12,6 +12,7 @@ chosen, with the ``oro_invoices.pay`` permission; one chosen invoice goes to its
 from __future__ import annotations
 
 import secrets
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -19,7 +20,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.integration.payment_methods import CLIENT_FORM, POST_FORM
-from oro_invoices.services.checkout_several import MAX_INVOICES, SeveralAvailability
+from oro_invoices.services.checkout_several import MAX_INVOICES, SeveralAvailability, ShareView
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.web import guard
 from oro_invoices.web.checkout_pages import ERROR_MESSAGE, CheckoutPages, csp_for, result_state
@@ -34,6 +35,8 @@ ENDPOINT_PAYMENT = "oro_invoices.storefront.payment"
 ENDPOINT_INDEX = "oro_invoices.storefront.index"
 ENDPOINT_VIEW = "oro_invoices.storefront.view"
 ENDPOINT_NOTIFY = "oro_invoices.storefront.payment_notify"
+#: The most invoices a Pay Invoices page lists (more is refused; the rule allows MAX_INVOICES).
+PAGE_MAX = 500
 
 
 class SeveralCheckoutPages:
@@ -51,13 +54,13 @@ class SeveralCheckoutPages:
         if not req.can("oro_invoices.pay"):
             raise PermissionDenied(_("Your account may not pay invoices. Ask your company's "
                                      "administrator for access."))
-        ids = list(dict.fromkeys(values))
-        if len(ids) > MAX_INVOICES:
+        if len(values) > PAGE_MAX:
             raise ValidationError([("invoice", _("One payment pays at most %(count)s invoices; %(chosen)s were "
-                                                 "chosen.", count=MAX_INVOICES, chosen=len(ids)))])
-        if any(parse_id(value) is None for value in ids):
+                                                 "chosen.", count=MAX_INVOICES, chosen=len(values)))])
+        ids = [parse_id(value) for value in values]
+        if any(found is None for found in ids):
             raise NotFound(_("That invoice does not exist."))
-        return viewer, [self.storefront.load_visible(viewer, value) for value in ids]
+        return viewer, [self.storefront.load_visible(viewer, value) for value in dict.fromkeys(ids)]
 
     def page(self, req: Request) -> Response:
         """The chosen invoices, what each owes and the sum, with Proceed with Payment."""
@@ -71,6 +74,8 @@ class SeveralCheckoutPages:
         available = self.ctx.service.several_payment_availability([doc.id for doc in docs]) if docs \
             else SeveralAvailability("none_chosen")
         problems = {doc.id: _(why) for doc, why in available.problems}
+        # some cannot be paid now (paid meanwhile, say): the others still can
+        rest = [doc for doc in docs if doc.id not in problems] if problems else []
         html = self.ctx.render(
             "storefront/payment_several.html", req, invoices=docs, available=available, problems=problems,
             amounts={doc.id: amount for doc, amount in zip(available.invoices, available.amounts, strict=False)},
@@ -78,20 +83,23 @@ class SeveralCheckoutPages:
             method_label=available.method.label if available.method is not None else "",
             request_key=secrets.token_urlsafe(24), action=self.ctx.url_for(ENDPOINT_START),
             list_url=self.ctx.url_for(ENDPOINT_INDEX), invoice_url=self._invoice_url,
-            show_customer=len(viewer.customers()) > 1)
+            show_customer=len(viewer.customers()) > 1, rest_url=self._rest_url(rest), rest_count=len(rest))
         return Response.html(html, status=status, title=_("Pay Invoices"))
 
     def start(self, req: Request) -> Response:
         """Proceed with Payment (POST): one attempt for the chosen invoices, then on to the provider."""
-        viewer, docs = self._chosen(req, req.form_lists.get("invoice", []))
-        if not docs:
-            return self._page(req, viewer, docs)
+        viewer, docs = self._chosen(req, req.form_lists.get("invoice", []))   # its CSRF token checked
+        if len(docs) < 2:       # one invoice is paid on its own page, where part of it may be paid
+            return Response.redirect(self.ctx.url_for(ENDPOINT_PAYMENT, invoice_id=docs[0].id)) if docs \
+                else self._page(req, viewer, docs)
         try:
+            if not req.form.get("total") or not req.form.get("request_key"):
+                raise ValidationError([("", _("The payment form is damaged; reload the page and try again."))])
             started = self.ctx.service.start_several_payment(
                 [doc.id for doc in docs], actor=CheckoutPages.actor(req, guest=False), origin="storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(docs)),
-                cancel_path=self._page_url(docs), total=req.form.get("total") or None,
-                request_key=req.form.get("request_key"))
+                cancel_path=self._page_url(docs), total=req.form.get("total"),
+                request_key=req.form.get("request_key"), payer_email=getattr(req.user, "email", "") or "")
         except (ValidationError, Conflict) as exc:
             _status, message = guard.friendly(exc)
             return self._page(req, viewer, docs, error=message,
@@ -118,12 +126,26 @@ class SeveralCheckoutPages:
         receipts = {doc.id: self.storefront.receipt_url(viewer, doc, paid[doc.id].transaction_id)
                     for doc in docs if state == "success"}
         again = (state == "error" and bool(self.ctx.service.several_payment_availability([d.id for d in docs])))
+        payable = self.ctx.service.payment_availabilities(docs)
         html = self.ctx.render(
             "storefront/payment_several_result.html", req, attempt=attempt, state=state, invoices=docs,
             shares=paid, receipts=receipts, error_message=_(ERROR_MESSAGE), invoice_url=self._invoice_url,
+            surplus=self._surplus(docs, paid) if state == "success" else 0,
+            still_due={doc.id for doc in docs if payable[doc.id]},
             numbers=", ".join(doc.display_number for doc in docs), list_url=self.ctx.url_for(ENDPOINT_INDEX),
             payment_url=self._page_url(docs) if again else None, seller=self.ctx.service.seller(docs[0]))
         return Response.html(html, title=result_title(state))
+
+    def _surplus(self, docs: list[InvoiceDocument], shares: dict[int, ShareView]) -> Decimal:
+        """What the payment brought over what its invoices still owed (one paid meanwhile, say):
+        kept as the customer's credit."""
+        kept = Decimal(0)
+        for doc in docs:
+            transaction_id = shares[doc.id].transaction_id
+            found = next((t for t in self.ctx.service.transactions(doc.id) if t.id == transaction_id), None) \
+                if transaction_id is not None else None
+            kept += found.surplus if found is not None and found.surplus else Decimal(0)
+        return kept
 
     def _attempt(self, req: Request, viewer: Viewer) -> tuple[AttemptView, list[InvoiceDocument]]:
         """The payment of several invoices named in the URL, and its invoices: 404 unless the user
@@ -143,6 +165,12 @@ class SeveralCheckoutPages:
 
     def result_url(self, attempt: AttemptView) -> str:
         return self.ctx.url_for(ENDPOINT_RESULT, attempt=attempt.public_id)
+
+    def _rest_url(self, docs: list[InvoiceDocument]) -> str:
+        """Where the invoices that can still be paid are paid: together, or one on its own page."""
+        if not docs:
+            return ""
+        return self._page_url(docs) if len(docs) > 1 else self.ctx.url_for(ENDPOINT_PAYMENT, invoice_id=docs[0].id)
 
     def _page_url(self, docs: list[InvoiceDocument]) -> str:
         return self.ctx.url_for(ENDPOINT_PAGE) + "?" + urlencode([("invoice", doc.id) for doc in docs])

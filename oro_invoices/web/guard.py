@@ -55,7 +55,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         return status, _(exc.message)
     if isinstance(exc, errors.ValidationError):
         # two fields of one label (a dialog's body, checked as text and as its HTML) say it once
-        parts = dict.fromkeys(f"{_field_label(f)}: {_(m)}" if f else _(m) for f, m in exc.errors)
+        parts = dict.fromkeys(f"{_field_label(f)}: {_(m)}" if f and f not in _UNLABELLED else _(m)
+                              for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageError):
         log.error("storage problem: %s", exc.message)
@@ -72,7 +73,10 @@ _FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("
                  "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
                  "cursor": N_("Page"), "invoice_date": N_("Invoice date"), "amount": N_("Amount"),
                  "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date"),
-                 "template": N_("Template"), "received_on": N_("Received on"), "reference": N_("Reference")}
+                 "template": N_("Template"), "received_on": N_("Received on"), "reference": N_("Reference"),
+                 "invoice": N_("Invoices")}
+#: Fields whose messages say what they are about themselves ("The payment form is damaged; …").
+_UNLABELLED = frozenset({"request_key", "origin"})
 
 
 def field_errors(exc: errors.ValidationError) -> dict[str, str]:

@@ -45,6 +45,10 @@ class StorefrontRow:
     #: whether the row may be ticked for Pay Selected (paid online here, with a method that takes
     #: several invoices in one payment)
     selectable: bool = False
+    #: what Pay Selected would pay of it (its amount due beyond what authorizations hold), as a
+    #: plain decimal for the page's running total
+    payable: str = ""
+    currency: str = ""
 
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
@@ -72,5 +76,6 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             payment_badge=NOTHING if credit_note else payment_badge(inv.payment_status),
             overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
             payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else "",
-            customer=inv.customer_name, selectable=selectable(inv)))
+            customer=inv.customer_name, selectable=selectable(inv),
+            payable=str(inv.amount_due - inv.amount_held), currency=inv.currency))
     return rows

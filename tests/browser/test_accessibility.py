@@ -277,12 +277,14 @@ def test_pay_selected_from_the_list_to_the_result(page: Page, shop, axe):
     docs = [service.get(service.find_id(external_id=e)) for e in ("ERP-SO-1002-2", "ERP-SO-1003-3")]
     customer_login(page, base_url, "ben.ortiz@acme.example")
     page.goto(f"{base_url}/customer/invoices")
+    expect(page.get_by_role("button", name="Pay Selected")).to_be_disabled()     # nothing ticked yet
     for doc in docs:
         page.get_by_role("checkbox", name=f"Select invoice {doc.invoice_number} to pay").check()
+    total = sum(d.amount_due for d in docs)
+    expect(page.locator("#oi-pay-selected-summary")).to_have_text(f"Selected: 2 \u00b7 €{total:,.2f}")
     found = [f"list with invoices ticked: {line}" for line in blocking(audit(page, axe))]
     page.get_by_role("button", name="Pay Selected").click()
     expect(page.get_by_role("heading", name="Pay Invoices")).to_be_visible()
-    total = sum(d.amount_due for d in docs)
     expect(page.locator("#oi-pay-several-total")).to_have_text(f"€{total:,.2f}")
     found += [f"pay invoices page: {line}" for line in blocking(audit(page, axe))]
     page.get_by_role("button", name="Proceed with Payment").click()
@@ -291,8 +293,8 @@ def test_pay_selected_from_the_list_to_the_result(page: Page, shop, axe):
     page.get_by_label("Security code").fill("123")
     page.get_by_role("button", name="Pay Now").click()
     expect(page.get_by_role("heading", name="Payment Successful")).to_be_visible()
-    # in the order the list showed them (newest first)
-    numbers = ", ".join(d.invoice_number for d in reversed(docs))
+    # Ben's own invoice (ERP-SO-1002-2) first: the payer's lead the payment
+    numbers = ", ".join(d.invoice_number for d in docs)
     expect(page.get_by_role("status")).to_contain_text(f"Invoices {numbers} were successfully processed.")
     found += [f"result of a payment of several invoices: {line}" for line in blocking(audit(page, axe))]
     assert all(service.get(d.id).payment_status.value == "paid_in_full" for d in docs)

@@ -208,3 +208,53 @@ def test_with_a_method_that_pays_one_invoice_at_a_time_nothing_can_be_ticked(sho
     assert 'id="oi-pay-selected"' not in listing and 'form="oi-pay-selected"' not in listing
     _docs, url = chosen(client, *OPEN)
     assert "OroPay takes one invoice at a time here" in text_of(client.get(url).get_data(as_text=True))
+
+
+def test_a_posted_form_is_checked_as_the_page_made_it(shop):
+    """One invoice goes to its own page; a form without its total or key is damaged; ids written
+    twice count once."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    docs, url = chosen(client, *OPEN)
+    fields = form_fields(client.get(url).get_data(as_text=True))
+    one = MultiDict([(k, v) for k, v in fields.items(multi=True) if not (k == "invoice" and v == str(docs[1].id))])
+    answer = client.client.post(PAGE, data=one)
+    assert answer.status_code in (302, 303) and answer.headers["Location"].endswith(f"/customer/invoices/{docs[0].id}/payment")
+    for missing in ("total", "request_key"):
+        damaged = MultiDict([(k, v) for k, v in fields.items(multi=True) if k != missing])
+        answer = client.client.post(PAGE, data=damaged)
+        assert answer.status_code == 422, missing
+        assert "The payment form is damaged; reload the page and try again." in text_of(answer.get_data(as_text=True))
+    assert all(client.service.transactions(d.id) == [] or d.amount_paid for d in docs)
+    twice = client.get(f"{PAGE}?invoice={docs[0].id}&invoice=0{docs[0].id}&invoice={docs[1].id}").get_data(as_text=True)
+    assert twice.count(f'<tr data-invoice-id="{docs[0].id}"') == 1
+    too_many = client.get(PAGE + "?" + "&".join(f"invoice={n}" for n in range(1, 502)))
+    assert too_many.status_code == 422
+    assert "Invoices: One payment pays at most 50 invoices; 501 were chosen." in text_of(too_many.get_data(as_text=True))
+
+
+def test_when_one_was_paid_meanwhile_the_others_can_still_be_paid(shop, admin):
+    configure(shop[0])
+    client = customer(shop, "amanda.cole@acme.example")
+    docs, url = chosen(client, "ERP-SO-1002-2", "ERP-SO-1003-3", "ERP-SO-1005-5")
+    admin.service.record_payment(docs[0].id, {"method": "manual", "action": "charge",
+                                              "amount": str(docs[0].amount_due)})
+    html = client.get(url).get_data(as_text=True)
+    link = re.search(r'id="oi-pay-the-rest" href="([^"]+)"', html)
+    assert "Pay the 2 invoices that can be paid" in text_of(html)
+    assert link.group(1).replace("&amp;", "&") == f"{PAGE}?invoice={docs[1].id}&invoice={docs[2].id}"
+
+
+def test_money_over_what_was_due_is_said_on_the_result_page(shop, admin):
+    """The customer pays two invoices; one is paid by bank transfer while they are at the hosted page:
+    the payment is recorded, and the result page says what of it is kept as their credit."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    docs, url = chosen(client, *OPEN)
+    handover = proceed(client, url).get_data(as_text=True)
+    admin.service.record_payment(docs[1].id, {"method": "manual", "action": "charge",
+                                              "amount": str(docs[1].amount_due)})
+    reply, _ = hpp_answer(client, handover)
+    text = text_of(follow(client, reply).get_data(as_text=True))
+    assert (f"€{docs[1].amount_due:,.2f} of it was over what was still due (paid meanwhile): it is kept as your "
+            "credit for your next invoices.") in text

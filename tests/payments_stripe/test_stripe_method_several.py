@@ -87,3 +87,20 @@ def test_with_authorize_only_invoices_are_paid_one_at_a_time(db, stripe_account)
     available = service.several_payment_availability([first.id, second.id])
     assert not available and "Stripe takes one invoice at a time here" in available.message
     assert not service.pays_several(first.organization_id, first.website_id)
+
+
+def test_the_stripe_customer_is_the_payers_never_a_colleagues(db, stripe_account):
+    """A colleague pays two invoices of another customer user: Stripe gets no customer of that user
+    (their history and receipts are not the payer's); the invoices' own user paying gets theirs."""
+    service, _ = stripe_service(db, stripe_account)
+    first, second = two(service)
+    client = stripe_account.client()
+
+    def intent_of(payer):
+        started = service.start_several_payment([first.id, second.id], actor=payer, origin="storefront",
+                                                return_path="/invoices/pay/notify/stripe", cancel_path="/pay",
+                                                payer_email=payer)
+        return client.v1.payment_intents.retrieve(intent_id(started.page))
+    assert intent_of("colleague@acme.test").customer is None
+    mine = intent_of(first.customer_user_email)
+    assert mine.customer and client.v1.customers.retrieve(mine.customer).email == first.customer_user_email

@@ -231,7 +231,7 @@ def test_what_an_open_authorization_holds_is_not_offered_to_pay_again(db):
     assert (held.payment_status, held.amount_due, held.amount_held) == (
         PaymentStatus.PAID_PARTIALLY, Decimal("131.86"), Decimal("131.86"))
     assert reason(service, held) == "nothing_due" and not service.can_pay(held)
-    with pytest.raises(Conflict, match="nothing is due"):
+    with pytest.raises(Conflict, match="cannot be paid again: its payment is authorized and the seller collects it"):
         start(service, doc.id)
 
 

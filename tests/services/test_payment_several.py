@@ -86,7 +86,7 @@ def test_a_declined_charge_is_recorded_on_each_invoice_which_stay_payable(db):
     assert outcome.attempt.status == "failed"
     for doc in (first, second):
         [tx] = service.transactions(doc.id)
-        assert not tx.successful
+        assert not tx.successful and tx.remittance is None          # nothing was received
         assert service.get(doc.id).payment_status is PaymentStatus.DECLINED
         assert service.can_pay(service.get(doc.id))
     assert service.several_payment_availability([first.id, second.id])
@@ -100,6 +100,8 @@ def test_a_charge_of_another_amount_is_refused_and_records_nothing(db):
     assert [o.outcome for o in outcome.outcomes] == ["refused"]
     assert "started for 331.86 USD" in outcome.outcomes[0].reason
     assert service.transactions(first.id) == [] and service.transactions(second.id) == []
+    for doc in (first, second):                                    # each invoice's activity says so
+        assert any("was refused" in str(a.summary) for a in service.activities(doc.id))
 
 
 def test_an_authorization_reported_for_several_invoices_is_refused(db):
@@ -191,8 +193,42 @@ def test_a_total_that_changed_since_the_page_was_shown_is_refused(db):
     first, second = two_invoices(service)
     with pytest.raises(Conflict, match="changed meanwhile: it is now 331.86 USD"):
         start_several(service, [first.id, second.id], total="300.00")
+    with pytest.raises(Conflict, match="changed meanwhile"):
+        start_several(service, [first.id, second.id], total="not a number")
     assert fake.started == []
-    assert start_several(service, [first.id, second.id], total="331.86").page is not None
+    # the same amount written another way is the same amount
+    assert start_several(service, [first.id, second.id], total="331.860").page is not None
+
+
+def test_the_payer_is_who_the_provider_is_told_of_and_their_invoice_goes_first(db):
+    """A colleague's invoice chosen first: the provider still gets the payer's address, and the
+    payer's own invoice leads the payment (its customer user is the provider's customer)."""
+    service, _, fake = payment_service(db)
+    colleague = posted_invoice(service, customer_user_email="colleague@acme.test", customer_user_id=101)
+    own = posted_invoice(service)                                          # buyer@acme.test's
+    started = start_several(service, [colleague.id, own.id], payer_email="BUYER@acme.test")
+    request = fake.started[-1]
+    assert request.customer_email == "BUYER@acme.test"
+    assert request.invoice.id == own.id and [d.id for d in request.invoices] == [own.id, colleague.id]
+    assert started.attempt.invoice_id == own.id
+    # nobody's invoice is the payer's: the first chosen leads, the payer's address is given
+    third = posted_invoice(service, customer_user_email="third@acme.test", customer_user_id=102)
+    start_several(service, [third.id, colleague.id], payer_email="buyer@acme.test")
+    assert fake.started[-1].invoice.id == third.id and fake.started[-1].customer_email == "buyer@acme.test"
+
+
+def test_the_providers_description_names_whole_invoice_numbers():
+    from oro_invoices.services.checkout_several import DESCRIPTION_MAX, description
+
+    class Doc:
+        def __init__(self, n):
+            self.display_number = f"INV-2026-12-{n:05d}"
+    assert description([Doc(1), Doc(2)]) == "Invoices INV-2026-12-00001, INV-2026-12-00002"
+    many = description([Doc(n) for n in range(50)])
+    assert len(many) <= DESCRIPTION_MAX and many.endswith(" more") and "INV-2026-12-00000, " in many
+    shown = many.removeprefix("Invoices ").split(" and ")[0].split(", ")
+    assert all(len(number) == 17 for number in shown)                      # no number cut
+    assert many.endswith(f" and {50 - len(shown)} more")
 
 
 @pytest.mark.parametrize("case", ["draft", "paid", "currency", "external", "one_at_a_time", "too_large", "too_many"])

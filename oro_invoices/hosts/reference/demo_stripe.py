@@ -78,6 +78,10 @@ def configure_stripe(app: flask.Flask, demo: StripeDemo, *, base_url: str,
               stripe_settings.JS_URL: demo.js_url}
     for organization_id in organization_ids:
         settings.apply(values, "organization", organization_id)
+    # Stripe's events about no payment started here (a refund made in its Dashboard) are verified
+    # with the global settings: the demo's organizations share one Stripe account
+    settings.apply({key: values[key] for key in (stripe_settings.SECRET_KEY, stripe_settings.WEBHOOK_SECRET,
+                                                stripe_settings.API_BASE)})
     webhook_url = absolute_link(base_url, str(host.urls.url_for(NOTIFY_ENDPOINT, method="stripe")))
     return {"webhook_url": webhook_url, "webhook_secret": demo.webhook_secret,
             "publishable_key": demo.publishable_key, "api_base": demo.api_base, "js_url": demo.js_url,

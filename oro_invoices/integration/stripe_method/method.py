@@ -141,7 +141,8 @@ class StripeMethod:
         }
         import stripe
         try:
-            customer = customer_for(client, invoice)
+            # a payment of several invoices is its payer's: the invoice's customer user only when they pay
+            customer = customer_for(client, invoice) if _paid_by_its_customer_user(request) else None
             if customer:
                 params["customer"] = customer
                 if settings.keeps_cards:
@@ -381,9 +382,29 @@ class StripeMethod:
             return None
 
 
+def _paid_by_its_customer_user(request: PaymentRequest) -> bool:
+    """Whether the payment's Stripe customer is the invoice's customer user's: always for one invoice;
+    for several, only when that user is who pays (``customer_email``)."""
+    return not request.invoices or (
+        request.customer_email.strip().casefold() == request.invoice.customer_user_email.strip().casefold())
+
+
 def _several_metadata(request: PaymentRequest) -> dict[str, str]:
-    """Of a payment of several invoices, their ids and numbers (each cut to Stripe's 500 characters)."""
+    """Of a payment of several invoices, their ids and numbers, as many whole ones as Stripe's 500
+    characters hold (then ``invoice_count`` says how many there are)."""
     if not request.invoices:
         return {}
-    return {reports.INVOICE_IDS_KEY: ",".join(str(doc.id) for doc in request.invoices)[:METADATA_VALUE],
-            reports.INVOICE_NUMBERS_KEY: ", ".join(doc.display_number for doc in request.invoices)[:METADATA_VALUE]}
+    return {reports.INVOICE_IDS_KEY: _whole(",", [str(doc.id) for doc in request.invoices]),
+            reports.INVOICE_NUMBERS_KEY: _whole(", ", [doc.display_number for doc in request.invoices]),
+            reports.INVOICE_COUNT_KEY: str(len(request.invoices))}
+
+
+def _whole(separator: str, values: list[str]) -> str:
+    """``values`` joined, as many whole ones as fit in a metadata value."""
+    text = ""
+    for value in values:
+        joined = f"{text}{separator}{value}" if text else value
+        if len(joined) > METADATA_VALUE:
+            break
+        text = joined
+    return text

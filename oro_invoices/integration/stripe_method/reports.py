@@ -24,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
 #: The metadata keys the add-on puts on its PaymentIntents and refunds.
 ATTEMPT_KEY, INVOICE_ID_KEY, INVOICE_NUMBER_KEY = "attempt_id", "invoice_id", "invoice_number"
 #: The metadata of a PaymentIntent paying several invoices: all their ids and numbers.
-INVOICE_IDS_KEY, INVOICE_NUMBERS_KEY = "invoice_ids", "invoice_numbers"
+INVOICE_IDS_KEY, INVOICE_NUMBERS_KEY, INVOICE_COUNT_KEY = "invoice_ids", "invoice_numbers", "invoice_count"
 
 
 def field(obj: Any, name: str) -> Any:

@@ -51,7 +51,7 @@ from oro_invoices.persistence.received_payments import (
     take_received_together,
 )
 from oro_invoices.services.mail import history
-from oro_invoices.services.mail.compose import is_address, pdf_filename
+from oro_invoices.services.mail.compose import MAX_SUBJECT, is_address, pdf_filename
 from oro_invoices.services.mail.service import AlreadySent
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -153,7 +153,7 @@ class PaymentReceipts:
                      transaction_id, invoice.display_number)
             return None
         try:
-            return self.mail.send(invoice.id, to=to, cc=cc, subject=draft.subject, html=draft.html,
+            return self.mail.send(invoice.id, to=to, cc=cc, subject=shortened(draft.subject), html=draft.html,
                                   text=draft.text, attach_pdf=False, actor=actor, template=template,
                                   once=f"{name}-receipt-{transaction_id}", extra_attachments=receipt)
         except AlreadySent:
@@ -177,8 +177,13 @@ class PaymentReceipts:
                 by_address.setdefault(self.mail.customer_address(invoice).lower(), []).append((invoice, payment))
         queued = []
         for shares in by_address.values():
-            view = self.send(shares[0][1].transaction_id, actor=actor) if len(shares) == 1 \
-                else self._send_shares(shares, actor)
+            try:
+                view = self.send(shares[0][1].transaction_id, actor=actor) if len(shares) == 1 \
+                    else self._send_shares(shares, actor)
+            except Exception:  # one customer's receipt failing never keeps the others'
+                log.exception("The receipt of payment transactions %s was not queued.",
+                              [payment.transaction_id for _, payment in shares])
+                continue
             if view is not None:
                 queued.append(view)
         return queued
@@ -196,7 +201,7 @@ class PaymentReceipts:
                      [share.transaction_id for _, share in shares], lead.display_number)
             return None
         try:
-            view = self.mail.send(lead.id, to=to, cc=cc, subject=draft.subject, html=draft.html, text=draft.text,
+            view = self.mail.send(lead.id, to=to, cc=cc, subject=shortened(draft.subject), html=draft.html, text=draft.text,
                                   attach_pdf=False, actor=actor, template=RECEIPT_TEMPLATE,
                                   once=f"payment-receipt-{payment.transaction_id}", extra_attachments=attachments)
         except AlreadySent:
@@ -224,6 +229,14 @@ class PaymentReceipts:
         except Exception:  # the email still confirms the payment
             log.exception("The receipt PDF of payment transaction %s was not attached.", payment.transaction_id)
             return ()
+
+
+def shortened(subject: str) -> str:
+    """``subject`` within what an email's subject may hold (a host's template listing every
+    invoice of a large payment), cut at a word with an ellipsis."""
+    if len(subject) <= MAX_SUBJECT:
+        return subject
+    return subject[:MAX_SUBJECT - 1].rsplit(" ", 1)[0].rstrip(",;") + "…"
 
 
 def _recipients(to: tuple[str, ...], payer: str) -> tuple[tuple[str, ...], tuple[str, ...]]:

@@ -64,7 +64,36 @@
       if (all) { showSelection(all); }
     }
   });
+  // <output data-oi-pay-summary data-oi-selected="Selected: %(count)s">: how many invoices are
+  // ticked for Pay Selected (<input data-oi-pay-select data-amount data-currency>) and, when they
+  // are in one currency, what they come to.
+  function showPaySummary() {
+    var output = document.querySelector("output[data-oi-pay-summary]");
+    if (!output) { return; }
+    var ticked = Array.prototype.filter.call(document.querySelectorAll("input[data-oi-pay-select]"),
+                                             function (box) { return box.checked; });
+    var currencies = {}, total = 0;
+    ticked.forEach(function (box) {
+      currencies[box.getAttribute("data-currency")] = true;
+      total += Number(box.getAttribute("data-amount"));
+    });
+    var text = ticked.length ? output.getAttribute("data-oi-selected").replace("%(count)s", String(ticked.length)) : "";
+    var codes = Object.keys(currencies);
+    if (codes.length === 1) {
+      text += " \u00b7 " + new Intl.NumberFormat(document.documentElement.lang || undefined,
+        {style: "currency", currency: codes[0]}).format(total);
+    }
+    output.value = text;
+    var button = document.getElementById("oi-pay-selected-button");
+    if (button) { button.disabled = ticked.length === 0; }     // nothing ticked: nothing to pay yet
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target instanceof HTMLInputElement && event.target.hasAttribute("data-oi-pay-select")) {
+      showPaySummary();
+    }
+  });
   function showSelectAll() {
+    showPaySummary();            // the browser may have kept ticks across a reload
     Array.prototype.forEach.call(document.querySelectorAll("input[data-oi-select-all]"), function (all) {
       all.hidden = false;
       showSelection(all);      // the browser may have kept ticks across a reload

@@ -470,3 +470,24 @@ def test_invoices_of_one_customer_user_paid_together_get_one_receipt_listing_the
     assert f"thank you for your payment of $463.72 for invoices {numbers}." in text
     assert f"Invoices {numbers} are now paid in full." in text
     assert text.count("Paid: $231.86") == 2
+
+
+def test_a_receipt_for_many_invoices_counts_them_in_its_subject(db):
+    service, _, mail = receipting(db)
+    docs = [posted_invoice(service) for _ in range(6)]
+    started = service.start_several_payment([d.id for d in docs], actor="buyer@acme.test", origin="storefront",
+                                            return_path="/invoices/pay/notify/fakepay", cancel_path="/pay")
+    attempt = started.attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 6 * 23186)))
+    [receipt] = receipts(mail, docs[0].id)
+    assert receipt.subject == "Payment received for 6 invoices"
+    assert f"for invoices {docs[0].display_number}, " in text_of(mail, receipt)
+
+
+def test_a_subject_too_long_for_an_email_is_cut_at_a_word():
+    from oro_invoices.services.mail.receipts import shortened
+    subject = "Payment received for invoices " + ", ".join(f"INV-2026-12-{n:05d}" for n in range(40))
+    cut = shortened(subject)
+    assert len(cut) <= 500 and cut.endswith("…") and cut.startswith("Payment received for invoices INV-")
+    assert cut[:-1].split(", ")[-1].startswith("INV-2026-12-") and len(cut[:-1].split(", ")[-1]) == 17
+    assert shortened("Payment received for invoice INV-1") == "Payment received for invoice INV-1"
