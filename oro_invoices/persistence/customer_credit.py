@@ -8,6 +8,9 @@ what went out (applied to an invoice, given back outside the add-on). The balanc
 of the ledger; ``balance_after`` says what it was after each entry.
 
 Amounts are integer minor units of ``currency``.
+
+Each entry written is noted on its session; ``take_entries`` hands over, just before the commit,
+those still there (not undone by a rolled-back savepoint), for the outgoing events.
 """
 from __future__ import annotations
 
@@ -38,6 +41,7 @@ from oro_invoices.persistence.types import UTCDateTime
 CREDIT_METHOD = "customer_credit"
 BALANCE_TABLE = "oro_invoice_customer_credit"
 ENTRY_TABLE = "oro_invoice_credit_entry"
+_WRITTEN = "oro_invoices.credit_entries_written"
 
 
 class EntryKind(str, Enum):
@@ -151,7 +155,19 @@ def change(s: Session, row: CustomerCreditRow, amount: int, kind: EntryKind, *, 
                            notes=notes, actor=actor, request_key=request_key, created_at=now)
     s.add(entry)
     s.flush()
+    s.info.setdefault(_WRITTEN, set()).add(entry.id)
     return entry
+
+
+def take_entries(s: Session) -> list[CreditEntryRow]:
+    """The entries this session wrote that its transaction still holds, oldest first; forgets the
+    notes. (An entry of a rolled-back savepoint is no longer in the table, so it is left out.)"""
+    written: set[int] = s.info.pop(_WRITTEN, set())
+    if not written:
+        return []
+    s.flush()
+    return list(s.execute(select(CreditEntryRow).where(CreditEntryRow.id.in_(sorted(written)))
+                          .order_by(CreditEntryRow.id)).scalars())
 
 
 def balance(s: Session, owner: Owner) -> int:

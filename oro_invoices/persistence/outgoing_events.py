@@ -15,9 +15,10 @@ Statuses::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from sqlalchemy import BigInteger, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, utcnow
 from oro_invoices.persistence.types import UTCDateTime
@@ -45,7 +46,8 @@ class OutgoingEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     event_id: Mapped[str] = mapped_column(String(36))
     event_type: Mapped[str] = mapped_column(String(64))
-    invoice_id: Mapped[int] = mapped_column(BigInteger)
+    #: The invoice the event is about; None for an event about none (credit given back).
+    invoice_id: Mapped[int | None] = mapped_column(BigInteger)
     organization_id: Mapped[int] = mapped_column(BigInteger)
     endpoint_url: Mapped[str] = mapped_column(String(2048))
     body: Mapped[str] = mapped_column(Text)
@@ -59,3 +61,16 @@ class OutgoingEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     delivered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+def queue(s: Session, *, event_id: str, event_type: str, body: str, organization_id: int,
+          invoice_id: int | None, endpoint_urls: Sequence[str], at: dt.datetime) -> int:
+    """Write one pending row of the event per endpoint, due at once, in the session's
+    transaction; returns how many."""
+    for url in endpoint_urls:
+        s.add(OutgoingEvent(
+            event_id=event_id, event_type=event_type, invoice_id=invoice_id,
+            organization_id=organization_id, endpoint_url=url, body=body, status=PENDING,
+            attempts=0, next_attempt_at=at, last_error="", created_at=at, updated_at=at))
+    s.flush()
+    return len(endpoint_urls)

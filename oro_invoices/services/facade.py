@@ -46,6 +46,7 @@ from oro_invoices.services.context import (
     Renderer,
     ServiceContext,
 )
+from oro_invoices.services.credit_events import CustomerCreditEvents
 from oro_invoices.services.credit_notes import Corrections, Creditable, CreditNotes, CreditResult, ReissueResult
 from oro_invoices.services.customer_credit import CustomerCredit, CustomerCreditView, PaidOut
 from oro_invoices.services.documents import Documents
@@ -91,6 +92,7 @@ class InvoiceService:
         self.manual_payments = ManualPayments(self.context, self.reads, self.payments)
         self.lifecycle = Lifecycle(self.context, self.reads, self.documents, self.payments)
         self.status_events = PaymentStatusEvents(self.context)
+        self.credit_events = CustomerCreditEvents(self.context)
         self.checkout = Checkout(self.context, self.reads)
         self.several_checkout = SeveralCheckout(self.context, self.checkout)
         self.payment_events = PaymentEvents(self.context, self.payments, self.checkout)

@@ -69,12 +69,7 @@ class PaymentStatusEvents:
         """Write one outbox row per configured endpoint; returns how many."""
         endpoints = parse_endpoints(self.ctx.setting(ENDPOINTS_SETTING,
                                                      organization_id=event.organization_id))
-        body = event.body()
-        for endpoint in endpoints:
-            session.add(outbox.OutgoingEvent(
-                event_id=event.id, event_type=event.type, invoice_id=event.invoice_id,
-                organization_id=event.organization_id, endpoint_url=endpoint.url, body=body,
-                status=outbox.PENDING, attempts=0, next_attempt_at=event.occurred_at,
-                last_error="", created_at=event.occurred_at, updated_at=event.occurred_at))
-        session.flush()
-        return len(endpoints)
+        return outbox.queue(session, event_id=event.id, event_type=event.type, body=event.body(),
+                            organization_id=event.organization_id, invoice_id=event.invoice_id,
+                            endpoint_urls=[endpoint.url for endpoint in endpoints],
+                            at=event.occurred_at)

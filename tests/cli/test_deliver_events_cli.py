@@ -1,6 +1,9 @@
 """``oro-invoices deliver-events``: built through the composition root, a summary line, exit codes."""
 from __future__ import annotations
 
+import datetime as dt
+import json
+
 import pytest
 from sqlalchemy import select
 from support.payloads import invoice_payload
@@ -50,6 +53,26 @@ def test_delivers_through_the_composition_root(sqlite_db, host, capsys, monkeypa
     assert capsys.readouterr().out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
     assert [(c.database_url, c.webhook_timeout) for c in built] == [(sqlite_db.url, 5.0)]
     assert len(receiver.requests) == 1 and statuses(sqlite_db) == ["delivered"]
+
+
+def test_delivers_an_event_about_no_invoice(sqlite_db, host, capsys):
+    """Credit given back outside the add-on is a ``customer.credit_updated`` event of no invoice."""
+    settings = Settings(host.config)
+    svc = InvoiceService(sqlite_db, settings=settings)
+    inv = svc.post(svc.create(invoice_payload()).id)     # 231.86 USD; 18.14 over it kept as credit
+    svc.record_received_payment(inv.id, amount="250.00", method="bank_transfer", received_on=dt.date.today(), actor="admin",
+                                request_key="b" * 24, keep_surplus=True)
+    with Receiver() as receiver:
+        settings.set("oro_invoices.webhooks.endpoints", [{"url": receiver.url, "secret": SECRET}])
+        svc.pay_out_credit(10, organization_id=1, currency="USD", amount="18.14", reference="TRF-1", actor="admin")
+        code = main(["deliver-events", "--db", sqlite_db.url], host=host)
+    assert code == 0
+    assert capsys.readouterr().out == "claimed 1: 1 delivered, 0 to retry, 0 failed\n"
+    [request] = receiver.requests
+    assert request.headers["Oro-Invoices-Event-Type"] == "customer.credit_updated"
+    data = json.loads(request.body)["data"]
+    assert (data["kind"], data["change"], data["balance"], data["invoice_id"]) == ("paid_out", "-18.14", "0.00", None)
+    assert statuses(sqlite_db) == ["delivered"]
 
 
 def test_nothing_due_is_a_quiet_success(sqlite_db, host, capsys):

@@ -1,4 +1,5 @@
-"""The ``invoice.payment_status_updated`` event as a value and as the JSON endpoints receive."""
+"""The outgoing events (``invoice.payment_status_updated``, ``customer.credit_updated``) as values and as
+the JSON endpoints receive."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,7 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from oro_invoices.domain.events import PAYMENT_STATUS_UPDATED, PaymentStatusUpdated
+from oro_invoices.domain.events import (
+    CUSTOMER_CREDIT_UPDATED,
+    PAYMENT_STATUS_UPDATED,
+    CustomerCreditUpdated,
+    PaymentStatusUpdated,
+)
 from oro_invoices.domain.invoice import PaymentStatus
 
 FIELDS = dict(id="e-1", invoice_id=9, invoice_number=None, organization_id=3,
@@ -36,3 +42,35 @@ def test_it_is_frozen_and_needs_an_aware_time():
         event.amount_due = Decimal("0")  # type: ignore[misc]
     with pytest.raises(ValueError, match="timezone-aware"):
         PaymentStatusUpdated(occurred_at=dt.datetime(2026, 11, 3), **FIELDS)
+
+
+CREDIT = dict(id="e-2", entry_id=41, organization_id=3, customer_id=10, currency="JPY", kind="paid_out",
+              change=Decimal("-1500"), balance=Decimal("0"), invoice_id=None, invoice_number=None,
+              credit_note_id=None, reference="Virement n\u00b0 7")
+
+
+def test_a_credit_change_is_compact_ascii_json_with_the_currencys_decimals():
+    occurred = dt.datetime(2026, 11, 3, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))
+    event = CustomerCreditUpdated(occurred_at=occurred, **CREDIT)
+    body = event.body()
+    assert body.isascii() and ", " not in body and ": " not in body and "\\u00b0" in body
+    assert json.loads(body) == {
+        "id": "e-2", "type": CUSTOMER_CREDIT_UPDATED, "occurred_at": "2026-11-03T09:30:00+00:00",
+        "data": {"entry_id": 41, "organization_id": 3, "customer_id": 10, "currency": "JPY", "kind": "paid_out",
+                 "change": "-1500", "balance": "0", "invoice_id": None, "invoice_number": None,
+                 "credit_note_id": None, "reference": "Virement n\u00b0 7"}}
+    usd = CustomerCreditUpdated(occurred_at=occurred, **{**CREDIT, "currency": "USD", "kind": "credit_note",
+                                                         "change": Decimal("107.00"), "balance": Decimal("0E-2"),
+                                                         "invoice_id": 5, "invoice_number": "INV-1",
+                                                         "credit_note_id": 6})
+    data = json.loads(usd.body())["data"]
+    assert (data["change"], data["balance"], data["invoice_id"], data["credit_note_id"]) == ("107.00", "0.00", 5, 6)
+    assert event.type == "customer.credit_updated"
+
+
+def test_a_credit_change_is_frozen_and_needs_an_aware_time():
+    event = CustomerCreditUpdated(occurred_at=dt.datetime(2026, 11, 3, tzinfo=dt.UTC), **CREDIT)
+    with pytest.raises(AttributeError):
+        event.balance = Decimal("1")  # type: ignore[misc]
+    with pytest.raises(ValueError, match="timezone-aware"):
+        CustomerCreditUpdated(occurred_at=dt.datetime(2026, 11, 3), **CREDIT)

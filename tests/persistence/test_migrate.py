@@ -289,3 +289,45 @@ def _held(db, invoices):
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT invoice_id, amount_held FROM oro_invoice_payment_state")).all()
     return {invoice_id: held for invoice_id, held in rows if invoice_id in invoices}
+
+
+def test_revision_0035_keeps_events_about_no_invoice_and_its_downgrade_removes_them(db):
+    import datetime as dt
+
+    from oro_invoices.persistence.outgoing_events import OutgoingEvent
+
+    at = dt.datetime(2026, 11, 30, 9, 40, tzinfo=dt.UTC)
+
+    def event(n: int, invoice_id: int | None) -> OutgoingEvent:
+        return OutgoingEvent(event_id=f"event-{n}", event_type="customer.credit_updated", invoice_id=invoice_id,
+                             organization_id=1, endpoint_url="https://erp.example/hooks", body=f'{{"n":{n}}}',
+                             status="pending", attempts=0, next_attempt_at=at, last_error="", created_at=at,
+                             updated_at=at)
+
+    def kept() -> list[tuple[str, int | None, str, str]]:
+        with db.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(
+                "SELECT event_id, invoice_id, body, status FROM oro_invoice_outgoing_event ORDER BY id"))]
+
+    with db.session() as s:
+        s.add_all([event(1, 7), event(2, None), event(3, 8)])
+        s.commit()
+    downgrade(db, "0034")
+    try:
+        assert kept() == [("event-1", 7, '{"n":1}', "pending"), ("event-3", 8, '{"n":3}', "pending")]
+        with pytest.raises(IntegrityError), db.engine.begin() as conn:   # every event is an invoice's again
+            conn.execute(text("INSERT INTO oro_invoice_outgoing_event (event_id, event_type, organization_id, "
+                              "endpoint_url, body, status, attempts, last_error, created_at, updated_at) VALUES "
+                              "('x', 't', 1, 'https://erp.example/hooks', '{}', 'pending', 0, '', "
+                              "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"))
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    with db.session() as s:
+        s.add(event(4, None))
+        s.commit()
+    assert kept() == [("event-1", 7, '{"n":1}', "pending"), ("event-3", 8, '{"n":3}', "pending"),
+                      ("event-4", None, '{"n":4}', "pending")]
+    if db.dialect == "sqlite":                       # rebuilt: its ids are still never reused
+        with db.engine.connect() as conn:
+            assert "AUTOINCREMENT" in conn.execute(text(
+                "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_outgoing_event'")).scalar()
