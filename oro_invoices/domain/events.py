@@ -28,6 +28,12 @@ def _check_aware(occurred_at: dt.datetime) -> None:
         raise ValueError("occurred_at must be timezone-aware")
 
 
+def _envelope(event_id: str, event_type: str, occurred_at: dt.datetime, data: dict[str, Any]) -> dict[str, Any]:
+    """What every event's JSON object is made of: its id, type, time (ISO 8601 UTC) and data."""
+    return {"id": event_id, "type": event_type, "occurred_at": occurred_at.astimezone(dt.UTC).isoformat(),
+            "data": data}
+
+
 def _compact(event: dict[str, Any]) -> str:
     """An event's JSON text: compact, ASCII only, keys in the order given."""
     return json.dumps(event, separators=(",", ":"))
@@ -74,23 +80,18 @@ class PaymentStatusUpdated:
 
     def as_json(self) -> dict[str, Any]:
         """The event as its JSON object (amounts as decimal strings, the time in ISO 8601 UTC)."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "occurred_at": self.occurred_at.astimezone(dt.UTC).isoformat(),
-            "data": {
-                "invoice_id": self.invoice_id,
-                "invoice_number": self.invoice_number,
-                "organization_id": self.organization_id,
-                "status": _status(self.status),
-                "previous_status": _status(self.previous_status),
-                "amount_paid": format(self.amount_paid, "f"),
-                "amount_due": format(self.amount_due, "f"),
-                "currency": self.currency,
-                "overdue": self.overdue,
-                "days_overdue": self.days_overdue,
-            },
-        }
+        return _envelope(self.id, self.type, self.occurred_at, {
+            "invoice_id": self.invoice_id,
+            "invoice_number": self.invoice_number,
+            "organization_id": self.organization_id,
+            "status": _status(self.status),
+            "previous_status": _status(self.previous_status),
+            "amount_paid": format(self.amount_paid, "f"),
+            "amount_due": format(self.amount_due, "f"),
+            "currency": self.currency,
+            "overdue": self.overdue,
+            "days_overdue": self.days_overdue,
+        })
 
     def body(self) -> str:
         """The JSON text endpoints receive: compact, ASCII only, keys in a fixed order."""
@@ -140,24 +141,19 @@ class CustomerCreditUpdated:
 
     def as_json(self) -> dict[str, Any]:
         """The event as its JSON object (amounts as decimal strings, the time in ISO 8601 UTC)."""
-        return {
-            "id": self.id,
-            "type": self.type,
-            "occurred_at": self.occurred_at.astimezone(dt.UTC).isoformat(),
-            "data": {
-                "entry_id": self.entry_id,
-                "organization_id": self.organization_id,
-                "customer_id": self.customer_id,
-                "currency": self.currency,
-                "kind": self.kind,
-                "change": format(self.change, "f"),
-                "balance": format(self.balance, "f"),
-                "invoice_id": self.invoice_id,
-                "invoice_number": self.invoice_number,
-                "credit_note_id": self.credit_note_id,
-                "reference": self.reference,
-            },
-        }
+        return _envelope(self.id, self.type, self.occurred_at, {
+            "entry_id": self.entry_id,
+            "organization_id": self.organization_id,
+            "customer_id": self.customer_id,
+            "currency": self.currency,
+            "kind": self.kind,
+            "change": format(self.change, "f"),
+            "balance": format(self.balance, "f"),
+            "invoice_id": self.invoice_id,
+            "invoice_number": self.invoice_number,
+            "credit_note_id": self.credit_note_id,
+            "reference": self.reference,
+        })
 
     def body(self) -> str:
         """The JSON text endpoints receive: compact, ASCII only, keys in a fixed order."""

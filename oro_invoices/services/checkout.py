@@ -320,17 +320,22 @@ class Checkout:
             return_url=absolute_link(policy.base_url, return_path),
             cancel_url=absolute_link(policy.base_url, cancel_path),
             customer_email=doc.customer_user_email, timestamp=self.ctx.clock(), config=policy.config)
+        return StartedPayment(view, self.hand_over(method, request, actor=actor), method.label)
+
+    def hand_over(self, method: PaymentMethod, request: PaymentRequest, *, actor: str) -> PaymentPage:
+        """What ``method`` shows for the attempt ``request`` started: a refusal of the provider ends
+        the attempt as failed and is raised; the provider's reference is kept on the attempt."""
         try:
             page = method.start(request)
         except ProviderError as exc:
-            self.finish_attempt(view.public_id, succeeded=False, message=exc.message, actor=actor)
+            self.finish_attempt(request.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
         if page.provider_reference:
             with self.ctx.write() as s:
-                row = find_attempt(s, view.public_id, lock=True)
+                row = find_attempt(s, request.attempt_id, lock=True)
                 if row is not None and not row.provider_reference:
                     row.provider_reference = page.provider_reference[:255]
-        return StartedPayment(view, page, method.label)
+        return page
 
     def _amount(self, available: Availability, amount: object) -> int:
         """The amount to pay in minor units, checked against the invoice's bounds."""

@@ -34,7 +34,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.links import absolute_link
-from oro_invoices.integration.payment_methods import PaymentMethod, PaymentRequest, ProviderError, pays_several
+from oro_invoices.integration.payment_methods import PaymentMethod, PaymentRequest, pays_several
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import PaymentAttempt, PaymentShare
 from oro_invoices.services.checkout import ORIGINS, PAYABLE, Checkout, StartedPayment, unavailable_message
@@ -209,17 +209,7 @@ class SeveralCheckout:
             cancel_url=absolute_link(policy.base_url, cancel_path),
             customer_email=payer_email or lead.customer_user_email, timestamp=self.ctx.clock(),
             config=policy.config, invoices=docs)
-        try:
-            page = method.start(request)
-        except ProviderError as exc:
-            self.checkout.finish_attempt(view.public_id, succeeded=False, message=exc.message, actor=actor)
-            raise
-        if page.provider_reference:
-            with self.ctx.write() as s:
-                found = find_attempt(s, view.public_id, lock=True)
-                if found is not None and not found.provider_reference:
-                    found.provider_reference = page.provider_reference[:255]
-        return StartedPayment(view, page, method.label)
+        return StartedPayment(view, self.checkout.hand_over(method, request, actor=actor), method.label)
 
     @staticmethod
     def _earlier(s: Session, lead_id: int, key: str | None, available: SeveralAvailability) -> PaymentAttempt | None:
