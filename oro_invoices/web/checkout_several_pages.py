@@ -78,7 +78,8 @@ class SeveralCheckoutPages:
         rest = [doc for doc in docs if doc.id not in problems] if problems else []
         html = self.ctx.render(
             "storefront/payment_several.html", req, invoices=docs, available=available, problems=problems,
-            amounts={doc.id: amount for doc, amount in zip(available.invoices, available.amounts, strict=False)},
+            # what each pays: its amount due, beyond what an authorization holds of it
+            amounts={doc.id: available.amount_of(i) for i, doc in enumerate(available.invoices[:len(available.amounts)])},
             message=_(available.message) if available.message else "", error=error,
             method_label=available.method.label if available.method is not None else "",
             request_key=secrets.token_urlsafe(24), action=self.ctx.url_for(ENDPOINT_START),

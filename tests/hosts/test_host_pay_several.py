@@ -258,3 +258,16 @@ def test_money_over_what_was_due_is_said_on_the_result_page(shop, admin):
     text = text_of(follow(client, reply).get_data(as_text=True))
     assert (f"€{docs[1].amount_due:,.2f} of it was over what was still due (paid meanwhile): it is kept as your "
             "credit for your next invoices.") in text
+
+
+def test_what_an_authorization_holds_is_left_out_of_the_payment(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    docs, url = chosen(client, *OPEN)
+    client.service.record_payment(docs[1].id, {"method": "stripe", "action": "authorize", "amount": "100.00",
+                                               "provider_reference": "pi_held_by_the_erp"})
+    html = client.get(url).get_data(as_text=True)
+    row = re.search(rf'<tr data-invoice-id="{docs[1].id}"[^>]*>(.*?)</tr>', html, re.S).group(1)
+    rest = docs[1].amount_due - 100
+    assert f"€{rest:,.2f}" in text_of(row)
+    assert f"Total to pay €{docs[0].amount_due + rest:,.2f}" in text_of(html)
