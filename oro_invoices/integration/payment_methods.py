@@ -96,6 +96,9 @@ class PaymentRequest:
     :param return_url: the absolute URL of this method's callback route: where the provider
         posts its answer or sends the customer back.
     :param cancel_url: the absolute URL of the payment page, for a "cancel" link at the provider.
+    :param customer_email: who pays: the signed-in customer user's address when a customer user
+        pays (possibly a colleague of the invoice's customer user), else the invoice's customer
+        user's.
     :param invoices: of a payment of several invoices at once (only asked of a method that
         ``pays_several``), every invoice it pays, ``invoice`` first; ``amount`` is then their sum.
         Empty for a payment of one invoice.

@@ -35,10 +35,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, utcnow
+from oro_invoices.persistence.read_models import CREDIT_METHOD
 from oro_invoices.persistence.types import UTCDateTime
 
-#: The payment method of an application of credit to an invoice (``services.customer_credit``).
-CREDIT_METHOD = "customer_credit"
+__all__ = ["CREDIT_METHOD"]   # the payment method of an application of credit (defined with the read models)
 BALANCE_TABLE = "oro_invoice_customer_credit"
 ENTRY_TABLE = "oro_invoice_credit_entry"
 _WRITTEN = "oro_invoices.credit_entries_written"

@@ -111,6 +111,11 @@ BY_HAND_PREFIX = "by-hand-"
 SURPLUS_KEY, FROM_SURPLUS_KEY = "surplus", "from_surplus"
 
 
+#: The payment method of the customer's credit applied to an invoice (``services.customer_credit``):
+#: no money moves.
+CREDIT_METHOD = "customer_credit"
+
+
 def is_reversal(data: Any) -> bool:
     """Whether a refund's ``data`` marks it as the reversal of a payment recorded in error."""
     return isinstance(data, dict) and isinstance(data.get(REVERSES_KEY), int)
@@ -198,6 +203,14 @@ class TransactionView:
     @property
     def recorded_by_hand(self) -> bool:
         return self.received_on is not None
+
+    @property
+    def moved_money(self) -> bool:
+        """Whether money reached the seller or went back (a receipt says so): a successful charge,
+        capture or refund, not a reversal of one recorded in error, nor the customer's credit
+        applied (a payment that undid one is ``reversed_payments``' to leave out)."""
+        return (self.successful and self.action in ("charge", "capture", "refund") and self.reverses is None
+                and self.method != CREDIT_METHOD)
 
     @property
     def shown_reference(self) -> str:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.money import from_minor
 from oro_invoices.persistence.models import PaymentAttempt, PaymentTransaction
-from oro_invoices.persistence.read_models import is_reversal, transaction
+from oro_invoices.persistence.read_models import CREDIT_METHOD, is_reversal, transaction
 
 _KEY = "oro_invoices.received_payments"
 _TOGETHER_KEY = "oro_invoices.received_payments_together"
@@ -94,7 +94,8 @@ def received_payment(session: Session, transaction_id: int, label_of: LabelOf = 
     """The successful payment, capture or refund ``transaction_id``, or None (``label_of``: a
     method's name as people read it)."""
     tx = session.get(PaymentTransaction, transaction_id)
-    if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS or _undone(session, tx):
+    if tx is None or not tx.successful or tx.action not in RECEIPTED_ACTIONS or tx.method == CREDIT_METHOD \
+            or _undone(session, tx):    # credit applied moved no money: no receipt
         return None
     return _view(tx, label_of, _payer(session, tx))
 

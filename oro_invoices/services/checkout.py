@@ -266,7 +266,7 @@ class Checkout:
 
     def start_payment(self, invoice_id: int, *, amount: object = None, actor: str,
                       origin: str, return_path: str, cancel_path: str,
-                      request_key: str | None = None) -> StartedPayment:
+                      request_key: str | None = None, payer_email: str = "") -> StartedPayment:
         """Record a payment attempt and ask the method what the payment page shows.
 
         :param amount: what the customer chose to pay (a decimal string); None pays the amount
@@ -278,10 +278,15 @@ class Checkout:
         :param cancel_path: the site-relative URL of the payment page.
         :param request_key: the payment form's key: submitting the same form again returns
             the attempt it started (ended ones come back with ``page`` None).
+        :param payer_email: who pays, when known (a signed-in customer user): the provider is told
+            their address rather than the invoice's customer user's (a colleague paying it).
         """
         if origin not in ORIGINS:
             raise ValidationError([("origin", Message("Must be one of %(choices)s.", choices=", ".join(ORIGINS)))])
         key = check_request_key(request_key)
+        ended = self._ended(invoice_id, key) if key is not None else None
+        if ended is not None:       # this form's payment ended already: its result, not a refusal
+            return ended
         doc = self.reads.get(invoice_id)
         policy = self.policy(doc.organization_id, doc.website_id)
         available = self.availability(doc, policy=policy)
@@ -319,8 +324,17 @@ class Checkout:
             description=f"Invoice {doc.display_number}",
             return_url=absolute_link(policy.base_url, return_path),
             cancel_url=absolute_link(policy.base_url, cancel_path),
-            customer_email=doc.customer_user_email, timestamp=self.ctx.clock(), config=policy.config)
+            customer_email=payer_email or doc.customer_user_email, timestamp=self.ctx.clock(),
+            config=policy.config)
         return StartedPayment(view, self.hand_over(method, request, actor=actor), method.label)
+
+    def _ended(self, invoice_id: int, key: str) -> StartedPayment | None:
+        """The payment of this invoice the form ``key`` started, once it ended."""
+        with self.ctx.db.session() as s:
+            row = s.execute(select(PaymentAttempt).where(
+                PaymentAttempt.invoice_id == invoice_id, PaymentAttempt.request_key == key,
+                PaymentAttempt.kind == "payment", PaymentAttempt.status != "started")).scalar_one_or_none()
+            return StartedPayment(attempt_view(row), None, self.methods.label(row.method)) if row is not None else None
 
     def hand_over(self, method: PaymentMethod, request: PaymentRequest, *, actor: str) -> PaymentPage:
         """What ``method`` shows for the attempt ``request`` started: a refusal of the provider ends

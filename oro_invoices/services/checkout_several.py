@@ -182,6 +182,9 @@ class SeveralCheckout:
         if origin not in ORIGINS:
             raise ValidationError([("origin", Message("Must be one of %(choices)s.", choices=", ".join(ORIGINS)))])
         key = check_request_key(request_key)
+        ended = self._ended(key, invoice_ids) if key is not None else None
+        if ended is not None:       # this form's payment ended already: its result, not a refusal
+            return ended
         available = self.availability(self.documents(invoice_ids))
         if not available or available.method is None:
             raise Conflict(available.message)
@@ -210,6 +213,17 @@ class SeveralCheckout:
             customer_email=payer_email or lead.customer_user_email, timestamp=self.ctx.clock(),
             config=policy.config, invoices=docs)
         return StartedPayment(view, self.checkout.hand_over(method, request, actor=actor), method.label)
+
+    def _ended(self, key: str, invoice_ids: Sequence[int]) -> StartedPayment | None:
+        """The payment this form (``key``) started for exactly these invoices, once it ended."""
+        ids = set(invoice_ids)
+        with self.ctx.db.session() as s:
+            for row in s.execute(select(PaymentAttempt).where(
+                    PaymentAttempt.request_key == key, PaymentAttempt.invoice_id.in_(ids),
+                    PaymentAttempt.status != "started")).scalars():
+                if {share.invoice_id for share in shares_of(s, row)} == ids:
+                    return StartedPayment(attempt_view(row), None, self.checkout.methods.label(row.method))
+        return None
 
     @staticmethod
     def _earlier(s: Session, lead_id: int, key: str | None, available: SeveralAvailability) -> PaymentAttempt | None:

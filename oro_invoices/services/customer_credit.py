@@ -128,24 +128,42 @@ class CustomerCredit:
         (``request_key``) applied it before.
 
         :raises ValidationError: the amount is not a positive amount, is more than the amount
-            due or more than the credit.
+            due beyond what an open authorization holds (the seller captures that) or more than
+            the credit.
         :raises Conflict: the invoice cannot be paid, has no customer, or the customer has no
             credit in its currency.
         """
         key = check_request_key(request_key) or secrets.token_urlsafe(24)
         with self.ctx.db.session() as s:
             doc = self.ctx.read(s, invoice_id)
-            existing = s.execute(select(PaymentTransaction.id).where(
+            existing = s.execute(select(PaymentTransaction.invoice_id).where(
                 PaymentTransaction.method == CREDIT_METHOD, PaymentTransaction.action == "charge",
                 PaymentTransaction.provider_reference == APPLIED_PREFIX + key)).scalar_one_or_none()
             have = ledger.balance(s, _owner(doc)) if doc.customer_id is not None else 0
+        if existing is not None and existing != invoice_id:
+            raise Conflict(Message("This form already applied credit to another invoice. Reload the page and try "
+                                   "again."))
         if existing is None:
             self._check_applicable(doc, have)
         if amount is None or (isinstance(amount, str) and not amount.strip()):
             amount = min(from_minor(have, doc.currency), _payable(doc))
+        elif existing is None and doc.amount_held > 0:
+            self._check_not_held(doc, amount)
         payload = {"method": CREDIT_METHOD, "action": "charge", "amount": str(amount).strip(), "successful": True,
                    "provider_reference": APPLIED_PREFIX + key}
         return self.payments.record(invoice_id, payload, actor=actor)
+
+    @staticmethod
+    def _check_not_held(doc: InvoiceDocument, amount: Decimal | str) -> None:
+        """``ValidationError`` when ``amount`` would pay what an open authorization holds of ``doc``."""
+        try:
+            asked = Decimal(str(amount).strip())
+        except ArithmeticError:
+            return                       # not a number: refused as such when recorded
+        if asked.is_finite() and asked > _payable(doc):
+            raise ValidationError([("amount", Message(
+                "At most %(most)s: an authorization holds %(held)s of what is due, which the seller collects by "
+                "capturing it.", most=Amount(_payable(doc), doc.currency), held=Amount(doc.amount_held, doc.currency)))])
 
     @staticmethod
     def _check_applicable(doc: InvoiceDocument, have: int) -> None:

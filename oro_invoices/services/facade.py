@@ -499,12 +499,13 @@ class InvoiceService:
         return self.context.pay_link(invoice)
 
     def start_payment(self, invoice_id: int, *, amount: object = None, actor: str, origin: str,
-                      return_path: str, cancel_path: str,
-                      request_key: str | None = None) -> StartedPayment:
-        """Record a payment attempt and get what the payment page shows (``Checkout.start_payment``)."""
+                      return_path: str, cancel_path: str, request_key: str | None = None,
+                      payer_email: str = "") -> StartedPayment:
+        """Record a payment attempt and get what the payment page shows (``Checkout.start_payment``;
+        ``payer_email``: who pays, as the provider is told)."""
         return self.checkout.start_payment(invoice_id, amount=amount, actor=actor, origin=origin,
                                            return_path=return_path, cancel_path=cancel_path,
-                                           request_key=request_key)
+                                           request_key=request_key, payer_email=payer_email)
 
     def pays_several(self, organization_id: int, website_id: int | None) -> bool:
         """Whether the payment method of this scope takes one payment for several invoices."""

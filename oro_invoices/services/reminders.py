@@ -273,8 +273,9 @@ class PaymentReminders:
 
 
 def _remindable(invoice: InvoiceDocument) -> bool:
-    """Posted and still payable (the one rule: ``statuses.is_payable``)."""
-    return invoice.is_posted and is_payable(invoice.payment_status, invoice.amount_due)
+    """Posted and still payable (the one rule: ``statuses.is_payable``) beyond what an open
+    authorization holds: the customer is not asked to pay what the seller collects by capturing."""
+    return invoice.is_posted and is_payable(invoice.payment_status, invoice.amount_due - invoice.amount_held)
 
 
 def _parsed(text: object) -> tuple[int, ...]:

@@ -57,13 +57,13 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX
-from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
 from oro_invoices.services.mail.service import MailService
+from oro_invoices.services.manual_payments import reversed_payments
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -551,8 +551,11 @@ class InvoiceApi:
 
     def list_payments(self, request: Request, client: ApiClient, id: str) -> Response:
         doc = self._load(client, id)
-        rows = openapi.TransactionOut(many=True).dump(self.service.transactions(doc.id))
+        transactions = self.service.transactions(doc.id)
+        rows = openapi.TransactionOut(many=True).dump(transactions)
         actions = self.service.transaction_actions(doc.id)
+        undone = reversed_payments(transactions)     # recorded in error and reversed: no money moved
+        receipted_ids = {t.id for t in transactions if t.moved_money and t.id not in undone}
         for row in rows:
             found = actions.get(row["id"])
             none = from_minor(0, row["currency"])
@@ -561,7 +564,7 @@ class InvoiceApi:
             row["captures_part"] = found is not None and found.captures_part
             held_until = found.capture_before if found is not None else None
             row["capture_before"] = held_until.isoformat() if held_until is not None else None
-            receipted = doc.is_posted and row["successful"] and row["action"] in RECEIPTED_ACTIONS
+            receipted = doc.is_posted and row["id"] in receipted_ids
             row["receipt"] = self._url(doc.id, f"/payments/{row['id']}/receipt") if receipted else None
         return Response.json({"data": rows})
 

@@ -148,10 +148,15 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                remittance=_remittance_links(pages.ctx, tx, doc.id)))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_payable(doc.payment_status, doc.amount_due)
-    # the customer's credit in the invoice's currency (read with its history), where it could pay it
+    # the customer's credit in the invoice's currency (read with its history), where it could pay it:
+    # never what an open authorization holds (the seller captures that)
+    payable = doc.amount_due - doc.amount_held
     if credit is None:
         credit = service.available_credit(doc) if can_record and doc.customer_id is not None else Decimal(0)
     elif not can_record or doc.customer_id is None:
+        credit = Decimal(0)
+    refusal = _credit_refusal(doc, manage, can_record, credit, payable) if dialog == APPLY else ""
+    if payable <= 0:
         credit = Decimal(0)
     asked: PaymentRow | None = None
     chosen: PaymentRow | RecordForm | ApplyCreditForm | None = None
@@ -160,7 +165,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                             several=_customer_remittance(pages, doc),
                             keeps_surplus=doc.customer_id is not None) if can_record else None
     elif dialog == APPLY:
-        chosen = ApplyCreditForm(credit, doc.amount_due, doc.currency) if credit > 0 else None
+        chosen = ApplyCreditForm(credit, payable, doc.currency) if credit > 0 else None
     elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)
@@ -170,17 +175,21 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         chosen = asked if usable else None
     return {"payment_rows": rows, "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
-            "credit_refusal": _credit_refusal(doc, manage, can_record, credit) if dialog == APPLY else "",
+            "credit_refusal": refusal,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}}
 
 
-def _credit_refusal(doc: InvoiceDocument, manage: bool, can_record: bool, credit: Decimal) -> str:
+def _credit_refusal(doc: InvoiceDocument, manage: bool, can_record: bool, credit: Decimal,
+                    payable: Decimal) -> str:
     """Why Apply Credit does not open on ``doc`` ("" when it does)."""
     if not manage:
         return _("Your role may not apply the customer's credit.")
     if not can_record:
         return _("Invoice %(number)s has nothing to pay, so no credit can be applied to it.",
+                 number=doc.display_number)
+    if payable <= 0:
+        return _("An authorization holds what is due on invoice %(number)s: capture or cancel it first.",
                  number=doc.display_number)
     if doc.customer_id is None:
         return _("Invoice %(number)s has no customer, so no customer's credit can pay it.",

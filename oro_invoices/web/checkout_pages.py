@@ -122,6 +122,10 @@ class CheckoutPages:
         viewer, doc = self._customer_invoice(req)       # its CSRF token checked
         if not self._may_apply_credit(viewer, doc):
             raise PermissionDenied(_("Your account may not apply credit to this invoice."))
+        if doc.external_payment_url:     # paid on the seller's own page, for its whole amount
+            return Response.redirect(self._payment_url(doc, False), flashes=[("error", _(
+                "Invoice %(number)s is paid on the seller's payment page, so credit cannot be applied to it here.",
+                number=doc.display_number))])
         try:
             recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False),
                                                      request_key=req.form.get("request_key") or None)
@@ -289,7 +293,8 @@ class CheckoutPages:
                 actor=self.actor(req, guest=guest),
                 origin="guest" if guest else "storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
-                cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"))
+                cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"),
+                payer_email="" if guest else getattr(req.user, "email", "") or "")
         except (ValidationError, Conflict) as exc:
             _status, message = guard.friendly(exc)
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,

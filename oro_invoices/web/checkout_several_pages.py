@@ -54,13 +54,13 @@ class SeveralCheckoutPages:
         if not req.can("oro_invoices.pay"):
             raise PermissionDenied(_("Your account may not pay invoices. Ask your company's "
                                      "administrator for access."))
-        if len(values) > PAGE_MAX:
-            raise ValidationError([("invoice", _("One payment pays at most %(count)s invoices; %(chosen)s were "
-                                                 "chosen.", count=MAX_INVOICES, chosen=len(values)))])
-        ids = [parse_id(value) for value in values]
-        if any(found is None for found in ids):
+        ids = list(dict.fromkeys(parse_id(value) for value in dict.fromkeys(values)))   # 7 and 07: once
+        if None in ids:
             raise NotFound(_("That invoice does not exist."))
-        return viewer, [self.storefront.load_visible(viewer, value) for value in dict.fromkeys(ids)]
+        if len(ids) > PAGE_MAX:
+            raise ValidationError([("invoice", _("One payment pays at most %(count)s invoices; %(chosen)s were "
+                                                 "chosen.", count=MAX_INVOICES, chosen=len(ids)))])
+        return viewer, [self.storefront.load_visible(viewer, value) for value in ids]
 
     def page(self, req: Request) -> Response:
         """The chosen invoices, what each owes and the sum, with Proceed with Payment."""

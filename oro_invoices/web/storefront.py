@@ -235,9 +235,10 @@ class StorefrontPages:
         return self.ctx.service.list_invoices(f, sort="invoice_date", limit=100).items
 
     def has_receipt(self, scope: ScopeContext, doc: InvoiceDocument, transaction_id: int | None) -> bool:
-        """Whether the payment ``transaction_id`` of ``doc`` is one the Payments section shows and
-        PDF download is on for ``scope`` (the invoice's, as the viewer or the guest link sees it)."""
-        return (transaction_id is not None and transaction_id in {t.id for t in self.payments(doc)}
+        """Whether the payment ``transaction_id`` of ``doc`` is one the Payments section shows with a
+        receipt (money moved: not credit applied) and PDF download is on for ``scope`` (the
+        invoice's, as the viewer or the guest link sees it)."""
+        return (transaction_id is not None and transaction_id in {t.id for t in self.payments(doc) if t.moved_money}
                 and features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, scope))
 
     def receipt_url(self, viewer: Viewer, doc: InvoiceDocument, transaction_id: int | None) -> str | None:
@@ -301,7 +302,7 @@ class StorefrontPages:
         doc = self._load(viewer, req.path_params.get("invoice_id"))
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, self._scope(viewer, doc))
         transaction_id = parse_id(req.path_params.get("transaction_id"))
-        if transaction_id is None or transaction_id not in {t.id for t in self.payments(doc)}:
+        if transaction_id is None or transaction_id not in {t.id for t in self.payments(doc) if t.moved_money}:
             raise NotFound(_("Invoice %(number)s has no payment or refund %(id)s to make a receipt of.",
                              number=doc.display_number, id=req.path_params.get("transaction_id")))
         return receipt_download(self.ctx.service, doc.id, transaction_id)

@@ -539,3 +539,21 @@ def test_a_customer_user_who_sees_the_whole_account_sees_its_credit(shop, admin)
         statement = client.get("/customer/invoices/statement.pdf")
         assert statement.status_code == 200
         assert (said in " ".join(pdf_text(statement.data).split())) is sees, email
+
+
+def test_apply_credit_leaves_what_an_authorization_holds_to_be_captured(admin):
+    service = admin.service
+    paid_and_credited(service)                                                    # $107.00 of credit
+    whole = posted_for_seeded_customer(service)                                   # paid in part, the rest held
+    service.record_payment(whole.id, {"method": "bank_transfer", "action": "charge", "amount": "100.00"})
+    service.record_payment(whole.id, {"method": "stripe", "action": "authorize", "amount": "131.86",
+                                      "provider_reference": "pi_rest"})
+    view = f"/admin/invoices/{whole.id}"
+    assert "Apply Credit" not in payments_text(admin.get(view).get_data(as_text=True))
+    assert dialog_notice(admin.get(f"{view}?dialog=apply-credit")) == (
+        f"An authorization holds what is due on invoice {whole.invoice_number}: capture or cancel it first.")
+    part = posted_for_seeded_customer(service)                                     # $231.86
+    service.record_payment(part.id, {"method": "stripe", "action": "authorize", "amount": "200.00",
+                                     "provider_reference": "pi_part"})
+    fields = dialog_fields(admin, f"/admin/invoices/{part.id}?dialog=apply-credit", "oi-apply-credit-dialog")
+    assert fields["amount"] == "31.86"                                             # what the authorization leaves

@@ -271,3 +271,20 @@ def test_what_an_authorization_holds_is_left_out_of_the_payment(shop):
     rest = docs[1].amount_due - 100
     assert f"€{rest:,.2f}" in text_of(row)
     assert f"Total to pay €{docs[0].amount_due + rest:,.2f}" in text_of(html)
+
+
+def test_the_hosted_page_is_told_who_pays_and_a_paid_form_sent_again_shows_its_result(shop):
+    """Ben pays Carla's invoice and his own: the hosted page gets Ben's address. The same form sent
+    again once paid shows the payment's result, not a refusal."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    docs, url = chosen(client, "ERP-SO-1003-3", "ERP-SO-1002-2")            # Carla's first
+    page = client.get(url).get_data(as_text=True)
+    fields = form_fields(page)
+    handover = client.client.post(PAGE, data=fields).get_data(as_text=True)
+    request = hidden_fields(handover)
+    assert request["HPP_CUSTOMER_EMAIL"] == "ben.ortiz@acme.example"
+    reply, _ = hpp_answer(client, handover)
+    result = follow(client, reply)
+    again = client.client.post(PAGE, data=fields)
+    assert again.status_code in (302, 303) and again.headers["Location"] == result.request.path

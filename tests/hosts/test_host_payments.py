@@ -764,3 +764,22 @@ def test_what_an_authorization_holds_is_shown_and_not_offered_to_pay(shop):
     assert "data-oi-pay>" not in row
     shown = text_of(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
     assert f"Invoice #{doc.invoice_number} is paid. Your payment is authorized; the seller collects it." in shown
+
+
+def test_a_colleague_paying_is_who_the_hosted_page_is_told_of_and_a_paid_form_shows_its_result(shop):
+    """Ben pays Carla's invoice: the hosted page gets Ben's address, not Carla's. Sent again once
+    paid, the same form shows the payment's result rather than "nothing is due"."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    assert doc.customer_user_email == "carla.nguyen@acme.example"
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    fields = hidden_fields(page)
+    action = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form"', page).group(1)
+    handover = client.client.post(action, data=fields).get_data(as_text=True)
+    assert hidden_fields(handover)["HPP_CUSTOMER_EMAIL"] == "ben.ortiz@acme.example"
+    reply, _ = hpp_answer(client, handover)
+    result = follow(client, reply)
+    assert "Payment Successful" in text_of(result.get_data(as_text=True))
+    again = client.client.post(action, data=fields)
+    assert again.status_code in (302, 303) and again.headers["Location"] == result.request.path

@@ -5,6 +5,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 
+from support.payloads import invoice_payload
 from test_host_payments import configure, customer, doc_of
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -32,7 +33,7 @@ def test_a_department_user_applies_the_credit_then_pays_the_rest(shop):
     doc = doc_of(client, "ERP-SO-1003-3")                                   # €261.84 due
     html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
     text = text_of(html)
-    assert "Your credit with us: €50.00. Apply €50.00 of it to this invoice Then pay the rest below." in text
+    assert "Your credit with us: €50.00. Apply €50.00 of it to this invoice Once it is applied, pay the rest here." in text
     action, fields = credit_form(html)
     done = client.client.post(action, data=fields)
     assert done.status_code in (302, 303) and done.headers["Location"].endswith(f"/customer/invoices/{doc.id}/payment")
@@ -54,7 +55,7 @@ def test_credit_larger_than_the_invoice_pays_it_and_leads_to_the_invoice(shop):
     acme_credit(client, "300.00")
     doc = doc_of(client, "ERP-SO-1003-3")
     html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
-    assert "Apply €261.84 of it to this invoice" in text_of(html) and "Then pay the rest" not in text_of(html)
+    assert "Apply €261.84 of it to this invoice" in text_of(html) and "pay the rest here" not in text_of(html)
     action, fields = credit_form(html)
     done = client.client.post(action, data=fields)
     assert done.headers["Location"].endswith(f"/customer/invoices/{doc.id}")
@@ -88,3 +89,26 @@ def test_who_may_not_apply_the_credit_sees_none_and_is_refused(shop):
 def carla_token(client, doc) -> str:
     html = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_no_credit_is_applied_to_an_invoice_paid_on_the_sellers_own_page(shop):
+    """An invoice with an external payment URL is paid there for its whole amount: credit applied
+    here would have the customer pay twice."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "50.00")
+    mine = doc_of(client, "ERP-SO-1002-2")                                   # Ben's own: his customer
+    payload = invoice_payload(external_id="ERP-EXT-1", currency="EUR", organization_id=mine.organization_id,
+                              customer_id=mine.customer_id, customer_user_id=mine.customer_user_id,
+                              customer_user_email=mine.customer_user_email, customer_name=mine.customer_name,
+                              order_id=None, order_identifier=None, external_payment_url="https://pay.example/x")
+    doc = client.service.post(client.service.create(payload, actor="erp").id, actor="erp")
+    page = client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert "Your credit with us" not in page                                  # not offered
+    open_ = doc_of(client, "ERP-SO-1003-3")
+    action, fields = credit_form(client.get(f"/customer/invoices/{open_.id}/payment").get_data(as_text=True))
+    answer = client.client.post(action.replace(f"/{open_.id}/", f"/{doc.id}/"), data=fields)
+    assert answer.status_code in (302, 303)
+    shown = text_of(client.get(answer.headers["Location"]).get_data(as_text=True))
+    assert "is paid on the seller's payment page, so credit cannot be applied to it here." in shown
+    assert client.service.get(doc.id).amount_due == doc.amount_due

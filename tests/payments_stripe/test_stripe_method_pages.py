@@ -294,10 +294,14 @@ def test_an_admin_reauthorizes_an_authorization_from_the_view_page(stripe_shop):
     app, account = stripe_shop
     configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
                      base_url="http://localhost", webhook_secret=RECEIVER_SECRET, reauthorize=True)
-    client = customer(app)
-    doc = doc_of(client)
+    kept = "Stripe keeps your card so that the seller can renew this authorization before it expires."
+    # a colleague paying it (Ben): his card is not kept in the invoice's customer user's Stripe customer
+    colleague = customer(app)
+    doc = doc_of(colleague)
+    assert kept not in text_of(hand_over(colleague, doc).get_data(as_text=True))
+    client = customer(app, doc.customer_user_email)                            # Carla, whose invoice it is
     handed_over = text_of(hand_over(client, doc).get_data(as_text=True))
-    assert "Stripe keeps your card so that the seller can renew this authorization before it expires." in handed_over
+    assert kept in handed_over
     intent, _ = pay_with_visa(client, account, doc)
     admin = ShopClient(app)
     admin.login_admin()

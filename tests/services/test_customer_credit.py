@@ -122,6 +122,35 @@ def test_applying_more_than_the_credit_or_the_amount_due_is_refused_in_words(cre
     assert credit_service.get(other.id).amount_due == other.amount_due
 
 
+def test_credit_never_pays_what_an_open_authorization_holds(credit_service):
+    """€107 of credit; an invoice of €231.86 of which an authorization holds €200: credit pays at most
+    the €31.86 the authorization leaves, and nothing of an invoice it holds whole."""
+    _credit_kept(credit_service)
+    held = _posted(credit_service)
+    credit_service.record_payment(held.id, {"method": "stripe", "action": "authorize", "amount": "200.00",
+                                            "provider_reference": "pi_part"})
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.apply_credit(held.id, amount="100.00", actor="admin")
+    assert _errors(excinfo)["amount"] == ("At most 31.86 USD: an authorization holds 200.00 USD of what is due, which "
+                                          "the seller collects by capturing it.")
+    applied = credit_service.apply_credit(held.id, actor="admin")            # as much as may be paid
+    assert applied.transaction.amount == Decimal("31.86")
+    whole = _posted(credit_service)
+    credit_service.record_payment(whole.id, {"method": "stripe", "action": "authorize", "amount": "231.86",
+                                             "provider_reference": "pi_whole"})
+    with pytest.raises(Conflict, match="has nothing to pay"):
+        credit_service.apply_credit(whole.id, actor="admin")
+    assert credit_service.available_credit(whole) == Decimal("75.14")
+
+
+def test_a_form_that_applied_credit_to_one_invoice_is_refused_on_another(credit_service):
+    _credit_kept(credit_service)
+    first, second = _posted(credit_service), _posted(credit_service)
+    credit_service.apply_credit(first.id, amount="10.00", actor="admin", request_key=KEY)
+    with pytest.raises(Conflict, match="This form already applied credit to another invoice"):
+        credit_service.apply_credit(second.id, amount="10.00", actor="admin", request_key=KEY)
+
+
 def test_credit_belongs_to_one_customer_one_organization_and_one_currency(credit_service):
     _credit_kept(credit_service)
     someone_else = _posted(credit_service, customer_id=11, customer_name="Globex")

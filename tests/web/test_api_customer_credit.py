@@ -187,6 +187,9 @@ def test_credit_pays_another_invoice_once_per_idempotency_key(http, db):
     assert again.get_json() == body
     [listed] = http.get(f"/api/invoices/{other['id']}/payments").get_json()["data"]
     assert (listed["id"], listed["method"], listed["amount"]) == (body["id"], "customer_credit", "107.00")
+    # no money moved: no receipt (the list names none, and the path of one answers 404)
+    assert listed["receipt"] is None
+    assert http.get(f"/api/invoices/{other['id']}/payments/{body['id']}/receipt").status_code == 404
     credit = credit_of(http)
     assert credit["balances"] == [{"currency": "USD", "amount": "0.00"}]
     applied = credit["entries"][0]
@@ -462,3 +465,27 @@ def test_the_credit_endpoints_are_in_the_openapi_document():
         "credit_note", "surplus", "applied", "returned", "surplus_reversed", "paid_out"]
     settlement = schemas["CreditNoteCreate"]["properties"]["settlement"]
     assert "credit" in settlement["enum"]
+
+
+def test_a_payment_recorded_in_error_and_its_reversal_have_no_receipt(http):
+    """A bank transfer recorded on the wrong invoice and reversed moved no money on it: neither the
+    payment nor its reversal lists a receipt; a payment that stands does."""
+    other = posted(http)
+    recorded = http.post("/api/receivables/payments", {
+        "method": "bank_transfer", "received_on": "2026-11-20", "reference": "STMT 7",
+        "amount": "50.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0007"})
+    assert recorded.status_code == 201, recorded.get_data()
+    stands = http.post("/api/receivables/payments", {
+        "method": "bank_transfer", "received_on": "2026-11-21", "reference": "STMT 8",
+        "amount": "20.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0008"})
+    assert stands.status_code == 201, stands.get_data()
+    rows = http.get(f"/api/invoices/{other['id']}/payments").get_json()["data"]
+    wrong = next(r for r in rows if r["reference"] == "STMT 7")
+    reversal = http.post(f"/api/invoices/{other['id']}/payments/{wrong['id']}/reverse", {"reason": "Wrong invoice"})
+    assert reversal.status_code == 201, reversal.get_data()
+    listed = http.get(f"/api/invoices/{other['id']}/payments").get_json()["data"]
+    [undone] = [r for r in listed if r["id"] == wrong["id"]]
+    [undoing] = [r for r in listed if r["reverses"] == wrong["id"]]
+    [standing] = [r for r in listed if r["reference"] == "STMT 8"]
+    assert (undone["receipt"], undoing["receipt"]) == (None, None)
+    assert standing["receipt"] == f"/api/invoices/{other['id']}/payments/{standing['id']}/receipt"

@@ -141,7 +141,7 @@ class StripeMethod:
         }
         import stripe
         try:
-            # a payment of several invoices is its payer's: the invoice's customer user only when they pay
+            # a payment is its payer's: the invoice's customer user's Stripe customer only when they pay
             customer = customer_for(client, invoice) if _paid_by_its_customer_user(request) else None
             if customer:
                 params["customer"] = customer
@@ -383,10 +383,9 @@ class StripeMethod:
 
 
 def _paid_by_its_customer_user(request: PaymentRequest) -> bool:
-    """Whether the payment's Stripe customer is the invoice's customer user's: always for one invoice;
-    for several, only when that user is who pays (``customer_email``)."""
-    return not request.invoices or (
-        request.customer_email.strip().casefold() == request.invoice.customer_user_email.strip().casefold())
+    """Whether the payment's Stripe customer is the invoice's customer user's: only when that user is
+    who pays (``customer_email``; a colleague paying makes a payment without a Stripe customer)."""
+    return request.customer_email.strip().casefold() == request.invoice.customer_user_email.strip().casefold()
 
 
 def _several_metadata(request: PaymentRequest) -> dict[str, str]:

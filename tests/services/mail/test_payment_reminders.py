@@ -104,10 +104,15 @@ def test_only_invoices_that_can_be_paid_are_reminded(rapp):
     rapp.invoices.record_payment(paid, {"method": "bank", "action": "charge", "amount": "231.86"})
     forced = posted(rapp)
     rapp.invoices.force_payment_status(forced, "paid_in_full")
+    # paid in part by bank transfer, the rest authorized: the seller collects it by capturing
+    held = posted(rapp)
+    rapp.invoices.record_payment(held, {"method": "bank", "action": "charge", "amount": "100.00"})
+    rapp.invoices.record_payment(held, {"method": "stripe", "action": "authorize", "amount": "131.86",
+                                        "provider_reference": "pi_rest"})
     draft = rapp.create().id
     report = send_due_reminders(rapp.invoices, mail, today=on(7))
     assert sorted(r.invoice_id for r in report.queued) == sorted([unpaid, partly])
-    for skipped in (paid, forced, draft):
+    for skipped in (paid, forced, held, draft):
         assert mail.emails(skipped) == []
     assert report.problems == []
 
