@@ -325,7 +325,7 @@ def test_stripe_pages_and_the_capture_reauthorize_and_cancel_dialogs(page: Page,
     base_url, app, info = stripe_shop
     service = app.extensions["oro_invoices"].service
     doc = service.get(service.find_id(external_id="ERP-SO-1003-3"))
-    customer_login(page, base_url, "ben.ortiz@acme.example")
+    customer_login(page, base_url, doc.customer_user_email)    # her card is kept in her Stripe customer
     found = problems_on(page, axe, "Stripe pay page", f"{base_url}/customer/invoices/{doc.id}/payment")
     page.get_by_role("button", name="Proceed with Payment").click()
     expect(page.locator("#oi-provider-element").get_by_placeholder("number")).to_be_visible()
