@@ -102,6 +102,8 @@ class ActivityView:
 #: the day it was received (ISO date) and the reference typed; for a reversal, the payment it undoes
 #: and that payment's reference.
 RECEIVED_ON_KEY, REFERENCE_KEY, REVERSES_KEY = "received_on", "reference", "reverses"
+#: The public id of the payment attempt a provider's event recorded a transaction for.
+ATTEMPT_KEY = "attempt"
 #: ... and, for one payment received for several invoices (``services.remittances``), what it was.
 REMITTANCE_KEY = "remittance"
 #: The start of the provider reference of a payment recorded by hand (then its form's one-time key).
@@ -365,6 +367,6 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         received_on=received_on, reference=str(data.get(REFERENCE_KEY) or ""),
         reverses=reverses if isinstance(reverses, int) and row.action == "refund" else None,
         # one payment for several invoices: recorded by hand, or through a payment method (its attempt)
-        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand or data.get("attempt") else None,
+        remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand or data.get(ATTEMPT_KEY) else None,
         surplus=from_minor(kept, row.currency) if row.action in ("charge", "capture") and row.successful
         and (kept := surplus_of(row.action, data, row.currency)) > 0 else None)

@@ -30,13 +30,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument
+from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.links import absolute_link
 from oro_invoices.integration.payment_methods import PaymentMethod, PaymentRequest, pays_several
 from oro_invoices.persistence import activity
-from oro_invoices.persistence.models import PaymentAttempt, PaymentShare
+from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentShare, PaymentTransaction
+from oro_invoices.persistence.read_models import surplus_of
 from oro_invoices.services.checkout import ORIGINS, PAYABLE, Checkout, StartedPayment, unavailable_message
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import (
@@ -67,6 +68,10 @@ class ShareView:
     amount: Decimal
     currency: str
     transaction_id: int | None
+    #: the invoice's number (as ``InvoiceDocument.display_number``)
+    number: str = ""
+    #: what of the recorded payment was over what the invoice still owed, kept as credit
+    surplus: Decimal = Decimal(0)
 
 
 @dataclass(frozen=True)
@@ -271,8 +276,16 @@ class SeveralCheckout:
             row = find_attempt(s, public_id)
             if row is None:
                 raise NotFound(Message("That payment does not exist."))
+            rows = s.execute(
+                select(PaymentShare, Invoice.invoice_number, PaymentTransaction)
+                .join(Invoice, Invoice.id == PaymentShare.invoice_id)
+                .outerjoin(PaymentTransaction, PaymentTransaction.id == PaymentShare.transaction_id)
+                .where(PaymentShare.attempt_id == row.id).order_by(PaymentShare.position)).all()
             return tuple(ShareView(share.invoice_id, from_minor(share.amount, row.currency), row.currency,
-                                   share.transaction_id) for share in shares_of(s, row))
+                                   share.transaction_id, display_number(number, share.invoice_id),
+                                   from_minor(surplus_of(tx.action, tx.data, tx.currency), tx.currency)
+                                   if tx is not None and tx.successful else Decimal(0))
+                         for share, number, tx in rows)
 
 
 #: The longest description a payment of several invoices gives its provider.

@@ -47,7 +47,7 @@ from oro_invoices.integration.payment_methods import (
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
-from oro_invoices.persistence.read_models import REFERENCE_KEY, REMITTANCE_KEY, RemittanceView
+from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY, REMITTANCE_KEY, RemittanceView
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received, note_received_together
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext, current_batch
@@ -55,9 +55,9 @@ from oro_invoices.services.payment_records import (
     AttemptView,
     attempt_invoices,
     attempt_record,
+    charge_parts,
     find_attempt,
     refunded_from,
-    share_attempt,
     shares_of,
     still_held,
 )
@@ -289,7 +289,7 @@ class PaymentEvents:
             "parent_id": parent.id if parent is not None else None,
             "notes": str(payload.get("notes") or message)[:10_000],
             "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
-                     **({"attempt": attempt.public_id} if attempt is not None else {})},
+                     **({ATTEMPT_KEY: attempt.public_id} if attempt is not None else {})},
         }
         if shares and attempt is not None:
             return self._settle_shares(s, row, attempt, shares, record, actor, message)
@@ -340,33 +340,36 @@ class PaymentEvents:
         if isinstance(recorded, EventOutcome):
             return recorded
         for share, tx_id in zip(shares, recorded, strict=True):
-            share.transaction_id = tx_id
+            if not self._paid_share(s, share):   # a second approved answer: the shares keep the first
+                share.transaction_id = tx_id
         if row.successful:
             note_received_together(s, recorded)  # one receipt listing every invoice it paid
         _finish(attempt, row, recorded[0], message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", recorded[0])
 
+    @staticmethod
+    def _paid_share(s: Session, share: PaymentShare) -> bool:
+        """Whether ``share`` names money received already (not a declined try)."""
+        tx = s.get(PaymentTransaction, share.transaction_id) if share.transaction_id is not None else None
+        return tx is not None and tx.successful
+
     def _spread_refund(self, s: Session, row: PaymentEvent, parent: PaymentTransaction,
                        record: Mapping[str, Any], actor: str) -> EventOutcome | None:
         """A refund the provider reports of a payment of several invoices (made at the provider, so
         not for one invoice) and larger than what remains of the first share (``parent``): spread over
-        the shares in their order, each up to what remains of it. None when it is not such a refund,
+        the charge's shares in their order, each up to what remains of it. None when it is not such a refund,
         or more than the whole payment has left (then refused as any other)."""
-        attempt = share_attempt(s, parent.id)
-        if attempt is None:
-            return None
         parts: list[tuple[int, dict[str, Any]]] = []
         wanted = row.amount
-        for share in shares_of(s, attempt):
-            tx = s.get(PaymentTransaction, share.transaction_id) if share.transaction_id is not None else None
-            if tx is None or not tx.successful or wanted <= 0:
-                continue
+        for tx in charge_parts(s, parent):
+            if wanted <= 0:
+                break
             amount = min(tx.amount - refunded_from(s, tx, "refund"), wanted)
             if amount > 0:
-                parts.append((share.invoice_id, {**record, "amount": str(from_minor(amount, row.currency)),
+                parts.append((tx.invoice_id, {**record, "amount": str(from_minor(amount, row.currency)),
                                                  "parent_id": tx.id}))
                 wanted -= amount
-        if wanted > 0:
+        if wanted > 0 or not parts:
             return None
         recorded = self._record_parts(s, row, parts, actor, None)
         if isinstance(recorded, EventOutcome):

@@ -16,6 +16,7 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.integration.payment_methods import AttemptRecord
 from oro_invoices.persistence.models import PaymentAttempt, PaymentShare, PaymentTransaction
+from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY
 
 #: A payment form's request key: what makes a resubmitted form return the attempt it started.
 REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -138,3 +139,40 @@ def share_attempt(s: Session, transaction_id: int) -> PaymentAttempt | None:
     """The payment attempt of several invoices whose share was recorded as ``transaction_id``."""
     return s.execute(select(PaymentAttempt).join(PaymentShare, PaymentShare.attempt_id == PaymentAttempt.id)
                      .where(PaymentShare.transaction_id == transaction_id)).scalar_one_or_none()
+
+
+def taking_attempt(s: Session, tx: PaymentTransaction) -> PaymentAttempt | None:
+    """The payment attempt that took ``tx`` at the provider (its reference there): of one invoice,
+    or of several of which ``tx`` is one invoice's share. A second approved answer for one attempt
+    (two hand-over pages completed) is found through the attempt its transactions name."""
+    found = s.execute(select(PaymentAttempt).where(
+        PaymentAttempt.transaction_id == tx.id, PaymentAttempt.kind == "payment")).scalar_one_or_none()
+    if found is None:
+        found = share_attempt(s, tx.id)
+    named = (tx.data or {}).get(ATTEMPT_KEY)
+    if found is None and tx.action == "charge" and isinstance(named, str) and named:
+        found = s.execute(select(PaymentAttempt).where(
+            PaymentAttempt.public_id == named, PaymentAttempt.kind == "payment",
+            PaymentAttempt.method == tx.method)).scalar_one_or_none()
+    return found
+
+
+def charge_parts(s: Session, first: PaymentTransaction) -> list[PaymentTransaction]:
+    """The transactions one charge of several invoices was recorded as, in its shares' order:
+    ``first`` (the one with the provider's reference) and each share naming that reference.
+    Empty when ``first`` is not a charge of several invoices."""
+    attempt = taking_attempt(s, first)
+    shares = shares_of(s, attempt) if attempt is not None else []
+    if attempt is None or not shares or not first.provider_reference:
+        return []
+    rows = s.execute(select(PaymentTransaction).where(
+        PaymentTransaction.invoice_id.in_([share.invoice_id for share in shares]),
+        PaymentTransaction.method == first.method, PaymentTransaction.action == first.action,
+        PaymentTransaction.successful.is_(True)).order_by(PaymentTransaction.id)).scalars()
+    parts: dict[int, PaymentTransaction] = {}
+    for tx in rows:
+        data = tx.data or {}
+        if tx.id == first.id or (not tx.provider_reference and data.get(ATTEMPT_KEY) == attempt.public_id
+                                 and data.get(REFERENCE_KEY) == first.provider_reference):
+            parts.setdefault(tx.invoice_id, tx)
+    return [parts[share.invoice_id] for share in shares if share.invoice_id in parts]

@@ -59,8 +59,8 @@ from oro_invoices.services.payment_records import (
     new_public_id,
     pending_against,
     refunded_from,
-    share_attempt,
     still_held,
+    taking_attempt,
 )
 from oro_invoices.services.schemas import check_storable
 
@@ -189,7 +189,7 @@ class Refunds:
                 PaymentTransaction.action.in_(ACTIONABLE))).scalars().all()
             invoice = s.get(Invoice, invoice_id) if any(tx.action == "authorize" for tx in rows) else None
             for tx in rows:
-                origin = _payment_attempt(s, tx) if tx.method in self.checkout.methods else None
+                origin = taking_attempt(s, tx) if tx.method in self.checkout.methods else None
                 if origin is None:
                     continue
                 refundable = cancelable = capturable = renewable = 0
@@ -421,7 +421,7 @@ class Refunds:
             if left <= 0:
                 raise Conflict(Message(words.nothing_left))
             method = self.checkout.methods.get(tx.method)
-            origin = _payment_attempt(s, tx)
+            origin = taking_attempt(s, tx)
             if method is None or origin is None:
                 raise Conflict(Message(words.elsewhere, action=tx.action, method=tx.method))
             if kind == "capture" and not isinstance(method, CapturingMethod):
@@ -510,14 +510,6 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
-
-
-def _payment_attempt(s: Session, tx: PaymentTransaction) -> PaymentAttempt | None:
-    """The attempt that took ``tx`` (its reference at the provider): the payment of one invoice, or
-    of several of which ``tx`` is one invoice's share."""
-    found = s.execute(select(PaymentAttempt).where(
-        PaymentAttempt.transaction_id == tx.id, PaymentAttempt.kind == "payment")).scalar_one_or_none()
-    return found if found is not None else share_attempt(s, tx.id)
 
 
 def _amount(amount: object, left: int, currency: str) -> int:

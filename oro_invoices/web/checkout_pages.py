@@ -257,7 +257,7 @@ class CheckoutPages:
         shares = self.ctx.service.payment_shares(attempt.public_id) if attempt.kind == "payment" else ()
         if not shares:
             return ""
-        return ", ".join(self.ctx.service.get(share.invoice_id).display_number for share in shares)
+        return ", ".join(share.number for share in shares)
 
     # -- shared -----------------------------------------------------------------------
     def _payment_page(self, req: Request, doc: InvoiceDocument, *, guest: bool,

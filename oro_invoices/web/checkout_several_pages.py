@@ -20,7 +20,7 @@ from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
 from oro_invoices.integration.payment_methods import CLIENT_FORM, POST_FORM
-from oro_invoices.services.checkout_several import MAX_INVOICES, SeveralAvailability, ShareView
+from oro_invoices.services.checkout_several import MAX_INVOICES, NONE_CHOSEN, SeveralAvailability
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.web import guard
 from oro_invoices.web.checkout_pages import ERROR_MESSAGE, CheckoutPages, csp_for, result_state
@@ -72,7 +72,7 @@ class SeveralCheckoutPages:
     def _page(self, req: Request, viewer: Viewer, docs: list[InvoiceDocument], *, error: str = "",
               status: int = 200) -> Response:
         available = self.ctx.service.several_payment_availability([doc.id for doc in docs]) if docs \
-            else SeveralAvailability("none_chosen")
+            else SeveralAvailability(NONE_CHOSEN)
         problems = {doc.id: _(why) for doc, why in available.problems}
         # some cannot be paid now (paid meanwhile, say): the others still can
         rest = [doc for doc in docs if doc.id not in problems] if problems else []
@@ -131,22 +131,11 @@ class SeveralCheckoutPages:
         html = self.ctx.render(
             "storefront/payment_several_result.html", req, attempt=attempt, state=state, invoices=docs,
             shares=paid, receipts=receipts, error_message=_(ERROR_MESSAGE), invoice_url=self._invoice_url,
-            surplus=self._surplus(docs, paid) if state == "success" else 0,
+            surplus=sum((share.surplus for share in shares), Decimal(0)) if state == "success" else 0,
             still_due={doc.id for doc in docs if payable[doc.id]},
             numbers=", ".join(doc.display_number for doc in docs), list_url=self.ctx.url_for(ENDPOINT_INDEX),
             payment_url=self._page_url(docs) if again else None, seller=self.ctx.service.seller(docs[0]))
         return Response.html(html, title=result_title(state))
-
-    def _surplus(self, docs: list[InvoiceDocument], shares: dict[int, ShareView]) -> Decimal:
-        """What the payment brought over what its invoices still owed (one paid meanwhile, say):
-        kept as the customer's credit."""
-        kept = Decimal(0)
-        for doc in docs:
-            transaction_id = shares[doc.id].transaction_id
-            found = next((t for t in self.ctx.service.transactions(doc.id) if t.id == transaction_id), None) \
-                if transaction_id is not None else None
-            kept += found.surplus if found is not None and found.surplus else Decimal(0)
-        return kept
 
     def _attempt(self, req: Request, viewer: Viewer) -> tuple[AttemptView, list[InvoiceDocument]]:
         """The payment of several invoices named in the URL, and its invoices: 404 unless the user

@@ -303,3 +303,19 @@ def test_an_invoice_paid_twice_records_both_charges_and_keeps_the_second_as_the_
     assert service.available_credit(after) == 0
     assert [e.kind for e in service.customer_credit_of(doc.customer_id, organization_id=1).entries] == [
         "surplus_reversed", "surplus"]
+
+
+def test_two_approved_answers_for_one_payment_are_both_refundable_from_here(db):
+    """The customer completed the provider's page twice for one payment: both charges were taken
+    and recorded, and the first stays refundable from here though the payment names the second."""
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    attempt = start(service, doc.id).attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186)))
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 23186, ref="ch-again",
+                                                                        event_id="evt-again")))
+    first, second = service.transactions(doc.id)
+    actions = service.transaction_actions(doc.id)
+    assert actions[first.id].refundable == actions[second.id].refundable == Decimal("231.86")
+    assert service.refund_payment(first.id, "231.86", actor="admin", notes="paid twice").successful
+    assert fake.refunds[-1].transaction.provider_reference == f"ch-{attempt}"

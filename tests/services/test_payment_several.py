@@ -177,6 +177,33 @@ def test_a_refund_at_the_provider_within_the_first_share_refunds_the_first_invoi
     assert second_refunds == [Decimal("68.14")]
 
 
+def test_a_second_approved_charge_of_one_payment_is_refunded_from_here_as_the_first(db):
+    """Two hand-over pages of one payment were both completed: the provider took the money twice.
+    Both charges are recorded; the payment's shares keep naming the first, and every share of
+    either charge can be refunded from here, each through its own charge's reference."""
+    service, _, fake = payment_service(db)
+    first, second = two_invoices(service)
+    attempt, _ = paid_together(service, [first.id, second.id])
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 33186, ref="ch-again",
+                                                                        event_id="evt-again")))
+    shares = service.payment_shares(attempt)
+    charges = {doc.id: [t for t in service.transactions(doc.id) if t.action == "charge"] for doc in (first, second)}
+    assert [s.transaction_id for s in shares] == [charges[first.id][0].id, charges[second.id][0].id]
+    for doc in (first, second):
+        assert len(charges[doc.id]) == 2
+        actions = service.transaction_actions(doc.id)
+        assert all(actions[t.id].refundable == t.amount for t in charges[doc.id])
+    later = charges[second.id][1]
+    assert service.refund_payment(later.id, "100.00", actor="admin", notes="charged twice").successful
+    assert fake.refunds[-1].transaction.provider_reference == "ch-again"
+    # a refund of the whole second charge made at the provider is spread over its shares
+    outcome = service.handle_payment_callback("fakepay", callback(attempt, refund_event("ch-again", 23186, 1)))
+    assert [o.outcome for o in outcome.outcomes] == ["applied"]
+    refunded = [t.parent_id for doc in (first, second) for t in service.transactions(doc.id) if t.action == "refund"]
+    assert sorted(refunded) == sorted([charges[first.id][1].id, later.id])
+    assert service.get(first.id).amount_paid == Decimal("231.86")
+
+
 def test_the_same_form_sent_twice_starts_one_payment(db):
     service, _, fake = payment_service(db)
     first, second = two_invoices(service)
