@@ -63,6 +63,19 @@ def is_enabled(settings: Settings, feature: str, ctx: ScopeContext = ScopeContex
     return check(settings, ctx)
 
 
+#: The settings a feature needs on (besides ``oro_invoices.enabled``).
+_SWITCHES = {INVOICES: (), STOREFRONT: ("oro_invoices.storefront_enabled",),
+             PAYMENTS: ("oro_invoices.payments_enabled",),
+             PDF_DOWNLOAD: ("oro_invoices.storefront_enabled", "oro_invoices.storefront_pdf_download")}
+
+
+def on_somewhere(settings: Settings, feature: str) -> bool:
+    """Whether ``feature`` may be on in some scope: each setting it needs is on in some scope
+    (not necessarily the same one). For visitors who belong to no scope yet (not logged in)."""
+    return all(any(bool(value) for value in settings.values_anywhere(key))
+               for key in ("oro_invoices.enabled", *_SWITCHES[feature]))
+
+
 def require(settings: Settings, feature: str, ctx: ScopeContext = ScopeContext()) -> None:
     """Raise ``FeatureDisabled`` unless ``feature`` is on for ``ctx``."""
     if not is_enabled(settings, feature, ctx):

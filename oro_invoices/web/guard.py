@@ -1,8 +1,8 @@
 """The checks every handler runs first, and how errors become pages a user can read.
 
-Order of the checks: feature toggle (off → 404, as if the page did not exist),
-login (→ 401, which the framework adapter turns into a redirect to the host's
-login page), permission (→ 403), CSRF token on state-changing requests (→ 400).
+Order of the checks: feature toggle (off → 404, as if the page did not exist;
+for a visitor not logged in, off in every scope), login (→ 401, which the
+framework adapter turns into a redirect to the host's login page), permission (→ 403), CSRF token on state-changing requests (→ 400).
 Login and permission are both read from the request (``Request.user`` and
 ``Request.permissions``), which the mounting code fills from the host's ``Users``
 once per request.
@@ -26,10 +26,13 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
           user_kind: str, permission: str | None) -> None:
-    """Run the checks in order; raise the first failure."""
-    features.require(ctx.settings, feature, scope)
+    """Run the checks in order; raise the first failure. A visitor who is not logged in belongs
+    to no organization yet: while the feature is on in some scope, they are asked to log in."""
     user = req.user
-    if user is None or getattr(user, "kind", "anonymous") != user_kind:
+    signed_in = user is not None and getattr(user, "kind", "anonymous") == user_kind
+    if signed_in or not features.on_somewhere(ctx.settings, feature):
+        features.require(ctx.settings, feature, scope)
+    if not signed_in:
         raise LoginRequired()
     if permission is not None and not req.can(permission):
         raise errors.PermissionDenied(_("You do not have permission to do this. Ask an "

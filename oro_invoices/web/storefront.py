@@ -46,8 +46,9 @@ class Viewer:
     def __init__(self, ctx: WebContext, req: Request):
         user = req.user
         if user is None or getattr(user, "kind", "") != "customer_user":
-            # check the feature at global scope first, so a switched-off storefront is a 404
-            features.require(ctx.settings, features.STOREFRONT, ScopeContext())
+            # a storefront switched off everywhere is a 404; on somewhere, the visitor logs in first
+            if not features.on_somewhere(ctx.settings, features.STOREFRONT):
+                features.require(ctx.settings, features.STOREFRONT, ScopeContext())
             raise LoginRequired(_("Please log in to see your invoices."))
         ref = ctx.host.customers.get_customer_user(user.customer_user_id or user.id)
         if ref is None:

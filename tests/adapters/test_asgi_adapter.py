@@ -122,6 +122,24 @@ def test_anonymous_visitor_goes_to_the_login_route_with_next_and_a_flash(shop):
     assert client.get("/login").text == "<p>login Please log in to continue.</p>"
 
 
+def test_invoices_on_for_an_organization_only_send_anonymous_visitors_to_log_in(shop):
+    """Anonymous visitors belong to no organization: while invoices are on in some organization
+    they are sent to log in (then the organization's setting decides), and only while invoices
+    are off everywhere do the pages not exist."""
+    client, invoices, _ = shop
+    settings = invoices.settings
+    settings.set("oro_invoices.enabled", False)
+    settings.set("oro_invoices.enabled", True, "organization", 1)
+    resp = client.get("/admin/invoices")
+    assert resp.status_code == 302 and resp.headers["location"] == "/login?next=/admin/invoices"
+    for path in ("/customer/invoices", "/customer/invoices/1"):   # no storefront login route here
+        resp = client.get(path)
+        assert resp.status_code == 401 and "Please log in to see your invoices." in resp.text, path
+    settings.set("oro_invoices.enabled", False, "organization", 1)
+    assert client.get("/admin/invoices").status_code == 404
+    assert client.get("/customer/invoices").status_code == 404
+
+
 def test_the_users_see_the_bound_starlette_request(shop):
     client, invoices, _ = shop
     login(client, "oro_invoices.view")
@@ -206,6 +224,38 @@ def test_prefixes_and_the_applications_root_path(tmp_path, sqlite_template):
         assert client.get("/shop/admin/invoices").status_code == 404
     assert invoices.url_for("oro_invoices.admin.view", invoice_id=3) == "/bo/invoices/3"
     addon.close()
+
+
+def test_an_application_mounted_under_a_prefix_keeps_it_in_every_link_and_redirect(shop):
+    """The shop is one application of a larger one (``Mount("/shop", app=shop)``): the add-on's
+    pages, links, redirects and static files are under /shop, and a host view nested in its own
+    ``Mount`` sees the shop's root, not its mount's."""
+    from starlette.routing import Mount
+    _, invoices, data = shop
+    app = invoices.app
+
+    async def where(request: StarletteRequest) -> PlainTextResponse:
+        from oro_invoices.adapters.asgi import host_request
+        from oro_invoices.web import bind_request
+        with bind_request(host_request(request)) as req:
+            return PlainTextResponse(f"{req.root_path}|{req.path}|{invoices.url_for('oro_invoices.admin.index')}")
+    app.router.routes.append(Mount("/account", routes=[Route("/where", where)]))
+    outer = Starlette(routes=[Mount("/shop", app=app)])
+    with TestClient(outer, follow_redirects=False) as client:
+        resp = client.get("/shop/admin/invoices")
+        assert resp.headers["location"] == "/shop/login?next=/shop/admin/invoices"
+        client.get("/shop/test-login", params={"perms": ",".join(PERMISSIONS)})
+        grid = client.get("/shop/admin/invoices")
+        assert grid.status_code == 200 and data.posted.display_number in grid.text
+        assert f'href="/shop/admin/invoices/{data.posted.id}"' in grid.text
+        assert 'href="/shop/oro-invoices/static/oro_invoices.css"' in grid.text
+        assert client.get("/shop/oro-invoices/static/oro_invoices.css").status_code == 200
+        view = client.get(f"/shop/admin/invoices/{data.posted.id}")
+        assert f'href="/shop/admin/invoices/{data.posted.id}/download"' in view.text
+        note = client.post(f"/shop/admin/invoices/{data.posted.id}/notes",
+                           data={"csrf_token": token_of(view.text), "message": "Checked"})
+        assert note.headers["location"].startswith(f"/shop/admin/invoices/{data.posted.id}")
+        assert client.get("/shop/account/where").text == "/shop|/account/where|/shop/admin/invoices"
 
 
 def test_a_page_without_session_middleware_says_what_is_missing(tmp_path, sqlite_template):

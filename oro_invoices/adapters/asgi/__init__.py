@@ -8,7 +8,8 @@
 One call adds every route to the application's router (in front of the host's own), so
 Starlette, FastAPI or any application built on Starlette's router serves them. Any other
 ASGI application can serve ``invoices.router`` (a Starlette ``Router``) under the same paths,
-inside Starlette's ``SessionMiddleware``. The state is ``app.state.oro_invoices``.
+inside Starlette's ``SessionMiddleware`` and ``KeepRootPath`` (which keeps where the application
+is mounted, such as ``Mount("/shop", app=...)``, for every link). The state is ``app.state.oro_invoices``.
 
 Handlers are synchronous (database work); each request runs in Starlette's thread pool with
 the request bound (``oro_invoices.web.current_request``), so the host's ``Users``, ``Layout`` and
@@ -18,6 +19,7 @@ the request bound (``oro_invoices.web.current_request``), so the host's ``Users`
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +31,7 @@ from starlette.routing import BaseRoute, Mount, NoMatchFound, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from oro_invoices.adapters.asgi.convert import (
+    KeepRootPath,
     api_request,
     host_request,
     page_request,
@@ -42,6 +45,8 @@ from oro_invoices.web.current import current_request
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.pages import DEFAULT_PREFIXES
 from oro_invoices.web.sessions import SessionCsrf, SessionFlashes
+
+log = logging.getLogger("oro_invoices.asgi")
 
 if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.adapters.base import HostAdapter
@@ -143,6 +148,12 @@ class OroInvoices:
         if self.app is not None:
             raise RuntimeError("This OroInvoices object is already mounted on another application.")
         app.router.routes[0:0] = self.routes
+        try:
+            app.add_middleware(KeepRootPath)   # where the application is mounted, for every link
+        except RuntimeError:
+            log.warning("oro-invoices was mounted on an application that has started: mounted under a "
+                        "prefix (Mount(\"/shop\", app=...)), its links would miss it. Mount it before "
+                        "the application serves requests.")
         if self._template_reload is None:
             self.ctx.set_template_reload(bool(app.debug))
         setattr(app.state, STATE_KEY, self)

@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from oro_invoices.web.http import Request
 from oro_invoices.web.mounting import MAX_PAGE_BODY, Outcome
@@ -20,10 +21,29 @@ NO_SESSION = ("oro-invoices' pages keep CSRF tokens and flash messages in the se
               "(Starlette(middleware=[Middleware(SessionMiddleware, secret_key=...)])).")
 
 
+#: The scope key under which ``KeepRootPath`` keeps the application's root path.
+ROOT_KEY = "oro_invoices.root_path"
+
+
+class KeepRootPath:
+    """ASGI middleware keeping where the application is mounted: its ``root_path`` as a request
+    enters it. A ``Mount`` around the application (``Mount("/shop", app=shop)``) is part of it;
+    one inside the application (around some of its routes) is not."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope[ROOT_KEY] = scope.get("root_path", "")
+        await self.app(scope, receive, send)
+
+
 def app_root_path(request: StarletteRequest) -> str:
-    """Where the application is mounted (``app_root_path``, else ``root_path``)."""
+    """Where the application is mounted: as ``KeepRootPath`` saw it, else the server's root path
+    (``app_root_path``, else ``root_path``)."""
     scope = request.scope
-    return str(scope.get("app_root_path", scope.get("root_path", "")))
+    return str(scope.get(ROOT_KEY, scope.get("app_root_path", scope.get("root_path", ""))))
 
 
 def app_path(request: StarletteRequest) -> str:
