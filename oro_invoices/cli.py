@@ -22,7 +22,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
-from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -1024,7 +1024,9 @@ def main(argv: Sequence[str] | None = None, *, host: Any = None) -> int:
     try:
         return int(args.func(args))
     except InvoiceError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        if isinstance(exc, DatabaseNotMigrated) and args.debug:
+            raise
+        print(f"error: {_user_error(exc, args) or exc.message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -1042,8 +1044,9 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
     database = _masked(getattr(args, "db", None) or "")
-    if isinstance(exc, DBAPIError):
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else str(exc)
+    if isinstance(exc, DatabaseNotMigrated | DBAPIError):
+        orig = exc.__cause__ if isinstance(exc, DatabaseNotMigrated) else exc.orig
+        reason = str(orig).strip().splitlines()[0] if orig is not None else str(exc)
         lowered = reason.lower()
         if "no such table" in lowered or "no such column" in lowered or (
                 ("relation" in lowered or "column" in lowered) and "does not exist" in lowered):
@@ -1052,7 +1055,7 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
         if "unable to open database file" in lowered:
             return (f"cannot open the SQLite database {database}: its folder does not exist or "
                     "is not writable")
-        if exc.connection_invalidated or "connect" in lowered or "could not translate" in lowered:
+        if getattr(exc, "connection_invalidated", False) or "connect" in lowered or "could not translate" in lowered:
             return f"cannot connect to the database {database}: {reason}"
         return None
     if isinstance(exc, (ArgumentError, NoSuchModuleError)):

@@ -114,6 +114,13 @@ class ConfigurationError(InvoiceError):
     default_message = N_("The invoice configuration is invalid.")
 
 
+class DatabaseNotMigrated(InvoiceError):
+    """The add-on's tables are missing from the database: its migrations have not run on it."""
+
+    default_message = N_("The invoice tables are missing from the database: run its migrations "
+                         "(oro-invoices migrate).")
+
+
 class StorageError(InvoiceError):
     """A stored document is missing, or does not match its recorded hash."""
 

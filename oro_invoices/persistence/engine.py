@@ -11,15 +11,16 @@ connection and a transaction of their own.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.errors import ConfigurationError, DatabaseNotMigrated
 from oro_invoices.persistence import postgresql_statistics
 from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
 
@@ -185,6 +186,23 @@ def pool_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return checked
 
 
+#: How SQLite and PostgreSQL say that one of the add-on's tables does not exist.
+_MISSING_TABLE = re.compile(r'no such table: (oro_invoice\w*)|relation "(oro_invoice\w*)" does not exist')
+
+
+def _missing_tables(context: ExceptionContext) -> None:
+    """A statement on one of the add-on's tables that does not exist: say that the database has
+    not been migrated and how to do it, rather than the driver's words."""
+    found = _MISSING_TABLE.search(str(context.original_exception))
+    if found is None:
+        return
+    table = found.group(1) or found.group(2)
+    raise DatabaseNotMigrated(
+        f"The database has no table {table}: the add-on's migrations have not run on it. Run "
+        "`oro-invoices migrate --db URL` (or alembic with the add-on's migrations), or build the "
+        "add-on with AddonConfig(migrate=True).") from context.original_exception
+
+
 class Database:
     """An engine plus session factories; ``transaction()`` is the one way to write."""
 
@@ -195,6 +213,7 @@ class Database:
             kwargs.setdefault("pool_pre_ping", True)
         self.engine = create_engine(self.url, echo=echo, **kwargs)
         self.dialect = self.engine.dialect.name
+        event.listen(self.engine, "handle_error", _missing_tables)
         read_engine = write_engine = self.engine
         if self.dialect == "sqlite":
             _sqlite_setup(self.engine)

@@ -79,6 +79,7 @@ STATUSES: dict[type[BaseException], int] = {
     errors.Conflict: 409,
     errors.PermissionDenied: 403,
     errors.StorageError: 500,
+    errors.DatabaseNotMigrated: 503,
     errors.PdfFailed: 500,
     errors.UsageError: 500,
     errors.ConfigurationError: 400,

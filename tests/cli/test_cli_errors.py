@@ -44,9 +44,12 @@ def test_an_unreachable_server_hides_the_password(capsys):
 
 
 def test_debug_keeps_the_traceback(tmp_path):
-    from sqlalchemy.exc import OperationalError
-    with pytest.raises(OperationalError):
+    import sqlite3
+
+    from oro_invoices.domain.errors import DatabaseNotMigrated
+    with pytest.raises(DatabaseNotMigrated) as caught:
         main(["verify", "--db", f"sqlite:///{tmp_path}/empty.db", "--debug"])
+    assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
 
 
 def test_migrate_says_what_it_did(capsys, tmp_path):
