@@ -54,6 +54,7 @@ from oro_invoices.services.jobs import JobQueue
 from oro_invoices.services.lifecycle import Lifecycle
 from oro_invoices.services.manual_payments import ManualPayments
 from oro_invoices.services.notes import Notes
+from oro_invoices.services.order_invoicing import LineQuantities, OrderInvoicing
 from oro_invoices.services.payment_events import CallbackOutcome, PaymentEvents
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.services.payments import Payments, RecordedPayment
@@ -91,6 +92,7 @@ class InvoiceService:
         self.payments = Payments(self.context)
         self.manual_payments = ManualPayments(self.context, self.reads, self.payments)
         self.lifecycle = Lifecycle(self.context, self.reads, self.documents, self.payments)
+        self.order_invoicing = OrderInvoicing(self.context, self.reads, self.lifecycle)
         self.status_events = PaymentStatusEvents(self.context)
         self.credit_events = CustomerCreditEvents(self.context)
         self.checkout = Checkout(self.context, self.reads)
@@ -347,6 +349,29 @@ class InvoiceService:
         built from its fields; a UBL one's PDF carries no XML.
         """
         return self.lifecycle.create(payload, actor=actor, pdf=pdf, defer_pdf=defer_pdf, einvoice_xml=einvoice_xml)
+
+    def create_from_order(self, order_id: int, *, actor: str, organization_id: int | None = None,
+                          invoice_date: dt.date | None = None, due_date: dt.date | None = None,
+                          lines: LineQuantities | None = None, invoice_again: bool = False) -> InvoiceDocument:
+        """Create a draft invoice of the host's order ``order_id``: its lines, customer, customer
+        user, website, currency, addresses and the link to it (``order_invoicing.order_payload``),
+        through ``create`` and its checks.
+
+        ``organization_id``: the caller's organization (an order of another one does not exist for
+        it). ``invoice_date``: today (UTC) when not given; ``due_date``: none when not given.
+        ``lines``: only these order lines (position from 1 → quantity to invoice, at most what
+        was ordered), for invoicing an order in parts. ``invoice_again``: create it even though the
+        order's invoices already come to its total.
+
+        :raises NotFound: the host has no such order (in ``organization_id``).
+        :raises ValidationError: the order has no lines or no customer; ``lines`` names a line it
+            does not have or more than was ordered; the payload fails ``create``'s checks.
+        :raises AlreadyInvoiced: (a ``Conflict``) the order's invoices, drafts included, net of their
+            credit notes, already come to its total; it names them.
+        """
+        return self.order_invoicing.create(order_id, actor=actor, organization_id=organization_id,
+                                           invoice_date=invoice_date, due_date=due_date, lines=lines,
+                                           invoice_again=invoice_again)
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:
         """Change a draft. On a posted invoice only ``payment_status`` may be given."""

@@ -1,0 +1,263 @@
+"""Invoicing a host's order: its lines, parties and addresses as a draft invoice.
+
+``order_payload`` maps an ``OrderSnapshot`` to the create payload (pure: a host may change
+the payload before creating it); ``OrderInvoicing.create`` reads the order through the host,
+refuses what cannot be invoiced and creates the draft through ``Lifecycle.create``, so the
+payload passes the same validation and tenancy checks as any other invoice.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import ValidationError as MmValidationError
+
+from oro_invoices.adapters.commerce import OrderLine, OrderSnapshot
+from oro_invoices.domain.errors import Conflict, NotFound, UsageError, ValidationError
+from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, compute_lines
+from oro_invoices.domain.messages import Amount, Message
+from oro_invoices.domain.money import is_decimal_text
+from oro_invoices.domain.overdue import local_today
+from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.lifecycle import Lifecycle
+from oro_invoices.services.reads import Reads
+from oro_invoices.services.schemas import DecimalString, validation_error
+
+#: Line position (1 = the order's first line) → the quantity to invoice of it.
+LineQuantities = Mapping[int, Decimal | str]
+
+
+def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.date | None = None,
+                  lines: LineQuantities | None = None) -> dict[str, Any]:
+    """The create payload (``InvoiceService.create``) of a draft invoicing ``order``.
+
+    It carries the order's organization, currency, customer, customer user, website, the order
+    link (id and number), the bill-to and ship-to addresses and one invoice line per order line
+    (description, SKU, unit, quantity, unit price, tax rate and category; amounts as decimal
+    strings). ``lines`` invoices only the lines it names (by position, from 1), each at the
+    quantity given. The customer's name and the customer user's email are left to the create
+    path, which takes them from the host.
+
+    :raises ValidationError: as ``check_lines``.
+    """
+    check_lines(order, lines)
+    chosen = _chosen_lines(order, lines)
+    payload: dict[str, Any] = {
+        "organization_id": order.organization_id,
+        "currency": order.currency,
+        "invoice_date": invoice_date.isoformat(),
+        "order_id": order.id,
+        "order_identifier": order.identifier,
+        "lines": [_line(line, quantity) for line, quantity in chosen],
+    }
+    if due_date is not None:
+        payload["due_date"] = due_date.isoformat()
+    for key in ("customer_id", "customer_user_id", "website_id"):
+        if getattr(order, key) is not None:
+            payload[key] = getattr(order, key)
+    for key in ("bill_to", "ship_to"):
+        address = getattr(order, key)
+        if address is not None:
+            payload[key] = address.as_dict()
+    return payload
+
+
+def check_lines(order: OrderSnapshot, lines: LineQuantities | None) -> None:
+    """:raises ValidationError: on ``lines``, for a position the order does not have, a quantity
+    that is no decimal number, not above zero or above what was ordered, or no line at all."""
+    if lines is None:
+        return
+    problems: list[tuple[str, str]] = []
+    if not lines:
+        problems.append(("lines", Message("Choose at least one line of order %(order)s to invoice.",
+                                          order=order.identifier)))
+    for position, quantity in sorted(lines.items()):
+        if not 1 <= position <= len(order.lines):
+            problems.append(("lines", Message("Order %(order)s has no line %(line)s: its lines are 1 to %(count)s.",
+                                              order=order.identifier, line=position, count=len(order.lines))))
+            continue
+        value = _decimal(quantity)
+        ordered = order.lines[position - 1].quantity
+        if value is None or value <= 0:
+            problems.append(("lines", Message("Line %(line)s of order %(order)s: give a quantity above 0.",
+                                              line=position, order=order.identifier)))
+        elif value > ordered:
+            problems.append(("lines", Message("Line %(line)s of order %(order)s: at most %(ordered)s can be "
+                                              "invoiced, as many as were ordered.", line=position,
+                                              order=order.identifier, ordered=ordered)))
+    if problems:
+        raise ValidationError(problems)
+
+
+def order_total(order: OrderSnapshot) -> Decimal:
+    """What all of ``order``'s lines come to with tax, computed as an invoice computes it."""
+    return compute_lines(order.lines, order.currency)[1].total_amount
+
+
+class AlreadyInvoiced(Conflict):
+    """The order's invoices (not credit notes, net of what credit notes took back) already come
+    to its total; ``invoices`` are those invoices."""
+
+    def __init__(self, order: OrderSnapshot, invoices: tuple[DocumentRef, ...], covered: Decimal, total: Decimal):
+        super().__init__(Message(
+            "Order %(order)s is invoiced in full already (%(covered)s of its %(total)s) by %(invoices)s. Create "
+            "another invoice of it only if that is intended.", order=order.identifier,
+            covered=Amount(covered, order.currency), total=Amount(total, order.currency),
+            invoices=tuple(i.display_number for i in invoices)))
+        self.order = order
+        self.invoices = invoices
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How much of an order its invoices invoice: the invoices that count and their net sum."""
+
+    invoices: tuple[DocumentRef, ...]
+    covered: Decimal
+
+
+class OrderInvoicing:
+    """``InvoiceService.create_from_order`` and what it checks."""
+
+    def __init__(self, ctx: ServiceContext, reads: Reads, lifecycle: Lifecycle):
+        self.ctx = ctx
+        self.reads = reads
+        self.lifecycle = lifecycle
+
+    def order(self, order_id: int, organization_id: int | None = None) -> OrderSnapshot:
+        """The host's order ``order_id`` (of ``organization_id`` when given).
+
+        :raises NotFound: there is none, or it is another organization's (said alike).
+        :raises UsageError: the service has no host to read orders from.
+        """
+        host = self.ctx.host
+        if host is None:
+            raise UsageError("Invoices are made from orders through the host adapter: build the "
+                             "InvoiceService with host=.")
+        order = host.orders.get(order_id)
+        if order is None or (organization_id is not None and order.organization_id != organization_id):
+            if organization_id is None:
+                raise NotFound(Message("Order %(order)s does not exist.", order=order_id))
+            raise NotFound(Message("Order %(order)s does not exist in organization %(organization)s.",
+                                   order=order_id, organization=organization_id))
+        return order
+
+    def coverage(self, order: OrderSnapshot) -> Coverage:
+        """The order's invoices in its currency that still invoice something (drafts too; not
+        voided or credited in full), and what they come to net of their credit notes."""
+        found: list[DocumentRef] = []
+        covered = Decimal(0)
+        for row in self._invoices_of(order):
+            net = row.total_amount - row.amount_credited
+            if row.currency == order.currency and net > 0:
+                found.append(DocumentRef(row.id, row.invoice_number, row.invoice_date, row.document_type,
+                                         row.external_id))
+                covered += net
+        return Coverage(tuple(found), covered)
+
+    def create(self, order_id: int, *, actor: str, organization_id: int | None = None,
+               invoice_date: dt.date | None = None, due_date: dt.date | None = None,
+               lines: LineQuantities | None = None, invoice_again: bool = False) -> InvoiceDocument:
+        """A draft invoice of the order (see ``InvoiceService.create_from_order``)."""
+        order = self.order(order_id, organization_id)
+        if not order.lines:
+            raise ValidationError([("order_id", Message("Order %(order)s has no lines: there is nothing to "
+                                                        "invoice.", order=order.identifier))])
+        if order.customer_id is None:
+            raise ValidationError([("order_id", Message("Order %(order)s names no customer: an invoice is "
+                                                        "addressed to the customer who ordered.",
+                                                        order=order.identifier))])
+        payload = order_payload(order, invoice_date=invoice_date or local_today(self.ctx.clock()),
+                                due_date=due_date, lines=lines)
+        if not invoice_again:
+            coverage = self.coverage(order)
+            total = order_total(order)
+            if coverage.invoices and coverage.covered >= total:
+                raise AlreadyInvoiced(order, coverage.invoices, coverage.covered, total)
+        return self.lifecycle.create(payload, actor=actor)
+
+    def _invoices_of(self, order: OrderSnapshot) -> Iterator[Any]:
+        flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id, document_type="invoice")
+        cursor: str | None = None
+        while True:
+            page = self.reads.list_invoices(flt, sort="invoice_date", limit=100, cursor=cursor)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+
+class _LineRequest(Schema):
+    class Meta:
+        unknown = RAISE
+
+    line = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=1_000_000))
+    quantity = DecimalString(required=True, places=6)
+
+
+class OrderInvoiceRequest(Schema):
+    """What a request to invoice an order may say (the API's body): all of it optional."""
+
+    class Meta:
+        unknown = RAISE
+
+    invoice_date = fields.Date(metadata={"description": "The invoice date; today (UTC) when left out."})
+    due_date = fields.Date(allow_none=True, metadata={"description": "The due date; none when left out."})
+    lines = fields.List(fields.Nested(_LineRequest), validate=validate.Length(min=1, max=10_000), metadata={
+        "description": "Only these lines of the order (`line`: its position, from 1), each at `quantity` "
+                       "(at most what was ordered); every line at its ordered quantity when left out."})
+    invoice_again = fields.Boolean(load_default=False, metadata={
+        "description": "Create the invoice even though the order's invoices already come to its total."})
+
+
+_REQUEST = OrderInvoiceRequest()
+
+
+def load_request(data: Mapping[str, Any]) -> dict[str, Any]:
+    """``data`` (an ``OrderInvoiceRequest``) as ``create_from_order``'s keyword arguments.
+
+    :raises ValidationError: a field is malformed, or a line is named twice.
+    """
+    try:
+        loaded: dict[str, Any] = _REQUEST.load(data)
+    except MmValidationError as exc:
+        raise validation_error(exc) from None
+    if "lines" in loaded:
+        quantities: dict[int, Decimal] = {}
+        for i, item in enumerate(loaded["lines"]):
+            if item["line"] in quantities:
+                raise ValidationError([(f"lines[{i}].line", Message("Line %(line)s is named twice.",
+                                                                    line=item["line"]))])
+            quantities[item["line"]] = item["quantity"]
+        loaded["lines"] = quantities
+    return loaded
+
+
+def _chosen_lines(order: OrderSnapshot, lines: LineQuantities | None) -> list[tuple[OrderLine, Decimal]]:
+    if lines is None:
+        return [(line, line.quantity) for line in order.lines]
+    return [(order.lines[position - 1], Decimal(quantity)) for position, quantity in sorted(lines.items())]
+
+
+def _line(line: OrderLine, quantity: Decimal) -> dict[str, str]:
+    item = {"description": line.description, "sku": line.sku, "unit": line.unit,
+            "quantity": format(quantity, "f"), "unit_price": format(line.unit_price, "f"),
+            "tax_rate": format(line.tax_rate, "f")}
+    if line.tax_category:
+        item["tax_category"] = line.tax_category
+    if line.tax_exemption_reason:
+        item["tax_exemption_reason"] = line.tax_exemption_reason
+    return item
+
+
+def _decimal(value: Decimal | str) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, str) and is_decimal_text(value):
+        return Decimal(value)
+    return None
