@@ -64,6 +64,7 @@ from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.manual_payments import reversed_payments
+from oro_invoices.services.order_invoicing import load_request as load_order_request
 from oro_invoices.services.refunds import ProviderOutcome
 from oro_invoices.services.schemas import (
     NoteInputSchema,
@@ -190,6 +191,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/void", "void_invoice", WRITE, CREDIT),
     Route("POST", "/invoices/{id}/reissue", "reissue_invoice", WRITE, CREDIT),
     Route("POST", "/e-invoices", "import_einvoice", WRITE, IMPORT),
+    Route("POST", "/orders/{id}/invoices", "create_from_order", WRITE, IMPORT),
     Route("GET", "/credit-notes", "list_credit_notes", READ, VIEW),
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ, VIEW),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ, VIEW),
@@ -382,6 +384,17 @@ class InvoiceApi:
         self._check_organization(client, payload)
         payload.setdefault("organization_id", client.organization_id)
         doc = self.service.create(payload, actor=self._actor(client))
+        return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
+
+    def create_from_order(self, request: Request, client: ApiClient, id: str) -> Response:
+        """A draft invoice of the host's order ``id`` (``InvoiceService.create_from_order``): 201;
+        an order of another organization is one that does not exist (404)."""
+        order_id = parse_id(id)
+        if order_id is None:
+            raise NotFound(f"Order {id[:40]!r} does not exist: order ids are positive integers.")
+        args = load_order_request(json_object(request) if request.body else {})
+        doc = self.service.create_from_order(order_id, actor=self._actor(client),
+                                             organization_id=client.organization_id, **args)
         return Response.json(self._invoice_json(doc), status=201, headers={"Location": self._url(doc.id)})
 
     def get_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from oro_invoices.domain import errors
 from oro_invoices.i18n import N_
 from oro_invoices.services.mail.render import EmailTemplateError
+from oro_invoices.services.order_invoicing import AlreadyInvoiced
 
 #: The realm the JSON API names in ``WWW-Authenticate``.
 API_REALM = "oro-invoices"
@@ -97,6 +98,7 @@ UNEXPECTED = 500
 #: The ``code`` an API error item carries for errors a client handles by itself.
 CODES: dict[type[BaseException], str] = {
     errors.PdfPending: "pdf_pending",
+    AlreadyInvoiced: "order_invoiced",
 }
 
 

@@ -18,6 +18,7 @@ from oro_invoices.domain.invoice import DocumentType, PaymentStatus
 from oro_invoices.persistence.customer_credit import KINDS as CREDIT_KINDS
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
+from oro_invoices.services.order_invoicing import OrderInvoiceRequest
 from oro_invoices.services.schemas import (
     AddressOut,
     AddressSchema,
@@ -652,7 +653,9 @@ class ErrorItem(Schema):
     message = fields.String()
     code = fields.String(metadata={"description": 'Only on errors a client handles itself: "pdf_pending" '
                                                   "(the PDF is being made in the background; ask again "
-                                                  "after Retry-After seconds)."})
+                                                  'after Retry-After seconds), "order_invoiced" (the '
+                                                  "order's invoices already come to its total; send "
+                                                  '`invoice_again: true` if another one is intended).'})
 
 
 class ErrorOut(Schema):
@@ -727,6 +730,9 @@ _TX = {"in": "path", "name": "transaction_id", "required": True,
 _PAYMENT_ACTION = ("Through the payment method that took the payment, never for more than remains (409 when "
                    "nothing does). The provider's answer is 200 with `successful`; 502 when it refused the "
                    "request or could not be reached (nothing was recorded; retrying is safe).")
+_ORDER_ID = {"in": "path", "name": "id", "required": True,
+             "schema": {"type": "integer", "format": "int64", "minimum": 1},
+             "description": "The host's order id (as invoices carry it in `order_id`)."}
 _EXT = {"in": "path", "name": "external_id", "required": True, "schema": {"type": "string"},
         "description": "The importing system's own id of the invoice."}
 
@@ -970,6 +976,21 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"201": _ok("The credit note, the voided invoice and the new draft.", "ReissueResult",
                                  _LOCATION),
                       **_errors("400", "403", "409", "422")}},
+    ("/orders/{id}/invoices", "post"): {
+        "summary": "Create a draft invoice of one of the host's orders",
+        "description": "The draft carries the order's lines (description, SKU, unit, quantity, unit price, tax "
+                       "rate and category), customer, customer user, website, currency, billing and shipping "
+                       "addresses and the link to the order, checked as `POST /invoices` checks a payload. The "
+                       "body is optional: `invoice_date` (default today, UTC), `due_date` (a posted invoice needs "
+                       "one), `lines` to invoice only some lines of the order at some quantity (at most what was "
+                       "ordered), `invoice_again`. 404 for an order that does not exist or is another "
+                       "organization's; 422 for an order without lines or without a customer (`order_id`) and "
+                       "for `lines` the order does not have (`lines`); 409 with code `order_invoiced` when the "
+                       "order's invoices (drafts included, net of their credit notes) already come to its total, "
+                       "naming them, unless `invoice_again` is true.",
+        "parameters": [_ORDER_ID], "requestBody": {"required": False, "content": _json("OrderInvoiceCreate")},
+        "responses": {"201": _ok("The draft invoice.", "Invoice", _LOCATION),
+                      **_errors("400", "403", "404", "409", "413", "422")}},
     ("/e-invoices", "post"): {
         "summary": "Import an e-invoice (Factur-X / ZUGFeRD PDF, or CII or UBL XML) as a posted invoice or credit "
                    "note",
@@ -1187,7 +1208,7 @@ _COMPONENTS = [
     ("StatementEmail", StatementEmailOut), ("InvoiceEmailCreate", InvoiceEmailIn), ("PaymentReverse", PaymentReverseIn), ("InvoiceEmail", InvoiceEmailOut),
     ("RemittanceCreate", RemittanceIn), ("Remittance", RemittanceOut),
     ("CustomerCredit", CustomerCreditOut), ("CreditEntry", CreditEntryOut), ("ApplyCredit", ApplyCreditIn),
-    ("CreditPayOut", CreditPayOutIn),
+    ("CreditPayOut", CreditPayOutIn), ("OrderInvoiceCreate", OrderInvoiceRequest),
 ]
 
 DESCRIPTION = """\
