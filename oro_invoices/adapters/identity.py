@@ -13,7 +13,7 @@ PERMISSIONS = (
     "oro_invoices.send",        # back-office: post and send to the customer
     "oro_invoices.manage_payments",  # back-office: refund, capture, cancel, re-authorize; record payments by hand
     "oro_invoices.credit",      # back-office and API: credit notes, void, re-issue of posted invoices
-    "oro_invoices.import",      # API: create and update invoices
+    "oro_invoices.import",      # create and update invoices: API, Import E-Invoices, Create Invoice of an order
     "oro_invoices.configure",   # change invoice settings of the user's own organization(s)
     "oro_invoices.configure_global",  # also change them at global scope (every organization)
     "oro_invoices.pay",         # storefront: pay an invoice the user may see (role not none)

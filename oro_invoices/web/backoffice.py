@@ -1,9 +1,10 @@
-"""Back-office pages: Sales > Invoices grid, the invoice view page and the order tab.
+"""Back-office pages: Sales > Invoices grid and the invoice view page.
 
 The actions on the view page (notes, delete, Send to Customer, email,
-download) are in ``backoffice_actions``. Every handler runs ``guard.check``
-first: the invoices feature for the admin's organization, an admin login, and
-the ``oro_invoices.view`` permission.
+download) are in ``backoffice_actions``, the order page's Invoices tab in
+``backoffice_orders``. Every handler runs ``guard.check`` first: the invoices
+feature for the admin's organization, an admin login, and the
+``oro_invoices.view`` permission.
 """
 from __future__ import annotations
 
@@ -252,27 +253,6 @@ class BackOffice:
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             **payments, **corrections_section(self, req, doc, transactions=transactions))
-
-    def order_invoices(self, req: Request) -> Response:
-        """The order view page's Invoices tab: this order's invoices.
-
-        The order must be one of the admin's organization; only invoices of the
-        order's organization are listed.
-        """
-        self.check(req)
-        order_id = parse_id(req.path_params.get("order_id"))
-        org = getattr(req.user, "organization_id", None)
-        order = self.ctx.host.orders.get(order_id) if order_id is not None else None
-        if order is None or (org is not None and order.organization_id != org):
-            raise NotFound(_("That order does not exist."))
-        flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
-        page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
-        names = self.names()
-        names.prefetch(page.items)
-        html = self.ctx.render("admin/order_tab.html", req, items=page.items,
-                               more=page.next_cursor is not None, order_id=order_id,
-                               names=names)
-        return Response.html(html, title=_("Invoices"))
 
 
 class _Names:

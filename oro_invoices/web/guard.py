@@ -79,7 +79,7 @@ _FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("
                  "template": N_("Template"), "received_on": N_("Received on"), "reference": N_("Reference"),
                  "invoice": N_("Invoices")}
 #: Fields whose messages say what they are about themselves ("The payment form is damaged; …").
-_UNLABELLED = frozenset({"request_key", "origin"})
+_UNLABELLED = frozenset({"request_key", "origin", "order_id"})
 
 
 def field_errors(exc: errors.ValidationError) -> dict[str, str]:

@@ -22,6 +22,7 @@ from oro_invoices.web.backoffice_emails import EmailPages
 from oro_invoices.web.backoffice_export import GridExport
 from oro_invoices.web.backoffice_import import ImportPages
 from oro_invoices.web.backoffice_notes import NoteActions
+from oro_invoices.web.backoffice_orders import OrderInvoices
 from oro_invoices.web.backoffice_payments import PaymentActions
 from oro_invoices.web.backoffice_remittance import RemittancePages
 from oro_invoices.web.backoffice_selection import SelectionPages
@@ -93,8 +94,9 @@ ROUTES: tuple[Route, ...] = (
        "backoffice"),
     _r("oro_invoices.admin.receipt", "/<int:invoice_id>/transactions/<int:transaction_id>/receipt",
        "actions.receipt", "backoffice"),
-    _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "backoffice.order_invoices",
-       "backoffice"),
+    _r("oro_invoices.admin.order_invoices", "/orders/<int:order_id>", "orders.tab", "backoffice"),
+    _r("oro_invoices.admin.create_from_order", "/orders/<int:order_id>/invoices", "orders.create_invoice",
+       "backoffice", "POST"),
     _r("oro_invoices.admin.import_form", "/import", "imports.import_form", "backoffice"),
     _r("oro_invoices.admin.import_files", "/import", "imports.import_files", "backoffice", "POST"),
     _r("oro_invoices.admin.export_csv", "/export.csv", "export.export_csv", "backoffice"),
@@ -224,6 +226,7 @@ class InvoicePages:
         self.payments = PaymentActions(self.backoffice)
         self.credits = CreditActions(self.backoffice)
         self.notes = NoteActions(self.backoffice)
+        self.orders = OrderInvoices(self.backoffice)
         self.emails = EmailPages(self.backoffice)
         self.routes = {r.endpoint: r for r in ROUTES}
 
