@@ -363,7 +363,7 @@ class InvoiceService:
         was ordered), for invoicing an order in parts. ``invoice_again``: create it even though the
         order's invoices already come to its total.
 
-        :raises NotFound: the host has no such order (in ``organization_id``).
+        :raises NotFound: the host has no such order (in ``organization_id``), or there is no host.
         :raises ValidationError: the order has no lines or no customer; ``lines`` names a line it
             does not have or more than was ordered; the payload fails ``create``'s checks.
         :raises AlreadyInvoiced: (a ``Conflict``) the order's invoices, drafts included, net of their

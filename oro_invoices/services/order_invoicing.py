@@ -17,7 +17,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from marshmallow import ValidationError as MmValidationError
 
 from oro_invoices.adapters.commerce import OrderLine, OrderSnapshot
-from oro_invoices.domain.errors import Conflict, NotFound, UsageError, ValidationError
+from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, compute_lines
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import is_decimal_text
@@ -132,13 +132,13 @@ class OrderInvoicing:
     def order(self, order_id: int, organization_id: int | None = None) -> OrderSnapshot:
         """The host's order ``order_id`` (of ``organization_id`` when given).
 
-        :raises NotFound: there is none, or it is another organization's (said alike).
-        :raises UsageError: the service has no host to read orders from.
+        :raises NotFound: there is none, or it is another organization's (said alike); the
+            service has no host, so it knows no orders.
         """
         host = self.ctx.host
         if host is None:
-            raise UsageError("Invoices are made from orders through the host adapter: build the "
-                             "InvoiceService with host=.")
+            raise NotFound(Message("Order %(order)s is not known here: invoices are made from the orders of "
+                                   "the shop the add-on is installed in, and it runs without one.", order=order_id))
         order = host.orders.get(order_id)
         if order is None or (organization_id is not None and order.organization_id != organization_id):
             if organization_id is None:

@@ -118,6 +118,12 @@ def test_an_order_that_cannot_be_invoiced_is_refused_in_words(service, shop):
     assert service.count_invoices() == 0
 
 
+def test_without_a_host_no_order_is_known(db):
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
+    with pytest.raises(NotFound, match="^Order 7 is not known here: invoices are made from the orders of the shop"):
+        service.create_from_order(7, actor="admin")
+
+
 def test_the_create_checks_still_apply(service, shop):
     """An order whose customer the host moved to another organization fails tenancy like any payload."""
     order = shop.host.add_order(identifier="SO-10", currency="EUR", customer_id=shop.tanaka.id, lines=LINES)
