@@ -38,6 +38,7 @@ import pluggy
 from oro_invoices.adapters import load_host
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext, SettingsGroup, StoredSetting
+from oro_invoices.adapters.signatures import host_problems
 from oro_invoices.documents.storage import Storage, storage_from_url
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -205,6 +206,8 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
     owns_host = False
     if host is None:
         host, owns_host = resolve_host(config)
+    if host is not None:
+        check_host(host)
     db: Database | None = None
     try:
         db = Database(config.database_url, **pool_options(config.database_pool))
@@ -234,6 +237,17 @@ def build_addon(config: AddonConfig, *, host: HostAdapter | None = None,
     return Addon(config=config, db=db, settings=settings, plugins=plugins, storage=storage,
                  renderer=renderer, invoices=invoices, mail=mail, events=events, host=host,
                  payment_link=payment_link, owns_host=owns_host, jobs=jobs)
+
+
+def check_host(host: HostAdapter) -> None:
+    """:raises ConfigurationError: naming every part ``host`` lacks and every method whose
+    signature differs from its interface, so a host that the add-on would call wrongly (and
+    fail later, in some request) stops the start instead."""
+    problems = host_problems(host)
+    if problems:
+        raise ConfigurationError(
+            f"The host adapter {type(host).__name__} does not implement the interfaces the add-on calls "
+            "(oro_invoices.adapters):\n  " + "\n  ".join(problems))
 
 
 def resolve_host(config: AddonConfig) -> tuple[HostAdapter | None, bool]:

@@ -57,6 +57,28 @@ def test_the_host_checks_customers(sqlite_db, tmp_path):
             addon.invoices.create(invoice_payload(customer_id=acme.id, customer_user_id=stranger.id))
 
 
+def test_a_host_the_add_on_would_call_wrongly_stops_the_build_saying_what_differs(sqlite_db, tmp_path):
+    """A part whose method takes other parameters, a part without a method and a missing part
+    would fail later, in some request: the build refuses the host and names each."""
+    class Orders:
+        def get(self, id, include_lines):
+            return None
+
+    class Customers:
+        def get_customer(self, customer_id):
+            return None
+
+    host = MemoryHost()
+    host.orders, host.customers, host.websites = Orders(), Customers(), None
+    with pytest.raises(ConfigurationError) as caught:
+        build_addon(config(sqlite_db, tmp_path), host=host)
+    said = str(caught.value)
+    assert said.startswith("The host adapter MemoryHost does not implement the interfaces the add-on calls")
+    assert "orders.get: expected (order_id), got (id, include_lines): missing parameter 'order_id'" in said
+    assert "customers.descendants: missing (expected descendants(" in said
+    assert "websites: missing (the host has no websites part)" in said
+
+
 def test_the_renderer_follows_the_global_settings(sqlite_db, tmp_path):
     host = MemoryHost()
     settings = Settings(host.config)
