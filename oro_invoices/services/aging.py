@@ -1,17 +1,20 @@
 """The receivables aging report: what each customer still owes, by how late it is.
 
 One row per customer and currency with its open invoices' amounts due in the buckets of
-``domain.aging`` (not yet due, 1–30, 31–60, 61–90 and over 90 days overdue), and a total row per
-currency: amounts in different currencies are never added up. Judged on the service clock's
+``domain.aging`` (not yet due, 1–30, 31–60, 61–90 and over 90 days overdue), the customer's
+unapplied credit in that currency (``persistence.aging_credit``; a customer holding credit and
+owing nothing has a row too) and what is owed net of it, and a total row per currency: amounts
+in different currencies are never added up. Judged on the service clock's
 UTC date, as the Overdue filter is, and read in one statement (``persistence.aging``). On a past
 day it is what was owed at the end of that day, by how late it was then
-(``persistence.aging_history``); on a day to come, what is owed now, by how late it will be.
+(``persistence.aging_history``), and the credit held at its end (the credit ledger's entries
+written up to then); on a day to come, what is owed now, by how late it will be.
 """
 from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -23,15 +26,17 @@ from oro_invoices.domain.money import KNOWN_CURRENCIES, from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.aging import AgingRow, aging_rows
+from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import AgingRenderer, DocumentScope, Renderer, ServiceContext
 
-#: The CSV's columns: who, then the buckets, then the total.
-CSV_COLUMNS = ("customer_id", "customer_name", "currency", "invoices", *BUCKET_KEYS, "total_due")
+#: The CSV's columns: who, then the buckets, the total, the credit (negative: it offsets the
+#: total) and the net (the total less the credit).
+CSV_COLUMNS = ("customer_id", "customer_name", "currency", "invoices", *BUCKET_KEYS, "total_due", "credit", "net")
 #: The orders of a report's lines within a currency: by customer name, or by one of the amounts
-#: (a bucket's, or the total due), the largest first.
-SORTS = ("customer", *BUCKET_KEYS, "total")
+#: (a bucket's, the total due, the credit held, or the net), the largest first.
+SORTS = ("customer", *BUCKET_KEYS, "total", "credit", "net")
 
 
 @dataclass(frozen=True)
@@ -46,11 +51,24 @@ class AgingLine:
     #: The amounts due by bucket key, in ``BUCKETS`` order.
     amounts: dict[str, Decimal]
     is_total: bool = False
+    #: The unapplied credit the customer (or, ``is_total``, every customer) holds: 0 or more.
+    credit: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
         """Everything this line's invoices still owe."""
         return sum(self.amounts.values(), from_minor(0, self.currency))
+
+    @property
+    def offset(self) -> Decimal:
+        """The credit as the report shows it: what it takes off ``total`` (negative; 0 without credit)."""
+        return -self.credit if self.credit else from_minor(0, self.currency)
+
+    @property
+    def net(self) -> Decimal:
+        """What is owed once the credit is taken off: ``total`` less ``credit`` (negative when
+        the credit is more)."""
+        return self.total - self.credit
 
     @property
     def overdue(self) -> Decimal:
@@ -80,7 +98,8 @@ class AgingReport:
             return replace(self, lines=by_name)
 
         def amount(line: AgingLine) -> Decimal:
-            return line.total if key == "total" else line.amounts[key]
+            derived = {"total": line.total, "credit": line.credit, "net": line.net}
+            return derived[key] if key in derived else line.amounts[key]
 
         # stable: lines of equal amounts keep their order by name
         return replace(self, lines=sorted(by_name, key=lambda line: (line.currency, -amount(line))))
@@ -111,13 +130,20 @@ def check_currency(currency: str | None) -> str | None:
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
     given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
-    clock's, of those open at its end (``persistence.aging_history.aging_rows_on``)."""
+    clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
+    credit the customers hold now, or held at the end of that day."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
     with ctx.db.session() as s:
-        rows = aging_rows_on(s, day=as_of, within=within) if as_of < now else aging_rows(s, today=as_of, within=within)
-    return build_report(rows, as_of)
+        if as_of < now:
+            end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
+            credits = credit_rows(s, within=within, before=end)
+            rows = aging_rows_on(s, day=as_of, within=within)
+        else:
+            credits = credit_rows(s, within=within)
+            rows = aging_rows(s, today=as_of, within=within)
+    return build_report(rows, as_of, credits)
 
 
 def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
@@ -140,16 +166,25 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc
 
 
-def build_report(rows: list[AgingRow], as_of: dt.date) -> AgingReport:
-    """The report of ``rows`` (``persistence.aging``): lines in amounts, sorted, and the totals."""
-    lines = sorted((_line(row) for row in rows), key=_by_name)
-    totals: dict[str, list[AgingRow]] = {}
-    for row in rows:
-        totals.setdefault(row.currency, []).append(row)
+def build_report(rows: list[AgingRow], as_of: dt.date, credits: Sequence[CreditRow] = ()) -> AgingReport:
+    """The report of ``rows`` (``persistence.aging``) and the customers' ``credits``
+    (``persistence.aging_credit``): lines in amounts, sorted, and the totals. A customer's credit
+    goes on its line of the currency; one holding credit and owing nothing has a line of its own."""
+    held: dict[tuple[int | None, int | None, str], CreditRow] = {
+        (c.organization_id, c.customer_id, c.currency): c for c in credits}
+    owing = [(row, held.pop((row.organization_id, row.customer_id, row.currency), None)
+              if row.customer_id is not None else None) for row in rows]
+    zeros = (0,) * len(BUCKETS)
+    owing += [(AgingRow(c.organization_id, c.customer_id, c.customer_name, c.currency, 0, zeros), c)
+              for c in held.values()]
+    lines = sorted((_line(row, credit=c.amount if c else 0) for row, c in owing), key=_by_name)
+    totals: dict[str, list[tuple[AgingRow, CreditRow | None]]] = {}
+    for row, c in owing:
+        totals.setdefault(row.currency, []).append((row, c))
     return AgingReport(as_of=as_of, lines=lines, totals=[
-        _line(AgingRow(None, None, "", currency, sum(r.invoices for r in group),
-                       tuple(sum(column) for column in zip(*(r.amounts for r in group), strict=True))),
-              is_total=True)
+        _line(AgingRow(None, None, "", currency, sum(r.invoices for r, _c in group),
+                       tuple(sum(column) for column in zip(*(r.amounts for r, _c in group), strict=True))),
+              is_total=True, credit=sum(c.amount for _r, c in group if c))
         for currency, group in sorted(totals.items())])
 
 
@@ -158,39 +193,41 @@ def _by_name(line: AgingLine) -> tuple[str, str, int, int]:
     return line.currency, line.customer_name.casefold(), line.customer_id or 0, line.organization_id or 0
 
 
-def _line(row: AgingRow, *, is_total: bool = False) -> AgingLine:
+def _line(row: AgingRow, *, is_total: bool = False, credit: int = 0) -> AgingLine:
     return AgingLine(row.organization_id, row.customer_id, row.customer_name, row.currency, row.invoices,
                      {key: from_minor(amount, row.currency) for key, amount in zip(BUCKET_KEYS, row.amounts, strict=True)},
-                     is_total=is_total)
+                     is_total=is_total, credit=from_minor(credit, row.currency))
 
 
 def aging_csv_text(report: AgingReport) -> str:
     """The report as CSV (``CSV_COLUMNS``): a row per customer and currency, then a row per
-    currency for its total (no customer id, the name ``Total``)."""
+    currency for its total (no customer id, the name ``Total``); the credit negative."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for line in (*report.lines, *report.totals):
         writer.writerow(["" if line.customer_id is None else line.customer_id,
                          "Total" if line.is_total else line.customer_name, line.currency, line.invoices,
-                         *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f")])
+                         *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f"),
+                         format(line.offset, "f"), format(line.net, "f")])
     return buffer.getvalue()
 
 
 #: ``aging_text``'s column headings after the customer's.
-TEXT_HEADINGS = ("invoices", "not yet due", "1-30 days", "31-60 days", "61-90 days", "over 90", "total due")
+TEXT_HEADINGS = ("invoices", "not yet due", "1-30 days", "31-60 days", "61-90 days", "over 90", "total due", "credit",
+                 "net")
 
 
 def aging_text(report: AgingReport) -> str:
     """The report as plain text, for a terminal or a mail: a table per currency, its customers
-    (in the report's order) and its total, amounts right-aligned."""
+    (in the report's order) and its total, amounts right-aligned (the credit negative)."""
     blocks = [f"Receivables aging on {report.as_of.isoformat()}"]
     if not report.totals:
         return blocks[0] + ": no customer owes anything on a posted invoice.\n"
     for total in report.totals:
         lines = [*report.lines_in(total.currency), total]
-        cells = [[str(line.invoices), *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f")]
-                 for line in lines]
+        cells = [[str(line.invoices), *(format(line.amounts[key], "f") for key in BUCKET_KEYS), format(line.total, "f"),
+                  format(line.offset, "f"), format(line.net, "f")] for line in lines]
         names = ["Total" if line.is_total else line.customer_name or f"#{line.customer_id}" for line in lines]
         first = f"customer ({total.currency})"
         name_width = max(len(first), *(len(name) for name in names))

@@ -919,7 +919,8 @@ class InvoiceApi:
 
 def _aging_line(line: AgingLine) -> dict[str, Any]:
     return {"customer_id": line.customer_id, "customer_name": line.customer_name, "currency": line.currency,
-            "invoices": line.invoices, "amounts": line.amounts, "total_due": line.total}
+            "invoices": line.invoices, "amounts": line.amounts, "total_due": line.total, "credit": line.offset,
+            "net": line.net}
 
 
 def _statement_item(item: StatementItem) -> dict[str, Any]:

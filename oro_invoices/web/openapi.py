@@ -315,6 +315,10 @@ class AgingLineOut(Schema):
     invoices = fields.Integer(metadata={"description": "How many open invoices."})
     amounts = fields.Nested(AgingAmountsOut)
     total_due = DecimalString()
+    credit = DecimalString(metadata={"description": "The customer's unapplied credit in `currency` (on a past "
+                                                    "`as_of`, at the end of that day), negative: it offsets "
+                                                    "`total_due`; \"0.00\" without credit."})
+    net = DecimalString(metadata={"description": "`total_due` less the credit (negative when the credit is more)."})
 
 
 class AgingReportOut(Schema):
@@ -349,6 +353,10 @@ class StatementSectionOut(Schema):
         "description": "The open invoices, the oldest due first."})
     amounts = fields.Nested(AgingAmountsOut)
     total_due = DecimalString()
+    credit = DecimalString(metadata={"description": "The customer's unapplied credit in `currency` (on a past "
+                                                    "`as_of`, at the end of that day), negative: it offsets "
+                                                    "`total_due`; \"0.00\" without credit."})
+    net = DecimalString(metadata={"description": "`total_due` less the credit (negative when the credit is more)."})
     overdue = DecimalString(metadata={"description": "What of `total_due` is past its due date."})
 
 

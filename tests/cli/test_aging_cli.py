@@ -34,16 +34,16 @@ def test_a_table_per_currency_with_its_total(sqlite_db, capsys):
     assert out.splitlines() == [
         "Receivables aging on 2027-03-31",
         "",
-        "customer (JPY)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due",
-        "Acme Corp              1         9000          0           0           0        0       9000",
-        "--------------------------------------------------------------------------------------------",
-        "Total                  1         9000          0           0           0        0       9000",
+        "customer (JPY)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due  credit   net",
+        "Acme Corp              1         9000          0           0           0        0       9000       0  9000",
+        "----------------------------------------------------------------------------------------------------------",
+        "Total                  1         9000          0           0           0        0       9000       0  9000",
         "",
-        "customer (USD)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due",
-        "Acme Corp              2        20.00     120.00        0.00        0.00     0.00     140.00",
-        "Zeta Tools             1         0.00       0.00        0.00        0.00     5.00       5.00",
-        "--------------------------------------------------------------------------------------------",
-        "Total                  3        20.00     120.00        0.00        0.00     5.00     145.00",
+        "customer (USD)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due  credit     net",
+        "Acme Corp              2        20.00     120.00        0.00        0.00     0.00     140.00    0.00  140.00",
+        "Zeta Tools             1         0.00       0.00        0.00        0.00     5.00       5.00    0.00    5.00",
+        "------------------------------------------------------------------------------------------------------------",
+        "Total                  3        20.00     120.00        0.00        0.00     5.00     145.00    0.00  145.00",
     ]
 
 
@@ -68,8 +68,9 @@ def test_a_month_end_past_is_what_was_owed_at_its_end(sqlite_db, capsys):
     assert main(["aging", "--db", sqlite_db.url]) == 0                     # paid today: nothing owed now
     assert capsys.readouterr().out.endswith(": no customer owes anything on a posted invoice.\n")
     assert main(["aging", "--db", sqlite_db.url, "--as-of", month_end.isoformat(), "--format", "csv"]) == 0
-    assert capsys.readouterr().out.splitlines()[1:] == ["10,Acme Corp,USD,1,0.00,120.00,0.00,0.00,0.00,120.00",
-                                                        ",Total,USD,1,0.00,120.00,0.00,0.00,0.00,120.00"]
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "10,Acme Corp,USD,1,0.00,120.00,0.00,0.00,0.00,120.00,0.00,120.00",
+        ",Total,USD,1,0.00,120.00,0.00,0.00,0.00,120.00,0.00,120.00"]
 
 
 def test_the_pdf_is_one_organizations_written_to_a_file(sqlite_db, tmp_path, capsys):
@@ -110,3 +111,26 @@ def test_the_detail_lists_each_invoice_of_the_report(sqlite_db, capsys):
     assert [line.split(",")[1:2] + line.split(",")[6:8] + line.split(",")[-1:] for line in lines[1:]] == [
         ["Acme Corp", "11", "days_1_30", "120.00"], ["Acme Corp", "0", "current", "20.00"],
         ["Zeta Tools", "120", "over_90", "5.00"]]
+
+
+def test_the_credit_a_customer_holds_offsets_what_it_owes_and_sorts_by_net(sqlite_db, capsys):
+    service = InvoiceService(sqlite_db)
+    today = dt.datetime.now(dt.UTC).date()
+    one_line_invoice(service, due_date="2099-01-01", invoice_date=today.isoformat(), price="500.00")
+    for key, customer_id, name in (("a", 10, "Acme Corp"), ("b", 11, "Beta GmbH")):
+        paid = one_line_invoice(service, due_date="2099-01-01", invoice_date=today.isoformat(), price="50.00",
+                                customer_id=customer_id, customer_name=name)
+        service.record_received_payment(paid, amount="250.00", method="bank_transfer", received_on=today,
+                                        actor="admin", request_key=key * 24, keep_surplus=True)   # 200.00 kept
+    assert main(["aging", "--db", sqlite_db.url, "--sort", "net"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[2].split()[-3:] == ["due", "credit", "net"]
+    assert lines[5] == "-" * len(lines[2])
+    assert [(line.split()[0], line.split()[-3:]) for line in (*lines[3:5], lines[6])] == [
+        ("Acme", ["500.00", "-200.00", "300.00"]), ("Beta", ["0.00", "-200.00", "-200.00"]),
+        ("Total", ["500.00", "-400.00", "100.00"])]
+    assert main(["aging", "--db", sqlite_db.url, "--format", "csv", "--sort", "credit"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "10,Acme Corp,USD,1,500.00,0.00,0.00,0.00,0.00,500.00,-200.00,300.00",
+        "11,Beta GmbH,USD,0,0.00,0.00,0.00,0.00,0.00,0.00,-200.00,-200.00",
+        ",Total,USD,1,500.00,0.00,0.00,0.00,0.00,500.00,-400.00,100.00"]

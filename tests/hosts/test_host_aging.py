@@ -51,7 +51,8 @@ def test_the_report_shows_what_each_customer_owes_by_days_past_due(admin):
     page = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "Aging Report" in text_of(page)
     assert table_cells(page, "USD")["Customer"] == \
-        ["Invoices", "Not Yet Due", "1–30 Days", "31–60 Days", "61–90 Days", "Over 90 Days", "Total Due"]
+        ["Invoices", "Not Yet Due", "1–30 Days", "31–60 Days", "61–90 Days", "Over 90 Days", "Total Due",
+         "Customer Credit", "Net"]
     expected = expected_by_customer(service, 1)
     assert expected and {currency for _, currency in expected} == {"EUR", "USD"}
     for currency in ("EUR", "USD"):
@@ -60,11 +61,11 @@ def test_the_report_shows_what_each_customer_owes_by_days_past_due(admin):
         mine = {name: owed for (name, cur), owed in expected.items() if cur == currency}
         assert set(shown) == set(mine)
         for name, owed in mine.items():
-            assert shown[name][1:] == [f"{amount:,.2f}" for amount in (*owed, sum(owed))], name
+            assert shown[name][1:-2] == [f"{amount:,.2f}" for amount in (*owed, sum(owed))], name
         column_sums = [sum(column) for column in zip(*mine.values(), strict=True)]
-        assert rows["Total"][1:] == [f"{amount:,.2f}" for amount in (*column_sums, sum(column_sums))]
+        assert rows["Total"][1:-2] == [f"{amount:,.2f}" for amount in (*column_sums, sum(column_sums))]
     late_row = table_cells(page, late.currency)[late.customer_name]
-    assert Decimal(late_row[-2].replace(",", "")) >= late.total_amount - Decimal("10.00")   # over 90 days
+    assert Decimal(late_row[-4].replace(",", "")) >= late.total_amount - Decimal("10.00")   # over 90 days
 
 
 def test_a_customer_links_to_their_posted_invoices_in_the_grid(admin):
@@ -260,12 +261,12 @@ def test_a_month_end_shows_what_was_owed_then_and_a_payment_received_since_leave
     again = admin.get(f"/admin/invoices/aging?as_of={month_end.isoformat()}&currency=USD").get_data(as_text=True)
     assert table_cells(again, "USD")[late.customer_name] == owed
     now = table_cells(admin.get("/admin/invoices/aging?currency=USD").get_data(as_text=True), "USD")
-    assert now.get(late.customer_name, ["0"] * 7)[-1] != owed[-1]
+    assert now.get(late.customer_name, ["0"] * 9)[6] != owed[6]                # its total due
     resp = admin.get(f"/admin/invoices/aging.csv?as_of={month_end.isoformat()}&currency=USD")
     assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-{month_end.isoformat()}.csv"'
     [row] = [r for r in csv.DictReader(io.StringIO(resp.get_data(as_text=True)))
              if r["customer_name"] == late.customer_name]
-    assert [f"{Decimal(row[key]):,.2f}" for key in BUCKET_KEYS] == owed[1:-1]
+    assert [f"{Decimal(row[key]):,.2f}" for key in BUCKET_KEYS] == owed[1:-3]
 
 
 def test_a_day_that_is_no_day_is_said_beside_its_field(admin):
@@ -335,3 +336,52 @@ def test_export_detail_lists_every_invoice_the_report_counts(admin):
         assert (row["customer_name"], Decimal(row["due"]), int(row["days_overdue"]), row["bucket"]) == \
             (item.customer_name, item.amount_due, late, bucket_of(late).key)
     assert admin.get("/admin/invoices/aging-detail.csv?as_of=2019-01-01").status_code == 422
+
+
+def overpaid(service, surplus: str, key: str, **customer) -> object:
+    """A posted invoice of organization 1 (USD unless ``currency``) paid in full with ``surplus`` more,
+    kept as its customer's credit."""
+    doc = posted_for_seeded_customer(service, **customer)
+    service.record_received_payment(doc.id, amount=doc.amount_due + Decimal(surplus), method="bank_transfer",
+                                    received_on=local_today(service.clock()), actor="admin",
+                                    request_key=f"aging-credit-{key}".ljust(24, "0"), keep_surplus=True)
+    return doc
+
+
+def test_a_customers_credit_is_shown_negative_beside_what_they_owe_with_the_net(admin):
+    service = admin.service
+    owing = overpaid(service, "200.00", "a")
+    # in pounds the customer owes nothing: a line of its credit alone
+    only = overpaid(service, "75.50", "b", currency="GBP")
+    overpaid(service, "24.50", "c", currency="GBP")
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    rows = table_cells(page, "USD")
+    total_due = Decimal(rows[owing.customer_name][6].replace(",", ""))
+    assert rows[owing.customer_name][7:] == ["-200.00", f"{total_due - 200:,.2f}"]
+    total = Decimal(rows["Total"][6].replace(",", ""))
+    assert rows["Total"][7:] == ["-200.00", f"{total - 200:,.2f}"]
+    pounds = table_cells(page, "GBP")
+    assert pounds[only.customer_name] == ["0", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "-100.00", "-100.00"]
+    assert pounds["Total"] == ["0", "0.00", "0.00", "0.00", "0.00", "0.00", "0.00", "-100.00", "-100.00"]
+    assert (f'href="/admin/invoices/customer-credit?customer={only.customer_id}" '
+            f'aria-label="Credit of {html_lib.escape(only.customer_name)}: -100.00"') in page
+    assert "Net is the total due less that credit." in text_of(page)
+
+    by_credit = admin.get("/admin/invoices/aging?currency=USD&sort=credit").get_data(as_text=True)
+    assert list(table_cells(by_credit, "USD"))[1] == owing.customer_name       # the most credit first
+    assert '<option value="credit" selected>Customer Credit</option>' in by_credit
+    by_net = admin.get("/admin/invoices/aging?currency=USD&sort=net").get_data(as_text=True)
+    nets = [Decimal(cells[-1].replace(",", "")) for name, cells in table_cells(by_net, "USD").items()
+            if name not in ("Customer", "Total")]
+    assert nets == sorted(nets, reverse=True) and 'aria-sort="descending"><a class="oi-sort" href="?currency=USD' \
+        '&amp;sort=net">Net</a>' in by_net
+
+    csv_rows = list(csv.DictReader(io.StringIO(admin.get("/admin/invoices/aging.csv").get_data(as_text=True))))
+    assert [(r["customer_name"], r["invoices"], r["total_due"], r["credit"], r["net"]) for r in csv_rows
+            if r["currency"] == "GBP"] == [(only.customer_name, "0", "0.00", "-100.00", "-100.00"),
+                                           ("Total", "0", "0.00", "-100.00", "-100.00")]
+    assert next(r for r in csv_rows if r["customer_id"] == str(owing.customer_id) and r["currency"] == "USD")[
+        "credit"] == "-200.00"
+
+    pdf = " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf?currency=GBP").get_data()).split())
+    assert "Customer credit Net" in pdf and only.customer_name in pdf and pdf.count("-£100.00") == 4

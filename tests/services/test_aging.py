@@ -127,9 +127,11 @@ def test_the_csv_has_a_row_per_line_then_the_totals(clocked):
     make(clocked, due=-100, price="40.00", customer_id=11, customer_name='beta, "the" GmbH')
     rows = list(csv.reader(io.StringIO(aging_csv_text(clocked.receivables_aging({"organization_id": 1})))))
     assert rows == [list(CSV_COLUMNS),
-                    ["10", "Acme Corp", "USD", "1", "0.00", "100.00", "0.00", "0.00", "0.00", "100.00"],
-                    ["11", 'beta, "the" GmbH', "USD", "1", "0.00", "0.00", "0.00", "0.00", "40.00", "40.00"],
-                    ["", "Total", "USD", "2", "0.00", "100.00", "0.00", "0.00", "40.00", "140.00"]]
+                    ["10", "Acme Corp", "USD", "1", "0.00", "100.00", "0.00", "0.00", "0.00", "100.00", "0.00",
+                     "100.00"],
+                    ["11", 'beta, "the" GmbH', "USD", "1", "0.00", "0.00", "0.00", "0.00", "40.00", "40.00", "0.00",
+                     "40.00"],
+                    ["", "Total", "USD", "2", "0.00", "100.00", "0.00", "0.00", "40.00", "140.00", "0.00", "140.00"]]
 
 
 def test_a_customer_name_a_spreadsheet_would_run_is_written_as_text(clocked):

@@ -38,11 +38,11 @@ def test_the_report_gives_each_customers_amounts_due_by_bucket(late_api):
         "customers": [{"customer_id": 10, "customer_name": "Acme Corp", "currency": "USD", "invoices": 2,
                        "amounts": {"current": late["total_amount"], "days_1_30": "0.00", "days_31_60": due,
                                    "days_61_90": "0.00", "over_90": "0.00"},
-                       "total_due": owed}],
+                       "total_due": owed, "credit": "0.00", "net": owed}],
         "totals": [{"customer_id": None, "customer_name": "", "currency": "USD", "invoices": 2,
                     "amounts": {"current": late["total_amount"], "days_1_30": "0.00", "days_31_60": due,
                                 "days_61_90": "0.00", "over_90": "0.00"},
-                    "total_due": owed}]}
+                    "total_due": owed, "credit": "0.00", "net": owed}]}
     assert late_api.get("/api/receivables/aging?currency=EUR").get_json()["customers"] == []
     by_total = late_api.post("/api/invoices", {**api_payload(status="posted", external_id="BIG", customer_id=11,
                                                               customer_name="Zeta Ltd")}).get_json()
@@ -71,6 +71,21 @@ def test_a_past_day_gives_what_was_owed_at_its_end(late_api):
     assert late_api.get("/api/receivables/aging?as_of=2026-12-01").get_json()["customers"][0]["amounts"][
         "current"] == total
     assert late_api.get("/api/receivables/aging?as_of=2026-11-01").get_json()["customers"] == []   # not yet dated
+
+
+def test_a_customers_credit_is_a_negative_offset_and_the_net_what_is_left(late_api):
+    late = late_api.create(status="posted", external_id="LATE")
+    paid = late_api.create(status="posted", external_id="PAID")
+    over = Decimal(paid["total_amount"]) + Decimal("80.00")
+    kept = late_api.post("/api/receivables/payments", {"method": "bank_transfer", "received_on": "2027-01-15",
+                                                       "amount": f"{over:.2f}", "keep_surplus": True,
+                                                       "invoices": [{"id": paid["id"]}]})
+    assert kept.status_code == 201, kept.get_json()
+    [line] = late_api.get("/api/receivables/aging?sort=net").get_json()["customers"]
+    assert (line["total_due"], line["credit"], line["net"]) == (
+        late["total_amount"], "-80.00", f"{Decimal(late['total_amount']) - 80:.2f}")
+    [before] = late_api.get("/api/receivables/aging?as_of=2027-01-14").get_json()["totals"]
+    assert before["credit"] == "0.00"                                    # kept today: none at yesterday's end
 
 
 def test_the_report_as_pdf_is_the_organizations(db, settings):

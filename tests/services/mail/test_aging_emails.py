@@ -56,6 +56,7 @@ def test_the_command_queues_the_weekly_report_once_then_deliver_mail_sends_it(ap
     body = message.get_body(("plain",)).get_content()
     assert "Due in USD: $231.86, of which $231.86 is overdue." in body
     assert "1–30 Days: $231.86" in body and "1 customer owes it, on 1 invoice." in body
+    assert "Customer Credit: $0.00" in body and "Net: $231.86" in body
     assert "/admin/aging?as_of=2026-12-06" in body           # the report's page on its day
     pdf, table = list(message.iter_attachments())
     assert (pdf.get_filename(), table.get_filename()) == ("aging-2026-12-06.pdf", "aging-2026-12-06.csv")
@@ -63,7 +64,7 @@ def test_the_command_queues_the_weekly_report_once_then_deliver_mail_sends_it(ap
     assert SELLER["company_name"] in text and "Acme Corp" in text and "231.86" in text
     rows = list(csv.reader(io.StringIO(table.get_content())))
     assert rows[1] == [str(invoice.customer_id), "Acme Corp", "USD", "1", "0.00", "231.86", "0.00", "0.00", "0.00",
-                       "231.86"]
+                       "231.86", "0.00", "231.86"]
     [sent] = make_mail(app).aging.emails(1)
     assert (sent.status, sent.invoice_id, sent.customer_id) == ("sent", None, None)
     assert make_mail(app).emails(invoice.id) == []                      # not the invoice's own email
