@@ -317,7 +317,7 @@ def _write_pdf(path: str, pdf: bytes, what: str) -> int:
 
 def _cmd_match_payments(args: argparse.Namespace) -> int:
     from oro_invoices.domain.errors import UsageError
-    from oro_invoices.services.bank_matching import MATCHED, MatchedPayment, match_entries, record_matched
+    from oro_invoices.services.bank_matching import MATCHED, MORE, MatchedPayment, match_entries, record_matched
     from oro_invoices.services.bank_statement_files import UnreadableStatement, read_statement
     try:
         with open(args.file, "rb") as source:
@@ -339,9 +339,12 @@ def _cmd_match_payments(args: argparse.Namespace) -> int:
                   + (f" (suggested by its amount: {suggested} of {match.suggested[0].customer_name!r}, not recorded "
                      f"by --record)" if match.suggested else ""))
         exact = [MatchedPayment.of(m) for m in matches if m.outcome == MATCHED]
+        more = [MatchedPayment.of(m, keep_surplus=True) for m in matches if m.outcome == MORE] \
+            if args.keep_surplus else []
         failed = 0
-        if args.record and exact:
-            for done in record_matched(addon.invoices, exact, organization_id=args.organization, actor=args.actor):
+        if args.record and (exact or more):
+            for done in record_matched(addon.invoices, exact + more, organization_id=args.organization,
+                                       actor=args.actor):
                 what = f"{done.payment.booked_on} {done.payment.amount} {done.payment.currency}"
                 if done.outcome == "not_recorded":
                     failed += 1
@@ -349,9 +352,11 @@ def _cmd_match_payments(args: argparse.Namespace) -> int:
                     continue
                 numbers = ", ".join(s.invoice.invoice_number or str(s.invoice_id) for s in done.recorded_shares
                                     if s.invoice)
-                print(f"{'recorded before' if done.outcome == 'before' else 'recorded'}: {what} for {numbers}")
+                kept = f" ({done.kept} {done.payment.currency} kept as the customer's credit)" if done.kept else ""
+                print(f"{'recorded before' if done.outcome == 'before' else 'recorded'}: {what} for {numbers}{kept}")
     print(f"{len(statement.entries)} payment(s) received, {statement.skipped} other booking(s) left out; "
           f"{len(exact)} pay exactly what their invoices owe"
+          + (f", {len(more)} more than they owe (what is over kept as credit)" if more else "")
           + ("" if args.record else " (--record records them)"))
     return 1 if statement.problems or failed else 0
 
@@ -833,6 +838,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--record", action="store_true",
                    help="record each payment that pays exactly what its invoices owe, as the back-office's "
                         "Record Payment would (once: running again records nothing more)")
+    p.add_argument("--keep-surplus", action="store_true",
+                   help="with --record, also record each payment that brings more than its invoices owe, keeping "
+                        "what is over as their customer's credit (the invoices must be one customer's)")
     p.add_argument("--actor", default="bank-statement", help="who the payments are recorded by (default: %(default)s)")
     _host_argument(p, "whose settings apply (payment receipts, where they are on)")
     p.set_defaults(func=_cmd_match_payments)

@@ -21,7 +21,10 @@ Matching writes nothing: each match leads to the Record Payment form, filled in 
 the amount received, the day and the reference, for the admin to check and record. The payments
 that pay exactly what their invoices owe can also be recorded together (``record_matched``), each
 as that form would; a key made from the payment and its invoices makes recording the same one
-again record nothing more.
+again record nothing more. A payment that brings more than its invoices owe, all of one customer
+(``EntryMatch.keeps_surplus``), is recorded so too when asked (``MatchedPayment.keep_surplus``):
+what is over their amount due is kept as that customer's credit, as Record Payment keeps it
+(``remittances.record``'s ``surplus``).
 """
 from __future__ import annotations
 
@@ -114,6 +117,13 @@ class EntryMatch:
         if self.entry.amount == self.due:
             return MATCHED
         return PARTLY if self.entry.amount < self.due else MORE
+
+    @property
+    def keeps_surplus(self) -> bool:
+        """Whether it brings more than its invoices owe (``MORE``) and they are one customer's, so
+        that what is over may be kept as that customer's credit."""
+        customers = {d.customer_id for d in self.payable}
+        return self.outcome == MORE and len(customers) == 1 and None not in customers
 
 
 def candidate_words(text: str) -> list[str]:
@@ -317,13 +327,15 @@ def _recorded(invoices: InvoiceService, entry: StatementEntry, ids: list[int]) -
 @dataclass(frozen=True)
 class MatchedPayment:
     """A payment of the statement to record for the invoices it pays exactly (what the payments
-    page sends back for **Record them**)."""
+    page sends back for **Record them**); ``keep_surplus``: or pays more, what is over their
+    amount due kept as their customer's credit (asked apart from the text)."""
 
     invoice_ids: tuple[int, ...]
     amount: Decimal
     currency: str
     booked_on: dt.date
     reference: str
+    keep_surplus: bool = False
 
     def to_text(self) -> str:
         return json.dumps({"invoices": list(self.invoice_ids), "amount": str(self.amount), "currency": self.currency,
@@ -342,9 +354,10 @@ class MatchedPayment:
         return cls(*values)
 
     @classmethod
-    def of(cls, match: EntryMatch) -> MatchedPayment:
+    def of(cls, match: EntryMatch, *, keep_surplus: bool = False) -> MatchedPayment:
         entry = match.entry
-        return cls(tuple(d.id for d in match.payable), entry.amount, entry.currency, entry.booked_on, entry.reference)
+        return cls(tuple(d.id for d in match.payable), entry.amount, entry.currency, entry.booked_on, entry.reference,
+                   keep_surplus)
 
     def key(self, organization_id: int) -> str:
         """The Record Payment key of this payment: the same statement line and invoices, the same key."""
@@ -398,6 +411,12 @@ class RecordedMatch:
         return [s for s in (self.remittance.shares if self.remittance else []) if s.transaction is not None]
 
     @property
+    def kept(self) -> Decimal:
+        """What its payments kept over their invoices' amount due as the customer's credit."""
+        return sum((s.transaction.surplus or Decimal(0) for s in self.recorded_shares if s.transaction is not None),
+                   Decimal(0))
+
+    @property
     def outcome(self) -> str:
         """``RECORDED`` (now), ``"before"`` (from this statement line earlier) or ``"not_recorded"``."""
         outcomes = {s.outcome for s in self.recorded_shares}
@@ -423,30 +442,55 @@ def problem_of(error: InvoiceError) -> Message | str:
 
 def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, organization_id: int,
                    actor: str) -> list[RecordedMatch]:
-    """Record each payment that still pays exactly what its invoices owe, as Record Payment for
-    them would (by bank transfer, received the day it was booked, under its reference); one
-    that no longer does is left for the admin (``problem``), and the others go on."""
+    """Record each payment that still pays exactly what its invoices owe, or (``keep_surplus``)
+    at least that, what is over kept as their customer's credit, as Record Payment for them would
+    (by bank transfer, received the day it was booked, under its reference); one that no longer
+    does, or whose surplus cannot be kept, is left for the admin (``problem``: nothing of it is
+    written), and the others go on."""
     done = []
     for payment in payments:
         key = payment.key(organization_id)
         planned = remittances.plan(invoices, list(payment.invoice_ids), organization_id=organization_id,
                                    received=payment.amount)
         before = any(invoices.received_payment(i, f"{key}-{i}") is not None for i in payment.invoice_ids)
+        surplus = Decimal(0)
         if before:                  # recorded from this list already: nothing more (said as such)
             amounts: dict[int, Decimal | str | None] = {}
-        elif planned.currency != payment.currency or planned.unallocated or len(planned.takers) != len(
-                payment.invoice_ids) or any(s.amount != s.invoice.amount_due for s in planned.takers if s.invoice):
-            done.append(RecordedMatch(payment, problem=Message(
-                "It no longer pays exactly what its invoices owe: record it from the list.")))
-            continue
         else:
+            problem = _unrecordable(payment, planned)
+            if problem is not None:
+                done.append(RecordedMatch(payment, problem=problem))
+                continue
             amounts = {s.invoice_id: s.amount for s in planned.takers}
+            surplus = planned.unallocated
         try:
             recorded = remittances.record(
                 invoices, list(payment.invoice_ids), amounts, organization_id=organization_id, method="bank_transfer",
-                received_on=payment.booked_on, reference=payment.reference, actor=actor, request_key=key)
+                received_on=payment.booked_on, reference=payment.reference, actor=actor, request_key=key,
+                surplus=surplus)
         except InvoiceError as exc:
             done.append(RecordedMatch(payment, problem=problem_of(exc)))
             continue
         done.append(RecordedMatch(payment, recorded))
     return done
+
+
+def _unrecordable(payment: MatchedPayment, planned: remittances.Remittance) -> Message | None:
+    """Why ``payment`` is not recorded for its invoices as they are now (None: it is): each must
+    take its whole amount due, in the payment's currency, and nothing be left over unless it is
+    kept as the one customer's credit."""
+    if payment.keep_surplus and not planned.takers:
+        return Message("None of its invoices can be paid any more, so there is no customer to keep what it brings "
+                       "as credit for: record it from the list.")
+    whole = planned.currency == payment.currency and len(planned.takers) == len(payment.invoice_ids) and all(
+        s.amount == s.invoice.amount_due for s in planned.takers if s.invoice)
+    if not payment.keep_surplus:
+        return None if whole and not planned.unallocated else Message(
+            "It no longer pays exactly what its invoices owe: record it from the list.")
+    if not whole:
+        return Message("It no longer pays at least what its invoices owe: record it from the list.")
+    customers = {s.invoice.customer_id for s in planned.takers if s.invoice}
+    if planned.unallocated and (len(customers) != 1 or None in customers):
+        return Message("Its invoices are not all of one customer, so what it brings over their amount due cannot be "
+                       "kept as a customer's credit: record it from the list.")
+    return None

@@ -4,7 +4,9 @@ bank account sent as it came from the bank (CAMT.053, .054 or .052 XML, MT940, B
 its reference names or, naming none, the one owing exactly its amount (``services.bank_matching``),
 as the back-office's Match Bank Statement does. ``matches`` writes nothing; ``payments`` also
 records those that pay exactly what their invoices owe, once however often the same statement is
-sent (a bank-feed integration's daily call).
+sent (a bank-feed integration's daily call), and with ``?keep_surplus=true`` those that bring
+more than their invoices owe, what is over kept as the customer's credit (the invoices one
+customer's, else not recorded, saying why).
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.bank_matching import MATCHED, EntryMatch, MatchedPayment, match_entries, record_matched
+from oro_invoices.services.bank_matching import MATCHED, MORE, EntryMatch, MatchedPayment, match_entries, record_matched
 from oro_invoices.services.bank_statement_files import MAX_BYTES, StatementFile, UnreadableStatement, read_statement
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.errors import BadRequest, PayloadTooLarge
@@ -55,19 +57,44 @@ def matches(service: InvoiceService, organization_id: int, request: Request) -> 
 
 
 def record(service: InvoiceService, organization_id: int, request: Request, *, actor: str) -> dict[str, Any]:
-    """The statement's payments with their matches, and what recording the exact ones did."""
+    """The statement's payments with their matches, and what recording the exact ones (with
+    ``?keep_surplus=true``, also those paying more, keeping what is over as credit) did.
+
+    :raises ValidationError: an unknown query parameter, or ``keep_surplus`` neither true nor false.
+    """
+    keep = keep_surplus_of(request)
     statement = read(request)
     found = match_entries(service, statement.entries, organization_id=organization_id)
-    exact = [match for match in found if match.outcome == MATCHED]
-    done = record_matched(service, [MatchedPayment.of(m) for m in exact], organization_id=organization_id,
-                          actor=actor)
+    chosen = [match for match in found if match.outcome == MATCHED or (keep and match.outcome == MORE)]
+    done = record_matched(service, [MatchedPayment.of(m, keep_surplus=m.outcome == MORE) for m in chosen],
+                          organization_id=organization_id, actor=actor)
     answer = _answer(statement, found)
     answer["recorded"] = [{
         "where": str(match.entry.where), "outcome": result.outcome,
         "problem": str(result.why) if result.outcome == "not_recorded" and result.why else None,
-        "transactions": [share.transaction.id for share in result.recorded_shares if share.transaction is not None]}
-        for match, result in zip(exact, done, strict=True)]
+        "transactions": [share.transaction.id for share in result.recorded_shares if share.transaction is not None],
+        "kept_as_credit": result.kept if result.kept else None}
+        for match, result in zip(chosen, done, strict=True)]
     return answer
+
+
+def keep_surplus_of(request: Request) -> bool:
+    """``?keep_surplus=`` of ``…/payments``: ``true`` or ``false`` (the default).
+
+    :raises ValidationError: another parameter, or another value.
+    """
+    errors = [(name, "Unknown query parameter; only keep_surplus may be given.") for name in request.query
+              if name != "keep_surplus"]
+    values = request.query_lists.get("keep_surplus", [])
+    if len(values) > 1:
+        errors.append(("keep_surplus", "Give this parameter once."))
+    elif values and values[0] not in ("true", "false"):
+        errors.append(("keep_surplus", "true or false: true also records each payment that brings more than its "
+                                       "invoices of one customer owe, keeping what is over as that customer's "
+                                       "credit."))
+    if errors:
+        raise ValidationError(errors)
+    return values == ["true"]
 
 
 def _answer(statement: StatementFile, found: list[EntryMatch]) -> dict[str, Any]:

@@ -4,12 +4,15 @@ information names (``services.bank_matching``) and how its amount compares with 
 
 Each payment leads to the grid's Record Payment form (``backoffice_remittance``) filled in with
 its invoices (or the one suggested by its amount), amount, day and reference, where the admin checks the shares and records it; a
-payment recorded so before is said. Nothing is written by the upload itself. Needs
+payment recorded so before is said. **Record them** records the ticked payments that pay exactly
+what their invoices owe, and those ticked that bring more than their invoices of one customer owe,
+what is over kept as that customer's credit. Nothing is written by the upload itself. Needs
 ``oro_invoices.manage_payments`` and an admin of an organization (invoice numbers are looked up
 in theirs).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -37,6 +40,9 @@ TEMPLATE = "admin/bank_statement.html"
 FIELD = "statement"
 #: The form field of each payment that pays exactly what its invoices owe, on the payments page.
 MATCHED_FIELD = "payment"
+#: The form field of each payment that brings more than its invoices of one customer owe, to
+#: record keeping what is over as that customer's credit.
+KEEP_FIELD = "keep_surplus"
 
 
 class BankStatementPages:
@@ -79,29 +85,34 @@ class BankStatementPages:
                 self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
                 received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
         exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
+        keep = MatchedPayment.of(match).to_text() if match.keeps_surplus else None
         # no invoice named: the grid of the customers whose names start with the payer's, to tick them there
         payer = entry.payer[:NAME_PREFIX_MAX].strip() if match.outcome in (NOT_FOUND, SUGGESTED) else ""
         find = self.ctx.url_for(ENDPOINT_INDEX) + "?" + urlencode({"customer": payer, "status": "posted"}) \
             if payer else None
         return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact,
-                "find_url": find}
+                "keep": keep, "surplus": entry.amount - match.due if keep else None, "find_url": find}
 
     def record_matched(self, req: Request) -> Response:
-        """**Record them**: the ticked payments that pay exactly what their invoices owe, each as
-        Record Payment for its invoices would; the page then says what became of each."""
+        """**Record them**: the ticked payments that pay exactly what their invoices owe, and those
+        ticked that bring more (what is over kept as the customer's credit), each as Record Payment
+        for its invoices would; the page then says what became of each."""
         self.pages.check(req, PERMISSION)
         organization_id = organization_of(req)
         if organization_id is None:
             return self._page(req, status=403)
         try:
             ticked = [MatchedPayment.from_text(text) for text in req.form_lists.get(MATCHED_FIELD, [])]
+            ticked += [replace(MatchedPayment.from_text(text), keep_surplus=True)
+                       for text in req.form_lists.get(KEEP_FIELD, [])]
         except ValidationError as exc:
             return self._page(req, error=guard.friendly(exc)[1], status=422)
         if not ticked:
             return self._page(req, error=_("Tick the payments to record first."), status=422)
         results = record_matched(self.ctx.service, ticked, organization_id=organization_id, actor=actor_of(req))
         rows = [{"payment": r.payment, "shares": r.recorded_shares, "outcome": r.outcome,
-                 "problem": _(r.why) if r.why else ""} for r in results]
+                 "problem": _(r.why) if r.why else "", "kept": r.kept if r.outcome == "recorded" else 0}
+                for r in results]
         recorded = sum(1 for r in rows if r["outcome"] == "recorded")
         return self._page(req, recorded_rows=rows, recorded=recorded)
 
@@ -111,5 +122,5 @@ class BankStatementPages:
         html = self.ctx.render(TEMPLATE, req, filename=filename, rows=rows, skipped=skipped, problems=problems or [],
                                form_error=error, organization=organization_of(req),
                                max_mib=MAX_BYTES // (1024 * 1024), recorded_rows=recorded_rows, recorded=recorded,
-                               exact=[r for r in rows or [] if r["exact"]])
+                               exact=[r for r in rows or [] if r["exact"]], keeping=[r for r in rows or [] if r["keep"]])
         return Response.html(html, status=status, title=_("Match Bank Statement"))

@@ -454,13 +454,16 @@ class BankPaymentOut(Schema):
 
 
 class BankRecordedOut(Schema):
-    """What recording one exactly matched payment did."""
+    """What recording one exactly matched payment (or, with ``keep_surplus``, one paying more) did."""
 
     where = fields.String()
     outcome = fields.String(metadata={"description": "recorded, before (from this statement line before: nothing "
                                                      "more) or not_recorded."})
     problem = fields.String(allow_none=True)
     transactions = fields.List(fields.Integer(), metadata={"description": "The payments recorded, one per invoice."})
+    kept_as_credit = DecimalString(allow_none=True, metadata={
+        "description": "With `?keep_surplus=true`: what the payment brought over its invoices' amount due, kept as "
+                       "their customer's credit (recorded now); null when nothing was."})
 
 
 class BankStatementOut(Schema):
@@ -468,7 +471,8 @@ class BankStatementOut(Schema):
     problems = fields.List(fields.String(), metadata={"description": "What could not be read, each naming where."})
     payments = fields.List(fields.Nested(BankPaymentOut))
     recorded = fields.List(fields.Nested(BankRecordedOut), metadata={
-        "description": "`…/payments` only: each payment that paid exactly what its invoices owe."})
+        "description": "`…/payments` only: each payment that paid exactly what its invoices owe (with "
+                       "`?keep_surplus=true`, also each that paid more)."})
 
 
 class InvoicesSendIn(Schema):
@@ -1115,7 +1119,14 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "As `…/matches`, then each payment that pays exactly what its invoices owe is recorded "
                        "as Record Payment for them would (by bank transfer, the day booked, its reference), once "
                        "per statement line however often the statement is sent; `recorded` says what became of "
-                       "each. The others are left for an admin.",
+                       "each. With `?keep_surplus=true`, each payment that brings more than its invoices owe is "
+                       "recorded too, what is over their amount due kept as their customer's credit "
+                       "(`kept_as_credit`); one whose invoices are not all one customer's is not recorded, "
+                       "`problem` saying why. The others are left for an admin.",
+        "parameters": [{"in": "query", "name": "keep_surplus", "required": False,
+                        "schema": {"type": "string", "enum": ["true", "false"], "default": "false"},
+                        "description": "true: also record the payments that bring more than their invoices of one "
+                                       "customer owe, keeping what is over as that customer's credit."}],
         "requestBody": {"required": True, "content": {media: {"schema": {"type": "string", "format": "binary"}}
                                                       for media in ("application/xml", "text/plain", "text/csv")}},
         "responses": {"200": _ok("The payments, their matches and what was recorded.", "BankStatement"),

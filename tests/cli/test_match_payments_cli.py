@@ -2,6 +2,8 @@
 references name, printed; with ``--record`` those paying exactly what they owe are recorded once."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from support.payloads import one_line_invoice
 
 from oro_invoices.cli import main
@@ -71,3 +73,26 @@ def test_a_payment_naming_no_invoice_prints_the_one_owing_its_amount_and_is_not_
     assert out[0] == (f"line 2: 2026-12-01 64.50 USD 'Thanks' → no invoice: no invoice named (suggested by its "
                       f"amount: {owing.invoice_number} of 'Acme Corp', not recorded by --record)")
     assert service.transactions(owing.id) == []
+
+
+def test_keep_surplus_records_a_payment_bringing_more_keeping_the_rest_as_credit(sqlite_db, tmp_path, capsys):
+    service = InvoiceService(sqlite_db)
+    mine = service.get(one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="120.00",
+                                        external_id="ERP-78"))
+    other = service.get(one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="10.00",
+                                         external_id="ERP-79", customer_id=11, customer_name="Beta GmbH"))
+    small = one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="5.00",
+                             external_id="ERP-80")
+    path = statement(tmp_path, "2026-12-01,150.00,USD,Payment ERP-78,Acme\n"
+                               "2026-12-01,40.00,USD,ERP-79 ERP-80,Acme\n")       # two customers' invoices
+    assert main(["match-payments", path, "--db", sqlite_db.url, "--organization", "1", "--record"]) == 0
+    assert service.transactions(mine.id) == []                              # more than owed: not without asking
+    argv = ["match-payments", path, "--db", sqlite_db.url, "--organization", "1", "--record", "--keep-surplus"]
+    assert main(argv) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert f"recorded: 2026-12-01 150.00 USD for {mine.invoice_number} (30.00 USD kept as the customer's credit)" \
+        in out
+    assert ("FAIL 2026-12-01 40.00 USD: Its invoices are not all of one customer, so what it brings over their "
+            "amount due cannot be kept as a customer's credit: record it from the list.") in out
+    assert service.available_credit(service.get(mine.id)) == Decimal("30.00")
+    assert service.transactions(other.id) == [] and service.transactions(small) == []

@@ -15,6 +15,7 @@ from support.admins import admin_with
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.services.bank_matching import MatchedPayment
 
 PAGE = "/admin/invoices/bank-statement"
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
@@ -366,7 +367,8 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
     body = api_statement(shop, "payments", data, "text/plain").get_json()
     [done] = body["recorded"]
     [payment] = admin.service.transactions(branch)
-    assert done == {"where": "line 9", "outcome": "recorded", "problem": None, "transactions": [payment.id]}
+    assert done == {"where": "line 9", "outcome": "recorded", "problem": None, "transactions": [payment.id],
+                    "kept_as_credit": None}
     assert (payment.method, str(payment.received_on), payment.amount) == ("bank_transfer", "2026-12-04",
                                                                           Decimal("1344.34"))
     again = api_statement(shop, "payments", data, "text/plain").get_json()
@@ -525,7 +527,8 @@ def test_a_statement_line_received_before_the_days_a_payment_may_be_is_not_recor
             f"to {today.isoformat()}.")
     body = api_statement(shop, "payments", statement_csv("0001-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
                          "text/csv").get_json()
-    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": []}]
+    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": [],
+                                 "kept_as_credit": None}]
     page = admin.get(PAGE).get_data(as_text=True)
     ticked = json.dumps({"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "0001-01-01",
                          "reference": "ERP-SO-1005-5"})
@@ -544,7 +547,8 @@ def test_a_statement_line_booked_after_today_is_not_recorded_saying_why_in_words
     assert f"Not recorded: {said}" in result and "Invalid input" not in result and "received_on" not in result
     body = api_statement(shop, "payments", statement_csv("2099-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
                          "text/csv").get_json()
-    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": []}]
+    assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": [],
+                                 "kept_as_credit": None}]
     assert admin.service.transactions(branch) == []
 
 
@@ -569,3 +573,96 @@ def test_a_ticked_payment_nested_deeply_is_refused_as_damaged(admin, depth):
     resp = record_them(admin, admin.get(PAGE).get_data(as_text=True), ["[" * depth + "]" * depth])
     assert resp.status_code == 422
     assert "The list of payments is damaged; upload the statement again." in text_of(resp.get_data(as_text=True))
+
+
+def overpaying(admin: ShopClient, *external_ids: str, over: str = "25.00") -> tuple[bytes, list[int], Decimal]:
+    """A CSV statement of one payment naming ``external_ids`` for ``over`` more than they owe."""
+    ids = [admin.service.find_id(external_id=e) for e in external_ids]
+    owed = sum((admin.service.get(i).amount_due for i in ids), Decimal(0))
+    data = (f"date,amount,currency,reference,payer\n2026-12-04,{owed + Decimal(over):.2f},EUR,"
+            f"Invoices {' '.join(external_ids)},Acme Industries AG\n").encode()
+    return data, ids, owed
+
+
+def kept_boxes(page: str) -> list[str]:
+    return [unescape(v) for v in re.findall(r'<input type="checkbox" name="keep_surplus" value="([^"]+)"', page)]
+
+
+def test_a_payment_bringing_more_than_one_customers_invoices_owe_is_recorded_keeping_the_rest_as_credit(admin):
+    data, (partly, pending), owed = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1003-3")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    [(outcome, said, link)] = payments(page).values()
+    assert outcome == "more" and "More than they owe" in said
+    assert "Ticked, it is recorded and the €25.00 over what they owe is kept as the customer's credit." in said
+    assert "Record the payments ticked below" in text_of(page)
+    [box] = kept_boxes(page)
+    assert not re.search(r'name="keep_surplus" value="[^"]+" form="oi-bank-record-form" checked', page)  # asked
+    form = admin.get(link).get_data(as_text=True)              # its Record Payment offers the same
+    assert "Keep the €25.00 over their amount due as the customer's credit" in text_of(form)
+
+    done = admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
+    result = text_of(done.get_data(as_text=True))
+    assert done.status_code == 200 and "1 payment was recorded." in result
+    assert "Recorded €25.00 over their amount due is kept as the customer's credit." in result
+    assert [admin.service.get(i).amount_due for i in (partly, pending)] == [0, 0]
+    assert admin.service.available_credit(admin.service.get(pending)) == Decimal("25.00")
+    [carrier] = admin.service.transactions(pending)                          # the latest due carries it
+    assert (carrier.surplus, carrier.remittance.total) == (Decimal("25.00"), owed + 25)
+
+    again = admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
+    assert "0 payments were recorded." in text_of(again.get_data(as_text=True))
+    assert admin.service.available_credit(admin.service.get(pending)) == Decimal("25.00")
+    assert payments(upload(admin, "more.csv", data).get_data(as_text=True))["line 2"][0] == "recorded"
+
+
+def test_what_a_payment_brings_over_invoices_of_several_customers_is_not_kept_and_nothing_is_written(admin):
+    data, (partly, branch), _owed = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1005-5")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    assert payments(page)["line 2"][0] == "more" and kept_boxes(page) == []      # not offered
+    # a form altered to ask for it all the same
+    payment = MatchedPayment((partly, branch), Decimal(data.decode().splitlines()[1].split(",")[1]), "EUR",
+                             dt.date(2026, 12, 4), "Invoices ERP-SO-1002-2 ERP-SO-1005-5")
+    sent = admin.client.post(PAGE + "/record", data={"keep_surplus": [payment.to_text()],
+                                                     "csrf_token": form_token(page)})
+    result = text_of(sent.get_data(as_text=True))
+    assert "0 payments were recorded." in result
+    assert ("Not recorded: Its invoices are not all of one customer, so what it brings over their amount due "
+            "cannot be kept as a customer's credit: record it from the list.") in result
+    assert [t for i in (partly, branch) for t in admin.service.transactions(i) if t.recorded_by_hand] == []
+
+
+def test_a_payment_whose_invoices_were_paid_meanwhile_keeps_nothing(admin):
+    data, [pending], _owed = overpaying(admin, "ERP-SO-1003-3")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    [box] = kept_boxes(page)
+    due = admin.service.get(pending).amount_due
+    admin.service.record_received_payment(pending, amount=due, method="cash", received_on=dt.date(2026, 12, 1),
+                                          actor="test", request_key="meanwhile-0000000002")
+    result = text_of(admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
+                     .get_data(as_text=True))
+    assert ("Not recorded: None of its invoices can be paid any more, so there is no customer to keep what it "
+            "brings as credit for: record it from the list.") in result
+    assert admin.service.available_credit(admin.service.get(pending)) == 0
+
+
+def test_the_api_keeps_what_a_payment_brings_over_its_invoices_when_asked(shop, admin):
+    data, [pending], _owed = overpaying(admin, "ERP-SO-1003-3", over="10.00")
+    plain = api_statement(shop, "payments", data, "text/csv").get_json()
+    assert [p["outcome"] for p in plain["payments"]] == ["more"] and plain["recorded"] == []   # not asked
+    for query, field in (("?keep_surplus=yes", "keep_surplus"), ("?keep=true", "keep")):
+        wrong = api_statement(shop, "payments" + query, data, "text/csv")
+        assert wrong.status_code == 422 and wrong.get_json()["errors"][0]["field"] == field
+    assert admin.service.transactions(pending) == []
+    body = api_statement(shop, "payments?keep_surplus=true", data, "text/csv").get_json()
+    [done] = body["recorded"]
+    [payment] = admin.service.transactions(pending)
+    assert done == {"where": "line 2", "outcome": "recorded", "problem": None, "transactions": [payment.id],
+                    "kept_as_credit": "10.00"}
+    assert admin.service.available_credit(admin.service.get(pending)) == Decimal("10.00")
+    assert api_statement(shop, "payments?keep_surplus=true", data, "text/csv").get_json()["recorded"] == []
+
+    several, (partly, branch), _ = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1005-5")
+    [refused] = api_statement(shop, "payments?keep_surplus=true", several, "text/csv").get_json()["recorded"]
+    assert (refused["outcome"], refused["transactions"], refused["kept_as_credit"]) == ("not_recorded", [], None)
+    assert refused["problem"].startswith("Its invoices are not all of one customer")
+    assert [t for i in (partly, branch) for t in admin.service.transactions(i) if t.recorded_by_hand] == []
