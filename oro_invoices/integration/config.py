@@ -250,7 +250,9 @@ def _one_of(choices: Sequence[str]) -> Callable[[str], None]:
 
     def check(value: str) -> None:
         if value not in allowed:
-            raise MarshmallowError(Message("Must be one of: %(choices)s.", choices=", ".join(choices)))
+            # the empty choice (none) is written as "" so that the list does not start with a comma
+            raise MarshmallowError(Message("Must be one of: %(choices)s.",
+                                           choices=", ".join(choice or '""' for choice in choices)))
     return check
 
 

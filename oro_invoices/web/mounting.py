@@ -31,6 +31,7 @@ from oro_invoices import i18n
 from oro_invoices.adapters.identity import PERMISSIONS, CurrentUser
 from oro_invoices.composition import Addon, AddonConfig, build_addon, build_mail, build_settings
 from oro_invoices.i18n import N_, _
+from oro_invoices.integration import profile
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.persistence.engine import one_connection_per_engine
@@ -127,6 +128,10 @@ def build_context(services: Services, host: HostAdapter, *, csrf: CsrfProvider,
     ``template_reload``: whether templates edited on disk are read again (off in production)."""
     if page_size < 1:
         raise ValueError(f"page_size must be a positive number of rows, not {page_size!r}")
+    if profile.installed_version(host) is None:
+        log.warning("oro-invoices is not installed in the host %s: its pages answer, but no menu entry, "
+                    "order tab, Account entry or settings group leads to them. Install it once "
+                    "(oro_invoices.integration.profile.install(host), e.g. on deploy).", getattr(host, "name", host))
     return WebContext(
         service=services.invoices, host=host, csrf=csrf, mail=services.mail,
         order_url=order_url or (lambda order_id: None),

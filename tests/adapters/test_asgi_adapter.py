@@ -329,3 +329,21 @@ def test_every_file_of_a_multiple_upload_reaches_the_page(shop):
                               ("files", ("b.xml", b"<invoice/>", "application/xml"))])
     assert resp.status_code == 422
     assert "a.xml" in resp.text and "b.xml" in resp.text and resp.text.count('data-oi-outcome="refused"') == 2
+
+
+def test_mounting_in_a_host_the_add_on_is_not_installed_in_warns_how_to_install(tmp_path, sqlite_template, caplog):
+    import shutil
+    shutil.copy(sqlite_template, tmp_path / "i.db")
+    for install in (False, True):
+        host = Host()
+        if install:
+            profile.install(host)
+        addon = build_addon(AddonConfig(database_url=f"sqlite:///{tmp_path / 'i.db'}", pdf=False,
+                                        load_entrypoints=False), host=host)
+        caplog.clear()
+        OroInvoices(Starlette(), addon=addon)
+        warned = [r.getMessage() for r in caplog.records if "is not installed in the host" in r.getMessage()]
+        assert bool(warned) is not install
+        if warned:
+            assert "oro_invoices.integration.profile.install(host)" in warned[0]
+        addon.close()
