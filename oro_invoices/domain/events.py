@@ -117,6 +117,7 @@ class CustomerCreditUpdated:
         (credit given back outside the add-on).
     :param invoice_number: its number; None without one.
     :param credit_note_id: the credit note that kept the credit; None when none.
+    :param credit_note_number: its number; None without one.
     :param reference: what the admin typed for credit given back (a transfer's reference); "" else.
     """
 
@@ -134,6 +135,7 @@ class CustomerCreditUpdated:
     invoice_id: int | None
     invoice_number: str | None
     credit_note_id: int | None
+    credit_note_number: str | None = None
     reference: str = ""
 
     def __post_init__(self) -> None:
@@ -152,6 +154,7 @@ class CustomerCreditUpdated:
             "invoice_id": self.invoice_id,
             "invoice_number": self.invoice_number,
             "credit_note_id": self.credit_note_id,
+            "credit_note_number": self.credit_note_number,
             "reference": self.reference,
         })
 

@@ -53,8 +53,9 @@ class CustomerCreditEvents:
 
 
 def events_of(session: Session, entries: Sequence[CreditEntryRow], now: dt.datetime) -> list[CustomerCreditUpdated]:
-    """One event per ledger entry, with the number of the invoice each names."""
-    ids = {entry.invoice_id for entry in entries if entry.invoice_id is not None}
+    """One event per ledger entry, with the numbers of the invoice and the credit note each names."""
+    ids = {entry.invoice_id for entry in entries if entry.invoice_id is not None} | \
+        {entry.credit_note_id for entry in entries if entry.credit_note_id is not None}
     numbers = dict(session.execute(select(Invoice.id, Invoice.invoice_number).where(Invoice.id.in_(ids))).all()) \
         if ids else {}
     return [CustomerCreditUpdated(
@@ -62,4 +63,6 @@ def events_of(session: Session, entries: Sequence[CreditEntryRow], now: dt.datet
         customer_id=entry.customer_id, currency=entry.currency, kind=entry.kind,
         change=from_minor(entry.amount, entry.currency), balance=from_minor(entry.balance_after, entry.currency),
         invoice_id=entry.invoice_id, invoice_number=numbers.get(entry.invoice_id) if entry.invoice_id else None,
-        credit_note_id=entry.credit_note_id, reference=entry.reference) for entry in entries]
+        credit_note_id=entry.credit_note_id,
+        credit_note_number=numbers.get(entry.credit_note_id) if entry.credit_note_id else None,
+        reference=entry.reference) for entry in entries]

@@ -58,13 +58,14 @@ def test_a_credit_change_is_compact_ascii_json_with_the_currencys_decimals():
         "id": "e-2", "type": CUSTOMER_CREDIT_UPDATED, "occurred_at": "2026-11-03T09:30:00+00:00",
         "data": {"entry_id": 41, "organization_id": 3, "customer_id": 10, "currency": "JPY", "kind": "paid_out",
                  "change": "-1500", "balance": "0", "invoice_id": None, "invoice_number": None,
-                 "credit_note_id": None, "reference": "Virement n\u00b0 7"}}
+                 "credit_note_id": None, "credit_note_number": None, "reference": "Virement n\u00b0 7"}}
     usd = CustomerCreditUpdated(occurred_at=occurred, **{**CREDIT, "currency": "USD", "kind": "credit_note",
                                                          "change": Decimal("107.00"), "balance": Decimal("0E-2"),
                                                          "invoice_id": 5, "invoice_number": "INV-1",
-                                                         "credit_note_id": 6})
+                                                         "credit_note_id": 6, "credit_note_number": "CN-6"})
     data = json.loads(usd.body())["data"]
-    assert (data["change"], data["balance"], data["invoice_id"], data["credit_note_id"]) == ("107.00", "0.00", 5, 6)
+    assert (data["change"], data["balance"], data["invoice_id"], data["credit_note_id"], data["credit_note_number"]) \
+        == ("107.00", "0.00", 5, 6, "CN-6")
     assert event.type == "customer.credit_updated"
 
 

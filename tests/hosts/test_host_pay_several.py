@@ -126,7 +126,10 @@ def test_each_customer_user_is_emailed_the_receipt_of_their_invoice_and_the_paye
     assert (own.to, own.cc) == (("ben.ortiz@acme.example",), ())
     assert (theirs.to, theirs.cc) == (("carla.nguyen@acme.example",), ("ben.ortiz@acme.example",))
     text = mail.email_bodies(theirs.id)[2]
-    assert f"thank you for your payment of €{carlas.amount_due:,.2f} for invoice {carlas.invoice_number}." in text
+    assert (f"ben.ortiz@acme.example paid €{carlas.amount_due:,.2f} for invoice {carlas.invoice_number}; a copy "
+            "of this receipt went to them.") in text
+    assert "thank you for your payment" not in text           # Carla did not pay it
+    assert "thank you for your payment of" in mail.email_bodies(own.id)[2]
     assert f"Invoice {carlas.invoice_number} is now paid in full." in text
 
 

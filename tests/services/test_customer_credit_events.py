@@ -99,7 +99,8 @@ def test_a_credit_note_kept_as_credit_is_one_event_with_the_balance(svc, db):
         "entry_id": entry.id, "organization_id": 1, "customer_id": 10, "currency": "USD", "kind": "credit_note",
         "change": "107.00", "balance": "107.00", "invoice_id": result.invoice.id,
         "invoice_number": result.invoice.invoice_number, "credit_note_id": result.credit_note.id,
-        "reference": ""}
+        "credit_note_number": result.credit_note.invoice_number, "reference": ""}
+    assert result.credit_note.invoice_number
     assert SECRET not in outbox[0].body
     # the credited invoice's amounts changed too: that is its own event
     assert {r.invoice_id for r in rows(db, "invoice.payment_status_updated")} == {result.invoice.id}
@@ -145,7 +146,7 @@ def test_a_pay_out_is_an_event_about_no_invoice(svc, db):
     assert event["data"] == {
         "entry_id": paid.entry.id, "organization_id": 1, "customer_id": 10, "currency": "USD", "kind": "paid_out",
         "change": "-7.00", "balance": "100.00", "invoice_id": None, "invoice_number": None,
-        "credit_note_id": None, "reference": "TRF-9"}
+        "credit_note_id": None, "credit_note_number": None, "reference": "TRF-9"}
     assert [r.invoice_id for r in rows(db) if r.event_id == event["id"]] == [None, None]
 
 

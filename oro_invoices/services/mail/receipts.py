@@ -146,7 +146,8 @@ class PaymentReceipts:
         template, name = (REFUND_TEMPLATE, "refund") if payment.is_refund else (RECEIPT_TEMPLATE, "payment")
         receipt = self._receipt_attachment(invoice, payment)
         draft = self.mail.prepare(invoice.id, template, attach_pdf=False,
-                                  extra_context={name: payment, "receipt_attached": bool(receipt)})
+                                  extra_context={name: payment, "receipt_attached": bool(receipt),
+                                                 "paid_by": self._paid_by(invoice, payment)})
         to, cc = _recipients(draft.to, payment.payer)
         if not to:
             log.info("No receipt for payment transaction %s: invoice %s has no customer user email address.",
@@ -188,13 +189,20 @@ class PaymentReceipts:
                 queued.append(view)
         return queued
 
+    def _paid_by(self, invoice: InvoiceDocument, payment: ReceivedPayment) -> str:
+        """Who paid, when that is not whom the receipt is for (a colleague of the invoice's customer
+        user paid it in the storefront): their address; else ""."""
+        payer, owner = payment.payer, self.mail.customer_address(invoice)
+        return payer if is_address(payer) and owner and payer.lower() != owner.lower() else ""
+
     def _send_shares(self, shares: list[tuple[InvoiceDocument, ReceivedPayment]], actor: str) -> OutboxView | None:
         """One receipt email for several shares, about the first share's invoice."""
         lead, payment = shares[0]
         attachments = tuple(a for invoice, share in shares
                             for a in self._receipt_attachment(invoice, share, message_invoice=lead.id))
         draft = self.mail.prepare(lead.id, RECEIPT_TEMPLATE, attach_pdf=False, extra_context={
-            "payment": payment, "remittance": RemittanceReceipt.of(shares), "receipt_attached": bool(attachments)})
+            "payment": payment, "remittance": RemittanceReceipt.of(shares), "receipt_attached": bool(attachments),
+            "paid_by": self._paid_by(lead, payment)})
         to, cc = _recipients(draft.to, payment.payer)
         if not to:
             log.info("No receipt for payment transactions %s: invoice %s has no customer user email address.",

@@ -164,6 +164,10 @@ def test_a_colleague_who_paid_gets_a_copy_and_a_guest_payment_only_the_customer_
     pay(service, doc.id, 23186, actor="ap@acme.test")                    # signed in as another customer user
     [receipt] = receipts(mail, doc.id)
     assert (receipt.to, receipt.cc) == (("buyer@acme.test",), ("ap@acme.test",))
+    _, html, text = mail.email_bodies(receipt.id)
+    said = f"ap@acme.test paid $231.86 for invoice {doc.invoice_number}; a copy of this receipt went to them."
+    assert said in text and "thank you for your payment" not in text
+    assert "ap@acme.test paid <strong>" in html
     guest = posted_invoice(service)
     pay(service, guest.id, 23186, actor="guest payment link", origin="guest")
     [receipt] = receipts(mail, guest.id)
@@ -172,6 +176,7 @@ def test_a_colleague_who_paid_gets_a_copy_and_a_guest_payment_only_the_customer_
     pay(service, unaddressed.id, 23186, actor="ap@acme.test")
     [receipt] = receipts(mail, unaddressed.id)
     assert (receipt.to, receipt.cc) == (("ap@acme.test",), ())
+    assert "thank you for your payment of" in mail.email_bodies(receipt.id)[2]   # the one who paid
 
 
 def test_an_invoice_without_a_customer_email_paid_by_guest_link_gets_none_and_the_payment_stands(db, caplog):
