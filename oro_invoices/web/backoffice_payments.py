@@ -87,12 +87,14 @@ class RecordForm:
 
 @dataclass(frozen=True)
 class ApplyCreditForm:
-    """The Apply Credit dialog: the customer's credit in the invoice's currency and the invoice's
-    amount due; ``most``, the lesser, is what it offers to apply."""
+    """The Apply Credit dialog: the customer's credit in the invoice's currency and what of the
+    invoice's amount due it may pay (beyond what an open authorization holds, ``held``); ``most``,
+    the lesser, is what it offers to apply."""
 
     credit: Decimal
     amount_due: Decimal
     currency: str
+    held: Decimal = Decimal(0)
 
     @property
     def most(self) -> Decimal:
@@ -165,7 +167,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                             several=_customer_remittance(pages, doc),
                             keeps_surplus=doc.customer_id is not None) if can_record else None
     elif dialog == APPLY:
-        chosen = ApplyCreditForm(credit, payable, doc.currency) if credit > 0 else None
+        chosen = ApplyCreditForm(credit, payable, doc.currency, doc.amount_held) if credit > 0 else None
     elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)

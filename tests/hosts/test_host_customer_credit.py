@@ -557,3 +557,6 @@ def test_apply_credit_leaves_what_an_authorization_holds_to_be_captured(admin):
                                      "provider_reference": "pi_part"})
     fields = dialog_fields(admin, f"/admin/invoices/{part.id}?dialog=apply-credit", "oi-apply-credit-dialog")
     assert fields["amount"] == "31.86"                                             # what the authorization leaves
+    dialog = text_of(admin.get(f"/admin/invoices/{part.id}?dialog=apply-credit").get_data(as_text=True))
+    assert ("At most the credit, $107.00, and what is due beyond the $200.00 an authorization holds, $31.86."
+            in dialog)
