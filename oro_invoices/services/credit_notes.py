@@ -55,7 +55,7 @@ from oro_invoices.services.customer_credit import CustomerCredit
 from oro_invoices.services.lifecycle import CreditedInvoice, Lifecycle
 from oro_invoices.services.payment_records import check_request_key
 from oro_invoices.services.payments import Payments, StatusChange
-from oro_invoices.services.refunds import ProviderOutcome, Refunds
+from oro_invoices.services.refunds import NotRecorded, ProviderOutcome, Refunds
 from oro_invoices.services.schemas import (
     CreditNoteInputSchema,
     check_storable,
@@ -129,6 +129,8 @@ class CreditResult:
     settlement: str | None = None
     refund: ProviderOutcome | None = None
     refund_error: str = ""
+    #: the provider made the refund, but its report could not be recorded (``refund_error`` says so)
+    refund_unrecorded: bool = False
 
 
 @dataclass(frozen=True)
@@ -593,6 +595,8 @@ class CreditNotes:
             outcome = self.refunds.refund(plan.refund_transaction, format(amount, "f"),
                                           notes=f"Credit note {note.invoice_number}", actor=actor)
             error = "" if outcome.successful else (outcome.message or "The payment method refused the refund.")
+        except NotRecorded as exc:   # made at the provider: never ask for it again (the activity says so)
+            return CreditResult(note, self._reload(inv.id), REFUND, None, exc.message, refund_unrecorded=True)
         except (ProviderError, InvoiceError) as exc:
             error = getattr(exc, "message", None) or str(exc)
         if error:

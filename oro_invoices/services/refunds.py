@@ -231,8 +231,10 @@ class Refunds:
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
-        return self._outcome(prepared, self.events.apply(prepared.method.name, [event], actor=actor,
-                                                         notes=notes)[0], event.successful, event.message)
+        applied = self.events.apply(prepared.method.name, [event], actor=actor, notes=notes)[0]
+        if event.successful and applied.outcome == REFUSED:
+            self._refunded_not_recorded(prepared, event, applied, actor)
+        return self._outcome(prepared, applied, event.successful, event.message)
 
     def cancel(self, transaction_id: int, *, notes: str = "", actor: str,
                request_key: str | None = None) -> ProviderOutcome:
@@ -342,6 +344,26 @@ class Refunds:
             PaymentAttempt.invoice_id == invoice.id, PaymentAttempt.kind == "capture",
             PaymentAttempt.status == "started", PaymentAttempt.created_at > now - PENDING_HOLD)).scalars()))
         return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
+
+    def _refunded_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
+                               actor: str) -> None:
+        """The provider gave ``event.amount`` back but its report was refused: say so (not that
+        the refund was not made), in the activity too, and raise ``NotRecorded``."""
+        currency = prepared.ref.currency
+        given = Amount(from_minor(event.amount, currency), currency)
+        self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, actor=actor, record=False,
+                                     message=Message("%(method)s refunded %(amount)s, but it was not recorded.",
+                                                     method=prepared.method.label, amount=given))
+        message = Message("%(method)s refunded %(amount)s to the customer, but it was not recorded: %(reason)s "
+                          "Check the refund at %(method)s (reference %(reference)s); the invoice's payments do not "
+                          "show it.", method=prepared.method.label, amount=given,
+                          reason=_sentence(applied.reason) if applied.reason else Message("its report was refused."),
+                          reference=event.provider_reference or event.event_id)
+        with self.ctx.write() as s:
+            activity.record(s, prepared.invoice_id, "payment", actor, message,
+                            {"attempt": prepared.attempt_id, "event_id": event.event_id,
+                             "provider_reference": event.provider_reference, "not_recorded": True})
+        raise NotRecorded(message)
 
     def _taken_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
                             actor: str) -> None:
@@ -534,8 +556,8 @@ class AlreadyRequested(Conflict):
 
 
 class NotRecorded(Conflict):
-    """The provider took the money (a capture), but its report could not be recorded: the message
-    says so, with the amount and the provider's reference to refund it there."""
+    """The provider took the money (a capture) or gave it back (a refund), but its report could not
+    be recorded: the message says so, with the amount and the provider's reference to act on it there."""
 
 
 def _refuse_repeat(s: Session, invoice_id: int, key: str, words: _Kind) -> None:

@@ -98,6 +98,8 @@ class CreditActions:
         elif result.refund is not None and result.refund.successful:
             flashes.append(("success", _("%(amount)s was refunded through the payment method.",
                                          amount=money(result.refund.amount, result.refund.currency))))
+        elif result.refund_unrecorded:
+            flashes.append(("error", _(result.refund_error)))
         elif result.refund_error:
             flashes.append(("error", _("The refund was not made: %(reason)s. Refund it from the Payments section.",
                                        reason=_(result.refund_error))))

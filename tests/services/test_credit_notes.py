@@ -325,6 +325,25 @@ def test_a_refused_refund_leaves_the_credit_note_and_says_so(db):
     assert unpaid.settlement is None and len(fake.refunds) == 1
 
 
+def test_a_refund_made_at_the_provider_but_not_recorded_is_never_asked_for_again(db, monkeypatch):
+    """The provider gave the money back but its report was refused: the credit note says the refund
+    was made and not recorded, never "refund it from the Payments section", which would pay it twice."""
+    from dataclasses import replace
+
+    from support.fakepay import payment_service, posted_invoice
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    tx = _paid_online(service, doc)
+    real = fake.refund
+    monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), currency="EUR"))
+    result = service.create_credit_note(doc.id, {"full": True, "settlement": "refund", "transaction_id": tx.id})
+    assert result.credit_note.is_posted and result.refund_unrecorded and result.refund is None
+    assert result.refund_error.startswith("FakePay refunded 231.86 USD to the customer, but it was not recorded: ")
+    summaries = [str(a.summary) for a in service.activities(doc.id)]
+    assert any("but it was not recorded" in s for s in summaries)
+    assert not any("Refund it from the Payments section" in s for s in summaries)
+
+
 # ---- concurrency (row locks on PostgreSQL, one writer at a time on SQLite) --------------------
 
 def _in_threads(n, work):

@@ -253,6 +253,26 @@ def test_a_declined_refund_changes_no_amount(db):
     assert service.transaction_actions(doc.id)[tx.id].refundable == Decimal("231.86")
 
 
+def test_a_refund_the_provider_made_but_that_cannot_be_recorded_says_it_was_made(db, monkeypatch):
+    """The provider reports giving back more than remains of the payment: its report is refused,
+    and the admin reads that the money went back and where to check it, never that no refund was made."""
+    from dataclasses import replace
+
+    from oro_invoices.services.refunds import NotRecorded
+    service, _, fake = payment_service(db)
+    doc, tx = _paid(service)
+    real = fake.refund
+    monkeypatch.setattr(fake, "refund", lambda request: replace(real(request), amount=request.amount + 100))
+    with pytest.raises(NotRecorded) as caught:
+        service.refund_payment(tx.id, "231.86", actor="Alex Admin")
+    said = str(caught.value.message)
+    assert said.startswith("FakePay refunded 232.86 USD to the customer, but it was not recorded: ")
+    assert "Check the refund at FakePay (reference re-" in said
+    assert any("refunded 232.86 USD to the customer, but it was not recorded" in str(a.summary)
+               for a in service.activities(doc.id))
+    assert status(service, doc) is PaymentStatus.PAID_IN_FULL
+
+
 def test_only_provider_charges_are_refunded_here(db):
     service, _, _ = payment_service(db)
     doc = posted_invoice(service)
