@@ -347,3 +347,14 @@ def test_mounting_in_a_host_the_add_on_is_not_installed_in_warns_how_to_install(
         if warned:
             assert "oro_invoices.integration.profile.install(host)" in warned[0]
         addon.close()
+
+
+def test_a_method_no_page_answers_gets_the_add_ons_405_page_and_the_hosts_routes_their_own(shop):
+    client, _, data = shop
+    login(client, *PERMISSIONS)
+    resp = client.delete("/admin/invoices", headers={"Accept-Language": "de"})
+    assert resp.status_code == 405 and resp.headers["allow"] == "GET, HEAD"
+    assert resp.headers["content-type"].startswith("text/html") and "<!doctype html>" in resp.text.lower()
+    assert "Anfrage nicht angenommen" in resp.text                                     # in the reader's language
+    own = client.post("/login")                                                         # the host's route: its own 405
+    assert own.status_code == 405 and own.text == "Method Not Allowed"

@@ -19,13 +19,16 @@ the request bound (``oro_invoices.web.current_request``), so the host's ``Users`
 from __future__ import annotations
 
 import functools
+import inspect
 import logging
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 from starlette.requests import Request as StarletteRequest
+from starlette.responses import PlainTextResponse
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute, Mount, NoMatchFound, Route, Router
 from starlette.staticfiles import StaticFiles
@@ -150,6 +153,7 @@ class OroInvoices:
         app.router.routes[0:0] = self.routes
         try:
             app.add_middleware(KeepRootPath)   # where the application is mounted, for every link
+            self._answer_405(app)
         except RuntimeError:
             log.warning("oro-invoices was mounted on an application that has started: mounted under a "
                         "prefix (Mount(\"/shop\", app=...)), its links would miss it. Mount it before "
@@ -159,6 +163,27 @@ class OroInvoices:
         setattr(app.state, STATE_KEY, self)
         self.app = app
         return self
+
+    def _answer_405(self, app: Starlette) -> None:
+        """The add-on's 405 page (in the layout and the reader's language, ``Allow`` set) for a
+        method no page of the add-on answers at one of its paths; the application's own handler,
+        or Starlette's plain one, for any other path."""
+        previous = app.exception_handlers.get(405) or app.exception_handlers.get(HTTPException)
+
+        async def not_allowed(request: StarletteRequest, exc: Exception) -> StarletteResponse:
+            allowed = [m.strip() for m in (getattr(exc, "headers", None) or {}).get("Allow", "").split(",") if m.strip()]
+            session = request.scope.get("session")
+            flashes = SessionFlashes(session) if session is not None else SessionFlashes({})
+            out = await run_in_threadpool(self.mount.not_allowed, host_request(request), flashes, allowed)
+            if out is not None:
+                return to_response(out)
+            if previous is not None:
+                answer = previous(request, exc)
+                return cast(StarletteResponse, await answer if inspect.isawaitable(answer) else answer)
+            assert isinstance(exc, HTTPException)
+            return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+        app.add_exception_handler(405, not_allowed)
 
     # -- routes -----------------------------------------------------------------------------
     def _page_routes(self) -> list[BaseRoute]:
