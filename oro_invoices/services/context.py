@@ -145,6 +145,17 @@ class Batch:
         self.callbacks.append(callback)
 
 
+@dataclass(frozen=True)
+class _JobSubmission:
+    """Submit ``job`` through ``ctx`` (``ServiceContext.job_after_commit``)."""
+
+    ctx: ServiceContext
+    job: Job
+
+    def __call__(self) -> None:
+        self.ctx.submit_job(self.job)
+
+
 _current_batch: ContextVar[Batch | None] = ContextVar("oro_invoices_batch", default=None)
 
 
@@ -267,7 +278,14 @@ class ServiceContext:
         self._commit_steps.append(step)
 
     def _before_commit(self, session: Session) -> list[Callable[[], None]]:
-        return [after for step in self._commit_steps for after in step(session)]
+        # one job submission per job, however many steps asked for it (a status and a credit
+        # change of one transaction both want their events delivered)
+        return list(dict.fromkeys(after for step in self._commit_steps for after in step(session)))
+
+    def job_after_commit(self, job: Job) -> Callable[[], None]:
+        """What a commit step returns to have ``job`` submitted once its transaction commits
+        (equal for equal jobs, so that one commit submits each job once)."""
+        return _JobSubmission(self, job)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Session]:

@@ -11,7 +11,6 @@ when the change was committed. After the commit, with background jobs (docs/jobs
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import uuid
 from collections.abc import Callable, Sequence
 
@@ -42,7 +41,7 @@ class CustomerCreditEvents:
         if not entries:
             return []
         queued = sum(self._queue(session, event) for event in events_of(session, entries, self.ctx.clock()))
-        return [functools.partial(self.ctx.submit_job, Job(DELIVER_EVENTS))] if queued else []
+        return [self.ctx.job_after_commit(Job(DELIVER_EVENTS))] if queued else []
 
     def _queue(self, session: Session, event: CustomerCreditUpdated) -> int:
         """Write one outbox row per configured endpoint; returns how many."""

@@ -47,7 +47,7 @@ class PaymentStatusEvents:
             events.append(event)
         after: list[Callable[[], None]] = [functools.partial(self.announce, event) for event in events]
         if queued:
-            after.append(functools.partial(self.ctx.submit_job, Job(DELIVER_EVENTS)))
+            after.append(self.ctx.job_after_commit(Job(DELIVER_EVENTS)))
         return after
 
     def announce(self, event: PaymentStatusUpdated) -> None:

@@ -253,6 +253,13 @@ def test_the_delivery_job_follows_the_commit_of_queued_events(db, settings):
     jobs.jobs.clear()
     pay_out(svc, "7")                                     # only the credit changed: its event, its job
     assert jobs.jobs == [Job(DELIVER_EVENTS)]
+    open_invoice = posted(svc)
+    jobs.jobs.clear()
+    before = len(rows(db)), len(rows(db, "invoice.payment_status_updated"))
+    svc.apply_credit(open_invoice.id, amount="50", actor="admin")    # the credit and a payment status changed
+    after = len(rows(db)), len(rows(db, "invoice.payment_status_updated"))
+    assert after[0] > before[0] and after[1] > before[1]
+    assert jobs.jobs == [Job(DELIVER_EVENTS)]                          # both events, one delivery job
     jobs.jobs.clear()
     with pytest.raises(RuntimeError), svc.atomic():
         pay_out(svc, "3")
