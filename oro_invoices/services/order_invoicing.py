@@ -7,7 +7,9 @@ payload passes the same validation and tenancy checks as any other invoice.
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +17,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 from marshmallow import ValidationError as MmValidationError
+from sqlalchemy import text
+from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.commerce import OrderLine, OrderSnapshot
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
@@ -23,7 +27,7 @@ from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import is_decimal_text
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.services.context import ServiceContext
+from oro_invoices.services.context import ServiceContext, current_batch
 from oro_invoices.services.lifecycle import Lifecycle
 from oro_invoices.services.reads import Reads
 from oro_invoices.services.schemas import DecimalString, validation_error
@@ -174,12 +178,17 @@ class OrderInvoicing:
                                                         order=order.identifier))])
         payload = order_payload(order, invoice_date=invoice_date or local_today(self.ctx.clock()),
                                 due_date=due_date, lines=lines)
-        if not invoice_again:
-            coverage = self.coverage(order)
-            total = order_total(order)
-            if coverage.invoices and coverage.covered >= total:
-                raise AlreadyInvoiced(order, coverage.invoices, coverage.covered, total)
-        return self.lifecycle.create(payload, actor=actor)
+        outer = current_batch()
+        with contextlib.nullcontext(outer) if outer is not None else self.ctx.batch() as batch:
+            # the order's invoices are read and the draft created by one request at a time
+            # (a double click, two admins): the second finds the first's draft
+            _one_at_a_time(batch.session, order)
+            if not invoice_again:
+                coverage = self.coverage(order)
+                total = order_total(order)
+                if coverage.invoices and coverage.covered >= total:
+                    raise AlreadyInvoiced(order, coverage.invoices, coverage.covered, total)
+            return self.lifecycle.create(payload, actor=actor)
 
     def _invoices_of(self, order: OrderSnapshot) -> Iterator[Any]:
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id, document_type="invoice")
@@ -190,6 +199,18 @@ class OrderInvoicing:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+
+def _one_at_a_time(session: Session, order: OrderSnapshot) -> None:
+    """Hold the invoicing of ``order`` for the rest of ``session``'s transaction: an advisory lock
+    on PostgreSQL (other orders go on); on SQLite the write transaction itself, which begins
+    here (``BEGIN IMMEDIATE``), lets one writer at a time."""
+    if session.get_bind().dialect.name == "postgresql":
+        key = f"oro_invoices.order:{order.organization_id}:{order.id}".encode()
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int.from_bytes(hashlib.blake2b(key, digest_size=8).digest(), "big", signed=True)})
+    else:
+        session.execute(text("SELECT 1"))
 
 
 class _LineRequest(Schema):

@@ -165,3 +165,24 @@ def test_the_api_request_is_read_into_the_operations_arguments():
     with pytest.raises(ValidationError) as err:
         load_request({"lines": [{"line": 0, "quantity": 1.5}], "color": "red"})
     assert sorted(field for field, _ in err.value.errors) == ["color", "lines[0].line", "lines[0].quantity"]
+
+
+def test_two_requests_invoicing_one_order_at_once_make_one_draft(service, shop):
+    """A double click, or two admins at once: the order's invoices are read and the draft created
+    by one request at a time, so the second finds the first's draft and is refused."""
+    import threading
+    barrier, made, refused = threading.Barrier(4), [], []
+
+    def invoice() -> None:
+        barrier.wait()
+        try:
+            made.append(service.create_from_order(shop.order.id, actor="admin"))
+        except AlreadyInvoiced as exc:
+            refused.append(exc)
+    threads = [threading.Thread(target=invoice) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(made) == 1 and len(refused) == 3
+    assert all(exc.invoices[0].id == made[0].id for exc in refused)
