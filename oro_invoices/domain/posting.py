@@ -51,7 +51,15 @@ def posting_problems(*, customer_name: str | None, bill_to: Mapping[str, Any] | 
                 problems.append((f"bill_to.{part}", missing))
     if due_date is None:
         problems.append(("due_date", Message("A posted invoice needs a due date.")))
-    elif invoice_date is not None and due_date < invoice_date:
+    return problems + date_problems(invoice_date, due_date, years)
+
+
+def date_problems(invoice_date: dt.date | None, due_date: dt.date | None,
+                  years: YearRange) -> list[tuple[str, str]]:
+    """``(field, message)`` for the dates an invoice could not be posted with: a due date before
+    the invoice date, a date outside the plausible ``years``."""
+    problems: list[tuple[str, str]] = []
+    if invoice_date is not None and due_date is not None and due_date < invoice_date:
         problems.append(("due_date", Message("Must not be before the invoice date.")))
     for field, day in (("invoice_date", invoice_date), ("due_date", due_date)):
         if day is not None and day not in years:

@@ -26,9 +26,11 @@ from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, compute_li
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import is_decimal_text
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.domain.posting import date_problems
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ServiceContext, current_batch
 from oro_invoices.services.lifecycle import Lifecycle
+from oro_invoices.services.posting import year_range
 from oro_invoices.services.reads import Reads
 from oro_invoices.services.schemas import DecimalString, validation_error
 
@@ -176,8 +178,14 @@ class OrderInvoicing:
             raise ValidationError([("order_id", Message("Order %(order)s names no customer: an invoice is "
                                                         "addressed to the customer who ordered.",
                                                         order=order.identifier))])
-        payload = order_payload(order, invoice_date=invoice_date or local_today(self.ctx.clock()),
-                                due_date=due_date, lines=lines)
+        day = invoice_date or local_today(self.ctx.clock())
+        # dates it could never be posted with are refused now, before they count as invoicing the order
+        years = year_range(lambda key: self.ctx.setting(key, organization_id=order.organization_id,
+                                                        website_id=order.website_id))
+        problems = date_problems(day, due_date, years)
+        if problems:
+            raise ValidationError(problems)
+        payload = order_payload(order, invoice_date=day, due_date=due_date, lines=lines)
         outer = current_batch()
         with contextlib.nullcontext(outer) if outer is not None else self.ctx.batch() as batch:
             # the order's invoices are read and the draft created by one request at a time
@@ -213,6 +221,15 @@ def _one_at_a_time(session: Session, order: OrderSnapshot) -> None:
         session.execute(text("SELECT 1"))
 
 
+class _JsonBoolean(fields.Boolean):
+    """JSON ``true`` or ``false`` only: ``"yes"`` or ``1`` are refused, as by the API's other switches."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class _LineRequest(Schema):
     class Meta:
         unknown = RAISE
@@ -232,7 +249,7 @@ class OrderInvoiceRequest(Schema):
     lines = fields.List(fields.Nested(_LineRequest), validate=validate.Length(min=1, max=10_000), metadata={
         "description": "Only these lines of the order (`line`: its position, from 1), each at `quantity` "
                        "(at most what was ordered); every line at its ordered quantity when left out."})
-    invoice_again = fields.Boolean(load_default=False, metadata={
+    invoice_again = _JsonBoolean(load_default=False, metadata={
         "description": "Create the invoice even though the order's invoices already come to its total."})
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from typing import Any
 
 from oro_invoices.adapters.commerce import OrderSnapshot
-from oro_invoices.domain.errors import InvoiceError, NotFound
+from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -53,9 +53,14 @@ class OrderInvoices:
         fields = {name: (req.form.get(name) or "").strip() for name in ("invoice_date", "due_date")}
         again = req.form.get("invoice_again") == "1"
         invoice_date, due_date = parse_day(fields["invoice_date"]), parse_day(fields["due_date"])
+        wrong = [name for name in ("invoice_date", "due_date") if fields[name] and parse_day(fields[name]) is None]
+        if wrong:
+            error = " ".join(_("%(value)s is not a date (YYYY-MM-DD).", value=f"“{fields[name]}”") for name in wrong)
+            return self._render(req, order, fields=fields, error=error, again=again, status=422, invalid=wrong)
         if invoice_date is None or due_date is None:
             error = _("Give the invoice date and the due date: a posted invoice needs both.")
-            return self._render(req, order, fields=fields, error=error, again=again, status=422)
+            return self._render(req, order, fields=fields, error=error, again=again, status=422,
+                                invalid=[name for name in ("invoice_date", "due_date") if not fields[name]])
         try:
             doc = self.ctx.service.create_from_order(order.id, actor=actor_of(req),
                                                      organization_id=order.organization_id,
@@ -67,7 +72,9 @@ class OrderInvoices:
             status, message = guard.friendly(exc)
             if status >= 500:
                 raise
-            return self._render(req, order, fields=fields, error=message, again=again, status=status)
+            invalid = [f for f, _m in exc.errors if f in fields] if isinstance(exc, ValidationError) else []
+            return self._render(req, order, fields=fields, error=message, again=again, status=status,
+                                invalid=invalid)
         flash = _("Draft invoice %(number)s was created from order %(order)s. Check it, then post it.",
                   number=doc.display_number, order=order.identifier)
         return Response.redirect(self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc.id), flashes=[("success", flash)])
@@ -81,7 +88,8 @@ class OrderInvoices:
         return order
 
     def _render(self, req: Request, order: OrderSnapshot, *, fields: dict[str, str] | None = None,
-                error: str = "", again: bool = False, status: int = 200) -> Response:
+                error: str = "", again: bool = False, status: int = 200,
+                invalid: list[str] | None = None) -> Response:
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         names = self.pages.names()
@@ -92,6 +100,6 @@ class OrderInvoices:
         html = self.ctx.render(TEMPLATE, req, items=page.items, more=page.next_cursor is not None,
                                order_id=order.id, order=order, names=names,
                                can_create=req.can(CREATE_PERMISSION) and bool(order.lines),
-                               fields=values, error=error, again=again,
+                               fields=values, error=error, again=again, invalid=invalid or [],
                                order_url=self.ctx.order_url(order.id) if req.method.upper() == "POST" else None)
         return Response.html(html, status=status, title=_("Invoices"))

@@ -186,3 +186,24 @@ def test_two_requests_invoicing_one_order_at_once_make_one_draft(service, shop):
         thread.join(timeout=60)
     assert len(made) == 1 and len(refused) == 3
     assert all(exc.invoices[0].id == made[0].id for exc in refused)
+
+
+def test_dates_an_invoice_could_never_be_posted_with_are_refused_before_anything_is_checked(service, shop):
+    for invoice_date, due_date, field, said in (
+            (dt.date(1, 1, 1), None, "invoice_date", "0001-01-01 is not a plausible date for an invoice"),
+            (dt.date(2026, 3, 1), dt.date(9999, 12, 31), "due_date", "9999-12-31 is not a plausible date"),
+            (dt.date(2026, 3, 10), dt.date(2026, 3, 1), "due_date", "Must not be before the invoice date.")):
+        with pytest.raises(ValidationError) as caught:
+            service.create_from_order(shop.order.id, actor="admin", invoice_date=invoice_date, due_date=due_date)
+        assert [(f, m) for f, m in caught.value.errors if f == field and said in str(m)], caught.value.errors
+    service.create_from_order(shop.order.id, actor="admin")
+    with pytest.raises(ValidationError, match="Must not be before"):        # said before "invoiced in full"
+        service.create_from_order(shop.order.id, actor="admin", invoice_date=dt.date(2026, 3, 10),
+                                  due_date=dt.date(2026, 3, 1))
+
+
+def test_invoice_again_is_json_true_or_false_only():
+    assert load_request({"invoice_again": True}) == {"invoice_again": True}
+    for value in ("yes", 1, "true"):
+        with pytest.raises(ValidationError, match="invoice_again"):
+            load_request({"invoice_again": value})
