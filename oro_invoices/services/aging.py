@@ -114,9 +114,12 @@ def check_as_of(day: dt.date | None, today: dt.date) -> dt.date | None:
     ``today`` (a past day reads everything recorded since) and ``DAYS_AHEAD_MAX`` after; else
     ``ValidationError`` on ``as_of``."""
     first, last = today - dt.timedelta(days=DAYS_BACK_MAX), today + dt.timedelta(days=DAYS_AHEAD_MAX)
-    if day is not None and not first <= day <= last:
+    if day is not None and day < first:
         raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks back at "
                                                  "most three years.", first=first.isoformat(), last=last.isoformat()))])
+    if day is not None and day > last:
+        raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks ahead at "
+                                                 "most a year.", first=first.isoformat(), last=last.isoformat()))])
     return day
 
 
