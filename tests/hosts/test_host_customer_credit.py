@@ -512,6 +512,9 @@ def test_the_statement_says_the_credit_beside_what_is_owed_and_links_the_credit_
         admin.service.record_payment(item.invoice_id, {"method": "bank_transfer", "action": "charge",
                                                        "amount": str(pay)})
     assert "The credit covers the total due, with $57.00 left." in credit_said()
+    # the customer's credit, never a credit note ("Gutschrift") in German
+    german = admin.get(url, headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert re.search(r'<h2 id="oi-statement-credit-title">([^<]*)</h2>', german).group(1) == "Kundenguthaben"
 
 
 # ---- the storefront ---------------------------------------------------------------------------
