@@ -116,6 +116,8 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert f"Payment - Invoice #{doc.invoice_number}" in text
     assert f"Amount Due €{doc.amount_due:,.2f}" in text and "Proceed with Payment" in text
     assert 'id="oi-amount" name="amount"' not in page.get_data(as_text=True)   # not editable
+    assert 'for="oi-amount"' not in page.get_data(as_text=True)                # so no label points at text
+    assert f"Amount to Pay (EUR) €{doc.amount_due:,.2f}" in text
     handover = proceed(client, f"/customer/invoices/{doc.id}/payment")
     html = handover.get_data(as_text=True)
     assert handover.status_code == 200 and f'action="{HPP_URL}"' in html
