@@ -33,6 +33,7 @@ from oro_invoices.domain.money import (
     AMOUNT_LIMIT,
     from_minor,
     is_decimal_text,
+    minor_units,
     not_a_decimal,
     to_minor,
     too_many_decimals,
@@ -160,7 +161,9 @@ class CustomerCredit:
             asked = Decimal(str(amount).strip())
         except ArithmeticError:
             return                       # not a number: refused as such when recorded
-        if asked.is_finite() and asked > _payable(doc):
+        if not asked.is_finite() or asked != round(asked, minor_units(doc.currency)):
+            return                       # more decimals than the currency has: refused as such when recorded
+        if asked > _payable(doc):
             raise ValidationError([("amount", Message(
                 "At most %(most)s: an authorization holds %(held)s of what is due, which the seller collects by "
                 "capturing it.", most=Amount(_payable(doc), doc.currency), held=Amount(doc.amount_held, doc.currency)))])

@@ -133,6 +133,9 @@ def test_credit_never_pays_what_an_open_authorization_holds(credit_service):
         credit_service.apply_credit(held.id, amount="100.00", actor="admin")
     assert _errors(excinfo)["amount"] == ("At most 31.86 USD: an authorization holds 200.00 USD of what is due, which "
                                           "the seller collects by capturing it.")
+    with pytest.raises(ValidationError) as excinfo:                    # a cent's fraction: said as such
+        credit_service.apply_credit(held.id, amount="31.865", actor="admin")
+    assert "authorization" not in _errors(excinfo)["amount"] and "decimal" in _errors(excinfo)["amount"]
     applied = credit_service.apply_credit(held.id, actor="admin")            # as much as may be paid
     assert applied.transaction.amount == Decimal("31.86")
     whole = _posted(credit_service)
