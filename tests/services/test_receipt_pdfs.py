@@ -49,6 +49,7 @@ def test_the_receipt_of_a_payment_says_what_was_received_for_which_invoice(db):
     day = f"{payment.created_at:%b} {payment.created_at.day}, {payment.created_at:%Y}"
     for expected in ("Payment receipt", f"Receipt number {doc.display_number}-R{payment.id}", f"Payment date {day}",
                      "Payment method FakePay", f"Invoice number {doc.display_number}", "Customer Acme Corp",
+                     "Paid by buyer@acme.test",                  # who paid in the storefront
                      "Invoice total $231.86", "Amount paid $100.00",
                      f"$100.00 was received for invoice {doc.display_number} on {day}. Thank you for your payment."):
         assert expected in text.splitlines() or any(line.endswith(expected) for line in text.splitlines()), expected
