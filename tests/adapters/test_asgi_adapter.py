@@ -136,8 +136,15 @@ def test_invoices_on_for_an_organization_only_send_anonymous_visitors_to_log_in(
         resp = client.get(path)
         assert resp.status_code == 401 and "Please log in to see your invoices." in resp.text, path
     settings.set("oro_invoices.enabled", False, "organization", 1)
-    assert client.get("/admin/invoices").status_code == 404
+    login(client, *PERMISSIONS)                             # an admin of organization 1, where invoices are off
+    settings.set("oro_invoices.enabled", True, "organization", 2)
+    off = client.get("/admin/invoices")
+    assert off.status_code == 404 and "Invoices are switched off for your organization." in off.text
+    settings.set("oro_invoices.enabled", False, "organization", 2)
     assert client.get("/customer/invoices").status_code == 404
+    client.cookies.clear()                                  # off everywhere: no page, to anyone
+    resp = client.get("/admin/invoices")
+    assert resp.status_code == 404 and "switched off" not in resp.text
 
 
 def test_the_users_see_the_bound_starlette_request(shop):
