@@ -130,21 +130,23 @@ def check_currency(currency: str | None) -> str | None:
     return currency
 
 
-def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None) -> AgingReport:
+def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
+                credit: bool = True) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
     given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
-    credit the customers hold now, or held at the end of that day."""
+    credit the customers hold now, or held at the end of that day (without ``credit``: none,
+    and only customers who owe something)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
     with ctx.db.session() as s:
         if as_of < now:
             end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-            credits = credit_rows(s, within=within, before=end)
+            credits = credit_rows(s, within=within, before=end) if credit else []
             rows = aging_rows_on(s, day=as_of, within=within)
         else:
-            credits = credit_rows(s, within=within)
+            credits = credit_rows(s, within=within) if credit else []
             rows = aging_rows(s, today=as_of, within=within)
     return build_report(rows, as_of, credits)
 

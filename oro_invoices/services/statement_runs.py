@@ -100,7 +100,8 @@ def send_statements(invoices: InvoiceService, mail: MailService, *, today: dt.da
     lists them and writes nothing."""
     today = today or local_today(invoices.clock())
     report = StatementRunReport(today=today, dry_run=dry_run)
-    aging = invoices.receivables_aging(InvoiceFilter(organization_id=organization_id), today=today)
+    # who owes something: a customer holding credit only gets no statement
+    aging = invoices.receivables_aging(InvoiceFilter(organization_id=organization_id), today=today, credit=False)
     owing: dict[tuple[int, int], bool] = {}
     for line in aging.lines:
         if line.customer_id is None or line.organization_id is None:

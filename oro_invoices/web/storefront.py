@@ -183,7 +183,7 @@ class StorefrontPages:
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
-            balance=self.ctx.service.receivables_aging(visible).totals, credit=self._credit(viewer, visible),
+            balance=self.ctx.service.receivables_aging(visible, credit=False).totals, credit=self._credit(viewer, visible),
             statement=may_download,
             show_payment_method=show_payment_method,
             show_customer=several,

@@ -65,6 +65,16 @@ def test_overdue_only_leaves_customers_with_nothing_late(app):
     assert [s.customer_name for s in report.already_sent] == ["Acme Corp"]
 
 
+def test_a_customer_holding_credit_and_owing_nothing_gets_no_statement(app):
+    paid = app.invoices.post(app.create().id)
+    app.invoices.record_payment(paid.id, {"method": "bank_transfer", "action": "charge",
+                                          "amount": str(paid.total_amount)})
+    app.invoices.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "credit"})
+    assert app.invoices.available_credit(app.invoices.get(paid.id)) > 0
+    report = send_statements(app.invoices, make_mail(app), today=DAY)
+    assert report.queued == [] and report.problems == []
+
+
 def test_without_a_pdf_storage_a_statement_is_not_sent(app):
     app.invoices.post(app.create().id)
     mail = make_mail(app)
