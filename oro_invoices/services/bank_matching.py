@@ -12,19 +12,23 @@ named as the payer, legal forms aside, else the one sharing the most words with 
 name), when their amounts due add up to exactly its amount: the oldest
 due first (as customers pay), else the one set of two to four of their ``SEVERAL_MAX`` oldest
 open invoices that does (several such sets: none). A suggestion is only that: it is never
-recorded with the exact matches. A payment is **recorded** already when one of its invoices
-(named, or, naming none, one charged exactly its amount, alone or as a share of one payment of
-it) has a payment recorded by hand, not reversed, received the day it was booked under its
-reference: uploading a statement again shows what is done.
+recorded with the exact matches. A payment is **recorded** already when its statement line is
+(``times_recorded``): its invoices (named, or, naming none, those charged exactly its amount)
+have a payment recorded by hand, not reversed, received the day it was booked under its
+reference, of its whole amount in its currency, and of its bank entry reference when the payment
+keeps one (``BANK_NOTE``); of several identical lines in one statement, the n-th is recorded when
+n such payments are (``EntryMatch.occurrence``). Uploading a statement again shows what is done.
 
 Matching writes nothing: each match leads to the Record Payment form, filled in with the invoices,
-the amount received, the day and the reference, for the admin to check and record. The payments
-that pay exactly what their invoices owe can also be recorded together (``record_matched``), each
-as that form would; a key made from the payment and its invoices makes recording the same one
-again record nothing more. A payment that brings more than its invoices owe, all of one customer
+the amount received, the day, the reference and the bank entry reference, for the admin to
+check and record. The payments that pay exactly what their invoices owe can also be recorded
+together (``record_matched``), each as that form would; a key made from the statement line and
+its invoices makes recording the same one again record nothing more. A payment that brings more
+than its invoices owe, every invoice it names (paid or not) of one customer
 (``EntryMatch.keeps_surplus``), is recorded so too when asked (``MatchedPayment.keep_surplus``):
 what is over their amount due is kept as that customer's credit, as Record Payment keeps it
-(``remittances.record``'s ``surplus``).
+(``remittances.record``'s ``surplus``), and only that much when the admin confirmed an amount
+(``MatchedPayment.surplus``).
 """
 from __future__ import annotations
 
@@ -38,15 +42,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import MAX_INT64, is_storable_text
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, to_minor
 from oro_invoices.persistence.owing import charged_exactly, open_customers, owing_exactly, owing_of_customer
+from oro_invoices.persistence.read_models import TransactionView
 from oro_invoices.services import remittances
-from oro_invoices.services.bank_statement_entries import iso_day
+from oro_invoices.services.bank_statement_entries import MAX_ENTRIES, bank_reference, iso_day
 from oro_invoices.services.bank_statement_files import REFERENCE_MAX, StatementEntry
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.manual_payments import reversed_payments
@@ -71,6 +75,11 @@ SET_MAX = 4
 #: reference escaped as JSON fit well within it); longer is refused before it is parsed.
 PAYMENT_TEXT_MAX = 8 * 1024
 _CURRENCY = re.compile(r"[A-Z]{3}")
+#: What a payment's text that the page did not write is said to be.
+DAMAGED = Message("The list of payments is damaged; upload the statement again.")
+#: How the notes of a payment recorded from a statement line keep the bank's reference of the entry.
+BANK_NOTE = "Bank entry reference: "
+_BANK_NOTE = re.compile(re.escape(BANK_NOTE) + r"(\S+)")
 
 
 @dataclass(frozen=True)
@@ -81,19 +90,26 @@ class EntryMatch:
     :param recorded: one of them has this payment recorded already (by hand, same day and reference).
     :param suggested: naming no invoice it can pay, the invoices found by its amount: the one open
         invoice owing exactly that, or several of the payer's adding up to it (``SUGGESTED``), or
-        those it was recorded for (``RECORDED``).
+        those (not named) it was recorded for (``RECORDED``).
+    :param occurrence: it is the n-th line of the statement identical to it (``line_identity``).
     """
 
     entry: StatementEntry
     invoices: tuple[InvoiceDocument, ...] = ()
     recorded: bool = False
     suggested: tuple[InvoiceDocument, ...] = ()
+    occurrence: int = 1
 
     @property
     def named_payable(self) -> list[InvoiceDocument]:
         """The named invoices that can take a share of it: posted, payable, in its currency."""
-        return [d for d in self.invoices if d.is_posted and not d.is_credit_note and d.currency == self.entry.currency
-                and pstatus.is_payable(d.payment_status, d.amount_due)]
+        return [d for d in self.invoices if remittances.share_problem(d, self.entry.currency) is None]
+
+    @property
+    def problems(self) -> dict[int, Message]:
+        """Why each named invoice takes no share of it (by id): a draft, paid, in another currency…"""
+        found = {d.id: remittances.share_problem(d, self.entry.currency) for d in self.invoices}
+        return {invoice_id: problem for invoice_id, problem in found.items() if problem is not None}
 
     @property
     def payable(self) -> list[InvoiceDocument]:
@@ -119,11 +135,35 @@ class EntryMatch:
         return PARTLY if self.entry.amount < self.due else MORE
 
     @property
+    def one_customer(self) -> bool:
+        """Whether every invoice it names (paid or not), else those suggested, is one customer's."""
+        return _one_customer(self.invoices or self.suggested)
+
+    @property
     def keeps_surplus(self) -> bool:
-        """Whether it brings more than its invoices owe (``MORE``) and they are one customer's, so
-        that what is over may be kept as that customer's credit."""
-        customers = {d.customer_id for d in self.payable}
-        return self.outcome == MORE and len(customers) == 1 and None not in customers
+        """Whether it brings more than its invoices owe (``MORE``) and every invoice it names is
+        one customer's, so that what is over may be kept as that customer's credit."""
+        return self.outcome == MORE and self.one_customer
+
+    @property
+    def why_not_kept(self) -> Message | None:
+        """Why what it brings over its invoices' amount due cannot be kept as credit (``MORE`` only)."""
+        return _SEVERAL_CUSTOMERS if self.outcome == MORE and not self.one_customer else None
+
+
+def _one_customer(documents: tuple[InvoiceDocument, ...] | list[InvoiceDocument]) -> bool:
+    customers = {d.customer_id for d in documents}
+    return len(customers) == 1 and None not in customers
+
+
+_SEVERAL_CUSTOMERS = Message("Its invoices are not all of one customer, so what it brings over their amount due "
+                             "cannot be kept as a customer's credit: record it from the list.")
+
+
+def line_identity(entry: StatementEntry) -> tuple[dt.date, str, Decimal, str, str]:
+    """What tells a statement line from another: its day, reference, amount, currency and the
+    bank's reference of the entry (where the layout has one)."""
+    return entry.booked_on, entry.reference, entry.amount, entry.currency, entry.bank_reference
 
 
 def candidate_words(text: str) -> list[str]:
@@ -154,7 +194,14 @@ def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
             if invoice_id is not None and invoice_id not in ids:
                 ids.append(invoice_id)
         named_ids.append(ids)
-    named = [EntryMatch(entry, tuple(document(i) for i in ids)) for entry, ids in zip(entries, named_ids, strict=True)]
+    seen: dict[tuple[dt.date, str, Decimal, str, str], int] = {}
+    occurrences = []
+    for entry in entries:
+        identity = line_identity(entry)
+        seen[identity] = seen.get(identity, 0) + 1
+        occurrences.append(seen[identity])
+    named = [EntryMatch(entry, tuple(document(i) for i in ids), occurrence=n)
+             for entry, ids, n in zip(entries, named_ids, occurrences, strict=True)]
     unmatched = [m for m in named if not m.named_payable]
     before = _recorded_by_amount(invoices, unmatched, organization_id)
     taken = {i for ids in named_ids for i in ids}
@@ -165,11 +212,13 @@ def match_entries(invoices: InvoiceService, entries: list[StatementEntry], *,
     matches = []
     for match, ids in zip(named, named_ids, strict=True):
         key = id(match.entry)
-        if key in before:
-            matches.append(EntryMatch(match.entry, match.invoices, True, tuple(document(i) for i in before[key])))
+        if key in before:         # the invoices named are listed already
+            matches.append(EntryMatch(match.entry, match.invoices, True,
+                                      tuple(document(i) for i in before[key] if i not in ids), match.occurrence))
             continue
-        matches.append(EntryMatch(match.entry, match.invoices, _recorded(invoices, match.entry, ids),
-                                  tuple(document(i) for i in suggestions.get(key, ()))))
+        recorded = times_recorded(invoices, match.entry, ids) >= match.occurrence
+        matches.append(EntryMatch(match.entry, match.invoices, recorded,
+                                  tuple(document(i) for i in suggestions.get(key, ())), match.occurrence))
     return matches
 
 
@@ -187,11 +236,10 @@ def _recorded_by_amount(invoices: InvoiceService, unmatched: list[EntryMatch],
                                       recorded_since=earliest)
         for match in matches:
             entry = match.entry
-            candidates = [c.invoice_id for c in charged if c.received == amounts[id(entry)]
-                          and c.received_on == entry.booked_on and c.reference == entry.reference]
-            found = tuple(i for i in dict.fromkeys(candidates) if _recorded(invoices, entry, [i]))
-            if found:
-                recorded[id(entry)] = found
+            candidates = list(dict.fromkeys(c.invoice_id for c in charged if c.received == amounts[id(entry)]
+                                            and c.received_on == entry.booked_on and c.reference == entry.reference))
+            if candidates and times_recorded(invoices, entry, candidates) >= match.occurrence:
+                recorded[id(entry)] = tuple(candidates)
     return recorded
 
 
@@ -313,22 +361,57 @@ def _lookup(invoices: InvoiceService, organization_id: int, word: str) -> int | 
         return invoices.id_of_external_id(organization_id, word)
 
 
-def _recorded(invoices: InvoiceService, entry: StatementEntry, ids: list[int]) -> bool:
-    """Whether one of ``ids`` has ``entry`` recorded by hand already (and not reversed)."""
+def times_recorded(invoices: InvoiceService, entry: StatementEntry, ids: list[int]) -> int:
+    """How many payments of ``ids`` recorded by hand (not reversed) are the statement line ``entry``:
+    received the day it was booked under its reference, of its whole amount (a payment for several
+    invoices: the amount received) in its currency, and, keeping a bank entry reference, of its
+    own. A payment for several of ``ids`` counts once."""
+    looked = set(ids)
+    count = 0
     for invoice_id in ids:
         transactions = invoices.transactions(invoice_id)
         undone = reversed_payments(transactions)
-        if any(t.recorded_by_hand and t.action == "charge" and t.id not in undone and t.received_on == entry.booked_on
-               and t.reference == entry.reference for t in transactions):
-            return True
-    return False
+        for t in transactions:
+            if not (t.recorded_by_hand and t.action == "charge" and t.id not in undone and _is_line(t, entry)):
+                continue
+            shared = [i for i in (t.remittance.invoice_ids if t.remittance else ()) if i in looked]
+            if not shared or invoice_id == min(shared):
+                count += 1
+    return count
+
+
+def _is_line(payment: TransactionView, entry: StatementEntry) -> bool:
+    received = payment.remittance.total if payment.remittance is not None else payment.amount
+    kept = bank_reference_of(payment.notes)
+    return (payment.received_on == entry.booked_on and payment.reference == entry.reference
+            and payment.currency == entry.currency and received == entry.amount
+            and (not kept or kept == entry.bank_reference))
+
+
+def bank_note(entry_reference: str) -> str:
+    """The notes of a payment recorded from a statement line with the bank's reference of its entry."""
+    return BANK_NOTE + entry_reference if entry_reference else ""
+
+
+def bank_reference_of(notes: str) -> str:
+    """The bank entry reference a payment's notes keep (``bank_note``), else ""."""
+    found = _BANK_NOTE.match(notes or "")
+    return found.group(1) if found else ""
 
 
 @dataclass(frozen=True)
 class MatchedPayment:
     """A payment of the statement to record for the invoices it pays exactly (what the payments
     page sends back for **Record them**); ``keep_surplus``: or pays more, what is over their
-    amount due kept as their customer's credit (asked apart from the text)."""
+    amount due kept as their customer's credit (asked apart from the text).
+
+    :param invoice_ids: the invoices its line names that can take a share first, then the others
+        it names (paid, or not payable), whose customers count too.
+    :param bank_reference: the bank's reference of its entry; ``occurrence``: its line is the n-th
+        identical one of the statement (both tell it from another line of the same key).
+    :param surplus: what the admin confirmed is kept as credit (``keep_surplus``): recorded only
+        while it is what is over their amount due; None: whatever is over (the API, the command).
+    """
 
     invoice_ids: tuple[int, ...]
     amount: Decimal
@@ -336,10 +419,21 @@ class MatchedPayment:
     booked_on: dt.date
     reference: str
     keep_surplus: bool = False
+    bank_reference: str = ""
+    occurrence: int = 1
+    surplus: Decimal | None = None
 
     def to_text(self) -> str:
-        return json.dumps({"invoices": list(self.invoice_ids), "amount": str(self.amount), "currency": self.currency,
-                           "booked_on": self.booked_on.isoformat(), "reference": self.reference})
+        data: dict[str, Any] = {"invoices": list(self.invoice_ids), "amount": str(self.amount),
+                                "currency": self.currency, "booked_on": self.booked_on.isoformat(),
+                                "reference": self.reference}
+        if self.bank_reference:
+            data["bank_reference"] = self.bank_reference
+        if self.occurrence > 1:
+            data["occurrence"] = self.occurrence
+        if self.surplus is not None:
+            data["surplus"] = str(self.surplus)
+        return json.dumps(data)
 
     @classmethod
     def from_text(cls, text: str) -> MatchedPayment:
@@ -349,39 +443,45 @@ class MatchedPayment:
         """
         values = _payment_values(text)
         if values is None:
-            raise ValidationError([("", Message("The list of payments is damaged; upload the statement "
-                                                "again."))])
-        return cls(*values)
+            raise ValidationError([("", DAMAGED)])
+        return values
 
     @classmethod
-    def of(cls, match: EntryMatch, *, keep_surplus: bool = False) -> MatchedPayment:
+    def of(cls, match: EntryMatch, *, keep_surplus: bool = False, surplus: Decimal | None = None) -> MatchedPayment:
+        """The payment of ``match`` for its invoices (``surplus``: what the admin confirmed keeping)."""
         entry = match.entry
-        return cls(tuple(d.id for d in match.payable), entry.amount, entry.currency, entry.booked_on, entry.reference,
-                   keep_surplus)
+        ids = tuple(dict.fromkeys([d.id for d in match.payable] + [d.id for d in match.invoices]))[:MAX_SELECTED]
+        return cls(ids, entry.amount, entry.currency, entry.booked_on, entry.reference, keep_surplus,
+                   entry.bank_reference, match.occurrence, surplus)
 
     def key(self, organization_id: int) -> str:
         """The Record Payment key of this payment: the same statement line and invoices, the same key."""
-        source = "|".join([str(organization_id), self.booked_on.isoformat(), str(self.amount), self.currency,
-                           self.reference, ",".join(map(str, sorted(self.invoice_ids)))])
-        return "bank-" + hashlib.sha256(source.encode()).hexdigest()[:40]
+        parts = [str(organization_id), self.booked_on.isoformat(), str(self.amount), self.currency, self.reference,
+                 ",".join(map(str, sorted(self.invoice_ids)))]
+        parts += [f"bank:{self.bank_reference}"] if self.bank_reference else []
+        parts += [f"#{self.occurrence}"] if self.occurrence > 1 else []
+        return "bank-" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
 
 
-#: The keys of a payment's text, in the order ``MatchedPayment`` takes their values.
+#: The keys of a payment's text, in the order ``MatchedPayment`` takes their values; those it may have.
 _PAYMENT_KEYS = ("invoices", "amount", "currency", "booked_on", "reference")
+_OPTIONAL_KEYS = frozenset({"bank_reference", "occurrence", "surplus"})
 
 
-def _payment_values(text: str) -> tuple[tuple[int, ...], Decimal, str, dt.date, str] | None:
-    """The values of a payment's text (``MatchedPayment.to_text``), each checked as the page
-    writes it: 1 to ``MAX_SELECTED`` invoice ids of 64 bits, the amount a decimal string above
-    zero and below ``AMOUNT_LIMIT``, a currency code, a ``YYYY-MM-DD`` day and a reference of at
-    most ``REFERENCE_MAX`` storable characters; None when one is not."""
+def _payment_values(text: str) -> MatchedPayment | None:
+    """The payment of a payment's text (``MatchedPayment.to_text``), each value checked as the
+    page writes it: 1 to ``MAX_SELECTED`` invoice ids of 64 bits, the amount a decimal string
+    above zero and below ``AMOUNT_LIMIT``, a currency code, a ``YYYY-MM-DD`` day, a reference of
+    at most ``REFERENCE_MAX`` storable characters, and, when given, a bank reference of at most
+    35 visible characters, an occurrence from 2 to ``MAX_ENTRIES`` and a surplus (a decimal string
+    below ``AMOUNT_LIMIT``); None when one is not."""
     if len(text) > PAYMENT_TEXT_MAX:            # before parsing: no depth or size to exhaust
         return None
     try:
         data: Any = json.loads(text)
     except (ValueError, RecursionError):
         return None
-    if not isinstance(data, dict) or set(data) != set(_PAYMENT_KEYS):
+    if not isinstance(data, dict) or not set(_PAYMENT_KEYS) <= set(data) <= set(_PAYMENT_KEYS) | _OPTIONAL_KEYS:
         return None
     ids, amount, currency, booked_on, reference = (data[key] for key in _PAYMENT_KEYS)
     if not isinstance(ids, list) or not 0 < len(ids) <= MAX_SELECTED \
@@ -394,7 +494,15 @@ def _payment_values(text: str) -> tuple[tuple[int, ...], Decimal, str, dt.date, 
         return None
     if not isinstance(reference, str) or len(reference) > REFERENCE_MAX or not is_storable_text(reference):
         return None
-    return tuple(ids), Decimal(amount), currency, day, reference
+    bank_ref, occurrence, surplus = data.get("bank_reference", ""), data.get("occurrence", 1), data.get("surplus")
+    if not isinstance(bank_ref, str) or bank_ref != bank_reference(bank_ref) \
+            or type(occurrence) is not int or not 1 <= occurrence <= MAX_ENTRIES:
+        return None
+    if surplus is not None and (not isinstance(surplus, str) or not is_decimal_text(surplus)
+                                or not 0 <= Decimal(surplus) < AMOUNT_LIMIT):
+        return None
+    return MatchedPayment(tuple(ids), Decimal(amount), currency, day, reference, bank_reference=bank_ref,
+                          occurrence=occurrence, surplus=Decimal(surplus) if surplus is not None else None)
 
 
 @dataclass(frozen=True)
@@ -450,8 +558,12 @@ def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, 
     done = []
     for payment in payments:
         key = payment.key(organization_id)
-        planned = remittances.plan(invoices, list(payment.invoice_ids), organization_id=organization_id,
-                                   received=payment.amount)
+        try:
+            planned = remittances.plan(invoices, list(payment.invoice_ids), organization_id=organization_id,
+                                       received=payment.amount)
+        except InvoiceError as exc:          # an amount with more decimals than its invoices' currency has
+            done.append(RecordedMatch(payment, problem=problem_of(exc)))
+            continue
         before = any(invoices.received_payment(i, f"{key}-{i}") is not None for i in payment.invoice_ids)
         surplus = Decimal(0)
         if before:                  # recorded from this list already: nothing more (said as such)
@@ -466,8 +578,8 @@ def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, 
         try:
             recorded = remittances.record(
                 invoices, list(payment.invoice_ids), amounts, organization_id=organization_id, method="bank_transfer",
-                received_on=payment.booked_on, reference=payment.reference, actor=actor, request_key=key,
-                surplus=surplus)
+                received_on=payment.booked_on, reference=payment.reference, notes=bank_note(payment.bank_reference),
+                actor=actor, request_key=key, surplus=surplus)
         except InvoiceError as exc:
             done.append(RecordedMatch(payment, problem=problem_of(exc)))
             continue
@@ -476,21 +588,28 @@ def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, 
 
 
 def _unrecordable(payment: MatchedPayment, planned: remittances.Remittance) -> Message | None:
-    """Why ``payment`` is not recorded for its invoices as they are now (None: it is): each must
-    take its whole amount due, in the payment's currency, and nothing be left over unless it is
-    kept as the one customer's credit."""
+    """Why ``payment`` is not recorded for its invoices as they are now (None: it is): in their
+    currency, each that can take a share taking its whole amount due, and nothing left over
+    unless it is kept as the one customer's credit of every invoice it names (paid or not), as
+    much as the admin confirmed."""
+    found = [s.invoice for s in planned.shares if s.invoice is not None]
+    if found and planned.currency != payment.currency:
+        return Message("Its invoices are in %(currency)s, the payment in %(payment)s: record it from the list.",
+                       currency=planned.currency, payment=payment.currency)
+    if payment.keep_surplus and not _one_customer(found):
+        return _SEVERAL_CUSTOMERS
     if payment.keep_surplus and not planned.takers:
         return Message("None of its invoices can be paid any more, so there is no customer to keep what it brings "
                        "as credit for: record it from the list.")
-    whole = planned.currency == payment.currency and len(planned.takers) == len(payment.invoice_ids) and all(
-        s.amount == s.invoice.amount_due for s in planned.takers if s.invoice)
+    whole = bool(planned.takers) and all(s.amount == s.invoice.amount_due for s in planned.takers if s.invoice)
     if not payment.keep_surplus:
         return None if whole and not planned.unallocated else Message(
             "It no longer pays exactly what its invoices owe: record it from the list.")
     if not whole:
         return Message("It no longer pays at least what its invoices owe: record it from the list.")
-    customers = {s.invoice.customer_id for s in planned.takers if s.invoice}
-    if planned.unallocated and (len(customers) != 1 or None in customers):
-        return Message("Its invoices are not all of one customer, so what it brings over their amount due cannot be "
-                       "kept as a customer's credit: record it from the list.")
+    if payment.surplus is not None and planned.unallocated != payment.surplus:
+        return Message("What it brings over their amount due is now %(now)s, not the %(confirmed)s ticked to keep as "
+                       "credit (an invoice was paid or changed meanwhile): record it from the list.",
+                       now=Amount(planned.unallocated, payment.currency),
+                       confirmed=Amount(payment.surplus, payment.currency))
     return None

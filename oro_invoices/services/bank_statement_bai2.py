@@ -28,6 +28,7 @@ from oro_invoices.services.bank_statement_entries import (
     StatementFile,
     UnreadableStatement,
     ascii_digits,
+    bank_reference,
     one_line,
     too_large,
 )
@@ -157,7 +158,8 @@ def _detail(record: _Record, as_of: dt.date | None, currency: str, out: Statemen
     bank_ref, customer_ref, text = (f.strip() for f in fields[3:6])
     parts = [text] + ([customer_ref] if customer_ref and customer_ref not in text else [])
     reference = " ".join(p for p in parts if p) or bank_ref
-    return out.take(StatementEntry(where, as_of, amount, currency, one_line(reference), payer_of(text)))
+    return out.take(StatementEntry(where, as_of, amount, currency, one_line(reference), payer_of(text),
+                                   bank_reference(bank_ref)))
 
 
 def payer_of(text: str) -> str:

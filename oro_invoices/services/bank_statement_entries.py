@@ -29,6 +29,9 @@ class StatementEntry:
     :param where: where it is in the file ("entry 3", "line 7": a ``Message``), for the page to name it.
     :param reference: the remittance information the payer gave (and the creditor reference,
         referred document numbers), one line; else the bank's reference.
+    :param bank_reference: the bank's own reference of the entry where the layout has one (CAMT's
+        ``AcctSvcrRef``, else ``NtryRef``; MT940's and BAI2's bank reference), without spaces: with
+        the day, reference, amount and currency, what tells this statement line from another.
     """
 
     where: Message
@@ -37,6 +40,7 @@ class StatementEntry:
     currency: str
     reference: str
     payer: str = ""
+    bank_reference: str = ""
 
 
 @dataclass
@@ -126,6 +130,12 @@ def too_large(amount: Decimal, written: str, where: Message) -> Message | None:
 def flat(text: str) -> str:
     """``text`` on one line without control characters, whitespace collapsed."""
     return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
+def bank_reference(text: str) -> str:
+    """A bank's own reference of an entry as kept: no spaces or control characters, at most 35
+    characters (ISO 20022's ``Max35Text``)."""
+    return "".join(flat(text).split())[:35]
 
 
 def one_line(text: str) -> str:

@@ -37,6 +37,7 @@ from oro_invoices.services.bank_statement_entries import (
     StatementEntry,
     StatementFile,
     UnreadableStatement,
+    bank_reference,
     decimal_amount,
     flat,
     iso_day,
@@ -162,7 +163,9 @@ def _read_camt(data: bytes) -> StatementFile:
             reference = reference or _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef")
             payer = (_text(source, "{*}RltdPties/{*}Dbtr/{*}Nm") or _text(source, "{*}RltdPties/{*}Dbtr/{*}Pty/{*}Nm")
                      if source is not None else "")
-            if not out.take(StatementEntry(label, booked, amount, currency, reference, payer)):
+            own_ref = _text(detail, "{*}Refs/{*}AcctSvcrRef") if detail is not None else ""
+            bank_ref = bank_reference(own_ref or _text(entry, "{*}AcctSvcrRef") or _text(entry, "{*}NtryRef"))
+            if not out.take(StatementEntry(label, booked, amount, currency, reference, payer, bank_ref)):
                 return out
     return out
 

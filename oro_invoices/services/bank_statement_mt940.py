@@ -36,6 +36,7 @@ from oro_invoices.services.bank_statement_entries import (
     StatementFile,
     UnreadableStatement,
     ascii_digits,
+    bank_reference,
     one_line,
     too_large,
 )
@@ -156,7 +157,8 @@ def _read(statement: _Statement, out: StatementFile) -> bool:
         if problem is not None:
             out.problems.append(problem)
             continue
-        if not out.take(StatementEntry(where, booked, amount, currency, one_line(reference), one_line(payer))):
+        if not out.take(StatementEntry(where, booked, amount, currency, one_line(reference), one_line(payer),
+                                       bank_reference(line.group("bank") or ""))):
             return False
     return True
 

@@ -86,7 +86,7 @@ class Remittance:
         return sum((s.amount for s in self.shares if s.outcome in ("", RECORDED, ALREADY_RECORDED)), Decimal(0))
 
 
-def _problem(doc: InvoiceDocument, currency: str) -> Message | None:
+def share_problem(doc: InvoiceDocument, currency: str) -> Message | None:
     """Why ``doc`` takes no share of a payment in ``currency`` (None: it takes one)."""
     if not doc.is_posted:
         return Message("It is a draft: post it first.")
@@ -137,11 +137,11 @@ def plan(invoices: InvoiceService, ids: Sequence[int], *, organization_id: int |
                                  problem=Message("Invoice %(id)s does not exist.", id=invoice_id)))
         else:
             found.append(doc)
-    first = next((d for d in found if _problem(d, d.currency) is None), None)
+    first = next((d for d in found if share_problem(d, d.currency) is None), None)
     currency = first.currency if first is not None else (found[0].currency if found else "")
     takers, others = [], []
     for doc in sorted(found, key=_due_order):
-        problem = _problem(doc, currency)
+        problem = share_problem(doc, currency)
         if problem is None:
             takers.append(Share(doc.id, doc, doc.amount_due))
         else:

@@ -6,7 +6,7 @@ Each payment leads to the grid's Record Payment form (``backoffice_remittance``)
 its invoices (or the one suggested by its amount), amount, day and reference, where the admin checks the shares and records it; a
 payment recorded so before is said. **Record them** records the ticked payments that pay exactly
 what their invoices owe, and those ticked that bring more than their invoices of one customer owe,
-what is over kept as that customer's credit. Nothing is written by the upload itself. Needs
+what is over kept as that customer's credit: as much as the box said, else not recorded. Nothing is written by the upload itself. Needs
 ``oro_invoices.manage_payments`` and an admin of an organization (invoice numbers are looked up
 in theirs).
 """
@@ -20,11 +20,13 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX
 from oro_invoices.services.bank_matching import (
+    DAMAGED,
     MATCHED,
     NOT_FOUND,
     SUGGESTED,
     EntryMatch,
     MatchedPayment,
+    bank_note,
     match_entries,
     record_matched,
 )
@@ -81,17 +83,20 @@ class BankStatementPages:
         record = None
         if payable and not match.recorded:
             formatter = self.ctx.page_formatter(req)
+            noted = {"notes": bank_note(entry.bank_reference)} if entry.bank_reference else {}
             record = remittance_form_url(
                 self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
-                received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer")
+                received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer", **noted)
         exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
-        keep = MatchedPayment.of(match).to_text() if match.keeps_surplus else None
+        surplus = entry.amount - match.due if match.keeps_surplus else None
+        # the surplus shown rides along: recorded only while it is still what is over
+        keep = MatchedPayment.of(match, surplus=surplus).to_text() if surplus is not None else None
         # no invoice named: the grid of the customers whose names start with the payer's, to tick them there
         payer = entry.payer[:NAME_PREFIX_MAX].strip() if match.outcome in (NOT_FOUND, SUGGESTED) else ""
         find = self.ctx.url_for(ENDPOINT_INDEX) + "?" + urlencode({"customer": payer, "status": "posted"}) \
             if payer else None
         return {"match": match, "entry": entry, "outcome": match.outcome, "record_url": record, "exact": exact,
-                "keep": keep, "surplus": entry.amount - match.due if keep else None, "find_url": find}
+                "keep": keep, "surplus": surplus, "find_url": find}
 
     def record_matched(self, req: Request) -> Response:
         """**Record them**: the ticked payments that pay exactly what their invoices owe, and those
@@ -103,8 +108,11 @@ class BankStatementPages:
             return self._page(req, status=403)
         try:
             ticked = [MatchedPayment.from_text(text) for text in req.form_lists.get(MATCHED_FIELD, [])]
-            ticked += [replace(MatchedPayment.from_text(text), keep_surplus=True)
+            keeping = [replace(MatchedPayment.from_text(text), keep_surplus=True)
                        for text in req.form_lists.get(KEEP_FIELD, [])]
+            if any(p.surplus is None for p in keeping):        # the amount the admin confirmed is part of the box
+                raise ValidationError([("", DAMAGED)])
+            ticked += keeping
         except ValidationError as exc:
             return self._page(req, error=guard.friendly(exc)[1], status=422)
         if not ticked:

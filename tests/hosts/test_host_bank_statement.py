@@ -621,7 +621,7 @@ def test_what_a_payment_brings_over_invoices_of_several_customers_is_not_kept_an
     assert payments(page)["line 2"][0] == "more" and kept_boxes(page) == []      # not offered
     # a form altered to ask for it all the same
     payment = MatchedPayment((partly, branch), Decimal(data.decode().splitlines()[1].split(",")[1]), "EUR",
-                             dt.date(2026, 12, 4), "Invoices ERP-SO-1002-2 ERP-SO-1005-5")
+                             dt.date(2026, 12, 4), "Invoices ERP-SO-1002-2 ERP-SO-1005-5", surplus=Decimal("25.00"))
     sent = admin.client.post(PAGE + "/record", data={"keep_surplus": [payment.to_text()],
                                                      "csrf_token": form_token(page)})
     result = text_of(sent.get_data(as_text=True))
@@ -666,3 +666,69 @@ def test_the_api_keeps_what_a_payment_brings_over_its_invoices_when_asked(shop, 
     assert (refused["outcome"], refused["transactions"], refused["kept_as_credit"]) == ("not_recorded", [], None)
     assert refused["problem"].startswith("Its invoices are not all of one customer")
     assert [t for i in (partly, branch) for t in admin.service.transactions(i) if t.recorded_by_hand] == []
+
+
+def test_a_payment_naming_two_customers_invoices_keeps_nothing_once_one_was_paid(shop, admin):
+    data, (partly, branch), _owed = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1005-5")
+    admin.service.record_received_payment(partly, amount=admin.service.get(partly).amount_due, method="cash",
+                                          received_on=dt.date(2026, 12, 1), actor="test",
+                                          request_key="meanwhile-0000000003")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    [(outcome, said, _link)] = payments(page).values()
+    assert outcome == "more" and kept_boxes(page) == []
+    assert ("Its invoices are not all of one customer, so what it brings over their amount due cannot be kept as a "
+            "customer's credit: record it from the list.") in said
+    assert "It has nothing to pay." in said                                  # beside the one paid
+    [refused] = api_statement(shop, "payments?keep_surplus=true", data, "text/csv").get_json()["recorded"]
+    assert (refused["outcome"], refused["kept_as_credit"]) == ("not_recorded", None)
+    assert refused["problem"].startswith("Its invoices are not all of one customer")
+    assert [t for t in admin.service.transactions(branch) if t.recorded_by_hand] == []
+
+
+def test_a_ticked_surplus_that_grew_meanwhile_is_not_recorded(admin):
+    data, [pending], _owed = overpaying(admin, "ERP-SO-1003-3")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    [box] = kept_boxes(page)
+    admin.service.record_received_payment(pending, amount="10.00", method="cash", received_on=dt.date(2026, 12, 1),
+                                          actor="test", request_key="meanwhile-0000000004")
+    result = text_of(admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
+                     .get_data(as_text=True))
+    assert ("Not recorded: What it brings over their amount due is now €35.00, not the €25.00 ticked to keep as "
+            "credit (an invoice was paid or changed meanwhile): record it from the list.") in result
+    assert len(admin.service.transactions(pending)) == 1 and admin.service.available_credit(
+        admin.service.get(pending)) == 0
+    unconfirmed = json.dumps({k: v for k, v in json.loads(box).items() if k != "surplus"})
+    damaged = admin.client.post(PAGE + "/record", data={"keep_surplus": [unconfirmed], "csrf_token": form_token(page)})
+    assert damaged.status_code == 422 and len(admin.service.transactions(pending)) == 1
+
+
+def test_another_transfer_under_the_reference_of_a_recorded_one_is_not_recorded_before(shop, admin):
+    branch = admin.service.find_id(external_id="ERP-SO-1005-5")
+    due = admin.service.get(branch).amount_due
+    line = f"2026-12-04,{due},EUR,ERP-SO-1005-5,Acme Industries - Berlin Branch\n"
+    twice = f"date,amount,currency,reference,payer\n{line}{line}".encode()
+    body = api_statement(shop, "payments", twice, "text/csv").get_json()
+    assert [r["outcome"] for r in body["recorded"]] == ["recorded", "not_recorded"]     # the second is no repeat
+    assert body["recorded"][1]["problem"] == "It no longer pays exactly what its invoices owe: record it from the list."
+    assert len(admin.service.transactions(branch)) == 1
+    again = api_statement(shop, "matches", twice, "text/csv").get_json()
+    assert [p["outcome"] for p in again["payments"]] == ["recorded", "not_found"]
+    other = f"date,amount,currency,reference,payer\n{line}2026-12-04,500.00,EUR,ERP-SO-1005-5,Acme\n".encode()
+    rows = payments(upload(admin, "s.csv", other).get_data(as_text=True))
+    assert rows["line 2"][0] == "recorded" and rows["line 3"][0] == "not_found"
+    assert "None of the invoices it names can be paid" in rows["line 3"][1] and "No invoice found" not in rows["line 3"][1]
+    assert "It has nothing to pay." in rows["line 3"][1]
+
+
+def test_a_statement_uploaded_again_lists_each_invoice_once_and_the_help_agrees(admin):
+    data, (partly, pending), _owed = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1003-3")
+    page = upload(admin, "more.csv", data).get_data(as_text=True)
+    help_text = text_of(page.split('id="oi-bank-record"')[1].split("</p>")[0])
+    assert "Only a payment" not in help_text and "too" not in help_text
+    assert "so can one that brings more than its invoices of one customer owe" in help_text
+    admin.client.post(PAGE + "/record", data={"keep_surplus": kept_boxes(page), "csrf_token": form_token(page)})
+    again = upload(admin, "more.csv", data).get_data(as_text=True)
+    [(outcome, said, _)] = payments(again).values()
+    assert outcome == "recorded"
+    for invoice_id in (partly, pending):
+        assert again.count(f'href="/admin/invoices/{invoice_id}"') == 1
