@@ -105,12 +105,15 @@ class OscarOrders:
             return None  # an order of no organization cannot be invoiced
         buyer = ensure_buyer(order.user, self.db) if order.user_id else None
         shipping = order.shipping_address
+        ship_to = address(shipping, str(shipping.phone_number or "") if shipping else "")
+        # Oscar's checkout asks for no billing address unless the shop adds a step for it: the
+        # goods' address is then the buyer's, as Oscar's own order pages show it
+        bill_to = address(order.billing_address) or ship_to
         return OrderSnapshot(
             id=order.id, identifier=order.number, organization_id=organization,
             currency=order.currency, customer_id=buyer.customer_id if buyer else None,
             customer_user_id=order.user_id, website_id=order.site_id,
-            lines=tuple(_line(l) for l in lines), bill_to=address(order.billing_address),
-            ship_to=address(shipping, str(shipping.phone_number or "") if shipping else ""),
+            lines=tuple(_line(l) for l in lines), bill_to=bill_to, ship_to=ship_to,
             created_at=order.date_placed)
 
 

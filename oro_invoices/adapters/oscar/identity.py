@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import translation
 
 from oro_invoices.adapters.identity import (
     ANONYMOUS,
@@ -58,6 +59,13 @@ def organization_of(user: Any) -> int | None:
     return partner if partner is not None else default_organization(user._state.db or "default")
 
 
+def _page_locale() -> str:
+    """The language Django chose for this request (``LocaleMiddleware``: the language switch's
+    cookie, the browser's ``Accept-Language``; else ``LANGUAGE_CODE``), so the add-on's pages
+    speak the language of Oscar's around them."""
+    return translation.get_language() or ""
+
+
 def backoffice_login(user: Any) -> Login:
     """The back-office user ``user`` is and what they may do (anonymous when Oscar would not
     let them into the dashboard)."""
@@ -71,7 +79,8 @@ def backoffice_login(user: Any) -> Login:
     else:
         granted = frozenset(p for p, perm in DJANGO_PERMISSIONS.items() if user.has_perm(perm))
     name = user.get_full_name() or user.get_username()
-    return CurrentUser(user.pk, "admin", name, user.email or "", organization_of(user)), frozenset(granted)
+    return CurrentUser(user.pk, "admin", name, user.email or "", organization_of(user),
+                       locale=_page_locale()), frozenset(granted)
 
 
 def storefront_login(user: Any) -> Login:
@@ -83,7 +92,7 @@ def storefront_login(user: Any) -> Login:
         return ANONYMOUS, frozenset()
     customer = buyer.customer
     current = CurrentUser(user.pk, "customer_user", user.get_full_name() or user.email, user.email,
-                          customer.organization_id, customer_user_id=user.pk)
+                          customer.organization_id, customer_user_id=user.pk, locale=_page_locale())
     return current, storefront_permissions(buyer.invoice_role)
 
 

@@ -18,7 +18,9 @@ def test_checkout_order_snapshot_with_uk_vat(shop: Shop) -> None:
     basket = factories.create_basket(empty=True)
     basket.strategy = UK()  # 20% VAT on top of the stock record's price
     basket.add_product(product, 2)
-    order = factories.create_order(basket=basket, user=buyer)
+    shipping = factories.ShippingAddressFactory(first_name="Jo", last_name="Brown", line1="1 Tea Lane",
+                                                line4="Bath", postcode="BA1 1AA")
+    order = factories.create_order(basket=basket, user=buyer, shipping_address=shipping)
 
     snapshot = shop.host.orders.get(order.id)
     line = order.lines.get()
@@ -31,3 +33,6 @@ def test_checkout_order_snapshot_with_uk_vat(shop: Shop) -> None:
     customer = shop.host.customers.get_customer(snapshot.customer_id)
     assert customer is not None and customer.name == "Jo Brown"
     assert shop.host.customers.get_customer_user(buyer.pk).customer_id == customer.id
+    # Oscar's checkout took no billing address: the invoice is billed to where the goods went
+    assert order.billing_address is None and snapshot.ship_to is not None
+    assert snapshot.bill_to == snapshot.ship_to and snapshot.bill_to.street == "1 Tea Lane"

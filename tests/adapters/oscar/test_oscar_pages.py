@@ -137,3 +137,13 @@ def test_every_file_of_a_multiple_upload_reaches_the_import_page(shop: Shop) -> 
     body = html.unescape(resp.content.decode())
     assert resp.status_code == 422
     assert "a.xml" in body and "b.xml" in body and body.count('data-oi-outcome="refused"') == 2
+
+
+def test_the_add_ons_pages_speak_the_language_django_chose_for_oscars(shop: Shop) -> None:
+    """The language switch's cookie (Django's ``i18n/`` view) wins over the browser's language,
+    for Oscar's words and the add-on's alike."""
+    from django.conf import settings
+    shop.client.login_admin(PERMISSIONS)
+    shop.client.http.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
+    page = text(shop.client.request("GET", shop.url(GRID), headers={"Accept-Language": "en-US,en;q=0.9"}))
+    assert "Rechnungen" in page and "Invoice Number" not in page
