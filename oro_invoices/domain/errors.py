@@ -127,6 +127,14 @@ class StorageError(InvoiceError):
     default_message = N_("A stored invoice document is missing or does not match its recorded hash.")
 
 
+class NoPdfStorage(StorageError):
+    """The invoice has no PDF and none can be made: there is no PDF storage or renderer."""
+
+    default_message = N_("This invoice has no PDF: invoices are set up without a PDF storage, so none is made. "
+                         "An administrator configures one (the add-on's storage URL) or switches PDF generation "
+                         "off.")
+
+
 class PdfFailed(InvoiceError):
     """The invoice PDF could not be rendered or stored, so what needed it (posting) did not happen."""
 

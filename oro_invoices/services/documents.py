@@ -14,6 +14,7 @@ PDF is *pending* until the ``render_pdf`` job runs ``ensure_pdf``, and ``open_pd
 """
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -26,6 +27,7 @@ from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
     InvoiceNotPosted,
+    NoPdfStorage,
     NotFound,
     PdfFailed,
     PdfPending,
@@ -54,6 +56,8 @@ from oro_invoices.services.reads import Reads
 
 GENERATE_SETTING = "oro_invoices.generate_pdf_on_post"
 BACKGROUND_SETTING = "oro_invoices.jobs.pdf_in_background"
+
+log = logging.getLogger("oro_invoices.documents")
 
 
 @dataclass(frozen=True)
@@ -178,7 +182,9 @@ class Documents:
             return doc
         storage, renderer = self.ctx.storage, self.ctx.renderer
         if storage is None or renderer is None:
-            raise StorageError("No PDF storage or renderer is configured.")
+            log.warning("Invoice %s has no PDF and none is made: no PDF storage or renderer is configured.",
+                        doc.display_number)
+            raise NoPdfStorage()
         einvoice = self.einvoicing.for_pdf(doc)
         data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
         return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)

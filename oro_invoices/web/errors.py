@@ -79,6 +79,7 @@ STATUSES: dict[type[BaseException], int] = {
     errors.FeatureDisabled: 404,
     errors.Conflict: 409,
     errors.PermissionDenied: 403,
+    errors.NoPdfStorage: 409,
     errors.StorageError: 500,
     errors.DatabaseNotMigrated: 503,
     errors.PdfFailed: 500,

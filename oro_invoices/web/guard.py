@@ -61,7 +61,7 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         parts = dict.fromkeys(f"{_field_label(f)}: {_(m)}" if f and f not in _UNLABELLED else _(m)
                               for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
-    if isinstance(exc, errors.StorageError):
+    if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "
                          "Please try again later or contact support.")

@@ -144,3 +144,18 @@ def test_pdf_sizes_read_as_people_read_them():
     assert size_label(812) == "812 bytes"
     assert size_label(15_653) == "15.3 KB"
     assert size_label(2_200_000) == "2.1 MB"
+
+
+def test_without_a_pdf_storage_asking_for_the_pdf_says_so_in_words(db, caplog):
+    """Invoices set up without a PDF storage make no PDF: asking for one (to download or attach
+    it) says why, not that a stored document could not be read, and the page answers 409."""
+    from oro_invoices.domain.errors import NoPdfStorage
+    from oro_invoices.web.errors import status_for
+    from oro_invoices.web.guard import friendly
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False))
+    doc = service.post(service.create(invoice_payload()).id)
+    with pytest.raises(NoPdfStorage) as caught:
+        service.ensure_pdf(doc.id)
+    assert status_for(caught.value) == 409
+    assert friendly(caught.value)[1].startswith("This invoice has no PDF: invoices are set up without a PDF storage")
+    assert "no PDF storage or renderer is configured" in caplog.text
