@@ -104,7 +104,7 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
     if isinstance(exc, errors.FeatureDisabled) and area == "backoffice" and getattr(req.user, "kind", "") == "admin":
         # a signed-in admin may know why: the page exists, invoices are off where they work
         message = _("Invoices are switched off for your organization. An administrator switches them on in the "
-                    "invoice settings (System > Configuration > Commerce > Sales > Invoices).")
+                    "invoice settings (Enable Invoices).")
     title = _("PDF being prepared") if isinstance(exc, errors.PdfPending) else _(TITLES.get(status, N_("Error")))
     try:
         html = ctx.env.get_template("error.html").render(title=title, message=message,

@@ -69,8 +69,12 @@ def test_customer_scope_overrides_and_inherits(shop, admin):
                       "oro_invoices.storefront_enabled.use_default": None})
     ctx = ScopeContext(organization_id=1, customer_id=acme["id"])
     assert settings(shop).value("oro_invoices.storefront_enabled", ctx) is False
-    page = text_of(admin.get(url).get_data(as_text=True))
-    assert "Use default" in page
+    html = admin.get(url).get_data(as_text=True)
+    assert "Use default" in text_of(html)
+    # each "Use default" box is named after its setting, not all alike
+    names = re.findall(r'\.use_default" value="1" (?:checked )?aria-label="([^"]+)"', html)
+    assert all(name.startswith("Use default: ") for name in names)
+    assert len(names) == len(set(names)) >= 2
 
 
 def test_a_customers_own_payment_terms_are_printed_on_its_invoices(shop, admin):
