@@ -465,7 +465,8 @@ def test_with_receipts_on_the_customer_is_emailed_a_receipt_the_admin_sees(shop,
     # to the invoice's customer user; the colleague who paid it gets a copy
     assert (receipt.to, receipt.cc) == ((doc.customer_user_email,), ("ben.ortiz@acme.example",))
     text = admin.app.extensions["oro_invoices"].mail.email_bodies(receipt.id)[2]
-    assert f"thank you for your payment of €{doc.amount_due:,.2f} for invoice {doc.invoice_number}." in text
+    assert (f"ben.ortiz@acme.example paid €{doc.amount_due:,.2f} for invoice {doc.invoice_number}; a copy of this "
+            "receipt went to them.") in text
     assert "Payment method: OroPay" in text and f"Invoice {doc.invoice_number} is now paid in full." in text
     assert "The receipt is attached as a PDF." in text
     # the email's page lists the receipt PDF it carries: the receipt the Payments section gives
