@@ -171,7 +171,9 @@ class OroInvoices:
         previous = app.exception_handlers.get(405) or app.exception_handlers.get(HTTPException)
 
         async def not_allowed(request: StarletteRequest, exc: Exception) -> StarletteResponse:
-            allowed = [m.strip() for m in (getattr(exc, "headers", None) or {}).get("Allow", "").split(",") if m.strip()]
+            # Starlette lists a route's methods in no set order: Allow names them sorted, as the pages do
+            allowed = sorted(m.strip() for m in (getattr(exc, "headers", None) or {}).get("Allow", "").split(",")
+                             if m.strip())
             session = request.scope.get("session")
             flashes = SessionFlashes(session) if session is not None else SessionFlashes({})
             out = await run_in_threadpool(self.mount.not_allowed, host_request(request), flashes, allowed)
