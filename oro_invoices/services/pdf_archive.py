@@ -22,6 +22,7 @@ from dataclasses import replace
 
 from sqlalchemy import select
 
+from oro_invoices.documents.filenames import invoice_filename
 from oro_invoices.documents.storage import StoredObject
 from oro_invoices.domain.errors import StorageError
 from oro_invoices.domain.messages import Message
@@ -29,7 +30,6 @@ from oro_invoices.persistence.models import InvoiceDocumentRow
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.mail.compose import pdf_filename
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ def pdf_archive(service: InvoiceService, filters: InvoiceFilter, words: Callable
             if isinstance(data, Message):
                 missing.append(words(data))
                 continue
-            name = _unique(pdf_filename(summary.display_number,
-                                        "credit-note" if summary.is_credit_note else "invoice"), summary.id, names)
+            name = _unique(invoice_filename(summary.display_number, credit_note=summary.is_credit_note),
+                           summary.id, names)
             stored_at = stored.created_at if stored is not None else service.clock()
             entry = zipfile.ZipInfo(name, date_time=stored_at.timetuple()[:6])
             entry.compress_type = zipfile.ZIP_STORED

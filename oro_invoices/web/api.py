@@ -90,6 +90,7 @@ from oro_invoices.web.downloads import (
     activity_download,
     aging_download,
     archive_download,
+    document_name,
     not_modified,
     pdf_download,
     presigned_download,
@@ -525,14 +526,13 @@ class InvoiceApi:
             return cached
         if doc.is_posted and self.service.storage is None:
             raise StorageError("No PDF storage is configured.")
-        number = doc.invoice_number or f"invoice-{doc.id}"
         if doc.pdf is not None:
             redirect = presigned_download(self.service.storage, self.settings or self.service.settings,
-                                          doc.pdf, number)
+                                          doc.pdf, document_name(doc))
             if redirect is not None:
                 return redirect
         info, stream = self.service.open_pdf(doc.id)
-        return pdf_download(info, stream, number)
+        return pdf_download(info, stream, document_name(doc))
 
     def download_pdfs(self, request: Request, client: ApiClient) -> Response:
         """The stored PDFs of the posted invoices and credit notes the list's filters select, as
@@ -551,7 +551,7 @@ class InvoiceApi:
         """The e-invoice XML: the CII or UBL XML it was imported from or the UBL it was issued as,
         else the one (factur-x.xml) attached to the stored PDF; 404 when there is none."""
         doc, xml = self.service.open_xml(self._load(client, id).id)
-        return xml_download(xml, doc.invoice_number or f"invoice-{doc.id}")
+        return xml_download(xml, document_name(doc, "xml"))
 
     def upload_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         if _media_type(request) != "application/pdf":

@@ -28,6 +28,7 @@ from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import (
+    document_name,
     not_modified,
     pdf_download,
     presigned_download,
@@ -270,7 +271,7 @@ class BackOfficeActions:
 def xml_response(service: InvoiceService, doc: InvoiceDocument) -> Response:
     """The e-invoice XML of a posted invoice (``InvoiceService.open_xml``) as a download."""
     doc, xml = service.open_xml(doc.id)
-    return xml_download(xml, doc.display_number)
+    return xml_download(xml, document_name(doc, "xml"))
 
 
 def _same(a: str, b: str) -> bool:
@@ -288,8 +289,8 @@ def pdf_response(service: InvoiceService, req: Request, doc: InvoiceDocument) ->
     cached = not_modified(req, doc.pdf)
     if cached is not None:
         return cached
-    redirect = presigned_download(service.storage, service.settings, doc.pdf, doc.display_number)
+    redirect = presigned_download(service.storage, service.settings, doc.pdf, document_name(doc))
     if redirect is not None:
         return redirect
     info, stream = service.open_pdf(doc.id)
-    return pdf_download(info, stream, doc.display_number)
+    return pdf_download(info, stream, document_name(doc))

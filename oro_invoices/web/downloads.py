@@ -2,12 +2,12 @@
 and the ZIP archive of many (``archive_download``)."""
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
+from oro_invoices.documents.filenames import invoice_filename, pdf_filename
 from oro_invoices.documents.storage import SigningStorage, Storage, sha256_hex
-from oro_invoices.domain.invoice import PdfInfo
+from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
 from oro_invoices.i18n import current_language, translate
 from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -30,9 +30,9 @@ DOWNLOAD_SETTING = "oro_invoices.storage.download"
 PRESIGNED_TTL_SETTING = "oro_invoices.storage.presigned_ttl"
 
 
-def attachment_name(number: str) -> str:
-    """A file name for the invoice number that no browser or shell misreads (``ACME/2026/5`` → ``ACME_2026_5.pdf``)."""
-    return re.sub(r"[^A-Za-z0-9._-]", "_", number) + ".pdf"
+def document_name(doc: InvoiceDocument, extension: str = "pdf") -> str:
+    """The file name of ``doc``'s PDF or XML: the name its email attachment has."""
+    return invoice_filename(doc.display_number, credit_note=doc.is_credit_note, extension=extension)
 
 
 def etag_matches(header: str | None, sha256: str) -> bool:
@@ -70,11 +70,12 @@ class FileChunks:
         self.stream.close()
 
 
-def pdf_download(info: PdfInfo, stream: BinaryIO, number: str) -> Response:
-    """Stream ``stream`` (the stored PDF described by ``info``) as an attachment; closes the stream."""
+def pdf_download(info: PdfInfo, stream: BinaryIO, filename: str) -> Response:
+    """Stream ``stream`` (the stored PDF described by ``info``) as the attachment ``filename``
+    (``documents.filenames``, the name its email attachment has); closes the stream."""
     return Response(status=200, body=FileChunks(stream), content_type=PDF, headers={
         "ETag": f'"{info.sha256}"', "Content-Length": str(info.size),
-        "Content-Disposition": f'attachment; filename="{attachment_name(number)}"',
+        "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": CACHE_CONTROL})
 
 
@@ -93,11 +94,10 @@ def archive_download(service: InvoiceService, filters: InvoiceFilter, stem: str,
                         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
 
 
-def xml_download(xml: bytes, number: str) -> Response:
-    """An invoice's e-invoice XML (``InvoiceService.open_xml``), as an attachment named after it."""
-    name = attachment_name(number).removesuffix(".pdf") + ".xml"
+def xml_download(xml: bytes, filename: str) -> Response:
+    """An invoice's e-invoice XML (``InvoiceService.open_xml``), as the attachment ``filename``."""
     return Response(status=200, body=xml, content_type="application/xml", headers={
-        "ETag": f'"{sha256_hex(xml)}"', "Content-Disposition": f'attachment; filename="{name}"',
+        "ETag": f'"{sha256_hex(xml)}"', "Content-Disposition": f'attachment; filename="{filename}"',
         "Cache-Control": CACHE_CONTROL})
 
 
@@ -105,7 +105,7 @@ def receipt_download(service: InvoiceService, invoice_id: int, transaction_id: i
     """The receipt PDF of the invoice's payment or refund ``transaction_id``, made for this request,
     as ``receipt-<invoice number>-R<transaction id>.pdf`` (404 when there is none)."""
     doc, pdf = service.receipt_pdf(invoice_id, transaction_id)
-    name = "receipt-" + attachment_name(receipt_number(doc.display_number, transaction_id))
+    name = pdf_filename(receipt_number(doc.display_number, transaction_id), "receipt")
     return Response(status=200, body=pdf, content_type=PDF, headers={
         "ETag": f'"{sha256_hex(pdf)}"', "Content-Disposition": f'attachment; filename="{name}"',
         "Cache-Control": CACHE_CONTROL})
@@ -148,7 +148,7 @@ def statement_file_name(statement: Statement, extension: str) -> str:
 
 
 def presigned_download(storage: Storage | None, settings: Settings | None, info: PdfInfo,
-                       number: str) -> Response | None:
+                       filename: str) -> Response | None:
     """A redirect to a short-lived presigned URL of the stored PDF, when ``DOWNLOAD_SETTING`` is
     ``presigned`` and the storage can sign (S3); None when the PDF is to be streamed.
 
@@ -158,5 +158,5 @@ def presigned_download(storage: Storage | None, settings: Settings | None, info:
             or settings.value(DOWNLOAD_SETTING) != "presigned":
         return None
     url = storage.presigned_url(info.sha256, expires_in=int(settings.value(PRESIGNED_TTL_SETTING)),
-                                filename=attachment_name(number), content_type=PDF)
+                                filename=filename, content_type=PDF)
     return Response(status=302, body=b"", headers={"Location": url, "Cache-Control": "no-store"})

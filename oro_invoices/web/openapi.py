@@ -791,7 +791,7 @@ _LIST_PARAMS = [
 
 _PDF_HEADERS = {
     "ETag": {"description": "The PDF's SHA-256, quoted.", "schema": {"type": "string"}},
-    "Content-Disposition": {"description": 'attachment; filename="<number>.pdf"',
+    "Content-Disposition": {"description": 'attachment; filename="invoice-<number>.pdf" (a credit note: "credit-note-<number>.pdf"), as its email attachment is named',
                             "schema": {"type": "string"}},
 }
 _LOCATION = {"Location": {"description": "The invoice's URL.", "schema": {"type": "string"}}}

@@ -69,7 +69,7 @@ def test_with_a_ubl_profile_posting_issues_ubl_offered_on_both_invoice_pages(ein
     assert "Download XML" in page
     resp = admin.get(f"/admin/invoices/{acme.id}/download/xml")
     assert resp.status_code == 200 and resp.mimetype == "application/xml"
-    assert resp.headers["Content-Disposition"] == f'attachment; filename="{acme.invoice_number}.xml"'
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="invoice-{acme.invoice_number}.xml"'
     assert resp.get_data() == service.kept_einvoice(acme.id)
     customer = ShopClient(einvoicing[0])
     customer.login_customer("amanda.cole@acme.example")

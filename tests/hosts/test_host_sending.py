@@ -64,6 +64,8 @@ def test_send_to_customer_posts_after_confirmation_then_sends(shop, admin):
     outbox = shop[0].extensions["oro_invoices"].mail.emails(inv)
     assert len(outbox) == 1 and outbox[0].attachments[0].sha256 == doc.pdf.sha256
     assert "Download" in text_of(after)
+    download = admin.get(f"{view}/download")                     # the same file under the same name
+    assert download.headers["Content-Disposition"] == f'attachment; filename="{outbox[0].attachments[0].filename}"'
 
 
 def test_send_email_with_a_bad_recipient_shows_the_dialog_again(admin):
@@ -127,7 +129,7 @@ def test_download_streams_the_stored_pdf(shop, admin):
     assert resp.status_code == 200
     assert resp.headers["Content-Type"] == "application/pdf"
     doc = admin.service.get(inv)
-    assert f'filename="{doc.invoice_number}.pdf"' in resp.headers["Content-Disposition"]
+    assert f'filename="invoice-{doc.invoice_number}.pdf"' in resp.headers["Content-Disposition"]
     storage = admin.service.storage
     assert resp.data.startswith(b"%PDF") and resp.data == storage.read(doc.pdf.sha256)
     assert resp.headers["ETag"] == f'"{doc.pdf.sha256}"'

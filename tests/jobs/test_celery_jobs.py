@@ -11,11 +11,11 @@ from support.databases import make_database
 from support.mail import parse
 from support.webhooks import Receiver
 
+from oro_invoices.documents.filenames import pdf_filename
 from oro_invoices.domain.errors import PdfPending
 from oro_invoices.jobs.celery_app import COMPLETE_PDFS
 from oro_invoices.persistence.outbox import SENT
 from oro_invoices.services.jobs import Job
-from oro_invoices.services.mail.compose import pdf_filename
 from oro_invoices.services.verification import verify
 
 pytestmark = pytest.mark.celery

@@ -229,7 +229,7 @@ def test_pdf_download_etag_and_304(pdf_api):
     digest = hashlib.sha256(data).hexdigest()
     assert digest == posted["pdf"]["sha256"] and len(data) == posted["pdf"]["size"]
     assert resp.headers["ETag"] == f'"{digest}"'
-    assert resp.headers["Content-Disposition"] == 'attachment; filename="ACME_2026_5.pdf"'
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="invoice-ACME-2026-5.pdf"'
     cached = pdf_api.get(f"/api/invoices/{created['id']}/pdf", headers={"If-None-Match": f'"{digest}"'})
     assert cached.status_code == 304 and cached.get_data() == b""
     assert cached.headers["ETag"] == f'"{digest}"'

@@ -34,7 +34,7 @@ def test_the_xml_is_downloaded_as_issued(einvoice_api, settings, profile):
     einvoice_api.post(f"/api/invoices/{created['id']}/post")
     resp = einvoice_api.get(f"/api/invoices/{created['id']}/xml")
     assert resp.status_code == 200 and resp.mimetype == "application/xml"
-    assert resp.headers["Content-Disposition"] == 'attachment; filename="ACME_2026_5.xml"'
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="invoice-ACME-2026-5.xml"'
     xml = resp.get_data()
     attached = PdfReader(io.BytesIO(einvoice_api.get(f"/api/invoices/{created['id']}/pdf").get_data())).attachments
     if profile == "ubl":
@@ -172,7 +172,7 @@ def test_a_peppol_ubl_invoice_and_credit_note_posted_to_the_api_are_kept_as_sent
     assert (note["document_type"], note["credited_invoice"]["number"], note["credit_reason"]) \
         == ("credit_note", "RE-2025-0118", "One label printer returned unused")
     xml = einvoice_api.get(f"/api/invoices/{invoice['id']}/xml")
-    assert xml.headers["Content-Disposition"] == 'attachment; filename="RE-2025-0118.xml"'
+    assert xml.headers["Content-Disposition"] == 'attachment; filename="invoice-RE-2025-0118.xml"'
     assert xml.get_data() == UBL_INVOICE.read_bytes()
     pdf = einvoice_api.get(f"/api/invoices/{invoice['id']}/pdf").get_data()
     assert PdfReader(io.BytesIO(pdf)).attachments == {}           # Factur-X carries CII, not a second XML

@@ -80,7 +80,7 @@ def test_presigned_download_redirects_to_a_url_that_serves_the_bytes_then_expire
     assert status == 200 and body == KIT_PDF
     assert headers["content-type"] == "application/pdf"
     number = data.posted.invoice_number.replace("/", "_")
-    assert headers["content-disposition"] == f'attachment; filename="{number}.pdf"'
+    assert headers["content-disposition"] == f'attachment; filename="invoice-{number}.pdf"'
 
     time.sleep(3.5)
     status, body, _ = _fetch(target)

@@ -18,7 +18,6 @@ _ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-
                       r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
 # Every character str.splitlines() splits on, which Python's email headers refuse, and NUL.
 _UNSAFE_HEADER = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]")
-_FILENAME_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_SUBJECT = 500
 MAX_RECIPIENTS = 50
 #: The longest display name of a recipient: its header line stays far below RFC 5322's 998
@@ -157,12 +156,6 @@ def check_sender(sender: str, sender_name: str) -> None:
     if not is_address(sender):
         raise ConfigurationError(f"The sender address {sender!r} is not a valid email address.")
 
-
-def pdf_filename(number: str, kind: str = "invoice") -> str:
-    """``invoice-<number>.pdf`` (``credit-note-<number>.pdf`` with ``kind="credit-note"``) with
-    anything unusual in the number replaced by "-"."""
-    safe = _FILENAME_UNSAFE.sub("-", number).strip("-.") or kind
-    return f"{kind}-{safe}.pdf"
 
 
 def new_message_id(invoice_id: int | None, sender: str, once: str | None = None, *,

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
+from oro_invoices.documents.filenames import pdf_filename
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.outbox import Attachment, OutboxView
@@ -51,7 +52,7 @@ from oro_invoices.persistence.received_payments import (
     take_received_together,
 )
 from oro_invoices.services.mail import history
-from oro_invoices.services.mail.compose import MAX_SUBJECT, is_address, pdf_filename
+from oro_invoices.services.mail.compose import MAX_SUBJECT, is_address
 from oro_invoices.services.mail.service import AlreadySent
 
 if TYPE_CHECKING:  # pragma: no cover

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.commerce import CustomerUserRef
 from oro_invoices.adapters.ui import EmailTemplates
+from oro_invoices.documents.filenames import invoice_filename
 from oro_invoices.domain.errors import (
     ConfirmationRequired,
     Conflict,
@@ -79,7 +80,6 @@ from oro_invoices.services.mail.compose import (
     is_address,
     message_key,
     new_message_id,
-    pdf_filename,
     recipients,
 )
 from oro_invoices.services.mail.delivery import (
@@ -659,4 +659,4 @@ class MailService:
 
 
 def _pdf_name(invoice: InvoiceDocument) -> str:
-    return pdf_filename(invoice.display_number, "credit-note" if invoice.is_credit_note else "invoice")
+    return invoice_filename(invoice.display_number, credit_note=invoice.is_credit_note)
