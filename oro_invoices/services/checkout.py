@@ -446,6 +446,8 @@ def _nothing_due(doc: InvoiceDocument) -> Message:
     if doc.amount_due > 0:
         return Message("Invoice %(number)s cannot be paid online: its payment status is %(status)s. Please contact "
                        "the seller about paying it.", number=number, status=Message(status.label))
+    if doc.total_amount == 0:
+        return Message("Invoice %(number)s has nothing to pay: its total is zero.", number=number)
     return Message("Invoice %(number)s cannot be paid: nothing is due (%(status)s).", number=number,
                    status=Message(status.label))
 

@@ -423,7 +423,8 @@ def result_titles(doc: InvoiceDocument) -> dict[str, str]:
 def nothing_due(doc: InvoiceDocument) -> tuple[str, str, bool]:
     """Why the customer has nothing to pay on ``doc``, in their words: (headline, detail, whether
     to show the seller's contact). A paid invoice says it is paid; a refunded or canceled payment
-    sends the customer to the seller about what remains."""
+    sends the customer to the seller about what remains; an invoice of nothing (a total of zero,
+    or credited in full) says so, without sending anyone to the seller about paying."""
     number = doc.display_number
     status = doc.payment_status
     if doc.is_credit_note:
@@ -434,6 +435,10 @@ def nothing_due(doc: InvoiceDocument) -> tuple[str, str, bool]:
     if status is PaymentStatus.AUTHORIZED or 0 < doc.amount_due <= doc.amount_held:
         return (_("Invoice #%(number)s is paid.", number=number),
                 _("Your payment is authorized; the seller collects it."), False)
+    if doc.amount_due <= 0:
+        return (_("Nothing is due on invoice #%(number)s.", number=number),
+                _("Its total is zero: there is nothing to pay.")
+                if doc.total_amount == 0 else _("Its payment status is %(status)s.", status=_(status.label)), False)
     headline = _("Invoice #%(number)s cannot be paid online.", number=number)
     if status in (PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED):
         return headline, _("Its payment status is %(status)s: please contact the seller about paying it.",

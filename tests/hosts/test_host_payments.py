@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import update
 from support.admins import admin_with
+from support.payloads import invoice_payload
 from support.pdfs import pdf_lines
 from support.view_page import dialog_notice
 
@@ -393,6 +394,24 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     assert "Contact the seller" not in text and "billing@northwind.example" not in text
     assert guest.get(f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}").status_code == 200
     assert guest.get(f"/invoices/pay/{doc.payment_token}/result/not-an-attempt-id-x").status_code == 404
+
+
+def test_the_guest_link_of_an_invoice_of_nothing_says_nothing_is_due_without_sending_to_the_seller(shop):
+    configure(shop[0])
+    guest = ShopClient(shop[0])
+    carlas = doc_of(guest, "ERP-SO-1003-3")
+    free = guest.service.create(invoice_payload(
+        customer_id=carlas.customer_id, customer_user_id=carlas.customer_user_id, customer_name=carlas.customer_name,
+        customer_user_email=carlas.customer_user_email, website_id=carlas.website_id,
+        organization_id=carlas.organization_id, order_id=None, order_identifier="", currency=carlas.currency,
+        lines=[{"description": "Replacement part under warranty", "quantity": "1", "unit_price": "0",
+                "tax_rate": "0.19"}]), actor="test")
+    doc = guest.service.post(free.id, actor="test")
+    page = guest.get(f"/invoices/pay/{doc.payment_token}")
+    shown = text_of(page.get_data(as_text=True))
+    assert page.status_code == 200
+    assert f"Nothing is due on invoice #{doc.invoice_number}. Its total is zero: there is nothing to pay." in shown
+    assert "Contact the seller" not in shown and "paying it" not in shown and "Proceed with Payment" not in shown
 
 
 def test_the_payment_page_adds_up_after_a_credit_note(shop):
