@@ -71,7 +71,7 @@ def test_the_staff_are_alerted_once_about_an_authorization_about_to_be_released(
     assert (f"The FakePay authorization of $231.86 for invoice {soon.display_number} (Acme Corp) is held until "
             f"{when(soon_held)} UTC. Capture it before then, or cancel it: once FakePay releases it, the customer "
             "has to pay again.") in text
-    assert "Authorized: $231.86" in text and "Capture or cancel it on the invoice's page in Sales > Invoices." in text
+    assert "Authorized: $231.86" in text and "Capture or cancel it on the invoice's page in the back-office." in text
     assert "could not be renewed" not in text and not list(received.message.iter_attachments())
     html = received.message.get_body(("html",)).get_content()
     assert f"<strong>{soon.display_number}</strong>" in html and "<strong>$231.86</strong>" in html
@@ -185,4 +185,4 @@ def test_without_a_link_from_the_host_the_alert_names_where_to_find_the_invoice(
     assert len(alert_expiring_authorizations(service, mail).queued) == 1
     [queued] = alerts(mail, doc.id)
     text = mail.email_bodies(queued.id)[2]
-    assert "Capture or cancel it on the invoice's page in Sales > Invoices." in text and "http" not in text
+    assert "Capture or cancel it on the invoice's page in the back-office." in text and "http" not in text

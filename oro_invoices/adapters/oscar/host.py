@@ -28,6 +28,7 @@ from oro_invoices.adapters.oscar.parts import (
     OscarOrderView,
     OscarStorefront,
 )
+from oro_invoices.web.crumbs import lift_crumbs
 from oro_invoices.web.current import current_request
 from oro_invoices.web.mounting import MountedRoute, check_prefixes, mounted_routes
 
@@ -99,7 +100,11 @@ class OscarLayout:
         elif user.kind == "customer_user":
             template = "oro_invoices_oscar/account.html"
         else:
-            template = "oro_invoices_oscar/storefront.html"
+            return str(render_to_string("oro_invoices_oscar/storefront.html", context, request=native))
+        # Oscar's dashboard and account pages draw a breadcrumb bar: the page's trail goes there
+        fragment, crumbs = lift_crumbs(fragment)
+        context.update(fragment=mark_safe(fragment), invoices_url=mark_safe(crumbs[0].href) if crumbs else "",
+                       crumbs=[(mark_safe(c.href), mark_safe(c.label)) for c in crumbs[1:]])
         return str(render_to_string(template, context, request=native))
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import html
+import re
 
 from support.oscar_shop import Shop
 
@@ -147,3 +148,25 @@ def test_the_add_ons_pages_speak_the_language_django_chose_for_oscars(shop: Shop
     shop.client.http.cookies[settings.LANGUAGE_COOKIE_NAME] = "de"
     page = text(shop.client.request("GET", shop.url(GRID), headers={"Accept-Language": "en-US,en;q=0.9"}))
     assert "Rechnungen" in page and "Invoice Number" not in page
+
+
+def _breadcrumbs(page: str) -> list[str]:
+    """The items of Oscar's breadcrumb bar, as read."""
+    bar = re.search(r'<ol class="breadcrumb">(.*?)</ol>', page, re.S)
+    assert bar is not None
+    return [" ".join(re.sub(r"<[^>]+>", "", item).split())
+            for item in re.findall(r'<li class="breadcrumb-item[^"]*"[^>]*>(.*?)</li>', bar.group(1), re.S)]
+
+
+def test_the_pages_trail_is_in_oscars_breadcrumb_bar_and_names_no_other_platforms_menu(shop: Shop) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    statement = text(shop.get(shop.url("oro_invoices.admin.statement") + f"?customer={shop.data.posted.customer_id}"))
+    assert _breadcrumbs(statement)[:3] == ["Dashboard", "Invoices", "Aging Report"]
+    assert 'class="oi-crumbs"' not in statement and "Sales" not in statement
+    view = text(shop.get(shop.url(VIEW, invoice_id=shop.data.posted.id)))
+    assert _breadcrumbs(view)[:2] == ["Dashboard", "Invoices"] and "Sales / Invoices" not in view
+    shop.client.login_customer_user(shop.data.users["own"].id)
+    account = text(shop.get(shop.url("oro_invoices.storefront.view", invoice_id=shop.data.posted.id)))
+    crumbs = _breadcrumbs(account)
+    assert crumbs[:3] == ["Home", "Account", "Invoices"] and shop.data.posted.display_number in crumbs[-1]
+    assert "Account / Invoices" not in account
