@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.messages import Message
 
 #: What a posted invoice's billing address must have, each part's message when it is missing.
@@ -68,3 +69,22 @@ def date_problems(invoice_date: dt.date | None, due_date: dt.date | None,
                                             "oro_invoices.posting.latest_year).", date=day,
                                             range=years.describe())))
     return problems
+
+
+def seller_gap(seller: SellerInfo) -> Message | None:
+    """What an invoice posted with ``seller`` (the configured seller information) would not say
+    about who issues it, in words for the admin about to post it; None when it names the seller's
+    company and address. Posting is not refused for it: the words only say what to set first."""
+    named = bool(seller.company_name.strip())
+    placed = bool(seller.business_address.strip() or (seller.street.strip() and seller.city.strip()))
+    if named and placed:
+        return None
+    if not named and not placed:
+        return Message("The seller's company name and address are not set, so once posted this invoice and its "
+                       "emails would not say who issues it. Set them under Seller Information in the invoice "
+                       "settings before posting.")
+    if not named:
+        return Message("The seller's company name is not set, so once posted this invoice and its emails would not "
+                       "name who issues it. Set it under Seller Information in the invoice settings before posting.")
+    return Message("The seller's address is not set, so once posted this invoice would not say where its issuer "
+                   "is. Set it under Seller Information in the invoice settings before posting.")

@@ -21,6 +21,7 @@ from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
 from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.domain.money import KNOWN_CURRENCIES
+from oro_invoices.domain.posting import seller_gap
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
@@ -250,6 +251,7 @@ class BackOffice:
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,
+            seller_gap=None if doc.is_posted else seller_gap(ctx.service.seller(doc)),
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             **payments, **corrections_section(self, req, doc, transactions=transactions))

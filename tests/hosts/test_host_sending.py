@@ -8,6 +8,7 @@ from support.admins import admin_with
 from support.variant import documents_made, inline_jobs_only
 
 from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.integration.config import Settings
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
 
@@ -221,3 +222,22 @@ def test_a_bad_cc_address_is_named_and_the_dialog_keeps_what_was_typed(admin):
     assert "Cc: 'buyer@acme' is not a valid email address." in text_of(html)
     assert field(html, "cc") == "buyer@acme" and field(html, "bcc") == "archive@acme.example"
     assert shop_emails(admin, inv) == []
+
+
+def test_a_draft_says_before_posting_what_it_would_not_say_of_its_seller(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1004-4")  # Carla's draft, of organization 1
+    view = f"/admin/invoices/{inv}"
+    assert "Seller Information" not in text_of(admin.get(view).get_data(as_text=True))   # the shop's seller is set
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    settings.set("oro_invoices.seller.company_name", "", "organization", 1)
+    settings.set("oro_invoices.seller.street", "", "organization", 1)
+    settings.set("oro_invoices.seller.business_address", "", "organization", 1)
+    said = ("The seller's company name and address are not set, so once posted this invoice and its emails would "
+            "not say who issues it. Set them under Seller Information in the invoice settings before posting.")
+    assert said in text_of(admin.get(view).get_data(as_text=True))
+    dialog = text_of(admin.get(f"{view}?dialog=send-to-customer").get_data(as_text=True))
+    assert said in dialog.split("Once posted, the invoice can no longer be modified.")[1]
+    settings.set("oro_invoices.seller.company_name", "Northwind Traders GmbH", "organization", 1)
+    assert "The seller's address is not set" in text_of(admin.get(view).get_data(as_text=True))
+    settings.set("oro_invoices.seller.business_address", "Hafenstraße 1, 20457 Hamburg", "organization", 1)
+    assert "Seller Information" not in text_of(admin.get(view).get_data(as_text=True))
