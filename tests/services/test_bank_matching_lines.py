@@ -4,12 +4,10 @@ surplus is kept only for invoices all of one customer (paid ones too) and only a
 admin confirmed, and each refusal says what is the case."""
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import replace
 from decimal import Decimal
 
-import pytest
-from support.payloads import one_line_invoice
+from support.bank_lines import DAY, entry, invoice
 
 from oro_invoices.domain.messages import Message
 from oro_invoices.services.bank_matching import (
@@ -23,24 +21,7 @@ from oro_invoices.services.bank_matching import (
     match_entries,
     record_matched,
 )
-from oro_invoices.services.bank_statement_entries import StatementEntry
 from oro_invoices.services.facade import InvoiceService
-
-DAY = dt.date(2026, 12, 1)
-
-
-@pytest.fixture
-def service(db) -> InvoiceService:
-    return InvoiceService(db)
-
-
-def invoice(service: InvoiceService, price: str, number: str, due: str = "2026-12-20", **extra) -> int:
-    return one_line_invoice(service, due_date=due, invoice_date="2026-11-20", price=price, external_id=number,
-                            **extra)
-
-
-def entry(amount: str, reference: str, bank_reference: str = "", currency: str = "USD") -> StatementEntry:
-    return StatementEntry(Message("line 2"), DAY, Decimal(amount), currency, reference, "Acme", bank_reference)
 
 
 def by_hand(service: InvoiceService, invoice_id: int, amount: str, reference: str, key: str, notes: str = "") -> None:

@@ -4,32 +4,13 @@ as Record Payment for several invoices keeps it; refused in words, nothing writt
 cannot be kept."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
-import pytest
-from support.payloads import one_line_invoice
+from support.bank_lines import DAY, entry, invoice
 
 from oro_invoices.domain.messages import Message
 from oro_invoices.services.bank_matching import MORE, MatchedPayment, match_entries, record_matched
-from oro_invoices.services.bank_statement_entries import StatementEntry
 from oro_invoices.services.facade import InvoiceService
-
-DAY = dt.date(2026, 12, 1)
-
-
-@pytest.fixture
-def service(db) -> InvoiceService:
-    return InvoiceService(db)
-
-
-def invoice(service: InvoiceService, price: str, number: str, due: str = "2026-12-20", **extra) -> int:
-    return one_line_invoice(service, due_date=due, invoice_date="2026-11-20", price=price, external_id=number,
-                            **extra)
-
-
-def entry(amount: str, reference: str) -> StatementEntry:
-    return StatementEntry(Message("line 2"), DAY, Decimal(amount), "USD", reference, "Acme")
 
 
 def record(service: InvoiceService, amount: str, ids: tuple[int, ...], *, keep: bool = True):
