@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -181,10 +181,19 @@ def balance(s: Session, owner: Owner) -> int:
 
 def balances(s: Session, organization_id: int, customer_id: int) -> list[tuple[str, int]]:
     """The customer's balance in every currency it ever had credit in, by currency."""
-    return [(currency, amount) for currency, amount in s.execute(
-        select(CustomerCreditRow.currency, CustomerCreditRow.balance)
-        .where(CustomerCreditRow.organization_id == organization_id, CustomerCreditRow.customer_id == customer_id)
-        .order_by(CustomerCreditRow.currency)).all()]
+    return [(currency, amount) for _customer, currency, amount in balances_of(s, organization_id, [customer_id])]
+
+
+def balances_of(s: Session, organization_id: int, customer_ids: Collection[int]) -> list[tuple[int, str, int]]:
+    """``(customer id, currency, balance)`` of each of the customers in every currency it ever had
+    credit in, by customer and currency: one statement for them all."""
+    if not customer_ids:
+        return []
+    return [(customer, currency, amount) for customer, currency, amount in s.execute(
+        select(CustomerCreditRow.customer_id, CustomerCreditRow.currency, CustomerCreditRow.balance)
+        .where(CustomerCreditRow.organization_id == organization_id,
+               CustomerCreditRow.customer_id.in_(sorted(set(customer_ids))))
+        .order_by(CustomerCreditRow.customer_id, CustomerCreditRow.currency)).all()]
 
 
 def balances_before(s: Session, organization_id: int, customer_id: int, before: dt.datetime) -> list[tuple[str, int]]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -109,9 +109,18 @@ class CustomerCredit:
 
     def balances(self, customer_id: int, *, organization_id: int) -> tuple[CreditBalance, ...]:
         """The customer's credit in ``organization_id`` per currency it has any in, by currency."""
+        return self.balances_of([customer_id], organization_id=organization_id).get(customer_id, ())
+
+    def balances_of(self, customer_ids: Collection[int], *,
+                    organization_id: int) -> dict[int, tuple[CreditBalance, ...]]:
+        """``balances`` of several customers (a corporate account's), read at once: each customer
+        holding credit, with its balances by currency."""
+        found: dict[int, list[CreditBalance]] = {}
         with self.ctx.db.session() as s:
-            return tuple(CreditBalance(cur, from_minor(amount, cur))
-                         for cur, amount in ledger.balances(s, organization_id, customer_id) if amount > 0)
+            for customer, cur, amount in ledger.balances_of(s, organization_id, customer_ids):
+                if amount > 0:
+                    found.setdefault(customer, []).append(CreditBalance(cur, from_minor(amount, cur)))
+        return {customer: tuple(held) for customer, held in found.items()}
 
     def available(self, invoice: InvoiceDocument) -> Decimal:
         """The credit the invoice's customer has in the invoice's currency (0 without a customer)."""

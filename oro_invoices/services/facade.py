@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, BinaryIO
 
@@ -473,6 +473,11 @@ class InvoiceService:
         """What the customer has to spend in ``organization_id``, per currency it has any in (one
         statement)."""
         return self.customer_credit.balances(customer_id, organization_id=organization_id)
+
+    def credit_balances_of(self, customer_ids: Collection[int], *,
+                           organization_id: int) -> dict[int, tuple[CreditBalance, ...]]:
+        """``credit_balances`` of several customers in one statement: each one holding credit."""
+        return self.customer_credit.balances_of(customer_ids, organization_id=organization_id)
 
     def available_credit(self, invoice: InvoiceDocument) -> Decimal:
         """The credit the invoice's customer has in the invoice's currency."""

@@ -103,14 +103,21 @@ class CheckoutPages:
     def payment(self, req: Request) -> Response:
         """The payment page: amount due, the amount to pay, the method, Proceed with Payment."""
         viewer, doc = self._customer_invoice(req)
-        return self._payment_page(req, doc, guest=False, credit=self._credit(viewer, doc))
+        return self._payment_page(req, doc, guest=False, credit=self._credit(viewer, doc),
+                                  credit_owner=self._credit_owner(viewer, doc))
 
     def _may_apply_credit(self, viewer: Viewer, doc: InvoiceDocument) -> bool:
-        """Whether the user may apply their customer's credit to ``doc``: Customers Apply Their
-        Credit is on, the invoice is their customer's, and their role sees that customer's whole
-        account (department, corporate)."""
-        return (viewer.sees_the_account and doc.customer_id == viewer.ref.customer_id
+        """Whether the user may apply the credit of ``doc``'s customer to it: Customers Apply Their
+        Credit is on, and their role sees that customer's whole account (department: their own
+        customer; corporate: it or one of its sub-customers)."""
+        return (viewer.sees_the_account and doc.customer_id in viewer.customer_ids()
                 and bool(self.ctx.settings.value(CUSTOMERS_APPLY, storefront_scope.invoice_scope(viewer.scope, doc))))
+
+    @staticmethod
+    def _credit_owner(viewer: Viewer, doc: InvoiceDocument) -> str:
+        """Whose credit the payment page offers, when not the user's own customer's (a corporate
+        user on a sub-customer's invoice): that customer's name."""
+        return "" if doc.customer_id == viewer.ref.customer_id else doc.customer_name
 
     def _credit(self, viewer: Viewer, doc: InvoiceDocument) -> Decimal:
         """The credit the user may apply to ``doc`` from its payment page (0: none, or they may not)."""
@@ -262,7 +269,7 @@ class CheckoutPages:
     # -- shared -----------------------------------------------------------------------
     def _payment_page(self, req: Request, doc: InvoiceDocument, *, guest: bool,
                       amount: str | None = None, error: str = "", status: int = 200,
-                      credit: Decimal = Decimal(0)) -> Response:
+                      credit: Decimal = Decimal(0), credit_owner: str = "") -> Response:
         available = self.ctx.service.payment_availability(doc)
         if not available and available.reason != NO_METHOD:
             return self._cannot_pay(req, doc, guest=guest, available=available)
@@ -280,7 +287,7 @@ class CheckoutPages:
             request_key=secrets.token_urlsafe(24), error=error, seller=self._seller(doc),
             action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest),
             credit=credit if available.reason in (PAYABLE, NO_METHOD) else Decimal(0),
-            credit_covers=min(credit, due), credit_key=secrets.token_urlsafe(24),
+            credit_covers=min(credit, due), credit_key=secrets.token_urlsafe(24), credit_owner=credit_owner,
             credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id))
         return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
@@ -299,7 +306,8 @@ class CheckoutPages:
             _status, message = guard.friendly(exc)
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
                                       status=422 if isinstance(exc, ValidationError) else 409,
-                                      credit=self._credit(viewer, doc) if viewer is not None else Decimal(0))
+                                      credit=self._credit(viewer, doc) if viewer is not None else Decimal(0),
+                                      credit_owner=self._credit_owner(viewer, doc) if viewer is not None else "")
         if started.page is None:  # this form's payment ended already
             return Response.redirect(self._result_url(doc, started.attempt))
         page = started.page

@@ -181,9 +181,11 @@ class StorefrontPages:
             page.query["show_payment_method"] = "1"  # kept through paging, sorting and filters
         # Download PDFs (ZIP) and the balance's statement follow one setting
         may_download = features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
+        own_credit, others_credit = self._credit(viewer, visible)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
-            balance=self.ctx.service.receivables_aging(visible, credit=False).totals, credit=self._credit(viewer, visible),
+            balance=self.ctx.service.receivables_aging(visible, credit=False).totals, credit=own_credit,
+            sub_customer_credit=others_credit,
             statement=may_download,
             show_payment_method=show_payment_method,
             show_customer=several,
@@ -196,11 +198,16 @@ class StorefrontPages:
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
-    def _credit(self, viewer: Viewer, visible: InvoiceFilter) -> tuple[CreditBalance, ...]:
-        """The credit of the user's customer, for a role that sees that customer's whole account."""
+    def _credit(self, viewer: Viewer, visible: InvoiceFilter) -> tuple[tuple[CreditBalance, ...],
+                                                                        list[tuple[str, CreditBalance]]]:
+        """The credit of the user's customer, and for the corporate role that of each sub-customer
+        holding some (named), for a role that sees those customers' whole accounts: one statement."""
         if not viewer.sees_the_account or visible.organization_id is None:
-            return ()
-        return self.ctx.service.credit_balances(viewer.ref.customer_id, organization_id=visible.organization_id)
+            return (), []
+        held = self.ctx.service.credit_balances_of(viewer.customer_ids(), organization_id=visible.organization_id)
+        others = [(name, balance) for customer_id, name in viewer.customers()[1:]
+                  for balance in held.get(customer_id, ())]
+        return held.get(viewer.ref.customer_id, ()), others
 
     def view(self, req: Request) -> Response:
         viewer = Viewer(self.ctx, req)

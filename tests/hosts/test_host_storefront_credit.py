@@ -112,3 +112,30 @@ def test_no_credit_is_applied_to_an_invoice_paid_on_the_sellers_own_page(shop):
     shown = text_of(client.get(answer.headers["Location"]).get_data(as_text=True))
     assert "is paid on the seller's payment page, so credit cannot be applied to it here." in shown
     assert client.service.get(doc.id).amount_due == doc.amount_due
+
+
+def test_a_corporate_user_applies_a_sub_customers_credit_to_its_invoice_and_sees_it_in_the_balance(shop):
+    configure(shop[0])
+    amanda = customer(shop, "amanda.cole@acme.example")                    # corporate: Acme and its branch
+    paid = doc_of(amanda, "ERP-SO-1005-5")                                  # the Berlin branch's
+    fields = {name: getattr(paid, name) for name in ("customer_id", "customer_user_id", "customer_user_email",
+                                                     "customer_name", "organization_id", "website_id", "currency")}
+    doc = amanda.service.post(amanda.service.create(invoice_payload(
+        external_id="ERP-BERLIN-2", order_id=None, order_identifier="", **fields), actor="erp").id, actor="erp")
+    amanda.service.record_received_payment(paid.id, amount=str(paid.amount_due + Decimal("40.00")),
+                                           method="bank_transfer", received_on=dt.date(2026, 11, 20),
+                                           actor="admin", request_key="b" * 24, keep_surplus=True)
+    listing = text_of(amanda.get("/customer/invoices").get_data(as_text=True))
+    assert "Credit of Acme Industries – Berlin Branch with us: €40.00 (not yet applied to an invoice)." in listing
+    assert "Your credit with us" not in listing                              # Acme itself holds none
+    html = amanda.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    assert "Credit of Acme Industries – Berlin Branch with us: €40.00. Apply €40.00 of it to this invoice" in text_of(html)
+    due = doc.amount_due
+    action, form = credit_form(html)
+    assert amanda.client.post(action, data=form).status_code in (302, 303)
+    assert amanda.service.get(doc.id).amount_due == due - Decimal("40.00")
+    assert amanda.service.customer_credit.available(doc) == 0
+    # Ben sees Acme's own account only: not the branch's invoice, nor its credit
+    ben = customer(shop, "ben.ortiz@acme.example")
+    assert ben.get(f"/customer/invoices/{doc.id}/payment").status_code == 404
+    assert "Berlin Branch with us" not in text_of(ben.get("/customer/invoices").get_data(as_text=True))
