@@ -60,3 +60,13 @@ def test_entities_are_not_expanded():
            b"&e;</rsm:CrossIndustryInvoice>")
     found = read_cii(xml)
     assert "root:" not in repr(found.payload) and found.problems
+
+
+def test_the_schema_check_refuses_a_file_declaring_a_document_type_in_words():
+    from oro_invoices.documents.einvoice import rules
+    xml = (b'<?xml version="1.0"?><!DOCTYPE rsm:CrossIndustryInvoice [<!ENTITY e "expanded-entity-marker">]>'
+           b'<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">'
+           b"<rsm:ExchangedDocumentContext>&e;</rsm:ExchangedDocumentContext></rsm:CrossIndustryInvoice>")
+    [found] = rules.check_xsd(xml, "en16931")
+    assert found.rule == "XML" and "declares a document type (a DOCTYPE" in found.message
+    assert rules.check_xsd(xml.replace(b"&e;", b""), "en16931")[0].rule == "XML"   # declared, not even used

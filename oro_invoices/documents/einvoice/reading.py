@@ -101,7 +101,7 @@ def _root(xml: bytes) -> etree._Element | EInvoice:
     """The document's root element, or the problem of a document that is not XML or declares a
     DOCTYPE (no e-invoice does: its entities would be read as nothing)."""
     try:
-        root = etree.fromstring(xml, parser=_parser())
+        root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
         return _one_problem(Message("Not well-formed XML: %(reason)s.", reason=exc.msg))
     if root.getroottree().docinfo.doctype:
@@ -119,7 +119,7 @@ def profile_of(xml: bytes) -> str:
     """The profile a CII (``cii.PROFILES``, or ``extended``) or UBL (``ubl.PROFILES``, or
     ``peppol`` for Peppol BIS Billing) invoice names in its specification identifier (BT-24);
     ``en16931`` (``ubl``) for one it does not name so."""
-    root = etree.fromstring(xml, parser=_parser())
+    root = etree.fromstring(xml, parser=safe_parser())
     if root.tag in UBL_ROOTS:
         customization = root.findtext(f"{{{ubl.CBC}}}CustomizationID", default="").lower()
         return next((profile for mark, profile in (("xrechnung", "xrechnung_ubl"), ("peppol", "peppol"))
@@ -134,7 +134,7 @@ def profile_of(xml: bytes) -> str:
     return next((name for name in ("xrechnung", "extended") if name in lowered), "en16931")
 
 
-def _parser() -> etree.XMLParser:
+def safe_parser() -> etree.XMLParser:
     """A parser that expands no entity and loads or fetches no DTD, in whatever encoding the
     document is (one per parse: lxml parsers are not shared between threads)."""
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)

