@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
+from oro_invoices.domain.limits import parse_day
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -238,10 +239,10 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
 
 
 def _date(text: str) -> Any:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+    day = parse_day(text)
+    if day is None:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
+    return day
 
 
 def _cmd_aging(args: argparse.Namespace) -> int:

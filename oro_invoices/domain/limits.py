@@ -5,6 +5,7 @@ nothing a user or a client sends can reach the database as a value it cannot hol
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -23,6 +24,11 @@ JSON_MAX_DEPTH = 16
 UNSTORABLE_CHARS = re.compile("[\x00\ud800-\udfff]")
 
 _ID_SYNTAX = re.compile(r"[0-9]{1,19}", re.ASCII)
+
+#: A day as every page, query, file and command of the add-on writes it: ``YYYY-MM-DD``, not
+#: ISO 8601's other forms (``20261203``, ``2026-W49-1``, ``2026-337``) that ``date.fromisoformat``
+#: also reads.
+DAY_SYNTAX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 #: Unicode categories no number or external id may contain: controls, formatting, line breaks.
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
@@ -48,6 +54,16 @@ def parse_id(raw: object) -> int | None:
         return None
     value = int(raw)
     return value if 0 < value <= MAX_INT64 else None
+
+
+def parse_day(raw: object) -> dt.date | None:
+    """The day ``raw`` writes as ``YYYY-MM-DD`` (a real calendar day), or None when it is not one."""
+    if not isinstance(raw, str) or not DAY_SYNTAX.fullmatch(raw):
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def shows_nothing(text: str) -> bool:

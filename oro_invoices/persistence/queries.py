@@ -36,7 +36,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.domain.limits import is_int64, is_storable_text
+from oro_invoices.domain.limits import is_int64, is_storable_text, parse_day
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.statuses import NOT_PAYABLE
 from oro_invoices.persistence.models import (
@@ -197,7 +197,9 @@ def decode_cursor(cursor: str, sort: str) -> tuple[Any, int]:
         if cur_sort != sort or not is_int64(last_id) or last_id < 0:
             raise ValueError
         if codec == "date":
-            value = dt.date.fromisoformat(value)
+            value = parse_day(value)
+            if value is None:
+                raise ValueError
         elif codec == "int" and not is_int64(value) or codec == "str" and (not isinstance(value, str) or not is_storable_text(value)
                                  or len(value) > MAX_CURSOR_TEXT):
             raise ValueError

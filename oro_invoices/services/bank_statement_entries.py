@@ -9,10 +9,10 @@ reading a value: digits are ASCII digits only, a day is ``YYYY-MM-DD``, and an a
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from oro_invoices.domain.limits import parse_day
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text
 
@@ -83,8 +83,6 @@ class UnreadableStatement(ValueError):
         self.message = message
 
 
-#: A day as the statements write it: ``YYYY-MM-DD`` (not ISO 8601's other forms, ``20261203`` or ``2026-W49-1``).
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
 def ascii_digits(text: str) -> bool:
@@ -99,12 +97,7 @@ _AFTER_DAY = ("", "T", " ", "Z", "+", "-")
 def iso_day(text: str) -> dt.date | None:
     """The ``YYYY-MM-DD`` day ``text`` starts with (a time or time zone may follow it), else None."""
     text = text.strip()
-    if not _DAY.fullmatch(text[:10]) or text[10:11] not in _AFTER_DAY:
-        return None
-    try:
-        return dt.date.fromisoformat(text[:10])
-    except ValueError:
-        return None
+    return parse_day(text[:10]) if text[10:11] in _AFTER_DAY else None
 
 
 def decimal_amount(text: str) -> Decimal | None:

@@ -34,7 +34,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_id
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -109,7 +109,6 @@ from oro_invoices.web.errors import (
     status_for,
 )
 from oro_invoices.web.http import Request, Response, json_integer
-from oro_invoices.web.periods import parse_day
 
 if TYPE_CHECKING:
     from oro_invoices.services.facade import InvoiceService
@@ -1098,10 +1097,9 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
         filters["overdue"] = q["overdue"] == "true"
     for name in ("date_from", "date_to"):
         if name in q:
-            try:
-                filters[name] = dt.date.fromisoformat(q[name])
-            except ValueError:
-                raise ValidationError([(name, "Must be a date such as 2026-11-02.")]) from None
+            filters[name] = parse_day(q[name])
+            if filters[name] is None:
+                raise ValidationError([(name, "Must be a date such as 2026-11-02.")])
     sort = q.get("sort", "-invoice_date")
     parse_sort(sort)
     limit = openapi.DEFAULT_LIMIT

@@ -8,11 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import check_currency
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.web.periods import parse_day
 
 #: The query's parameters.
 PARAMETERS = ("customer_id", "from", "to", "currency")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import parse_day
 from oro_invoices.domain.money import parse_decimal
 from oro_invoices.services import remittances
 from oro_invoices.services.facade import InvoiceService
@@ -101,10 +102,10 @@ def _api_field(field: str, index_of: dict[int, int]) -> str:
 def _day(value: Any) -> dt.date:
     if not isinstance(value, str):
         raise ValidationError([("received_on", "Required: the day the payment was received, YYYY-MM-DD.")])
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ValidationError([("received_on", f"{value[:40]!r} is not a date (use YYYY-MM-DD).")]) from None
+    day = parse_day(value)
+    if day is None:
+        raise ValidationError([("received_on", f"{value[:40]!r} is not a date (use YYYY-MM-DD).")])
+    return day
 
 
 def _total(value: Any) -> Decimal:

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import NotFound, ValidationError
+from oro_invoices.domain.limits import parse_day
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -28,7 +29,6 @@ from oro_invoices.web.backoffice import BackOffice, currency_options
 from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.downloads import aging_download
 from oro_invoices.web.http import Request, Response
-from oro_invoices.web.periods import parse_day
 
 #: The report's customer filter, read as the grid reads it: a customer's id, or the start of names.
 CUSTOMER_FILTER = ("customer",)

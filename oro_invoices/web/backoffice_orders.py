@@ -13,7 +13,7 @@ from typing import Any
 
 from oro_invoices.adapters.commerce import OrderSnapshot
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -22,7 +22,6 @@ from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
 from oro_invoices.web.http import Request, Response
-from oro_invoices.web.periods import parse_day
 
 #: Who may create an invoice of an order (as over the API and the Import page).
 CREATE_PERMISSION = "oro_invoices.import"

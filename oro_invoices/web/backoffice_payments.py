@@ -22,7 +22,7 @@ from markupsafe import Markup
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
@@ -453,8 +453,8 @@ def received_day(text: str) -> dt.date | None:
     text = text.strip()
     if not text:
         return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
+    day = parse_day(text)
+    if day is None:
         raise ValidationError([("received_on", _("%(value)s is not a date (use YYYY-MM-DD).",
-                                                  value=repr(text[:40])))]) from None
+                                                  value=repr(text[:40])))])
+    return day

@@ -13,7 +13,7 @@ from typing import Any
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_day, parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -28,7 +28,6 @@ from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
-from oro_invoices.web.periods import parse_day
 
 
 class StatementPages:

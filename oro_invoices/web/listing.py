@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.domain.limits import is_storable_text, parse_id
+from oro_invoices.domain.limits import is_storable_text, parse_day, parse_id
 from oro_invoices.domain.money import (
     KNOWN_CURRENCIES,
     is_decimal_text,
@@ -175,11 +175,10 @@ def _date(query: Mapping[str, str], name: str, errors: list[tuple[str, str]]) ->
     raw = (query.get(name) or "").strip()
     if not raw:
         return None
-    try:
-        return dt.date.fromisoformat(raw)
-    except ValueError:
+    day = parse_day(raw)
+    if day is None:
         errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=repr(raw))))
-        return None
+    return day
 
 
 def _choice(query: Mapping[str, str], name: str, choices: Sequence[str], message: str,

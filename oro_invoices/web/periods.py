@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from oro_invoices.domain.limits import parse_day
+
 #: How many months before the current one a period starts when the query names none.
 DEFAULT_MONTHS = 2
 
@@ -17,11 +19,3 @@ def asked_period(query: Mapping[str, str], today: dt.date) -> tuple[dt.date | No
         first = (first - dt.timedelta(days=1)).replace(day=1)
     fields = {"from": query.get("from", first.isoformat()).strip(), "to": query.get("to", today.isoformat()).strip()}
     return parse_day(fields["from"]), parse_day(fields["to"]), fields
-
-
-def parse_day(text: str | None) -> dt.date | None:
-    """``YYYY-MM-DD`` as a day, else None."""
-    try:
-        return dt.date.fromisoformat(text) if text and len(text) == 10 else None
-    except ValueError:
-        return None

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_INT64, is_int64, is_storable_text, parse_id
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_INT64, is_int64, is_storable_text, parse_day, parse_id
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -31,3 +31,11 @@ def test_int64_and_text_limits():
 def test_the_import_refuses_json_nested_as_deeply_as_the_api_does():
     from oro_invoices.web import api
     assert api.MAX_DEPTH == JSON_MAX_DEPTH == 16
+
+
+def test_a_day_is_read_as_written_yyyy_mm_dd_only():
+    import datetime as dt
+    assert parse_day("2026-12-03") == dt.date(2026, 12, 3)
+    for other in ("20261203", "2026-W49-4", "2026-337", "2026-12-3", "2026-02-31", " 2026-12-03", "2026-12-03T10:00",
+                  "２０２６-12-03", "", None, 20261203):
+        assert parse_day(other) is None, other

@@ -147,6 +147,8 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
 
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("?date_from=2026-02-31&currency=USD", "date_from", "is not a date (use YYYY-MM-DD)"),
+    ("?date_to=20261231&currency=USD", "date_to", "'20261231' is not a date (use YYYY-MM-DD)"),
+    ("?date_from=2026-W49-1&currency=USD", "date_from", "'2026-W49-1' is not a date (use YYYY-MM-DD)"),
     ("?total_min=abc&currency=USD", "total_min", "'abc' is not a decimal number: write it like 1,234.50."),
     ("?total_min=10.001&currency=USD", "total_min", "USD amounts have at most 2 decimals."),
     ("?total_min=100&total_max=200&website=2", "currency", "Choose a currency to filter by total"),

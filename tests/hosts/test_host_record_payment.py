@@ -101,6 +101,7 @@ def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
         ({"amount": "ten"}, "Amount:"),
         ({"received_on": tomorrow.isoformat()}, "The payment cannot be received after today"),
         ({"received_on": "2026-02-31"}, "'2026-02-31' is not a date (use YYYY-MM-DD)."),
+        ({"received_on": "2026-337"}, "'2026-337' is not a date (use YYYY-MM-DD)."),
         ({"method": "stripe"}, "Choose how the payment was received."),
         ({"reference": "line\x07 7"}, "Must not contain control characters."),
     ]:

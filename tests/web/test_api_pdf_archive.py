@@ -75,6 +75,7 @@ def test_a_pdf_that_cannot_be_included_is_named_in_missing_txt(pdf_api):
     ({"sort": "total_amount"}, "sort", "Not used here"),
     ({"cursor": "abc"}, "cursor", "Not used here"),
     ({"date_from": "30.11.2026"}, "date_from", "Must be a date such as 2026-11-02."),
+    ({"date_to": "20261130"}, "date_to", "Must be a date such as 2026-11-02."),
     ({"colour": "red"}, "colour", "Unknown query parameter"),
 ])
 def test_a_bad_query_is_a_422_naming_the_parameter(pdf_api, query, field, message):
