@@ -46,6 +46,7 @@ from oro_invoices.domain.invoice import (
 from oro_invoices.domain.messages import Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, to_minor
 from oro_invoices.domain.payment_limits import open_authorization
+from oro_invoices.i18n import translate
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
@@ -405,10 +406,11 @@ class CreditNotes:
         if not left.anything:
             raise Conflict(Message("Invoice %(number)s is credited in full already: nothing remains to credit.",
                                    number=inv.invoice_number))
+        language = self.ctx.document_locale(inv)    # the credit note's own words are the invoice's language
         if data["full"]:
-            lines, ids = _full_lines(inv, credited, left)
+            lines, ids = _full_lines(inv, credited, left, language)
         else:
-            lines, ids = _chosen_lines(inv, left, data["lines"], data["amounts"])
+            lines, ids = _chosen_lines(inv, left, data["lines"], data["amounts"], language)
         computed, totals = compute_lines(lines, cur)
         errors: list[tuple[str, str]] = []
         by_line = {line.id: line for line in inv.lines}
@@ -683,8 +685,8 @@ def _creditable(inv: Invoice, state: PaymentState, credited: _Credited) -> Credi
                       amount_paid=from_minor(state.amount_paid, cur))
 
 
-def _full_lines(inv: Invoice, credited: _Credited,
-                left: Creditable) -> tuple[list[LineInput], list[int | None]]:
+def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
+                language: str) -> tuple[list[LineInput], list[int | None]]:
     """Everything that remains: the lines (their remaining quantities) or, once amounts were
     credited per tax rate, the remaining net amount per rate."""
     if not credited.by_amount:
@@ -697,11 +699,11 @@ def _full_lines(inv: Invoice, credited: _Credited,
                 ids.append(row.id)
         return lines, ids
     amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
-    return [_amount_line(rate, amount) for rate, amount in amounts], [None] * len(amounts)
+    return [_amount_line(rate, amount, language) for rate, amount in amounts], [None] * len(amounts)
 
 
 def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str, Any]],
-                  amounts: list[Mapping[str, Any]]) -> tuple[list[LineInput], list[int | None]]:
+                  amounts: list[Mapping[str, Any]], language: str) -> tuple[list[LineInput], list[int | None]]:
     by_position = {row.position: row for row in inv.lines}
     remaining = {line.position: line for line in left.lines}
     errors: list[tuple[str, str]] = []
@@ -749,7 +751,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                                    "asked.", rate=percent_of(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=amount)))
             continue
-        lines.append(_amount_line(rate, amount))
+        lines.append(_amount_line(rate, amount, language))
         ids.append(None)
     if errors:
         raise ValidationError(errors)
@@ -761,9 +763,11 @@ def _line_from(row: InvoiceLineRow, quantity: Decimal) -> LineInput:
                      tax_rate=row.tax_rate, sku=row.sku, unit=row.unit)
 
 
-def _amount_line(rate: Decimal, amount: Decimal) -> LineInput:
-    return LineInput(description=f"Credit at {percent_of(rate)} % tax", quantity=Decimal(1), unit_price=amount,
-                     tax_rate=rate)
+def _amount_line(rate: Decimal, amount: Decimal, language: str) -> LineInput:
+    """The line crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
+    note's PDF keeps its words for good."""
+    return LineInput(description=translate(language, Message("Credit at %(rate)s %% tax", rate=percent_of(rate))),
+                     quantity=Decimal(1), unit_price=amount, tax_rate=rate)
 
 
 def percent_of(rate: Decimal) -> Decimal:

@@ -10,6 +10,8 @@ from support.payloads import invoice_payload
 
 from oro_invoices.domain.errors import Conflict, InvoiceIsPosted, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.hosts.memory import MemoryHost
+from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.queries import InvoiceFilter
@@ -664,3 +666,16 @@ def test_a_payment_whose_money_a_credit_note_kept_as_credit_is_not_reversed(serv
         f"{note.invoice_number}). Reversed, this payment would leave the customer that credit for money never "
         "received, so it is not reversed.")
     assert [t.action for t in service.transactions(inv.id)] == ["charge"]
+
+
+def test_a_credit_by_amount_is_described_in_the_invoices_language(db):
+    settings = Settings(MemoryHost().config)
+    settings.set("oro_invoices.locale", "ja_JP", "customer", 10)
+    settings.set("oro_invoices.locale", "de_DE")
+    service = InvoiceService(db, settings=settings, plugins=get_plugin_manager(load_entrypoints=False))
+    german = _posted(service, customer_id=11, customer_name="Beta GmbH")
+    japanese = _posted(service)                                          # customer 10's own locale
+    de = service.create_credit_note(german.id, {"amounts": [{"tax_rate": "0.07", "amount": "50.00"}]}).credit_note
+    ja = service.create_credit_note(japanese.id, {"amounts": [{"tax_rate": "0.19", "amount": "5"}]}).credit_note
+    assert [line.description for line in de.lines] == ["Gutschrift zu 7 % Steuer"]
+    assert [line.description for line in ja.lines] == ["税率 19% のクレジット"]
