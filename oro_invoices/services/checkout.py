@@ -378,7 +378,7 @@ class Checkout:
                                                       low=Amount(low, currency), high=Amount(high, currency)))])
         return minor
 
-    def finish_attempt(self, public_id: str, *, succeeded: bool, message: str, actor: str,
+    def finish_attempt(self, public_id: str, *, succeeded: bool, message: str | Message, actor: str,
                        record: bool = True) -> None:
         """Mark a started attempt as ended (a failure never overrides a success); a failure is
         recorded in the activity unless ``record`` is false (a transaction records it)."""
@@ -387,7 +387,7 @@ class Checkout:
             if row is None or row.status == "succeeded":
                 return
             row.status = "succeeded" if succeeded else "failed"
-            row.message = message[:2000]
+            row.message = str(message)[:2000]
             row.updated_at = self.ctx.clock()
             if not succeeded and record:
                 # a payment attempt that names a transaction renews that authorization
@@ -452,7 +452,7 @@ def _nothing_due(doc: InvoiceDocument) -> Message:
                    status=Message(status.label))
 
 
-def _not_through(kind: str, method: str, reason: str) -> Message:
+def _not_through(kind: str, method: str, reason: str | Message) -> Message:
     """The activity entry of an attempt that failed: "Payment via Card did not go through: declined"."""
     if kind == "refund":
         return Message("Refund via %(method)s did not go through: %(reason)s", method=method, reason=reason)

@@ -74,10 +74,14 @@ class Notes:
 
 
 def _checked(body: str) -> str:
+    """The note's text with its line breaks as one character each (a browser sends each as CR LF but
+    counts it once against the field's ``maxlength``), so both count the same 10,000."""
     check_storable(body, "body")
+    if isinstance(body, str):
+        body = body.replace("\r\n", "\n").replace("\r", "\n")
     errors = NoteInputSchema().validate({"body": body})
     if errors or shows_nothing(str(body)):
-        raise ValidationError([("body", "Write the note's text (up to 10,000 characters).")])
+        raise ValidationError([("body", Message("Write the note's text (up to 10,000 characters)."))])
     return str(body).strip()
 
 

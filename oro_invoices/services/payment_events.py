@@ -139,7 +139,8 @@ class PaymentEvents:
                 raise
             self.checkout.finish_attempt(
                 public_id, succeeded=False, actor=actor,
-                message=f"The payment provider's answer could not be verified: {exc.message}")
+                message=Message("The payment provider's answer could not be verified: %(reason)s",
+                                reason=exc.message))
             return CallbackOutcome(self.checkout.attempt(public_id), REPLY_PAGE, rejected=exc.message)
         outcomes = self.apply(method_name, result.events, actor=actor)
         attempt = None

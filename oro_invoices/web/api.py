@@ -62,6 +62,7 @@ from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
+from oro_invoices.services.mail.compose import check_message
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.manual_payments import reversed_payments
 from oro_invoices.services.order_invoicing import load_request as load_order_request
@@ -505,9 +506,14 @@ class InvoiceApi:
             if body.get("post") is not True:
                 raise Conflict(f"Invoice {doc.id} is a draft: send {{\"post\": true}} to post it and send it "
                                "(once posted it can no longer be changed).")
-            if not body.get("to", self.mail.prepare(doc.id, template).to):
+            preview = self.mail.prepare(doc.id, template)
+            if not body.get("to", preview.to):
                 raise ValidationError([("to", "The invoice names no customer user with an email address: give the "
                                               "recipients.")])
+            # the message is checked before the draft is posted: a refused request writes nothing
+            check_message(to=body.get("to", preview.to), cc=body.get("cc", ()), bcc=body.get("bcc", ()),
+                          subject=body.get("subject", preview.subject), text=body.get("text", preview.text),
+                          html=preview.html if "text" not in body else None, template=template)
             doc = self.service.post(doc.id, actor=self._actor(client))
         draft = self.mail.prepare(doc.id, template)
         sent = self.mail.send(

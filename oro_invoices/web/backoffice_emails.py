@@ -74,7 +74,7 @@ def attachment_response(ctx: WebContext, email: OutboxView, raw_index: object) -
     file, checked against the SHA-256 the message recorded."""
     index = parse_id(raw_index)
     if index is None or not 1 <= index <= len(email.attachments):
-        raise NotFound("That attachment does not exist.")
+        raise NotFound(_("That attachment does not exist."))
     att = email.attachments[index - 1]
     storage = ctx.service.storage
     if att.pending or not att.sha256 or storage is None:

@@ -26,7 +26,10 @@ def document_title(invoice: Any) -> str:
 
 #: The actors the add-on itself records (activity "by" lines), by their stored English name.
 SYSTEM_ACTORS = {"system": i18n.N_("system"), "reminders": i18n.N_("payment reminders"),
-                 "guest payment link": i18n.N_("guest payment link"), "import": i18n.N_("import")}
+                 "guest payment link": i18n.N_("guest payment link"), "import": i18n.N_("import"),
+                 "receipts": i18n.N_("payment receipts"), "mailer": i18n.N_("mail delivery"),
+                 "jobs": i18n.N_("background jobs"), "reauthorizations": i18n.N_("re-authorizations"),
+                 "authorization-alerts": i18n.N_("authorization alerts")}
 _NOTIFICATION = " notification"
 
 

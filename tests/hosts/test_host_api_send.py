@@ -57,6 +57,16 @@ def test_a_draft_without_a_recipient_is_refused_before_it_is_posted(shop, admin)
     assert not admin.service.get(draft).is_posted
 
 
+@pytest.mark.parametrize("body, field", [({"to": ["not-an-email"]}, "to"), ({"subject": ""}, "subject"),
+                                         ({"subject": "Invoice\nBcc: x@evil.example"}, "subject"),
+                                         ({"cc": ["nobody"]}, "cc"), ({"text": ""}, "text")])
+def test_a_draft_whose_email_would_be_refused_is_not_posted(shop, admin, body, field):
+    draft = admin.service.find_id(external_id="ERP-SO-1004-4")
+    resp = shop_api_call(shop, "POST", f"/invoices/{draft}/send", {"post": True, **body})
+    assert resp.status_code == 422 and field in [e["field"] for e in resp.get_json()["errors"]], resp.get_json()
+    assert not admin.service.get(draft).is_posted and outbox(shop, draft) == []
+
+
 @pytest.mark.parametrize("body, field", [({"to": "ap@acme.example"}, "to"), ({"to": ["not an address"]}, "to"),
                                          ({"subject": 5}, "subject"), ({"post": "yes"}, "post"),
                                          ({"template": "nope"}, "template"), ({"from": "x@y.example"}, "from")])

@@ -55,3 +55,23 @@ def test_a_reminder_step_reads_in_the_pages_language():
         assert [reminder_step(s) for s in (-1, 0, 7)] == ["fällig in 1 Tag", "heute fällig", "7 Tage überfällig"]
     with i18n.using("fr"):
         assert reminder_step(2) == "2 jours de retard"
+
+
+def test_every_actor_the_add_on_records_itself_is_named_in_the_pages_language():
+    import importlib
+    import pkgutil
+
+    from oro_invoices import jobs, services
+    from oro_invoices.web.language import SYSTEM_ACTORS, actor_label
+    found = set()
+    for package in (services, jobs):                          # where the add-on's own work is done
+        for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
+            try:
+                loaded = importlib.import_module(module.name)
+            except ImportError:                               # an extra not installed here
+                continue
+            found |= {value for name, value in vars(loaded).items()
+                      if name in ("ACTOR", "DEFAULT_ACTOR") and isinstance(value, str)}
+    assert found and found <= set(SYSTEM_ACTORS), found - set(SYSTEM_ACTORS)
+    with i18n.using("ja"):
+        assert all(actor_label(actor) != actor for actor in found)

@@ -54,3 +54,11 @@ def test_a_note_of_only_invisible_characters_is_refused_like_an_empty_one(servic
     assert edited.value.errors == added.value.errors
     assert [n.body for n in service.notes(inv.id)] == ["Mine"]
 
+
+
+def test_a_note_typed_to_the_fields_limit_with_line_breaks_is_kept_as_typed(service):
+    inv = service.create(invoice_payload())
+    body = ("x" * 9 + "\r\n") * 999                     # 9,990 characters as the browser counts them
+    service.add_note(inv.id, body, actor="admin")
+    [note] = service.notes(inv.id)
+    assert note.body == ("x" * 9 + "\n") * 998 + "x" * 9 and "\r" not in note.body
