@@ -61,13 +61,11 @@ from oro_invoices.services.payment_records import (
     shares_of,
     still_held,
 )
-from oro_invoices.services.payments import Payments
+from oro_invoices.services.payments import PARENT_ACTIONS, Payments
 
 log = logging.getLogger("oro_invoices.payments")
 
 APPLIED, DEFERRED, REFUSED, DUPLICATE = "applied", "deferred", "refused", "duplicate"
-#: What a refund, capture or cancel may act on.
-PARENT_ACTIONS = {"refund": ("charge", "capture"), "capture": ("authorize",), "cancel": ("authorize",)}
 #: How many passes over deferred events one applied event may trigger.
 MAX_RETRY_PASSES = 20
 

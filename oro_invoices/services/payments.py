@@ -34,6 +34,9 @@ log = logging.getLogger(__name__)
 StatusChange = tuple[PaymentStatus, PaymentStatus] | None
 #: Actions that pay the invoice.
 PAID_ACTIONS = pstatus.PAID_ACTIONS
+#: What a refund, capture or cancel may act on (its ``parent_id``): a successful transaction of the
+#: same invoice of one of these actions.
+PARENT_ACTIONS = {"refund": ("charge", "capture"), "capture": ("authorize",), "cancel": ("authorize",)}
 #: Runs in the transaction that recorded a payment (``Payments.on_recorded``); returns what to
 #: run once it committed, or None. An error it raises rolls the payment back.
 RecordedStep = Callable[[Session, Invoice, PaymentTransaction], Callable[[], None] | None]
@@ -114,6 +117,10 @@ class Payments:
                 raise ValidationError([("amount", too_many_decimals(inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
             counted = amount - self._surplus(s, data, amount, inv, state, summary, keep=keep_surplus or taken)
+            if data.get("parent_id") is not None and data["action"] != "authorize":
+                parent_problem = self._parent_problem(s, inv, data["action"], data["parent_id"])
+                if parent_problem is not None:
+                    raise ValidationError([parent_problem])
             if data["action"] == "authorize" and data.get("parent_id") is not None:
                 problem = self._renewal_problem(s, inv, data["parent_id"], amount, data["successful"])
             else:
@@ -187,6 +194,22 @@ class Payments:
             return 0
         data["data"] = {**(data.get("data") or {}), FROM_SURPLUS_KEY: str(from_minor(back, cur))}
         return back
+
+    @staticmethod
+    def _parent_problem(s: Session, inv: Invoice, action: str, parent_id: int) -> tuple[str, Message] | None:
+        """Why ``parent_id`` cannot be the parent of a ``action`` recorded on ``inv`` (field, message),
+        or None: a refund names a successful charge or capture of the same invoice, a capture or a
+        cancel a successful authorization of it; a charge or an invoice has none."""
+        allowed = PARENT_ACTIONS.get(action)
+        if allowed is None:
+            return "parent_id", Message("A transaction of action %(action)s has no parent: leave parent_id out.",
+                                        action=action)
+        parent = s.get(PaymentTransaction, parent_id)
+        if parent is None or parent.invoice_id != inv.id or parent.action not in allowed or not parent.successful:
+            return "parent_id", Message("A %(action)s acts on a successful %(parents)s of this invoice; transaction "
+                                        "%(id)s is not one.", action=action, parents=" or ".join(allowed),
+                                        id=parent_id)
+        return None
 
     @staticmethod
     def _renewal_problem(s: Session, inv: Invoice, parent_id: int, amount: int,

@@ -109,3 +109,29 @@ def test_bounds_follow_the_currencys_minor_units(service):
         {"description": "Tea", "quantity": "1", "unit_price": "1000", "tax_rate": "0.08"}])).id)
     refused(service, doc.id, "charge", "1081", "Exceeds the amount due (1080 JPY).")
     pay(service, doc.id, "charge", "1080")
+
+
+def test_a_parent_must_be_a_transaction_of_this_invoice_that_the_action_acts_on(service, invoice):
+    other = service.post(service.create(invoice_payload(lines=ONE_LINE, external_id="OTHER-1")).id)
+    theirs = pay(service, other.id, "charge", "11.90")
+    held = pay(service, invoice.id, "authorize", "11.90")
+    for action, parent, said in [
+        ("refund", theirs.id, f"A refund acts on a successful charge or capture of this invoice; transaction "
+                              f"{theirs.id} is not one."),
+        ("refund", 999999, "A refund acts on a successful charge or capture of this invoice; transaction 999999 "
+                           "is not one."),
+        ("refund", held.id, f"A refund acts on a successful charge or capture of this invoice; transaction "
+                            f"{held.id} is not one."),
+        ("capture", theirs.id, f"A capture acts on a successful authorize of this invoice; transaction {theirs.id} "
+                               "is not one."),
+        ("charge", held.id, "A transaction of action charge has no parent: leave parent_id out."),
+    ]:
+        before = service.transactions(invoice.id)
+        with pytest.raises(ValidationError) as err:
+            service.record_payment(invoice.id, {"method": "card", "action": action, "amount": "1.00",
+                                                "parent_id": parent}, actor="erp")
+        assert dict(err.value.errors) == {"parent_id": said}, action
+        assert service.transactions(invoice.id) == before
+    captured = service.record_payment(invoice.id, {"method": "card", "action": "capture", "amount": "11.90",
+                                                   "parent_id": held.id}, actor="erp")
+    assert captured.parent_id == held.id
