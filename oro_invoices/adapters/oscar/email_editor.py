@@ -17,6 +17,7 @@ from django.http import HttpResponse
 from oscar.core.loading import get_class
 
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
+from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.services.mail.checking import check_template, render_sample
 from oro_invoices.services.mail.render import EmailTemplateError
 
@@ -28,8 +29,9 @@ FIELDS = {"subject": "email_subject_template", "text": "email_body_template",
 
 
 def addon_template_name(code: str | None) -> str | None:
-    """The add-on's template name behind event type ``code``, or None for any other type."""
-    if not code:
+    """The add-on's template name behind event type ``code``, or None for any other type (and
+    while the app's tables are missing)."""
+    if not code or missing_tables():
         return None
     found: str | None = EmailTemplateDefault.objects.filter(code=code).values_list("name", flat=True).first()
     return found

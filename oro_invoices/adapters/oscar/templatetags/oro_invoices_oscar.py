@@ -12,6 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.oscar.runtime import runtime
+from oro_invoices.adapters.oscar.tables import AppNotMigrated
 from oro_invoices.adapters.oscar.web import base_request
 from oro_invoices.web.current import bind_request
 
@@ -51,6 +52,8 @@ def _order_tabs(request: HttpRequest, order: Any) -> list[dict[str, Any]]:
                 shown.append({"key": tab.key.replace(".", "-"), "label": tab.label,
                               "content": mark_safe(resp.text())})
         return shown
+    except AppNotMigrated:  # logged: no tab until the app's migrations have run
+        return []
     except Exception:  # the order page must still show when the add-on fails
         log.exception("the invoice tabs of order %s could not be shown", getattr(order, "pk", None))
         return []
@@ -70,6 +73,8 @@ def oro_invoices_account_entries(context: Any) -> SafeString:
                 return mark_safe("")
             entries = found.host.storefront.visible_account_entries(found.host.scope_of(user))
             links = [(found.host.urls.url_for(e.endpoint), e.label) for e in entries]
+    except AppNotMigrated:  # logged: no entry until the app's migrations have run
+        return mark_safe("")
     except Exception:
         log.exception("the account menu's invoice entries could not be shown")
         return mark_safe("")
