@@ -27,16 +27,18 @@ only when the ``pdf`` extra is installed (``pip install 'oro-invoices[pdf]'``).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 import pluggy
 
 from oro_invoices.adapters import load_host
-from oro_invoices.adapters.base import HostAdapter
+from oro_invoices.adapters.base import DefaultMailSender, HostAdapter
 from oro_invoices.adapters.config_store import ScopeContext, SettingsGroup, StoredSetting
 from oro_invoices.adapters.signatures import host_problems
 from oro_invoices.documents.storage import Storage, storage_from_url
@@ -55,6 +57,7 @@ from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.event_delivery import DEFAULT_TIMEOUT, EventDelivery
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.jobs import InlineJobs, JobQueue
+from oro_invoices.services.mail.compose import has_line_break, is_address
 from oro_invoices.services.mail.receipts import PaymentReceipts
 from oro_invoices.services.mail.service import MailService
 from oro_invoices.services.mail.smtp import SmtpConfig
@@ -63,7 +66,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from oro_invoices.documents.render import PdfRenderer
 
 __all__ = ["Addon", "AddonConfig", "DefaultsOnlyConfigStore", "build_addon", "build_jobs",
-           "build_mail", "build_renderer", "build_settings", "build_storage", "payment_link_builder"]
+           "build_mail", "build_renderer", "build_settings", "build_storage", "configured_sender",
+           "host_sender", "payment_link_builder"]
 
 log = logging.getLogger("oro_invoices.composition")
 
@@ -308,21 +312,54 @@ def build_mail(invoices: InvoiceService, *, settings: Settings, host: HostAdapte
                sender: str | None = None, sender_name: str | None = None) -> MailService:
     """The mail service over the invoices' database: the host's templates, the sender settings.
 
-    Without a fixed ``sender`` each invoice's email is sent from the ``oro_invoices.mail.sender``
-    and ``oro_invoices.mail.sender_name`` of its website, else organization, else global scope.
+    Without a fixed ``sender`` each invoice's email is sent from ``configured_sender`` of its
+    website, else organization, else the global scope.
     """
     def sender_for(invoice: InvoiceDocument | DocumentScope) -> tuple[str, str]:
         scope = ScopeContext(organization_id=invoice.organization_id, website_id=invoice.website_id)
-        name = sender_name if sender_name is not None \
-            else settings.value("oro_invoices.mail.sender_name", scope) or ""
-        return str(settings.value("oro_invoices.mail.sender", scope)), str(name)
+        address, name = configured_sender(settings, host, scope)
+        return address, sender_name if sender_name is not None else name
 
+    global_address, global_name = configured_sender(settings, host)
     return MailService(
         invoices.db, invoices, templates=getattr(host, "email_templates", None), plugins=plugins,
-        smtp=smtp, sender=sender or settings.value("oro_invoices.mail.sender"),
-        sender_name=sender_name if sender_name is not None
-        else settings.value("oro_invoices.mail.sender_name") or "",
+        smtp=smtp, sender=sender or global_address,
+        sender_name=sender_name if sender_name is not None else global_name,
         sender_for=None if sender else sender_for)
+
+
+def configured_sender(settings: Settings, host: HostAdapter | None,
+                      scope: ScopeContext = ScopeContext()) -> tuple[str, str]:
+    """The From address and display name of invoice email at ``scope``: the
+    ``oro_invoices.mail.sender`` and ``sender_name`` settings; while no admin has stored a
+    sender at any scope, the host's own From address (``DefaultMailSender``) and, unless a
+    sender name is stored, its display name."""
+    address = settings.resolve("oro_invoices.mail.sender", scope)
+    name = str(settings.value("oro_invoices.mail.sender_name", scope) or "")
+    if address.scope == "default":
+        own = host_sender(host)
+        if own is not None:
+            return own[0], name or own[1]
+    return str(address.value), name
+
+
+def host_sender(host: object) -> tuple[str, str] | None:
+    """The address and display name of ``host.default_mail_sender()`` (``DefaultMailSender``);
+    None when the host has none, or gives something that is not one address (logged once)."""
+    if not isinstance(host, DefaultMailSender):
+        return None
+    given = host.default_mail_sender()
+    return _parsed_sender(str(given)) if given else None
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed_sender(given: str) -> tuple[str, str] | None:
+    name, address = parseaddr(given)
+    if has_line_break(given) or not is_address(address):
+        log.warning("The host's default mail sender %r is not an email address with a dotted domain; "
+                    "invoice email is sent from the default of the oro_invoices.mail.sender setting.", given)
+        return None
+    return address, " ".join(name.split())
 
 
 def payment_link_builder(host: HostAdapter | None,

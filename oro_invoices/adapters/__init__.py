@@ -12,7 +12,7 @@ from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
-from oro_invoices.adapters.base import CAPABILITIES, PARTS, HostAdapter
+from oro_invoices.adapters.base import CAPABILITIES, OPTIONAL_MEMBERS, PARTS, DefaultMailSender, HostAdapter
 from oro_invoices.adapters.commerce import (
     CustomerRef,
     Customers,
@@ -50,9 +50,9 @@ from oro_invoices.domain.errors import ConfigurationError
 ENTRY_POINT_GROUP = "oro_invoices.hosts"
 
 __all__ = [
-    "ANONYMOUS", "CAPABILITIES", "ENTRY_POINT_GROUP", "PARTS", "PERMISSIONS", "ConfigStore",
-    "ConfigStoreByPlace",
-    "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "EmailTemplate",
+    "ANONYMOUS", "CAPABILITIES", "ENTRY_POINT_GROUP", "OPTIONAL_MEMBERS", "PARTS", "PERMISSIONS",
+    "ConfigStore", "ConfigStoreByPlace",
+    "CurrentUser", "CustomerRef", "CustomerUserRef", "Customers", "DefaultMailSender", "EmailTemplate",
     "EmailTemplates", "HostAdapter", "InvoiceRole", "Layout", "Menu", "MenuEntry", "OrderLine",
     "OrderSnapshot", "OrderTab", "OrderView", "Orders", "PayHook", "SettingField",
     "SettingsGroup", "StoredSetting", "Storefront", "Urls", "Users", "WebsiteRef", "Websites",

@@ -88,6 +88,22 @@ class HostAdapter(Protocol):
         """The page layout the add-on's pages are wrapped in."""
 
 
+@runtime_checkable
+class DefaultMailSender(Protocol):
+    """Optional for a host: the From address of its own emails. A host without it keeps the
+    ``oro_invoices.mail.sender`` default (``invoices@example.com``)."""
+
+    def default_mail_sender(self) -> str | None:
+        """The host's own From address (``shop@example.com`` or ``Shop <shop@example.com>``),
+        used for invoice email while no admin has stored ``oro_invoices.mail.sender`` at any
+        scope; None: the host has none."""
+
+
+#: Members a host may leave out, each with the interface it follows when it has it.
+OPTIONAL_MEMBERS: Mapping[str, type] = {
+    "default_mail_sender": DefaultMailSender,
+}
+
 #: The interface of each of ``HostAdapter``'s parts (``storefront`` may also be None).
 PARTS: Mapping[str, type] = {
     "config": ConfigStore,

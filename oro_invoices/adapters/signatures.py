@@ -11,7 +11,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 
-from oro_invoices.adapters.base import PARTS
+from oro_invoices.adapters.base import OPTIONAL_MEMBERS, PARTS
 
 _POSITIONAL = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
 _VARIADIC = (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD)
@@ -102,7 +102,8 @@ def signature_problems(part: str, obj: object, protocol: type) -> list[str]:
 
 def host_problems(host: object) -> list[str]:
     """What about ``host`` breaks the add-on's calls: each part it lacks (all but the optional
-    ``storefront``) and each method whose signature differs from its interface."""
+    ``storefront``), each method whose signature differs from its interface, and each optional
+    member (``OPTIONAL_MEMBERS``) it has with another signature than its interface's."""
     problems = []
     for part, protocol in PARTS.items():
         obj = getattr(host, part, None)
@@ -111,4 +112,7 @@ def host_problems(host: object) -> list[str]:
                 problems.append(f"{part}: missing (the host has no {part} part)")
             continue
         problems.extend(signature_problems(part, obj, protocol))
+    for member, protocol in OPTIONAL_MEMBERS.items():
+        if getattr(host, member, None) is not None:
+            problems.extend(signature_problems("host", host, protocol))
     return problems

@@ -71,7 +71,9 @@ ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Pleas
 
 def csp_for(page: PaymentPage) -> str:
     """The Content-Security-Policy of the page that hands over to the provider: the host's usual
-    rules plus the provider's origins (a form posting there, its script, frames and calls)."""
+    rules plus the provider's origins (a form posting there, its script, frames and calls). Once
+    the page is wrapped in the host's layout, the layout's inline scripts are added to
+    ``script-src`` by their hashes (``web.csp``)."""
     def origin(url: str) -> str:
         parts = urlsplit(url)
         return f"{parts.scheme}://{parts.netloc}" if parts.scheme in ("http", "https") and parts.netloc else ""

@@ -35,6 +35,7 @@ from oro_invoices.integration import profile
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.settings_memo import remember_settings
 from oro_invoices.persistence.engine import one_connection_per_engine
+from oro_invoices.web import csp
 from oro_invoices.web.context import CsrfProvider, WebContext
 from oro_invoices.web.current import bind_request, current_request
 from oro_invoices.web.errors import MethodNotAllowed, headers_for
@@ -404,7 +405,10 @@ class PageMount:
             shown = ""
         title = resp.page_title or ""
         html = self.host.layout.wrap(shown + resp.text(), title=title, area=area)
-        return Outcome("page", resp.status, dict(resp.headers), html.encode(), resp.content_type)
+        headers = dict(resp.headers)
+        for name in [n for n in headers if n.lower() == csp.HEADER.lower()]:  # the layout's scripts too
+            headers[name] = csp.allow_inline_scripts(headers[name], html)
+        return Outcome("page", resp.status, headers, html.encode(), resp.content_type)
 
     def not_allowed(self, request: Request, flashes: Flashes, allowed: Iterable[str] = ()) -> Outcome | None:
         """The 405 of ``request``, whose method no page answers at a path some page answers with

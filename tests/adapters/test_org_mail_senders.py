@@ -47,3 +47,50 @@ def test_sender_of_the_invoices_organization(addon):
 def test_a_configured_sender_is_used_for_every_organization(addon):
     built = addon(mail_sender="fixed@shop.example")
     assert send(built, 2).sender == "fixed@shop.example"
+
+
+class ShopHost(MemoryHost):
+    """A host whose own emails have a From address (``DefaultMailSender``)."""
+
+    def __init__(self, own: str | None) -> None:
+        super().__init__()
+        self.own = own
+
+    def default_mail_sender(self) -> str | None:
+        return self.own
+
+
+def test_until_an_admin_stores_a_sender_the_hosts_own_address_sends(sqlite_db):
+    with build_addon(AddonConfig(database_url=sqlite_db.url, pdf=False, load_entrypoints=False),
+                     host=ShopHost("Corner Shop <shop@corner.example>")) as built:
+        first = send(built, 2)
+        assert (first.sender, first.sender_name) == ("shop@corner.example", "Corner Shop")
+        built.settings.set("oro_invoices.mail.sender_name", "Corner Billing", "organization", 2)
+        assert (send(built, 2).sender, send(built, 2).sender_name) == ("shop@corner.example", "Corner Billing")
+        built.settings.set("oro_invoices.mail.sender", "billing@org2.example", "organization", 2)
+        assert send(built, 2).sender == "billing@org2.example"
+        assert send(built, 1).sender == "shop@corner.example"      # organization 1 stored none
+        built.settings.set("oro_invoices.mail.sender", "billing@global.example")
+        assert send(built, 1).sender == "billing@global.example"
+
+
+def test_a_host_without_its_own_address_or_with_a_wrong_one_keeps_the_settings_default(sqlite_db, caplog):
+    for host in (MemoryHost(), ShopHost(None), ShopHost("orders@corner")):
+        with build_addon(AddonConfig(database_url=sqlite_db.url, pdf=False, load_entrypoints=False),
+                         host=host) as built:
+            assert send(built, 1).sender == "invoices@example.com"
+    assert "'orders@corner' is not an email address" in caplog.text
+
+
+def test_a_hosts_default_sender_with_another_signature_stops_the_build(sqlite_db):
+    from oro_invoices.domain.errors import ConfigurationError
+
+    class WrongHost(MemoryHost):
+        def default_mail_sender(self, organization_id):
+            return "shop@corner.example"
+
+    with pytest.raises(ConfigurationError) as caught:
+        build_addon(AddonConfig(database_url=sqlite_db.url, pdf=False, load_entrypoints=False),
+                    host=WrongHost())
+    assert "host.default_mail_sender: expected (), got (organization_id): extra required parameter " \
+           "'organization_id'" in str(caught.value)

@@ -123,6 +123,7 @@ def test_the_payment_page_and_a_successful_payment(shop):
     html = handover.get_data(as_text=True)
     assert handover.status_code == 200 and f'action="{HPP_URL}"' in html
     assert "form-action 'self' http://hpp.test" in handover.headers["Content-Security-Policy"]
+    assert "script-src 'self';" in handover.headers["Content-Security-Policy"]  # its layout: no inline script
     fields = hidden_fields(html)
     assert fields["AMOUNT"] == str(int(doc.amount_due * 100)) and fields["CURRENCY"] == "EUR"
     assert fields["MERCHANT_RESPONSE_URL"] == "http://localhost/invoices/pay/notify/oropay"

@@ -17,6 +17,9 @@ class OroInvoicesOscarConfig(OscarDashboardConfig):
     # every view checks the add-on's permissions itself (``identity``)
     default_permissions = None
 
+    def ready(self) -> None:
+        from oro_invoices.adapters.oscar import checks  # noqa: F401 (registers the system checks)
+
     def get_urls(self) -> list[Any]:
         from oro_invoices.adapters.oscar.urls import urlpatterns
         return list(self.post_process_urls(list(urlpatterns)))

@@ -25,6 +25,8 @@ from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.oscar.commerce import default_organization, site_organization
 from oro_invoices.adapters.oscar.models import BusinessCustomer
 from oro_invoices.adapters.oscar.runtime import runtime
+from oro_invoices.adapters.oscar.tables import AppNotMigrated
+from oro_invoices.adapters.oscar.views import not_migrated
 from oro_invoices.adapters.oscar.web import base_request
 from oro_invoices.adapters.settings_form import (
     CHOICES_SHOWN,
@@ -111,7 +113,10 @@ class Access:
 def settings_page(request: HttpRequest) -> HttpResponse:
     """The settings page (``adapters.settings_form``; CSRF by Django's middleware, messages by
     Django's messages)."""
-    found = runtime()
+    try:
+        found = runtime()
+    except AppNotMigrated as exc:
+        return not_migrated(exc)
     host = found.host
     with bind_request(base_request(request)):
         user = host.users.current()

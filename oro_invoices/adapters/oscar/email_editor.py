@@ -4,21 +4,31 @@ Oscar checks every email template as a Django template, which refuses the add-on
 (``{{ _("…", name=…) }}``, ``ngettext``). The form and view here are Oscar's own (through
 ``get_class``, so a shop's fork of the communications dashboard stays the base) and change
 only the add-on's event types: those are checked with the add-on's template check, each
-error under its field, and previewed with the add-on's sample invoice. ``urls`` mounts the
-view over Oscar's ``comms-update`` URL.
+error under its field, and previewed with the add-on's sample invoice in the shop's currency
+(``OSCAR_DEFAULT_CURRENCY``); their page (``oro_invoices_oscar/email_editor.html``) explains
+Jinja2 and lists the template's variables instead of Oscar's Django-template help. ``urls``
+mounts the view over Oscar's ``comms-update`` URL.
 """
 from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.mail import EmailMultiAlternatives
 from django.http import HttpResponse
+from django.utils.html import escape, format_html
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from oscar.core.loading import get_class
 
+from oro_invoices import i18n
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
-from oro_invoices.services.mail.checking import check_template, render_sample
+from oro_invoices.adapters.oscar.tables import missing_tables
+from oro_invoices.i18n import N_
+from oro_invoices.services.mail.checking import check_template, render_sample, sample_context
 from oro_invoices.services.mail.render import EmailTemplateError
+from oro_invoices.services.mail.variables import described
 
 OscarForm: Any = get_class("dashboard.communications.forms", "CommunicationEventTypeForm")
 OscarUpdateView: Any = get_class("dashboard.communications.views", "UpdateView")
@@ -27,12 +37,42 @@ FIELDS = {"subject": "email_subject_template", "text": "email_body_template",
           "html": "email_body_html_template"}
 
 
+#: The help above the add-on's template fields; ``%(…)s`` are Jinja2 examples, shown as code.
+SYNTAX_HELP = N_("These fields are Jinja2 templates, rendered by the invoice add-on rather than by Django's "
+                 "template system: %(value)s shows a value, %(condition)s shows text only when it applies, "
+                 "%(translated)s is written in the email's language, and filters such as %(money)s and "
+                 "%(date)s format amounts and dates for it.")
+SYNTAX_EXAMPLES = {"value": "{{ seller.company_name }}", "condition": "{% if seller.phone %}…{% endif %}",
+                   "translated": '{{ _("Kind regards,") }}', "money": "money(currency)", "date": "date"}
+PREVIEW_HELP = N_("The preview fills the template with made-up data (invoice INV-0001 of Sample Customer "
+                  "Ltd), its amounts in the shop's currency.")
+
+
 def addon_template_name(code: str | None) -> str | None:
-    """The add-on's template name behind event type ``code``, or None for any other type."""
-    if not code:
+    """The add-on's template name behind event type ``code``, or None for any other type (and
+    while the app's tables are missing)."""
+    if not code or missing_tables():
         return None
     found: str | None = EmailTemplateDefault.objects.filter(code=code).values_list("name", flat=True).first()
     return found
+
+
+def template_help(name: str) -> dict[str, Any]:
+    """The editor's help for the add-on's template ``name`` in Django's active language: how the
+    Jinja2 fields are written (``syntax``, safe HTML), the template's ``variables`` (each with
+    its description) and what the ``preview`` shows."""
+    language = get_language() or i18n.DEFAULT_LANGUAGE
+    data = EmailTemplateDefault.objects.filter(name=name).values_list("data", flat=True).first() or {}
+    examples = {key: format_html("<code>{}</code>", code) for key, code in SYNTAX_EXAMPLES.items()}
+    return {"syntax": mark_safe(escape(i18n.translate(language, SYNTAX_HELP)) % examples),
+            "variables": [(variable, i18n.translate(language, description) if description else "")
+                          for variable, description in described(data.get("variables") or ())],
+            "preview": i18n.translate(language, PREVIEW_HELP)}
+
+
+def preview_currency() -> str:
+    """The currency the preview's amounts are in: the shop's (``OSCAR_DEFAULT_CURRENCY``)."""
+    return str(getattr(settings, "OSCAR_DEFAULT_CURRENCY", None) or "USD")
 
 
 class InvoiceEmailForm(OscarForm):
@@ -41,9 +81,6 @@ class InvoiceEmailForm(OscarForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.addon_name = addon_template_name(getattr(self.instance, "code", None))
-        if self.addon_name is not None:
-            self.fields["preview_order_number"].help_text = (
-                "Not needed: invoice emails are previewed with a sample invoice.")
 
     def validate_template(self, value: str) -> None:
         if self.addon_name is None:
@@ -76,7 +113,8 @@ class InvoiceEmailForm(OscarForm):
         with the add-on's sample invoice; raises ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
-        rendered = render_sample(self.addon_name, subject, text, html)
+        rendered = render_sample(self.addon_name, subject, text, html,
+                                 context=sample_context(currency=preview_currency()))
         return {"subject": rendered.subject, "body": rendered.text, "html": rendered.html, "sms": ""}
 
 
@@ -84,6 +122,21 @@ class InvoiceEmailUpdateView(OscarUpdateView):
     """Oscar's email editor with ``InvoiceEmailForm``; the add-on's types preview their sample."""
 
     form_class = InvoiceEmailForm
+
+    def _addon_name(self) -> str | None:
+        return addon_template_name(getattr(self.object, "code", None))
+
+    def get_template_names(self) -> list[str]:
+        if self._addon_name() is None:
+            return list(super().get_template_names())
+        return ["oro_invoices_oscar/email_editor.html"]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx: dict[str, Any] = super().get_context_data(**kwargs)
+        name = self._addon_name()
+        if name is not None:
+            ctx["template_help"] = template_help(name)
+        return ctx
 
     def _preview(self, form: InvoiceEmailForm) -> dict[str, Any]:
         ctx: dict[str, Any] = super().get_context_data()

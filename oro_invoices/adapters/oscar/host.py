@@ -5,6 +5,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.sites.models import Site
 from django.http import HttpRequest
 from django.template.loader import render_to_string
@@ -140,6 +141,11 @@ class OscarHost:
             if customer is not None:
                 return ScopeContext(organization_id=customer.organization_id, customer_id=customer.id)
         return ScopeContext(organization_id=user.organization_id)
+
+    def default_mail_sender(self) -> str | None:
+        """The shop's own From address, as Oscar sends its emails from: ``OSCAR_FROM_EMAIL``,
+        else Django's ``DEFAULT_FROM_EMAIL`` (``DefaultMailSender``)."""
+        return getattr(settings, "OSCAR_FROM_EMAIL", None) or getattr(settings, "DEFAULT_FROM_EMAIL", None) or None
 
     def close(self) -> None:
         """Let go of a throwaway database (the conformance kit's); a shop's stays as it is."""

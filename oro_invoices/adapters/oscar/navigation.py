@@ -35,10 +35,14 @@ def menu_access(user: Any, url_name: str | None, url_args: Any = None, url_kwarg
     """Oscar's ``access_fn``: the add-on's menu entry is visible to ``user``."""
     from oro_invoices.adapters.oscar.identity import backoffice_login
     from oro_invoices.adapters.oscar.runtime import runtime
+    from oro_invoices.adapters.oscar.tables import AppNotMigrated
     from oro_invoices.integration.config import Settings
     from oro_invoices.integration.features import entry_visible
 
-    host = runtime().host
+    try:
+        host = runtime().host
+    except AppNotMigrated:  # logged: hidden until the app's migrations have run
+        return False
     who, granted = backoffice_login(user)
     if who.is_anonymous:
         return False
@@ -51,9 +55,11 @@ def menu_access(user: Any, url_name: str | None, url_args: Any = None, url_kwarg
 
 
 def settings_access(user: Any, url_name: str | None, url_args: Any = None, url_kwargs: Any = None) -> bool:
-    """Oscar's ``access_fn`` of the settings page: ``oro_invoices.configure``."""
+    """Oscar's ``access_fn`` of the settings page: ``oro_invoices.configure`` (hidden while the
+    app's tables are missing)."""
     from oro_invoices.adapters.oscar.identity import backoffice_login
-    return "oro_invoices.configure" in backoffice_login(user)[1]
+    from oro_invoices.adapters.oscar.tables import missing_tables
+    return "oro_invoices.configure" in backoffice_login(user)[1] and not missing_tables()
 
 
 #: The entries ``with_invoices`` adds after Fulfilment > Orders: the grid and the settings page.

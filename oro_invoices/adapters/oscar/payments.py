@@ -4,7 +4,8 @@ A plugin (``invoice_payment_status_updated``): each committed change of an invoi
 paid becomes, on the order the invoice was made from, a payment source of type "Invoice"
 (one per invoice, referenced by its number) debited or refunded by the difference, with its
 transaction, and a payment event ("Invoice payment" or "Invoice refund") that Oscar's
-dashboard order page lists. Invoices of no order are left alone.
+dashboard order page lists (and does not offer in its "Create payment event" form). Invoices of
+no order are left alone.
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 SOURCE_TYPE = "Invoice"
 PAID, REFUNDED = "Invoice payment", "Invoice refund"
+#: The payment event types only the add-on records (kept out of the order page's manual form).
+ADDON_EVENT_TYPES = frozenset({PAID, REFUNDED})
 
 
 class OscarPayments:

@@ -24,6 +24,7 @@ from django.urls import reverse
 from oro_invoices.adapters.oscar.commerce import option
 from oro_invoices.adapters.oscar.host import OscarHost
 from oro_invoices.adapters.oscar.payments import OscarPayments
+from oro_invoices.adapters.oscar.tables import require_tables
 from oro_invoices.adapters.oscar.web import DjangoCsrf
 from oro_invoices.composition import Addon, AddonConfig, build_addon
 from oro_invoices.integration import profile
@@ -116,10 +117,14 @@ def _static_url(filename: str) -> str:
 
 
 def runtime() -> Runtime:
-    """This process's runtime, built on first use."""
+    """This process's runtime, built on first use.
+
+    :raises AppNotMigrated: the app's tables are missing from the shop's database (logged).
+    """
     global _current
     with _lock:
         if _current is None:
+            require_tables()
             _current = build_runtime()
         return _current
 

@@ -11,15 +11,31 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
-from oro_invoices.adapters.oscar.runtime import runtime
+from oro_invoices import i18n
+from oro_invoices.adapters.oscar.runtime import Runtime, runtime
+from oro_invoices.adapters.oscar.tables import AppNotMigrated
 from oro_invoices.adapters.oscar.web import DjangoMessages, base_request, page_request, to_response
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.web import mounting
 from oro_invoices.web.api import MAX_JSON_BYTES
 
 TOO_LARGE = "The request body is too large."
+
+
+def not_migrated(exc: AppNotMigrated) -> HttpResponse:
+    """The 503 of a page while the app's tables are missing, saying which command makes them."""
+    said = i18n.translate(get_language() or i18n.DEFAULT_LANGUAGE, exc.message)
+    return HttpResponse(said, status=503, content_type="text/plain; charset=utf-8")
+
+
+def _runtime() -> Runtime | HttpResponse:
+    try:
+        return runtime()
+    except AppNotMigrated as exc:
+        return not_migrated(exc)
 
 
 def _length(request: HttpRequest) -> int:
@@ -30,7 +46,9 @@ def _length(request: HttpRequest) -> int:
 @csrf_exempt  # the add-on's forms are checked by DjangoCsrf, through Django's CSRF middleware
 def page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """Any of the add-on's pages: matched by the mount, answered by ``PageMount.respond``."""
-    found = runtime()
+    found = _runtime()
+    if isinstance(found, HttpResponse):
+        return found
     mount = found.mount
     matched = mount.match(request.method or "GET", request.path_info)
     if matched is None:
@@ -52,7 +70,9 @@ def page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
 @csrf_exempt  # API clients authenticate with a bearer token, not a session
 def api(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
     """The JSON API (mounted when ``ORO_INVOICES["API_TOKENS"]`` names its clients)."""
-    found = runtime()
+    found = _runtime()
+    if isinstance(found, HttpResponse):
+        return found
     if found.api is None:
         raise Http404("The invoice API is not configured.")
     if _length(request) > max(MAX_JSON_BYTES, MAX_PDF_BYTES):

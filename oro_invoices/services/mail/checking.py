@@ -44,7 +44,7 @@ _SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd
                           city="Springfield", region="OR", postal_code="97403", country="US")
 
 
-def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocument:
+def _sample_invoice(today: dt.date, *, credit_note: bool = False, currency: str = "USD") -> InvoiceDocument:
     net, tax = Decimal("100.00"), Decimal("20.00")
     line = InvoiceLine(position=1, description="Sample product", sku="SAMPLE-1", unit="item",
                        quantity=Decimal(1), unit_price=net, tax_rate=Decimal(20), row_total=net,
@@ -53,7 +53,7 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
     return InvoiceDocument(
         id=1, status=InternalStatus.POSTED, invoice_number="CN-0001" if credit_note else "INV-0001",
         external_id=None, invoice_date=today, due_date=None if credit_note else today + dt.timedelta(days=30),
-        currency="USD", organization_id=1, website_id=None, customer_id=1, customer_user_id=1,
+        currency=currency, organization_id=1, website_id=None, customer_id=1, customer_user_id=1,
         customer_name="Sample Customer Ltd", customer_user_email="buyer@customer.example",
         order_id=1, order_identifier="100001", bill_to=_SAMPLE_ADDRESS, ship_to=None, seller=SellerInfo(),
         lines=(line,), subtotal=net, taxes=(TaxLine(rate=Decimal(20), base=net, amount=tax),),
@@ -65,60 +65,61 @@ def _sample_invoice(today: dt.date, *, credit_note: bool = False) -> InvoiceDocu
         credited_invoice=DocumentRef(id=2, number="INV-0001", date=today) if credit_note else None)
 
 
-def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None) -> dict[str, Any]:
+def sample_context(seller: SellerInfo | None = None, today: dt.date | None = None, *,
+                   currency: str = "USD") -> dict[str, Any]:
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
     for the statement, activity and aging templates, a made-up statement, account activity and
-    aging report)."""
+    aging report), its amounts in ``currency``."""
     today = today or dt.date.today()
-    invoice = _sample_invoice(today)
+    invoice = _sample_invoice(today, currency=currency)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(
             company_name="Your Company", contact_email="billing@company.example"),
-        "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today),
-        "activity": _sample_activity(today), "report": _sample_aging(today),
+        "recipient_name": "Sample Buyer", "pdf_attached": True, "statement": _sample_statement(today, currency),
+        "activity": _sample_activity(today, currency), "report": _sample_aging(today, currency),
         "report_url": "https://shop.example/admin/invoices/aging?as_of=" + today.isoformat(),
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
-        "authorization": AuthorizationNotice(Decimal("120.00"), "EUR", "Stripe", dt.datetime.combine(
+        "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
             today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
     }
 
 
-def _sample_statement(today: dt.date) -> Statement:
+def _sample_statement(today: dt.date, currency: str) -> Statement:
     """A customer's statement of two open invoices, one of them 10 days overdue."""
-    items = [StatementItem(1, "INV-0001", today - dt.timedelta(days=40), today - dt.timedelta(days=10), "USD",
+    items = [StatementItem(1, "INV-0001", today - dt.timedelta(days=40), today - dt.timedelta(days=10), currency,
                            "Sample Customer Ltd", Decimal("120.00"), Decimal("20.00"), Decimal(0), 10, "days_1_30"),
-             StatementItem(2, "INV-0002", today - dt.timedelta(days=5), today + dt.timedelta(days=25), "USD",
+             StatementItem(2, "INV-0002", today - dt.timedelta(days=5), today + dt.timedelta(days=25), currency,
                            "Sample Customer Ltd", Decimal("80.00"), Decimal(0), Decimal(0), 0, "current")]
     amounts = {key: Decimal("0.00") for key in BUCKET_KEYS}
     amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
-    aging = AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)
+    aging = AgingLine(1, 1, "Sample Customer Ltd", currency, 2, amounts)
     return Statement(as_of=today, organization_id=1, customer_id=1, customer_name="Sample Customer Ltd",
-                     sections=[StatementSection("USD", items, aging)], latest_invoice_id=2)
+                     sections=[StatementSection(currency, items, aging)], latest_invoice_id=2)
 
 
-def _sample_aging(today: dt.date) -> AgingReport:
+def _sample_aging(today: dt.date, currency: str) -> AgingReport:
     """An organization's aging: one customer owing in two buckets, and its total."""
     amounts = {key: Decimal("0.00") for key in BUCKET_KEYS}
     amounts.update(current=Decimal("80.00"), days_1_30=Decimal("100.00"))
-    return AgingReport(as_of=today, lines=[AgingLine(1, 1, "Sample Customer Ltd", "USD", 2, amounts)],
-                       totals=[AgingLine(1, None, "", "USD", 2, amounts, is_total=True)])
+    return AgingReport(as_of=today, lines=[AgingLine(1, 1, "Sample Customer Ltd", currency, 2, amounts)],
+                       totals=[AgingLine(1, None, "", currency, 2, amounts, is_total=True)])
 
 
-def _sample_activity(today: dt.date) -> ActivityStatement:
+def _sample_activity(today: dt.date, currency: str) -> ActivityStatement:
     """A customer's account activity of a month: an invoice and a payment after an opening balance."""
     start = today - dt.timedelta(days=30)
     lines = [ActivityLine(start + dt.timedelta(days=5), "invoice", 2, "INV-0002", Decimal("80.00"), Decimal("200.00")),
              ActivityLine(start + dt.timedelta(days=12), "payment", 1, "INV-0001", Decimal("-20.00"),
                           Decimal("180.00"), "Bank transfer", "STMT 12")]
     return ActivityStatement(start, today, 1, 1, "Sample Customer Ltd",
-                             [ActivitySection("USD", Decimal("120.00"), lines)], latest_invoice_id=2)
+                             [ActivitySection(currency, Decimal("120.00"), lines)], latest_invoice_id=2)
 
 
 def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:
     """``context`` with a credit note as ``invoice`` (for the credit note template)."""
-    today = context["invoice"].invoice_date
-    return {**context, "invoice": _sample_invoice(today, credit_note=True)}
+    today, currency = context["invoice"].invoice_date, context["invoice"].currency
+    return {**context, "invoice": _sample_invoice(today, credit_note=True, currency=currency)}
 
 
 def _context_for(name: str, context: dict[str, Any] | None) -> dict[str, Any]:

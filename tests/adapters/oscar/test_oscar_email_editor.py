@@ -97,6 +97,31 @@ def test_preview_renders_the_sample_invoice(shop: Shop) -> None:
     assert "Sample Customer Ltd" in page or "Sample Buyer" in page
 
 
+def test_the_editor_explains_jinja2_and_lists_the_templates_variables(shop: Shop) -> None:
+    _staff(shop)
+    page = html.unescape(shop.get(EDITOR).text())
+    assert "These fields are rendered using Django's template system." not in page  # Oscar's help
+    assert "{{ user.get_full_name }}" not in page and 'name="preview_order_number"' not in page
+    assert ("These fields are Jinja2 templates, rendered by the invoice add-on rather than by Django's "
+            "template system: {{ seller.company_name }} shows a value") in re.sub(r"</?code>", "", page)
+    listed = re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", page)
+    assert [name for name, _ in listed] == ["invoice", "payment_url", "seller"]
+    assert dict(listed)["payment_url"].startswith("The invoice's payment page")
+    statement = html.unescape(shop.get("/dashboard/comms/ORO_CUSTOMER_STATEMENT_TEMPLATE/").text())
+    assert re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>", statement) == [
+        "statement", "seller", "recipient_name"]
+
+
+def test_preview_is_in_the_shops_currency(shop: Shop) -> None:
+    from django.test import override_settings
+    _staff(shop)
+    fields = _form(shop, shop.get(EDITOR).text())
+    with override_settings(OSCAR_DEFAULT_CURRENCY="EUR"):
+        page = html.unescape(shop.post(EDITOR, {**fields, "show_preview": "1"}).text())
+    preview = page[page.index('id="email_preview"'):page.index("</table>", page.index('id="email_preview"'))]
+    assert "Total: €120.00" in preview and "$" not in preview
+
+
 def test_oscars_own_email_types_keep_djangos_check(shop: Shop) -> None:
     from oscar.core.loading import get_model
     get_model("communication", "CommunicationEventType").objects.create(
@@ -106,6 +131,7 @@ def test_oscars_own_email_types_keep_djangos_check(shop: Shop) -> None:
     url = "/dashboard/comms/ORDER_PLACED/"
     fields = _form(shop, shop.get(url).text())
     fields["email_subject_template"] = "Order {% if %}"
+    assert "These fields are rendered using Django's template system." in html.unescape(shop.get(url).text())
     page = html.unescape(shop.post(url, fields).text())
     assert "Unexpected end of expression in if tag" in page
     assert _stored("ORDER_PLACED").email_subject_template == "Order {{ order.number }}"

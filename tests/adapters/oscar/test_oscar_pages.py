@@ -170,3 +170,35 @@ def test_the_pages_trail_is_in_oscars_breadcrumb_bar_and_names_no_other_platform
     crumbs = _breadcrumbs(account)
     assert crumbs[:3] == ["Home", "Account", "Invoices"] and shop.data.posted.display_number in crumbs[-1]
     assert "Account / Invoices" not in account
+
+
+def test_the_payment_hand_over_page_lets_oscars_layout_scripts_run(shop: Shop) -> None:
+    """The hand-over page's strict Content-Security-Policy allows the inline scripts of Oscar's
+    layout around it (jQuery's fallback, ``oscar.init()``) by their hashes, and no others."""
+    import base64
+    import hashlib
+    import re
+
+    from oro_invoices.integration.hosted_page import method as oropay
+    for key, value in {"oro_invoices.payments_enabled": True, "oro_invoices.payment_method": "oropay",
+                       "oro_invoices.storefront_base_url": "http://shop.test",
+                       oropay.MERCHANT_ID: "KitMerchant", oropay.SHARED_SECRET: "kit-secret",
+                       oropay.HPP_URL: "http://hpp.test/pay"}.items():
+        shop.data.settings.set(key, value)
+    shop.client.login_customer_user(shop.data.users["own"].id)
+    page = shop.get(shop.url("oro_invoices.storefront.payment", invoice_id=shop.data.posted.id)).text()
+    form = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form".*?</form>', page, re.S)
+    assert form, "the payment page has no payment form"
+    handover = shop.post(html.unescape(form.group(1)),
+                         dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', form.group(0))))
+    assert handover.status == 200 and 'action="http://hpp.test/pay"' in handover.text()
+    inline = [body for attributes, body in re.findall(r"<script\b([^>]*)>(.*?)</script>", handover.text(), re.S)
+              if "src=" not in attributes]
+    assert any("oscar.init()" in body for body in inline)  # Oscar's layout is around the page
+    policy = dict(d.strip().partition(" ")[::2] for d in handover.headers["Content-Security-Policy"].split(";"))
+    allowed = policy["script-src"].split()
+    for body in inline:
+        digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed, body
+    assert allowed[0] == "'self'" and "'unsafe-inline'" not in allowed
+    assert len(allowed) == 1 + len(set(inline))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from oro_invoices.services.mail.checking import check_template, render_sample
+from oro_invoices.services.mail.checking import check_template, render_sample, sample_context
 from oro_invoices.services.mail.render import EmailTemplateError, default_names, load_default
 
 
@@ -50,3 +50,13 @@ def test_a_failing_expression_and_an_unsafe_one_are_caught() -> None:
     assert "tried something that is not allowed" in errors["text"]
     with pytest.raises(EmailTemplateError):
         render_sample("invoice_notification_template", "{{ invoice.total_amount / 0 }}", "", "")
+
+
+@pytest.mark.parametrize("name", default_names())
+def test_the_sample_shows_every_amount_in_the_currency_asked_for(name: str) -> None:
+    source = load_default(name)
+    assert source is not None
+    rendered = render_sample(name, source.subject, source.text, source.html,
+                             context=sample_context(currency="EUR"))
+    assert "€" in rendered.text and "€" in rendered.html
+    assert "$" not in rendered.text and "$" not in rendered.html

@@ -1,5 +1,5 @@
-"""Template tags the overridden Oscar templates use: the order page's Invoices tab and the
-account menu's Invoices entry."""
+"""Template tags the overridden Oscar templates use: the order page's Invoices tab and its
+payment event types, and the account menu's Invoices entry."""
 from __future__ import annotations
 
 import logging
@@ -11,7 +11,9 @@ from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
 from oro_invoices.adapters.config_store import ScopeContext
+from oro_invoices.adapters.oscar.payments import ADDON_EVENT_TYPES
 from oro_invoices.adapters.oscar.runtime import runtime
+from oro_invoices.adapters.oscar.tables import AppNotMigrated
 from oro_invoices.adapters.oscar.web import base_request
 from oro_invoices.web.current import bind_request
 
@@ -51,6 +53,8 @@ def _order_tabs(request: HttpRequest, order: Any) -> list[dict[str, Any]]:
                 shown.append({"key": tab.key.replace(".", "-"), "label": tab.label,
                               "content": mark_safe(resp.text())})
         return shown
+    except AppNotMigrated:  # logged: no tab until the app's migrations have run
+        return []
     except Exception:  # the order page must still show when the add-on fails
         log.exception("the invoice tabs of order %s could not be shown", getattr(order, "pk", None))
         return []
@@ -70,6 +74,8 @@ def oro_invoices_account_entries(context: Any) -> SafeString:
                 return mark_safe("")
             entries = found.host.storefront.visible_account_entries(found.host.scope_of(user))
             links = [(found.host.urls.url_for(e.endpoint), e.label) for e in entries]
+    except AppNotMigrated:  # logged: no entry until the app's migrations have run
+        return mark_safe("")
     except Exception:
         log.exception("the account menu's invoice entries could not be shown")
         return mark_safe("")
@@ -77,3 +83,10 @@ def oro_invoices_account_entries(context: Any) -> SafeString:
     return format_html_join(
         "", '<li class="nav-item"><a class="nav-link{}" href="{}">{}</a></li>',
         ((" active" if path.startswith(url) else "", url, label) for url, label in links))
+
+
+@register.simple_tag
+def oro_invoices_manual_payment_event_types(event_types: Any) -> list[Any]:
+    """The payment event types staff may record by hand on the order page: all but the add-on's
+    ("Invoice payment", "Invoice refund"), which it writes itself when an invoice is paid."""
+    return [t for t in event_types or () if getattr(t, "name", None) not in ADDON_EVENT_TYPES]

@@ -1,0 +1,87 @@
+"""What a shop set up wrongly is told: Django's system checks, and Oscar's pages while the app's
+migrations have not run."""
+from __future__ import annotations
+
+import html
+import io
+import logging
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.test import override_settings
+from support.oscar_shop import Shop
+
+from oro_invoices.adapters.identity import PERMISSIONS
+
+MIGRATE = "python manage.py migrate oro_invoices_oscar"
+
+
+def test_manage_py_check_refuses_a_shop_without_djangos_csrf_middleware(shop: Shop) -> None:
+    out = io.StringIO()
+    call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
+    without = [m for m in settings.MIDDLEWARE if m != "django.middleware.csrf.CsrfViewMiddleware"]
+    with override_settings(MIDDLEWARE=without), pytest.raises(SystemCheckError) as caught:
+        call_command("check")
+    said = str(caught.value)
+    assert "oro_invoices_oscar.E001" in said
+    assert "oro-invoices needs Django's CSRF middleware" in said and "refused as expired" in said
+    assert "HINT: Add 'django.middleware.csrf.CsrfViewMiddleware' to MIDDLEWARE" in said
+
+
+def _unmigrate() -> None:
+    """The shop as it is before ``manage.py migrate oro_invoices_oscar``: no tables, no records."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.recorder import MigrationRecorder
+
+    from oro_invoices.adapters.oscar.runtime import activate
+    with connection.schema_editor() as editor:
+        for model in apps.get_app_config("oro_invoices_oscar").get_models():
+            if model._meta.managed:
+                editor.delete_model(model)
+    MigrationRecorder(connection).migration_qs.filter(app="oro_invoices_oscar").delete()
+    activate(None)  # the next request starts the add-on again
+
+
+def test_manage_py_check_names_the_unapplied_migrations_and_the_command(shop: Shop) -> None:
+    _unmigrate()
+    err = io.StringIO()
+    call_command("check", "--database", "default", stderr=err)
+    said = err.getvalue()
+    assert "oro_invoices_oscar.W001" in said
+    assert "Database 'default' lacks the migrations 0001_initial, 0002_" in said
+    assert f"HINT: Run `{MIGRATE}`: until its tables exist" in said
+
+
+def test_without_the_apps_tables_oscars_pages_answer_and_say_to_migrate(
+        shop: Shop, caplog: pytest.LogCaptureFixture) -> None:
+    shop.client.login_admin(PERMISSIONS)
+    _unmigrate()
+    caplog.set_level(logging.WARNING, "oro_invoices.oscar")
+    dashboard = shop.get("/dashboard/")
+    order = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/")
+    assert (dashboard.status, order.status) == (200, 200)
+    assert 'href="/dashboard/invoices"' not in dashboard.text()
+    assert 'href="/dashboard/invoice-settings"' not in dashboard.text()
+    assert "data-oro-tab" not in order.text()
+    assert f"until `{MIGRATE}` has run" in caplog.text
+    grid = shop.get(shop.url("oro_invoices.admin.index"))
+    assert grid.status == 503
+    assert html.unescape(grid.text()) == ("The invoice tables are missing from the shop's database: "
+                                          f"run {MIGRATE}.")
+    assert shop.get("/dashboard/invoice-settings").status == 503
+
+    call_command("migrate", "oro_invoices_oscar", verbosity=0)
+    from oro_invoices.adapters.oscar.runtime import activate, runtime
+    from oro_invoices.integration import profile
+    profile.install(shop.host)  # what the add-on does when it first runs (INSTALL)
+    shop.data.settings.set("oro_invoices.enabled", True)
+    try:
+        assert 'href="/dashboard/invoices"' in shop.get("/dashboard/").text()
+        assert shop.get(shop.url("oro_invoices.admin.index")).status == 200
+    finally:
+        runtime().addon.close()
+        activate(None)
