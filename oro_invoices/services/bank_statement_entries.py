@@ -9,12 +9,12 @@ reading a value: digits are ASCII digits only, a day is ``YYYY-MM-DD``, and an a
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
 from oro_invoices.domain.limits import parse_day
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text
+from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, round_money, too_many_decimals
 
 #: The most payments taken from one statement file.
 MAX_ENTRIES = 2_000
@@ -54,12 +54,19 @@ class StatementFile:
     problems: list[Message] = field(default_factory=list)
 
     def take(self, entry: StatementEntry) -> bool:
-        """Keep ``entry``, unless its currency is no three-letter code or its reference or payer is
-        longer than ``REFERENCE_MAX`` (said with where it is, in every layout as in the CSV's);
-        False (and said) once ``MAX_ENTRIES`` are kept: the reader stops."""
+        """Keep ``entry``, unless its currency is no three-letter code (one in small letters is read
+        in capitals), its amount has more decimals than its currency has (never rounded: the bank
+        wrote something else) or its reference or payer is longer than ``REFERENCE_MAX`` (said with
+        where it is, in every layout as in the CSV's); False (and said) once ``MAX_ENTRIES`` are
+        kept: the reader stops."""
         if not (len(entry.currency) == 3 and entry.currency.isascii() and entry.currency.isalpha()):
             self.problems.append(Message("%(where)s: currency %(value)s is not a three-letter code.",
                                          where=entry.where, value=repr(entry.currency[:40])))
+            return True
+        entry = replace(entry, currency=entry.currency.upper())
+        if round_money(entry.amount, entry.currency) != entry.amount:
+            self.problems.append(Message("%(where)s: amount %(value)s: %(problem)s", where=entry.where,
+                                         value=format(entry.amount, "f"), problem=too_many_decimals(entry.currency)))
             return True
         too_long = [name for name, text in (("reference", entry.reference), ("payer", entry.payer))
                     if len(text) > REFERENCE_MAX]

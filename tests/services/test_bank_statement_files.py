@@ -314,3 +314,15 @@ def test_a_camt_payer_longer_than_a_payment_holds_is_said_not_kept():
     read = read_statement("s.xml", example.replace(b"<Nm>Acme Industries AG</Nm>", b"<Nm>" + b"x" * 300 + b"</Nm>", 1))
     assert "entry 1: payer is longer than 255 characters." in read.problems
     assert all(len(entry.payer) <= 255 for entry in read.entries)
+
+
+def test_an_amount_with_more_decimals_than_its_currency_is_said_not_rounded():
+    csv = (b"date,amount,currency,reference\n2026-12-01,1000.50,JPY,SAK-1\n2026-12-01,100.005,EUR,INV-2\n"
+           b"2026-12-01,1000.00,JPY,SAK-3\n2026-12-01,25.5,eur,INV-4\n")
+    read = read_statement("s.csv", csv)
+    assert read.problems == ["line 2: amount 1000.50: JPY amounts have no decimals.",
+                             "line 3: amount 100.005: EUR amounts have at most 2 decimals."]
+    assert [(e.amount, e.currency, e.reference) for e in read.entries] == [
+        (Decimal("1000.00"), "JPY", "SAK-3"), (Decimal("25.5"), "EUR", "INV-4")]
+    in_camt = read_statement("s.xml", camt(entry("12.345")))
+    assert in_camt.entries == [] and in_camt.problems[0].endswith("amount 12.345: EUR amounts have at most 2 decimals.")
