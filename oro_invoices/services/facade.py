@@ -361,12 +361,15 @@ class InvoiceService:
         ``organization_id``: the caller's organization (an order of another one does not exist for
         it). ``invoice_date``: today (UTC) when not given; ``due_date``: none when not given.
         ``lines``: only these order lines (position from 1 → quantity to invoice, at most what
-        was ordered), for invoicing an order in parts. ``invoice_again``: create it even though the
-        order's invoices already come to its total.
+        was ordered), for invoicing an order in parts (``order_invoicing.invoiced_lines`` says
+        what remains of each). ``invoice_again``: create it even though the order's invoices
+        already come to its total.
 
         :raises NotFound: the host has no such order (in ``organization_id``), or there is no host.
         :raises ValidationError: the order has no lines or no customer; ``lines`` names a line it
-            does not have or more than was ordered; the payload fails ``create``'s checks.
+            does not have, or a quantity that is no decimal number, not above 0, with more than 6
+            decimals or above what was ordered (``order_invoicing.line_problem``), or no line; the
+            payload fails ``create``'s checks.
         :raises AlreadyInvoiced: (a ``Conflict``) the order's invoices, drafts included, net of their
             credit notes, already come to its total; it names them.
         """

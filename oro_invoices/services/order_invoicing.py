@@ -4,6 +4,8 @@
 the payload before creating it); ``OrderInvoicing.create`` reads the order through the host,
 refuses what cannot be invoiced and creates the draft through ``Lifecycle.create``, so the
 payload passes the same validation and tenancy checks as any other invoice.
+``OrderInvoicing.invoiced_lines`` says how much of each order line the order's invoices
+invoice already, for a form that invoices the rest.
 """
 from __future__ import annotations
 
@@ -17,25 +19,28 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, fields, validate
 from marshmallow import ValidationError as MmValidationError
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from oro_invoices.adapters.commerce import OrderLine, OrderSnapshot
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, compute_lines
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import is_decimal_text
+from oro_invoices.domain.money import is_decimal_text, not_a_decimal
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.posting import date_problems
+from oro_invoices.persistence.models import Invoice, InvoiceLineRow
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ServiceContext, current_batch
 from oro_invoices.services.lifecycle import Lifecycle
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.reads import Reads
-from oro_invoices.services.schemas import DecimalString, validation_error
+from oro_invoices.services.schemas import DecimalString, decimal_places, validation_error
 
 #: Line position (1 = the order's first line) → the quantity to invoice of it.
 LineQuantities = Mapping[int, Decimal | str]
+#: At most this many decimals in a quantity to invoice, as in any invoice line's quantity.
+QUANTITY_PLACES = 6
 
 
 def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.date | None = None,
@@ -75,29 +80,51 @@ def order_payload(order: OrderSnapshot, *, invoice_date: dt.date, due_date: dt.d
 
 def check_lines(order: OrderSnapshot, lines: LineQuantities | None) -> None:
     """:raises ValidationError: on ``lines``, for a position the order does not have, a quantity
-    that is no decimal number, not above zero or above what was ordered, or no line at all."""
+    that is no decimal number, not above zero, with more than ``QUANTITY_PLACES`` decimals or
+    above what was ordered (``line_problem``), or no line at all (``nothing_chosen``)."""
     if lines is None:
         return
     problems: list[tuple[str, str]] = []
     if not lines:
-        problems.append(("lines", Message("Choose at least one line of order %(order)s to invoice.",
-                                          order=order.identifier)))
+        problems.append(("lines", nothing_chosen(order)))
     for position, quantity in sorted(lines.items()):
         if not 1 <= position <= len(order.lines):
             problems.append(("lines", Message("Order %(order)s has no line %(line)s: its lines are 1 to %(count)s.",
                                               order=order.identifier, line=position, count=len(order.lines))))
             continue
-        value = _decimal(quantity)
-        ordered = order.lines[position - 1].quantity
-        if value is None or value <= 0:
-            problems.append(("lines", Message("Line %(line)s of order %(order)s: give a quantity above 0.",
-                                              line=position, order=order.identifier)))
-        elif value > ordered:
-            problems.append(("lines", Message("Line %(line)s of order %(order)s: at most %(ordered)s can be "
-                                              "invoiced, as many as were ordered.", line=position,
-                                              order=order.identifier, ordered=ordered)))
+        problem = line_problem(order, position, quantity)
+        if problem is not None:
+            problems.append(("lines", problem))
     if problems:
         raise ValidationError(problems)
+
+
+def line_problem(order: OrderSnapshot, position: int, quantity: Decimal | str) -> Message | None:
+    """What is wrong with invoicing ``quantity`` of the line at ``position`` (from 1, one the
+    order has) of ``order``: no decimal number, not above zero, more decimals than
+    ``QUANTITY_PLACES`` or more than was ordered; None when nothing is. ``create_from_order``
+    and the order page's Create Invoice form say each problem in these words (the API's request
+    schema refuses text that is no number, or too many decimals, before)."""
+    value = _decimal(quantity)
+    ordered = order.lines[position - 1].quantity
+    if value is None:
+        return Message("Line %(line)s of order %(order)s: %(problem)s", line=position, order=order.identifier,
+                       problem=not_a_decimal(quantity))
+    if value <= 0:
+        return Message("Line %(line)s of order %(order)s: give a quantity above 0.",
+                       line=position, order=order.identifier)
+    if decimal_places(value) > QUANTITY_PLACES:
+        return Message("Line %(line)s of order %(order)s: give a quantity with at most %(places)s decimals.",
+                       line=position, order=order.identifier, places=QUANTITY_PLACES)
+    if value > ordered:
+        return Message("Line %(line)s of order %(order)s: at most %(ordered)s can be invoiced, as many as were "
+                       "ordered.", line=position, order=order.identifier, ordered=ordered)
+    return None
+
+
+def nothing_chosen(order: OrderSnapshot) -> Message:
+    """What invoicing none of ``order``'s lines is told."""
+    return Message("Choose at least one line of order %(order)s to invoice.", order=order.identifier)
 
 
 def order_total(order: OrderSnapshot) -> Decimal:
@@ -125,6 +152,25 @@ class Coverage:
 
     invoices: tuple[DocumentRef, ...]
     covered: Decimal
+
+
+@dataclass(frozen=True)
+class InvoicedLine:
+    """One line of an order (``position`` from 1) and the quantity of it its invoices invoice
+    (``OrderInvoicing.invoiced_lines``)."""
+
+    position: int
+    line: OrderLine
+    invoiced: Decimal
+
+    @property
+    def ordered(self) -> Decimal:
+        return self.line.quantity
+
+    @property
+    def remaining(self) -> Decimal:
+        """What is still to invoice of the line (0 once its invoices come to what was ordered)."""
+        return max(self.line.quantity - self.invoiced, Decimal(0))
 
 
 class OrderInvoicing:
@@ -158,13 +204,56 @@ class OrderInvoicing:
         voided or credited in full), and what they come to net of their credit notes."""
         found: list[DocumentRef] = []
         covered = Decimal(0)
-        for row in self._invoices_of(order):
-            net = row.total_amount - row.amount_credited
-            if row.currency == order.currency and net > 0:
-                found.append(DocumentRef(row.id, row.invoice_number, row.invoice_date, row.document_type,
-                                         row.external_id))
-                covered += net
+        for row in self._counted(order):
+            found.append(DocumentRef(row.id, row.invoice_number, row.invoice_date, row.document_type,
+                                     row.external_id))
+            covered += row.total_amount - row.amount_credited
         return Coverage(tuple(found), covered)
+
+    def invoiced_lines(self, order: OrderSnapshot) -> tuple[InvoicedLine, ...]:
+        """Each of ``order``'s lines with the quantity of it its invoices invoice: those that
+        count for ``coverage`` (drafts too), each line's quantity net of what their posted
+        credit notes took back of it.
+
+        An invoice line counts for the order line it was made from: the one with its SKU,
+        description, unit, unit price and tax rate (a line changed on its draft, or added to
+        it, counts for none). Order lines alike in all of these share what their invoices
+        invoice, the first ones up to what was ordered of them. An amount a credit note took
+        back per tax rate, rather than a quantity of a line, takes back no quantity.
+        """
+        invoice_ids = [row.id for row in self._counted(order)]
+        net: dict[tuple[Any, ...], Decimal] = {}
+        if invoice_ids:
+            with self.ctx.db.session() as s:
+                rows: list[Any] = []
+                credited: dict[int, Decimal] = {}
+                for chunk in _chunks(invoice_ids):
+                    rows += s.execute(select(InvoiceLineRow.id, InvoiceLineRow.sku, InvoiceLineRow.description,
+                                             InvoiceLineRow.unit, InvoiceLineRow.unit_price, InvoiceLineRow.tax_rate,
+                                             InvoiceLineRow.quantity)
+                                      .where(InvoiceLineRow.invoice_id.in_(chunk))).all()
+                    taken = s.execute(select(InvoiceLineRow.credited_line_id, InvoiceLineRow.quantity)
+                                      .join(Invoice, Invoice.id == InvoiceLineRow.invoice_id)
+                                      .where(Invoice.credited_invoice_id.in_(chunk), Invoice.status == "posted",
+                                             InvoiceLineRow.credited_line_id.is_not(None))).all()
+                    for line_id, quantity in taken:
+                        if line_id is not None:
+                            credited[line_id] = credited.get(line_id, Decimal(0)) + quantity
+            for line_id, sku, description, unit, unit_price, tax_rate, quantity in rows:
+                key = _line_key(sku, description, unit, unit_price, tax_rate)
+                net[key] = net.get(key, Decimal(0)) + max(quantity - credited.get(line_id, Decimal(0)), Decimal(0))
+        alike: dict[tuple[Any, ...], list[int]] = {}
+        for position, line in enumerate(order.lines, start=1):
+            alike.setdefault(_line_key(line.sku, line.description, line.unit, line.unit_price, line.tax_rate),
+                             []).append(position)
+        invoiced: dict[int, Decimal] = {}
+        for key, positions in alike.items():
+            left = net.get(key, Decimal(0))
+            for position in positions:
+                share = left if position == positions[-1] else min(left, order.lines[position - 1].quantity)
+                invoiced[position], left = share, left - share
+        return tuple(InvoicedLine(position, line, invoiced[position])
+                     for position, line in enumerate(order.lines, start=1))
 
     def create(self, order_id: int, *, actor: str, organization_id: int | None = None,
                invoice_date: dt.date | None = None, due_date: dt.date | None = None,
@@ -198,6 +287,12 @@ class OrderInvoicing:
                     raise AlreadyInvoiced(order, coverage.invoices, coverage.covered, total)
             return self.lifecycle.create(payload, actor=actor)
 
+    def _counted(self, order: OrderSnapshot) -> Iterator[Any]:
+        """The rows of the order's invoices that count as invoicing it (``coverage``)."""
+        for row in self._invoices_of(order):
+            if row.currency == order.currency and row.total_amount - row.amount_credited > 0:
+                yield row
+
     def _invoices_of(self, order: OrderSnapshot) -> Iterator[Any]:
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id, document_type="invoice")
         cursor: str | None = None
@@ -207,6 +302,16 @@ class OrderInvoicing:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+
+def _line_key(sku: str, description: str, unit: str, unit_price: Decimal, tax_rate: Decimal) -> tuple[Any, ...]:
+    """What an invoice line made from an order line keeps of it (``_line``): which line it is."""
+    return (sku or "", description, unit or "", Decimal(unit_price), Decimal(tax_rate))
+
+
+def _chunks(ids: list[int], size: int = 500) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
 
 
 def _one_at_a_time(session: Session, order: OrderSnapshot) -> None:

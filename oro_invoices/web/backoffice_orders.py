@@ -1,23 +1,30 @@
 """The order view page's Invoices tab: the order's invoices, and Create Invoice.
 
 The tab is a fragment the host shows on its order page (``PageMount.fragment``). Its Create
-Invoice form (invoice date, due date) makes a draft of the order (``create_from_order``) and
-opens it; it is offered to admins with the ``oro_invoices.import`` permission, who create
-invoices. A refused form is answered with the tab again, saying why: when the order is invoiced
-in full already, it names the invoices and offers Create Another Invoice.
+Invoice form lists the order's lines, each with what was ordered, what the order's invoices
+invoice of it already (``OrderInvoicing.invoiced_lines``) and the quantity to invoice (at first
+what remains), and takes the invoice date and due date. It makes a draft of the quantities
+chosen (``create_from_order``; a line at 0 or left empty is left out; a form without quantities,
+as the tab sent before it had them, invoices the whole order) and opens it; it is offered to
+admins with the ``oro_invoices.import`` permission, who create invoices. A refused form is
+answered with the tab again, keeping what was typed and saying why: a quantity's problem beside
+it, in the service's words; when the order is invoiced in full already, it names the invoices and
+offers Create Another Invoice.
 """
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 from oro_invoices.adapters.commerce import OrderSnapshot
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, parse_id
+from oro_invoices.domain.money import is_decimal_text
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
-from oro_invoices.services.order_invoicing import AlreadyInvoiced
+from oro_invoices.services.order_invoicing import AlreadyInvoiced, line_problem, nothing_chosen
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -26,6 +33,8 @@ from oro_invoices.web.http import Request, Response
 #: Who may create an invoice of an order (as over the API and the Import page).
 CREATE_PERMISSION = "oro_invoices.import"
 TEMPLATE = "admin/order_tab.html"
+#: The form field of the quantity to invoice of the order line at a position (from 1).
+QUANTITY_FIELD = "qty_{position}"
 
 
 class OrderInvoices:
@@ -46,37 +55,71 @@ class OrderInvoices:
         return self._render(req, order)
 
     def create_invoice(self, req: Request) -> Response:
-        """Create a draft invoice of the order and open it; a refused form: the tab, saying why."""
+        """Create a draft invoice of the quantities chosen and open it; a refused form: the tab,
+        keeping what was typed and saying why (nothing is written)."""
         self.pages.check(req, CREATE_PERMISSION)
         order = self._order(req)
         fields = {name: (req.form.get(name) or "").strip() for name in ("invoice_date", "due_date")}
         again = req.form.get("invoice_again") == "1"
+        typed = {position: req.form.get(QUANTITY_FIELD.format(position=position)) or ""
+                 for position in range(1, len(order.lines) + 1)
+                 if QUANTITY_FIELD.format(position=position) in req.form}
         invoice_date, due_date = parse_day(fields["invoice_date"]), parse_day(fields["due_date"])
         wrong = [name for name in ("invoice_date", "due_date") if fields[name] and parse_day(fields[name]) is None]
+        problems: list[str] = []
+        invalid: list[str] = []
         if wrong:
-            error = " ".join(_("%(value)s is not a date (YYYY-MM-DD).", value=f"“{fields[name]}”") for name in wrong)
-            return self._render(req, order, fields=fields, error=error, again=again, status=422, invalid=wrong)
-        if invoice_date is None or due_date is None:
-            error = _("Give the invoice date and the due date: a posted invoice needs both.")
-            return self._render(req, order, fields=fields, error=error, again=again, status=422,
-                                invalid=[name for name in ("invoice_date", "due_date") if not fields[name]])
+            problems.append(" ".join(_("%(value)s is not a date (YYYY-MM-DD).", value=f"“{fields[name]}”")
+                                     for name in wrong))
+            invalid = wrong
+        elif invoice_date is None or due_date is None:
+            problems.append(_("Give the invoice date and the due date: a posted invoice needs both."))
+            invalid = [name for name in ("invoice_date", "due_date") if not fields[name]]
+        lines, errors = self._lines(req, order, typed) if typed else (None, {})
+        if errors:
+            problems.append(_("No invoice was created. Correct the quantities marked below."))
+        if problems:
+            return self._render(req, order, fields=fields, typed=typed, again=again, error=" ".join(problems),
+                                status=422, invalid=invalid, errors=errors)
         try:
             doc = self.ctx.service.create_from_order(order.id, actor=actor_of(req),
                                                      organization_id=order.organization_id,
-                                                     invoice_date=invoice_date, due_date=due_date,
+                                                     invoice_date=invoice_date, due_date=due_date, lines=lines,
                                                      invoice_again=again)
         except AlreadyInvoiced as exc:
-            return self._render(req, order, fields=fields, error=_(exc.message), again=True, status=409)
+            return self._render(req, order, fields=fields, typed=typed, again=True, error=_(exc.message),
+                                status=409)
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
             if status >= 500:
                 raise
             invalid = [f for f, _m in exc.errors if f in fields] if isinstance(exc, ValidationError) else []
-            return self._render(req, order, fields=fields, error=message, again=again, status=status,
-                                invalid=invalid)
+            return self._render(req, order, fields=fields, typed=typed, again=again, error=message,
+                                status=status, invalid=invalid)
         flash = _("Draft invoice %(number)s was created from order %(order)s. Check it, then post it.",
                   number=doc.display_number, order=order.identifier)
         return Response.redirect(self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc.id), flashes=[("success", flash)])
+
+    def _lines(self, req: Request, order: OrderSnapshot,
+               typed: dict[int, str]) -> tuple[dict[int, Decimal], dict[str, str]]:
+        """The quantities typed (in the page's number format) as ``create_from_order``'s
+        ``lines``, those at 0 or left empty left out; and each refused one's problem, in the
+        service's words, under its field (under ``lines`` when none is chosen)."""
+        formatter = self.ctx.page_formatter(req)
+        lines: dict[int, Decimal] = {}
+        errors: dict[str, str] = {}
+        for position, text in typed.items():
+            plain = formatter.typed_number(text.strip()) if text.strip() else "0"
+            if is_decimal_text(plain) and Decimal(plain) == 0:
+                continue
+            problem = line_problem(order, position, plain if is_decimal_text(plain) else text.strip())
+            if problem is not None:
+                errors[QUANTITY_FIELD.format(position=position)] = _(problem)
+            else:
+                lines[position] = Decimal(plain)
+        if not lines and not errors:
+            errors["lines"] = _(nothing_chosen(order))
+        return lines, errors
 
     def _order(self, req: Request) -> OrderSnapshot:
         order_id = parse_id(req.path_params.get("order_id"))
@@ -87,8 +130,10 @@ class OrderInvoices:
         return order
 
     def _render(self, req: Request, order: OrderSnapshot, *, fields: dict[str, str] | None = None,
-                error: str = "", again: bool = False, status: int = 200,
-                invalid: list[str] | None = None) -> Response:
+                error: str = "", again: bool = False, status: int = 200, invalid: list[str] | None = None,
+                typed: dict[int, str] | None = None, errors: dict[str, str] | None = None) -> Response:
+        """The tab; ``fields`` and ``typed`` (the quantities, by position): what the form sent
+        (a form sent without quantities asked for every line at what was ordered)."""
         flt = InvoiceFilter(order_id=order.id, organization_id=order.organization_id)
         page = self.ctx.service.list_invoices(flt, sort="-invoice_date", limit=100)
         names = self.pages.names()
@@ -96,9 +141,19 @@ class OrderInvoices:
         today = local_today(self.ctx.service.clock())
         values: dict[str, Any] = fields or {"invoice_date": today.isoformat(),
                                             "due_date": (today + dt.timedelta(days=30)).isoformat()}
+        can_create = req.can(CREATE_PERMISSION) and bool(order.lines)
+        lines = self.ctx.service.order_invoicing.invoiced_lines(order) if can_create else ()
+        if can_create:
+            formatter = self.ctx.page_formatter(req)
+            sent = req.method.upper() == "POST"
+            quantities = {QUANTITY_FIELD.format(position=line.position): (
+                (typed or {}).get(line.position, "") if typed else
+                formatter.field_number((line.ordered if sent else line.remaining).normalize()))
+                for line in lines}
+            values = {**values, **quantities}
         html = self.ctx.render(TEMPLATE, req, items=page.items, more=page.next_cursor is not None,
-                               order_id=order.id, order=order, names=names,
-                               can_create=req.can(CREATE_PERMISSION) and bool(order.lines),
+                               order_id=order.id, order=order, names=names, can_create=can_create,
+                               lines=lines, quantity_field=QUANTITY_FIELD, page={"errors": errors or {}},
                                fields=values, error=error, again=again, invalid=invalid or [],
                                order_url=self.ctx.order_url(order.id) if req.method.upper() == "POST" else None)
         return Response.html(html, status=status, title=_("Invoices"))

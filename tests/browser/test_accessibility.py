@@ -3,6 +3,7 @@ and the dialogs keep the keyboard inside them and give it back when they close."
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import pytest
@@ -121,6 +122,12 @@ def test_back_office_pages(page: Page, shop, axe, monkeypatch):
     page.get_by_role("button", name="Give Back Credit").click()
     expect(page.locator("#oi-pay-out-error")).to_contain_text("at most that can be given back")
     found += [f"give back credit refused: {line}" for line in blocking(audit(page, axe))]
+    # Create Invoice on the order tab refused: the quantity's problem beside its labelled field
+    page.goto(f"{base_url}/admin/orders/{order}?tab=oro_invoices.order_invoices")
+    page.get_by_role("textbox", name=re.compile(r"^Quantity to invoice of line 1: ")).fill("x")
+    page.get_by_role("button", name="Create Invoice", exact=True).click()
+    expect(page.locator("#f-error-qty_1")).to_contain_text("is not a decimal number")
+    found += [f"create invoice refused: {line}" for line in blocking(audit(page, axe))]
     # a bank statement's payments matched to invoices
     page.goto(f"{view}/bank-statement")
     found += [f"bank statement form: {line}" for line in blocking(audit(page, axe))]

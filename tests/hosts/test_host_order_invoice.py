@@ -1,16 +1,20 @@
 """Create Invoice on the order page's Invoices tab of the reference shop: a draft of the order,
-opened with a flash; refusals said on the tab; only for admins who create invoices."""
+or of the quantities chosen of its lines, opened with a flash; refusals said on the tab, a
+quantity's beside its field; only for admins who create invoices."""
 from __future__ import annotations
 
 import re
 from decimal import Decimal
 
+import pytest
 from support.admins import admin_with
 
 from oro_invoices.adapters.commerce import OrderLine
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 
 TAB = "?tab=oro_invoices.order_invoices"
+TWO_LINES = (OrderLine("Pallet jack", Decimal("2"), Decimal("310.00"), Decimal("0.19"), "PJ-2", "piece"),
+             OrderLine("Shrink wrap", Decimal("5"), Decimal("12.50"), Decimal("0.19"), "SW-5", "box"))
 
 
 def admin(shop) -> ShopClient:
@@ -129,3 +133,155 @@ def alert(resp) -> str:
                       resp.get_data(as_text=True), re.S)
     assert found, resp.get_data(as_text=True)[:500]
     return text_of(found.group(1))
+
+
+def rows(html: str) -> list[list[str]]:
+    """The Create Invoice form's lines as the admin reads them: #, SKU, description, ordered,
+    already invoiced, and the quantity to invoice as its field holds it."""
+    table = re.search(r'<table class="oi-table oi-table--cards" id="oi-order-lines">(.*?)</table>', html, re.S)
+    assert table, html[:500]
+    found = []
+    for row in re.findall(r"<tr data-line.*?</tr>", table.group(1), re.S):
+        cells = [text_of(cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        value = re.search(r'<input[^>]*\bvalue="([^"]*)"', row)
+        found.append(cells[:5] + [value.group(1) if value else None])
+    return found
+
+
+def quantity_input(html: str, position: int) -> str:
+    found = re.search(rf'<input[^>]*name="qty_{position}"[^>]*>', html)
+    assert found, html[:500]
+    return found.group(0)
+
+
+def beside(html: str, field: str) -> str:
+    """What the form says beside ``field``."""
+    found = re.search(rf'<[a-z]+ class="oi-field__error[^"]*" id="f-error-{field}" data-oi-error="{field}">(.*?)</',
+                      html, re.S)
+    assert found, html[:500]
+    return text_of(found.group(1))
+
+
+def test_the_form_lists_the_orders_lines_with_what_is_left_to_invoice(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    tab = tab_of(client, order_id)
+    assert re.search(r'<table class="oi-table oi-table--cards" id="oi-order-lines">\s*<caption>Lines to invoice</caption>', tab)
+    assert "# SKU Description Ordered Already invoiced Quantity to invoice" in text_of(tab)
+    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "0 items", "2"],
+                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "5"]]
+    assert 'aria-label="Quantity to invoice of line 2: SW-5 Shrink wrap"' in quantity_input(tab, 2)
+    assert "aria-invalid" not in quantity_input(tab, 1)
+
+
+def test_a_partial_draft_has_exactly_the_quantities_chosen_and_the_tab_then_offers_the_rest(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    resp = create(client, order_id, qty_1="1", qty_2="0")
+    assert resp.status_code == 303
+    first = client.service.list_invoices({"order_id": order_id}).items[0]
+    page = text_of(client.get(resp.headers["Location"]).get_data(as_text=True))
+    assert f"Draft invoice Draft #{first.id} was created from order SO-2001. Check it, then post it." in page
+    assert [(l.sku, l.quantity) for l in client.service.get(first.id).lines] == [("PJ-2", Decimal("1"))]
+    assert client.service.get(first.id).total_amount == Decimal("368.90")              # 310.00 + 19 %
+    tab = tab_of(client, order_id)
+    assert rows(tab) == [["1", "PJ-2", "Pallet jack", "2 items", "1 item", "1"],
+                         ["2", "SW-5", "Shrink wrap", "5 boxes", "0 boxes", "5"]]
+    resp = create(client, order_id, qty_1="1", qty_2="")                                 # empty: left out too
+    assert resp.status_code == 303
+    resp = create(client, order_id, qty_1="0", qty_2="2.5")
+    assert resp.status_code == 303
+    third = client.service.get(int(resp.headers["Location"].rsplit("/", 1)[1]))
+    assert [(l.sku, l.quantity) for l in third.lines] == [("SW-5", Decimal("2.5"))]
+    assert rows(tab_of(client, order_id)) == [["1", "PJ-2", "Pallet jack", "2 items", "2 items", "0"],
+                                              ["2", "SW-5", "Shrink wrap", "5 boxes", "2.5 boxes", "2.5"]]
+    assert client.service.count_invoices({"order_id": order_id}) == 3
+
+
+def test_a_credit_note_gives_back_what_it_took_to_invoice(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    create(client, order_id, qty_1="2", qty_2="5")
+    doc = client.service.list_invoices({"order_id": order_id}).items[0]
+    posted = client.service.post(doc.id)
+    client.service.create_credit_note(posted.id, {"lines": [{"line": 2, "quantity": "3"}], "reason": "returned"},
+                                      actor="test")
+    assert rows(tab_of(client, order_id))[1] == ["2", "SW-5", "Shrink wrap", "5 boxes", "2 boxes", "3"]
+
+
+@pytest.mark.parametrize("typed, said", [
+    ("two", "Line 2 of order SO-2001: 'two' is not a decimal number: write it like 1,234.50."),
+    ("-1", "Line 2 of order SO-2001: give a quantity above 0."),
+    ("6", "Line 2 of order SO-2001: at most 5 can be invoiced, as many as were ordered."),
+    ("1.1234567", "Line 2 of order SO-2001: give a quantity with at most 6 decimals."),
+])
+def test_a_bad_quantity_is_refused_beside_its_field_and_nothing_is_written(shop, typed, said):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    resp = create(client, order_id, qty_1="1", qty_2=typed, invoice_date="2026-03-05")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and alert(resp) == "No invoice was created. Correct the quantities marked below."
+    assert beside(html, "qty_2") == said
+    assert f'value="{typed}"' in quantity_input(html, 2)
+    assert 'aria-invalid="true" aria-describedby="f-error-qty_2"' in quantity_input(html, 2)
+    assert 'value="1"' in quantity_input(html, 1) and "aria-invalid" not in quantity_input(html, 1)
+    assert 'value="2026-03-05"' in re.search(r'<input[^>]*id="oi-order-invoice-date"[^>]*>', html).group(0)
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+
+
+def test_no_line_chosen_is_refused_beside_the_lines(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    resp = create(client, order_id, qty_1="0", qty_2="")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and alert(resp) == "No invoice was created. Correct the quantities marked below."
+    assert beside(html, "lines") == "Choose at least one line of order SO-2001 to invoice."
+    for position in (1, 2):
+        assert 'aria-invalid="true" aria-describedby="f-error-lines"' in quantity_input(html, position)
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+    resp = create(client, order_id, qty_1="x", qty_2="0", due_date="")                 # said with the dates'
+    assert resp.status_code == 422 and alert(resp) == ("Give the invoice date and the due date: a posted invoice "
+                                                       "needs both. No invoice was created. Correct the quantities "
+                                                       "marked below.")
+    assert beside(resp.get_data(as_text=True), "qty_1").startswith("Line 1 of order SO-2001: 'x' is not")
+    assert client.service.count_invoices({"order_id": order_id}) == 0
+
+
+def test_quantities_are_read_and_written_in_the_pages_number_format(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    german = {"Accept-Language": "de-DE"}
+    tab = client.get(f"/admin/orders/{order_id}{TAB}", headers=german).get_data(as_text=True)
+    resp = client.client.post(f"/admin/invoices/orders/{order_id}/invoices", headers=german, data={
+        "invoice_date": "2026-03-02", "due_date": "2026-04-01", "csrf_token": form_token(tab),
+        "qty_1": "0", "qty_2": "1,5"})
+    assert resp.status_code == 303
+    doc = client.service.list_invoices({"order_id": order_id}).items[0]
+    assert [(l.sku, l.quantity) for l in client.service.get(doc.id).lines] == [("SW-5", Decimal("1.5"))]
+    tab = client.get(f"/admin/orders/{order_id}{TAB}", headers=german).get_data(as_text=True)
+    assert 'value="3,5"' in quantity_input(tab, 2)
+    resp = client.client.post(f"/admin/invoices/orders/{order_id}/invoices", headers=german, data={
+        "invoice_date": "2026-03-02", "due_date": "2026-04-01", "csrf_token": form_token(tab),
+        "qty_1": "0", "qty_2": "1,000.50"})
+    said = beside(resp.get_data(as_text=True), "qty_2")
+    assert resp.status_code == 422 and said.startswith("Line 2 of order SO-2001: '1,000.50' ")
+    assert said.endswith(" 1.234,50.") and "19.99" not in said
+    assert client.service.count_invoices({"order_id": order_id}) == 1
+
+
+def test_lines_invoiced_in_full_are_offered_at_0_and_invoicing_more_asks_first(shop):
+    client = admin(shop)
+    order_id = new_order(shop, lines=TWO_LINES)
+    create(client, order_id, qty_1="2", qty_2="5")
+    tab = tab_of(client, order_id)
+    assert [row[4:] for row in rows(tab)] == [["2 items", "0"], ["5 boxes", "0"]]
+    resp = create(client, order_id, qty_1="1", qty_2="0")
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 409 and alert(resp).startswith("Order SO-2001 is invoiced in full already")
+    assert "Create Another Invoice" in text_of(html) and 'value="1"' in quantity_input(html, 1)
+    resp = client.client.post(f"/admin/invoices/orders/{order_id}/invoices", data={
+        "invoice_date": "2026-03-02", "due_date": "2026-04-01", "invoice_again": "1", "qty_1": "1", "qty_2": "0",
+        "csrf_token": form_token(html)})
+    assert resp.status_code == 303
+    again = client.service.get(int(resp.headers["Location"].rsplit("/", 1)[1]))
+    assert [(l.sku, l.quantity) for l in again.lines] == [("PJ-2", Decimal("1"))]
