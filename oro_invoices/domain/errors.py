@@ -121,6 +121,16 @@ class DatabaseNotMigrated(InvoiceError):
                          "(oro-invoices migrate).")
 
 
+class DatabaseBusy(InvoiceError):
+    """Another change held the database longer than this one could wait for it (SQLite's one
+    writer at a time, a PostgreSQL lock timeout): nothing of this one was written; ask again."""
+
+    default_message = N_("The invoices' database is busy with another change, and nothing of this one was "
+                         "written. Try again in a moment.")
+    #: Seconds a client should wait before asking again (the API's ``Retry-After``).
+    retry_after: ClassVar[int] = 5
+
+
 class StorageError(InvoiceError):
     """A stored document is missing, or does not match its recorded hash."""
 

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from oro_invoices.domain.errors import ConfigurationError, DatabaseNotMigrated
+from oro_invoices.domain.errors import ConfigurationError, DatabaseBusy, DatabaseNotMigrated
 from oro_invoices.persistence import postgresql_statistics
 from oro_invoices.persistence.sqlite_statistics import analyze_stale, keep_statistics
 
@@ -108,6 +108,10 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+#: How long a SQLite statement waits for another connection's write before ``DatabaseBusy``.
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Own the transaction start so writers can take the lock up front (BEGIN IMMEDIATE)."""
 
@@ -118,7 +122,7 @@ def _sqlite_setup(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys = ON")
         # REPLACE conflict resolution then fires DELETE triggers (the freeze guards).
         cur.execute("PRAGMA recursive_triggers = ON")
-        cur.execute("PRAGMA busy_timeout = 30000")
+        cur.execute(f"PRAGMA busy_timeout = {int(SQLITE_BUSY_TIMEOUT_MS)}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
@@ -190,10 +194,20 @@ def pool_options(options: Mapping[str, Any]) -> dict[str, Any]:
 _MISSING_TABLE = re.compile(r'no such table: (oro_invoice\w*)|relation "(oro_invoice\w*)" does not exist')
 
 
+#: How SQLite (its busy timeout passed) and PostgreSQL (``lock_timeout``, ``NOWAIT``) say that
+#: another change held what a statement waited for.
+_BUSY = re.compile(r"database is locked|database table is locked|canceling statement due to lock timeout"
+                   r"|could not obtain lock")
+
+
 def _missing_tables(context: ExceptionContext) -> None:
     """A statement on one of the add-on's tables that does not exist: say that the database has
-    not been migrated and how to do it, rather than the driver's words."""
-    found = _MISSING_TABLE.search(str(context.original_exception))
+    not been migrated and how to do it, rather than the driver's words. A statement that waited
+    in vain for another change: ``DatabaseBusy`` (a 503 to try again, never a 500)."""
+    said = str(context.original_exception)
+    if _BUSY.search(said):
+        raise DatabaseBusy() from context.original_exception
+    found = _MISSING_TABLE.search(said)
     if found is None:
         return
     table = found.group(1) or found.group(2)

@@ -44,6 +44,9 @@ DOCUMENT_FIELDS = frozenset({
     "order_id", "order_identifier", "bill_to", "ship_to", "lines", "external_payment_url",
     "delivery_date", "delivery_period_start", "delivery_period_end", "buyer",
 })
+#: An invoice of more lines has its PDF rendered right after its posting commits, not inside it
+#: (``Lifecycle.post``): laying out hundreds of lines takes seconds while the lock is held.
+RENDER_AFTER_COMMIT_LINES = 100
 INVOICE_PREFIX = "oro_invoices.number_prefix"
 CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
 PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email",
@@ -233,7 +236,11 @@ class Lifecycle:
         """Post a draft: assign its number, freeze it, extend the chain, make its PDF.
 
         All or nothing: the number, the chain link and the PDF record are written in one
-        transaction; when any of them fails, the invoice stays a draft and nothing changes.
+        transaction; when any of them fails, the invoice stays a draft and nothing changes. An
+        invoice of more than ``RENDER_AFTER_COMMIT_LINES`` lines is the exception: its PDF takes
+        long to lay out, and the posting transaction holds the database's write lock (SQLite's
+        for every writer), so it is rendered right after the posting commits, in this call; should
+        that fail, the invoice is posted with its PDF pending (``ensure_pdf``, ``complete-pdfs``).
         ``pdf``: the invoice's own PDF (an imported invoice), stored instead of a rendered one.
         ``defer_pdf``: post without rendering the PDF; it is pending until ``ensure_pdf``.
         ``einvoice_xml``: as ``create`` takes it (a draft an e-invoice is imported onto).
@@ -242,6 +249,7 @@ class Lifecycle:
         if einvoice_xml is not None and pdf is not None:
             raise ValidationError([("einvoice_xml", "Only a posted invoice without a PDF of its own is "
                                                     "imported from e-invoice XML.")])
+        after_commit = False
         with self.ctx.translate_errors():
             with self.ctx.write() as s:
                 inv = self.ctx.load(s, invoice_id, lock=True)
@@ -251,7 +259,10 @@ class Lifecycle:
                     self._check_parties({k: getattr(inv, k) for k in TENANCY_FIELDS})
                     if einvoice_xml is not None:
                         self.documents.einvoicing.keep_source(s, inv, einvoice_xml)
-                    self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf,
+                    after_commit = (not defer_pdf and pdf is None and einvoice_xml is None
+                                    and not self.ctx.jobs.background and len(inv.lines) > RENDER_AFTER_COMMIT_LINES
+                                    and self.ctx.storage is not None and self.ctx.renderer is not None)
+                    self._post_locked(s, inv, actor, pdf=pdf, defer_pdf=defer_pdf or after_commit,
                                       einvoice_kept=einvoice_xml is not None)
                 doc = views.document(inv, state, s.get(InvoiceDocumentRow, inv.id),
                                      **self.ctx.references(s, inv))
@@ -259,10 +270,22 @@ class Lifecycle:
             self.documents.submit_posting_pdf(doc)
             if einvoice_xml is not None and not defer_pdf and not self.ctx.jobs.background:
                 doc = self._imported_pdf(doc, actor)
+            if after_commit:
+                doc = self._pdf_after_commit(doc, actor)
             self.ctx.hook("invoice_posted", invoice=doc, actor=actor)
         return doc
 
     # ---- helpers ------------------------------------------------------------------------
+
+    def _pdf_after_commit(self, doc: InvoiceDocument, actor: str) -> InvoiceDocument:
+        """``doc``, posted a moment ago, with the PDF rendered now (no lock held while it is laid
+        out); as posted, its PDF pending, when that fails (logged)."""
+        try:
+            return self.documents.ensure_pdf(doc.id, actor=actor)
+        except Exception:
+            log.exception("The PDF of invoice %s, posted with %s lines, could not be made after its posting; "
+                          "it is pending (oro-invoices complete-pdfs makes it).", doc.display_number, len(doc.lines))
+            return self.reads.get(doc.id)
 
     def _change_document(self, s: Session, inv: Invoice, data: dict[str, Any], doc_fields: list[str],
                          actor: str) -> None:

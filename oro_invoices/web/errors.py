@@ -82,6 +82,7 @@ STATUSES: dict[type[BaseException], int] = {
     errors.NoPdfStorage: 409,
     errors.StorageError: 500,
     errors.DatabaseNotMigrated: 503,
+    errors.DatabaseBusy: 503,
     errors.PdfFailed: 500,
     errors.UsageError: 500,
     errors.ConfigurationError: 400,
@@ -123,6 +124,6 @@ def headers_for(exc: BaseException) -> dict[str, str]:
         return {"WWW-Authenticate": challenge + (', error="invalid_token"' if exc.invalid_token else "")}
     if isinstance(exc, MethodNotAllowed):
         return {"Allow": ", ".join(exc.allowed)}
-    if isinstance(exc, errors.PdfPending):
+    if isinstance(exc, errors.PdfPending | errors.DatabaseBusy):
         return {"Retry-After": str(exc.retry_after)}
     return {}

@@ -16,7 +16,7 @@ from oro_invoices.domain import errors
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.errors import CsrfRejected, LoginRequired, status_for
+from oro_invoices.web.errors import CsrfRejected, LoginRequired, headers_for, status_for
 from oro_invoices.web.http import Request, Response
 
 log = logging.getLogger("oro_invoices.web")
@@ -46,7 +46,7 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
 TITLES = {400: N_("Request not accepted"), 401: N_("Please log in"), 403: N_("Access denied"),
           404: N_("Page not found"), 405: N_("Request not accepted"), 409: N_("Not possible"),
           422: N_("Please check your input"),
-          500: N_("Something went wrong")}
+          500: N_("Something went wrong"), 503: N_("Please try again")}
 
 
 def friendly(exc: BaseException) -> tuple[int, str]:
@@ -65,6 +65,9 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         log.error("storage problem: %s", exc.message)
         return status, _("The invoice document could not be read from storage. "
                          "Please try again later or contact support.")
+    if isinstance(exc, errors.DatabaseBusy):
+        log.warning("a page waited in vain for the database: %s", exc.__cause__ or exc.message)
+        return status, _(exc.message)
     if isinstance(exc, errors.InvoiceError) and status < 500:
         return status, _(exc.message)  # a message of the catalogs in the page's language
     log.exception("unexpected error in an invoice page", exc_info=exc)
@@ -112,4 +115,7 @@ def error_response(ctx: WebContext, req: Request, exc: BaseException, *,
     except Exception:  # never fail while reporting a failure
         log.exception("error page failed")
         html = f"<h1>{_('Something went wrong')}</h1>"
-    return Response.html(html, status=status, title=title)
+    resp = Response.html(html, status=status, title=title)
+    if isinstance(exc, errors.DatabaseBusy):
+        resp.headers.update(headers_for(exc))
+    return resp

@@ -11,7 +11,7 @@ from support.payloads import invoice_payload
 
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.documents.storage import TEMP_PREFIX, LocalStorage
-from oro_invoices.domain.errors import ConfigurationError, PdfFailed
+from oro_invoices.domain.errors import ConfigurationError, DatabaseBusy, PdfFailed
 from oro_invoices.integration.config import load_schema
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.models import InvoiceDocumentRow, NumberSequence
@@ -217,3 +217,38 @@ def test_an_uploaded_pdf_is_chained_and_tampering_with_its_record_is_caught(db, 
     report = verify(db, storage, expects_pdf=lambda org, web: False)
     assert any(f"PDF record of invoice {posted.invoice_number} (id {posted.id}): content does not match" in p
                for p in report.problems), report.problems
+
+
+def test_a_long_invoices_pdf_is_laid_out_after_its_posting_commits_not_under_its_lock(tmp_path, storage, monkeypatch):
+    """Other writers are not held up while hundreds of lines are laid out (SQLite has one writer)."""
+    from oro_invoices.persistence import engine
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.persistence.migrate import upgrade
+    from oro_invoices.services.lifecycle import RENDER_AFTER_COMMIT_LINES
+    monkeypatch.setattr(engine, "SQLITE_BUSY_TIMEOUT_MS", 200)
+    db = Database(f"sqlite:///{tmp_path / 'long.db'}")
+    upgrade(db)
+    svc = InvoiceService(db, storage=storage, renderer=BytesRenderer(),
+                         plugins=get_plugin_manager(load_entrypoints=False))
+    other = svc.create(invoice_payload(external_id="OTHER"))
+    noted = []
+
+    class WritingRenderer(BytesRenderer):
+        def render(self, invoice, **kwargs):
+            svc.add_note(other.id, f"while {invoice.invoice_number} is laid out", actor="colleague")
+            noted.append(invoice.invoice_number)
+            return super().render(invoice, **kwargs)
+
+    svc.context.renderer = WritingRenderer()
+    line = {"description": "Bolt", "quantity": "1", "unit_price": "0.10", "tax_rate": "0.19"}
+    long = svc.create(invoice_payload(lines=[line] * (RENDER_AFTER_COMMIT_LINES + 1), external_id="LONG"))
+    posted = svc.post(long.id, actor="admin")
+    assert posted.is_posted and posted.pdf is not None and noted == [posted.invoice_number]
+    assert storage.read(posted.pdf.sha256) == f"%PDF-1.7 invoice {posted.invoice_number}".encode()
+    assert [n.body for n in svc.notes(other.id)] == [f"while {posted.invoice_number} is laid out"]
+    assert verify(db).ok
+    short = svc.create(invoice_payload(external_id="SHORT"))
+    with pytest.raises(DatabaseBusy):                # a short one is still laid out under its lock
+        svc.post(short.id, actor="admin")
+    assert not svc.get(short.id).is_posted
+    db.dispose()
