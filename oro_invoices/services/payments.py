@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
@@ -243,7 +244,15 @@ class Payments:
             return None
         if existing.invoice_id != invoice_id:
             raise Conflict(Message("That provider reference belongs to another invoice."))
-        return views.transaction(existing)
+        view = views.transaction(existing)
+        if isinstance(data.get("amount"), Decimal) and data["amount"] != view.amount:
+            # not the same event again: another amount under a reference recorded before
+            raise Conflict(Message("A %(action)s with provider reference %(reference)s is recorded already, of "
+                                   "%(recorded)s; this one says %(amount)s. Give the new transaction a reference of "
+                                   "its own.", action=existing.action, reference=existing.provider_reference,
+                                   recorded=Amount(view.amount, existing.currency),
+                                   amount=Amount(data["amount"], existing.currency)))
+        return view
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
                              actor: str = "system") -> InvoiceDocument:
