@@ -169,7 +169,7 @@ def sort_columns(key: str) -> tuple[Any, Any]:
 def parse_sort(sort: str) -> tuple[str, bool]:
     """``"-invoice_date"`` → ("invoice_date", descending=True)."""
     desc = sort.startswith("-")
-    key = sort.lstrip("-+")
+    key = sort[1:] if sort[:1] in ("-", "+") else sort       # one sign at most: "--id" is no sort
     if key not in _SORTS:
         raise ValidationError([("sort", Message("Cannot sort by %(key)s; use one of %(keys)s.", key=repr(key),
                                                 keys=", ".join(SORT_KEYS)))])

@@ -55,6 +55,8 @@ def test_sorts_by_customer_user_email_and_website(api, invoices):
     ({"currency": "EUR", "total_min": "1e3"}, "total_min", "Must be a decimal amount"),
     ({"website_id": "main"}, "website_id", "positive integer"),
     ({"customer_user_id": "0"}, "customer_user_id", "positive integer"),
+    ({"sort": "--id"}, "sort", "Cannot sort by '-id'"),
+    ({"sort": "+-total_amount"}, "sort", "Cannot sort by '-total_amount'"),
 ])
 def test_bad_values_are_422_naming_the_parameter(api, query, field, message):
     resp = api.get("/api/invoices", query=query)
