@@ -120,6 +120,18 @@ class DecimalString(fields.Field[Decimal]):
         return None if value is None else format(value, "f")
 
 
+class JsonBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` only: not the texts and numbers marshmallow's ``Boolean`` also
+    reads as one ("yes", "on", 1), as every other boolean of the API is read."""
+
+    default_error_messages = {"invalid": "Must be true or false."}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
+
 def strict_identifier(value: str) -> None:
     """A marshmallow validator: numbers and external ids are compared exactly, so they may
     not start or end with whitespace nor contain control or invisible characters."""
@@ -406,7 +418,7 @@ class PaymentInputSchema(Schema):
     action = fields.String(required=True, validate=validate.OneOf(
         ["charge", "authorize", "capture", "refund", "cancel", "invoice"]))
     amount = DecimalString(required=True, typed=True, positive=True)   # above 0: ``Payments.record``
-    successful = fields.Boolean(load_default=True)
+    successful = JsonBoolean(load_default=True)
     provider_reference = fields.String(allow_none=True, validate=[validate.Length(max=255),
                                                                   strict_identifier])
     parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_INT64))
@@ -442,7 +454,7 @@ class CreditNoteInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    full = fields.Boolean(load_default=False)
+    full = JsonBoolean(load_default=False)
     lines = fields.List(fields.Nested(CreditLineSchema), load_default=list,
                         validate=validate.Length(max=MAX_LINES))
     amounts = fields.List(fields.Nested(CreditAmountSchema), load_default=list,

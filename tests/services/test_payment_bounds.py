@@ -135,3 +135,11 @@ def test_a_parent_must_be_a_transaction_of_this_invoice_that_the_action_acts_on(
     captured = service.record_payment(invoice.id, {"method": "card", "action": "capture", "amount": "11.90",
                                                    "parent_id": held.id}, actor="erp")
     assert captured.parent_id == held.id
+
+
+def test_successful_is_true_or_false_only(service, invoice):
+    with pytest.raises(ValidationError) as err:
+        service.record_payment(invoice.id, {"method": "card", "action": "charge", "amount": "1.00",
+                                            "successful": "yes"}, actor="erp")
+    assert dict(err.value.errors) == {"successful": "Must be true or false."}
+    assert service.transactions(invoice.id) == []

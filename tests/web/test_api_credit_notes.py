@@ -61,6 +61,10 @@ def test_over_crediting_is_a_422_naming_the_line(api):
     assert assert_error_shape(resp)[0]["field"] == "full"
     resp = api.post(f"/api/invoices/{inv['id']}/credit-notes", {"full": "yes please"})
     assert resp.status_code == 422
+    for like_true in ("yes", "true", 1):                       # JSON true or false only
+        resp = api.post(f"/api/invoices/{inv['id']}/credit-notes", {"full": like_true})
+        assert resp.status_code == 422 and assert_error_shape(resp)[0] == {"field": "full",
+                                                                          "message": "Must be true or false."}
     assert api.get(f"/api/invoices/{inv['id']}/credit-notes").get_json()["data"] == []
 
 
