@@ -89,6 +89,10 @@ def _unquoted(text: str) -> str:
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
 #: The longest number typed that is read in the locale's way (longer ones only as plain numbers).
 _TYPED_MAX = 200
+#: The full-width digits, signs and separators a Japanese (or Chinese) keyboard types, as the
+#: ASCII ones a number is read from: "１，０００" is 1,000.
+_FULL_WIDTH = str.maketrans({**{chr(0xFF10 + d): str(d) for d in range(10)},
+                             "\uff0c": ",", "\uff0e": ".", "\uff0d": "-", "\uff0b": "+", "\u3000": " "})
 
 
 @functools.lru_cache(maxsize=64)
@@ -189,8 +193,8 @@ class Formatter:
         German "12,50" and "1.234,50" give "12.50" and "1234.50" (spaces are ignored). Where the
         locale does not read it, the plain form ("12.50") is taken; anything else comes back as
         typed, for the check that refuses it to quote."""
-        # Swiss grouping is typed with either apostrophe
-        compact = re.sub(r"[\s\u00a0\u202f]", "", text).replace("\u2019", "'")
+        # Swiss grouping is typed with either apostrophe; a Japanese keyboard's digits are full-width
+        compact = re.sub(r"[\s\u00a0\u202f]", "", text.translate(_FULL_WIDTH)).replace("\u2019", "'")
         if len(compact) <= _TYPED_MAX and self._typed.fullmatch(compact):
             try:
                 # babel writes the number back to check its grouping: with room for all its digits,

@@ -193,6 +193,9 @@ def test_the_date_of_a_moment_is_its_day_in_the_configured_zone():
     ("fr_FR", "1\u202f234,5", "1234.5"), ("fr_FR", "1 234,5", "1234.5"), ("fr_FR", "12.5", "12.5"),
     ("en_US", "1,234.50", "1234.50"), ("en_US", " 7 ", "7"), ("ja_JP", "1,500", "1500"),
     ("de_CH", "1’234.50", "1234.50"),
+    # what a Japanese keyboard types: full-width digits and separators
+    ("ja_JP", "１０００", "1000"), ("ja_JP", "３，０００", "3000"), ("ja_JP", "１２．５", "12.5"), ("ja_JP", "　７　", "7"),
+    ("en_US", "²", "²"),                    # a superscript is no digit
     # no number in this locale: back as typed, for the check that refuses it to quote
     ("en_US", "12,50", "12,50"), ("de_DE", "12,5,0", "12,5,0"), ("de_DE", "1e5", "1e5"), ("de_DE", "abc", "abc"),
 ])
