@@ -341,4 +341,9 @@ class SettingsForm:
 def _parse(field_type: str, raw: str | None) -> Any:
     if field_type == "bool":
         return {"1": True, "0": False}.get(raw or "", raw)
+    if field_type == "decimal" and raw:
+        # as every amount typed on the add-on's pages: in the page's number format ("12,50" in German)
+        from oro_invoices.formatting.formatter import Formatter
+        from oro_invoices.i18n import current_language
+        return Formatter(current_language()).typed_number(raw)
     return raw if raw is not None else ""

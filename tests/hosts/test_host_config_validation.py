@@ -3,6 +3,7 @@ nothing, and "Use default" never silently discarding an edit."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 from support.config_form import form_values, save
@@ -219,3 +220,15 @@ def test_a_global_setting_sent_for_an_organization_is_refused_saying_where_it_is
     assert f"{label} cannot be set at this scope (only at: Global). Nothing was saved." in text
     assert "Configuration saved." not in text
     assert stored_everywhere(shop) == before
+
+
+@pytest.mark.parametrize("language, typed", [("de", "12,50"), ("ja", "１２．５０"), ("en", "12.50")])
+def test_a_minimum_partial_payment_is_typed_in_the_pages_number_format(shop, admin, language, typed):
+    key = "oro_invoices.partial_payment_minimum"
+    html = admin.get(ORG1, headers={"Accept-Language": language}).get_data(as_text=True)
+    data = form_values(html)
+    data.update({key: typed, "csrf_token": form_token(html.split('id="h-config-form"')[1])})
+    data.pop(f"{key}.use_default", None)
+    resp = admin.client.post(ORG1, data=data, headers={"Accept-Language": language})
+    assert resp.status_code == 302, error_next_to(resp.get_data(as_text=True), key)
+    assert Decimal(str(settings(shop).stored(key, "organization", 1))) == Decimal("12.50")
