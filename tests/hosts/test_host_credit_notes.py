@@ -54,6 +54,9 @@ def test_create_a_partial_credit_note_from_the_view_page(admin):
     assert f'id="oi-credited-invoice" href="/admin/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
     assert "Create Credit Note</a>" not in cn_page and ">Void</a>" not in cn_page
     assert "Due Date" not in text_of(cn_page) and "Due Date" in text_of(page)   # nothing falls due
+    general = text_of(cn_page.split('id="oi-general"')[1].split("</section>")[0])
+    assert f"Credit Note Number {note.invoice_number}" in general and "Credit Note Date" in general
+    assert "Invoice Number" not in general and "set by external system" not in general
     # the grid: a document type column and filter
     grid = admin.get("/admin/invoices?document_type=credit_note").get_data(as_text=True)
     ids = re.findall(r'<tr data-invoice-id="(\d+)">', grid)
