@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import BinaryIO
 
 from sqlalchemy.exc import IntegrityError
@@ -36,7 +37,7 @@ from oro_invoices.domain.errors import (
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo
 from oro_invoices.domain.limits import parse_id
-from oro_invoices.domain.messages import N_, Message
+from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.i18n import translate
 from oro_invoices.integration.plugins import flatten, merge_dicts
 from oro_invoices.persistence import activity, chain, numbering
@@ -436,13 +437,16 @@ def pdf_summary(source: str, size: int) -> Message:
     return Message("PDF %(source)s (%(size)s)", source=source, size=size_label(size))
 
 
-def size_label(size: int) -> str:
-    """A file size as people read it: ``812 bytes``, ``15.3 KB``, ``2.1 MB``."""
+def size_label(size: int) -> Message:
+    """A file size as people read it, in the reader's number format: ``812 bytes``, ``15.3 KB``
+    (``15,3 KB`` in German), ``2.1 MB``."""
     if size < 1024:
-        return f"{size} bytes"
+        return Message("%(count)s bytes", count=size)
     if size < 1024 * 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size / (1024 * 1024):.1f} MB"
+        written = f"{size / 1024:.1f}"
+        return Message("%(size)s KB", size=Number(Decimal(written), written))
+    written = f"{size / (1024 * 1024):.1f}"
+    return Message("%(size)s MB", size=Number(Decimal(written), written))
 
 
 def check_pdf_bytes(data: bytes) -> None:

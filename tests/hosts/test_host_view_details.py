@@ -245,3 +245,13 @@ def test_changed_fields_are_named_in_words(admin):
     activity = activity_of(admin.get(f"/admin/invoices/{inv}").get_data(as_text=True))
     assert "Changed due date and external ID" in activity or "Changed external ID and due date" in activity
     assert "due_date" not in activity and "external_id" not in activity
+
+
+def test_the_pdfs_size_in_the_activity_is_written_in_the_readers_number_format(admin):
+    posted = invoice_id(admin, "ERP-SO-1003-3")
+    size = admin.service.get(posted).pdf.size
+    german = activity_of(admin.get(f"/admin/invoices/{posted}", headers={"Accept-Language": "de"})
+                         .get_data(as_text=True))
+    assert f"PDF erstellt ({size / 1024:.1f} KB)".replace(".", ",") in german
+    english = activity_of(admin.get(f"/admin/invoices/{posted}").get_data(as_text=True))
+    assert f"PDF generated ({size / 1024:.1f} KB)" in english
