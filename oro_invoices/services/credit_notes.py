@@ -749,7 +749,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
             errors.append((f"amounts[{index}].amount",
                            Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; %(asked)s "
                                    "asked.", rate=percent_of(rate), limit=Amount(left.rates[rate], inv.currency),
-                                   asked=amount)))
+                                   asked=Amount(amount, inv.currency))))
             continue
         lines.append(_amount_line(rate, amount, language))
         ids.append(None)

@@ -85,7 +85,7 @@ def test_over_crediting_is_refused_naming_the_line_and_the_limit(service):
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.07", "amount": "150.01"}]})
     assert _errors(excinfo)["amounts[0].amount"] == (
-        "At 7 % tax at most 150.00 USD (net) remain creditable; 150.01 asked.")
+        "At 7 % tax at most 150.00 USD (net) remain creditable; 150.01 USD asked.")
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.2", "amount": "1"}]})
     assert "no line taxed at 20 %; its rates: 7 %, 19 %" in _errors(excinfo)["amounts[0].tax_rate"]
