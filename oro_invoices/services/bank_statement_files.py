@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
 from xml.parsers import expat
 
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import Message, PluralMessage
 from oro_invoices.services.bank_statement_bai2 import is_bai2, read_bai2
 from oro_invoices.services.bank_statement_entries import (
     MAX_ENTRIES,
@@ -194,9 +194,10 @@ def _read_csv(data: bytes) -> StatementFile:
     header = [h.strip().lower() for h in _next_row(rows, 1) or []]
     missing = [name for name in CSV_HEADER[:4] if name not in header]
     if missing:
-        raise UnreadableStatement(Message("The CSV file's first line must name the columns %(columns)s; "
-                                          "%(missing)s is missing.", columns=", ".join(CSV_HEADER),
-                                          missing=", ".join(missing)))
+        raise UnreadableStatement(PluralMessage(
+            "The CSV file's first line must name the columns %(columns)s; %(missing)s is missing.",
+            "The CSV file's first line must name the columns %(columns)s; %(missing)s are missing.",
+            len(missing), columns=", ".join(CSV_HEADER), missing=", ".join(missing)))
     column = {name: header.index(name) for name in CSV_HEADER if name in header}
     out = StatementFile()
     line = 1

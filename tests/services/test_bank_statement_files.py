@@ -112,7 +112,9 @@ def test_csv_rows_with_problems_are_named_by_line_and_the_others_read():
 @pytest.mark.parametrize("data, said", [
     (b"", "The file is empty."),
     (b"when,how much\n1,2\n", "The CSV file's first line must name the columns date, amount, currency, reference, "
-                              "payer; date, amount, currency, reference is missing."),
+                              "payer; date, amount, currency, reference are missing."),
+    (b"date,amount,currency\n1,2,3\n", "The CSV file's first line must name the columns date, amount, currency, "
+                                        "reference, payer; reference is missing."),
     (b"<Document><Other/></Document>", "The XML is no CAMT bank statement (BkToCstmrStmt), notification "
                                       "(BkToCstmrDbtCdtNtfctn) or account report (BkToCstmrAcctRpt)."),
     (b"<Document><BkToCstmrStmt>", "The file is not well-formed XML"),
