@@ -466,6 +466,13 @@ def _cmd_deliver_events(args: argparse.Namespace) -> int:
             raise ConfigurationError(
                 "deliver-events needs the host whose settings list the webhook endpoints and "
                 f"their secrets: give --host NAME or set ${HOST_ENV}.")
+        waiting = addon.events.due_count()
+        if waiting and not addon.events.endpoints_anywhere():
+            # a host without the shop's settings would mark every event failed for good
+            raise ConfigurationError(
+                f"{waiting} event(s) wait for delivery, but the settings of host {addon.host.name!r} list no "
+                "webhook endpoint in any scope; nothing was sent or marked. Give the shop's own host "
+                f"(--host NAME or ${HOST_ENV}), whose settings hold the endpoints.")
         while True:
             report = addon.events.deliver_pending(limit=args.limit)
             if report.claimed or not args.every:

@@ -187,6 +187,16 @@ class EventDelivery:
         return EventDeliveryReport(claimed=counts["claimed"], delivered=counts["delivered"],
                                    retrying=counts["retrying"], failed=counts["failed"])
 
+    def endpoints_anywhere(self) -> bool:
+        """Whether any scope of the host's settings lists a webhook endpoint."""
+        return any(parse_endpoints(value) for value in self.ctx.setting_values(ENDPOINTS_SETTING))
+
+    def due_count(self, now: dt.datetime | None = None) -> int:
+        """How many events are due for delivery now."""
+        with self.ctx.db.session() as s:
+            return int(s.execute(select(func.count()).select_from(OutgoingEvent)
+                                 .where(self._due(now or self.ctx.clock()))).scalar_one())
+
     def next_retry_at(self) -> dt.datetime | None:
         """When the earliest event waiting for a retry is due (None when none waits)."""
         e = OutgoingEvent

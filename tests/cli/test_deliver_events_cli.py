@@ -102,6 +102,16 @@ def test_without_a_host_it_refuses_to_run(sqlite_db, host, capsys):
     assert receiver.requests == [] and statuses(sqlite_db) == ["pending"]  # nothing given up
 
 
+def test_a_host_whose_settings_list_no_endpoint_sends_and_marks_nothing(sqlite_db, host, capsys):
+    with Receiver() as receiver:
+        paid_partially(sqlite_db, host, receiver.url)
+        assert main(["deliver-events", "--db", sqlite_db.url], host=MemoryHost()) == 2    # not the shop's host
+    err = capsys.readouterr().err
+    assert err.startswith("error: 1 event(s) wait for delivery, but the settings of host 'memory' list no webhook "
+                          "endpoint in any scope; nothing was sent or marked.")
+    assert receiver.requests == [] and statuses(sqlite_db) == ["pending"]
+
+
 @pytest.mark.parametrize("args,message", [
     (["--limit", "0"], "argument --limit: 0 is too small: must be at least 1"),
     (["--limit", "many"], "argument --limit: 'many' is not a whole number"),
