@@ -170,3 +170,25 @@ def test_back_office_header_on_a_phone_keeps_the_user_and_log_out_on_one_line(pa
     assert lines == [1, 1]                        # "Alex Admin" and "Log out" are not broken
     assert outside_viewport(page, ".h-top a, .h-top button, #h-current-user") == []
     assert page_overflow(page) <= 0
+
+
+def test_long_german_labels_and_unbroken_notes_stay_in_their_column(page: Page, shop, tmp_path):
+    base_url, app, info = shop
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin_login(page, base_url)
+    service = app.extensions["oro_invoices"].service
+    invoice_id = service.find_id(external_id="ERP-SO-1003-3")
+    service.add_note(invoice_id, "Ü" * 3000, actor="admin")
+    page.set_extra_http_headers({"Accept-Language": "de"})
+    page.goto(f"{base_url}/admin/invoices/{invoice_id}")
+    page.screenshot(path=tmp_path / "view-de-1280.png", full_page=True)
+    overlaps = page.evaluate("""() => Array.from(document.querySelectorAll('.oi-dl dt')).filter(dt => {
+        const dd = dt.nextElementSibling; if (!dd) return false;
+        const a = dt.getBoundingClientRect(), b = dd.getBoundingClientRect();
+        return a.right > b.left + 0.5 && a.top < b.bottom && b.top < a.bottom; }).map(dt => dt.textContent)""")
+    assert overlaps == []
+    assert page_overflow(page) <= 0
+    sticking_out = page.evaluate("""() => Array.from(document.querySelectorAll('.oi-notes li, .oi-timeline li'))
+        .filter(li => { const card = li.closest('.oi-card').getBoundingClientRect(),
+                        r = li.getBoundingClientRect(); return r.right > card.right + 0.5; }).length""")
+    assert sticking_out == 0
