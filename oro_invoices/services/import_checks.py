@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.messages import Message
 from oro_invoices.domain.posting import YearRange, posting_problems
 from oro_invoices.services.import_einvoices import match_customer, seller_problems, totals_problems
 from oro_invoices.services.import_reading import Problem, Record
@@ -87,10 +88,10 @@ class Checker:
             problems += [problem_at(record, f, m) for f, m in exc.errors]
         if org is None:
             problems.append(Problem(record.location, "organization_id",
-                                    "Give --organization or an organization_id in every record."))
+                                    Message("Give --organization or an organization_id in every record.")))
         elif self.organization_id is not None and org != self.organization_id:
             problems.append(Problem(record.location, "organization_id",
-                                    f"This import is for organization {self.organization_id}."))
+                                    Message("This import is for organization %(id)s.", id=self.organization_id)))
         if self.loaded is not None and record.einvoice is not None:
             problems += totals_problems(record, self.loaded)
         split = len(problems)
@@ -123,12 +124,12 @@ class Checker:
     def _identity_problems(self, record: Record, payload: dict[str, Any], org: Any) -> list[Problem]:
         ext = payload.get("external_id")
         if not ext:
-            return [Problem(record.location, "external_id", "Imported invoices need an external_id.")]
+            return [Problem(record.location, "external_id", Message("Imported invoices need an external_id."))]
         first = self.seen.first(repr((org, str(ext))), record.location)
         if first is not None:
             return [Problem(record.location, "external_id",
-                            f"Repeats the invoice of {first} (in a CSV, the rows of one "
-                            "invoice must be next to each other).")]
+                            Message("Repeats the invoice of %(first)s (in a CSV, the rows of one invoice must be "
+                                    "next to each other).", first=first))]
         return []
 
 
@@ -156,11 +157,11 @@ def _pdf_problems(record: Record, payload: dict[str, Any]) -> list[Problem]:
         with record.pdf_path.open("rb") as fh:
             head = fh.read(5)
     except (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError):  # zip: damaged, encrypted
-        return [Problem(record.location, "pdf_file", f"{record.pdf_path} cannot be read.")]
+        return [Problem(record.location, "pdf_file", Message("%(path)s cannot be read.", path=str(record.pdf_path)))]
     if head != b"%PDF-":
-        return [Problem(record.location, "pdf_file", f"{record.pdf_path} is not a PDF.")]
+        return [Problem(record.location, "pdf_file", Message("%(path)s is not a PDF.", path=str(record.pdf_path)))]
     if payload.get("status") != "posted":
-        return [Problem(record.location, "pdf_file", "Only a posted invoice can have a PDF.")]
+        return [Problem(record.location, "pdf_file", Message("Only a posted invoice can have a PDF."))]
     return []
 
 

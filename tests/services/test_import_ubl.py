@@ -132,7 +132,8 @@ def test_an_empty_ubl_invoice_lists_what_it_lacks(target, tmp_path):
     problems, _ = import_files(target, tmp_path, ("empty.xml", empty))
     assert {(f, m) for _, f, m in problems} >= {
         ("BT-1", "The invoice number (cbc:ID) is missing."),
-        ("BT-3", "Document type — cannot be imported; only commercial invoices (380) and credit notes (381) can."),
+        ("BT-3", "The document names no document type (BT-3); only commercial invoices (380) and credit notes (381) "
+                "can be imported."),
         ("BT-5", "The invoice currency (cbc:DocumentCurrencyCode) is missing."),
         ("BG-7", "The buyer (cac:AccountingCustomerParty) is missing.")}
 

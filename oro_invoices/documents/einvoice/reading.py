@@ -371,9 +371,7 @@ class _Reader(FieldReader):
                 if self.text(note, "ram:SubjectCode") == CREDIT_REASON_SUBJECT:
                     self.out.payload["credit_reason"] = self.text(note, "ram:Content")
         elif code != INVOICE_TYPE_CODE:
-            self.problem("BT-3", Message("Document type %(code)s cannot be imported; only commercial invoices "
-                                         "(%(invoice)s) and credit notes (%(credit_note)s) can.", code=code or "—",
-                                         invoice=INVOICE_TYPE_CODE, credit_note=CREDIT_NOTE_TYPE_CODE))
+            self.problem("BT-3", _document_type_problem(code))
 
     def _buyer(self) -> None:
         payload = self.out.payload
@@ -445,3 +443,14 @@ class _Reader(FieldReader):
         except ValueError:
             self.problem(term, Message("%(value)s (format %(format)s) is not a date in format 102 (YYYYMMDD).",
                                        value=repr(text), format=form))
+
+
+def _document_type_problem(code: str) -> Message:
+    """Why a document of type ``code`` (BT-3; empty: none given) is not imported."""
+    if not code:
+        return Message("The document names no document type (BT-3); only commercial invoices (%(invoice)s) and "
+                       "credit notes (%(credit_note)s) can be imported.", invoice=INVOICE_TYPE_CODE,
+                       credit_note=CREDIT_NOTE_TYPE_CODE)
+    return Message("Document type %(code)s cannot be imported; only commercial invoices (%(invoice)s) and credit "
+                   "notes (%(credit_note)s) can.", code=code, invoice=INVOICE_TYPE_CODE,
+                   credit_note=CREDIT_NOTE_TYPE_CODE)
