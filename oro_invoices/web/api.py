@@ -997,6 +997,15 @@ def _media_type(request: Request) -> str:
     return (request.header("content-type") or "").split(";", 1)[0].strip().lower()
 
 
+def _charset(request: Request) -> str:
+    """The ``charset`` parameter of the request's Content-Type, lowercase ("" without one)."""
+    for param in (request.header("content-type") or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"').lower()
+    return ""
+
+
 def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
@@ -1004,8 +1013,12 @@ def _reject_constant(name: str) -> NoReturn:
 def json_object(request: Request) -> dict[str, Any]:
     """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``."""
     media = _media_type(request)
-    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+    if media != "application/json":     # a JSON Patch or another +json document is no such object
         raise BadRequest("Send a JSON object with 'Content-Type: application/json'.", field="content-type")
+    charset = _charset(request)
+    if charset not in ("", "utf-8", "utf8"):
+        raise BadRequest(f"The body is read as UTF-8, as JSON is: send it so, not as {charset[:40]}.",
+                         field="content-type")
     if len(request.body) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
     try:

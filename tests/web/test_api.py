@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 from decimal import Decimal
 
 import pytest
@@ -370,6 +371,9 @@ def test_switched_off_invoices_answer_404_everywhere(api, settings):
     ("{}", "text/plain", 400),
     ("{}", None, 400),
     ("invoice_date=2026-01-01", "application/x-www-form-urlencoded", 400),
+    ('[{"op": "add", "path": "/notes", "value": "x"}]', "application/json-patch+json", 400),
+    ("{}", "application/vnd.api+json", 400),
+    ("{}", "application/json; charset=latin-1", 400),
 ])
 def test_malformed_bodies_answer_400(api, data, content_type, status):
     resp = api.request("POST", "/api/invoices", data=data, content_type=content_type)
@@ -447,3 +451,9 @@ def test_a_number_too_long_for_python_is_refused_in_plain_words(api):
     assert resp.status_code == 400
     assert assert_error_shape(resp)[0]["message"] == ('Numbers in the body must be at most 4300 digits; amounts are '
                                                       'decimal strings such as "19.99".')
+
+
+def test_json_in_utf_8_may_say_so(api):
+    resp = api.request("POST", "/api/invoices", data=json.dumps(api_payload()),
+                       content_type="application/json; charset=UTF-8")
+    assert resp.status_code == 201
