@@ -614,9 +614,12 @@ class InvoiceApi:
                 payments.append(row)
             elif share.error is not None:     # paid by someone else between the check and its turn
                 refused.append({"invoice_id": share.invoice_id, "message": share.error.message})
-        total = sum((share.amount for share in done.shares if share.transaction is not None), Decimal(0))
-        return Response.json({"currency": done.currency, "total": format(total, "f"), "payments": payments,
-                              "not_recorded": refused}, status=201)
+        recorded = [share.transaction for share in done.shares if share.transaction is not None]
+        # what was received: the shares and what one of them kept as the customer's credit
+        total = sum((t.amount for t in recorded), Decimal(0))
+        kept = sum((t.surplus or Decimal(0) for t in recorded), Decimal(0))
+        return Response.json({"currency": done.currency, "total": format(total, "f"), "kept_as_credit": format(kept, "f"),
+                              "payments": payments, "not_recorded": refused}, status=201)
 
     def reverse_payment(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
         """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the

@@ -81,6 +81,7 @@ def test_a_customers_credit_is_a_negative_offset_and_the_net_what_is_left(late_a
                                                        "amount": f"{over:.2f}", "keep_surplus": True,
                                                        "invoices": [{"id": paid["id"]}]})
     assert kept.status_code == 201, kept.get_json()
+    assert (kept.get_json()["total"], kept.get_json()["kept_as_credit"]) == (f"{over:.2f}", "80.00")   # as received
     [line] = late_api.get("/api/receivables/aging?sort=net").get_json()["customers"]
     assert (line["total_due"], line["credit"], line["net"]) == (
         late["total_amount"], "-80.00", f"{Decimal(late['total_amount']) - 80:.2f}")
