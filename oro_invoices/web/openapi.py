@@ -213,7 +213,10 @@ class RemittanceOut(Schema):
     """The payments a payment for several invoices was recorded as, one per invoice."""
 
     currency = fields.String()
-    total = DecimalString(metadata={"description": "The sum of the payments recorded."})
+    total = DecimalString(metadata={"description": "The sum of the payments recorded: the amount received, with "
+                                                   "what keep_surplus kept as the customer's credit."})
+    kept_as_credit = DecimalString(metadata={"description": "What of it was kept as the customer's credit "
+                                                            "(keep_surplus); 0.00 without."})
     payments = fields.List(fields.Nested(PaymentResultOut), metadata={
         "description": "One per invoice: the payment recorded by hand (its remittance names them all) and the "
                        "invoice after it."})
