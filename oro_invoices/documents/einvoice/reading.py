@@ -371,7 +371,7 @@ class _Reader(FieldReader):
                 if self.text(note, "ram:SubjectCode") == CREDIT_REASON_SUBJECT:
                     self.out.payload["credit_reason"] = self.text(note, "ram:Content")
         elif code != INVOICE_TYPE_CODE:
-            self.problem("BT-3", _document_type_problem(code))
+            self.problem("BT-3", document_type_problem(code))
 
     def _buyer(self) -> None:
         payload = self.out.payload
@@ -445,7 +445,7 @@ class _Reader(FieldReader):
                                        value=repr(text), format=form))
 
 
-def _document_type_problem(code: str) -> Message:
+def document_type_problem(code: str) -> Message:
     """Why a document of type ``code`` (BT-3; empty: none given) is not imported."""
     if not code:
         return Message("The document names no document type (BT-3); only commercial invoices (%(invoice)s) and "

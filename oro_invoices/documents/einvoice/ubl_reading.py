@@ -15,7 +15,7 @@ from typing import Any
 
 from lxml import etree
 
-from oro_invoices.documents.einvoice.reading import EInvoice, FieldReader
+from oro_invoices.documents.einvoice.reading import EInvoice, FieldReader, document_type_problem
 from oro_invoices.documents.einvoice.terms import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
 from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
 from oro_invoices.domain.messages import Message
@@ -90,7 +90,7 @@ class UblReader(FieldReader):
                     payload["credit_reason"] = text.removeprefix(subject).strip()
                     break
         elif code != INVOICE_TYPE_CODE:
-            self.problem("BT-3", _document_type_problem(code))
+            self.problem("BT-3", document_type_problem(code))
 
     def _buyer(self) -> None:
         payload = self.out.payload
@@ -185,13 +185,3 @@ class UblReader(FieldReader):
         except ValueError:
             self.problem(term, Message("%(value)s is not a date (YYYY-MM-DD).", value=repr(text)))
 
-
-def _document_type_problem(code: str) -> Message:
-    """Why a document of type ``code`` (BT-3; empty: none given) is not imported."""
-    if not code:
-        return Message("The document names no document type (BT-3); only commercial invoices (%(invoice)s) and "
-                       "credit notes (%(credit_note)s) can be imported.", invoice=INVOICE_TYPE_CODE,
-                       credit_note=CREDIT_NOTE_TYPE_CODE)
-    return Message("Document type %(code)s cannot be imported; only commercial invoices (%(invoice)s) and credit "
-                   "notes (%(credit_note)s) can.", code=code, invoice=INVOICE_TYPE_CODE,
-                   credit_note=CREDIT_NOTE_TYPE_CODE)
