@@ -31,7 +31,14 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import InternalStatus, InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, minor_units, parse_decimal, round_money, to_minor
+from oro_invoices.domain.money import (
+    AMOUNT_LIMIT,
+    from_minor,
+    parse_decimal,
+    round_money,
+    to_minor,
+    too_many_decimals,
+)
 from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
 from oro_invoices.integration.payment_methods import (
     AmountLimits,
@@ -414,8 +421,7 @@ def _minor_or_none(value: Decimal, currency: str) -> int | None:
     try:
         return to_minor(value, currency)
     except ValidationError:
-        raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
-                                                  currency=currency, places=minor_units(currency)))]) from None
+        raise ValidationError([("amount", too_many_decimals(currency))]) from None
 
 
 def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:

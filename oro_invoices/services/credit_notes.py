@@ -44,7 +44,7 @@ from oro_invoices.domain.invoice import (
     display_number,
 )
 from oro_invoices.domain.messages import Amount, Message, PluralMessage
-from oro_invoices.domain.money import from_minor, minor_units, to_minor
+from oro_invoices.domain.money import from_minor, minor_units, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import open_authorization
 from oro_invoices.i18n import translate
 from oro_invoices.integration.payment_methods import ProviderError
@@ -741,9 +741,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                 number=inv.invoice_number, rate=percent_of(rate), rates=known)))
             continue
         if decimal_places(amount) > places:
-            errors.append((f"amounts[{index}].amount", Message("At most %(places)s decimal places for "
-                                                               "%(currency)s.", places=places,
-                                                               currency=inv.currency)))
+            errors.append((f"amounts[{index}].amount", too_many_decimals(inv.currency)))
             continue
         if amount > left.rates[rate]:
             errors.append((f"amounts[{index}].amount",

@@ -31,7 +31,7 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.messages import N_, Amount, Message
-from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, minor_units, parse_decimal, to_minor
+from oro_invoices.domain.money import AMOUNT_LIMIT, from_minor, parse_decimal, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import capturable as capture_rule
 from oro_invoices.integration.payment_methods import (
     CAPTURE_BEFORE,
@@ -543,8 +543,7 @@ def _amount(amount: object, left: int, currency: str) -> int:
         try:
             minor = to_minor(value, currency)
         except ValidationError:
-            raise ValidationError([("amount", Message("%(currency)s amounts have at most %(places)s decimals.",
-                                                      currency=currency, places=minor_units(currency)))]) from None
+            raise ValidationError([("amount", too_many_decimals(currency))]) from None
     if minor is None or not 0 < minor <= left:
         raise ValidationError([("amount", Message("Must be more than 0 and at most %(amount)s, what remains of "
                                                   "the payment.", amount=Amount(from_minor(left, currency), currency)))])
