@@ -264,7 +264,7 @@ def test_quantities_are_read_and_written_in_the_pages_number_format(shop):
         "invoice_date": "2026-03-02", "due_date": "2026-04-01", "csrf_token": form_token(tab),
         "qty_1": "0", "qty_2": "1,000.50"})
     said = beside(resp.get_data(as_text=True), "qty_2")
-    assert resp.status_code == 422 and said.startswith("Line 2 of order SO-2001: '1,000.50' ")
+    assert resp.status_code == 422 and said.startswith("Position 2 der Bestellung SO-2001: '1,000.50' ist keine Dezimalzahl")
     assert said.endswith(" 1.234,50.") and "19.99" not in said
     assert client.service.count_invoices({"order_id": order_id}) == 1
 
