@@ -381,3 +381,19 @@ def test_stripe_pages_and_the_capture_reauthorize_and_cancel_dialogs(page: Page,
     finally:
         admin.close()
     assert not found, "\n".join(found)
+
+
+def test_the_pay_selected_total_writes_yen_as_the_server_does(page: Page, shop):
+    """In Japanese the browser writes yen full-width (￥); the bar writes it as every amount of the
+    pages does (¥)."""
+    base_url, app, info = shop
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices")
+    page.evaluate("""() => { document.documentElement.lang = 'ja';
+        document.querySelectorAll('input[data-oi-pay-select]').forEach(box => {
+            box.setAttribute('data-currency', 'JPY'); box.setAttribute('data-amount', '13266'); }); }""")
+    boxes = page.locator("input[data-oi-pay-select]")
+    boxes.nth(0).check()
+    summary = page.locator("#oi-pay-selected-summary")
+    expect(summary).to_contain_text("\u00a513,266")
+    assert "\uffe5" not in summary.inner_text()

@@ -12,6 +12,7 @@ from support.variant import celery_jobs, documents_made
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
 from oro_invoices.services import selected_invoices
 
 SEND = "/admin/invoices/selected/send"
@@ -101,6 +102,18 @@ def test_send_to_customer_posts_the_drafts_then_emails_each_with_its_pdf(shop, a
         (draft, posted, other), "already_sent")
     assert all(len(outbox(shop, i)) == 1 for i in (draft, posted, other))
     assert outbox(shop, foreign) == []
+
+
+def test_the_confirmation_says_once_what_the_drafts_would_not_say_of_their_seller(shop, admin):
+    draft, posted = ids(admin, "ERP-SO-1004-4", "ERP-SO-1003-3")
+    assert "data-oi-seller-gap" not in admin.get(SEND + query([draft, posted])).get_data(as_text=True)
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    settings.set("oro_invoices.seller.company_name", "", "organization", 1)
+    page = admin.get(SEND + query([draft, posted])).get_data(as_text=True)
+    assert page.count("data-oi-seller-gap") == 1
+    assert "The seller's company name is not set, so once posted this invoice and its emails would not name" \
+        in text_of(page)
+    assert "data-oi-seller-gap" not in admin.get(SEND + query([posted])).get_data(as_text=True)  # nothing to post
 
 
 def test_a_draft_without_an_address_is_neither_posted_nor_sent(shop, admin):

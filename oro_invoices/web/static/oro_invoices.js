@@ -2,6 +2,12 @@
    without 'unsafe-inline' scripts allows them. Every page works without them. */
 (function () {
   "use strict";
+  // An amount in the page's language, as the server writes it: the half-width yen sign (¥), which
+  // the browser writes full-width (￥) in Japanese.
+  function money(amount, currency) {
+    return new Intl.NumberFormat(document.documentElement.lang || undefined, {style: "currency", currency: currency})
+      .format(amount).replace(/\uffe5/g, "\u00a5");
+  }
   // <select data-oi-autosubmit>: submit its form as soon as a choice is made.
   document.addEventListener("change", function (event) {
     var target = event.target;
@@ -80,8 +86,7 @@
     var text = ticked.length ? output.getAttribute("data-oi-selected").replace("%(count)s", String(ticked.length)) : "";
     var codes = Object.keys(currencies);
     if (codes.length === 1) {
-      text += " \u00b7 " + new Intl.NumberFormat(document.documentElement.lang || undefined,
-        {style: "currency", currency: codes[0]}).format(total);
+      text += " \u00b7 " + money(total, codes[0]);
     }
     output.value = text;
     var button = document.getElementById("oi-pay-selected-button");
@@ -147,8 +152,7 @@
       total += typedShare(field.value, decimal, group, places);
     });
     var currency = output.getAttribute("data-oi-currency");
-    output.value = isNaN(total) ? "\u2014" : new Intl.NumberFormat(document.documentElement.lang || undefined,
-      {style: "currency", currency: currency}).format(total);
+    output.value = isNaN(total) ? "\u2014" : money(total, currency);
   }
   document.addEventListener("input", function (event) {
     var field = event.target;
