@@ -46,18 +46,27 @@ def record(service: InvoiceService, organization_id: int, body: dict[str, Any], 
         received_on = _day(body.get("received_on"))
     except ValidationError as exc:        # said with every other problem
         received_on, wrong = None, wrong + exc.errors
+    total: Decimal | None = None
+    if "amount" in body:
+        try:
+            total = _total(body["amount"])
+        except ValidationError as exc:
+            wrong += exc.errors
     found, errors = named_invoices(service, organization_id, body.get("invoices"), action="one payment", amounts=True)
     index_of = {invoice_id: index for index, invoice_id, _ in found}
     ids = [invoice_id for _, invoice_id, _ in found]
     if wrong or errors or received_on is None:       # with what is wrong with the invoices it did name
+        if received_on is not None and not any(name in ("method", "reference", "notes") for name, _ in wrong):
+            # and with how, when and under which reference it was received, which recording checks later
+            wrong += service.received_payment_problems(method=body.get("method", ""), received_on=received_on,
+                                                       reference=body.get("reference", ""), notes=body.get("notes", ""))
         named = _unsharing(remittances.plan(service, ids, organization_id=organization_id), index_of) if ids else []
         raise ValidationError(wrong + sorted(errors + named, key=lambda e: _item_order(e[0])))
     amounts: dict[int, Decimal | str | None] = {invoice_id: amount for _, invoice_id, amount in found}
     surplus = Decimal(0)
-    if "amount" in body:
+    if total is not None:
         if any(amount is not None for amount in amounts.values()):
             raise ValidationError([("amount", "Give either the amount received or each invoice's amount, not both.")])
-        total = _total(body["amount"])
         planned = remittances.plan(service, ids, organization_id=organization_id, received=total)
         unsharing = _unsharing(planned, index_of)
         if unsharing:

@@ -324,6 +324,9 @@ def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
     assert wrong.status_code == 422
     assert [e["field"] for e in wrong.get_json()["errors"]] == ["method", "received_on", "invoices[0].amount"]
     assert wrong.get_json()["errors"][2]["message"] == f"At most the amount due, {due} EUR."
+    together = api_pay(shop, {"method": "wire", "received_on": "2026-12-01", "amount": "abc",
+                              "invoices": [{"id": branch}, {"id": foreign}]})
+    assert [e["field"] for e in together.get_json()["errors"]] == ["amount", "method", "invoices[1]"]
     beyond = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": f"{due + 5:.2f}",
                             "invoices": [{"id": branch}]})
     assert beyond.status_code == 422
