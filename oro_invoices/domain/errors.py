@@ -123,7 +123,7 @@ class DatabaseNotMigrated(InvoiceError):
 
 class DatabaseBusy(InvoiceError):
     """Another change held the database longer than this one could wait for it (SQLite's one
-    writer at a time, a PostgreSQL lock timeout): nothing of this one was written; ask again."""
+    writer at a time): nothing of this one was written; ask again."""
 
     default_message = N_("The invoices' database is busy with another change, and nothing of this one was "
                          "written. Try again in a moment.")

@@ -500,9 +500,11 @@ class InvoiceService:
                                             request_key=request_key)
 
     def record_payment_once(self, invoice_id: int, payload: Mapping[str, Any], *,
-                            actor: str = "system") -> RecordedPayment:
-        """``record_payment``, saying whether this call recorded it (False: a redelivery)."""
-        return self.payments.record(invoice_id, payload, actor=actor)
+                            actor: str = "system", same_amount: bool = False) -> RecordedPayment:
+        """``record_payment``, saying whether this call recorded it (False: a redelivery);
+        ``same_amount``: another amount under a provider reference recorded before is a
+        ``Conflict`` (what an external system sends), not a redelivery."""
+        return self.payments.record(invoice_id, payload, actor=actor, same_amount=same_amount)
 
     def force_payment_status(self, invoice_id: int, status: str | PaymentStatus | None, *,
                              actor: str = "system") -> InvoiceDocument:

@@ -77,7 +77,7 @@ class Payments:
 
     def record(self, invoice_id: int, payload: Mapping[str, Any], *,
                actor: str = "system", receipt: bool = False, keep_surplus: bool = False,
-               taken: bool = False) -> RecordedPayment:
+               taken: bool = False, same_amount: bool = False) -> RecordedPayment:
         """``record_payment``, saying whether this call recorded the transaction.
 
         Amounts are bounded by what remains for the action (``domain.payment_limits``).
@@ -90,6 +90,8 @@ class Payments:
         instead of being refused. ``taken``: a provider reports money it took (a charge or a
         capture): it is recorded whatever the amount due, its surplus kept as the customer's credit
         (when the invoice has a customer). A refund of a payment with a surplus gives that back first.
+        ``same_amount`` (an external system's payment): a transaction under a provider reference
+        recorded before with another amount is a ``Conflict``, not a redelivery.
         """
         check_storable(payload)
         try:
@@ -107,7 +109,7 @@ class Payments:
                                                "invoices.", id=inv.id))
             # Locked first: payments of one invoice wait for each other, so each sees the last one.
             state = self.ctx.payment_state(s, inv.id, lock=True)
-            existing = self._recorded(s, invoice_id, data)
+            existing = self._recorded(s, invoice_id, data, same_amount=same_amount)
             if existing is not None:
                 return RecordedPayment(existing, created=False)
             if data["amount"] <= 0:
@@ -146,7 +148,7 @@ class Payments:
                     s.flush()
             except IntegrityError:
                 # The same provider event, recorded meanwhile by a concurrent request.
-                existing = self._recorded(s, invoice_id, data)
+                existing = self._recorded(s, invoice_id, data, same_amount=same_amount)
                 if existing is None:
                     raise
                 return RecordedPayment(existing, created=False)
@@ -228,11 +230,12 @@ class Payments:
                                      limit=Amount(from_minor(held, inv.currency), inv.currency))
         return None
 
-    def _recorded(self, s: Session, invoice_id: int,
-                  data: Mapping[str, Any]) -> views.TransactionView | None:
+    def _recorded(self, s: Session, invoice_id: int, data: Mapping[str, Any], *,
+                  same_amount: bool = False) -> views.TransactionView | None:
         """The transaction already recorded for this provider event, if any.
 
-        ``Conflict`` when the event was recorded for another invoice.
+        ``Conflict`` when the event was recorded for another invoice, or (``same_amount``) with
+        another amount.
         """
         if not data.get("provider_reference"):
             return None
@@ -245,7 +248,7 @@ class Payments:
         if existing.invoice_id != invoice_id:
             raise Conflict(Message("That provider reference belongs to another invoice."))
         view = views.transaction(existing)
-        if isinstance(data.get("amount"), Decimal) and data["amount"] != view.amount:
+        if same_amount and isinstance(data.get("amount"), Decimal) and data["amount"] != view.amount:
             # not the same event again: another amount under a reference recorded before
             raise Conflict(Message("A %(action)s with provider reference %(reference)s is recorded already, of "
                                    "%(recorded)s; this one says %(amount)s. Give the new transaction a reference of "

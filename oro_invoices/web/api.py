@@ -595,7 +595,7 @@ class InvoiceApi:
                                                           "marks a payment recorded by hand; record one with "
                                                           "POST /api/receivables/payments.")])
         doc = self._load(client, id)
-        recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client))
+        recorded = self.service.record_payment_once(doc.id, payload, actor=self._actor(client), same_amount=True)
         data = openapi.TransactionOut().dump(recorded.transaction)
         data["invoice"] = self._invoice_json(self.service.get(doc.id))
         return Response.json(data, status=201 if recorded.created else 200)

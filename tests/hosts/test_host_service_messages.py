@@ -31,7 +31,7 @@ def test_a_german_admin_reads_why_a_credit_note_is_refused_with_a_german_amount(
     assert resp.status_code == 422
     page = text_of(resp.get_data(as_text=True)).replace("\xa0", " ")
     assert "Zum Steuersatz von 19 % können höchstens noch 40,00 € (netto) gutgeschrieben werden; " \
-           "verlangt: 50,01." in page
+           "verlangt: 50,01 €." in page
     assert "remain creditable" not in page
     # the service's own text stays English for the API and the logs
     from oro_invoices.domain.errors import ValidationError
@@ -39,7 +39,7 @@ def test_a_german_admin_reads_why_a_credit_note_is_refused_with_a_german_amount(
         admin.service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.19", "amount": "50.01"}]})
     except ValidationError as exc:
         assert exc.errors == [("amounts[0].amount",
-                               "At 19 % tax at most 40.00 EUR (net) remain creditable; 50.01 asked.")]
+                               "At 19 % tax at most 40.00 EUR (net) remain creditable; 50.01 EUR asked.")]
     else:
         raise AssertionError("the credit note was not refused")
 

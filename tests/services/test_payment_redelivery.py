@@ -97,9 +97,10 @@ def test_another_method_action_or_reference_is_another_event(service, other):
 def test_another_amount_under_a_reference_recorded_before_is_refused_not_dropped(service):
     doc = service.post(service.create(invoice_payload()).id)
     first = service.record_payment(doc.id, PAYMENT)
-    with pytest.raises(Conflict) as refused:
-        service.record_payment(doc.id, {**PAYMENT, "amount": "60.00"})
+    with pytest.raises(Conflict) as refused:                   # what an external system (the API) sends
+        service.record_payment_once(doc.id, {**PAYMENT, "amount": "60.00"}, same_amount=True)
     assert refused.value.message == ("A charge with provider reference evt_1 is recorded already, of 50.00 USD; "
                                      "this one says 60.00 USD. Give the new transaction a reference of its own.")
-    assert service.record_payment(doc.id, {**PAYMENT, "amount": "50.0"}).id == first.id    # the same, again
+    again = service.record_payment_once(doc.id, {**PAYMENT, "amount": "50.0"}, same_amount=True)
+    assert (again.transaction.id, again.created) == (first.id, False)               # the same, again
     assert [t.amount for t in service.transactions(doc.id)] == [Decimal("50.00")]
