@@ -244,6 +244,10 @@ class SettingsForm:
                     "value applies until you correct it.", problem=exc.problem))
         for name, value in override.items():
             setattr(row, name, value)
+        if field.type == "decimal":  # written as the page reads it back (_parse): "12,50" in German
+            row.inherited = _shown_decimal(row.inherited)
+            if "value" not in override:         # what was typed into a refused form stays as typed
+                row.value = _shown_decimal(row.value)
         if field.type == webhook_endpoints.TYPE:  # their secrets are never shown back
             row.value = webhook_endpoints.form_text(row.value, stored if stored is not None else inherited)
             row.inherited = webhook_endpoints.form_text(inherited)
@@ -330,12 +334,26 @@ class SettingsForm:
             return True
         for value in unchanged:
             try:
-                value = validate(key, value, self.scope, self.scope_id)
+                value = validate(key, _parse(self.settings.schema[key].type, value)
+                                 if isinstance(value, str) else value, self.scope, self.scope_id)
             except InvalidSetting:
                 pass
             if clean == value:
                 return False
         return True
+
+
+def _shown_decimal(value: Any) -> Any:
+    """A decimal setting as its field shows it on a page in this language ("12,50" in German);
+    anything that is no number as it is."""
+    from decimal import Decimal, InvalidOperation
+
+    from oro_invoices.formatting.formatter import Formatter
+    from oro_invoices.i18n import current_language
+    try:
+        return Formatter(current_language()).field_number(Decimal(str(value)))
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def _parse(field_type: str, raw: str | None) -> Any:

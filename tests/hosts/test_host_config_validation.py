@@ -232,3 +232,15 @@ def test_a_minimum_partial_payment_is_typed_in_the_pages_number_format(shop, adm
     resp = admin.client.post(ORG1, data=data, headers={"Accept-Language": language})
     assert resp.status_code == 302, error_next_to(resp.get_data(as_text=True), key)
     assert Decimal(str(settings(shop).stored(key, "organization", 1))) == Decimal("12.50")
+
+
+def test_a_decimal_setting_saved_in_english_is_shown_and_kept_as_such_on_a_german_page(shop, admin):
+    key = "oro_invoices.partial_payment_minimum"
+    assert save(admin, ORG1, {key: "1.500", f"{key}.use_default": None}).status_code == 302
+    german = {"Accept-Language": "de"}
+    html = admin.get(ORG1, headers=german).get_data(as_text=True)
+    data = form_values(html)
+    assert data[key] == "1,500"                                    # as the German page writes it
+    data["csrf_token"] = form_token(html.split('id="h-config-form"')[1])
+    assert admin.client.post(ORG1, data=data, headers=german).status_code == 302    # saved unchanged
+    assert Decimal(str(settings(shop).stored(key, "organization", 1))) == Decimal("1.5")
