@@ -8,11 +8,12 @@ from support.pdfs import pdf_words
 from oro_invoices.hosts.reference.seed import LUMIERE, seed
 from oro_invoices.hosts.reference.testing import make_shop
 
-CUSTOMERS = {  # customer: words of its PDF, the start of its email's subject
-    "Acme Industries AG": (["Rechnungsnummer", "Zwischensumme", "Bitte zahlen Sie"], "Rechnung "),
-    LUMIERE: (["Numéro de facture", "Sous-total", "Veuillez payer"], "Facture "),
-    "Tanaka Seisakusho": (["請求書番号", "小計", "未払額"], "Sakura Trading K.K. より 請求書 "),
-    "Globex Corporation": (["Invoice number", "Subtotal", "Please pay"], "Invoice "),
+CUSTOMERS = {  # customer: words of its PDF (its payment terms too), the start of its email's subject
+    "Acme Industries AG": (["Rechnungsnummer", "Zwischensumme", "Bitte zahlen Sie", "Zahlbar innerhalb"],
+                           "Rechnung "),
+    LUMIERE: (["Numéro de facture", "Sous-total", "Veuillez payer", "Payable à 30 jours"], "Facture "),
+    "Tanaka Seisakusho": (["請求書番号", "小計", "未払額", "30日以内"], "Sakura Trading K.K. より 請求書 "),
+    "Globex Corporation": (["Invoice number", "Subtotal", "Please pay", "Payable within 30 days"], "Invoice "),
 }
 
 
@@ -36,6 +37,7 @@ def test_each_demo_customer_gets_documents_in_its_language(demo, customer):
     words, subject = CUSTOMERS[customer]
     flat = pdf_words(data)
     assert all(word in flat for word in words), flat[:1200]
+    assert "Payable within" not in flat or customer == "Globex Corporation"     # no English terms
     assert addon.ctx.mail.prepare(posted[0].id).subject.startswith(subject)
 
 

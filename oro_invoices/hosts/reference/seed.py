@@ -42,6 +42,13 @@ PRODUCTS = {
 }
 
 
+#: The sellers' payment terms in each language the demo's documents are written in: free text,
+#: so a customer's own terms (set at its scope) are how its documents carry them in its language.
+TERMS = {"en_US": "Payable within 30 days without deduction.",
+         "de_DE": "Zahlbar innerhalb von 30 Tagen ohne Abzug.",
+         "fr_FR": "Payable à 30 jours, sans escompte.",
+         "ja_JP": "請求書発行日から30日以内にお支払いください。"}
+
 #: The French customer of the demo (``seed(languages=True)``).
 LUMIERE = "Lumière Équipements SARL"
 
@@ -136,7 +143,7 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
                        "vat_id": "DE123456788", "legal_registration_id": "HRB 123456",
                        "street": "Hafenstraße 12", "postal_code": "20457", "city": "Hamburg",
                        "country_code": "DE", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX",
-                       "payment_terms": "Payable within 30 days without deduction."}.items():
+                       "payment_terms": TERMS["en_US"]}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org1)
     for key, value in {"company_name": "Sakura Trading K.K.",
                        "phone": "+81 3 5555 0100", "contact_email": "seikyu@sakura.example",
@@ -145,12 +152,15 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
                        "street": "丸の内1-2-3", "street2": "丸の内ビル 5階", "postal_code": "100-0005",
                        "city": "千代田区", "region": "東京都", "country_code": "JP"}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
+    settings.set("oro_invoices.seller.payment_terms", TERMS["ja_JP"], "organization", org2)
     settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
     settings.set("oro_invoices.locale", "ja_JP", "organization", org2)
-    if languages:  # each customer's documents in its language (docs/i18n.md)
+    if languages:  # each customer's documents, payment terms included, in its language (docs/i18n.md)
         for cid, locale in ((acme, "de_DE"), (acme_berlin, "de_DE"), (initech, "de_DE"),
                             (globex, "en_US"), (lumiere, "fr_FR"), (tanaka, "ja_JP")):
             settings.set("oro_invoices.locale", locale, "customer", cid)
+            if locale in ("de_DE", "fr_FR"):
+                settings.set("oro_invoices.seller.payment_terms", TERMS[locale], "customer", cid)
 
     addresses = {
         acme: _address("Accounts Payable", "Acme Industries AG", "Industriestraße 5", "Stuttgart", "70565", "DE"),
