@@ -12,9 +12,9 @@ import re
 
 WORD_JOINER = "\u2060"
 # Hiragana, Katakana (with the prolonged sound mark), CJK ideographs and extension A,
-# compatibility ideographs, half-width Katakana. Not CJK punctuation (U+3000–303F): a line
-# may still break after "、" or "。".
-_CJK = "\u3041-\u309f\u30a0-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+# compatibility ideographs, half-width Katakana. Not CJK punctuation (U+3000–303F) nor the
+# middle dot between words (U+30FB): a line may still break after "、", "。" or "・".
+_CJK = "\u3041-\u309f\u30a0-\u30fa\u30fc-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
 _BETWEEN_CJK = re.compile(f"(?<=[{_CJK}])(?=[{_CJK}])")
 
 

@@ -168,6 +168,7 @@ def test_an_address_with_parts_missing_has_no_dangling_separators():
 def test_japanese_runs_are_kept_together_and_other_text_is_untouched():
     assert keep_words("精密ドライバー セット、付き") == \
         "精\u2060密\u2060ド\u2060ラ\u2060イ\u2060バ\u2060ー セ\u2060ッ\u2060ト、付\u2060き"
+    assert keep_words("支払済み・クレジット") == "支\u2060払\u2060済\u2060み・ク\u2060レ\u2060ジ\u2060ッ\u2060ト"  # may break after ・
     assert keep_words("Bohrmaschinenzubehör") == "Bohrmaschinenzubehör"
     assert keep_words(None) == ""
 

@@ -180,3 +180,27 @@ def test_a_customer_groups_locale_applies_to_its_customers_unless_one_has_its_ow
     other = app.host.add_customer("Globex", group_id=8)
     elsewhere = app.invoices.post(app.create(customer_id=other.id, customer_user_id=None, order_id=None).id, actor="admin")
     assert make_mail(app).prepare(elsewhere.id).subject.startswith(f"Invoice {elsewhere.invoice_number}")
+
+
+HEADINGS = {  # the longest words of the statement's and the account activity's column headings
+    "de_DE": ["Rechnungsnummer", "Rechnungsdatum", "Fälligkeitsdatum", "überfällig", "Gesamtbetrag",
+              "gutgeschrieben", "Belastungen", "Gutschriften", "Kontostand"],
+    "fr_FR": ["Numéro", "d’échéance", "retard", "crédité", "Débits", "Crédits"],
+    "ja_JP": ["請求書番号", "超過日数", "支払済み", "クレジット済み", "請求額", "入金・減額"],
+    "en_US": ["number", "overdue", "credited", "Charges", "Credits", "Balance"],
+}
+
+
+@pytest.mark.parametrize("locale", list(HEADINGS))
+def test_the_statements_column_headings_are_whole_words_in_the_customers_language(app, locale):
+    """A heading longer than its column in some language ("Fälligkeitsdatum") is neither
+    hyphenated nor broken inside a Japanese word: each column is as wide as its longest word."""
+    customer_locale(app, locale)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    customer = invoice.customer_id
+    statement = read_back(app.invoices.statement_pdf(app.invoices.statement_of(customer)))
+    activity = read_back(app.invoices.activity_pdf(app.invoices.activity_statement(
+        customer, start=invoice.invoice_date, end=invoice.invoice_date)))
+    text = " ".join((statement + activity).split())
+    missing = [word for word in HEADINGS[locale] if word not in text]
+    assert not missing, f"{missing} not whole in the {locale} statements:\n{text[:2500]}"
