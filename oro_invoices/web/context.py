@@ -21,6 +21,7 @@ from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, 
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
+from oro_invoices.formatting.line_breaks import soft_hyphens
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
@@ -119,6 +120,7 @@ class WebContext:
         self.env.filters["transaction_action"] = lambda code: i18n.gettext(action_label(code))
         self.env.filters["email_status"] = lambda code: i18n.gettext(EMAIL_STATUS_LABELS.get(code) or str(code))
         self.env.filters["iso"] = lambda d: d.isoformat() if d else ""
+        self.env.filters["soft_hyphens"] = lambda text: soft_hyphens(str(text), i18n.current_language())
         self.env.globals["url_for"] = self.url_for
         self.env.globals["url_maker"] = self.url_maker
         self.env.globals["static_url"] = self.static_url

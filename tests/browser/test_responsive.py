@@ -192,3 +192,25 @@ def test_long_german_labels_and_unbroken_notes_stay_in_their_column(page: Page, 
         .filter(li => { const card = li.closest('.oi-card').getBoundingClientRect(),
                         r = li.getBoundingClientRect(); return r.right > card.right + 0.5; }).length""")
     assert sticking_out == 0
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "en"])
+def test_at_1280px_the_grids_sticky_actions_cover_no_figure_or_status(page: Page, shop, language, tmp_path):
+    """Long column names (German, French) break where their language allows (a soft hyphen
+    between a compound's parts) rather than widen their columns, so that from the invoice
+    number to the payment status every column is beside the Actions column, not beneath it."""
+    base_url, app, info = shop
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin_login(page, base_url)
+    page.set_extra_http_headers({"Accept-Language": language})
+    page.goto(base_url + "/admin/invoices")
+    page.screenshot(path=tmp_path / f"grid-{language}-1280.png", full_page=True)
+    covered = page.evaluate("""() => {
+        const heads = Array.from(document.querySelectorAll('.oi-table--grid thead th'));
+        const actions = heads[heads.length - 1].getBoundingClientRect().left;
+        return heads.filter(th => th.dataset.oiColumn && th.getBoundingClientRect().right > actions + 0.5)
+                    .map(th => th.dataset.oiColumn); }""")
+    assert set(covered) <= {"external_payment_url"}, covered
+    headers = page.locator(".oi-table--grid thead th[data-oi-column=invoice_date]").inner_text()
+    assert headers.replace("\u00ad", "").split()[0] == \
+        {"de": "Rechnungsdatum", "fr": "Date", "en": "Invoice"}[language]

@@ -12,6 +12,7 @@ from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import Address
 from oro_invoices.domain.money import round_money
 from oro_invoices.formatting import Formatter, check_timezone, keep_words
+from oro_invoices.formatting.line_breaks import soft_hyphens
 
 MOMENT = dt.datetime(2025, 3, 5, 13, 30, tzinfo=dt.UTC)
 
@@ -171,6 +172,17 @@ def test_japanese_runs_are_kept_together_and_other_text_is_untouched():
     assert keep_words("支払済み・クレジット") == "支\u2060払\u2060済\u2060み・ク\u2060レ\u2060ジ\u2060ッ\u2060ト"  # may break after ・
     assert keep_words("Bohrmaschinenzubehör") == "Bohrmaschinenzubehör"
     assert keep_words(None) == ""
+
+
+def test_long_words_may_break_where_their_parts_meet_and_nowhere_else():
+    def breaks(text, language):
+        return soft_hyphens(text, language).replace("\u00ad", "|")
+    assert breaks("Rechnungsdatum", "de") == "Rechnungs|datum"
+    assert breaks("Zahlungsstatus", "de_DE") == "Zahlungs|status"
+    assert breaks("Invoice Date", "en") == "Invoice Date"                     # no word of ten letters
+    assert breaks("Utilisateur client", "fr") == "Utili|sateur client"
+    assert breaks("請求書番号", "ja") == "請求書番号"                           # no patterns: as it is
+    assert soft_hyphens(None, "de") == ""
 
 
 @pytest.mark.parametrize("name", ["Mars/Base", "", "../../etc/passwd", "/etc/localtime", "Europe/../UTC"])
