@@ -139,3 +139,15 @@ def test_a_corporate_user_applies_a_sub_customers_credit_to_its_invoice_and_sees
     ben = customer(shop, "ben.ortiz@acme.example")
     assert ben.get(f"/customer/invoices/{doc.id}/payment").status_code == 404
     assert "Berlin Branch with us" not in text_of(ben.get("/customer/invoices").get_data(as_text=True))
+
+
+def test_the_invoice_page_dates_a_payment_by_its_day_received_and_says_what_of_it_became_credit(shop):
+    """A transfer keyed in today that arrived on 20 November, €50 over what was due."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "50.00")
+    partial = doc_of(client, "ERP-SO-1002-2")
+    text = text_of(client.get(f"/customer/invoices/{partial.id}").get_data(as_text=True))
+    payments = text.split("Payments", 1)[1]
+    assert "Nov 20, 2026 Bank transfer" in payments
+    assert "€50.00 of it over the amount due: kept as your credit with us" in payments
