@@ -95,3 +95,17 @@ def open_items_query(within: InvoiceFilter) -> Any:
     if rest != InvoiceFilter():
         stmt = apply_filter(stmt, rest)
     return stmt
+
+
+def invoice_users(session: Session, organization_id: int, customer_id: int, *, limit: int = 50) -> list[int]:
+    """The customer users named on the customer's posted invoices, whose latest invoice is the
+    latest first (at most ``limit``): whom a statement of the customer may be addressed to."""
+    latest = func.max(Invoice.invoice_date)
+    rows = session.execute(
+        select(Invoice.customer_user_id)
+        .where(Invoice.organization_id == organization_id, Invoice.customer_id == customer_id,
+               Invoice.status == "posted", Invoice.customer_user_id.is_not(None))
+        .group_by(Invoice.customer_user_id)
+        .order_by(latest.desc(), func.max(Invoice.id).desc())
+        .limit(limit)).scalars()
+    return [int(user_id) for user_id in rows if user_id is not None]

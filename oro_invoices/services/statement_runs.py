@@ -4,8 +4,8 @@ their account activity of the period (``send_activity_statements``) to every cus
 entry in it or a balance.
 
 Each customer of the receivables aging gets one message (``services.mail.statements``), in their
-language, with the statement's PDF attached, addressed to the customer user of their latest
-open invoice. A run is safe to repeat: each customer's statement of a day is queued once,
+language, with the statement's PDF attached, addressed to a customer user who may see the
+whole account (``StatementMail.addressee``). A run is safe to repeat: each customer's statement of a day is queued once,
 whatever the number of runs (the day is the message's one-time key), and a customer whose
 address is unknown is reported, not skipped silently; a customer an earlier run sent to is
 found from the outbox before their statement is made again.
@@ -32,8 +32,10 @@ from oro_invoices.services.mail.service import AlreadySent, MailService
 #: The setting that sends them every month, and its choices (besides "" for never).
 SCHEDULE = "oro_invoices.statements.schedule"
 OPEN_ITEMS, ACTIVITY = "open_items", "activity"
-#: The problem of a customer whose latest open invoice names no customer user with an address.
-NO_RECIPIENT = "no recipient: the latest open invoice names no customer user with an email address"
+#: The problem of a customer none of whose customer users may be sent the statement
+#: (``StatementMail.addressee``).
+NO_RECIPIENT = ("no recipient: no customer user with an email address sees the whole account "
+                "(a department or corporate role, or the only user of the customer's invoices)")
 
 
 @dataclass(frozen=True)

@@ -875,7 +875,7 @@ class InvoiceApi:
 
     def email_customer_statement(self, request: Request, client: ApiClient) -> Response:
         """Queue a customer's statement by email, its PDF attached (``services.mail.statements``):
-        to the customer user of their latest open invoice, from the statement template, unless the
+        to a customer user who may see the whole account, from the statement template, unless the
         optional body gives ``to``, ``cc``, ``bcc``, ``subject`` or ``text``."""
         body = _email_body(request)
         if self.mail is None or self.service.storage is None:

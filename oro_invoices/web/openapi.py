@@ -502,7 +502,7 @@ class InvoicesSentOut(Schema):
 
 class StatementEmailIn(Schema):
     """The optional body of a statement email: what is left out comes from the customer's
-    ``customer_statement_template`` draft (to the customer user of their latest open invoice)."""
+    ``customer_statement_template`` draft (to a customer user who may see the whole account)."""
 
     to = fields.List(fields.String(), metadata={"description": "Recipients (addresses, or Name <address>)."})
     cc = fields.List(fields.String())

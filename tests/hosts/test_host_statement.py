@@ -345,3 +345,29 @@ def test_a_statement_email_opens_with_its_bodies_and_its_pdf(shop, admin):
     other = next(c for c in shop[1]["organizations"][0]["customers"] if c != late.customer_id)
     assert admin.get(f"/admin/invoices/statement/emails/{queued.id}?customer={other}").status_code == 404
     assert admin.get(f"/admin/invoices/statement/emails/{queued.id}/attachments/1?customer={other}").status_code == 404
+
+
+def test_the_statement_goes_to_a_user_who_may_see_the_whole_account(shop, admin):
+    """Acme's latest invoice is Carla's, who sees her own invoices only: the statement lists
+    her colleagues' invoices too, so it is addressed to Ben (department), the latest user of
+    Acme's invoices who sees them all. Initech's only user gets Initech's, all of it theirs; a
+    customer whose users each see only their own gets no recipient until an admin types one."""
+    app = shop[0]
+    service, statements = admin.service, app.extensions["oro_invoices"].mail.statements
+    customers = {c["name"]: c["id"] for c in shop[1]["customers"]}
+    acme = service.customer_statement({"organization_id": 1, "customer_id": customers["Acme Industries AG"]})
+    assert service.get(acme.latest_invoice_id).customer_user_email == "carla.nguyen@acme.example"
+    assert statements.prepare(acme).to == ("ben.ortiz@acme.example",)
+    dialog = admin.get(f"/admin/invoices/statement?customer={customers['Acme Industries AG']}&dialog=email")
+    assert field(dialog.get_data(as_text=True), "to") == "ben.ortiz@acme.example"
+    initech = service.customer_statement({"organization_id": 1, "customer_id": customers["Initech GmbH"]})
+    assert statements.prepare(initech).to == ("peter.gibbons@initech.example",)
+
+    berlin = customers["Acme Industries – Berlin Branch"]
+    records = app.extensions["oro_reference_host"].records
+    colleague = records.add_customer_user(berlin, "erika.lang@acme.example", "Erika Lang")      # own invoices
+    posted_for_seeded_customer(service, customer_id=berlin, customer_name="Acme Industries – Berlin Branch",
+                               customer_user_id=colleague, customer_user_email="erika.lang@acme.example",
+                               currency="EUR")
+    draft = statements.prepare(service.customer_statement({"organization_id": 1, "customer_id": berlin}))
+    assert draft.to == () and not draft.text.startswith("Hello Erika")

@@ -2,8 +2,8 @@
 one invoice (``oro_invoice_email.customer_id``, revision 0029), and carries the statement's PDF
 as it was when the message was queued (stored in the PDF storage, content-addressed).
 
-The draft is the ``customer_statement_template`` in the customer's language, addressed to the
-customer user of their latest open invoice; the seller and sender are those configured now for
+The draft is the ``customer_statement_template`` in the customer's language, addressed to a
+customer user who may see the whole account (``StatementMail.addressee``); the seller and sender are those configured now for
 the customer's organization and the website of that invoice. A customer's account activity of a
 period (``services.activity_statement``) is sent the same way, from ``customer_activity_template``
 with the activity's PDF, addressed as its latest invoice is.
@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from oro_invoices.adapters.commerce import CustomerUserRef, InvoiceRole
 from oro_invoices.domain.errors import NotFound, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.profile import ACTIVITY_TEMPLATE, STATEMENT_TEMPLATE
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
+from oro_invoices.persistence.statement import invoice_users
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.mail import unattached
@@ -60,9 +62,7 @@ class StatementMail:
         (open) invoice (no recipient when that is unknown)."""
         template = template or _template_of(statement)
         scope, latest = self._scope(statement)
-        user = self.mail.customer_user(latest) if latest is not None else None
-        email = latest.customer_user_email if latest is not None else ""
-        email = email or (user.email if user is not None else "")
+        user, email = self.addressee(statement, scope, latest)
         to = email if is_address(email) else ""
         seller = self.mail.invoices.seller(scope)
         context: dict[str, Any] = {"activity" if isinstance(statement, ActivityStatement) else "statement": statement,
@@ -71,6 +71,33 @@ class StatementMail:
         rendered = self.mail.renderer_for(scope).render(self.mail.template_source(template), context)
         return EmailDraft(invoice_id=None, to=(to,) if to else (), cc=(), bcc=(), subject=rendered.subject,
                           html=rendered.html, text=rendered.text, attachments=(), template=template)
+
+    def addressee(self, statement: CustomerDocument, scope: DocumentScope,
+                  latest: InvoiceDocument | None) -> tuple[CustomerUserRef | None, str]:
+        """Whom the statement is addressed to, and their address ("" when none may be sent it).
+
+        The statement shows the whole account, so it goes to a customer user whose storefront
+        role lets them see the whole account (department or corporate): the latest such user
+        of the customer's invoices. A user who sees their own invoices only gets it when every
+        invoice of the customer is theirs; otherwise nobody is addressed, and an admin types the
+        recipient (a month-end run reports the customer). Without a host that knows the users'
+        roles, the customer user of the latest invoice."""
+        host = getattr(self.mail.invoices, "host", None)
+        latest_user = self.mail.customer_user(latest) if latest is not None else None
+        latest_email = (latest.customer_user_email if latest is not None else "") or \
+            (latest_user.email if latest_user is not None else "")
+        if host is None or statement.customer_id is None:
+            return latest_user, latest_email
+        with self.mail.db.session() as s:
+            users = invoice_users(s, scope.organization_id, statement.customer_id)
+        for user_id in users:
+            user = host.customers.get_customer_user(user_id)
+            if (user is not None and user.customer_id == statement.customer_id and is_address(user.email)
+                    and user.invoice_role in (InvoiceRole.DEPARTMENT, InvoiceRole.CORPORATE)):
+                return user, (latest_email if latest_user is not None and latest_user.id == user.id else user.email)
+        if latest_user is not None and users == [latest_user.id]:
+            return latest_user, latest_email
+        return None, ""
 
     def send(self, statement: CustomerDocument, *, to: str | Iterable[str], subject: str, html: str | None = None,
              text: str | None = None, cc: str | Iterable[str] = (), bcc: str | Iterable[str] = (), actor: str,
