@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as djangos_gettext
 from oscar.core.loading import get_class
 
 from oro_invoices import i18n
@@ -167,4 +168,6 @@ class InvoiceEmailUpdateView(OscarUpdateView):
         message = EmailMultiAlternatives(preview["subject"], preview["body"], to=[email])
         message.attach_alternative(preview["html"], "text/html")
         message.send()
-        messages.success(self.request, f"A preview email has been sent to {email}")
+        # Oscar's own message for its own email types, so its catalogs say it in the admin's
+        # language (the alias keeps it out of the add-on's catalogs)
+        messages.success(self.request, djangos_gettext("A preview email has been sent to %s") % email)

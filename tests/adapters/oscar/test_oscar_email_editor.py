@@ -152,3 +152,18 @@ def test_the_variables_are_described_in_the_admins_language(shop: Shop) -> None:
     assert described["recipient_name"].startswith("Der Name des Kundenbenutzers")
     assert described["pdf_attached"].startswith("Ob die PDF-Datei an diese E-Mail angehängt ist")
     assert described["paid_by"].startswith("Die Adresse des Kollegen, der bezahlt hat")
+
+
+def test_send_preview_email_mails_the_sample_and_says_so_in_the_admins_language(shop: Shop) -> None:
+    from django.core import mail
+    _staff(shop)
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    fields = _form(shop, shop.client.request("GET", EDITOR, headers=german).text())
+    resp = shop.client.request("POST", EDITOR, headers=german,
+                               data={**fields, "send_preview": "1", "preview_email": "admin@shop.test"})
+    page = html.unescape(resp.text())
+    assert resp.status == 200
+    assert "Eine Vorschau-E-Mail wurde an admin@shop.test geschickt" in page  # Oscar's own words, in German
+    assert "A preview email has been sent" not in page
+    [sent] = [m for m in mail.outbox if m.to == ["admin@shop.test"]]
+    assert "INV-0001" in sent.subject
