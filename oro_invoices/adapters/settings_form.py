@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext, SettingField
+from oro_invoices.composition import host_sender
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.integration import webhook_endpoints
 from oro_invoices.integration.config import InvalidSetting, InvalidSettings, Settings
@@ -29,6 +30,9 @@ CONFIGURE_GLOBAL = "oro_invoices.configure_global"
 
 #: Setting types whose values are write-only in the form (``secret``: keys, passwords).
 WRITE_ONLY_SECRETS = frozenset({"secret"})
+
+#: The sender setting, whose default a host's own From address replaces (``DefaultMailSender``).
+SENDER = "oro_invoices.mail.sender"
 
 USE_DEFAULT_CONFLICT = Message('"Use default" was ticked, so this change was not saved. "Use '
                                'default" is now unticked: save again to keep the new value, or '
@@ -212,9 +216,12 @@ class SettingsForm:
     """The fields of one settings group at one scope object: shown (``rows``) and saved (``save``)."""
 
     def __init__(self, settings: Settings, fields: list[SettingField], scope: str,
-                 scope_id: int | None, ctx: ScopeContext):
+                 scope_id: int | None, ctx: ScopeContext, *, host: object | None = None):
+        """``host``: the host adapter, whose own From address (``DefaultMailSender``) is the
+        Sender Email inherited while no scope stores one, as mail is sent (``configured_sender``)."""
         self.settings, self.fields = settings, fields
         self.scope, self.scope_id, self.ctx = scope, scope_id, ctx
+        self.host = host
         #: after a refused ``save``: why settings it sent that this scope has no field for were
         #: refused (a host shows these beside its "not saved" message)
         self.not_here: list[str] = []
@@ -226,8 +233,7 @@ class SettingsForm:
     def _row(self, field: SettingField, **override: Any) -> FieldRow:
         settings, scope, scope_id = self.settings, self.scope, self.scope_id
         stored = settings.store.load(field.key, scope, scope_id)
-        inherited = settings.resolve(field.key, parent_context(self.ctx, scope)).value \
-            if scope != "global" else field.default
+        inherited = self._inherited(field)
         choices = settings.choices(field.key) if field.type == "choice" else tuple(field.choices)
         # the schema's words are in the catalogs (babel.cfg)
         row = FieldRow(key=field.key, label=i18n.gettext(field.label), type=field.type,
@@ -256,6 +262,20 @@ class SettingsForm:
             row.value = ""
             row.inherited = i18n.gettext("a stored secret") if inherited else ""
         return row
+
+    def _inherited(self, field: SettingField) -> Any:
+        """What applies while nothing is stored at this scope: the parent scope's value, else the
+        default, which for the sender is the host's own address where it has one."""
+        if self.scope == "global":
+            value, source = field.default, "default"
+        else:
+            resolved = self.settings.resolve(field.key, parent_context(self.ctx, self.scope))
+            value, source = resolved.value, resolved.scope
+        if field.key == SENDER and source == "default":
+            own = host_sender(self.host)
+            if own is not None:
+                return own[0]
+        return value
 
     def _options(self, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         """Each choice with its label (``Settings.choice_options``); the empty one is "None"."""

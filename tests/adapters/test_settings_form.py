@@ -55,6 +55,32 @@ def test_a_field_not_set_at_the_scope_shows_the_inherited_value_with_use_default
     assert rows[ENABLED].error == ""
 
 
+class ShopHost:
+    """A host sending its own emails from the shop's address (``DefaultMailSender``)."""
+
+    def default_mail_sender(self) -> str | None:
+        return "Corner Shop <shop@corner.test>"
+
+
+def sender_rows(settings: Settings, host: object | None, scope: str = "organization") -> FieldRow:
+    scope_id = ORG if scope == "organization" else None
+    ctx = ScopeContext(organization_id=scope_id)
+    [row] = SettingsForm(settings, fields_at(settings, scope, SENDER), scope, scope_id, ctx, host=host).rows()
+    return row
+
+
+def test_the_inherited_sender_is_the_hosts_own_address_mail_is_sent_from(settings: Settings) -> None:
+    for scope in ("global", "organization"):
+        row = sender_rows(settings, ShopHost(), scope)
+        assert (row.value, row.use_default, row.inherited) == ("shop@corner.test", True, "shop@corner.test")
+        # a host without an address of its own still inherits the setting's default
+        assert sender_rows(settings, object(), scope).inherited == "invoices@example.com"
+        assert sender_rows(settings, None, scope).inherited == "invoices@example.com"
+    settings.set(SENDER, "billing@corner.test")  # stored globally: that one is inherited, as mail is sent
+    assert sender_rows(settings, ShopHost()).inherited == "billing@corner.test"
+    assert sender_rows(settings, ShopHost(), "global").inherited == "shop@corner.test"
+
+
 def test_labels_help_choices_and_sections_are_in_the_pages_language(settings: Settings) -> None:
     fields = fields_at(settings, "organization", ENABLED, ON_INVALID)
     form = SettingsForm(settings, fields, "organization", ORG, ScopeContext(organization_id=ORG))

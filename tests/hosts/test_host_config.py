@@ -193,3 +193,11 @@ def test_page_shows_the_settings_in_the_admins_language(admin):
     assert re.search(r'<option value="sepa_credit_transfer"\s*[^>]*>SEPA-Überweisung</option>', html)
     for english in ("Enable Invoices", "Switches the whole invoice feature on", "Seller Information"):
         assert english not in text
+
+
+def test_a_host_without_an_address_of_its_own_inherits_the_default_sender(admin):
+    """The reference host has no ``default_mail_sender``: its mail goes from the setting's default,
+    which the page shows as the inherited Sender Email."""
+    html = admin.get(CONFIG + "?scope=global").get_data(as_text=True)
+    field = re.search(r'<input type="text" id="oro_invoices\.mail\.sender"[^>]*>', html)
+    assert field and 'value="invoices@example.com"' in field.group(0) and "disabled" in field.group(0)

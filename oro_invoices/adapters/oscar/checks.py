@@ -1,10 +1,13 @@
 """Django system checks (``manage.py check``) of what the app needs of the shop: Django's CSRF
-middleware, and its migrations applied (a database check: ``manage.py check --database default``)."""
+middleware, the app listed before Oscar's in ``INSTALLED_APPS``, and its migrations applied (a
+database check: ``manage.py check --database default``)."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from django.apps import AppConfig, apps
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import connections
@@ -39,6 +42,44 @@ def csrf_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
         "every form of its pages (settings, Send to Customer, payments …) is refused as expired.",
         hint=f"Add '{CSRF_MIDDLEWARE}' to MIDDLEWARE, after SessionMiddleware (docs/oscar.md).",
         id=f"{APP_LABEL}.E001")]
+
+
+#: Oscar's templates the app overrides, each with what is missing while Oscar's is used instead.
+OVERRIDDEN_TEMPLATES = {
+    "oscar/dashboard/orders/order_detail.html": "Oscar's order page shows no Invoices tab (and offers the "
+                                                "invoices' own payment event types)",
+    "oscar/customer/baseaccountpage.html": "the customer's account has no Invoices entry",
+}
+
+
+def _entry(config: AppConfig) -> str:
+    """How ``INSTALLED_APPS`` names the app of ``config`` (its AppConfig's path, or its module)."""
+    names = {config.name, f"{type(config).__module__}.{type(config).__qualname__}"}
+    return next((str(entry) for entry in settings.INSTALLED_APPS if entry in names), config.name)
+
+
+def _templates_of(config: AppConfig) -> list[str]:
+    """Those of ``OVERRIDDEN_TEMPLATES`` the app of ``config`` has in its ``templates``."""
+    return [t for t in OVERRIDDEN_TEMPLATES if (Path(config.path) / "templates" / t).is_file()]
+
+
+@register(Tags.templates)
+def listed_before_oscar(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A warning when apps listed before this one in ``INSTALLED_APPS`` (Oscar's own) have the
+    templates it overrides: Django's app loader uses the first it finds, so the overrides are ignored."""
+    configs = list(apps.get_app_configs())
+    ours = apps.get_app_config(APP_LABEL)
+    shadowing = [c for c in configs[:configs.index(ours)] if _templates_of(c)]
+    if not shadowing:
+        return []
+    templates = [t for t in OVERRIDDEN_TEMPLATES if any(t in _templates_of(c) for c in shadowing)]
+    return [Warning(
+        f"{_entry(ours)} is listed after {', '.join(_entry(c) for c in shadowing)} in INSTALLED_APPS, so "
+        f"Django uses {'their' if len(shadowing) > 1 else 'its'} {' and '.join(templates)} instead of the "
+        f"app's: {'; '.join(OVERRIDDEN_TEMPLATES[t] for t in templates)}.",
+        hint=f"Move '{_entry(ours)}' up in INSTALLED_APPS, before '{_entry(shadowing[0])}' (at the top, "
+             "before Oscar's apps, as docs/oscar.md shows).",
+        id=f"{APP_LABEL}.W002")]
 
 
 @register(Tags.database)

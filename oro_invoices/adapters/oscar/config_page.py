@@ -133,7 +133,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     groups = host.config.declared_settings()
     group = next((g for g in groups if g.key == request.GET.get("group")), groups[0] if groups else None)
     fields = [f for f in group.fields if scope in f.scopes] if group else []
-    form = SettingsForm(found.addon.settings, fields, scope, scope_id, access.context(scope, scope_id))
+    form = SettingsForm(found.addon.settings, fields, scope, scope_id, access.context(scope, scope_id),
+                        host=host)
     status = 200
     with i18n.using(language):
         if request.method == "POST" and group is not None:

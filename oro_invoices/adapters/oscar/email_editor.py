@@ -20,6 +20,7 @@ from django.http import HttpResponse
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
+from django.utils.translation import gettext as djangos_gettext
 from oscar.core.loading import get_class
 
 from oro_invoices import i18n
@@ -28,7 +29,7 @@ from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.i18n import N_
 from oro_invoices.services.mail.checking import check_template, render_sample, sample_context
 from oro_invoices.services.mail.render import EmailTemplateError
-from oro_invoices.services.mail.variables import described
+from oro_invoices.services.mail.variables import described, received
 
 OscarForm: Any = get_class("dashboard.communications.forms", "CommunicationEventTypeForm")
 OscarUpdateView: Any = get_class("dashboard.communications.views", "UpdateView")
@@ -59,14 +60,14 @@ def addon_template_name(code: str | None) -> str | None:
 
 def template_help(name: str) -> dict[str, Any]:
     """The editor's help for the add-on's template ``name`` in Django's active language: how the
-    Jinja2 fields are written (``syntax``, safe HTML), the template's ``variables`` (each with
-    its description) and what the ``preview`` shows."""
+    Jinja2 fields are written (``syntax``, safe HTML), every variable the template receives
+    (``variables``, each with its description) and what the ``preview`` shows."""
     language = get_language() or i18n.DEFAULT_LANGUAGE
     data = EmailTemplateDefault.objects.filter(name=name).values_list("data", flat=True).first() or {}
     examples = {key: format_html("<code>{}</code>", code) for key, code in SYNTAX_EXAMPLES.items()}
     return {"syntax": mark_safe(escape(i18n.translate(language, SYNTAX_HELP)) % examples),
             "variables": [(variable, i18n.translate(language, description) if description else "")
-                          for variable, description in described(data.get("variables") or ())],
+                          for variable, description in described(received(name, data.get("variables") or ()))],
             "preview": i18n.translate(language, PREVIEW_HELP)}
 
 
@@ -167,4 +168,6 @@ class InvoiceEmailUpdateView(OscarUpdateView):
         message = EmailMultiAlternatives(preview["subject"], preview["body"], to=[email])
         message.attach_alternative(preview["html"], "text/html")
         message.send()
-        messages.success(self.request, f"A preview email has been sent to {email}")
+        # Oscar's own message for its own email types, so its catalogs say it in the admin's
+        # language (the alias keeps it out of the add-on's catalogs)
+        messages.success(self.request, djangos_gettext("A preview email has been sent to %s") % email)

@@ -62,7 +62,7 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
     groups = host.config.declared_settings()
     group = next((g for g in groups if g.key == group_key), groups[0] if groups else None)
     fields = [f for f in group.fields if scope in f.scopes] if group else []
-    form = SettingsForm(_settings(host), fields, scope, scope_id, access.context(scope, scope_id))
+    form = SettingsForm(_settings(host), fields, scope, scope_id, access.context(scope, scope_id), host=host)
     status = 200
     if flask.request.method == "POST" and group is not None:
         with i18n.using(shop_language()):

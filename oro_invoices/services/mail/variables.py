@@ -1,10 +1,23 @@
-"""What each variable of the add-on's email templates is (``EmailTemplate.variables``), for a
-host's template editor to list beside the template; docs/email.md has them in full."""
+"""What each variable of the add-on's email templates is, and which variables each template
+receives from the mail composer (its declared ``EmailTemplate.variables`` and those the composer
+adds, such as ``recipient_name``), for a host's template editor to list beside the template;
+docs/email.md has them in full."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from oro_invoices.i18n import N_
+from oro_invoices.integration.profile import (
+    ACTIVITY_TEMPLATE,
+    AGING_TEMPLATE,
+    AUTHORIZATION_ALERT_TEMPLATE,
+    CREDIT_NOTE_TEMPLATE,
+    NOTIFICATION_TEMPLATE,
+    RECEIPT_TEMPLATE,
+    REFUND_TEMPLATE,
+    REMINDER_TEMPLATE,
+    STATEMENT_TEMPLATE,
+)
 
 #: Each variable's description, in English (translate it with ``i18n``); attribute names stay as they are.
 DESCRIPTIONS: dict[str, str] = {
@@ -34,7 +47,39 @@ DESCRIPTIONS: dict[str, str] = {
     "report": N_("The Aging Report: as_of, lines (per customer and currency: customer_name, currency, "
                  "amounts by bucket, total, overdue, credit, net) and totals."),
     "report_url": N_("The report's page in the back-office on its day; empty when there is none."),
+    "pdf_attached": N_("Whether the PDF is attached to this email (true or false), so that the text says "
+                       "\"attached\" only when it is."),
+    "receipt_attached": N_("Whether the payment's receipt PDF is attached (true or false); empty when "
+                           "the email is written in the invoice's email dialog."),
+    "paid_by": N_("The address of the colleague who paid, when someone other than the recipient paid "
+                  "in the storefront (they get a copy); empty otherwise."),
 }
+
+#: What an email about one invoice receives (``MailService.prepare``, ``context``).
+_INVOICE_EMAIL = ("invoice", "payment_url", "seller", "recipient_name", "pdf_attached")
+#: What a receipt sent after a payment receives besides (``PaymentReceipts``).
+_RECEIPT = ("receipt_attached", "paid_by")
+
+#: Every variable the composer gives each of the add-on's templates (plugins may add more,
+#: through ``invoice_email_context``).
+RECEIVED: dict[str, tuple[str, ...]] = {
+    NOTIFICATION_TEMPLATE: _INVOICE_EMAIL,
+    REMINDER_TEMPLATE: (*_INVOICE_EMAIL, "reminder"),
+    CREDIT_NOTE_TEMPLATE: (*_INVOICE_EMAIL, "credited_invoice", "settlement"),
+    RECEIPT_TEMPLATE: (*_INVOICE_EMAIL, "payment", "remittance", *_RECEIPT),
+    REFUND_TEMPLATE: (*_INVOICE_EMAIL, "refund", *_RECEIPT),
+    AUTHORIZATION_ALERT_TEMPLATE: (*_INVOICE_EMAIL, "authorization"),
+    STATEMENT_TEMPLATE: ("statement", "seller", "recipient_name", "pdf_attached"),
+    ACTIVITY_TEMPLATE: ("activity", "seller", "recipient_name", "pdf_attached"),
+    AGING_TEMPLATE: ("report", "seller", "report_url"),
+}
+
+
+def received(name: str, declared: Iterable[str] = ()) -> list[str]:
+    """The variables template ``name`` receives: its ``declared`` ones first, then the others
+    the composer gives it (``RECEIVED``)."""
+    first = list(dict.fromkeys(declared))
+    return first + [v for v in RECEIVED.get(name, ()) if v not in first]
 
 
 def described(names: Iterable[str]) -> list[tuple[str, str]]:

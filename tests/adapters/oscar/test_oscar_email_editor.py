@@ -105,11 +105,18 @@ def test_the_editor_explains_jinja2_and_lists_the_templates_variables(shop: Shop
     assert ("These fields are Jinja2 templates, rendered by the invoice add-on rather than by Django's "
             "template system: {{ seller.company_name }} shows a value") in re.sub(r"</?code>", "", page)
     listed = re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", page)
-    assert [name for name, _ in listed] == ["invoice", "payment_url", "seller"]
+    # the template's own variables, then those every invoice email is given
+    assert [name for name, _ in listed] == ["invoice", "payment_url", "seller", "recipient_name", "pdf_attached"]
     assert dict(listed)["payment_url"].startswith("The invoice's payment page")
+    assert dict(listed)["pdf_attached"].startswith("Whether the PDF is attached to this email")
     statement = html.unescape(shop.get("/dashboard/comms/ORO_CUSTOMER_STATEMENT_TEMPLATE/").text())
     assert re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>", statement) == [
-        "statement", "seller", "recipient_name"]
+        "statement", "seller", "recipient_name", "pdf_attached"]
+    receipt = html.unescape(shop.get("/dashboard/comms/ORO_PAYMENT_RECEIPT_TEMPLATE/").text())
+    described = dict(re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", receipt))
+    assert {"recipient_name", "pdf_attached", "receipt_attached", "paid_by", "remittance"} <= set(described)
+    assert described["paid_by"].startswith("The address of the colleague who paid")
+    assert all(described.values())  # each says what it holds
 
 
 def test_preview_is_in_the_shops_currency(shop: Shop) -> None:
@@ -135,3 +142,28 @@ def test_oscars_own_email_types_keep_djangos_check(shop: Shop) -> None:
     page = html.unescape(shop.post(url, fields).text())
     assert "Unexpected end of expression in if tag" in page
     assert _stored("ORDER_PLACED").email_subject_template == "Order {{ order.number }}"
+
+
+def test_the_variables_are_described_in_the_admins_language(shop: Shop) -> None:
+    _staff(shop)
+    page = html.unescape(shop.client.request("GET", "/dashboard/comms/ORO_PAYMENT_RECEIPT_TEMPLATE/",
+                                             headers={"Accept-Language": "de-DE,de;q=0.9"}).text())
+    described = dict(re.findall(r"<dt><code>\{\{ (\w+) \}\}</code></dt>\s*<dd>([^<]*)</dd>", page))
+    assert described["recipient_name"].startswith("Der Name des Kundenbenutzers")
+    assert described["pdf_attached"].startswith("Ob die PDF-Datei an diese E-Mail angehängt ist")
+    assert described["paid_by"].startswith("Die Adresse des Kollegen, der bezahlt hat")
+
+
+def test_send_preview_email_mails_the_sample_and_says_so_in_the_admins_language(shop: Shop) -> None:
+    from django.core import mail
+    _staff(shop)
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    fields = _form(shop, shop.client.request("GET", EDITOR, headers=german).text())
+    resp = shop.client.request("POST", EDITOR, headers=german,
+                               data={**fields, "send_preview": "1", "preview_email": "admin@shop.test"})
+    page = html.unescape(resp.text())
+    assert resp.status == 200
+    assert "Eine Vorschau-E-Mail wurde an admin@shop.test geschickt" in page  # Oscar's own words, in German
+    assert "A preview email has been sent" not in page
+    [sent] = [m for m in mail.outbox if m.to == ["admin@shop.test"]]
+    assert "INV-0001" in sent.subject

@@ -31,6 +31,26 @@ def test_manage_py_check_refuses_a_shop_without_djangos_csrf_middleware(shop: Sh
     assert "HINT: Add 'django.middleware.csrf.CsrfViewMiddleware' to MIDDLEWARE" in said
 
 
+APP = "oro_invoices.adapters.oscar.apps.OroInvoicesOscarConfig"
+
+
+def test_manage_py_check_warns_when_the_app_comes_after_oscars(shop: Shop) -> None:
+    err = io.StringIO()
+    call_command("check", stderr=err)
+    assert "oro_invoices_oscar.W002" not in err.getvalue()  # the shop lists it first
+    after_oscar = [a for a in settings.INSTALLED_APPS if a != APP]
+    after_oscar.insert(after_oscar.index("oscar.config.Shop") + 1, APP)
+    with override_settings(INSTALLED_APPS=after_oscar):
+        call_command("check", stderr=err)
+    said = err.getvalue()
+    assert "oro_invoices_oscar.W002" in said
+    assert (f"{APP} is listed after oscar.config.Shop in INSTALLED_APPS, so Django uses its "
+            "oscar/dashboard/orders/order_detail.html and oscar/customer/baseaccountpage.html instead of the "
+            "app's: Oscar's order page shows no Invoices tab") in said
+    assert "the customer's account has no Invoices entry" in said
+    assert f"HINT: Move '{APP}' up in INSTALLED_APPS, before 'oscar.config.Shop'" in said
+
+
 def _unmigrate() -> None:
     """The shop as it is before ``manage.py migrate oro_invoices_oscar``: no tables, no records."""
     from django.apps import apps
