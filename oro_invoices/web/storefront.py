@@ -8,7 +8,7 @@ answers 404, exactly like one that does not exist.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -114,6 +114,14 @@ class Viewer:
         return f.customer_user_id is None or doc.customer_user_id == f.customer_user_id
 
 
+def of_status(visible: InvoiceFilter, query: Mapping[str, str]) -> InvoiceFilter:
+    """``visible``, of invoices only while the list is filtered by payment status: the list
+    shows no payment status for a credit note, so none is listed under one."""
+    if query.get("payment_status") and not query.get("document_type"):
+        return replace(visible, document_type="invoice")
+    return visible
+
+
 #: The transactions a customer sees on their invoice: money taken and money given back.
 CUSTOMER_PAYMENT_ACTIONS = ("charge", "capture", "refund")
 
@@ -169,7 +177,7 @@ class StorefrontPages:
         viewer = Viewer(self.ctx, req)
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope,
                                                   viewer.visibility())
-        page = listing.load_page(self.ctx.service, visible, req.query,
+        page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True, customers=viewer.customer_ids())
@@ -282,7 +290,8 @@ class StorefrontPages:
                                                    storefront_scope.invoice_scope(scope, invoice))
             return allowed[key]
 
-        return archive_download(self.ctx.service, replace(visible, **args), "invoices", admits=admits)
+        return archive_download(self.ctx.service, replace(of_status(visible, req.query), **args), "invoices",
+                                admits=admits)
 
     def statement(self, req: Request) -> Response:
         """**Download statement (PDF)** of the balance: the open invoices this user's role shows
