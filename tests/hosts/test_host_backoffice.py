@@ -218,3 +218,16 @@ def test_unexpected_error_shows_a_generic_page(shop, admin, monkeypatch):
     assert resp.status_code == 500
     assert "An unexpected error occurred" in text_of(body)
     assert "secret internals" not in body and "Traceback" not in body
+
+
+def test_the_view_page_says_why_its_lines_tax_does_not_add_up_to_the_invoices(admin):
+    """Tax is rounded once per rate: three lines of €1.05 at 10 % have €0.11 of tax each on the
+    page, while the invoice's tax is 10 % of €3.15, €0.32."""
+    from support.payloads import posted_for_seeded_customer
+    line = {"description": "Washer", "quantity": "1", "unit_price": "1.05", "tax_rate": "0.10"}
+    odd = posted_for_seeded_customer(admin.service, currency="EUR", lines=[line, line, line])
+    text = text_of(admin.get(f"/admin/invoices/{odd.id}").get_data(as_text=True))
+    assert ("The lines' Tax adds up to €0.33 and the invoice's tax is €0.32: tax is calculated once on "
+            "the total of each rate") in text
+    even = posted_for_seeded_customer(admin.service, currency="EUR", lines=[line])
+    assert "The lines' Tax adds up" not in text_of(admin.get(f"/admin/invoices/{even.id}").get_data(as_text=True))
