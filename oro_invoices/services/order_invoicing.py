@@ -99,17 +99,22 @@ def check_lines(order: OrderSnapshot, lines: LineQuantities | None) -> None:
         raise ValidationError(problems)
 
 
-def line_problem(order: OrderSnapshot, position: int, quantity: Decimal | str) -> Message | None:
+def line_problem(order: OrderSnapshot, position: int, quantity: Decimal | str, *,
+                 zero_leaves_out: bool = False) -> Message | None:
     """What is wrong with invoicing ``quantity`` of the line at ``position`` (from 1, one the
     order has) of ``order``: no decimal number, not above zero, more decimals than
     ``QUANTITY_PLACES`` or more than was ordered; None when nothing is. ``create_from_order``
     and the order page's Create Invoice form say each problem in these words (the API's request
-    schema refuses text that is no number, or too many decimals, before)."""
+    schema refuses text that is no number, or too many decimals, before). ``zero_leaves_out``:
+    where 0 leaves a line out (the form), a negative quantity is told so."""
     value = _decimal(quantity)
     ordered = order.lines[position - 1].quantity
     if value is None:
         return Message("Line %(line)s of order %(order)s: %(problem)s", line=position, order=order.identifier,
                        problem=not_a_decimal(quantity))
+    if value < 0 and zero_leaves_out:
+        return Message("Line %(line)s of order %(order)s: give a quantity of 0 or more (0 leaves the line out).",
+                       line=position, order=order.identifier)
     if value <= 0:
         return Message("Line %(line)s of order %(order)s: give a quantity above 0.",
                        line=position, order=order.identifier)

@@ -112,7 +112,8 @@ class OrderInvoices:
             plain = formatter.typed_number(text.strip()) if text.strip() else "0"
             if is_decimal_text(plain) and Decimal(plain) == 0:
                 continue
-            problem = line_problem(order, position, plain if is_decimal_text(plain) else text.strip())
+            problem = line_problem(order, position, plain if is_decimal_text(plain) else text.strip(),
+                                   zero_leaves_out=True)
             if problem is not None:
                 errors[QUANTITY_FIELD.format(position=position)] = _(problem)
             else:

@@ -211,7 +211,7 @@ def test_a_credit_note_gives_back_what_it_took_to_invoice(shop):
 
 @pytest.mark.parametrize("typed, said", [
     ("two", "Line 2 of order SO-2001: 'two' is not a decimal number: write it like 1,234.50."),
-    ("-1", "Line 2 of order SO-2001: give a quantity above 0."),
+    ("-1", "Line 2 of order SO-2001: give a quantity of 0 or more (0 leaves the line out)."),
     ("6", "Line 2 of order SO-2001: at most 5 can be invoiced, as many as were ordered."),
     ("1.1234567", "Line 2 of order SO-2001: give a quantity with at most 6 decimals."),
 ])
