@@ -17,6 +17,7 @@ import html
 import threading
 import xml.etree.ElementTree as ET
 
+from babel.numbers import get_currency_precision
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -89,10 +90,11 @@ class HostedPageStandIn:
         self.requests.append(fields)
         hidden = "".join(f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
                          for k, v in fields.items())
-        amount = int(fields["AMOUNT"])
+        places = get_currency_precision(fields["CURRENCY"])     # AMOUNT is in minor units: ¥3800 is 3800
+        shown = f"{int(fields['AMOUNT']) / 10 ** places:.{places}f}"
         body = f"""
         <p>Merchant {html.escape(fields['MERCHANT_ID'])} · order {html.escape(fields['ORDER_ID'])}</p>
-        <p id="hpp-amount">Amount: {amount / 100:.2f} {html.escape(fields['CURRENCY'])}</p>
+        <p id="hpp-amount">Amount: {shown} {html.escape(fields['CURRENCY'])}</p>
         <form method="post" action="/pay/submit">{hidden}
           <p><label for="card">Card number</label> <input id="card" name="card_number" autocomplete="off"></p>
           <p><label for="expiry">Expiry (MM/YY)</label> <input id="expiry" name="expiry"></p>
