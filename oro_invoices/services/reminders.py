@@ -221,8 +221,10 @@ class PaymentReminders:
             number = invoice.display_number
             if invoice.due_date is None or not _remindable(invoice):
                 return
+            # the PDF rides along where a storage is configured; a reminder never waits for one
             draft = self.mail.prepare(invoice_id, REMINDER_TEMPLATE, extra_context={
-                "reminder": ReminderNotice.on(step, invoice.due_date, today)})
+                "reminder": ReminderNotice.on(step, invoice.due_date, today)},
+                attach_pdf=getattr(self.invoices, "storage", None) is not None)
             if not draft.to:
                 report.problems.append(Problem(invoice_id, number, step, NO_RECIPIENT))
                 return

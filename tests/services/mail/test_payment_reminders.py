@@ -306,6 +306,22 @@ def test_the_remind_command_then_deliver_mail_reaches_the_smtp_server(app, smtp_
     assert [e.status for e in make_mail(app).emails(invoice.id)] == ["sent"]
 
 
+def test_the_remind_command_without_a_storage_sends_the_reminder_without_its_pdf(app, smtp_server, capsys):
+    """``--storage`` only adds the attachment: a posted invoice whose PDF the command cannot
+    read is reminded all the same."""
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    invoice = app.invoices.post(app.create().id)
+    assert app.invoices.get(invoice.id).pdf is not None
+    argv = ["remind", "--db", app.invoices.db.url, "--date", on(7).isoformat()]
+    assert cli.main(argv, host=app.host) == 0
+    assert "queued 1 payment reminder(s)" in capsys.readouterr().out
+    deliver_mail_command(app, smtp_server)
+    [received] = smtp_server.handler.received
+    message = parse(received.content)
+    assert message["Subject"] == f"Payment reminder: invoice {invoice.invoice_number} is 7 days overdue"
+    assert list(message.iter_attachments()) == []
+
+
 def test_the_remind_command_without_a_host_says_reminders_are_off(sqlite_db, capsys):
     assert cli.main(["remind", "--db", sqlite_db.url, "--host", "none"]) == 0
     captured = capsys.readouterr()
