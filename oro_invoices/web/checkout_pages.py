@@ -330,6 +330,7 @@ class CheckoutPages:
         html = self.ctx.render(
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
             surplus=paid.surplus if paid is not None and paid.surplus else 0,
+            authorized=paid is not None and paid.action == "authorize",
             guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
             can_pay=self.ctx.service.can_pay(doc), receipt_url=receipt_url)

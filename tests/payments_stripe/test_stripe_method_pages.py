@@ -174,6 +174,20 @@ def authorized_with_visa(stripe_shop):
     return account, client, doc, intent, admin, f"/admin/invoices/{doc.id}"
 
 
+def test_the_result_of_an_authorization_says_the_amount_is_held_not_paid(stripe_shop):
+    app, account = stripe_shop
+    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
+                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
+    client = customer(app)
+    doc = doc_of(client)
+    _, back = pay_with_visa(client, account, doc)
+    text = text_of(client.get(back.headers["Location"]).get_data(as_text=True))
+    amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.amount_due:,}"
+    assert f"Amount authorized: {amount}" in text and "Amount paid" not in text
+    assert "Still due" not in text                            # all of it is held: nothing left to pay
+    assert "The amount is held on your card; it is taken when the seller collects it" in text
+
+
 def test_an_admin_captures_an_authorization_from_the_view_page(stripe_shop):
     account, client, doc, intent, admin, view = authorized_with_visa(stripe_shop)
     [authorization] = client.service.transactions(doc.id)
