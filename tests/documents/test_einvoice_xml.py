@@ -106,6 +106,25 @@ def test_a_credit_note_is_type_381_and_names_the_invoice_it_credits():
     assert broken(xml, "en16931") == set()
 
 
+@pytest.mark.parametrize("profile", ["en16931", "xrechnung"])
+def test_a_credit_note_is_cleared_against_its_invoice_not_paid_to_the_sellers_account(profile):
+    """Its amount comes off the invoice it credits (the PDF: "nothing is to be paid on it"): its
+    means of payment is clearing between partners (97), with no seller's account and none of
+    the seller's payment terms; its due date stays (BR-CO-25)."""
+    doc = einvoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                            credited_invoice=DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1)))
+    assert doc.seller.iban and doc.seller.payment_terms
+    for xml in (cii.build_xml(doc, profile), ubl.build_xml(doc, "ubl" if profile == "en16931" else "xrechnung_ubl")):
+        flat = xml.decode()
+        assert doc.seller.iban not in flat and doc.seller.payment_terms not in flat
+    xml = cii.build_xml(doc, profile)
+    assert texts(xml, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["97"]
+    assert texts(xml, "//ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime/udt:DateTimeString") == ["20250404"]
+    assert [v for v in rules.check(xml, profile) if not v.warning] == []
+    invoice = cii.build_xml(einvoice_document(), profile)                       # an invoice: the seller's account
+    assert texts(invoice, "//ram:SpecifiedTradeSettlementPaymentMeans/ram:TypeCode") == ["58"]
+
+
 @pytest.mark.parametrize("profile", ["basic", "en16931", "xrechnung"])
 def test_a_credit_notes_reason_is_its_note_with_subject_code_acd(profile):
     doc = einvoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",

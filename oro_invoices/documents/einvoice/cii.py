@@ -17,9 +17,10 @@ from oro_invoices.documents.einvoice.terms import (
     buyer_name,
     delivery_date,
     delivery_place,
+    document_payment_means,
+    document_payment_terms,
     document_type_code,
     outside_scope,
-    payment_means_code,
     percent,
     plain,
     quantity_and_price,
@@ -160,7 +161,7 @@ def _delivery(parent: etree._Element, doc: InvoiceDocument, profile: str) -> Non
 def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> None:
     settlement = _el(parent, RAM, "ApplicableHeaderTradeSettlement")
     seller, cur = doc.seller, doc.currency
-    means = payment_means_code(seller, cur)
+    means, payment_terms = document_payment_means(doc), document_payment_terms(doc)
     if means is not None and doc.invoice_number:
         _text(settlement, RAM, "PaymentReference", doc.invoice_number)
     _text(settlement, RAM, "InvoiceCurrencyCode", cur)
@@ -190,10 +191,10 @@ def _settlement(parent: etree._Element, doc: InvoiceDocument, *, full: bool) -> 
             _date(_el(period, RAM, "StartDateTime"), doc.delivery_period_start)
         if doc.delivery_period_end:
             _date(_el(period, RAM, "EndDateTime"), doc.delivery_period_end)
-    if seller.payment_terms or doc.due_date:
+    if payment_terms or doc.due_date:
         terms = _el(settlement, RAM, "SpecifiedTradePaymentTerms")
-        if seller.payment_terms:
-            _text(terms, RAM, "Description", seller.payment_terms)
+        if payment_terms:
+            _text(terms, RAM, "Description", payment_terms)
         if doc.due_date:
             _date(_el(terms, RAM, "DueDateDateTime"), doc.due_date)
     summation = _el(settlement, RAM, "SpecifiedTradeSettlementHeaderMonetarySummation")

@@ -66,6 +66,21 @@ def quantity_and_price(line: InvoiceLine) -> tuple[Decimal, Decimal]:
     return line.quantity, line.unit_price
 
 
+#: BT-81 of a credit note: "clearing between partners" (UNTDID 4461). Its amount comes off the
+#: invoice it credits, so the buyer pays nothing to the seller's account by it.
+CLEARING = "97"
+
+
+def document_payment_means(doc: InvoiceDocument) -> str | None:
+    """BT-81 of ``doc``: a credit note's is ``CLEARING``; an invoice's, its seller's means."""
+    return CLEARING if doc.is_credit_note else payment_means_code(doc.seller, doc.currency)
+
+
+def document_payment_terms(doc: InvoiceDocument) -> str:
+    """BT-20 of ``doc``: the seller's payment terms, which no credit note is paid by."""
+    return "" if doc.is_credit_note else doc.seller.payment_terms
+
+
 def payment_means_code(seller: SellerInfo, currency: str) -> str | None:
     """BT-81, or None when the invoice names no means of payment."""
     if seller.payment_means:

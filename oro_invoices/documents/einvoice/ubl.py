@@ -20,10 +20,11 @@ from oro_invoices.documents.einvoice.terms import (
     buyer_name,
     delivery_date,
     delivery_place,
+    document_payment_means,
+    document_payment_terms,
     document_type_code,
     is_xrechnung,
     outside_scope,
-    payment_means_code,
     percent,
     plain,
     quantity_and_price,
@@ -146,7 +147,7 @@ def _delivery(root: etree._Element, doc: InvoiceDocument, profile: str) -> None:
 def _payment(root: etree._Element, doc: InvoiceDocument) -> None:
     """BG-16 (the means of payment and the seller's account) and BT-20 (the payment terms)."""
     seller = doc.seller
-    means = payment_means_code(seller, doc.currency)
+    means, payment_terms = document_payment_means(doc), document_payment_terms(doc)
     if means is not None:
         payment = _cac(root, "PaymentMeans")
         _cbc(payment, "PaymentMeansCode", means)
@@ -160,8 +161,8 @@ def _payment(root: etree._Element, doc: InvoiceDocument) -> None:
             _cbc(account, "Name", seller.account_holder or seller.company_name)
             if seller.bic:
                 _cbc(_cac(account, "FinancialInstitutionBranch"), "ID", seller.bic)
-    if seller.payment_terms:
-        _cbc(_cac(root, "PaymentTerms"), "Note", seller.payment_terms)
+    if payment_terms:
+        _cbc(_cac(root, "PaymentTerms"), "Note", payment_terms)
 
 
 def _taxes(root: etree._Element, doc: InvoiceDocument) -> None:
