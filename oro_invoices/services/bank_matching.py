@@ -549,12 +549,12 @@ def problem_of(error: InvoiceError) -> Message | str:
 
 
 def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, organization_id: int,
-                   actor: str) -> list[RecordedMatch]:
+                   actor: str, receipts: bool = True) -> list[RecordedMatch]:
     """Record each payment that still pays exactly what its invoices owe, or (``keep_surplus``)
     at least that, what is over kept as their customer's credit, as Record Payment for them would
     (by bank transfer, received the day it was booked, under its reference); one that no longer
     does, or whose surplus cannot be kept, is left for the admin (``problem``: nothing of it is
-    written), and the others go on."""
+    written), and the others go on. ``receipts`` False: no receipt email (over the API)."""
     done = []
     for payment in payments:
         key = payment.key(organization_id)
@@ -579,7 +579,7 @@ def record_matched(invoices: InvoiceService, payments: list[MatchedPayment], *, 
             recorded = remittances.record(
                 invoices, list(payment.invoice_ids), amounts, organization_id=organization_id, method="bank_transfer",
                 received_on=payment.booked_on, reference=payment.reference, notes=bank_note(payment.bank_reference),
-                actor=actor, request_key=key, surplus=surplus)
+                actor=actor, request_key=key, surplus=surplus, receipts=receipts)
         except InvoiceError as exc:
             done.append(RecordedMatch(payment, problem=problem_of(exc)))
             continue

@@ -67,7 +67,7 @@ def record(service: InvoiceService, organization_id: int, request: Request, *, a
     found = match_entries(service, statement.entries, organization_id=organization_id)
     chosen = [match for match in found if match.outcome == MATCHED or (keep and match.outcome == MORE)]
     done = record_matched(service, [MatchedPayment.of(m, keep_surplus=m.outcome == MORE) for m in chosen],
-                          organization_id=organization_id, actor=actor)
+                          organization_id=organization_id, actor=actor, receipts=False)
     answer = _answer(statement, found)
     answer["recorded"] = [{
         "where": str(match.entry.where), "outcome": result.outcome,

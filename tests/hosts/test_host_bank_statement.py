@@ -15,6 +15,7 @@ from support.admins import admin_with
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
+from oro_invoices.integration.config import Settings
 from oro_invoices.services.bank_matching import MatchedPayment
 
 PAGE = "/admin/invoices/bank-statement"
@@ -362,6 +363,9 @@ def test_the_api_matches_a_statement_and_writes_nothing(shop, admin):
 
 
 def test_the_api_records_the_exact_payments_once(shop, admin):
+    """... and emails no receipt, as for every payment recorded over the API (Email Payment
+    Receipts says so), where the back-office's page would."""
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.mail.payment_receipts", True)
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
     data = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
     body = api_statement(shop, "payments", data, "text/plain").get_json()
@@ -371,6 +375,7 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
                     "kept_as_credit": None}
     assert (payment.method, str(payment.received_on), payment.amount) == ("bank_transfer", "2026-12-04",
                                                                           Decimal("1344.34"))
+    assert shop[0].extensions["oro_invoices"].mail.emails(branch) == []
     again = api_statement(shop, "payments", data, "text/plain").get_json()
     assert [p["outcome"] for p in again["payments"]][1] == "recorded"     # said as recorded before, not again
     assert again["recorded"] == [] and len(admin.service.transactions(branch)) == 1
