@@ -14,7 +14,15 @@ from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.services.bank_matching import MATCHED, MORE, EntryMatch, MatchedPayment, match_entries, record_matched
+from oro_invoices.services.bank_matching import (
+    MATCHED,
+    MORE,
+    RECORDED,
+    EntryMatch,
+    MatchedPayment,
+    match_entries,
+    record_matched,
+)
 from oro_invoices.services.bank_statement_files import MAX_BYTES, StatementFile, UnreadableStatement, read_statement
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.web.errors import BadRequest, PayloadTooLarge
@@ -69,13 +77,30 @@ def record(service: InvoiceService, organization_id: int, request: Request, *, a
     done = record_matched(service, [MatchedPayment.of(m, keep_surplus=m.outcome == MORE) for m in chosen],
                           organization_id=organization_id, actor=actor, receipts=False)
     answer = _answer(statement, found)
-    answer["recorded"] = [{
-        "where": str(match.entry.where), "outcome": result.outcome,
-        "problem": str(result.why) if result.outcome == "not_recorded" and result.why else None,
-        "transactions": [share.transaction.id for share in result.recorded_shares if share.transaction is not None],
-        "kept_as_credit": result.kept if result.kept else None}
-        for match, result in zip(chosen, done, strict=True)]
+    results = dict(zip((id(match) for match in chosen), done, strict=True))
+    answer["recorded"] = []
+    for match in found:                  # in the statement's order
+        result = results.get(id(match))
+        if result is not None:
+            answer["recorded"].append({
+                "where": str(match.entry.where), "outcome": result.outcome,
+                "problem": str(result.why) if result.outcome == "not_recorded" and result.why else None,
+                "transactions": [s.transaction.id for s in result.recorded_shares if s.transaction is not None],
+                "kept_as_credit": result.kept if result.kept else None})
+        elif match.outcome == RECORDED:  # sent before: said so, with what it recorded then
+            answer["recorded"].append({"where": str(match.entry.where), "outcome": "before", "problem": None,
+                                       "transactions": _recorded_before(service, match, organization_id),
+                                       "kept_as_credit": None})
     return answer
+
+
+def _recorded_before(service: InvoiceService, match: EntryMatch, organization_id: int) -> list[int]:
+    """The payments this statement line recorded when it was sent before (none found: recorded by
+    hand under another form's key, which the line's outcome still says)."""
+    payment = MatchedPayment.of(match)
+    key = payment.key(organization_id)
+    found = (service.received_payment(invoice_id, f"{key}-{invoice_id}") for invoice_id in payment.invoice_ids)
+    return [transaction.id for transaction in found if transaction is not None]
 
 
 def keep_surplus_of(request: Request) -> bool:

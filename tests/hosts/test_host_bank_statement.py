@@ -378,7 +378,9 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
     assert shop[0].extensions["oro_invoices"].mail.emails(branch) == []
     again = api_statement(shop, "payments", data, "text/plain").get_json()
     assert [p["outcome"] for p in again["payments"]][1] == "recorded"     # said as recorded before, not again
-    assert again["recorded"] == [] and len(admin.service.transactions(branch)) == 1
+    assert again["recorded"] == [{"where": "line 9", "outcome": "before", "problem": None,
+                                  "transactions": [payment.id], "kept_as_credit": None}]
+    assert len(admin.service.transactions(branch)) == 1
 
 
 @pytest.mark.parametrize("data, content_type, status, said", [
@@ -664,7 +666,10 @@ def test_the_api_keeps_what_a_payment_brings_over_its_invoices_when_asked(shop, 
     assert done == {"where": "line 2", "outcome": "recorded", "problem": None, "transactions": [payment.id],
                     "kept_as_credit": "10.00"}
     assert admin.service.available_credit(admin.service.get(pending)) == Decimal("10.00")
-    assert api_statement(shop, "payments?keep_surplus=true", data, "text/csv").get_json()["recorded"] == []
+    assert api_statement(shop, "payments?keep_surplus=true", data, "text/csv").get_json()["recorded"] == [
+        {"where": "line 2", "outcome": "before", "problem": None, "transactions": [payment.id],
+         "kept_as_credit": None}]                                      # sent again: said, nothing recorded
+    assert len(admin.service.transactions(pending)) == 1
 
     several, (partly, branch), _ = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1005-5")
     [refused] = api_statement(shop, "payments?keep_surplus=true", several, "text/csv").get_json()["recorded"]
