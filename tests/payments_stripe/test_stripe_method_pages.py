@@ -159,28 +159,30 @@ def test_below_stripes_minimum_the_page_offers_no_method(stripe_shop):
                                              .get_data(as_text=True))
 
 
-def authorized_with_visa(stripe_shop):
-    """Stripe with Payment Action authorize; the customer's card authorized for an invoice, and an
-    admin logged in: (account, customer's client, invoice, PaymentIntent id, admin, view page URL)."""
+def authorize_with_visa(stripe_shop):
+    """Stripe with Payment Action authorize, and the customer's card authorized for an invoice:
+    (account, customer's client, invoice, PaymentIntent id, the answer to the return from Stripe)."""
     app, account = stripe_shop
     configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
                      base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
     client = customer(app)
     doc = doc_of(client)
-    intent, _ = pay_with_visa(client, account, doc)
+    intent, back = pay_with_visa(client, account, doc)
     assert client.service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
-    admin = ShopClient(app)
+    return account, client, doc, intent, back
+
+
+def authorized_with_visa(stripe_shop):
+    """``authorize_with_visa``, and an admin logged in: (account, customer's client, invoice,
+    PaymentIntent id, admin, view page URL)."""
+    account, client, doc, intent, _ = authorize_with_visa(stripe_shop)
+    admin = ShopClient(stripe_shop[0])
     admin.login_admin()
     return account, client, doc, intent, admin, f"/admin/invoices/{doc.id}"
 
 
 def test_the_result_of_an_authorization_says_the_amount_is_held_not_paid(stripe_shop):
-    app, account = stripe_shop
-    configure_stripe(Settings(app.extensions["oro_reference_host"].config), account, action="authorize",
-                     base_url="http://localhost", webhook_secret=RECEIVER_SECRET)
-    client = customer(app)
-    doc = doc_of(client)
-    _, back = pay_with_visa(client, account, doc)
+    _, client, doc, _, back = authorize_with_visa(stripe_shop)
     text = text_of(client.get(back.headers["Location"]).get_data(as_text=True))
     amount = {"EUR": "€", "USD": "$"}[doc.currency] + f"{doc.amount_due:,}"
     assert f"Amount authorized: {amount}" in text and "Amount paid" not in text
