@@ -27,8 +27,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -210,7 +211,7 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
             PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
-            stmt = stmt.where(PaymentTransaction.created_at >= _midnight(since))
+            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since))
         rows.extend(session.execute(stmt).scalars())
     entries = []
     for row, on in counted(rows):
@@ -232,10 +233,6 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     reversal not at all."""
     tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
     reverses = tx.data["reverses"].as_integer()
-    received = tx.data["received_on"].as_string()
-    by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
-    counts_before = case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
-                         else_=tx.created_at < _midnight(since))
     reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
         undoing.invoice_id == tx.invoice_id, undoing.parent_id == tx.id, undoing.action == "refund",
         undoing.successful.is_(True), undoing.data["reverses"].as_integer().is_not(None))
@@ -243,12 +240,22 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     stmt = apply_filter(
         select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
         .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
-               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before)
+               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since))
         .group_by(Invoice.currency), shape)
     return {code: int(amount) for code, amount in session.execute(stmt) if amount}
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date) -> ColumnElement[bool]:
+    """Whether the transaction ``tx`` (the table or an alias of it) counts on a day before
+    ``since``, by ``counted``'s day: the day received of a payment recorded by hand, else the
+    UTC day it was recorded."""
+    received = tx.data["received_on"].as_string()
+    by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
+    return case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
+                else_=tx.created_at < midnight(since))
+
+
+def midnight(day: dt.date) -> dt.datetime:
     """The first moment of ``day`` (UTC)."""
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 

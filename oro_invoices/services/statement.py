@@ -7,7 +7,8 @@ Report. On a past day (a month-end) it is what was open at the end of that day, 
 invoice owed then (``persistence.aging_history``), as the Aging Report on that day. Amounts in
 different currencies are never added up. A customer's statement also says the credit the
 customer has with the seller (``services.customer_credit``) in each currency, as it was at the
-end of its day; it is not taken off what is owed until it is applied. Its PDF is made on demand
+end of its day (each change counted on the day of its money: ``persistence.aging_credit``); it
+is not taken off what is owed until it is applied. Its PDF is made on demand
 (``InvoiceService.statement_pdf``) and not kept: it changes whenever a payment arrives.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence import customer_credit
 from oro_invoices.persistence.aging import aging_rows
+from oro_invoices.persistence.aging_credit import credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
@@ -154,8 +156,8 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
         if not with_credit or found.organization_id is None or found.customer_id is None:
             return found
         if as_of < now:
-            end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-            amounts = customer_credit.balances_before(s, found.organization_id, found.customer_id, end)
+            amounts = sorted((row.currency, row.amount) for row in credit_rows(
+                s, within=InvoiceFilter(organization_id=found.organization_id, customer_id=found.customer_id), on=as_of))
         else:
             amounts = customer_credit.balances(s, found.organization_id, found.customer_id)
     return replace(found, credits=tuple(CreditBalance(currency, from_minor(amount, currency))
