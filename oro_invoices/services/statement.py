@@ -39,9 +39,12 @@ from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_op
 from oro_invoices.services.aging import AgingLine, build_report, check_as_of, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 
-#: The statement CSV's columns: one row per open invoice.
+#: The statement CSV's columns: one row per open invoice, then one per currency the customer holds
+#: credit in (``CSV_CREDIT``).
 CSV_COLUMNS = ("currency", "invoice_number", "invoice_date", "due_date", "days_overdue", "bucket",
                "total", "paid", "credited", "due", "customer_name")
+#: The ``bucket`` of a credit row: no invoice, ``due`` the credit as a negative amount.
+CSV_CREDIT = "credit"
 
 
 @dataclass(frozen=True)
@@ -268,7 +271,9 @@ def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
 
 
 def statement_csv_text(statement: Statement) -> str:
-    """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency."""
+    """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency; then,
+    for a statement that says the customer's credit, a row per currency it holds credit in:
+    no invoice, ``bucket`` ``CSV_CREDIT`` and ``due`` the credit, negative (it offsets what is due)."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -277,6 +282,9 @@ def statement_csv_text(statement: Statement) -> str:
             writer.writerow([item.currency, item.number, item.invoice_date.isoformat(), item.due_date.isoformat(),
                              item.days_overdue, item.bucket, *(format(amount, "f") for amount in (
                                  item.total, item.paid, item.credited, item.due)), item.customer_name])
+    for credit in statement.credits:
+        writer.writerow([credit.currency, "", "", "", "", CSV_CREDIT, "", "", "", format(-credit.amount, "f"),
+                         statement.customer_name])
     return buffer.getvalue()
 
 
@@ -315,5 +323,5 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
-__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
+__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "CSV_CREDIT", "Statement", "StatementItem", "StatementSection", "build_statement",
            "customer_of", "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

@@ -5,7 +5,9 @@ user does not see the credit: their activity shows the money that went from thei
 it and the credit applied to them as entries of their own, and ends on what their invoices owe."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 
@@ -119,6 +121,19 @@ def initech_credit_note_kept_as_credit(shop):
     note = service.create_credit_note(doc.id, {"full": True, "reason": "cancelled order", "settlement": "credit"},
                                       actor="admin").credit_note
     return doc, note
+
+
+def test_the_back_office_statement_csv_ends_with_the_customers_credit(shop, admin):
+    doc, _note = initech_credit_note_kept_as_credit(shop)
+    resp = admin.get(f"/admin/invoices/statement.csv?customer={doc.customer_id}")
+    assert resp.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
+    *invoices, credit = rows
+    assert (credit["currency"], credit["invoice_number"], credit["bucket"], credit["due"]) == (
+        "EUR", "", "credit", "-100.00")
+    due = sum(Decimal(row["due"]) for row in invoices)
+    page = text_of(admin.get(f"/admin/invoices/statement?customer={doc.customer_id}").get_data(as_text=True))
+    assert f"Total due less the credit: €{due - Decimal('100.00'):,.2f}" in page
 
 
 def test_an_own_role_users_money_kept_as_credit_leaves_their_activity_and_their_statement_says_their_balance(shop):
