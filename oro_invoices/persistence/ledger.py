@@ -254,7 +254,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) 
     undone |= set(_reversed(session, [i for i in payments if i not in undone]))
     note_ids = sorted({row.credit_note_id for row in rows if row.credit_note_id is not None})
     notes: dict[int, dt.date | None] = dict(session.execute(
-        select(Invoice.id, Invoice.invoice_date).where(Invoice.id.in_(note_ids))).tuples().all()) if note_ids else {}
+        select(Invoice.id, Invoice.invoice_date).where(Invoice.id.in_(note_ids))).all()) if note_ids else {}
     for entry in rows:
         tx = payments.get(entry.transaction_id) if entry.transaction_id is not None else None
         if tx is not None and (tx.id in undone or (tx.action == "refund" and is_reversal(tx.data))):
