@@ -28,7 +28,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    func,
     select,
 )
 from sqlalchemy.exc import IntegrityError
@@ -194,18 +193,6 @@ def balances_of(s: Session, organization_id: int, customer_ids: Collection[int])
         .where(CustomerCreditRow.organization_id == organization_id,
                CustomerCreditRow.customer_id.in_(sorted(set(customer_ids))))
         .order_by(CustomerCreditRow.customer_id, CustomerCreditRow.currency)).all()]
-
-
-def balances_before(s: Session, organization_id: int, customer_id: int, before: dt.datetime) -> list[tuple[str, int]]:
-    """The customer's balance in every currency as it was just before ``before`` (the balance
-    after its last entry then), by currency."""
-    last = (select(func.max(CreditEntryRow.id))
-            .where(CreditEntryRow.organization_id == organization_id, CreditEntryRow.customer_id == customer_id,
-                   CreditEntryRow.created_at < before)
-            .group_by(CreditEntryRow.currency))
-    return [(currency, amount) for currency, amount in s.execute(
-        select(CreditEntryRow.currency, CreditEntryRow.balance_after).where(CreditEntryRow.id.in_(last))
-        .order_by(CreditEntryRow.currency)).all()]
 
 
 def entries(s: Session, organization_id: int, customer_id: int, *, currency: str | None = None,

@@ -16,10 +16,27 @@ positive when they raise what is owed.
   (``persistence.customer_credit``), on the day it was; it names no invoice.
 
 A payment recorded by hand in error and reversed moved no money: neither it nor its reversal is
-an entry. Nor is credit applied to an invoice (a payment of the method ``customer_credit``) or
-its reversal: the money came in as the payment or credit note that made the credit. A
-customer's credit is so part of the balance (what the seller owes the customer). Authorizations,
-their cancellations and drafts are no entries either.
+an entry. In a ledger of a customer's whole account (of a customer, or of several: a corporate
+user's) neither is credit applied to an invoice (a payment of the method ``customer_credit``)
+or its reversal: the money came in as the payment or credit note that made the credit. A
+customer's credit is so part of the balance (what the seller owes the customer), which is what
+the customer's invoices still owe less their credit. Authorizations, their cancellations and
+drafts are no entries either.
+
+A ledger of one customer user's invoices (``InvoiceFilter.customer_user_id``: a storefront user
+who sees only their own) does not see the customer's credit, which is the whole account's; its
+balance is what those invoices still owe. So it has, besides, what moved between them and the
+credit, each on the day the credit's ledger counts it (``persistence.aging_credit``):
+
+- **credit kept**: what a payment of one of them brought over its amount due, or a credit note
+  of one gave back, kept as the customer's credit (it raises what they owe: the money left
+  them), on the payment's day or the credit note's date;
+- **credit taken back**: a kept surplus taken out of the credit again by a refund of its
+  payment, on the refund's day;
+- **credit applied**: the customer's credit applied to one of them, on the day it was recorded.
+
+A payment reversed in error takes its surplus kept with it, and an application reversed in error
+is none: neither is an entry.
 """
 from __future__ import annotations
 
@@ -27,8 +44,9 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -41,12 +59,14 @@ from oro_invoices.persistence.read_models import BY_HAND_PREFIX, is_reversal, tr
 #: The kinds of entry.
 INVOICE, CREDIT_NOTE, PAYMENT, REFUND, SETTLED = "invoice", "credit_note", "payment", "refund", "settled"
 GIVEN_BACK, PAID_OUT = "given_back", "paid_out"
+CREDIT_KEPT, CREDIT_TAKEN_BACK, CREDIT_APPLIED = "credit_kept", "credit_taken_back", "credit_applied"
 _PAID = ("charge", "capture")
 #: The payment statuses that, set from outside, say nothing more is owed.
 SETTLING = frozenset({PaymentStatus.PAID_IN_FULL.value, PaymentStatus.VOIDED.value, PaymentStatus.CANCELED.value,
                       PaymentStatus.CREDITED.value})
 #: A day's entries in this order.
-_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, SETTLED: 3, REFUND: 4, GIVEN_BACK: 5, PAID_OUT: 6}
+_ORDER = {INVOICE: 0, CREDIT_NOTE: 1, PAYMENT: 2, CREDIT_APPLIED: 3, CREDIT_KEPT: 4, SETTLED: 5, REFUND: 6,
+          CREDIT_TAKEN_BACK: 7, GIVEN_BACK: 8, PAID_OUT: 9}
 
 
 @dataclass(frozen=True)
@@ -138,9 +158,12 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
         if entry.on <= until:
             _take(entry, since, entries, opening)
     given_back = _given_back(session, found) if found else []
-    if within.organization_id is not None and within.customer_id is not None and within.customer_ids is None \
-            and within.customer_user_id is None:
-        given_back += _paid_out(session, within.organization_id, within.customer_id, within.currency)
+    customers = within.customer_ids if within.customer_ids is not None else \
+        [within.customer_id] if within.customer_id is not None else None
+    if within.customer_user_id is not None:
+        given_back += _credit_moves(session, found) if found else []
+    elif within.organization_id is not None and customers:
+        given_back += _paid_out(session, within.organization_id, customers, within.currency)
     for entry in given_back:
         if entry.on <= until:
             _take(entry, since, entries, opening)
@@ -187,15 +210,79 @@ def _given_back(session: Session, documents: dict[int, tuple[str, str, str]]) ->
     return entries
 
 
-def _paid_out(session: Session, organization_id: int, customer_id: int, currency: str | None) -> list[LedgerEntry]:
-    """The customer's credit given back outside the add-on, each on the day it was."""
+def _paid_out(session: Session, organization_id: int, customer_ids: Iterable[int],
+              currency: str | None) -> list[LedgerEntry]:
+    """The customers' credit given back outside the add-on, each on the day it was."""
     stmt = select(CreditEntryRow).where(CreditEntryRow.organization_id == organization_id,
-                                        CreditEntryRow.customer_id == customer_id,
+                                        CreditEntryRow.customer_id.in_(sorted(set(customer_ids))),
                                         CreditEntryRow.kind == EntryKind.PAID_OUT.value)
     if currency is not None:
         stmt = stmt.where(CreditEntryRow.currency == currency)
     return [LedgerEntry(utc_day(row.created_at), PAID_OUT, None, "", row.currency, -row.amount,
                         reference=row.reference) for row in session.execute(stmt).scalars()]
+
+
+#: The credit ledger's entries a view of some of a customer's invoices shows, as its own kinds.
+_MOVES = {EntryKind.SURPLUS.value: CREDIT_KEPT, EntryKind.CREDIT_NOTE.value: CREDIT_KEPT,
+          EntryKind.SURPLUS_REVERSED.value: CREDIT_TAKEN_BACK}
+
+
+def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) -> list[LedgerEntry]:
+    """What moved between ``documents`` and their customer's credit (any day): the credit kept
+    from them or taken back (the credit ledger's entries naming them, but those of a payment
+    reversed in error and of its reversal), and the credit applied to them (the applications
+    that were not reversed in error)."""
+    rows: list[CreditEntryRow] = []
+    applications: list[PaymentTransaction] = []
+    ids = list(documents)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        rows.extend(session.execute(select(CreditEntryRow).where(
+            CreditEntryRow.invoice_id.in_(chunk), CreditEntryRow.kind.in_(list(_MOVES)))).scalars())
+        applications.extend(session.execute(select(PaymentTransaction).where(
+            PaymentTransaction.invoice_id.in_(chunk), PaymentTransaction.method == CREDIT_METHOD,
+            PaymentTransaction.successful.is_(True), PaymentTransaction.action.in_(("charge", "refund")))).scalars())
+    entries = []
+    for row, on in counted(applications):
+        if row.action == "charge":
+            number, code, name = documents[row.invoice_id]
+            entries.append(LedgerEntry(on, CREDIT_APPLIED, row.invoice_id, number, code, -int(row.amount),
+                                       transaction_id=row.id, customer_name=name))
+    payments = {tx.id: tx for tx in session.execute(select(PaymentTransaction).where(PaymentTransaction.id.in_(
+        sorted({row.transaction_id for row in rows if row.transaction_id is not None})))).scalars()} if rows else {}
+    undone = {tx.parent_id for tx in payments.values() if tx.action == "refund" and is_reversal(tx.data)}
+    undone |= set(_reversed(session, [i for i in payments if i not in undone]))
+    note_ids = sorted({row.credit_note_id for row in rows if row.credit_note_id is not None})
+    notes: dict[int, dt.date | None] = dict(session.execute(
+        select(Invoice.id, Invoice.invoice_date).where(Invoice.id.in_(note_ids))).all()) if note_ids else {}
+    for entry in rows:
+        tx = payments.get(entry.transaction_id) if entry.transaction_id is not None else None
+        if tx is not None and (tx.id in undone or (tx.action == "refund" and is_reversal(tx.data))):
+            continue
+        dated = notes.get(entry.credit_note_id) if entry.credit_note_id is not None else None
+        if dated is not None:
+            on = dated
+        else:
+            on = transaction(tx).received_on or utc_day(tx.created_at) if tx is not None else utc_day(entry.created_at)
+        assert entry.invoice_id is not None                 # read by the invoices it names
+        _number, code, name = documents[entry.invoice_id]
+        # a credit note's money: the credit note, where the view shows it (it names the invoice's user)
+        shown = entry.credit_note_id if entry.credit_note_id in documents else entry.invoice_id
+        assert shown is not None
+        entries.append(LedgerEntry(on, _MOVES[entry.kind], shown, documents[shown][0], code, int(entry.amount),
+                                   transaction_id=entry.transaction_id, customer_name=name))
+    return entries
+
+
+def _reversed(session: Session, payment_ids: list[int]) -> list[int]:
+    """Those of ``payment_ids`` a successful reversal undid."""
+    if not payment_ids:
+        return []
+    return [parent for parent, data in session.execute(select(PaymentTransaction.parent_id, PaymentTransaction.data)
+                                                       .where(PaymentTransaction.parent_id.in_(payment_ids),
+                                                              PaymentTransaction.action == "refund",
+                                                              PaymentTransaction.successful.is_(True)))
+            if parent is not None and is_reversal(data)]
 
 
 def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: dt.date, *,
@@ -210,7 +297,7 @@ def _money(session: Session, documents: dict[int, tuple[str, str, str]], until: 
             PaymentTransaction.invoice_id.in_(ids[start:start + 500]), PaymentTransaction.successful.is_(True),
             PaymentTransaction.action.in_((*_PAID, "refund")), PaymentTransaction.method != CREDIT_METHOD)
         if since is not None:
-            stmt = stmt.where(PaymentTransaction.created_at >= _midnight(since))
+            stmt = stmt.where(PaymentTransaction.created_at >= midnight(since))
         rows.extend(session.execute(stmt).scalars())
     entries = []
     for row, on in counted(rows):
@@ -232,10 +319,6 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     reversal not at all."""
     tx, undoing = PaymentTransaction, aliased(PaymentTransaction)
     reverses = tx.data["reverses"].as_integer()
-    received = tx.data["received_on"].as_string()
-    by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
-    counts_before = case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
-                         else_=tx.created_at < _midnight(since))
     reversed_later = exists().where(      # a reversal is its payment's invoice's: found by that invoice
         undoing.invoice_id == tx.invoice_id, undoing.parent_id == tx.id, undoing.action == "refund",
         undoing.successful.is_(True), undoing.data["reverses"].as_integer().is_not(None))
@@ -243,12 +326,22 @@ def _money_before(session: Session, shape: InvoiceFilter, since: dt.date) -> dic
     stmt = apply_filter(
         select(Invoice.currency, func.sum(signed)).select_from(Invoice).join(tx, tx.invoice_id == Invoice.id)
         .where(tx.successful.is_(True), tx.action.in_((*_PAID, "refund")), tx.method != CREDIT_METHOD,
-               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before)
+               or_(tx.action != "refund", reverses.is_(None)), ~reversed_later, counts_before(tx, since))
         .group_by(Invoice.currency), shape)
     return {code: int(amount) for code, amount in session.execute(stmt) if amount}
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def counts_before(tx: type[PaymentTransaction] | Any, since: dt.date) -> ColumnElement[bool]:
+    """Whether the transaction ``tx`` (the table or an alias of it) counts on a day before
+    ``since``, by ``counted``'s day: the day received of a payment recorded by hand, else the
+    UTC day it was recorded."""
+    received = tx.data["received_on"].as_string()
+    by_hand = tx.provider_reference.startswith(BY_HAND_PREFIX, autoescape=True)
+    return case((and_(by_hand, received.is_not(None)), received < since.isoformat()),
+                else_=tx.created_at < midnight(since))
+
+
+def midnight(day: dt.date) -> dt.datetime:
     """The first moment of ``day`` (UTC)."""
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC)
 

@@ -11,6 +11,12 @@ read. Amounts in different currencies are
 never added up. The closing balance counts every posted invoice, paid or not, and can differ
 from the open-item statement's total due where a payment status takes an invoice out of what
 can be paid (an authorization held, a refund without a credit note).
+
+Of a customer's whole account (a customer's, a department or corporate user's) the closing
+balance is what its invoices owe less the customer's credit: the statement's total due less
+its credit, the aging's net. Of one customer user's invoices (the Own role), which do not show
+the customer's credit, it is what those invoices still owe, as their balance says: the money
+that went from them into the credit and the credit applied to them are entries of their own.
 """
 from __future__ import annotations
 
@@ -26,7 +32,10 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.ledger import (
+    CREDIT_APPLIED,
+    CREDIT_KEPT,
     CREDIT_NOTE,
+    CREDIT_TAKEN_BACK,
     GIVEN_BACK,
     INVOICE,
     PAID_OUT,
@@ -45,12 +54,15 @@ MAX_DAYS = 3 * 366 + 1
 #: The CSV's columns: an opening row, a row per entry, a closing row, by currency.
 CSV_COLUMNS = ("currency", "date", "kind", "number", "reference", "charges", "credits", "balance")
 #: How each kind of entry is named on the pages and the PDF (its invoice's number as ``number``; a
-#: settlement's payment status as ``status``).
+#: settlement's payment status as ``status``; the customer its invoice names as ``customer``).
 ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
                 PAYMENT: N_("Payment for %(number)s"), REFUND: N_("Refund for %(number)s"),
                 SETTLED: N_("Settled elsewhere: %(number)s (%(status)s)"),
                 GIVEN_BACK: N_("Given back outside the add-on: %(number)s"),
-                PAID_OUT: N_("Credit given back outside the add-on")}
+                PAID_OUT: N_("Credit given back outside the add-on"),
+                CREDIT_KEPT: N_("Kept as %(customer)s's credit: %(number)s"),
+                CREDIT_TAKEN_BACK: N_("Taken back from %(customer)s's credit: %(number)s"),
+                CREDIT_APPLIED: N_("Customer credit applied to %(number)s")}
 
 
 @dataclass(frozen=True)
@@ -58,8 +70,9 @@ class ActivityLine:
     """One entry of the period, and what the customer owed after it."""
 
     on: dt.date
-    #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``settled``, ``given_back`` or
-    #: ``paid_out`` (``persistence.ledger``)
+    #: ``invoice``, ``credit_note``, ``payment``, ``refund``, ``settled``, ``given_back``,
+    #: ``paid_out``, and in a view of one user's invoices ``credit_kept``, ``credit_taken_back``
+    #: and ``credit_applied`` (``persistence.ledger``)
     kind: str
     #: the invoice or credit note it is of (None: credit paid out)
     invoice_id: int | None
@@ -77,7 +90,8 @@ class ActivityLine:
 
     @property
     def label(self) -> str:
-        """How the entry is named (``ENTRY_LABELS``; to be translated with ``number`` and ``status``)."""
+        """How the entry is named (``ENTRY_LABELS``; to be translated with ``number``, ``status`` and
+        ``customer``)."""
         return ENTRY_LABELS[self.kind]
 
     @property
@@ -87,12 +101,12 @@ class ActivityLine:
 
     @property
     def charge(self) -> Decimal | None:
-        """What it added (an invoice, a refund), else None."""
+        """What it added (an invoice, a refund, credit kept), else None."""
         return self.amount if self.amount > 0 else None
 
     @property
     def credit(self) -> Decimal | None:
-        """What it took off (a credit note, a payment), else None."""
+        """What it took off (a credit note, a payment, credit applied), else None."""
         return -self.amount if self.amount < 0 else None
 
 

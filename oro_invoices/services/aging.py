@@ -142,8 +142,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     as_of = check_as_of(today, now) or now
     with ctx.db.session() as s:
         if as_of < now:
-            end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-            credits = credit_rows(s, within=within, before=end) if credit else []
+            credits = credit_rows(s, within=within, on=as_of) if credit else []
             rows = aging_rows_on(s, day=as_of, within=within)
         else:
             credits = credit_rows(s, within=within) if credit else []

@@ -7,7 +7,8 @@ Report. On a past day (a month-end) it is what was open at the end of that day, 
 invoice owed then (``persistence.aging_history``), as the Aging Report on that day. Amounts in
 different currencies are never added up. A customer's statement also says the credit the
 customer has with the seller (``services.customer_credit``) in each currency, as it was at the
-end of its day; it is not taken off what is owed until it is applied. Its PDF is made on demand
+end of its day (each change counted on the day of its money: ``persistence.aging_credit``); it
+is not taken off what is owed until it is applied. Its PDF is made on demand
 (``InvoiceService.statement_pdf``) and not kept: it changes whenever a payment arrives.
 """
 from __future__ import annotations
@@ -30,6 +31,7 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence import customer_credit
 from oro_invoices.persistence.aging import aging_rows
+from oro_invoices.persistence.aging_credit import credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on, open_items_on
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter, count_rows
@@ -37,9 +39,12 @@ from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_op
 from oro_invoices.services.aging import AgingLine, build_report, check_as_of, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
 
-#: The statement CSV's columns: one row per open invoice.
+#: The statement CSV's columns: one row per open invoice, then one per currency the customer holds
+#: credit in (``CSV_CREDIT``).
 CSV_COLUMNS = ("currency", "invoice_number", "invoice_date", "due_date", "days_overdue", "bucket",
                "total", "paid", "credited", "due", "customer_name")
+#: The ``bucket`` of a credit row: no invoice, ``due`` the credit as a negative amount.
+CSV_CREDIT = "credit"
 
 
 @dataclass(frozen=True)
@@ -154,8 +159,8 @@ def read_statement(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date
         if not with_credit or found.organization_id is None or found.customer_id is None:
             return found
         if as_of < now:
-            end = dt.datetime.combine(as_of + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
-            amounts = customer_credit.balances_before(s, found.organization_id, found.customer_id, end)
+            amounts = sorted((row.currency, row.amount) for row in credit_rows(
+                s, within=InvoiceFilter(organization_id=found.organization_id, customer_id=found.customer_id), on=as_of))
         else:
             amounts = customer_credit.balances(s, found.organization_id, found.customer_id)
     return replace(found, credits=tuple(CreditBalance(currency, from_minor(amount, currency))
@@ -266,7 +271,9 @@ def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
 
 
 def statement_csv_text(statement: Statement) -> str:
-    """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency."""
+    """The statement as CSV (``CSV_COLUMNS``): a row per listed open invoice, by currency; then,
+    for a statement that says the customer's credit, a row per currency it holds credit in:
+    no invoice, ``bucket`` ``CSV_CREDIT`` and ``due`` the credit, negative (it offsets what is due)."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
@@ -275,6 +282,9 @@ def statement_csv_text(statement: Statement) -> str:
             writer.writerow([item.currency, item.number, item.invoice_date.isoformat(), item.due_date.isoformat(),
                              item.days_overdue, item.bucket, *(format(amount, "f") for amount in (
                                  item.total, item.paid, item.credited, item.due)), item.customer_name])
+    for credit in statement.credits:
+        writer.writerow([credit.currency, "", "", "", "", CSV_CREDIT, "", "", "", format(-credit.amount, "f"),
+                         statement.customer_name])
     return buffer.getvalue()
 
 
@@ -313,5 +323,5 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
-__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "Statement", "StatementItem", "StatementSection", "build_statement",
+__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "CSV_CREDIT", "Statement", "StatementItem", "StatementSection", "build_statement",
            "customer_of", "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

@@ -71,7 +71,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.statement_activity_email": "**Send to Customer** of the activity (`?customer=<id>&from=…&to=…`, with `oro_invoices.send`): queues the dialog's message to the customer with the activity PDF attached; a bad address or an empty subject shows the dialog again (422); the same form sent twice sends once",
     "oro_invoices.admin.statement_activity_pdf": "The activity's **Download PDF**: the activity statement to send the customer, made now in their language (`activity-<id>-<from>-<to>.pdf`)",
     "oro_invoices.admin.statement_activity_csv": "The activity's **Export CSV**: an opening row, a row per entry with the balance after it and a closing row per currency (`activity-<id>-<from>-<to>.csv`)",
-    "oro_invoices.admin.statement_csv": "The statement's **Export CSV** (`?customer=<id>`): a row per open invoice (`statement-<id>-YYYY-MM-DD.csv`)",
+    "oro_invoices.admin.statement_csv": "The statement's **Export CSV** (`?customer=<id>`): a row per open invoice, then a `credit` row per currency the customer holds credit in (`statement-<id>-YYYY-MM-DD.csv`)",
     "oro_invoices.admin.aging_email": "The Aging Report's **Email** dialog (`?dialog=email` on the report): queues the report of the page's filters, order and day to the recipients typed, its PDF and CSV attached (`oro_invoices.send`; an admin of one organization)",
     "oro_invoices.admin.aging_email_view": "One Aging Report email of the admin's organization (sent from **Email** or on the schedule): its headers, bodies and attachments, opened from **Aging Reports Sent**",
     "oro_invoices.admin.aging_email_attachment": "An attachment of an Aging Report email: the report's PDF or CSV it carried, checked against the SHA-256 it recorded",

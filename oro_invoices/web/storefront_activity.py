@@ -2,7 +2,10 @@
 invoices the customer user's role shows (``services.activity_statement``) for a period chosen on
 the page, and its PDF where PDF download is on. Their own invoices for the Own role, their
 customer's for Department, and their sub-customers' too for Corporate: the same invoices as the
-list and its balance.
+list and its balance, and its closing balance is what that balance says: Open less the credit it
+shows for a role that sees the customer's account, what their invoices still owe for the Own role
+(the money between those invoices and the customer's credit is entries of its own:
+``persistence.ledger``).
 """
 from __future__ import annotations
 

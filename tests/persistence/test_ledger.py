@@ -8,7 +8,10 @@ import datetime as dt
 from support.payloads import invoice_payload, one_line_invoice
 
 from oro_invoices.persistence.ledger import (
+    CREDIT_APPLIED,
+    CREDIT_KEPT,
     CREDIT_NOTE,
+    CREDIT_TAKEN_BACK,
     GIVEN_BACK,
     INVOICE,
     PAID_OUT,
@@ -153,3 +156,61 @@ def test_money_given_back_outside_is_an_entry_and_the_customers_credit_is_its_ba
     # owed: 100 + 50 + 20 - 130 - 50 (paid) - 50 (credited) + 50 (given back) + 10 (credit paid out) = 0
     assert sum(e.amount for e in entries) == 0
     assert service.available_credit(service.get(third)) == 0
+
+
+def test_one_users_invoices_show_what_went_into_the_customers_credit_and_what_it_paid(db):
+    """A view of one customer user's invoices does not see the customer's credit: the money kept
+    from them as credit and the credit applied to them are entries, so their balance is what the
+    invoices still owe. A payment or an application reversed in error is none, nor its credit."""
+    service = InvoiceService(db)
+    mine = {"customer_user_id": 100}
+    theirs = {"customer_user_id": 101, "customer_user_email": "other@acme.test"}
+    first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00", **mine)
+    wrong = service.record_received_payment(first, amount="150.00", method="cash", received_on=dt.date(2026, 11, 1),
+                                            actor="admin", request_key="ledger-0000000022",
+                                            keep_surplus=True).transaction
+    service.reverse_received_payment(first, wrong.id, reason="Another customer's", actor="admin")
+    service.record_received_payment(first, amount="130.00", method="bank_transfer", received_on=dt.date(2026, 11, 2),
+                                    actor="admin", request_key="ledger-0000000021", keep_surplus=True)   # 30 kept
+    other = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-11-01", price="40.00", **theirs)
+    service.record_received_payment(other, amount="60.00", method="bank_transfer", received_on=dt.date(2026, 11, 4),
+                                    actor="admin", request_key="ledger-0000000023", keep_surplus=True)   # 20 kept
+    second = one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-15", price="50.00", paid="50.00",
+                              **mine)
+    note = service.create_credit_note(second, {"full": True, "settlement": "credit"}, actor="admin").credit_note
+    third = one_line_invoice(service, due_date="2026-12-20", invoice_date="2026-11-20", price="80.00", **mine)
+    applied = service.apply_credit(third, amount="70.00", actor="admin").transaction
+    undone = service.apply_credit(third, amount="5.00", actor="admin").transaction
+    service.reverse_received_payment(third, undone.id, reason="Too much", actor="admin")
+    with db.session() as s:
+        entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
+                                 until=dt.date(2099, 1, 1))
+        whole = customer_entries(s, organization_id=1, customer_id=10, until=dt.date(2099, 1, 1))
+    credit = (CREDIT_KEPT, CREDIT_TAKEN_BACK, CREDIT_APPLIED)
+    moves = [(e.kind, e.invoice_id, e.amount) for e in entries if e.kind in credit]
+    assert sorted(moves) == sorted([(CREDIT_KEPT, first, 3000), (CREDIT_KEPT, note.id, 5000),
+                                    (CREDIT_APPLIED, third, -7000)])
+    kept = next(e for e in entries if e.kind == CREDIT_KEPT and e.invoice_id == first)
+    assert kept.on == dt.date(2026, 11, 2)                      # the payment's day received
+    assert next(e for e in entries if e.kind == CREDIT_APPLIED).transaction_id == applied.id
+    owed = sum(service.get(i).amount_due for i in (first, second, third))
+    assert sum(e.amount for e in entries) == owed * 100 == 1000
+    # the whole account nets its credit (30 + 20 + 50 - 70 = 30) and shows none of these
+    assert not any(e.kind in credit for e in whole)
+    assert sum(e.amount for e in whole) == 1000 + 0 - 3000
+
+
+def test_a_refund_of_a_payment_whose_surplus_was_kept_takes_it_back_in_one_users_view(db):
+    service = InvoiceService(db)
+    first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
+    paid = service.record_received_payment(first, amount="130.00", method="bank_transfer",
+                                           received_on=dt.date(2026, 11, 2), actor="admin",
+                                           request_key="ledger-0000000031", keep_surplus=True).transaction
+    service.record_payment(first, {"method": "bank_transfer", "action": "refund", "amount": "30.00",
+                                   "parent_id": paid.id})
+    with db.session() as s:
+        entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
+                                 until=dt.date(2099, 1, 1))
+    assert [(e.kind, e.amount) for e in entries] == [(INVOICE, 10000), (PAYMENT, -13000), (CREDIT_KEPT, 3000),
+                                                     (REFUND, 3000), (CREDIT_TAKEN_BACK, -3000)]
+    assert sum(e.amount for e in entries) == 0 and service.get(first).amount_due == 0

@@ -100,3 +100,58 @@ def test_credit_and_net_sort_the_lines_largest_first(service):
     report = service.receivables_aging({"organization_id": 1})
     assert [line.customer_name for line in report.sorted_by("credit").lines] == ["Beta", "Gamma", "Acme Corp"]
     assert [line.customer_name for line in report.sorted_by("net").lines] == ["Acme Corp", "Gamma", "Beta"]
+
+
+def net_on(service: InvoiceService, day: dt.date) -> Decimal:
+    """Acme's net (due less credit) in the aging at the end of ``day``."""
+    return sum((line.net for line in service.receivables_aging({"organization_id": 1}, today=day).lines
+                if line.customer_id == 10), Decimal(0))
+
+
+def closing_on(service: InvoiceService, day: dt.date) -> Decimal:
+    """Acme's closing balance in the account activity to ``day``."""
+    found = service.activity_statement(10, start=dt.date(2027, 1, 1), end=day, organization_id=1)
+    return sum((section.closing for section in found.sections), Decimal(0))
+
+
+def test_a_surplus_is_credit_from_the_day_its_payment_was_received_as_the_activity_counts_it(service, clock):
+    """A payment received one day and keyed in the next: its surplus is credit from the day
+    received, in the aging and the statement, as the activity counts the payment then."""
+    paid = invoice(service, "10.00")
+    other = invoice(service, "80.00")
+    service.record_received_payment(paid, amount="60.00", method="bank_transfer", received_on=dt.date(2027, 3, 9),
+                                    actor="admin", request_key="s" * 24, keep_surplus=True)     # keyed in on the 10th
+    day = {n: dt.date(2027, 3, n) for n in range(8, 16)}
+    assert [line.offset for line in service.receivables_aging({"organization_id": 1}, today=day[9]).lines] == [
+        Decimal("-50.00")]
+    assert service.statement_of(10, organization_id=1, today=day[9]).credits[0].amount == Decimal("50.00")
+    assert service.statement_of(10, organization_id=1, today=day[8]).credits == ()
+    clock[0] = DAY_ONE + dt.timedelta(days=1)                                          # the 11th: 20 applied
+    applied = service.apply_credit(other, amount="20.00", actor="admin").transaction
+    clock[0] = DAY_ONE + dt.timedelta(days=3)
+    assert net_on(service, day[11]) == Decimal("30.00") == closing_on(service, day[11])     # 60 due less 30
+    assert service.statement_of(10, organization_id=1, today=day[11]).credits[0].amount == Decimal("30.00")
+    for n in (8, 9, 10, 11, 13):
+        assert net_on(service, day[n]) == closing_on(service, day[n]), n
+    # an application reversed in error counts on no day, as in the ledger
+    service.reverse_received_payment(other, applied.id, reason="Wrong invoice", actor="admin")
+    assert service.statement_of(10, organization_id=1, today=day[11]).credits[0].amount == Decimal("50.00")
+    clock[0] = DAY_ONE + dt.timedelta(days=5)
+    # and so does a payment reversed in error, its surplus with it
+    payment = next(t for t in service.transactions(paid) if t.action == "charge")
+    service.reverse_received_payment(paid, payment.id, reason="Wrong customer", actor="admin")
+    assert service.statement_of(10, organization_id=1, today=day[9]).credits == ()
+    for n in (8, 9, 10, 11, 13, 15):
+        assert net_on(service, day[n]) == closing_on(service, day[n]), n
+    assert net_on(service, day[15]) == Decimal("90.00")
+
+
+def test_a_credit_note_kept_as_credit_counts_from_its_date(service, clock):
+    inv = invoice(service, "30.00")
+    service.record_received_payment(inv, amount="30.00", method="bank_transfer", received_on=dt.date(2027, 3, 9),
+                                    actor="admin", request_key="p" * 24)
+    service.create_credit_note(inv, {"full": True, "reason": "returned", "settlement": "credit"}, actor="admin")
+    clock[0] = DAY_ONE + dt.timedelta(days=2)
+    for n in (9, 10, 11):
+        assert net_on(service, dt.date(2027, 3, n)) == closing_on(service, dt.date(2027, 3, n)), n
+    assert net_on(service, dt.date(2027, 3, 10)) == Decimal("-30.00")

@@ -113,6 +113,22 @@ def test_csv_has_a_row_per_open_invoice(clocked):
         ("JPY", rows[0]["invoice_number"], "0", "current", "5000"), ("USD", number, "40", "days_31_60", "70.00")]
 
 
+def test_csv_ends_with_the_customers_credit_as_a_row_of_its_own(clocked):
+    first = make(clocked, due=-40, paid="30.00")
+    paid = make(clocked, due=5, price="10.00")
+    clocked.record_received_payment(paid, amount="35.00", method="bank_transfer",
+                                    received_on=clocked.clock().date(), actor="admin", request_key="c" * 24,
+                                    keep_surplus=True)
+    statement = clocked.statement_of(10, organization_id=1)
+    rows = list(csv.DictReader(io.StringIO(statement_csv_text(statement))))
+    assert [(r["invoice_number"], r["bucket"], r["due"]) for r in rows] == [
+        (clocked.get(first).invoice_number, "days_31_60", "70.00"), ("", "credit", "-25.00")]
+    assert rows[-1]["currency"] == "USD" and rows[-1]["customer_name"] == statement.customer_name
+    # without the credit (a storefront user's of their own invoices) there is none
+    mine = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    assert [r["bucket"] for r in csv.DictReader(io.StringIO(statement_csv_text(mine)))] == ["days_31_60"]
+
+
 def test_text_lists_each_invoice_and_the_buckets(clocked):
     make(clocked, due=-40, paid="30.00")
     text = statement_text(clocked.customer_statement({"organization_id": 1, "customer_id": 10}))
