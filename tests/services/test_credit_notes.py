@@ -310,6 +310,25 @@ def test_crediting_a_paid_invoice_refunds_through_its_payment_method(db):
     assert verify(db).ok
 
 
+def test_void_after_a_refund_in_full_but_not_while_money_is_kept(db):
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db)
+    refunded, kept = posted_invoice(service), posted_invoice(service)
+    for doc in (refunded, kept):
+        tx = _paid_online(service, doc)
+        service.refund_payment(tx.id, "30.00", actor="admin")
+    with pytest.raises(Conflict, match=r"has a successful payment \(201.86 USD\) and cannot be voided: create a "
+                                       "credit note and refund the payment instead"):
+        service.void(kept.id)
+    [tx] = [t for t in service.transactions(refunded.id) if t.action == "charge"]
+    service.refund_payment(tx.id, actor="admin")                    # the rest: refunded in full
+    assert service.get(refunded.id).payment_status is PaymentStatus.REFUNDED
+    result = service.void(refunded.id, reason="order canceled", actor="admin")
+    assert (result.invoice.payment_status, result.invoice.amount_due) == (PaymentStatus.VOIDED, Decimal(0))
+    assert result.credit_note.total_amount == refunded.total_amount
+    assert verify(db).ok
+
+
 def test_a_refused_refund_leaves_the_credit_note_and_says_so(db):
     from support.fakepay import payment_service, posted_invoice
     service, _, fake = payment_service(db)
