@@ -596,7 +596,8 @@ class CreditNotes:
         outcome: ProviderOutcome | None = None
         try:
             outcome = self.refunds.refund(plan.refund_transaction, format(amount, "f"),
-                                          notes=f"Credit note {note.invoice_number}", actor=actor)
+                                          notes=f"Credit note {note.invoice_number}", actor=actor,
+                                          credit_note_id=note.id)
             error = "" if outcome.successful else (outcome.message or "The payment method refused the refund.")
         except NotRecorded as exc:   # made at the provider: never ask for it again (the activity says so)
             return CreditResult(note, self._reload(inv.id), REFUND, None, exc.message, refund_unrecorded=True)
