@@ -7,7 +7,7 @@ import re
 from decimal import Decimal
 
 from support.list_pages import ROLES, customer
-from test_host_payments import _paid_through_the_shop, doc_of, rebates  # noqa: F401 (a fixture)
+from test_host_payments import RebateApi, _paid_through_the_shop, doc_of
 from test_host_storefront_activity import entries
 from test_host_storefront_balance import balance
 
@@ -60,8 +60,9 @@ def test_partly_paid_then_refunded_is_owed_alike_on_statement_aging_balance_and_
     assert section.total == line.total == activity.sections[0].closing
 
 
-def test_a_credit_notes_refund_leaves_the_paid_invoice_paid_in_full_on_the_grid_and_the_storefront(shop, admin,
-                                                                                                    rebates):
+def test_a_credit_notes_refund_leaves_the_paid_invoice_paid_in_full_on_the_grid_and_the_storefront(shop, admin):
+    rebates = RebateApi()
+    admin.app.extensions["oro_invoices"].service.payment_methods.get("oropay").transport = rebates
     doc = _paid_through_the_shop(shop)                                  # €261.84 paid through OroPay
     result = admin.service.create_credit_note(doc.id, {"amounts": [{"tax_rate": "0.19", "amount": "100.00"}],
                                                        "settlement": "refund", "reason": "price reduction"})
