@@ -1,7 +1,7 @@
 """Receivables aging: how late the money still owed is, in the usual buckets of days past due.
 
-An invoice is in the aging when it can still be paid (``statuses.is_payable`` of a posted
-invoice, the Overdue filter's rule), for its amount due. Its bucket is the number of days it is
+An invoice is in the aging while it is owed (``statuses.is_owed`` of a posted invoice, the
+Overdue filter's rule), for its amount due. Its bucket is the number of days it is
 overdue on ``today`` (``overdue.days_overdue``): 0 (not yet due, or due today) is *Not Yet Due*; then 1–30, 31–60, 61–90 and over 90 days. ``persistence.aging`` states the same
 buckets in SQL; a test holds the two to each other.
 """

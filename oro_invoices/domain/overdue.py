@@ -1,9 +1,9 @@
 """Overdue: the one definition, a pure function of the invoice and the date.
 
 An invoice is overdue on ``today`` when it is posted (not a draft, nor any other internal
-status), its due date is before ``today``, and it can still be paid: an amount is due and its
-payment status lets it be paid (``statuses.is_payable``: not paid in full, authorized,
-refunded or canceled). Due today is not overdue yet; it is one day overdue tomorrow.
+status), its due date is before ``today``, and it is still owed: an amount is due and its
+payment status does not close it (``statuses.is_owed``: not paid in full, authorized, canceled,
+voided or credited; a refunded invoice with an amount due is owed, though Pay is not offered). Due today is not overdue yet; it is one day overdue tomorrow.
 
 ``today`` is a calendar date chosen by the caller: the services take the UTC date of their
 clock (``local_today``), so that every page, list, email and event agrees on one day.
@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 
 
 class OverdueFacts(Protocol):
@@ -47,7 +47,7 @@ def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:
     if invoice.status != InternalStatus.POSTED or invoice.due_date is None:
         return 0
     days = (today - invoice.due_date).days
-    if days <= 0 or not is_payable(invoice.payment_status, invoice.amount_due):
+    if days <= 0 or not is_owed(invoice.payment_status, invoice.amount_due):
         return 0
     return days
 

@@ -27,6 +27,11 @@ A payment's ``surplus`` (what it brought over the amount due, kept as the custom
 not paid on the invoice; a refund's ``surplus`` (what of it gave such a surplus back) is neither
 given back by the invoice nor lowers what it was paid.
 
+A refund that settles a credit note (``settles_credit_note``: it gives back what the credit note
+took off an invoice already paid) is the credit note's, not a refund of the invoice: it lowers what
+the invoice keeps (``net_paid``) but not what was paid, so the invoice reads paid in full (or
+credited) rather than refunded.
+
 Credit notes come first: an invoice credited in full is "voided" when nothing was paid
 for it, else "credited"; a partial credit lowers the total the transactions are measured
 against, like a settlement of that part.
@@ -40,10 +45,12 @@ from decimal import Decimal
 from oro_invoices.domain.invoice import PaymentStatus
 
 PAID_ACTIONS = frozenset({"charge", "capture"})
-# Pay is not offered in these statuses.
-NOT_PAYABLE = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.REFUNDED,
-                         PaymentStatus.REFUNDED_PARTIALLY, PaymentStatus.CANCELED,
-                         PaymentStatus.VOIDED, PaymentStatus.CREDITED})
+#: The statuses that close an invoice: nothing is owed on it, whatever amount it shows due.
+CLOSED = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED,
+                    PaymentStatus.VOIDED, PaymentStatus.CREDITED})
+#: Pay is not offered in these statuses: closed, or refunded (what is still due after a refund
+#: is owed, but not asked for online).
+NOT_PAYABLE = CLOSED | {PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY}
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,8 @@ class TransactionFacts:
     reversal: bool = False
     #: The part of a payment kept as the customer's credit, or of a refund that gave it back.
     surplus: int = 0
+    #: A refund that settles a credit note: it lowers what was paid, it is no refund of the invoice.
+    settles_credit_note: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,10 +83,13 @@ class PaymentSummary:
     failures: int
     #: What captures took (part of ``paid``): what settled authorizations.
     captured: int = 0
+    #: What refunds settling credit notes gave back (not refunded by the invoice).
+    credit_refunded: int = 0
 
     @property
     def net_paid(self) -> int:
-        return max(self.paid - self.refunded, 0)
+        """What the seller keeps of what was paid."""
+        return max(self.paid - self.refunded - self.credit_refunded, 0)
 
     @property
     def open_authorized(self) -> int:
@@ -86,7 +98,8 @@ class PaymentSummary:
 
 
 def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
-    sums = dict.fromkeys(("paid", "refunded", "authorized", "canceled", "invoiced", "captured"), 0)
+    sums = dict.fromkeys(("paid", "refunded", "authorized", "canceled", "invoiced", "captured", "credit_refunded"),
+                         0)
     attempts = failures = 0
     for t in transactions:
         attempts += 1
@@ -99,6 +112,8 @@ def summarize(transactions: Iterable[TransactionFacts]) -> PaymentSummary:
                 sums["captured"] += t.amount
         elif t.action == "refund" and t.reversal:
             sums["paid"] -= t.amount - t.surplus
+        elif t.action == "refund" and t.settles_credit_note:
+            sums["credit_refunded"] += t.amount - t.surplus
         elif t.action == "refund":
             sums["refunded"] += t.amount - t.surplus
         elif t.action == "authorize" and not t.reauthorization:
@@ -120,7 +135,8 @@ def calculate(total: int, transactions: Iterable[TransactionFacts], credited: in
     # Captures settle earlier authorizations; what stays open is the uncaptured part.
     open_auth = s.open_authorized
     if s.refunded > 0:
-        return PaymentStatus.REFUNDED if s.refunded >= s.paid else PaymentStatus.REFUNDED_PARTIALLY
+        refundable = s.paid - s.credit_refunded
+        return PaymentStatus.REFUNDED if s.refunded >= refundable else PaymentStatus.REFUNDED_PARTIALLY
     if s.canceled > 0 and s.paid < total:
         fully = s.paid == 0 and s.canceled >= (s.authorized or total)
         return PaymentStatus.CANCELED if fully else PaymentStatus.CANCELED_PARTIALLY
@@ -140,5 +156,12 @@ def calculate(total: int, transactions: Iterable[TransactionFacts], credited: in
 
 
 def is_payable(status: PaymentStatus, amount_due: int | Decimal) -> bool:
-    """Whether the storefront may offer Pay (and whether an invoice can be overdue or reminded)."""
+    """Whether the customer may pay online: the storefront's Pay, the payment pages, reminders."""
     return amount_due > 0 and status not in NOT_PAYABLE
+
+
+def is_owed(status: PaymentStatus, amount_due: int | Decimal) -> bool:
+    """Whether the customer owes ``amount_due``: what statements, the aging, balances and the
+    Overdue figures count, and what a payment received may be recorded for. A refunded invoice
+    with an amount due is owed (though not payable online)."""
+    return amount_due > 0 and status not in CLOSED

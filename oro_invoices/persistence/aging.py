@@ -1,8 +1,7 @@
-"""The receivables aging in one statement: the amount due of every invoice that can still be
-paid, summed per customer and currency into the buckets of ``domain.aging``. Amounts are
+"""The receivables aging in one statement: the amount due of every invoice still owed, summed per customer and currency into the buckets of ``domain.aging``. Amounts are
 integer minor units of the row's currency.
 
-The invoices are those with an open due date (``open_due``: posted, payable, and due on that
+The invoices are those with an open due date (``open_due``: posted, owed, and due on that
 date; posting needs a due date). Their payment states keep copies of what the aging reads (the
 organization, customer, currency, total and customer name, by triggers), so an organization's
 aging, or a customer's, is read from the states' aging index alone, in the order it groups by.

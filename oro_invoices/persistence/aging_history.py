@@ -185,7 +185,7 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
             else:
                 done, credited_then = facts.get(row.id, []), credits.get(row.id, 0)
                 paid_then = statuses.summarize(done).net_paid
-                open_then = statuses.is_payable(statuses.calculate(total, done, credited_then),
+                open_then = statuses.is_owed(statuses.calculate(total, done, credited_then),
                                                 total - paid_then - credited_then)
                 if settling:                   # settled outside on the day it was set (imported so: its date)
                     open_then = open_then and settled_on.get(row.id, row.invoice_date) > day

@@ -258,7 +258,7 @@ class NumberSkip(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-#: The payment states of invoices that can still be paid (``open_due.py``).
+#: The payment states of invoices still owed (``open_due.py``).
 OPEN = text("open_due_date IS NOT NULL")
 #: The aging index's rows: the open ones. Its second term (always true of an open one) is one only
 #: the aging states (``persistence.aging``), so that no other query is planned over that index.
@@ -300,7 +300,7 @@ class PaymentState(Base):
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The invoice's organization, date, total, customer, customer name and currency and, while it
-    #: can be paid, its due date. Kept by triggers (``open_due.py``, revisions 0016, 0018 and 0028):
+    #: is owed, its due date. Kept by triggers (``open_due.py``, revisions 0016, 0018, 0028, 0036):
     #: the add-on's code never writes them.
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_date: Mapped[dt.date | None] = mapped_column(Date)
@@ -461,6 +461,8 @@ class PaymentAttempt(Base):
     request_key: Mapped[str | None] = mapped_column(String(64))
     parent_transaction_id: Mapped[int | None] = mapped_column(BigInteger)
     transaction_id: Mapped[int | None] = mapped_column(BigInteger)
+    #: A refund asked for as a credit note's settlement: that credit note (its transaction says so).
+    credit_note_id: Mapped[int | None] = mapped_column(BigInteger)
     provider_reference: Mapped[str | None] = mapped_column(String(255))
     message: Mapped[str] = mapped_column(Text, default="")
     actor: Mapped[str] = mapped_column(String(255), default="")

@@ -1,20 +1,21 @@
 """The due date of what is still to be paid, kept on each invoice's payment state.
 
-``oro_invoice_payment_state.open_due_date`` holds the invoice's due date while the invoice can
-be paid (posted, an invoice rather than a credit note, an amount due and a status that lets it
-be paid: ``statuses.is_payable``) and NULL otherwise; the other columns it keeps (``COPIED``)
+``oro_invoice_payment_state.open_due_date`` holds the invoice's due date while the invoice is
+owed (posted, an invoice rather than a credit note, an amount due and a status that does not
+close it: ``statuses.is_owed``) and NULL otherwise; the other columns it keeps (``COPIED``)
 are copies of the invoice's. Triggers keep them up to date whatever code path writes, so that the
 state's indexes hold exactly the invoices that can be overdue, by due date and by invoice date,
 with the columns their pages are sorted by: the Overdue filter (``queries.overdue_condition``)
-reads them, and so does the receivables aging (``persistence.aging``). Installed by revision
-0016, with more copies by 0018 and 0028; a change to
-``statuses.NOT_PAYABLE`` or to ``COPIED`` needs a revision that installs the triggers again and
-refreshes the columns (``refresh_statement``). A revision passes the copies of its own time, so
-that it keeps doing what it did.
+reads them, and so do the receivables aging (``persistence.aging``), the statement and the
+storefront balance. Installed by revision 0016, with more copies by 0018 and 0028, and refunded
+invoices owed since 0036; a change to ``statuses.CLOSED`` or to ``COPIED`` needs a revision that
+installs the triggers again and refreshes the columns (``refresh_statement``). A revision passes
+the copies and the closing statuses of its own time, so that it keeps doing what it did.
 """
 from __future__ import annotations
 
-from oro_invoices.domain.statuses import NOT_PAYABLE
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.statuses import CLOSED
 
 STATE = "oro_invoice_payment_state"
 INVOICE = "oro_invoice_invoice"
@@ -26,6 +27,11 @@ COPIED_0016 = ("organization_id", "invoice_date")
 COPIED_0018 = (*COPIED_0016, "total_amount", "customer_name")
 COPIED_0028 = (*COPIED_0018, "customer_id", "currency")
 COPIED = COPIED_0028
+#: The payment statuses that leave no open due date, as each revision that changed them left them:
+#: until 0036 a refunded invoice was not open, whatever it had due.
+CLOSING_0016 = frozenset({*CLOSED, PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY})
+CLOSING_0036 = CLOSED
+CLOSING = CLOSING_0036
 
 
 def _invoice_columns(copied: tuple[str, ...]) -> tuple[str, ...]:
@@ -33,50 +39,52 @@ def _invoice_columns(copied: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(dict.fromkeys((*copied, "status", "document_type", "total_amount", "due_date")))
 
 
-def _open_due(state: str, invoice: str) -> str:
-    """``CASE`` giving the invoice's due date while it is payable (``statuses.is_payable``):
-    ``queries.payable_condition`` in the text a trigger can hold, where the state is ``NEW``."""
-    statuses = ", ".join(f"'{status.value}'" for status in sorted(NOT_PAYABLE))
+def _open_due(state: str, invoice: str, closing: frozenset[PaymentStatus]) -> str:
+    """``CASE`` giving the invoice's due date while it is owed (``statuses.is_owed`` with
+    ``closing`` for ``CLOSED``): ``queries.owed_condition`` in the text a trigger can hold, where
+    the state is ``NEW``."""
+    statuses = ", ".join(f"'{status.value}'" for status in sorted(closing))
     return (f"CASE WHEN {invoice}.status = 'posted' AND {invoice}.document_type = 'invoice' "
             f"AND {state}.payment_status NOT IN ({statuses}) "
             f"AND {invoice}.total_amount > {state}.amount_paid + {state}.amount_credited "
             f"THEN {invoice}.due_date END")
 
 
-def refresh_statement(copied: tuple[str, ...], where: str = "1 = 1") -> str:
+def refresh_statement(copied: tuple[str, ...], where: str = "1 = 1",
+                      closing: frozenset[PaymentStatus] = CLOSING) -> str:
     """``UPDATE`` setting the kept columns of the payment states matching ``where`` from their
-    invoices (the same on SQLite and PostgreSQL)."""
+    invoices, the open due date left by the ``closing`` statuses (the same on SQLite and PostgreSQL)."""
     columns = ", ".join((*copied, "open_due_date"))
-    values = ", ".join((*(f"i.{column}" for column in copied), _open_due(STATE, "i")))
+    values = ", ".join((*(f"i.{column}" for column in copied), _open_due(STATE, "i", closing)))
     return (f"UPDATE {STATE} SET ({columns}) = (SELECT {values} FROM {INVOICE} i "
             f"WHERE i.id = {STATE}.invoice_id) WHERE {where}")
 
 
-def _sqlite(copied: tuple[str, ...]) -> dict[str, str]:
+def _sqlite(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING) -> dict[str, str]:
     """The SQLite triggers, by name."""
     return {
         "oro_invoice_open_due_state_insert": f"""
             CREATE TRIGGER oro_invoice_open_due_state_insert AFTER INSERT ON {STATE}
-            BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id')}; END""",
+            BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing)}; END""",
         # the refresh sets none of the watched columns, so it does not fire these again
         "oro_invoice_open_due_state_update": f"""
             CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {', '.join(STATE_COLUMNS)}
-            ON {STATE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id')}; END""",
+            ON {STATE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing)}; END""",
         # no INSERT trigger on the invoice: its state (a foreign key to it) is always written after it
         "oro_invoice_open_due_invoice_update": f"""
             CREATE TRIGGER oro_invoice_open_due_invoice_update AFTER UPDATE OF
             {', '.join(_invoice_columns(copied))}
-            ON {INVOICE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.id')}; END""",
+            ON {INVOICE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.id', closing)}; END""",
     }
 
 
-def _pg_functions(copied: tuple[str, ...]) -> dict[str, str]:
+def _pg_functions(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING) -> dict[str, str]:
     """The PostgreSQL trigger functions, by name."""
     return {
         "oro_invoice_open_due_of_state": f"""
             CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_state() RETURNS trigger AS $$
             BEGIN
-                SELECT {''.join(f'i.{column}, ' for column in copied)}{_open_due('NEW', 'i')}
+                SELECT {''.join(f'i.{column}, ' for column in copied)}{_open_due('NEW', 'i', closing)}
                   INTO {''.join(f'NEW.{column}, ' for column in copied)}NEW.open_due_date
                   FROM {INVOICE} i WHERE i.id = NEW.invoice_id;
                 RETURN NEW;
@@ -84,7 +92,7 @@ def _pg_functions(copied: tuple[str, ...]) -> dict[str, str]:
         "oro_invoice_open_due_of_invoice": f"""
             CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_invoice() RETURNS trigger AS $$
             BEGIN
-                {refresh_statement(copied, 'invoice_id = NEW.id')};
+                {refresh_statement(copied, 'invoice_id = NEW.id', closing)};
                 RETURN NULL;
             END $$ LANGUAGE plpgsql""",
     }
@@ -100,13 +108,14 @@ def _pg_triggers(copied: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
     }
 
 
-def create_statements(dialect: str, copied: tuple[str, ...]) -> list[str]:
+def create_statements(dialect: str, copied: tuple[str, ...],
+                      closing: frozenset[PaymentStatus] = CLOSING) -> list[str]:
     """The DDL installing the triggers on ``dialect`` ("sqlite" or "postgresql") that keep the
-    open due date and the ``copied`` columns."""
+    open due date (left by the ``closing`` statuses) and the ``copied`` columns."""
     if dialect == "sqlite":
-        return list(_sqlite(copied).values())
+        return list(_sqlite(copied, closing).values())
     if dialect == "postgresql":
-        return [*_pg_functions(copied).values(), *(
+        return [*_pg_functions(copied, closing).values(), *(
             f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {func}()"
             for name, (when, table, func) in _pg_triggers(copied).items())]
     raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")

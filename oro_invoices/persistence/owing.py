@@ -2,7 +2,7 @@
 transfer naming no invoice may pay; and the payments recorded by hand of exactly an amount (or
 shares of one payment of that amount): where such a transfer may be recorded already.
 
-Read from the payment states' copies (``open_due``): an invoice that can be paid has an open due
+Read from the payment states' copies (``open_due``): an invoice still owed has an open due
 date, and owes its total less what was paid and credited. Amounts are integer minor units.
 """
 from __future__ import annotations

@@ -38,7 +38,7 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.domain.limits import is_int64, is_storable_text, parse_day
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.statuses import NOT_PAYABLE
+from oro_invoices.domain.statuses import CLOSED
 from oro_invoices.persistence.models import (
     CUSTOMER_NAME_KEY,
     SORT_DUE_DATE,
@@ -230,12 +230,12 @@ def name_prefix(prefix: str | ColumnElement[str]) -> ColumnElement[bool]:
     return and_(key >= low, key < low.concat(NAME_KEY_END))
 
 
-def payable_condition() -> ColumnElement[bool]:
-    """A posted invoice (not a credit note) that can still be paid: ``statuses.is_payable`` in
-    SQL over the joined payment state (an amount due, a status that lets it be paid). The
-    triggers of ``open_due`` state the same rule for the open due date; tests hold both to the domain's."""
+def owed_condition() -> ColumnElement[bool]:
+    """A posted invoice (not a credit note) that is still owed: ``statuses.is_owed`` in SQL over
+    the joined payment state (an amount due, a status that does not close it). The triggers of
+    ``open_due`` state the same rule for the open due date; tests hold both to the domain's."""
     return and_(Invoice.status == "posted", Invoice.document_type == "invoice",
-                PaymentState.payment_status.not_in([s.value for s in NOT_PAYABLE]),
+                PaymentState.payment_status.not_in([s.value for s in CLOSED]),
                 Invoice.total_amount > PaymentState.amount_paid + PaymentState.amount_credited)
 
 
@@ -250,7 +250,7 @@ FEW_OVERDUE_BY_DATE = 5000
 
 def overdue_condition(today: dt.date | ColumnElement[dt.date], *,
                       index_due_date: bool = True) -> ColumnElement[bool]:
-    """``domain.overdue.is_overdue`` in SQL over the joined payment state: payable and due
+    """``domain.overdue.is_overdue`` in SQL over the joined payment state: owed and due
     before ``today``, which is its open due date (``open_due.py``) being before ``today``.
 
     Within an organization it is one range of the (organization, open due date) index of the

@@ -111,6 +111,8 @@ BY_HAND_PREFIX = "by-hand-"
 #: In a payment's ``data``: what of its amount was over the amount due and kept as the customer's
 #: credit (``services.customer_credit``); in a refund's: what of it gave such a surplus back.
 SURPLUS_KEY, FROM_SURPLUS_KEY = "surplus", "from_surplus"
+#: In a refund's ``data``: the id of the credit note whose settlement it is (``services.credit_notes``).
+CREDIT_NOTE_KEY = "credit_note_id"
 
 
 #: The payment method of the customer's credit applied to an invoice (``services.customer_credit``):
@@ -121,6 +123,11 @@ CREDIT_METHOD = "customer_credit"
 def is_reversal(data: Any) -> bool:
     """Whether a refund's ``data`` marks it as the reversal of a payment recorded in error."""
     return isinstance(data, dict) and isinstance(data.get(REVERSES_KEY), int)
+
+
+def settles_credit_note(data: Any) -> bool:
+    """Whether a refund's ``data`` marks it as the settlement of a credit note."""
+    return isinstance(data, dict) and isinstance(data.get(CREDIT_NOTE_KEY), int)
 
 
 def surplus_of(action: str, data: Any, currency: str) -> int:
@@ -141,7 +148,8 @@ def facts(action: str, amount: int, successful: bool, parent_id: int | None, dat
     """A stored transaction as the payment status reads it (``domain.statuses``)."""
     return TransactionFacts(action, amount, successful, action == "authorize" and parent_id is not None,
                             action == "refund" and parent_id is not None and is_reversal(data),
-                            surplus_of(action, data, currency) if successful else 0)
+                            surplus_of(action, data, currency) if successful else 0,
+                            action == "refund" and settles_credit_note(data))
 
 
 @dataclass(frozen=True)

@@ -125,12 +125,12 @@ class Candidate:
 def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_due_date: dt.date | None = None,
                limit: int = 1000, organization_id: int | None = None,
                finished_from: int | None = None) -> list[Candidate]:
-    """The next ``limit`` invoices that can still be paid and are due on or before ``due_by``;
+    """The next ``limit`` invoices still owed and due on or before ``due_by``;
     with ``finished_from``, only those not yet sent that step or a later one (each state's
     latest step is looked up in the reminders' (invoice, step) index).
 
     They are read from the payment states' open due dates (``open_due.py``: the due date while
-    an invoice can be paid), each batch from where the last one ended, so that a run over all
+    an invoice is owed; the service leaves out those not payable online, refunded ones), each batch from where the last one ended, so that a run over all
     batches reads each state once, however many there are:
 
     - all organizations: by id, along the states' primary key, after ``after_id``. The

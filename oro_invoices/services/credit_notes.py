@@ -270,8 +270,9 @@ class CreditNotes:
         return self._settle(note_doc, inv_doc, plan, actor)
 
     def void(self, invoice_id: int, *, reason: str = "", actor: str = "system") -> CreditResult:
-        """Void a posted invoice nothing was paid for: a credit note for all that remains,
-        and the payment status "Voided" (also when it was forced). Pay is offered nowhere after."""
+        """Void a posted invoice the seller keeps no money of (nothing paid, or all of it refunded)
+        and holds no authorization for: a credit note for all that remains, and the payment status
+        "Voided" (also when it was forced). Pay is offered nowhere after."""
         with self.ctx.translate_errors(), self.ctx.write() as s:
             note, inv, change = self._void_locked(s, invoice_id, reason, actor)
             note_doc, inv_doc = self.ctx.document(s, note), self.ctx.document(s, inv)
@@ -352,11 +353,11 @@ class CreditNotes:
         self._check_creditable(inv)
         state = self.ctx.payment_state(s, inv.id, lock=True)
         summary = pstatus.summarize(self.payments.facts(s, inv.id))
-        if summary.paid > 0:
+        if summary.net_paid > 0:     # money kept: a payment refunded in full no longer stops it
             raise Conflict(Message("Invoice %(number)s has a successful payment (%(paid)s) and cannot be "
                                    "voided: create a credit note and refund the payment instead.",
                                    number=inv.invoice_number,
-                                   paid=Amount(from_minor(summary.paid, inv.currency), inv.currency)))
+                                   paid=Amount(from_minor(summary.net_paid, inv.currency), inv.currency)))
         if open_authorization(summary) > 0:
             raise Conflict(Message("Invoice %(number)s has an open payment authorization: cancel it before "
                                    "voiding the invoice.", number=inv.invoice_number))
@@ -595,7 +596,8 @@ class CreditNotes:
         outcome: ProviderOutcome | None = None
         try:
             outcome = self.refunds.refund(plan.refund_transaction, format(amount, "f"),
-                                          notes=f"Credit note {note.invoice_number}", actor=actor)
+                                          notes=f"Credit note {note.invoice_number}", actor=actor,
+                                          credit_note_id=note.id)
             error = "" if outcome.successful else (outcome.message or "The payment method refused the refund.")
         except NotRecorded as exc:   # made at the provider: never ask for it again (the activity says so)
             return CreditResult(note, self._reload(inv.id), REFUND, None, exc.message, refund_unrecorded=True)

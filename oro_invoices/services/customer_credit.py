@@ -182,7 +182,7 @@ class CustomerCredit:
         if not doc.is_posted:
             raise InvoiceNotPosted(Message("Invoice %(number)s is a draft: credit is applied to posted invoices "
                                            "only.", number=doc.display_number))
-        if doc.is_credit_note or not pstatus.is_payable(doc.payment_status, _payable(doc)):
+        if doc.is_credit_note or not pstatus.is_owed(doc.payment_status, _payable(doc)):
             raise Conflict(Message("Invoice %(number)s has nothing to pay, so no credit can be applied to it.",
                                    number=doc.display_number))
         if doc.customer_id is None:

@@ -2,8 +2,8 @@
 recorded by an admin on the invoice (**Record Payment**), and their reversal when recorded in error.
 
 A payment recorded by hand is a successful ``charge`` of one of ``OFFLINE_METHODS``, of at most
-the amount due, recorded while the invoice can be paid (as the storefront's Pay decides:
-``statuses.is_payable``). The day it was received (from ``RECEIVED_DAYS_BACK`` days back, the
+the amount due, recorded while the invoice is owed (``statuses.is_owed``: also a refunded invoice
+with an amount due, which the storefront's Pay no longer offers). The day it was received (from ``RECEIVED_DAYS_BACK`` days back, the
 three years the aging and the activity statement look back, to today) and the reference the admin
 typed (a bank statement line, a check number) are kept in its data (``read_models``). The
 payment form's one-time key is its provider reference, so the same form sent twice records one
@@ -102,7 +102,7 @@ class ManualPayments:
         if earlier is not None:
             return earlier
         doc = self.reads.get(invoice_id)
-        if not doc.is_posted or doc.is_credit_note or not pstatus.is_payable(doc.payment_status, doc.amount_due):
+        if not doc.is_posted or doc.is_credit_note or not pstatus.is_owed(doc.payment_status, doc.amount_due):
             raise Conflict(Message("Invoice %(number)s has nothing to pay, so no payment can be recorded for it.",
                                    number=doc.display_number))
         data: dict[str, Any] = {RECEIVED_ON_KEY: received_on.isoformat(), REFERENCE_KEY: reference}

@@ -47,7 +47,13 @@ from oro_invoices.integration.payment_methods import (
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentEvent, PaymentShare, PaymentTransaction
-from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY, REMITTANCE_KEY, RemittanceView
+from oro_invoices.persistence.read_models import (
+    ATTEMPT_KEY,
+    CREDIT_NOTE_KEY,
+    REFERENCE_KEY,
+    REMITTANCE_KEY,
+    RemittanceView,
+)
 from oro_invoices.persistence.received_payments import RECEIPTED_ACTIONS, note_received, note_received_together
 from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext, current_batch
@@ -288,7 +294,10 @@ class PaymentEvents:
             "parent_id": parent.id if parent is not None else None,
             "notes": str(payload.get("notes") or message)[:10_000],
             "data": {**dict(payload.get("data") or {}), "event_id": row.event_id,
-                     **({ATTEMPT_KEY: attempt.public_id} if attempt is not None else {})},
+                     **({ATTEMPT_KEY: attempt.public_id} if attempt is not None else {}),
+                     **({CREDIT_NOTE_KEY: attempt.credit_note_id}
+                        if attempt is not None and attempt.credit_note_id is not None and row.action == "refund"
+                        else {})},
         }
         if shares and attempt is not None:
             return self._settle_shares(s, row, attempt, shares, record, actor, message)

@@ -214,13 +214,14 @@ class Refunds:
         return result
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
-               actor: str, request_key: str | None = None) -> ProviderOutcome:
+               actor: str, request_key: str | None = None, credit_note_id: int | None = None) -> ProviderOutcome:
         """Refund ``amount`` (default: all that remains) of a successful charge through its provider.
 
         ``request_key``: the refund form's one-time key; the same form submitted again is
-        refused (``AlreadyRequested``) instead of refunding twice.
+        refused (``AlreadyRequested``) instead of refunding twice. ``credit_note_id``: the credit
+        note this refund settles; its transaction carries it, and it is no refund of the invoice.
         """
-        prepared = self._prepare(transaction_id, "refund", amount, notes, actor, request_key)
+        prepared = self._prepare(transaction_id, "refund", amount, notes, actor, request_key, credit_note_id)
         request = RefundRequest(
             attempt_id=prepared.attempt_id, transaction=prepared.ref, amount=prepared.amount,
             currency=prepared.ref.currency, notes=notes, timestamp=self.ctx.clock(),
@@ -422,7 +423,7 @@ class Refunds:
                                transaction_id=outcome.transaction_id)
 
     def _prepare(self, transaction_id: int, kind: str, amount: object, notes: str, actor: str,
-                 request_key: str | None = None) -> _Prepared:
+                 request_key: str | None = None, credit_note_id: int | None = None) -> _Prepared:
         """Check the transaction and the amount, and record the attempt (under the invoice's lock)."""
         if len(notes) > MAX_NOTES:
             raise ValidationError([("notes", Message("At most %(limit)s characters.", limit=MAX_NOTES))])
@@ -465,7 +466,7 @@ class Refunds:
                 public_id=new_public_id(), invoice_id=tx.invoice_id, kind=_ATTEMPT_KIND.get(kind, kind),
                 method=tx.method, amount=minor, currency=tx.currency, status="started", origin="backoffice",
                 parent_transaction_id=tx.id, message="", actor=actor, created_at=now, updated_at=now,
-                request_key=key)
+                request_key=key, credit_note_id=credit_note_id)
             s.add(row)
             s.flush()
             summary = Message(words.requested, amount=Amount(from_minor(minor, tx.currency), tx.currency),

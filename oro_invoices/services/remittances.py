@@ -3,7 +3,7 @@ settles a list of invoices, recorded from the invoices an admin ticked on the gr
 (**Record Payment**).
 
 ``plan`` reads the ticked invoices within the admin's organization and says which can take a
-share of the payment: posted invoices with something to pay (``statuses.is_payable``), in the
+share of the payment: posted invoices still owed (``statuses.is_owed``), in the
 payment's currency (the first such invoice's), oldest due date first. Each share is the
 invoice's amount due; given the amount received, ``plan`` spreads it over them, oldest first
 instead, and says what remains beyond their amount due: unrecorded, unless ``record`` is asked to
@@ -92,7 +92,7 @@ def share_problem(doc: InvoiceDocument, currency: str) -> Message | None:
         return Message("It is a draft: post it first.")
     if doc.is_credit_note:
         return Message("It is a credit note: nothing is paid on it.")
-    if not pstatus.is_payable(doc.payment_status, doc.amount_due):
+    if not pstatus.is_owed(doc.payment_status, doc.amount_due):
         return Message("It has nothing to pay.")
     if doc.currency != currency:
         return Message("It is in %(currency)s, this payment in %(payment)s: record it apart.",

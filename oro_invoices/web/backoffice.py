@@ -254,7 +254,7 @@ class BackOffice:
             seller_gap=None if doc.is_posted else seller_gap(ctx.service.seller(doc)),
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
-            **payments, **corrections_section(self, req, doc, transactions=transactions))
+            **payments, **corrections_section(self, req, doc))
 
 
 class _Names:

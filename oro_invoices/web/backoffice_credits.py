@@ -30,19 +30,15 @@ FORM_TEMPLATE = "admin/credit_note_form.html"
 CONFIRM_TEMPLATE = "admin/void_confirm.html"
 
 
-def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument, *,
-                        transactions: list[Any] | None = None) -> dict[str, Any]:
-    """What the view page shows about corrections: credit notes, replacements, the actions
-    (``transactions``: the invoice's, when the caller has read them already)."""
+def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument) -> dict[str, Any]:
+    """What the view page shows about corrections: credit notes, replacements, the actions."""
     service = pages.ctx.service
-    if transactions is None:
-        transactions = service.transactions(doc.id)
     corrections = service.corrections_of(doc.id) if doc.is_posted and not doc.is_credit_note else None
     credit_notes = corrections.credit_notes if corrections is not None else []
     reissues = corrections.reissues if corrections is not None else []
     creditable = (doc.is_posted and not doc.is_credit_note and doc.amount_credited < doc.total_amount)
-    unpaid = doc.amount_paid == 0 and not any(
-        t.successful and t.action in ("charge", "capture", "authorize") for t in transactions)
+    # nothing kept (a payment refunded in full keeps nothing) and no authorization held
+    unpaid = doc.amount_paid == 0 and doc.amount_held == 0
     allowed = req.can(PERMISSION)
     return {"credit_notes": credit_notes, "reissues": reissues,
             "can_credit": allowed and creditable,

@@ -149,7 +149,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                reversible=outside and tx.id not in undone, reversed=tx.id in undone,
                                remittance=_remittance_links(pages.ctx, tx, doc.id)))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
-        and pstatus.is_payable(doc.payment_status, doc.amount_due)
+        and pstatus.is_owed(doc.payment_status, doc.amount_due)
     # the customer's credit in the invoice's currency (read with its history), where it could pay it:
     # never what an open authorization holds (the seller captures that)
     payable = doc.amount_due - doc.amount_held

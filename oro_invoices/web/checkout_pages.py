@@ -23,6 +23,7 @@ import secrets
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceError, NotFound, PermissionDenied, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, SellerInfo
 from oro_invoices.i18n import N_, _
@@ -134,6 +135,11 @@ class CheckoutPages:
         if doc.external_payment_url:     # paid on the seller's own page, for its whole amount
             return Response.redirect(self._payment_url(doc, False), flashes=[("error", _(
                 "Invoice %(number)s is paid on the seller's payment page, so credit cannot be applied to it here.",
+                number=doc.display_number))])
+        if not pstatus.is_payable(doc.payment_status, doc.amount_due - doc.amount_held):
+            # owed perhaps (refunded), but no longer paid from the storefront: the seller settles it
+            return Response.redirect(self._invoice_url(doc, False) or "", flashes=[("error", _(
+                "Invoice %(number)s can no longer be paid here, so credit cannot be applied to it here.",
                 number=doc.display_number))])
         try:
             recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False),

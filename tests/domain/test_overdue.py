@@ -40,7 +40,9 @@ class Facts:
      dt.date(2026, 12, 9), 7),                                          # partially paid: overdue
     (Facts(payment_status=PaymentStatus.PAID_IN_FULL), dt.date(2027, 1, 1), 0),
     (Facts(payment_status=PaymentStatus.AUTHORIZED), dt.date(2027, 1, 1), 0),
-    (Facts(payment_status=PaymentStatus.REFUNDED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.REFUNDED), dt.date(2027, 1, 1), 30),     # refunded, still owed
+    (Facts(payment_status=PaymentStatus.REFUNDED_PARTIALLY), dt.date(2027, 1, 1), 30),
+    (Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.REFUNDED_PARTIALLY), dt.date(2027, 1, 1), 0),
     (Facts(payment_status=PaymentStatus.CANCELED), dt.date(2027, 1, 1), 0),
     (Facts(payment_status=PaymentStatus.VOIDED), dt.date(2027, 1, 1), 0),
     (Facts(payment_status=PaymentStatus.DECLINED), dt.date(2026, 12, 3), 1),  # a failed try

@@ -7,7 +7,7 @@ from support.payloads import invoice_payload
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus as S
 from oro_invoices.domain.statuses import TransactionFacts as T
-from oro_invoices.domain.statuses import calculate, is_payable
+from oro_invoices.domain.statuses import calculate, is_owed, is_payable
 
 TOTAL = 10000
 
@@ -66,6 +66,29 @@ def test_pay_is_hidden_once_paid_authorized_or_refunded():
     for status in (S.PAID_IN_FULL, S.AUTHORIZED, S.REFUNDED):
         assert not is_payable(status, 100)
     assert not is_payable(S.PENDING, 0)
+
+
+def test_a_refunded_invoice_with_an_amount_due_is_owed_but_not_payable_online():
+    for status in (S.REFUNDED, S.REFUNDED_PARTIALLY):
+        assert is_owed(status, 100) and not is_payable(status, 100) and not is_owed(status, 0)
+    for status in (S.PAID_IN_FULL, S.AUTHORIZED, S.CANCELED, S.VOIDED, S.CREDITED):
+        assert not is_owed(status, 100)
+    for status in (S.PENDING, S.PAID_PARTIALLY, S.DECLINED, S.CANCELED_PARTIALLY, S.AUTHORIZED_PARTIALLY):
+        assert is_owed(status, 100) and is_payable(status, 100)
+
+
+@pytest.mark.parametrize("credited,transactions,expected", [
+    # paid 6000, a credit note of 7000 leaves 3000 due: 3000 refunded as its settlement
+    (7000, [T("charge", 6000, True), T("refund", 3000, True, settles_credit_note=True)], S.PAID_IN_FULL),
+    (TOTAL, [T("charge", TOTAL, True), T("refund", TOTAL, True, settles_credit_note=True)], S.CREDITED),
+    # a refund of the invoice besides it still is one
+    (7000, [T("charge", 6000, True), T("refund", 3000, True, settles_credit_note=True),
+            T("refund", 1000, True)], S.REFUNDED_PARTIALLY),
+    (7000, [T("charge", 6000, True), T("refund", 3000, True, settles_credit_note=True),
+            T("refund", 3000, True)], S.REFUNDED),
+])
+def test_a_refund_settling_a_credit_note_is_no_refund_of_the_invoice(credited, transactions, expected):
+    assert calculate(TOTAL, transactions, credited) is expected
 
 
 def pay(service, invoice_id, amount, action="charge", ok=True, ref=None):

@@ -16,7 +16,7 @@ from support.pdfs import pdf_words
 
 from oro_invoices.domain.aging import BUCKET_KEYS, bucket_of
 from oro_invoices.domain.overdue import days_overdue, local_today
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.services.aging import CSV_COLUMNS
 
@@ -35,7 +35,7 @@ def expected_by_customer(service, organization_id: int) -> dict[tuple[str, str],
     today = local_today(service.clock())
     owed: dict[tuple[str, str], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * len(BUCKET_KEYS))
     for item in service.list_invoices({"organization_id": organization_id, "status": "posted"}, limit=500).items:
-        if item.document_type.value == "invoice" and is_payable(item.payment_status, item.amount_due):
+        if item.document_type.value == "invoice" and is_owed(item.payment_status, item.amount_due):
             owed[(item.customer_name, item.currency)][BUCKET_KEYS.index(bucket_of(days_overdue(item, today)).key)] \
                 += item.amount_due
     return owed
@@ -329,7 +329,7 @@ def test_export_detail_lists_every_invoice_the_report_counts(admin):
     rows = list(csv.DictReader(io.StringIO(resp.get_data(as_text=True))))
     open_eur = {i.invoice_number: i for i in admin.service.list_invoices(
         {"organization_id": 1, "status": "posted", "currency": "EUR"}, limit=500).items
-        if i.document_type.value == "invoice" and is_payable(i.payment_status, i.amount_due)}
+        if i.document_type.value == "invoice" and is_owed(i.payment_status, i.amount_due)}
     assert {r["invoice_number"] for r in rows} == set(open_eur)
     for row in rows:
         item = open_eur[row["invoice_number"]]

@@ -612,8 +612,9 @@ def test_refund_from_the_back_office(shop, admin, rebates):
     assert f"The payment of {money} has been refunded successfully." in text
     assert admin.service.get(doc.id).payment_status is PaymentStatus.REFUNDED
     hint = re.search(r'id="oi-refunded-due">(.*?)</p>', done.get_data(as_text=True), re.S).group(1)
-    assert (f"After the refund {money} reads as due, but it is not offered for payment, overdue or reminded. "
-            "If it is not to be collected, create a credit note for it.") in text_of(hint)
+    assert (f"After the refund {money} is due again: the customer's statement, balance and aging count it, and it "
+            "is overdue after its due date, but it is not offered for payment online or reminded. Record the payment "
+            "when it arrives; if it is not to be collected, create a credit note for it.") in text_of(hint)
     assert f'href="/admin/invoices/{doc.id}/credit-notes/new"' in hint
     # the customer is sent to the seller about it, not told that nothing is due
     buyer = customer(shop, "ben.ortiz@acme.example")

@@ -19,7 +19,7 @@ from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
 from oro_invoices.domain.overdue import local_today
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
@@ -29,7 +29,7 @@ def open_invoices(service, **filters) -> dict[str, Decimal]:
     """The amount due of each invoice the grid lists for ``filters`` that can still be paid, by number."""
     return {item.invoice_number: item.amount_due
             for item in service.list_invoices({"status": "posted", **filters}, limit=500).items
-            if item.document_type.value == "invoice" and is_payable(item.payment_status, item.amount_due)}
+            if item.document_type.value == "invoice" and is_owed(item.payment_status, item.amount_due)}
 
 
 def statement_rows(page: str, currency: str) -> dict[str, list[str]]:
@@ -160,7 +160,7 @@ def test_the_storefront_statement_lists_what_the_users_list_shows_as_open(shop, 
     service = client.service
     listed = [service.get(int(i)) for i in re.findall(r'<tr data-invoice-id="(\d+)">', page)]
     open_ = {doc.invoice_number for doc in listed if not doc.is_credit_note
-             and is_payable(doc.payment_status, doc.amount_due)}
+             and is_owed(doc.payment_status, doc.amount_due)}
     assert open_, role
     printed = set(re.findall(r"\bINV-\d{4}-\d{2}-\d{5}\b", text))
     assert printed == open_, role

@@ -10,7 +10,7 @@ import pytest
 from support.list_pages import ROLES, customer
 
 from oro_invoices.domain.overdue import is_overdue, local_today
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
 
@@ -32,7 +32,7 @@ def owed_on_the_list(client: ShopClient, page: str) -> dict[str, list[Decimal]]:
     owed: dict[str, list[Decimal]] = defaultdict(lambda: [Decimal(0), Decimal(0)])
     for invoice_id in re.findall(r'<tr data-invoice-id="(\d+)">', page):
         doc = service.get(int(invoice_id))
-        if not doc.is_credit_note and is_payable(doc.payment_status, doc.amount_due):
+        if not doc.is_credit_note and is_owed(doc.payment_status, doc.amount_due):
             owed[doc.currency][0] += doc.amount_due
             owed[doc.currency][1] += doc.amount_due if is_overdue(doc, today) else 0
     return owed
@@ -76,7 +76,7 @@ def test_nothing_owed_shows_no_balance(shop):
     page = client.get("/customer/invoices").get_data(as_text=True)
     for invoice_id in re.findall(r'<tr data-invoice-id="(\d+)">', page):
         doc = client.service.get(int(invoice_id))
-        if not doc.is_credit_note and is_payable(doc.payment_status, doc.amount_due):
+        if not doc.is_credit_note and is_owed(doc.payment_status, doc.amount_due):
             client.service.record_payment(doc.id, {"method": "bank_transfer", "action": "charge",
                                                    "amount": str(doc.amount_due)}, actor="test")
     page = client.get("/customer/invoices").get_data(as_text=True)

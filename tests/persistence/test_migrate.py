@@ -331,3 +331,38 @@ def test_revision_0035_keeps_events_about_no_invoice_and_its_downgrade_removes_t
         with db.engine.connect() as conn:
             assert "AUTOINCREMENT" in conn.execute(text(
                 "SELECT sql FROM sqlite_master WHERE name = 'oro_invoice_outgoing_event'")).scalar()
+
+
+def test_revision_0036_keeps_the_open_due_date_of_refunded_invoices_with_an_amount_due(db):
+    """Before 0036 a refunded invoice had no open due date whatever it had due; the upgrade gives
+    it back to those still owing, and a refund then keeps it."""
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db)
+    refunded, settled = posted_invoice(service), posted_invoice(service)
+    service.record_payment(refunded.id, {"method": "manual", "action": "charge", "amount": "100.00"})
+    service.record_payment(refunded.id, {"method": "manual", "action": "refund", "amount": "40.00"})
+    service.record_payment(settled.id, {"method": "manual", "action": "charge", "amount": "231.86"})
+    service.record_payment(settled.id, {"method": "manual", "action": "refund", "amount": "31.86"})
+    due = refunded.due_date
+    assert _open_due(db, (refunded.id, settled.id)) == {refunded.id: due, settled.id: due}
+    downgrade(db, "0035")
+    try:
+        assert _open_due(db, (refunded.id, settled.id)) == {refunded.id: None, settled.id: None}
+        with db.engine.connect() as conn:
+            assert "credit_note_id" not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_attempt")}
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    assert _open_due(db, (refunded.id, settled.id)) == {refunded.id: due, settled.id: due}   # worked out anew
+    service.record_payment(settled.id, {"method": "manual", "action": "charge", "amount": "31.86"})
+    assert _open_due(db, (refunded.id, settled.id)) == {refunded.id: due, settled.id: None}  # kept by the triggers
+
+
+def _open_due(db, invoices):
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT invoice_id, open_due_date FROM oro_invoice_payment_state")).all()
+    return {invoice_id: _date(due) for invoice_id, due in rows if invoice_id in invoices}
+
+
+def _date(value):
+    import datetime as dt
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value

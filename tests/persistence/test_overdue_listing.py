@@ -13,7 +13,7 @@ from support.payloads import one_line_invoice
 from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.overdue import days_overdue
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
@@ -230,10 +230,10 @@ def open_due_dates(service: InvoiceService) -> dict[int, tuple[int | None, dt.da
 
 def expected_open_due(service: InvoiceService) -> dict[int, tuple[int | None, dt.date | None, dt.date | None]]:
     """What the domain says: the invoice's organization and date, and its due date while it
-    can be paid."""
+    is owed."""
     docs = [service.get(invoice.id) for invoice in service.list_invoices({}, limit=500).items]
     return {doc.id: (doc.organization_id, doc.invoice_date, doc.due_date if doc.status.value == "posted"
-                     and doc.document_type == "invoice" and is_payable(doc.payment_status, doc.amount_due)
+                     and doc.document_type == "invoice" and is_owed(doc.payment_status, doc.amount_due)
                      else None) for doc in docs}
 
 
@@ -262,8 +262,9 @@ def test_the_open_due_date_follows_each_invoice_through_its_life(clocked, cases)
     assert kept[cases["partially_paid_late"]] == (1, first, None)                # paid off now
     assert kept[unforced] == (1, first, TODAY - dt.timedelta(days=3))            # payable again
     assert kept[draft] == (1, dt.date(2026, 12, 2), TODAY - dt.timedelta(days=9))  # posted as changed
-    assert kept[refunded] == kept[credited] == kept[voided] == (1, first, None)
-    assert listed(s, overdue=True, organization_id=1) == {cases["five_days_late"], unforced, draft}
+    assert kept[credited] == kept[voided] == (1, first, None)
+    assert kept[refunded] == (1, first, TODAY - dt.timedelta(days=3))         # refunded: owed again
+    assert listed(s, overdue=True, organization_id=1) == {cases["five_days_late"], unforced, draft, refunded}
 
 
 def test_the_filter_needs_the_day_it_is_judged_on(clocked):

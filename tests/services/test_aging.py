@@ -15,7 +15,7 @@ from support.statements import sqlite_plan_of_last
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS, bucket_of
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.overdue import days_overdue
-from oro_invoices.domain.statuses import is_payable
+from oro_invoices.domain.statuses import is_owed
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.services.aging import CSV_COLUMNS, aging_csv_text
@@ -110,7 +110,7 @@ def test_the_sql_agrees_with_the_domain_on_every_day(clocked):
         expected = {key: Decimal("0.00") for key in BUCKET_KEYS}
         for invoice_id in ids:
             doc = clocked.get(invoice_id)
-            if is_payable(doc.payment_status, doc.amount_due):
+            if is_owed(doc.payment_status, doc.amount_due):
                 expected[bucket_of(days_overdue(doc, today)).key] += doc.amount_due
         [line] = clocked.receivables_aging({"organization_id": 1}, today=today).lines
         assert line.amounts == expected, today

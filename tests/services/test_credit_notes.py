@@ -304,9 +304,55 @@ def test_crediting_a_paid_invoice_refunds_through_its_payment_method(db):
     assert [(r.amount, r.transaction.transaction_id) for r in fake.refunds] == [(10700, tx.id)]
     assert [r.notes for r in fake.refunds] == [f"Credit note {result.credit_note.invoice_number}"]
     assert result.invoice.amount_due == 0
-    assert result.invoice.payment_status is PaymentStatus.REFUNDED_PARTIALLY
+    # the refund settles the credit note: the invoice is paid in full, not refunded
+    assert result.invoice.payment_status is PaymentStatus.PAID_IN_FULL
+    [refund] = [t for t in service.transactions(doc.id) if t.action == "refund"]
+    assert refund.amount == Decimal("107.00")
     assert service.transaction_actions(doc.id)[tx.id].refundable == doc.total_amount - Decimal("107.00")
     assert not service.can_pay(result.invoice)
+    assert verify(db).ok
+
+
+def test_a_credit_note_refunding_part_of_a_partial_payment_leaves_the_invoice_paid_in_full(db):
+    from support.fakepay import callback, charge, payment_service, posted_invoice, start
+    service, settings, _ = payment_service(db, partial=True)
+    doc = posted_invoice(service)                                       # 231.86 USD
+    attempt = start(service, doc.id, amount="150.00").attempt.public_id
+    service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 15000)))
+    result = service.create_credit_note(doc.id, {"amounts": [{"tax_rate": "0.07", "amount": "150.00"}],
+                                                 "settlement": "refund", "reason": "price reduction"})
+    assert result.credit_note.total_amount == Decimal("160.50") and result.refund.successful
+    after = result.invoice           # 231.86 - 160.50 credited = 71.36, of the 150.00 paid 78.64 refunded
+    assert (after.amount_paid, after.amount_due, after.payment_status) == (
+        Decimal("71.36"), Decimal("0.00"), PaymentStatus.PAID_IN_FULL)
+    paid_in_full = service.list_invoices({"payment_status": "paid_in_full"}, limit=10).items
+    assert [i.id for i in paid_in_full] == [doc.id]
+    assert service.list_invoices({"payment_status": "refunded_partially"}, limit=10).items == []
+    # a refund of the invoice itself afterwards is one
+    [tx] = [t for t in service.transactions(doc.id) if t.action == "charge"]
+    assert service.refund_payment(tx.id, "10.00", actor="admin").successful
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
+    assert service.refund_payment(tx.id, actor="admin").successful
+    assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+    assert verify(db).ok
+
+
+def test_void_after_a_refund_in_full_but_not_while_money_is_kept(db):
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db)
+    refunded, kept = posted_invoice(service), posted_invoice(service)
+    for doc in (refunded, kept):
+        tx = _paid_online(service, doc)
+        service.refund_payment(tx.id, "30.00", actor="admin")
+    with pytest.raises(Conflict, match=r"has a successful payment \(201.86 USD\) and cannot be voided: create a "
+                                       "credit note and refund the payment instead"):
+        service.void(kept.id)
+    [tx] = [t for t in service.transactions(refunded.id) if t.action == "charge"]
+    service.refund_payment(tx.id, actor="admin")                    # the rest: refunded in full
+    assert service.get(refunded.id).payment_status is PaymentStatus.REFUNDED
+    result = service.void(refunded.id, reason="order canceled", actor="admin")
+    assert (result.invoice.payment_status, result.invoice.amount_due) == (PaymentStatus.VOIDED, Decimal(0))
+    assert result.credit_note.total_amount == refunded.total_amount
     assert verify(db).ok
 
 

@@ -28,11 +28,12 @@ def upgrade() -> None:
     op.add_column(STATE, sa.Column("organization_id", sa.BigInteger(), nullable=True))
     op.add_column(STATE, sa.Column("invoice_date", sa.Date(), nullable=True))
     op.add_column(STATE, sa.Column("open_due_date", sa.Date(), nullable=True))
-    op.execute(open_due.refresh_statement(open_due.COPIED_0016))
+    op.execute(open_due.refresh_statement(open_due.COPIED_0016, closing=open_due.CLOSING_0016))
     op.create_index(BY_DUE_DATE, STATE, ["organization_id", "open_due_date", "invoice_id", "invoice_date"])
     op.create_index(BY_INVOICE_DATE, STATE, ["organization_id", "invoice_date", "invoice_id", "open_due_date"],
                     sqlite_where=OPEN, postgresql_where=OPEN)
-    for statement in open_due.create_statements(op.get_bind().dialect.name, open_due.COPIED_0016):
+    for statement in open_due.create_statements(op.get_bind().dialect.name, open_due.COPIED_0016,
+                                                   open_due.CLOSING_0016):
         op.execute(statement)
 
 

@@ -32,7 +32,7 @@ def _remove_triggers_and_index() -> None:
 
 def _install(copied: tuple[str, ...], indexed: list[str]) -> None:
     op.create_index(BY_DUE_DATE, STATE, indexed)
-    for statement in open_due.create_statements(op.get_bind().dialect.name, copied):
+    for statement in open_due.create_statements(op.get_bind().dialect.name, copied, open_due.CLOSING_0016):
         op.execute(statement)
 
 
@@ -40,7 +40,7 @@ def upgrade() -> None:
     _remove_triggers_and_index()   # the refresh below then maintains no index
     op.add_column(STATE, sa.Column("total_amount", sa.BigInteger(), nullable=True))
     op.add_column(STATE, sa.Column("customer_name", sa.String(255), nullable=True))
-    op.execute(open_due.refresh_statement(open_due.COPIED_0018))
+    op.execute(open_due.refresh_statement(open_due.COPIED_0018, closing=open_due.CLOSING_0016))
     _install(open_due.COPIED_0018,
              [*INDEXED_0016, "total_amount", "customer_name", "payment_status", "payment_method"])
 

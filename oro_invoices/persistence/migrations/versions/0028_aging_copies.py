@@ -31,7 +31,7 @@ def _remove_triggers() -> None:
 
 
 def _install_triggers(copied: tuple[str, ...]) -> None:
-    for statement in open_due.create_statements(op.get_bind().dialect.name, copied):
+    for statement in open_due.create_statements(op.get_bind().dialect.name, copied, open_due.CLOSING_0016):
         op.execute(statement)
 
 
@@ -39,7 +39,7 @@ def upgrade() -> None:
     _remove_triggers()
     op.add_column(STATE, sa.Column("customer_id", sa.BigInteger(), nullable=True))
     op.add_column(STATE, sa.Column("currency", sa.String(3), nullable=True))
-    op.execute(open_due.refresh_statement(open_due.COPIED_0028))
+    op.execute(open_due.refresh_statement(open_due.COPIED_0028, closing=open_due.CLOSING_0016))
     _install_triggers(open_due.COPIED_0028)
     op.create_index(AGING, STATE, ["organization_id", "customer_id", "currency", "open_due_date", "total_amount",
                                    "amount_paid", "amount_credited", "customer_name"],
