@@ -137,7 +137,8 @@ def calculate(total: int, transactions: Iterable[TransactionFacts], credited: in
     if s.refunded > 0:
         refundable = s.paid - s.credit_refunded
         return PaymentStatus.REFUNDED if s.refunded >= refundable else PaymentStatus.REFUNDED_PARTIALLY
-    if s.canceled > 0 and s.paid < total:
+    # a cancellation is history once a new authorization holds money again: paid and held tell the rest
+    if s.canceled > 0 and s.paid < total and open_auth == 0:
         fully = s.paid == 0 and s.canceled >= (s.authorized or total)
         return PaymentStatus.CANCELED if fully else PaymentStatus.CANCELED_PARTIALLY
     if total > 0 and s.paid >= total:

@@ -35,6 +35,10 @@ TOTAL = 10000
     # precedence: a refund outranks "paid", a payment outranks "invoiced" and "authorized"
     ([T("invoice", 10000, True), T("charge", 5000, True)], S.PAID_PARTIALLY),
     ([T("authorize", 10000, True), T("charge", 2000, True)], S.PAID_PARTIALLY),
+    # a cancellation is history once a new authorization holds the rest
+    ([T("authorize", 10000, True), T("cancel", 10000, True), T("authorize", 10000, True)], S.AUTHORIZED),
+    ([T("authorize", 10000, True), T("capture", 6000, True), T("cancel", 4000, True), T("authorize", 4000, True)],
+     S.PAID_PARTIALLY),
 ])
 def test_status_from_transactions(transactions, expected):
     assert calculate(TOTAL, transactions) is expected
