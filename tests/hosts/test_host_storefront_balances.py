@@ -19,7 +19,8 @@ from test_host_payments import configure, doc_of
 
 from oro_invoices.hosts.reference.testing import text_of
 
-ACTIVITY = "/customer/invoices/activity?from=2026-01-01"
+#: the account activity of the last year (the seeded shop's invoices are of the last weeks)
+ACTIVITY = f"/customer/invoices/activity?from={dt.datetime.now(dt.UTC).date() - dt.timedelta(days=365)}"
 PETER = "peter.gibbons@initech.example"
 
 
@@ -47,15 +48,22 @@ def activity(client) -> tuple[Decimal, list[tuple[str, str]]]:
     return euros(text_of(re.search(r"data-closing>(.*?)</td>", table, re.S).group(1))), rows
 
 
-def credit_applied_to_carlas_invoice(shop) -> tuple[object, object]:
-    """The probe's case: a bank transfer over Ben's invoice's amount due keeps €45.30 as Acme's
-    credit, which a colleague applies to Carla's invoice of €261.84."""
+def surplus_of_bens_invoice(shop) -> tuple[object, object]:
+    """Ben (department) and his invoice, paid by a bank transfer €45.30 over its amount due,
+    which is kept as Acme's credit."""
     configure(shop[0])
     ben = customer(shop, ROLES["department"])
     bens = doc_of(ben, "ERP-SO-1002-2")
     ben.service.record_received_payment(bens.id, amount=str(bens.amount_due + Decimal("45.30")),
                                         method="bank_transfer", received_on=dt.date(2026, 11, 20), actor="admin",
                                         request_key="k" * 24, keep_surplus=True)
+    return ben, bens
+
+
+def credit_applied_to_carlas_invoice(shop) -> tuple[object, object]:
+    """The probe's case: the credit of Ben's invoice's surplus, which a colleague applies to
+    Carla's invoice of €261.84."""
+    ben, bens = surplus_of_bens_invoice(shop)
     carlas = doc_of(ben, "ERP-SO-1003-3")
     ben.service.apply_credit(carlas.id, amount="45.30", actor=ROLES["corporate"])
     return bens, ben.service.get(carlas.id)
@@ -68,7 +76,9 @@ def test_credit_applied_to_an_own_role_users_invoice_is_in_their_activity(shop):
     closing, rows = activity(carla)
     assert closing == Decimal("216.54")
     [applied] = [text for kind, text in rows if kind == "credit_applied"]
-    assert applied == f"Dec 6, 2026 Customer credit applied to {carlas.invoice_number} €45.30 €216.54"
+    [application] = [t for t in carla.service.transactions(carlas.id) if t.method == "customer_credit"]
+    day = application.created_at.astimezone(dt.UTC)                        # the day it was recorded
+    assert applied == f"{day:%b} {day.day}, {day.year} Customer credit applied to {carlas.invoice_number} €45.30 €216.54"
     assert "kept as" not in " ".join(text for _kind, text in rows)       # the surplus was on Ben's invoice
 
 
@@ -87,12 +97,7 @@ def test_every_roles_activity_ends_on_its_balance_less_the_credit_it_shows(shop,
 def test_a_whole_accounts_activity_nets_the_credit_it_holds(shop):
     """Ben (department) sees Acme's credit: his activity ends on Open less it, before and after
     some of it is given back outside the add-on."""
-    configure(shop[0])
-    ben = customer(shop, ROLES["department"])
-    bens = doc_of(ben, "ERP-SO-1002-2")
-    ben.service.record_received_payment(bens.id, amount=str(bens.amount_due + Decimal("45.30")),
-                                        method="bank_transfer", received_on=dt.date(2026, 11, 20), actor="admin",
-                                        request_key="k" * 24, keep_surplus=True)
+    ben, bens = surplus_of_bens_invoice(shop)
     for client in (ben, customer(shop, ROLES["corporate"])):
         opened, credit = balance(client)
         assert credit == Decimal("45.30") and activity(client)[0] == opened - credit
@@ -148,11 +153,13 @@ def test_an_own_role_users_money_kept_as_credit_leaves_their_activity_and_their_
     closing, rows = activity(peter)
     assert closing == opened
     [kept] = [text for kind, text in rows if kind == "credit_kept"]
-    assert kept.startswith(f"Dec 6, 2026 Kept as Initech GmbH's credit: {note.invoice_number} €100.00")
+    day = note.invoice_date                                                # the credit note's date
+    assert kept.startswith(f"{day:%b} {day.day}, {day.year} Kept as Initech GmbH's credit: {note.invoice_number} €100.00")
     pdf = pdf_words(peter.get("/customer/invoices/statement.pdf").get_data())
     assert opened == Decimal("1785.32") and "Total due €1,785.32" in pdf, pdf
     assert "Guthaben" not in pdf and "credit with us" not in pdf
     # the back office sees Initech's whole account: its activity nets the credit
-    whole = service.activity_statement(doc.customer_id, start=dt.date(2026, 1, 1), end=dt.date(2026, 12, 31),
+    today = dt.datetime.now(dt.UTC).date()
+    whole = service.activity_statement(doc.customer_id, start=today - dt.timedelta(days=365), end=today,
                                        organization_id=doc.organization_id)
     assert whole.sections[0].closing == opened - Decimal("100.00")
