@@ -31,3 +31,16 @@ def test_a_policy_without_inline_scripts_script_src_or_with_unsafe_inline_is_kep
     assert allow_inline_scripts("default-src 'self'", "<script>x()</script>") == "default-src 'self'"
     inline = "script-src 'self' 'unsafe-inline'; object-src 'none'"
     assert allow_inline_scripts(inline, "<script>x()</script>") == inline
+
+
+def test_inline_event_handlers_are_allowed_by_their_hashes_with_unsafe_hashes():
+    """As the browser reads the attribute (``&quot;`` is ``"``); a handler's words in the page's
+    text are no handler."""
+    layout = ('<a href="/basket/" onclick="go(&quot;basket&quot;); return false;">Basket</a>'
+              "<button type=button ONCLICK='toggle()'>Menu</button><button onclick='toggle()'>More</button>"
+              '<p>Write onclick="steal()" to see it</p><script>init();</script>')
+    go = sha256('go("basket"); return false;')
+    assert allow_inline_scripts(POLICY, layout) == (
+        f"default-src 'self'; script-src 'self' https://js.stripe.com {sha256('init();')} 'unsafe-hashes' "
+        f"{go} {sha256('toggle()')}; form-action 'self'")
+    assert "unsafe-hashes" not in allow_inline_scripts(POLICY, "<script>init();</script>")

@@ -173,8 +173,9 @@ def test_the_pages_trail_is_in_oscars_breadcrumb_bar_and_names_no_other_platform
 
 
 def test_the_payment_hand_over_page_lets_oscars_layout_scripts_run(shop: Shop) -> None:
-    """The hand-over page's strict Content-Security-Policy allows the inline scripts of Oscar's
-    layout around it (jQuery's fallback, ``oscar.init()``) by their hashes, and no others."""
+    """The hand-over page's strict Content-Security-Policy allows the inline scripts and event
+    handlers of Oscar's layout around it (jQuery's fallback, ``oscar.init()``, the mini basket)
+    by their hashes, and no others."""
     import base64
     import hashlib
     import re
@@ -201,4 +202,12 @@ def test_the_payment_hand_over_page_lets_oscars_layout_scripts_run(shop: Shop) -
         digest = base64.b64encode(hashlib.sha256(body.encode()).digest()).decode()
         assert f"'sha256-{digest}'" in allowed, body
     assert allowed[0] == "'self'" and "'unsafe-inline'" not in allowed
-    assert len(allowed) == 1 + len(set(inline))
+    # the layout's event handlers (the mini basket's) too, each by its hash and no other
+    handlers = {html.unescape(a or b) for tag in re.findall(r"<[a-zA-Z][^<>]*>", handover.text())
+                for a, b in re.findall(r"""\son[a-z]+\s*=\s*(?:"([^"]*)"|'([^']*)')""", tag, re.I)}
+    for code in handlers:
+        digest = base64.b64encode(hashlib.sha256(code.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in allowed, code
+    assert handlers                                          # Oscar's layout has some (the mini basket)
+    assert "'unsafe-hashes'" in allowed
+    assert len(allowed) == 1 + len(set(inline)) + 1 + len(handlers)
