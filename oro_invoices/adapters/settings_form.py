@@ -31,8 +31,9 @@ CONFIGURE_GLOBAL = "oro_invoices.configure_global"
 #: Setting types whose values are write-only in the form (``secret``: keys, passwords).
 WRITE_ONLY_SECRETS = frozenset({"secret"})
 
-#: The sender setting, whose default a host's own From address replaces (``DefaultMailSender``).
-SENDER = "oro_invoices.mail.sender"
+#: The sender settings, whose defaults a host's own From address and its display name replace
+#: (``DefaultMailSender``) while no scope stores a sender.
+SENDER, SENDER_NAME = "oro_invoices.mail.sender", "oro_invoices.mail.sender_name"
 
 USE_DEFAULT_CONFLICT = Message('"Use default" was ticked, so this change was not saved. "Use '
                                'default" is now unticked: save again to keep the new value, or '
@@ -265,17 +266,23 @@ class SettingsForm:
 
     def _inherited(self, field: SettingField) -> Any:
         """What applies while nothing is stored at this scope: the parent scope's value, else the
-        default, which for the sender is the host's own address where it has one."""
-        if self.scope == "global":
-            value, source = field.default, "default"
-        else:
-            resolved = self.settings.resolve(field.key, parent_context(self.ctx, self.scope))
-            value, source = resolved.value, resolved.scope
-        if field.key == SENDER and source == "default":
+        default, which for the sender (and its name, while the sender is the host's) is the
+        host's own address (and display name) where it has one, as ``configured_sender`` sends."""
+        value, source = self._parent(field.key, field.default)
+        if field.key in (SENDER, SENDER_NAME) and source == "default":
             own = host_sender(self.host)
-            if own is not None:
-                return own[0]
+            # the name follows the address: the host's while no scope here or above stores one
+            sends_own = field.key == SENDER or self.settings.resolve(SENDER, self.ctx).scope == "default"
+            if own is not None and sends_own:
+                return own[0] if field.key == SENDER else own[1]
         return value
+
+    def _parent(self, key: str, default: Any) -> tuple[Any, str]:
+        """``key``'s value above this scope, and the scope it comes from ("default": none stores it)."""
+        if self.scope == "global":
+            return default, "default"
+        resolved = self.settings.resolve(key, parent_context(self.ctx, self.scope))
+        return resolved.value, resolved.scope
 
     def _options(self, key: str, choices: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
         """Each choice with its label (``Settings.choice_options``); the empty one is "None"."""

@@ -62,10 +62,10 @@ class ShopHost:
         return "Corner Shop <shop@corner.test>"
 
 
-def sender_rows(settings: Settings, host: object | None, scope: str = "organization") -> FieldRow:
+def sender_rows(settings: Settings, host: object | None, scope: str = "organization", key: str = SENDER) -> FieldRow:
     scope_id = ORG if scope == "organization" else None
     ctx = ScopeContext(organization_id=scope_id)
-    [row] = SettingsForm(settings, fields_at(settings, scope, SENDER), scope, scope_id, ctx, host=host).rows()
+    [row] = SettingsForm(settings, fields_at(settings, scope, key), scope, scope_id, ctx, host=host).rows()
     return row
 
 
@@ -79,6 +79,18 @@ def test_the_inherited_sender_is_the_hosts_own_address_mail_is_sent_from(setting
     settings.set(SENDER, "billing@corner.test")  # stored globally: that one is inherited, as mail is sent
     assert sender_rows(settings, ShopHost()).inherited == "billing@corner.test"
     assert sender_rows(settings, ShopHost(), "global").inherited == "shop@corner.test"
+
+
+def test_the_inherited_sender_name_is_the_hosts_while_mail_is_sent_from_its_address(settings: Settings) -> None:
+    name = "oro_invoices.mail.sender_name"
+    for scope in ("global", "organization"):
+        assert sender_rows(settings, ShopHost(), scope, name).inherited == "Corner Shop"
+        assert sender_rows(settings, None, scope, name).inherited == ""        # the seller's name is used
+    settings.set(SENDER, "billing@corner.test", "organization", ORG)  # this organization sends from its own
+    assert sender_rows(settings, ShopHost(), "organization", name).inherited == ""
+    assert sender_rows(settings, ShopHost(), "global", name).inherited == "Corner Shop"
+    settings.set(name, "Corner Billing")                              # a stored name is inherited as stored
+    assert sender_rows(settings, ShopHost(), "organization", name).inherited == "Corner Billing"
 
 
 def test_labels_help_choices_and_sections_are_in_the_pages_language(settings: Settings) -> None:
