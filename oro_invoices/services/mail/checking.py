@@ -7,6 +7,7 @@ expression is reported for the part it is in, before anything is stored.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,8 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
+from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
+from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services.activity_statement import ActivityLine, ActivitySection, ActivityStatement
 from oro_invoices.services.aging import AgingLine, AgingReport
 from oro_invoices.services.credit_notes import Settlement
@@ -82,6 +85,12 @@ def sample_context(seller: SellerInfo | None = None, today: dt.date | None = Non
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
             today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
+        # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached
+        "payment": ReceivedPayment(1, 1, Decimal("100.00"), currency, "bank_transfer", "Bank transfer",
+                                   dt.datetime.combine(today, dt.time(12), dt.UTC)),
+        "refund": ReceivedPayment(2, 1, Decimal("20.00"), currency, "bank_transfer", "Bank transfer",
+                                  dt.datetime.combine(today, dt.time(12), dt.UTC), action="refund"),
+        "receipt_attached": True, "paid_by": "", "remittance": None,
     }
 
 
@@ -122,9 +131,21 @@ def credit_note_sample(context: dict[str, Any]) -> dict[str, Any]:
     return {**context, "invoice": _sample_invoice(today, credit_note=True, currency=currency)}
 
 
+def receipt_sample(context: dict[str, Any], *, refund: bool = False) -> dict[str, Any]:
+    """``context`` with ``invoice`` as its ``payment`` (less its ``refund``) left it (for the
+    receipt templates: what was paid and what remains due add up)."""
+    invoice = context["invoice"]
+    paid = context["payment"].amount - (context["refund"].amount if refund else 0)
+    return {**context, "invoice": replace(invoice, amount_paid=paid, amount_due=invoice.total_amount - paid)}
+
+
 def _context_for(name: str, context: dict[str, Any] | None) -> dict[str, Any]:
     base = context if context is not None else sample_context()
-    return credit_note_sample(base) if name.startswith("credit_note") else base
+    if name.startswith("credit_note"):
+        return credit_note_sample(base)
+    if name in (RECEIPT_TEMPLATE, REFUND_TEMPLATE):
+        return receipt_sample(base, refund=name == REFUND_TEMPLATE)
+    return base
 
 
 def render_sample(name: str, subject: str, text: str, html: str, *, locale: str = "en_US",

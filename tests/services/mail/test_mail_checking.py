@@ -60,3 +60,17 @@ def test_the_sample_shows_every_amount_in_the_currency_asked_for(name: str) -> N
                              context=sample_context(currency="EUR"))
     assert "€" in rendered.text and "€" in rendered.html
     assert "$" not in rendered.text and "$" not in rendered.html
+
+
+@pytest.mark.parametrize("name, said", [
+    ("payment_receipt_template", ["thank you for your payment of $100.00 for invoice INV-0001",
+                                  "Paid: $100.00", "Amount due: $20.00", "The receipt is attached as a PDF."]),
+    ("refund_receipt_template", ["we have refunded $20.00 of your payment for invoice INV-0001", "Paid: $80.00"]),
+])
+def test_a_receipts_sample_is_of_a_payment_whose_invoice_adds_up(name: str, said: list[str]) -> None:
+    """The preview of a receipt (an editor's, the template check's) shows its payment, and the
+    invoice as that payment left it."""
+    source = load_default(name)
+    assert source is not None
+    text = " ".join(render_sample(name, source.subject, source.text, source.html).text.split())
+    assert all(words in text for words in said), text
