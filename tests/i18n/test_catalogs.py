@@ -17,8 +17,10 @@ from oro_invoices import i18n
 from oro_invoices.i18n.schema_extract import extract_schema
 
 ROOT = Path(__file__).resolve().parents[2]
-#: The extraction keywords of docs/i18n.md (`pybabel extract -k lazy_gettext -k N_`).
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+#: The extraction keywords of docs/i18n.md and tox's i18n environment (`pybabel extract -k
+#: lazy_gettext -k N_ -k Message -k PluralMessage:1,2`).
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None,
+            "Message": None, "PluralMessage": (1, 2)}
 PLACEHOLDER = re.compile(r"%(?:\((\w+)\))?[#0 +-]*\d*(?:\.\d+)?[sdifr%]")
 
 
