@@ -263,7 +263,7 @@ def _credit_moves(session: Session, documents: dict[int, tuple[str, str, str]]) 
         if dated is not None:
             on = dated
         else:
-            on = transaction(tx).received_on or utc_day(tx.created_at) if tx is not None else utc_day(entry.created_at)
+            on = counts_on(tx) if tx is not None else utc_day(entry.created_at)
         assert entry.invoice_id is not None                 # read by the invoices it names
         _number, code, name = documents[entry.invoice_id]
         # a credit note's money: the credit note, where the view shows it (it names the invoice's user)
@@ -378,7 +378,13 @@ def counted(rows: Iterable[PaymentTransaction]) -> Iterator[tuple[PaymentTransac
     for row in rows:
         if row.id in reversed_ids or (row.action == "refund" and is_reversal(row.data)):
             continue
-        yield row, transaction(row).received_on or utc_day(row.created_at)
+        yield row, counts_on(row)
+
+
+def counts_on(row: PaymentTransaction) -> dt.date:
+    """The day the transaction ``row`` counts on: the day received, as an admin recorded it by
+    hand, else the UTC day it was recorded (``counts_before`` is the same rule in SQL)."""
+    return transaction(row).received_on or utc_day(row.created_at)
 
 
 def utc_day(moment: dt.datetime) -> dt.date:
