@@ -61,3 +61,19 @@ def test_a_refused_value_is_shown_next_to_its_field(page: Page, live_shop):
     expect(locale).to_have_attribute("aria-invalid", "true")
     settings = Settings(app.extensions["oro_reference_host"].config)
     assert settings.stored("oro_invoices.mail.sender_name", "organization", 1) is None
+
+
+def test_a_box_changed_before_the_script_ran_decides_its_field(page: Page, live_shop):
+    """A slow connection lets the admin untick "Use default" before config_form.js has run."""
+    base_url, _app, _info = live_shop
+    admin_login(page, base_url)
+    script = base_url + "/static/config_form.js"
+    page.route(script, lambda route: route.abort())
+    page.goto(base_url + "/admin/config/oro_invoices?scope=organization&scope_id=1")
+    field = page.locator(f'[id="{PREFIX}"]')
+    page.locator(f'[data-use-default="{PREFIX}"]').uncheck()
+    expect(field).to_be_disabled()  # nothing has run yet
+
+    page.unroute(script)
+    page.add_script_tag(url=script)
+    expect(field).to_be_enabled()
