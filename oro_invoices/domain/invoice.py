@@ -131,6 +131,7 @@ class SellerInfo:
     account_holder: str = ""
     payment_terms: str = ""
     payment_means: str = ""
+    payment_days: str = ""
 
     @property
     def has_bank_details(self) -> bool:

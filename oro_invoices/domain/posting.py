@@ -6,12 +6,13 @@ its buyer and their billing address, say when it is due, and carry plausible dat
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from oro_invoices.domain.invoice import SellerInfo
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.domain.messages import Message, PluralMessage
+from oro_invoices.domain.payment_terms import due_date_differs, parse_days
 
 #: What a posted invoice's billing address must have, each part's message when it is missing.
 REQUIRED_ADDRESS_PARTS = {
@@ -88,3 +89,23 @@ def seller_gap(seller: SellerInfo) -> Message | None:
                        "name who issues it. Set it under Seller Information in the invoice settings before posting.")
     return Message("The seller's address is not set, so once posted this invoice would not say where its issuer "
                    "is. Set it under Seller Information in the invoice settings before posting.")
+
+
+def terms_gap(seller: SellerInfo, invoice: InvoiceDocument) -> Message | None:
+    """Words for the admin about to post ``invoice`` when its due date gives other days to pay
+    than ``seller``'s Days to Pay for its customer; None when they agree or say nothing."""
+    return due_date_differs(invoice.invoice_date, invoice.due_date, parse_days(seller.payment_days))
+
+
+def off_terms_drafts(drafts: Sequence[InvoiceDocument],
+                     seller_of: Callable[[InvoiceDocument], SellerInfo]) -> Message | None:
+    """Words for the admin about to post ``drafts`` at once, naming those whose due dates give
+    other days to pay than their customers' Days to Pay (``seller_of`` a draft); None if none."""
+    off = [d.display_number for d in drafts if terms_gap(seller_of(d), d) is not None]
+    if not off:
+        return None
+    return PluralMessage("The due date of %(num)d draft gives other days to pay than its customer's payment terms "
+                         "(Days to Pay): %(drafts)s. Open it to change the due date if that is not what was agreed.",
+                         "The due dates of %(num)d drafts give other days to pay than their customers' payment "
+                         "terms (Days to Pay): %(drafts)s. Open them to change the due dates if that is not what "
+                         "was agreed.", len(off), drafts=tuple(off))

@@ -15,6 +15,7 @@ from babel import Locale, UnknownLocaleError
 from marshmallow import ValidationError
 from marshmallow.validate import Email
 
+from oro_invoices.domain import payment_terms
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.limits import is_storable_text
 from oro_invoices.domain.messages import Message
@@ -217,6 +218,24 @@ def vat_id(value: str) -> str:
                                       value=repr(value), reason=_reason(exc, _NUMBER_REASONS))) from None
 
 
+def days(value: str) -> str:
+    """Empty, or a whole number of days from 0 to ``payment_terms.MAX_DAYS``."""
+    value = line(value)
+    problem = payment_terms.days_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+    return str(int(value)) if value else value
+
+
+def terms(value: str) -> str:
+    """Payment terms: text with line breaks naming no placeholder but ``{days}`` and ``{due_date}``."""
+    value = multiline(value)
+    problem = payment_terms.terms_problem(value)
+    if problem is not None:
+        raise ValidationError(problem)
+    return value
+
+
 #: The formats a ``str`` setting may declare, and what each accepts (for the docs).
 FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "line": (line, "one line of text, no line breaks or control characters"),
@@ -232,6 +251,9 @@ FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "bic": (bic, "empty or a BIC of 8 or 11 characters"),
     "vat_id": (vat_id, "empty or a VAT identification number with its country prefix, such as "
                        "`DE123456788`, with valid check digits"),
+    "days": (days, "empty or a whole number of days from 0 to 3650"),
+    "terms": (terms, "text with line breaks that may name `{days}` and `{due_date}`, no other "
+                     "placeholder or control character"),
     "day_offsets": (day_offsets, "whole numbers of days relative to the due date, separated "
                                  "by commas, such as `-3, 0, 7, 14` (empty: none)"),
 }

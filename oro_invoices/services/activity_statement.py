@@ -47,6 +47,7 @@ from oro_invoices.persistence.ledger import (
 )
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import ActivityRenderer, DocumentScope, Renderer, ServiceContext
+from oro_invoices.services.seller_terms import statement_seller
 from oro_invoices.services.statement import customer_of
 
 #: The longest period one statement covers.
@@ -226,7 +227,7 @@ def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceD
         raise NotFound(Message("Activity statements cannot be made here: no PDF renderer that makes them is "
                                "configured."))
     try:
-        return chosen.render_activity(found, seller=ctx.seller(scope), bill_to=latest.bill_to if latest else None)
+        return chosen.render_activity(found, seller=statement_seller(ctx.seller(scope)), bill_to=latest.bill_to if latest else None)
     except Exception as exc:  # a template or font error: say whose statement and why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The statement of %(customer)s could not be made: %(detail)s",

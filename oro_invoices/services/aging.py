@@ -30,6 +30,7 @@ from oro_invoices.persistence.aging_credit import CreditRow, credit_rows
 from oro_invoices.persistence.aging_history import aging_rows_on
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.context import AgingRenderer, DocumentScope, Renderer, ServiceContext
+from oro_invoices.services.seller_terms import statement_seller
 
 #: The CSV's columns: who, then the buckets, the total, the credit (negative: it offsets the
 #: total) and the net (the total less the credit).
@@ -164,7 +165,7 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise NotFound(Message("Aging reports cannot be made as PDF here: no PDF renderer that makes them is "
                                "configured."))
     try:
-        return chosen.render_aging(report, seller=ctx.seller(scope), past=report.as_of < local_today(ctx.clock()))
+        return chosen.render_aging(report, seller=statement_seller(ctx.seller(scope)), past=report.as_of < local_today(ctx.clock()))
     except Exception as exc:  # a template or font error: say why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc

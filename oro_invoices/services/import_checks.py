@@ -9,9 +9,10 @@ CSV line's problem: that line's row) and the field.
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
@@ -43,9 +44,12 @@ class Checker:
 
     def __init__(self, organization_id: int | None,
                  years: YearRange | Callable[[int], YearRange] | None = None,
-                 host: HostAdapter | None = None, seller_vat_id: Callable[[int], str] | None = None):
+                 host: HostAdapter | None = None, seller_vat_id: Callable[[int], str] | None = None,
+                 due_by_terms: Callable[[Mapping[str, Any]], dt.date | None] | None = None):
         self.organization_id = organization_id
         self.years = years
+        #: the due date an invoice without one is given (its customer's Days to Pay), as create gives it
+        self.due_by_terms = due_by_terms
         self.host = host
         self.seller_vat_id = seller_vat_id
         self._seller_vat_ids: dict[int, str] = {}
@@ -111,6 +115,9 @@ class Checker:
             problems += seller_problems(record, self._seller_vat_ids[org])
         if self.host is not None and record.einvoice is not None:
             problems += match_customer(record, loaded, self.host.customers)
+        if (self.due_by_terms is not None and loaded.get("due_date") is None
+                and loaded.get("document_type") != "credit_note"):
+            loaded["due_date"] = self.due_by_terms(loaded)
         years = self.years_of(loaded["organization_id"])
         if years is not None and loaded.get("status") == "posted":
             problems += [problem_at(record, f, m) for f, m in _posting_problems(loaded, years, self.host is not None)]

@@ -39,6 +39,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from oro_invoices.adapters.base import HostAdapter
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.messages import Amount
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.posting import YearRange, posting_problems
@@ -48,6 +49,7 @@ from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence.metadata import metadata
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState, utcnow
 from oro_invoices.services.buyer import buyer_snapshot
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.import_pricing import priced as price_lines
@@ -62,6 +64,7 @@ from oro_invoices.services.lifecycle import (
 )
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
+from oro_invoices.services.seller_terms import due_by_terms, invoice_seller
 from oro_invoices.services.tenancy import Parties, check_parties
 
 _INVOICES = metadata.tables[Invoice.__tablename__]
@@ -164,6 +167,9 @@ class BatchWriter:
             return None  # a credit note is taken off its invoice by the service
         posting = data.pop("status", "draft") == "posted"
         org, website = data["organization_id"], data.get("website_id")
+        if data.get("due_date") is None:  # as create dates it, by the customer's Days to Pay
+            data["due_date"] = due_by_terms(SellerInfo.from_mapping(self._seller(org, website, data.get("customer_id"))),
+                                            data["invoice_date"])
         if posting and data.get("invoice_number") is None and not self.default_numbers:
             return None
         priced = price_lines(data.pop("lines"), data["currency"], sums)
@@ -239,6 +245,17 @@ class BatchWriter:
                 lambda name: self.ctx.setting(name, organization_id=org, website_id=website, customer_id=customer,
                                               customer_group_id=group)).as_dict()
         return self._sellers[key]
+
+    def _kept_seller(self, row: Mapping[str, Any]) -> dict[str, str]:
+        """The seller an invoice posted here keeps: its terms filled in for it, as ``Lifecycle``
+        keeps them."""
+        seller = self._seller(row["organization_id"], row.get("website_id"), row.get("customer_id"))
+        if "{" not in seller["payment_terms"]:
+            return seller
+        scope = DocumentScope(organization_id=row["organization_id"], website_id=row.get("website_id"),
+                              customer_id=row.get("customer_id"))
+        return invoice_seller(SellerInfo.from_mapping(seller), invoice_date=row["invoice_date"],
+                              due_date=row.get("due_date"), locale=self.ctx.document_locale(scope)).as_dict()
 
     def _prefix(self, org: int, website: int | None) -> str:
         key = (org, website)
@@ -340,8 +357,7 @@ class BatchWriter:
             for inv in invoices:
                 row = inv.row
                 row.update(status="posted", posted_at=now, updated_at=now,
-                           seller=self._seller(org, inv.website_id, row.get("customer_id")),
-                           chain_key=chain.chain_key(org, period))
+                           seller=self._kept_seller(row), chain_key=chain.chain_key(org, period))
                 if "buyer" in _POSTING:
                     row["buyer"] = buyer_snapshot(self.host, row.get("customer_id"), row.get("bill_to"),
                                                   stated=row.get("buyer"))

@@ -19,10 +19,11 @@ for the layouts.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import functools
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, TextIO
@@ -31,8 +32,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument, tax_category_for
+from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.import_check_process import CheckingProcess, worth_checking_apart
 from oro_invoices.services.import_checks import Checker, payload_of, problem_at
@@ -55,6 +57,7 @@ from oro_invoices.services.import_writing import Announcements, BatchWriter, Exi
 from oro_invoices.services.pdf_backlog import pending_pdfs
 from oro_invoices.services.posting import year_range
 from oro_invoices.services.schemas import load_input
+from oro_invoices.services.seller_terms import due_by_terms
 
 __all__ = ["ADDRESS_PARTS", "ID_LISTS", "INTEGER_FIELDS", "LINE_FIELDS", "Checker", "ImportReport", "Problem", "Record",
            "import_files", "import_records", "read_records", "run_import", "validate"]
@@ -201,8 +204,15 @@ def import_checker(service: InvoiceService, organization_id: int | None) -> Chec
     """The checker of an import into ``service``: its organizations' settings and its host."""
     def seller_vat_id(org: int) -> str:
         return str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or "")
+    sellers: dict[DocumentScope, SellerInfo] = {}
+
+    def terms_due(loaded: Mapping[str, Any]) -> dt.date | None:
+        scope = DocumentScope(loaded["organization_id"], loaded.get("website_id"), loaded.get("customer_id"))
+        if scope not in sellers:
+            sellers[scope] = service.seller(scope)
+        return due_by_terms(sellers[scope], loaded["invoice_date"])
     return Checker(organization_id, _years(service), cached_host(service.host) if service.host else None,
-                   seller_vat_id=seller_vat_id)
+                   seller_vat_id=seller_vat_id, due_by_terms=terms_due)
 
 
 def import_records(service: InvoiceService, records: Sequence[Record], *, organization_id: int | None = 1,

@@ -35,6 +35,7 @@ from oro_invoices.services.payments import Payments, StatusChange
 from oro_invoices.services.posting import check_postable
 from oro_invoices.services.reads import Reads
 from oro_invoices.services.schemas import load_input
+from oro_invoices.services.seller_terms import due_by_terms, invoice_seller
 from oro_invoices.services.tenancy import TENANCY_FIELDS, check_parties
 
 #: The fields of the issued document: frozen once the invoice is posted.
@@ -123,6 +124,7 @@ class Lifecycle:
                       created_at=now, updated_at=now)
         for key, value in data.items():
             setattr(inv, key, value)
+        self._date_by_terms(inv)
         self._apply_lines(inv, lines, data["currency"])
         credited: CreditedInvoice | None = None
         original: Invoice | None = None
@@ -345,7 +347,14 @@ class Lifecycle:
         return filled
 
     def _seller(self, inv: Invoice) -> dict[str, str]:
-        return self.ctx.seller(inv).as_dict()
+        """The seller an invoice keeps at posting, its payment terms filled in for it."""
+        return invoice_seller(self.ctx.seller(inv), invoice_date=inv.invoice_date, due_date=inv.due_date,
+                              locale=self.ctx.document_locale(inv)).as_dict()
+
+    def _date_by_terms(self, inv: Invoice) -> None:
+        """Give an invoice without a due date the one its customer's Days to Pay give (if any)."""
+        if inv.due_date is None and inv.document_type != numbering.CREDIT_NOTE_SERIES:
+            inv.due_date = due_by_terms(self.ctx.seller(inv), inv.invoice_date)
 
     def post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
         """Post ``inv`` (row-locked or new) in the caller's transaction: number, chain link, PDF."""
@@ -360,6 +369,7 @@ class Lifecycle:
         (or ``pdf``), then writes the frozen row with its chain link, the PDF record and the
         activity. The counter row is locked last; it stays locked while the PDF is made.
         """
+        self._date_by_terms(inv)
         check_postable(self.ctx, inv)
         now = self.ctx.clock()
         # A credit note is numbered in its own series, by its own prefix, without the hook.

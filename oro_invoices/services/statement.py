@@ -38,6 +38,7 @@ from oro_invoices.persistence.queries import InvoiceFilter, count_rows
 from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, latest_open_item, open_items
 from oro_invoices.services.aging import AgingLine, build_report, check_as_of, check_currency
 from oro_invoices.services.context import DocumentScope, Renderer, ServiceContext, StatementRenderer
+from oro_invoices.services.seller_terms import statement_seller
 
 #: The statement CSV's columns: one row per open invoice, then one per currency the customer holds
 #: credit in (``CSV_CREDIT``).
@@ -248,7 +249,7 @@ def statement_pdf(ctx: ServiceContext, statement: Statement, latest: InvoiceDocu
         raise NotFound(Message("Statements cannot be made here: no PDF renderer that makes them is configured."))
     bill_to = latest.bill_to if latest is not None and latest.customer_id == statement.customer_id else None
     try:
-        return chosen.render_statement(statement, seller=ctx.seller(scope), bill_to=bill_to)
+        return chosen.render_statement(statement, seller=statement_seller(ctx.seller(scope)), bill_to=bill_to)
     except Exception as exc:  # a template or font error: say whose statement and why
         detail = exc.message if isinstance(exc, InvoiceError) else f"{type(exc).__name__}: {exc}"
         raise PdfFailed(Message("The statement of %(customer)s could not be made: %(detail)s",

@@ -21,7 +21,7 @@ from oro_invoices.domain.errors import NotFound
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument
 from oro_invoices.domain.limits import is_storable_text, parse_id
 from oro_invoices.domain.money import KNOWN_CURRENCIES
-from oro_invoices.domain.posting import seller_gap
+from oro_invoices.domain.posting import seller_gap, terms_gap
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
@@ -252,6 +252,7 @@ class BackOffice:
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,
             seller_gap=None if doc.is_posted else seller_gap(ctx.service.seller(doc)),
+            terms_gap=None if doc.is_posted else terms_gap(ctx.service.seller(doc), doc),
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             **payments, **corrections_section(self, req, doc))

@@ -24,7 +24,9 @@ from oro_invoices.domain.money import is_decimal_text
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.queries import InvoiceFilter
+from oro_invoices.services.context import DocumentScope
 from oro_invoices.services.order_invoicing import AlreadyInvoiced, line_problem, nothing_chosen
+from oro_invoices.services.seller_terms import due_by_terms
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -35,6 +37,8 @@ CREATE_PERMISSION = "oro_invoices.import"
 TEMPLATE = "admin/order_tab.html"
 #: The form field of the quantity to invoice of the order line at a position (from 1).
 QUANTITY_FIELD = "qty_{position}"
+#: The days the form's due date gives while the customer has no Days to Pay.
+DEFAULT_DAYS = 30
 
 
 class OrderInvoices:
@@ -140,8 +144,9 @@ class OrderInvoices:
         names = self.pages.names()
         names.prefetch(page.items)
         today = local_today(self.ctx.service.clock())
-        values: dict[str, Any] = fields or {"invoice_date": today.isoformat(),
-                                            "due_date": (today + dt.timedelta(days=30)).isoformat()}
+        scope = DocumentScope(order.organization_id, order.website_id, order.customer_id)
+        due = due_by_terms(self.ctx.service.seller(scope), today) or today + dt.timedelta(days=DEFAULT_DAYS)
+        values: dict[str, Any] = fields or {"invoice_date": today.isoformat(), "due_date": due.isoformat()}
         can_create = req.can(CREATE_PERMISSION) and bool(order.lines)
         lines = self.ctx.service.order_invoicing.invoiced_lines(order) if can_create else ()
         if can_create:

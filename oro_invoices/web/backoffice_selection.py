@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 from oro_invoices.domain.errors import InvoiceError, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.posting import seller_gap
+from oro_invoices.domain.posting import off_terms_drafts, seller_gap
 from oro_invoices.i18n import _, ngettext
 from oro_invoices.services import selected_invoices as selection
 from oro_invoices.services.mail.service import MailService
@@ -54,10 +54,12 @@ class SelectionPages:
         # what a draft posted now would not say of its seller, said once however many it concerns
         gaps = list(dict.fromkeys(gap for p in sendable if p.posts and p.invoice is not None
                                   if (gap := seller_gap(self.ctx.service.seller(p.invoice))) is not None))
+        off_terms = off_terms_drafts([p.invoice for p in sendable if p.posts and p.invoice is not None],
+                                     self.ctx.service.seller)
         html = self.ctx.render("admin/selection.html", req, mode="send_confirm", rows=self._rows(planned),
                                ids=[p.invoice_id for p in sendable], back=back,
                                drafts=sum(1 for p in sendable if p.posts), count=len(sendable),
-                               seller_gaps=gaps, form_token=secrets.token_urlsafe(16))
+                               seller_gaps=gaps + ([off_terms] if off_terms else []), form_token=secrets.token_urlsafe(16))
         return Response.html(html, title=_("Send invoices to customers"))
 
     def send(self, req: Request) -> Response:

@@ -36,12 +36,14 @@ def test_scopes_offer_only_their_settings(admin):
     # the storefront switch, the customer's own payment terms and its language of documents (docs/i18n.md)
     assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled",
                                                                "oro_invoices.seller.payment_terms",
+                                                               "oro_invoices.seller.payment_days",
                                                                "oro_invoices.locale"]
     assert "Acme Industries AG" in customer  # the scope object selector
     assert "Tanaka" not in customer          # another organization's customer
     group = admin.get(CONFIG + "?scope=customer_group").get_data(as_text=True)
     assert re.findall(r'data-setting="([^"]+)"', group) == ["oro_invoices.storefront_enabled",
                                                             "oro_invoices.seller.payment_terms",
+                                                            "oro_invoices.seller.payment_days",
                                                             "oro_invoices.locale"]
 
 

@@ -60,6 +60,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.seller.bic": ("str", "", GOW),
     "oro_invoices.seller.account_holder": ("str", "", GOW),
     "oro_invoices.seller.payment_terms": ("str", "", (G, O, W, CG, C)),  # a group's or a customer's own terms
+    "oro_invoices.seller.payment_days": ("str", "", (G, O, W, CG, C)),   # the days agreed with them
     "oro_invoices.seller.payment_means": ("choice", "", GOW),
     "oro_invoices.einvoice.enabled": ("bool", False, GOW),
     "oro_invoices.einvoice.profile": ("choice", "en16931", GOW),

@@ -153,6 +153,8 @@ def seed(app: flask.Flask, today: dt.date | None = None, *, languages: bool = Fa
                        "city": "千代田区", "region": "東京都", "country_code": "JP"}.items():
         settings.set(f"oro_invoices.seller.{key}", value, "organization", org2)
     settings.set("oro_invoices.seller.payment_terms", TERMS["ja_JP"], "organization", org2)
+    for org in (org1, org2):  # as the terms say: an invoice created without a due date is due in 30 days
+        settings.set("oro_invoices.seller.payment_days", "30", "organization", org)
     settings.set("oro_invoices.number_prefix", "SAK-", "organization", org2)
     settings.set("oro_invoices.locale", "ja_JP", "organization", org2)
     if languages:  # each customer's documents, payment terms included, in its language (docs/i18n.md)

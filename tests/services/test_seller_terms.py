@@ -1,0 +1,103 @@
+"""Days to Pay and the printed terms applied to invoices: created, posted, imported, on statements."""
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+from support.payloads import invoice_payload
+from support.pdfs import pdf_text
+
+from oro_invoices.documents.render import PdfRenderer
+from oro_invoices.documents.storage import LocalStorage
+from oro_invoices.domain.errors import ValidationError
+from oro_invoices.hosts.memory import MemoryConfigStore
+from oro_invoices.integration.config import Settings
+from oro_invoices.integration.plugins import get_plugin_manager
+from oro_invoices.services.facade import InvoiceService
+from oro_invoices.services.importing import import_files
+
+TERMS = "Payable within {days} days without deduction.\nPlease pay by {due_date}."
+
+
+@pytest.fixture
+def settings() -> Settings:
+    settings = Settings(MemoryConfigStore())
+    settings.set("oro_invoices.seller.payment_terms", TERMS)
+    settings.set("oro_invoices.seller.payment_days", "30")
+    settings.set("oro_invoices.seller.payment_days", "14", "customer", 10)     # agreed with Acme
+    settings.set("oro_invoices.locale", "de_DE", "customer", 10)
+    return settings
+
+
+@pytest.fixture
+def service(db, tmp_path, settings) -> InvoiceService:
+    return InvoiceService(db, plugins=get_plugin_manager(False), storage=LocalStorage(tmp_path / "pdf"),
+                          renderer=PdfRenderer(), settings=settings)
+
+
+def undated(**overrides):
+    payload = invoice_payload(**overrides)
+    del payload["due_date"]
+    return payload
+
+
+def test_an_invoice_created_without_a_due_date_is_due_by_its_customers_days_to_pay(service):
+    acme = service.create(undated(invoice_date="2027-12-20"))
+    assert acme.due_date == dt.date(2028, 1, 3)                                   # 14 days, the customer's own
+    other = service.create(undated(invoice_date="2027-12-20", customer_id=11))
+    assert other.due_date == dt.date(2028, 1, 19)                                 # 30, the shop's
+    given = service.create(invoice_payload(invoice_date="2027-12-20", due_date="2027-12-27"))
+    assert given.due_date == dt.date(2027, 12, 27)                                # a given due date is kept
+
+
+def test_posting_keeps_the_terms_filled_in_with_the_invoices_own_days_and_due_date(service):
+    agreed = service.create(invoice_payload(invoice_date="2027-03-01", due_date="2027-03-11"))
+    posted = service.post(agreed.id, actor="admin")
+    # the invoice's days (10), not the setting's, so the words agree with the due date printed
+    assert posted.seller.payment_terms == "Payable within 10 days without deduction.\nPlease pay by 11.03.2027."
+    _info, pdf = service.open_pdf(posted.id)
+    with pdf:
+        assert "Please pay by 11.03.2027." in pdf_text(pdf.read())
+
+
+def test_a_draft_without_a_due_date_gets_one_when_posted(service, settings):
+    settings.unset("oro_invoices.seller.payment_days", "customer", 10)
+    settings.unset("oro_invoices.seller.payment_days")
+    draft = service.create(undated(invoice_date="2027-02-01"))
+    assert draft.due_date is None
+    with pytest.raises(ValidationError, match="needs a due date"):
+        service.post(draft.id, actor="admin")
+    settings.set("oro_invoices.seller.payment_days", "28", "customer", 10)
+    posted = service.post(draft.id, actor="admin")
+    assert posted.due_date == dt.date(2027, 3, 1)
+    assert posted.seller.payment_terms.startswith("Payable within 28 days")
+
+
+def test_an_import_dates_and_words_its_invoices_as_create_and_post_do(service, tmp_path):
+    records = [undated(external_id="T-1", status="posted", invoice_date="2027-01-15"),
+               undated(external_id="T-2", invoice_date="2027-01-15", customer_id=11)]
+    path = tmp_path / "t.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records))
+    import_files(service, [path])
+    imported = service.get(service.find_id(external_id="T-1"))
+    assert imported.due_date == dt.date(2027, 1, 29)
+    assert imported.seller.payment_terms == "Payable within 14 days without deduction.\nPlease pay by 29.01.2027."
+    one_by_one = service.post(service.create(undated(external_id="T-3", invoice_date="2027-01-15")).id, actor="a")
+    assert one_by_one.seller.payment_terms == imported.seller.payment_terms
+    assert service.get(service.find_id(external_id="T-2")).due_date == dt.date(2027, 2, 14)
+
+
+def test_a_statement_prints_the_days_and_leaves_out_the_line_naming_one_due_date(service):
+    service.post(service.create(invoice_payload(invoice_date="2027-03-01", due_date="2027-03-15")).id, actor="a")
+    statement = service.customer_statement({"organization_id": 1, "customer_id": 10})
+    text = pdf_text(service.statement_pdf(statement))
+    assert "Payable within 14 days without deduction." in text          # Acme's Days to Pay
+    assert "Please pay by" not in text and "{" not in text
+
+
+def test_a_credit_note_keeps_its_own_date_as_its_due_date(service):
+    posted = service.post(service.create(invoice_payload(invoice_date="2027-03-01", due_date="2027-03-15")).id,
+                          actor="a")
+    note = service.create_credit_note(posted.id, {"full": True, "settlement": "credit"}).credit_note
+    assert note.due_date == note.invoice_date
