@@ -115,12 +115,13 @@ class Checker:
             problems += seller_problems(record, self._seller_vat_ids[org])
         if self.host is not None and record.einvoice is not None:
             problems += match_customer(record, loaded, self.host.customers)
-        if (self.due_by_terms is not None and loaded.get("due_date") is None
-                and loaded.get("document_type") != "credit_note"):
-            loaded["due_date"] = self.due_by_terms(loaded)
         years = self.years_of(loaded["organization_id"])
         if years is not None and loaded.get("status") == "posted":
-            problems += [problem_at(record, f, m) for f, m in _posting_problems(loaded, years, self.host is not None)]
+            dated = loaded
+            if (self.due_by_terms is not None and loaded.get("due_date") is None
+                    and loaded.get("document_type") != "credit_note"):  # as create will date it
+                dated = {**loaded, "due_date": self.due_by_terms(loaded)}
+            problems += [problem_at(record, f, m) for f, m in _posting_problems(dated, years, self.host is not None)]
         if self.host is not None:
             try:
                 check_parties(self.host, loaded)
