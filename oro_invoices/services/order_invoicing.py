@@ -355,7 +355,9 @@ class OrderInvoiceRequest(Schema):
         unknown = RAISE
 
     invoice_date = fields.Date(metadata={"description": "The invoice date; today (UTC) when left out."})
-    due_date = fields.Date(allow_none=True, metadata={"description": "The due date; none when left out."})
+    due_date = fields.Date(allow_none=True, metadata={
+        "description": "The due date; when left out, the invoice date plus the customer's Days to Pay "
+                       "(`oro_invoices.seller.payment_days`), else none."})
     lines = fields.List(fields.Nested(_LineRequest), validate=validate.Length(min=1, max=10_000), metadata={
         "description": "Only these lines of the order (`line`: its position, from 1), each at `quantity` "
                        "(at most what was ordered); every line at its ordered quantity when left out."})

@@ -237,7 +237,9 @@ class InvoiceInputSchema(Schema):
         validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
                         error=N_("Use letters, digits and . _ / - only, starting with a letter or digit."))])
     invoice_date = fields.Date(required=True)
-    due_date = fields.Date(allow_none=True)
+    due_date = fields.Date(allow_none=True, metadata={
+        "description": "When left out (or null), the invoice date plus the customer's Days to Pay "
+                       "(`oro_invoices.seller.payment_days`), else none until given."})
     #: When the goods or services were supplied (BT-72), and/or the period invoiced (BG-14).
     delivery_date = fields.Date(allow_none=True)
     delivery_period_start = fields.Date(allow_none=True)
