@@ -22,7 +22,7 @@ from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext, SettingField
 from oro_invoices.composition import host_sender
 from oro_invoices.domain.messages import N_, Message
-from oro_invoices.integration import webhook_endpoints
+from oro_invoices.integration import setting_formats, webhook_endpoints
 from oro_invoices.integration.config import InvalidSetting, InvalidSettings, Settings
 
 CONFIGURE = "oro_invoices.configure"
@@ -189,6 +189,8 @@ class FieldRow:
     options: tuple[tuple[str, str], ...] = ()
     #: a write-only setting (``secret``): whether a value applies here (never the value itself)
     secret_set: bool = False
+    #: text of several lines (an address, payment terms): shown in a text area
+    multiline: bool = False
 
     @property
     def inherited_shown(self) -> Any:
@@ -231,6 +233,11 @@ class SettingsForm:
         """Each field as stored at this scope, or inherited."""
         return [self._row(f) for f in self.fields]
 
+    def _multiline(self, field: SettingField) -> bool:
+        schema = self.settings.schema
+        return field.type == webhook_endpoints.TYPE or (
+            field.key in schema and schema[field.key].format in setting_formats.MULTILINE)
+
     def _row(self, field: SettingField, **override: Any) -> FieldRow:
         settings, scope, scope_id = self.settings, self.scope, self.scope_id
         stored = settings.store.load(field.key, scope, scope_id)
@@ -241,7 +248,7 @@ class SettingsForm:
                        help=i18n.gettext(field.help) if field.help else "",
                        choices=choices, value=stored if stored is not None else inherited,
                        use_default=stored is None, inherited=inherited,
-                       options=self._options(field.key, choices))
+                       options=self._options(field.key, choices), multiline=self._multiline(field))
         if stored is not None and not override:
             try:
                 settings.validate(field.key, stored, scope, scope_id)

@@ -236,6 +236,9 @@ def terms(value: str) -> str:
     return value
 
 
+#: The formats of text that may hold line breaks (a form shows a text area).
+MULTILINE = frozenset({"multiline", "terms"})
+
 #: The formats a ``str`` setting may declare, and what each accepts (for the docs).
 FORMATS: dict[str, tuple[Callable[[str], str], str]] = {
     "line": (line, "one line of text, no line breaks or control characters"),

@@ -33,6 +33,10 @@ def test_days_to_pay_and_terms_naming_them_are_checked_when_saved(shop, admin):
                                                                    "Bitte zahlen Sie bis {due_date}.",
                               "oro_invoices.seller.payment_terms.use_default": None})
     assert saved.status_code == 302
+    page = admin.get(url).get_data(as_text=True)     # the terms in a text area, as saved: two lines
+    assert ('<textarea id="oro_invoices.seller.payment_terms" name="oro_invoices.seller.payment_terms" rows="3" >'
+            "Zahlbar innerhalb von {days} Tagen.\nBitte zahlen Sie bis {due_date}.</textarea>") in page
+    assert 'name="oro_invoices.seller.payment_days" value="14"' in page
 
 
 def test_an_invoice_created_without_a_due_date_is_due_by_the_days_the_customer_was_given(shop, admin):

@@ -21,7 +21,10 @@ def page_of(resp: Any) -> str:
 def test_settings_page_saves_all_or_nothing_at_the_organization_scope(shop: Shop) -> None:
     shop.client.login_admin(CONFIGURE)
     page = page_of(shop.get(SETTINGS))
-    assert 'name="oro_invoices.payment_term_days"' in page or 'name="oro_invoices.enabled"' in page
+    assert 'name="oro_invoices.enabled"' in page and 'name="oro_invoices.seller.payment_days"' in page
+    # text of several lines (the payment terms, the address) is typed into a text area
+    assert '<textarea class="form-control" id="oro_invoices.seller.payment_terms"' in page
+    assert '<textarea class="form-control" id="oro_invoices.seller.business_address"' in page
     assert '<option value="global"' not in page  # global needs configure_global
     token = shop.token(SETTINGS, DJANGO_TOKEN)
     settings = shop.client.addon.settings
