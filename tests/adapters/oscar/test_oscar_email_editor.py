@@ -214,3 +214,15 @@ def test_send_preview_email_of_the_payment_receipt_mails_each_kind(shop: Shop) -
     assert [m.subject for m in sent] == ["Payment received for invoice INV-0001",
                                          "Payment received for invoices INV-0001, INV-0002, INV-0003"]
     assert "$50.00" in sent[1].body and "$100.00" in sent[1].body
+
+
+def test_the_html_preview_is_the_emails_html_not_its_markup_as_text(shop: Shop) -> None:
+    """The page's script writes each frame's text into the frame's document, as Oscar's own
+    preview does: the frame holds the HTML itself, so the admin sees the email laid out."""
+    _staff(shop)
+    page = shop.post(RECEIPT_EDITOR, {**_form(shop, shop.get(RECEIPT_EDITOR).text()), "show_preview": "1"}).text()
+    frames = re.findall(r"<iframe[^>]*>(.*?)</iframe>", page, re.S)
+    assert len(frames) == 2
+    for frame in frames:
+        assert frame.startswith("<!doctype html>") and "<p>Hello Sample Buyer,</p>" in frame
+        assert "&lt;" not in frame
