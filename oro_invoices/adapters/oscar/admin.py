@@ -1,8 +1,10 @@
-"""Django admin for what the app adds: business customers, their buyers, sites' partners."""
+"""Django admin for what the app adds (business customers, their buyers, sites' partners), and
+Oscar's payment event admins kept from recording the add-on's events by hand (``event_admin``)."""
 from __future__ import annotations
 
 from django.contrib import admin
 
+from oro_invoices.adapters.oscar import event_admin
 from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, SiteOrganization
 
 
@@ -22,3 +24,7 @@ class BusinessCustomerAdmin(admin.ModelAdmin):
 @admin.register(SiteOrganization)
 class SiteOrganizationAdmin(admin.ModelAdmin):
     list_display = ("site", "organization")
+
+
+# Oscar's payment event admins, with the add-on's event types kept out of staff's hands.
+event_admin.register()

@@ -1,9 +1,11 @@
 """Django system checks (``manage.py check``) of what the app needs of the shop: Django's CSRF
-middleware, the app listed before Oscar's in ``INSTALLED_APPS``, and its migrations applied (a
-database check: ``manage.py check --database default``)."""
+middleware, its Oscar templates not hidden (the app listed before Oscar's in ``INSTALLED_APPS``,
+no template of the same name in ``TEMPLATES`` ``DIRS`` that does not build on the app's), and its
+migrations applied (a database check: ``manage.py check --database default``)."""
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,8 @@ from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.db import connections
 from django.db.migrations.loader import MigrationLoader
 from django.middleware.csrf import CsrfViewMiddleware
+from django.template import engines
+from django.template.backends.django import DjangoTemplates
 from django.utils.module_loading import import_string
 
 from oro_invoices.adapters.oscar.tables import APP_LABEL, MIGRATE
@@ -80,6 +84,65 @@ def listed_before_oscar(app_configs: Any = None, **kwargs: Any) -> list[CheckMes
         hint=f"Move '{_entry(ours)}' up in INSTALLED_APPS, before '{_entry(shadowing[0])}' (at the top, "
              "before Oscar's apps, as docs/oscar.md shows).",
         id=f"{APP_LABEL}.W002")]
+
+
+#: A template's first tag (``{# … #}`` comments aside), as Django requires ``{% extends %}`` to be.
+_FIRST_TAG = re.compile(r"\{%\s*(.*?)\s*%\}", re.S)
+_COMMENT = re.compile(r"\{#.*?#\}")
+
+
+def _builds_on_the_next(path: Path, template: str) -> bool:
+    """Whether the template file ``path`` extends the template of its own name, ``template``:
+    Django then loads the next one found (the app's) as its parent, and hides nothing."""
+    try:
+        text = _COMMENT.sub("", path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return False
+    first = _FIRST_TAG.search(text)
+    return bool(first and re.fullmatch(r"extends\s+([\"'])" + re.escape(template) + r"\1", first.group(1)))
+
+
+def _sources(template: str) -> Iterator[Path]:
+    """The files named ``template`` that Django's template engines look at, in the order they do."""
+    for backend in engines.all():
+        if isinstance(backend, DjangoTemplates):
+            for loader in backend.engine.template_loaders:
+                for origin in loader.get_template_sources(template):
+                    yield Path(origin.name)
+
+
+def _folders_hiding() -> dict[Path, list[str]]:
+    """The template folders other than apps' (``TEMPLATES`` ``DIRS``, a filesystem loader's) that
+    hold one of ``OVERRIDDEN_TEMPLATES`` which Django finds before the app's, each with those templates."""
+    app_folders = {(Path(c.path) / "templates").resolve() for c in apps.get_app_configs()}
+    hiding: dict[Path, list[str]] = {}
+    for template in OVERRIDDEN_TEMPLATES:
+        for path in _sources(template):
+            if not path.is_file():
+                continue
+            folder = Path(str(path).removesuffix(template)).resolve()
+            if folder in app_folders:  # the app's own, or an app's listed before it (listed_before_oscar)
+                break
+            if _builds_on_the_next(path, template):
+                continue  # Django loads the next one found as its parent
+            hiding.setdefault(folder, []).append(template)
+            break
+    return hiding
+
+
+@register(Tags.templates)
+def hidden_by_template_dirs(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """A warning for each folder of ``TEMPLATES`` ``DIRS`` holding a template the app overrides
+    that does not extend it: Django searches those folders before the apps' and uses that file."""
+    ours = apps.get_app_config(APP_LABEL)
+    return [Warning(
+        f"The template folder {folder} (TEMPLATES DIRS) holds {' and '.join(templates)}, which Django uses "
+        f"instead of those of {_entry(ours)}: {'; '.join(OVERRIDDEN_TEMPLATES[t] for t in templates)}.",
+        hint=" ".join(
+            f"Make {folder / t} start with {{% extends \"{t}\" %}} (it then builds on the app's, which builds "
+            "on Oscar's), overriding only the blocks it changes and keeping {{ block.super }} in them, or "
+            "remove it (docs/oscar.md)." for t in templates),
+        id=f"{APP_LABEL}.W002") for folder, templates in _folders_hiding().items()]
 
 
 @register(Tags.database)

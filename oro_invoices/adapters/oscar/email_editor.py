@@ -6,8 +6,10 @@ Oscar checks every email template as a Django template, which refuses the add-on
 only the add-on's event types: those are checked with the add-on's template check, each
 error under its field, and previewed with the add-on's sample invoice in the shop's currency
 (``OSCAR_DEFAULT_CURRENCY``); their page (``oro_invoices_oscar/email_editor.html``) explains
-Jinja2 and lists the template's variables instead of Oscar's Django-template help. ``urls``
-mounts the view over Oscar's ``comms-update`` URL.
+Jinja2 and lists the template's variables instead of Oscar's Django-template help. A template
+of several samples (the payment receipt: a payment for one invoice, one for several) is
+previewed, and its preview email sent, once per sample. ``urls`` mounts the view over Oscar's
+``comms-update`` URL.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ from oro_invoices import i18n
 from oro_invoices.adapters.oscar.models import EmailTemplateDefault
 from oro_invoices.adapters.oscar.tables import missing_tables
 from oro_invoices.i18n import N_
-from oro_invoices.services.mail.checking import check_template, render_sample, sample_context
+from oro_invoices.services.mail.checking import check_template, render_sample, sample_context, samples
 from oro_invoices.services.mail.render import EmailTemplateError
 from oro_invoices.services.mail.variables import described, received
 
@@ -47,6 +49,7 @@ SYNTAX_EXAMPLES = {"value": "{{ seller.company_name }}", "condition": "{% if sel
                    "translated": '{{ _("Kind regards,") }}', "money": "money(currency)", "date": "date"}
 PREVIEW_HELP = N_("The preview fills the template with made-up data (invoice INV-0001 of Sample Customer "
                   "Ltd), its amounts in the shop's currency.")
+SAMPLES_HELP = N_("The template writes more than one kind of email: the preview shows each, under what it is.")
 
 
 def addon_template_name(code: str | None) -> str | None:
@@ -68,7 +71,8 @@ def template_help(name: str) -> dict[str, Any]:
     return {"syntax": mark_safe(escape(i18n.translate(language, SYNTAX_HELP)) % examples),
             "variables": [(variable, i18n.translate(language, description) if description else "")
                           for variable, description in described(received(name, data.get("variables") or ()))],
-            "preview": i18n.translate(language, PREVIEW_HELP)}
+            "preview": " ".join(i18n.translate(language, text) for text in (
+                PREVIEW_HELP, *((SAMPLES_HELP,) if len(samples(name)) > 1 else ())))}
 
 
 def preview_currency() -> str:
@@ -109,14 +113,20 @@ class InvoiceEmailForm(OscarForm):
             self.add_error(FIELDS[part], message)
         return cleaned
 
-    def addon_preview(self) -> dict[str, str]:
+    def addon_previews(self) -> list[dict[str, str]]:
         """The email as Oscar's preview shows it (``subject``, ``body``, ``html``), rendered
-        with the add-on's sample invoice; raises ``EmailTemplateError``."""
+        with each of the add-on's samples for it, with what the sample is (``label``, "" for a
+        template of one sample) in Django's active language; raises ``EmailTemplateError``."""
         assert self.addon_name is not None
         subject, text, html = (str(self.cleaned_data.get(field) or "") for field in FIELDS.values())
-        rendered = render_sample(self.addon_name, subject, text, html,
-                                 context=sample_context(currency=preview_currency()))
-        return {"subject": rendered.subject, "body": rendered.text, "html": rendered.html, "sms": ""}
+        context = sample_context(currency=preview_currency())
+        language = get_language() or i18n.DEFAULT_LANGUAGE
+        previews = []
+        for sample, label in samples(self.addon_name):
+            rendered = render_sample(self.addon_name, subject, text, html, context=context, sample=sample)
+            previews.append({"subject": rendered.subject, "body": rendered.text, "html": rendered.html, "sms": "",
+                             "label": i18n.translate(language, label) if label else ""})
+        return previews
 
 
 class InvoiceEmailUpdateView(OscarUpdateView):
@@ -143,10 +153,11 @@ class InvoiceEmailUpdateView(OscarUpdateView):
         ctx: dict[str, Any] = super().get_context_data()
         ctx["form"] = form
         try:
-            ctx["preview"] = form.addon_preview()
+            ctx["previews"] = form.addon_previews()
         except EmailTemplateError as exc:
             form.add_error(None, str(exc))
             return ctx
+        ctx["preview"] = ctx["previews"][0]  # what Oscar's page tests to show its Preview tab
         ctx["show_preview"] = True
         return ctx
 
@@ -160,14 +171,15 @@ class InvoiceEmailUpdateView(OscarUpdateView):
             return super().send_preview(form)
         ctx = self._preview(form)
         if ctx.get("show_preview"):
-            self._send(form, ctx["preview"])
+            self._send(form, ctx["previews"])
         return self.render_to_response(ctx)
 
-    def _send(self, form: InvoiceEmailForm, preview: dict[str, str]) -> None:
+    def _send(self, form: InvoiceEmailForm, previews: list[dict[str, str]]) -> None:
         email = form.cleaned_data["preview_email"]
-        message = EmailMultiAlternatives(preview["subject"], preview["body"], to=[email])
-        message.attach_alternative(preview["html"], "text/html")
-        message.send()
+        for preview in previews:
+            message = EmailMultiAlternatives(preview["subject"], preview["body"], to=[email])
+            message.attach_alternative(preview["html"], "text/html")
+            message.send()
         # Oscar's own message for its own email types, so its catalogs say it in the admin's
         # language (the alias keeps it out of the add-on's catalogs)
         messages.success(self.request, djangos_gettext("A preview email has been sent to %s") % email)

@@ -14,12 +14,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.utils.translation import get_language
 from oscar.core.loading import get_class, get_model
 
-from oro_invoices import i18n
-from oro_invoices.adapters.oscar.payments import ADDON_EVENT_TYPES
-from oro_invoices.domain.messages import Message
+from oro_invoices.adapters.oscar.event_types import is_addon_type, refusal
 
 OscarOrderDetailView: Any = get_class("dashboard.orders.views", "OrderDetailView")
 
@@ -30,14 +27,7 @@ def addon_event_type(code: str | None) -> str | None:
         return None
     name: str | None = get_model("order", "PaymentEventType").objects.filter(code=code) \
         .values_list("name", flat=True).first()
-    return name if name in ADDON_EVENT_TYPES else None
-
-
-def refusal(name: str) -> str:
-    """Why an event of the add-on's type ``name`` is not created by hand, in Django's active language."""
-    return i18n.translate(get_language() or i18n.DEFAULT_LANGUAGE, Message(
-        "\"%(type)s\" payment events are recorded by the invoices when an invoice is paid or refunded, "
-        "not by hand. Record the payment on the invoice (the order's Invoices tab) instead.", type=name))
+    return name if is_addon_type(name) else None
 
 
 class OrderDetailView(OscarOrderDetailView):

@@ -2,7 +2,9 @@
 
 A host's template editor calls ``check_template``: each part (subject, text, HTML) is compiled
 and rendered against ``sample_context``, so a syntax error, an unknown filter or a failing
-expression is reported for the part it is in, before anything is stored.
+expression is reported for the part it is in, before anything is stored. A template that writes
+more than one kind of email has a sample of each (``samples``: the payment receipt's of one
+payment shared across several invoices, its ``remittance``), each checked and previewed.
 """
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
+from oro_invoices.i18n import N_
 from oro_invoices.integration.profile import RECEIPT_TEMPLATE, REFUND_TEMPLATE
 from oro_invoices.persistence.received_payments import ReceivedPayment
 from oro_invoices.services.activity_statement import ActivityLine, ActivitySection, ActivityStatement
 from oro_invoices.services.aging import AgingLine, AgingReport
 from oro_invoices.services.credit_notes import Settlement
+from oro_invoices.services.mail.receipts import RemittanceReceipt
 from oro_invoices.services.mail.render import (
     EmailTemplateError,
     RenderedEmail,
@@ -41,6 +45,15 @@ from oro_invoices.services.statement import Statement, StatementItem, StatementS
 
 PARTS = ("subject", "text", "html")
 SAMPLE_PAYMENT_URL = "https://shop.example/invoices/pay/sample"
+
+#: The payment receipt's sample of one payment shared across several invoices (``remittance``).
+SEVERAL_INVOICES = "several_invoices"
+#: The templates with more than one sample: each sample's key ("" the usual one) and what it is,
+#: in English (translate it with ``i18n``).
+SAMPLES: dict[str, tuple[tuple[str, str], ...]] = {
+    RECEIPT_TEMPLATE: (("", N_("Receipt of a payment for one invoice")),
+                       (SEVERAL_INVOICES, N_("Receipt of one payment for several invoices"))),
+}
 
 
 _SAMPLE_ADDRESS = Address(name="Sample Buyer", organization="Sample Customer Ltd", street="1 Sample Street",
@@ -139,34 +152,63 @@ def receipt_sample(context: dict[str, Any], *, refund: bool = False) -> dict[str
     return {**context, "invoice": replace(invoice, amount_paid=paid, amount_due=invoice.total_amount - paid)}
 
 
-def _context_for(name: str, context: dict[str, Any] | None) -> dict[str, Any]:
+def remittance_sample(context: dict[str, Any]) -> dict[str, Any]:
+    """``context`` as the receipt of one payment shared across three invoices has it: $250.00 by
+    bank transfer paying ``invoice`` (INV-0001, $120.00) and INV-0002 ($80.00) in full and $50.00
+    of INV-0003 ($150.00), which leaves $100.00 due on it; ``invoice`` and ``payment`` are the
+    first share's (for the payment receipt's ``remittance``)."""
+    lead = context["invoice"]
+    received_at = context["payment"].received_at
+    shares = []
+    for number, (total, paid, days_before) in enumerate(((lead.total_amount, lead.total_amount, 0),
+                                                         (Decimal("80.00"), Decimal("80.00"), 7),
+                                                         (Decimal("150.00"), Decimal("50.00"), 14)), start=1):
+        invoice = replace(lead, id=number, invoice_number=f"INV-{number:04d}", total_amount=total,
+                          amount_paid=paid, amount_due=total - paid,
+                          invoice_date=lead.invoice_date - dt.timedelta(days=days_before))
+        shares.append((invoice, ReceivedPayment(10 + number, number, paid, lead.currency, "bank_transfer",
+                                                "Bank transfer", received_at)))
+    return {**context, "invoice": shares[0][0], "payment": shares[0][1], "remittance": RemittanceReceipt.of(shares)}
+
+
+def samples(name: str) -> tuple[tuple[str, str], ...]:
+    """The samples template ``name`` is checked and previewed with: each one's key ("" the
+    usual one) and what it is ("" for a template of one sample)."""
+    return SAMPLES.get(name, (("", ""),))
+
+
+def _context_for(name: str, context: dict[str, Any] | None, sample: str = "") -> dict[str, Any]:
     base = context if context is not None else sample_context()
     if name.startswith("credit_note"):
         return credit_note_sample(base)
     if name in (RECEIPT_TEMPLATE, REFUND_TEMPLATE):
-        return receipt_sample(base, refund=name == REFUND_TEMPLATE)
+        receipt = receipt_sample(base, refund=name == REFUND_TEMPLATE)
+        return remittance_sample(receipt) if sample == SEVERAL_INVOICES and name == RECEIPT_TEMPLATE else receipt
     return base
 
 
 def render_sample(name: str, subject: str, text: str, html: str, *, locale: str = "en_US",
-                  context: dict[str, Any] | None = None) -> RenderedEmail:
-    """The email template ``name`` rendered with the sample (raises ``EmailTemplateError``)."""
+                  context: dict[str, Any] | None = None, sample: str = "") -> RenderedEmail:
+    """The email template ``name`` rendered with its ``sample`` (one of ``samples(name)``, "" the
+    usual one; raises ``EmailTemplateError``)."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
     source = TemplateSource(name=name, subject=subject, text=text, html=html)
-    return renderer.render(source, _context_for(name, context))
+    return renderer.render(source, _context_for(name, context, sample))
 
 
 def check_template(name: str, subject: str, text: str, html: str, *,
                    locale: str = "en_US") -> dict[str, str]:
     """What is wrong with each part of template ``name`` (``subject``/``text``/``html``);
-    empty when every part compiles and renders the sample."""
+    empty when every part compiles and renders each of its samples."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
-    context = _context_for(name, None)
+    contexts = [_context_for(name, None, sample) for sample, _ in samples(name)]
     errors: dict[str, str] = {}
     for part, source in zip(PARTS, (subject, text, html)):
         only = TemplateSource(name=name, **{p: (source if p == part else "") for p in PARTS})
-        try:
-            renderer.render(only, context)
-        except EmailTemplateError as exc:
-            errors[part] = str(exc)
+        for context in contexts:
+            try:
+                renderer.render(only, context)
+            except EmailTemplateError as exc:
+                errors[part] = str(exc)
+                break
     return errors

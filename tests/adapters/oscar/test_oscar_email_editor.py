@@ -167,3 +167,62 @@ def test_send_preview_email_mails_the_sample_and_says_so_in_the_admins_language(
     assert "A preview email has been sent" not in page
     [sent] = [m for m in mail.outbox if m.to == ["admin@shop.test"]]
     assert "INV-0001" in sent.subject
+
+
+RECEIPT_EDITOR = "/dashboard/comms/ORO_PAYMENT_RECEIPT_TEMPLATE/"
+
+
+def _previews(page: str) -> list[tuple[str, str]]:
+    """Each email of the Preview tab: the heading above it ("" for none) and its table's text."""
+    tab = page[page.index('id="email_preview"'):page.index('class="form-actions"', page.index('id="email_preview"'))]
+    found = re.findall(r"(?:<h3>([^<]*)</h3></div>\s*)?<table[^>]*data-oro-preview>(.*?)</table>", tab, re.S)
+    return [(label, " ".join(re.sub(r"<[^>]+>", " ", body).split())) for label, body in found]
+
+
+def test_the_payment_receipts_preview_shows_a_payment_for_several_invoices_too(shop: Shop) -> None:
+    """The receipt template also writes the receipt of one payment shared across invoices: the
+    preview shows it, each invoice with its share and what stays due, after the usual one."""
+    _staff(shop)
+    editor = shop.get(RECEIPT_EDITOR).text()
+    assert "the preview shows each, under what it is" in html.unescape(editor)
+    fields = _form(shop, editor)
+    page = html.unescape(shop.post(RECEIPT_EDITOR, {**fields, "show_preview": "1"}).text())
+    [(one_label, one), (several_label, several)] = _previews(page)
+    assert one_label == "Receipt of a payment for one invoice"
+    assert "Payment received for invoice INV-0001" in one and "INV-0002" not in one
+    assert several_label == "Receipt of one payment for several invoices"
+    assert "Payment received for invoices INV-0001, INV-0002, INV-0003" in several  # its subject
+    assert "thank you for your payment of $250.00 for invoices INV-0001, INV-0002, INV-0003." in several
+    assert re.sub(r" \([^)]*\)", "", several).count("Invoice number:") == 3
+    for number, paid, due in (("INV-0001", "$120.00", "$0.00"), ("INV-0002", "$80.00", "$0.00"),
+                              ("INV-0003", "$50.00", "$100.00")):
+        assert re.search(rf"Invoice number: {number} \([^)]*\) Paid: {re.escape(paid)} Amount due: {re.escape(due)}",
+                         several), (number, several)
+    assert "What remains due on each invoice is listed above." in several
+    assert page.count("<iframe") == 2 and page.count('id="preview_box"') == 1  # each HTML body framed once
+    # a template of one kind of email keeps one preview, without a heading
+    single = html.unescape(shop.post(EDITOR, {**_form(shop, shop.get(EDITOR).text()), "show_preview": "1"}).text())
+    assert [label for label, _ in _previews(single)] == [""]
+
+
+def test_send_preview_email_of_the_payment_receipt_mails_each_kind(shop: Shop) -> None:
+    from django.core import mail
+    _staff(shop)
+    fields = _form(shop, shop.get(RECEIPT_EDITOR).text())
+    shop.post(RECEIPT_EDITOR, {**fields, "send_preview": "1", "preview_email": "editor@shop.test"})
+    sent = [m for m in mail.outbox if m.to == ["editor@shop.test"]]
+    assert [m.subject for m in sent] == ["Payment received for invoice INV-0001",
+                                         "Payment received for invoices INV-0001, INV-0002, INV-0003"]
+    assert "$50.00" in sent[1].body and "$100.00" in sent[1].body
+
+
+def test_the_html_preview_is_the_emails_html_not_its_markup_as_text(shop: Shop) -> None:
+    """The page's script writes each frame's text into the frame's document, as Oscar's own
+    preview does: the frame holds the HTML itself, so the admin sees the email laid out."""
+    _staff(shop)
+    page = shop.post(RECEIPT_EDITOR, {**_form(shop, shop.get(RECEIPT_EDITOR).text()), "show_preview": "1"}).text()
+    frames = re.findall(r"<iframe[^>]*>(.*?)</iframe>", page, re.S)
+    assert len(frames) == 2
+    for frame in frames:
+        assert frame.startswith("<!doctype html>") and "<p>Hello Sample Buyer,</p>" in frame
+        assert "&lt;" not in frame

@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 import io
 import logging
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -49,6 +51,60 @@ def test_manage_py_check_warns_when_the_app_comes_after_oscars(shop: Shop) -> No
             "app's: Oscar's order page shows no Invoices tab") in said
     assert "the customer's account has no Invoices entry" in said
     assert f"HINT: Move '{APP}' up in INSTALLED_APPS, before 'oscar.config.Shop'" in said
+
+
+ORDER_PAGE = "oscar/dashboard/orders/order_detail.html"
+
+
+def _templates_in(folder: Path) -> list[dict[str, Any]]:
+    """The shop's ``TEMPLATES`` with ``folder`` as its ``DIRS``."""
+    return [{**settings.TEMPLATES[0], "DIRS": [str(folder)]}]
+
+
+def _shop_template(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_manage_py_check_warns_of_a_template_in_template_dirs_hiding_the_apps(shop: Shop, tmp_path: Path) -> None:
+    """A shop's own copy of Oscar's order page in its TEMPLATES DIRS is found before the app's."""
+    _shop_template(tmp_path, ORDER_PAGE, '{% extends "oscar/dashboard/layout.html" %}\n'
+                                         "{% block content %}the shop's own order page{% endblock %}\n")
+    err = io.StringIO()
+    with override_settings(TEMPLATES=_templates_in(tmp_path)):
+        call_command("check", stderr=err)
+        shop.client.login_admin(PERMISSIONS)
+        page = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/").text()
+    assert "the shop's own order page" in page and "data-oro-tab" not in page  # what the warning is about
+    said = err.getvalue()
+    assert "oro_invoices_oscar.W002" in said
+    assert (f"The template folder {tmp_path.resolve()} (TEMPLATES DIRS) holds {ORDER_PAGE}, which Django uses "
+            f"instead of those of {APP}: Oscar's order page shows no Invoices tab") in said
+    assert "baseaccountpage.html" not in said  # the folder has no account page
+    assert (f'HINT: Make {tmp_path.resolve() / ORDER_PAGE} start with {{% extends "{ORDER_PAGE}" %}} (it then '
+            "builds on the app's, which builds on Oscar's)") in said
+    assert "is listed after" not in said  # the app itself is still listed first
+
+
+def test_a_template_in_template_dirs_that_extends_the_apps_hides_nothing(shop: Shop, tmp_path: Path) -> None:
+    """What the warning's hint says to do: the shop's template builds on the app's, which shows its tab."""
+    _shop_template(tmp_path, ORDER_PAGE, "{# the shop's changes #}\n"
+                                         f"{{% extends '{ORDER_PAGE}' %}}\n"
+                                         "{% block nav_tabs %}{{ block.super }}<li>the shop's own tab</li>"
+                                         "{% endblock %}\n")
+    _shop_template(tmp_path, "oscar/customer/baseaccountpage.html", "not a template of the app's pages\n")
+    err = io.StringIO()
+    with override_settings(TEMPLATES=_templates_in(tmp_path)):
+        call_command("check", stderr=err)
+        shop.client.login_admin(PERMISSIONS)
+        page = shop.get(f"/dashboard/orders/{shop.data.order.identifier}/").text()
+    assert "the shop's own tab" in page and "data-oro-tab" in page
+    said = err.getvalue()
+    assert ORDER_PAGE not in said  # only the account page, which does not extend the app's, is named
+    assert (f"The template folder {tmp_path.resolve()} (TEMPLATES DIRS) holds oscar/customer/baseaccountpage.html, "
+            f"which Django uses instead of those of {APP}: the customer's account has no Invoices entry.") in said
 
 
 def _unmigrate() -> None:

@@ -1,10 +1,20 @@
 """The check a host's template editor runs before saving an email template, and its sample."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from oro_invoices.services.mail.checking import check_template, render_sample, sample_context
+from oro_invoices.services.mail.checking import (
+    SEVERAL_INVOICES,
+    check_template,
+    render_sample,
+    sample_context,
+    samples,
+)
 from oro_invoices.services.mail.render import EmailTemplateError, default_names, load_default
+
+RECEIPT = "payment_receipt_template"
 
 
 @pytest.mark.parametrize("name", default_names())
@@ -74,3 +84,33 @@ def test_a_receipts_sample_is_of_a_payment_whose_invoice_adds_up(name: str, said
     assert source is not None
     text = " ".join(render_sample(name, source.subject, source.text, source.html).text.split())
     assert all(words in text for words in said), text
+
+
+def test_the_payment_receipts_sample_of_a_payment_for_several_invoices_lists_each_share() -> None:
+    """The receipt of one payment shared across invoices (``remittance``) is previewed too: each
+    invoice with what it was paid and what stays due."""
+    source = load_default(RECEIPT)
+    assert source is not None
+    assert [key for key, _ in samples(RECEIPT)] == ["", SEVERAL_INVOICES]
+    rendered = render_sample(RECEIPT, source.subject, source.text, source.html, sample=SEVERAL_INVOICES)
+    assert rendered.subject == "Payment received for invoices INV-0001, INV-0002, INV-0003"
+    text = " ".join(rendered.text.split())
+    assert "thank you for your payment of $250.00 for invoices INV-0001, INV-0002, INV-0003." in text
+    shares = re.sub(r" \([^)]*\)", "", text)  # each invoice's date in brackets aside
+    assert ("Invoice number: INV-0001 Paid: $120.00 Amount due: $0.00 Invoice number: INV-0002 Paid: $80.00 "
+            "Amount due: $0.00 Invoice number: INV-0003 Paid: $50.00 Amount due: $100.00") in shares
+    assert "What remains due on each invoice is listed above." in text
+    rows = re.findall(r"<tr><td>(INV-\d+)</td><td>[^<]+</td><td align=\"right\">([^<]+)</td>"
+                      r"<td align=\"right\">([^<]+)</td></tr>", rendered.html)
+    assert rows == [("INV-0001", "$120.00", "$0.00"), ("INV-0002", "$80.00", "$0.00"),
+                    ("INV-0003", "$50.00", "$100.00")]
+    # the usual sample is still the receipt of a payment for one invoice
+    one = render_sample(RECEIPT, source.subject, source.text, source.html)
+    assert one.subject == "Payment received for invoice INV-0001" and "INV-0002" not in one.text
+
+
+def test_the_check_renders_the_several_invoices_sample_too() -> None:
+    """A mistake only the receipt of a payment for several invoices meets is caught before saving."""
+    errors = check_template(RECEIPT, subject="Receipt", html="",
+                            text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}")
+    assert list(errors) == ["text"] and "(text) failed: DivisionByZero" in errors["text"]
