@@ -251,15 +251,19 @@ FEW_OVERDUE_BY_DATE = 5000
 def overdue_condition(today: dt.date | ColumnElement[dt.date], *,
                       index_due_date: bool = True) -> ColumnElement[bool]:
     """``domain.overdue.is_overdue`` in SQL over the joined payment state: owed and due
-    before ``today``, which is its open due date (``open_due.py``) being before ``today``.
+    before ``today``, which is its open due date (``open_due.py``) being before ``today``, and not
+    held in full by open authorizations (``held_in_full``, which the indexes of the open due
+    dates hold).
 
     Within an organization it is one range of the (organization, open due date) index of the
     payment states. ``index_due_date=False`` keeps that index out, so that the index of the
     sort can drive the query (``list_rows`` decides).
     """
-    due = PaymentState.open_due_date if index_due_date \
-        else func.coalesce(PaymentState.open_due_date, PaymentState.open_due_date)  # no "+date" on PostgreSQL
-    return due < today
+    due, held = (PaymentState.open_due_date, PaymentState.held_in_full) if index_due_date else (
+        # no "+date" on PostgreSQL
+        func.coalesce(PaymentState.open_due_date, PaymentState.open_due_date),
+        func.coalesce(PaymentState.held_in_full, PaymentState.held_in_full))
+    return and_(due < today, ~held)
 
 
 #: The filter fields compared for equality, each read through a bound parameter of its own.
