@@ -1,9 +1,11 @@
 """Receivables aging: how late the money still owed is, in the usual buckets of days past due.
 
 An invoice is in the aging while it is owed (``statuses.is_owed`` of a posted invoice, the
-Overdue filter's rule), for its amount due. Its bucket is the number of days it is
-overdue on ``today`` (``overdue.days_overdue``): 0 (not yet due, or due today) is *Not Yet Due*; then 1–30, 31–60, 61–90 and over 90 days. ``persistence.aging`` states the same
-buckets in SQL; a test holds the two to each other.
+Overdue filter's rule), for its amount due, what open authorizations hold of it too (owed until
+the seller captures it). Its bucket is the number of days it is past its due date on ``today``
+(``overdue.days_overdue`` of an invoice no authorization holds in full): 0 (not yet due, or due
+today) is *Not Yet Due*; then 1–30, 31–60, 61–90 and over 90 days. ``persistence.aging`` states
+the same buckets in SQL; a test holds the two to each other.
 """
 from __future__ import annotations
 

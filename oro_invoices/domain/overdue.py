@@ -1,9 +1,13 @@
 """Overdue: the one definition, a pure function of the invoice and the date.
 
 An invoice is overdue on ``today`` when it is posted (not a draft, nor any other internal
-status), its due date is before ``today``, and it is still owed: an amount is due and its
+status), its due date is before ``today``, it is still owed: an amount is due and its
 payment status does not close it (``statuses.is_owed``: not paid in full, authorized, canceled,
-voided or credited; a refunded invoice with an amount due is owed, though Pay is not offered). Due today is not overdue yet; it is one day overdue tomorrow.
+voided or credited; a refunded invoice with an amount due is owed, though Pay is not offered),
+and open authorizations do not hold all of that amount (``statuses.is_held_in_full``: an invoice
+paid in part and authorized for the rest waits for the seller's capture, not for its customer).
+Due today is not overdue yet; it is one day overdue tomorrow. What an authorization holds of an
+overdue invoice is not overdue: ``overdue_amount`` is the rest.
 
 ``today`` is a calendar date chosen by the caller: the services take the UTC date of their
 clock (``local_today``), so that every page, list, email and event agrees on one day.
@@ -16,7 +20,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
-from oro_invoices.domain.statuses import is_owed
+from oro_invoices.domain.statuses import is_held_in_full, is_owed
 
 
 class OverdueFacts(Protocol):
@@ -34,6 +38,9 @@ class OverdueFacts(Protocol):
     @property
     def payment_status(self) -> PaymentStatus: ...
 
+    @property
+    def amount_held(self) -> Decimal: ...
+
 
 def local_today(now: dt.datetime) -> dt.date:
     """The calendar date overdue is judged on at the moment ``now`` (timezone-aware): its UTC date."""
@@ -47,7 +54,8 @@ def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:
     if invoice.status != InternalStatus.POSTED or invoice.due_date is None:
         return 0
     days = (today - invoice.due_date).days
-    if days <= 0 or not is_owed(invoice.payment_status, invoice.amount_due):
+    if days <= 0 or not is_owed(invoice.payment_status, invoice.amount_due) \
+            or is_held_in_full(invoice.amount_due, invoice.amount_held):
         return 0
     return days
 
@@ -55,3 +63,11 @@ def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:
 def is_overdue(invoice: OverdueFacts, today: dt.date) -> bool:
     """Whether ``invoice`` is overdue on ``today`` (see the module's docstring)."""
     return days_overdue(invoice, today) > 0
+
+
+def awaits_capture(invoice: OverdueFacts) -> bool:
+    """Whether ``invoice`` is posted and open authorizations hold all it has due, while its payment
+    status leaves it owed (paid partially, refunded …; an authorized one is closed): the pages say
+    "Payment authorized" beside that status, where one past its due date would read Overdue."""
+    return invoice.status == InternalStatus.POSTED and is_owed(invoice.payment_status, invoice.amount_due) \
+        and is_held_in_full(invoice.amount_due, invoice.amount_held)

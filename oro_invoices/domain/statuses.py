@@ -161,6 +161,13 @@ def is_payable(status: PaymentStatus, amount_due: int | Decimal) -> bool:
     return amount_due > 0 and status not in NOT_PAYABLE
 
 
+def is_held_in_full(amount_due: int | Decimal, amount_held: int | Decimal) -> bool:
+    """Whether open authorizations hold all of ``amount_due`` (something is due): the seller
+    collects it by capturing, so it is neither offered to pay nor overdue nor reminded, though the
+    books still count it owed until it is captured."""
+    return 0 < amount_due <= amount_held
+
+
 def is_owed(status: PaymentStatus, amount_due: int | Decimal) -> bool:
     """Whether the customer owes ``amount_due``: what statements, the aging, balances and the
     Overdue figures count, and what a payment received may be recorded for. A refunded invoice

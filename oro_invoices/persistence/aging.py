@@ -1,5 +1,5 @@
-"""The receivables aging in one statement: the amount due of every invoice still owed, summed per customer and currency into the buckets of ``domain.aging``. Amounts are
-integer minor units of the row's currency.
+"""The receivables aging in one statement: the amount due of every invoice still owed, summed per customer and currency into the buckets of ``domain.aging``, and what open authorizations hold of
+the amounts past due. Amounts are integer minor units of the row's currency.
 
 The invoices are those with an open due date (``open_due``: posted, owed, and due on that
 date; posting needs a due date). Their payment states keep copies of what the aging reads (the
@@ -37,6 +37,9 @@ class AgingRow:
     currency: str
     invoices: int
     amounts: tuple[int, ...]
+    #: What open authorizations hold of the amounts past due (``amounts`` still count it: it is
+    #: owed until captured, but not overdue: ``domain.overdue``).
+    held: int = 0
 
 
 def bucket_condition(bucket: AgingBucket) -> ColumnElement[bool]:
@@ -82,8 +85,9 @@ def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> li
             _STATEMENTS.clear()
         _STATEMENTS[shape] = stmt
     rows = session.connection().execute(stmt, {**given, **values, **bucket_params(today)})
-    return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts))
-            for org, customer_id, name, code, count, *amounts in rows]
+    return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts),
+                     int(held or 0))
+            for org, customer_id, name, code, count, *amounts, held in rows]
 
 
 #: Statements kept for reuse, by shape (``aging_rows``); past this many the store is emptied.
@@ -105,8 +109,11 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     state = PaymentState
     due = state.total_amount - state.amount_paid - state.amount_credited
     customer = state.customer_id if customer_named else func.max(state.customer_id)   # NULL: none named
+    # what authorizations hold of an invoice past due, at most its amount due
+    held = case((~bucket_condition(BUCKETS[0]), case((state.amount_held < due, state.amount_held), else_=due)),
+                else_=0)
     columns = (state.organization_id, customer, func.max(state.customer_name), state.currency, func.count(),
-               *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS))
+               *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS), func.sum(held))
     stmt: Select[*tuple[Any, ...]] = select(*columns).where(
         state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
     if customer_named:

@@ -273,17 +273,18 @@ class PaymentState(Base):
                       Index("ix_oro_invoice_payment_state_method_invoice", "payment_method", "invoice_id"),
                       # the Overdue filter (``queries.overdue_condition``): what is open, by due
                       # date with the columns of the sorts read from it (``queries.OPEN_SORTS``),
-                      # and by invoice date (its default sort)
+                      # and by invoice date (its default sort); each with whether authorizations
+                      # hold it in full (then it is not overdue)
                       Index("ix_oro_invoice_payment_state_org_open_due", "organization_id", "open_due_date",
                             "invoice_id", "invoice_date", "total_amount", "customer_name", "payment_status",
-                            "payment_method"),
+                            "payment_method", "held_in_full"),
                       Index("ix_oro_invoice_payment_state_org_open_date", "organization_id", "invoice_date",
-                            "invoice_id", "open_due_date", sqlite_where=OPEN, postgresql_where=OPEN),
+                            "invoice_id", "open_due_date", "held_in_full", sqlite_where=OPEN, postgresql_where=OPEN),
                       # the receivables aging (``persistence.aging``): what is open, by customer and
                       # currency, with every column it adds up (read from the index alone)
                       Index("ix_oro_invoice_payment_state_org_aging", "organization_id", "customer_id", "currency",
                             "open_due_date", "total_amount", "amount_paid", "amount_credited", "customer_name",
-                            sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS),
+                            "amount_held", sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS),
                       # the statuses set from outside that changed after a day (``aging_history``)
                       Index("ix_oro_invoice_payment_state_forced", "forced", "organization_id", "updated_at",
                             "invoice_id"))
@@ -299,9 +300,9 @@ class PaymentState(Base):
     amount_held: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: The invoice's organization, date, total, customer, customer name and currency and, while it
-    #: is owed, its due date. Kept by triggers (``open_due.py``, revisions 0016, 0018, 0028, 0036):
-    #: the add-on's code never writes them.
+    #: The invoice's organization, date, total, customer, customer name and currency, while it is
+    #: owed its due date, and whether open authorizations hold all it has due. Kept by triggers
+    #: (``open_due.py``, revisions 0016, 0018, 0028, 0036, 0037): the add-on's code never writes them.
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_date: Mapped[dt.date | None] = mapped_column(Date)
     total_amount: Mapped[int | None] = mapped_column(BigInteger)
@@ -309,6 +310,7 @@ class PaymentState(Base):
     customer_id: Mapped[int | None] = mapped_column(BigInteger)
     currency: Mapped[str | None] = mapped_column(String(3))
     open_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    held_in_full: Mapped[bool] = mapped_column(Boolean, server_default=false())
 
 
 class PaymentTransaction(Base):

@@ -11,6 +11,11 @@ storefront balance. Installed by revision 0016, with more copies by 0018 and 002
 invoices owed since 0036; a change to ``statuses.CLOSED`` or to ``COPIED`` needs a revision that
 installs the triggers again and refreshes the columns (``refresh_statement``). A revision passes
 the copies and the closing statuses of its own time, so that it keeps doing what it did.
+
+From revision 0037 (``held=True``) they also keep ``held_in_full``: whether open authorizations
+hold all the invoice has due (``statuses.is_held_in_full`` over ``amount_held``). Such an invoice
+stays owed (the aging and the statement count it until the seller captures) but is not overdue;
+the indexes the Overdue filter reads hold the column, so that it is tested there.
 """
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ STATE = "oro_invoice_payment_state"
 INVOICE = "oro_invoice_invoice"
 #: The state's columns the trigger on the state watches; the invoice's, the invoice's trigger.
 STATE_COLUMNS = ("invoice_id", "payment_status", "amount_paid", "amount_credited")
+#: The state's column ``held_in_full`` also depends on (revision 0037 on).
+HELD_COLUMN = "amount_held"
 #: The invoice's columns the state holds a copy of, under the same name, as each revision
 #: that changed them left them.
 COPIED_0016 = ("organization_id", "invoice_date")
@@ -50,58 +57,79 @@ def _open_due(state: str, invoice: str, closing: frozenset[PaymentStatus]) -> st
             f"THEN {invoice}.due_date END")
 
 
+def _held_in_full(state: str, invoice: str) -> str:
+    """``statuses.is_held_in_full`` of the invoice's amount due and the state's ``amount_held``, a
+    truth value on both databases (0 or 1 on SQLite)."""
+    return (f"({state}.amount_held > 0 AND {state}.amount_held >= "
+            f"{invoice}.total_amount - {state}.amount_paid - {state}.amount_credited)")
+
+
+def _kept(held: bool) -> tuple[str, ...]:
+    """The state's columns worked out from the invoice besides the copies."""
+    return ("open_due_date", "held_in_full") if held else ("open_due_date",)
+
+
 def refresh_statement(copied: tuple[str, ...], where: str = "1 = 1",
-                      closing: frozenset[PaymentStatus] = CLOSING) -> str:
+                      closing: frozenset[PaymentStatus] = CLOSING, *, held: bool = False) -> str:
     """``UPDATE`` setting the kept columns of the payment states matching ``where`` from their
-    invoices, the open due date left by the ``closing`` statuses (the same on SQLite and PostgreSQL)."""
-    columns = ", ".join((*copied, "open_due_date"))
-    values = ", ".join((*(f"i.{column}" for column in copied), _open_due(STATE, "i", closing)))
+    invoices, the open due date left by the ``closing`` statuses (and with ``held``, revision 0037
+    on, ``held_in_full``; the same on SQLite and PostgreSQL)."""
+    columns = ", ".join((*copied, *_kept(held)))
+    values = ", ".join((*(f"i.{column}" for column in copied), _open_due(STATE, "i", closing),
+                        *([_held_in_full(STATE, "i")] if held else [])))
     return (f"UPDATE {STATE} SET ({columns}) = (SELECT {values} FROM {INVOICE} i "
             f"WHERE i.id = {STATE}.invoice_id) WHERE {where}")
 
 
-def _sqlite(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING) -> dict[str, str]:
+def _state_columns(held: bool) -> str:
+    """The state's columns whose change the state's trigger refreshes the kept ones for."""
+    return ", ".join((*STATE_COLUMNS, HELD_COLUMN) if held else STATE_COLUMNS)
+
+
+def _sqlite(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING, held: bool = False) -> dict[str, str]:
     """The SQLite triggers, by name."""
     return {
         "oro_invoice_open_due_state_insert": f"""
             CREATE TRIGGER oro_invoice_open_due_state_insert AFTER INSERT ON {STATE}
-            BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing)}; END""",
+            BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing, held=held)}; END""",
         # the refresh sets none of the watched columns, so it does not fire these again
         "oro_invoice_open_due_state_update": f"""
-            CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {', '.join(STATE_COLUMNS)}
-            ON {STATE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing)}; END""",
+            CREATE TRIGGER oro_invoice_open_due_state_update AFTER UPDATE OF {_state_columns(held)}
+            ON {STATE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.invoice_id', closing, held=held)}; END""",
         # no INSERT trigger on the invoice: its state (a foreign key to it) is always written after it
         "oro_invoice_open_due_invoice_update": f"""
             CREATE TRIGGER oro_invoice_open_due_invoice_update AFTER UPDATE OF
             {', '.join(_invoice_columns(copied))}
-            ON {INVOICE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.id', closing)}; END""",
+            ON {INVOICE} BEGIN {refresh_statement(copied, 'invoice_id = NEW.id', closing, held=held)}; END""",
     }
 
 
-def _pg_functions(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING) -> dict[str, str]:
+def _pg_functions(copied: tuple[str, ...], closing: frozenset[PaymentStatus] = CLOSING,
+                  held: bool = False) -> dict[str, str]:
     """The PostgreSQL trigger functions, by name."""
+    values = [_open_due("NEW", "i", closing), *([_held_in_full("NEW", "i")] if held else [])]
     return {
         "oro_invoice_open_due_of_state": f"""
             CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_state() RETURNS trigger AS $$
             BEGIN
-                SELECT {''.join(f'i.{column}, ' for column in copied)}{_open_due('NEW', 'i', closing)}
-                  INTO {''.join(f'NEW.{column}, ' for column in copied)}NEW.open_due_date
+                SELECT {', '.join((*(f'i.{column}' for column in copied), *values))}
+                  INTO {', '.join(f'NEW.{column}' for column in (*copied, *_kept(held)))}
                   FROM {INVOICE} i WHERE i.id = NEW.invoice_id;
                 RETURN NEW;
             END $$ LANGUAGE plpgsql""",
         "oro_invoice_open_due_of_invoice": f"""
             CREATE OR REPLACE FUNCTION oro_invoice_open_due_of_invoice() RETURNS trigger AS $$
             BEGIN
-                {refresh_statement(copied, 'invoice_id = NEW.id', closing)};
+                {refresh_statement(copied, 'invoice_id = NEW.id', closing, held=held)};
                 RETURN NULL;
             END $$ LANGUAGE plpgsql""",
     }
 
 
-def _pg_triggers(copied: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
+def _pg_triggers(copied: tuple[str, ...], held: bool = False) -> dict[str, tuple[str, str, str]]:
     """name: (when it fires, on which table, what it runs)"""
     return {
-        "oro_invoice_open_due_state": (f"BEFORE INSERT OR UPDATE OF {', '.join(STATE_COLUMNS)}", STATE,
+        "oro_invoice_open_due_state": (f"BEFORE INSERT OR UPDATE OF {_state_columns(held)}", STATE,
                                        "oro_invoice_open_due_of_state"),
         "oro_invoice_open_due_invoice": (f"AFTER UPDATE OF {', '.join(_invoice_columns(copied))}", INVOICE,
                                          "oro_invoice_open_due_of_invoice"),
@@ -109,15 +137,16 @@ def _pg_triggers(copied: tuple[str, ...]) -> dict[str, tuple[str, str, str]]:
 
 
 def create_statements(dialect: str, copied: tuple[str, ...],
-                      closing: frozenset[PaymentStatus] = CLOSING) -> list[str]:
+                      closing: frozenset[PaymentStatus] = CLOSING, *, held: bool = False) -> list[str]:
     """The DDL installing the triggers on ``dialect`` ("sqlite" or "postgresql") that keep the
-    open due date (left by the ``closing`` statuses) and the ``copied`` columns."""
+    open due date (left by the ``closing`` statuses), the ``copied`` columns and, with ``held``
+    (revision 0037 on), ``held_in_full``."""
     if dialect == "sqlite":
-        return list(_sqlite(copied, closing).values())
+        return list(_sqlite(copied, closing, held).values())
     if dialect == "postgresql":
-        return [*_pg_functions(copied, closing).values(), *(
+        return [*_pg_functions(copied, closing, held).values(), *(
             f"CREATE TRIGGER {name} {when} ON {table} FOR EACH ROW EXECUTE FUNCTION {func}()"
-            for name, (when, table, func) in _pg_triggers(copied).items())]
+            for name, (when, table, func) in _pg_triggers(copied, held).items())]
     raise ValueError(f"unsupported database dialect {dialect!r}: use SQLite or PostgreSQL")
 
 

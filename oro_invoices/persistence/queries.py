@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     and_,
     bindparam,
+    case,
     func,
     literal_column,
     or_,
@@ -73,6 +74,10 @@ _SORTS: dict[str, Any] = {
 }
 #: Sorts on the payment state's table (tie-broken by its invoice id, ``list_rows``).
 PAYMENT_STATE_SORTS = frozenset({"payment_status", "payment_method"})
+#: How many payment statuses an order of them (``list_rows``' ``status_order``) names.
+STATUS_COUNT = len(PaymentStatus)
+#: Above every id: the bound of a status the page reads nothing of (``_status_bounds``).
+_ID_END = 2 ** 63 - 1
 SORT_KEYS = tuple(_SORTS)
 #: The sorts in which a visibility over several customers is read a page per customer, and
 #: over at most how many customers (``list_rows``).
@@ -251,15 +256,19 @@ FEW_OVERDUE_BY_DATE = 5000
 def overdue_condition(today: dt.date | ColumnElement[dt.date], *,
                       index_due_date: bool = True) -> ColumnElement[bool]:
     """``domain.overdue.is_overdue`` in SQL over the joined payment state: owed and due
-    before ``today``, which is its open due date (``open_due.py``) being before ``today``.
+    before ``today``, which is its open due date (``open_due.py``) being before ``today``, and not
+    held in full by open authorizations (``held_in_full``, which the indexes of the open due
+    dates hold).
 
     Within an organization it is one range of the (organization, open due date) index of the
     payment states. ``index_due_date=False`` keeps that index out, so that the index of the
     sort can drive the query (``list_rows`` decides).
     """
-    due = PaymentState.open_due_date if index_due_date \
-        else func.coalesce(PaymentState.open_due_date, PaymentState.open_due_date)  # no "+date" on PostgreSQL
-    return due < today
+    due, held = (PaymentState.open_due_date, PaymentState.held_in_full) if index_due_date else (
+        # no "+date" on PostgreSQL
+        func.coalesce(PaymentState.open_due_date, PaymentState.open_due_date),
+        func.coalesce(PaymentState.held_in_full, PaymentState.held_in_full))
+    return and_(due < today, ~held)
 
 
 #: The filter fields compared for equality, each read through a bound parameter of its own.
@@ -403,9 +412,15 @@ def apply_filter(stmt: SelectT, f: InvoiceFilter, *, index_organization: bool = 
 
 def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date", limit: int = 25,
               cursor: str | None = None, with_total: bool = False, total_cap: int | None = None,
-              ) -> tuple[Sequence[Row[Any]], str | None, int | None]:
+              status_order: Sequence[str] | None = None) -> tuple[Sequence[Row[Any]], str | None, int | None]:
     """One page of rows of ``SUMMARY_COLUMNS`` (``read_models.summary_of_row`` reads them) and
     the cursor of the next page.
+
+    ``status_order``: every payment status code once, in the order a sort by payment status reads
+    them (a page's: its labels in the page's language); None: by code. The cursor still carries
+    the code, so a page link works in any language. Such a page reads each status's first rows
+    after the cursor from the (payment status, invoice) index, one range per status in that
+    order, and sorts only those (``_page_statement``).
 
     ``with_total`` also counts the matches. With ``total_cap`` the count stops past that many
     (it is then ``total_cap + 1``) and is read in the page's own statement, as a column
@@ -423,6 +438,17 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     after = decode_cursor(cursor, sort) if cursor else None
     if after is not None:
         params["oi_after_value"], params["oi_after_id"] = after
+    labelled = key == "payment_status" and status_order is not None
+    after_rank: int | None = None
+    if labelled:
+        assert status_order is not None
+        codes = _checked_status_order(status_order)
+        params.update({f"oi_status_{n}": code for n, code in enumerate(codes)})
+        if after is not None:
+            if after[0] not in codes:
+                raise ValidationError([("cursor", Message("Invalid or expired cursor; start again from the first "
+                                                          "page."))])
+            after_rank = params["oi_after_value"] = codes.index(after[0])
     dialect = session.get_bind().dialect.name
     customers = _per_customer(f, key)
     if customers is not None:
@@ -442,15 +468,22 @@ def list_rows(session: Session, f: InvoiceFilter, *, sort: str = "-invoice_date"
     overdue_set = set_apart and not index_due_date and found <= FEW_OVERDUE_BY_DATE
     if open_sort and not index_due_date and key not in OPEN_ORDERED:
         open_sort = False   # many: read in the order of the invoices' own index, each tested
+    # by the statuses' labels: a range of the status index per status, unless a few overdue are sorted
+    by_status = labelled and not open_sort and customers is None and not overdue_set
+    if by_status:
+        params.pop("oi_after_value", None)
+        params.pop("oi_after_id", None)
+        params.update(_status_bounds(after_rank, after[1] if after is not None else None, desc))
     counted = with_total and total_cap is not None
     shape = (filter_shape(f, values), key, desc, after is not None and after[0] is not None,
              after is not None and after[0] is None, None if customers is None else
              (len(customers) if dialect != "postgresql" else 0), dialect, index_due_date, overdue_set,
-             int(limit), total_cap if counted else None)
+             int(limit), total_cap if counted else None, labelled, by_status)
     stmt = _PAGE_STATEMENTS.get(shape)
     if stmt is None:
         stmt = _page_statement(f, key, desc, after, customers, limit, total_cap if counted else None,
-                               index_due_date, dialect, open_sort, overdue_set)
+                               index_due_date, dialect, open_sort, overdue_set, labelled=labelled,
+                               by_status=by_status)
         bound = {name for name in stmt.compile(dialect=session.get_bind().dialect).params
                  if name.startswith("oi_")}
         if bound != set(params):  # a value the parameters would not replace: never reuse it
@@ -481,13 +514,19 @@ _PAGE_STATEMENTS: dict[tuple[Any, ...], Select[*tuple[Any, ...]]] = {}
 def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, int] | None,
                     customers: list[int] | None, limit: int, total_cap: int | None,
                     index_due_date: bool, dialect: str, open_sort: bool,
-                    overdue_set: bool) -> Select[*tuple[Any, ...]]:
+                    overdue_set: bool, *, labelled: bool = False, by_status: bool = False) -> Select[*tuple[Any, ...]]:
     """The statement of one page of ``list_rows``: its values are the named parameters of
     ``filter_values`` (``oi_f_*``), the cursor's (``oi_after_value``, ``oi_after_id``) and the
     customers' (``oi_customer_ids``, or ``oi_customer_<n>`` on SQLite). ``overdue_set``: the
     sort's own index read in order, each invoice tested against the organization's overdue ids
-    (PostgreSQL, ``list_rows``)."""
+    (PostgreSQL, ``list_rows``). ``labelled``: payment statuses in the order ``oi_status_<n>``
+    give (the cursor's value is then its status's place, ``oi_after_value``); ``by_status``: read
+    as one range per status (``_by_status``)."""
     col, tie = OPEN_SORTS[key] if open_sort else sort_columns(key)
+    if labelled:
+        col = _status_rank()
+    if by_status:
+        return _by_status(f, desc, limit, total_cap, index_due_date)
     if open_sort and key in OPEN_KEPT_OUT and index_due_date:
         # read the few by due date (one index, nothing else) and sort them, rather than the
         # states in the column's order, each tested: keep that column's index out of the plan
@@ -557,6 +596,63 @@ def _page_statement(f: InvoiceFilter, key: str, desc: bool, after: tuple[Any, in
     if total_cap is not None:
         stmt = stmt.add_columns(_counted(f, total_cap).correlate(None).scalar_subquery().label("oi_total"))
     return stmt.order_by(*order).limit(limit + 1)
+
+
+def _checked_status_order(order: Sequence[str]) -> tuple[str, ...]:
+    """``order`` when it names every payment status code once (a caller's mistake otherwise)."""
+    codes = tuple(order)
+    if sorted(codes) != sorted(status.value for status in PaymentStatus):
+        raise ValueError(f"a status order names every payment status once, not {codes!r}")
+    return codes
+
+
+def _status_rank() -> ColumnElement[int]:
+    """The place of the payment state's status in the order ``oi_status_<n>`` give."""
+    return case(*((PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()), n)
+                  for n in range(STATUS_COUNT)), else_=STATUS_COUNT)
+
+
+def _status_bounds(after_rank: int | None, after_id: int | None, desc: bool) -> dict[str, int]:
+    """The id each status's range of ``_by_status`` starts after (``oi_after_<n>``): past the
+    cursor's id in the cursor's status, nothing in those before it, all of those after it."""
+    bounds = {}
+    for n in range(STATUS_COUNT):
+        if after_rank is None or (n > after_rank if not desc else n < after_rank):
+            bound = _ID_END if desc else 0                       # every id
+        elif n == after_rank:
+            assert after_id is not None
+            bound = after_id
+        else:
+            bound = 0 if desc else _ID_END                       # none: already read
+        bounds[f"oi_after_{n}"] = bound
+    return bounds
+
+
+def _by_status(f: InvoiceFilter, desc: bool, limit: int, total_cap: int | None,
+               index_due_date: bool) -> Select[*tuple[Any, ...]]:
+    """A page sorted by payment status in the order ``oi_status_<n>`` give: the first ``limit + 1``
+    matches of each status past its bound (``_status_bounds``), each a range of the (payment
+    status, invoice) index read in order, put in that order; the rows are read for those ids. A
+    ``CASE`` over the statuses would sort every match instead."""
+    tie = PaymentState.invoice_id
+    arms = []
+    for n in range(STATUS_COUNT):
+        bound = bindparam(f"oi_after_{n}", type_=BigInteger)
+        arm = apply_filter(select(tie.label("id"), literal_column(str(n), Integer).label("oi_rank"))
+                           .select_from(Invoice).join(PaymentState, PaymentState.invoice_id == Invoice.id),
+                           f, index_organization=False, index_due_date=index_due_date)
+        arm = arm.where(PaymentState.payment_status == bindparam(f"oi_status_{n}", type_=String()),
+                        tie < bound if desc else tie > bound)
+        arms.append(arm.order_by(tie.desc() if desc else tie.asc()).limit(limit + 1).subquery())
+    window = union_all(*(select(arm.c.id, arm.c.oi_rank) for arm in arms)).subquery()
+    first = (window.c.oi_rank.desc(), window.c.id.desc()) if desc else (window.c.oi_rank.asc(), window.c.id.asc())
+    ids = select(window.c.id).order_by(*first).limit(limit + 1)
+    stmt = select(*SUMMARY_COLUMNS).select_from(Invoice).join(PaymentState, PaymentState.invoice_id == Invoice.id) \
+        .where(Invoice.id.in_(ids))
+    if total_cap is not None:
+        stmt = stmt.add_columns(_counted(f, total_cap).correlate(None).scalar_subquery().label("oi_total"))
+    rank = _status_rank()
+    return stmt.order_by(*((rank.desc(), tie.desc()) if desc else (rank.asc(), tie.asc()))).limit(limit + 1)
 
 
 def customer_names(session: Session, f: InvoiceFilter, *, limit: int = 20) -> list[str]:

@@ -31,11 +31,15 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from oro_invoices.domain.reminders import describe_step
+from oro_invoices.domain.statuses import CLOSED, NOT_PAYABLE
 from oro_invoices.persistence.models import NEVER_REUSE_IDS, Base, BigId, Invoice, PaymentState, utcnow
 from oro_invoices.persistence.queries import overdue_condition
 from oro_invoices.persistence.types import UTCDateTime
 
 TABLE = "oro_invoice_reminder"
+#: The payment statuses of invoices still owed (an open due date) that are not paid online, so not
+#: reminded: refunded ones (``statuses.is_payable``).
+NOT_REMINDED = tuple(sorted(status.value for status in NOT_PAYABLE - CLOSED))
 
 
 class ReminderRow(Base):
@@ -114,7 +118,7 @@ def sent_steps(session: Session, invoice_ids: Iterable[int]) -> dict[int, set[in
 
 @dataclass(frozen=True)
 class Candidate:
-    """An invoice that can be paid and is due on or before the day a run looks up to."""
+    """An invoice that can be paid online and is due on or before the day a run looks up to."""
 
     invoice_id: int
     organization_id: int
@@ -125,12 +129,16 @@ class Candidate:
 def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_due_date: dt.date | None = None,
                limit: int = 1000, organization_id: int | None = None,
                finished_from: int | None = None) -> list[Candidate]:
-    """The next ``limit`` invoices still owed and due on or before ``due_by``;
+    """The next ``limit`` invoices still owed, payable online and due on or before ``due_by``;
     with ``finished_from``, only those not yet sent that step or a later one (each state's
     latest step is looked up in the reminders' (invoice, step) index).
 
     They are read from the payment states' open due dates (``open_due.py``: the due date while
-    an invoice is owed; the service leaves out those not payable online, refunded ones), each batch from where the last one ended, so that a run over all
+    an invoice is owed), leaving out those a reminder cannot ask to pay (``statuses.is_payable``):
+    the refunded ones (``NOT_REMINDED``) and those whose amount due authorizations hold in full
+    (``held_in_full``, as the Overdue filter does). Both are tested in what each batch reads
+    anyway: the state's row, or the organization's index, which holds the payment status and
+    ``held_in_full``. Each batch starts from where the last one ended, so that a run over all
     batches reads each state once, however many there are:
 
     - all organizations: by id, along the states' primary key, after ``after_id``. The
@@ -140,7 +148,8 @@ def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_du
       index, after (``after_due_date``, ``after_id``): only that organization's states are read.
     """
     website = select(Invoice.website_id).where(Invoice.id == PaymentState.invoice_id).scalar_subquery()
-    stmt = select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date)
+    stmt = select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date) \
+        .where(PaymentState.payment_status.not_in(NOT_REMINDED))
     if organization_id is None:
         # due before the next day: on or before due_by
         stmt = stmt.where(PaymentState.invoice_id > after_id,

@@ -31,6 +31,7 @@ from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.formatting.spreadsheet import CsvWriter
+from oro_invoices.i18n import gettext
 from oro_invoices.persistence.ledger import (
     CREDIT_APPLIED,
     CREDIT_KEPT,
@@ -52,8 +53,10 @@ from oro_invoices.services.statement import customer_of
 
 #: The longest period one statement covers.
 MAX_DAYS = 3 * 366 + 1
-#: The CSV's columns: an opening row, a row per entry, a closing row, by currency.
-CSV_COLUMNS = ("currency", "date", "kind", "number", "reference", "charges", "credits", "balance")
+#: The CSV's columns: an opening row, a row per entry, a closing row, by currency. ``kind`` is the
+#: entry's code for programs (``opening_balance``, ``invoice`` … ``closing_balance``); ``entry`` is
+#: the entry as the page writes it, in the language of the output being made (``i18n.using``).
+CSV_COLUMNS = ("currency", "date", "kind", "entry", "number", "reference", "charges", "credits", "balance")
 #: How each kind of entry is named on the pages and the PDF (its invoice's number as ``number``; a
 #: settlement's payment status as ``status``; the customer its invoice names as ``customer``).
 ENTRY_LABELS = {INVOICE: N_("Invoice %(number)s"), CREDIT_NOTE: N_("Credit note %(number)s"),
@@ -280,21 +283,30 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
+def entry_text(line: ActivityLine) -> str:
+    """How the page names ``line`` ("Payment for INV-…"), in the current language (``i18n.using``)."""
+    return gettext(line.label, number=line.number, customer=line.customer_name,
+                   status=gettext(line.status_label) if line.status else "")
+
+
 def activity_csv_text(found: ActivityStatement) -> str:
     """The statement as CSV (``CSV_COLUMNS``): per currency its opening balance, each entry with
-    the balance after it, and its closing balance; amounts as plain decimals."""
+    the balance after it, and its closing balance; amounts as plain decimals. What people read
+    (the entry, a payment's method, a settlement's status) is in the current language
+    (``i18n.using``: the page's, English elsewhere); ``kind`` keeps the entry's code."""
     buffer = io.StringIO()
     writer = CsvWriter(buffer)
     writer.writerow(CSV_COLUMNS)
     for section in found.sections:
-        writer.writerow([section.currency, found.start.isoformat(), "opening_balance", "", "", "", "",
-                         format(section.opening, "f")])
+        writer.writerow([section.currency, found.start.isoformat(), "opening_balance", gettext("Opening balance"),
+                         "", "", "", "", format(section.opening, "f")])
         for line in section.lines:
-            reference = " ".join(p for p in (line.method, line.reference) if p) if line.kind == PAYMENT else \
-                line.status if line.kind == SETTLED else line.reference
-            writer.writerow([section.currency, line.on.isoformat(), line.kind, line.number, reference,
-                             format(line.charge, "f") if line.charge is not None else "",
+            method = gettext(line.method) if line.method else ""
+            reference = " ".join(p for p in (method, line.reference) if p) if line.kind == PAYMENT else \
+                gettext(line.status_label) if line.kind == SETTLED else line.reference
+            writer.writerow([section.currency, line.on.isoformat(), line.kind, entry_text(line), line.number,
+                             reference, format(line.charge, "f") if line.charge is not None else "",
                              format(line.credit, "f") if line.credit is not None else "", format(line.balance, "f")])
-        writer.writerow([section.currency, found.end.isoformat(), "closing_balance", "", "",
-                         format(section.charges, "f"), format(section.credits, "f"), format(section.closing, "f")])
+        writer.writerow([section.currency, found.end.isoformat(), "closing_balance", gettext("Closing balance"), "",
+                         "", format(section.charges, "f"), format(section.credits, "f"), format(section.closing, "f")])
     return buffer.getvalue()

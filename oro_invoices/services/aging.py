@@ -9,6 +9,10 @@ UTC date, as the Overdue filter is, and read in one statement (``persistence.agi
 day it is what was owed at the end of that day, by how late it was then
 (``persistence.aging_history``), and the credit held at its end (the credit ledger's entries
 written up to then); on a day to come, what is owed now, by how late it will be.
+
+What an open authorization holds is owed until the seller captures it, so the buckets count it
+by its due date; but the customer is not late with it, so a line's ``overdue`` (the storefront
+balance's, the statement's) leaves it out, as the Overdue filter does (``domain.overdue``).
 """
 from __future__ import annotations
 
@@ -54,6 +58,9 @@ class AgingLine:
     is_total: bool = False
     #: The unapplied credit the customer (or, ``is_total``, every customer) holds: 0 or more.
     credit: Decimal = Decimal(0)
+    #: What open authorizations hold of the amounts past due (the buckets count it: it is owed
+    #: until the seller captures it); 0 on a past day, whose holds are not known.
+    held_overdue: Decimal = Decimal(0)
 
     @property
     def total(self) -> Decimal:
@@ -73,8 +80,10 @@ class AgingLine:
 
     @property
     def overdue(self) -> Decimal:
-        """What of ``total`` is past its due date."""
-        return self.total - self.amounts[BUCKETS[0].key]
+        """What of ``total`` is past its due date, less what open authorizations hold of it
+        (``held_overdue``: owed until the seller captures it, but the customer is not late with
+        it): what the customer is late with, as the Overdue filter lists it."""
+        return self.total - self.amounts[BUCKETS[0].key] - self.held_overdue
 
 
 @dataclass(frozen=True)
@@ -188,7 +197,8 @@ def build_report(rows: list[AgingRow], as_of: dt.date, credits: Sequence[CreditR
         totals.setdefault(row.currency, []).append((row, c))
     return AgingReport(as_of=as_of, lines=lines, totals=[
         _line(AgingRow(None, None, "", currency, sum(r.invoices for r, _c in group),
-                       tuple(sum(column) for column in zip(*(r.amounts for r, _c in group), strict=True))),
+                       tuple(sum(column) for column in zip(*(r.amounts for r, _c in group), strict=True)),
+                       sum(r.held for r, _c in group)),
               is_total=True, credit=sum(c.amount for _r, c in group if c))
         for currency, group in sorted(totals.items())])
 
@@ -201,7 +211,8 @@ def _by_name(line: AgingLine) -> tuple[str, str, int, int]:
 def _line(row: AgingRow, *, is_total: bool = False, credit: int = 0) -> AgingLine:
     return AgingLine(row.organization_id, row.customer_id, row.customer_name, row.currency, row.invoices,
                      {key: from_minor(amount, row.currency) for key, amount in zip(BUCKET_KEYS, row.amounts, strict=True)},
-                     is_total=is_total, credit=from_minor(credit, row.currency))
+                     is_total=is_total, credit=from_minor(credit, row.currency),
+                     held_overdue=from_minor(row.held, row.currency))
 
 
 def aging_csv_text(report: AgingReport) -> str:

@@ -446,7 +446,7 @@ def _nothing_due(doc: InvoiceDocument) -> Message:
     if doc.is_credit_note:
         return Message("Credit note %(number)s is not paid: it lowers what is due on the invoice it corrects.",
                        number=number)
-    if status is PaymentStatus.AUTHORIZED or 0 < doc.amount_due <= doc.amount_held:
+    if status is PaymentStatus.AUTHORIZED or pstatus.is_held_in_full(doc.amount_due, doc.amount_held):
         return Message("Invoice %(number)s cannot be paid again: its payment is authorized and the seller collects "
                        "it.", number=number)
     if doc.amount_due > 0:

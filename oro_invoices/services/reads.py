@@ -1,7 +1,7 @@
 """Reading invoices: one invoice, a reference lookup, a page of summaries, activity, transactions."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any
@@ -86,15 +86,19 @@ class Reads:
 
     def list_invoices(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                       sort: str = "-invoice_date", limit: int = 25, cursor: str | None = None,
-                      with_total: bool = False, total_cap: int | None = None) -> Page[views.InvoiceSummary]:
+                      with_total: bool = False, total_cap: int | None = None,
+                      status_order: Sequence[str] | None = None) -> Page[views.InvoiceSummary]:
         """One page of invoice summaries; pass ``next_cursor`` back for the next page.
 
         ``with_total`` counts the matches too; ``total_cap`` stops counting past that many
-        (``Page.total`` is then ``total_cap + 1``) and reads the count with the page."""
+        (``Page.total`` is then ``total_cap + 1``) and reads the count with the page.
+        ``status_order``: the payment status codes in the order a sort by payment status reads
+        them (a page's: by their labels in its language); None: by code (``queries.list_rows``)."""
         filters = self._filter(filters)
         with self.ctx.db.session() as s:
             rows, next_cursor, total = list_rows(s, filters, sort=sort, limit=limit, cursor=cursor,
-                                                 with_total=with_total, total_cap=total_cap)
+                                                 with_total=with_total, total_cap=total_cap,
+                                                 status_order=status_order)
             items = [views.summary_of_row(row) for row in rows]
         return Page(items=items, next_cursor=next_cursor, total=total, sort=sort)
 

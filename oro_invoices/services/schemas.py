@@ -562,7 +562,8 @@ class InvoiceOutputSchema(Schema):
         "description": "What open authorizations hold of amount_due: the seller collects it by capturing, so "
                        "it is not offered to pay."})
     #: Filled in by ``dump_invoice`` for the day of the dump (``domain.overdue``).
-    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
+    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date, and not held in full by "
+                                                      "open authorizations (amount_held)."})
     days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
     credited_invoice = fields.Function(lambda inv: _ref(inv.credited_invoice))
     credit_reason = fields.String(metadata={

@@ -18,7 +18,7 @@ import jinja2
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, InvoiceDocument, PaymentStatus
-from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
 from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
 from oro_invoices.formatting.line_breaks import soft_hyphens
@@ -125,6 +125,7 @@ class WebContext:
         self.env.globals["url_maker"] = self.url_maker
         self.env.globals["static_url"] = self.static_url
         self.env.globals["days_overdue"] = self.days_overdue
+        self.env.globals["awaits_capture"] = awaits_capture
 
     def set_template_reload(self, reload: bool) -> None:
         """From now on, read templates edited on disk again (``reload``) or once per process: for

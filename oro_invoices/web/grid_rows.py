@@ -14,7 +14,7 @@ from typing import Protocol
 from markupsafe import Markup, escape
 
 from oro_invoices.domain.invoice import DocumentType
-from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
@@ -91,7 +91,8 @@ def grid_rows(ctx: WebContext, items: Iterable[InvoiceSummary], names: Names, *,
         document_type = document_types.get(inv.document_type)
         if document_type is None:
             document_type = document_types[inv.document_type] = Markup(_(inv.document_type.label))
-        overdue = Markup(macros.overdue_badge(inv)) if days_overdue(inv, today) else NOTHING  # type: ignore[attr-defined]
+        badged = days_overdue(inv, today) or awaits_capture(inv)    # Overdue, or the rest authorized
+        overdue = Markup(macros.overdue_badge(inv)) if badged else NOTHING  # type: ignore[attr-defined]
         url = view_url(inv.id)
         offers_delete = delete_url is not None and inv.status.value == "draft"
         rows.append(GridRow(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, PaymentStatus
 from oro_invoices.domain.limits import is_storable_text, parse_day, parse_id
 from oro_invoices.domain.money import (
     KNOWN_CURRENCIES,
@@ -457,13 +458,30 @@ def fetch(service: Any, flt: InvoiceFilter, *, sort: str, limit: int, cursor: st
           total_cap: int | None = None) -> tuple[list[InvoiceSummary], bool, int | None]:
     """One page of rows, whether more follow and, with ``total_cap``, how many match (up to
     ``total_cap + 1``, read with the page). A visibility over a few customers, the corporate
-    role, is read a page per customer in one statement: ``list_rows``."""
+    role, is read a page per customer in one statement: ``list_rows``. By payment status, the
+    rows come in the order of the statuses' labels as the page writes them."""
+    order = payment_status_order() if parse_sort(sort)[0] == "payment_status" else None
     if total_cap is None:
-        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor)
+        page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, status_order=order)
     else:
         page = service.list_invoices(flt, sort=sort, limit=limit, cursor=cursor, with_total=True,
-                                     total_cap=total_cap)
+                                     total_cap=total_cap, status_order=order)
     return page.items, page.next_cursor is not None, page.total
+
+
+def payment_status_order() -> tuple[str, ...]:
+    """The payment status codes in the order of their labels in the current language (the
+    page's: "Paid in full" before "Pending payment" in English, "Bezahlt" … in German), as a
+    sort by payment status lists them."""
+    return tuple(sorted((status.value for status in PaymentStatus),
+                        key=lambda code: reading_order(_(PAYMENT_STATUS_LABELS[PaymentStatus(code)]))))
+
+
+def reading_order(text: str) -> tuple[str, str]:
+    """A sort key of ``text`` close to how its readers order words, without a collation
+    library: its letters without accents or case first ("Ü" with "U", "é" with "e"), then as written."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return plain.casefold(), text
 
 
 def query_string(params: Mapping[str, Any]) -> str:

@@ -106,7 +106,8 @@ class InvoiceSummaryOut(Schema):
     amount_credited = DecimalString(metadata={"description": "What credit notes took off this invoice."})
     amount_held = DecimalString(metadata={"description": "What open authorizations hold of amount_due (the seller "
                                                          "collects it by capturing)."})
-    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date."})
+    overdue = fields.Boolean(metadata={"description": "Posted, unpaid and past its due date, and not held in full by "
+                                                      "open authorizations (amount_held)."})
     days_overdue = fields.Integer(metadata={"description": "Days past the due date; 0 when not overdue."})
     links = fields.Nested(LinksOut)
 

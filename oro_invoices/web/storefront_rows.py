@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from oro_invoices.domain.overdue import days_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.grid_rows import NOTHING, payment_method_labels
@@ -67,7 +67,7 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
     rows = []
     for inv in items:
         credit_note = inv.is_credit_note
-        overdue = not credit_note and days_overdue(inv, today)
+        overdue = not credit_note and (days_overdue(inv, today) or awaits_capture(inv))
         rows.append(StorefrontRow(
             id=inv.id, url=view_url(inv.id), number=inv.display_number, credit_note=credit_note,
             invoice_date=formatter.date(inv.invoice_date),

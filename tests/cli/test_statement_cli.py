@@ -112,10 +112,10 @@ def test_the_activity_as_csv_and_pdf_and_a_bad_period_said(sqlite_db, tmp_path, 
     assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", start,
                  "--format", "csv", "--output", str(out)]) == 0                  # to today
     rows = out.read_text(encoding="utf-8").splitlines()
-    assert rows[0] == "currency,date,kind,number,reference,charges,credits,balance"
+    assert rows[0] == "currency,date,kind,entry,number,reference,charges,credits,balance"
     assert [row.split(",")[2] for row in rows[1:]] == [
         "opening_balance", "invoice", "invoice", "payment", "closing_balance"]
-    assert rows[-1] == f"USD,{today},closing_balance,,,150.00,10.00,140.00"
+    assert rows[-1] == f"USD,{today},closing_balance,Closing balance,,,150.00,10.00,140.00"
     pdf = tmp_path / "activity.pdf"
     assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", start,
                  "--format", "pdf", "--output", str(pdf)]) == 0

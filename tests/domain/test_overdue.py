@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
-from oro_invoices.domain.overdue import days_overdue, is_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue, is_overdue, local_today
 from oro_invoices.domain.reminders import (
     ReminderNotice,
     ScheduleError,
@@ -28,6 +28,7 @@ class Facts:
     due_date: dt.date | None = DUE
     amount_due: Decimal = Decimal("100.00")
     payment_status: PaymentStatus = PaymentStatus.PENDING
+    amount_held: Decimal = Decimal("0.00")
 
 
 @pytest.mark.parametrize("facts, today, days", [
@@ -48,10 +49,31 @@ class Facts:
     (Facts(payment_status=PaymentStatus.DECLINED), dt.date(2026, 12, 3), 1),  # a failed try
     (Facts(status=InternalStatus.DRAFT), dt.date(2027, 1, 1), 0),       # drafts never
     (Facts(due_date=None), dt.date(2027, 1, 1), 0),                     # no due date
+    # paid in part, an authorization holds the rest: the seller's capture is awaited, not the customer
+    (Facts(amount_due=Decimal("60.00"), payment_status=PaymentStatus.PAID_PARTIALLY, amount_held=Decimal("60.00")),
+     dt.date(2027, 1, 1), 0),
+    (Facts(amount_due=Decimal("60.00"), payment_status=PaymentStatus.PAID_PARTIALLY, amount_held=Decimal("80.00")),
+     dt.date(2027, 1, 1), 0),                                           # holds more than is left due
+    (Facts(amount_due=Decimal("60.00"), payment_status=PaymentStatus.PAID_PARTIALLY, amount_held=Decimal("59.99")),
+     dt.date(2027, 1, 1), 30),                                          # a cent not held: overdue
+    (Facts(payment_status=PaymentStatus.AUTHORIZED_PARTIALLY, amount_held=Decimal("40.00")),
+     dt.date(2027, 1, 1), 30),
+    (Facts(payment_status=PaymentStatus.REFUNDED, amount_held=Decimal("100.00")), dt.date(2027, 1, 1), 0),
 ])
 def test_overdue_definition(facts, today, days):
     assert days_overdue(facts, today) == days
     assert is_overdue(facts, today) is (days > 0)
+
+
+def test_an_invoice_held_in_full_while_its_status_leaves_it_owed_awaits_the_capture():
+    rest_held = Facts(amount_due=Decimal("60.00"), payment_status=PaymentStatus.PAID_PARTIALLY,
+                      amount_held=Decimal("60.00"))
+    assert awaits_capture(rest_held)
+    assert not awaits_capture(Facts(payment_status=PaymentStatus.AUTHORIZED, amount_held=Decimal("100.00")))
+    assert not awaits_capture(Facts(amount_held=Decimal("99.99")))                # some of it is not held
+    assert not awaits_capture(Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.PAID_IN_FULL,
+                                    amount_held=Decimal("10.00")))                # nothing due
+    assert not awaits_capture(Facts(status=InternalStatus.DRAFT, amount_held=Decimal("100.00")))
 
 
 def test_today_is_the_utc_date_of_an_aware_moment():

@@ -2,7 +2,9 @@
 period, as a page and a CSV, opened from the customer's statement."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -110,7 +112,8 @@ def test_an_invoice_marked_paid_from_outside_is_settled_on_that_day_for_what_it_
     still = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).amount_due
     assert Decimal(closing.replace(",", "")) == still                      # as the open-item statement says
     csv_rows = admin.get(f"{PAGE}.csv?customer={customer}&from=2026-11-01").get_data(as_text=True).splitlines()
-    assert any(row.startswith(f"EUR,{today.isoformat()},settled,{pending.invoice_number},paid_in_full,,")
+    settled = f"Settled elsewhere: {pending.invoice_number} (Paid in full)"
+    assert any(row.startswith(f"EUR,{today.isoformat()},settled,{settled},{pending.invoice_number},Paid in full,,")
                for row in csv_rows)
     pdf = " ".join(pdf_words(admin.get(f"{PAGE}.pdf?customer={customer}&from=2026-11-01").get_data()).split())
     assert f"Settled elsewhere: {pending.invoice_number} (Paid in full)" in pdf
@@ -129,8 +132,9 @@ def test_every_currency_has_its_own_balance_and_the_csv_says_the_same(admin):
     assert csv.status_code == 200
     assert csv.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-2026-11-01-2026-12-31.csv"'
     text = csv.get_data(as_text=True).splitlines()
-    assert text[0] == "currency,date,kind,number,reference,charges,credits,balance"
-    assert f"USD,2026-11-25,invoice,{dollars.invoice_number},,{dollars.total_amount},,{dollars.total_amount}" in text
+    assert text[0] == "currency,date,kind,entry,number,reference,charges,credits,balance"
+    assert f"USD,2026-11-25,invoice,Invoice {dollars.invoice_number},{dollars.invoice_number},,{dollars.total_amount},," \
+        f"{dollars.total_amount}" in text
     assert [row.split(",")[2] for row in text if row.startswith("USD")] == ["opening_balance", "invoice",
                                                                              "closing_balance"]
 
@@ -174,6 +178,31 @@ def test_the_activity_speaks_the_admins_language(admin, language):
     assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
     text = text_of(resp.get_data(as_text=True).split('id="oi-activity"')[1])
     assert [phrase for phrase in ENGLISH if phrase in text] == []
+
+
+@pytest.mark.parametrize("language, entries", [
+    ("en", ("Opening balance", "Invoice {number}", "Payment for {number}", "Bank transfer", "Closing balance")),
+    ("de", ("Anfangssaldo", "Rechnung {number}", "Zahlung für {number}", "Banküberweisung", "Endsaldo")),
+])
+def test_the_csv_names_each_entry_as_the_page_does_in_its_language_and_keeps_its_kind(admin, language, entries):
+    """A spreadsheet reads the entries in the admin's language (the page's words: "Zahlung für
+    INV-…"), a payment's method too; the kind column keeps the codes programs read."""
+    customer = acme(admin)
+    query = f"?customer={customer}&from=2026-10-01"
+    number = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).invoice_number
+    rows = list(csv.DictReader(io.StringIO(admin.get(f"{PAGE}.csv{query}", headers={
+        "Accept-Language": language}).get_data(as_text=True))))
+    page = admin.get(f"{PAGE}{query}", headers={"Accept-Language": language}).get_data(as_text=True)
+    shown = [text for _kind, text, _balance in lines(page)]
+    kinds = [row["kind"] for row in rows if row["currency"] == "EUR"]
+    assert kinds[0] == "opening_balance" and kinds[-1] == "closing_balance" and "payment" in kinds
+    opening, invoice, payment, method, closing = (entry.format(number=number) for entry in entries)
+    assert (rows[0]["entry"], rows[-1]["entry"]) == (opening, closing)
+    [paid] = [row for row in rows if row["kind"] == "payment" and row["number"] == number]
+    assert paid["entry"] == payment and paid["reference"].startswith(method)
+    assert any(row["entry"] == invoice for row in rows if row["kind"] == "invoice")
+    for row in rows[1:-1]:                      # each entry reads as the page's row of it
+        assert any(row["entry"] in text for text in shown), (row, shown)
 
 
 def test_the_api_gives_the_same_activity(shop, admin):

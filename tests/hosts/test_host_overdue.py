@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 from support.list_pages import grid_numbers as grid_rows
 
@@ -89,3 +90,57 @@ def test_the_email_dialog_offers_the_reminder_template(admin):
     assert '<option value="invoice_reminder_template" selected>' in page
     number = admin.service.get(invoice_id).invoice_number
     assert f"Payment reminder: invoice {number} is 12 days overdue" in page
+
+
+def storefront_balance(client: ShopClient, currency: str) -> tuple[Decimal, Decimal]:
+    """(Open, Overdue) of Account > Invoices' balance in ``currency``."""
+    page = client.get("/customer/invoices").get_data(as_text=True)
+    block = re.search(rf'<dl class="oi-balance__currency" data-currency="{currency}">(.*?)</dl>', page, re.S).group(1)
+    return tuple(Decimal(re.sub(r"[^\d.]", "", text_of(re.search(rf'data-oi-balance="{kind}">(.*?)</dd>', block,
+                                                                  re.S).group(1))))
+                 for kind in ("open", "overdue"))
+
+
+def test_an_invoice_whose_rest_is_authorized_is_owed_but_not_overdue_nor_reminded(shop, admin):
+    """Paid in part by bank transfer and authorized by card for the rest, ten days past its due date:
+    the grid, the view page and the storefront say "Payment authorized" instead of Overdue, the
+    filters leave it out of Overdue, the storefront balance owes it but not as overdue, and no
+    reminder is sent. Authorized for part only, the rest is overdue and reminded."""
+    service = admin.service
+    client = ShopClient(shop[0])
+    client.login_customer("amanda.cole@acme.example")
+    currency = service.get(service.find_id(external_id="ERP-SO-1001-1")).currency
+    before = storefront_balance(client, currency)
+    held, partly = overdue_invoice(admin, 10), overdue_invoice(admin, 12)
+    service.record_payment(held, {"method": "bank", "action": "charge", "amount": "30.00"})
+    service.record_payment(held, {"method": "stripe", "action": "authorize", "amount": "50.00",
+                                  "provider_reference": "pi_rest_held"})
+    service.record_payment(partly, {"method": "stripe", "action": "authorize", "amount": "20.00",
+                                    "provider_reference": "pi_part_held"})
+    numbers = {invoice_id: service.get(invoice_id).invoice_number for invoice_id in (held, partly)}
+
+    yes = admin.get("/admin/invoices?overdue=yes").get_data(as_text=True)
+    assert numbers[partly] in grid_numbers(yes) and numbers[held] not in grid_numbers(yes)
+    no = admin.get("/admin/invoices?overdue=no").get_data(as_text=True)
+    assert numbers[held] in grid_numbers(no)
+    row = text_of(re.search(rf'<tr data-invoice-id="{held}">.*?</tr>', no, re.S).group(0))
+    assert "Paid partially Payment authorized" in row and "Overdue" not in row
+    row = text_of(re.search(rf'<tr data-invoice-id="{partly}">.*?</tr>', yes, re.S).group(0))
+    assert "Payment authorized partially Overdue · 12 days" in row
+    html = admin.get(f"/admin/invoices/{held}").get_data(as_text=True)
+    heading = text_of(re.search(r'<div class="oi-head__title">.*?</div>', html, re.S).group(0))
+    assert "Paid partially Payment authorized" in heading and "Overdue" not in heading
+
+    listed = client.get("/customer/invoices?overdue=yes").get_data(as_text=True)
+    assert numbers[partly] in listed and numbers[held] not in listed
+    view = text_of(client.get(f"/customer/invoices/{held}").get_data(as_text=True))
+    assert "Paid partially Payment authorized" in view and "Overdue ·" not in view
+    open_, overdue = storefront_balance(client, currency)
+    # both still owe all that is due (50.00 and 80.00); of it overdue only what no card holds (60.00)
+    assert (open_ - before[0], overdue - before[1]) == (Decimal("130.00"), Decimal("60.00"))
+
+    Settings(service.settings.store).set("oro_invoices.reminders.enabled", True)
+    extension = shop[0].extensions["oro_invoices"]
+    report = send_due_reminders(extension.service, extension.mail)
+    assert partly in {r.invoice_id for r in report.queued}
+    assert held not in {r.invoice_id for r in report.queued}

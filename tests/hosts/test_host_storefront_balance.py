@@ -34,7 +34,9 @@ def owed_on_the_list(client: ShopClient, page: str) -> dict[str, list[Decimal]]:
         doc = service.get(int(invoice_id))
         if not doc.is_credit_note and is_owed(doc.payment_status, doc.amount_due):
             owed[doc.currency][0] += doc.amount_due
-            owed[doc.currency][1] += doc.amount_due if is_overdue(doc, today) else 0
+            # what an authorization holds is owed but not overdue
+            owed[doc.currency][1] += doc.amount_due - min(doc.amount_held, doc.amount_due) if is_overdue(doc, today) \
+                else 0
     return owed
 
 

@@ -357,6 +357,34 @@ def test_revision_0036_keeps_the_open_due_date_of_refunded_invoices_with_an_amou
     assert _open_due(db, (refunded.id, settled.id)) == {refunded.id: due, settled.id: None}  # kept by the triggers
 
 
+def test_revision_0037_keeps_whether_authorizations_hold_all_that_is_due(db):
+    """The upgrade works out ``held_in_full`` for the invoices holding money, the triggers keep it
+    from then on; going down drops it and gives the indexes back their earlier columns."""
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db)
+    held, partly, plain = posted_invoice(service), posted_invoice(service), posted_invoice(service)
+    for doc, paid, authorized in ((held, "100.00", "131.86"), (partly, "100.00", "131.85")):
+        service.record_payment(doc.id, {"method": "manual", "action": "charge", "amount": paid})
+        service.record_payment(doc.id, {"method": "card", "action": "authorize", "amount": authorized})
+    expected = {held.id: True, partly.id: False, plain.id: False}
+    assert _held_in_full(db, expected) == expected
+    downgrade(db, "0036")
+    try:
+        with db.engine.connect() as conn:
+            assert "held_in_full" not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_state")}
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    assert _held_in_full(db, expected) == expected                                # worked out by the upgrade
+    service.record_payment(partly.id, {"method": "manual", "action": "charge", "amount": "0.01"})
+    assert _held_in_full(db, expected) == {**expected, partly.id: True}          # kept by the triggers
+
+
+def _held_in_full(db, invoices):
+    with db.engine.connect() as conn:
+        rows = conn.execute(text("SELECT invoice_id, held_in_full FROM oro_invoice_payment_state")).all()
+    return {invoice_id: bool(held) for invoice_id, held in rows if invoice_id in invoices}
+
+
 def _open_due(db, invoices):
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT invoice_id, open_due_date FROM oro_invoice_payment_state")).all()

@@ -13,7 +13,7 @@ from support.payloads import one_line_invoice
 from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.overdue import days_overdue
-from oro_invoices.domain.statuses import is_owed
+from oro_invoices.domain.statuses import is_held_in_full, is_owed
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
@@ -56,8 +56,14 @@ def cases(clocked) -> dict[str, int]:
         "nothing_to_pay": make(s, due=-40, price="0.00"),
         "forced_paid": make(s, due=-40),
         "other_organization": make(s, due=-5, organization_id=2),
+        # paid in part by hand, a card authorized for the rest (or part of it)
+        "rest_held_late": make(s, due=-40, paid="40.00"),
+        "rest_partly_held_late": make(s, due=-40, paid="40.00"),
+        "part_held_late": make(s, due=-40),
     }
     s.force_payment_status(ids["forced_paid"], "paid_in_full")
+    for key, held in (("rest_held_late", "60.00"), ("rest_partly_held_late", "59.99"), ("part_held_late", "30.00")):
+        s.record_payment(ids[key], {"method": "card", "action": "authorize", "amount": held})
     return ids
 
 
@@ -67,7 +73,8 @@ def listed(service: InvoiceService, **filters) -> set[int]:
 
 def test_the_filter_is_the_domain_definition(clocked, cases):
     overdue = listed(clocked, overdue=True)
-    assert overdue == {cases["five_days_late"], cases["partially_paid_late"], cases["other_organization"]}
+    assert overdue == {cases["five_days_late"], cases["partially_paid_late"], cases["other_organization"],
+                       cases["rest_partly_held_late"], cases["part_held_late"]}   # not the rest held in full
     assert listed(clocked, overdue=False) == set(cases.values()) - overdue
     for item in clocked.list_invoices({}, limit=500).items:      # the rows say the same
         assert (days_overdue(item, TODAY) > 0) == (item.id in overdue), item
@@ -78,7 +85,8 @@ def test_the_filter_is_the_domain_definition(clocked, cases):
 def test_overdue_is_judged_on_the_day_given(clocked, cases):
     week_ago = TODAY - dt.timedelta(days=7)
     earlier = listed(clocked, overdue=True, today=week_ago)
-    assert earlier == {cases["partially_paid_late"]}   # five_days_late was not yet due then
+    assert earlier == {cases["partially_paid_late"], cases["rest_partly_held_late"], cases["part_held_late"]}
+    # five_days_late was not yet due then
 
 
 @pytest.mark.parametrize("few", [(500, 500), (3, 3), (3, 500)],
@@ -264,7 +272,41 @@ def test_the_open_due_date_follows_each_invoice_through_its_life(clocked, cases)
     assert kept[draft] == (1, dt.date(2026, 12, 2), TODAY - dt.timedelta(days=9))  # posted as changed
     assert kept[credited] == kept[voided] == (1, first, None)
     assert kept[refunded] == (1, first, TODAY - dt.timedelta(days=3))         # refunded: owed again
-    assert listed(s, overdue=True, organization_id=1) == {cases["five_days_late"], unforced, draft, refunded}
+    assert listed(s, overdue=True, organization_id=1) == {cases["five_days_late"], unforced, draft, refunded,
+                                                         cases["rest_partly_held_late"], cases["part_held_late"]}
+
+
+def held_in_full(service: InvoiceService) -> dict[int, bool]:
+    """What the triggers keep on each payment state: whether authorizations hold all that is due."""
+    with service.db.session() as s:
+        return {row.invoice_id: bool(row.held_in_full)
+                for row in s.execute(select(PaymentState.invoice_id, PaymentState.held_in_full))}
+
+
+def expected_held_in_full(service: InvoiceService) -> dict[int, bool]:
+    """What the domain says of each invoice (``statuses.is_held_in_full``)."""
+    return {item.id: is_held_in_full(item.amount_due, item.amount_held)
+            for item in service.list_invoices({}, limit=500).items}
+
+
+def test_what_authorizations_hold_follows_each_invoice_and_decides_overdue_with_it(clocked, cases):
+    """The rest held in full is not overdue; a payment by hand that leaves no more due than is held
+    makes it so; releasing the hold makes the invoice overdue again; a new hold, not again."""
+    s = clocked
+    assert held_in_full(s) == expected_held_in_full(s)
+    assert held_in_full(s)[cases["rest_held_late"]] and not held_in_full(s)[cases["rest_partly_held_late"]]
+    s.record_payment(cases["rest_partly_held_late"], {"method": "bank", "action": "charge", "amount": "0.01"})
+    [auth] = [t for t in s.transactions(cases["rest_held_late"]) if t.action == "authorize"]
+    s.record_payment(cases["rest_held_late"], {"method": "card", "action": "cancel", "amount": "60.00",
+                                               "parent_id": auth.id})
+    assert held_in_full(s) == expected_held_in_full(s)
+    overdue = listed(s, overdue=True, organization_id=1)
+    assert cases["rest_held_late"] in overdue and cases["rest_partly_held_late"] not in overdue
+    s.record_payment(cases["rest_held_late"], {"method": "card", "action": "authorize", "amount": "60.00"})
+    assert cases["rest_held_late"] not in listed(s, overdue=True, organization_id=1)
+    assert cases["rest_held_late"] in listed(s, overdue=False)
+    for item in s.list_invoices({}, limit=500).items:      # the rows say the same
+        assert (days_overdue(item, TODAY) > 0) == (item.id in listed(s, overdue=True)), item
 
 
 def test_the_filter_needs_the_day_it_is_judged_on(clocked):

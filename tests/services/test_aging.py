@@ -66,6 +66,23 @@ def test_only_what_can_still_be_paid_is_aged_for_its_amount_due(clocked):
     assert amounts(line) == ["0.00", "70.00", "75.00", "0.00", "0.00"] and line.invoices == 2
 
 
+def test_what_an_authorization_holds_is_owed_in_its_bucket_but_not_overdue(clocked):
+    """Money held by a card is not collected: the buckets count it by its due date, but the
+    line's overdue (the storefront balance's, the statement's) is what no authorization holds."""
+    rest_held = make(clocked, due=-10, paid="40.00")          # 60.00 left, all of it held
+    part_held = make(clocked, due=-40)                        # 100.00 left, 30.00 of it held
+    not_due = make(clocked, due=5)                            # held, not yet due
+    for invoice_id, held in ((rest_held, "60.00"), (part_held, "30.00"), (not_due, "20.00")):
+        clocked.record_payment(invoice_id, {"method": "card", "action": "authorize", "amount": held})
+    [line] = clocked.receivables_aging({"organization_id": 1}).lines
+    assert amounts(line) == ["100.00", "60.00", "100.00", "0.00", "0.00"]
+    assert (line.total, line.held_overdue, line.overdue) == (Decimal("260.00"), Decimal("90.00"), Decimal("70.00"))
+    [total] = clocked.receivables_aging({"organization_id": 1}).totals
+    assert (total.total, total.overdue) == (Decimal("260.00"), Decimal("70.00"))
+    past = clocked.receivables_aging({"organization_id": 1}, today=TODAY - dt.timedelta(days=1))
+    assert past.lines[0].held_overdue == 0             # what was held on a past day is not known
+
+
 def test_lines_are_per_customer_and_currency_with_a_total_per_currency(clocked):
     make(clocked, due=-5)
     make(clocked, due=-100, price="40.00", customer_id=11, customer_name="beta GmbH")

@@ -39,6 +39,20 @@ def test_invoices_and_rows_say_whether_they_are_overdue(late_api):
     assert all(r["overdue"] is False and r["days_overdue"] == 0 for r in others)
 
 
+def test_an_invoice_whose_rest_an_authorization_holds_is_not_overdue(late_api):
+    late = late_api.create(status="posted", external_id="REST-HELD")
+    for action, amount, reference in (("charge", "100.00", "BT-2"), ("authorize", "131.86", "pi_rest")):
+        assert late_api.post(f"/api/invoices/{late['id']}/payments", {
+            "method": "bank_transfer" if action == "charge" else "stripe", "action": action, "amount": amount,
+            "provider_reference": reference}).status_code == 201
+    held = late_api.get(f"/api/invoices/{late['id']}").get_json()
+    assert (held["payment_status"], held["amount_due"], held["amount_held"]) == ("paid_partially", "131.86", "131.86")
+    assert (held["overdue"], held["days_overdue"]) == (False, 0)
+    assert late_api.get("/api/invoices?overdue=true").get_json()["data"] == []
+    [row] = late_api.get("/api/invoices?overdue=false").get_json()["data"]
+    assert (row["id"], row["overdue"]) == (late["id"], False)
+
+
 def test_a_bad_overdue_parameter_is_422(late_api):
     resp = late_api.get("/api/invoices?overdue=yes")
     assert resp.status_code == 422

@@ -386,6 +386,36 @@ def test_each_batch_is_read_from_where_the_last_one_ended(rapp):
     assert_read_from_the_last_id(db, *seen[mark], organization=True)
 
 
+def test_invoices_no_reminder_can_ask_to_pay_are_not_read_as_candidates(rapp):
+    """A refunded invoice (in full, or in part with an amount due again) and one whose rest an
+    authorization holds are owed, but a reminder cannot ask to pay them: the batches leave them
+    out, still reading the states from the last id (or the organization's index alone)."""
+    unpaid = posted(rapp)
+    refunded, partly_refunded, held = posted(rapp), posted(rapp), posted(rapp)
+    invoices = rapp.invoices
+    for invoice_id, refund in ((refunded, "231.86"), (partly_refunded, "31.86")):
+        invoices.record_payment(invoice_id, {"method": "bank", "action": "charge", "amount": "231.86"})
+        invoices.record_payment(invoice_id, {"method": "bank", "action": "refund", "amount": refund})
+    invoices.record_payment(held, {"method": "bank", "action": "charge", "amount": "100.00"})
+    invoices.record_payment(held, {"method": "stripe", "action": "authorize", "amount": "131.86",
+                                   "provider_reference": "pi_rest"})
+    assert {invoices.get(i).payment_status.value for i in (refunded, partly_refunded)} == {
+        "refunded", "refunded_partially"}
+    assert all(invoices.get(i).amount_due > 0 for i in (refunded, partly_refunded, held))   # all still owed
+    db = invoices.db
+    seen: list[tuple[str, object]] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *args: seen.append((args[2], args[3])))
+    with db.session() as s:
+        assert [c.invoice_id for c in reminders.candidates(s, on(7))] == [unpaid]
+        mark = len(seen)
+        assert [c.invoice_id for c in reminders.candidates(s, on(7), organization_id=1, after_due_date=DUE)] == \
+            [unpaid]
+    assert_read_from_the_last_id(db, *seen[mark - 1])
+    assert_read_from_the_last_id(db, *seen[mark], organization=True)
+    mail = make_mail(rapp)
+    assert [r.invoice_id for r in send_due_reminders(invoices, mail, today=on(7)).queued] == [unpaid]
+
+
 def assert_read_from_the_last_id(db: Database, statement: str, parameters: object, *,
                                  organization: bool = False) -> None:
     """The plan of a batch: a range of the states' primary key from the last id, in order; for
