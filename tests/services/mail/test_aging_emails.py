@@ -99,6 +99,20 @@ def test_an_admin_sends_the_report_of_any_day_with_what_was_owed_then(app):
         mail.aging.report(InvoiceFilter())
 
 
+def test_the_attached_csv_says_it_is_utf_8_so_names_read_as_written(app, smtp_server):
+    """A mail program reads a text attachment without a charset as ASCII: the customer's name
+    would show as mojibake in the CSV the recipients open."""
+    app.invoices.post(app.create(customer_name="Müller & Söhne – Werkzeuge").id)
+    mail = make_mail(app, smtp_server)
+    report = mail.aging.report(InvoiceFilter(organization_id=1))
+    mail.aging.send(report, 1, to="books@acme.test", subject="Aging", text="Attached.", actor="admin")
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    _pdf, table = parse(received.content).iter_attachments()
+    assert table.get_content_type() == "text/csv" and table.get_content_charset() == "utf-8"
+    assert "Müller & Söhne – Werkzeuge" in table.get_content()
+
+
 def test_without_a_pdf_storage_the_report_is_not_sent(app):
     mail = make_mail(app)
     report = mail.aging.report(InvoiceFilter(organization_id=1), today=WEDNESDAY)
