@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 from support.config_form import form_values
+from support.days import today
 from support.page_text import (
     Catalog,
     PageText,
@@ -224,11 +225,11 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
                       "&invoice=999999&received=99999"),
         Page("admin", "/admin/invoices/selected/payment", 422,
              {"invoice": str(partial), f"amount-{partial}": "99999999", "method": "cash",
-              "received_on": dt.date.today().isoformat(), "request_key": "r" * 24},
+              "received_on": today().isoformat(), "request_key": "r" * 24},
              f"/admin/invoices/selected/payment?invoice={partial}"),
         Page("admin", "/admin/invoices/selected/payment", 200,
              {"invoice": str(late), f"amount-{late}": "1", "method": "cash",
-              "received_on": dt.date.today().isoformat(), "request_key": "languages-remittance"},
+              "received_on": today().isoformat(), "request_key": "languages-remittance"},
              f"/admin/invoices/selected/payment?invoice={late}"),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
