@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 from support.config_form import form_values
-from support.days import today
+from support.days import after_seeded_invoices, days_ago, today
 from support.page_text import (
     Catalog,
     PageText,
@@ -182,10 +182,10 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
     # two bank transfers recorded by hand on the partly paid invoice, the first reversed
     kept_key, reversed_key = "k" * 24, "r" * 24
     wrong = service.record_received_payment(partial, amount="1.00", method="bank_transfer",
-                                            received_on=dt.date(2026, 11, 30), reference="STMT 7",
+                                            received_on=days_ago(6), reference="STMT 7",
                                             actor="test", request_key=reversed_key).transaction
     service.reverse_received_payment(partial, wrong.id, reason=TYPED[0], actor="test")
-    by_hand = service.record_received_payment(partial, amount="1.00", method="check", received_on=dt.date(2026, 12, 1),
+    by_hand = service.record_received_payment(partial, amount="1.00", method="check", received_on=after_seeded_invoices(),
                                               actor="test", request_key=kept_key).transaction
     # a customer's statement, sent to them once (the page lists it)
     customer_id = service.get(late).customer_id
@@ -237,7 +237,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", f"/admin/invoices/{partial}"),
         Page("admin", f"/admin/invoices/{partial}?dialog=record-payment"),
         Page("admin", f"/admin/invoices/{partial}/payments", 422,
-             {"amount": "99999999", "method": "cash", "received_on": "2026-12-01", "request_key": "x" * 24},
+             {"amount": "99999999", "method": "cash", "received_on": after_seeded_invoices().isoformat(), "request_key": "x" * 24},
              f"/admin/invoices/{partial}?dialog=record-payment"),
         Page("admin", f"/admin/invoices/{partial}?dialog=reverse-payment&transaction={by_hand.id}"),
         Page("admin", f"/admin/invoices/{partial}?dialog=reverse-payment&transaction={wrong.id}"),

@@ -473,11 +473,11 @@ def test_a_payment_recorded_in_error_and_its_reversal_have_no_receipt(http):
     payment nor its reversal lists a receipt; a payment that stands does."""
     other = posted(http)
     recorded = http.post("/api/receivables/payments", {
-        "method": "bank_transfer", "received_on": "2026-11-20", "reference": "STMT 7",
+        "method": "bank_transfer", "received_on": today().isoformat(), "reference": "STMT 7",
         "amount": "50.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0007"})
     assert recorded.status_code == 201, recorded.get_data()
     stands = http.post("/api/receivables/payments", {
-        "method": "bank_transfer", "received_on": "2026-11-21", "reference": "STMT 8",
+        "method": "bank_transfer", "received_on": today().isoformat(), "reference": "STMT 8",
         "amount": "20.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0008"})
     assert stands.status_code == 201, stands.get_data()
     rows = http.get(f"/api/invoices/{other['id']}/payments").get_json()["data"]
