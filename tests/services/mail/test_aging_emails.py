@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from support.mail import SELLER, deliver_mail_command, make_mail, parse
+from support.mail import SELLER, deliver_mail_command, judge_on, make_mail, parse
 from support.pdfs import pdf_text
 
 from oro_invoices import cli
@@ -18,6 +18,16 @@ from oro_invoices.services.aging_runs import NO_RECIPIENT, report_day, send_agin
 
 WEDNESDAY = dt.date(2026, 12, 9)    # the shared payload is due 2026-12-02
 SUNDAY = dt.date(2026, 12, 6)        # the report day of that week: 4 days late then
+
+
+#: The moment these tests judge on: December 2026, when the shared payload (dated 2026-11-02, due
+#: 2026-12-02) was owed, so that its days are days a report or statement may be of.
+NOW = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def app(app, monkeypatch):
+    return judge_on(app, monkeypatch, NOW)
 
 
 @pytest.mark.parametrize("schedule,today,day", [

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.mail import SELLER, deliver_mail_command, make_mail, parse
+from support.mail import SELLER, deliver_mail_command, judge_on, make_mail, parse
 from support.pdfs import pdf_text
 
 from oro_invoices import cli
@@ -14,6 +14,16 @@ from oro_invoices.domain.errors import StorageError
 from oro_invoices.services.statement_runs import NO_RECIPIENT, send_scheduled_statements, send_statements
 
 DAY = dt.date(2026, 12, 9)          # the shared payload is due 2026-12-02: 7 days late
+
+
+#: The moment these tests judge on: December 2026, when the shared payload (dated 2026-11-02, due
+#: 2026-12-02) was owed, so that its days are days a report or statement may be of.
+NOW = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def app(app, monkeypatch):
+    return judge_on(app, monkeypatch, NOW)
 
 
 def test_the_command_queues_each_owing_customer_once_then_deliver_mail_sends_it(app, smtp_server, capsys):
