@@ -169,7 +169,7 @@ def _line() -> OrderLine:
 
 
 def _payload(customer_id: int, customer_user_id: int, order_id: int | None = None) -> dict[str, Any]:
-    today = dt.date.today()
+    today = dt.datetime.now(dt.UTC).date()          # the day as the add-on judges it
     payload: dict[str, Any] = {
         "invoice_date": today.isoformat(),
         "due_date": (today + dt.timedelta(days=30)).isoformat(),

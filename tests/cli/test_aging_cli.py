@@ -12,27 +12,33 @@ from oro_invoices.persistence.migrate import downgrade
 from oro_invoices.services.aging import aging_csv_text
 from oro_invoices.services.facade import InvoiceService
 
-AS_OF = "2027-03-31"
+
+def day(as_of: str, days: int) -> str:
+    """The day ``days`` after ``as_of`` (before it when negative)."""
+    return (dt.date.fromisoformat(as_of) + dt.timedelta(days=days)).isoformat()
 
 
-def seeded(db) -> InvoiceService:
-    service = InvoiceService(db)
-    one_line_invoice(service, due_date="2027-03-20", invoice_date="2027-01-01", price="120.00")   # 11 days late
-    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="30.00", paid="10.00")
-    one_line_invoice(service, due_date="2026-12-01", invoice_date="2026-11-01", price="5.00", customer_id=11,
+def seeded(db) -> tuple[InvoiceService, str]:
+    """Invoices dated around the day judged on, and that day: today, so that the payment recorded
+    now counts (a past day reads what was owed at its end)."""
+    service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
+    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="120.00")   # 11 days late
+    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="30.00", paid="10.00")
+    one_line_invoice(service, due_date=day(as_of, -120), invoice_date=day(as_of, -150), price="5.00", customer_id=11,
                      customer_name="Zeta Tools")                                                 # 120 days late
-    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="9000", currency="JPY")
-    one_line_invoice(service, due_date="2027-03-20", invoice_date="2027-01-01", price="77.00", organization_id=2)
-    return service
+    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="9000", currency="JPY")
+    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="77.00",
+                     organization_id=2)
+    return service, as_of
 
 
 def test_a_table_per_currency_with_its_total(sqlite_db, capsys):
-    seeded(sqlite_db)
-    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", AS_OF]) == 0
+    _service, as_of = seeded(sqlite_db)
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", as_of]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     assert out.splitlines() == [
-        "Receivables aging on 2027-03-31",
+        f"Receivables aging on {as_of}",
         "",
         "customer (JPY)  invoices  not yet due  1-30 days  31-60 days  61-90 days  over 90  total due  credit   net",
         "Acme Corp              1         9000          0           0           0        0       9000       0  9000",
@@ -48,12 +54,12 @@ def test_a_table_per_currency_with_its_total(sqlite_db, capsys):
 
 
 def test_the_csv_is_the_back_offices_in_the_order_asked(sqlite_db, tmp_path, capsys):
-    service = seeded(sqlite_db)
+    service, as_of = seeded(sqlite_db)
     out = tmp_path / "aging.csv"
-    assert main(["aging", "--db", sqlite_db.url, "--as-of", AS_OF, "--format", "csv", "--sort", "over_90",
+    assert main(["aging", "--db", sqlite_db.url, "--as-of", as_of, "--format", "csv", "--sort", "over_90",
                  "--currency", "USD", "--output", str(out)]) == 0
     assert capsys.readouterr() == ("", "")
-    report = service.receivables_aging({"currency": "USD"}, today=dt.date.fromisoformat(AS_OF))
+    report = service.receivables_aging({"currency": "USD"}, today=dt.date.fromisoformat(as_of))
     assert out.read_text() == aging_csv_text(report.sorted_by("over_90"))
     assert out.read_text().splitlines()[1].split(",")[1] == "Zeta Tools"          # the latest money first
     assert len(out.read_text().splitlines()) == 1 + 3 + 1                         # both organizations' customers
@@ -74,9 +80,9 @@ def test_a_month_end_past_is_what_was_owed_at_its_end(sqlite_db, capsys):
 
 
 def test_the_pdf_is_one_organizations_written_to_a_file(sqlite_db, tmp_path, capsys):
-    seeded(sqlite_db)
+    _service, as_of = seeded(sqlite_db)
     out = tmp_path / "aging.pdf"
-    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", AS_OF, "--sort", "total",
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--as-of", as_of, "--sort", "total",
                  "--format", "pdf", "--output", str(out)]) == 0
     assert capsys.readouterr().err == f"wrote {out}: 3 customer line(s)\n"
     text = " ".join(pdf_words(out.read_bytes()).split())
@@ -102,8 +108,8 @@ def test_a_bad_currency_or_an_older_schema_is_one_line_saying_what_to_do(sqlite_
 
 
 def test_the_detail_lists_each_invoice_of_the_report(sqlite_db, capsys):
-    seeded(sqlite_db)
-    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--currency", "USD", "--as-of", AS_OF,
+    _service, as_of = seeded(sqlite_db)
+    assert main(["aging", "--db", sqlite_db.url, "--organization", "1", "--currency", "USD", "--as-of", as_of,
                  "--format", "detail"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == ("customer_id,customer_name,currency,invoice_number,invoice_date,due_date,days_overdue,"

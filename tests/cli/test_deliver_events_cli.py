@@ -1,11 +1,11 @@
 """``oro-invoices deliver-events``: built through the composition root, a summary line, exit codes."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 
 import pytest
 from sqlalchemy import select
+from support.days import today
 from support.payloads import invoice_payload
 from support.webhooks import Receiver
 
@@ -60,7 +60,7 @@ def test_delivers_an_event_about_no_invoice(sqlite_db, host, capsys):
     settings = Settings(host.config)
     svc = InvoiceService(sqlite_db, settings=settings)
     inv = svc.post(svc.create(invoice_payload()).id)     # 231.86 USD; 18.14 over it kept as credit
-    svc.record_received_payment(inv.id, amount="250.00", method="bank_transfer", received_on=dt.date.today(), actor="admin",
+    svc.record_received_payment(inv.id, amount="250.00", method="bank_transfer", received_on=today(), actor="admin",
                                 request_key="b" * 24, keep_surplus=True)
     with Receiver() as receiver:
         settings.set("oro_invoices.webhooks.endpoints", [{"url": receiver.url, "secret": SECRET}])

@@ -11,50 +11,55 @@ from oro_invoices.cli import main
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.statement import statement_csv_text
 
-AS_OF = "2027-03-31"
+
+def day(as_of: str, days: int) -> str:
+    """The day ``days`` after ``as_of`` (before it when negative)."""
+    return (dt.date.fromisoformat(as_of) + dt.timedelta(days=days)).isoformat()
 
 
-def seeded(db) -> InvoiceService:
-    service = InvoiceService(db)
-    one_line_invoice(service, due_date="2027-03-20", invoice_date="2027-01-01", price="120.00")   # 11 days late
-    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="30.00", paid="10.00")
-    one_line_invoice(service, due_date="2026-12-01", invoice_date="2026-11-01", price="5.00", customer_id=11,
+def seeded(db) -> tuple[InvoiceService, str]:
+    """Invoices dated around the statement's day, and that day: today, so that the payment recorded
+    now counts (a past day gives what was owed at its end)."""
+    service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
+    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="120.00")   # 11 days late
+    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="30.00", paid="10.00")
+    one_line_invoice(service, due_date=day(as_of, -120), invoice_date=day(as_of, -150), price="5.00", customer_id=11,
                      customer_name="Zeta Tools")                                                 # another customer
-    one_line_invoice(service, due_date="2027-04-30", invoice_date="2027-03-01", price="9000", currency="JPY")
-    return service
+    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="9000", currency="JPY")
+    return service, as_of
 
 
 def test_a_table_per_currency_with_the_buckets(sqlite_db, capsys):
-    service = seeded(sqlite_db)
+    service, as_of = seeded(sqlite_db)
     number = {str(item.total_amount): item.invoice_number
               for item in service.list_invoices({"customer_id": 10}, limit=10).items}
-    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", AS_OF]) == 0
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", as_of]) == 0
     out, err = capsys.readouterr()
     assert err == ""
     jpy, first, second = number["9000"], number["120.00"], number["30.00"]
     assert out.splitlines()[:5] == [
-        "Statement of Acme Corp on 2027-03-31",
+        f"Statement of Acme Corp on {as_of}",
         "",
         "JPY",
         "invoice            date        due date    days late  total  paid/credited   due",
-        f"{jpy}  2027-03-01  2027-04-30          0   9000              0  9000",
+        f"{jpy}  {day(as_of, -30)}  {day(as_of, 30)}          0   9000              0  9000",
     ]
-    assert f"{first}  2027-01-01  2027-03-20         11  120.00           0.00  120.00" in out
-    assert f"{second}  2027-03-01  2027-04-30          0   30.00          10.00   20.00" in out
+    assert f"{first}  {day(as_of, -89)}  {day(as_of, -11)}         11  120.00           0.00  120.00" in out
+    assert f"{second}  {day(as_of, -30)}  {day(as_of, 30)}          0   30.00          10.00   20.00" in out
     assert "Total due 140.00 USD (2 invoices; overdue 120.00)" in out
     assert "Zeta" not in out
 
 
 def test_csv_and_pdf_go_to_the_file_given(sqlite_db, tmp_path, capsys):
-    service = seeded(sqlite_db)
+    service, as_of = seeded(sqlite_db)
     out = tmp_path / "statement.csv"
-    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", AS_OF, "--currency", "USD",
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--as-of", as_of, "--currency", "USD",
                  "--format", "csv", "--output", str(out)]) == 0
     assert capsys.readouterr() == ("", "")
-    expected = service.statement_of(10, currency="USD", today=dt.date.fromisoformat(AS_OF))
+    expected = service.statement_of(10, currency="USD", today=dt.date.fromisoformat(as_of))
     assert out.read_text() == statement_csv_text(expected) and len(out.read_text().splitlines()) == 3
     pdf = tmp_path / "statement.pdf"
-    assert main(["statement", "--db", sqlite_db.url, "--customer", "11", "--as-of", AS_OF, "--format", "pdf",
+    assert main(["statement", "--db", sqlite_db.url, "--customer", "11", "--as-of", as_of, "--format", "pdf",
                  "--output", str(pdf)]) == 0
     assert capsys.readouterr().err == f"wrote {pdf}: 1 open invoice(s)\n"
     text = pdf_text(pdf.read_bytes())

@@ -51,6 +51,15 @@ def test_the_xml_says_what_the_invoice_says():
     assert cii.build_xml(doc, "en16931") == xml  # the same invoice, the same bytes
 
 
+def test_a_date_of_a_year_before_1000_is_written_with_four_digits_of_year():
+    """A posted invoice may be of any year from Earliest Year of a Posted Invoice on (as low as 1):
+    its dates are CCYYMMDD (format 102) whatever the year, not seven digits from strftime."""
+    doc = einvoice_document(invoice_date=dt.date(999, 12, 31), due_date=dt.date(1000, 1, 30))
+    xml = cii.build_xml(doc, "en16931")
+    assert texts(xml, "//rsm:ExchangedDocument/ram:IssueDateTime/udt:DateTimeString") == ["09991231"]
+    assert texts(xml, "//ram:DueDateDateTime/udt:DateTimeString") == ["10000130"]
+
+
 def test_tampered_totals_are_caught_by_the_named_rule():
     xml = cii.build_xml(einvoice_document(), "en16931")
     tree = etree.fromstring(xml)

@@ -12,6 +12,7 @@ from html import unescape
 import pytest
 from support.admins import admin_with
 from support.api import shop_api_call
+from support.days import month_end, shown, today
 from support.payloads import invoice_payload
 from support.pdfs import pdf_words
 from support.variant import inline_jobs_only
@@ -27,6 +28,14 @@ def acme(admin: ShopClient) -> int:
     customer_id = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).customer_id
     assert customer_id is not None
     return customer_id
+
+
+def period(admin: ShopClient) -> tuple[dt.date, dt.date, str]:
+    """From the day after Acme's first invoice (owed then: the opening balance) to the end of this
+    month, and the query of that period."""
+    first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
+    start, end = first.invoice_date + dt.timedelta(days=1), month_end(today())
+    return start, end, f"from={start.isoformat()}&to={end.isoformat()}"
 
 
 def lines(page: str, currency: str = "EUR") -> list[tuple[str, str, str]]:
@@ -77,21 +86,22 @@ def test_a_later_period_starts_from_what_was_owed_before_it(admin):
 def test_payments_on_the_day_received_reversals_left_out_credit_notes_and_refunds(admin):
     customer = acme(admin)
     pending = admin.service.find_id(external_id="ERP-SO-1003-3")
+    received = admin.service.get(pending).invoice_date + dt.timedelta(days=10)
     paid = admin.service.record_received_payment(pending, amount="100.00", method="check",
-                                                 received_on=dt.date(2026, 11, 20), reference="CHK 4411", actor="t",
+                                                 received_on=received, reference="CHK 4411", actor="t",
                                                  request_key="activity-0000000001").transaction
     wrong = admin.service.record_received_payment(pending, amount="20.00", method="cash",
-                                                  received_on=dt.date(2026, 11, 21), actor="t",
+                                                  received_on=received + dt.timedelta(days=1), actor="t",
                                                   request_key="activity-0000000002").transaction
     admin.service.reverse_received_payment(pending, wrong.id, reason="Entered twice", actor="t")
     admin.service.record_payment(pending, {"method": "check", "action": "refund", "amount": "30.00",
                                            "parent_id": paid.id})
     credit = admin.service.create_credit_note(pending, {"amounts": [{"tax_rate": "0.19", "amount": "10.00"}]},
                                               actor="t").credit_note
-    rows = lines(admin.get(f"{PAGE}?customer={customer}&from=2026-11-01").get_data(as_text=True))
+    rows = lines(admin.get(f"{PAGE}?customer={customer}&{period(admin)[2]}").get_data(as_text=True))
     texts = [text for _, text, _ in rows]
     [check] = [t for t in texts if "CHK 4411" in t]
-    assert check.startswith("Nov 20, 2026 Payment for") and "Check · CHK 4411" in check and "100.00" in check
+    assert check.startswith(f"{shown(received)} Payment for") and "Check · CHK 4411" in check and "100.00" in check
     assert not any("20.00" in t and "Cash" in t for t in texts)                     # reversed: no money moved
     number = admin.service.get(pending).invoice_number
     assert any(f"Refund for {number} Check" in t and "30.00" in t for t in texts)          # money given back
@@ -102,39 +112,41 @@ def test_an_invoice_marked_paid_from_outside_is_settled_on_that_day_for_what_it_
     customer = acme(admin)
     pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
     admin.service.force_payment_status(pending.id, "paid_in_full", actor="erp")
-    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01").get_data(as_text=True)
+    query = f"customer={customer}&{period(admin)[2]}"
+    page = admin.get(f"{PAGE}?{query}").get_data(as_text=True)
     rows = lines(page)
     [(kind, text, _balance)] = [row for row in rows if f"Settled elsewhere: {pending.invoice_number}" in row[1]]
     assert kind == "settled" and "(Paid in full)" in text and f"{pending.amount_due:,.2f}" in text
-    today = dt.datetime.now(dt.UTC).date()
-    assert text.startswith(f"{today:%b} {today.day}, {today.year}")          # the day it was set
+    assert text.startswith(shown(today()))                                # the day it was set
     closing = text_of(re.search(r"data-closing>(.*?)</td>", page, re.S).group(1))
     still = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).amount_due
     assert Decimal(closing.replace(",", "")) == still                      # as the open-item statement says
-    csv_rows = admin.get(f"{PAGE}.csv?customer={customer}&from=2026-11-01").get_data(as_text=True).splitlines()
+    csv_rows = admin.get(f"{PAGE}.csv?{query}").get_data(as_text=True).splitlines()
     settled = f"Settled elsewhere: {pending.invoice_number} (Paid in full)"
-    assert any(row.startswith(f"EUR,{today.isoformat()},settled,{settled},{pending.invoice_number},Paid in full,,")
+    assert any(row.startswith(f"EUR,{today().isoformat()},settled,{settled},{pending.invoice_number},Paid in full,,")
                for row in csv_rows)
-    pdf = " ".join(pdf_words(admin.get(f"{PAGE}.pdf?customer={customer}&from=2026-11-01").get_data()).split())
+    pdf = " ".join(pdf_words(admin.get(f"{PAGE}.pdf?{query}").get_data()).split())
     assert f"Settled elsewhere: {pending.invoice_number} (Paid in full)" in pdf
 
 
 def test_every_currency_has_its_own_balance_and_the_csv_says_the_same(admin):
     customer = acme(admin)
+    start, end, dates = period(admin)
+    day = start + dt.timedelta(days=20)
     dollars = admin.service.post(admin.service.create(invoice_payload(
         customer_id=customer, customer_user_id=None, customer_user_email=None, customer_name="Acme Industries AG",
-        currency="USD", invoice_date="2026-11-25", due_date="2026-12-25", order_id=None, order_identifier=""),
-        actor="t").id, actor="t")
-    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+        currency="USD", invoice_date=day.isoformat(), due_date=(day + dt.timedelta(days=30)).isoformat(),
+        order_id=None, order_identifier=""), actor="t").id, actor="t")
+    page = admin.get(f"{PAGE}?customer={customer}&{dates}").get_data(as_text=True)
     usd = lines(page, "USD")
     assert usd[0][2] == "0.00" and usd[1][0] == "invoice" and usd[1][2] == f"{dollars.total_amount:,.2f}"
-    csv = admin.get(f"{PAGE}.csv?customer={customer}&from=2026-11-01&to=2026-12-31")
+    csv = admin.get(f"{PAGE}.csv?customer={customer}&{dates}")
     assert csv.status_code == 200
-    assert csv.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-2026-11-01-2026-12-31.csv"'
+    assert csv.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-{start}-{end}.csv"'
     text = csv.get_data(as_text=True).splitlines()
     assert text[0] == "currency,date,kind,entry,number,reference,charges,credits,balance"
-    assert f"USD,2026-11-25,invoice,Invoice {dollars.invoice_number},{dollars.invoice_number},,{dollars.total_amount},," \
-        f"{dollars.total_amount}" in text
+    assert f"USD,{day.isoformat()},invoice,Invoice {dollars.invoice_number},{dollars.invoice_number},," \
+        f"{dollars.total_amount},,{dollars.total_amount}" in text
     assert [row.split(",")[2] for row in text if row.startswith("USD")] == ["opening_balance", "invoice",
                                                                              "closing_balance"]
 
@@ -174,7 +186,7 @@ ENGLISH = ("Activity of", "Opening balance", "Closing balance", "Payment for", "
 
 @pytest.mark.parametrize("language", ["de", "fr", "ja"])
 def test_the_activity_speaks_the_admins_language(admin, language):
-    resp = admin.get(f"{PAGE}?customer={acme(admin)}&from=2026-10-01", headers={"Accept-Language": language})
+    resp = admin.get(f"{PAGE}?customer={acme(admin)}&{period(admin)[2]}", headers={"Accept-Language": language})
     assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
     text = text_of(resp.get_data(as_text=True).split('id="oi-activity"')[1])
     assert [phrase for phrase in ENGLISH if phrase in text] == []
@@ -207,11 +219,12 @@ def test_the_csv_names_each_entry_as_the_page_does_in_its_language_and_keeps_its
 
 def test_the_api_gives_the_same_activity(shop, admin):
     customer = acme(admin)
-    resp = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={customer}&from=2026-11-01&to=2026-12-31")
+    start, end, dates = period(admin)
+    resp = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={customer}&{dates}")
     assert resp.status_code == 200
     body = resp.get_json()
     assert (body["customer_id"], body["customer_name"], body["from"], body["to"]) == \
-        (customer, "Acme Industries AG", "2026-11-01", "2026-12-31")
+        (customer, "Acme Industries AG", start.isoformat(), end.isoformat())
     [eur] = body["sections"]
     first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
     assert eur["opening_balance"] == f"{first.total_amount}" and eur["currency"] == "EUR"
@@ -219,7 +232,7 @@ def test_the_api_gives_the_same_activity(shop, admin):
     assert eur["entries"][-1]["balance"] == eur["closing_balance"]
     assert Decimal(eur["opening_balance"]) + Decimal(eur["charges"]) - Decimal(eur["credits"]) == \
         Decimal(eur["closing_balance"])
-    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+    page = admin.get(f"{PAGE}?customer={customer}&{dates}").get_data(as_text=True)
     closing = text_of(re.search(r"data-closing>(.*?)</td>", page, re.S).group(1))
     assert Decimal(closing.replace(",", "")) == Decimal(eur["closing_balance"])
 
@@ -241,25 +254,26 @@ def test_the_api_names_what_is_wrong_with_its_query(shop, admin, query, field):
 
 def test_the_activity_downloads_as_a_pdf_to_send_the_customer(admin):
     customer = acme(admin)
-    page = admin.get(f"{PAGE}?customer={customer}&from=2026-11-01&to=2026-12-31").get_data(as_text=True)
+    start, end, dates = period(admin)
+    page = admin.get(f"{PAGE}?customer={customer}&{dates}").get_data(as_text=True)
     link = re.search(r'id="oi-activity-pdf" href="([^"]+)"', page).group(1).replace("&amp;", "&")
     resp = admin.get(link)
     assert resp.status_code == 200 and resp.content_type == "application/pdf"
-    assert resp.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-2026-11-01-2026-12-31.pdf"'
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="activity-{customer}-{start}-{end}.pdf"'
     text = " ".join(pdf_words(resp.get_data()).split())
     first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
     pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
-    assert "Account activity" in text and "Acme Industries AG" in text and "Nov 1, 2026 – Dec 31, 2026" in text
+    assert "Account activity" in text and "Acme Industries AG" in text and f"{shown(start)} – {shown(end)}" in text
     assert "Opening balance" in text and f"€{first.total_amount:,.2f}" in text and "Closing balance" in text
     assert f"Invoice {pending.invoice_number}" in text and "Bank transfer" in text
     closing = admin.service.get(admin.service.find_id(external_id="ERP-SO-1002-2")).amount_due + pending.amount_due
-    assert f"On Dec 31, 2026 you owe €{closing:,.2f}." in text
-    assert admin.get(f"{PAGE}.pdf?customer={customer}&from=2026-12-31&to=2026-11-01").status_code == 422
+    assert f"On {shown(end)} you owe €{closing:,.2f}." in text
+    assert admin.get(f"{PAGE}.pdf?customer={customer}&from={end}&to={start}").status_code == 422
 
 
 def test_the_api_gives_the_pdf_too(shop, admin):
     customer = acme(admin)
-    resp = shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}&from=2026-11-01&to=2026-12-31")
+    resp = shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}&{period(admin)[2]}")
     assert resp.status_code == 200 and resp.content_type == "application/pdf"
     assert "Account activity" in pdf_words(resp.get_data())
     assert shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}").status_code == 422
@@ -273,16 +287,17 @@ def field(page: str, name: str) -> str:
 @inline_jobs_only  # it runs the outbox itself
 def test_send_to_customer_emails_the_activity_pdf(shop, admin, smtp_server):
     customer = acme(admin)
-    query = f"?customer={customer}&from=2026-11-01&to=2026-12-31"
+    start, end, dates = period(admin)
+    query = f"?customer={customer}&{dates}"
     page = admin.get(PAGE + query).get_data(as_text=True)
     assert f'id="oi-activity-send" href="{PAGE}{query.replace("&", "&amp;")}&amp;dialog=email"' in page
     dialog = admin.get(PAGE + query + "&dialog=email").get_data(as_text=True)
-    assert field(dialog, "subject") == "Account activity from Northwind Supply GmbH, Nov 1, 2026 – Dec 31, 2026"
+    assert field(dialog, "subject") == f"Account activity from Northwind Supply GmbH, {shown(start)} – {shown(end)}"
     body = unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', dialog, re.S).group(1))
-    assert "please find attached your account activity from Nov 1, 2026 to Dec 31, 2026" in body
+    assert f"please find attached your account activity from {shown(start)} to {shown(end)}" in body
     closing = sum(admin.service.get(admin.service.find_id(external_id=e)).amount_due
                   for e in ("ERP-SO-1002-2", "ERP-SO-1003-3"))
-    assert f"€{closing:,.2f} owed on Dec 31, 2026" in body
+    assert f"€{closing:,.2f} owed on {shown(end)}" in body
     form = {"to": "ap@acme.example", "subject": field(dialog, "subject"), "body": body,
             "form_token": field(dialog, "form_token")}
     sent = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}", form)
@@ -299,13 +314,13 @@ def test_send_to_customer_emails_the_activity_pdf(shop, admin, smtp_server):
     assert mail.deliver_pending().sent == 1
     [received] = smtp_server.handler.received
     [attachment] = list(received.message.iter_attachments())
-    assert attachment.get_filename() == "activity-2026-11-01-2026-12-31.pdf"
+    assert attachment.get_filename() == f"activity-{start}-{end}.pdf"
     assert "Account activity" in pdf_words(attachment.get_content())
 
 
 def test_the_activity_email_names_what_is_wrong_and_needs_the_send_permission(shop, admin):
     customer = acme(admin)
-    query = f"?customer={customer}&from=2026-11-01&to=2026-12-31"
+    query = f"?customer={customer}&{period(admin)[2]}"
     bad = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}",
                        {"to": "not an address", "subject": "", "body": "x", "form_token": "activity-form-0001"})
     assert bad.status_code == 422 and 'id="oi-email-dialog"' in bad.get_data(as_text=True)

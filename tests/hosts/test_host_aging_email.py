@@ -5,13 +5,13 @@ organization's messages."""
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import html as html_lib
 import io
 import re
 
 from support.admins import admin_with
 from support.api import shop_api_call as api_call
+from support.days import last_month_end, shown
 from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
@@ -20,8 +20,10 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
 
-PAGE = "/admin/invoices/aging?currency=EUR&as_of=2026-10-31"
-ACTION = "/admin/invoices/aging/email?currency=EUR&as_of=2026-10-31"
+#: A month-end the seeded shop's first invoices were owed on (dated 40 and 33 days back).
+MONTH_END = last_month_end()
+PAGE = f"/admin/invoices/aging?currency=EUR&as_of={MONTH_END}"
+ACTION = f"/admin/invoices/aging/email?currency=EUR&as_of={MONTH_END}"
 
 
 def field(html: str, name: str) -> str:
@@ -42,14 +44,14 @@ def test_email_sends_the_report_of_the_pages_filters_and_day_with_its_pdf_and_cs
     Settings(shop[0].extensions["oro_reference_host"].config).set(
         "oro_invoices.aging.recipients", "books@northwind.example", "organization", 1)
     page = admin.get(PAGE).get_data(as_text=True)
-    assert 'id="oi-aging-email" href="?currency=EUR&amp;as_of=2026-10-31&amp;dialog=email"' in page
+    assert f'id="oi-aging-email" href="?currency=EUR&amp;as_of={MONTH_END}&amp;dialog=email"' in page
     assert "No Aging Report has been sent by email." in text_of(page.split('id="emails"')[1])
     dialog = admin.get(PAGE + "&dialog=email").get_data(as_text=True)
     assert field(dialog, "to") == "books@northwind.example"
     assert field(dialog, "subject").startswith("Aging Report of ") and field(dialog, "subject").endswith(
-        " on Oct 31, 2026")
+        f" on {shown(MONTH_END)}")
     body = body_of(dialog)
-    assert body.startswith("Attached is the Aging Report on Oct 31, 2026") and "Due in EUR:" in body
+    assert body.startswith(f"Attached is the Aging Report on {shown(MONTH_END)}") and "Due in EUR:" in body
     assert "Due in USD" not in body                                          # the page's currency only
 
     sent = admin.submit(PAGE + "&dialog=email", ACTION, {
@@ -60,7 +62,7 @@ def test_email_sends_the_report_of_the_pages_filters_and_day_with_its_pdf_and_cs
     assert "The Aging Report to books@northwind.example was queued for delivery." in text_of(after)
     listed = text_of(after.split('id="emails"')[1])
     assert "books@northwind.example" in listed and "Queued" in listed
-    assert "aging-2026-10-31.pdf, aging-2026-10-31.csv" in listed
+    assert f"aging-{MONTH_END}.pdf, aging-{MONTH_END}.csv" in listed
 
     mail = mail_of(shop)
     mail.deliverer.transport = SmtpTransport(SmtpConfig(host="127.0.0.1", port=smtp_server.port, timeout=5))
@@ -69,7 +71,8 @@ def test_email_sends_the_report_of_the_pages_filters_and_day_with_its_pdf_and_cs
     assert sorted(received.rcpt_tos) == ["books@northwind.example", "cfo@northwind.example"]
     pdf, table = list(received.message.iter_attachments())
     report = admin.service.receivables_aging({"organization_id": 1, "currency": "EUR"},
-                                             today=dt.date(2026, 10, 31))
+                                             today=MONTH_END)
+    assert report.lines                                                      # the shop's customers owed then
     rows = list(csv.reader(io.StringIO(table.get_content())))
     assert [row[1] for row in rows[1:-1]] == [line.customer_name for line in report.lines]
     assert rows[-1][:3] == ["", "Total", "EUR"] and rows[-1][-1] == format(report.totals[0].total, "f")
@@ -129,16 +132,16 @@ def test_a_sent_report_opens_with_its_attachments_and_a_refused_one_can_be_sent_
 
 
 def test_the_api_emails_the_aging_of_its_query_to_the_recipients_once_per_key(shop, admin):
-    resp = api_call(shop, "POST", "/receivables/aging/email?currency=EUR&as_of=2026-10-31")
+    resp = api_call(shop, "POST", f"/receivables/aging/email?currency=EUR&as_of={MONTH_END}")
     assert resp.status_code == 422 and [e["field"] for e in resp.get_json()["errors"]] == ["to"]   # no recipient
     Settings(shop[0].extensions["oro_reference_host"].config).set(
         "oro_invoices.aging.recipients", "books@northwind.example", "organization", 1)
-    path = "/receivables/aging/email?currency=EUR&as_of=2026-10-31"
+    path = f"/receivables/aging/email?currency=EUR&as_of={MONTH_END}"
     resp = api_call(shop, "POST", path, headers={"Idempotency-Key": "aging-1"})
     assert resp.status_code == 201, resp.get_json()
     sent = resp.get_json()
-    assert sent["to"] == ["books@northwind.example"] and sent["subject"].endswith(" on Oct 31, 2026")
-    assert [a["filename"] for a in sent["attachments"]] == ["aging-2026-10-31.pdf", "aging-2026-10-31.csv"]
+    assert sent["to"] == ["books@northwind.example"] and sent["subject"].endswith(f" on {shown(MONTH_END)}")
+    assert [a["filename"] for a in sent["attachments"]] == [f"aging-{MONTH_END}.pdf", f"aging-{MONTH_END}.csv"]
     assert api_call(shop, "POST", path, headers={"Idempotency-Key": "aging-1"}).get_json()["id"] == sent["id"]
     assert [e.id for e in mail_of(shop).aging.emails(1)] == [sent["id"]]
     own = api_call(shop, "POST", path, {"to": ["cfo@northwind.example"], "text": "The month-end aging."})

@@ -3,6 +3,7 @@ a retry for another customer is refused instead of answered with the first custo
 from __future__ import annotations
 
 from support.api import shop_api_call as api_call
+from support.days import last_month_end
 
 KEY = {"Idempotency-Key": "month-end-statement"}
 BODY = {"to": ["books@example.com"]}
@@ -22,10 +23,11 @@ def test_the_same_key_for_another_customers_statement_is_422_and_sends_nothing(s
 
 
 def test_the_same_key_for_the_aging_of_another_query_is_422(shop):
-    path = "/receivables/aging/email?currency=EUR&as_of=2026-10-31"
+    day = last_month_end()
+    path = f"/receivables/aging/email?currency=EUR&as_of={day}"
     assert api_call(shop, "POST", path, BODY, headers=KEY).status_code == 201
-    reordered = api_call(shop, "POST", "/receivables/aging/email?as_of=2026-10-31&currency=EUR", BODY, headers=KEY)
+    reordered = api_call(shop, "POST", f"/receivables/aging/email?as_of={day}&currency=EUR", BODY, headers=KEY)
     assert reordered.headers["Idempotent-Replayed"] == "true"
-    other = api_call(shop, "POST", "/receivables/aging/email?currency=USD&as_of=2026-10-31", BODY, headers=KEY)
+    other = api_call(shop, "POST", f"/receivables/aging/email?currency=USD&as_of={day}", BODY, headers=KEY)
     assert other.status_code == 422 and other.get_json()["errors"][0]["field"] == "Idempotency-Key"
     assert len(shop[0].extensions["oro_invoices"].mail.aging.emails(1)) == 1

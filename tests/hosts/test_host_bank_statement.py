@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.admins import admin_with
+from support.days import after_seeded_invoices, days_ago
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -20,6 +21,30 @@ from oro_invoices.services.bank_matching import MatchedPayment
 
 PAGE = "/admin/invoices/bank-statement"
 EXAMPLES = Path(__file__).resolve().parents[2] / "docs" / "examples"
+#: The day the statements written here were booked: after the seeded invoices they pay were posted.
+DAY = after_seeded_invoices()
+#: The last day the example statements were booked on (docs/examples/bank-statement*).
+EXAMPLES_LAST_DAY = dt.date(2026, 12, 4)
+
+
+def moved(day: dt.date) -> dt.date:
+    """An example statement's ``day`` as ``example`` moves it: its last day is yesterday."""
+    return day + (days_ago(1) - EXAMPLES_LAST_DAY)
+
+
+def example(name: str) -> bytes:
+    """The example statement ``name`` with its days ``moved``, so that its payments were received
+    after the seeded invoices they pay, on days a payment may be recorded for: the ISO days, and
+    MT940's and BAI2's YYMMDD (an MT940 entry date's MMDD with it)."""
+    def yymmdd(text: bytes) -> bytes:
+        return moved(dt.datetime.strptime(text.decode(), "%y%m%d").date()).strftime("%y%m%d").encode()
+
+    data = re.sub(rb"\b2026-12-\d\d\b", lambda m: moved(dt.date.fromisoformat(m.group().decode())).isoformat()
+                  .encode(), (EXAMPLES / name).read_bytes())
+    data = re.sub(rb"(?m)^(:61:)(\d{6})\d{4}", lambda m: m.group(1) + yymmdd(m.group(2)) + yymmdd(m.group(2))[2:],
+                  data)
+    data = re.sub(rb"(?m)^(:6[02]F:[CD])(\d{6})", lambda m: m.group(1) + yymmdd(m.group(2)), data)
+    return re.sub(rb"(?<=,)2612\d\d(?=,)", lambda m: yymmdd(m.group()), data)
 
 
 def upload(admin: ShopClient, name: str, data: bytes):
@@ -50,7 +75,7 @@ def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_i
     partly, pending, branch = (admin.service.find_id(external_id=e)
                                for e in ("ERP-SO-1002-2", "ERP-SO-1003-3", "ERP-SO-1005-5"))
     due_partly = admin.service.get(partly).amount_due
-    resp = upload(admin, "bank-statement-camt053.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes())
+    resp = upload(admin, "bank-statement-camt053.xml", example("bank-statement-camt053.xml"))
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
     assert ("bank-statement-camt053.xml: 3 payments received. 1 other entry (a debit, a reversal, or not booked "
@@ -68,14 +93,14 @@ def test_a_camt_statement_is_matched_and_each_payment_recorded_from_its_filled_i
     fields = dict(re.findall(r'name="((?:amount-\d+)|request_key|received_on|reference)" value="([^"]*)"', form_page))
     assert (fields[f"amount-{partly}"], fields[f"amount-{pending}"]) == \
         (f"{due_partly:.2f}", f"{Decimal('300.00') - due_partly:.2f}")   # spread oldest due first
-    assert fields["received_on"] == "2026-12-03"
+    assert fields["received_on"] == moved(dt.date(2026, 12, 3)).isoformat()
     assert unescape(fields["reference"]) == "Invoices ERP-SO-1002-2 and ERP-SO-1003-3, thank you"
     form = {**fields, "reference": unescape(fields["reference"]), "method": "bank_transfer",
             "invoice": [str(partly), str(pending)], "csrf_token": form_token(form_page)}
     assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
 
     again = payments(upload(admin, "bank-statement-camt053.xml",
-                            (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True))
+                            example("bank-statement-camt053.xml")).get_data(as_text=True))
     assert again["entry 1"][0] == "recorded" and again["entry 1"][2] is None        # said, not offered again
     assert "Recorded before" in again["entry 1"][1]
     assert again["entry 2, transaction 1"][0] == "matched" and branch
@@ -85,8 +110,8 @@ def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_i
     pending, foreign = (admin.service.find_id(external_id=e) for e in ("ERP-SO-1003-3", "ERP-SO-1011-11"))
     number, theirs = admin.service.get(pending).invoice_number, admin.service.get(foreign).invoice_number
     due = admin.service.get(pending).amount_due
-    data = (f"date,amount,currency,reference,payer\n2026-12-01,{due},EUR,Payment {number},Acme\n"
-            f"2026-12-01,10.00,JPY,{theirs},Tanaka\n2026-12-01,5.00,EUR,,Nobody\n").encode()
+    data = (f"date,amount,currency,reference,payer\n{DAY},{due},EUR,Payment {number},Acme\n"
+            f"{DAY},10.00,JPY,{theirs},Tanaka\n{DAY},5.00,EUR,,Nobody\n").encode()
     page = upload(admin, "statement.csv", data).get_data(as_text=True)
     rows = payments(page)
     assert rows["line 2"][0] == "matched" and "Pays what they owe" in rows["line 2"][1]
@@ -96,7 +121,7 @@ def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_i
 
 
 def test_an_mt940_statement_is_matched_as_the_camt_one(admin):
-    data = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
+    data = example("bank-statement-mt940.sta")
     page = upload(admin, "bank-statement-mt940.sta", data).get_data(as_text=True)
     assert ("bank-statement-mt940.sta: 3 payments received. 1 other entry (a debit, a reversal, or not booked "
             "yet) is left out.") in text_of(page)
@@ -106,7 +131,7 @@ def test_an_mt940_statement_is_matched_as_the_camt_one(admin):
     branch = admin.service.get(admin.service.find_id(external_id="ERP-SO-1005-5"))
     assert branch.invoice_number in rows["line 9"][1] and "Acme Industries - Berlin Branch" in rows["line 9"][1]
     form_page = admin.get(rows["line 9"][2]).get_data(as_text=True)
-    assert 'name="received_on" value="2026-12-04"' in form_page and 'value="ERP-SO-1005-5"' in form_page
+    assert f'name="received_on" value="{moved(EXAMPLES_LAST_DAY)}"' in form_page and 'value="ERP-SO-1005-5"' in form_page
 
 
 def test_a_file_that_cannot_be_read_is_said(admin):
@@ -132,7 +157,7 @@ ENGLISH = ("payments received", "left out", "Pays part of what they owe", "No in
 @pytest.mark.parametrize("language", ["de", "fr", "ja"])
 def test_the_payments_page_speaks_the_admins_language(admin, language):
     token = form_token(admin.get(PAGE).get_data(as_text=True))
-    data = (EXAMPLES / "bank-statement.csv").read_bytes() + b"2026-12-05,ten,EUR,x,\n"
+    data = example("bank-statement.csv") + f"{DAY},ten,EUR,x,\n".encode()
     resp = admin.client.post(PAGE, data={"csrf_token": token, "statement": (io.BytesIO(data), "s.csv")},
                              content_type="multipart/form-data", headers={"Accept-Language": language})
     assert resp.status_code == 200 and f'<html lang="{language}"' in resp.get_data(as_text=True)
@@ -147,14 +172,14 @@ def record_them(admin: ShopClient, page: str, values: list[str]):
 def test_a_credit_recorded_from_its_camt054_notification_is_recorded_before_in_the_days_statement(admin):
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
     notified = upload(admin, "bank-statement-camt054.xml",
-                      (EXAMPLES / "bank-statement-camt054.xml").read_bytes()).get_data(as_text=True)
+                      example("bank-statement-camt054.xml")).get_data(as_text=True)
     assert [(where, outcome) for where, (outcome, _, _) in payments(notified).items()] == [
         ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]
     ticked = [unescape(v) for v in re.findall(r'<input type="checkbox" name="payment" value="([^"]+)" '
                                               r'form="oi-bank-record-form" checked', notified)]
     assert "1 payment was recorded." in text_of(record_them(admin, notified, ticked).get_data(as_text=True))
     statement = upload(admin, "bank-statement-camt053.xml",
-                       (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True)
+                       example("bank-statement-camt053.xml")).get_data(as_text=True)
     assert "Recorded before" in payments(statement)["entry 2, transaction 1"][1]
     again = record_them(admin, statement, ticked).get_data(as_text=True)
     assert "0 payments were recorded." in text_of(again) and len(admin.service.transactions(branch)) == 1
@@ -163,7 +188,7 @@ def test_a_credit_recorded_from_its_camt054_notification_is_recorded_before_in_t
 def test_the_payments_that_pay_exactly_what_they_owe_are_recorded_together_once(admin):
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
     page = upload(admin, "bank-statement-camt053.xml",
-                  (EXAMPLES / "bank-statement-camt053.xml").read_bytes()).get_data(as_text=True)
+                  example("bank-statement-camt053.xml")).get_data(as_text=True)
     ticked = [unescape(v) for v in re.findall(r'<input type="checkbox" name="payment" value="([^"]+)" '
                                               r'form="oi-bank-record-form" checked', page)]
     assert len(ticked) == 1 and "Record the 1 payment ticked below" in text_of(page)   # the exact match only
@@ -174,7 +199,7 @@ def test_the_payments_that_pay_exactly_what_they_owe_are_recorded_together_once(
     assert re.findall(r'<tr data-oi-outcome="([a-z_]+)">', result.split('id="oi-bank-recorded"')[1]) == ["recorded"]
     [payment] = admin.service.transactions(branch)
     assert (payment.method, payment.received_on.isoformat(), payment.reference, payment.amount) == \
-        ("bank_transfer", "2026-12-04", "ERP-SO-1005-5", Decimal("1344.34"))
+        ("bank_transfer", moved(EXAMPLES_LAST_DAY).isoformat(), "ERP-SO-1005-5", Decimal("1344.34"))
     assert admin.service.get(branch).amount_due == 0
 
     again = record_them(admin, page, ticked).get_data(as_text=True)      # the same list sent again
@@ -184,9 +209,9 @@ def test_the_payments_that_pay_exactly_what_they_owe_are_recorded_together_once(
 
 def test_a_payment_that_no_longer_pays_exactly_is_left_for_the_admin(admin):
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
-    page = upload(admin, "bank-statement.csv", (EXAMPLES / "bank-statement.csv").read_bytes()).get_data(as_text=True)
+    page = upload(admin, "bank-statement.csv", example("bank-statement.csv")).get_data(as_text=True)
     ticked = [unescape(v) for v in re.findall(r'name="payment" value="([^"]+)"', page)]
-    admin.service.record_received_payment(branch, amount="10.00", method="cash", received_on=dt.date(2026, 12, 1),
+    admin.service.record_received_payment(branch, amount="10.00", method="cash", received_on=DAY,
                                           actor="test", request_key="meanwhile-0000000001")
     result = text_of(record_them(admin, page, ticked).get_data(as_text=True))
     assert "Not recorded: It no longer pays exactly what its invoices owe: record it from the list." in result
@@ -205,7 +230,7 @@ def test_recording_without_a_payment_or_with_a_damaged_one_is_said(admin):
 
 
 def test_a_payment_naming_no_invoice_leads_to_the_payers_invoices_on_the_grid(admin):
-    data = b"date,amount,currency,reference,payer\n2026-12-01,50.00,EUR,Thanks for everything,Acme Industries AG\n"
+    data = f"date,amount,currency,reference,payer\n{DAY},50.00,EUR,Thanks for everything,Acme Industries AG\n".encode()
     page = upload(admin, "s.csv", data).get_data(as_text=True)
     link = re.search(r'<a href="([^"]+)" data-oi-find-payer>(.*?)</a>', page, re.S)
     assert text_of(link.group(2)) == "Find the invoices of customers named “Acme Industries AG…”"
@@ -216,7 +241,8 @@ def test_a_payment_naming_no_invoice_leads_to_the_payers_invoices_on_the_grid(ad
             for e in ("ERP-SO-1002-2", "ERP-SO-1003-3")}
     assert acme <= numbers and admin.service.get(admin.service.find_id(external_id="ERP-SO-1007-7")) \
         .invoice_number not in numbers                                    # Globex's are not among them
-    unnamed = upload(admin, "s.csv", b"date,amount,currency,reference\n2026-12-01,5.00,EUR,x\n").get_data(as_text=True)
+    unnamed = upload(admin, "s.csv", f"date,amount,currency,reference\n{DAY},5.00,EUR,x\n".encode()) \
+        .get_data(as_text=True)
     assert "data-oi-find-payer" not in unnamed                          # no payer, nothing to look for
 
 
@@ -228,9 +254,9 @@ def test_a_payment_naming_no_invoice_is_suggested_the_one_open_invoice_owing_exa
     pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
     sakura = admin.service.get(admin.service.find_id(external_id="ERP-SO-1011-11"))
     page = upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES",
-        f"2026-12-05,{sakura.amount_due},JPY,Payment,Sakura",              # another organization's invoice
-        f"2026-12-05,{pending.amount_due + 1},EUR,Payment,Acme")).get_data(as_text=True)
+        f"{DAY},{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES",
+        f"{DAY},{sakura.amount_due},JPY,Payment,Sakura",              # another organization's invoice
+        f"{DAY},{pending.amount_due + 1},EUR,Payment,Acme")).get_data(as_text=True)
     rows = payments(page)
     assert [outcome for outcome, _, _ in rows.values()] == ["suggested", "not_found", "not_found"]
     outcome, text, record = rows["line 2"]
@@ -246,7 +272,7 @@ def test_a_payment_naming_no_invoice_is_suggested_the_one_open_invoice_owing_exa
     form.update({"method": "bank_transfer", "invoice": [str(pending.id)], "csrf_token": form_token(form_page)})
     assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
     again = payments(upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES")).get_data(as_text=True))
+        f"{DAY},{pending.amount_due},EUR,Thank you for the bolts,ACME INDUSTRIES")).get_data(as_text=True))
     assert again["line 2"][0] == "recorded"                              # the suggestion recorded is said
 
 
@@ -254,11 +280,11 @@ def test_an_invoice_named_by_another_payment_or_suggested_before_is_not_suggeste
     pending = admin.service.get(admin.service.find_id(external_id="ERP-SO-1003-3"))
     due = pending.amount_due
     named = payments(upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{due},EUR,No reference,Acme", f"2026-12-05,{due},EUR,{pending.invoice_number},Acme"))
+        f"{DAY},{due},EUR,No reference,Acme", f"{DAY},{due},EUR,{pending.invoice_number},Acme"))
         .get_data(as_text=True))
     assert [o for o, _, _ in named.values()] == ["not_found", "matched"]
     twice = payments(upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{due},EUR,First,Acme", f"2026-12-05,{due},EUR,Second,Acme")).get_data(as_text=True))
+        f"{DAY},{due},EUR,First,Acme", f"{DAY},{due},EUR,Second,Acme")).get_data(as_text=True))
     assert [o for o, _, _ in twice.values()] == ["suggested", "not_found"]
 
 
@@ -269,12 +295,12 @@ def test_among_invoices_owing_the_same_amount_the_payers_is_suggested_and_else_n
                                                "unit_price": str(pending.amount_due)}])
     assert other.amount_due == pending.amount_due
     rows = payments(upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{pending.amount_due},EUR,Payment,INITECH KFT",
-        f"2026-12-05,{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
+        f"{DAY},{pending.amount_due},EUR,Payment,INITECH KFT",
+        f"{DAY},{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
     assert rows["line 2"][0] == "suggested" and other.invoice_number in rows["line 2"][1]
     assert rows["line 3"][0] == "suggested" and pending.invoice_number in rows["line 3"][1]   # the one left
     unsure = payments(upload(admin, "s.csv", statement_csv(
-        f"2026-12-05,{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
+        f"{DAY},{pending.amount_due},EUR,Payment,Someone Else Ltd")).get_data(as_text=True))
     assert unsure["line 2"][0] == "not_found"                            # two owe it, neither is the payer's
 
 
@@ -291,14 +317,14 @@ def zenith_invoices(admin: ShopClient, *amounts: str) -> list:
 
 def test_a_payment_naming_no_invoice_is_suggested_the_payers_invoices_adding_up_to_it(shop, admin):
     first, second, third = zenith_invoices(admin, "100.00", "250.00", "400.00")
-    [api] = api_statement(shop, "matches", statement_csv("2026-12-05,350.00,EUR,October,Zenith Tools"),
+    [api] = api_statement(shop, "matches", statement_csv(f"{DAY},350.00,EUR,October,Zenith Tools"),
                           "text/csv").get_json()["payments"]
     assert (api["outcome"], api["suggested"]) == ("suggested", None)       # not one invoice: see the list
     assert [(i["id"], i["amount_due"]) for i in api["suggested_invoices"]] == [(first.id, "100.00"),
                                                                                 (second.id, "250.00")]
     page = upload(admin, "s.csv", statement_csv(
-        "2026-12-05,350.00,EUR,October invoices,ZENITH TOOLS",          # the oldest two
-        "2026-12-05,650.00,EUR,Payment,Zenith Tools GmbH")).get_data(as_text=True)   # the other two… none left
+        f"{DAY},350.00,EUR,October invoices,ZENITH TOOLS",          # the oldest two
+        f"{DAY},650.00,EUR,Payment,Zenith Tools GmbH")).get_data(as_text=True)   # the other two… none left
     rows = payments(page)
     outcome, text, record = rows["line 2"]
     assert outcome == "suggested" and first.invoice_number in text and second.invoice_number in text
@@ -310,7 +336,7 @@ def test_a_payment_naming_no_invoice_is_suggested_the_payers_invoices_adding_up_
         in form_page
     assert 'name="payment"' not in page                                  # never ticked for Record them
 
-    alone = payments(upload(admin, "s.csv", statement_csv("2026-12-05,500.00,EUR,Payment,Zenith Tools"))
+    alone = payments(upload(admin, "s.csv", statement_csv(f"{DAY},500.00,EUR,Payment,Zenith Tools"))
                      .get_data(as_text=True))
     assert alone["line 2"][0] == "suggested" and third.invoice_number in alone["line 2"][1]  # 100 + 400, the one set
     form_page = admin.get(alone["line 2"][2]).get_data(as_text=True)
@@ -318,7 +344,7 @@ def test_a_payment_naming_no_invoice_is_suggested_the_payers_invoices_adding_up_
     form.update({"method": "bank_transfer", "invoice": [str(first.id), str(third.id)],
                  "csrf_token": form_token(form_page)})
     assert admin.client.post("/admin/invoices/selected/payment", data=form).status_code == 200
-    again = payments(upload(admin, "s.csv", statement_csv("2026-12-05,500.00,EUR,Payment,Zenith Tools"))
+    again = payments(upload(admin, "s.csv", statement_csv(f"{DAY},500.00,EUR,Payment,Zenith Tools"))
                      .get_data(as_text=True))
     assert again["line 2"][0] == "recorded"                              # both shares found by the whole amount
     assert first.invoice_number in again["line 2"][1] and third.invoice_number in again["line 2"][1]
@@ -331,9 +357,9 @@ def test_no_set_is_suggested_when_several_add_up_or_the_payer_is_unsure(admin):
                                customer_user_id=None, customer_user_email="ap@logistics.example",
                                lines=[{"description": "x", "quantity": "1", "unit_price": "5.00"}])
     rows = payments(upload(admin, "s.csv", statement_csv(
-        "2026-12-05,310.00,EUR,Payment,Zenith Tools",                    # 250 + 60, and 100 + 150 + 60
-        "2026-12-05,350.00,EUR,Payment,ZENITH",                          # Tools or Logistics?
-        "2026-12-05,350.00,EUR,Payment,Tools Zenith GmbH")).get_data(as_text=True))   # Tools: 100 + 250 alone
+        f"{DAY},310.00,EUR,Payment,Zenith Tools",                    # 250 + 60, and 100 + 150 + 60
+        f"{DAY},350.00,EUR,Payment,ZENITH",                          # Tools or Logistics?
+        f"{DAY},350.00,EUR,Payment,Tools Zenith GmbH")).get_data(as_text=True))   # Tools: 100 + 250 alone
     assert [outcome for outcome, _, _ in rows.values()] == ["not_found", "not_found", "suggested"]
 
 
@@ -344,7 +370,7 @@ def api_statement(shop, path: str, data: bytes, content_type: str, organization:
 
 
 def test_the_api_matches_a_statement_and_writes_nothing(shop, admin):
-    resp = api_statement(shop, "matches", (EXAMPLES / "bank-statement-camt053.xml").read_bytes(), "application/xml")
+    resp = api_statement(shop, "matches", example("bank-statement-camt053.xml"), "application/xml")
     assert resp.status_code == 200
     body = resp.get_json()
     assert (body["skipped"], body["problems"]) == (1, [])
@@ -352,11 +378,12 @@ def test_the_api_matches_a_statement_and_writes_nothing(shop, admin):
         ("entry 1", "partly"), ("entry 2, transaction 1", "matched"), ("entry 2, transaction 2", "not_found")]
     first = body["payments"][0]
     assert [i["external_id"] for i in first["invoices"]] == ["ERP-SO-1002-2", "ERP-SO-1003-3"]
-    assert (first["amount"], first["booked_on"], first["payer"]) == ("300.00", "2026-12-03", "Acme Industries AG")
+    assert (first["amount"], first["booked_on"], first["payer"]) == \
+        ("300.00", moved(dt.date(2026, 12, 3)).isoformat(), "Acme Industries AG")
     assert "recorded" not in body
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
     assert admin.service.transactions(branch) == []
-    theirs = api_statement(shop, "payments", (EXAMPLES / "bank-statement-camt053.xml").read_bytes(),
+    theirs = api_statement(shop, "payments", example("bank-statement-camt053.xml"),
                            "application/xml", organization=1).get_json()
     assert {p["outcome"] for p in theirs["payments"]} == {"not_found"} and theirs["recorded"] == []
     assert admin.service.transactions(branch) == []          # another organization's client names none of ours
@@ -367,14 +394,14 @@ def test_the_api_records_the_exact_payments_once(shop, admin):
     Receipts says so), where the back-office's page would."""
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.mail.payment_receipts", True)
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
-    data = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
+    data = example("bank-statement-mt940.sta")
     body = api_statement(shop, "payments", data, "text/plain").get_json()
     [done] = body["recorded"]
     [payment] = admin.service.transactions(branch)
     assert done == {"where": "line 9", "outcome": "recorded", "problem": None, "transactions": [payment.id],
                     "kept_as_credit": None}
-    assert (payment.method, str(payment.received_on), payment.amount) == ("bank_transfer", "2026-12-04",
-                                                                          Decimal("1344.34"))
+    assert (payment.method, payment.received_on, payment.amount) == ("bank_transfer", moved(EXAMPLES_LAST_DAY),
+                                                                      Decimal("1344.34"))
     assert shop[0].extensions["oro_invoices"].mail.emails(branch) == []
     again = api_statement(shop, "payments", data, "text/plain").get_json()
     assert [p["outcome"] for p in again["payments"]][1] == "recorded"     # said as recorded before, not again
@@ -394,7 +421,7 @@ def test_the_api_says_what_is_wrong_with_a_statement(shop, data, content_type, s
 
 
 def test_a_csv_with_old_mac_line_endings_is_read_as_any_other(shop, admin):
-    data = (EXAMPLES / "bank-statement.csv").read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r")
+    data = example("bank-statement.csv").replace(b"\r\n", b"\n").replace(b"\n", b"\r")
     assert b"\n" not in data
     resp = upload(admin, "statement.csv", data)
     assert resp.status_code == 200
@@ -440,8 +467,8 @@ SUPERSCRIPT_TWO = "\u00b2".encode("latin-1")           # "²": str.isdigit() say
      "line 10: the transaction detail (16) cannot be read."),                          # the funds type's count
 ])
 def test_a_bai2_record_with_other_than_ascii_digits_is_named_by_its_line(shop, admin, record, said):
-    example = (EXAMPLES / "bank-statement-bai2.bai").read_bytes()
-    data = example.replace(b"16,195,134434,Z,B61204-007,ERP-SO-1005-5,/", record)
+    original = example("bank-statement-bai2.bai")
+    data = original.replace(b"16,195,134434,Z,B61204-007,ERP-SO-1005-5,/", record)
     body = api_statement(shop, "matches", data, "text/plain").get_json()
     assert body["problems"] == [said] and [p["where"] for p in body["payments"]] == ["line 4", "line 11"]
     alone = b"\n".join(b"" if line.startswith(b"16,") and line != record else line   # its line number kept
@@ -453,8 +480,8 @@ def test_a_bai2_record_with_other_than_ascii_digits_is_named_by_its_line(shop, a
 
 
 def test_an_mt940_sub_field_not_numbered_in_ascii_digits_is_left_out(shop, admin):
-    example = (EXAMPLES / "bank-statement-mt940.sta").read_bytes()
-    data = example.replace(b"?20SVWZ+ERP-SO-1005-5", b"?20SVWZ+ERP-SO-1005-5?" + SUPERSCRIPT_TWO * 2 + b"x")
+    original = example("bank-statement-mt940.sta")
+    data = original.replace(b"?20SVWZ+ERP-SO-1005-5", b"?20SVWZ+ERP-SO-1005-5?" + SUPERSCRIPT_TWO * 2 + b"x")
     resp = api_statement(shop, "matches", data, "text/plain")
     assert resp.status_code == 200 and resp.get_json()["problems"] == []
     assert [(p["where"], p["reference"], p["outcome"]) for p in resp.get_json()["payments"]][1] == \
@@ -478,7 +505,7 @@ TOO_LARGE = "amount '" + "9" * 40 + "' is too large: a payment is less than 1,00
     ("statement.sta", b":20:S\n:25:X\n:28C:1\n:60F:C261202EUR0,\n:61:2612041204C999999999999999,NTRFNONREF\n"
                       b":86:ERP-SO-1005-5\n-\n", "text/plain", 422,
      "line 5: amount '999999999999999,' is too large: a payment is less than 1,000,000,000,000."),
-    ("statement.xml", (EXAMPLES / "bank-statement-camt053.xml").read_bytes().replace(
+    ("statement.xml", example("bank-statement-camt053.xml").replace(
         b'<Amt Ccy="EUR">300.00</Amt>', f'<Amt Ccy="EUR">{NINES}</Amt>'.encode()), "application/xml", 200,
      f"entry 1: {TOO_LARGE}"),                                  # its other payments are read
 ])
@@ -586,7 +613,7 @@ def overpaying(admin: ShopClient, *external_ids: str, over: str = "25.00") -> tu
     """A CSV statement of one payment naming ``external_ids`` for ``over`` more than they owe."""
     ids = [admin.service.find_id(external_id=e) for e in external_ids]
     owed = sum((admin.service.get(i).amount_due for i in ids), Decimal(0))
-    data = (f"date,amount,currency,reference,payer\n2026-12-04,{owed + Decimal(over):.2f},EUR,"
+    data = (f"date,amount,currency,reference,payer\n{DAY},{owed + Decimal(over):.2f},EUR,"
             f"Invoices {' '.join(external_ids)},Acme Industries AG\n").encode()
     return data, ids, owed
 
@@ -628,7 +655,7 @@ def test_what_a_payment_brings_over_invoices_of_several_customers_is_not_kept_an
     assert payments(page)["line 2"][0] == "more" and kept_boxes(page) == []      # not offered
     # a form altered to ask for it all the same
     payment = MatchedPayment((partly, branch), Decimal(data.decode().splitlines()[1].split(",")[1]), "EUR",
-                             dt.date(2026, 12, 4), "Invoices ERP-SO-1002-2 ERP-SO-1005-5", surplus=Decimal("25.00"))
+                             DAY, "Invoices ERP-SO-1002-2 ERP-SO-1005-5", surplus=Decimal("25.00"))
     sent = admin.client.post(PAGE + "/record", data={"keep_surplus": [payment.to_text()],
                                                      "csrf_token": form_token(page)})
     result = text_of(sent.get_data(as_text=True))
@@ -643,7 +670,7 @@ def test_a_payment_whose_invoices_were_paid_meanwhile_keeps_nothing(admin):
     page = upload(admin, "more.csv", data).get_data(as_text=True)
     [box] = kept_boxes(page)
     due = admin.service.get(pending).amount_due
-    admin.service.record_received_payment(pending, amount=due, method="cash", received_on=dt.date(2026, 12, 1),
+    admin.service.record_received_payment(pending, amount=due, method="cash", received_on=DAY,
                                           actor="test", request_key="meanwhile-0000000002")
     result = text_of(admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
                      .get_data(as_text=True))
@@ -681,7 +708,7 @@ def test_the_api_keeps_what_a_payment_brings_over_its_invoices_when_asked(shop, 
 def test_a_payment_naming_two_customers_invoices_keeps_nothing_once_one_was_paid(shop, admin):
     data, (partly, branch), _owed = overpaying(admin, "ERP-SO-1002-2", "ERP-SO-1005-5")
     admin.service.record_received_payment(partly, amount=admin.service.get(partly).amount_due, method="cash",
-                                          received_on=dt.date(2026, 12, 1), actor="test",
+                                          received_on=DAY, actor="test",
                                           request_key="meanwhile-0000000003")
     page = upload(admin, "more.csv", data).get_data(as_text=True)
     [(outcome, said, _link)] = payments(page).values()
@@ -699,7 +726,7 @@ def test_a_ticked_surplus_that_grew_meanwhile_is_not_recorded(admin):
     data, [pending], _owed = overpaying(admin, "ERP-SO-1003-3")
     page = upload(admin, "more.csv", data).get_data(as_text=True)
     [box] = kept_boxes(page)
-    admin.service.record_received_payment(pending, amount="10.00", method="cash", received_on=dt.date(2026, 12, 1),
+    admin.service.record_received_payment(pending, amount="10.00", method="cash", received_on=DAY,
                                           actor="test", request_key="meanwhile-0000000004")
     result = text_of(admin.client.post(PAGE + "/record", data={"keep_surplus": [box], "csrf_token": form_token(page)})
                      .get_data(as_text=True))
@@ -715,7 +742,7 @@ def test_a_ticked_surplus_that_grew_meanwhile_is_not_recorded(admin):
 def test_another_transfer_under_the_reference_of_a_recorded_one_is_not_recorded_before(shop, admin):
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
     due = admin.service.get(branch).amount_due
-    line = f"2026-12-04,{due},EUR,ERP-SO-1005-5,Acme Industries - Berlin Branch\n"
+    line = f"{DAY},{due},EUR,ERP-SO-1005-5,Acme Industries - Berlin Branch\n"
     twice = f"date,amount,currency,reference,payer\n{line}{line}".encode()
     body = api_statement(shop, "payments", twice, "text/csv").get_json()
     assert [r["outcome"] for r in body["recorded"]] == ["recorded", "not_recorded"]     # the second is no repeat
@@ -723,7 +750,7 @@ def test_another_transfer_under_the_reference_of_a_recorded_one_is_not_recorded_
     assert len(admin.service.transactions(branch)) == 1
     again = api_statement(shop, "matches", twice, "text/csv").get_json()
     assert [p["outcome"] for p in again["payments"]] == ["recorded", "not_found"]
-    other = f"date,amount,currency,reference,payer\n{line}2026-12-04,500.00,EUR,ERP-SO-1005-5,Acme\n".encode()
+    other = f"date,amount,currency,reference,payer\n{line}{DAY},500.00,EUR,ERP-SO-1005-5,Acme\n".encode()
     rows = payments(upload(admin, "s.csv", other).get_data(as_text=True))
     assert rows["line 2"][0] == "recorded" and rows["line 3"][0] == "not_found"
     assert "None of the invoices it names can be paid" in rows["line 3"][1] and "No invoice found" not in rows["line 3"][1]

@@ -8,11 +8,12 @@ import uuid
 
 import pytest
 from support.api import shop_api_call as api_call
+from support.days import last_month_end
 
 from oro_invoices.hosts.reference.testing import text_of
 
-PAGE = "/admin/invoices/aging?currency=EUR&as_of=2026-10-31"
-ACTION = "/admin/invoices/aging/email?currency=EUR&as_of=2026-10-31"
+PAGE = f"/admin/invoices/aging?currency=EUR&as_of={last_month_end()}"
+ACTION = f"/admin/invoices/aging/email?currency=EUR&as_of={last_month_end()}"
 
 
 def aging_emails(shop) -> list:

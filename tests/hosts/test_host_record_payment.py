@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from support.admins import admin_with
 from support.api import shop_api_call
+from support.days import after_seeded_invoices
 from support.pdfs import pdf_text
 from support.view_page import dialog_notice
 
@@ -249,17 +250,18 @@ def test_the_api_reverses_a_bank_transfer_it_reported_in_error(shop, admin):
 
 def test_recording_needs_the_manage_payments_permission_and_a_posted_invoice(shop, admin):
     viewer = admin_with(shop)
+    received = after_seeded_invoices().isoformat()
     invoice_id, view = view_of(admin, "ERP-SO-1008-8")
     assert "?dialog=record-payment" not in viewer.get(view).get_data(as_text=True)
     assert dialog_notice(viewer.get(f"{view}?dialog=record-payment")) == "Your role may not record or reverse payments."
     refused = viewer.submit(view, f"{view}/payments", {"amount": "1", "method": "cash",
-                                                      "received_on": "2026-12-01", "request_key": "k" * 24})
+                                                      "received_on": received, "request_key": "k" * 24})
     assert refused.status_code == 403 and admin.service.transactions(invoice_id) == []
 
     draft_id, draft_view = view_of(admin, "ERP-SO-1004-4")
     assert "?dialog=record-payment" not in admin.get(draft_view).get_data(as_text=True)
     posted = admin.submit(draft_view, f"{draft_view}/payments", {"amount": "1", "method": "cash",
-                                                                 "received_on": "2026-12-01", "request_key": "d" * 24},
+                                                                 "received_on": received, "request_key": "d" * 24},
                           follow_redirects=True)
     assert "has nothing to pay, so no payment can be recorded for it." in text_of(posted.get_data(as_text=True))
     assert admin.service.transactions(draft_id) == []

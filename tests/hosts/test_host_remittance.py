@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from support.admins import admin_with
 from support.api import shop_api_call
+from support.days import after_seeded_invoices, days_ago
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -17,11 +18,13 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.read_models import RemittanceView
 
 PAYMENT = "/admin/invoices/selected/payment"
-#: Acme's: partly paid (due Dec 2), pending (Dec 9), the Berlin branch's (Dec 14); paid in full;
-#: a draft; Globex's in USD; Sakura's (the other organization).
+#: Acme's: partly paid (due 3 days back), pending (due in 4 days), the Berlin branch's (in 9 days);
+#: paid in full; a draft; Globex's in USD; Sakura's (the other organization).
 PARTLY, PENDING, BRANCH, PAID, DRAFT, DOLLARS, FOREIGN = (
     "ERP-SO-1002-2", "ERP-SO-1003-3", "ERP-SO-1005-5", "ERP-SO-1001-1", "ERP-SO-1004-4", "ERP-SO-1007-7",
     "ERP-SO-1011-11")
+#: The day the payments were received: after the seeded invoices were posted.
+RECEIVED = after_seeded_invoices().isoformat()
 
 
 def ids(admin: ShopClient, *external_ids: str) -> list[int]:
@@ -250,7 +253,7 @@ def test_record_payment_needs_the_manage_payments_permission(shop):
     assert 'id="oi-selection-payment"' not in grid
     assert viewer.get(PAYMENT + query([pending])).status_code == 403
     refused = viewer.client.post(PAYMENT, data={"invoice": [pending], f"amount-{pending}": "1", "method": "cash",
-                                                "received_on": "2026-12-01", "request_key": "k" * 24,
+                                                "received_on": RECEIVED, "request_key": "k" * 24,
                                                 "csrf_token": form_token(grid)})
     assert refused.status_code == 403 and viewer.service.transactions(pending) == []
 
@@ -290,7 +293,7 @@ def api_pay(shop, body, **kwargs):
 def test_the_api_records_a_transfer_spread_over_invoices_named_by_id_or_external_id(shop, admin):
     partly, pending = ids(admin, PARTLY, PENDING)
     first = admin.service.get(partly).amount_due
-    resp = api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01", "reference": "STMT 77",
+    resp = api_pay(shop, {"method": "bank_transfer", "received_on": RECEIVED, "reference": "STMT 77",
                           "amount": "300.00", "invoices": [{"id": pending}, {"external_id": PARTLY}]})
     assert resp.status_code == 201, resp.get_json()
     body = resp.get_json()
@@ -300,7 +303,7 @@ def test_the_api_records_a_transfer_spread_over_invoices_named_by_id_or_external
         [(partly, f"{first:.2f}"), (pending, f"{Decimal('300.00') - first:.2f}")]       # oldest due first
     for payment in body["payments"]:
         assert (payment["method"], payment["received_on"], payment["reference"]) == \
-            ("bank_transfer", "2026-12-01", "STMT 77")
+            ("bank_transfer", RECEIVED, "STMT 77")
         assert payment["remittance"] == {"total": "300.00", "invoices": numbers, "invoice_ids": [partly, pending]}
     assert body["payments"][0]["invoice"]["payment_status"] == "paid_in_full"
     assert body["payments"][1]["invoice"]["payment_status"] == "paid_partially"
@@ -311,7 +314,7 @@ def test_the_api_records_a_transfer_spread_over_invoices_named_by_id_or_external
 def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
     branch, paid, draft, foreign = ids(admin, BRANCH, PAID, DRAFT, FOREIGN)
     due = admin.service.get(branch).amount_due
-    refused = api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01", "invoices": [
+    refused = api_pay(shop, {"method": "bank_transfer", "received_on": RECEIVED, "invoices": [
         {"id": branch, "amount": "10.00"}, {"id": paid, "amount": "1.00"}, {"id": foreign, "amount": "1"},
         {"external_id": DRAFT, "amount": "1.00"}]})
     assert refused.status_code == 422
@@ -324,25 +327,25 @@ def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
     assert wrong.status_code == 422
     assert [e["field"] for e in wrong.get_json()["errors"]] == ["method", "received_on", "invoices[0].amount"]
     assert wrong.get_json()["errors"][2]["message"] == f"At most the amount due, {due} EUR."
-    together = api_pay(shop, {"method": "wire", "received_on": "2026-12-01", "amount": "abc",
+    together = api_pay(shop, {"method": "wire", "received_on": RECEIVED, "amount": "abc",
                               "invoices": [{"id": branch}, {"id": foreign}]})
     assert [e["field"] for e in together.get_json()["errors"]] == ["amount", "method", "invoices[1]"]
-    beyond = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": f"{due + 5:.2f}",
+    beyond = api_pay(shop, {"method": "cash", "received_on": RECEIVED, "amount": f"{due + 5:.2f}",
                             "invoices": [{"id": branch}]})
     assert beyond.status_code == 422
     assert beyond.get_json()["errors"] == [
         {"field": "amount", "message": "5.00 EUR more than the invoices' amount due; record only what they owe, or "
                                        "keep the rest as the customer's credit with keep_surplus: true."}]
-    both = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "amount": "5.00",
+    both = api_pay(shop, {"method": "cash", "received_on": RECEIVED, "amount": "5.00",
                           "invoices": [{"id": branch, "amount": "5.00"}]})
     assert both.status_code == 422 and both.get_json()["errors"][0]["field"] == "amount"
-    missing = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch}]})
+    missing = api_pay(shop, {"method": "cash", "received_on": RECEIVED, "invoices": [{"id": branch}]})
     assert missing.get_json()["errors"] == [
         {"field": "invoices[0].amount", "message": "Required, or give the amount received as amount."}]
-    negative = api_pay(shop, {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch, "amount": "-5"}]})
+    negative = api_pay(shop, {"method": "cash", "received_on": RECEIVED, "invoices": [{"id": branch, "amount": "-5"}]})
     assert negative.get_json()["errors"] == [         # the body's words, as for its amount: no form field to leave empty
         {"field": "invoices[0].amount", "message": "An amount above zero."}]
-    decimals = api_pay(shop, {"method": "cash", "received_on": "2026-12-01",
+    decimals = api_pay(shop, {"method": "cash", "received_on": RECEIVED,
                               "invoices": [{"id": branch, "amount": "1.001"}]})
     assert decimals.get_json()["errors"] == [{"field": "invoices[0].amount", "message": "EUR amounts have at most 2 decimals."}]
     for invoice_id in (branch, paid, draft):
@@ -351,7 +354,7 @@ def test_the_api_records_all_or_nothing_and_says_every_problem(shop, admin):
 
 def test_the_api_with_an_idempotency_key_records_a_retry_once(shop, admin):
     branch, = ids(admin, BRANCH)
-    body = {"method": "cash", "received_on": "2026-12-01", "invoices": [{"id": branch, "amount": "5.00"}]}
+    body = {"method": "cash", "received_on": RECEIVED, "invoices": [{"id": branch, "amount": "5.00"}]}
     first = api_pay(shop, body, headers={"Idempotency-Key": "remit-42"})
     again = api_pay(shop, body, headers={"Idempotency-Key": "remit-42"})
     assert first.status_code == again.status_code == 201 and first.get_json() == again.get_json()
@@ -383,7 +386,7 @@ def test_the_shares_recorded_in_the_back_office_get_one_receipt_per_customer_use
         [own] = mail.emails(invoice_id)
         doc = admin.service.get(invoice_id)
         assert (own.to, own.subject) == ((doc.customer_user_email,), f"Payment received for invoice {doc.invoice_number}")
-    assert api_pay(shop, {"method": "bank_transfer", "received_on": "2026-12-01",
+    assert api_pay(shop, {"method": "bank_transfer", "received_on": RECEIVED,
                           "invoices": [{"id": branch, "amount": "10.00"}]}).status_code == 201
     assert mail.emails(branch) == []                # as for every payment recorded over the API
 
@@ -405,13 +408,14 @@ def test_the_record_payment_dialog_offers_the_customers_other_open_invoices(admi
 
 def test_spreading_again_keeps_the_day_and_reference_it_was_opened_with(admin):
     partly, pending = ids(admin, PARTLY, PENDING)
-    page = admin.get(PAYMENT + query([partly, pending], received="300", received_on="2026-12-03",
+    day = days_ago(3).isoformat()
+    page = admin.get(PAYMENT + query([partly, pending], received="300", received_on=day,
                                      reference="STMT 5", method="check")).get_data(as_text=True)
     spread = page.split('id="oi-remittance-spread"')[1].split("</form>")[0]
-    assert '<input type="hidden" name="received_on" value="2026-12-03">' in spread
+    assert f'<input type="hidden" name="received_on" value="{day}">' in spread
     assert '<input type="hidden" name="reference" value="STMT 5">' in spread
     form = form_of(page)
-    assert (form["received_on"], form["method"]) == ("2026-12-03", "check")
+    assert (form["received_on"], form["method"]) == (day, "check")
 
 
 def test_a_day_that_is_no_date_is_said_with_the_other_problems(admin):
@@ -476,7 +480,7 @@ def test_what_a_transfer_brings_over_the_amount_due_may_be_kept_as_the_customers
 def test_the_api_keeps_what_is_over_the_amount_due_when_asked(shop, admin):
     pending = ids(admin, PENDING)[0]
     due = admin.service.get(pending).amount_due
-    body = {"method": "bank_transfer", "received_on": "2026-12-01", "amount": f"{due + 10:.2f}",
+    body = {"method": "bank_transfer", "received_on": RECEIVED, "amount": f"{due + 10:.2f}",
             "invoices": [{"id": pending}]}
     wrong = api_pay(shop, {**body, "keep_surplus": "yes"})
     assert wrong.status_code == 422 and wrong.get_json()["errors"] == [{"field": "keep_surplus",

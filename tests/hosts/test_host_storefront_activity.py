@@ -7,6 +7,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
+from support.days import days_ago, month_end, today
 from support.list_pages import ROLES, customer
 from support.pdfs import pdf_words
 
@@ -14,6 +15,8 @@ from oro_invoices.hosts.reference.testing import text_of
 from oro_invoices.integration.config import Settings
 
 PAGE = "/customer/invoices/activity"
+#: A year back: from before the seeded shop's first invoice, dated 40 days back.
+YEAR = f"from={days_ago(365)}"
 
 
 def entries(page: str, currency: str = "EUR") -> list[tuple[str, int | None, str]]:
@@ -30,7 +33,7 @@ def test_the_activity_shows_the_invoices_the_users_role_shows(shop, role):
     listed = client.get("/customer/invoices?per_page=100").get_data(as_text=True)
     assert f'id="oi-account-activity" href="{PAGE}"' in listed
     visible = {int(i) for i in re.findall(r'<tr data-invoice-id="(\d+)">', listed)}
-    resp = client.get(f"{PAGE}?from=2026-01-01")
+    resp = client.get(f"{PAGE}?{YEAR}")
     assert resp.status_code == 200
     rows = entries(resp.get_data(as_text=True))
     assert rows[0][0] == "opening" and rows[0][2] == "€0.00"
@@ -48,13 +51,14 @@ def test_a_bad_period_is_said_and_the_pdf_follows_the_download_setting(shop):
     bad = client.get(f"{PAGE}?from=2026-12-01&to=2026-11-01")
     assert bad.status_code == 422
     assert re.search(r'data-oi-error="to">The period ends before it starts.<', bad.get_data(as_text=True))
-    page = client.get(f"{PAGE}?from=2026-10-01&to=2026-12-31").get_data(as_text=True)
+    period = f"from={days_ago(60)}&to={month_end(today())}"
+    page = client.get(f"{PAGE}?{period}").get_data(as_text=True)
     link = unescape(re.search(r'id="oi-activity-pdf" href="([^"]+)"', page).group(1))
     pdf = client.get(link)
     assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
     assert "Account activity" in pdf_words(pdf.get_data()) and "Opening balance" in pdf_words(pdf.get_data())
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
-    page = client.get(f"{PAGE}?from=2026-10-01&to=2026-12-31").get_data(as_text=True)
+    page = client.get(f"{PAGE}?{period}").get_data(as_text=True)
     assert 'id="oi-activity-pdf"' not in page and client.get(link).status_code == 404
 
 
@@ -66,11 +70,11 @@ def test_an_admin_or_a_visitor_gets_no_customers_activity(shop, admin):
 
 
 def test_a_corporate_user_sees_whose_each_entry_is(shop):
-    corporate = customer(shop, ROLES["corporate"]).get(f"{PAGE}?from=2026-01-01").get_data(as_text=True)
+    corporate = customer(shop, ROLES["corporate"]).get(f"{PAGE}?{YEAR}").get_data(as_text=True)
     branch = re.findall(r'<tr data-oi-line="invoice"[^>]*>(.*?)</tr>', corporate, re.S)
     names = {text_of(name) for cells in branch for name in re.findall(r"data-oi-customer>(.*?)</div>", cells, re.S)}
     assert names == {"Acme Industries AG", "Acme Industries – Berlin Branch"}
-    department = customer(shop, ROLES["department"]).get(f"{PAGE}?from=2026-01-01").get_data(as_text=True)
+    department = customer(shop, ROLES["department"]).get(f"{PAGE}?{YEAR}").get_data(as_text=True)
     assert "data-oi-customer" not in department                  # one customer: nothing to tell apart
 
 

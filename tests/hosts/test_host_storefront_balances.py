@@ -12,6 +12,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from support.days import after_seeded_invoices, days_ago
 from support.list_pages import ROLES, customer
 from support.payloads import invoice_payload
 from support.pdfs import pdf_words
@@ -20,7 +21,7 @@ from test_host_payments import configure, doc_of
 from oro_invoices.hosts.reference.testing import text_of
 
 #: the account activity of the last year (the seeded shop's invoices are of the last weeks)
-ACTIVITY = f"/customer/invoices/activity?from={dt.datetime.now(dt.UTC).date() - dt.timedelta(days=365)}"
+ACTIVITY = f"/customer/invoices/activity?from={days_ago(365)}"
 PETER = "peter.gibbons@initech.example"
 
 
@@ -55,7 +56,7 @@ def surplus_of_bens_invoice(shop) -> tuple[object, object]:
     ben = customer(shop, ROLES["department"])
     bens = doc_of(ben, "ERP-SO-1002-2")
     ben.service.record_received_payment(bens.id, amount=str(bens.amount_due + Decimal("45.30")),
-                                        method="bank_transfer", received_on=dt.date(2026, 11, 20), actor="admin",
+                                        method="bank_transfer", received_on=after_seeded_invoices(), actor="admin",
                                         request_key="k" * 24, keep_surplus=True)
     return ben, bens
 
@@ -117,11 +118,14 @@ def initech_credit_note_kept_as_credit(shop):
     fields = {name: getattr(theirs, name) for name in ("customer_id", "customer_user_id", "customer_user_email",
                                                        "customer_name", "organization_id", "website_id", "currency")}
     service = peter.service
+    day = days_ago(11)
     doc = service.post(service.create(invoice_payload(
-        external_id="ERP-IA-1", order_id=None, order_identifier="", invoice_date="2026-11-25", due_date="2026-12-25",
+        external_id="ERP-IA-1", order_id=None, order_identifier="", invoice_date=day.isoformat(),
+        due_date=(day + dt.timedelta(days=30)).isoformat(),
         lines=[{"description": "Consulting", "quantity": "1", "unit_price": "100.00", "tax_rate": "0.19"}],
         **fields), actor="erp").id, actor="erp")
-    service.record_received_payment(doc.id, amount="100.00", method="bank_transfer", received_on=dt.date(2026, 11, 26),
+    service.record_received_payment(doc.id, amount="100.00", method="bank_transfer",
+                                    received_on=day + dt.timedelta(days=1),
                                     actor="admin", request_key="i" * 24)
     note = service.create_credit_note(doc.id, {"full": True, "reason": "cancelled order", "settlement": "credit"},
                                       actor="admin").credit_note

@@ -1,10 +1,10 @@
 """A customer user applies their customer's credit on an invoice's payment page, then pays the rest."""
 from __future__ import annotations
 
-import datetime as dt
 import re
 from decimal import Decimal
 
+from support.days import after_seeded_invoices, shown
 from support.payloads import invoice_payload
 from test_host_payments import configure, customer, doc_of
 
@@ -16,7 +16,7 @@ def acme_credit(client, amount: str) -> None:
     """Acme's credit: what a bank transfer brought over its partly paid invoice's amount due."""
     partial = doc_of(client, "ERP-SO-1002-2")
     client.service.record_received_payment(partial.id, amount=str(partial.amount_due + Decimal(amount)),
-                                           method="bank_transfer", received_on=dt.date(2026, 11, 20), actor="admin",
+                                           method="bank_transfer", received_on=after_seeded_invoices(), actor="admin",
                                            request_key="k" * 24, keep_surplus=True)
 
 
@@ -123,7 +123,7 @@ def test_a_corporate_user_applies_a_sub_customers_credit_to_its_invoice_and_sees
     doc = amanda.service.post(amanda.service.create(invoice_payload(
         external_id="ERP-BERLIN-2", order_id=None, order_identifier="", **fields), actor="erp").id, actor="erp")
     amanda.service.record_received_payment(paid.id, amount=str(paid.amount_due + Decimal("40.00")),
-                                           method="bank_transfer", received_on=dt.date(2026, 11, 20),
+                                           method="bank_transfer", received_on=after_seeded_invoices(),
                                            actor="admin", request_key="b" * 24, keep_surplus=True)
     listing = text_of(amanda.get("/customer/invoices").get_data(as_text=True))
     assert "Credit of Acme Industries – Berlin Branch with us: €40.00 (not yet applied to an invoice)." in listing
@@ -142,12 +142,12 @@ def test_a_corporate_user_applies_a_sub_customers_credit_to_its_invoice_and_sees
 
 
 def test_the_invoice_page_dates_a_payment_by_its_day_received_and_says_what_of_it_became_credit(shop):
-    """A transfer keyed in today that arrived on 20 November, €50 over what was due."""
+    """A transfer keyed in today that arrived some days before, €50 over what was due."""
     configure(shop[0])
     client = customer(shop, "ben.ortiz@acme.example")
     acme_credit(client, "50.00")
     partial = doc_of(client, "ERP-SO-1002-2")
     text = text_of(client.get(f"/customer/invoices/{partial.id}").get_data(as_text=True))
     payments = text.split("Payments", 1)[1]
-    assert "Nov 20, 2026 Bank transfer" in payments
+    assert f"{shown(after_seeded_invoices())} Bank transfer" in payments
     assert "€50.00 of it over the amount due: kept as your credit with us" in payments

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from support.days import after_seeded_invoices
 from support.pdfs import pdf_words
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -145,7 +146,8 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
               {"to": "x@example.test", "subject": "s", "body": "b", "template": ""}),
              (f"/admin/invoices/{other.posted}/emails/1", {"decision": "send"}),
              (f"/admin/invoices/{other.posted}/payments",
-              {"amount": "1", "method": "cash", "received_on": "2026-12-01", "request_key": "t" * 24}),
+              {"amount": "1", "method": "cash", "received_on": after_seeded_invoices().isoformat(),
+               "request_key": "t" * 24}),
              (f"/admin/invoices/{other.posted}/transactions/1/reverse", {"reason": "cross-tenant"}),
              *((f"/admin/invoices/statement/email?customer={customer}",
                 {"to": "x@example.test", "subject": "s", "body": "b"}) for customer in other.info["customers"])]
@@ -169,7 +171,7 @@ def test_admin_is_refused_every_backoffice_route_on_the_other_organization(shop,
     # Record Payment for their invoices, with a share typed for each: nothing to record, nothing shown
     resp = admin.client.post("/admin/invoices/selected/payment", data={
         "invoice": [other.posted, other.draft], f"amount-{other.posted}": "1", "method": "cash",
-        "received_on": "2026-12-01", "request_key": "t" * 24, "csrf_token": token})
+        "received_on": after_seeded_invoices().isoformat(), "request_key": "t" * 24, "csrf_token": token})
     assert resp.status_code == 422 and not displayed_numbers(resp.get_data(as_text=True)) & numbers_of(app, other)
     assert "None of the selected invoices can take a payment." in text_of(resp.get_data(as_text=True))
     assert fingerprint(app) == before
@@ -418,7 +420,8 @@ def test_the_aging_in_every_form_names_none_of_the_other_organizations_customers
     admin = ShopClient(app)
     admin.login_admin(me.info["admin"]["username"], me.info["admin"]["password"])
     api = Api(app, me.info["api_token"])
-    texts = {"page": text_of(admin.get("/admin/invoices/aging?as_of=2026-11-30").get_data(as_text=True)),
+    day = after_seeded_invoices()                                     # every seeded invoice was posted then
+    texts = {"page": text_of(admin.get(f"/admin/invoices/aging?as_of={day}").get_data(as_text=True)),
              "csv": admin.get("/admin/invoices/aging.csv").get_data(as_text=True),
              "pdf": " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf").get_data()).split()),
              "api": api.call("GET", "/receivables/aging").get_data(as_text=True),

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 from support.config_form import form_values
+from support.days import after_seeded_invoices, days_ago, today
 from support.page_text import (
     Catalog,
     PageText,
@@ -181,10 +182,10 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
     # two bank transfers recorded by hand on the partly paid invoice, the first reversed
     kept_key, reversed_key = "k" * 24, "r" * 24
     wrong = service.record_received_payment(partial, amount="1.00", method="bank_transfer",
-                                            received_on=dt.date(2026, 11, 30), reference="STMT 7",
+                                            received_on=days_ago(6), reference="STMT 7",
                                             actor="test", request_key=reversed_key).transaction
     service.reverse_received_payment(partial, wrong.id, reason=TYPED[0], actor="test")
-    by_hand = service.record_received_payment(partial, amount="1.00", method="check", received_on=dt.date(2026, 12, 1),
+    by_hand = service.record_received_payment(partial, amount="1.00", method="check", received_on=after_seeded_invoices(),
                                               actor="test", request_key=kept_key).transaction
     # a customer's statement, sent to them once (the page lists it)
     customer_id = service.get(late).customer_id
@@ -206,9 +207,9 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", statement),
         Page("admin", f"/admin/invoices/statement/emails/{statement_sent.id}?customer={customer_id}"),
         Page("admin", f"{statement}&dialog=email"),
-        Page("admin", f"/admin/invoices/statement/activity?customer={customer_id}&from=2026-01-01"),
+        Page("admin", f"/admin/invoices/statement/activity?customer={customer_id}&from={days_ago(365)}"),
         Page("admin", f"/admin/invoices/statement/activity?customer={customer_id}&from=2026-12-01&to=2026-11-01", 422),
-        Page("department", "/customer/invoices/activity?from=2026-01-01"),
+        Page("department", f"/customer/invoices/activity?from={days_ago(365)}"),
         Page("admin", statement_email, 422, {"to": "not an address", "subject": "", "body": ""},
              f"{statement}&dialog=email"),
         Page("admin", "/admin/invoices/statement?customer=999999", 404),
@@ -224,11 +225,11 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
                       "&invoice=999999&received=99999"),
         Page("admin", "/admin/invoices/selected/payment", 422,
              {"invoice": str(partial), f"amount-{partial}": "99999999", "method": "cash",
-              "received_on": dt.date.today().isoformat(), "request_key": "r" * 24},
+              "received_on": today().isoformat(), "request_key": "r" * 24},
              f"/admin/invoices/selected/payment?invoice={partial}"),
         Page("admin", "/admin/invoices/selected/payment", 200,
              {"invoice": str(late), f"amount-{late}": "1", "method": "cash",
-              "received_on": dt.date.today().isoformat(), "request_key": "languages-remittance"},
+              "received_on": today().isoformat(), "request_key": "languages-remittance"},
              f"/admin/invoices/selected/payment?invoice={late}"),
         # the view page: draft, posted with notes, email, payment and activity, a credit note, voided
         Page("admin", f"/admin/invoices/{draft}"),
@@ -236,7 +237,7 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", f"/admin/invoices/{partial}"),
         Page("admin", f"/admin/invoices/{partial}?dialog=record-payment"),
         Page("admin", f"/admin/invoices/{partial}/payments", 422,
-             {"amount": "99999999", "method": "cash", "received_on": "2026-12-01", "request_key": "x" * 24},
+             {"amount": "99999999", "method": "cash", "received_on": after_seeded_invoices().isoformat(), "request_key": "x" * 24},
              f"/admin/invoices/{partial}?dialog=record-payment"),
         Page("admin", f"/admin/invoices/{partial}?dialog=reverse-payment&transaction={by_hand.id}"),
         Page("admin", f"/admin/invoices/{partial}?dialog=reverse-payment&transaction={wrong.id}"),

@@ -8,6 +8,7 @@ import uuid
 from decimal import Decimal
 
 import pytest
+from support.days import today
 from support.stripe_payments import (
     back_from_stripe,
     confirm,
@@ -198,7 +199,7 @@ def authorized_rest(service, account, doc):
 
 
 def paid_by_hand(service, doc, amount: str, key: str) -> None:
-    service.record_received_payment(doc.id, amount=amount, method="bank_transfer", received_on=dt.date.today(),
+    service.record_received_payment(doc.id, amount=amount, method="bank_transfer", received_on=today(),
                                     actor="admin", request_key=key * 20)
 
 

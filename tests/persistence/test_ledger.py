@@ -25,9 +25,13 @@ from oro_invoices.persistence.ledger import (
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
 
+#: What the services judge on: the fixed days of these tests' invoices and payments keep within
+#: the three years back a payment may be recorded for, whichever day the tests run.
+NOW = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+
 
 def test_a_customers_entries_in_date_order(db):
-    service = InvoiceService(db)
+    service = InvoiceService(db, clock=lambda: NOW)
     first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
     second = one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-15", price="50.00")
     one_line_invoice(service, due_date="2026-12-15", invoice_date="2026-11-16", price="70.00", post=False)   # a draft
@@ -136,7 +140,7 @@ def test_money_given_back_outside_is_an_entry_and_the_customers_credit_is_its_ba
     """A customer's balance says what the seller owes them too: a payment's surplus and a credit
     note's money kept as credit leave it below zero; credit applied to another invoice moves no
     money (no entry); credit, or a credit note's money, given back outside the add-on is one."""
-    service = InvoiceService(db)
+    service = InvoiceService(db, clock=lambda: NOW)
     first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
     service.record_received_payment(first, amount="130.00", method="bank_transfer", received_on=dt.date(2026, 11, 2),
                                     actor="admin", request_key="ledger-0000000011", keep_surplus=True)
@@ -162,7 +166,7 @@ def test_one_users_invoices_show_what_went_into_the_customers_credit_and_what_it
     """A view of one customer user's invoices does not see the customer's credit: the money kept
     from them as credit and the credit applied to them are entries, so their balance is what the
     invoices still owe. A payment or an application reversed in error is none, nor its credit."""
-    service = InvoiceService(db)
+    service = InvoiceService(db, clock=lambda: NOW)
     mine = {"customer_user_id": 100}
     theirs = {"customer_user_id": 101, "customer_user_email": "other@acme.test"}
     first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00", **mine)
@@ -201,7 +205,7 @@ def test_one_users_invoices_show_what_went_into_the_customers_credit_and_what_it
 
 
 def test_a_refund_of_a_payment_whose_surplus_was_kept_takes_it_back_in_one_users_view(db):
-    service = InvoiceService(db)
+    service = InvoiceService(db, clock=lambda: NOW)
     first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
     paid = service.record_received_payment(first, amount="130.00", method="bank_transfer",
                                            received_on=dt.date(2026, 11, 2), actor="admin",

@@ -43,8 +43,8 @@ def test_a_surplus_is_not_kept_when_an_invoice_named_of_another_customer_was_pai
 
 
 def test_a_surplus_is_kept_only_as_much_as_was_confirmed(service):
-    early = invoice(service, "100.00", "ERP-1", due="2026-12-10")
-    late = invoice(service, "50.00", "ERP-2", due="2026-12-30")
+    early = invoice(service, "100.00", "ERP-1", due_in=9)
+    late = invoice(service, "50.00", "ERP-2", due_in=29)
     [match] = match_entries(service, [entry("175.00", "ERP-1 ERP-2")], organization_id=1)
     ticked = MatchedPayment.of(match, keep_surplus=True, surplus=Decimal("25.00"))
     by_hand(service, early, "10.00", "cash", "meanwhile-000000002")

@@ -31,8 +31,8 @@ def test_only_a_payment_paying_more_than_one_customers_invoices_may_keep_the_res
 
 
 def test_what_is_over_is_kept_as_the_customers_credit_with_the_latest_due_share(service):
-    early = invoice(service, "100.00", "ERP-1", due="2026-12-10")
-    late = invoice(service, "50.00", "ERP-2", due="2026-12-30")
+    early = invoice(service, "100.00", "ERP-1", due_in=9)
+    late = invoice(service, "50.00", "ERP-2", due_in=29)
     assert record(service, "175.00", (early, late), keep=False).why == Message(
         "It no longer pays exactly what its invoices owe: record it from the list.")
     assert service.transactions(early) == []                                  # not without asking

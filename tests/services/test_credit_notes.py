@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import text
 from support.databases import make_database
+from support.days import today
 from support.payloads import invoice_payload
 
 from oro_invoices.domain.errors import Conflict, InvoiceIsPosted, InvoiceNotPosted, ValidationError
@@ -655,7 +656,7 @@ def test_a_credit_within_what_no_authorization_holds_is_made(db):
 
 def _paid_by_check(service, inv, amount=None):
     return service.record_received_payment(inv.id, amount=str(amount or inv.total_amount), method="check",
-                                           received_on=dt.date.today(), reference="CHK-77", actor="admin",
+                                           received_on=today(), reference="CHK-77", actor="admin",
                                            request_key="r" * 20).transaction
 
 

@@ -1,10 +1,10 @@
 """Customers' credit: kept from a credit note or a payment's surplus, applied to open invoices,
 put back by a reversal, given back outside the add-on; never spent twice."""
-import datetime as dt
 import threading
 from decimal import Decimal
 
 import pytest
+from support.days import today
 from support.payloads import invoice_payload
 
 from oro_invoices.domain.errors import Conflict, ValidationError
@@ -199,10 +199,10 @@ def test_a_payment_over_the_amount_due_keeps_the_surplus_as_credit_when_asked(db
     inv = _posted(credit_service)  # 231.86
     with pytest.raises(ValidationError) as excinfo:
         credit_service.record_received_payment(inv.id, amount="250.00", method="bank_transfer",
-                                               received_on=dt.date.today(), actor="admin", request_key="a" * 24)
+                                               received_on=today(), actor="admin", request_key="a" * 24)
     assert _errors(excinfo)["amount"] == "Exceeds the amount due (231.86 USD)."
     recorded = credit_service.record_received_payment(
-        inv.id, amount="250.00", method="bank_transfer", received_on=dt.date.today(), actor="admin",
+        inv.id, amount="250.00", method="bank_transfer", received_on=today(), actor="admin",
         request_key="b" * 24, keep_surplus=True)
     assert recorded.transaction.amount == Decimal("250.00")                # what was received
     paid = credit_service.get(inv.id)
@@ -222,7 +222,7 @@ def test_a_payment_over_the_amount_due_keeps_the_surplus_as_credit_when_asked(db
 def test_a_payment_whose_surplus_was_spent_is_not_reversed(credit_service):
     inv = _posted(credit_service)
     paid = credit_service.record_received_payment(
-        inv.id, amount="250.00", method="bank_transfer", received_on=dt.date.today(), actor="admin",
+        inv.id, amount="250.00", method="bank_transfer", received_on=today(), actor="admin",
         request_key="b" * 24, keep_surplus=True).transaction
     other = _posted(credit_service)
     credit_service.apply_credit(other.id, actor="admin")

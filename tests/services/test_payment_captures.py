@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from support.days import today
 from support.fakepay import FakePay, callback, charge, payment_service, posted_invoice, start
 
 from oro_invoices.domain.errors import Conflict, ValidationError
@@ -148,7 +149,7 @@ def test_until_when_is_read_leniently(db, said, read):
 def paid_by_hand(service, invoice_id, amount: str, key: str):
     """``amount`` received by bank transfer today, recorded with Record Payment."""
     return service.record_received_payment(invoice_id, amount=amount, method="bank_transfer",
-                                           received_on=dt.date.today(), actor="Alex Admin", request_key=key * 20)
+                                           received_on=today(), actor="Alex Admin", request_key=key * 20)
 
 
 def authorized_rest(service, doc):

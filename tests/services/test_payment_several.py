@@ -2,10 +2,10 @@
 payment recorded on each invoice, refunds of a share and of the whole payment."""
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
+from support.days import today
 from support.fakepay import callback, charge, payment_service, posted_invoice, refund_event
 
 from oro_invoices.domain.errors import Conflict, NotFound
@@ -122,7 +122,7 @@ def test_an_invoice_paid_meanwhile_keeps_its_share_as_the_customers_credit(db):
     first, second = two_invoices(service)
     started = start_several(service, [first.id, second.id])
     service.record_received_payment(second.id, amount="100.00", method="bank_transfer",
-                                    received_on=dt.date(2026, 11, 20), actor="admin", request_key="k" * 20)
+                                    received_on=today(), actor="admin", request_key="k" * 20)
     attempt = started.attempt.public_id
     service.handle_payment_callback("fakepay", callback(attempt, charge(attempt, 33186)))
     assert service.get(first.id).payment_status is PaymentStatus.PAID_IN_FULL

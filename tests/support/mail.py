@@ -4,6 +4,7 @@ No tests live here; ``test_mail_*.py`` import the fixtures they use by name.
 """
 from __future__ import annotations
 
+import datetime as dt
 import email
 import email.policy
 import hashlib
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 import pytest
 from aiosmtpd.controller import Controller
 
+from oro_invoices import composition
 from oro_invoices.documents.render import PdfRenderer
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.hosts.memory import MemoryHost
@@ -159,6 +161,15 @@ def make_mail(app: App, server=None, **kwargs) -> MailService:
 def app(db, tmp_path) -> App:
     """Host, settings and invoice service over ``db`` (SQLite and PostgreSQL), PDFs generated."""
     return make_app(db, tmp_path)
+
+
+def judge_on(app: App, monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> App:
+    """``app`` with its service, and those the commands build, taking ``now`` as the current time:
+    tests of the shared payload's fixed days stay within the days a report or statement may be of
+    (the aging looks back at most three years), whichever day they run."""
+    monkeypatch.setattr(app.invoices.context, "clock", lambda: now)
+    monkeypatch.setattr(composition, "utcnow", lambda: now)
+    return app
 
 
 def deliver_mail_command(app: App, server) -> subprocess.CompletedProcess[str]:

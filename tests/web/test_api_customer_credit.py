@@ -10,6 +10,7 @@ from decimal import Decimal
 import flask
 import pytest
 from support.api import CLIENTS, ApiHttp, assert_error_shape
+from support.days import today
 
 from oro_invoices.adapters.flask.api import make_api_blueprint
 from oro_invoices.integration.plugins import get_plugin_manager
@@ -416,7 +417,7 @@ def test_a_payments_surplus_kept_by_hand_is_in_the_credit_and_an_api_payment_can
     inv = posted(http)                                                           # 231.86 USD
     # Record Payment in the back-office, the surplus kept (services.manual_payments)
     recorded = service.record_received_payment(inv["id"], amount="250.00", method="bank_transfer",
-                                               received_on=dt.date.today(), actor="admin", request_key="s" * 24,
+                                               received_on=today(), actor="admin", request_key="s" * 24,
                                                keep_surplus=True)
     [surplus] = credit_of(http)["entries"]
     assert (surplus["kind"], surplus["amount"], surplus["invoice_number"], surplus["transaction_id"]) == (
@@ -472,11 +473,11 @@ def test_a_payment_recorded_in_error_and_its_reversal_have_no_receipt(http):
     payment nor its reversal lists a receipt; a payment that stands does."""
     other = posted(http)
     recorded = http.post("/api/receivables/payments", {
-        "method": "bank_transfer", "received_on": "2026-11-20", "reference": "STMT 7",
+        "method": "bank_transfer", "received_on": today().isoformat(), "reference": "STMT 7",
         "amount": "50.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0007"})
     assert recorded.status_code == 201, recorded.get_data()
     stands = http.post("/api/receivables/payments", {
-        "method": "bank_transfer", "received_on": "2026-11-21", "reference": "STMT 8",
+        "method": "bank_transfer", "received_on": today().isoformat(), "reference": "STMT 8",
         "amount": "20.00", "invoices": [{"id": other["id"]}]}, headers={"Idempotency-Key": "erp-bank-0008"})
     assert stands.status_code == 201, stands.get_data()
     rows = http.get(f"/api/invoices/{other['id']}/payments").get_json()["data"]

@@ -235,7 +235,8 @@ def _text(parent: etree._Element, ns: str, name: str, value: str, **attributes: 
 
 
 def _date(parent: etree._Element, day: dt.date, *, ns: str = UDT) -> None:
-    _text(parent, ns, "DateTimeString", day.strftime("%Y%m%d"), format="102")
+    # CCYYMMDD: strftime's %Y has no leading zeros before the year 1000
+    _text(parent, ns, "DateTimeString", day.isoformat().replace("-", ""), format="102")
 
 
 def element_texts(xml: bytes, path: str) -> list[str]:

@@ -40,5 +40,9 @@ def build_message(email: OutboxView, *, html: str | None, text: str | None,
         maintype, _, subtype = attachment.content_type.partition("/")
         if not subtype:
             maintype, subtype = "application", "octet-stream"
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+        # the add-on writes its text attachments (the Aging Report's CSV) in UTF-8; without the
+        # charset a mail program reads them as ASCII and garbles every name beyond it
+        params = {"charset": "utf-8"} if maintype == "text" else {}
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename,
+                               params=params)
     return message

@@ -434,7 +434,7 @@ class TestPageUploads(PageSuite):
 
     def statement(self) -> bytes:
         posted = self.shop.posted
-        return (f"date,amount,currency,reference,payer\n2026-12-01,{posted.amount_due},{posted.currency},"
+        return (f"date,amount,currency,reference,payer\n{posted.invoice_date},{posted.amount_due},{posted.currency},"
                 f"Invoice {posted.invoice_number} thank you,ACME Corp\n").encode()
 
     def test_an_uploaded_bank_statement_is_read_and_matched(self) -> None:

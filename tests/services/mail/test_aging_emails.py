@@ -8,7 +8,7 @@ import datetime as dt
 import io
 
 import pytest
-from support.mail import SELLER, deliver_mail_command, make_mail, parse
+from support.mail import SELLER, deliver_mail_command, judge_on, make_mail, parse
 from support.pdfs import pdf_text
 
 from oro_invoices import cli
@@ -18,6 +18,16 @@ from oro_invoices.services.aging_runs import NO_RECIPIENT, report_day, send_agin
 
 WEDNESDAY = dt.date(2026, 12, 9)    # the shared payload is due 2026-12-02
 SUNDAY = dt.date(2026, 12, 6)        # the report day of that week: 4 days late then
+
+
+#: The moment these tests judge on: December 2026, when the shared payload (dated 2026-11-02, due
+#: 2026-12-02) was owed, so that its days are days a report or statement may be of.
+NOW = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def app(app, monkeypatch):
+    return judge_on(app, monkeypatch, NOW)
 
 
 @pytest.mark.parametrize("schedule,today,day", [
@@ -97,6 +107,20 @@ def test_an_admin_sends_the_report_of_any_day_with_what_was_owed_then(app):
     assert [a.content_type for a in sent.attachments] == ["application/pdf", "text/csv"]
     with pytest.raises(NotFound, match="one organization"):
         mail.aging.report(InvoiceFilter())
+
+
+def test_the_attached_csv_says_it_is_utf_8_so_names_read_as_written(app, smtp_server):
+    """A mail program reads a text attachment without a charset as ASCII: the customer's name
+    would show as mojibake in the CSV the recipients open."""
+    app.invoices.post(app.create(customer_name="Müller & Söhne – Werkzeuge").id)
+    mail = make_mail(app, smtp_server)
+    report = mail.aging.report(InvoiceFilter(organization_id=1))
+    mail.aging.send(report, 1, to="books@acme.test", subject="Aging", text="Attached.", actor="admin")
+    assert mail.deliver_pending().sent == 1
+    [received] = smtp_server.handler.received
+    _pdf, table = parse(received.content).iter_attachments()
+    assert table.get_content_type() == "text/csv" and table.get_content_charset() == "utf-8"
+    assert "Müller & Söhne – Werkzeuge" in table.get_content()
 
 
 def test_without_a_pdf_storage_the_report_is_not_sent(app):

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.days import today
 from support.fakepay import callback, charge, posted_invoice, start
 from test_payment_receipts import pay, receipting, record_shares
 
@@ -58,8 +59,8 @@ def _write_every_email(db: Any, pdfs: Path) -> None:
         "data": {"capture_before": until}}))
     assert alert_expiring_authorizations(service, mail).summary().startswith("1 alert(s) queued")
     mail.statements.prepare(service.statement_of(doc.customer_id, organization_id=1))
-    mail.statements.prepare(service.activity_statement(doc.customer_id, start=dt.date.today() - dt.timedelta(days=30),
-                                                       end=dt.date.today(), organization_id=1))
+    mail.statements.prepare(service.activity_statement(doc.customer_id, start=today() - dt.timedelta(days=30),
+                                                       end=today(), organization_id=1))
     mail.aging.prepare(mail.aging.report(InvoiceFilter(organization_id=1)), 1)
 
 

@@ -2,11 +2,11 @@
 per payment, only where switched on, never for what an ERP records, never failing the payment."""
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import pytest
 from sqlalchemy import func, select
+from support.days import today
 from support.fakepay import callback, charge, payment_service, posted_invoice, start
 from support.held_jobs import HeldJobs
 
@@ -371,7 +371,7 @@ class InvoicesOnly:
 def record_shares(service, amounts: dict[int, str], key: str = "remittance-form-0001"):
     """Record one bank transfer shared among invoices (Record Payment for the ticked invoices)."""
     return remittances.record(service, list(amounts), amounts, organization_id=1, method="bank_transfer",
-                              received_on=dt.date(2026, 12, 3), reference="STMT 77", actor="Alex Admin",
+                              received_on=today(), reference="STMT 77", actor="Alex Admin",
                               request_key=key)
 
 

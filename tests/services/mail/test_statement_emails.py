@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from support.mail import SELLER, deliver_mail_command, make_mail, parse
+from support.mail import SELLER, deliver_mail_command, judge_on, make_mail, parse
 from support.pdfs import pdf_text
 
 from oro_invoices import cli
@@ -14,6 +14,16 @@ from oro_invoices.domain.errors import StorageError
 from oro_invoices.services.statement_runs import NO_RECIPIENT, send_scheduled_statements, send_statements
 
 DAY = dt.date(2026, 12, 9)          # the shared payload is due 2026-12-02: 7 days late
+
+
+#: The moment these tests judge on: December 2026, when the shared payload (dated 2026-11-02, due
+#: 2026-12-02) was owed, so that its days are days a report or statement may be of.
+NOW = dt.datetime(2026, 12, 6, 9, tzinfo=dt.UTC)
+
+
+@pytest.fixture
+def app(app, monkeypatch):
+    return judge_on(app, monkeypatch, NOW)
 
 
 def test_the_command_queues_each_owing_customer_once_then_deliver_mail_sends_it(app, smtp_server, capsys):
@@ -71,7 +81,7 @@ def test_a_customer_holding_credit_and_owing_nothing_gets_no_statement(app):
                                           "amount": str(paid.total_amount)})
     app.invoices.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "credit"})
     assert app.invoices.available_credit(app.invoices.get(paid.id)) > 0
-    report = send_statements(app.invoices, make_mail(app), today=DAY)
+    report = send_statements(app.invoices, make_mail(app))                  # today's: it was paid today
     assert report.queued == [] and report.problems == []
 
 
@@ -151,8 +161,7 @@ def test_a_statement_email_says_the_customers_credit_in_a_paragraph_of_its_own(a
     owed = app.invoices.post(app.create().id)
     credit = app.invoices.available_credit(owed)
     assert credit > 0
-    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root),
-            "--date", DAY.isoformat()]
+    argv = ["send-statements", "--db", app.invoices.db.url, "--storage", str(app.storage.root)]   # today's
     assert cli.main(argv, host=app.host) == 0
     deliver_mail_command(app, smtp_server)
     [received] = smtp_server.handler.received

@@ -1,0 +1,38 @@
+"""Days for tests whose data is dated back from today, as the seeded shop's invoices are
+(``oro_invoices.hosts.reference.seed``): a test names a day relative to today or to the
+invoice it is about, so it tests the same on whichever day it runs."""
+from __future__ import annotations
+
+import datetime as dt
+
+
+def today() -> dt.date:
+    """Today as the add-on judges it: the UTC date."""
+    return dt.datetime.now(dt.UTC).date()
+
+
+def days_ago(days: int) -> dt.date:
+    """The day ``days`` before today (UTC)."""
+    return today() - dt.timedelta(days=days)
+
+
+def after_seeded_invoices() -> dt.date:
+    """A past day after every invoice the seed posts, and on which none was paid: a payment of
+    any of them may have been received then."""
+    return days_ago(5)
+
+
+def month_end(day: dt.date) -> dt.date:
+    """The last day of ``day``'s month."""
+    first_of_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return first_of_next - dt.timedelta(days=1)
+
+
+def last_month_end() -> dt.date:
+    """The last day of the month before today's (a past month-end, as reports are run for)."""
+    return today().replace(day=1) - dt.timedelta(days=1)
+
+
+def shown(day: dt.date) -> str:
+    """``day`` as the English pages, PDFs and emails write it: ``Nov 20, 2026``."""
+    return f"{day:%b} {day.day}, {day.year}"
