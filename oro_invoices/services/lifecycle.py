@@ -348,8 +348,11 @@ class Lifecycle:
 
     def _seller(self, inv: Invoice) -> dict[str, str]:
         """The seller an invoice keeps at posting, its payment terms filled in for it."""
-        return invoice_seller(self.ctx.seller(inv), invoice_date=inv.invoice_date, due_date=inv.due_date,
-                              locale=self.ctx.document_locale(inv)).as_dict()
+        seller = self.ctx.seller(inv)
+        if "{" in seller.payment_terms:  # the locale is looked up only for terms that name a date
+            seller = invoice_seller(seller, invoice_date=inv.invoice_date, due_date=inv.due_date,
+                                    locale=self.ctx.document_locale(inv))
+        return seller.as_dict()
 
     def _date_by_terms(self, inv: Invoice) -> None:
         """Give an invoice without a due date the one its customer's Days to Pay give (if any)."""

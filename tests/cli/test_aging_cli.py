@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from support.days import day_after
 from support.payloads import one_line_invoice
 from support.pdfs import pdf_words
 
@@ -13,21 +14,16 @@ from oro_invoices.services.aging import aging_csv_text
 from oro_invoices.services.facade import InvoiceService
 
 
-def day(as_of: str, days: int) -> str:
-    """The day ``days`` after ``as_of`` (before it when negative)."""
-    return (dt.date.fromisoformat(as_of) + dt.timedelta(days=days)).isoformat()
-
-
 def seeded(db) -> tuple[InvoiceService, str]:
     """Invoices dated around the day judged on, and that day: today, so that the payment recorded
     now counts (a past day reads what was owed at its end)."""
     service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
-    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="120.00")   # 11 days late
-    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="30.00", paid="10.00")
-    one_line_invoice(service, due_date=day(as_of, -120), invoice_date=day(as_of, -150), price="5.00", customer_id=11,
+    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="120.00")   # 11 days late
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="30.00", paid="10.00")
+    one_line_invoice(service, due_date=day_after(as_of, -120), invoice_date=day_after(as_of, -150), price="5.00", customer_id=11,
                      customer_name="Zeta Tools")                                                 # 120 days late
-    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="9000", currency="JPY")
-    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="77.00",
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="9000", currency="JPY")
+    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="77.00",
                      organization_id=2)
     return service, as_of
 

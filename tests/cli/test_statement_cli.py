@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from support.days import day_after
 from support.payloads import one_line_invoice
 from support.pdfs import pdf_text
 
@@ -12,20 +13,15 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.statement import statement_csv_text
 
 
-def day(as_of: str, days: int) -> str:
-    """The day ``days`` after ``as_of`` (before it when negative)."""
-    return (dt.date.fromisoformat(as_of) + dt.timedelta(days=days)).isoformat()
-
-
 def seeded(db) -> tuple[InvoiceService, str]:
     """Invoices dated around the statement's day, and that day: today, so that the payment recorded
     now counts (a past day gives what was owed at its end)."""
     service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
-    one_line_invoice(service, due_date=day(as_of, -11), invoice_date=day(as_of, -89), price="120.00")   # 11 days late
-    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="30.00", paid="10.00")
-    one_line_invoice(service, due_date=day(as_of, -120), invoice_date=day(as_of, -150), price="5.00", customer_id=11,
+    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="120.00")   # 11 days late
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="30.00", paid="10.00")
+    one_line_invoice(service, due_date=day_after(as_of, -120), invoice_date=day_after(as_of, -150), price="5.00", customer_id=11,
                      customer_name="Zeta Tools")                                                 # another customer
-    one_line_invoice(service, due_date=day(as_of, 30), invoice_date=day(as_of, -30), price="9000", currency="JPY")
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="9000", currency="JPY")
     return service, as_of
 
 
@@ -42,10 +38,10 @@ def test_a_table_per_currency_with_the_buckets(sqlite_db, capsys):
         "",
         "JPY",
         "invoice            date        due date    days late  total  paid/credited   due",
-        f"{jpy}  {day(as_of, -30)}  {day(as_of, 30)}          0   9000              0  9000",
+        f"{jpy}  {day_after(as_of, -30)}  {day_after(as_of, 30)}          0   9000              0  9000",
     ]
-    assert f"{first}  {day(as_of, -89)}  {day(as_of, -11)}         11  120.00           0.00  120.00" in out
-    assert f"{second}  {day(as_of, -30)}  {day(as_of, 30)}          0   30.00          10.00   20.00" in out
+    assert f"{first}  {day_after(as_of, -89)}  {day_after(as_of, -11)}         11  120.00           0.00  120.00" in out
+    assert f"{second}  {day_after(as_of, -30)}  {day_after(as_of, 30)}          0   30.00          10.00   20.00" in out
     assert "Total due 140.00 USD (2 invoices; overdue 120.00)" in out
     assert "Zeta" not in out
 

@@ -276,13 +276,18 @@ def test_revision_0034_works_out_what_open_authorizations_hold(db):
     service.record_payment(paid.id, {"method": "manual", "action": "charge", "amount": "231.86"})
     expected = {open_.id: 10000, captured.id: 0, canceled.id: 0, paid.id: 0}
     assert _held(db, expected) == expected                                  # kept as payments are recorded
-    downgrade(db, "0033")
+    _gone_then_upgraded(db, "0033", "amount_held")
+    assert _held(db, expected) == expected                                  # worked out by the upgrade
+
+
+def _gone_then_upgraded(db, revision: str, column: str) -> None:
+    """Downgrade to ``revision``, find the payment state without ``column``, and upgrade again."""
+    downgrade(db, revision)
     try:
         with db.engine.connect() as conn:
-            assert "amount_held" not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_state")}
+            assert column not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_state")}
     finally:
         upgrade(db)                                  # the database is shared with later tests
-    assert _held(db, expected) == expected                                  # worked out by the upgrade
 
 
 def _held(db, invoices):
@@ -368,12 +373,7 @@ def test_revision_0037_keeps_whether_authorizations_hold_all_that_is_due(db):
         service.record_payment(doc.id, {"method": "card", "action": "authorize", "amount": authorized})
     expected = {held.id: True, partly.id: False, plain.id: False}
     assert _held_in_full(db, expected) == expected
-    downgrade(db, "0036")
-    try:
-        with db.engine.connect() as conn:
-            assert "held_in_full" not in {c["name"] for c in inspect(conn).get_columns("oro_invoice_payment_state")}
-    finally:
-        upgrade(db)                                  # the database is shared with later tests
+    _gone_then_upgraded(db, "0036", "held_in_full")
     assert _held_in_full(db, expected) == expected                                # worked out by the upgrade
     service.record_payment(partly.id, {"method": "manual", "action": "charge", "amount": "0.01"})
     assert _held_in_full(db, expected) == {**expected, partly.id: True}          # kept by the triggers

@@ -22,6 +22,11 @@ def after_seeded_invoices() -> dt.date:
     return days_ago(5)
 
 
+def day_after(as_of: str, days: int) -> str:
+    """The ISO day ``days`` after the ISO day ``as_of`` (before it when negative)."""
+    return (dt.date.fromisoformat(as_of) + dt.timedelta(days=days)).isoformat()
+
+
 def month_end(day: dt.date) -> dt.date:
     """The last day of ``day``'s month."""
     first_of_next = (day.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
