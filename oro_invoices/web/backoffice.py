@@ -251,11 +251,19 @@ class BackOffice:
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,
-            seller_gap=None if doc.is_posted else seller_gap(ctx.service.seller(doc)),
-            terms_gap=None if doc.is_posted else terms_gap(ctx.service.seller(doc), doc),
+            **self._posting_gaps(doc),
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             **payments, **corrections_section(self, req, doc))
+
+    def _posting_gaps(self, doc: InvoiceDocument) -> dict[str, Any]:
+        """What posting the draft ``doc`` would leave unsaid of its seller, and whether its due
+        date gives other days than its customer's terms (nothing for a posted invoice); the
+        seller's settings are resolved once for both."""
+        if doc.is_posted:
+            return {"seller_gap": None, "terms_gap": None}
+        seller = self.ctx.service.seller(doc)
+        return {"seller_gap": seller_gap(seller), "terms_gap": terms_gap(seller, doc)}
 
 
 class _Names:
