@@ -13,6 +13,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from support.child_process import package_env
 
 from oro_invoices.documents.storage import (
     TEMP_PREFIX,
@@ -154,8 +155,7 @@ def test_a_process_killed_mid_write_leaves_no_visible_object(tmp_path: Path):
         LocalStorage._write = staticmethod(half_then_die)
         LocalStorage({str(root)!r}).put({PDF!r})
     """)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).parents[2]), os.environ.get("PYTHONPATH", "")])}
-    result = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", script], env=package_env(), capture_output=True, timeout=60)
     assert result.returncode == -9, result.stderr.decode()
     store = LocalStorage(root)
     digest = hashlib.sha256(PDF).hexdigest()

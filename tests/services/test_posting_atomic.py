@@ -7,6 +7,7 @@ import textwrap
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import OperationalError
+from support.child_process import package_env
 from support.payloads import invoice_payload
 
 from oro_invoices.documents.render import PdfRenderer
@@ -131,7 +132,7 @@ def test_a_process_killed_mid_posting_leaves_a_draft(db, storage, tmp_path):
     svc = InvoiceService(db, plugins=get_plugin_manager(False), storage=storage, renderer=BytesRenderer())
     draft = svc.create(invoice_payload())
     result = subprocess.run([sys.executable, "-c", CRASH, db.url, str(storage.root), str(draft.id)],
-                            capture_output=True, timeout=120, env={**os.environ, "PYTHONPATH": os.getcwd()})
+                            capture_output=True, timeout=120, env=package_env())
     assert result.returncode == -9, result.stderr
     _nothing_changed(svc, db, draft.id)
     assert verify(db, storage).ok
