@@ -51,11 +51,11 @@ class SelectionPages:
             return self.nothing_selected(back)
         planned = selection.plan_sends(self.ctx.service, mail, ids, organization_id=organization_of(req))
         sendable = [p for p in planned if not p.outcome]
+        drafts = [p.invoice for p in sendable if p.posts and p.invoice is not None]
+        sellers = {id(d): self.ctx.service.seller(d) for d in drafts}   # resolved once per draft
         # what a draft posted now would not say of its seller, said once however many it concerns
-        gaps = list(dict.fromkeys(gap for p in sendable if p.posts and p.invoice is not None
-                                  if (gap := seller_gap(self.ctx.service.seller(p.invoice))) is not None))
-        off_terms = off_terms_drafts([p.invoice for p in sendable if p.posts and p.invoice is not None],
-                                     self.ctx.service.seller)
+        gaps = list(dict.fromkeys(gap for d in drafts if (gap := seller_gap(sellers[id(d)])) is not None))
+        off_terms = off_terms_drafts(drafts, lambda d: sellers[id(d)])
         html = self.ctx.render("admin/selection.html", req, mode="send_confirm", rows=self._rows(planned),
                                ids=[p.invoice_id for p in sendable], back=back,
                                drafts=sum(1 for p in sendable if p.posts), count=len(sendable),
