@@ -58,6 +58,7 @@ from oro_invoices.services.lifecycle import (
     DOCUMENT_FIELDS,
     INVOICE_PREFIX,
     PARTY_FIELDS,
+    TERMS_FIELDS,
     _posted_summary,
     changed_summary,
     created_summary,
@@ -192,6 +193,9 @@ class BatchWriter:
         if loaded is None or _SERVICE_ONLY & payload.keys():
             return None
         data = {key: loaded[key] for key in payload.keys() - {"status", "organization_id"}}
+        if ("due_date" not in data and stored["due_date"] is not None
+                and any(data[key] != stored[key] for key in TERMS_FIELDS & data.keys())):
+            return None   # its due date may keep to Days to Pay: ``update`` moves it
         fields = tuple(sorted(data.keys() & DOCUMENT_FIELDS))
         row = dict(stored)
         parties = {key: data.get(key, row[key]) for key in PARTY_FIELDS}

@@ -7,6 +7,7 @@ several writes into one transaction.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -29,7 +30,7 @@ from oro_invoices.persistence.models import (
     PaymentState,
 )
 from oro_invoices.services.buyer import buyer_snapshot
-from oro_invoices.services.context import Batch, ServiceContext
+from oro_invoices.services.context import Batch, DocumentScope, ServiceContext
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.payments import Payments, StatusChange
 from oro_invoices.services.posting import check_postable
@@ -50,6 +51,8 @@ DOCUMENT_FIELDS = frozenset({
 RENDER_AFTER_COMMIT_LINES = 100
 INVOICE_PREFIX = "oro_invoices.number_prefix"
 CREDIT_NOTE_PREFIX = "oro_invoices.credit_note_number_prefix"
+#: What a draft's due date by its customer's Days to Pay depends on.
+TERMS_FIELDS = frozenset({"invoice_date", "organization_id", "website_id", "customer_id"})
 PARTY_FIELDS = ("customer_id", "customer_user_id", "customer_name", "customer_user_email",
                 *TENANCY_FIELDS)
 
@@ -295,10 +298,13 @@ class Lifecycle:
         merged_parties = {k: data.get(k, getattr(inv, k)) for k in PARTY_FIELDS}
         data.update(self._check_parties(merged_parties))
         inv_date = data.get("invoice_date", inv.invoice_date)
-        due = data.get("due_date", inv.due_date)
+        due = data["due_date"] if "due_date" in data else self._due_date_kept_to_terms(inv, data)
         if due is not None and due < inv_date:
             raise ValidationError([("due_date", "Must not be before the invoice date.")])
         currency = data.get("currency", inv.currency)
+        if due != inv.due_date and "due_date" not in data:   # moved with the terms: said in the activity
+            data["due_date"] = due
+            doc_fields = sorted({*doc_fields, "due_date"})
         for key, value in data.items():
             if key != "lines":
                 setattr(inv, key, value)
@@ -358,6 +364,19 @@ class Lifecycle:
         """Give an invoice without a due date the one its customer's Days to Pay give (if any)."""
         if inv.due_date is None and inv.document_type != numbering.CREDIT_NOTE_SERIES:
             inv.due_date = due_by_terms(self.ctx.seller(inv), inv.invoice_date)
+
+    def _due_date_kept_to_terms(self, inv: Invoice, data: Mapping[str, Any]) -> dt.date | None:
+        """The due date of the draft ``inv`` once ``data`` (which names none) is applied: a due
+        date that follows its customer's Days to Pay follows them to a new invoice date, customer
+        or website; any other (typed, agreed otherwise, or none) is kept."""
+        kept = inv.due_date
+        if kept is None or inv.document_type == numbering.CREDIT_NOTE_SERIES or not TERMS_FIELDS & data.keys():
+            return kept
+        if kept != due_by_terms(self.ctx.seller(inv), inv.invoice_date):
+            return kept
+        scope = DocumentScope(**{k: data.get(k, getattr(inv, k)) for k in ("organization_id", "website_id",
+                                                                            "customer_id")})
+        return due_by_terms(self.ctx.seller(scope), data.get("invoice_date", inv.invoice_date)) or kept
 
     def post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
         """Post ``inv`` (row-locked or new) in the caller's transaction: number, chain link, PDF."""

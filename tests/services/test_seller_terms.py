@@ -51,6 +51,26 @@ def test_an_invoice_created_without_a_due_date_is_due_by_its_customers_days_to_p
     assert given.due_date == dt.date(2027, 12, 27)                                # a given due date is kept
 
 
+def test_a_drafts_due_date_by_days_to_pay_follows_a_new_invoice_date_or_customer(service):
+    draft = service.create(undated(invoice_date="2027-12-20"))                   # due 2028-01-03, Acme's 14
+    redated = service.update(draft.id, {"invoice_date": "2028-01-05"})
+    assert redated.due_date == dt.date(2028, 1, 19)
+    assert service.history(draft.id).activities[0].data["fields"] == ["due_date", "invoice_date"]
+    moved = service.update(draft.id, {"customer_id": 11, "customer_name": "Other Co"})
+    assert moved.due_date == dt.date(2028, 2, 4)                                  # the shop's 30 days
+
+
+def test_a_due_date_agreed_otherwise_stays_when_the_invoice_date_changes(service):
+    agreed = service.create(invoice_payload(invoice_date="2027-12-20", due_date="2028-01-31"))
+    assert service.update(agreed.id, {"invoice_date": "2027-12-27"}).due_date == dt.date(2028, 1, 31)
+    with pytest.raises(ValidationError) as refused:                              # not moved past it either
+        service.update(agreed.id, {"invoice_date": "2028-02-02"})
+    assert "due_date" in str(refused.value)
+    by_terms = service.create(undated(invoice_date="2027-12-20"))
+    given = service.update(by_terms.id, {"invoice_date": "2027-12-27", "due_date": "2028-03-01"})
+    assert given.due_date == dt.date(2028, 3, 1)                                  # a due date given is the one
+
+
 def test_posting_keeps_the_terms_filled_in_with_the_invoices_own_days_and_due_date(service):
     agreed = service.create(invoice_payload(invoice_date="2027-03-01", due_date="2027-03-11"))
     posted = service.post(agreed.id, actor="admin")
@@ -86,6 +106,17 @@ def test_an_import_dates_and_words_its_invoices_as_create_and_post_do(service, t
     one_by_one = service.post(service.create(undated(external_id="T-3", invoice_date="2027-01-15")).id, actor="a")
     assert one_by_one.seller.payment_terms == imported.seller.payment_terms
     assert service.get(service.find_id(external_id="T-2")).due_date == dt.date(2027, 2, 14)
+
+
+def test_an_import_redating_a_draft_moves_its_due_date_as_update_does(service, tmp_path):
+    path = tmp_path / "t.jsonl"
+    path.write_text(json.dumps(undated(external_id="T-9", invoice_date="2027-01-15")))
+    import_files(service, [path])
+    draft_id = service.find_id(external_id="T-9")
+    assert service.get(draft_id).due_date == dt.date(2027, 1, 29)
+    path.write_text(json.dumps(undated(external_id="T-9", invoice_date="2027-01-20")))
+    import_files(service, [path])
+    assert service.get(draft_id).due_date == dt.date(2027, 2, 3)
 
 
 def test_a_statement_prints_the_days_and_leaves_out_the_line_naming_one_due_date(service):
