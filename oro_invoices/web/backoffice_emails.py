@@ -20,7 +20,7 @@ from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import CACHE_CONTROL
+from oro_invoices.web.downloads import CACHE_CONTROL, served_type
 from oro_invoices.web.http import Request, Response
 
 
@@ -71,7 +71,8 @@ def email_page(ctx: WebContext, req: Request, email: OutboxView, html: str | Non
 
 def attachment_response(ctx: WebContext, email: OutboxView, raw_index: object) -> Response:
     """Attachment ``raw_index`` (from 1) of ``email``, as it was (or will be) sent: the stored
-    file, checked against the SHA-256 the message recorded."""
+    file, checked against the SHA-256 the message recorded (a UTF-8 text file says its charset,
+    as the sent one does)."""
     index = parse_id(raw_index)
     if index is None or not 1 <= index <= len(email.attachments):
         raise NotFound(_("That attachment does not exist."))
@@ -85,7 +86,8 @@ def attachment_response(ctx: WebContext, email: OutboxView, raw_index: object) -
     if hashlib.sha256(data).hexdigest() != att.sha256:
         raise InvoiceError(Message("The stored file %(file)s has changed since the email was "
                                    "queued; it cannot be downloaded.", file=att.filename))
-    return Response(status=200, body=data, content_type=att.content_type, headers=_headers(att.filename))
+    return Response(status=200, body=data, content_type=served_type(att.content_type, data),
+                    headers=_headers(att.filename))
 
 
 def _headers(filename: str) -> dict[str, str]:

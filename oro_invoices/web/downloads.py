@@ -1,5 +1,6 @@
 """The stored PDF as a download: one response shape for the back-office, the storefront and the API;
-and the ZIP archive of many (``archive_download``)."""
+the ZIP archive of many (``archive_download``); the Content-Type a stored text file is served with
+(``served_type``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -33,6 +34,21 @@ PRESIGNED_TTL_SETTING = "oro_invoices.storage.presigned_ttl"
 def document_name(doc: InvoiceDocument, extension: str = "pdf") -> str:
     """The file name of ``doc``'s PDF or XML: the name its email attachment has."""
     return invoice_filename(doc.display_number, credit_note=doc.is_credit_note, extension=extension)
+
+
+def served_type(content_type: str, data: bytes) -> str:
+    """The Content-Type to serve the stored ``data`` with: a ``text/*`` type naming no charset
+    gets ``; charset=utf-8`` when ``data`` is UTF-8 (the add-on writes its text files so), since
+    a browser or spreadsheet would otherwise guess, and garble every character beyond ASCII;
+    bytes that are not UTF-8 are served as stored, their charset unknown."""
+    media, _, params = content_type.partition(";")
+    if not media.strip().lower().startswith("text/") or "charset=" in params.lower().replace(" ", ""):
+        return content_type
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return content_type
+    return f"{content_type}; charset=utf-8"
 
 
 def etag_matches(header: str | None, sha256: str) -> bool:

@@ -117,7 +117,7 @@ def test_a_sent_report_opens_with_its_attachments_and_a_refused_one_can_be_sent_
     page = admin.get(link).get_data(as_text=True)
     assert "Attached is the aging." in text_of(page) and "Back to the Aging Report" in text_of(page)
     hrefs = [html_lib.unescape(h) for h in re.findall(r'<a href="([^"]+)" download>aging-', page)]
-    assert [admin.get(h).content_type for h in hrefs] == ["application/pdf", "text/csv"]
+    assert [admin.get(h).content_type for h in hrefs] == ["application/pdf", "text/csv; charset=utf-8"]
 
     sakura = ShopClient(shop[0])                                          # another organization's admin
     sakura.login_admin("admin.jp", "admin1234")
@@ -129,6 +129,23 @@ def test_a_sent_report_opens_with_its_attachments_and_a_refused_one_can_be_sent_
     assert resp.status_code == 303
     assert mail.deliver_pending().sent == 1
     assert [e.status for e in mail.aging.emails(1)] == ["sent"]
+
+
+def test_the_sent_csv_downloads_as_utf_8_so_names_read_as_written(shop, admin):
+    """Without the charset a browser or spreadsheet guesses one, and garbles every name beyond ASCII."""
+    mail = mail_of(shop)
+    report = mail.aging.report(InvoiceFilter(organization_id=1, currency="EUR"))
+    berlin = "Acme Industries – Berlin Branch"
+    assert berlin in [line.customer_name for line in report.lines]
+    queued = mail.aging.send(report, 1, to="books@northwind.example", subject="Aging", text="Attached.",
+                             actor="test")
+    page = admin.get(f"/admin/invoices/aging/emails/{queued.id}").get_data(as_text=True)
+    [href] = [html_lib.unescape(h) for h in re.findall(r'<a href="([^"]+)" download>aging-[^<]*\.csv', page)]
+    resp = admin.get(href)
+    assert resp.status_code == 200 and resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"] == f'attachment; filename="aging-{report.as_of}.csv"'
+    rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8"))))
+    assert berlin in [row[1] for row in rows]
 
 
 def test_the_api_emails_the_aging_of_its_query_to_the_recipients_once_per_key(shop, admin):

@@ -3,7 +3,11 @@
 invoice it is about, so it tests the same on whichever day it runs."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import os
+import time
+from collections.abc import Iterator
 
 
 def today() -> dt.date:
@@ -41,3 +45,26 @@ def last_month_end() -> dt.date:
 def shown(day: dt.date) -> str:
     """``day`` as the English pages, PDFs and emails write it: ``Nov 20, 2026``."""
     return f"{day:%b} {day.day}, {day.year}"
+
+
+@contextlib.contextmanager
+def local_date_not_utc() -> Iterator[dt.date]:
+    """The process's timezone (``TZ``) set so that the machine's local date is not the UTC date,
+    until the block ends (then restored); yields that local date. Code taking the local date
+    (``date.today()``, a naive ``datetime.now()``) is then a day off the add-on's."""
+    # POSIX zones: "LOC-14" is 14 hours ahead of UTC, "LOC+12" 12 behind; at any UTC hour one
+    # of them is on another date
+    zone = "LOC-14" if dt.datetime.now(dt.UTC).hour >= 10 else "LOC+12"
+    before = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        local = dt.date.today()
+        assert local != today(), f"TZ={zone} is on the UTC date"
+        yield local
+    finally:
+        if before is None:
+            os.environ.pop("TZ", None)
+        else:
+            os.environ["TZ"] = before
+        time.tzset()

@@ -3,6 +3,7 @@ process only, for a throwaway SQLite shop (``oro_invoices.adapters.oscar.testing
 nothing outside the tests that ask for ``shop`` sees its settings."""
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -59,3 +60,35 @@ def shop(monkeypatch: pytest.MonkeyPatch) -> Iterator[Shop]:
     yield Shop(host, client, data)
     client.close()
     host.close()
+
+
+def login_superuser(shop: Shop) -> None:
+    """Sign the shop's browser in as a Django superuser (Django admin's every page)."""
+    from django.contrib.auth import get_user_model
+    user = get_user_model().objects.create_superuser(username="root", email="root@shop.test", password="pw")
+    shop.client.http.force_login(user)
+
+
+def admin_get(shop: Shop, url: str, language: str = "en") -> tuple[int, str]:
+    """GET a Django admin page: its status and text (HTML entities unescaped)."""
+    resp = shop.client.request("GET", url, headers={"Accept-Language": language})
+    return resp.status, html.unescape(resp.text())
+
+
+def admin_post(shop: Shop, url: str, data: dict[str, str], language: str = "en") -> tuple[int, str]:
+    """POST ``data`` with the CSRF token of the page at ``url``: the status, and the page shown
+    (the one redirected to, when the admin redirects)."""
+    headers = {"Accept-Language": language}
+    token = DJANGO_TOKEN.search(shop.client.request("GET", url, headers=headers).text())
+    assert token, f"{url} has no form"
+    resp = shop.client.request("POST", url, headers=headers, data={"csrfmiddlewaretoken": token.group(1), **data})
+    if resp.status == 302:
+        return 302, admin_get(shop, resp.headers["Location"], language)[1]
+    return resp.status, html.unescape(resp.text())
+
+
+def select_options(page: str, field: str) -> list[str]:
+    """The labels of the options of the form's ``<select name=field>``."""
+    select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"the form has no {field} field"
+    return [o.strip() for o in re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]*)</option>", select.group(1))]

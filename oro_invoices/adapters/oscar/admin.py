@@ -1,10 +1,11 @@
 """Django admin for what the app adds (business customers, their buyers, sites' partners), and
-Oscar's payment event admins kept from recording the add-on's events by hand (``event_admin``)."""
+Oscar's payment event and payment source admins kept from recording the add-on's payments by
+hand (``event_admin``, ``source_admin``)."""
 from __future__ import annotations
 
 from django.contrib import admin
 
-from oro_invoices.adapters.oscar import event_admin
+from oro_invoices.adapters.oscar import event_admin, source_admin
 from oro_invoices.adapters.oscar.models import BusinessCustomer, Buyer, SiteOrganization
 
 
@@ -26,5 +27,6 @@ class SiteOrganizationAdmin(admin.ModelAdmin):
     list_display = ("site", "organization")
 
 
-# Oscar's payment event admins, with the add-on's event types kept out of staff's hands.
+# Oscar's payment event and payment source admins, with the add-on's rows kept out of staff's hands.
 event_admin.register()
+source_admin.register()

@@ -17,6 +17,7 @@ A shop that registers its own admin for these models afterwards mixes them in it
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
@@ -38,13 +39,21 @@ class HandMadeEventTypeField(ModelChoiceField):
     """A payment event's Event type: its queryset leaves the add-on's types out, and one posted
     all the same is refused saying why rather than as an unknown choice."""
 
+    def addon_choices(self) -> Iterable[tuple[Any, str]]:
+        """The add-on's choices left out of the queryset: each one's key and the name of its type."""
+        addon = self.queryset.model._default_manager.filter(name__in=ADDON_EVENT_TYPES)
+        choices: Iterable[tuple[Any, str]] = addon.values_list(self.to_field_name or "pk", "name")
+        return choices
+
+    def refusal(self, name: str) -> str:
+        """Why a choice of the add-on's type ``name`` is refused."""
+        return refusal(name)
+
     def to_python(self, value: Any) -> Any:
         if value not in self.empty_values:
-            key = self.to_field_name or "pk"
-            addon = self.queryset.model._default_manager.filter(name__in=ADDON_EVENT_TYPES)
-            for found, name in addon.values_list(key, "name"):
+            for found, name in self.addon_choices():
                 if str(found) == str(value):
-                    raise ValidationError(refusal(name), code="addon_event_type")
+                    raise ValidationError(self.refusal(name), code="addon_choice")
         return super().to_python(value)
 
 
@@ -53,19 +62,23 @@ def _event_type_name(event: Any) -> str | None:
     return getattr(event_type, "name", None)
 
 
-def _view_only_notice(request: HttpRequest, name: str | None) -> None:
-    """Say on the page of one of the add-on's events or types why it cannot be changed."""
-    if request.method == "GET" and name is not None and is_addon_type(name):
-        messages.warning(request, refusal(name))
+def view_only_notice(request: HttpRequest, why: str | None) -> None:
+    """Say ``why`` on the (read-only) change page of one of the add-on's rows, when it is one."""
+    if request.method == "GET" and why is not None:
+        messages.warning(request, why)
 
 
-class _ShownObject:
+def _event_refusal(name: str | None) -> str | None:
+    return refusal(name) if name is not None and is_addon_type(name) else None
+
+
+class ShownObject:
     def _shown(self, request: HttpRequest, object_id: str) -> Any:
         """The object of the change page ``object_id``, or None (Django then says it is missing)."""
         return self.get_object(request, unquote(object_id))  # type: ignore[attr-defined]
 
 
-class PaymentEventAdminMixin(_ShownObject):
+class PaymentEventAdminMixin(ShownObject):
     """For a ``PaymentEvent`` admin: the add-on's event types are not added or changed by hand."""
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -89,7 +102,7 @@ class PaymentEventAdminMixin(_ShownObject):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        _view_only_notice(request, _event_type_name(self._shown(request, object_id)))
+        view_only_notice(request, _event_refusal(_event_type_name(self._shown(request, object_id))))
         response: HttpResponse = super().change_view(  # type: ignore[misc]
             request, object_id, form_url, extra_context)
         return response
@@ -101,7 +114,7 @@ def _not_reserved(value: str) -> None:
         raise ValidationError(name_refusal(name), code="addon_event_type")
 
 
-class PaymentEventTypeAdminMixin(_ShownObject):
+class PaymentEventTypeAdminMixin(ShownObject):
     """For a ``PaymentEventType`` admin: the add-on's types keep their names and stay."""
 
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
@@ -124,13 +137,13 @@ class PaymentEventTypeAdminMixin(_ShownObject):
 
     def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
                     extra_context: dict[str, Any] | None = None) -> HttpResponse:
-        _view_only_notice(request, getattr(self._shown(request, object_id), "name", None))
+        view_only_notice(request, _event_refusal(getattr(self._shown(request, object_id), "name", None)))
         response: HttpResponse = super().change_view(  # type: ignore[misc]
             request, object_id, form_url, extra_context)
         return response
 
 
-def _registered_admin(model: type[Model]) -> type[admin.ModelAdmin[Any]] | None:
+def registered_admin(model: type[Model]) -> type[admin.ModelAdmin[Any]] | None:
     """The admin class registered for ``model`` by its app. Django imports the apps' ``admin``
     modules in ``INSTALLED_APPS`` order, and this app comes before Oscar's: the model's app's
     module is imported here first (Django's later import of it finds it done)."""
@@ -142,8 +155,9 @@ def _registered_admin(model: type[Model]) -> type[admin.ModelAdmin[Any]] | None:
     return type(admin.site.get_model_admin(model))
 
 
-def _register_with(model: type[Model], mixin: type) -> None:
-    base = _registered_admin(model)
+def register_with(model: type[Model], mixin: type) -> None:
+    """Register the admin registered for ``model`` again as a subclass with ``mixin`` (once)."""
+    base = registered_admin(model)
     if base is None or issubclass(base, mixin):
         return
     admin.site.unregister(model)
@@ -152,6 +166,6 @@ def _register_with(model: type[Model], mixin: type) -> None:
 
 def register() -> None:
     """Register the order app's payment event admins again, with the add-on's types kept out."""
-    _register_with(get_model("order", "PaymentEvent"), PaymentEventAdminMixin)
-    _register_with(get_model("order", "PaymentEventType"), PaymentEventTypeAdminMixin)
+    register_with(get_model("order", "PaymentEvent"), PaymentEventAdminMixin)
+    register_with(get_model("order", "PaymentEventType"), PaymentEventTypeAdminMixin)
 

@@ -26,6 +26,7 @@ from oro_invoices.domain.invoice import (
     SellerInfo,
     TaxLine,
 )
+from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.formatting import Formatter
 from oro_invoices.i18n import N_
@@ -86,7 +87,7 @@ def sample_context(seller: SellerInfo | None = None, today: dt.date | None = Non
     """Every variable any of the add-on's templates reads, filled with a made-up invoice (and,
     for the statement, activity and aging templates, a made-up statement, account activity and
     aging report), its amounts in ``currency``."""
-    today = today or dt.date.today()
+    today = today or local_today(dt.datetime.now(dt.UTC))   # the UTC date, as the add-on's every day
     invoice = _sample_invoice(today, currency=currency)
     return {
         "invoice": invoice, "payment_url": SAMPLE_PAYMENT_URL, "seller": seller or SellerInfo(

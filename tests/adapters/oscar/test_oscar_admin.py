@@ -2,11 +2,9 @@
 "Invoice payment" / "Invoice refund" events and types are not added, changed or deleted by hand."""
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
-from support.oscar_shop import DJANGO_TOKEN, Shop
+from support.oscar_shop import Shop, admin_get, admin_post, login_superuser, select_options
 
 REFUSAL = ('"{}" payment events are recorded by the invoices when an invoice is paid or refunded, not by hand. '
            "Record the payment on the invoice (the order's Invoices tab) instead.")
@@ -25,29 +23,6 @@ def _paid_and_refunded(shop: Shop) -> None:
                                                   "provider_reference": "BANK-A-R"}, actor="Accounting")
 
 
-def _login_superuser(shop: Shop) -> None:
-    from django.contrib.auth import get_user_model
-    user = get_user_model().objects.create_superuser(username="root", email="root@shop.test", password="pw")
-    shop.client.http.force_login(user)
-
-
-def _get(shop: Shop, url: str, language: str = "en") -> tuple[int, str]:
-    resp = shop.client.request("GET", url, headers={"Accept-Language": language})
-    return resp.status, html.unescape(resp.text())
-
-
-def _post(shop: Shop, url: str, data: dict[str, str], language: str = "en") -> tuple[int, str]:
-    """POST ``data`` with the CSRF token of the page at ``url``: the status, and the page shown
-    (the one redirected to, when the admin redirects)."""
-    headers = {"Accept-Language": language}
-    token = DJANGO_TOKEN.search(shop.client.request("GET", url, headers=headers).text())
-    assert token, f"{url} has no form"
-    resp = shop.client.request("POST", url, headers=headers, data={"csrfmiddlewaretoken": token.group(1), **data})
-    if resp.status == 302:
-        return 302, _get(shop, resp.headers["Location"], language)[1]
-    return resp.status, html.unescape(resp.text())
-
-
 def _event_form(shop: Shop, event_type: Any, amount: str = "5.00") -> dict[str, str]:
     order = _model("Order").objects.get(pk=shop.data.order.id)
     shipped = _model("ShippingEvent").objects.create(
@@ -58,27 +33,21 @@ def _event_form(shop: Shop, event_type: Any, amount: str = "5.00") -> dict[str, 
             "line_quantities-MAX_NUM_FORMS": "1000", "_save": "Save"}
 
 
-def _options(page: str, field: str) -> list[str]:
-    select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', page, re.S)
-    assert select, f"the form has no {field} field"
-    return [o.strip() for o in re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]*)</option>", select.group(1))]
-
-
 def test_the_invoices_event_types_are_not_added_by_hand(shop: Shop) -> None:
     _paid_and_refunded(shop)
     cheque = _model("PaymentEventType").objects.create(name="Paid by cheque")
     events = _model("PaymentEvent").objects
     before = events.count()
-    _login_superuser(shop)
-    status, page = _get(shop, "/admin/order/paymentevent/add/")
-    assert status == 200 and _options(page, "event_type") == ["Paid by cheque"]
+    login_superuser(shop)
+    status, page = admin_get(shop, "/admin/order/paymentevent/add/")
+    assert status == 200 and select_options(page, "event_type") == ["Paid by cheque"]
     for name in ("Invoice payment", "Invoice refund"):
-        status, page = _post(shop, "/admin/order/paymentevent/add/",
+        status, page = admin_post(shop, "/admin/order/paymentevent/add/",
                              _event_form(shop, _model("PaymentEventType").objects.get(name=name)))
         assert status == 200 and REFUSAL.format(name) in page
     assert events.count() == before
     # the shop's own event types are recorded by hand as before
-    status, page = _post(shop, "/admin/order/paymentevent/add/", _event_form(shop, cheque))
+    status, page = admin_post(shop, "/admin/order/paymentevent/add/", _event_form(shop, cheque))
     assert status == 302 and "was added successfully" in page
     assert events.count() == before + 1
 
@@ -87,14 +56,14 @@ def test_an_event_is_not_changed_into_one_of_the_invoices(shop: Shop) -> None:
     _paid_and_refunded(shop)
     cheque = _model("PaymentEventType").objects.create(name="Paid by cheque")
     event = _model("PaymentEvent").objects.create(order_id=shop.data.order.id, amount="3.00", event_type=cheque)
-    _login_superuser(shop)
+    login_superuser(shop)
     url = f"/admin/order/paymentevent/{event.pk}/change/"
     form = _event_form(shop, _model("PaymentEventType").objects.get(name="Invoice payment"))
-    status, page = _post(shop, url, form)
+    status, page = admin_post(shop, url, form)
     assert status == 200 and REFUSAL.format("Invoice payment") in page
     event.refresh_from_db()
     assert event.event_type == cheque
-    status, page = _post(shop, url, {**form, "event_type": str(cheque.pk), "amount": "4.00"})
+    status, page = admin_post(shop, url, {**form, "event_type": str(cheque.pk), "amount": "4.00"})
     assert status == 302 and "was changed successfully" in page
     event.refresh_from_db()
     assert str(event.amount) == "4.00"
@@ -105,22 +74,22 @@ def test_the_invoices_events_are_read_only_and_stay(shop: Shop) -> None:
     _paid_and_refunded(shop)
     events = _model("PaymentEvent").objects
     paid = events.get(event_type__name="Invoice payment")
-    _login_superuser(shop)
-    status, page = _get(shop, f"/admin/order/paymentevent/{paid.pk}/change/")
+    login_superuser(shop)
+    status, page = admin_get(shop, f"/admin/order/paymentevent/{paid.pk}/change/")
     assert status == 200
     assert "View Payment Event" in page and 'name="_save"' not in page and 'name="amount"' not in page
     assert REFUSAL.format("Invoice payment") in page  # why it is read-only
     assert "/delete/" not in page
     form = _event_form(shop, paid.event_type, amount="99.00")
     assert shop.client.request("POST", f"/admin/order/paymentevent/{paid.pk}/change/", data=form).status == 403
-    status, _ = _get(shop, f"/admin/order/paymentevent/{paid.pk}/delete/")
+    status, _ = admin_get(shop, f"/admin/order/paymentevent/{paid.pk}/delete/")
     assert status == 403
     # the list's "Delete selected" action deletes none of them either
-    status, page = _post(shop, "/admin/order/paymentevent/",
+    status, page = admin_post(shop, "/admin/order/paymentevent/",
                          {"action": "delete_selected", "_selected_action": str(paid.pk), "post": "yes"})
     assert status == 403
     # nor does deleting the order, which would delete its events with it
-    status, page = _get(shop, f"/admin/order/order/{shop.data.order.id}/delete/")
+    status, page = admin_get(shop, f"/admin/order/order/{shop.data.order.id}/delete/")
     assert status == 200 and "doesn't have permission to delete the following types of objects" in page
     assert shop.client.request("POST", f"/admin/order/order/{shop.data.order.id}/delete/",
                                data={"post": "yes"}).status == 403
@@ -129,7 +98,7 @@ def test_the_invoices_events_are_read_only_and_stay(shop: Shop) -> None:
     # the shop's own events are still deleted by hand
     cheque = events.create(order_id=shop.data.order.id, amount="3.00",
                            event_type=_model("PaymentEventType").objects.create(name="Paid by cheque"))
-    status, page = _post(shop, f"/admin/order/paymentevent/{cheque.pk}/delete/", {"post": "yes"})
+    status, page = admin_post(shop, f"/admin/order/paymentevent/{cheque.pk}/delete/", {"post": "yes"})
     assert status == 302 and not events.filter(pk=cheque.pk).exists()
 
 
@@ -137,34 +106,34 @@ def test_the_invoices_event_types_keep_their_names(shop: Shop) -> None:
     _paid_and_refunded(shop)
     types = _model("PaymentEventType").objects
     paid = types.get(name="Invoice payment")
-    _login_superuser(shop)
+    login_superuser(shop)
     for name, reserved in (("Invoice refund", "Invoice refund"), (" invoice  PAYMENT", "Invoice payment")):
-        status, page = _post(shop, "/admin/order/paymenteventtype/add/", {"name": name, "_save": "Save"})
+        status, page = admin_post(shop, "/admin/order/paymenteventtype/add/", {"name": name, "_save": "Save"})
         assert status == 200
         assert (f'"{reserved}" is the name of the payment events the invoices record when an invoice is paid or '
                 "refunded. Choose another name.") in page
     cheque = types.create(name="Paid by cheque")
-    status, page = _post(shop, f"/admin/order/paymenteventtype/{cheque.pk}/change/",
+    status, page = admin_post(shop, f"/admin/order/paymenteventtype/{cheque.pk}/change/",
                          {"name": "Invoice payment", "_save": "Save"})
     assert status == 200 and "Choose another name." in page
     cheque.refresh_from_db()
     assert cheque.name == "Paid by cheque"
-    status, page = _post(shop, f"/admin/order/paymenteventtype/{cheque.pk}/change/",
+    status, page = admin_post(shop, f"/admin/order/paymenteventtype/{cheque.pk}/change/",
                          {"name": "Paid by check", "_save": "Save"})
     assert status == 302 and types.filter(name="Paid by check").exists()
     # the invoices' own types are read-only and stay (deleting one deletes its events)
-    status, page = _get(shop, f"/admin/order/paymenteventtype/{paid.pk}/change/")
+    status, page = admin_get(shop, f"/admin/order/paymenteventtype/{paid.pk}/change/")
     assert status == 200 and 'name="_save"' not in page and REFUSAL.format("Invoice payment") in page
     assert shop.client.request("POST", f"/admin/order/paymenteventtype/{paid.pk}/change/",
                                data={"name": "Renamed"}).status == 403
-    assert _get(shop, f"/admin/order/paymenteventtype/{paid.pk}/delete/")[0] == 403
+    assert admin_get(shop, f"/admin/order/paymenteventtype/{paid.pk}/delete/")[0] == 403
     assert types.filter(name="Invoice payment").exists()
 
 
 def test_the_admins_refusal_is_in_the_admins_language(shop: Shop) -> None:
     _paid_and_refunded(shop)
-    _login_superuser(shop)
-    status, page = _post(shop, "/admin/order/paymentevent/add/",
+    login_superuser(shop)
+    status, page = admin_post(shop, "/admin/order/paymentevent/add/",
                          _event_form(shop, _model("PaymentEventType").objects.get(name="Invoice payment")),
                          language="de")
     assert status == 200

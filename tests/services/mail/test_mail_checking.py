@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from support.days import local_date_not_utc, today
 
 from oro_invoices.services.mail.checking import (
     SEVERAL_INVOICES,
@@ -114,3 +115,19 @@ def test_the_check_renders_the_several_invoices_sample_too() -> None:
     errors = check_template(RECEIPT, subject="Receipt", html="",
                             text="{% if remittance %}{{ remittance.shares[0].amount / 0 }}{% endif %}")
     assert list(errors) == ["text"] and "(text) failed: DivisionByZero" in errors["text"]
+
+
+def test_the_sample_is_dated_on_the_utc_date_whatever_the_machines_timezone() -> None:
+    """The add-on judges every day on the UTC date: the sample a template is previewed with too."""
+    with local_date_not_utc():
+        context = sample_context()
+        rendered = render_sample("aging_report_template", *_default("aging_report_template"))
+    assert context["invoice"].invoice_date == today()
+    assert context["report"].as_of == today() and context["report_url"].endswith(f"as_of={today().isoformat()}")
+    assert f"aging?as_of={today().isoformat()}" in rendered.text
+
+
+def _default(name: str) -> tuple[str, str, str]:
+    source = load_default(name)
+    assert source is not None
+    return source.subject, source.text, source.html
