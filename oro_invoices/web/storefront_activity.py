@@ -36,12 +36,10 @@ class StorefrontActivity:
         """The activity of the period asked (by default from the first day of the month two months
         back to today); a bad period shows the form again saying why (422)."""
         viewer = Viewer(self.ctx, req)
-        fields: dict[str, str] = {}
         try:
             found, fields = self._activity(viewer, req)
         except ValidationError as exc:
-            return self._render(req, viewer, None, fields or asked_period(req.query, self._today())[2],
-                                guard.field_errors(exc), status=422)
+            return self._bad_period(req, viewer, exc)
         return self._render(req, viewer, found, fields, {})
 
     def pdf(self, req: Request) -> Response:
@@ -60,8 +58,7 @@ class StorefrontActivity:
         try:
             found, _fields = self._activity(viewer, req)
         except ValidationError as exc:
-            return self._render(req, viewer, None, asked_period(req.query, self._today())[2],
-                                guard.field_errors(exc), status=422)
+            return self._bad_period(req, viewer, exc)
         return activity_csv_download(found)
 
     def _today(self) -> Any:
@@ -74,6 +71,11 @@ class StorefrontActivity:
             visible, start=start, end=end, customer_id=viewer.ref.customer_id,
             customer_name=viewer.customer.name if viewer.customer is not None else "")
         return found, fields
+
+    def _bad_period(self, req: Request, viewer: Viewer, exc: ValidationError) -> Response:
+        """The form again, as typed, saying beside each field what is wrong (422)."""
+        return self._render(req, viewer, None, asked_period(req.query, self._today())[2], guard.field_errors(exc),
+                            status=422)
 
     def _render(self, req: Request, viewer: Viewer, found: ActivityStatement | None, fields: dict[str, str],
                 errors: dict[str, str], *, status: int = 200) -> Response:
