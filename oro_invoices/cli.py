@@ -289,7 +289,9 @@ def _cmd_statement(args: argparse.Namespace) -> int:
 
 
 def _activity(args: argparse.Namespace, pdf: bool) -> int:
-    """``statement --from``: the customer's activity statement of a period."""
+    """``statement --from``: the customer's activity statement of a period (its CSV and PDF in the
+    customer's language, the table in English)."""
+    from oro_invoices import i18n
     from oro_invoices.domain.errors import UsageError, ValidationError
     from oro_invoices.services.activity_statement import activity_csv_text, activity_text
     if args.as_of is not None:
@@ -304,7 +306,12 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
         if pdf:
             return _write_pdf(args.output, addon.invoices.activity_pdf(found),
                               f"{sum(len(s.lines) for s in found.sections)} entries")
-    _write_text(args.output, activity_csv_text(found) if args.format == "csv" else activity_text(found))
+        if args.format == "csv":  # in the customer's language, as the PDF and the pages write it
+            with i18n.using(addon.invoices.activity_locale(found)):
+                text = activity_csv_text(found)
+        else:
+            text = activity_text(found)
+    _write_text(args.output, text)
     return 0
 
 
@@ -831,7 +838,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the activity statement's last day (default: today, UTC; without --from, from the first of "
                         "its month)")
     p.add_argument("--format", choices=("text", "csv", "pdf"), default="text",
-                   help="a table per currency (default), the back-office's CSV, or the PDF to send the customer")
+                   help="a table per currency (default), the back-office's CSV (an activity's entries in the "
+                        "customer's language, as its PDF), or the PDF to send the customer")
     p.add_argument("--output", metavar="FILE", help="file to write (default: standard output; needed for pdf)")
     _host_argument(p, "whose settings (the seller, the customer's language) and customer names apply")
     p.set_defaults(func=_cmd_statement)

@@ -213,6 +213,14 @@ def activity_within(ctx: ServiceContext, within: InvoiceFilter, *, start: dt.dat
                              [s for s in sections if s.lines or s.opening], ledger.latest_invoice_id)
 
 
+def activity_scope(found: ActivityStatement, latest: InvoiceDocument | None) -> DocumentScope:
+    """Whose settings the activity follows (its seller, its language): its organization's, for its
+    customer, on the website of ``latest`` (``ActivityStatement.latest_invoice_id``) if any."""
+    if found.organization_id is None:
+        raise NotFound(Message("A statement is made for one organization; none was given."))
+    return DocumentScope(found.organization_id, latest.website_id if latest else None, found.customer_id)
+
+
 def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceDocument | None,
                  renderer_for: Callable[[Renderer, InvoiceDocument | DocumentScope], Renderer]) -> bytes:
     """The activity statement as PDF, made now in its customer's language and headed by the seller
@@ -222,9 +230,7 @@ def activity_pdf(ctx: ServiceContext, found: ActivityStatement, latest: InvoiceD
     :raises NotFound: no renderer here makes activity statements, or it is no one organization's.
     :raises PdfFailed: the template or a font failed.
     """
-    if found.organization_id is None:
-        raise NotFound(Message("A statement is made for one organization; none was given."))
-    scope = DocumentScope(found.organization_id, latest.website_id if latest else None, found.customer_id)
+    scope = activity_scope(found, latest)
     chosen = renderer_for(ctx.renderer, scope) if ctx.renderer is not None else None
     if not isinstance(chosen, ActivityRenderer):
         raise NotFound(Message("Activity statements cannot be made here: no PDF renderer that makes them is "

@@ -304,6 +304,14 @@ class InvoiceService:
         latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
         return activity_statements.activity_pdf(self.context, of, latest, self.documents.renderer_for)
 
+    def activity_locale(self, of: activity_statements.ActivityStatement) -> str:
+        """The locale the activity is written in for its customer (its PDF's, ``document_locale``;
+        ``i18n.using`` it for ``activity_csv_text``); ``en_US`` for one of no organization."""
+        if of.organization_id is None:
+            return "en_US"
+        latest = self.reads.get(of.latest_invoice_id) if of.latest_invoice_id is not None else None
+        return self.context.document_locale(activity_statements.activity_scope(of, latest))
+
     def statement_pdf(self, of: statement.Statement, *, latest: InvoiceDocument | None = None) -> bytes:
         """The statement as PDF, made now (statements are not kept: each payment changes them), in
         its customer's language, headed by the seller as configured now. ``latest``: its latest

@@ -14,12 +14,11 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
-from oro_invoices.services.activity_statement import ActivityStatement, activity_csv_text
+from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
-from oro_invoices.web.backoffice_export import CSV
-from oro_invoices.web.downloads import activity_download, activity_file_name
+from oro_invoices.web.downloads import activity_csv_download, activity_download
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.periods import asked_period
 
@@ -78,10 +77,7 @@ class ActivityPages:
     def csv(self, req: Request) -> Response:
         """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``); 422 for a bad period."""
         customer_id, start, end, _fields = self._asked(req)
-        found = self._statement(req, customer_id, start, end)
-        return Response(status=200, body=activity_csv_text(found).encode("utf-8"), content_type=CSV, headers={
-            "Content-Disposition": f'attachment; filename="{activity_file_name(found, "csv")}"',
-            "Cache-Control": "private, no-store"})
+        return activity_csv_download(self._statement(req, customer_id, start, end))
 
     def _asked(self, req: Request) -> tuple[int, dt.date | None, dt.date | None, dict[str, str]]:
         """The customer and the period the query asks for, and the form's fields as typed."""

@@ -26,8 +26,7 @@ from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv
 from oro_invoices.services.aging_detail import aging_detail_csv
 from oro_invoices.web import aging_emails, guard, listing
 from oro_invoices.web.backoffice import BackOffice, currency_options
-from oro_invoices.web.backoffice_export import CSV
-from oro_invoices.web.downloads import aging_download
+from oro_invoices.web.downloads import CSV, aging_download
 from oro_invoices.web.http import Request, Response
 
 #: The report's customer filter, read as the grid reads it: a customer's id, or the start of names.

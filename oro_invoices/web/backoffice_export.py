@@ -19,10 +19,8 @@ from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.totals_export import totals_csv_text
 from oro_invoices.web import listing
 from oro_invoices.web.backoffice import GRID_FILTERS, BackOffice
-from oro_invoices.web.downloads import archive_download
+from oro_invoices.web.downloads import CSV, archive_download
 from oro_invoices.web.http import Request, Response
-
-CSV = "text/csv; charset=utf-8"
 
 
 class GridExport:

@@ -24,9 +24,8 @@ from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, decide_email
 from oro_invoices.web.backoffice_emails import attachment_response, email_page
-from oro_invoices.web.backoffice_export import CSV
 from oro_invoices.web.backoffice_selection import remittance_form_url
-from oro_invoices.web.downloads import statement_download, statement_file_name
+from oro_invoices.web.downloads import CSV, statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
 
 

@@ -1,6 +1,6 @@
 """The stored PDF as a download: one response shape for the back-office, the storefront and the API;
-the ZIP archive of many (``archive_download``); the Content-Type a stored text file is served with
-(``served_type``)."""
+the ZIP archive of many (``archive_download``); the statements made for a request (PDF, CSV); the
+Content-Type a stored text file is served with (``served_type``)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
@@ -14,7 +14,7 @@ from oro_invoices.integration.config import Settings
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.persistence.received_payments import receipt_number
-from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.activity_statement import ActivityStatement, activity_csv_text
 from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.facade import InvoiceService
 from oro_invoices.services.pdf_archive import pdf_archive
@@ -23,6 +23,7 @@ from oro_invoices.web.http import Request, Response
 
 CHUNK = 64 * 1024
 PDF = "application/pdf"
+CSV = "text/csv; charset=utf-8"
 #: Private to the user, and checked with the server before reuse (the ETag makes that cheap).
 CACHE_CONTROL = "private, no-cache"
 #: ``stream`` (through the web process) or ``presigned`` (a redirect to the object store).
@@ -149,6 +150,14 @@ def activity_download(service: InvoiceService, found: ActivityStatement) -> Resp
     as ``activity-<customer>-<from>-<to>.pdf`` (never cached)."""
     return Response(status=200, body=service.activity_pdf(found), content_type=PDF, headers={
         "Content-Disposition": f'attachment; filename="{activity_file_name(found, "pdf")}"',
+        "Cache-Control": "private, no-store"})
+
+
+def activity_csv_download(found: ActivityStatement) -> Response:
+    """A customer's activity statement as CSV (``activity_csv_text``, in the current language), as
+    ``activity-<customer>-<from>-<to>.csv`` (never cached)."""
+    return Response(status=200, body=activity_csv_text(found).encode("utf-8"), content_type=CSV, headers={
+        "Content-Disposition": f'attachment; filename="{activity_file_name(found, "csv")}"',
         "Cache-Control": "private, no-store"})
 
 

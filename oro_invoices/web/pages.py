@@ -155,6 +155,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.storefront.download_all", "/download-pdfs.zip", "storefront.download_all", "storefront"),
     _r("oro_invoices.storefront.statement", "/statement.pdf", "storefront.statement", "storefront"),
     _r("oro_invoices.storefront.activity", "/activity", "storefront_activity.page", "storefront"),
+    _r("oro_invoices.storefront.activity_csv", "/activity.csv", "storefront_activity.csv", "storefront"),
     _r("oro_invoices.storefront.activity_pdf", "/activity.pdf", "storefront_activity.pdf", "storefront"),
     _r("oro_invoices.storefront.download", "/<int:invoice_id>/download", "storefront.download",
        "storefront"),

@@ -1,6 +1,6 @@
 """Account > Invoices > **Account activity**: the activity statement (balance forward) of the
 invoices the customer user's role shows (``services.activity_statement``) for a period chosen on
-the page, and its PDF where PDF download is on. Their own invoices for the Own role, their
+the page, its CSV, and its PDF where PDF download is on. Their own invoices for the Own role, their
 customer's for Department, and their sub-customers' too for Corporate: the same invoices as the
 list and its balance, and its closing balance is what that balance says: Open less the credit it
 shows for a role that sees the customer's account, what their invoices still owe for the Own role
@@ -18,7 +18,7 @@ from oro_invoices.integration import features
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.web import guard, storefront_scope
 from oro_invoices.web.context import WebContext
-from oro_invoices.web.downloads import activity_download
+from oro_invoices.web.downloads import activity_csv_download, activity_download
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.periods import asked_period
 from oro_invoices.web.storefront import Viewer
@@ -27,7 +27,7 @@ TEMPLATE = "storefront/activity.html"
 
 
 class StorefrontActivity:
-    """The customer user's activity page and its PDF (``?from=YYYY-MM-DD&to=YYYY-MM-DD``)."""
+    """The customer user's activity page, its CSV and its PDF (``?from=YYYY-MM-DD&to=YYYY-MM-DD``)."""
 
     def __init__(self, ctx: WebContext):
         self.ctx = ctx
@@ -36,12 +36,10 @@ class StorefrontActivity:
         """The activity of the period asked (by default from the first day of the month two months
         back to today); a bad period shows the form again saying why (422)."""
         viewer = Viewer(self.ctx, req)
-        fields: dict[str, str] = {}
         try:
             found, fields = self._activity(viewer, req)
         except ValidationError as exc:
-            return self._render(req, viewer, None, fields or asked_period(req.query, self._today())[2],
-                                guard.field_errors(exc), status=422)
+            return self._bad_period(req, viewer, exc)
         return self._render(req, viewer, found, fields, {})
 
     def pdf(self, req: Request) -> Response:
@@ -51,6 +49,17 @@ class StorefrontActivity:
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
         found, _fields = self._activity(viewer, req)
         return activity_download(self.ctx.service, found)
+
+    def csv(self, req: Request) -> Response:
+        """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``): the rows of the page,
+        in the page's language, in the back-office's layout; a bad period shows the form again
+        saying why (422)."""
+        viewer = Viewer(self.ctx, req)
+        try:
+            found, _fields = self._activity(viewer, req)
+        except ValidationError as exc:
+            return self._bad_period(req, viewer, exc)
+        return activity_csv_download(found)
 
     def _today(self) -> Any:
         return local_today(self.ctx.service.context.clock())
@@ -62,6 +71,11 @@ class StorefrontActivity:
             visible, start=start, end=end, customer_id=viewer.ref.customer_id,
             customer_name=viewer.customer.name if viewer.customer is not None else "")
         return found, fields
+
+    def _bad_period(self, req: Request, viewer: Viewer, exc: ValidationError) -> Response:
+        """The form again, as typed, saying beside each field what is wrong (422)."""
+        return self._render(req, viewer, None, asked_period(req.query, self._today())[2], guard.field_errors(exc),
+                            status=422)
 
     def _render(self, req: Request, viewer: Viewer, found: ActivityStatement | None, fields: dict[str, str],
                 errors: dict[str, str], *, status: int = 200) -> Response:

@@ -2,9 +2,14 @@
 CSV, or as the PDF to send them, for a day given or today."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+from decimal import Decimal
 
-from support.days import day_after
+import pytest
+from support.days import day_after, days_ago, today
+from support.mail import make_app
 from support.payloads import one_line_invoice
 from support.pdfs import pdf_text
 
@@ -124,3 +129,35 @@ def test_the_activity_as_csv_and_pdf_and_a_bad_period_said(sqlite_db, tmp_path, 
     assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--from", today.isoformat(),
                  "--to", start]) == 2
     assert "--to: The period ends before it starts." in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("locale, entries", [
+    ("de_DE", ("Anfangssaldo", "Rechnung {number}", "Zahlung für {number}", "Banküberweisung STMT 1", "Endsaldo")),
+    ("fr_FR", ("Solde d’ouverture", "Facture {number}", "Paiement pour {number}", "Virement bancaire STMT 1",
+               "Solde de clôture")),
+    ("en_US", ("Opening balance", "Invoice {number}", "Payment for {number}", "Bank transfer STMT 1",
+               "Closing balance")),
+])
+def test_the_activity_csv_is_in_the_customers_language(sqlite_db, tmp_path, locale, entries):
+    """The CSV names each entry as the pages and the PDF do, in the customer's language (their
+    ``oro_invoices.locale``, from the host's settings); the codes and figures stay as they are."""
+    app = make_app(sqlite_db, tmp_path, generate_pdf=False)
+    customer = app.payload["customer_id"]
+    app.settings.set("oro_invoices.locale", locale, "customer", customer)
+    before = app.invoices.post(app.create(invoice_date=days_ago(40).isoformat(),
+                                          due_date=days_ago(10).isoformat()).id, actor="t")
+    paid = app.invoices.post(app.create(invoice_date=days_ago(20).isoformat(), due_date=today().isoformat()).id,
+                             actor="t")
+    app.invoices.record_received_payment(paid.id, amount="10.00", method="bank_transfer", received_on=days_ago(5),
+                                         reference="STMT 1", actor="t", request_key="cli-activity-lang-1")
+    out = tmp_path / "activity.csv"
+    assert main(["statement", "--db", sqlite_db.url, "--customer", str(customer), "--from",
+                 days_ago(30).isoformat(), "--format", "csv", "--output", str(out)], host=app.host) == 0
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    opening, invoice, payment, method, closing = (entry.format(number=paid.invoice_number) for entry in entries)
+    assert [(row["kind"], row["number"], row["entry"]) for row in rows] == [
+        ("opening_balance", "", opening), ("invoice", paid.invoice_number, invoice),
+        ("payment", paid.invoice_number, payment), ("closing_balance", "", closing)]
+    assert rows[2]["reference"] == method
+    assert Decimal(rows[0]["balance"]) == before.total_amount
+    assert Decimal(rows[-1]["balance"]) == before.total_amount + paid.total_amount - Decimal("10.00")

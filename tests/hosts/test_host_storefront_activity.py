@@ -1,7 +1,9 @@
 """Account > Invoices > Account activity in the reference shop: the activity statement of the
-invoices the customer user's role shows, for a period, and its PDF where PDF download is on."""
+invoices the customer user's role shows, for a period, its CSV, and its PDF where PDF download is on."""
 from __future__ import annotations
 
+import csv
+import io
 import re
 from decimal import Decimal
 from html import unescape
@@ -93,3 +95,94 @@ def test_the_period_is_labelled_as_the_days_it_runs_between(shop, admin, languag
                   re.search(r'<label for="f-to">(.*?)</label>', page).group(1))
         assert labels == (start, end), who
 
+
+
+CSV_HEADER = "currency,date,kind,entry,number,reference,charges,credits,balance"
+#: A year back to the end of this month: every entry the seeded shop has.
+YEAR_TO_MONTH_END = f"{YEAR}&to={month_end(today())}"
+
+
+def csv_rows(resp) -> list[dict[str, str]]:
+    assert resp.status_code == 200, resp.get_data(as_text=True)[:500]
+    text = resp.get_data(as_text=True)
+    assert text.splitlines()[0] == CSV_HEADER
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def amount(text: str) -> Decimal:
+    """A balance as the English page writes it ("€1,234.50", "-€5.00") or as the CSV does."""
+    return Decimal(text.replace("€", "").replace(",", ""))
+
+
+@pytest.mark.parametrize("role", sorted(ROLES))
+def test_the_csv_is_the_activity_the_page_shows_and_no_one_elses(shop, role):
+    client = customer(shop, ROLES[role])
+    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}").get_data(as_text=True)
+    link = unescape(re.search(r'id="oi-activity-csv" href="([^"]+)"', page).group(1))
+    assert link == f"{PAGE}.csv?{YEAR_TO_MONTH_END}"
+    resp = client.get(link)
+    acme = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2")).customer_id
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert resp.headers["Content-Disposition"] == (
+        f'attachment; filename="activity-{acme}-{days_ago(365)}-{month_end(today())}.csv"')
+    assert resp.headers["Cache-Control"] == "private, no-store"
+    rows = csv_rows(resp)
+    service = client.service
+    shown = entries(page)
+    eur = [row for row in rows if row["currency"] == "EUR"]
+    assert [row["kind"] for row in eur] == ["opening_balance", *(kind for kind, _i, _b in shown[1:]), "closing_balance"]
+    assert [row["number"] for row in eur[1:-1]] == [service.get(i).invoice_number if i else "" for _k, i, _b in shown[1:]]
+    assert [Decimal(row["balance"]) for row in eur[:-1]] == [amount(balance) for _k, _i, balance in shown], role
+    assert eur[-1]["balance"] == eur[-2]["balance"]                       # the closing row: the last balance
+    listed = client.get("/customer/invoices?per_page=100").get_data(as_text=True)
+    visible = {service.get(int(i)).invoice_number for i in re.findall(r'<tr data-invoice-id="(\d+)">', listed)}
+    everyone = {item.invoice_number for item in service.list_invoices({}, limit=500).items if item.invoice_number}
+    numbers = {row["number"] for row in rows if row["number"]}
+    assert numbers and numbers <= visible
+    assert everyone - visible and not numbers & (everyone - visible), role
+
+
+def test_a_bad_period_csv_shows_the_form_saying_why(shop):
+    client = customer(shop, ROLES["own"])
+    for query, field, said in (("from=2026-12-01&to=2026-11-01", "to", "The period ends before it starts."),
+                               ("from=yesterday", "from", "Enter the first day of the period as YYYY-MM-DD."),
+                               (f"from={days_ago(365 * 4)}&to={today()}", "to",
+                                "A statement covers at most three years.")):
+        resp = client.get(f"{PAGE}.csv?{query}")
+        assert resp.status_code == 422 and resp.content_type.startswith("text/html"), query
+        assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', resp.get_data(as_text=True)), query
+        assert "oi-activity-csv" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("language, opening, invoice, closing", [
+    ("de", "Anfangssaldo", "Rechnung {number}", "Endsaldo"),
+    ("ja", "期首残高", "請求書 {number}", "期末残高"),
+])
+def test_the_csv_is_in_the_storefronts_language(shop, language, opening, invoice, closing):
+    client = customer(shop, ROLES["department"])
+    headers = {"Accept-Language": language}
+    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}", headers=headers).get_data(as_text=True)
+    assert f'<html lang="{language}"' in page
+    rows = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}", headers=headers))
+    assert (rows[0]["entry"], rows[-1]["entry"]) == (opening, closing)
+    invoices = [row for row in rows if row["kind"] == "invoice"]
+    assert invoices and all(row["entry"] == invoice.format(number=row["number"]) for row in invoices)
+    english = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}", headers={"Accept-Language": "en"}))
+    assert [(r["kind"], r["number"], r["balance"]) for r in rows] == \
+        [(r["kind"], r["number"], r["balance"]) for r in english]          # the same figures, other words
+    assert english[0]["entry"] == "Opening balance"
+
+
+def test_a_visitor_or_an_admin_gets_no_customers_csv(shop, admin):
+    from oro_invoices.hosts.reference.testing import ShopClient
+    anonymous = ShopClient(shop[0]).get(f"{PAGE}.csv")
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert admin.get(f"{PAGE}.csv").status_code in (302, 403)
+
+
+def test_the_csv_is_offered_whatever_the_pdf_download_setting(shop):
+    client = customer(shop, ROLES["department"])
+    Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
+    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}").get_data(as_text=True)
+    assert 'id="oi-activity-pdf"' not in page and 'id="oi-activity-csv"' in page
+    assert csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}"))[0]["kind"] == "opening_balance"

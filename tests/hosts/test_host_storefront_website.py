@@ -1,11 +1,13 @@
 """'Show Invoices in the Storefront' set per website hides that website's storefront only."""
 from __future__ import annotations
 
+import csv
 import io
 import re
 import zipfile
 
 import pytest
+from support.days import days_ago, month_end, today
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -195,3 +197,29 @@ def test_download_pdfs_leaves_out_the_invoices_of_a_website_without_downloads(sh
     assert "missing.txt" not in names                          # left out, not reported as missing
     on_eu = customer(shop, AMANDA, website_id=eu)              # where downloads are off: no archive at all
     assert on_eu.get("/customer/invoices/download-pdfs.zip").status_code == 404
+
+
+
+def test_the_activity_csv_leaves_out_the_invoices_of_a_website_whose_storefront_is_off(shop):
+    """A website-limited viewer's CSV holds what their activity page shows: Globex's invoices of
+    the US store while its storefront is on, none of them once it is off."""
+    eu, us = websites(shop)
+    period = f"from={days_ago(365)}&to={month_end(today())}"
+
+    def activity() -> tuple[set[str], set[str]]:
+        """The invoice numbers of Gina's activity CSV, and of her activity page, on the EU store."""
+        gina = customer(shop, GINA, website_id=eu)
+        rows = csv.DictReader(io.StringIO(
+            gina.get(f"/customer/invoices/activity.csv?{period}").get_data(as_text=True)))
+        page = gina.get(f"/customer/invoices/activity?{period}").get_data(as_text=True)
+        return ({row["number"] for row in rows if row["kind"] == "invoice"},
+                {gina.service.get(int(i)).invoice_number
+                 for i in re.findall(r'data-oi-line="invoice" data-invoice-id="(\d+)"', page)})
+
+    gina = customer(shop, GINA)
+    us_invoices = {gina.service.get(invoice_id(gina, e)).invoice_number for e in GINA_INVOICES}
+    on_csv, on_page = activity()
+    assert us_invoices <= on_csv and on_csv == on_page
+    settings(shop).set("oro_invoices.storefront_enabled", False, "website", us)
+    off_csv, off_page = activity()
+    assert off_csv == on_csv - us_invoices and off_csv == off_page

@@ -50,6 +50,7 @@ STORE_STATEMENT = "oro_invoices.storefront.statement"
 ACTIVITY = "oro_invoices.admin.statement_activity"
 ACTIVITY_PDF = "oro_invoices.admin.statement_activity_pdf"
 STORE_ACTIVITY = "oro_invoices.storefront.activity"
+STORE_ACTIVITY_CSV = "oro_invoices.storefront.activity_csv"
 SELECTION_DELETE_CONFIRM = "oro_invoices.admin.selection_delete_confirm"
 SELECTION_DELETE = "oro_invoices.admin.selection_delete"
 SELECTION_SEND_CONFIRM = "oro_invoices.admin.selection_send_confirm"
@@ -317,6 +318,16 @@ class TestPageStatement(PageSuite):
         text = html.unescape(page.text())
         assert page.status == 200 and f'data-oi-line="invoice" data-invoice-id="{self.shop.posted.id}"' in text
         assert self.shop.foreign.display_number not in text                 # Globex's is not theirs
+        query = urlencode({"from": (today - dt.timedelta(days=700)).isoformat(), "to": today.isoformat()})
+        assert f'id="oi-activity-csv" href="{self.url(STORE_ACTIVITY_CSV)}?{query}"' in text
+        export = self.browser.get(self.url(STORE_ACTIVITY_CSV) + "?" + query)
+        assert export.status == 200 and header(export, "Content-Type") == "text/csv; charset=utf-8"
+        rows = export.text().splitlines()
+        assert rows[0] == "currency,date,kind,entry,number,reference,charges,credits,balance"
+        assert any(f",invoice,Invoice {self.shop.posted.display_number}," in row for row in rows), rows
+        assert self.shop.foreign.display_number not in export.text()
+        bad = self.browser.get(self.url(STORE_ACTIVITY_CSV) + "?from=2026-12-01&to=2026-11-01")
+        assert bad.status == 422 and "The period ends before it starts." in html.unescape(bad.text())
 
 
 class TestPageSelection(PageSuite):

@@ -4,6 +4,7 @@ from __future__ import annotations
 import html
 import re
 
+from support.days import days_ago, today
 from support.oscar_shop import Shop
 
 from oro_invoices.adapters.identity import PERMISSIONS
@@ -93,6 +94,20 @@ def test_account_list_view_and_download(shop: Shop) -> None:
     assert view.status == 200 and shop.data.posted.display_number in text(view)
     pdf = shop.get(shop.url("oro_invoices.storefront.download", invoice_id=shop.data.posted.id))
     assert pdf.status == 200 and pdf.headers["Content-Type"] == "application/pdf"
+
+
+def test_account_activity_downloads_as_csv_of_the_users_own_invoices(shop: Shop) -> None:
+    shop.client.login_customer_user(shop.data.users["own"].id)
+    period = f"from={days_ago(30)}&to={today()}"          # the kit's invoices are dated today (UTC)
+    activity = text(shop.get(shop.url("oro_invoices.storefront.activity") + "?" + period))
+    link = re.search(r'id="oi-activity-csv" href="(/accounts/invoices/activity\.csv\?[^"]+)"', activity)
+    assert link, activity
+    export = shop.get(link.group(1))
+    assert export.status == 200 and export.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = export.text().splitlines()
+    assert rows[0] == "currency,date,kind,entry,number,reference,charges,credits,balance"
+    assert any(f",invoice,Invoice {shop.data.posted.display_number}," in row for row in rows), rows
+    assert shop.data.colleague_invoice.display_number not in export.text()
 
 
 def test_account_menu_of_role_none_has_no_entry(shop: Shop) -> None:
