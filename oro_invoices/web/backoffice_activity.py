@@ -39,10 +39,7 @@ class ActivityPages:
         try:
             found = self._statement(req, customer_id, start, end)
         except ValidationError as exc:
-            _organization, name = self.backoffice.ctx.service.statement_customer(
-                customer_id, self.backoffice.base_filter(req).organization_id)
-            return self._render(req, name or f"#{customer_id}", customer_id, None, fields, guard.field_errors(exc),
-                                status=422)
+            return self._bad_period(req, customer_id, fields, exc)
         email = customer_emails.drafted(self.backoffice.ctx, found) if req.query.get("dialog") == "email" and customer_emails.may_send(self.backoffice.ctx, req) else None
         return self._render(req, found.customer_name or f"#{customer_id}", customer_id, found, fields, {},
                             email=email)
@@ -70,14 +67,31 @@ class ActivityPages:
             {"customer": customer_id, **fields})
 
     def pdf(self, req: Request) -> Response:
-        """The activity as PDF, made now (``activity-<customer id>-<from>-<to>.pdf``); 422 for a bad period."""
-        customer_id, start, end, _fields = self._asked(req)
-        return activity_download(self.backoffice.ctx.service, self._statement(req, customer_id, start, end))
+        """The activity as PDF, made now (``activity-<customer id>-<from>-<to>.pdf``); a bad period
+        shows the page's form again saying why (422)."""
+        customer_id, start, end, fields = self._asked(req)
+        try:
+            found = self._statement(req, customer_id, start, end)
+        except ValidationError as exc:
+            return self._bad_period(req, customer_id, fields, exc)
+        return activity_download(self.backoffice.ctx.service, found)
 
     def csv(self, req: Request) -> Response:
-        """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``); 422 for a bad period."""
-        customer_id, start, end, _fields = self._asked(req)
-        return activity_csv_download(self._statement(req, customer_id, start, end))
+        """The activity as CSV (``activity-<customer id>-<from>-<to>.csv``); a bad period shows the
+        page's form again saying why (422)."""
+        customer_id, start, end, fields = self._asked(req)
+        try:
+            found = self._statement(req, customer_id, start, end)
+        except ValidationError as exc:
+            return self._bad_period(req, customer_id, fields, exc)
+        return activity_csv_download(found)
+
+    def _bad_period(self, req: Request, customer_id: int, fields: dict[str, str], exc: ValidationError) -> Response:
+        """The page's form as typed, saying beside each field what is wrong (422)."""
+        _organization, name = self.backoffice.ctx.service.statement_customer(
+            customer_id, self.backoffice.base_filter(req).organization_id)
+        return self._render(req, name or f"#{customer_id}", customer_id, None, fields, guard.field_errors(exc),
+                            status=422)
 
     def _asked(self, req: Request) -> tuple[int, dt.date | None, dt.date | None, dict[str, str]]:
         """The customer and the period the query asks for, and the form's fields as typed."""

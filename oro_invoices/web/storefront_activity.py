@@ -44,10 +44,13 @@ class StorefrontActivity:
 
     def pdf(self, req: Request) -> Response:
         """The activity as PDF to keep (``activity-<customer id>-<from>-<to>.pdf``), where PDF
-        download is on; 422 for a bad period."""
+        download is on; a bad period shows the form again saying why (422)."""
         viewer = Viewer(self.ctx, req)
         features.require(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope)
-        found, _fields = self._activity(viewer, req)
+        try:
+            found, _fields = self._activity(viewer, req)
+        except ValidationError as exc:
+            return self._bad_period(req, viewer, exc)
         return activity_download(self.ctx.service, found)
 
     def csv(self, req: Request) -> Response:

@@ -163,7 +163,10 @@ def test_a_period_that_cannot_be_shown_is_said_beside_its_field(admin, query, fi
     page = resp.get_data(as_text=True)
     assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', page)
     assert "Activity of Acme Industries AG" in text_of(page) and 'id="oi-activity-EUR"' not in page
-    assert admin.get(f"{PAGE}.csv?customer={acme(admin)}{query}").status_code == 422
+    for download in (".csv", ".pdf"):          # a download of a bad period shows the same form
+        resp = admin.get(f"{PAGE}{download}?customer={acme(admin)}{query}")
+        assert resp.status_code == 422 and resp.content_type.startswith("text/html"), download
+        assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', resp.get_data(as_text=True)), download
 
 
 def test_only_an_admin_of_the_customers_organization_with_view_sees_it(shop, admin):

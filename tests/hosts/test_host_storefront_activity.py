@@ -142,13 +142,14 @@ def test_the_csv_is_the_activity_the_page_shows_and_no_one_elses(shop, role):
     assert everyone - visible and not numbers & (everyone - visible), role
 
 
-def test_a_bad_period_csv_shows_the_form_saying_why(shop):
+@pytest.mark.parametrize("download", [".csv", ".pdf"])
+def test_a_bad_period_download_shows_the_form_saying_why(shop, download):
     client = customer(shop, ROLES["own"])
     for query, field, said in (("from=2026-12-01&to=2026-11-01", "to", "The period ends before it starts."),
                                ("from=yesterday", "from", "Enter the first day of the period as YYYY-MM-DD."),
                                (f"from={days_ago(365 * 4)}&to={today()}", "to",
                                 "A statement covers at most three years.")):
-        resp = client.get(f"{PAGE}.csv?{query}")
+        resp = client.get(f"{PAGE}{download}?{query}")
         assert resp.status_code == 422 and resp.content_type.startswith("text/html"), query
         assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', resp.get_data(as_text=True)), query
         assert "oi-activity-csv" not in resp.get_data(as_text=True)
