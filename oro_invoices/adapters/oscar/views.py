@@ -20,7 +20,8 @@ from oro_invoices.adapters.oscar.tables import AppNotMigrated
 from oro_invoices.adapters.oscar.web import DjangoMessages, base_request, page_request, to_response
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.web import mounting
-from oro_invoices.web.api import MAX_JSON_BYTES
+from oro_invoices.web.api import MAX_JSON_BYTES, error_response
+from oro_invoices.web.errors import PayloadTooLarge
 
 TOO_LARGE = "The request body is too large."
 
@@ -57,12 +58,13 @@ def page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             return HttpResponseNotAllowed(allowed)
         raise Http404("No invoice page here.")
     if _length(request) > mounting.MAX_PAGE_BODY:
-        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain")
+        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
     route, params = matched
     try:
         neutral = page_request(request, params)
     except MultiPartParserError as exc:  # a broken upload is the sender's fault, not a 500
-        return HttpResponse(f"The form could not be read: {exc}", status=400, content_type="text/plain")
+        return HttpResponse(f"The form could not be read: {exc}", status=400,
+                            content_type="text/plain; charset=utf-8")
     out = mount.respond(route.endpoint, neutral, DjangoMessages(request))
     return to_response(out)
 
@@ -75,8 +77,12 @@ def api(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return found
     if found.api is None:
         raise Http404("The invoice API is not configured.")
-    if _length(request) > max(MAX_JSON_BYTES, MAX_PDF_BYTES):
-        return HttpResponse(TOO_LARGE, status=413, content_type="text/plain")
-    neutral = base_request(request)
-    neutral = replace(neutral, body=request.body, session=None)
+    limit = max(MAX_JSON_BYTES, MAX_PDF_BYTES)
+    neutral = replace(base_request(request), session=None)
+    if _length(request) > limit:   # said as the API says its errors, without reading the body
+        return to_response(mounting.raw_outcome(error_response(PayloadTooLarge()), neutral))
+    # read from the stream, not ``request.body``: Django refuses a body above its
+    # DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), where the API takes PDFs up to MAX_PDF_BYTES and
+    # answers a longer body (cut one byte past the limit) with its own 413
+    neutral = replace(neutral, body=request.read(limit + 1))
     return to_response(mounting.answer_api(found.api, neutral))
