@@ -57,7 +57,9 @@ def page(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         if allowed:
             return HttpResponseNotAllowed(allowed)
         raise Http404("No invoice page here.")
-    if _length(request) > mounting.MAX_PAGE_BODY:
+    # the raw body a page keeps is capped; uploaded files are not (each file's size is checked
+    # by what takes it, as the other hosts do)
+    if request.content_type != "multipart/form-data" and _length(request) > mounting.MAX_PAGE_BODY:
         return HttpResponse(TOO_LARGE, status=413, content_type="text/plain; charset=utf-8")
     route, params = matched
     try:

@@ -155,6 +155,20 @@ def test_every_file_of_a_multiple_upload_reaches_the_import_page(shop: Shop) -> 
     assert "a.xml" in body and "b.xml" in body and body.count('data-oi-outcome="refused"') == 2
 
 
+def test_an_upload_larger_than_a_pages_raw_body_limit_reaches_the_import_page(shop: Shop) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from oro_invoices.web.mounting import MAX_PAGE_BODY
+    shop.client.login_admin(PERMISSIONS)
+    token = shop.token(shop.url("oro_invoices.admin.import_form"))
+    big = b"<invoice>" + b" " * (2 * MAX_PAGE_BODY) + b"</invoice>"        # a large e-invoice's size
+    resp = shop.client.http.post(shop.url("oro_invoices.admin.import_files"), {
+        "csrf_token": token, "files": [SimpleUploadedFile("big.xml", big, "application/xml")]})
+    assert resp.status_code == 422          # read and judged: not an e-invoice it knows, said per file
+    body = html.unescape(resp.content.decode())
+    assert "big.xml" in body and body.count('data-oi-outcome="refused"') == 1
+
+
 def test_the_add_ons_pages_speak_the_language_django_chose_for_oscars(shop: Shop) -> None:
     """The language switch's cookie (Django's ``i18n/`` view) wins over the browser's language,
     for Oscar's words and the add-on's alike."""
