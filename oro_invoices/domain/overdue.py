@@ -2,10 +2,11 @@
 
 An invoice is overdue on ``today`` when it is posted (not a draft, nor any other internal
 status), its due date is before ``today``, it is still owed: an amount is due and its
-payment status does not close it (``statuses.is_owed``: not paid in full, authorized, canceled,
-voided or credited; a refunded invoice with an amount due is owed, though Pay is not offered),
-and open authorizations do not hold all of that amount (``statuses.is_held_in_full``: an invoice
-paid in part and authorized for the rest waits for the seller's capture, not for its customer).
+payment status does not close it (``statuses.is_owed``: not paid in full, canceled, voided or
+credited; a refunded invoice with an amount due is owed, though Pay is not offered), and it is
+not held in full (``statuses.is_held``: its payment is authorized, or open authorizations hold
+all of that amount, as for an invoice paid in part and authorized for the rest; it waits for the
+seller's capture, not for its customer).
 Due today is not overdue yet; it is one day overdue tomorrow. What an authorization holds of an
 overdue invoice is not overdue: ``overdue_amount`` is the rest.
 
@@ -20,7 +21,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
-from oro_invoices.domain.statuses import is_held_in_full, is_owed
+from oro_invoices.domain.statuses import HOLDING, is_held, is_owed
 
 
 class OverdueFacts(Protocol):
@@ -55,7 +56,7 @@ def days_overdue(invoice: OverdueFacts, today: dt.date) -> int:
         return 0
     days = (today - invoice.due_date).days
     if days <= 0 or not is_owed(invoice.payment_status, invoice.amount_due) \
-            or is_held_in_full(invoice.amount_due, invoice.amount_held):
+            or is_held(invoice.payment_status, invoice.amount_due, invoice.amount_held):
         return 0
     return days
 
@@ -65,9 +66,16 @@ def is_overdue(invoice: OverdueFacts, today: dt.date) -> bool:
     return days_overdue(invoice, today) > 0
 
 
-def awaits_capture(invoice: OverdueFacts) -> bool:
-    """Whether ``invoice`` is posted and open authorizations hold all it has due, while its payment
-    status leaves it owed (paid partially, refunded …; an authorized one is closed): the pages say
-    "Payment authorized" beside that status, where one past its due date would read Overdue."""
+def held_until_captured(invoice: OverdueFacts) -> bool:
+    """Whether ``invoice`` is posted and owed, and held in full (``statuses.is_held``: its payment
+    authorized, or its rest): the seller collects what it owes by capturing, so it is not overdue.
+    Its statement line says "Payment authorized" where it would say how many days it is overdue."""
     return invoice.status == InternalStatus.POSTED and is_owed(invoice.payment_status, invoice.amount_due) \
-        and is_held_in_full(invoice.amount_due, invoice.amount_held)
+        and is_held(invoice.payment_status, invoice.amount_due, invoice.amount_held)
+
+
+def awaits_capture(invoice: OverdueFacts) -> bool:
+    """Whether ``invoice`` is held until captured (``held_until_captured``) while its payment status
+    says something else (paid partially, refunded …; an authorized one says so itself): the pages
+    say "Payment authorized" beside that status, where one past its due date would read Overdue."""
+    return invoice.payment_status not in HOLDING and held_until_captured(invoice)

@@ -46,11 +46,15 @@ from oro_invoices.domain.invoice import PaymentStatus
 
 PAID_ACTIONS = frozenset({"charge", "capture"})
 #: The statuses that close an invoice: nothing is owed on it, whatever amount it shows due.
-CLOSED = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.AUTHORIZED, PaymentStatus.CANCELED,
-                    PaymentStatus.VOIDED, PaymentStatus.CREDITED})
-#: Pay is not offered in these statuses: closed, or refunded (what is still due after a refund
-#: is owed, but not asked for online).
-NOT_PAYABLE = CLOSED | {PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY}
+CLOSED = frozenset({PaymentStatus.PAID_IN_FULL, PaymentStatus.CANCELED, PaymentStatus.VOIDED,
+                    PaymentStatus.CREDITED})
+#: The statuses that say open authorizations hold all that is due (authorized in full, nothing
+#: captured): such an invoice is held in full (``is_held``), also when the status was set from
+#: outside.
+HOLDING = frozenset({PaymentStatus.AUTHORIZED})
+#: Pay is not offered in these statuses: closed, authorized (the seller collects it by capturing),
+#: or refunded (what is still due after a refund is owed, but not asked for online).
+NOT_PAYABLE = CLOSED | HOLDING | {PaymentStatus.REFUNDED, PaymentStatus.REFUNDED_PARTIALLY}
 
 
 @dataclass(frozen=True)
@@ -162,14 +166,28 @@ def is_payable(status: PaymentStatus, amount_due: int | Decimal) -> bool:
 
 
 def is_held_in_full(amount_due: int | Decimal, amount_held: int | Decimal) -> bool:
-    """Whether open authorizations hold all of ``amount_due`` (something is due): the seller
-    collects it by capturing, so it is neither offered to pay nor overdue nor reminded, though the
-    books still count it owed until it is captured."""
+    """Whether open authorizations hold all of ``amount_due`` (something is due)."""
     return 0 < amount_due <= amount_held
+
+
+def is_held(status: PaymentStatus, amount_due: int | Decimal, amount_held: int | Decimal) -> bool:
+    """Whether the seller collects all of ``amount_due`` (something is due) by capturing: the
+    payment status says it is authorized in full (``HOLDING``), or open authorizations hold all
+    of it (``is_held_in_full``: paid in part and authorized for the rest, say). Such an invoice, when
+    owed, is neither offered to pay nor overdue nor reminded, though the books count it owed until
+    it is captured."""
+    return amount_due > 0 and (status in HOLDING or is_held_in_full(amount_due, amount_held))
+
+
+def unheld(status: PaymentStatus, amount_due: Decimal, amount_held: Decimal) -> Decimal:
+    """What of ``amount_due`` no authorization holds, so that another payment (the customer's
+    credit) may pay it: nothing when the status says it is authorized in full."""
+    return Decimal(0) if status in HOLDING else amount_due - amount_held
 
 
 def is_owed(status: PaymentStatus, amount_due: int | Decimal) -> bool:
     """Whether the customer owes ``amount_due``: what statements, the aging, balances and the
     Overdue figures count, and what a payment received may be recorded for. A refunded invoice
-    with an amount due is owed (though not payable online)."""
+    with an amount due is owed (though not payable online), and so is one whose payment is
+    authorized (``is_held``: owed until the seller captures it, though not overdue)."""
     return amount_due > 0 and status not in CLOSED

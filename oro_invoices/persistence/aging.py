@@ -37,8 +37,8 @@ class AgingRow:
     currency: str
     invoices: int
     amounts: tuple[int, ...]
-    #: What open authorizations hold of the amounts past due (``amounts`` still count it: it is
-    #: owed until captured, but not overdue: ``domain.overdue``).
+    #: What open authorizations hold of the amounts past due, all of an invoice held in full
+    #: (``amounts`` still count it: it is owed until captured, but not overdue: ``domain.overdue``).
     held: int = 0
 
 
@@ -109,9 +109,9 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     state = PaymentState
     due = state.total_amount - state.amount_paid - state.amount_credited
     customer = state.customer_id if customer_named else func.max(state.customer_id)   # NULL: none named
-    # what authorizations hold of an invoice past due, at most its amount due
-    held = case((~bucket_condition(BUCKETS[0]), case((state.amount_held < due, state.amount_held), else_=due)),
-                else_=0)
+    # what authorizations hold of an invoice past due, at most its amount due (all of it when held in full)
+    capped = case((state.held_in_full, due), (state.amount_held < due, state.amount_held), else_=due)
+    held = case((~bucket_condition(BUCKETS[0]), capped), else_=0)
     columns = (state.organization_id, customer, func.max(state.customer_name), state.currency, func.count(),
                *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS), func.sum(held))
     stmt: Select[*tuple[Any, ...]] = select(*columns).where(

@@ -63,6 +63,8 @@ class ChangedInvoice:
     paid_then: int
     credited_then: int
     open_then: bool
+    #: Held in full at the day's end (``statuses.is_held``: its payment authorized, or its rest).
+    held_then: bool = False
 
     @property
     def owed_now(self) -> int:
@@ -121,7 +123,8 @@ def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
         count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     items = [item_row(row) for row in rows if row[0] not in ids]
     items += [OpenItemRow(c.id, c.organization_id, c.number, c.invoice_date, c.due_date, c.currency, c.customer_id,
-                          c.customer_name, c.total, c.paid_then, c.credited_then) for c in changed if c.open_then]
+                          c.customer_name, c.total, c.paid_then, c.credited_then, c.held_then)
+              for c in changed if c.open_then]
     items.sort(key=lambda item: (item.currency, item.due_date, item.invoice_date, item.number, item.invoice_id))
     return items[:limit], int(count) - len(ids) + sum(1 for c in changed if c.open_then)
 
@@ -165,7 +168,7 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
         select(Invoice.id, Invoice.organization_id, Invoice.invoice_number, Invoice.invoice_date, Invoice.due_date,
                Invoice.customer_id, Invoice.customer_name, Invoice.currency, Invoice.total_amount,
                PaymentState.amount_paid, PaymentState.amount_credited, PaymentState.open_due_date,
-               PaymentState.forced, PaymentState.payment_status)
+               PaymentState.forced, PaymentState.payment_status, PaymentState.held_in_full)
         .join(PaymentState, PaymentState.invoice_id == Invoice.id)
         .where(Invoice.id.in_(select(later.c[0])), Invoice.status == "posted", Invoice.document_type == "invoice",
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
@@ -181,17 +184,20 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
             open_now = row.open_due_date is not None
             settling = row.forced and row.payment_status in SETTLING
             if row.forced and not settling:    # held or paid in part, as set from outside: as it is now
-                paid_then, credited_then, open_then = paid, credited, open_now
+                paid_then, credited_then, open_then, held_then = paid, credited, open_now, bool(row.held_in_full)
             else:
                 done, credited_then = facts.get(row.id, []), credits.get(row.id, 0)
-                paid_then = statuses.summarize(done).net_paid
-                open_then = statuses.is_owed(statuses.calculate(total, done, credited_then),
-                                                total - paid_then - credited_then)
+                summary, status_then = statuses.summarize(done), statuses.calculate(total, done, credited_then)
+                paid_then = summary.net_paid
+                owed_then = total - paid_then - credited_then
+                open_then = statuses.is_owed(status_then, owed_then)
+                held_then = statuses.is_held(status_then, owed_then, summary.open_authorized)
                 if settling:                   # settled outside on the day it was set (imported so: its date)
                     open_then = open_then and settled_on.get(row.id, row.invoice_date) > day
             found.append(ChangedInvoice(row.id, row.organization_id, row.invoice_number or "", row.invoice_date,
                                         row.due_date, row.customer_id, row.customer_name or "", row.currency, total,
-                                        paid, credited, open_now, paid_then, credited_then, open_then))
+                                        paid, credited, open_now, paid_then, credited_then, open_then,
+                                        held_then))
     return found
 
 

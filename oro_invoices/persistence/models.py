@@ -281,10 +281,10 @@ class PaymentState(Base):
                       Index("ix_oro_invoice_payment_state_org_open_date", "organization_id", "invoice_date",
                             "invoice_id", "open_due_date", "held_in_full", sqlite_where=OPEN, postgresql_where=OPEN),
                       # the receivables aging (``persistence.aging``): what is open, by customer and
-                      # currency, with every column it adds up (read from the index alone)
+                      # currency, with every column it adds up or tests (read from the index alone)
                       Index("ix_oro_invoice_payment_state_org_aging", "organization_id", "customer_id", "currency",
                             "open_due_date", "total_amount", "amount_paid", "amount_credited", "customer_name",
-                            "amount_held", sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS),
+                            "amount_held", "held_in_full", sqlite_where=AGING_ROWS, postgresql_where=AGING_ROWS),
                       # the statuses set from outside that changed after a day (``aging_history``)
                       Index("ix_oro_invoice_payment_state_forced", "forced", "organization_id", "updated_at",
                             "invoice_id"))
@@ -301,8 +301,9 @@ class PaymentState(Base):
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The invoice's organization, date, total, customer, customer name and currency, while it is
-    #: owed its due date, and whether open authorizations hold all it has due. Kept by triggers
-    #: (``open_due.py``, revisions 0016, 0018, 0028, 0036, 0037): the add-on's code never writes them.
+    #: owed its due date, and whether it is held in full (its payment authorized, or open
+    #: authorizations holding all it has due). Kept by triggers (``open_due.py``, revisions 0016,
+    #: 0018, 0028, 0036, 0037, 0038): the add-on's code never writes them.
     organization_id: Mapped[int | None] = mapped_column(BigInteger)
     invoice_date: Mapped[dt.date | None] = mapped_column(Date)
     total_amount: Mapped[int | None] = mapped_column(BigInteger)

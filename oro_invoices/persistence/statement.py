@@ -39,6 +39,9 @@ class OpenItemRow:
     total: int
     paid: int
     credited: int
+    #: Held in full (``open_due``'s ``held_in_full``): the seller collects what it owes by
+    #: capturing its authorized payment, so it is not overdue.
+    held: bool = False
 
     @property
     def due(self) -> int:
@@ -70,9 +73,9 @@ def latest_open_item(session: Session, *, within: InvoiceFilter) -> OpenItemRow 
 
 def item_row(row: Any) -> OpenItemRow:
     """The ``OpenItemRow`` of a row of ``_open_items``."""
-    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited = row
+    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited, held = row
     return OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
-                       int(amount or 0), int(paid or 0), int(credited or 0))
+                       int(amount or 0), int(paid or 0), int(credited or 0), bool(held))
 
 
 def open_items_query(within: InvoiceFilter) -> Any:
@@ -80,7 +83,7 @@ def open_items_query(within: InvoiceFilter) -> Any:
     state = PaymentState
     stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date,
                         state.open_due_date, state.currency, state.customer_id, state.customer_name,
-                        state.total_amount, state.amount_paid, state.amount_credited)
+                        state.total_amount, state.amount_paid, state.amount_credited, state.held_in_full)
                  .join(Invoice, Invoice.id == state.invoice_id)
                  .where(state.open_due_date.is_not(None), state.currency.is_not(None)))
     if within.organization_id is not None:

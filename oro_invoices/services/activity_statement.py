@@ -10,7 +10,8 @@ period (the payments' and refunds' summed by the database), and only the period'
 read. Amounts in different currencies are
 never added up. The closing balance counts every posted invoice, paid or not, and can differ
 from the open-item statement's total due where a payment status takes an invoice out of what
-can be paid (an authorization held, a refund without a credit note).
+is owed (its payment canceled in full); an invoice whose payment is authorized is owed in both
+until it is captured.
 
 Of a customer's whole account (a customer's, a department or corporate user's) the closing
 balance is what its invoices owe less the customer's credit: the statement's total due less

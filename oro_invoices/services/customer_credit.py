@@ -396,6 +396,6 @@ def _entries(s: Session, rows: Sequence[CreditEntryRow]) -> list[CreditEntry]:
 
 
 def _payable(doc: InvoiceDocument) -> Decimal:
-    """What of ``doc``'s amount due credit may pay: not what an open authorization holds (the
-    seller collects that by capturing)."""
-    return doc.amount_due - doc.amount_held
+    """What of ``doc``'s amount due credit may pay: not what an open authorization holds, nor
+    anything of an invoice whose payment is authorized (the seller collects that by capturing)."""
+    return pstatus.unheld(doc.payment_status, doc.amount_due, doc.amount_held)

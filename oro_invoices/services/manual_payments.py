@@ -3,7 +3,10 @@ recorded by an admin on the invoice (**Record Payment**), and their reversal whe
 
 A payment recorded by hand is a successful ``charge`` of one of ``OFFLINE_METHODS``, of at most
 the amount due, recorded while the invoice is owed (``statuses.is_owed``: also a refunded invoice
-with an amount due, which the storefront's Pay no longer offers). The day it was received (from ``RECEIVED_DAYS_BACK`` days back, the
+with an amount due, which the storefront's Pay no longer offers, and one held in full by an
+authorization, ``statuses.is_held``: its payment authorized, or its rest). Such a payment settles
+no authorization: once it pays the invoice, an authorization has nothing left to capture
+(``payment_limits.capturable``), and once captured, nothing is left to record. The day it was received (from ``RECEIVED_DAYS_BACK`` days back, the
 three years the aging and the activity statement look back, to today) and the reference the admin
 typed (a bank statement line, a check number) are kept in its data (``read_models``). The
 payment form's one-time key is its provider reference, so the same form sent twice records one

@@ -61,10 +61,14 @@ class StatementItem:
     total: Decimal
     paid: Decimal
     credited: Decimal
-    #: Days past its due date on the statement's day (0: not yet due).
+    #: Days past its due date on the statement's day (0: not yet due, or its payment authorized).
     days_overdue: int
-    #: The aging bucket it falls in (``domain.aging.BUCKET_KEYS``).
+    #: The aging bucket it falls in (``domain.aging.BUCKET_KEYS``), by its due date.
     bucket: str
+    #: Held in full (``domain.overdue.held_until_captured``): its payment is authorized and the
+    #: seller collects it by capturing, so it is owed but not overdue. Its line says "Payment
+    #: authorized" where it would say how many days it is overdue.
+    payment_authorized: bool = False
 
     @property
     def due(self) -> Decimal:
@@ -265,10 +269,11 @@ def organization_of(statement: Statement) -> int:
 
 
 def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
-    late = max((as_of - row.due_date).days, 0)
+    late = max((as_of - row.due_date).days, 0)   # its bucket's, held or not: owed until captured
     return StatementItem(row.invoice_id, row.number, row.invoice_date, row.due_date, row.currency, row.customer_name,
                          from_minor(row.total, row.currency), from_minor(row.paid, row.currency),
-                         from_minor(row.credited, row.currency), late, bucket_of(late).key)
+                         from_minor(row.credited, row.currency), 0 if row.held else late, bucket_of(late).key,
+                         payment_authorized=row.held)
 
 
 def statement_csv_text(statement: Statement) -> str:
@@ -303,7 +308,8 @@ def statement_text(statement: Statement) -> str:
         return head + ": nothing is owed on a posted invoice." + credits + "\n"
     blocks = [head]
     for section in statement.sections:
-        cells = [[item.number, item.invoice_date.isoformat(), item.due_date.isoformat(), str(item.days_overdue),
+        cells = [[item.number, item.invoice_date.isoformat(), item.due_date.isoformat(),
+                  "authorized" if item.payment_authorized else str(item.days_overdue),
                   format(item.total, "f"), format(item.paid + item.credited, "f"), format(item.due, "f")]
                  for item in section.items]
         widths = [max(len(heading), *(len(row[i]) for row in cells)) for i, heading in enumerate(TEXT_HEADINGS)]

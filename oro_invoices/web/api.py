@@ -934,7 +934,7 @@ def _aging_line(line: AgingLine) -> dict[str, Any]:
 def _statement_item(item: StatementItem) -> dict[str, Any]:
     return {"id": item.invoice_id, "invoice_number": item.number, "invoice_date": item.invoice_date,
             "due_date": item.due_date, "days_overdue": item.days_overdue, "bucket": item.bucket,
-            "total_amount": item.total, "amount_paid": item.paid, "amount_credited": item.credited,
+            "payment_authorized": item.payment_authorized, "total_amount": item.total, "amount_paid": item.paid, "amount_credited": item.credited,
             "amount_due": item.due, "customer_name": item.customer_name}
 
 

@@ -152,7 +152,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         and pstatus.is_owed(doc.payment_status, doc.amount_due)
     # the customer's credit in the invoice's currency (read with its history), where it could pay it:
     # never what an open authorization holds (the seller captures that)
-    payable = doc.amount_due - doc.amount_held
+    payable = pstatus.unheld(doc.payment_status, doc.amount_due, doc.amount_held)
     if credit is None:
         credit = service.available_credit(doc) if can_record and doc.customer_id is not None else Decimal(0)
     elif not can_record or doc.customer_id is None:

@@ -339,9 +339,13 @@ class StatementItemOut(Schema):
     invoice_number = fields.String()
     invoice_date = fields.Date()
     due_date = fields.Date()
-    days_overdue = fields.Integer(metadata={"description": "Days past its due date on `as_of` (0: not yet due)."})
-    bucket = fields.String(metadata={"description": "Its aging bucket: current, days_1_30, days_31_60, "
-                                                    "days_61_90 or over_90."})
+    days_overdue = fields.Integer(metadata={"description": "Days past its due date on `as_of` (0: not yet due, "
+                                                          "or payment_authorized)."})
+    bucket = fields.String(metadata={"description": "Its aging bucket by its due date: current, days_1_30, "
+                                                    "days_31_60, days_61_90 or over_90."})
+    payment_authorized = fields.Boolean(metadata={
+        "description": "Its payment is authorized, or open authorizations hold all it owes: owed until the seller "
+                       "captures it, but not overdue."})
     total_amount = DecimalString()
     amount_paid = DecimalString()
     amount_credited = DecimalString(metadata={"description": "What posted credit notes took off it."})

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.domain.invoice import InternalStatus, PaymentStatus
-from oro_invoices.domain.overdue import awaits_capture, days_overdue, is_overdue, local_today
+from oro_invoices.domain.overdue import awaits_capture, days_overdue, held_until_captured, is_overdue, local_today
 from oro_invoices.domain.reminders import (
     ReminderNotice,
     ScheduleError,
@@ -40,7 +40,8 @@ class Facts:
     (Facts(amount_due=Decimal("40.00"), payment_status=PaymentStatus.PAID_PARTIALLY),
      dt.date(2026, 12, 9), 7),                                          # partially paid: overdue
     (Facts(payment_status=PaymentStatus.PAID_IN_FULL), dt.date(2027, 1, 1), 0),
-    (Facts(payment_status=PaymentStatus.AUTHORIZED), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.AUTHORIZED, amount_held=Decimal("100.00")), dt.date(2027, 1, 1), 0),
+    (Facts(payment_status=PaymentStatus.AUTHORIZED), dt.date(2027, 1, 1), 0),    # set from outside: held all the same
     (Facts(payment_status=PaymentStatus.REFUNDED), dt.date(2027, 1, 1), 30),     # refunded, still owed
     (Facts(payment_status=PaymentStatus.REFUNDED_PARTIALLY), dt.date(2027, 1, 1), 30),
     (Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.REFUNDED_PARTIALLY), dt.date(2027, 1, 1), 0),
@@ -74,6 +75,21 @@ def test_an_invoice_held_in_full_while_its_status_leaves_it_owed_awaits_the_capt
     assert not awaits_capture(Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.PAID_IN_FULL,
                                     amount_held=Decimal("10.00")))                # nothing due
     assert not awaits_capture(Facts(status=InternalStatus.DRAFT, amount_held=Decimal("100.00")))
+
+
+def test_an_invoice_authorized_in_full_is_held_until_captured_as_one_whose_rest_is_held():
+    """Both are owed and wait for the seller's capture; the badge beside the status is for the rest
+    held, since "Payment authorized" is the authorized one's status itself."""
+    authorized = Facts(payment_status=PaymentStatus.AUTHORIZED, amount_held=Decimal("100.00"))
+    rest_held = Facts(amount_due=Decimal("60.00"), payment_status=PaymentStatus.PAID_PARTIALLY,
+                      amount_held=Decimal("60.00"))
+    assert held_until_captured(authorized) and held_until_captured(rest_held)
+    assert not awaits_capture(authorized) and awaits_capture(rest_held)
+    assert not held_until_captured(Facts(payment_status=PaymentStatus.AUTHORIZED_PARTIALLY,
+                                         amount_held=Decimal("40.00")))
+    assert not held_until_captured(Facts(status=InternalStatus.DRAFT, payment_status=PaymentStatus.AUTHORIZED,
+                                         amount_held=Decimal("100.00")))
+    assert not held_until_captured(Facts(amount_due=Decimal("0.00"), payment_status=PaymentStatus.AUTHORIZED))
 
 
 def test_today_is_the_utc_date_of_an_aware_moment():

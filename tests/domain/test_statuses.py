@@ -7,7 +7,7 @@ from support.payloads import invoice_payload
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import PaymentStatus as S
 from oro_invoices.domain.statuses import TransactionFacts as T
-from oro_invoices.domain.statuses import calculate, is_owed, is_payable
+from oro_invoices.domain.statuses import calculate, is_held, is_owed, is_payable, summarize, unheld
 
 TOTAL = 10000
 
@@ -50,6 +50,22 @@ def test_the_eleven_reference_statuses_and_the_two_of_credit_notes():
     assert (S.VOIDED.label, S.CREDITED.label) == ("Voided", "Credited")
 
 
+def test_an_invoice_authorized_in_full_is_owed_and_held_in_full_as_one_whose_rest_is_held():
+    """Authorized and nothing captured: owed until the seller captures it, but neither payable online
+    nor overdue, as an invoice paid in part whose rest open authorizations hold."""
+    authorized = [T("authorize", TOTAL, True)]
+    rest_held = [T("charge", 4000, True), T("authorize", 6000, True)]
+    assert calculate(TOTAL, authorized) is S.AUTHORIZED and calculate(TOTAL, rest_held) is S.PAID_PARTIALLY
+    for status, due, facts in ((S.AUTHORIZED, 100, authorized), (S.PAID_PARTIALLY, 60, rest_held)):
+        held = summarize(facts).open_authorized // 100          # in whole units, as ``due``
+        assert is_owed(status, due) and is_held(status, due, held) and not is_payable(status, due - held)
+    assert not is_owed(S.AUTHORIZED, 0) and not is_held(S.AUTHORIZED, 0, 100)        # nothing due
+    assert is_held(S.AUTHORIZED, 100, 0)                        # so its status says, set from outside
+    assert not is_held(S.PAID_PARTIALLY, 60, 59) and not is_held(S.AUTHORIZED_PARTIALLY, 100, 40)
+    assert unheld(S.AUTHORIZED, Decimal("100.00"), Decimal("0.00")) == 0      # credit pays none of it
+    assert unheld(S.AUTHORIZED_PARTIALLY, Decimal("100.00"), Decimal("40.00")) == Decimal("60.00")
+
+
 @pytest.mark.parametrize("credited,transactions,expected", [
     (TOTAL, [], S.VOIDED),                                            # credited in full, nothing paid
     (TOTAL, [T("charge", 1000, False)], S.VOIDED),                    # a failed attempt is no payment
@@ -75,7 +91,7 @@ def test_pay_is_hidden_once_paid_authorized_or_refunded():
 def test_a_refunded_invoice_with_an_amount_due_is_owed_but_not_payable_online():
     for status in (S.REFUNDED, S.REFUNDED_PARTIALLY):
         assert is_owed(status, 100) and not is_payable(status, 100) and not is_owed(status, 0)
-    for status in (S.PAID_IN_FULL, S.AUTHORIZED, S.CANCELED, S.VOIDED, S.CREDITED):
+    for status in (S.PAID_IN_FULL, S.CANCELED, S.VOIDED, S.CREDITED):
         assert not is_owed(status, 100)
     for status in (S.PENDING, S.PAID_PARTIALLY, S.DECLINED, S.CANCELED_PARTIALLY, S.AUTHORIZED_PARTIALLY):
         assert is_owed(status, 100) and is_payable(status, 100)

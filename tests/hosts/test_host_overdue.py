@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 
 from support.list_pages import grid_numbers as grid_rows
+from support.pdfs import pdf_text
 
 from oro_invoices.domain.overdue import days_overdue, local_today
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
@@ -144,3 +145,52 @@ def test_an_invoice_whose_rest_is_authorized_is_owed_but_not_overdue_nor_reminde
     report = send_due_reminders(extension.service, extension.mail)
     assert partly in {r.invoice_id for r in report.queued}
     assert held not in {r.invoice_id for r in report.queued}
+
+
+def aging_row(admin, currency: str, customer_name: str) -> list[Decimal]:
+    """The Aging Report's line of ``customer_name`` in ``currency``: its amounts, Not Yet Due to Total Due."""
+    page = admin.get(f"/admin/invoices/aging?currency={currency}").get_data(as_text=True)
+    table = re.search(rf'<table[^>]*data-currency="{currency}".*?</table>', page, re.S).group(0)
+    row = re.search(rf'<tr data-customer-id="\d+">(?:(?!</tr>).)*?{re.escape(customer_name)}.*?</tr>', table,
+                    re.S).group(0)
+    cells = [text_of(c) for c in re.findall(r"<td\b.*?</td>", row, re.S)]
+    return [Decimal(cell.replace(",", "")) for cell in cells[1:7]]
+
+
+def test_an_invoice_authorized_in_full_is_owed_on_the_statement_and_in_the_aging_but_not_overdue(shop, admin):
+    """A card authorized for all of an invoice ten days past its due date, nothing captured yet: the
+    customer owes it (the storefront balance's Open, their statement, the Aging Report's 1–30 days)
+    until the seller captures it, but it is not overdue: the statement says "Payment authorized"
+    instead of its days overdue, the Overdue filters and the balance's Overdue leave it out, and
+    no reminder is sent."""
+    service = admin.service
+    client = ShopClient(shop[0])
+    client.login_customer("amanda.cole@acme.example")
+    model = service.get(service.find_id(external_id="ERP-SO-1001-1"))
+    currency, name = model.currency, model.customer_name
+    before, aged = storefront_balance(client, currency), aging_row(admin, currency, name)
+    authorized = overdue_invoice(admin, 10)
+    service.record_payment(authorized, {"method": "stripe", "action": "authorize", "amount": "80.00",
+                                        "provider_reference": "pi_authorized_in_full"})
+    doc = service.get(authorized)
+    assert doc.payment_status.value == "authorized"
+
+    open_, overdue = storefront_balance(client, currency)
+    assert (open_ - before[0], overdue - before[1]) == (Decimal("80.00"), Decimal("0.00"))
+    pdf = " ".join(pdf_text(client.get("/customer/invoices/statement.pdf").get_data(), layout=False).split())
+    # its dates, then "Payment authorized" where its days overdue would be
+    assert re.search(rf"{doc.invoice_number} (\w+ \d+, \d{{4}} ){{2}}Payment authorized", pdf), pdf
+    page = admin.get(f"/admin/invoices/statement?customer={doc.customer_id}").get_data(as_text=True)
+    row = re.search(rf'<tr data-invoice-id="{authorized}" data-bucket="days_1_30">.*?</tr>', page, re.S).group(0)
+    assert "Payment authorized" in text_of(row) and "data-payment-authorized" in row
+    now = aging_row(admin, currency, name)
+    assert [b - a for a, b in zip(aged, now, strict=True)] == [0, Decimal("80.00"), 0, 0, 0, Decimal("80.00")]
+
+    assert doc.invoice_number not in grid_numbers(admin.get("/admin/invoices?overdue=yes").get_data(as_text=True))
+    no = admin.get("/admin/invoices?overdue=no").get_data(as_text=True)
+    row = text_of(re.search(rf'<tr data-invoice-id="{authorized}">.*?</tr>', no, re.S).group(0))
+    assert "Payment authorized" in row and "Overdue" not in row
+    assert doc.invoice_number not in client.get("/customer/invoices?overdue=yes").get_data(as_text=True)
+    Settings(service.settings.store).set("oro_invoices.reminders.enabled", True)
+    extension = shop[0].extensions["oro_invoices"]
+    assert authorized not in {r.invoice_id for r in send_due_reminders(extension.service, extension.mail).queued}

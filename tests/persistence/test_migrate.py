@@ -379,6 +379,36 @@ def test_revision_0037_keeps_whether_authorizations_hold_all_that_is_due(db):
     assert _held_in_full(db, expected) == {**expected, partly.id: True}          # kept by the triggers
 
 
+def test_revision_0038_keeps_the_open_due_date_of_invoices_authorized_in_full(db):
+    """Before 0038 an invoice whose payment was authorized had no open due date; the upgrade gives
+    it one and holds it in full (also one set to authorized from outside), the triggers keep both;
+    going down takes them back."""
+    from support.fakepay import payment_service, posted_invoice
+    service, _, _ = payment_service(db)
+    authorized, forced, later = posted_invoice(service), posted_invoice(service), posted_invoice(service)
+    service.record_payment(authorized.id, {"method": "card", "action": "authorize", "amount": "231.86"})
+    service.force_payment_status(forced.id, "authorized")
+    due, invoices = authorized.due_date, (authorized.id, forced.id, later.id)
+    assert _open_due(db, invoices) == {authorized.id: due, forced.id: due, later.id: due}
+    assert _held_in_full(db, invoices) == {authorized.id: True, forced.id: True, later.id: False}
+    downgrade(db, "0037")
+    try:
+        assert _open_due(db, invoices) == {authorized.id: None, forced.id: None, later.id: due}
+        assert _held_in_full(db, invoices) == {authorized.id: True, forced.id: False, later.id: False}  # as 0037
+        service.record_payment(later.id, {"method": "card", "action": "authorize", "amount": "231.86"})
+        assert _open_due(db, invoices)[later.id] is None             # the triggers of 0037: closed
+    finally:
+        upgrade(db)                                  # the database is shared with later tests
+    assert _open_due(db, invoices) == {authorized.id: due, forced.id: due, later.id: due}   # worked out anew
+    assert _held_in_full(db, invoices) == {authorized.id: True, forced.id: True, later.id: True}
+    [auth] = service.transactions(later.id)
+    service.record_payment(later.id, {"method": "card", "action": "capture", "amount": "231.86", "parent_id": auth.id})
+    assert _open_due(db, invoices)[later.id] is None                 # kept by the triggers: paid in full
+    with db.engine.connect() as conn:
+        aging = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("oro_invoice_payment_state")}
+    assert aging["ix_oro_invoice_payment_state_org_aging"][-1] == "held_in_full"
+
+
 def _held_in_full(db, invoices):
     with db.engine.connect() as conn:
         rows = conn.execute(text("SELECT invoice_id, held_in_full FROM oro_invoice_payment_state")).all()

@@ -13,7 +13,7 @@ from support.payloads import one_line_invoice
 from support.statements import sqlite_plan_of_last
 
 from oro_invoices.domain.overdue import days_overdue
-from oro_invoices.domain.statuses import is_held_in_full, is_owed
+from oro_invoices.domain.statuses import is_held, is_owed
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.persistence.migrate import downgrade, upgrade
 from oro_invoices.persistence.models import Invoice, PaymentState
@@ -60,9 +60,12 @@ def cases(clocked) -> dict[str, int]:
         "rest_held_late": make(s, due=-40, paid="40.00"),
         "rest_partly_held_late": make(s, due=-40, paid="40.00"),
         "part_held_late": make(s, due=-40),
+        # authorized in full, nothing captured: owed until the capture, not overdue
+        "authorized_late": make(s, due=-40),
     }
     s.force_payment_status(ids["forced_paid"], "paid_in_full")
-    for key, held in (("rest_held_late", "60.00"), ("rest_partly_held_late", "59.99"), ("part_held_late", "30.00")):
+    for key, held in (("rest_held_late", "60.00"), ("rest_partly_held_late", "59.99"), ("part_held_late", "30.00"),
+                      ("authorized_late", "100.00")):
         s.record_payment(ids[key], {"method": "card", "action": "authorize", "amount": held})
     return ids
 
@@ -284,8 +287,8 @@ def held_in_full(service: InvoiceService) -> dict[int, bool]:
 
 
 def expected_held_in_full(service: InvoiceService) -> dict[int, bool]:
-    """What the domain says of each invoice (``statuses.is_held_in_full``)."""
-    return {item.id: is_held_in_full(item.amount_due, item.amount_held)
+    """What the domain says of each invoice (``statuses.is_held``)."""
+    return {item.id: is_held(item.payment_status, item.amount_due, item.amount_held)
             for item in service.list_invoices({}, limit=500).items}
 
 
@@ -307,6 +310,26 @@ def test_what_authorizations_hold_follows_each_invoice_and_decides_overdue_with_
     assert cases["rest_held_late"] in listed(s, overdue=False)
     for item in s.list_invoices({}, limit=500).items:      # the rows say the same
         assert (days_overdue(item, TODAY) > 0) == (item.id in listed(s, overdue=True)), item
+
+
+def test_an_invoice_authorized_in_full_keeps_its_open_due_date_but_is_not_overdue(clocked, cases):
+    """Authorized and nothing captured, it is owed (its due date open, as the aging and the
+    statement read it) and held in full, as the rest held is; so is one set to authorized from
+    outside, whatever is held; the capture closes it."""
+    s = clocked
+    authorized = cases["authorized_late"]
+    forced = make(s, due=-10)
+    s.force_payment_status(forced, "authorized")
+    assert s.get(authorized).payment_status.value == "authorized"
+    assert open_due_dates(s) == expected_open_due(s) and held_in_full(s) == expected_held_in_full(s)
+    assert open_due_dates(s)[authorized][2] == TODAY - dt.timedelta(days=40)
+    assert open_due_dates(s)[forced][2] == TODAY - dt.timedelta(days=10)
+    assert held_in_full(s)[authorized] and held_in_full(s)[forced]
+    assert {authorized, forced}.isdisjoint(listed(s, overdue=True)) and {authorized, forced} <= listed(s, overdue=False)
+    [auth] = s.transactions(authorized)
+    s.record_payment(authorized, {"method": "card", "action": "capture", "amount": "100.00", "parent_id": auth.id})
+    assert open_due_dates(s)[authorized][2] is None                  # paid in full: closed
+    assert open_due_dates(s) == expected_open_due(s) and held_in_full(s) == expected_held_in_full(s)
 
 
 def test_the_filter_needs_the_day_it_is_judged_on(clocked):

@@ -83,6 +83,28 @@ def test_what_an_authorization_holds_is_owed_in_its_bucket_but_not_overdue(clock
     assert past.lines[0].held_overdue == 0             # what was held on a past day is not known
 
 
+def test_an_invoice_authorized_in_full_is_owed_in_its_bucket_but_not_overdue_as_one_whose_rest_is_held(clocked):
+    """Authorized and nothing captured (or set to authorized from outside, whatever is held): the
+    buckets count it by its due date until it is captured, the line's overdue leaves it out."""
+    authorized = make(clocked, due=-10)                       # 100.00, all of it authorized
+    rest_held = make(clocked, due=-40, paid="40.00")          # 60.00 left, all of it held
+    forced = make(clocked, due=-70, price="50.00")
+    late = make(clocked, due=-5, price="10.00")               # nothing held: overdue
+    clocked.record_payment(authorized, {"method": "card", "action": "authorize", "amount": "100.00"})
+    clocked.record_payment(rest_held, {"method": "card", "action": "authorize", "amount": "60.00"})
+    clocked.force_payment_status(forced, "authorized")
+    assert clocked.get(authorized).payment_status.value == "authorized"
+    [line] = clocked.receivables_aging({"organization_id": 1}).lines
+    assert amounts(line) == ["0.00", "110.00", "60.00", "50.00", "0.00"] and line.invoices == 4
+    assert (line.total, line.held_overdue, line.overdue) == (Decimal("220.00"), Decimal("210.00"), Decimal("10.00"))
+    assert {i.id for i in clocked.list_invoices({"overdue": True}, limit=50).items} == {late}
+    [auth] = clocked.transactions(authorized)
+    clocked.record_payment(authorized, {"method": "card", "action": "capture", "amount": "100.00",
+                                        "parent_id": auth.id})
+    [line] = clocked.receivables_aging({"organization_id": 1}).lines
+    assert (line.total, line.overdue, line.invoices) == (Decimal("120.00"), Decimal("10.00"), 3)   # captured: paid
+
+
 def test_lines_are_per_customer_and_currency_with_a_total_per_currency(clocked):
     make(clocked, due=-5)
     make(clocked, due=-100, price="40.00", customer_id=11, customer_name="beta GmbH")

@@ -100,12 +100,12 @@ def test_a_month_end_is_what_was_owed_then_by_how_late_it_was_then(service, cloc
     assert report.as_of == MONTH_END
     assert lines(report) == [
         # A owed 70.00 after the February payment, 24 days late; C was credited only in March;
-        # E was marked paid from outside only in March; F was held by an authorization
-        (10, "Acme Corp", 3, ["0.00", "180.00", "0.00", "0.00", "0.00"]),
+        # E was marked paid from outside only in March; F was authorized, captured only in March
+        (10, "Acme Corp", 4, ["0.00", "260.00", "0.00", "0.00", "0.00"]),
         # B: the payment received on 31 January counts; the one reversed in error never does
         (11, "Beta GmbH", 1, ["0.00", "150.00", "0.00", "0.00", "0.00"]),
         (None, "Walk-in", 1, ["0.00", "25.00", "0.00", "0.00", "0.00"])]
-    assert [(t.currency, str(t.total), t.invoices) for t in report.totals] == [("USD", "355.00", 5)]
+    assert [(t.currency, str(t.total), t.invoices) for t in report.totals] == [("USD", "435.00", 6)]
     # today: A and H paid, C credited, D new (not yet due), B 50 days late
     assert lines(service.receivables_aging({"organization_id": 1})) == [
         (10, "Acme Corp", 1, ["40.00", "0.00", "0.00", "0.00", "0.00"]),
@@ -143,22 +143,30 @@ def test_a_customers_total_is_the_closing_balance_of_their_activity(service, clo
     [section] = activity.sections
     [line] = service.receivables_aging({"organization_id": 1, "customer_id": 11}, today=MONTH_END).lines
     assert section.closing == line.total == Decimal("150.00")
+    # owed until captured: the authorized F is in both
+    activity = service.activity_statement(10, start=dt.date(2027, 2, 1), end=MONTH_END, organization_id=1)
+    [line] = service.receivables_aging({"organization_id": 1, "customer_id": 10}, today=MONTH_END).lines
+    assert activity.sections[0].closing == line.total == Decimal("260.00")
 
 
 def test_a_statement_on_a_month_end_lists_what_was_open_then_for_what_it_owed_then(service, clock, db):
     ids = seeded(service, clock)
     then = service.customer_statement({"organization_id": 1, "customer_id": 10}, today=MONTH_END)
     [section] = then.sections
-    assert [(i.invoice_id, str(i.paid), str(i.credited), str(i.due), i.days_overdue, i.bucket) for i in section.items] \
-        == [(ids["C"], "0.00", "0.00", "50.00", 28, "days_1_30"), (ids["A"], "30.00", "0.00", "70.00", 24, "days_1_30"),
-            (ids["E"], "0.00", "0.00", "60.00", 9, "days_1_30")]
-    assert (then.as_of, then.invoices, str(section.total)) == (MONTH_END, 3, "180.00")
+    # F, authorized then, owed in its due date's bucket but not overdue: its payment is authorized
+    assert [(i.invoice_id, str(i.paid), str(i.credited), str(i.due), i.days_overdue, i.bucket, i.payment_authorized)
+            for i in section.items] \
+        == [(ids["C"], "0.00", "0.00", "50.00", 28, "days_1_30", False),
+            (ids["A"], "30.00", "0.00", "70.00", 24, "days_1_30", False),
+            (ids["E"], "0.00", "0.00", "60.00", 9, "days_1_30", False),
+            (ids["F"], "0.00", "0.00", "80.00", 0, "days_1_30", True)]
+    assert (then.as_of, then.invoices, str(section.total)) == (MONTH_END, 4, "260.00")
     [line] = service.receivables_aging({"organization_id": 1, "customer_id": 10}, today=MONTH_END).lines
     assert section.aging.amounts == line.amounts
     with db.session() as s:
         listed, count = open_items_on(s, day=MONTH_END, within=InvoiceFilter(organization_id=1, customer_id=10),
                                       limit=1)
-    assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 3)       # the oldest due first, and how many
+    assert ([row.invoice_id for row in listed], count) == ([ids["C"]], 4)       # the oldest due first, and how many
     now = service.customer_statement({"organization_id": 1, "customer_id": 10})
     assert [i.invoice_id for i in now.sections[0].items] == [ids["D"]]          # A paid, C credited since
 

@@ -144,6 +144,10 @@ def test_credit_never_pays_what_an_open_authorization_holds(credit_service):
     with pytest.raises(Conflict, match="has nothing to pay"):
         credit_service.apply_credit(whole.id, actor="admin")
     assert credit_service.available_credit(whole) == Decimal("75.14")
+    told = _posted(credit_service)                  # authorized, as set from outside: held all the same
+    credit_service.force_payment_status(told.id, "authorized")
+    with pytest.raises(Conflict, match="has nothing to pay"):
+        credit_service.apply_credit(told.id, amount="10.00", actor="admin")
 
 
 def test_a_form_that_applied_credit_to_one_invoice_is_refused_on_another(credit_service):

@@ -288,3 +288,34 @@ def test_money_a_provider_took_but_that_was_not_recorded_is_said_in_plain_words(
     assert message in summaries
     assert not any("did not go through" in s for s in summaries)
     assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+
+
+@pytest.mark.parametrize("paid_first", [None, "201.86"], ids=["authorized-in-full", "rest-held"])
+def test_a_payment_recorded_by_hand_on_an_invoice_held_in_full_leaves_its_authorization_nothing_to_capture(
+        db, paid_first):
+    """Authorized in full, or paid in part with the rest held: both are owed, so a transfer
+    received for them is recorded alike; it pays the invoice, and its authorization then captures
+    nothing (it is canceled). Captured first, nothing is left to record: never collected twice."""
+    service, _, fake = payment_service(db)
+    doc = posted_invoice(service)
+    if paid_first:
+        paid_by_hand(service, doc.id, paid_first, "i")
+    auth = authorized_rest(service, doc)
+    held = service.get(doc.id)
+    assert held.payment_status is (PaymentStatus.PAID_PARTIALLY if paid_first else PaymentStatus.AUTHORIZED)
+    paid_by_hand(service, doc.id, str(held.amount_due), "j")
+    end = service.get(doc.id)
+    assert (end.payment_status, end.amount_due) == (PaymentStatus.PAID_IN_FULL, Decimal(0))
+    assert service.transaction_actions(doc.id)[auth].capturable == 0
+    with pytest.raises(Conflict, match="Nothing can be captured"):
+        service.capture_authorization(auth, actor="Alex Admin")
+    assert not fake.captures and service.cancel_authorization(auth, actor="Alex Admin").successful
+
+    captured = posted_invoice(service)
+    if paid_first:
+        paid_by_hand(service, captured.id, paid_first, "k")
+    auth = authorized_rest(service, captured)
+    service.capture_authorization(auth, actor="Alex Admin")
+    assert service.get(captured.id).payment_status is PaymentStatus.PAID_IN_FULL
+    with pytest.raises(Conflict, match="has nothing to pay, so no payment can be recorded"):
+        paid_by_hand(service, captured.id, "1.00", "l")

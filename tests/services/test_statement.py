@@ -129,6 +129,28 @@ def test_csv_ends_with_the_customers_credit_as_a_row_of_its_own(clocked):
     assert [r["bucket"] for r in csv.DictReader(io.StringIO(statement_csv_text(mine)))] == ["days_31_60"]
 
 
+def test_an_invoice_whose_payment_is_authorized_is_listed_as_such_rather_than_overdue(clocked):
+    """Authorized in full, or paid in part with the rest held: owed until captured, in its due
+    date's bucket, but its line says the payment is authorized instead of how late it is."""
+    authorized = make(clocked, due=-40)
+    rest_held = make(clocked, due=-10, paid="40.00")
+    late = make(clocked, due=-5, price="10.00")
+    clocked.record_payment(authorized, {"method": "card", "action": "authorize", "amount": "100.00"})
+    clocked.record_payment(rest_held, {"method": "card", "action": "authorize", "amount": "60.00"})
+    statement = clocked.customer_statement({"organization_id": 1, "customer_id": 10})
+    [usd] = statement.sections
+    assert [(i.invoice_id, i.days_overdue, i.bucket, i.payment_authorized, str(i.due)) for i in usd.items] == [
+        (authorized, 0, "days_31_60", True, "100.00"), (rest_held, 0, "days_1_30", True, "60.00"),
+        (late, 5, "days_1_30", False, "10.00")]
+    assert (usd.total, usd.overdue) == (Decimal("170.00"), Decimal("10.00"))
+    text = statement_text(statement)
+    assert "Total due 170.00 USD (3 invoices; overdue 10.00)" in text
+    number = clocked.get(authorized).invoice_number
+    assert [line.split()[3] for line in text.splitlines() if line.startswith(number)] == ["authorized"]
+    pdf = " ".join(pdf_text(clocked.statement_pdf(statement), layout=False).split())    # wrapped in its column
+    assert pdf.count("Payment authorized") == 2 and "$10.00 of $170.00 is overdue" in pdf
+
+
 def test_text_lists_each_invoice_and_the_buckets(clocked):
     make(clocked, due=-40, paid="30.00")
     text = statement_text(clocked.customer_statement({"organization_id": 1, "customer_id": 10}))

@@ -58,6 +58,16 @@ def test_the_statement_lists_the_customers_open_invoices_with_their_aging(late_a
     assert again["sections"][0]["total_due"] == due
 
 
+def test_an_invoice_whose_payment_is_authorized_is_owed_but_not_overdue(late_api):
+    late = late_api.create(status="posted", external_id="AUTHORIZED")
+    held = late_api.post(f"/api/invoices/{late['id']}/payments",
+                         {"method": "card", "action": "authorize", "amount": late["total_amount"]})
+    assert held.status_code == 201
+    [usd] = late_api.decimals(late_api.get("/api/receivables/statement?customer_id=10"))["sections"]
+    assert [(i["id"], i["days_overdue"], i["bucket"], i["payment_authorized"], i["amount_due"])
+            for i in usd["items"]] == [(late["id"], 0, "days_31_60", True, late["total_amount"])]
+    assert (usd["total_due"], usd["overdue"]) == (late["total_amount"], "0.00")
+
 def test_the_statement_pdf_is_the_customers(late_api):
     late = late_api.create(status="posted", external_id="LATE")
     resp = late_api.get("/api/receivables/statement.pdf?customer_id=10")

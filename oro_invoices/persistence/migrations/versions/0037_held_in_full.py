@@ -1,5 +1,5 @@
 """An invoice whose amount due open authorizations hold in full is not overdue: its payment state
-keeps ``held_in_full`` (``open_due``, with ``held=True``), worked out here for the invoices that
+keeps ``held_in_full`` (``open_due``, with ``held=HOLDING_0037``), worked out here for the invoices that
 hold money, and the Overdue filter's two indexes hold it, so that it is tested there. The aging
 index also holds ``amount_held``, so that the storefront balance's Overdue is the unheld rest.
 
@@ -51,7 +51,7 @@ def _install(held: bool) -> None:
     op.create_index(AGING, STATE, [*AGING_0028, *(["amount_held"] if held else [])], sqlite_where=AGING_ROWS,
                     postgresql_where=AGING_ROWS)
     for statement in open_due.create_statements(op.get_bind().dialect.name, open_due.COPIED_0028,
-                                                open_due.CLOSING_0036, held=held):
+                                                open_due.CLOSING_0036, held=open_due.HOLDING_0037 if held else None):
         op.execute(statement)
     sort_indexes(STATE)
 
@@ -61,7 +61,7 @@ def upgrade() -> None:
     op.add_column(STATE, sa.Column("held_in_full", sa.Boolean(), nullable=False, server_default=sa.false()))
     # only a state holding money can hold all that is due; the others keep the default
     op.execute(open_due.refresh_statement(open_due.COPIED_0028, "amount_held > 0", open_due.CLOSING_0036,
-                                          held=True))
+                                          held=open_due.HOLDING_0037))
     _install(held=True)
 
 
