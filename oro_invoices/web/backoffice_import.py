@@ -69,7 +69,8 @@ class ImportPages:
             doc, outcome = take_einvoice(self.ctx.service, data, organization_id=organization_id,
                                          actor=actor_of(req))
         except ValidationError as exc:
-            return FileOutcome(name, "refused", problems=[f"{f}: {_(m)}" if f else _(m) for f, m in exc.errors])
+            return FileOutcome(name, "refused", problems=[_("%(field)s: %(problem)s", field=f, problem=_(m)) if f else _(m)
+                                                          for f, m in exc.errors])
         except InvoiceError as exc:  # sent before and different, storage …: said as any page says it
             return FileOutcome(name, "refused", problems=[guard.friendly(exc)[1]])
         return FileOutcome(name, outcome, doc)

@@ -58,8 +58,8 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         return status, _(exc.message)
     if isinstance(exc, errors.ValidationError):
         # two fields of one label (a dialog's body, checked as text and as its HTML) say it once
-        parts = dict.fromkeys(f"{_field_label(f)}: {_(m)}" if f and f not in _UNLABELLED else _(m)
-                              for f, m in exc.errors)
+        parts = dict.fromkeys(_("%(field)s: %(problem)s", field=_field_label(f), problem=_(m))
+                              if f and f not in _UNLABELLED else _(m) for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
         log.error("storage problem: %s", exc.message)

@@ -99,10 +99,10 @@ def test_the_credit_note_form_speaks_of_its_own_fields(admin):
     ("de", "Grund: Höchstens 1000 Zeichen.",
      ("Gutzuschreibende Menge von Position 1: Keine gültige Dezimalzahl: ", " 1.234,50."),
      "Muss kleiner als 1.000.000.000.000 sein."),
-    ("fr", "Motif: 1000 caractères au maximum.",
+    ("fr", "Motif : 1000 caractères au maximum.",
      ("Quantité de la ligne 1 à créditer : Nombre décimal non valide : ", " 1 234,50."),
      "Doit être inférieur à 1 000 000 000 000."),   # narrow no-break spaces
-    ("ja", "理由: 1000 文字以内で入力してください。", ("有効な小数ではありません：", "1,234.50 のように入力してください。"),
+    ("ja", "理由：1000 文字以内で入力してください。", ("有効な小数ではありません：", "1,234.50 のように入力してください。"),
      "1,000,000,000,000 未満にしてください。"),
 ])
 def test_refusals_of_the_void_and_credit_note_forms_speak_the_pages_language(admin, language, reason, decimal,
