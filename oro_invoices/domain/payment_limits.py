@@ -12,6 +12,8 @@ A failed transaction moves no money, but its amount is still at most the invoice
 """
 from __future__ import annotations
 
+from decimal import Decimal
+
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.statuses import PaymentSummary
@@ -71,6 +73,14 @@ def over_limit(action: str, amount: int, *, successful: bool, total: int,
     if amount <= limit:
         return None
     return Message(_TOO_MUCH[action], limit=_money(limit, currency))
+
+
+def over_amount_due(amount: Decimal, due: Decimal, currency: str) -> str | None:
+    """Why a payment of ``amount`` is too much for an invoice with ``due`` to pay (as ``over_limit``
+    says of a charge), or None when it is not: a form's check before it records."""
+    if amount <= due:
+        return None
+    return Message(_TOO_MUCH["charge"], limit=Amount(due, currency))
 
 
 def _money(minor: int, currency: str) -> Amount:

@@ -206,7 +206,8 @@ class BackOffice:
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
                     email: dict[str, Any] | None = None, form_error: str = "",
-                    payment_fields: dict[str, str] | None = None) -> str:
+                    payment_fields: dict[str, str] | None = None,
+                    payment_errors: dict[str, str] | None = None) -> str:
         from oro_invoices.web.backoffice_credits import corrections_section
         from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
         from oro_invoices.web.backoffice_payments import payment_notice, payments_section
@@ -227,7 +228,8 @@ class BackOffice:
         elif dialog not in ("send-to-customer", "delete", *PAYMENT_DIALOGS):
             dialog = ""  # a name the page does not know (or email without mail) is ignored
         transactions = history.transactions
-        payments = payments_section(self, req, doc, dialog, payment_fields, transactions=transactions,
+        payments = payments_section(self, req, doc, dialog, payment_fields, errors=payment_errors,
+                                    transactions=transactions,
                                     credit=history.customer_credit)
         # a dialog asked by a link that no longer applies: the page says why it did not open
         notice = ""

@@ -23,7 +23,9 @@ from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_day, parse_id
+from oro_invoices.domain.money import parse_decimal, round_money, too_many_decimals
 from oro_invoices.domain.overdue import local_today
+from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
@@ -41,6 +43,8 @@ PERMISSION = "oro_invoices.manage_payments"
 DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize", "record-payment", "reverse-payment",
            "apply-credit")
 RECORD, REVERSE, APPLY = "record-payment", "reverse-payment", "apply-credit"
+#: The Record Payment dialog's fields that show a problem beside them (the others, above them).
+RECORD_PLACED = ("amount", "method", "received_on", "reference", "notes")
 
 
 @dataclass(frozen=True)
@@ -119,7 +123,7 @@ def _customer_remittance(pages: BackOffice, doc: InvoiceDocument) -> tuple[int, 
 
 
 def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dialog: str,
-                     fields: dict[str, str] | None = None, *,
+                     fields: dict[str, str] | None = None, *, errors: dict[str, str] | None = None,
                      transactions: list[views.TransactionView] | None = None,
                      credit: Decimal | None = None) -> dict[str, Any]:
     """What the view page's Payments section and its dialogs show (``transactions``: the
@@ -179,7 +183,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
             "credit_refusal": refusal,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
-            "payment_fields": fields or {}}
+            "payment_fields": fields or {}, "payment_form": {"errors": errors or {}}}
 
 
 def _credit_refusal(doc: InvoiceDocument, manage: bool, can_record: bool, credit: Decimal,
@@ -308,18 +312,19 @@ class PaymentActions:
                                                       "request_key", "keep_surplus")}
         keep = bool(form.get("keep_surplus")) and doc.customer_id is not None
         try:
-            typed = form.get("amount", "").strip()
-            if not typed:
-                raise ValidationError([("amount", _("Enter the amount received."))])
-            amount = self.ctx.page_formatter(req, doc).typed_number(typed)
+            amount = self._check_record(req, doc, keep)
             recorded = self.ctx.service.record_received_payment(
                 doc.id, amount=amount, method=form.get("method", ""), received_on=received_day(form.get("received_on", "")),
                 reference=form.get("reference", ""), notes=form.get("notes", ""), actor=actor_of(req),
                 request_key=form.get("request_key", ""), keep_surplus=keep)
         except ValidationError as exc:
-            status, message = guard.friendly(exc)
-            html = self.pages.render_view(req, doc, dialog=RECORD, form_error=message, payment_fields=fields)
-            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+            errors = guard.field_errors(exc)
+            unplaced = [message for field, message in errors.items() if field not in RECORD_PLACED]
+            message = " ".join([_("Nothing was recorded. Correct what is marked below."), *unplaced])
+            html = self.pages.render_view(req, doc, dialog=RECORD, form_error=message, payment_fields=fields,
+                                          payment_errors=errors)
+            return Response.html(html, status=guard.friendly(exc)[0],
+                                 title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         tx = recorded.transaction
@@ -339,6 +344,28 @@ class PaymentActions:
         return Response.redirect(back, flashes=[("success", _(
             "A payment of %(amount)s received by %(method)s on %(date)s has been recorded.",
             amount=formatter.money(tx.amount, tx.currency), method=method, date=day))])
+
+    def _check_record(self, req: Request, doc: InvoiceDocument, keep: bool) -> str:
+        """The Record Payment form's amount as a plain decimal, once every field it has reads: a
+        problem with the amount or the day stops it with all of the form's problems at once
+        (recording checks how, when and under which reference on its own, and the amount after them).
+
+        :raises ValidationError: one ``(field, message)`` per problem.
+        """
+        form = req.form
+        typed = self.ctx.page_formatter(req, doc).typed_number(form.get("amount", "").strip())
+        errors = amount_problems(typed, doc, keep)
+        try:
+            day = received_day(form.get("received_on", ""))
+        except ValidationError as exc:
+            day, errors = None, errors + exc.errors
+        if errors:
+            found = {field for field, _message in errors}
+            errors += [(field, message) for field, message in self.ctx.service.received_payment_problems(
+                method=form.get("method", ""), received_on=day, reference=form.get("reference", "").strip(),
+                notes=form.get("notes", "").strip()) if field not in found]
+            raise ValidationError(errors)
+        return typed
 
     def apply_credit(self, req: Request) -> Response:
         """Apply Credit: pay (part of) the invoice from its customer's credit in its currency; a
@@ -443,6 +470,25 @@ def _remittance_links(ctx: WebContext, tx: views.TransactionView, invoice_id: in
 def _clause(text: str) -> str:
     """A provider's message as the end of a sentence that brings its own full stop."""
     return text.strip().rstrip(".。")
+
+
+def amount_problems(typed: str, doc: InvoiceDocument, keep_surplus: bool) -> list[tuple[str, str]]:
+    """What is wrong with the amount ``typed`` (a plain decimal, or the text as typed) received for
+    ``doc`` (``[]``: nothing); over the amount due only without ``keep_surplus``."""
+    if not typed:
+        return [("amount", _("Enter the amount received."))]
+    try:
+        amount = parse_decimal(typed, "amount")
+    except ValidationError as exc:
+        return exc.errors
+    if not amount.is_finite():
+        return [("amount", _("Enter an amount."))]
+    if amount <= 0:
+        return [("amount", _("Enter an amount above zero."))]
+    if round_money(amount, doc.currency) != amount:
+        return [("amount", too_many_decimals(doc.currency))]
+    over = None if keep_surplus else over_amount_due(amount, doc.amount_due, doc.currency)
+    return [("amount", over)] if over is not None else []
 
 
 def received_day(text: str) -> dt.date | None:

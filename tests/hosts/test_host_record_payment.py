@@ -32,6 +32,17 @@ def record_form(admin: ShopClient, view: str) -> dict[str, str]:
     return fields
 
 
+def errors_beside(page: str) -> dict[str, str]:
+    """The problems the Record Payment dialog shows beside its fields, by field; each field that
+    has one points at it and is marked invalid."""
+    found = {field: text_of(message).strip() for field, message in re.findall(
+        r'<span class="oi-field__error" id="f-error-([a-z_]+)" data-oi-error="[a-z_]+">(.*?)</span>', page)}
+    for field in found:
+        control = re.search(rf'<(?:input|select|textarea)[^>]* name="{field}"[^>]*>', page).group(0)
+        assert 'aria-invalid="true"' in control and f"f-error-{field}" in control, control
+    return found
+
+
 def row_of(page: str, transaction_id: int) -> str:
     return text_of(re.search(rf'<tr data-transaction-id="{transaction_id}">(.*?)</tr>', page, re.S).group(1))
 
@@ -97,21 +108,50 @@ def test_a_bad_payment_is_said_in_the_dialog_and_nothing_is_recorded(admin):
     due = admin.service.get(invoice_id).amount_due
     tomorrow = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=1)
     for changed, said in [
-        ({"amount": str(due + 1)}, f"Amount: Exceeds the amount due (€{due:,.2f})."),
-        ({"amount": ""}, "Amount: Enter the amount received."),
-        ({"amount": "ten"}, "Amount:"),
-        ({"received_on": tomorrow.isoformat()}, "The payment cannot be received after today"),
-        ({"received_on": "2026-02-31"}, "'2026-02-31' is not a date (use YYYY-MM-DD)."),
-        ({"received_on": "2026-337"}, "'2026-337' is not a date (use YYYY-MM-DD)."),
-        ({"method": "stripe"}, "Choose how the payment was received."),
-        ({"reference": "line\x07 7"}, "Must not contain control characters."),
+        ({"amount": str(due + 1)}, {"amount": f"Exceeds the amount due (€{due:,.2f})."}),
+        ({"amount": ""}, {"amount": "Enter the amount received."}),
+        ({"amount": "ten"}, {"amount": "'ten' is not a decimal number"}),
+        ({"amount": "0"}, {"amount": "Enter an amount above zero."}),
+        ({"received_on": tomorrow.isoformat()}, {"received_on": "The payment cannot be received after today"}),
+        ({"received_on": "2026-02-31"}, {"received_on": "'2026-02-31' is not a date (use YYYY-MM-DD)."}),
+        ({"received_on": "2026-337"}, {"received_on": "'2026-337' is not a date (use YYYY-MM-DD)."}),
+        ({"method": "stripe"}, {"method": "Choose how the payment was received."}),
+        ({"reference": "line\x07 7"}, {"reference": "Must not contain control characters."}),
     ]:
         fields = record_form(admin, view)
         resp = admin.submit(view, f"{view}/payments", {**fields, **changed})
         page = resp.get_data(as_text=True)
         assert resp.status_code == 422, changed
-        assert 'id="oi-record-payment-dialog"' in page and said in text_of(page), (changed, text_of(page)[-600:])
+        assert 'id="oi-record-payment-dialog"' in page, changed
+        assert "Nothing was recorded. Correct what is marked below." in text_of(page)
+        shown = errors_beside(page)
+        assert shown.keys() == said.keys() and all(shown[f].startswith(m) for f, m in said.items()), (changed, shown)
         assert f'name="request_key" value="{fields["request_key"]}"' in page      # the same form, kept
+    assert admin.service.transactions(invoice_id) == []
+
+
+def test_every_bad_field_of_the_dialog_is_marked_at_once(admin):
+    invoice_id, view = view_of(admin, "ERP-SO-1005-5")
+    due = admin.service.get(invoice_id).amount_due
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    for changed, said in [
+        ({"amount": "1.001", "method": "zz", "received_on": today},
+         {"amount": "EUR amounts have at most 2 decimals.", "method": "Choose how the payment was received."}),
+        ({"amount": "1.001", "method": "zz", "received_on": "2026-02-30"},
+         {"amount": "EUR amounts have at most 2 decimals.", "method": "Choose how the payment was received.",
+          "received_on": "'2026-02-30' is not a date (use YYYY-MM-DD)."}),
+        ({"amount": str(due + 1), "method": "zz", "reference": "a\x07b"},
+         {"amount": f"Exceeds the amount due (€{due:,.2f}).", "method": "Choose how the payment was received.",
+          "reference": "Must not contain control characters."}),
+        ({"amount": "1.001"}, {"amount": "EUR amounts have at most 2 decimals."}),
+    ]:
+        fields = record_form(admin, view)
+        resp = admin.submit(view, f"{view}/payments", {**fields, **changed})
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and 'id="oi-record-payment-dialog"' in page, changed
+        assert errors_beside(page) == said, changed
+        # what was typed is kept, the bad method chosen again from the list
+        assert f'name="amount" value="{changed["amount"]}"' in page
     assert admin.service.transactions(invoice_id) == []
 
 
@@ -124,8 +164,9 @@ def test_a_payment_received_more_than_three_years_ago_is_refused_saying_the_days
     for day in ("0001-01-01", (first - dt.timedelta(days=1)).isoformat()):
         resp = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "received_on": day})
         assert resp.status_code == 422, day
-        assert ("Received on: A payment received more than three years ago cannot be recorded: choose a day from "
-                f"{first.isoformat()} to {today.isoformat()}.") in text_of(resp.get_data(as_text=True))
+        assert errors_beside(resp.get_data(as_text=True)) == {"received_on": (
+            "A payment received more than three years ago cannot be recorded: choose a day from "
+            f"{first.isoformat()} to {today.isoformat()}.")}
     assert admin.service.transactions(invoice_id) == []
     done = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "received_on": first.isoformat()})
     assert done.status_code == 303
