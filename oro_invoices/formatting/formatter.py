@@ -188,6 +188,11 @@ class Formatter:
         ("158,03" in German); what ``typed_number`` reads back."""
         return format(Decimal(value), "f").replace(".", get_decimal_symbol(self._locale))
 
+    def field_amount(self, amount: Decimal, currency: str) -> str:
+        """An amount as a form field offers it for editing: as ``field_number``, with the currency's
+        decimals ("10,50" for 10.5 EUR in German, "1050" for JPY)."""
+        return self.field_number(round_money(Decimal(amount), currency))
+
     def typed_number(self, text: str) -> str:
         """A number typed into a form on a page in this locale, as a plain decimal string: in
         German "12,50" and "1.234,50" give "12.50" and "1234.50" (spaces are ignored). Where the

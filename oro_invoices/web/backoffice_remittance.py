@@ -65,7 +65,7 @@ class RemittancePages:
             errors, received = guard.field_errors(exc), None
             planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req))
         if received is not None:     # the spread shares are the form's amounts
-            fields.update({s.field: self._field_number(req, s.amount) for s in planned.takers})
+            fields.update({s.field: self._share_field(req, s.amount, planned.currency) for s in planned.takers})
         status = 422 if errors else 200
         return self._page(req, planned, back, fields, errors, status=status)
 
@@ -124,7 +124,7 @@ class RemittancePages:
               errors: dict[str, str], *, status: int = 200) -> Response:
         fields = dict(fields)
         for share in planned.takers:
-            fields.setdefault(share.field, self._field_number(req, share.amount))
+            fields.setdefault(share.field, self._share_field(req, share.amount, planned.currency))
         shown = {*PLACED, *(share.field for share in planned.takers)}
         unplaced = [message for field, message in errors.items() if field not in shown]
         if unplaced:
@@ -137,7 +137,7 @@ class RemittancePages:
         customers = {s.invoice.customer_id for s in planned.takers if s.invoice is not None}
         html = self.ctx.render("admin/remittance.html", req, mode="form", remittance=planned,
                                one_customer=len(customers) == 1 and None not in customers,
-                               surplus_typed=self._field_number(req, planned.unallocated),
+                               surplus_typed=self._share_field(req, planned.unallocated, planned.currency),
                                rows=self._rows(planned), back=back, fields=fields, page={"errors": errors},
                                symbols=formatter.number_symbols(), places=minor_units(planned.currency),
                                shares_total=_sum_typed(formatter, typed, planned.currency),
@@ -169,9 +169,10 @@ class RemittancePages:
         return {invoice_id: formatter.typed_number(str(form.get(f"amount-{invoice_id}", "") or "").strip())
                 for invoice_id in ids}
 
-    def _field_number(self, req: Request, amount: Decimal) -> str:
-        """``amount`` as the form's amount fields show it (the page's number format)."""
-        return self.ctx.page_formatter(req).field_number(amount)
+    def _share_field(self, req: Request, amount: Decimal, currency: str) -> str:
+        """A share as its field shows it: as the currency writes it in the page's number format
+        ("10,50" in German), empty for none (an empty share leaves its invoice out)."""
+        return self.ctx.page_formatter(req).field_amount(amount, currency) if amount else ""
 
     def _rows(self, remittance: remittances.Remittance) -> list[dict[str, Any]]:
         rows = []

@@ -231,6 +231,16 @@ def test_a_form_offers_a_number_with_the_locales_decimal_sign_and_reads_it_back(
     assert fmt.typed_number(shown) == "1234.50"
 
 
+@pytest.mark.parametrize("locale,amount,currency,shown", [
+    ("en_US", "10.5", "EUR", "10.50"), ("de_DE", "10.5", "EUR", "10,50"), ("de_DE", "0", "EUR", "0,00"),
+    ("en_US", "1050", "JPY", "1050"), ("en_US", "1.5", "KWD", "1.500"), ("fr_FR", "1234.5", "EUR", "1234,50"),
+])
+def test_a_form_offers_an_amount_with_the_currencys_decimals(locale, amount, currency, shown):
+    fmt = Formatter(locale)
+    assert fmt.field_amount(Decimal(amount), currency) == shown
+    assert Decimal(fmt.typed_number(shown)) == Decimal(amount)
+
+
 @pytest.mark.parametrize("locale,expected", [
     ("en_US", "20 pairs · 1 set · 3 boxes · 2 packs · 1 shipment"),
     ("de_DE", "20 Paar · 1 Set · 3 Kartons · 2 Packungen · 1 Sendung"),

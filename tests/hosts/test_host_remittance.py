@@ -92,7 +92,7 @@ def test_a_transfer_spread_oldest_first_is_recorded_once_on_each_invoice(shop, a
     form = form_of(page)
     first = before[partly].amount_due
     assert (form[f"amount-{partly}"], form[f"amount-{pending}"], form[f"amount-{branch}"]) == \
-        (f"{first:.2f}", f"{received - first:.2f}", "0.00")
+        (f"{first:.2f}", f"{received - first:.2f}", "")          # no share: left out
     done = admin.client.post(PAYMENT, data={**form, "reference": "STMT 2026-120 / 3", "notes": "Remittance advice"})
     assert done.status_code == 200
     result = done.get_data(as_text=True)
@@ -212,6 +212,24 @@ def test_amounts_are_read_in_the_pages_number_format(admin):
     assert admin.client.post(PAYMENT, data=form, headers=german).status_code == 200
     [payment] = admin.service.transactions(branch)
     assert payment.amount == Decimal("1000.50")
+
+
+@pytest.mark.parametrize(("language", "shown"), [("en-US", "10.50"), ("de-DE", "10,50")])
+def test_spread_shares_are_shown_as_the_currency_writes_them_and_none_is_left_empty(admin, language, shown):
+    partly, pending = ids(admin, PARTLY, PENDING)
+    headers = {"Accept-Language": language}
+    page = admin.get(PAYMENT + query([partly, pending], received="10.5" if language == "en-US" else "10,5"),
+                     headers=headers).get_data(as_text=True)
+    form = form_of(page)
+    assert (form[f"amount-{partly}"], form[f"amount-{pending}"]) == (shown, "")
+    assert f'name="amount-{pending}" value=""' in page
+    # the page as shown is recorded: the share, and the invoice with none left out
+    done = admin.client.post(PAYMENT, data=form, headers=headers)
+    assert done.status_code == 200
+    assert [(i, outcome) for i, outcome, _ in rows(done.get_data(as_text=True))] == \
+        [(partly, "recorded"), (pending, "skipped")]
+    [payment] = [t for t in admin.service.transactions(partly) if t.recorded_by_hand]
+    assert payment.amount == Decimal("10.50") and admin.service.transactions(pending) == []
 
 
 def payment_total(page: str) -> str:
