@@ -413,14 +413,17 @@ class InvoiceService:
         return doc
 
     def add_note(self, invoice_id: int, body: str, *, actor: str = "system",
-                 author_id: int | None = None) -> views.NoteView:
-        """Add a note (allowed on posted invoices too); ``author_id``: the user who may edit it."""
-        return self.notes_service.add_note(invoice_id, body, actor=actor, author_id=author_id)
+                 author_id: int | None = None, once: str | None = None) -> views.NoteView:
+        """Add a note (allowed on posted invoices too); ``author_id``: the user who may edit it;
+        ``once``: the form's one-time key (``NoteSentBefore`` for a second note from it)."""
+        return self.notes_service.add_note(invoice_id, body, actor=actor, author_id=author_id, once=once)
 
     def edit_note(self, invoice_id: int, note_id: int, body: str, *, author_id: int | None,
-                  actor: str = "system") -> views.NoteView:
-        """Replace a note's text (only its author may; ``PermissionDenied`` otherwise)."""
-        return self.notes_service.edit_note(invoice_id, note_id, body, author_id=author_id, actor=actor)
+                  actor: str = "system", once: str | None = None) -> views.NoteView:
+        """Replace a note's text (only its author may; ``PermissionDenied`` otherwise); ``once``:
+        the edit form's one-time key (``NoteSentBefore`` when it changed the note before)."""
+        return self.notes_service.edit_note(invoice_id, note_id, body, author_id=author_id, actor=actor,
+                                            once=once)
 
     def delete_note(self, invoice_id: int, note_id: int, *, author_id: int | None,
                     actor: str = "system") -> None:

@@ -207,8 +207,11 @@ class BackOffice:
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
                     email: dict[str, Any] | None = None, form_error: str = "",
                     payment_fields: dict[str, str] | None = None,
-                    payment_errors: dict[str, str] | None = None) -> str:
+                    payment_errors: dict[str, str] | None = None, note: dict[str, Any] | None = None) -> str:
+        """The view page; ``note``: its note forms as ``backoffice_notes.note_form`` gives them (a
+        refused note shown again as typed)."""
         from oro_invoices.web.backoffice_credits import corrections_section
+        from oro_invoices.web.backoffice_notes import note_form
         from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
         from oro_invoices.web.backoffice_payments import payment_notice, payments_section
         ctx = self.ctx
@@ -246,7 +249,8 @@ class BackOffice:
         return ctx.render(
             "admin/view.html", req, invoice=doc, names=self.names(),
             notes=history.notes, activities=history.activities,
-            note_author_id=getattr(req.user, "id", None), editing_note=parse_id(req.query.get("edit_note")),
+            note_author_id=getattr(req.user, "id", None), note_form=note or note_form(),
+            editing_note=note["note_id"] if note and note["note_id"] else parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
             pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
             download_xml=ctx.service.offers_xml(doc),

@@ -19,7 +19,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import parse_id, shows_nothing
+from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
@@ -116,19 +116,6 @@ class BackOfficeActions:
 
     def _view_url(self, doc_id: int, **params: Any) -> str:
         return self.ctx.url_for(ENDPOINT_VIEW, invoice_id=doc_id, **params)
-
-    def add_note(self, req: Request) -> Response:
-        self.pages.check(req)
-        doc = self.pages.load(req, req.path_params.get("invoice_id"))
-        try:
-            self.ctx.service.add_note(doc.id, req.form.get("body", ""), actor=actor_of(req),
-                                      author_id=user_id_of(req))
-        except ValidationError as exc:
-            message = guard.friendly(exc)[1] if not shows_nothing(req.form.get("body", "")) else \
-                _("The note is empty. Write the note's text, then click Add note.")
-            return Response.redirect(self._view_url(doc.id) + "#notes", flashes=[("error", message)])
-        return Response.redirect(self._view_url(doc.id) + "#notes",
-                                 flashes=[("success", _("Note added."))])
 
     def delete_confirm(self, req: Request) -> Response:
         """The delete confirmation (for a draft)."""

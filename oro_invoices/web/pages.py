@@ -67,7 +67,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.grid_columns", "/columns", "backoffice.save_columns", "backoffice", "POST"),
     _r("oro_invoices.admin.customer_names", "/customer-names", "backoffice.customer_names", "backoffice"),
     _r("oro_invoices.admin.view", "/<int:invoice_id>", "backoffice.view", "backoffice"),
-    _r("oro_invoices.admin.add_note", "/<int:invoice_id>/notes", "actions.add_note", "backoffice",
+    _r("oro_invoices.admin.add_note", "/<int:invoice_id>/notes", "notes.add_note", "backoffice",
        "POST"),
     _r("oro_invoices.admin.edit_note", "/<int:invoice_id>/notes/<int:note_id>", "notes.edit_note",
        "backoffice", "POST"),

@@ -74,7 +74,7 @@ def test_a_note_with_a_nul_is_refused_and_nothing_is_written(admin):
     page = f"/admin/invoices/{inv}"
     before = admin.service.notes(inv)
     shown = said(admin, admin.submit(page, f"{page}/notes", {"body": NUL}))
-    assert "Note: Must not contain NUL or unpaired surrogate characters." in shown
+    assert "Must not contain NUL or unpaired surrogate characters." in shown
     assert admin.service.notes(inv) == before
 
 

@@ -53,8 +53,77 @@ def test_the_author_edits_a_note_and_the_activity_shows_old_and_new(admin):
     assert "edited" in text_of(notes_of(after))
     assert "Note edited: “Call on Monday” → “Call on Tuesday”" in activity_of(after)
     empty = admin.submit(page, f"{page}/notes/{note}", {"body": "  "})
-    assert "The note is empty" in text_of(admin.get(empty.headers["Location"]).get_data(as_text=True))
+    assert empty.status_code == 422 and "The note is empty" in text_of(empty.get_data(as_text=True))
     assert [n.body for n in admin.service.notes(inv) if n.id == note] == ["Call on Tuesday"]
+
+
+def note_forms(html: str) -> dict[str, dict[str, str]]:
+    """The notes' forms (Add note, and the edit form when open), by action: each one's one-time key,
+    the text in it and the problem beside it."""
+    forms = {}
+    for action, form in re.findall(r'<form method="post" action="([^"]*/notes(?:/\d+)?)"[^>]*>(.*?)</form>',
+                                   notes_of(html), re.S):
+        error = re.search(r'data-oi-error="body">(.*?)</span>', form, re.S)
+        forms[action] = {"form_token": re.search(r'name="form_token" value="([^"]+)"', form).group(1),
+                         "body": unescape(re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1)),
+                         "error": text_of(error.group(1)) if error else ""}
+    return forms
+
+
+def test_a_refused_note_is_shown_again_as_typed_and_a_form_sent_twice_adds_one_note(admin):
+    inv = invoice_id(admin, "ERP-SO-1003-3")
+    page = f"/admin/invoices/{inv}"
+    before = admin.service.notes(inv)
+    long = "Called the customer. " * 477 + "x" * 4             # 10,021 characters
+    shown = admin.get(page).get_data(as_text=True)
+    add = note_forms(shown)[f"{page}/notes"]
+    refused = admin.client.post(f"{page}/notes", data={"body": long, "form_token": add["form_token"],
+                                                       "csrf_token": form_token(shown)})
+    assert refused.status_code == 422
+    again = note_forms(refused.get_data(as_text=True))[f"{page}/notes"]
+    assert again == {"form_token": add["form_token"], "body": long,
+                     "error": "Write the note's text (up to 10,000 characters)."}
+    assert 'aria-invalid="true"' in notes_of(refused.get_data(as_text=True))
+    assert admin.service.notes(inv) == before
+
+    # shortened and sent, then the same form sent again (Back, a double click): one note
+    fields = {"body": long[:9000], "form_token": add["form_token"], "csrf_token": form_token(shown)}
+    assert admin.client.post(f"{page}/notes", data=fields).status_code == 303
+    twice = admin.client.post(f"{page}/notes", data=fields, follow_redirects=True)
+    assert "This note was added before; it was not added again." in text_of(twice.get_data(as_text=True))
+    assert [n.body for n in admin.service.notes(inv)] == [long[:9000].strip()] + [n.body for n in before]
+    # a new page brings a new form: another note is added
+    fresh = admin.get(page).get_data(as_text=True)
+    assert note_forms(fresh)[f"{page}/notes"]["form_token"] != add["form_token"]
+    admin.submit(page, f"{page}/notes", {"body": "Second call", "form_token": note_forms(fresh)[f"{page}/notes"]["form_token"]})
+    assert len(admin.service.notes(inv)) == len(before) + 2
+
+
+def test_a_refused_edit_is_shown_again_as_typed_and_an_edit_form_saves_once(admin):
+    inv = invoice_id(admin, "ERP-SO-1003-3")
+    page = f"/admin/invoices/{inv}"
+    note = add_note(admin, inv, "Call on Monday")
+    shown = admin.get(f"{page}?edit_note={note}").get_data(as_text=True)
+    edit = note_forms(shown)[f"{page}/notes/{note}"]
+    assert edit["body"] == "Call on Monday" and edit["form_token"] != note_forms(shown)[f"{page}/notes"]["form_token"]
+    long = "y" * 10_001
+    refused = admin.client.post(f"{page}/notes/{note}", data={"body": long, "form_token": edit["form_token"],
+                                                               "csrf_token": form_token(shown)})
+    assert refused.status_code == 422
+    forms = note_forms(refused.get_data(as_text=True))
+    assert forms[f"{page}/notes/{note}"] == {"form_token": edit["form_token"], "body": long,
+                                             "error": "Write the note's text (up to 10,000 characters)."}
+    assert forms[f"{page}/notes"]["body"] == "" and forms[f"{page}/notes"]["error"] == ""
+    assert [n.body for n in admin.service.notes(inv) if n.id == note] == ["Call on Monday"]
+
+    fields = {"body": "Call on Tuesday", "form_token": edit["form_token"], "csrf_token": form_token(shown)}
+    assert admin.client.post(f"{page}/notes/{note}", data=fields).status_code == 303
+    later = note_forms(admin.get(f"{page}?edit_note={note}").get_data(as_text=True))[f"{page}/notes/{note}"]
+    admin.submit(page, f"{page}/notes/{note}", {"body": "Call on Wednesday", "form_token": later["form_token"]})
+    # the first edit form sent again (Back) does not undo the later change
+    replay = admin.client.post(f"{page}/notes/{note}", data=fields, follow_redirects=True)
+    assert "This change to the note was saved before; it was not saved again." in text_of(replay.get_data(as_text=True))
+    assert [n.body for n in admin.service.notes(inv) if n.id == note] == ["Call on Wednesday"]
 
 
 def test_the_author_deletes_a_note(admin):
