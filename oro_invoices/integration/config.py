@@ -654,7 +654,8 @@ def _accepts(spec: SettingSpec) -> list[str]:
     if spec.type == "email":
         what = "one email address, on one line"
     elif spec.type == "url":
-        what = "empty or an absolute `http://` or `https://` URL"
+        what = ("empty or an absolute `http://` or `https://` URL without spaces or control characters, and "
+                "with `\"`, `<`, `>`, `\\`, `^`, `` ` ``, `{`, `|` and `}` percent-encoded (`%22`, `%3C`…)")
     elif spec.type == "str":
         what = setting_formats.FORMATS[spec.format or setting_formats.DEFAULT_FORMAT][1]
     elif spec.type == "decimal":

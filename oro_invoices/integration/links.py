@@ -13,6 +13,23 @@ from oro_invoices.domain.messages import Message
 
 #: The setting every outgoing absolute link is built from.
 STOREFRONT_BASE_URL = "oro_invoices.storefront_base_url"
+#: The printable ASCII characters a URL never holds as they are, only percent-encoded (RFC 3986):
+#: written into a page or an email they could end the attribute or the link they are in.
+UNENCODED = frozenset('"<>\\^`{|}')
+
+
+def unencoded_problem(value: str) -> Message | None:
+    """Why ``value`` cannot be a URL because of characters it holds only percent-encoded
+    (``UNENCODED``: quotes, angle brackets…), naming each with its encoding; None when it has none."""
+    found = list(dict.fromkeys(ch for ch in value if ch in UNENCODED))
+    if not found:
+        return None
+    return Message("Must not contain %(characters)s: a URL holds them only percent-encoded (%(encoded)s).",
+                   characters=" ".join(found), encoded=", ".join(f"{ch} {_percent(ch)}" for ch in found))
+
+
+def _percent(ch: str) -> str:
+    return f"%{ord(ch):02X}"
 
 
 def base_url_problem(value: str) -> str | None:
@@ -21,6 +38,9 @@ def base_url_problem(value: str) -> str | None:
         return None
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in value):
         return Message("Must not contain spaces or control characters.")
+    unencoded = unencoded_problem(value)
+    if unencoded is not None:
+        return unencoded
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number

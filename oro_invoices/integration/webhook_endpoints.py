@@ -17,6 +17,7 @@ from marshmallow import ValidationError as MarshmallowError
 from marshmallow import fields
 
 from oro_invoices.domain.messages import Message
+from oro_invoices.integration.links import UNENCODED
 
 TYPE = "webhook_endpoints"
 #: What a form shows instead of a secret. Shorter than any valid secret, so never one.
@@ -47,6 +48,9 @@ def url_problem(url: str) -> str | None:
     if not all(33 <= ord(ch) <= 126 for ch in url):
         return Message("the URL may contain only printable ASCII without spaces: percent-encode "
                        "other characters and write an international domain in its xn-- form.")
+    if any(ch in UNENCODED for ch in url):
+        return Message("the URL must not contain %(characters)s: percent-encode them.",
+                       characters=" ".join(dict.fromkeys(ch for ch in url if ch in UNENCODED)))
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a port that is not a number

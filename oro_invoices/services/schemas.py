@@ -49,6 +49,7 @@ from oro_invoices.domain.money import (
 )
 from oro_invoices.domain.overdue import OverdueFacts, days_overdue, local_today
 from oro_invoices.formatting.countries import country_codes, looks_like_code
+from oro_invoices.integration.links import unencoded_problem
 from oro_invoices.services.compiled_schema import compile_schema
 from oro_invoices.services.schema_messages import translatable
 
@@ -224,6 +225,13 @@ class LineSchema(Schema):
 _STATUSES = [s.value for s in PaymentStatus]
 
 
+def _check_url_characters(value: str) -> None:
+    """A URL holds quotes, angle brackets and the like only percent-encoded (``integration.links``)."""
+    problem = unencoded_problem(value)
+    if problem is not None:
+        raise MmValidationError(problem)
+
+
 class InvoiceInputSchema(Schema):
     """Create payload. ``partial=True`` makes it the update payload."""
 
@@ -264,7 +272,7 @@ class InvoiceInputSchema(Schema):
     status = fields.String(validate=validate.OneOf(["draft", "posted"]))
     payment_status = fields.String(allow_none=True, validate=validate.OneOf(_STATUSES))
     external_payment_url = fields.Url(allow_none=True, schemes={"http", "https"},
-                                      validate=validate.Length(max=2048))
+                                      validate=[validate.Length(max=2048), _check_url_characters])
     #: A historical credit note brought by an import: posted, naming the invoice it credits.
     document_type = fields.String(validate=validate.OneOf(["invoice", "credit_note"]))
     credited_invoice_external_id = fields.String(allow_none=True, validate=[

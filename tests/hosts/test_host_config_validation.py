@@ -10,7 +10,7 @@ from support.config_form import form_values, save
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, make_shop, text_of
-from oro_invoices.integration.config import Settings
+from oro_invoices.integration.config import Settings, load_schema
 
 CONFIG = "/admin/config/oro_invoices"
 ORG1 = CONFIG + "?scope=organization&scope_id=1"
@@ -75,6 +75,31 @@ def test_a_bad_value_is_refused_next_to_its_field_and_nothing_is_saved(shop, adm
     assert stored_everywhere(shop) == before
     # the form keeps what was typed, so it can be corrected
     assert form_values(html)[key].replace("\r", "") == value.replace("\r", "")
+
+
+#: Every setting of the URL type: each has the same check.
+URL_SETTINGS = [spec.key for spec in load_schema() if spec.type == "url"]
+
+
+@pytest.mark.parametrize("key", URL_SETTINGS)
+def test_a_url_setting_refuses_what_a_url_holds_only_percent_encoded(shop, admin, key):
+    assert len(URL_SETTINGS) >= 6                     # the seller's website, the storefront, the providers'
+    before = stored_everywhere(shop)
+    for value, problem in [
+        ('https://e.com/"><script>alert(1)</script>',
+         'Must not contain " > <: a URL holds them only percent-encoded (" %22, > %3E, < %3C).'),
+        ("https://e.com/a|b{c}", "Must not contain | { }: a URL holds them only percent-encoded (| %7C, { %7B, } %7D)."),
+        ("https://e.com/a b", "Must not contain spaces or control characters."),
+        ("https://e.com/a\tb", "Must not contain spaces or control characters."),
+    ]:
+        resp = save(admin, ORG1, {key: value, f"{key}.use_default": None})
+        html = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and error_next_to(html, key) == problem, (key, value)
+        assert form_values(html)[key] == value                  # kept as typed, to be corrected
+    assert stored_everywhere(shop) == before
+    good = "https://e.com/pay%22x/%3Cy%3E"                     # the same characters, percent-encoded
+    assert save(admin, ORG1, {key: good, f"{key}.use_default": None}).status_code in (200, 302, 303)
+    assert settings(shop).value(key, ScopeContext(organization_id=1)) == good
 
 
 def test_every_refused_field_gets_its_own_message(shop, admin):

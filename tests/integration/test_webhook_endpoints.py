@@ -40,6 +40,8 @@ def test_text_and_lists_are_stored_as_a_list_of_url_and_secret(settings):
     (f"https://erp.example/h#top {S1}", "Line 1: the URL must not have a fragment"),
     (f"https://erp.example:http/h {S1}", "Line 1: the URL is not valid"),
     (f"https://bücher.example/h {S1}", "Line 1: the URL may contain only printable ASCII"),
+    (f'https://erp.example/h"><b>x</b> {S1}', 'Line 1: the URL must not contain " > <: percent-encode them.'),
+    ([{"url": "https://erp.example/{h}|x", "secret": S1}], "Endpoint 1: the URL must not contain { } |: percent-encode"),
     ("https://erp.example/h", "Line 1: expected the URL, a space and the secret"),
     (f"https://erp.example/h {S1} extra", "Line 1: expected the URL, a space and the secret"),
     ("https://erp.example/h short", "Line 1: the secret must be 16 to 256 characters long (it has 5)"),

@@ -49,6 +49,8 @@ def test_the_invoice_dates_are_checked_beside_a_bad_line(service):
     ({"lines": []}, "lines", "Give between 1 and"),
     ({"customer_user_email": "not-an-email"}, "customer_user_email", "Not a valid email address."),
     ({"external_payment_url": "javascript:alert(1)"}, "external_payment_url", "Not a valid URL."),
+    ({"external_payment_url": 'https://e.com/"><script>alert(1)</script>'}, "external_payment_url",
+     'Must not contain " > <: a URL holds them only percent-encoded (" %22, > %3E, < %3C).'),
     ({"customer_id": "10"}, "customer_id", "Not a valid integer."),
     ({"surprise": 1}, "surprise", "Unknown field."),
     ({"invoice_number": "bad number!"}, "invoice_number", "Use letters, digits"),
