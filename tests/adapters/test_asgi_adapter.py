@@ -260,7 +260,7 @@ def test_an_application_mounted_under_a_prefix_keeps_it_in_every_link_and_redire
         view = client.get(f"/shop/admin/invoices/{data.posted.id}")
         assert f'href="/shop/admin/invoices/{data.posted.id}/download"' in view.text
         note = client.post(f"/shop/admin/invoices/{data.posted.id}/notes",
-                           data={"csrf_token": token_of(view.text), "message": "Checked"})
+                           data={"csrf_token": token_of(view.text), "body": "Checked"})
         assert note.headers["location"].startswith(f"/shop/admin/invoices/{data.posted.id}")
         assert client.get("/shop/account/where").text == "/shop|/account/where|/shop/admin/invoices"
 
