@@ -100,10 +100,11 @@ class CustomerCreditPages:
             typed = fields["amount"].strip()
             if not typed:
                 raise ValidationError([("amount", _("Enter the amount to give back."))])
+            key = guard.form_key(req)
             paid = self.ctx.service.pay_out_credit(
                 who.customer_id, organization_id=who.organization_id, currency=currency,
                 amount=formatter.typed_number(typed), reference=fields["reference"], notes=fields["notes"],
-                actor=actor_of(req), request_key=fields["request_key"] or None)
+                actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             return self._render(req, who, fields=fields, invalid=set(guard.field_errors(exc)), form_error=message,
