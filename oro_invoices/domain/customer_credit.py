@@ -35,3 +35,8 @@ class CreditEntry:
     notes: str
     actor: str
     created_at: dt.datetime
+    #: Of a surplus taken back (``surplus_reversed``): whether a refund of its payment took it
+    #: (else the reversal of a payment recorded in error did), and that refund's reference at its
+    #: provider ("" without one).
+    by_refund: bool = False
+    refund_reference: str = ""

@@ -167,8 +167,18 @@ def ledger_within(session: Session, within: InvoiceFilter, *, since: dt.date | N
     for entry in given_back:
         if entry.on <= until:
             _take(entry, since, entries, opening)
-    return Ledger(opening, sorted(entries, key=lambda e: (e.on, _ORDER[e.kind], e.number, e.transaction_id or 0)),
-                  latest[1] if latest else None)
+    return Ledger(opening, sorted(entries, key=day_order), latest[1] if latest else None)
+
+
+def day_order(entry: LedgerEntry) -> tuple[dt.date, int, str, int, int]:
+    """Where ``entry`` goes among its day's entries (``_ORDER``), by number and transaction within
+    a kind; a surplus kept from a payment right after that payment, and one taken back right after
+    the refund that took it (they name its transaction), so that no running balance between them
+    shows an amount never owed."""
+    kind = entry.kind
+    if entry.transaction_id is not None and kind in (CREDIT_KEPT, CREDIT_TAKEN_BACK):
+        kind = PAYMENT if kind == CREDIT_KEPT else REFUND
+    return entry.on, _ORDER[kind], entry.number, entry.transaction_id or 0, _ORDER[entry.kind]
 
 
 def _take(entry: LedgerEntry, since: dt.date | None, entries: list[LedgerEntry], opening: dict[str, int]) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -209,6 +209,16 @@ class TransactionView:
     remittance: RemittanceView | None = None
     #: What of a payment was over the amount due and kept as the customer's credit.
     surplus: Decimal | None = None
+    #: Of a refund (or reversal): what of it took back its payment's surplus from the credit.
+    from_surplus: Decimal | None = None
+    #: Of a payment with a surplus: what its refunds (or its reversal) took back of it
+    #: (``with_surplus_taken_back``; None when nothing was).
+    surplus_taken_back: Decimal | None = None
+
+    @property
+    def surplus_kept(self) -> Decimal:
+        """What of a payment's surplus is still the customer's credit (0 without one)."""
+        return (self.surplus or Decimal(0)) - (self.surplus_taken_back or Decimal(0))
 
     @property
     def recorded_by_hand(self) -> bool:
@@ -377,4 +387,19 @@ def transaction(row: PaymentTransaction) -> TransactionView:
         # one payment for several invoices: recorded by hand, or through a payment method (its attempt)
         remittance=RemittanceView.from_data(data.get(REMITTANCE_KEY)) if by_hand or data.get(ATTEMPT_KEY) else None,
         surplus=from_minor(kept, row.currency) if row.action in ("charge", "capture") and row.successful
-        and (kept := surplus_of(row.action, data, row.currency)) > 0 else None)
+        and (kept := surplus_of(row.action, data, row.currency)) > 0 else None,
+        from_surplus=from_minor(back, row.currency) if row.action == "refund" and row.successful
+        and (back := surplus_of(row.action, data, row.currency)) > 0 else None)
+
+
+def with_surplus_taken_back(transactions: list[TransactionView]) -> list[TransactionView]:
+    """``transactions`` (one invoice's), each payment with a surplus also saying what of it its
+    refunds took back from the customer's credit (``surplus_taken_back``)."""
+    taken: dict[int, Decimal] = {}
+    for t in transactions:
+        if t.from_surplus is not None and t.parent_id is not None:
+            taken[t.parent_id] = taken.get(t.parent_id, Decimal(0)) + t.from_surplus
+    if not taken:
+        return transactions
+    return [replace(t, surplus_taken_back=taken[t.id]) if t.surplus is not None and t.id in taken else t
+            for t in transactions]

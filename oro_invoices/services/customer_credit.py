@@ -385,6 +385,12 @@ def _entries(s: Session, rows: Sequence[CreditEntryRow]) -> list[CreditEntry]:
     ids = {i for row in rows for i in (row.invoice_id, row.credit_note_id) if i is not None}
     numbers = dict(s.execute(select(Invoice.id, Invoice.invoice_number).where(Invoice.id.in_(ids))).all()) \
         if ids else {}
+    # a surplus taken back: by a refund of its payment, or by the reversal of one recorded in error
+    taking = sorted({row.transaction_id for row in rows if row.kind == EntryKind.SURPLUS_REVERSED.value
+                     and row.transaction_id is not None})
+    refunds = {tx_id: reference or "" for tx_id, reference, data in s.execute(
+        select(PaymentTransaction.id, PaymentTransaction.provider_reference, PaymentTransaction.data)
+        .where(PaymentTransaction.id.in_(taking))) if not is_reversal(data)} if taking else {}
     return [CreditEntry(
         id=row.id, organization_id=row.organization_id, customer_id=row.customer_id, currency=row.currency,
         kind=row.kind, amount=from_minor(row.amount, row.currency),
@@ -392,7 +398,8 @@ def _entries(s: Session, rows: Sequence[CreditEntryRow]) -> list[CreditEntry]:
         invoice_number=numbers.get(row.invoice_id) if row.invoice_id else None, credit_note_id=row.credit_note_id,
         credit_note_number=numbers.get(row.credit_note_id) if row.credit_note_id else None,
         transaction_id=row.transaction_id, reference=row.reference, notes=row.notes, actor=row.actor,
-        created_at=row.created_at) for row in rows]
+        created_at=row.created_at, by_refund=row.kind == EntryKind.SURPLUS_REVERSED.value and row.transaction_id in refunds,
+        refund_reference=refunds.get(row.transaction_id, "") if row.transaction_id is not None else "") for row in rows]
 
 
 def _payable(doc: InvoiceDocument) -> Decimal:

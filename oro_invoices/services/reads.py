@@ -149,8 +149,8 @@ class Reads:
         return InvoiceHistory(
             notes=[views.note(r) for r in newest_first(Note)],
             activities=[views.activity(r) for r in newest_first(Activity)],
-            transactions=[views.transaction(r)
-                          for r in sorted(found[PaymentTransaction], key=lambda row: row.id)],
+            transactions=views.with_surplus_taken_back(
+                [views.transaction(r) for r in sorted(found[PaymentTransaction], key=lambda row: row.id)]),
             emails=[email_view(r) for r in newest_first(OutboxEmail)],
             reminders=[reminder_view(r) for r in sorted(found[ReminderRow], key=lambda row: row.step)],
             customer_credit=next((from_minor(r.balance, r.currency) for r in found[CustomerCreditRow]), Decimal(0)))
@@ -160,4 +160,4 @@ class Reads:
         with self.ctx.db.session() as s:
             rows = s.execute(select(PaymentTransaction).where(PaymentTransaction.invoice_id == invoice_id)
                              .order_by(PaymentTransaction.id)).scalars()
-            return [views.transaction(r) for r in rows]
+            return views.with_surplus_taken_back([views.transaction(r) for r in rows])

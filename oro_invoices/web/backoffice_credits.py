@@ -17,7 +17,7 @@ from typing import Any
 from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
-from oro_invoices.i18n import _
+from oro_invoices.i18n import N_, _
 from oro_invoices.services.credit_notes import CREDIT, AlreadyCredited, Creditable, percent_of
 from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
@@ -28,6 +28,8 @@ from oro_invoices.web.http import Request, Response
 PERMISSION = "oro_invoices.credit"
 FORM_TEMPLATE = "admin/credit_note_form.html"
 CONFIRM_TEMPLATE = "admin/void_confirm.html"
+#: A Create Credit Note form without its one-time key (it may refund the customer).
+DAMAGED_FORM = N_("The credit note form is damaged; open Create Credit Note again.")
 
 
 def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument) -> dict[str, Any]:
@@ -73,9 +75,9 @@ class CreditActions:
         form = req.form
         payload: dict[str, Any] = {}
         try:
+            key = guard.form_key(req, DAMAGED_FORM)
             payload = _payload(form, left, self.ctx.page_formatter(req, doc).typed_number)
-            result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req),
-                                                         request_key=form.get("request_key") or None)
+            result = self.ctx.service.create_credit_note(doc.id, payload, actor=actor_of(req), request_key=key)
         except AlreadyCredited as exc:  # the form was submitted again (Back, reload, double click)
             return Response.redirect(self._view_url(doc.id), flashes=[("info", _(exc.message))])
         except (ValidationError, Conflict) as exc:

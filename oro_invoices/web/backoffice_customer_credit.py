@@ -37,6 +37,9 @@ ENTRY_WORDS = {
     EntryKind.SURPLUS_REVERSED.value: N_("Payment on %(invoice)s reversed"),
     EntryKind.PAID_OUT.value: N_("Given back outside the add-on"),
 }
+#: A payment's surplus taken back from the credit by a refund of that payment (the reversal of a
+#: payment recorded in error is ``surplus_reversed``'s own words).
+TAKEN_BACK_BY_REFUND = N_("Taken back by a refund of the payment on %(invoice)s")
 
 
 @dataclass(frozen=True)
@@ -100,10 +103,11 @@ class CustomerCreditPages:
             typed = fields["amount"].strip()
             if not typed:
                 raise ValidationError([("amount", _("Enter the amount to give back."))])
+            key = guard.form_key(req)
             paid = self.ctx.service.pay_out_credit(
                 who.customer_id, organization_id=who.organization_id, currency=currency,
                 amount=formatter.typed_number(typed), reference=fields["reference"], notes=fields["notes"],
-                actor=actor_of(req), request_key=fields["request_key"] or None)
+                actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             return self._render(req, who, fields=fields, invalid=set(guard.field_errors(exc)), form_error=message,
@@ -141,7 +145,7 @@ class CustomerCreditPages:
         can_pay_out = req.can(PERMISSION) and bool(currencies)
         html = ctx.render(
             TEMPLATE, req, credit=credit, customer=who.name, customer_id=who.customer_id, balances=positive,
-            entry_words=ENTRY_WORDS, paid_out=EntryKind.PAID_OUT.value, before=before,
+            entry_words=ENTRY_WORDS, taken_back_by_refund=TAKEN_BACK_BY_REFUND, paid_out=EntryKind.PAID_OUT.value, before=before,
             page_url=self.url(who.customer_id),
             older_url=self.url(who.customer_id, before=credit.older_than) if credit.older_than else None,
             can_pay_out=can_pay_out, currencies=currencies, fields=fields, invalid=invalid, form_error=form_error)

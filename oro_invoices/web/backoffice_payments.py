@@ -283,9 +283,9 @@ class PaymentActions:
         typed = form.get("amount")
         back = self._view_url(doc.id) + "#payments"
         try:
+            key = guard.form_key(req)
             amount = self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed
-            outcome = act(tx.id, amount, notes=form.get("notes", ""), actor=actor_of(req),
-                          request_key=form.get("request_key") or None)
+            outcome = act(tx.id, amount, notes=form.get("notes", ""), actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
@@ -379,9 +379,9 @@ class PaymentActions:
             typed = form.get("amount", "").strip()
             if not typed:
                 raise ValidationError([("amount", _("Enter the amount of credit to apply."))])
+            key = guard.form_key(req)
             amount = self.ctx.page_formatter(req, doc).typed_number(typed)
-            recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req),
-                                                     request_key=form.get("request_key") or None)
+            recorded = self.ctx.service.apply_credit(doc.id, amount=amount, actor=actor_of(req), request_key=key)
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             html = self.pages.render_view(req, doc, dialog=APPLY, form_error=message, payment_fields=fields)
@@ -428,26 +428,31 @@ class PaymentActions:
     def cancel(self, req: Request) -> Response:
         """Cancel an authorization through the provider."""
         return self._act_on_authorization(
-            req, self.ctx.service.cancel_authorization, N_("The authorization of %(amount)s has been canceled."),
+            req, "cancel-authorization", self.ctx.service.cancel_authorization, N_("The authorization of %(amount)s has been canceled."),
             N_("The authorization of %(amount)s was not canceled: %(reason)s."), N_("declined"))
 
     def reauthorize(self, req: Request) -> Response:
         """Renew an authorization through the provider before it expires."""
         return self._act_on_authorization(
-            req, self.ctx.service.reauthorize_authorization,
+            req, "reauthorize", self.ctx.service.reauthorize_authorization,
             N_("The authorization of %(amount)s has been renewed."),
             N_("The authorization of %(amount)s was not renewed: %(reason)s."), N_("declined by the provider"))
 
-    def _act_on_authorization(self, req: Request, act: Callable[..., ProviderOutcome], done: str,
+    def _act_on_authorization(self, req: Request, dialog: str, act: Callable[..., ProviderOutcome], done: str,
                               not_done: str, declined: str) -> Response:
-        """Capture, cancel or renew (``act``) the authorization the form names; flash how it went."""
+        """Cancel or renew (``act``) the authorization the ``dialog``'s form names; a damaged form
+        shows the dialog again saying so; else flash how it went."""
         self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         tx = self._transaction(req, doc)
         back = self._view_url(doc.id) + "#payments"
         try:
-            outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req),
-                          request_key=req.form.get("request_key") or None)
+            outcome = act(tx.id, notes=req.form.get("notes", ""), actor=actor_of(req), request_key=guard.form_key(req))
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            fields = {"transaction": str(tx.id), "notes": req.form.get("notes", "")}
+            html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
             return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
         money = self.ctx.page_formatter(req, doc).money(outcome.amount, outcome.currency)

@@ -142,8 +142,12 @@ class CheckoutPages:
                 "Invoice %(number)s can no longer be paid here, so credit cannot be applied to it here.",
                 number=doc.display_number))])
         try:
-            recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False),
-                                                     request_key=req.form.get("request_key") or None)
+            key = guard.form_key(req)
+        except ValidationError as exc:     # a damaged form: the page again, saying so
+            return self._payment_page(req, doc, guest=False, error=guard.friendly(exc)[1], status=422,
+                                      credit=self._credit(viewer, doc), credit_owner=self._credit_owner(viewer, doc))
+        try:
+            recorded = self.ctx.service.apply_credit(doc.id, actor=self.actor(req, guest=False), request_key=key)
         except InvoiceError as exc:
             _status, message = guard.friendly(exc)
             return Response.redirect(self._payment_url(doc, False), flashes=[("error", message)])
@@ -303,12 +307,13 @@ class CheckoutPages:
         form = req.form
         typed = form.get("amount")
         try:
+            key = guard.form_key(req)
             started = self.ctx.service.start_payment(
                 doc.id, amount=self.ctx.page_formatter(req, doc).typed_number(typed) if typed else typed,
                 actor=self.actor(req, guest=guest),
                 origin="guest" if guest else "storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
-                cancel_path=self._payment_url(doc, guest), request_key=form.get("request_key"),
+                cancel_path=self._payment_url(doc, guest), request_key=key,
                 payer_email="" if guest else getattr(req.user, "email", "") or "")
         except (ValidationError, Conflict) as exc:
             _status, message = guard.friendly(exc)

@@ -94,13 +94,14 @@ class SeveralCheckoutPages:
             return Response.redirect(self.ctx.url_for(ENDPOINT_PAYMENT, invoice_id=docs[0].id)) if docs \
                 else self._page(req, viewer, docs)
         try:
-            if not req.form.get("total") or not req.form.get("request_key"):
-                raise ValidationError([("", _("The payment form is damaged; reload the page and try again."))])
+            if not req.form.get("total"):
+                raise ValidationError([("", guard.DAMAGED_FORM)])
+            key = guard.form_key(req)
             started = self.ctx.service.start_several_payment(
                 [doc.id for doc in docs], actor=CheckoutPages.actor(req, guest=False), origin="storefront",
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(docs)),
                 cancel_path=self._page_url(docs), total=req.form.get("total"),
-                request_key=req.form.get("request_key"), payer_email=getattr(req.user, "email", "") or "")
+                request_key=key, payer_email=getattr(req.user, "email", "") or "")
         except (ValidationError, Conflict) as exc:
             _status, message = guard.friendly(exc)
             return self._page(req, viewer, docs, error=message,

@@ -41,6 +41,23 @@ def check(ctx: WebContext, req: Request, *, feature: str, scope: ScopeContext,
         raise CsrfRejected()
 
 
+#: What a money-moving form without its one-time key (``request_key``) is refused with.
+DAMAGED_FORM = N_("The payment form is damaged; reload the page and try again.")
+
+
+def form_key(req: Request, damaged: str = DAMAGED_FORM) -> str:
+    """The one-time key (``request_key``) a form that moves money carries, so that the same form
+    sent twice (Back, a double click) acts once. A form without it cannot be told from one sent
+    before, so it is refused as damaged rather than acted on again.
+
+    :raises ValidationError: the form has no key (``damaged`` says so).
+    """
+    key = req.form.get("request_key", "").strip()
+    if not key:
+        raise errors.ValidationError([("request_key", damaged)])
+    return key
+
+
 # -- errors → what the user reads -------------------------------------------------------
 
 TITLES = {400: N_("Request not accepted"), 401: N_("Please log in"), 403: N_("Access denied"),

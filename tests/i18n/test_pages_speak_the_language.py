@@ -266,9 +266,10 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("admin", f"{view}/email", 422, {"to": "not an address", "subject": "", "body": "",
                                                "template": ""}, f"{view}?dialog=email"),
         Page("admin", f"{view}/transactions/{charge.id}/refund", 422,
-             {"amount": "999999", "notes": ""}, view),
+             {"amount": "999999", "notes": "", "request_key": "languages-refund-0001"}, view),
         Page("admin", f"{view}/notes", 422, {"body": " "}, view),
-        Page("admin", f"{cv}/credit-notes", 422, {"mode": "partial", "qty_1": "99", "settlement": "outside", "reason": TYPED[3]},
+        Page("admin", f"{cv}/credit-notes", 422, {"mode": "partial", "qty_1": "99", "settlement": "outside", "reason": TYPED[3],
+                                                 "request_key": "languages-credit-note-0001"},
              f"{cv}/credit-notes/new"),
         # the sent email, credit note, void and re-issue pages
         Page("admin", f"{view}/emails/{email.id}"),
@@ -300,11 +301,13 @@ def _prepare(app) -> tuple[dict[str, ShopClient], list[Page], set[str]]:
         Page("corporate", f"/customer/invoices/{note.id}"),
         Page("own", f"/customer/invoices/{paid}"),
         Page("globex", f"/customer/invoices/{voided}"),
-        Page("department", f"/customer/invoices/{partial}/payment", 200, {}, f"/customer/invoices/{partial}/payment"),
+        Page("department", f"/customer/invoices/{partial}/payment", 200, {"request_key": "languages-handover-0001"},
+             f"/customer/invoices/{partial}/payment"),
         Page("globex", f"/customer/invoices/{find['ERP-SO-1007-7']}/payment"),
         # the guest payment link: payable (and its hand-over page), and paid already
         Page("guest", f"/invoices/pay/{token}"),
-        Page("guest", f"/invoices/pay/{token}", 200, {}, f"/invoices/pay/{token}"),
+        Page("guest", f"/invoices/pay/{token}", 200, {"request_key": "languages-handover-0002"},
+             f"/invoices/pay/{token}"),
         Page("guest", f"/invoices/pay/{paid_token}"),
         Page("guest", guest_declined),
         # the shop's own pages around the add-on's: its layout, menus, profile and orders

@@ -218,3 +218,33 @@ def test_a_refund_of_a_payment_whose_surplus_was_kept_takes_it_back_in_one_users
     assert [(e.kind, e.amount) for e in entries] == [(INVOICE, 10000), (PAYMENT, -13000), (CREDIT_KEPT, 3000),
                                                      (REFUND, 3000), (CREDIT_TAKEN_BACK, -3000)]
     assert sum(e.amount for e in entries) == 0 and service.get(first).amount_due == 0
+
+
+def test_a_surplus_taken_back_follows_the_refund_that_took_it_among_the_days_refunds(db):
+    """Refunds of the same day: the surplus a refund took back from the credit is listed right after
+    that refund, as a surplus kept is after its payment, so no running balance between them shows an
+    amount never owed."""
+    service = InvoiceService(db, clock=lambda: NOW)
+    first = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="100.00")
+    second = one_line_invoice(service, due_date="2026-11-30", invoice_date="2026-10-31", price="50.00",
+                              paid="50.00")
+    paid = service.record_received_payment(first, amount="110.00", method="bank_transfer",
+                                           received_on=dt.date(2026, 11, 2), actor="admin",
+                                           request_key="ledger-0000000041", keep_surplus=True).transaction
+    [other] = service.transactions(second)
+    for invoice_id, parent, amount in ((first, paid.id, "110.00"), (second, other.id, "3.00"),
+                                       (second, other.id, "7.00")):
+        service.record_payment(invoice_id, {"method": "bank_transfer", "action": "refund", "amount": amount,
+                                            "parent_id": parent})
+    with db.session() as s:
+        entries = entries_within(s, InvoiceFilter(organization_id=1, customer_id=10, customer_user_id=100),
+                                 until=dt.date(2099, 1, 1))
+    day = [(e.kind, e.invoice_id, e.amount) for e in entries if e.kind in (REFUND, CREDIT_TAKEN_BACK)]
+    assert day == [(REFUND, first, 11000), (CREDIT_TAKEN_BACK, first, -1000), (REFUND, second, 300),
+                   (REFUND, second, 700)]
+    running, balances = 0, []
+    for entry in entries:
+        running += entry.amount
+        balances.append(running)
+    assert balances[-4:] == [10000 + 1000, 10000, 10300, 11000]      # never 11300 or 12000: amounts never owed
+    assert sum(e.amount for e in entries) == sum(int(service.get(i).amount_due * 100) for i in (first, second))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import io
 import re
+import secrets
 import shutil
 import tempfile
 import threading
@@ -100,9 +101,12 @@ class ShopClient:
         return self.client.get(url, **kwargs)
 
     def submit(self, page_url: str, action: str, data: dict[str, Any], **kwargs: Any) -> TestResponse:
-        """Open ``page_url``, take its form's CSRF token, POST ``data`` to ``action``."""
+        """Open ``page_url``, take its form's CSRF token, POST ``data`` to ``action``, with a fresh
+        one-time ``request_key`` as a form that moves money carries (unless ``data`` has one); a
+        form without its key is posted with ``client.post``."""
         token = form_token(self.client.get(page_url).get_data(as_text=True))
-        return self.client.post(action, data={**data, "csrf_token": token}, **kwargs)
+        key = {} if "request_key" in data else {"request_key": secrets.token_urlsafe(24)}
+        return self.client.post(action, data={**key, **data, "csrf_token": token}, **kwargs)
 
     def login_admin(self, username: str = "admin", password: str = "admin1234") -> TestResponse:
         resp = self.submit("/admin/login", "/admin/login",
