@@ -194,6 +194,25 @@ def test_patch_refuses_moving_an_invoice_to_another_organization(api):
     assert api.get(f"/api/invoices/{created['id']}").get_json()["organization_id"] == 1
 
 
+def test_an_invoice_date_it_could_never_be_posted_with_answers_422_when_created_or_changed(api, settings):
+    settings.set("oro_invoices.seller.payment_days", "30")
+    late = api_payload(invoice_date="9999-12-31")
+    del late["due_date"]
+    resp = api.post("/api/invoices", late)
+    assert resp.status_code == 422
+    assert assert_error_shape(resp) == [{"field": "invoice_date", "message": (
+        "9999-12-31 is not a plausible date for an invoice: it must be between 2000-01-01 and 2100-12-31 "
+        "(settings oro_invoices.posting.earliest_year and oro_invoices.posting.latest_year).")}]
+    draft = api.create(due_date=None)
+    resp = api.patch(f"/api/invoices/{draft['id']}", {"invoice_date": "9999-12-31"})
+    assert resp.status_code == 422 and assert_error_shape(resp)[0]["field"] == "invoice_date"
+    settings.set("oro_invoices.posting.latest_year", 9999)
+    resp = api.patch(f"/api/invoices/{draft['id']}", {"invoice_date": "9999-12-31"})
+    assert resp.status_code == 422
+    assert "would be past 9999-12-31" in assert_error_shape(resp)[0]["message"]
+    assert api.get(f"/api/invoices/{draft['id']}").get_json()["invoice_date"] == draft["invoice_date"]
+
+
 def test_delete_a_draft_but_not_a_posted_invoice(api):
     draft, kept = api.create(external_id="d1"), api.create(external_id="d2")
     resp = api.delete(f"/api/invoices/{draft['id']}")
