@@ -149,6 +149,11 @@ class Route:
     permission: str | None = None
 
     @property
+    def takes_rest(self) -> bool:
+        """Whether the route's last parameter is the rest of the path, slashes and all."""
+        return "{external_id}" in self.path
+
+    @property
     def pattern(self) -> re.Pattern[str]:
         regex = re.escape(self.path).replace(r"\{id\}", "(?P<id>[^/]+)")
         regex = regex.replace(r"\{transaction_id\}", "(?P<transaction_id>[^/]+)")
@@ -278,9 +283,12 @@ class InvoiceApi:
         path = request.path
         if not (path == self.base_path or path.startswith(self.base_path + "/")):
             raise NotFound(f"{path} is not part of the invoice API.")
-        rel = path[len(self.base_path):].rstrip("/") or "/"
+        whole = path[len(self.base_path):]
+        rel = whole.rstrip("/") or "/"
         method = "GET" if request.method.upper() == "HEAD" else request.method.upper()
-        matched = [(route, m) for route, pat in _PATTERNS if (m := pat.match(rel))]
+        # an external id is the rest of the path as sent: one may end in "/" ("ERP/2026/7/")
+        matched = [(route, m) for route, pat in _PATTERNS
+                   if (m := pat.match(whole if route.takes_rest else rel))]
         if matched and matched[0][0].scope is None and method == "GET":
             return self.openapi(request)
         client = self._client(request)

@@ -68,6 +68,18 @@ def test_get_by_id_and_by_external_id(api):
     assert missing.status_code == 404 and "nope" in assert_error_shape(missing)[0]["message"]
 
 
+def test_an_external_id_ending_in_a_slash_is_found_by_its_url_and_never_doubled(api):
+    created = api.create(external_id="ERP/2026/7/")
+    for url in ("/api/invoices/by-external-id/ERP/2026/7/", "/api/invoices/by-external-id/ERP%2F2026%2F7%2F"):
+        found = api.get(url)
+        assert found.status_code == 200 and found.get_json()["id"] == created["id"]
+    missing = api.get("/api/invoices/by-external-id/ERP/2026/7")
+    assert missing.status_code == 404 and "'ERP/2026/7'" in assert_error_shape(missing)[0]["message"]
+    again = api.request("PUT", "/api/invoices/by-external-id/ERP/2026/7/", json_body=api_payload())
+    assert again.status_code == 200 and again.headers["Invoice-Write-Result"] == "unchanged"
+    assert [i["external_id"] for i in api.get("/api/invoices").get_json()["data"]] == ["ERP/2026/7/"]
+
+
 @pytest.mark.parametrize("path", ["/api/invoices/999999", "/api/invoices/abc", "/api/invoices/0",
                                   "/api/invoices/99999999999999999999", "/api/invoices/-1",
                                   "/api/invoices/%D9%A1", "/api/invoices/1.5/pdf"])
