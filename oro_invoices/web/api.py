@@ -472,11 +472,14 @@ class InvoiceApi:
         return Response.json(self._invoice_json(doc))
 
     def delete_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        _no_body(request)
         doc = self._load(client, id)
         self.service.delete(doc.id, actor=self._actor(client))
         return Response(status=204, body=b"", content_type="application/json")
 
     def post_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        """Post the draft as it is: the body, if any, is ``{}`` (change the draft first with PATCH)."""
+        _no_body(request)
         doc = self._load(client, id)
         return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
 
@@ -984,6 +987,17 @@ def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]
     if unknown:
         raise ValidationError([(name, f"Unknown field; only {', '.join(allowed)} may be given.") for name in unknown])
     return payload
+
+
+def _no_body(request: Request) -> None:
+    """Refuse a body of an endpoint that takes none: anything but nothing or ``{}`` (400 for
+    what is not a JSON object, 422 naming each field given)."""
+    if not request.body:
+        return
+    payload = json_object(request)
+    if payload:
+        raise ValidationError([(name, "Unknown field; this takes no body (send none, or {}).")
+                               for name in sorted(payload)])
 
 
 def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:

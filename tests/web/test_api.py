@@ -247,6 +247,25 @@ def test_post_is_idempotent(api):
     assert again.status_code == 200 and again.get_json()["invoice_number"] == number
 
 
+def test_post_and_delete_take_no_body(api):
+    draft = api.create()
+    url = f"/api/invoices/{draft['id']}"
+    resp = api.post(url + "/post", {"due_date": "2027-05-05", "invoice_number": "MY-1"})
+    assert resp.status_code == 422
+    assert [e["field"] for e in assert_error_shape(resp)] == ["due_date", "invoice_number"]
+    assert "takes no body" in assert_error_shape(resp)[0]["message"]
+    for method in ("POST", "DELETE"):
+        target = url + "/post" if method == "POST" else url
+        bad = api.request(method, target, data="not json", content_type="application/json")
+        assert bad.status_code == 400 and "not valid JSON" in assert_error_shape(bad)[0]["message"]
+    assert api.delete(url, json_body={"force": True}).status_code == 422
+    assert api.get(url).get_json()["status"] == "draft"               # nothing happened
+    posted = api.post(url + "/post", {})
+    assert posted.status_code == 200 and posted.get_json()["invoice_number"] != "MY-1"
+    other = api.create()
+    assert api.delete(f"/api/invoices/{other['id']}", json_body={}).status_code == 204
+
+
 # ---- PDF ------------------------------------------------------------------------
 
 def test_pdf_download_etag_and_304(pdf_api):
