@@ -73,6 +73,7 @@ from oro_invoices.services.schemas import (
     dump_invoice,
     load_input,
     overdue_fields,
+    total_bound_problem,
     validation_error,
 )
 from oro_invoices.services.statement import Statement, StatementItem
@@ -1097,8 +1098,10 @@ def _currency_and_totals(q: Mapping[str, str]) -> dict[str, Any]:
     for name in ("total_min", "total_max"):
         if name not in q:
             continue
-        if not is_decimal_text(q[name]) or len(q[name]) > 24:
+        if not is_decimal_text(q[name]):
             errors.append((name, f"Must be a decimal amount: {DECIMAL_SYNTAX_HINT}"))
+        elif (large := total_bound_problem(Decimal(q[name]))) is not None:
+            errors.append((name, large))
         elif "currency" not in q:
             errors.append((name, "Give currency too: totals only compare within one currency."))
         elif "currency" in found:

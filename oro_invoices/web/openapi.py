@@ -781,7 +781,8 @@ _LIST_PARAMS = [
            "ISO 4217 currency code (upper case)."),
     _query("total_min", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at least this much, in `currency` (required with it): totals only compare "
-           "within one currency. A decimal string such as \"100.00\"."),
+           "within one currency. A decimal string such as \"100.00\", less than 1,000,000,000,000,000 "
+           "either way (an invoice total is)."),
     _query("total_max", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at most this much, in `currency` (required with it)."),
     _query("invoice_number", {"type": "string"}, "Exact invoice number."),
