@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
-from oro_invoices.domain.limits import parse_day
+from oro_invoices.domain.limits import MAX_INT64, parse_day
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.einvoice_check import CHECKED_PROFILES
 
@@ -720,6 +720,15 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args)
 
 
+def _id(text: str) -> int:
+    """An argparse type: the id of an organization or customer, 1 to the largest a database
+    column holds (a larger one would fail in the database, not be refused here)."""
+    value = _positive_int(text)
+    if value > MAX_INT64:
+        raise argparse.ArgumentTypeError(f"{text} is too large: an id is at most {MAX_INT64}")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -786,7 +795,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="host adapter (an oro_invoices.hosts entry point) whose settings apply and "
                         f"which checks customers and customer users; default: ${HOST_ENV}, else "
                         f"'{NO_HOST}' (settings at their defaults, customer ids taken as given)")
-    p.add_argument("--organization", type=int, default=None,
+    p.add_argument("--organization", type=_id, default=None,
                    help="organization the invoices belong to (required unless every record has organization_id)")
     p.add_argument("--actor", default="import", help="name recorded in the invoices' activity")
     p.set_defaults(func=_cmd_import)
@@ -798,7 +807,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="layout (default: csv for an --output ending in .csv, else jsonl); pdfs: a ZIP "
                         "archive of the stored PDFs of the posted invoices (needs --storage)")
     p.add_argument("--storage", help="PDF storage URL (for --format pdfs)")
-    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--organization", type=_id, default=None, help="only this organization's invoices")
     p.add_argument("--status", choices=("draft", "posted"), help="only drafts or only posted invoices")
     p.add_argument("--date-from", type=_date, help="only invoices dated on or after YYYY-MM-DD")
     p.add_argument("--date-to", type=_date, help="only invoices dated on or before YYYY-MM-DD")
@@ -808,7 +817,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("aging", help="print the receivables aging: what each customer owes on posted invoices, "
                                      "by days past the due date, per currency")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--organization", type=_id, default=None, help="only this organization's invoices")
     p.add_argument("--currency", default=None, help="only amounts in this currency (ISO 4217, such as EUR)")
     p.add_argument("--sort", default="customer", choices=AGING_SORTS,
                    help="each currency's customers by name (default), or by that amount, the largest first")
@@ -825,8 +834,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("statement", help="a customer's statement of account: their open invoices, what each still "
                                          "owes and how late it is, per currency with the aging of them all")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--customer", type=_positive_int, required=True, help="the customer's id")
-    p.add_argument("--organization", type=int, default=None, help="only this organization's invoices")
+    p.add_argument("--customer", type=_id, required=True, help="the customer's id")
+    p.add_argument("--organization", type=_id, default=None, help="only this organization's invoices")
     p.add_argument("--currency", default=None, help="only invoices in this currency (ISO 4217, such as EUR)")
     p.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                    help="the statement of this day (default: today, UTC); a past day gives the invoices open at "
@@ -849,7 +858,7 @@ def build_parser() -> argparse.ArgumentParser:
                                               "those that pay exactly what their invoices owe")
     p.add_argument("file", help="the statement file")
     p.add_argument("--db", required=True, help="database URL")
-    p.add_argument("--organization", type=_positive_int, required=True,
+    p.add_argument("--organization", type=_id, required=True,
                    help="the organization whose invoices the references name")
     p.add_argument("--record", action="store_true",
                    help="record each payment that pays exactly what its invoices owe, as the back-office's "
@@ -895,7 +904,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="PDF storage URL; with it the stored PDF is attached to each reminder")
     p.add_argument("--date", type=_date, default=None,
                    help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+    p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's invoices")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="reminders", help="name recorded in the invoices' activity")
@@ -910,7 +919,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--date", type=_date, default=None,
                    help="the statements' day, YYYY-MM-DD (default: today, UTC); a past day, such as the last "
                         "month-end, gives what was open at its end")
-    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+    p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's customers")
     p.add_argument("--overdue-only", action="store_true", help="only customers with something overdue")
     p.add_argument("--activity", action="store_true",
@@ -937,7 +946,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--storage", required=True, help="PDF storage URL: each report's PDF and CSV are stored there")
     p.add_argument("--date", type=_date, default=None,
                    help="judge the schedule on this day, YYYY-MM-DD (default: today, UTC)")
-    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+    p.add_argument("--organization", type=_id, default=None,
                    help="only this organization")
     p.add_argument("--dry-run", action="store_true", help="list what would be queued, write nothing")
     p.add_argument("--actor", default="aging-reports", help="name recorded as the sender of each message")
@@ -949,7 +958,7 @@ def build_parser() -> argparse.ArgumentParser:
                                            "Authorizations about the others")
     p.add_argument("--db", required=True, help="database URL")
     _host_argument(p, "whose settings say where renewing is on and hold the payment method's keys")
-    p.add_argument("--organization", type=_number(int, minimum=1, inclusive=True), default=None,
+    p.add_argument("--organization", type=_id, default=None,
                    help="only this organization's invoices")
     p.add_argument("--within", type=_number(float, minimum=0, inclusive=False), default=24.0,
                    help="renew what the provider releases within this many hours (default: 24)")

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 
+from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.messages import Message, PluralMessage
 
 #: What the printed terms may name, filled in per document.
@@ -45,8 +46,19 @@ def terms_problem(text: str) -> Message | None:
 
 
 def default_due_date(invoice_date: dt.date, days: int | None) -> dt.date | None:
-    """The due date of an invoice dated ``invoice_date`` under terms of ``days``; None without them."""
-    return None if days is None else invoice_date + dt.timedelta(days=days)
+    """The due date of an invoice dated ``invoice_date`` under terms of ``days``; None without them.
+
+    Raises ``ValidationError`` (on ``invoice_date``) when that day would fall after the last
+    date a calendar has (9999-12-31)."""
+    if days is None:
+        return None
+    try:
+        return invoice_date + dt.timedelta(days=days)
+    except OverflowError:
+        raise ValidationError([("invoice_date", Message(
+            "The due date %(days)s days (Days to Pay) after %(date)s would be past %(last)s, the last date there "
+            "is: give an earlier invoice date or the due date.", days=days, date=invoice_date,
+            last=dt.date.max))]) from None
 
 
 def fill_terms(text: str, *, days: int | None, due_date: str | None) -> str:

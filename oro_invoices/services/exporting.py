@@ -3,7 +3,8 @@
 What export writes, ``importing`` reads back into the same invoices: numbers, dates,
 amounts (lines), statuses. Invoices are read in pages of ``PAGE`` and written as they
 come, so memory does not grow with the number of invoices. An invoice without an
-external id is written with ``ORO-<id>`` so that the import can match it again. Text that a
+external id is written with one no invoice of its organization has (``StandIns``), so that the
+import creates it again and a credit note names it. Text that a
 spreadsheet would run as a formula is marked as text (``formatting.spreadsheet``), a mark the
 import takes off again.
 """
@@ -12,13 +13,17 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
+from sqlalchemy import select
+
+from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.formatting.spreadsheet import cell
+from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.import_payloads import document_payload
+from oro_invoices.services.import_payloads import document_payload, stand_in
 from oro_invoices.services.import_reading import ADDRESS_PARTS, BUYER_PARTS, LINE_FIELDS
 
 PAGE = 500
@@ -32,16 +37,59 @@ CSV_COLUMNS = (HEAD_COLUMNS + tuple(f"bill_to_{p}" for p in ADDRESS_PARTS)
                + tuple(f"line_{f}" for f in LINE_FIELDS))
 
 
+class StandIns:
+    """The external ids export writes for invoices that have none: ``ORO-<id>``, or, when an
+    invoice of the same organization has that external id, the first of ``ORO-<id>-2``,
+    ``ORO-<id>-3`` … none has. Each depends only on the invoice's id and the external ids stored,
+    so an invoice and a credit note naming it get the same one, and two invoices never do (the
+    number before the suffix is the invoice's own id)."""
+
+    def __init__(self, service: InvoiceService):
+        self.service = service
+        self._given: dict[int, str] = {}
+
+    def learn(self, docs: Iterable[InvoiceDocument]) -> None:
+        """Work out at once the stand-ins of ``docs`` without an external id, and of the
+        invoices they credit (one query for the page, another per clash)."""
+        wanted = {doc.id: doc.organization_id for doc in docs if not doc.external_id}
+        wanted.update((doc.credited_invoice.id, doc.organization_id) for doc in docs
+                      if doc.credited_invoice is not None and not doc.credited_invoice.external_id)
+        wanted = {invoice: org for invoice, org in wanted.items() if invoice not in self._given}
+        taken = self._taken(set(wanted.values()), [stand_in(invoice) for invoice in wanted])
+        for invoice, org in wanted.items():
+            given, suffix = stand_in(invoice), 1
+            while (org, given) in taken:
+                suffix += 1
+                given = f"{stand_in(invoice)}-{suffix}"
+                taken |= self._taken({org}, [given])
+            self._given[invoice] = given
+
+    def of(self, invoice_id: int) -> str:
+        """The stand-in of ``invoice_id`` (``learn`` first)."""
+        return self._given[invoice_id]
+
+    def _taken(self, orgs: set[int], external_ids: list[str]) -> set[tuple[int, str]]:
+        if not external_ids:
+            return set()
+        with self.service.db.session() as session:
+            rows = session.execute(select(Invoice.organization_id, Invoice.external_id)
+                                   .where(Invoice.organization_id.in_(orgs), Invoice.external_id.in_(external_ids)))
+            return {(org, str(ext)) for org, ext in rows}
+
+
 def export_records(service: InvoiceService, filters: InvoiceFilter) -> Iterator[dict[str, Any]]:
     """Every invoice ``filters`` selects, oldest first, as an import record."""
     cursor: str | None = None
+    stand_ins = StandIns(service)
     while True:
         page = service.list_invoices(filters, sort="id", limit=PAGE, cursor=cursor)
         with service.db.session() as session:
             docs = service.context.read_many(session, [summary.id for summary in page.items])
+        stand_ins.learn(docs)
         for doc in docs:
-            record = document_payload(doc)
-            record.setdefault("external_id", f"ORO-{doc.id}")
+            record = document_payload(doc, external_id_of=stand_ins.of)
+            if not doc.external_id:
+                record["external_id"] = stand_ins.of(doc.id)
             yield record
         if page.next_cursor is None or not page.items:
             return

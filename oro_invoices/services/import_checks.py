@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.domain.posting import YearRange, date_problems, posting_problems
 from oro_invoices.services.import_einvoices import match_customer, seller_problems, totals_problems
 from oro_invoices.services.import_reading import Problem, Record
 from oro_invoices.services.import_spool import SeenKeys
@@ -116,12 +116,21 @@ class Checker:
         if self.host is not None and record.einvoice is not None:
             problems += match_customer(record, loaded, self.host.customers)
         years = self.years_of(loaded["organization_id"])
-        if years is not None and loaded.get("status") == "posted":
+        if years is not None:
             dated = loaded
             if (self.due_by_terms is not None and loaded.get("due_date") is None
-                    and loaded.get("document_type") != "credit_note"):  # as create will date it
-                dated = {**loaded, "due_date": self.due_by_terms(loaded)}
-            problems += [problem_at(record, f, m) for f, m in _posting_problems(dated, years, self.host is not None)]
+                    and loaded.get("document_type") != "credit_note"
+                    and loaded.get("invoice_date") in years):  # as create will date it
+                try:
+                    dated = {**loaded, "due_date": self.due_by_terms(loaded)}
+                except ValidationError as exc:
+                    problems += [problem_at(record, f, m) for f, m in exc.errors]
+            if loaded.get("status") == "posted":
+                problems += [problem_at(record, f, m)
+                             for f, m in _posting_problems(dated, years, self.host is not None)]
+            else:  # a draft is refused dates it could never be posted with, as create refuses them
+                problems += [problem_at(record, f, m)
+                             for f, m in date_problems(dated.get("invoice_date"), dated.get("due_date"), years)]
         if self.host is not None:
             try:
                 check_parties(self.host, loaded)

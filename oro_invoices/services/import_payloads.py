@@ -5,7 +5,7 @@ through them, so what export writes, import reads back to the same invoice.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import asdict
 from decimal import Decimal
 from typing import Any
@@ -24,10 +24,18 @@ def _tax_category(line: InvoiceLine) -> dict[str, str]:
     return {"tax_category": line.tax_category.value, "tax_exemption_reason": line.tax_exemption_reason}
 
 
-def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = None) -> dict[str, Any]:
+def stand_in(invoice_id: int) -> str:
+    """The external id export writes for the invoice ``invoice_id``, which has none: ``ORO-<id>``
+    (``exporting.StandIns`` gives another when an invoice already has that one)."""
+    return f"ORO-{invoice_id}"
+
+
+def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = None,
+                     external_id_of: Callable[[int], str] = stand_in) -> dict[str, Any]:
     """``doc`` as an import record (only ``fields`` if given; empty values left out).
 
-    A posted invoice carries ``status: "posted"`` and its payment status.
+    A posted invoice carries ``status: "posted"`` and its payment status. A credit note names
+    the invoice it credits by its external id, ``external_id_of(its id)`` when it has none.
     """
     payload: dict[str, Any] = {key: getattr(doc, key) for key in _SCALARS}
     payload["invoice_date"] = doc.invoice_date.isoformat()
@@ -50,9 +58,8 @@ def document_payload(doc: InvoiceDocument, *, fields: Collection[str] | None = N
         payload.pop("invoice_number")
     if doc.is_credit_note and doc.credited_invoice is not None:
         payload["document_type"] = doc.document_type.value
-        # an invoice without an external id is exported as ORO-<id> (``exporting``)
         payload["credited_invoice_external_id"] = (doc.credited_invoice.external_id
-                                                   or f"ORO-{doc.credited_invoice.id}")
+                                                   or external_id_of(doc.credited_invoice.id))
         payload["credit_reason"] = doc.credit_reason
         payload.pop("payment_status", None)  # a credit note's status follows from what it is
     if fields is not None:

@@ -42,7 +42,7 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import SellerInfo
 from oro_invoices.domain.messages import Amount
 from oro_invoices.domain.money import from_minor
-from oro_invoices.domain.posting import YearRange, posting_problems
+from oro_invoices.domain.posting import YearRange, date_problems, posting_problems
 from oro_invoices.integration.config import resolve_seller
 from oro_invoices.integration.default_plugins import numbering as default_numbering
 from oro_invoices.persistence import activity, chain, numbering
@@ -168,9 +168,16 @@ class BatchWriter:
             return None  # a credit note is taken off its invoice by the service
         posting = data.pop("status", "draft") == "posted"
         org, website = data["organization_id"], data.get("website_id")
+        if date_problems(data["invoice_date"], data.get("due_date"), self.years(org, website)):
+            return None
         if data.get("due_date") is None:  # as create dates it, by the customer's Days to Pay
-            data["due_date"] = due_by_terms(SellerInfo.from_mapping(self._seller(org, website, data.get("customer_id"))),
-                                            data["invoice_date"])
+            try:
+                data["due_date"] = due_by_terms(
+                    SellerInfo.from_mapping(self._seller(org, website, data.get("customer_id"))), data["invoice_date"])
+            except ValidationError:
+                return None
+            if date_problems(data["invoice_date"], data["due_date"], self.years(org, website)):
+                return None
         if posting and data.get("invoice_number") is None and not self.default_numbers:
             return None
         priced = price_lines(data.pop("lines"), data["currency"], sums)
@@ -207,7 +214,7 @@ class BatchWriter:
         row.update((key, value) for key, value in data.items() if key != "lines")
         posting = loaded.get("status") == "posted"
         org, website = row["organization_id"], row["website_id"]
-        if row["due_date"] is not None and row["due_date"] < row["invoice_date"]:
+        if date_problems(row["invoice_date"], row["due_date"], self.years(org, website)):
             return None
         if posting and row.get("invoice_number") is None and not self.default_numbers:
             return None

@@ -21,6 +21,7 @@ from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, LineInput, compute_lines
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, to_minor
+from oro_invoices.domain.posting import YearRange, date_problems
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import (
@@ -33,7 +34,7 @@ from oro_invoices.services.buyer import buyer_snapshot
 from oro_invoices.services.context import Batch, DocumentScope, ServiceContext
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.payments import Payments, StatusChange
-from oro_invoices.services.posting import check_postable
+from oro_invoices.services.posting import check_postable, year_range
 from oro_invoices.services.reads import Reads
 from oro_invoices.services.schemas import load_input
 from oro_invoices.services.seller_terms import due_by_terms, invoice_seller
@@ -128,6 +129,8 @@ class Lifecycle:
         for key, value in data.items():
             setattr(inv, key, value)
         self._date_by_terms(inv)
+        if want_status != "posted":  # a posted one is checked with all the posting requirements
+            self._check_dates(inv, inv.invoice_date, inv.due_date)
         self._apply_lines(inv, lines, data["currency"])
         credited: CreditedInvoice | None = None
         original: Invoice | None = None
@@ -298,9 +301,14 @@ class Lifecycle:
         merged_parties = {k: data.get(k, getattr(inv, k)) for k in PARTY_FIELDS}
         data.update(self._check_parties(merged_parties))
         inv_date = data.get("invoice_date", inv.invoice_date)
+        scope = self._scope(inv, data)
+        if "invoice_date" in data:  # refused for itself, before a due date it would leave behind
+            self._check_dates(scope, inv_date, data.get("due_date"))
         due = data["due_date"] if "due_date" in data else self._due_date_kept_to_terms(inv, data)
         if due is not None and due < inv_date:
             raise ValidationError([("due_date", "Must not be before the invoice date.")])
+        if due != inv.due_date:
+            self._check_dates(scope, inv_date, due)
         currency = data.get("currency", inv.currency)
         if due != inv.due_date and "due_date" not in data:   # moved with the terms: said in the activity
             data["due_date"] = due
@@ -360,10 +368,30 @@ class Lifecycle:
                                     locale=self.ctx.document_locale(inv))
         return seller.as_dict()
 
+    def _years(self, scope: Invoice | DocumentScope) -> YearRange:
+        """The plausible years of an invoice of ``scope`` (its organization and website)."""
+        return year_range(lambda key: self.ctx.invoice_setting(key, scope))
+
+    def _check_dates(self, scope: Invoice | DocumentScope, invoice_date: dt.date | None,
+                     due_date: dt.date | None) -> None:
+        """Refuse dates an invoice of ``scope`` could never be posted with (``date_problems``),
+        as the order's Create Invoice and posting refuse them."""
+        problems = date_problems(invoice_date, due_date, self._years(scope))
+        if problems:
+            raise ValidationError(problems)
+
     def _date_by_terms(self, inv: Invoice) -> None:
-        """Give an invoice without a due date the one its customer's Days to Pay give (if any)."""
-        if inv.due_date is None and inv.document_type != numbering.CREDIT_NOTE_SERIES:
+        """Give an invoice without a due date the one its customer's Days to Pay give (if any);
+        not one dated outside the plausible years, refused for its invoice date."""
+        if (inv.due_date is None and inv.document_type != numbering.CREDIT_NOTE_SERIES
+                and inv.invoice_date in self._years(inv)):
             inv.due_date = due_by_terms(self.ctx.seller(inv), inv.invoice_date)
+
+    @staticmethod
+    def _scope(inv: Invoice, data: Mapping[str, Any]) -> DocumentScope:
+        """Whose settings the draft ``inv`` follows once ``data`` is applied."""
+        return DocumentScope(**{k: data.get(k, getattr(inv, k)) for k in ("organization_id", "website_id",
+                                                                           "customer_id")})
 
     def _due_date_kept_to_terms(self, inv: Invoice, data: Mapping[str, Any]) -> dt.date | None:
         """The due date of the draft ``inv`` once ``data`` (which names none) is applied: a due
@@ -372,11 +400,16 @@ class Lifecycle:
         kept = inv.due_date
         if kept is None or inv.document_type == numbering.CREDIT_NOTE_SERIES or not TERMS_FIELDS & data.keys():
             return kept
-        if kept != due_by_terms(self.ctx.seller(inv), inv.invoice_date):
+        try:
+            if kept != due_by_terms(self.ctx.seller(inv), inv.invoice_date):
+                return kept
+        except ValidationError:  # a date the terms cannot count from (a draft of before the plausible years)
             return kept
-        scope = DocumentScope(**{k: data.get(k, getattr(inv, k)) for k in ("organization_id", "website_id",
-                                                                            "customer_id")})
-        return due_by_terms(self.ctx.seller(scope), data.get("invoice_date", inv.invoice_date)) or kept
+        scope = self._scope(inv, data)
+        new_date = data.get("invoice_date", inv.invoice_date)
+        if new_date not in self._years(scope):  # refused for itself
+            return kept
+        return due_by_terms(self.ctx.seller(scope), new_date) or kept
 
     def post_locked(self, s: Session, inv: Invoice, actor: str) -> None:
         """Post ``inv`` (row-locked or new) in the caller's transaction: number, chain link, PDF."""

@@ -38,7 +38,7 @@ from oro_invoices.domain.limits import (
     is_int64,
     is_storable_text,
 )
-from oro_invoices.domain.messages import N_, Message
+from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.domain.money import (
     AMOUNT_LIMIT,
     DECIMAL_SYNTAX,
@@ -55,6 +55,15 @@ from oro_invoices.services.schema_messages import translatable
 
 MAX_LINES = 10_000
 MAX_INVOICE_TOTAL = Decimal(10) ** 15
+
+
+def total_bound_problem(amount: Decimal) -> Message | None:
+    """What a filter on invoice totals bounded by ``amount`` is told when no total reaches it
+    either way (``MAX_INVOICE_TOTAL``, which also keeps it within a 64-bit column); else None."""
+    if abs(amount) < MAX_INVOICE_TOTAL:
+        return None
+    return Message("Too large: an invoice total is less than %(limit)s, either way.",
+                   limit=Number(MAX_INVOICE_TOTAL, format(MAX_INVOICE_TOTAL, ",.0f")))
 
 
 class DecimalString(fields.Field[Decimal]):

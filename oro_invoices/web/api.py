@@ -73,6 +73,7 @@ from oro_invoices.services.schemas import (
     dump_invoice,
     load_input,
     overdue_fields,
+    total_bound_problem,
     validation_error,
 )
 from oro_invoices.services.statement import Statement, StatementItem
@@ -147,6 +148,11 @@ class Route:
     scope: str | None  # None: no authentication (the OpenAPI document)
     #: What a client acting for a back-office user must hold (as the same action in the back-office).
     permission: str | None = None
+
+    @property
+    def takes_rest(self) -> bool:
+        """Whether the route's last parameter is the rest of the path, slashes and all."""
+        return "{external_id}" in self.path
 
     @property
     def pattern(self) -> re.Pattern[str]:
@@ -278,9 +284,12 @@ class InvoiceApi:
         path = request.path
         if not (path == self.base_path or path.startswith(self.base_path + "/")):
             raise NotFound(f"{path} is not part of the invoice API.")
-        rel = path[len(self.base_path):].rstrip("/") or "/"
+        whole = path[len(self.base_path):]
+        rel = whole.rstrip("/") or "/"
         method = "GET" if request.method.upper() == "HEAD" else request.method.upper()
-        matched = [(route, m) for route, pat in _PATTERNS if (m := pat.match(rel))]
+        # an external id is the rest of the path as sent: one may end in "/" ("ERP/2026/7/")
+        matched = [(route, m) for route, pat in _PATTERNS
+                   if (m := pat.match(whole if route.takes_rest else rel))]
         if matched and matched[0][0].scope is None and method == "GET":
             return self.openapi(request)
         client = self._client(request)
@@ -464,11 +473,14 @@ class InvoiceApi:
         return Response.json(self._invoice_json(doc))
 
     def delete_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        _no_body(request)
         doc = self._load(client, id)
         self.service.delete(doc.id, actor=self._actor(client))
         return Response(status=204, body=b"", content_type="application/json")
 
     def post_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
+        """Post the draft as it is: the body, if any, is ``{}`` (change the draft first with PATCH)."""
+        _no_body(request)
         doc = self._load(client, id)
         return Response.json(self._invoice_json(self.service.post(doc.id, actor=self._actor(client))))
 
@@ -978,6 +990,17 @@ def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]
     return payload
 
 
+def _no_body(request: Request) -> None:
+    """Refuse a body of an endpoint that takes none: anything but nothing or ``{}`` (400 for
+    what is not a JSON object, 422 naming each field given)."""
+    if not request.body:
+        return
+    payload = json_object(request)
+    if payload:
+        raise ValidationError([(name, "Unknown field; this takes no body (send none, or {}).")
+                               for name in sorted(payload)])
+
+
 def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The optional body of a refund, capture, cancel or re-authorization: only ``allowed`` fields,
     notes a text."""
@@ -1075,8 +1098,10 @@ def _currency_and_totals(q: Mapping[str, str]) -> dict[str, Any]:
     for name in ("total_min", "total_max"):
         if name not in q:
             continue
-        if not is_decimal_text(q[name]) or len(q[name]) > 24:
+        if not is_decimal_text(q[name]):
             errors.append((name, f"Must be a decimal amount: {DECIMAL_SYNTAX_HINT}"))
+        elif (large := total_bound_problem(Decimal(q[name]))) is not None:
+            errors.append((name, large))
         elif "currency" not in q:
             errors.append((name, "Give currency too: totals only compare within one currency."))
         elif "currency" in found:

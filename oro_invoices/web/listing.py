@@ -42,6 +42,7 @@ from oro_invoices.persistence.queries import (
     parse_sort,
 )
 from oro_invoices.persistence.read_models import InvoiceSummary
+from oro_invoices.services.schemas import total_bound_problem
 
 FAR_FUTURE = dt.date(9999, 12, 31)
 TEXT_SORTS = frozenset({"invoice_number", "customer_name", "currency", "payment_status",
@@ -201,8 +202,11 @@ def _amount(query: Mapping[str, str], name: str, currency: str | None,
     if not raw:
         return None
     value = typed(raw) if len(raw) <= 40 else raw
-    if not is_decimal_text(value) or len(value) > 24:
+    if not is_decimal_text(value):
         errors.append((name, _(not_a_decimal(raw))))   # how the page reads a number, in its format
+        return None
+    if (large := total_bound_problem(Decimal(value))) is not None:
+        errors.append((name, _(large)))
         return None
     if currency is None:
         if "currency" not in dict(errors):   # once, beside the currency, for either bound

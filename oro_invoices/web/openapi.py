@@ -688,6 +688,11 @@ def _json(ref: str) -> dict[str, Any]:
     return {"application/json": {"schema": ref}}
 
 
+#: The body of an endpoint that takes none: nothing, or an empty JSON object.
+_NO_BODY: dict[str, Any] = {"required": False, "content": {"application/json": {"schema": {
+    "type": "object", "maxProperties": 0, "additionalProperties": False}}}}
+
+
 def _ok(description: str, ref: str | None = None, headers: dict[str, Any] | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"description": description}
     if ref:
@@ -776,7 +781,8 @@ _LIST_PARAMS = [
            "ISO 4217 currency code (upper case)."),
     _query("total_min", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at least this much, in `currency` (required with it): totals only compare "
-           "within one currency. A decimal string such as \"100.00\"."),
+           "within one currency. A decimal string such as \"100.00\", less than 1,000,000,000,000,000 "
+           "either way (an invoice total is)."),
     _query("total_max", {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$"},
            "Total amount at most this much, in `currency` (required with it)."),
     _query("invoice_number", {"type": "string"}, "Exact invoice number."),
@@ -863,11 +869,15 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}", "delete"): {
         "summary": "Delete a draft (a posted invoice is kept: 409)", "parameters": [_ID],
-        "responses": {"204": _ok("Deleted."), **_errors("403", "409")}},
+        "requestBody": _NO_BODY,
+        "responses": {"204": _ok("Deleted."), **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/post", "post"): {
         "summary": "Post the invoice: number it, freeze it, make its PDF (idempotent)",
-        "parameters": [_ID],
-        "responses": {"200": _ok("The posted invoice.", "Invoice"), **_errors("403", "409", "422")}},
+        "description": "Posts the draft as it is: change its due date or anything else with PATCH first. "
+                       "The body, if any, is `{}`: a field in it is refused (422), as is a body that is not "
+                       "a JSON object (400).",
+        "parameters": [_ID], "requestBody": _NO_BODY,
+        "responses": {"200": _ok("The posted invoice.", "Invoice"), **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/pdf", "get"): {
         "summary": "Download the stored PDF", "parameters": [_ID, {
             "in": "header", "name": "If-None-Match", "required": False, "schema": {"type": "string"}}],

@@ -11,6 +11,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import HTMLResponse, PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
+from support.days import today
 
 from oro_invoices.adapters.asgi import OroInvoices
 from oro_invoices.adapters.identity import ANONYMOUS, PERMISSIONS, CurrentUser
@@ -365,3 +366,18 @@ def test_a_method_no_page_answers_gets_the_add_ons_405_page_and_the_hosts_routes
     assert "Anfrage nicht angenommen" in resp.text                                     # in the reader's language
     own = client.post("/login")                                                         # the host's route: its own 405
     assert own.status_code == 405 and own.text == "Method Not Allowed"
+
+
+def test_an_external_id_ending_in_a_slash_is_found_by_its_url(shop):
+    client = shop[0]
+    auth = {"Authorization": "Bearer tok"}
+    body = {"invoice_date": today().isoformat(), "currency": "EUR",
+            "lines": [{"description": "Widget", "quantity": "1", "unit_price": "10"}]}
+    created = client.post("/api/invoices", json={**body, "external_id": "ERP/2026/7/"}, headers=auth)
+    assert created.status_code == 201
+    for url in ("/api/invoices/by-external-id/ERP/2026/7/", "/api/invoices/by-external-id/ERP%2F2026%2F7%2F"):
+        found = client.get(url, headers=auth)
+        assert found.status_code == 200 and found.json()["id"] == created.json()["id"]
+    again = client.put("/api/invoices/by-external-id/ERP/2026/7/", json=body, headers=auth)
+    assert again.status_code == 200 and again.headers["Invoice-Write-Result"] == "unchanged"
+    assert client.get("/api/invoices/by-external-id/ERP/2026/7", headers=auth).status_code == 404

@@ -79,3 +79,27 @@ def test_db_and_storage_from_the_environment(capsys, tmp_path, monkeypatch):
     assert run(capsys, "migrate")[0] == 0
     code, out, _ = run(capsys, "verify")
     assert code == 0 and out.startswith("OK: checked 0 posted invoice(s), 0 PDF(s)")
+
+
+BIG = "99999999999999999999999"
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["export", "--organization", BIG], "--organization"),
+    (["aging", "--organization", BIG], "--organization"),
+    (["statement", "--customer", BIG], "--customer"),
+    (["statement", "--customer", "1", "--organization", BIG], "--organization"),
+    (["import", "invoices.jsonl", "--organization", BIG], "--organization"),
+    (["match-payments", "statement.xml", "--organization", BIG], "--organization"),
+    (["remind", "--organization", BIG], "--organization"),
+    (["send-statements", "--storage", "file:///tmp/pdf", "--organization", BIG], "--organization"),
+    (["send-aging-reports", "--storage", "file:///tmp/pdf", "--organization", BIG], "--organization"),
+    (["reauthorize", "--organization", BIG], "--organization"),
+])
+def test_an_id_beyond_what_a_database_holds_is_refused_naming_the_option(capsys, tmp_path, argv, option):
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--db", f"sqlite:///{tmp_path}/invoices.db"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert f"error: argument {option}: {BIG} is too large: an id is at most 9223372036854775807\n" in err
+    assert "Traceback" not in err and not (tmp_path / "invoices.db").exists()

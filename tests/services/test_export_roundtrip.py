@@ -80,6 +80,31 @@ def test_export_then_import_into_an_empty_database_round_trips(db, request, tmp_
         target_db.dispose()
 
 
+@pytest.mark.parametrize("layout", ["csv", "jsonl"])
+def test_an_invoice_without_external_id_is_exported_with_one_no_invoice_has(db, request, tmp_path, layout):
+    source = service(db)
+    plain = source.create(invoice_payload(external_id=None, status="posted", invoice_number="OLD-7"))
+    source.create(invoice_payload(external_id=f"ORO-{plain.id}"))            # what it would be written as
+    source.create(invoice_payload(external_id=f"ORO-{plain.id}-2"))          # and the first stand-in for it
+    note = source.create_credit_note(plain.id, {"full": True, "settlement": "outside"}).credit_note
+    out = io.StringIO()
+    (write_csv if layout == "csv" else write_jsonl)(export_records(source, InvoiceFilter()), out)
+    path = tmp_path / f"export.{layout}"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    records = {r["external_id"]: r for r in export_records(source, InvoiceFilter())}
+    assert sorted(records) == sorted([f"ORO-{plain.id}-3", f"ORO-{plain.id}", f"ORO-{plain.id}-2",
+                                      f"ORO-{note.id}"])
+    assert records[f"ORO-{note.id}"]["credited_invoice_external_id"] == f"ORO-{plain.id}-3"
+    target_db = empty_target(db, request, tmp_path)
+    target = service(target_db)
+    report = run_import(target, [path], organization_id=1)
+    assert report.problems == [] and len(report.created) == 4
+    back = target.get(target.find_id(external_id=f"ORO-{plain.id}-3"))
+    assert back.invoice_number == "OLD-7" and back.amount_credited == plain.total_amount
+    if target_db is not db:
+        target_db.dispose()
+
+
 def test_export_filters(db):
     svc = service(db)
     seed(svc)

@@ -35,8 +35,10 @@ CASES = [
 
 
 @pytest.mark.parametrize("change, errors", CASES)
-def test_posting_an_incomplete_invoice_is_refused_per_field_and_it_stays_a_draft(service, change, errors):
-    draft = service.create(invoice_payload(**change))     # a draft may still be incomplete
+def test_posting_an_incomplete_invoice_is_refused_per_field_and_it_stays_a_draft(db, service, change, errors):
+    # a draft may still be incomplete; its dates were plausible when it was made (the years since narrowed)
+    then = InvoiceService(db, plugins=get_plugin_manager(False), settings=Years(1, 9999))
+    draft = then.create(invoice_payload(**change))
     with pytest.raises(ValidationError) as err:
         service.post(draft.id)
     assert err.value.errors == errors
@@ -52,6 +54,19 @@ def test_creating_a_posted_invoice_checks_the_same_and_writes_nothing(service, c
         service.create(invoice_payload(status="posted", **change))
     assert err.value.errors == errors
     assert service.list_invoices(with_total=True).total == 0
+
+
+@pytest.mark.parametrize("change, errors", CASES[-2:])
+def test_a_draft_is_refused_dates_it_could_never_be_posted_with(service, change, errors):
+    with pytest.raises(ValidationError) as err:
+        service.create(invoice_payload(**change))
+    assert err.value.errors == errors
+    assert service.list_invoices(with_total=True).total == 0
+    draft = service.create(invoice_payload())
+    with pytest.raises(ValidationError) as err:
+        service.update(draft.id, change)
+    assert err.value.errors == errors
+    assert service.get(draft.id).invoice_date == draft.invoice_date
 
 
 def test_importing_posted_invoices_checks_them_before_writing_anything(service, tmp_path):

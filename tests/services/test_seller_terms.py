@@ -15,7 +15,7 @@ from oro_invoices.hosts.memory import MemoryConfigStore
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.plugins import get_plugin_manager
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.importing import import_files
+from oro_invoices.services.importing import import_files, run_import
 
 TERMS = "Payable within {days} days without deduction.\nPlease pay by {due_date}."
 
@@ -132,3 +132,40 @@ def test_a_credit_note_keeps_its_own_date_as_its_due_date(service):
                           actor="a")
     note = service.create_credit_note(posted.id, {"full": True, "settlement": "credit"}).credit_note
     assert note.due_date == note.invoice_date
+
+
+LAST_DAY = "9999-12-31"
+NOT_PLAUSIBLE = ("9999-12-31 is not a plausible date for an invoice: it must be between 2000-01-01 and 2100-12-31 "
+                 "(settings oro_invoices.posting.earliest_year and oro_invoices.posting.latest_year).")
+
+
+def test_an_invoice_date_the_days_to_pay_cannot_count_from_is_refused_not_a_crash(service, settings):
+    with pytest.raises(ValidationError) as refused:
+        service.create(undated(invoice_date=LAST_DAY))
+    assert refused.value.errors == [("invoice_date", NOT_PLAUSIBLE)]
+    draft = service.create(undated(invoice_date="2027-12-20"))                   # due by Acme's 14 days
+    with pytest.raises(ValidationError) as refused:
+        service.update(draft.id, {"invoice_date": LAST_DAY})
+    assert refused.value.errors == [("invoice_date", NOT_PLAUSIBLE)]
+    assert service.get(draft.id).invoice_date == dt.date(2027, 12, 20)
+    settings.set("oro_invoices.posting.latest_year", 9999)                        # the last year is plausible
+    with pytest.raises(ValidationError) as refused:
+        service.create(undated(invoice_date=LAST_DAY))
+    assert refused.value.errors == [("invoice_date", "The due date 14 days (Days to Pay) after 9999-12-31 would be "
+                                                     "past 9999-12-31, the last date there is: give an earlier "
+                                                     "invoice date or the due date.")]
+    with pytest.raises(ValidationError) as refused:
+        service.update(draft.id, {"invoice_date": LAST_DAY})
+    assert [field for field, _ in refused.value.errors] == ["invoice_date"]
+    assert service.create(invoice_payload(invoice_date=LAST_DAY, due_date=LAST_DAY)).due_date == dt.date.max
+
+
+@pytest.mark.parametrize("status", ["draft", "posted"])
+def test_an_import_refuses_such_a_date_in_its_dry_run_as_in_its_run(service, tmp_path, status):
+    path = tmp_path / "late.jsonl"
+    path.write_text(json.dumps(undated(external_id="L-1", invoice_date=LAST_DAY, status=status)))
+    for dry_run in (True, False):
+        report = run_import(service, [path], organization_id=1, dry_run=dry_run)
+        assert not report.written
+        assert ("invoice_date", NOT_PLAUSIBLE) in [(p.field, str(p.message)) for p in report.problems]
+    assert service.list_invoices(with_total=True).total == 0

@@ -68,6 +68,18 @@ def test_get_by_id_and_by_external_id(api):
     assert missing.status_code == 404 and "nope" in assert_error_shape(missing)[0]["message"]
 
 
+def test_an_external_id_ending_in_a_slash_is_found_by_its_url_and_never_doubled(api):
+    created = api.create(external_id="ERP/2026/7/")
+    for url in ("/api/invoices/by-external-id/ERP/2026/7/", "/api/invoices/by-external-id/ERP%2F2026%2F7%2F"):
+        found = api.get(url)
+        assert found.status_code == 200 and found.get_json()["id"] == created["id"]
+    missing = api.get("/api/invoices/by-external-id/ERP/2026/7")
+    assert missing.status_code == 404 and "'ERP/2026/7'" in assert_error_shape(missing)[0]["message"]
+    again = api.request("PUT", "/api/invoices/by-external-id/ERP/2026/7/", json_body=api_payload())
+    assert again.status_code == 200 and again.headers["Invoice-Write-Result"] == "unchanged"
+    assert [i["external_id"] for i in api.get("/api/invoices").get_json()["data"]] == ["ERP/2026/7/"]
+
+
 @pytest.mark.parametrize("path", ["/api/invoices/999999", "/api/invoices/abc", "/api/invoices/0",
                                   "/api/invoices/99999999999999999999", "/api/invoices/-1",
                                   "/api/invoices/%D9%A1", "/api/invoices/1.5/pdf"])
@@ -194,6 +206,25 @@ def test_patch_refuses_moving_an_invoice_to_another_organization(api):
     assert api.get(f"/api/invoices/{created['id']}").get_json()["organization_id"] == 1
 
 
+def test_an_invoice_date_it_could_never_be_posted_with_answers_422_when_created_or_changed(api, settings):
+    settings.set("oro_invoices.seller.payment_days", "30")
+    late = api_payload(invoice_date="9999-12-31")
+    del late["due_date"]
+    resp = api.post("/api/invoices", late)
+    assert resp.status_code == 422
+    assert assert_error_shape(resp) == [{"field": "invoice_date", "message": (
+        "9999-12-31 is not a plausible date for an invoice: it must be between 2000-01-01 and 2100-12-31 "
+        "(settings oro_invoices.posting.earliest_year and oro_invoices.posting.latest_year).")}]
+    draft = api.create(due_date=None)
+    resp = api.patch(f"/api/invoices/{draft['id']}", {"invoice_date": "9999-12-31"})
+    assert resp.status_code == 422 and assert_error_shape(resp)[0]["field"] == "invoice_date"
+    settings.set("oro_invoices.posting.latest_year", 9999)
+    resp = api.patch(f"/api/invoices/{draft['id']}", {"invoice_date": "9999-12-31"})
+    assert resp.status_code == 422
+    assert "would be past 9999-12-31" in assert_error_shape(resp)[0]["message"]
+    assert api.get(f"/api/invoices/{draft['id']}").get_json()["invoice_date"] == draft["invoice_date"]
+
+
 def test_delete_a_draft_but_not_a_posted_invoice(api):
     draft, kept = api.create(external_id="d1"), api.create(external_id="d2")
     resp = api.delete(f"/api/invoices/{draft['id']}")
@@ -214,6 +245,25 @@ def test_post_is_idempotent(api):
     assert first.get_json()["status"] == "posted" and number.startswith("INV-")
     again = api.post(f"/api/invoices/{created['id']}/post")
     assert again.status_code == 200 and again.get_json()["invoice_number"] == number
+
+
+def test_post_and_delete_take_no_body(api):
+    draft = api.create()
+    url = f"/api/invoices/{draft['id']}"
+    resp = api.post(url + "/post", {"due_date": "2027-05-05", "invoice_number": "MY-1"})
+    assert resp.status_code == 422
+    assert [e["field"] for e in assert_error_shape(resp)] == ["due_date", "invoice_number"]
+    assert "takes no body" in assert_error_shape(resp)[0]["message"]
+    for method in ("POST", "DELETE"):
+        target = url + "/post" if method == "POST" else url
+        bad = api.request(method, target, data="not json", content_type="application/json")
+        assert bad.status_code == 400 and "not valid JSON" in assert_error_shape(bad)[0]["message"]
+    assert api.delete(url, json_body={"force": True}).status_code == 422
+    assert api.get(url).get_json()["status"] == "draft"               # nothing happened
+    posted = api.post(url + "/post", {})
+    assert posted.status_code == 200 and posted.get_json()["invoice_number"] != "MY-1"
+    other = api.create()
+    assert api.delete(f"/api/invoices/{other['id']}", json_body={}).status_code == 204
 
 
 # ---- PDF ------------------------------------------------------------------------
