@@ -92,3 +92,22 @@ def select_options(page: str, field: str) -> list[str]:
     select = re.search(rf'<select name="{field}"[^>]*>(.*?)</select>', page, re.S)
     assert select, f"the form has no {field} field"
     return [o.strip() for o in re.findall(r"<option value=\"[^\"]+\"[^>]*>([^<]*)</option>", select.group(1))]
+
+
+#: The bearer token of ``shop_api``'s ERP client.
+API_TOKEN = "erp-token"
+
+
+@pytest.fixture
+def shop_api(shop: Shop) -> Iterator[Any]:
+    """Django's test client on the shop with the JSON API mounted for one ERP client
+    (organization 1), sending its bearer token."""
+    from django.conf import settings
+    from django.test import Client, override_settings
+
+    from oro_invoices.adapters.oscar.runtime import activate, build_runtime
+    with override_settings(ORO_INVOICES={**settings.ORO_INVOICES,
+                                         "API_TOKENS": {API_TOKEN: {"name": "erp", "organization_id": 1}}}):
+        activate(build_runtime(shop.host, shop.client.addon))
+        yield Client(HTTP_AUTHORIZATION=f"Bearer {API_TOKEN}")
+    activate(shop.client.runtime)

@@ -5,4 +5,4 @@ import pytest
 
 pytest.importorskip("oscar", reason="the oscar extra is not installed")
 
-from support.oscar_shop import shop  # noqa: F401
+from support.oscar_shop import shop, shop_api  # noqa: F401

@@ -4,32 +4,15 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from support.days import days_ago, today
 
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 
-TOKEN = "erp-token"
 
-
-@pytest.fixture
-def api(shop):
-    """Django's test client on the shop with the API mounted for one ERP client."""
-    from django.conf import settings
-    from django.test import Client, override_settings
-
-    from oro_invoices.adapters.oscar.runtime import activate, build_runtime
-    with override_settings(ORO_INVOICES={**settings.ORO_INVOICES,
-                                         "API_TOKENS": {TOKEN: {"name": "erp", "organization_id": 1}}}):
-        activate(build_runtime(shop.host, shop.client.addon))
-        yield Client(HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-    activate(shop.client.runtime)
-
-
-def posted_without_pdf(api, shop) -> int:
+def posted_without_pdf(shop_api, shop) -> int:
     shop.client.addon.settings.set("oro_invoices.generate_pdf_on_post", False)
     posted = shop.data.posted                       # its customer, as the shop knows them
-    resp = api.post("/api/invoices", json.dumps({
+    resp = shop_api.post("/api/invoices", json.dumps({
         "external_id": "ERP-1", "invoice_number": "ERP-2026-1", "status": "posted",
         "invoice_date": days_ago(3).isoformat(), "due_date": today().isoformat(), "currency": "EUR",
         "organization_id": 1, "customer_id": posted.customer_id, "customer_name": posted.customer_name,
@@ -41,20 +24,20 @@ def posted_without_pdf(api, shop) -> int:
     return int(resp.json()["id"])
 
 
-def test_a_pdf_above_djangos_upload_limit_is_taken(api, shop):
+def test_a_pdf_above_djangos_upload_limit_is_taken(shop_api, shop):
     from django.conf import settings
-    invoice = posted_without_pdf(api, shop)
+    invoice = posted_without_pdf(shop_api, shop)
     pdf = b"%PDF-1.7\n" + b"0" * (3 * 1024 * 1024)       # above DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)
     assert len(pdf) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-    resp = api.put(f"/api/invoices/{invoice}/pdf", pdf, content_type="application/pdf")
+    resp = shop_api.put(f"/api/invoices/{invoice}/pdf", pdf, content_type="application/pdf")
     assert resp.status_code == 201, resp.content[:500]
     assert resp.json()["pdf"]["source"] == "uploaded"
-    download = api.get(f"/api/invoices/{invoice}/pdf")
+    download = shop_api.get(f"/api/invoices/{invoice}/pdf")
     assert download.status_code == 200 and b"".join(download.streaming_content) == pdf
 
 
-def test_a_body_above_the_apis_limit_is_413_in_the_apis_words(api, shop):
-    resp = api.generic("PUT", "/api/invoices/1/pdf", b"%PDF-1.7", content_type="application/pdf",
+def test_a_body_above_the_apis_limit_is_413_in_the_apis_words(shop_api, shop):
+    resp = shop_api.generic("PUT", "/api/invoices/1/pdf", b"%PDF-1.7", content_type="application/pdf",
                        CONTENT_LENGTH=str(MAX_PDF_BYTES + 2))
     assert resp.status_code == 413
     assert resp["Content-Type"].startswith("application/json")
