@@ -85,7 +85,7 @@ class BankStatementPages:
             formatter = self.ctx.page_formatter(req)
             noted = {"notes": bank_note(entry.bank_reference)} if entry.bank_reference else {}
             record = remittance_form_url(
-                self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_number(entry.amount),
+                self.ctx, payable[0].customer_id, [d.id for d in payable], received=formatter.field_amount(entry.amount, entry.currency),
                 received_on=entry.booked_on.isoformat(), reference=entry.reference, method="bank_transfer", **noted)
         exact = MatchedPayment.of(match).to_text() if match.outcome == MATCHED else None
         surplus = entry.amount - match.due if match.keeps_surplus else None

@@ -121,13 +121,14 @@ def test_a_csv_statement_naming_invoice_numbers_matches_only_the_organizations_i
 
 
 def test_an_mt940_statement_is_matched_as_the_camt_one(admin):
-    data = example("bank-statement-mt940.sta")
+    data = example("bank-statement-mt940.sta").replace(b"C300,00N", b"C300,N")   # "300," is 300.00 too
     page = upload(admin, "bank-statement-mt940.sta", data).get_data(as_text=True)
     assert ("bank-statement-mt940.sta: 3 payments received. 1 other entry (a debit, a reversal, or not booked "
             "yet) is left out.") in text_of(page)
     rows = payments(page)
     assert [(where, outcome) for where, (outcome, _, _) in rows.items()] == [
         ("line 5", "partly"), ("line 9", "matched"), ("line 12", "not_found")]
+    assert "received=300.00&" in rows["line 5"][2]          # filled in with the currency's decimals
     branch = admin.service.get(admin.service.find_id(external_id="ERP-SO-1005-5"))
     assert branch.invoice_number in rows["line 9"][1] and "Acme Industries - Berlin Branch" in rows["line 9"][1]
     form_page = admin.get(rows["line 9"][2]).get_data(as_text=True)
