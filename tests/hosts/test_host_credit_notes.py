@@ -219,6 +219,10 @@ def test_the_customer_sees_the_voided_invoice_and_its_credit_note(shop, admin):
     page = carla.get(f"/customer/invoices/{inv.id}").get_data(as_text=True)
     assert "Voided" in text_of(page) and "data-oi-pay>" not in page
     assert f'href="/customer/invoices/{note.id}">{note.invoice_number}</a>' in page
+    for language, said in (("en", r" of .+?: €"), ("fr", r" du .+? : [\d\s\u202f]+,\d\d"), ("ja", r" （.+?）：€")):
+        item = re.search(rf'<li data-credit-note-id="{note.id}">(.*?)</li>', carla.get(
+            f"/customer/invoices/{inv.id}", headers={"Accept-Language": language}).get_data(as_text=True)).group(1)
+        assert re.search(note.invoice_number + said, text_of(item)), (language, text_of(item))
     cn_page = carla.get(f"/customer/invoices/{note.id}").get_data(as_text=True)
     assert f"Credit Note {note.invoice_number}" in text_of(cn_page)
     assert f'id="oi-credited-invoice" href="/customer/invoices/{inv.id}">{inv.invoice_number}</a>' in cn_page
