@@ -90,6 +90,9 @@ def test_account_list_view_and_download(shop: Shop) -> None:
     assert shop.data.colleague_invoice.display_number not in listing
     assert 'href="/accounts/profile/"' in listing  # Oscar's account menu around it …
     assert 'class="nav-link active" href="/accounts/invoices"' in listing  # … with the entry
+    german = text(shop.client.request("GET", shop.url("oro_invoices.storefront.index"),
+                                      headers={"Accept-Language": "de"}))
+    assert 'class="nav-link active" href="/accounts/invoices">Rechnungen</a>' in german   # in Oscar's language
     view = shop.get(shop.url("oro_invoices.storefront.view", invoice_id=shop.data.posted.id))
     assert view.status == 200 and shop.data.posted.display_number in text(view)
     pdf = shop.get(shop.url("oro_invoices.storefront.download", invoice_id=shop.data.posted.id))

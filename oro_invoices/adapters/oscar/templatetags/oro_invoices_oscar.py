@@ -9,7 +9,9 @@ from django import template
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
+from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.adapters.oscar.payments import ADDON_EVENT_TYPES
 from oro_invoices.adapters.oscar.runtime import runtime
@@ -73,7 +75,8 @@ def oro_invoices_account_entries(context: Any) -> SafeString:
             if user.kind != "customer_user":
                 return mark_safe("")
             entries = found.host.storefront.visible_account_entries(found.host.scope_of(user))
-            links = [(found.host.urls.url_for(e.endpoint), e.label) for e in entries]
+            language = get_language() or i18n.DEFAULT_LANGUAGE    # Django's choice, as Oscar's entries
+            links = [(found.host.urls.url_for(e.endpoint), i18n.translate(language, e.label)) for e in entries]
     except AppNotMigrated:  # logged: no entry until the app's migrations have run
         return mark_safe("")
     except Exception:
