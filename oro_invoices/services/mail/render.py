@@ -151,7 +151,7 @@ class TemplateRenderer:
             return env.from_string(source).render(dict(context))
         except SecurityError as exc:
             raise EmailTemplateError(
-                f"Email template {name!r} ({part}) tried something that is not allowed: {exc}. "
+                f"Email template {name!r} ({part}) tried something that is not allowed: {str(exc).rstrip('.')}. "
                 "Templates may only read the invoice's fields, payment_url and seller.") from None
         except jinja2.TemplateSyntaxError as exc:
             raise EmailTemplateError(

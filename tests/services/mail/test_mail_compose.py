@@ -76,6 +76,7 @@ def test_sandbox_refuses_unsafe_attribute_access(app, source):
     with pytest.raises(EmailTemplateError) as err:
         make_mail(app).prepare(invoice.id)
     assert "not allowed" in err.value.message and TEMPLATE in err.value.message
+    assert ".." not in err.value.message
 
 
 def test_sandbox_renders_nothing_dangerous_for_quiet_probes(app):
