@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from support.days import day_after
-from support.payloads import one_line_invoice
+from support.payloads import one_line_invoice, receivables
 from support.pdfs import pdf_words
 
 from oro_invoices.cli import main
@@ -18,11 +18,7 @@ def seeded(db) -> tuple[InvoiceService, str]:
     """Invoices dated around the day judged on, and that day: today, so that the payment recorded
     now counts (a past day reads what was owed at its end)."""
     service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
-    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="120.00")   # 11 days late
-    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="30.00", paid="10.00")
-    one_line_invoice(service, due_date=day_after(as_of, -120), invoice_date=day_after(as_of, -150), price="5.00", customer_id=11,
-                     customer_name="Zeta Tools")                                                 # 120 days late
-    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="9000", currency="JPY")
+    receivables(service, as_of)
     one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="77.00",
                      organization_id=2)
     return service, as_of

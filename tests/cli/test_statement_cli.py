@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from support.days import day_after, days_ago, today
 from support.mail import make_app
-from support.payloads import one_line_invoice
+from support.payloads import one_line_invoice, receivables
 from support.pdfs import pdf_text
 
 from oro_invoices.cli import main
@@ -22,11 +22,7 @@ def seeded(db) -> tuple[InvoiceService, str]:
     """Invoices dated around the statement's day, and that day: today, so that the payment recorded
     now counts (a past day gives what was owed at its end)."""
     service, as_of = InvoiceService(db), dt.datetime.now(dt.UTC).date().isoformat()
-    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="120.00")   # 11 days late
-    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="30.00", paid="10.00")
-    one_line_invoice(service, due_date=day_after(as_of, -120), invoice_date=day_after(as_of, -150), price="5.00", customer_id=11,
-                     customer_name="Zeta Tools")                                                 # another customer
-    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="9000", currency="JPY")
+    receivables(service, as_of)
     return service, as_of
 
 

@@ -2,6 +2,8 @@
 import json
 from pathlib import Path
 
+from support.days import day_after
+
 
 def invoice_payload(**overrides):
     """A valid create payload: two lines at two tax rates."""
@@ -67,3 +69,16 @@ def one_line_import(path: Path, count: int) -> Path:
                 "lines": [{"description": "Bolts", "quantity": "2", "unit_price": "5.00", "tax_rate": "0.19"}],
             }) + "\n")
     return path
+
+
+def receivables(service, as_of: str) -> None:
+    """Four posted invoices owed on ``as_of`` (ISO): 120.00 EUR 11 days late and 30.00 EUR paid
+    10.00 not due yet (customer 10), 5.00 EUR 120 days late (customer 11, Zeta Tools) and
+    9000 JPY not due yet (customer 10)."""
+    one_line_invoice(service, due_date=day_after(as_of, -11), invoice_date=day_after(as_of, -89), price="120.00")
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="30.00",
+                     paid="10.00")
+    one_line_invoice(service, due_date=day_after(as_of, -120), invoice_date=day_after(as_of, -150), price="5.00",
+                     customer_id=11, customer_name="Zeta Tools")
+    one_line_invoice(service, due_date=day_after(as_of, 30), invoice_date=day_after(as_of, -30), price="9000",
+                     currency="JPY")
