@@ -24,7 +24,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from marshmallow import ValidationError as MmValidationError
@@ -44,7 +44,7 @@ from oro_invoices.domain.invoice import (
     display_number,
 )
 from oro_invoices.domain.messages import Amount, Message, PluralMessage
-from oro_invoices.domain.money import from_minor, minor_units, to_minor, too_many_decimals
+from oro_invoices.domain.money import from_minor, minor_units, round_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import open_authorization
 from oro_invoices.i18n import translate
 from oro_invoices.integration.payment_methods import ProviderError
@@ -697,7 +697,7 @@ def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
         for row in sorted(inv.lines, key=lambda l: l.position):
             remaining = row.quantity - credited.quantity[row.id]
             if remaining > 0:
-                lines.append(_line_from(row, remaining))
+                lines.append(_line_from(row, remaining, left, inv.currency))
                 ids.append(row.id)
         return lines, ids
     amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
@@ -731,7 +731,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                                    "creditable; %(asked)s asked.", line=position, description=row.description,
                                    limit=_plain(limit), quantity=_plain(row.quantity), asked=_plain(quantity))))
             continue
-        lines.append(_line_from(row, quantity))
+        lines.append(_line_from(row, quantity, left, inv.currency))
         ids.append(row.id)
     places = minor_units(inv.currency)
     for index, item in enumerate(amounts):
@@ -758,9 +758,29 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
     return lines, ids
 
 
-def _line_from(row: InvoiceLineRow, quantity: Decimal) -> LineInput:
-    return LineInput(description=row.description, quantity=quantity, unit_price=row.unit_price,
+def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currency: str) -> LineInput:
+    """The line crediting ``quantity`` of ``row``. The last part of a line (all of its quantity
+    that remains) credits exactly the amount that remains of it, so a line credited in parts is
+    credited in full: where the earlier parts' rounding left a cent more or less (0.5 × 19.99 was
+    10.00, so 9.99 remain), its unit price is the one whose product rounds to that amount."""
+    price = row.unit_price
+    remains = next(line for line in left.lines if line.position == row.position)
+    if quantity == remains.remaining_quantity and row.row_total > 0:
+        price = _fitted_price(price, quantity, remains.remaining_amount, currency)
+    return LineInput(description=row.description, quantity=quantity, unit_price=price,
                      tax_rate=row.tax_rate, sku=row.sku, unit=row.unit)
+
+
+def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: str) -> Decimal:
+    """``price`` when ``quantity`` × ``price`` rounds to ``amount``; else the price with the
+    fewest decimals (up to the six a price may have) that does, or ``price`` when none does."""
+    if round_money(quantity * price, currency) == amount:
+        return price
+    for places in range(minor_units(currency), 7):
+        fitted = (amount / quantity).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        if round_money(quantity * fitted, currency) == amount:
+            return fitted
+    return price
 
 
 def _amount_line(rate: Decimal, amount: Decimal, language: str) -> LineInput:

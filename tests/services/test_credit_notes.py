@@ -73,6 +73,34 @@ def test_a_partial_credit_lowers_the_amount_due_and_keeps_the_status(db, service
     assert verify(db).ok
 
 
+def test_a_line_credited_in_fractional_parts_is_credited_in_full_by_its_last_part(db, service):
+    one = [{"description": "Widget", "quantity": "1", "unit_price": "19.99", "tax_rate": "0.19"}]
+    inv = _posted(service, lines=one)
+    half = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "0.5"}]})
+    assert half.credit_note.subtotal == Decimal("10.00")     # 9.995 rounds up
+    left = service.creditable(inv.id).lines[0]
+    assert (left.remaining_quantity, left.remaining_amount) == (Decimal("0.5"), Decimal("9.99"))
+    rest = service.create_credit_note(inv.id, {"full": True}).credit_note
+    line = rest.lines[0]
+    assert (line.quantity, line.unit_price, line.row_total) == (Decimal("0.5"), Decimal("19.98"), Decimal("9.99"))
+    after = service.get(inv.id)
+    assert after.amount_due == 0 and after.payment_status is PaymentStatus.VOIDED
+    assert not service.creditable(inv.id).anything
+    assert verify(db).ok
+    # asked for by quantity, the last part of a line takes what remains of it too
+    inv = _posted(service, lines=one)
+    service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "0.5"}]})
+    last = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "0.5"}]})
+    assert last.credit_note.subtotal == Decimal("9.99") and last.invoice.amount_due == 0
+    # earlier parts rounded down leave the last one the cent they did not take
+    inv = _posted(service, lines=[{"description": "Bolt", "quantity": "3", "unit_price": "0.333"}])
+    assert inv.subtotal == Decimal("1.00")
+    parts = [service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}).credit_note
+             for _ in range(3)]
+    assert [p.subtotal for p in parts] == [Decimal("0.33"), Decimal("0.33"), Decimal("0.34")]
+    assert service.get(inv.id).amount_due == 0
+
+
 def test_over_crediting_is_refused_naming_the_line_and_the_limit(service):
     inv = _posted(service)
     service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
