@@ -34,7 +34,7 @@ from oro_invoices.persistence.aging import NOT_READ, AgingRow, aging_rows
 from oro_invoices.persistence.ledger import SETTLING, counted, set_on
 from oro_invoices.persistence.models import Invoice, PaymentState, PaymentTransaction
 from oro_invoices.persistence.queries import InvoiceFilter, apply_filter
-from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, item_row, open_items_query
+from oro_invoices.persistence.statement import ITEMS_MAX, OpenItemRow, held_of, item_row, open_items_query
 
 #: How many changed invoices are read at a time.
 CHUNK = 500
@@ -65,6 +65,10 @@ class ChangedInvoice:
     open_then: bool
     #: Held in full at the day's end (``statuses.is_held``: its payment authorized, or its rest).
     held_then: bool = False
+    #: What open authorizations held of what it owed (all of it when held in full), now and at
+    #: the day's end: the aging's ``held`` when it is past due.
+    holding_now: int = 0
+    holding_then: int = 0
 
     @property
     def owed_now(self) -> int:
@@ -87,23 +91,23 @@ def _key(organization_id: int | None, customer_id: int | None, name: str, curren
 def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[AgingRow]:
     """The aging at the end of ``day`` of the invoices ``within`` selects, as ``aging_rows``
     gives today's: one row per organization, customer and currency, in no set order."""
-    lines: dict[_Key, list[int]] = {}         # count, then the amounts by bucket
+    lines: dict[_Key, list[int]] = {}         # count, the amounts by bucket, then what is held past due
     names: dict[_Key, str] = {}
     for row in aging_rows(session, today=day, within=within):
         key = _key(row.organization_id, row.customer_id, row.customer_name, row.currency)
-        lines[key] = [row.invoices, *row.amounts]
+        lines[key] = [row.invoices, *row.amounts, row.held]
         names[key] = row.customer_name
     for item in _open_dated_after(session, day, within):
         _add(lines, _key(item.organization_id, item.customer_id, item.customer_name, item.currency),
-             _bucket(item.due_date, day), -item.due, -1)
+             _bucket(item.due_date, day), -item.due, -item.holding, -1)
     for invoice in changed_invoices(session, day=day, within=within):
         bucket = _bucket(invoice.due_date, day)
         if invoice.open_now:
-            _add(lines, invoice.key, bucket, -invoice.owed_now, -1)
+            _add(lines, invoice.key, bucket, -invoice.owed_now, -invoice.holding_now, -1)
         if invoice.open_then:
-            _add(lines, invoice.key, bucket, invoice.owed_then, 1)
+            _add(lines, invoice.key, bucket, invoice.owed_then, invoice.holding_then, 1)
             names.setdefault(invoice.key, invoice.customer_name)
-    return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:]))
+    return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:-1]), line[-1])
             for key, line in lines.items() if line[0] > 0]
 
 
@@ -123,7 +127,7 @@ def open_items_on(session: Session, *, day: dt.date, within: InvoiceFilter,
         count = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     items = [item_row(row) for row in rows if row[0] not in ids]
     items += [OpenItemRow(c.id, c.organization_id, c.number, c.invoice_date, c.due_date, c.currency, c.customer_id,
-                          c.customer_name, c.total, c.paid_then, c.credited_then, c.held_then)
+                          c.customer_name, c.total, c.paid_then, c.credited_then, c.held_then, c.holding_then)
               for c in changed if c.open_then]
     items.sort(key=lambda item: (item.currency, item.due_date, item.invoice_date, item.number, item.invoice_id))
     return items[:limit], int(count) - len(ids) + sum(1 for c in changed if c.open_then)
@@ -140,10 +144,14 @@ def _bucket(due_date: dt.date, day: dt.date) -> int:
     return BUCKETS.index(bucket_of(max((day - due_date).days, 0)))
 
 
-def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, count: int) -> None:
-    line = lines.setdefault(key, [0] * (1 + len(BUCKETS)))
+def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, held: int, count: int) -> None:
+    """Count ``amount`` in ``bucket`` of ``key``'s line, and ``held`` of it as held past due
+    unless the bucket is the current one (``aging``'s ``held``)."""
+    line = lines.setdefault(key, [0] * (2 + len(BUCKETS)))
     line[0] += count
     line[1 + bucket] += amount
+    if bucket:
+        line[-1] += held
 
 
 def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[ChangedInvoice]:
@@ -168,7 +176,8 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
         select(Invoice.id, Invoice.organization_id, Invoice.invoice_number, Invoice.invoice_date, Invoice.due_date,
                Invoice.customer_id, Invoice.customer_name, Invoice.currency, Invoice.total_amount,
                PaymentState.amount_paid, PaymentState.amount_credited, PaymentState.open_due_date,
-               PaymentState.forced, PaymentState.payment_status, PaymentState.held_in_full)
+               PaymentState.forced, PaymentState.payment_status, PaymentState.held_in_full,
+               PaymentState.amount_held)
         .join(PaymentState, PaymentState.invoice_id == Invoice.id)
         .where(Invoice.id.in_(select(later.c[0])), Invoice.status == "posted", Invoice.document_type == "invoice",
                Invoice.invoice_date <= day, Invoice.due_date.is_not(None)), rest).order_by(Invoice.id)
@@ -182,6 +191,8 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
         for row in chunk:
             total, paid, credited = int(row.total_amount), int(row.amount_paid or 0), int(row.amount_credited or 0)
             open_now = row.open_due_date is not None
+            holding_now = held_of(total - paid - credited, bool(row.held_in_full), int(row.amount_held or 0))
+            holding_then = holding_now
             settling = row.forced and row.payment_status in SETTLING
             if row.forced and not settling:    # held or paid in part, as set from outside: as it is now
                 paid_then, credited_then, open_then, held_then = paid, credited, open_now, bool(row.held_in_full)
@@ -192,12 +203,13 @@ def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -
                 owed_then = total - paid_then - credited_then
                 open_then = statuses.is_owed(status_then, owed_then)
                 held_then = statuses.is_held(status_then, owed_then, summary.open_authorized)
+                holding_then = held_of(owed_then, held_then, summary.open_authorized)
                 if settling:                   # settled outside on the day it was set (imported so: its date)
                     open_then = open_then and settled_on.get(row.id, row.invoice_date) > day
             found.append(ChangedInvoice(row.id, row.organization_id, row.invoice_number or "", row.invoice_date,
                                         row.due_date, row.customer_id, row.customer_name or "", row.currency, total,
                                         paid, credited, open_now, paid_then, credited_then, open_then,
-                                        held_then))
+                                        held_then, holding_now, holding_then))
     return found
 
 

@@ -42,11 +42,25 @@ class OpenItemRow:
     #: Held in full (``open_due``'s ``held_in_full``): the seller collects what it owes by
     #: capturing its authorized payment, so it is not overdue.
     held: bool = False
+    #: What open authorizations hold of its payment (the state's ``amount_held``).
+    held_amount: int = 0
 
     @property
     def due(self) -> int:
         """What the invoice still owes."""
         return self.total - self.paid - self.credited
+
+    @property
+    def holding(self) -> int:
+        """What open authorizations hold of what it owes: all of it when held in full, else what
+        they hold, at most that (as the aging's ``held`` counts it)."""
+        return held_of(self.due, self.held, self.held_amount)
+
+
+def held_of(owed: int, held_in_full: bool, held: int) -> int:
+    """What open authorizations hold of ``owed``: all of it when held in full, else ``held``, at
+    most ``owed`` (as ``aging``'s ``held`` counts it)."""
+    return owed if held_in_full else max(min(held, owed), 0)
 
 
 def open_items(session: Session, *, within: InvoiceFilter, limit: int = ITEMS_MAX) -> tuple[list[OpenItemRow], int]:
@@ -73,9 +87,10 @@ def latest_open_item(session: Session, *, within: InvoiceFilter) -> OpenItemRow 
 
 def item_row(row: Any) -> OpenItemRow:
     """The ``OpenItemRow`` of a row of ``_open_items``."""
-    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited, held = row
+    invoice_id, org, number, invoice_date, due_date, currency, customer_id, name, amount, paid, credited, held, \
+        held_amount = row
     return OpenItemRow(invoice_id, org, number or "", invoice_date, due_date, currency, customer_id, name or "",
-                       int(amount or 0), int(paid or 0), int(credited or 0), bool(held))
+                       int(amount or 0), int(paid or 0), int(credited or 0), bool(held), int(held_amount or 0))
 
 
 def open_items_query(within: InvoiceFilter) -> Any:
@@ -83,7 +98,8 @@ def open_items_query(within: InvoiceFilter) -> Any:
     state = PaymentState
     stmt: Any = (select(state.invoice_id, state.organization_id, Invoice.invoice_number, Invoice.invoice_date,
                         state.open_due_date, state.currency, state.customer_id, state.customer_name,
-                        state.total_amount, state.amount_paid, state.amount_credited, state.held_in_full)
+                        state.total_amount, state.amount_paid, state.amount_credited, state.held_in_full,
+                        state.amount_held)
                  .join(Invoice, Invoice.id == state.invoice_id)
                  .where(state.open_due_date.is_not(None), state.currency.is_not(None)))
     if within.organization_id is not None:

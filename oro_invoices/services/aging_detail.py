@@ -30,7 +30,7 @@ from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: the customer, the invoice, how late it is and what it owes.
 DETAIL_COLUMNS = ("customer_id", "customer_name", "currency", "invoice_number", "invoice_date", "due_date",
-                  "days_overdue", "bucket", "total", "paid", "credited", "due")
+                  "days_overdue", "bucket", "total", "paid", "credited", "due", "held")
 #: How many rows are written to the CSV at a time.
 ROWS_PER_PIECE = 500
 
@@ -63,10 +63,14 @@ def aging_detail_csv(as_of: dt.date, rows: Iterable[OpenItemRow]) -> Iterator[st
 
 
 def _cells(row: OpenItemRow, as_of: dt.date) -> list[object]:
+    """A row's cells. An invoice held in full is in its due date's bucket, as the report counts
+    it, but not overdue (0 days, as the statement says); ``held`` is what authorizations hold of
+    its amount due, which the report takes off the overdue past the due date."""
     late = max((as_of - row.due_date).days, 0)
     return ["" if row.customer_id is None else row.customer_id, row.customer_name, row.currency, row.number,
-            row.invoice_date.isoformat(), row.due_date.isoformat(), late, bucket_of(late).key,
-            *(format(from_minor(amount, row.currency), "f") for amount in (row.total, row.paid, row.credited, row.due))]
+            row.invoice_date.isoformat(), row.due_date.isoformat(), 0 if row.held else late, bucket_of(late).key,
+            *(format(from_minor(amount, row.currency), "f")
+              for amount in (row.total, row.paid, row.credited, row.due, row.holding))]
 
 
 def _streamed(ctx: ServiceContext, within: InvoiceFilter) -> Iterator[OpenItemRow]:

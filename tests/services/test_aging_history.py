@@ -106,6 +106,10 @@ def test_a_month_end_is_what_was_owed_then_by_how_late_it_was_then(service, cloc
         (11, "Beta GmbH", 1, ["0.00", "150.00", "0.00", "0.00", "0.00"]),
         (None, "Walk-in", 1, ["0.00", "25.00", "0.00", "0.00", "0.00"])]
     assert [(t.currency, str(t.total), t.invoices) for t in report.totals] == [("USD", "435.00", 6)]
+    # F's payment was authorized then: owed, but the customer was not late with it
+    acme = report.lines[0]
+    assert (str(acme.held_overdue), str(acme.overdue)) == ("80.00", "180.00")
+    assert [(str(t.held_overdue), str(t.overdue)) for t in report.totals] == [("80.00", "355.00")]
     # today: A and H paid, C credited, D new (not yet due), B 50 days late
     assert lines(service.receivables_aging({"organization_id": 1})) == [
         (10, "Acme Corp", 1, ["40.00", "0.00", "0.00", "0.00", "0.00"]),
@@ -185,3 +189,39 @@ def test_the_detail_lists_the_invoices_the_report_counts_for_what_they_owed(serv
         for key in BUCKET_KEYS:
             assert sum(Decimal(r["due"]) for r in mine if r["bucket"] == key) == line.amounts[key], (key, line)
     assert [r["customer_name"] for r in lines] == sorted((r["customer_name"] for r in lines), key=str.lower)
+    for line in report.lines:    # what authorizations hold past due is the report's, invoice by invoice
+        mine = [r for r in lines if r["customer_name"] == line.customer_name and r["bucket"] != "current"]
+        assert sum((Decimal(r["held"]) for r in mine), Decimal(0)) == line.held_overdue, line
+
+
+def test_the_detail_says_an_authorized_invoice_is_held_and_not_overdue(service, clock):
+    ids = seeded(service, clock)
+    as_of, rows = service.aging_detail({"organization_id": 1}, today=MONTH_END)
+    lines = {r["invoice_number"]: r for r in csv.DictReader(io.StringIO("".join(aging_detail_csv(as_of, rows))))}
+    numbers = {key: service.get(invoice_id).invoice_number for key, invoice_id in ids.items()}
+    f, a = lines[numbers["F"]], lines[numbers["A"]]
+    assert (f["days_overdue"], f["bucket"], f["due"], f["held"]) == ("0", "days_1_30", "80.00", "80.00")
+    assert (a["days_overdue"], a["bucket"], a["due"], a["held"]) == ("24", "days_1_30", "70.00", "0.00")
+
+
+def test_an_authorization_counts_past_due_on_the_days_it_held_and_not_before(service, clock):
+    owed = invoice(service, "2027-01-05", "2027-01-20", "100.00")
+    clock.on("2027-02-01")
+    held = service.record_payment(owed, {"method": "bank", "action": "authorize", "amount": "30.00"})
+    clock.on("2027-02-20")
+    service.record_payment(owed, {"method": "bank", "action": "capture", "amount": "30.00", "parent_id": held.id})
+    clock.on("2027-03-01")
+
+    def overdue_on(day: str) -> tuple[str, str, str]:
+        [line] = service.receivables_aging({"organization_id": 1}, today=dt.date.fromisoformat(day)).lines
+        return str(line.total), str(line.held_overdue), str(line.overdue)
+
+    assert overdue_on("2027-01-31") == ("100.00", "0.00", "100.00")      # before the authorization
+    assert overdue_on("2027-02-10") == ("100.00", "30.00", "70.00")      # 30.00 of it held
+    assert overdue_on("2027-02-25") == ("70.00", "0.00", "70.00")        # captured: paid in part
+    # held now, not on the day: the day's report does not take it off
+    other = invoice(service, "2027-01-05", "2027-01-20", "50.00")
+    service.record_payment(other, {"method": "bank", "action": "authorize", "amount": "50.00"})
+    assert overdue_on("2027-02-25") == ("120.00", "0.00", "120.00")
+    [today] = service.receivables_aging({"organization_id": 1}).lines
+    assert (str(today.held_overdue), str(today.overdue)) == ("50.00", "70.00")
