@@ -60,8 +60,18 @@ class NumberHint(NamedTuple):
         return self.english
 
 
+class Percent(NamedTuple):
+    """A rate given as a fraction (``0.19``) in a message, shown as a percentage in the reader's
+    style ("19%", "19 %"); English writes it "19%"."""
+
+    rate: Decimal
+
+    def __str__(self) -> str:
+        return f"{(self.rate * 100).normalize():f}%"
+
+
 #: What a message's values may be (a tuple: a list of them, "a, b and c" in the reader's language).
-Value = str | int | Decimal | dt.date | dt.datetime | Amount | Number | NumberHint | tuple[Any, ...]
+Value = str | int | Decimal | dt.date | dt.datetime | Amount | Number | NumberHint | Percent | tuple[Any, ...]
 
 
 class Message(str):

@@ -26,7 +26,7 @@ from babel.numbers import (
 
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
-from oro_invoices.domain.messages import Amount, Number
+from oro_invoices.domain.messages import Amount, Number, Percent
 from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.addresses import PostalAddress, address_lines, country_name
 from oro_invoices.formatting.line_breaks import keep_words
@@ -259,11 +259,14 @@ class Formatter:
 
     def value(self, value: Any) -> str:
         """A value of a message (``oro_invoices.domain.messages``) in this locale: an ``Amount``
-        as money, a date, a moment with its zone, a decimal or a ``Number`` as a number."""
+        as money, a ``Percent`` as a percentage, a date, a moment with its zone, a decimal or a
+        ``Number`` as a number."""
         if isinstance(value, Amount):
             return self.money(value.amount, value.currency)
         if isinstance(value, Number):
             return format_decimal(value.value, locale=self._locale, decimal_quantization=False)
+        if isinstance(value, Percent):
+            return self.percent(value.rate)
         if isinstance(value, dt.datetime):
             return self.datetime(value)
         if isinstance(value, dt.date):

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from babel.numbers import format_percent
 from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -43,7 +44,7 @@ from oro_invoices.domain.invoice import (
     compute_lines,
     display_number,
 )
-from oro_invoices.domain.messages import Amount, Message, PluralMessage
+from oro_invoices.domain.messages import Amount, Message, Percent, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, round_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import open_authorization
 from oro_invoices.i18n import translate
@@ -307,8 +308,8 @@ class CreditNotes:
         state = self.ctx.payment_state(s, inv.id, lock=True)
         credited = _credited(s, inv)  # the note is flushed: it is counted
         errors: list[tuple[str, str]] = [
-            ("lines", Message("At %(rate)s %% tax at most %(amount)s (net) of invoice %(number)s remain creditable.",
-                              rate=percent_of(rate), number=inv.invoice_number,
+            ("lines", Message("At %(rate)s tax at most %(amount)s (net) of invoice %(number)s remain creditable.",
+                              rate=Percent(rate), number=inv.invoice_number,
                               amount=Amount(from_minor(base - (credited.base[rate] - new), cur), cur)))
             for rate, new in _bases(note).items()
                   if credited.base[rate] > (base := _bases(inv).get(rate, 0))]
@@ -432,8 +433,8 @@ class CreditNotes:
             rate = tax.rate.normalize()
             limit = bases.get(rate, 0) - credited.base[rate]
             if to_minor(tax.base, cur) > limit:
-                errors.append(("amounts", Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; "
-                                                  "this credit note would take %(amount)s.", rate=percent_of(rate),
+                errors.append(("amounts", Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
+                                                  "this credit note would take %(amount)s.", rate=Percent(rate),
                                                   limit=Amount(from_minor(limit, cur), cur),
                                                   amount=Amount(tax.base, cur))))
         total = to_minor(totals.total_amount, cur)
@@ -737,18 +738,18 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
     for index, item in enumerate(amounts):
         rate, amount = item["tax_rate"].normalize(), item["amount"]
         if rate not in left.rates:
-            known = ", ".join(f"{percent_of(r)} %" for r in left.rates)
+            known = tuple(Percent(r) for r in left.rates)
             errors.append((f"amounts[{index}].tax_rate", Message(
-                "Invoice %(number)s has no line taxed at %(rate)s %%; its rates: %(rates)s.",
-                number=inv.invoice_number, rate=percent_of(rate), rates=known)))
+                "Invoice %(number)s has no line taxed at %(rate)s; its rates: %(rates)s.",
+                number=inv.invoice_number, rate=Percent(rate), rates=known)))
             continue
         if decimal_places(amount) > places:
             errors.append((f"amounts[{index}].amount", too_many_decimals(inv.currency)))
             continue
         if amount > left.rates[rate]:
             errors.append((f"amounts[{index}].amount",
-                           Message("At %(rate)s %% tax at most %(limit)s (net) remain creditable; %(asked)s "
-                                   "asked.", rate=percent_of(rate), limit=Amount(left.rates[rate], inv.currency),
+                           Message("At %(rate)s tax at most %(limit)s (net) remain creditable; %(asked)s "
+                                   "asked.", rate=Percent(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=Amount(amount, inv.currency))))
             continue
         lines.append(_amount_line(rate, amount, language))
@@ -786,14 +787,9 @@ def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: 
 def _amount_line(rate: Decimal, amount: Decimal, language: str) -> LineInput:
     """The line crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
     note's PDF keeps its words for good."""
-    return LineInput(description=translate(language, Message("Credit at %(rate)s %% tax", rate=percent_of(rate))),
+    rate_written = format_percent(rate, locale=language, decimal_quantization=False)
+    return LineInput(description=translate(language, Message("Credit at %(rate)s tax", rate=rate_written)),
                      quantity=Decimal(1), unit_price=amount, tax_rate=rate)
-
-
-def percent_of(rate: Decimal) -> Decimal:
-    """A tax rate (0.19) as the number of percent (19), written without an exponent: how the
-    credit-note messages (and the Create Credit Note form's labels) name a rate."""
-    return _plain(rate * 100)
 
 
 def _plain(number: Decimal) -> Decimal:

@@ -16,9 +16,9 @@ from typing import Any
 
 from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import Message, Percent
 from oro_invoices.i18n import N_, _
-from oro_invoices.services.credit_notes import CREDIT, AlreadyCredited, Creditable, percent_of
+from oro_invoices.services.credit_notes import CREDIT, AlreadyCredited, Creditable
 from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
@@ -211,7 +211,7 @@ def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> V
             given = payload[item.group(1)][int(item.group(2))]   # the errors index the payload's own lists
             label = (Message("Quantity of line %(position)s to credit", position=given["line"])
                      if item.group(1) == "lines" else
-                     Message("Amount at %(rate)s %% tax", rate=percent_of(Decimal(given["tax_rate"]))))
+                     Message("Amount at %(rate)s tax", rate=Percent(Decimal(given["tax_rate"]))))
             problem = message if isinstance(message, Message) else Message(message)   # a catalog message
             worded.append(("", Message("%(field)s: %(problem)s", field=label, problem=problem)))
     return ValidationError(worded)

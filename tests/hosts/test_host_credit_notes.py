@@ -81,7 +81,7 @@ def test_the_credit_note_form_speaks_of_its_own_fields(admin):
     assert refused({}) == "Enter a quantity or an amount to credit, or choose everything that remains."
     shown = refused({"qty_2": "two"})
     assert "Quantity of line 2 to credit: Not a valid decimal number" in shown and "Lines[0]" not in shown
-    assert "Amount at 7 % tax: USD amounts have at most 2 decimals." in refused({"amount_0_07": "1.234"})
+    assert "Amount at 7% tax: USD amounts have at most 2 decimals." in refused({"amount_0_07": "1.234"})
     shown = refused({"qty_1": "4", "qty_2": "1"})                   # the message names its line itself
     assert "Line 1 (Widget): at most 3 of 3 remain creditable; 4 asked." in shown and "Quantity of line" not in shown
     german = {"Accept-Language": "de"}

@@ -39,7 +39,7 @@ def test_a_german_admin_reads_why_a_credit_note_is_refused_with_a_german_amount(
         admin.service.create_credit_note(inv.id, {"amounts": [{"tax_rate": "0.19", "amount": "50.01"}]})
     except ValidationError as exc:
         assert exc.errors == [("amounts[0].amount",
-                               "At 19 % tax at most 40.00 EUR (net) remain creditable; 50.01 EUR asked.")]
+                               "At 19% tax at most 40.00 EUR (net) remain creditable; 50.01 EUR asked.")]
     else:
         raise AssertionError("the credit note was not refused")
 
