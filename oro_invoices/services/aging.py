@@ -59,7 +59,7 @@ class AgingLine:
     #: The unapplied credit the customer (or, ``is_total``, every customer) holds: 0 or more.
     credit: Decimal = Decimal(0)
     #: What open authorizations hold of the amounts past due (the buckets count it: it is owed
-    #: until the seller captures it); 0 on a past day, whose holds are not known.
+    #: until the seller captures it); on a past day, what they held at its end.
     held_overdue: Decimal = Decimal(0)
 
     @property
