@@ -120,7 +120,7 @@ class PaymentEvents:
         """
         method = self.checkout.methods.get(method_name)
         if method is None:
-            raise NotFound(Message("There is no payment method %(name)s.", name=repr(method_name)))
+            raise NotFound(Message("There is no payment method %(name)s.", name=repr(method_name[:40])))
         actor = actor or f"{method.label} notification"
         try:
             claimed = method.callback_attempt(callback)

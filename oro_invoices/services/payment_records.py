@@ -66,10 +66,15 @@ def new_public_id() -> str:
 
 
 def check_request_key(key: str | None) -> str | None:
+    """``key``, or None when there is none.
+
+    :raises ValidationError: a key no form makes (tampered with), said in the page's language
+        with the words a form sent without its key is refused with.
+    """
     if key is None or key == "":
         return None
     if not REQUEST_KEY.match(key):
-        raise ValidationError([("request_key", "The payment form is damaged; reload the payment page.")])
+        raise ValidationError([("request_key", Message("The payment form is damaged; reload the page and try again."))])
     return key
 
 

@@ -227,8 +227,8 @@ class BackOfficeActions:
         if email_id is None:
             raise NotFound(_("That email does not exist."))
         email = mail.email(email_id)
-        if email.invoice_id != doc.id:
-            raise NotFound(_("That email does not belong to this invoice."))
+        if email.invoice_id != doc.id:      # as an id no email has (another organization's, maybe)
+            raise NotFound(_("Email %(id)s does not exist.", id=email_id))
         message = decide_email(mail, email, req.form.get("decision"), actor_of(req))
         return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("success", message)])
 

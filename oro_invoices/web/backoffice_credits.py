@@ -189,6 +189,8 @@ def _payload(form: Any, left: Creditable, typed: Callable[[str], str] = str) -> 
 
 
 _ITEM = re.compile(r"(lines|amounts)\[(\d+)\]\.\w+")
+#: The fields of how money already paid is settled (the "Money already paid" choices).
+_SETTLEMENT_FIELDS = frozenset({"settlement", "transaction_id"})
 
 
 def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> ValidationError | Conflict:
@@ -203,6 +205,9 @@ def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> V
         if field == "lines" and getattr(message, "msgid", message) == NOTHING_TO_CREDIT:
             worded.append(("", Message("Enter a quantity or an amount to credit, or choose everything that "
                                        "remains.")))
+        elif field in _SETTLEMENT_FIELDS:                 # under the form's own heading for them
+            problem = message if isinstance(message, Message) else Message(message)
+            worded.append(("", Message("%(field)s: %(problem)s", field=Message("Money already paid"), problem=problem)))
         elif item is None:
             worded.append((field, message))
         elif isinstance(message, Message) and ({"line", "rate"} & set(message.values)):
@@ -226,8 +231,9 @@ def _given(raw: str) -> bool:
 
 
 def _int(raw: str, field: str) -> int:
+    """The id of the payment a refund settles; one the form never lists is no payment."""
     if not raw.strip().isdigit():
-        raise ValidationError([(field, "Choose one of the listed payments.")])
+        raise ValidationError([(field, Message("That payment does not exist."))])
     return int(raw)
 
 

@@ -40,8 +40,8 @@ class EmailPages:
         if email_id is None:
             raise NotFound("That email does not exist.")
         email, html, text = self.ctx.mail.email_bodies(email_id)
-        if email.invoice_id != doc.id:  # another invoice's (maybe another organization's) message
-            raise NotFound("That email does not belong to this invoice.")
+        if email.invoice_id != doc.id:  # as an id no email has: another organization's ids are not told apart
+            raise NotFound(Message("Email %(id)s does not exist.", id=email_id))
         return doc, email, html, text
 
     def email(self, req: Request) -> Response:

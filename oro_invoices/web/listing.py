@@ -179,7 +179,7 @@ def _date(query: Mapping[str, str], name: str, errors: list[tuple[str, str]]) ->
         return None
     day = parse_day(raw)
     if day is None:
-        errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=repr(raw))))
+        errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=repr(raw[:40]))))
     return day
 
 

@@ -201,6 +201,22 @@ def test_the_scope_in_the_form_decides_not_the_query_string(shop, admin):
         == "Northwind Supply GmbH"
 
 
+@pytest.mark.parametrize("form", [
+    {"scope": "website", "scope_id": "2", "scope_of_id": "organization"},   # as if switching scope
+    {"scope": "website"},                                                     # no object named
+    {"scope": "website", "scope_id": "abc", "scope_of_id": "customer"},
+])
+def test_a_save_is_stored_only_into_the_scope_object_it_names(shop, form):
+    """A save never falls back to the selector's first object: a form that does not name its
+    own object exactly is refused and changes nothing anywhere."""
+    client = admin_client(shop, "sakura.saver", organization_id=2, permissions=WITHOUT_GLOBAL)
+    before = stored_everywhere(shop)
+    resp = post(client, CONFIG, {**form, "oro_invoices.storefront_enabled": "0"})
+    assert resp.status_code == 404
+    assert "Configuration saved" not in text_of(resp.get_data(as_text=True))
+    assert stored_everywhere(shop) == before
+
+
 @pytest.mark.parametrize("query", ["?scope=planet", "?scope=website&scope_id=abc",
                                    "?scope=website&scope_id=99999999999999999999999"])
 def test_nonsense_scopes_are_not_found(admin, query):

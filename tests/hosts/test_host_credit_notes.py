@@ -342,3 +342,20 @@ def test_a_resubmitted_credit_note_form_makes_one_credit_note(admin):
     refused = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
                            {"mode": "partial", "qty_1": "9", "reason": "", "request_key": other})
     assert refused.status_code == 422 and f'value="{other}"' in refused.get_data(as_text=True)
+
+
+def test_a_refund_naming_no_payment_is_refused_in_the_admins_language(admin):
+    """Said under the form's heading of the choice (its fields' names are the API's)."""
+    from oro_invoices import i18n
+    inv = _posted_unpaid(admin)
+    admin.service.record_payment(inv.id, {"method": "bank_transfer", "action": "charge", "amount": "5.00"})
+    view = f"/admin/invoices/{inv.id}"
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "full", "settlement": "refund:first"}, headers={"Accept-Language": "de"})
+    assert resp.status_code == 422
+    page = text_of(resp.get_data(as_text=True))
+    said = i18n.translate("de", "%(field)s: %(problem)s", field=i18n.translate("de", "Money already paid"),
+                          problem=i18n.translate("de", "That payment does not exist."))
+    assert said in page                                      # under the form's heading, in German
+    assert "That payment does not exist." not in page and "Transaction id" not in page
+    assert admin.service.get(inv.id).amount_credited == 0

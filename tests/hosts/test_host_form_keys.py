@@ -11,6 +11,7 @@ from test_host_customer_credit import CREDIT_PAGE, dialog_fields, paid_and_credi
 from test_host_payments import _paid_through_the_shop, configure, customer, doc_of, hidden_fields, rebates  # noqa: F401
 from test_host_storefront_credit import acme_credit, credit_form
 
+from oro_invoices import i18n
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.persistence.models import PaymentTransaction
 
@@ -114,3 +115,25 @@ def test_a_credit_note_form_without_its_key_is_refused(admin):
     assert answer.status_code == 422
     assert "The credit note form is damaged; open Create Credit Note again." in text_of(answer.get_data(as_text=True))
     assert admin.service.get(doc.id).amount_credited == 0
+
+
+def test_a_pay_form_whose_key_was_tampered_with_is_refused_in_the_pages_language(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "50.00")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    japanese = {"Accept-Language": "ja"}
+    damaged = i18n.translate("ja", DAMAGED)
+    assert damaged != DAMAGED
+    html = client.get(f"/customer/invoices/{doc.id}/payment", headers=japanese).get_data(as_text=True)
+    pay = re.search(r'<form method="post" action="([^"]+)" id="oi-payment-form"', html).group(1)
+    credit_action, credit_fields = credit_form(html)
+    for action, fields in ((pay, hidden_fields(html)), (credit_action, credit_fields)):
+        answer = client.client.post(action, data={**fields, "request_key": "not a key!"}, headers=japanese,
+                                    follow_redirects=True)
+        shown = text_of(answer.get_data(as_text=True))
+        assert damaged in shown and "The payment form is damaged" not in shown, action
+    assert client.service.get(doc.id).amount_paid == 0
+    with client.service.db.session() as s:
+        from oro_invoices.persistence.models import PaymentAttempt
+        assert s.query(PaymentAttempt).filter_by(invoice_id=doc.id).count() == 0

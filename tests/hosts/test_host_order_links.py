@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from support.admins import admin_with
+from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 
@@ -63,3 +64,37 @@ def admin_orders(client: ShopClient) -> list[str]:
     """The order pages ``/admin/orders`` links, once each."""
     page = client.get("/admin/orders").get_data(as_text=True)
     return list(dict.fromkeys(re.findall(r'href="(/admin/orders/\d+)"', page)))
+
+
+def test_a_user_who_sees_only_their_own_invoices_opens_only_their_own_orders(shop):
+    amanda = customer(shop, "amanda.cole@acme.example")
+    colleagues = [order_link(amanda, external_id) for external_id in ("ERP-SO-1001-1", "ERP-SO-1002-2")]
+    carla = customer(shop, "carla.nguyen@acme.example")         # Acme, own role
+    theirs = order_link(carla, "ERP-SO-1003-3")
+    assert carla.get(theirs).status_code == 200
+    history = carla.get("/customer/orders").get_data(as_text=True)
+    assert theirs in history
+    for link in colleagues:                                        # Amanda's and Ben's orders, by id
+        assert link not in history
+        page = carla.get(link)
+        assert page.status_code == 404 and "SO-100" not in text_of(page.get_data(as_text=True))
+    nobody = customer(shop, "no.access@acme.example")              # Acme, no invoice access
+    assert all(nobody.get(link).status_code == 404 for link in [*colleagues, theirs])
+    ben = customer(shop, "ben.ortiz@acme.example")                 # department: every order of Acme
+    assert all(ben.get(link).status_code == 200 for link in [*colleagues, theirs])
+
+
+
+def test_an_own_role_user_opens_the_order_of_their_invoice_placed_by_a_colleague(shop):
+    amanda = customer(shop, "amanda.cole@acme.example")
+    first = amanda.service.get(amanda.service.find_id(external_id="ERP-SO-1001-1"))   # Amanda placed SO-1001
+    carla = customer(shop, "carla.nguyen@acme.example")
+    assert carla.get(f"/customer/orders/{first.order_id}").status_code == 404
+    carla_id = next(u["id"] for u in shop[1]["customer_users"] if u["email"] == "carla.nguyen@acme.example")
+    posted_for_seeded_customer(carla.service, external_id="ERP-SO-1001-CARLA", currency=first.currency,
+                               customer_id=first.customer_id, customer_user_id=carla_id,
+                               customer_user_email="carla.nguyen@acme.example", website_id=first.website_id,
+                               order_id=first.order_id, order_identifier="SO-1001")
+    link = order_link(carla, "ERP-SO-1001-CARLA")                   # her invoice links the order
+    page = carla.get(link)
+    assert page.status_code == 200 and "Order SO-1001" in text_of(page.get_data(as_text=True))

@@ -464,6 +464,15 @@ def test_a_forged_notification_for_no_attempt_is_refused(shop):
     assert ShopClient(shop[0]).client.post("/invoices/pay/notify/nope", data={}).status_code == 404
 
 
+def test_a_notification_for_an_unknown_method_quotes_only_the_start_of_its_name(shop):
+    configure(shop[0])
+    resp = ShopClient(shop[0]).client.get("/invoices/pay/notify/" + "Call us now " * 250)
+    assert resp.status_code == 404
+    page = text_of(resp.get_data(as_text=True))
+    assert "There is no payment method 'Call us now Call us now Call us now Call'." in page
+    assert page.count("Call us") == 3
+
+
 # -- the back-office -----------------------------------------------------------------------------
 
 def _paid_through_the_shop(shop, external_id="ERP-SO-1003-3"):

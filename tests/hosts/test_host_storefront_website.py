@@ -223,3 +223,22 @@ def test_the_activity_csv_leaves_out_the_invoices_of_a_website_whose_storefront_
     settings(shop).set("oro_invoices.storefront_enabled", False, "website", us)
     off_csv, off_page = activity()
     assert off_csv == on_csv - us_invoices and off_csv == off_page
+
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ja"])
+def test_a_refused_website_pick_and_a_form_without_its_token_are_said_in_the_pages_language(shop, language):
+    from oro_invoices import i18n
+    client = customer(shop, AMANDA)
+    asked = {"Accept-Language": language}
+    token = form_token(client.get("/customer/account").get_data(as_text=True))
+    unknown = client.client.post("/website", data={"website_id": "999999", "csrf_token": token}, headers=asked)
+    assert unknown.status_code == 400
+    assert i18n.translate(language, "There is no such website. Pick one from the list.") \
+        in text_of(unknown.get_data(as_text=True))
+    expired = "The form has expired or did not come from this site. Reload the page and try again."
+    for resp in (client.client.post("/website", data={"website_id": "1"}, headers=asked),   # no CSRF token
+                 client.client.post("/customer/logout", headers=asked)):
+        page = text_of(resp.get_data(as_text=True))
+        assert resp.status_code == 400
+        assert expired not in page and i18n.translate(language, expired) in page

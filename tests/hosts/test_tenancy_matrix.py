@@ -432,3 +432,27 @@ def test_the_aging_in_every_form_names_none_of_the_other_organizations_customers
     for form, text in texts.items():
         assert any(name in text for name in ours), form                     # its own customers are there
         assert not [name for name in names if name in text], form
+
+
+@pytest.mark.parametrize("mine, theirs", DIRECTIONS)
+def test_an_email_of_the_other_organization_is_answered_as_one_that_does_not_exist(shop, mine, theirs):
+    """An admin cannot tell another organization's email ids from ids no email has."""
+    app = shop[0]
+    me, other = org(shop, mine), org(shop, theirs)
+    mail = app.extensions["oro_invoices"].mail
+    theirs_sent = mail.send(other.posted, to="ap@example.test", subject="Theirs", text="Private", actor="test")
+    admin = ShopClient(app)
+    admin.login_admin(me.info["admin"]["username"], me.info["admin"]["password"])
+    token = form_token(admin.get(f"/admin/invoices/{me.posted}").get_data(as_text=True))
+    missing = theirs_sent.id + 1000
+    for suffix in ("", "/attachments/0"):
+        answers = [admin.get(f"/admin/invoices/{me.posted}/emails/{email_id}{suffix}") for email_id in (theirs_sent.id, missing)]
+        assert [a.status_code for a in answers] == [404, 404]
+        said = [text_of(a.get_data(as_text=True)) for a in answers]
+        assert said[0] == said[1].replace(str(missing), str(theirs_sent.id)), suffix
+        assert "Private" not in said[0] and "Theirs" not in said[0]
+    decided = [admin.client.post(f"/admin/invoices/{me.posted}/emails/{email_id}",
+                                 data={"decision": "send", "csrf_token": token}) for email_id in (theirs_sent.id, missing)]
+    assert [d.status_code for d in decided] == [404, 404]
+    said = [text_of(d.get_data(as_text=True)) for d in decided]
+    assert said[0] == said[1].replace(str(missing), str(theirs_sent.id))

@@ -109,8 +109,8 @@ def csrf_token() -> str:
 
 def require_csrf() -> None:
     if flask.request.method == "POST" and not csrf_ok():
-        flask.abort(400, "The form has expired or did not come from this site. Reload the page "
-                         "and try again.")
+        flask.abort(400, _("The form has expired or did not come from this site. Reload the page "
+                           "and try again."))
 
 
 def admin_required(view: View) -> View:

@@ -52,7 +52,8 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
     host = host_of()
     access = ScopeAccess(host)
     request = flask.request
-    where = request.form if request.method == "POST" and "scope" in request.form else request.args
+    saving = request.method == "POST" and "scope" in request.form
+    where = _saved_scope(request.form) if saving else request.args
     try:
         scope, scope_id, choices = choose_scope(access, where, SCOPES)
     except Denied as exc:
@@ -81,6 +82,13 @@ def config(group_key: str | None = None) -> ResponseReturnValue:
         with i18n.using(shop_language()):
             rows = form.rows()
     return _page(group, groups, access, scope, scope_id, choices, fields, rows), status
+
+
+def _saved_scope(form: Any) -> dict[str, str]:
+    """The scope a save names: its scope and object exactly as the form has them. Never the
+    selector's choice of a first object (a switch of scope, no object, an id that is none), so
+    a form that does not name its own object is refused rather than stored into another."""
+    return {"scope": form.get("scope", ""), "scope_id": form.get("scope_id", "").strip() or "-"}
 
 
 def _page(group: SettingsGroup | None, groups: list[SettingsGroup], access: ScopeAccess,

@@ -82,7 +82,7 @@ def choose() -> ResponseReturnValue:
     raw = flask.request.form.get("website_id", "")
     website_id = parse_id(raw)
     if raw and website_id not in dict(website_choices(host)):
-        flask.abort(400, "There is no such website. Pick one from the list.")
+        flask.abort(400, _("There is no such website. Pick one from the list."))
     response = flask.redirect(safe_next(flask.request.form.get("next"),
                                         flask.url_for("host_store.home")))
     if website_id is None:

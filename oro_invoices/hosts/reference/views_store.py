@@ -6,7 +6,7 @@ from typing import Any
 import flask
 from flask.typing import ResponseReturnValue
 
-from oro_invoices.adapters.commerce import CustomerUserRef, InvoiceRole
+from oro_invoices.adapters.commerce import CustomerUserRef, InvoiceRole, OrderSnapshot
 from oro_invoices.domain.messages import N_
 from oro_invoices.hosts.reference import models as m
 from oro_invoices.hosts.reference.auth import (
@@ -89,14 +89,32 @@ def order(order_id: int) -> ResponseReturnValue:
     host = host_of()
     ref = logged_in_customer_user()
     snapshot = host.orders.get(order_id)
-    if snapshot is None or snapshot.customer_id not in customers_seen_by(ref):
+    if snapshot is None or not may_open(ref, snapshot):
         flask.abort(404)
     return page("store_order.html", _("Order %(number)s", number=snapshot.identifier), order=snapshot)
 
 
+def may_open(ref: CustomerUserRef, order: OrderSnapshot) -> bool:
+    """Whether ``ref`` may open ``order``: one they placed (their Order History lists it); with
+    the department or corporate role any order of a customer whose invoices they see; with the
+    own role also the order of an invoice of theirs, so that an invoice's order link opens for
+    whoever sees the invoice, and a colleague's order stays closed."""
+    if order.customer_user_id == ref.id and order.customer_id == ref.customer_id:
+        return True
+    if ref.invoice_role in (InvoiceRole.DEPARTMENT, InvoiceRole.CORPORATE):
+        return order.customer_id in customers_seen_by(ref)
+    if ref.invoice_role is InvoiceRole.OWN and order.customer_id == ref.customer_id:
+        extension = flask.current_app.extensions.get("oro_invoices")
+        theirs = {"status": "posted", "order_id": order.id, "customer_id": ref.customer_id,
+                  "customer_user_id": ref.id}
+        return extension is not None and bool(extension.service.list_invoices(theirs, limit=1).items)
+    return False
+
+
 def customers_seen_by(ref: CustomerUserRef) -> set[int]:
-    """The customers whose orders ``ref`` may open: their own, and with the corporate role
-    every sub-customer's too (as their invoices, so an invoice's order link always opens)."""
+    """The customers whose orders ``ref`` may open with the department or corporate role: their
+    own, and with the corporate role every sub-customer's too (as their invoices, so an invoice's
+    order link always opens)."""
     seen = {ref.customer_id}
     if ref.invoice_role is InvoiceRole.CORPORATE:
         seen.update(c.id for c in host_of().customers.descendants(ref.customer_id))
