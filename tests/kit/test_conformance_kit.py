@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -253,3 +254,15 @@ def test_a_factory_without_addon_options_is_named(tmp_path):
     code, output, _ = run_pytest(tmp_path)
     assert code != 0
     assert "takes no addon_options, so it cannot build its add-on with ['storage_url']" in output
+
+
+def test_the_worked_minimal_adapter_of_the_docs_passes_the_kit(tmp_path):
+    """docs/adapters.md's first adapter, copied as written into a file and given by its path."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "adapters.md").read_text(encoding="utf-8")
+    [source] = [block for block in re.findall(r"```python\n(.*?)```", text, re.S)
+                if block.startswith("# myshop/invoices_host.py")]
+    (tmp_path / "invoices_host.py").write_text(source)
+    code, output, counts = run_pytest(tmp_path, "--pyargs", "oro_invoices.testing.suite",
+                                      "--oro-host", "invoices_host.py:MyShopHost")
+    assert code == 0, output
+    assert counts.get("passed", 0) >= 100 and not {"failed", "error", "errors"} & counts.keys()
