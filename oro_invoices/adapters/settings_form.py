@@ -129,10 +129,22 @@ def _chosen_name(access: ScopeAccess, scope: str, scope_id: int) -> str | None:
     return dict(access.choices(scope)).get(scope_id)
 
 
+def granted(access: ScopeAccess, flag: str) -> bool:
+    """``access.may_configure`` or ``access.may_configure_global``, refusing a method: a bound
+    method is always true, so reading one as the flag would let every admin configure."""
+    value = getattr(access, flag)
+    if callable(value):
+        raise TypeError(f"{type(access).__name__}.{flag} is a method; ScopeAccess needs it as a "
+                        f"bool attribute or property (a method is always true, so every admin "
+                        f"could change the settings). Write @property above it.")
+    return bool(value)
+
+
 def offered_scopes(access: ScopeAccess, candidates: tuple[str, ...]) -> list[str]:
     """Those of ``candidates`` the admin may configure something at."""
     return [s for s in candidates
-            if (access.may_configure_global if s == "global" else bool(find_choices(access, s, limit=1)))]
+            if (granted(access, "may_configure_global") if s == "global"
+                else bool(find_choices(access, s, limit=1)))]
 
 
 def choose_scope(access: ScopeAccess, args: Mapping[str, Any],
@@ -144,7 +156,7 @@ def choose_scope(access: ScopeAccess, args: Mapping[str, Any],
     name contains ``args["scope_search"]`` when given, and the chosen object first when it is
     not among them. A selector form sends the scope its object and search belong to as
     ``scope_of_id``: when the admin has switched to another scope, they are left out."""
-    if not access.may_configure:
+    if not granted(access, "may_configure"):
         raise Denied(403, Message("You do not have permission to change the invoice settings. Ask "
                                   "an administrator to grant you %(permission)s.", permission=CONFIGURE))
     offered = offered_scopes(access, candidates)
@@ -152,7 +164,7 @@ def choose_scope(access: ScopeAccess, args: Mapping[str, Any],
     if scope not in candidates:
         raise Denied(404, Message("There is no such configuration scope."))
     if scope == "global":
-        if not access.may_configure_global:
+        if not granted(access, "may_configure_global"):
             raise Denied(403, Message("Changing the settings of every organization (global scope) "
                                       "needs the permission %(permission)s. Choose your "
                                       "organization's scope instead.", permission=CONFIGURE_GLOBAL))

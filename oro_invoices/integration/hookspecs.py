@@ -178,10 +178,12 @@ def invoice_template_dirs() -> list[str] | None:
 
 @hookspec
 def invoice_email_context(invoice: InvoiceDocument) -> dict[str, Any] | None:
-    """Extra variables for the ``invoice_notification_template`` email.
+    """Extra variables for every email about one invoice (notification, reminders, a credit
+    note's notification, receipts, the expiring-authorization alert).
 
-    Results are merged like ``invoice_pdf_context``'s; the built-in variables
-    (``invoice``, ``payment_url``, ``seller``) cannot be replaced.
+    Results are merged like ``invoice_pdf_context``'s; the variables the add-on gives
+    (``invoice``, ``payment_url``, ``seller``, ``recipient_name``, ``pdf_attached`` and each
+    template's own) cannot be replaced.
 
     :param invoice: the invoice being sent.
     :return: a dict of template variables, or None.

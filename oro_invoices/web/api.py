@@ -245,7 +245,9 @@ class InvoiceApi:
 
     :param service: the ``InvoiceService``.
     :param authenticate: token → ``ApiClient`` (or None for an unknown token).
-    :param settings: ``oro_invoices.integration.config.Settings``; None treats invoices as enabled.
+    :param settings: ``oro_invoices.integration.config.Settings``; None: the service's own
+        (``service.settings``), so that switching invoices off closes the API too; a service
+        without settings treats invoices as enabled.
     :param base_path: where the API is mounted; request paths start with it.
     :param idempotency_ttl: how long an ``Idempotency-Key`` and its response are kept (24 h).
     :param idempotency_wait: seconds a request waits for another one holding its key before 409.
@@ -261,7 +263,7 @@ class InvoiceApi:
         self._idempotency = (idempotency_ttl, idempotency_wait)
         self._idempotent: idempotency.IdempotentWrites | None = None
         self.authenticate = authenticate
-        self.settings = settings
+        self.settings = settings if settings is not None else getattr(service, "settings", None)
         self.base_path = "/" + base_path.strip("/") if base_path.strip("/") else ""
         self._spec: bytes | None = None
 

@@ -236,6 +236,32 @@ def test_the_global_scope_and_the_page_need_their_permissions() -> None:
     assert refused.value.status == 404
 
 
+class MethodAccess:
+    """Permissions written as methods rather than the properties ``ScopeAccess`` declares."""
+
+    def may_configure(self) -> bool:
+        return False
+
+    def may_configure_global(self) -> bool:
+        return False
+
+    def choices(self, scope: str) -> list[tuple[int, str]]:
+        return []
+
+    def owns(self, scope: str, scope_id: int | None) -> bool:
+        return scope == "global"
+
+
+@pytest.mark.parametrize("args", [{}, {"scope": "global"}])
+def test_permissions_written_as_methods_are_refused_rather_than_read_as_granted(args: dict[str, str]) -> None:
+    with pytest.raises(TypeError) as refused:
+        choose_scope(MethodAccess(), args, SCOPES)  # type: ignore[arg-type]
+    assert "MethodAccess.may_configure" in str(refused.value)
+    assert "Write @property above it." in str(refused.value)
+    with pytest.raises(TypeError):
+        offered_scopes(MethodAccess(), ("global",))  # type: ignore[arg-type]
+
+
 def test_every_help_names_the_choices_by_the_labels_the_admin_sees(settings: Settings) -> None:
     quoting_codes = {}
     for spec in settings.schema:

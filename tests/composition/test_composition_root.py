@@ -162,6 +162,14 @@ def test_plugins_and_clock_come_from_the_config(sqlite_db, tmp_path):
         assert doc.created_at == moment
 
 
+def test_a_blocked_default_plugin_is_left_out_of_the_built_addon(sqlite_db, tmp_path):
+    blocked = ("oro_invoices.integration.default_plugins.oropay",)
+    with build_addon(config(sqlite_db, tmp_path, pdf=False, blocked_plugins=blocked)) as addon:
+        assert "oropay" not in addon.settings.choices("oro_invoices.payment_method")
+    with build_addon(config(sqlite_db, tmp_path, pdf=False)) as addon:
+        assert "oropay" in addon.settings.choices("oro_invoices.payment_method")
+
+
 def test_migrate_creates_the_tables(tmp_path):
     from oro_invoices.persistence.migrate import current_revision, head_revision
     url = f"sqlite:///{tmp_path / 'fresh.db'}"

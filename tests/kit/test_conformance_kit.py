@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import pytest
 
@@ -80,8 +81,8 @@ def test_author_can_limit_capabilities_and_override_tests(tmp_path):
     code, output, counts = run_pytest(tmp_path)
     assert code == 0, output
     # 2 storefront tests, 1 gated account-entry test, 1 customer-group test, 2 buyer tax data
-    # tests, 1 override, 7 storefront tests of the page part
-    assert counts["skipped"] == 14, output
+    # tests, 1 override, 19 storefront tests of the page part
+    assert counts["skipped"] == 26, output
     assert "does not support storefront" in output
     assert "does not support customer_groups" in output
     assert "layout rendered by the front-end" in output
@@ -253,3 +254,31 @@ def test_a_factory_without_addon_options_is_named(tmp_path):
     code, output, _ = run_pytest(tmp_path)
     assert code != 0
     assert "takes no addon_options, so it cannot build its add-on with ['storage_url']" in output
+
+
+def test_the_worked_minimal_adapter_of_the_docs_passes_the_kit(tmp_path):
+    """docs/adapters.md's first adapter, copied as written into a file and given by its path."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "adapters.md").read_text(encoding="utf-8")
+    [source] = [block for block in re.findall(r"```python\n(.*?)```", text, re.S)
+                if block.startswith("# myshop/invoices_host.py")]
+    (tmp_path / "invoices_host.py").write_text(source)
+    code, output, counts = run_pytest(tmp_path, "--pyargs", "oro_invoices.testing.suite",
+                                      "--oro-host", "invoices_host.py:MyShopHost")
+    assert code == 0, output
+    assert counts.get("passed", 0) >= 100 and not {"failed", "error", "errors"} & counts.keys()
+
+
+def test_the_star_import_of_the_docs_brings_every_suite_class():
+    """``from oro_invoices.testing.suite import *`` runs what ``--pyargs oro_invoices.testing.suite`` runs."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import oro_invoices.testing.suite as suite
+    defined = set()
+    for module in pkgutil.iter_modules(suite.__path__):
+        loaded = importlib.import_module(f"{suite.__name__}.{module.name}")
+        defined |= {name for name, obj in vars(loaded).items()
+                    if name.startswith("Test") and inspect.isclass(obj) and obj.__module__ == loaded.__name__}
+    assert sorted(suite.__all__) == sorted(defined)
+    assert all(getattr(suite, name) for name in defined)

@@ -412,6 +412,19 @@ def test_switched_off_invoices_answer_404_everywhere(api, settings):
     assert api.get("/api/invoices", token="tok-off").status_code == 200
 
 
+def test_an_api_built_without_settings_follows_the_services_switch(db, settings):
+    from support.api import make_http
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), settings=settings)
+    api = make_http(service)                  # InvoiceApi(service, authenticate=…): no settings=
+    assert api.get("/api/invoices", token="tok-erp").status_code == 200
+    resp = api.get("/api/invoices", token="tok-off")
+    assert resp.status_code == 404 and "switched off" in assert_error_shape(resp)[0]["message"]
+
+
 @pytest.mark.parametrize("data,content_type,status", [
     ("{not json", "application/json", 400),
     ("[1, 2]", "application/json", 400),

@@ -387,10 +387,13 @@ class MailService:
             except NotFound:
                 attachments = ()  # supplied later by the external system
         user = self.customer_user(invoice)
-        context = {**self._reminder_now(template, invoice), **self._credit(invoice),
+        plugged = self.context(invoice)
+        # a plugin's variables come first: they add to the composer's and replace none of them
+        context = {**plugged, **self._reminder_now(template, invoice), **self._credit(invoice),
                    **self._latest_payment(template, invoice, extra_context), **(extra_context or {}),
                    "recipient_name": user.name.strip() if user is not None and to is None else "",
-                   "pdf_attached": bool(attachments), **self.context(invoice)}
+                   "pdf_attached": bool(attachments),
+                   **{name: plugged[name] for name in BUILTIN_VARIABLES}}
         language = self._locale(invoice, for_staff=for_staff)
         for name in METHOD_NAMED:          # "Bank transfer" in the email's language, as the pages write it
             if hasattr(context.get(name), "method"):

@@ -13,12 +13,18 @@ from oro_invoices.testing.suite.test_host import TestHostShape
 from oro_invoices.testing.suite.test_identity import TestUsers
 from oro_invoices.testing.suite.test_pages import (
     TestPageAccess,
+    TestPageAging,
     TestPageDownloads,
     TestPageForms,
     TestPageHead,
+    TestPageListQuery,
     TestPageLogin,
     TestPageOrderTab,
+    TestPageRecordPayment,
+    TestPageSelection,
+    TestPageStatement,
     TestPageToggle,
+    TestPageUploads,
 )
 from oro_invoices.testing.suite.test_profile import TestFeatureGating, TestInstall
 from oro_invoices.testing.suite.test_ui import (
@@ -35,6 +41,7 @@ __all__ = [
     "TestHostShape", "TestInstall", "TestLayout", "TestMenu", "TestOrderView", "TestOrders",
     "TestOrganizations", "TestSettingsOverStore", "TestStorefront", "TestUrls", "TestUsers",
     "TestWebsites",
-    "TestPageAccess", "TestPageDownloads", "TestPageForms", "TestPageHead", "TestPageLogin",
-    "TestPageOrderTab", "TestPageToggle",
+    "TestPageAccess", "TestPageAging", "TestPageDownloads", "TestPageForms", "TestPageHead",
+    "TestPageListQuery", "TestPageLogin", "TestPageOrderTab", "TestPageRecordPayment",
+    "TestPageSelection", "TestPageStatement", "TestPageToggle", "TestPageUploads",
 ]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from support.mail import SENDER, make_app, make_mail, sha256
@@ -108,6 +109,23 @@ def test_plugin_context_adds_variables_but_cannot_replace_builtins(db, tmp_path)
     draft = make_mail(app).prepare(invoice.id)
     assert draft.text == (f"Moin Acme Corp / {invoice.invoice_number} / "
                           f"https://shop.test/invoices/pay/{invoice.payment_token}")
+
+
+def test_plugin_context_cannot_replace_what_the_composer_gives_either(db, tmp_path):
+    class Pretender:
+        @hookimpl
+        def invoice_email_context(self, invoice):
+            return {"greeting": "Moin", "recipient_name": "hijacked", "pdf_attached": "hijacked",
+                    "reminder": "hijacked"}
+
+    app = make_app(db, tmp_path, plugins=[Pretender()])
+    invoice = posted(app)
+    text = "{{ greeting }} {{ recipient_name }} / {{ pdf_attached }}"
+    app.host.customise_template(TEMPLATE, text=text)
+    assert make_mail(app).prepare(invoice.id).text == "Moin Bea Buyer / True"
+    app.host.customise_template(TEMPLATE, text=text + " / {{ reminder.days_overdue }}")  # as a reminder gets it
+    reminder = make_mail(app).prepare(invoice.id, extra_context={"reminder": SimpleNamespace(days_overdue=7)})
+    assert reminder.text == "Moin Bea Buyer / True / 7"
 
 
 def test_templates_available_lists_defaults_and_host_templates(app):
