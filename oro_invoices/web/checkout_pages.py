@@ -37,6 +37,7 @@ from oro_invoices.integration.payment_methods import (
     CallbackRejected,
     PaymentPage,
     ProviderCallback,
+    ProviderError,
 )
 from oro_invoices.services.checkout import NO_METHOD, PAYABLE, Availability
 from oro_invoices.services.payment_records import AttemptView
@@ -68,6 +69,17 @@ ENDPOINT_SEVERAL_RESULT = "oro_invoices.storefront.several_payment_result"
 NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
 ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Please check your payment "
                    "details and try again.")
+#: What the customer reads when the provider refused to start a payment or could not be reached
+#: (its own words, meant for the staff, are in the activity and the log).
+NOT_STARTED_MESSAGE = N_("%(method)s could not start the payment, so nothing was charged. Please try again in a "
+                         "few minutes; if it keeps failing, please contact us.")
+
+
+def not_started(exc: ProviderError, method_label: str, what: str) -> str:
+    """What the customer reads when ``exc`` kept the payment of ``what`` from starting; the
+    provider's own words are logged for the staff (and the failed attempt's activity has them)."""
+    log.warning("the payment of %s could not be started: %s", what, exc.message)
+    return _(NOT_STARTED_MESSAGE, method=method_label or _("The payment provider"))
 
 
 def csp_for(page: PaymentPage) -> str:
@@ -315,10 +327,13 @@ class CheckoutPages:
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
                 cancel_path=self._payment_url(doc, guest), request_key=key,
                 payer_email="" if guest else getattr(req.user, "email", "") or "")
-        except (ValidationError, Conflict) as exc:
-            _status, message = guard.friendly(exc)
+        except (ValidationError, Conflict, ProviderError) as exc:
+            if isinstance(exc, ProviderError):     # the provider refused or was not reached: nothing began
+                status, message = 502, not_started(exc, self._method_label(doc), f"invoice {doc.display_number}")
+            else:
+                status, message = (422 if isinstance(exc, ValidationError) else 409), guard.friendly(exc)[1]
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
-                                      status=422 if isinstance(exc, ValidationError) else 409,
+                                      status=status,
                                       credit=self._credit(viewer, doc) if viewer is not None else Decimal(0),
                                       credit_owner=self._credit_owner(viewer, doc) if viewer is not None else "")
         if started.page is None:  # this form's payment ended already
@@ -382,6 +397,10 @@ class CheckoutPages:
     def _method_name(self, doc: InvoiceDocument) -> str:
         available = self.ctx.service.payment_availability(doc)
         return available.method.name if available.method is not None else "none"
+
+    def _method_label(self, doc: InvoiceDocument) -> str:
+        available = self.ctx.service.payment_availability(doc)
+        return available.method.label if available.method is not None else ""
 
     @staticmethod
     def actor(req: Request, *, guest: bool) -> str:
