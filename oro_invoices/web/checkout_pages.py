@@ -257,6 +257,10 @@ class CheckoutPages:
                                              "Nothing was charged by this page; please go back and "
                                              "try again."), link="", link_label="")
             return Response.html(html, status=400, title=_("Payment Error"))
+        except ProviderError as exc:    # naming no attempt: a provider's delivery, which it sends again
+            log.warning("payment notification not checked, the provider is out of reach: %s", exc.message)
+            return Response(status=503, body=b"The payment provider could not be reached; nothing was recorded.",
+                            content_type="text/plain; charset=utf-8")
         attempt = outcome.attempt
         if attempt is None:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
@@ -270,6 +274,10 @@ class CheckoutPages:
                   else self._result_url(doc, attempt))
         if outcome.rejected:     # the result page of the payment of several invoices says it failed
             return Response.redirect(target)
+        if outcome.unchecked and req.method == "GET":
+            # the customer back from the provider, who could not be asked how the payment went: the
+            # result page says it is being processed until the provider's report settles it
+            return Response.redirect(target)
         if outcome.reply == REPLY_PAGE:
             # the provider shows this page to the payer: it says what became of the payment, as
             # the result page it continues to does
@@ -280,7 +288,9 @@ class CheckoutPages:
             heading, message = notice_words(doc, state, several)
             html = self.ctx.render("storefront/payment_notice.html", req, title=heading, message=message,
                                    link=link, link_label=_("Continue"), refresh=link, state=state)
-            return Response.html(html, title=heading if several else result_titles(doc)[state])
+            # not checked with the provider (out of reach): 503, so that a provider delivers it again
+            return Response.html(html, status=503 if outcome.unchecked else 200,
+                                 title=heading if several else result_titles(doc)[state])
         return Response.redirect(target)
 
     def _several_numbers(self, attempt: AttemptView) -> str:
