@@ -149,6 +149,10 @@ class CheckoutPages:
                 "Invoice %(number)s is paid on the seller's payment page, so credit cannot be applied to it here.",
                 number=doc.display_number))])
         if not pstatus.is_payable(doc.payment_status, doc.amount_due - doc.amount_held):
+            if self.ctx.service.credit_applied_with(doc.id, req.form.get("request_key")):
+                # this very form paid it (a double click): say so, not that it cannot be paid
+                return Response.redirect(self._invoice_url(doc, False) or "", flashes=[("info", _(
+                    "This credit was applied before; it was not applied again."))])
             # owed perhaps (refunded), but no longer paid from the storefront: the seller settles it
             return Response.redirect(self._invoice_url(doc, False) or "", flashes=[("error", _(
                 "Invoice %(number)s can no longer be paid here, so credit cannot be applied to it here.",
