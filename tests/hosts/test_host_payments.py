@@ -153,6 +153,21 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert len(client.service.transactions(doc.id)) == 1
 
 
+def test_a_payment_arriving_after_the_invoice_was_voided_says_it_is_kept_as_credit_in_true_words(shop):
+    """The seller voided the invoice while the customer was on the hosted page: the money taken is
+    kept as credit, and the result page does not claim the invoice was paid meanwhile."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    html = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    client.service.void(doc.id, reason="wrong order", actor="admin")
+    reply, _ = hpp_answer(client, html)
+    text = text_of(follow(client, reply).get_data(as_text=True))
+    assert (f"€{doc.amount_due:,.2f} of it was over what was still due (paid or credited meanwhile): it is kept "
+            "as your credit for your next invoices.") in text
+    assert "(paid meanwhile)" not in text
+
+
 def test_a_declined_card_shows_the_error_page_and_pay_stays(shop):
     configure(shop[0])
     client = customer(shop, "ben.ortiz@acme.example")
