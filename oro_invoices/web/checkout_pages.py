@@ -17,7 +17,6 @@ result page of their attempt.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 from decimal import Decimal
@@ -28,7 +27,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceError, NotFound, Permiss
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, SellerInfo
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
-from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.integration.links import PAYMENT_LINK_TTL, STOREFRONT_BASE_URL, absolute_link, link_expired
 from oro_invoices.integration.payment_methods import (
     CLIENT_FORM,
     POST_FORM,
@@ -203,10 +202,7 @@ class CheckoutPages:
             raise NotFound(_("This payment link is not valid. Please check the link or contact the seller."))
         scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
         features.require(self.ctx.settings, features.STOREFRONT, scope)
-        days = self.ctx.settings.value("oro_invoices.payment_link_ttl_days", scope)
-        expired = bool(days and doc.posted_at
-                       and self.ctx.now() > doc.posted_at + dt.timedelta(days=int(days)))
-        return doc, expired
+        return doc, link_expired(doc.posted_at, self.ctx.settings.value(PAYMENT_LINK_TTL, scope), self.ctx.now())
 
     def guest(self, req: Request) -> Response:
         """The guest payment page (no login): the same payment page, for exactly this invoice."""

@@ -465,6 +465,23 @@ def test_the_guest_link_expires_as_configured(shop):
     assert "Proceed with Payment" not in text
 
 
+def test_an_expired_guest_link_is_no_longer_shown_on_the_invoice_page(shop):
+    """The customer's invoice page hands out the guest link only while it works; Pay stays."""
+    app = shop[0]
+    configure(app)
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1002-2")
+    Settings(app.extensions["oro_reference_host"].config).set(
+        "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
+    ctx = app.extensions["oro_invoices"].ctx
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    assert f"/invoices/pay/{doc.payment_token}" in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    page = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    assert f"/invoices/pay/{doc.payment_token}" not in page and "Invoice Guest Payment Link" not in text_of(page)
+    assert "data-oi-pay>" in page
+
+
 def test_unknown_links_and_drafts_are_not_found(shop):
     guest = ShopClient(shop[0])
     assert guest.get("/invoices/pay/not-a-real-token-at-all").status_code == 404
