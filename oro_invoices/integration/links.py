@@ -7,6 +7,7 @@ such link is made.
 """
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlsplit
 
 from oro_invoices.domain.messages import Message
@@ -16,6 +17,14 @@ STOREFRONT_BASE_URL = "oro_invoices.storefront_base_url"
 #: The printable ASCII characters a URL never holds as they are, only percent-encoded (RFC 3986):
 #: written into a page or an email they could end the attribute or the link they are in.
 UNENCODED = frozenset('"<>\\^`{|}')
+#: How many days an invoice's guest payment link stays valid after it is posted.
+PAYMENT_LINK_TTL = "oro_invoices.payment_link_ttl_days"
+
+
+def link_expired(posted_at: dt.datetime | None, days: object, now: dt.datetime) -> bool:
+    """Whether the guest payment link of an invoice posted at ``posted_at`` has expired at ``now``,
+    valid for ``days`` days (``PAYMENT_LINK_TTL``; none set: it never expires)."""
+    return bool(days and posted_at is not None and now > posted_at + dt.timedelta(days=int(str(days))))
 
 
 def unencoded_problem(value: str) -> Message | None:

@@ -23,6 +23,7 @@ from oro_invoices.domain.errors import NotFound, UsageError
 from oro_invoices.domain.invoice import Address, DocumentRef, InvoiceDocument, SellerInfo
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.config import Settings, load_schema, resolve_seller
+from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import notify
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.engine import Database
@@ -238,7 +239,14 @@ class ServiceContext:
         link, else the external payment URL; None while the invoice cannot be paid."""
         if not self.can_pay(invoice):
             return None
-        return self.payment_url(invoice) or invoice.external_payment_url
+        return (None if self.guest_link_expired(invoice) else self.payment_url(invoice)) \
+            or invoice.external_payment_url
+
+    def guest_link_expired(self, invoice: InvoiceDocument) -> bool:
+        """Whether ``invoice``'s guest payment link has expired (``oro_invoices.payment_link_ttl_days``
+        after posting): then nothing hands it out, as it would only answer that it expired."""
+        days = self.setting(PAYMENT_LINK_TTL, organization_id=invoice.organization_id, website_id=invoice.website_id)
+        return link_expired(invoice.posted_at, days, self.clock())
 
     def seller(self, invoice: Invoice | InvoiceDocument | DocumentScope) -> SellerInfo:
         """The seller as configured for the invoice's organization and website (and, for the

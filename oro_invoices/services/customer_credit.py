@@ -163,6 +163,21 @@ class CustomerCredit:
                    "provider_reference": APPLIED_PREFIX + key}
         return self.payments.record(invoice_id, payload, actor=actor)
 
+    def applied_with(self, invoice_id: int, request_key: str | None) -> bool:
+        """Whether the form ``request_key`` applied credit to the invoice already (a key that
+        cannot be one never did)."""
+        try:
+            key = check_request_key(request_key)
+        except ValidationError:
+            return False
+        if key is None:
+            return False
+        with self.ctx.db.session() as s:
+            return s.execute(select(PaymentTransaction.id).where(
+                PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.method == CREDIT_METHOD,
+                PaymentTransaction.action == "charge",
+                PaymentTransaction.provider_reference == APPLIED_PREFIX + key)).first() is not None
+
     @staticmethod
     def _check_not_held(doc: InvoiceDocument, amount: Decimal | str) -> None:
         """``ValidationError`` when ``amount`` would pay what an open authorization holds of ``doc``."""

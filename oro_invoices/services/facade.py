@@ -506,6 +506,10 @@ class InvoiceService:
         the credit covers; ``created`` False: this form applied it before."""
         return self.customer_credit.apply(invoice_id, amount=amount, actor=actor, request_key=request_key)
 
+    def credit_applied_with(self, invoice_id: int, request_key: str | None) -> bool:
+        """Whether the Apply Credit form ``request_key`` applied credit to the invoice already."""
+        return self.customer_credit.applied_with(invoice_id, request_key)
+
     def pay_out_credit(self, customer_id: int, *, organization_id: int, currency: str, amount: Decimal | str,
                        reference: str = "", notes: str = "", actor: str, request_key: str | None = None) -> PaidOut:
         """Give (part of) the customer's credit back outside the add-on (a bank transfer, a check)."""

@@ -43,6 +43,7 @@ from oro_invoices.integration.payment_methods import (
     CallbackResult,
     MethodConfig,
     ProviderCallback,
+    ProviderError,
     ProviderEvent,
 )
 from oro_invoices.persistence import activity
@@ -91,12 +92,16 @@ class CallbackOutcome:
     """What a provider callback did, and whose result page the customer sees next.
 
     ``rejected`` holds why the callback could not be trusted (nothing was recorded).
+    ``unchecked`` holds why the method could not ask its provider about the callback (the provider
+    was out of reach: nothing was recorded, and the attempt is left as it was, for the provider's
+    next report or delivery to settle).
     """
 
     attempt: AttemptView | None
     reply: str
     outcomes: tuple[EventOutcome, ...] = ()
     rejected: str = ""
+    unchecked: str = ""
 
 
 class PaymentEvents:
@@ -117,6 +122,9 @@ class PaymentEvents:
         that attempt ends as failed (a later genuine answer still succeeds it) and the
         outcome carries ``rejected``; otherwise, or when the refusal says it must not end the
         attempt (``CallbackRejected.ends_attempt``: a forged webhook), ``CallbackRejected`` is raised.
+        A method that cannot reach its provider to read the callback (``ProviderError``) records
+        nothing either: the outcome carries ``unchecked`` when the callback names a known attempt
+        (left as it was: the customer may well have paid), else the error is raised.
         """
         method = self.checkout.methods.get(method_name)
         if method is None:
@@ -146,6 +154,11 @@ class PaymentEvents:
                 message=Message("The payment provider's answer could not be verified: %(reason)s",
                                 reason=exc.message))
             return CallbackOutcome(self.checkout.attempt(public_id), REPLY_PAGE, rejected=exc.message)
+        except ProviderError as exc:
+            log.warning("Could not check a %s notification with the provider: %s", method_name, exc.message)
+            if record is None:
+                raise
+            return CallbackOutcome(self.checkout.attempt(record.attempt_id), REPLY_PAGE, unchecked=exc.message)
         outcomes = self.apply(method_name, result.events, actor=actor)
         attempt = None
         if result.attempt_id:

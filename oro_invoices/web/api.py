@@ -1013,9 +1013,10 @@ def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
 
 
 def _action_amount(body: dict[str, Any], verb: str) -> str | None:
-    """The ``amount`` of a refund or capture body: a decimal string, or None (all that remains)."""
+    """The ``amount`` of a refund or capture body: a decimal string, or None (all that remains). A
+    blank string is refused: an empty field of the client's is no order to move all the money."""
     amount = body.get("amount")
-    if amount is not None and not isinstance(amount, str):
+    if amount is not None and (not isinstance(amount, str) or not amount.strip()):
         raise ValidationError([("amount", f'A decimal string such as "50.00"; leave it out to {verb} all '
                                           "that remains.")])
     return amount

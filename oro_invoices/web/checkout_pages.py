@@ -17,7 +17,6 @@ result page of their attempt.
 """
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import secrets
 from decimal import Decimal
@@ -28,7 +27,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceError, NotFound, Permiss
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus, SellerInfo
 from oro_invoices.i18n import N_, _
 from oro_invoices.integration import features
-from oro_invoices.integration.links import STOREFRONT_BASE_URL, absolute_link
+from oro_invoices.integration.links import PAYMENT_LINK_TTL, STOREFRONT_BASE_URL, absolute_link, link_expired
 from oro_invoices.integration.payment_methods import (
     CLIENT_FORM,
     POST_FORM,
@@ -37,6 +36,7 @@ from oro_invoices.integration.payment_methods import (
     CallbackRejected,
     PaymentPage,
     ProviderCallback,
+    ProviderError,
 )
 from oro_invoices.services.checkout import NO_METHOD, PAYABLE, Availability
 from oro_invoices.services.payment_records import AttemptView
@@ -68,6 +68,17 @@ ENDPOINT_SEVERAL_RESULT = "oro_invoices.storefront.several_payment_result"
 NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
 ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Please check your payment "
                    "details and try again.")
+#: What the customer reads when the provider refused to start a payment or could not be reached
+#: (its own words, meant for the staff, are in the activity and the log).
+NOT_STARTED_MESSAGE = N_("%(method)s could not start the payment, so nothing was charged. Please try again in a "
+                         "few minutes; if it keeps failing, please contact us.")
+
+
+def not_started(exc: ProviderError, method_label: str, what: str) -> str:
+    """What the customer reads when ``exc`` kept the payment of ``what`` from starting; the
+    provider's own words are logged for the staff (and the failed attempt's activity has them)."""
+    log.warning("the payment of %s could not be started: %s", what, exc.message)
+    return _(NOT_STARTED_MESSAGE, method=method_label or _("The payment provider"))
 
 
 def csp_for(page: PaymentPage) -> str:
@@ -137,6 +148,10 @@ class CheckoutPages:
                 "Invoice %(number)s is paid on the seller's payment page, so credit cannot be applied to it here.",
                 number=doc.display_number))])
         if not pstatus.is_payable(doc.payment_status, doc.amount_due - doc.amount_held):
+            if self.ctx.service.credit_applied_with(doc.id, req.form.get("request_key")):
+                # this very form paid it (a double click): say so, not that it cannot be paid
+                return Response.redirect(self._invoice_url(doc, False) or "", flashes=[("info", _(
+                    "This credit was applied before; it was not applied again."))])
             # owed perhaps (refunded), but no longer paid from the storefront: the seller settles it
             return Response.redirect(self._invoice_url(doc, False) or "", flashes=[("error", _(
                 "Invoice %(number)s can no longer be paid here, so credit cannot be applied to it here.",
@@ -187,10 +202,7 @@ class CheckoutPages:
             raise NotFound(_("This payment link is not valid. Please check the link or contact the seller."))
         scope = storefront_scope.guest_scope(self.ctx.host.customers, doc)
         features.require(self.ctx.settings, features.STOREFRONT, scope)
-        days = self.ctx.settings.value("oro_invoices.payment_link_ttl_days", scope)
-        expired = bool(days and doc.posted_at
-                       and self.ctx.now() > doc.posted_at + dt.timedelta(days=int(days)))
-        return doc, expired
+        return doc, link_expired(doc.posted_at, self.ctx.settings.value(PAYMENT_LINK_TTL, scope), self.ctx.now())
 
     def guest(self, req: Request) -> Response:
         """The guest payment page (no login): the same payment page, for exactly this invoice."""
@@ -245,6 +257,10 @@ class CheckoutPages:
                                              "Nothing was charged by this page; please go back and "
                                              "try again."), link="", link_label="")
             return Response.html(html, status=400, title=_("Payment Error"))
+        except ProviderError as exc:    # naming no attempt: a provider's delivery, which it sends again
+            log.warning("payment notification not checked, the provider is out of reach: %s", exc.message)
+            return Response(status=503, body=b"The payment provider could not be reached; nothing was recorded.",
+                            content_type="text/plain; charset=utf-8")
         attempt = outcome.attempt
         if attempt is None:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
@@ -258,6 +274,10 @@ class CheckoutPages:
                   else self._result_url(doc, attempt))
         if outcome.rejected:     # the result page of the payment of several invoices says it failed
             return Response.redirect(target)
+        if outcome.unchecked and req.method == "GET":
+            # the customer back from the provider, who could not be asked how the payment went: the
+            # result page says it is being processed until the provider's report settles it
+            return Response.redirect(target)
         if outcome.reply == REPLY_PAGE:
             # the provider shows this page to the payer: it says what became of the payment, as
             # the result page it continues to does
@@ -268,7 +288,9 @@ class CheckoutPages:
             heading, message = notice_words(doc, state, several)
             html = self.ctx.render("storefront/payment_notice.html", req, title=heading, message=message,
                                    link=link, link_label=_("Continue"), refresh=link, state=state)
-            return Response.html(html, title=heading if several else result_titles(doc)[state])
+            # not checked with the provider (out of reach): 503, so that a provider delivers it again
+            return Response.html(html, status=503 if outcome.unchecked else 200,
+                                 title=heading if several else result_titles(doc)[state])
         return Response.redirect(target)
 
     def _several_numbers(self, attempt: AttemptView) -> str:
@@ -315,10 +337,13 @@ class CheckoutPages:
                 return_path=self.ctx.url_for(ENDPOINT_NOTIFY, method=self._method_name(doc)),
                 cancel_path=self._payment_url(doc, guest), request_key=key,
                 payer_email="" if guest else getattr(req.user, "email", "") or "")
-        except (ValidationError, Conflict) as exc:
-            _status, message = guard.friendly(exc)
+        except (ValidationError, Conflict, ProviderError) as exc:
+            if isinstance(exc, ProviderError):     # the provider refused or was not reached: nothing began
+                status, message = 502, not_started(exc, self._method_label(doc), f"invoice {doc.display_number}")
+            else:
+                status, message = (422 if isinstance(exc, ValidationError) else 409), guard.friendly(exc)[1]
             return self._payment_page(req, doc, guest=guest, amount=form.get("amount"), error=message,
-                                      status=422 if isinstance(exc, ValidationError) else 409,
+                                      status=status,
                                       credit=self._credit(viewer, doc) if viewer is not None else Decimal(0),
                                       credit_owner=self._credit_owner(viewer, doc) if viewer is not None else "")
         if started.page is None:  # this form's payment ended already
@@ -382,6 +407,10 @@ class CheckoutPages:
     def _method_name(self, doc: InvoiceDocument) -> str:
         available = self.ctx.service.payment_availability(doc)
         return available.method.name if available.method is not None else "none"
+
+    def _method_label(self, doc: InvoiceDocument) -> str:
+        available = self.ctx.service.payment_availability(doc)
+        return available.method.label if available.method is not None else ""
 
     @staticmethod
     def actor(req: Request, *, guest: bool) -> str:

@@ -19,11 +19,11 @@ from oro_invoices.domain.errors import Conflict, NotFound, PermissionDenied, Val
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.i18n import _
-from oro_invoices.integration.payment_methods import CLIENT_FORM, POST_FORM
+from oro_invoices.integration.payment_methods import CLIENT_FORM, POST_FORM, ProviderError
 from oro_invoices.services.checkout_several import MAX_INVOICES, NONE_CHOSEN, SeveralAvailability
 from oro_invoices.services.payment_records import AttemptView
 from oro_invoices.web import guard
-from oro_invoices.web.checkout_pages import ERROR_MESSAGE, CheckoutPages, csp_for, result_state
+from oro_invoices.web.checkout_pages import ERROR_MESSAGE, CheckoutPages, csp_for, not_started, result_state
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.storefront import StorefrontPages, Viewer
@@ -106,6 +106,11 @@ class SeveralCheckoutPages:
             _status, message = guard.friendly(exc)
             return self._page(req, viewer, docs, error=message,
                               status=422 if isinstance(exc, ValidationError) else 409)
+        except ProviderError as exc:     # the provider refused or was not reached: nothing began
+            available = self.ctx.service.payment_availability(docs[0])
+            label = available.method.label if available.method is not None else ""
+            what = "invoices " + ", ".join(doc.display_number for doc in docs)
+            return self._page(req, viewer, docs, error=not_started(exc, label, what), status=502)
         if started.page is None:   # this form's payment ended already
             return Response.redirect(self.result_url(started.attempt))
         page = started.page

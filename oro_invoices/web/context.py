@@ -23,6 +23,7 @@ from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
 from oro_invoices.formatting.line_breaks import soft_hyphens
 from oro_invoices.integration.config import Settings
+from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
 from oro_invoices.persistence.outbox import STATUS_LABELS as EMAIL_STATUS_LABELS
@@ -159,8 +160,13 @@ class WebContext:
         """The guest payment link a page shows: the configured absolute link, else a site-relative one.
 
         Pages may link relatively; what leaves the request (PDFs, emails) gets only the
-        absolute link built from the configured storefront base URL.
+        absolute link built from the configured storefront base URL. None once the link expired
+        (``oro_invoices.payment_link_ttl_days`` after posting): it would only say so.
         """
+        days = self.settings.value(PAYMENT_LINK_TTL, ScopeContext(organization_id=invoice.organization_id,
+                                                                  website_id=invoice.website_id))
+        if link_expired(invoice.posted_at, days, self.now()):
+            return None
         link = self.service.payment_url(invoice)
         if link is None and invoice.payment_token:
             link = self.url_for(ENDPOINT_STOREFRONT_PAY, token=invoice.payment_token)

@@ -259,8 +259,8 @@ def test_money_over_what_was_due_is_said_on_the_result_page(shop, admin):
                                               "amount": str(docs[1].amount_due)})
     reply, _ = hpp_answer(client, handover)
     text = text_of(follow(client, reply).get_data(as_text=True))
-    assert (f"€{docs[1].amount_due:,.2f} of it was over what was still due (paid meanwhile): it is kept as your "
-            "credit for your next invoices.") in text
+    assert (f"€{docs[1].amount_due:,.2f} of it was over what was still due (paid or credited meanwhile): it is "
+            "kept as your credit for your next invoices.") in text
 
 
 def test_what_an_authorization_holds_is_left_out_of_the_payment(shop):

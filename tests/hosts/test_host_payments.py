@@ -153,6 +153,21 @@ def test_the_payment_page_and_a_successful_payment(shop):
     assert len(client.service.transactions(doc.id)) == 1
 
 
+def test_a_payment_arriving_after_the_invoice_was_voided_says_it_is_kept_as_credit_in_true_words(shop):
+    """The seller voided the invoice while the customer was on the hosted page: the money taken is
+    kept as credit, and the result page does not claim the invoice was paid meanwhile."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    html = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    client.service.void(doc.id, reason="wrong order", actor="admin")
+    reply, _ = hpp_answer(client, html)
+    text = text_of(follow(client, reply).get_data(as_text=True))
+    assert (f"€{doc.amount_due:,.2f} of it was over what was still due (paid or credited meanwhile): it is kept "
+            "as your credit for your next invoices.") in text
+    assert "(paid meanwhile)" not in text
+
+
 def test_a_declined_card_shows_the_error_page_and_pay_stays(shop):
     configure(shop[0])
     client = customer(shop, "ben.ortiz@acme.example")
@@ -448,6 +463,23 @@ def test_the_guest_link_expires_as_configured(shop):
     text = text_of(expired.get_data(as_text=True))
     assert "This payment link has expired." in text and "billing@northwind.example" in text
     assert "Proceed with Payment" not in text
+
+
+def test_an_expired_guest_link_is_no_longer_shown_on_the_invoice_page(shop):
+    """The customer's invoice page hands out the guest link only while it works; Pay stays."""
+    app = shop[0]
+    configure(app)
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1002-2")
+    Settings(app.extensions["oro_reference_host"].config).set(
+        "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
+    ctx = app.extensions["oro_invoices"].ctx
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    assert f"/invoices/pay/{doc.payment_token}" in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    page = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
+    assert f"/invoices/pay/{doc.payment_token}" not in page and "Invoice Guest Payment Link" not in text_of(page)
+    assert "data-oi-pay>" in page
 
 
 def test_unknown_links_and_drafts_are_not_found(shop):

@@ -63,6 +63,22 @@ def test_credit_larger_than_the_invoice_pays_it_and_leads_to_the_invoice(shop):
     assert client.service.customer_credit.available(client.service.get(doc.id)) == Decimal("38.16")
 
 
+def test_the_same_form_sent_again_after_it_paid_the_invoice_says_it_was_applied_before(shop):
+    """A double click on Apply: the first paid the invoice in full; the second is told the credit was
+    applied before, not that the invoice can no longer be paid."""
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    acme_credit(client, "300.00")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    action, fields = credit_form(client.get(f"/customer/invoices/{doc.id}/payment").get_data(as_text=True))
+    client.client.post(action, data=fields)
+    again = client.client.post(action, data=fields, follow_redirects=True)
+    text = text_of(again.get_data(as_text=True))
+    assert "This credit was applied before; it was not applied again." in text
+    assert "can no longer be paid here" not in text
+    assert client.service.customer_credit.available(client.service.get(doc.id)) == Decimal("38.16")
+
+
 def test_who_may_not_apply_the_credit_sees_none_and_is_refused(shop):
     settings = configure(shop[0])
     ben = customer(shop, "ben.ortiz@acme.example")

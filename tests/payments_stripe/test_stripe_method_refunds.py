@@ -88,6 +88,22 @@ def test_stripe_itself_refuses_more_than_is_left(db, stripe_account):
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED_PARTIALLY
 
 
+def test_stripe_out_of_reach_during_a_refund_is_said_in_a_sentence(db):
+    """The admin reads what could not be done: "… while refunding the payment", not "while the refund"."""
+    from support.ports import free_port
+    from support.stripe_payments import local_account
+    method = StripeMethod()
+    _, settings = stripe_service(db, local_account(f"http://127.0.0.1:{free_port()}"))
+    request = RefundRequest(
+        attempt_id=f"direct-refund-{uuid.uuid4().hex}",
+        transaction=TransactionRef(transaction_id=1, action="charge", amount=23186, currency="USD",
+                                   provider_reference="ch_unreached", attempt_id="x" * 20),
+        amount=5000, currency="USD", notes="", timestamp=dt.datetime.now(dt.UTC),
+        config={key: settings.value(key) for key in method.setting_keys})
+    with pytest.raises(ProviderError, match=r"^Stripe could not be reached while refunding the payment \("):
+        method.refund(request)
+
+
 def test_cancel_an_authorization(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
     doc = posted(service)

@@ -165,6 +165,10 @@ def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(p
     ("/payments/{tx}/refund", {"amount": "9" * 30}, 422, "amount", "Must be more than 0 and at most 231.86 USD"),
     ("/payments/{tx}/refund", {"amount": "-" + "9" * 40 + ".5"}, 422, "amount", "Must be more than 0 and at most"),
     ("/payments/{tx}/refund", {"amount": "1e400"}, 422, "amount", "is not a decimal number"),
+    # an empty amount is a mistake, not "all that remains": nothing is refunded or captured
+    ("/payments/{tx}/refund", {"amount": ""}, 422, "amount", 'leave it out to refund all that remains.'),
+    ("/payments/{tx}/refund", {"amount": "  "}, 422, "amount", 'leave it out to refund all that remains.'),
+    ("/payments/{tx}/capture", {"amount": ""}, 422, "amount", 'leave it out to capture all that remains.'),
     ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
     ("/payments/{tx}/capture", {"amount": 5}, 422, "amount", 'leave it out to capture all that remains.'),
     ("/payments/{tx}/capture", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),

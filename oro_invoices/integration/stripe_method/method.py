@@ -269,7 +269,7 @@ class StripeMethod:
             refund = self.client_factory(read(request.config)).v1.refunds.create(
                 params, {"idempotency_key": f"oro-invoices-refund-{request.attempt_id}"})
         except stripe.StripeError as exc:
-            raise provider_error(exc, Message("the refund")) from None
+            raise provider_error(exc, Message("refunding the payment")) from None
         event = reports.refund_event(refund)
         if event is None:
             raise ProviderError(Message("Stripe waits for the customer before refunding (%(status)s); the "

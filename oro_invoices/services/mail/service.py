@@ -43,6 +43,7 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.i18n import translate
+from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import merge_dicts
 from oro_invoices.integration.profile import (
     CREDIT_NOTE_TEMPLATE,
@@ -258,10 +259,14 @@ class MailService:
         return self.invoices.seller(invoice)
 
     def _pay_link(self, invoice: InvoiceDocument) -> str | None:
-        """The payment link of the email: none while the invoice cannot be paid (``can_pay``)."""
+        """The payment link of the email: none while the invoice cannot be paid (``can_pay``); the
+        guest payment link only until it expires."""
         if not self.invoices.can_pay(invoice):
             return None
-        return self.payment_url(invoice) or invoice.external_payment_url
+        days = self.invoices.setting(PAYMENT_LINK_TTL, organization_id=invoice.organization_id,
+                                     website_id=invoice.website_id)
+        expired = link_expired(invoice.posted_at, days, self.invoices.clock())
+        return (None if expired else self.payment_url(invoice)) or invoice.external_payment_url
 
     def sender_of(self, invoice: InvoiceDocument | DocumentScope) -> tuple[str, str]:
         """The From address and name of ``invoice``'s (or a customer's) email (``sender_for``,

@@ -533,3 +533,23 @@ def test_invoices_sent_the_last_step_of_every_schedule_are_not_read_again(rapp):
     rapp.settings.set("oro_invoices.reminders.schedule", "14, 45")
     assert sorted(r.invoice_id for r in send_due_reminders(rapp.invoices, mail, today=on(60)).queued) == \
         [first, second, third]
+
+
+def test_a_reminder_sent_after_the_guest_link_expired_carries_no_dead_link(rapp):
+    """The guest payment link expires oro_invoices.payment_link_ttl_days after posting (then it only
+    answers that it expired): a later reminder does not hand it out."""
+    rapp.host.email_templates.register(reminder_template())
+    rapp.host.customise_template(REMINDER_TEMPLATE, subject="Nudge", text="Pay: [{{ payment_url or '' }}]")
+    rapp.settings.set("oro_invoices.payment_link_ttl_days", 5)
+    mail = make_mail(rapp)
+    invoice = posted(rapp)
+    posted_at = rapp.invoices.get(invoice).posted_at
+    rapp.invoices.context.clock = lambda: posted_at + dt.timedelta(days=4)      # still valid
+    [early] = send_due_reminders(rapp.invoices, mail, today=on(-3)).queued
+    rapp.invoices.context.clock = lambda: posted_at + dt.timedelta(days=6)      # expired
+    [late] = send_due_reminders(rapp.invoices, mail, today=on(7)).queued
+    with rapp.invoices.db.session() as s:
+        texts = [s.get(OutboxEmail, e.email_id).text for e in (early, late)]
+    token = rapp.invoices.get(invoice).payment_token
+    assert texts == [f"Pay: [https://shop.test/invoices/pay/{token}]", "Pay: []"]
+    assert rapp.invoices.pay_link(rapp.invoices.get(invoice)) is None          # nor the PDF, nor a page
