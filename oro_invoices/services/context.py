@@ -350,7 +350,7 @@ class ServiceContext:
             stmt = stmt.with_for_update(of=Invoice)
         invoice = session.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
         if invoice is None:
-            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
+            raise no_invoice(invoice_id)
         return invoice
 
     def read(self, session: Session, invoice_id: int) -> InvoiceDocument:
@@ -358,7 +358,7 @@ class ServiceContext:
         one statement; ``NotFound`` if there is none."""
         found = invoice_for_reading(session, invoice_id)
         if found is None:
-            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
+            raise no_invoice(invoice_id)
         invoice, state, pdf = found
         return views.document(invoice, state, pdf, **self.references(session, invoice))
 
@@ -377,7 +377,7 @@ class ServiceContext:
         """The invoice's payment state row (row-locked with ``lock``)."""
         state = session.get(PaymentState, invoice_id, with_for_update=lock or None, populate_existing=True)
         if state is None:  # deleted by another transaction meanwhile
-            raise NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))
+            raise no_invoice(invoice_id)
         return state
 
     def document(self, session: Session, invoice: Invoice) -> InvoiceDocument:
@@ -409,3 +409,8 @@ def _cannot_pay(invoice: InvoiceDocument) -> bool:
 def _savepoint(session: Session) -> Iterator[Session]:
     with session.begin_nested():
         yield session
+
+
+def no_invoice(invoice_id: int) -> NotFound:
+    """What is said of an invoice id that no invoice has (or none the reader may know of)."""
+    return NotFound(Message("Invoice %(id)s does not exist.", id=invoice_id))

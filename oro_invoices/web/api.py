@@ -59,6 +59,7 @@ from oro_invoices.persistence.queries import (
 from oro_invoices.persistence.read_models import BY_HAND_PREFIX
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.aging import AgingLine, AgingReport, check_currency
+from oro_invoices.services.context import no_invoice
 from oro_invoices.services.credit_notes import CreditResult
 from oro_invoices.services.einvoice_intake import take_einvoice
 from oro_invoices.services.import_einvoices import is_pdf
@@ -351,13 +352,14 @@ class InvoiceApi:
         return data
 
     def _load(self, client: ApiClient, raw_id: str) -> InvoiceDocument:
-        """The invoice with this id, if the client's organization owns it."""
+        """The invoice with this id, if the client's organization owns it. Another organization's
+        is answered as one that does not exist, so a client cannot learn which ids others use."""
         invoice_id = parse_id(raw_id)
         if invoice_id is None:
             raise NotFound(f"Invoice {raw_id[:40]!r} does not exist: invoice ids are positive integers.")
         doc = self.service.get(invoice_id)
         if doc.organization_id != client.organization_id:
-            raise PermissionDenied(f"Invoice {doc.id} belongs to another organization than the API client's.")
+            raise no_invoice(doc.id)
         return doc
 
     def _actor(self, client: ApiClient) -> str:

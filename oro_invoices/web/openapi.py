@@ -705,7 +705,7 @@ def _ok(description: str, ref: str | None = None, headers: dict[str, Any] | None
 _ERRORS = {
     "400": "Malformed request: the body is not a JSON object, or the Content-Type is wrong.",
     "401": "No or an unknown bearer token.",
-    "403": "The client lacks the scope, or the invoice belongs to another organization.",
+    "403": "The client lacks the scope.",
     "404": "No such invoice, or invoices are switched off for the client's organization.",
     "409": "The invoice's state does not allow this (posted, not posted, duplicate).",
     "413": "The body is too large.",

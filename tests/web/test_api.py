@@ -89,14 +89,16 @@ def test_unknown_or_malformed_ids_answer_404(api, path):
     assert_error_shape(resp)
 
 
-def test_another_organizations_invoice_is_403(api):
+def test_another_organizations_invoice_is_answered_as_one_that_does_not_exist(api):
     created = api.create()
     for method, suffix in [("GET", ""), ("PATCH", ""), ("DELETE", ""), ("POST", "/post"),
                            ("GET", "/pdf"), ("GET", "/payments"), ("GET", "/notes")]:
         kw = {"json_body": {}} if method in ("PATCH", "POST") else {}
         resp = api.request(method, f"/api/invoices/{created['id']}{suffix}", token="tok-other", **kw)
-        assert resp.status_code == 403, (method, suffix)
-        assert "another organization" in assert_error_shape(resp)[0]["message"]
+        missing = api.request(method, f"/api/invoices/999999{suffix}", token="tok-other", **kw)
+        assert resp.status_code == missing.status_code == 404, (method, suffix)
+        assert assert_error_shape(resp) == [{"field": "", "message": f"Invoice {created['id']} does not exist."}]
+        assert assert_error_shape(missing) == [{"field": "", "message": "Invoice 999999 does not exist."}]
     assert api.get(f"/api/invoices/{created['id']}").get_json()["status"] == "draft"
 
 

@@ -293,8 +293,8 @@ def test_no_credit_nothing_to_pay_or_a_draft_is_a_conflict(http):
 def test_another_organizations_invoice_and_a_missing_permission_are_refused(http):
     credit_kept(http)
     other = posted(http)
-    [error] = refused(http.post(f"/api/invoices/{other['id']}/apply-credit", {}, token="tok-other"), 403)
-    assert error["message"] == f"Invoice {other['id']} belongs to another organization than the API client's."
+    [error] = refused(http.post(f"/api/invoices/{other['id']}/apply-credit", {}, token="tok-other"), 404)
+    assert error["message"] == f"Invoice {other['id']} does not exist."
     assert refused(http.post("/api/invoices/999999/apply-credit", {}), 404)
     assert refused(http.post("/api/invoices/abc/apply-credit", {}), 404)
     [error] = refused(http.post(f"/api/invoices/{other['id']}/apply-credit", {}, token="tok-clerk"), 403)
