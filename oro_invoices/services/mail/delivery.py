@@ -37,6 +37,7 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
+from oro_invoices.domain.mail_problems import INTERRUPTED, WAITING_FOR_PDF, WAITING_FOR_RECEIPT
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
@@ -61,11 +62,8 @@ RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
     dt.timedelta(hours=2), dt.timedelta(hours=12))
 EXPIRED_LEASE_POLICIES = ("unknown", "resend")
 ACTOR = "mailer"
-INTERRUPTED = "Interrupted while sending (lease expired); delivery unknown."
 #: How long a message waits before looking again for its invoice's PDF.
 PDF_WAIT = dt.timedelta(seconds=15)
-WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
-WAITING_FOR_RECEIPT = "Waiting for a sender that makes PDFs to make the receipt PDF."
 #: The stored PDF of an invoice as an attachment, or None while it is still being made.
 PdfResolver = Callable[[int], Attachment | None]
 #: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.

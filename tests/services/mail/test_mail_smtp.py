@@ -288,3 +288,22 @@ def test_a_missing_stored_pdf_is_a_visible_failure_not_a_silent_send(app, smtp_s
     assert mail.deliver_pending().retrying == 1
     assert smtp_server.handler.received == []
     assert "does not match its SHA-256" in mail.emails(invoice.id)[0].last_error
+
+
+def test_an_unreachable_server_is_explained_in_the_readers_language(app):
+    from oro_invoices.domain.mail_problems import UNREACHABLE
+    from oro_invoices.i18n import translate
+
+    mail = MailService(app.invoices.db, app.invoices, sender=SENDER,
+                       smtp=SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2))
+    invoice, _, _ = queue_customer_email(app, mail)
+    mail.deliver_pending()
+    (view,) = mail.emails(invoice.id)
+    # the API and the command line read the English text; a page translates the message
+    assert view.last_error == "Cannot reach the SMTP server: Connection refused"
+    assert (getattr(view.last_error, "msgid", None), getattr(view.last_error, "values", None)) == \
+        (UNREACHABLE, {"reason": "Connection refused"})
+    assert translate("de", view.last_error) == translate("de", UNREACHABLE) % {"reason": "Connection refused"}
+    (failed,) = [a for a in email_activities(app, invoice.id) if "attempt 1 of 6" in a.summary]
+    error = failed.summary.values["event"].values["error"]
+    assert (error.msgid, error.values) == (UNREACHABLE, {"reason": "Connection refused"})
