@@ -174,10 +174,12 @@ class SmtpTransport:
 
 
 def _envelope(message: EmailMessage) -> tuple[str, list[str], bool]:
-    """``(MAIL FROM, RCPT TOs from To/Cc/Bcc, needs SMTPUTF8?)``."""
+    """``(MAIL FROM, RCPT TOs from To/Cc/Bcc, needs SMTPUTF8?)``: each address once (in any case),
+    so that one named in To and again in Cc or Bcc gets one copy."""
     sender = getaddresses(message.get_all("From", []))
-    recipients = [addr for _, addr in getaddresses(
+    listed = [addr for _, addr in getaddresses(
         [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]) if addr]
+    recipients = list({addr.lower(): addr for addr in reversed(listed)}.values())[::-1]
     mail_from = sender[0][1] if sender else ""
     if not recipients:
         raise smtplib.SMTPRecipientsRefused({})

@@ -307,3 +307,14 @@ def test_an_unreachable_server_is_explained_in_the_readers_language(app):
     (failed,) = [a for a in email_activities(app, invoice.id) if "attempt 1 of 6" in a.summary]
     error = failed.summary.values["event"].values["error"]
     assert (error.msgid, error.values) == (UNREACHABLE, {"reason": "Connection refused"})
+
+
+def test_an_address_named_in_to_cc_and_bcc_gets_one_copy(app, smtp_server):
+    mail = make_mail(app, smtp_server)
+    invoice, _, _ = queue_customer_email(app, mail, cc=['"田中 博" <BUYER@acme.test>', "Accounts <ap@acme.test>"],
+                                         bcc=["buyer@acme.test", "ap@acme.test"])
+    assert mail.deliver_pending().sent == 1
+    (received,) = smtp_server.handler.received
+    assert received.rcpt_tos == ("buyer@acme.test", "ap@acme.test")
+    msg = parse(received.content)
+    assert (msg["To"], msg["Cc"]) == ("buyer@acme.test", "田中 博 <BUYER@acme.test>, Accounts <ap@acme.test>")
