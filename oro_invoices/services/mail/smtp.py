@@ -242,8 +242,9 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     """``(what the server or network said, permanent?)`` for a failed delivery; the add-on's own
     words are a message (``oro_invoices.domain.mail_problems``), shown in the reader's language.
 
-    Only a 5xx refusal of the message itself (every recipient refused, or DATA
-    refused) is permanent; connection, authentication and 4xx errors are retried.
+    Only a 5xx refusal of the message itself (every recipient refused, DATA refused, or the
+    message refused as too large at MAIL: 552 to its declared SIZE) is permanent; connection,
+    authentication and 4xx errors are retried.
     """
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         if not exc.recipients:
@@ -255,6 +256,8 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
         permanent = isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             return Message(problems.AUTHENTICATION_FAILED, reply=text), permanent
+        if exc.smtp_code == 552 and isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+            return Message(problems.TOO_LARGE, reply=text), True   # the same message never fits
         return text, permanent
     if isinstance(exc, smtplib.SMTPServerDisconnected):
         return Message(problems.DISCONNECTED, reason=str(exc)), False

@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 from support.mail import SENDER, make_mail, parse, sha256
 from support.ports import free_port
 
@@ -318,3 +319,27 @@ def test_an_address_named_in_to_cc_and_bcc_gets_one_copy(app, smtp_server):
     assert received.rcpt_tos == ("buyer@acme.test", "ap@acme.test")
     msg = parse(received.content)
     assert (msg["To"], msg["Cc"]) == ("buyer@acme.test", "田中 博 <BUYER@acme.test>, Accounts <ap@acme.test>")
+
+
+def test_a_message_too_large_for_the_server_fails_at_once_saying_so(app):
+    from support.mail import RecordingHandler
+
+    from oro_invoices.domain.mail_problems import TOO_LARGE
+
+    handler = RecordingHandler()
+    port = free_port()
+    server = Controller(handler, hostname="127.0.0.1", port=port, data_size_limit=10_000)  # SIZE 10000
+    server.start()
+    try:
+        mail = MailService(app.invoices.db, app.invoices, sender=SENDER,
+                           smtp=SmtpConfig(host="127.0.0.1", port=port, timeout=5))
+        invoice, _, _ = queue_customer_email(app, mail)    # its PDF alone is larger
+        report = mail.deliver_pending()
+    finally:
+        server.stop()
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1)   # not retried for 15 hours
+    (view,) = mail.emails(invoice.id)
+    assert view.status == "failed" and view.next_attempt_at is None and handler.received == []
+    assert view.last_error.startswith("The email is larger than the SMTP server accepts: 552 ")
+    assert getattr(view.last_error, "msgid", None) == TOO_LARGE
+    assert "Not retried" in email_activities(app, invoice.id)[0].summary
