@@ -343,3 +343,24 @@ def test_a_message_too_large_for_the_server_fails_at_once_saying_so(app):
     assert view.last_error.startswith("The email is larger than the SMTP server accepts: 552 ")
     assert getattr(view.last_error, "msgid", None) == TOO_LARGE
     assert "Not retried" in email_activities(app, invoice.id)[0].summary
+
+
+def test_a_stored_pdf_gone_from_the_storage_is_said_as_such(app, smtp_server):
+    from oro_invoices.domain.mail_problems import CHANGED_ATTACHMENT, UNREADABLE_ATTACHMENT
+
+    mail = make_mail(app, smtp_server)
+    invoice, _, _ = queue_customer_email(app, mail)
+    path = app.storage.path_for(invoice.pdf.sha256)
+    path.chmod(0o644)
+    path.unlink()
+    assert mail.deliver_pending().retrying == 1 and smtp_server.handler.received == []
+    (view,) = mail.emails(invoice.id)
+    name = f"invoice-{invoice.invoice_number}.pdf"
+    # neither a Python class name nor "Cannot reach the SMTP server"
+    assert view.last_error.startswith(f"The attached file {name} cannot be read from the storage: Stored object ")
+    assert getattr(view.last_error, "msgid", None) == UNREADABLE_ATTACHMENT
+    path.write_bytes(b"%PDF-1.4 tampered")
+    assert mail.deliver_pending(now=view.next_attempt_at).retrying == 1
+    (view,) = mail.emails(invoice.id)
+    assert view.last_error == f"The stored file {name} does not match its SHA-256 {invoice.pdf.sha256}; it was not sent."
+    assert getattr(view.last_error, "msgid", None) == CHANGED_ATTACHMENT
