@@ -22,13 +22,14 @@ TLS_ERROR = N_("TLS error talking to the SMTP server: %(reason)s")
 UNREACHABLE = N_("Cannot reach the SMTP server: %(reason)s")
 TOO_LARGE = N_("The email is larger than the SMTP server accepts: %(reply)s")
 UNREADABLE_ATTACHMENT = N_("The attached file %(file)s cannot be read from the storage: %(reason)s")
+HEADER_LINE_BREAK = N_("The email's %(header)s holds a line break; it was not sent.")
 CHANGED_ATTACHMENT = N_("The stored file %(file)s does not match its SHA-256 %(sha256)s; it was not sent.")
 INTERRUPTED = N_("Interrupted while sending (lease expired); delivery unknown.")
 WAITING_FOR_PDF = N_("Waiting for the invoice PDF to be made.")
 WAITING_FOR_RECEIPT = N_("Waiting for a sender that makes PDFs to make the receipt PDF.")
 
 _KNOWN = (NO_RECIPIENT, RECIPIENTS_REFUSED, AUTHENTICATION_FAILED, DISCONNECTED, SMTP_ERROR, TLS_ERROR,
-          UNREACHABLE, TOO_LARGE, UNREADABLE_ATTACHMENT, CHANGED_ATTACHMENT, INTERRUPTED, WAITING_FOR_PDF, WAITING_FOR_RECEIPT)
+          UNREACHABLE, TOO_LARGE, UNREADABLE_ATTACHMENT, CHANGED_ATTACHMENT, HEADER_LINE_BREAK, INTERRUPTED, WAITING_FOR_PDF, WAITING_FOR_RECEIPT)
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 

@@ -21,7 +21,7 @@ from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from oro_invoices.domain import mail_problems as problems
-from oro_invoices.domain.errors import ConfigurationError, InvoiceError
+from oro_invoices.domain.errors import ConfigurationError, InvoiceError, ValidationError
 from oro_invoices.domain.messages import Message
 
 SECURITY = ("none", "starttls", "ssl")
@@ -246,6 +246,8 @@ def describe_error(exc: BaseException) -> tuple[str, bool]:
     message refused as too large at MAIL: 552 to its declared SIZE) is permanent; connection,
     authentication and 4xx errors are retried.
     """
+    if isinstance(exc, ValidationError):  # a message that can never be written out (a header's line break)
+        return (exc.errors[0][1] if exc.errors else exc.message), True
     if isinstance(exc, InvoiceError):  # the add-on's own: an attachment that cannot be read …
         return exc.message, False
     if isinstance(exc, smtplib.SMTPRecipientsRefused):

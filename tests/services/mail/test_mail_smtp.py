@@ -364,3 +364,20 @@ def test_a_stored_pdf_gone_from_the_storage_is_said_as_such(app, smtp_server):
     (view,) = mail.emails(invoice.id)
     assert view.last_error == f"The stored file {name} does not match its SHA-256 {invoice.pdf.sha256}; it was not sent."
     assert getattr(view.last_error, "msgid", None) == CHANGED_ATTACHMENT
+
+
+def test_a_queued_subject_hiding_a_line_break_in_an_encoded_word_is_never_sent(app, smtp_server):
+    """A template may write data into the subject unchecked (the payment reminders queue what it
+    renders): the message is refused when it is built, never sent with the header it smuggles."""
+    from oro_invoices.domain.mail_problems import HEADER_LINE_BREAK
+
+    mail = make_mail(app, smtp_server)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    with app.invoices.db.transaction() as s:
+        mail.queue(s, invoice, to=["buyer@acme.test"], subject="=?utf-8?q?Hi=0D=0AReply-To=3A_x=40evil.example?=",
+                   html=None, text="Hello", attachments=(), actor="reminders", template=None)
+    report = mail.deliver_pending()
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1) and smtp_server.handler.received == []
+    (view,) = mail.emails(invoice.id)
+    assert view.last_error == "The email's Subject holds a line break; it was not sent."
+    assert getattr(view.last_error, "msgid", None) == HEADER_LINE_BREAK
