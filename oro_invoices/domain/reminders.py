@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -19,7 +20,13 @@ from oro_invoices.domain.messages import Message, PluralMessage
 #: The earliest and latest offset a step may have, in days relative to the due date.
 MIN_OFFSET, MAX_OFFSET = -90, 365
 MAX_STEPS = 12
-_OFFSET = re.compile(r"[+-]?[0-9]{1,4}", re.ASCII)
+_OFFSET = re.compile(r"[+-]?[0-9]{1,9}", re.ASCII)
+
+
+def _ascii(text: str) -> str:
+    """``text`` with the full-width digits, signs and commas a Japanese input method types (and
+    the ideographic comma 、 and the minus sign −) as their ASCII ones."""
+    return unicodedata.normalize("NFKC", text).replace("\u3001", ",").replace("\u2212", "-")
 
 
 class ScheduleError(ValueError):
@@ -34,7 +41,7 @@ def parse_schedule(text: str) -> tuple[int, ...]:
     :raises ScheduleError: a part is not a whole number of days, out of range, repeated,
         or there are too many steps.
     """
-    parts = [part.strip() for part in text.replace(";", ",").split(",")]
+    parts = [part.strip() for part in _ascii(text).replace(";", ",").split(",")]
     if parts == [""]:
         return ()
     offsets: list[int] = []

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from oro_invoices.domain.mail_problems import problem
 from oro_invoices.domain.messages import N_
 from oro_invoices.persistence.models import Base, BigId, utcnow, where_set
 from oro_invoices.persistence.types import UTCDateTime
@@ -166,6 +167,7 @@ class OutboxView:
     attachments: tuple[Attachment, ...]
     status: str
     attempts: int
+    #: why it is not delivered yet (a message when the add-on worded it: ``mail_problems``)
     last_error: str
     smtp_response: str
     created_at: dt.datetime
@@ -191,6 +193,6 @@ def view(row: OutboxEmail) -> OutboxView:
         reply_to=row.reply_to or "", to=tuple(row.to_addrs or ()),
         cc=tuple(row.cc_addrs or ()), bcc=tuple(row.bcc_addrs or ()), subject=row.subject,
         attachments=tuple(Attachment.from_dict(a) for a in row.attachments or ()),
-        status=row.status, attempts=row.attempts, last_error=row.last_error or "",
+        status=row.status, attempts=row.attempts, last_error=problem(row.last_error or ""),
         smtp_response=row.smtp_response or "", created_at=row.created_at,
         next_attempt_at=row.next_attempt_at, sent_at=row.sent_at)

@@ -517,7 +517,7 @@ class InvoiceApi:
             raise NotFound("Email is not configured here: invoices cannot be sent.")
         doc = self._load(client, id)
         template = body.get("template") or self.mail.template_for(doc)
-        check_template(self.mail, template)
+        check_template(self.mail, template, doc)
         if not doc.is_posted:
             if body.get("post") is not True:
                 raise Conflict(f"Invoice {doc.id} is a draft: send {{\"post\": true}} to post it and send it "

@@ -58,7 +58,7 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
     """The email dialog's fields, pre-filled from the chosen template."""
     if ctx.mail is None:
         raise InvoiceError(_("Email is not configured for invoices."))
-    templates = ctx.mail.templates_available()
+    templates = ctx.mail.templates_for(doc)
     default = ctx.mail.template_for(doc)
     name = query.get("template") or default
     if name not in templates:
@@ -70,13 +70,20 @@ def email_form(ctx: WebContext, doc: InvoiceDocument, query: Mapping[str, str]) 
             "sent_before": sent_before(ctx, doc, draft.to, draft.subject)}
 
 
-def check_template(mail: MailService, name: str) -> None:
+def check_template(mail: MailService, name: str, doc: InvoiceDocument | None = None) -> None:
     """:raises ValidationError: on ``template``, when ``name`` is none of the email templates
-    ``mail`` has (what the API and the email dialog accept)."""
+    ``mail`` has, or (given ``doc``) one that does not fit ``doc`` (``MailService.templates_for``:
+    a credit note's for an invoice, a receipt for an invoice without a payment …); what the API
+    and the email dialog accept."""
     available = mail.templates_available()
     if name not in available:
         raise ValidationError([("template", Message("Unknown email template; use one of %(templates)s.",
                                                     templates=", ".join(available)))])
+    fitting = mail.templates_for(doc) if doc is not None else available
+    if name not in fitting:
+        raise ValidationError([("template", Message(
+            "The email template %(template)s does not fit %(number)s; use one of %(templates)s.",
+            template=name, number=doc.display_number if doc is not None else "", templates=", ".join(fitting)))])
 
 
 def sent_before(ctx: WebContext, doc: InvoiceDocument, to: Iterable[str], subject: str) -> OutboxView | None:
@@ -183,7 +190,7 @@ class BackOfficeActions:
         attach = form.get("attach_pdf") == "1" and (doc.pdf is not None or self.ctx.service.pdf_pending(doc))
         try:
             if template:                # none: an email written without one
-                check_template(self.ctx.mail, template)
+                check_template(self.ctx.mail, template, doc)
                 same = self._template_html(doc, template, body)
                 html_body = same if same is not None else html_body
             sent = self.ctx.mail.send(doc.id, to=form.get("to", ""), cc=form.get("cc", ""), bcc=form.get("bcc", ""),
@@ -194,7 +201,7 @@ class BackOfficeActions:
             return Response.redirect(self._view_url(doc.id) + "#emails", flashes=[("info", _(exc.message))])
         except InvoiceError as exc:
             status, message = guard.friendly(exc)
-            fields = {"templates": self.ctx.mail.templates_available(), "template": template or "",
+            fields = {"templates": self.ctx.mail.templates_for(doc), "template": template or "",
                       "to": form.get("to", ""), "cc": form.get("cc", ""), "bcc": form.get("bcc", ""),
                       "subject": form.get("subject", ""), "body": body,
                       "attachments": (), "to_customer": form.get("to_customer") == "1",

@@ -104,6 +104,9 @@ def test_today_is_the_utc_date_of_an_aware_moment():
     (" 14,7 ; -3,+0 ", (-3, 0, 7, 14)),
     ("", ()),
     ("30", (30,)),
+    # as a Japanese input method types them: full-width digits, minus and commas, 、
+    ("－３、０，７、１４", (-3, 0, 7, 14)),
+    ("\u22123, 7", (-3, 7)),
 ])
 def test_schedules_are_parsed_and_sorted(text, offsets):
     assert parse_schedule(text) == offsets
@@ -116,6 +119,8 @@ def test_schedules_are_parsed_and_sorted(text, offsets):
     ("7,,14", "Remove the empty entry"),
     ("-91", "-91 is out of range"),
     ("366", "366 is out of range"),
+    ("99999", "99999 is out of range"),
+    ("-100000", "-100000 is out of range"),
     ("7, 7", "7 is listed twice"),
     (", ".join(str(n) for n in range(13)), "At most 12 steps"),
 ])

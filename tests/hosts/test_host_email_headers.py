@@ -45,6 +45,22 @@ def test_the_dialog_refuses_a_subject_or_name_with_a_unicode_line_break(shop, ad
     assert aging_emails(shop) == []
 
 
+#: A line break hidden in an RFC 2047 encoded word: the email library decodes it when the header is
+#: set and would write "Reply-To: attacker@evil.example" out as a header of its own.
+ENCODED_BREAK = "=?utf-8?q?Hi=0D=0AReply-To=3A_attacker=40evil.example?="
+
+
+def test_a_line_break_inside_an_encoded_word_is_refused_in_the_dialog_and_the_api(shop, admin):
+    resp = send_dialog(admin, subject=ENCODED_BREAK)
+    assert resp.status_code == 422 and dialog_error(resp) == "Subject: The subject must not contain line breaks."
+    resp = send_dialog(admin, to="=?utf-8?q?Books=0D=0ABcc=3A_x?= <books@northwind.example>")
+    assert resp.status_code == 422 and dialog_error(resp) == "To: Recipients must not contain line breaks."
+    invoice_id = admin.service.find_id(external_id="ERP-SO-1003-3")
+    resp = api_call(shop, "POST", f"/invoices/{invoice_id}/send", {"to": ["ap@acme.example"], "subject": ENCODED_BREAK})
+    assert errors_of(resp) == [("subject", "The subject must not contain line breaks.")]
+    assert aging_emails(shop) == [] and shop[0].extensions["oro_invoices"].mail.emails(invoice_id) == []
+
+
 def test_the_api_refuses_unicode_line_breaks_on_every_email_endpoint(shop, admin):
     invoice_id = admin.service.find_id(external_id="ERP-SO-1003-3")
     for path in ("/receivables/aging/email", "/receivables/statement/email?customer_id=1",

@@ -241,3 +241,39 @@ def test_a_draft_says_before_posting_what_it_would_not_say_of_its_seller(shop, a
     assert "The seller's address is not set" in text_of(admin.get(view).get_data(as_text=True))
     settings.set("oro_invoices.seller.business_address", "Hafenstraße 1, 20457 Hamburg", "organization", 1)
     assert "Seller Information" not in text_of(admin.get(view).get_data(as_text=True))
+
+
+def options(html: str) -> list[str]:
+    """The templates the email dialog's Template field offers."""
+    select = re.search(r'<select[^>]*name="template"[^>]*>(.*?)</select>', html, re.S)
+    return re.findall(r'<option value="([^"]*)"', select.group(1)) if select else []
+
+
+def test_the_dialog_offers_only_the_templates_that_fit_the_invoice(shop, admin):
+    inv = admin.service.find_id(external_id="ERP-SO-1003-3")   # posted, nothing paid
+    view = f"/admin/invoices/{inv}"
+    offered = options(admin.get(f"{view}?dialog=email").get_data(as_text=True))
+    assert "invoice_notification_template" in offered and "invoice_reminder_template" in offered
+    # no credit note to announce, no payment to thank for, no refund to report
+    for unfit in ("credit_note_notification_template", "payment_receipt_template", "refund_receipt_template"):
+        assert unfit not in offered
+        asked = admin.get(f"{view}?dialog=email&template={unfit}").get_data(as_text=True)
+        assert field(asked, "subject").startswith("Invoice ")               # the invoice's own email instead
+        resp = admin.submit(f"{view}?dialog=email", f"{view}/email", {
+            "to": "ap@acme.example", "subject": "Hello", "body": "Hi", "template": unfit})
+        assert resp.status_code == 422, unfit
+        number = admin.service.get(inv).invoice_number
+        assert f"Template: The email template {unfit} does not fit {number}; use one of " in \
+            text_of(resp.get_data(as_text=True))
+    assert shop_emails(admin, inv) == []
+    token = shop[1]["organizations"][0]["api_token"]
+    api = shop[0].test_client().post(f"/api/invoices/{inv}/send", json={"template": "payment_receipt_template"},
+                                     headers={"Authorization": f"Bearer {token}"})
+    assert api.status_code == 422 and api.get_json()["errors"][0]["message"].startswith(
+        f"The email template payment_receipt_template does not fit {number}")
+    # once money came in (and went back), its receipt and its refund's are offered
+    admin.service.record_payment(inv, {"method": "bank_transfer", "action": "charge", "amount": "5.00"})
+    admin.service.record_payment(inv, {"method": "bank_transfer", "action": "refund", "amount": "2.00"})
+    offered = options(admin.get(f"{view}?dialog=email").get_data(as_text=True))
+    assert "payment_receipt_template" in offered and "refund_receipt_template" in offered
+    assert "credit_note_notification_template" not in offered

@@ -109,8 +109,9 @@ class InvoiceEmailForm(OscarForm):
         if self.addon_name is None or any(f in self.errors for f in FIELDS.values()):
             return cleaned
         subject, text, html = (str(cleaned.get(field) or "") for field in FIELDS.values())
+        language = get_language() or i18n.DEFAULT_LANGUAGE
         for part, message in check_template(self.addon_name, subject, text, html).items():
-            self.add_error(FIELDS[part], message)
+            self.add_error(FIELDS[part], i18n.translate(language, message))
         return cleaned
 
     def addon_previews(self) -> list[dict[str, str]]:
@@ -155,7 +156,7 @@ class InvoiceEmailUpdateView(OscarUpdateView):
         try:
             ctx["previews"] = form.addon_previews()
         except EmailTemplateError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(None, i18n.translate(get_language() or i18n.DEFAULT_LANGUAGE, exc.message))
             return ctx
         ctx["preview"] = ctx["previews"][0]  # what Oscar's page tests to show its Preview tab
         ctx["show_preview"] = True

@@ -17,6 +17,7 @@ import threading
 from typing import Any
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.messages import Message
 
 #: The environment variable holding the PKCS#12 file's passphrase (never a setting).
 PASSPHRASE_ENV = "ORO_INVOICES_SIGNING_PASSPHRASE"
@@ -67,7 +68,8 @@ def _signer(path: str) -> Any:
     try:
         key = (path, os.stat(path).st_mtime)
     except OSError as exc:
-        raise ConfigurationError(f"The signing certificate {path!r} cannot be read: {exc.strerror}.") from None
+        raise ConfigurationError(Message("The signing certificate %(path)s cannot be read: %(reason)s.",
+                                         path=repr(path), reason=str(exc.strerror or exc))) from None
     with _lock:
         found = _signers.get(key)
         if found is None:
@@ -76,8 +78,9 @@ def _signer(path: str) -> Any:
             found = signers.SimpleSigner.load_pkcs12(  # type: ignore[no-untyped-call]  # untyped upstream
                 path, passphrase=passphrase.encode() if passphrase else None)
             if found is None:
-                raise ConfigurationError(f"The signing certificate {path!r} could not be opened: not a PKCS#12 "
-                                         f"file, or the passphrase in ${PASSPHRASE_ENV} is wrong.")
+                raise ConfigurationError(Message(
+                    "The signing certificate %(path)s could not be opened: not a PKCS#12 file, or the "
+                    "passphrase in $%(variable)s is wrong.", path=repr(path), variable=PASSPHRASE_ENV))
             _signers.clear()
             _signers[key] = found
         return found

@@ -199,8 +199,8 @@ def render_sample(name: str, subject: str, text: str, html: str, *, locale: str 
 
 def check_template(name: str, subject: str, text: str, html: str, *,
                    locale: str = "en_US") -> dict[str, str]:
-    """What is wrong with each part of template ``name`` (``subject``/``text``/``html``);
-    empty when every part compiles and renders each of its samples."""
+    """What is wrong with each part of template ``name`` (``subject``/``text``/``html``), each a
+    ``Message``; empty when every part compiles and renders each of its samples."""
     renderer = TemplateRenderer(Formatter(locale).filters(), locale=locale)
     contexts = [_context_for(name, None, sample) for sample, _ in samples(name)]
     errors: dict[str, str] = {}
@@ -210,6 +210,6 @@ def check_template(name: str, subject: str, text: str, html: str, *,
             try:
                 renderer.render(only, context)
             except EmailTemplateError as exc:
-                errors[part] = str(exc)
+                errors[part] = exc.message   # a message: a page shows it in its reader's language
                 break
     return errors

@@ -6,6 +6,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from email.policy import default
 from email.utils import getaddresses, parseaddr
 
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
@@ -43,8 +44,16 @@ class EmailDraft:
 
 def has_line_break(value: str) -> bool:
     """Whether ``value`` would break out of a header line: CR, LF, NUL or any other character
-    that ``str.splitlines()`` splits on (``\\v``, ``\\f``, NEL, U+2028, U+2029, ...)."""
-    return bool(_UNSAFE_HEADER.search(value or ""))
+    that ``str.splitlines()`` splits on (``\\v``, ``\\f``, NEL, U+2028, U+2029, ...), written
+    as such or inside an RFC 2047 encoded word (``=?utf-8?q?Hi=0D=0AReply-To=3A_…?=``), which the
+    email library decodes when the header is set and would write out as a header of its own."""
+    value = value or ""
+    return bool(_UNSAFE_HEADER.search(value)) or ("=?" in value and bool(_UNSAFE_HEADER.search(decoded(value))))
+
+
+def decoded(value: str) -> str:
+    """``value`` as the email library reads a header's text: its encoded words decoded."""
+    return str(default.header_factory("Subject", value))
 
 
 def is_address(addr: str) -> bool:

@@ -37,6 +37,9 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, or_, select, update
 
+from oro_invoices.domain import mail_problems as problems
+from oro_invoices.domain.errors import InvoiceError, StorageError
+from oro_invoices.domain.mail_problems import INTERRUPTED, WAITING_FOR_PDF, WAITING_FOR_RECEIPT
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.persistence import outbox
 from oro_invoices.persistence.engine import Database
@@ -61,11 +64,8 @@ RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
     dt.timedelta(hours=2), dt.timedelta(hours=12))
 EXPIRED_LEASE_POLICIES = ("unknown", "resend")
 ACTOR = "mailer"
-INTERRUPTED = "Interrupted while sending (lease expired); delivery unknown."
 #: How long a message waits before looking again for its invoice's PDF.
 PDF_WAIT = dt.timedelta(seconds=15)
-WAITING_FOR_PDF = "Waiting for the invoice PDF to be made."
-WAITING_FOR_RECEIPT = "Waiting for a sender that makes PDFs to make the receipt PDF."
 #: The stored PDF of an invoice as an attachment, or None while it is still being made.
 PdfResolver = Callable[[int], Attachment | None]
 #: ``resolve_xml(pdf) -> Attachment | None``: the e-invoice XML carried by a resolved stored PDF.
@@ -191,10 +191,13 @@ class Deliverer:
         """The MIME message, with the stored attachments checked against their SHA-256."""
         files: list[tuple[Attachment, bytes]] = []
         for att in claimed.email.attachments:
-            data = self.read_attachment(att.sha256)
+            try:
+                data = self.read_attachment(att.sha256)
+            except (InvoiceError, OSError) as exc:  # said as such, not as the SMTP server out of reach
+                reason = exc.message if isinstance(exc, InvoiceError) else str(exc.strerror or exc)
+                raise StorageError(Message(problems.UNREADABLE_ATTACHMENT, file=att.filename, reason=reason)) from exc
             if hashlib.sha256(data).hexdigest() != att.sha256:
-                raise RuntimeError(f"The stored file {att.filename} does not match its SHA-256 "
-                                   f"{att.sha256}; it was not sent.")
+                raise StorageError(Message(problems.CHANGED_ATTACHMENT, file=att.filename, sha256=att.sha256))
             files.append((att, data))
         return build_message(claimed.email, html=claimed.html, text=claimed.text, files=files,
                              date=self.clock())

@@ -23,6 +23,7 @@ from markupsafe import Markup
 
 from oro_invoices import i18n
 from oro_invoices.domain.errors import InvoiceError
+from oro_invoices.domain.messages import Message
 from oro_invoices.i18n import N_
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
@@ -150,15 +151,18 @@ class TemplateRenderer:
         try:
             return env.from_string(source).render(dict(context))
         except SecurityError as exc:
-            raise EmailTemplateError(
-                f"Email template {name!r} ({part}) tried something that is not allowed: {str(exc).rstrip('.')}. "
-                "Templates may only read the invoice's fields, payment_url and seller.") from None
+            raise EmailTemplateError(Message(
+                "Email template %(name)s (%(part)s) tried something that is not allowed: %(reason)s. "
+                "Templates may only read the invoice's fields, payment_url and seller.",
+                name=repr(name), part=part, reason=str(exc).rstrip("."))) from None
         except jinja2.TemplateSyntaxError as exc:
-            raise EmailTemplateError(
-                f"Email template {name!r} ({part}) has a syntax error on line {exc.lineno}: "
-                f"{(exc.message or '').rstrip('.')}.") from None
+            raise EmailTemplateError(Message(
+                "Email template %(name)s (%(part)s) has a syntax error on line %(line)s: %(reason)s.",
+                name=repr(name), part=part, line=str(exc.lineno), reason=(exc.message or "").rstrip("."))) from None
         except jinja2.TemplateError as exc:
-            raise EmailTemplateError(f"Email template {name!r} ({part}) failed: {exc}.") from None
+            raise EmailTemplateError(Message("Email template %(name)s (%(part)s) failed: %(reason)s.",
+                                             name=repr(name), part=part, reason=str(exc))) from None
         except (TypeError, ValueError, ArithmeticError, LookupError, AttributeError) as exc:
-            raise EmailTemplateError(
-                f"Email template {name!r} ({part}) failed: {type(exc).__name__}: {exc}.") from None
+            raise EmailTemplateError(Message("Email template %(name)s (%(part)s) failed: %(reason)s.",
+                                             name=repr(name), part=part,
+                                             reason=f"{type(exc).__name__}: {exc}")) from None

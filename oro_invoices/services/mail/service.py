@@ -218,6 +218,20 @@ class MailService:
             names.update(self.templates.names())
         return sorted(names - STAFF_TEMPLATES - CUSTOMER_TEMPLATES)
 
+    def templates_for(self, invoice: InvoiceDocument) -> list[str]:
+        """The templates the email dialog offers for ``invoice``: for an invoice, not the credit
+        note's, and a payment (refund) receipt only once it has a payment (refund) received to
+        confirm; for a credit note, none of an invoice's (notification, reminder, receipts)."""
+        names = self.templates_available()
+        if invoice.is_credit_note:
+            unfit = {NOTIFICATION_TEMPLATE, REMINDER_TEMPLATE, RECEIPT_TEMPLATE, REFUND_TEMPLATE}
+        else:
+            with self.db.session() as s:
+                unfit = {CREDIT_NOTE_TEMPLATE} | {
+                    name for name, refund in ((RECEIPT_TEMPLATE, False), (REFUND_TEMPLATE, True))
+                    if name in names and latest_received(s, invoice.id, refund=refund) is None}
+        return [name for name in names if name not in unfit]
+
     def template_source(self, name: str) -> TemplateSource:
         """The email template ``name``: the host's (an admin's edit), else the package default."""
         if not is_storable_text(name):  # no host could have stored that name: never ask it

@@ -20,7 +20,9 @@ from email.utils import getaddresses
 from typing import Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain import mail_problems as problems
+from oro_invoices.domain.errors import ConfigurationError, InvoiceError, ValidationError
+from oro_invoices.domain.messages import Message
 
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
@@ -172,10 +174,12 @@ class SmtpTransport:
 
 
 def _envelope(message: EmailMessage) -> tuple[str, list[str], bool]:
-    """``(MAIL FROM, RCPT TOs from To/Cc/Bcc, needs SMTPUTF8?)``."""
+    """``(MAIL FROM, RCPT TOs from To/Cc/Bcc, needs SMTPUTF8?)``: each address once (in any case),
+    so that one named in To and again in Cc or Bcc gets one copy."""
     sender = getaddresses(message.get_all("From", []))
-    recipients = [addr for _, addr in getaddresses(
+    listed = [addr for _, addr in getaddresses(
         [str(v) for name in ("To", "Cc", "Bcc") for v in message.get_all(name, [])]) if addr]
+    recipients = list({addr.lower(): addr for addr in reversed(listed)}.values())[::-1]
     mail_from = sender[0][1] if sender else ""
     if not recipients:
         raise smtplib.SMTPRecipientsRefused({})
@@ -235,28 +239,36 @@ def _refusals(refused: dict[str, tuple[int, bytes]]) -> str:
 
 
 def describe_error(exc: BaseException) -> tuple[str, bool]:
-    """``(what the server or network said, permanent?)`` for a failed delivery.
+    """``(what the server or network said, permanent?)`` for a failed delivery; the add-on's own
+    words are a message (``oro_invoices.domain.mail_problems``), shown in the reader's language.
 
-    Only a 5xx refusal of the message itself (every recipient refused, or DATA
-    refused) is permanent; connection, authentication and 4xx errors are retried.
+    Only a 5xx refusal of the message itself (every recipient refused, DATA refused, or the
+    message refused as too large at MAIL: 552 to its declared SIZE) is permanent; connection,
+    authentication and 4xx errors are retried.
     """
+    if isinstance(exc, ValidationError):  # a message that can never be written out (a header's line break)
+        return (exc.errors[0][1] if exc.errors else exc.message), True
+    if isinstance(exc, InvoiceError):  # the add-on's own: an attachment that cannot be read …
+        return exc.message, False
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         if not exc.recipients:
-            return "No recipient was accepted.", True
+            return Message(problems.NO_RECIPIENT), True
         permanent = all(code >= 500 for code, _ in exc.recipients.values())
-        return "Recipients refused: " + _refusals(exc.recipients), permanent
+        return Message(problems.RECIPIENTS_REFUSED, refusals=_refusals(exc.recipients)), permanent
     if isinstance(exc, smtplib.SMTPResponseException):
         text = f"{exc.smtp_code} {_text(exc.smtp_error)}".strip()
         permanent = isinstance(exc, smtplib.SMTPDataError) and exc.smtp_code >= 500
         if isinstance(exc, smtplib.SMTPAuthenticationError):
-            text = f"SMTP authentication failed: {text}"
+            return Message(problems.AUTHENTICATION_FAILED, reply=text), permanent
+        if exc.smtp_code == 552 and isinstance(exc, smtplib.SMTPSenderRefused | smtplib.SMTPDataError):
+            return Message(problems.TOO_LARGE, reply=text), True   # the same message never fits
         return text, permanent
     if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return f"The SMTP server closed the connection: {exc}", False
+        return Message(problems.DISCONNECTED, reason=str(exc)), False
     if isinstance(exc, smtplib.SMTPException):  # e.g. STARTTLS or SMTPUTF8 not offered
-        return f"SMTP error: {exc}", False
+        return Message(problems.SMTP_ERROR, reason=str(exc)), False
     if isinstance(exc, ssl.SSLError):
-        return f"TLS error talking to the SMTP server: {exc}", False
+        return Message(problems.TLS_ERROR, reason=str(exc)), False
     if isinstance(exc, OSError):
-        return f"Cannot reach the SMTP server: {exc.strerror or exc}", False
+        return Message(problems.UNREACHABLE, reason=str(exc.strerror or exc)), False
     return f"{type(exc).__name__}: {exc}", False

@@ -470,3 +470,23 @@ def test_an_invoice_with_a_coupon_line_posts_as_a_valid_einvoice(svc, acme):
     _, xml = svc.open_xml(posted.id)
     assert rules.check(xml, "en16931") == []
     assert total(xml, "GrandTotalAmount") == posted.total_amount
+
+
+@pytest.mark.parametrize("where, msgid", [
+    ("missing", "The signing certificate %(path)s cannot be read: %(reason)s."),
+    ("directory", "The signing certificate %(path)s could not be opened: not a PKCS#12 file, or the passphrase in "
+                  "$%(variable)s is wrong.")])
+def test_an_unusable_certificate_refuses_the_posting_in_the_readers_language(svc, settings, acme, tmp_path, where,
+                                                                              msgid):
+    from oro_invoices.i18n import translate
+
+    path = tmp_path / "missing.p12" if where == "missing" else tmp_path
+    settings.set("oro_invoices.einvoice.signing_certificate", str(path))
+    draft = svc.create(german_payload(acme))
+    with pytest.raises(ConfigurationError) as caught:
+        svc.post(draft.id)
+    assert f"The signing certificate {str(path)!r} c" in str(caught.value)
+    detail = caught.value.message.values["detail"]        # a message, not English text
+    assert getattr(detail, "msgid", None) == msgid
+    assert translate("de", detail) == translate("de", detail.msgid) % detail.values
+    assert not svc.get(draft.id).is_posted

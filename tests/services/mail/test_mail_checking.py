@@ -131,3 +131,22 @@ def _default(name: str) -> tuple[str, str, str]:
     source = load_default(name)
     assert source is not None
     return source.subject, source.text, source.html
+
+
+def test_a_broken_part_is_a_message_a_page_shows_in_its_readers_language() -> None:
+    from oro_invoices.i18n import translate
+
+    errors = check_template("invoice_notification_template", subject="{{ invoice.total_amount / 0 }}",
+                            text="{% if x %}", html="{{ invoice.__class__.__mro__ }}")
+    syntax, failed, unsafe = errors["text"], errors["subject"], errors["html"]
+    assert getattr(syntax, "msgid", None) == \
+        "Email template %(name)s (%(part)s) has a syntax error on line %(line)s: %(reason)s."
+    assert syntax.values["part"] == "text" and syntax.values["line"] == "1"
+    assert getattr(failed, "msgid", None) == "Email template %(name)s (%(part)s) failed: %(reason)s."
+    assert failed.values["reason"].startswith("DivisionByZero")
+    assert getattr(unsafe, "msgid", "").startswith("Email template %(name)s (%(part)s) tried something")
+    for error in (syntax, failed, unsafe):
+        assert translate("de", error) == translate("de", error.msgid) % error.values
+    with pytest.raises(EmailTemplateError) as raised:
+        render_sample("invoice_notification_template", "{% if x %}", "", "")
+    assert getattr(raised.value.message, "msgid", None) == syntax.msgid

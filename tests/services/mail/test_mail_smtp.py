@@ -5,6 +5,7 @@ import datetime as dt
 import threading
 
 import pytest
+from aiosmtpd.controller import Controller
 from support.mail import SENDER, make_mail, parse, sha256
 from support.ports import free_port
 
@@ -288,3 +289,95 @@ def test_a_missing_stored_pdf_is_a_visible_failure_not_a_silent_send(app, smtp_s
     assert mail.deliver_pending().retrying == 1
     assert smtp_server.handler.received == []
     assert "does not match its SHA-256" in mail.emails(invoice.id)[0].last_error
+
+
+def test_an_unreachable_server_is_explained_in_the_readers_language(app):
+    from oro_invoices.domain.mail_problems import UNREACHABLE
+    from oro_invoices.i18n import translate
+
+    mail = MailService(app.invoices.db, app.invoices, sender=SENDER,
+                       smtp=SmtpConfig(host="127.0.0.1", port=free_port(), timeout=2))
+    invoice, _, _ = queue_customer_email(app, mail)
+    mail.deliver_pending()
+    (view,) = mail.emails(invoice.id)
+    # the API and the command line read the English text; a page translates the message
+    assert view.last_error == "Cannot reach the SMTP server: Connection refused"
+    assert (getattr(view.last_error, "msgid", None), getattr(view.last_error, "values", None)) == \
+        (UNREACHABLE, {"reason": "Connection refused"})
+    assert translate("de", view.last_error) == translate("de", UNREACHABLE) % {"reason": "Connection refused"}
+    (failed,) = [a for a in email_activities(app, invoice.id) if "attempt 1 of 6" in a.summary]
+    error = failed.summary.values["event"].values["error"]
+    assert (error.msgid, error.values) == (UNREACHABLE, {"reason": "Connection refused"})
+
+
+def test_an_address_named_in_to_cc_and_bcc_gets_one_copy(app, smtp_server):
+    mail = make_mail(app, smtp_server)
+    invoice, _, _ = queue_customer_email(app, mail, cc=['"田中 博" <BUYER@acme.test>', "Accounts <ap@acme.test>"],
+                                         bcc=["buyer@acme.test", "ap@acme.test"])
+    assert mail.deliver_pending().sent == 1
+    (received,) = smtp_server.handler.received
+    assert received.rcpt_tos == ("buyer@acme.test", "ap@acme.test")
+    msg = parse(received.content)
+    assert (msg["To"], msg["Cc"]) == ("buyer@acme.test", "田中 博 <BUYER@acme.test>, Accounts <ap@acme.test>")
+
+
+def test_a_message_too_large_for_the_server_fails_at_once_saying_so(app):
+    from support.mail import RecordingHandler
+
+    from oro_invoices.domain.mail_problems import TOO_LARGE
+
+    handler = RecordingHandler()
+    port = free_port()
+    server = Controller(handler, hostname="127.0.0.1", port=port, data_size_limit=10_000)  # SIZE 10000
+    server.start()
+    try:
+        mail = MailService(app.invoices.db, app.invoices, sender=SENDER,
+                           smtp=SmtpConfig(host="127.0.0.1", port=port, timeout=5))
+        invoice, _, _ = queue_customer_email(app, mail)    # its PDF alone is larger
+        report = mail.deliver_pending()
+    finally:
+        server.stop()
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1)   # not retried for 15 hours
+    (view,) = mail.emails(invoice.id)
+    assert view.status == "failed" and view.next_attempt_at is None and handler.received == []
+    assert view.last_error.startswith("The email is larger than the SMTP server accepts: 552 ")
+    assert getattr(view.last_error, "msgid", None) == TOO_LARGE
+    assert "Not retried" in email_activities(app, invoice.id)[0].summary
+
+
+def test_a_stored_pdf_gone_from_the_storage_is_said_as_such(app, smtp_server):
+    from oro_invoices.domain.mail_problems import CHANGED_ATTACHMENT, UNREADABLE_ATTACHMENT
+
+    mail = make_mail(app, smtp_server)
+    invoice, _, _ = queue_customer_email(app, mail)
+    path = app.storage.path_for(invoice.pdf.sha256)
+    path.chmod(0o644)
+    path.unlink()
+    assert mail.deliver_pending().retrying == 1 and smtp_server.handler.received == []
+    (view,) = mail.emails(invoice.id)
+    name = f"invoice-{invoice.invoice_number}.pdf"
+    # neither a Python class name nor "Cannot reach the SMTP server"
+    assert view.last_error.startswith(f"The attached file {name} cannot be read from the storage: Stored object ")
+    assert getattr(view.last_error, "msgid", None) == UNREADABLE_ATTACHMENT
+    path.write_bytes(b"%PDF-1.4 tampered")
+    assert mail.deliver_pending(now=view.next_attempt_at).retrying == 1
+    (view,) = mail.emails(invoice.id)
+    assert view.last_error == f"The stored file {name} does not match its SHA-256 {invoice.pdf.sha256}; it was not sent."
+    assert getattr(view.last_error, "msgid", None) == CHANGED_ATTACHMENT
+
+
+def test_a_queued_subject_hiding_a_line_break_in_an_encoded_word_is_never_sent(app, smtp_server):
+    """A template may write data into the subject unchecked (the payment reminders queue what it
+    renders): the message is refused when it is built, never sent with the header it smuggles."""
+    from oro_invoices.domain.mail_problems import HEADER_LINE_BREAK
+
+    mail = make_mail(app, smtp_server)
+    invoice = app.invoices.post(app.create().id, actor="admin")
+    with app.invoices.db.transaction() as s:
+        mail.queue(s, invoice, to=["buyer@acme.test"], subject="=?utf-8?q?Hi=0D=0AReply-To=3A_x=40evil.example?=",
+                   html=None, text="Hello", attachments=(), actor="reminders", template=None)
+    report = mail.deliver_pending()
+    assert (report.sent, report.retrying, report.failed) == (0, 0, 1) and smtp_server.handler.received == []
+    (view,) = mail.emails(invoice.id)
+    assert view.last_error == "The email's Subject holds a line break; it was not sent."
+    assert getattr(view.last_error, "msgid", None) == HEADER_LINE_BREAK
