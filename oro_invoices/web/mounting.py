@@ -260,6 +260,12 @@ class Outcome:
         return replace(self, headers=headers, body=body)
 
 
+#: Every page the add-on answers shows one reader's invoices, and its forms carry one-time keys: no
+#: cache keeps it, neither a shared one nor the browser's (the guest link's pages hold the link's
+#: token), unless its handler says otherwise.
+PAGE_CACHE_CONTROL = "private, no-store"
+
+
 @contextlib.contextmanager
 def request_scope() -> Iterator[None]:
     """What lasts one request: settings resolved once, one reading connection per engine."""
@@ -408,6 +414,8 @@ class PageMount:
         headers = dict(resp.headers)
         for name in [n for n in headers if n.lower() == csp.HEADER.lower()]:  # the layout's scripts too
             headers[name] = csp.allow_inline_scripts(headers[name], html)
+        if not any(name.lower() == "cache-control" for name in headers):
+            headers["Cache-Control"] = PAGE_CACHE_CONTROL
         return Outcome("page", resp.status, headers, html.encode(), resp.content_type)
 
     def not_allowed(self, request: Request, flashes: Flashes, allowed: Iterable[str] = ()) -> Outcome | None:

@@ -376,7 +376,9 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     configure(shop[0])
     guest = ShopClient(shop[0])
     doc = doc_of(guest, "ERP-SO-1003-3")
-    page = guest.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
+    opened = guest.get(f"/invoices/pay/{doc.payment_token}")
+    assert opened.headers["Cache-Control"] == "private, no-store"   # the link's token is in it: kept by no cache
+    page = opened.get_data(as_text=True)
     assert f"Payment - Invoice #{doc.invoice_number}" in text_of(page)
     assert 'id="h-account-menu"' not in page and "Back to Invoice Page" not in text_of(page)
     handover = proceed(guest, f"/invoices/pay/{doc.payment_token}")
@@ -384,7 +386,7 @@ def test_the_guest_link_pays_exactly_that_invoice(shop):
     result = follow(guest, reply)
     text = text_of(result.get_data(as_text=True))
     assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text
-    assert "Back to Invoice Page" not in text
+    assert "Back to Invoice Page" not in text and result.headers["Cache-Control"] == "private, no-store"
     assert guest.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
     # the payer's receipt, behind the link's token and the payment's id like the result page
     receipt = f"/invoices/pay/{doc.payment_token}/result/{request['ORDER_ID']}/receipt"
