@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oro_invoices.domain.limits import JSON_MAX_DEPTH
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.formatting.spreadsheet import read_cell
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
@@ -175,8 +175,35 @@ def _record(path: Path, location: str, item: Any, problems: list[Problem], rows:
         return Record(location, {}, None, problems or [Problem(location, "", "Expected an invoice object.")])
     item = dict(item)
     pdf = item.pop("pdf_file", None)
-    return Record(location, item, (path.parent / str(pdf)) if pdf else None, problems, rows,
-                  pdf_name=str(pdf) if pdf else None)
+    if pdf is None or pdf == "":
+        return Record(location, item, None, problems, rows)
+    pdf_path, problem = _beside(path, pdf)
+    if problem is not None:
+        problems = [*problems, Problem(location, "pdf_file", problem)]
+    # a name outside the file's folder may still be one in the folder or zip of --pdfs (``PdfLibrary.resolve``)
+    return Record(location, item, pdf_path, problems, rows,
+                  pdf_name=pdf if problem is None or problem.msgid == OUTSIDE else None)
+
+
+#: a record's ``pdf_file`` outside the folder of its file (without ``--pdfs``)
+OUTSIDE = N_("%(name)s is outside the folder of %(file)s: give the PDF's path inside that folder (or, with --pdfs, "
+             "inside the PDFs' folder or zip).")
+
+
+def _beside(path: Path, name: Any) -> tuple[Path | None, Message | None]:
+    """The file ``name`` (a record's ``pdf_file``) in the folder of ``path``, or why not: not
+    text, or outside that folder (an absolute path, ``..``, or a link out of it), since a file
+    to import must never reach a PDF elsewhere on the machine, which would become an invoice
+    its customer downloads."""
+    if not isinstance(name, str):
+        return None, Message("Give the PDF's path as text.")
+    if "\0" in name:
+        return None, Message("%(name)s is not a file name: it holds a NUL character.", name=repr(name))
+    folder = path.parent.resolve()
+    found = (folder / name).resolve()
+    if not found.is_relative_to(folder):
+        return None, Message(OUTSIDE, name=name, file=path.name)
+    return found, None
 
 
 def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
