@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -243,7 +244,8 @@ def _too_deep(location: str) -> Problem:
 
 def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
     """Adjacent rows with the same ``external_id`` form one invoice."""
-    reader = csv.DictReader(fh)
+    header = fh.readline()
+    reader = csv.DictReader(itertools.chain([header], fh), delimiter=_delimiter(header))
     if not reader.fieldnames or "external_id" not in reader.fieldnames:
         raise _Unreadable(str(path), "The CSV needs a header row with an external_id column.")
     repeated = sorted({name for name in reader.fieldnames if name and reader.fieldnames.count(name) > 1})
@@ -282,6 +284,16 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
             current[3].append(location)
     if current is not None:
         yield current
+
+
+def _delimiter(header: str) -> str:
+    """The cell separator of a CSV whose first line is ``header``: a comma, or the semicolon or
+    tab a spreadsheet saves with in languages that write decimals with a comma (German, French
+    Excel), when only that one gives an ``external_id`` column."""
+    for delimiter in (",", ";", "\t"):
+        if "external_id" in next(csv.reader([header], delimiter=delimiter), []):
+            return delimiter
+    return ","
 
 
 def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:
