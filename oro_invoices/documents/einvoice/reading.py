@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -292,6 +292,21 @@ class FieldReader(ABC):
             return percent
         return format((value / 100).normalize(), "f")
 
+    def currencies(self, currency: str, tax_currency: str, tax_total: Callable[[etree._Element], bool]) -> None:
+        """A problem on BT-5 for the first amount stated in another currency (its ``currencyID``)
+        than the invoice's ``currency``, except a VAT total (``tax_total``) in the VAT accounting
+        currency ``tax_currency`` (BT-6, BT-111): such a document does not say which its amounts are in."""
+        if not currency:
+            return
+        for element in self.root.iter():
+            found = element.get("currencyID") if isinstance(element.tag, str) else None
+            if found is None or found == currency or (tax_currency and found == tax_currency and tax_total(element)):
+                continue
+            self.problem("BT-5", Message(
+                "<%(element)s> is stated in %(found)s, not in the invoice currency %(currency)s (BT-5).",
+                element=etree.QName(element).localname, found=found, currency=currency))
+            return
+
     def payment_status(self, prepaid_text: str) -> None:
         """BT-113 (paid amount) against BT-112: paid in full, or in part."""
         prepaid = decimal_or_none(prepaid_text)
@@ -352,11 +367,17 @@ class _Reader(FieldReader):
         if self.root.find(items, NSMAP) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only "
                                           "profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported."))
-        for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
-                           ("total_amount", "GrandTotalAmount")):
+        currency = payload.get("currency", "")
+        self.currencies(currency, self.text(self.root, f"{_SETTLEMENT}/ram:TaxCurrencyCode"),
+                        lambda element: etree.QName(element).localname == "TaxTotalAmount")
+        for name, term in (("subtotal", "TaxBasisTotalAmount"), ("total_amount", "GrandTotalAmount")):
             value = self.text(self.root, f"{_SUMMATION}/ram:{term}")
             if value:
                 self.out.totals[name] = value
+        for amount in self.root.iterfind(f"{_SUMMATION}/ram:TaxTotalAmount", NSMAP):  # BT-110, not BT-111
+            if amount.get("currencyID", currency) == currency and (amount.text or "").strip():
+                self.out.totals["tax_amount"] = amount.text.strip()
+                break
         self.payment_status(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
         return self.out
 

@@ -31,6 +31,13 @@ _ADDRESS_PARTS = (("street", "cbc:StreetName"), ("street2", "cbc:AdditionalStree
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
+def _tax_total(element: etree._Element) -> bool:
+    """Whether ``element`` is a VAT total (``cac:TaxTotal/cbc:TaxAmount``: BT-110 or BT-111)."""
+    parent = element.getparent()
+    return (etree.QName(element).localname == "TaxAmount" and parent is not None
+            and etree.QName(parent).localname == "TaxTotal")
+
+
 class UblReader(FieldReader):
     """UBL 2.1 ``Invoice`` or ``CreditNote``."""
 
@@ -69,6 +76,7 @@ class UblReader(FieldReader):
         if self.root.find(line_tag, self.namespaces) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (%(element)s).",
                                           element=line_tag))
+        self.currencies(currency, self.text(self.root, "cbc:TaxCurrencyCode"), _tax_total)
         self._totals(currency)
         self.payment_status(self.text(self.root, f"{_TOTAL}/cbc:PrepaidAmount"))
         return self.out
