@@ -304,6 +304,7 @@ class CreditNotes:
         total never more than remains.
         """
         cur = inv.currency
+        _check_same_parties(inv, note)
         state = self.ctx.payment_state(s, inv.id, lock=True)
         credited = _credited(s, inv)  # the note is flushed: it is counted
         errors: list[tuple[str, str]] = [
@@ -805,3 +806,21 @@ def _refuse_repeat(s: Session, invoice_id: int, key: str) -> None:
             number = (row.data or {}).get("credit_note_number") or ""
             raise AlreadyCredited(Message("Credit note %(number)s was already created from this form; no "
                                           "second credit note was made.", number=number))
+
+
+def _check_same_parties(inv: Invoice, note: Invoice) -> None:
+    """An imported credit note is in its invoice's currency (its amounts are taken off the
+    invoice's as they are) and, where both name a customer, for the same customer."""
+    errors: list[tuple[str, str]] = []
+    if note.currency != inv.currency:
+        errors.append(("currency", Message(
+            "The credit note is in %(currency)s, and invoice %(number)s, which it credits, in %(invoice_currency)s: a "
+            "credit note is in the currency of its invoice.", currency=note.currency, number=inv.invoice_number,
+            invoice_currency=inv.currency)))
+    if note.customer_id is not None and inv.customer_id is not None and note.customer_id != inv.customer_id:
+        errors.append(("customer_id", Message(
+            "The credit note is for customer %(customer)s, and invoice %(number)s, which it credits, for customer "
+            "%(invoice_customer)s: a credit note is for the customer of its invoice.", customer=note.customer_id,
+            number=inv.invoice_number, invoice_customer=inv.customer_id)))
+    if errors:
+        raise ValidationError(errors)
