@@ -88,7 +88,8 @@ def einvoice_record(data: bytes, where: str) -> Record:
         data = xml
     found = read_xml(data)
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
-    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
+    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id,
+                       "seller_tax_id": found.seller_tax_id, **found.totals}
     return record
 
 
@@ -131,15 +132,26 @@ def _stated_problem(name: str, given: Decimal, made: int, currency: str) -> Mess
     return Message("%(problem)s %(more)s", problem=stated, more=too_many_decimals(currency))
 
 
-def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:
-    """An e-invoice another seller issued (an invoice received, in the wrong folder): its
-    seller's VAT id (BT-31) is not ``organization_vat_id``, the organization's own."""
-    given = (record.einvoice or {}).get("seller_vat_id", "")
-    if not given or not organization_vat_id or normal_vat_id(given) == normal_vat_id(organization_vat_id):
+def seller_problems(record: Record, organization_vat_id: str, organization_tax_id: str = "") -> list[Problem]:
+    """An e-invoice another seller issued (an invoice received, in the wrong folder, or one of
+    another organization): its seller's VAT id (BT-31) is not ``organization_vat_id``, the
+    organization's own; or, for an organization with no VAT id but a tax number
+    (``organization_tax_id``), neither its VAT id nor its tax registration (BT-32) is that number."""
+    stated = record.einvoice or {}
+    given = stated.get("seller_vat_id", "")
+    if organization_vat_id:
+        if not given or normal_vat_id(given) == normal_vat_id(organization_vat_id):
+            return []
+        return [Problem(record.location, "BT-31", Message(
+            "The seller's VAT id is %(given)s, not this organization's (%(own)s): only invoices the organization "
+            "issued can be imported.", given=given, own=organization_vat_id))]
+    tax_id = stated.get("seller_tax_id", "")
+    if not organization_tax_id or not (given or tax_id) or normal_vat_id(organization_tax_id) in {
+            normal_vat_id(given), normal_vat_id(tax_id)}:
         return []
-    return [Problem(record.location, "BT-31", Message(
-        "The seller's VAT id is %(given)s, not this organization's (%(own)s): only invoices the organization "
-        "issued can be imported.", given=given, own=organization_vat_id))]
+    return [Problem(record.location, "BT-32" if tax_id else "BT-31", Message(
+        "The seller's tax registration is %(given)s, not this organization's (%(own)s): only invoices the "
+        "organization issued can be imported.", given=tax_id or given, own=organization_tax_id))]
 
 
 def match_customer(record: Record, loaded: dict[str, Any], customers: Customers) -> list[Problem]:

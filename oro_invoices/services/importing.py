@@ -202,8 +202,9 @@ def _years(service: InvoiceService) -> Callable[[int], YearRange]:
 
 def import_checker(service: InvoiceService, organization_id: int | None) -> Checker:
     """The checker of an import into ``service``: its organizations' settings and its host."""
-    def seller_vat_id(org: int) -> str:
-        return str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or "")
+    def seller_ids(org: int) -> tuple[str, str]:
+        return (str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or ""),
+                str(service.setting("oro_invoices.seller.tax_id", organization_id=org) or ""))
     sellers: dict[DocumentScope, SellerInfo] = {}
 
     def terms_due(loaded: Mapping[str, Any]) -> dt.date | None:
@@ -212,7 +213,7 @@ def import_checker(service: InvoiceService, organization_id: int | None) -> Chec
             sellers[scope] = service.seller(scope)
         return due_by_terms(sellers[scope], loaded["invoice_date"])
     return Checker(organization_id, _years(service), cached_host(service.host) if service.host else None,
-                   seller_vat_id=seller_vat_id, due_by_terms=terms_due)
+                   seller_ids=seller_ids, due_by_terms=terms_due)
 
 
 def import_records(service: InvoiceService, records: Sequence[Record], *, organization_id: int | None = 1,

@@ -54,7 +54,7 @@ class EInvoice:
 
     ``problems``: ``(field, message)`` pairs, ``field`` naming the business term, each message a
     ``Message`` (English, translated where it is shown).
-    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31 ("" when not given). ``totals``: the
+    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31, ``seller_tax_id``: BT-32 ("" when not given). ``totals``: the
     document's BT-109 (net), BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
     """
 
@@ -62,6 +62,8 @@ class EInvoice:
     problems: list[tuple[str, str]] = field(default_factory=list)
     buyer_vat_id: str = ""
     seller_vat_id: str = ""
+    #: BT-32, the seller's tax registration other than its VAT id ("" when not given)
+    seller_tax_id: str = ""
     totals: dict[str, str] = field(default_factory=dict)
 
 
@@ -351,8 +353,9 @@ class _Reader(FieldReader):
         self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
         self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
         self.date("delivery_period_end", "BT-74", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime")
-        self.out.seller_vat_id = self.text(
-            self.root, f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
+        registration = f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
+        self.out.seller_vat_id = self.text(self.root, f"{registration}[@schemeID='VA']")
+        self.out.seller_tax_id = self.text(self.root, f"{registration}[@schemeID='FC']")
         self._buyer()
         order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
