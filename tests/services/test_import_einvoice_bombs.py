@@ -8,7 +8,7 @@ import zlib
 
 import pikepdf
 import pytest
-from support.einvoices import einvoice_service
+from support.einvoices import EXAMPLES, einvoice_service
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.services.einvoice_intake import take_einvoice
@@ -70,3 +70,17 @@ def test_an_attachment_in_a_filter_that_could_grow_beyond_64_mib_is_not_decoded(
     with pytest.raises(ValidationError) as caught:
         take_einvoice(service, pdf_carrying(run_length, "/RunLengthDecode"), organization_id=1, actor="erp")
     assert [str(m) for _, m in caught.value.errors] == [TOO_LARGE]
+
+
+@pytest.mark.parametrize(("hostile", "reason"), [
+    ("<ram:X>" * 300 + "</ram:X>" * 300, "Excessive depth in document: 256"),
+    ("<ram:X>" + "x" * 11_000_000 + "</ram:X>", "Resource limit exceeded: Text node too long")],
+    ids=["nested-too-deep", "text-too-long"])
+def test_xml_beyond_the_parsers_limits_says_so_without_advice_no_sender_can_follow(service, hostile, reason):
+    xml = (EXAMPLES / "invoice-cii.xml").read_text().replace("<ram:PaymentReference>", hostile + "<ram:PaymentReference>")
+    with pytest.raises(ValidationError) as caught:
+        take_einvoice(service, xml.encode(), organization_id=1, actor="erp")
+    ((field, message),) = caught.value.errors
+    assert str(message).startswith(f"The XML goes beyond what any e-invoice holds, and is not read further: {reason}, "
+                                   "line ")
+    assert "XML_PARSE_HUGE" not in str(message)

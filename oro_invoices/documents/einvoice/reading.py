@@ -14,6 +14,7 @@ and the seller, and to find the buyer among the host's customers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -105,10 +106,25 @@ def _root(xml: bytes) -> etree._Element | EInvoice:
     try:
         root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
+        reason, beyond = without_huge_hint(exc.msg)
+        if beyond:
+            return _one_problem(Message("The XML goes beyond what any e-invoice holds, and is not read further: "
+                                        "%(reason)s.", reason=reason))
         return _one_problem(Message("Not well-formed XML: %(reason)s.", reason=exc.msg))
     if root.getroottree().docinfo.doctype:
         return _one_problem(Message("The XML declares a DOCTYPE; an e-invoice has none."))
     return root
+
+
+#: libxml2's advice on the limits it keeps (nesting, text length), meant for the parser's caller
+_HUGE_HINT = re.compile(r",? *(?:use|try) XML_PARSE_HUGE(?: option)?")
+
+
+def without_huge_hint(reason: str) -> tuple[str, bool]:
+    """libxml2's ``reason`` without its advice to lift its limits (no sender can follow it, and
+    the limits stay), and whether it was a limit the document went beyond."""
+    cleaned = _HUGE_HINT.sub("", reason)
+    return cleaned, cleaned != reason
 
 
 def _one_problem(message: Message) -> EInvoice:
