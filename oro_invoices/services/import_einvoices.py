@@ -23,7 +23,7 @@ from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
 __all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
-           "totals_problems"]
+           "totals_problems", "zugferd_1"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -58,6 +58,12 @@ def read_einvoice(path: Path) -> Record:
     return record
 
 
+def zugferd_1(pdf: bytes) -> bool:
+    """Whether ``pdf`` carries a ZUGFeRD 1.0 invoice (and so no EN 16931 one)."""
+    from oro_invoices.documents.einvoice import hybrid
+    return hybrid.ZUGFERD_1_FILENAME in hybrid.attached_names(pdf)
+
+
 def einvoice_xml_path(record: Record) -> Path | None:
     """The XML file (CII or UBL) ``record`` was read from, or None (not an e-invoice, or a PDF)."""
     path = (record.einvoice or {}).get("xml_path")
@@ -81,6 +87,10 @@ def einvoice_record(data: bytes, where: str) -> Record:
         except ValueError as exc:
             return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the PDF: %(reason)s.",
                                                                           reason=str(exc)))])
+        if xml is None and zugferd_1(data):
+            return Record(where, {}, problems=[Problem(where, "", Message(
+                "The PDF carries a ZUGFeRD 1.0 invoice (ZUGFeRD-invoice.xml), which is older than EN 16931 and "
+                "cannot be imported; only Factur-X and ZUGFeRD 2 PDFs can."))])
         if xml is None:
             return Record(where, {}, problems=[Problem(where, "", Message(
                 "The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml attached); "

@@ -17,6 +17,8 @@ from lxml import etree
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 
 XML_FILENAME = "factur-x.xml"
+#: what ZUGFeRD 1.0 (2014) attached: its own model, not EN 16931
+ZUGFERD_1_FILENAME = "ZUGFeRD-invoice.xml"
 #: the most bytes an attached XML may decode to: what the import takes as a file of its own,
 #: so a small PDF cannot unpack into gigabytes
 MAX_XML_BYTES = MAX_PDF_BYTES
@@ -67,6 +69,15 @@ def extract(pdf: bytes, *, limit: int = MAX_XML_BYTES) -> bytes | None:
             if spec is not None:
                 return _decoded(spec.get_file().obj, name, limit)
     return None
+
+
+def attached_names(pdf: bytes) -> list[str]:
+    """The names of the files attached to ``pdf`` (none when it cannot be read)."""
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            return sorted(document.attachments.keys())
+    except (pikepdf.PdfError, ValueError):
+        return []
 
 
 def _decoded(stream: pikepdf.Object, name: str, limit: int) -> bytes:
