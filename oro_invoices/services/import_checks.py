@@ -144,6 +144,10 @@ class Checker:
         if not ext:
             return [Problem(record.location, "external_id", Message("Imported invoices need an external_id."))]
         first = self.seen.first(repr((org, str(ext))), record.location)
+        if first is not None and record.einvoice is not None:   # its number is its external id
+            return [Problem(record.location, "BT-1", Message(
+                "Repeats the e-invoice of %(first)s: both are invoice %(number)s, which is imported once.",
+                first=first, number=str(ext)))]
         if first is not None:
             return [Problem(record.location, "external_id",
                             Message("Repeats the invoice of %(first)s (in a CSV, the rows of one invoice must be "

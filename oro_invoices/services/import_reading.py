@@ -98,7 +98,23 @@ def expand_folders(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[
             problems.append(Problem(str(path), "", Message("The folder holds no file to import (.json, .jsonl, "
                                                            ".ndjson, .csv, .xml or .pdf).")))
         files += found
-    return files, problems
+    return _once(files), problems
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """``files`` with a file given again (itself and in its folder, or two spellings of it)
+    left out, so it is not taken for a second invoice with the same external id."""
+    seen: set[Path] = set()
+    kept = []
+    for path in files:
+        try:
+            key = path.resolve()
+        except (OSError, ValueError):
+            key = path
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
 
 
 def read_file(path: Path, fmt: str | None = None) -> tuple[list[Record], list[Problem]]:
