@@ -31,6 +31,7 @@ from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from oro_invoices.adapters.commerce import normal_vat_id
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.customer_credit import CreditEntry
 from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
@@ -810,7 +811,8 @@ def _refuse_repeat(s: Session, invoice_id: int, key: str) -> None:
 
 def _check_same_parties(inv: Invoice, note: Invoice) -> None:
     """An imported credit note is in its invoice's currency (its amounts are taken off the
-    invoice's as they are) and, where both name a customer, for the same customer."""
+    invoice's as they are) and, where both name a customer or state the buyer's VAT id (an
+    e-invoice's BT-48), for the same one."""
     errors: list[tuple[str, str]] = []
     if note.currency != inv.currency:
         errors.append(("currency", Message(
@@ -822,5 +824,11 @@ def _check_same_parties(inv: Invoice, note: Invoice) -> None:
             "The credit note is for customer %(customer)s, and invoice %(number)s, which it credits, for customer "
             "%(invoice_customer)s: a credit note is for the customer of its invoice.", customer=note.customer_id,
             number=inv.invoice_number, invoice_customer=inv.customer_id)))
+    note_vat_id, vat_id = (note.buyer or {}).get("vat_id") or "", (inv.buyer or {}).get("vat_id") or ""
+    if note_vat_id and vat_id and normal_vat_id(note_vat_id) != normal_vat_id(vat_id):
+        errors.append(("buyer", Message(
+            "The credit note's buyer has the VAT id %(vat_id)s, and the buyer of invoice %(number)s, which it credits, "
+            "%(invoice_vat_id)s: a credit note is for the buyer of its invoice.", vat_id=note_vat_id,
+            number=inv.invoice_number, invoice_vat_id=vat_id)))
     if errors:
         raise ValidationError(errors)

@@ -42,3 +42,26 @@ def test_a_credit_note_in_another_currency_or_for_another_customer_is_refused(se
     assert report.created == ["I-1", "C-3"] and report.skipped == ["C-1", "C-2"]
     invoice = service.get(service.find_id(external_id="I-1"))
     assert str(invoice.amount_credited) == "23.79"            # C-3 only: 19.99 and 19 % VAT
+
+
+def test_an_e_invoice_credit_note_for_another_buyer_is_refused(sqlite_db, tmp_path):
+    from support.einvoices import EXAMPLES, einvoice_service
+
+    from oro_invoices.domain.errors import ValidationError
+    from oro_invoices.services.einvoice_intake import take_einvoice
+
+    service = einvoice_service(sqlite_db, tmp_path, "pdf", customers=[])
+    invoice = (EXAMPLES / "invoice-cii.xml").read_text()           # buyer Initech GmbH, VAT id DE129273398
+    take_einvoice(service, invoice.encode(), organization_id=1, actor="erp")
+    note = invoice.replace("RE-2025-0117", "GS-1").replace("<ram:TypeCode>380", "<ram:TypeCode>381").replace(
+        "<ram:PaymentReference>GS-1</ram:PaymentReference>",
+        "<ram:InvoiceReferencedDocument><ram:IssuerAssignedID>RE-2025-0117</ram:IssuerAssignedID>"
+        "</ram:InvoiceReferencedDocument>")
+
+    with pytest.raises(ValidationError) as caught:
+        take_einvoice(service, note.replace("DE129273398", "DE811907980").encode(), organization_id=1, actor="erp")
+
+    assert [(f, str(m)) for f, m in caught.value.errors] == [
+        ("buyer", "The credit note's buyer has the VAT id DE811907980, and the buyer of invoice RE-2025-0117, which it "
+                  "credits, DE129273398: a credit note is for the buyer of its invoice.")]
+    assert take_einvoice(service, note.encode(), organization_id=1, actor="erp")[1] == "created"
