@@ -32,6 +32,7 @@ from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from oro_invoices.adapters.commerce import normal_vat_id
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.customer_credit import CreditEntry
 from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceNotPosted, ValidationError
@@ -305,6 +306,7 @@ class CreditNotes:
         total never more than remains.
         """
         cur = inv.currency
+        _check_same_parties(inv, note)
         state = self.ctx.payment_state(s, inv.id, lock=True)
         credited = _credited(s, inv)  # the note is flushed: it is counted
         errors: list[tuple[str, str]] = [
@@ -821,3 +823,28 @@ def _refuse_repeat(s: Session, invoice_id: int, key: str) -> None:
             number = (row.data or {}).get("credit_note_number") or ""
             raise AlreadyCredited(Message("Credit note %(number)s was already created from this form; no "
                                           "second credit note was made.", number=number))
+
+
+def _check_same_parties(inv: Invoice, note: Invoice) -> None:
+    """An imported credit note is in its invoice's currency (its amounts are taken off the
+    invoice's as they are) and, where both name a customer or state the buyer's VAT id (an
+    e-invoice's BT-48), for the same one."""
+    errors: list[tuple[str, str]] = []
+    if note.currency != inv.currency:
+        errors.append(("currency", Message(
+            "The credit note is in %(currency)s, and invoice %(number)s, which it credits, in %(invoice_currency)s: a "
+            "credit note is in the currency of its invoice.", currency=note.currency, number=inv.invoice_number,
+            invoice_currency=inv.currency)))
+    if note.customer_id is not None and inv.customer_id is not None and note.customer_id != inv.customer_id:
+        errors.append(("customer_id", Message(
+            "The credit note is for customer %(customer)s, and invoice %(number)s, which it credits, for customer "
+            "%(invoice_customer)s: a credit note is for the customer of its invoice.", customer=note.customer_id,
+            number=inv.invoice_number, invoice_customer=inv.customer_id)))
+    note_vat_id, vat_id = (note.buyer or {}).get("vat_id") or "", (inv.buyer or {}).get("vat_id") or ""
+    if note_vat_id and vat_id and normal_vat_id(note_vat_id) != normal_vat_id(vat_id):
+        errors.append(("buyer", Message(
+            "The credit note's buyer has the VAT id %(vat_id)s, and the buyer of invoice %(number)s, which it credits, "
+            "%(invoice_vat_id)s: a credit note is for the buyer of its invoice.", vat_id=note_vat_id,
+            number=inv.invoice_number, invoice_vat_id=vat_id)))
+    if errors:
+        raise ValidationError(errors)

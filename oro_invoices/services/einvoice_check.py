@@ -53,12 +53,15 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
         raise ConfigurationError("Checking e-invoices needs the einvoice extra "
                                  f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
     from oro_invoices.services.einvoicing import xml_in
-    from oro_invoices.services.import_einvoices import is_pdf
+    from oro_invoices.services.import_einvoices import is_pdf, zugferd_1
     if is_pdf(data):
         try:
             xml = xml_in(data)
         except ValueError as exc:
             raise ValueError(f"Cannot read the PDF: {exc}.") from None
+        if xml is None and zugferd_1(data):
+            raise ValueError("The PDF carries a ZUGFeRD 1.0 invoice (ZUGFeRD-invoice.xml), which is older than "
+                             "EN 16931: there is no profile to check it by.")
         if xml is None:
             raise ValueError("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or "
                              "xrechnung.xml attached).")

@@ -36,23 +36,24 @@ class Checker:
     """Checks records one by one, fully, before anything is committed.
 
     ``organization_id`` None: every record must name its organization. With ``years``,
-    records to be posted are checked against the posting requirements; with ``seller_vat_id``
-    (an organization's own VAT id), an e-invoice's seller against it; with a ``host``,
+    records to be posted are checked against the posting requirements; with ``seller_ids``
+    (an organization's own VAT id and tax number), an e-invoice's seller against them; with a ``host``,
     the parties (customer, customer user, website, order) are checked like the API checks
     them. Duplicate external ids are found across everything checked by one checker.
     """
 
     def __init__(self, organization_id: int | None,
                  years: YearRange | Callable[[int], YearRange] | None = None,
-                 host: HostAdapter | None = None, seller_vat_id: Callable[[int], str] | None = None,
+                 host: HostAdapter | None = None, seller_ids: Callable[[int], tuple[str, str]] | None = None,
                  due_by_terms: Callable[[Mapping[str, Any]], dt.date | None] | None = None):
         self.organization_id = organization_id
         self.years = years
         #: the due date an invoice without one is given (its customer's Days to Pay), as create gives it
         self.due_by_terms = due_by_terms
         self.host = host
-        self.seller_vat_id = seller_vat_id
-        self._seller_vat_ids: dict[int, str] = {}
+        #: an organization's VAT id and tax number, its e-invoices' seller is checked against
+        self.seller_ids = seller_ids
+        self._seller_ids: dict[int, tuple[str, str]] = {}
         self.seen = SeenKeys()
         self._years: dict[int, YearRange] = {}
         #: what the record checked last loaded to (``load_input``), None if it did not load
@@ -108,11 +109,11 @@ class Checker:
         settings (an e-invoice's seller, the posting requirements) and, with a host, its parties
         (an e-invoice's buyer is given the customer with its VAT id first)."""
         problems: list[Problem] = []
-        if record.einvoice is not None and self.seller_vat_id is not None:
+        if record.einvoice is not None and self.seller_ids is not None:
             org = loaded["organization_id"]
-            if org not in self._seller_vat_ids:
-                self._seller_vat_ids[org] = self.seller_vat_id(org)
-            problems += seller_problems(record, self._seller_vat_ids[org])
+            if org not in self._seller_ids:
+                self._seller_ids[org] = self.seller_ids(org)
+            problems += seller_problems(record, *self._seller_ids[org])
         if self.host is not None and record.einvoice is not None:
             problems += match_customer(record, loaded, self.host.customers)
         years = self.years_of(loaded["organization_id"])
@@ -143,6 +144,10 @@ class Checker:
         if not ext:
             return [Problem(record.location, "external_id", Message("Imported invoices need an external_id."))]
         first = self.seen.first(repr((org, str(ext))), record.location)
+        if first is not None and record.einvoice is not None:   # its number is its external id
+            return [Problem(record.location, "BT-1", Message(
+                "Repeats the e-invoice of %(first)s: both are invoice %(number)s, which is imported once.",
+                first=first, number=str(ext)))]
         if first is not None:
             return [Problem(record.location, "external_id",
                             Message("Repeats the invoice of %(first)s (in a CSV, the rows of one invoice must be "

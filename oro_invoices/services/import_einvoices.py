@@ -23,7 +23,7 @@ from oro_invoices.services.einvoicing import xml_in
 from oro_invoices.services.import_reading import Problem, Record
 
 __all__ = ["einvoice_record", "einvoice_xml_path", "is_pdf", "match_customer", "read_einvoice", "seller_problems",
-           "totals_problems"]
+           "totals_problems", "zugferd_1"]
 
 #: the document's totals that are checked, and their business terms
 TOTAL_TERMS = {"subtotal": "BT-109", "tax_amount": "BT-110", "total_amount": "BT-112"}
@@ -58,6 +58,12 @@ def read_einvoice(path: Path) -> Record:
     return record
 
 
+def zugferd_1(pdf: bytes) -> bool:
+    """Whether ``pdf`` carries a ZUGFeRD 1.0 invoice (and so no EN 16931 one)."""
+    from oro_invoices.documents.einvoice import hybrid
+    return hybrid.ZUGFERD_1_FILENAME in hybrid.attached_names(pdf)
+
+
 def einvoice_xml_path(record: Record) -> Path | None:
     """The XML file (CII or UBL) ``record`` was read from, or None (not an e-invoice, or a PDF)."""
     path = (record.einvoice or {}).get("xml_path")
@@ -81,6 +87,10 @@ def einvoice_record(data: bytes, where: str) -> Record:
         except ValueError as exc:
             return Record(where, {}, problems=[Problem(where, "", Message("Cannot read the PDF: %(reason)s.",
                                                                           reason=str(exc)))])
+        if xml is None and zugferd_1(data):
+            return Record(where, {}, problems=[Problem(where, "", Message(
+                "The PDF carries a ZUGFeRD 1.0 invoice (ZUGFeRD-invoice.xml), which is older than EN 16931 and "
+                "cannot be imported; only Factur-X and ZUGFeRD 2 PDFs can."))])
         if xml is None:
             return Record(where, {}, problems=[Problem(where, "", Message(
                 "The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or xrechnung.xml attached); "
@@ -88,7 +98,8 @@ def einvoice_record(data: bytes, where: str) -> Record:
         data = xml
     found = read_xml(data)
     record = Record(where, found.payload, None, [Problem(where, f, m) for f, m in found.problems])
-    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id, **found.totals}
+    record.einvoice = {"buyer_vat_id": found.buyer_vat_id, "seller_vat_id": found.seller_vat_id,
+                       "seller_tax_id": found.seller_tax_id, **found.totals}
     return record
 
 
@@ -131,15 +142,26 @@ def _stated_problem(name: str, given: Decimal, made: int, currency: str) -> Mess
     return Message("%(problem)s %(more)s", problem=stated, more=too_many_decimals(currency))
 
 
-def seller_problems(record: Record, organization_vat_id: str) -> list[Problem]:
-    """An e-invoice another seller issued (an invoice received, in the wrong folder): its
-    seller's VAT id (BT-31) is not ``organization_vat_id``, the organization's own."""
-    given = (record.einvoice or {}).get("seller_vat_id", "")
-    if not given or not organization_vat_id or normal_vat_id(given) == normal_vat_id(organization_vat_id):
+def seller_problems(record: Record, organization_vat_id: str, organization_tax_id: str = "") -> list[Problem]:
+    """An e-invoice another seller issued (an invoice received, in the wrong folder, or one of
+    another organization): its seller's VAT id (BT-31) is not ``organization_vat_id``, the
+    organization's own; or, for an organization with no VAT id but a tax number
+    (``organization_tax_id``), neither its VAT id nor its tax registration (BT-32) is that number."""
+    stated = record.einvoice or {}
+    given = stated.get("seller_vat_id", "")
+    if organization_vat_id:
+        if not given or normal_vat_id(given) == normal_vat_id(organization_vat_id):
+            return []
+        return [Problem(record.location, "BT-31", Message(
+            "The seller's VAT id is %(given)s, not this organization's (%(own)s): only invoices the organization "
+            "issued can be imported.", given=given, own=organization_vat_id))]
+    tax_id = stated.get("seller_tax_id", "")
+    if not organization_tax_id or not (given or tax_id) or normal_vat_id(organization_tax_id) in {
+            normal_vat_id(given), normal_vat_id(tax_id)}:
         return []
-    return [Problem(record.location, "BT-31", Message(
-        "The seller's VAT id is %(given)s, not this organization's (%(own)s): only invoices the organization "
-        "issued can be imported.", given=given, own=organization_vat_id))]
+    return [Problem(record.location, "BT-32" if tax_id else "BT-31", Message(
+        "The seller's tax registration is %(given)s, not this organization's (%(own)s): only invoices the "
+        "organization issued can be imported.", given=tax_id or given, own=organization_tax_id))]
 
 
 def match_customer(record: Record, loaded: dict[str, Any], customers: Customers) -> list[Problem]:

@@ -15,7 +15,7 @@ from types import TracebackType
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import MAX_PDF_BYTES
 from oro_invoices.domain.messages import Message
-from oro_invoices.services.import_reading import PdfFile, Problem, Record
+from oro_invoices.services.import_reading import OUTSIDE, PdfFile, Problem, Record
 
 __all__ = ["PdfLibrary"]
 
@@ -63,9 +63,12 @@ class PdfLibrary:
     def find(self, name: str) -> tuple[PdfFile, int] | None:
         """The file ``name`` (a path inside the folder or zip) and its size, or None when it is not there."""
         if self._zip is None:
-            path = (self._root / name).resolve()
-            if path.is_relative_to(self._root) and path.is_file():
-                return path, path.stat().st_size
+            try:
+                path = (self._root / name).resolve()
+                if path.is_relative_to(self._root) and path.is_file():
+                    return path, path.stat().st_size
+            except (OSError, ValueError):   # no file's name: too long, or a NUL (an external id may hold one)
+                pass
             return None
         named = [name] if name in self._entries else self.named(name)
         if len(named) != 1:
@@ -83,6 +86,9 @@ class PdfLibrary:
         XML is carried by the PDF made for it."""
         if record.fatal or record.einvoice is not None:
             return record
+        if record.pdf_name is not None:  # looked for here, not beside the file (``import_reading.OUTSIDE``)
+            record.problems = [p for p in record.problems
+                               if not (p.field == "pdf_file" and getattr(p.message, "msgid", None) == OUTSIDE)]
         found = None
         if record.pdf_name:
             found = self.find(record.pdf_name)

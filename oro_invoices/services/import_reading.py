@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import itertools
 import json
 import zipfile
 from collections.abc import Iterable, Iterator
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from oro_invoices.domain.limits import JSON_MAX_DEPTH
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.messages import N_, Message
 from oro_invoices.formatting.spreadsheet import read_cell
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
@@ -97,7 +98,23 @@ def expand_folders(paths: Iterable[Path], fmt: str | None = None) -> tuple[list[
             problems.append(Problem(str(path), "", Message("The folder holds no file to import (.json, .jsonl, "
                                                            ".ndjson, .csv, .xml or .pdf).")))
         files += found
-    return files, problems
+    return _once(files), problems
+
+
+def _once(files: list[Path]) -> list[Path]:
+    """``files`` with a file given again (itself and in its folder, or two spellings of it)
+    left out, so it is not taken for a second invoice with the same external id."""
+    seen: set[Path] = set()
+    kept = []
+    for path in files:
+        try:
+            key = path.resolve()
+        except (OSError, ValueError):
+            key = path
+        if key not in seen:
+            seen.add(key)
+            kept.append(path)
+    return kept
 
 
 def read_file(path: Path, fmt: str | None = None) -> tuple[list[Record], list[Problem]]:
@@ -175,8 +192,35 @@ def _record(path: Path, location: str, item: Any, problems: list[Problem], rows:
         return Record(location, {}, None, problems or [Problem(location, "", "Expected an invoice object.")])
     item = dict(item)
     pdf = item.pop("pdf_file", None)
-    return Record(location, item, (path.parent / str(pdf)) if pdf else None, problems, rows,
-                  pdf_name=str(pdf) if pdf else None)
+    if pdf is None or pdf == "":
+        return Record(location, item, None, problems, rows)
+    pdf_path, problem = _beside(path, pdf)
+    if problem is not None:
+        problems = [*problems, Problem(location, "pdf_file", problem)]
+    # a name outside the file's folder may still be one in the folder or zip of --pdfs (``PdfLibrary.resolve``)
+    return Record(location, item, pdf_path, problems, rows,
+                  pdf_name=pdf if problem is None or problem.msgid == OUTSIDE else None)
+
+
+#: a record's ``pdf_file`` outside the folder of its file (without ``--pdfs``)
+OUTSIDE = N_("%(name)s is outside the folder of %(file)s: give the PDF's path inside that folder (or, with --pdfs, "
+             "inside the PDFs' folder or zip).")
+
+
+def _beside(path: Path, name: Any) -> tuple[Path | None, Message | None]:
+    """The file ``name`` (a record's ``pdf_file``) in the folder of ``path``, or why not: not
+    text, or outside that folder (an absolute path, ``..``, or a link out of it), since a file
+    to import must never reach a PDF elsewhere on the machine, which would become an invoice
+    its customer downloads."""
+    if not isinstance(name, str):
+        return None, Message("Give the PDF's path as text.")
+    if "\0" in name:
+        return None, Message("%(name)s is not a file name: it holds a NUL character.", name=repr(name))
+    folder = path.parent.resolve()
+    found = (folder / name).resolve()
+    if not found.is_relative_to(folder):
+        return None, Message(OUTSIDE, name=name, file=path.name)
+    return found, None
 
 
 def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
@@ -216,7 +260,8 @@ def _too_deep(location: str) -> Problem:
 
 def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
     """Adjacent rows with the same ``external_id`` form one invoice."""
-    reader = csv.DictReader(fh)
+    header = fh.readline()
+    reader = csv.DictReader(itertools.chain([header], fh), delimiter=_delimiter(header))
     if not reader.fieldnames or "external_id" not in reader.fieldnames:
         raise _Unreadable(str(path), "The CSV needs a header row with an external_id column.")
     repeated = sorted({name for name in reader.fieldnames if name and reader.fieldnames.count(name) > 1})
@@ -255,6 +300,16 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
             current[3].append(location)
     if current is not None:
         yield current
+
+
+def _delimiter(header: str) -> str:
+    """The cell separator of a CSV whose first line is ``header``: a comma, or the semicolon or
+    tab a spreadsheet saves with in languages that write decimals with a comma (German, French
+    Excel), when only that one gives an ``external_id`` column."""
+    for delimiter in (",", ";", "\t"):
+        if "external_id" in next(csv.reader([header], delimiter=delimiter), []):
+            return delimiter
+    return ","
 
 
 def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:

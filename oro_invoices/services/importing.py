@@ -202,8 +202,9 @@ def _years(service: InvoiceService) -> Callable[[int], YearRange]:
 
 def import_checker(service: InvoiceService, organization_id: int | None) -> Checker:
     """The checker of an import into ``service``: its organizations' settings and its host."""
-    def seller_vat_id(org: int) -> str:
-        return str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or "")
+    def seller_ids(org: int) -> tuple[str, str]:
+        return (str(service.setting("oro_invoices.seller.vat_id", organization_id=org) or ""),
+                str(service.setting("oro_invoices.seller.tax_id", organization_id=org) or ""))
     sellers: dict[DocumentScope, SellerInfo] = {}
 
     def terms_due(loaded: Mapping[str, Any]) -> dt.date | None:
@@ -212,7 +213,7 @@ def import_checker(service: InvoiceService, organization_id: int | None) -> Chec
             sellers[scope] = service.seller(scope)
         return due_by_terms(sellers[scope], loaded["invoice_date"])
     return Checker(organization_id, _years(service), cached_host(service.host) if service.host else None,
-                   seller_vat_id=seller_vat_id, due_by_terms=terms_due)
+                   seller_ids=seller_ids, due_by_terms=terms_due)
 
 
 def import_records(service: InvoiceService, records: Sequence[Record], *, organization_id: int | None = 1,
@@ -523,7 +524,7 @@ def _outcome(current: Existing | None, drafts: dict[int, InvoiceDocument], paylo
     if current is None:
         return "created"
     if current.posted:
-        return "updated" if _payment_status_change(current.payment_status, current.forced, payload) \
+        return "updated" if _payment_status_change(current.payment_status, payload) \
             else "unchanged"
     doc = drafts.get(current.id)
     if doc is None:
@@ -614,15 +615,16 @@ def _planned(service: InvoiceService, payload: dict[str, Any]) -> str:
         return "created"
     current = service.get(invoice_id)
     if current.is_posted:
-        return "updated" if _payment_status_change(current.payment_status.value, current.payment_status_forced,
-                                                   payload) else "unchanged"
+        return "updated" if _payment_status_change(current.payment_status.value, payload) else "unchanged"
     return "unchanged" if _same_draft(current, payload) else "updated"
 
 
-def _payment_status_change(status_now: str, forced_now: bool, payload: dict[str, Any]) -> bool:
-    """Whether ``payload`` forces a payment status the invoice does not have forced already."""
+def _payment_status_change(status_now: str, payload: dict[str, Any]) -> bool:
+    """Whether ``payload`` sets a payment status other than the invoice's. The status it has
+    already is no change: forcing it would stop the invoice's status from following its
+    payments (an export imported back into the same shop would freeze every posted invoice's)."""
     status = payload.get("payment_status")
-    return bool(status) and (status != status_now or not forced_now)
+    return bool(status) and status != status_now
 
 
 def _same_draft(current: InvoiceDocument, payload: dict[str, Any], loaded: dict[str, Any] | None = None) -> bool:
@@ -656,7 +658,7 @@ def _upsert(service: InvoiceService, payload: dict[str, Any], actor: str,
         return created.id, "created", created if created.is_posted else None
     current = service.get(invoice_id)
     if current.is_posted:
-        if _payment_status_change(current.payment_status.value, current.payment_status_forced, payload):
+        if _payment_status_change(current.payment_status.value, payload):
             service.update(invoice_id, {"payment_status": payload["payment_status"]}, actor=actor)
             return invoice_id, "updated", None
         return invoice_id, "unchanged", None

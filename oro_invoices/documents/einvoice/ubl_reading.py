@@ -31,6 +31,13 @@ _ADDRESS_PARTS = (("street", "cbc:StreetName"), ("street2", "cbc:AdditionalStree
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
 
+def _tax_total(element: etree._Element) -> bool:
+    """Whether ``element`` is a VAT total (``cac:TaxTotal/cbc:TaxAmount``: BT-110 or BT-111)."""
+    parent = element.getparent()
+    return (etree.QName(element).localname == "TaxAmount" and parent is not None
+            and etree.QName(parent).localname == "TaxTotal")
+
+
 class UblReader(FieldReader):
     """UBL 2.1 ``Invoice`` or ``CreditNote``."""
 
@@ -56,7 +63,9 @@ class UblReader(FieldReader):
         self.date("delivery_date", "BT-72", "cac:Delivery/cbc:ActualDeliveryDate")
         self.date("delivery_period_start", "BT-73", "cac:InvoicePeriod/cbc:StartDate")
         self.date("delivery_period_end", "BT-74", "cac:InvoicePeriod/cbc:EndDate")
-        self.out.seller_vat_id = self._vat_id(self.root.find(_SELLER, self.namespaces))
+        seller = self.root.find(_SELLER, self.namespaces)
+        self.out.seller_vat_id = self._vat_id(seller)
+        self.out.seller_tax_id = self._vat_id(seller, tax=True)
         self._buyer()
         order = self.text(self.root, "cac:OrderReference/cbc:ID")
         if order:
@@ -69,6 +78,7 @@ class UblReader(FieldReader):
         if self.root.find(line_tag, self.namespaces) is None:
             self.problem("BG-25", Message("The e-invoice has no invoice lines (%(element)s).",
                                           element=line_tag))
+        self.currencies(currency, self.text(self.root, "cbc:TaxCurrencyCode"), _tax_total)
         self._totals(currency)
         self.payment_status(self.text(self.root, f"{_TOTAL}/cbc:PrepaidAmount"))
         return self.out
@@ -118,12 +128,13 @@ class UblReader(FieldReader):
             if ship_to:
                 payload["ship_to"] = ship_to
 
-    def _vat_id(self, party: etree._Element | None) -> str:
-        """A party's VAT identifier (BT-31, BT-48): the tax scheme ``VAT``'s company id."""
+    def _vat_id(self, party: etree._Element | None, *, tax: bool = False) -> str:
+        """A party's VAT identifier (BT-31, BT-48): the tax scheme ``VAT``'s company id; with
+        ``tax``, the seller's other tax registration (BT-32): another scheme's."""
         if party is None:
             return ""
         for scheme in party.iterfind("cac:PartyTaxScheme", self.namespaces):
-            if self.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT":
+            if (self.text(scheme, "cac:TaxScheme/cbc:ID") == "VAT") != tax:
                 return self.text(scheme, "cbc:CompanyID")
         return ""
 
