@@ -94,6 +94,13 @@ class AgingReport:
     lines: list[AgingLine]
     totals: list[AgingLine]
 
+    @property
+    def customers(self) -> int:
+        """How many customers the report has a line of: one owing (or holding credit) in several
+        currencies once; lines without a customer, one per name (as they are grouped)."""
+        return len({(line.organization_id, line.customer_id, "" if line.customer_id is not None
+                     else line.customer_name) for line in self.lines})
+
     def lines_in(self, currency: str) -> list[AgingLine]:
         """The customers' lines in ``currency``."""
         return [line for line in self.lines if line.currency == currency]

@@ -310,6 +310,18 @@ def test_the_report_downloads_as_a_pdf_headed_by_the_organization(shop, admin):
     assert "at the end of" in past and "credit notes dated later are not counted" in past
 
 
+
+def test_the_pdf_counts_a_customer_owing_in_several_currencies_once(admin):
+    first = posted_for_seeded_customer(admin.service)                               # a USD invoice
+    posted_for_seeded_customer(admin.service, currency="JPY",
+                               lines=[{"description": "x", "quantity": "1", "unit_price": "12345"}])
+    report = admin.service.receivables_aging({"organization_id": 1})
+    customers = {(line.customer_id, line.customer_name if line.customer_id is None else "") for line in report.lines}
+    assert len(report.lines) > len(customers)                      # first's customer has a line in each currency
+    assert [line.currency for line in report.lines if line.customer_id == first.customer_id][:2] == ["JPY", "USD"]
+    text = " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf").get_data()).split())
+    assert f"Customers {len(customers)} " in text
+
 def test_an_admin_of_no_organization_gets_no_pdf(shop):
     everyone = admin_with(shop, username="auditor", organization_id=None)
     page = everyone.get("/admin/invoices/aging").get_data(as_text=True)
