@@ -69,6 +69,9 @@ class StatementItem:
     #: seller collects it by capturing, so it is owed but not overdue. Its line says "Payment
     #: authorized" where it would say how many days it is overdue.
     payment_authorized: bool = False
+    #: What open authorizations hold of what it still owes (all of it when held in full): the
+    #: seller collects it by capturing, so the customer has no more to pay of it.
+    held: Decimal = Decimal(0)
 
     @property
     def due(self) -> Decimal:
@@ -94,6 +97,16 @@ class StatementSection:
     def overdue(self) -> Decimal:
         """What of ``total`` is past its due date."""
         return self.aging.overdue
+
+    @property
+    def held(self) -> Decimal:
+        """What open authorizations hold of what the listed invoices owe (``StatementItem.held``)."""
+        return sum((item.held for item in self.items), from_minor(0, self.currency))
+
+    @property
+    def to_pay(self) -> Decimal:
+        """What of ``total`` the customer still has to pay: what no authorization holds."""
+        return self.total - self.held
 
 
 @dataclass(frozen=True)
@@ -273,7 +286,7 @@ def _item(row: OpenItemRow, as_of: dt.date) -> StatementItem:
     return StatementItem(row.invoice_id, row.number, row.invoice_date, row.due_date, row.currency, row.customer_name,
                          from_minor(row.total, row.currency), from_minor(row.paid, row.currency),
                          from_minor(row.credited, row.currency), 0 if row.held else late, bucket_of(late).key,
-                         payment_authorized=row.held)
+                         payment_authorized=row.held, held=from_minor(row.holding, row.currency))
 
 
 def statement_csv_text(statement: Statement) -> str:

@@ -82,6 +82,21 @@ def test_the_statement_downloads_as_pdf_and_csv(admin):
     assert {r["invoice_number"]: Decimal(r["due"]) for r in rows} == expected
 
 
+
+def test_the_pdf_asks_to_pay_only_what_no_payment_authorization_holds(admin):
+    service, today = admin.service, local_today(admin.service.clock())
+    due = (today + dt.timedelta(days=10)).isoformat()
+    held, open_ = (posted_for_seeded_customer(service, currency="CHF", due_date=due, lines=[
+        {"description": "x", "quantity": "1", "unit_price": price}]) for price in ("300.00", "45.50"))
+    service.record_payment(held.id, {"method": "bank", "action": "authorize", "amount": "300.00"})
+    query = f"?customer={held.customer_id}"
+    text = " ".join(pdf_text(admin.get("/admin/invoices/statement.pdf" + query).get_data()).split())
+    assert "CHF45.50 is due: please pay each invoice by its due date" in text
+    service.record_payment(open_.id, {"method": "bank", "action": "authorize", "amount": "45.50"})
+    text = " ".join(pdf_text(admin.get("/admin/invoices/statement.pdf" + query).get_data()).split())
+    assert "CHF345.50 is due" not in text and "CHF45.50 is due" not in text
+    assert "CHF345.50 is held by your payment authorizations: we collect it, there is nothing to pay." in text
+
 def test_a_month_ends_statement_opens_from_that_days_aging_with_what_was_open_then(admin):
     service = admin.service
     today = local_today(service.clock())
