@@ -858,6 +858,7 @@ class InvoiceApi:
             "as_of": found.as_of, "customer_id": found.customer_id, "customer_name": found.customer_name,
             "invoices": found.invoices, "left_out": found.left_out,
             "sections": [{"currency": section.currency, "amounts": section.aging.amounts, "total_due": section.total,
+                          **_credit_and_net(section.total, found.credit(section.currency), section.currency),
                           "overdue": section.overdue, "items": [_statement_item(item) for item in section.items]}
                          for section in found.sections],
             "credits": [{"currency": c.currency, "amount": c.amount} for c in found.credits]}))
@@ -945,6 +946,12 @@ def _aging_line(line: AgingLine) -> dict[str, Any]:
     return {"customer_id": line.customer_id, "customer_name": line.customer_name, "currency": line.currency,
             "invoices": line.invoices, "amounts": line.amounts, "total_due": line.total, "credit": line.offset,
             "net": line.net}
+
+
+def _credit_and_net(total: Decimal, credit: Decimal, currency: str) -> dict[str, Decimal]:
+    """A statement section's ``credit`` (negative: it offsets ``total``) and ``net``, as its
+    customer's line of the aging says them (``AgingLine.offset`` and ``net``)."""
+    return {"credit": -credit if credit else from_minor(0, currency), "net": total - credit}
 
 
 def _statement_item(item: StatementItem) -> dict[str, Any]:

@@ -56,6 +56,11 @@ def test_the_statement_lists_the_customers_open_invoices_with_their_aging(late_a
     again = late_api.get("/api/receivables/statement?customer_id=10").get_json()
     assert again["credits"] == [{"currency": "USD", "amount": "11.90"}]
     assert again["sections"][0]["total_due"] == due
+    # each section says the credit and the net as the customer's line of the aging does
+    assert (usd["credit"], usd["net"]) == ("0.00", usd["total_due"])
+    assert (again["sections"][0]["credit"], again["sections"][0]["net"]) == ("-11.90", str(Decimal(due) - Decimal("11.90")))
+    [line] = late_api.get("/api/receivables/aging?customer_id=10").get_json()["customers"]
+    assert (line["credit"], line["net"]) == (again["sections"][0]["credit"], again["sections"][0]["net"])
 
 
 def test_an_invoice_whose_payment_is_authorized_is_owed_but_not_overdue(late_api):
