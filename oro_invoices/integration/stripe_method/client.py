@@ -8,7 +8,7 @@ import importlib.util
 from typing import TYPE_CHECKING
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
 from oro_invoices.integration.stripe_method.settings import StripeSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,10 +46,10 @@ def provider_error(exc: stripe.StripeError, doing: Message) -> ProviderError:
     """A ``ProviderError`` saying what Stripe answered while ``doing`` ("creating the payment" …)."""
     import stripe
     said = (exc.user_message or str(exc) or type(exc).__name__).strip()
-    if isinstance(exc, stripe.APIConnectionError):
-        return ProviderError(Message("Stripe could not be reached while %(doing)s (%(said)s). Nothing was "
+    if isinstance(exc, stripe.APIConnectionError):   # the request may have reached Stripe
+        return OutcomeUnknown(Message("Stripe could not be reached while %(doing)s (%(said)s). Nothing was "
                                      "changed there as far as the add-on knows; please try again later.",
-                                     doing=doing, said=said))
+                                     doing=doing, said=said), detail=said)
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return ProviderError(Message("Stripe refused the configured secret key while %(doing)s: %(said)s",
                                      doing=doing, said=said))
