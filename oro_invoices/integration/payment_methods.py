@@ -75,6 +75,16 @@ class ProviderError(InvoiceError):
     default_message = N_("The payment provider could not be reached. Please try again later.")
 
 
+class OutcomeUnknown(ProviderError):
+    """The request may have reached the provider, but no answer came back (the connection failed
+    or timed out): what the provider did is not known until it reports it. ``detail`` is what
+    the connection said, as written."""
+
+    def __init__(self, message: str | None = None, *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail
+
+
 @dataclass(frozen=True)
 class AmountLimits:
     """The amounts a method takes in one currency, in minor units (both inclusive)."""

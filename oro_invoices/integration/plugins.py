@@ -12,6 +12,7 @@ from typing import Any
 
 import pluggy
 
+from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.integration import hookspecs
 from oro_invoices.integration.default_plugins import DEFAULT_PLUGINS
 from oro_invoices.integration.hookspecs import PROJECT, hookimpl
@@ -19,7 +20,8 @@ from oro_invoices.integration.hookspecs import PROJECT, hookimpl
 ENTRY_POINT_GROUP = PROJECT
 logger = logging.getLogger("oro_invoices.integration.plugins")
 
-__all__ = ["ENTRY_POINT_GROUP", "flatten", "get_plugin_manager", "hookimpl", "merge_dicts", "notify"]
+__all__ = ["ENTRY_POINT_GROUP", "InvalidPlugin", "flatten", "get_plugin_manager", "hookimpl", "merge_dicts",
+           "notify"]
 
 
 def get_plugin_manager(load_entrypoints: bool = True, plugins: Iterable[object] = (),
@@ -30,7 +32,26 @@ def get_plugin_manager(load_entrypoints: bool = True, plugins: Iterable[object] 
     :param plugins: extra plugin objects or modules, registered last (so called first).
     :param blocked: names of plugins not to register: a default plugin's module name
         (``"oro_invoices.integration.default_plugins.numbering"``) or an entry point's name.
+    :raises InvalidPlugin: a plugin implements a hook the add-on does not have (a misspelt
+        name), or takes an argument its hook does not pass.
     """
+    try:
+        return _plugin_manager(load_entrypoints, plugins, blocked)
+    except pluggy.PluginValidationError as exc:
+        raise InvalidPlugin(exc) from exc
+
+
+class InvalidPlugin(ConfigurationError):
+    """A plugin the add-on cannot use: it implements a hook that does not exist, or with an
+    argument the hook does not pass (pluggy's ``PluginValidationError``, said for the admin)."""
+
+    def __init__(self, exc: pluggy.PluginValidationError):
+        super().__init__(f"A plugin of oro-invoices cannot be used: {exc}. The hooks and their arguments "
+                         f"are listed in docs/hooks.md; fix or uninstall the plugin.")
+        self.plugin = exc.plugin
+
+
+def _plugin_manager(load_entrypoints: bool, plugins: Iterable[object], blocked: Iterable[str]) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in blocked:

@@ -13,6 +13,7 @@ import codecs
 import csv
 import itertools
 import json
+import re
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -259,9 +260,15 @@ def _too_deep(location: str) -> Problem:
 
 
 def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
-    """Adjacent rows with the same ``external_id`` form one invoice."""
+    """Adjacent rows with the same ``external_id`` form one invoice. A first line ``sep=;`` (how
+    a spreadsheet is told a CSV's separator) names the separator; the header follows it."""
     header = fh.readline()
-    reader = csv.DictReader(itertools.chain([header], fh), delimiter=_delimiter(header))
+    said = SEPARATOR_LINE.match(header)
+    skipped = 1 if said else 0                # lines before the header the reader does not count
+    if said:
+        header = fh.readline()
+    reader = csv.DictReader(itertools.chain([header], fh),
+                            delimiter=said.group(1) if said else _delimiter(header))
     if not reader.fieldnames or "external_id" not in reader.fieldnames:
         raise _Unreadable(str(path), "The CSV needs a header row with an external_id column.")
     repeated = sorted({name for name in reader.fieldnames if name and reader.fieldnames.count(name) > 1})
@@ -271,8 +278,8 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
                                              columns=tuple(repeated)))
     current: tuple[str, dict[str, Any], list[Problem], list[str]] | None = None
     key = ""
-    for first_line, row in _csv_rows(path, reader):
-        location = f"{path}:{reader.line_num}"
+    for first_line, row in _csv_rows(path, reader, skipped):
+        location = f"{path}:{reader.line_num + skipped}"
         row_key = (row.get("external_id") or "").strip()
         if not row_key:
             yield location, None, [Problem(location, "external_id",
@@ -302,6 +309,10 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
         yield current
 
 
+#: Excel's first line naming a CSV's separator (``sep=;``), which it then does not show as a row.
+SEPARATOR_LINE = re.compile(r"^\ufeff?sep=([,;\t|])\r?\n?$", re.IGNORECASE)
+
+
 def _delimiter(header: str) -> str:
     """The cell separator of a CSV whose first line is ``header``: a comma, or the semicolon or
     tab a spreadsheet saves with in languages that write decimals with a comma (German, French
@@ -312,11 +323,12 @@ def _delimiter(header: str) -> str:
     return ","
 
 
-def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, dict[str | None, Any]]]:
-    """The rows of ``reader`` with the line each starts on; a cell longer than the csv module
-    reads stops the file, naming its row."""
+def _csv_rows(path: Path, reader: csv.DictReader[str],
+              skipped: int = 0) -> Iterator[tuple[int, dict[str | None, Any]]]:
+    """The rows of ``reader`` with the line each starts on (``skipped``: lines of the file
+    before those it reads); a cell longer than the csv module reads stops the file, naming its row."""
     while True:
-        first_line = reader.line_num + 1
+        first_line = reader.line_num + 1 + skipped
         try:
             row = next(reader)
         except StopIteration:
@@ -324,7 +336,7 @@ def _csv_rows(path: Path, reader: csv.DictReader[str]) -> Iterator[tuple[int, di
         except csv.Error as exc:
             if "field limit" not in str(exc):
                 raise
-            raise _Unreadable(f"{path}:{reader.reader.line_num}", Message(
+            raise _Unreadable(f"{path}:{reader.reader.line_num + skipped}", Message(
                 "A cell of this row is longer than %(count)s characters, more than any field may hold.",
                 count=csv.field_size_limit())) from None
         yield first_line, row

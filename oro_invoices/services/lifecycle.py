@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
-from oro_invoices.domain.invoice import InvoiceDocument, LineInput, compute_lines
+from oro_invoices.domain.invoice import DocumentType, InvoiceDocument, LineInput, compute_lines
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.posting import YearRange, date_problems
@@ -334,7 +334,10 @@ class Lifecycle:
         inputs = [LineInput(**line) for line in lines]
         computed, totals = compute_lines(inputs, currency)
         if totals.total_amount < 0:
-            raise ValidationError([("lines", "The invoice total must not be negative.")])
+            raise ValidationError([("lines", Message(
+                "The credit note's total must not be negative: a credit note states what it takes back as "
+                "positive amounts.") if inv.document_type == DocumentType.CREDIT_NOTE.value
+                else "The invoice total must not be negative.")])
         inv.lines = [InvoiceLineRow(
             position=line.position, description=line.description, sku=line.sku, unit=line.unit,
             quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,

@@ -38,6 +38,7 @@ from oro_invoices.integration.payment_methods import (
     CancelRequest,
     CaptureRequest,
     CapturingMethod,
+    OutcomeUnknown,
     PaymentMethod,
     ProviderError,
     ProviderEvent,
@@ -56,6 +57,7 @@ from oro_invoices.services.payment_events import APPLIED, DUPLICATE, REFUSED, Ev
 from oro_invoices.services.payment_records import (
     PENDING_HOLD,
     check_request_key,
+    find_attempt,
     new_public_id,
     pending_against,
     refunded_from,
@@ -220,6 +222,11 @@ class Refunds:
         ``request_key``: the refund form's one-time key; the same form submitted again is
         refused (``AlreadyRequested``) instead of refunding twice. ``credit_note_id``: the credit
         note this refund settles; its transaction carries it, and it is no refund of the invoice.
+
+        When the provider's answer does not come back (``OutcomeUnknown``), the refund may have
+        been made: its attempt stays open, holding its amount for ``PENDING_HOLD`` until the
+        provider reports it, and a refund of the same amount asked meanwhile sends that same
+        request again (the same idempotency key), which the provider never carries out twice.
         """
         prepared = self._prepare(transaction_id, "refund", amount, notes, actor, request_key, credit_note_id)
         request = RefundRequest(
@@ -229,6 +236,8 @@ class Refunds:
                                                prepared.website_id))
         try:
             event = prepared.method.refund(request)
+        except OutcomeUnknown as exc:
+            raise self._unconfirmed(prepared, exc, actor) from None
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
@@ -346,6 +355,24 @@ class Refunds:
             PaymentAttempt.status == "started", PaymentAttempt.created_at > now - PENDING_HOLD)).scalars()))
         return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
 
+    def _unconfirmed(self, prepared: _Prepared, exc: OutcomeUnknown, actor: str) -> ProviderError:
+        """The refund's answer did not come back: keep its attempt open (it holds its amount, and
+        ``_resumable`` finds it), say so in the activity, and the error telling the admin."""
+        currency = prepared.ref.currency
+        message = Message(
+            "%(method)s did not answer whether it refunded %(amount)s (%(reason)s). The refund may have been "
+            "made: its amount stays reserved for %(minutes)s minutes, until %(method)s reports it. Asking "
+            "again for the same amount meanwhile sends this same request, which %(method)s never carries out "
+            "twice.", method=prepared.method.label, amount=Amount(from_minor(prepared.amount, currency), currency),
+            reason=exc.detail or exc.message, minutes=int(PENDING_HOLD.total_seconds() // 60))
+        with self.ctx.write() as s:
+            row = find_attempt(s, prepared.attempt_id, lock=True)
+            if row is not None and row.status == "started":
+                row.message = str(message)[:2000]     # started, with what happened: unconfirmed
+                row.updated_at = self.ctx.clock()
+            activity.record(s, prepared.invoice_id, "payment", actor, message, {"attempt": prepared.attempt_id})
+        return ProviderError(message)
+
     def _refunded_not_recorded(self, prepared: _Prepared, event: ProviderEvent, applied: EventOutcome,
                                actor: str) -> None:
         """The provider gave ``event.amount`` back but its report was refused: say so (not that
@@ -436,15 +463,24 @@ class Refunds:
             if tx is None:
                 raise NotFound(Message("Payment transaction %(id)s does not exist.", id=transaction_id))
             invoice: Invoice = self.ctx.load(s, tx.invoice_id, lock=True)
-            if key is not None:
+            left = held = _left(s, tx, kind, now)
+            method = self.checkout.methods.get(tx.method)
+            origin = taking_attempt(s, tx)
+            resumed = _resumable(s, tx, amount, left, now, key) if kind == "refund" else None
+            if key is not None and resumed is None:
                 _refuse_repeat(s, tx.invoice_id, key, words)
             if not tx.successful or tx.action not in words.parents:
                 raise Conflict(Message(words.wrong_parent))
-            left = held = _left(s, tx, kind, now)
+            if resumed is not None and method is not None and origin is not None:
+                summary = Message("Refund of %(amount)s asked again through %(method)s (the same request)",
+                                  amount=Amount(from_minor(resumed.amount, tx.currency), tx.currency),
+                                  method=method.label)
+                activity.record(s, tx.invoice_id, "payment", actor, summary,
+                                {"attempt": resumed.public_id, "transaction_id": tx.id})
+                return _Prepared(method, _ref(tx, origin), resumed.public_id, resumed.amount,
+                                 invoice.organization_id, invoice.website_id, invoice.id)
             if left <= 0:
                 raise Conflict(Message(words.nothing_left))
-            method = self.checkout.methods.get(tx.method)
-            origin = taking_attempt(s, tx)
             if method is None or origin is None:
                 raise Conflict(Message(words.elsewhere, action=tx.action, method=tx.method))
             if kind == "capture" and not isinstance(method, CapturingMethod):
@@ -533,6 +569,27 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
     except ValueError:
         return None
     return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
+
+
+def _resumable(s: Session, tx: PaymentTransaction, amount: object, left: int, now: dt.datetime,
+               key: str | None) -> PaymentAttempt | None:
+    """The refund of ``tx`` whose provider did not answer (``Refunds._unconfirmed``: started,
+    with a message, within ``PENDING_HOLD``) asked by the same form (``key``) or for the same
+    ``amount`` (all that remains: what it holds, when nothing else remains), to be sent again
+    rather than asked anew."""
+    rows = s.execute(select(PaymentAttempt).where(
+        PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == "refund",
+        PaymentAttempt.status == "started", PaymentAttempt.message != "",
+        PaymentAttempt.created_at > now - PENDING_HOLD).order_by(PaymentAttempt.id)).scalars()
+    for row in rows:
+        if key is not None and row.request_key == key:
+            return row
+        try:
+            if _amount(amount, left + row.amount, tx.currency) == row.amount:
+                return row
+        except ValidationError:
+            continue
+    return None
 
 
 def _amount(amount: object, left: int, currency: str) -> int:

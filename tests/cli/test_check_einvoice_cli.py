@@ -76,5 +76,5 @@ def test_files_that_cannot_be_checked_say_why_with_exit_code_2(capsys, tmp_path)
                         "xrechnung.xml attached).")
     assert lines[1].startswith(f"{damaged}: error: Cannot read the PDF: ")
     assert lines[2:4] == [f"{text}: Factur-X EN 16931: NOT valid (1 error)",
-                          "  ERROR [XML] Start tag expected, '<' not found, line 1, column 1 (<string>, line 1)"]
+                          "  ERROR [XML] Start tag expected, '<' not found, line 1, column 1"]
     assert lines[4] == f"{tmp_path / 'missing.xml'}: error: No such file or directory"

@@ -19,6 +19,7 @@ from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
 from oro_invoices.integration import hookspecs, plugins
 from oro_invoices.integration.hookspecs import ViewSection
 from oro_invoices.integration.plugins import (
+    InvalidPlugin,
     flatten,
     get_plugin_manager,
     hookimpl,
@@ -174,8 +175,13 @@ def test_misspelt_hook_fails_at_startup():
         def invoice_postd(self, invoice):
             pass
 
-    with pytest.raises(pluggy.PluginValidationError, match="invoice_postd"):
+    with pytest.raises(InvalidPlugin) as refused:
         get_plugin_manager(load_entrypoints=False, plugins=[Typo()])
+    assert str(refused.value).startswith("A plugin of oro-invoices cannot be used: unknown hook 'invoice_postd' in "
+                                         "plugin <")
+    assert str(refused.value).endswith("The hooks and their arguments are listed in docs/hooks.md; fix or "
+                                       "uninstall the plugin.")
+    assert isinstance(refused.value.__cause__, pluggy.PluginValidationError)
 
 
 def test_unknown_argument_fails_at_registration():
@@ -184,7 +190,7 @@ def test_unknown_argument_fails_at_registration():
         def invoice_posted(self, invoice, user):
             pass
 
-    with pytest.raises(pluggy.PluginValidationError, match="user"):
+    with pytest.raises(InvalidPlugin, match="user"):
         get_plugin_manager(load_entrypoints=False, plugins=[Wrong()])
 
 
@@ -209,6 +215,28 @@ def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch, invoice):
         == "INV-2026-11-00042"
     assert get_plugin_manager(blocked=["short"]).hook.invoice_number(**call) \
         == "INV-2026-11-00042"
+
+
+def test_an_installed_plugin_with_a_misspelt_hook_is_one_error_line_of_the_command_line(tmp_path, monkeypatch,
+                                                                                       sqlite_db, capsys):
+    (tmp_path / "typo_plugin.py").write_text(textwrap.dedent("""
+        from oro_invoices.integration.plugins import hookimpl
+
+        @hookimpl
+        def invoice_postd(invoice, actor):
+            pass
+    """))
+    dist = tmp_path / "typo_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: typo-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[oro_invoices]\ntypo = typo_plugin\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "typo_plugin", raising=False)
+    from oro_invoices.cli import main
+    assert main(["verify", "--db", sqlite_db.url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: A plugin of oro-invoices cannot be used: unknown hook 'invoice_postd' in plugin ")
+    assert "Traceback" not in err and err.count("\n") == 1
 
 
 # -- numbering -------------------------------------------------------------------------

@@ -19,10 +19,10 @@ def service(db):
 
 
 def credit_note(external_id: str, **overrides):
+    overrides.setdefault("lines", [{"description": "Widget", "quantity": "1", "unit_price": "19.99",
+                                    "tax_rate": "0.19"}])
     return invoice_payload(external_id=external_id, status="posted", document_type="credit_note",
-                           credited_invoice_external_id="I-1", lines=[{"description": "Widget", "quantity": "1",
-                                                                       "unit_price": "19.99", "tax_rate": "0.19"}],
-                           **overrides)
+                           credited_invoice_external_id="I-1", **overrides)
 
 
 def test_a_credit_note_in_another_currency_or_for_another_customer_is_refused(service, tmp_path):
@@ -65,3 +65,19 @@ def test_an_e_invoice_credit_note_for_another_buyer_is_refused(sqlite_db, tmp_pa
         ("buyer", "The credit note's buyer has the VAT id DE811907980, and the buyer of invoice RE-2025-0117, which it "
                   "credits, DE129273398: a credit note is for the buyer of its invoice.")]
     assert take_einvoice(service, note.encode(), organization_id=1, actor="erp")[1] == "created"
+
+
+def test_a_credit_note_stated_with_negative_amounts_is_told_to_state_them_positive(service, tmp_path):
+    path = tmp_path / "history.jsonl"
+    negative = [{"description": "Widget", "quantity": "1", "unit_price": "-19.99", "tax_rate": "0.19"}]
+    path.write_text("\n".join(json.dumps(r) for r in [
+        invoice_payload(external_id="I-1", invoice_number="OLD-1", status="posted", currency="EUR"),
+        credit_note("C-1", currency="EUR", lines=negative),
+        invoice_payload(external_id="I-2", lines=negative)]) + "\n")
+
+    report = run_import(service, [path], organization_id=1, on_error="skip", check_apart=False)
+
+    assert [(p.record, p.field, str(p.message)) for p in report.problems] == [
+        (f"{path}:2", "lines", "The credit note's total must not be negative: a credit note states what it takes "
+                               "back as positive amounts."),
+        (f"{path}:3", "lines", "The invoice total must not be negative.")]

@@ -52,3 +52,18 @@ def test_a_decimal_comma_is_a_problem_of_its_row_and_field(service, tmp_path):
 
     assert [(p.record, p.field) for p in report.problems] == [(f"{path}:2", "lines[0].unit_price")]
     assert str(report.problems[0].message).startswith('Not a valid decimal number: write it like "19.99"')
+
+
+@pytest.mark.parametrize("separator", [";", ",", "\t"], ids=["semicolons", "commas", "tabs"])
+def test_a_first_line_naming_the_separator_is_read_and_rows_keep_their_line_numbers(service, tmp_path, separator):
+    """Excel's ``sep=;`` line: the separator it names is used, the header follows it, and a
+    problem names the row's line in the file."""
+    rows = [*ROWS, ["S-3", "2026-11-03", "EUR", "Acme", "Widget", "-1", "1.00", "0"]]
+    path = tmp_path / "rechnungen.csv"
+    path.write_bytes(f"sep={separator}\r\n".encode() + excel_csv(rows, separator).removeprefix(b"\xef\xbb\xbf"))
+
+    report = run_import(service, [path], organization_id=1, check_apart=False, on_error="skip")
+
+    assert report.count("created") == 2
+    assert [(p.record, p.field) for p in report.problems] == [(f"{path}:6", "lines[0].quantity")]
+    assert service.get(service.find_id(external_id="S-1")).customer_name == "Müller; Söhne"

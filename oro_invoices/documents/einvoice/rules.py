@@ -96,7 +96,7 @@ def check_xsd(xml: bytes, profile: str) -> list[Violation]:
     try:
         document = etree.fromstring(xml, parser=safe_parser())    # a file from outside: no entity, DTD or fetch
     except etree.XMLSyntaxError as exc:
-        return [Violation("XML", without_huge_hint(str(exc))[0])]
+        return [Violation("XML", without_huge_hint(exc.msg)[0])]   # not str(exc): "(<string>, line 1)"
     if document.getroottree().docinfo.doctype:
         return [Violation("XML", "The XML declares a document type (a DOCTYPE, with entities or a DTD), which an "
                                  "e-invoice never carries: it is not checked further.")]

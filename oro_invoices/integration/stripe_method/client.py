@@ -5,10 +5,11 @@
 from __future__ import annotations
 
 import importlib.util
+import re
 from typing import TYPE_CHECKING
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
 from oro_invoices.integration.stripe_method.settings import StripeSettings
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -42,14 +43,33 @@ def make_client(settings: StripeSettings) -> stripe.StripeClient:
                                max_network_retries=MAX_NETWORK_RETRIES)
 
 
+def connection_problem(text: str) -> str:
+    """What went wrong with the connection, from the SDK's text of an ``APIConnectionError``
+    ("Unexpected error communicating with Stripe. If this problem persists, let us know at
+    support@stripe.com. (Network error: ConnectionError: …[Errno 111] Connection refused…)"):
+    the operating system's words ("Connection refused"), a time-out, or the error's kind; the
+    text as it is when it says no network error."""
+    found = re.search(r"\(Network error: (.*)\)\s*$", text, re.S)
+    if found is None:
+        return text
+    error = found.group(1)
+    reason = re.search(r"\[Errno -?\d+\] ([^'\"()\]]+)", error)
+    if reason:
+        return reason.group(1).strip().rstrip(".")
+    if "timed out" in error.lower():
+        return "timed out"
+    return error.split(":", 1)[0].strip() or error
+
+
 def provider_error(exc: stripe.StripeError, doing: Message) -> ProviderError:
     """A ``ProviderError`` saying what Stripe answered while ``doing`` ("creating the payment" …)."""
     import stripe
     said = (exc.user_message or str(exc) or type(exc).__name__).strip()
-    if isinstance(exc, stripe.APIConnectionError):
-        return ProviderError(Message("Stripe could not be reached while %(doing)s (%(said)s). Nothing was "
+    if isinstance(exc, stripe.APIConnectionError):   # the request may have reached Stripe
+        said = connection_problem(said)
+        return OutcomeUnknown(Message("Stripe could not be reached while %(doing)s (%(said)s). Nothing was "
                                      "changed there as far as the add-on knows; please try again later.",
-                                     doing=doing, said=said))
+                                     doing=doing, said=said), detail=said)
     if isinstance(exc, stripe.AuthenticationError | stripe.PermissionError):
         return ProviderError(Message("Stripe refused the configured secret key while %(doing)s: %(said)s",
                                      doing=doing, said=said))
