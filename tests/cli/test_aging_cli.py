@@ -105,8 +105,8 @@ def test_the_detail_lists_each_invoice_of_the_report(sqlite_db, capsys):
                  "--format", "detail"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == ("customer_id,customer_name,currency,invoice_number,invoice_date,due_date,days_overdue,"
-                        "bucket,total,paid,credited,due")
-    assert [line.split(",")[1:2] + line.split(",")[6:8] + line.split(",")[-1:] for line in lines[1:]] == [
+                        "bucket,total,paid,credited,due,held")
+    assert [line.split(",")[1:2] + line.split(",")[6:8] + line.split(",")[-2:-1] for line in lines[1:]] == [
         ["Acme Corp", "11", "days_1_30", "120.00"], ["Acme Corp", "0", "current", "20.00"],
         ["Zeta Tools", "120", "over_90", "5.00"]]
 

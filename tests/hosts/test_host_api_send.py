@@ -80,5 +80,5 @@ def test_what_is_wrong_is_named_and_nothing_is_sent(shop, admin, body, field):
 def test_another_organizations_invoice_is_refused(shop, admin):
     theirs = admin.service.find_id(external_id="ERP-SO-1011-11")         # Sakura's
     resp = shop_api_call(shop, "POST", f"/invoices/{theirs}/send")
-    assert resp.status_code == 403 and "another organization" in resp.get_json()["errors"][0]["message"]
+    assert resp.status_code == 404 and resp.get_json()["errors"][0]["message"] == f"Invoice {theirs} does not exist."
     assert outbox(shop, theirs) == []
