@@ -119,6 +119,8 @@ class Payments:
             except ValidationError:
                 raise ValidationError([("amount", too_many_decimals(inv.currency))]) from None
             summary = pstatus.summarize(self._facts(s, inv.id))
+            if keep_surplus and not taken:
+                _check_keepable(inv, state, summary, data, amount)
             counted = amount - self._surplus(s, data, amount, inv, state, summary, keep=keep_surplus or taken)
             if data.get("parent_id") is not None and data["action"] != "authorize":
                 parent_problem = self._parent_problem(s, inv, data["action"], data["parent_id"])
@@ -341,3 +343,18 @@ def _payment_summary(data: Mapping[str, Any], currency: str, method: str) -> Mes
     if data["successful"]:
         return Message("%(action)s of %(amount)s via %(method)s: successful", **values)
     return Message("%(action)s of %(amount)s via %(method)s: failed", **values)
+
+
+def _check_keepable(inv: Invoice, state: PaymentState, summary: pstatus.PaymentSummary, data: Mapping[str, Any],
+                    amount: int) -> None:
+    """Refuse a payment over the amount due asked to keep the rest as credit (``keep_surplus``)
+    when the invoice names no customer to keep it for, saying so rather than that it exceeds."""
+    if not data["successful"] or data["action"] not in PAID_ACTIONS or inv.customer_id is not None:
+        return
+    due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
+    if amount > due:
+        cur = inv.currency
+        raise ValidationError([("amount", Message(
+            "Invoice %(number)s names no customer, so the %(surplus)s over its amount due cannot be kept as "
+            "credit: record at most %(due)s.", number=inv.invoice_number,
+            surplus=Amount(from_minor(amount - due, cur), cur), due=Amount(from_minor(due, cur), cur)))])

@@ -223,6 +223,21 @@ def test_a_payment_over_the_amount_due_keeps_the_surplus_as_credit_when_asked(db
     assert verify(db).ok
 
 
+def test_a_surplus_is_not_kept_for_an_invoice_naming_no_customer_and_says_so(credit_service):
+    inv = _posted(credit_service, customer_id=None, customer_user_id=None)    # 231.86, a walk-in's
+    with pytest.raises(ValidationError) as excinfo:
+        credit_service.record_received_payment(inv.id, amount="250.00", method="bank_transfer", received_on=today(),
+                                               actor="admin", request_key="c" * 24, keep_surplus=True)
+    assert _errors(excinfo)["amount"] == (
+        f"Invoice {inv.invoice_number} names no customer, so the 18.14 USD over its amount due cannot be kept as "
+        "credit: record at most 231.86 USD.")
+    assert credit_service.get(inv.id).amount_paid == 0
+    done = credit_service.record_received_payment(inv.id, amount="231.86", method="bank_transfer",
+                                                  received_on=today(), actor="admin", request_key="d" * 24,
+                                                  keep_surplus=True)
+    assert done.created and credit_service.get(inv.id).payment_status is PaymentStatus.PAID_IN_FULL
+
+
 def test_a_payment_whose_surplus_was_spent_is_not_reversed(credit_service):
     inv = _posted(credit_service)
     paid = credit_service.record_received_payment(
