@@ -194,21 +194,26 @@ def test_unknown_argument_fails_at_registration():
         get_plugin_manager(load_entrypoints=False, plugins=[Wrong()])
 
 
+def installed(tmp_path, monkeypatch, module: str, entry: str, source: str) -> None:
+    """Install the plugin module ``module`` (``source`` after importing ``hookimpl``) under the
+    entry point ``entry`` of the ``oro_invoices`` group, as a package installing it would."""
+    (tmp_path / f"{module}.py").write_text("from oro_invoices.integration.plugins import hookimpl\n"
+                                           + textwrap.dedent(source))
+    dist = tmp_path / f"{module}-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {module.replace('_', '-')}\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text(f"[oro_invoices]\n{entry} = {module}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, module, raising=False)
+
+
 @covers("invoice_number")
 def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch, invoice):
-    (tmp_path / "short_numbers.py").write_text(textwrap.dedent("""
-        from oro_invoices.integration.plugins import hookimpl
-
+    installed(tmp_path, monkeypatch, "short_numbers", "short", """
         @hookimpl
         def invoice_number(prefix, sequence):
             return f"{prefix}{sequence}"
-    """))
-    dist = tmp_path / "short_numbers-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: short-numbers\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[oro_invoices]\nshort = short_numbers\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "short_numbers", raising=False)
+    """)
     call = dict(invoice=invoice, prefix="INV-", posted_at=NOW, sequence=42)
     assert get_plugin_manager().hook.invoice_number(**call) == "INV-42"
     assert get_plugin_manager(load_entrypoints=False).hook.invoice_number(**call) \
@@ -219,19 +224,11 @@ def test_entry_point_plugins_are_loaded(tmp_path, monkeypatch, invoice):
 
 def test_an_installed_plugin_with_a_misspelt_hook_is_one_error_line_of_the_command_line(tmp_path, monkeypatch,
                                                                                        sqlite_db, capsys):
-    (tmp_path / "typo_plugin.py").write_text(textwrap.dedent("""
-        from oro_invoices.integration.plugins import hookimpl
-
+    installed(tmp_path, monkeypatch, "typo_plugin", "typo", """
         @hookimpl
         def invoice_postd(invoice, actor):
             pass
-    """))
-    dist = tmp_path / "typo_plugin-1.0.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: typo-plugin\nVersion: 1.0\n")
-    (dist / "entry_points.txt").write_text("[oro_invoices]\ntypo = typo_plugin\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "typo_plugin", raising=False)
+    """)
     from oro_invoices.cli import main
     assert main(["verify", "--db", sqlite_db.url]) == 2
     err = capsys.readouterr().err

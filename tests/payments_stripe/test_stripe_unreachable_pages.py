@@ -85,7 +85,9 @@ def test_paying_several_invoices_says_the_same(unreachable_shop):
     assert not [leak for leak in INTERNALS if leak in text]
 
 
-def test_back_from_paying_while_stripe_is_out_of_reach_the_payment_is_being_processed(shop, stripe_server):
+def paid_at_stripe(shop, stripe_server):
+    """Ben pays ERP-SO-1003-3 at the local Stripe server: the settings, the account, Ben's client,
+    the invoice, and the path Stripe sends him back to."""
     settings = Settings(shop[0].extensions["oro_reference_host"].config)
     account = local_account(stripe_server)
     configure_stripe(settings, account, base_url="http://localhost")
@@ -99,6 +101,11 @@ def test_back_from_paying_while_stripe_is_out_of_reach_the_payment_is_being_proc
                                                          "return_url": data["return-url"]})
     back = data["return-url"].replace("http://localhost", "") + \
         f"&payment_intent={intent}&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded"
+    return settings, account, client, doc, intent, back
+
+
+def test_back_from_paying_while_stripe_is_out_of_reach_the_payment_is_being_processed(shop, stripe_server):
+    settings, account, client, doc, _intent, back = paid_at_stripe(shop, stripe_server)
     settings.set(keys.API_BASE, f"http://127.0.0.1:{free_port()}")       # Stripe out of reach now
     resp = client.client.get(back)
     assert resp.status_code == 303
@@ -118,19 +125,8 @@ def test_back_from_paying_while_stripe_is_out_of_reach_the_payment_is_being_proc
 def test_a_webhook_stripe_cannot_be_asked_about_is_answered_503_to_come_again(shop, stripe_server):
     """A refund made in the Stripe Dashboard has its charge read; out of reach, the delivery is
     answered 503 (Stripe sends it again) and recorded once Stripe answers."""
-    settings = Settings(shop[0].extensions["oro_reference_host"].config)
-    account = local_account(stripe_server)
-    configure_stripe(settings, account, base_url="http://localhost")
-    client = customer(shop[0])
-    doc = doc_of(client, "ERP-SO-1003-3")
-    page = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
-    form = re.search(r'<form[^>]*id="oi-provider-form"[^>]*>', page, re.S).group(0)
-    data = {k: html.unescape(v) for k, v in re.findall(r'data-([a-z-]+)="([^"]*)"', form)}
-    intent = data["client-secret"].split("_secret_")[0]
-    account.client().v1.payment_intents.confirm(intent, {"payment_method": "pm_card_visa",
-                                                         "return_url": data["return-url"]})
-    client.client.get(data["return-url"].replace("http://localhost", "") + f"&payment_intent={intent}"
-                      f"&payment_intent_client_secret={data['client-secret']}&redirect_status=succeeded")
+    settings, account, client, doc, intent, back = paid_at_stripe(shop, stripe_server)
+    client.client.get(back)
     refund = account.client().v1.refunds.create({"payment_intent": intent, "amount": 1000})
     body = json.dumps(stripe_event(account, "refund.created", refund.id).to_dict(for_json=True)).encode()
     settings.set(keys.API_BASE, f"http://127.0.0.1:{free_port()}")       # Stripe out of reach now
