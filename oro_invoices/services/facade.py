@@ -144,6 +144,11 @@ class InvoiceService:
     def jobs(self) -> JobQueue:
         return self.context.jobs
 
+    def guest_link_expired(self, invoice: InvoiceDocument) -> bool:
+        """Whether ``invoice``'s guest payment link has expired (``oro_invoices.payment_link_ttl_days``
+        after posting), so that no page or email hands it out."""
+        return self.context.guest_link_expired(invoice)
+
     def setting(self, key: str, *, organization_id: int | None = None, website_id: int | None = None,
                 customer_id: int | None = None) -> Any:
         """The effective value of a setting for the given scope."""

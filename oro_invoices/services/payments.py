@@ -179,7 +179,7 @@ class Payments:
             return 0
         cur = inv.currency
         if data["action"] in PAID_ACTIONS and keep:
-            due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
+            due = _due(inv, state, summary)
             if amount <= due or inv.customer_id is None:
                 return 0
             surplus = amount - due
@@ -351,10 +351,15 @@ def _check_keepable(inv: Invoice, state: PaymentState, summary: pstatus.PaymentS
     when the invoice names no customer to keep it for, saying so rather than that it exceeds."""
     if not data["successful"] or data["action"] not in PAID_ACTIONS or inv.customer_id is not None:
         return
-    due = max(inv.total_amount - state.amount_credited - summary.net_paid, 0)
+    due = _due(inv, state, summary)
     if amount > due:
         cur = inv.currency
         raise ValidationError([("amount", Message(
             "Invoice %(number)s names no customer, so the %(surplus)s over its amount due cannot be kept as "
             "credit: record at most %(due)s.", number=inv.invoice_number,
             surplus=Amount(from_minor(amount - due, cur), cur), due=Amount(from_minor(due, cur), cur)))])
+
+
+def _due(inv: Invoice, state: PaymentState, summary: pstatus.PaymentSummary) -> int:
+    """What the invoice still has due before a new payment (minor units, never below zero)."""
+    return max(inv.total_amount - state.amount_credited - summary.net_paid, 0)

@@ -43,7 +43,6 @@ from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
 from oro_invoices.i18n import translate
-from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import merge_dicts
 from oro_invoices.integration.profile import (
     CREDIT_NOTE_TEMPLATE,
@@ -134,6 +133,8 @@ class Invoices(Protocol):
     def aging_pdf(self, report: AgingReport, *, organization_id: int) -> bytes: ...
 
     def can_pay(self, invoice: InvoiceDocument) -> bool: ...
+
+    def guest_link_expired(self, invoice: InvoiceDocument) -> bool: ...
 
     def kept_einvoice(self, invoice_id: int) -> bytes | None: ...
 
@@ -277,9 +278,7 @@ class MailService:
         guest payment link only until it expires."""
         if not self.invoices.can_pay(invoice):
             return None
-        days = self.invoices.setting(PAYMENT_LINK_TTL, organization_id=invoice.organization_id,
-                                     website_id=invoice.website_id)
-        expired = link_expired(invoice.posted_at, days, self.invoices.clock())
+        expired = self.invoices.guest_link_expired(invoice)
         return (None if expired else self.payment_url(invoice)) or invoice.external_payment_url
 
     def sender_of(self, invoice: InvoiceDocument | DocumentScope) -> tuple[str, str]:
