@@ -110,6 +110,30 @@ class StatementSection:
 
 
 @dataclass(frozen=True)
+class Payable:
+    """What a statement asks the customer to pay in one currency (``Statement.payable``): the
+    statement's PDF says it in its payment line. The rule, the same figures as the statement's
+    tables and the Aging Report: the total due, less what open authorizations hold (the seller
+    collects it by capturing), less the customer's credit (taken off the overdue amounts first,
+    as the oldest are paid first)."""
+
+    #: What of ``to_pay`` is past its due date: the statement's overdue amount (held amounts left
+    #: out) less the credit, never below 0.
+    overdue: Decimal
+    #: What the customer still has to pay: the total due less what is held, less the credit, never below 0.
+    to_pay: Decimal
+    #: What open authorizations hold of the total due.
+    held: Decimal
+    #: What of the credit ``to_pay`` takes off (the rest is left over).
+    credit_used: Decimal
+
+
+def zero_of(currency: str) -> Decimal:
+    """0 in ``currency``'s minor unit (0.00, 0.000, 0)."""
+    return from_minor(0, currency)
+
+
+@dataclass(frozen=True)
 class Statement:
     """A customer's statement on ``as_of``: a section per currency (in code order)."""
 
@@ -143,6 +167,19 @@ class Statement:
     def credit(self, currency: str) -> Decimal:
         """The customer's credit in ``currency`` (0 when it has none)."""
         return next((c.amount for c in self.credits if c.currency == currency), Decimal(0))
+
+    def payable(self, currency: str) -> Payable:
+        """What the customer has to pay in ``currency`` (``Payable``): what is owed less what
+        authorizations hold, less the customer's credit, which goes to the overdue amounts first."""
+        section = self.section(currency)
+        if section is None:
+            zero = zero_of(currency)
+            return Payable(zero, zero, zero, zero)
+        credit = self.credit(currency)
+        to_pay = section.to_pay
+        return Payable(overdue=max(section.overdue - credit, zero_of(currency)),
+                       to_pay=max(to_pay - credit, zero_of(currency)), held=section.held,
+                       credit_used=min(credit, max(to_pay, zero_of(currency))))
 
     @property
     def credit_only(self) -> tuple[CreditBalance, ...]:
@@ -343,5 +380,5 @@ def _text_row(cells: Sequence[str], widths: list[int]) -> str:
                      for i, (cell, width) in enumerate(zip(cells, widths, strict=True))).rstrip()
 
 
-__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "CSV_CREDIT", "Statement", "StatementItem", "StatementSection", "build_statement",
+__all__ = ["BUCKET_KEYS", "CSV_COLUMNS", "CSV_CREDIT", "Payable", "Statement", "StatementItem", "StatementSection", "build_statement",
            "customer_of", "organization_of", "read_statement", "statement_of", "statement_csv_text", "statement_pdf", "statement_text"]

@@ -148,7 +148,9 @@ def test_an_invoice_whose_payment_is_authorized_is_listed_as_such_rather_than_ov
     number = clocked.get(authorized).invoice_number
     assert [line.split()[3] for line in text.splitlines() if line.startswith(number)] == ["authorized"]
     pdf = " ".join(pdf_text(clocked.statement_pdf(statement), layout=False).split())    # wrapped in its column
-    assert pdf.count("Payment authorized") == 2 and "$10.00 of $170.00 is overdue" in pdf
+    assert pdf.count("Payment authorized") == 2
+    # what the authorizations hold is not asked for: of the $10.00 to pay, all is overdue
+    assert "$10.00 of the $10.00 to pay is overdue" in pdf and "$170.00 to pay" not in pdf
 
 
 def test_text_lists_each_invoice_and_the_buckets(clocked):
@@ -169,7 +171,7 @@ def test_the_pdf_lists_the_open_invoices_with_the_bill_to_address_and_the_seller
     assert "Statement of account" in text and "1 Main St" in text           # the latest invoice's bill-to
     assert clocked.get(late).invoice_number in text
     assert "OPEN INVOICES IN EUR" in text and "OPEN INVOICES IN USD" in text           # headings in capitals
-    assert "$70.00 of $70.00 is overdue" in text
+    assert "$70.00 of the $70.00 to pay is overdue" in text
     assert "€100.00 is due: please pay each invoice by its due date" in text
     assert pdf == clocked.statement_pdf(statement)                          # the same statement, the same bytes
 
@@ -201,3 +203,71 @@ def test_a_customers_statement_says_the_credit_it_had_at_the_end_of_its_day(db, 
     assert service.statement_of(10, organization_id=1, today=TODAY - dt.timedelta(days=11)).credits == ()
     # what a storefront user sees is a list of invoices, not the customer's account
     assert service.customer_statement({"organization_id": 1, "customer_id": 10}).credits == ()
+
+
+def _payment_line(service: InvoiceService, statement) -> str:
+    """The statement PDF's text, its words joined by single spaces."""
+    return " ".join(pdf_text(service.statement_pdf(statement), layout=False).split())
+
+
+def test_the_pdfs_payment_line_takes_the_credit_off_the_overdue_amount_first(clocked):
+    """Owing 100.00 overdue and 250.00 not yet due, with 70.00 of credit: 30.00 of the 280.00 to
+    pay is overdue, the same figures as 'Total due less the credit' and the Aging Report's net."""
+    returned = make(clocked, due=-60, paid="70.00", price="70.00")
+    clocked.create_credit_note(returned, {"full": True, "settlement": "credit"})          # 70.00 kept as credit
+    make(clocked, due=-40)
+    make(clocked, due=5, price="250.00")
+    statement = clocked.statement_of(10, organization_id=1)
+    pay = statement.payable("USD")
+    assert (pay.overdue, pay.to_pay, pay.credit_used) == (Decimal("30.00"), Decimal("280.00"), Decimal("70.00"))
+    [line] = [line for line in clocked.receivables_aging({"organization_id": 1}).lines if line.customer_id == 10]
+    assert line.net == pay.to_pay
+    text = _payment_line(clocked, statement)
+    assert "$30.00 of the $280.00 to pay is overdue: please pay it now" in text
+    assert "Total due less the credit: $280.00." in text
+
+
+def test_the_pdfs_payment_line_asks_for_nothing_overdue_when_the_credit_covers_it(clocked):
+    returned = make(clocked, due=-60, paid="150.00", price="150.00")
+    clocked.create_credit_note(returned, {"full": True, "settlement": "credit"})          # 150.00 of credit
+    make(clocked, due=-40)                                                             # 100.00 overdue
+    make(clocked, due=5, price="250.00")
+    text = _payment_line(clocked, clocked.statement_of(10, organization_id=1))
+    assert "is overdue" not in text
+    assert "$200.00 is due: please pay each invoice by its due date" in text
+
+
+def test_the_pdfs_payment_line_says_the_credit_covers_everything(clocked):
+    returned = make(clocked, due=-60, paid="500.00", price="500.00")
+    clocked.create_credit_note(returned, {"full": True, "settlement": "credit"})
+    make(clocked, due=-40)
+    text = _payment_line(clocked, clocked.statement_of(10, organization_id=1))
+    assert "is overdue" not in text and "is due: please pay" not in text
+    assert "Your credit covers what is due: there is nothing to pay." in text
+    assert "The credit covers the total due, with $400.00 left." in text
+
+
+def test_the_pdfs_payment_line_with_amounts_held_and_a_credit_for_the_rest(clocked):
+    returned = make(clocked, due=-60, paid="50.00", price="50.00")
+    clocked.create_credit_note(returned, {"full": True, "settlement": "credit"})          # 50.00 of credit
+    authorized = make(clocked, due=-40)
+    clocked.record_payment(authorized, {"method": "card", "action": "authorize", "amount": "100.00"})
+    make(clocked, due=-5, price="30.00", currency="USD")                               # 30.00 late, covered
+    statement = clocked.statement_of(10, organization_id=1)
+    text = _payment_line(clocked, statement)
+    assert "is overdue" not in text
+    assert ("$100.00 is held by your payment authorizations and your credit covers the rest: there is nothing to pay."
+            in text)
+
+
+def test_the_pdfs_payment_line_in_a_three_decimal_currency(clocked):
+    returned = make(clocked, due=-60, paid="1.250", price="1.250", currency="BHD")
+    clocked.create_credit_note(returned, {"full": True, "settlement": "credit"})
+    make(clocked, due=-40, price="10.500", currency="BHD")
+    make(clocked, due=5, price="2.125", currency="BHD")
+    make(clocked, due=-3, price="1200", currency="JPY")
+    statement = clocked.statement_of(10, organization_id=1)
+    assert statement.payable("BHD").to_pay == Decimal("11.375")
+    text = _payment_line(clocked, statement)
+    assert "BHD9.250 of the BHD11.375 to pay is overdue" in text
+    assert "¥1,200 of the ¥1,200 to pay is overdue" in text
