@@ -130,3 +130,21 @@ def test_without_a_pdf_storage_the_report_is_not_sent(app):
     with pytest.raises(StorageError, match="the Aging Report cannot be attached"):
         mail.aging.send(report, 1, to="a@b.test", subject="S", text="T", actor="test")
     assert mail.aging.emails(1) == []
+
+
+def test_a_currency_in_which_customers_only_hold_credit_says_the_credit_and_who_holds_it(app):
+    """No "0 customers owe it, on 0 invoices": nothing is owed in EUR, one customer holds credit in it."""
+    app.invoices.post(app.create().id)                                              # owed in USD
+    paid = app.invoices.post(app.create(currency="EUR", order_id=None).id)
+    app.invoices.record_payment(paid.id, {"method": "bank_transfer", "action": "charge",
+                                          "amount": str(paid.total_amount)})
+    app.invoices.create_credit_note(paid.id, {"lines": [{"line": 1, "quantity": "1"}], "settlement": "credit"})
+    credit = app.invoices.available_credit(app.invoices.get(paid.id))
+    mail = make_mail(app)
+    draft = mail.aging.prepare(mail.aging.report(InvoiceFilter(organization_id=1)), 1)
+    assert "1 customer owes it, on 1 invoice." in draft.text                          # USD, as before
+    assert (f"Nothing is due in EUR: 1 customer holds €{credit:,} of credit not applied to an invoice."
+            in draft.text)
+    assert "0 customers" not in draft.text and "0 invoices" not in draft.text
+    html = " ".join(draft.html.split())
+    assert "Nothing is due in EUR: 1 customer holds" in html and "0 customers" not in html
