@@ -158,14 +158,20 @@ class ActivityStatement:
         return not self.sections
 
 
-def check_period(start: dt.date | None, end: dt.date | None) -> None:
+def check_period(start: dt.date | None, end: dt.date | None, *, last: dt.date | None = None) -> None:
     """:raises ValidationError: a day missing, a period that ends before it starts or is longer
-    than ``MAX_DAYS``."""
+    than ``MAX_DAYS``, or (given ``last``, today) a day after ``last``: nothing has happened then."""
     errors: list[tuple[str, Message | str]] = []
     if start is None:
         errors.append(("from", Message("Enter the first day of the period as YYYY-MM-DD.")))
+    elif last is not None and start > last:
+        errors.append(("from", Message("Choose a day up to today (%(today)s): the period cannot start in the future.",
+                                       today=last.isoformat())))
     if end is None:
         errors.append(("to", Message("Enter the last day of the period as YYYY-MM-DD.")))
+    elif last is not None and end > last:
+        errors.append(("to", Message("Choose a day up to today (%(today)s): the period cannot end in the future.",
+                                     today=last.isoformat())))
     if start is not None and end is not None:
         if end < start:
             errors.append(("to", Message("The period ends before it starts.")))

@@ -15,7 +15,7 @@ from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.integration import features
-from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.web import guard, storefront_scope
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.downloads import activity_csv_download, activity_download
@@ -34,7 +34,8 @@ class StorefrontActivity:
 
     def page(self, req: Request) -> Response:
         """The activity of the period asked (by default from the first day of the month two months
-        back to today); a bad period shows the form again saying why (422)."""
+        back to today); a bad period (one reaching past today among them) shows the form again
+        saying why (422)."""
         viewer = Viewer(self.ctx, req)
         try:
             found, fields = self._activity(viewer, req)
@@ -68,7 +69,9 @@ class StorefrontActivity:
         return local_today(self.ctx.service.context.clock())
 
     def _activity(self, viewer: Viewer, req: Request) -> tuple[ActivityStatement, dict[str, str]]:
-        start, end, fields = asked_period(req.query, self._today())
+        today = self._today()
+        start, end, fields = asked_period(req.query, today)
+        check_period(start, end, last=today)     # a customer's account has no activity to come
         visible = storefront_scope.website_filter(self.ctx.settings, viewer.scope, viewer.visibility())
         found = self.ctx.service.customer_activity(
             visible, start=start, end=end, customer_id=viewer.ref.customer_id,
@@ -84,7 +87,7 @@ class StorefrontActivity:
                 errors: dict[str, str], *, status: int = 200) -> Response:
         # a corporate user's activity spans their customer and its sub-customers: say whose each entry is
         several = len(viewer.visibility().customer_ids or ()) > 1
-        html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors},
+        html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors}, today=self._today(),
                                download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
                                show_customer=several)
         return Response.html(html, status=status, title=_("Account activity"))

@@ -9,7 +9,7 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from support.days import days_ago, month_end, today
+from support.days import days_ago, today
 from support.list_pages import ROLES, customer
 from support.pdfs import pdf_words
 
@@ -53,8 +53,9 @@ def test_a_bad_period_is_said_and_the_pdf_follows_the_download_setting(shop):
     bad = client.get(f"{PAGE}?from=2026-12-01&to=2026-11-01")
     assert bad.status_code == 422
     assert re.search(r'data-oi-error="to">The period ends before it starts.<', bad.get_data(as_text=True))
-    period = f"from={days_ago(60)}&to={month_end(today())}"
+    period = f"from={days_ago(60)}&to={today()}"
     page = client.get(f"{PAGE}?{period}").get_data(as_text=True)
+    assert f'name="to" value="{today()}" max="{today()}"' in page          # the date picker stops at today
     link = unescape(re.search(r'id="oi-activity-pdf" href="([^"]+)"', page).group(1))
     pdf = client.get(link)
     assert pdf.status_code == 200 and pdf.content_type == "application/pdf"
@@ -98,8 +99,8 @@ def test_the_period_is_labelled_as_the_days_it_runs_between(shop, admin, languag
 
 
 CSV_HEADER = "currency,date,kind,entry,number,reference,charges,credits,balance"
-#: A year back to the end of this month: every entry the seeded shop has.
-YEAR_TO_MONTH_END = f"{YEAR}&to={month_end(today())}"
+#: A year back to today: every entry the seeded shop has.
+YEAR_TO_TODAY = f"{YEAR}&to={today()}"
 
 
 def csv_rows(resp) -> list[dict[str, str]]:
@@ -117,14 +118,14 @@ def amount(text: str) -> Decimal:
 @pytest.mark.parametrize("role", sorted(ROLES))
 def test_the_csv_is_the_activity_the_page_shows_and_no_one_elses(shop, role):
     client = customer(shop, ROLES[role])
-    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}").get_data(as_text=True)
+    page = client.get(f"{PAGE}?{YEAR_TO_TODAY}").get_data(as_text=True)
     link = unescape(re.search(r'id="oi-activity-csv" href="([^"]+)"', page).group(1))
-    assert link == f"{PAGE}.csv?{YEAR_TO_MONTH_END}"
+    assert link == f"{PAGE}.csv?{YEAR_TO_TODAY}"
     resp = client.get(link)
     acme = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2")).customer_id
     assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert resp.headers["Content-Disposition"] == (
-        f'attachment; filename="activity-{acme}-{days_ago(365)}-{month_end(today())}.csv"')
+        f'attachment; filename="activity-{acme}-{days_ago(365)}-{today()}.csv"')
     assert resp.headers["Cache-Control"] == "private, no-store"
     rows = csv_rows(resp)
     service = client.service
@@ -162,13 +163,13 @@ def test_a_bad_period_download_shows_the_form_saying_why(shop, download):
 def test_the_csv_is_in_the_storefronts_language(shop, language, opening, invoice, closing):
     client = customer(shop, ROLES["department"])
     headers = {"Accept-Language": language}
-    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}", headers=headers).get_data(as_text=True)
+    page = client.get(f"{PAGE}?{YEAR_TO_TODAY}", headers=headers).get_data(as_text=True)
     assert f'<html lang="{language}"' in page
-    rows = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}", headers=headers))
+    rows = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_TODAY}", headers=headers))
     assert (rows[0]["entry"], rows[-1]["entry"]) == (opening, closing)
     invoices = [row for row in rows if row["kind"] == "invoice"]
     assert invoices and all(row["entry"] == invoice.format(number=row["number"]) for row in invoices)
-    english = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}", headers={"Accept-Language": "en"}))
+    english = csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_TODAY}", headers={"Accept-Language": "en"}))
     assert [(r["kind"], r["number"], r["balance"]) for r in rows] == \
         [(r["kind"], r["number"], r["balance"]) for r in english]          # the same figures, other words
     assert english[0]["entry"] == "Opening balance"
@@ -184,6 +185,24 @@ def test_a_visitor_or_an_admin_gets_no_customers_csv(shop, admin):
 def test_the_csv_is_offered_whatever_the_pdf_download_setting(shop):
     client = customer(shop, ROLES["department"])
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
-    page = client.get(f"{PAGE}?{YEAR_TO_MONTH_END}").get_data(as_text=True)
+    page = client.get(f"{PAGE}?{YEAR_TO_TODAY}").get_data(as_text=True)
     assert 'id="oi-activity-pdf"' not in page and 'id="oi-activity-csv"' in page
-    assert csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_MONTH_END}"))[0]["kind"] == "opening_balance"
+    assert csv_rows(client.get(f"{PAGE}.csv?{YEAR_TO_TODAY}"))[0]["kind"] == "opening_balance"
+
+
+@pytest.mark.parametrize("download", ["", ".csv", ".pdf"])
+def test_a_period_reaching_into_the_future_is_refused_saying_so(shop, download):
+    """A customer's account has no activity to come: a day after today, picked or typed, is
+    refused beside its field (422), on the page and its downloads alike."""
+    client = customer(shop, ROLES["department"])
+    tomorrow, later = days_ago(-1), days_ago(-30)
+    for query, fields in ((f"from={days_ago(30)}&to={tomorrow}", {"to": "end"}),
+                          (f"from={tomorrow}&to={later}", {"from": "start", "to": "end"})):
+        resp = client.get(f"{PAGE}{download}?{query}")
+        page = resp.get_data(as_text=True)
+        assert resp.status_code == 422 and resp.content_type.startswith("text/html"), query
+        for field, word in fields.items():
+            said = f"Choose a day up to today ({today()}): the period cannot {word} in the future."
+            assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', page), (query, field)
+        assert "oi-activity-csv" not in page and 'id="oi-activity-EUR"' not in page
+    assert client.get(f"{PAGE}?from={days_ago(30)}&to={today()}").status_code == 200     # up to today: shown
