@@ -124,6 +124,8 @@ class Candidate:
     organization_id: int
     website_id: int | None
     due_date: dt.date
+    #: The invoice's customer (whose own setting may switch reminders off: an opt-out).
+    customer_id: int | None = None
 
 
 def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_due_date: dt.date | None = None,
@@ -148,7 +150,10 @@ def candidates(session: Session, due_by: dt.date, *, after_id: int = 0, after_du
       index, after (``after_due_date``, ``after_id``): only that organization's states are read.
     """
     website = select(Invoice.website_id).where(Invoice.id == PaymentState.invoice_id).scalar_subquery()
-    stmt = select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date) \
+    # the invoice's, as its website is: the state's copy is not in the organization's index
+    customer = select(Invoice.customer_id).where(Invoice.id == PaymentState.invoice_id).scalar_subquery()
+    stmt = select(PaymentState.invoice_id, PaymentState.organization_id, website, PaymentState.open_due_date,
+                  customer) \
         .where(PaymentState.payment_status.not_in(NOT_REMINDED))
     if organization_id is None:
         # due before the next day: on or before due_by

@@ -8,7 +8,9 @@ What is sent (see docs/reminders.md):
 
 - only posted invoices that can still be paid (``statuses.is_payable``: an amount due, not
   paid in full, authorized, refunded, canceled, voided or credited), with a due date, whose
-  organization and website have invoices and ``oro_invoices.reminders.enabled`` on;
+  organization and website have invoices and ``oro_invoices.reminders.enabled`` on, as resolved
+  for the invoice's customer: an admin switches it off for one customer (or customer group) to
+  stop their reminders (an opt-out: the run counts those customers, ``ReminderReport.opted_out``);
 - on a day, only the **latest** step of ``oro_invoices.reminders.schedule`` whose date has
   arrived, and only if neither it nor a later step was sent (``domain.reminders``);
 - the ``invoice_reminder_template`` email, to the invoice's customer user, through the email
@@ -31,6 +33,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.errors import InvoiceError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message
@@ -44,6 +47,7 @@ from oro_invoices.domain.reminders import (
     step_to_send,
 )
 from oro_invoices.domain.statuses import is_payable
+from oro_invoices.integration.config import Settings
 from oro_invoices.integration.profile import REMINDER_TEMPLATE
 from oro_invoices.persistence import activity, reminders
 from oro_invoices.persistence.models import PaymentState
@@ -111,12 +115,21 @@ class ReminderReport:
     #: Steps another run queued first (between this run's read and its write).
     already_sent: int = 0
     problems: list[Problem] = field(default_factory=list)
+    #: The customers whose reminders are off for them (their own setting, or their customer
+    #: group's) though on for their invoices' website, and who were owed a step: (organization,
+    #: customer) pairs.
+    opted_out: set[tuple[int, int]] = field(default_factory=set)
+    #: The steps not sent because their customer opted out (one per invoice).
+    opted_out_invoices: int = 0
 
     def summary(self) -> str:
         verb = "would queue" if self.dry_run else "queued"
         text = f"{self.today.isoformat()}: {verb} {len(self.queued)} payment reminder(s)"
         if self.already_sent:
             text += f", {self.already_sent} already sent by another run"
+        if self.opted_out:
+            text += (f", skipped {len(self.opted_out)} customer(s) with reminders off for them"
+                     f" ({self.opted_out_invoices} invoice(s))")
         if self.problems:
             text += f", {len(self.problems)} could not be sent"
         return text
@@ -145,11 +158,23 @@ class PaymentReminders:
     def schedule(self, organization_id: int, website_id: int | None) -> tuple[int, ...]:
         """The steps that apply to an organization and website: none while reminders (or
         invoices) are off there."""
-        def value(key: str) -> object:
-            return self.invoices.setting(key, organization_id=organization_id, website_id=website_id)
-        if not (value("oro_invoices.enabled") and value(ENABLED_SETTING)):
+        if not self.enabled(organization_id, website_id):
             return ()
-        return parse_schedule(str(value(SCHEDULE_SETTING) or ""))
+        return self._steps(organization_id, website_id)
+
+    def enabled(self, organization_id: int, website_id: int | None, customer_id: int | None = None) -> bool:
+        """Whether reminders are on for an organization and website, and, given ``customer_id``,
+        for that customer: its own setting first, then its customer group's (``customer_reminders``)."""
+        ctx = self.invoices.context
+        group = ctx.customer_group_of(customer_id) if customer_id is not None else None
+        return bool(self.invoices.setting("oro_invoices.enabled", organization_id=organization_id, website_id=website_id)
+                    and ctx.setting(ENABLED_SETTING, organization_id=organization_id, website_id=website_id,
+                                    customer_id=customer_id, customer_group_id=group))
+
+    def _steps(self, organization_id: int, website_id: int | None) -> tuple[int, ...]:
+        """The schedule of an organization and website, on or off."""
+        return parse_schedule(str(self.invoices.setting(SCHEDULE_SETTING, organization_id=organization_id,
+                                                        website_id=website_id) or ""))
 
     # ---- sending ------------------------------------------------------------------------
 
@@ -166,22 +191,40 @@ class PaymentReminders:
         if reach is None:
             return report
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
+        on: dict[tuple[int, int | None, int | None], bool] = {}
+
+        def enabled(key: tuple[int, int | None, int | None]) -> bool:
+            if key not in on:
+                on[key] = self.enabled(*key)
+            return on[key]
+
         for batch in self._candidates(reach, organization_id):
-            arrived: list[tuple[reminders.Candidate, tuple[int, ...]]] = []
+            arrived: list[tuple[reminders.Candidate, tuple[int, ...], bool]] = []
             for candidate in batch:
                 scope = (candidate.organization_id, candidate.website_id)
                 if scope not in schedules:
-                    schedules[scope] = self.schedule(*scope)
-                if latest_due_step(schedules[scope], candidate.due_date, today) is not None:
-                    arrived.append((candidate, schedules[scope]))
+                    schedules[scope] = self._steps(*scope) if self.invoices.setting(
+                        "oro_invoices.enabled", organization_id=scope[0], website_id=scope[1]) else ()
+                if latest_due_step(schedules[scope], candidate.due_date, today) is None:
+                    continue
+                website_on = enabled((*scope, None))
+                customer_on = website_on if candidate.customer_id is None else enabled((*scope, candidate.customer_id))
+                if customer_on or website_on:   # on for the customer; or off for them alone: an opt-out to count
+                    arrived.append((candidate, schedules[scope], customer_on))
             if not arrived:  # nothing owed in this batch: what was sent need not be read
                 continue
             with self.db.session() as s:
-                sent = reminders.sent_steps(s, [candidate.invoice_id for candidate, _ in arrived])
-            for candidate, schedule in arrived:
+                sent = reminders.sent_steps(s, [candidate.invoice_id for candidate, _, _ in arrived])
+            for candidate, schedule, customer_on in arrived:
                 step = step_to_send(schedule, candidate.due_date, today, sent.get(candidate.invoice_id, ()))
-                if step is not None:
-                    self._send(candidate.invoice_id, step, today, actor, dry_run, report)
+                if step is None:
+                    continue
+                if not customer_on:
+                    assert candidate.customer_id is not None
+                    report.opted_out.add((candidate.organization_id, candidate.customer_id))
+                    report.opted_out_invoices += 1
+                    continue
+                self._send(candidate.invoice_id, step, today, actor, dry_run, report)
         return report
 
     def reach(self, today: dt.date) -> Reach | None:
@@ -272,6 +315,41 @@ class PaymentReminders:
                              "message_id": email.message_id, "to": list(email.to),
                              "subject": email.subject})
             return email.id
+
+
+@dataclass(frozen=True)
+class CustomerReminders:
+    """Whether the reminder runs send one customer reminders (``oro_invoices.reminders.enabled``
+    resolved for the customer, on the organization's websites as a whole) and where that comes
+    from: ``scope`` is "customer" when an admin set it for the customer (its own opt-out, or
+    opt-in), "customer_group" for its group, else the organization's or the global setting's."""
+
+    on: bool
+    scope: str
+
+    @property
+    def opted_out(self) -> bool:
+        """Off for this customer (or its group) alone: an opt-out."""
+        return not self.on and self.scope in ("customer", "customer_group")
+
+
+def customer_reminders(settings: Settings, organization_id: int | None, customer_id: int,
+                       customer_group_id: int | None = None, website_id: int | None = None) -> CustomerReminders:
+    """Whether reminders go to ``customer_id`` of ``organization_id`` (on ``website_id``, for an
+    invoice of it) (``CustomerReminders``)."""
+    found = settings.resolve(ENABLED_SETTING, ScopeContext(organization_id=organization_id, website_id=website_id,
+                                                           customer_id=customer_id, customer_group_id=customer_group_id))
+    return CustomerReminders(bool(found.value), found.scope)
+
+
+def set_customer_reminders(settings: Settings, customer_id: int, *, on: bool) -> None:
+    """Stop the reminders to ``customer_id`` (``on`` False: its own setting off, an opt-out), or
+    let them go again (its own setting forgotten: the customer group's, website's or
+    organization's applies)."""
+    if on:
+        settings.unset(ENABLED_SETTING, "customer", customer_id)
+    else:
+        settings.set(ENABLED_SETTING, False, "customer", customer_id)
 
 
 def _remindable(invoice: InvoiceDocument) -> bool:

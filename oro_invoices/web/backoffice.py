@@ -26,6 +26,7 @@ from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
 from oro_invoices.services.pdf_backlog import pending_pdfs
+from oro_invoices.services.reminders import customer_reminders
 from oro_invoices.web import grid_columns, guard, listing
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.grid_rows import grid_rows
@@ -101,6 +102,15 @@ class BackOffice:
         if org is not None and doc.organization_id != org:
             raise NotFound(_("Invoice %(id)s does not exist.", id=invoice_id))
         return doc
+
+    def _reminders_stopped(self, doc: InvoiceDocument) -> bool:
+        """Whether the payment reminders of the invoice's customer are off for them (or their
+        group) alone: the view page says so where it lists the reminders sent."""
+        if not doc.is_posted or doc.customer_id is None:
+            return False
+        group = self.ctx.service.context.customer_group_of(doc.customer_id)
+        return customer_reminders(self.ctx.settings, doc.organization_id, doc.customer_id, group,
+                                  website_id=doc.website_id).opted_out
 
     def names(self) -> _Names:
         return _Names(self.ctx)
@@ -252,6 +262,7 @@ class BackOffice:
             note_author_id=getattr(req.user, "id", None), note_form=note or note_form(),
             editing_note=note["note_id"] if note and note["note_id"] else parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
+            reminders_stopped=self._reminders_stopped(doc),
             pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
             download_xml=ctx.service.offers_xml(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,

@@ -19,6 +19,7 @@ from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.outbox import OutboxView
 from oro_invoices.services.mail.service import AlreadySent, MailService
+from oro_invoices.services.reminders import CustomerReminders, customer_reminders, set_customer_reminders
 from oro_invoices.services.statement import Statement, statement_csv_text
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
@@ -27,6 +28,9 @@ from oro_invoices.web.backoffice_emails import attachment_response, email_page
 from oro_invoices.web.backoffice_selection import remittance_form_url
 from oro_invoices.web.downloads import CSV, statement_download, statement_file_name
 from oro_invoices.web.http import Request, Response
+
+#: Switching a customer's payment reminders is changing a setting (at the customer's scope).
+CONFIGURE = "oro_invoices.configure"
 
 
 class StatementPages:
@@ -122,6 +126,34 @@ class StatementPages:
         message = decide_email(self._mail(), email, req.form.get("decision"), actor_of(req))
         return Response.redirect(self._url(found) + "#emails", flashes=[("success", message)])
 
+    def reminders(self, req: Request) -> Response:
+        """**Stop Payment Reminders** / **Resume Payment Reminders** for the statement's customer:
+        its own ``oro_invoices.reminders.enabled`` off (an opt-out the reminder runs honour), or
+        forgotten again. Needs ``oro_invoices.configure``; any other choice is 422."""
+        self.backoffice.check(req, CONFIGURE)
+        found = self.statement(req)
+        choice = req.form.get("reminders", "")
+        if choice not in ("off", "on") or found.customer_id is None:
+            raise ValidationError([("reminders", Message('Must be "on" or "off".'))])
+        set_customer_reminders(self.backoffice.ctx.settings, found.customer_id, on=choice == "on")
+        said = (_("Payment reminders to %(customer)s are stopped.", customer=self._who(found)) if choice == "off"
+                else _("Payment reminders to %(customer)s follow the reminder settings again.", customer=self._who(found)))
+        return Response.redirect(self._url(found) + "#oi-statement-reminders", flashes=[("success", said)])
+
+    def _reminders(self, req: Request, found: Statement) -> tuple[CustomerReminders | None, bool]:
+        """Whether the reminder runs send the customer reminders (None for no known customer),
+        and whether the admin may switch them (``oro_invoices.configure``)."""
+        if found.customer_id is None:
+            return None, False
+        ctx = self.backoffice.ctx
+        group = ctx.service.context.customer_group_of(found.customer_id)
+        return (customer_reminders(ctx.settings, found.organization_id, found.customer_id, group),
+                req.can(CONFIGURE))
+
+    @staticmethod
+    def _who(found: Statement) -> str:
+        return found.customer_name or f"#{found.customer_id}"
+
     def _url(self, found: Statement) -> str:
         return self.backoffice.ctx.url_for('oro_invoices.admin.statement') + self._query(found)
 
@@ -140,7 +172,9 @@ class StatementPages:
         sent = ([] if ctx.mail is None or found.organization_id is None or found.customer_id is None
                 else ctx.mail.statements.emails(found.organization_id, found.customer_id))
         past = self._past(found)
+        reminders, can_switch_reminders = self._reminders(req, found)
         html = ctx.render("admin/statement.html", req, statement=found, buckets=BUCKETS, customer=who,
+                          reminders=reminders, can_switch_reminders=can_switch_reminders,
                           query=self._query(found), page_url=self._url(found), emails=sent, past=past,
                           activity_query=f"?customer={found.customer_id}" + (
                               f"&to={found.as_of.isoformat()}" if past else ""),

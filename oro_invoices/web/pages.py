@@ -132,6 +132,7 @@ ROUTES: tuple[Route, ...] = (
     _r("oro_invoices.admin.statement_activity_email", "/statement/activity/email", "activity.send_email",
        "backoffice", "POST"),
     _r("oro_invoices.admin.statement_email", "/statement/email", "statements.send_email", "backoffice", "POST"),
+    _r("oro_invoices.admin.statement_reminders", "/statement/reminders", "statements.reminders", "backoffice", "POST"),
     _r("oro_invoices.admin.statement_email_view", "/statement/emails/<int:email_id>", "statements.email_view",
        "backoffice"),
     _r("oro_invoices.admin.statement_email_attachment", "/statement/emails/<int:email_id>/attachments/<int:index>",

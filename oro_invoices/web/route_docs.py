@@ -77,6 +77,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.aging_email_view": "One Aging Report email of the admin's organization (sent from **Email** or on the schedule): its headers, bodies and attachments, opened from **Aging Reports Sent**",
     "oro_invoices.admin.aging_email_attachment": "An attachment of an Aging Report email: the report's PDF or CSV it carried, checked against the SHA-256 it recorded",
     "oro_invoices.admin.aging_email_decision": "**Send again** (or **Mark as delivered**) on an undelivered Aging Report email (`oro_invoices.send`)",
+    "oro_invoices.admin.statement_reminders": "**Stop Payment Reminders** / **Resume Payment Reminders** on the statement (`?customer=<id>`, form `reminders=off|on`): the customer's own Send Payment Reminders setting off (the reminder runs skip them), or forgotten so that the customer group's, website's or organization's applies (`oro_invoices.configure`; 422 for any other value)",
     "oro_invoices.admin.statement_email": "The statement's **Send to Customer** dialog (`?customer=<id>`): queues the email with the statement PDF attached (`oro_invoices.send`)",
     "oro_invoices.admin.statement_email_view": "One statement email of the customer (`?customer=<id>`): its headers, bodies and attachments, opened from **Statements Sent**",
     "oro_invoices.admin.statement_email_attachment": "An attachment of a statement email (`?customer=<id>`): the statement PDF it carried, checked against the SHA-256 it recorded",

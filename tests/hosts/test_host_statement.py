@@ -18,11 +18,13 @@ from support.payloads import posted_for_seeded_customer
 from support.pdfs import pdf_text
 from support.variant import inline_jobs_only
 
+from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.statuses import is_owed
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.integration.config import Settings
 from oro_invoices.services.mail.smtp import SmtpConfig, SmtpTransport
+from oro_invoices.services.reminders import send_due_reminders
 
 
 def open_invoices(service, **filters) -> dict[str, Decimal]:
@@ -386,3 +388,55 @@ def test_the_statement_goes_to_a_user_who_may_see_the_whole_account(shop, admin)
                                currency="EUR")
     draft = statements.prepare(service.customer_statement({"organization_id": 1, "customer_id": berlin}))
     assert draft.to == () and not draft.text.startswith("Hello Erika")
+
+
+def reminders_card(page: str) -> str:
+    """The statement's Payment Reminders card, as read."""
+    return text_of(re.search(r'<section class="oi-card" id="oi-statement-reminders".*?</section>', page, re.S).group(0))
+
+
+def test_an_admin_stops_a_customers_payment_reminders_from_their_statement(shop, admin):
+    late = posted_for_seeded_customer(admin.service)
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    settings.set("oro_invoices.reminders.enabled", True, "organization", 1)
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    action = f"/admin/invoices/statement/reminders?customer={late.customer_id}"
+    card = reminders_card(admin.get(page_url).get_data(as_text=True))
+    assert "gets payment reminders where Send Payment Reminders is on" in card and "Stop Payment Reminders" in card
+    resp = admin.submit(page_url, action, {"reminders": "off"})
+    assert resp.status_code == 303
+    page = admin.get(resp.headers["Location"]).get_data(as_text=True)
+    assert f"Payment reminders to {late.customer_name} are stopped." in text_of(page)
+    card = reminders_card(page)
+    assert (f"Stopped for this customer: the reminder runs send {late.customer_name} no payment reminders." in card
+            and "Resume Payment Reminders" in card)
+    # the invoice's page says why no reminder goes out, and the reminder run skips the customer
+    view = text_of(admin.get(f"/admin/invoices/{late.id}").get_data(as_text=True))
+    assert "Payment reminders are stopped for this customer: the reminder runs send none for this invoice." in view
+    addon = shop[0].extensions["oro_invoices"]
+    report = send_due_reminders(addon.service, addon.mail, dry_run=True,
+                                today=late.due_date + dt.timedelta(days=7))
+    assert (1, late.customer_id) in report.opted_out and late.id not in [r.invoice_id for r in report.queued]
+    assert admin.submit(page_url, action, {"reminders": "on"}).status_code == 303
+    card = reminders_card(admin.get(page_url).get_data(as_text=True))
+    assert "gets payment reminders where Send Payment Reminders is on" in card
+    view = text_of(admin.get(f"/admin/invoices/{late.id}").get_data(as_text=True))
+    assert "Payment reminders are stopped for this customer" not in view
+
+
+def test_switching_a_customers_reminders_needs_the_configure_permission_and_a_known_choice(shop, admin):
+    late = posted_for_seeded_customer(admin.service)
+    page_url = f"/admin/invoices/statement?customer={late.customer_id}"
+    action = f"/admin/invoices/statement/reminders?customer={late.customer_id}"
+    viewer = admin_with(shop)
+    page = viewer.get(page_url).get_data(as_text=True)
+    assert 'id="oi-statement-reminders"' in page and 'id="oi-statement-reminders-form"' not in page
+    assert viewer.submit(page_url, action, {"reminders": "off"}).status_code == 403
+    bad = admin.submit(page_url, action, {"reminders": "maybe"})
+    assert bad.status_code == 422 and 'Must be "on" or "off".' in text_of(bad.get_data(as_text=True))
+    sakura = ShopClient(shop[0])
+    sakura.login_admin("admin.jp", "admin1234")
+    assert sakura.submit(page_url, action, {"reminders": "off"}).status_code in (403, 404)
+    settings = Settings(shop[0].extensions["oro_reference_host"].config)
+    assert settings.resolve("oro_invoices.reminders.enabled",
+                            ScopeContext(organization_id=1, customer_id=late.customer_id)).scope != "customer"

@@ -73,7 +73,7 @@ EXPECTED = {  # key: (type, default, scopes) — the keys other parts of the add
     "oro_invoices.mail.sender": ("email", "invoices@example.com", GOW),
     "oro_invoices.mail.sender_name": ("str", "", GOW),
     "oro_invoices.mail.payment_receipts": ("bool", False, GOW),
-    "oro_invoices.reminders.enabled": ("bool", False, GOW),
+    "oro_invoices.reminders.enabled": ("bool", False, (G, O, W, CG, C)),  # a customer (group) opted out
     "oro_invoices.reminders.schedule": ("str", "-3, 0, 7, 14", GOW),
     "oro_invoices.statements.schedule": ("choice", "", (G, O)),
     "oro_invoices.aging.schedule": ("choice", "", (G, O)),

@@ -20,7 +20,14 @@ from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.outbox import OutboxEmail
 from oro_invoices.persistence.reminders import ReminderRow
 from oro_invoices.services.facade import InvoiceService
-from oro_invoices.services.reminders import PaymentReminders, Reach, send_due_reminders
+from oro_invoices.services.reminders import (
+    CustomerReminders,
+    PaymentReminders,
+    Reach,
+    customer_reminders,
+    send_due_reminders,
+    set_customer_reminders,
+)
 
 DUE = dt.date(2026, 12, 2)  # the due date of the shared payload
 
@@ -553,3 +560,71 @@ def test_a_reminder_sent_after_the_guest_link_expired_carries_no_dead_link(rapp)
     token = rapp.invoices.get(invoice).payment_token
     assert texts == [f"Pay: [https://shop.test/invoices/pay/{token}]", "Pay: []"]
     assert rapp.invoices.pay_link(rapp.invoices.get(invoice)) is None          # nor the PDF, nor a page
+
+
+def test_a_customer_an_admin_opted_out_gets_no_reminders_and_the_run_counts_them(rapp):
+    """Reminders on for the organization; one customer's own setting off (set by an admin): their
+    invoices are skipped, counted once per customer in the report; the others are reminded."""
+    mail = make_mail(rapp)
+    host, s = rapp.host, rapp.settings
+    reminded = posted(rapp)
+    quiet = host.add_customer("Quiet GmbH")
+    quiet_user = host.add_customer_user(quiet.id, "ap@quiet.test")
+    skipped = [posted(rapp, customer_id=quiet.id, customer_user_id=quiet_user.id, order_id=None, order_identifier="")
+               for _ in range(2)]
+    set_customer_reminders(s, quiet.id, on=False)
+    report = send_due_reminders(rapp.invoices, mail, today=on(7))
+    assert [r.invoice_id for r in report.queued] == [reminded]
+    assert report.opted_out == {(1, quiet.id)} and report.opted_out_invoices == 2
+    assert report.summary() == (f"{on(7).isoformat()}: queued 1 payment reminder(s), "
+                                "skipped 1 customer(s) with reminders off for them (2 invoice(s))")
+    assert all(mail.emails(invoice) == [] for invoice in skipped)
+    assert customer_reminders(s, 1, quiet.id) == CustomerReminders(on=False, scope="customer")
+    assert customer_reminders(s, 1, quiet.id).opted_out
+    # back on: the next step goes out (the one missed is not sent late, as for any late run)
+    set_customer_reminders(s, quiet.id, on=True)
+    assert customer_reminders(s, 1, quiet.id) == CustomerReminders(on=True, scope="global")
+    again = send_due_reminders(rapp.invoices, mail, today=on(14))
+    assert sorted(r.invoice_id for r in again.queued) == sorted([reminded, *skipped])
+    assert again.opted_out == set() and "skipped" not in again.summary()
+
+
+def test_a_customer_group_can_be_opted_out_and_a_customer_in_it_opted_back_in(rapp):
+    mail = make_mail(rapp)
+    host, s = rapp.host, rapp.settings
+    grouped = host.add_customer("Grouped AG", group_id=7)
+    member = host.add_customer("Member AG", group_id=7)
+    invoices = {}
+    for customer in (grouped, member):
+        user = host.add_customer_user(customer.id, f"ap{customer.id}@group.test")
+        invoices[customer.id] = posted(rapp, customer_id=customer.id, customer_user_id=user.id, order_id=None,
+                                       order_identifier="")
+    s.set("oro_invoices.reminders.enabled", False, "customer_group", 7)
+    s.set("oro_invoices.reminders.enabled", True, "customer", member.id)   # its own comes first
+    report = send_due_reminders(rapp.invoices, mail, today=on(0))
+    assert [r.invoice_id for r in report.queued] == [invoices[member.id]]
+    assert report.opted_out == {(1, grouped.id)}
+    assert customer_reminders(s, 1, grouped.id, 7) == CustomerReminders(on=False, scope="customer_group")
+
+
+def test_reminders_off_for_the_organization_count_no_customer_as_opted_out(rapp):
+    """A customer is opted out when reminders are off for them alone; with them off for the
+    organization, nobody is skipped: nothing would be sent anyway."""
+    s = rapp.settings
+    s.set("oro_invoices.reminders.enabled", False, "organization", 1)
+    quiet = rapp.host.add_customer("Quiet GmbH")
+    user = rapp.host.add_customer_user(quiet.id, "ap@quiet.test")
+    posted(rapp, customer_id=quiet.id, customer_user_id=user.id, order_id=None, order_identifier="")
+    set_customer_reminders(s, quiet.id, on=False)
+    report = send_due_reminders(rapp.invoices, make_mail(rapp), today=on(7))
+    assert report.queued == [] and report.opted_out == set()
+
+
+def test_the_remind_command_says_how_many_customers_it_skipped(app, capsys):
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    invoice = app.invoices.post(app.create().id)
+    set_customer_reminders(app.settings, invoice.customer_id, on=False)
+    argv = ["remind", "--db", app.invoices.db.url, "--date", on(7).isoformat()]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out == (f"{on(7).isoformat()}: queued 0 payment reminder(s), skipped 1 customer(s) "
+                                       "with reminders off for them (1 invoice(s))\n")
