@@ -859,7 +859,9 @@ class InvoiceApi:
             "invoices": found.invoices, "left_out": found.left_out,
             "sections": [{"currency": section.currency, "amounts": section.aging.amounts, "total_due": section.total,
                           **_credit_and_net(section.total, found.credit(section.currency), section.currency),
-                          "overdue": section.overdue, "items": [_statement_item(item) for item in section.items]}
+                          "overdue": section.overdue, "to_pay": found.payable(section.currency).to_pay,
+                          "overdue_to_pay": found.payable(section.currency).overdue,
+                          "items": [_statement_item(item) for item in section.items]}
                          for section in found.sections],
             "credits": [{"currency": c.currency, "amount": c.amount} for c in found.credits]}))
 

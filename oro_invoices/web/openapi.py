@@ -365,7 +365,14 @@ class StatementSectionOut(Schema):
                                                     "`as_of`, at the end of that day), negative: it offsets "
                                                     "`total_due`; \"0.00\" without credit."})
     net = DecimalString(metadata={"description": "`total_due` less the credit (negative when the credit is more)."})
-    overdue = DecimalString(metadata={"description": "What of `total_due` is past its due date."})
+    overdue = DecimalString(metadata={"description": "What of `total_due` is past its due date, less what open "
+                                                    "payment authorizations hold of it."})
+    to_pay = DecimalString(metadata={"description": "What the customer has to pay, as the statement PDF asks it: "
+                                                   "`total_due` less what open payment authorizations hold, less "
+                                                   "the credit; never below 0."})
+    overdue_to_pay = DecimalString(metadata={"description": "What of `to_pay` is overdue: `overdue` less the "
+                                                           "credit (taken off the overdue amount first); never "
+                                                           "below 0."})
 
 
 class StatementOut(Schema):

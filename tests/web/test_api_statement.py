@@ -127,3 +127,23 @@ def test_the_statement_needs_a_token_and_is_in_the_openapi_document(late_api):
     section = spec["components"]["schemas"]["Statement"]["properties"]["sections"]["items"]
     item = section["properties"]["items"]["items"]
     assert {"invoice_number", "due_date", "days_overdue", "bucket", "amount_due"} <= set(item["properties"])
+
+
+def test_the_statement_says_what_is_to_pay_as_its_pdf_asks_it(late_api):
+    """What is to pay and what of it is overdue: the total due less what authorizations hold, less
+    the credit, taken off the overdue amount first; the PDF's payment line says the same."""
+    late = late_api.create(status="posted", external_id="LATE")
+    soon = late_api.create(status="posted", external_id="SOON", due_date="2027-02-01")
+    returned = late_api.create(status="posted", external_id="RETURNED")
+    assert late_api.post(f"/api/invoices/{returned['id']}/payments", {"method": "bank_transfer", "action": "charge",
+                                                                       "amount": returned["total_amount"]}).status_code == 201
+    kept = late_api.post(f"/api/invoices/{returned['id']}/credit-notes",
+                         {"amounts": [{"tax_rate": "0.19", "amount": "10.00"}], "settlement": "credit"})
+    assert kept.status_code == 201                                                   # 11.90 of credit
+    [usd] = late_api.decimals(late_api.get("/api/receivables/statement?customer_id=10"))["sections"]
+    total = Decimal(late["total_amount"]) + Decimal(soon["total_amount"])
+    assert usd["total_due"] == str(total) and usd["overdue"] == late["total_amount"]
+    assert usd["to_pay"] == str(total - Decimal("11.90")) == usd["net"]
+    assert usd["overdue_to_pay"] == str(Decimal(late["total_amount"]) - Decimal("11.90"))
+    text = " ".join(pdf_text(late_api.get("/api/receivables/statement.pdf?customer_id=10").data, layout=False).split())
+    assert f"${Decimal(usd['overdue_to_pay']):,} of the ${Decimal(usd['to_pay']):,} to pay is overdue" in text
