@@ -40,6 +40,8 @@ class AgingRow:
     #: What open authorizations hold of the amounts past due, all of an invoice held in full
     #: (``amounts`` still count it: it is owed until captured, but not overdue: ``domain.overdue``).
     held: int = 0
+    #: What they hold of the amounts not yet due: with ``held``, all they hold of what is owed.
+    held_current: int = 0
 
 
 def bucket_condition(bucket: AgingBucket) -> ColumnElement[bool]:
@@ -86,8 +88,8 @@ def aging_rows(session: Session, *, today: dt.date, within: InvoiceFilter) -> li
         _STATEMENTS[shape] = stmt
     rows = session.connection().execute(stmt, {**given, **values, **bucket_params(today)})
     return [AgingRow(org, customer_id, name or "", code or "", count, tuple(int(amount or 0) for amount in amounts),
-                     int(held or 0))
-            for org, customer_id, name, code, count, *amounts, held in rows]
+                     int(held or 0), int(held_current or 0))
+            for org, customer_id, name, code, count, *amounts, held, held_current in rows]
 
 
 #: Statements kept for reuse, by shape (``aging_rows``); past this many the store is emptied.
@@ -112,8 +114,10 @@ def _grouped(within: InvoiceFilter, rest: InvoiceFilter, *, customer_named: bool
     # what authorizations hold of an invoice past due, at most its amount due (all of it when held in full)
     capped = case((state.held_in_full, due), (state.amount_held < due, state.amount_held), else_=due)
     held = case((~bucket_condition(BUCKETS[0]), capped), else_=0)
+    held_current = case((bucket_condition(BUCKETS[0]), capped), else_=0)
     columns = (state.organization_id, customer, func.max(state.customer_name), state.currency, func.count(),
-               *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS), func.sum(held))
+               *(func.sum(case((bucket_condition(bucket), due), else_=0)) for bucket in BUCKETS), func.sum(held),
+               func.sum(held_current))
     stmt: Select[*tuple[Any, ...]] = select(*columns).where(
         state.open_due_date.is_not(None), state.currency.is_not(None))   # the aging index's rows
     if customer_named:

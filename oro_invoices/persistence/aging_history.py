@@ -91,11 +91,11 @@ def _key(organization_id: int | None, customer_id: int | None, name: str, curren
 def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[AgingRow]:
     """The aging at the end of ``day`` of the invoices ``within`` selects, as ``aging_rows``
     gives today's: one row per organization, customer and currency, in no set order."""
-    lines: dict[_Key, list[int]] = {}         # count, the amounts by bucket, then what is held past due
+    lines: dict[_Key, list[int]] = {}         # count, the amounts by bucket, what is held past due, then not yet due
     names: dict[_Key, str] = {}
     for row in aging_rows(session, today=day, within=within):
         key = _key(row.organization_id, row.customer_id, row.customer_name, row.currency)
-        lines[key] = [row.invoices, *row.amounts, row.held]
+        lines[key] = [row.invoices, *row.amounts, row.held, row.held_current]
         names[key] = row.customer_name
     for item in _open_dated_after(session, day, within):
         _add(lines, _key(item.organization_id, item.customer_id, item.customer_name, item.currency),
@@ -107,7 +107,7 @@ def aging_rows_on(session: Session, *, day: dt.date, within: InvoiceFilter) -> l
         if invoice.open_then:
             _add(lines, invoice.key, bucket, invoice.owed_then, invoice.holding_then, 1)
             names.setdefault(invoice.key, invoice.customer_name)
-    return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:-1]), line[-1])
+    return [AgingRow(key[0], key[1], names[key], key[3], line[0], tuple(line[1:-2]), line[-2], line[-1])
             for key, line in lines.items() if line[0] > 0]
 
 
@@ -145,13 +145,12 @@ def _bucket(due_date: dt.date, day: dt.date) -> int:
 
 
 def _add(lines: dict[_Key, list[int]], key: _Key, bucket: int, amount: int, held: int, count: int) -> None:
-    """Count ``amount`` in ``bucket`` of ``key``'s line, and ``held`` of it as held past due
-    unless the bucket is the current one (``aging``'s ``held``)."""
-    line = lines.setdefault(key, [0] * (2 + len(BUCKETS)))
+    """Count ``amount`` in ``bucket`` of ``key``'s line, and ``held`` of it as held past due,
+    or not yet due in the current bucket (``aging``'s ``held`` and ``held_current``)."""
+    line = lines.setdefault(key, [0] * (3 + len(BUCKETS)))
     line[0] += count
     line[1 + bucket] += amount
-    if bucket:
-        line[-1] += held
+    line[-2 if bucket else -1] += held
 
 
 def changed_invoices(session: Session, *, day: dt.date, within: InvoiceFilter) -> list[ChangedInvoice]:

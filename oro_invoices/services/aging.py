@@ -61,6 +61,13 @@ class AgingLine:
     #: What open authorizations hold of the amounts past due (the buckets count it: it is owed
     #: until the seller captures it); on a past day, what they held at its end.
     held_overdue: Decimal = Decimal(0)
+    #: What they hold of the amounts not yet due (``held``: of all that is owed).
+    held_current: Decimal = Decimal(0)
+
+    @property
+    def held(self) -> Decimal:
+        """What open authorizations hold of ``total`` (the seller collects it by capturing)."""
+        return self.held_overdue + self.held_current
 
     @property
     def total(self) -> Decimal:
@@ -205,7 +212,7 @@ def build_report(rows: list[AgingRow], as_of: dt.date, credits: Sequence[CreditR
     return AgingReport(as_of=as_of, lines=lines, totals=[
         _line(AgingRow(None, None, "", currency, sum(r.invoices for r, _c in group),
                        tuple(sum(column) for column in zip(*(r.amounts for r, _c in group), strict=True)),
-                       sum(r.held for r, _c in group)),
+                       sum(r.held for r, _c in group), sum(r.held_current for r, _c in group)),
               is_total=True, credit=sum(c.amount for _r, c in group if c))
         for currency, group in sorted(totals.items())])
 
@@ -219,7 +226,8 @@ def _line(row: AgingRow, *, is_total: bool = False, credit: int = 0) -> AgingLin
     return AgingLine(row.organization_id, row.customer_id, row.customer_name, row.currency, row.invoices,
                      {key: from_minor(amount, row.currency) for key, amount in zip(BUCKET_KEYS, row.amounts, strict=True)},
                      is_total=is_total, credit=from_minor(credit, row.currency),
-                     held_overdue=from_minor(row.held, row.currency))
+                     held_overdue=from_minor(row.held, row.currency),
+                     held_current=from_minor(row.held_current, row.currency))
 
 
 def aging_csv_text(report: AgingReport) -> str:

@@ -100,8 +100,9 @@ class StatementSection:
 
     @property
     def held(self) -> Decimal:
-        """What open authorizations hold of what the listed invoices owe (``StatementItem.held``)."""
-        return sum((item.held for item in self.items), from_minor(0, self.currency))
+        """What open authorizations hold of what the open invoices owe, listed or not (the aging's;
+        each listed one's is its ``StatementItem.held``)."""
+        return self.aging.held
 
     @property
     def to_pay(self) -> Decimal:

@@ -271,3 +271,26 @@ def test_the_pdfs_payment_line_in_a_three_decimal_currency(clocked):
     text = _payment_line(clocked, statement)
     assert "BHD9.250 of the BHD11.375 to pay is overdue" in text
     assert "¥1,200 of the ¥1,200 to pay is overdue" in text
+
+
+def test_amounts_held_are_not_asked_for_when_their_invoices_are_not_listed(db, tmp_path):
+    """A statement lists at most ``ITEMS_MAX`` invoices, the oldest due first: what authorizations
+    hold of those left out is not asked for either, today and at the end of a past day."""
+    from oro_invoices.persistence.queries import InvoiceFilter
+    from oro_invoices.services.statement import read_statement
+    now = [NOW - dt.timedelta(days=10)]
+    service = InvoiceService(db, plugins=get_plugin_manager(load_entrypoints=False), clock=lambda: now[0],
+                             storage=LocalStorage(tmp_path / "pdfs"), renderer=PdfRenderer())
+    make(service, due=-40)                                                   # listed: 100.00 to pay
+    held = make(service, due=5, price="250.00")                              # left out, and held
+    service.record_payment(held, {"method": "card", "action": "authorize", "amount": "250.00"})
+    now[0] = NOW
+    within = InvoiceFilter(organization_id=1, customer_id=10)
+    for day in (None, TODAY - dt.timedelta(days=5)):
+        statement = read_statement(service.context, within, today=day, limit=1)
+        [usd] = statement.sections
+        assert (statement.left_out, len(usd.items), usd.total) == (1, 1, Decimal("350.00"))
+        assert (usd.held, usd.to_pay) == (Decimal("250.00"), Decimal("100.00")), day
+        assert statement.payable("USD").to_pay == Decimal("100.00")
+        text = " ".join(pdf_text(service.statement_pdf(statement), layout=False).split())
+        assert "$100.00 of the $100.00 to pay is overdue" in text
