@@ -167,7 +167,10 @@ def test_a_statement_email_says_the_customers_credit_in_a_paragraph_of_its_own(a
     [received] = smtp_server.handler.received
     message = parse(received.content)
     body = message.get_body(("plain",)).get_content()
-    assert (f"Your credit with us: ${credit:,.2f} (not yet applied to an invoice).\n\n"
-            "If you have questions about this statement") in body
+    # as the attached PDF and the back-office statement say it: the total due less the credit
+    net = app.invoices.get(owed.id).amount_due - credit
+    assert (f"Your credit with us: ${credit:,.2f} (not yet applied to an invoice). Total due less the credit: "
+            f"${net:,.2f}.\n\nIf you have questions about this statement") in body
     html = message.get_body(("html",)).get_content()
-    assert f"<p>Your credit with us: ${credit:,.2f} (not yet applied to an invoice).</p>" in html
+    assert (f"<p>Your credit with us: ${credit:,.2f} (not yet applied to an invoice). Total due less the credit: "
+            f"${net:,.2f}.</p>") in html
