@@ -104,6 +104,8 @@ def payment_reminders(addon: Addon) -> int:
     report = send_due_reminders(addon.invoices, addon.mail, actor="reminders")
     for problem in report.problems:
         log.error("payment_reminders: invoice %s: %s", problem.invoice_number, problem.message)
+    if report.opted_out:     # customers whose reminders an admin stopped: say how many were skipped
+        log.info("payment_reminders: %s", report.summary())
     return len(report.queued)
 
 

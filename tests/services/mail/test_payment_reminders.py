@@ -628,3 +628,18 @@ def test_the_remind_command_says_how_many_customers_it_skipped(app, capsys):
     assert cli.main(argv, host=app.host) == 0
     assert capsys.readouterr().out == (f"{on(7).isoformat()}: queued 0 payment reminder(s), skipped 1 customer(s) "
                                        "with reminders off for them (1 invoice(s))\n")
+
+
+def test_the_background_job_logs_how_many_customers_it_skipped(rapp, caplog, monkeypatch):
+    import logging
+    from types import SimpleNamespace
+
+    from oro_invoices.jobs import tasks
+    from oro_invoices.services import reminders as reminders_module
+    invoice = rapp.invoices.get(posted(rapp))
+    set_customer_reminders(rapp.settings, invoice.customer_id, on=False)
+    monkeypatch.setattr(reminders_module, "local_today", lambda _now: on(7))
+    with caplog.at_level(logging.INFO, logger="oro_invoices.jobs"):
+        assert tasks.payment_reminders(SimpleNamespace(invoices=rapp.invoices, mail=make_mail(rapp))) == 0
+    assert (f"payment_reminders: {on(7).isoformat()}: queued 0 payment reminder(s), skipped 1 customer(s) "
+            "with reminders off for them (1 invoice(s))") in caplog.messages
