@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from oro_invoices.documents.einvoice.terms import UBL_PROFILES
+from oro_invoices.documents.einvoice.terms import UBL_PROFILES, beyond_two_decimals
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
@@ -168,6 +168,12 @@ class EInvoicing:
             raise ConfigurationError("E-invoices need the einvoice extra "
                                      f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
         xml = ubl.build_xml(doc, profile) if profile in ubl.PROFILES else cii.build_xml(doc, profile)
+        beyond = beyond_two_decimals(doc)
+        if beyond:  # the one cause, rather than every decimal and sum rule it breaks
+            shown = ", ".join(format(v, "f") for v in beyond[:3]) + (", …" if len(beyond) > 3 else "")
+            return xml, [("BR-DEC", f"EN 16931 states amounts with at most 2 decimals, and this {doc.currency} "
+                                    f"invoice has amounts with more ({shown} {doc.currency}): no e-invoice can "
+                                    "state them exactly.")]
         try:
             broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
         except ImportError as exc:  # the XRechnung rules are a separate extra
