@@ -539,6 +539,10 @@ class CreditNotes:
                         {"credited_invoice_id": inv.id, "reason": reason})
         self.lifecycle.post_locked(s, note, actor)
         state.amount_credited += plan.takes
+        # Credited in full, the invoice is Voided or Credited, whatever status was set from outside.
+        released = state.forced and state.amount_credited >= inv.total_amount
+        if released:
+            state.forced = False
         refund = Amount(from_minor(plan.refund_amount, cur), cur)
         summary = Message("Credit note %(number)s of %(amount)s", number=note.invoice_number,
                           amount=Amount(totals.total_amount, cur))
@@ -558,6 +562,7 @@ class CreditNotes:
                          "amount": str(totals.total_amount), "settlement": plan.settlement,
                          "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
                          "transaction_id": plan.refund_transaction, "reason": reason,
+                         **({"released_forced_status": True} if released else {}),
                          **({"request_key": request_key} if request_key else {})})
         change = self.payments.recalculate(s, inv, state, actor)
         s.flush()

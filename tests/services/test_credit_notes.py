@@ -181,6 +181,25 @@ def test_credit_notes_have_their_own_prefix_and_series(db, service):
     assert verify(db).ok
 
 
+def test_crediting_in_full_releases_a_forced_status_as_void_does(service):
+    """An invoice whose status the ERP set ("Invoiced") keeps it through a partial credit; a
+    credit note that credits the rest makes it Voided (nothing paid) or Credited (paid), not
+    "Invoiced" with nothing due."""
+    inv = _posted(service)
+    service.force_payment_status(inv.id, "invoiced")
+    part = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}).invoice
+    assert (part.payment_status, part.payment_status_forced) == (PaymentStatus.INVOICED, True)
+    rest = service.create_credit_note(inv.id, {"full": True}).invoice
+    assert (rest.payment_status, rest.payment_status_forced, rest.amount_due) == (PaymentStatus.VOIDED, False, 0)
+    assert service.get(inv.id).payment_status is PaymentStatus.VOIDED
+
+    paid = _posted(service)
+    service.record_payment(paid.id, {"method": "manual", "action": "charge", "amount": "10.00"})
+    service.force_payment_status(paid.id, "invoiced")
+    result = service.create_credit_note(paid.id, {"full": True, "settlement": "outside"}).invoice
+    assert (result.payment_status, result.payment_status_forced) == (PaymentStatus.CREDITED, False)
+
+
 def test_void_needs_an_unpaid_invoice_and_releases_a_forced_status(db, service):
     inv = _posted(service)
     service.force_payment_status(inv.id, "invoiced")
