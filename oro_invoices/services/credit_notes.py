@@ -73,6 +73,9 @@ OUTSIDE = "outside"
 #: Kept as the customer's credit (``services.customer_credit``).
 CREDIT = "credit"
 SETTLEMENTS = (REFUND, CREDIT, OUTSIDE)
+#: The key of the credited invoice's ``credit_note`` activity entry that keeps its amount due
+#: right after the credit note.
+DUE_AFTER = "amount_due_after"
 #: The longest reason a void or a re-issue may give.
 MAX_VOID_REASON = 1000
 
@@ -157,15 +160,28 @@ class Settlement:
 def settlement_of(s: Session, credit_note: InvoiceDocument) -> Settlement | None:
     """The settlement a credit note was made with (recorded on the credited invoice's
     activity), or None when it gave nothing back (or was imported)."""
+    data = _credit_entry(s, credit_note)
+    if data is None or not data.get("settlement"):
+        return None
+    return Settlement(str(data["settlement"]), Decimal(str(data["refund_amount"])))
+
+
+def amount_due_after(s: Session, credit_note: InvoiceDocument) -> Decimal | None:
+    """What the credited invoice had left due right after ``credit_note`` was made (recorded
+    on its activity), or None when that was not kept (imported, or made before it was)."""
+    data = _credit_entry(s, credit_note)
+    value = (data or {}).get(DUE_AFTER)
+    return Decimal(str(value)) if value is not None else None
+
+
+def _credit_entry(s: Session, credit_note: InvoiceDocument) -> dict[str, Any] | None:
+    """The data of the credited invoice's activity entry that recorded ``credit_note``."""
     if credit_note.credited_invoice is None:
         return None
     rows = s.execute(select(Activity.data).where(Activity.invoice_id == credit_note.credited_invoice.id,
                                                  Activity.kind == "credit_note")
                      .order_by(Activity.id)).scalars()
-    for data in rows:
-        if (data or {}).get("credit_note_id") == credit_note.id and data.get("settlement"):
-            return Settlement(str(data["settlement"]), Decimal(str(data["refund_amount"])))
-    return None
+    return next((data for data in rows if (data or {}).get("credit_note_id") == credit_note.id), None)
 
 
 @dataclass
@@ -562,6 +578,8 @@ class CreditNotes:
                          "amount": str(totals.total_amount), "settlement": plan.settlement,
                          "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
                          "transaction_id": plan.refund_transaction, "reason": reason,
+                         DUE_AFTER: str(from_minor(max(inv.total_amount - state.amount_credited
+                                                       - state.amount_paid, 0), cur)),
                          **({"released_forced_status": True} if released else {}),
                          **({"request_key": request_key} if request_key else {})})
         change = self.payments.recalculate(s, inv, state, actor)
