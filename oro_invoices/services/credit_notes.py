@@ -460,7 +460,11 @@ class CreditNotes:
                                                   limit=Amount(from_minor(limit, cur), cur),
                                                   amount=Amount(from_minor(base, cur), cur))))
         total = to_minor(totals.total_amount, cur)
-        if total <= 0 and not errors:
+        if total < 0 and not errors:
+            errors.append(("lines", Message(
+                "The credit note would total %(total)s: a credit note takes back a positive amount. Credit a "
+                "discount line together with the lines it reduces.", total=Amount(totals.total_amount, cur))))
+        elif total == 0 and not errors:
             errors.append(("", "The credit note would total 0: choose lines or amounts to credit."))
         if errors:
             raise ValidationError(errors)

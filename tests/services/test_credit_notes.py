@@ -773,3 +773,15 @@ def test_a_credit_by_amount_is_described_in_the_invoices_language(db):
     ja = service.create_credit_note(japanese.id, {"amounts": [{"tax_rate": "0.19", "amount": "5"}]}).credit_note
     assert [line.description for line in de.lines] == ["Gutschrift zu 7\xa0% Steuer"]
     assert [line.description for line in ja.lines] == ["税率 19% のクレジット"]
+
+
+def test_a_discount_line_alone_is_refused_as_a_negative_credit_not_as_zero(service):
+    inv = _posted(service, currency="EUR", lines=[
+        {"description": "Widget", "quantity": "2", "unit_price": "100.00", "tax_rate": "0.19"},
+        {"description": "Coupon", "quantity": "1", "unit_price": "-20.00", "tax_rate": "0.19"}])
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})
+    assert _errors(excinfo) == {"lines": "The credit note would total -23.80 EUR: a credit note takes back a positive "
+                                         "amount. Credit a discount line together with the lines it reduces."}
+    note = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}, {"line": 2, "quantity": "1"}]})
+    assert note.credit_note.total_amount == Decimal("214.20") and note.invoice.amount_due == 0
