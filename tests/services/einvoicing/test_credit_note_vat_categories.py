@@ -85,3 +85,15 @@ def test_a_reissued_draft_keeps_the_vat_categories_and_the_buyer(svc, host):
     posted = svc.post(draft.id)
     _, xml = svc.open_xml(posted.id)
     assert categories(xml) == (["AE", "S"], ["AE 0", "S 19"])
+
+
+def test_an_xrechnung_credit_note_carries_the_leitweg_id_its_invoice_stated(svc, settings, host):
+    """The Leitweg-ID (BT-10) an XRechnung needs came with the invoice, not from the customer: its
+    credit note states it too, so it is posted (not refused for BR-DE-15)."""
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    city = host.add_customer("Stadt Musterhausen", vat_id="DE136695976", country_code="DE")
+    invoice = svc.post(svc.create(german_payload(city, buyer={"reference": "04011000-12345-03"})).id)
+    note = svc.create_credit_note(invoice.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="admin").credit_note
+    _, xml = svc.open_xml(note.id)
+    assert rules.errors(rules.check(xml, "xrechnung")) == []
+    assert cii.element_texts(xml, "//ram:BuyerReference") == ["04011000-12345-03"]
