@@ -152,11 +152,20 @@ class EInvoicing:
         if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
             named = broken[:MAX_NAMED]
             listed = "; ".join(f"[{rule}] {text}" for rule, text in named)
+            rules_named = listed + ("; …" if len(broken) > len(named) else "")
+            if doc.is_credit_note and doc.credited_invoice is not None:  # made and posted at once: no draft
+                raise EInvoiceInvalid(named, message=PluralMessage(
+                    "The credit note for invoice %(number)s was not made: its %(profile)s e-invoice breaks "
+                    "%(num)d rule: %(rules)s",
+                    "The credit note for invoice %(number)s was not made: its %(profile)s e-invoice breaks "
+                    "%(num)d rules: %(rules)s",
+                    len(broken), number=doc.credited_invoice.number, profile=PROFILE_LABELS[profile],
+                    rules=rules_named))
             raise EInvoiceInvalid(named, message=PluralMessage(
                 "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rule: %(rules)s",
                 "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rules: %(rules)s",
                 len(broken), number=display_number(None, doc.id), profile=PROFILE_LABELS[profile],
-                rules=listed + ("; …" if len(broken) > len(named) else "")))
+                rules=rules_named))
         return EInvoice(profile, None, broken, kept=kept)
 
     @staticmethod

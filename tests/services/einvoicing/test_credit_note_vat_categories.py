@@ -6,6 +6,7 @@ from support.einvoices import german_payload, stored_pdf
 from support.pdfs import pdf_text
 
 from oro_invoices.documents.einvoice import cii, rules
+from oro_invoices.domain.errors import EInvoiceInvalid
 
 pytest.importorskip("saxonche")
 
@@ -97,3 +98,17 @@ def test_an_xrechnung_credit_note_carries_the_leitweg_id_its_invoice_stated(svc,
     _, xml = svc.open_xml(note.id)
     assert rules.errors(rules.check(xml, "xrechnung")) == []
     assert cii.element_texts(xml, "//ram:BuyerReference") == ["04011000-12345-03"]
+
+
+def test_a_refused_credit_note_names_the_invoice_it_was_for_not_a_draft(svc, settings, host):
+    """Its e-invoice breaking a rule, a credit note is not made at all: the refusal names the
+    credited invoice, not the "Draft #…" that never existed."""
+    city = host.add_customer("Stadt Musterhausen", vat_id="DE136695976", country_code="DE")
+    invoice = svc.post(svc.create(german_payload(city)).id)       # EN 16931: no Leitweg-ID needed
+    settings.set("oro_invoices.einvoice.profile", "xrechnung")
+    with pytest.raises(EInvoiceInvalid) as caught:
+        svc.create_credit_note(invoice.id, {"full": True}, actor="admin")
+    assert caught.value.message.startswith(
+        f"The credit note for invoice {invoice.invoice_number} was not made: its XRechnung 3.0 e-invoice breaks "
+        "1 rule: [BR-DE-15]")
+    assert svc.credit_notes_of(invoice.id) == [] and svc.get(invoice.id).amount_credited == 0
