@@ -44,6 +44,7 @@ from oro_invoices.domain.invoice import (
     PaymentStatus,
     compute_lines,
     display_number,
+    tax_category_for,
 )
 from oro_invoices.domain.messages import Amount, Message, Percent, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, round_money, to_minor, too_many_decimals
@@ -72,6 +73,9 @@ OUTSIDE = "outside"
 #: Kept as the customer's credit (``services.customer_credit``).
 CREDIT = "credit"
 SETTLEMENTS = (REFUND, CREDIT, OUTSIDE)
+#: The key of the credited invoice's ``credit_note`` activity entry that keeps its amount due
+#: right after the credit note.
+DUE_AFTER = "amount_due_after"
 #: The longest reason a void or a re-issue may give.
 MAX_VOID_REASON = 1000
 
@@ -156,15 +160,28 @@ class Settlement:
 def settlement_of(s: Session, credit_note: InvoiceDocument) -> Settlement | None:
     """The settlement a credit note was made with (recorded on the credited invoice's
     activity), or None when it gave nothing back (or was imported)."""
+    data = _credit_entry(s, credit_note)
+    if data is None or not data.get("settlement"):
+        return None
+    return Settlement(str(data["settlement"]), Decimal(str(data["refund_amount"])))
+
+
+def amount_due_after(s: Session, credit_note: InvoiceDocument) -> Decimal | None:
+    """What the credited invoice had left due right after ``credit_note`` was made (recorded
+    on its activity), or None when that was not kept (imported, or made before it was)."""
+    data = _credit_entry(s, credit_note)
+    value = (data or {}).get(DUE_AFTER)
+    return Decimal(str(value)) if value is not None else None
+
+
+def _credit_entry(s: Session, credit_note: InvoiceDocument) -> dict[str, Any] | None:
+    """The data of the credited invoice's activity entry that recorded ``credit_note``."""
     if credit_note.credited_invoice is None:
         return None
     rows = s.execute(select(Activity.data).where(Activity.invoice_id == credit_note.credited_invoice.id,
                                                  Activity.kind == "credit_note")
                      .order_by(Activity.id)).scalars()
-    for data in rows:
-        if (data or {}).get("credit_note_id") == credit_note.id and data.get("settlement"):
-            return Settlement(str(data["settlement"]), Decimal(str(data["refund_amount"])))
-    return None
+    return next((data for data in rows if (data or {}).get("credit_note_id") == credit_note.id), None)
 
 
 @dataclass
@@ -431,23 +448,29 @@ class CreditNotes:
                                        quantity=line.quantity, amount=Amount(line.row_total, cur),
                                        limit=Amount(from_minor(limit, cur), cur))))
         bases = _bases(inv)
+        # Per rate, whatever the VAT categories at it (a rate's lines may be of several).
+        new_bases: dict[Decimal, int] = defaultdict(int)
         for tax in totals.taxes:
-            rate = tax.rate.normalize()
+            new_bases[tax.rate.normalize()] += to_minor(tax.base, cur)
+        for rate, base in new_bases.items():
             limit = bases.get(rate, 0) - credited.base[rate]
-            if to_minor(tax.base, cur) > limit:
+            if base > limit:
                 errors.append(("amounts", Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
                                                   "this credit note would take %(amount)s.", rate=Percent(rate),
                                                   limit=Amount(from_minor(limit, cur), cur),
-                                                  amount=Amount(tax.base, cur))))
+                                                  amount=Amount(from_minor(base, cur), cur))))
         total = to_minor(totals.total_amount, cur)
-        if total <= 0 and not errors:
+        if total < 0 and not errors:
+            errors.append(("lines", Message(
+                "The credit note would total %(total)s: a credit note takes back a positive amount. Credit a "
+                "discount line together with the lines it reduces.", total=Amount(totals.total_amount, cur))))
+        elif total == 0 and not errors:
             errors.append(("", "The credit note would total 0: choose lines or amounts to credit."))
         if errors:
             raise ValidationError(errors)
         # Tax is rounded per document and rate, so credit notes can differ from the invoice's
         # tax by a cent: what one takes off never exceeds what remains, and crediting every
         # net amount credits the invoice in full.
-        new_bases = {tax.rate.normalize(): to_minor(tax.base, cur) for tax in totals.taxes}
         exhausts = all(credited.base[rate] + new_bases.get(rate, 0) >= base for rate, base in bases.items())
         remaining = inv.total_amount - state.amount_credited
         takes = remaining if exhausts else min(total, remaining)
@@ -510,14 +533,16 @@ class CreditNotes:
             customer_user_id=inv.customer_user_id, customer_name=inv.customer_name,
             customer_user_email=inv.customer_user_email, order_id=inv.order_id,
             order_identifier=inv.order_identifier, invoice_date=today, due_date=today, currency=cur,
-            bill_to=inv.bill_to, ship_to=inv.ship_to, payment_token=secrets.token_urlsafe(24),
+            bill_to=inv.bill_to, ship_to=inv.ship_to, buyer=inv.buyer, payment_token=secrets.token_urlsafe(24),
             credit_reason=reason.strip() or None, created_by=actor, created_at=now, updated_at=now)
         computed, totals = compute_lines(plan.lines, cur)
         note.lines = [InvoiceLineRow(
             position=line.position, description=line.description, sku=line.sku, unit=line.unit,
             quantity=line.quantity, unit_price=line.unit_price, tax_rate=line.tax_rate,
             row_total=to_minor(line.row_total, cur), row_tax=to_minor(line.row_tax, cur),
-            credited_line_id=line_id) for line, line_id in zip(computed, plan.credited_line_ids, strict=True)]
+            tax_category=given.tax_category or None, tax_exemption_reason=given.tax_exemption_reason or None,
+            credited_line_id=line_id)
+            for line, given, line_id in zip(computed, plan.lines, plan.credited_line_ids, strict=True)]
         note.subtotal = to_minor(totals.subtotal, cur)
         note.tax_amount = to_minor(totals.tax_amount, cur)
         note.total_amount = to_minor(totals.total_amount, cur)
@@ -534,6 +559,10 @@ class CreditNotes:
                         {"credited_invoice_id": inv.id, "reason": reason})
         self.lifecycle.post_locked(s, note, actor)
         state.amount_credited += plan.takes
+        # Credited in full, the invoice is Voided or Credited, whatever status was set from outside.
+        released = state.forced and state.amount_credited >= inv.total_amount
+        if released:
+            state.forced = False
         refund = Amount(from_minor(plan.refund_amount, cur), cur)
         summary = Message("Credit note %(number)s of %(amount)s", number=note.invoice_number,
                           amount=Amount(totals.total_amount, cur))
@@ -553,6 +582,9 @@ class CreditNotes:
                          "amount": str(totals.total_amount), "settlement": plan.settlement,
                          "refund_amount": str(from_minor(plan.refund_amount, cur)) if plan.settlement else None,
                          "transaction_id": plan.refund_transaction, "reason": reason,
+                         DUE_AFTER: str(from_minor(max(inv.total_amount - state.amount_credited
+                                                       - state.amount_paid, 0), cur)),
+                         **({"released_forced_status": True} if released else {}),
                          **({"request_key": request_key} if request_key else {})})
         change = self.payments.recalculate(s, inv, state, actor)
         s.flush()
@@ -568,12 +600,14 @@ class CreditNotes:
             customer_user_id=inv.customer_user_id, customer_name=inv.customer_name,
             customer_user_email=inv.customer_user_email, order_id=inv.order_id,
             order_identifier=inv.order_identifier, invoice_date=today, due_date=due, currency=inv.currency,
-            bill_to=inv.bill_to, ship_to=inv.ship_to, external_payment_url=inv.external_payment_url,
-            subtotal=inv.subtotal, tax_amount=inv.tax_amount, total_amount=inv.total_amount,
+            bill_to=inv.bill_to, ship_to=inv.ship_to, buyer=inv.buyer, delivery_date=inv.delivery_date,
+            delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
+            external_payment_url=inv.external_payment_url, subtotal=inv.subtotal, tax_amount=inv.tax_amount, total_amount=inv.total_amount,
             payment_token=secrets.token_urlsafe(24), created_by=actor, created_at=now, updated_at=now)
         draft.lines = [InvoiceLineRow(
             position=l.position, description=l.description, sku=l.sku, unit=l.unit, quantity=l.quantity,
-            unit_price=l.unit_price, tax_rate=l.tax_rate, row_total=l.row_total, row_tax=l.row_tax)
+            unit_price=l.unit_price, tax_rate=l.tax_rate, row_total=l.row_total, row_tax=l.row_tax,
+            tax_category=l.tax_category, tax_exemption_reason=l.tax_exemption_reason)
             for l in inv.lines]
         s.add(draft)
         s.flush()
@@ -704,7 +738,7 @@ def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
                 ids.append(row.id)
         return lines, ids
     amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
-    return [_amount_line(rate, amount, language) for rate, amount in amounts], [None] * len(amounts)
+    return [_amount_line(inv, rate, amount, language) for rate, amount in amounts], [None] * len(amounts)
 
 
 def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str, Any]],
@@ -754,7 +788,7 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                                    "asked.", rate=Percent(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=Amount(amount, inv.currency))))
             continue
-        lines.append(_amount_line(rate, amount, language))
+        lines.append(_amount_line(inv, rate, amount, language))
         ids.append(None)
     if errors:
         raise ValidationError(errors)
@@ -771,7 +805,8 @@ def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currenc
     if quantity == remains.remaining_quantity and row.row_total > 0:
         price = _fitted_price(price, quantity, remains.remaining_amount, currency)
     return LineInput(description=row.description, quantity=quantity, unit_price=price,
-                     tax_rate=row.tax_rate, sku=row.sku, unit=row.unit)
+                     tax_rate=row.tax_rate, sku=row.sku, unit=row.unit, tax_category=row.tax_category or "",
+                     tax_exemption_reason=row.tax_exemption_reason or "")
 
 
 def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: str) -> Decimal:
@@ -786,12 +821,27 @@ def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: 
     return price
 
 
-def _amount_line(rate: Decimal, amount: Decimal, language: str) -> LineInput:
+def _amount_line(inv: Invoice, rate: Decimal, amount: Decimal, language: str) -> LineInput:
     """The line crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
-    note's PDF keeps its words for good."""
+    note's PDF keeps its words for good. It takes the VAT category (and exemption reason) of the
+    invoice's lines at that rate when they share one, so that crediting a reverse-charge or
+    exempt sale is not stated as a zero-rated one."""
     rate_written = format_percent(rate, locale=language, decimal_quantization=False)
+    category, reason = _rate_category(inv, rate)
     return LineInput(description=translate(language, Message("Credit at %(rate)s tax", rate=rate_written)),
-                     quantity=Decimal(1), unit_price=amount, tax_rate=rate)
+                     quantity=Decimal(1), unit_price=amount, tax_rate=rate, tax_category=category,
+                     tax_exemption_reason=reason)
+
+
+def _rate_category(inv: Invoice, rate: Decimal) -> tuple[str, str]:
+    """The VAT category and exemption reason of the invoice's lines at ``rate``, when they
+    all have the same (category, reason); else ``("", "")``: derived from the rate."""
+    found = {(tax_category_for(line.tax_category or "", line.tax_rate).value, line.tax_exemption_reason or "")
+             for line in inv.lines if line.tax_rate.normalize() == rate.normalize()}
+    if len(found) != 1:
+        return "", ""
+    (category, reason), = found
+    return category, reason
 
 
 def _plain(number: Decimal) -> Decimal:

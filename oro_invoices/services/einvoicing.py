@@ -26,7 +26,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from oro_invoices.documents.einvoice.terms import UBL_PROFILES
+from oro_invoices.documents.einvoice.terms import UBL_PROFILES, beyond_two_decimals
 from oro_invoices.domain.errors import ConfigurationError, EInvoiceInvalid, StorageError
 from oro_invoices.domain.invoice import InvoiceDocument, display_number
 from oro_invoices.domain.messages import Message, PluralMessage
@@ -152,11 +152,20 @@ class EInvoicing:
         if refuse and self.ctx.invoice_setting(ON_INVALID, doc) == "refuse":
             named = broken[:MAX_NAMED]
             listed = "; ".join(f"[{rule}] {text}" for rule, text in named)
+            rules_named = listed + ("; …" if len(broken) > len(named) else "")
+            if doc.is_credit_note and doc.credited_invoice is not None:  # made and posted at once: no draft
+                raise EInvoiceInvalid(named, message=PluralMessage(
+                    "The credit note for invoice %(number)s was not made: its %(profile)s e-invoice breaks "
+                    "%(num)d rule: %(rules)s",
+                    "The credit note for invoice %(number)s was not made: its %(profile)s e-invoice breaks "
+                    "%(num)d rules: %(rules)s",
+                    len(broken), number=doc.credited_invoice.number, profile=PROFILE_LABELS[profile],
+                    rules=rules_named))
             raise EInvoiceInvalid(named, message=PluralMessage(
                 "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rule: %(rules)s",
                 "Invoice %(number)s was not posted: its %(profile)s e-invoice breaks %(num)d rules: %(rules)s",
                 len(broken), number=display_number(None, doc.id), profile=PROFILE_LABELS[profile],
-                rules=listed + ("; …" if len(broken) > len(named) else "")))
+                rules=rules_named))
         return EInvoice(profile, None, broken, kept=kept)
 
     @staticmethod
@@ -168,6 +177,12 @@ class EInvoicing:
             raise ConfigurationError("E-invoices need the einvoice extra "
                                      f"(pip install 'oro-invoices[einvoice]'): {exc}") from None
         xml = ubl.build_xml(doc, profile) if profile in ubl.PROFILES else cii.build_xml(doc, profile)
+        beyond = beyond_two_decimals(doc)
+        if beyond:  # the one cause, rather than every decimal and sum rule it breaks
+            shown = ", ".join(format(v, "f") for v in beyond[:3]) + (", …" if len(beyond) > 3 else "")
+            return xml, [("BR-DEC", f"EN 16931 states amounts with at most 2 decimals, and this {doc.currency} "
+                                    f"invoice has amounts with more ({shown} {doc.currency}): no e-invoice can "
+                                    "state them exactly.")]
         try:
             broken = [(v.rule, v.message) for v in rules.errors(rules.check(xml, profile))]
         except ImportError as exc:  # the XRechnung rules are a separate extra

@@ -203,6 +203,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/credit-notes", "list_credit_notes", READ, VIEW),
     Route("GET", "/credit-notes/{id}", "get_credit_note", READ, VIEW),
     Route("GET", "/credit-notes/{id}/pdf", "download_credit_note_pdf", READ, VIEW),
+    Route("GET", "/credit-notes/{id}/xml", "download_credit_note_xml", READ, VIEW),
     Route("GET", "/receivables/aging", "receivables_aging", READ, VIEW),
     Route("GET", "/receivables/aging.pdf", "receivables_aging_pdf", READ, VIEW),
     Route("POST", "/receivables/aging/email", "email_receivables_aging", WRITE, SEND),
@@ -795,6 +796,11 @@ class InvoiceApi:
 
     def download_credit_note_pdf(self, request: Request, client: ApiClient, id: str) -> Response:
         return self.download_pdf(request, client, id, doc=self._load_credit_note(client, id))
+
+    def download_credit_note_xml(self, request: Request, client: ApiClient, id: str) -> Response:
+        """A credit note's e-invoice XML (type 381), as ``download_xml`` gives an invoice's."""
+        doc, xml = self.service.open_xml(self._load_credit_note(client, id).id)
+        return xml_download(xml, document_name(doc, "xml"))
 
     def receivables_aging(self, request: Request, client: ApiClient) -> Response:
         """What each customer of the client's organization owes on posted invoices, by days past

@@ -1066,6 +1066,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                                                                          "format": "binary"}}}},
                       "304": {"description": "Not modified: the ETag matched."},
                       **_errors("403", "409")}},
+    ("/credit-notes/{id}/xml", "get"): {
+        "summary": "Download a credit note's e-invoice XML (type 381): the one attached to its stored PDF, "
+                   "or the UBL it was issued as",
+        "parameters": [_ID],
+        "responses": {"200": {"description": "The EN 16931 XML of the credit note.",
+                              "content": {"application/xml": {"schema": {"type": "string"}}}},
+                      **_errors("403", "409")}},
     ("/receivables/aging", "get"): {
         "summary": "The receivables aging: what each customer owes on posted invoices, by days past due",
         "parameters": _AGING_PARAMS,

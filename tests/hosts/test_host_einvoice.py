@@ -129,3 +129,30 @@ def test_an_imported_e_invoice_goes_to_the_customer_with_the_buyers_vat_id(einvo
     corporate.login_customer("amanda.cole@acme.example")
     listed = text_of(corporate.get("/customer/invoices").get_data(as_text=True))
     assert "EXT-1" in listed and "EXT-2" not in listed
+
+
+def test_both_view_pages_name_a_non_standard_vat_category_as_the_pdf_does(einvoicing, admin):
+    """A reverse-charge rate reads "Tax 0% (AE: Reverse charge)" on the back-office and
+    storefront pages, as on the PDF, not a bare 0% that looks zero-rated; so does its credit note."""
+    service = admin.service
+    acme = next(d for d in service.list_invoices({"status": "draft"}, limit=100).items
+                if d.customer_user_email == "amanda.cole@acme.example")
+    created = service.create({
+        "invoice_date": acme.invoice_date.isoformat(), "currency": "EUR", "customer_id": acme.customer_id,
+        "customer_user_id": acme.customer_user_id, "website_id": acme.website_id,
+        "bill_to": {"name": "Accounts Payable", "organization": "Acme Industries AG", "street": "Industriestraße 5",
+                    "city": "Stuttgart", "postal_code": "70565", "country": "DE"},
+        "lines": [{"description": "Consulting", "quantity": "10", "unit_price": "120.00", "tax_rate": "0",
+                   "tax_category": "AE"},
+                  {"description": "Manual", "quantity": "1", "unit_price": "10.00", "tax_rate": "0.19"}]})
+    posted = documents_made(service, service.post(created.id).id)
+    page = text_of(admin.get(f"/admin/invoices/{posted.id}").get_data(as_text=True))
+    assert "Tax 0% (AE: Reverse charge) on €1,200.00" in page and "Tax 19% on €10.00" in page
+    customer = ShopClient(einvoicing[0])
+    customer.login_customer("amanda.cole@acme.example")
+    store = text_of(customer.get(f"/customer/invoices/{posted.id}").get_data(as_text=True))
+    assert "Tax 0% (AE: Reverse charge)" in store and "(S" not in store
+    note = service.create_credit_note(posted.id, {"amounts": [{"tax_rate": "0", "amount": "200.00"}]},
+                                      actor="admin").credit_note
+    page = text_of(admin.get(f"/admin/invoices/{note.id}").get_data(as_text=True))
+    assert "Tax 0% (AE: Reverse charge) on €200.00" in page

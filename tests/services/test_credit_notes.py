@@ -181,6 +181,25 @@ def test_credit_notes_have_their_own_prefix_and_series(db, service):
     assert verify(db).ok
 
 
+def test_crediting_in_full_releases_a_forced_status_as_void_does(service):
+    """An invoice whose status the ERP set ("Invoiced") keeps it through a partial credit; a
+    credit note that credits the rest makes it Voided (nothing paid) or Credited (paid), not
+    "Invoiced" with nothing due."""
+    inv = _posted(service)
+    service.force_payment_status(inv.id, "invoiced")
+    part = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}).invoice
+    assert (part.payment_status, part.payment_status_forced) == (PaymentStatus.INVOICED, True)
+    rest = service.create_credit_note(inv.id, {"full": True}).invoice
+    assert (rest.payment_status, rest.payment_status_forced, rest.amount_due) == (PaymentStatus.VOIDED, False, 0)
+    assert service.get(inv.id).payment_status is PaymentStatus.VOIDED
+
+    paid = _posted(service)
+    service.record_payment(paid.id, {"method": "manual", "action": "charge", "amount": "10.00"})
+    service.force_payment_status(paid.id, "invoiced")
+    result = service.create_credit_note(paid.id, {"full": True, "settlement": "outside"}).invoice
+    assert (result.payment_status, result.payment_status_forced) == (PaymentStatus.CREDITED, False)
+
+
 def test_void_needs_an_unpaid_invoice_and_releases_a_forced_status(db, service):
     inv = _posted(service)
     service.force_payment_status(inv.id, "invoiced")
@@ -754,3 +773,15 @@ def test_a_credit_by_amount_is_described_in_the_invoices_language(db):
     ja = service.create_credit_note(japanese.id, {"amounts": [{"tax_rate": "0.19", "amount": "5"}]}).credit_note
     assert [line.description for line in de.lines] == ["Gutschrift zu 7\xa0% Steuer"]
     assert [line.description for line in ja.lines] == ["税率 19% のクレジット"]
+
+
+def test_a_discount_line_alone_is_refused_as_a_negative_credit_not_as_zero(service):
+    inv = _posted(service, currency="EUR", lines=[
+        {"description": "Widget", "quantity": "2", "unit_price": "100.00", "tax_rate": "0.19"},
+        {"description": "Coupon", "quantity": "1", "unit_price": "-20.00", "tax_rate": "0.19"}])
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})
+    assert _errors(excinfo) == {"lines": "The credit note would total -23.80 EUR: a credit note takes back a positive "
+                                         "amount. Credit a discount line together with the lines it reduces."}
+    note = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}, {"line": 2, "quantity": "1"}]})
+    assert note.credit_note.total_amount == Decimal("214.20") and note.invoice.amount_due == 0

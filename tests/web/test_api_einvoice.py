@@ -230,3 +230,17 @@ def test_an_e_invoice_declaring_a_doctype_is_refused_whatever_its_encoding(einvo
     assert resp.status_code == 422
     assert resp.get_json()["errors"] == [{"field": "", "message": "The XML declares a DOCTYPE; an e-invoice has none."}]
     assert einvoice_api.get("/api/invoices").get_json()["data"] == []
+
+
+def test_a_credit_notes_xml_is_downloaded_at_its_credit_note_url(einvoice_api):
+    created = einvoice_api.create(currency="EUR")
+    einvoice_api.post(f"/api/invoices/{created['id']}/post")
+    resp = einvoice_api.post(f"/api/invoices/{created['id']}/credit-notes", {"lines": [{"line": 1, "quantity": "1"}]})
+    note = resp.get_json()
+    xml = einvoice_api.get(f"/api/credit-notes/{note['id']}/xml")
+    assert xml.status_code == 200 and xml.mimetype == "application/xml"
+    assert xml.headers["Content-Disposition"] == f'attachment; filename="credit-note-{note["invoice_number"]}.xml"'
+    assert texts(xml.get_data(), "//rsm:ExchangedDocument/ram:TypeCode") == ["381"]
+    assert xml.get_data() == einvoice_api.get(f"/api/invoices/{note['id']}/xml").get_data()
+    invoice = einvoice_api.get(f"/api/credit-notes/{created['id']}/xml")
+    assert invoice.status_code == 404 and "is an invoice, not a credit note" in invoice.get_json()["errors"][0]["message"]

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 from oro_invoices.domain.invoice import Address, InvoiceDocument, InvoiceLine, SellerInfo, TaxCategory
-from oro_invoices.domain.money import round_money
+from oro_invoices.domain.money import minor_units, round_money
 from oro_invoices.formatting.countries import country_codes
 
 #: The profiles of the German CIUS, in CII and in UBL syntax.
@@ -134,9 +134,26 @@ def known_country(value: str) -> str:
     return value if value in country_codes() else ""
 
 
+#: The most decimals EN 16931 allows an amount (BR-DEC-*).
+AMOUNT_DECIMALS = 2
+
+
 def amount(value: Decimal, currency: str) -> str:
-    """An amount with the currency's decimals (at most 2, as EN 16931 allows)."""
-    return format(round_money(value, currency), "f")
+    """An amount with the currency's decimals. EN 16931 allows at most 2: an amount of a
+    currency with more (BHD, KWD: 3) is written with 2 when that is exact (12.500 → 12.50);
+    one that is not (3.705) keeps its 3, which the rules refuse (``beyond_two_decimals``)."""
+    rounded = round_money(value, currency)
+    cents = rounded.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS))
+    return format(cents if cents == rounded and minor_units(currency) > AMOUNT_DECIMALS else rounded, "f")
+
+
+def beyond_two_decimals(doc: InvoiceDocument) -> list[Decimal]:
+    """The amounts of ``doc`` that EN 16931 cannot state: those with more than 2 decimals (a
+    currency with 3, such as BHD), each once: the line amounts, the tax breakdown, the totals."""
+    values = [line.row_total for line in doc.lines]
+    values += [v for tax in doc.taxes for v in (tax.base, tax.amount)]
+    values += [doc.subtotal, doc.tax_amount, doc.total_amount]
+    return list(dict.fromkeys(v for v in values if v != v.quantize(Decimal(1).scaleb(-AMOUNT_DECIMALS))))
 
 
 def percent(rate: Decimal) -> str:

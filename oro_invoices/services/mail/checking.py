@@ -97,6 +97,7 @@ def sample_context(seller: SellerInfo | None = None, today: dt.date | None = Non
         "report_url": "https://shop.example/admin/invoices/aging?as_of=" + today.isoformat(),
         "reminder": ReminderNotice.on(7, today - dt.timedelta(days=7), today),
         "credited_invoice": invoice, "settlement": Settlement("refund", Decimal("120.00")),
+        "amount_due_after": Decimal(0),
         "authorization": AuthorizationNotice(Decimal("120.00"), currency, "Stripe", dt.datetime.combine(
             today + dt.timedelta(days=1), dt.time(12), dt.UTC)),
         # the receipts': a payment of part of the invoice and a refund of some of it, receipts attached

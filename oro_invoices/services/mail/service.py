@@ -70,7 +70,7 @@ from oro_invoices.persistence.received_payments import latest_received
 from oro_invoices.services.activity_statement import ActivityStatement
 from oro_invoices.services.aging import AgingReport
 from oro_invoices.services.context import DocumentScope
-from oro_invoices.services.credit_notes import settlement_of
+from oro_invoices.services.credit_notes import amount_due_after, settlement_of
 from oro_invoices.services.jobs import DELIVER_EMAIL, InlineJobs, Job, JobQueue
 from oro_invoices.services.mail import einvoice_attachment, history
 from oro_invoices.services.mail.compose import (
@@ -456,9 +456,9 @@ class MailService:
         if not invoice.is_credit_note or invoice.credited_invoice is None:
             return {}
         with self.db.session() as s:
-            settlement = settlement_of(s, invoice)
+            settlement, due_after = settlement_of(s, invoice), amount_due_after(s, invoice)
         return {"credited_invoice": self.invoices.get(invoice.credited_invoice.id),
-                "settlement": settlement}
+                "settlement": settlement, "amount_due_after": due_after}
 
     def customer_user(self, invoice: InvoiceDocument) -> CustomerUserRef | None:
         """The invoice's customer user as the host knows them (name and email), if any."""

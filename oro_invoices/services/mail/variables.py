@@ -33,6 +33,9 @@ DESCRIPTIONS: dict[str, str] = {
                            "amount_due, payment_status …"),
     "settlement": N_("How money already paid goes back: settlement.how (refund or outside) and "
                      "settlement.amount; empty when nothing is given back."),
+    "amount_due_after": N_("What the credited invoice had left due right after the credit note was made "
+                           "(the amount due it reduced it to); empty for a credit note imported or made "
+                           "before it was kept."),
     "payment": N_("The payment: amount, currency, method, received_at, payer."),
     "remittance": N_("A payment for several invoices: total, currency, numbers, shares (each invoice's "
                      "part), paid_in_full; empty for a payment of one invoice."),
@@ -65,7 +68,7 @@ _RECEIPT = ("receipt_attached", "paid_by")
 RECEIVED: dict[str, tuple[str, ...]] = {
     NOTIFICATION_TEMPLATE: _INVOICE_EMAIL,
     REMINDER_TEMPLATE: (*_INVOICE_EMAIL, "reminder"),
-    CREDIT_NOTE_TEMPLATE: (*_INVOICE_EMAIL, "credited_invoice", "settlement"),
+    CREDIT_NOTE_TEMPLATE: (*_INVOICE_EMAIL, "credited_invoice", "settlement", "amount_due_after"),
     RECEIPT_TEMPLATE: (*_INVOICE_EMAIL, "payment", "remittance", *_RECEIPT),
     REFUND_TEMPLATE: (*_INVOICE_EMAIL, "refund", *_RECEIPT),
     AUTHORIZATION_ALERT_TEMPLATE: (*_INVOICE_EMAIL, "authorization"),

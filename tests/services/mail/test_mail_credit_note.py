@@ -72,3 +72,22 @@ def test_a_voided_invoice_is_said_to_be_cancelled(app):
     assert f"Invoice {invoice.invoice_number} is cancelled: nothing is due for it." in draft.text
     assert "Credited amount: $231.86" in draft.text
     assert "you already paid" not in draft.text
+
+
+def test_a_credit_notes_email_says_what_it_reduced_the_amount_due_to_whatever_came_after(app):
+    """Sent (or sent again) once later credit notes and payments changed the invoice, the email of
+    a partial credit note still says what that credit note left due, not what is due now, and
+    does not call the invoice cancelled by it."""
+    invoice, first = _credited(app, {"lines": [{"line": 1, "quantity": "1"}]})   # $231.86 − $23.79
+    app.invoices.create_credit_note(invoice.id, {"full": True})                  # voids the rest
+    draft = make_mail(app).prepare(first.credit_note.id)
+    assert (f"This credit note reduces the amount due of invoice {invoice.invoice_number} "
+            "to $208.07.") in draft.text
+    assert f"reduces the amount due of invoice {invoice.invoice_number} to <strong>$208.07</strong>" in draft.html
+    assert "is cancelled" not in draft.text
+
+    paid, note = _credited(app, {"lines": [{"line": 2, "quantity": "1"}]})
+    app.invoices.record_payment(paid.id, {"method": "bank_transfer", "action": "charge", "amount": "10.00"})
+    text = make_mail(app).prepare(note.credit_note.id).text
+    due = paid.total_amount - note.credit_note.total_amount
+    assert f"reduces the amount due of invoice {paid.invoice_number} to ${due:,}." in text
