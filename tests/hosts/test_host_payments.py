@@ -214,9 +214,10 @@ def test_an_answer_with_another_amount_is_refused(shop):
     doc = doc_of(client, "ERP-SO-1003-3")
     reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
                           amount="1")
-    assert "was not accepted." in text_of(reply.get_data(as_text=True))
+    assert reply.status_code == 400
+    assert "answer could not be accepted, so nothing was recorded" in text_of(reply.get_data(as_text=True))
     assert "received" not in text_of(reply.get_data(as_text=True))
-    assert "Payment Error!" in text_of(follow(client, reply).get_data(as_text=True))
+    assert "Payment Error!" in text_of(reply.get_data(as_text=True))
     assert client.service.transactions(doc.id) == []
 
 
@@ -229,7 +230,7 @@ def test_a_copy_with_another_amount_does_not_block_the_genuine_answer(shop):
     handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
     wanted = hidden_fields(handover)["AMOUNT"]
     tampered, request = hpp_answer(client, handover, amount=str(int(wanted) + 1))
-    assert "Payment Error!" in text_of(follow(client, tampered).get_data(as_text=True))
+    assert "Payment Error!" in text_of(tampered.get_data(as_text=True)) and tampered.status_code == 400
     genuine, _ = hpp_answer(client, handover)
     assert genuine.status_code == 200
     text = text_of(follow(client, genuine).get_data(as_text=True))
@@ -239,6 +240,50 @@ def test_a_copy_with_another_amount_does_not_block_the_genuine_answer(shop):
     assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
     hpp_answer(client, handover, amount=str(int(wanted) + 1))      # the copy again changes nothing
     assert len(client.service.transactions(doc.id)) == 1
+
+
+REFUSED = "The payment provider's answer could not be accepted, so nothing was recorded from it."
+
+
+def test_a_reposted_answer_with_a_changed_amount_is_refused_and_says_nothing_was_recorded(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    genuine, _ = hpp_answer(client, handover)
+    assert genuine.status_code == 200
+    wanted = hidden_fields(handover)["AMOUNT"]
+    for amount in (str(int(wanted) + 1), "1", "\u00b2"):
+        tampered, _ = hpp_answer(client, handover, amount=amount)
+        text = text_of(tampered.get_data(as_text=True))
+        assert tampered.status_code == 400
+        assert f"Payment Error - Invoice #{doc.invoice_number}" in text and REFUSED in text
+        assert "Successful" not in text and "received" not in text
+    [charged] = client.service.transactions(doc.id)
+    assert charged.amount == doc.amount_due and charged.successful
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    # the genuine answer again still shows the payment's result
+    again, _ = hpp_answer(client, handover)
+    assert again.status_code == 200
+    assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text_of(
+        follow(client, again).get_data(as_text=True))
+    assert len(client.service.transactions(doc.id)) == 1
+
+
+def test_a_changed_amount_before_the_genuine_answer_is_refused_and_the_genuine_one_records_once(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    tampered, _ = hpp_answer(client, handover, amount=str(int(hidden_fields(handover)["AMOUNT"]) - 1))
+    text = text_of(tampered.get_data(as_text=True))
+    assert tampered.status_code == 400 and REFUSED in text and "Successful" not in text
+    assert client.service.transactions(doc.id) == []
+    for _ in range(2):
+        genuine, _ = hpp_answer(client, handover)
+        assert genuine.status_code == 200
+    assert len(client.service.transactions(doc.id)) == 1
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
 
 
 def test_an_amount_in_other_digits_is_refused_as_not_a_number(shop, caplog):
