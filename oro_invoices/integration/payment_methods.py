@@ -220,12 +220,29 @@ class ProviderEvent:
 
 
 @dataclass(frozen=True)
+class Processing:
+    """A provider's report that a started payment is on its way: accepted, its outcome known only
+    later (a SEPA Direct Debit takes days). The payment then holds ``amount`` of the invoice, so
+    that it is not offered again, until the provider reports the charge or its failure.
+
+    :param attempt_id: the payment attempt (as ``ProviderEvent.attempt_id``).
+    :param amount: what is being paid, in minor units (checked against the attempt).
+    """
+
+    attempt_id: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
 class CallbackResult:
-    """What a callback said: its events, and which attempt's result page the customer sees."""
+    """What a callback said: its events, the payments it reports on their way (``processing``),
+    and which attempt's result page the customer sees."""
 
     events: tuple[ProviderEvent, ...] = ()
     attempt_id: str | None = None
     reply: str = REPLY_ACK
+    processing: tuple[Processing, ...] = ()
 
     def __post_init__(self) -> None:
         if self.reply not in REPLIES:

@@ -471,6 +471,9 @@ class PaymentAttempt(Base):
     actor: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the provider reported this started payment as processing (on its way for days, a SEPA
+    #: Direct Debit): until it reports the outcome, it holds its amount (revision 0039).
+    processing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentShare(Base):

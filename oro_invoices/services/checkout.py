@@ -47,6 +47,7 @@ from oro_invoices.integration.payment_methods import (
     PaymentMethods,
     PaymentPage,
     PaymentRequest,
+    Processing,
     ProviderError,
 )
 from oro_invoices.persistence import activity
@@ -59,6 +60,7 @@ from oro_invoices.services.payment_records import (
     check_request_key,
     find_attempt,
     new_public_id,
+    processing_payments,
 )
 from oro_invoices.services.reads import Reads
 
@@ -128,6 +130,9 @@ class Availability:
     #: A payment of part (less than the amount due) leaves at least this due: the least the
     #: method takes, so that the rest can be paid online too (0: no such bound).
     least_left: int = 0
+    #: What payments the provider reported as processing cover of the amount due (minor units):
+    #: not offered again (``amount_due`` is what is left beside them).
+    processing: int = 0
 
     def __bool__(self) -> bool:
         return self.reason in (PAYABLE, EXTERNAL)
@@ -203,30 +208,37 @@ class Checkout:
 
     # ---- the rule -----------------------------------------------------------------------
 
-    def availability(self, invoice: PayableInvoice, *, policy: PaymentPolicy | None = None) -> Availability:
-        """Whether ``invoice`` can be paid now, how, and which amounts (the one rule)."""
+    def availability(self, invoice: PayableInvoice, *, policy: PaymentPolicy | None = None,
+                     processing: int | None = None) -> Availability:
+        """Whether ``invoice`` can be paid now, how, and which amounts (the one rule).
+        ``processing``: what payments on their way cover of it (minor units; None: read here)."""
         if invoice.status is not InternalStatus.POSTED:
             return Availability(NOT_POSTED, currency=invoice.currency)
         currency = invoice.currency
         # what open authorizations hold the seller collects by capturing: it is not paid again
         due = to_minor(invoice.amount_due, currency) - to_minor(invoice.amount_held, currency)
+        if processing is None:
+            processing = self.processing_amounts([invoice.id]).get(invoice.id, 0) if due > 0 else 0
+        # nor is what a payment on its way covers (a SEPA Direct Debit): it arrives, or fails and is due again
+        in_flight = min(max(processing, 0), max(due, 0))
+        due -= in_flight
         if invoice.is_credit_note or not pstatus.is_payable(invoice.payment_status, due):
-            return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0))
+            return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0), processing=in_flight)
         policy = policy or self.policy(invoice.organization_id, invoice.website_id)
         if not policy.enabled:
             return Availability(PAYMENTS_OFF, currency=currency)
         if invoice.external_payment_url:
             return Availability(EXTERNAL, external_url=invoice.external_payment_url,
-                                currency=currency, amount_due=due, minimum=due, maximum=due)
+                                currency=currency, amount_due=due, minimum=due, maximum=due, processing=in_flight)
         method = policy.method
         limits = method.limits(currency, policy.config) if method is not None else None
         if method is None or limits is None or not policy.base_url or due < limits.minimum \
                 or (due > limits.maximum and not policy.partial):
-            return Availability(NO_METHOD, method=method, currency=currency, amount_due=due)
+            return Availability(NO_METHOD, method=method, currency=currency, amount_due=due, processing=in_flight)
         low, high, least_left = self._bounds(policy, limits, due, currency)
         return Availability(PAYABLE, method=method, currency=currency, amount_due=due,
                             minimum=low, maximum=high, partial=policy.partial and low < high,
-                            least_left=least_left)
+                            least_left=least_left, processing=in_flight)
 
     @staticmethod
     def _bounds(policy: PaymentPolicy, limits: AmountLimits, due: int, currency: str) -> tuple[int, int, int]:
@@ -249,6 +261,9 @@ class Checkout:
         """``availability`` of each invoice by id, reading each scope's settings once."""
         cache = _PolicyCache()
         result: dict[int, Availability] = {}
+        invoices = list(invoices)
+        processing = self.processing_amounts(
+            [invoice.id for invoice in invoices if invoice.status is InternalStatus.POSTED])
         for invoice in invoices:
             if invoice.status is not InternalStatus.POSTED:
                 result[invoice.id] = Availability(NOT_POSTED, currency=invoice.currency)
@@ -256,8 +271,46 @@ class Checkout:
             key = (invoice.organization_id, invoice.website_id)
             if key not in cache.values:
                 cache.values[key] = self.policy(*key)
-            result[invoice.id] = self.availability(invoice, policy=cache.values[key])
+            result[invoice.id] = self.availability(invoice, policy=cache.values[key],
+                                                   processing=processing.get(invoice.id, 0))
         return result
+
+    # ---- payments on their way ----------------------------------------------------------
+
+    def processing(self, invoice_ids: Iterable[int]) -> dict[int, list[AttemptView]]:
+        """The payments of each invoice the provider reported as processing, still on their way
+        (``payment_records.processing_payments``)."""
+        with self.ctx.db.session() as s:
+            return processing_payments(s, invoice_ids)
+
+    def processing_amounts(self, invoice_ids: Iterable[int]) -> dict[int, int]:
+        """What the payments on their way cover of each invoice, in minor units."""
+        return {invoice_id: sum(to_minor(a.amount, a.currency) for a in found)
+                for invoice_id, found in self.processing(invoice_ids).items()}
+
+    def mark_processing(self, report: Processing, method_name: str, *, actor: str) -> bool:
+        """Keep a provider's report that a started payment is on its way: from then on it holds its
+        amount, until the provider reports its outcome (the attempt ends). Once per attempt; a report
+        about no started payment of this method, or for another amount, changes nothing (False)."""
+        with self.ctx.write() as s:
+            row = find_attempt(s, report.attempt_id, lock=True)
+            if row is None or row.kind != "payment" or row.method != method_name or row.status != "started" \
+                    or row.parent_transaction_id is not None:
+                return False
+            if row.amount != report.amount or row.currency != report.currency.upper():
+                log.warning("Ignored a %s report that attempt %s is processing: %s %s, not the %s %s it was started "
+                            "with.", method_name, row.public_id, report.amount, report.currency, row.amount,
+                            row.currency)
+                return False
+            if row.processing_since is not None:
+                return True
+            row.processing_since = row.updated_at = self.ctx.clock()
+            for invoice_id in attempt_invoices(s, row):
+                activity.record(s, invoice_id, "payment", actor,
+                                Message("Payment of %(amount)s via %(method)s is being processed",
+                                        amount=Amount(from_minor(row.amount, row.currency), row.currency),
+                                        method=self.methods.label(row.method)), {"attempt": row.public_id})
+            return True
 
     def can_pay(self, invoice: PayableInvoice) -> bool:
         """Whether anything may offer to pay ``invoice`` (the Pay button, links, QR codes)."""
@@ -431,6 +484,9 @@ def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:
         return Message("Invoice %(number)s is not issued yet, so it cannot be paid.", number=number)
     if available.reason == PAYMENTS_OFF:
         return Message("Invoice %(number)s cannot be paid online.", number=number)
+    if available.reason == NOTHING_DUE and available.processing > 0 and doc.amount_due > 0:
+        return Message("Invoice %(number)s cannot be paid again: a payment of %(amount)s is being processed.",
+                       number=number, amount=Amount(from_minor(available.processing, doc.currency), doc.currency))
     if available.reason == NOTHING_DUE:
         return _nothing_due(doc)
     if available.reason == EXTERNAL:

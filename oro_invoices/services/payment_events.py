@@ -159,6 +159,8 @@ class PaymentEvents:
             if record is None:
                 raise
             return CallbackOutcome(self.checkout.attempt(record.attempt_id), REPLY_PAGE, unchecked=exc.message)
+        for report in result.processing:     # on their way: each holds its amount until its outcome comes
+            self.checkout.mark_processing(report, method_name, actor=actor)
         outcomes = self.apply(method_name, result.events, actor=actor)
         attempt = None
         if result.attempt_id:

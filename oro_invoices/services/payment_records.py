@@ -4,7 +4,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -40,10 +41,17 @@ class AttemptView:
     message: str
     transaction_id: int | None
     created_at: dt.datetime
+    #: When the provider reported the payment as processing, while it still is (None: not reported).
+    processing_since: dt.datetime | None = None
 
     @property
     def finished(self) -> bool:
         return self.status != "started"
+
+    @property
+    def processing(self) -> bool:
+        """Whether the provider accepted the payment and its outcome is still to come: it holds its amount."""
+        return self.processing_since is not None and not self.finished
 
 
 def attempt_view(row: PaymentAttempt) -> AttemptView:
@@ -51,7 +59,8 @@ def attempt_view(row: PaymentAttempt) -> AttemptView:
                        method=row.method, amount=from_minor(row.amount, row.currency),
                        currency=row.currency, status=row.status, origin=row.origin,
                        message=row.message, transaction_id=row.transaction_id,
-                       created_at=row.created_at)
+                       created_at=row.created_at,
+                       processing_since=row.processing_since if row.status == "started" else None)
 
 
 def attempt_record(row: PaymentAttempt) -> AttemptRecord:
@@ -86,6 +95,29 @@ def find_attempt(s: Session, public_id: str | None, *, lock: bool = False) -> Pa
     if lock:
         stmt = stmt.with_for_update()
     return s.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def processing_payments(s: Session, invoice_ids: Iterable[int]) -> dict[int, list[AttemptView]]:
+    """The payments of each invoice the provider reported as processing and that are still started
+    (oldest first); an invoice with none is left out. A payment of several invoices is listed under
+    each of them, with the amount of that invoice's share."""
+    ids = list(dict.fromkeys(invoice_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[AttemptView]] = {}
+    started = (PaymentAttempt.kind == "payment", PaymentAttempt.status == "started",
+               PaymentAttempt.processing_since.is_not(None))
+    for row in s.execute(select(PaymentAttempt).where(PaymentAttempt.invoice_id.in_(ids), *started)
+                         .order_by(PaymentAttempt.id)).scalars():
+        if not shares_of(s, row):
+            found.setdefault(row.invoice_id, []).append(attempt_view(row))
+    for share, row in s.execute(select(PaymentShare, PaymentAttempt)
+                                .join(PaymentAttempt, PaymentAttempt.id == PaymentShare.attempt_id)
+                                .where(PaymentShare.invoice_id.in_(ids), *started)
+                                .order_by(PaymentAttempt.id)).all():
+        found.setdefault(share.invoice_id, []).append(
+            replace(attempt_view(row), invoice_id=share.invoice_id, amount=from_minor(share.amount, row.currency)))
+    return found
 
 
 def refunded_from(s: Session, transaction: PaymentTransaction, action: str) -> int:

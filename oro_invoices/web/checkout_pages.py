@@ -330,7 +330,8 @@ class CheckoutPages:
             action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest),
             credit=credit if available.reason in (PAYABLE, NO_METHOD) else Decimal(0),
             credit_covers=min(credit, due), credit_key=secrets.token_urlsafe(24), credit_owner=credit_owner,
-            credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id))
+            credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id),
+            processing=self.ctx.service.processing_payments([doc.id]).get(doc.id, []) if available.processing else [])
         return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
     def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool, viewer: Viewer | None = None) -> Response:
@@ -386,6 +387,13 @@ class CheckoutPages:
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
                     available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
         contact = True
+        processing = []
+        if not headline and available is not None and available.reason == "nothing_due" and available.processing:
+            # all that is due is on its way: its notice says since when
+            headline = _("Invoice #%(number)s cannot be paid again while its payment is being processed.",
+                         number=doc.display_number)
+            detail, contact = "", False
+            processing = self.ctx.service.processing_payments([doc.id]).get(doc.id, [])
         if not headline and available is not None and available.reason == "nothing_due":
             headline, detail, contact = nothing_due(doc)
         elif not headline:
@@ -396,7 +404,7 @@ class CheckoutPages:
                  else _("Payment - Invoice #%(number)s", number=doc.display_number))
         html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest, title=title,
                                headline=headline, detail=detail, seller=self._seller(doc), contact=contact,
-                               invoice_url=self._invoice_url(doc, guest))
+                               invoice_url=self._invoice_url(doc, guest), processing=processing)
         return Response.html(html, status=status, title=title)
 
     def _attempt(self, req: Request, doc: InvoiceDocument) -> AttemptView:

@@ -207,7 +207,7 @@ class StripeMethod:
             raise CallbackRejected(f"PaymentIntent {pi} was not made for this payment.",
                                    attempt_id=attempt.attempt_id)
         return CallbackResult(events=tuple(reports.intent_events(intent)), attempt_id=attempt.attempt_id,
-                              reply=REPLY_REDIRECT)
+                              reply=REPLY_REDIRECT, processing=tuple(reports.intent_processing(intent)))
 
     def _webhook(self, callback: ProviderCallback, attempt: AttemptRecord | None,
                  settings: StripeSettings) -> CallbackResult:
@@ -246,7 +246,7 @@ class StripeMethod:
             return found if found.id == intent.id else intent
 
         return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds, read_charge, with_charge)),
-                              reply=REPLY_ACK)
+                              reply=REPLY_ACK, processing=tuple(webhooks.event_processing(event)))
 
     # ---- refunds and cancellations --------------------------------------------------------
 
