@@ -406,6 +406,14 @@ def captures_part(method: object) -> bool:
     return isinstance(method, CapturingMethod) and getattr(method, "captures_part", False) is True
 
 
+def resends_safely(method: object) -> bool:
+    """Whether ``method``'s provider carries out a refund, capture or cancellation sent again under
+    the same ``attempt_id`` (its idempotency key) at most once (optional ``resends_safely = True``).
+    Then such a request whose answer was lost (``OutcomeUnknown``) is sent again when the admin
+    asks for it again; otherwise it is not, and the admin checks at the provider first."""
+    return getattr(method, "resends_safely", False) is True
+
+
 @runtime_checkable
 class ReauthorizingMethod(Protocol):
     """A payment method that can renew an authorization before it expires (optional; the

@@ -343,6 +343,13 @@ class PaymentEvents:
             note_received(s, tx.id)  # the customer's receipt, once this commits (services.mail.receipts)
         if attempt is not None:
             _finish(attempt, row, tx.id, message, self.ctx.clock())
+        if parent is not None and row.successful and row.action in ("capture", "cancel"):
+            # a capture or cancellation asked from here whose answer was lost, reported under the
+            # authorization's payment (Stripe's webhook): it is done
+            for waiting in s.execute(select(PaymentAttempt).where(
+                    PaymentAttempt.parent_transaction_id == parent.id, PaymentAttempt.kind == row.action,
+                    PaymentAttempt.status == "started")).scalars():
+                _finish(waiting, row, tx.id, message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
 
     def _settle_shares(self, s: Session, row: PaymentEvent, attempt: PaymentAttempt, shares: list[PaymentShare],

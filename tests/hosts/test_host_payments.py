@@ -677,6 +677,62 @@ def rebates(shop):
     return api
 
 
+class LostRebateAnswers(RebateApi):
+    """The XML API making each rebate but losing its answer (the connection drops after the request)."""
+
+    def __call__(self, url, body):
+        from oro_invoices.integration.payment_methods import OutcomeUnknown
+        super().__call__(url, body)
+        raise OutcomeUnknown("The payment provider did not answer.", detail="timed out")
+
+
+def test_a_refund_whose_answer_is_lost_is_reserved_and_not_sent_again(shop, admin):
+    """OroPay's rebates carry no idempotency key: a rebate sent again is a second refund. One whose
+    answer is lost keeps its amount reserved, says to check at OroPay, and is not sent again."""
+    doc = _paid_through_the_shop(shop)
+    api = LostRebateAnswers()
+    shop[0].extensions["oro_invoices"].service.payment_methods.get("oropay").transport = api
+    [charge] = admin.service.transactions(doc.id)
+    view = f"/admin/invoices/{doc.id}"
+    action = f"{view}/transactions/{charge.id}/refund"
+    money = f"€{charge.amount:,.2f}"
+    lost = text_of(admin.submit(view, action, {"amount": str(charge.amount), "notes": ""},
+                                follow_redirects=True).get_data(as_text=True))
+    assert (f"OroPay did not answer whether it carried out the refund of {money} (timed out). It may have been "
+            "made: its amount stays reserved for 15 minutes. Check the payment at OroPay before asking again: a "
+            "request sent again is a new one there.") in lost
+    assert "did not go through" not in lost
+    assert admin.service.transaction_actions(doc.id)[charge.id].refundable == 0
+    again = admin.submit(view, action, {"amount": str(charge.amount), "notes": ""}, follow_redirects=True)
+    assert "Nothing remains to refund of this payment." in text_of(again.get_data(as_text=True))
+    assert api.calls == 1                                 # one rebate at OroPay, never a second
+    assert [t.action for t in admin.service.transactions(doc.id)] == ["charge"]
+
+
+def test_the_xml_api_says_whether_a_request_may_have_been_carried_out(tmp_path):
+    """A request that never got there (refused) changed nothing; one whose answer was lost (the
+    connection dropped after the request, a time-out) may have been carried out."""
+    import socket
+    import threading
+
+    from oro_invoices.integration.hosted_page import remote
+    from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drop_after_reading() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.close()
+    threading.Thread(target=drop_after_reading, daemon=True).start()
+    with pytest.raises(OutcomeUnknown):
+        remote.http_transport(f"http://127.0.0.1:{port}/api", b"<request/>")
+    listener.close()
+    with pytest.raises(ProviderError) as refused:
+        remote.http_transport(f"http://127.0.0.1:{port}/api", b"<request/>")
+    assert not isinstance(refused.value, OutcomeUnknown)
+
+
 def test_refund_from_the_back_office(shop, admin, rebates):
     doc = _paid_through_the_shop(shop)
     view = admin.get(f"/admin/invoices/{doc.id}").get_data(as_text=True)

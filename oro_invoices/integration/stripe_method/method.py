@@ -105,6 +105,9 @@ class StripeMethod:
     setting_keys = SETTING_KEYS
     #: ``amount_to_capture``: Stripe captures part of an authorization and releases the rest.
     captures_part = True
+    #: Refunds, captures and cancellations carry the attempt's idempotency key: sent again, Stripe
+    #: answers what it did the first time (for 24 hours) instead of doing it twice.
+    resends_safely = True
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
