@@ -83,3 +83,30 @@ def test_a_processing_report_for_another_amount_holds_nothing(db, stripe_account
     body = sepa_event(stripe_account, page, "payment_intent.processing", status="processing", amount=100)
     service.handle_payment_callback("stripe", webhook(body))
     assert service.processing_payments([doc.id]) == {} and service.can_pay(service.get(doc.id))
+
+
+def test_the_customer_back_while_stripe_is_processing_is_told_so_and_the_payment_holds_its_amount(db, stripe_account):
+    """Stripe.js sends the customer back with ``redirect_status=processing``; the server reads the
+    PaymentIntent, which Stripe shows as ``processing`` (given here as Stripe would answer it)."""
+    import stripe
+    service, _ = stripe_service(db, stripe_account)
+    doc = posted(service)
+    page = start(service, doc.id).page
+    method = service.payment_methods.get("stripe")
+    real = method.client_factory
+
+    def factory(settings):
+        client = real(settings)
+        retrieve = client.v1.payment_intents.retrieve
+
+        def processing_intent(intent, params=None, options=None):
+            found = retrieve(intent, params, options).to_dict(for_json=True)
+            found.update(status="processing", payment_method_types=["sepa_debit"])
+            return stripe.PaymentIntent.construct_from(found, "sk_test")
+        client.v1.payment_intents.retrieve = processing_intent
+        return client
+    method.client_factory = factory
+    back = service.handle_payment_callback("stripe", back_from_stripe(page, "processing"))
+    assert back.attempt.status == "started" and back.attempt.processing
+    assert not service.can_pay(service.get(doc.id))
+    assert service.transactions(doc.id) == []
