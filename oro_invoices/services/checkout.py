@@ -61,6 +61,7 @@ from oro_invoices.services.payment_records import (
     find_attempt,
     new_public_id,
     processing_payments,
+    refresh_processing,
 )
 from oro_invoices.services.reads import Reads
 
@@ -100,6 +101,8 @@ class PayableInvoice(Protocol):
     def is_credit_note(self) -> bool: ...
     @property
     def amount_held(self) -> Decimal: ...
+    @property
+    def amount_processing(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -218,7 +221,7 @@ class Checkout:
         # what open authorizations hold the seller collects by capturing: it is not paid again
         due = to_minor(invoice.amount_due, currency) - to_minor(invoice.amount_held, currency)
         if processing is None:
-            processing = self.processing_amounts([invoice.id]).get(invoice.id, 0) if due > 0 else 0
+            processing = to_minor(invoice.amount_processing, currency)
         # nor is what a payment on its way covers (a SEPA Direct Debit): it arrives, or fails and is due again
         in_flight = min(max(processing, 0), max(due, 0))
         due -= in_flight
@@ -261,9 +264,6 @@ class Checkout:
         """``availability`` of each invoice by id, reading each scope's settings once."""
         cache = _PolicyCache()
         result: dict[int, Availability] = {}
-        invoices = list(invoices)
-        processing = self.processing_amounts(
-            [invoice.id for invoice in invoices if invoice.status is InternalStatus.POSTED])
         for invoice in invoices:
             if invoice.status is not InternalStatus.POSTED:
                 result[invoice.id] = Availability(NOT_POSTED, currency=invoice.currency)
@@ -271,8 +271,7 @@ class Checkout:
             key = (invoice.organization_id, invoice.website_id)
             if key not in cache.values:
                 cache.values[key] = self.policy(*key)
-            result[invoice.id] = self.availability(invoice, policy=cache.values[key],
-                                                   processing=processing.get(invoice.id, 0))
+            result[invoice.id] = self.availability(invoice, policy=cache.values[key])
         return result
 
     # ---- payments on their way ----------------------------------------------------------
@@ -282,11 +281,6 @@ class Checkout:
         (``payment_records.processing_payments``)."""
         with self.ctx.db.session() as s:
             return processing_payments(s, invoice_ids)
-
-    def processing_amounts(self, invoice_ids: Iterable[int]) -> dict[int, int]:
-        """What the payments on their way cover of each invoice, in minor units."""
-        return {invoice_id: sum(to_minor(a.amount, a.currency) for a in found)
-                for invoice_id, found in self.processing(invoice_ids).items()}
 
     def mark_processing(self, report: Processing, method_name: str, *, actor: str) -> bool:
         """Keep a provider's report that a started payment is on its way: from then on it holds its
@@ -305,6 +299,7 @@ class Checkout:
             if row.processing_since is not None:
                 return True
             row.processing_since = row.updated_at = self.ctx.clock()
+            refresh_processing(s, attempt_invoices(s, row))
             for invoice_id in attempt_invoices(s, row):
                 activity.record(s, invoice_id, "payment", actor,
                                 Message("Payment of %(amount)s via %(method)s is being processed",
@@ -449,6 +444,8 @@ class Checkout:
             row.status = "succeeded" if succeeded else "failed"
             row.message = str(message)[:2000]
             row.updated_at = self.ctx.clock()
+            if row.processing_since is not None:     # no longer on its way
+                refresh_processing(s, attempt_invoices(s, row))
             if not succeeded and record:
                 # a payment attempt that names a transaction renews that authorization
                 kind = "reauthorize" if row.kind == "payment" and row.parent_transaction_id is not None else row.kind

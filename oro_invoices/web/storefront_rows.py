@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from markupsafe import Markup
 
-from oro_invoices.domain.invoice import InternalStatus
 from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
 from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
@@ -63,7 +62,8 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
     ``ctx.render``, ``written=``: amounts and dates in the page's formats); ``selectable``: whether
     a row may be ticked for Pay Selected. A row whose payment is on its way says so, and since when."""
     items = list(items)
-    on_its_way = ctx.service.processing_payments([inv.id for inv in items if inv.status is InternalStatus.POSTED])
+    # read only for the rows whose payment state says a payment is on its way
+    on_its_way = ctx.service.processing_payments([inv.id for inv in items if inv.amount_processing])
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
     today = local_today(ctx.service.clock())
