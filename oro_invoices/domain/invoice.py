@@ -393,6 +393,8 @@ class InvoiceDocument:
     #: What open authorizations hold of the amount due: the seller collects it by capturing, so
     #: it is not offered to pay again.
     amount_held: Decimal = Decimal(0)
+    #: What payments on their way (reported processing by their provider) cover of the amount due.
+    amount_processing: Decimal = Decimal(0)
 
     @property
     def is_posted(self) -> bool:

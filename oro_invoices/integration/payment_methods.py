@@ -220,12 +220,29 @@ class ProviderEvent:
 
 
 @dataclass(frozen=True)
+class Processing:
+    """A provider's report that a started payment is on its way: accepted, its outcome known only
+    later (a SEPA Direct Debit takes days). The payment then holds ``amount`` of the invoice, so
+    that it is not offered again, until the provider reports the charge or its failure.
+
+    :param attempt_id: the payment attempt (as ``ProviderEvent.attempt_id``).
+    :param amount: what is being paid, in minor units (checked against the attempt).
+    """
+
+    attempt_id: str
+    amount: int
+    currency: str
+
+
+@dataclass(frozen=True)
 class CallbackResult:
-    """What a callback said: its events, and which attempt's result page the customer sees."""
+    """What a callback said: its events, the payments it reports on their way (``processing``),
+    and which attempt's result page the customer sees."""
 
     events: tuple[ProviderEvent, ...] = ()
     attempt_id: str | None = None
     reply: str = REPLY_ACK
+    processing: tuple[Processing, ...] = ()
 
     def __post_init__(self) -> None:
         if self.reply not in REPLIES:
@@ -387,6 +404,14 @@ def captures_part(method: object) -> bool:
     """Whether ``method`` may capture less than an authorization holds: a ``CapturingMethod``
     with ``captures_part = True`` (optional; without it an authorization is captured whole)."""
     return isinstance(method, CapturingMethod) and getattr(method, "captures_part", False) is True
+
+
+def resends_safely(method: object) -> bool:
+    """Whether ``method``'s provider carries out a refund, capture or cancellation sent again under
+    the same ``attempt_id`` (its idempotency key) at most once (optional ``resends_safely = True``).
+    Then such a request whose answer was lost (``OutcomeUnknown``) is sent again when the admin
+    asks for it again; otherwise it is not, and the admin checks at the provider first."""
+    return getattr(method, "resends_safely", False) is True
 
 
 @runtime_checkable

@@ -298,6 +298,9 @@ class PaymentState(Base):
     amount_credited: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     #: What open authorizations hold for it: neither captured nor canceled (minor units; revision 0034).
     amount_held: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    #: What payments on their way cover (reported processing by their provider, not yet settled:
+    #: ``payment_records.processing_payments``; minor units; revision 0039).
+    amount_processing: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     payment_method: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: The invoice's organization, date, total, customer, customer name and currency, while it is
@@ -471,6 +474,9 @@ class PaymentAttempt(Base):
     actor: Mapped[str] = mapped_column(String(255), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: When the provider reported this started payment as processing (on its way for days, a SEPA
+    #: Direct Debit): until it reports the outcome, it holds its amount (revision 0039).
+    processing_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class PaymentShare(Base):

@@ -66,6 +66,8 @@ class InvoiceSummary:
     customer_user_email: str = ""
     #: What open authorizations hold of the amount due (the seller collects it: not offered to pay).
     amount_held: Decimal = Decimal(0)
+    #: What payments on their way (reported processing) cover of it: not offered to pay.
+    amount_processing: Decimal = Decimal(0)
 
     @property
     def display_number(self) -> str:
@@ -296,6 +298,7 @@ def document(inv: Invoice, state: PaymentState, pdf: InvoiceDocumentRow | None =
         delivery_period_start=inv.delivery_period_start, delivery_period_end=inv.delivery_period_end,
         credit_reason=inv.credit_reason or "", einvoice_kept=bool(inv.einvoice_kept),
         amount_held=from_minor(state.amount_held or 0, cur),
+        amount_processing=from_minor(state.amount_processing or 0, cur),
     )
 
 
@@ -308,7 +311,7 @@ SUMMARY_COLUMNS = (
     Invoice.total_amount, Invoice.external_payment_url, Invoice.created_at, Invoice.document_type,
     Invoice.credited_invoice_id, Invoice.customer_user_email, PaymentState.payment_status,
     PaymentState.payment_method, PaymentState.amount_paid, PaymentState.amount_credited,
-    PaymentState.amount_held,
+    PaymentState.amount_held, PaymentState.amount_processing,
 )
 _WIDTH = len(SUMMARY_COLUMNS)
 _STATUSES = {s.value: s for s in InternalStatus}
@@ -322,7 +325,7 @@ def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
     (id_, status, number, external_id, invoice_date, due_date, cur, organization_id, website_id,
      customer_id, customer_user_id, customer_name, order_id, total_minor, payment_url, created_at,
      document_type, credited_invoice_id, email, payment_status, payment_method, paid_minor,
-     credited_minor, held_minor) = row[:_WIDTH]
+     credited_minor, held_minor, processing_minor) = row[:_WIDTH]
     total = from_minor(total_minor, cur)
     paid = from_minor(paid_minor, cur)
     credited = from_minor(credited_minor or 0, cur)
@@ -343,6 +346,7 @@ def summary_of_row(row: Sequence[Any]) -> InvoiceSummary:
         payment_method=payment_method, external_payment_url=payment_url, created_at=created_at,
         document_type=kind, credited_invoice_id=credited_invoice_id, amount_credited=credited,
         customer_user_email=email or "", amount_held=from_minor(held_minor or 0, cur),
+        amount_processing=from_minor(processing_minor or 0, cur),
     )
     return summary
 

@@ -47,6 +47,7 @@ from oro_invoices.integration.payment_methods import (
     PaymentMethods,
     PaymentPage,
     PaymentRequest,
+    Processing,
     ProviderError,
 )
 from oro_invoices.persistence import activity
@@ -59,6 +60,8 @@ from oro_invoices.services.payment_records import (
     check_request_key,
     find_attempt,
     new_public_id,
+    processing_payments,
+    refresh_processing,
 )
 from oro_invoices.services.reads import Reads
 
@@ -98,6 +101,8 @@ class PayableInvoice(Protocol):
     def is_credit_note(self) -> bool: ...
     @property
     def amount_held(self) -> Decimal: ...
+    @property
+    def amount_processing(self) -> Decimal: ...
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,9 @@ class Availability:
     #: A payment of part (less than the amount due) leaves at least this due: the least the
     #: method takes, so that the rest can be paid online too (0: no such bound).
     least_left: int = 0
+    #: What payments the provider reported as processing cover of the amount due (minor units):
+    #: not offered again (``amount_due`` is what is left beside them).
+    processing: int = 0
 
     def __bool__(self) -> bool:
         return self.reason in (PAYABLE, EXTERNAL)
@@ -203,30 +211,37 @@ class Checkout:
 
     # ---- the rule -----------------------------------------------------------------------
 
-    def availability(self, invoice: PayableInvoice, *, policy: PaymentPolicy | None = None) -> Availability:
-        """Whether ``invoice`` can be paid now, how, and which amounts (the one rule)."""
+    def availability(self, invoice: PayableInvoice, *, policy: PaymentPolicy | None = None,
+                     processing: int | None = None) -> Availability:
+        """Whether ``invoice`` can be paid now, how, and which amounts (the one rule).
+        ``processing``: what payments on their way cover of it (minor units; None: read here)."""
         if invoice.status is not InternalStatus.POSTED:
             return Availability(NOT_POSTED, currency=invoice.currency)
         currency = invoice.currency
         # what open authorizations hold the seller collects by capturing: it is not paid again
         due = to_minor(invoice.amount_due, currency) - to_minor(invoice.amount_held, currency)
+        if processing is None:
+            processing = to_minor(invoice.amount_processing, currency)
+        # nor is what a payment on its way covers (a SEPA Direct Debit): it arrives, or fails and is due again
+        in_flight = min(max(processing, 0), max(due, 0))
+        due -= in_flight
         if invoice.is_credit_note or not pstatus.is_payable(invoice.payment_status, due):
-            return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0))
+            return Availability(NOTHING_DUE, currency=currency, amount_due=max(due, 0), processing=in_flight)
         policy = policy or self.policy(invoice.organization_id, invoice.website_id)
         if not policy.enabled:
             return Availability(PAYMENTS_OFF, currency=currency)
         if invoice.external_payment_url:
             return Availability(EXTERNAL, external_url=invoice.external_payment_url,
-                                currency=currency, amount_due=due, minimum=due, maximum=due)
+                                currency=currency, amount_due=due, minimum=due, maximum=due, processing=in_flight)
         method = policy.method
         limits = method.limits(currency, policy.config) if method is not None else None
         if method is None or limits is None or not policy.base_url or due < limits.minimum \
                 or (due > limits.maximum and not policy.partial):
-            return Availability(NO_METHOD, method=method, currency=currency, amount_due=due)
+            return Availability(NO_METHOD, method=method, currency=currency, amount_due=due, processing=in_flight)
         low, high, least_left = self._bounds(policy, limits, due, currency)
         return Availability(PAYABLE, method=method, currency=currency, amount_due=due,
                             minimum=low, maximum=high, partial=policy.partial and low < high,
-                            least_left=least_left)
+                            least_left=least_left, processing=in_flight)
 
     @staticmethod
     def _bounds(policy: PaymentPolicy, limits: AmountLimits, due: int, currency: str) -> tuple[int, int, int]:
@@ -258,6 +273,39 @@ class Checkout:
                 cache.values[key] = self.policy(*key)
             result[invoice.id] = self.availability(invoice, policy=cache.values[key])
         return result
+
+    # ---- payments on their way ----------------------------------------------------------
+
+    def processing(self, invoice_ids: Iterable[int]) -> dict[int, list[AttemptView]]:
+        """The payments of each invoice the provider reported as processing, still on their way
+        (``payment_records.processing_payments``)."""
+        with self.ctx.db.session() as s:
+            return processing_payments(s, invoice_ids)
+
+    def mark_processing(self, report: Processing, method_name: str, *, actor: str) -> bool:
+        """Keep a provider's report that a started payment is on its way: from then on it holds its
+        amount, until the provider reports its outcome (the attempt ends). Once per attempt; a report
+        about no started payment of this method, or for another amount, changes nothing (False)."""
+        with self.ctx.write() as s:
+            row = find_attempt(s, report.attempt_id, lock=True)
+            if row is None or row.kind != "payment" or row.method != method_name or row.status != "started" \
+                    or row.parent_transaction_id is not None:
+                return False
+            if row.amount != report.amount or row.currency != report.currency.upper():
+                log.warning("Ignored a %s report that attempt %s is processing: %s %s, not the %s %s it was started "
+                            "with.", method_name, row.public_id, report.amount, report.currency, row.amount,
+                            row.currency)
+                return False
+            if row.processing_since is not None:
+                return True
+            row.processing_since = row.updated_at = self.ctx.clock()
+            refresh_processing(s, attempt_invoices(s, row))
+            for invoice_id in attempt_invoices(s, row):
+                activity.record(s, invoice_id, "payment", actor,
+                                Message("Payment of %(amount)s via %(method)s is being processed",
+                                        amount=Amount(from_minor(row.amount, row.currency), row.currency),
+                                        method=self.methods.label(row.method)), {"attempt": row.public_id})
+            return True
 
     def can_pay(self, invoice: PayableInvoice) -> bool:
         """Whether anything may offer to pay ``invoice`` (the Pay button, links, QR codes)."""
@@ -396,6 +444,8 @@ class Checkout:
             row.status = "succeeded" if succeeded else "failed"
             row.message = str(message)[:2000]
             row.updated_at = self.ctx.clock()
+            if row.processing_since is not None:     # no longer on its way
+                refresh_processing(s, attempt_invoices(s, row))
             if not succeeded and record:
                 # a payment attempt that names a transaction renews that authorization
                 kind = "reauthorize" if row.kind == "payment" and row.parent_transaction_id is not None else row.kind
@@ -431,6 +481,9 @@ def unavailable_message(doc: InvoiceDocument, available: Availability) -> str:
         return Message("Invoice %(number)s is not issued yet, so it cannot be paid.", number=number)
     if available.reason == PAYMENTS_OFF:
         return Message("Invoice %(number)s cannot be paid online.", number=number)
+    if available.reason == NOTHING_DUE and available.processing > 0 and doc.amount_due > 0:
+        return Message("Invoice %(number)s cannot be paid again: a payment of %(amount)s is being processed.",
+                       number=number, amount=Amount(from_minor(available.processing, doc.currency), doc.currency))
     if available.reason == NOTHING_DUE:
         return _nothing_due(doc)
     if available.reason == EXTERNAL:

@@ -589,6 +589,11 @@ class InvoiceService:
         """A payment attempt by its public id."""
         return self.checkout.attempt(public_id)
 
+    def processing_payments(self, invoice_ids: Iterable[int]) -> dict[int, list[AttemptView]]:
+        """The payments of each invoice that the provider reported as processing and that are still
+        on their way (a SEPA Direct Debit): each holds its amount until its outcome is reported."""
+        return self.checkout.processing(invoice_ids)
+
     def payment_shares(self, public_id: str) -> tuple[ShareView, ...]:
         """The invoices a payment attempt of several pays, with their shares (empty for one invoice)."""
         return self.several_checkout.shares(public_id)

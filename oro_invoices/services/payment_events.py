@@ -64,6 +64,7 @@ from oro_invoices.services.payment_records import (
     attempt_record,
     charge_parts,
     find_attempt,
+    refresh_processing,
     refunded_from,
     shares_of,
     still_held,
@@ -159,6 +160,8 @@ class PaymentEvents:
             if record is None:
                 raise
             return CallbackOutcome(self.checkout.attempt(record.attempt_id), REPLY_PAGE, unchecked=exc.message)
+        for report in result.processing:     # on their way: each holds its amount until its outcome comes
+            self.checkout.mark_processing(report, method_name, actor=actor)
         outcomes = self.apply(method_name, result.events, actor=actor)
         attempt = None
         if result.attempt_id:
@@ -341,6 +344,14 @@ class PaymentEvents:
             note_received(s, tx.id)  # the customer's receipt, once this commits (services.mail.receipts)
         if attempt is not None:
             _finish(attempt, row, tx.id, message, self.ctx.clock())
+            _settled(s, attempt)
+        if parent is not None and row.successful and row.action in ("capture", "cancel"):
+            # a capture or cancellation asked from here whose answer was lost, reported under the
+            # authorization's payment (Stripe's webhook): it is done
+            for waiting in s.execute(select(PaymentAttempt).where(
+                    PaymentAttempt.parent_transaction_id == parent.id, PaymentAttempt.kind == row.action,
+                    PaymentAttempt.status == "started")).scalars():
+                _finish(waiting, row, tx.id, message, self.ctx.clock())
         return EventOutcome(row.event_id, APPLIED, "", tx.id)
 
     def _settle_shares(self, s: Session, row: PaymentEvent, attempt: PaymentAttempt, shares: list[PaymentShare],
@@ -366,6 +377,7 @@ class PaymentEvents:
         if row.successful:
             note_received_together(s, recorded)  # one receipt listing every invoice it paid
         _finish(attempt, row, recorded[0], message, self.ctx.clock())
+        _settled(s, attempt)
         return EventOutcome(row.event_id, APPLIED, "", recorded[0])
 
     @staticmethod
@@ -445,6 +457,7 @@ class PaymentEvents:
         row.outcome, row.reason = REFUSED, reason[:2000]
         if attempt is not None and attempt.status == "started":
             attempt.status, attempt.message, attempt.updated_at = "failed", reason[:2000], self.ctx.clock()
+            _settled(s, attempt)
         # a payment of several invoices: every one of them says so
         for invoice_id in attempt_invoices(s, attempt) if attempt is not None else [row.invoice_id]:
             if invoice_id is None:
@@ -467,6 +480,13 @@ def _finish(attempt: PaymentAttempt, row: PaymentEvent, transaction_id: int, mes
     if row.provider_reference and not attempt.provider_reference:
         attempt.provider_reference = row.provider_reference
     attempt.updated_at = now
+
+
+def _settled(s: Session, attempt: PaymentAttempt) -> None:
+    """A payment that was on its way (reported processing) ended: its invoices no longer keep its amount."""
+    if attempt.processing_since is not None and attempt.status != "started":
+        s.flush()
+        refresh_processing(s, attempt_invoices(s, attempt))
 
 
 def _says(row: PaymentEvent) -> tuple[Any, ...]:

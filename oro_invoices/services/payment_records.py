@@ -4,18 +4,19 @@ from __future__ import annotations
 import datetime as dt
 import re
 import secrets
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.limits import identifier_problem
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.money import from_minor
+from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.integration.payment_methods import AttemptRecord
-from oro_invoices.persistence.models import PaymentAttempt, PaymentShare, PaymentTransaction
+from oro_invoices.persistence.models import PaymentAttempt, PaymentShare, PaymentState, PaymentTransaction
 from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY
 
 #: A payment form's request key: what makes a resubmitted form return the attempt it started.
@@ -40,10 +41,17 @@ class AttemptView:
     message: str
     transaction_id: int | None
     created_at: dt.datetime
+    #: When the provider reported the payment as processing, while it still is (None: not reported).
+    processing_since: dt.datetime | None = None
 
     @property
     def finished(self) -> bool:
         return self.status != "started"
+
+    @property
+    def processing(self) -> bool:
+        """Whether the provider accepted the payment and its outcome is still to come: it holds its amount."""
+        return self.processing_since is not None and not self.finished
 
 
 def attempt_view(row: PaymentAttempt) -> AttemptView:
@@ -51,7 +59,8 @@ def attempt_view(row: PaymentAttempt) -> AttemptView:
                        method=row.method, amount=from_minor(row.amount, row.currency),
                        currency=row.currency, status=row.status, origin=row.origin,
                        message=row.message, transaction_id=row.transaction_id,
-                       created_at=row.created_at)
+                       created_at=row.created_at,
+                       processing_since=row.processing_since if row.status == "started" else None)
 
 
 def attempt_record(row: PaymentAttempt) -> AttemptRecord:
@@ -86,6 +95,41 @@ def find_attempt(s: Session, public_id: str | None, *, lock: bool = False) -> Pa
     if lock:
         stmt = stmt.with_for_update()
     return s.execute(stmt.execution_options(populate_existing=True)).scalar_one_or_none()
+
+
+def processing_payments(s: Session, invoice_ids: Iterable[int]) -> dict[int, list[AttemptView]]:
+    """The payments of each invoice the provider reported as processing and that are still started
+    (oldest first); an invoice with none is left out. A payment of several invoices is listed under
+    each of them, with the amount of that invoice's share. One statement."""
+    ids = list(dict.fromkeys(invoice_ids))
+    if not ids:
+        return {}
+    found: dict[int, list[AttemptView]] = {}
+    rows = s.execute(select(PaymentAttempt, PaymentShare)
+                     .outerjoin(PaymentShare, PaymentShare.attempt_id == PaymentAttempt.id)
+                     .where(PaymentAttempt.kind == "payment", PaymentAttempt.status == "started",
+                            PaymentAttempt.processing_since.is_not(None),
+                            or_(and_(PaymentShare.id.is_(None), PaymentAttempt.invoice_id.in_(ids)),
+                                PaymentShare.invoice_id.in_(ids)))
+                     .order_by(PaymentAttempt.id, PaymentShare.position)).all()
+    for row, share in rows:
+        view = attempt_view(row)
+        if share is not None:
+            view = replace(view, invoice_id=share.invoice_id, amount=from_minor(share.amount, row.currency))
+        found.setdefault(view.invoice_id, []).append(view)
+    return found
+
+
+def refresh_processing(s: Session, invoice_ids: Iterable[int]) -> None:
+    """Keep each invoice's ``PaymentState.amount_processing``: what its payments on their way cover
+    now (after one was reported processing, or ended)."""
+    ids = list(dict.fromkeys(invoice_ids))
+    found = processing_payments(s, ids)
+    for invoice_id in ids:
+        state = s.get(PaymentState, invoice_id)
+        if state is not None:
+            state.amount_processing = sum(int(to_minor(view.amount, view.currency))
+                                          for view in found.get(invoice_id, []))
 
 
 def refunded_from(s: Session, transaction: PaymentTransaction, action: str) -> int:

@@ -47,6 +47,7 @@ from oro_invoices.integration.payment_methods import (
     RefundRequest,
     TransactionRef,
     captures_part,
+    resends_safely,
 )
 from oro_invoices.persistence import activity
 from oro_invoices.persistence.models import Invoice, PaymentAttempt, PaymentState, PaymentTransaction
@@ -137,6 +138,8 @@ class _Kind:
     nothing_left: str
     requested: str
     repeated: str
+    #: the activity of a request whose answer was lost, sent again (``Refunds._unconfirmed``)
+    resent: str = ""
 
 
 _KINDS = {
@@ -145,19 +148,22 @@ _KINDS = {
         N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); refund it "
            "where it was made."),
         N_("Nothing remains to refund of this payment."), N_("Refund of %(amount)s requested from %(method)s"),
-        N_("This refund of %(amount)s was already requested (%(when)s); it was not requested again.")),
+        N_("This refund of %(amount)s was already requested (%(when)s); it was not requested again."),
+        N_("Refund of %(amount)s asked again through %(method)s (the same request)")),
     "cancel": _Kind(
         ("authorize",), N_("Only a successful authorization can be canceled."),
         N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); cancel it "
            "where it was made."),
         N_("Nothing remains to cancel of this payment."), N_("Cancellation of %(amount)s requested from %(method)s"),
-        N_("This cancellation of %(amount)s was already requested (%(when)s); it was not requested again.")),
+        N_("This cancellation of %(amount)s was already requested (%(when)s); it was not requested again."),
+        N_("Cancellation of %(amount)s asked again through %(method)s (the same request)")),
     "capture": _Kind(
         ("authorize",), N_("Only a successful authorization can be captured."),
         N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); capture it "
            "where it was made."),
         N_("Nothing remains to capture of this payment."), N_("Capture of %(amount)s requested from %(method)s"),
-        N_("This capture of %(amount)s was already requested (%(when)s); it was not requested again.")),
+        N_("This capture of %(amount)s was already requested (%(when)s); it was not requested again."),
+        N_("Capture of %(amount)s asked again through %(method)s (the same request)")),
     "reauthorize": _Kind(
         ("authorize",), N_("Only a successful authorization can be re-authorized."),
         N_("This %(action)s was not taken through a payment method of the add-on (%(method)s); re-authorize "
@@ -166,6 +172,8 @@ _KINDS = {
         N_("Re-authorization of %(amount)s requested from %(method)s"),
         N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again.")),
 }
+#: The requests whose lost answer is sent again when asked again (through a method that ``resends_safely``).
+_RESENDABLE = ("refund", "capture", "cancel")
 #: The payment statuses an invoice with an open authorization can have.
 _MAY_HOLD = tuple(status.value for status in (PaymentStatus.AUTHORIZED, PaymentStatus.AUTHORIZED_PARTIALLY,
                                               PaymentStatus.CANCELED_PARTIALLY, PaymentStatus.PAID_PARTIALLY))
@@ -237,7 +245,7 @@ class Refunds:
         try:
             event = prepared.method.refund(request)
         except OutcomeUnknown as exc:
-            raise self._unconfirmed(prepared, exc, actor) from None
+            raise self._unconfirmed(prepared, exc, actor, "refund") from None
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
@@ -258,6 +266,8 @@ class Refunds:
                                                prepared.website_id))
         try:
             event = prepared.method.cancel(request)
+        except OutcomeUnknown as exc:
+            raise self._unconfirmed(prepared, exc, actor, "cancel") from None
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
@@ -280,6 +290,8 @@ class Refunds:
             events = [answer] if isinstance(answer, ProviderEvent) else list(answer)
             if not events or events[0].action != "capture":
                 raise ProviderError(Message("%(method)s did not report a capture.", method=prepared.method.label))
+        except OutcomeUnknown as exc:
+            raise self._unconfirmed(prepared, exc, actor, "capture") from None
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
@@ -355,16 +367,38 @@ class Refunds:
             PaymentAttempt.status == "started", PaymentAttempt.created_at > now - PENDING_HOLD)).scalars()))
         return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
 
-    def _unconfirmed(self, prepared: _Prepared, exc: OutcomeUnknown, actor: str) -> ProviderError:
-        """The refund's answer did not come back: keep its attempt open (it holds its amount, and
-        ``_resumable`` finds it), say so in the activity, and the error telling the admin."""
+    def _unconfirmed(self, prepared: _Prepared, exc: OutcomeUnknown, actor: str, kind: str) -> ProviderError:
+        """The answer to a refund, capture or cancellation (``kind``) did not come back: keep its
+        attempt open (it holds its amount, and ``_resumable`` finds it when its method resends
+        safely), say so in the activity, and the error telling the admin."""
         currency = prepared.ref.currency
-        message = Message(
-            "%(method)s did not answer whether it refunded %(amount)s (%(reason)s). The refund may have been "
-            "made: its amount stays reserved for %(minutes)s minutes, until %(method)s reports it. Asking "
-            "again for the same amount meanwhile sends this same request, which %(method)s never carries out "
-            "twice.", method=prepared.method.label, amount=Amount(from_minor(prepared.amount, currency), currency),
-            reason=exc.detail or exc.message, minutes=int(PENDING_HOLD.total_seconds() // 60))
+        words = {"method": prepared.method.label, "amount": Amount(from_minor(prepared.amount, currency), currency),
+                 "reason": exc.detail or exc.message, "minutes": int(PENDING_HOLD.total_seconds() // 60)}
+        if not resends_safely(prepared.method):
+            message = Message(
+                "%(method)s did not answer whether it carried out the %(request)s of %(amount)s (%(reason)s). It "
+                "may have been made: its amount stays reserved for %(minutes)s minutes. Check the payment at "
+                "%(method)s before asking again: a request sent again is a new one there.",
+                request=Message({"capture": N_("capture"), "cancel": N_("cancellation")}.get(kind, N_("refund"))),
+                **words)
+        elif kind == "capture":
+            message = Message(
+                "%(method)s did not answer whether it captured %(amount)s (%(reason)s). The capture may have been "
+                "made: the authorization stays reserved for it for %(minutes)s minutes, until %(method)s reports "
+                "it. Capturing again meanwhile sends this same request, which %(method)s never carries out twice.",
+                **words)
+        elif kind == "cancel":
+            message = Message(
+                "%(method)s did not answer whether it canceled the authorization of %(amount)s (%(reason)s). It may "
+                "have been canceled: it stays reserved for %(minutes)s minutes, until %(method)s reports it. "
+                "Canceling again meanwhile sends this same request, which %(method)s never carries out twice.",
+                **words)
+        else:
+            message = Message(
+                "%(method)s did not answer whether it refunded %(amount)s (%(reason)s). The refund may have been "
+                "made: its amount stays reserved for %(minutes)s minutes, until %(method)s reports it. Asking "
+                "again for the same amount meanwhile sends this same request, which %(method)s never carries out "
+                "twice.", **words)
         with self.ctx.write() as s:
             row = find_attempt(s, prepared.attempt_id, lock=True)
             if row is not None and row.status == "started":
@@ -466,15 +500,15 @@ class Refunds:
             left = held = _left(s, tx, kind, now)
             method = self.checkout.methods.get(tx.method)
             origin = taking_attempt(s, tx)
-            resumed = _resumable(s, tx, amount, left, now, key) if kind == "refund" else None
+            resumed = (_resumable(s, tx, kind, amount, left, now, key)
+                       if kind in _RESENDABLE and method is not None and resends_safely(method) else None)
             if key is not None and resumed is None:
                 _refuse_repeat(s, tx.invoice_id, key, words)
             if not tx.successful or tx.action not in words.parents:
                 raise Conflict(Message(words.wrong_parent))
             if resumed is not None and method is not None and origin is not None:
-                summary = Message("Refund of %(amount)s asked again through %(method)s (the same request)",
-                                  amount=Amount(from_minor(resumed.amount, tx.currency), tx.currency),
-                                  method=method.label)
+                summary = Message(_KINDS[kind].resent, amount=Amount(from_minor(resumed.amount, tx.currency),
+                                                                     tx.currency), method=method.label)
                 activity.record(s, tx.invoice_id, "payment", actor, summary,
                                 {"attempt": resumed.public_id, "transaction_id": tx.id})
                 return _Prepared(method, _ref(tx, origin), resumed.public_id, resumed.amount,
@@ -571,14 +605,14 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
     return when.replace(tzinfo=dt.UTC) if when is not None and when.tzinfo is None else when
 
 
-def _resumable(s: Session, tx: PaymentTransaction, amount: object, left: int, now: dt.datetime,
+def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, left: int, now: dt.datetime,
                key: str | None) -> PaymentAttempt | None:
-    """The refund of ``tx`` whose provider did not answer (``Refunds._unconfirmed``: started,
-    with a message, within ``PENDING_HOLD``) asked by the same form (``key``) or for the same
-    ``amount`` (all that remains: what it holds, when nothing else remains), to be sent again
-    rather than asked anew."""
+    """The refund, capture or cancellation (``kind``) of ``tx`` whose provider did not answer
+    (``Refunds._unconfirmed``: started, with a message, within ``PENDING_HOLD``) asked by the same
+    form (``key``) or for the same ``amount`` (all that remains: what it holds, when nothing else
+    remains), to be sent again rather than asked anew."""
     rows = s.execute(select(PaymentAttempt).where(
-        PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == "refund",
+        PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == kind,
         PaymentAttempt.status == "started", PaymentAttempt.message != "",
         PaymentAttempt.created_at > now - PENDING_HOLD).order_by(PaymentAttempt.id)).scalars()
     for row in rows:

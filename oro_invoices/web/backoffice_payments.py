@@ -179,7 +179,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                         "reauthorize": asked.reauthorizable,
                                         REVERSE: asked.reversible}.get(dialog, asked.cancelable)
         chosen = asked if usable else None
-    return {"payment_rows": rows, "can_manage_payments": manage, "can_record_payment": can_record,
+    processing = pages.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else []
+    return {"payment_rows": rows, "processing_payments": processing,
+            "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
             "credit_refusal": refusal,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),

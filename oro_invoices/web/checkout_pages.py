@@ -68,6 +68,10 @@ ENDPOINT_SEVERAL_RESULT = "oro_invoices.storefront.several_payment_result"
 NO_METHOD_MESSAGE = N_("No payment methods are available, please contact us to proceed.")
 ERROR_MESSAGE = N_("We are sorry, but your payment could not be processed. Please check your payment "
                    "details and try again.")
+#: What the payer reads when an answer brought back from the provider cannot be trusted (wrongly signed,
+#: another amount than the payment's): whatever became of the payment, nothing was recorded from it.
+REFUSED_MESSAGE = N_("The payment provider's answer could not be accepted, so nothing was recorded from it. "
+                     "The invoice page shows what was paid.")
 #: What the customer reads when the provider refused to start a payment or could not be reached
 #: (its own words, meant for the staff, are in the activity and the log).
 NOT_STARTED_MESSAGE = N_("%(method)s could not start the payment, so nothing was charged. Please try again in a "
@@ -267,13 +271,17 @@ class CheckoutPages:
         doc = self.ctx.service.get(attempt.invoice_id)
         several = self._several_numbers(attempt)
         if outcome.rejected and not several:
-            return self._result_page(req, doc, attempt, guest=attempt.origin == "guest", status=400)
+            # this answer says nothing about the payment: never the result of an earlier genuine one
+            return self._result_page(req, doc, attempt, guest=attempt.origin == "guest", status=400, refused=True)
         if outcome.reply == REPLY_ACK and not outcome.rejected:
             return Response(status=200, body=b"ok", content_type="text/plain; charset=utf-8")
         target = (self.ctx.url_for(ENDPOINT_SEVERAL_RESULT, attempt=attempt.public_id) if several
                   else self._result_url(doc, attempt))
-        if outcome.rejected:     # the result page of the payment of several invoices says it failed
-            return Response.redirect(target)
+        if outcome.rejected:     # of several invoices: this answer was not accepted, their result page says more
+            html = self.ctx.render("storefront/payment_notice.html", req, title=_("Payment Error"),
+                                   message=_(REFUSED_MESSAGE), link=target, link_label=_("Continue"),
+                                   state="refused")
+            return Response.html(html, status=400, title=_("Payment Error"))
         if outcome.unchecked and req.method == "GET":
             # the customer back from the provider, who could not be asked how the payment went: the
             # result page says it is being processed until the provider's report settles it
@@ -322,7 +330,8 @@ class CheckoutPages:
             action=self._start_url(doc, guest), invoice_url=self._invoice_url(doc, guest),
             credit=credit if available.reason in (PAYABLE, NO_METHOD) else Decimal(0),
             credit_covers=min(credit, due), credit_key=secrets.token_urlsafe(24), credit_owner=credit_owner,
-            credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id))
+            credit_url=self.ctx.url_for(ENDPOINT_APPLY_CREDIT, invoice_id=doc.id),
+            processing=self.ctx.service.processing_payments([doc.id]).get(doc.id, []) if available.processing else [])
         return Response.html(html, status=status, title=_("Payment - Invoice #%(number)s", number=doc.display_number))
 
     def _start(self, req: Request, doc: InvoiceDocument, *, guest: bool, viewer: Viewer | None = None) -> Response:
@@ -359,15 +368,18 @@ class CheckoutPages:
         return response
 
     def _result_page(self, req: Request, doc: InvoiceDocument, attempt: AttemptView, *, guest: bool,
-                     status: int = 200, receipt_url: str | None = None) -> Response:
-        state = result_state(attempt)
+                     status: int = 200, receipt_url: str | None = None, refused: bool = False) -> Response:
+        """The result page of ``attempt``; ``refused``: the page answering a provider's answer that was
+        not accepted (an error saying nothing was recorded, whatever became of the payment)."""
+        state = "error" if refused else result_state(attempt)
         paid = next((t for t in self.ctx.service.transactions(doc.id) if t.id == attempt.transaction_id), None) \
             if state == "success" and attempt.transaction_id is not None else None
         html = self.ctx.render(
             "storefront/payment_result.html", req, invoice=doc, attempt=attempt, state=state,
             surplus=paid.surplus if paid is not None and paid.surplus else 0,
             authorized=paid is not None and paid.action == "authorize",
-            guest=guest, error_message=_(ERROR_MESSAGE), payment_url=self._payment_url(doc, guest),
+            guest=guest, error_message=_(REFUSED_MESSAGE if refused else ERROR_MESSAGE), refused=refused,
+            payment_url=self._payment_url(doc, guest),
             invoice_url=self._invoice_url(doc, guest), seller=self._seller(doc),
             can_pay=self.ctx.service.can_pay(doc), receipt_url=receipt_url)
         return Response.html(html, status=status, title=result_titles(doc)[state])
@@ -375,6 +387,13 @@ class CheckoutPages:
     def _cannot_pay(self, req: Request, doc: InvoiceDocument, *, guest: bool, status: int = 200,
                     available: Availability | None = None, headline: str = "", detail: str = "") -> Response:
         contact = True
+        processing = []
+        if not headline and available is not None and available.reason == "nothing_due" and available.processing:
+            # all that is due is on its way: its notice says since when
+            headline = _("Invoice #%(number)s cannot be paid again while its payment is being processed.",
+                         number=doc.display_number)
+            detail, contact = "", False
+            processing = self.ctx.service.processing_payments([doc.id]).get(doc.id, [])
         if not headline and available is not None and available.reason == "nothing_due":
             headline, detail, contact = nothing_due(doc)
         elif not headline:
@@ -385,7 +404,7 @@ class CheckoutPages:
                  else _("Payment - Invoice #%(number)s", number=doc.display_number))
         html = self.ctx.render("storefront/payment_unavailable.html", req, invoice=doc, guest=guest, title=title,
                                headline=headline, detail=detail, seller=self._seller(doc), contact=contact,
-                               invoice_url=self._invoice_url(doc, guest))
+                               invoice_url=self._invoice_url(doc, guest), processing=processing)
         return Response.html(html, status=status, title=title)
 
     def _attempt(self, req: Request, doc: InvoiceDocument) -> AttemptView:

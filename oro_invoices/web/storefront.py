@@ -228,6 +228,7 @@ class StorefrontPages:
             order_url=self.ctx.storefront_order_url(doc.order_id) if doc.order_id else None,
             payment_url=self.ctx.payment_link(doc), can_pay=self.ctx.service.can_pay(doc),
             credit_notes=self._credit_notes(viewer, doc), payments=self.payments(doc), receipts=may_download,
+            processing=self.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else [],
             show_customer=len(viewer.customers()) > 1,     # a corporate user: which of their customers
             sections=self.ctx.view_sections(doc, "storefront"))
         return Response.html(html, title=document_title(doc))

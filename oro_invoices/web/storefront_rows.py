@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from markupsafe import Markup
 
 from oro_invoices.domain.overdue import awaits_capture, days_overdue, local_today
+from oro_invoices.i18n import _
 from oro_invoices.persistence.read_models import InvoiceSummary
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.grid_rows import NOTHING, payment_method_labels
@@ -49,6 +51,8 @@ class StorefrontRow:
     #: plain decimal for the page's running total
     payable: str = ""
     currency: str = ""
+    #: what payments on their way (reported processing by the provider) say: "" for none
+    processing: str = ""
 
 
 def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
@@ -56,7 +60,10 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
                     selectable: Callable[[InvoiceSummary], bool] = lambda _inv: False) -> list[StorefrontRow]:
     """The rows of ``items``, formatted for the page being rendered (made within its
     ``ctx.render``, ``written=``: amounts and dates in the page's formats); ``selectable``: whether
-    a row may be ticked for Pay Selected."""
+    a row may be ticked for Pay Selected. A row whose payment is on its way says so, and since when."""
+    items = list(items)
+    # read only for the rows whose payment state says a payment is on its way
+    on_its_way = ctx.service.processing_payments([inv.id for inv in items if inv.amount_processing])
     formatter = ctx.formatters.current()
     macros = ctx.env.get_template("_macros.html").module
     today = local_today(ctx.service.clock())
@@ -67,6 +74,8 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
     rows = []
     for inv in items:
         credit_note = inv.is_credit_note
+        processing = on_its_way.get(inv.id, [])
+        in_flight = sum((p.amount for p in processing), Decimal(0))
         overdue = not credit_note and (days_overdue(inv, today) or awaits_capture(inv))
         rows.append(StorefrontRow(
             id=inv.id, url=view_url(inv.id), number=inv.display_number, credit_note=credit_note,
@@ -77,5 +86,9 @@ def storefront_rows(ctx: WebContext, items: Iterable[InvoiceSummary],
             overdue_badge=Markup(macros.overdue_badge(inv)) if overdue else NOTHING,  # type: ignore[attr-defined]
             payment_method=method_label(inv.payment_method), pay_url=pay_url(inv.id) if can_pay(inv) else "",
             customer=inv.customer_name, selectable=selectable(inv),
-            payable=str(inv.amount_due - inv.amount_held), currency=inv.currency))
+            payable=str(max(inv.amount_due - inv.amount_held - in_flight, Decimal(0))), currency=inv.currency,
+            processing=_(
+                "Payment of %(amount)s being processed since %(when)s", amount=formatter.money(in_flight, inv.currency),
+                when=formatter.datetime(min(p.processing_since for p in processing if p.processing_since)))
+            if processing else ""))
     return rows

@@ -214,9 +214,10 @@ def test_an_answer_with_another_amount_is_refused(shop):
     doc = doc_of(client, "ERP-SO-1003-3")
     reply, _ = hpp_answer(client, proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True),
                           amount="1")
-    assert "was not accepted." in text_of(reply.get_data(as_text=True))
+    assert reply.status_code == 400
+    assert "answer could not be accepted, so nothing was recorded" in text_of(reply.get_data(as_text=True))
     assert "received" not in text_of(reply.get_data(as_text=True))
-    assert "Payment Error!" in text_of(follow(client, reply).get_data(as_text=True))
+    assert "Payment Error!" in text_of(reply.get_data(as_text=True))
     assert client.service.transactions(doc.id) == []
 
 
@@ -229,7 +230,7 @@ def test_a_copy_with_another_amount_does_not_block_the_genuine_answer(shop):
     handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
     wanted = hidden_fields(handover)["AMOUNT"]
     tampered, request = hpp_answer(client, handover, amount=str(int(wanted) + 1))
-    assert "Payment Error!" in text_of(follow(client, tampered).get_data(as_text=True))
+    assert "Payment Error!" in text_of(tampered.get_data(as_text=True)) and tampered.status_code == 400
     genuine, _ = hpp_answer(client, handover)
     assert genuine.status_code == 200
     text = text_of(follow(client, genuine).get_data(as_text=True))
@@ -239,6 +240,50 @@ def test_a_copy_with_another_amount_does_not_block_the_genuine_answer(shop):
     assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
     hpp_answer(client, handover, amount=str(int(wanted) + 1))      # the copy again changes nothing
     assert len(client.service.transactions(doc.id)) == 1
+
+
+REFUSED = "The payment provider's answer could not be accepted, so nothing was recorded from it."
+
+
+def test_a_reposted_answer_with_a_changed_amount_is_refused_and_says_nothing_was_recorded(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    genuine, _ = hpp_answer(client, handover)
+    assert genuine.status_code == 200
+    wanted = hidden_fields(handover)["AMOUNT"]
+    for amount in (str(int(wanted) + 1), "1", "\u00b2"):
+        tampered, _ = hpp_answer(client, handover, amount=amount)
+        text = text_of(tampered.get_data(as_text=True))
+        assert tampered.status_code == 400
+        assert f"Payment Error - Invoice #{doc.invoice_number}" in text and REFUSED in text
+        assert "Successful" not in text and "received" not in text
+    [charged] = client.service.transactions(doc.id)
+    assert charged.amount == doc.amount_due and charged.successful
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    # the genuine answer again still shows the payment's result
+    again, _ = hpp_answer(client, handover)
+    assert again.status_code == 200
+    assert f"Payment Successful! Invoice #{doc.invoice_number} was successfully processed." in text_of(
+        follow(client, again).get_data(as_text=True))
+    assert len(client.service.transactions(doc.id)) == 1
+
+
+def test_a_changed_amount_before_the_genuine_answer_is_refused_and_the_genuine_one_records_once(shop):
+    configure(shop[0])
+    client = customer(shop, "ben.ortiz@acme.example")
+    doc = doc_of(client, "ERP-SO-1003-3")
+    handover = proceed(client, f"/customer/invoices/{doc.id}/payment").get_data(as_text=True)
+    tampered, _ = hpp_answer(client, handover, amount=str(int(hidden_fields(handover)["AMOUNT"]) - 1))
+    text = text_of(tampered.get_data(as_text=True))
+    assert tampered.status_code == 400 and REFUSED in text and "Successful" not in text
+    assert client.service.transactions(doc.id) == []
+    for _ in range(2):
+        genuine, _ = hpp_answer(client, handover)
+        assert genuine.status_code == 200
+    assert len(client.service.transactions(doc.id)) == 1
+    assert client.service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
 
 
 def test_an_amount_in_other_digits_is_refused_as_not_a_number(shop, caplog):
@@ -630,6 +675,62 @@ def rebates(shop):
     method = shop[0].extensions["oro_invoices"].service.payment_methods.get("oropay")
     method.transport = api
     return api
+
+
+class LostRebateAnswers(RebateApi):
+    """The XML API making each rebate but losing its answer (the connection drops after the request)."""
+
+    def __call__(self, url, body):
+        from oro_invoices.integration.payment_methods import OutcomeUnknown
+        super().__call__(url, body)
+        raise OutcomeUnknown("The payment provider did not answer.", detail="timed out")
+
+
+def test_a_refund_whose_answer_is_lost_is_reserved_and_not_sent_again(shop, admin):
+    """OroPay's rebates carry no idempotency key: a rebate sent again is a second refund. One whose
+    answer is lost keeps its amount reserved, says to check at OroPay, and is not sent again."""
+    doc = _paid_through_the_shop(shop)
+    api = LostRebateAnswers()
+    shop[0].extensions["oro_invoices"].service.payment_methods.get("oropay").transport = api
+    [charge] = admin.service.transactions(doc.id)
+    view = f"/admin/invoices/{doc.id}"
+    action = f"{view}/transactions/{charge.id}/refund"
+    money = f"€{charge.amount:,.2f}"
+    lost = text_of(admin.submit(view, action, {"amount": str(charge.amount), "notes": ""},
+                                follow_redirects=True).get_data(as_text=True))
+    assert (f"OroPay did not answer whether it carried out the refund of {money} (timed out). It may have been "
+            "made: its amount stays reserved for 15 minutes. Check the payment at OroPay before asking again: a "
+            "request sent again is a new one there.") in lost
+    assert "did not go through" not in lost
+    assert admin.service.transaction_actions(doc.id)[charge.id].refundable == 0
+    again = admin.submit(view, action, {"amount": str(charge.amount), "notes": ""}, follow_redirects=True)
+    assert "Nothing remains to refund of this payment." in text_of(again.get_data(as_text=True))
+    assert api.calls == 1                                 # one rebate at OroPay, never a second
+    assert [t.action for t in admin.service.transactions(doc.id)] == ["charge"]
+
+
+def test_the_xml_api_says_whether_a_request_may_have_been_carried_out(tmp_path):
+    """A request that never got there (refused) changed nothing; one whose answer was lost (the
+    connection dropped after the request, a time-out) may have been carried out."""
+    import socket
+    import threading
+
+    from oro_invoices.integration.hosted_page import remote
+    from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def drop_after_reading() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.close()
+    threading.Thread(target=drop_after_reading, daemon=True).start()
+    with pytest.raises(OutcomeUnknown):
+        remote.http_transport(f"http://127.0.0.1:{port}/api", b"<request/>")
+    listener.close()
+    with pytest.raises(ProviderError) as refused:
+        remote.http_transport(f"http://127.0.0.1:{port}/api", b"<request/>")
+    assert not isinstance(refused.value, OutcomeUnknown)
 
 
 def test_refund_from_the_back_office(shop, admin, rebates):

@@ -1,11 +1,21 @@
-"""A refund whose answer from Stripe never comes back: it may have been made, so its amount stays
-reserved, and asking again for it sends the same request, which Stripe carries out once."""
+"""A refund or capture whose answer from Stripe never comes back: it may have been made, so its
+amount stays reserved (not recorded as failed), and asking again for it sends the same request,
+which Stripe carries out once; Stripe's webhook about it settles it too."""
 from __future__ import annotations
 
 from decimal import Decimal
 
 import pytest
-from support.stripe_payments import back_from_stripe, confirm, intent_id, posted, start, stripe_service
+from support.stripe_payments import (
+    back_from_stripe,
+    confirm,
+    intent_id,
+    posted,
+    start,
+    stripe_event,
+    stripe_service,
+    webhook,
+)
 
 from oro_invoices.domain.errors import Conflict
 from oro_invoices.domain.invoice import PaymentStatus
@@ -90,3 +100,77 @@ def test_all_that_remains_asked_again_while_it_is_reserved_sends_the_same_refund
     refunds = stripe_account.client().v1.refunds.list({"payment_intent": intent_id(page)}).data
     assert [r.id for r in refunds] == made
     assert service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+
+
+def authorized_invoice(service, account):
+    doc = posted(service)
+    page = start(service, doc.id).page
+    confirm(account, page, "pm_card_visa")
+    outcome = service.handle_payment_callback("stripe", back_from_stripe(page, "succeeded"))
+    return doc, page, outcome.attempt.transaction_id
+
+
+def losing_capture_answers(service, times: int) -> list[int]:
+    """Make the next ``times`` captures reach Stripe but lose its answer; what each captured."""
+    import stripe
+    method = service.payment_methods.get("stripe")
+    real, made = method.client_factory, []
+
+    def factory(settings):
+        client = real(settings)
+        capture = client.v1.payment_intents.capture
+
+        def capture_and_lose(intent, params=None, options=None):
+            captured = capture(intent, params, options)
+            if len(made) < times:
+                made.append(captured.amount_received)
+                raise stripe.APIConnectionError("Read timed out.")
+            return captured
+        client.v1.payment_intents.capture = capture_and_lose
+        return client
+    method.client_factory = factory
+    return made
+
+
+def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_again(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc, page, authorization = authorized_invoice(service, stripe_account)
+    made = losing_capture_answers(service, times=2)
+    for _ in range(2):      # the dialog sent, its answer lost; sent again, lost again
+        with pytest.raises(ProviderError) as lost:
+            service.capture_authorization(authorization, actor="admin")
+    assert str(lost.value) == (
+        "Stripe did not answer whether it captured 231.86 USD (Read timed out.). The capture may have been made: "
+        "the authorization stays reserved for it for 15 minutes, until Stripe reports it. Capturing again "
+        "meanwhile sends this same request, which Stripe never carries out twice.")
+    summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
+    assert not any("did not go through" in s for s in summaries)
+    assert "Capture of 231.86 USD asked again through Stripe (the same request)" in summaries
+    actions = service.transaction_actions(doc.id)[authorization]
+    assert actions.capturable == 0 and actions.cancelable == 0          # reserved for the capture
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    # the third time the answer comes back: Stripe's one capture, recorded once
+    done = service.capture_authorization(authorization, actor="admin")
+    assert done.successful and done.amount == Decimal("231.86")
+    assert made == [23186, 23186]
+    intent = stripe_account.client().v1.payment_intents.retrieve(intent_id(page))
+    assert intent.status == "succeeded" and intent.amount_received == 23186
+    assert [t.action for t in service.transactions(doc.id)] == ["authorize", "capture"]
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+
+
+def test_stripes_webhook_settles_a_capture_whose_answer_was_lost(db, stripe_account):
+    service, _ = stripe_service(db, stripe_account, action="authorize")
+    doc, page, authorization = authorized_invoice(service, stripe_account)
+    losing_capture_answers(service, times=1)
+    with pytest.raises(ProviderError):
+        service.capture_authorization(authorization, actor="admin")
+    event = stripe_event(stripe_account, "payment_intent.succeeded", intent_id(page))
+    service.handle_payment_callback("stripe", webhook(event))
+    assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
+    with pytest.raises(Conflict, match="Nothing remains to capture"):
+        service.capture_authorization(authorization, actor="admin")
+    [capture] = [t for t in service.transactions(doc.id) if t.action == "capture"]
+    started = [a for a in service.activities(doc.id) if a.summary.startswith("Capture of 231.86 USD requested")]
+    attempt = service.payment_attempt(started[0].data["attempt"])
+    assert attempt.status == "succeeded" and attempt.transaction_id == capture.id

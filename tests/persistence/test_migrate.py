@@ -395,7 +395,7 @@ def test_revision_0038_keeps_the_open_due_date_of_invoices_authorized_in_full(db
     try:
         assert _open_due(db, invoices) == {authorized.id: None, forced.id: None, later.id: due}
         assert _held_in_full(db, invoices) == {authorized.id: True, forced.id: False, later.id: False}  # as 0037
-        service.record_payment(later.id, {"method": "card", "action": "authorize", "amount": "231.86"})
+        _authorized_at_an_older_revision(db, later)
         assert _open_due(db, invoices)[later.id] is None             # the triggers of 0037: closed
     finally:
         upgrade(db)                                  # the database is shared with later tests
@@ -407,6 +407,22 @@ def test_revision_0038_keeps_the_open_due_date_of_invoices_authorized_in_full(db
     with db.engine.connect() as conn:
         aging = {i["name"]: i["column_names"] for i in inspect(conn).get_indexes("oro_invoice_payment_state")}
     assert aging["ix_oro_invoice_payment_state_org_aging"][-1] == "held_in_full"
+
+
+def _authorized_at_an_older_revision(db, doc):
+    """Record an authorization of all of ``doc`` as the service writes it (its transaction, the
+    payment state's status and what it holds), in the columns an older revision has: the current
+    models name columns added since."""
+    import datetime as dt
+
+    from oro_invoices.persistence.models import PaymentState, PaymentTransaction
+    amount = int(doc.amount_due * 100)
+    with db.engine.begin() as conn:
+        conn.execute(PaymentTransaction.__table__.insert().values(
+            invoice_id=doc.id, method="card", action="authorize", amount=amount, currency=doc.currency,
+            successful=True, notes="", actor="test", created_at=dt.datetime.now(dt.UTC)))
+        conn.execute(PaymentState.__table__.update().where(PaymentState.__table__.c.invoice_id == doc.id)
+                     .values(payment_status="authorized", payment_method="card", amount_held=amount))
 
 
 def _held_in_full(db, invoices):

@@ -203,3 +203,36 @@ def stripe_events(account: StripeAccount, wanted: dict[tuple[str, str], int], ti
         if time.monotonic() > deadline:
             raise AssertionError(f"Stripe listed {counts}, expected {wanted}")
         time.sleep(0.5)
+
+
+def sepa_event(account: StripeAccount, page: PaymentPage, type: str, **changes: Any) -> bytes:
+    """The body of Stripe's ``type`` event about the page's PaymentIntent, paid by SEPA Direct Debit,
+    with ``changes`` to the PaymentIntent (its status in that state)."""
+    intent = account.client().v1.payment_intents.retrieve(intent_id(page)).to_dict(for_json=True)
+    intent.update({"payment_method": "pm_sepa_debit_test", "payment_method_types": ["card", "sepa_debit"],
+                   "latest_charge": None, "last_payment_error": None, "amount_received": 0, **changes})
+    return json.dumps({"id": f"evt_{type.replace('.', '_')}_{time.time_ns()}", "object": "event",
+                       "api_version": "2025-03-31.basil", "created": int(time.time()), "livemode": False,
+                       "pending_webhooks": 1, "type": type, "data": {"object": intent}}).encode()
+
+
+def sepa_processing(account: StripeAccount, page: PaymentPage) -> bytes:
+    """``payment_intent.processing``: the debit is on its way."""
+    return sepa_event(account, page, "payment_intent.processing", status="processing")
+
+
+def sepa_succeeded(account: StripeAccount, page: PaymentPage, amount: int) -> bytes:
+    """``payment_intent.succeeded``: the debit arrived (its charge a ``py_…``)."""
+    return sepa_event(account, page, "payment_intent.succeeded", status="succeeded",
+                      latest_charge="py_sepa_test_" + intent_id(page)[3:], amount_received=amount)
+
+
+def sepa_failed(account: StripeAccount, page: PaymentPage) -> bytes:
+    """``payment_intent.payment_failed``: the debit bounced (back to ``requires_payment_method``)."""
+    return sepa_event(account, page, "payment_intent.payment_failed", status="requires_payment_method",
+                      last_payment_error={"type": "invalid_request_error", "code": "insufficient_funds",
+                                          "charge": "py_sepa_failed_" + intent_id(page)[3:],
+                                          "message": "The customer's account has insufficient funds to cover this "
+                                                     "payment.",
+                                          "payment_method": {"id": "pm_sepa_debit_test", "object": "payment_method",
+                                                             "type": "sepa_debit"}})

@@ -84,6 +84,11 @@ class OroPayMethod:
         if attempt is None or attempt.kind != "payment" or attempt.attempt_id != response.order_id:
             raise CallbackRejected(f"No payment was started with ORDER_ID {response.order_id!r}.",
                                    attempt_id=response.order_id)
+        if response.amount != attempt.amount:
+            # AMOUNT is not signed: an answer for another amount than this payment's is not the
+            # provider's (a copy changed in the payer's browser), whatever became of the payment
+            raise CallbackRejected(f"The response's AMOUNT {response.amount} is not the {attempt.amount} the "
+                                   "payment was started with.", attempt_id=response.order_id)
         event = ProviderEvent(
             event_id=f"hpp/{response.order_id}/{response.pasref or '-'}/{response.result}",
             action="charge", successful=response.approved, amount=response.amount,

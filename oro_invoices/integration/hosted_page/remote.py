@@ -9,6 +9,8 @@ last, empty part is the card number, which these requests do not carry), a respo
 from __future__ import annotations
 
 import hmac
+import http.client
+import socket
 import urllib.error
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 
 from oro_invoices.domain.messages import Message
 from oro_invoices.integration.hosted_page.signing import APPROVED, secret_hash, sha1_hash
-from oro_invoices.integration.payment_methods import ProviderError
+from oro_invoices.integration.payment_methods import OutcomeUnknown, ProviderError
 
 #: Posts an XML request body to a URL and returns the response body (raises ``ProviderError``).
 Transport = Callable[[str, bytes], bytes]
@@ -27,17 +29,38 @@ MAX_RESPONSE_BYTES = 64 * 1024
 
 
 def http_transport(url: str, body: bytes) -> bytes:
-    """POST ``body`` as text/xml with the standard library; at most 64 KiB of answer is read."""
+    """POST ``body`` as text/xml with the standard library; at most 64 KiB of answer is read.
+
+    :raises OutcomeUnknown: the request may have reached the provider but its answer did not come
+        back (a time-out, a dropped connection, a server error): the refund or void may have been made.
+    :raises ProviderError: the provider was not reached (refused, unknown host) or refused the request.
+    """
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "text/xml; charset=utf-8"})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
             return bytes(response.read(MAX_RESPONSE_BYTES + 1))[:MAX_RESPONSE_BYTES]
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, OSError, ValueError, http.client.HTTPException) as exc:
+        if _maybe_reached(exc):
+            reason = str(getattr(exc, "reason", "") or exc) or type(exc).__name__
+            raise OutcomeUnknown(Message("The payment provider at %(url)s did not answer (%(reason)s); the request "
+                                         "may have reached it.", url=url, reason=reason), detail=reason) from None
         raise ProviderError(Message("The payment provider at %(url)s could not be reached (%(reason)s). "
                                     "Nothing was changed there as far as the add-on knows; check the "
                                     "provider's dashboard before trying again.", url=url,
                                     reason=str(exc))) from None
+
+
+def _maybe_reached(exc: Exception) -> bool:
+    """Whether a failed request may have been carried out: sent, but its answer lost (a time-out or
+    a dropped connection after connecting) or a server error; not when it never got there (refused,
+    unknown host, a bad URL) or the provider refused it (4xx)."""
+    if isinstance(exc, urllib.error.HTTPError):
+        return exc.code >= 500
+    reason = exc.reason if isinstance(exc, urllib.error.URLError) else exc
+    if isinstance(reason, ConnectionRefusedError | socket.gaierror) or isinstance(exc, ValueError):
+        return False
+    return isinstance(reason, TimeoutError | ConnectionError | http.client.HTTPException)
 
 
 @dataclass(frozen=True)

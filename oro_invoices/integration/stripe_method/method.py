@@ -105,6 +105,9 @@ class StripeMethod:
     setting_keys = SETTING_KEYS
     #: ``amount_to_capture``: Stripe captures part of an authorization and releases the rest.
     captures_part = True
+    #: Refunds, captures and cancellations carry the attempt's idempotency key: sent again, Stripe
+    #: answers what it did the first time (for 24 hours) instead of doing it twice.
+    resends_safely = True
 
     def __init__(self, client_factory: ClientFactory = make_client):
         self.client_factory = client_factory
@@ -207,7 +210,7 @@ class StripeMethod:
             raise CallbackRejected(f"PaymentIntent {pi} was not made for this payment.",
                                    attempt_id=attempt.attempt_id)
         return CallbackResult(events=tuple(reports.intent_events(intent)), attempt_id=attempt.attempt_id,
-                              reply=REPLY_REDIRECT)
+                              reply=REPLY_REDIRECT, processing=tuple(reports.intent_processing(intent)))
 
     def _webhook(self, callback: ProviderCallback, attempt: AttemptRecord | None,
                  settings: StripeSettings) -> CallbackResult:
@@ -246,7 +249,7 @@ class StripeMethod:
             return found if found.id == intent.id else intent
 
         return CallbackResult(events=tuple(webhooks.event_outcomes(event, list_refunds, read_charge, with_charge)),
-                              reply=REPLY_ACK)
+                              reply=REPLY_ACK, processing=tuple(webhooks.event_processing(event)))
 
     # ---- refunds and cancellations --------------------------------------------------------
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.messages import Message
-from oro_invoices.integration.payment_methods import CAPTURE_BEFORE, ProviderError, ProviderEvent
+from oro_invoices.integration.payment_methods import CAPTURE_BEFORE, Processing, ProviderError, ProviderEvent
 
 if TYPE_CHECKING:  # pragma: no cover
     import stripe
@@ -88,7 +88,8 @@ def capture_before(charge: Any) -> str:
 
 
 def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
-    """The outcomes a PaymentIntent has reached (none while it is still on its way)."""
+    """The outcomes a PaymentIntent has reached (none while it is still on its way:
+    ``intent_processing``)."""
     manual = field(intent, "capture_method") == "manual"
     charge_id = object_id(field(intent, "latest_charge"))
     facts = _Intent(pi=intent.id, attempt=intent_attempt(intent), currency=str(intent.currency).upper(),
@@ -136,6 +137,15 @@ def intent_events(intent: stripe.PaymentIntent) -> list[ProviderEvent]:
                         reference=failed_charge or f"{intent.id}/{which}",
                         extra={k: v for k, v in (("charge", failed_charge), ("code", code),
                                                  ("decline_code", decline)) if v})]
+
+
+def intent_processing(intent: stripe.PaymentIntent) -> list[Processing]:
+    """A PaymentIntent Stripe is still processing (``processing``: a SEPA Direct Debit, say, whose
+    outcome comes days later) as the report that its payment is on its way; none otherwise."""
+    attempt = intent_attempt(intent)
+    if intent.status != "processing" or attempt is None:
+        return []
+    return [Processing(attempt_id=attempt, amount=int(intent.amount), currency=str(intent.currency).upper())]
 
 
 def refund_event(refund: stripe.Refund) -> ProviderEvent | None:

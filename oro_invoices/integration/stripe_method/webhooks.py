@@ -6,6 +6,8 @@ timestamp's age before anything is read. The events used:
 
 - ``payment_intent.succeeded``, ``payment_intent.payment_failed``, ``payment_intent.canceled``,
   ``payment_intent.amount_capturable_updated``: the PaymentIntent's outcome (``reports.intent_events``);
+  ``payment_intent.processing``: its payment is on its way (``reports.intent_processing``: a SEPA
+  Direct Debit, whose ``succeeded`` or ``payment_failed`` comes days later);
 - ``refund.created``, ``refund.updated``, ``refund.failed``, ``charge.refund.updated``: the refund's
   outcome; ``charge.refunded``: the outcomes of every refund of the charge, listed from Stripe (the
   charge's own ``refunds`` list is not sent to recent API versions).
@@ -25,7 +27,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from oro_invoices.integration.payment_methods import CallbackRejected, ProviderCallback, ProviderEvent
+from oro_invoices.integration.payment_methods import CallbackRejected, Processing, ProviderCallback, ProviderEvent
 from oro_invoices.integration.stripe_method import reports
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -35,7 +37,7 @@ log = logging.getLogger("oro_invoices.payments.stripe")
 
 SIGNATURE_HEADER = "stripe-signature"
 INTENT_EVENTS = ("payment_intent.succeeded", "payment_intent.payment_failed", "payment_intent.canceled",
-                 "payment_intent.amount_capturable_updated")
+                 "payment_intent.amount_capturable_updated", "payment_intent.processing")
 REFUND_EVENTS = ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated")
 CHARGE_REFUNDED = "charge.refunded"
 HANDLED_EVENTS = (*INTENT_EVENTS, *REFUND_EVENTS, CHARGE_REFUNDED)
@@ -80,6 +82,15 @@ def verify(callback: ProviderCallback, secret: str) -> stripe.Event:
     except ValueError as exc:
         raise CallbackRejected(f"The Stripe webhook is not a JSON event ({exc}).", ends_attempt=False) from None
     return event
+
+
+def event_processing(event: stripe.Event) -> list[Processing]:
+    """The payment a verified event reports on its way (``payment_intent.processing``), if any."""
+    import stripe
+    obj: Any = event.data.object
+    if event.type in INTENT_EVENTS and isinstance(obj, stripe.PaymentIntent):
+        return reports.intent_processing(obj)
+    return []
 
 
 def event_outcomes(event: stripe.Event, list_refunds: RefundLister, read_charge: ChargeReader,
