@@ -165,6 +165,7 @@ class Route:
 
 #: The permission each endpoint needs of a client acting for a back-office user (``ApiClient.permissions``).
 VIEW, IMPORT, SEND, DELETE = "oro_invoices.view", "oro_invoices.import", "oro_invoices.send", "oro_invoices.delete"
+NOTE = "oro_invoices.note"
 PAYMENTS, CREDIT = "oro_invoices.manage_payments", "oro_invoices.credit"
 
 ROUTES: tuple[Route, ...] = (
@@ -193,7 +194,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/apply-credit", "apply_credit", WRITE, PAYMENTS),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ, VIEW),
-    Route("POST", "/invoices/{id}/notes", "add_note", WRITE, VIEW),
+    Route("POST", "/invoices/{id}/notes", "add_note", WRITE, NOTE),
     Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ, VIEW),
     Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE, CREDIT),
     Route("POST", "/invoices/{id}/void", "void_invoice", WRITE, CREDIT),

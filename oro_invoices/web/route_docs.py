@@ -18,7 +18,7 @@ PAGE_SUMMARIES = {
     "oro_invoices.admin.grid_columns": "**Save columns** / **Default columns** in the grid's column chooser",
     "oro_invoices.admin.customer_names": "the grid's Customer filter suggestions: up to 20 customer names of the admin's organization starting with `?q=` (JSON)",
     "oro_invoices.admin.view": "the invoice view page; `?dialog=send-to-customer`, `?dialog=email`, `?dialog=delete`, `?dialog=refund&transaction=<id>`, `?dialog=capture&transaction=<id>`, `?dialog=cancel-authorization&transaction=<id>`, `?dialog=reauthorize&transaction=<id>`, `?dialog=record-payment`, `?dialog=reverse-payment&transaction=<id>` or `?dialog=apply-credit` opens a dialog over it",
-    "oro_invoices.admin.add_note": "**Add note**",
+    "oro_invoices.admin.add_note": "**Add note** (the `oro_invoices.note` permission)",
     "oro_invoices.admin.edit_note": "**Save** in a note's edit form (`?edit_note=<id>`; its author only)",
     "oro_invoices.admin.delete_note": "**Delete** on a note (its author only; with scripts the browser asks first)",
     "oro_invoices.admin.email": "one email of the Emails section: headers, the message (HTML sandboxed, and text), attachments",
