@@ -22,6 +22,7 @@ from marshmallow import fields, validate
 from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.payment_labels import method_label
 from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
@@ -375,7 +376,7 @@ class Settings:
         except MarshmallowError as exc:
             problem = _problem(exc)
             shown = Message("(not shown: it holds secrets)") if spec.type in WRITE_ONLY_TYPES \
-                else repr(value)
+                else quoted(value)
             raise InvalidSetting(key, problem, Message(
                 "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
                 where=where, value=shown, problem=problem)) from None
@@ -400,7 +401,7 @@ class Settings:
         for problem in self._crossings({key: clean}, scope, scope_id).values():
             raise InvalidSetting(key, problem, Message(
                 "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
-                where=_where(scope, scope_id), value=repr(value), problem=problem))
+                where=_where(scope, scope_id), value=quoted(value), problem=problem))
         settings_memo.forget()
         self.store.save(key, clean, scope, scope_id)
         return clean

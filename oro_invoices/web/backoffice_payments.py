@@ -22,7 +22,7 @@ from markupsafe import Markup
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import parse_day, parse_id
+from oro_invoices.domain.limits import parse_day, parse_id, quoted
 from oro_invoices.domain.money import parse_decimal, round_money, too_many_decimals
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.payment_limits import over_amount_due
@@ -507,5 +507,5 @@ def received_day(text: str) -> dt.date | None:
     day = parse_day(text)
     if day is None:
         raise ValidationError([("received_on", _("%(value)s is not a date (use YYYY-MM-DD).",
-                                                  value=repr(text[:40])))])
+                                                  value=quoted(text)))])
     return day

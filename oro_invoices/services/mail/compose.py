@@ -10,7 +10,7 @@ from email.policy import default
 from email.utils import getaddresses, parseaddr
 
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
-from oro_invoices.domain.limits import is_storable_text
+from oro_invoices.domain.limits import is_storable_text, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.persistence.outbox import Attachment
 
@@ -73,7 +73,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
     result: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            errors.append((field, Message("%(address)s is not an email address.", address=repr(item))))
+            errors.append((field, Message("%(address)s is not an email address.", address=quoted(item))))
             continue
         if not is_storable_text(item):
             errors.append((field, Message("Must not contain NUL or unpaired surrogate characters.")))
@@ -90,7 +90,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
         crowded = _entry_of_several(item)
         if crowded is not None:
             errors.append((field, Message("%(entry)s holds more than one address: separate recipients with commas.",
-                                          entry=repr(crowded))))
+                                          entry=quoted(crowded))))
             continue
         for name, addr in parsed:
             if not is_address(addr):
@@ -98,7 +98,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
                 continue
             if len(name) > MAX_DISPLAY_NAME:
                 errors.append((field, Message("The name of %(address)s must be at most %(limit)s characters.",
-                                              address=repr(addr), limit=MAX_DISPLAY_NAME)))
+                                              address=quoted(addr), limit=MAX_DISPLAY_NAME)))
                 continue
             entry = _entry(name, addr)
             if entry not in result:
@@ -142,7 +142,7 @@ def _entries(value: str) -> list[str]:
 
 
 def _invalid(address: str) -> Message:
-    return Message("%(address)s is not a valid email address.", address=repr(address))
+    return Message("%(address)s is not a valid email address.", address=quoted(address))
 
 
 def _entry(name: str, addr: str) -> str:
