@@ -107,3 +107,15 @@ def test_a_viewer_is_offered_no_action_on_the_grid_or_the_view_page(viewer):
         for action in ("Send to Customer", "Send Email", "Record Payment", "Create Credit Note", "Void", "Re-issue",
                        "Apply Credit", "Add note"):
             assert action not in shown, (external_id, action)
+
+
+def test_no_report_or_tab_offers_a_viewer_a_form_that_changes_anything(viewer):
+    customer = viewer.service.get(viewer.service.find_id(external_id="ERP-SO-1003-3")).customer_id
+    for page in ("/admin/invoices", "/admin/invoices/aging", "/admin/invoices/aging?dialog=email",
+                 f"/admin/invoices/statement?customer={customer}", f"/admin/invoices/statement?customer={customer}&dialog=email",
+                 f"/admin/invoices/statement/activity?customer={customer}", f"/admin/invoices/customer-credit?customer={customer}",
+                 "/admin/invoices/orders/1"):
+        resp = viewer.get(page)
+        assert resp.status_code == 200, page
+        forms = re.findall(r'<form[^>]*method="post"[^>]*action="([^"]+)"', resp.get_data(as_text=True))
+        assert [f for f in forms if f.startswith("/admin/invoices") and not f.endswith("/columns")] == [], (page, forms)
