@@ -11,6 +11,7 @@ PERMISSIONS = (
     "oro_invoices.view",        # back-office: see invoices; storefront: see one's invoices (role not none)
     "oro_invoices.delete",      # back-office: delete a draft invoice
     "oro_invoices.send",        # back-office: post and send to the customer
+    "oro_invoices.note",        # back-office and API: add notes to invoices (and edit or delete one's own)
     "oro_invoices.manage_payments",  # back-office: refund, capture, cancel, re-authorize; record payments by hand
     "oro_invoices.credit",      # back-office and API: credit notes, void, re-issue of posted invoices
     "oro_invoices.import",      # create and update invoices: API, Import E-Invoices, Create Invoice of an order

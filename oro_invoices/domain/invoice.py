@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.money import round_money
 
@@ -218,7 +219,7 @@ def tax_category_problem(code: str | None, rate: Decimal, reason: str) -> str | 
     if not code:
         return None
     if code not in TAX_CATEGORY_CODES:
-        return Message("Unknown VAT category %(code)s; use one of %(codes)s.", code=repr(code),
+        return Message("Unknown VAT category %(code)s; use one of %(codes)s.", code=quoted(code),
                        codes=", ".join(TAX_CATEGORY_CODES))
     category = TaxCategory(code)
     if category is TaxCategory.STANDARD and rate <= 0:

@@ -33,6 +33,9 @@ DAY_SYNTAX = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 #: Unicode categories no number or external id may contain: controls, formatting, line breaks.
 _INVISIBLE = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
+#: How many characters of what a user typed an error message quotes (``quoted``).
+QUOTED_CHARS = 40
+
 
 def is_int64(value: object) -> bool:
     """Whether ``value`` is an ``int`` (not a bool) that fits a 64-bit signed column."""
@@ -84,3 +87,11 @@ def identifier_problem(value: str) -> str | None:
     if any(unicodedata.category(ch) in _INVISIBLE for ch in value):
         return "Must not contain control characters, line breaks or invisible formatting characters."
     return None
+
+
+def quoted(value: object, limit: int = QUOTED_CHARS) -> str:
+    """``value`` as an error message quotes what was typed: ``repr`` of at most its first ``limit``
+    characters, with an ellipsis inside the quotes when there was more (``'aaaa…'``), so a
+    10,000-character value is not echoed back in full."""
+    text = value if isinstance(value, str) else str(value)
+    return repr(text[:limit] + "…") if len(text) > limit else repr(text)

@@ -10,6 +10,7 @@ import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Message, NumberHint
 
 # ISO 4217 minor units for currencies that differ from the default of 2.
@@ -106,4 +107,4 @@ def parse_decimal(value: object, field: str) -> Decimal:
 def not_a_decimal(value: object) -> Message:
     """What a value that is no decimal number is told: how to write one (the API's strict syntax;
     on a page, as its forms read numbers)."""
-    return Message("%(value)s is not a decimal number: %(hint)s", value=repr(str(value)[:40]), hint=DECIMAL_SYNTAX)
+    return Message("%(value)s is not a decimal number: %(hint)s", value=quoted(value), hint=DECIMAL_SYNTAX)

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message, PluralMessage
 
 #: The earliest and latest offset a step may have, in days relative to the due date.
@@ -50,7 +51,7 @@ def parse_schedule(text: str) -> tuple[int, ...]:
             raise ScheduleError(Message("Remove the empty entry between two commas."))
         if not _OFFSET.fullmatch(part):
             raise ScheduleError(Message("%(entry)s is not a whole number of days; write day offsets relative "
-                                        "to the due date, such as -3, 0, 7, 14.", entry=repr(part)))
+                                        "to the due date, such as -3, 0, 7, 14.", entry=quoted(part)))
         offset = int(part)
         if not MIN_OFFSET <= offset <= MAX_OFFSET:
             raise ScheduleError(Message("%(offset)s is out of range: a step must be between %(low)s (days "

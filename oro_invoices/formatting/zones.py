@@ -9,6 +9,7 @@ from babel import Locale
 from babel.dates import format_datetime, get_timezone_gmt
 
 from oro_invoices.domain.errors import ConfigurationError
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
 
 _OFFSET_ONLY = re.compile(r"[+-]\d{4}")
@@ -24,7 +25,7 @@ def check_timezone(name: str) -> zoneinfo.ZoneInfo:
     except (zoneinfo.ZoneInfoNotFoundError, ValueError, TypeError):
         raise ConfigurationError(Message(
             "Unknown time zone %(name)s; use an IANA name such as 'Europe/Berlin' or 'UTC'.",
-            name=repr(name))) from None
+            name=quoted(name))) from None
 
 
 def zone_label(moment: dt.datetime, locale: Locale) -> str:

@@ -22,9 +22,10 @@ from marshmallow import fields, validate
 from oro_invoices.adapters.config_store import ScopeContext, StoredSetting
 from oro_invoices.domain.errors import ConfigurationError
 from oro_invoices.domain.invoice import SellerInfo
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.payment_labels import method_label
-from oro_invoices.integration import setting_formats, settings_memo, webhook_endpoints
+from oro_invoices.integration import setting_checks, setting_formats, settings_memo, webhook_endpoints
 from oro_invoices.integration.links import base_url_problem
 from oro_invoices.integration.request_settings import RequestValues
 
@@ -375,7 +376,7 @@ class Settings:
         except MarshmallowError as exc:
             problem = _problem(exc)
             shown = Message("(not shown: it holds secrets)") if spec.type in WRITE_ONLY_TYPES \
-                else repr(value)
+                else quoted(value)
             raise InvalidSetting(key, problem, Message(
                 "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
                 where=where, value=shown, problem=problem)) from None
@@ -397,10 +398,11 @@ class Settings:
     def set(self, key: str, value: Any, scope: str = "global", scope_id: int | None = None) -> Any:
         """Validate and store ``value`` for ``key`` at one scope; return the stored value."""
         clean = self.validate(key, value, scope, scope_id)
-        for problem in self._crossings({key: clean}, scope, scope_id).values():
+        found = self._checked_on_save({key: clean}, scope, scope_id) or self._crossings({key: clean}, scope, scope_id)
+        for problem in found.values():
             raise InvalidSetting(key, problem, Message(
                 "Setting %(key)s at %(where)s: invalid value %(value)s: %(problem)s", key=repr(key),
-                where=_where(scope, scope_id), value=repr(value), problem=problem))
+                where=_where(scope, scope_id), value=quoted(value), problem=problem))
         settings_memo.forget()
         self.store.save(key, clean, scope, scope_id)
         return clean
@@ -431,7 +433,7 @@ class Settings:
             except InvalidSetting as exc:
                 problems[key] = exc.problem
         if not problems:
-            problems = self._crossings(clean, scope, scope_id)
+            problems = self._checked_on_save(clean, scope, scope_id) or self._crossings(clean, scope, scope_id)
         if problems:
             raise InvalidSettings(problems, _where(scope, scope_id))
         before = {key: self.store.load(key, scope, scope_id) for key in clean}
@@ -443,6 +445,20 @@ class Settings:
                 self._put(key, value, scope, scope_id)
             raise
         return clean
+
+    def _checked_on_save(self, clean: Mapping[str, Any], scope: str, scope_id: int | None) -> dict[str, str]:
+        """What the checks of ``setting_checks.SAVE_CHECKS`` find in the values of ``clean`` that
+        change what is stored at this scope, by key (a value saved again unchanged is not checked:
+        an unrelated save must not fail on it)."""
+        problems: dict[str, str] = {}
+        for key, value in clean.items():
+            check = setting_checks.SAVE_CHECKS.get(key)
+            if check is None or not value or value == self.store.load(key, scope, scope_id):
+                continue
+            problem = check(value)
+            if problem is not None:
+                problems[key] = problem
+        return problems
 
     def _crossings(self, clean: Mapping[str, Any], scope: str, scope_id: int | None) -> dict[str, str]:
         """What storing ``clean`` (valid values, None: "Use default") at this scope would make cross

@@ -17,7 +17,7 @@ from marshmallow.validate import Email
 
 from oro_invoices.domain import payment_terms
 from oro_invoices.domain.errors import ConfigurationError
-from oro_invoices.domain.limits import is_storable_text
+from oro_invoices.domain.limits import QUOTED_CHARS, is_storable_text, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.reminders import ScheduleError, format_schedule, parse_schedule
 from oro_invoices.formatting.countries import country_codes
@@ -69,12 +69,12 @@ def locale(value: str) -> str:
     value = line(value)
     if not _LOCALE_SYNTAX.fullmatch(value):
         raise ValidationError(Message("%(value)s is not a locale code; use one such as 'en_US' or "
-                                      "'de_DE'.", value=repr(value)))
+                                      "'de_DE'.", value=quoted(value)))
     try:
         return str(Locale.parse(value.replace("-", "_")))
     except (UnknownLocaleError, ValueError):
         raise ValidationError(Message("Unknown locale %(value)s; use one such as 'en_US' or "
-                                      "'de_DE'.", value=repr(value))) from None
+                                      "'de_DE'.", value=quoted(value))) from None
 
 
 def timezone(value: str) -> str:
@@ -110,7 +110,7 @@ def email_list(value: str) -> str:
             Email()(address)
         except ValidationError:
             raise ValidationError(Message("%(value)s is not a valid email address; separate addresses "
-                                          "with commas.", value=repr(address))) from None
+                                          "with commas.", value=quoted(address))) from None
         if address.lower() not in (f.lower() for f in found):
             found.append(address)
     return ", ".join(found)
@@ -140,7 +140,7 @@ def country_code(value: str) -> str:
     value = line(value).upper()
     if value and value not in country_codes():
         raise ValidationError(Message("%(value)s is not an ISO 3166-1 country code; use two letters "
-                                      "such as 'DE'.", value=repr(value)))
+                                      "such as 'DE'.", value=quoted(value)))
     return value
 
 
@@ -149,10 +149,15 @@ def _einvoice_extra(what: Message) -> ValidationError:
                                    "'oro-invoices[einvoice]').", what=what))
 
 
-def _reason(exc: Exception, known: dict[str, Message]) -> Message | str:
-    """Why a checking library refused a value: its own English words where it is not one of
-    the usual reasons (``known``: by the exception's class name)."""
-    return known.get(type(exc).__name__) or str(exc).rstrip(".")
+def _reason(exc: Exception, known: dict[str, Message], value: str = "") -> Message | str:
+    """Why a checking library refused ``value``: its own English words where it is not one of
+    the usual reasons (``known``: by the exception's class name), the value they may repeat
+    quoted as every message quotes it (``quoted``)."""
+    said = known.get(type(exc).__name__)
+    if said is not None:
+        return said
+    words = str(exc).rstrip(".")
+    return words.replace(value, quoted(value)) if value and len(value) > QUOTED_CHARS else words
 
 
 _IBAN_REASONS = {"InvalidChecksumDigits": Message("its check digits are wrong"),
@@ -179,8 +184,8 @@ def iban(value: str) -> str:
     try:
         return str(IBAN(value).compact)
     except SchwiftyException as exc:
-        raise ValidationError(Message("%(value)s is not a valid IBAN: %(reason)s.", value=repr(value),
-                                      reason=_reason(exc, _IBAN_REASONS))) from None
+        raise ValidationError(Message("%(value)s is not a valid IBAN: %(reason)s.", value=quoted(value),
+                                      reason=_reason(exc, _IBAN_REASONS, value))) from None
 
 
 def bic(value: str) -> str:
@@ -196,8 +201,8 @@ def bic(value: str) -> str:
     try:
         return str(BIC(value))
     except SchwiftyException as exc:
-        raise ValidationError(Message("%(value)s is not a valid BIC: %(reason)s.", value=repr(value),
-                                      reason=_reason(exc, _BIC_REASONS))) from None
+        raise ValidationError(Message("%(value)s is not a valid BIC: %(reason)s.", value=quoted(value),
+                                      reason=_reason(exc, _BIC_REASONS, value))) from None
 
 
 def vat_id(value: str) -> str:
@@ -215,7 +220,7 @@ def vat_id(value: str) -> str:
     except NumberError as exc:
         raise ValidationError(Message("%(value)s is not a valid VAT identification number (such as "
                                       "'DE123456788', with its country prefix): %(reason)s.",
-                                      value=repr(value), reason=_reason(exc, _NUMBER_REASONS))) from None
+                                      value=quoted(value), reason=_reason(exc, _NUMBER_REASONS, value))) from None
 
 
 def days(value: str) -> str:

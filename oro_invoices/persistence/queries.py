@@ -37,7 +37,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PaymentStatus
-from oro_invoices.domain.limits import is_int64, is_storable_text, parse_day
+from oro_invoices.domain.limits import is_int64, is_storable_text, parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.statuses import CLOSED
 from oro_invoices.persistence.models import (
@@ -176,7 +176,7 @@ def parse_sort(sort: str) -> tuple[str, bool]:
     desc = sort.startswith("-")
     key = sort[1:] if sort[:1] in ("-", "+") else sort       # one sign at most: "--id" is no sort
     if key not in _SORTS:
-        raise ValidationError([("sort", Message("Cannot sort by %(key)s; use one of %(keys)s.", key=repr(key),
+        raise ValidationError([("sort", Message("Cannot sort by %(key)s; use one of %(keys)s.", key=quoted(key),
                                                 keys=", ".join(SORT_KEYS)))])
     return key, desc
 
@@ -291,7 +291,7 @@ def filter_values(f: InvoiceFilter) -> dict[str, Any]:
             PaymentStatus(f.payment_status)
         except ValueError:
             raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
-                                                              status=repr(f.payment_status)))]) from None
+                                                              status=quoted(f.payment_status)))]) from None
         values["oi_f_payment_status"] = f.payment_status
     if f.document_type and f.document_type not in ("invoice", "credit_note"):
         raise ValidationError([("document_type", Message("Use 'invoice' or 'credit_note'."))])

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 
-from oro_invoices.domain.limits import parse_day
+from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import AMOUNT_LIMIT, is_decimal_text, round_money, too_many_decimals
 
@@ -61,7 +61,7 @@ class StatementFile:
         kept: the reader stops."""
         if not (len(entry.currency) == 3 and entry.currency.isascii() and entry.currency.isalpha()):
             self.problems.append(Message("%(where)s: currency %(value)s is not a three-letter code.",
-                                         where=entry.where, value=repr(entry.currency[:40])))
+                                         where=entry.where, value=quoted(entry.currency)))
             return True
         entry = replace(entry, currency=entry.currency.upper())
         if round_money(entry.amount, entry.currency) != entry.amount:
@@ -124,7 +124,7 @@ def too_large(amount: Decimal, written: str, where: Message) -> Message | None:
     if abs(amount) < AMOUNT_LIMIT:
         return None
     return Message("%(where)s: amount %(value)s is too large: a payment is less than %(limit)s.", where=where,
-                   value=repr(written.strip()[:40]), limit=format(AMOUNT_LIMIT, ",.0f"))
+                   value=quoted(written.strip()), limit=format(AMOUNT_LIMIT, ",.0f"))
 
 
 def flat(text: str) -> str:

@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator
 from xml.etree import ElementTree
 from xml.parsers import expat
 
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message, PluralMessage
 from oro_invoices.services.bank_statement_bai2 import is_bai2, read_bai2
 from oro_invoices.services.bank_statement_entries import (
@@ -218,15 +219,15 @@ def _read_csv(data: bytes) -> StatementFile:
         said = []
         if booked is None:
             said.append(Message("%(where)s: date %(value)s is not a date (YYYY-MM-DD).", where=where,
-                                value=repr(cells["date"][:40])))
+                                value=quoted(cells["date"])))
         if amount is None:
             said.append(Message("%(where)s: amount %(value)s is not a decimal number such as 1234.50.", where=where,
-                                value=repr(cells["amount"][:40])))
+                                value=quoted(cells["amount"])))
         elif (problem := too_large(amount, cells["amount"], where)) is not None:
             said.append(problem)
         if len(cells["currency"]) != 3 or not cells["currency"].isalpha():
             said.append(Message("%(where)s: currency %(value)s is not a three-letter code.", where=where,
-                                value=repr(cells["currency"][:40])))
+                                value=quoted(cells["currency"])))
         said += [Message("%(where)s: %(column)s is longer than %(count)s characters.", where=where, column=name,
                          count=REFERENCE_MAX) for name in ("reference", "payer") if len(flat(cells.get(name, "")))
                  > REFERENCE_MAX]

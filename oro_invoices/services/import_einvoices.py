@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from oro_invoices.adapters.commerce import Customers, customers_with_vat_id, normal_vat_id
-from oro_invoices.domain.limits import MAX_PDF_BYTES
+from oro_invoices.domain.limits import MAX_PDF_BYTES, quoted
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, minor_units, too_many_decimals
 from oro_invoices.services.einvoicing import xml_in
@@ -122,7 +122,7 @@ def totals_problems(record: Record, loaded: Mapping[str, Any]) -> list[Problem]:
             given = Decimal(stated[name])
         except InvalidOperation:
             problems.append(Problem(record.location, term, Message("The total %(value)s is not an amount.",
-                                                                   value=repr(stated[name]))))
+                                                                   value=quoted(stated[name]))))
             continue
         if given != from_minor(worked_out[name], currency):
             problems.append(Problem(record.location, term, _stated_problem(name, given, worked_out[name], currency)))

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from oro_invoices.domain.limits import JSON_MAX_DEPTH
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.formatting.spreadsheet import read_cell
 from oro_invoices.services.import_pricing import LineSums
@@ -216,7 +216,7 @@ def _beside(path: Path, name: Any) -> tuple[Path | None, Message | None]:
     if not isinstance(name, str):
         return None, Message("Give the PDF's path as text.")
     if "\0" in name:
-        return None, Message("%(name)s is not a file name: it holds a NUL character.", name=repr(name))
+        return None, Message("%(name)s is not a file name: it holds a NUL character.", name=quoted(name))
     folder = path.parent.resolve()
     found = (folder / name).resolve()
     if not found.is_relative_to(folder):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
 from oro_invoices.domain.invoice import DocumentType, InvoiceDocument, LineInput, compute_lines
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.posting import YearRange, date_problems
@@ -182,12 +183,12 @@ class Lifecycle:
             raise ValidationError([("credited_invoice_external_id",
                                     Message("No invoice of organization %(organization)s has the external id "
                                             "%(external_id)s: import the invoice before its credit notes.",
-                                            organization=organization_id, external_id=repr(external_id)))])
+                                            organization=organization_id, external_id=quoted(external_id)))])
         original = self.ctx.load(s, found, lock=True)
         if original.status != "posted" or original.document_type == numbering.CREDIT_NOTE_SERIES:
             raise ValidationError([("credited_invoice_external_id",
                                     Message("%(external_id)s is not a posted invoice: only posted invoices are "
-                                            "credited.", external_id=repr(external_id)))])
+                                            "credited.", external_id=quoted(external_id)))])
         return original
 
     def update(self, invoice_id: int, payload: Mapping[str, Any], *, actor: str = "system") -> InvoiceDocument:

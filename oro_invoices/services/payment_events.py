@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceError, NotFound
 from oro_invoices.domain.invoice import display_number
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.payment_labels import action_label
@@ -129,7 +130,7 @@ class PaymentEvents:
         """
         method = self.checkout.methods.get(method_name)
         if method is None:
-            raise NotFound(Message("There is no payment method %(name)s.", name=repr(method_name[:40])))
+            raise NotFound(Message("There is no payment method %(name)s.", name=quoted(method_name)))
         actor = actor or f"{method.label} notification"
         try:
             claimed = method.callback_attempt(callback)
@@ -266,7 +267,7 @@ class PaymentEvents:
         attempt = find_attempt(s, claimed, lock=True) if claimed else None
         if claimed and attempt is None:
             return self._refuse(s, row, Message("No payment was started with the reference %(reference)s.",
-                                                reference=repr(claimed)), actor)
+                                                reference=quoted(claimed)), actor)
         if attempt is not None and attempt.method != method_name:
             return self._refuse(s, row, Message("The reference belongs to a payment of another method."), actor)
         parent = None

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, InvoiceNotPosted, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, PaymentStatus
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import N_, Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor, too_many_decimals
 from oro_invoices.domain.payment_labels import action_label
@@ -280,7 +281,7 @@ class Payments:
             new = PaymentStatus(status)
         except ValueError:
             raise ValidationError([("payment_status", Message("Unknown payment status %(status)s.",
-                                                              status=repr(status)))]) from None
+                                                              status=quoted(status)))]) from None
         old = PaymentStatus(state.payment_status)
         state.forced = True
         state.payment_status = new.value

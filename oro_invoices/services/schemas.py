@@ -37,6 +37,7 @@ from oro_invoices.domain.limits import (
     identifier_problem,
     is_int64,
     is_storable_text,
+    quoted,
 )
 from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.domain.money import (
@@ -169,7 +170,7 @@ def known_country(value: str) -> None:
     the e-invoice); a longer value is the country's name, printed as written."""
     if looks_like_code(value) and value.strip().upper() not in country_codes():
         raise MmValidationError(Message("%(value)s is not an ISO 3166-1 country code: write a known two-letter "
-                                        "code such as 'DE', or the country's name.", value=repr(value.strip())))
+                                        "code such as 'DE', or the country's name.", value=quoted(value.strip())))
 
 
 class AddressSchema(Schema):

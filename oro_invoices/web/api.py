@@ -34,7 +34,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id
+from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id, quoted
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -165,6 +165,7 @@ class Route:
 
 #: The permission each endpoint needs of a client acting for a back-office user (``ApiClient.permissions``).
 VIEW, IMPORT, SEND, DELETE = "oro_invoices.view", "oro_invoices.import", "oro_invoices.send", "oro_invoices.delete"
+NOTE = "oro_invoices.note"
 PAYMENTS, CREDIT = "oro_invoices.manage_payments", "oro_invoices.credit"
 
 ROUTES: tuple[Route, ...] = (
@@ -193,7 +194,7 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/apply-credit", "apply_credit", WRITE, PAYMENTS),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ, VIEW),
-    Route("POST", "/invoices/{id}/notes", "add_note", WRITE, VIEW),
+    Route("POST", "/invoices/{id}/notes", "add_note", WRITE, NOTE),
     Route("GET", "/invoices/{id}/credit-notes", "list_invoice_credit_notes", READ, VIEW),
     Route("POST", "/invoices/{id}/credit-notes", "create_credit_note", WRITE, CREDIT),
     Route("POST", "/invoices/{id}/void", "void_invoice", WRITE, CREDIT),
@@ -357,7 +358,7 @@ class InvoiceApi:
         is answered as one that does not exist, so a client cannot learn which ids others use."""
         invoice_id = parse_id(raw_id)
         if invoice_id is None:
-            raise NotFound(f"Invoice {raw_id[:40]!r} does not exist: invoice ids are positive integers.")
+            raise NotFound(f"Invoice {quoted(raw_id)} does not exist: invoice ids are positive integers.")
         doc = self.service.get(invoice_id)
         if doc.organization_id != client.organization_id:
             raise no_invoice(doc.id)
@@ -406,7 +407,7 @@ class InvoiceApi:
         an order of another organization is one that does not exist (404)."""
         order_id = parse_id(id)
         if order_id is None:
-            raise NotFound(f"Order {id[:40]!r} does not exist: order ids are positive integers.")
+            raise NotFound(f"Order {quoted(id)} does not exist: order ids are positive integers.")
         args = load_order_request(json_object(request) if request.body else {})
         doc = self.service.create_from_order(order_id, actor=self._actor(client),
                                              organization_id=client.organization_id, **args)
@@ -724,7 +725,7 @@ class InvoiceApi:
         doc = self._load(client, raw_id)
         wanted = parse_id(raw_transaction_id)
         if wanted is None or not any(t.id == wanted for t in self.service.transactions(doc.id)):
-            raise NotFound(f"Invoice {doc.id} has no payment transaction {raw_transaction_id[:40]!r}; "
+            raise NotFound(f"Invoice {doc.id} has no payment transaction {quoted(raw_transaction_id)}; "
                            f"see {self._url(doc.id, '/payments')}.")
         return doc, wanted
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
-from oro_invoices.domain.limits import parse_day
+from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.money import parse_decimal
 from oro_invoices.services import remittances
 from oro_invoices.services.facade import InvoiceService
@@ -113,7 +113,7 @@ def _day(value: Any) -> dt.date:
         raise ValidationError([("received_on", "Required: the day the payment was received, YYYY-MM-DD.")])
     day = parse_day(value)
     if day is None:
-        raise ValidationError([("received_on", f"{value[:40]!r} is not a date (use YYYY-MM-DD).")])
+        raise ValidationError([("received_on", f"{quoted(value)} is not a date (use YYYY-MM-DD).")])
     return day
 
 

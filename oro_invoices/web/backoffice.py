@@ -271,6 +271,7 @@ class BackOffice:
             **self._posting_gaps(doc),
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
+            can_note=req.can("oro_invoices.note"),
             **payments, **corrections_section(self, req, doc))
 
     def _posting_gaps(self, doc: InvoiceDocument) -> dict[str, Any]:

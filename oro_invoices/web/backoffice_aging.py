@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.aging import BUCKETS
 from oro_invoices.domain.errors import NotFound, ValidationError
-from oro_invoices.domain.limits import parse_day
+from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -90,7 +90,7 @@ class AgingPages:
         as_of_text = req.query.get("as_of", "").strip()
         as_of = parse_day(as_of_text)
         if as_of_text and as_of is None:
-            errors["as_of"] = _("%(value)s is not a day: use YYYY-MM-DD, such as 2026-10-31.", value=repr(as_of_text[:40]))
+            errors["as_of"] = _("%(value)s is not a day: use YYYY-MM-DD, such as 2026-10-31.", value=quoted(as_of_text))
             as_of_text = ""
         try:
             check_as_of(as_of, today)
@@ -177,7 +177,7 @@ def _page_number(raw: str, errors: dict[str, str]) -> int:
         return 1
     if raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) > 0:
         return int(raw)
-    errors["page"] = _("%(value)s is not a page number: use a whole number such as 2.", value=repr(raw[:40]))
+    errors["page"] = _("%(value)s is not a page number: use a whole number such as 2.", value=quoted(raw))
     return 1
 
 

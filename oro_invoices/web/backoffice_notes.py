@@ -5,7 +5,8 @@ opens the note's edit form in place); the service checks authorship again, so a 
 request for someone else's note is refused. Each answers with a redirect and a flash; a note
 refused (empty, too long) shows the page again with the form as typed and why beside it (422).
 Add note and each edit form carry a one-time key (``form_token``): the same form sent again adds
-or changes nothing more, and says so.
+or changes nothing more, and says so. Each needs the ``oro_invoices.note`` permission (``PERMISSION``):
+an admin who may only view invoices reads the notes but gets 403 for writing one.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of, user_id_of
 from oro_invoices.web.http import Request, Response
 
+#: What adding a note, and editing or deleting one's own, needs.
+PERMISSION = "oro_invoices.note"
+
 
 class NoteActions:
     """Edit note and Delete note on the view page."""
@@ -35,7 +39,7 @@ class NoteActions:
 
     def add_note(self, req: Request) -> Response:
         """Add note: the note, then back to the notes; a refused one is shown again as typed."""
-        self.pages.check(req)
+        self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         body, key = req.form.get("body", ""), req.form.get("form_token", "")
         try:
@@ -50,7 +54,7 @@ class NoteActions:
 
     def edit_note(self, req: Request) -> Response:
         """Save in a note's edit form; a refused text is shown again in the form as typed."""
-        self.pages.check(req)
+        self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         note_id = _note_id(req)
         body, key = req.form.get("body", ""), req.form.get("form_token", "")
@@ -70,7 +74,7 @@ class NoteActions:
         return Response.html(html, status=422, title=_("Invoice %(number)s", number=doc.display_number))
 
     def delete_note(self, req: Request) -> Response:
-        self.pages.check(req)
+        self.pages.check(req, PERMISSION)
         doc = self.pages.load(req, req.path_params.get("invoice_id"))
         self.ctx.service.delete_note(doc.id, _note_id(req), author_id=user_id_of(req),
                                      actor=actor_of(req))

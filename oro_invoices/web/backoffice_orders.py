@@ -19,7 +19,7 @@ from typing import Any
 
 from oro_invoices.adapters.commerce import OrderSnapshot
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
-from oro_invoices.domain.limits import parse_day, parse_id
+from oro_invoices.domain.limits import parse_day, parse_id, quoted
 from oro_invoices.domain.money import is_decimal_text
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
@@ -73,7 +73,7 @@ class OrderInvoices:
         problems: list[str] = []
         invalid: list[str] = []
         if wrong:
-            problems.append(" ".join(_("%(value)s is not a date (YYYY-MM-DD).", value=f"“{fields[name]}”")
+            problems.append(" ".join(_("%(value)s is not a date (YYYY-MM-DD).", value=quoted(fields[name]))
                                      for name in wrong))
             invalid = wrong
         elif invoice_date is None or due_date is None:

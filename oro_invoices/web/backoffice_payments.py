@@ -22,8 +22,9 @@ from markupsafe import Markup
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import parse_day, parse_id
-from oro_invoices.domain.money import parse_decimal, round_money, too_many_decimals
+from oro_invoices.domain.limits import parse_day, parse_id, quoted
+from oro_invoices.domain.messages import Message, Number
+from oro_invoices.domain.money import AMOUNT_LIMIT, parse_decimal, round_money, too_many_decimals
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.payment_limits import over_amount_due
 from oro_invoices.i18n import N_, _
@@ -492,6 +493,9 @@ def amount_problems(typed: str, doc: InvoiceDocument, keep_surplus: bool) -> lis
         return [("amount", _("Enter an amount."))]
     if amount <= 0:
         return [("amount", _("Enter an amount above zero."))]
+    if amount >= AMOUNT_LIMIT:      # kept as credit, no amount due bounds it
+        return [("amount", Message("%(amount)s is too large: a payment is less than %(limit)s.", amount=quoted(typed),
+                                   limit=Number(AMOUNT_LIMIT, format(AMOUNT_LIMIT, ",.0f"))))]
     if round_money(amount, doc.currency) != amount:
         return [("amount", too_many_decimals(doc.currency))]
     over = None if keep_surplus else over_amount_due(amount, doc.amount_due, doc.currency)
@@ -509,5 +513,5 @@ def received_day(text: str) -> dt.date | None:
     day = parse_day(text)
     if day is None:
         raise ValidationError([("received_on", _("%(value)s is not a date (use YYYY-MM-DD).",
-                                                  value=repr(text[:40])))])
+                                                  value=quoted(text)))])
     return day

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import InvoiceError, ValidationError
-from oro_invoices.domain.limits import parse_id
+from oro_invoices.domain.limits import parse_id, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.posting import off_terms_drafts, seller_gap
 from oro_invoices.i18n import _, ngettext
@@ -137,7 +137,7 @@ class SelectionPages:
         for value in values:
             invoice_id = parse_id(value)
             if invoice_id is None:
-                raise ValidationError([("", Message("%(value)s is not an invoice id.", value=repr(value[:40])))])
+                raise ValidationError([("", Message("%(value)s is not an invoice id.", value=quoted(value)))])
             ids.append(invoice_id)
         if not ids:
             return None, back

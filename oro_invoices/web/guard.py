@@ -10,10 +10,13 @@ once per request.
 from __future__ import annotations
 
 import logging
+import re
+
+from babel.support import LazyProxy
 
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain import errors
-from oro_invoices.i18n import N_, _
+from oro_invoices.i18n import N_, _, lazy_gettext
 from oro_invoices.integration import features
 from oro_invoices.web.context import WebContext
 from oro_invoices.web.errors import CsrfRejected, LoginRequired, headers_for, status_for
@@ -75,8 +78,9 @@ def friendly(exc: BaseException) -> tuple[int, str]:
         return status, _(exc.message)
     if isinstance(exc, errors.ValidationError):
         # two fields of one label (a dialog's body, checked as text and as its HTML) say it once
-        parts = dict.fromkeys(_("%(field)s: %(problem)s", field=_field_label(f), problem=_(m))
-                              if f and f not in _UNLABELLED else _(m) for f, m in exc.errors)
+        parts = dict.fromkeys(_("%(field)s: %(problem)s", field=label, problem=_(m))
+                              if f not in _UNLABELLED and (label := _field_label(f)) else _(m)
+                              for f, m in exc.errors)
         return status, " ".join(parts) or _(exc.message)
     if isinstance(exc, errors.StorageError) and not isinstance(exc, errors.NoPdfStorage):
         log.error("storage problem: %s", exc.message)
@@ -92,12 +96,29 @@ def friendly(exc: BaseException) -> tuple[int, str]:
                      "please try again or contact support.")
 
 
-_FIELD_LABELS = {"body": N_("Note"), "to": N_("To"), "cc": N_("Cc"), "bcc": N_("Bcc"), "subject": N_("Subject"), "html": N_("Body"),
-                 "text": N_("Body"), "date_from": N_("Date from"), "date_to": N_("Date to"),
-                 "cursor": N_("Page"), "invoice_date": N_("Invoice date"), "amount": N_("Amount"),
-                 "reason": N_("Reason"), "notes": N_("Notes"), "due_date": N_("Due date"),
-                 "template": N_("Template"), "received_on": N_("Received on"), "reference": N_("Reference"),
-                 "invoice": N_("Invoices")}
+#: What a form error calls each field ("Amount: …"), translated when shown (the labels the forms
+#: show beside their fields). A field ``name-<n>`` (a share's ``amount-12``) is labelled as ``name``.
+_FIELD_LABELS: dict[str, LazyProxy] = {
+    "body": lazy_gettext("Note"), "to": lazy_gettext("To"), "cc": lazy_gettext("Cc"), "bcc": lazy_gettext("Bcc"),
+    "subject": lazy_gettext("Subject"), "html": lazy_gettext("Body"), "text": lazy_gettext("Body"),
+    "date_from": lazy_gettext("Date from"), "date_to": lazy_gettext("Date to"), "cursor": lazy_gettext("Page"),
+    "before": lazy_gettext("Page"), "after": lazy_gettext("Page"), "page": lazy_gettext("Page"),
+    "invoice_date": lazy_gettext("Invoice date"), "due_date": lazy_gettext("Due date"),
+    "amount": lazy_gettext("Amount"), "received": lazy_gettext("Payment total"),
+    "method": lazy_gettext("Payment Method"), "currency": lazy_gettext("Currency"),
+    "reason": lazy_gettext("Reason"), "notes": lazy_gettext("Notes"), "template": lazy_gettext("Template"),
+    "received_on": lazy_gettext("Received on"), "reference": lazy_gettext("Reference"),
+    "invoice": lazy_gettext("Invoices"), "invoices": lazy_gettext("Invoices"),
+    "customer": lazy_gettext("Customer"), "customer_id": lazy_gettext("Customer"),
+    "customer_user": lazy_gettext("Customer User"), "website": lazy_gettext("Website"),
+    "as_of": lazy_gettext("As of"), "number": lazy_gettext("Invoice Number"),
+    "invoice_number": lazy_gettext("Invoice Number"), "external_id": lazy_gettext("External ID"),
+    "status": lazy_gettext("Status"), "payment_status": lazy_gettext("Payment Status"),
+    "document_type": lazy_gettext("Document Type"), "overdue": lazy_gettext("Overdue"),
+    "total_min": lazy_gettext("Total from"), "total_max": lazy_gettext("Total to"), "sort": lazy_gettext("Sort by"),
+    "limit": lazy_gettext("Rows per page"), "per_page": lazy_gettext("Rows per page"),
+    "settlement": lazy_gettext("Money already paid"),
+}
 #: Fields whose messages say what they are about themselves ("The payment form is damaged; …").
 _UNLABELLED = frozenset({"request_key", "origin", "order_id"})
 
@@ -111,10 +132,11 @@ def field_errors(exc: errors.ValidationError) -> dict[str, str]:
     return found
 
 
-def _field_label(field: str) -> str:
-    if field in _FIELD_LABELS:
-        return _(_FIELD_LABELS[field])
-    return field.replace("_", " ").capitalize()
+def _field_label(field: str) -> str | None:
+    """What a form error calls ``field``, in the page's language; None for a field no form shows
+    (its message then stands alone rather than name it in English)."""
+    label = _FIELD_LABELS.get(field) or _FIELD_LABELS.get(re.sub(r"-\d+$", "", field))
+    return None if label is None else str(label)
 
 
 def error_response(ctx: WebContext, req: Request, exc: BaseException, *,

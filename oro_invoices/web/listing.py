@@ -24,7 +24,7 @@ from urllib.parse import urlencode
 
 from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import PAYMENT_STATUS_LABELS, PaymentStatus
-from oro_invoices.domain.limits import is_storable_text, parse_day, parse_id
+from oro_invoices.domain.limits import is_storable_text, parse_day, parse_id, quoted
 from oro_invoices.domain.money import (
     KNOWN_CURRENCIES,
     is_decimal_text,
@@ -179,7 +179,7 @@ def _date(query: Mapping[str, str], name: str, errors: list[tuple[str, str]]) ->
         return None
     day = parse_day(raw)
     if day is None:
-        errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=repr(raw[:40]))))
+        errors.append((name, _("%(value)s is not a date (use YYYY-MM-DD).", value=quoted(raw))))
     return day
 
 
@@ -351,7 +351,7 @@ def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, curr
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
-        errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=repr(sort[:40]),
+        errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=quoted(sort),
                                  keys=", ".join(sort_keys))))
         return default
     if key in currency_sorts and not currency:
@@ -370,7 +370,7 @@ def _page_number(query: Mapping[str, str], errors: list[tuple[str, str]]) -> int
     if re.fullmatch(r"-?[0-9]{1,18}", raw, re.ASCII) and int(raw) != 0:
         return int(raw)
     errors.append(("page", _("%(value)s is not a page number: use a whole number such as 2.",
-                             value=repr(raw[:40]))))
+                             value=quoted(raw))))
     return 1
 
 

@@ -520,7 +520,7 @@ class StatementEmailIn(Schema):
     cc = fields.List(fields.String())
     bcc = fields.List(fields.String())
     subject = fields.String(validate=validate.Length(max=500))
-    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML."})
+    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML. At most 100,000 characters (422)."})
 
 
 class AgingEmailIn(Schema):
@@ -532,7 +532,7 @@ class AgingEmailIn(Schema):
     cc = fields.List(fields.String())
     bcc = fields.List(fields.String())
     subject = fields.String(validate=validate.Length(max=500))
-    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML."})
+    text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML. At most 100,000 characters (422)."})
 
 
 class EmailAttachmentOut(Schema):
@@ -580,7 +580,7 @@ class InvoiceEmailIn(Schema):
     cc = fields.List(fields.String())
     bcc = fields.List(fields.String())
     subject = fields.String(metadata={"description": "Instead of the template's subject."})
-    text = fields.String(metadata={"description": "A plain text body instead of the template's."})
+    text = fields.String(metadata={"description": "A plain text body instead of the template's, at most 100,000 characters (422)."})
     template = fields.String(metadata={"description": "An email template instead of invoice_notification_template "
                                                      "(credit_note_notification_template for a credit note)."})
     post = fields.Boolean(metadata={"description": "true: a draft is posted first (else a draft is refused, 409)."})

@@ -492,7 +492,7 @@ def test_an_mt940_sub_field_not_numbered_in_ascii_digits_is_left_out(shop, admin
 
 
 NINES = "9" * 60
-TOO_LARGE = "amount '" + "9" * 40 + "' is too large: a payment is less than 1,000,000,000,000."
+TOO_LARGE = "amount '" + "9" * 40 + "…' is too large: a payment is less than 1,000,000,000,000."
 
 
 @pytest.mark.parametrize("name, data, content_type, status, said", [

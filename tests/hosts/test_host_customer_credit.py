@@ -564,3 +564,28 @@ def test_apply_credit_leaves_what_an_authorization_holds_to_be_captured(admin):
     dialog = text_of(admin.get(f"/admin/invoices/{part.id}?dialog=apply-credit").get_data(as_text=True))
     assert ("At most the credit, $107.00, and what is due beyond the $200.00 an authorization holds, $31.86."
             in dialog)
+
+
+def test_a_refused_give_back_names_its_field_in_the_pages_language(admin):
+    kept = paid_and_credited(admin.service)
+    customer_id = kept.invoice.customer_id
+    german = {"Accept-Language": "de"}
+    resp = admin.submit(f"{CREDIT_PAGE}?customer={customer_id}", f"{CREDIT_PAGE}/pay-out?customer={customer_id}",
+                        {**pay_out_fields(admin, customer_id), "currency": "XXX", "amount": "1,00"}, headers=german)
+    said = text_of(resp.get_data(as_text=True))
+    assert resp.status_code == 422
+    assert "Währung: Wählen Sie eine Währung, in der der Kunde Guthaben hat." in said
+    assert "Currency" not in said
+
+
+def test_an_amount_too_large_to_record_is_refused_when_the_surplus_would_be_kept(admin):
+    service = admin.service
+    inv = posted_for_seeded_customer(service)
+    view = f"/admin/invoices/{inv.id}"
+    fields = record_fields(admin, view)
+    huge = "9" * 30
+    resp = admin.submit(view, f"{view}/payments", {**fields, "amount": huge, "keep_surplus": "1"})
+    assert resp.status_code == 422
+    said = re.search(r'data-oi-error="amount">(.*?)</span>', resp.get_data(as_text=True)).group(1)
+    assert unescape(said) == f"'{huge}' is too large: a payment is less than 1,000,000,000,000."
+    assert service.transactions(inv.id) == []

@@ -95,7 +95,7 @@ def test_refusals_are_said_on_the_tab(shop):
     assert re.search(r'id="oi-order-due-date"[^>]*aria-invalid="true" aria-describedby="oi-order-invoice-error"',
                      resp.get_data(as_text=True))
     resp = create(client, order_id, invoice_date="2026-02-30")           # no such day: not "missing"
-    assert resp.status_code == 422 and alert(resp) == "“2026-02-30” is not a date (YYYY-MM-DD)."
+    assert resp.status_code == 422 and alert(resp) == "'2026-02-30' is not a date (YYYY-MM-DD)."
     resp = create(client, order_id, invoice_date="1900-01-01", due_date="1900-02-01")
     assert resp.status_code == 422 and "Invoice date: Jan 1, 1900 is not a plausible date for an invoice" in alert(resp)
     assert client.service.count_invoices({"order_id": order_id}) == 0

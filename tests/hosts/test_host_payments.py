@@ -548,7 +548,7 @@ def test_a_notification_for_an_unknown_method_quotes_only_the_start_of_its_name(
     resp = ShopClient(shop[0]).client.get("/invoices/pay/notify/" + "Call us now " * 250)
     assert resp.status_code == 404
     page = text_of(resp.get_data(as_text=True))
-    assert "There is no payment method 'Call us now Call us now Call us now Call'." in page
+    assert "There is no payment method 'Call us now Call us now Call us now Call…'." in page
     assert page.count("Call us") == 3
 
 

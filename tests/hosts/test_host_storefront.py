@@ -97,7 +97,7 @@ def test_filters(shop):
 @pytest.mark.parametrize(("query", "field", "message"), [
     ("?date_from=2026-02-31&payment_status=paid_partially", "date_from", "'2026-02-31' is not a date"),
     # a long value is quoted by its first 40 characters, not echoed whole
-    (f"?date_to={'9' * 3000}&payment_status=paid_partially", "date_to", f"'{'9' * 40}' is not a date"),
+    (f"?date_to={'9' * 3000}&payment_status=paid_partially", "date_to", f"'{'9' * 40}…' is not a date"),
     ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
     ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
     ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'"),

@@ -292,7 +292,7 @@ def test_a_file_named_as_bai2_that_holds_no_group_is_said():
 
 def test_an_amount_of_any_length_is_said_too_large_not_raised():
     nines = "9" * 5_000                                         # beyond what int() reads from text
-    said = "amount '" + "9" * 40 + "' is too large: a payment is less than 1,000,000,000,000."
+    said = "amount '" + "9" * 40 + "…' is too large: a payment is less than 1,000,000,000,000."
     assert read_statement("s.bai", bai2(f"16,165,{nines},Z,,,x/")).problems == [f"line 4: {said}"]
     assert read_statement("s.csv", f"date,amount,currency,reference\n2026-12-01,{nines},EUR,x\n".encode()) \
         .problems == [f"line 2: {said}"]

@@ -34,6 +34,7 @@ DJANGO_PERMISSIONS = {
     "oro_invoices.view": "oro_invoices_oscar.view_invoices",
     "oro_invoices.delete": "oro_invoices_oscar.delete_invoices",
     "oro_invoices.send": "oro_invoices_oscar.send_invoices",
+    "oro_invoices.note": "oro_invoices_oscar.note_invoices",
     "oro_invoices.manage_payments": "oro_invoices_oscar.manage_invoice_payments",
     "oro_invoices.credit": "oro_invoices_oscar.credit_invoices",
     "oro_invoices.import": "oro_invoices_oscar.import_invoices",

@@ -117,6 +117,7 @@ class InvoicePermissions(models.Model):
             ("view_invoices", "Can see invoices"),
             ("delete_invoices", "Can delete draft invoices"),
             ("send_invoices", "Can send invoices to customers"),
+            ("note_invoices", "Can add notes to invoices"),
             ("manage_invoice_payments", "Can refund, capture, cancel and re-authorize invoice payments"),
             ("credit_invoices", "Can issue credit notes, void and re-issue invoices"),
             ("import_invoices", "Can create and update invoices (import, API)"),

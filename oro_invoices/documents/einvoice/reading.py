@@ -31,6 +31,7 @@ from oro_invoices.documents.einvoice.terms import (
     INVOICE_TYPE_CODE,
     UNIT_CODES,
 )
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
 
 __all__ = ["EInvoice", "FieldReader", "is_ubl", "profile_of", "read_cii", "read_xml"]
@@ -482,7 +483,7 @@ class _Reader(FieldReader):
             self.out.payload[name] = dt.datetime.strptime(text, "%Y%m%d").date().isoformat()
         except ValueError:
             self.problem(term, Message("%(value)s (format %(format)s) is not a date in format 102 (YYYYMMDD).",
-                                       value=repr(text), format=form))
+                                       value=quoted(text), format=form))
 
 
 def document_type_problem(code: str) -> Message:

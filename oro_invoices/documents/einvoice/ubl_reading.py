@@ -18,6 +18,7 @@ from lxml import etree
 from oro_invoices.documents.einvoice.reading import EInvoice, FieldReader, document_type_problem
 from oro_invoices.documents.einvoice.terms import CREDIT_NOTE_TYPE_CODE, CREDIT_REASON_SUBJECT, INVOICE_TYPE_CODE
 from oro_invoices.documents.einvoice.ubl import CREDIT_NOTE_NS, NSMAP
+from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
 
 __all__ = ["UblReader"]
@@ -194,5 +195,5 @@ class UblReader(FieldReader):
                 raise ValueError
             self.out.payload[name] = dt.date.fromisoformat(text).isoformat()
         except ValueError:
-            self.problem(term, Message("%(value)s is not a date (YYYY-MM-DD).", value=repr(text)))
+            self.problem(term, Message("%(value)s is not a date (YYYY-MM-DD).", value=quoted(text)))
 

@@ -6,12 +6,13 @@ import re
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from email.policy import default
 from email.utils import getaddresses, parseaddr
 
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
-from oro_invoices.domain.limits import is_storable_text
-from oro_invoices.domain.messages import Message
+from oro_invoices.domain.limits import is_storable_text, quoted
+from oro_invoices.domain.messages import Message, Number
 from oro_invoices.persistence.outbox import Attachment
 
 # A pragmatic address check: one @, no spaces or control characters, a dotted domain.
@@ -21,6 +22,13 @@ _ADDRESS = re.compile(r"[^@\s\"(),:;<>\[\]\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-
 _UNSAFE_HEADER = re.compile(r"[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029\x00]")
 MAX_SUBJECT = 500
 MAX_RECIPIENTS = 50
+#: The longest text of a message a person writes (the Send Email dialogs' Body, the API's ``text``),
+#: in characters, a line break counted once: some 30 pages, far more than an invoice's email
+#: needs, and with both parts and a PDF still far below the 10 MB many mail servers take at most.
+MAX_BODY = 100_000
+#: The longest HTML part: the HTML a text within ``MAX_BODY`` becomes (each character escaped
+#: takes at most six, ``&quot;``) always fits.
+MAX_HTML = 6 * MAX_BODY
 #: The longest display name of a recipient: its header line stays far below RFC 5322's 998
 #: octets, which a mail server refuses beyond (Python cannot fold a name without spaces).
 MAX_DISPLAY_NAME = 200
@@ -73,7 +81,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
     result: list[str] = []
     for item in items:
         if not isinstance(item, str):
-            errors.append((field, Message("%(address)s is not an email address.", address=repr(item))))
+            errors.append((field, Message("%(address)s is not an email address.", address=quoted(item))))
             continue
         if not is_storable_text(item):
             errors.append((field, Message("Must not contain NUL or unpaired surrogate characters.")))
@@ -90,7 +98,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
         crowded = _entry_of_several(item)
         if crowded is not None:
             errors.append((field, Message("%(entry)s holds more than one address: separate recipients with commas.",
-                                          entry=repr(crowded))))
+                                          entry=quoted(crowded))))
             continue
         for name, addr in parsed:
             if not is_address(addr):
@@ -98,7 +106,7 @@ def recipients(field: str, value: str | Iterable[str] | None,
                 continue
             if len(name) > MAX_DISPLAY_NAME:
                 errors.append((field, Message("The name of %(address)s must be at most %(limit)s characters.",
-                                              address=repr(addr), limit=MAX_DISPLAY_NAME)))
+                                              address=quoted(addr), limit=MAX_DISPLAY_NAME)))
                 continue
             entry = _entry(name, addr)
             if entry not in result:
@@ -142,7 +150,7 @@ def _entries(value: str) -> list[str]:
 
 
 def _invalid(address: str) -> Message:
-    return Message("%(address)s is not a valid email address.", address=repr(address))
+    return Message("%(address)s is not a valid email address.", address=quoted(address))
 
 
 def _entry(name: str, addr: str) -> str:
@@ -209,6 +217,12 @@ def check_message(*, to: str | Iterable[str], cc: str | Iterable[str], bcc: str 
                                           limit=MAX_SUBJECT)))
     if not (html or "").strip() and not (text or "").strip():
         errors.append(("text", Message("Write the message (as HTML, text or both).")))
+    # the HTML made of an over-long text is said once, as the text
+    too_long = next(((name, limit) for name, value, limit in (("text", text, MAX_BODY), ("html", html, MAX_HTML))
+                     if isinstance(value, str) and len(value.replace("\r\n", "\n")) > limit), None)
+    if too_long is not None:
+        errors.append((too_long[0], Message("The message must be at most %(limit)s characters.",
+                                            limit=Number(Decimal(too_long[1]), format(too_long[1], ",d")))))
     errors += [(name, Message("Must not contain NUL or unpaired surrogate characters."))
                for name, value in (("html", html), ("text", text),
                                    ("template", template), ("once", once))

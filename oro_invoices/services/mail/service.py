@@ -38,7 +38,7 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument, PdfInfo, SellerInfo
-from oro_invoices.domain.limits import is_storable_text
+from oro_invoices.domain.limits import is_storable_text, quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.domain.reminders import ReminderNotice
@@ -236,14 +236,14 @@ class MailService:
     def template_source(self, name: str) -> TemplateSource:
         """The email template ``name``: the host's (an admin's edit), else the package default."""
         if not is_storable_text(name):  # no host could have stored that name: never ask it
-            raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
+            raise NotFound(Message("There is no email template named %(name)s.", name=quoted(name)))
         if self.templates is not None:
             found = self.templates.load(name)
             if found is not None:
                 return as_source(name, found)
         default = load_default(name)
         if default is None:
-            raise NotFound(Message("There is no email template named %(name)s.", name=repr(name)))
+            raise NotFound(Message("There is no email template named %(name)s.", name=quoted(name)))
         return default
 
     def _locale(self, invoice: InvoiceDocument | DocumentScope, *, for_staff: bool = False) -> str:

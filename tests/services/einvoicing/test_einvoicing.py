@@ -8,6 +8,7 @@ import pikepdf
 import pytest
 from pypdf import PdfReader
 from sqlalchemy import func, select
+from support.certificates import write_pkcs12
 from support.einvoices import SELLER_SETTINGS, german_payload, stored_pdf, texts, total
 from support.payloads import invoice_payload
 from support.pdfs import pdf_text
@@ -255,25 +256,8 @@ def test_an_iban_is_saved_compact():
 @pytest.fixture
 def pkcs12(tmp_path, monkeypatch):
     """A self-signed certificate and key in a passphrase-protected PKCS#12 file."""
-    import datetime as dt
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives.serialization import pkcs12 as p12
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Northwind Supply GmbH")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
-            .sign(key, hashes.SHA256()))
     path = tmp_path / "signing.p12"
-    path.write_bytes(p12.serialize_key_and_certificates(
-        b"northwind", key, cert, None, serialization.BestAvailableEncryption(b"s3cret")))
+    cert = write_pkcs12(path, b"s3cret")
     monkeypatch.setenv("ORO_INVOICES_SIGNING_PASSPHRASE", "s3cret")
     return path, cert
 
@@ -335,8 +319,8 @@ def _minimal_pdf() -> bytes:
 
 def test_a_wrong_passphrase_refuses_the_posting_and_says_why(svc, settings, acme, pkcs12, monkeypatch):
     path, _ = pkcs12
-    monkeypatch.setenv("ORO_INVOICES_SIGNING_PASSPHRASE", "wrong")
     settings.set("oro_invoices.einvoice.signing_certificate", str(path))
+    monkeypatch.setenv("ORO_INVOICES_SIGNING_PASSPHRASE", "wrong")    # changed since the certificate was saved
     draft = svc.create(german_payload(acme))
     with pytest.raises(ConfigurationError, match="ORO_INVOICES_SIGNING_PASSPHRASE") as caught:
         svc.post(draft.id)
@@ -481,7 +465,8 @@ def test_an_unusable_certificate_refuses_the_posting_in_the_readers_language(svc
     from oro_invoices.i18n import translate
 
     path = tmp_path / "missing.p12" if where == "missing" else tmp_path
-    settings.set("oro_invoices.einvoice.signing_certificate", str(path))
+    # saving refuses such a path (test_signing_certificate_setting): the file went away since
+    settings.store.save("oro_invoices.einvoice.signing_certificate", str(path), "global", None)
     draft = svc.create(german_payload(acme))
     with pytest.raises(ConfigurationError) as caught:
         svc.post(draft.id)
