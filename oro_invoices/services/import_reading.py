@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from oro_invoices.domain.limits import JSON_MAX_DEPTH
 from oro_invoices.domain.messages import N_, Message
-from oro_invoices.formatting.spreadsheet import read_cell
+from oro_invoices.formatting.spreadsheet import import_cell
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
 
@@ -357,7 +357,7 @@ def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any],
         if column is None:
             problems.append(Problem(location, "", "This row has more cells than the header."))
             continue
-        value = read_cell((value or "").strip()).strip()
+        value = import_cell(value or "")
         if value == "":
             continue
         if column.startswith("line_"):
