@@ -72,6 +72,23 @@ def shows_nothing(text: str) -> bool:
     return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
+#: Characters no name or text shown to people may contain: C0 and C1 controls (but the tab, the
+#: line feed and the carriage return of multi-line text) and the bidirectional embeddings,
+#: overrides and isolates that show text in another order than it is stored ("Trojan source").
+_HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def hidden_character(value: str) -> str | None:
+    """The first character of ``value`` that hides or reorders text (see ``_HIDDEN_CHARS``),
+    named by its code point and Unicode name (``U+202E RIGHT-TO-LEFT OVERRIDE``), or None."""
+    found = _HIDDEN_CHARS.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "")               # the controls have no name of their own
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X} (a control character)"
+
+
 def identifier_problem(value: str) -> str | None:
     """Why ``value`` cannot be a number or an external id, or None when it can.
 

@@ -34,6 +34,7 @@ from oro_invoices.domain.invoice import (
 from oro_invoices.domain.limits import (
     MAX_INT64,
     UNSTORABLE_CHARS,
+    hidden_character,
     identifier_problem,
     is_int64,
     is_storable_text,
@@ -150,6 +151,30 @@ def strict_identifier(value: str) -> None:
         raise MmValidationError(problem)
 
 
+class ShownText(validate.Validator):
+    """A marshmallow validator for text shown on PDFs and pages (names, addresses, line
+    descriptions): no control character but tab and line breaks, and no bidirectional override
+    or isolate, which would show it in another order than it is stored."""
+
+    error = N_("Must not contain %(character)s: a control or text-direction character, which can hide or "
+               "reorder what the PDF and the pages show.")
+
+    @staticmethod
+    def accepts_text(value: str) -> bool:
+        """Whether ``value`` passes (``compiled_schema`` checks plain strings with it)."""
+        return hidden_character(value) is None
+
+    def __call__(self, value: str) -> str:
+        character = hidden_character(value) if isinstance(value, str) else None
+        if character is not None:
+            raise MmValidationError(Message(self.error, character=character))
+        return value
+
+
+#: One for every field of shown text.
+shown_text = ShownText()
+
+
 def decimal_places(value: Decimal) -> int:
     """How many digits ``value`` has after the decimal point (0 for a whole number)."""
     text = str(value)               # read off the text where it has no exponent: no tuple to build
@@ -176,15 +201,15 @@ class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="", validate=validate.Length(max=255))
-    organization = fields.String(load_default="", validate=validate.Length(max=255))
-    street = fields.String(load_default="", validate=validate.Length(max=255))
-    street2 = fields.String(load_default="", validate=validate.Length(max=255))
-    city = fields.String(load_default="", validate=validate.Length(max=128))
-    region = fields.String(load_default="", validate=validate.Length(max=128))
-    postal_code = fields.String(load_default="", validate=validate.Length(max=32))
-    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country])
-    phone = fields.String(load_default="", validate=validate.Length(max=64))
+    name = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    organization = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    street = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    street2 = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    city = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    region = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    postal_code = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
+    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country, shown_text])
+    phone = fields.String(load_default="", validate=[validate.Length(max=64), shown_text])
 
 
 class BuyerSchema(Schema):
@@ -194,12 +219,12 @@ class BuyerSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    vat_id = fields.String(load_default="", validate=validate.Length(max=64),
+    vat_id = fields.String(load_default="", validate=[validate.Length(max=64), shown_text],
                            metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=validate.Length(max=255), metadata={
+    reference = fields.String(load_default="", validate=[validate.Length(max=255), shown_text], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
 
 
@@ -207,9 +232,9 @@ class LineSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    sku = fields.String(load_default="", validate=validate.Length(max=128))
-    unit = fields.String(load_default="", validate=validate.Length(max=32))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=4000), shown_text])
+    sku = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    unit = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
     # The range checks are the fields' own, so they are reported beside any other field's error.
     quantity = DecimalString(required=True, places=6, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error=N_("Must be greater than 0.")))
@@ -220,7 +245,7 @@ class LineSchema(Schema):
     #: EN 16931 VAT category; empty: Z at rate 0, else S.
     tax_category = fields.String(load_default="", validate=validate.OneOf(
         ("", *TAX_CATEGORY_CODES), error=N_("Must be one of S, Z, E, AE, K, G, O (or empty).")))
-    tax_exemption_reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    tax_exemption_reason = fields.String(load_default="", validate=[validate.Length(max=1000), shown_text])
 
     @validates_schema(skip_on_field_errors=False)  # it reads only fields that loaded
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -267,10 +292,10 @@ class InvoiceInputSchema(Schema):
     website_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_user_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    customer_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    customer_name = fields.String(allow_none=True, validate=[validate.Length(max=255), shown_text])
     customer_user_email = fields.Email(allow_none=True)
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    order_identifier = fields.String(allow_none=True, validate=validate.Length(max=128))
+    order_identifier = fields.String(allow_none=True, validate=[validate.Length(max=128), shown_text])
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
@@ -287,7 +312,7 @@ class InvoiceInputSchema(Schema):
     credited_invoice_external_id = fields.String(allow_none=True, validate=[
         validate.Length(min=1, max=128), strict_identifier])
     #: Why the credit note was issued, printed on it (only with ``document_type: "credit_note"``).
-    credit_reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    credit_reason = fields.String(allow_none=True, validate=[validate.Length(max=1000), shown_text])
 
     @validates_schema
     def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
