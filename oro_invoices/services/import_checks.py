@@ -152,6 +152,13 @@ class Checker:
             return [Problem(record.location, "external_id",
                             Message("Repeats the invoice of %(first)s (in a CSV, the rows of one invoice must be "
                                     "next to each other).", first=first))]
+        number = payload.get("invoice_number")
+        if isinstance(number, str) and number:
+            first = self.seen.first(repr(("invoice_number", org, number)), record.location)
+            if first is not None:
+                return [Problem(record.location, "invoice_number", Message(
+                    "Invoice number %(number)s is also the number of %(first)s: each invoice of an organization "
+                    "has its own number.", number=number, first=first))]
         return []
 
 

@@ -134,7 +134,7 @@ class Lifecycle:
         self._apply_lines(inv, lines, data["currency"])
         credited: CreditedInvoice | None = None
         original: Invoice | None = None
-        with self.ctx.translate_errors(), self.ctx.write() as s:
+        with self.ctx.translate_errors(inv.invoice_number), self.ctx.write() as s:
             if credits is not None:  # an imported credit note: the invoice it credits, locked first
                 original = self._credited_invoice(s, inv.organization_id, credits)
                 inv.credited_invoice_id = original.id
@@ -201,7 +201,7 @@ class Lifecycle:
                                              "crediting a posted invoice.")])
         force_status = "payment_status" in data
         forced = data.pop("payment_status", None)
-        with self.ctx.translate_errors(), self.ctx.write() as s:
+        with self.ctx.translate_errors(data.get("invoice_number")), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
             if inv.document_type == numbering.CREDIT_NOTE_SERIES:
                 raise InvoiceIsPosted(Message("%(number)s is a credit note: it is never paid and nothing of it "

@@ -58,7 +58,8 @@ def test_each_uploaded_file_is_imported_or_says_why_not(posted, admin):
     assert resp.status_code == 200
     assert rows(resp) == [
         "ext-10.xml Imported EXT-10",
-        f"{doc.invoice_number}.pdf Not imported That invoice number is already used by another invoice.",
+        f"{doc.invoice_number}.pdf Not imported Invoice number {doc.invoice_number} is already used by another "
+        "invoice of this organization.",
         "ext-11.xml Not imported BT-112: The e-invoice states a total with VAT of €1.00; "   # as the page writes amounts
         f"its lines make €{float(grand):,.2f}."]
     service = admin.service
