@@ -56,6 +56,11 @@ def parse_id(raw: object) -> int | None:
     return value if 0 < value <= MAX_INT64 else None
 
 
+def given_id(raw: object) -> int | None:
+    """``raw`` when it is a JSON integer that can be an id (positive, 64 bits), else None."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT64 else None
+
+
 def parse_day(raw: object) -> dt.date | None:
     """The day ``raw`` writes as ``YYYY-MM-DD`` (a real calendar day), or None when it is not one."""
     if not isinstance(raw, str) or not DAY_SYNTAX.fullmatch(raw):

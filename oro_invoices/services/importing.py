@@ -314,6 +314,8 @@ class _Verdicts:
     def _finished(self, record: Record, loaded: dict[str, Any] | None, split: int) -> bool:
         if not record.fatal and loaded is not None:
             record.problems[split:split] = self.checker.context_problems(record, loaded)
+        elif not record.fatal:
+            record.problems[split:split] = self.checker.unloaded_problems(record)
         if not record.problems:
             return True
         self.bad += 1
