@@ -144,6 +144,9 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         return
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
+            if _blank(fh):
+                raise _Unreadable(str(path), Message("The file is empty: it holds no invoices. Was it saved or "
+                                                     "copied whole?"))
             if kind == "json":
                 raw: Iterator[tuple[str, Any, list[Problem], list[str]]] = _json(path, fh)
             elif kind == "jsonl":
@@ -158,6 +161,18 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         yield _fatal(str(path), _not_utf8(path))
     except (OSError, csv.Error) as exc:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
+
+
+def _blank(fh: TextIO) -> bool:
+    """Whether the text file ``fh`` holds nothing but whitespace (read from its start, which it
+    is left at)."""
+    while True:
+        chunk = fh.read(65536)
+        if chunk.strip():
+            fh.seek(0)
+            return False
+        if not chunk:
+            return True
 
 
 #: Byte order marks of other Unicode encodings (UTF-32's before UTF-16's: they start alike).

@@ -266,6 +266,11 @@ def _check_url_characters(value: str) -> None:
         raise MmValidationError(problem)
 
 
+#: A date given otherwise than ``YYYY-MM-DD`` (a spreadsheet's ``02.11.2026``), or no day of the calendar.
+DAY_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
+    "invalid": N_("Not a valid date (YYYY-MM-DD, such as 2026-11-02).")}
+
+
 class InvoiceInputSchema(Schema):
     """Create payload. ``partial=True`` makes it the update payload."""
 
@@ -278,14 +283,14 @@ class InvoiceInputSchema(Schema):
         validate.Length(min=1, max=64), strict_identifier,
         validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
                         error=N_("Use letters, digits and . _ / - only, starting with a letter or digit."))])
-    invoice_date = fields.Date(required=True)
-    due_date = fields.Date(allow_none=True, metadata={
+    invoice_date = fields.Date(required=True, error_messages=DAY_ERRORS)
+    due_date = fields.Date(allow_none=True, error_messages=DAY_ERRORS, metadata={
         "description": "When left out (or null), the invoice date plus the customer's Days to Pay "
                        "(`oro_invoices.seller.payment_days`), else none until given."})
     #: When the goods or services were supplied (BT-72), and/or the period invoiced (BG-14).
-    delivery_date = fields.Date(allow_none=True)
-    delivery_period_start = fields.Date(allow_none=True)
-    delivery_period_end = fields.Date(allow_none=True)
+    delivery_date = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
+    delivery_period_start = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
+    delivery_period_end = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
     currency = fields.String(required=True, validate=validate.OneOf(
         sorted(KNOWN_CURRENCIES), error=N_("Unknown currency code; use an ISO 4217 code such as \"USD\".")))
     organization_id = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
