@@ -380,23 +380,51 @@ class InvoiceInputSchema(Schema):
 
 
 def check_storable(data: Any, path: str = "") -> None:
-    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
+    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits
+    (every such value, each on its path)."""
+    problems = unstorable(data, path)
+    if problems:
+        raise ValidationError(problems)
+
+
+def unstorable(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """``(path, message)`` for each value of ``data`` no database column can hold."""
     if _storable(data):
-        return
+        return []
+    problems: list[tuple[str, str]] = []
     stack: list[tuple[str, Any]] = [(path, data)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, Mapping):
+            children = []
             for key, item in value.items():
                 if isinstance(key, str) and not is_storable_text(key):
-                    raise ValidationError([(where, "Names must not contain NUL or unpaired surrogate characters.")])
-                stack.append((f"{where}.{key}" if where else str(key), item))
+                    problems.append((where, "Names must not contain NUL or unpaired surrogate characters."))
+                    continue
+                children.append((f"{where}.{key}" if where else str(key), item))
+            stack.extend(reversed(children))    # taken in the payload's order
         elif isinstance(value, (list, tuple)):
-            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+            stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, str) and not is_storable_text(value):
-            raise ValidationError([(where, Message("Must not contain NUL or unpaired surrogate characters."))])
+            problems.append((where, Message("Must not contain NUL or unpaired surrogate characters.")))
         elif isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
-            raise ValidationError([(where, "Number out of range.")])
+            problems.append((where, "Number out of range."))
+    return problems
+
+
+def _stored_stand_in(value: Any) -> Any:
+    """``value`` with what no column holds made storable (text without those characters, an
+    integer out of range as 1), to check the rest of a payload whose such values are refused."""
+    if isinstance(value, Mapping):
+        return {key: _stored_stand_in(item) for key, item in value.items()
+                if not isinstance(key, str) or is_storable_text(key)}
+    if isinstance(value, list):
+        return [_stored_stand_in(item) for item in value]
+    if isinstance(value, str):
+        return UNSTORABLE_CHARS.sub("", value)
+    if isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
+        return 1
+    return value
 
 
 #: In the JSON text of a value, what could be an integer beyond 64 bits: 19 digits or more in a
@@ -424,7 +452,14 @@ def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
-    check_storable(data)
+    refused = unstorable(data)
+    if refused:  # each such value, and the other fields' problems beside them
+        paths = {where for where, _ in refused}
+        try:
+            (_UPDATE if partial else _CREATE).load(_stored_stand_in(data))
+        except MmValidationError as exc:
+            refused += [(f, m) for f, m in validation_error(exc).errors if f not in paths]
+        raise ValidationError(refused)
     if not partial:
         fast = _CREATE_FAST.load(data) if _CREATE_FAST is not None else None
         if fast is not None:                # valid input, loaded by the same rules
