@@ -134,6 +134,9 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
     A problem that stops reading the file comes last, as a record with ``fatal`` set.
     """
     kind = file_format(path, fmt)
+    if kind is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        yield _fatal(str(path), WORKBOOK)
+        return
     if kind is None:
         yield _fatal(str(path), "Unknown file type; use .json, .jsonl, .ndjson, .csv, .xml or .pdf "
                                 "(or --format).")
@@ -158,7 +161,7 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
     except _Unreadable as exc:
         yield _fatal(exc.where, exc.message)
     except UnicodeDecodeError:
-        yield _fatal(str(path), _not_utf8(path))
+        yield _fatal(str(path), _not_utf8(path, kind))
     except (OSError, csv.Error) as exc:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
 
@@ -175,18 +178,28 @@ def _blank(fh: TextIO) -> bool:
             return True
 
 
+#: Spreadsheets' own files, which an import does not read, and how they begin (a zip: xlsx, ods;
+#: an OLE compound file: xls), also when named ``.csv``.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".numbers"})
+_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+WORKBOOK = Message("This is a spreadsheet workbook (Excel, LibreOffice), not a CSV file: save it from the "
+                   "spreadsheet as CSV UTF-8 and import that.")
+
 #: Byte order marks of other Unicode encodings (UTF-32's before UTF-16's: they start alike).
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
          (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
-def _not_utf8(path: Path) -> str:
-    """Why ``path``, which does not decode as UTF-8, is refused: in which encoding it seems to be."""
+def _not_utf8(path: Path, kind: str = "") -> str:
+    """Why ``path`` (of the layout ``kind``), which does not decode as UTF-8, is refused: in which
+    encoding it seems to be, or that a CSV is a spreadsheet workbook."""
     try:
         with path.open("rb") as fh:
             start = fh.read(4)
     except OSError:
         start = b""
+    if kind == "csv" and start.startswith(_WORKBOOK_STARTS):
+        return WORKBOOK
     found = next((name for bom, name in _BOMS if start.startswith(bom)), None)
     if found is None:
         return Message("The file is not UTF-8 text: save it as UTF-8.")

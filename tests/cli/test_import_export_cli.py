@@ -263,3 +263,20 @@ def test_a_spreadsheets_date_is_told_how_to_write_it(sqlite_db, tmp_path, capsys
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(path)]) == 1
     assert capsys.readouterr().err.splitlines()[0] == (
         f"{path}:2.invoice_date: Not a valid date (YYYY-MM-DD, such as 2026-11-02).")
+
+
+def test_a_spreadsheet_workbook_is_told_to_be_saved_as_csv(sqlite_db, tmp_path, capsys):
+    import zipfile
+    workbook = tmp_path / "invoices.xlsx"
+    with zipfile.ZipFile(workbook, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    renamed = tmp_path / "invoices.csv"
+    renamed.write_bytes(workbook.read_bytes())
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64))
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(workbook), str(renamed),
+                 str(legacy)]) == 1
+    why = ("This is a spreadsheet workbook (Excel, LibreOffice), not a CSV file: save it from the spreadsheet as "
+           "CSV UTF-8 and import that.")
+    assert capsys.readouterr().err.splitlines() == [f"{workbook}: {why}", f"{renamed}: {why}", f"{legacy}: {why}",
+                                                    "error: nothing imported (3 problem(s))"]
