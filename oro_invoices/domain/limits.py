@@ -83,6 +83,11 @@ def shows_nothing(text: str) -> bool:
 _HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+def shows_as_stored(value: str) -> bool:
+    """Whether ``value`` has no character that hides or reorders text (``hidden_character``)."""
+    return _HIDDEN_CHARS.search(value) is None
+
+
 def hidden_character(value: str) -> str | None:
     """The first character of ``value`` that hides or reorders text (see ``_HIDDEN_CHARS``),
     named by its code point and Unicode name (``U+202E RIGHT-TO-LEFT OVERRIDE``), or None."""

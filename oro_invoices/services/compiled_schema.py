@@ -160,6 +160,9 @@ def _plain_text_check(field: fields.Field[Any]) -> Callable[[str], bool] | None:
     if text_checks:
         if choices is not None:
             return None
+        if len(text_checks) == 1:
+            (check,) = text_checks
+            return lambda value: low <= len(value) <= high and check(value)
         return lambda value: low <= len(value) <= high and all(check(value) for check in text_checks)
     if choices is None:
         return lambda value: low <= len(value) <= high

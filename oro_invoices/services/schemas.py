@@ -38,6 +38,7 @@ from oro_invoices.domain.limits import (
     identifier_problem,
     is_int64,
     is_storable_text,
+    shows_as_stored,
 )
 from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.domain.money import (
@@ -159,10 +160,8 @@ class ShownText(validate.Validator):
     error = N_("Must not contain %(character)s: a control or text-direction character, which can hide or "
                "reorder what the PDF and the pages show.")
 
-    @staticmethod
-    def accepts_text(value: str) -> bool:
-        """Whether ``value`` passes (``compiled_schema`` checks plain strings with it)."""
-        return hidden_character(value) is None
+    #: Whether a str passes (``compiled_schema`` checks plain strings with it).
+    accepts_text = staticmethod(shows_as_stored)
 
     def __call__(self, value: str) -> str:
         character = hidden_character(value) if isinstance(value, str) else None
