@@ -14,6 +14,7 @@ import csv
 import itertools
 import json
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,10 +147,10 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         yield read_einvoice(path)
         return
     try:
+        if _blank(path):
+            raise _Unreadable(str(path), Message("The file is empty: it holds no invoices. Was it saved or "
+                                                 "copied whole?"))
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            if _blank(fh):
-                raise _Unreadable(str(path), Message("The file is empty: it holds no invoices. Was it saved or "
-                                                     "copied whole?"))
             if kind == "json":
                 raw: Iterator[tuple[str, Any, list[Problem], list[str]]] = _json(path, fh)
             elif kind == "jsonl":
@@ -166,16 +167,21 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
 
 
-def _blank(fh: TextIO) -> bool:
-    """Whether the text file ``fh`` holds nothing but whitespace (read from its start, which it
-    is left at)."""
-    while True:
-        chunk = fh.read(65536)
-        if chunk.strip():
-            fh.seek(0)
-            return False
-        if not chunk:
-            return True
+def _blank(path: Path) -> bool:
+    """Whether the regular file ``path`` holds nothing but whitespace (and a byte order mark);
+    a pipe is never read ahead, nor is a file too large to be blank but for a mistake."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False                # the reading says why
+    if not stat.S_ISREG(status.st_mode) or status.st_size > BLANK_CHECKED_BYTES:
+        return False
+    with path.open("rb") as fh:
+        return not fh.read().decode("utf-8-sig", errors="ignore").strip()
+
+
+#: The size up to which a file is read ahead to find it blank.
+BLANK_CHECKED_BYTES = 65536
 
 
 #: Spreadsheets' own files, which an import does not read, and how they begin (a zip: xlsx, ods;
