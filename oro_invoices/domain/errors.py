@@ -69,6 +69,18 @@ class Conflict(InvoiceError):
     default_message = N_("This is not possible in the invoice's current state.")
 
 
+class NumberTaken(Conflict):
+    """The invoice number is another invoice's of the same organization; ``number`` names it
+    where the writer knew it."""
+
+    default_message = N_("That invoice number is already used by another invoice.")
+
+    def __init__(self, message: str | None = None, *, number: str | None = None):
+        self.number = number
+        super().__init__(message or (Message("Invoice number %(number)s is already used by another invoice of "
+                                             "this organization.", number=number) if number else None))
+
+
 class InvoiceIsPosted(Conflict):
     """A posted invoice is frozen: its document fields and lines cannot change."""
 

@@ -59,6 +59,11 @@ def parse_id(raw: object) -> int | None:
     return value if 0 < value <= MAX_INT64 else None
 
 
+def given_id(raw: object) -> int | None:
+    """``raw`` when it is a JSON integer that can be an id (positive, 64 bits), else None."""
+    return raw if isinstance(raw, int) and not isinstance(raw, bool) and 0 < raw <= MAX_INT64 else None
+
+
 def parse_day(raw: object) -> dt.date | None:
     """The day ``raw`` writes as ``YYYY-MM-DD`` (a real calendar day), or None when it is not one."""
     if not isinstance(raw, str) or not DAY_SYNTAX.fullmatch(raw):
@@ -73,6 +78,28 @@ def shows_nothing(text: str) -> bool:
     """Whether ``text`` has nothing to read: only spaces, line breaks, control characters and
     invisible formatting characters (zero-width spaces and joiners, bidirectional marks)."""
     return all(ch.isspace() or unicodedata.category(ch) in _INVISIBLE for ch in text)
+
+
+#: Characters no name or text shown to people may contain: C0 and C1 controls (but the tab, the
+#: line feed and the carriage return of multi-line text) and the bidirectional embeddings,
+#: overrides and isolates that show text in another order than it is stored ("Trojan source").
+_HIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def shows_as_stored(value: str) -> bool:
+    """Whether ``value`` has no character that hides or reorders text (``hidden_character``)."""
+    return _HIDDEN_CHARS.search(value) is None
+
+
+def hidden_character(value: str) -> str | None:
+    """The first character of ``value`` that hides or reorders text (see ``_HIDDEN_CHARS``),
+    named by its code point and Unicode name (``U+202E RIGHT-TO-LEFT OVERRIDE``), or None."""
+    found = _HIDDEN_CHARS.search(value)
+    if found is None:
+        return None
+    char = found.group()
+    name = unicodedata.name(char, "")               # the controls have no name of their own
+    return f"U+{ord(char):04X} {name}" if name else f"U+{ord(char):04X} (a control character)"
 
 
 def identifier_problem(value: str) -> str | None:

@@ -10,7 +10,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from oro_invoices.domain.errors import ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo
+from oro_invoices.domain.limits import parse_day
 from oro_invoices.domain.messages import Message, PluralMessage
 from oro_invoices.domain.payment_terms import due_date_differs, parse_days
 
@@ -63,12 +65,33 @@ def date_problems(invoice_date: dt.date | None, due_date: dt.date | None,
     problems: list[tuple[str, str]] = []
     if invoice_date is not None and due_date is not None and due_date < invoice_date:
         problems.append(("due_date", Message("Must not be before the invoice date.")))
-    for field, day in (("invoice_date", invoice_date), ("due_date", due_date)):
-        if day is not None and day not in years:
-            problems.append((field, Message("%(date)s is not a plausible date for an invoice: it must be %(range)s "
-                                            "(settings oro_invoices.posting.earliest_year and "
-                                            "oro_invoices.posting.latest_year).", date=day,
-                                            range=years.describe())))
+    return problems + implausible_dates(invoice_date, due_date, years)
+
+
+def implausible_dates(invoice_date: dt.date | None, due_date: dt.date | None,
+                      years: YearRange) -> list[tuple[str, str]]:
+    """``(field, message)`` for each of the dates that lies outside the plausible ``years``."""
+    return [(field, Message("%(date)s is not a plausible date for an invoice: it must be %(range)s (settings "
+                            "oro_invoices.posting.earliest_year and oro_invoices.posting.latest_year).", date=day,
+                            range=years.describe()))
+            for field, day in (("invoice_date", invoice_date), ("due_date", due_date))
+            if day is not None and day not in years]
+
+
+def stated_date_problems(payload: Mapping[str, Any], years: YearRange,
+                         due_by_terms: Callable[[dt.date], object] | None = None) -> list[tuple[str, str]]:
+    """The date problems of a payload that did not load for another field's error, so that they
+    are reported with it rather than after it is mended: its implausible dates (each a
+    ``YYYY-MM-DD`` day) and, for an invoice without a due date, the ``ValidationError`` of
+    ``due_by_terms(invoice date)`` (a due date by the Days to Pay past the last day there is)."""
+    invoice_date = parse_day(payload.get("invoice_date"))
+    problems = implausible_dates(invoice_date, parse_day(payload.get("due_date")), years)
+    if (due_by_terms is not None and invoice_date in years and payload.get("due_date") is None
+            and payload.get("document_type") != "credit_note"):
+        try:
+            due_by_terms(invoice_date)  # type: ignore[arg-type]  # in years: a date
+        except ValidationError as exc:
+            problems += exc.errors
     return problems
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceIsPosted
+from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceIsPosted, NumberTaken
 from oro_invoices.persistence.triggers import FROZEN_MARKER
 
 
@@ -18,7 +18,7 @@ def translated(exc: DBAPIError) -> InvoiceError | None:
     if isinstance(exc, IntegrityError):
         lowered = text.lower()
         if "invoice_number" in lowered:
-            return Conflict("That invoice number is already used by another invoice.")
+            return NumberTaken()
         if "external_id" in lowered:
             return Conflict("An invoice with that external_id already exists.")
         if "provider_event" in lowered or "provider_reference" in lowered:
@@ -27,12 +27,15 @@ def translated(exc: DBAPIError) -> InvoiceError | None:
 
 
 @contextlib.contextmanager
-def translate_db_errors() -> Iterator[None]:
-    """Frozen-invoice guards become ``InvoiceIsPosted``, unique keys ``Conflict``; others pass."""
+def translate_db_errors(number: str | None = None) -> Iterator[None]:
+    """Frozen-invoice guards become ``InvoiceIsPosted``, unique keys ``Conflict`` (a number taken:
+    ``NumberTaken``, naming ``number``, the one being written, when given); others pass."""
     try:
         yield
     except DBAPIError as exc:
         error = translated(exc)
         if error is None:
             raise
+        if isinstance(error, NumberTaken) and number:
+            error = NumberTaken(number=number)
         raise error from None

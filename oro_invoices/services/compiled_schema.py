@@ -136,7 +136,8 @@ def _converter(field: fields.Field[Any]) -> _Convert:
 
 def _plain_text_check(field: fields.Field[Any]) -> Callable[[str], bool] | None:
     """For a ``String`` field (exactly: a subclass may convert otherwise) whose validators are
-    ``Length`` and ``OneOf`` only, a test that a str passes them all; else None.
+    ``Length`` and ``OneOf`` only (or ``Length`` and validators with an ``accepts_text(str) -> bool``
+    test), a test that a str passes them all; else None.
 
     ``String`` loads a str as itself, so a str that passes is loaded without the field's
     machinery; a str that fails goes through the field and its validators, which refuse it.
@@ -144,6 +145,7 @@ def _plain_text_check(field: fields.Field[Any]) -> Callable[[str], bool] | None:
     if type(field) is not fields.String:
         return None
     low, high, choices = 0, float("inf"), None
+    text_checks: list[Callable[[str], bool]] = []
     for validator in field.validators:
         if type(validator) is validate.Length and validator.equal is None:
             low = max(low, validator.min or 0)
@@ -151,8 +153,17 @@ def _plain_text_check(field: fields.Field[Any]) -> Callable[[str], bool] | None:
         elif type(validator) is validate.OneOf and choices is None \
                 and all(type(choice) is str for choice in validator.choices):
             choices = frozenset(validator.choices)
+        elif isinstance(validator, Validator) and callable(getattr(validator, "accepts_text", None)):
+            text_checks.append(validator.accepts_text)   # type: ignore[attr-defined]
         else:
             return None
+    if text_checks:
+        if choices is not None:
+            return None
+        if len(text_checks) == 1:
+            (check,) = text_checks
+            return lambda value: low <= len(value) <= high and check(value)
+        return lambda value: low <= len(value) <= high and all(check(value) for check in text_checks)
     if choices is None:
         return lambda value: low <= len(value) <= high
     allowed = frozenset(choice for choice in choices if low <= len(choice) <= high)

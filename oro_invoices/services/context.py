@@ -317,9 +317,10 @@ class ServiceContext:
         else:
             batch.on_commit(lambda: self.jobs.submit(job))
 
-    def translate_errors(self) -> contextlib.AbstractContextManager[None]:
-        """Turn the database's refusals into the add-on's errors."""
-        return translate_db_errors()
+    def translate_errors(self, number: str | None = None) -> contextlib.AbstractContextManager[None]:
+        """Turn the database's refusals into the add-on's errors (a number taken names ``number``,
+        the invoice number being written, when given)."""
+        return translate_db_errors(number)
 
     @contextlib.contextmanager
     def batch(self) -> Iterator[Batch]:

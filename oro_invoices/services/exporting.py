@@ -10,7 +10,6 @@ import takes off again.
 """
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -19,7 +18,7 @@ from typing import Any, TextIO
 from sqlalchemy import select
 
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.formatting.spreadsheet import cell
+from oro_invoices.formatting.spreadsheet import CsvWriter
 from oro_invoices.persistence.models import Invoice
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.facade import InvoiceService
@@ -122,8 +121,8 @@ def write_csv(records: Iterator[dict[str, Any]], out: TextIO,
 def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     """The CSV of ``records`` piece by piece: the header row, then the rows of each invoice."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = CsvWriter(buffer)                   # every cell through ``cell``
+    writer.writerow(CSV_COLUMNS)
     yield drain(buffer)
     for record in records:
         head = {k: record[k] for k in HEAD_COLUMNS if k in record}
@@ -132,7 +131,7 @@ def csv_text(records: Iterator[dict[str, Any]]) -> Iterator[str]:
                 head[f"{which}_{part}"] = value
         for line in record["lines"]:
             row = {**head, **{f"line_{k}": v for k, v in line.items()}}
-            writer.writerow({column: cell(value) for column, value in row.items()})
+            writer.writerow([row.get(column, "") for column in CSV_COLUMNS])
         yield drain(buffer)
 
 

@@ -16,8 +16,9 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.domain.errors import ValidationError
+from oro_invoices.domain.limits import given_id
 from oro_invoices.domain.messages import Message
-from oro_invoices.domain.posting import YearRange, date_problems, posting_problems
+from oro_invoices.domain.posting import YearRange, date_problems, posting_problems, stated_date_problems
 from oro_invoices.services.import_einvoices import match_customer, seller_problems, totals_problems
 from oro_invoices.services.import_reading import Problem, Record
 from oro_invoices.services.import_spool import SeenKeys
@@ -72,7 +73,24 @@ class Checker:
         split = self.check_alone(record)
         if self.loaded is not None:
             record.problems[split:split] = self.context_problems(record, self.loaded)
+        elif not record.fatal:
+            record.problems[split:split] = self.unloaded_problems(record)
         return record.problems
+
+    def unloaded_problems(self, record: Record) -> list[Problem]:
+        """The problems of ``record``, which did not load, against the organization's settings
+        that its values still show: implausible dates, reported beside its other problems."""
+        org = given_id(payload_of(record, self.organization_id).get("organization_id"))
+        if not record.payload or org is None:
+            return []
+        years = self.years_of(org)
+        if years is None:
+            return []
+        terms = self.due_by_terms
+        scope = {key: given_id(record.payload.get(key)) for key in ("website_id", "customer_id")}
+        due = None if terms is None else (
+            lambda day: terms({"organization_id": org, **scope, "invoice_date": day}))
+        return [problem_at(record, f, m) for f, m in stated_date_problems(record.payload, years, due)]
 
     def check_alone(self, record: Record) -> int:
         """Add the problems ``record`` has on its own and among the records checked before it
@@ -152,6 +170,13 @@ class Checker:
             return [Problem(record.location, "external_id",
                             Message("Repeats the invoice of %(first)s (in a CSV, the rows of one invoice must be "
                                     "next to each other).", first=first))]
+        number = payload.get("invoice_number")
+        if isinstance(number, str) and number:
+            first = self.seen.first(repr(("invoice_number", org, number)), record.location)
+            if first is not None:
+                return [Problem(record.location, "invoice_number", Message(
+                    "Invoice number %(number)s is also the number of %(first)s: each invoice of an organization "
+                    "has its own number.", number=number, first=first))]
         return []
 
 

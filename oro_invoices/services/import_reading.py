@@ -14,6 +14,7 @@ import csv
 import itertools
 import json
 import re
+import stat
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any, TextIO
 
 from oro_invoices.domain.limits import JSON_MAX_DEPTH, quoted
 from oro_invoices.domain.messages import N_, Message
-from oro_invoices.formatting.spreadsheet import read_cell
+from oro_invoices.formatting.spreadsheet import import_cell
 from oro_invoices.services.import_pricing import LineSums
 from oro_invoices.services.json_stream import TOO_DEEP, JsonStreamError, NotAnArray, deeper_than, iter_json_array
 
@@ -134,6 +135,9 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
     A problem that stops reading the file comes last, as a record with ``fatal`` set.
     """
     kind = file_format(path, fmt)
+    if kind is None and path.suffix.lower() in WORKBOOK_SUFFIXES:
+        yield _fatal(str(path), WORKBOOK)
+        return
     if kind is None:
         yield _fatal(str(path), "Unknown file type; use .json, .jsonl, .ndjson, .csv, .xml or .pdf "
                                 "(or --format).")
@@ -143,6 +147,9 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         yield read_einvoice(path)
         return
     try:
+        if _blank(path):
+            raise _Unreadable(str(path), Message("The file is empty: it holds no invoices. Was it saved or "
+                                                 "copied whole?"))
         with path.open(encoding="utf-8-sig", newline="") as fh:
             if kind == "json":
                 raw: Iterator[tuple[str, Any, list[Problem], list[str]]] = _json(path, fh)
@@ -155,23 +162,50 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
     except _Unreadable as exc:
         yield _fatal(exc.where, exc.message)
     except UnicodeDecodeError:
-        yield _fatal(str(path), _not_utf8(path))
+        yield _fatal(str(path), _not_utf8(path, kind))
     except (OSError, csv.Error) as exc:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
 
+
+def _blank(path: Path) -> bool:
+    """Whether the regular file ``path`` holds nothing but whitespace (and a byte order mark);
+    a pipe is never read ahead, nor is a file too large to be blank but for a mistake."""
+    try:
+        status = path.stat()
+    except OSError:
+        return False                # the reading says why
+    if not stat.S_ISREG(status.st_mode) or status.st_size > BLANK_CHECKED_BYTES:
+        return False
+    with path.open("rb") as fh:
+        return not fh.read().decode("utf-8-sig", errors="ignore").strip()
+
+
+#: The size up to which a file is read ahead to find it blank.
+BLANK_CHECKED_BYTES = 65536
+
+
+#: Spreadsheets' own files, which an import does not read, and how they begin (a zip: xlsx, ods;
+#: an OLE compound file: xls), also when named ``.csv``.
+WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".numbers"})
+_WORKBOOK_STARTS = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
+WORKBOOK = Message("This is a spreadsheet workbook (Excel, LibreOffice), not a CSV file: save it from the "
+                   "spreadsheet as CSV UTF-8 and import that.")
 
 #: Byte order marks of other Unicode encodings (UTF-32's before UTF-16's: they start alike).
 _BOMS = ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"), (codecs.BOM_UTF16_LE, "UTF-16"),
          (codecs.BOM_UTF16_BE, "UTF-16"))
 
 
-def _not_utf8(path: Path) -> str:
-    """Why ``path``, which does not decode as UTF-8, is refused: in which encoding it seems to be."""
+def _not_utf8(path: Path, kind: str = "") -> str:
+    """Why ``path`` (of the layout ``kind``), which does not decode as UTF-8, is refused: in which
+    encoding it seems to be, or that a CSV is a spreadsheet workbook."""
     try:
         with path.open("rb") as fh:
             start = fh.read(4)
     except OSError:
         start = b""
+    if kind == "csv" and start.startswith(_WORKBOOK_STARTS):
+        return WORKBOOK
     found = next((name for bom, name in _BOMS if start.startswith(bom)), None)
     if found is None:
         return Message("The file is not UTF-8 text: save it as UTF-8.")
@@ -357,7 +391,7 @@ def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any],
         if column is None:
             problems.append(Problem(location, "", "This row has more cells than the header."))
             continue
-        value = read_cell((value or "").strip()).strip()
+        value = import_cell(value or "")
         if value == "":
             continue
         if column.startswith("line_"):

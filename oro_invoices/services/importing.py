@@ -31,7 +31,7 @@ from typing import Any, Literal, TextIO
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from oro_invoices.domain.errors import InvoiceError, ValidationError
+from oro_invoices.domain.errors import InvoiceError, NumberTaken, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument, SellerInfo, tax_category_for
 from oro_invoices.domain.posting import YearRange
 from oro_invoices.services.context import DocumentScope
@@ -314,6 +314,8 @@ class _Verdicts:
     def _finished(self, record: Record, loaded: dict[str, Any] | None, split: int) -> bool:
         if not record.fatal and loaded is not None:
             record.problems[split:split] = self.checker.context_problems(record, loaded)
+        elif not record.fatal:
+            record.problems[split:split] = self.checker.unloaded_problems(record)
         if not record.problems:
             return True
         self.bad += 1
@@ -420,7 +422,9 @@ class _Stopped(Exception):
 
 
 def _errors(exc: InvoiceError) -> list[tuple[str, str]]:
-    return exc.errors if isinstance(exc, ValidationError) else [("", exc.message)]
+    if isinstance(exc, ValidationError):
+        return exc.errors
+    return [("invoice_number" if isinstance(exc, NumberTaken) else "", exc.message)]
 
 
 def _name(record: Record) -> str:

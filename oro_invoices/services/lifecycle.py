@@ -10,7 +10,7 @@ import contextlib
 import datetime as dt
 import logging
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import InvoiceIsPosted, ValidationError
 from oro_invoices.domain.invoice import DocumentType, InvoiceDocument, LineInput, compute_lines
-from oro_invoices.domain.limits import quoted
+from oro_invoices.domain.limits import given_id, quoted
 from oro_invoices.domain.messages import N_, Amount, Message, PluralMessage
 from oro_invoices.domain.money import from_minor, to_minor
-from oro_invoices.domain.posting import YearRange, date_problems
+from oro_invoices.domain.posting import YearRange, date_problems, stated_date_problems
 from oro_invoices.persistence import activity, chain, numbering
 from oro_invoices.persistence import read_models as views
 from oro_invoices.persistence.models import (
@@ -111,7 +111,10 @@ class Lifecycle:
         invoice is committed (by the worker with background jobs; with ``defer_pdf``, by
         ``ensure_pdf``).
         """
-        data = load_input(payload)
+        try:
+            data = load_input(payload)
+        except ValidationError as exc:
+            raise ValidationError([*exc.errors, *self._stated_date_problems(payload)]) from None
         if pdf is not None and data.get("status") != "posted":
             raise ValidationError([("pdf", "Only a posted invoice can have a PDF.")])
         if einvoice_xml is not None and (pdf is not None or data.get("status") != "posted"):
@@ -129,13 +132,13 @@ class Lifecycle:
                       created_at=now, updated_at=now)
         for key, value in data.items():
             setattr(inv, key, value)
-        self._date_by_terms(inv)
+        past_last_day = self._date_by_terms(inv)
         if want_status != "posted":  # a posted one is checked with all the posting requirements
-            self._check_dates(inv, inv.invoice_date, inv.due_date)
+            self._check_dates(inv, inv.invoice_date, inv.due_date, past_last_day)
         self._apply_lines(inv, lines, data["currency"])
         credited: CreditedInvoice | None = None
         original: Invoice | None = None
-        with self.ctx.translate_errors(), self.ctx.write() as s:
+        with self.ctx.translate_errors(inv.invoice_number), self.ctx.write() as s:
             if credits is not None:  # an imported credit note: the invoice it credits, locked first
                 original = self._credited_invoice(s, inv.organization_id, credits)
                 inv.credited_invoice_id = original.id
@@ -202,7 +205,7 @@ class Lifecycle:
                                              "crediting a posted invoice.")])
         force_status = "payment_status" in data
         forced = data.pop("payment_status", None)
-        with self.ctx.translate_errors(), self.ctx.write() as s:
+        with self.ctx.translate_errors(data.get("invoice_number")), self.ctx.write() as s:
             inv = self.ctx.load(s, invoice_id, lock=True)
             if inv.document_type == numbering.CREDIT_NOTE_SERIES:
                 raise InvoiceIsPosted(Message("%(number)s is a credit note: it is never paid and nothing of it "
@@ -377,19 +380,34 @@ class Lifecycle:
         return year_range(lambda key: self.ctx.invoice_setting(key, scope))
 
     def _check_dates(self, scope: Invoice | DocumentScope, invoice_date: dt.date | None,
-                     due_date: dt.date | None) -> None:
+                     due_date: dt.date | None, found: Sequence[tuple[str, str]] = ()) -> None:
         """Refuse dates an invoice of ``scope`` could never be posted with (``date_problems``),
-        as the order's Create Invoice and posting refuse them."""
-        problems = date_problems(invoice_date, due_date, self._years(scope))
+        as the order's Create Invoice and posting refuse them, together with the problems ``found``."""
+        problems = [*found, *date_problems(invoice_date, due_date, self._years(scope))]
         if problems:
             raise ValidationError(problems)
 
-    def _date_by_terms(self, inv: Invoice) -> None:
+    def _stated_date_problems(self, payload: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The implausible dates of a create ``payload`` that did not load (``stated_date_problems``)."""
+        org = given_id(payload.get("organization_id", 1)) if isinstance(payload, Mapping) else None
+        if org is None:
+            return []
+        scope = DocumentScope(org, given_id(payload.get("website_id")), given_id(payload.get("customer_id")))
+        return stated_date_problems(payload, self._years(scope),
+                                    lambda day: due_by_terms(self.ctx.seller(scope), day))
+
+    def _date_by_terms(self, inv: Invoice) -> list[tuple[str, str]]:
         """Give an invoice without a due date the one its customer's Days to Pay give (if any);
-        not one dated outside the plausible years, refused for its invoice date."""
+        not one dated outside the plausible years, refused for its invoice date. Returns the
+        problem of a due date that would fall past the last day there is, to be reported with
+        the invoice's other problems (the invoice keeps no due date then)."""
         if (inv.due_date is None and inv.document_type != numbering.CREDIT_NOTE_SERIES
                 and inv.invoice_date in self._years(inv)):
-            inv.due_date = due_by_terms(self.ctx.seller(inv), inv.invoice_date)
+            try:
+                inv.due_date = due_by_terms(self.ctx.seller(inv), inv.invoice_date)
+            except ValidationError as exc:
+                return exc.errors
+        return []
 
     @staticmethod
     def _scope(inv: Invoice, data: Mapping[str, Any]) -> DocumentScope:
@@ -428,8 +446,7 @@ class Lifecycle:
         (or ``pdf``), then writes the frozen row with its chain link, the PDF record and the
         activity. The counter row is locked last; it stays locked while the PDF is made.
         """
-        self._date_by_terms(inv)
-        check_postable(self.ctx, inv)
+        check_postable(self.ctx, inv, self._date_by_terms(inv))
         now = self.ctx.clock()
         # A credit note is numbered in its own series, by its own prefix, without the hook.
         credit_note = inv.document_type == numbering.CREDIT_NOTE_SERIES

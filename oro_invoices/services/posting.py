@@ -1,7 +1,7 @@
 """The posting requirements (``domain.posting``) with the year range from the settings."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from oro_invoices.domain.errors import ValidationError
@@ -25,11 +25,12 @@ def year_range(setting: Callable[[str], Any]) -> YearRange:
     return YearRange(year(EARLIEST_YEAR), year(LATEST_YEAR))
 
 
-def check_postable(ctx: ServiceContext, inv: Invoice) -> None:
-    """Raise ``ValidationError`` (one entry per field) unless ``inv`` may be posted."""
-    problems = posting_problems(
+def check_postable(ctx: ServiceContext, inv: Invoice, found: Sequence[tuple[str, str]] = ()) -> None:
+    """Raise ``ValidationError`` (one entry per field, after the problems already ``found``)
+    unless ``inv`` may be posted."""
+    problems = [*found, *posting_problems(
         customer_name=inv.customer_name, bill_to=inv.bill_to, invoice_date=inv.invoice_date,
-        due_date=inv.due_date, years=year_range(lambda key: ctx.invoice_setting(key, inv)))
+        due_date=inv.due_date, years=year_range(lambda key: ctx.invoice_setting(key, inv)))]
     if not inv.lines:
         problems.insert(0, ("lines", "An invoice without lines cannot be posted."))
     if problems:

@@ -34,10 +34,12 @@ from oro_invoices.domain.invoice import (
 from oro_invoices.domain.limits import (
     MAX_INT64,
     UNSTORABLE_CHARS,
+    hidden_character,
     identifier_problem,
     is_int64,
     is_storable_text,
     quoted,
+    shows_as_stored,
 )
 from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.domain.money import (
@@ -151,6 +153,28 @@ def strict_identifier(value: str) -> None:
         raise MmValidationError(problem)
 
 
+class ShownText(validate.Validator):
+    """A marshmallow validator for text shown on PDFs and pages (names, addresses, line
+    descriptions): no control character but tab and line breaks, and no bidirectional override
+    or isolate, which would show it in another order than it is stored."""
+
+    error = N_("Must not contain %(character)s: a control or text-direction character, which can hide or "
+               "reorder what the PDF and the pages show.")
+
+    #: Whether a str passes (``compiled_schema`` checks plain strings with it).
+    accepts_text = staticmethod(shows_as_stored)
+
+    def __call__(self, value: str) -> str:
+        character = hidden_character(value) if isinstance(value, str) else None
+        if character is not None:
+            raise MmValidationError(Message(self.error, character=character))
+        return value
+
+
+#: One for every field of shown text.
+shown_text = ShownText()
+
+
 def decimal_places(value: Decimal) -> int:
     """How many digits ``value`` has after the decimal point (0 for a whole number)."""
     text = str(value)               # read off the text where it has no exponent: no tuple to build
@@ -177,15 +201,15 @@ class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="", validate=validate.Length(max=255))
-    organization = fields.String(load_default="", validate=validate.Length(max=255))
-    street = fields.String(load_default="", validate=validate.Length(max=255))
-    street2 = fields.String(load_default="", validate=validate.Length(max=255))
-    city = fields.String(load_default="", validate=validate.Length(max=128))
-    region = fields.String(load_default="", validate=validate.Length(max=128))
-    postal_code = fields.String(load_default="", validate=validate.Length(max=32))
-    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country])
-    phone = fields.String(load_default="", validate=validate.Length(max=64))
+    name = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    organization = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    street = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    street2 = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
+    city = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    region = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    postal_code = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
+    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country, shown_text])
+    phone = fields.String(load_default="", validate=[validate.Length(max=64), shown_text])
 
 
 class BuyerSchema(Schema):
@@ -195,12 +219,12 @@ class BuyerSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    vat_id = fields.String(load_default="", validate=validate.Length(max=64),
+    vat_id = fields.String(load_default="", validate=[validate.Length(max=64), shown_text],
                            metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=validate.Length(max=255), metadata={
+    reference = fields.String(load_default="", validate=[validate.Length(max=255), shown_text], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
 
 
@@ -208,9 +232,9 @@ class LineSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    description = fields.String(required=True, validate=validate.Length(min=1, max=4000))
-    sku = fields.String(load_default="", validate=validate.Length(max=128))
-    unit = fields.String(load_default="", validate=validate.Length(max=32))
+    description = fields.String(required=True, validate=[validate.Length(min=1, max=4000), shown_text])
+    sku = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
+    unit = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
     # The range checks are the fields' own, so they are reported beside any other field's error.
     quantity = DecimalString(required=True, places=6, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error=N_("Must be greater than 0.")))
@@ -221,7 +245,7 @@ class LineSchema(Schema):
     #: EN 16931 VAT category; empty: Z at rate 0, else S.
     tax_category = fields.String(load_default="", validate=validate.OneOf(
         ("", *TAX_CATEGORY_CODES), error=N_("Must be one of S, Z, E, AE, K, G, O (or empty).")))
-    tax_exemption_reason = fields.String(load_default="", validate=validate.Length(max=1000))
+    tax_exemption_reason = fields.String(load_default="", validate=[validate.Length(max=1000), shown_text])
 
     @validates_schema(skip_on_field_errors=False)  # it reads only fields that loaded
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -242,6 +266,11 @@ def _check_url_characters(value: str) -> None:
         raise MmValidationError(problem)
 
 
+#: A date given otherwise than ``YYYY-MM-DD`` (a spreadsheet's ``02.11.2026``), or no day of the calendar.
+DAY_ERRORS: dict[str, str | list[Any] | dict[Any, Any]] = {
+    "invalid": N_("Not a valid date (YYYY-MM-DD, such as 2026-11-02).")}
+
+
 class InvoiceInputSchema(Schema):
     """Create payload. ``partial=True`` makes it the update payload."""
 
@@ -254,24 +283,24 @@ class InvoiceInputSchema(Schema):
         validate.Length(min=1, max=64), strict_identifier,
         validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
                         error=N_("Use letters, digits and . _ / - only, starting with a letter or digit."))])
-    invoice_date = fields.Date(required=True)
-    due_date = fields.Date(allow_none=True, metadata={
+    invoice_date = fields.Date(required=True, error_messages=DAY_ERRORS)
+    due_date = fields.Date(allow_none=True, error_messages=DAY_ERRORS, metadata={
         "description": "When left out (or null), the invoice date plus the customer's Days to Pay "
                        "(`oro_invoices.seller.payment_days`), else none until given."})
     #: When the goods or services were supplied (BT-72), and/or the period invoiced (BG-14).
-    delivery_date = fields.Date(allow_none=True)
-    delivery_period_start = fields.Date(allow_none=True)
-    delivery_period_end = fields.Date(allow_none=True)
+    delivery_date = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
+    delivery_period_start = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
+    delivery_period_end = fields.Date(allow_none=True, error_messages=DAY_ERRORS)
     currency = fields.String(required=True, validate=validate.OneOf(
         sorted(KNOWN_CURRENCIES), error=N_("Unknown currency code; use an ISO 4217 code such as \"USD\".")))
     organization_id = fields.Integer(load_default=1, strict=True, validate=validate.Range(min=1))
     website_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_user_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    customer_name = fields.String(allow_none=True, validate=validate.Length(max=255))
+    customer_name = fields.String(allow_none=True, validate=[validate.Length(max=255), shown_text])
     customer_user_email = fields.Email(allow_none=True)
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    order_identifier = fields.String(allow_none=True, validate=validate.Length(max=128))
+    order_identifier = fields.String(allow_none=True, validate=[validate.Length(max=128), shown_text])
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
@@ -288,7 +317,7 @@ class InvoiceInputSchema(Schema):
     credited_invoice_external_id = fields.String(allow_none=True, validate=[
         validate.Length(min=1, max=128), strict_identifier])
     #: Why the credit note was issued, printed on it (only with ``document_type: "credit_note"``).
-    credit_reason = fields.String(allow_none=True, validate=validate.Length(max=1000))
+    credit_reason = fields.String(allow_none=True, validate=[validate.Length(max=1000), shown_text])
 
     @validates_schema
     def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -351,23 +380,51 @@ class InvoiceInputSchema(Schema):
 
 
 def check_storable(data: Any, path: str = "") -> None:
-    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits."""
+    """Refuse what no database column can hold: NUL, lone surrogates, integers beyond 64 bits
+    (every such value, each on its path)."""
+    problems = unstorable(data, path)
+    if problems:
+        raise ValidationError(problems)
+
+
+def unstorable(data: Any, path: str = "") -> list[tuple[str, str]]:
+    """``(path, message)`` for each value of ``data`` no database column can hold."""
     if _storable(data):
-        return
+        return []
+    problems: list[tuple[str, str]] = []
     stack: list[tuple[str, Any]] = [(path, data)]
     while stack:
         where, value = stack.pop()
         if isinstance(value, Mapping):
+            children = []
             for key, item in value.items():
                 if isinstance(key, str) and not is_storable_text(key):
-                    raise ValidationError([(where, "Names must not contain NUL or unpaired surrogate characters.")])
-                stack.append((f"{where}.{key}" if where else str(key), item))
+                    problems.append((where, "Names must not contain NUL or unpaired surrogate characters."))
+                    continue
+                children.append((f"{where}.{key}" if where else str(key), item))
+            stack.extend(reversed(children))    # taken in the payload's order
         elif isinstance(value, (list, tuple)):
-            stack.extend((f"{where}[{i}]", item) for i, item in enumerate(value))
+            stack.extend((f"{where}[{i}]", item) for i, item in reversed(list(enumerate(value))))
         elif isinstance(value, str) and not is_storable_text(value):
-            raise ValidationError([(where, Message("Must not contain NUL or unpaired surrogate characters."))])
+            problems.append((where, Message("Must not contain NUL or unpaired surrogate characters.")))
         elif isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
-            raise ValidationError([(where, "Number out of range.")])
+            problems.append((where, "Number out of range."))
+    return problems
+
+
+def _stored_stand_in(value: Any) -> Any:
+    """``value`` with what no column holds made storable (text without those characters, an
+    integer out of range as 1), to check the rest of a payload whose such values are refused."""
+    if isinstance(value, Mapping):
+        return {key: _stored_stand_in(item) for key, item in value.items()
+                if not isinstance(key, str) or is_storable_text(key)}
+    if isinstance(value, list):
+        return [_stored_stand_in(item) for item in value]
+    if isinstance(value, str):
+        return UNSTORABLE_CHARS.sub("", value)
+    if isinstance(value, int) and not isinstance(value, bool) and not is_int64(value):
+        return 1
+    return value
 
 
 #: In the JSON text of a value, what could be an integer beyond 64 bits: 19 digits or more in a
@@ -395,7 +452,14 @@ def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
-    check_storable(data)
+    refused = unstorable(data)
+    if refused:  # each such value, and the other fields' problems beside them
+        paths = {where for where, _ in refused}
+        try:
+            (_UPDATE if partial else _CREATE).load(_stored_stand_in(data))
+        except MmValidationError as exc:
+            refused += [(f, m) for f, m in validation_error(exc).errors if f not in paths]
+        raise ValidationError(refused)
     if not partial:
         fast = _CREATE_FAST.load(data) if _CREATE_FAST is not None else None
         if fast is not None:                # valid input, loaded by the same rules

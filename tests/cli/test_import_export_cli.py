@@ -36,12 +36,12 @@ def test_bad_rows_are_all_reported_on_screen_and_in_the_report_file(sqlite_db, t
     assert err == [f"{bad}:4.lines[1].quantity: Must be greater than 0.",
                    f"{bad}:4.lines[1].tax_rate: Must be a fraction from 0 up to but not including 1 "
                    "(\"0.19\" is 19 %).",
-                   f"{bad}:5.invoice_date: Not a valid date.",
+                   f"{bad}:5.invoice_date: Not a valid date (YYYY-MM-DD, such as 2026-11-02).",
                    "error: nothing imported (3 problem(s))"]
     data = json.loads(report.read_text())
     assert data["written"] is False and data["counts"]["problems"] == 3 and data["counts"]["created"] == 0
     assert data["problems"][2] == {"record": f"{bad}:5", "field": "invoice_date",
-                                   "message": "Not a valid date."}
+                                   "message": "Not a valid date (YYYY-MM-DD, such as 2026-11-02)."}
     assert count(sqlite_db) == 0
 
 
@@ -235,3 +235,48 @@ def test_an_e_invoice_file_imports_as_a_posted_invoice(sqlite_db, tmp_path, caps
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", "--storage", storage, "--format",
                  "einvoice", str(renamed)]) == 0
     assert service.get(service.find_id(external_id="RE-2025-0118")).total_amount == doc.total_amount
+
+
+def test_an_empty_file_is_a_problem_not_a_silent_success(sqlite_db, tmp_path, capsys, checking):
+    """A file that holds nothing (a failed export or copy) is said to be empty, whatever its
+    layout; a CSV of its header only and an empty JSON array are files of no invoices."""
+    empty = [tmp_path / name for name in ("a.csv", "b.jsonl", "c.json")]
+    for path in empty:
+        path.write_text("")
+    (tmp_path / "d.jsonl").write_text("\ufeff \n\n")
+    header = tmp_path / "e.csv"
+    header.write_text("external_id,invoice_date,currency\n")
+    array = tmp_path / "f.json"
+    array.write_text("[]")
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", *map(str, empty),
+                 str(tmp_path / "d.jsonl"), str(header), str(array)]) == 1
+    assert capsys.readouterr().err.splitlines() == [
+        f"{path}: The file is empty: it holds no invoices. Was it saved or copied whole?"
+        for path in [*empty, tmp_path / "d.jsonl"]] + ["error: nothing imported (4 problem(s))"]
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(header), str(array)]) == 0
+
+
+def test_a_spreadsheets_date_is_told_how_to_write_it(sqlite_db, tmp_path, capsys):
+    path = tmp_path / "excel.csv"
+    path.write_text("\ufeffexternal_id;invoice_date;currency;customer_name;line_description;line_quantity;"
+                    "line_unit_price\r\nX-1;02.11.2026;EUR;Acme;Widget;1;5.00\r\n", encoding="utf-8")
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(path)]) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{path}:2.invoice_date: Not a valid date (YYYY-MM-DD, such as 2026-11-02).")
+
+
+def test_a_spreadsheet_workbook_is_told_to_be_saved_as_csv(sqlite_db, tmp_path, capsys):
+    import zipfile
+    workbook = tmp_path / "invoices.xlsx"
+    with zipfile.ZipFile(workbook, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+    renamed = tmp_path / "invoices.csv"
+    renamed.write_bytes(workbook.read_bytes())
+    legacy = tmp_path / "old.xls"
+    legacy.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(64))
+    assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(workbook), str(renamed),
+                 str(legacy)]) == 1
+    why = ("This is a spreadsheet workbook (Excel, LibreOffice), not a CSV file: save it from the spreadsheet as "
+           "CSV UTF-8 and import that.")
+    assert capsys.readouterr().err.splitlines() == [f"{workbook}: {why}", f"{renamed}: {why}", f"{legacy}: {why}",
+                                                    "error: nothing imported (3 problem(s))"]

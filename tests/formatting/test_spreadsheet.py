@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from oro_invoices.formatting.spreadsheet import CsvWriter, cell, read_cell
+from oro_invoices.formatting.spreadsheet import CsvWriter, cell, import_cell, read_cell
 
 
 @pytest.mark.parametrize("text,written", [
@@ -22,10 +22,25 @@ from oro_invoices.formatting.spreadsheet import CsvWriter, cell, read_cell
     ("'Tis Ltd", "'Tis Ltd"),                     # an apostrophe before a letter is no mark
     ("'", "'"),
     ("Acme Corp", "Acme Corp"),
+    (" Indented", "' Indented"),                  # whitespace an import would trim is kept by the mark
+    ("Padded ", "'Padded "),
+    ("\nSecond line first", "'\nSecond line first"),
+    ("'Tis Ltd ", "''Tis Ltd "),
 ])
 def test_text_that_a_spreadsheet_would_run_is_marked_and_read_back(text, written):
     assert cell(text) == written
     assert read_cell(written) == text
+    assert import_cell(written) == text.strip() if written == text else import_cell(written) == text
+
+
+@pytest.mark.parametrize("written,text", [
+    ("  Acme  ", "Acme"),                         # a hand-made file's padding goes
+    (" '=Acme ", "=Acme "),                       # marked: as written after the mark
+    ("'\tTabbed", "\tTabbed"),
+    ("'s-Hertogenbosch", "'s-Hertogenbosch"),     # an apostrophe before a letter is part of the text
+])
+def test_an_import_trims_unmarked_cells_only(written, text):
+    assert import_cell(written) == text
 
 
 @pytest.mark.parametrize("number", ["-12.50", "+3", "-0.0125", "-.5", "-1e3", "-7."])

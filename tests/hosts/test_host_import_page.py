@@ -7,6 +7,7 @@ import io
 import pytest
 from support.variant import documents_made
 
+from oro_invoices.domain.errors import NotFound
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
 from oro_invoices.integration.config import Settings
 
@@ -58,7 +59,8 @@ def test_each_uploaded_file_is_imported_or_says_why_not(posted, admin):
     assert resp.status_code == 200
     assert rows(resp) == [
         "ext-10.xml Imported EXT-10",
-        f"{doc.invoice_number}.pdf Not imported That invoice number is already used by another invoice.",
+        f"{doc.invoice_number}.pdf Not imported Invoice number {doc.invoice_number} is already used by another "
+        "invoice of this organization.",
         "ext-11.xml Not imported BT-112: The e-invoice states a total with VAT of €1.00; "   # as the page writes amounts
         f"its lines make €{float(grand):,.2f}."]
     service = admin.service
@@ -163,3 +165,27 @@ def test_the_problems_are_in_the_admins_language(posted, admin):
         f"ergeben {made} €.",
         "bestellung.xml Nicht importiert Keine E-Rechnung nach EN 16931: Das Dokument ist <order>, weder eine "
         "CII-<rsm:CrossIndustryInvoice> noch eine UBL-<Invoice> oder -<CreditNote>."]
+
+
+def test_a_reverse_charge_e_invoice_without_the_buyers_vat_id_is_not_imported_naming_the_rule(shop, admin):
+    """The docs example, its printed manual sold under reverse charge (AE) to a buyer whose VAT id
+    the e-invoice leaves out: the page names the rule, the line and what is missing."""
+    from pathlib import Path
+    example = (Path(__file__).parents[2] / "docs" / "examples" / "invoice-cii.xml").read_text()
+    reverse_charge = (
+        example.replace("<ram:ID>RE-2025-0117</ram:ID>", "<ram:ID>RC-1</ram:ID>")
+        .replace('<ram:ID schemeID="VA">DE129273398</ram:ID>', "")
+        .replace("<ram:CategoryCode>S</ram:CategoryCode>\n          <ram:RateApplicablePercent>7<",
+                 "<ram:CategoryCode>AE</ram:CategoryCode>\n          <ram:RateApplicablePercent>0<")
+        .replace("<ram:CalculatedAmount>3.50</ram:CalculatedAmount>", "<ram:CalculatedAmount>0.00</ram:CalculatedAmount>")
+        .replace("<ram:CategoryCode>S</ram:CategoryCode>\n        <ram:RateApplicablePercent>7<",
+                 "<ram:ExemptionReason>Reverse charge</ram:ExemptionReason>\n        "
+                 "<ram:CategoryCode>AE</ram:CategoryCode>\n        <ram:RateApplicablePercent>0<")
+        .replace(">192.27<", ">188.77<").replace(">1235.77<", ">1232.27<"))
+    assert reverse_charge.count(">AE<") == 2
+    assert rows(upload(admin, [("rc.xml", reverse_charge.encode())])) == [
+        "rc.xml Not imported BT-48: [BR-AE-02] Line 3 (Printer manual (printed)) is in VAT category AE (reverse "
+        "charge), which needs the buyer's VAT identifier (BT-48) or legal registration identifier (BT-47); the "
+        "e-invoice does not give it."]
+    with pytest.raises(NotFound):
+        admin.service.find_id(external_id="RC-1")

@@ -53,7 +53,7 @@ def test_an_invoice_that_brings_its_own_number_keeps_it(service):
 
 def test_a_number_clash_is_a_clear_error_and_writes_nothing(service):
     service.create(invoice_payload(invoice_number="X-1", external_id="a"))
-    with pytest.raises(Conflict, match="invoice number is already used"):
+    with pytest.raises(Conflict, match="Invoice number X-1 is already used by another invoice"):
         service.create(invoice_payload(invoice_number="X-1", external_id="b"))
     assert [i.external_id for i in service.list_invoices().items] == ["a"]
 

@@ -66,7 +66,7 @@ def test_accepts_exactly_what_the_schema_accepts_and_loads_the_same(payload):
     ({"lines": [{"description": "x", "quantity": "1", "unit_price": 1.5}]}, "lines[0].unit_price",
      "not a float"),
     ({"currency": "XXX"}, "currency", "Unknown currency"),
-    ({"invoice_date": "2026-02-30"}, "invoice_date", "Not a valid date."),
+    ({"invoice_date": "2026-02-30"}, "invoice_date", "Not a valid date (YYYY-MM-DD, such as 2026-11-02)."),
     ({"colour": "red"}, "colour", "Unknown field."),
     ({"customer_id": 2**70}, "customer_id", "out of range"),
     ({"customer_name": "A\x00B"}, "customer_name", "must not contain NUL"),

@@ -180,3 +180,36 @@ def test_text_a_spreadsheet_would_run_is_exported_as_text_and_imported_back_as_i
     assert snapshot(service(target_db)) == before
     if target_db is not db:
         target_db.dispose()
+
+
+EDGES = {"customer_name": "\tTabbed Ltd", "description": "\r=1+1", "street": " 12 Indented Rd",
+         "city": "Padded ", "name": "-Dash", "organization": "@Home", "phone": "+49 30 1234"}
+
+
+def test_leading_tabs_spaces_and_formula_starts_come_back_exactly_from_an_exported_csv(db, request, tmp_path, capsys):
+    """The CLI's export, then its import into an empty database: every text as it was, also
+    one beginning with a tab, a carriage return or a space, or ending with one."""
+    source = service(db)
+    source.create(invoice_payload(
+        external_id="E-1", customer_name=EDGES["customer_name"],
+        bill_to={"name": EDGES["name"], "organization": EDGES["organization"], "street": EDGES["street"],
+                 "city": EDGES["city"], "phone": EDGES["phone"], "country": "US"},
+        lines=[{"description": EDGES["description"], "quantity": "1", "unit_price": "10"}]))
+    before = snapshot(source)
+    path = tmp_path / "export.csv"
+    from oro_invoices.cli import main
+    assert main(["export", "--db", db.url, "--organization", "1", "--output", str(path)]) == 0
+    with path.open(encoding="utf-8", newline="") as fh:
+        (row,) = csv.DictReader(fh)
+    assert (row["customer_name"], row["line_description"], row["bill_to_street"], row["bill_to_city"]) == (
+        "'\tTabbed Ltd", "'\r=1+1", "' 12 Indented Rd", "'Padded ")           # no spreadsheet runs them
+    target_db = empty_target(db, request, tmp_path)
+    capsys.readouterr()
+    assert main(["import", "--db", target_db.url, "--organization", "1", str(path)]) == 0
+    assert capsys.readouterr().out.strip().startswith("imported: 1 created")
+    after = snapshot(service(target_db))
+    assert after == before
+    assert (after[0][10], after[0][11].street, after[0][11].city, after[0][15][0][0]) == (
+        "\tTabbed Ltd", " 12 Indented Rd", "Padded ", "\r=1+1")
+    if target_db is not db:
+        target_db.dispose()

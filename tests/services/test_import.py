@@ -78,7 +78,7 @@ def test_a_conflict_while_writing_rolls_back_the_whole_file(importing, tmp_path)
     records = [invoice_payload(external_id="X-1", status="posted"),
                invoice_payload(external_id="X-2", invoice_number="TAKEN-1")]
     path = write(tmp_path, "clash.json", json.dumps(records))
-    with pytest.raises(Conflict, match=r"clash.json\[1\]: That invoice number is already used"):
+    with pytest.raises(Conflict, match=r"clash.json\[1\]: Invoice number TAKEN-1 is already used by another"):
         import_files(importing, [path])
     assert [i.external_id for i in importing.list_invoices().items] == ["X-0"]
 
@@ -90,8 +90,10 @@ def test_lifecycle_events_are_announced_only_after_the_commit(db, tmp_path):
         @hookimpl
         def invoice_created(self, invoice, actor):
             seen.append(invoice.external_id)
+    InvoiceService(db, plugins=get_plugin_manager(False)).create(invoice_payload(external_id="E-0", invoice_number="N"))
     svc = InvoiceService(db, plugins=get_plugin_manager(False, plugins=[Listener()]))
-    bad = [invoice_payload(external_id="E-1"), invoice_payload(external_id="E-2", invoice_number="N"),
+    # E-3's number is E-0's: found only while writing, after E-1 was written
+    bad = [invoice_payload(external_id="E-1"), invoice_payload(external_id="E-2"),
            invoice_payload(external_id="E-3", invoice_number="N")]
     with pytest.raises(Conflict):
         import_files(svc, [write(tmp_path, "bad.json", json.dumps(bad))])

@@ -96,8 +96,8 @@ def test_stop_writes_nothing_when_a_later_batch_clashes(svc, db, tmp_path, small
     path = write(tmp_path, "a.jsonl", items)
     report = run_import(svc, [path], organization_id=1)
     assert not report.written and report.created == []
-    assert [(p.record, p.message) for p in report.problems] == [
-        (f"{path}:8", "That invoice number is already used by another invoice.")]
+    assert [(p.record, p.field, p.message) for p in report.problems] == [
+        (f"{path}:8", "invoice_number", "Invoice number TAKEN-1 is already used by another invoice of this organization.")]
     assert [i.external_id for i in svc.list_invoices().items] == ["T-0"]
     assert automatic_numbers(db) == []
 
@@ -357,8 +357,8 @@ def test_a_changed_draft_that_clashes_is_named_and_stop_writes_nothing(svc, db, 
     path = write(tmp_path, "second.jsonl", second)
     report = run_import(svc, [path], organization_id=1)
     assert not report.written and report.updated == []
-    assert [(p.record, p.message) for p in report.problems] == [
-        (f"{path}:7", "That invoice number is already used by another invoice.")]
+    assert [(p.record, p.field, p.message) for p in report.problems] == [
+        (f"{path}:7", "invoice_number", "Invoice number TAKEN-1 is already used by another invoice of this organization.")]
     assert svc.get(svc.find_id(external_id="D-1")).customer_name == "Acme Corp"
     skipping = run_import(svc, [path], organization_id=1, on_error="skip")
     assert skipping.skipped == ["D-7"] and [p.record for p in skipping.problems] == [f"{path}:7"]

@@ -232,7 +232,9 @@ def test_a_buyer_no_customer_has_the_vat_id_of_keeps_its_name_and_tax_data(sourc
 def test_an_e_invoice_of_a_number_already_taken_is_refused(source, tmp_path):
     invoice_id = post_invoice(source)
     problems, report = import_xml(source, tmp_path, source.open_xml(invoice_id)[1])
-    assert problems == [("in.xml", "", "That invoice number is already used by another invoice.")]
+    number = source.get(invoice_id).invoice_number
+    assert problems == [("in.xml", "invoice_number",
+                         f"Invoice number {number} is already used by another invoice of this organization.")]
     assert not report.written
 
 

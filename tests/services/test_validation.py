@@ -44,7 +44,7 @@ def test_the_invoice_dates_are_checked_beside_a_bad_line(service):
 
 @pytest.mark.parametrize("change,field,message", [
     ({"currency": "XYZ"}, "currency", "Unknown currency code"),
-    ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date."),
+    ({"invoice_date": "2026-13-01"}, "invoice_date", "Not a valid date (YYYY-MM-DD, such as 2026-11-02)."),
     ({"due_date": "2026-01-01"}, "due_date", "Must not be before the invoice date."),
     ({"lines": []}, "lines", "Give between 1 and"),
     ({"customer_user_email": "not-an-email"}, "customer_user_email", "Not a valid email address."),

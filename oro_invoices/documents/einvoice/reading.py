@@ -24,6 +24,7 @@ from typing import Any
 from lxml import etree
 
 from oro_invoices.documents.einvoice import ubl
+from oro_invoices.documents.einvoice.category_rules import ALLOWANCE, CHARGE, LINE, LineKind, category_problems
 from oro_invoices.documents.einvoice.cii import NSMAP, PROFILES, RSM
 from oro_invoices.documents.einvoice.terms import (
     CREDIT_NOTE_TYPE_CODE,
@@ -177,6 +178,12 @@ class FieldReader(ABC):
 
     def __init__(self, root: etree._Element):
         self.root, self.out = root, EInvoice()
+        #: what each line of the payload was: an invoice line, an allowance or a charge
+        self.kinds: list[LineKind] = []
+        #: the buyer's legal registration identifier (BT-47), "" when not given
+        self.buyer_legal_id = ""
+        #: what the allowance or charge read last was
+        self.allowance_kind: LineKind = ALLOWANCE
 
     @abstractmethod
     def read(self) -> EInvoice:
@@ -203,15 +210,29 @@ class FieldReader(ABC):
         ``line_allowances`` below it, in its category and rate), then the document's
         ``(element, category, percent)``."""
         lines: list[dict[str, Any]] = []
+        self.kinds = []
+
+        def allowance(found: etree._Element, category: str, rate: str) -> None:
+            line = self.read_allowance(len(lines), found, category, rate)
+            if category in reasons:
+                line["tax_exemption_reason"] = reasons[category]
+            lines.append(line)
+            self.kinds.append(self.allowance_kind)
         for item in items:
             line = self.read_line(len(lines), item, reasons)
             lines.append(line)
+            self.kinds.append(LINE)
             for found in item.iterfind(line_allowances, self.namespaces):
-                lines.append(self.read_allowance(len(lines), found, line.get("tax_category", ""), line["tax_rate"]))
+                allowance(found, line.get("tax_category", ""), line["tax_rate"])
         for found, category, percent in document_allowances:
-            rate = self.fraction(f"lines[{len(lines)}].tax_rate", percent) if percent else "0"
-            lines.append(self.read_allowance(len(lines), found, category, rate))
+            allowance(found, category, self.fraction(f"lines[{len(lines)}].tax_rate", percent) if percent else "0")
         return lines
+
+    def category_rules(self) -> None:
+        """The problems of the VAT category rules (``category_rules``), once the fields are read."""
+        for where, message in category_problems(self.out.payload, self.kinds, buyer_vat_id=self.out.buyer_vat_id,
+                                                buyer_legal_id=self.buyer_legal_id):
+            self.problem(where, message)
 
     @staticmethod
     def address(name: str, parts: dict[str, str], line_three: str) -> dict[str, str]:
@@ -238,12 +259,14 @@ class FieldReader(ABC):
             self.out.payload["buyer"] = stated
 
     @staticmethod
-    def reasons_by_category(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-        """The exemption reason (BT-120) of each VAT category of the breakdown that gives one."""
+    def reasons_by_category(pairs: Iterable[tuple[str, str, str]]) -> dict[str, str]:
+        """The exemption reason of each VAT category of the breakdown that gives one, from
+        ``(category, reason text BT-120, reason code BT-121)``: the text, else the code
+        (``VATEX-EU-132``), which EN 16931 takes in its place (BR-E-10)."""
         reasons: dict[str, str] = {}
-        for category, reason in pairs:
-            if reason:
-                reasons.setdefault(category, reason)
+        for category, reason, code in pairs:
+            if reason or code:
+                reasons.setdefault(category, reason or code)
         return reasons
 
     def make_line(self, index: int, *, description: str, sku: str, quantity: etree._Element | None,
@@ -281,6 +304,7 @@ class FieldReader(ABC):
         fraction), described by its reason (BT-97/BT-104, else its code, else "Allowance" or
         "Charge"). So the lines make the totals the e-invoice states."""
         at = f"lines[{index}]"
+        self.allowance_kind = CHARGE if charge else ALLOWANCE
         value = decimal_or_none(amount)
         if value is None or value < 0:
             self.problem(f"{at}.unit_price", Message("The allowance or charge amount %(amount)s (BT-92, BT-99) "
@@ -399,6 +423,7 @@ class _Reader(FieldReader):
                 self.out.totals["tax_amount"] = amount.text.strip()
                 break
         self.payment_status(self.text(self.root, f"{_SUMMATION}/ram:TotalPrepaidAmount"))
+        self.category_rules()
         return self.out
 
     def _type(self) -> None:
@@ -427,6 +452,7 @@ class _Reader(FieldReader):
         if email:
             payload["customer_user_email"] = email
         self.out.buyer_vat_id = self.text(buyer, "ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA']")
+        self.buyer_legal_id = self.text(buyer, "ram:SpecifiedLegalOrganization/ram:ID")
         self.buyer_data(self.text(self.root, f"{_AGREEMENT}/ram:BuyerReference"))
         bill_to = self._address(buyer, name)
         if bill_to:
@@ -454,7 +480,8 @@ class _Reader(FieldReader):
 
     def _exemption_reasons(self) -> dict[str, str]:
         return self.reasons_by_category(
-            (self.text(tax, "ram:CategoryCode"), self.text(tax, "ram:ExemptionReason"))
+            (self.text(tax, "ram:CategoryCode"), self.text(tax, "ram:ExemptionReason"),
+             self.text(tax, "ram:ExemptionReasonCode"))
             for tax in self.root.iterfind(f"{_SETTLEMENT}/ram:ApplicableTradeTax", NSMAP))
 
     def read_line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:

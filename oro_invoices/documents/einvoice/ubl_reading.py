@@ -82,6 +82,7 @@ class UblReader(FieldReader):
         self.currencies(currency, self.text(self.root, "cbc:TaxCurrencyCode"), _tax_total)
         self._totals(currency)
         self.payment_status(self.text(self.root, f"{_TOTAL}/cbc:PrepaidAmount"))
+        self.category_rules()
         return self.out
 
     # ---- the parts ---------------------------------------------------------------------
@@ -118,6 +119,7 @@ class UblReader(FieldReader):
         if endpoint is not None and endpoint.get("schemeID") == "EM" and (endpoint.text or "").strip():
             payload["customer_user_email"] = endpoint.text.strip()
         self.out.buyer_vat_id = self._vat_id(buyer)
+        self.buyer_legal_id = self.text(buyer, "cac:PartyLegalEntity/cbc:CompanyID")
         self.buyer_data(self.text(self.root, "cbc:BuyerReference"))
         bill_to = self._address(buyer.find("cac:PostalAddress", self.namespaces), name)
         if bill_to:
@@ -154,7 +156,8 @@ class UblReader(FieldReader):
 
     def _exemption_reasons(self) -> dict[str, str]:
         return self.reasons_by_category(
-            (self.text(category, "cbc:ID"), self.text(category, "cbc:TaxExemptionReason"))
+            (self.text(category, "cbc:ID"), self.text(category, "cbc:TaxExemptionReason"),
+             self.text(category, "cbc:TaxExemptionReasonCode"))
             for category in self.root.iterfind("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory", self.namespaces))
 
     def read_line(self, index: int, item: etree._Element, reasons: dict[str, str]) -> dict[str, Any]:
