@@ -739,6 +739,17 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: must be 0 to 65535")
+    return value
+
+
 def _host_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                         help=f"host adapter (an oro_invoices.hosts entry point) {what}; default: "
@@ -1013,9 +1024,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check_einvoice)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--data-dir", default="./oro-invoices-demo")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1; 0.0.0.0 for every address)")
+    p.add_argument("--port", type=_port, default=8765,
+                   help="the port to listen on (default: 8765; 0: any free port, demo.json says which)")
+    p.add_argument("--data-dir", default="./oro-invoices-demo",
+                   help="where the shop's database, PDFs and demo.json are kept (default: "
+                        "./oro-invoices-demo); created if missing, kept across runs")
     p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
