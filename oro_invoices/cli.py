@@ -646,11 +646,13 @@ def _cmd_reauthorize(args: argparse.Namespace) -> int:
 def _celery_app(args: argparse.Namespace, build: Callable[[], Addon]) -> Any:
     """The jobs' Celery app on ``--broker``/``--queue``; each worker process builds its add-on with ``build``."""
     from oro_invoices.domain.errors import ConfigurationError
-    from oro_invoices.jobs.celery_app import create_celery
+    from oro_invoices.jobs.celery_app import check_broker, create_celery
     if not args.broker:
         raise ConfigurationError(f"{args.command} needs the Celery broker: give --broker URL "
                                  f"or set ${BROKER_ENV}.")
-    return create_celery(build, broker_url=args.broker, queue=args.queue, sweep_every=args.every)
+    app = create_celery(build, broker_url=args.broker, queue=args.queue, sweep_every=args.every)
+    check_broker(app)
+    return app
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
