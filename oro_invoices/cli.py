@@ -19,6 +19,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from oro_invoices.documents.storage import LocalStorage
@@ -57,13 +58,44 @@ def _host_name(args: argparse.Namespace) -> str | None:
     return None if name.lower() == NO_HOST else name
 
 
+def _sqlite_file(url: str | None) -> Path | None:
+    """The file of a ``sqlite:///`` URL; ``None`` for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        parsed = make_url(url or "")
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def _missing_sqlite_file(args: argparse.Namespace) -> Path | None:
+    """The SQLite file of a command's ``--db`` that does not exist; only ``migrate`` creates one."""
+    if args.command == "migrate":
+        return None
+    path = _sqlite_file(getattr(args, "db", None))
+    return path if path is not None and not path.exists() else None
+
+
 def _cmd_migrate(args: argparse.Namespace) -> int:
     from oro_invoices.persistence.migrate import current_revision, upgrade
-    with _addon(args, pdf=False) as addon:
-        before = current_revision(addon.db)
-        after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
-            f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
-            file=sys.stderr, flush=True))
+    created = _sqlite_file(args.db)
+    if created is not None and created.exists():
+        created = None
+    try:
+        with _addon(args, pdf=False) as addon:
+            before = current_revision(addon.db)
+            after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
+                f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
+                file=sys.stderr, flush=True))
+    except BaseException:
+        if created is not None:  # a failed first migration leaves no empty database behind
+            for leftover in (created, *(created.with_name(created.name + end) for end in ("-journal", "-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
     if before is None:
         print(f"schema created at revision {after}")
     else:
@@ -1071,6 +1103,12 @@ def main(argv: Sequence[str] | None = None, *, host: Any = None) -> int:
     """
     args = build_parser().parse_args(argv)
     args.host_object = host
+    missing = _missing_sqlite_file(args)
+    if missing is not None:
+        # opening it would create an empty database file where the user mistyped a path
+        print(f"error: the SQLite database {missing} does not exist; create it with: "
+              f"oro-invoices migrate --db {args.db}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except InvoiceError as exc:

@@ -26,9 +26,22 @@ def test_an_unknown_revision_names_the_newest(capsys, tmp_path):
     assert code == 2
     assert "'9999'" in err and f"the newest revision is {head_revision()}" in err
     assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # the failed first migration left no empty database
+
+
+@pytest.mark.parametrize("argv", [["verify"], ["aging"], ["remind"], ["complete-pdfs", "--storage", "TMP/pdf"],
+                                  ["export", "--format", "csv"]])
+def test_a_sqlite_file_that_does_not_exist_is_not_created(capsys, tmp_path, argv):
+    url = f"sqlite:///{tmp_path}/typo.db"
+    code, out, err = run(capsys, argv[0], "--db", url, *(a.replace("TMP", str(tmp_path)) for a in argv[1:]))
+    assert code == 2 and out == ""
+    assert err == (f"error: the SQLite database {tmp_path}/typo.db does not exist; create it with: "
+                   f"oro-invoices migrate --db {url}\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unmigrated_database_says_to_migrate(capsys, tmp_path):
+    (tmp_path / "empty.db").touch()
     url = f"sqlite:///{tmp_path}/empty.db"
     code, _, err = run(capsys, "verify", "--db", url)
     assert code == 2
@@ -47,6 +60,7 @@ def test_debug_keeps_the_traceback(tmp_path):
     import sqlite3
 
     from oro_invoices.domain.errors import DatabaseNotMigrated
+    (tmp_path / "empty.db").touch()
     with pytest.raises(DatabaseNotMigrated) as caught:
         main(["verify", "--db", f"sqlite:///{tmp_path}/empty.db", "--debug"])
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
