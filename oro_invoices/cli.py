@@ -461,6 +461,9 @@ def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     if not isinstance(source, ListableStorage):
         print(f"error: the storage {args.source!r} cannot list its PDFs", file=sys.stderr)
         return 2
+    if isinstance(source, LocalStorage) and not source.root.is_dir():
+        print(f"error: --from {args.source!r}: the folder {source.root} does not exist", file=sys.stderr)
+        return 2
     report = migrate_storage(source, target,
                              progress=lambda sha256, outcome: print(f"{outcome}: {sha256}", flush=True))
     for problem in report.problems:
