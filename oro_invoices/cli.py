@@ -708,6 +708,10 @@ def _cmd_beat(args: argparse.Namespace) -> int:
 
     def no_addon() -> Addon:
         raise UsageError("beat only sends the periodic jobs; oro-invoices worker runs them.")
+    folder = Path(args.schedule_file).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--schedule-file {args.schedule_file}: the folder {folder} does not exist "
+                         "or is not writable")
     run_beat(_celery_app(args, no_addon), schedule_file=args.schedule_file, loglevel=args.loglevel)
     return 0
 
@@ -925,8 +929,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
     p.add_argument("--sender", default=None,
                    help="the From address (default: the oro_invoices.mail.sender setting)")
-    p.add_argument("--limit", type=int, default=100, help="messages per run")
-    p.add_argument("--every", type=float, default=0,
+    p.add_argument("--limit", type=_number(int, minimum=1, inclusive=True), default=100, help="messages per run")
+    p.add_argument("--every", type=_number(float, minimum=0, inclusive=True), default=0,
                    help="keep running, delivering every N seconds (default: one run)")
     p.set_defaults(func=_cmd_deliver_mail)
 

@@ -117,3 +117,24 @@ def test_an_id_beyond_what_a_database_holds_is_refused_naming_the_option(capsys,
     err = capsys.readouterr().err
     assert f"error: argument {option}: {BIG} is too large: an id is at most 9223372036854775807\n" in err
     assert "Traceback" not in err and not (tmp_path / "invoices.db").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--every", "-5", "argument --every: -5 is too small: must be at least 0"),
+    ("--limit", "0", "argument --limit: 0 is too small: must be at least 1"),
+])
+def test_deliver_mail_refuses_a_negative_interval_or_an_empty_batch(capsys, tmp_path, option, value, said):
+    with pytest.raises(SystemExit) as caught:
+        main(["deliver-mail", "--db", f"sqlite:///{tmp_path}/x.db", "--storage", str(tmp_path / "pdf"),
+              "--smtp-url", "smtp://127.0.0.1:25", option, value])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"oro-invoices deliver-mail: error: {said}"
+
+
+def test_beat_names_a_schedule_file_it_cannot_write(capsys, tmp_path):
+    code, _, err = run(capsys, "beat", "--broker", "redis://127.0.0.1:6379/0",
+                       "--schedule-file", str(tmp_path / "missing" / "schedule"))
+    assert code == 2
+    assert err == (f"error: --schedule-file {tmp_path}/missing/schedule: the folder {tmp_path}/missing "
+                   "does not exist or is not writable\n")
+    assert list(tmp_path.iterdir()) == []
