@@ -15,12 +15,13 @@ serves no shop, or a host whose adapter is not installed where the command runs)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
@@ -215,8 +216,6 @@ def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    import contextlib
-
     from oro_invoices.persistence.queries import InvoiceFilter
     from oro_invoices.services.exporting import export_records, write_csv, write_jsonl
     from oro_invoices.services.import_progress import ProgressMeter
@@ -228,7 +227,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     meter = ProgressMeter(sys.stderr, what="invoices")
     with _addon(args) as addon, contextlib.ExitStack() as stack:
         total = addon.invoices.list_invoices(filters, limit=1, with_total=True).total
-        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) \
+        out = cast(TextIO, stack.enter_context(_replacing(args.output, "w", encoding="utf-8", newline=""))) \
             if args.output else sys.stdout
         write = write_csv if fmt == "csv" else write_jsonl
         count = write(export_records(addon.invoices, filters), out, lambda done: meter("exported", done, total))
@@ -239,8 +238,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     """``export --format pdfs``: the stored PDFs of the posted invoices, one ZIP archive."""
-    import contextlib
-
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.pdf_archive import MISSING_NAME, pdf_archive
     if not args.storage:
@@ -256,7 +253,7 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     with _addon(args, storage_url=args.storage, pdf=False) as addon:
         posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
             if filters.status in (None, "posted") else 0
-        with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
+        with _replacing(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
             for piece in pdf_archive(addon.invoices, filters, missing=missing):
                 out.write(piece)
                 written += 1
@@ -347,9 +344,30 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _replacing(path: str, mode: str, **options: Any) -> Iterator[IO[Any]]:
+    """A file to write that becomes ``path`` only when the block completes: an error or Ctrl-C
+    midway leaves no partial file (and an earlier file of that name as it was)."""
+    import tempfile
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory", path)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:  # named by the file asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, path) from None
+    try:
+        with open(fd, mode, **options) as out:
+            yield out
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def _write_pdf(path: str, pdf: bytes, what: str) -> int:
     """Write a statement's ``pdf`` to ``path`` and say so on standard error (``what`` it holds)."""
-    with open(path, "wb") as out:
+    with _replacing(path, "wb") as out:
         out.write(pdf)
     print(f"wrote {path}: {what}", file=sys.stderr)
     return 0
@@ -409,8 +427,7 @@ _MATCH_WORDS = {"matched": "pays what they owe", "partly": "pays part of what th
 
 def _write_text(output: str | None, text: str) -> None:
     """``text`` into the file ``output`` (as it is: CSV line ends kept), else to standard output."""
-    import contextlib
-    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
+    with _replacing(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
         out.write(text)
 
 

@@ -138,3 +138,32 @@ def test_beat_names_a_schedule_file_it_cannot_write(capsys, tmp_path):
     assert err == (f"error: --schedule-file {tmp_path}/missing/schedule: the folder {tmp_path}/missing "
                    "does not exist or is not writable\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_stopped_midway_leaves_the_earlier_file_and_no_partial_one(capsys, tmp_path, monkeypatch):
+    from oro_invoices.services import exporting
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    output = tmp_path / "invoices.csv"
+    output.write_text("yesterday's export\n")
+
+    def interrupted(records, out, progress):
+        out.write("external_id,invoice_number\n")
+        raise KeyboardInterrupt  # Ctrl-C while rows are written
+    monkeypatch.setattr(exporting, "write_csv", interrupted)
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(output)]) == 130
+    assert output.read_text() == "yesterday's export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.csv", "invoices.db"]
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(output)]) == 0
+    assert output.read_text().startswith("external_id,")
+    assert capsys.readouterr().err.endswith("exported: 0 invoice(s)\n")
+
+
+def test_an_export_to_a_missing_folder_names_the_file(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "nodir" / "x.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}/nodir/x.csv: No such file or directory\n"
