@@ -1058,10 +1058,11 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_arguments(p)
     p.set_defaults(func=_cmd_worker)
 
-    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders, renewing authorizations) "
+    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders, "
+                                    "renewing authorizations, Aging Report emails, scheduled statements) "
                                     "to the workers; run one per deployment")
     p.add_argument("--every", type=_number(float, minimum=1, inclusive=True), default=30.0,
-                   help="seconds between the sweeps (default: 30)")
+                   help="seconds between the outbox, events and PDF sweeps (default: 30; the others run hourly)")
     p.add_argument("--schedule-file", default="oro-invoices-beat-schedule",
                    help="where beat remembers when each job last ran (default: ./oro-invoices-beat-schedule)")
     _jobs_arguments(p)

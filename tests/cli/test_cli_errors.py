@@ -167,3 +167,16 @@ def test_an_export_to_a_missing_folder_names_the_file(capsys, tmp_path):
     capsys.readouterr()
     assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "nodir" / "x.csv")]) == 2
     assert capsys.readouterr().err == f"error: {tmp_path}/nodir/x.csv: No such file or directory\n"
+
+
+def test_beats_help_names_every_periodic_job_it_sends(capsys):
+    from oro_invoices.jobs.celery_app import create_celery
+    app = create_celery(lambda: None, broker_url="memory://")  # type: ignore[arg-type, return-value]
+    with pytest.raises(SystemExit):
+        main(["beat", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert len(app.conf.beat_schedule) == 7
+    for job in ("outbox, events and PDF sweeps", "payment reminders", "renewing authorizations",
+                "Aging Report emails", "scheduled statements"):
+        assert job in said
+    assert "seconds between the outbox, events and PDF sweeps (default: 30; the others run hourly)" in said
