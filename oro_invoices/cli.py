@@ -158,13 +158,26 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _writable_output(path: str, option: str) -> str | None:
+    """Why the file ``path`` could not be written (before any work is done), or None."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{option} {path}: is a folder, not a file"
+    folder = target.resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return f"{option} {path}: the folder {folder} does not exist or is not writable"
+    return None
 
+
+def _cmd_import(args: argparse.Namespace) -> int:
     from oro_invoices.composition import build_addon
     from oro_invoices.services.import_check_process import CheckingFailed
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.importing import run_import
+    unwritable = _writable_output(args.report, "--report") if args.report else None
+    if unwritable:  # said before importing, not after the invoices are written
+        print(f"error: {unwritable}", file=sys.stderr)
+        return 2
     meter = ProgressMeter(sys.stderr, what="invoices")
     config = _config(args, storage_url=args.storage, host=_host_name(args))
     with build_addon(config, host=args.host_object) as addon:
@@ -189,8 +202,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for invoice_id, message in not_rendered:
         print(f"invoice id {invoice_id}: its PDF was not rendered (it stays pending): {message}", file=sys.stderr)
     if args.report:
-        with Path(args.report).open("w", encoding="utf-8") as out:
-            report.write_json(out)
+        with _replacing(args.report, "w", encoding="utf-8") as out:
+            report.write_json(cast(TextIO, out))
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
     if report.problems and not report.written and not args.dry_run:

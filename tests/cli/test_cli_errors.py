@@ -180,3 +180,22 @@ def test_beats_help_names_every_periodic_job_it_sends(capsys):
                 "Aging Report emails", "scheduled statements"):
         assert job in said
     assert "seconds between the outbox, events and PDF sweeps (default: 30; the others run hourly)" in said
+
+
+def test_an_import_report_that_cannot_be_written_is_said_before_anything_is_imported(capsys, tmp_path):
+    import json
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    record = {"external_id": "J-1", "invoice_date": "2026-06-15", "currency": "EUR", "organization_id": 1,
+              "customer_id": 1, "customer_name": "Acme AG", "status": "draft",
+              "lines": [{"description": "Consulting", "quantity": "1", "unit_price": "10.00", "tax_rate": "0.19"}]}
+    (tmp_path / "one.json").write_text(json.dumps([record]))
+    capsys.readouterr()
+    report = tmp_path / "missing" / "report.json"
+    assert main(["import", "--db", url, "--report", str(report), str(tmp_path / "one.json")]) == 2
+    out, err = capsys.readouterr()
+    assert err == (f"error: --report {report}: the folder {tmp_path}/missing does not exist or is not writable\n")
+    assert main(["export", "--db", url, "--format", "jsonl"]) == 0
+    assert capsys.readouterr().out == ""                  # nothing was imported
+    assert main(["import", "--db", url, "--report", str(tmp_path / "report.json"), str(tmp_path / "one.json")]) == 0
+    assert json.loads((tmp_path / "report.json").read_text())["counts"]["created"] == 1
