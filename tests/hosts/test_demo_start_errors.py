@@ -55,3 +55,20 @@ def test_a_host_that_is_no_address_is_one_line(tmp_path):
     assert result.stderr.startswith("error: cannot listen on no-such-host.invalid:0 (--host, --port): ")
     assert "Traceback" not in result.stderr
     assert not (tmp_path / "shop").exists()
+
+
+def test_a_demo_stopped_while_seeding_leaves_no_half_seeded_shop(tmp_path, monkeypatch):
+    """Ctrl-C while seeding: a partly seeded shop would count as seeded next time, with no
+    logins to show; the run removes the shop it created, so the next run seeds it afresh."""
+    from oro_invoices.cli import build_parser
+    from oro_invoices.hosts.reference import demo
+    from oro_invoices.hosts.reference import seed as seeding
+
+    def interrupted(app, **options):
+        app.extensions["oro_reference_host"].records.add_organization("Half Seeded")
+        raise KeyboardInterrupt
+    monkeypatch.setattr(seeding, "seed", interrupted)
+    args = build_parser().parse_args(["demo", "--data-dir", str(tmp_path / "shop"), "--port", "0"])
+    with pytest.raises(KeyboardInterrupt):
+        demo.run_demo(args)
+    assert sorted(p.name for p in (tmp_path / "shop").iterdir()) == ["secret_key"]

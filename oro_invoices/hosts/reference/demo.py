@@ -129,6 +129,7 @@ def run_demo(args: argparse.Namespace) -> int:
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     base_url = f"http://{shown_host}:{args.port}"
 
+    new_shop = not (data / "shop.db").exists()
     app = create_app(data, database_url=database_url, storage_url=storage_url, base_url=base_url,
                      smtp_url=args.smtp_url, migrate=True,
                      secure_cookies=getattr(args, "secure_cookies", False))
@@ -138,8 +139,14 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded: dict[str, Any] = {}
     if not args.no_seed and not is_seeded(app):
         print("Seeding demo data (two organizations, customers, orders, invoices)…", flush=True)
-        seeded = seed(app, languages=True, einvoices=True)
-        _write_private(seed_file, seeded)
+        try:
+            seeded = seed(app, languages=True, einvoices=True)
+            _write_private(seed_file, seeded)
+        except BaseException:
+            listener.close()
+            if new_shop:  # Ctrl-C or a failure while seeding: the next run starts afresh
+                _remove_shop(app, data)
+            raise
     elif seed_file.exists():
         seeded = json.loads(seed_file.read_text())
 
@@ -218,6 +225,17 @@ def run_demo(args: argparse.Namespace) -> int:
         addon.close()
         app.extensions["oro_reference_host"].engine.dispose()
     return code
+
+
+def _remove_shop(app: flask.Flask, data: Path) -> None:
+    """Remove the shop this run created in ``data`` (its database and PDFs), whose seeding did
+    not finish: a partly seeded shop counts as seeded, and its logins were never written."""
+    import shutil
+    app.extensions["oro_invoices"].addon.close()
+    app.extensions["oro_reference_host"].engine.dispose()
+    for name in ("shop.db", "shop.db-wal", "shop.db-shm", "shop.db-journal", "seed.json"):
+        (data / name).unlink(missing_ok=True)
+    shutil.rmtree(data / "pdf", ignore_errors=True)
 
 
 def listen(host: str, port: int) -> socket.socket:
