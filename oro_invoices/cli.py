@@ -727,9 +727,29 @@ def _cmd_worker(args: argparse.Namespace) -> int:
                      host=_host_name(args), webhook_timeout=args.timeout, jobs_broker_url=args.broker,
                      jobs_queue=args.queue)
     app = _celery_app(args, lambda: build_addon(config, host=args.host_object))
+    problem = _schema_problem(args)
+    if problem:  # every job would fail and be retried; say it once, before any is taken
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     run_worker(app, concurrency=args.concurrency, pool=args.pool, beat=args.beat,
                loglevel=args.loglevel)
     return 0
+
+
+def _schema_problem(args: argparse.Namespace) -> str | None:
+    """Why ``--db`` cannot serve the jobs: no oro-invoices schema, or an older one than this
+    release's (a newer one, during a rolling upgrade, is left to the jobs); else None."""
+    from oro_invoices.persistence.migrate import current_revision, head_revision
+    with _addon(args, pdf=False) as addon:  # closed before the worker forks its processes
+        current = current_revision(addon.db)
+    head = head_revision()
+    database = _masked(args.db)
+    if current is None:
+        return (f"the database {database} has no oro-invoices schema; run: oro-invoices migrate --db {database}")
+    if current != head and current.isdigit() and head is not None and head.isdigit() and int(current) < int(head):
+        return (f"the database {database} has the schema of revision {current}, this release needs {head}; "
+                f"run: oro-invoices migrate --db {database}")
+    return None
 
 
 def _cmd_beat(args: argparse.Namespace) -> int:

@@ -45,3 +45,25 @@ def test_a_url_of_no_broker_names_the_schemes(capsys):
     assert main(["beat", "--broker", "ftp://127.0.0.1/queue"]) == 2
     assert capsys.readouterr().err == ("error: not a Celery broker URL: ftp:// (No such transport: ftp); "
                                        "use redis:// or amqp://\n")
+
+
+def test_a_worker_on_a_database_without_the_schema_says_to_migrate(capsys, tmp_path, worker_id):
+    from support.celery_jobs import redis_url
+
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.persistence.migrate import downgrade, head_revision
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    (tmp_path / "invoices.db").touch()
+    argv = ["worker", "--db", url, "--broker", redis_url(worker_id), "--queue", "oro-test-unused"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (f"error: the database {url} has no oro-invoices schema; "
+                                       f"run: oro-invoices migrate --db {url}\n")
+    assert main(["migrate", "--db", url]) == 0
+    older = f"{int(head_revision()) - 1:04d}"
+    db = Database(url)
+    downgrade(db, older)
+    db.dispose()
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (f"error: the database {url} has the schema of revision {older}, this release "
+                                       f"needs {head_revision()}; run: oro-invoices migrate --db {url}\n")
