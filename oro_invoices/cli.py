@@ -771,7 +771,8 @@ def _jobs_arguments(p: argparse.ArgumentParser) -> None:
                    help="Celery broker URL: redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//; "
                         f"default: ${BROKER_ENV}")
     p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
-    p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                   help="the least severe log messages shown (default: INFO)")
 
 
 def _number(kind: type[int] | type[float], *, minimum: float, inclusive: bool) -> Any:

@@ -1,6 +1,8 @@
 """Command-line errors a user causes: one line, a non-zero exit, no traceback (unless --debug)."""
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from oro_invoices.cli import build_parser, main
@@ -199,3 +201,11 @@ def test_an_import_report_that_cannot_be_written_is_said_before_anything_is_impo
     assert capsys.readouterr().out == ""                  # nothing was imported
     assert main(["import", "--db", url, "--report", str(tmp_path / "report.json"), str(tmp_path / "one.json")]) == 0
     assert json.loads((tmp_path / "report.json").read_text())["counts"]["created"] == 1
+
+
+def test_every_option_of_every_command_is_described_in_its_help():
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    undescribed = [f"{name} {action.option_strings[0]}" for name, command in commands.items()
+                   for action in command._actions if action.option_strings and not action.help]
+    assert undescribed == []
