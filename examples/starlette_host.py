@@ -7,7 +7,7 @@ Several processes (gunicorn with uvicorn workers; ``pip install gunicorn uvicorn
 the session cookie must be signed with one secret in every process, and the schema is
 created once before they start:
 
-    oro-invoices migrate --db sqlite:///shop-invoices.db
+    oro-invoices migrate --db sqlite:///examples/shop-invoices.db   # where --chdir examples finds it
     SHOP_SECRET_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))') \
     gunicorn -k uvicorn_worker.UvicornWorker --workers 2 --bind 127.0.0.1:8000 \
         --chdir examples 'starlette_host:demo_app()'

@@ -15,11 +15,13 @@ serves no shop, or a host whose adapter is not installed where the command runs)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import os
 import sys
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, TextIO, cast
 
 from oro_invoices.documents.storage import LocalStorage
 from oro_invoices.domain.errors import DatabaseNotMigrated, InvoiceError
@@ -57,13 +59,44 @@ def _host_name(args: argparse.Namespace) -> str | None:
     return None if name.lower() == NO_HOST else name
 
 
+def _sqlite_file(url: str | None) -> Path | None:
+    """The file of a ``sqlite:///`` URL; ``None`` for another database or an in-memory one."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+    try:
+        parsed = make_url(url or "")
+    except ArgumentError:
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") \
+            or parsed.database.startswith("file:"):
+        return None
+    return Path(parsed.database)
+
+
+def _missing_sqlite_file(args: argparse.Namespace) -> Path | None:
+    """The SQLite file of a command's ``--db`` that does not exist; only ``migrate`` creates one."""
+    if args.command == "migrate":
+        return None
+    path = _sqlite_file(getattr(args, "db", None))
+    return path if path is not None and not path.exists() else None
+
+
 def _cmd_migrate(args: argparse.Namespace) -> int:
     from oro_invoices.persistence.migrate import current_revision, upgrade
-    with _addon(args, pdf=False) as addon:
-        before = current_revision(addon.db)
-        after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
-            f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
-            file=sys.stderr, flush=True))
+    created = _sqlite_file(args.db)
+    if created is not None and created.exists():
+        created = None
+    try:
+        with _addon(args, pdf=False) as addon:
+            before = current_revision(addon.db)
+            after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
+                f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
+                file=sys.stderr, flush=True))
+    except BaseException:
+        if created is not None:  # a failed first migration leaves no empty database behind
+            for leftover in (created, *(created.with_name(created.name + end) for end in ("-journal", "-wal", "-shm"))):
+                leftover.unlink(missing_ok=True)
+        raise
     if before is None:
         print(f"schema created at revision {after}")
     else:
@@ -125,13 +158,26 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _cmd_import(args: argparse.Namespace) -> int:
-    from pathlib import Path
+def _writable_output(path: str, option: str) -> str | None:
+    """Why the file ``path`` could not be written (before any work is done), or None."""
+    target = Path(path)
+    if target.is_dir():
+        return f"{option} {path}: is a folder, not a file"
+    folder = target.resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        return f"{option} {path}: the folder {folder} does not exist or is not writable"
+    return None
 
+
+def _cmd_import(args: argparse.Namespace) -> int:
     from oro_invoices.composition import build_addon
     from oro_invoices.services.import_check_process import CheckingFailed
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.importing import run_import
+    unwritable = _writable_output(args.report, "--report") if args.report else None
+    if unwritable:  # said before importing, not after the invoices are written
+        print(f"error: {unwritable}", file=sys.stderr)
+        return 2
     meter = ProgressMeter(sys.stderr, what="invoices")
     config = _config(args, storage_url=args.storage, host=_host_name(args))
     with build_addon(config, host=args.host_object) as addon:
@@ -156,8 +202,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
     for invoice_id, message in not_rendered:
         print(f"invoice id {invoice_id}: its PDF was not rendered (it stays pending): {message}", file=sys.stderr)
     if args.report:
-        with Path(args.report).open("w", encoding="utf-8") as out:
-            report.write_json(out)
+        with _replacing(args.report, "w", encoding="utf-8") as out:
+            report.write_json(cast(TextIO, out))
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
     if report.problems and not report.written and not args.dry_run:
@@ -183,8 +229,6 @@ def _render_imported_pdfs(args: argparse.Namespace, config: AddonConfig, report:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    import contextlib
-
     from oro_invoices.persistence.queries import InvoiceFilter
     from oro_invoices.services.exporting import export_records, write_csv, write_jsonl
     from oro_invoices.services.import_progress import ProgressMeter
@@ -196,7 +240,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     meter = ProgressMeter(sys.stderr, what="invoices")
     with _addon(args) as addon, contextlib.ExitStack() as stack:
         total = addon.invoices.list_invoices(filters, limit=1, with_total=True).total
-        out = stack.enter_context(open(args.output, "w", encoding="utf-8", newline="")) \
+        out = cast(TextIO, stack.enter_context(_replacing(args.output, "w", encoding="utf-8", newline=""))) \
             if args.output else sys.stdout
         write = write_csv if fmt == "csv" else write_jsonl
         count = write(export_records(addon.invoices, filters), out, lambda done: meter("exported", done, total))
@@ -207,8 +251,6 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     """``export --format pdfs``: the stored PDFs of the posted invoices, one ZIP archive."""
-    import contextlib
-
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.pdf_archive import MISSING_NAME, pdf_archive
     if not args.storage:
@@ -224,7 +266,7 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     with _addon(args, storage_url=args.storage, pdf=False) as addon:
         posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
             if filters.status in (None, "posted") else 0
-        with open(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
+        with _replacing(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
             for piece in pdf_archive(addon.invoices, filters, missing=missing):
                 out.write(piece)
                 written += 1
@@ -315,9 +357,30 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _replacing(path: str, mode: str, **options: Any) -> Iterator[IO[Any]]:
+    """A file to write that becomes ``path`` only when the block completes: an error or Ctrl-C
+    midway leaves no partial file (and an earlier file of that name as it was)."""
+    import tempfile
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(21, "Is a directory", path)
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    except OSError as exc:  # named by the file asked for, not the temporary one
+        raise type(exc)(exc.errno, exc.strerror, path) from None
+    try:
+        with open(fd, mode, **options) as out:
+            yield out
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
 def _write_pdf(path: str, pdf: bytes, what: str) -> int:
     """Write a statement's ``pdf`` to ``path`` and say so on standard error (``what`` it holds)."""
-    with open(path, "wb") as out:
+    with _replacing(path, "wb") as out:
         out.write(pdf)
     print(f"wrote {path}: {what}", file=sys.stderr)
     return 0
@@ -377,8 +440,7 @@ _MATCH_WORDS = {"matched": "pays what they owe", "partly": "pays part of what th
 
 def _write_text(output: str | None, text: str) -> None:
     """``text`` into the file ``output`` (as it is: CSV line ends kept), else to standard output."""
-    import contextlib
-    with open(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
+    with _replacing(output, "w", encoding="utf-8", newline="") if output else contextlib.nullcontext(sys.stdout) as out:
         out.write(text)
 
 
@@ -428,6 +490,9 @@ def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     source, target = build_storage(args.source), build_storage(args.target)
     if not isinstance(source, ListableStorage):
         print(f"error: the storage {args.source!r} cannot list its PDFs", file=sys.stderr)
+        return 2
+    if isinstance(source, LocalStorage) and not source.root.is_dir():
+        print(f"error: --from {args.source!r}: the folder {source.root} does not exist", file=sys.stderr)
         return 2
     report = migrate_storage(source, target,
                              progress=lambda sha256, outcome: print(f"{outcome}: {sha256}", flush=True))
@@ -646,11 +711,13 @@ def _cmd_reauthorize(args: argparse.Namespace) -> int:
 def _celery_app(args: argparse.Namespace, build: Callable[[], Addon]) -> Any:
     """The jobs' Celery app on ``--broker``/``--queue``; each worker process builds its add-on with ``build``."""
     from oro_invoices.domain.errors import ConfigurationError
-    from oro_invoices.jobs.celery_app import create_celery
+    from oro_invoices.jobs.celery_app import check_broker, create_celery
     if not args.broker:
         raise ConfigurationError(f"{args.command} needs the Celery broker: give --broker URL "
                                  f"or set ${BROKER_ENV}.")
-    return create_celery(build, broker_url=args.broker, queue=args.queue, sweep_every=args.every)
+    app = create_celery(build, broker_url=args.broker, queue=args.queue, sweep_every=args.every)
+    check_broker(app)
+    return app
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
@@ -660,9 +727,29 @@ def _cmd_worker(args: argparse.Namespace) -> int:
                      host=_host_name(args), webhook_timeout=args.timeout, jobs_broker_url=args.broker,
                      jobs_queue=args.queue)
     app = _celery_app(args, lambda: build_addon(config, host=args.host_object))
+    problem = _schema_problem(args)
+    if problem:  # every job would fail and be retried; say it once, before any is taken
+        print(f"error: {problem}", file=sys.stderr)
+        return 2
     run_worker(app, concurrency=args.concurrency, pool=args.pool, beat=args.beat,
                loglevel=args.loglevel)
     return 0
+
+
+def _schema_problem(args: argparse.Namespace) -> str | None:
+    """Why ``--db`` cannot serve the jobs: no oro-invoices schema, or an older one than this
+    release's (a newer one, during a rolling upgrade, is left to the jobs); else None."""
+    from oro_invoices.persistence.migrate import current_revision, head_revision
+    with _addon(args, pdf=False) as addon:  # closed before the worker forks its processes
+        current = current_revision(addon.db)
+    head = head_revision()
+    database = _masked(args.db)
+    if current is None:
+        return (f"the database {database} has no oro-invoices schema; run: oro-invoices migrate --db {database}")
+    if current != head and current.isdigit() and head is not None and head.isdigit() and int(current) < int(head):
+        return (f"the database {database} has the schema of revision {current}, this release needs {head}; "
+                f"run: oro-invoices migrate --db {database}")
+    return None
 
 
 def _cmd_beat(args: argparse.Namespace) -> int:
@@ -671,6 +758,10 @@ def _cmd_beat(args: argparse.Namespace) -> int:
 
     def no_addon() -> Addon:
         raise UsageError("beat only sends the periodic jobs; oro-invoices worker runs them.")
+    folder = Path(args.schedule_file).resolve().parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"--schedule-file {args.schedule_file}: the folder {folder} does not exist "
+                         "or is not writable")
     run_beat(_celery_app(args, no_addon), schedule_file=args.schedule_file, loglevel=args.loglevel)
     return 0
 
@@ -680,7 +771,8 @@ def _jobs_arguments(p: argparse.ArgumentParser) -> None:
                    help="Celery broker URL: redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//; "
                         f"default: ${BROKER_ENV}")
     p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
-    p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"))
+    p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+                   help="the least severe log messages shown (default: INFO)")
 
 
 def _number(kind: type[int] | type[float], *, minimum: float, inclusive: bool) -> Any:
@@ -736,6 +828,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
+def _port(text: str) -> int:
+    """An argparse type: a TCP port, 0 (any free one) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: must be 0 to 65535")
     return value
 
 
@@ -877,8 +980,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
     p.add_argument("--sender", default=None,
                    help="the From address (default: the oro_invoices.mail.sender setting)")
-    p.add_argument("--limit", type=int, default=100, help="messages per run")
-    p.add_argument("--every", type=float, default=0,
+    p.add_argument("--limit", type=_number(int, minimum=1, inclusive=True), default=100, help="messages per run")
+    p.add_argument("--every", type=_number(float, minimum=0, inclusive=True), default=0,
                    help="keep running, delivering every N seconds (default: one run)")
     p.set_defaults(func=_cmd_deliver_mail)
 
@@ -989,10 +1092,11 @@ def build_parser() -> argparse.ArgumentParser:
     _jobs_arguments(p)
     p.set_defaults(func=_cmd_worker)
 
-    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders, renewing authorizations) "
+    p = sub.add_parser("beat", help="send the periodic jobs (outbox, events and PDF sweeps, payment reminders, "
+                                    "renewing authorizations, Aging Report emails, scheduled statements) "
                                     "to the workers; run one per deployment")
     p.add_argument("--every", type=_number(float, minimum=1, inclusive=True), default=30.0,
-                   help="seconds between the sweeps (default: 30)")
+                   help="seconds between the outbox, events and PDF sweeps (default: 30; the others run hourly)")
     p.add_argument("--schedule-file", default="oro-invoices-beat-schedule",
                    help="where beat remembers when each job last ran (default: ./oro-invoices-beat-schedule)")
     _jobs_arguments(p)
@@ -1013,9 +1117,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_check_einvoice)
 
     p = sub.add_parser("demo", help="run the reference host with the add-on, seeded")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8765)
-    p.add_argument("--data-dir", default="./oro-invoices-demo")
+    p.add_argument("--host", default="127.0.0.1",
+                   help="the address to listen on (default: 127.0.0.1; 0.0.0.0 for every address)")
+    p.add_argument("--port", type=_port, default=8765,
+                   help="the port to listen on (default: 8765; 0: any free port, demo.json says which)")
+    p.add_argument("--data-dir", default="./oro-invoices-demo",
+                   help="where the shop's database, PDFs and demo.json are kept (default: "
+                        "./oro-invoices-demo); created if missing, kept across runs")
     p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
@@ -1054,6 +1162,12 @@ def main(argv: Sequence[str] | None = None, *, host: Any = None) -> int:
     """
     args = build_parser().parse_args(argv)
     args.host_object = host
+    missing = _missing_sqlite_file(args)
+    if missing is not None:
+        # opening it would create an empty database file where the user mistyped a path
+        print(f"error: the SQLite database {missing} does not exist; create it with: "
+              f"oro-invoices migrate --db {args.db}", file=sys.stderr)
+        return 2
     try:
         return int(args.func(args))
     except InvoiceError as exc:

@@ -9,6 +9,7 @@ server rejects a body damaged on the way. Reads are streamed in blocks.
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime as dt
 import hashlib
 import re
@@ -46,6 +47,19 @@ def _precondition_failed(exc: BaseException) -> bool:
     return False
 
 
+def _client_failures() -> tuple[type[BaseException], ...]:
+    """What the S3 client raises, not as ``OSError``, when it cannot make a request at all: no
+    credentials, an endpoint that does not answer, a bad region."""
+    try:
+        from botocore.exceptions import BotoCoreError
+    except ImportError:  # pragma: no cover - another fsspec filesystem
+        return ()
+    return (BotoCoreError,)
+
+
+_CLIENT_FAILURES = _client_failures()
+
+
 class FsspecStorage:
     """Content-addressed, write-once objects under ``root`` (``bucket/prefix``) of an fsspec filesystem.
 
@@ -60,6 +74,14 @@ class FsspecStorage:
 
     def __repr__(self) -> str:
         return f"FsspecStorage({self.url!r})"
+
+    @contextlib.contextmanager
+    def _reaching(self) -> Iterator[None]:
+        """Turn a request the client could not make into a ``StorageError`` naming the storage."""
+        try:
+            yield
+        except _CLIENT_FAILURES as exc:
+            raise StorageError(f"Cannot reach the PDF storage {self.url}: {exc}") from exc
 
     def key_for(self, sha256: str) -> str:
         """The object's path in the filesystem (it may not exist)."""
@@ -77,7 +99,9 @@ class FsspecStorage:
         checksum = base64.b64encode(hashlib.sha256(data).digest()).decode("ascii")
         try:
             # chunksize: always one PUT, the request the condition and the checksum apply to
-            self.fs.pipe_file(key, data, chunksize=MAX_OBJECT_SIZE, IfNoneMatch="*", ChecksumSHA256=checksum)
+            with self._reaching():
+                self.fs.pipe_file(key, data, chunksize=MAX_OBJECT_SIZE, IfNoneMatch="*",
+                                  ChecksumSHA256=checksum)
         except OSError as exc:
             if not _precondition_failed(exc):
                 raise StorageError(f"Could not store object {digest} in {self.url}: {exc}") from exc
@@ -91,7 +115,8 @@ class FsspecStorage:
         """A stream over the object that fetches it in blocks (the caller closes it)."""
         key = self.key_for(sha256)
         try:
-            handle = self.fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead")
+            with self._reaching():
+                handle = self.fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead")
         except FileNotFoundError:
             raise StorageError(f"Stored object {sha256} is missing from {self.url}.") from None
         except OSError as exc:
@@ -102,13 +127,15 @@ class FsspecStorage:
         """The object's bytes."""
         with self.open(sha256) as handle:
             try:
-                return handle.read()
+                with self._reaching():
+                    return handle.read()
             except OSError as exc:
                 raise StorageError(f"Could not read object {sha256} from {self.url}: {exc}") from exc
 
     def exists(self, sha256: str) -> bool:
         """Whether the object is present."""
-        return bool(self.fs.exists(self.key_for(sha256)))
+        with self._reaching():
+            return bool(self.fs.exists(self.key_for(sha256)))
 
     def presigned_url(self, sha256: str, *, expires_in: int, filename: str, content_type: str) -> str:
         """A presigned GET URL of the object, valid for ``expires_in`` seconds, that makes the
@@ -130,7 +157,8 @@ class FsspecStorage:
     def stat(self, sha256: str) -> StoredObject:
         """The stored object's size and modification time, without reading it."""
         try:
-            info = self.fs.info(self.key_for(sha256))
+            with self._reaching():
+                info = self.fs.info(self.key_for(sha256))
         except FileNotFoundError:
             raise StorageError(f"Stored object {sha256} is missing from {self.url}.") from None
         modified = info.get("LastModified") or info.get("mtime") or info.get("created")
@@ -148,7 +176,8 @@ class FsspecStorage:
             return exc.message
         hasher = hashlib.sha256()
         try:
-            with self.fs.open(key, "rb", block_size=BLOCK_SIZE, cache_type="readahead") as handle:
+            with self._reaching(), self.fs.open(key, "rb", block_size=BLOCK_SIZE,
+                                                cache_type="readahead") as handle:
                 actual = int(handle.size)
                 if size is not None and actual != size:
                     return f"size is {actual} bytes, expected {size}"
@@ -163,7 +192,8 @@ class FsspecStorage:
     def names(self) -> Iterator[str]:
         """The SHA-256 names of every stored object, in order."""
         try:
-            paths = sorted(self.fs.find(self.root))
+            with self._reaching():
+                paths = sorted(self.fs.find(self.root))
         except FileNotFoundError:
             return
         for path in paths:

@@ -246,6 +246,18 @@ class LocalStorage:
         return removed
 
 
+def _local_storage(text: str, path: str) -> LocalStorage:
+    """The local storage at ``path``; refused when it, or the folder it would be made in, is a file."""
+    storage = LocalStorage(path)
+    folder = storage.root
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    if folder.exists() and not folder.is_dir():
+        where = "is a file" if folder == storage.root else f"is inside {str(folder)!r}, which is a file"
+        raise ConfigurationError(f"PDF storage {text!r} {where}, not a folder.")
+    return storage
+
+
 def storage_from_url(url: str | os.PathLike[str]) -> Storage:
     """A storage from ``file:///absolute/path``, a plain directory path or
     ``s3://bucket/prefix?endpoint_url=…&region=…`` (the ``s3`` extra)."""
@@ -255,7 +267,7 @@ def storage_from_url(url: str | os.PathLike[str]) -> Storage:
     parts = urlsplit(text)
     scheme = parts.scheme.lower()
     if scheme == "" or (len(scheme) == 1 and os.name == "nt"):
-        return LocalStorage(text)
+        return _local_storage(text, text)
     if scheme == "file":
         if parts.netloc not in ("", "localhost"):
             raise ConfigurationError(
@@ -264,7 +276,7 @@ def storage_from_url(url: str | os.PathLike[str]) -> Storage:
         path = unquote(parts.path)
         if not path.startswith("/"):
             raise ConfigurationError(f"Storage URL {text!r} needs an absolute path: file:///absolute/path.")
-        return LocalStorage(path)
+        return _local_storage(text, path)
     if scheme == "s3":
         from oro_invoices.documents.object_storage import s3_storage
         return s3_storage(text, parts.netloc, unquote(parts.path),

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import threading
+import urllib.parse
 from collections.abc import Callable
 from typing import Any
 
 from oro_invoices.composition import Addon
-from oro_invoices.domain.errors import InvoiceNotPosted, NotFound
+from oro_invoices.domain.errors import ConfigurationError, InvoiceNotPosted, NotFound
 from oro_invoices.jobs import tasks
-from oro_invoices.services.celery_queue import DEFAULT_QUEUE, broker_app
+from oro_invoices.services.celery_queue import DEFAULT_QUEUE, SEND_TIMEOUT, broker_app
 from oro_invoices.services.jobs import DELIVER_EMAIL, DELIVER_EVENTS, RENDER_PDF
 
 log = logging.getLogger("oro_invoices.jobs")
@@ -147,6 +148,36 @@ def create_celery(build_addon: Callable[[], Addon], *, broker_url: str, queue: s
         # a sweep no worker started before the next one is due is dropped, not piled up
         entry["options"] = {"queue": queue, "expires": entry["schedule"]}
     return app
+
+
+def check_broker(app: Any) -> None:
+    """Connect to the app's broker once, as ``run_worker`` and ``run_beat`` are about to.
+
+    :raises ConfigurationError: naming the broker (password hidden) and why it cannot be used:
+        unreachable, credentials refused, or not a broker URL. A broker lost later is retried
+        by Celery; one that is wrong from the start stops the command instead of retrying on.
+    """
+    broker = app.conf.broker_url
+    shown = masked_url(broker)
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0,
+                                         timeout=SEND_TIMEOUT)
+    except KeyError as exc:  # kombu's answer to an unknown scheme
+        raise ConfigurationError(f"not a Celery broker URL: {broker.split('://')[0]}:// "
+                                 f"({exc.args[0] if exc.args else exc}); use redis:// or amqp://") from exc
+    except Exception as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ConfigurationError(f"cannot connect to the Celery broker {shown}: {reason}") from exc
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password, if any, shown as ``**``."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.password:
+        return url
+    netloc = f"{parts.username or ''}:**@{parts.hostname or ''}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
 
 
 def run_worker(app: Any, *, concurrency: int = 2, pool: str = "prefork", beat: bool = False,

@@ -208,7 +208,8 @@ def check_prefixes(prefixes: Mapping[str, str] | None) -> dict[str, str]:
                          f"{', '.join(DEFAULT_PREFIXES)}")
     out = {area: given.get(area) or default for area, default in DEFAULT_PREFIXES.items()}
     for area, prefix in out.items():
-        if not prefix.startswith("/") or (prefix != "/" and prefix.endswith("/")) or "<" in prefix:
+        if not isinstance(prefix, str) or not prefix.startswith("/") or (
+                prefix != "/" and prefix.endswith("/")) or "<" in prefix:
             raise ValueError(f"the {area} prefix {prefix!r} must start with '/', not end with '/' "
                              "and hold no parameters (for example '/admin/invoices')")
     if len(set(out.values())) != len(out):

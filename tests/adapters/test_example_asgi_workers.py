@@ -37,19 +37,24 @@ def _open(opener, url: str, data: dict[str, str] | None = None) -> tuple[int, st
 
 @pytest.fixture
 def served(tmp_path):
-    """``gunicorn -k uvicorn_worker.UvicornWorker --workers 2`` over a copy of the example."""
-    shutil.copy(ROOT / "examples" / "starlette_host.py", tmp_path)
+    """``gunicorn -k uvicorn_worker.UvicornWorker --workers 2`` over a copy of the example, with
+    the commands of docs/operations.md run where it runs them (the folder above ``examples``)."""
+    (tmp_path / "examples").mkdir()
+    shutil.copy(ROOT / "examples" / "starlette_host.py", tmp_path / "examples")
     env = {**os.environ, "SHOP_SECRET_KEY": "one-secret-for-every-process", "PYTHONPATH": str(ROOT)}
-    subprocess.run([sys.executable, "-m", "oro_invoices", "migrate", "--db", "sqlite:///shop-invoices.db"],
+    migrate = re.search(r"^oro-invoices (migrate --db \S+)", (ROOT / "docs" / "operations.md").read_text(), re.M)
+    assert migrate is not None
+    subprocess.run([sys.executable, "-m", "oro_invoices", *migrate.group(1).split()],
                    cwd=tmp_path, env=env, check=True, capture_output=True, timeout=120)
     port = free_port()
     with open(tmp_path / "gunicorn.log", "w") as log:
         proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "uvicorn_worker.UvicornWorker",
-                                 "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", str(tmp_path),
+                                 "--workers", "2", "--bind", f"127.0.0.1:{port}", "--chdir", "examples",
                                  "starlette_host:demo_app()"], cwd=tmp_path, env=env, stdout=log,
                                 stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90
+        assert not (tmp_path / "shop-invoices.db").exists()  # the schema went where the workers look
         while (tmp_path / "gunicorn.log").read_text().count("Application startup complete") < 2:
             assert proc.poll() is None and time.monotonic() < deadline, (tmp_path / "gunicorn.log").read_text()
             time.sleep(0.3)

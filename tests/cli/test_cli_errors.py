@@ -1,6 +1,8 @@
 """Command-line errors a user causes: one line, a non-zero exit, no traceback (unless --debug)."""
 from __future__ import annotations
 
+import argparse
+
 import pytest
 
 from oro_invoices.cli import build_parser, main
@@ -26,9 +28,22 @@ def test_an_unknown_revision_names_the_newest(capsys, tmp_path):
     assert code == 2
     assert "'9999'" in err and f"the newest revision is {head_revision()}" in err
     assert err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []  # the failed first migration left no empty database
+
+
+@pytest.mark.parametrize("argv", [["verify"], ["aging"], ["remind"], ["complete-pdfs", "--storage", "TMP/pdf"],
+                                  ["export", "--format", "csv"]])
+def test_a_sqlite_file_that_does_not_exist_is_not_created(capsys, tmp_path, argv):
+    url = f"sqlite:///{tmp_path}/typo.db"
+    code, out, err = run(capsys, argv[0], "--db", url, *(a.replace("TMP", str(tmp_path)) for a in argv[1:]))
+    assert code == 2 and out == ""
+    assert err == (f"error: the SQLite database {tmp_path}/typo.db does not exist; create it with: "
+                   f"oro-invoices migrate --db {url}\n")
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_an_unmigrated_database_says_to_migrate(capsys, tmp_path):
+    (tmp_path / "empty.db").touch()
     url = f"sqlite:///{tmp_path}/empty.db"
     code, _, err = run(capsys, "verify", "--db", url)
     assert code == 2
@@ -47,6 +62,7 @@ def test_debug_keeps_the_traceback(tmp_path):
     import sqlite3
 
     from oro_invoices.domain.errors import DatabaseNotMigrated
+    (tmp_path / "empty.db").touch()
     with pytest.raises(DatabaseNotMigrated) as caught:
         main(["verify", "--db", f"sqlite:///{tmp_path}/empty.db", "--debug"])
     assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
@@ -103,3 +119,93 @@ def test_an_id_beyond_what_a_database_holds_is_refused_naming_the_option(capsys,
     err = capsys.readouterr().err
     assert f"error: argument {option}: {BIG} is too large: an id is at most 9223372036854775807\n" in err
     assert "Traceback" not in err and not (tmp_path / "invoices.db").exists()
+
+
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--every", "-5", "argument --every: -5 is too small: must be at least 0"),
+    ("--limit", "0", "argument --limit: 0 is too small: must be at least 1"),
+])
+def test_deliver_mail_refuses_a_negative_interval_or_an_empty_batch(capsys, tmp_path, option, value, said):
+    with pytest.raises(SystemExit) as caught:
+        main(["deliver-mail", "--db", f"sqlite:///{tmp_path}/x.db", "--storage", str(tmp_path / "pdf"),
+              "--smtp-url", "smtp://127.0.0.1:25", option, value])
+    assert caught.value.code == 2
+    assert capsys.readouterr().err.splitlines()[-1] == f"oro-invoices deliver-mail: error: {said}"
+
+
+def test_beat_names_a_schedule_file_it_cannot_write(capsys, tmp_path):
+    code, _, err = run(capsys, "beat", "--broker", "redis://127.0.0.1:6379/0",
+                       "--schedule-file", str(tmp_path / "missing" / "schedule"))
+    assert code == 2
+    assert err == (f"error: --schedule-file {tmp_path}/missing/schedule: the folder {tmp_path}/missing "
+                   "does not exist or is not writable\n")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_export_stopped_midway_leaves_the_earlier_file_and_no_partial_one(capsys, tmp_path, monkeypatch):
+    from oro_invoices.services import exporting
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    output = tmp_path / "invoices.csv"
+    output.write_text("yesterday's export\n")
+
+    def interrupted(records, out, progress):
+        out.write("external_id,invoice_number\n")
+        raise KeyboardInterrupt  # Ctrl-C while rows are written
+    monkeypatch.setattr(exporting, "write_csv", interrupted)
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(output)]) == 130
+    assert output.read_text() == "yesterday's export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.csv", "invoices.db"]
+    monkeypatch.undo()
+    capsys.readouterr()
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(output)]) == 0
+    assert output.read_text().startswith("external_id,")
+    assert capsys.readouterr().err.endswith("exported: 0 invoice(s)\n")
+
+
+def test_an_export_to_a_missing_folder_names_the_file(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    capsys.readouterr()
+    assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "nodir" / "x.csv")]) == 2
+    assert capsys.readouterr().err == f"error: {tmp_path}/nodir/x.csv: No such file or directory\n"
+
+
+def test_beats_help_names_every_periodic_job_it_sends(capsys):
+    from oro_invoices.jobs.celery_app import create_celery
+    app = create_celery(lambda: None, broker_url="memory://")  # type: ignore[arg-type, return-value]
+    with pytest.raises(SystemExit):
+        main(["beat", "--help"])
+    said = " ".join(capsys.readouterr().out.split())
+    assert len(app.conf.beat_schedule) == 7
+    for job in ("outbox, events and PDF sweeps", "payment reminders", "renewing authorizations",
+                "Aging Report emails", "scheduled statements"):
+        assert job in said
+    assert "seconds between the outbox, events and PDF sweeps (default: 30; the others run hourly)" in said
+
+
+def test_an_import_report_that_cannot_be_written_is_said_before_anything_is_imported(capsys, tmp_path):
+    import json
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    record = {"external_id": "J-1", "invoice_date": "2026-06-15", "currency": "EUR", "organization_id": 1,
+              "customer_id": 1, "customer_name": "Acme AG", "status": "draft",
+              "lines": [{"description": "Consulting", "quantity": "1", "unit_price": "10.00", "tax_rate": "0.19"}]}
+    (tmp_path / "one.json").write_text(json.dumps([record]))
+    capsys.readouterr()
+    report = tmp_path / "missing" / "report.json"
+    assert main(["import", "--db", url, "--report", str(report), str(tmp_path / "one.json")]) == 2
+    out, err = capsys.readouterr()
+    assert err == (f"error: --report {report}: the folder {tmp_path}/missing does not exist or is not writable\n")
+    assert main(["export", "--db", url, "--format", "jsonl"]) == 0
+    assert capsys.readouterr().out == ""                  # nothing was imported
+    assert main(["import", "--db", url, "--report", str(tmp_path / "report.json"), str(tmp_path / "one.json")]) == 0
+    assert json.loads((tmp_path / "report.json").read_text())["counts"]["created"] == 1
+
+
+def test_every_option_of_every_command_is_described_in_its_help():
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+    undescribed = [f"{name} {action.option_strings[0]}" for name, command in commands.items()
+                   for action in command._actions if action.option_strings and not action.help]
+    assert undescribed == []

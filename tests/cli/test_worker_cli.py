@@ -51,6 +51,7 @@ def test_the_worker_command_makes_pdfs_and_its_beat_sweeps_the_outbox(tmp_path, 
 
 def test_worker_and_beat_need_a_broker(capsys, tmp_path, monkeypatch):
     monkeypatch.delenv("ORO_INVOICES_BROKER_URL", raising=False)
+    (tmp_path / "x.db").touch()
     assert main(["worker", "--db", f"sqlite:///{tmp_path / 'x.db'}"]) == 2
     assert main(["beat"]) == 2
     err = capsys.readouterr().err

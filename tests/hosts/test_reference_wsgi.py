@@ -26,6 +26,43 @@ def test_environment_reads_the_oro_reference_variables():
         Environment.read({"ORO_REFERENCE_DB_POOL_SIZE": "-2"})
 
 
+@pytest.mark.parametrize(("name", "value", "said"), [
+    ("BASE_URL", "shop.example.com", "ORO_REFERENCE_BASE_URL: 'shop.example.com' is not an http:// or https:// URL"),
+    ("DATABASE_URL", "mysql://db/shop", "ORO_REFERENCE_DATABASE_URL: Unsupported database 'mysql'"),
+    ("STORAGE_URL", "ftp://files/pdf", "ORO_REFERENCE_STORAGE_URL: Unsupported PDF storage URL scheme 'ftp'"),
+    ("SMTP_URL", "mail.example.com:25", "ORO_REFERENCE_SMTP_URL: Invalid SMTP URL scheme"),
+])
+def test_a_wrong_value_is_named_by_its_variable(name, value, said):
+    with pytest.raises(ValueError) as caught:
+        Environment.read({f"ORO_REFERENCE_{name}": value})
+    assert str(caught.value).startswith(said)
+
+
+def test_a_command_for_the_shop_names_a_wrong_variable_in_one_line(capsys, tmp_path, monkeypatch):
+    from oro_invoices.cli import main
+    monkeypatch.setenv("ORO_REFERENCE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ORO_REFERENCE_SMTP_URL", "mail.example.com:25")
+    (tmp_path / "invoices.db").touch()
+    assert main(["verify", "--db", f"sqlite:///{tmp_path / 'invoices.db'}", "--host", "reference-shop"]) == 2
+    assert capsys.readouterr().err.startswith("error: ORO_REFERENCE_SMTP_URL: Invalid SMTP URL scheme")
+
+
+def test_gunicorn_stops_with_one_line_naming_the_variable(tmp_path):
+    import os
+    import subprocess
+    import sys
+    pytest.importorskip("gunicorn")
+    (tmp_path / "shop").write_text("not a folder")
+    env = {**os.environ, "ORO_REFERENCE_DATA_DIR": str(tmp_path / "shop")}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "python:oro_invoices.hosts.reference.gunicorn_conf",
+                             "--workers", "1", "--bind", "127.0.0.1:0"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert f"error: ORO_REFERENCE_DATA_DIR: '{tmp_path / 'shop'}' is a file, not a folder\n" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert (tmp_path / "shop").read_text() == "not a folder"
+
+
 @pytest.fixture
 def pg_url(pg_database_url):
     """The run's PostgreSQL database, emptied; the reference host's tables are dropped afterwards."""

@@ -1,5 +1,5 @@
 """Django system checks (``manage.py check``) of what the app needs of the shop: Django's CSRF
-middleware, its Oscar templates not hidden (the app listed before Oscar's in ``INSTALLED_APPS``,
+middleware, the ``ORO_INVOICES`` setting well formed, its Oscar templates not hidden (the app listed before Oscar's in ``INSTALLED_APPS``,
 no template of the same name in ``TEMPLATES`` ``DIRS`` that does not build on the app's), and its
 migrations applied (a database check: ``manage.py check --database default``)."""
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.template import engines
 from django.template.backends.django import DjangoTemplates
 from django.utils.module_loading import import_string
 
+from oro_invoices.adapters.oscar import options
 from oro_invoices.adapters.oscar.tables import APP_LABEL, MIGRATE
 
 CSRF_MIDDLEWARE = "django.middleware.csrf.CsrfViewMiddleware"
@@ -46,6 +47,14 @@ def csrf_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage
         "every form of its pages (settings, Send to Customer, payments …) is refused as expired.",
         hint=f"Add '{CSRF_MIDDLEWARE}' to MIDDLEWARE, after SessionMiddleware (docs/oscar.md).",
         id=f"{APP_LABEL}.E001")]
+
+
+@register()
+def oro_invoices_setting(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """An error per wrong entry of the ``ORO_INVOICES`` setting: an unknown key, or a value of
+    the wrong type."""
+    return [Error(problem, hint="See the ORO_INVOICES settings in docs/oscar.md.", id=f"{APP_LABEL}.E002")
+            for problem in options.problems(getattr(settings, "ORO_INVOICES", {}))]
 
 
 #: Oscar's templates the app overrides, each with what is missing while Oscar's is used instead.

@@ -45,7 +45,13 @@ DASHBOARD_PATH = "/dashboard/"
 
 def prefixes() -> dict[str, str]:
     """The three page areas' prefixes of this shop (``ValueError`` naming a wrong one)."""
-    return check_prefixes({**OSCAR_PREFIXES, **option("PREFIXES", {})})
+    given = option("PREFIXES", {})
+    if not isinstance(given, Mapping):
+        raise ValueError(f"ORO_INVOICES['PREFIXES'] must be a dict of page areas to paths, not {given!r}")
+    try:
+        return check_prefixes({**OSCAR_PREFIXES, **given})
+    except ValueError as exc:
+        raise ValueError(f"ORO_INVOICES['PREFIXES']: {exc}") from None
 
 
 def _script_prefix() -> str:

@@ -107,13 +107,29 @@ def run_demo(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
+    workers = getattr(args, "workers", 1)
+    # Listening before anything is written: a port in use or an unknown host stops the run at
+    # once, without an empty data directory or a half-seeded shop left behind.
+    try:
+        listener = listen(args.host, args.port)
+    except OSError as exc:
+        print(f"error: cannot listen on {args.host}:{args.port} (--host, --port): "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return 2
     data = Path(args.data_dir).resolve()
-    data.mkdir(parents=True, exist_ok=True)
+    try:
+        _data_directory(data)
+    except OSError as exc:
+        listener.close()
+        print(f"error: cannot use the data directory {data} (--data-dir): {exc.strerror or exc}",
+              file=sys.stderr)
+        return 2
     database_url = f"sqlite:///{data / 'shop.db'}"
     storage_url = (data / "pdf").as_uri()
     shown_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     base_url = f"http://{shown_host}:{args.port}"
 
+    new_shop = not (data / "shop.db").exists()
     app = create_app(data, database_url=database_url, storage_url=storage_url, base_url=base_url,
                      smtp_url=args.smtp_url, migrate=True,
                      secure_cookies=getattr(args, "secure_cookies", False))
@@ -123,18 +139,20 @@ def run_demo(args: argparse.Namespace) -> int:
     seeded: dict[str, Any] = {}
     if not args.no_seed and not is_seeded(app):
         print("Seeding demo data (two organizations, customers, orders, invoices)…", flush=True)
-        seeded = seed(app, languages=True, einvoices=True)
-        _write_private(seed_file, seeded)
+        try:
+            seeded = seed(app, languages=True, einvoices=True)
+            _write_private(seed_file, seeded)
+        except BaseException:
+            listener.close()
+            if new_shop:  # Ctrl-C or a failure while seeding: the next run starts afresh
+                _remove_shop(app, data)
+            raise
     elif seed_file.exists():
         seeded = json.loads(seed_file.read_text())
 
-    workers = getattr(args, "workers", 1)
-    if workers > 1:
-        listener = listen(args.host, args.port)
-        port = int(listener.getsockname()[1])
-    else:
-        server = make_server(args.host, args.port, app, threaded=True)
-        port = server.server_port
+    port = int(listener.getsockname()[1])
+    if workers == 1:
+        server = make_server(args.host, port, app, threaded=True, fd=listener.fileno())
     if port != args.port:
         listening = f"http://{shown_host}:{port}"
         configure_base_url(app, listening, replacing=base_url)
@@ -201,22 +219,50 @@ def run_demo(args: argparse.Namespace) -> int:
         stop.set()
         if workers > 1:
             stop_gunicorn(gunicorn)
-            listener.close()
         else:
             server.server_close()
+        listener.close()
         addon.close()
         app.extensions["oro_reference_host"].engine.dispose()
     return code
 
 
+def _remove_shop(app: flask.Flask, data: Path) -> None:
+    """Remove the shop this run created in ``data`` (its database and PDFs), whose seeding did
+    not finish: a partly seeded shop counts as seeded, and its logins were never written."""
+    import shutil
+    app.extensions["oro_invoices"].addon.close()
+    app.extensions["oro_reference_host"].engine.dispose()
+    for name in ("shop.db", "shop.db-wal", "shop.db-shm", "shop.db-journal", "seed.json"):
+        (data / name).unlink(missing_ok=True)
+    shutil.rmtree(data / "pdf", ignore_errors=True)
+
+
 def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host``:``port`` (0: any free port) for the server processes."""
+    """A listening TCP socket on ``host``:``port`` (0: any free port) for the server processes.
+
+    :raises OSError: the port is in use, or the host is not an address of this machine.
+    """
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(SOCKET_BACKLOG)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(SOCKET_BACKLOG)
+    except BaseException:
+        sock.close()
+        raise
     return sock
+
+
+def _data_directory(folder: Path) -> None:
+    """Create ``folder`` unless it exists; raise ``OSError`` if it is not a folder files can be
+    created in."""
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(20, "it is a file, not a folder", str(folder))
+    folder.mkdir(parents=True, exist_ok=True)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise PermissionError(13, "Permission denied", str(folder))
 
 
 def start_gunicorn(listener: socket.socket, workers: int, environ: dict[str, str]) -> subprocess.Popen[bytes]:

@@ -32,6 +32,14 @@ control_socket_disable = True  # gunicorn 27+: no control socket shared by every
 
 
 def on_starting(server: Any) -> None:
-    """Create or upgrade the tables and install the add-on before any worker starts."""
-    from oro_invoices.hosts.reference.wsgi import setup
+    """Create or upgrade the tables and install the add-on before any worker starts; an
+    ``ORO_REFERENCE_*`` variable with a wrong value stops gunicorn with one line naming it."""
+    import sys
+
+    from oro_invoices.hosts.reference.wsgi import Environment, setup
+    try:
+        Environment.read()
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
     setup()

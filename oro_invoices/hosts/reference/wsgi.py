@@ -14,9 +14,13 @@ in it) and the PDF storage.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from oro_invoices.domain.errors import ConfigurationError
 
 if TYPE_CHECKING:  # pragma: no cover
     import flask
@@ -25,6 +29,41 @@ if TYPE_CHECKING:  # pragma: no cover
 
 PREFIX = "ORO_REFERENCE_"
 DEFAULT_DATA_DIR = "./oro-invoices-demo"
+
+
+def _data_dir(text: str) -> None:
+    path = Path(text).expanduser()
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"{text!r} is a file, not a folder")
+
+
+def _base_url(text: str) -> None:
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL such as https://shop.example.com")
+
+
+def _database_url(text: str) -> None:
+    from oro_invoices.persistence.engine import normalize_url
+    normalize_url(text)
+
+
+def _storage_url(text: str) -> None:
+    from oro_invoices.documents.storage import storage_from_url
+    storage_from_url(text)
+
+
+def _smtp_url(text: str) -> None:
+    from oro_invoices.services.mail.smtp import SmtpConfig
+    SmtpConfig.from_url(text)
+
+
+#: What each variable must hold, checked when the environment is read: a wrong value is named
+#: before the master process starts any worker.
+_CHECKS: dict[str, Callable[[str], None]] = {
+    "DATA_DIR": _data_dir, "BASE_URL": _base_url, "DATABASE_URL": _database_url,
+    "STORAGE_URL": _storage_url, "SMTP_URL": _smtp_url,
+}
 
 
 @dataclass(frozen=True)
@@ -69,6 +108,14 @@ class Environment:
         secure = (get("SECURE_COOKIES") or "0").lower()
         if secure not in ("0", "1", "true", "false", "yes", "no"):
             raise ValueError(f"{PREFIX}SECURE_COOKIES must be 1 or 0, not {secure!r}.")
+        for name, check in _CHECKS.items():
+            text = get(name)
+            if text is not None:
+                try:
+                    check(text)
+                except (ConfigurationError, ValueError) as exc:
+                    message = exc.message if isinstance(exc, ConfigurationError) else str(exc)
+                    raise ValueError(f"{PREFIX}{name}: {message}") from None
         return cls(data_dir=get("DATA_DIR") or DEFAULT_DATA_DIR, database_url=get("DATABASE_URL"),
                    storage_url=get("STORAGE_URL"), base_url=get("BASE_URL") or cls.base_url,
                    smtp_url=get("SMTP_URL"), secret_key=get("SECRET_KEY"),
@@ -101,7 +148,11 @@ def shop_host() -> ReferenceHost:
     """The host adapter of the shop the environment configures (host entry point
     ``reference-shop``): ``oro-invoices worker --host reference-shop`` runs the jobs with that
     shop's settings (PDF options, sender, webhook endpoints), as its web processes do."""
-    host: ReferenceHost = Environment.read().app(setup=False).extensions["oro_reference_host"]
+    try:
+        environment = Environment.read()
+    except ValueError as exc:  # a command's one error line names the variable
+        raise ConfigurationError(str(exc)) from None
+    host: ReferenceHost = environment.app(setup=False).extensions["oro_reference_host"]
     return host
 
 

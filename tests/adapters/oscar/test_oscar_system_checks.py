@@ -33,6 +33,40 @@ def test_manage_py_check_refuses_a_shop_without_djangos_csrf_middleware(shop: Sh
     assert "HINT: Add 'django.middleware.csrf.CsrfViewMiddleware' to MIDDLEWARE" in said
 
 
+def test_manage_py_check_names_each_wrong_entry_of_oro_invoices(shop: Shop) -> None:
+    wrong = {**settings.ORO_INVOICES, "MIGRATE": "no", "STORAGE": "/var/lib/pdf",
+             "API_TOKENS": {"erp-secret-token": {"name": "erp", "organization_id": 0}},
+             "DEFAULT_ORGANIZATION": "first"}
+    with override_settings(ORO_INVOICES=wrong), pytest.raises(SystemCheckError) as caught:
+        call_command("check")
+    said = str(caught.value)
+    assert said.count("oro_invoices_oscar.E002") == 4
+    assert "ORO_INVOICES['MIGRATE'] must be True or False, not 'no'" in said
+    assert "ORO_INVOICES['STORAGE'] is not a setting of oro-invoices; the settings are DATABASE_URL, STORAGE_URL" in said
+    assert ("ORO_INVOICES['API_TOKENS'] [erp-…]['organization_id'] must be a whole number of 1 or more, not 0"
+            in said)
+    assert "erp-secret-token" not in said
+    assert "ORO_INVOICES['DEFAULT_ORGANIZATION'] must be a partner id (1 or more), not 'first'" in said
+    fine = {**settings.ORO_INVOICES, "MIGRATE": False, "DEFAULT_ORGANIZATION": "1",
+            "API_TOKENS": {"t": {"name": "erp", "organization_id": 1, "permissions": ["oro_invoices.view"]}}}
+    with override_settings(ORO_INVOICES=fine):
+        out = io.StringIO()
+        call_command("check", stdout=out)
+    assert "no issues" in out.getvalue()
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ({"backoffice": 5}, "ORO_INVOICES['PREFIXES']: the backoffice prefix 5 must start with '/'"),
+    ("/invoices", "ORO_INVOICES['PREFIXES'] must be a dict of page areas to paths, not '/invoices'"),
+])
+def test_prefixes_that_are_not_paths_are_named(shop: Shop, given: Any, said: str) -> None:
+    from oro_invoices.adapters.oscar.host import prefixes
+    with override_settings(ORO_INVOICES={**settings.ORO_INVOICES, "PREFIXES": given}), \
+            pytest.raises(ValueError) as caught:
+        prefixes()
+    assert str(caught.value).startswith(said)
+
+
 APP = "oro_invoices.adapters.oscar.apps.OroInvoicesOscarConfig"
 
 

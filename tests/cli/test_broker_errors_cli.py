@@ -1,0 +1,69 @@
+"""``worker`` and ``beat`` with a broker they cannot use: one line naming it, exit code 2, no retrying."""
+from __future__ import annotations
+
+import socket
+import time
+
+import pytest
+
+from oro_invoices.cli import main
+
+pytestmark = pytest.mark.celery
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize("command", [["worker", "--db", "sqlite:///unused.db"], ["beat"]])
+def test_an_unreachable_broker_stops_the_command_at_once(capsys, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "unused.db").touch()
+    port = closed_port()
+    started = time.monotonic()
+    assert main([*command, "--broker", f"redis://127.0.0.1:{port}/0"]) == 2
+    assert time.monotonic() - started < 20
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: cannot connect to the Celery broker redis://127.0.0.1:{port}/0: ")
+    assert "Connection refused" in err
+    assert err.count("\n") == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["unused.db"]  # no beat schedule
+
+
+def test_refused_credentials_are_named_without_the_password(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["beat", "--broker", "amqp://guest:not-the-password@127.0.0.1:5672//"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot connect to the Celery broker amqp://guest:**@127.0.0.1:5672//: ")
+    assert "ACCESS_REFUSED" in err
+    assert "not-the-password" not in err
+
+
+def test_a_url_of_no_broker_names_the_schemes(capsys):
+    assert main(["beat", "--broker", "ftp://127.0.0.1/queue"]) == 2
+    assert capsys.readouterr().err == ("error: not a Celery broker URL: ftp:// (No such transport: ftp); "
+                                       "use redis:// or amqp://\n")
+
+
+def test_a_worker_on_a_database_without_the_schema_says_to_migrate(capsys, tmp_path, worker_id):
+    from support.celery_jobs import redis_url
+
+    from oro_invoices.persistence.engine import Database
+    from oro_invoices.persistence.migrate import downgrade, head_revision
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    (tmp_path / "invoices.db").touch()
+    argv = ["worker", "--db", url, "--broker", redis_url(worker_id), "--queue", "oro-test-unused"]
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (f"error: the database {url} has no oro-invoices schema; "
+                                       f"run: oro-invoices migrate --db {url}\n")
+    assert main(["migrate", "--db", url]) == 0
+    older = f"{int(head_revision()) - 1:04d}"
+    db = Database(url)
+    downgrade(db, older)
+    db.dispose()
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert capsys.readouterr().err == (f"error: the database {url} has the schema of revision {older}, this release "
+                                       f"needs {head_revision()}; run: oro-invoices migrate --db {url}\n")

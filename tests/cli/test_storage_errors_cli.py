@@ -1,0 +1,65 @@
+"""PDF storages a command cannot use: one line naming the storage and why, exit code 2, no traceback."""
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from oro_invoices.cli import main
+from oro_invoices.documents.storage import LocalStorage
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def one_pdf(tmp_path) -> str:
+    source = tmp_path / "pdf"
+    LocalStorage(source).put(b"%PDF-1.7 one invoice")
+    return str(source)
+
+
+def test_an_s3_endpoint_that_does_not_answer_is_one_line(capsys, monkeypatch, one_pdf):
+    pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    target = f"s3://invoices/pdf?endpoint_url=http://127.0.0.1:{closed_port()}"
+    assert main(["migrate-storage", "--from", one_pdf, "--to", target]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err.startswith(f"error: Cannot reach the PDF storage {target}: Could not connect to the endpoint URL")
+    assert err.count("\n") == 1
+
+
+def test_s3_without_credentials_is_one_line(capsys, monkeypatch, tmp_path, one_pdf):
+    pytest.importorskip("s3fs")
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    target = f"s3://invoices/pdf?endpoint_url=http://127.0.0.1:{closed_port()}"
+    assert main(["migrate-storage", "--from", one_pdf, "--to", target]) == 2
+    assert capsys.readouterr().err == f"error: Cannot reach the PDF storage {target}: Unable to locate credentials\n"
+
+
+def test_a_local_storage_that_is_a_file_is_refused(capsys, tmp_path, one_pdf):
+    (tmp_path / "notes.txt").write_text("mine")
+    assert main(["migrate-storage", "--from", one_pdf, "--to", str(tmp_path / "notes.txt" / "pdf")]) == 2
+    assert capsys.readouterr().err == (f"error: PDF storage '{tmp_path}/notes.txt/pdf' is inside "
+                                       f"'{tmp_path}/notes.txt', which is a file, not a folder.\n")
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    (tmp_path / "empty.db").touch()
+    assert main(["verify", "--db", f"sqlite:///{tmp_path}/empty.db", "--storage", str(tmp_path / "notes.txt")]) == 2
+    assert capsys.readouterr().err == f"error: PDF storage '{tmp_path}/notes.txt' is a file, not a folder.\n"
+
+
+def test_a_source_folder_that_does_not_exist_is_not_an_empty_success(capsys, tmp_path):
+    assert main(["migrate-storage", "--from", str(tmp_path / "typo"), "--to", str(tmp_path / "target")]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == f"error: --from '{tmp_path}/typo': the folder {tmp_path}/typo does not exist\n"
+    assert not (tmp_path / "target").exists()
