@@ -297,6 +297,11 @@ class InvoiceApi:
                    if (m := pat.match(whole if route.takes_rest else rel))]
         if matched and matched[0][0].scope is None and method == "GET":
             return self.openapi(request)
+        if method == "OPTIONS":
+            # answered without a token, as a CORS preflight asks: the methods are in the OpenAPI document too
+            if not matched:
+                raise NotFound(f"There is no API endpoint at {path}.")
+            return Response(status=204, headers={"Allow": ", ".join(_allowed(matched))})
         client = self._client(request)
         if self.settings is not None:
             features.require(self.settings, features.INVOICES,
@@ -319,7 +324,7 @@ class InvoiceApi:
                 return self.idempotent.run(ClientKey(client.organization_id, client.name, key), request,
                                            functools.partial(handler, request, client, **args),
                                            error_response)
-        allowed = sorted({r.method for r, _ in matched})
+        allowed = _allowed(matched)
         raise MethodNotAllowed(f"{request.method} is not allowed here; use {', '.join(allowed)}.",
                                allowed=allowed)
 
@@ -997,6 +1002,14 @@ def _email_body(request: Request) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return body
+
+
+def _allowed(matched: list[tuple[Route, re.Match[str]]]) -> list[str]:
+    """The methods of the routes ``matched``: HEAD wherever GET is, and OPTIONS everywhere."""
+    methods = {route.method for route, _ in matched} | {"OPTIONS"}
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
 
 
 def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:

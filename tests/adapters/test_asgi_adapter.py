@@ -381,3 +381,12 @@ def test_an_external_id_ending_in_a_slash_is_found_by_its_url(shop):
     again = client.put("/api/invoices/by-external-id/ERP/2026/7/", json=body, headers=auth)
     assert again.status_code == 200 and again.headers["Invoice-Write-Result"] == "unchanged"
     assert client.get("/api/invoices/by-external-id/ERP/2026/7", headers=auth).status_code == 404
+
+
+def test_the_api_answers_options_and_trace_itself(shop):
+    client, _, _ = shop
+    options = client.options("/api/invoices/1")
+    assert options.status_code == 204 and options.headers["allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
+    trace = client.request("TRACE", "/api/invoices", headers={"Authorization": "Bearer tok"})
+    assert trace.status_code == 405 and trace.headers["allow"] == "GET, HEAD, OPTIONS, POST"
+    assert trace.json()["errors"][0]["message"] == "TRACE is not allowed here; use GET, HEAD, OPTIONS, POST."

@@ -470,7 +470,7 @@ def test_duplicates_answer_409(api):
 def test_wrong_method_answers_405_with_allow(api):
     resp = api.request("PUT", "/api/invoices/1")
     assert resp.status_code == 405
-    assert resp.headers["Allow"] == "DELETE, GET, PATCH"
+    assert resp.headers["Allow"] == "DELETE, GET, HEAD, OPTIONS, PATCH"
     assert_error_shape(resp)
     assert api.get("/api/nowhere").status_code == 404
 

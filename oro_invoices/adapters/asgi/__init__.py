@@ -58,7 +58,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["API_METHODS", "OroInvoices", "host_request"]
 
-API_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+#: Every method of HTTP but CONNECT: the API answers each itself (see ``adapters.flask.api``).
+API_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 STATE_KEY = "oro_invoices"
 
 

@@ -15,7 +15,9 @@ from oro_invoices.web.api import InvoiceApi
 from oro_invoices.web.http import Request, Response
 from oro_invoices.web.mounting import Outcome, answer_api
 
-METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+#: Every method of HTTP but CONNECT: the API answers each itself (OPTIONS with the path's
+#: ``Allow``, the others it does not serve with its JSON 405), not the framework.
+METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE"]
 
 
 def to_request(req: flask.Request) -> Request:
@@ -53,6 +55,7 @@ def make_api_blueprint(api: InvoiceApi, url_prefix: str = "/api",
     def dispatch(rest: str = "") -> flask.Response:
         return to_flask_response(answer_api(api, to_request(flask.request)))
 
-    bp.add_url_rule("/", "root", dispatch, methods=METHODS, strict_slashes=False)
-    bp.add_url_rule("/<path:rest>", "dispatch", dispatch, methods=METHODS)
+    bp.add_url_rule("/", "root", dispatch, methods=METHODS, strict_slashes=False,
+                    provide_automatic_options=False)
+    bp.add_url_rule("/<path:rest>", "dispatch", dispatch, methods=METHODS, provide_automatic_options=False)
     return bp
