@@ -69,11 +69,23 @@ class Conflict(InvoiceError):
     default_message = N_("This is not possible in the invoice's current state.")
 
 
+class ExternalIdTaken(Conflict):
+    """The external id is another invoice's of the same organization."""
+
+    #: The field an API error names.
+    field = "external_id"
+
+    def __init__(self, message: str | None = None):
+        super().__init__(message or "An invoice with that external_id already exists.")
+
+
 class NumberTaken(Conflict):
     """The invoice number is another invoice's of the same organization; ``number`` names it
     where the writer knew it."""
 
     default_message = N_("That invoice number is already used by another invoice.")
+    #: The field an API error names.
+    field = "invoice_number"
 
     def __init__(self, message: str | None = None, *, number: str | None = None):
         self.number = number

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from oro_invoices.domain.errors import Conflict, InvoiceError, InvoiceIsPosted, NumberTaken
+from oro_invoices.domain.errors import Conflict, ExternalIdTaken, InvoiceError, InvoiceIsPosted, NumberTaken
 from oro_invoices.persistence.triggers import FROZEN_MARKER
 
 
@@ -20,7 +20,7 @@ def translated(exc: DBAPIError) -> InvoiceError | None:
         if "invoice_number" in lowered:
             return NumberTaken()
         if "external_id" in lowered:
-            return Conflict("An invoice with that external_id already exists.")
+            return ExternalIdTaken()
         if "provider_event" in lowered or "provider_reference" in lowered:
             return Conflict("That payment transaction was already recorded.")
     return None

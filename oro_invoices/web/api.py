@@ -236,7 +236,7 @@ def error_response(exc: InvoiceError) -> Response:
     if isinstance(exc, ValidationError):
         items = exc.as_list() or [{"field": "", "message": exc.message}]
     else:
-        field = exc.field if isinstance(exc, RequestError) else ""
+        field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]
         if (code := code_for(exc)) is not None:
             items[0]["code"] = code

@@ -48,5 +48,5 @@ def test_the_api_names_the_number_it_refuses(api):
     api.create(invoice_number="LEGACY-7")
     resp = api.post("/api/invoices", api_payload(invoice_number="LEGACY-7", external_id="other"))
     assert resp.status_code == 409
-    assert resp.get_json()["errors"] == [{"field": "", "message": "Invoice number LEGACY-7 is already used by "
+    assert resp.get_json()["errors"] == [{"field": "invoice_number", "message": "Invoice number LEGACY-7 is already used by "
                                                                   "another invoice of this organization."}]

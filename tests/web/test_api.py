@@ -523,3 +523,18 @@ def test_json_in_utf_8_may_say_so(api):
     resp = api.request("POST", "/api/invoices", data=json.dumps(api_payload()),
                        content_type="application/json; charset=UTF-8")
     assert resp.status_code == 201
+
+
+def test_a_duplicate_external_id_or_invoice_number_names_the_field(api):
+    api.create(external_id="dup-f", invoice_number="INV-DUP-1")
+    resp = api.post("/api/invoices", api_payload(external_id="dup-f"))
+    assert resp.status_code == 409
+    assert assert_error_shape(resp) == [{"field": "external_id",
+                                         "message": "An invoice with that external_id already exists."}]
+    draft = api.create()
+    resp = api.patch(f"/api/invoices/{draft['id']}", {"external_id": "dup-f"})
+    assert resp.status_code == 409 and assert_error_shape(resp)[0]["field"] == "external_id"
+    resp = api.post("/api/invoices", api_payload(invoice_number="INV-DUP-1"))
+    assert resp.status_code == 409
+    assert assert_error_shape(resp) == [{"field": "invoice_number", "message": "Invoice number INV-DUP-1 is "
+                                         "already used by another invoice of this organization."}]
