@@ -220,6 +220,14 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/receivables/credit/pay-outs", "pay_out_credit", WRITE, PAYMENTS),
 )
 _PATTERNS = [(route, route.pattern) for route in ROUTES]
+#: The handlers that read query parameters (each refuses those it does not know); every other
+#: endpoint takes none, so that a parameter it would ignore (``?dry_run=true``) is refused.
+QUERY_HANDLERS = frozenset({
+    "list_invoices", "list_credit_notes", "list_invoice_credit_notes", "download_pdfs",
+    "customer_credit", "pay_out_credit", "receivables_aging", "receivables_aging_pdf",
+    "email_receivables_aging", "customer_statement", "customer_statement_pdf",
+    "email_customer_statement", "customer_activity", "customer_activity_pdf", "record_bank_statement",
+})
 
 LIST_PARAMS = frozenset({"status", "payment_status", "customer_id", "order_id", "external_id",
                          "invoice_number", "date_from", "date_to", "overdue", "document_type", "sort",
@@ -317,6 +325,8 @@ class InvoiceApi:
                     raise PermissionDenied(f"The API client {client.name!r} acts for a user without the "
                                            f"{route.permission!r} permission, which this needs.")
                 handler: Callable[..., Response] = getattr(self, route.handler)
+                if route.handler not in QUERY_HANDLERS:
+                    handler = functools.partial(_without_query, handler)
                 args = m.groupdict()
                 key = idempotency.parse_key(request) if method in idempotency.METHODS else None
                 if key is None:
@@ -1002,6 +1012,15 @@ def _email_body(request: Request) -> dict[str, Any]:
     if errors:
         raise ValidationError(errors)
     return body
+
+
+def _without_query(handler: Callable[..., Response], request: Request, *args: Any, **kwargs: Any) -> Response:
+    """``handler``'s answer to a request without query parameters; 422 naming each one given
+    (inside the Idempotency-Key's run, so the 422 is replayed as other 4xx answers are)."""
+    given = {**request.query, **request.query_lists}
+    if given:
+        raise ValidationError([(name, "Unknown query parameter; this endpoint takes none.") for name in given])
+    return handler(request, *args, **kwargs)
 
 
 def _allowed(matched: list[tuple[Route, re.Match[str]]]) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from support.api import assert_error_shape
+from support.api import api_payload, assert_error_shape
 
 
 @pytest.mark.parametrize(("path", "allow"), [
@@ -30,3 +30,30 @@ def test_trace_is_the_apis_json_405_with_the_paths_methods(api):
     assert resp.status_code == 405 and resp.content_type == "application/json"
     assert resp.headers["Allow"] == "GET, HEAD, OPTIONS, POST"
     assert assert_error_shape(resp)[0]["message"] == "TRACE is not allowed here; use GET, HEAD, OPTIONS, POST."
+
+
+def test_a_query_parameter_an_endpoint_does_not_take_is_refused_and_nothing_is_written(api):
+    resp = api.post("/api/invoices", api_payload(), query={"dry_run": "true"})
+    assert resp.status_code == 422
+    assert assert_error_shape(resp) == [{"field": "dry_run",
+                                         "message": "Unknown query parameter; this endpoint takes none."}]
+    assert api.get("/api/invoices").get_json()["data"] == []
+    created = api.create()
+    for method, path in (("GET", f"/api/invoices/{created['id']}"), ("DELETE", f"/api/invoices/{created['id']}"),
+                         ("GET", f"/api/invoices/{created['id']}/payments")):
+        resp = api.request(method, path, query={"force": "1"})
+        assert resp.status_code == 422, (method, path)
+        assert assert_error_shape(resp)[0]["field"] == "force"
+    assert api.get(f"/api/invoices/{created['id']}").status_code == 200   # not deleted
+    assert api.get("/api/invoices", query={"limit": "1"}).status_code == 200
+
+
+def test_the_openapi_document_declares_no_query_parameter_for_endpoints_that_refuse_them(api):
+    from oro_invoices.web.api import QUERY_HANDLERS, ROUTES
+    spec = api.get("/api/openapi.json").get_json()
+    without = [route for route in ROUTES if route.scope is not None and route.handler not in QUERY_HANDLERS]
+    assert len(without) > 30
+    for route in without:
+        params = spec["paths"][route.path][route.method.lower()].get("parameters", [])
+        params += spec["paths"][route.path].get("parameters", [])
+        assert not [p["name"] for p in params if p.get("in") == "query"], route
