@@ -96,16 +96,26 @@ def _excerpt(data: bytes) -> str:
     return data[:_ERROR_EXCERPT].decode("utf-8", "replace")
 
 
+def _read_excerpt(response: Any) -> str:
+    """The start of an answer's body, or "" when it stalls or breaks off: the status has come,
+    and it decides (a 2xx whose body times out was received, and is not sent again)."""
+    try:
+        return _excerpt(response.read(_ERROR_EXCERPT))
+    except (OSError, http.client.HTTPException) as exc:
+        partial = getattr(exc, "partial", b"")
+        return _excerpt(partial) if isinstance(partial, bytes) else ""
+
+
 def urllib_post(url: str, body: bytes, headers: Mapping[str, str], timeout: float) -> HttpAnswer:
     """POST with ``urllib.request`` (no redirects followed; ``timeout`` per connect and read)."""
     opener = urllib.request.build_opener(_NoRedirects())
     request = urllib.request.Request(url, data=body, headers=dict(headers), method="POST")
     try:
         with opener.open(request, timeout=timeout) as response:
-            return HttpAnswer(int(response.status), _excerpt(response.read(_ERROR_EXCERPT)))
+            return HttpAnswer(int(response.status), _read_excerpt(response))
     except urllib.error.HTTPError as exc:
         with exc:
-            return HttpAnswer(int(exc.code), _excerpt(exc.read(_ERROR_EXCERPT)))
+            return HttpAnswer(int(exc.code), _read_excerpt(exc))
 
 
 def outcome(status: int) -> str:

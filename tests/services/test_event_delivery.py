@@ -158,6 +158,18 @@ def test_408_429_redirects_and_5xx_are_retried(svc, settings, db, status):
     assert [r.path for r in receiver.requests] == ["/hooks/invoices"]  # a redirect is not followed
 
 
+@pytest.mark.parametrize(("status", "outcome_status"), [(200, "delivered"), (500, "retry")])
+def test_the_status_decides_when_the_answers_body_stalls(svc, settings, db, status, outcome_status):
+    """A receiver that answered 200 but then stalls has the event: it is not sent again."""
+    with Receiver(answers=[status], stall_body=2) as receiver:
+        endpoint(settings, receiver.url)
+        status_change(svc)
+        EventDelivery(svc.context, timeout=0.5).deliver_pending()
+        [row] = rows(db)
+        assert (row.status, row.response_status, row.attempts) == (outcome_status, status, 1)
+        assert len(receiver.requests) == 1
+
+
 def test_no_answer_is_retried(svc, settings, db):
     with Receiver() as receiver:
         url = receiver.url

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.server
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,10 +24,13 @@ class Received:
 
 
 class Receiver:
-    """Answers each POST with the next status of ``answers`` (the last one repeats)."""
+    """Answers each POST with the next status of ``answers`` (the last one repeats); with
+    ``stall_body`` seconds, sends the status and the start of a longer body, then stalls."""
 
-    def __init__(self, answers: Iterable[int] = (200,), path: str = "/hooks/invoices"):
+    def __init__(self, answers: Iterable[int] = (200,), path: str = "/hooks/invoices",
+                 stall_body: float = 0.0):
         self.answers = list(answers)
+        self.stall_body = stall_body
         self.path = path
         self.requests: list[Received] = []
         receiver = self
@@ -41,9 +45,12 @@ class Receiver:
                 self.send_response(status)
                 if 300 <= status < 400:
                     self.send_header("Location", "http://127.0.0.1:9/elsewhere")
-                self.send_header("Content-Length", str(len(payload)))
+                self.send_header("Content-Length", str(len(payload) + (1000 if receiver.stall_body else 0)))
                 self.end_headers()
                 self.wfile.write(payload)
+                if receiver.stall_body:
+                    self.wfile.flush()
+                    time.sleep(receiver.stall_body)
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
