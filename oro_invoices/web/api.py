@@ -325,8 +325,7 @@ class InvoiceApi:
                     raise PermissionDenied(f"The API client {client.name!r} acts for a user without the "
                                            f"{route.permission!r} permission, which this needs.")
                 handler: Callable[..., Response] = getattr(self, route.handler)
-                if route.handler not in QUERY_HANDLERS:
-                    handler = functools.partial(_without_query, handler)
+                handler = functools.partial(_checked, handler, route.handler in QUERY_HANDLERS)
                 args = m.groupdict()
                 key = idempotency.parse_key(request) if method in idempotency.METHODS else None
                 if key is None:
@@ -1014,11 +1013,17 @@ def _email_body(request: Request) -> dict[str, Any]:
     return body
 
 
-def _without_query(handler: Callable[..., Response], request: Request, *args: Any, **kwargs: Any) -> Response:
-    """``handler``'s answer to a request without query parameters; 422 naming each one given
-    (inside the Idempotency-Key's run, so the 422 is replayed as other 4xx answers are)."""
+def _checked(handler: Callable[..., Response], takes_query: bool, request: Request,
+             *args: Any, **kwargs: Any) -> Response:
+    """``handler``'s answer, after the checks every endpoint shares (run inside the
+    Idempotency-Key's run, so their 4xx answers are replayed as others are): a body with a
+    ``Content-Encoding`` is 400, and query parameters where the endpoint takes none 422 naming each."""
+    encoding = (request.header("content-encoding") or "").strip().lower()
+    if request.body and encoding not in ("", "identity"):
+        raise BadRequest(f"The body is sent with 'Content-Encoding: {encoding[:40]}', which the API does not "
+                         "take: send it uncompressed.", field="content-encoding")
     given = {**request.query, **request.query_lists}
-    if given:
+    if given and not takes_query:
         raise ValidationError([(name, "Unknown query parameter; this endpoint takes none.") for name in given])
     return handler(request, *args, **kwargs)
 

@@ -57,3 +57,18 @@ def test_the_openapi_document_declares_no_query_parameter_for_endpoints_that_ref
         params = spec["paths"][route.path][route.method.lower()].get("parameters", [])
         params += spec["paths"][route.path].get("parameters", [])
         assert not [p["name"] for p in params if p.get("in") == "query"], route
+
+
+def test_a_compressed_body_is_refused_naming_content_encoding(api):
+    import gzip
+    import json
+    body = gzip.compress(json.dumps(api_payload()).encode())
+    resp = api.request("POST", "/api/invoices", data=body, content_type="application/json",
+                       headers={"Content-Encoding": "gzip"})
+    assert resp.status_code == 400
+    assert assert_error_shape(resp) == [{"field": "content-encoding", "message": "The body is sent with "
+                                         "'Content-Encoding: gzip', which the API does not take: send it uncompressed."}]
+    assert api.get("/api/invoices").get_json()["data"] == []
+    plain = api.request("POST", "/api/invoices", data=json.dumps(api_payload()), content_type="application/json",
+                        headers={"Content-Encoding": "identity"})
+    assert plain.status_code == 201
