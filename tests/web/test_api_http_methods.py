@@ -57,6 +57,9 @@ def test_the_openapi_document_declares_no_query_parameter_for_endpoints_that_ref
         params = spec["paths"][route.path][route.method.lower()].get("parameters", [])
         params += spec["paths"][route.path].get("parameters", [])
         assert not [p["name"] for p in params if p.get("in") == "query"], route
+    for route in ROUTES:    # and each names the 422 an unknown parameter gets
+        if route.scope is not None:
+            assert "422" in spec["paths"][route.path][route.method.lower()]["responses"], route
 
 
 def test_a_compressed_body_is_refused_naming_content_encoding(api):
