@@ -816,6 +816,8 @@ _PDF_HEADERS = {
                             "schema": {"type": "string"}},
 }
 _LOCATION = {"Location": {"description": "The invoice's URL.", "schema": {"type": "string"}}}
+_CREDIT_NOTE_LOCATION = {"Location": {"description": "The credit note's URL (`/credit-notes/{id}`).",
+                                      "schema": {"type": "string"}}}
 _WRITE_RESULT = {"Invoice-Write-Result": {"description": "created, updated or unchanged.",
                                           "schema": {"type": "string",
                                                      "enum": ["created", "updated", "unchanged"]}}}
@@ -1000,12 +1002,13 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                        "credit: `GET /receivables/credit`) or `outside`.",
         "parameters": [_ID], "requestBody": {"required": True, "content": _json("CreditNoteCreate")},
         "responses": {"201": _ok("The credit note, the invoice after it, the refund.", "CreditNoteResult",
-                                 _LOCATION),
+                                 _CREDIT_NOTE_LOCATION),
                       **_errors("400", "403", "409", "413", "422")}},
     ("/invoices/{id}/void", "post"): {
         "summary": "Void an invoice nothing was paid for: a full credit note, status voided",
         "parameters": [_ID], "requestBody": {"required": False, "content": _json("Reason")},
-        "responses": {"201": _ok("The credit note and the voided invoice.", "CreditNoteResult", _LOCATION),
+        "responses": {"201": _ok("The credit note and the voided invoice.", "CreditNoteResult",
+                                 _CREDIT_NOTE_LOCATION),
                       **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/reissue", "post"): {
         "summary": "Void the invoice and create a corrected draft copied from it (one transaction)",

@@ -134,3 +134,10 @@ def test_the_credit_note_pdf_says_credit_note_and_names_the_invoice(pdf_api):
     # the invoice's own PDF was made once, at posting, and is not touched
     assert pdf_api.get(f"/api/invoices/{inv['id']}").get_json()["pdf"] == inv["pdf"]
     assert verify(pdf_api.service.db, pdf_api.service.storage).ok
+
+
+def test_the_openapi_document_says_a_credit_notes_location_is_the_credit_notes_url(api):
+    spec = api.get("/api/openapi.json").get_json()
+    for path in ("/invoices/{id}/credit-notes", "/invoices/{id}/void"):
+        location = spec["paths"][path]["post"]["responses"]["201"]["headers"]["Location"]
+        assert location["description"] == "The credit note's URL (`/credit-notes/{id}`).", path
