@@ -297,6 +297,12 @@ class InvoiceApi:
         path = request.path
         if not (path == self.base_path or path.startswith(self.base_path + "/")):
             raise NotFound(f"{path} is not part of the invoice API.")
+        if "\ufffd" in path:
+            # the framework's decoding put U+FFFD for percent-encoded bytes that are not UTF-8
+            # (%FF): two different external ids would become the same one
+            raise BadRequest("The path is not UTF-8 after percent-decoding (a byte such as %FF stands "
+                             "alone, or U+FFFD was sent); percent-encode the UTF-8 bytes of each character.",
+                             field="path")
         whole = path[len(self.base_path):]
         rel = whole.rstrip("/") or "/"
         method = "GET" if request.method.upper() == "HEAD" else request.method.upper()

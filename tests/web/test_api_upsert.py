@@ -148,3 +148,15 @@ def test_the_buyer_an_erp_states_is_compared_part_by_part(api):
         assert put(api, api_payload(buyer=same)).headers["Invoice-Write-Result"] == "unchanged"
     changed = put(api, api_payload(buyer={"vat_id": "FR40303265045"}))
     assert changed.status_code == 409 and "buyer" in assert_error_shape(changed)[0]["message"]
+
+
+def test_an_external_id_whose_percent_encoding_is_not_utf8_is_refused_and_nothing_is_written(api):
+    for path in ("/api/invoices/by-external-id/%FF%FE", "/api/invoices/by-external-id/A-%C3"):
+        resp = api.put(path, json_body=api_payload())
+        assert resp.status_code == 400, path
+        assert assert_error_shape(resp) == [{"field": "path", "message": "The path is not UTF-8 after "
+                                             "percent-decoding (a byte such as %FF stands alone, or U+FFFD was "
+                                             "sent); percent-encode the UTF-8 bytes of each character."}]
+    assert api.get("/api/invoices").get_json()["data"] == []
+    assert api.put("/api/invoices/by-external-id/M%C3%BCller-1", json_body=api_payload()).get_json()[
+        "external_id"] == "Müller-1"
