@@ -9,7 +9,8 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from support.days import days_ago, today
+from babel.dates import format_date
+from support.days import days_ago, shown, today
 from support.list_pages import ROLES, customer
 from support.pdfs import pdf_words
 
@@ -202,7 +203,18 @@ def test_a_period_reaching_into_the_future_is_refused_saying_so(shop, download):
         page = resp.get_data(as_text=True)
         assert resp.status_code == 422 and resp.content_type.startswith("text/html"), query
         for field, word in fields.items():
-            said = f"Choose a day up to today ({today()}): the period cannot {word} in the future."
+            said = f"Choose a day up to today ({shown(today())}): the period cannot {word} in the future."
             assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', page), (query, field)
         assert "oi-activity-csv" not in page and 'id="oi-activity-EUR"' not in page
     assert client.get(f"{PAGE}?from={days_ago(30)}&to={today()}").status_code == 200     # up to today: shown
+
+
+@pytest.mark.parametrize("language, written", [("fr-FR", format_date(today(), "medium", locale="fr")),
+                                                ("ja", format_date(today(), "medium", locale="ja"))])
+def test_the_future_day_refused_is_today_written_as_the_pages_language_writes_days(shop, language, written):
+    """"Up to today (…)" names today as the rest of the page writes a day (6 déc. 2026, 2026/12/06),
+    not as the ISO day the API reads."""
+    page = customer(shop, ROLES["department"]).get(f"{PAGE}?from={days_ago(30)}&to={days_ago(-1)}",
+                                                   headers={"Accept-Language": language}).get_data(as_text=True)
+    said = unescape(re.search(r'data-oi-error="to">(.*?)<', page).group(1))
+    assert written in said and today().isoformat() not in said, said
