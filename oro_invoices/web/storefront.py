@@ -198,7 +198,8 @@ class StorefrontPages:
             show_payment_method=show_payment_method,
             show_customer=several,
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
-            download_all=may_download,
+            # nothing listed, nothing to download: no button offering an empty archive
+            download_all=may_download and bool(page.items or page.total),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable)},
             pay_several=any(selectable(inv) for inv in page.items),

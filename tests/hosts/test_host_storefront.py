@@ -429,6 +429,8 @@ def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     one = client.service.get(client.service.find_id(external_id=ACME[1]))
     assert list(archived(client, f"?number={one.invoice_number}")) == [f"invoice-{one.invoice_number}.pdf"]
     assert archived(client, "?document_type=credit_note") == {}
+    none_found = client.get("/customer/invoices?number=NO-SUCH-INVOICE").get_data(as_text=True)
+    assert "No invoices found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
     bad = client.get("/customer/invoices/download-pdfs.zip?date_from=2026-02-31")
     assert bad.status_code == 422 and "is not a date" in text_of(bad.get_data(as_text=True))
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)
