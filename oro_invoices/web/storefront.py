@@ -205,7 +205,7 @@ class StorefrontPages:
             pay_several=any(selectable(inv) for inv in page.items),
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
-        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
+        return Response.html(html, status=422 if page.errors else 200, title=guard.error_title(_("Invoices"), page.errors))
 
     def _credit(self, viewer: Viewer, visible: InvoiceFilter) -> tuple[tuple[CreditBalance, ...],
                                                                         list[tuple[str, CreditBalance]]]:

@@ -158,6 +158,8 @@ def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
     found += problems_on(page, axe, "storefront error page", f"{store}/999999999", status=404)
     found += problems_on(page, axe, "storefront list with bad filters",
                          store + "?date_from=2026-02-31&overdue=maybe&sort=bogus&page=abc", status=422)
+    found += problems_on(page, axe, "storefront account activity with a bad period",
+                         f"{store}/activity?from=xx&to=2999-01-01", status=422)
     guest = browser.new_page(viewport={"width": width, "height": 800})
     try:
         found += problems_on(guest, axe, "guest pay page", service.pay_link(service.get(posted)))

@@ -108,6 +108,24 @@ def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop
     assert listed(client, query) == sorted(numbers(client, "ERP-SO-1002-2"))  # the valid filter applies
 
 
+def test_refused_filters_are_said_in_the_title_and_listed_above_the_form_linking_to_their_fields(shop):
+    """A screen reader hears "Error:" first on a list that refused its filters, and the summary above
+    the filters names each refused field with what is wrong, linking to it."""
+    client = customer(shop, "amanda.cole@acme.example")
+    resp = client.get("/customer/invoices?date_to=2026-02-31&overdue=maybe&sort=bogus")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and re.search(r"<title>Error: Invoices\b", page)
+    summary = page.split('id="oi-error-summary" role="alert">')[1].split("</div>")[0]
+    links = [(href, text_of(said)) for href, said in re.findall(r'<a href="#([\w-]+)">(.*?)</a>', summary, re.S)]
+    assert links[:2] == [("f-date-to", "Invoice Date to: '2026-02-31' is not a date (use YYYY-MM-DD)."),
+                         ("f-overdue", "Overdue: Use Yes or No.")]
+    assert links[2][0] == "f-error-sort" and links[2][1].startswith("Cannot sort by 'bogus'")
+    for target, _said in links:
+        assert f'id="{target}"' in page
+    good = client.get("/customer/invoices").get_data(as_text=True)
+    assert "oi-error-summary" not in good and re.search(r"<title>Invoices\b", good)
+
+
 def test_view_page_links_the_order_and_offers_download(shop):
     client = customer(shop, "ben.ortiz@acme.example")
     inv = client.service.find_id(external_id="ERP-SO-1002-2")
