@@ -399,3 +399,30 @@ def test_the_pay_selected_total_writes_yen_as_the_server_does(page: Page, shop):
     summary = page.locator("#oi-pay-selected-summary")
     expect(summary).to_contain_text("\u00a513,266")
     assert "\uffe5" not in summary.inner_text()
+
+
+def test_the_keyboard_ticks_invoices_then_tabs_on_to_pay_selected(page: Page, shop):
+    """With the keyboard only: Space ticks the boxes, and Tab goes on from the last one through its
+    row's links to Pay Selected (it follows the boxes), which Enter presses; the summary says what is
+    ticked, announced as it changes."""
+    base_url, app, info = shop
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices")
+    boxes = page.locator("input[data-oi-pay-select]")
+    assert boxes.count() == 2
+    for index in range(2):
+        boxes.nth(index).focus()
+        page.keyboard.press("Space")
+    expect(page.locator("#oi-pay-selected-summary")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#oi-pay-selected-summary")).to_contain_text("Selected: 2")
+    reached = []
+    for _step in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()"))
+        if reached[-1] == "oi-pay-selected-button":
+            break
+    assert reached[-1] == "oi-pay-selected-button", reached
+    assert "Skip to content" not in reached                   # reached going forward, not round the page
+    expect(page.locator("#oi-pay-selected-button")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Pay Invoices")).to_be_visible()
