@@ -166,12 +166,12 @@ def check_period(start: dt.date | None, end: dt.date | None, *, last: dt.date | 
         errors.append(("from", Message("Enter the first day of the period as YYYY-MM-DD.")))
     elif last is not None and start > last:
         errors.append(("from", Message("Choose a day up to today (%(today)s): the period cannot start in the future.",
-                                       today=last.isoformat())))
+                                       today=last)))
     if end is None:
         errors.append(("to", Message("Enter the last day of the period as YYYY-MM-DD.")))
     elif last is not None and end > last:
         errors.append(("to", Message("Choose a day up to today (%(today)s): the period cannot end in the future.",
-                                     today=last.isoformat())))
+                                     today=last)))
     if start is not None and end is not None:
         if end < start:
             errors.append(("to", Message("The period ends before it starts.")))

@@ -398,7 +398,8 @@ class CheckoutPages:
             headline, detail, contact = nothing_due(doc)
         elif not headline:
             headline = _("Invoice #%(number)s cannot be paid online.", number=doc.display_number)
-            detail = _("Online payment is not available for this invoice.")
+            # the headline says it all: what is left to say is how to pay anyway
+            detail = _("To pay it another way, contact the seller.")
         # a credit note is never paid: its page is titled as what it is
         title = (document_title(doc) if doc.is_credit_note
                  else _("Payment - Invoice #%(number)s", number=doc.display_number))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 
 from babel.support import LazyProxy
 
@@ -130,6 +131,12 @@ def field_errors(exc: errors.ValidationError) -> dict[str, str]:
     for field, message in exc.errors:
         found.setdefault(field, _(message))
     return found
+
+
+def error_title(title: str, errors: Mapping[str, str]) -> str:
+    """``title`` of a page that shows its form again with ``errors``, prefixed "Error:": the title
+    is what a screen reader says first when the page loads, before the fields marked invalid."""
+    return _("Error: %(title)s", title=title) if errors else title
 
 
 def _field_label(field: str) -> str | None:

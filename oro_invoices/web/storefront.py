@@ -198,13 +198,14 @@ class StorefrontPages:
             show_payment_method=show_payment_method,
             show_customer=several,
             customer_options=choice_options(viewer.customers(), page.query.get("customer")) if several else None,
-            download_all=may_download,
+            # nothing listed, nothing to download: no button offering an empty archive
+            download_all=may_download and bool(page.items or page.total),
             page_sizes=listing.page_sizes(self.ctx.page_size),
             written={"rows": lambda: storefront_rows(self.ctx, page.items, can_pay, selectable)},
             pay_several=any(selectable(inv) for inv in page.items),
             # still there for a host's own list template that writes page.items itself
             can_pay=can_pay, status_badge=self.ctx.written_once("payment_badge"))
-        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
+        return Response.html(html, status=422 if page.errors else 200, title=guard.error_title(_("Invoices"), page.errors))
 
     def _credit(self, viewer: Viewer, visible: InvoiceFilter) -> tuple[tuple[CreditBalance, ...],
                                                                         list[tuple[str, CreditBalance]]]:

@@ -90,4 +90,4 @@ class StorefrontActivity:
         html = self.ctx.render(TEMPLATE, req, activity=found, fields=fields, page={"errors": errors}, today=self._today(),
                                download=features.is_enabled(self.ctx.settings, features.PDF_DOWNLOAD, viewer.scope),
                                show_customer=several)
-        return Response.html(html, status=status, title=_("Account activity"))
+        return Response.html(html, status=status, title=guard.error_title(_("Account activity"), errors))

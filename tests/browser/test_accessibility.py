@@ -158,6 +158,8 @@ def test_storefront_and_guest_pages(page: Page, shop, axe, browser, width):
     found += problems_on(page, axe, "storefront error page", f"{store}/999999999", status=404)
     found += problems_on(page, axe, "storefront list with bad filters",
                          store + "?date_from=2026-02-31&overdue=maybe&sort=bogus&page=abc", status=422)
+    found += problems_on(page, axe, "storefront account activity with a bad period",
+                         f"{store}/activity?from=xx&to=2999-01-01", status=422)
     guest = browser.new_page(viewport={"width": width, "height": 800})
     try:
         found += problems_on(guest, axe, "guest pay page", service.pay_link(service.get(posted)))
@@ -397,3 +399,41 @@ def test_the_pay_selected_total_writes_yen_as_the_server_does(page: Page, shop):
     summary = page.locator("#oi-pay-selected-summary")
     expect(summary).to_contain_text("\u00a513,266")
     assert "\uffe5" not in summary.inner_text()
+
+
+def test_the_keyboard_ticks_invoices_then_tabs_on_to_pay_selected(page: Page, shop):
+    """With the keyboard only: Space ticks the boxes, and Tab goes on from the last one through its
+    row's links to Pay Selected (it follows the boxes), which Enter presses; the summary says what is
+    ticked, announced as it changes."""
+    base_url, app, info = shop
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices")
+    boxes = page.locator("input[data-oi-pay-select]")
+    assert boxes.count() == 2
+    for index in range(2):
+        boxes.nth(index).focus()
+        page.keyboard.press("Space")
+    expect(page.locator("#oi-pay-selected-summary")).to_have_attribute("aria-live", "polite")
+    expect(page.locator("#oi-pay-selected-summary")).to_contain_text("Selected: 2")
+    reached = []
+    for _step in range(8):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()"))
+        if reached[-1] == "oi-pay-selected-button":
+            break
+    assert reached[-1] == "oi-pay-selected-button", reached
+    assert "Skip to content" not in reached                   # reached going forward, not round the page
+    expect(page.locator("#oi-pay-selected-button")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Pay Invoices")).to_be_visible()
+
+
+def test_the_lists_date_fields_are_named_for_what_they_hold(page: Page, shop):
+    """The list's second date field shows "to" beside the first, but a screen reader names it in full."""
+    base_url, app, info = shop
+    customer_login(page, base_url, "ben.ortiz@acme.example")
+    page.goto(f"{base_url}/customer/invoices")
+    expect(page.get_by_label("Invoice Date from", exact=True)).to_have_attribute("name", "date_from")
+    expect(page.get_by_label("Invoice Date to", exact=True)).to_have_attribute("name", "date_to")
+    expect(page.locator('label[for="f-date-to"]')).to_have_text("to")
+    assert not page.get_by_label("to", exact=True).count()                 # no field is just "to"

@@ -52,6 +52,8 @@ def test_open_invoices_can_be_ticked_and_paid_together(shop):
         assert f'name="invoice" value="{doc.id}" form="oi-pay-selected"' in rows[str(doc.id)]
         assert f'aria-label="Select invoice {doc.invoice_number} to pay"' in rows[str(doc.id)]
     assert 'name="invoice"' not in rows[str(paid.id)]          # paid: nothing to tick
+    # Pay Selected follows the boxes, so that the keyboard reaches it after ticking them
+    assert listing.rindex('form="oi-pay-selected"') < listing.index('id="oi-pay-selected-button"')
     page = client.get(PAGE + "?" + "&".join(f"invoice={d.id}" for d in docs))
     assert page.status_code == 200
     text = text_of(page.get_data(as_text=True))

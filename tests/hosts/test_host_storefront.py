@@ -108,6 +108,24 @@ def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop
     assert listed(client, query) == sorted(numbers(client, "ERP-SO-1002-2"))  # the valid filter applies
 
 
+def test_refused_filters_are_said_in_the_title_and_listed_above_the_form_linking_to_their_fields(shop):
+    """A screen reader hears "Error:" first on a list that refused its filters, and the summary above
+    the filters names each refused field with what is wrong, linking to it."""
+    client = customer(shop, "amanda.cole@acme.example")
+    resp = client.get("/customer/invoices?date_to=2026-02-31&overdue=maybe&sort=bogus")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422 and re.search(r"<title>Error: Invoices\b", page)
+    summary = page.split('id="oi-error-summary" role="alert">')[1].split("</div>")[0]
+    links = [(href, text_of(said)) for href, said in re.findall(r'<a href="#([\w-]+)">(.*?)</a>', summary, re.S)]
+    assert links[:2] == [("f-date-to", "Invoice Date to: '2026-02-31' is not a date (use YYYY-MM-DD)."),
+                         ("f-overdue", "Overdue: Use Yes or No.")]
+    assert links[2][0] == "f-error-sort" and links[2][1].startswith("Cannot sort by 'bogus'")
+    for target, _said in links:
+        assert f'id="{target}"' in page
+    good = client.get("/customer/invoices").get_data(as_text=True)
+    assert "oi-error-summary" not in good and re.search(r"<title>Invoices\b", good)
+
+
 def test_view_page_links_the_order_and_offers_download(shop):
     client = customer(shop, "ben.ortiz@acme.example")
     inv = client.service.find_id(external_id="ERP-SO-1002-2")
@@ -150,7 +168,9 @@ def test_guest_payment_page(shop):
     html = client.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True)
     text = text_of(html)
     assert f"Payment - Invoice #{doc.invoice_number}" in text
-    assert f"Invoice #{doc.invoice_number} cannot be paid online." in text  # payments are off
+    # payments are off: said once, then how to pay anyway
+    assert f"Invoice #{doc.invoice_number} cannot be paid online. To pay it another way, contact the seller." in text
+    assert "Online payment is not available" not in text
     assert "billing@northwind.example" in text
     assert client.get("/invoices/pay/not-a-real-token-at-all").status_code == 404
 
@@ -429,6 +449,8 @@ def test_download_pdfs_follows_the_lists_filters_and_the_download_setting(shop):
     one = client.service.get(client.service.find_id(external_id=ACME[1]))
     assert list(archived(client, f"?number={one.invoice_number}")) == [f"invoice-{one.invoice_number}.pdf"]
     assert archived(client, "?document_type=credit_note") == {}
+    none_found = client.get("/customer/invoices?number=NO-SUCH-INVOICE").get_data(as_text=True)
+    assert "No invoices found." in text_of(none_found) and "Download PDFs (ZIP)" not in text_of(none_found)
     bad = client.get("/customer/invoices/download-pdfs.zip?date_from=2026-02-31")
     assert bad.status_code == 422 and "is not a date" in text_of(bad.get_data(as_text=True))
     Settings(shop[0].extensions["oro_reference_host"].config).set("oro_invoices.storefront_pdf_download", False)

@@ -9,7 +9,8 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from support.days import days_ago, today
+from babel.dates import format_date
+from support.days import days_ago, shown, today
 from support.list_pages import ROLES, customer
 from support.pdfs import pdf_words
 
@@ -202,7 +203,35 @@ def test_a_period_reaching_into_the_future_is_refused_saying_so(shop, download):
         page = resp.get_data(as_text=True)
         assert resp.status_code == 422 and resp.content_type.startswith("text/html"), query
         for field, word in fields.items():
-            said = f"Choose a day up to today ({today()}): the period cannot {word} in the future."
+            said = f"Choose a day up to today ({shown(today())}): the period cannot {word} in the future."
             assert re.search(rf'data-oi-error="{field}">{re.escape(said)}<', page), (query, field)
         assert "oi-activity-csv" not in page and 'id="oi-activity-EUR"' not in page
     assert client.get(f"{PAGE}?from={days_ago(30)}&to={today()}").status_code == 200     # up to today: shown
+
+
+@pytest.mark.parametrize("language, written", [("fr-FR", format_date(today(), "medium", locale="fr")),
+                                                ("ja", format_date(today(), "medium", locale="ja"))])
+def test_the_future_day_refused_is_today_written_as_the_pages_language_writes_days(shop, language, written):
+    """"Up to today (…)" names today as the rest of the page writes a day (6 déc. 2026, 2026/12/06),
+    not as the ISO day the API reads."""
+    page = customer(shop, ROLES["department"]).get(f"{PAGE}?from={days_ago(30)}&to={days_ago(-1)}",
+                                                   headers={"Accept-Language": language}).get_data(as_text=True)
+    said = unescape(re.search(r'data-oi-error="to">(.*?)<', page).group(1))
+    assert written in said and today().isoformat() not in said, said
+
+
+def test_a_refused_period_is_said_in_the_title_and_listed_above_the_form_linking_to_its_fields(shop):
+    """A screen reader hears "Error:" first on the page that refused the period, and the summary above
+    the form names each field with what is wrong, linking to it; a good period has neither."""
+    client = customer(shop, ROLES["department"])
+    resp = client.get(f"{PAGE}?from=xx&to={days_ago(-1)}")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert re.search(r"<title>Error: Account activity\b", page)
+    summary = page.split('id="oi-error-summary" role="alert">')[1].split("</div>")[0]
+    assert [(href, text_of(said)) for href, said in re.findall(r'<a href="#([\w-]+)">(.*?)</a>', summary, re.S)] == [
+        ("f-from", "Date from: Enter the first day of the period as YYYY-MM-DD."),
+        ("f-to", f"Date to: Choose a day up to today ({shown(today())}): the period cannot end in the future.")]
+    assert 'id="f-from"' in page and 'id="f-to"' in page
+    good = client.get(f"{PAGE}?{YEAR}").get_data(as_text=True)
+    assert "oi-error-summary" not in good and re.search(r"<title>Account activity\b", good)
