@@ -428,11 +428,16 @@ def test_the_keyboard_ticks_invoices_then_tabs_on_to_pay_selected(page: Page, sh
     expect(page.get_by_role("heading", name="Pay Invoices")).to_be_visible()
 
 
-def test_the_lists_date_fields_are_named_for_what_they_hold(page: Page, shop):
+@pytest.mark.parametrize("where", ["storefront", "back-office"])
+def test_the_lists_date_fields_are_named_for_what_they_hold(page: Page, shop, where):
     """The list's second date field shows "to" beside the first, but a screen reader names it in full."""
     base_url, app, info = shop
-    customer_login(page, base_url, "ben.ortiz@acme.example")
-    page.goto(f"{base_url}/customer/invoices")
+    if where == "storefront":
+        customer_login(page, base_url, "ben.ortiz@acme.example")
+        page.goto(f"{base_url}/customer/invoices")
+    else:
+        admin_login(page, base_url)
+        page.goto(f"{base_url}/admin/invoices")
     expect(page.get_by_label("Invoice Date from", exact=True)).to_have_attribute("name", "date_from")
     expect(page.get_by_label("Invoice Date to", exact=True)).to_have_attribute("name", "date_to")
     expect(page.locator('label[for="f-date-to"]')).to_have_text("to")
