@@ -140,10 +140,10 @@ def check_as_of(day: dt.date | None, today: dt.date) -> dt.date | None:
     first, last = today - dt.timedelta(days=DAYS_BACK_MAX), today + dt.timedelta(days=DAYS_AHEAD_MAX)
     if day is not None and day < first:
         raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks back at "
-                                                 "most three years.", first=first.isoformat(), last=last.isoformat()))])
+                                                 "most three years.", first=first, last=last))])
     if day is not None and day > last:
         raise ValidationError([("as_of", Message("Choose a day from %(first)s to %(last)s: the aging looks ahead at "
-                                                 "most a year.", first=first.isoformat(), last=last.isoformat()))])
+                                                 "most a year.", first=first, last=last))])
     return day
 
 

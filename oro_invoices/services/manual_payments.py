@@ -135,11 +135,11 @@ class ManualPayments:
             errors.append(("received_on", Message("Give the day the payment was received.")))
         elif received_on > today:
             errors.append(("received_on", Message("The payment cannot be received after today (%(today)s).",
-                                                  today=today.isoformat())))
+                                                  today=today)))
         elif received_on < earliest_received(today):
             errors.append(("received_on", Message(
                 "A payment received more than three years ago cannot be recorded: choose a day from %(first)s to "
-                "%(today)s.", first=earliest_received(today).isoformat(), today=today.isoformat())))
+                "%(today)s.", first=earliest_received(today), today=today)))
         return errors + reference_problems(reference, notes)
 
     def reversible(self, payment: TransactionView) -> bool:

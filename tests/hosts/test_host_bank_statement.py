@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from support.admins import admin_with
-from support.days import after_seeded_invoices, days_ago
+from support.days import after_seeded_invoices, days_ago, shown
 from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -560,6 +560,7 @@ def test_a_statement_line_received_before_the_days_a_payment_may_be_is_not_recor
     first = today - dt.timedelta(days=3 * 366)
     said = (f"A payment received more than three years ago cannot be recorded: choose a day from {first.isoformat()} "
             f"to {today.isoformat()}.")
+    on_page = said.replace(first.isoformat(), shown(first)).replace(today.isoformat(), shown(today))
     body = api_statement(shop, "payments", statement_csv("0001-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
                          "text/csv").get_json()
     assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": [],
@@ -568,18 +569,19 @@ def test_a_statement_line_received_before_the_days_a_payment_may_be_is_not_recor
     ticked = json.dumps({"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "0001-01-01",
                          "reference": "ERP-SO-1005-5"})
     result = text_of(record_them(admin, page, [ticked]).get_data(as_text=True))
-    assert f"Not recorded: {said}" in result
+    assert f"Not recorded: {on_page}" in result                       # the days as the page writes days
     assert admin.service.transactions(branch) == []
 
 
 def test_a_statement_line_booked_after_today_is_not_recorded_saying_why_in_words(shop, admin):
     branch = admin.service.find_id(external_id="ERP-SO-1005-5")
-    said = f"The payment cannot be received after today ({dt.datetime.now(dt.UTC).date().isoformat()})."
+    today = dt.datetime.now(dt.UTC).date()
+    said = f"The payment cannot be received after today ({today.isoformat()})."
     page = admin.get(PAGE).get_data(as_text=True)
     ticked = json.dumps({"invoices": [branch], "amount": "1344.34", "currency": "EUR", "booked_on": "2099-01-01",
                          "reference": "x"})
     result = text_of(record_them(admin, page, [ticked]).get_data(as_text=True))
-    assert f"Not recorded: {said}" in result and "Invalid input" not in result and "received_on" not in result
+    assert f"Not recorded: {said.replace(today.isoformat(), shown(today))}" in result and "Invalid input" not in result and "received_on" not in result
     body = api_statement(shop, "payments", statement_csv("2099-01-01,1344.34,EUR,ERP-SO-1005-5,Acme"),
                          "text/csv").get_json()
     assert body["recorded"] == [{"where": "line 2", "outcome": "not_recorded", "problem": said, "transactions": [],

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from support.admins import admin_with
 from support.api import shop_api_call
-from support.days import after_seeded_invoices
+from support.days import after_seeded_invoices, shown
 from support.pdfs import pdf_text
 from support.view_page import dialog_notice
 
@@ -166,7 +166,7 @@ def test_a_payment_received_more_than_three_years_ago_is_refused_saying_the_days
         assert resp.status_code == 422, day
         assert errors_beside(resp.get_data(as_text=True)) == {"received_on": (
             "A payment received more than three years ago cannot be recorded: choose a day from "
-            f"{first.isoformat()} to {today.isoformat()}.")}
+            f"{shown(first)} to {shown(today)}.")}
     assert admin.service.transactions(invoice_id) == []
     done = admin.submit(view, f"{view}/payments", {**record_form(admin, view), "received_on": first.isoformat()})
     assert done.status_code == 303

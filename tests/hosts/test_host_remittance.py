@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from support.admins import admin_with
 from support.api import shop_api_call
-from support.days import after_seeded_invoices, days_ago
+from support.days import after_seeded_invoices, days_ago, shown
 
 from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.hosts.reference.testing import ShopClient, form_token, text_of
@@ -470,7 +470,8 @@ def test_the_api_and_the_grids_form_refuse_a_day_more_than_three_years_back(shop
     assert f'min="{first.isoformat()}" max="{today.isoformat()}"' in page
     before = (first - dt.timedelta(days=1)).isoformat()
     refused = admin.client.post(PAYMENT, data={**form_of(page), "received_on": before})
-    assert refused.status_code == 422 and said in text_of(refused.get_data(as_text=True))
+    on_page = said.replace(first.isoformat(), shown(first)).replace(today.isoformat(), shown(today))
+    assert refused.status_code == 422 and on_page in text_of(refused.get_data(as_text=True))
     assert not any(t.recorded_by_hand for i in (branch, pending) for t in admin.service.transactions(i))
 
 

@@ -145,7 +145,7 @@ def _opened_problem(data: bytes, shown: str, today: dt.date) -> Message | None:
     expires = certificate.not_valid_after_utc.date()
     if expires < today:
         return Message("The PDF signing certificate %(path)s expired on %(date)s: PDFs signed with it "
-                       "would not be valid.", path=shown, date=expires.isoformat())
+                       "would not be valid.", path=shown, date=expires)
     return None
 
 
