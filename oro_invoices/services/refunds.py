@@ -643,7 +643,7 @@ def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, le
 def _amount(amount: object, left: int, currency: str) -> int:
     if amount is None or (isinstance(amount, str) and not amount.strip()):
         return left
-    value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
+    value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount", currency)
     minor = None
     if abs(value) < AMOUNT_LIMIT:   # beyond it, out of bounds (and too long to round)
         try:
