@@ -55,6 +55,9 @@ class NumberHint(NamedTuple):
     """
 
     english: str
+    #: The currency of the amount to write ("": none): the page's example has its decimals
+    #: ("1,234" in JPY, "1,234.500" in BHD).
+    currency: str = ""
 
     def __str__(self) -> str:
         return self.english

@@ -90,8 +90,9 @@ def is_decimal_text(text: str) -> bool:
     return _DECIMAL_SYNTAX.fullmatch(text) is not None
 
 
-def parse_decimal(value: object, field: str) -> Decimal:
-    """Parse a decimal string or int (never a float) or raise a field error."""
+def parse_decimal(value: object, field: str, currency: str = "") -> Decimal:
+    """Parse a decimal string or int (never a float) or raise a field error (``currency``: of the
+    amount, whose decimals a page's hint on writing it shows)."""
     if isinstance(value, bool):
         raise ValidationError([(field, Message("Give amounts as decimal strings such as \"19.99\", not true or "
                                                "false."))])
@@ -100,11 +101,12 @@ def parse_decimal(value: object, field: str) -> Decimal:
     if isinstance(value, int):
         return Decimal(value)
     if not isinstance(value, str) or not is_decimal_text(value):
-        raise ValidationError([(field, not_a_decimal(value))])
+        raise ValidationError([(field, not_a_decimal(value, currency))])
     return Decimal(value)
 
 
-def not_a_decimal(value: object) -> Message:
+def not_a_decimal(value: object, currency: str = "") -> Message:
     """What a value that is no decimal number is told: how to write one (the API's strict syntax;
-    on a page, as its forms read numbers)."""
-    return Message("%(value)s is not a decimal number: %(hint)s", value=quoted(value), hint=DECIMAL_SYNTAX)
+    on a page, as its forms read numbers, with the decimals of ``currency`` when it is an amount)."""
+    return Message("%(value)s is not a decimal number: %(hint)s", value=quoted(value),
+                   hint=DECIMAL_SYNTAX._replace(currency=currency) if currency else DECIMAL_SYNTAX)

@@ -415,7 +415,7 @@ class Checkout:
                                                           amount=Amount(from_minor(available.maximum, currency),
                                                                         currency)))])
             return available.amount_due
-        value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
+        value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount", currency)
         minor = _minor_or_none(value, currency)
         low, high, due = available.amounts
         if minor is not None and available.minimum <= minor <= available.maximum and not available.accepts(minor):

@@ -379,7 +379,7 @@ def _minor_amount(amount: Decimal | str, currency: str, errors: list[tuple[str, 
     minor units of ``currency``, or 0 with the problem added to ``errors``."""
     text = amount.strip() if isinstance(amount, str) else None
     if text is not None and not is_decimal_text(text):
-        errors.append(("amount", not_a_decimal(text)))
+        errors.append(("amount", not_a_decimal(text, currency)))
         return 0
     value = Decimal(text) if text is not None else amount
     if not isinstance(value, Decimal) or not value.is_finite() or value <= 0:

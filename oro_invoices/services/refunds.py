@@ -170,10 +170,11 @@ _KINDS = {
            "it where it was made."),
         N_("Nothing remains to re-authorize of this payment."),
         N_("Re-authorization of %(amount)s requested from %(method)s"),
-        N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again.")),
+        N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again."),
+        N_("Re-authorization of %(amount)s asked again through %(method)s (the same request)")),
 }
 #: The requests whose lost answer is sent again when asked again (through a method that ``resends_safely``).
-_RESENDABLE = ("refund", "capture", "cancel")
+_RESENDABLE = ("refund", "capture", "cancel", "reauthorize")
 #: The payment statuses an invoice with an open authorization can have.
 _MAY_HOLD = tuple(status.value for status in (PaymentStatus.AUTHORIZED, PaymentStatus.AUTHORIZED_PARTIALLY,
                                               PaymentStatus.CANCELED_PARTIALLY, PaymentStatus.PAID_PARTIALLY))
@@ -312,7 +313,12 @@ class Refunds:
                     request_key: str | None = None) -> ProviderOutcome:
         """Renew what an authorization still holds through its provider before the hold expires
         (``request_key``: as for ``refund``): a new authorization, then the old one released.
-        ``ProviderOutcome.transaction_id`` is the new authorization."""
+        ``ProviderOutcome.transaction_id`` is the new authorization.
+
+        When the provider's answer is lost (``OutcomeUnknown``), the new authorization may have been
+        made: the attempt stays open, reserving the old one for ``PENDING_HOLD``, and asking again
+        meanwhile sends the same request (through a method that ``resends_safely``), so the provider
+        answers with the authorization it made the first time instead of making a second one."""
         prepared = self._prepare(transaction_id, "reauthorize", None, notes, actor, request_key)
         with self.ctx.db.session() as s:
             doc = self.ctx.document(s, self.ctx.load(s, prepared.invoice_id))
@@ -323,6 +329,8 @@ class Refunds:
             config=self.checkout.method_config(prepared.method, prepared.organization_id, prepared.website_id))
         try:
             renewal = cast(ReauthorizingMethod, prepared.method).reauthorize(request)
+        except OutcomeUnknown as exc:
+            raise self._unconfirmed(prepared, exc, actor, "reauthorize") from None
         except ProviderError as exc:
             self.checkout.finish_attempt(prepared.attempt_id, succeeded=False, message=exc.message, actor=actor)
             raise
@@ -368,7 +376,7 @@ class Refunds:
         return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
 
     def _unconfirmed(self, prepared: _Prepared, exc: OutcomeUnknown, actor: str, kind: str) -> ProviderError:
-        """The answer to a refund, capture or cancellation (``kind``) did not come back: keep its
+        """The answer to a refund, capture, cancellation or re-authorization (``kind``) did not come back: keep its
         attempt open (it holds its amount, and ``_resumable`` finds it when its method resends
         safely), say so in the activity, and the error telling the admin."""
         currency = prepared.ref.currency
@@ -379,8 +387,14 @@ class Refunds:
                 "%(method)s did not answer whether it carried out the %(request)s of %(amount)s (%(reason)s). It "
                 "may have been made: its amount stays reserved for %(minutes)s minutes. Check the payment at "
                 "%(method)s before asking again: a request sent again is a new one there.",
-                request=Message({"capture": N_("capture"), "cancel": N_("cancellation")}.get(kind, N_("refund"))),
+                request=Message({"capture": N_("capture"), "cancel": N_("cancellation"),
+                                 "reauthorize": N_("re-authorization")}.get(kind, N_("refund"))),
                 **words)
+        elif kind == "reauthorize":
+            message = Message(
+                "%(method)s did not answer whether it re-authorized %(amount)s (%(reason)s). The new authorization "
+                "may have been made: the old one stays reserved for it for %(minutes)s minutes. Re-authorizing "
+                "again meanwhile sends this same request, which %(method)s never carries out twice.", **words)
         elif kind == "capture":
             message = Message(
                 "%(method)s did not answer whether it captured %(amount)s (%(reason)s). The capture may have been "
@@ -607,12 +621,12 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
 
 def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, left: int, now: dt.datetime,
                key: str | None) -> PaymentAttempt | None:
-    """The refund, capture or cancellation (``kind``) of ``tx`` whose provider did not answer
+    """The refund, capture, cancellation or re-authorization (``kind``) of ``tx`` whose provider did not answer
     (``Refunds._unconfirmed``: started, with a message, within ``PENDING_HOLD``) asked by the same
     form (``key``) or for the same ``amount`` (all that remains: what it holds, when nothing else
     remains), to be sent again rather than asked anew."""
     rows = s.execute(select(PaymentAttempt).where(
-        PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == kind,
+        PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == _ATTEMPT_KIND.get(kind, kind),
         PaymentAttempt.status == "started", PaymentAttempt.message != "",
         PaymentAttempt.created_at > now - PENDING_HOLD).order_by(PaymentAttempt.id)).scalars()
     for row in rows:
@@ -629,7 +643,7 @@ def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, le
 def _amount(amount: object, left: int, currency: str) -> int:
     if amount is None or (isinstance(amount, str) and not amount.strip()):
         return left
-    value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount")
+    value = parse_decimal(amount.strip() if isinstance(amount, str) else amount, "amount", currency)
     minor = None
     if abs(value) < AMOUNT_LIMIT:   # beyond it, out of bounds (and too long to round)
         try:

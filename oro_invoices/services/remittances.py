@@ -196,7 +196,7 @@ def record(invoices: InvoiceService, ids: Sequence[int], amounts: Mapping[int, D
             shares.append(share)
             continue
         try:
-            amount = _amount(amounts.get(share.invoice_id), share.field)
+            amount = _amount(amounts.get(share.invoice_id), share.field, planned.currency)
         except ValidationError as exc:
             errors.extend(exc.errors)
             continue
@@ -253,7 +253,7 @@ def _surplus(given: Decimal | str | None, taking: list[Share], currency: str,
     """The surplus to keep as credit and the share that carries it: the last (latest due) to pay
     its invoice's whole amount due; ``(0, None)`` for none, with what is wrong added to ``errors``."""
     try:
-        amount = _amount(given, "surplus")
+        amount = _amount(given, "surplus", currency)
     except ValidationError as exc:
         errors.extend(exc.errors)
         return Decimal(0), None
@@ -278,8 +278,8 @@ def _surplus(given: Decimal | str | None, taking: list[Share], currency: str,
     return amount.quantize(quantum(currency)), whole[-1]
 
 
-def _amount(given: Decimal | str | None, field: str) -> Decimal | None:
-    """A share's amount (None: none given).
+def _amount(given: Decimal | str | None, field: str, currency: str) -> Decimal | None:
+    """A share's amount in ``currency`` (None: none given).
 
     :raises ValidationError: text that is no decimal number.
     """
@@ -287,7 +287,7 @@ def _amount(given: Decimal | str | None, field: str) -> Decimal | None:
         given = given.strip()
         if not given:
             return None
-        amount = parse_decimal(given, field)
+        amount = parse_decimal(given, field, currency)
         if not amount.is_finite():
             raise ValidationError([(field, Message("Enter an amount."))])
         return amount

@@ -14,7 +14,7 @@ from oro_invoices.domain.errors import InvoiceError, NotFound, ValidationError
 from oro_invoices.domain.limits import parse_id
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.i18n import _
-from oro_invoices.services.activity_statement import ActivityStatement
+from oro_invoices.services.activity_statement import ActivityStatement, check_period
 from oro_invoices.services.mail.service import AlreadySent
 from oro_invoices.web import customer_emails, guard
 from oro_invoices.web.backoffice import BackOffice
@@ -49,7 +49,10 @@ class ActivityPages:
         dialog again with the message (422). Needs ``oro_invoices.send``."""
         self.backoffice.check(req, "oro_invoices.send")
         customer_id, start, end, fields = self._asked(req)
-        found = self._statement(req, customer_id, start, end)
+        try:
+            found = self._statement(req, customer_id, start, end)
+        except ValidationError as exc:
+            return self._bad_period(req, customer_id, fields, exc)
         back = self._url(customer_id, fields)
         try:
             sent = customer_emails.queue(self.backoffice.ctx, req, found)
@@ -100,12 +103,17 @@ class ActivityPages:
         customer_id = parse_id(req.query.get("customer"))
         if customer_id is None:
             raise NotFound(_("That customer does not exist."))
-        start, end, fields = asked_period(req.query, local_today(bo.ctx.service.context.clock()))
+        start, end, fields = asked_period(req.query, self._today())
         return customer_id, start, end, fields
+
+    def _today(self) -> dt.date:
+        return local_today(self.backoffice.ctx.service.context.clock())
 
     def _statement(self, req: Request, customer_id: int, start: dt.date | None,
                    end: dt.date | None) -> ActivityStatement:
         bo = self.backoffice
+        # an account has no activity to come: the storefront's rule
+        check_period(start, end, last=self._today())
         try:
             return bo.ctx.service.activity_statement(customer_id, start=start, end=end,
                                                      organization_id=bo.base_filter(req).organization_id)
@@ -118,6 +126,7 @@ class ActivityPages:
         ctx = self.backoffice.ctx
         query: dict[str, Any] = {"customer": customer_id, **fields}
         html = ctx.render(TEMPLATE, req, statement=found, customer=who, customer_id=customer_id, fields=fields,
+                          today=self._today(),
                           page={"errors": errors}, query=query, page_url=self._url(customer_id, fields),
                           can_send=found is not None and customer_emails.may_send(self.backoffice.ctx, req), email=email, form_error=form_error)
         return Response.html(html, status=status, title=_("Activity of %(customer)s", customer=who))

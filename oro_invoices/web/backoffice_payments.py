@@ -486,7 +486,7 @@ def amount_problems(typed: str, doc: InvoiceDocument, keep_surplus: bool) -> lis
     if not typed:
         return [("amount", _("Enter the amount received."))]
     try:
-        amount = parse_decimal(typed, "amount")
+        amount = parse_decimal(typed, "amount", doc.currency)
     except ValidationError as exc:
         return exc.errors
     if not amount.is_finite():

@@ -51,19 +51,18 @@ class RemittancePages:
         fields = {key: req.query.get(key, "") for key in FIELDS}
         errors: dict[str, str] = {}
         received = None
+        # the shares of each invoice's amount due; its currency says how an amount is written
+        planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req))
         if fields["received"].strip():
             try:
-                received = self._amount(req, fields["received"], "received")
+                received = self._amount(req, fields["received"], "received", planned.currency)
                 if received <= 0:
                     raise ValidationError([("received", _("Enter an amount above zero."))])
-            except ValidationError as exc:
+                planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req),
+                                           received=received)
+            except ValidationError as exc:  # no amount, more decimals than the currency has, or too large
                 errors = guard.field_errors(exc)
                 received = None
-        try:
-            planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req), received=received)
-        except ValidationError as exc:  # more decimals than the currency has, or too large: said, not rounded
-            errors, received = guard.field_errors(exc), None
-            planned = remittances.plan(self.ctx.service, ids, organization_id=organization_of(req))
         if received is not None:     # the spread shares are the form's amounts
             fields.update({s.field: self._share_field(req, s.amount, planned.currency) for s in planned.takers})
         status = 422 if errors else 200
@@ -85,7 +84,8 @@ class RemittancePages:
         except ValidationError as exc:     # said with every other problem (no day: nothing is recorded)
             day, day_errors = None, exc.errors
         try:
-            surplus = self._amount(req, form.get("surplus", ""), "surplus") \
+            surplus = self._amount(req, form.get("surplus", ""), "surplus",
+                                   remittances.plan(self.ctx.service, ids, organization_id=organization).currency) \
                 if form.get("keep_surplus") and form.get("surplus", "").strip() else None
             done = remittances.record(
                 self.ctx.service, ids, self._shares(req, ids, form), organization_id=organization,
@@ -148,17 +148,17 @@ class RemittancePages:
     def _received(self, req: Request, fields: dict[str, str]) -> Decimal | None:
         """The amount received the form was spread from (None: none, or none that reads)."""
         try:
-            received = self._amount(req, fields.get("received", ""), "received") if fields.get("received") else None
+            received = self._amount(req, fields.get("received", ""), "received", "") if fields.get("received") else None
         except ValidationError:
             return None
         return received if received is not None and received > 0 else None
 
-    def _amount(self, req: Request, typed: str, field: str) -> Decimal:
-        """An amount typed in the page's number format.
+    def _amount(self, req: Request, typed: str, field: str, currency: str) -> Decimal:
+        """An amount in ``currency`` typed in the page's number format.
 
         :raises ValidationError: text that is no amount (under ``field``).
         """
-        amount = parse_decimal(self.ctx.page_formatter(req).typed_number(typed.strip()), field)
+        amount = parse_decimal(self.ctx.page_formatter(req).typed_number(typed.strip()), field, currency)
         if not amount.is_finite():
             raise ValidationError([(field, _("Enter an amount."))])
         return amount

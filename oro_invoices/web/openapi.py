@@ -1130,7 +1130,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "description": "Per currency: what the customer owed before the period, every posted invoice, credit "
                        "note, payment and refund dated in it with the balance after each, and what they owe at its "
                        "end. A payment recorded in error and reversed is left out. 422 for a period that ends "
-                       "before it starts or is longer than three years.",
+                       "before it starts, is longer than three years, or starts or ends after today.",
         "parameters": [_STATEMENT_PARAMS[0],
                        {"in": "query", "name": "from", "required": True, "schema": {"type": "string", "format": "date"},
                         "description": "The period's first day."},

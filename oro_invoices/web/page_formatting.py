@@ -14,7 +14,7 @@ import contextlib
 import contextvars
 import functools
 from collections.abc import Callable, Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal
 from typing import Any
 
 from babel import Locale, UnknownLocaleError
@@ -22,6 +22,7 @@ from babel import Locale, UnknownLocaleError
 from oro_invoices import i18n
 from oro_invoices.adapters.config_store import ScopeContext
 from oro_invoices.domain.messages import NumberHint
+from oro_invoices.domain.money import minor_units
 from oro_invoices.formatting import Formatter
 from oro_invoices.integration.config import Settings
 
@@ -33,11 +34,15 @@ _current: contextvars.ContextVar[Formatter | None] = contextvars.ContextVar(
 TYPED_EXAMPLE = Decimal("1234.50")
 
 
-def typing_hint(formatter: Formatter) -> str:
+def typing_hint(formatter: Formatter, currency: str = "") -> str:
     """How the forms of a page formatted by ``formatter`` read a typed number
     (``Formatter.typed_number``), in its words and number format: what a page says for a
-    message's ``NumberHint`` (the JSON API's strict syntax does not apply to a form)."""
-    return i18n.gettext("write it like %(example)s.", example=formatter.decimal(TYPED_EXAMPLE, "#,##0.00"))
+    message's ``NumberHint`` (the JSON API's strict syntax does not apply to a form). An amount
+    in ``currency`` is shown with that currency's decimals ("1,234" in JPY, "1,234.500" in BHD)."""
+    places = minor_units(currency) if currency else 2
+    pattern = "#,##0" + ("." + "0" * places if places else "")
+    example = TYPED_EXAMPLE if places else TYPED_EXAMPLE.to_integral_value(ROUND_DOWN)
+    return i18n.gettext("write it like %(example)s.", example=formatter.decimal(example, pattern))
 
 
 def page_scope(user: Any, website_id: int | None, values: Mapping[str, Any]) -> ScopeContext:
@@ -106,7 +111,7 @@ class PageFormatters:
                     found.append(self.for_page(scope(), language, user_locale))
                 formatter = found[0]
             if isinstance(value, NumberHint):
-                return typing_hint(formatter)
+                return typing_hint(formatter, value.currency)
             return formatter.value(value)
         return write
 

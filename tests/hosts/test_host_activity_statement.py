@@ -12,7 +12,7 @@ from html import unescape
 import pytest
 from support.admins import admin_with
 from support.api import shop_api_call
-from support.days import month_end, shown, today
+from support.days import days_ago, shown, today
 from support.payloads import invoice_payload
 from support.pdfs import pdf_words
 from support.variant import inline_jobs_only
@@ -31,10 +31,10 @@ def acme(admin: ShopClient) -> int:
 
 
 def period(admin: ShopClient) -> tuple[dt.date, dt.date, str]:
-    """From the day after Acme's first invoice (owed then: the opening balance) to the end of this
-    month, and the query of that period."""
+    """From the day after Acme's first invoice (owed then: the opening balance) to today (a period
+    cannot end later), and the query of that period."""
     first = admin.service.get(admin.service.find_id(external_id="ERP-SO-1001-1"))
-    start, end = first.invoice_date + dt.timedelta(days=1), month_end(today())
+    start, end = first.invoice_date + dt.timedelta(days=1), today()
     return start, end, f"from={start.isoformat()}&to={end.isoformat()}"
 
 
@@ -152,10 +152,14 @@ def test_every_currency_has_its_own_balance_and_the_csv_says_the_same(admin):
 
 
 @pytest.mark.parametrize("query, field, said", [
-    ("&from=2026-12-01&to=2026-11-01", "to", "The period ends before it starts."),
+    (f"&from={days_ago(5)}&to={days_ago(35)}", "to", "The period ends before it starts."),
     ("&from=abc", "from", "Enter the first day of the period as YYYY-MM-DD."),
     ("&to=2026-02-30", "to", "Enter the last day of the period as YYYY-MM-DD."),
-    ("&from=2020-01-01&to=2026-12-01", "to", "A statement covers at most three years."),
+    (f"&from={days_ago(1200)}&to={days_ago(1)}", "to", "A statement covers at most three years."),
+    (f"&from={days_ago(5)}&to={today() + dt.timedelta(days=1)}", "to",
+     f"Choose a day up to today ({today()}): the period cannot end in the future."),
+    (f"&from={today() + dt.timedelta(days=1)}&to={today() + dt.timedelta(days=30)}", "from",
+     f"Choose a day up to today ({today()}): the period cannot start in the future."),
 ])
 def test_a_period_that_cannot_be_shown_is_said_beside_its_field(admin, query, field, said):
     resp = admin.get(f"{PAGE}?customer={acme(admin)}{query}")
@@ -240,17 +244,22 @@ def test_the_api_gives_the_same_activity(shop, admin):
     assert Decimal(closing.replace(",", "")) == Decimal(eur["closing_balance"])
 
 
+PAST = f"from={days_ago(35)}&to={days_ago(1)}"
+
+
 @pytest.mark.parametrize("query, field", [
-    ("from=2026-11-01&to=2026-12-31", "customer_id"),
-    ("customer_id={customer}&to=2026-12-31", "from"),
-    ("customer_id={customer}&from=2026-12-31&to=2026-11-01", "to"),
-    ("customer_id={customer}&from=2026-11-01&to=2026-12-31&currency=euro", "currency"),
-    ("customer_id={customer}&from=2026-11-01&to=2026-12-31&since=1", "since"),
+    (PAST, "customer_id"),
+    (f"customer_id={{customer}}&to={days_ago(1)}", "from"),
+    (f"customer_id={{customer}}&from={days_ago(1)}&to={days_ago(35)}", "to"),
+    (f"customer_id={{customer}}&{PAST}&currency=euro", "currency"),
+    (f"customer_id={{customer}}&{PAST}&since=1", "since"),
+    (f"customer_id={{customer}}&from={days_ago(5)}&to={today() + dt.timedelta(days=1)}", "to"),
+    (f"customer_id={{customer}}&from={today() + dt.timedelta(days=1)}&to={today() + dt.timedelta(days=2)}", "from"),
 ])
 def test_the_api_names_what_is_wrong_with_its_query(shop, admin, query, field):
     resp = shop_api_call(shop, "GET", "/receivables/activity?" + query.format(customer=acme(admin)))
     assert resp.status_code == 422 and field in {e["field"] for e in resp.get_json()["errors"]}
-    other = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={acme(admin)}&from=2026-11-01&to=2026-12-31",
+    other = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={acme(admin)}&{PAST}",
                           organization=1)
     assert other.status_code == 404                              # another organization's customer
 
@@ -332,3 +341,24 @@ def test_the_activity_email_names_what_is_wrong_and_needs_the_send_permission(sh
     assert 'id="oi-activity-send"' not in viewer.get(PAGE + query).get_data(as_text=True)
     assert viewer.submit(PAGE + query, f"{PAGE}/email{query}", {"to": "ap@acme.example", "subject": "x",
                                                                  "body": "x"}).status_code == 403
+
+
+def test_a_period_ending_after_today_is_refused_on_the_page_its_email_and_the_api(shop, admin):
+    customer = acme(admin)
+    tomorrow = today() + dt.timedelta(days=1)
+    page = admin.get(f"{PAGE}?customer={customer}").get_data(as_text=True)
+    assert page.count(f'max="{today().isoformat()}"') == 2                 # neither date picker goes past today
+    said = f"Choose a day up to today ({today()}): the period cannot end in the future."
+    query = f"?customer={customer}&from={days_ago(30)}&to={tomorrow}"
+    email = admin.submit(PAGE + query + "&dialog=email", f"{PAGE}/email{query}",
+                         {"to": "ap@acme.example", "subject": "Activity", "body": "x",
+                          "form_token": "activity-form-0002"})
+    assert email.status_code == 422
+    assert re.search(rf'data-oi-error="to">{re.escape(said)}<', email.get_data(as_text=True))
+    assert shop[0].extensions["oro_invoices"].mail.statements.emails(1, customer) == []
+    resp = shop_api_call(shop, "GET", f"/receivables/activity?customer_id={customer}&from={days_ago(30)}&to={tomorrow}")
+    assert resp.status_code == 422 and resp.get_json()["errors"] == [{"field": "to", "message": said}]
+    pdf = shop_api_call(shop, "GET", f"/receivables/activity.pdf?customer_id={customer}&from={days_ago(30)}&to={tomorrow}")
+    assert pdf.status_code == 422
+    assert shop_api_call(shop, "GET", f"/receivables/activity?customer_id={customer}&from={days_ago(30)}"
+                                      f"&to={today()}").status_code == 200

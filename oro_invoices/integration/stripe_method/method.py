@@ -326,7 +326,8 @@ class StripeMethod:
         try:
             old = client.v1.payment_intents.retrieve(old_id)
         except stripe.StripeError as exc:
-            raise provider_error(exc, Message("reading the authorization to renew")) from None
+            # a read changes nothing at Stripe: whatever happened to it, nothing may have been made
+            raise ProviderError(provider_error(exc, Message("reading the authorization to renew")).message) from None
         card, customer = reports.object_id(old.payment_method), reports.object_id(old.customer)
         if not card or not customer:
             raise ProviderError(Message("Stripe did not keep the card of this authorization, so it cannot be "
@@ -343,12 +344,13 @@ class StripeMethod:
                          RENEWS_KEY: old_id},
         }
         try:
+            # the attempt's key: asked again after a lost answer, Stripe answers with the same PaymentIntent
             new = client.v1.payment_intents.create(
                 params, {"idempotency_key": f"oro-invoices-reauthorize-{request.attempt_id}"})
         except stripe.CardError as exc:
             raise ProviderError(Message("Stripe declined the card: %(said)s The authorization stays as it was.",
                                         said=(exc.user_message or str(exc)).strip())) from None
-        except stripe.StripeError as exc:
+        except stripe.StripeError as exc:   # a lost answer: OutcomeUnknown, nothing released
             raise provider_error(exc, Message("renewing the authorization")) from None
         if new.status != "requires_capture" or reports.intent_attempt(new) != request.attempt_id \
                 or new.amount != request.amount:
@@ -360,9 +362,16 @@ class StripeMethod:
                 old_id, None, {"idempotency_key": f"oro-invoices-release-{request.attempt_id}"})
         except stripe.StripeError as exc:
             current = self._read(client, old_id)
-            if current is None or current.status != "canceled":  # not released already: undo the new one
-                self._release(client, new.id, f"oro-invoices-reauthorize-undo-{request.attempt_id}")
+            lost = isinstance(exc, stripe.APIConnectionError)
+            if current is None and lost:
+                # the release may have been made: keep the new hold; asked again, both requests are
+                # sent again under the same keys and Stripe carries out each once
                 raise provider_error(exc, Message("releasing the authorization being renewed")) from None
+            if current is None or current.status != "canceled":  # not released: undo the new one
+                self._release(client, new.id, f"oro-invoices-reauthorize-undo-{request.attempt_id}")
+                # known not to be released, and the new hold undone: a plain failure, nothing changed
+                raise ProviderError(provider_error(
+                    exc, Message("releasing the authorization being renewed")).message) from None
             released = current
         authorized = next(e for e in reports.intent_events(new) if e.action == "authorize")
         return Reauthorization(authorization=authorized, release=reports.cancel_event(released, request.attempt_id))

@@ -1,0 +1,108 @@
+"""A re-authorization whose answer from Stripe never comes back: the new authorization may have
+been made, so it is not recorded as failed, and asking again sends the same request, which
+Stripe answers with the PaymentIntent it made the first time (one new hold, never two)."""
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import stripe
+from support.stripe_payments import intent_id, stripe_service
+from test_stripe_method_reauthorize import authorized
+
+from oro_invoices.domain.invoice import PaymentStatus
+from oro_invoices.integration.payment_methods import ProviderError
+
+LOST = ("Stripe did not answer whether it re-authorized 231.86 USD (Read timed out.). The new authorization may "
+        "have been made: the old one stays reserved for it for 15 minutes. Re-authorizing again meanwhile sends "
+        "this same request, which Stripe never carries out twice.")
+
+
+def losing(service, call: str, times: int) -> list[str]:
+    """Make the next ``times`` calls of ``payment_intents.<call>`` made while renewing reach Stripe but
+    lose its answer; the ids of the PaymentIntents they returned."""
+    method = service.payment_methods.get("stripe")
+    real, made = method.client_factory, []
+
+    def factory(settings):
+        client = real(settings)
+        original = getattr(client.v1.payment_intents, call)
+
+        def and_lose(*args, **kwargs):
+            answer = original(*args, **kwargs)
+            renewing = call == "create" and "renews_payment_intent" in args[0].get("metadata", {})
+            if (renewing or call == "cancel") and len(made) < times:
+                made.append(answer.id)
+                raise stripe.APIConnectionError("Read timed out.")
+            return answer
+        setattr(client.v1.payment_intents, call, and_lose)
+        return client
+    method.client_factory = factory
+    return made
+
+
+def renewals_of(account, first: str) -> list:
+    return [pi for pi in account.client().v1.payment_intents.list({"limit": 100}).auto_paging_iter()
+            if pi.metadata.to_dict().get("renews_payment_intent") == first]
+
+
+def test_a_renewal_whose_answer_is_lost_is_asked_again_as_the_same_payment_intent(db, stripe_account):
+    stripe_account.local_only("Stripe's answer is made to be lost")
+    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, stripe_account)
+    first = intent_id(page)
+    made = losing(service, "create", times=2)
+    for _ in range(2):      # asked, its answer lost; asked again, lost again
+        with pytest.raises(ProviderError) as lost:
+            service.reauthorize_authorization(old, actor="admin")
+        assert str(lost.value) == LOST
+    assert made[0] == made[1]
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    assert [t.id for t in service.transactions(doc.id)] == [old]
+    actions = service.transaction_actions(doc.id)[old]
+    assert actions.reauthorizable == actions.capturable == actions.cancelable == 0   # reserved for the renewal
+    assert stripe_account.client().v1.payment_intents.retrieve(first).status == "requires_capture"  # not released
+    summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
+    assert LOST in summaries
+    assert "Re-authorization of 231.86 USD asked again through Stripe (the same request)" in summaries
+    assert not any("did not go through" in s for s in summaries)
+
+    # the third time the answer comes back: the PaymentIntent made the first time, recorded once
+    renewed = service.reauthorize_authorization(old, actor="admin")
+    assert renewed.successful and renewed.amount == Decimal("231.86")
+    assert [(pi.id, pi.status) for pi in renewals_of(stripe_account, first)] == [(made[0], "requires_capture")]
+    assert stripe_account.client().v1.payment_intents.retrieve(first).status == "canceled"
+    actions = service.transaction_actions(doc.id)
+    assert actions[old].cancelable == 0 and actions[renewed.transaction_id].capturable == Decimal("231.86")
+    assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
+    started = [a for a in service.activities(doc.id) if a.summary.startswith("Re-authorization of 231.86 USD "
+                                                                              "requested")]
+    assert len(started) == 1
+
+
+def test_a_release_whose_answer_is_lost_keeps_the_new_hold_and_is_sent_again(db, stripe_account, monkeypatch):
+    stripe_account.local_only("Stripe's answer is made to be lost")
+    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, stripe_account)
+    first = intent_id(page)
+    losing(service, "cancel", times=1)
+    retrieve = stripe.PaymentIntentService.retrieve
+    calls = []
+
+    def unreachable_once_after_the_release(self, intent, *args, **kwargs):
+        calls.append(intent)
+        if len(calls) == 2:      # the read after the release: Stripe cannot be reached either
+            raise stripe.APIConnectionError("Read timed out.")
+        return retrieve(self, intent, *args, **kwargs)
+    monkeypatch.setattr(stripe.PaymentIntentService, "retrieve", unreachable_once_after_the_release)
+    with pytest.raises(ProviderError) as lost:
+        service.reauthorize_authorization(old, actor="admin")
+    assert str(lost.value) == LOST
+    monkeypatch.undo()
+    [renewal] = renewals_of(stripe_account, first)
+    assert renewal.status == "requires_capture"        # the new hold is kept, not undone
+    renewed = service.reauthorize_authorization(old, actor="admin")
+    assert renewed.successful
+    assert [pi.id for pi in renewals_of(stripe_account, first)] == [renewal.id]
+    assert stripe_account.client().v1.payment_intents.retrieve(first).status == "canceled"
+    assert service.transaction_actions(doc.id)[renewed.transaction_id].capturable == Decimal("231.86")
