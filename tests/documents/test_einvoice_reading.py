@@ -70,3 +70,29 @@ def test_the_schema_check_refuses_a_file_declaring_a_document_type_in_words():
     [found] = rules.check_xsd(xml, "en16931")
     assert found.rule == "XML" and "declares a document type (a DOCTYPE" in found.message
     assert rules.check_xsd(xml.replace(b"&e;", b""), "en16931")[0].rule == "XML"   # declared, not even used
+
+
+def test_a_line_whose_net_amount_is_not_its_quantity_times_its_price_is_refused():
+    """A line states its net amount (BT-131); one its quantity and net price do not make is a problem of
+    that line, and BT-106 must be the sum of the lines' (BR-CO-10)."""
+    xml = EXAMPLE.replace(b"<ram:LineTotalAmount>237.50</ram:LineTotalAmount>",
+                          b"<ram:LineTotalAmount>230.00</ram:LineTotalAmount>", 1)
+    assert xml != EXAMPLE
+    assert read_cii(xml).problems == [
+        ("lines[1].BT-131", "The line's net amount (BT-131) is 230.00, but its quantity times its net price, with "
+                            "its allowances and charges, makes 237.50."),
+        ("BT-106", "[BR-CO-10] The sum of the line net amounts (BT-106) is 1043.50, but the lines' net amounts "
+                   "(BT-131) add up to 1036.00.")]
+    unreadable = EXAMPLE.replace(b"<ram:LineTotalAmount>237.50</ram:LineTotalAmount>",
+                                 b"<ram:LineTotalAmount>abc</ram:LineTotalAmount>", 1)
+    assert read_cii(unreadable).problems == [("lines[1].BT-131", "The line's net amount 'abc' (BT-131) is not an "
+                                                                 "amount.")]
+
+
+def test_the_sum_of_the_line_net_amounts_must_be_the_lines_sum():
+    summed = b"<ram:LineTotalAmount>1043.50</ram:LineTotalAmount>"
+    assert EXAMPLE.count(summed) == 1
+    xml = EXAMPLE.replace(summed, b"<ram:LineTotalAmount>1043.51</ram:LineTotalAmount>")
+    assert read_cii(xml).problems == [
+        ("BT-106", "[BR-CO-10] The sum of the line net amounts (BT-106) is 1043.51, but the lines' net amounts "
+                   "(BT-131) add up to 1043.50.")]

@@ -107,3 +107,14 @@ def test_entities_are_not_expanded():
            b"<cbc:ID>&e;</cbc:ID></Invoice>")
     found = read_xml(xml)
     assert "root:" not in repr(found.payload) and found.problems
+
+
+def test_a_line_whose_net_amount_is_not_its_quantity_times_its_price_is_refused():
+    line = b'<cbc:LineExtensionAmount currencyID="EUR">135.00</cbc:LineExtensionAmount>'
+    assert INVOICE.count(line) == 1
+    found = read_xml(INVOICE.replace(line, b'<cbc:LineExtensionAmount currencyID="EUR">130.00</cbc:LineExtensionAmount>'))
+    assert found.problems == [
+        ("lines[1].BT-131", "The line's net amount (BT-131) is 130.00, but its quantity times its net price, with "
+                            "its allowances and charges, makes 135.00."),
+        ("BT-106", "[BR-CO-10] The sum of the line net amounts (BT-106) is 624.00, but the lines' net amounts "
+                   "(BT-131) add up to 619.00.")]

@@ -89,13 +89,15 @@ def test_a_reverse_charge_e_invoice_without_the_buyers_vat_id_is_refused_naming_
 
     assert code == 1
     assert err == [
+        "in.xml.lines[1].BT-131: The line's net amount (BT-131) is 80.00, but its quantity times its net price, "
+        "with its allowances and charges, makes 0.00.",                # the quantity changed, not the amount
         "in.xml.BT-48: [BR-AE-02] Lines 1 (Consulting), 2 (Travel) are in VAT category AE (reverse charge), which "
         "needs the buyer's VAT identifier (BT-48) or legal registration identifier (BT-47); the e-invoice does "
         "not give it.",
         "in.xml.lines[1].quantity: Must be greater than 0.",
-        "error: nothing imported (2 problem(s))"]
+        "error: nothing imported (3 problem(s))"]
     assert report["written"] is False and report["counts"]["created"] == 0
-    assert report["problems"][0]["field"] == "BT-48" and "[BR-AE-02]" in report["problems"][0]["message"]
+    assert report["problems"][1]["field"] == "BT-48" and "[BR-AE-02]" in report["problems"][1]["message"]
 
 
 def test_a_reverse_charge_e_invoice_naming_the_buyers_legal_registration_id_is_taken(source, tmp_path, capsys,

@@ -190,8 +190,12 @@ def test_every_problem_of_an_e_invoice_comes_back_on_its_field(einvoice_api):
                  .replace(f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<"), count=1)
     resp = einvoice_api.request("POST", "/api/e-invoices", data=bad, content_type="application/xml")
     assert resp.status_code == 422
-    # lines that do not load make no totals to compare: the line's problem comes first
-    assert resp.get_json()["errors"] == [{"field": "lines[0].quantity", "message": "Must be greater than 0."}]
+    # lines that do not load make no totals to compare; the line's net amount no longer matches its quantity
+    first_net = texts(xml, "//ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount")[0]
+    assert resp.get_json()["errors"] == [
+        {"field": "lines[0].BT-131", "message": f"The line's net amount (BT-131) is {first_net}, but its quantity "
+                                               "times its net price, with its allowances and charges, makes 0.00."},
+        {"field": "lines[0].quantity", "message": "Must be greater than 0."}]
     fine_lines = xml.replace(b"ERP-2026-0042", b"ERP-2026-0044").replace(
         f"<ram:GrandTotalAmount>{grand}<".encode(), b"<ram:GrandTotalAmount>1.00<")
     resp = einvoice_api.request("POST", "/api/e-invoices", data=fine_lines, content_type="application/xml")

@@ -18,7 +18,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from typing import Any
 
 from lxml import etree
@@ -175,6 +175,10 @@ class FieldReader(ABC):
     reader's paths use."""
 
     namespaces: dict[str, str] = {}
+    #: where an invoice line states its net amount (BT-131), below the line
+    line_net_path = ""
+    #: where the document states the sum of the lines' net amounts (BT-106)
+    lines_net_path = ""
 
     def __init__(self, root: etree._Element):
         self.root, self.out = root, EInvoice()
@@ -218,15 +222,62 @@ class FieldReader(ABC):
                 line["tax_exemption_reason"] = reasons[category]
             lines.append(line)
             self.kinds.append(self.allowance_kind)
+        nets: list[Decimal | None] = []
         for item in items:
-            line = self.read_line(len(lines), item, reasons)
+            first = len(lines)
+            line = self.read_line(first, item, reasons)
             lines.append(line)
             self.kinds.append(LINE)
             for found in item.iterfind(line_allowances, self.namespaces):
                 allowance(found, line.get("tax_category", ""), line["tax_rate"])
+            nets.append(self.line_net(first, item, lines[first:]))
+        self.lines_net(nets)
         for found, category, percent in document_allowances:
             allowance(found, category, self.fraction(f"lines[{len(lines)}].tax_rate", percent) if percent else "0")
         return lines
+
+    def line_net(self, index: int, item: etree._Element, parts: list[dict[str, Any]]) -> Decimal | None:
+        """The net amount the invoice line ``item`` states (BT-131), checked against what its
+        quantity, net price and allowances and charges (``parts``: the line, then theirs) make,
+        to the cent; None when it states none or none that can be read."""
+        stated = self.text(item, self.line_net_path)
+        if not stated:
+            return None
+        value = decimal_or_none(stated)
+        if value is None:
+            self.problem(f"lines[{index}].BT-131", Message("The line's net amount %(amount)s (BT-131) is not an amount.",
+                                                           amount=quoted(stated)))
+            return None
+        unread = {f"lines[{k}].{name}" for k in range(index, index + len(parts)) for name in ("quantity", "unit_price")}
+        if any(where in unread for where, _ in self.out.problems):
+            return value               # a quantity or price that cannot be read is a problem of its own
+        made = Decimal(0)
+        for part in parts:
+            quantity, price = decimal_or_none(part.get("quantity", "")), decimal_or_none(part.get("unit_price", ""))
+            if quantity is None or price is None:
+                return value
+            made += quantity * price
+        if _cents(made) != _cents(value):
+            self.problem(f"lines[{index}].BT-131", Message(
+                "The line's net amount (BT-131) is %(stated)s, but its quantity times its net price, with its "
+                "allowances and charges, makes %(made)s.", stated=stated, made=format(_cents(made), "f")))
+        return value
+
+    def lines_net(self, nets: list[Decimal | None]) -> None:
+        """BR-CO-10: the sum of the line net amounts the document states (BT-106) is the sum of
+        the lines' (BT-131), when every line states one."""
+        stated = self.text(self.root, self.lines_net_path)
+        if not stated or not nets or any(net is None for net in nets):
+            return
+        value = decimal_or_none(stated)
+        made = sum((net for net in nets if net is not None), Decimal(0))
+        if value is None:
+            self.problem("BT-106", Message("The sum of the line net amounts %(amount)s (BT-106) is not an amount.",
+                                           amount=quoted(stated)))
+        elif _cents(value) != _cents(made):
+            self.problem("BT-106", Message(
+                "[BR-CO-10] The sum of the line net amounts (BT-106) is %(stated)s, but the lines' net amounts "
+                "(BT-131) add up to %(made)s.", stated=stated, made=format(_cents(made), "f")))
 
     def category_rules(self) -> None:
         """The problems of the VAT category rules (``category_rules``), once the fields are read."""
@@ -359,6 +410,14 @@ class FieldReader(ABC):
         self.out.payload["payment_status"] = "paid_in_full" if prepaid >= total else "paid_partially"
 
 
+def _cents(value: Decimal) -> Decimal:
+    """``value`` to the cent, as EN 16931 states amounts (BR-DEC); one too large for any amount
+    as it is (so that it compares unequal rather than failing to round)."""
+    if value.adjusted() > 40:
+        return value
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP, context=Context(prec=60))
+
+
 def decimal_or_none(text: str) -> Decimal | None:
     """``text`` as a finite decimal, or None."""
     try:
@@ -377,6 +436,8 @@ class _Reader(FieldReader):
     """CII (``rsm:CrossIndustryInvoice``)."""
 
     namespaces = NSMAP
+    line_net_path = "ram:SpecifiedLineTradeSettlement/ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount"
+    lines_net_path = f"{_SUMMATION}/ram:LineTotalAmount"
 
     # ---- the parts ---------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class UblReader(FieldReader):
     """UBL 2.1 ``Invoice`` or ``CreditNote``."""
 
     namespaces = NSMAP
+    line_net_path = "cbc:LineExtensionAmount"
+    lines_net_path = f"{_TOTAL}/cbc:LineExtensionAmount"
 
     def __init__(self, root: etree._Element):
         super().__init__(root)
