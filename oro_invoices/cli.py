@@ -842,6 +842,17 @@ def _port(text: str) -> int:
     return value
 
 
+def _smtp_url(text: str) -> str:
+    """An ``--smtp-url``, checked before any work is done; refused with what a valid one looks like."""
+    from oro_invoices.domain.errors import ConfigurationError
+    from oro_invoices.services.mail.smtp import SmtpConfig
+    try:
+        SmtpConfig.from_url(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
+
+
 def _host_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                         help=f"host adapter (an oro_invoices.hosts entry point) {what}; default: "
@@ -976,7 +987,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", required=True, help="PDF storage URL (attachments are read from it)")
-    p.add_argument("--smtp-url", required=True,
+    p.add_argument("--smtp-url", required=True, type=_smtp_url,
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
     p.add_argument("--sender", default=None,
                    help="the From address (default: the oro_invoices.mail.sender setting)")
@@ -1074,7 +1085,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", help="PDF storage URL (PDFs are stored there, attachments read from it)")
     _host_argument(p, "whose settings apply (PDFs, sender, webhook endpoints)")
-    p.add_argument("--smtp-url", default=None,
+    p.add_argument("--smtp-url", default=None, type=_smtp_url,
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://…; "
                         "without it email stays queued")
     p.add_argument("--sender", default=None,
@@ -1124,7 +1135,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="./oro-invoices-demo",
                    help="where the shop's database, PDFs and demo.json are kept (default: "
                         "./oro-invoices-demo); created if missing, kept across runs")
-    p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
+    p.add_argument("--smtp-url", default=None, type=_smtp_url, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                    help="serve with gunicorn in N worker processes (default 1: one process, no gunicorn)")

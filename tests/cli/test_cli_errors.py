@@ -209,3 +209,24 @@ def test_every_option_of_every_command_is_described_in_its_help():
     undescribed = [f"{name} {action.option_strings[0]}" for name, command in commands.items()
                    for action in command._actions if action.option_strings and not action.help]
     assert undescribed == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["deliver-mail", "--db", "sqlite:///TMP/x.db", "--storage", "TMP/pdf"],
+    ["worker", "--db", "sqlite:///TMP/x.db", "--broker", "redis://127.0.0.1:6379/0"],
+    ["demo"],
+])
+@pytest.mark.parametrize(("value", "reason"), [
+    ("foo", "Invalid SMTP URL scheme ''"),
+    ("mail.example.com:25", "Invalid SMTP URL scheme 'mail.example.com'"),
+    ("http://mail.example.com", "Invalid SMTP URL scheme 'http'"),
+])
+def test_a_bad_smtp_url_names_the_option_and_what_a_valid_one_is(capsys, tmp_path, argv, value, reason):
+    with pytest.raises(SystemExit) as caught:
+        main([*(a.replace("TMP", str(tmp_path)) for a in argv), "--smtp-url", value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"oro-invoices {argv[0]}: error: argument --smtp-url: {reason}: use smtp://HOST:PORT, "
+        "smtp://USER:PASSWORD@HOST:587?security=starttls or smtps://USER:PASSWORD@HOST:465 (implicit TLS).")
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
