@@ -112,10 +112,14 @@ def _expects_pdf(addon: Addon) -> Callable[[int, int | None], bool]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.import_progress import ProgressMeter
+    from oro_invoices.services.pdf_backlog import pending_pdfs
     from oro_invoices.services.verification import verify
     with _addon(args, host_object=args.host_object, storage_url=args.storage, pdf=False,
                 host=_host_name(args)) as addon:
+        if addon.storage is not None:   # else every PDF reads as missing, or, with none, all is OK
+            ensure_reachable(addon.storage, may_be_new=bool(pending_pdfs(addon.invoices, limit=1)))
         meter = ProgressMeter(sys.stderr, what="checked")
         report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon), progress=meter)
         meter.finish()
@@ -133,6 +137,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.pdf_backlog import pending_pdfs
     from oro_invoices.services.verification import STRAY_AFTER
     with _addon(args, host_object=args.host_object, storage_url=args.storage,
@@ -141,8 +146,10 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
             print("error: complete-pdfs needs --storage and the pdf extra "
                   "(pip install 'oro-invoices[pdf]')", file=sys.stderr)
             return 2
+        pending = pending_pdfs(addon.invoices)
+        ensure_reachable(addon.storage, may_be_new=bool(pending))
         failed = 0
-        for invoice_id in pending_pdfs(addon.invoices):
+        for invoice_id in pending:
             try:
                 doc = addon.invoices.ensure_pdf(invoice_id, actor=args.actor)
             except InvoiceError as exc:
@@ -251,6 +258,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     """``export --format pdfs``: the stored PDFs of the posted invoices, one ZIP archive."""
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.pdf_archive import MISSING_NAME, pdf_archive
     if not args.storage:
@@ -264,6 +272,8 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     missing: list[str] = []
     written = 0
     with _addon(args, storage_url=args.storage, pdf=False) as addon:
+        if addon.storage is not None:   # before the archive is begun: else each PDF is listed missing
+            ensure_reachable(addon.storage)
         posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
             if filters.status in (None, "posted") else 0
         with _replacing(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:

@@ -92,6 +92,7 @@ def test_db_and_storage_from_the_environment(capsys, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/env.db"
     monkeypatch.setenv("ORO_INVOICES_DB", url)
     monkeypatch.setenv("ORO_INVOICES_STORAGE", f"file://{tmp_path}/pdf")
+    (tmp_path / "pdf").mkdir()
     assert run(capsys, "migrate")[0] == 0
     code, out, _ = run(capsys, "verify")
     assert code == 0 and out.startswith("OK: checked 0 posted invoice(s), 0 PDF(s)")
