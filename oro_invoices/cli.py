@@ -297,6 +297,24 @@ def _date(text: str) -> Any:
     return day
 
 
+#: The options of fields a service names otherwise in its ``ValidationError``.
+_FIELD_OPTIONS = {"organization_id": "--organization", "start": "--from", "end": "--to"}
+
+
+@contextlib.contextmanager
+def _naming_options() -> Iterator[None]:
+    """Turn a ``ValidationError`` of the command's input into a ``UsageError`` naming each
+    option (``--as-of: …``), not the service's field (``as_of: …``)."""
+    from oro_invoices.domain.errors import UsageError, ValidationError
+    try:
+        yield
+    except ValidationError as exc:
+        if not exc.errors:
+            raise
+        raise UsageError("; ".join(f"{_FIELD_OPTIONS.get(field, '--' + field.replace('_', '-'))}: {message}"
+                                   if field else message for field, message in exc.errors)) from None
+
+
 def _cmd_aging(args: argparse.Namespace) -> int:
     from oro_invoices.domain.errors import UsageError
     from oro_invoices.persistence.queries import InvoiceFilter
@@ -305,7 +323,7 @@ def _cmd_aging(args: argparse.Namespace) -> int:
     if pdf and (not args.output or args.organization is None):
         raise UsageError("An aging report as PDF is one organization's, written to a file: give --organization ID "
                          "and --output FILE.")
-    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon, _naming_options():
         if args.format == "detail":
             from oro_invoices.services.aging_detail import aging_detail_csv
             day, rows = addon.invoices.aging_detail(
@@ -331,7 +349,7 @@ def _cmd_statement(args: argparse.Namespace) -> int:
         raise UsageError("A PDF statement is written to a file: give --output FILE.")
     if args.start is not None or args.end is not None:
         return _activity(args, pdf)
-    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon, _naming_options():
         found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
                                             currency=args.currency, today=args.as_of)
         if pdf:
@@ -344,17 +362,15 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
     """``statement --from``: the customer's activity statement of a period (its CSV and PDF in the
     customer's language, the table in English)."""
     from oro_invoices import i18n
-    from oro_invoices.domain.errors import UsageError, ValidationError
+    from oro_invoices.domain.errors import UsageError
     from oro_invoices.services.activity_statement import activity_csv_text, activity_text
     if args.as_of is not None:
         raise UsageError("--as-of judges the open-item statement; an activity statement takes --from and --to.")
     with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
         end = args.end or dt.datetime.now(dt.UTC).date()
-        try:
+        with _naming_options():
             found = addon.invoices.activity_statement(args.customer, start=args.start or end.replace(day=1), end=end,
                                                       organization_id=args.organization, currency=args.currency)
-        except ValidationError as exc:
-            raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
         if pdf:
             return _write_pdf(args.output, addon.invoices.activity_pdf(found),
                               f"{sum(len(s.lines) for s in found.sections)} entries")

@@ -231,3 +231,24 @@ def test_a_bad_smtp_url_names_the_option_and_what_a_valid_one_is(capsys, tmp_pat
         f"oro-invoices {argv[0]}: error: argument --smtp-url: {reason}: use smtp://HOST:PORT, "
         "smtp://USER:PASSWORD@HOST:587?security=starttls or smtps://USER:PASSWORD@HOST:465 (implicit TLS).")
     assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["aging", "--as-of", "1900-01-01"], "--as-of: Choose a day from "),
+    (["aging", "--format", "detail", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["aging", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["statement", "--customer", "10", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["statement", "--customer", "10", "--as-of", "1900-01-01"], "--as-of: Choose a day from "),
+    (["statement", "--customer", "10", "--from", "2020-01-01", "--to", "2026-01-01"],
+     "--to: A statement covers at most three years."),
+])
+def test_aging_and_statement_name_the_option_of_a_value_out_of_range(capsys, sqlite_db, argv, said):
+    from support.payloads import invoice_payload
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))
+    service.post(service.create(invoice_payload()).id)              # customer 10's
+    code, out, err = run(capsys, *argv, "--db", sqlite_db.url)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {said}") and err.count("\n") == 1
