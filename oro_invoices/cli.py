@@ -112,10 +112,14 @@ def _expects_pdf(addon: Addon) -> Callable[[int, int | None], bool]:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.import_progress import ProgressMeter
+    from oro_invoices.services.pdf_backlog import pending_pdfs
     from oro_invoices.services.verification import verify
     with _addon(args, host_object=args.host_object, storage_url=args.storage, pdf=False,
                 host=_host_name(args)) as addon:
+        if addon.storage is not None:   # else every PDF reads as missing, or, with none, all is OK
+            ensure_reachable(addon.storage, may_be_new=bool(pending_pdfs(addon.invoices, limit=1)))
         meter = ProgressMeter(sys.stderr, what="checked")
         report = verify(addon.db, addon.storage, expects_pdf=_expects_pdf(addon), progress=meter)
         meter.finish()
@@ -133,6 +137,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.pdf_backlog import pending_pdfs
     from oro_invoices.services.verification import STRAY_AFTER
     with _addon(args, host_object=args.host_object, storage_url=args.storage,
@@ -141,8 +146,10 @@ def _cmd_complete_pdfs(args: argparse.Namespace) -> int:
             print("error: complete-pdfs needs --storage and the pdf extra "
                   "(pip install 'oro-invoices[pdf]')", file=sys.stderr)
             return 2
+        pending = pending_pdfs(addon.invoices)
+        ensure_reachable(addon.storage, may_be_new=bool(pending))
         failed = 0
-        for invoice_id in pending_pdfs(addon.invoices):
+        for invoice_id in pending:
             try:
                 doc = addon.invoices.ensure_pdf(invoice_id, actor=args.actor)
             except InvoiceError as exc:
@@ -251,6 +258,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     """``export --format pdfs``: the stored PDFs of the posted invoices, one ZIP archive."""
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.services.import_progress import ProgressMeter
     from oro_invoices.services.pdf_archive import MISSING_NAME, pdf_archive
     if not args.storage:
@@ -264,6 +272,8 @@ def _export_pdfs(args: argparse.Namespace, filters: Any) -> int:
     missing: list[str] = []
     written = 0
     with _addon(args, storage_url=args.storage, pdf=False) as addon:
+        if addon.storage is not None:   # before the archive is begun: else each PDF is listed missing
+            ensure_reachable(addon.storage)
         posted = addon.invoices.list_invoices(filters, limit=1, with_total=True).total \
             if filters.status in (None, "posted") else 0
         with _replacing(args.output, "wb") if args.output else contextlib.nullcontext(sys.stdout.buffer) as out:
@@ -287,6 +297,24 @@ def _date(text: str) -> Any:
     return day
 
 
+#: The options of fields a service names otherwise in its ``ValidationError``.
+_FIELD_OPTIONS = {"organization_id": "--organization", "start": "--from", "end": "--to"}
+
+
+@contextlib.contextmanager
+def _naming_options() -> Iterator[None]:
+    """Turn a ``ValidationError`` of the command's input into a ``UsageError`` naming each
+    option (``--as-of: …``), not the service's field (``as_of: …``)."""
+    from oro_invoices.domain.errors import UsageError, ValidationError
+    try:
+        yield
+    except ValidationError as exc:
+        if not exc.errors:
+            raise
+        raise UsageError("; ".join(f"{_FIELD_OPTIONS.get(field, '--' + field.replace('_', '-'))}: {message}"
+                                   if field else message for field, message in exc.errors)) from None
+
+
 def _cmd_aging(args: argparse.Namespace) -> int:
     from oro_invoices.domain.errors import UsageError
     from oro_invoices.persistence.queries import InvoiceFilter
@@ -295,7 +323,7 @@ def _cmd_aging(args: argparse.Namespace) -> int:
     if pdf and (not args.output or args.organization is None):
         raise UsageError("An aging report as PDF is one organization's, written to a file: give --organization ID "
                          "and --output FILE.")
-    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon, _naming_options():
         if args.format == "detail":
             from oro_invoices.services.aging_detail import aging_detail_csv
             day, rows = addon.invoices.aging_detail(
@@ -321,7 +349,7 @@ def _cmd_statement(args: argparse.Namespace) -> int:
         raise UsageError("A PDF statement is written to a file: give --output FILE.")
     if args.start is not None or args.end is not None:
         return _activity(args, pdf)
-    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
+    with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon, _naming_options():
         found = addon.invoices.statement_of(args.customer, organization_id=args.organization,
                                             currency=args.currency, today=args.as_of)
         if pdf:
@@ -334,17 +362,15 @@ def _activity(args: argparse.Namespace, pdf: bool) -> int:
     """``statement --from``: the customer's activity statement of a period (its CSV and PDF in the
     customer's language, the table in English)."""
     from oro_invoices import i18n
-    from oro_invoices.domain.errors import UsageError, ValidationError
+    from oro_invoices.domain.errors import UsageError
     from oro_invoices.services.activity_statement import activity_csv_text, activity_text
     if args.as_of is not None:
         raise UsageError("--as-of judges the open-item statement; an activity statement takes --from and --to.")
     with _addon(args, host_object=args.host_object, pdf=pdf, host=_host_name(args)) as addon:
         end = args.end or dt.datetime.now(dt.UTC).date()
-        try:
+        with _naming_options():
             found = addon.invoices.activity_statement(args.customer, start=args.start or end.replace(day=1), end=end,
                                                       organization_id=args.organization, currency=args.currency)
-        except ValidationError as exc:
-            raise UsageError("; ".join(f"--{field}: {message}" for field, message in exc.errors)) from None
         if pdf:
             return _write_pdf(args.output, addon.invoices.activity_pdf(found),
                               f"{sum(len(s.lines) for s in found.sections)} entries")
@@ -842,6 +868,17 @@ def _port(text: str) -> int:
     return value
 
 
+def _smtp_url(text: str) -> str:
+    """An ``--smtp-url``, checked before any work is done; refused with what a valid one looks like."""
+    from oro_invoices.domain.errors import ConfigurationError
+    from oro_invoices.services.mail.smtp import SmtpConfig
+    try:
+        SmtpConfig.from_url(text)
+    except ConfigurationError as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    return text
+
+
 def _host_argument(parser: argparse.ArgumentParser, what: str) -> None:
     parser.add_argument("--host", default=os.environ.get(HOST_ENV) or NO_HOST,
                         help=f"host adapter (an oro_invoices.hosts entry point) {what}; default: "
@@ -976,7 +1013,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("deliver-mail", help="send queued invoice emails over SMTP (with retries)")
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", required=True, help="PDF storage URL (attachments are read from it)")
-    p.add_argument("--smtp-url", required=True,
+    p.add_argument("--smtp-url", required=True, type=_smtp_url,
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://… for TLS")
     p.add_argument("--sender", default=None,
                    help="the From address (default: the oro_invoices.mail.sender setting)")
@@ -1074,7 +1111,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", required=True, help="database URL")
     p.add_argument("--storage", help="PDF storage URL (PDFs are stored there, attachments read from it)")
     _host_argument(p, "whose settings apply (PDFs, sender, webhook endpoints)")
-    p.add_argument("--smtp-url", default=None,
+    p.add_argument("--smtp-url", default=None, type=_smtp_url,
                    help="smtp://[user:password@]HOST:PORT[?security=starttls] or smtps://…; "
                         "without it email stays queued")
     p.add_argument("--sender", default=None,
@@ -1124,7 +1161,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-dir", default="./oro-invoices-demo",
                    help="where the shop's database, PDFs and demo.json are kept (default: "
                         "./oro-invoices-demo); created if missing, kept across runs")
-    p.add_argument("--smtp-url", default=None, help="smtp://HOST:PORT; without it mail stays in the outbox")
+    p.add_argument("--smtp-url", default=None, type=_smtp_url, help="smtp://HOST:PORT; without it mail stays in the outbox")
     p.add_argument("--no-seed", action="store_true", help="do not add demo data")
     p.add_argument("--workers", type=_positive_int, default=1, metavar="N",
                    help="serve with gunicorn in N worker processes (default 1: one process, no gunicorn)")

@@ -169,6 +169,15 @@ class NoPdfStorage(StorageError):
                          "off.")
 
 
+class NoPdfRenderer(NoPdfStorage):
+    """The invoice's PDF is still to be made, and this process renders none (no pdf extra, or a
+    command that makes no PDFs), though a PDF storage is configured."""
+
+    default_message = N_("This invoice has no PDF yet, and none is made here: PDF rendering is not "
+                         "available where this runs. An administrator runs oro-invoices complete-pdfs "
+                         "where the pdf extra is installed.")
+
+
 class PdfFailed(InvoiceError):
     """The invoice PDF could not be rendered or stored, so what needed it (posting) did not happen."""
 

@@ -19,6 +19,18 @@ log = logging.getLogger("oro_invoices.jobs")
 DEFAULT_QUEUE = "oro_invoices"
 #: How long a request waits for an unreachable broker before it gives up on sending a job.
 SEND_TIMEOUT = 2.0
+#: The URL schemes of the brokers jobs can be sent to (Redis, RabbitMQ; ``memory`` in one process).
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps", "pyamqp", "memory")
+BROKER_EXAMPLES = "redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//"
+
+
+def broker_url_problem(broker_url: str) -> str | None:
+    """Why ``broker_url`` names no broker jobs can be sent to (its scheme), or None."""
+    scheme, separator, _ = broker_url.strip().partition("://")
+    if not separator or scheme.lower() not in BROKER_SCHEMES:
+        named = f"{scheme}://" if separator else repr(broker_url)
+        return f"not a Celery broker URL: {named}; use {BROKER_EXAMPLES}"
+    return None
 
 
 def broker_app(broker_url: str, *, name: str = "oro_invoices") -> Any:
@@ -61,6 +73,9 @@ class CeleryJobs:
         if not broker_url:
             raise ConfigurationError("Background jobs need a broker URL, e.g. redis://127.0.0.1:6379/0 "
                                      "or amqp://guest:guest@127.0.0.1:5672//.")
+        problem = broker_url_problem(broker_url)
+        if problem:  # said when the add-on is built, not by every job silently lost
+            raise ConfigurationError(f"The jobs broker URL is {problem}.")
         if not queue:
             raise ConfigurationError("The job queue's name must not be empty.")
         self.broker_url = broker_url

@@ -28,6 +28,7 @@ from oro_invoices.domain.errors import (
     Conflict,
     InvoiceError,
     InvoiceNotPosted,
+    NoPdfRenderer,
     NoPdfStorage,
     NotFound,
     PdfFailed,
@@ -183,9 +184,9 @@ class Documents:
             return doc
         storage, renderer = self.ctx.storage, self.ctx.renderer
         if storage is None or renderer is None:
-            log.warning("Invoice %s has no PDF and none is made: no PDF storage or renderer is configured.",
-                        doc.display_number)
-            raise NoPdfStorage()
+            missing = "PDF storage" if storage is None else "PDF renderer"
+            log.warning("Invoice %s has no PDF and none is made: no %s is configured.", doc.display_number, missing)
+            raise NoPdfStorage() if storage is None else NoPdfRenderer()
         einvoice = self.einvoicing.for_pdf(doc)
         data = self._render(renderer, doc, at_posting=False, einvoice=einvoice)
         return self._store_after_posting(storage, doc, data, "generated", actor, einvoice)

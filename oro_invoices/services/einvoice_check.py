@@ -20,6 +20,11 @@ _PEPPOL_NOTE = ("Peppol BIS Billing 3.0: checked by the CEN EN 16931 UBL rules; 
                 "(PEPPOL-EN16931-R*) are not checked.")
 
 
+_NOT_EINVOICE = "it is not an e-invoice (CII or UBL XML, or a PDF carrying one)"
+#: How XML may open before its first ``<``: byte order marks of UTF-8, UTF-16 and UTF-32.
+_BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+
 @dataclass(frozen=True)
 class FileCheck:
     """What the rules of ``profile`` say of one file: ``errors`` and ``warnings`` as
@@ -39,7 +44,8 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
     """Check ``data`` (XML, or a PDF carrying ``factur-x.xml``) against ``profile``, else the
     profile it names.
 
-    :raises ValueError: a PDF that carries no e-invoice XML, or an unknown ``profile``.
+    :raises ValueError: an empty or binary file (neither XML nor PDF), a PDF that carries no
+        e-invoice XML, or an unknown ``profile``.
     :raises ConfigurationError: the rules of the profile are not installed (an extra is missing).
     """
     if profile is not None and profile not in CHECKED_PROFILES:
@@ -66,7 +72,7 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
             raise ValueError("The PDF carries no e-invoice (no factur-x.xml, zugferd-invoice.xml or "
                              "xrechnung.xml attached).")
     else:
-        xml = data
+        xml = _xml_or_refused(data)
     note = ""
     if profile is None:
         try:
@@ -81,3 +87,23 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
         raise ConfigurationError(f"The {profile} rules cannot be run: {exc}") from None
     return FileCheck(profile, [(v.rule, v.message) for v in found if not v.warning],
                      [(v.rule, v.message) for v in found if v.warning], note)
+
+
+def _xml_or_refused(data: bytes) -> bytes:
+    """``data`` when it may be XML (text, whose syntax errors the rules then name).
+
+    :raises ValueError: an empty file, or binary content that is neither XML nor PDF.
+    """
+    if not data.strip():
+        raise ValueError(f"The file is empty: {_NOT_EINVOICE}.")
+    if data.lstrip().startswith(b"<") or data.startswith(_BOMS) or data[:2] in (b"<\x00", b"\x00<"):
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        binary = True
+    else:
+        binary = b"\x00" in data
+    if binary:
+        raise ValueError(f"The file is neither XML nor PDF (binary content): {_NOT_EINVOICE}.")
+    return data

@@ -121,6 +121,8 @@ class ReminderReport:
     opted_out: set[tuple[int, int]] = field(default_factory=set)
     #: The steps not sent because their customer opted out (one per invoice).
     opted_out_invoices: int = 0
+    #: Why the run read no invoice: the settings that are off in every scope; "" when it did.
+    off: str = ""
 
     def summary(self) -> str:
         verb = "would queue" if self.dry_run else "queued"
@@ -132,6 +134,8 @@ class ReminderReport:
                      f" ({self.opted_out_invoices} invoice(s))")
         if self.problems:
             text += f", {len(self.problems)} could not be sent"
+        if self.off:
+            text += f" ({self.off})"
         return text
 
 
@@ -189,6 +193,7 @@ class PaymentReminders:
         report = ReminderReport(today=today, dry_run=dry_run)
         reach = self.reach(today)
         if reach is None:
+            report.off = self.off_reason() or ""
             return report
         schedules: dict[tuple[int, int | None], tuple[int, ...]] = {}
         on: dict[tuple[int, int | None, int | None], bool] = {}
@@ -231,15 +236,21 @@ class PaymentReminders:
         """Which invoices a run on ``today`` reads, from the schedules that apply in some scope;
         None when reminders (or invoices) are off in every scope, or no schedule has a step:
         a run then reads no invoice at all."""
-        def on_somewhere(key: str) -> bool:
-            return any(self.invoices.setting_values(key))
-        if not (on_somewhere("oro_invoices.enabled") and on_somewhere(ENABLED_SETTING)):
+        if self.off_reason() is not None:
             return None
         steps = [schedule for schedule in map(_parsed, self.invoices.setting_values(SCHEDULE_SETTING)) if schedule]
-        if not steps:
-            return None
         return Reach(due_by=today - dt.timedelta(days=min(s[0] for s in steps)),
                      last_step=max(s[-1] for s in steps))
+
+    def off_reason(self) -> str | None:
+        """Why no reminder can be due in any scope (a setting off, or no schedule with a step), or None."""
+        if not any(self.invoices.setting_values("oro_invoices.enabled")):
+            return "invoices are off in every scope: oro_invoices.enabled"
+        if not any(self.invoices.setting_values(ENABLED_SETTING)):
+            return f"payment reminders are off in every scope: {ENABLED_SETTING}"
+        if not any(map(_parsed, self.invoices.setting_values(SCHEDULE_SETTING))):
+            return f"no reminder schedule has a step: {SCHEDULE_SETTING}"
+        return None
 
     def _candidates(self, reach: Reach, organization_id: int | None) -> Iterator[list[reminders.Candidate]]:
         """Payable posted invoices in ``reach``, in batches (``reminders.candidates``)."""

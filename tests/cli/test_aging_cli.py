@@ -90,7 +90,7 @@ def test_nothing_owed_says_so(sqlite_db, capsys):
 
 def test_a_bad_currency_or_an_older_schema_is_one_line_saying_what_to_do(sqlite_db, capsys):
     assert main(["aging", "--db", sqlite_db.url, "--currency", "euro"]) == 2
-    assert capsys.readouterr().err == ("error: Invalid input: currency: Must be an ISO 4217 currency code such as "
+    assert capsys.readouterr().err == ("error: --currency: Must be an ISO 4217 currency code such as "
                                        "EUR (upper case).\n")
     downgrade(sqlite_db, "0027")
     assert main(["aging", "--db", sqlite_db.url]) == 2

@@ -78,3 +78,24 @@ def test_files_that_cannot_be_checked_say_why_with_exit_code_2(capsys, tmp_path)
     assert lines[2:4] == [f"{text}: Factur-X EN 16931: NOT valid (1 error)",
                           "  ERROR [XML] Start tag expected, '<' not found, line 1, column 1"]
     assert lines[4] == f"{tmp_path / 'missing.xml'}: error: No such file or directory"
+
+
+def test_an_empty_or_binary_file_is_said_not_to_be_an_einvoice(capsys, tmp_path):
+    empty, blank, binary = tmp_path / "empty.xml", tmp_path / "blank.xml", tmp_path / "photo.jpg"
+    empty.write_bytes(b"")
+    blank.write_bytes(b" \n\t\n")
+    binary.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01")
+    code, lines = run(capsys, empty, blank, binary)
+    assert code == 2
+    what = "it is not an e-invoice (CII or UBL XML, or a PDF carrying one)."
+    assert lines == [f"{empty}: error: The file is empty: {what}",
+                     f"{blank}: error: The file is empty: {what}",
+                     f"{binary}: error: The file is neither XML nor PDF (binary content): {what}"]
+
+
+def test_xml_in_utf16_is_still_checked_as_xml(capsys, tmp_path):
+    utf16 = tmp_path / "utf16.xml"
+    utf16.write_bytes('<?xml version="1.0" encoding="UTF-16"?><x/>'.encode("utf-16"))
+    code, lines = run(capsys, utf16)
+    assert code == 1
+    assert lines[0] == f"{utf16}: Factur-X EN 16931: NOT valid (1 error)"

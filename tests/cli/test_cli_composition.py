@@ -50,6 +50,7 @@ def write_json(tmp_path, name, records) -> str:
 
 def test_every_command_builds_the_addon(built, sqlite_db, tmp_path, capsys):
     storage = (tmp_path / "pdf").as_uri()
+    (tmp_path / "pdf").mkdir()
     file = write_json(tmp_path, "one.json", [invoice_payload(external_id="C-1")])
     assert main(["migrate", "--db", sqlite_db.url]) == 0
     assert main(["verify", "--db", sqlite_db.url, "--storage", storage]) == 0

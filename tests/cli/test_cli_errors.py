@@ -92,6 +92,7 @@ def test_db_and_storage_from_the_environment(capsys, tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path}/env.db"
     monkeypatch.setenv("ORO_INVOICES_DB", url)
     monkeypatch.setenv("ORO_INVOICES_STORAGE", f"file://{tmp_path}/pdf")
+    (tmp_path / "pdf").mkdir()
     assert run(capsys, "migrate")[0] == 0
     code, out, _ = run(capsys, "verify")
     assert code == 0 and out.startswith("OK: checked 0 posted invoice(s), 0 PDF(s)")
@@ -209,3 +210,45 @@ def test_every_option_of_every_command_is_described_in_its_help():
     undescribed = [f"{name} {action.option_strings[0]}" for name, command in commands.items()
                    for action in command._actions if action.option_strings and not action.help]
     assert undescribed == []
+
+
+@pytest.mark.parametrize("argv", [
+    ["deliver-mail", "--db", "sqlite:///TMP/x.db", "--storage", "TMP/pdf"],
+    ["worker", "--db", "sqlite:///TMP/x.db", "--broker", "redis://127.0.0.1:6379/0"],
+    ["demo"],
+])
+@pytest.mark.parametrize(("value", "reason"), [
+    ("foo", "Invalid SMTP URL scheme ''"),
+    ("mail.example.com:25", "Invalid SMTP URL scheme 'mail.example.com'"),
+    ("http://mail.example.com", "Invalid SMTP URL scheme 'http'"),
+])
+def test_a_bad_smtp_url_names_the_option_and_what_a_valid_one_is(capsys, tmp_path, argv, value, reason):
+    with pytest.raises(SystemExit) as caught:
+        main([*(a.replace("TMP", str(tmp_path)) for a in argv), "--smtp-url", value])
+    assert caught.value.code == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"oro-invoices {argv[0]}: error: argument --smtp-url: {reason}: use smtp://HOST:PORT, "
+        "smtp://USER:PASSWORD@HOST:587?security=starttls or smtps://USER:PASSWORD@HOST:465 (implicit TLS).")
+    assert "Traceback" not in err and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["aging", "--as-of", "1900-01-01"], "--as-of: Choose a day from "),
+    (["aging", "--format", "detail", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["aging", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["statement", "--customer", "10", "--currency", "usd"], "--currency: Must be an ISO 4217 currency code"),
+    (["statement", "--customer", "10", "--as-of", "1900-01-01"], "--as-of: Choose a day from "),
+    (["statement", "--customer", "10", "--from", "2020-01-01", "--to", "2026-01-01"],
+     "--to: A statement covers at most three years."),
+])
+def test_aging_and_statement_name_the_option_of_a_value_out_of_range(capsys, sqlite_db, argv, said):
+    from support.payloads import invoice_payload
+
+    from oro_invoices.integration.plugins import get_plugin_manager
+    from oro_invoices.services.facade import InvoiceService
+    service = InvoiceService(sqlite_db, plugins=get_plugin_manager(load_entrypoints=False))
+    service.post(service.create(invoice_payload()).id)              # customer 10's
+    code, out, err = run(capsys, *argv, "--db", sqlite_db.url)
+    assert code == 2 and out == ""
+    assert err.startswith(f"error: {said}") and err.count("\n") == 1

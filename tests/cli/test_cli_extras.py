@@ -30,6 +30,7 @@ def test_core_commands_run_without_any_extra(tmp_path):
     migrated = run(blocked, "migrate", "--db", url)
     assert migrated.returncode == 0, migrated.stderr
     assert "schema created at revision" in migrated.stdout
+    (tmp_path / "pdf").mkdir()  # a folder that does not exist is refused
     verified = run(blocked, "verify", "--db", url, "--storage", str(tmp_path / "pdf"))
     assert verified.returncode == 0, verified.stderr
     assert verified.stdout.strip() == "OK: checked 0 posted invoice(s), 0 PDF(s)"

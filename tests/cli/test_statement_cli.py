@@ -70,7 +70,7 @@ def test_mistakes_are_one_line_saying_what_to_do(sqlite_db, tmp_path, capsys):
     assert main(["statement", "--db", sqlite_db.url, "--customer", "99"]) == 2
     assert capsys.readouterr().err == "error: Customer 99 does not exist.\n"
     assert main(["statement", "--db", sqlite_db.url, "--customer", "10", "--currency", "euro"]) == 2
-    assert capsys.readouterr().err == ("error: Invalid input: currency: Must be an ISO 4217 currency code such as "
+    assert capsys.readouterr().err == ("error: --currency: Must be an ISO 4217 currency code such as "
                                        "EUR (upper case).\n")
     pdf = tmp_path / "statement.pdf"
     assert main(["statement", "--db", sqlite_db.url, "--customer", "99", "--format", "pdf", "--output", str(pdf)]) == 2

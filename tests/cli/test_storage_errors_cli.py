@@ -63,3 +63,62 @@ def test_a_source_folder_that_does_not_exist_is_not_an_empty_success(capsys, tmp
     assert out == ""
     assert err == f"error: --from '{tmp_path}/typo': the folder {tmp_path}/typo does not exist\n"
     assert not (tmp_path / "target").exists()
+
+
+@pytest.fixture
+def empty_db(tmp_path, sqlite_template) -> str:
+    """A migrated database without invoices: nothing to check, so only the storage can be wrong."""
+    path = tmp_path / "shop.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def unreachable_s3(monkeypatch) -> str:
+    pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+    return f"s3://b/p?endpoint_url=http://127.0.0.1:{closed_port()}/"
+
+
+def test_export_of_pdfs_names_an_unreachable_s3_storage_and_writes_nothing(capsys, tmp_path, empty_db,
+                                                                           unreachable_s3):
+    out = tmp_path / "o.zip"
+    assert main(["export", "--db", empty_db, "--format", "pdfs", "--storage", unreachable_s3,
+                 "--output", str(out)]) == 2
+    stdout, err = capsys.readouterr()
+    assert stdout == "" and "MISSING" not in err and err.count("\n") == 1
+    assert err.startswith(f"error: Cannot reach the PDF storage {unreachable_s3}: "
+                          "Could not connect to the endpoint URL")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("command", ["verify", "complete-pdfs", "export"])
+def test_a_storage_folder_that_does_not_exist_is_not_an_empty_success(capsys, tmp_path, empty_db, command):
+    if command == "complete-pdfs":
+        pytest.importorskip("weasyprint")
+    extra = ["--format", "pdfs", "--output", str(tmp_path / "o.zip")] if command == "export" else []
+    assert main([command, "--db", empty_db, "--storage", str(tmp_path / "typo"), *extra]) == 2
+    stdout, err = capsys.readouterr()
+    assert stdout == ""
+    assert err == (f"error: Cannot reach the PDF storage {tmp_path}/typo: the folder does not exist "
+                   "(create it, or correct the storage URL)\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["shop.db"]
+
+
+@pytest.mark.parametrize("command", ["verify", "complete-pdfs"])
+def test_an_unreachable_s3_storage_is_not_an_empty_success(capsys, empty_db, unreachable_s3, command):
+    if command == "complete-pdfs":
+        pytest.importorskip("weasyprint")
+    assert main([command, "--db", empty_db, "--storage", unreachable_s3]) == 2
+    stdout, err = capsys.readouterr()
+    assert stdout == "" and err.count("\n") == 1
+    assert err.startswith(f"error: Cannot reach the PDF storage {unreachable_s3}: "
+                          "Could not connect to the endpoint URL")
+
+
+def test_verify_with_an_existing_empty_storage_folder_is_ok(capsys, tmp_path, empty_db):
+    (tmp_path / "pdf").mkdir()
+    assert main(["verify", "--db", empty_db, "--storage", str(tmp_path / "pdf")]) == 0
+    assert capsys.readouterr().out == "OK: checked 0 posted invoice(s), 0 PDF(s)\n"
+

@@ -31,6 +31,9 @@ def test_environment_reads_the_oro_reference_variables():
     ("DATABASE_URL", "mysql://db/shop", "ORO_REFERENCE_DATABASE_URL: Unsupported database 'mysql'"),
     ("STORAGE_URL", "ftp://files/pdf", "ORO_REFERENCE_STORAGE_URL: Unsupported PDF storage URL scheme 'ftp'"),
     ("SMTP_URL", "mail.example.com:25", "ORO_REFERENCE_SMTP_URL: Invalid SMTP URL scheme"),
+    ("JOBS_BROKER_URL", "foo://x", "ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
+                                   "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//"),
+    ("JOBS_BROKER_URL", "127.0.0.1:6379", "ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: '127.0.0.1:6379'"),
 ])
 def test_a_wrong_value_is_named_by_its_variable(name, value, said):
     with pytest.raises(ValueError) as caught:
@@ -61,6 +64,47 @@ def test_gunicorn_stops_with_one_line_naming_the_variable(tmp_path):
     assert f"error: ORO_REFERENCE_DATA_DIR: '{tmp_path / 'shop'}' is a file, not a folder\n" in result.stderr
     assert "Traceback" not in result.stderr
     assert (tmp_path / "shop").read_text() == "not a folder"
+
+
+def test_gunicorn_stops_on_a_jobs_broker_url_of_no_broker(tmp_path):
+    import os
+    import subprocess
+    import sys
+    pytest.importorskip("gunicorn")
+    env = {**os.environ, "ORO_REFERENCE_DATA_DIR": str(tmp_path / "shop"), "ORO_REFERENCE_JOBS_BROKER_URL": "foo://x"}
+    result = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "python:oro_invoices.hosts.reference.gunicorn_conf",
+                             "--workers", "1", "--bind", "127.0.0.1:0"], env=env, cwd=tmp_path,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.endswith("error: ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
+                                  "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//\n")
+    assert "Traceback" not in result.stderr and not (tmp_path / "shop").exists()
+
+
+def test_a_jobs_broker_that_does_not_answer_is_a_warning_at_start_up(tmp_path, monkeypatch):
+    import logging
+    import socket
+    pytest.importorskip("celery")
+    from oro_invoices.hosts.reference import gunicorn_conf
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("ORO_REFERENCE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ORO_REFERENCE_JOBS_BROKER_URL", f"redis://:secret@127.0.0.1:{port}/0")
+    warnings: list[str] = []
+
+    class Server:
+        log = logging.getLogger("test-gunicorn")
+
+    monkeypatch.setattr(Server.log, "warning", warnings.append)
+    gunicorn_conf.on_starting(Server())                       # the shop is set up all the same
+    assert (tmp_path / "shop.db").exists()
+    assert len(warnings) == 1
+    assert warnings[0].startswith(f"ORO_REFERENCE_JOBS_BROKER_URL: cannot connect to the Celery broker "
+                                  f"redis://:**@127.0.0.1:{port}/0: ")
+    assert warnings[0].endswith("; until it answers, the jobs of requests are not sent, and the workers' "
+                                "periodic sweeps do their work (PDFs, email, webhooks) once it is back")
+    assert "secret" not in warnings[0]
 
 
 @pytest.fixture

@@ -158,4 +158,4 @@ def test_without_a_pdf_storage_asking_for_the_pdf_says_so_in_words(db, caplog):
         service.ensure_pdf(doc.id)
     assert status_for(caught.value) == 409
     assert friendly(caught.value)[1].startswith("This invoice has no PDF: invoices are set up without a PDF storage")
-    assert "no PDF storage or renderer is configured" in caplog.text
+    assert "has no PDF and none is made: no PDF storage is configured" in caplog.text

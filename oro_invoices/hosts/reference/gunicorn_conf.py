@@ -36,10 +36,13 @@ def on_starting(server: Any) -> None:
     ``ORO_REFERENCE_*`` variable with a wrong value stops gunicorn with one line naming it."""
     import sys
 
-    from oro_invoices.hosts.reference.wsgi import Environment, setup
+    from oro_invoices.hosts.reference.wsgi import Environment, broker_warning, setup
     try:
-        Environment.read()
+        environment = Environment.read()
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr, flush=True)
         raise SystemExit(2) from None
     setup()
+    warning = broker_warning(environment)
+    if warning:
+        server.log.warning(warning)

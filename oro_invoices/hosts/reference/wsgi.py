@@ -58,11 +58,18 @@ def _smtp_url(text: str) -> None:
     SmtpConfig.from_url(text)
 
 
+def _jobs_broker_url(text: str) -> None:
+    from oro_invoices.services.celery_queue import broker_url_problem
+    problem = broker_url_problem(text)
+    if problem:
+        raise ValueError(problem)
+
+
 #: What each variable must hold, checked when the environment is read: a wrong value is named
 #: before the master process starts any worker.
 _CHECKS: dict[str, Callable[[str], None]] = {
     "DATA_DIR": _data_dir, "BASE_URL": _base_url, "DATABASE_URL": _database_url,
-    "STORAGE_URL": _storage_url, "SMTP_URL": _smtp_url,
+    "STORAGE_URL": _storage_url, "SMTP_URL": _smtp_url, "JOBS_BROKER_URL": _jobs_broker_url,
 }
 
 
@@ -142,6 +149,28 @@ def close(app: flask.Flask) -> None:
 def setup(environ: Mapping[str, str] | None = None) -> None:
     """Create or upgrade the tables and install the add-on, once, before workers start."""
     close(Environment.read(environ).app(setup=True))
+
+
+def broker_warning(environment: Environment) -> str | None:
+    """Why the jobs broker the environment names cannot be reached now, as a warning to log at
+    start-up, or None (no broker, or one that answers). Not an error: sending a job never fails
+    a request, and the broker may come up after the shop."""
+    if not environment.jobs_broker_url:
+        return None
+    from oro_invoices.services.celery_queue import broker_app
+    try:
+        from oro_invoices.jobs.celery_app import check_broker
+        app = broker_app(environment.jobs_broker_url)
+    except (ConfigurationError, ImportError) as exc:  # the celery extra is missing
+        return f"{PREFIX}JOBS_BROKER_URL: {getattr(exc, 'message', exc)}"
+    try:
+        check_broker(app)
+    except ConfigurationError as exc:
+        return (f"{PREFIX}JOBS_BROKER_URL: {exc.message.rstrip('.')}; until it answers, the jobs of requests are "
+                "not sent, and the workers' periodic sweeps do their work (PDFs, email, webhooks) once it is back")
+    finally:
+        app.close()
+    return None
 
 
 def shop_host() -> ReferenceHost:

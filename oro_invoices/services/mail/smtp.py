@@ -27,6 +27,9 @@ from oro_invoices.domain.messages import Message
 SECURITY = ("none", "starttls", "ssl")
 DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
 URL_OPTIONS = ("security", "timeout", "verify", "cafile", "local_hostname")
+#: What an SMTP URL looks like, for the message that refuses one.
+URL_FORMS = ("smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587?security=starttls "
+             "or smtps://USER:PASSWORD@HOST:465 (implicit TLS)")
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,10 @@ class SmtpConfig:
             parts = urlsplit(url)
             port = parts.port
         except ValueError as exc:
-            raise ConfigurationError(f"Invalid SMTP URL: {exc}.") from None
+            raise ConfigurationError(f"Invalid SMTP URL: {exc}; use {URL_FORMS}.") from None
         if parts.scheme not in ("smtp", "smtps"):
             raise ConfigurationError(
-                f"Invalid SMTP URL scheme {parts.scheme!r}: use smtp:// or smtps://.")
+                f"Invalid SMTP URL scheme {parts.scheme!r}: use {URL_FORMS}.")
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         unknown = set(query) - set(URL_OPTIONS)
         if unknown:

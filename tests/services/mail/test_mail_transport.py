@@ -39,7 +39,7 @@ def test_smtp_url_defaults(url, security, port):
 
 
 @pytest.mark.parametrize("url, message", [
-    ("http://mail.example.com", "use smtp:// or smtps://"),
+    ("http://mail.example.com", "use smtp://HOST:PORT, smtp://USER:PASSWORD@HOST:587?security=starttls or smtps://"),
     ("smtp://mail.example.com?security=tls", "Unknown SMTP security 'tls'"),
     ("smtp://mail.example.com?securty=starttls", "Unknown SMTP URL option(s): securty"),
     ("smtps://mail.example.com?security=starttls", "smtps:// always uses implicit TLS"),

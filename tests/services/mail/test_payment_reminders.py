@@ -333,7 +333,31 @@ def test_the_remind_command_without_a_host_says_reminders_are_off(sqlite_db, cap
     assert cli.main(["remind", "--db", sqlite_db.url, "--host", "none"]) == 0
     captured = capsys.readouterr()
     assert "no host: settings are at their defaults, so reminders are off" in captured.err
-    assert "queued 0 payment reminder(s)" in captured.out
+    assert captured.out == (f"{dt.datetime.now(dt.UTC).date().isoformat()}: queued 0 payment reminder(s) "
+                            "(invoices are off in every scope: oro_invoices.enabled)\n")
+
+
+def test_the_remind_command_says_reminders_are_off_in_every_scope(app, capsys):
+    app.invoices.post(app.create().id)
+    argv = ["remind", "--db", app.invoices.db.url, "--date", on(7).isoformat()]
+    assert cli.main(argv, host=app.host) == 0
+    assert capsys.readouterr().out == (f"{on(7).isoformat()}: queued 0 payment reminder(s) (payment reminders "
+                                       "are off in every scope: oro_invoices.reminders.enabled)\n")
+
+
+def test_a_reminder_of_an_invoice_whose_pdf_is_still_to_be_made_says_how_to_make_it(app, capsys):
+    """``remind`` renders no PDF: with a storage, the invoice's pending PDF is named as such, not
+    as a missing storage."""
+    app.settings.set("oro_invoices.reminders.enabled", True)
+    invoice = app.invoices.post(app.create().id, defer_pdf=True)
+    assert app.invoices.get(invoice.id).pdf is None
+    argv = ["remind", "--db", app.invoices.db.url, "--storage", str(app.storage.root), "--date", on(7).isoformat()]
+    assert cli.main(argv, host=app.host) == 1
+    assert capsys.readouterr().out == (
+        f"FAIL invoice {invoice.invoice_number} (id {invoice.id}): This invoice has no PDF yet, and none is made "
+        "here: PDF rendering is not available where this runs. An administrator runs oro-invoices complete-pdfs "
+        "where the pdf extra is installed.\n"
+        f"{on(7).isoformat()}: queued 0 payment reminder(s), 1 could not be sent\n")
 
 
 def test_the_reminder_template_sent_by_hand_speaks_of_today(rapp):
