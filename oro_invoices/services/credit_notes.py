@@ -487,11 +487,7 @@ class CreditNotes:
             return _Planned(lines, ids, takes, None, None, 0)
         money = Amount(from_minor(give_back, cur), cur)
         if settlement is None:
-            raise ValidationError([("settlement", Message(
-                "Invoice %(number)s is paid: this credit gives %(amount)s back to the customer. Choose "
-                "\"refund\" (through the payment method that took it), \"credit\" (kept as the customer's "
-                "credit) or \"outside\" (settled outside the add-on).", number=inv.invoice_number,
-                amount=money))])
+            raise ValidationError([("settlement", _unsettled(inv, state, takes, money))])
         if settlement == CREDIT and inv.customer_id is None:
             raise ValidationError([("settlement", Message(
                 "Invoice %(number)s has no customer to keep the credit for: choose \"refund\" or \"outside\".",
@@ -842,6 +838,23 @@ def _rate_category(inv: Invoice, rate: Decimal) -> tuple[str, str]:
         return "", ""
     (category, reason), = found
     return category, reason
+
+
+def _unsettled(inv: Invoice, state: PaymentState, takes: int, money: Amount) -> Message:
+    """Why a credit that gives ``money`` back needs a settlement, saying how much of the invoice
+    was paid: all that was due (before this credit), or part of it."""
+    cur = inv.currency
+    choose = Message("Choose \"refund\" (through the payment method that took it), \"credit\" (kept as the "
+                     "customer's credit) or \"outside\" (settled outside the add-on).")
+    due_before = inv.total_amount - state.amount_credited
+    if state.amount_paid >= due_before:
+        return Message("Invoice %(number)s is paid in full: this credit gives %(amount)s back to the customer. "
+                       "%(choose)s", number=inv.invoice_number, amount=money, choose=choose)
+    return Message("Invoice %(number)s is partly paid (%(paid)s of %(due)s): this credit leaves %(left)s to pay, "
+                   "so it gives %(amount)s back to the customer. %(choose)s", number=inv.invoice_number,
+                   paid=Amount(from_minor(state.amount_paid, cur), cur),
+                   due=Amount(from_minor(due_before, cur), cur),
+                   left=Amount(from_minor(max(due_before - takes, 0), cur), cur), amount=money, choose=choose)
 
 
 def _plain(number: Decimal) -> Decimal:

@@ -359,3 +359,21 @@ def test_a_refund_naming_no_payment_is_refused_in_the_admins_language(admin):
     assert said in page                                      # under the form's heading, in German
     assert "That payment does not exist." not in page and "Transaction id" not in page
     assert admin.service.get(inv.id).amount_credited == 0
+
+
+def _seeded(admin: ShopClient, number: str):
+    return next(i for i in admin.service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
+                if i.invoice_number == number)
+
+
+def test_a_credit_on_a_partly_paid_invoice_says_it_is_partly_paid(admin):
+    inv = _seeded(admin, "INV-2026-12-00002")          # 316.06 EUR, 158.03 paid; line 1: 40 pairs of gloves
+    view = f"/admin/invoices/{inv.id}"
+    first = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "10"})
+    assert first.status_code == 303                      # within what is unpaid: no settlement asked
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "30"})
+    assert resp.status_code == 422
+    said = text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+    assert said.startswith(f"Money already paid: Invoice {inv.invoice_number} is partly paid (€158.03 of "
+                           "€259.53): this credit leaves €89.95 to pay, so it gives €68.08 back to the customer.")
+    assert "is paid:" not in said
