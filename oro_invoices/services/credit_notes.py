@@ -24,7 +24,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_percent
@@ -109,6 +109,9 @@ class CreditableLine:
     remaining_quantity: Decimal
     row_total: Decimal
     remaining_amount: Decimal
+    #: the amounts credited at the line's tax rate leave less than the rest of the line: the
+    #: remaining quantity and amount are what still fits under that rate
+    limited_by_rate: bool = False
 
 
 @dataclass(frozen=True)
@@ -455,7 +458,7 @@ class CreditNotes:
         for rate, base in new_bases.items():
             limit = bases.get(rate, 0) - credited.base[rate]
             if base > limit:
-                errors.append(("amounts", Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
+                errors.append((_rate_field(inv, data, rate), Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
                                                   "this credit note would take %(amount)s.", rate=Percent(rate),
                                                   limit=Amount(from_minor(limit, cur), cur),
                                                   amount=Amount(from_minor(base, cur), cur))))
@@ -708,16 +711,41 @@ def _bases(inv: Invoice) -> dict[Decimal, int]:
 
 def _creditable(inv: Invoice, state: PaymentState, credited: _Credited) -> Creditable:
     cur = inv.currency
-    lines = tuple(CreditableLine(
-        position=l.position, description=l.description, tax_rate=l.tax_rate, quantity=l.quantity,
-        remaining_quantity=max(l.quantity - credited.quantity[l.id], Decimal(0)),
-        row_total=from_minor(l.row_total, cur),
-        remaining_amount=from_minor(max(l.row_total - credited.amount[l.id], 0), cur))
-        for l in sorted(inv.lines, key=lambda l: l.position))
+    room = _room(inv, credited)
+    lines = tuple(_creditable_line(l, credited, room[l.tax_rate.normalize()], cur)
+                  for l in sorted(inv.lines, key=lambda l: l.position))
     rates = {rate: from_minor(max(base - credited.base[rate], 0), cur) for rate, base in sorted(_bases(inv).items())}
     return Creditable(invoice_id=inv.id, currency=cur, lines=lines, rates=rates,
                       total=from_minor(max(inv.total_amount - state.amount_credited, 0), cur),
                       amount_paid=from_minor(state.amount_paid, cur))
+
+
+def _room(inv: Invoice, credited: _Credited) -> dict[Decimal, int]:
+    """Per tax rate, the most one line at it may still credit (minor units): the net amount not
+    credited yet, plus what remains of its discount lines (credited together with the line they
+    reduce). Below a line's own remainder only once amounts were credited at that rate."""
+    room = {rate: base - credited.base[rate] for rate, base in _bases(inv).items()}
+    for line in inv.lines:
+        room[line.tax_rate.normalize()] += max(credited.amount[line.id] - line.row_total, 0)
+    return room
+
+
+def _creditable_line(line: InvoiceLineRow, credited: _Credited, room: int, currency: str) -> CreditableLine:
+    """What remains of ``line``: its quantity and amount not credited yet, or, where the amounts
+    credited at its rate leave less (``room``), the quantity (in the line's own steps: whole
+    units for a line of 9) and its amount that still fit."""
+    quantity = max(line.quantity - credited.quantity[line.id], Decimal(0))
+    amount = max(line.row_total - credited.amount[line.id], 0)
+    limited = line.row_total > 0 and line.unit_price > 0 and amount > max(room, 0)
+    if limited:
+        step = Decimal(1).scaleb(-decimal_places(_plain(line.quantity)))
+        fits = (from_minor(max(room, 0), currency) / line.unit_price).quantize(step, rounding=ROUND_DOWN)
+        quantity = min(quantity, max(fits, Decimal(0)))
+        amount = to_minor(round_money(quantity * line.unit_price, currency), currency)
+    return CreditableLine(position=line.position, description=line.description, tax_rate=line.tax_rate,
+                          quantity=line.quantity, remaining_quantity=quantity,
+                          row_total=from_minor(line.row_total, currency),
+                          remaining_amount=from_minor(amount, currency), limited_by_rate=limited)
 
 
 def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
@@ -758,6 +786,15 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
             continue
         seen.add(position)
         limit = remaining[position].remaining_quantity
+        if quantity > limit and remaining[position].limited_by_rate:
+            errors.append((f"lines[{index}].quantity",
+                           Message("Line %(line)s (%(description)s): at most %(limit)s of %(quantity)s remain "
+                                   "creditable, as amounts credited at %(rate)s tax leave %(left)s (net) at that "
+                                   "rate; %(asked)s asked.", line=position, description=row.description,
+                                   limit=_plain(limit), quantity=_plain(row.quantity), rate=Percent(row.tax_rate),
+                                   left=Amount(left.rates[row.tax_rate.normalize()], inv.currency),
+                                   asked=_plain(quantity))))
+            continue
         if quantity > limit:
             errors.append((f"lines[{index}].quantity",
                            Message("Line %(line)s (%(description)s): at most %(limit)s of %(quantity)s remain "
@@ -791,6 +828,18 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
     return lines, ids
 
 
+def _rate_field(inv: Invoice, data: Mapping[str, Any], rate: Decimal) -> str:
+    """The input that asked too much at ``rate``: its amount, else the last line asked at it."""
+    if data["full"]:
+        return "full"
+    amounts = [i for i, item in enumerate(data["amounts"]) if item["tax_rate"].normalize() == rate]
+    if amounts:
+        return f"amounts[{amounts[-1]}].amount"
+    rates = {row.position: row.tax_rate.normalize() for row in inv.lines}
+    lines = [i for i, item in enumerate(data["lines"]) if rates.get(item["line"]) == rate]
+    return f"lines[{lines[-1]}].quantity" if lines else "amounts"
+
+
 def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currency: str) -> LineInput:
     """The line crediting ``quantity`` of ``row``. The last part of a line (all of its quantity
     that remains) credits exactly the amount that remains of it, so a line credited in parts is
@@ -798,7 +847,7 @@ def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currenc
     10.00, so 9.99 remain), its unit price is the one whose product rounds to that amount."""
     price = row.unit_price
     remains = next(line for line in left.lines if line.position == row.position)
-    if quantity == remains.remaining_quantity and row.row_total > 0:
+    if quantity == remains.remaining_quantity and row.row_total > 0 and not remains.limited_by_rate:
         price = _fitted_price(price, quantity, remains.remaining_amount, currency)
     return LineInput(description=row.description, quantity=quantity, unit_price=price,
                      tax_rate=row.tax_rate, sku=row.sku, unit=row.unit, tax_category=row.tax_category or "",

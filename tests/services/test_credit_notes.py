@@ -61,7 +61,9 @@ def test_a_partial_credit_lowers_the_amount_due_and_keeps_the_status(db, service
     assert result.invoice.amount_due == inv.total_amount - Decimal("77.29")
     assert result.invoice.payment_status is PaymentStatus.PENDING
     left = service.creditable(inv.id)
-    assert [l.remaining_quantity for l in left.lines] == [Decimal("2"), Decimal("1.5")]
+    # the 50.00 credited at 7 % leave 100.00 at that rate: one of the 1.5 hours still fits
+    assert [(l.remaining_quantity, l.remaining_amount, l.limited_by_rate) for l in left.lines] == [
+        (Decimal("2"), Decimal("39.98"), False), (Decimal("1"), Decimal("100.00"), True)]
     assert left.rates[Decimal("0.07")] == Decimal("100.00")
     # the rest, in two more credit notes, each numbered next in the series
     second = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
@@ -125,7 +127,7 @@ def test_over_crediting_is_refused_naming_the_line_and_the_limit(service):
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}],
                                             "amounts": [{"tax_rate": "0.19", "amount": "0.01"}]})
-    assert "At 19% tax at most 19.99 USD (net) remain creditable" in _errors(excinfo)["amounts"]
+    assert "At 19% tax at most 19.99 USD (net) remain creditable" in _errors(excinfo)["amounts[0].amount"]
     assert len(service.credit_notes_of(inv.id)) == 1
 
 
