@@ -187,6 +187,10 @@ def _credit_entry(s: Session, credit_note: InvoiceDocument) -> dict[str, Any] | 
     return next((data for data in rows if (data or {}).get("credit_note_id") == credit_note.id), None)
 
 
+#: A line's tax rate (normalized), VAT category code and exemption reason.
+_Kind = tuple[Decimal, str, str]
+
+
 @dataclass
 class _Credited:
     """What the posted credit notes of one invoice took so far (minor units, quantities)."""
@@ -195,6 +199,8 @@ class _Credited:
     amount: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     base: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
     tax: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
+    #: the net amount per (rate, VAT category, exemption reason)
+    category_base: dict[_Kind, int] = field(default_factory=lambda: defaultdict(int))
     by_amount: bool = False
 
 
@@ -434,7 +440,7 @@ class CreditNotes:
         if data["full"]:
             lines, ids = _full_lines(inv, credited, left, language)
         else:
-            lines, ids = _chosen_lines(inv, left, data["lines"], data["amounts"], language)
+            lines, ids = _chosen_lines(inv, credited, left, data["lines"], data["amounts"], language)
         computed, totals = compute_lines(lines, cur)
         errors: list[tuple[str, str]] = []
         by_line = {line.id: line for line in inv.lines}
@@ -692,6 +698,8 @@ def _credited(s: Session, inv: Invoice) -> _Credited:
     for note in notes:
         for rate, base in _bases(note).items():
             credited.base[rate] += base
+        for kind, base in _kind_bases(note).items():
+            credited.category_base[kind] += base
         for line in note.lines:
             if line.credited_line_id is None:
                 credited.by_amount = True
@@ -706,6 +714,19 @@ def _bases(inv: Invoice) -> dict[Decimal, int]:
     bases: dict[Decimal, int] = defaultdict(int)
     for line in inv.lines:
         bases[line.tax_rate.normalize()] += line.row_total
+    return dict(bases)
+
+
+def _kind_of(line: InvoiceLineRow) -> _Kind:
+    rate = line.tax_rate.normalize()
+    return rate, tax_category_for(line.tax_category or "", rate).value, line.tax_exemption_reason or ""
+
+
+def _kind_bases(inv: Invoice) -> dict[_Kind, int]:
+    """The net amount per tax rate, VAT category and exemption reason of a document (minor units)."""
+    bases: dict[_Kind, int] = defaultdict(int)
+    for line in inv.lines:
+        bases[_kind_of(line)] += line.row_total
     return dict(bases)
 
 
@@ -761,11 +782,12 @@ def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
                 lines.append(_line_from(row, remaining, left, inv.currency))
                 ids.append(row.id)
         return lines, ids
-    amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
-    return [_amount_line(inv, rate, amount, language) for rate, amount in amounts], [None] * len(amounts)
+    lines = [line for rate, amount in left.rates.items() if amount > 0
+             for line in _amount_lines(inv, credited, rate, amount, language)]
+    return lines, [None] * len(lines)
 
 
-def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str, Any]],
+def _chosen_lines(inv: Invoice, credited: _Credited, left: Creditable, chosen_lines: list[Mapping[str, Any]],
                   amounts: list[Mapping[str, Any]], language: str) -> tuple[list[LineInput], list[int | None]]:
     by_position = {row.position: row for row in inv.lines}
     remaining = {line.position: line for line in left.lines}
@@ -821,8 +843,9 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                                    "asked.", rate=Percent(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=Amount(amount, inv.currency))))
             continue
-        lines.append(_amount_line(inv, rate, amount, language))
-        ids.append(None)
+        split = _amount_lines(inv, credited, rate, amount, language)
+        lines.extend(split)
+        ids.extend([None] * len(split))
     if errors:
         raise ValidationError(errors)
     return lines, ids
@@ -866,27 +889,37 @@ def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: 
     return price
 
 
-def _amount_line(inv: Invoice, rate: Decimal, amount: Decimal, language: str) -> LineInput:
-    """The line crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
-    note's PDF keeps its words for good. It takes the VAT category (and exemption reason) of the
-    invoice's lines at that rate when they share one, so that crediting a reverse-charge or
-    exempt sale is not stated as a zero-rated one."""
+def _amount_lines(inv: Invoice, credited: _Credited, rate: Decimal, amount: Decimal,
+                  language: str) -> list[LineInput]:
+    """The lines crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
+    note's PDF keeps its words for good. Each states the VAT category (and exemption reason) of
+    the invoice's lines it reduces, so that crediting a reverse-charge or exempt sale is not
+    stated as a zero-rated one. Where the invoice's lines at ``rate`` are of several categories
+    (AE and Z at 0 %), the amount is shared among them in proportion to what remains of each
+    (the largest remainders take the odd cents): a price reduction on the whole sale at that
+    rate, as a document-level allowance is shared among the VAT categories it reduces."""
+    rate = rate.normalize()
     rate_written = format_percent(rate, locale=language, decimal_quantization=False)
-    category, reason = _rate_category(inv, rate)
-    return LineInput(description=translate(language, Message("Credit at %(rate)s tax", rate=rate_written)),
-                     quantity=Decimal(1), unit_price=amount, tax_rate=rate, tax_category=category,
-                     tax_exemption_reason=reason)
+    description = translate(language, Message("Credit at %(rate)s tax", rate=rate_written))
+    bases = {kind: base for kind, base in _kind_bases(inv).items() if kind[0] == rate}
+    shares = _shares(to_minor(amount, inv.currency), {
+        kind: max(base - credited.category_base[kind], 0) for kind, base in bases.items()} or {(rate, "", ""): 1})
+    return [LineInput(description=description, quantity=Decimal(1), unit_price=from_minor(share, inv.currency),
+                      tax_rate=rate, tax_category=category, tax_exemption_reason=reason)
+            for (_rate, category, reason), share in shares.items() if share > 0]
 
 
-def _rate_category(inv: Invoice, rate: Decimal) -> tuple[str, str]:
-    """The VAT category and exemption reason of the invoice's lines at ``rate``, when they
-    all have the same (category, reason); else ``("", "")``: derived from the rate."""
-    found = {(tax_category_for(line.tax_category or "", line.tax_rate).value, line.tax_exemption_reason or "")
-             for line in inv.lines if line.tax_rate.normalize() == rate.normalize()}
-    if len(found) != 1:
-        return "", ""
-    (category, reason), = found
-    return category, reason
+def _shares(amount: int, weights: dict[_Kind, int]) -> dict[_Kind, int]:
+    """``amount`` shared in proportion to ``weights`` (all of it to one kind when only one
+    remains or none does), whole minor units by the largest remainder."""
+    if len(weights) == 1 or sum(weights.values()) <= 0:
+        return {max(weights, key=lambda k: weights[k]): amount}
+    total = sum(weights.values())
+    shares = {kind: amount * weight // total for kind, weight in weights.items()}
+    by_remainder = sorted(weights, key=lambda k: (amount * weights[k] % total, weights[k]), reverse=True)
+    for kind in by_remainder[:amount - sum(shares.values())]:
+        shares[kind] += 1
+    return shares
 
 
 def _unsettled(inv: Invoice, state: PaymentState, takes: int, money: Amount) -> Message:
