@@ -134,3 +134,16 @@ def test_the_credit_note_pdf_says_credit_note_and_names_the_invoice(pdf_api):
     # the invoice's own PDF was made once, at posting, and is not touched
     assert pdf_api.get(f"/api/invoices/{inv['id']}").get_json()["pdf"] == inv["pdf"]
     assert verify(pdf_api.service.db, pdf_api.service.storage).ok
+
+
+def test_an_amount_at_a_rate_of_several_vat_categories_credits_each_of_them(api):
+    """Lines AE and Z at 0 %: 10.00 credited at 0 % is shared 7.50 AE and 2.50 Z, as what remains of them."""
+    created = api.create(lines=[
+        {"description": "Consulting", "quantity": "10", "unit_price": "120.00", "tax_rate": "0", "tax_category": "AE"},
+        {"description": "Export freight", "quantity": "1", "unit_price": "400.00", "tax_rate": "0"}])
+    assert api.post(f"/api/invoices/{created['id']}/post").status_code == 200
+    resp = api.post(f"/api/invoices/{created['id']}/credit-notes", {"amounts": [{"tax_rate": "0", "amount": "10.00"}]})
+    assert resp.status_code == 201, resp.get_data()
+    body = resp.get_json()
+    assert [(line["tax_category"], line["row_total"]) for line in body["lines"]] == [("AE", "7.50"), ("Z", "2.50")]
+    assert body["total_amount"] == "10.00"
