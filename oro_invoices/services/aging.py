@@ -156,12 +156,14 @@ def check_currency(currency: str | None) -> str | None:
 
 
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
-                credit: bool = True) -> AgingReport:
+                credit: bool = True, names: bool = True) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
     given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
-    and only customers who owe something)."""
+    and only customers who owe something). ``names``: the lines carry the host's names of the
+    customers (one call of the customers adapter); without: the names their invoices carry (for
+    a caller reading the totals only)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
@@ -172,7 +174,7 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
         else:
             credits = credit_rows(s, within=within) if credit else []
             rows = aging_rows(s, today=as_of, within=within)
-    return build_report(rows, as_of, credits, names=_host_names(ctx, rows, credits))
+    return build_report(rows, as_of, credits, names=_host_names(ctx, rows, credits) if names else None)
 
 
 def _host_names(ctx: ServiceContext, rows: Sequence[AgingRow], credits: Sequence[CreditRow]) -> dict[int, str]:
