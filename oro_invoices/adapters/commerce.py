@@ -131,6 +131,21 @@ def customer_users_of(customers: Customers, ids: Iterable[int]) -> dict[int, Cus
     return {i: ref for i, ref in refs.items() if ref is not None}
 
 
+def customers_of(customers: Customers, ids: Iterable[int]) -> dict[int, CustomerRef]:
+    """The customers with ``ids`` that exist, by id: in one call of the host's optional
+    ``get_customers(ids)`` when it has one (one query for a report), else one ``get_customer``
+    per id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    batch = getattr(customers, "get_customers", None)
+    if callable(batch):
+        found: dict[int, CustomerRef] = batch(wanted)
+        return {i: found[i] for i in wanted if i in found}
+    refs = {i: customers.get_customer(i) for i in wanted}
+    return {i: ref for i, ref in refs.items() if ref is not None}
+
+
 def normal_vat_id(vat_id: str) -> str:
     """A VAT id as compared: without spaces, dots and dashes, in capitals (``de 123.456`` → ``DE123456``)."""
     return "".join(ch for ch in vat_id if ch.isalnum()).upper()

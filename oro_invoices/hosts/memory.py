@@ -200,6 +200,10 @@ class MemoryCustomers:
     def get_customer_user(self, customer_user_id: int) -> CustomerUserRef | None:
         return self.users.get(customer_user_id)
 
+    def get_customers(self, ids: Iterable[int]) -> dict[int, CustomerRef]:
+        """The customers with ``ids`` that exist, by id."""
+        return {i: self.customers[i] for i in ids if i in self.customers}
+
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id."""
         return {i: self.users[i] for i in ids if i in self.users}

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from oro_invoices.adapters.commerce import customers_of
 from oro_invoices.domain.aging import BUCKET_KEYS, BUCKETS
 from oro_invoices.domain.errors import InvoiceError, NotFound, PdfFailed, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
@@ -155,12 +156,14 @@ def check_currency(currency: str | None) -> str | None:
 
 
 def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | None = None,
-                credit: bool = True) -> AgingReport:
+                credit: bool = True, names: bool = True) -> AgingReport:
     """The aging of the invoices ``within`` selects on ``today`` (the clock's UTC date unless
     given): of those open now (``persistence.aging.aging_rows``), or, on a day before the
     clock's, of those open at its end (``persistence.aging_history.aging_rows_on``); with the
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
-    and only customers who owe something)."""
+    and only customers who owe something). ``names``: the lines carry the host's names of the
+    customers (one call of the customers adapter); without: the names their invoices carry (for
+    a caller reading the totals only)."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
@@ -171,7 +174,16 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
         else:
             credits = credit_rows(s, within=within) if credit else []
             rows = aging_rows(s, today=as_of, within=within)
-    return build_report(rows, as_of, credits)
+    return build_report(rows, as_of, credits, names=_host_names(ctx, rows, credits) if names else None)
+
+
+def _host_names(ctx: ServiceContext, rows: Sequence[AgingRow], credits: Sequence[CreditRow]) -> dict[int, str]:
+    """The host's names of the report's customers (one call for all of them): a line is the
+    customer's, whatever text its invoices carry as ``customer_name``."""
+    if ctx.host is None:
+        return {}
+    ids = {row.customer_id for row in rows if row.customer_id is not None} | {c.customer_id for c in credits}
+    return {i: ref.name for i, ref in customers_of(ctx.host.customers, ids).items() if ref.name}
 
 
 def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
@@ -194,10 +206,16 @@ def aging_pdf(ctx: ServiceContext, report: AgingReport, organization_id: int,
         raise PdfFailed(Message("The aging report could not be made: %(detail)s", detail=detail)) from exc
 
 
-def build_report(rows: list[AgingRow], as_of: dt.date, credits: Sequence[CreditRow] = ()) -> AgingReport:
+def build_report(rows: list[AgingRow], as_of: dt.date, credits: Sequence[CreditRow] = (), *,
+                 names: Mapping[int, str] | None = None) -> AgingReport:
     """The report of ``rows`` (``persistence.aging``) and the customers' ``credits``
     (``persistence.aging_credit``): lines in amounts, sorted, and the totals. A customer's credit
-    goes on its line of the currency; one holding credit and owing nothing has a line of its own."""
+    goes on its line of the currency; one holding credit and owing nothing has a line of its own.
+    ``names``: the customers' names by id (the host's), over the names their invoices carry."""
+    if names:
+        rows = [replace(row, customer_name=names.get(row.customer_id, row.customer_name))
+                if row.customer_id is not None else row for row in rows]
+        credits = [replace(c, customer_name=names.get(c.customer_id, c.customer_name)) for c in credits]
     held: dict[tuple[int | None, int | None, str], CreditRow] = {
         (c.organization_id, c.customer_id, c.currency): c for c in credits}
     owing = [(row, held.pop((row.organization_id, row.customer_id, row.currency), None)

@@ -24,7 +24,7 @@ import secrets
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_percent
@@ -109,6 +109,9 @@ class CreditableLine:
     remaining_quantity: Decimal
     row_total: Decimal
     remaining_amount: Decimal
+    #: the amounts credited at the line's tax rate leave less than the rest of the line: the
+    #: remaining quantity and amount are what still fits under that rate
+    limited_by_rate: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,6 +187,10 @@ def _credit_entry(s: Session, credit_note: InvoiceDocument) -> dict[str, Any] | 
     return next((data for data in rows if (data or {}).get("credit_note_id") == credit_note.id), None)
 
 
+#: A line's tax rate (normalized), VAT category code and exemption reason.
+_Kind = tuple[Decimal, str, str]
+
+
 @dataclass
 class _Credited:
     """What the posted credit notes of one invoice took so far (minor units, quantities)."""
@@ -192,6 +199,8 @@ class _Credited:
     amount: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     base: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
     tax: dict[Decimal, int] = field(default_factory=lambda: defaultdict(int))
+    #: the net amount per (rate, VAT category, exemption reason)
+    category_base: dict[_Kind, int] = field(default_factory=lambda: defaultdict(int))
     by_amount: bool = False
 
 
@@ -431,7 +440,7 @@ class CreditNotes:
         if data["full"]:
             lines, ids = _full_lines(inv, credited, left, language)
         else:
-            lines, ids = _chosen_lines(inv, left, data["lines"], data["amounts"], language)
+            lines, ids = _chosen_lines(inv, credited, left, data["lines"], data["amounts"], language)
         computed, totals = compute_lines(lines, cur)
         errors: list[tuple[str, str]] = []
         by_line = {line.id: line for line in inv.lines}
@@ -455,7 +464,7 @@ class CreditNotes:
         for rate, base in new_bases.items():
             limit = bases.get(rate, 0) - credited.base[rate]
             if base > limit:
-                errors.append(("amounts", Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
+                errors.append((_rate_field(inv, data, rate), Message("At %(rate)s tax at most %(limit)s (net) remain creditable; "
                                                   "this credit note would take %(amount)s.", rate=Percent(rate),
                                                   limit=Amount(from_minor(limit, cur), cur),
                                                   amount=Amount(from_minor(base, cur), cur))))
@@ -487,11 +496,7 @@ class CreditNotes:
             return _Planned(lines, ids, takes, None, None, 0)
         money = Amount(from_minor(give_back, cur), cur)
         if settlement is None:
-            raise ValidationError([("settlement", Message(
-                "Invoice %(number)s is paid: this credit gives %(amount)s back to the customer. Choose "
-                "\"refund\" (through the payment method that took it), \"credit\" (kept as the customer's "
-                "credit) or \"outside\" (settled outside the add-on).", number=inv.invoice_number,
-                amount=money))])
+            raise ValidationError([("settlement", _unsettled(inv, state, takes, money))])
         if settlement == CREDIT and inv.customer_id is None:
             raise ValidationError([("settlement", Message(
                 "Invoice %(number)s has no customer to keep the credit for: choose \"refund\" or \"outside\".",
@@ -693,6 +698,8 @@ def _credited(s: Session, inv: Invoice) -> _Credited:
     for note in notes:
         for rate, base in _bases(note).items():
             credited.base[rate] += base
+        for kind, base in _kind_bases(note).items():
+            credited.category_base[kind] += base
         for line in note.lines:
             if line.credited_line_id is None:
                 credited.by_amount = True
@@ -710,18 +717,56 @@ def _bases(inv: Invoice) -> dict[Decimal, int]:
     return dict(bases)
 
 
+def _kind_of(line: InvoiceLineRow) -> _Kind:
+    rate = line.tax_rate.normalize()
+    return rate, tax_category_for(line.tax_category or "", rate).value, line.tax_exemption_reason or ""
+
+
+def _kind_bases(inv: Invoice) -> dict[_Kind, int]:
+    """The net amount per tax rate, VAT category and exemption reason of a document (minor units)."""
+    bases: dict[_Kind, int] = defaultdict(int)
+    for line in inv.lines:
+        bases[_kind_of(line)] += line.row_total
+    return dict(bases)
+
+
 def _creditable(inv: Invoice, state: PaymentState, credited: _Credited) -> Creditable:
     cur = inv.currency
-    lines = tuple(CreditableLine(
-        position=l.position, description=l.description, tax_rate=l.tax_rate, quantity=l.quantity,
-        remaining_quantity=max(l.quantity - credited.quantity[l.id], Decimal(0)),
-        row_total=from_minor(l.row_total, cur),
-        remaining_amount=from_minor(max(l.row_total - credited.amount[l.id], 0), cur))
-        for l in sorted(inv.lines, key=lambda l: l.position))
+    room = _room(inv, credited)
+    lines = tuple(_creditable_line(l, credited, room[l.tax_rate.normalize()], cur)
+                  for l in sorted(inv.lines, key=lambda l: l.position))
     rates = {rate: from_minor(max(base - credited.base[rate], 0), cur) for rate, base in sorted(_bases(inv).items())}
     return Creditable(invoice_id=inv.id, currency=cur, lines=lines, rates=rates,
                       total=from_minor(max(inv.total_amount - state.amount_credited, 0), cur),
                       amount_paid=from_minor(state.amount_paid, cur))
+
+
+def _room(inv: Invoice, credited: _Credited) -> dict[Decimal, int]:
+    """Per tax rate, the most one line at it may still credit (minor units): the net amount not
+    credited yet, plus what remains of its discount lines (credited together with the line they
+    reduce). Below a line's own remainder only once amounts were credited at that rate."""
+    room = {rate: base - credited.base[rate] for rate, base in _bases(inv).items()}
+    for line in inv.lines:
+        room[line.tax_rate.normalize()] += max(credited.amount[line.id] - line.row_total, 0)
+    return room
+
+
+def _creditable_line(line: InvoiceLineRow, credited: _Credited, room: int, currency: str) -> CreditableLine:
+    """What remains of ``line``: its quantity and amount not credited yet, or, where the amounts
+    credited at its rate leave less (``room``), the quantity (in the line's own steps: whole
+    units for a line of 9) and its amount that still fit."""
+    quantity = max(line.quantity - credited.quantity[line.id], Decimal(0))
+    amount = max(line.row_total - credited.amount[line.id], 0)
+    limited = line.row_total > 0 and line.unit_price > 0 and amount > max(room, 0)
+    if limited:
+        step = Decimal(1).scaleb(-decimal_places(_plain(line.quantity)))
+        fits = (from_minor(max(room, 0), currency) / line.unit_price).quantize(step, rounding=ROUND_DOWN)
+        quantity = min(quantity, max(fits, Decimal(0)))
+        amount = to_minor(round_money(quantity * line.unit_price, currency), currency)
+    return CreditableLine(position=line.position, description=line.description, tax_rate=line.tax_rate,
+                          quantity=line.quantity, remaining_quantity=quantity,
+                          row_total=from_minor(line.row_total, currency),
+                          remaining_amount=from_minor(amount, currency), limited_by_rate=limited)
 
 
 def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
@@ -737,11 +782,12 @@ def _full_lines(inv: Invoice, credited: _Credited, left: Creditable,
                 lines.append(_line_from(row, remaining, left, inv.currency))
                 ids.append(row.id)
         return lines, ids
-    amounts = [(rate, amount) for rate, amount in left.rates.items() if amount > 0]
-    return [_amount_line(inv, rate, amount, language) for rate, amount in amounts], [None] * len(amounts)
+    lines = [line for rate, amount in left.rates.items() if amount > 0
+             for line in _amount_lines(inv, credited, rate, amount, language)]
+    return lines, [None] * len(lines)
 
 
-def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str, Any]],
+def _chosen_lines(inv: Invoice, credited: _Credited, left: Creditable, chosen_lines: list[Mapping[str, Any]],
                   amounts: list[Mapping[str, Any]], language: str) -> tuple[list[LineInput], list[int | None]]:
     by_position = {row.position: row for row in inv.lines}
     remaining = {line.position: line for line in left.lines}
@@ -762,6 +808,15 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
             continue
         seen.add(position)
         limit = remaining[position].remaining_quantity
+        if quantity > limit and remaining[position].limited_by_rate:
+            errors.append((f"lines[{index}].quantity",
+                           Message("Line %(line)s (%(description)s): at most %(limit)s of %(quantity)s remain "
+                                   "creditable, as amounts credited at %(rate)s tax leave %(left)s (net) at that "
+                                   "rate; %(asked)s asked.", line=position, description=row.description,
+                                   limit=_plain(limit), quantity=_plain(row.quantity), rate=Percent(row.tax_rate),
+                                   left=Amount(left.rates[row.tax_rate.normalize()], inv.currency),
+                                   asked=_plain(quantity))))
+            continue
         if quantity > limit:
             errors.append((f"lines[{index}].quantity",
                            Message("Line %(line)s (%(description)s): at most %(limit)s of %(quantity)s remain "
@@ -788,11 +843,24 @@ def _chosen_lines(inv: Invoice, left: Creditable, chosen_lines: list[Mapping[str
                                    "asked.", rate=Percent(rate), limit=Amount(left.rates[rate], inv.currency),
                                    asked=Amount(amount, inv.currency))))
             continue
-        lines.append(_amount_line(inv, rate, amount, language))
-        ids.append(None)
+        split = _amount_lines(inv, credited, rate, amount, language)
+        lines.extend(split)
+        ids.extend([None] * len(split))
     if errors:
         raise ValidationError(errors)
     return lines, ids
+
+
+def _rate_field(inv: Invoice, data: Mapping[str, Any], rate: Decimal) -> str:
+    """The input that asked too much at ``rate``: its amount, else the last line asked at it."""
+    if data["full"]:
+        return "full"
+    amounts = [i for i, item in enumerate(data["amounts"]) if item["tax_rate"].normalize() == rate]
+    if amounts:
+        return f"amounts[{amounts[-1]}].amount"
+    rates = {row.position: row.tax_rate.normalize() for row in inv.lines}
+    lines = [i for i, item in enumerate(data["lines"]) if rates.get(item["line"]) == rate]
+    return f"lines[{lines[-1]}].quantity" if lines else "amounts"
 
 
 def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currency: str) -> LineInput:
@@ -802,7 +870,7 @@ def _line_from(row: InvoiceLineRow, quantity: Decimal, left: Creditable, currenc
     10.00, so 9.99 remain), its unit price is the one whose product rounds to that amount."""
     price = row.unit_price
     remains = next(line for line in left.lines if line.position == row.position)
-    if quantity == remains.remaining_quantity and row.row_total > 0:
+    if quantity == remains.remaining_quantity and row.row_total > 0 and not remains.limited_by_rate:
         price = _fitted_price(price, quantity, remains.remaining_amount, currency)
     return LineInput(description=row.description, quantity=quantity, unit_price=price,
                      tax_rate=row.tax_rate, sku=row.sku, unit=row.unit, tax_category=row.tax_category or "",
@@ -821,27 +889,54 @@ def _fitted_price(price: Decimal, quantity: Decimal, amount: Decimal, currency: 
     return price
 
 
-def _amount_line(inv: Invoice, rate: Decimal, amount: Decimal, language: str) -> LineInput:
-    """The line crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
-    note's PDF keeps its words for good. It takes the VAT category (and exemption reason) of the
-    invoice's lines at that rate when they share one, so that crediting a reverse-charge or
-    exempt sale is not stated as a zero-rated one."""
+def _amount_lines(inv: Invoice, credited: _Credited, rate: Decimal, amount: Decimal,
+                  language: str) -> list[LineInput]:
+    """The lines crediting ``amount`` (net) at ``rate``, described in ``language``: the credit
+    note's PDF keeps its words for good. Each states the VAT category (and exemption reason) of
+    the invoice's lines it reduces, so that crediting a reverse-charge or exempt sale is not
+    stated as a zero-rated one. Where the invoice's lines at ``rate`` are of several categories
+    (AE and Z at 0 %), the amount is shared among them in proportion to what remains of each
+    (the largest remainders take the odd cents): a price reduction on the whole sale at that
+    rate, as a document-level allowance is shared among the VAT categories it reduces."""
+    rate = rate.normalize()
     rate_written = format_percent(rate, locale=language, decimal_quantization=False)
-    category, reason = _rate_category(inv, rate)
-    return LineInput(description=translate(language, Message("Credit at %(rate)s tax", rate=rate_written)),
-                     quantity=Decimal(1), unit_price=amount, tax_rate=rate, tax_category=category,
-                     tax_exemption_reason=reason)
+    description = translate(language, Message("Credit at %(rate)s tax", rate=rate_written))
+    bases = {kind: base for kind, base in _kind_bases(inv).items() if kind[0] == rate}
+    shares = _shares(to_minor(amount, inv.currency), {
+        kind: max(base - credited.category_base[kind], 0) for kind, base in bases.items()} or {(rate, "", ""): 1})
+    return [LineInput(description=description, quantity=Decimal(1), unit_price=from_minor(share, inv.currency),
+                      tax_rate=rate, tax_category=category, tax_exemption_reason=reason)
+            for (_rate, category, reason), share in shares.items() if share > 0]
 
 
-def _rate_category(inv: Invoice, rate: Decimal) -> tuple[str, str]:
-    """The VAT category and exemption reason of the invoice's lines at ``rate``, when they
-    all have the same (category, reason); else ``("", "")``: derived from the rate."""
-    found = {(tax_category_for(line.tax_category or "", line.tax_rate).value, line.tax_exemption_reason or "")
-             for line in inv.lines if line.tax_rate.normalize() == rate.normalize()}
-    if len(found) != 1:
-        return "", ""
-    (category, reason), = found
-    return category, reason
+def _shares(amount: int, weights: dict[_Kind, int]) -> dict[_Kind, int]:
+    """``amount`` shared in proportion to ``weights`` (all of it to one kind when only one
+    remains or none does), whole minor units by the largest remainder."""
+    if len(weights) == 1 or sum(weights.values()) <= 0:
+        return {max(weights, key=lambda k: weights[k]): amount}
+    total = sum(weights.values())
+    shares = {kind: amount * weight // total for kind, weight in weights.items()}
+    by_remainder = sorted(weights, key=lambda k: (amount * weights[k] % total, weights[k]), reverse=True)
+    for kind in by_remainder[:amount - sum(shares.values())]:
+        shares[kind] += 1
+    return shares
+
+
+def _unsettled(inv: Invoice, state: PaymentState, takes: int, money: Amount) -> Message:
+    """Why a credit that gives ``money`` back needs a settlement, saying how much of the invoice
+    was paid: all that was due (before this credit), or part of it."""
+    cur = inv.currency
+    choose = Message("Choose \"refund\" (through the payment method that took it), \"credit\" (kept as the "
+                     "customer's credit) or \"outside\" (settled outside the add-on).")
+    due_before = inv.total_amount - state.amount_credited
+    if state.amount_paid >= due_before:
+        return Message("Invoice %(number)s is paid in full: this credit gives %(amount)s back to the customer. "
+                       "%(choose)s", number=inv.invoice_number, amount=money, choose=choose)
+    return Message("Invoice %(number)s is partly paid (%(paid)s of %(due)s): this credit leaves %(left)s to pay, "
+                   "so it gives %(amount)s back to the customer. %(choose)s", number=inv.invoice_number,
+                   paid=Amount(from_minor(state.amount_paid, cur), cur),
+                   due=Amount(from_minor(due_before, cur), cur),
+                   left=Amount(from_minor(max(due_before - takes, 0), cur), cur), amount=money, choose=choose)
 
 
 def _plain(number: Decimal) -> Decimal:

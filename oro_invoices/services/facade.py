@@ -217,18 +217,20 @@ class InvoiceService:
         return self.reads.count_invoices(filters, cap=cap)
 
     def receivables_aging(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
-                          today: dt.date | None = None, credit: bool = True) -> aging.AgingReport:
+                          today: dt.date | None = None, credit: bool = True,
+                          names: bool = True) -> aging.AgingReport:
         """What each customer still owes, by how many days it is overdue (``services.aging``):
         the open invoices ``filters`` select (as ``list_invoices`` takes them: ``organization_id``,
         ``currency``, customers, websites …; every organization's without one), on ``today``
         (the clock's UTC date unless given), with the credit each customer holds (``credit``; a
-        customer holding credit and owing nothing has a line of its own). ``ValidationError`` on
+        customer holding credit and owing nothing has a line of its own), the lines named as the
+        host names the customers (``names``; without, as their invoices do). ``ValidationError`` on
         ``currency`` when it is no currency code."""
         if filters is None:
             filters = InvoiceFilter()
         elif isinstance(filters, Mapping):
             filters = InvoiceFilter(**filters)
-        return aging.read_report(self.context, filters, today=today, credit=credit)
+        return aging.read_report(self.context, filters, today=today, credit=credit, names=names)
 
     def aging_detail(self, filters: InvoiceFilter | Mapping[str, Any] | None = None, *,
                      today: dt.date | None = None) -> tuple[dt.date, Iterator[OpenItemRow]]:

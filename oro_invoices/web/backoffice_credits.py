@@ -189,13 +189,15 @@ def _payload(form: Any, left: Creditable, typed: Callable[[str], str] = str) -> 
 
 
 _ITEM = re.compile(r"(lines|amounts)\[(\d+)\]\.\w+")
+#: What a message about a line's quantity or a rate's amount names when it says which one.
+_SUBJECT = {"lines": "line", "amounts": "rate"}
 #: The fields of how money already paid is settled (the "Money already paid" choices).
 _SETTLEMENT_FIELDS = frozenset({"settlement", "transaction_id"})
 
 
 def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> ValidationError | Conflict:
     """``exc`` worded for the form rather than the API: a line's or a tax rate's problem under
-    that field's label (or alone, when the message names the line or rate itself), and "say
+    that field's label (or alone, when the message names that line or rate itself), and "say
     what to credit" as the form asks it."""
     if not isinstance(exc, ValidationError):
         return exc
@@ -210,7 +212,7 @@ def in_form_terms(exc: ValidationError | Conflict, payload: dict[str, Any]) -> V
             worded.append(("", Message("%(field)s: %(problem)s", field=Message("Money already paid"), problem=problem)))
         elif item is None:
             worded.append((field, message))
-        elif isinstance(message, Message) and ({"line", "rate"} & set(message.values)):
+        elif isinstance(message, Message) and _SUBJECT[item.group(1)] in message.values:
             worded.append(("", message))                  # it names the line or rate itself
         else:
             given = payload[item.group(1)][int(item.group(2))]   # the errors index the payload's own lists

@@ -120,6 +120,9 @@ class GridPage:
     per_page: int = 25
     #: filter problems, by field: shown next to the field, the filter left out
     errors: dict[str, str] = field(default_factory=dict)
+    #: the document type every row is of (``invoice``, ``credit_note``), "" when the list mixes
+    #: them: the pager counts "invoices", "credit notes" or "documents"
+    counts: str = ""
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
@@ -436,7 +439,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         page_number = max(2, page_number) if pages is None else min(max(2, page_number), pages)
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo, total=total,
-        more_than=more_than, per_page=limit, errors=dict(errors),
+        more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "",
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 

@@ -192,7 +192,7 @@ class StorefrontPages:
         own_credit, others_credit = self._credit(viewer, visible)
         html = self.ctx.render(
             "storefront/list.html", req, page=page, statuses=PAYMENT_STATUS_LABELS,
-            balance=self.ctx.service.receivables_aging(visible, credit=False).totals, credit=own_credit,
+            balance=self.ctx.service.receivables_aging(visible, credit=False, names=False).totals, credit=own_credit,
             sub_customer_credit=others_credit,
             statement=may_download,
             show_payment_method=show_payment_method,

@@ -399,3 +399,27 @@ def test_a_customers_credit_is_shown_negative_beside_what_they_owe_with_the_net(
 
     pdf = " ".join(pdf_words(admin.get("/admin/invoices/aging.pdf?currency=GBP").get_data()).split())
     assert "Customer credit Net" in pdf and only.customer_name in pdf and pdf.count("-£100.00") == 4
+
+
+def test_a_customers_lines_carry_the_hosts_name_not_an_invoices_text(admin):
+    """An invoice whose customer_name is a custom text (an importing system's) does not rename
+    its customer's line: every line of a customer says the host's name, in every currency."""
+    service = admin.service
+    usd = posted_for_seeded_customer(service)
+    customer = service.context.host.customers.get_customer(usd.customer_id)
+    custom = posted_for_seeded_customer(service, currency="EUR", customer_name="ZZ Custom billing text",
+                                        due_date="2026-01-15", invoice_date="2026-01-01")
+    assert custom.customer_name == "ZZ Custom billing text" and customer.name != custom.customer_name
+    page = admin.get("/admin/invoices/aging").get_data(as_text=True)
+    for currency in ("EUR", "USD"):
+        assert customer.name in table_cells(page, currency)
+    assert "ZZ Custom billing text" not in text_of(page)
+    exported = admin.get("/admin/invoices/aging.csv").get_data(as_text=True)
+    names = {(row["customer_name"], row["currency"]) for row in csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))
+             if row["customer_id"] == str(customer.id)}
+    assert names == {(customer.name, "EUR"), (customer.name, "USD")}
+    assert "ZZ Custom billing text" not in exported
+    pdf = admin.get("/admin/invoices/aging.pdf?currency=EUR")
+    assert pdf.status_code == 200
+    text = " ".join(pdf_words(pdf.get_data()).split())
+    assert customer.name in text and "ZZ Custom billing text" not in text

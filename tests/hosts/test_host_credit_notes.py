@@ -359,3 +359,61 @@ def test_a_refund_naming_no_payment_is_refused_in_the_admins_language(admin):
     assert said in page                                      # under the form's heading, in German
     assert "That payment does not exist." not in page and "Transaction id" not in page
     assert admin.service.get(inv.id).amount_credited == 0
+
+
+def _seeded(admin: ShopClient, number: str):
+    return next(i for i in admin.service.list_invoices({"organization_id": 1, "status": "posted"}, limit=100).items
+                if i.invoice_number == number)
+
+
+def test_a_credit_on_a_partly_paid_invoice_says_it_is_partly_paid(admin):
+    inv = _seeded(admin, "INV-2026-12-00002")          # 316.06 EUR, 158.03 paid; line 1: 40 pairs of gloves
+    view = f"/admin/invoices/{inv.id}"
+    first = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "10"})
+    assert first.status_code == 303                      # within what is unpaid: no settlement asked
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "30"})
+    assert resp.status_code == 422
+    said = text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+    assert said.startswith(f"Money already paid: Invoice {inv.invoice_number} is partly paid (€158.03 of "
+                           "€259.53): this credit leaves €89.95 to pay, so it gives €68.08 back to the customer.")
+    assert "is paid:" not in said
+
+
+def _zero_rated(admin: ShopClient):
+    """A posted EUR invoice: line 1, 9 × 120.00 and line 2, 5 × 100.00, both at 0 %."""
+    return posted_for_seeded_customer(admin.service, currency="EUR", lines=[
+        {"description": "Export pallet", "quantity": "9", "unit_price": "120.00", "tax_rate": "0"},
+        {"description": "Export crate", "quantity": "5", "unit_price": "100.00", "tax_rate": "0"}])
+
+
+def _alert(resp) -> str:
+    return text_of(re.search(r'role="alert">(.*?)</div>', resp.get_data(as_text=True), re.S).group(1))
+
+
+def test_the_form_shows_what_amounts_credited_at_a_rate_leave_of_its_lines(admin):
+    inv = _zero_rated(admin)
+    view = f"/admin/invoices/{inv.id}"
+    done = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "amount_0": "600.00"})
+    assert done.status_code == 303
+    # 980.00 remain at 0 %: 8 pallets (960.00) and all 5 crates (500.00) still fit, one at a time
+    rows = text_of(admin.get(f"{view}/credit-notes/new").get_data(as_text=True))
+    assert "1 Export pallet 0% 9 €120.00 8 (€960.00)" in rows
+    assert "2 Export crate 0% 5 €100.00 5 (€500.00)" in rows
+    assert "At 0% tax (up to €980.00)" in rows
+    # 9 pallets: refused under the line, saying why
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "9"})
+    assert resp.status_code == 422
+    assert _alert(resp) == ("Line 1 (Export pallet): at most 8 of 9 remain creditable, as amounts credited at 0% "
+                            "tax leave €980.00 (net) at that rate; 9 asked.")
+    # each line fits, both together do not: the refusal is under the quantity typed, not "Amounts"
+    resp = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes",
+                        {"mode": "partial", "qty_1": "8", "qty_2": "5"})
+    assert resp.status_code == 422
+    said = _alert(resp)
+    assert said == ("Quantity of line 2 to credit: At 0% tax at most €980.00 (net) remain creditable; this credit "
+                    "note would take €1,460.00.")
+    assert "Amounts" not in said
+    assert len(admin.service.credit_notes_of(inv.id)) == 1
+    ok = admin.submit(f"{view}/credit-notes/new", f"{view}/credit-notes", {"mode": "partial", "qty_1": "8"})
+    assert ok.status_code == 303
+    assert admin.service.get(inv.id).amount_credited == Decimal("1560.00")

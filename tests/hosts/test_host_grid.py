@@ -7,6 +7,7 @@ import re
 
 import pytest
 from support.list_pages import grid_numbers, inline_error, link, pager_text
+from support.payloads import posted_for_seeded_customer
 
 from oro_invoices.hosts.reference.testing import ShopClient, text_of
 from oro_invoices.web import listing
@@ -38,7 +39,7 @@ def test_total_page_x_of_y_and_first_last_pages_line_up(shop, admin):
     everyone = northwind(admin)
     assert len(everyone) == 11
     first = grid(admin)
-    assert pager_text(first).startswith("11 invoices · Page 1 of 3")
+    assert pager_text(first).startswith("11 documents · Page 1 of 3")
     assert link(first, "first") is None and link(first, "prev") is None
     forward = [numbers(first)]
     html = first
@@ -73,7 +74,7 @@ def test_above_the_count_limit_the_page_says_so_and_counts_pages_from_the_end(sh
     monkeypatch.setattr(listing, "COUNT_CAP", 5)
     shop[0].extensions["oro_invoices"].ctx.page_size = 4
     first = grid(admin)
-    assert pager_text(first).startswith("More than 5 invoices (not counted further) · Page 1")
+    assert pager_text(first).startswith("More than 5 documents (not counted further) · Page 1")
     last = grid(admin, link(first, "last"))
     assert "Last page" in pager_text(last) and len(numbers(last)) == 4
     everyone = [i.display_number for i in northwind(admin)]  # newest first, as the grid
@@ -102,7 +103,7 @@ def test_filters_on_external_id_customer_user_website_currency_and_total(shop, a
     currency = re.search(r'<select id="f-currency".*?</select>', html, re.S).group(0)
     assert re.findall(r'<option value="(\w*)"[^>]*\bselected\b', currency) == ["EUR"]   # the form keeps it
     assert {"", "EUR", "JPY", "USD", "CHF"} <= set(re.findall(r'<option value="(\w*)"', currency))
-    assert pager_text(html).startswith(f"{len(eur)} invoices")
+    assert pager_text(html).startswith(f"{len(eur)} documents")
     low, high = sorted(i.total_amount for i in eur)[1:3]
     html = grid(admin, f"?currency=EUR&total_min={low}&total_max={high}")
     assert sorted(numbers(html)) == sorted(i.display_number for i in eur if low <= i.total_amount <= high)
@@ -315,3 +316,17 @@ def test_the_customer_filter_lists_customers_until_there_are_too_many(shop, admi
     assert '<select id="f-customer"' not in html and "Bulk Customer" not in html
     assert re.search(r'<input type="text" id="f-customer" name="customer"', html)
     assert numbers(grid(admin, f"?customer={some.customer_id}")) != []
+
+
+def test_the_count_names_what_the_rows_are(admin):
+    """A list of invoices and credit notes counts documents; a Document Type filter names its type."""
+    inv = posted_for_seeded_customer(admin.service)
+    admin.service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="test")
+    everything = len(northwind(admin))
+    notes = [i for i in northwind(admin) if i.document_type.value == "credit_note"]
+    assert notes
+    assert pager_text(grid(admin)).startswith(f"{everything} documents · Page 1")
+    assert pager_text(grid(admin, "?document_type=invoice")).startswith(
+        f"{everything - len(notes)} invoices · Page 1")
+    credit_notes = f"{len(notes)} credit note{'s' if len(notes) > 1 else ''} · Page 1"
+    assert pager_text(grid(admin, "?document_type=credit_note")).startswith(credit_notes)

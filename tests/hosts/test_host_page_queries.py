@@ -227,3 +227,22 @@ def test_a_host_page_reads_on_one_connection_per_engine(shop, admin, page):
     assert len(sent) >= 2, f"{page}: {len(sent)} statements"
     assert taken["host"] == 1 and taken["addon"] <= 1, \
         f"{page}: {taken} checkouts for {len(sent)} statements"
+
+
+def test_the_aging_report_reads_its_customers_names_in_one_statement(shop, admin):
+    """The host's names of the customers on the Aging Report are read at once: the page sends as
+    many statements with one more line (Initech owing in JPY, under another name) as before."""
+    few, page = statements(admin, "/admin/invoices/aging")
+    assert "Acme Industries AG" in text_of(page) and 'data-currency="JPY"' not in page
+    app, info = shop
+    service = app.extensions["oro_invoices"].service
+    initech = next(c for c in info["customers"] if c["name"] == "Initech GmbH")
+    service.post(service.create({
+        "invoice_date": dt.date.today().isoformat(), "due_date": dt.date.today().isoformat(), "currency": "JPY",
+        "organization_id": 1, "customer_id": initech["id"], "customer_name": "Initech (billing text)",
+        "bill_to": {"name": "Accounts", "street": "Main St 1", "city": "Berlin", "country": "DE"}, "lines": [
+            {"description": "Bolts", "quantity": "1", "unit_price": "1000", "tax_rate": "0"}]}).id)
+    many, page = statements(admin, "/admin/invoices/aging")
+    jpy = re.search(r'<table[^>]*data-currency="JPY".*?</table>', page, re.S).group(0)
+    assert "Initech GmbH" in text_of(jpy) and "billing text" not in text_of(page)
+    assert many == few <= MAX_STATEMENTS, f"{few} statements, {many} with one more line"

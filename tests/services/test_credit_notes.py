@@ -61,7 +61,9 @@ def test_a_partial_credit_lowers_the_amount_due_and_keeps_the_status(db, service
     assert result.invoice.amount_due == inv.total_amount - Decimal("77.29")
     assert result.invoice.payment_status is PaymentStatus.PENDING
     left = service.creditable(inv.id)
-    assert [l.remaining_quantity for l in left.lines] == [Decimal("2"), Decimal("1.5")]
+    # the 50.00 credited at 7 % leave 100.00 at that rate: one of the 1.5 hours still fits
+    assert [(l.remaining_quantity, l.remaining_amount, l.limited_by_rate) for l in left.lines] == [
+        (Decimal("2"), Decimal("39.98"), False), (Decimal("1"), Decimal("100.00"), True)]
     assert left.rates[Decimal("0.07")] == Decimal("100.00")
     # the rest, in two more credit notes, each numbered next in the series
     second = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}]})
@@ -125,7 +127,7 @@ def test_over_crediting_is_refused_naming_the_line_and_the_limit(service):
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "1"}],
                                             "amounts": [{"tax_rate": "0.19", "amount": "0.01"}]})
-    assert "At 19% tax at most 19.99 USD (net) remain creditable" in _errors(excinfo)["amounts"]
+    assert "At 19% tax at most 19.99 USD (net) remain creditable" in _errors(excinfo)["amounts[0].amount"]
     assert len(service.credit_notes_of(inv.id)) == 1
 
 
@@ -253,7 +255,10 @@ def test_crediting_a_paid_invoice_needs_a_settlement(db, service):
     service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": str(inv.total_amount)})
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})
-    assert "this credit gives 107.00 USD back to the customer" in _errors(excinfo)["settlement"]
+    assert _errors(excinfo)["settlement"] == (
+        f"Invoice {inv.invoice_number} is paid in full: this credit gives 107.00 USD back to the customer. "
+        "Choose \"refund\" (through the payment method that took it), \"credit\" (kept as the customer's "
+        "credit) or \"outside\" (settled outside the add-on).")
     with pytest.raises(ValidationError) as excinfo:
         service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}], "settlement": "refund"})
     assert "cannot be refunded here: choose \"credit\" or \"outside\"" in _errors(excinfo)["settlement"]
@@ -276,6 +281,17 @@ def test_a_partly_paid_invoice_credited_within_what_is_unpaid_needs_no_settlemen
     assert result.settlement is None
     assert result.invoice.amount_due == inv.total_amount - Decimal("207.00")
     assert result.invoice.payment_status is PaymentStatus.PAID_PARTIALLY
+
+
+def test_a_partly_paid_invoice_credited_beyond_what_is_unpaid_says_what_was_paid(service):
+    inv = _posted(service)  # total 231.36
+    service.record_payment(inv.id, {"method": "manual", "action": "charge", "amount": "200.00"})
+    with pytest.raises(ValidationError) as excinfo:
+        service.create_credit_note(inv.id, {"lines": [{"line": 2, "quantity": "1"}]})  # 107.00 net, 107.00 total
+    said = _errors(excinfo)["settlement"]
+    assert said.startswith(f"Invoice {inv.invoice_number} is partly paid (200.00 USD of 231.86 USD): this credit "
+                           "leaves 124.86 USD to pay, so it gives 75.14 USD back to the customer. Choose ")
+    assert "is paid" not in said
 
 
 def test_credit_notes_are_listed_by_document_type(service):

@@ -46,7 +46,7 @@ def inline_error(resp: Any, field: str) -> str:
 
 
 def pager_text(html: str) -> str:
-    """The pager's words ("4 invoices · Page 1 of 2 First Previous Next Last"), spaces collapsed."""
+    """The pager's words ("4 documents · Page 1 of 2 First Previous Next Last"), spaces collapsed."""
     return " ".join(text_of(html.split('<nav class="oi-pager"')[1].split(">", 1)[1].split("</nav>")[0]).split())
 
 

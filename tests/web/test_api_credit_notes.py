@@ -141,3 +141,16 @@ def test_the_openapi_document_says_a_credit_notes_location_is_the_credit_notes_u
     for path in ("/invoices/{id}/credit-notes", "/invoices/{id}/void"):
         location = spec["paths"][path]["post"]["responses"]["201"]["headers"]["Location"]
         assert location["description"] == "The credit note's URL (`/credit-notes/{id}`).", path
+
+
+def test_an_amount_at_a_rate_of_several_vat_categories_credits_each_of_them(api):
+    """Lines AE and Z at 0 %: 10.00 credited at 0 % is shared 7.50 AE and 2.50 Z, as what remains of them."""
+    created = api.create(lines=[
+        {"description": "Consulting", "quantity": "10", "unit_price": "120.00", "tax_rate": "0", "tax_category": "AE"},
+        {"description": "Export freight", "quantity": "1", "unit_price": "400.00", "tax_rate": "0"}])
+    assert api.post(f"/api/invoices/{created['id']}/post").status_code == 200
+    resp = api.post(f"/api/invoices/{created['id']}/credit-notes", {"amounts": [{"tax_rate": "0", "amount": "10.00"}]})
+    assert resp.status_code == 201, resp.get_data()
+    body = resp.get_json()
+    assert [(line["tax_category"], line["row_total"]) for line in body["lines"]] == [("AE", "7.50"), ("Z", "2.50")]
+    assert body["total_amount"] == "10.00"

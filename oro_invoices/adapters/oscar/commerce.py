@@ -173,6 +173,10 @@ class OscarCustomers:
         buyer = self.buyers.select_related("user").filter(user_id=customer_user_id).first()
         return None if buyer is None else _customer_user(buyer)
 
+    def get_customers(self, ids: Iterable[int]) -> dict[int, CustomerRef]:
+        """The customers with ``ids`` that exist, by id, in one query."""
+        return {row.pk: _customer(row) for row in self.customers.filter(pk__in=list(ids))}
+
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""
         rows = self.buyers.select_related("user").filter(user_id__in=list(ids))

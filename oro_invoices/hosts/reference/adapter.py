@@ -119,6 +119,7 @@ class ReferenceConfigStore:
 
 
 #: The customer users of a page's rows (``get_customer_users``), built once.
+_CUSTOMERS_AMONG = select(m.customers).where(m.customers.c.id.in_(bindparam("ids", expanding=True)))
 _CUSTOMER_USERS_AMONG = select(m.customer_users).where(m.customer_users.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -330,6 +331,12 @@ class ReferenceCustomers:
         customer = _customer(row[len(m.customer_users.c):])  # its columns follow the user's
         found = None if customer.id is None else customer  # None: a user without a customer
         return ref, remember("customer", ref.customer_id, found)
+
+    def get_customers(self, ids: Iterable[int]) -> dict[int, CustomerRef]:
+        """The customers with ``ids`` that exist, by id, in one query."""
+        with reading(self.engine) as c:
+            rows = c.execute(_CUSTOMERS_AMONG, {"ids": list(ids)}).all()
+        return {customer.id: customer for customer in map(_customer, rows)}
 
     def get_customer_users(self, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
         """The customer users with ``ids`` that exist, by id, in one query."""

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from oro_invoices.adapters import InvoiceRole, OrderLine, OrderSnapshot, WebsiteRef
-from oro_invoices.adapters.commerce import customer_users_of, customers_with_vat_id
+from oro_invoices.adapters.commerce import customer_users_of, customers_of, customers_with_vat_id
 from oro_invoices.domain.invoice import Address
 from oro_invoices.testing.suite.base import HostSuite
 
@@ -62,6 +62,16 @@ class TestCustomers(HostSuite):
         assert found == {u.id: self.host.customers.get_customer_user(u.id) for u in users}
         assert [found[u.id].name for u in users] == ["User 0", "User 1", "User 2"]
         assert customer_users_of(self.host.customers, []) == {}
+
+    def test_customers_of_a_report_at_once(self) -> None:
+        """``customers_of`` (the host's ``get_customers`` when it has one) answers what
+        ``get_customer`` answers for each id, and leaves unknown ids out."""
+        customers = [self.seeder.add_customer(f"Customer {n}") for n in range(3)]
+        ids = [c.id for c in customers] + [customers[0].id, 987654321]
+        found = customers_of(self.host.customers, ids)
+        assert found == {c.id: self.host.customers.get_customer(c.id) for c in customers}
+        assert [found[c.id].name for c in customers] == ["Customer 0", "Customer 1", "Customer 2"]
+        assert customers_of(self.host.customers, []) == {}
 
     @pytest.mark.oro_requires("buyer_tax_data")
     def test_customer_tax_data_for_einvoices(self) -> None:

@@ -112,3 +112,25 @@ def test_a_refused_credit_note_names_the_invoice_it_was_for_not_a_draft(svc, set
         f"The credit note for invoice {invoice.invoice_number} was not made: its XRechnung 3.0 e-invoice breaks "
         "1 rule: [BR-DE-15]")
     assert svc.credit_notes_of(invoice.id) == [] and svc.get(invoice.id).amount_credited == 0
+
+
+MIXED_AT_ZERO = [
+    {"description": "Consulting", "quantity": "10", "unit_price": "120.00", "tax_rate": "0", "tax_category": "AE"},
+    {"description": "Export freight", "quantity": "1", "unit_price": "400.00", "tax_rate": "0"},
+]
+
+
+def test_an_amount_at_a_rate_of_several_categories_is_shared_among_them(svc, acme):
+    """AE and Z at 0 %: 10.00 credited at 0 % reduces both, in proportion to what remains of each
+    (1,200.00 and 400.00): 7.50 reverse charge and 2.50 zero-rated, never 10.00 zero-rated."""
+    invoice = svc.post(svc.create(german_payload(acme, lines=MIXED_AT_ZERO)).id)
+    note, xml = _credited(svc, invoice.id, {"amounts": [{"tax_rate": "0", "amount": "10.00"}]})
+    assert [(line.tax_category.value, str(line.row_total)) for line in note.lines] == [("AE", "7.50"), ("Z", "2.50")]
+    assert categories(xml) == (["AE", "Z"], ["AE 0", "Z 0"])
+    # what remains of each decides the next share: the consulting credited in full, all goes to Z
+    _credited(svc, invoice.id, {"lines": [{"line": 1, "quantity": "10"}]})
+    note, xml = _credited(svc, invoice.id, {"amounts": [{"tax_rate": "0", "amount": "0.03"}]})
+    assert [(line.tax_category.value, str(line.row_total)) for line in note.lines] == [("Z", "0.03")]
+    rest, xml = _credited(svc, invoice.id, {"full": True})
+    assert categories(xml) == (["Z"], ["Z 0"])
+    assert svc.get(invoice.id).amount_due == 0
