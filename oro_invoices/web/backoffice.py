@@ -26,6 +26,7 @@ from oro_invoices.i18n import _
 from oro_invoices.integration import features
 from oro_invoices.persistence.queries import NAME_PREFIX_MAX, InvoiceFilter
 from oro_invoices.services.pdf_backlog import pending_pdfs
+from oro_invoices.services.reminders import ENABLED_SETTING as REMINDERS_ENABLED
 from oro_invoices.services.reminders import customer_reminders
 from oro_invoices.web import grid_columns, guard, listing
 from oro_invoices.web.context import WebContext
@@ -105,8 +106,13 @@ class BackOffice:
 
     def _reminders_stopped(self, doc: InvoiceDocument) -> bool:
         """Whether the payment reminders of the invoice's customer are off for them (or their
-        group) alone: the view page says so where it lists the reminders sent."""
+        group) alone: the view page says so where it lists the reminders sent. Where reminders
+        are off for the invoice's website nothing is stopped for the customer alone, and the
+        customer's own settings are not read."""
         if not doc.is_posted or doc.customer_id is None:
+            return False
+        website = ScopeContext(organization_id=doc.organization_id, website_id=doc.website_id)
+        if not self.ctx.settings.resolve(REMINDERS_ENABLED, website).value:
             return False
         group = self.ctx.service.context.customer_group_of(doc.customer_id)
         return customer_reminders(self.ctx.settings, doc.organization_id, doc.customer_id, group,

@@ -162,7 +162,7 @@ def test_an_unknown_order_is_said_beside_its_field(admin):
     assert resp.status_code == 422 and "Choose one of the orders listed." in text_of(page)
     assert 'aria-describedby="f-error-sort"' in page
     resp = admin.get("/admin/invoices/aging.csv?sort=size")
-    assert resp.status_code == 422 and "Sort: Must be one of customer, current" in text_of(resp.get_data(as_text=True))
+    assert resp.status_code == 422 and "Sort by: Must be one of customer, current" in text_of(resp.get_data(as_text=True))
 
 
 def test_an_overdue_amount_opens_that_customers_overdue_invoices(admin):

@@ -413,6 +413,10 @@ def test_an_admin_stops_a_customers_payment_reminders_from_their_statement(shop,
     # the invoice's page says why no reminder goes out, and the reminder run skips the customer
     view = text_of(admin.get(f"/admin/invoices/{late.id}").get_data(as_text=True))
     assert "Payment reminders are stopped for this customer: the reminder runs send none for this invoice." in view
+    settings.set("oro_invoices.reminders.enabled", False, "organization", 1)       # off for everyone: not theirs alone
+    view = text_of(admin.get(f"/admin/invoices/{late.id}").get_data(as_text=True))
+    assert "Payment reminders are stopped for this customer" not in view
+    settings.set("oro_invoices.reminders.enabled", True, "organization", 1)
     addon = shop[0].extensions["oro_invoices"]
     report = send_due_reminders(addon.service, addon.mail, dry_run=True,
                                 today=late.due_date + dt.timedelta(days=7))
