@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 import stripe
-from support.stripe_payments import intent_id, stripe_service
+from support.stripe_payments import answers_lost, intent_id, stripe_service
 from test_stripe_method_reauthorize import authorized
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -21,24 +21,8 @@ LOST = ("Stripe did not answer whether it re-authorized 231.86 USD (Read timed o
 def losing(service, call: str, times: int) -> list[str]:
     """Make the next ``times`` calls of ``payment_intents.<call>`` made while renewing reach Stripe but
     lose its answer; the ids of the PaymentIntents they returned."""
-    method = service.payment_methods.get("stripe")
-    real, made = method.client_factory, []
-
-    def factory(settings):
-        client = real(settings)
-        original = getattr(client.v1.payment_intents, call)
-
-        def and_lose(*args, **kwargs):
-            answer = original(*args, **kwargs)
-            renewing = call == "create" and "renews_payment_intent" in args[0].get("metadata", {})
-            if (renewing or call == "cancel") and len(made) < times:
-                made.append(answer.id)
-                raise stripe.APIConnectionError("Read timed out.")
-            return answer
-        setattr(client.v1.payment_intents, call, and_lose)
-        return client
-    method.client_factory = factory
-    return made
+    return answers_lost(service, "payment_intents", call, times, losing=lambda *args: call == "cancel" or (
+        call == "create" and "renews_payment_intent" in args[0].get("metadata", {})))
 
 
 def renewals_of(account, first: str) -> list:

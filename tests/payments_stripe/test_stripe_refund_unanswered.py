@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from support.stripe_payments import (
+    answers_lost,
     back_from_stripe,
     confirm,
     intent_id,
@@ -30,33 +31,10 @@ def paid_invoice(service, account):
     return doc, page, outcome.attempt.transaction_id
 
 
-def losing_answers(service, times: int) -> list[str]:
-    """Make the next ``times`` refunds reach Stripe but lose its answer (the connection drops
-    after the request was sent); the ids of the refunds Stripe made meanwhile."""
-    import stripe
-    method = service.payment_methods.get("stripe")
-    real, made = method.client_factory, []
-
-    def factory(settings):
-        client = real(settings)
-        create = client.v1.refunds.create
-
-        def create_and_lose(params, options=None):
-            refund = create(params, options)
-            if len(made) < times:
-                made.append(refund.id)
-                raise stripe.APIConnectionError("Read timed out.")
-            return refund
-        client.v1.refunds.create = create_and_lose
-        return client
-    method.client_factory = factory
-    return made
-
-
 def test_a_refund_whose_answer_is_lost_is_reserved_and_sent_again_never_made_twice(db, stripe_account):
     service, _ = stripe_service(db, stripe_account)
     doc, page, charge = paid_invoice(service, stripe_account)
-    made = losing_answers(service, times=3)
+    made = answers_lost(service, "refunds", "create", times=3)
     with pytest.raises(ProviderError) as lost:
         service.refund_payment(charge, "50.00", actor="admin", request_key="refund-form-key-0001")
     assert str(lost.value) == (
@@ -89,7 +67,7 @@ def test_a_refund_whose_answer_is_lost_is_reserved_and_sent_again_never_made_twi
 def test_all_that_remains_asked_again_while_it_is_reserved_sends_the_same_refund(db, stripe_account):
     service, _ = stripe_service(db, stripe_account)
     doc, page, charge = paid_invoice(service, stripe_account)
-    made = losing_answers(service, times=1)
+    made = answers_lost(service, "refunds", "create", times=1)
     with pytest.raises(ProviderError):
         service.refund_payment(charge, None, actor="admin")
     assert service.transaction_actions(doc.id)[charge].refundable == 0
@@ -110,32 +88,10 @@ def authorized_invoice(service, account):
     return doc, page, outcome.attempt.transaction_id
 
 
-def losing_capture_answers(service, times: int) -> list[int]:
-    """Make the next ``times`` captures reach Stripe but lose its answer; what each captured."""
-    import stripe
-    method = service.payment_methods.get("stripe")
-    real, made = method.client_factory, []
-
-    def factory(settings):
-        client = real(settings)
-        capture = client.v1.payment_intents.capture
-
-        def capture_and_lose(intent, params=None, options=None):
-            captured = capture(intent, params, options)
-            if len(made) < times:
-                made.append(captured.amount_received)
-                raise stripe.APIConnectionError("Read timed out.")
-            return captured
-        client.v1.payment_intents.capture = capture_and_lose
-        return client
-    method.client_factory = factory
-    return made
-
-
 def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_again(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
     doc, page, authorization = authorized_invoice(service, stripe_account)
-    made = losing_capture_answers(service, times=2)
+    made = answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=2)
     for _ in range(2):      # the dialog sent, its answer lost; sent again, lost again
         with pytest.raises(ProviderError) as lost:
             service.capture_authorization(authorization, actor="admin")
@@ -162,7 +118,7 @@ def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_ag
 def test_stripes_webhook_settles_a_capture_whose_answer_was_lost(db, stripe_account):
     service, _ = stripe_service(db, stripe_account, action="authorize")
     doc, page, authorization = authorized_invoice(service, stripe_account)
-    losing_capture_answers(service, times=1)
+    answers_lost(service, "payment_intents", "capture", kept=lambda c: c.amount_received, times=1)
     with pytest.raises(ProviderError):
         service.capture_authorization(authorization, actor="admin")
     event = stripe_event(stripe_account, "payment_intent.succeeded", intent_id(page))

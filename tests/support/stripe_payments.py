@@ -18,6 +18,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -236,3 +237,29 @@ def sepa_failed(account: StripeAccount, page: PaymentPage) -> bytes:
                                                      "payment.",
                                           "payment_method": {"id": "pm_sepa_debit_test", "object": "payment_method",
                                                              "type": "sepa_debit"}})
+
+
+def answers_lost(service: InvoiceService, resource: str, call: str, times: int, *,
+                 kept: Callable[[Any], Any] = lambda answer: answer.id,
+                 losing: Callable[..., bool] = lambda *args: True) -> list[Any]:
+    """Make the next ``times`` calls of the Stripe client's ``v1.<resource>.<call>`` (those
+    ``losing(*args)`` picks) reach Stripe but lose its answer, as a connection dropped after the
+    request was sent; what Stripe made meanwhile, each answer as ``kept`` reads it (its id)."""
+    method = service.payment_methods.get("stripe")
+    real, made = method.client_factory, []
+
+    def factory(settings):
+        client = real(settings)
+        api = getattr(client.v1, resource)
+        original = getattr(api, call)
+
+        def and_lose(*args, **kwargs):
+            answer = original(*args, **kwargs)
+            if losing(*args) and len(made) < times:
+                made.append(kept(answer))
+                raise stripe.APIConnectionError("Read timed out.")
+            return answer
+        setattr(api, call, and_lose)
+        return client
+    method.client_factory = factory
+    return made
