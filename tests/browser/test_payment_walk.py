@@ -96,8 +96,8 @@ def test_pay_through_the_hosted_page_then_refund(page: Page, browser, paying_sho
     page.locator("[data-oi-pay]").click()
     pay_at_the_hosted_page(page, APPROVED_CARD, forge=True)
     expect(page.get_by_role("heading", name=f"Payment Error - Invoice #{other.invoice_number}")).to_be_visible()
-    expect(page.get_by_text("We are sorry, but your payment could not be processed. Please check your "
-                            "payment details and try again.")).to_be_visible()
+    expect(page.get_by_text("The payment provider's answer could not be accepted, so nothing was recorded "
+                            "from it. The invoice page shows what was paid.")).to_be_visible()
     assert service.get(other.id).payment_status is PaymentStatus.PAID_PARTIALLY
     page.get_by_role("link", name="Back to Payment Page").click()
     expect(page.get_by_role("heading", name=f"Payment - Invoice #{other.invoice_number}")).to_be_visible()
