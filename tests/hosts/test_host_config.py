@@ -33,18 +33,21 @@ def test_scopes_offer_only_their_settings(admin):
     website = text_of(admin.get(CONFIG + "?scope=website").get_data(as_text=True))
     assert "Show Invoices in the Storefront" in website and "Enable Invoices" not in website
     customer = admin.get(CONFIG + "?scope=customer").get_data(as_text=True)
-    # the storefront switch, the customer's own payment terms and its language of documents (docs/i18n.md)
+    # the storefront switch, the customer's own payment terms, its language of documents (docs/i18n.md)
+    # and its payment reminders (docs/reminders.md)
     assert re.findall(r'data-setting="([^"]+)"', customer) == ["oro_invoices.storefront_enabled",
                                                                "oro_invoices.seller.payment_terms",
                                                                "oro_invoices.seller.payment_days",
-                                                               "oro_invoices.locale"]
+                                                               "oro_invoices.locale",
+                                                               "oro_invoices.reminders.enabled"]
     assert "Acme Industries AG" in customer  # the scope object selector
     assert "Tanaka" not in customer          # another organization's customer
     group = admin.get(CONFIG + "?scope=customer_group").get_data(as_text=True)
     assert re.findall(r'data-setting="([^"]+)"', group) == ["oro_invoices.storefront_enabled",
                                                             "oro_invoices.seller.payment_terms",
                                                             "oro_invoices.seller.payment_days",
-                                                            "oro_invoices.locale"]
+                                                            "oro_invoices.locale",
+                                                            "oro_invoices.reminders.enabled"]
 
 
 def test_set_at_organization_scope_and_use_default(shop, admin):
