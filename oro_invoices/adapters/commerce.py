@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Protocol, TypeVar, runtime_checkable
 
 from oro_invoices.domain.invoice import Address, LineInput
+
+_Ref = TypeVar("_Ref")
 
 
 class InvoiceRole(str, enum.Enum):
@@ -116,34 +118,33 @@ class Websites(Protocol):
         """The website with ``website_id``, or None when there is none."""
 
 
+def _found_by_id(customers: Customers, batch_name: str, get_one: Callable[[int], _Ref | None],
+                 ids: Iterable[int]) -> dict[int, _Ref]:
+    """The refs with ``ids`` that exist, by id: in one call of the host's optional batch method
+    ``batch_name(ids)`` when it has one, else one ``get_one`` per id."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    batch = getattr(customers, batch_name, None)
+    if callable(batch):
+        found: dict[int, _Ref] = batch(wanted)
+        return {i: found[i] for i in wanted if i in found}
+    refs = {i: get_one(i) for i in wanted}
+    return {i: ref for i, ref in refs.items() if ref is not None}
+
+
 def customer_users_of(customers: Customers, ids: Iterable[int]) -> dict[int, CustomerUserRef]:
     """The customer users with ``ids`` that exist, by id: in one call of the host's optional
     ``get_customer_users(ids)`` when it has one (one query for a page), else one
     ``get_customer_user`` per id."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    batch = getattr(customers, "get_customer_users", None)
-    if callable(batch):
-        found: dict[int, CustomerUserRef] = batch(wanted)
-        return {i: found[i] for i in wanted if i in found}
-    refs = {i: customers.get_customer_user(i) for i in wanted}
-    return {i: ref for i, ref in refs.items() if ref is not None}
+    return _found_by_id(customers, "get_customer_users", customers.get_customer_user, ids)
 
 
 def customers_of(customers: Customers, ids: Iterable[int]) -> dict[int, CustomerRef]:
     """The customers with ``ids`` that exist, by id: in one call of the host's optional
     ``get_customers(ids)`` when it has one (one query for a report), else one ``get_customer``
     per id."""
-    wanted = sorted(set(ids))
-    if not wanted:
-        return {}
-    batch = getattr(customers, "get_customers", None)
-    if callable(batch):
-        found: dict[int, CustomerRef] = batch(wanted)
-        return {i: found[i] for i in wanted if i in found}
-    refs = {i: customers.get_customer(i) for i in wanted}
-    return {i: ref for i, ref in refs.items() if ref is not None}
+    return _found_by_id(customers, "get_customers", customers.get_customer, ids)
 
 
 def normal_vat_id(vat_id: str) -> str:
