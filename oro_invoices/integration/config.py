@@ -567,6 +567,14 @@ class Settings:
                 self._report(exc, scope, scope_id, raw)
         return ResolvedValue(spec.default, "default")
 
+    def expect(self, ctx: ScopeContext) -> None:
+        """Within a remembered request, read the values stored for ``ctx``'s customer group and
+        customer with the request's next read of the store (``RequestValues.expect``), so that
+        resolving a key for them later sends no statement of its own; outside one, nothing."""
+        values = self._request_values()
+        if values is not None:
+            values.expect(ctx)
+
     def stored_everywhere(self, key: str, scope: str | None = None) -> list[StoredSetting]:
         """Every value stored for ``key`` (only those at ``scope``, any id, when given). Within
         a remembered request, the values at the scopes read whole (``request_settings``) come

@@ -5,7 +5,8 @@ within ``settings_memo.remember_settings()`` the values are read from the host's
 few calls as possible. The scopes whose values are bounded by the host's organizations and
 websites are read whole on the first setting asked for; customer groups and customers, of which
 a shop may have hundreds of thousands each with a value of its own (a customer's document
-language), are read only for the ids the request asks about. A store without
+language), are read only for the ids the request asks about, or says beforehand it will ask
+about (``expect``: then with the first read, in the same call). A store without
 ``stored_at`` (``ConfigStoreByPlace``) is read whole, once.
 """
 from __future__ import annotations
@@ -23,7 +24,7 @@ PER_ID_SCOPES = ("customer_group", "customer")
 class RequestValues:
     """The values stored under ``prefix`` that this request has read, by (key, scope, id)."""
 
-    __slots__ = ("store", "prefix", "values", "places", "read", "complete")
+    __slots__ = ("store", "prefix", "values", "places", "expected", "read", "complete")
 
     def __init__(self, store: ConfigStore, prefix: str) -> None:
         self.store = store
@@ -31,10 +32,21 @@ class RequestValues:
         self.values: dict[tuple[str, str, int | None], Any] = {}
         #: the (customer group or customer scope, id) pairs read
         self.places: set[tuple[str, int]] = set()
+        #: the (scope, id) pairs to read with the next read (``expect``)
+        self.expected: set[tuple[str, int]] = set()
         #: whether the whole scopes have been read
         self.read = False
         #: whether every stored value has been read (a store without ``stored_at``)
         self.complete = False
+
+    def expect(self, ctx: ScopeContext) -> None:
+        """Read the values of ``ctx``'s customer group and customer with the next read, whatever
+        context it is for (nothing more is read now): a page that knows early which customer it
+        shows reads their values in the same call as the whole scopes."""
+        if not self.complete:
+            self.expected.update((scope, scope_id) for scope in PER_ID_SCOPES
+                                 if (scope_id := ctx.scope_id(scope)) is not None
+                                 and (scope, scope_id) not in self.places)
 
     def cover(self, ctx: ScopeContext) -> None:
         """Read what is not read yet of the values that can apply in ``ctx``: the whole
@@ -45,6 +57,8 @@ class RequestValues:
                   if (scope_id := ctx.scope_id(scope)) is not None and (scope, scope_id) not in self.places]
         if self.read and not wanted:
             return
+        wanted.extend(place for place in sorted(self.expected) if place not in wanted)
+        self.expected.clear()
         stored_at = getattr(self.store, "stored_at", None)
         if stored_at is None:
             found = self.store.stored(self.prefix)

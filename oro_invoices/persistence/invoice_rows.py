@@ -6,7 +6,9 @@ result columns of their own (``NULL`` in the other tables' rows), so every value
 through its own column type, and each row comes back as read-only values with its model's
 attribute names (a named tuple per model), not as an ORM instance. A model without an
 ``invoice_id`` column is one of the invoice's customer in its organization and currency (the
-customer's credit): its rows are those matching the invoice's.
+customer's credit): its rows are those matching the invoice's. Two models stand for the documents
+that correct the invoice: ``Invoice`` gives its credit notes and the invoices issued to replace
+it, and ``PaymentState`` their payment states (not the invoice's own).
 
 ``invoice_for_reading`` reads an invoice, its lines, payment state and PDF record in one
 statement as plain values (named tuples with the models' attribute names): what a page shows
@@ -30,6 +32,7 @@ from sqlalchemy import (
     inspect,
     literal_column,
     null,
+    or_,
     select,
     union_all,
 )
@@ -40,8 +43,9 @@ from oro_invoices.persistence.models import Base, Invoice, InvoiceDocumentRow, I
 
 def rows_of_invoice(session: Session, invoice_id: int,
                     models: Sequence[type[Base]]) -> dict[type[Base], list[Any]]:
-    """For each of ``models`` (each with an ``invoice_id`` column) its rows of ``invoice_id``,
-    unordered, read in one statement: read-only values with the model's attribute names."""
+    """For each of ``models`` (each with an ``invoice_id`` column, or one of those the module's
+    docstring names) its rows of ``invoice_id``, unordered, read in one statement: read-only values
+    with the model's attribute names."""
     found: dict[type[Base], list[Any]] = {model: [] for model in models}
     if not models:
         return found
@@ -67,7 +71,12 @@ def _statement(models: tuple[type[Base], ...],
         values += [(column if owner == n else cast(null(), column.type)).label(f"c{i}")
                    for i, (owner, column) in enumerate(columns)]
         table = mapper.local_table
-        if "invoice_id" in table.c:
+        correcting = or_(invoices.c.credited_invoice_id == invoice_id, invoices.c.reissued_from_id == invoice_id)
+        if mapper.class_ is Invoice:
+            branches.append(select(*values).where(correcting))
+        elif mapper.class_ is PaymentState:
+            branches.append(select(*values).where(table.c.invoice_id.in_(select(invoices.c.id).where(correcting))))
+        elif "invoice_id" in table.c:
             branches.append(select(*values).where(table.c.invoice_id == invoice_id))
         else:  # the invoice's customer's, in its organization and currency
             branches.append(select(*values).select_from(table.join(invoices, and_(

@@ -29,7 +29,7 @@ from typing import Any
 
 from babel.numbers import format_percent
 from marshmallow import ValidationError as MmValidationError
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from oro_invoices.adapters.commerce import normal_vat_id
@@ -53,6 +53,7 @@ from oro_invoices.i18n import translate
 from oro_invoices.integration.payment_methods import ProviderError
 from oro_invoices.persistence import activity
 from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.corrections import CORRECTIONS, Corrections, corrections_of_rows
 from oro_invoices.persistence.models import Activity, Invoice, InvoiceLineRow, PaymentState
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.customer_credit import CustomerCredit
@@ -78,25 +79,6 @@ SETTLEMENTS = (REFUND, CREDIT, OUTSIDE)
 DUE_AFTER = "amount_due_after"
 #: The longest reason a void or a re-issue may give.
 MAX_VOID_REASON = 1000
-
-#: The credit notes and replacing invoices of one invoice (``corrections_of``), built once.
-_CORRECTIONS = (select(*views.SUMMARY_COLUMNS, Invoice.reissued_from_id, PaymentState.invoice_id)
-                .outerjoin(PaymentState, PaymentState.invoice_id == Invoice.id)
-                .where(or_(Invoice.credited_invoice_id == bindparam("invoice_id"),
-                           Invoice.reissued_from_id == bindparam("invoice_id")))
-                .order_by(Invoice.id))
-#: Where ``_CORRECTIONS``' rows hold what is read of them besides the summary's columns.
-_COLUMN = {column.key: n for n, column in enumerate(views.SUMMARY_COLUMNS) if column.class_ is Invoice}
-_REISSUED_FROM, _HAS_STATE = len(views.SUMMARY_COLUMNS), len(views.SUMMARY_COLUMNS) + 1
-
-
-@dataclass(frozen=True)
-class Corrections:
-    """What corrects an invoice: its credit notes and the invoices issued to replace it."""
-
-    credit_notes: list[views.InvoiceSummary]
-    reissues: list[DocumentRef]
-
 
 @dataclass(frozen=True)
 class CreditableLine:
@@ -240,15 +222,8 @@ class CreditNotes:
         """The credit notes of an invoice and the invoices that replace it, oldest first, read
         in one statement (the view page shows both)."""
         with self.ctx.db.session() as s:  # plain rows: the view page reads no ORM instance here
-            rows: Sequence[Sequence[Any]] = s.connection().execute(_CORRECTIONS, {"invoice_id": invoice_id}).all()
-        c = _COLUMN
-        return Corrections(
-            credit_notes=[views.summary_of_row(row) for row in rows
-                          if row[c["credited_invoice_id"]] == invoice_id and row[_HAS_STATE] is not None],
-            reissues=[DocumentRef(id=row[c["id"]], number=row[c["invoice_number"]], date=row[c["invoice_date"]],
-                                  document_type=DocumentType(row[c["document_type"]] or "invoice"),
-                                  external_id=row[c["external_id"]])
-                      for row in rows if row[_REISSUED_FROM] == invoice_id])
+            rows: Sequence[Sequence[Any]] = s.connection().execute(CORRECTIONS, {"invoice_id": invoice_id}).all()
+        return corrections_of_rows(invoice_id, rows)
 
     def credit_notes_of(self, invoice_id: int) -> list[views.InvoiceSummary]:
         """The posted credit notes of an invoice, oldest first."""

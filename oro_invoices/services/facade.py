@@ -30,6 +30,7 @@ from oro_invoices.domain.invoice import DocumentRef, InvoiceDocument, PaymentSta
 from oro_invoices.integration.config import Settings
 from oro_invoices.integration.payment_methods import PaymentMethods, ProviderCallback
 from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.corrections import Corrections
 from oro_invoices.persistence.engine import Database
 from oro_invoices.persistence.models import utcnow
 from oro_invoices.persistence.queries import InvoiceFilter, Page
@@ -47,7 +48,7 @@ from oro_invoices.services.context import (
     ServiceContext,
 )
 from oro_invoices.services.credit_events import CustomerCreditEvents
-from oro_invoices.services.credit_notes import Corrections, Creditable, CreditNotes, CreditResult, ReissueResult
+from oro_invoices.services.credit_notes import Creditable, CreditNotes, CreditResult, ReissueResult
 from oro_invoices.services.customer_credit import CustomerCredit, CustomerCreditView, PaidOut
 from oro_invoices.services.documents import Documents
 from oro_invoices.services.jobs import JobQueue

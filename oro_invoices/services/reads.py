@@ -14,9 +14,10 @@ from oro_invoices.domain.messages import Message
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
 from oro_invoices.persistence import read_models as views
+from oro_invoices.persistence.corrections import Corrections, corrections_from
 from oro_invoices.persistence.customer_credit import CustomerCreditRow
 from oro_invoices.persistence.invoice_rows import rows_of_invoice
-from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentTransaction
+from oro_invoices.persistence.models import Activity, Invoice, Note, PaymentState, PaymentTransaction
 from oro_invoices.persistence.outbox import OutboxEmail, OutboxView
 from oro_invoices.persistence.outbox import view as email_view
 from oro_invoices.persistence.queries import (
@@ -45,6 +46,8 @@ class InvoiceHistory:
     reminders: list[ReminderView] = field(default_factory=list)
     #: The credit its customer has in its currency (``services.customer_credit``).
     customer_credit: Decimal = Decimal(0)
+    #: Its credit notes and the invoices issued to replace it.
+    corrections: Corrections = field(default_factory=lambda: Corrections([], []))
 
 
 class Reads:
@@ -139,11 +142,11 @@ class Reads:
             return [views.activity(r) for r in rows]
 
     def history(self, invoice_id: int) -> InvoiceHistory:
-        """The invoice's notes, activity, payment transactions, emails and its customer's credit, in
-        one statement."""
+        """The invoice's notes, activity, payment transactions, emails, corrections and its
+        customer's credit, in one statement."""
         with self.ctx.db.session() as s:
             found = rows_of_invoice(s, invoice_id, (Note, Activity, PaymentTransaction, OutboxEmail,
-                                                    ReminderRow, CustomerCreditRow))
+                                                    ReminderRow, CustomerCreditRow, Invoice, PaymentState))
         def newest_first(model: Any) -> list[Any]:
             return sorted(found[model], key=lambda row: row.id, reverse=True)
         return InvoiceHistory(
@@ -153,7 +156,8 @@ class Reads:
                 [views.transaction(r) for r in sorted(found[PaymentTransaction], key=lambda row: row.id)]),
             emails=[email_view(r) for r in newest_first(OutboxEmail)],
             reminders=[reminder_view(r) for r in sorted(found[ReminderRow], key=lambda row: row.step)],
-            customer_credit=next((from_minor(r.balance, r.currency) for r in found[CustomerCreditRow]), Decimal(0)))
+            customer_credit=next((from_minor(r.balance, r.currency) for r in found[CustomerCreditRow]), Decimal(0)),
+            corrections=corrections_from(invoice_id, found[Invoice], found[PaymentState]))
 
     def transactions(self, invoice_id: int) -> list[views.TransactionView]:
         """The invoice's payment transactions, oldest first."""

@@ -9,7 +9,7 @@ feature for the admin's organization, an admin login, and the
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -104,19 +104,40 @@ class BackOffice:
             raise NotFound(_("Invoice %(id)s does not exist.", id=invoice_id))
         return doc
 
-    def _reminders_stopped(self, doc: InvoiceDocument) -> bool:
-        """Whether the payment reminders of the invoice's customer are off for them (or their
-        group) alone: the view page says so where it lists the reminders sent. Where reminders
-        are off for the invoice's website nothing is stopped for the customer alone, and the
-        customer's own settings are not read."""
+    def _reminders_stopped(self, doc: InvoiceDocument, customer_group: Callable[[], int | None]) -> bool:
+        """Whether the payment reminders of the invoice's customer (of the group ``customer_group``
+        gives) are off for them (or their group) alone: the view page says so where it lists the
+        reminders sent. Where reminders are off for the invoice's website nothing is stopped for
+        the customer alone, and their group is not looked up."""
         if not doc.is_posted or doc.customer_id is None:
             return False
         website = ScopeContext(organization_id=doc.organization_id, website_id=doc.website_id)
         if not self.ctx.settings.resolve(REMINDERS_ENABLED, website).value:
             return False
-        group = self.ctx.service.context.customer_group_of(doc.customer_id)
-        return customer_reminders(self.ctx.settings, doc.organization_id, doc.customer_id, group,
+        return customer_reminders(self.ctx.settings, doc.organization_id, doc.customer_id, customer_group(),
                                   website_id=doc.website_id).opted_out
+
+    def _viewed(self, req: Request) -> tuple[InvoiceDocument | None, Callable[[], int | None] | None]:
+        """The invoice a signed-in admin's view page asks for and its customer's group, read before
+        the page's checks, which read the settings: those of the customer (and group) are then read
+        with them, in one statement (the page's "reminders are stopped" notice needs them). Nothing
+        for anyone else, or an invoice they may not see: ``load`` and the checks refuse them."""
+        if getattr(req.user, "kind", None) != "admin":
+            return None, None
+        number = parse_id(req.path_params.get("invoice_id"))
+        try:
+            doc = None if number is None else self.ctx.service.get(number)
+        except NotFound:
+            return None, None
+        org = getattr(req.user, "organization_id", None)
+        if doc is None or (org is not None and doc.organization_id != org):
+            return None, None
+        if not doc.is_posted or doc.customer_id is None:
+            return doc, None
+        group = self.ctx.service.context.customer_group_of(doc.customer_id)
+        self.ctx.settings.expect(ScopeContext(organization_id=doc.organization_id, website_id=doc.website_id,
+                                              customer_id=doc.customer_id, customer_group_id=group))
+        return doc, lambda: group
 
     def names(self) -> _Names:
         return _Names(self.ctx)
@@ -215,17 +236,20 @@ class BackOffice:
 
     def view(self, req: Request) -> Response:
         """The invoice view page; ``?dialog=`` opens one of its dialogs over it."""
+        seen, group = self._viewed(req)
         self.check(req)
-        doc = self.load(req, req.path_params.get("invoice_id"))
-        return Response.html(self.render_view(req, doc, dialog=req.query.get("dialog", "")),
+        doc = seen or self.load(req, req.path_params.get("invoice_id"))
+        return Response.html(self.render_view(req, doc, dialog=req.query.get("dialog", ""), customer_group=group),
                              title=document_title(doc))
 
     def render_view(self, req: Request, doc: InvoiceDocument, *, dialog: str = "",
                     email: dict[str, Any] | None = None, form_error: str = "",
                     payment_fields: dict[str, str] | None = None,
-                    payment_errors: dict[str, str] | None = None, note: dict[str, Any] | None = None) -> str:
+                    payment_errors: dict[str, str] | None = None, note: dict[str, Any] | None = None,
+                    customer_group: Callable[[], int | None] | None = None) -> str:
         """The view page; ``note``: its note forms as ``backoffice_notes.note_form`` gives them (a
-        refused note shown again as typed)."""
+        refused note shown again as typed); ``customer_group``: gives the group of its customer when
+        the page read it already (else it is looked up here, for a posted invoice with reminders on)."""
         from oro_invoices.web.backoffice_credits import corrections_section
         from oro_invoices.web.backoffice_notes import note_form
         from oro_invoices.web.backoffice_payments import DIALOGS as PAYMENT_DIALOGS
@@ -268,7 +292,8 @@ class BackOffice:
             note_author_id=getattr(req.user, "id", None), note_form=note or note_form(),
             editing_note=note["note_id"] if note and note["note_id"] else parse_id(req.query.get("edit_note")),
             transactions=transactions, emails=emails, reminders=history.reminders,
-            reminders_stopped=self._reminders_stopped(doc),
+            reminders_stopped=self._reminders_stopped(
+                doc, customer_group or functools.partial(ctx.service.context.customer_group_of, doc.customer_id)),
             pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
             download_xml=ctx.service.offers_xml(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
@@ -278,7 +303,7 @@ class BackOffice:
             sections=ctx.view_sections(doc, "backoffice"),
             can_send=req.can("oro_invoices.send"), can_delete=req.can("oro_invoices.delete"),
             can_note=req.can("oro_invoices.note"),
-            **payments, **corrections_section(self, req, doc))
+            **payments, **corrections_section(req, doc, history.corrections))
 
     def _posting_gaps(self, doc: InvoiceDocument) -> dict[str, Any]:
         """What posting the draft ``doc`` would leave unsaid of its seller, and whether its due

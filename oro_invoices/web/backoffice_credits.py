@@ -18,6 +18,7 @@ from oro_invoices.domain.errors import Conflict, InvoiceError, ValidationError
 from oro_invoices.domain.invoice import InvoiceDocument
 from oro_invoices.domain.messages import Message, Percent
 from oro_invoices.i18n import N_, _
+from oro_invoices.persistence.corrections import Corrections
 from oro_invoices.services.credit_notes import CREDIT, AlreadyCredited, Creditable
 from oro_invoices.services.schemas import NOTHING_TO_CREDIT
 from oro_invoices.web import guard
@@ -32,12 +33,12 @@ CONFIRM_TEMPLATE = "admin/void_confirm.html"
 DAMAGED_FORM = N_("The credit note form is damaged; open Create Credit Note again.")
 
 
-def corrections_section(pages: BackOffice, req: Request, doc: InvoiceDocument) -> dict[str, Any]:
-    """What the view page shows about corrections: credit notes, replacements, the actions."""
-    service = pages.ctx.service
-    corrections = service.corrections_of(doc.id) if doc.is_posted and not doc.is_credit_note else None
-    credit_notes = corrections.credit_notes if corrections is not None else []
-    reissues = corrections.reissues if corrections is not None else []
+def corrections_section(req: Request, doc: InvoiceDocument, corrections: Corrections) -> dict[str, Any]:
+    """What the view page shows about corrections: credit notes, replacements (``corrections``, as
+    the invoice's history read them), the actions."""
+    if not doc.is_posted or doc.is_credit_note:
+        corrections = Corrections([], [])
+    credit_notes, reissues = corrections.credit_notes, corrections.reissues
     creditable = (doc.is_posted and not doc.is_credit_note and doc.amount_credited < doc.total_amount)
     # nothing kept (a payment refunded in full keeps nothing) and no authorization held
     unpaid = doc.amount_paid == 0 and doc.amount_held == 0

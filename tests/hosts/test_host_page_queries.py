@@ -246,3 +246,28 @@ def test_the_aging_report_reads_its_customers_names_in_one_statement(shop, admin
     jpy = re.search(r'<table[^>]*data-currency="JPY".*?</table>', page, re.S).group(0)
     assert "Initech GmbH" in text_of(jpy) and "billing text" not in text_of(page)
     assert many == few <= MAX_STATEMENTS, f"{few} statements, {many} with one more line"
+
+
+@pytest.mark.parametrize("stopped_for", [None, "customer", "customer_group"])
+def test_the_view_page_with_reminders_on_reads_as_much_as_with_them_off(shop, admin, stopped_for):
+    """With payment reminders on for the invoice's website the page reads its customer's (and
+    their group's) settings for its "reminders are stopped" notice in the request's one read of
+    the settings: as many statements as with reminders off, within the bound."""
+    add_acme_invoices(shop, 1)
+    app, info = shop
+    settings = Settings(app.extensions["oro_reference_host"].config)
+    service = app.extensions["oro_invoices"].service
+    doc = service.get(service.find_id(external_id="QRY-0"))
+    url = f"/admin/invoices/{doc.id}"
+    off, html = statements(admin, url)
+    assert "Payment reminders are stopped" not in text_of(html)
+    settings.set("oro_invoices.reminders.enabled", True, "website", doc.website_id)
+    if stopped_for == "customer":
+        settings.set("oro_invoices.reminders.enabled", False, "customer", doc.customer_id)
+    elif stopped_for == "customer_group":
+        group = app.extensions["oro_reference_host"].customers.get_customer(doc.customer_id).group_id
+        assert group is not None
+        settings.set("oro_invoices.reminders.enabled", False, "customer_group", group)
+    on, html = statements(admin, url)
+    assert ("Payment reminders are stopped for this customer" in text_of(html)) == (stopped_for is not None)
+    assert on == off <= MAX_STATEMENTS, f"{off} statements with reminders off, {on} with them on"

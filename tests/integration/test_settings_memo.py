@@ -153,3 +153,25 @@ def test_a_store_without_stored_at_is_read_whole_once_per_request():
     store.reads = 0
     assert settings.value("oro_invoices.locale", ORG) == "ja_JP"
     assert store.reads >= 1  # outside a request: read by key, as before
+
+
+def test_a_customer_expected_beforehand_is_read_with_the_first_read():
+    store = CountingStore()
+    settings = per_customer_locales(store, 1000)
+    with remember_settings():
+        settings.expect(ORG)
+        assert store.reads == 0  # nothing is read until a value is asked for
+        assert settings.value("oro_invoices.locale", ScopeContext(organization_id=1)) == "fr_FR"
+        assert store.reads == 1
+        assert settings.value("oro_invoices.locale", ORG) == "ja_JP"  # its customer's, read already
+        assert not features.is_enabled(settings, features.STOREFRONT, ORG)  # its customer group's
+        assert (store.reads, store.returned) == (1, 4)
+        settings.expect(ORG)  # read already: nothing more
+        assert settings.value("oro_invoices.locale", ScopeContext(organization_id=1, customer_id=150)) == "de_DE"
+        assert (store.reads, store.returned) == (2, 5)
+    with remember_settings():
+        settings.expect(ScopeContext(organization_id=1, customer_id=150))
+        assert settings.value("oro_invoices.locale", ORG) == "ja_JP"
+        assert store.reads == 3  # one read for both customers
+        assert settings.value("oro_invoices.locale", ScopeContext(organization_id=1, customer_id=150)) == "de_DE"
+        assert store.reads == 3
