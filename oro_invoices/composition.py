@@ -98,7 +98,8 @@ class AddonConfig:
     :param pdf: build the PDF renderer: None when the ``pdf`` extra is installed, True always
         (an error without the extra), False never.
     :param pdf_template_dirs: directories searched before the package's PDF templates.
-    :param clock: returns the current UTC time (tests use it to cross months).
+    :param clock: returns the current UTC time (tests use it to cross months); the services, the
+        emails and the pages all read it.
     :param webhook_timeout: seconds ``Addon.events`` waits for a webhook endpoint (to connect,
         and for each read).
     :param jobs_broker_url: the Celery broker of the background jobs (``redis://…`` or

@@ -297,6 +297,7 @@ class BackOffice:
             pdf_pending=ctx.service.pdf_pending(doc) or ctx.service.pdf_awaited(doc),
             download_xml=ctx.service.offers_xml(doc),
             payment_url=ctx.payment_link(doc) if doc.is_posted else None,
+            payment_link_expired=doc.is_posted and ctx.service.guest_link_expired(doc),
             order_url=ctx.order_url(doc.order_id) if doc.order_id else None,
             dialog=dialog, email=dialog_data, form_error=form_error, notice=notice, has_mail=mail is not None,
             **self._posting_gaps(doc),

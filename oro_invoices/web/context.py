@@ -23,7 +23,6 @@ from oro_invoices.domain.payment_labels import action_label
 from oro_invoices.formatting import Formatter
 from oro_invoices.formatting.line_breaks import soft_hyphens
 from oro_invoices.integration.config import Settings
-from oro_invoices.integration.links import PAYMENT_LINK_TTL, link_expired
 from oro_invoices.integration.plugins import flatten
 from oro_invoices.integration.profile import ENDPOINT_STOREFRONT_PAY
 from oro_invoices.persistence.outbox import STATUS_LABELS as EMAIL_STATUS_LABELS
@@ -163,9 +162,7 @@ class WebContext:
         absolute link built from the configured storefront base URL. None once the link expired
         (``oro_invoices.payment_link_ttl_days`` after posting): it would only say so.
         """
-        days = self.settings.value(PAYMENT_LINK_TTL, ScopeContext(organization_id=invoice.organization_id,
-                                                                  website_id=invoice.website_id))
-        if link_expired(invoice.posted_at, days, self.now()):
+        if self.service.guest_link_expired(invoice):  # by the services' clock, as the emails judge it
             return None
         link = self.service.payment_url(invoice)
         if link is None and invoice.payment_token:
@@ -205,7 +202,9 @@ class WebContext:
         return ScopeContext(organization_id=getattr(request.user, "organization_id", None))
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(dt.UTC)
+        """The current time by the services' clock: pages judge "today" (overdue, a link's expiry)
+        as the emails sent from them and the invoices' records do."""
+        return self.service.clock()
 
     def days_overdue(self, invoice: Any) -> int:
         """Days ``invoice`` is overdue today, by the services' clock (``domain.overdue``); 0: not."""

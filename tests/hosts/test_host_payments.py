@@ -494,17 +494,17 @@ def test_the_payment_page_adds_up_after_a_credit_note(shop):
     assert doc.amount_due == doc.total_amount - doc.amount_credited
 
 
-def test_the_guest_link_expires_as_configured(shop):
+def test_the_guest_link_expires_as_configured(shop, monkeypatch):
     app = shop[0]
     configure(app)
     guest = ShopClient(app)
     doc = doc_of(guest, "ERP-SO-1002-2")
     Settings(app.extensions["oro_reference_host"].config).set(
         "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
-    ctx = app.extensions["oro_invoices"].ctx
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    services = app.extensions["oro_invoices"].service.context  # its clock: the pages' and emails' alike
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=29))
     assert "Proceed with Payment" in text_of(guest.get(f"/invoices/pay/{doc.payment_token}").get_data(as_text=True))
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=31))
     expired = guest.get(f"/invoices/pay/{doc.payment_token}")
     assert expired.status_code == 410
     text = text_of(expired.get_data(as_text=True))
@@ -512,7 +512,7 @@ def test_the_guest_link_expires_as_configured(shop):
     assert "Proceed with Payment" not in text
 
 
-def test_an_expired_guest_link_is_no_longer_shown_on_the_invoice_page(shop):
+def test_an_expired_guest_link_is_no_longer_shown_on_the_invoice_page(shop, monkeypatch):
     """The customer's invoice page hands out the guest link only while it works; Pay stays."""
     app = shop[0]
     configure(app)
@@ -520,10 +520,10 @@ def test_an_expired_guest_link_is_no_longer_shown_on_the_invoice_page(shop):
     doc = doc_of(client, "ERP-SO-1002-2")
     Settings(app.extensions["oro_reference_host"].config).set(
         "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
-    ctx = app.extensions["oro_invoices"].ctx
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    services = app.extensions["oro_invoices"].service.context  # its clock: the pages' and emails' alike
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=29))
     assert f"/invoices/pay/{doc.payment_token}" in client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=31))
     page = client.get(f"/customer/invoices/{doc.id}").get_data(as_text=True)
     assert f"/invoices/pay/{doc.payment_token}" not in page and "Invoice Guest Payment Link" not in text_of(page)
     assert "data-oi-pay>" in page

@@ -373,16 +373,16 @@ def listed_first(html: str) -> str:
     return re.search(r'<tr data-invoice-id="\d+">\s*<td><a [^>]*>([^<]+)</a>', html).group(1)
 
 
-def test_guest_payment_link_expires_after_the_configured_days(shop):
+def test_guest_payment_link_expires_after_the_configured_days(shop, monkeypatch):
     app = shop[0]
     client = ShopClient(app)
     doc = client.service.get(client.service.find_id(external_id="ERP-SO-1002-2"))
     Settings(app.extensions["oro_reference_host"].config).set(
         "oro_invoices.payment_link_ttl_days", 30, "organization", doc.organization_id)
-    ctx = app.extensions["oro_invoices"].ctx
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=29)
+    services = app.extensions["oro_invoices"].service.context  # its clock: the pages' and emails' alike
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=29))
     assert client.get(f"/invoices/pay/{doc.payment_token}").status_code == 200
-    ctx.now = lambda: doc.posted_at + dt.timedelta(days=31)
+    monkeypatch.setattr(services, "clock", lambda: doc.posted_at + dt.timedelta(days=31))
     expired = client.get(f"/invoices/pay/{doc.payment_token}")
     assert expired.status_code == 410
     assert "This payment link has expired" in text_of(expired.get_data(as_text=True))

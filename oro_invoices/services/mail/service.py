@@ -192,7 +192,8 @@ class MailService:
         self.sender_name = sender_name
         self.sender_for = sender_for
         self.payment_url = payment_url or invoices.payment_url
-        self.clock = clock or invoices.clock
+        # without a clock of its own, the invoices' current one (also when it is replaced later)
+        self.clock = clock or (lambda: invoices.clock())
         if transport is None and smtp is not None:
             transport = SmtpTransport(SmtpConfig.from_url(smtp) if isinstance(smtp, str) else smtp)
         self.transport = transport

@@ -1,0 +1,59 @@
+"""The view page and the emails sent from it judge "today" by one clock, the services': with a
+fixed clock the page's guest payment link, its Overdue badge and the email dialog's body agree,
+whatever the machine's own time."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from html import unescape
+
+from oro_invoices.hosts.reference.testing import text_of
+from oro_invoices.integration.hosted_page import method as oropay
+from oro_invoices.integration.links import STOREFRONT_BASE_URL
+
+
+def body_of_email_dialog(html: str) -> str:
+    return unescape(re.search(r'<textarea id="oi-email-body"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+
+def posted_payable(app) -> object:
+    """Carla's draft posted, payable at the storefront through the guest link."""
+    service = app.extensions["oro_invoices"].service
+    settings = app.extensions["oro_invoices"].settings
+    for key, value in {"oro_invoices.payments_enabled": True, "oro_invoices.payment_method": "oropay",
+                       STOREFRONT_BASE_URL: "https://shop.example", oropay.MERCHANT_ID: "Northwind",
+                       oropay.SHARED_SECRET: "shared-secret", oropay.HPP_URL: "https://pay.example/hpp",
+                       oropay.API_URL: "https://pay.example/api"}.items():
+        settings.set(key, value)
+    return service.post(service.find_id(external_id="ERP-SO-1004-4"), actor="test")
+
+
+def test_with_a_fixed_clock_the_page_and_its_email_agree_whether_the_link_expired(shop, admin, monkeypatch):
+    app, _ = shop
+    service = app.extensions["oro_invoices"].service
+    doc = posted_payable(app)
+    link = service.payment_url(doc)
+    assert link and doc.posted_at is not None
+    # the services' clock a day before the 90-day link lifetime ends: the page and the email give it
+    monkeypatch.setattr(service.context, "clock", lambda: doc.posted_at + dt.timedelta(days=89))
+    page = admin.get(f"/admin/invoices/{doc.id}?dialog=email").get_data(as_text=True)
+    assert 'id="oi-payment-link"' in page and link in body_of_email_dialog(page)
+    # a day after it ends (the machine's own clock still says the link is fresh): neither gives it
+    monkeypatch.setattr(service.context, "clock", lambda: doc.posted_at + dt.timedelta(days=91))
+    page = admin.get(f"/admin/invoices/{doc.id}?dialog=email").get_data(as_text=True)
+    assert 'id="oi-payment-link"' not in page and link not in body_of_email_dialog(page)
+    assert "Guest Payment Link This payment link has expired." in text_of(page)
+
+
+def test_with_a_fixed_clock_the_page_and_the_reminder_email_agree_on_days_overdue(shop, admin, monkeypatch):
+    app, _ = shop
+    service = app.extensions["oro_invoices"].service
+    doc = posted_payable(app)
+    assert doc.due_date is not None
+    # the services' clock ten days past the due date, just before midnight UTC
+    ten_days = dt.datetime.combine(doc.due_date + dt.timedelta(days=10), dt.time(23, 59, 30), dt.UTC)
+    monkeypatch.setattr(service.context, "clock", lambda: ten_days)
+    page = admin.get(f"/admin/invoices/{doc.id}?dialog=email&template=invoice_reminder_template"
+                     ).get_data(as_text=True)
+    assert "Overdue · 10 days" in text_of(page)
+    assert "10 days" in body_of_email_dialog(page)
