@@ -50,3 +50,17 @@ def test_an_invoice_without_notes_payments_or_emails_has_an_empty_history(app):
     history = app.invoices.history(doc.id)
     assert (history.notes, history.transactions, history.emails) == ([], [], [])
     assert history.activities == app.invoices.activities(doc.id)
+
+
+def test_history_reads_the_credit_notes_and_replacements_as_corrections_of_does(app):
+    doc = app.invoices.post(app.create().id, actor="admin")
+    other = app.invoices.post(app.create(external_id="OTHER-2").id, actor="admin")
+    assert app.invoices.history(doc.id).corrections == app.invoices.corrections_of(doc.id)
+    assert app.invoices.history(doc.id).corrections.credit_notes == []
+    app.invoices.create_credit_note(doc.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="admin")
+    app.invoices.create_credit_note(other.id, {"lines": [{"line": 1, "quantity": "1"}]}, actor="admin")
+    replaced = app.invoices.reissue(doc.id, reason="Wrong address", actor="admin")
+    history = app.invoices.history(doc.id).corrections
+    assert history == app.invoices.corrections_of(doc.id)
+    assert len(history.credit_notes) == 2 and all(n.credited_invoice_id == doc.id for n in history.credit_notes)
+    assert [r.id for r in history.reissues] == [replaced.draft.id]
