@@ -34,7 +34,16 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id, quoted
+from oro_invoices.domain.json_keys import REPEATED_KEY, KeyCheck, repeated_keys
+from oro_invoices.domain.limits import (
+    JSON_MAX_DEPTH,
+    MAX_PDF_BYTES,
+    is_int64,
+    is_storable_text,
+    parse_day,
+    parse_id,
+    quoted,
+)
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -243,6 +252,8 @@ def error_response(exc: InvoiceError) -> Response:
     """The JSON error response for one of the add-on's errors (status from ``web.errors``)."""
     if isinstance(exc, ValidationError):
         items = exc.as_list() or [{"field": "", "message": exc.message}]
+    elif fields := getattr(exc, "fields", ()):    # a conflict of several fields: each named, as fields are
+        items = [{"field": field, "message": exc.message} for field in fields]
     else:
         field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]
@@ -389,7 +400,7 @@ class InvoiceApi:
 
     def _check_organization(self, client: ApiClient, payload: dict[str, Any]) -> None:
         org = payload.get("organization_id")
-        if isinstance(org, int) and not isinstance(org, bool) and org != client.organization_id:
+        if isinstance(org, int) and not isinstance(org, bool) and is_int64(org) and org != client.organization_id:
             raise PermissionDenied(f"The API client may only write invoices of organization "
                                    f"{client.organization_id}, not {org}.")
 
@@ -416,7 +427,7 @@ class InvoiceApi:
         return Response.json({"data": rows, "next_cursor": page.next_cursor})
 
     def create_invoice(self, request: Request, client: ApiClient) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)    # the schema names them with the rest
         self._check_organization(client, payload)
         payload.setdefault("organization_id", client.organization_id)
         doc = self.service.create(payload, actor=self._actor(client))
@@ -443,7 +454,7 @@ class InvoiceApi:
 
     def put_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
         """Create the invoice with this external id (201), or bring the stored one up to date."""
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         self._check_organization(client, payload)
         if payload.get("external_id", external_id) != external_id:
             raise ValidationError([("external_id", "Must be the external id of the URL, or left out.")])
@@ -492,7 +503,7 @@ class InvoiceApi:
         return Response.json(self._invoice_json(self._load(client, id)))
 
     def update_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         doc = self._load(client, id)
         self._check_organization(client, payload)
         doc = self.service.update(doc.id, payload, actor=self._actor(client))
@@ -625,7 +636,7 @@ class InvoiceApi:
         return Response.json({"data": rows})
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)    # the schema names them with the rest
         reference = payload.get("provider_reference")
         if isinstance(reference, str) and reference.startswith(BY_HAND_PREFIX):
             # the add-on's mark of a payment recorded by hand, whose day received the ledger trusts
@@ -783,7 +794,7 @@ class InvoiceApi:
         return data
 
     def create_credit_note(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         doc = self._load(client, id)
         return self._credit_created(self.service.create_credit_note(doc.id, payload, actor=self._actor(client)))
 
@@ -1100,8 +1111,10 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``."""
+def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
+    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``
+    (a key given twice in one object, each named by its path). ``storable`` False: values no
+    column holds are left for the caller's schema, which names them beside its other problems."""
     media = _media_type(request)
     if media != "application/json":     # a JSON Patch or another +json document is no such object
         raise BadRequest("Send a JSON object with 'Content-Type: application/json'.", field="content-type")
@@ -1111,15 +1124,21 @@ def json_object(request: Request) -> dict[str, Any]:
                          field="content-type")
     if len(request.body) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
+    keys = KeyCheck()
     try:
-        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant, parse_int=json_integer)
+        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant, parse_int=json_integer,
+                          object_pairs_hook=keys)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
     if not isinstance(data, dict):
         raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.")
-    _check_values(data)
+    _check_depth(data)
+    if keys.found:
+        raise ValidationError([(path, REPEATED_KEY) for path in repeated_keys(data)])
+    if storable:
+        check_storable(data)
     return data
 
 
@@ -1128,8 +1147,8 @@ def _json_type(value: Any) -> str:
         type(value), "number")
 
 
-def _check_values(data: dict[str, Any]) -> None:
-    """Refuse bodies nested too deeply, then anything no database column can hold."""
+def _check_depth(data: dict[str, Any]) -> None:
+    """Refuse bodies nested too deeply."""
     stack: list[tuple[str, Any, int]] = [("", data, 0)]
     while stack:
         path, value, depth = stack.pop()
@@ -1139,7 +1158,6 @@ def _check_values(data: dict[str, Any]) -> None:
             stack.extend((f"{path}.{k}" if path else str(k), v, depth + 1) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
-    check_storable(data)
 
 
 def _int_param(name: str, raw: str) -> int:
