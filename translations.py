@@ -1,0 +1,25 @@
+{  # noqa: B018  (msgids and their translations, for the catalogs)
+    "The file holds no invoices: it is an empty JSON array.": {
+        "de": "Die Datei enthält keine Rechnungen: Sie ist ein leeres JSON-Array.",
+        "fr": "Le fichier ne contient aucune facture : c’est un tableau JSON vide.",
+        "ja": "ファイルに請求書がありません：空の JSON 配列です。",
+    },
+    "The file holds no invoices: it has a header row but no rows after it.": {
+        "de": "Die Datei enthält keine Rechnungen: Sie hat eine Kopfzeile, aber keine Zeilen danach.",
+        "fr": "Le fichier ne contient aucune facture : il a une ligne d’en-tête mais aucune ligne après elle.",
+        "ja": "ファイルに請求書がありません：見出し行はありますが、その後に行がありません。",
+    },
+    "A number has more digits than any field takes; amounts are decimal strings such as \"19.99\".": {
+        "de": "Eine Zahl hat mehr Ziffern, als ein Feld aufnimmt; Beträge sind Dezimalzeichenketten wie \"19.99\".",
+        "fr": "Un nombre a plus de chiffres qu’aucun champ n’en accepte ; les montants sont des chaînes décimales "
+              "comme \"19.99\".",
+        "ja": "数値の桁数がどのフィールドにも収まりません。金額は \"19.99\" のような10進数の文字列で指定してください。",
+    },
+    "Given more than once in its object: give each key once (JSON keeps only the last).": {
+        "de": "Mehr als einmal im selben Objekt angegeben: Geben Sie jeden Schlüssel einmal an (JSON behält nur den "
+              "letzten).",
+        "fr": "Donnée plus d’une fois dans son objet : donnez chaque clé une seule fois (JSON ne garde que la "
+              "dernière).",
+        "ja": "同じオブジェクトで複数回指定されています：各キーは1回だけ指定してください（JSON は最後の値だけを残します）。",
+    },
+}
