@@ -1126,11 +1126,15 @@ def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
     keys = KeyCheck()
     try:
-        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant, parse_int=json_integer,
-                          object_pairs_hook=keys)
+        # a byte order mark is not JSON, but some clients' UTF-8 writers start with one (RFC 8259 lets it be ignored)
+        text = bytes(request.body).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(_not_utf8(bytes(request.body), exc.start)) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=keys)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
     if not isinstance(data, dict):
         raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.")
@@ -1140,6 +1144,13 @@ def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
     if storable:
         check_storable(data)
     return data
+
+
+def _not_utf8(body: bytes, at: int) -> str:
+    """Why a body that does not decode as UTF-8 is refused: where, and the encoding it seems to be in."""
+    utf16 = body[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(body) > 1 and 0 in body[:2])
+    seems = " (it looks like UTF-16)" if utf16 else ""
+    return f"The body is not UTF-8{seems}: byte {at} cannot be read. Send JSON as UTF-8."
 
 
 def _json_type(value: Any) -> str:

@@ -2,6 +2,8 @@
 schema's own problems, and keys a JSON object gives more than once."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from support.api import api_payload, assert_error_shape
 
@@ -68,3 +70,21 @@ def test_a_payments_and_a_credit_notes_unstorable_values_come_with_their_other_p
     assert [field for field, _ in errors(note)] == ["reason", "full"]
     after = api.get(f"/api/invoices/{created['id']}").get_json()
     assert (after["amount_paid"], api.get("/api/credit-notes").get_json()["data"]) == ("0.00", [])
+
+
+def test_a_utf8_body_after_a_byte_order_mark_is_taken(api):
+    body = b"\xef\xbb\xbf" + json.dumps(api_payload(external_id="ERP-BOM")).encode()
+    resp = api.request("POST", "/api/invoices", data=body, content_type="application/json")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert resp.get_json()["external_id"] == "ERP-BOM"
+
+
+@pytest.mark.parametrize("encoding,message", [
+    ("utf-16", "The body is not UTF-8 (it looks like UTF-16): byte 0 cannot be read. Send JSON as UTF-8."),
+    ("latin-1", "The body is not UTF-8: byte 141 cannot be read. Send JSON as UTF-8."),
+])
+def test_a_body_in_another_encoding_is_told_to_be_sent_as_utf8(api, encoding, message):
+    body = json.dumps(api_payload(customer_name="Café"), ensure_ascii=False).encode(encoding)
+    resp = api.request("POST", "/api/invoices", data=body, content_type="application/json")
+    assert resp.status_code == 400
+    assert assert_error_shape(resp) == [{"field": "", "message": message}]
