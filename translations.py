@@ -22,4 +22,11 @@
               "dernière).",
         "ja": "同じオブジェクトで複数回指定されています：各キーは1回だけ指定してください（JSON は最後の値だけを残します）。",
     },
+    "This row is another header, with other columns than the first (files joined together?): import the files one by one.": {
+        "de": "Diese Zeile ist eine weitere Kopfzeile mit anderen Spalten als die erste (zusammengefügte Dateien?): "
+              "Importieren Sie die Dateien einzeln.",
+        "fr": "Cette ligne est un autre en-tête, avec d’autres colonnes que le premier (fichiers joints ?) : "
+              "importez les fichiers un par un.",
+        "ja": "この行は、最初の見出しとは列が異なる別の見出し行です（ファイルを連結しましたか？）：ファイルを1つずつインポートしてください。",
+    },
 }

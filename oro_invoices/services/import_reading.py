@@ -375,6 +375,15 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
             yield location, None, [Problem(location, "external_id",
                                            "Every row needs the invoice's external_id.")], []
             continue
+        if row_key.removeprefix("\ufeff") == "external_id":
+            # the header of a file joined to this one (``cat a.csv b.csv``): the same one is passed
+            # over, as its rows read alike; another would make them read under the wrong columns
+            if [value.removeprefix("\ufeff") if isinstance(value, str) else value for value in row.values()] \
+                    != reader.fieldnames:
+                yield location, None, [Problem(location, "", Message(
+                    "This row is another header, with other columns than the first (files joined together?): "
+                    "import the files one by one."))], []
+            continue
         head, line, problems = _csv_row(location, row)
         if _unclosed_quote(row):
             problems.insert(0, Problem(location, "", Message(

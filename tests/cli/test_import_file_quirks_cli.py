@@ -95,3 +95,21 @@ def test_numbers_no_field_takes_are_problems_not_a_crash(sqlite_db, tmp_path, ca
         f"{csv}:2.customer_id: Not a valid integer.", f"{csv}:3.customer_id: Not a valid integer.",
         f"{lines}:1: {digits}.", f"{array}:3: Not valid JSON (invoice [1]): {digits}"]
     assert external_ids(sqlite_db) == ["B-2"]
+
+
+def test_csv_files_joined_with_their_headers_import_whole_unless_their_columns_differ(sqlite_db, tmp_path, capsys):
+    columns = ["external_id", "invoice_date", "currency", "customer_name", "line_description", "line_quantity",
+               "line_unit_price"]
+    first = ",".join(columns) + "\r\nC-1,2026-11-02,EUR,Acme,Widget,1,5.00\r\n"
+    second = ",".join(columns) + "\r\nC-2,2026-11-02,EUR,Acme,Widget,1,5.00\r\n"
+    joined = tmp_path / "joined.csv"
+    joined.write_bytes(("\ufeff" + first + "\ufeff" + second).encode())
+    assert run(sqlite_db, str(joined)) == 0, capsys.readouterr().err
+    assert external_ids(sqlite_db) == ["C-1", "C-2"]
+    swapped = [columns[0], columns[2], columns[1], *columns[3:]]
+    other = tmp_path / "other.csv"
+    other.write_text(first.replace("C-1", "C-3") + ",".join(swapped) + "\r\nC-4,EUR,2026-11-02,Acme,Widget,1,5.00\r\n")
+    assert run(sqlite_db, "--dry-run", str(other)) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{other}:3: This row is another header, with other columns than the first (files joined together?): "
+        "import the files one by one.")
