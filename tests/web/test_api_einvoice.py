@@ -269,3 +269,14 @@ def test_an_e_invoice_sent_again_with_other_content_is_a_409_naming_each_differi
         "differ from it: bill_to, customer_name, lines."}
     stored = einvoice_api.get(f"/api/invoices/{first.get_json()['id']}", token="tok-other").get_json()
     assert stored == first.get_json()
+
+
+@pytest.mark.parametrize("quantity", ["99999999999999999999", "1" * 5000, "1e400"])
+def test_a_quantity_no_field_takes_is_refused_on_its_field_alone(einvoice_api, quantity):
+    xml = UBL_INVOICE.read_bytes()
+    stated = re.search(rb"<cbc:InvoicedQuantity[^>]*>([^<]*)<", xml).group(1)
+    sent = xml.replace(b">" + stated + b"<", b">" + quantity.encode() + b"<", 1)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
+    assert resp.status_code == 422
+    [error] = resp.get_json()["errors"]        # no line net amount made of it, however long
+    assert error["field"] == "lines[0].quantity" and len(error["message"]) < 200
