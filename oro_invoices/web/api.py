@@ -84,6 +84,7 @@ from oro_invoices.services.schemas import (
     load_input,
     overdue_fields,
     total_bound_problem,
+    unstorable,
     validation_error,
 )
 from oro_invoices.services.statement import Statement, StatementItem
@@ -537,15 +538,7 @@ class InvoiceApi:
         optional body gives ``to``, ``cc``, ``bcc``, ``subject``, ``text`` or ``template``. A draft
         is posted first when the body says ``"post": true`` (else 409); an email that cannot be
         sent (no recipient) is refused before the draft is posted."""
-        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text", "template", "post"))
-        errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
-                  if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
-        errors += [(name, "A text.") for name in ("subject", "text", "template")
-                   if name in body and not isinstance(body[name], str)]
-        if "post" in body and not isinstance(body["post"], bool):
-            errors.append(("post", "true or false."))
-        if errors:
-            raise ValidationError(errors)
+        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text", "template", "post"), _message_problems)
         if self.mail is None:
             raise NotFound("Email is not configured here: invoices cannot be sent.")
         doc = self._load(client, id)
@@ -674,9 +667,8 @@ class InvoiceApi:
         """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the
         invoice is due as if it had never been recorded. 201 with the reversal; 200 with it when
         the payment was reversed before; 404 for a payment through a payment method."""
-        body = _optional_body(request, ("reason",))
-        if not isinstance(body.get("reason"), str) or not body["reason"].strip():
-            raise ValidationError([("reason", "Required: why the payment is reversed (a text).")])
+        body = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason"), str)
+                              and body["reason"].strip() else [("reason", "Required: why the payment is reversed (a text).")])
         doc, tx = self._transaction(client, id, transaction_id)
         reversal = self.service.reverse_received_payment(doc.id, tx, reason=body["reason"], actor=self._actor(client))
         data = openapi.TransactionOut().dump(reversal.transaction)
@@ -1003,9 +995,9 @@ def _statement_item(item: StatementItem) -> dict[str, Any]:
 
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
-    reason = _optional_body(request, ("reason",)).get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 1000:
-        raise ValidationError([("reason", "A text of at most 1000 characters.")])
+    reason: str = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason", ""), str)
+                                 and len(body.get("reason", "")) <= 1000
+                                 else [("reason", "A text of at most 1000 characters.")]).get("reason", "")
     return reason
 
 
@@ -1020,14 +1012,19 @@ def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:
 def _email_body(request: Request) -> dict[str, Any]:
     """The optional body of a message about no one invoice: ``to``, ``cc``, ``bcc`` (lists of
     addresses), ``subject`` and ``text``; 422 naming a field of another shape."""
-    body = _optional_body(request, ("to", "cc", "bcc", "subject", "text"))
+    return _optional_body(request, ("to", "cc", "bcc", "subject", "text"), _message_problems)
+
+
+def _message_problems(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with the parts of a message ``body`` gives: addresses not a list of texts,
+    a subject, text or template not a text, ``post`` not a boolean."""
     errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
-                                     if name in body and not (isinstance(body[name], list)
-                                                              and all(isinstance(a, str) for a in body[name]))]
-    errors += [(name, "A text.") for name in ("subject", "text") if name in body and not isinstance(body[name], str)]
-    if errors:
-        raise ValidationError(errors)
-    return body
+              if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
+    errors += [(name, "A text.") for name in ("subject", "text", "template")
+               if name in body and not isinstance(body[name], str)]
+    if "post" in body and not isinstance(body["post"], bool):
+        errors.append(("post", "true or false."))
+    return errors
 
 
 def _checked(handler: Callable[..., Response], takes_query: bool, request: Request,
@@ -1053,14 +1050,24 @@ def _allowed(matched: list[tuple[Route, re.Match[str]]]) -> list[str]:
     return sorted(methods)
 
 
-def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """An optional JSON object body of only ``allowed`` fields (an empty body: ``{}``)."""
-    if not request.body:
-        return {}
-    payload = json_object(request)
-    unknown = sorted(set(payload) - set(allowed))
-    if unknown:
-        raise ValidationError([(name, f"Unknown field; only {', '.join(allowed)} may be given.") for name in unknown])
+#: what ``_optional_body``'s ``check`` says of the fields it was given: ``(field, message)`` each
+BodyCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _optional_body(request: Request, allowed: tuple[str, ...], check: BodyCheck | None = None) -> dict[str, Any]:
+    """An optional JSON object body of only ``allowed`` fields (an empty body: ``{}``), which
+    ``check`` finds nothing wrong with; every problem at once (unknown fields, values no column
+    holds, ``check``'s), 422."""
+    payload = json_object(request, storable=False) if request.body else {}
+    problems: list[tuple[str, str]] = [(name, f"Unknown field; only {', '.join(allowed)} may be given.")
+                                       for name in sorted(set(payload) - set(allowed))]
+    refused = unstorable(payload)
+    problems += refused
+    if check is not None:
+        paths = {where for where, _ in refused}
+        problems += [(f, m) for f, m in check({k: v for k, v in payload.items() if k in allowed}) if f not in paths]
+    if problems:
+        raise ValidationError(problems)
     return payload
 
 
@@ -1078,10 +1085,8 @@ def _no_body(request: Request) -> None:
 def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The optional body of a refund, capture, cancel or re-authorization: only ``allowed`` fields,
     notes a text."""
-    payload = _optional_body(request, allowed)
-    if not isinstance(payload.get("notes", ""), str):
-        raise ValidationError([("notes", "A text of at most 10000 characters.")])
-    return payload
+    return _optional_body(request, allowed, lambda body: [("notes", "A text of at most 10000 characters.")]
+                          if not isinstance(body.get("notes", ""), str) else [])
 
 
 def _action_amount(body: dict[str, Any], verb: str) -> str | None:

@@ -88,3 +88,17 @@ def test_a_body_in_another_encoding_is_told_to_be_sent_as_utf8(api, encoding, me
     resp = api.request("POST", "/api/invoices", data=body, content_type="application/json")
     assert resp.status_code == 400
     assert assert_error_shape(resp) == [{"field": "", "message": message}]
+
+
+def test_an_action_bodys_unknown_fields_wrong_types_and_unstorable_text_come_together(api):
+    created = api.create()
+    assert api.post(f"/api/invoices/{created['id']}/post").status_code == 200
+    send = api.post(f"/api/invoices/{created['id']}/send",
+                    {"to": "a@b.test", "cc": ["c@d.test"], "subject": "Hi\u0000", "post": "yes", "attach": True})
+    assert errors(send) == [("attach", "Unknown field; only to, cc, bcc, subject, text, template, post may be given."),
+                            ("subject", "Must not contain NUL or unpaired surrogate characters."),
+                            ("to", "A list of addresses."), ("post", "true or false.")]
+    void = api.post(f"/api/invoices/{created['id']}/void", {"reason": 7, "why": "x"})
+    assert errors(void) == [("why", "Unknown field; only reason may be given."),
+                            ("reason", "A text of at most 1000 characters.")]
+    assert api.get(f"/api/invoices/{created['id']}").get_json()["payment_status"] != "voided"
