@@ -29,4 +29,9 @@
               "importez les fichiers un par un.",
         "ja": "この行は、最初の見出しとは列が異なる別の見出し行です（ファイルを連結しましたか？）：ファイルを1つずつインポートしてください。",
     },
+    "Expected a JSON array of invoices, not one object: put the invoice in [ ].": {
+        "de": "Erwartet wird ein JSON-Array von Rechnungen, nicht ein einzelnes Objekt: Setzen Sie die Rechnung in [ ].",
+        "fr": "Un tableau JSON de factures est attendu, pas un seul objet : placez la facture entre [ ].",
+        "ja": "請求書の JSON 配列が必要です。単一のオブジェクトではありません：請求書を [ ] で囲んでください。",
+    },
 }

@@ -302,7 +302,10 @@ def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], lis
                 yield location, None, [_too_deep(location)], []
             else:
                 yield location, item, _repeated(location, item, keys), []
-    except NotAnArray:
+    except NotAnArray as exc:
+        if exc.found == "object":       # one invoice, written as a record of JSON Lines would be
+            raise _Unreadable(str(path), Message(
+                "Expected a JSON array of invoices, not one object: put the invoice in [ ].")) from None
         raise _Unreadable(str(path), "Expected a JSON array of invoices.") from None
     except JsonStreamError as exc:
         at = f" (invoice [{exc.index}])" if exc.index is not None else ""

@@ -69,7 +69,11 @@ class JsonStreamError(ValueError):
 
 
 class NotAnArray(JsonStreamError):
-    """The text is valid JSON, but not an array."""
+    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …)."""
+
+    def __init__(self, message: str, line: int, found: str = ""):
+        super().__init__(message, line)
+        self.found = found
 
 
 class _Buffer:
@@ -165,8 +169,8 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
     if first != "[":
         if first == "":
             raise JsonStreamError("Expecting value", buf.line_at(buf.pos))
-        buf.value(decoder, None)  # raises for invalid JSON
-        raise NotAnArray("Expected a JSON array.", 1)
+        value = buf.value(decoder, None)  # raises for invalid JSON
+        raise NotAnArray("Expected a JSON array.", 1, _kind(value))
     buf.pos += 1
     index = 0
     if buf.peek() == "]":
@@ -186,3 +190,14 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
                                       buf.line_at(buf.pos - 1), index)
     if buf.peek() != "":
         raise JsonStreamError("Extra data", buf.line_at(buf.pos), None)
+
+
+def _kind(value: Any) -> str:
+    """What JSON calls the type of ``value``."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"

@@ -113,3 +113,13 @@ def test_csv_files_joined_with_their_headers_import_whole_unless_their_columns_d
     assert capsys.readouterr().err.splitlines()[0] == (
         f"{other}:3: This row is another header, with other columns than the first (files joined together?): "
         "import the files one by one.")
+
+
+def test_a_json_file_of_one_invoice_object_is_told_to_put_it_in_an_array(sqlite_db, tmp_path, capsys):
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps(invoice("O-1"), indent=2))
+    assert run(sqlite_db, str(single)) == 1
+    assert capsys.readouterr().err.splitlines()[0] == (
+        f"{single}: Expected a JSON array of invoices, not one object: put the invoice in [ ].")
+    single.write_text("[" + single.read_text() + "]")
+    assert run(sqlite_db, str(single)) == 0 and external_ids(sqlite_db) == ["O-1"]
