@@ -34,4 +34,11 @@
         "fr": "Un tableau JSON de factures est attendu, pas un seul objet : placez la facture entre [ ].",
         "ja": "請求書の JSON 配列が必要です。単一のオブジェクトではありません：請求書を [ ] で囲んでください。",
     },
+    "Must be in composed Unicode form (NFC), as the same text is compared: write é as one character, not e and a combining accent.": {
+        "de": "Muss in zusammengesetzter Unicode-Form (NFC) vorliegen, da derselbe Text verglichen wird: Schreiben Sie é "
+              "als ein Zeichen, nicht als e mit kombinierendem Akzent.",
+        "fr": "Doit être en forme Unicode composée (NFC), car le même texte est comparé : écrivez é en un seul "
+              "caractère, pas e suivi d’un accent combinant.",
+        "ja": "同じテキストとして比較されるため、Unicode の合成形（NFC）にしてください：é は e と結合アクセントではなく、1文字で書いてください。",
+    },
 }

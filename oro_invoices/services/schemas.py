@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -149,6 +150,10 @@ def strict_identifier(value: str) -> None:
     """A marshmallow validator: numbers and external ids are compared exactly, so they may
     not start or end with whitespace nor contain control or invisible characters."""
     problem = identifier_problem(value)
+    if problem is None and not unicodedata.is_normalized("NFC", value):
+        # "é" sent as e and a combining accent looks like the one character, yet is another id
+        problem = Message("Must be in composed Unicode form (NFC), as the same text is compared: write é as one "
+                          "character, not e and a combining accent.")
     if problem is not None:
         raise MmValidationError(problem)
 
