@@ -213,6 +213,8 @@ def _cmd_import(args: argparse.Namespace) -> int:
             report.write_json(cast(TextIO, out))
     for problem in report.problems:
         print(f"{problem.where}: {problem.message}", file=sys.stderr)
+    for warning in report.warnings:
+        print(f"warning: {warning.where}: {warning.message}", file=sys.stderr)
     if report.problems and not report.written and not args.dry_run:
         print(f"error: nothing imported ({len(report.problems)} problem(s))", file=sys.stderr)
         return 1

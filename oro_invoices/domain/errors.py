@@ -94,10 +94,15 @@ class NumberTaken(Conflict):
 
 
 class InvoiceIsPosted(Conflict):
-    """A posted invoice is frozen: its document fields and lines cannot change."""
+    """A posted invoice is frozen: its document fields and lines cannot change; ``fields`` names
+    those a request would have changed, where it is known (an API error names each)."""
 
     default_message = N_("The invoice is posted and can no longer be changed; only its payment "
                          "status, payments and notes may change.")
+
+    def __init__(self, message: str | None = None, *, fields: Iterable[str] = ()):
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 class InvoiceNotPosted(Conflict):

@@ -28,7 +28,6 @@ from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
 from typing import Any
 
 from babel.numbers import format_percent
-from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -65,7 +64,7 @@ from oro_invoices.services.schemas import (
     CreditNoteInputSchema,
     check_storable,
     decimal_places,
-    validation_error,
+    load_storable,
 )
 
 CREDIT_NOTE = DocumentType.CREDIT_NOTE.value
@@ -657,11 +656,7 @@ def given_back_elsewhere(s: Session, invoice_id: int) -> list[tuple[str, str, in
 def _load(payload: Mapping[str, Any]) -> dict[str, Any]:
     if not isinstance(payload, Mapping):
         raise ValidationError([("", "Expected a JSON object saying what to credit.")])
-    check_storable(payload)
-    try:
-        data: dict[str, Any] = CreditNoteInputSchema().load(payload)
-    except MmValidationError as exc:
-        raise validation_error(exc) from None
+    data: dict[str, Any] = load_storable(CreditNoteInputSchema(), payload)
     return data
 
 

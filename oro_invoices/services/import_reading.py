@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from oro_invoices.domain.json_keys import REPEATED_KEY, KeyCheck, repeated_keys
 from oro_invoices.domain.limits import JSON_MAX_DEPTH, quoted
 from oro_invoices.domain.messages import N_, Message
 from oro_invoices.formatting.spreadsheet import import_cell
@@ -167,6 +168,39 @@ def iter_file(path: Path, fmt: str | None = None) -> Iterator[Record]:
         yield _fatal(str(path), f"Cannot read the file: {exc}")
 
 
+def holds_no_invoices(path: Path, fmt: str | None = None) -> Message | None:
+    """Why the regular file ``path`` — a CSV of its header row only, or an empty JSON array —
+    imports nothing, though it is no error (an export of no invoices looks so); None when it
+    holds something (or is empty, blank or unreadable: the reading says so). Only the
+    start of the file is read: anything after the header or ``[`` ends the look."""
+    kind = file_format(path, fmt)
+    if kind not in ("csv", "json"):
+        return None
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            return None
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            if kind == "json":
+                start = fh.read(BLANK_CHECKED_BYTES)
+                return _EMPTY_ARRAY if _JSON_EMPTY_ARRAY.fullmatch(start) else None
+            header = fh.readline()
+            if SEPARATOR_LINE.match(header):
+                header = fh.readline()
+            if "external_id" not in header:
+                return None             # no header the reading takes: it says why
+            while chunk := fh.read(4096):
+                if chunk.strip():
+                    return None
+            return _HEADER_ONLY
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+_JSON_EMPTY_ARRAY = re.compile(r"\s*\[\s*\]\s*")
+_EMPTY_ARRAY = Message("The file holds no invoices: it is an empty JSON array.")
+_HEADER_ONLY = Message("The file holds no invoices: it has a header row but no rows after it.")
+
+
 def _blank(path: Path) -> bool:
     """Whether the regular file ``path`` holds nothing but whitespace (and a byte order mark);
     a pipe is never read ahead, nor is a file too large to be blank but for a mistake."""
@@ -260,14 +294,18 @@ def _beside(path: Path, name: Any) -> tuple[Path | None, Message | None]:
 
 def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
     """A JSON array, read item by item as it streams (memory holds one invoice at a time)."""
+    keys = KeyCheck()
     try:
-        for i, item in iter_json_array(fh):
+        for i, item in iter_json_array(fh, object_pairs_hook=keys):
             location = f"{path}[{i}]"
             if item is TOO_DEEP:
                 yield location, None, [_too_deep(location)], []
             else:
-                yield location, item, [], []
-    except NotAnArray:
+                yield location, item, _repeated(location, item, keys), []
+    except NotAnArray as exc:
+        if exc.found == "object":       # one invoice, written as a record of JSON Lines would be
+            raise _Unreadable(str(path), Message(
+                "Expected a JSON array of invoices, not one object: put the invoice in [ ].")) from None
         raise _Unreadable(str(path), "Expected a JSON array of invoices.") from None
     except JsonStreamError as exc:
         at = f" (invoice [{exc.index}])" if exc.index is not None else ""
@@ -275,7 +313,11 @@ def _json(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], lis
 
 
 def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], list[str]]]:
+    """One invoice a line. A byte order mark starting a line is read as none: files saved with
+    one and joined (``cat a.jsonl b.jsonl``) carry it at the start of each file's first line."""
+    keys = KeyCheck()
     for number, line in enumerate(fh, start=1):
+        line = line.removeprefix("\ufeff")
         if not line.strip():
             continue
         location = f"{path}:{number}"
@@ -283,9 +325,26 @@ def _jsonl(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Problem], li
             yield location, None, [_too_deep(location)], []
             continue
         try:
-            yield location, json.loads(line), [], []
+            item = json.loads(line, object_pairs_hook=keys)
         except json.JSONDecodeError as exc:
             yield location, None, [Problem(location, "", f"Not valid JSON: {exc.msg}")], []
+        except ValueError:       # an integer of more digits than Python converts
+            yield location, None, [Problem(location, "", TOO_MANY_DIGITS)], []
+        else:
+            yield location, item, _repeated(location, item, keys), []
+
+
+#: an integer longer than ``json`` reads (``sys.get_int_max_str_digits``)
+TOO_MANY_DIGITS = Message("A number has more digits than any field takes; amounts are decimal strings such as "
+                          "\"19.99\".")
+
+
+def _repeated(location: str, item: Any, keys: KeyCheck) -> list[Problem]:
+    """A problem for each key ``item`` gives more than once (``keys`` decoded it)."""
+    if not keys.found:
+        return []
+    keys.clear()
+    return [Problem(location, path, Message(REPEATED_KEY)) for path in repeated_keys(item)]
 
 
 def _too_deep(location: str) -> Problem:
@@ -318,6 +377,15 @@ def _csv_invoices(path: Path, fh: TextIO) -> Iterator[tuple[str, Any, list[Probl
         if not row_key:
             yield location, None, [Problem(location, "external_id",
                                            "Every row needs the invoice's external_id.")], []
+            continue
+        if row_key.removeprefix("\ufeff") == "external_id":
+            # the header of a file joined to this one (``cat a.csv b.csv``): the same one is passed
+            # over, as its rows read alike; another would make them read under the wrong columns
+            if [value.removeprefix("\ufeff") if isinstance(value, str) else value for value in row.values()] \
+                    != reader.fieldnames:
+                yield location, None, [Problem(location, "", Message(
+                    "This row is another header, with other columns than the first (files joined together?): "
+                    "import the files one by one."))], []
             continue
         head, line, problems = _csv_row(location, row)
         if _unclosed_quote(row):
@@ -401,7 +469,9 @@ def _csv_row(location: str, row: dict[str | None, Any]) -> tuple[dict[str, Any],
         elif column.startswith("buyer_"):
             head.setdefault("buyer", {})[column[6:]] = value
         elif column in INTEGER_FIELDS:
-            head[column] = int(value) if value.isdigit() else value
+            # ASCII digits only ("²" is a digit to Python, not to ``int``), and few enough to convert:
+            # longer ones stay text, which the schema refuses as it refuses any other
+            head[column] = int(value) if value.isascii() and value.isdigit() and len(value) <= 100 else value
         else:
             head[column] = value
     return head, line, problems

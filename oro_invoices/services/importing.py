@@ -49,6 +49,7 @@ from oro_invoices.services.import_reading import (
     Problem,
     Record,
     expand_folders,
+    holds_no_invoices,
     iter_file,
     read_file,
 )
@@ -82,12 +83,14 @@ class ImportReport:
     The ids of each outcome (``created``, ``updated``, ``unchanged``, ``skipped``: external ids
     or record locations; ``pending_pdfs``: invoice ids) are kept on disk (``IdLog``) and only
     their counts in memory, so memory does not grow with the file; ``ids(name)`` streams a
-    list, the attribute of the same name reads it whole. ``problems`` lists the bad records only.
+    list, the attribute of the same name reads it whole. ``problems`` lists the bad records only;
+    ``warnings`` what is worth telling but refuses nothing (a file that holds no invoices).
     """
 
     pdfs_attached: int = 0
     pdfs_rendered: int = 0
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     dry_run: bool = False
     written: bool = True
     _ids: IdLog = field(default_factory=IdLog, repr=False, compare=False)
@@ -157,7 +160,7 @@ class ImportReport:
     def as_json(self) -> dict[str, Any]:
         """The machine-readable report (``--report``), whole in memory: see ``write_json``."""
         return {**self._head(), **{name: list(self.ids(name)) for name in ID_LISTS},
-                "problems": [p.as_dict() for p in self.problems]}
+                "problems": [p.as_dict() for p in self.problems], "warnings": [w.as_dict() for w in self.warnings]}
 
     def write_json(self, out: TextIO) -> None:
         """Write ``as_json()`` to ``out``, the lists of ids streamed from disk (flat memory)."""
@@ -169,7 +172,8 @@ class ImportReport:
                 out.write(("" if index == 0 else ",") + ("\n    " if index % 10 == 0 else " ") + json.dumps(value))
             out.write("\n  ],\n" if self.count(name) else "],\n")
         problems = json.dumps([p.as_dict() for p in self.problems], indent=2).replace("\n", "\n  ")
-        out.write(f'  "problems": {problems}\n}}\n')
+        warnings = json.dumps([w.as_dict() for w in self.warnings], indent=2).replace("\n", "\n  ")
+        out.write(f'  "problems": {problems},\n  "warnings": {warnings}\n}}\n')
 
     def close(self) -> None:
         """Remove the lists kept on disk (the report is empty then)."""
@@ -254,6 +258,17 @@ def run_import(service: InvoiceService, paths: Iterable[Path], *, organization_i
     files, unreadable = expand_folders((Path(p) for p in paths), fmt)
     if unreadable:
         return ImportReport(dry_run=dry_run, written=False, problems=unreadable)
+    report = _import_files(service, files, organization_id=organization_id, fmt=fmt, on_error=on_error,
+                           dry_run=dry_run, actor=actor, progress=progress, pdfs=pdfs, check_apart=check_apart)
+    report.warnings += [Problem(str(path), "", why) for path in files
+                        if (why := holds_no_invoices(path, fmt)) is not None]
+    return report
+
+
+def _import_files(service: InvoiceService, files: list[Path], *, organization_id: int | None, fmt: str | None,
+                  on_error: OnError, dry_run: bool, actor: str, progress: Progress | None, pdfs: Path | None,
+                  check_apart: bool | None) -> ImportReport:
+    """``run_import`` of ``files``, the folders given replaced by their files."""
     with contextlib.ExitStack() as stack:
         try:
             library = stack.enter_context(PdfLibrary(pdfs)) if pdfs is not None else None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from itertools import accumulate
 from typing import Any, Final, TextIO
 
@@ -69,7 +69,11 @@ class JsonStreamError(ValueError):
 
 
 class NotAnArray(JsonStreamError):
-    """The text is valid JSON, but not an array."""
+    """The text is valid JSON, but not an array: ``found`` is what it is (``object``, ``string`` …)."""
+
+    def __init__(self, message: str, line: int, found: str = ""):
+        super().__init__(message, line)
+        self.found = found
 
 
 class _Buffer:
@@ -120,6 +124,9 @@ class _Buffer:
                     want = 2 * len(self.text)  # a large item grows the reads, so retries stay few
                     continue
                 raise JsonStreamError(exc.msg, self.line_at(self.pos + offset), index) from None
+            except ValueError:  # an integer of more digits than Python converts
+                raise JsonStreamError("A number has more digits than any field takes; amounts are decimal "
+                                      'strings such as "19.99"', self.line_at(self.pos), index) from None
             if end == len(self.text) and self.more(want):  # a number may go on in the next chunk
                 want = 2 * len(self.text)
                 continue
@@ -148,20 +155,22 @@ class _Buffer:
                     return True
 
 
-def iter_json_array(fh: TextIO, *, chunk: int = CHUNK) -> Iterator[tuple[int, Any]]:
+def iter_json_array(fh: TextIO, *, chunk: int = CHUNK,
+                    object_pairs_hook: Callable[[list[tuple[str, Any]]], Any] | None = None,
+                    ) -> Iterator[tuple[int, Any]]:
     """``(index, item)`` for each item of the JSON array that ``fh`` holds (``TOO_DEEP`` for
-    one nested more than ``JSON_MAX_DEPTH`` levels deep).
+    one nested more than ``JSON_MAX_DEPTH`` levels deep); ``object_pairs_hook`` as ``json.loads`` takes it.
 
     :raises JsonStreamError: the text is not valid JSON (``NotAnArray``: valid, but not an array).
     """
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(object_pairs_hook=object_pairs_hook)
     buf = _Buffer(fh, chunk)
     first = buf.peek()
     if first != "[":
         if first == "":
             raise JsonStreamError("Expecting value", buf.line_at(buf.pos))
-        buf.value(decoder, None)  # raises for invalid JSON
-        raise NotAnArray("Expected a JSON array.", 1)
+        value = buf.value(decoder, None)  # raises for invalid JSON
+        raise NotAnArray("Expected a JSON array.", 1, _kind(value))
     buf.pos += 1
     index = 0
     if buf.peek() == "]":
@@ -181,3 +190,14 @@ def iter_json_array(fh: TextIO, *, chunk: int = CHUNK) -> Iterator[tuple[int, An
                                       buf.line_at(buf.pos - 1), index)
     if buf.peek() != "":
         raise JsonStreamError("Extra data", buf.line_at(buf.pos), None)
+
+
+def _kind(value: Any) -> str:
+    """What JSON calls the type of ``value``."""
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    return "null" if value is None else "number"

@@ -215,7 +215,7 @@ class Lifecycle:
                 raise InvoiceIsPosted(Message(
                     "Invoice %(number)s is posted and can no longer be modified (tried to change: %(fields)s). "
                     "Only its payment status, payments and notes may change.", number=inv.invoice_number,
-                    fields=", ".join(doc_fields)))
+                    fields=", ".join(doc_fields)), fields=doc_fields)
             if doc_fields:
                 self._change_document(s, inv, data, doc_fields, actor)
             status_change: StatusChange = None

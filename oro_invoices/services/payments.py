@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from marshmallow import ValidationError as MmValidationError
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -28,7 +27,7 @@ from oro_invoices.persistence.read_models import FROM_SURPLUS_KEY, SURPLUS_KEY, 
 from oro_invoices.persistence.received_payments import note_received
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_records import still_held
-from oro_invoices.services.schemas import PaymentInputSchema, check_storable, validation_error
+from oro_invoices.services.schemas import PaymentInputSchema, load_storable
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +93,7 @@ class Payments:
         ``same_amount`` (an external system's payment): a transaction under a provider reference
         recorded before with another amount is a ``Conflict``, not a redelivery.
         """
-        check_storable(payload)
-        try:
-            data: dict[str, Any] = PaymentInputSchema().load(payload)
-        except MmValidationError as exc:
-            raise validation_error(exc) from None
+        data: dict[str, Any] = load_storable(PaymentInputSchema(), payload)
         if isinstance(data.get("data"), dict) and data["data"].keys() & {SURPLUS_KEY, FROM_SURPLUS_KEY}:
             # only the amounts say what is kept as credit or given back from it, never the caller's data
             data["data"] = {key: value for key, value in data["data"].items()

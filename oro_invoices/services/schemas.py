@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
@@ -149,6 +150,10 @@ def strict_identifier(value: str) -> None:
     """A marshmallow validator: numbers and external ids are compared exactly, so they may
     not start or end with whitespace nor contain control or invisible characters."""
     problem = identifier_problem(value)
+    if problem is None and not unicodedata.is_normalized("NFC", value):
+        # "é" sent as e and a combining accent looks like the one character, yet is another id
+        problem = Message("Must be in composed Unicode form (NFC), as the same text is compared: write é as one "
+                          "character, not e and a combining accent.")
     if problem is not None:
         raise MmValidationError(problem)
 
@@ -452,25 +457,30 @@ def load_input(data: Any, *, partial: bool = False) -> dict[str, Any]:
     """Validate a create (or, with ``partial``, update) payload or raise ``errors.ValidationError``."""
     if not isinstance(data, Mapping):
         raise ValidationError([("", "Expected a JSON object with the invoice's fields.")])
-    refused = unstorable(data)
-    if refused:  # each such value, and the other fields' problems beside them
-        paths = {where for where, _ in refused}
-        try:
-            (_UPDATE if partial else _CREATE).load(_stored_stand_in(data))
-        except MmValidationError as exc:
-            refused += [(f, m) for f, m in validation_error(exc).errors if f not in paths]
-        raise ValidationError(refused)
-    if not partial:
+    if not partial and _storable(data):
         fast = _CREATE_FAST.load(data) if _CREATE_FAST is not None else None
         if fast is not None:                # valid input, loaded by the same rules
             return fast
     # ``partial`` covers the top-level fields only: a line given in an update is complete.
-    schema = _UPDATE if partial else _CREATE
+    loaded: dict[str, Any] = load_storable(_UPDATE if partial else _CREATE, data)
+    return loaded
+
+
+def load_storable(schema: Schema, data: Mapping[str, Any]) -> Any:
+    """``schema.load(data)``, or one ``ValidationError`` naming each value no column holds
+    (``unstorable``) beside the other fields' problems."""
+    refused = unstorable(data)
+    if refused:  # each such value, and the other fields' problems beside them
+        paths = {where for where, _ in refused}
+        try:
+            schema.load(_stored_stand_in(data))
+        except MmValidationError as exc:
+            refused += [(f, m) for f, m in validation_error(exc).errors if f not in paths]
+        raise ValidationError(refused)
     try:
-        loaded: dict[str, Any] = schema.load(data)
+        return schema.load(data)
     except MmValidationError as exc:
         raise validation_error(exc) from None
-    return loaded
 
 
 # Schema instances are reusable and costly to build: one of each, for every load.

@@ -48,7 +48,7 @@ def bring_up_to_date(service: InvoiceService, doc: InvoiceDocument, payload: Map
     if doc.is_posted and changed:
         raise InvoiceIsPosted(
             f"Invoice {doc.invoice_number} (external id {doc.external_id!r}) is posted and can no "
-            f"longer be modified; these fields differ from it: {', '.join(changed)}.")
+            f"longer be modified; these fields differ from it: {', '.join(changed)}.", fields=changed)
     new_payment_status = "payment_status" in data and (doc.payment_status.value != data["payment_status"]
                                                        if data["payment_status"] is not None
                                                        else doc.payment_status_forced)

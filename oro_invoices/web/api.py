@@ -34,7 +34,16 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id, quoted
+from oro_invoices.domain.json_keys import REPEATED_KEY, KeyCheck, repeated_keys
+from oro_invoices.domain.limits import (
+    JSON_MAX_DEPTH,
+    MAX_PDF_BYTES,
+    is_int64,
+    is_storable_text,
+    parse_day,
+    parse_id,
+    quoted,
+)
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -75,6 +84,7 @@ from oro_invoices.services.schemas import (
     load_input,
     overdue_fields,
     total_bound_problem,
+    unstorable,
     validation_error,
 )
 from oro_invoices.services.statement import Statement, StatementItem
@@ -243,6 +253,8 @@ def error_response(exc: InvoiceError) -> Response:
     """The JSON error response for one of the add-on's errors (status from ``web.errors``)."""
     if isinstance(exc, ValidationError):
         items = exc.as_list() or [{"field": "", "message": exc.message}]
+    elif fields := getattr(exc, "fields", ()):    # a conflict of several fields: each named, as fields are
+        items = [{"field": field, "message": exc.message} for field in fields]
     else:
         field = exc.field if isinstance(exc, RequestError) else getattr(exc, "field", "")
         items = [{"field": field, "message": exc.message}]
@@ -389,7 +401,7 @@ class InvoiceApi:
 
     def _check_organization(self, client: ApiClient, payload: dict[str, Any]) -> None:
         org = payload.get("organization_id")
-        if isinstance(org, int) and not isinstance(org, bool) and org != client.organization_id:
+        if isinstance(org, int) and not isinstance(org, bool) and is_int64(org) and org != client.organization_id:
             raise PermissionDenied(f"The API client may only write invoices of organization "
                                    f"{client.organization_id}, not {org}.")
 
@@ -416,7 +428,7 @@ class InvoiceApi:
         return Response.json({"data": rows, "next_cursor": page.next_cursor})
 
     def create_invoice(self, request: Request, client: ApiClient) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)    # the schema names them with the rest
         self._check_organization(client, payload)
         payload.setdefault("organization_id", client.organization_id)
         doc = self.service.create(payload, actor=self._actor(client))
@@ -443,7 +455,7 @@ class InvoiceApi:
 
     def put_by_external_id(self, request: Request, client: ApiClient, external_id: str) -> Response:
         """Create the invoice with this external id (201), or bring the stored one up to date."""
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         self._check_organization(client, payload)
         if payload.get("external_id", external_id) != external_id:
             raise ValidationError([("external_id", "Must be the external id of the URL, or left out.")])
@@ -492,7 +504,7 @@ class InvoiceApi:
         return Response.json(self._invoice_json(self._load(client, id)))
 
     def update_invoice(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         doc = self._load(client, id)
         self._check_organization(client, payload)
         doc = self.service.update(doc.id, payload, actor=self._actor(client))
@@ -526,15 +538,7 @@ class InvoiceApi:
         optional body gives ``to``, ``cc``, ``bcc``, ``subject``, ``text`` or ``template``. A draft
         is posted first when the body says ``"post": true`` (else 409); an email that cannot be
         sent (no recipient) is refused before the draft is posted."""
-        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text", "template", "post"))
-        errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
-                  if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
-        errors += [(name, "A text.") for name in ("subject", "text", "template")
-                   if name in body and not isinstance(body[name], str)]
-        if "post" in body and not isinstance(body["post"], bool):
-            errors.append(("post", "true or false."))
-        if errors:
-            raise ValidationError(errors)
+        body = _optional_body(request, ("to", "cc", "bcc", "subject", "text", "template", "post"), _message_problems)
         if self.mail is None:
             raise NotFound("Email is not configured here: invoices cannot be sent.")
         doc = self._load(client, id)
@@ -625,7 +629,7 @@ class InvoiceApi:
         return Response.json({"data": rows})
 
     def record_payment(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)    # the schema names them with the rest
         reference = payload.get("provider_reference")
         if isinstance(reference, str) and reference.startswith(BY_HAND_PREFIX):
             # the add-on's mark of a payment recorded by hand, whose day received the ledger trusts
@@ -663,9 +667,8 @@ class InvoiceApi:
         """Reverse a payment recorded outside the payment methods in error (``{"reason": …}``): the
         invoice is due as if it had never been recorded. 201 with the reversal; 200 with it when
         the payment was reversed before; 404 for a payment through a payment method."""
-        body = _optional_body(request, ("reason",))
-        if not isinstance(body.get("reason"), str) or not body["reason"].strip():
-            raise ValidationError([("reason", "Required: why the payment is reversed (a text).")])
+        body = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason"), str)
+                              and body["reason"].strip() else [("reason", "Required: why the payment is reversed (a text).")])
         doc, tx = self._transaction(client, id, transaction_id)
         reversal = self.service.reverse_received_payment(doc.id, tx, reason=body["reason"], actor=self._actor(client))
         data = openapi.TransactionOut().dump(reversal.transaction)
@@ -783,7 +786,7 @@ class InvoiceApi:
         return data
 
     def create_credit_note(self, request: Request, client: ApiClient, id: str) -> Response:
-        payload = json_object(request)
+        payload = json_object(request, storable=False)
         doc = self._load(client, id)
         return self._credit_created(self.service.create_credit_note(doc.id, payload, actor=self._actor(client)))
 
@@ -992,9 +995,9 @@ def _statement_item(item: StatementItem) -> dict[str, Any]:
 
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
-    reason = _optional_body(request, ("reason",)).get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 1000:
-        raise ValidationError([("reason", "A text of at most 1000 characters.")])
+    reason: str = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason", ""), str)
+                                 and len(body.get("reason", "")) <= 1000
+                                 else [("reason", "A text of at most 1000 characters.")]).get("reason", "")
     return reason
 
 
@@ -1009,14 +1012,19 @@ def _queued(sent: OutboxView, **about: Any) -> dict[str, Any]:
 def _email_body(request: Request) -> dict[str, Any]:
     """The optional body of a message about no one invoice: ``to``, ``cc``, ``bcc`` (lists of
     addresses), ``subject`` and ``text``; 422 naming a field of another shape."""
-    body = _optional_body(request, ("to", "cc", "bcc", "subject", "text"))
+    return _optional_body(request, ("to", "cc", "bcc", "subject", "text"), _message_problems)
+
+
+def _message_problems(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with the parts of a message ``body`` gives: addresses not a list of texts,
+    a subject, text or template not a text, ``post`` not a boolean."""
     errors: list[tuple[str, str]] = [(name, "A list of addresses.") for name in ("to", "cc", "bcc")
-                                     if name in body and not (isinstance(body[name], list)
-                                                              and all(isinstance(a, str) for a in body[name]))]
-    errors += [(name, "A text.") for name in ("subject", "text") if name in body and not isinstance(body[name], str)]
-    if errors:
-        raise ValidationError(errors)
-    return body
+              if name in body and not (isinstance(body[name], list) and all(isinstance(a, str) for a in body[name]))]
+    errors += [(name, "A text.") for name in ("subject", "text", "template")
+               if name in body and not isinstance(body[name], str)]
+    if "post" in body and not isinstance(body["post"], bool):
+        errors.append(("post", "true or false."))
+    return errors
 
 
 def _checked(handler: Callable[..., Response], takes_query: bool, request: Request,
@@ -1042,14 +1050,24 @@ def _allowed(matched: list[tuple[Route, re.Match[str]]]) -> list[str]:
     return sorted(methods)
 
 
-def _optional_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
-    """An optional JSON object body of only ``allowed`` fields (an empty body: ``{}``)."""
-    if not request.body:
-        return {}
-    payload = json_object(request)
-    unknown = sorted(set(payload) - set(allowed))
-    if unknown:
-        raise ValidationError([(name, f"Unknown field; only {', '.join(allowed)} may be given.") for name in unknown])
+#: what ``_optional_body``'s ``check`` says of the fields it was given: ``(field, message)`` each
+BodyCheck = Callable[[dict[str, Any]], list[tuple[str, str]]]
+
+
+def _optional_body(request: Request, allowed: tuple[str, ...], check: BodyCheck | None = None) -> dict[str, Any]:
+    """An optional JSON object body of only ``allowed`` fields (an empty body: ``{}``), which
+    ``check`` finds nothing wrong with; every problem at once (unknown fields, values no column
+    holds, ``check``'s), 422."""
+    payload = json_object(request, storable=False) if request.body else {}
+    problems: list[tuple[str, str]] = [(name, f"Unknown field; only {', '.join(allowed)} may be given.")
+                                       for name in sorted(set(payload) - set(allowed))]
+    refused = unstorable(payload)
+    problems += refused
+    if check is not None:
+        paths = {where for where, _ in refused}
+        problems += [(f, m) for f, m in check({k: v for k, v in payload.items() if k in allowed}) if f not in paths]
+    if problems:
+        raise ValidationError(problems)
     return payload
 
 
@@ -1067,10 +1085,8 @@ def _no_body(request: Request) -> None:
 def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The optional body of a refund, capture, cancel or re-authorization: only ``allowed`` fields,
     notes a text."""
-    payload = _optional_body(request, allowed)
-    if not isinstance(payload.get("notes", ""), str):
-        raise ValidationError([("notes", "A text of at most 10000 characters.")])
-    return payload
+    return _optional_body(request, allowed, lambda body: [("notes", "A text of at most 10000 characters.")]
+                          if not isinstance(body.get("notes", ""), str) else [])
 
 
 def _action_amount(body: dict[str, Any], verb: str) -> str | None:
@@ -1100,8 +1116,10 @@ def _reject_constant(name: str) -> NoReturn:
     raise ValueError(f"{name} is not a JSON number")
 
 
-def json_object(request: Request) -> dict[str, Any]:
-    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``."""
+def json_object(request: Request, *, storable: bool = True) -> dict[str, Any]:
+    """The body as a JSON object, or ``BadRequest``, ``PayloadTooLarge`` or ``ValidationError``
+    (a key given twice in one object, each named by its path). ``storable`` False: values no
+    column holds are left for the caller's schema, which names them beside its other problems."""
     media = _media_type(request)
     if media != "application/json":     # a JSON Patch or another +json document is no such object
         raise BadRequest("Send a JSON object with 'Content-Type: application/json'.", field="content-type")
@@ -1111,16 +1129,33 @@ def json_object(request: Request) -> dict[str, Any]:
                          field="content-type")
     if len(request.body) > MAX_JSON_BYTES:
         raise PayloadTooLarge(f"The body is larger than {MAX_JSON_BYTES // (1024 * 1024)} MiB.")
+    keys = KeyCheck()
     try:
-        data = json.loads(bytes(request.body).decode("utf-8"), parse_constant=_reject_constant, parse_int=json_integer)
+        # a byte order mark is not JSON, but some clients' UTF-8 writers start with one (RFC 8259 lets it be ignored)
+        text = bytes(request.body).decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest(_not_utf8(bytes(request.body), exc.start)) from None
+    try:
+        data = json.loads(text, parse_constant=_reject_constant, parse_int=json_integer, object_pairs_hook=keys)
     except RecursionError:
         raise BadRequest("The JSON body is nested too deeply.") from None
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise BadRequest(f"The body is not valid JSON ({str(exc)[:200]}).") from None
     if not isinstance(data, dict):
         raise BadRequest(f"Expected a JSON object, got a JSON {_json_type(data)}.")
-    _check_values(data)
+    _check_depth(data)
+    if keys.found:
+        raise ValidationError([(path, REPEATED_KEY) for path in repeated_keys(data)])
+    if storable:
+        check_storable(data)
     return data
+
+
+def _not_utf8(body: bytes, at: int) -> str:
+    """Why a body that does not decode as UTF-8 is refused: where, and the encoding it seems to be in."""
+    utf16 = body[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(body) > 1 and 0 in body[:2])
+    seems = " (it looks like UTF-16)" if utf16 else ""
+    return f"The body is not UTF-8{seems}: byte {at} cannot be read. Send JSON as UTF-8."
 
 
 def _json_type(value: Any) -> str:
@@ -1128,8 +1163,8 @@ def _json_type(value: Any) -> str:
         type(value), "number")
 
 
-def _check_values(data: dict[str, Any]) -> None:
-    """Refuse bodies nested too deeply, then anything no database column can hold."""
+def _check_depth(data: dict[str, Any]) -> None:
+    """Refuse bodies nested too deeply."""
     stack: list[tuple[str, Any, int]] = [("", data, 0)]
     while stack:
         path, value, depth = stack.pop()
@@ -1139,7 +1174,6 @@ def _check_values(data: dict[str, Any]) -> None:
             stack.extend((f"{path}.{k}" if path else str(k), v, depth + 1) for k, v in value.items())
         elif isinstance(value, list):
             stack.extend((f"{path}[{i}]", item, depth + 1) for i, item in enumerate(value))
-    check_storable(data)
 
 
 def _int_param(name: str, raw: str) -> int:

@@ -252,8 +252,14 @@ def test_an_empty_file_is_a_problem_not_a_silent_success(sqlite_db, tmp_path, ca
                  str(tmp_path / "d.jsonl"), str(header), str(array)]) == 1
     assert capsys.readouterr().err.splitlines() == [
         f"{path}: The file is empty: it holds no invoices. Was it saved or copied whole?"
-        for path in [*empty, tmp_path / "d.jsonl"]] + ["error: nothing imported (4 problem(s))"]
+        for path in [*empty, tmp_path / "d.jsonl"]] + [
+        f"warning: {header}: The file holds no invoices: it has a header row but no rows after it.",
+        f"warning: {array}: The file holds no invoices: it is an empty JSON array.",
+        "error: nothing imported (4 problem(s))"]
     assert main(["import", "--db", sqlite_db.url, "--organization", "1", str(header), str(array)]) == 0
+    assert capsys.readouterr().err.splitlines() == [
+        f"warning: {header}: The file holds no invoices: it has a header row but no rows after it.",
+        f"warning: {array}: The file holds no invoices: it is an empty JSON array."]
 
 
 def test_a_spreadsheets_date_is_told_how_to_write_it(sqlite_db, tmp_path, capsys):

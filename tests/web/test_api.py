@@ -191,10 +191,11 @@ def test_patch_a_draft_recomputes_totals(api):
 def test_patch_of_a_posted_invoice(api):
     created = api.create()
     api.post(f"/api/invoices/{created['id']}/post")
-    resp = api.patch(f"/api/invoices/{created['id']}", {"due_date": "2027-01-01"})
+    resp = api.patch(f"/api/invoices/{created['id']}", {"due_date": "2027-01-01", "customer_name": "Initech"})
     assert resp.status_code == 409
-    message = assert_error_shape(resp)[0]["message"]
-    assert "posted" in message and "due_date" in message
+    errors = assert_error_shape(resp)
+    assert [e["field"] for e in errors] == ["customer_name", "due_date"]     # each named, as a 422 names them
+    assert "posted" in errors[0]["message"] and "customer_name, due_date" in errors[0]["message"]
     ok = api.patch(f"/api/invoices/{created['id']}", {"payment_status": "declined"})
     assert ok.status_code == 200
     assert ok.get_json()["payment_status"] == "declined"

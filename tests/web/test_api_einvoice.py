@@ -248,3 +248,35 @@ def test_a_credit_notes_xml_is_downloaded_at_its_credit_note_url(einvoice_api):
     assert xml.get_data() == einvoice_api.get(f"/api/invoices/{note['id']}/xml").get_data()
     invoice = einvoice_api.get(f"/api/credit-notes/{created['id']}/xml")
     assert invoice.status_code == 404 and "is an invoice, not a credit note" in invoice.get_json()["errors"][0]["message"]
+
+
+def test_an_e_invoice_sent_again_with_other_content_is_a_409_naming_each_differing_field(einvoice_api):
+    _, _, xml = posted_einvoice(einvoice_api)
+    first = einvoice_api.request("POST", "/api/e-invoices", data=xml, content_type="application/xml",
+                                 token="tok-other")
+    assert first.status_code == 201, first.get_data()
+    (description,) = texts(xml, "//ram:SpecifiedTradeProduct/ram:Name")[:1]
+    changed = xml.replace(f">{description}<".encode(), b">Something else<", 1)
+    (buyer,) = texts(xml, "//ram:BuyerTradeParty/ram:Name")
+    changed = changed.replace(f"<ram:Name>{buyer}</ram:Name>".encode(), b"<ram:Name>Someone Else Ltd</ram:Name>", 1)
+    again = einvoice_api.request("POST", "/api/e-invoices", data=changed, content_type="application/xml",
+                                 token="tok-other")
+    assert again.status_code == 409
+    errors = again.get_json()["errors"]
+    assert [e["field"] for e in errors] == ["bill_to", "customer_name", "lines"]    # the buyer's name is both
+    assert {e["message"] for e in errors} == {
+        "Invoice ERP-2026-0042 (external id 'ERP-2026-0042') is posted and can no longer be modified; these fields "
+        "differ from it: bill_to, customer_name, lines."}
+    stored = einvoice_api.get(f"/api/invoices/{first.get_json()['id']}", token="tok-other").get_json()
+    assert stored == first.get_json()
+
+
+@pytest.mark.parametrize("quantity", ["99999999999999999999", "1" * 5000, "1e400"])
+def test_a_quantity_no_field_takes_is_refused_on_its_field_alone(einvoice_api, quantity):
+    xml = UBL_INVOICE.read_bytes()
+    stated = re.search(rb"<cbc:InvoicedQuantity[^>]*>([^<]*)<", xml).group(1)
+    sent = xml.replace(b">" + stated + b"<", b">" + quantity.encode() + b"<", 1)
+    resp = einvoice_api.request("POST", "/api/e-invoices", data=sent, content_type="application/xml")
+    assert resp.status_code == 422
+    [error] = resp.get_json()["errors"]        # no line net amount made of it, however long
+    assert error["field"] == "lines[0].quantity" and len(error["message"]) < 200

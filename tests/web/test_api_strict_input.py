@@ -29,6 +29,7 @@ def errors(resp) -> dict[str, str]:
     ("external_id", "ERP-1\n", "Must not start or end with spaces or line breaks."),
     ("external_id", " ERP-1", "Must not start or end with spaces or line breaks."),
     ("external_id", "ERP-\u200b1", "invisible formatting characters"),
+    ("external_id", "Cafe\u0301-1", "Must be in composed Unicode form (NFC)"),    # looks like "Café-1"
 ])
 def test_numbers_and_external_ids_with_invisible_edges_are_refused(api, field, value, message):
     assert message in errors(api.post("/api/invoices", api_payload(**{field: value})))[field]
@@ -110,3 +111,11 @@ def test_a_payment_delivered_twice_at_once_gets_201_and_200(api, db, monkeypatch
     assert answers[0].get_json()["id"] == answers[1].get_json()["id"]
     assert len(api.get(f"/api/invoices/{inv}/payments").get_json()["data"]) == 1
     assert api.get(f"/api/invoices/{inv}").get_json()["amount_paid"] == "5.00"
+
+
+def test_an_external_id_in_decomposed_unicode_is_not_another_invoice_by_put(api):
+    created = api.put("/api/invoices/by-external-id/Caf%C3%A9-1", json_body=api_payload())
+    assert created.status_code == 201
+    twin = api.put("/api/invoices/by-external-id/Cafe%CC%81-1", json_body=api_payload())
+    assert "Must be in composed Unicode form (NFC)" in errors(twin)["external_id"]
+    assert [row["external_id"] for row in api.get("/api/invoices").get_json()["data"]] == ["Café-1"]

@@ -34,6 +34,7 @@ from oro_invoices.documents.einvoice.terms import (
 )
 from oro_invoices.domain.limits import quoted
 from oro_invoices.domain.messages import Message
+from oro_invoices.domain.money import AMOUNT_LIMIT
 
 __all__ = ["EInvoice", "FieldReader", "is_ubl", "profile_of", "read_cii", "read_xml"]
 
@@ -254,8 +255,8 @@ class FieldReader(ABC):
         made = Decimal(0)
         for part in parts:
             quantity, price = decimal_or_none(part.get("quantity", "")), decimal_or_none(part.get("unit_price", ""))
-            if quantity is None or price is None:
-                return value
+            if quantity is None or price is None or max(abs(quantity), abs(price)) >= AMOUNT_LIMIT:
+                return value           # one beyond what a field takes is refused on its own field
             made += quantity * price
         if _cents(made) != _cents(value):
             self.problem(f"lines[{index}].BT-131", Message(
