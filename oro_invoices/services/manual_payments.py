@@ -171,7 +171,7 @@ class ManualPayments:
         if not reason:
             raise ValidationError([("reason", Message("Say why the payment is reversed."))])
         if len(reason) > NOTES_MAX:
-            raise ValidationError([("reason", Message("Use at most %(count)s characters.", count=NOTES_MAX))])
+            raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=NOTES_MAX))])
         self._check_given_back(payment)
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,

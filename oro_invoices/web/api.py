@@ -994,7 +994,7 @@ def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
     reason = _optional_body(request, ("reason",)).get("reason", "")
     if not isinstance(reason, str) or len(reason) > 1000:
-        raise ValidationError([("reason", "A text of at most 1000 characters.")])
+        raise ValidationError([("reason", "At most 1000 characters.")])
     return reason
 
 
@@ -1069,7 +1069,7 @@ def _action_body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     notes a text."""
     payload = _optional_body(request, allowed)
     if not isinstance(payload.get("notes", ""), str):
-        raise ValidationError([("notes", "A text of at most 10000 characters.")])
+        raise ValidationError([("notes", "At most 10000 characters.")])
     return payload
 
 
@@ -1199,7 +1199,7 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
             filters[name] = _int_param(name, q[name])
     if "customer_name" in q:
         if len(q["customer_name"]) > NAME_PREFIX_MAX:
-            raise ValidationError([("customer_name", f"Give at most {NAME_PREFIX_MAX} characters.")])
+            raise ValidationError([("customer_name", f"At most {NAME_PREFIX_MAX} characters.")])
         filters["customer_name_prefix"] = q["customer_name"]
     filters.update(_currency_and_totals(q))
     if "overdue" in q:

@@ -172,7 +172,7 @@ def test_a_provider_that_cannot_be_reached_is_a_502_and_the_key_may_be_retried(p
     ("/payments/{tx}/refund", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
     ("/payments/{tx}/capture", {"amount": 5}, 422, "amount", 'leave it out to capture all that remains.'),
     ("/payments/{tx}/capture", {"amount": "1", "why": "x"}, 422, "why", "Unknown field; only amount, notes"),
-    ("/payments/{tx}/cancel", {"notes": 7}, 422, "notes", "A text of at most 10000 characters."),
+    ("/payments/{tx}/cancel", {"notes": 7}, 422, "notes", "At most 10000 characters."),
     ("/payments/{tx}/reauthorize", {"amount": "1"}, 422, "amount", "Unknown field; only notes may be given."),
     ("/payments/{tx}/reauthorize", {}, 409, "", "Only a successful authorization can be re-authorized."),
     ("/payments/{tx}/capture", {}, 409, "", "Only a successful authorization can be captured."),
