@@ -33,6 +33,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.limits import (
     MAX_INT64,
+    REASON_MAX,
     UNSTORABLE_CHARS,
     hidden_character,
     identifier_problem,
@@ -317,7 +318,7 @@ class InvoiceInputSchema(Schema):
     credited_invoice_external_id = fields.String(allow_none=True, validate=[
         text_length(128, min=1), strict_identifier])
     #: Why the credit note was issued, printed on it (only with ``document_type: "credit_note"``).
-    credit_reason = fields.String(allow_none=True, validate=[text_length(1000), shown_text])
+    credit_reason = fields.String(allow_none=True, validate=[text_length(REASON_MAX), shown_text])
 
     @validates_schema
     def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -543,7 +544,7 @@ class CreditNoteInputSchema(Schema):
                         validate=list_length(MAX_LINES))
     amounts = fields.List(fields.Nested(CreditAmountSchema), load_default=list,
                           validate=list_length(100))
-    reason = fields.String(load_default="", validate=text_length(1000))
+    reason = fields.String(load_default="", validate=text_length(REASON_MAX))
     settlement = fields.String(allow_none=True, load_default=None,
                                validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,

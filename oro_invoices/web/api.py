@@ -34,7 +34,15 @@ from oro_invoices.domain.errors import (
     ValidationError,
 )
 from oro_invoices.domain.invoice import InvoiceDocument
-from oro_invoices.domain.limits import JSON_MAX_DEPTH, MAX_PDF_BYTES, is_storable_text, parse_day, parse_id, quoted
+from oro_invoices.domain.limits import (
+    JSON_MAX_DEPTH,
+    MAX_PDF_BYTES,
+    REASON_MAX,
+    is_storable_text,
+    parse_day,
+    parse_id,
+    quoted,
+)
 from oro_invoices.domain.money import (
     DECIMAL_SYNTAX_HINT,
     from_minor,
@@ -993,8 +1001,8 @@ def _statement_item(item: StatementItem) -> dict[str, Any]:
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
     reason = _optional_body(request, ("reason",)).get("reason", "")
-    if not isinstance(reason, str) or len(reason) > 1000:
-        raise ValidationError([("reason", "At most 1000 characters.")])
+    if not isinstance(reason, str) or len(reason) > REASON_MAX:
+        raise ValidationError([("reason", f"At most {REASON_MAX} characters.")])
     return reason
 
 

@@ -15,6 +15,7 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from oro_invoices import __version__
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.persistence.customer_credit import KINDS as CREDIT_KINDS
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
@@ -571,7 +572,8 @@ class AgingEmailOut(QueuedEmailOut):
 class PaymentReverseIn(Schema):
     """Why a payment recorded in error is reversed."""
 
-    reason = fields.String(required=True, metadata={"description": "Kept as the reversal's notes."})
+    reason = fields.String(required=True, validate=text_length(REASON_MAX), metadata={
+        "description": "Kept as the reversal's notes."})
 
 
 class InvoiceEmailIn(Schema):
@@ -667,7 +669,7 @@ class NoteOut(Schema):
 class ReasonIn(Schema):
     """The optional body of a void or re-issue."""
 
-    reason = fields.String(validate=text_length(1000), metadata={
+    reason = fields.String(validate=text_length(REASON_MAX), metadata={
         "description": "Why; kept in the invoice's activity."})
 
 
