@@ -17,6 +17,7 @@ import pytest
 import weasyprint
 from PIL import Image
 from support.invoices import make_invoice_document, make_lines
+from support.pdfs import pdf_lines, pdf_words
 
 from oro_invoices.documents import render as render_module
 from oro_invoices.documents.render import PdfRenderer, render_batch
@@ -131,6 +132,19 @@ def test_a_credit_note_prints_its_reason(renderer):
     without = pdf_text(renderer.render(make_invoice_document(document_type=DocumentType.CREDIT_NOTE,
                                                              credited_invoice=credited)))
     assert "Reason" not in without
+
+
+def test_a_long_reason_is_printed_whole_with_its_line_breaks(renderer):
+    """A reference wider than the page is broken, not cut off at the page's edge (poppler reads only
+    what is on the page); a line break stays one."""
+    reference = "RMA-" + "7" * 150
+    note = make_invoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                                 credited_invoice=DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1)),
+                                 credit_reason=f"{reference}\nTwo chairs returned damaged")
+    pdf = renderer.render(note)
+    assert reference in "".join(pdf_words(pdf).split())
+    lines = pdf_lines(pdf).splitlines()
+    assert "Two chairs returned damaged" in lines and not any("7 Two chairs" in line for line in lines)
 
 
 def test_draft_is_marked_as_draft(renderer):
