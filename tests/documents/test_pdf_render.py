@@ -1,6 +1,7 @@
 """The invoice PDF as a reader sees it: text, pages, paper size, and nothing fetched."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import io
@@ -22,7 +23,7 @@ from support.pdfs import pdf_lines, pdf_words
 from oro_invoices.documents import render as render_module
 from oro_invoices.documents.render import PdfRenderer, render_batch
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
-from oro_invoices.domain.invoice import DocumentRef, DocumentType
+from oro_invoices.domain.invoice import BuyerInfo, DocumentRef, DocumentType
 
 PAY_URL = "https://shop.example/invoices/pay/tok-8f3a"
 PASSWD_MARK = "root:x:0:0"
@@ -145,6 +146,30 @@ def test_a_long_reason_is_printed_whole_with_its_line_breaks(renderer):
     assert reference in "".join(pdf_words(pdf).split())
     lines = pdf_lines(pdf).splitlines()
     assert "Two chairs returned damaged" in lines and not any("7 Two chairs" in line for line in lines)
+
+
+LONG_VAT_ID, LONG_REFERENCE, LONG_REASON = "DE" + "1" * 62, "LEITWEG" + "5" * 200, "Exempt" + "e" * 300
+
+
+@pytest.mark.parametrize("field,value,printed", [
+    ("order_identifier", "SO" + "8" * 126, ["SO" + "8" * 126]),
+    ("buyer", BuyerInfo(vat_id=LONG_VAT_ID, reference=LONG_REFERENCE), [LONG_VAT_ID, LONG_REFERENCE]),
+    ("customer_name", "Acme" + "c" * 200, ["Acme" + "c" * 200]),
+    ("lines", [{"description": "Service", "quantity": "1", "unit_price": "10", "tax_rate": "0", "tax_category": "E",
+                "tax_exemption_reason": LONG_REASON}], [LONG_REASON]),
+])
+def test_a_long_word_a_buyer_or_an_order_brings_is_printed_whole(renderer, field, value, printed):
+    """An order id, a reference, a VAT id, a customer name or an exemption reason of one long word is
+    broken at the column's end, not cut off at the page's edge (poppler reads only what is on the page)."""
+    words = "".join(pdf_words(renderer.render(make_invoice_document(**{field: value}))).split())
+    assert [word for word in printed if word not in words] == []
+
+
+def test_long_payment_terms_are_printed_whole(renderer):
+    terms = "Pay" + "t" * 300
+    seller = make_invoice_document().seller
+    pdf = renderer.render(make_invoice_document(seller=dataclasses.replace(seller, payment_terms=terms)))
+    assert terms in "".join(pdf_words(pdf).split())
 
 
 def test_draft_is_marked_as_draft(renderer):
