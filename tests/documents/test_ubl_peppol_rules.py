@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from support.einvoices import SELLER, einvoice_document, peppol_errors
 
-from oro_invoices.documents.einvoice import ubl
+from oro_invoices.documents.einvoice import rules, ubl
 from oro_invoices.domain.invoice import Address, DocumentRef, DocumentType
 
 pytest.importorskip("saxonche")
@@ -52,3 +52,13 @@ def test_the_checks_catch_what_they_check():
     xml = ubl.build_xml(einvoice_document()).replace(b"<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
                                                      b"</cbc:ProfileID>", b"")
     assert [v.rule for v in peppol_errors(xml)] == ["PEPPOL-EN16931-R001"]
+
+
+def test_sepa_direct_debit_has_no_mandate_to_state():
+    """The add-on keeps no direct debit mandate (BT-89): an XRechnung with payment means 59 breaks
+    R061 and the XRechnung direct debit rule, as the docs say."""
+    doc = einvoice_document(seller=dataclasses.replace(SELLER, payment_means="sepa_direct_debit"))
+    assert rules_broken(doc, "xrechnung_ubl") == ["[PEPPOL-EN16931-R061] Mandate reference MUST be provided for "
+                                                  "direct debit."]
+    xml = ubl.build_xml(doc, "xrechnung_ubl")
+    assert {"PEPPOL-EN16931-R061", "BR-DE-25-a"} <= {v.rule for v in rules.errors(rules.check(xml, "xrechnung_ubl"))}
