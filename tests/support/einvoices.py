@@ -97,6 +97,4 @@ def peppol_errors(xml: bytes) -> list[Any]:
     XRechnung UBL schematron (the ``xrechnung`` extra) includes: R001, R005, R008, R010, R020,
     R040–R046, R053–R055, R061, R101, R110, R111, R120, R121, R130."""
     from oro_invoices.documents.einvoice import rules
-    found = [v for executable in rules.compile_xrechnung(rules.processor(), "xrechnung_ubl")
-             for v in rules.run(executable, xml)]
-    return [v for v in rules.errors(found) if v.rule.startswith("PEPPOL-")]
+    return rules.errors(rules.check_peppol(xml))
