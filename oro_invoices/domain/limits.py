@@ -16,6 +16,10 @@ MIN_INT64 = -(2**63)
 #: The largest PDF an external system may supply (an upload through the API, a file of an import).
 MAX_PDF_BYTES = 64 * 1024 * 1024
 
+#: The most characters of a reason a person gives: why a credit note, a void or a re-issue is made
+#: (kept on the credit note and printed on it) and why a payment is reversed. One limit for all.
+REASON_MAX = 1000
+
 #: How deeply a JSON document may nest objects and arrays: the API answers 400 beyond it, and
 #: an import refuses the record (deeper ones cannot be read without deep recursion).
 JSON_MAX_DEPTH = 16

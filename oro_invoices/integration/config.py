@@ -258,10 +258,10 @@ def _one_of(choices: Sequence[str]) -> Callable[[str], None]:
 
 
 def _at_most(length: int | None) -> Callable[[str], None]:
-    """``validate.Length(max=length)``, its message keeping the length."""
+    """``validate.Length(max=length)`` in the add-on's words, its message keeping the length."""
     def check(value: str) -> None:
         if length is not None and len(value) > length:
-            raise MarshmallowError(Message("Longer than maximum length %(max)s.", max=length))
+            raise MarshmallowError(Message("At most %(limit)s characters.", limit=length))
     return check
 
 

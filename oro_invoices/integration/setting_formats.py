@@ -120,7 +120,7 @@ def number_prefix(value: str) -> str:
     """Empty, or letters, digits and ``. _ / -`` starting with a letter or digit (20 at most)."""
     value = line(value)
     if len(value) > PREFIX_MAX_LENGTH:
-        raise ValidationError(Message("Longer than maximum length %(max)s.", max=PREFIX_MAX_LENGTH))
+        raise ValidationError(Message("At most %(limit)s characters.", limit=PREFIX_MAX_LENGTH))
     if value and not _PREFIX_SYNTAX.fullmatch(value):
         raise ValidationError(Message("Use letters, digits and . _ / - only, starting with a "
                                       "letter or digit."))

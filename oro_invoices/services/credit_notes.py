@@ -45,6 +45,7 @@ from oro_invoices.domain.invoice import (
     display_number,
     tax_category_for,
 )
+from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.domain.messages import Amount, Message, Percent, PluralMessage
 from oro_invoices.domain.money import from_minor, minor_units, round_money, to_minor, too_many_decimals
 from oro_invoices.domain.payment_limits import open_authorization
@@ -76,8 +77,6 @@ SETTLEMENTS = (REFUND, CREDIT, OUTSIDE)
 #: The key of the credited invoice's ``credit_note`` activity entry that keeps its amount due
 #: right after the credit note.
 DUE_AFTER = "amount_due_after"
-#: The longest reason a void or a re-issue may give.
-MAX_VOID_REASON = 1000
 
 @dataclass(frozen=True)
 class CreditableLine:
@@ -349,8 +348,8 @@ class CreditNotes:
 
     def _void_locked(self, s: Session, invoice_id: int, reason: str,
                      actor: str) -> tuple[Invoice, Invoice, StatusChange]:
-        if len(reason) > MAX_VOID_REASON:
-            raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=MAX_VOID_REASON))])
+        if len(reason) > REASON_MAX:
+            raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=REASON_MAX))])
         check_storable(reason, "reason")
         inv = self.ctx.load(s, invoice_id, lock=True)
         self._check_creditable(inv)

@@ -3,8 +3,9 @@ check-einvoice``): CII or UBL XML, or the XML a Factur-X / ZUGFeRD PDF carries, 
 schematron the add-on checks its own e-invoices with (``documents.einvoice.rules``), in-process.
 
 The profile is the one the file names in its specification identifier (BT-24) unless one is
-given. A Peppol BIS Billing invoice is checked by the CEN EN 16931 UBL rules, as no Peppol rules
-can be run here; the result says so.
+given. A Peppol BIS Billing invoice is checked by the CEN EN 16931 UBL rules and, with the
+``xrechnung`` extra, by the Peppol rules its KoSIT XRechnung UBL schematron includes
+(``rules.check_peppol``); the result says which Peppol rules were not run.
 """
 from __future__ import annotations
 
@@ -18,6 +19,9 @@ __all__ = ["CHECKED_PROFILES", "FileCheck", "check_file"]
 CHECKED_PROFILES = ("basic", "en16931", "extended", "xrechnung", "ubl", "xrechnung_ubl")
 _PEPPOL_NOTE = ("Peppol BIS Billing 3.0: checked by the CEN EN 16931 UBL rules; the Peppol rules "
                 "(PEPPOL-EN16931-R*) are not checked.")
+_PEPPOL_PARTLY = ("Peppol BIS Billing 3.0: checked by the CEN EN 16931 UBL rules and the Peppol rules the KoSIT "
+                  "XRechnung rules include (PEPPOL-EN16931-{checked}); the others (among them R002–R004, R006, "
+                  "R007, R080, PEPPOL-COMMON and the code lists) are not checked.")
 
 
 _NOT_EINVOICE = "it is not an e-invoice (CII or UBL XML, or a PDF carrying one)"
@@ -73,18 +77,24 @@ def check_file(data: bytes, profile: str | None = None) -> FileCheck:
                              "xrechnung.xml attached).")
     else:
         xml = _xml_or_refused(data)
-    note = ""
+    note, peppol = "", False
     if profile is None:
         try:
             profile = profile_of(xml)
         except etree.XMLSyntaxError:
             profile = "en16931"                      # the check names the syntax error
         if profile == "peppol":
-            profile, note = "ubl", _PEPPOL_NOTE
+            profile, note, peppol = "ubl", _PEPPOL_NOTE, True
     try:
         found = rules.check(xml, profile)
     except ImportError as exc:                       # the XRechnung rules are a separate extra
         raise ConfigurationError(f"The {profile} rules cannot be run: {exc}") from None
+    if peppol and not any(v.rule in ("XML", "XSD") for v in found):
+        try:
+            found += rules.check_peppol(xml)
+            note = _PEPPOL_PARTLY.format(checked=rules.PEPPOL_RULES_CHECKED)
+        except ImportError:                          # without the xrechnung extra: the CEN rules only
+            pass
     return FileCheck(profile, [(v.rule, v.message) for v in found if not v.warning],
                      [(v.rule, v.message) for v in found if v.warning], note)
 

@@ -34,6 +34,7 @@ from sqlalchemy import select
 
 from oro_invoices.domain import statuses as pstatus
 from oro_invoices.domain.errors import Conflict, NotFound, ValidationError
+from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.domain.messages import Amount, Message
 from oro_invoices.domain.money import from_minor, to_minor
 from oro_invoices.domain.overdue import local_today
@@ -52,7 +53,7 @@ from oro_invoices.persistence.read_models import (
 from oro_invoices.persistence.received_payments import note_received_together
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.credit_notes import CREDIT, OUTSIDE, given_back_elsewhere
-from oro_invoices.services.payment_records import NOTES_MAX, check_request_key, reference_problems
+from oro_invoices.services.payment_records import check_request_key, reference_problems
 from oro_invoices.services.payments import Payments, RecordedPayment
 from oro_invoices.services.reads import Reads
 
@@ -170,8 +171,8 @@ class ManualPayments:
                                    "this invoice.", id=transaction_id))
         if not reason:
             raise ValidationError([("reason", Message("Say why the payment is reversed."))])
-        if len(reason) > NOTES_MAX:
-            raise ValidationError([("reason", Message("Use at most %(count)s characters.", count=NOTES_MAX))])
+        if len(reason) > REASON_MAX:
+            raise ValidationError([("reason", Message("At most %(limit)s characters.", limit=REASON_MAX))])
         self._check_given_back(payment)
         payload = {"method": payment.method, "action": "refund", "amount": str(payment.amount), "successful": True,
                    "provider_reference": f"reversal-{payment.id}", "parent_id": payment.id, "notes": reason,

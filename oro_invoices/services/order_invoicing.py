@@ -358,7 +358,7 @@ class OrderInvoiceRequest(Schema):
     due_date = fields.Date(allow_none=True, metadata={
         "description": "The due date; when left out, the invoice date plus the customer's Days to Pay "
                        "(`oro_invoices.seller.payment_days`), else none."})
-    lines = fields.List(fields.Nested(_LineRequest), validate=validate.Length(min=1, max=10_000), metadata={
+    lines = fields.List(fields.Nested(_LineRequest), validate=validate.Length(min=1, max=10_000, error="Give between {min} and {max} lines."), metadata={
         "description": "Only these lines of the order (`line`: its position, from 1), each at `quantity` "
                        "(at most what was ordered); every line at its ordered quantity when left out."})
     invoice_again = _JsonBoolean(load_default=False, metadata={

@@ -165,11 +165,11 @@ def reference_problems(reference: str, notes: str) -> list[tuple[str, str]]:
     back outside the payment methods (``[]``: nothing)."""
     errors: list[tuple[str, str]] = []
     if len(reference) > REFERENCE_MAX:
-        errors.append(("reference", Message("Use at most %(count)s characters.", count=REFERENCE_MAX)))
+        errors.append(("reference", Message("At most %(limit)s characters.", limit=REFERENCE_MAX)))
     elif reference and identifier_problem(reference):
         errors.append(("reference", Message("Must not contain control characters.")))
     if len(notes) > NOTES_MAX:
-        errors.append(("notes", Message("Use at most %(count)s characters.", count=NOTES_MAX)))
+        errors.append(("notes", Message("At most %(limit)s characters.", limit=NOTES_MAX)))
     return errors
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
+from marshmallow import validate
+
 from oro_invoices.domain.messages import N_, Message, Number
 from oro_invoices.domain.money import DECIMAL_SYNTAX_HINT
 
@@ -42,7 +44,22 @@ WITH_VALUES = (
     N_("Give between %(min)s and %(max)s lines."),
     N_("At most %(places)s decimal places are allowed."),
     N_("Must be between -%(limit)s and %(limit)s."),
+    N_("At most %(limit)s characters."),
+    N_("Between %(min)s and %(max)s characters."),
+    N_("At most %(limit)s entries."),
 )
+
+
+def text_length(max: int, *, min: int | None = None) -> validate.Length:
+    """``validate.Length`` for a text field, saying its limit in the add-on's words ("At most 255
+    characters.", as the services say it) instead of marshmallow's ("Longer than maximum length 255.")."""
+    error = "At most {max} characters." if min is None else "Between {min} and {max} characters."
+    return validate.Length(min=min, max=max, error=error)
+
+
+def list_length(max: int) -> validate.Length:
+    """``validate.Length`` for a list of at most ``max`` entries, in the add-on's words."""
+    return validate.Length(max=max, error="At most {max} entries.")
 
 
 def _pattern(msgid: str) -> re.Pattern[str]:

@@ -34,6 +34,7 @@ from oro_invoices.domain.invoice import (
 )
 from oro_invoices.domain.limits import (
     MAX_INT64,
+    REASON_MAX,
     UNSTORABLE_CHARS,
     hidden_character,
     identifier_problem,
@@ -55,7 +56,7 @@ from oro_invoices.domain.overdue import OverdueFacts, days_overdue, local_today
 from oro_invoices.formatting.countries import country_codes, looks_like_code
 from oro_invoices.integration.links import unencoded_problem
 from oro_invoices.services.compiled_schema import compile_schema
-from oro_invoices.services.schema_messages import translatable
+from oro_invoices.services.schema_messages import list_length, text_length, translatable
 
 MAX_LINES = 10_000
 MAX_INVOICE_TOTAL = Decimal(10) ** 15
@@ -206,15 +207,15 @@ class AddressSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    name = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
-    organization = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
-    street = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
-    street2 = fields.String(load_default="", validate=[validate.Length(max=255), shown_text])
-    city = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
-    region = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
-    postal_code = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
-    country = fields.String(load_default="", validate=[validate.Length(max=64), known_country, shown_text])
-    phone = fields.String(load_default="", validate=[validate.Length(max=64), shown_text])
+    name = fields.String(load_default="", validate=[text_length(255), shown_text])
+    organization = fields.String(load_default="", validate=[text_length(255), shown_text])
+    street = fields.String(load_default="", validate=[text_length(255), shown_text])
+    street2 = fields.String(load_default="", validate=[text_length(255), shown_text])
+    city = fields.String(load_default="", validate=[text_length(128), shown_text])
+    region = fields.String(load_default="", validate=[text_length(128), shown_text])
+    postal_code = fields.String(load_default="", validate=[text_length(32), shown_text])
+    country = fields.String(load_default="", validate=[text_length(64), known_country, shown_text])
+    phone = fields.String(load_default="", validate=[text_length(64), shown_text])
 
 
 class BuyerSchema(Schema):
@@ -224,12 +225,12 @@ class BuyerSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    vat_id = fields.String(load_default="", validate=[validate.Length(max=64), shown_text],
+    vat_id = fields.String(load_default="", validate=[text_length(64), shown_text],
                            metadata={"description": "The buyer's VAT identifier (BT-48), such as DE129273398."})
     country_code = fields.String(load_default="", validate=validate.OneOf(
         ("", *sorted(country_codes())), error=N_("Must be an ISO 3166-1 country code such as 'DE' (or empty).")),
         metadata={"description": "The buyer's country (ISO 3166-1 alpha-2)."})
-    reference = fields.String(load_default="", validate=[validate.Length(max=255), shown_text], metadata={
+    reference = fields.String(load_default="", validate=[text_length(255), shown_text], metadata={
         "description": "The buyer's routing reference (BT-10; in Germany the Leitweg-ID)."})
 
 
@@ -237,9 +238,9 @@ class LineSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    description = fields.String(required=True, validate=[validate.Length(min=1, max=4000), shown_text])
-    sku = fields.String(load_default="", validate=[validate.Length(max=128), shown_text])
-    unit = fields.String(load_default="", validate=[validate.Length(max=32), shown_text])
+    description = fields.String(required=True, validate=[text_length(4000, min=1), shown_text])
+    sku = fields.String(load_default="", validate=[text_length(128), shown_text])
+    unit = fields.String(load_default="", validate=[text_length(32), shown_text])
     # The range checks are the fields' own, so they are reported beside any other field's error.
     quantity = DecimalString(required=True, places=6, positive=True, validate=validate.Range(
         min=Decimal(0), min_inclusive=False, error=N_("Must be greater than 0.")))
@@ -250,7 +251,7 @@ class LineSchema(Schema):
     #: EN 16931 VAT category; empty: Z at rate 0, else S.
     tax_category = fields.String(load_default="", validate=validate.OneOf(
         ("", *TAX_CATEGORY_CODES), error=N_("Must be one of S, Z, E, AE, K, G, O (or empty).")))
-    tax_exemption_reason = fields.String(load_default="", validate=[validate.Length(max=1000), shown_text])
+    tax_exemption_reason = fields.String(load_default="", validate=[text_length(1000), shown_text])
 
     @validates_schema(skip_on_field_errors=False)  # it reads only fields that loaded
     def _check(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -282,10 +283,10 @@ class InvoiceInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    external_id = fields.String(allow_none=True, validate=[validate.Length(min=1, max=128),
+    external_id = fields.String(allow_none=True, validate=[text_length(128, min=1),
                                                            strict_identifier])
     invoice_number = fields.String(allow_none=True, validate=[
-        validate.Length(min=1, max=64), strict_identifier,
+        text_length(64, min=1), strict_identifier,
         validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9._/\-]*$",
                         error=N_("Use letters, digits and . _ / - only, starting with a letter or digit."))])
     invoice_date = fields.Date(required=True, error_messages=DAY_ERRORS)
@@ -302,10 +303,10 @@ class InvoiceInputSchema(Schema):
     website_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
     customer_user_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    customer_name = fields.String(allow_none=True, validate=[validate.Length(max=255), shown_text])
+    customer_name = fields.String(allow_none=True, validate=[text_length(255), shown_text])
     customer_user_email = fields.Email(allow_none=True)
     order_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1))
-    order_identifier = fields.String(allow_none=True, validate=[validate.Length(max=128), shown_text])
+    order_identifier = fields.String(allow_none=True, validate=[text_length(128), shown_text])
     bill_to = fields.Nested(AddressSchema, allow_none=True)
     ship_to = fields.Nested(AddressSchema, allow_none=True)
     #: The buyer's VAT id, country and reference as the invoice states them; else the customer's.
@@ -316,13 +317,13 @@ class InvoiceInputSchema(Schema):
     status = fields.String(validate=validate.OneOf(["draft", "posted"]))
     payment_status = fields.String(allow_none=True, validate=validate.OneOf(_STATUSES))
     external_payment_url = fields.Url(allow_none=True, schemes={"http", "https"},
-                                      validate=[validate.Length(max=2048), _check_url_characters])
+                                      validate=[text_length(2048), _check_url_characters])
     #: A historical credit note brought by an import: posted, naming the invoice it credits.
     document_type = fields.String(validate=validate.OneOf(["invoice", "credit_note"]))
     credited_invoice_external_id = fields.String(allow_none=True, validate=[
-        validate.Length(min=1, max=128), strict_identifier])
+        text_length(128, min=1), strict_identifier])
     #: Why the credit note was issued, printed on it (only with ``document_type: "credit_note"``).
-    credit_reason = fields.String(allow_none=True, validate=[validate.Length(max=1000), shown_text])
+    credit_reason = fields.String(allow_none=True, validate=[text_length(REASON_MAX), shown_text])
 
     @validates_schema
     def _check_credit_note(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -499,7 +500,7 @@ def validation_error(exc: MmValidationError) -> ValidationError:
 
 
 class NoteInputSchema(Schema):
-    body = fields.String(required=True, validate=validate.Length(min=1, max=10_000))
+    body = fields.String(required=True, validate=text_length(10_000, min=1))
 
 
 class PaymentInputSchema(Schema):
@@ -508,15 +509,15 @@ class PaymentInputSchema(Schema):
     class Meta:
         unknown = RAISE
 
-    method = fields.String(required=True, validate=[validate.Length(min=1, max=64), strict_identifier])
+    method = fields.String(required=True, validate=[text_length(64, min=1), strict_identifier])
     action = fields.String(required=True, validate=validate.OneOf(
         ["charge", "authorize", "capture", "refund", "cancel", "invoice"]))
     amount = DecimalString(required=True, typed=True, positive=True)   # above 0: ``Payments.record``
     successful = JsonBoolean(load_default=True)
-    provider_reference = fields.String(allow_none=True, validate=[validate.Length(max=255),
+    provider_reference = fields.String(allow_none=True, validate=[text_length(255),
                                                                   strict_identifier])
     parent_id = fields.Integer(allow_none=True, strict=True, validate=validate.Range(min=1, max=MAX_INT64))
-    notes = fields.String(load_default="", validate=validate.Length(max=10_000))
+    notes = fields.String(load_default="", validate=text_length(10_000))
     data = fields.Dict(allow_none=True)
 
 
@@ -550,10 +551,10 @@ class CreditNoteInputSchema(Schema):
 
     full = JsonBoolean(load_default=False)
     lines = fields.List(fields.Nested(CreditLineSchema), load_default=list,
-                        validate=validate.Length(max=MAX_LINES))
+                        validate=list_length(MAX_LINES))
     amounts = fields.List(fields.Nested(CreditAmountSchema), load_default=list,
-                          validate=validate.Length(max=100))
-    reason = fields.String(load_default="", validate=validate.Length(max=1000))
+                          validate=list_length(100))
+    reason = fields.String(load_default="", validate=text_length(REASON_MAX))
     settlement = fields.String(allow_none=True, load_default=None,
                                validate=validate.OneOf(["refund", "credit", "outside"]))
     transaction_id = fields.Integer(allow_none=True, load_default=None, strict=True,

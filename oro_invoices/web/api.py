@@ -38,6 +38,7 @@ from oro_invoices.domain.json_keys import REPEATED_KEY, KeyCheck, repeated_keys
 from oro_invoices.domain.limits import (
     JSON_MAX_DEPTH,
     MAX_PDF_BYTES,
+    REASON_MAX,
     is_int64,
     is_storable_text,
     parse_day,
@@ -995,9 +996,13 @@ def _statement_item(item: StatementItem) -> dict[str, Any]:
 
 def _reason(request: Request) -> str:
     """The optional ``reason`` of a void or re-issue (an empty body gives none)."""
-    reason: str = _optional_body(request, ("reason",), lambda body: [] if isinstance(body.get("reason", ""), str)
-                                 and len(body.get("reason", "")) <= 1000
-                                 else [("reason", "A text of at most 1000 characters.")]).get("reason", "")
+    def problems(body: dict[str, Any]) -> list[tuple[str, str]]:
+        given = body.get("reason", "")
+        if not isinstance(given, str):
+            return [("reason", f"A text of at most {REASON_MAX} characters.")]
+        return [("reason", f"At most {REASON_MAX} characters.")] if len(given) > REASON_MAX else []
+
+    reason: str = _optional_body(request, ("reason",), problems).get("reason", "")
     return reason
 
 
@@ -1233,7 +1238,7 @@ def _list_query(request: Request) -> tuple[dict[str, Any], str, int, str | None]
             filters[name] = _int_param(name, q[name])
     if "customer_name" in q:
         if len(q["customer_name"]) > NAME_PREFIX_MAX:
-            raise ValidationError([("customer_name", f"Give at most {NAME_PREFIX_MAX} characters.")])
+            raise ValidationError([("customer_name", f"At most {NAME_PREFIX_MAX} characters.")])
         filters["customer_name_prefix"] = q["customer_name"]
     filters.update(_currency_and_totals(q))
     if "overdue" in q:

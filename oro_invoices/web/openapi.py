@@ -15,10 +15,12 @@ from marshmallow import RAISE, Schema, fields, validate
 
 from oro_invoices import __version__
 from oro_invoices.domain.invoice import DocumentType, PaymentStatus
+from oro_invoices.domain.limits import REASON_MAX
 from oro_invoices.persistence.customer_credit import KINDS as CREDIT_KINDS
 from oro_invoices.persistence.queries import MAX_LIMIT, SORT_KEYS
 from oro_invoices.services.aging import SORTS as AGING_SORTS
 from oro_invoices.services.order_invoicing import OrderInvoiceRequest
+from oro_invoices.services.schema_messages import text_length
 from oro_invoices.services.schemas import (
     AddressOut,
     AddressSchema,
@@ -519,7 +521,7 @@ class StatementEmailIn(Schema):
     to = fields.List(fields.String(), metadata={"description": "Recipients (addresses, or Name <address>)."})
     cc = fields.List(fields.String())
     bcc = fields.List(fields.String())
-    subject = fields.String(validate=validate.Length(max=500))
+    subject = fields.String(validate=text_length(500))
     text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML. At most 100,000 characters (422)."})
 
 
@@ -531,7 +533,7 @@ class AgingEmailIn(Schema):
                                                                "required when Aging Report Recipients is empty."})
     cc = fields.List(fields.String())
     bcc = fields.List(fields.String())
-    subject = fields.String(validate=validate.Length(max=500))
+    subject = fields.String(validate=text_length(500))
     text = fields.String(metadata={"description": "The plain-text body; given, it is sent as text and simple HTML. At most 100,000 characters (422)."})
 
 
@@ -570,7 +572,8 @@ class AgingEmailOut(QueuedEmailOut):
 class PaymentReverseIn(Schema):
     """Why a payment recorded in error is reversed."""
 
-    reason = fields.String(required=True, metadata={"description": "Kept as the reversal's notes."})
+    reason = fields.String(required=True, validate=text_length(REASON_MAX), metadata={
+        "description": "Kept as the reversal's notes."})
 
 
 class InvoiceEmailIn(Schema):
@@ -622,7 +625,7 @@ class RefundIn(Schema):
     """The optional body of a refund."""
 
     amount = DecimalString(metadata={"description": "How much; left out: all that remains of the payment."})
-    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+    notes = fields.String(validate=text_length(10_000), metadata={
         "description": "Why; kept with the refund and in the invoice's activity."})
 
 
@@ -632,14 +635,14 @@ class CaptureIn(Schema):
     amount = DecimalString(metadata={
         "description": "How much; left out: all that remains of the authorization. Less only when the "
                        "transaction's `captures_part` is true; the provider releases the rest."})
-    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+    notes = fields.String(validate=text_length(10_000), metadata={
         "description": "Why; kept with the capture and in the invoice's activity."})
 
 
 class ActionNotesIn(Schema):
     """The optional body of a cancellation or re-authorization."""
 
-    notes = fields.String(validate=validate.Length(max=10_000), metadata={
+    notes = fields.String(validate=text_length(10_000), metadata={
         "description": "Why; kept with the transaction and in the invoice's activity."})
 
 
@@ -666,7 +669,7 @@ class NoteOut(Schema):
 class ReasonIn(Schema):
     """The optional body of a void or re-issue."""
 
-    reason = fields.String(validate=validate.Length(max=1000), metadata={
+    reason = fields.String(validate=text_length(REASON_MAX), metadata={
         "description": "Why; kept in the invoice's activity."})
 
 

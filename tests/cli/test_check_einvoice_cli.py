@@ -12,8 +12,10 @@ from oro_invoices.cli import main
 from oro_invoices.documents.einvoice import cii, hybrid, ubl
 
 pytest.importorskip("saxonche")
-PEPPOL_NOTE = ("  NOTE Peppol BIS Billing 3.0: checked by the CEN EN 16931 UBL rules; the Peppol rules "
-               "(PEPPOL-EN16931-R*) are not checked.")
+PEPPOL_NOTE = ("  NOTE Peppol BIS Billing 3.0: checked by the CEN EN 16931 UBL rules and the Peppol rules the KoSIT "
+               "XRechnung rules include (PEPPOL-EN16931-R001, R005, R008, R010, R020, R040–R044, R046, R053–R055, "
+               "R061, R101, R110, R111, R120, R121, R130); the others (among them R002–R004, R006, R007, R080, "
+               "PEPPOL-COMMON and the code lists) are not checked.")
 
 
 def run(capsys, *argv: str) -> tuple[int, list[str]]:
@@ -44,6 +46,22 @@ def test_valid_files_of_each_syntax_pass_by_the_profile_they_name(capsys, tmp_pa
                      f"{UBL_CREDIT_NOTE}: EN 16931 UBL: valid", PEPPOL_NOTE,
                      f"{xrechnung}: XRechnung 3.0 UBL: valid",
                      f"{hybrid_pdf}: Factur-X EN 16931: valid"]
+
+
+def test_a_peppol_file_is_checked_by_the_peppol_rules_that_can_be_run(capsys, tmp_path):
+    """A Peppol BIS invoice without its business process (BT-23) and with an empty element is valid
+    EN 16931 but breaks PEPPOL-EN16931-R001 and -R008."""
+    broken = tmp_path / "peppol.xml"
+    text = UBL_INVOICE.read_bytes()
+    start, end = text.index(b"<cbc:ProfileID>"), text.index(b"</cbc:ProfileID>") + len(b"</cbc:ProfileID>")
+    without_process = text[:start] + text[end:]
+    broken.write_bytes(without_process.replace(b"</cbc:InvoiceTypeCode>", b"</cbc:InvoiceTypeCode><cbc:Note></cbc:Note>"))
+    code, lines = run(capsys, broken)
+    assert code == 1
+    assert lines[0] == f"{broken}: EN 16931 UBL: NOT valid (2 errors)"
+    assert [line.split("]")[0] for line in lines if line.startswith("  ERROR ")] \
+        == ["  ERROR [PEPPOL-EN16931-R008", "  ERROR [PEPPOL-EN16931-R001"]
+    assert lines[-1] == PEPPOL_NOTE
 
 
 def test_a_broken_rule_is_named_and_the_exit_code_is_1(capsys, tmp_path):

@@ -1,6 +1,7 @@
 """The invoice PDF as a reader sees it: text, pages, paper size, and nothing fetched."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
 import io
@@ -17,11 +18,12 @@ import pytest
 import weasyprint
 from PIL import Image
 from support.invoices import make_invoice_document, make_lines
+from support.pdfs import pdf_lines, pdf_words
 
 from oro_invoices.documents import render as render_module
 from oro_invoices.documents.render import PdfRenderer, render_batch
 from oro_invoices.domain.errors import ConfigurationError, ValidationError
-from oro_invoices.domain.invoice import DocumentRef, DocumentType
+from oro_invoices.domain.invoice import BuyerInfo, DocumentRef, DocumentType
 
 PAY_URL = "https://shop.example/invoices/pay/tok-8f3a"
 PASSWD_MARK = "root:x:0:0"
@@ -131,6 +133,43 @@ def test_a_credit_note_prints_its_reason(renderer):
     without = pdf_text(renderer.render(make_invoice_document(document_type=DocumentType.CREDIT_NOTE,
                                                              credited_invoice=credited)))
     assert "Reason" not in without
+
+
+def test_a_long_reason_is_printed_whole_with_its_line_breaks(renderer):
+    """A reference wider than the page is broken, not cut off at the page's edge (poppler reads only
+    what is on the page); a line break stays one."""
+    reference = "RMA-" + "7" * 150
+    note = make_invoice_document(document_type=DocumentType.CREDIT_NOTE, invoice_number="CN-2025-03-00001",
+                                 credited_invoice=DocumentRef(7, "INV-2025-03-00042", dt.date(2025, 3, 1)),
+                                 credit_reason=f"{reference}\nTwo chairs returned damaged")
+    pdf = renderer.render(note)
+    assert reference in "".join(pdf_words(pdf).split())
+    lines = pdf_lines(pdf).splitlines()
+    assert "Two chairs returned damaged" in lines and not any("7 Two chairs" in line for line in lines)
+
+
+LONG_VAT_ID, LONG_REFERENCE, LONG_REASON = "DE" + "1" * 62, "LEITWEG" + "5" * 200, "Exempt" + "e" * 300
+
+
+@pytest.mark.parametrize("field,value,printed", [
+    ("order_identifier", "SO" + "8" * 126, ["SO" + "8" * 126]),
+    ("buyer", BuyerInfo(vat_id=LONG_VAT_ID, reference=LONG_REFERENCE), [LONG_VAT_ID, LONG_REFERENCE]),
+    ("customer_name", "Acme" + "c" * 200, ["Acme" + "c" * 200]),
+    ("lines", [{"description": "Service", "quantity": "1", "unit_price": "10", "tax_rate": "0", "tax_category": "E",
+                "tax_exemption_reason": LONG_REASON}], [LONG_REASON]),
+])
+def test_a_long_word_a_buyer_or_an_order_brings_is_printed_whole(renderer, field, value, printed):
+    """An order id, a reference, a VAT id, a customer name or an exemption reason of one long word is
+    broken at the column's end, not cut off at the page's edge (poppler reads only what is on the page)."""
+    words = "".join(pdf_words(renderer.render(make_invoice_document(**{field: value}))).split())
+    assert [word for word in printed if word not in words] == []
+
+
+def test_long_payment_terms_are_printed_whole(renderer):
+    terms = "Pay" + "t" * 300
+    seller = make_invoice_document().seller
+    pdf = renderer.render(make_invoice_document(seller=dataclasses.replace(seller, payment_terms=terms)))
+    assert terms in "".join(pdf_words(pdf).split())
 
 
 def test_draft_is_marked_as_draft(renderer):

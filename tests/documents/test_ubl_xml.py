@@ -37,8 +37,7 @@ def test_a_complete_invoice_passes_the_xsd_and_every_rule(profile):
     assert rules.check(xml, profile) == []  # no error and no warning either
     assert etree.QName(etree.fromstring(xml)).localname == "Invoice"
     assert texts(xml, "/*/cbc:CustomizationID") == [ubl.PROFILES[profile]]
-    assert texts(xml, "/*/cbc:ProfileID") == (["urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"]
-                                              if profile == "xrechnung_ubl" else [])
+    assert texts(xml, "/*/cbc:ProfileID") == ["urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"]
     assert profile_of(xml) == profile
 
 

@@ -448,7 +448,7 @@ def test_credit_is_given_back_outside_the_add_on(admin):
     assert f'name="request_key" value="{fields["request_key"]}"' in too_much.get_data(as_text=True)
     for changed, said in [({"amount": ""}, "Amount: Enter the amount to give back."),
                           ({"amount": "ten"}, "Amount: 'ten' is not a decimal number: write it like 1,234.50."),
-                          ({"reference": "x" * 256}, "Reference: Use at most 255 characters."),
+                          ({"reference": "x" * 256}, "Reference: At most 255 characters."),
                           ({"currency": "XYZ"}, "Currency: Choose a currency the customer has credit in.")]:
         resp = admin.submit(page_url, action, {**fields, **changed})
         assert resp.status_code == 422 and said in flashes(resp), (changed, flashes(resp)[-400:])

@@ -21,7 +21,7 @@ def error_under(html: str, key: str) -> str:
 
 
 @pytest.mark.parametrize(("key", "value", "german"), [
-    ("oro_invoices.number_prefix", "X" * 21, "Länger als die Höchstlänge von 20."),
+    ("oro_invoices.number_prefix", "X" * 21, "Höchstens 20 Zeichen."),
     ("oro_invoices.locale", "xx_YY", "Unbekanntes Gebietsschema 'xx_YY'; verwenden Sie eines wie"),
     ("oro_invoices.seller.contact_email", "billing at northwind", "Keine gültige E-Mail-Adresse."),
     ("oro_invoices.seller.website_url", "northwind.example",
@@ -49,7 +49,7 @@ def test_an_english_admin_still_reads_english(shop, admin):
     resp = save(admin, ORG1, {"oro_invoices.number_prefix": "X" * 21,
                               "oro_invoices.number_prefix.use_default": None})
     assert error_under(resp.get_data(as_text=True), "oro_invoices.number_prefix") == \
-        "Longer than maximum length 20."
+        "At most 20 characters."
 
 
 @pytest.mark.parametrize(("query", "field", "french"), [

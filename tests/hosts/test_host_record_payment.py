@@ -187,6 +187,10 @@ def test_a_payment_recorded_in_error_is_reversed_and_the_invoice_is_due_again(sh
     unexplained = admin.submit(view, action, {"reason": "  "})
     assert unexplained.status_code == 422 and "Say why the payment is reversed." in text_of(
         unexplained.get_data(as_text=True))
+    dialog_page = admin.get(f"{view}?dialog=reverse-payment&transaction={payment.id}").get_data(as_text=True)
+    assert 'name="reason" rows="3" maxlength="1000" required' in dialog_page     # the limit of every reason
+    too_long = admin.submit(view, action, {"reason": "r" * 1001})
+    assert too_long.status_code == 422 and "Reason: At most 1000 characters." in text_of(too_long.get_data(as_text=True))
     done = admin.submit(view, action, {"reason": "The check bounced"}, follow_redirects=True)
     assert ("has been reversed: the invoice is due as if it had never been recorded."
             in text_of(done.get_data(as_text=True)))

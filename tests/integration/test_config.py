@@ -177,7 +177,7 @@ def test_scope_not_allowed_names_key_scope_and_allowed_scopes(settings):
     ("oro_invoices.payment_method", "paypal", "Must be one of"),
     ("oro_invoices.mail.sender", "not-an-address", "Not a valid email address."),
     ("oro_invoices.enabled", "perhaps", "Not a valid boolean."),
-    ("oro_invoices.number_prefix", "X" * 21, "Longer than maximum length 20."),
+    ("oro_invoices.number_prefix", "X" * 21, "At most 20 characters."),
     ("oro_invoices.number_prefix", 5, "Not a valid string."),
 ])
 def test_invalid_value_message_names_key_scope_and_problem(settings, key, value, problem):

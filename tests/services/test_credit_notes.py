@@ -801,3 +801,23 @@ def test_a_discount_line_alone_is_refused_as_a_negative_credit_not_as_zero(servi
                                          "amount. Credit a discount line together with the lines it reduces."}
     note = service.create_credit_note(inv.id, {"lines": [{"line": 1, "quantity": "2"}, {"line": 2, "quantity": "1"}]})
     assert note.credit_note.total_amount == Decimal("214.20") and note.invoice.amount_due == 0
+
+
+def test_every_reason_a_person_gives_has_one_limit_said_one_way(service):
+    """A credit note's, a void's, a re-issue's and a payment reversal's reason: 1000 characters
+    are taken, 1001 refused with the same words, nothing changed."""
+    too_long, said = "r" * 1001, [("reason", "At most 1000 characters.")]
+    inv = _posted(service)
+    check = _paid_by_check(service, inv, "100.00")
+    refusals = [lambda: service.create_credit_note(inv.id, {"full": True, "reason": too_long}),
+                lambda: service.void(inv.id, reason=too_long),
+                lambda: service.reissue(inv.id, reason=too_long),
+                lambda: service.reverse_received_payment(inv.id, check.id, reason=too_long, actor="admin")]
+    for refused in refusals:
+        with pytest.raises(ValidationError) as err:
+            refused()
+        assert [(f, str(m)) for f, m in err.value.errors] == said
+    assert service.credit_notes_of(inv.id) == [] and [t.action for t in service.transactions(inv.id)] == ["charge"]
+    service.reverse_received_payment(inv.id, check.id, reason="r" * 1000, actor="admin")
+    service.create_credit_note(inv.id, {"full": True, "reason": "r" * 1000})
+    assert service.get(service.credit_notes_of(inv.id)[0].id).credit_reason == "r" * 1000

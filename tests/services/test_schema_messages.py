@@ -19,9 +19,21 @@ def _errors(payload):
 def test_marshmallow_messages_with_values_are_translated_with_them():
     errors = _errors(invoice_payload(customer_name="x" * 300, organization_id=0))
     name, org = errors["customer_name"], errors["organization_id"]
-    assert name.startswith("Longer than maximum length ") and org == "Must be greater than or equal to 1."
-    assert i18n.translate("de", name) == name.replace("Longer than maximum length", "Länger als die Höchstlänge von")
+    assert name == "At most 255 characters." and org == "Must be greater than or equal to 1."
+    assert i18n.translate("de", name) == "Höchstens 255 Zeichen."
+    assert i18n.translate("ja", name) == "255 文字以内で入力してください。"
     assert i18n.translate("fr", org) == "Doit être supérieur ou égal à 1."
+
+
+def test_no_length_limit_is_said_in_marshmallows_words():
+    """Every text field's limit reads as the add-on's own messages read, never "Longer than maximum length"."""
+    errors = _errors(invoice_payload(order_identifier="x" * 129, credit_reason="x" * 1001,
+                                     lines=[{"description": "", "quantity": "1", "unit_price": "1", "tax_rate": "0"}],
+                                     bill_to={"city": "x" * 129}))
+    assert (errors["order_identifier"], errors["credit_reason"], errors["bill_to.city"]) \
+        == ("At most 128 characters.", "At most 1000 characters.", "At most 128 characters.")
+    assert errors["lines[0].description"] == "Between 1 and 4000 characters."
+    assert not [m for m in errors.values() if "maximum length" in m or "minimum length" in m]
 
 
 def test_marshmallow_messages_without_values_are_translated():

@@ -80,7 +80,7 @@ def test_a_country_code_or_name_is_taken(service, country):
     ({"quantity": "0"}, "quantity", "Must be greater than 0."),
     ({"tax_rate": "1"}, "tax_rate", "from 0 up to but not including 1"),
     ({"tax_rate": "-0.1"}, "tax_rate", "from 0 up to but not including 1"),
-    ({"description": ""}, "description", "Length must be between"),
+    ({"description": ""}, "description", "Between 1 and 4000 characters."),
     ({"quantity": "1e999999"}, "quantity", "Not a valid decimal number"),
     ({"unit_price": "1e-999999"}, "unit_price", "Not a valid decimal number"),
     ({"quantity": "1" + "0" * 12}, "quantity", "Must be less than 1,000,000,000,000."),   # above 0: no negative range

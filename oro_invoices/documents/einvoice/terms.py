@@ -15,8 +15,10 @@ XRECHNUNG_PROFILES = frozenset({"xrechnung", "xrechnung_ubl"})
 #: Factur-X PDF carries).
 UBL_PROFILES = frozenset({"ubl", "xrechnung_ubl"})
 
-#: BT-23, the business process an XRechnung names (the Peppol billing process it follows).
-XRECHNUNG_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+#: BT-23, the Peppol billing process: every UBL names it (PEPPOL-EN16931-R001, so a Peppol access
+#: point takes the EN 16931 UBL as it is), and so does an XRechnung in either syntax.
+BILLING_PROCESS = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+XRECHNUNG_PROCESS = BILLING_PROCESS
 #: UNTDID 1001: commercial invoice, credit note.
 INVOICE_TYPE_CODE = "380"
 CREDIT_NOTE_TYPE_CODE = "381"

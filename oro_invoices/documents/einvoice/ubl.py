@@ -14,8 +14,8 @@ from decimal import Decimal
 from lxml import etree
 
 from oro_invoices.documents.einvoice.terms import (
+    BILLING_PROCESS,
     CREDIT_REASON_SUBJECT,
-    XRECHNUNG_PROCESS,
     amount,
     buyer_name,
     delivery_date,
@@ -23,7 +23,6 @@ from oro_invoices.documents.einvoice.terms import (
     document_payment_means,
     document_payment_terms,
     document_type_code,
-    is_xrechnung,
     outside_scope,
     percent,
     plain,
@@ -56,8 +55,7 @@ def build_xml(doc: InvoiceDocument, profile: str = "ubl") -> bytes:
     nsmap: dict[str | None, str] = {None: namespace, "cac": CAC, "cbc": CBC}
     root = etree.Element(f"{{{namespace}}}{kind}", nsmap=nsmap)
     _cbc(root, "CustomizationID", PROFILES[profile])
-    if is_xrechnung(profile):
-        _cbc(root, "ProfileID", XRECHNUNG_PROCESS)
+    _cbc(root, "ProfileID", BILLING_PROCESS)
     _cbc(root, "ID", doc.invoice_number or doc.display_number)
     _cbc(root, "IssueDate", _date(doc.invoice_date))
     if doc.due_date and not doc.is_credit_note:

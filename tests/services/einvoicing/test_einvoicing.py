@@ -113,7 +113,7 @@ def test_a_buyer_without_a_customer_keeps_the_vat_id_a_reverse_charge_needs(svc)
 @pytest.mark.parametrize(("buyer", "field", "message"), [
     ({"country_code": "Germany"}, "buyer.country_code", "Must be an ISO 3166-1 country code such as 'DE' (or empty)."),
     ({"vat": "DE1"}, "buyer.vat", "Unknown field."),
-    ({"reference": "x" * 256}, "buyer.reference", "Longer than maximum length 255."),
+    ({"reference": "x" * 256}, "buyer.reference", "At most 255 characters."),
 ])
 def test_a_wrong_buyer_is_refused_on_its_field(svc, acme, buyer, field, message):
     with pytest.raises(ValidationError) as refused:
