@@ -642,6 +642,14 @@ class InvoiceService:
         ``transaction_id`` is the new authorization."""
         return self.refunds.reauthorize(transaction_id, notes=notes, actor=actor, request_key=request_key)
 
+    def confirm_unanswered_request(self, transaction_id: int, attempt_id: str, *, made: bool,
+                                   reference: str = "", actor: str) -> ProviderOutcome:
+        """Say what the provider did with a refund or cancellation of ``transaction_id`` whose answer
+        was lost (``TransactionActions.unanswered``), as checked at the provider: recorded when
+        ``made``, else released (a capture or re-authorization: only released)."""
+        return self.refunds.confirm_unanswered(transaction_id, attempt_id, made=made, reference=reference,
+                                               actor=actor)
+
     # ---- corrections (services.credit_notes) --------------------------------------------
 
     def creditable(self, invoice_id: int) -> Creditable:
