@@ -7,6 +7,8 @@ import datetime as dt
 import re
 
 from sqlalchemy import update
+from support.admins import admin_with
+from support.view_page import dialog_notice
 from test_host_payments import LostRebateAnswers, RebateApi, _paid_through_the_shop
 
 from oro_invoices.domain.invoice import PaymentStatus
@@ -97,3 +99,23 @@ def test_a_lost_rebate_oropay_did_not_make_is_released_and_can_be_refunded(shop,
                             {"amount": str(charge.amount), "notes": ""}, follow_redirects=True)
     assert f"The payment of {money} has been refunded successfully." in text_of(refunded.get_data(as_text=True))
     assert rebates.calls == 1 and admin.service.get(doc.id).payment_status is PaymentStatus.REFUNDED
+
+
+def test_confirming_needs_the_permission_its_form_and_a_request_still_waiting(shop, admin):
+    doc, charge, api = lost_refund(shop, admin)
+    view = f"/admin/invoices/{doc.id}"
+    action = f"{view}/transactions/{charge.id}/unanswered"
+    attempt = re.search(r"attempt=([^&#]+)", confirm_link(admin.get(view).get_data(as_text=True)))[1]
+    viewer = admin_with(shop)
+    assert "Confirm Outcome" not in text_of(viewer.get(view).get_data(as_text=True))
+    link = viewer.get(f"{view}?dialog=unanswered&transaction={charge.id}")
+    assert "Your role may not refund, capture, cancel or re-authorize payments." in dialog_notice(link)
+    assert viewer.submit(view, action, {"attempt": attempt, "outcome": "not-made"}).status_code == 403
+    forged = admin.client.post(action, data={"attempt": attempt, "outcome": "not-made"})
+    assert forged.status_code in (400, 403)
+    assert admin.service.transaction_actions(doc.id)[charge.id].refundable == 0      # still reserved
+    admin.submit(view, action, {"attempt": attempt, "outcome": "not-made"})
+    stale = admin.get(f"{view}?dialog=unanswered&transaction={charge.id}&attempt={attempt}")
+    assert 'role="dialog"' not in stale.get_data(as_text=True)
+    assert ("No request on this payment is waiting for an answer to confirm: it was reported, asked again or "
+            "confirmed already.") in dialog_notice(stale)
