@@ -128,6 +128,11 @@
         "fr": "La demande (%(request)s) est enregistrée quand %(method)s la signale ; si %(method)s ne l’a pas exécutée, indiquez-le pour libérer son montant.",
         "ja": "%(request)s は %(method)s から報告があったときに記録されます。%(method)s が実行しなかった場合は、その旨を入力して金額の確保を解除してください。",
     },
+    "%(method)s reported the renewal of the authorization of %(amount)s, but the old authorization could not be released (%(reason)s). Cancel it at %(method)s so that the customer's card carries one hold.": {
+        "de": "%(method)s hat die Erneuerung der Autorisierung über %(amount)s gemeldet, aber die alte Autorisierung konnte nicht freigegeben werden (%(reason)s). Stornieren Sie sie bei %(method)s, damit die Karte des Kunden nur eine Reservierung trägt.",
+        "fr": "%(method)s a signalé le renouvellement de l’autorisation de %(amount)s, mais l’ancienne autorisation n’a pas pu être libérée (%(reason)s). Annulez-la chez %(method)s pour que la carte du client ne porte qu’une réservation.",
+        "ja": "%(method)s から %(amount)s のオーソリの更新が報告されましたが、古いオーソリを解放できませんでした（%(reason)s）。顧客のカードの確保が一つになるよう、%(method)s で取り消してください。",
+    },
     "It Was Made": {"de": "Wurde ausgeführt", "fr": "Effectuée", "ja": "実行された"},
     "It Was Not Made": {"de": "Wurde nicht ausgeführt", "fr": "Non effectuée", "ja": "実行されなかった"},
 }

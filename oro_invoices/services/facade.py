@@ -602,8 +602,11 @@ class InvoiceService:
 
     def handle_payment_callback(self, method: str, callback: ProviderCallback, *,
                                 actor: str | None = None) -> CallbackOutcome:
-        """Verify a provider callback and apply each event it reports once."""
-        return self.payment_events.handle_callback(method, callback, actor=actor)
+        """Verify a provider callback and apply each event it reports once (a renewal it reports
+        whose answer was lost: the authorization it replaced is released then)."""
+        outcome = self.payment_events.handle_callback(method, callback, actor=actor)
+        self.refunds.release_renewed(method, outcome.outcomes)
+        return outcome
 
     def transaction_actions(self, invoice_id: int) -> dict[int, TransactionActions]:
         """What remains to refund, capture or cancel of each of the invoice's provider transactions."""

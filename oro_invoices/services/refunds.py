@@ -20,6 +20,8 @@ new authorization is recorded with the old one as its parent (``statuses``: it m
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
@@ -68,6 +70,8 @@ from oro_invoices.services.payment_records import (
     unanswered,
 )
 from oro_invoices.services.schemas import check_storable
+
+log = logging.getLogger(__name__)
 
 MAX_NOTES = 10_000
 #: How long a provider that ``resends_safely`` keeps a request's idempotency key (Stripe: at least
@@ -446,6 +450,47 @@ class Refunds:
                               message=str(said))
         applied = self.events.apply(method_name, [event], actor=actor)[0]
         return self._outcome(prepared, applied, True, str(said))
+
+    def release_renewed(self, method_name: str, outcomes: Iterable[EventOutcome]) -> None:
+        """Release at its provider each authorization that a renewal recorded from the provider's
+        own report replaced (the answer to the re-authorization was lost, so the old hold was never
+        released): the same cancellation ``reauthorize`` sends, kept as applied by the renewal. One
+        that cannot be released is said in the invoice's activity, to cancel it at the provider."""
+        method = self.checkout.methods.get(method_name)
+        for outcome in outcomes:
+            if method is None or outcome.outcome != APPLIED or outcome.transaction_id is None:
+                continue
+            with self.ctx.db.session() as s:
+                new = s.get(PaymentTransaction, outcome.transaction_id)
+                old = s.get(PaymentTransaction, new.parent_id) if new is not None and new.parent_id else None
+                if new is None or old is None or new.action != "authorize" or not new.successful \
+                        or old.action != "authorize":
+                    continue
+                renewal, origin = taking_attempt(s, new), taking_attempt(s, old)
+                invoice = s.get(Invoice, old.invoice_id)
+                if renewal is None or origin is None or invoice is None:
+                    continue
+                request = CancelRequest(
+                    attempt_id=renewal.public_id, transaction=_ref(old, origin), notes="",
+                    timestamp=self.ctx.clock(),
+                    config=self.checkout.method_config(method, invoice.organization_id, invoice.website_id))
+                invoice_id, renewed_id, amount = invoice.id, new.id, Amount(from_minor(old.amount, old.currency),
+                                                                             old.currency)
+            try:
+                release = method.cancel(request)
+                if not release.successful:
+                    raise ProviderError(release.message)
+            except ProviderError as exc:
+                log.error("Could not release authorization %s after its renewal was reported: %s",
+                          request.transaction.transaction_id, exc.message)
+                with self.ctx.write() as s:
+                    activity.record(s, invoice_id, "payment", "system", Message(
+                        "%(method)s reported the renewal of the authorization of %(amount)s, but the old "
+                        "authorization could not be released (%(reason)s). Cancel it at %(method)s so that the "
+                        "customer's card carries one hold.", method=method.label, amount=amount,
+                        reason=_sentence(exc.message).rstrip(".")), {"transaction_id": renewed_id})
+                continue
+            self.events.absorb(method_name, release, renewed_id)
 
     def expiring(self, until: dt.datetime) -> list[ExpiringAuthorization]:
         """The open authorizations whose provider said it holds them until a time between now and

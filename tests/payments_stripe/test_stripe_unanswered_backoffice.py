@@ -19,6 +19,7 @@ from support.stripe_payments import (
     confirm,
     intent_id,
     start,
+    stripe_event,
     stripe_service,
     webhook,
 )
@@ -175,17 +176,18 @@ def intent_event(account, intent_id: str, type: str, **changes) -> bytes:
                        "pending_webhooks": 1, "type": type, "data": {"object": intent}}).encode()
 
 
-def test_stripes_webhook_about_a_lost_renewal_records_it_once(db, stripe_account):
+def test_stripes_webhook_about_a_lost_renewal_records_it_once_and_releases_the_old_hold(db, stripe_account):
     stripe_account.local_only("Stripe's answer is made to be lost")
     service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
-    doc, _, old = authorized(service, stripe_account)
+    doc, page, old = authorized(service, stripe_account)
+    first = intent_id(page)
     made = losing(service, "create", times=1)
     with pytest.raises(ProviderError):
         service.reauthorize_authorization(old, actor="admin")
     [renewal] = made
     body = intent_event(stripe_account, renewal, "payment_intent.amount_capturable_updated")
-    first = service.handle_payment_callback("stripe", webhook(body))
-    assert [o.outcome for o in first.outcomes] == ["applied"]
+    reported = service.handle_payment_callback("stripe", webhook(body))
+    assert [o.outcome for o in reported.outcomes] == ["applied"]
     again = service.handle_payment_callback("stripe", webhook(body))
     assert [o.outcome for o in again.outcomes] == ["duplicate"]
     new = [t for t in service.transactions(doc.id) if t.id != old]
@@ -196,6 +198,12 @@ def test_stripes_webhook_about_a_lost_renewal_records_it_once(db, stripe_account
     assert service.get(doc.id).payment_status is PaymentStatus.AUTHORIZED
     with pytest.raises(Conflict, match="Nothing remains to re-authorize"):
         service.reauthorize_authorization(old, actor="admin")
+    # the old hold is released at Stripe (the card carries one), and Stripe's report of that changes nothing
+    assert stripe_account.client().v1.payment_intents.retrieve(first).status == "canceled"
+    canceled = service.handle_payment_callback("stripe", webhook(stripe_event(stripe_account, "payment_intent.canceled",
+                                                                              first)))
+    assert {o.outcome for o in canceled.outcomes} == {"duplicate"}
+    assert [(t.action, t.successful) for t in service.transactions(doc.id)] == [("authorize", True)] * 2
 
 
 def test_stripes_webhook_about_a_failed_lost_renewal_releases_the_old_authorization(db, stripe_account):
@@ -217,3 +225,20 @@ def test_stripes_webhook_about_a_failed_lost_renewal_releases_the_old_authorizat
     assert actions.unanswered == () and actions.capturable == actions.reauthorizable == Decimal("231.86")
     summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
     assert summaries[0] == "Authorization of 231.86 USD via Stripe: failed"
+
+
+def test_an_old_hold_stripe_does_not_release_after_the_reported_renewal_is_said(db, stripe_account):
+    stripe_account.local_only("Stripe's answer is made to be lost")
+    service, _ = stripe_service(db, stripe_account, action="authorize", reauthorize=True)
+    doc, page, old = authorized(service, stripe_account)
+    made = losing(service, "create", times=1)
+    with pytest.raises(ProviderError):
+        service.reauthorize_authorization(old, actor="admin")
+    [renewal] = made
+    losing(service, "cancel", times=1)
+    body = intent_event(stripe_account, renewal, "payment_intent.amount_capturable_updated")
+    assert [o.outcome for o in service.handle_payment_callback("stripe", webhook(body)).outcomes] == ["applied"]
+    summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
+    assert ("Stripe reported the renewal of the authorization of 231.86 USD, but the old authorization could not "
+            "be released (") in summaries[0]
+    assert summaries[0].endswith("Cancel it at Stripe so that the customer's card carries one hold.")
