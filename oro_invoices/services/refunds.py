@@ -432,9 +432,10 @@ class Refunds:
                 transaction_id=tx.id, action=tx.action, amount=tx.amount, currency=tx.currency,
                 provider_reference=tx.provider_reference or "", attempt_id=row.public_id),
                 row.public_id, row.amount, 0, None, tx.invoice_id)
-            said = Message("Confirmed that %(method)s made the %(request)s of %(amount)s" if made else
-                           "Confirmed that %(method)s did not make the %(request)s of %(amount)s; it is no longer "
-                           "reserved", method=label, request=Message(_REQUEST_WORDS[kind]), amount=amount)
+            words = {"method": label, "request": Message(_REQUEST_WORDS[kind]), "amount": amount}
+            said = (Message("Confirmed that %(method)s made the %(request)s of %(amount)s", **words) if made else
+                    Message("Confirmed that %(method)s did not make the %(request)s of %(amount)s; it is no longer "
+                            "reserved", **words))
             activity.record(s, tx.invoice_id, "payment", actor,
                             Message("%(summary)s (reference %(reference)s)", summary=said, reference=reference)
                             if reference else said, {"attempt": row.public_id, "transaction_id": tx.id})
