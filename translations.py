@@ -133,6 +133,11 @@
         "fr": "%(method)s a signalé le renouvellement de l’autorisation de %(amount)s, mais l’ancienne autorisation n’a pas pu être libérée (%(reason)s). Annulez-la chez %(method)s pour que la carte du client ne porte qu’une réservation.",
         "ja": "%(method)s から %(amount)s のオーソリの更新が報告されましたが、古いオーソリを解放できませんでした（%(reason)s）。顧客のカードの確保が一つになるよう、%(method)s で取り消してください。",
     },
+    "Refund another amount instead: %(amount)s is not reserved.": {
+        "de": "Stattdessen einen anderen Betrag erstatten: %(amount)s sind nicht reserviert.",
+        "fr": "Rembourser plutôt un autre montant : %(amount)s ne sont pas réservés.",
+        "ja": "代わりに別の金額を返金する：%(amount)s は確保されていません。",
+    },
     "It Was Made": {"de": "Wurde ausgeführt", "fr": "Effectuée", "ja": "実行された"},
     "It Was Not Made": {"de": "Wurde nicht ausgeführt", "fr": "Non effectuée", "ja": "実行されなかった"},
 }

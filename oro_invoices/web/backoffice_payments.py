@@ -77,6 +77,8 @@ class PaymentRow:
     remittance: Markup | None = None
     #: Its requests whose provider's answer was lost (reserved until settled).
     unanswered: tuple[Unanswered, ...] = ()
+    #: What a new refund may take beside them (None: nothing).
+    refund_free: Decimal | None = None
 
     def asked_again(self, dialog: str) -> Unanswered | None:
         """The request ``dialog`` sends again (its answer was lost, and asking again is safe), if any."""
@@ -168,7 +170,8 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
                                _offered(found.reauthorizable if found else None, again.get("reauthorize")),
                                bool(found and found.captures_part),
                                reversible=outside and tx.id not in undone, reversed=tx.id in undone,
-                               remittance=_remittance_links(pages.ctx, tx, doc.id), unanswered=lost))
+                               remittance=_remittance_links(pages.ctx, tx, doc.id), unanswered=lost,
+                               refund_free=found.refundable if found and found.refundable > 0 else None))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_owed(doc.payment_status, doc.amount_due)
     # the customer's credit in the invoice's currency (read with its history), where it could pay it:
@@ -185,6 +188,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     chosen: PaymentRow | RecordForm | ApplyCreditForm | None = None
     resend: Unanswered | None = None
     confirming: Unanswered | None = None
+    another = bool(req.query.get("another") or (fields or {}).get("another"))
     if dialog == RECORD:
         chosen = RecordForm(doc.amount_due, doc.currency, local_today(now),
                             several=_customer_remittance(pages, doc),
@@ -198,7 +202,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             attempt = req.query.get("attempt") or (fields or {}).get("attempt")
             confirming = next((u for u in asked.unanswered if not u.resendable
                                and (not attempt or u.attempt_id == attempt)), None)
-        elif asked is not None:
+        elif asked is not None and not another:    # another: a new request beside the lost one
             resend = asked.asked_again(dialog)
         usable = asked is not None and (resend or confirming or {
             "refund": asked.refundable, "capture": asked.capturable, "reauthorize": asked.reauthorizable,
@@ -209,6 +213,7 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
             "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
             "payment_resend": resend, "payment_unanswered": confirming, "request_words": REQUEST_WORDS,
+            "payment_another": another,
             "asked_again": ASKED_AGAIN,
             "credit_refusal": refusal,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
@@ -326,7 +331,7 @@ class PaymentActions:
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
-                      "request_key": form.get("request_key", "")}
+                      "request_key": form.get("request_key", ""), "another": form.get("another", "")}
             html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:

@@ -242,3 +242,27 @@ def test_an_old_hold_stripe_does_not_release_after_the_reported_renewal_is_said(
     assert ("Stripe reported the renewal of the authorization of 231.86 USD, but the old authorization could not "
             "be released (") in summaries[0]
     assert summaries[0].endswith("Cancel it at Stripe so that the customer's card carries one hold.")
+
+
+def test_beside_a_lost_refund_the_dialog_offers_to_refund_what_is_not_reserved(stripe_shop, stripe_account):
+    admin = stripe_shop
+    service = admin.service
+    doc, _, authorization, money = authorized_in_shop(service, stripe_account, "ERP-SO-1003-3")
+    captured = service.capture_authorization(authorization, actor="admin").transaction_id
+    made = answers_lost(service, "refunds", "create", times=1)
+    with pytest.raises(ProviderError):
+        service.refund_payment(captured, "10.00", actor="admin")
+    free = service.transaction_actions(doc.id)[captured].refundable
+    view = f"/admin/invoices/{doc.id}"
+    page = admin.get(f"{view}?dialog=refund&transaction={captured}").get_data(as_text=True)
+    assert "Ask Stripe Again" in text_of(page)
+    assert f"Refund another amount instead: €{free:,.2f} is not reserved." in text_of(page)
+    another = admin.get(f"{view}?dialog=refund&transaction={captured}&another=1").get_data(as_text=True)
+    assert "Refund Payment" in text_of(another) and f"At most €{free:,.2f} remains to refund." in text_of(another)
+    action = f"{view}/transactions/{captured}/refund"
+    refused = admin.submit(view, action, {"amount": str(free + 1), "notes": "", "another": "1"})
+    assert refused.status_code == 422 and "Refund Payment" in text_of(refused.get_data(as_text=True))
+    done = admin.submit(view, action, {"amount": "5.00", "notes": "", "another": "1"}, follow_redirects=True)
+    assert "The payment of €5.00 has been refunded successfully." in text_of(done.get_data(as_text=True))
+    [lost] = service.transaction_actions(doc.id)[captured].unanswered       # still waiting, still one refund
+    assert lost.amount == 10 and len(made) == 1
