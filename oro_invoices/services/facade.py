@@ -603,8 +603,11 @@ class InvoiceService:
 
     def handle_payment_callback(self, method: str, callback: ProviderCallback, *,
                                 actor: str | None = None) -> CallbackOutcome:
-        """Verify a provider callback and apply each event it reports once."""
-        return self.payment_events.handle_callback(method, callback, actor=actor)
+        """Verify a provider callback and apply each event it reports once (a renewal it reports
+        whose answer was lost: the authorization it replaced is released then)."""
+        outcome = self.payment_events.handle_callback(method, callback, actor=actor)
+        self.refunds.release_renewed(method, outcome.outcomes)
+        return outcome
 
     def transaction_actions(self, invoice_id: int) -> dict[int, TransactionActions]:
         """What remains to refund, capture or cancel of each of the invoice's provider transactions."""
@@ -642,6 +645,14 @@ class InvoiceService:
         can (``ReauthorizingMethod``; ``request_key``: as for ``refund_payment``). The outcome's
         ``transaction_id`` is the new authorization."""
         return self.refunds.reauthorize(transaction_id, notes=notes, actor=actor, request_key=request_key)
+
+    def confirm_unanswered_request(self, transaction_id: int, attempt_id: str, *, made: bool,
+                                   reference: str = "", actor: str) -> ProviderOutcome:
+        """Say what the provider did with a refund or cancellation of ``transaction_id`` whose answer
+        was lost (``TransactionActions.unanswered``), as checked at the provider: recorded when
+        ``made``, else released (a capture or re-authorization: only released)."""
+        return self.refunds.confirm_unanswered(transaction_id, attempt_id, made=made, reference=reference,
+                                               actor=actor)
 
     # ---- corrections (services.credit_notes) --------------------------------------------
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from oro_invoices.domain.errors import ValidationError
@@ -22,7 +22,8 @@ from oro_invoices.persistence.read_models import ATTEMPT_KEY, REFERENCE_KEY
 #: A payment form's request key: what makes a resubmitted form return the attempt it started.
 REQUEST_KEY = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 PUBLIC_ID = re.compile(r"^[A-Za-z0-9_-]{16,40}$")
-#: A refund or cancellation still waiting for its provider's answer holds its amount this long.
+#: A refund, capture, cancellation or re-authorization on its way to its provider holds its amount
+#: this long (a process that died before the provider answered leaves it started).
 PENDING_HOLD = dt.timedelta(minutes=15)
 
 
@@ -141,12 +142,25 @@ def refunded_from(s: Session, transaction: PaymentTransaction, action: str) -> i
     return int(sum(rows))
 
 
+def awaiting_answer(now: dt.datetime) -> ColumnElement[bool]:
+    """The attempts that still hold their amount: started within ``PENDING_HOLD``, or whose
+    provider's answer was lost (``unanswered``), until the provider reports them or an admin says
+    what the provider did."""
+    return and_(PaymentAttempt.status == "started",
+                or_(PaymentAttempt.created_at > now - PENDING_HOLD, unanswered()))
+
+
+def unanswered() -> ColumnElement[bool]:
+    """A started attempt whose provider's answer was lost: it carries the message saying so
+    (``Refunds._unconfirmed``), where an attempt still on its way has none."""
+    return and_(PaymentAttempt.status == "started", PaymentAttempt.message != "")
+
+
 def pending_against(s: Session, transaction: PaymentTransaction, kind: str, now: dt.datetime) -> int:
-    """What recent ``kind`` attempts against ``transaction`` still wait for their provider's answer."""
+    """What ``kind`` attempts against ``transaction`` still wait for their provider's answer."""
     rows = s.execute(select(PaymentAttempt.amount).where(
         PaymentAttempt.parent_transaction_id == transaction.id, PaymentAttempt.kind == kind,
-        PaymentAttempt.status == "started",
-        PaymentAttempt.created_at > now - PENDING_HOLD)).scalars().all()
+        awaiting_answer(now))).scalars().all()
     return int(sum(rows))
 
 

@@ -2,8 +2,8 @@
 provider that took them.
 
 Never more than remains: what was refunded already and what a refund still waiting for its
-provider's answer holds (``payment_records.PENDING_HOLD``) are subtracted, under the
-invoice's row lock, before the provider is asked. The provider's answer is applied like any
+provider's answer holds (``payment_records.awaiting_answer``: on its way, or its answer lost)
+are subtracted, under the invoice's row lock, before the provider is asked. The provider's answer is applied like any
 other provider event (``payment_events``), so a webhook about the same refund later changes
 nothing.
 
@@ -20,6 +20,8 @@ new authorization is recorded with the old one as its parent (``statuses``: it m
 from __future__ import annotations
 
 import datetime as dt
+import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import cast
@@ -56,18 +58,45 @@ from oro_invoices.services.checkout import Checkout
 from oro_invoices.services.context import ServiceContext
 from oro_invoices.services.payment_events import APPLIED, DUPLICATE, REFUSED, EventOutcome, PaymentEvents
 from oro_invoices.services.payment_records import (
-    PENDING_HOLD,
+    awaiting_answer,
     check_request_key,
     find_attempt,
     new_public_id,
     pending_against,
+    reference_problems,
     refunded_from,
     still_held,
     taking_attempt,
+    unanswered,
 )
 from oro_invoices.services.schemas import check_storable
 
+log = logging.getLogger(__name__)
+
 MAX_NOTES = 10_000
+#: How long a provider that ``resends_safely`` keeps a request's idempotency key (Stripe: at least
+#: 24 hours); a request whose answer was lost is sent again only within it.
+RESEND_WITHIN = dt.timedelta(hours=24)
+#: The requests an admin may confirm as made at the provider (no further step waits on the provider).
+CONFIRMABLE = ("refund", "cancel")
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    """A refund, capture, cancellation or re-authorization (``kind``) of a transaction whose
+    provider's answer was lost: its amount stays reserved until the provider reports it, it is
+    asked again (``resendable``: the same request), or an admin says what the provider did."""
+
+    attempt_id: str
+    kind: str
+    amount: Decimal
+    currency: str
+    asked_at: dt.datetime
+    method: str
+    #: Asking again sends the same request, which the provider carries out at most once.
+    resendable: bool
+    #: An admin may say the provider made it (a refund or cancellation), not only that it did not.
+    confirmable: bool
 
 
 @dataclass(frozen=True)
@@ -85,6 +114,8 @@ class TransactionActions:
     reauthorizable: Decimal = Decimal(0)
     #: Whether less than ``capturable`` may be captured (the provider releases the rest).
     captures_part: bool = False
+    #: The requests on it whose answer was lost, oldest first.
+    unanswered: tuple[Unanswered, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +204,9 @@ _KINDS = {
         N_("This re-authorization of %(amount)s was already requested (%(when)s); it was not requested again."),
         N_("Re-authorization of %(amount)s asked again through %(method)s (the same request)")),
 }
+#: How a request is named in a sentence ("the refund of €5.00").
+_REQUEST_WORDS = {"refund": N_("refund"), "capture": N_("capture"), "cancel": N_("cancellation"),
+                  "reauthorize": N_("re-authorization")}
 #: The requests whose lost answer is sent again when asked again (through a method that ``resends_safely``).
 _RESENDABLE = ("refund", "capture", "cancel", "reauthorize")
 #: The payment statuses an invoice with an open authorization can have.
@@ -199,6 +233,7 @@ class Refunds:
                 PaymentTransaction.invoice_id == invoice_id, PaymentTransaction.successful.is_(True),
                 PaymentTransaction.action.in_(ACTIONABLE))).scalars().all()
             invoice = s.get(Invoice, invoice_id) if any(tx.action == "authorize" for tx in rows) else None
+            lost = self._unanswered(s, [tx.id for tx in rows], now) if rows else {}
             for tx in rows:
                 origin = taking_attempt(s, tx) if tx.method in self.checkout.methods else None
                 if origin is None:
@@ -221,8 +256,23 @@ class Refunds:
                     tx.id, from_minor(max(refundable, 0), tx.currency), from_minor(max(cancelable, 0), tx.currency),
                     tx.currency, from_minor(max(capturable, 0), tx.currency), held_until,
                     from_minor(max(renewable, 0), tx.currency),
-                    captures_part=capturable > 0 and captures_part(self.checkout.methods.get(tx.method)))
+                    captures_part=capturable > 0 and captures_part(self.checkout.methods.get(tx.method)),
+                    unanswered=tuple(lost.get(tx.id, ())))
         return result
+
+    def _unanswered(self, s: Session, transaction_ids: list[int], now: dt.datetime) -> dict[int, list[Unanswered]]:
+        """The requests on each of ``transaction_ids`` whose answer was lost (one statement)."""
+        found: dict[int, list[Unanswered]] = {}
+        rows = s.execute(select(PaymentAttempt).where(
+            PaymentAttempt.parent_transaction_id.in_(transaction_ids), unanswered())
+            .order_by(PaymentAttempt.id)).scalars()
+        for row in rows:
+            kind = _request_kind(row)
+            method = self.checkout.methods.get(row.method)
+            found.setdefault(cast(int, row.parent_transaction_id), []).append(Unanswered(
+                row.public_id, kind, from_minor(row.amount, row.currency), row.currency, row.created_at,
+                row.method, _resends(method, row, now), kind in CONFIRMABLE))
+        return found
 
     def refund(self, transaction_id: int, amount: object = None, *, notes: str = "",
                actor: str, request_key: str | None = None, credit_note_id: int | None = None) -> ProviderOutcome:
@@ -233,9 +283,10 @@ class Refunds:
         note this refund settles; its transaction carries it, and it is no refund of the invoice.
 
         When the provider's answer does not come back (``OutcomeUnknown``), the refund may have
-        been made: its attempt stays open, holding its amount for ``PENDING_HOLD`` until the
-        provider reports it, and a refund of the same amount asked meanwhile sends that same
-        request again (the same idempotency key), which the provider never carries out twice.
+        been made: its attempt stays open, holding its amount until the provider reports it (or an
+        admin says what it did, ``confirm_unanswered``); a refund of the same amount asked meanwhile
+        sends that same request again (the same idempotency key, within ``RESEND_WITHIN``), which
+        the provider never carries out twice.
         """
         prepared = self._prepare(transaction_id, "refund", amount, notes, actor, request_key, credit_note_id)
         request = RefundRequest(
@@ -316,7 +367,7 @@ class Refunds:
         ``ProviderOutcome.transaction_id`` is the new authorization.
 
         When the provider's answer is lost (``OutcomeUnknown``), the new authorization may have been
-        made: the attempt stays open, reserving the old one for ``PENDING_HOLD``, and asking again
+        made: the attempt stays open, reserving the old one until it is settled, and asking again
         meanwhile sends the same request (through a method that ``resends_safely``), so the provider
         answers with the authorization it made the first time instead of making a second one."""
         prepared = self._prepare(transaction_id, "reauthorize", None, notes, actor, request_key)
@@ -339,6 +390,108 @@ class Refunds:
         if applied.outcome in (APPLIED, DUPLICATE) and applied.transaction_id and renewal.release is not None:
             self.events.absorb(prepared.method.name, renewal.release, applied.transaction_id)
         return self._outcome(prepared, applied, event.successful, event.message)
+
+    def confirm_unanswered(self, transaction_id: int, attempt_id: str, *, made: bool, reference: str = "",
+                           actor: str) -> ProviderOutcome:
+        """Say what the provider did with a request on ``transaction_id`` whose answer was lost
+        (``attempt_id``), as an admin checked at the provider: ``made`` records the refund or
+        cancellation (under the provider's ``reference``, when given); not made ends the request,
+        and what it reserved is free again. A capture or re-authorization is only ever recorded as
+        its provider reports it (or asked again).
+
+        :raises Conflict: the request is no longer waiting for its answer, or it is sent again
+            safely (asked again, its provider answers what it did).
+        """
+        reference = reference.strip()
+        errors = reference_problems(reference, "")
+        if errors:
+            raise ValidationError(errors)
+        check_storable(reference, "reference")
+        now = self.ctx.clock()
+        with self.ctx.translate_errors(), self.ctx.write() as s:
+            tx = s.get(PaymentTransaction, transaction_id)
+            if tx is None:
+                raise NotFound(Message("Payment transaction %(id)s does not exist.", id=transaction_id))
+            self.ctx.load(s, tx.invoice_id, lock=True)
+            row = find_attempt(s, attempt_id, lock=True)
+            if row is None or row.parent_transaction_id != tx.id or row.status != "started" or not row.message:
+                raise Conflict(Message("This request is no longer waiting for its provider's answer: it was "
+                                       "reported, asked again or confirmed already."))
+            method = self.checkout.methods.get(row.method)
+            label = method.label if method is not None else row.method
+            kind = _request_kind(row)
+            if _resends(method, row, now):
+                raise Conflict(Message("Ask %(method)s again instead: the same request is sent, and %(method)s "
+                                       "answers what it did the first time.", method=label))
+            if made and kind not in CONFIRMABLE:
+                raise Conflict(Message("A %(request)s is recorded only as %(method)s reports it. If %(method)s did "
+                                       "not make it, confirm that it was not made.",
+                                       request=Message(_REQUEST_WORDS[kind]), method=label))
+            amount = Amount(from_minor(row.amount, row.currency), row.currency)
+            prepared = _Prepared(cast(PaymentMethod, method), TransactionRef(
+                transaction_id=tx.id, action=tx.action, amount=tx.amount, currency=tx.currency,
+                provider_reference=tx.provider_reference or "", attempt_id=row.public_id),
+                row.public_id, row.amount, 0, None, tx.invoice_id)
+            words = {"method": label, "request": Message(_REQUEST_WORDS[kind]), "amount": amount}
+            said = (Message("Confirmed that %(method)s made the %(request)s of %(amount)s", **words) if made else
+                    Message("Confirmed that %(method)s did not make the %(request)s of %(amount)s; it is no longer "
+                            "reserved", **words))
+            activity.record(s, tx.invoice_id, "payment", actor,
+                            Message("%(summary)s (reference %(reference)s)", summary=said, reference=reference)
+                            if reference else said, {"attempt": row.public_id, "transaction_id": tx.id})
+            parent_reference, method_name = tx.provider_reference, row.method
+        if not made:
+            self.checkout.finish_attempt(attempt_id, succeeded=False, actor=actor, record=False,
+                                         message=Message("Not made at %(method)s (confirmed).", method=label))
+            return ProviderOutcome(successful=False, amount=amount.amount, currency=amount.currency,
+                                   message=str(said), transaction_id=None)
+        event = ProviderEvent(event_id=f"confirmed-{attempt_id}", action=kind, successful=True,
+                              amount=prepared.amount, currency=amount.currency, attempt_id=attempt_id,
+                              provider_reference=reference or None, parent_reference=parent_reference,
+                              message=str(said))
+        applied = self.events.apply(method_name, [event], actor=actor)[0]
+        return self._outcome(prepared, applied, True, str(said))
+
+    def release_renewed(self, method_name: str, outcomes: Iterable[EventOutcome]) -> None:
+        """Release at its provider each authorization that a renewal recorded from the provider's
+        own report replaced (the answer to the re-authorization was lost, so the old hold was never
+        released): the same cancellation ``reauthorize`` sends, kept as applied by the renewal. One
+        that cannot be released is said in the invoice's activity, to cancel it at the provider."""
+        method = self.checkout.methods.get(method_name)
+        for outcome in outcomes:
+            if method is None or outcome.outcome != APPLIED or outcome.transaction_id is None:
+                continue
+            with self.ctx.db.session() as s:
+                new = s.get(PaymentTransaction, outcome.transaction_id)
+                old = s.get(PaymentTransaction, new.parent_id) if new is not None and new.parent_id else None
+                if new is None or old is None or new.action != "authorize" or not new.successful \
+                        or old.action != "authorize":
+                    continue
+                renewal, origin = taking_attempt(s, new), taking_attempt(s, old)
+                invoice = s.get(Invoice, old.invoice_id)
+                if renewal is None or origin is None or invoice is None:
+                    continue
+                request = CancelRequest(
+                    attempt_id=renewal.public_id, transaction=_ref(old, origin), notes="",
+                    timestamp=self.ctx.clock(),
+                    config=self.checkout.method_config(method, invoice.organization_id, invoice.website_id))
+                invoice_id, renewed_id, amount = invoice.id, new.id, Amount(from_minor(old.amount, old.currency),
+                                                                             old.currency)
+            try:
+                release = method.cancel(request)
+                if not release.successful:
+                    raise ProviderError(release.message)
+            except ProviderError as exc:
+                log.error("Could not release authorization %s after its renewal was reported: %s",
+                          request.transaction.transaction_id, exc.message)
+                with self.ctx.write() as s:
+                    activity.record(s, invoice_id, "payment", "system", Message(
+                        "%(method)s reported the renewal of the authorization of %(amount)s, but the old "
+                        "authorization could not be released (%(reason)s). Cancel it at %(method)s so that the "
+                        "customer's card carries one hold.", method=method.label, amount=amount,
+                        reason=_sentence(exc.message).rstrip(".")), {"transaction_id": renewed_id})
+                continue
+            self.events.absorb(method_name, release, renewed_id)
 
     def expiring(self, until: dt.datetime) -> list[ExpiringAuthorization]:
         """The open authorizations whose provider said it holds them until a time between now and
@@ -372,7 +525,7 @@ class Refunds:
         summary = pstatus.summarize(self.events.payments.facts(s, invoice.id))
         pending = int(sum(s.execute(select(PaymentAttempt.amount).where(
             PaymentAttempt.invoice_id == invoice.id, PaymentAttempt.kind == "capture",
-            PaymentAttempt.status == "started", PaymentAttempt.created_at > now - PENDING_HOLD)).scalars()))
+            awaiting_answer(now))).scalars()))
         return capture_rule(held, invoice.total_amount - state.amount_credited, summary, pending=pending)
 
     def _unconfirmed(self, prepared: _Prepared, exc: OutcomeUnknown, actor: str, kind: str) -> ProviderError:
@@ -381,38 +534,34 @@ class Refunds:
         safely), say so in the activity, and the error telling the admin."""
         currency = prepared.ref.currency
         words = {"method": prepared.method.label, "amount": Amount(from_minor(prepared.amount, currency), currency),
-                 "reason": exc.detail or exc.message, "minutes": int(PENDING_HOLD.total_seconds() // 60)}
+                 "reason": exc.detail or exc.message}
         if not resends_safely(prepared.method):
             message = Message(
                 "%(method)s did not answer whether it carried out the %(request)s of %(amount)s (%(reason)s). It "
-                "may have been made: its amount stays reserved for %(minutes)s minutes. Check the payment at "
-                "%(method)s before asking again: a request sent again is a new one there.",
-                request=Message({"capture": N_("capture"), "cancel": N_("cancellation"),
-                                 "reauthorize": N_("re-authorization")}.get(kind, N_("refund"))),
-                **words)
+                "may have been made: its amount stays reserved until you check the payment at %(method)s and "
+                "confirm on the invoice's payment whether it was made. Do not ask for it again: a request sent "
+                "again is a new one there.",
+                request=Message(_REQUEST_WORDS.get(kind, N_("refund"))), **words)
         elif kind == "reauthorize":
             message = Message(
                 "%(method)s did not answer whether it re-authorized %(amount)s (%(reason)s). The new authorization "
-                "may have been made: the old one stays reserved for it for %(minutes)s minutes. Re-authorizing "
-                "again meanwhile sends this same request, which %(method)s never carries out twice.", **words)
+                "may have been made: the old one stays reserved for it until %(method)s reports it. Re-authorizing "
+                "again sends this same request, which %(method)s never carries out twice.", **words)
         elif kind == "capture":
             message = Message(
                 "%(method)s did not answer whether it captured %(amount)s (%(reason)s). The capture may have been "
-                "made: the authorization stays reserved for it for %(minutes)s minutes, until %(method)s reports "
-                "it. Capturing again meanwhile sends this same request, which %(method)s never carries out twice.",
-                **words)
+                "made: the authorization stays reserved for it until %(method)s reports it. Capturing again sends "
+                "this same request, which %(method)s never carries out twice.", **words)
         elif kind == "cancel":
             message = Message(
                 "%(method)s did not answer whether it canceled the authorization of %(amount)s (%(reason)s). It may "
-                "have been canceled: it stays reserved for %(minutes)s minutes, until %(method)s reports it. "
-                "Canceling again meanwhile sends this same request, which %(method)s never carries out twice.",
-                **words)
+                "have been canceled: it stays reserved until %(method)s reports it. Canceling again sends this "
+                "same request, which %(method)s never carries out twice.", **words)
         else:
             message = Message(
                 "%(method)s did not answer whether it refunded %(amount)s (%(reason)s). The refund may have been "
-                "made: its amount stays reserved for %(minutes)s minutes, until %(method)s reports it. Asking "
-                "again for the same amount meanwhile sends this same request, which %(method)s never carries out "
-                "twice.", **words)
+                "made: its amount stays reserved until %(method)s reports it. Asking again for the same amount "
+                "sends this same request, which %(method)s never carries out twice.", **words)
         with self.ctx.write() as s:
             row = find_attempt(s, prepared.attempt_id, lock=True)
             if row is not None and row.status == "started":
@@ -528,7 +677,8 @@ class Refunds:
                 return _Prepared(method, _ref(tx, origin), resumed.public_id, resumed.amount,
                                  invoice.organization_id, invoice.website_id, invoice.id)
             if left <= 0:
-                raise Conflict(Message(words.nothing_left))
+                waiting = _reserved(s, tx, method, method.label if method is not None else tx.method, now)
+                raise Conflict(waiting or Message(words.nothing_left))
             if method is None or origin is None:
                 raise Conflict(Message(words.elsewhere, action=tx.action, method=tx.method))
             if kind == "capture" and not isinstance(method, CapturingMethod):
@@ -622,13 +772,12 @@ def _held_until(tx: PaymentTransaction) -> dt.datetime | None:
 def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, left: int, now: dt.datetime,
                key: str | None) -> PaymentAttempt | None:
     """The refund, capture, cancellation or re-authorization (``kind``) of ``tx`` whose provider did not answer
-    (``Refunds._unconfirmed``: started, with a message, within ``PENDING_HOLD``) asked by the same
+    (``Refunds._unconfirmed``: started, with a message, within ``RESEND_WITHIN``) asked by the same
     form (``key``) or for the same ``amount`` (all that remains: what it holds, when nothing else
     remains), to be sent again rather than asked anew."""
     rows = s.execute(select(PaymentAttempt).where(
         PaymentAttempt.parent_transaction_id == tx.id, PaymentAttempt.kind == _ATTEMPT_KIND.get(kind, kind),
-        PaymentAttempt.status == "started", PaymentAttempt.message != "",
-        PaymentAttempt.created_at > now - PENDING_HOLD).order_by(PaymentAttempt.id)).scalars()
+        unanswered(), PaymentAttempt.created_at > now - RESEND_WITHIN).order_by(PaymentAttempt.id)).scalars()
     for row in rows:
         if key is not None and row.request_key == key:
             return row
@@ -638,6 +787,39 @@ def _resumable(s: Session, tx: PaymentTransaction, kind: str, amount: object, le
         except ValidationError:
             continue
     return None
+
+
+def _request_kind(row: PaymentAttempt) -> str:
+    """What ``row`` asked its provider for: a refund, capture, cancellation or re-authorization."""
+    return "reauthorize" if row.kind == "payment" else row.kind
+
+
+def _resends(method: PaymentMethod | None, row: PaymentAttempt, now: dt.datetime) -> bool:
+    """Whether ``row``, whose answer was lost, is sent again when asked again: through a method
+    that ``resends_safely``, while its provider still knows the request's key."""
+    return method is not None and resends_safely(method) and row.created_at > now - RESEND_WITHIN
+
+
+def _reserved(s: Session, tx: PaymentTransaction, method: PaymentMethod | None, label: str,
+              now: dt.datetime) -> Message | None:
+    """Why nothing remains of ``tx``: the oldest request on it whose answer was lost, what holds
+    its amount and how to settle it (None: there is none)."""
+    row = s.execute(select(PaymentAttempt).where(
+        PaymentAttempt.parent_transaction_id == tx.id, unanswered()).order_by(PaymentAttempt.id)
+        .limit(1)).scalar_one_or_none()
+    if row is None:
+        return None
+    kind = _request_kind(row)
+    words = {"method": label, "request": Message(_REQUEST_WORDS[kind]), "when": row.created_at,
+             "amount": Amount(from_minor(row.amount, row.currency), row.currency)}
+    if _resends(method, row, now):
+        return Message("%(method)s did not answer whether it carried out the %(request)s of %(amount)s (asked "
+                       "%(when)s), so its amount stays reserved until %(method)s reports it. Ask for the "
+                       "%(request)s again: the same request is sent, which %(method)s never carries out twice.",
+                       **words)
+    return Message("%(method)s did not answer whether it carried out the %(request)s of %(amount)s (asked %(when)s), "
+                   "so its amount stays reserved. Check the payment at %(method)s and confirm on the invoice's "
+                   "payment whether it was made.", **words)
 
 
 def _amount(amount: object, left: int, currency: str) -> int:

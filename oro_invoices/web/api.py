@@ -203,6 +203,8 @@ ROUTES: tuple[Route, ...] = (
     Route("POST", "/invoices/{id}/payments/{transaction_id}/capture", "capture_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/cancel", "cancel_payment", WRITE, PAYMENTS),
     Route("POST", "/invoices/{id}/payments/{transaction_id}/reauthorize", "reauthorize_payment", WRITE, PAYMENTS),
+    Route("POST", "/invoices/{id}/payments/{transaction_id}/confirm-unanswered", "confirm_unanswered", WRITE,
+          PAYMENTS),
     Route("POST", "/invoices/{id}/apply-credit", "apply_credit", WRITE, PAYMENTS),
     Route("GET", "/invoices/{id}/notes", "list_notes", READ, VIEW),
     Route("POST", "/invoices/{id}/notes", "add_note", WRITE, NOTE),
@@ -625,6 +627,10 @@ class InvoiceApi:
             row["captures_part"] = found is not None and found.captures_part
             held_until = found.capture_before if found is not None else None
             row["capture_before"] = held_until.isoformat() if held_until is not None else None
+            row["unanswered"] = [{
+                "attempt_id": u.attempt_id, "kind": u.kind, "amount": format(u.amount, "f"), "currency": u.currency,
+                "asked_at": u.asked_at.isoformat(), "resendable": u.resendable, "confirmable": u.confirmable}
+                for u in (found.unanswered if found is not None else ())]
             receipted = doc.is_posted and row["id"] in receipted_ids
             row["receipt"] = self._url(doc.id, f"/payments/{row['id']}/receipt") if receipted else None
         return Response.json({"data": rows})
@@ -743,6 +749,23 @@ class InvoiceApi:
         doc, tx = self._transaction(client, id, transaction_id)
         return self._payment_action(doc, lambda: self.service.reauthorize_authorization(
             tx, notes=body.get("notes", ""), actor=self._actor(client)))
+
+    def confirm_unanswered(self, request: Request, client: ApiClient, id: str, transaction_id: str) -> Response:
+        body = json_object(request)
+        unknown = sorted(set(body) - {"attempt_id", "made", "reference"})
+        problems = [(name, "Unknown field; only attempt_id, made and reference may be given.") for name in unknown]
+        if not isinstance(body.get("attempt_id"), str) or not body["attempt_id"]:
+            problems.append(("attempt_id", "Required: the attempt_id of one of the transaction's unanswered requests."))
+        if not isinstance(body.get("made"), bool):
+            problems.append(("made", "Required: true (the provider made it) or false (it did not)."))
+        if not isinstance(body.get("reference", ""), str):
+            problems.append(("reference", "A text of at most 255 characters."))
+        if problems:
+            raise ValidationError(problems)
+        doc, tx = self._transaction(client, id, transaction_id)
+        return self._payment_action(doc, lambda: self.service.confirm_unanswered_request(
+            tx, body["attempt_id"], made=body["made"], reference=body.get("reference", ""),
+            actor=self._actor(client)))
 
     def _transaction(self, client: ApiClient, raw_id: str, raw_transaction_id: str) -> tuple[InvoiceDocument, int]:
         """The invoice and the id of one of its payment transactions."""

@@ -32,7 +32,7 @@ from oro_invoices.integration.payment_methods import ReauthorizingMethod
 from oro_invoices.persistence import read_models as views
 from oro_invoices.services.customer_credit import CREDIT_METHOD
 from oro_invoices.services.manual_payments import OFFLINE_METHODS, earliest_received, reversed_payments
-from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome
+from oro_invoices.services.refunds import ACTIONABLE, ProviderOutcome, Unanswered
 from oro_invoices.web import guard
 from oro_invoices.web.backoffice import ENDPOINT_VIEW, BackOffice
 from oro_invoices.web.backoffice_actions import actor_of
@@ -42,8 +42,15 @@ from oro_invoices.web.http import Request, Response
 
 PERMISSION = "oro_invoices.manage_payments"
 DIALOGS = ("refund", "capture", "cancel-authorization", "reauthorize", "record-payment", "reverse-payment",
-           "apply-credit")
-RECORD, REVERSE, APPLY = "record-payment", "reverse-payment", "apply-credit"
+           "apply-credit", "unanswered")
+RECORD, REVERSE, APPLY, UNANSWERED = "record-payment", "reverse-payment", "apply-credit", "unanswered"
+#: The dialog (and its endpoint) that asks a provider again for each kind of request.
+ASKED_AGAIN = {"refund": ("refund", "oro_invoices.admin.refund"), "capture": ("capture", "oro_invoices.admin.capture"),
+               "cancel": ("cancel-authorization", "oro_invoices.admin.cancel_authorization"),
+               "reauthorize": ("reauthorize", "oro_invoices.admin.reauthorize")}
+#: How each kind of request is named in a sentence.
+REQUEST_WORDS = {"refund": N_("refund"), "capture": N_("capture"), "cancel": N_("cancellation"),
+                 "reauthorize": N_("re-authorization")}
 #: The Record Payment dialog's fields that show a problem beside them (the others, above them).
 RECORD_PLACED = ("amount", "method", "received_on", "reference", "notes")
 
@@ -68,6 +75,14 @@ class PaymentRow:
     reversed: bool = False
     #: A share of one payment for several invoices: their numbers, each linking to its view page.
     remittance: Markup | None = None
+    #: Its requests whose provider's answer was lost (reserved until settled).
+    unanswered: tuple[Unanswered, ...] = ()
+    #: What a new refund may take beside them (None: nothing).
+    refund_free: Decimal | None = None
+
+    def asked_again(self, dialog: str) -> Unanswered | None:
+        """The request ``dialog`` sends again (its answer was lost, and asking again is safe), if any."""
+        return next((u for u in self.unanswered if u.resendable and ASKED_AGAIN[u.kind][0] == dialog), None)
 
 
 @dataclass(frozen=True)
@@ -145,14 +160,18 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         found = actions.get(tx.id)
         held_until = found.capture_before if found else None
         outside = manage and service.reversible(tx)        # recorded by hand or by the API
-        rows.append(PaymentRow(tx, found.refundable if found and found.refundable > 0 else None,
-                               found.cancelable if found and found.cancelable > 0 else None,
-                               found.capturable if found and found.capturable > 0 else None,
+        lost = found.unanswered if found else ()
+        # a request whose answer was lost is offered again through its own button, while asking again is safe
+        again = {u.kind: u.amount for u in lost if u.resendable}
+        rows.append(PaymentRow(tx, _offered(found.refundable if found else None, again.get("refund")),
+                               _offered(found.cancelable if found else None, again.get("cancel")),
+                               _offered(found.capturable if found else None, again.get("capture")),
                                held_until, held_until is not None and held_until <= now,
-                               found.reauthorizable if found and found.reauthorizable > 0 else None,
+                               _offered(found.reauthorizable if found else None, again.get("reauthorize")),
                                bool(found and found.captures_part),
                                reversible=outside and tx.id not in undone, reversed=tx.id in undone,
-                               remittance=_remittance_links(pages.ctx, tx, doc.id)))
+                               remittance=_remittance_links(pages.ctx, tx, doc.id), unanswered=lost,
+                               refund_free=found.refundable if found and found.refundable > 0 else None))
     can_record = manage and doc.is_posted and not doc.is_credit_note \
         and pstatus.is_owed(doc.payment_status, doc.amount_due)
     # the customer's credit in the invoice's currency (read with its history), where it could pay it:
@@ -167,6 +186,9 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
         credit = Decimal(0)
     asked: PaymentRow | None = None
     chosen: PaymentRow | RecordForm | ApplyCreditForm | None = None
+    resend: Unanswered | None = None
+    confirming: Unanswered | None = None
+    another = bool(req.query.get("another") or (fields or {}).get("another"))
     if dialog == RECORD:
         chosen = RecordForm(doc.amount_due, doc.currency, local_today(now),
                             several=_customer_remittance(pages, doc),
@@ -176,17 +198,31 @@ def payments_section(pages: BackOffice, req: Request, doc: InvoiceDocument, dial
     elif dialog in DIALOGS:
         wanted = parse_id(req.query.get("transaction") or (fields or {}).get("transaction"))
         asked = next((r for r in rows if r.transaction.id == wanted), None)
-        usable = asked is not None and {"refund": asked.refundable, "capture": asked.capturable,
-                                        "reauthorize": asked.reauthorizable,
-                                        REVERSE: asked.reversible}.get(dialog, asked.cancelable)
+        if asked is not None and dialog == UNANSWERED:
+            attempt = req.query.get("attempt") or (fields or {}).get("attempt")
+            confirming = next((u for u in asked.unanswered if not u.resendable
+                               and (not attempt or u.attempt_id == attempt)), None)
+        elif asked is not None and not another:    # another: a new request beside the lost one
+            resend = asked.asked_again(dialog)
+        usable = asked is not None and (resend or confirming or {
+            "refund": asked.refundable, "capture": asked.capturable, "reauthorize": asked.reauthorizable,
+            REVERSE: asked.reversible, UNANSWERED: None}.get(dialog, asked.cancelable))
         chosen = asked if usable else None
     processing = pages.ctx.service.processing_payments([doc.id]).get(doc.id, []) if doc.amount_processing else []
     return {"payment_rows": rows, "processing_payments": processing,
             "can_manage_payments": manage, "can_record_payment": can_record,
             "customer_credit": credit, "payment_dialog": chosen, "payment_asked": asked,
+            "payment_resend": resend, "payment_unanswered": confirming, "request_words": REQUEST_WORDS,
+            "payment_another": another,
+            "asked_again": ASKED_AGAIN,
             "credit_refusal": refusal,
             "request_key": (fields or {}).get("request_key") or secrets.token_urlsafe(24),
             "payment_fields": fields or {}, "payment_form": {"errors": errors or {}}}
+
+
+def _offered(amount: Decimal | None, again: Decimal | None) -> Decimal | None:
+    """What a row's button offers: what remains, else what a request whose answer was lost asks again."""
+    return amount if amount is not None and amount > 0 else again
 
 
 def _credit_refusal(doc: InvoiceDocument, manage: bool, can_record: bool, credit: Decimal,
@@ -225,6 +261,9 @@ def payment_notice(ctx: WebContext, dialog: str, payments: dict[str, Any]) -> st
     if dialog == REVERSE:
         return _("This payment cannot be reversed: only a payment recorded outside the payment methods is, "
                  "and only once.")
+    if dialog == UNANSWERED:
+        return _("No request on this payment is waiting for an answer to confirm: it was reported, asked again "
+                 "or confirmed already.")
     if dialog == "refund":
         return _("This payment can no longer be refunded.")
     if dialog == "cancel-authorization":
@@ -292,7 +331,7 @@ class PaymentActions:
         except ValidationError as exc:
             status, message = guard.friendly(exc)
             fields = {"transaction": str(tx.id), "amount": form.get("amount", ""), "notes": form.get("notes", ""),
-                      "request_key": form.get("request_key", "")}
+                      "request_key": form.get("request_key", ""), "another": form.get("another", "")}
             html = self.pages.render_view(req, doc, dialog=dialog, form_error=message, payment_fields=fields)
             return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
         except InvoiceError as exc:
@@ -440,6 +479,42 @@ class PaymentActions:
             req, "reauthorize", self.ctx.service.reauthorize_authorization,
             N_("The authorization of %(amount)s has been renewed."),
             N_("The authorization of %(amount)s was not renewed: %(reason)s."), N_("declined by the provider"))
+
+    def confirm_unanswered(self, req: Request) -> Response:
+        """It Was Made / It Was Not Made: what the provider did with a request whose answer was lost,
+        as the admin checked there; the request is recorded, or what it reserved is released."""
+        self.pages.check(req, PERMISSION)
+        doc = self.pages.load(req, req.path_params.get("invoice_id"))
+        tx = self._transaction(req, doc)
+        form = req.form
+        back = self._view_url(doc.id) + "#payments"
+        outcome = form.get("outcome", "")
+        try:
+            if outcome not in ("made", "not-made"):
+                raise ValidationError([("outcome", _("Choose whether the request was made: It Was Made or It Was "
+                                                     "Not Made."))])
+            confirmed = self.ctx.service.confirm_unanswered_request(
+                tx.id, form.get("attempt", ""), made=outcome == "made", reference=form.get("reference", ""),
+                actor=actor_of(req))
+        except ValidationError as exc:
+            status, message = guard.friendly(exc)
+            fields = {"transaction": str(tx.id), "attempt": form.get("attempt", ""),
+                      "reference": form.get("reference", "")}
+            html = self.pages.render_view(req, doc, dialog=UNANSWERED, form_error=message, payment_fields=fields)
+            return Response.html(html, status=status, title=_("Invoice %(number)s", number=doc.display_number))
+        except InvoiceError as exc:
+            return Response.redirect(back, flashes=[("error", guard.friendly(exc)[1])])
+        money = self.ctx.page_formatter(req, doc).money(confirmed.amount, confirmed.currency)
+        method = self.ctx.payment_method_label(tx.method)
+        if outcome == "not-made":
+            return Response.redirect(back, flashes=[("success", _(
+                "Recorded that %(method)s did not make it: the %(amount)s is no longer reserved.", method=method,
+                amount=money))])
+        if confirmed.successful:
+            return Response.redirect(back, flashes=[("success", _(
+                "Recorded as made at %(method)s: %(amount)s.", method=method, amount=money))])
+        return Response.redirect(back, flashes=[("error", _(
+            "It was not recorded: %(reason)s.", reason=_clause(_(confirmed.message))))])
 
     def _act_on_authorization(self, req: Request, dialog: str, act: Callable[..., ProviderOutcome], done: str,
                               not_done: str, declined: str) -> Response:

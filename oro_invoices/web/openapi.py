@@ -598,6 +598,24 @@ class InvoiceEmailOut(QueuedEmailOut):
         "description": "The invoice's stored PDF (pending while it is being made: the email waits for it)."})
 
 
+class UnansweredOut(Schema):
+    """A request on a transaction whose provider's answer was lost: its amount stays reserved until
+    the provider reports it, it is asked again, or it is confirmed."""
+
+    attempt_id = fields.String(metadata={"description": "The request's reference (for `confirm-unanswered`)."})
+    kind = fields.String(metadata={"description": "`refund`, `capture`, `cancel` or `reauthorize`."})
+    amount = DecimalString(metadata={"description": "What it reserves."})
+    currency = fields.String()
+    asked_at = fields.AwareDateTime(metadata={"description": "When it was asked."})
+    resendable = fields.Boolean(metadata={
+        "description": "Whether asking again (the same `refund` with this amount, `capture`, `cancel` or "
+                       "`reauthorize`) sends the same request, which the provider carries out at most once; "
+                       "else say what the provider did with `confirm-unanswered`."})
+    confirmable = fields.Boolean(metadata={
+        "description": "Whether it may be confirmed as made (a refund or cancellation); a capture or "
+                       "re-authorization is recorded only as its provider reports it."})
+
+
 class ListedTransactionOut(TransactionOut):
     """A transaction as listed: with what may still be done with it through its provider."""
 
@@ -615,6 +633,18 @@ class ListedTransactionOut(TransactionOut):
     receipt = fields.String(allow_none=True, metadata={
         "description": "The path of its receipt PDF (a successful charge, capture or refund of a posted "
                        "invoice); else null."})
+    unanswered = fields.List(fields.Nested(UnansweredOut), metadata={
+        "description": "Its requests whose provider's answer was lost, oldest first."})
+
+
+class ConfirmUnansweredIn(Schema):
+    """What the provider did with a request whose answer was lost, as checked there."""
+
+    attempt_id = fields.String(required=True, metadata={"description": "The request (`unanswered[].attempt_id`)."})
+    made = fields.Boolean(required=True, metadata={
+        "description": "true: the provider made it (recorded); false: it did not (its amount is released)."})
+    reference = fields.String(validate=validate.Length(max=255), metadata={
+        "description": "The provider's reference of it, when it was made."})
 
 
 class TransactionListOut(Schema):
@@ -972,6 +1002,17 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [_ID, _TX], "requestBody": {"required": False, "content": _json("ActionNotes")},
         "responses": {"200": _ok("How the provider answered.", "PaymentAction"),
                       **_errors("403", "409", "502")}},
+    ("/invoices/{id}/payments/{transaction_id}/confirm-unanswered", "post"): {
+        "summary": "Say what the provider did with a request whose answer was lost",
+        "description": "For a request listed in the transaction's `unanswered` that is not `resendable` (a "
+                       "provider without idempotency keys, such as OroPay, or a Stripe request older than the 24 "
+                       "hours Stripe keeps its key): `made: true` records the refund or cancellation (under "
+                       "`reference`), `made: false` ends the request and releases what it reserved. 409 when the "
+                       "request no longer waits, is to be asked again instead, or is a capture or re-authorization "
+                       "confirmed as made.",
+        "parameters": [_ID, _TX], "requestBody": {"required": True, "content": _json("ConfirmUnanswered")},
+        "responses": {"200": _ok("Recorded or released.", "PaymentAction"),
+                      **_errors("400", "403", "409", "422")}},
     ("/invoices/{id}/apply-credit", "post"): {
         "summary": "Pay (part of) the invoice from its customer's credit in its currency",
         "description": "Records a payment of the method `customer_credit` that takes the credit "
@@ -1253,6 +1294,7 @@ _COMPONENTS = [
     ("PaymentCreate", PaymentInputSchema), ("Transaction", TransactionOut),
     ("PaymentResult", PaymentResultOut), ("TransactionList", TransactionListOut),
     ("ListedTransaction", ListedTransactionOut), ("RefundCreate", RefundIn), ("CaptureCreate", CaptureIn), ("ActionNotes", ActionNotesIn),
+    ("ConfirmUnanswered", ConfirmUnansweredIn), ("Unanswered", UnansweredOut),
     ("PaymentAction", PaymentActionOut),
     ("NoteCreate", NoteInputSchema), ("Note", NoteOut), ("NoteList", NoteListOut),
     ("ErrorItem", ErrorItem), ("Error", ErrorOut),

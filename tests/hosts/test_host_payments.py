@@ -699,12 +699,13 @@ def test_a_refund_whose_answer_is_lost_is_reserved_and_not_sent_again(shop, admi
     lost = text_of(admin.submit(view, action, {"amount": str(charge.amount), "notes": ""},
                                 follow_redirects=True).get_data(as_text=True))
     assert (f"OroPay did not answer whether it carried out the refund of {money} (timed out). It may have been "
-            "made: its amount stays reserved for 15 minutes. Check the payment at OroPay before asking again: a "
-            "request sent again is a new one there.") in lost
+            "made: its amount stays reserved until you check the payment at OroPay and confirm on the invoice's "
+            "payment whether it was made. Do not ask for it again: a request sent again is a new one there.") in lost
     assert "did not go through" not in lost
     assert admin.service.transaction_actions(doc.id)[charge.id].refundable == 0
     again = admin.submit(view, action, {"amount": str(charge.amount), "notes": ""}, follow_redirects=True)
-    assert "Nothing remains to refund of this payment." in text_of(again.get_data(as_text=True))
+    assert (f"OroPay did not answer whether it carried out the refund of {money} (asked ") in \
+        text_of(again.get_data(as_text=True))
     assert api.calls == 1                                 # one rebate at OroPay, never a second
     assert [t.action for t in admin.service.transactions(doc.id)] == ["charge"]
 

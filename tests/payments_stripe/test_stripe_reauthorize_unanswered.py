@@ -14,7 +14,7 @@ from oro_invoices.domain.invoice import PaymentStatus
 from oro_invoices.integration.payment_methods import ProviderError
 
 LOST = ("Stripe did not answer whether it re-authorized 231.86 USD (Read timed out.). The new authorization may "
-        "have been made: the old one stays reserved for it for 15 minutes. Re-authorizing again meanwhile sends "
+        "have been made: the old one stays reserved for it until Stripe reports it. Re-authorizing again sends "
         "this same request, which Stripe never carries out twice.")
 
 

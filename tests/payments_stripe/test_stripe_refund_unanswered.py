@@ -39,8 +39,8 @@ def test_a_refund_whose_answer_is_lost_is_reserved_and_sent_again_never_made_twi
         service.refund_payment(charge, "50.00", actor="admin", request_key="refund-form-key-0001")
     assert str(lost.value) == (
         "Stripe did not answer whether it refunded 50.00 USD (Read timed out.). The refund may have been made: "
-        "its amount stays reserved for 15 minutes, until Stripe reports it. Asking again for the same amount "
-        "meanwhile sends this same request, which Stripe never carries out twice.")
+        "its amount stays reserved until Stripe reports it. Asking again for the same amount sends this same "
+        "request, which Stripe never carries out twice.")
     assert service.transaction_actions(doc.id)[charge].refundable == Decimal("181.86")   # 50.00 reserved
     assert service.get(doc.id).payment_status is PaymentStatus.PAID_IN_FULL
     # the same form sent again, its answer lost again: still the one refund at Stripe
@@ -71,8 +71,12 @@ def test_all_that_remains_asked_again_while_it_is_reserved_sends_the_same_refund
     with pytest.raises(ProviderError):
         service.refund_payment(charge, None, actor="admin")
     assert service.transaction_actions(doc.id)[charge].refundable == 0
-    with pytest.raises(Conflict, match="Nothing remains to refund"):       # nothing more than it holds
+    with pytest.raises(Conflict) as reserved:       # nothing more than it holds: the lost refund holds it all
         service.refund_payment(charge, "1.00", actor="admin")
+    assert str(reserved.value).startswith("Stripe did not answer whether it carried out the refund of 231.86 USD "
+                                          "(asked ")
+    assert str(reserved.value).endswith("), so its amount stays reserved until Stripe reports it. Ask for the refund "
+                                        "again: the same request is sent, which Stripe never carries out twice.")
     again = service.refund_payment(charge, None, actor="admin")
     assert again.successful and again.amount == Decimal("231.86")
     refunds = stripe_account.client().v1.refunds.list({"payment_intent": intent_id(page)}).data
@@ -97,8 +101,8 @@ def test_a_capture_whose_answer_is_lost_is_not_recorded_as_failed_and_is_sent_ag
             service.capture_authorization(authorization, actor="admin")
     assert str(lost.value) == (
         "Stripe did not answer whether it captured 231.86 USD (Read timed out.). The capture may have been made: "
-        "the authorization stays reserved for it for 15 minutes, until Stripe reports it. Capturing again "
-        "meanwhile sends this same request, which Stripe never carries out twice.")
+        "the authorization stays reserved for it until Stripe reports it. Capturing again sends this same "
+        "request, which Stripe never carries out twice.")
     summaries = [a.summary for a in service.activities(doc.id) if a.kind == "payment"]
     assert not any("did not go through" in s for s in summaries)
     assert "Capture of 231.86 USD asked again through Stripe (the same request)" in summaries
