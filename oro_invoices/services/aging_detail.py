@@ -14,6 +14,7 @@ import datetime as dt
 import io
 import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from sqlalchemy import func
 
@@ -25,7 +26,7 @@ from oro_invoices.persistence.aging_history import open_items_on
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.statement import OpenItemRow, item_row, open_items_query
-from oro_invoices.services.aging import check_as_of, check_currency
+from oro_invoices.services.aging import check_as_of, check_currency, name_starts, read_report
 from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: the customer, the invoice, how late it is and what it owes.
@@ -45,11 +46,22 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
+    prefix = within.customer_name_prefix if ctx.host is not None else None
+    if prefix:  # the customers the report names so (the host's names): those the report lists
+        report = read_report(ctx, within, today=as_of, credit=False)
+        customers = {line.customer_id for line in report.lines if line.customer_id is not None}
+        within = replace(within, customer_name_prefix=None)
     if as_of < now:
         with ctx.db.session() as s:
             rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9)
-        return as_of, iter(sorted(rows, key=_order))
-    return as_of, _streamed(ctx, within)
+        found: Iterator[OpenItemRow] = iter(sorted(rows, key=_order))
+    else:
+        found = _streamed(ctx, within)
+    if prefix:
+        found = (row for row in found
+                 if (row.customer_id in customers if row.customer_id is not None
+                     else name_starts(row.customer_name, prefix)))
+    return as_of, found
 
 
 def aging_detail_csv(as_of: dt.date, rows: Iterable[OpenItemRow]) -> Iterator[str]:
