@@ -12,6 +12,7 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
+from urllib.parse import parse_qsl
 
 from markupsafe import Markup, escape
 
@@ -127,13 +128,20 @@ class BackOffice:
         last page, the page size and the admin's columns. A bad filter value is shown next
         to its field (status 422) over the grid of the valid ones."""
         self.check(req)
-        page = listing.load_page(self.ctx.service, self.base_filter(req), req.query,
+        return self._grid(req, req.query)
+
+    def _grid(self, req: Request, query: Mapping[str, str], *, columns_error: str = "") -> Response:
+        """The grid for ``query``; ``columns_error``: why the column chooser's choice was refused
+        (said beside it, the chooser open, status 422)."""
+        all_columns = grid_columns.columns()
+        page = listing.load_page(self.ctx.service, self.base_filter(req), query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
-                                 typed=self.ctx.page_formatter(req).typed_number)
+                                 typed=self.ctx.page_formatter(req).typed_number,
+                                 sort_labels={c.sort: c.label for c in all_columns if c.sort})
         shown = set(grid_columns.chosen(self.ctx, req))
-        if req.query.get("show_payment_method") == "1":  # the old link still shows the column
+        if query.get("show_payment_method") == "1":  # the old link still shows the column
             shown.add("payment_method")
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
@@ -147,7 +155,7 @@ class BackOffice:
             "admin/grid.html", req, written={"rows": lambda: grid_rows(
                 self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete)},
             page=page, names=names, shown=shown,
-            columns=grid_columns.columns(), page_sizes=listing.page_sizes(self.ctx.page_size),
+            columns=all_columns, columns_error=columns_error, page_sizes=listing.page_sizes(self.ctx.page_size),
             currency_sorts=listing.CURRENCY_SORTS,
             currency_options=currency_options(page.query.get("currency")),
             statuses=PAYMENT_STATUS_LABELS,
@@ -161,14 +169,21 @@ class BackOffice:
             # filtered to one customer (the list's choice, or the Aging Report's link): their statement
             statement_customer=None if "customer" in page.errors else parse_id(page.query.get("customer") or ""),
             can_import=req.can("oro_invoices.import") and getattr(req.user, "organization_id", None) is not None)
-        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
+        return Response.html(html, status=422 if page.errors or columns_error else 200,
+                             title=_("Invoices"))
 
     def save_columns(self, req: Request) -> Response:
-        """The column chooser: remember the admin's columns, then back to the grid as it was."""
+        """The column chooser: remember the admin's columns, then back to the grid as it was. A
+        choice of no column (the grid would show only its View links) is refused: the grid is
+        shown again as it was, the chooser open and saying why (422)."""
         self.check(req)
         back = grid_return(req.form.get("return", ""))
-        saved = grid_columns.remember(self.ctx, req, req.form_lists.get("columns", []),
-                                      reset=req.form.get("reset") == "1")
+        keys = req.form_lists.get("columns", [])
+        reset = req.form.get("reset") == "1"
+        if not reset and not grid_columns.known(keys):
+            return self._grid(req, dict(parse_qsl(back[1:], keep_blank_values=True)), columns_error=_(
+                "Choose at least one column to show; your columns were not changed."))
+        saved = grid_columns.remember(self.ctx, req, keys, reset=reset)
         flash = ("success", _("Columns saved.")) if saved else \
             ("error", _("Your columns cannot be remembered: the shop gives your login no id."))
         return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + back, flashes=[flash])

@@ -76,18 +76,23 @@ def chosen(ctx: WebContext, req: Request) -> tuple[str, ...]:
         saved = stored.load(ctx.service.db, owner[0], owner[1], GRID)
         if session is not None:
             session[_session_key(owner)] = list(saved if saved is not None else DEFAULT_COLUMNS)
-    if saved is None:
-        return DEFAULT_COLUMNS
-    return tuple(key for key in COLUMN_KEYS if key in saved)
+    return known(saved or ()) or DEFAULT_COLUMNS  # an empty choice (saved before it was refused)
+
+
+def known(keys: Sequence[str]) -> tuple[str, ...]:
+    """The grid's columns among ``keys``, in the grid's order (unknown keys left out)."""
+    wanted = set(keys)
+    return tuple(key for key in COLUMN_KEYS if key in wanted)
 
 
 def remember(ctx: WebContext, req: Request, keys: Sequence[str], *, reset: bool = False) -> bool:
     """Save the admin's choice (``reset``: back to the defaults); False when the host gives
-    the user no id to remember it by. Unknown keys are ignored."""
+    the user no id to remember it by. Unknown keys are ignored; a choice of none is the
+    caller's to refuse (``known``)."""
     owner = _owner(req)
     if owner is None:
         return False
-    choice = None if reset else [key for key in COLUMN_KEYS if key in set(keys)]
+    choice = None if reset else list(known(keys))
     stored.save(ctx.service.db, owner[0], owner[1], GRID, choice)
     if req.session is not None:
         req.session[_session_key(owner)] = list(DEFAULT_COLUMNS if choice is None else choice)

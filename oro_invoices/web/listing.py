@@ -350,12 +350,14 @@ def _per_page(query: Mapping[str, str], default: int, errors: list[tuple[str, st
 
 
 def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, currency: bool,
-          currency_sorts: frozenset[str], errors: list[tuple[str, str]]) -> str:
+          currency_sorts: frozenset[str], errors: list[tuple[str, str]],
+          sort_labels: Mapping[str, str] | None = None) -> str:
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
+        named = [sort_labels.get(k, k) for k in sort_keys] if sort_labels is not None else sort_keys
         errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=quoted(sort),
-                                 keys=", ".join(sort_keys))))
+                                 keys=", ".join(named))))
         return default
     if key in currency_sorts and not currency:
         errors.append(("sort", _("Choose one currency to sort by total: amounts in different "
@@ -381,7 +383,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
               limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
-              customers: Collection[int] | None = None) -> GridPage:
+              customers: Collection[int] | None = None,
+              sort_labels: Mapping[str, str] | None = None) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
@@ -389,7 +392,11 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     cursor the list did not make for this sort reads the first page, reported at ``page``.
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
-    ``typed``, ``customers``: as for ``read_filters``.
+    ``typed``, ``customers``: as for ``read_filters``. ``sort_labels``: the column header of each
+    sort key, which a refused sort lists (the keys themselves when not given).
+
+    A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
+    no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
     """
     args, echo, errors = read_filters(query, allowed_filters, typed, customers=customers)
     if count:
@@ -397,7 +404,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         if per_page is not None:
             limit = per_page
             echo["per_page"] = str(per_page)
-    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors)
+    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors,
+                 sort_labels)
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
@@ -406,6 +414,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
         errors.append(("page", _("This page link is damaged or out of date; here is the first page.")))
         before = after = None
+    elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
+            and "page" not in dict(errors):
+        errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
+                                 "here is the first page.", number=page_number)))
     counted: int | None = None
     cap = COUNT_CAP if count else None
     if count and query.get("last") and not (before or after):

@@ -162,7 +162,10 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
     ("?currency=USD&total_min=500&total_max=100", "total_max", "Must not be less than the minimum."),
     ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
     ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
-    ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of invoice_number,"),
+    ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of Invoice Number, "
+     "Invoice Date, Customer, Total Amount, Currency, Payment Status, Customer User, Website, Document Type, "
+     "Payment Method, External Payment URL."),
+    ("?page=5&website=2", "page", "Page 5 is reached with the pager's links (Next, Last); here is the first page."),
 ])
 def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
     resp = admin.get("/admin/invoices" + query)
@@ -260,10 +263,7 @@ def test_the_column_chooser_is_remembered_per_admin_and_keeps_actions(shop, admi
     other = ShopClient(shop[0])
     other.login_admin("admin.jp")
     assert 'data-oi-column="website"' in grid(other)
-    # Actions cannot be hidden, unknown names are ignored, and Default columns restores them
-    html = save_columns(admin, ["actions", "no_such_column"])
-    assert re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0]) == []
-    assert "View" in rows_text(html)
+    # Default columns restores them
     html = save_columns(admin, [], reset="1")
     assert 'data-oi-column="website"' in html and 'data-oi-column="payment_method"' not in html
 
@@ -330,3 +330,28 @@ def test_the_count_names_what_the_rows_are(admin):
         f"{everything - len(notes)} invoices · Page 1")
     credit_notes = f"{len(notes)} credit note{'s' if len(notes) > 1 else ''} · Page 1"
     assert pager_text(grid(admin, "?document_type=credit_note")).startswith(credit_notes)
+
+
+@pytest.mark.parametrize("columns", [[], ["actions", "no_such_column"]])
+def test_saving_no_column_is_refused_beside_the_columns_and_changes_nothing(admin, columns):
+    """A grid of no column would show only its View links: the choice is refused beside the
+    chooser (opened), over the grid as it was, and the admin's columns stay as they were."""
+    save_columns(admin, ["invoice_number", "total_amount"])
+    resp = admin.submit("/admin/invoices?currency=EUR", "/admin/invoices/columns",
+                        {"columns": columns, "return": "?currency=EUR"})
+    assert inline_error(resp, "columns") == "Choose at least one column to show; your columns were not changed."
+    html = resp.get_data(as_text=True)
+    assert '<details class="oi-columns" id="oi-column-chooser" open>' in html
+    assert 'aria-describedby="f-error-columns"' in html
+    headers = re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0])
+    assert headers == ["invoice_number", "total_amount"]
+    assert set(numbers(html)) == {i.display_number for i in northwind(admin) if i.currency == "EUR"}
+    assert "Columns saved." not in text_of(html)
+    assert re.findall(r'data-oi-column="([a-z_]+)"', grid(admin).split("</thead>")[0]) == headers
+
+
+def test_an_empty_list_names_what_it_lists(admin):
+    nothing = "?number=NO-SUCH-NUMBER"
+    assert "No documents match these filters." in rows_text(grid(admin, nothing))
+    assert "No invoices match these filters." in rows_text(grid(admin, nothing + "&document_type=invoice"))
+    assert "No credit notes match these filters." in rows_text(grid(admin, nothing + "&document_type=credit_note"))
