@@ -12,7 +12,6 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
-from urllib.parse import parse_qsl
 
 from markupsafe import Markup, escape
 
@@ -41,6 +40,13 @@ GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount",
 GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
                 "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
+
+
+def _no_column() -> str:
+    """Why a choice of no column is refused (in the language of the request)."""
+    return _("Choose at least one column to show; your columns were not changed.")
+
+
 #: How many names the Customer filter suggests.
 CUSTOMER_NAMES_LIMIT = 20
 
@@ -128,11 +134,9 @@ class BackOffice:
         last page, the page size and the admin's columns. A bad filter value is shown next
         to its field (status 422) over the grid of the valid ones."""
         self.check(req)
-        return self._grid(req, req.query)
-
-    def _grid(self, req: Request, query: Mapping[str, str], *, columns_error: str = "") -> Response:
-        """The grid for ``query``; ``columns_error``: why the column chooser's choice was refused
-        (said beside it, the chooser open, status 422)."""
+        query = req.query
+        # a choice of no column was just refused (save_columns): said beside the chooser, opened
+        columns_error = _no_column() if grid_columns.take_refused(req) else ""
         all_columns = grid_columns.columns()
         page = listing.load_page(self.ctx.service, self.base_filter(req), query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
@@ -169,20 +173,20 @@ class BackOffice:
             # filtered to one customer (the list's choice, or the Aging Report's link): their statement
             statement_customer=None if "customer" in page.errors else parse_id(page.query.get("customer") or ""),
             can_import=req.can("oro_invoices.import") and getattr(req.user, "organization_id", None) is not None)
-        return Response.html(html, status=422 if page.errors or columns_error else 200,
-                             title=_("Invoices"))
+        return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
     def save_columns(self, req: Request) -> Response:
         """The column chooser: remember the admin's columns, then back to the grid as it was. A
-        choice of no column (the grid would show only its View links) is refused: the grid is
-        shown again as it was, the chooser open and saying why (422)."""
+        choice of no column (the grid would show only its View links) is refused, the columns
+        left as they were: back on the grid the chooser is open and says why (an error message
+        at the top of the page where the host keeps no session)."""
         self.check(req)
         back = grid_return(req.form.get("return", ""))
         keys = req.form_lists.get("columns", [])
         reset = req.form.get("reset") == "1"
         if not reset and not grid_columns.known(keys):
-            return self._grid(req, dict(parse_qsl(back[1:], keep_blank_values=True)), columns_error=_(
-                "Choose at least one column to show; your columns were not changed."))
+            flashes = [] if grid_columns.mark_refused(req) else [("error", _no_column())]
+            return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + back, flashes=flashes)
         saved = grid_columns.remember(self.ctx, req, keys, reset=reset)
         flash = ("success", _("Columns saved.")) if saved else \
             ("error", _("Your columns cannot be remembered: the shop gives your login no id."))

@@ -63,6 +63,24 @@ def _session_key(owner: tuple[int | None, str]) -> str:
     return f"oro_invoices.columns.{GRID}.{owner[0] or 0}.{owner[1]}"
 
 
+#: Set in the session when a choice of no column was refused: the grid the admin is sent back
+#: to says so beside the chooser, once.
+_REFUSED = f"oro_invoices.columns.{GRID}.refused"
+
+
+def mark_refused(req: Request) -> bool:
+    """Note for the next grid page that the choice was refused; False without a session."""
+    if req.session is None:
+        return False
+    req.session[_REFUSED] = True
+    return True
+
+
+def take_refused(req: Request) -> bool:
+    """Whether a choice was refused just before this page (the note is then forgotten)."""
+    return bool(req.session.pop(_REFUSED, False)) if req.session is not None and _REFUSED in req.session else False
+
+
 def chosen(ctx: WebContext, req: Request) -> tuple[str, ...]:
     """The columns this admin shows: their saved choice, else the defaults."""
     owner = _owner(req)

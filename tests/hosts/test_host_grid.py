@@ -334,20 +334,25 @@ def test_the_count_names_what_the_rows_are(admin):
 
 @pytest.mark.parametrize("columns", [[], ["actions", "no_such_column"]])
 def test_saving_no_column_is_refused_beside_the_columns_and_changes_nothing(admin, columns):
-    """A grid of no column would show only its View links: the choice is refused beside the
-    chooser (opened), over the grid as it was, and the admin's columns stay as they were."""
+    """A grid of no column would show only its View links: the choice is refused, and back on
+    the grid as it was the chooser is open and says why, once; the columns stay as they were."""
     save_columns(admin, ["invoice_number", "total_amount"])
     resp = admin.submit("/admin/invoices?currency=EUR", "/admin/invoices/columns",
                         {"columns": columns, "return": "?currency=EUR"})
-    assert inline_error(resp, "columns") == "Choose at least one column to show; your columns were not changed."
-    html = resp.get_data(as_text=True)
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/invoices?currency=EUR")
+    html = grid(admin, "?currency=EUR")
+    error = re.search(r'<p class="oi-field__error" id="f-error-columns" data-oi-error="columns" role="alert">'
+                      r'([^<]*)</p>', html)
+    assert error and error.group(1) == "Choose at least one column to show; your columns were not changed."
     assert '<details class="oi-columns" id="oi-column-chooser" open>' in html
-    assert 'aria-describedby="f-error-columns"' in html
+    assert '<fieldset aria-describedby="f-error-columns">' in html
     headers = re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0])
     assert headers == ["invoice_number", "total_amount"]
     assert set(numbers(html)) == {i.display_number for i in northwind(admin) if i.currency == "EUR"}
     assert "Columns saved." not in text_of(html)
-    assert re.findall(r'data-oi-column="([a-z_]+)"', grid(admin).split("</thead>")[0]) == headers
+    again = grid(admin, "?currency=EUR")                                  # said once
+    assert "Choose at least one column" not in again and "oi-column-chooser\" open>" not in again
+    assert re.findall(r'data-oi-column="([a-z_]+)"', again.split("</thead>")[0]) == headers
 
 
 def test_an_empty_list_names_what_it_lists(admin):
