@@ -14,4 +14,11 @@
         "fr": "Aucun document ne correspond à ces filtres.",
         "ja": "この条件に一致する書類はありません。",
     },
+    "There is no page %(number)s: the report has %(num)d page; here it is.": {
+        "de": ["Es gibt keine Seite %(number)s: Der Bericht hat %(num)d Seite; hier ist sie.",
+               "Es gibt keine Seite %(number)s: Der Bericht hat %(num)d Seiten; hier ist die letzte."],
+        "fr": ["Il n’y a pas de page %(number)s : le rapport a %(num)d page ; la voici.",
+               "Il n’y a pas de page %(number)s : le rapport a %(num)d pages ; voici la dernière."],
+        "ja": ["%(number)s ページはありません。この表は %(num)d ページです。最後のページを表示しています。"],
+    },
 }

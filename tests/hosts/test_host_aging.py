@@ -235,8 +235,15 @@ def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin,
     assert [c for shown in pages for c in shown] == order                    # every customer once, in order
     assert all(len(shown) <= 2 for shown in pages) and sorted(order) == sorted(every)
     assert "sort=total" in html_lib.unescape(first) and "page=2" in html_lib.unescape(first)
-    past = admin.get("/admin/invoices/aging?page=999").get_data(as_text=True)
-    assert f"Page {len(pages)} of {len(pages)}" in text_of(past)                # past the last: the last
+    past = admin.get("/admin/invoices/aging?page=999")
+    assert past.status_code == 422                                          # past the last: the last, said
+    assert f"Page {len(pages)} of {len(pages)}" in text_of(past.get_data(as_text=True))
+    assert (f"There is no page 999: the report has {len(pages)} pages; here is the last."
+            in text_of(past.get_data(as_text=True)))
+    monkeypatch.setattr(backoffice_aging, "PAGE_SIZE", 100)
+    one = admin.get("/admin/invoices/aging?page=2")                          # one page: the pager says it
+    assert one.status_code == 422 and 'id="oi-aging-pager"' in one.get_data(as_text=True)
+    assert "There is no page 2: the report has 1 page; here it is." in text_of(one.get_data(as_text=True))
     bad = admin.get("/admin/invoices/aging?page=abc")
     assert bad.status_code == 422
     assert "'abc' is not a page number: use a whole number such as 2." in text_of(bad.get_data(as_text=True))
