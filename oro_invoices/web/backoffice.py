@@ -144,6 +144,9 @@ class BackOffice:
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
                                  typed=self.ctx.page_formatter(req).typed_number,
                                  sort_labels={c.sort: c.label for c in all_columns if c.sort})
+        if page.gone:  # a Next/Previous link whose rows have gone since: start again, saying why
+            return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + page.link(), flashes=[
+                ("error", _("This page link is damaged or out of date; here is the first page."))])
         shown = set(grid_columns.chosen(self.ctx, req))
         if query.get("show_payment_method") == "1":  # the old link still shows the column
             shown.add("payment_method")

@@ -123,6 +123,9 @@ class GridPage:
     #: the document type every row is of (``invoice``, ``credit_note``), "" when the list mixes
     #: them: the pager counts "invoices", "credit notes" or "documents"
     counts: str = ""
+    #: the page link's cursor is one no row follows any more (the rows it led to were deleted or
+    #: changed since): the page is empty though rows may match, and the list should start again
+    gone: bool = False
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
@@ -389,7 +392,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
     shows it next to its field) instead of raising ``ValidationError``; a ``before``/``after``
-    cursor the list did not make for this sort reads the first page, reported at ``page``.
+    cursor the list did not make for this sort reads the first page, reported at ``page``; one
+    no row follows any more (rows deleted since) reads none and sets ``GridPage.gone``.
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
     ``typed``, ``customers``: as for ``read_filters``. ``sort_labels``: the column header of each
@@ -439,6 +443,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         items, more, counted = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
                                      total_cap=cap)
         has_prev, has_next = bool(after) and bool(items), more
+    # every row from the cursor on has gone since the link was made (deleted, or changed out of
+    # the filter): the caller sends the reader to the first page rather than show an empty one
+    gone = bool(inline_errors and not items and (before or after))
     total = counted if counted is not None and counted <= COUNT_CAP else None
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
@@ -451,7 +458,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         page_number = max(2, page_number) if pages is None else min(max(2, page_number), pages)
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo, total=total,
-        more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "",
+        more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "", gone=gone,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 

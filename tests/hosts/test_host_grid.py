@@ -360,3 +360,22 @@ def test_an_empty_list_names_what_it_lists(admin):
     assert "No documents match these filters." in rows_text(grid(admin, nothing))
     assert "No invoices match these filters." in rows_text(grid(admin, nothing + "&document_type=invoice"))
     assert "No credit notes match these filters." in rows_text(grid(admin, nothing + "&document_type=credit_note"))
+
+
+def test_a_page_link_whose_rows_have_gone_shows_the_first_page_and_says_so(admin):
+    """The Next link of a page whose following rows were deleted since: not an empty grid saying
+    nothing matches, but the first page, with why."""
+    html = grid(admin, "?per_page=10&sort=invoice_date")
+    second = link(html, "next")
+    [number] = numbers(grid(admin, second))
+    gone = next(i for i in northwind(admin) if i.display_number == number)
+    assert gone.status.value == "draft"
+    admin.service.delete(gone.id)
+    resp = admin.get("/admin/invoices" + second)
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith("/admin/invoices?per_page=10&sort=invoice_date")
+    page = grid(admin, "?per_page=10&sort=invoice_date")
+    assert "This page link is damaged or out of date; here is the first page." in text_of(page)
+    assert numbers(page) == numbers(html) and "match these filters" not in page
+    assert pager_text(page).startswith("10 documents · Page 1 of 1")
+    assert statements_of(admin, "/admin/invoices" + second) <= 8
