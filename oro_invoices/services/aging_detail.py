@@ -4,7 +4,9 @@ Aging Report's figures invoice by invoice.
 
 The invoices and amounts are the Aging Report's on the same day (``services.aging``): those open
 today, or at the end of a past day those open then for what each owed then
-(``persistence.aging_history.open_items_on``). Rows come by currency, customer name and due date.
+(``persistence.aging_history.open_items_on``). Rows come by currency, customer name and due date;
+each names its customer as the host does, as the report does (the order is that of the names
+the invoices carry).
 Today's are streamed as they are read; a past day's are read whole (the day is at most
 ``aging.DAYS_BACK_MAX`` back).
 """
@@ -18,6 +20,7 @@ from dataclasses import replace
 
 from sqlalchemy import func
 
+from oro_invoices.adapters.commerce import customers_of
 from oro_invoices.domain.aging import bucket_of
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
@@ -61,7 +64,24 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
         found = (row for row in found
                  if (row.customer_id in customers if row.customer_id is not None
                      else name_starts(row.customer_name, prefix)))
-    return as_of, found
+    return as_of, _host_named(ctx, found)
+
+
+def _host_named(ctx: ServiceContext, rows: Iterator[OpenItemRow]) -> Iterator[OpenItemRow]:
+    """``rows`` naming each customer as the host does, as the report does (one look-up of the
+    customers adapter per ``ROWS_PER_PIECE`` rows), whatever text the invoice carries."""
+    if ctx.host is None:
+        yield from rows
+        return
+    names: dict[int, str] = {}
+    while piece := list(itertools.islice(rows, ROWS_PER_PIECE)):
+        wanted = {row.customer_id for row in piece if row.customer_id is not None} - names.keys()
+        if wanted:
+            found = customers_of(ctx.host.customers, wanted)
+            names.update({i: found[i].name if i in found and found[i].name else "" for i in wanted})
+        for row in piece:
+            name = names.get(row.customer_id) if row.customer_id is not None else None
+            yield replace(row, customer_name=name) if name else row
 
 
 def aging_detail_csv(as_of: dt.date, rows: Iterable[OpenItemRow]) -> Iterator[str]:

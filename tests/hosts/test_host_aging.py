@@ -430,6 +430,9 @@ def test_a_customers_lines_carry_the_hosts_name_not_an_invoices_text(admin):
     assert pdf.status_code == 200
     text = " ".join(pdf_words(pdf.get_data()).split())
     assert customer.name in text and "ZZ Custom billing text" not in text
+    detail = admin.get("/admin/invoices/aging-detail.csv").get_data(as_text=True)
+    named = {row["invoice_number"]: row["customer_name"] for row in csv.DictReader(io.StringIO(detail))}
+    assert named[custom.invoice_number] == customer.name and "ZZ Custom billing text" not in detail
 
 
 def test_the_customer_filter_reads_the_names_the_report_shows(admin):
