@@ -379,3 +379,19 @@ def test_a_page_link_whose_rows_have_gone_shows_the_first_page_and_says_so(admin
     assert numbers(page) == numbers(html) and "match these filters" not in page
     assert pager_text(page).startswith("10 documents · Page 1 of 1")
     assert statements_of(admin, "/admin/invoices" + second) <= 8
+
+
+@pytest.mark.parametrize(("language", "empty", "page_five"), [
+    ("de", "Keine Dokumente entsprechen diesen Filtern.",
+     "Seite 5 erreichen Sie über die Links der Seitennavigation (Weiter, Letzte); hier ist die erste Seite."),
+    ("fr", "Aucun document ne correspond à ces filtres.",
+     "La page 5 s’atteint par les liens de pagination (Suivante, Dernière) ; voici la première page."),
+    ("ja", "この条件に一致する書類はありません。",
+     "5 ページへはページ送りのリンク（次へ、最後）から移動してください。最初のページを表示しています。"),
+])
+def test_the_grids_empty_list_and_page_number_messages_speak_the_admins_language(admin, language, empty, page_five):
+    headers = {"Accept-Language": language}
+    nothing = admin.client.get("/admin/invoices?number=NO-SUCH-NUMBER", headers=headers).get_data(as_text=True)
+    assert empty in rows_text(nothing)
+    resp = admin.client.get("/admin/invoices?page=5", headers=headers)
+    assert inline_error(resp, "page") == page_five
