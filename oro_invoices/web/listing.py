@@ -33,7 +33,7 @@ from oro_invoices.domain.money import (
     to_minor,
     too_many_decimals,
 )
-from oro_invoices.i18n import _
+from oro_invoices.i18n import _, written_list
 from oro_invoices.persistence.queries import (
     NAME_PREFIX_MAX,
     InvoiceFilter,
@@ -358,9 +358,10 @@ def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, curr
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
-        named = [sort_labels.get(k, k) for k in sort_keys] if sort_labels is not None else sort_keys
+        named = (written_list([sort_labels.get(k, k) for k in sort_keys], style="or")
+                 if sort_labels is not None else ", ".join(sort_keys))  # the API's are its keys
         errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=quoted(sort),
-                                 keys=", ".join(named))))
+                                 keys=named)))
         return default
     if key in currency_sorts and not currency:
         errors.append(("sort", _("Choose one currency to sort by total: amounts in different "

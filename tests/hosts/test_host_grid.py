@@ -164,7 +164,7 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
     ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
     ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of Invoice Number, "
      "Invoice Date, Customer, Total Amount, Currency, Payment Status, Customer User, Website, Document Type, "
-     "Payment Method, External Payment URL."),
+     "Payment Method, or External Payment URL."),
     ("?page=5&website=2", "page", "Page 5 is reached with the pager's links (Next, Last); here is the first page."),
 ])
 def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
@@ -395,3 +395,12 @@ def test_the_grids_empty_list_and_page_number_messages_speak_the_admins_language
     assert empty in rows_text(nothing)
     resp = admin.client.get("/admin/invoices?page=5", headers=headers)
     assert inline_error(resp, "page") == page_five
+
+
+def test_a_refused_sort_lists_the_headers_as_the_language_writes_a_list(admin):
+    resp = admin.client.get("/admin/invoices?sort=bogus", headers={"Accept-Language": "ja"})
+    said = inline_error(resp, "sort")
+    assert said.startswith("'bogus' では並べ替えできません。請求書番号、請求日、顧客、")
+    assert "、または外部支払 URL" in said and ", " not in said
+    resp = admin.client.get("/admin/invoices?sort=bogus", headers={"Accept-Language": "de"})
+    assert inline_error(resp, "sort").endswith("Zahlungsart oder Externe Zahlungs-URL.")

@@ -101,7 +101,7 @@ def test_filters(shop):
     ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
     ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
     ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'; use one of Invoice Number, "
-     "Invoice Date, Customer, Due Date, Total, Payment Status."),
+     "Invoice Date, Customer, Due Date, Total, or Payment Status."),
 ])
 def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop, query, field, message):
     client = customer(shop, "amanda.cole@acme.example")
