@@ -29,11 +29,12 @@ from oro_invoices.i18n.current import (
     ngettext,
     translate,
     using,
+    written_list,
 )
 from oro_invoices.i18n.templates import install
 
 __all__ = [
     "DEFAULT_LANGUAGE", "DOMAIN", "LOCALE_DIR", "SUPPORTED_LANGUAGES", "N_", "_", "current_language",
     "gettext", "install", "language_of", "lazy_gettext", "negotiate", "ngettext", "translate",
-    "translations", "using",
+    "translations", "using", "written_list",
 ]

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Literal
 
 from babel.lists import format_list
 from babel.support import LazyProxy
@@ -90,6 +90,12 @@ def _written(language: str, value: Any) -> Any:
         return value  # text as it is; integers for %(n)d
     format_value = _value_format.get()
     return format_value(value) if format_value is not None else str(value)
+
+
+def written_list(items: Sequence[str], *, style: Literal["standard", "or"] = "standard") -> str:
+    """``items`` as the current language writes a list ("a, b and c"; ``style="or"``: "a, b or c";
+    in Japanese "a、b、c")."""
+    return format_list(list(items), style=style, locale=current_language()) if items else ""
 
 
 def gettext(message: str, **values: Any) -> str:

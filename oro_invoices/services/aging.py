@@ -163,10 +163,14 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
     credit the customers hold now, or held at the end of that day (without ``credit``: none,
     and only customers who owe something). ``names``: the lines carry the host's names of the
     customers (one call of the customers adapter); without: the names their invoices carry (for
-    a caller reading the totals only)."""
+    a caller reading the totals only). With ``names``, ``within.customer_name_prefix`` keeps the
+    customers whose name as the report shows it (the host's, else their invoices') starts with it."""
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
+    prefix = within.customer_name_prefix if names and ctx.host is not None else None
+    if prefix:  # the invoices' names may not be the host's: every customer is read, then named
+        within = replace(within, customer_name_prefix=None)
     with ctx.db.session() as s:
         if as_of < now:
             credits = credit_rows(s, within=within, on=as_of) if credit else []
@@ -174,7 +178,23 @@ def read_report(ctx: ServiceContext, within: InvoiceFilter, *, today: dt.date | 
         else:
             credits = credit_rows(s, within=within) if credit else []
             rows = aging_rows(s, today=as_of, within=within)
-    return build_report(rows, as_of, credits, names=_host_names(ctx, rows, credits) if names else None)
+    host_names = _host_names(ctx, rows, credits) if names else None
+    if prefix and host_names is not None:
+        rows = [row for row in rows if name_starts(_shown(row, host_names), prefix)]
+        credits = [c for c in credits if name_starts(_shown(c, host_names), prefix)]
+    return build_report(rows, as_of, credits, names=host_names)
+
+
+def name_starts(name: str, prefix: str) -> bool:
+    """Whether ``name`` starts with ``prefix``, in any case (as the grid's Customer filter reads it)."""
+    return name.casefold().startswith(prefix.casefold())
+
+
+def _shown(row: AgingRow | CreditRow, host_names: Mapping[int, str]) -> str:
+    """The name the report gives ``row``'s customer: the host's, else the one its invoices carry."""
+    if row.customer_id is None:
+        return row.customer_name
+    return host_names.get(row.customer_id, row.customer_name)
 
 
 def _host_names(ctx: ServiceContext, rows: Sequence[AgingRow], credits: Sequence[CreditRow]) -> dict[int, str]:

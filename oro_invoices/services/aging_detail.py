@@ -4,7 +4,9 @@ Aging Report's figures invoice by invoice.
 
 The invoices and amounts are the Aging Report's on the same day (``services.aging``): those open
 today, or at the end of a past day those open then for what each owed then
-(``persistence.aging_history.open_items_on``). Rows come by currency, customer name and due date.
+(``persistence.aging_history.open_items_on``). Rows come by currency, customer name and due date;
+each names its customer as the host does, as the report does (the order is that of the names
+the invoices carry).
 Today's are streamed as they are read; a past day's are read whole (the day is at most
 ``aging.DAYS_BACK_MAX`` back).
 """
@@ -14,9 +16,11 @@ import datetime as dt
 import io
 import itertools
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from sqlalchemy import func
 
+from oro_invoices.adapters.commerce import customers_of
 from oro_invoices.domain.aging import bucket_of
 from oro_invoices.domain.money import from_minor
 from oro_invoices.domain.overdue import local_today
@@ -25,7 +29,7 @@ from oro_invoices.persistence.aging_history import open_items_on
 from oro_invoices.persistence.models import Invoice, PaymentState
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.persistence.statement import OpenItemRow, item_row, open_items_query
-from oro_invoices.services.aging import check_as_of, check_currency
+from oro_invoices.services.aging import check_as_of, check_currency, name_starts, read_report
 from oro_invoices.services.context import ServiceContext
 
 #: The CSV's columns: the customer, the invoice, how late it is and what it owes.
@@ -45,11 +49,39 @@ def aging_detail(ctx: ServiceContext, within: InvoiceFilter, *,
     check_currency(within.currency)
     now = local_today(ctx.clock())
     as_of = check_as_of(today, now) or now
+    prefix = within.customer_name_prefix if ctx.host is not None else None
+    if prefix:  # the customers the report names so (the host's names): those the report lists
+        report = read_report(ctx, within, today=as_of, credit=False)
+        customers = {line.customer_id for line in report.lines if line.customer_id is not None}
+        within = replace(within, customer_name_prefix=None)
     if as_of < now:
         with ctx.db.session() as s:
             rows, _count = open_items_on(s, day=as_of, within=within, limit=10 ** 9)
-        return as_of, iter(sorted(rows, key=_order))
-    return as_of, _streamed(ctx, within)
+        found: Iterator[OpenItemRow] = iter(sorted(rows, key=_order))
+    else:
+        found = _streamed(ctx, within)
+    if prefix:
+        found = (row for row in found
+                 if (row.customer_id in customers if row.customer_id is not None
+                     else name_starts(row.customer_name, prefix)))
+    return as_of, _host_named(ctx, found)
+
+
+def _host_named(ctx: ServiceContext, rows: Iterator[OpenItemRow]) -> Iterator[OpenItemRow]:
+    """``rows`` naming each customer as the host does, as the report does (one look-up of the
+    customers adapter per ``ROWS_PER_PIECE`` rows), whatever text the invoice carries."""
+    if ctx.host is None:
+        yield from rows
+        return
+    names: dict[int, str] = {}
+    while piece := list(itertools.islice(rows, ROWS_PER_PIECE)):
+        wanted = {row.customer_id for row in piece if row.customer_id is not None} - names.keys()
+        if wanted:
+            found = customers_of(ctx.host.customers, wanted)
+            names.update({i: found[i].name if i in found and found[i].name else "" for i in wanted})
+        for row in piece:
+            name = names.get(row.customer_id) if row.customer_id is not None else None
+            yield replace(row, customer_name=name) if name else row
 
 
 def aging_detail_csv(as_of: dt.date, rows: Iterable[OpenItemRow]) -> Iterator[str]:

@@ -11,6 +11,13 @@ event id, which receivers use to drop repeats.
 Outcomes: 2xx delivered; 4xx other than 408 and 429 failed for good (the endpoint refuses it);
 anything else (a network error, a timeout, 3xx, 408, 429, 5xx) is retried with exponential
 backoff until ``max_attempts`` are used up.
+
+Endpoints are served side by side (at most ``concurrency`` at once, each on its own thread for
+the request only: claiming and recording stay on the caller's thread), one event at a time per
+endpoint, in the order they were claimed. An endpoint that gives no answer (a timeout, a refused
+or dropped connection) is not tried again in that run: its other due events wait until the
+failed event's next attempt, so a dead endpoint costs one timeout per back-off step, not one per
+event, and never holds up the other endpoints.
 """
 from __future__ import annotations
 
@@ -19,8 +26,9 @@ import http.client
 import urllib.error
 import urllib.request
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol, cast
 
@@ -48,6 +56,8 @@ from oro_invoices.services.status_events import ENDPOINTS_SETTING
 
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_ATTEMPTS = 12
+#: Endpoints served at once in one run.
+DEFAULT_CONCURRENCY = 4
 FIRST_RETRY = dt.timedelta(minutes=1)
 MAX_RETRY_DELAY = dt.timedelta(hours=6)
 LEASE = dt.timedelta(minutes=5)
@@ -64,10 +74,16 @@ class EventDeliveryReport:
     delivered: int = 0
     retrying: int = 0
     failed: int = 0
+    #: Events held back until the next attempt of an endpoint that gave no answer in this run.
+    postponed: int = 0
 
     def summary(self) -> str:
-        return (f"claimed {self.claimed}: {self.delivered} delivered, {self.retrying} to retry, "
+        text = (f"claimed {self.claimed}: {self.delivered} delivered, {self.retrying} to retry, "
                 f"{self.failed} failed")
+        if self.postponed:
+            text += (f"; {self.postponed} more held back: their endpoint gave no answer, they "
+                     "wait for its next attempt")
+        return text
 
 
 @dataclass(frozen=True)
@@ -150,13 +166,14 @@ class EventDelivery:
         further one, up to ``max_retry_delay``.
     :param lease: how long a claimed event is held before another sender may take it; by
         default five minutes, or three timeouts when that is longer.
-    :param post: sends one request (``urllib_post`` by default).
+    :param post: sends one request (``urllib_post`` by default); called from worker threads.
+    :param concurrency: how many endpoints are served at once.
     """
 
     def __init__(self, ctx: ServiceContext, *, timeout: float = DEFAULT_TIMEOUT,
                  max_attempts: int = DEFAULT_MAX_ATTEMPTS, first_retry: dt.timedelta = FIRST_RETRY,
                  max_retry_delay: dt.timedelta = MAX_RETRY_DELAY, lease: dt.timedelta | None = None,
-                 post: Poster = urllib_post):
+                 post: Poster = urllib_post, concurrency: int = DEFAULT_CONCURRENCY):
         if not timeout > 0:
             raise UsageError(f"The webhook timeout must be more than 0 seconds, not {timeout}.")
         if lease is None:
@@ -166,6 +183,8 @@ class EventDelivery:
                              f"webhook timeout ({timeout:g} s).")
         if max_attempts < 1:
             raise UsageError(f"max_attempts must be at least 1, not {max_attempts}.")
+        if concurrency < 1:
+            raise UsageError(f"concurrency must be at least 1, not {concurrency}.")
         self.ctx = ctx
         self.timeout = timeout
         self.max_attempts = max_attempts
@@ -173,13 +192,14 @@ class EventDelivery:
         self.max_retry_delay = max_retry_delay
         self.lease = lease
         self.post = post
+        self.concurrency = concurrency
 
     def retry_delay(self, attempts: int) -> dt.timedelta:
         """The wait after the ``attempts``-th failed attempt: doubling, capped."""
         return min(self.first_retry * (1 << min(attempts - 1, 32)), self.max_retry_delay)
 
     def deliver_pending(self, *, limit: int = 100, now: dt.datetime | None = None) -> EventDeliveryReport:
-        """Claim and deliver up to ``limit`` due events, one after the other.
+        """Claim and deliver up to ``limit`` due events, endpoints side by side (module docstring).
 
         :param now: the time to run at (tests); by default the clock, read again for each event
             so leases and retry times stay right during a long run.
@@ -187,15 +207,43 @@ class EventDelivery:
         if limit < 1:
             raise UsageError(f"The limit must be at least 1, not {limit}.")
         counts: Counter[str] = Counter()
-        for _ in range(limit):
-            at = now or self.ctx.clock()
-            claimed = self._claim_one(at)
-            if claimed is None:
-                break
-            counts["claimed"] += 1
-            counts[self._deliver(claimed, at)] += 1
+        waiting = deque(self._due_endpoints(now or self.ctx.clock()))
+        in_flight: dict[Future[HttpAnswer | str], tuple[_Claimed, dt.datetime]] = {}
+
+        def send_next(url: str, pool: ThreadPoolExecutor) -> None:
+            """Claim the endpoint's next due event and start sending it (nothing when none is due)."""
+            while counts["claimed"] < limit:
+                at = now or self.ctx.clock()
+                claimed = self._claim_one(at, url)
+                if claimed is None:
+                    return
+                counts["claimed"] += 1
+                request = self._request(claimed)
+                if isinstance(request, str):
+                    counts[self._record(claimed, at, FAILED, None, request)] += 1
+                    continue
+                in_flight[pool.submit(self._send, claimed.endpoint_url, *request)] = (claimed, at)
+                return
+
+        with ThreadPoolExecutor(max_workers=self.concurrency,
+                                thread_name_prefix="oro-invoices-webhook") as pool:
+            while True:
+                while waiting and len(in_flight) < self.concurrency and counts["claimed"] < limit:
+                    send_next(waiting.popleft(), pool)
+                if not in_flight:
+                    break
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    claimed, at = in_flight.pop(future)
+                    answer = future.result()
+                    counts[self._outcome(claimed, at, answer)] += 1
+                    if isinstance(answer, str):  # no answer: leave the endpoint for this run
+                        counts["postponed"] += self._postpone(claimed, at)
+                    else:
+                        send_next(claimed.endpoint_url, pool)
         return EventDeliveryReport(claimed=counts["claimed"], delivered=counts["delivered"],
-                                   retrying=counts["retrying"], failed=counts["failed"])
+                                   retrying=counts["retrying"], failed=counts["failed"],
+                                   postponed=counts["postponed"])
 
     def endpoints_anywhere(self) -> bool:
         """Whether any scope of the host's settings lists a webhook endpoint."""
@@ -223,11 +271,20 @@ class EventDelivery:
                         or_(e.next_attempt_at.is_(None), e.next_attempt_at <= now)),
                    and_(e.status == SENDING, e.lease_until < now))
 
-    def _claim_one(self, now: dt.datetime) -> _Claimed | None:
+    def _due_endpoints(self, now: dt.datetime) -> list[str]:
+        """The endpoints with due events, the one whose event is due first first."""
+        e = OutgoingEvent
+        with self.ctx.db.session() as s:
+            return list(s.scalars(select(e.endpoint_url).where(self._due(now))
+                                  .group_by(e.endpoint_url)
+                                  .order_by(func.min(e.next_attempt_at), func.min(e.id))))
+
+    def _claim_one(self, now: dt.datetime, endpoint_url: str) -> _Claimed | None:
         while True:
             with self.ctx.db.transaction() as s:
                 row = s.execute(
-                    select(OutgoingEvent).where(self._due(now))
+                    select(OutgoingEvent)
+                    .where(self._due(now), OutgoingEvent.endpoint_url == endpoint_url)
                     .order_by(OutgoingEvent.next_attempt_at, OutgoingEvent.id)
                     .limit(1).with_for_update(skip_locked=True)).scalar_one_or_none()
                 if row is None:
@@ -252,30 +309,51 @@ class EventDelivery:
         value = self.ctx.setting(ENDPOINTS_SETTING, organization_id=claimed.organization_id)
         return next((e.secret for e in parse_endpoints(value) if e.url == claimed.endpoint_url), None)
 
-    def _deliver(self, claimed: _Claimed, now: dt.datetime) -> str:
+    def _request(self, claimed: _Claimed) -> tuple[bytes, dict[str, str]] | str:
+        """The signed body and headers, or why the event cannot be sent."""
         secret = self._secret(claimed)
         if secret is None:
-            return self._record(claimed, now, FAILED, None,
-                                f"The endpoint is no longer configured for organization "
-                                f"{claimed.organization_id}; the event was not sent.")
+            return (f"The endpoint is no longer configured for organization "
+                    f"{claimed.organization_id}; the event was not sent.")
         body = claimed.body.encode("utf-8")
-        headers = {
+        return body, {
             "Content-Type": "application/json",
             "User-Agent": f"oro-invoices/{__version__}",
             SIGNATURE_HEADER: signature_header(secret, body),  # the real time: receivers check it
             EVENT_ID_HEADER: claimed.event_id,
             EVENT_TYPE_HEADER: claimed.event_type,
         }
+
+    def _send(self, url: str, body: bytes, headers: Mapping[str, str]) -> HttpAnswer | str:
+        """The endpoint's answer, or why none came (run on a worker thread: no database)."""
         try:
-            answer = self.post(claimed.endpoint_url, body, headers, self.timeout)
+            return self.post(url, body, headers, self.timeout)
         except (OSError, http.client.HTTPException, ValueError) as exc:
-            return self._record(claimed, now, RETRY, None, _describe(exc))
+            return _describe(exc)
+
+    def _outcome(self, claimed: _Claimed, now: dt.datetime, answer: HttpAnswer | str) -> str:
+        if isinstance(answer, str):
+            return self._record(claimed, now, RETRY, None, answer)
         verdict = outcome(answer.status)
         if verdict == "delivered":
             return self._record(claimed, now, DELIVERED, answer.status, "")
         error = f"HTTP {answer.status}" + (f": {answer.excerpt}" if answer.excerpt else "")
         return self._record(claimed, now, FAILED if verdict == "failed" else RETRY,
                             answer.status, error)
+
+    def _postpone(self, claimed: _Claimed, now: dt.datetime) -> int:
+        """Hold the endpoint's other due events until the unanswered event's next attempt (or
+        the back-off it would have had, when it was the last one); returns how many."""
+        e = OutgoingEvent
+        until = now + self.retry_delay(claimed.attempts)
+        with self.ctx.db.transaction() as s:
+            result = s.execute(
+                update(e).where(e.endpoint_url == claimed.endpoint_url, e.id != claimed.id,
+                                e.status.in_(DUE_STATUSES),
+                                or_(e.next_attempt_at.is_(None), e.next_attempt_at < until))
+                .values(next_attempt_at=until, updated_at=self.ctx.clock())
+                .execution_options(synchronize_session=False))
+        return int(cast("CursorResult[Any]", result).rowcount)
 
     def _record(self, claimed: _Claimed, now: dt.datetime, status: str, response_status: int | None,
                 error: str) -> str:

@@ -40,6 +40,13 @@ GRID_SORTS = ("invoice_number", "invoice_date", "customer_name", "total_amount",
 GRID_FILTERS = ("number", "date", "customer", "payment_status", "status", "overdue", "document_type",
                 "external_id", "customer_user", "website", "currency", "total")
 ENDPOINT_VIEW = "oro_invoices.admin.view"
+
+
+def _no_column() -> str:
+    """Why a choice of no column is refused (in the language of the request)."""
+    return _("Choose at least one column to show; your columns were not changed.")
+
+
 #: How many names the Customer filter suggests.
 CUSTOMER_NAMES_LIMIT = 20
 
@@ -148,13 +155,21 @@ class BackOffice:
         last page, the page size and the admin's columns. A bad filter value is shown next
         to its field (status 422) over the grid of the valid ones."""
         self.check(req)
-        page = listing.load_page(self.ctx.service, self.base_filter(req), req.query,
+        query = req.query
+        # a choice of no column was just refused (save_columns): said beside the chooser, opened
+        columns_error = _no_column() if grid_columns.take_refused(req) else ""
+        all_columns = grid_columns.columns()
+        page = listing.load_page(self.ctx.service, self.base_filter(req), query,
                                  allowed_filters=GRID_FILTERS, sort_keys=GRID_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
                                  inline_errors=True, count=True, currency_sorts=listing.CURRENCY_SORTS,
-                                 typed=self.ctx.page_formatter(req).typed_number)
+                                 typed=self.ctx.page_formatter(req).typed_number,
+                                 sort_labels={c.sort: c.label for c in all_columns if c.sort})
+        if page.gone:  # a Next/Previous link whose rows have gone since: start again, saying why
+            return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + page.link(), flashes=[
+                ("error", _("This page link is damaged or out of date; here is the first page."))])
         shown = set(grid_columns.chosen(self.ctx, req))
-        if req.query.get("show_payment_method") == "1":  # the old link still shows the column
+        if query.get("show_payment_method") == "1":  # the old link still shows the column
             shown.add("payment_method")
             page.query["show_payment_method"] = "1"
         scope = self.ctx.backoffice_scope(req)
@@ -168,7 +183,7 @@ class BackOffice:
             "admin/grid.html", req, written={"rows": lambda: grid_rows(
                 self.ctx, page.items, names, pdf_pending=pdf_pending, can_delete=can_delete)},
             page=page, names=names, shown=shown,
-            columns=grid_columns.columns(), page_sizes=listing.page_sizes(self.ctx.page_size),
+            columns=all_columns, columns_error=columns_error, page_sizes=listing.page_sizes(self.ctx.page_size),
             currency_sorts=listing.CURRENCY_SORTS,
             currency_options=currency_options(page.query.get("currency")),
             statuses=PAYMENT_STATUS_LABELS,
@@ -185,11 +200,18 @@ class BackOffice:
         return Response.html(html, status=422 if page.errors else 200, title=_("Invoices"))
 
     def save_columns(self, req: Request) -> Response:
-        """The column chooser: remember the admin's columns, then back to the grid as it was."""
+        """The column chooser: remember the admin's columns, then back to the grid as it was. A
+        choice of no column (the grid would show only its View links) is refused, the columns
+        left as they were: back on the grid the chooser is open and says why (an error message
+        at the top of the page where the host keeps no session)."""
         self.check(req)
         back = grid_return(req.form.get("return", ""))
-        saved = grid_columns.remember(self.ctx, req, req.form_lists.get("columns", []),
-                                      reset=req.form.get("reset") == "1")
+        keys = req.form_lists.get("columns", [])
+        reset = req.form.get("reset") == "1"
+        if not reset and not grid_columns.known(keys):
+            flashes = [] if grid_columns.mark_refused(req) else [("error", _no_column())]
+            return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + back, flashes=flashes)
+        saved = grid_columns.remember(self.ctx, req, keys, reset=reset)
         flash = ("success", _("Columns saved.")) if saved else \
             ("error", _("Your columns cannot be remembered: the shop gives your login no id."))
         return Response.redirect(self.ctx.url_for("oro_invoices.admin.index") + back, flashes=[flash])

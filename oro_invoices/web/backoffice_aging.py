@@ -20,7 +20,7 @@ from oro_invoices.domain.errors import NotFound, ValidationError
 from oro_invoices.domain.limits import parse_day, quoted
 from oro_invoices.domain.messages import Message
 from oro_invoices.domain.overdue import local_today
-from oro_invoices.i18n import _
+from oro_invoices.i18n import _, ngettext
 from oro_invoices.persistence.queries import InvoiceFilter
 from oro_invoices.services.aging import SORTS, AgingLine, AgingReport, aging_csv_text, check_as_of, check_currency
 from oro_invoices.services.aging_detail import aging_detail_csv
@@ -106,6 +106,10 @@ class AgingPages:
         report = bo.ctx.service.receivables_aging(
             replace(bo.base_filter(req), currency=chosen, **customer_args), today=as_of).sorted_by(sort)
         page = page_of(report, number)
+        if number > page.number:  # a link kept from when more customers owed, or typed
+            errors["page"] = ngettext("There is no page %(number)s: the report has %(num)d page; here it is.",
+                                      "There is no page %(number)s: the report has %(num)d pages; here is the last.",
+                                      page.pages, number=number)
         here = _query(chosen, sort, customer, as_of_text)
         can_email = organization_id is not None and aging_emails.may_send(bo.ctx, req)
         if email is None and can_email and req.query.get("dialog") == "email" and organization_id is not None:

@@ -63,6 +63,24 @@ def _session_key(owner: tuple[int | None, str]) -> str:
     return f"oro_invoices.columns.{GRID}.{owner[0] or 0}.{owner[1]}"
 
 
+#: Set in the session when a choice of no column was refused: the grid the admin is sent back
+#: to says so beside the chooser, once.
+_REFUSED = f"oro_invoices.columns.{GRID}.refused"
+
+
+def mark_refused(req: Request) -> bool:
+    """Note for the next grid page that the choice was refused; False without a session."""
+    if req.session is None:
+        return False
+    req.session[_REFUSED] = True
+    return True
+
+
+def take_refused(req: Request) -> bool:
+    """Whether a choice was refused just before this page (the note is then forgotten)."""
+    return bool(req.session.pop(_REFUSED, False)) if req.session is not None and _REFUSED in req.session else False
+
+
 def chosen(ctx: WebContext, req: Request) -> tuple[str, ...]:
     """The columns this admin shows: their saved choice, else the defaults."""
     owner = _owner(req)
@@ -76,18 +94,23 @@ def chosen(ctx: WebContext, req: Request) -> tuple[str, ...]:
         saved = stored.load(ctx.service.db, owner[0], owner[1], GRID)
         if session is not None:
             session[_session_key(owner)] = list(saved if saved is not None else DEFAULT_COLUMNS)
-    if saved is None:
-        return DEFAULT_COLUMNS
-    return tuple(key for key in COLUMN_KEYS if key in saved)
+    return known(saved or ()) or DEFAULT_COLUMNS  # an empty choice (saved before it was refused)
+
+
+def known(keys: Sequence[str]) -> tuple[str, ...]:
+    """The grid's columns among ``keys``, in the grid's order (unknown keys left out)."""
+    wanted = set(keys)
+    return tuple(key for key in COLUMN_KEYS if key in wanted)
 
 
 def remember(ctx: WebContext, req: Request, keys: Sequence[str], *, reset: bool = False) -> bool:
     """Save the admin's choice (``reset``: back to the defaults); False when the host gives
-    the user no id to remember it by. Unknown keys are ignored."""
+    the user no id to remember it by. Unknown keys are ignored; a choice of none is the
+    caller's to refuse (``known``)."""
     owner = _owner(req)
     if owner is None:
         return False
-    choice = None if reset else [key for key in COLUMN_KEYS if key in set(keys)]
+    choice = None if reset else list(known(keys))
     stored.save(ctx.service.db, owner[0], owner[1], GRID, choice)
     if req.session is not None:
         req.session[_session_key(owner)] = list(DEFAULT_COLUMNS if choice is None else choice)

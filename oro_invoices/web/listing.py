@@ -33,7 +33,7 @@ from oro_invoices.domain.money import (
     to_minor,
     too_many_decimals,
 )
-from oro_invoices.i18n import _
+from oro_invoices.i18n import _, written_list
 from oro_invoices.persistence.queries import (
     NAME_PREFIX_MAX,
     InvoiceFilter,
@@ -123,6 +123,9 @@ class GridPage:
     #: the document type every row is of (``invoice``, ``credit_note``), "" when the list mixes
     #: them: the pager counts "invoices", "credit notes" or "documents"
     counts: str = ""
+    #: the page link's cursor is one no row follows any more (the rows it led to were deleted or
+    #: changed since): the page is empty though rows may match, and the list should start again
+    gone: bool = False
 
     def link(self, **changes: Any) -> str:
         """The query string of this grid with ``changes`` (None drops a parameter)."""
@@ -350,12 +353,15 @@ def _per_page(query: Mapping[str, str], default: int, errors: list[tuple[str, st
 
 
 def _sort(query: Mapping[str, str], sort_keys: Sequence[str], default: str, currency: bool,
-          currency_sorts: frozenset[str], errors: list[tuple[str, str]]) -> str:
+          currency_sorts: frozenset[str], errors: list[tuple[str, str]],
+          sort_labels: Mapping[str, str] | None = None) -> str:
     sort = query.get("sort") or default
     key = sort.lstrip("-")
     if key not in sort_keys or sort not in (key, "-" + key):
+        named = (written_list([sort_labels.get(k, k) for k in sort_keys], style="or")
+                 if sort_labels is not None else ", ".join(sort_keys))  # the API's are its keys
         errors.append(("sort", _("Cannot sort by %(key)s; use one of %(keys)s.", key=quoted(sort),
-                                 keys=", ".join(sort_keys))))
+                                 keys=named)))
         return default
     if key in currency_sorts and not currency:
         errors.append(("sort", _("Choose one currency to sort by total: amounts in different "
@@ -381,15 +387,21 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
               allowed_filters: Sequence[str], sort_keys: Sequence[str], default_sort: str,
               limit: int, inline_errors: bool = False, count: bool = False,
               currency_sorts: frozenset[str] = frozenset(), typed: Callable[[str], str] = str,
-              customers: Collection[int] | None = None) -> GridPage:
+              customers: Collection[int] | None = None,
+              sort_labels: Mapping[str, str] | None = None) -> GridPage:
     """Read the page the query asks for (first, ``after`` a cursor, ``before`` one, or ``last``).
 
     ``inline_errors``: a bad filter is left out and reported in ``GridPage.errors`` (the grid
     shows it next to its field) instead of raising ``ValidationError``; a ``before``/``after``
-    cursor the list did not make for this sort reads the first page, reported at ``page``.
+    cursor the list did not make for this sort reads the first page, reported at ``page``; one
+    no row follows any more (rows deleted since) reads none and sets ``GridPage.gone``.
     ``count``: count the matches (up to ``COUNT_CAP``, in the statement that reads the page),
     offer a page size and the last page. ``currency_sorts``: sort keys allowed only while the Currency filter is set.
-    ``typed``, ``customers``: as for ``read_filters``.
+    ``typed``, ``customers``: as for ``read_filters``. ``sort_labels``: the column header of each
+    sort key, which a refused sort lists (the keys themselves when not given).
+
+    A page number without the cursor that places it (``?page=5``, a link cut short or typed) has
+    no rows to show but the first page's: with ``inline_errors`` the page says so at ``page``.
     """
     args, echo, errors = read_filters(query, allowed_filters, typed, customers=customers)
     if count:
@@ -397,7 +409,8 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         if per_page is not None:
             limit = per_page
             echo["per_page"] = str(per_page)
-    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors)
+    sort = _sort(query, sort_keys, default_sort, "currency" in args, currency_sorts, errors,
+                 sort_labels)
     page_number = _page_number(query, errors)
     if errors and not inline_errors:
         raise ValidationError(errors)
@@ -406,6 +419,10 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
     if inline_errors and not (_cursor_fits(before, reverse_sort(sort)) and _cursor_fits(after, sort)):
         errors.append(("page", _("This page link is damaged or out of date; here is the first page.")))
         before = after = None
+    elif inline_errors and page_number != 1 and not (before or after or (count and query.get("last"))) \
+            and "page" not in dict(errors):
+        errors.append(("page", _("Page %(number)s is reached with the pager's links (Next, Last); "
+                                 "here is the first page.", number=page_number)))
     counted: int | None = None
     cap = COUNT_CAP if count else None
     if count and query.get("last") and not (before or after):
@@ -427,6 +444,9 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         items, more, counted = fetch(service, flt, sort=sort, limit=limit, cursor=after or None,
                                      total_cap=cap)
         has_prev, has_next = bool(after) and bool(items), more
+    # every row from the cursor on has gone since the link was made (deleted, or changed out of
+    # the filter): the caller sends the reader to the first page rather than show an empty one
+    gone = bool(inline_errors and not items and (before or after))
     total = counted if counted is not None and counted <= COUNT_CAP else None
     more_than = COUNT_CAP if counted is not None and counted > COUNT_CAP else None
     pages = _pages(counted, limit) if counted is not None else None
@@ -439,7 +459,7 @@ def load_page(service: Any, base: InvoiceFilter, query: Mapping[str, str], *,
         page_number = max(2, page_number) if pages is None else min(max(2, page_number), pages)
     return GridPage(
         items=items, sort=sort, page_number=page_number, query=echo, total=total,
-        more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "",
+        more_than=more_than, per_page=limit, errors=dict(errors), counts=flt.document_type or "", gone=gone,
         next_cursor=cursor_after(sort, items[-1]) if has_next and items else None,
         prev_cursor=cursor_before(sort, items[0]) if has_prev and items else None)
 

@@ -40,6 +40,13 @@ LIST_SORTS = ("invoice_number", "invoice_date", "customer_name", "due_date", "to
 LIST_FILTERS = ("number", "document_type", "date", "payment_status", "overdue")
 
 
+def list_sort_labels() -> dict[str, str]:
+    """The list's header of each sort key (``LIST_SORTS``), as a refused sort names them."""
+    return {"invoice_number": _("Invoice Number"), "invoice_date": _("Invoice Date"),
+            "customer_name": _("Customer"), "due_date": _("Due Date"), "total_amount": _("Total"),
+            "payment_status": _("Payment Status")}
+
+
 class Viewer:
     """The logged-in customer user, their customer and what they may see."""
 
@@ -180,7 +187,8 @@ class StorefrontPages:
         page = listing.load_page(self.ctx.service, of_status(visible, req.query), req.query,
                                  allowed_filters=viewer.list_filters(visible), sort_keys=LIST_SORTS,
                                  default_sort="-invoice_date", limit=self.ctx.page_size,
-                                 inline_errors=True, count=True, customers=viewer.customer_ids())
+                                 inline_errors=True, count=True, customers=viewer.customer_ids(),
+                                 sort_labels=list_sort_labels())
         can_pay, selectable = self._payable(req, page.items)
         # a corporate user's list spans their customer and its sub-customers: say whose each is
         several = len(visible.customer_ids or ()) > 1

@@ -235,8 +235,15 @@ def test_the_report_shows_a_page_of_customers_at_a_time_with_whole_totals(admin,
     assert [c for shown in pages for c in shown] == order                    # every customer once, in order
     assert all(len(shown) <= 2 for shown in pages) and sorted(order) == sorted(every)
     assert "sort=total" in html_lib.unescape(first) and "page=2" in html_lib.unescape(first)
-    past = admin.get("/admin/invoices/aging?page=999").get_data(as_text=True)
-    assert f"Page {len(pages)} of {len(pages)}" in text_of(past)                # past the last: the last
+    past = admin.get("/admin/invoices/aging?page=999")
+    assert past.status_code == 422                                          # past the last: the last, said
+    assert f"Page {len(pages)} of {len(pages)}" in text_of(past.get_data(as_text=True))
+    assert (f"There is no page 999: the report has {len(pages)} pages; here is the last."
+            in text_of(past.get_data(as_text=True)))
+    monkeypatch.setattr(backoffice_aging, "PAGE_SIZE", 100)
+    one = admin.get("/admin/invoices/aging?page=2")                          # one page: the pager says it
+    assert one.status_code == 422 and 'id="oi-aging-pager"' in one.get_data(as_text=True)
+    assert "There is no page 2: the report has 1 page; here it is." in text_of(one.get_data(as_text=True))
     bad = admin.get("/admin/invoices/aging?page=abc")
     assert bad.status_code == 422
     assert "'abc' is not a page number: use a whole number such as 2." in text_of(bad.get_data(as_text=True))
@@ -423,3 +430,31 @@ def test_a_customers_lines_carry_the_hosts_name_not_an_invoices_text(admin):
     assert pdf.status_code == 200
     text = " ".join(pdf_words(pdf.get_data()).split())
     assert customer.name in text and "ZZ Custom billing text" not in text
+    detail = admin.get("/admin/invoices/aging-detail.csv").get_data(as_text=True)
+    named = {row["invoice_number"]: row["customer_name"] for row in csv.DictReader(io.StringIO(detail))}
+    assert named[custom.invoice_number] == customer.name and "ZZ Custom billing text" not in detail
+
+
+def test_the_customer_filter_reads_the_names_the_report_shows(admin):
+    """Filtering by the start of a name matches the host's name of the customer, which the report
+    shows, not the text an invoice carries; the CSV, the detail and the PDF follow the page."""
+    service = admin.service
+    usd = posted_for_seeded_customer(service)
+    customer = service.context.host.customers.get_customer(usd.customer_id)
+    custom = posted_for_seeded_customer(service, currency="EUR", customer_name="ZZ Custom billing text",
+                                        due_date="2026-01-15", invoice_date="2026-01-01")
+    prefix = customer.name[:5].upper()
+    page = admin.get(f"/admin/invoices/aging?customer={prefix}&currency=EUR").get_data(as_text=True)
+    assert customer.name in table_cells(page, "EUR")
+    assert all(name.casefold().startswith(prefix.casefold()) for name in table_cells(page, "EUR")
+               if name not in ("Customer", "Total"))
+    exported = admin.get(f"/admin/invoices/aging.csv?customer={prefix}").get_data(as_text=True)
+    assert (customer.name, "EUR") in {(row["customer_name"], row["currency"])
+                                      for row in csv.DictReader(io.StringIO(exported.lstrip("\ufeff")))}
+    detail = admin.get(f"/admin/invoices/aging-detail.csv?customer={prefix}").get_data(as_text=True)
+    assert custom.invoice_number in {row["invoice_number"] for row in csv.DictReader(io.StringIO(detail))}
+    # the invoice's own text names no customer the report shows
+    nobody = admin.get("/admin/invoices/aging?customer=zz%20custom").get_data(as_text=True)
+    assert "No customer you chose owes anything on a posted invoice." in text_of(nobody)
+    detail = admin.get("/admin/invoices/aging-detail.csv?customer=zz%20custom").get_data(as_text=True)
+    assert list(csv.DictReader(io.StringIO(detail))) == []

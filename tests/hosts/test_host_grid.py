@@ -162,7 +162,10 @@ def test_the_website_filter_lists_the_websites_of_the_admins_organization(shop, 
     ("?currency=USD&total_min=500&total_max=100", "total_max", "Must not be less than the minimum."),
     ("?external_id=ERP%00&currency=USD", "external_id", "Must not contain NUL"),
     ("?page=abc&currency=USD", "page", "'abc' is not a page number: use a whole number such as 2."),
-    ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of invoice_number,"),
+    ("?sort=invoice_date-&website=2", "sort", "Cannot sort by 'invoice_date-'; use one of Invoice Number, "
+     "Invoice Date, Customer, Total Amount, Currency, Payment Status, Customer User, Website, Document Type, "
+     "Payment Method, or External Payment URL."),
+    ("?page=5&website=2", "page", "Page 5 is reached with the pager's links (Next, Last); here is the first page."),
 ])
 def test_a_bad_filter_is_shown_next_to_its_field_over_the_grid_of_the_others(admin, query, field, message):
     resp = admin.get("/admin/invoices" + query)
@@ -260,10 +263,7 @@ def test_the_column_chooser_is_remembered_per_admin_and_keeps_actions(shop, admi
     other = ShopClient(shop[0])
     other.login_admin("admin.jp")
     assert 'data-oi-column="website"' in grid(other)
-    # Actions cannot be hidden, unknown names are ignored, and Default columns restores them
-    html = save_columns(admin, ["actions", "no_such_column"])
-    assert re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0]) == []
-    assert "View" in rows_text(html)
+    # Default columns restores them
     html = save_columns(admin, [], reset="1")
     assert 'data-oi-column="website"' in html and 'data-oi-column="payment_method"' not in html
 
@@ -330,3 +330,77 @@ def test_the_count_names_what_the_rows_are(admin):
         f"{everything - len(notes)} invoices · Page 1")
     credit_notes = f"{len(notes)} credit note{'s' if len(notes) > 1 else ''} · Page 1"
     assert pager_text(grid(admin, "?document_type=credit_note")).startswith(credit_notes)
+
+
+@pytest.mark.parametrize("columns", [[], ["actions", "no_such_column"]])
+def test_saving_no_column_is_refused_beside_the_columns_and_changes_nothing(admin, columns):
+    """A grid of no column would show only its View links: the choice is refused, and back on
+    the grid as it was the chooser is open and says why, once; the columns stay as they were."""
+    save_columns(admin, ["invoice_number", "total_amount"])
+    resp = admin.submit("/admin/invoices?currency=EUR", "/admin/invoices/columns",
+                        {"columns": columns, "return": "?currency=EUR"})
+    assert resp.status_code == 303 and resp.headers["Location"].endswith("/admin/invoices?currency=EUR")
+    html = grid(admin, "?currency=EUR")
+    error = re.search(r'<p class="oi-field__error" id="f-error-columns" data-oi-error="columns" role="alert">'
+                      r'([^<]*)</p>', html)
+    assert error and error.group(1) == "Choose at least one column to show; your columns were not changed."
+    assert '<details class="oi-columns" id="oi-column-chooser" open>' in html
+    assert '<fieldset aria-describedby="f-error-columns">' in html
+    headers = re.findall(r'data-oi-column="([a-z_]+)"', html.split("</thead>")[0])
+    assert headers == ["invoice_number", "total_amount"]
+    assert set(numbers(html)) == {i.display_number for i in northwind(admin) if i.currency == "EUR"}
+    assert "Columns saved." not in text_of(html)
+    again = grid(admin, "?currency=EUR")                                  # said once
+    assert "Choose at least one column" not in again and "oi-column-chooser\" open>" not in again
+    assert re.findall(r'data-oi-column="([a-z_]+)"', again.split("</thead>")[0]) == headers
+
+
+def test_an_empty_list_names_what_it_lists(admin):
+    nothing = "?number=NO-SUCH-NUMBER"
+    assert "No documents match these filters." in rows_text(grid(admin, nothing))
+    assert "No invoices match these filters." in rows_text(grid(admin, nothing + "&document_type=invoice"))
+    assert "No credit notes match these filters." in rows_text(grid(admin, nothing + "&document_type=credit_note"))
+
+
+def test_a_page_link_whose_rows_have_gone_shows_the_first_page_and_says_so(admin):
+    """The Next link of a page whose following rows were deleted since: not an empty grid saying
+    nothing matches, but the first page, with why."""
+    html = grid(admin, "?per_page=10&sort=invoice_date")
+    second = link(html, "next")
+    [number] = numbers(grid(admin, second))
+    gone = next(i for i in northwind(admin) if i.display_number == number)
+    assert gone.status.value == "draft"
+    admin.service.delete(gone.id)
+    resp = admin.get("/admin/invoices" + second)
+    assert resp.status_code == 303
+    assert resp.headers["Location"].endswith("/admin/invoices?per_page=10&sort=invoice_date")
+    page = grid(admin, "?per_page=10&sort=invoice_date")
+    assert "This page link is damaged or out of date; here is the first page." in text_of(page)
+    assert numbers(page) == numbers(html) and "match these filters" not in page
+    assert pager_text(page).startswith("10 documents · Page 1 of 1")
+    assert statements_of(admin, "/admin/invoices" + second) <= 8
+
+
+@pytest.mark.parametrize(("language", "empty", "page_five"), [
+    ("de", "Keine Dokumente entsprechen diesen Filtern.",
+     "Seite 5 erreichen Sie über die Links der Seitennavigation (Weiter, Letzte); hier ist die erste Seite."),
+    ("fr", "Aucun document ne correspond à ces filtres.",
+     "La page 5 s’atteint par les liens de pagination (Suivante, Dernière) ; voici la première page."),
+    ("ja", "この条件に一致する書類はありません。",
+     "5 ページへはページ送りのリンク（次へ、最後）から移動してください。最初のページを表示しています。"),
+])
+def test_the_grids_empty_list_and_page_number_messages_speak_the_admins_language(admin, language, empty, page_five):
+    headers = {"Accept-Language": language}
+    nothing = admin.client.get("/admin/invoices?number=NO-SUCH-NUMBER", headers=headers).get_data(as_text=True)
+    assert empty in rows_text(nothing)
+    resp = admin.client.get("/admin/invoices?page=5", headers=headers)
+    assert inline_error(resp, "page") == page_five
+
+
+def test_a_refused_sort_lists_the_headers_as_the_language_writes_a_list(admin):
+    resp = admin.client.get("/admin/invoices?sort=bogus", headers={"Accept-Language": "ja"})
+    said = inline_error(resp, "sort")
+    assert said.startswith("'bogus' では並べ替えできません。請求書番号、請求日、顧客、")
+    assert "、または外部支払 URL" in said and ", " not in said
+    resp = admin.client.get("/admin/invoices?sort=bogus", headers={"Accept-Language": "de"})
+    assert inline_error(resp, "sort").endswith("Zahlungsart oder Externe Zahlungs-URL.")

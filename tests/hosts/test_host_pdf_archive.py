@@ -123,3 +123,11 @@ def test_the_archive_is_handed_on_one_pdf_at_a_time(admin):
     storage = admin.service.storage
     for doc, piece in zip(sorted(docs, key=lambda d: d.id), pieces[:-1], strict=True):   # oldest first
         assert storage.read(doc.pdf.sha256) in piece
+
+
+def test_a_grid_listing_nothing_offers_no_empty_archive(admin):
+    """As on the storefront: nothing listed, no button offering an empty archive."""
+    assert 'id="oi-export-pdfs"' in admin.get("/admin/invoices").get_data(as_text=True)
+    empty = admin.get("/admin/invoices?number=NO-SUCH-NUMBER").get_data(as_text=True)
+    assert "No documents match these filters." in empty and 'id="oi-export-pdfs"' not in empty
+    assert 'id="oi-export-csv"' in empty                     # a CSV of no row still has its header

@@ -100,7 +100,8 @@ def test_filters(shop):
     (f"?date_to={'9' * 3000}&payment_status=paid_partially", "date_to", f"'{'9' * 40}…' is not a date"),
     ("?overdue=maybe&payment_status=paid_partially", "overdue", "Use Yes or No."),
     ("?number=INV%00&payment_status=paid_partially", "number", "Must not contain NUL"),
-    ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'"),
+    ("?sort=bogus&payment_status=paid_partially", "sort", "Cannot sort by 'bogus'; use one of Invoice Number, "
+     "Invoice Date, Customer, Due Date, Total, or Payment Status."),
 ])
 def test_a_bad_filter_is_said_next_to_its_field_over_the_list_of_the_others(shop, query, field, message):
     client = customer(shop, "amanda.cole@acme.example")

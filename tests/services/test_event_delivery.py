@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 from support.payloads import invoice_payload
-from support.webhooks import Receiver
+from support.webhooks import Receiver, Silent
 
 from oro_invoices.domain.errors import UsageError
 from oro_invoices.hosts.memory import MemoryConfigStore
@@ -259,3 +259,67 @@ def test_the_lease_outlasts_the_timeout(svc):
         EventDelivery(svc.context, timeout=0)
     with pytest.raises(UsageError, match="The limit must be at least 1"):
         EventDelivery(svc.context).deliver_pending(limit=0)
+
+
+def test_a_silent_endpoint_costs_one_timeout_and_holds_up_no_other(svc, settings, db):
+    """An endpoint that never answers is given up on for the run after its first timeout; its
+    other events wait for that event's retry, in order, and the other endpoint gets everything."""
+    with Silent() as dead, Receiver() as ok:
+        dead_url = dead.url
+        endpoint(settings, dead_url, ok.url)
+        for _ in range(3):
+            status_change(svc)
+        delivery = EventDelivery(svc.context, timeout=1)
+        start = time.monotonic()
+        report = delivery.deliver_pending()
+        took = time.monotonic() - start
+        port = dead.socket.getsockname()[1]
+    assert took < 2.5, f"took {took:.1f} s: the silent endpoint held the run up"
+    assert report.summary() == ("claimed 4: 3 delivered, 1 to retry, 0 failed; 2 more held back: "
+                                "their endpoint gave no answer, they wait for its next attempt")
+    sent = [r for r in rows(db) if r.endpoint_url == ok.url]
+    assert [json.loads(r.body)["id"] for r in ok.requests] == [r.event_id for r in sent]
+    first, *held = [r for r in rows(db) if r.endpoint_url == dead_url]
+    assert (first.status, first.attempts) == ("retry", 1)
+    assert first.last_error.startswith("No answer: ")
+    assert [(r.status, r.attempts, r.next_attempt_at) for r in held] == [
+        ("pending", 0, first.next_attempt_at)] * 2
+
+    retry_at = first.next_attempt_at
+    assert delivery.deliver_pending(now=retry_at - dt.timedelta(seconds=1)).claimed == 0
+    with Receiver(path="/hooks/silent", port=port) as back:  # the endpoint answers again
+        report = delivery.deliver_pending(now=retry_at)
+    assert (report.claimed, report.delivered) == (3, 3)
+    assert [json.loads(r.body)["id"] for r in back.requests] == [first.event_id] + [
+        r.event_id for r in held]
+
+
+def test_silent_endpoints_are_waited_for_side_by_side(svc, settings, db):
+    with Silent() as one, Silent() as two, Receiver() as ok:
+        endpoint(settings, one.url, two.url, ok.url)
+        status_change(svc)
+        start = time.monotonic()
+        report = EventDelivery(svc.context, timeout=1).deliver_pending()
+        took = time.monotonic() - start
+        assert (report.delivered, report.retrying) == (1, 2)
+        assert took < 1.8, f"took {took:.1f} s: the endpoints were waited for one after the other"
+        start = time.monotonic()
+        later = max(r.next_attempt_at for r in rows(db) if r.status == "retry")
+        report = EventDelivery(svc.context, timeout=1, concurrency=1).deliver_pending(now=later)
+        assert report.retrying == 2 and time.monotonic() - start >= 2
+
+
+def test_the_limit_counts_the_events_of_all_endpoints(svc, settings, db):
+    with Receiver() as one, Receiver() as two:
+        endpoint(settings, one.url, two.url)
+        status_change(svc)
+        status_change(svc)
+        delivery = EventDelivery(svc.context)
+        assert delivery.deliver_pending(limit=3).delivered == 3
+        assert delivery.deliver_pending(limit=3).delivered == 1
+    assert len(one.requests) + len(two.requests) == 4
+
+
+def test_concurrency_is_at_least_one(svc):
+    with pytest.raises(UsageError, match="concurrency must be at least 1, not 0"):
+        EventDelivery(svc.context, concurrency=0)

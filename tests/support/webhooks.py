@@ -3,10 +3,13 @@
     with Receiver(answers=[500, 200]) as receiver:
         ...                       # POST to receiver.url
     receiver.requests[0].body    # what arrived, headers and raw body
+    with Silent() as dead:        # takes connections, never answers
+        ...
 """
 from __future__ import annotations
 
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Iterable
@@ -25,10 +28,11 @@ class Received:
 
 class Receiver:
     """Answers each POST with the next status of ``answers`` (the last one repeats); with
-    ``stall_body`` seconds, sends the status and the start of a longer body, then stalls."""
+    ``stall_body`` seconds, sends the status and the start of a longer body, then stalls; on
+    ``port`` when given (to come back where an endpoint was), else on a free one."""
 
     def __init__(self, answers: Iterable[int] = (200,), path: str = "/hooks/invoices",
-                 stall_body: float = 0.0):
+                 stall_body: float = 0.0, port: int = 0):
         self.answers = list(answers)
         self.stall_body = stall_body
         self.path = path
@@ -55,7 +59,7 @@ class Receiver:
             def log_message(self, format: str, *args: object) -> None:
                 pass
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
@@ -71,3 +75,25 @@ class Receiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+class Silent:
+    """An endpoint that takes connections and never answers (a server or firewall that drops
+    requests on the floor): every request to it waits for the sender's timeout."""
+
+    def __init__(self, path: str = "/hooks/silent"):
+        self.path = path
+        self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(64)  # never accepted: the kernel completes the handshake, nobody reads
+
+    @property
+    def url(self) -> str:
+        host, port = self.socket.getsockname()[:2]
+        return f"http://{host}:{port}{self.path}"
+
+    def __enter__(self) -> Silent:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.socket.close()
