@@ -511,6 +511,7 @@ def _explain_undelivered(addon: Addon) -> None:
 
 def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     from oro_invoices.composition import build_storage
+    from oro_invoices.documents.reachability import ensure_reachable
     from oro_invoices.documents.storage import ListableStorage
     from oro_invoices.services.storage_migration import migrate_storage
     source, target = build_storage(args.source), build_storage(args.target)
@@ -520,6 +521,8 @@ def _cmd_migrate_storage(args: argparse.Namespace) -> int:
     if isinstance(source, LocalStorage) and not source.root.is_dir():
         print(f"error: --from {args.source!r}: the folder {source.root} does not exist", file=sys.stderr)
         return 2
+    ensure_reachable(source)
+    ensure_reachable(target, may_be_new=True)
     report = migrate_storage(source, target,
                              progress=lambda sha256, outcome: print(f"{outcome}: {sha256}", flush=True))
     for problem in report.problems:
