@@ -797,7 +797,8 @@ def _cmd_beat(args: argparse.Namespace) -> int:
 
 def _jobs_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--broker", default=os.environ.get(BROKER_ENV),
-                   help="Celery broker URL: redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//; "
+                   help="Celery broker URL: redis://HOST:6379/N, amqp://USER:PASSWORD@HOST:5672// or another "
+                        "transport Celery knows (sqs://, …); "
                         f"default: ${BROKER_ENV}")
     p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
     p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),

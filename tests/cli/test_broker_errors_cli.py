@@ -43,8 +43,10 @@ def test_refused_credentials_are_named_without_the_password(capsys, tmp_path, mo
 
 def test_a_url_of_no_broker_names_the_schemes(capsys):
     assert main(["beat", "--broker", "ftp://127.0.0.1/queue"]) == 2
-    assert capsys.readouterr().err == ("error: not a Celery broker URL: ftp:// (No such transport: ftp); "
-                                       "use redis:// or amqp://\n")
+    err = capsys.readouterr().err
+    assert err.startswith("error: not a Celery broker URL: ftp://; use redis://HOST:6379/N or "
+                          "amqp://USER:PASSWORD@HOST:5672// (the transports Celery knows: amqp, amqps, ")
+    assert err.endswith(", sqs, zookeeper)\n") and err.count("\n") == 1
 
 
 def test_a_worker_on_a_database_without_the_schema_says_to_migrate(capsys, tmp_path, worker_id):

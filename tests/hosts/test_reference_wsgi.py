@@ -76,8 +76,10 @@ def test_gunicorn_stops_on_a_jobs_broker_url_of_no_broker(tmp_path):
                              "--workers", "1", "--bind", "127.0.0.1:0"], env=env, cwd=tmp_path,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.endswith("error: ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
-                                  "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672//\n")
+    assert result.stderr.endswith(", sqs, zookeeper)\n")
+    assert ("error: ORO_REFERENCE_JOBS_BROKER_URL: not a Celery broker URL: foo://; "
+            "use redis://HOST:6379/N or amqp://USER:PASSWORD@HOST:5672// (the transports Celery knows: ") \
+        in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "shop").exists()
 
 
