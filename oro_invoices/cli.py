@@ -598,6 +598,9 @@ def _cmd_remind(args: argparse.Namespace) -> int:
     for reminder in report.queued:
         print(f"{verb}: invoice {reminder.invoice_number} (id {reminder.invoice_id}): "
               f"{reminder.label} to {', '.join(reminder.to)}")
+    for invoice_id, number in report.waiting_for_pdf:
+        print(f"WAIT invoice {number} (id {invoice_id}): its PDF is not made yet; its reminder goes out on "
+              "a run after oro-invoices complete-pdfs (or a worker) has made it")
     for problem in report.problems:
         print(f"FAIL invoice {problem.invoice_number} (id {problem.invoice_id}): {problem.message}")
     print(report.summary())
