@@ -398,10 +398,20 @@ def _replacing(path: str, mode: str, **options: Any) -> Iterator[IO[Any]]:
     try:
         with open(fd, mode, **options) as out:
             yield out
+        # mkstemp's file is private (0600): give it the mode the file it replaces had, else the
+        # one a newly created file gets (the umask's), as a shell redirection would
+        os.chmod(temp, target.stat().st_mode & 0o7777 if target.exists() else 0o666 & ~_umask())
         os.replace(temp, target)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    """The process's umask (reading it means setting it: it is set back at once)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
 
 
 def _write_pdf(path: str, pdf: bytes, what: str) -> int:
@@ -1246,6 +1256,10 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
         if "unable to open database file" in lowered:
             return (f"cannot open the SQLite database {database}: its folder does not exist or "
                     "is not writable")
+        if "file is not a database" in lowered or "database disk image is malformed" in lowered:
+            return f"the file of {database} is not an SQLite database, or is damaged ({reason})"
+        if "readonly database" in lowered:
+            return f"cannot write to the SQLite database {database}: the file or its folder is read-only"
         if getattr(exc, "connection_invalidated", False) or "connect" in lowered or "could not translate" in lowered:
             return f"cannot connect to the database {database}: {reason}"
         return None

@@ -172,6 +172,38 @@ def test_an_export_to_a_missing_folder_names_the_file(capsys, tmp_path):
     assert capsys.readouterr().err == f"error: {tmp_path}/nodir/x.csv: No such file or directory\n"
 
 
+def test_an_export_file_gets_the_mode_of_the_file_it_replaces_else_the_umasks(capsys, tmp_path):
+    import os
+    import stat
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    mask = os.umask(0o022)
+    try:
+        assert main(["export", "--db", url, "--format", "csv", "--output", str(tmp_path / "new.csv")]) == 0
+        kept = tmp_path / "kept.csv"
+        kept.write_text("yesterday's export\n")
+        kept.chmod(0o640)
+        assert main(["export", "--db", url, "--format", "csv", "--output", str(kept)]) == 0
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE((tmp_path / "new.csv").stat().st_mode) == 0o644
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o640 and kept.read_text().startswith("external_id,")
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize(("content", "reason"), [(b"hello, not a database", "file is not a database"),
+                                                 (b"SQLite format 3\x00" + b"\x01" * 200,
+                                                  "file is not a database")])
+@pytest.mark.parametrize("command", ["migrate", "verify"])
+def test_a_file_that_is_not_an_sqlite_database_is_one_line(capsys, tmp_path, command, content, reason):
+    (tmp_path / "notes.db").write_bytes(content)
+    url = f"sqlite:///{tmp_path}/notes.db"
+    code, out, err = run(capsys, command, "--db", url)
+    assert (code, out) == (2, "")
+    assert err == f"error: the file of {url} is not an SQLite database, or is damaged ({reason})\n"
+    assert (tmp_path / "notes.db").read_bytes() == content
+
+
 def test_beats_help_names_every_periodic_job_it_sends(capsys):
     from oro_invoices.jobs.celery_app import create_celery
     app = create_celery(lambda: None, broker_url="memory://")  # type: ignore[arg-type, return-value]
