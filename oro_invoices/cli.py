@@ -82,13 +82,21 @@ def _missing_sqlite_file(args: argparse.Namespace) -> Path | None:
 
 
 def _cmd_migrate(args: argparse.Namespace) -> int:
-    from oro_invoices.persistence.migrate import current_revision, upgrade
+    from oro_invoices.domain.errors import UsageError
+    from oro_invoices.persistence.migrate import current_revision, head_revision, is_before, is_known, upgrade
     created = _sqlite_file(args.db)
     if created is not None and created.exists():
         created = None
     try:
         with _addon(args, pdf=False) as addon:
             before = current_revision(addon.db)
+            if before is not None and not is_known(before):
+                raise UsageError(f"the schema is at revision {before}, which a newer release of oro-invoices "
+                                 f"wrote (this one's newest is {head_revision()}): upgrade oro-invoices; "
+                                 "nothing was changed")
+            if before is not None and is_before(args.revision, before):
+                raise UsageError(f"the schema is at revision {before}, past --revision {args.revision}: "
+                                 "migrate only upgrades; nothing was changed")
             after = upgrade(addon.db, args.revision, progress=lambda revision, doc: print(
                 f"applied {revision}: {doc.strip().splitlines()[0] if doc.strip() else ''}".rstrip(": "),
                 file=sys.stderr, flush=True))

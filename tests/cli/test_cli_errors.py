@@ -31,6 +31,32 @@ def test_an_unknown_revision_names_the_newest(capsys, tmp_path):
     assert list(tmp_path.iterdir()) == []  # the failed first migration left no empty database
 
 
+def test_migrate_to_a_revision_the_schema_has_passed_changes_nothing_and_says_so(capsys, tmp_path):
+    from oro_invoices.persistence.migrate import head_revision
+    url = f"sqlite:///{tmp_path}/a.db"
+    assert run(capsys, "migrate", "--db", url, "--revision", "0010")[0] == 0
+    assert run(capsys, "migrate", "--db", url, "--revision", "0005") == (
+        2, "", "error: the schema is at revision 0010, past --revision 0005: migrate only upgrades; "
+               "nothing was changed\n")
+    assert run(capsys, "migrate", "--db", url, "--revision", "0010")[1] == "schema at revision 0010 (already current)\n"
+    assert run(capsys, "migrate", "--db", url)[1] == f"schema at revision {head_revision()} (upgraded from 0010)\n"
+
+
+def test_migrate_on_a_schema_of_a_newer_release_says_to_upgrade_the_release(capsys, tmp_path):
+    import sqlite3
+
+    from oro_invoices.persistence.metadata import VERSION_TABLE
+    from oro_invoices.persistence.migrate import head_revision
+    url = f"sqlite:///{tmp_path}/a.db"
+    assert run(capsys, "migrate", "--db", url)[0] == 0
+    with sqlite3.connect(tmp_path / "a.db") as connection:
+        connection.execute(f"update {VERSION_TABLE} set version_num = '9001'")
+    connection.close()
+    assert run(capsys, "migrate", "--db", url) == (
+        2, "", f"error: the schema is at revision 9001, which a newer release of oro-invoices wrote (this one's "
+               f"newest is {head_revision()}): upgrade oro-invoices; nothing was changed\n")
+
+
 @pytest.mark.parametrize("argv", [["verify"], ["aging"], ["remind"], ["complete-pdfs", "--storage", "TMP/pdf"],
                                   ["export", "--format", "csv"]])
 def test_a_sqlite_file_that_does_not_exist_is_not_created(capsys, tmp_path, argv):
