@@ -788,9 +788,12 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 
 def _schema_problem(args: argparse.Namespace) -> str | None:
     """Why ``--db`` cannot serve the jobs: no oro-invoices schema, or an older one than this
-    release's (a newer one, during a rolling upgrade, is left to the jobs); else None."""
+    release's (a newer one, during a rolling upgrade, is left to the jobs); else None. The
+    ``--host`` is built once here too: one that cannot be (its shop's settings not found) raises
+    its ``ConfigurationError`` now rather than failing every job."""
     from oro_invoices.persistence.migrate import current_revision, head_revision
-    with _addon(args, pdf=False) as addon:  # closed before the worker forks its processes
+    # closed before the worker forks its processes
+    with _addon(args, pdf=False, host=_host_name(args)) as addon:
         current = current_revision(addon.db)
     head = head_revision()
     database = _masked(args.db)
