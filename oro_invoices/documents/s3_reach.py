@@ -44,6 +44,9 @@ def _refusal(bucket: str, response: Mapping[str, Any]) -> str:
     meta = response.get("ResponseMetadata", {})
     status = meta.get("HTTPStatusCode")
     code = response.get("Error", {}).get("Code")
+    headers = {name.lower() for name in meta.get("HTTPHeaders", {})}
+    if not any(name.startswith("x-amz-") for name in headers):   # S3 servers name each request
+        return f"the endpoint answered {status or code} without S3's headers: is it an S3 endpoint?"
     if status == 404 or code in ("404", "NoSuchBucket"):
         return f"the bucket {bucket!r} does not exist (create it, or correct the storage URL)"
     if status == 403 or code in ("403", "AccessDenied"):

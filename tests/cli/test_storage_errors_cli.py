@@ -143,3 +143,32 @@ def test_a_bucket_that_does_not_exist_is_named(capsys, tmp_path, empty_db, one_p
     assert capsys.readouterr() == ("", f"error: Cannot reach the PDF storage {url}: the bucket 'no-such-bucket' "
                                        "does not exist (create it, or correct the storage URL)\n")
     assert "no-such-bucket" not in s3_server.filesystem().ls("")
+
+
+def test_an_endpoint_that_is_no_s3_server_is_not_called_a_missing_bucket(capsys, empty_db, monkeypatch):
+    """A web server that answers 404 to everything (a wrong port, a proxy) has no bucket to miss."""
+    import http.server
+    import threading
+    pytest.importorskip("s3fs")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret")
+
+    class NotFound(http.server.BaseHTTPRequestHandler):
+        def do_HEAD(self) -> None:
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NotFound)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"s3://invoices/pdf?endpoint_url=http://127.0.0.1:{server.server_address[1]}"
+        assert main(["verify", "--db", empty_db, "--storage", url]) == 2
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert capsys.readouterr() == ("", f"error: Cannot reach the PDF storage {url}: the endpoint answered 404 "
+                                       "without S3's headers: is it an S3 endpoint?\n")
