@@ -248,6 +248,10 @@ def _cmd_export(args: argparse.Namespace) -> int:
     from oro_invoices.services.exporting import export_records, write_csv, write_jsonl
     from oro_invoices.services.import_progress import ProgressMeter
     fmt = args.format or ("csv" if (args.output or "").lower().endswith(".csv") else "jsonl")
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        from oro_invoices.domain.errors import UsageError
+        raise UsageError(f"--date-to {args.date_to} is before --date-from {args.date_from}: no invoice is dated "
+                         "between them.")
     filters = InvoiceFilter(organization_id=args.organization, status=args.status,
                             date_from=args.date_from, date_to=args.date_to)
     if fmt == "pdfs":
@@ -303,6 +307,14 @@ def _date(text: str) -> Any:
     if day is None:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}")
     return day
+
+
+def _queue_name(text: str) -> str:
+    """A broker queue's name: not empty (Celery would take its default queue, which the web
+    processes send no job to)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("a queue needs a name (the web processes' jobs_queue; default oro_invoices)")
+    return text
 
 
 #: The options of fields a service names otherwise in its ``ValidationError``.
@@ -824,7 +836,8 @@ def _jobs_arguments(p: argparse.ArgumentParser) -> None:
                    help="Celery broker URL: redis://HOST:6379/N, amqp://USER:PASSWORD@HOST:5672// or another "
                         "transport Celery knows (sqs://, …); "
                         f"default: ${BROKER_ENV}")
-    p.add_argument("--queue", default="oro_invoices", help="the broker queue of the jobs (default: oro_invoices)")
+    p.add_argument("--queue", default="oro_invoices", type=_queue_name,
+                   help="the broker queue of the jobs (default: oro_invoices)")
     p.add_argument("--loglevel", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
                    help="the least severe log messages shown (default: INFO)")
 

@@ -230,6 +230,25 @@ def test_a_file_that_is_not_an_sqlite_database_is_one_line(capsys, tmp_path, com
     assert (tmp_path / "notes.db").read_bytes() == content
 
 
+def test_an_export_whose_dates_are_the_wrong_way_round_names_both_options(capsys, tmp_path):
+    url = f"sqlite:///{tmp_path}/invoices.db"
+    assert main(["migrate", "--db", url]) == 0
+    capsys.readouterr()
+    for extra in ([], ["--format", "pdfs", "--storage", str(tmp_path), "--output", str(tmp_path / "o.zip")]):
+        assert run(capsys, "export", "--db", url, "--date-from", "2026-12-01", "--date-to", "2026-01-01", *extra) == (
+            2, "", "error: --date-to 2026-01-01 is before --date-from 2026-12-01: no invoice is dated between them.\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["invoices.db"]
+
+
+@pytest.mark.parametrize("command", [["worker", "--db", "sqlite:///unused.db"], ["beat"]])
+def test_an_empty_queue_name_is_refused(capsys, command):
+    with pytest.raises(SystemExit) as stopped:
+        main([*command, "--broker", "redis://127.0.0.1:6379/0", "--queue", " "])
+    assert stopped.value.code == 2
+    assert capsys.readouterr().err.endswith(f"oro-invoices {command[0]}: error: argument --queue: a queue needs a "
+                                            "name (the web processes' jobs_queue; default oro_invoices)\n")
+
+
 def test_beats_help_names_every_periodic_job_it_sends(capsys):
     from oro_invoices.jobs.celery_app import create_celery
     app = create_celery(lambda: None, broker_url="memory://")  # type: ignore[arg-type, return-value]
