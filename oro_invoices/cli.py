@@ -54,6 +54,24 @@ def _addon(args: argparse.Namespace, *, host_object: Any = None, **options: Any)
     return build_addon(_config(args, **options), host=host_object)
 
 
+@contextlib.contextmanager
+def _addon_storing_pdfs(args: argparse.Namespace, host: str | None) -> Iterator[Addon]:
+    """The add-on of a command that stores PDFs for ``deliver-mail`` to attach (statements, Aging
+    Reports), its ``--storage`` asked first: a local folder that does not exist is taken only
+    while no invoice PDF is stored (a first run); else it is a mistyped path, whose PDFs
+    ``deliver-mail`` would never find in the real storage."""
+    from sqlalchemy import literal, select
+
+    from oro_invoices.documents.reachability import ensure_reachable
+    from oro_invoices.persistence.models import InvoiceDocumentRow
+    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+        if addon.storage is not None:
+            with addon.db.session() as s:
+                stored = s.execute(select(literal(1)).select_from(InvoiceDocumentRow).limit(1)).first()
+            ensure_reachable(addon.storage, may_be_new=stored is None)
+        yield addon
+
+
 def _host_name(args: argparse.Namespace) -> str | None:
     name = (args.host or NO_HOST).strip()
     return None if name.lower() == NO_HOST else name
@@ -647,7 +665,7 @@ def _cmd_send_statements(args: argparse.Namespace) -> int:
         return _send_scheduled_statements(args, host)
     if args.activity:
         return _send_activities(args, host)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         report = send_statements(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                  overdue_only=args.overdue_only, dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
@@ -668,7 +686,7 @@ def _send_scheduled_statements(args: argparse.Namespace, host: str | None) -> in
     if args.activity or args.overdue_only or args.start is not None or args.end is not None:
         raise UsageError("--scheduled sends what Email Statements To Customers has due; --activity, --overdue-only, "
                          "--from and --to are for a run of your own.")
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         reports = send_scheduled_statements(addon.invoices, addon.mail, today=args.date,
                                             organization_id=args.organization, dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
@@ -699,7 +717,7 @@ def _send_activities(args: argparse.Namespace, host: str | None) -> int:
     month_start = dt.datetime.now(dt.UTC).date().replace(day=1)
     end = args.end or month_start - dt.timedelta(days=1)
     start = args.start or end.replace(day=1)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         try:
             report = send_activity_statements(addon.invoices, addon.mail, start=start, end=end,
                                               organization_id=args.organization, dry_run=args.dry_run,
@@ -723,7 +741,7 @@ def _cmd_send_aging_reports(args: argparse.Namespace) -> int:
     if host is None and args.host_object is None:
         print("note: no host: every setting is its default, so no organization emails its Aging Report "
               "(give --host NAME or set $" + HOST_ENV + ")", file=sys.stderr)
-    with _addon(args, host_object=args.host_object, host=host, storage_url=args.storage) as addon:
+    with _addon_storing_pdfs(args, host) as addon:
         report = send_aging_reports(addon.invoices, addon.mail, today=args.date, organization_id=args.organization,
                                     dry_run=args.dry_run, actor=args.actor)
     verb = "would queue" if args.dry_run else "queued"
