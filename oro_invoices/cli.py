@@ -1286,7 +1286,9 @@ def _user_error(exc: BaseException, args: argparse.Namespace) -> str | None:
     database); ``None`` for a defect, which keeps its traceback."""
     from alembic.util.exc import CommandError
     from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
-    database = _masked(getattr(args, "db", None) or "")
+    data_dir = getattr(args, "data_dir", None)   # demo: the shop's database in its data directory
+    database = _masked(getattr(args, "db", None) or (f"sqlite:///{Path(data_dir).resolve() / 'shop.db'}"
+                                                      if data_dir else ""))
     if isinstance(exc, DatabaseNotMigrated | DBAPIError):
         orig = exc.__cause__ if isinstance(exc, DatabaseNotMigrated) else exc.orig
         reason = str(orig).strip().splitlines()[0] if orig is not None else str(exc)

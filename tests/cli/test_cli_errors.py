@@ -249,6 +249,15 @@ def test_an_empty_queue_name_is_refused(capsys, command):
                                             "name (the web processes' jobs_queue; default oro_invoices)\n")
 
 
+def test_a_demo_data_directory_whose_database_is_no_database_names_that_file(capsys, tmp_path):
+    pytest.importorskip("flask")
+    (tmp_path / "shop.db").write_text("my notes")
+    assert run(capsys, "demo", "--port", "0", "--data-dir", str(tmp_path)) == (
+        2, "", f"error: the file of sqlite:///{tmp_path}/shop.db is not an SQLite database, or is damaged "
+               "(file is not a database)\n")
+    assert (tmp_path / "shop.db").read_text() == "my notes"
+
+
 def test_beats_help_names_every_periodic_job_it_sends(capsys):
     from oro_invoices.jobs.celery_app import create_celery
     app = create_celery(lambda: None, broker_url="memory://")  # type: ignore[arg-type, return-value]
